@@ -1,0 +1,62 @@
+"""The engine interface: every engine (embedded or model-backed) answers a :class:`LoopQuery`.
+
+Engines return raw text; :func:`server.suggest.suggest` post-processes every answer the same way
+(first ``#pragma acc`` line, parse, validate, safety guard, notes).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+from dataset.prompt import Example
+
+__all__ = ["LoopQuery", "EngineAnswer", "Engine", "EngineError", "EngineUnavailable"]
+
+
+class EngineError(RuntimeError):
+    """An engine failed to answer (model error, bad output, ...)."""
+
+
+class EngineUnavailable(EngineError):
+    """The engine is not loaded or cannot run here (HTTP 503)."""
+
+
+@dataclass(frozen=True)
+class LoopQuery:
+    """One loop to annotate.
+
+    ``code`` is the ``for`` statement as in the buffer (nested ``#pragma acc`` lines may be
+    present; engines that need the model input use :attr:`stripped`).  ``enclosing`` are the
+    OpenACC directives whose scope contains the loop, outermost first.  ``examples`` are
+    pragma–loop pairs of the user's project (workspace style), nearest first.
+    """
+
+    code: str
+    lang: str = "c"
+    enclosing: tuple[str, ...] = ()
+    examples: tuple[Example, ...] = ()
+    adapter: str | None = None
+
+    @property
+    def stripped(self) -> str:
+        from dataset.loops import strip_acc_pragmas
+
+        return strip_acc_pragmas(self.code)
+
+
+@dataclass
+class EngineAnswer:
+    """An engine's answer. ``pragma`` None means: advise no pragma (``notes`` say why)."""
+
+    pragma: str | None
+    notes: list[str] = field(default_factory=list)
+    raw: str | None = None
+    alternatives: list[str] = field(default_factory=list)
+
+
+@runtime_checkable
+class Engine(Protocol):
+    name: str
+
+    def suggest(self, query: LoopQuery) -> EngineAnswer: ...
