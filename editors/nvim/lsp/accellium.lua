@@ -1,0 +1,63 @@
+---@brief
+---
+--- accellium: OpenACC pragma suggestions as quick fixes on C/C++ `for` loops.
+---
+--- Install the Python package (`pip install accellium`, or `pip install -e .` in a checkout),
+--- so that `accellium` is on `$PATH`, then put this folder (`editors/nvim`) on the runtimepath
+--- and enable the config:
+---
+--- ```lua
+--- vim.opt.runtimepath:append('/path/to/accellium/editors/nvim')
+--- vim.lsp.enable('accellium')
+--- ```
+---
+--- Settings (all optional; they are sent as `initializationOptions` and answered to
+--- `workspace/configuration` / `workspace/didChangeConfiguration` under the `accellium` section):
+---   backendUrl  string  URL of an `accellium serve` backend; '' = embedded engine in-process
+---   engine      string  embedded engine: 'auto' | 'analysis' | 'retrieval'
+---   timeoutMs   integer backend request timeout, ms
+---   adapter     string  LoRA adapter name on the backend; '' = the backend's default
+---
+--- Override any of them with `vim.lsp.config('accellium', { settings = { accellium = {...} } })`.
+--- The server also sends `accellium/status` notifications ({engine, backend}); the handler below
+--- keeps the latest one in `vim.g.accellium_status` for a statusline.
+
+---@type vim.lsp.Config
+return {
+  cmd = { 'accellium', 'lsp' },
+  filetypes = { 'c', 'cpp', 'cuda' },
+  root_markers = {
+    'compile_commands.json',
+    'compile_flags.txt',
+    '.clangd',
+    'CMakeLists.txt',
+    'Makefile',
+    '.git',
+  },
+  settings = {
+    accellium = {
+      backendUrl = '',
+      engine = 'auto',
+      timeoutMs = 2000,
+      adapter = '',
+    },
+  },
+  ---@param params lsp.InitializeParams
+  ---@param config vim.lsp.ClientConfig
+  before_init = function(params, config)
+    -- The server reads its settings from initializationOptions at start-up (flat object).
+    local s = config.settings and config.settings.accellium
+    if s and params.initializationOptions == nil then
+      params.initializationOptions = s
+    end
+  end,
+  handlers = {
+    ---@param result {engine: string?, backend: string?}
+    ['accellium/status'] = function(_, result)
+      if type(result) == 'table' then
+        vim.g.accellium_status = result
+        vim.api.nvim_exec_autocmds('User', { pattern = 'AccelliumStatus', modeline = false })
+      end
+    end,
+  },
+}
