@@ -20,8 +20,8 @@ _REGISTRY: dict[str, str] = {
     "analysis": "server.engines.analysis:AnalysisEngine",
     "retrieval": "server.engines.retrieval:RetrievalEngine",
     "auto": "server.engines.auto:AutoEngine",
-    "const": "evaluation.baselines:ConstEngine",
-    "context": "evaluation.baselines:ContextEngine",
+    "const": "server.engines.baselines:ConstEngine",
+    "context": "server.engines.baselines:ContextEngine",
     "hf": "server.engines.hf:HFEngine",
     "vllm": "server.engines.vllm_engine:VLLMEngine",
 }
