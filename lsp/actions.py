@@ -1,0 +1,161 @@
+"""Code actions: "Insert `#pragma acc ...`" / "Replace with `...`" for the loop at the cursor and
+the loops enclosing it.  Cheap work first (find the loops, look in the cache, run a fast embedded
+engine); anything slow (the backend, a model engine) waits for ``codeAction/resolve`` so it runs
+only for the action the user picks.
+
+Every edit inserts (or replaces) exactly one line, carries the document version it was computed
+for (clients refuse a stale edit) and is built from the index *after* the last ``await``, so an
+edit that raced with typing is rebuilt against the current buffer or not offered at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+from lsprotocol import types
+
+from dataset.loops import Loop
+from dataset.pragma import PragmaError, parse
+from server.engines import LoopQuery
+from server.suggest import Suggestion
+
+from .document import DocIndex
+
+__all__ = ["kind_for", "ActionSpec", "loop_query", "build_edit", "title_for", "same_pragma",
+           "loop_id", "find_loop"]
+
+QUICKFIX = types.CodeActionKind.QuickFix
+REFACTOR = types.CodeActionKind.RefactorRewrite  # "refactor.rewrite": answers refactor requests
+SOURCE_ANNOTATE = "source.accellium.annotateFile"
+
+
+def _kind(k) -> str:
+    return str(getattr(k, "value", k))
+
+
+def _matches(kind: str, only: list[str]) -> bool:
+    kind = _kind(kind)
+    return any(kind == o or kind.startswith(o + ".") for o in map(_kind, only))
+
+
+def kind_for(only: list[str] | None) -> str | None:
+    """The kind to give pragma actions for a request's ``context.only`` (None = none fits)."""
+    if not only:
+        return QUICKFIX
+    for k in (QUICKFIX, REFACTOR):
+        if _matches(k, only):
+            return k
+    return None
+
+
+def wants_source_action(only: list[str] | None) -> bool:
+    return bool(only) and _matches(SOURCE_ANNOTATE, only)
+
+
+def loop_id(lp: Loop) -> str:
+    return hashlib.sha1(lp.text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def same_pragma(a: str | None, b: str | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    try:
+        return parse(a).normalized() == parse(b).normalized()
+    except (PragmaError, AttributeError):
+        return " ".join(a.split()) == " ".join(b.split())
+
+
+def loop_query(doc: DocIndex, lp: Loop, examples, adapter: str | None) -> LoopQuery:
+    return LoopQuery(code=lp.text, lang=doc.lang, enclosing=tuple(lp.enclosing),
+                     examples=tuple(examples), adapter=adapter)
+
+
+def _eol(doc: DocIndex, row: int) -> str:
+    starts = doc.lines.starts
+    if row + 1 < len(starts):
+        end = starts[row + 1]
+        if end >= 2 and doc.source[end - 2:end] == b"\r\n":
+            return "\r\n"
+    return "\n"
+
+
+def insertable(doc: DocIndex, lp: Loop) -> bool:
+    """A pragma can go on its own line above the loop only when the ``for`` starts its line."""
+    return not doc.lines.line_bytes(lp.start_line)[: lp.start_col].strip()
+
+
+@dataclass
+class ActionSpec:
+    title: str
+    edit: types.TextEdit
+
+
+def title_for(lp: Loop, pragma: str, innermost: bool) -> str:
+    verb = f"Replace with `{pragma}`" if lp.pragma is not None else f"Insert `{pragma}`"
+    return verb if innermost else f"{verb} on the enclosing loop (line {lp.line})"
+
+
+def build_edit(doc: DocIndex, lp: Loop, pragma: str) -> types.TextEdit | None:
+    """One line: the pragma above the loop (its indentation), or in place of the loop's label."""
+    if "\n" in pragma or "\r" in pragma or not insertable(doc, lp):
+        return None
+    if lp.pragma is not None:
+        first, last = lp.pragma.start_line, lp.pragma.end_line
+        raw = doc.line_text(first)
+        indent = re.match(r"[ \t]*", raw).group(0)
+        eol = _eol(doc, last)
+        end = types.Position(last + 1, 0)
+        if last + 1 >= doc.line_count():  # label on the last line (no loop below: unusual)
+            end = types.Position(last, doc.col_out(last, len(doc.lines.line_bytes(last))))
+            eol = ""
+        return types.TextEdit(range=types.Range(types.Position(first, 0), end),
+                              new_text=f"{indent}{pragma}{eol}")
+    eol = _eol(doc, lp.start_line)
+    pos = types.Position(lp.start_line, 0)
+    return types.TextEdit(range=types.Range(pos, pos), new_text=f"{lp.indent}{pragma}{eol}")
+
+
+def workspace_edit(uri: str, version: int | None, edits: list[types.TextEdit],
+                   document_changes: bool) -> types.WorkspaceEdit:
+    if document_changes:
+        return types.WorkspaceEdit(document_changes=[types.TextDocumentEdit(
+            text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version),
+            edits=edits)])
+    return types.WorkspaceEdit(changes={uri: edits})
+
+
+def find_loop(doc: DocIndex, line: int, lid: str) -> tuple[Loop | None, bool]:
+    """The loop with id ``lid`` near ``line`` in the current buffer: (loop, innermost)."""
+    chain = doc.loops_at(line)
+    for i, lp in enumerate(chain):
+        if loop_id(lp) == lid:
+            return lp, i == 0
+    # It moved (lines added or removed above it): look through the nests, nearest first.
+    nodes = sorted(doc.outermost_nodes(), key=lambda n: abs(n.start_point.row - line))
+    for node in nodes[:200]:
+        nest = doc.nest(node)
+        for lp in nest:
+            if loop_id(lp) == lid:
+                innermost = not any(x.parent_index is not None and nest[x.parent_index] is lp
+                                    for x in nest)
+                return lp, innermost
+    return None, False
+
+
+def suggestion_action(doc: DocIndex, lp: Loop, sug: Suggestion | None, innermost: bool,
+                      kind: str, document_changes: bool) -> types.CodeAction | None:
+    if sug is None or sug.pragma is None:
+        return None
+    if lp.pragma is not None and same_pragma(lp.pragma.text, sug.pragma):
+        return None
+    edit = build_edit(doc, lp, sug.pragma)
+    if edit is None:
+        return None
+    return types.CodeAction(
+        title=title_for(lp, sug.pragma, innermost),
+        kind=kind,
+        is_preferred=innermost or None,
+        edit=workspace_edit(doc.uri, doc.version, [edit], document_changes),
+    )

@@ -1,0 +1,141 @@
+"""The server's settings: one typed field per option, a default for each, camelCase on the wire.
+
+They arrive as ``initializationOptions`` and with ``workspace/didChangeConfiguration`` (either the
+flat object or nested under ``accellium``, as VS Code and Neovim send it).  A bad value falls back
+to the field's default and is reported once (:attr:`Settings.problems`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlparse
+
+__all__ = ["Settings", "parse_settings", "SECTION"]
+
+SECTION = "accellium"
+MAX_EXAMPLES_LIMIT = 8  # DESIGN §4: at most 8 workspace examples per request
+
+
+@dataclass(frozen=True)
+class Settings:
+    backend_url: str | None = None  # accellium serve URL; None = embedded engine in-process
+    engine: str = "auto"  # embedded engine (used offline and as the fallback)
+    adapter: str | None = None  # LoRA adapter name on the backend; None = its default
+    timeout_ms: int = 2000  # backend request timeout
+    max_examples: int = 8  # workspace examples sent per request (0..8)
+    index_workspace: bool = True  # scan the files under the root for style examples
+    log_file: str | None = None  # also log to this file
+    problems: tuple[str, ...] = field(default=(), compare=False)
+
+    def with_(self, **kw: Any) -> Settings:
+        return dataclasses.replace(self, **kw)
+
+
+_WIRE = {
+    "backendUrl": "backend_url",
+    "engine": "engine",
+    "adapter": "adapter",
+    "timeoutMs": "timeout_ms",
+    "maxExamples": "max_examples",
+    "indexWorkspace": "index_workspace",
+    "logFile": "log_file",
+}
+
+
+def _optional_str(v: Any) -> str | None:
+    if v is None:
+        return None
+    if not isinstance(v, str):
+        raise ValueError("expected a string")
+    v = v.strip()
+    return v or None
+
+
+def _url(v: Any) -> str | None:
+    v = _optional_str(v)
+    if v is None:
+        return None
+    u = urlparse(v)
+    if u.scheme not in {"http", "https"} or not u.netloc:
+        raise ValueError("expected an http(s) URL such as http://127.0.0.1:8000")
+    return v.rstrip("/")
+
+
+def _engine(v: Any) -> str:
+    from server.engines import engine_names
+
+    if not isinstance(v, str) or not v.strip():
+        raise ValueError("expected an engine name")
+    v = v.strip()
+    names = engine_names()
+    if v not in names:
+        raise ValueError(f"unknown engine (choose from {', '.join(names)})")
+    return v
+
+
+def _int_range(lo: int, hi: int):
+    def check(v: Any) -> int:
+        if isinstance(v, bool):
+            raise ValueError("expected an integer")
+        if isinstance(v, float) and v.is_integer():
+            v = int(v)
+        if isinstance(v, str) and v.strip().isdigit():
+            v = int(v.strip())
+        if not isinstance(v, int):
+            raise ValueError("expected an integer")
+        if not lo <= v <= hi:
+            raise ValueError(f"expected {lo}..{hi}")
+        return v
+
+    return check
+
+
+def _bool(v: Any) -> bool:
+    if isinstance(v, bool):
+        return v
+    raise ValueError("expected true or false")
+
+
+_CHECKS = {
+    "backend_url": _url,
+    "engine": _engine,
+    "adapter": _optional_str,
+    "timeout_ms": _int_range(50, 600_000),
+    "max_examples": _int_range(0, MAX_EXAMPLES_LIMIT),
+    "index_workspace": _bool,
+    "log_file": _optional_str,
+}
+
+
+def _section(raw: Any) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        return {}
+    inner = raw.get(SECTION)
+    if isinstance(inner, dict):
+        return inner
+    return raw
+
+
+def parse_settings(raw: Any, base: Settings | None = None) -> Settings:
+    """Settings from a wire object. Keys not given keep ``base``'s values (defaults when None);
+    a key given with a bad value gets the default and a line in ``problems``."""
+    base = base or Settings()
+    obj = _section(raw)
+    values: dict[str, Any] = {}
+    problems: list[str] = []
+    if raw is not None and not isinstance(raw, dict):
+        problems.append(f"settings must be an object, got {type(raw).__name__}; using defaults")
+    defaults = Settings()
+    for wire, attr in _WIRE.items():
+        if wire not in obj:
+            continue
+        v = obj[wire]
+        try:
+            values[attr] = _CHECKS[attr](v)
+        except ValueError as e:
+            default = getattr(defaults, attr)
+            values[attr] = default
+            problems.append(f"{SECTION}.{wire} = {v!r} is invalid ({e}); using {default!r}")
+    return dataclasses.replace(base, **values, problems=tuple(problems))

@@ -1,0 +1,171 @@
+"""Workspace style index: the ``#pragma acc`` loops already in the user's project (open buffers
+and, in the background, the C/C++ files under the workspace root), so that suggestions follow
+the project's style (DESIGN §4 ``context.examples``).  Similarity is
+:class:`dataset.similarity.Index` (the one implementation)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from dataset.prompt import Example
+
+from .document import AnnotatedLoop, DocIndex, language_for
+
+log = logging.getLogger(__name__)
+
+__all__ = ["StyleIndex", "scan_root", "C_EXTENSIONS"]
+
+C_EXTENSIONS = {".c", ".h", ".cc", ".cpp", ".cxx", ".hpp", ".hh", ".hxx", ".cu", ".cuh"}
+SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", "build",
+             "dist", ".cache", ".tox", "third_party_cache"}
+MAX_FILES = 2000  # files looked at under the root
+MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_EXAMPLES_POOL = 5000
+SCAN_BUDGET_S = 20.0
+INLINE_BUILD_LIMIT = 400  # pools this small are (re)built on the request path
+
+
+class StyleIndex:
+    """Pragma–loop pairs by source (document URI); nearest examples for a loop."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_uri: dict[str, list[AnnotatedLoop]] = {}
+        self._open: set[str] = set()
+        self._index = None
+        self._items: list[tuple[str, AnnotatedLoop]] = []
+        self._dirty = False
+        self.files_scanned = 0
+
+    def __len__(self) -> int:
+        with self._lock:
+            return sum(len(v) for v in self._by_uri.values())
+
+    def set_open(self, uri: str, loops: list[AnnotatedLoop]) -> None:
+        with self._lock:
+            self._open.add(uri)
+            if self._by_uri.get(uri) != loops:
+                self._by_uri[uri] = loops
+                self._dirty = True
+
+    def close(self, uri: str) -> None:
+        """The buffer was closed: its last indexed content stays as a workspace file."""
+        with self._lock:
+            self._open.discard(uri)
+
+    def set_file(self, uri: str, loops: list[AnnotatedLoop]) -> None:
+        """From the background scan; open buffers win over their files on disk."""
+        with self._lock:
+            if uri in self._open:
+                return
+            if loops:
+                self._by_uri[uri] = loops
+            else:
+                self._by_uri.pop(uri, None)
+            self._dirty = True
+
+    def rebuild(self) -> None:
+        """Rebuild the similarity index if the pool changed (call off the event loop for large
+        pools)."""
+        with self._lock:
+            if not self._dirty:
+                return
+            items = [(u, a) for u, loops in self._by_uri.items() for a in loops]
+            self._dirty = False
+        items = items[:MAX_EXAMPLES_POOL]
+        index = None
+        if items:
+            try:
+                from dataset.similarity import Index
+            except ImportError:  # similarity not installed: no workspace examples
+                log.warning("dataset.similarity is not available; no workspace examples")
+            else:
+                index = Index(items, key=lambda it: it[1].loop)
+        with self._lock:
+            self._items, self._index = items, index
+
+    @property
+    def dirty(self) -> bool:
+        return self._dirty
+
+    def pool_size(self) -> int:
+        with self._lock:
+            return sum(len(v) for v in self._by_uri.values())
+
+    def nearest(self, code: str, k: int, exclude: tuple[str, int] | None = None) -> list[Example]:
+        """The ``k`` most similar workspace examples, nearest first; ``exclude`` is the
+        (uri, pragma line) of the loop being asked about."""
+        if k <= 0:
+            return []
+        if self._dirty and self.pool_size() <= INLINE_BUILD_LIMIT:
+            self.rebuild()
+        index = self._index
+        if index is None:
+            return []
+
+        def skip(it: tuple[str, AnnotatedLoop]) -> bool:
+            return exclude is not None and it[0] == exclude[0] and it[1].line == exclude[1]
+
+        out: list[Example] = []
+        seen: set[tuple[str, str]] = set()
+        for pos, score in index.query(code, k * 2 + 2, exclude=skip):
+            if score <= 0:
+                break
+            a = index.items[pos][1]
+            if (a.pragma, a.loop) in seen:
+                continue
+            seen.add((a.pragma, a.loop))
+            out.append(Example(a.pragma, a.loop))
+            if len(out) >= k:
+                break
+        return out
+
+
+def _iter_files(root: Path, max_files: int):
+    n = 0
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
+        for name in sorted(filenames):
+            p = Path(dirpath) / name
+            if p.suffix.lower() in C_EXTENSIONS:
+                yield p
+                n += 1
+                if n >= max_files:
+                    return
+
+
+def scan_root(root: str, style: StyleIndex, cancelled: Callable[[], bool] = lambda: False,
+              max_files: int = MAX_FILES, budget_s: float = SCAN_BUDGET_S) -> int:
+    """Index the annotated loops of the C/C++ files under ``root`` (bounded in files, bytes
+    and time). Returns the number of files read."""
+    t0 = time.monotonic()
+    count = 0
+    for path in _iter_files(Path(root), max_files):
+        if cancelled() or time.monotonic() - t0 > budget_s:
+            log.info("workspace scan stopped after %d files", count)
+            break
+        try:
+            if path.stat().st_size > MAX_FILE_BYTES:
+                continue
+            data = path.read_bytes()
+        except OSError:
+            continue
+        count += 1
+        if b"acc" not in data or b"pragma" not in data:
+            continue
+        uri = path.resolve().as_uri()
+        lang = language_for("", uri) or "c"
+        try:
+            doc = DocIndex(uri, lang, data.decode("utf-8", "replace"))
+            style.set_file(uri, doc.annotated_loops())
+        except Exception:  # noqa: BLE001 - a strange file must not stop the scan
+            log.exception("cannot index %s", path)
+        time.sleep(0)  # let the event loop thread run
+    style.files_scanned = count
+    style.rebuild()
+    return count

@@ -1,0 +1,108 @@
+"""Helpers shared by the language-server tests and ``accellium bench lsp``: client capabilities,
+applying LSP text edits the way an editor does (UTF-16 columns), and a generated C file."""
+
+from __future__ import annotations
+
+from lsprotocol import types
+
+__all__ = ["client_capabilities", "apply_text_edits", "edits_for", "generate_c", "utf16_len"]
+
+
+def client_capabilities(*, resolve: bool = True, document_changes: bool = True,
+                        progress: bool = True, configuration: bool = False
+                        ) -> types.ClientCapabilities:
+    """A VS Code-like client: versioned edits, code-action resolve, work-done progress."""
+    return types.ClientCapabilities(
+        general=types.GeneralClientCapabilities(
+            position_encodings=[types.PositionEncodingKind.Utf16]),
+        workspace=types.WorkspaceClientCapabilities(
+            apply_edit=True,
+            configuration=configuration,
+            workspace_edit=types.WorkspaceEditClientCapabilities(
+                document_changes=document_changes)),
+        window=types.WindowClientCapabilities(work_done_progress=progress,
+                                              show_message=types.ShowMessageRequestClientCapabilities()),
+        text_document=types.TextDocumentClientCapabilities(
+            synchronization=types.TextDocumentSyncClientCapabilities(dynamic_registration=False),
+            code_action=types.CodeActionClientCapabilities(
+                code_action_literal_support=types.ClientCodeActionLiteralOptions(
+                    code_action_kind=types.ClientCodeActionKindOptions(value_set=[
+                        types.CodeActionKind.QuickFix, types.CodeActionKind.Refactor,
+                        types.CodeActionKind.Source])),
+                resolve_support=types.ClientCodeActionResolveOptions(properties=["edit"])
+                if resolve else None,
+                data_support=True),
+            hover=types.HoverClientCapabilities(content_format=[types.MarkupKind.Markdown]),
+            publish_diagnostics=types.PublishDiagnosticsClientCapabilities(version_support=True),
+        ),
+    )
+
+
+def utf16_len(s: str) -> int:
+    return len(s.encode("utf-16-le")) // 2
+
+
+def _offset(lines: list[str], pos: types.Position) -> int:
+    """Character offset of an LSP (UTF-16) position in the joined text."""
+    off = sum(len(x) for x in lines[: pos.line])
+    if pos.line >= len(lines):
+        return off
+    line = lines[pos.line]
+    units = 0
+    for k, ch in enumerate(line):
+        if units >= pos.character or ch in "\r\n":
+            return off + k
+        units += 2 if ord(ch) > 0xFFFF else 1
+    return off + len(line.rstrip("\r\n"))
+
+
+def apply_text_edits(text: str, edits: list[types.TextEdit]) -> str:
+    """Apply non-overlapping edits (positions against ``text``), as an editor does."""
+    lines = text.splitlines(keepends=True) or [""]
+    spans = sorted(((_offset(lines, e.range.start), _offset(lines, e.range.end), e.new_text)
+                    for e in edits), reverse=True)
+    for s, e, new in spans:
+        text = text[:s] + new + text[e:]
+    return text
+
+
+def edits_for(edit: types.WorkspaceEdit | None, uri: str) -> tuple[list[types.TextEdit],
+                                                                  int | None]:
+    """(text edits for ``uri``, the document version they were computed for)."""
+    if edit is None:
+        return [], None
+    out: list[types.TextEdit] = []
+    version = None
+    for dc in edit.document_changes or []:
+        if isinstance(dc, types.TextDocumentEdit) and dc.text_document.uri == uri:
+            version = dc.text_document.version
+            out.extend(e for e in dc.edits if isinstance(e, types.TextEdit))
+    if edit.changes and uri in edit.changes:
+        out.extend(edit.changes[uri])
+    return out, version
+
+
+def generate_c(lines: int = 10_000) -> str:
+    """A C file of about ``lines`` lines: functions with loop nests, reductions, recurrences,
+    every third one already annotated (loop texts differ from function to function)."""
+    out: list[str] = ['#include <stddef.h>', '']
+    k = 0
+    while len(out) + 13 <= lines:
+        out += [
+            f"void kernel_{k}(int n, float *restrict a{k}, const float *restrict b{k}, "
+            f"float *restrict c{k}) {{",
+            f"    float s{k} = 0.0f;",
+            f"#pragma acc parallel loop reduction(+:s{k})" if k % 3 == 0 else "    /* hot */",
+            "    for (int i = 0; i < n; i++) {",
+            "        for (int j = 0; j < n; j++) {",
+            f"            c{k}[i * n + j] = a{k}[i * n + j] * b{k}[j] + {k % 7}.0f;",
+            "        }",
+            f"        s{k} += a{k}[i];",
+            "    }",
+            f"    for (int i = 1; i < n; i++) a{k}[i] = a{k}[i - 1] + b{k}[i];",
+            f"    for (size_t i = 0; i < (size_t)n; ++i) c{k}[i] *= s{k};",
+            "}",
+            "",
+        ]
+        k += 1
+    return "\n".join(out) + "\n"
