@@ -1,0 +1,149 @@
+// accellium VS Code extension: starts the accellium language server (`<python> -m lsp`, stdio)
+// for C, C++ and CUDA files and shows the server's engine/backend state in the status bar.
+// Plain CommonJS, no build step; vscode-languageclient is the only runtime dependency.
+'use strict';
+
+const os = require('os');
+const path = require('path');
+const vscode = require('vscode');
+const { LanguageClient, State } = require('vscode-languageclient/node');
+
+const ID = 'accellium';
+const SECTION = 'accellium';
+// Settings the server reads (initializationOptions and workspace/didChangeConfiguration).
+const SERVER_SETTINGS = ['backendUrl', 'engine', 'timeoutMs', 'adapter'];
+const LANGUAGES = ['c', 'cpp', 'cuda-cpp'];
+
+let client;
+let statusItem;
+let output;
+let lastStatus = {};
+
+function resolvePython() {
+  const cfg = vscode.workspace.getConfiguration(SECTION);
+  let py = (cfg.get('pythonPath') || '').trim();
+  if (!py) return process.platform === 'win32' ? 'python' : 'python3';
+  const folder = vscode.workspace.workspaceFolders && vscode.workspace.workspaceFolders[0];
+  if (folder) py = py.replace(/\$\{workspaceFolder\}/g, folder.uri.fsPath);
+  if (py === '~' || py.startsWith('~/')) py = path.join(os.homedir(), py.slice(1));
+  return py;
+}
+
+function serverSettings() {
+  const cfg = vscode.workspace.getConfiguration(SECTION);
+  const out = {};
+  for (const key of SERVER_SETTINGS) out[key] = cfg.get(key);
+  return out;
+}
+
+function renderStatus(state) {
+  if (!statusItem) return;
+  const engine = lastStatus.engine;
+  const backend = lastStatus.backend;
+  let text;
+  let tooltip;
+  statusItem.backgroundColor = undefined;
+  if (state === State.Starting) {
+    text = '$(sync~spin) acc: starting';
+    tooltip = 'accellium language server is starting';
+  } else if (state === State.Stopped) {
+    text = '$(error) acc: stopped';
+    tooltip = 'accellium language server is not running (click for its output)';
+    statusItem.backgroundColor = new vscode.ThemeColor('statusBarItem.errorBackground');
+  } else if (engine || backend) {
+    text = `$(rocket) acc: ${engine || '?'} · ${backend || '?'}`;
+    tooltip = `accellium: engine ${engine || 'unknown'}, backend ${backend || 'unknown'}` +
+      (lastStatus.message ? `\n${lastStatus.message}` : '');
+  } else {
+    text = '$(rocket) acc: running';
+    tooltip = 'accellium language server is running';
+  }
+  statusItem.text = text;
+  statusItem.tooltip = tooltip + '\nClick to show the server output.';
+  statusItem.show();
+}
+
+async function startClient(context) {
+  const python = resolvePython();
+  const serverOptions = {
+    command: python,
+    args: ['-m', 'lsp'],
+    // Not the workspace folder: `-m lsp` would pick up a workspace's own `lsp/` package.
+    options: { cwd: context.extensionPath, env: process.env },
+    // transport left unset on purpose: TransportKind.stdio would append `--stdio` to args.
+  };
+  const clientOptions = {
+    documentSelector: LANGUAGES.map((language) => ({ scheme: 'file', language })).concat(
+      LANGUAGES.map((language) => ({ scheme: 'untitled', language }))),
+    initializationOptions: serverSettings(),
+    synchronize: { configurationSection: SECTION },
+    outputChannel: output,
+    traceOutputChannel: output,
+  };
+  client = new LanguageClient(ID, 'accellium', serverOptions, clientOptions);
+  client.onDidChangeState((e) => renderStatus(e.newState));
+  renderStatus(State.Starting);
+  try {
+    await client.start();
+  } catch (err) {
+    renderStatus(State.Stopped);
+    const msg = `accellium: could not start the language server with "${python} -m lsp": ` +
+      `${err && err.message ? err.message : err}. Set "accellium.pythonPath" to a Python ` +
+      'that has accellium installed.';
+    output.appendLine(msg);
+    vscode.window.showErrorMessage(msg, 'Open Settings').then((pick) => {
+      if (pick) vscode.commands.executeCommand('workbench.action.openSettings', 'accellium.pythonPath');
+    });
+    return;
+  }
+  // Custom notification, documented in editors/README.md: {engine, backend, message?}.
+  client.onNotification('accellium/status', (params) => {
+    lastStatus = params && typeof params === 'object' ? params : {};
+    renderStatus(client.state);
+  });
+  renderStatus(client.state);
+}
+
+async function stopClient() {
+  if (!client) return;
+  const c = client;
+  client = undefined;
+  try {
+    if (c.state !== State.Stopped) await c.stop();
+  } catch (_) {
+    // already dead
+  }
+}
+
+async function activate(context) {
+  output = vscode.window.createOutputChannel('accellium');
+  statusItem = vscode.window.createStatusBarItem('accellium.status', vscode.StatusBarAlignment.Right, 100);
+  statusItem.name = 'accellium';
+  statusItem.command = 'accellium.showOutput';
+  context.subscriptions.push(output, statusItem);
+
+  context.subscriptions.push(
+    vscode.commands.registerCommand('accellium.showOutput', () => output.show(true)),
+    vscode.commands.registerCommand('accellium.restartServer', async () => {
+      await stopClient();
+      lastStatus = {};
+      await startClient(context);
+    }),
+    vscode.workspace.onDidChangeConfiguration(async (e) => {
+      // Server settings travel by workspace/didChangeConfiguration (synchronize above);
+      // a different interpreter needs a new process.
+      if (e.affectsConfiguration('accellium.pythonPath')) {
+        await stopClient();
+        lastStatus = {};
+        await startClient(context);
+      }
+    }),
+  );
+  await startClient(context);
+}
+
+function deactivate() {
+  return stopClient();
+}
+
+module.exports = { activate, deactivate };

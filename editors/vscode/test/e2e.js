@@ -1,0 +1,111 @@
+// Drives a real VS Code (code-server in Debian's headless Chromium, via playwright-core):
+// opens a C file, presses Ctrl+. on a loop, picks "Insert #pragma acc ...", saves with Ctrl+S
+// and takes a screenshot.  Used by tests/test_editor_vscode.py, which starts code-server,
+// installs the .vsix and checks the file on disk.  Prints one JSON object on stdout.
+//
+//   node e2e.js '{"url": ..., "file": "sum.c", "line": 2, "screenshot": ..., "profile": ...,
+//                 "playwright": "<path to playwright-core>", "chromium": "/usr/bin/chromium"}'
+'use strict';
+
+const args = JSON.parse(process.argv[2]);
+const { chromium } = require(args.playwright);
+const ACTION = args.action || 'Insert #pragma acc';
+// Rows of the Quick Fix menu (the class names changed across VS Code versions).
+const ROWS = '.action-widget .monaco-list-row.action, .action-widget .action-list-item';
+const t0 = Date.now();
+const result = { steps: [], titles: [], statusBar: [], error: null };
+const step = (name) => result.steps.push(`${((Date.now() - t0) / 1000).toFixed(1)}s ${name}`);
+
+async function main() {
+  const ctx = await chromium.launchPersistentContext(args.profile, {
+    executablePath: args.chromium,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    viewport: { width: 1400, height: 900 },
+  });
+  const page = ctx.pages()[0] || await ctx.newPage();
+  page.setDefaultTimeout(60000);
+  try {
+    await page.goto(args.url);
+    await page.waitForSelector('.monaco-workbench');
+    step('workbench loaded');
+
+    // Open the file with Quick Open.
+    await page.keyboard.press('Control+P');
+    await page.waitForSelector('.quick-input-widget input');
+    await page.keyboard.type(args.file);
+    await page.waitForSelector('.quick-input-list .monaco-list-row');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('.editor-instance .monaco-editor .view-line');
+    step('file opened');
+
+    // Cursor onto the loop.
+    await page.keyboard.press('Control+G');
+    await page.waitForSelector('.quick-input-widget input');
+    await page.keyboard.type(String(args.line));
+    await page.keyboard.press('Enter');
+    step(`cursor on line ${args.line}`);
+
+    // Ctrl+. until the server (still starting at first) offers the action.
+    let picked = false;
+    for (let i = 0; i < 30 && !picked; i++) {
+      const bar = await page.locator('.statusbar-item').allInnerTexts();
+      if (bar.some((s) => s.includes('acc: stopped'))) {
+        throw new Error('the language server stopped (status bar: acc: stopped)');
+      }
+      await page.keyboard.press('Control+Period');
+      const item = page.locator(ROWS, { hasText: ACTION }).first();
+      try {
+        await item.waitFor({ state: 'visible', timeout: 2000 });
+      } catch (_) {
+        // Keep what was on screen instead (for the failure report).
+        result.lastWidget = (await page.locator('.context-view, .action-widget, .monaco-editor-overlaymessage')
+          .allInnerTexts()).map((s) => s.trim()).filter(Boolean);
+        if (i === 2) await page.screenshot({ path: args.screenshot.replace(/\.png$/, '-try3.png') });
+        await page.keyboard.press('Escape');
+        continue;
+      }
+      result.titles = (await page.locator(ROWS).allInnerTexts())
+        .map((s) => s.trim());
+      await page.screenshot({ path: args.screenshot.replace(/\.png$/, '-menu.png') });
+      await item.click();
+      picked = true;
+      step(`action picked (try ${i + 1})`);
+    }
+    if (!picked) throw new Error(`no code action containing "${ACTION}" was offered in 30 tries`);
+
+    await page.waitForTimeout(300);
+    await page.keyboard.press('Control+S');
+    step('saved');
+
+    // The status-bar item: "acc: <engine> · <backend>" once the server reported its state.
+    const deadline = Date.now() + 5000;
+    do {
+      result.statusBar = (await page.locator('.statusbar-item').allInnerTexts())
+        .map((s) => s.replace(/\s+/g, ' ').trim()).filter((s) => s.includes('acc:'));
+      if (result.statusBar.some((s) => !s.includes('starting'))) break;
+      await page.waitForTimeout(200);
+    } while (Date.now() < deadline);
+    await page.waitForTimeout(500);  // let the save land before the screenshot
+  } catch (err) {
+    result.error = String(err && err.stack ? err.stack : err);
+  } finally {
+    try {
+      await page.screenshot({ path: args.screenshot });
+      step('screenshot');
+    } catch (err) {
+      result.error = (result.error || '') + `\nscreenshot failed: ${err}`;
+    }
+    await ctx.close();
+  }
+}
+
+main().then(() => {
+  process.stdout.write(JSON.stringify(result) + '\n');
+  process.exit(result.error ? 1 : 0);
+}, (err) => {
+  result.error = String(err && err.stack ? err.stack : err);
+  process.stdout.write(JSON.stringify(result) + '\n');
+  process.exit(1);
+});
