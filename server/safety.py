@@ -1,0 +1,89 @@
+"""The safety guard: no pragma that asserts parallelism on a loop whose dependence we can see.
+
+:func:`guard` runs on every answer of every engine (``server.suggest``).  When the analysis
+(:func:`server.engines.analysis.analyze`) sees a carried dependence or an early exit and the
+pragma asserts that the iterations are independent (``parallel loop``, ``loop`` without
+``seq``/``auto``, ``independent``, ``gang``/``worker``/``vector``), the pragma is rewritten:
+
+* inside a compute region (or under an annotated loop): ``#pragma acc loop seq`` (keeping
+  ``private``/``reduction``);
+* otherwise: no pragma;
+* ``kernels`` / ``kernels loop`` without an independence assertion and ``loop auto`` leave the
+  decision to the compiler: kept, with a note.
+
+It never raises: on any internal failure the pragma is returned unchanged with a note.
+"""
+
+from __future__ import annotations
+
+from server.engines.base import LoopQuery
+
+__all__ = ["guard", "asserts_parallel"]
+
+_PARALLEL_LEVELS = ("gang", "worker", "vector", "independent")
+_KEEP_ON_SEQ = ("private", "reduction", "firstprivate")
+
+
+def asserts_parallel(pragma) -> bool:  # noqa: ANN001 - a dataset.pragma.Pragma
+    """True when the pragma claims the loop's iterations may run concurrently."""
+    d = pragma.directive
+    if pragma.has("seq"):
+        return False
+    if any(pragma.has(x) for x in _PARALLEL_LEVELS):
+        return True
+    if pragma.has("auto"):
+        return False
+    return d in ("parallel loop", "loop")
+
+
+def _compiler_decides(pragma) -> bool:  # noqa: ANN001
+    return pragma.directive in ("kernels", "kernels loop") or pragma.has("auto")
+
+
+def guard(query: LoopQuery, pragma_text: str | None) -> tuple[str | None, list[str]]:
+    """Check ``pragma_text`` against the loop's visible dependences; return the (possibly
+    rewritten) pragma and notes saying why."""
+    if pragma_text is None:
+        return None, []
+    try:
+        return _guard(query, pragma_text)
+    except Exception as e:  # noqa: BLE001 - the guard must never take the server down
+        return pragma_text, [f"safety check skipped ({type(e).__name__})"]
+
+
+def _guard(query: LoopQuery, pragma_text: str) -> tuple[str | None, list[str]]:
+    from dataset.pragma import Pragma, PragmaError, parse
+    from server.engines.analysis import analyze, enclosing_context
+
+    if not isinstance(pragma_text, str):
+        return None, ["the answer is not text"]
+    try:
+        p = parse(pragma_text)
+    except PragmaError:
+        return pragma_text, []
+    code = query.stripped if isinstance(query.code, str) else ""
+    enclosing = tuple(e for e in (query.enclosing or ()) if isinstance(e, str))
+    facts = analyze(code, query.lang if isinstance(query.lang, str) else "c", enclosing)
+    if not facts.parsed or facts.safe:
+        return pragma_text, []
+    reasons = [d.message for d in facts.carried[:2]] + [
+        f"early exit: {e}" for e in facts.early_exits[:1]]
+    why = "; ".join(reasons)
+    if not asserts_parallel(p):
+        if _compiler_decides(p):
+            return pragma_text, [f"{why}; `{p.directive}` leaves it to the compiler, which "
+                                 "should keep the loop sequential"]
+        return pragma_text, []
+    if p.directive == "kernels loop" and not p.has("independent") and not any(
+            p.has(x) for x in ("gang", "worker", "vector")):
+        return pragma_text, [f"{why}; `kernels loop` leaves it to the compiler"]
+    in_region, _, _ = enclosing_context(enclosing)
+    if p.directive == "loop" or in_region:
+        kept = tuple(c for c in p.clauses if c.name.lower() in _KEEP_ON_SEQ)
+        from dataset.pragma import Clause
+
+        safe = Pragma("loop", (Clause("seq"),) + kept).render()
+        return safe, [f"{why}: `{p.render()}` would run it in parallel; using `loop seq`"]
+    _ = PragmaError
+    return None, [f"{why}: `{p.render()}` would run it in parallel; no pragma advised "
+                  "(run it sequentially or restructure it)"]
