@@ -1,0 +1,177 @@
+"""Request and response models of the HTTP API v1 (DESIGN §4), with their documented limits.
+
+Limits (also in the OpenAPI schema): ``code`` at most :data:`MAX_CODE_BYTES` (64 KiB, counted as
+UTF-8 bytes), at most :data:`MAX_BATCH` requests per batch, at most :data:`MAX_EXAMPLES` workspace
+examples, at most :data:`MAX_ENCLOSING` enclosing directives.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from dataset.prompt import MAX_EXAMPLES
+
+__all__ = [
+    "MAX_CODE_BYTES", "MAX_BATCH", "MAX_EXAMPLES", "MAX_ENCLOSING", "MAX_ALTERNATIVES",
+    "ADAPTER_NAME_PATTERN", "ExampleModel", "ContextModel", "SuggestRequest", "SuggestResponse",
+    "BatchItemError", "AdapterLoad", "AdapterInfo", "AdapterList", "Health", "ErrorBody",
+    "SUGGEST_EXAMPLE", "SUGGEST_RESPONSE_EXAMPLE",
+]
+
+MAX_CODE_BYTES = 64 * 1024
+MAX_BATCH = 64
+MAX_ENCLOSING = 16
+MAX_ALTERNATIVES = 8
+MAX_PRAGMA_CHARS = 4096
+ADAPTER_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+
+SUGGEST_EXAMPLE: dict[str, Any] = {
+    "code": "for (int i = 0; i < n; i++) s += a[i];",
+    "language": "c",
+    "context": {
+        "enclosing": ["#pragma acc data copyin(a[0:n])"],
+        "examples": [{"pragma": "#pragma acc parallel loop present(x[0:m])",
+                      "loop": "for (int j = 0; j < m; j++) x[j] *= 2;"}],
+    },
+    "adapter": None,
+    "alternatives": 0,
+}
+SUGGEST_RESPONSE_EXAMPLE: dict[str, Any] = {
+    "pragma": "#pragma acc parallel loop present(a[0:n]) reduction(+:s)",
+    "directive": "parallel loop",
+    "clauses": ["present(a[0:n])", "reduction(+:s)"],
+    "alternatives": [],
+    "engine": "analysis",
+    "adapter": None,
+    "valid": True,
+    "notes": ["s is a sum reduction"],
+    "fallback": None,
+    "elapsed_ms": 1.7,
+}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ExampleModel(_Strict):
+    """A pragma–loop pair already in the user's project (few-shot / retrieval example)."""
+
+    pragma: str = Field(max_length=MAX_PRAGMA_CHARS, examples=["#pragma acc parallel loop"])
+    loop: str = Field(max_length=MAX_CODE_BYTES, examples=["for (int j = 0; j < m; j++) x[j] *= 2;"])
+
+
+class ContextModel(_Strict):
+    enclosing: list[str] = Field(
+        default_factory=list, max_length=MAX_ENCLOSING,
+        description="OpenACC directives whose scope contains the loop, outermost first.")
+    examples: list[ExampleModel] = Field(
+        default_factory=list, max_length=MAX_EXAMPLES,
+        description=f"Workspace pragma–loop pairs, nearest first (at most {MAX_EXAMPLES}).")
+
+    @field_validator("enclosing")
+    @classmethod
+    def _enclosing_short(cls, v: list[str]) -> list[str]:
+        for e in v:
+            if len(e) > MAX_PRAGMA_CHARS:
+                raise ValueError(f"an enclosing directive is longer than {MAX_PRAGMA_CHARS} chars")
+        return v
+
+
+class SuggestRequest(_Strict):
+    """One ``for`` loop to annotate."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [SUGGEST_EXAMPLE]})
+
+    code: str = Field(
+        min_length=1, max_length=MAX_CODE_BYTES,
+        description="Exactly one top-level C/C++ `for` statement with its body "
+                    f"(at most {MAX_CODE_BYTES} bytes UTF-8).")
+    language: str = Field("c", max_length=16, description="`c` or `cpp` (also `c++`, `cxx`, ...).")
+    context: ContextModel = Field(default_factory=ContextModel)
+    adapter: str | None = Field(
+        None, max_length=64, description="Name of a loaded LoRA adapter (model engines only).")
+    alternatives: int = Field(0, ge=0, le=MAX_ALTERNATIVES,
+                              description="How many alternative pragmas to return at most.")
+    engine: str | None = Field(
+        None, max_length=32,
+        description="Optional: answer with this engine instead of the server's default "
+                    "(the server's engine or an embedded one: auto, analysis, retrieval).")
+
+    @field_validator("code")
+    @classmethod
+    def _code_bytes(cls, v: str) -> str:
+        if len(v.encode("utf-8", "surrogatepass")) > MAX_CODE_BYTES:
+            raise ValueError(f"code is larger than {MAX_CODE_BYTES} bytes")
+        return v
+
+
+class SuggestResponse(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [SUGGEST_RESPONSE_EXAMPLE]})
+
+    pragma: str | None = Field(description="One `#pragma acc` line, or null: advise no pragma.")
+    directive: str | None
+    clauses: list[str]
+    alternatives: list[str] = Field(default_factory=list)
+    engine: str
+    adapter: str | None = None
+    valid: bool = True
+    notes: list[str] = Field(default_factory=list)
+    fallback: str | None = Field(
+        None, description="Set when the engine's answer was rejected and `auto` answered; says why.")
+    elapsed_ms: float
+
+
+class BatchItemError(BaseModel):
+    """A batch item that failed; the other items are answered."""
+
+    error: str = Field(description="The reason, as the single-request endpoint would give it.")
+    status: int = Field(description="The status code the single-request endpoint would return.")
+
+
+class AdapterLoad(_Strict):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "examples": [{"name": "mylab", "path": "/srv/adapters/mylab-2026-05"}]})
+
+    name: str = Field(pattern=ADAPTER_NAME_PATTERN, description="The name requests will use.")
+    path: str = Field(min_length=1, max_length=4096,
+                      description="Adapter folder on the server (with accellium.json).")
+
+
+class AdapterInfo(BaseModel):
+    name: str
+    path: str
+    base_model: str | None = None
+    base_fingerprint: str | None = None
+    prompt_version: str | None = None
+    rank: int | None = None
+    data_hash: str | None = None
+    loaded_at: float
+    version: int = Field(description="How many times this name was (re)loaded.")
+    meta: dict[str, Any] = Field(default_factory=dict)
+
+
+class AdapterList(BaseModel):
+    engine: str
+    supports_adapters: bool
+    max_loras: int | None = None
+    max_lora_rank: int | None = None
+    adapters: list[AdapterInfo]
+
+
+class Health(BaseModel):
+    status: str = Field(examples=["ok"])
+    engine: str
+    engine_loaded: bool
+    adapters: list[str]
+    prompt_version: str
+    version: str
+    uptime_s: float
+    error: str | None = Field(None, description="Why the engine did not load, if it did not.")
+    stats: dict[str, Any] = Field(default_factory=dict, description="Engine counters.")
+
+
+class ErrorBody(BaseModel):
+    detail: Any = Field(description="The reason (a string, or pydantic's error list for 422).")
