@@ -21,8 +21,6 @@ from dataclasses import dataclass, field
 from dataset.loops import (
     LineIndex,
     Loop,
-    PragmaLine,
-    _split_label,
     detect_lang,
     find_loops,
     pragmas_above,
@@ -34,9 +32,11 @@ from dataset.pragma import (
     STANDALONE_DIRECTIVES,
     PragmaSyntaxError,
     parse,
+    split_top_level,
 )
 
-__all__ = ["RawPair", "FileResult", "extract_file", "file_lang", "has_acc", "body_is_empty"]
+__all__ = ["RawPair", "FileResult", "extract_file", "file_lang", "has_acc", "body_is_empty",
+           "raw_clauses", "guess_function", "brace_extent"]
 
 _HAS_ACC = re.compile(rb"#[ \t]*pragma[ \t]+acc\b|_Pragma\s*\(\s*\"\s*acc\b", re.I)
 _ACC_ROWS = re.compile(rb"^[ \t]*#[ \t]*pragma[ \t]+acc\b", re.I | re.M)
@@ -66,6 +66,8 @@ class RawPair:
     pragma_form: str  # "#pragma" or "_Pragma"
     empty_body: bool
     parse_error: bool  # the tree around the loop had syntax errors (extent may be off)
+    start_byte: int = 0  # the loop's byte range in the file (after the fallback, if any)
+    end_byte: int = 0
 
 
 @dataclass
@@ -259,11 +261,28 @@ def _directive(text: str) -> str | None:
         return None
 
 
+@dataclass
+class _Directive:
+    start_line: int  # 0-based
+    text: str
+    directive: str
+    kind: str  # what follows (see _next_code)
+    row: int  # where that is
+    form: str
+    scope: tuple[int, int] | None = None  # byte range of the statement it applies to
+    pair: RawPair | None = None
+
+
 def extract_file(path: str, data: bytes, lang: str | None = None) -> FileResult:
     """All pairs of one file plus the outcome of every OpenACC directive in it. Never raises
-    on bad input (binary data, broken UTF-8, unbalanced braces)."""
+    on bad input (binary data, broken UTF-8, unbalanced braces).
+
+    ``enclosing`` of a pair lists the construct directives whose scope (the statement they
+    apply to, found by the same downward rule) contains the loop, in source order: blocks,
+    annotated loops and statements, and directives stacked above this one.
+    """
     res = FileResult()
-    if b"\0" in data[:8192] or b"\0" in data:
+    if b"\0" in data:
         res.events["binary"] += 1
         return res
     if not has_acc(data):
@@ -284,6 +303,7 @@ def extract_file(path: str, data: bytes, lang: str | None = None) -> FileResult:
     for lp in loops:
         by_row.setdefault(lp.start_line, lp)
 
+    dirs: list[_Directive] = []
     done_until = -1
     for m in _ACC_ROWS.finditer(source):
         start = lines.row_of(m.start())
@@ -291,59 +311,75 @@ def extract_file(path: str, data: bytes, lang: str | None = None) -> FileResult:
             continue
         end = _end_of_logical(lines, start)
         done_until = end
-        # The directive's text and the construct directives stacked above it, as the loop
-        # finder reads them (whitespace collapsed, comments removed).
+        # The directive's text as the loop finder reads it (continuations joined, comments
+        # removed, whitespace collapsed).
         above = pragmas_above(lines, end + 1, 0)
-        if not above or above[-1].start_line != start:
-            res.directives["unparsable"] += 1
-            continue
-        prag = above[-1]
-        form = "_Pragma" if start in rw.own_line_rows else "#pragma"
-        directive = _directive(prag.text)
-        kind, row = _next_code(lines, end + 1)
+        directive = _directive(above[-1].text) if above and above[-1].start_line == start \
+            else None
         if directive is None:
             res.directives["unparsable"] += 1
             continue
-        if directive in STANDALONE_DIRECTIVES:
-            res.directives["standalone_above_loop" if kind == "for" else "standalone"] += 1
-            continue
-        if kind != "for":
-            res.directives[{"acc": "stacked"}.get(kind, kind)] += 1
-            continue
-        loop = by_row.get(row)
-        if loop is None:
-            res.directives["for_not_parsed"] += 1
-            continue
-        label_run, stacked_run = _split_label(above[:-1])
-        stacked = stacked_run + ([label_run] if label_run else [])
-        res.pairs.append(_pair(path, prag, directive, loop, stacked, lang, form,
-                               data, source, loops, res.events))
-        res.directives["paired"] += 1
-        if form == "_Pragma":
-            res.underscore_pragmas["paired"] += 1
+        kind, row = _next_code(lines, end + 1)
+        form = "_Pragma" if start in rw.own_line_rows else "#pragma"
+        dirs.append(_Directive(start, above[-1].text, directive, kind, row, form))
     for row, col, text in rw.inline:
-        loop = by_row.get(row)
-        if loop is None or loop.start_col < col:
-            res.directives["for_not_parsed"] += 1
-            continue
         directive = _directive(text)
-        if directive is None or directive in STANDALONE_DIRECTIVES:
-            res.directives["standalone" if directive else "unparsable"] += 1
+        loop = by_row.get(row)
+        if directive is None:
+            res.directives["unparsable"] += 1
+        elif loop is None or loop.start_col < col:
+            res.directives["for_not_parsed"] += 1
+        else:
+            dirs.append(_Directive(row, text, directive, "for", row, "_Pragma"))
+
+    for d in dirs:
+        if d.directive in STANDALONE_DIRECTIVES:
+            res.directives["standalone_above_loop" if d.kind == "for" else "standalone"] += 1
             continue
-        prag = PragmaLine(text, row, row)
-        res.pairs.append(_pair(path, prag, directive, loop, [], lang, "_Pragma", data, source,
-                               loops, res.events))
-        res.directives["paired"] += 1
-        res.underscore_pragmas["paired"] += 1
+        if d.kind == "for":
+            loop = by_row.get(d.row)
+            if loop is None:
+                res.directives["for_not_parsed"] += 1
+                continue
+            d.pair = _pair(path, d, loop, lang, data, source, res.events)
+            d.scope = (d.pair.start_byte, d.pair.end_byte)
+            res.directives["paired"] += 1
+            if d.form == "_Pragma":
+                res.underscore_pragmas["paired"] += 1
+        elif d.kind in {"block", "statement"}:
+            res.directives[d.kind] += 1
+            first = lines.starts[d.row] + (len(lines.line_bytes(d.row))
+                                           - len(lines.line_bytes(d.row).lstrip()))
+            end = statement_extent(source, first)
+            d.scope = (first, end) if end is not None else None
+        else:
+            res.directives[{"acc": "stacked"}.get(d.kind, d.kind)] += 1
+    # A stacked directive applies to what the directive below it applies to.
+    by_line = {d.start_line: d for d in dirs if d.form == "#pragma" or d.kind != "for"}
+    for d in reversed(dirs):
+        if d.kind == "acc" and d.directive not in STANDALONE_DIRECTIVES:
+            below = by_line.get(d.row)
+            if below is not None and below.directive not in STANDALONE_DIRECTIVES:
+                d.scope = below.scope
+    scoped = sorted((d for d in dirs if d.scope is not None and d.directive in LABEL_DIRECTIVES),
+                    key=lambda d: d.start_line)
+    for d in dirs:
+        if d.pair is None:
+            continue
+        start = d.pair.start_byte
+        d.pair.enclosing = [
+            e.text for e in scoped
+            if e is not d and e.scope[0] <= start < e.scope[1]
+            and (e.scope[0] < start or e.start_line < d.start_line)
+        ]
+        res.pairs.append(d.pair)
     res.pairs.sort(key=lambda p: p.line)
     return res
 
 
-def _pair(path: str, prag: PragmaLine, directive: str, loop: Loop, stacked: list[PragmaLine],
-          lang: str, form: str, original: bytes, source: bytes, loops: list[Loop],
+def _pair(path: str, d: _Directive, loop: Loop, lang: str, original: bytes, source: bytes,
           events: Counter[str]) -> RawPair:
-    ancestors = loop.enclosing[: len(loop.enclosing) - len(loop.stacked)]
-    p = parse(prag.text)
+    p = parse(d.text)
     end, depth = loop.end_byte, loop.loop_depth
     if loop.has_error:
         # Macros such as ``if CONSTEXPR (...)`` can make the grammar close a loop early; a
@@ -351,27 +387,28 @@ def _pair(path: str, prag: PragmaLine, directive: str, loop: Loop, stacked: list
         alt = brace_extent(source, loop.start_byte)
         if alt is not None and alt != end:
             end = alt
-            depth = 1 + max((lp.depth - loop.depth for lp in loops
-                             if loop.start_byte <= lp.start_byte < end), default=0)
+            depth = _brace_depth(source[loop.start_byte:end], lang)
             events["fallback_extent"] += 1
     text = original[loop.start_byte:end].decode("utf-8", "replace")
     rewritten = source[loop.start_byte:end].decode("utf-8", "replace")
     return RawPair(
         path=path,
-        line=prag.start_line + 1,
-        pragma=prag.text,
-        directive=directive,
-        directive_valid=directive in LABEL_DIRECTIVES,
-        clauses=p.clause_texts,
+        line=d.start_line + 1,
+        pragma=d.text,
+        directive=d.directive,
+        directive_valid=d.directive in LABEL_DIRECTIVES,
+        clauses=raw_clauses(d.text, p.clause_texts),
         loop=text,
         loop_stripped=strip_acc_pragmas(rewritten),
         loop_depth=depth,
         lang=lang,
-        function=loop.function,
-        enclosing=ancestors + [x.text for x in stacked],
-        pragma_form=form,
+        function=loop.function or guess_function(source, loop.start_byte),
+        enclosing=[],
+        pragma_form=d.form,
         empty_body=body_is_empty(rewritten),
         parse_error=loop.has_error,
+        start_byte=loop.start_byte,
+        end_byte=end,
     )
 
 
@@ -414,4 +451,99 @@ def brace_extent(source: bytes, start: int) -> int | None:
                 return m.end()
         elif tok == b";" and depth == 0:
             return m.end()
+    return None
+
+
+def _brace_depth(snippet: bytes, lang: str) -> int:
+    """Nesting depth of ``for`` loops in a loop's text, by brace extents (for broken trees)."""
+    spans = []
+    for lp in find_loops(snippet, lang):
+        e = brace_extent(snippet, lp.start_byte)
+        spans.append((lp.start_byte, e if e is not None else lp.end_byte))
+    if not spans:
+        return 1
+    return max(sum(1 for a, b in spans if a <= s < b) for s, _ in spans)
+
+
+_STMT_KEYWORD = re.compile(rb"(while|if|switch|for|do|else)\b")
+
+
+def statement_extent(source: bytes, start: int) -> int | None:
+    """End byte of the statement starting at ``start`` (a ``{`` block, ``while``/``if``/
+    ``switch``/``for`` with their body, ``do ... while (...);``, or up to the next ``;``)."""
+    m = _STMT_KEYWORD.match(source, start)
+    if m and m.group(1) in {b"while", b"if", b"switch", b"for"}:
+        return brace_extent(source, start)
+    depth = 0
+    for t in _TOKENS.finditer(source, m.end() if m else start):
+        tok = t.group(0)
+        if len(tok) != 1:
+            continue
+        if tok in {b"(", b"{"}:
+            depth += 1
+        elif tok in {b")", b"}"}:
+            depth -= 1
+            if depth < 0:
+                return None
+            if depth == 0 and tok == b"}" and not m and source[start:start + 1] == b"{":
+                return t.end()
+        elif tok == b";" and depth == 0:
+            return t.end()
+    return None
+
+
+# ----------------------------------------------------------------------------------------------
+# Clauses as written, function names when the grammar fails
+# ----------------------------------------------------------------------------------------------
+
+_HEAD = re.compile(r"^\s*#\s*pragma\s+acc\s+(?:(?:parallel|kernels|serial)\s+loop\b|"
+                   r"(?:enter|exit)\s+data\b|[A-Za-z_]\w*)", re.I)
+
+
+def raw_clauses(pragma_text: str, parsed: list[str]) -> list[str]:
+    """The clauses of a (comment-free, whitespace-collapsed) pragma as written: spaces inside
+    the parentheses are kept (``reduction( +:s )``), ``name (args)`` becomes ``name(args)``.
+    Falls back to ``parsed`` (the pragma model's rendering) when the two disagree."""
+    m = _HEAD.match(pragma_text)
+    if not m:
+        return parsed
+    rest = pragma_text[m.end():]
+    pieces: list[str] = []
+    for part in split_top_level(rest, ","):
+        for word in split_top_level(part, " "):
+            if not word:
+                continue
+            if word.startswith("(") and pieces:
+                pieces[-1] += word
+            else:
+                pieces.append(word)
+    return pieces if len(pieces) == len(parsed) else parsed
+
+
+_KEYWORDS = frozenset({"if", "for", "while", "switch", "catch", "return", "sizeof", "do", "else",
+                       "defined", "__attribute__", "decltype", "alignas", "static_assert"})
+_FUNC_HEAD = re.compile(
+    r"([A-Za-z_~][\w:~]*)\s*\([^;{}]*\)\s*(?:const|noexcept|override|final|mutable|"
+    r"->\s*[\w:<>*&\s]+|\s)*$")
+_PP_LINE = re.compile(r"^[ \t]*#(?:[^\n\\]|\\.)*", re.M | re.S)
+
+
+def guess_function(source: bytes, pos: int) -> str | None:
+    """Name of the function around byte ``pos`` by a text heuristic (for code the grammar
+    cannot parse): the nearest enclosing ``{`` preceded by ``name(...)`` that is not a
+    keyword. Comments and preprocessor lines are ignored."""
+    text = strip_comments(source[:pos].decode("utf-8", "replace"))
+    text = _PP_LINE.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
+    depth = 0
+    for i in range(len(text) - 1, -1, -1):
+        ch = text[i]
+        if ch == "}":
+            depth += 1
+        elif ch == "{":
+            if depth > 0:
+                depth -= 1
+                continue
+            m = _FUNC_HEAD.search(text, max(0, i - 4000), i)
+            if m and m.group(1).split("::")[-1] not in _KEYWORDS:
+                return m.group(1)
     return None
