@@ -58,7 +58,8 @@ __all__ = ["CompileJob", "CompileResult", "build_source", "check", "check_many",
            "default_cache_dir", "compiler_available"]
 
 TIMEOUT_S = 20.0
-FLAGS = ("-fopenacc", "-Werror=unknown-pragmas", "-w", "-c", "-o", "/dev/null")
+# No ``-w``: it would also silence the unknown-pragma diagnostics that -Werror promotes.
+FLAGS = ("-fopenacc", "-Werror=unknown-pragmas", "-c", "-o", "/dev/null")
 _FN = "__acc_check"
 
 
@@ -168,7 +169,8 @@ _PRELUDE_C = _PRELUDE_COMMON + """#define NULL ((void *)0)
 _PRELUDE_CPP = _PRELUDE_COMMON + "#define NULL 0\n"
 _STD_HEADERS = ("#include <cmath>\n#include <cstdlib>\n#include <cstring>\n#include <vector>\n"
                 "#include <algorithm>\n#include <complex>\n#include <string>\n#include <utility>\n"
-                "#include <limits>\n#include <numeric>\n#include <array>\n")
+                "#include <limits>\n#include <numeric>\n#include <array>\n#include <cstdio>\n"
+                "#include <cstdint>\n#include <cfloat>\n#include <climits>\n#include <ctime>\n")
 _KNOWN = set(re.findall(r"\b([A-Za-z_]\w*)\b", _PRELUDE_C + _PRELUDE_CPP)) | {
     "sizeof", "offsetof", "__builtin_inff", "__builtin_nanf", "__builtin_huge_val",
 }
@@ -762,7 +764,7 @@ def build_source(loop: str, pragma: str, lang: str = "c", enclosing: Sequence[st
     routine = (label == "loop" or orphan) and not compute
     out = [_PRELUDE_CPP if lang == "cpp" else _PRELUDE_C]
     if lang == "cpp" and "std::" in loop:
-        out.insert(0, _STD_HEADERS)
+        out = [_STD_HEADERS]
     if any("__acc_lvalue" in m for m in macros):
         out.append("extern double __acc_lvalue[1];")
     out.extend(macros)
@@ -783,12 +785,18 @@ def build_source(loop: str, pragma: str, lang: str = "c", enclosing: Sequence[st
         closes = [*closes, "}"]
     out.extend(opens)
     out.append(" ".join(pragma.split()))
-    out.append(loop)
+    out.append(_OTHER_PRAGMA.sub("", loop))
     out.extend(closes)
     out.append("}")
     if facts.uses_this:
         out.append("};")
     return "\n".join(out) + "\n"
+
+
+# Non-OpenACC pragmas inside the loop (``omp``, ``unroll``, ``ivdep``) are not under test and
+# would be "unknown pragmas" here.
+_OTHER_PRAGMA = re.compile(r"^[ \t]*#[ \t]*pragma[ \t]+(?!acc\b)(?:[^\n]*\\\n)*[^\n]*",
+                           re.MULTILINE)
 
 
 def _assigned(name: str, loop: str) -> bool:
@@ -823,7 +831,7 @@ def _compiler(lang: str) -> str:
 def _first_error(stderr: str) -> str:
     for line in stderr.splitlines():
         if "error" in line:
-            return re.sub(r"^[^:]*:\d+:\d+:\s*", "", line).strip()
+            return re.sub(r"^[^:]*:\d+:(?:\d+:)?\s*", "", line).strip()
     return stderr.strip().splitlines()[-1] if stderr.strip() else "failed"
 
 

@@ -1,0 +1,141 @@
+"""``accellium eval`` and ``accellium bench suggest`` (registered by ``accellium_cli``)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Any
+
+__all__ = ["add_parser", "add_bench_parser", "run_eval", "run_bench_suggest"]
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "eval", help="score an engine on a JSONL dataset (DESIGN §6 metrics)",
+        description="Run an engine on every record of a dataset file and print the metrics: "
+                    "exact_match, directive_match, clause_set_match, clause_f1, arg_f1, score, "
+                    "valid, compiles (+ gold), per-directive table, confusion matrix, latency.")
+    p.add_argument("--engine", required=True, help="engine name (e.g. analysis, retrieval, auto, "
+                                                   "const, context, hf, vllm)")
+    p.add_argument("--data", required=True, help="JSONL records to evaluate")
+    p.add_argument("--train", help="JSONL records given to the engine as training/retrieval data "
+                                   "(never the evaluated file)")
+    p.add_argument("--workspace", choices=["none", "loo"], default="none",
+                   help="loo: each loop gets the nearest other pragmas of its own repository as "
+                        "workspace examples (identical loops excluded)")
+    p.add_argument("--predictions-out", help="write every record with its prediction (JSONL)")
+    p.add_argument("--report", metavar="DIR", help="write metrics.json, report.md and PNG plots")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.add_argument("--limit", type=int, help="only the first N records")
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                   help="parallel compile checks (default: CPU count)")
+    p.add_argument("--no-compile", action="store_true", help="skip the gcc compile check")
+    p.add_argument("--no-guard", action="store_true",
+                   help="score raw engine answers (no safety guard)")
+    p.add_argument("--cache-dir", help="compile-check cache (default ~/.cache/accellium/compile)")
+    p.add_argument("--base", help="base model (model engines)")
+    p.add_argument("--adapter", action="append", default=[], metavar="NAME=PATH",
+                   help="LoRA adapter for model engines (repeatable)")
+    p.set_defaults(func=run_eval)
+
+
+def add_bench_parser(bench_sub: argparse._SubParsersAction) -> None:
+    p = bench_sub.add_parser("suggest", help="suggest speed on a generated C file")
+    p.add_argument("--engine", default="analysis")
+    p.add_argument("--lines", type=int, default=10_000, help="size of the generated file")
+    p.add_argument("--loops", type=int, help="loop nests in it (default: about one per 12 lines)")
+    p.add_argument("--train", help="JSONL records for engines that retrieve/learn")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=run_bench_suggest)
+
+
+def _err(cmd: str, msg: str) -> int:
+    print(f"accellium {cmd}: {msg}", file=sys.stderr)
+    return 2
+
+
+def _engine_options(args: argparse.Namespace) -> dict[str, Any]:
+    opts: dict[str, Any] = {}
+    if getattr(args, "base", None):
+        opts["base"] = args.base
+    adapters = {}
+    for a in getattr(args, "adapter", None) or []:
+        name, sep, path = a.partition("=")
+        if not sep or not name or not path:
+            raise ValueError(f"--adapter expects NAME=PATH, got '{a}'")
+        adapters[name] = path
+    if adapters:
+        opts["adapters"] = adapters
+    return opts
+
+
+def run_eval(args: argparse.Namespace) -> int:
+    from evaluation.report import confusion_table, metrics_table, per_directive_table, write_report
+    from evaluation.runner import evaluate
+    from server.engines import EngineError, engine_names
+
+    if args.engine not in engine_names():
+        return _err("eval", f"unknown engine '{args.engine}' (choose from "
+                            f"{', '.join(engine_names())})")
+    if args.limit is not None and args.limit < 1:
+        return _err("eval", f"--limit must be >= 1, got {args.limit}")
+    if args.jobs < 1:
+        return _err("eval", f"--jobs must be >= 1, got {args.jobs}")
+    try:
+        opts = _engine_options(args)
+        result = evaluate(
+            args.engine, args.data, train_path=args.train, workspace=args.workspace,
+            limit=args.limit, jobs=args.jobs, compile=not args.no_compile,
+            predictions_out=args.predictions_out, engine_options=opts,
+            cache_dir=args.cache_dir, progress=sys.stderr.isatty() and not args.json,
+            guard=not args.no_guard,
+        )
+    except (FileNotFoundError, ValueError, KeyError) as e:
+        msg = e.args[0] if isinstance(e, KeyError) and e.args else str(e)
+        return _err("eval", " ".join(str(msg).split()))
+    except EngineError as e:
+        return _err("eval", f"engine '{args.engine}' unavailable: {' '.join(str(e).split())}")
+    if args.report:
+        write_report(result, args.report)
+    d = result.to_dict()
+    if args.json:
+        print(json.dumps(d, indent=2))
+    else:
+        print(f"engine {d['engine']} on {d['data']} ({d['metrics']['n']} records, workspace "
+              f"{d['workspace']}, guard {'on' if d['guard'] else 'off'})")
+        print(metrics_table(d))
+        print()
+        print(per_directive_table(d))
+        print()
+        print(confusion_table(d))
+        print()
+        print("time: " + ", ".join(f"{k} {v:.2f}" for k, v in d["timings"].items()))
+        if args.report:
+            print(f"report written to {args.report}/report.md")
+    return 0
+
+
+def run_bench_suggest(args: argparse.Namespace) -> int:
+    from evaluation.bench import bench_suggest, format_bench
+    from server.engines import EngineError, engine_names
+
+    if args.engine not in engine_names():
+        return _err("bench suggest", f"unknown engine '{args.engine}'")
+    if args.lines < 1 or (args.loops is not None and args.loops < 1):
+        return _err("bench suggest", "--lines and --loops must be >= 1")
+    opts: dict[str, Any] = {}
+    if args.train:
+        if not os.path.isfile(args.train):
+            return _err("bench suggest", f"no such train file: {args.train}")
+        from dataset.records import read_jsonl
+
+        opts["train"] = read_jsonl(args.train)
+    try:
+        r = bench_suggest(args.engine, args.lines, args.loops, args.seed, opts)
+    except EngineError as e:
+        return _err("bench suggest", f"engine '{args.engine}' unavailable: {e}")
+    print(json.dumps(r, indent=2) if args.json else format_bench(r))
+    return 0

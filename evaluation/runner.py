@@ -1,0 +1,220 @@
+"""Run an engine over a dataset file and score it (``accellium eval``).
+
+Every record goes through the one pipeline, :func:`server.suggest.suggest` (no fallback engine:
+a rejected answer counts as no prediction; ``guard=False`` scores the engine's raw answers
+without the safety guard).  Input per record: ``loop_stripped``, ``lang`` and
+``enclosing``; with ``workspace="loo"`` the query also carries the project's existing pragmas —
+the 8 nearest (``dataset.similarity.nearest`` on ``loop_stripped``) other records of the same
+``repo``, loops identical to the evaluated one (normalised ``loop_stripped``) excluded — as the
+editor would send them.  ``train_path`` is read and given to the engine as ``train=``; it may
+never be the evaluated file.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from dataset.prompt import MAX_EXAMPLES, Example
+from dataset.records import Record, norm_code, read_jsonl, write_jsonl
+from evaluation.compile_check import CompileJob, check_many
+from evaluation.metrics import (
+    PairScore,
+    confusion_matrix,
+    latency_stats,
+    per_directive,
+    score_pair,
+    summarize,
+)
+
+__all__ = ["EvalResult", "evaluate", "workspace_examples", "WORKSPACES"]
+
+WORKSPACES = ("none", "loo")
+
+
+@dataclass
+class EvalResult:
+    engine: str
+    data: str
+    workspace: str
+    train: str | None
+    guard: bool
+    metrics: dict[str, Any]
+    per_directive: dict[str, dict[str, Any]]
+    confusion: dict[str, dict[str, int]]
+    latency: dict[str, Any]
+    timings: dict[str, float]
+    predictions: list[dict] = field(default_factory=list, repr=False)
+    scores: list[PairScore] = field(default_factory=list, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``accellium eval --json`` object (DESIGN §4b)."""
+        return {
+            "engine": self.engine,
+            "data": self.data,
+            "train": self.train,
+            "workspace": self.workspace,
+            "guard": self.guard,
+            "metrics": self.metrics,
+            "per_directive": self.per_directive,
+            "confusion": self.confusion,
+            "latency": self.latency,
+            "timings": self.timings,
+        }
+
+
+def _same_file(a: str | Path, b: str | Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return Path(a).resolve() == Path(b).resolve()
+
+
+def workspace_examples(records: Sequence[Record], k: int = MAX_EXAMPLES
+                       ) -> list[tuple[Example, ...]]:
+    """For each record, the ``k`` nearest other records of its repository (identical loops
+    excluded) as few-shot examples, nearest first."""
+    from dataset.similarity import nearest
+
+    by_repo: dict[str, list[int]] = {}
+    for i, r in enumerate(records):
+        by_repo.setdefault(r.repo, []).append(i)
+    norms = [norm_code(r.loop_stripped) for r in records]
+    out: list[tuple[Example, ...]] = []
+    for i, r in enumerate(records):
+        pool = [records[j] for j in by_repo[r.repo] if j != i and norms[j] != norms[i]]
+        near = nearest(r.loop_stripped, pool, k=k, key=lambda x: x.loop_stripped)
+        out.append(tuple(Example(pragma=x.pragma, loop=x.loop_stripped) for x in near))
+    return out
+
+
+def evaluate(
+    engine_name: str,
+    data_path: str | Path,
+    train_path: str | Path | None = None,
+    workspace: str = "none",
+    limit: int | None = None,
+    jobs: int | None = None,
+    compile: bool = True,
+    predictions_out: str | Path | None = None,
+    *,
+    engine_options: dict[str, Any] | None = None,
+    cache_dir: str | Path | None = None,
+    progress: bool = True,
+    guard: bool = True,
+) -> EvalResult:
+    """Evaluate ``engine_name`` on ``data_path``.
+
+    Raises ``FileNotFoundError`` (missing file), ``ValueError`` (bad workspace, train file is
+    the evaluated file, bad records), ``KeyError`` (unknown engine) and
+    ``server.engines.EngineUnavailable`` (engine cannot load here).
+    """
+    from dataset.pragma import PragmaError
+    from server.engines import EngineError, LoopQuery, get_engine
+    from server.suggest import suggest
+
+    if workspace not in WORKSPACES:
+        raise ValueError(f"unknown workspace mode '{workspace}' (choose from {', '.join(WORKSPACES)})")
+    data_path = Path(data_path)
+    if not data_path.is_file():
+        raise FileNotFoundError(f"no such data file: {data_path}")
+    if train_path is not None:
+        if not Path(train_path).is_file():
+            raise FileNotFoundError(f"no such train file: {train_path}")
+        if _same_file(train_path, data_path):
+            raise ValueError("--train is the evaluated file; give the engine other data")
+    jobs = max(1, jobs or os.cpu_count() or 1)
+    t_start = time.perf_counter()
+    records = read_jsonl(data_path)
+    if limit is not None:
+        records = records[: max(0, limit)]
+    options = dict(engine_options or {})
+    if train_path is not None:
+        options["train"] = read_jsonl(train_path)
+    t0 = time.perf_counter()
+    engine = get_engine(engine_name, **options)
+    t_load = time.perf_counter() - t0
+    examples: list[tuple[Example, ...]] = [()] * len(records)
+    if workspace == "loo":
+        examples = workspace_examples(records)
+
+    preds: list[str | None] = []
+    notes: list[list[str]] = []
+    errors: list[str | None] = []
+    lat: list[float] = []
+    iterator: Any = range(len(records))
+    if progress:
+        from tqdm import tqdm
+
+        iterator = tqdm(iterator, desc=f"eval {engine_name}", unit="loop", leave=False)
+    t0 = time.perf_counter()
+    for i in iterator:
+        r = records[i]
+        q = LoopQuery(code=r.loop_stripped, lang=r.lang, enclosing=tuple(r.enclosing),
+                      examples=examples[i])
+        ts = time.perf_counter()
+        try:
+            s = suggest(q, engine, fallback=None, guard=guard)
+            preds.append(s.pragma)
+            notes.append(list(s.notes))
+            errors.append(None)
+        except (PragmaError, EngineError) as e:
+            preds.append(None)
+            notes.append([])
+            errors.append(f"{type(e).__name__}: {e}")
+        lat.append((time.perf_counter() - ts) * 1000)
+    t_suggest = time.perf_counter() - t0
+
+    scores = [score_pair(p, r.pragma) for p, r in zip(preds, records, strict=True)]
+    t_compile = 0.0
+    if compile:
+        t0 = time.perf_counter()
+        cjobs = [CompileJob(r.loop_stripped, p, r.lang, tuple(r.enclosing))
+                 for p, r in zip(preds, records, strict=True)]
+        gjobs = [CompileJob(r.loop_stripped, r.pragma, r.lang, tuple(r.enclosing))
+                 for r in records]
+        res = check_many(cjobs + gjobs, workers=jobs, cache_dir=cache_dir, progress=progress)
+        pres, gres = res[: len(records)], res[len(records):]
+        scores = [replace(s, compiles=pr.ok, gold_compiles=gr.ok)
+                  for s, pr, gr in zip(scores, pres, gres, strict=True)]
+        t_compile = time.perf_counter() - t0
+    else:
+        pres = gres = [None] * len(records)
+
+    rows: list[dict] = []
+    for r, p, s, n, e, ms, pr, gr in zip(records, preds, scores, notes, errors, lat, pres, gres,
+                                         strict=True):
+        d = r.model_dump(mode="json")
+        d.update(prediction=p, notes=n, error=e, elapsed_ms=round(ms, 3),
+                 score=s.as_dict())
+        if pr is not None:
+            d["compile_error"] = pr.error
+            d["gold_compile_error"] = gr.error
+        rows.append(d)
+    if predictions_out is not None:
+        write_jsonl(predictions_out, rows)
+
+    metrics = summarize(scores)
+    lat_stats = latency_stats(lat)
+    metrics.update({"latency_mean_ms": lat_stats["mean_ms"], "latency_p50_ms": lat_stats["p50_ms"],
+                    "latency_p95_ms": lat_stats["p95_ms"]})
+    return EvalResult(
+        engine=engine_name,
+        data=str(data_path),
+        workspace=workspace,
+        train=str(train_path) if train_path is not None else None,
+        guard=guard,
+        metrics=metrics,
+        per_directive=per_directive(scores),
+        confusion=confusion_matrix(scores),
+        latency=lat_stats,
+        timings={"load_s": round(t_load, 3), "suggest_s": round(t_suggest, 3),
+                 "compile_s": round(t_compile, 3),
+                 "total_s": round(time.perf_counter() - t_start, 3)},
+        predictions=rows,
+        scores=scores,
+    )
