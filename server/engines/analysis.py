@@ -381,7 +381,9 @@ def _dependence(w: _Access, r: _Access, v: str, inner: set[str]) -> int | str | 
         d = {k: x for k, x in d.items() if x}
         if any(k in inner or any(p in inner for p in k.split("*")) for k in list(a) + list(b)
                if k not in ("", v)):
-            continue  # an inner index: this dimension takes every value
+            if ca:
+                return None  # v and an inner index together: not decided here
+            continue  # an inner index alone: this dimension takes every value
         other = [k for k in d if k not in ("", v)]
         if other:
             return None
@@ -811,8 +813,9 @@ def _analyze_cached(code: str, lang: str, enclosing: tuple[str, ...]) -> LoopFac
             a = _affine(val, {})
             if a is not None:
                 subst[name] = a
-    opaque_locals = {n for n in w.assign_value
-                     if n not in subst and n not in index_all and w.assign_count.get(n, 0)}
+    written = {n for n, evs in w.events.items() if any(k != "read" for k, _, _ in evs)}
+    opaque_locals = {n for n in set(w.assign_value) | written
+                     if n not in subst and n not in index_all}
     for acc in w.accesses:
         resolved: list[Affine | None] = []
         for node in acc.subs:

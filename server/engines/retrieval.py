@@ -1,0 +1,299 @@
+"""The ``retrieval`` engine: the nearest known loop's pragma, adapted to the query.
+
+An :class:`~dataset.similarity.Index` over the training pairs plus, per query, the workspace
+examples (``query.examples``, the user's own project, which outweigh the training set).
+Neighbours are restricted by context (inside a compute region / under an annotated loop or
+not).  The neighbour's pragma is adapted: variables renamed by role (loop indices by nesting
+position, arrays by access pattern, reduction and private scalars by order), data clauses
+re-derived for the query's arrays, clauses naming variables the query lacks dropped, and
+``collapse`` fitted to the query's nest.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from dataset.pragma import Clause, Pragma, PragmaError, parse, validate
+from dataset.similarity import Index, rank, tokens
+from server.engines.analysis import LoopFacts, analyze, enclosing_context
+from server.engines.base import EngineAnswer, LoopQuery
+
+__all__ = ["RetrievalEngine", "Neighbour", "adapt", "context_key"]
+
+_DATA = {"copy", "copyin", "copyout", "create", "present", "deviceptr", "pcopy", "pcopyin",
+         "pcopyout", "pcreate", "present_or_copy", "present_or_copyin", "present_or_copyout",
+         "present_or_create", "no_create", "attach"}
+_LOOP_ONLY_OK = {"collapse", "gang", "worker", "vector", "seq", "independent", "auto", "tile",
+                 "device_type", "dtype", "private", "reduction"}
+_WORKSPACE_BONUS = 0.25  # added to a workspace example's similarity
+
+
+def context_key(enclosing: Sequence[str]) -> tuple[bool, bool]:
+    """(inside a compute region or annotated loop, directly under an annotated loop)."""
+    in_region, _, parsed = enclosing_context(enclosing)
+    under_loop = bool(parsed) and parsed[-1].directive in ("loop", "parallel loop",
+                                                            "kernels loop", "serial loop")
+    return in_region, under_loop
+
+
+@dataclass(frozen=True)
+class Neighbour:
+    pragma: str
+    loop: str
+    lang: str
+    enclosing: tuple[str, ...]
+    score: float
+    workspace: bool
+
+
+@lru_cache(maxsize=16384)
+def _facts(loop: str, lang: str, enclosing: tuple[str, ...]) -> LoopFacts:
+    return analyze(loop, lang, enclosing)
+
+
+@lru_cache(maxsize=16384)
+def _parse(text: str) -> Pragma | None:
+    try:
+        return parse(text)
+    except (PragmaError, ValueError):
+        return None
+
+
+def _ident_set(code: str) -> set[str]:
+    return {t for t in tokens(code) if t[:1].isalpha() or t[:1] == "_"}
+
+
+def _ordered(names: Sequence[str]) -> list[str]:
+    out: list[str] = []
+    for n in names:
+        if n not in out:
+            out.append(n)
+    return out
+
+
+def _rename_map(nf: LoopFacts, qf: LoopFacts) -> dict[str, str]:
+    """Neighbour variable → query variable, by role and order."""
+    m: dict[str, str] = {}
+    for a, b in zip(nf.index_vars, qf.index_vars, strict=False):
+        m.setdefault(a, b)
+    for role in ("in", "out", "inout"):
+        na = [k for k, v in nf.arrays.items() if v == role]
+        qa = [k for k, v in qf.arrays.items() if v == role]
+        for a, b in zip(na, qa, strict=False):
+            m.setdefault(a, b)
+    for a, b in zip([v for _, v in nf.reductions], [v for _, v in qf.reductions], strict=False):
+        m.setdefault(a, b)
+    for a, b in zip(nf.private, qf.private, strict=False):
+        m.setdefault(a, b)
+    return m
+
+
+def _rename_text(text: str, m: dict[str, str]) -> str:
+    if not m:
+        return text
+    return re.sub(r"\b[A-Za-z_]\w*\b", lambda x: m.get(x.group(0), x.group(0)), text)
+
+
+def _arg_base(arg: str) -> str | None:
+    a = arg.split(":", 1)[1] if re.match(r"\s*readonly\s*:", arg) else arg
+    mm = re.match(r"\s*([A-Za-z_]\w*)", a)
+    return mm.group(1) if mm else None
+
+
+def _data_args(clause: Clause, nf: LoopFacts, qf: LoopFacts, m: dict[str, str],
+               q_idents: set[str], used: set[str]) -> list[str]:
+    """The query's arguments for a neighbour data clause."""
+    out: list[str] = []
+    for arg in split_args(clause.args or ""):
+        base = _arg_base(arg)
+        if base is None:
+            continue
+        if base in q_idents:
+            target, text = base, arg
+        elif base in m and m[base] in q_idents:
+            target = m[base]
+            text = qf.sections.get(target) if "[" in arg else target
+            text = text or target
+        else:
+            continue
+        if target in used:
+            continue
+        used.add(target)
+        out.append(text)
+    return out
+
+
+def split_args(args: str) -> list[str]:
+    from dataset.pragma import split_top_level
+
+    return [a for a in split_top_level(args) if a]
+
+
+def adapt(neighbour_pragma: Pragma, nf: LoopFacts, qf: LoopFacts, query_code: str,
+          *, analysis_decides: bool = False) -> tuple[Pragma, list[str]]:
+    """Adapt a neighbour's pragma to the query loop (see the module doc)."""
+    notes: list[str] = []
+    m = _rename_map(nf, qf)
+    q_idents = _ident_set(query_code)
+    directive = neighbour_pragma.directive
+    if qf.parsed:
+        if qf.in_region and directive in ("parallel loop", "kernels loop", "serial loop"):
+            directive = "loop"
+        elif not qf.in_region and directive == "loop":
+            directive = "parallel loop"
+    # Does the neighbour list all of its arrays in one data clause kind (the "present(a,b,c)"
+    # style)?  Then the query lists its own arrays the same way.
+    n_data = [c for c in neighbour_pragma.clauses if c.name.lower() in _DATA]
+    n_named = {v for c in n_data for v in c.variables()}
+    lists_all = bool(n_data) and bool(nf.arrays) and set(nf.arrays) <= n_named
+    clauses: list[Clause] = []
+    used: set[str] = set()
+    added_red = False
+    for c in neighbour_pragma.clauses:
+        name = c.name.lower()
+        if directive == "loop" and name not in _LOOP_ONLY_OK:
+            continue
+        if name in _DATA:
+            args = _data_args(c, nf, qf, m, q_idents, used)
+            if args:
+                clauses.append(Clause(c.name, ", ".join(args)))
+            continue
+        if name == "reduction":
+            if analysis_decides:
+                if not added_red:
+                    clauses.extend(_reduction_clauses(qf))
+                    added_red = True
+                continue
+            op = c.reduction_op() or "+"
+            vs = [m.get(v, v) for v in c.variables()]
+            vs = [v for v in vs if v in q_idents]
+            if vs:
+                clauses.append(Clause("reduction", f"{op}:{','.join(_ordered(vs))}"))
+            continue
+        if name in ("private", "firstprivate"):
+            vs = [m.get(v, v) for v in c.variables()]
+            vs = [v for v in vs if v in q_idents]
+            if analysis_decides and name == "private":
+                vs = [v for v in vs if v not in {r for _, r in qf.reductions}]
+            if vs:
+                clauses.append(Clause(c.name, ", ".join(_ordered(vs))))
+            continue
+        if name == "collapse":
+            try:
+                n = int(re.sub(r"^\s*force\s*:", "", c.args or "1"))
+            except ValueError:
+                n = 1
+            if qf.parsed:
+                n = min(n, qf.collapse)
+            if n > 1:
+                clauses.append(Clause("collapse", str(n)))
+            continue
+        if c.args is not None and name not in ("gang", "worker", "vector", "tile",
+                                               "device_type", "dtype"):
+            # num_gangs(n), async(q), if(cond), ...: keep when its names exist in the query
+            words = set(re.findall(r"[A-Za-z_]\w*", _rename_text(c.args, m)))
+            if words - q_idents - {"acc_async_noval", "acc_async_sync", "none", "present"}:
+                continue
+            clauses.append(Clause(c.name, _rename_text(c.args, m)))
+            continue
+        clauses.append(c)
+    if lists_all and directive != "loop":
+        # add the query arrays the neighbour's style would have named
+        kind = n_data[0].name
+        extra = [qf.present.get(a, qf.sections.get(a, a)) if kind.lower() != "present"
+                 else qf.present.get(a, a) for a in qf.arrays if a not in used]
+        if extra:
+            for k, c in enumerate(clauses):
+                if c.name == kind:
+                    clauses[k] = Clause(kind, ", ".join(split_args(c.args or "") + extra))
+                    break
+            else:
+                clauses.append(Clause(kind, ", ".join(extra)))
+    if analysis_decides and not added_red and qf.reductions:
+        clauses.extend(_reduction_clauses(qf))
+    p = Pragma(directive, tuple(clauses))
+    if validate(p):
+        # drop what the directive does not allow instead of failing
+        allowed = [c for c in p.clauses if not validate(Pragma(directive, (c,)))]
+        p = Pragma(directive, tuple(allowed))
+        if validate(p):
+            p = Pragma(directive, ())
+    return p, notes
+
+
+def _reduction_clauses(qf: LoopFacts) -> list[Clause]:
+    by_op: dict[str, list[str]] = {}
+    for op, name in qf.reductions:
+        by_op.setdefault(op, []).append(name)
+    return [Clause("reduction", f"{op}:{','.join(v)}") for op, v in by_op.items()]
+
+
+class RetrievalEngine:
+    """Nearest training/workspace loop, its pragma adapted to the query."""
+
+    name = "retrieval"
+    analysis_decides = False
+
+    def __init__(self, train: Sequence | None = None, **_: object):
+        recs = list(train or [])
+        self.records = [r for r in recs if _parse(getattr(r, "pragma", "")) is not None]
+        self.index: Index | None = None
+        if self.records:
+            self.index = Index(self.records, key=lambda r: r.loop_stripped)
+            keys = [context_key(tuple(r.enclosing)) for r in self.records]
+            self._in_region = np.array([k[0] for k in keys], dtype=bool)
+            self._under_loop = np.array([k[1] for k in keys], dtype=bool)
+
+    # -- neighbours ---------------------------------------------------------------------------
+    def neighbours(self, query: LoopQuery, k: int = 5) -> list[Neighbour]:
+        code = query.stripped
+        in_region, under_loop = context_key(query.enclosing)
+        out: list[Neighbour] = []
+        exs = [e for e in query.examples if _parse(getattr(e, "pragma", "")) is not None]
+        if exs:
+            s = rank(code, [e.loop for e in exs])
+            for e, sc in zip(exs, s, strict=True):
+                d = _parse(e.pragma).directive  # type: ignore[union-attr]
+                fits = (d == "loop") == in_region
+                out.append(Neighbour(e.pragma, e.loop, query.lang, (), float(sc)
+                                     + _WORKSPACE_BONUS + (0.3 if fits else 0.0), True))
+        if self.index is not None:
+            s = self.index.scores(code)
+            s = s + np.where(self._in_region == in_region, 0.3, 0.0)
+            s = s + np.where(self._under_loop == under_loop, 0.05, 0.0)
+            top = np.argsort(-s, kind="stable")[:k]
+            for i in top:
+                r = self.records[int(i)]
+                out.append(Neighbour(r.pragma, r.loop_stripped, r.lang, tuple(r.enclosing),
+                                     float(s[i]), False))
+        out.sort(key=lambda n: -n.score)
+        return out[:k]
+
+    def suggest(self, query: LoopQuery) -> EngineAnswer:
+        qf = analyze(query.stripped, query.lang, query.enclosing)
+        nbs = self.neighbours(query)
+        if not nbs:
+            return EngineAnswer(None, ["no similar loop known"])
+        nb = nbs[0]
+        p0 = _parse(nb.pragma)
+        assert p0 is not None
+        nf = _facts(nb.loop, nb.lang, nb.enclosing)
+        p, notes = adapt(p0, nf, qf, query.stripped, analysis_decides=self.analysis_decides)
+        src = "workspace example" if nb.workspace else "training loop"
+        notes = [f"style of the nearest {src} (similarity {min(nb.score, 9.99):.2f}): "
+                 f"`{' '.join(nb.pragma.split())}`"] + notes
+        alts = []
+        for other in nbs[1:3]:
+            po = _parse(other.pragma)
+            if po is None:
+                continue
+            pa, _ = adapt(po, _facts(other.loop, other.lang, other.enclosing), qf,
+                          query.stripped, analysis_decides=self.analysis_decides)
+            if pa.render() != p.render() and pa.render() not in alts:
+                alts.append(pa.render())
+        return EngineAnswer(p.render(), notes, alternatives=alts)

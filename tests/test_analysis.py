@@ -1,0 +1,118 @@
+from server.engines.analysis import AnalysisEngine, analyze, pragma_from_facts
+from server.engines.base import LoopQuery
+
+
+def carried_vars(code, enclosing=()):
+    return {d.var for d in analyze(code, "c", enclosing).carried}
+
+
+def test_independent_saxpy():
+    f = analyze("for (int i = 0; i < n; i++) y[i] = a * x[i] + y[i];")
+    assert f.parsed and f.safe and f.index_vars == ["i"]
+    assert f.arrays == {"y": "inout", "x": "in"}
+    assert f.sections["x"] == "x[0:n]"
+
+
+def test_recurrence_is_carried():
+    f = analyze("for (int i = 1; i < n; i++) x[i] = x[i-1] + a[i];")
+    assert [d.var for d in f.carried] == ["x"]
+    assert "x[i-1]" in f.carried[0].message and f.carried[0].line == 1
+
+
+def test_gauss_seidel_carried_jacobi_not():
+    gs = ("for (int i = 1; i < n-1; i++)\n  for (int j = 1; j < m-1; j++)\n"
+          "    a[i][j] = 0.25*(a[i-1][j] + a[i+1][j] + a[i][j-1] + a[i][j+1]);")
+    assert carried_vars(gs) == {"a"}
+    assert analyze(gs).carried[0].line == 3
+    jac = gs.replace("a[i][j] =", "anew[i][j] =")
+    f = analyze(jac)
+    assert f.safe and f.collapse == 2
+
+
+def test_prefix_sum_scalar_carried():
+    f = analyze("for (int i = 0; i < n; i++) { s += a[i]; b[i] = s; }")
+    assert [(d.var, d.kind) for d in f.carried] == [("s", "scalar")]
+    assert not f.reductions
+
+
+def test_reductions_all_spellings():
+    cases = {
+        "s += a[i];": ("+", "s"), "s = s + a[i];": ("+", "s"), "s = a[i] + s;": ("+", "s"),
+        "s -= a[i];": ("+", "s"), "p *= a[i];": ("*", "p"),
+        "if (a[i] > m) m = a[i];": ("max", "m"), "if (a[i] < m) m = a[i];": ("min", "m"),
+        "m = fmax(m, a[i]);": ("max", "m"), "m = fmin(a[i], m);": ("min", "m"),
+        "m = (a[i] > m) ? a[i] : m;": ("max", "m"), "ok = ok && a[i];": ("&&", "ok"),
+        "ok = ok || a[i];": ("||", "ok"), "b &= a[i];": ("&", "b"), "b |= a[i];": ("|", "b"),
+        "b ^= a[i];": ("^", "b"), "cnt++;": ("+", "cnt"),
+    }
+    for body, red in cases.items():
+        f = analyze(f"for (int i = 0; i < n; i++) {{ {body} }}")
+        assert f.reductions == [red], body
+        assert f.safe, body
+
+
+def test_private_scalar():
+    f = analyze("for (int i = 0; i < n; i++) { t = a[i] * 2; b[i] = t + 1; }")
+    assert f.private == ["t"] and f.safe
+    p, _ = pragma_from_facts(f)
+    assert "private(t)" in p.render()
+
+
+def test_early_exit_and_call_notes():
+    f = analyze("for (int i = 0; i < n; i++) { if (a[i] == key) break; b[i] = foo(a[i]); }")
+    assert f.early_exits and not f.safe
+    assert f.calls == ["foo"]
+    assert any("foo" in n for n in f.notes)
+    f2 = analyze("for (int i = 0; i < n; i++) for (j = 0; j < m; j++) if (a[j]) break;")
+    assert not f2.early_exits  # the break leaves the inner loop only
+
+
+def test_indirect_write_needs_atomic():
+    f = analyze("for (int i = 0; i < n; i++) h[idx[i]]++;")
+    assert f.indirect_writes == ["h"]
+    assert any("atomic" in n for n in f.notes)
+
+
+def test_array_written_by_every_iteration():
+    code = "for (k = 0; k <= i; k++) { for (j = 0; j < N; j++) w[j] -= H[k] * Q[N*k+j]; }"
+    assert carried_vars(code) == {"w"}
+
+
+def test_local_substitution_finds_dependence():
+    code = ("for (k = 0; k < n; k++) { k1 = k + 1; fac = 1.0/l[k]; l[k1] = l[k1] - fac; }")
+    assert "l" in carried_vars(code)
+
+
+def test_collapse_rectangular_only():
+    rect = "for (int i = 0; i < n; i++) for (int j = 0; j < m; j++) c[i][j] = 0;"
+    tri = "for (int i = 0; i < n; i++) for (int j = 0; j < i; j++) c[i][j] = 0;"
+    imperfect = "for (int i = 0; i < n; i++) { x[i] = 0; for (int j = 0; j < m; j++) c[i][j] = 0; }"
+    assert analyze(rect).collapse == 2
+    assert analyze(tri).collapse == 1
+    assert analyze(imperfect).collapse == 1
+
+
+def test_present_and_directive_from_context():
+    code = "for (int i = 0; i < n; i++) y[i] = x[i];"
+    f = analyze(code, "c", ["#pragma acc data copyin(x[0:n])"])
+    assert f.present == {"x": "x[0:n]"} and not f.in_region
+    p, _ = pragma_from_facts(f)
+    assert p.render() == "#pragma acc parallel loop present(x[0:n]) copyout(y[0:n])"
+    f = analyze(code, "c", ["#pragma acc parallel present(x, y)"])
+    p, _ = pragma_from_facts(f)
+    assert p.render() == "#pragma acc loop"
+
+
+def test_carried_gives_seq_or_nothing():
+    code = "for (int i = 1; i < n; i++) x[i] = x[i-1] + 1;"
+    eng = AnalysisEngine()
+    a = eng.suggest(LoopQuery(code))
+    assert a.pragma is None and any("carried" in n for n in a.notes)
+    a = eng.suggest(LoopQuery(code, enclosing=("#pragma acc parallel",)))
+    assert a.pragma == "#pragma acc loop seq"
+
+
+def test_never_raises():
+    for code in ["", "x = 1;", "for (", "for (;;) {}", "\x00", "for (i=0;i<n;i++) a[b[c[i]]] = *p;"]:
+        analyze(code)
+        analyze(code, "cpp", ["garbage", "#pragma acc ((("])

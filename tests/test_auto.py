@@ -1,0 +1,43 @@
+from dataset.prompt import Example
+from server.engines import get_engine
+from server.engines.base import LoopQuery
+from server.suggest import suggest
+from tests.test_retrieval import TRAIN
+
+
+def test_reduction_from_analysis_style_from_neighbour():
+    eng = get_engine("auto", train=TRAIN)
+    a = eng.suggest(LoopQuery("for (int k = 0; k < len; k++) { if (u[k] > best) best = u[k]; }"))
+    assert a.pragma == "#pragma acc parallel loop reduction(max:best)"
+    assert any("max reduction" in n for n in a.notes)
+
+
+def test_carried_dependence_never_parallel():
+    eng = get_engine("auto", train=TRAIN)
+    rec = "for (int i = 1; i < n; i++) x[i] = x[i-1] + a[i];"
+    assert eng.suggest(LoopQuery(rec)).pragma is None
+    a = eng.suggest(LoopQuery(rec, enclosing=("#pragma acc parallel",)))
+    assert a.pragma == "#pragma acc loop seq"
+    assert any("carried" in n for n in a.notes)
+
+
+def test_workspace_style_and_present():
+    eng = get_engine("auto", train=TRAIN)
+    ex = (Example("#pragma acc kernels present(q, p)", "for (int i = 0; i < n; i++) q[i] = 2 * p[i];"),)
+    a = eng.suggest(LoopQuery("for (int i = 0; i < n; i++) y[i] = 3 * x[i];", examples=ex))
+    assert a.pragma.startswith("#pragma acc kernels present(")
+    assert "y" in a.pragma and "x" in a.pragma
+
+
+def test_in_region_loop_and_pipeline():
+    eng = get_engine("auto", train=TRAIN)
+    s = suggest(LoopQuery("for (int i = 0; i < n; i++) y[i] = 2 * x[i];",
+                          enclosing=("#pragma acc parallel present(x, y)",)), eng)
+    assert s.directive == "loop" and s.notes
+
+
+def test_without_training_data():
+    eng = get_engine("auto")
+    a = eng.suggest(LoopQuery("for (int i = 0; i < n; i++) s += a[i];"))
+    assert a.pragma.startswith("#pragma acc parallel loop") and "reduction(+:s)" in a.pragma
+    assert eng.suggest(LoopQuery("int x = 1;")).pragma is None

@@ -1,0 +1,61 @@
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from server.engines.base import LoopQuery
+from server.safety import asserts_parallel, guard
+
+REC = "for (int i = 1; i < n; i++) x[i] = x[i-1] + a[i];"
+OK = "for (int i = 0; i < n; i++) y[i] = 2 * x[i];"
+
+
+def test_safe_loop_untouched():
+    assert guard(LoopQuery(OK), "#pragma acc parallel loop") == ("#pragma acc parallel loop", [])
+
+
+def test_parallel_loop_on_recurrence_removed():
+    text, notes = guard(LoopQuery(REC), "#pragma acc parallel loop copy(x)")
+    assert text is None
+    assert notes and "x[i-1]" in notes[0]
+
+
+def test_loop_in_region_becomes_seq():
+    q = LoopQuery(REC, enclosing=("#pragma acc parallel",))
+    text, notes = guard(q, "#pragma acc loop gang vector private(t)")
+    assert text == "#pragma acc loop seq private(t)"
+    assert notes
+
+
+def test_seq_auto_and_kernels_kept():
+    q = LoopQuery(REC, enclosing=("#pragma acc kernels",))
+    assert guard(q, "#pragma acc loop seq")[0] == "#pragma acc loop seq"
+    assert guard(q, "#pragma acc loop auto")[0] == "#pragma acc loop auto"
+    text, notes = guard(LoopQuery(REC), "#pragma acc kernels")
+    assert text == "#pragma acc kernels" and notes
+    text, _ = guard(LoopQuery(REC), "#pragma acc kernels loop independent")
+    assert text is None
+
+
+def test_asserts_parallel():
+    from dataset.pragma import parse
+
+    assert asserts_parallel(parse("#pragma acc parallel loop"))
+    assert asserts_parallel(parse("#pragma acc kernels loop independent"))
+    assert not asserts_parallel(parse("#pragma acc loop seq"))
+    assert not asserts_parallel(parse("#pragma acc kernels"))
+
+
+def test_none_pragma():
+    assert guard(LoopQuery(REC), None) == (None, [])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(code=st.one_of(st.text(max_size=200), st.sampled_from([REC, OK, "for(;;)", "for (i"])),
+       pragma=st.one_of(st.none(), st.text(max_size=80),
+                        st.sampled_from(["#pragma acc parallel loop", "#pragma acc loop",
+                                         "#pragma acc kernels ((", "#pragma acc"])),
+       enclosing=st.lists(st.text(max_size=40), max_size=3),
+       lang=st.sampled_from(["c", "cpp", "fortran", ""]))
+def test_guard_never_crashes(code, pragma, enclosing, lang):
+    text, notes = guard(LoopQuery(code, lang=lang, enclosing=tuple(enclosing)), pragma)
+    assert text is None or isinstance(text, str)
+    assert isinstance(notes, list)
