@@ -11,7 +11,9 @@ const { LanguageClient, State } = require('vscode-languageclient/node');
 const ID = 'accellium';
 const SECTION = 'accellium';
 // Settings the server reads (initializationOptions and workspace/didChangeConfiguration).
-const SERVER_SETTINGS = ['backendUrl', 'engine', 'timeoutMs', 'adapter'];
+const SERVER_SETTINGS = [
+  'backendUrl', 'engine', 'timeoutMs', 'adapter', 'maxExamples', 'indexWorkspace', 'logFile',
+];
 const LANGUAGES = ['c', 'cpp', 'cuda-cpp'];
 
 let client;
@@ -53,7 +55,13 @@ function renderStatus(state) {
   } else if (engine || backend) {
     text = `$(rocket) acc: ${engine || '?'} · ${backend || '?'}`;
     tooltip = `accellium: engine ${engine || 'unknown'}, backend ${backend || 'unknown'}` +
+      (lastStatus.url ? ` (${lastStatus.url})` : '') +
+      (lastStatus.adapter ? `, adapter ${lastStatus.adapter}` : '') +
       (lastStatus.message ? `\n${lastStatus.message}` : '');
+    if (backend && !['embedded', 'connected'].includes(backend)) {
+      // Configured backend unreachable / timing out: suggestions come from the embedded engine.
+      statusItem.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
+    }
   } else {
     text = '$(rocket) acc: running';
     tooltip = 'accellium language server is running';
@@ -82,6 +90,14 @@ async function startClient(context) {
   };
   client = new LanguageClient(ID, 'accellium', serverOptions, clientOptions);
   client.onDidChangeState((e) => renderStatus(e.newState));
+  // Custom notification, documented in editors/README.md: {engine, backend, url?, adapter?,
+  // message?}.  Registered before start(): the server sends the first one on `initialized`.
+  const own = client;
+  client.onNotification('accellium/status', (params) => {
+    if (client !== own) return;
+    lastStatus = params && typeof params === 'object' ? params : {};
+    renderStatus(own.state);
+  });
   renderStatus(State.Starting);
   try {
     await client.start();
@@ -96,11 +112,6 @@ async function startClient(context) {
     });
     return;
   }
-  // Custom notification, documented in editors/README.md: {engine, backend, message?}.
-  client.onNotification('accellium/status', (params) => {
-    lastStatus = params && typeof params === 'object' ? params : {};
-    renderStatus(client.state);
-  });
   renderStatus(client.state);
 }
 

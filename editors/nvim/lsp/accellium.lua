@@ -13,10 +13,13 @@
 ---
 --- Settings (all optional; they are sent as `initializationOptions` and answered to
 --- `workspace/configuration` / `workspace/didChangeConfiguration` under the `accellium` section):
----   backendUrl  string  URL of an `accellium serve` backend; '' = embedded engine in-process
----   engine      string  embedded engine: 'auto' | 'analysis' | 'retrieval'
----   timeoutMs   integer backend request timeout, ms
----   adapter     string  LoRA adapter name on the backend; '' = the backend's default
+---   backendUrl     string  URL of an `accellium serve` backend; '' = embedded engine in-process
+---   engine         string  embedded engine: 'auto' | 'analysis' | 'retrieval' | 'context' | 'const'
+---   timeoutMs      integer backend request timeout, ms (50..600000)
+---   adapter        string  LoRA adapter name on the backend; '' = the backend's default
+---   maxExamples    integer workspace style examples sent per request (0..8)
+---   indexWorkspace boolean scan the files under the root for existing `#pragma acc` loops
+---   logFile        string  also log to this file; '' = no log file
 ---
 --- Override any of them with `vim.lsp.config('accellium', { settings = { accellium = {...} } })`.
 --- The server also sends `accellium/status` notifications ({engine, backend}); the handler below
@@ -40,6 +43,9 @@ return {
       engine = 'auto',
       timeoutMs = 2000,
       adapter = '',
+      maxExamples = 8,
+      indexWorkspace = true,
+      logFile = '',
     },
   },
   ---@param params lsp.InitializeParams

@@ -9,7 +9,8 @@
 
 const args = JSON.parse(process.argv[2]);
 const { chromium } = require(args.playwright);
-const ACTION = args.action || 'Insert #pragma acc';
+// The quick fix: "Insert `#pragma acc parallel loop ...`" (backticks optional).
+const ACTION = args.action ? new RegExp(args.action) : /Insert `?#pragma acc/;
 // Rows of the Quick Fix menu (the class names changed across VS Code versions).
 const ROWS = '.action-widget .monaco-list-row.action, .action-widget .action-list-item';
 const t0 = Date.now();
@@ -73,7 +74,7 @@ async function main() {
       picked = true;
       step(`action picked (try ${i + 1})`);
     }
-    if (!picked) throw new Error(`no code action containing "${ACTION}" was offered in 30 tries`);
+    if (!picked) throw new Error(`no code action matching ${ACTION} was offered in 30 tries`);
 
     await page.waitForTimeout(300);
     await page.keyboard.press('Control+S');
