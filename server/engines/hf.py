@@ -72,6 +72,7 @@ class HFEngine:
         self._q: queue.Queue = queue.Queue()
         self._adapters: dict[str, str] = {}  # public name -> internal peft adapter name
         self._ids = itertools.count(1)
+        self._retired: set[str] = set()
         self._peft = None
         self.model = None
         self.tokenizer = None
@@ -149,17 +150,26 @@ class HFEngine:
         self._adapters[name] = internal  # the swap: the next batch uses the new weights
         if old is not None:
             self._delete_internal(old)
+        elif self._retired:
+            self._delete_internal(next(iter(self._retired)))
 
     def _delete_internal(self, internal: str) -> None:
+        """Delete a peft adapter no name points to. peft cannot drop its last adapter, so that
+        one stays loaded, unused ('retired'), until another adapter is loaded."""
         if self._peft is None:
             return
-        remaining = [a for a in self._peft.peft_config if a != internal]
-        if remaining and self._peft.active_adapter == internal:
-            self._peft.set_adapter(remaining[0])
-        try:
-            self._peft.delete_adapter(internal)
-        except Exception as e:  # noqa: BLE001 — the last adapter: peft may refuse; keep it idle
-            log.debug("could not delete adapter %s: %s", internal, e)
+        self._retired.add(internal)
+        for old in sorted(self._retired):
+            remaining = [a for a in self._peft.peft_config if a != old]
+            if not remaining:
+                continue
+            if self._peft.active_adapter == old:
+                self._peft.set_adapter(remaining[0])
+            try:
+                self._peft.delete_adapter(old)
+                self._retired.discard(old)
+            except Exception as e:  # noqa: BLE001
+                log.warning("could not delete adapter %s: %s", old, e)
 
     def _do_unload_adapter(self, name: str) -> None:
         internal = self._adapters.pop(name, None)

@@ -1,0 +1,43 @@
+"""Helpers for the server tests: a real uvicorn on a free 127.0.0.1 port, in a thread."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Iterator
+
+import httpx
+import uvicorn
+
+from server.app import Settings, create_app
+from server.bench_http import free_port
+
+
+@contextlib.contextmanager
+def running_server(settings: Settings, *, wait_engine: bool = True,
+                   timeout_s: float = 300.0) -> Iterator[str]:
+    """Serve ``create_app(settings)`` on 127.0.0.1:<free port>; yields the base URL."""
+    port = free_port()
+    app = create_app(settings)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                           access_log=False, lifespan="on"))
+    thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout_s
+    try:
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.02)
+        if wait_engine:
+            while time.monotonic() < deadline:
+                h = httpx.get(url + "/healthz", timeout=5).json()
+                if h["engine_loaded"] or h["status"] == "error":
+                    break
+                time.sleep(0.1)
+        yield url
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
