@@ -44,6 +44,15 @@ pytestmark = pytest.mark.slow
 
 SRC = "void f(int n, float *a, float s){\n  for (int i = 0; i < n; i++)\n    s += a[i];\n}\n"
 LOOP_LINE = 2  # 1-based line of the `for`
+# For "accellium: Annotate All Loops in File": two un-annotated outermost loops.
+SRC_TWO = (
+    "void g(int n, float *x, float *y, float a){\n"
+    "  for (int i = 0; i < n; i++)\n"
+    "    y[i] = a * x[i] + y[i];\n"
+    "  for (int j = 0; j < n; j++)\n"
+    "    x[j] = 0;\n"
+    "}\n"
+)
 
 
 def _missing(msg: str):
@@ -200,10 +209,13 @@ def e2e(tools, code_server, tmp_path_factory) -> dict:
     ws: Path = code_server["ws"]
     c_file = ws / "sum.c"
     c_file.write_text(SRC)
+    two = ws / "two.c"
+    two.write_text(SRC_TWO)
     shot = out / "vscode.png"
     spec = {
         "url": f"{code_server['url']}/?folder={ws}",
         "file": c_file.name,
+        "annotateFile": two.name,
         "line": LOOP_LINE,
         "screenshot": str(shot),
         "profile": str(out / "chromium-profile"),
@@ -227,7 +239,12 @@ def e2e(tools, code_server, tmp_path_factory) -> dict:
         deadline = time.monotonic() + 10
         while c_file.read_text() == SRC and time.monotonic() < deadline:
             time.sleep(0.1)
+    if result.get("error") is None:
+        deadline = time.monotonic() + 10
+        while two.read_text() == SRC_TWO and time.monotonic() < deadline:
+            time.sleep(0.1)
     result["disk"] = c_file.read_text()
+    result["disk_two"] = two.read_text()
     result["screenshot"] = shot
     result["ctx"] = (
         f"e2e: {json.dumps({k: v for k, v in result.items() if k != 'screenshot'}, indent=1)}\n"
@@ -270,3 +287,17 @@ def test_vscode_status_bar_shows_engine_and_backend(e2e):
     )
     engine, _, backend = bar[0][len("acc: ") :].partition(" · ")
     assert engine and backend in {"embedded", "connected", "unreachable", "timeout", "error"}, bar
+
+
+def test_vscode_annotate_file_command(e2e):
+    """Palette "accellium: Annotate All Loops in File" -> workspace/executeCommand -> one edit."""
+    assert e2e.get("error") is None, e2e["ctx"]
+    after = e2e["disk_two"].splitlines()
+    ctx = f"two.c on disk:\n{e2e['disk_two']}\n{e2e['ctx']}"
+    pragmas = [i for i, line in enumerate(after) if line.lstrip().startswith("#pragma acc")]
+    assert len(pragmas) == 2, ctx
+    # Each pragma sits right above a `for`, with its indentation; the code itself is unchanged.
+    for i in pragmas:
+        assert after[i + 1].lstrip().startswith("for"), ctx
+        assert after[i].startswith("  #pragma acc"), ctx
+    assert [line for line in after if "#pragma acc" not in line] == SRC_TWO.splitlines(), ctx

@@ -140,6 +140,16 @@ async function activate(context) {
       lastStatus = {};
       await startClient(context);
     }),
+    // The server's workspace/executeCommand `accellium.annotateFile` (registered by the client
+    // from executeCommandProvider) takes the document URI; the palette command passes it.
+    vscode.commands.registerCommand('accellium.annotateCurrentFile', async () => {
+      const editor = vscode.window.activeTextEditor;
+      if (!editor || !client || client.state !== State.Running) {
+        vscode.window.showWarningMessage('accellium: open a C/C++ file with the server running first.');
+        return undefined;
+      }
+      return vscode.commands.executeCommand('accellium.annotateFile', editor.document.uri.toString());
+    }),
     vscode.workspace.onDidChangeConfiguration(async (e) => {
       // Server settings travel by workspace/didChangeConfiguration (synchronize above);
       // a different interpreter needs a new process.

@@ -80,6 +80,25 @@ async function main() {
     await page.keyboard.press('Control+S');
     step('saved');
 
+    if (args.annotateFile) {
+      // The palette command "accellium: Annotate All Loops in File" on a second file.
+      await page.keyboard.press('Control+P');
+      await page.waitForSelector('.quick-input-widget input');
+      await page.keyboard.type(args.annotateFile);
+      await page.waitForSelector('.quick-input-list .monaco-list-row');
+      await page.keyboard.press('Enter');
+      await page.waitForSelector(`.tab.active[data-resource-name="${args.annotateFile}"]`);
+      await page.keyboard.press('F1');
+      await page.waitForSelector('.quick-input-widget input');
+      await page.keyboard.type('accellium: Annotate All Loops in File');
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Annotate All Loops' })
+        .first().waitFor();
+      await page.keyboard.press('Enter');
+      await page.waitForSelector('.tab.active.dirty', { timeout: 20000 });
+      await page.keyboard.press('Control+S');
+      step('annotated and saved');
+    }
+
     // The status-bar item: "acc: <engine> · <backend>" once the server reported its state.
     const deadline = Date.now() + 5000;
     do {
