@@ -118,9 +118,15 @@ def _multi_pragma_loops(records: Sequence[Record]) -> dict[str, int]:
 
 
 def _table(rows: list[list[Any]], head: list[str]) -> str:
+    def cell(x: Any) -> str:
+        return str(x).replace("|", "\\|")
+
+    numeric = [all(isinstance(r[i], int) or str(r[i]).replace(",", "").replace(".", "")
+                   .replace("%", "").replace(" / ", "").isdigit() for r in rows)
+               for i in range(len(head))] if rows else [False] * len(head)
     lines = ["| " + " | ".join(head) + " |",
-             "|" + "|".join("---" if i == 0 else "---:" for i in range(len(head))) + "|"]
-    lines += ["| " + " | ".join(str(x) for x in row) + " |" for row in rows]
+             "|" + "|".join("---:" if numeric[i] else "---" for i in range(len(head))) + "|"]
+    lines += ["| " + " | ".join(cell(x) for x in row) + " |" for row in rows]
     return "\n".join(lines)
 
 

@@ -339,8 +339,12 @@ def extract_file(path: str, data: bytes, lang: str | None = None) -> FileResult:
         if d.kind == "for":
             loop = by_row.get(d.row)
             if loop is None:
-                res.directives["for_not_parsed"] += 1
-                continue
+                # The grammar saw no loop here (a macro in front of it, ...): brace matcher.
+                loop = _fallback_loop(source, lines, d.row, lang)
+                if loop is None:
+                    res.directives["for_not_parsed"] += 1
+                    continue
+                res.events["fallback_loop"] += 1
             d.pair = _pair(path, d, loop, lang, data, source, res.events)
             d.scope = (d.pair.start_byte, d.pair.end_byte)
             res.directives["paired"] += 1
@@ -375,6 +379,22 @@ def extract_file(path: str, data: bytes, lang: str | None = None) -> FileResult:
         res.pairs.append(d.pair)
     res.pairs.sort(key=lambda p: p.line)
     return res
+
+
+def _fallback_loop(source: bytes, lines: LineIndex, row: int, lang: str) -> Loop | None:
+    raw = lines.line_bytes(row)
+    col = len(raw) - len(raw.lstrip())
+    start = lines.starts[row] + col
+    end = brace_extent(source, start)
+    if end is None:
+        return None
+    text = source[start:end].decode("utf-8", "replace")
+    er = lines.row_of(end - 1)
+    return Loop(start_byte=start, end_byte=end, start_line=row, start_col=col, end_line=er,
+                end_col=end - lines.starts[er], start_col_utf16=col, end_col_utf16=0,
+                kind="for_statement", depth=0, loop_depth=_brace_depth(source[start:end], lang),
+                perfect_depth=1, text=text, indent="", index_var=None, function=None,
+                pragma=None, has_error=True)
 
 
 def _pair(path: str, d: _Directive, loop: Loop, lang: str, original: bytes, source: bytes,
