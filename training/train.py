@@ -193,7 +193,7 @@ def few_shot_examples(records: Sequence[Record], pool: Sequence[Record], k: int,
         mask = [x == r.repo for x in repos]
         hits = idx.query(r.loop_stripped, k + 2, mask=mask,
                          exclude=lambda x, r=r: x.id == r.id or x.loop_stripped == r.loop_stripped)
-        out.append([Example(pragma=idx.items[i].pragma, loop=idx.items[i].loop)
+        out.append([Example(pragma=idx.items[i].pragma, loop=idx.items[i].loop_stripped)
                     for i, _ in hits[:k]])
     return out
 
@@ -443,6 +443,8 @@ def train(config: TrainConfig) -> TrainResult:
         model_kwargs["quantization_config"] = BitsAndBytesConfig(
             load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
             bnb_4bit_compute_dtype=torch.bfloat16 if cfg.bf16 else torch.float16,
+            # FSDP needs the packed 4-bit weights stored in a float dtype it can shard
+            bnb_4bit_quant_storage=torch.bfloat16 if cfg.bf16 else torch.float16,
         )
         if _world_size() == 1:
             model_kwargs["device_map"] = {"": 0}
@@ -563,8 +565,11 @@ def train(config: TrainConfig) -> TrainResult:
         metrics["generation"] = gen_metrics
     result.metrics = metrics
 
+    # every rank takes part in gathering the weights (FSDP / ZeRO-3); only rank 0 writes
+    if getattr(trainer, "is_fsdp_enabled", False):
+        trainer.accelerator.state.fsdp_plugin.set_state_dict_type("FULL_STATE_DICT")
+    trainer.save_model(str(out))  # adapter_config.json + adapter_model.safetensors
     if trainer.is_world_process_zero():
-        trainer.save_model(str(out))  # adapter_config.json + adapter_model.safetensors
         meta = AdapterMeta(
             name=cfg.adapter_name,
             base_model=cfg.base_model,
