@@ -30,6 +30,7 @@ from fastapi import Body, Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dataset.loops import find_loops, normalize_lang, strip_comments
 from dataset.prompt import PROMPT_VERSION, Example
@@ -202,30 +203,33 @@ class _Fixed:
         return self._answer
 
 
+_EMBEDDED_CACHE: dict[tuple[str, str | None], Any] = {}
+_EMBEDDED_LOCK = threading.Lock()
+
+
 class _State:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.started = time.time()
         self.engine: Any = None
         self.engine_error: str | None = None
-        self.embedded: dict[str, Any] = {}
-        self._emb_lock = threading.Lock()
         self.registry = AdapterRegistry()
         self.supports_adapters = False
         self.limits: tuple[int | None, int | None] = (None, None)
 
-    # embedded engines (built once, shared)
+    # embedded engines (built once per process and training file, shared by all apps)
     def embedded_engine(self, name: str):
-        eng = self.embedded.get(name)
+        key = (name, self.settings.train)
+        eng = _EMBEDDED_CACHE.get(key)
         if eng is None:
-            with self._emb_lock:
-                eng = self.embedded.get(name)
+            with _EMBEDDED_LOCK:
+                eng = _EMBEDDED_CACHE.get(key)
                 if eng is None:
                     from server.defaults import engine_options
                     from server.engines import get_engine
 
                     eng = get_engine(name, **engine_options(name, self.settings.train))
-                    self.embedded[name] = eng
+                    _EMBEDDED_CACHE[key] = eng
         return eng
 
     def load_engine(self) -> None:
@@ -396,6 +400,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             e = {k: v for k, v in e.items() if k in ("type", "loc", "msg")}
             errs.append(e)
         return JSONResponse({"detail": errs}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException):
+        if exc.status_code == 400:  # FastAPI's "error parsing the body": bad input → 422
+            return JSONResponse({"detail": f"request body is not valid JSON: {exc.detail}"},
+                                status_code=422)
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
+                            headers=getattr(exc, "headers", None))
 
     @app.exception_handler(_ClientGone)
     async def _gone(request: Request, exc: _ClientGone):
