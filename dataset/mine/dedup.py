@@ -116,7 +116,8 @@ class NearDupIndex:
         shingle_sets = [_shingles(code_tokens(loops[k]), self.shingle) for k in keys]
         sigs = MinHash.bulk(shingle_sets, num_perm=self.num_perm) if keys else []
         self.sigs = dict(zip(keys, sigs, strict=True))
-        self.lsh = MinHashLSH(threshold=self.threshold, num_perm=self.num_perm)
+        # LSH bands need a threshold below 1; candidates are verified against the real one.
+        self.lsh = MinHashLSH(threshold=min(self.threshold, 0.95), num_perm=self.num_perm)
         with self.lsh.insertion_session() as session:
             for k in keys:
                 session.insert(k, self.sigs[k])

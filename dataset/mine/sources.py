@@ -95,6 +95,8 @@ class SourceSpec:
         p = Path(loc).resolve()
         parts = [x for x in p.parts if x not in {".git", "repo"}]
         name = parts[-1] if parts else p.name
+        if name.endswith(".git") and len(name) > 4:
+            name = name[:-4]
         if "+" in name:  # owner+name (the layout of fetched snapshots)
             return name.replace("+", "/", 1)
         return name
