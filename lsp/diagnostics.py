@@ -16,6 +16,7 @@ from collections import OrderedDict
 
 from lsprotocol import types
 
+from dataset.loops import Loop
 from dataset.pragma import CLAUSE_DOCS, DIRECTIVE_DOCS, Pragma, PragmaError, parse, validate
 
 from .document import DocIndex
@@ -138,12 +139,11 @@ def _carried(code: str, lang: str, enclosing: tuple[str, ...]) -> list[tuple[str
     return got
 
 
-def carried_diagnostics(doc: DocIndex, first: int, last: int, p: Pragma
+def carried_diagnostics(doc: DocIndex, first: int, last: int, p: Pragma, lp: Loop
                         ) -> list[types.Diagnostic]:
     if p.directive not in {"parallel loop", "kernels loop", "loop", "serial loop"}:
         return []
-    lp = doc.loop_below_pragma(first)
-    if lp is None or not _independent(p, lp.enclosing):
+    if not _independent(p, lp.enclosing):
         return []
     covered: set[str] = set()
     for c in p.clauses:

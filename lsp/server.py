@@ -36,9 +36,9 @@ from .actions import (
     workspace_edit,
 )
 from .diagnostics import carried_diagnostics, hover_text, pragma_diagnostics, pragma_span
-from .document import DocIndex, language_for
+from .document import AnnotatedLoop, DocIndex, language_for
 from .settings import SECTION, Settings, parse_settings
-from .style import StyleIndex, scan_root
+from .style import INLINE_BUILD_LIMIT, StyleIndex, scan_root
 from .suggestions import SuggestService
 
 log = logging.getLogger("accellium.lsp")
@@ -50,7 +50,8 @@ STATUS = "accellium/status"
 DEBOUNCE_S = 0.25  # diagnostics and style re-index after the last change
 LARGE_BYTES = 1_000_000  # documents above this are indexed off the event loop
 MAX_ACTION_LOOPS = 4  # the loop at the cursor and up to 3 enclosing loops
-MAX_DIAG_PRAGMAS = 5000
+MAX_DIAG_PRAGMAS = 2000
+MAX_DOC_EXAMPLES = 500  # style examples taken from one document
 
 
 class AccelliumServer(LanguageServer):
@@ -100,7 +101,8 @@ class AccelliumServer(LanguageServer):
     # Settings
     # ------------------------------------------------------------------------------------------
 
-    def apply_settings(self, raw: Any, base: Settings | None = None) -> None:
+    def apply_settings(self, raw: Any, base: Settings | None = None,
+                       start: bool = True) -> None:
         new = parse_settings(raw, base if base is not None else self.settings)
         for p in new.problems:
             self.report_once(f"accellium: {p}")
@@ -109,6 +111,8 @@ class AccelliumServer(LanguageServer):
         if new.log_file != old.log_file:
             self.set_log_file(new.log_file)
         self.service.configure(new)
+        if not start:
+            return
         if new.backend_url != old.backend_url or new.engine != old.engine:
             self._spawn(self.service.probe())
         if new.engine != old.engine:
@@ -244,13 +248,16 @@ class AccelliumServer(LanguageServer):
             self._refresh[uri] = task
 
     async def _refresh_doc(self, uri: str) -> None:
-        """Debounced: diagnostics of the document's pragmas and its style examples."""
+        """Debounced: diagnostics of the document's pragmas and its style examples.  Works in
+        slices of ~10 ms so requests are served meanwhile; a newer change supersedes it."""
         await asyncio.sleep(DEBOUNCE_S)
         doc = self.docs.get(uri)
         if doc is None:
             return
+        t0 = time.perf_counter()
         gen = doc.generation
         diags: list[types.Diagnostic] = []
+        examples = []
         t_slice = time.perf_counter()
         for row in doc.pragma_rows()[:MAX_DIAG_PRAGMAS]:
             if time.perf_counter() - t_slice > 0.01:  # stay responsive on big files
@@ -264,15 +271,17 @@ class AccelliumServer(LanguageServer):
             first, last, text = span
             p, ds = pragma_diagnostics(doc, first, last, text)
             diags.extend(ds)
-            if p is not None and not ds:
-                diags.extend(carried_diagnostics(doc, first, last, p))
+            lp = doc.loop_below_pragma(first)
+            if p is not None and not ds and lp is not None:
+                diags.extend(carried_diagnostics(doc, first, last, p, lp))
+            if lp is not None and lp.pragma is not None and len(examples) < MAX_DOC_EXAMPLES:
+                examples.append(AnnotatedLoop(lp.pragma.text, lp.stripped, lp.pragma.start_line))
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
             uri=uri, diagnostics=diags, version=doc.version))
-        await asyncio.sleep(0)
-        if self.docs.get(uri) is not doc or doc.generation != gen:
-            return
-        self.style.set_open(uri, doc.annotated_loops())
-        if self.style.dirty and self.style.pool_size() > 400:
+        self.style.set_open(uri, examples)
+        log.debug("refresh %s: %d diagnostics, %d examples, %.0f ms", uri, len(diags),
+                  len(examples), (time.perf_counter() - t0) * 1000)
+        if self.style.dirty and self.style.pool_size() > INLINE_BUILD_LIMIT:
             await asyncio.to_thread(self.style.rebuild)
 
     def doc_for(self, uri: str) -> DocIndex | None:
@@ -324,7 +333,8 @@ def make_server() -> AccelliumServer:
     @server.feature(types.INITIALIZE)
     def initialize(ls: AccelliumServer, params: types.InitializeParams) -> None:
         ls.encoding = str(ls.workspace.position_encoding or "utf-16")
-        ls.apply_settings(params.initialization_options, Settings(backend_url=ls.cli_backend_url))
+        ls.apply_settings(params.initialization_options, Settings(backend_url=ls.cli_backend_url),
+                         start=False)
 
     @server.feature(types.INITIALIZED)
     async def initialized(ls: AccelliumServer, params: types.InitializedParams) -> None:
@@ -467,7 +477,7 @@ async def code_actions(ls: AccelliumServer, params: types.CodeActionParams):
 
 
 async def resolve_action(ls: AccelliumServer, action: types.CodeAction) -> types.CodeAction:
-    data = action.data if isinstance(action.data, dict) else None
+    data = _as_dict(action.data)
     if not data or action.edit is not None or "loop" not in data:
         return action
     uri = data.get("uri")
@@ -477,8 +487,10 @@ async def resolve_action(ls: AccelliumServer, action: types.CodeAction) -> types
     line = int(data.get("line", 0))
     lp, _ = find_loop(doc, line, str(data["loop"]))
     if lp is None:
+        log.info("resolve: the loop at line %d is gone", line + 1)
         return action
     outcome = await ls.service.get(ls.query_for(doc, lp))
+    log.debug("resolve %s:%d -> %s (%s)", uri, line, outcome.suggestion, outcome.note)
     # Rebuild against the buffer as it is now (it may have changed while we waited).
     doc = ls.doc_for(uri)
     if doc is None:
@@ -504,12 +516,23 @@ async def resolve_action(ls: AccelliumServer, action: types.CodeAction) -> types
 # ----------------------------------------------------------------------------------------------
 
 
+def _as_dict(obj: Any) -> dict | None:
+    """LSPAny objects arrive as dicts or as pygls's namedtuple-like objects."""
+    if isinstance(obj, dict):
+        return obj
+    if hasattr(obj, "_asdict"):
+        return dict(obj._asdict())
+    return None
+
+
 def _uri_arg(ls: AccelliumServer, args: tuple) -> str | None:
     for a in args:
         if isinstance(a, str):
             return a
-        if isinstance(a, dict):
-            u = a.get("uri") or (a.get("textDocument") or {}).get("uri")
+        a = _as_dict(a)
+        if a is not None:
+            td = _as_dict(a.get("textDocument")) or {}
+            u = a.get("uri") or td.get("uri")
             if isinstance(u, str):
                 return u
     return ls.last_uri
