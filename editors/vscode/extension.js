@@ -89,10 +89,12 @@ async function startClient(context) {
     traceOutputChannel: output,
   };
   client = new LanguageClient(ID, 'accellium', serverOptions, clientOptions);
-  client.onDidChangeState((e) => renderStatus(e.newState));
+  const own = client;  // a restarted client must not paint over its successor's state
+  client.onDidChangeState((e) => {
+    if (client === own) renderStatus(e.newState);
+  });
   // Custom notification, documented in editors/README.md: {engine, backend, url?, adapter?,
   // message?}.  Registered before start(): the server sends the first one on `initialized`.
-  const own = client;
   client.onNotification('accellium/status', (params) => {
     if (client !== own) return;
     lastStatus = params && typeof params === 'object' ? params : {};

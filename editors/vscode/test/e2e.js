@@ -17,6 +17,17 @@ const t0 = Date.now();
 const result = { steps: [], titles: [], statusBar: [], error: null };
 const step = (name) => result.steps.push(`${((Date.now() - t0) / 1000).toFixed(1)}s ${name}`);
 
+// Quick Open (Ctrl+P) a workspace file and wait until its tab is the active one.  Wait for the
+// row naming the file: the list first shows recently opened files, and Enter would open those.
+async function openFile(page, name) {
+  await page.keyboard.press('Control+P');
+  await page.waitForSelector('.quick-input-widget input');
+  await page.keyboard.type(name);
+  await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: name }).first().waitFor();
+  await page.keyboard.press('Enter');
+  await page.locator('.tabs-container .tab.active', { hasText: name }).first().waitFor();
+}
+
 async function main() {
   const ctx = await chromium.launchPersistentContext(args.profile, {
     executablePath: args.chromium,
@@ -33,11 +44,7 @@ async function main() {
     step('workbench loaded');
 
     // Open the file with Quick Open.
-    await page.keyboard.press('Control+P');
-    await page.waitForSelector('.quick-input-widget input');
-    await page.keyboard.type(args.file);
-    await page.waitForSelector('.quick-input-list .monaco-list-row');
-    await page.keyboard.press('Enter');
+    await openFile(page, args.file);
     await page.waitForSelector('.editor-instance .monaco-editor .view-line');
     step('file opened');
 
@@ -82,12 +89,7 @@ async function main() {
 
     if (args.annotateFile) {
       // The palette command "accellium: Annotate All Loops in File" on a second file.
-      await page.keyboard.press('Control+P');
-      await page.waitForSelector('.quick-input-widget input');
-      await page.keyboard.type(args.annotateFile);
-      await page.waitForSelector('.quick-input-list .monaco-list-row');
-      await page.keyboard.press('Enter');
-      await page.waitForSelector(`.tab.active[data-resource-name="${args.annotateFile}"]`);
+      await openFile(page, args.annotateFile);
       await page.keyboard.press('F1');
       await page.waitForSelector('.quick-input-widget input');
       await page.keyboard.type('accellium: Annotate All Loops in File');
