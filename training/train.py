@@ -402,6 +402,7 @@ def train(config: TrainConfig) -> TrainResult:
     ckpt_dir = out / "checkpoints"
     t_start = time.perf_counter()
 
+    train_recs, eval_recs = _load_records(cfg)
     try:
         tok = AutoTokenizer.from_pretrained(cfg.base_model, trust_remote_code=cfg.trust_remote_code)
     except (OSError, ValueError) as e:
@@ -409,8 +410,6 @@ def train(config: TrainConfig) -> TrainResult:
                           f"{str(e).splitlines()[0]}") from None
     if tok.pad_token is None:
         tok.pad_token = tok.eos_token
-
-    train_recs, eval_recs = _load_records(cfg)
     examples = None
     if cfg.few_shot > 0:
         from dataset.similarity import Index
@@ -478,7 +477,7 @@ def train(config: TrainConfig) -> TrainResult:
         use_cpu=cfg.use_cpu,
         bf16=cfg.bf16,
         fp16=cfg.fp16,
-        gradient_checkpointing=cfg.gradient_checkpointing,
+        **_checkpointing_kw(SFTConfig, cfg.gradient_checkpointing),
         max_length=cfg.max_length,
         completion_only_loss=True,
         packing=False,
@@ -579,8 +578,7 @@ def train(config: TrainConfig) -> TrainResult:
             prompt_version=PROMPT_VERSION,
             rank=cfg.lora_r,
             alpha=cfg.lora_alpha,
-            target_modules=sorted(trainer.model.peft_config["default"].target_modules)
-            if hasattr(trainer.model, "peft_config") else cfg.target_modules,
+            target_modules=_module_names(trainer.model, cfg.target_modules),
             data_hash=data_hash(train_used),
             train_records=len(train_used),
             metrics=metrics,
@@ -605,6 +603,23 @@ def train(config: TrainConfig) -> TrainResult:
              result.steps, _fmt(result.loss_first), _fmt(result.loss_last), result.tokens_per_s,
              time.perf_counter() - t_start)
     return result
+
+
+def _checkpointing_kw(args_cls: Any, on: bool) -> dict[str, bool]:
+    """transformers 5 renamed ``gradient_checkpointing`` to ``activation_checkpointing``."""
+    fields = getattr(args_cls, "__dataclass_fields__", {})
+    key = "activation_checkpointing" if "activation_checkpointing" in fields else \
+        "gradient_checkpointing"
+    return {key: on}
+
+
+def _module_names(model: Any, configured: list[str] | str) -> list[str] | str:
+    """The LoRA target module names (``q_proj``, ...) that peft resolved."""
+    try:
+        mods = model.peft_config["default"].target_modules
+    except (AttributeError, KeyError):
+        return configured
+    return sorted({str(m).split(".")[-1] for m in mods})
 
 
 def _fmt(v: float | None) -> str:
