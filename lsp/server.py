@@ -516,6 +516,24 @@ async def resolve_action(ls: AccelliumServer, action: types.CodeAction) -> types
 # ----------------------------------------------------------------------------------------------
 
 
+async def _unless_cancelled(coro, cancel_future):
+    """Await ``coro`` unless the progress token is cancelled first (then cancel it: the
+    backend request is closed); None when cancelled."""
+    task = asyncio.ensure_future(coro)
+    if cancel_future is None:
+        return await task
+    waiter = asyncio.wrap_future(cancel_future)
+    try:
+        done, _ = await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
+    except asyncio.CancelledError:
+        task.cancel()
+        raise
+    if task in done:
+        return task.result()
+    task.cancel()
+    return None
+
+
 def _as_dict(obj: Any) -> dict | None:
     """LSPAny objects arrive as dicts or as pygls's namedtuple-like objects."""
     if isinstance(obj, dict):
@@ -567,7 +585,10 @@ async def annotate(ls: AccelliumServer, args: tuple) -> dict:
             if fut is not None and fut.cancelled():
                 cancelled = True
                 break
-            outcome = await ls.service.get(ls.query_for(doc, lp))
+            outcome = await _unless_cancelled(ls.service.get(ls.query_for(doc, lp)), fut)
+            if outcome is None:
+                cancelled = True
+                break
             await asyncio.sleep(0)  # let cancellations and edits in
             sug = outcome.suggestion
             if sug is not None and sug.pragma is not None:

@@ -279,3 +279,29 @@ async def _wait_port(port: int, timeout: float) -> None:
         except OSError:
             await asyncio.sleep(0.2)
     raise AssertionError(f"nothing listens on port {port}")
+
+
+async def test_annotate_file_progress_cancel(client: LanguageClient, fake, tmp_path):
+    applied = []
+
+    @client.feature(types.WORKSPACE_APPLY_EDIT)
+    def on_apply(params):
+        applied.append(params)
+        return types.ApplyWorkspaceEditResult(applied=True)
+
+    await start(client, options={"backendUrl": fake.url, "timeoutMs": 20000})
+    await wait_for(lambda: _state(client) == "connected")
+    fake.mode = "slow"
+    uri = uri_of(tmp_path)
+    open_doc(client, uri, SRC)
+    task = asyncio.ensure_future(client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="accellium.annotateFile", arguments=[uri])))
+    await wait_for(lambda: fake.payloads and client.progress_reports)
+    token = next(iter(client.progress_reports))
+    client.window_work_done_progress_cancel(types.WorkDoneProgressCancelParams(token=token))
+    res = await asyncio.wait_for(task, 5)
+    assert res["cancelled"] is True and res["inserted"] == 0
+    await wait_for(lambda: fake.disconnects == 1, timeout=5)
+    assert applied == []
+    kinds = [getattr(v, "kind", None) for v in client.progress_reports[token]]
+    assert kinds[0] == "begin" and kinds[-1] == "end"

@@ -1,0 +1,120 @@
+"""Unit tests of the language server's pieces: the incremental loop index against a full
+rebuild, settings parsing, the backend answer check, code-action kinds."""
+
+from __future__ import annotations
+
+import random
+from types import SimpleNamespace as NS
+
+import pytest
+from lsprotocol import types
+
+from dataset.loops import LineIndex, mask_pragmas
+from lsp.actions import kind_for, wants_source_action
+from lsp.document import DocIndex, language_for
+from lsp.settings import Settings, parse_settings
+from lsp.suggestions import BackendError, suggestion_from_json
+from lsp.testing import apply_text_edits, generate_c, utf16_len
+
+
+def _pos(text: str, off: int) -> tuple[int, int]:
+    pre = text[:off]
+    line = pre.count("\n")
+    return line, utf16_len(pre[pre.rfind("\n") + 1:])
+
+
+def test_incremental_index_matches_full_rebuild():
+    rng = random.Random(7)
+    src = "// héllo wörld 😀\n" + generate_c(200)
+    doc = DocIndex("file:///x.c", "c", src, 1)
+    pieces = ["#pragma acc parallel loop \\\n", "\\\n", "for (int k=0;k<n;k++) x[k]=0;\n",
+              "}", "{", "\n", "é😀", "#pragma acc loop\n", "  ", "x", "\r\n"]
+    incremental = 0
+    for it in range(150):
+        a = rng.randrange(len(src) + 1)
+        b = min(len(src), a + rng.choice([0, 0, 1, 3, 10, 40]))
+        t = rng.choice(pieces) if rng.random() < 0.7 else ""
+        (l1, c1), (l2, c2) = _pos(src, a), _pos(src, b)
+        ch = NS(range=NS(start=NS(line=l1, character=c1), end=NS(line=l2, character=c2)),
+                text=t)
+        src = src[:a] + t + src[b:]
+        incremental += doc.apply_changes([ch], it + 2, src)
+        data = src.encode("utf-8", "surrogatepass")
+        assert doc.source == data
+        assert doc.masked == mask_pragmas(data)
+        assert doc.lines.starts == LineIndex(data).starts
+    assert incremental == 150
+    full = DocIndex("file:///y.c", "c", src)
+    for row in range(0, full.line_count(), 7):
+        assert [lp.text for lp in doc.loops_at(row)] == [lp.text for lp in full.loops_at(row)]
+
+
+def test_divergent_change_rebuilds():
+    doc = DocIndex("file:///x.c", "c", "int a;\n", 1)
+    bad = NS(range=NS(start=NS(line=0, character=0), end=NS(line=0, character=0)), text="x")
+    assert doc.apply_changes([bad], 2, "something else entirely\n") is False
+    assert doc.source == b"something else entirely\n"
+
+
+def test_loops_at_pragma_line_and_utf16():
+    src = ('void f(int n, float *a) {\n  const char *s = "😀"; float t = 0;\n'
+           "  #pragma acc parallel loop\n  for (int i = 0; i < n; i++)\n    t += a[i];\n}\n")
+    doc = DocIndex("file:///x.c", "c", src)
+    assert [lp.start_line for lp in doc.loops_at(2)] == [3]
+    assert [lp.start_line for lp in doc.loops_at(4)] == [3]
+    assert doc.loops_at(0) == [] and doc.loops_at(99) == []
+    assert doc.col_out(1, len('  const char *s = "😀'.encode())) == utf16_len('  const char *s = "😀')
+    assert [a.pragma for a in doc.annotated_loops()] == ["#pragma acc parallel loop"]
+
+
+def test_language_for():
+    assert language_for("c") == "c"
+    assert language_for("cpp") == "cpp" and language_for("cuda-cpp") == "cpp"
+    assert language_for("python") is None
+    assert language_for("", "file:///a/b.cu") == "cpp"
+
+
+def test_settings_defaults_wire_names_and_bad_values():
+    s = parse_settings(None)
+    assert s == Settings() and s.problems == ()
+    s = parse_settings({"accellium": {"backendUrl": "http://127.0.0.1:8000/", "timeoutMs": 500,
+                                      "maxExamples": 3, "indexWorkspace": False,
+                                      "adapter": "", "engine": "analysis"}})
+    assert s.backend_url == "http://127.0.0.1:8000" and s.timeout_ms == 500
+    assert s.max_examples == 3 and s.index_workspace is False and s.adapter is None
+    assert s.engine == "analysis" and s.problems == ()
+    s = parse_settings({"timeoutMs": -5, "maxExamples": 99, "backendUrl": "ftp://x",
+                        "engine": "nope", "indexWorkspace": "yes"}, base=s)
+    assert (s.timeout_ms, s.max_examples, s.backend_url, s.engine, s.index_workspace) == (
+        2000, 8, None, "auto", True)
+    assert len(s.problems) == 5 and all("using" in p for p in s.problems)
+    # keys not given keep the previous values
+    s2 = parse_settings({"adapter": "team"}, base=s)
+    assert s2.adapter == "team" and s2.timeout_ms == s.timeout_ms
+
+
+def test_backend_answer_check():
+    ok = suggestion_from_json({"pragma": "#pragma  acc parallel loop  reduction(+:s)",
+                               "notes": ["n"], "engine": "hf"})
+    assert ok.pragma == "#pragma acc parallel loop reduction(+:s)" and ok.engine == "hf"
+    assert suggestion_from_json({"pragma": None, "notes": ["carried"]}).pragma is None
+    for bad in ([], {"x": 1}, {"pragma": 3}, {"pragma": "rm -rf /"},
+                {"pragma": "#pragma acc parallel loop presnt(a)"}):
+        with pytest.raises(BackendError):
+            suggestion_from_json(bad)
+
+
+def test_kinds():
+    K = types.CodeActionKind
+    assert kind_for(None) == K.QuickFix and kind_for([]) == K.QuickFix
+    assert kind_for([K.Refactor]) == K.RefactorRewrite
+    assert kind_for([K.QuickFix, K.Refactor]) == K.QuickFix
+    assert kind_for([K.RefactorExtract]) is None and kind_for([K.Source]) is None
+    assert wants_source_action([K.Source]) and not wants_source_action(None)
+
+
+def test_apply_text_edits_utf16():
+    text = "a😀b\nc\n"
+    e = types.TextEdit(range=types.Range(types.Position(0, 3), types.Position(0, 4)),
+                       new_text="X")
+    assert apply_text_edits(text, [e]) == "a😀X\nc\n"
