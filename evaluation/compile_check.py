@@ -541,6 +541,8 @@ def _declare_section(expr: str, facts: _Facts, clause: str) -> None:
                                              "tile", "if"}, weak=True)
     for _ in secs:
         leaf = Shape("ptr", elem=leaf, weak=True)
+    if clause in ("deviceptr", "use_device", "attach", "detach") and not secs:
+        leaf = Shape("ptr", elem=leaf, weak=True)  # these need pointer variables
     steps = re.findall(r"(\.|->)\s*([A-Za-z_]\w*)", path)
     for op, fname in reversed(steps):
         leaf = Shape("struct", fields={fname: leaf}, weak=True)
