@@ -7,7 +7,9 @@ pragma asserts that the iterations are independent (``parallel loop``, ``loop`` 
 
 * inside a compute region (or under an annotated loop): ``#pragma acc loop seq`` (keeping
   ``private``/``reduction``);
-* otherwise: no pragma;
+* otherwise: ``#pragma acc kernels`` (keeping the data clauses): the compiler parallelises
+  only what it can prove independent, so the loop itself stays sequential while inner loops
+  may still run in parallel, and the data stays on the device;
 * ``kernels`` / ``kernels loop`` without an independence assertion and ``loop auto`` leave the
   decision to the compiler: kept, with a note.
 
@@ -84,6 +86,13 @@ def _guard(query: LoopQuery, pragma_text: str) -> tuple[str | None, list[str]]:
 
         safe = Pragma("loop", (Clause("seq"),) + kept).render()
         return safe, [f"{why}: `{p.render()}` would run it in parallel; using `loop seq`"]
-    _ = PragmaError
-    return None, [f"{why}: `{p.render()}` would run it in parallel; no pragma advised "
-                  "(run it sequentially or restructure it)"]
+    from dataset.pragma import DIRECTIVES, Clause
+
+    allowed = DIRECTIVES["kernels"]
+    kept = tuple(Clause(c.name, c.args) for c in p.clauses
+                 if c.name.lower() in allowed and c.name.lower() not in ("num_gangs",
+                                                                         "num_workers",
+                                                                         "vector_length"))
+    safe = Pragma("kernels", kept).render()
+    return safe, [f"{why}: `{p.render()}` would run it in parallel; using `kernels`, which "
+                  "leaves the loop sequential unless the compiler proves otherwise"]

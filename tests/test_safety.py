@@ -12,10 +12,10 @@ def test_safe_loop_untouched():
     assert guard(LoopQuery(OK), "#pragma acc parallel loop") == ("#pragma acc parallel loop", [])
 
 
-def test_parallel_loop_on_recurrence_removed():
-    text, notes = guard(LoopQuery(REC), "#pragma acc parallel loop copy(x)")
-    assert text is None
-    assert notes and "x[i-1]" in notes[0]
+def test_parallel_loop_on_recurrence_becomes_kernels():
+    text, notes = guard(LoopQuery(REC), "#pragma acc parallel loop gang copy(x) num_gangs(4)")
+    assert text == "#pragma acc kernels copy(x)"  # the compiler keeps it sequential
+    assert notes and "x[i-1]" in notes[0] and "would run it in parallel" in notes[0]
 
 
 def test_loop_in_region_becomes_seq():
@@ -31,8 +31,9 @@ def test_seq_auto_and_kernels_kept():
     assert guard(q, "#pragma acc loop auto")[0] == "#pragma acc loop auto"
     text, notes = guard(LoopQuery(REC), "#pragma acc kernels")
     assert text == "#pragma acc kernels" and notes
-    text, _ = guard(LoopQuery(REC), "#pragma acc kernels loop independent")
-    assert text is None
+    text, notes = guard(LoopQuery(REC), "#pragma acc kernels loop independent copy(x[0:n])")
+    assert text == "#pragma acc kernels copy(x[0:n])"
+    assert "carried dependence" in notes[0] and "kernels" in notes[0]
 
 
 def test_asserts_parallel():

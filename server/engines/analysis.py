@@ -832,14 +832,32 @@ def _analyze_cached(code: str, lang: str, enclosing: tuple[str, ...]) -> LoopFac
         for acc in w.accesses:
             if acc.name not in local_arrays:
                 by_name.setdefault(acc.name, []).append(acc)
+        def _sig(acc: _Access) -> tuple:
+            return tuple(None if a is None else tuple(sorted(a.items())) for a in acc.subs)
+
         for name, accs in by_name.items():
+            # Identical subscripts decide identically: test each distinct pair once.
+            uniq: dict[tuple, _Access] = {}
+            sigs: dict[int, tuple] = {}
+            for acc in accs:
+                sig = _sig(acc)
+                key = (sig, acc.write, acc.read, acc.indirect)
+                if key not in uniq:
+                    uniq[key] = acc
+                    sigs[id(acc)] = sig
+            accs = list(uniq.values())
             writes = [a for a in accs if a.write]
+            tested: set[tuple] = set()
             for wa in writes:
                 if wa.indirect:
                     continue
                 for ra in accs:
                     if ra.indirect:
                         continue
+                    pair = (sigs[id(wa)], sigs[id(ra)], ra.write and not ra.read)
+                    if pair in tested:
+                        continue
+                    tested.add(pair)
                     d = _dependence(wa, ra, v, inner_vars)
                     if d is None or d == "never" or d == 0:
                         continue
@@ -1047,5 +1065,5 @@ class AnalysisEngine:
         facts = analyze(query.stripped, query.lang, query.enclosing)
         if not facts.parsed:
             return EngineAnswer(None, ["no `for` loop found"])
-        p, notes = pragma_from_facts(facts)
+        p, notes = pragma_from_facts(facts, collapse=True)
         return EngineAnswer(p.render() if p is not None else None, facts.notes + notes)

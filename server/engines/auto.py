@@ -1,13 +1,18 @@
-"""The ``auto`` engine (the default): analysis decides, retrieval styles.
+"""The ``auto`` engine (the default): analysis decides what is safe, style decides the rest.
 
-* The analysis (:func:`server.engines.analysis.analyze`) decides safety (a visible carried
-  dependence gives ``loop seq`` in a region, else no pragma), reductions, privatisation and the
-  variables named in clauses.
-* The directive follows the context: ``loop`` inside a compute region or under an annotated
-  loop; outside one, the project's own style when workspace examples show it (``kernels``,
-  ``parallel loop``...), else ``parallel loop``.
-* Which clause kinds appear and in which order comes from the nearest workspace example (the
-  user's project) or, without one, the nearest training loop in the same context.
+* The analysis (:func:`server.engines.analysis.analyze`) decides safety, reductions,
+  privatisation, collapse and which arrays data clauses name.  The safety guard
+  (:mod:`server.safety`, run by :func:`server.suggest.suggest` on every answer) turns a
+  parallel pragma on a loop with a visible carried dependence into ``loop seq`` / ``kernels``.
+* The style — directive family, which clause kinds, their order — comes from, in this order:
+  1. the user's own project (``query.examples``): the nearest example in the same context,
+     adapted to this loop (variables renamed by role, data clauses re-derived);
+  2. a near-identical known loop (a training pair whose similarity passes ``near``), adapted
+     the same way — the situation of a project whose sibling loops are known;
+  3. the :class:`~server.engines.style.StyleModel` learned from the training pairs: the
+     template most repositories use in this context (compute construct around the loop, the
+     level of the annotated loop above, nest shape, reductions, ...), filled from the facts.
+  Without training pairs and examples, the analysis engine's own pragma is the answer.
 
 Every answer carries notes, one short line per decision.
 """
@@ -16,89 +21,133 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from dataset.pragma import Clause, Pragma
+from dataset.pragma import Pragma
 from server.engines.analysis import LoopFacts, analyze, pragma_from_facts
 from server.engines.base import EngineAnswer, LoopQuery
-from server.engines.retrieval import RetrievalEngine, _facts, _parse, adapt
+from server.engines.retrieval import (
+    Neighbour,
+    RetrievalEngine,
+    _facts,
+    _ident_set,
+    _parse,
+    adapt,
+)
+from server.engines.style import Features, StyleModel, features, instantiate, template
+from server.safety import guard
 
 __all__ = ["AutoEngine"]
 
-_KEEP_ON_SEQ = ("private", "reduction", "firstprivate")
+# A training neighbour at least this close (cosine + context bonus, see RetrievalEngine), or
+# one sharing a project-specific identifier (one that at most RARE_REPOS repositories use),
+# comes from the same project as the query: its pragma beats the style model.
+NEAR = 1.0
+RARE_REPOS = 0  # off: ports of one code base by different teams share names, not style
 
 
-def _seq(p: Pragma | None, facts: LoopFacts) -> tuple[Pragma | None, list[str]]:
-    reasons = [d.message for d in facts.carried[:2]] + [
-        f"early exit: {e}" for e in facts.early_exits[:1]]
-    if facts.in_region:
-        kept = tuple(c for c in (p.clauses if p is not None else ())
-                     if c.name.lower() in _KEEP_ON_SEQ and c.name.lower() != "reduction")
-        return Pragma("loop", (Clause("seq"),) + kept), reasons + [
-            "sequential: `loop seq` (the iterations depend on each other)"]
-    return None, reasons + ["no pragma: the iterations depend on each other"]
+def _describe(p: Pragma) -> str:
+    return " ".join(p.render().split())
 
 
-class AutoEngine(RetrievalEngine):
-    """Analysis for correctness, retrieval and workspace examples for style."""
+class AutoEngine:
+    """Analysis for correctness; workspace examples, near neighbours or learned style for
+    the form."""
 
     name = "auto"
-    analysis_decides = True
-    trust = 1.05  # a training neighbour this close (cosine + context bonus) sets the directive
 
-    def __init__(self, train: Sequence | None = None, **options: object):
-        super().__init__(train, **options)
+    def __init__(self, train: Sequence | None = None, *, near: float = NEAR, **_: object):
+        self.retrieval = RetrievalEngine(train)
+        self.model = StyleModel.from_records(self.retrieval.records) \
+            if self.retrieval.records else None
+        self.near = near
+        # identifier -> number of training repositories using it (project-specific names)
+        repos: dict[str, set[str]] = {}
+        for r in self.retrieval.records:
+            for t in _ident_set(r.loop_stripped):
+                repos.setdefault(t, set()).add(getattr(r, "repo", ""))
+        self._id_repos = {t: len(v) for t, v in repos.items()}
+
+    def _same_project(self, nb: Neighbour, code: str) -> bool:
+        if nb.score >= self.near:
+            return True
+        shared = _ident_set(code) & _ident_set(nb.loop)
+        return any(len(t) > 1 and self._id_repos.get(t, 99) <= RARE_REPOS for t in shared)
+
+    # -- the three sources of style ---------------------------------------------------------
+    def _from_neighbour(self, nb: Neighbour, qf: LoopFacts, code: str) -> Pragma | None:
+        p0 = _parse(nb.pragma)
+        if p0 is None:
+            return None
+        p, _ = adapt(p0, _facts(nb.loop, nb.lang, nb.enclosing), qf, code,
+                     analysis_decides=True)
+        return p
+
+    def _from_model(self, f: Features, qf: LoopFacts) -> tuple[Pragma | None, str]:
+        if self.model is None:
+            p, _ = pragma_from_facts(qf, data=True, collapse=True)
+            return p, "analysis"
+        tpl, _ = self.model.style(f)
+        return instantiate(tpl, qf), "style"
 
     def suggest(self, query: LoopQuery) -> EngineAnswer:
         code = query.stripped
         qf = analyze(code, query.lang, query.enclosing)
         if not qf.parsed:
             return EngineAnswer(None, ["no `for` loop found"])
+        f = features(query.enclosing, qf)
         notes = list(qf.notes)
-        nbs = self.neighbours(query, k=5)
-        ws = [n for n in nbs if n.workspace]
-        nb = ws[0] if ws else (nbs[0] if nbs else None)
         p: Pragma | None = None
-        if nb is not None:
-            p0 = _parse(nb.pragma)
-            if p0 is not None:
-                nf = _facts(nb.loop, nb.lang, nb.enclosing)
-                p, _ = adapt(p0, nf, qf, code, analysis_decides=True)
-                src = "project example" if nb.workspace else "similar training loop"
-                notes.append(f"style from the nearest {src}: `{' '.join(nb.pragma.split())}`")
+        nbs = self.retrieval.neighbours(query, k=5)
+        ws = [n for n in nbs if n.workspace and self._fits(n, f)]
+        if ws:
+            p = self._from_neighbour(ws[0], qf, code)
+            if p is not None:
+                notes.append(f"style of this project's `{' '.join(ws[0].pragma.split())}`")
         if p is None:
-            p, extra = pragma_from_facts(qf, data=True)
-            notes.extend(extra)
-        else:
-            p = self._directive(p, qf, trusted=bool(nb is not None and (
-                nb.workspace or nb.score >= self.trust)))
-        if not qf.safe:
-            p, extra = _seq(p, qf)
-            notes.extend(n for n in extra if n not in notes)
-        elif p is not None and p.has("seq") and not qf.carried:
-            notes.append("`seq` as in the similar loop (no dependence visible)")
-        if p is not None and p.directive == "loop" and qf.in_region:
-            notes.append("`loop`: inside a compute region")
-        elif p is not None and p.directive == "parallel loop":
-            notes.append("`parallel loop`: no enclosing compute region")
-        return EngineAnswer(p.render() if p is not None else None, notes)
+            near = [n for n in nbs if not n.workspace and self._fits(n, f)][:1]
+            near = [n for n in near if self._same_project(n, code)]
+            if near:
+                p = self._from_neighbour(near[0], qf, code)
+                if p is not None:
+                    notes.append(f"as on a similar known loop: "
+                                 f"`{' '.join(near[0].pragma.split())}`")
+        if p is None:
+            p, how = self._from_model(f, qf)
+            if p is not None and how == "style":
+                notes.append(f"usual form in this context: `{' '.join(template(p))}`")
+        if p is not None:
+            notes.extend(self._explain(p, qf, f))
+        text = p.render() if p is not None else None
+        if not qf.safe:  # the engine is safe on its own, not only behind the pipeline's guard
+            text, why = guard(query, text)
+            notes.extend(why)
+        return EngineAnswer(text, _dedupe(notes))
 
     @staticmethod
-    def _directive(p: Pragma, qf: LoopFacts, trusted: bool) -> Pragma:
-        d = p.directive
-        if qf.in_region:
-            if d != "loop":
-                keep = tuple(c for c in p.clauses if c.name.lower() in {
-                    "collapse", "gang", "worker", "vector", "seq", "independent", "auto",
-                    "tile", "private", "reduction"})
-                return Pragma("loop", keep)
-            return p
-        if d in ("loop", "parallel", "serial", "data", "serial loop") or (
-                not trusted and d != "parallel loop"):
-            clauses = tuple(c for c in p.clauses)
-            cand = Pragma("parallel loop", clauses)
-            from dataset.pragma import validate
+    def _fits(nb: Neighbour, f: Features) -> bool:
+        """A neighbour fits when its directive is legal here (``loop`` only in a region)."""
+        p = _parse(nb.pragma)
+        return p is not None and (p.directive == "loop") == f.in_region
 
-            if validate(cand):
-                cand = Pragma("parallel loop", tuple(
-                    c for c in clauses if not validate(Pragma("parallel loop", (c,)))))
-            return cand
-        return p
+    @staticmethod
+    def _explain(p: Pragma, qf: LoopFacts, f: Features) -> list[str]:
+        out = []
+        if p.directive == "loop":
+            out.append("`loop`: inside a compute region" if f.compute != "none"
+                       else "`loop`: under an annotated loop")
+        elif p.directive in ("parallel loop", "kernels", "kernels loop", "serial loop"):
+            out.append(f"`{p.directive}`: no enclosing compute region")
+        c = p.clause("collapse")
+        if c is not None:
+            out.append(f"`collapse({c.args})`: perfectly nested loops with independent bounds")
+        if p.has("present") and not qf.present:
+            out.append("`present`: assumes the arrays are already on the device (a data "
+                       "region or `enter data` elsewhere); use copyin/copyout if not")
+        return out
+
+
+def _dedupe(notes: list[str]) -> list[str]:
+    out: list[str] = []
+    for n in notes:
+        if n not in out:
+            out.append(n)
+    return out
