@@ -338,6 +338,7 @@ def make_server() -> AccelliumServer:
 
     @server.feature(types.INITIALIZED)
     async def initialized(ls: AccelliumServer, params: types.InitializedParams) -> None:
+        ls.service.ready = True
         ls.service.publish_status()
         ls._spawn(asyncio.to_thread(ls.service.warm_up))
         ls._spawn(ls.service.probe())

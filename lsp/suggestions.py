@@ -121,6 +121,9 @@ class SuggestService:
         self._engines: dict[str, Any] = {}
         self._client = None  # httpx.AsyncClient, made on first use
         self._last_status: dict | None = None
+        # No notification may precede the initialize response (VS Code drops it): the server
+        # sets this in `initialized` and publishes then.
+        self.ready = False
         self.requests_sent = 0  # HTTP requests made (tests and the bench read it)
         self.embedded_runs = 0
 
@@ -158,6 +161,8 @@ class SuggestService:
                 "message": message}
 
     def publish_status(self) -> None:
+        if not self.ready:
+            return
         st = self.status()
         if st != self._last_status:
             self._last_status = st
