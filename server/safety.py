@@ -6,7 +6,7 @@ pragma asserts that the iterations are independent (``parallel loop``, ``loop`` 
 ``seq``/``auto``, ``independent``, ``gang``/``worker``/``vector``), the pragma is rewritten:
 
 * inside a compute region (or under an annotated loop): ``#pragma acc loop seq`` (keeping
-  ``private``/``reduction``);
+  ``private``);
 * otherwise: ``#pragma acc kernels`` (keeping the data clauses): the compiler parallelises
   only what it can prove independent, so the loop itself stays sequential while inner loops
   may still run in parallel, and the data stays on the device;
@@ -23,7 +23,8 @@ from server.engines.base import LoopQuery
 __all__ = ["guard", "asserts_parallel"]
 
 _PARALLEL_LEVELS = ("gang", "worker", "vector", "independent")
-_KEEP_ON_SEQ = ("private", "reduction", "firstprivate")
+# A sequential loop needs no reduction clause: one thread accumulates in order.
+_KEEP_ON_SEQ = ("private", "firstprivate")
 
 
 def asserts_parallel(pragma) -> bool:  # noqa: ANN001 - a dataset.pragma.Pragma

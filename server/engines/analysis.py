@@ -548,7 +548,8 @@ class _Walker:
                 args = _field(node, "arguments")
                 for c in (args.named_children if args is not None else []):
                     if c.type == "pointer_expression" and _op(c) == "&":
-                        self._lvalue(_field(c, "argument"), "rmw", stmt)
+                        # an out parameter: the callee assigns it
+                        self._lvalue(_field(c, "argument"), "write", stmt)
                     else:
                         self._expr(c, stmt)
             return
@@ -627,6 +628,44 @@ class _Walker:
         self._expr(node)
 
     _cond_stmts: set[int]
+
+
+def _writes_definitely(node: Node, writes: set[int]) -> bool:
+    """Does executing ``node`` always assign the scalar (``writes``: ids of statements that
+    assign it unconditionally within themselves)?"""
+    if node.id in writes:
+        return True
+    t = node.type
+    if t == "compound_statement":
+        return any(_writes_definitely(c, writes) for c in node.named_children)
+    if t == "if_statement":
+        cons, alt = _field(node, "consequence"), _field(node, "alternative")
+        if cons is None or alt is None:
+            return False
+        if alt.type == "else_clause":
+            alt = alt.named_children[0] if alt.named_children else None
+        return alt is not None and _writes_definitely(cons, writes) and \
+            _writes_definitely(alt, writes)
+    if t in ("expression_statement", "declaration"):
+        return False
+    return False
+
+
+def _covered(name: str, stmt: Node, order: int, writes: list[tuple[Node, int]],
+             loop: Node) -> bool:
+    """Is a read of ``name`` at ``stmt`` preceded, in every path through the iteration, by an
+    assignment (an earlier statement of an enclosing block that always assigns it)?"""
+    ids = {st.id for st, _ in writes}
+    child, p = stmt, stmt.parent
+    while p is not None and p.id != loop.id:
+        if p.type == "compound_statement":
+            for c in p.named_children:
+                if c.id == child.id:
+                    break
+                if _writes_definitely(c, ids):
+                    return True
+        child, p = p, p.parent
+    return False
 
 
 def _reduction_of(name: str, stmt: Node) -> str | None:
@@ -938,13 +977,15 @@ def _analyze_cached(code: str, lang: str, enclosing: tuple[str, ...]) -> LoopFac
                 op = ops.pop()
                 facts.reductions.append((op, name))
                 continue
-        first_kind, first_stmt, _ = events[0]
-        cond = first_stmt.id in w._cond_stmts
-        if first_kind == "write" and not cond:
+        writes = [(st, o) for k, st, o in events if k == "write"]
+        uncovered = [(k, st, o) for k, st, o in events if k != "write"
+                     and not _covered(name, st, o, writes, loop)]
+        if writes and not uncovered:
             facts.private.append(name)
             continue
+        first_kind, first_stmt, first_order = uncovered[0] if uncovered else events[0]
         line = first_stmt.start_point[0] + 1
-        if first_kind == "write":
+        if any(o < first_order for _, o in writes):
             msg = (f"`{name}` is assigned only conditionally (line {line}) and may carry its "
                    "value to the next iteration")
         else:

@@ -40,7 +40,9 @@ __all__ = ["AutoEngine"]
 # A training neighbour at least this close (cosine + context bonus, see RetrievalEngine), or
 # one sharing a project-specific identifier (one that at most RARE_REPOS repositories use),
 # comes from the same project as the query: its pragma beats the style model.
-NEAR = 1.0
+NEAR = 1.2
+_LOOP_OK = {"collapse", "gang", "worker", "vector", "seq", "independent", "auto", "tile",
+            "device_type", "dtype", "private", "reduction"}
 RARE_REPOS = 0  # off: ports of one code base by different teams share names, not style
 
 
@@ -96,10 +98,17 @@ class AutoEngine:
         f = features(query.enclosing, qf)
         notes = list(qf.notes)
         p: Pragma | None = None
-        nbs = self.retrieval.neighbours(query, k=5)
-        ws = [n for n in nbs if n.workspace and self._fits(n, f)]
+        nbs = self.retrieval.neighbours(query, k=8)
+        all_ws = [n for n in nbs if n.workspace]
+        orphan = not f.in_region and self._orphaned(all_ws)
+        ws = all_ws if orphan else [n for n in all_ws if self._fits(n, f)]
+        ws = self._by_directive_vote(ws)
         if ws:
             p = self._from_neighbour(ws[0], qf, code)
+            if p is not None and orphan:
+                p = Pragma("loop", tuple(c for c in p.clauses if c.name.lower() in _LOOP_OK))
+                notes.append("`loop`: this project's nearby loops are orphaned `loop`s (a "
+                             "device routine or a function called inside a compute region)")
             if p is not None:
                 notes.append(f"style of this project's `{' '.join(ws[0].pragma.split())}`")
         if p is None:
@@ -116,11 +125,35 @@ class AutoEngine:
                 notes.append(f"usual form in this context: `{' '.join(template(p))}`")
         if p is not None:
             notes.extend(self._explain(p, qf, f))
+        if p is not None and p.has("seq"):
+            p = p.without("reduction")  # one thread runs it: nothing to combine
         text = p.render() if p is not None else None
         if not qf.safe:  # the engine is safe on its own, not only behind the pipeline's guard
             text, why = guard(query, text)
             notes.extend(why)
         return EngineAnswer(text, _dedupe(notes))
+
+    @staticmethod
+    def _orphaned(ws: list[Neighbour]) -> bool:
+        """The nearest project loops are ``loop`` directives without a region around them."""
+        top = ws[:3]
+        if not top:
+            return False
+        dirs = [(_parse(n.pragma) or Pragma("?")).directive for n in top]
+        return dirs[0] == "loop" and dirs.count("loop") * 2 > len(dirs)
+
+    @staticmethod
+    def _by_directive_vote(ws: list[Neighbour], k: int = 5) -> list[Neighbour]:
+        """Examples of the directive most of the nearest ``k`` use (closer ones weigh more),
+        nearest first."""
+        votes: dict[str, float] = {}
+        for n in ws[:k]:
+            d = (_parse(n.pragma) or Pragma("?")).directive
+            votes[d] = votes.get(d, 0.0) + max(n.score, 0.0) ** 8
+        if not votes:
+            return ws
+        best = max(votes.items(), key=lambda kv: kv[1])[0]
+        return [n for n in ws if (_parse(n.pragma) or Pragma("?")).directive == best]
 
     @staticmethod
     def _fits(nb: Neighbour, f: Features) -> bool:
