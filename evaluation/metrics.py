@@ -64,7 +64,7 @@ __all__ = [
 
 #: Mean metrics in report order (``compiles`` / ``gold_compiles`` only when measured).
 METRIC_NAMES = ("exact_match", "directive_match", "clause_set_match", "clause_f1", "arg_f1",
-                "score", "valid", "compiles", "gold_compiles")
+                "score", "valid", "compiles", "gold_compiles", "compiles_where_gold_compiles")
 #: Confusion-matrix label for "no (valid) prediction".
 NO_PREDICTION = "none"
 
@@ -162,10 +162,17 @@ def summarize(scores: Sequence[PairScore]) -> dict[str, float | int | None]:
     records and omitted when none was measured."""
     out: dict[str, float | int | None] = {"n": len(scores)}
     for name in METRIC_NAMES:
+        if name == "compiles_where_gold_compiles":
+            continue  # derived below
         m = _mean(getattr(s, name) for s in scores)
         if m is None and name in ("compiles", "gold_compiles"):
             continue
         out[name] = m
+    # The issue's compile target: of the loops whose gold pragma compiles in the harness, how
+    # many predictions compile (the harness's own blind spots are not charged to the engine).
+    both = [s.compiles for s in scores if s.gold_compiles and s.compiles is not None]
+    if both:
+        out["compiles_where_gold_compiles"] = sum(both) / len(both)
     return out
 
 

@@ -15,7 +15,8 @@ __all__ = ["write_report", "format_table", "metrics_table", "per_directive_table
 
 _SHORT = {"exact_match": "EM", "directive_match": "dir", "clause_set_match": "set",
           "clause_f1": "cF1", "arg_f1": "aF1", "score": "score", "valid": "valid",
-          "compiles": "compiles", "gold_compiles": "gold_comp"}
+          "compiles": "compiles", "gold_compiles": "gold_comp",
+          "compiles_where_gold_compiles": "comp|gold"}
 
 
 def _fmt(v: Any) -> str:
@@ -51,6 +52,8 @@ def metrics_table(result: dict[str, Any], markdown: bool = False) -> str:
     m = result["metrics"]
     names = _present(m)
     rows = [[n, m[n]] for n in ["n", *names]]
+    if "unsafe_parallel" in m:
+        rows.append(["unsafe_parallel", m["unsafe_parallel"]])
     lat = result.get("latency") or {}
     rows += [["latency mean ms", lat.get("mean_ms")], ["latency p50 ms", lat.get("p50_ms")],
              ["latency p95 ms", lat.get("p95_ms")]]

@@ -92,6 +92,28 @@ def workspace_examples(records: Sequence[Record], k: int = MAX_EXAMPLES
     return out
 
 
+def count_unsafe_parallel(records: Sequence[Record], preds: Sequence[str | None]) -> int:
+    """Predictions that assert parallelism on a loop whose carried dependence (or early exit)
+    the analysis can see — the safety target is 0 (measured after the guard unless
+    ``--no-guard``)."""
+    from dataset.pragma import parse
+    from server.engines.analysis import analyze
+    from server.safety import asserts_parallel
+
+    n = 0
+    for r, p in zip(records, preds, strict=True):
+        if p is None:
+            continue
+        try:
+            pragma = parse(p)
+        except PragmaError:
+            continue
+        if asserts_parallel(pragma) and not analyze(r.loop_stripped, r.lang,
+                                                    tuple(r.enclosing)).safe:
+            n += 1
+    return n
+
+
 def evaluate(
     engine_name: str,
     data_path: str | Path,
@@ -199,6 +221,7 @@ def evaluate(
         write_jsonl(predictions_out, rows)
 
     metrics = summarize(scores)
+    metrics["unsafe_parallel"] = count_unsafe_parallel(records, preds)
     lat_stats = latency_stats(lat)
     metrics.update({"latency_mean_ms": lat_stats["mean_ms"], "latency_p50_ms": lat_stats["p50_ms"],
                     "latency_p95_ms": lat_stats["p95_ms"]})

@@ -129,3 +129,17 @@ def test_latency_stats():
     assert st["p50_ms"] == 3.0 and st["mean_ms"] == 22.0
     assert st["p95_ms"] == pytest.approx(80.8)
     assert latency_stats([])["p50_ms"] is None
+
+
+def test_unsafe_parallel_counts_parallel_pragmas_on_dependent_loops():
+    from types import SimpleNamespace
+
+    from evaluation.runner import count_unsafe_parallel
+
+    rec = SimpleNamespace(loop_stripped="for (int i = 1; i < n; i++) x[i] = x[i-1] + 1;",
+                          lang="c", enclosing=[])
+    ok = SimpleNamespace(loop_stripped="for (int i = 0; i < n; i++) y[i] = x[i];",
+                         lang="c", enclosing=[])
+    preds = ["#pragma acc parallel loop", "#pragma acc parallel loop", "#pragma acc kernels",
+             None]
+    assert count_unsafe_parallel([rec, ok, rec, rec], preds) == 1
