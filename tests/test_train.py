@@ -205,3 +205,21 @@ def test_presets_validate():
     c = load_config(cfg_dir / "tiny.yaml", ["max_steps=7", "target_modules=q_proj,v_proj",
                                             "bf16=true"])
     assert c.max_steps == 7 and c.target_modules == ["q_proj", "v_proj"] and c.bf16 is True
+
+
+def test_compare_base_vs_adapter(tiny_base: Path, tiny_adapter: Path, tmp_path: Path, capsys):
+    test_file = Path(TRAIN_FILE).with_name("test.jsonl")
+    rc = accellium_cli.main(["compare", "--base", str(tiny_base), "--adapter",
+                             f"tiny-a={tiny_adapter}", "--data", str(test_file), "--limit", "6",
+                             "--device", "cpu", "--out", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert rc == 0
+    assert "| base (zero-shot) | 6 |" in out and "| tiny-a | 6 |" in out
+    rep = json.loads((tmp_path / "compare.json").read_text())
+    assert list(rep["runs"]) == ["base (zero-shot)", "tiny-a"]
+    assert rep["runs"]["tiny-a"]["adapter"] == "tiny-a"
+    assert rep["runs"]["tiny-a"]["adapter_meta"]["rank"] == 8
+    assert (tmp_path / "compare.md").is_file()
+    rc = accellium_cli.main(["compare", "--base", str(tiny_base), "--adapter", "bad",
+                             "--data", str(test_file)])
+    assert rc == 2 and "NAME=PATH" in capsys.readouterr().err

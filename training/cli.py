@@ -1,4 +1,5 @@
-"""``accellium train`` and ``accellium deploy`` (registered by ``accellium_cli``).
+"""``accellium train``, ``accellium deploy`` and ``accellium compare`` (registered by
+``accellium_cli``).
 
 Thin layers over :func:`training.train.train` and :func:`deploy`; a bad input prints one line
 ``accellium <cmd>: <reason>`` on stderr and exits with status 2 (server refusals: 1).
@@ -50,6 +51,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     d.add_argument("--timeout", type=float, default=300.0, help="seconds (default 300)")
     d.add_argument("--json", action="store_true", help="print the server's answer as JSON")
     d.set_defaults(func=run_deploy)
+
+    from training.compare import add_parser as add_compare_parser
+
+    add_compare_parser(sub)
 
 
 def _err(cmd: str, msg: str, rc: int = 2) -> int:

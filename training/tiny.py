@@ -86,6 +86,7 @@ def build_tiny_base(
     batch_size: int = 8,
     lr: float = 3e-3,
     threads: int | None = 1,
+    device: str | None = None,
     **config_overrides: Any,
 ) -> Path:
     """Build, briefly pre-train and save a tiny Llama base; returns ``out_dir``.
@@ -96,7 +97,8 @@ def build_tiny_base(
     ending at each completion's end (so the model sees ``### Pragma:`` → pragma often).
     ``config_overrides`` go into ``LlamaConfig`` (e.g. ``hidden_size=128, num_attention_heads=4``).
     ``threads`` defaults to 1: on a shared 2-core machine two intra-op threads are up to 30x
-    slower than one for a model this small (they spin waiting for each other).
+    slower than one for a model this small (they spin waiting for each other). ``device``
+    (e.g. ``"cuda"``) pre-trains there; the saved weights are float32 either way.
     """
     import torch
     from transformers import LlamaConfig, LlamaForCausalLM
@@ -123,6 +125,8 @@ def build_tiny_base(
     )
     torch.manual_seed(seed)
     model = LlamaForCausalLM(config)
+    dev = torch.device(device or "cpu")
+    model.to(dev)
 
     # Windows: packed stream blocks + completion-ending windows.
     eos = tok.eos_token_id
@@ -143,7 +147,7 @@ def build_tiny_base(
             ids[i, :len(w)] = torch.tensor(w)
             att[i, :len(w)] = 1
         labels = ids.masked_fill(att == 0, -100)
-        return ids, att, labels
+        return ids.to(dev), att.to(dev), labels.to(dev)
 
     model.train()
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.0)
@@ -169,6 +173,7 @@ def build_tiny_base(
         if (step + 1) % 100 == 0:
             log.info("tiny base step %d/%d loss %.3f", step + 1, steps, last)
     model.eval()
+    model.to("cpu")
     model.generation_config.pad_token_id = pad
     model.generation_config.eos_token_id = eos
     model.generation_config.bos_token_id = tok.bos_token_id
