@@ -96,7 +96,7 @@ def count_unsafe_parallel(records: Sequence[Record], preds: Sequence[str | None]
     """Predictions that assert parallelism on a loop whose carried dependence (or early exit)
     the analysis can see — the safety target is 0 (measured after the guard unless
     ``--no-guard``)."""
-    from dataset.pragma import parse
+    from dataset.pragma import PragmaError, parse
     from server.engines.analysis import analyze
     from server.safety import asserts_parallel
 
