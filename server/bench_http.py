@@ -156,6 +156,8 @@ def main_from_args(args: argparse.Namespace) -> int:
         serve_args += ["--adapter", a]
     if args.device:
         serve_args += ["--device", args.device]
+    if args.threads:
+        serve_args += ["--threads", str(args.threads)]
     levels = [int(c) for c in str(args.concurrency).split(",") if c.strip()]
     adapters = [a.partition("=")[0] for a in args.adapter]
     bodies = []

@@ -19,6 +19,9 @@ def _add_engine_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--adapter", action="append", default=[], metavar="NAME=PATH",
                    help="a LoRA adapter to load at start (repeatable)")
     p.add_argument("--device", default=None, help="hf engine: cpu, cuda, cuda:1 (default: auto)")
+    p.add_argument("--threads", type=int, default=None,
+                   help="hf engine on CPU: torch threads (default 1 for models under 100M "
+                        "parameters, else torch's default)")
     p.add_argument("--timeout-s", type=float, default=30.0,
                    help="per-request engine timeout; past it the answer is 504 (default 30)")
 
@@ -44,6 +47,8 @@ def settings_from_args(args: argparse.Namespace):
     opts = {}
     if getattr(args, "device", None):
         opts["device"] = args.device
+    if getattr(args, "threads", None):
+        opts["threads"] = args.threads
     token = getattr(args, "token", None) or os.environ.get("ACCELLIUM_TOKEN") or None
     return Settings(
         host=getattr(args, "host", "127.0.0.1"), port=getattr(args, "port", 8000),

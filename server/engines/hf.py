@@ -57,8 +57,9 @@ class HFEngine:
 
     def __init__(self, base: str | None = None, adapters: Mapping[str, str] | Iterable | None = None,
                  *, device: str | None = None, dtype: str | None = None,
-                 max_new_tokens: int = 64, max_batch: int = 16, batch_wait_ms: float = 3.0,
-                 timeout_s: float | None = 120.0, lazy: bool = False, **_ignored: Any):
+                 max_new_tokens: int = 64, max_batch: int = 64, batch_wait_ms: float = 3.0,
+                 timeout_s: float | None = 120.0, threads: int | None = None, lazy: bool = False,
+                 **_ignored: Any):
         if not base:
             raise EngineUnavailable("the hf engine needs a base model (--base PATH_OR_ID)")
         self.base = str(base)
@@ -68,6 +69,7 @@ class HFEngine:
         self.max_batch = max(1, max_batch)
         self.batch_wait_s = max(0.0, batch_wait_ms / 1000)
         self.timeout_s = timeout_s
+        self.threads = threads
         self._initial = dict(adapters.items() if isinstance(adapters, Mapping) else adapters or [])
         self._q: queue.Queue = queue.Queue()
         self._adapters: dict[str, str] = {}  # public name -> internal peft adapter name
@@ -131,6 +133,12 @@ class HFEngine:
             "torch_dtype": dtype}
         model = AutoModelForCausalLM.from_pretrained(self.base, **kw).to(self.device)
         model.eval()
+        if self.device.type == "cpu":
+            # a small model gains nothing from intra-op threads, and on a busy machine their
+            # spinning costs 10-20x (measured: 19 ms vs 450 ms per answer for the tiny model)
+            n = self.threads or (1 if model.num_parameters() < 100_000_000 else None)
+            if n:
+                torch.set_num_threads(n)
         self.tokenizer, self.model = tok, model
         cfg = model.config
         self.max_positions = int(getattr(cfg, "max_position_embeddings", 0) or 2048)
