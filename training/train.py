@@ -506,6 +506,12 @@ def train(config: TrainConfig) -> TrainResult:
     trainer = SFTTrainer(model=model, args=args, train_dataset=train_ds,
                          eval_dataset=eval_ds if has_eval else None, processing_class=tok,
                          peft_config=lora, callbacks=[_LogCallback()])
+    try:  # our callback logs one line per log event; drop the trainer's dict printer
+        from transformers.trainer_callback import PrinterCallback
+
+        trainer.remove_callback(PrinterCallback)
+    except ImportError:  # pragma: no cover
+        pass
     if cfg.gradient_checkpointing and not cfg.load_in_4bit:
         trainer.model.enable_input_require_grads()
 
@@ -531,7 +537,9 @@ def train(config: TrainConfig) -> TrainResult:
 
     state = trainer.state
     hist = list(state.log_history)
-    losses = [h["loss"] for h in hist if "loss" in h]
+    logged = [(h.get("step", 0), h["loss"]) for h in hist if "loss" in h]
+    # the step-1 entry (logging_first_step) is a single batch: start from the first full window
+    losses = [v for st, v in logged if st > 1] if len(logged) > 2 else [v for _, v in logged]
     tokens = int(getattr(state, "num_input_tokens_seen", 0) or 0)
     if resume is not None:  # only count what this run trained
         done_before = int(Path(resume).name.split("-")[-1])
