@@ -91,6 +91,8 @@ def run_train(args: argparse.Namespace) -> int:
         return _err("train", str(e))
     except (FileNotFoundError, ValueError) as e:
         return _err("train", str(e).splitlines()[0] if str(e) else type(e).__name__)
+    if int(os.environ.get("RANK", "0")) != 0:  # accelerate launch / torchrun: rank 0 reports
+        return 0
     s = result.summary()
     if args.json:
         print(json.dumps(s, indent=2))
