@@ -38,6 +38,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--base", help="base model (model engines)")
     p.add_argument("--adapter", action="append", default=[], metavar="NAME=PATH",
                    help="LoRA adapter for model engines (repeatable)")
+    p.add_argument("--use-adapter", metavar="NAME",
+                   help="adapter the queries name (default: the only --adapter given; "
+                        "none = the base model)")
     p.set_defaults(func=run_eval)
 
 
@@ -72,6 +75,17 @@ def _engine_options(args: argparse.Namespace) -> dict[str, Any]:
     return opts
 
 
+def _query_adapter(args: argparse.Namespace, opts: dict[str, Any]) -> str | None:
+    names = list(opts.get("adapters", {}))
+    chosen = getattr(args, "use_adapter", None)
+    if chosen is not None:
+        if chosen not in names:
+            raise ValueError(f"--use-adapter '{chosen}' is not one of the --adapter names "
+                             f"({', '.join(names) or 'none given'})")
+        return chosen
+    return names[0] if len(names) == 1 else None
+
+
 def run_eval(args: argparse.Namespace) -> int:
     from evaluation.report import confusion_table, metrics_table, per_directive_table, write_report
     from evaluation.runner import evaluate
@@ -91,7 +105,7 @@ def run_eval(args: argparse.Namespace) -> int:
             limit=args.limit, jobs=args.jobs, compile=not args.no_compile,
             predictions_out=args.predictions_out, engine_options=opts,
             cache_dir=args.cache_dir, progress=sys.stderr.isatty() and not args.json,
-            guard=not args.no_guard,
+            guard=not args.no_guard, adapter=_query_adapter(args, opts),
         )
     except (FileNotFoundError, ValueError, KeyError) as e:
         msg = e.args[0] if isinstance(e, KeyError) and e.args else str(e)

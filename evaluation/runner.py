@@ -128,6 +128,7 @@ def evaluate(
     cache_dir: str | Path | None = None,
     progress: bool = True,
     guard: bool = True,
+    adapter: str | None = None,
 ) -> EvalResult:
     """Evaluate ``engine_name`` on ``data_path``.
 
@@ -177,7 +178,7 @@ def evaluate(
     for i in iterator:
         r = records[i]
         q = LoopQuery(code=r.loop_stripped, lang=r.lang, enclosing=tuple(r.enclosing),
-                      examples=examples[i])
+                      examples=examples[i], adapter=adapter)
         ts = time.perf_counter()
         try:
             s = suggest(q, engine, fallback=None, guard=guard)

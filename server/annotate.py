@@ -7,6 +7,7 @@ tabs and invalid UTF-8 elsewhere in the file are kept exactly; writes are atomic
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -97,6 +98,7 @@ def annotate_source(
             continue
         q = LoopQuery(code=lp.text, lang=lang, enclosing=tuple(lp.enclosing))
         s = suggest(q, engine)
+        s.notes = [file_lines(n, lp.start_line) for n in s.notes]
         out.append(LoopSuggestion(
             path=path, line=lp.line, end_line=lp.end_line_1, depth=lp.depth, pragma=s.pragma,
             directive=s.directive, clauses=s.clauses, notes=s.notes,
@@ -104,6 +106,14 @@ def annotate_source(
             elapsed_ms=s.elapsed_ms, _loop=lp,
         ))
     return out
+
+
+_LINE_REF = re.compile(r"\(line (\d+)\)")
+
+
+def file_lines(note: str, first_line0: int) -> str:
+    """Analysis notes count lines from the loop's first line; make them file lines."""
+    return _LINE_REF.sub(lambda m: f"(line {int(m.group(1)) + first_line0})", note)
 
 
 def _newline(source: bytes) -> bytes:

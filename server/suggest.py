@@ -86,8 +86,13 @@ def suggest(
         alternatives = []
         used = fb.name
     if guard:
+        before = text
         text, guard_notes = _guard(query, text)
-        notes.extend(n for n in guard_notes if n not in notes)
+        # The engine may have handled the dependence itself (and said so): only a rewrite here,
+        # or a dependence no note mentions yet, adds the guard's notes.
+        said = any("carried dependence" in n or "early exit" in n for n in notes)
+        if text != before or not said:
+            notes.extend(n for n in guard_notes if n not in notes)
     if text is None:
         directive, clauses = None, []
     else:

@@ -112,3 +112,20 @@ def test_bench_suggest_small(capsys):
                      "--loops", "20", "--json"]) == 0
     r = json.loads(capsys.readouterr().out)
     assert r["loops"] >= 20 and r["per_loop"]["loops_per_s"] > 0 and r["lines"] >= 300
+
+
+def test_eval_names_the_only_adapter_or_the_chosen_one():
+    import argparse
+
+    import pytest
+
+    from evaluation.cli import _query_adapter
+
+    one = {"adapters": {"a": "/x"}}
+    two = {"adapters": {"a": "/x", "b": "/y"}}
+    assert _query_adapter(argparse.Namespace(use_adapter=None), one) == "a"
+    assert _query_adapter(argparse.Namespace(use_adapter=None), two) is None
+    assert _query_adapter(argparse.Namespace(use_adapter="b"), two) == "b"
+    assert _query_adapter(argparse.Namespace(use_adapter=None), {}) is None
+    with pytest.raises(ValueError, match="not one of the --adapter names"):
+        _query_adapter(argparse.Namespace(use_adapter="c"), two)

@@ -123,15 +123,16 @@ class AutoEngine:
             p, how = self._from_model(f, qf)
             if p is not None and how == "style":
                 notes.append(f"usual form in this context: `{' '.join(template(p))}`")
-        if p is not None:
-            notes.extend(self._explain(p, qf, f))
-        if p is not None and p.has("seq"):
-            p = p.without("reduction")  # one thread runs it: nothing to combine
         text = p.render() if p is not None else None
         if not qf.safe:  # the engine is safe on its own, not only behind the pipeline's guard
             text, why = guard(query, text)
             notes.extend(why)
-        return EngineAnswer(text, _dedupe(notes))
+            p = _parse(text) if text is not None else None
+        if p is not None and p.has("seq"):
+            p = p.without("reduction")  # one thread runs it: nothing to combine
+        if p is not None:
+            notes.extend(self._explain(p, qf, f))
+        return EngineAnswer(p.render() if p is not None else None, _dedupe(notes))
 
     @staticmethod
     def _orphaned(ws: list[Neighbour]) -> bool:

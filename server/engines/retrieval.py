@@ -115,6 +115,9 @@ def _data_args(clause: Clause, nf: LoopFacts, qf: LoopFacts, m: dict[str, str],
             continue
         if base in q_idents:
             target, text = base, arg
+            # Sections come from this loop's own bounds: a neighbour's extent may be wrong here.
+            if "[" in arg:
+                text = qf.present.get(base) or qf.sections.get(base) or base
         elif base in m and m[base] in q_idents:
             target = m[base]
             text = qf.sections.get(target) if "[" in arg else target

@@ -111,6 +111,8 @@ def template(p: Pragma) -> Template:
             tok = f"{name}(*)"
         elif name in _DATA:
             tok = f"{name}[*]" if args and "[" in args else f"{name}(*)"
+        elif name in ("async", "wait"):
+            continue  # needs a matching `wait` elsewhere: only a project's own examples add it
         elif args is None:
             tok = name
         elif name in _LITERAL_OK and (_NUM.fullmatch(args) or name == "default"
@@ -346,7 +348,7 @@ def _cached_rows(recs: list, cache_dir: str | Path | None) -> list[tuple[str, Fe
     h = hashlib.sha1()
     for r in recs:
         h.update(f"{r.repo}\0{r.pragma}\0{r.lang}\0{r.enclosing}\0{r.loop_stripped}\1".encode())
-    h.update(b"style-v1")
+    h.update(b"style-v2")
     base = Path(cache_dir or os.environ.get("ACCELLIUM_CACHE")
                 or Path.home() / ".cache" / "accellium")
     path = base / f"style-{h.hexdigest()[:20]}.json"
