@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from dataset.pragma import Pragma
+from dataset.pragma import DIRECTIVES, Clause, Pragma, split_top_level
 from server.engines.analysis import LoopFacts, analyze, pragma_from_facts
 from server.engines.base import EngineAnswer, LoopQuery
 from server.engines.retrieval import (
@@ -81,6 +81,14 @@ class AutoEngine:
             return None
         p, _ = adapt(p0, _facts(nb.loop, nb.lang, nb.enclosing), qf, code,
                      analysis_decides=True)
+        p = _copy_modes(p, qf)
+        if not nb.workspace and p.directive in _NOT_A_LOOP_OFFLOAD and qf.safe:
+            # Another project's `serial` / bare `parallel` / `data` on a loop that can run in
+            # parallel: offer the parallel loop (its clauses that still apply).
+            allowed = DIRECTIVES["parallel loop"]
+            p = Pragma("parallel loop", tuple(c for c in p.clauses
+                                              if c.name.lower() in allowed
+                                              and c.name.lower() != "default"))
         return p
 
     def _from_model(self, f: Features, qf: LoopFacts) -> tuple[Pragma | None, str]:
@@ -177,6 +185,38 @@ class AutoEngine:
             out.append("`present`: assumes the arrays are already on the device (a data "
                        "region or `enter data` elsewhere); use copyin/copyout if not")
         return out
+
+
+_NOT_A_LOOP_OFFLOAD = {"serial", "serial loop", "parallel", "data"}
+_COPY_FAMILY = {"copy", "copyin", "copyout", "pcopy", "pcopyin", "pcopyout", "present_or_copy",
+                "present_or_copyin", "present_or_copyout"}
+
+
+def _copy_modes(p: Pragma, qf: LoopFacts) -> Pragma:
+    """Copy-family clauses follow *this* loop's accesses: read-only arrays ``copyin``,
+    write-only ``copyout``, both ``copy`` — whatever kind the example used for them."""
+    fam = [c for c in p.clauses if c.name.lower() in _COPY_FAMILY]
+    if not fam or not qf.arrays:
+        return p
+    by_kind: dict[str, list[str]] = {}
+    for c in fam:
+        for arg, var in zip(split_top_level(c.args or ""), c.variables(), strict=False):
+            mode = qf.arrays.get(var)
+            kind = {"in": "copyin", "out": "copyout", "inout": "copy"}.get(mode or "",
+                                                                          c.name.lower())
+            if kind in ("copyin", "copyout") and mode == "inout":
+                kind = "copy"
+            by_kind.setdefault(kind, []).append(arg.strip())
+    out: list[Clause] = []
+    placed = False
+    for c in p.clauses:
+        if c.name.lower() in _COPY_FAMILY:
+            if not placed:
+                out.extend(Clause(k, ", ".join(v)) for k, v in by_kind.items() if v)
+                placed = True
+            continue
+        out.append(c)
+    return Pragma(p.directive, tuple(out))
 
 
 def _dedupe(notes: list[str]) -> list[str]:
