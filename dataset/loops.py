@@ -13,7 +13,7 @@ import bisect
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from pathlib import PurePath
 
 import tree_sitter_c
@@ -45,7 +45,7 @@ _CPP_HINTS = re.compile(
 )
 
 
-@lru_cache(maxsize=None)
+@cache
 def _language(lang: str) -> Language:
     if lang == "c":
         return Language(tree_sitter_c.language())
@@ -326,7 +326,7 @@ def _split_label(prags: list[PragmaLine]) -> tuple[PragmaLine | None, list[Pragm
 # ----------------------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=None)
+@cache
 def _loop_query(lang_obj: Language) -> Query:
     types = [t for t in LOOP_TYPES if lang_obj.id_for_node_kind(t, True)]
     return Query(lang_obj, " ".join(f"({t}) @loop" for t in types))
