@@ -19,7 +19,8 @@ _SHORT = {"exact_match": "EM", "directive_match": "dir", "clause_set_match": "se
           "compiles_where_gold_compiles": "comp|gold"}
 
 
-def _fmt(v: Any) -> str:
+def fmt_value(v: Any) -> str:
+    """A metric value as the tables print it (3 decimals, ``-`` for not measured)."""
     if v is None:
         return "-"
     if isinstance(v, float):
@@ -28,7 +29,7 @@ def _fmt(v: Any) -> str:
 
 
 def format_table(headers: list[str], rows: list[list[Any]], markdown: bool = False) -> str:
-    cells = [[str(h) for h in headers]] + [[_fmt(c) for c in r] for r in rows]
+    cells = [[str(h) for h in headers]] + [[fmt_value(c) for c in r] for r in rows]
     if markdown:
         lines = ["| " + " | ".join(cells[0]) + " |",
                  "|" + "|".join("---" if i == 0 else "---:" for i in range(len(headers))) + "|"]

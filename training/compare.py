@@ -48,15 +48,9 @@ def _register() -> None:
     register(_ENGINE_NAME, "training.compare:AdapterSelect")
 
 
-def _fmt(v: Any) -> str:
-    if v is None:
-        return "-"
-    if isinstance(v, float):
-        return f"{v:.3f}"
-    return str(v)
-
-
 def _markdown(report: dict[str, Any]) -> str:
+    from evaluation.report import fmt_value
+
     lines = [f"# Base vs fine-tuned: {report['base']}", "",
              f"Data: `{report['data']}` (first {report['n']} records), workspace "
              f"`{report['workspace']}`, engine `{report['engine']}`, guard "
@@ -65,7 +59,7 @@ def _markdown(report: dict[str, Any]) -> str:
              "|---|" + "---|" * len(_COLUMNS)]
     for label, run in report["runs"].items():
         m = run["metrics"]
-        lines.append(f"| {label} | " + " | ".join(_fmt(m.get(c)) for c in _COLUMNS) + " |")
+        lines.append(f"| {label} | " + " | ".join(fmt_value(m.get(c)) for c in _COLUMNS) + " |")
     lines.append("")
     for label, run in report["runs"].items():
         meta = run.get("adapter_meta")

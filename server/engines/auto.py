@@ -29,6 +29,7 @@ from server.engines.retrieval import (
     RetrievalEngine,
     _facts,
     _ident_set,
+    _ordered,
     _parse,
     adapt,
 )
@@ -140,7 +141,7 @@ class AutoEngine:
             p = p.without("reduction")  # one thread runs it: nothing to combine
         if p is not None:
             notes.extend(self._explain(p, qf, f))
-        return EngineAnswer(p.render() if p is not None else None, _dedupe(notes))
+        return EngineAnswer(p.render() if p is not None else None, _ordered(notes))
 
     @staticmethod
     def _orphaned(ws: list[Neighbour]) -> bool:
@@ -217,11 +218,3 @@ def _copy_modes(p: Pragma, qf: LoopFacts) -> Pragma:
             continue
         out.append(c)
     return Pragma(p.directive, tuple(out))
-
-
-def _dedupe(notes: list[str]) -> list[str]:
-    out: list[str] = []
-    for n in notes:
-        if n not in out:
-            out.append(n)
-    return out
