@@ -19,7 +19,10 @@ Every answer carries notes, one short line per decision.
 
 from __future__ import annotations
 
+import os
+import pickle
 from collections.abc import Sequence
+from pathlib import Path
 
 from dataset.pragma import DIRECTIVES, Clause, Pragma, split_top_level
 from server.engines.analysis import LoopFacts, analyze, pragma_from_facts
@@ -28,12 +31,19 @@ from server.engines.retrieval import (
     Neighbour,
     RetrievalEngine,
     _facts,
-    _ident_set,
     _ordered,
     _parse,
     adapt,
 )
-from server.engines.style import Features, StyleModel, features, instantiate, template
+from server.engines.style import (
+    Features,
+    StyleModel,
+    cache_dir,
+    features,
+    instantiate,
+    records_digest,
+    template,
+)
 from server.safety import guard
 
 __all__ = ["AutoEngine"]
@@ -57,23 +67,23 @@ class AutoEngine:
 
     name = "auto"
 
-    def __init__(self, train: Sequence | None = None, *, near: float = NEAR, **_: object):
-        self.retrieval = RetrievalEngine(train)
-        self.model = StyleModel.from_records(self.retrieval.records) \
-            if self.retrieval.records else None
+    def __init__(self, train: Sequence | None = None, *, near: float = NEAR,
+                 cache: bool = True, **_: object):
+        recs = list(train or [])
+        state = _load_state(recs) if cache and recs else None
+        if state is None:
+            self.retrieval = RetrievalEngine(recs)
+            self.model = StyleModel.from_records(self.retrieval.records) \
+                if self.retrieval.records else None
+            if cache and recs:
+                _save_state(recs, (self.retrieval, self.model))
+        else:
+            self.retrieval, self.model = state
         self.near = near
-        # identifier -> number of training repositories using it (project-specific names)
-        repos: dict[str, set[str]] = {}
-        for r in self.retrieval.records:
-            for t in _ident_set(r.loop_stripped):
-                repos.setdefault(t, set()).add(getattr(r, "repo", ""))
-        self._id_repos = {t: len(v) for t, v in repos.items()}
 
-    def _same_project(self, nb: Neighbour, code: str) -> bool:
-        if nb.score >= self.near:
-            return True
-        shared = _ident_set(code) & _ident_set(nb.loop)
-        return any(len(t) > 1 and self._id_repos.get(t, 99) <= RARE_REPOS for t in shared)
+    def _same_project(self, nb: Neighbour) -> bool:
+        """A training neighbour this close is the same loop in a sibling file."""
+        return nb.score >= self.near
 
     # -- the three sources of style ---------------------------------------------------------
     def _from_neighbour(self, nb: Neighbour, qf: LoopFacts, code: str) -> Pragma | None:
@@ -122,7 +132,7 @@ class AutoEngine:
                 notes.append(f"style of this project's `{' '.join(ws[0].pragma.split())}`")
         if p is None:
             near = [n for n in nbs if not n.workspace and self._fits(n, f)][:1]
-            near = [n for n in near if self._same_project(n, code)]
+            near = [n for n in near if self._same_project(n)]
             if near:
                 p = self._from_neighbour(near[0], qf, code)
                 if p is not None:
@@ -186,6 +196,37 @@ class AutoEngine:
             out.append("`present`: assumes the arrays are already on the device (a data "
                        "region or `enter data` elsewhere); use copyin/copyout if not")
         return out
+
+
+_STATE_VERSION = "auto-state-v1"
+
+
+def _state_path(recs: Sequence) -> Path:
+    return cache_dir() / f"{_STATE_VERSION}-{records_digest(recs)}.pickle"
+
+
+def _load_state(recs: Sequence) -> tuple | None:
+    """The built index and style model for these records, from the local cache (our own file,
+    keyed by the records' content hash), or None."""
+    path = _state_path(recs)
+    try:
+        with open(path, "rb") as fh:
+            state = pickle.load(fh)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        return None
+    return state if isinstance(state, tuple) and len(state) == 2 else None
+
+
+def _save_state(recs: Sequence, state: tuple) -> None:
+    path = _state_path(recs)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        with open(tmp, "wb") as fh:
+            pickle.dump(state, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(path)
+    except OSError:
+        pass  # a read-only cache only costs start-up time
 
 
 _NOT_A_LOOP_OFFLOAD = {"serial", "serial loop", "parallel", "data"}

@@ -15,6 +15,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import attrgetter
 
 import numpy as np
 
@@ -247,7 +248,7 @@ class RetrievalEngine:
         self.records = [r for r in recs if _parse(getattr(r, "pragma", "")) is not None]
         self.index: Index | None = None
         if self.records:
-            self.index = Index(self.records, key=lambda r: r.loop_stripped)
+            self.index = Index(self.records, key=attrgetter("loop_stripped"))
             keys = [context_key(tuple(r.enclosing)) for r in self.records]
             self._in_region = np.array([k[0] for k in keys], dtype=bool)
             self._under_loop = np.array([k[1] for k in keys], dtype=bool)

@@ -228,8 +228,7 @@ _BACKOFF: tuple[tuple[str, ...], ...] = (
 
 
 def _key(f: Features, names: Sequence[str]) -> str:
-    d = asdict(f)
-    return "|".join(f"{n}={d[n]}" for n in names)
+    return "|".join(f"{n}={getattr(f, n)}" for n in names)
 
 
 class StyleModel:
@@ -317,12 +316,12 @@ class StyleModel:
 
     # -- building ------------------------------------------------------------------------------
     @classmethod
-    def from_records(cls, records: Iterable, *, cache_dir: str | Path | None = None
+    def from_records(cls, records: Iterable, *, cache: str | Path | None = None
                      ) -> StyleModel:
         """Learn from records with ``pragma``, ``loop_stripped``, ``lang``, ``enclosing`` and
         ``repo``.  The (slow) per-record analysis is cached on disk by content hash."""
         recs = list(records)
-        rows = _cached_rows(recs, cache_dir)
+        rows = _cached_rows(recs, cache)
         per_repo = Counter(r[0] for r in rows)
         model = cls()
         for repo, f, tpl in rows:
@@ -344,14 +343,23 @@ def _row(rec) -> tuple[str, Features, Template] | None:
     return rec.repo, features(rec.enclosing, facts), template(p)
 
 
-def _cached_rows(recs: list, cache_dir: str | Path | None) -> list[tuple[str, Features, Template]]:
+def records_digest(recs: Sequence) -> str:
+    """A content hash of training records (what the engines learn from)."""
     h = hashlib.sha1()
     for r in recs:
         h.update(f"{r.repo}\0{r.pragma}\0{r.lang}\0{r.enclosing}\0{r.loop_stripped}\1".encode())
-    h.update(b"style-v2")
-    base = Path(cache_dir or os.environ.get("ACCELLIUM_CACHE")
+    return h.hexdigest()[:20]
+
+
+def cache_dir(explicit: str | Path | None = None) -> Path:
+    """Where derived data is cached (``$ACCELLIUM_CACHE``, else ``~/.cache/accellium``)."""
+    return Path(explicit or os.environ.get("ACCELLIUM_CACHE")
                 or Path.home() / ".cache" / "accellium")
-    path = base / f"style-{h.hexdigest()[:20]}.json"
+
+
+def _cached_rows(recs: list, cache: str | Path | None) -> list[tuple[str, Features, Template]]:
+    base = cache_dir(cache)
+    path = base / f"style-v2-{records_digest(recs)}.json"
     if path.is_file():
         try:
             data = json.loads(path.read_text())
