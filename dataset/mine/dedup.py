@@ -7,8 +7,10 @@ import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from datasketch import MinHash, MinHashLSH
+if TYPE_CHECKING:  # datasketch pulls in scipy (~0.5 s): imported only when mining runs
+    from datasketch import MinHash, MinHashLSH
 
 from dataset.loops import strip_comments
 from dataset.records import Record
@@ -114,6 +116,8 @@ class NearDupIndex:
         """``loops`` maps loop keys to loop text (each distinct loop once)."""
         keys = sorted(loops)
         shingle_sets = [_shingles(code_tokens(loops[k]), self.shingle) for k in keys]
+        from datasketch import MinHash, MinHashLSH
+
         sigs = MinHash.bulk(shingle_sets, num_perm=self.num_perm) if keys else []
         self.sigs = dict(zip(keys, sigs, strict=True))
         # LSH bands need a threshold below 1; candidates are verified against the real one.
