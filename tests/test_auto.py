@@ -43,3 +43,16 @@ def test_without_training_data():
     a = eng.suggest(LoopQuery("for (int i = 0; i < n; i++) s += a[i];"))
     assert a.pragma.startswith("#pragma acc parallel loop") and "reduction(+:s)" in a.pragma
     assert eng.suggest(LoopQuery("int x = 1;")).pragma is None
+
+
+def test_near_neighbour_chosen_by_its_enclosing_loop_level():
+    from tests.test_retrieval import NEST, rec
+
+    train = [rec(1, "#pragma acc loop vector", NEST, ["#pragma acc parallel loop gang"]),
+             rec(2, "#pragma acc loop worker", NEST, ["#pragma acc kernels loop vector"])]
+    eng = get_engine("auto", train=train)
+    q = "for (int k = 0; k < m; k++) v[k] = 2 * u[k];"
+    a = eng.suggest(LoopQuery(q, enclosing=("#pragma acc kernels loop vector(64)",)))
+    assert a.pragma == "#pragma acc loop worker"
+    b = eng.suggest(LoopQuery(q, enclosing=("#pragma acc parallel loop gang num_gangs(8)",)))
+    assert b.pragma == "#pragma acc loop vector"

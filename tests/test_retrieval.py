@@ -67,3 +67,63 @@ def test_adapt_drops_missing_variables():
 
 def test_empty_engine():
     assert RetrievalEngine().suggest(LoopQuery("for (;;) {}")).pragma is None
+
+
+def test_parent_signature():
+    from server.engines.retrieval import parent_signature
+
+    assert parent_signature(()) == ""
+    assert parent_signature(("#pragma acc data copy(a)",)) == ""
+    assert parent_signature(("#pragma acc data copy(a)", "#pragma acc parallel loop gang "
+                             "num_gangs(8)")) == "parallel loop:gang"
+    assert parent_signature(("#pragma acc kernels", "#pragma acc loop vector worker",
+                             "#pragma acc data present(a)")) == "loop:vector+worker"
+
+
+NEST = "for (int j = 0; j < m; j++) y[j] = 2 * x[j];"
+
+
+def test_neighbour_under_the_same_parent_ranks_first():
+    # Two copies of a loop, under a gang loop (-> vector) and under a vector loop (-> seq):
+    # the one whose enclosing loop has this query's level wins the tie.
+    train = [rec(1, "#pragma acc loop vector", NEST, ["#pragma acc parallel loop gang"]),
+             rec(2, "#pragma acc loop seq", NEST, ["#pragma acc parallel loop vector"])]
+    eng = RetrievalEngine(train)
+    for enc, want in ((("#pragma acc parallel loop gang num_gangs(4)",), "#pragma acc loop vector"),
+                      (("#pragma acc parallel loop vector(32)",), "#pragma acc loop seq")):
+        nbs = eng.neighbours(LoopQuery(NEST, enclosing=enc), k=2)
+        assert nbs[0].pragma == want and nbs[0].context > nbs[1].context
+        assert nbs[0].score == nbs[1].score  # the similarity itself is unchanged
+
+
+def test_identical_enclosing_raises_similarity():
+    enc = ["#pragma acc data present(rho, u, rhs)"]
+    train = [rec(1, "#pragma acc parallel loop", NEST, enc), rec(2, "#pragma acc kernels", NEST)]
+    eng = RetrievalEngine(train)
+    nbs = eng.neighbours(LoopQuery(NEST, enclosing=tuple(enc)), k=2)
+    assert nbs[0].pragma == "#pragma acc parallel loop"
+    assert nbs[0].score > nbs[1].score
+    plain = eng.neighbours(LoopQuery(NEST), k=2)
+    assert plain[0].score == plain[1].score  # no enclosing: no bonus for anyone
+
+
+def test_unknown_directives_are_not_learned():
+    train = [rec(1, "#pragma acc parallel loop", NEST)]
+    train.append(train[0].model_copy(update={"id": "f" * 16, "pragma": "#pragma acc for",
+                                             "directive": "for"}))
+    eng = RetrievalEngine(train)
+    assert [r.pragma for r in eng.records] == ["#pragma acc parallel loop"]
+    ex = (Example("#pragma acc num_vector(4)", NEST),)
+    assert all(n.pragma != "#pragma acc num_vector(4)"
+               for n in eng.neighbours(LoopQuery(NEST, examples=ex)))
+
+
+def test_training_loops_do_not_push_out_workspace_examples():
+    train = [rec(i, "#pragma acc parallel loop", NEST, ["#pragma acc data present(x, y)"])
+             for i in range(1, 6)]
+    eng = RetrievalEngine(train)
+    exs = tuple(Example("#pragma acc kernels", f"for (int q = 0; q < {k}; q++) z[q] = w[q] + 1;")
+                for k in range(3))
+    nbs = eng.neighbours(LoopQuery(NEST, enclosing=("#pragma acc data present(x, y)",),
+                                   examples=exs), k=3)
+    assert sum(n.workspace for n in nbs) == 3 and any(not n.workspace for n in nbs)

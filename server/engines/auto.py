@@ -131,8 +131,10 @@ class AutoEngine:
             if p is not None:
                 notes.append(f"style of this project's `{' '.join(ws[0].pragma.split())}`")
         if p is None:
-            near = [n for n in nbs if not n.workspace and self._fits(n, f)][:1]
-            near = [n for n in near if self._same_project(n)]
+            # Close enough to be a sibling loop (similarity alone), then the one whose
+            # enclosing directives match this loop's best (``nbs`` is in that order).
+            near = [n for n in nbs if not n.workspace and self._fits(n, f)
+                    and self._same_project(n)][:1]
             if near:
                 p = self._from_neighbour(near[0], qf, code)
                 if p is not None:
@@ -198,7 +200,7 @@ class AutoEngine:
         return out
 
 
-_STATE_VERSION = "auto-state-v1"
+_STATE_VERSION = "auto-state-v2"
 
 
 def _state_path(recs: Sequence) -> Path:
