@@ -56,3 +56,50 @@ def test_near_neighbour_chosen_by_its_enclosing_loop_level():
     assert a.pragma == "#pragma acc loop worker"
     b = eng.suggest(LoopQuery(q, enclosing=("#pragma acc parallel loop gang num_gangs(8)",)))
     assert b.pragma == "#pragma acc loop vector"
+
+
+def _top(pragma, score, enclosing=()):
+    from server.engines.retrieval import Neighbour
+
+    return Neighbour(pragma, "for (;;) ;", "c", tuple(enclosing), score, False)
+
+
+def test_directive_of_agreeing_similar_top_level_loops():
+    from server.engines.auto import AGREE_MIN, AutoEngine
+
+    hi = AGREE_MIN + 0.1
+    pick = AutoEngine._neighbour_directive
+    assert pick([_top("#pragma acc kernels", hi), _top("#pragma acc kernels copy(a)", hi)]) \
+        == "kernels"
+    # disagreement, too few, too far, or in a region: the style model decides
+    assert pick([_top("#pragma acc kernels", hi), _top("#pragma acc parallel loop", hi)]) is None
+    assert pick([_top("#pragma acc kernels", hi)]) is None
+    assert pick([_top("#pragma acc kernels", hi), _top("#pragma acc kernels", AGREE_MIN - 0.1)]) \
+        is None
+    assert pick([_top("#pragma acc kernels", hi), _top("#pragma acc loop", hi, ["#pragma acc "
+                                                                               "parallel"]),
+                 _top("#pragma acc kernels", hi)]) == "kernels"
+    assert pick([_top("#pragma acc data copy(a)", hi)] * 2) is None  # not a loop directive
+
+
+def test_agreeing_neighbours_set_the_directive_model_fills_it():
+    from tests.test_retrieval import rec
+
+    loops = ["for (int i = 0; i < n; i++) y[i] = a * x[i] + y[i];",
+             "for (int i = 0; i < n; i++) y[i] = a * x[i] + b * y[i];"]
+    train = [rec(k, "#pragma acc kernels", lp) for k, lp in enumerate(loops)]
+    train += [rec(10 + k, "#pragma acc parallel loop", f"for (int k = 0; k < m; k++) {{ double t = "
+                  f"sqrt(w[k]) * {k}; if (t > 0) z[k] = t; }}", ) for k in range(6)]
+    eng = get_engine("auto", train=train)
+    a = eng.suggest(LoopQuery("for (int j = 0; j < n; j++) v[j] = s * u[j] + v[j];"))
+    assert a.pragma.startswith("#pragma acc kernels")
+    assert any("most similar known loops" in n for n in a.notes)
+
+
+def test_instantiate_drops_clauses_the_directive_forbids():
+    from server.engines.analysis import analyze
+    from server.engines.style import instantiate
+
+    facts = analyze("for (int i = 0; i < n; i++) s += a[i];")
+    assert instantiate(("kernels", "reduction(*)"), facts).render() == "#pragma acc kernels"
+    assert "reduction(+:s)" in instantiate(("parallel loop",), facts).render()

@@ -34,6 +34,8 @@ from server.engines.retrieval import (
     _ordered,
     _parse,
     adapt,
+    context_key,
+    parent_signature,
 )
 from server.engines.style import (
     Features,
@@ -54,6 +56,11 @@ __all__ = ["AutoEngine"]
 NEAR = 1.2
 _LOOP_OK = {"collapse", "gang", "worker", "vector", "seq", "independent", "auto", "tile",
             "device_type", "dtype", "private", "reduction"}
+# Outside any region, the directive of the AGREE most similar known top-level loops when they
+# all agree and all score at least AGREE_MIN (similarity + 0.35 for the same context).
+AGREE = 2
+AGREE_MIN = 0.8
+_TOP_LEVEL = {"parallel loop", "kernels", "kernels loop", "serial loop", "loop"}
 RARE_REPOS = 0  # off: ports of one code base by different teams share names, not style
 
 
@@ -86,12 +93,13 @@ class AutoEngine:
         return nb.score >= self.near
 
     # -- the three sources of style ---------------------------------------------------------
-    def _from_neighbour(self, nb: Neighbour, qf: LoopFacts, code: str) -> Pragma | None:
+    def _from_neighbour(self, nb: Neighbour, qf: LoopFacts, code: str,
+                        enclosing: Sequence[str] = ()) -> Pragma | None:
         p0 = _parse(nb.pragma)
         if p0 is None:
             return None
         p, _ = adapt(p0, _facts(nb.loop, nb.lang, nb.enclosing), qf, code,
-                     analysis_decides=True)
+                     analysis_decides=True, keep_directive=self._same_context(nb, enclosing))
         p = _copy_modes(p, qf)
         if not nb.workspace and p.directive in _NOT_A_LOOP_OFFLOAD and qf.safe:
             # Another project's `serial` / bare `parallel` / `data` on a loop that can run in
@@ -102,11 +110,12 @@ class AutoEngine:
                                               and c.name.lower() != "default"))
         return p
 
-    def _from_model(self, f: Features, qf: LoopFacts) -> tuple[Pragma | None, str]:
+    def _from_model(self, f: Features, qf: LoopFacts, directive: str | None = None
+                    ) -> tuple[Pragma | None, str]:
         if self.model is None:
             p, _ = pragma_from_facts(qf, data=True, collapse=True)
             return p, "analysis"
-        tpl, _ = self.model.style(f)
+        tpl, _ = self.model.style(f, directive)
         return instantiate(tpl, qf), "style"
 
     def suggest(self, query: LoopQuery) -> EngineAnswer:
@@ -133,15 +142,18 @@ class AutoEngine:
         if p is None:
             # Close enough to be a sibling loop (similarity alone), then the one whose
             # enclosing directives match this loop's best (``nbs`` is in that order).
-            near = [n for n in nbs if not n.workspace and self._fits(n, f)
+            near = [n for n in nbs if not n.workspace and self._fits(n, f, query.enclosing)
                     and self._same_project(n)][:1]
             if near:
-                p = self._from_neighbour(near[0], qf, code)
+                p = self._from_neighbour(near[0], qf, code, query.enclosing)
                 if p is not None:
                     notes.append(f"as on a similar known loop: "
                                  f"`{' '.join(near[0].pragma.split())}`")
         if p is None:
-            p, how = self._from_model(f, qf)
+            d = None if f.in_region else self._neighbour_directive(nbs)
+            p, how = self._from_model(f, qf, d)
+            if d is not None:
+                notes.append(f"`{d}`: what the most similar known loops use")
             if p is not None and how == "style":
                 notes.append(f"usual form in this context: `{' '.join(template(p))}`")
         text = p.render() if p is not None else None
@@ -154,6 +166,17 @@ class AutoEngine:
         if p is not None:
             notes.extend(self._explain(p, qf, f))
         return EngineAnswer(p.render() if p is not None else None, _ordered(notes))
+
+    @staticmethod
+    def _neighbour_directive(nbs: list[Neighbour]) -> str | None:
+        """The directive of the ``AGREE`` most similar known top-level loops when they agree
+        and are all similar (``AGREE_MIN``), else None (the style model decides)."""
+        top = [n for n in nbs if not n.workspace and not context_key(n.enclosing)[0]]
+        top = top[:AGREE]
+        if len(top) < AGREE or any(n.score < AGREE_MIN for n in top):
+            return None
+        dirs = {(_parse(n.pragma) or Pragma("?")).directive for n in top}
+        return dirs.pop() if len(dirs) == 1 and dirs <= _TOP_LEVEL else None
 
     @staticmethod
     def _orphaned(ws: list[Neighbour]) -> bool:
@@ -178,10 +201,20 @@ class AutoEngine:
         return [n for n in ws if (_parse(n.pragma) or Pragma("?")).directive == best]
 
     @staticmethod
-    def _fits(nb: Neighbour, f: Features) -> bool:
-        """A neighbour fits when its directive is legal here (``loop`` only in a region)."""
+    def _same_context(nb: Neighbour, enclosing: Sequence[str]) -> bool:
+        """A known loop written under the same kind of construct as the query (same
+        directive and level clauses innermost): its directive is one people write there,
+        even when it is not ``loop`` (an ``#ifdef`` alternative to the construct above)."""
+        return (not nb.workspace and bool(enclosing)
+                and parent_signature(nb.enclosing) == parent_signature(enclosing))
+
+    @classmethod
+    def _fits(cls, nb: Neighbour, f: Features, enclosing: Sequence[str] = ()) -> bool:
+        """A neighbour fits when its directive is legal here (``loop`` only in a region) or
+        it was written in this very context."""
         p = _parse(nb.pragma)
-        return p is not None and (p.directive == "loop") == f.in_region
+        return p is not None and ((p.directive == "loop") == f.in_region
+                                  or cls._same_context(nb, enclosing))
 
     @staticmethod
     def _explain(p: Pragma, qf: LoopFacts, f: Features) -> list[str]:

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from dataset.pragma import Clause, Pragma, PragmaError, parse
+from dataset.pragma import Clause, Pragma, PragmaError, parse, validate
 from server.engines.analysis import LoopFacts, analyze
 
 __all__ = ["Features", "features", "template", "instantiate", "StyleModel", "Template"]
@@ -208,7 +208,10 @@ def instantiate(tpl: Template, facts: LoopFacts) -> Pragma:
             if mode in ("out", "inout"):
                 kind = "copyout" if mode == "out" else "copy"
                 clauses.append(Clause(kind, facts.sections.get(name, name)))
-    return Pragma(directive, tuple(clauses))
+    # What the directive does not allow goes (no `reduction` on `kernels`: the compiler
+    # finds it there).
+    return Pragma(directive, tuple(c for c in clauses
+                                   if not validate(Pragma(directive, (c,)))))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -290,9 +293,10 @@ class StyleModel:
             return max(seen.items(), key=lambda kv: kv[1])[0]
         return tokens
 
-    def style(self, f: Features) -> tuple[Template, int]:
-        """The full template for a loop with features ``f``."""
-        d = self.directive(f)
+    def style(self, f: Features, directive: str | None = None) -> tuple[Template, int]:
+        """The full template for a loop with features ``f`` (with ``directive`` when the
+        caller knows it)."""
+        d = directive or self.directive(f)
         rest, level = self.predict(f, accept=lambda t: t[0] == d)
         if rest is None:
             rest = (d,)
