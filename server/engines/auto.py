@@ -61,6 +61,8 @@ _LOOP_OK = {"collapse", "gang", "worker", "vector", "seq", "independent", "auto"
 AGREE = 2
 AGREE_MIN = 0.8
 _TOP_LEVEL = {"parallel loop", "kernels", "kernels loop", "serial loop", "loop"}
+VOTE_K = 5
+VOTE_POW = 8.0
 RARE_REPOS = 0  # off: ports of one code base by different teams share names, not style
 
 
@@ -188,13 +190,13 @@ class AutoEngine:
         return dirs[0] == "loop" and dirs.count("loop") * 2 > len(dirs)
 
     @staticmethod
-    def _by_directive_vote(ws: list[Neighbour], k: int = 5) -> list[Neighbour]:
+    def _by_directive_vote(ws: list[Neighbour], k: int | None = None) -> list[Neighbour]:
         """Examples of the directive most of the nearest ``k`` use (closer ones weigh more),
         nearest first."""
         votes: dict[str, float] = {}
-        for n in ws[:k]:
+        for n in ws[:k or VOTE_K]:
             d = (_parse(n.pragma) or Pragma("?")).directive
-            votes[d] = votes.get(d, 0.0) + max(n.score, 0.0) ** 8
+            votes[d] = votes.get(d, 0.0) + max(n.score, 0.0) ** VOTE_POW
         if not votes:
             return ws
         best = max(votes.items(), key=lambda kv: kv[1])[0]

@@ -335,12 +335,12 @@ class RetrievalEngine:
                 r = self.records[int(i)]
                 out.append(Neighbour(r.pragma, r.loop_stripped, r.lang, tuple(r.enclosing),
                                      float(s[i]), False, float(ctx[i])))
-        # The k best of each kind: a well-placed training loop does not push the project's
-        # own examples out of the list.
-        out.sort(key=lambda n: -n.rank)
-        ws = [n for n in out if n.workspace][:k]
-        return ws + [n for n in out if not n.workspace][:max(k - len(ws), 1)] \
-            if ws else out[:k]
+        # The workspace examples among the k most similar; training loops after them in
+        # the order of their rank (similarity + how well their context matches).
+        out.sort(key=lambda n: -n.score)
+        ws = [n for n in out[:k] if n.workspace]
+        train = sorted((n for n in out if not n.workspace), key=lambda n: -n.rank)
+        return sorted(ws + train[:max(k - len(ws), 1)], key=lambda n: -n.rank)
 
     def suggest(self, query: LoopQuery) -> EngineAnswer:
         qf = analyze(query.stripped, query.lang, query.enclosing)
