@@ -129,3 +129,11 @@ def test_training_loops_do_not_push_out_workspace_examples():
                                    examples=exs), k=2)
     assert [n.workspace for n in nbs] == [False, True, True]
     assert nbs[0].rank > nbs[1].rank and nbs[0].score < nbs[1].score
+
+
+def test_training_facts_precomputed():
+    eng = RetrievalEngine(TRAIN)
+    nb = eng.neighbours(LoopQuery("for (int k = 0; k < len; k++) total += u[k] * v[k];"))[0]
+    f = eng.facts(nb)
+    assert f is eng.facts(nb)  # the stored analysis, not a fresh one
+    assert f.reductions == [("+", "sum")]

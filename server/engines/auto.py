@@ -30,7 +30,6 @@ from server.engines.base import EngineAnswer, LoopQuery
 from server.engines.retrieval import (
     Neighbour,
     RetrievalEngine,
-    _facts,
     _ordered,
     _parse,
     adapt,
@@ -100,7 +99,7 @@ class AutoEngine:
         p0 = _parse(nb.pragma)
         if p0 is None:
             return None
-        p, _ = adapt(p0, _facts(nb.loop, nb.lang, nb.enclosing), qf, code,
+        p, _ = adapt(p0, self.retrieval.facts(nb), qf, code,
                      analysis_decides=True, keep_directive=self._same_context(nb, enclosing))
         p = _copy_modes(p, qf)
         if not nb.workspace and p.directive in _NOT_A_LOOP_OFFLOAD and qf.safe:

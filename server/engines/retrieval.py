@@ -46,6 +46,11 @@ _SAME_ENCLOSING = 0.4
 
 def context_key(enclosing: Sequence[str]) -> tuple[bool, bool]:
     """(inside a compute region or annotated loop, directly under an annotated loop)."""
+    return _context_key(tuple(enclosing))
+
+
+@lru_cache(maxsize=16384)
+def _context_key(enclosing: tuple[str, ...]) -> tuple[bool, bool]:
     in_region, _, parsed = enclosing_context(enclosing)
     under_loop = bool(parsed) and parsed[-1].directive in ("loop", "parallel loop",
                                                             "kernels loop", "serial loop")
@@ -55,6 +60,11 @@ def context_key(enclosing: Sequence[str]) -> tuple[bool, bool]:
 def parent_signature(enclosing: Sequence[str]) -> str:
     """The innermost enclosing construct in abstract form: its directive and level clauses
     (``parallel loop:gang``, ``loop:vector``, ``kernels:``), or ``""`` outside any."""
+    return _parent_signature(tuple(enclosing))
+
+
+@lru_cache(maxsize=16384)
+def _parent_signature(enclosing: tuple[str, ...]) -> str:
     _, _, parsed = enclosing_context(enclosing)
     for p in reversed(parsed):
         if p.directive == "data":
@@ -69,9 +79,9 @@ def _enclosing_norm(enclosing: Sequence[str]) -> str:
     return "\n".join(re.sub(r"\s+", "", e) for e in enclosing)
 
 
-def _nest_depth(code: str, lang: str) -> int:
+def _nest_depth(code: str, lang: str, enclosing: tuple[str, ...] = ()) -> int:
     """How deep the loop nest is (1 = no inner loop), capped at 3."""
-    return min(max(_facts(code, lang, ()).loop_depth, 1), 3)
+    return min(max(_facts(code, lang, enclosing).loop_depth, 1), 3)
 
 
 @dataclass(frozen=True)
@@ -301,10 +311,23 @@ class RetrievalEngine:
             self._under_loop = np.array([k[1] for k in keys], dtype=bool)
             self._parent = np.array([parent_signature(tuple(r.enclosing))
                                      for r in self.records], dtype=object)
-            self._depth = np.array([_nest_depth(r.loop_stripped, r.lang)
-                                    for r in self.records], dtype=np.int64)
+            # Every known loop's facts, analysed once here (and kept in the engine's on-disk
+            # state), so that adapting a neighbour costs no analysis at query time.
+            self._known: dict[tuple[str, str, tuple[str, ...]], LoopFacts] = {}
+            for r in self.records:
+                key = (r.loop_stripped, r.lang, tuple(r.enclosing))
+                if key not in self._known:
+                    self._known[key] = analyze(*key)
+            self._depth = np.array(
+                [min(max(self._known[(r.loop_stripped, r.lang, tuple(r.enclosing))].loop_depth,
+                         1), 3) for r in self.records], dtype=np.int64)
             self._enc = np.array([_enclosing_norm(tuple(r.enclosing)) for r in self.records],
                                  dtype=object)
+
+    def facts(self, nb: Neighbour) -> LoopFacts:
+        """The analysis of a neighbour's loop (precomputed for training loops)."""
+        known = getattr(self, "_known", {}).get((nb.loop, nb.lang, nb.enclosing))
+        return known if known is not None else _facts(nb.loop, nb.lang, nb.enclosing)
 
     # -- neighbours ---------------------------------------------------------------------------
     def neighbours(self, query: LoopQuery, k: int = 5) -> list[Neighbour]:
@@ -323,7 +346,8 @@ class RetrievalEngine:
             s = self.index.scores(code)
             s = s + np.where(self._in_region == in_region, 0.3, 0.0)
             s = s + np.where(self._under_loop == under_loop, 0.05, 0.0)
-            ctx = np.where(self._depth == _nest_depth(code, query.lang), _DEPTH_BONUS, 0.0)
+            depth = _nest_depth(code, query.lang, tuple(query.enclosing))  # analysed already
+            ctx = np.where(self._depth == depth, _DEPTH_BONUS, 0.0)
             if query.enclosing:
                 ctx += np.where(self._parent == parent_signature(query.enclosing),
                                 _PARENT_BONUS, 0.0)
@@ -350,7 +374,7 @@ class RetrievalEngine:
         nb = nbs[0]
         p0 = _parse(nb.pragma)
         assert p0 is not None
-        nf = _facts(nb.loop, nb.lang, nb.enclosing)
+        nf = self.facts(nb)
         p, notes = adapt(p0, nf, qf, query.stripped, analysis_decides=self.analysis_decides)
         src = "workspace example" if nb.workspace else "training loop"
         notes = [f"style of the nearest {src} (similarity {min(nb.score, 9.99):.2f}): "
@@ -360,7 +384,7 @@ class RetrievalEngine:
             po = _parse(other.pragma)
             if po is None:
                 continue
-            pa, _ = adapt(po, _facts(other.loop, other.lang, other.enclosing), qf,
+            pa, _ = adapt(po, self.facts(other), qf,
                           query.stripped, analysis_decides=self.analysis_decides)
             if pa.render() != p.render() and pa.render() not in alts:
                 alts.append(pa.render())
