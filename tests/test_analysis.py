@@ -116,3 +116,20 @@ def test_never_raises():
     for code in ["", "x = 1;", "for (", "for (;;) {}", "\x00", "for (i=0;i<n;i++) a[b[c[i]]] = *p;"]:
         analyze(code)
         analyze(code, "cpp", ["garbage", "#pragma acc ((("])
+
+
+def test_nest_depth_and_inner_bounds_from_one_walk():
+    from server.engines.analysis import analyze
+
+    f = analyze("for (int i = 0; i < n; i++) { for (int j = 0; j < m; j++) "
+                "{ for (int k = 0; k < 4; k++) a[i] += b[j] * c[k]; } x[i] = y[i]; }")
+    assert f.loop_depth == 3 and f.perfect_depth == 1
+    assert f.sections["c"] == "c[0:4]" and f.sections["b"] == "b[0:m]"
+
+
+def test_dependence_shared_subscripts_decided_per_array():
+    from server.engines.analysis import analyze
+
+    # Same subscripts on two arrays: one carries (read before written at i-1), one does not.
+    f = analyze("for (int i = 1; i < n; i++) { u[i] = u[i-1] + 1; v[i] = w[i-1] + 1; }")
+    assert [d.var for d in f.carried] == ["u"]

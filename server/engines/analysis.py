@@ -364,10 +364,23 @@ def _dependence(w: _Access, r: _Access, v: str, inner: set[str]) -> int | str | 
     """Distance (in iterations of ``v``) between a write and another access of the same
     array: an int, ``"all"`` (every iteration touches the same elements), ``"never"`` or None
     (unknown)."""
-    if len(w.subs) != len(r.subs) or not w.subs:
+    return _dependence_of(_subs_key(w.subs), _subs_key(r.subs), v, frozenset(inner))
+
+
+def _subs_key(subs: list[Affine | None]) -> tuple:
+    return tuple(None if a is None else tuple(a.items()) for a in subs)
+
+
+@lru_cache(maxsize=65536)
+def _dependence_of(wk: tuple, rk: tuple, v: str, inner: frozenset[str]
+                   ) -> int | str | None:
+    """:func:`_dependence` on hashable subscripts (many arrays share their subscripts)."""
+    if len(wk) != len(rk) or not wk:
         return None
     dist: int | None = None
-    for a, b in zip(w.subs, r.subs, strict=True):
+    for ak, bk in zip(wk, rk, strict=True):
+        a = None if ak is None else dict(ak)
+        b = None if bk is None else dict(bk)
         if a is None or b is None:
             return None
         ca, cb = a.get(v, 0), b.get(v, 0)
@@ -411,6 +424,7 @@ class _Walker:
         self.calls: list[str] = []
         self.exits: list[str] = []
         self.inner_vars: set[str] = set()
+        self.inner_loops: list[tuple[Node, str | None, str, str]] = []  # (node, var, lo, hi)
         self.assign_count: dict[str, int] = {}
         self.assign_value: dict[str, Node] = {}
         self.order = 0
@@ -424,7 +438,8 @@ class _Walker:
     def walk(self) -> None:
         for n in _iter_nodes(self.loop):
             if n is not self.loop and n.type in _LOOP_TYPES:
-                var, _, _, _ = _for_parts(n)
+                var, lo, hi, _ = _for_parts(n)
+                self.inner_loops.append((n, var, lo, hi))
                 if var:
                     self.inner_vars.add(var)
             if n.type == "declaration":
@@ -811,16 +826,6 @@ def _analyze_cached(code: str, lang: str, enclosing: tuple[str, ...]) -> LoopFac
         else:
             break
     facts.perfect_depth = len(nest)
-    depth = 1
-    for n in _iter_nodes(loop):
-        if n.type in _LOOP_TYPES:
-            d, p = 0, n
-            while p is not None and p is not loop.parent:
-                if p.type in _LOOP_TYPES:
-                    d += 1
-                p = p.parent
-            depth = max(depth, d)
-    facts.loop_depth = depth
     for n in nest:
         var, lo, hi, _ = _for_parts(n)
         if var is None:
@@ -843,6 +848,15 @@ def _analyze_cached(code: str, lang: str, enclosing: tuple[str, ...]) -> LoopFac
     w = _Walker(loop, facts.index_vars)
     w._cond_stmts = set()
     w.walk()
+    depth = 1
+    for n in [loop] + [x[0] for x in w.inner_loops]:
+        d, p = 0, n
+        while p is not None:
+            if p.type in _LOOP_TYPES:
+                d += 1
+            p = p.parent
+        depth = max(depth, d)
+    facts.loop_depth = depth
     inner_vars = set(w.inner_vars) - ({v} if v else set())
     index_all = set(facts.index_vars) | w.inner_vars
     # affine substitutions for locals assigned once from an affine expression
@@ -871,6 +885,8 @@ def _analyze_cached(code: str, lang: str, enclosing: tuple[str, ...]) -> LoopFac
         for acc in w.accesses:
             if acc.name not in local_arrays:
                 by_name.setdefault(acc.name, []).append(acc)
+        inner_fs = frozenset(inner_vars)
+
         def _sig(acc: _Access) -> tuple:
             return tuple(None if a is None else tuple(sorted(a.items())) for a in acc.subs)
 
@@ -897,7 +913,7 @@ def _analyze_cached(code: str, lang: str, enclosing: tuple[str, ...]) -> LoopFac
                     if pair in tested:
                         continue
                     tested.add(pair)
-                    d = _dependence(wa, ra, v, inner_vars)
+                    d = _dependence_of(sigs[id(wa)], sigs[id(ra)], v, inner_fs)
                     if d is None or d == "never" or d == 0:
                         continue
                     key = (name, wa.text if ra is wa else ra.text)
@@ -1008,11 +1024,9 @@ def _analyze_cached(code: str, lang: str, enclosing: tuple[str, ...]) -> LoopFac
         elif mode != new:
             facts.arrays[acc.name] = "inout"
     bounds = dict(zip(facts.index_vars, facts.bounds, strict=False))
-    for n in _iter_nodes(loop):
-        if n is not loop and n.type in _LOOP_TYPES:
-            var, lo, hi, _ = _for_parts(n)
-            if var and var not in bounds:
-                bounds[var] = (lo, hi)
+    for _, var, lo, hi in w.inner_loops:
+        if var and var not in bounds:
+            bounds[var] = (lo, hi)
     for name in facts.arrays:
         accs = [a for a in w.accesses if a.name == name]
         sec = None
