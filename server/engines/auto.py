@@ -40,6 +40,7 @@ from server.engines.style import (
     Features,
     StyleModel,
     cache_dir,
+    code_digest,
     features,
     instantiate,
     records_digest,
@@ -238,7 +239,7 @@ _STATE_VERSION = "auto-state-v2"
 
 
 def _state_path(recs: Sequence) -> Path:
-    return cache_dir() / f"{_STATE_VERSION}-{records_digest(recs)}.pickle"
+    return cache_dir() / f"{_STATE_VERSION}-{code_digest()}-{records_digest(recs)}.pickle"
 
 
 def _load_state(recs: Sequence) -> tuple | None:

@@ -24,6 +24,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from dataset.pragma import Clause, Pragma, PragmaError, parse, validate
@@ -355,6 +356,22 @@ def records_digest(recs: Sequence) -> str:
     return h.hexdigest()[:20]
 
 
+@lru_cache(maxsize=1)
+def code_digest() -> str:
+    """A hash of the engine code whose results are cached: a cache built by other code (an
+    older checkout) is never reused, whether or not someone remembered to bump a version."""
+    here = Path(__file__).resolve().parent
+    h = hashlib.sha1()
+    for p in sorted([*here.glob("*.py"), here.parent.parent / "dataset" / "similarity.py",
+                     here.parent.parent / "dataset" / "pragma.py",
+                     here.parent.parent / "dataset" / "loops.py"]):
+        try:
+            h.update(p.read_bytes())
+        except OSError:
+            h.update(p.name.encode())
+    return h.hexdigest()[:12]
+
+
 def cache_dir(explicit: str | Path | None = None) -> Path:
     """Where derived data is cached (``$ACCELLIUM_CACHE``, else ``~/.cache/accellium``)."""
     return Path(explicit or os.environ.get("ACCELLIUM_CACHE")
@@ -363,7 +380,7 @@ def cache_dir(explicit: str | Path | None = None) -> Path:
 
 def _cached_rows(recs: list, cache: str | Path | None) -> list[tuple[str, Features, Template]]:
     base = cache_dir(cache)
-    path = base / f"style-v2-{records_digest(recs)}.json"
+    path = base / f"style-v2-{code_digest()}-{records_digest(recs)}.json"
     if path.is_file():
         try:
             data = json.loads(path.read_text())
