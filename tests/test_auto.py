@@ -103,3 +103,18 @@ def test_instantiate_drops_clauses_the_directive_forbids():
     facts = analyze("for (int i = 0; i < n; i++) s += a[i];")
     assert instantiate(("kernels", "reduction(*)"), facts).render() == "#pragma acc kernels"
     assert "reduction(+:s)" in instantiate(("parallel loop",), facts).render()
+
+
+def test_orphaned_loop_only_from_near_identical_known_loops():
+    from server.engines.auto import NEAR, AutoEngine
+    from server.engines.retrieval import Neighbour
+
+    def nb(pragma, score):
+        return Neighbour(pragma, "for(i=0;i<n;i++) x[i]=0;", "c", (), score, False)
+
+    similar = [nb("#pragma acc loop seq", 0.9), nb("#pragma acc loop", 0.85)]
+    assert AutoEngine._neighbour_directive(similar) is None  # no offload from look-alikes
+    near = [nb("#pragma acc loop seq", NEAR + 0.1), nb("#pragma acc loop", NEAR)]
+    assert AutoEngine._neighbour_directive(near) == "loop"
+    agree = [nb("#pragma acc kernels", 0.9), nb("#pragma acc kernels present(x)", 0.85)]
+    assert AutoEngine._neighbour_directive(agree) == "kernels"

@@ -178,7 +178,14 @@ class AutoEngine:
         if len(top) < AGREE or any(n.score < AGREE_MIN for n in top):
             return None
         dirs = {(_parse(n.pragma) or Pragma("?")).directive for n in top}
-        return dirs.pop() if len(dirs) == 1 and dirs <= _TOP_LEVEL else None
+        if len(dirs) != 1 or not dirs <= _TOP_LEVEL:
+            return None
+        d = dirs.pop()
+        if d == "loop" and any(n.score < NEAR for n in top):
+            # An orphaned `loop` offloads nothing unless the function runs inside a region:
+            # only near-identical sibling loops (the same project's routine) justify it.
+            return None
+        return d
 
     @staticmethod
     def _orphaned(ws: list[Neighbour]) -> bool:
@@ -222,8 +229,13 @@ class AutoEngine:
     def _explain(p: Pragma, qf: LoopFacts, f: Features) -> list[str]:
         out = []
         if p.directive == "loop":
-            out.append("`loop`: inside a compute region" if f.compute != "none"
-                       else "`loop`: under an annotated loop")
+            if f.compute != "none":
+                out.append("`loop`: inside a compute region")
+            elif f.parent != "none":
+                out.append("`loop`: under an annotated loop")
+            else:
+                out.append("orphaned `loop`: only meaningful in an `acc routine` or a function "
+                           "called inside a compute region, as this project's similar loops are")
         elif p.directive in ("parallel loop", "kernels", "kernels loop", "serial loop"):
             out.append(f"`{p.directive}`: no enclosing compute region")
         c = p.clause("collapse")
