@@ -371,7 +371,8 @@ class RetrievalEngine:
         nbs = self.neighbours(query)
         if not nbs:
             return EngineAnswer(None, ["no similar loop known"])
-        nb = nbs[0]
+        # The user's own project outweighs the training set.
+        nb = next((n for n in nbs if n.workspace), nbs[0])
         p0 = _parse(nb.pragma)
         assert p0 is not None
         nf = self.facts(nb)
@@ -380,7 +381,7 @@ class RetrievalEngine:
         notes = [f"style of the nearest {src} (similarity {min(nb.score, 9.99):.2f}): "
                  f"`{' '.join(nb.pragma.split())}`"] + notes
         alts = []
-        for other in nbs[1:3]:
+        for other in [n for n in nbs if n is not nb][:2]:
             po = _parse(other.pragma)
             if po is None:
                 continue
