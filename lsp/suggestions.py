@@ -271,7 +271,11 @@ class SuggestService:
     def engine(self, name: str):
         eng = self._engines.get(name)
         if eng is None:
-            eng = self._engines[name] = get_engine(name)
+            from server.defaults import engine_options
+
+            # The same training pairs the CLI and the HTTP server use ($ACCELLIUM_TRAIN, else
+            # ../shared/data/train.jsonl next to the checkout): offline means equally good.
+            eng = self._engines[name] = get_engine(name, **engine_options(name))
         return eng
 
     def warm_up(self) -> None:
