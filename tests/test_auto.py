@@ -118,3 +118,16 @@ def test_orphaned_loop_only_from_near_identical_known_loops():
     assert AutoEngine._neighbour_directive(near) == "loop"
     agree = [nb("#pragma acc kernels", 0.9), nb("#pragma acc kernels present(x)", 0.85)]
     assert AutoEngine._neighbour_directive(agree) == "kernels"
+
+
+def test_engine_state_cache_survives_damage(tmp_path, monkeypatch):
+    from server.engines import auto
+
+    monkeypatch.setenv("ACCELLIUM_CACHE", str(tmp_path))
+    loop = "for (int i = 0; i < n; i++) y[i] = 2 * x[i];"
+    first = auto.AutoEngine(TRAIN).suggest(LoopQuery(loop)).pragma
+    (state,) = tmp_path.glob("auto-state-*.pickle")
+    state.write_bytes(b"\x80\x05\x95 not a pickle")  # a damaged file (e.g. a crash mid-write)
+    assert auto.AutoEngine(TRAIN).suggest(LoopQuery(loop)).pragma == first  # rebuilt
+    assert auto._load_state(list(TRAIN)) is not None  # and written again, readable
+    assert len(list(tmp_path.glob("auto-state-*.pickle"))) == 1

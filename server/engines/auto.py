@@ -19,8 +19,10 @@ Every answer carries notes, one short line per decision.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -261,7 +263,11 @@ def _load_state(recs: Sequence) -> tuple | None:
     try:
         with open(path, "rb") as fh:
             state = pickle.load(fh)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+    except FileNotFoundError:
+        return None
+    except Exception:  # noqa: BLE001 - a damaged cache is rebuilt, never fatal
+        with contextlib.suppress(OSError):
+            path.unlink()
         return None
     return state if isinstance(state, tuple) and len(state) == 2 else None
 
@@ -270,10 +276,18 @@ def _save_state(recs: Sequence, state: tuple) -> None:
     path = _state_path(recs)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        with open(tmp, "wb") as fh:
+        # A unique temp file per writer (threads of one process share a pid), then an atomic
+        # rename: readers see the old file or the new one, never a mix.
+        fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+        with os.fdopen(fd, "wb") as fh:
             pickle.dump(state, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        tmp.replace(path)
+        os.replace(tmp, path)
+        # States of older engine code for the same records are dead weight (~20 MB each).
+        digest = path.name.rsplit("-", 1)[1]  # "<records digest>.pickle"
+        for old in path.parent.glob(f"auto-state-*-{digest}"):
+            if old != path:
+                with contextlib.suppress(OSError):
+                    old.unlink()
     except OSError:
         pass  # a read-only cache only costs start-up time
 

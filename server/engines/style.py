@@ -21,6 +21,7 @@ import logging
 import math
 import os
 import re
+import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
@@ -390,9 +391,10 @@ def _cached_rows(recs: list, cache: str | Path | None) -> list[tuple[str, Featur
     rows = [x for x in (_row(r) for r in recs) if x is not None]
     try:
         base.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps([(r, asdict(f), list(t)) for r, f, t in rows]))
-        tmp.replace(path)
+        fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=base)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(json.dumps([(r, asdict(f), list(t)) for r, f, t in rows]))
+        os.replace(tmp, path)
     except OSError as e:  # a read-only home is fine: just slower next time
         log.info("style cache not written: %s", e)
     return rows
