@@ -6,6 +6,12 @@ random splits, leakage check), ``card`` (outputs and data card), ``pipeline`` (`
 ``cli`` (``accellium mine``, ``accellium bench mine``), ``check_reference`` (compare with a
 reference dataset)."""
 
-from dataset.mine.pipeline import MineOptions, MineReport, mine
-
 __all__ = ["MineOptions", "MineReport", "mine"]
+
+
+def __getattr__(name: str):  # lazy: `accellium` builds its parser without loading the pipeline
+    if name in __all__:
+        from dataset.mine import pipeline
+
+        return getattr(pipeline, name)
+    raise AttributeError(f"module 'dataset.mine' has no attribute {name!r}")

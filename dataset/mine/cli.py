@@ -7,11 +7,14 @@ import json
 import sys
 import tempfile
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
-from dataset.mine.pipeline import MineOptions, MineReport, mine, resolve
 from dataset.mine.sources import DEFAULT_URL_TEMPLATE
+
+if TYPE_CHECKING:  # the pipeline (pydantic models, multiprocessing) loads only when mining
+    from dataset.mine.pipeline import MineOptions, MineReport
 
 __all__ = ["add_parser", "add_bench_parser", "run_mine", "bench_mine", "run_bench_mine"]
 
@@ -78,6 +81,8 @@ def _options(args: argparse.Namespace, **extra: object) -> MineOptions:
         "near_dup_threshold": args.near_dup_threshold, "progress": not args.no_progress,
     }
     kw.update(extra)
+    from dataset.mine.pipeline import MineOptions
+
     return MineOptions(**kw)
 
 
@@ -105,6 +110,8 @@ def _summary(rep: MineReport) -> str:
 
 def run_mine(args: argparse.Namespace) -> int:
     try:
+        from dataset.mine.pipeline import mine, resolve
+
         specs = resolve(args.sources, args.repos, args.url_template)
         opts = _options(args, split=args.split, ratios=args.ratios, seed=args.seed)
     except ValueError as e:  # includes pydantic's ValidationError
@@ -139,6 +146,8 @@ def bench_mine(sources: Sequence[str], repos_file: str | None = None,
                url_template: str = DEFAULT_URL_TEMPLATE, workers: int = 0,
                near_dup: bool = True, progress: bool = False) -> dict[str, float | int]:
     """Mine everything into a temporary folder; return throughput figures."""
+    from dataset.mine.pipeline import MineOptions, mine, resolve
+
     specs = resolve(sources, repos_file, url_template)
     with tempfile.TemporaryDirectory(prefix="accellium-bench-mine-") as tmp:
         rep = mine(specs, tmp, MineOptions(workers=workers, near_dup=near_dup,
