@@ -52,12 +52,10 @@ from server.safety import guard
 
 __all__ = ["AutoEngine"]
 
-# A training neighbour at least this close (cosine + context bonus, see RetrievalEngine), or
-# one sharing a project-specific identifier (one that at most RARE_REPOS repositories use),
-# comes from the same project as the query: its pragma beats the style model.
+# A training neighbour at least this close (cosine + context bonus, see RetrievalEngine) is the
+# same loop in a sibling file: its pragma beats the style model.  (Sharing project-specific
+# names is no such sign: ports of one code base by different teams share names, not style.)
 NEAR = 1.2
-_LOOP_OK = {"collapse", "gang", "worker", "vector", "seq", "independent", "auto", "tile",
-            "device_type", "dtype", "private", "reduction"}
 # Outside any region, the directive of the AGREE most similar known top-level loops when they
 # all agree and all score at least AGREE_MIN (similarity + 0.35 for the same context).
 AGREE = 2
@@ -65,11 +63,6 @@ AGREE_MIN = 0.8
 _TOP_LEVEL = {"parallel loop", "kernels", "kernels loop", "serial loop", "loop"}
 VOTE_K = 5
 VOTE_POW = 8.0
-RARE_REPOS = 0  # off: ports of one code base by different teams share names, not style
-
-
-def _describe(p: Pragma) -> str:
-    return " ".join(p.render().split())
 
 
 class AutoEngine:
@@ -138,7 +131,7 @@ class AutoEngine:
         if ws:
             p = self._from_neighbour(ws[0], qf, code)
             if p is not None and orphan:
-                p = Pragma("loop", tuple(c for c in p.clauses if c.name.lower() in _LOOP_OK))
+                p = Pragma("loop", tuple(c for c in p.clauses if c.name.lower() in DIRECTIVES["loop"]))
                 notes.append("`loop`: this project's nearby loops are orphaned `loop`s (a "
                              "device routine or a function called inside a compute region)")
             if p is not None:

@@ -29,8 +29,6 @@ __all__ = ["RetrievalEngine", "Neighbour", "adapt", "context_key"]
 _DATA = {"copy", "copyin", "copyout", "create", "present", "deviceptr", "pcopy", "pcopyin",
          "pcopyout", "pcreate", "present_or_copy", "present_or_copyin", "present_or_copyout",
          "present_or_create", "no_create", "attach"}
-_LOOP_ONLY_OK = {"collapse", "gang", "worker", "vector", "seq", "independent", "auto", "tile",
-                 "device_type", "dtype", "private", "reduction"}
 _WORKSPACE_BONUS = 0.25  # added to a workspace example's similarity
 # Ranking only (Neighbour.context): among similar loops, prefer the one whose innermost
 # enclosing construct has the query's directive and level clauses (a loop under `gang` gets
@@ -217,7 +215,7 @@ def adapt(neighbour_pragma: Pragma, nf: LoopFacts, qf: LoopFacts, query_code: st
     added_red = False
     for c in neighbour_pragma.clauses:
         name = c.name.lower()
-        if directive == "loop" and name not in _LOOP_ONLY_OK:
+        if directive == "loop" and name not in DIRECTIVES["loop"]:
             continue
         if name in _DATA:
             args = _data_args(c, nf, qf, m, q_idents, used)

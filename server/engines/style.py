@@ -246,10 +246,8 @@ class StyleModel:
         self.full_orders: dict[frozenset, Counter[Template]] = defaultdict(Counter)
         self.min_weight = min_weight
         self.min_sources = min_sources
-        self.size = 0
 
     def add(self, f: Features, tpl: Template, weight: float = 1.0, source: str = "") -> None:
-        self.size += 1
         rest = strip_data(tpl)
         for level, names in enumerate(_BACKOFF):
             k = _key(f, names)
@@ -333,9 +331,6 @@ class StyleModel:
         for repo, f, tpl in rows:
             model.add(f, tpl, weight=1.0 / math.sqrt(per_repo[repo]), source=repo)
         return model
-
-    def to_rows(self) -> int:
-        return self.size
 
 
 def _row(rec) -> tuple[str, Features, Template] | None:
