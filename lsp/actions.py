@@ -144,13 +144,19 @@ def find_loop(doc: DocIndex, line: int, lid: str) -> tuple[Loop | None, bool]:
     return None, False
 
 
+def pragma_edit(doc: DocIndex, lp: Loop, pragma: str) -> types.TextEdit | None:
+    """The edit that puts ``pragma`` on ``lp``, or None when the loop already carries it (or
+    the edit cannot be made)."""
+    if lp.pragma is not None and same_pragma(lp.pragma.text, pragma):
+        return None
+    return build_edit(doc, lp, pragma)
+
+
 def suggestion_action(doc: DocIndex, lp: Loop, sug: Suggestion | None, innermost: bool,
                       kind: str, document_changes: bool) -> types.CodeAction | None:
     if sug is None or sug.pragma is None:
         return None
-    if lp.pragma is not None and same_pragma(lp.pragma.text, sug.pragma):
-        return None
-    edit = build_edit(doc, lp, sug.pragma)
+    edit = pragma_edit(doc, lp, sug.pragma)
     if edit is None:
         return None
     return types.CodeAction(

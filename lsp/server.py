@@ -29,7 +29,7 @@ from .actions import (
     kind_for,
     loop_id,
     loop_query,
-    same_pragma,
+    pragma_edit,
     suggestion_action,
     title_for,
     wants_source_action,
@@ -502,9 +502,7 @@ async def resolve_action(ls: AccelliumServer, action: types.CodeAction) -> types
         if outcome.note:
             log.info("resolve: %s", outcome.note)
         return action
-    if lp.pragma is not None and same_pragma(lp.pragma.text, sug.pragma):
-        return action
-    edit = build_edit(doc, lp, sug.pragma)
+    edit = pragma_edit(doc, lp, sug.pragma)
     if edit is None:
         return action
     action.edit = workspace_edit(doc.uri, doc.version, [edit], ls.document_changes())
