@@ -94,11 +94,11 @@ def workspace_examples(records: Sequence[Record], k: int = MAX_EXAMPLES
 
 def count_unsafe_parallel(records: Sequence[Record], preds: Sequence[str | None]) -> int:
     """Predictions that assert parallelism on a loop whose carried dependence (or early exit)
-    the analysis can see — the safety target is 0 (measured after the guard unless
+    the analysis can see, or that share a scratch array between iterations — the safety target is 0 (measured after the guard unless
     ``--no-guard``)."""
     from dataset.pragma import PragmaError, parse
     from server.engines.analysis import analyze
-    from server.safety import asserts_parallel
+    from server.safety import asserts_parallel, missing_private
 
     n = 0
     for r, p in zip(records, preds, strict=True):
@@ -108,8 +108,10 @@ def count_unsafe_parallel(records: Sequence[Record], preds: Sequence[str | None]
             pragma = parse(p)
         except PragmaError:
             continue
-        if asserts_parallel(pragma) and not analyze(r.loop_stripped, r.lang,
-                                                    tuple(r.enclosing)).safe:
+        if not asserts_parallel(pragma):
+            continue
+        facts = analyze(r.loop_stripped, r.lang, tuple(r.enclosing))
+        if not facts.safe or missing_private(pragma, facts):
             n += 1
     return n
 

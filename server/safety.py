@@ -13,6 +13,10 @@ pragma asserts that the iterations are independent (``parallel loop``, ``loop`` 
 * ``kernels`` / ``kernels loop`` without an independence assertion and ``loop auto`` leave the
   decision to the compiler: kept, with a note.
 
+A scratch array that every iteration writes before it reads it (``LoopFacts.private_arrays``)
+is safe only when each iteration has its own copy: a parallel pragma that does not name it in
+``private`` gets it added.
+
 It never raises: on any internal failure the pragma is returned unchanged with a note.
 """
 
@@ -20,7 +24,7 @@ from __future__ import annotations
 
 from server.engines.base import LoopQuery
 
-__all__ = ["guard", "asserts_parallel"]
+__all__ = ["guard", "asserts_parallel", "missing_private"]
 
 _PARALLEL_LEVELS = ("gang", "worker", "vector", "independent")
 # A sequential loop needs no reduction clause: one thread accumulates in order.
@@ -37,6 +41,31 @@ def asserts_parallel(pragma) -> bool:  # noqa: ANN001 - a dataset.pragma.Pragma
     if pragma.has("auto"):
         return False
     return d in ("parallel loop", "loop")
+
+
+def missing_private(pragma, facts) -> list[str]:  # noqa: ANN001 - Pragma, LoopFacts
+    """The loop's scratch arrays a parallel ``pragma`` shares between iterations (not named in
+    ``private``/``firstprivate``/``reduction``)."""
+    if not facts.private_arrays or not asserts_parallel(pragma):
+        return []
+    named = {v for c in pragma.clauses
+             if c.name.lower() in ("private", "firstprivate", "reduction")
+             for v in c.variables()}
+    return [a for a in facts.private_arrays if a not in named]
+
+
+def _with_private(pragma, names: list[str]):  # noqa: ANN001, ANN202
+    from dataset.pragma import Clause, Pragma
+
+    out, done = [], False
+    for c in pragma.clauses:
+        if c.name.lower() == "private" and not done:
+            c = Clause(c.name, ", ".join([c.args or ""] + names) if c.args else ", ".join(names))
+            done = True
+        out.append(c)
+    if not done:
+        out.append(Clause("private", ", ".join(names)))
+    return Pragma(pragma.directive, tuple(out))
 
 
 def _compiler_decides(pragma) -> bool:  # noqa: ANN001
@@ -67,8 +96,18 @@ def _guard(query: LoopQuery, pragma_text: str) -> tuple[str | None, list[str]]:
     code = query.stripped if isinstance(query.code, str) else ""
     enclosing = tuple(e for e in (query.enclosing or ()) if isinstance(e, str))
     facts = analyze(code, query.lang if isinstance(query.lang, str) else "c", enclosing)
-    if not facts.parsed or facts.safe:
+    if not facts.parsed:
         return pragma_text, []
+    if facts.safe:
+        from dataset.pragma import DIRECTIVES
+
+        missing = missing_private(p, facts)
+        if not missing or "private" not in DIRECTIVES.get(p.directive, ()):
+            return pragma_text, []
+        names = ", ".join(f"`{a}`" for a in missing)
+        return _with_private(p, missing).render(), [
+            f"{names}: scratch {'arrays' if len(missing) > 1 else 'array'} of each iteration; "
+            f"`private` added so that iterations do not share {'them' if len(missing) > 1 else 'it'}"]
     reasons = [d.message for d in facts.carried[:2]] + [
         f"early exit: {e}" for e in facts.early_exits[:1]]
     why = "; ".join(reasons)

@@ -133,3 +133,38 @@ def test_dependence_shared_subscripts_decided_per_array():
     # Same subscripts on two arrays: one carries (read before written at i-1), one does not.
     f = analyze("for (int i = 1; i < n; i++) { u[i] = u[i-1] + 1; v[i] = w[i-1] + 1; }")
     assert [d.var for d in f.carried] == ["u"]
+
+
+def test_declaration_behind_unknown_macro_or_type_word_is_local():
+    # tree-sitter reads `MAYBE_UNUSED real g` / `float complex z` as an ERROR after the type
+    acc = ("for (int i = 0; i < n; i++) { MAYBE_UNUSED real g = 0., h = 0.;\n"
+           "  for (int k = 0; k < m; k++) { g += a[k]; h += 1; }\n  out[i] = g + h; }")
+    f = analyze(acc, "cpp")
+    assert f.safe and {"g", "h"} <= set(f.locals)
+    mandel = ("for (int x = 0; x < n; x++) { float complex z = 0; int it = 0;\n"
+              "  while (cabs(z) < 2.0 && it < 9) { z = z * z + c; it++; }\n  img[x] = it; }")
+    f = analyze(mandel)
+    assert f.safe and "z" in f.locals
+
+
+def test_scratch_array_written_first_is_private():
+    code = ("for (int x = 0; x < 5; ++x) {\n"
+            "  for (int y = 0; y < 5; ++y) temp[y] = 0;\n"
+            "  for (int y = 0; y < 5 * n; ++y) temp[y%5] = fmax(a[x*5*n + y], temp[y%5]);\n"
+            "  for (int y = 0; y < 5; ++y) mx[x*5 + y] = temp[y];\n}")
+    f = analyze(code)
+    assert f.safe and f.private_arrays == ["temp"] and "temp" in f.private
+    assert "temp" not in f.arrays  # a private copy needs no data clause
+    assert any("private(temp)" in n for n in f.notes)
+    p, _ = pragma_from_facts(f)
+    assert "private(temp)" in p.render()
+
+
+def test_scratch_array_not_private_when_read_first_conditional_or_indexed_by_loop():
+    read_first = "for (int i = 0; i < n; i++) { s = t[0]; for (j = 0; j < m; j++) t[j] = a[i]; }"
+    cond = "for (int i = 0; i < n; i++) { if (a[i] > 0) t[0] = a[i]; b[i] = t[0]; }"
+    varying = "for (int i = 0; i < n; i++) { k = i / 2; t[k] = a[i]; b[i] = t[k]; }"
+    for code in (read_first, cond):
+        f = analyze(code)
+        assert not f.private_arrays and "t" in carried_vars(code), code
+    assert not analyze(varying).private_arrays

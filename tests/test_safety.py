@@ -60,3 +60,19 @@ def test_guard_never_crashes(code, pragma, enclosing, lang):
     text, notes = guard(LoopQuery(code, lang=lang, enclosing=tuple(enclosing)), pragma)
     assert text is None or isinstance(text, str)
     assert isinstance(notes, list)
+
+
+SCRATCH = ("for (int i = 0; i < n; i++) {\n  for (int j = 0; j < m; j++) q[j] = A[j*n + i];\n"
+           "  for (int j = 0; j < m; j++) Q[j*n + i] = q[j] * 2;\n}")
+
+
+def test_scratch_array_gets_private_added():
+    text, notes = guard(LoopQuery(SCRATCH), "#pragma acc parallel loop present(A, Q)")
+    assert text == "#pragma acc parallel loop present(A, Q) private(q)"
+    assert notes and "`q`" in notes[0]
+    text, _ = guard(LoopQuery(SCRATCH), "#pragma acc parallel loop private(t)")
+    assert text == "#pragma acc parallel loop private(t, q)"
+    # named already, or no parallelism asserted: untouched
+    for p in ("#pragma acc parallel loop private(q)", "#pragma acc kernels",
+              "#pragma acc loop seq"):
+        assert guard(LoopQuery(SCRATCH), p) == (p, [])

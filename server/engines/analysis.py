@@ -78,6 +78,8 @@ class _Access:
     text: str
     order: int
     indirect: bool = False
+    cond: bool = False  # under an `if`, `?:`, `switch` or `while` inside the iteration
+    ids: frozenset[str] = frozenset()  # the names its subscripts use
 
 
 @dataclass
@@ -93,6 +95,9 @@ class LoopFacts:
     carried: list[Dependence] = field(default_factory=list)
     reductions: list[tuple[str, str]] = field(default_factory=list)  # (op, var)
     private: list[str] = field(default_factory=list)
+    # arrays every iteration writes before it reads them (also in ``private``): a parallel
+    # pragma must name them in ``private`` (the safety guard adds it)
+    private_arrays: list[str] = field(default_factory=list)
     locals: list[str] = field(default_factory=list)
     indirect_writes: list[str] = field(default_factory=list)
     early_exits: list[str] = field(default_factory=list)
@@ -371,6 +376,24 @@ def _subs_key(subs: list[Affine | None]) -> tuple:
     return tuple(None if a is None else tuple(a.items()) for a in subs)
 
 
+_CONDITIONAL = frozenset({"if_statement", "conditional_expression", "switch_statement",
+                          "case_statement", "while_statement", "do_statement"})
+
+
+def _privatisable(accs: list[_Access], v: str, varying: set[str]) -> bool:
+    """A scratch array of the iteration: its subscripts use only inner loop indices and
+    names the loop does not change (``varying``: the loop index ``v``, other written names),
+    so every iteration touches the same elements, and the first access is an unconditional
+    plain write — each iteration fills it before it reads it."""
+    if not re.fullmatch(r"[A-Za-z_]\w*", accs[0].name):
+        return False
+    for a in accs:
+        if a.indirect or not a.subs or v in a.ids or a.ids & varying:
+            return False
+    first = min(accs, key=lambda a: a.order)
+    return first.write and not first.read and not first.cond
+
+
 @lru_cache(maxsize=65536)
 def _dependence_of(wk: tuple, rk: tuple, v: str, inner: frozenset[str]
                    ) -> int | str | None:
@@ -458,6 +481,13 @@ class _Walker:
 
     @staticmethod
     def _decl_name(d: Node) -> str | None:
+        # `MAYBE_UNUSED real g = 0.` / `float complex z`: a word tree-sitter does not know as
+        # a type makes it read the type's last word as the name and the name as an ERROR
+        # right after it; the declared variable is the ERROR's identifier.
+        for err in (*(c for c in d.children if c.type == "ERROR"), d.next_named_sibling):
+            if err is not None and err.type == "ERROR" and err.named_child_count == 1 \
+                    and err.named_children[0].type == "identifier":
+                return _text(err.named_children[0])
         while d is not None and d.type not in ("identifier",):
             nxt = _field(d, "declarator")
             if nxt is None:
@@ -484,10 +514,19 @@ class _Walker:
                        for i in idx)
         self.order += 1
         self.accesses.append(_Access(name, [None] * len(idx), write, read, self.line(node),
-                                     " ".join(_text(node).split()), self.order, indirect))
+                                     " ".join(_text(node).split()), self.order, indirect,
+                                     self._conditional(node)))
         self.accesses[-1].subs = [i for i in idx]  # type: ignore[misc]  # resolved later
         for i in idx:
             self._expr(i)
+
+    def _conditional(self, node: Node) -> bool:
+        p = node.parent
+        while p is not None and p.id != self.loop.id:
+            if p.type in _CONDITIONAL:
+                return True
+            p = p.parent
+        return False
 
     def _macro_access(self, node: Node, write: bool, read: bool) -> bool:
         """``_A(u, i, j)`` / ``ACCESS_3D(u, i, j, k)`` used like an array element."""
@@ -502,7 +541,7 @@ class _Walker:
         self.array_names.add(name)
         self.order += 1
         acc = _Access(name, [None] * (len(named) - 1), write, read, self.line(node),
-                      " ".join(_text(node).split()), self.order)
+                      " ".join(_text(node).split()), self.order, False, self._conditional(node))
         acc.subs = named[1:]  # type: ignore[assignment]
         self.accesses.append(acc)
         for i in named[1:]:
@@ -870,6 +909,8 @@ def _analyze_cached(code: str, lang: str, enclosing: tuple[str, ...]) -> LoopFac
     opaque_locals = {n for n in set(w.assign_value) | written
                      if n not in subst and n not in index_all}
     for acc in w.accesses:
+        acc.ids = frozenset(_text(x) for node in acc.subs for x in _iter_nodes(node)
+                            if x.type == "identifier")
         resolved: list[Affine | None] = []
         for node in acc.subs:
             a = _affine(node, subst)  # type: ignore[arg-type]
@@ -891,6 +932,9 @@ def _analyze_cached(code: str, lang: str, enclosing: tuple[str, ...]) -> LoopFac
             return tuple(None if a is None else tuple(sorted(a.items())) for a in acc.subs)
 
         for name, accs in by_name.items():
+            if _privatisable(accs, v, (written | set(index_all)) - inner_vars):
+                facts.private_arrays.append(name)
+                continue
             # Identical subscripts decide identically: test each distinct pair once.
             uniq: dict[tuple, _Access] = {}
             sigs: dict[int, tuple] = {}
@@ -1008,12 +1052,13 @@ def _analyze_cached(code: str, lang: str, enclosing: tuple[str, ...]) -> LoopFac
             msg = (f"`{name}` is read before it is written in an iteration (line {line}): "
                    "carried dependence")
         facts.carried.append(Dependence(name, line, msg, "scalar"))
+    facts.private.extend(facts.private_arrays)
     facts.locals = sorted(w.decls - index_all)
     facts.early_exits = list(w.exits)
     facts.calls = list(w.calls)
     # -- arrays: modes and sections ---------------------------------------------------------
     for acc in w.accesses:
-        if acc.name in local_arrays:
+        if acc.name in local_arrays or acc.name in facts.private_arrays:
             continue
         mode = facts.arrays.get(acc.name)
         r = acc.read or not acc.write
@@ -1045,9 +1090,15 @@ def _analyze_cached(code: str, lang: str, enclosing: tuple[str, ...]) -> LoopFac
     # -- notes -----------------------------------------------------------------------------
     for op, name in facts.reductions:
         facts.notes.append(f"`{name}` is a {op} reduction")
-    if facts.private:
+    scalars = [p for p in facts.private if p not in facts.private_arrays]
+    if scalars:
         facts.notes.append("assigned before use in each iteration, so private: "
-                           + ", ".join(f"`{p}`" for p in facts.private))
+                           + ", ".join(f"`{p}`" for p in scalars))
+    for a in facts.private_arrays:
+        facts.notes.append(f"`{a}` is written before it is read in every iteration: "
+                           f"`private({a})` gives each iteration its own copy (a pointer needs "
+                           f"its extent, e.g. `private({a}[0:n])`; values after the loop are "
+                           "undefined)")
     for dep in facts.carried:
         facts.notes.append(dep.message)
     for e in facts.early_exits:

@@ -154,7 +154,7 @@ class AutoEngine:
             if p is not None and how == "style":
                 notes.append(f"usual form in this context: `{' '.join(template(p))}`")
         text = p.render() if p is not None else None
-        if not qf.safe:  # the engine is safe on its own, not only behind the pipeline's guard
+        if not qf.safe or qf.private_arrays:  # safe on its own, not only behind the pipeline
             text, why = guard(query, text)
             notes.extend(why)
             p = _parse(text) if text is not None else None
