@@ -131,3 +131,31 @@ def test_engine_state_cache_survives_damage(tmp_path, monkeypatch):
     assert auto.AutoEngine(TRAIN).suggest(LoopQuery(loop)).pragma == first  # rebuilt
     assert auto._load_state(list(TRAIN)) is not None  # and written again, readable
     assert len(list(tmp_path.glob("auto-state-*.pickle"))) == 1
+
+
+def test_style_model_trusts_a_unanimous_context_of_several_repositories():
+    from server.engines.style import Features, StyleModel
+
+    seq_child = Features(compute="parallel", parent="seq", parent_combined=False, data=False,
+                         inner=1, collapsible=False, short=False, reduction=False,
+                         unsafe=False, private=False)
+    other = Features(compute="parallel", parent="plain", parent_combined=True, data=False,
+                     inner=1, collapsible=False, short=False, reduction=False, unsafe=False,
+                     private=False)
+    m = StyleModel()
+    for repo in ("a", "b", "c"):  # many plain `loop`s elsewhere in a parallel region
+        for _ in range(9):
+            m.add(other, ("loop",), weight=1 / 3, source=repo)
+    # two repositories, little (damped) weight, but every loop under a `loop seq` is seq
+    m.add(seq_child, ("loop", "seq"), weight=0.5, source="d")
+    m.add(seq_child, ("loop", "seq"), weight=0.4, source="e")
+    assert m.predict(seq_child)[0] == ("loop", "seq")
+    # one repository is not enough; neither is a split vote below the weight threshold
+    m1 = StyleModel()
+    for repo in ("a", "b", "c"):
+        for _ in range(9):
+            m1.add(other, ("loop",), weight=1 / 3, source=repo)
+    m1.add(seq_child, ("loop", "seq"), weight=0.9, source="d")
+    assert m1.predict(seq_child)[0] == ("loop",)
+    m.add(seq_child, ("loop", "vector"), weight=0.3, source="f")
+    assert m.predict(seq_child)[0] == ("loop",)

@@ -265,7 +265,12 @@ class StyleModel:
             if not counts:
                 continue
             cands = [(t, w) for t, w in counts.items() if accept is None or accept(t)]
-            if sum(w for _, w in cands) < self.min_weight or len(self.sources[level][k]) < \
+            # Enough evidence: several repositories, and either enough (damped) weight or
+            # all of them writing the same template (under a `loop seq`, every known child
+            # loop is `loop seq`, however few the repositories).
+            total = sum(w for _, w in cands)
+            unanimous = len(cands) == 1
+            if (total < self.min_weight and not unanimous) or len(self.sources[level][k]) < \
                     self.min_sources:
                 continue
             if cands:
