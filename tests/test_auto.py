@@ -133,7 +133,7 @@ def test_engine_state_cache_survives_damage(tmp_path, monkeypatch):
     assert len(list(tmp_path.glob("auto-state-*.pickle"))) == 1
 
 
-def test_style_model_trusts_a_unanimous_context_of_several_repositories():
+def test_style_model_mixes_levels_thin_unanimous_context_still_decides():
     from server.engines.style import Features, StyleModel
 
     seq_child = Features(compute="parallel", parent="seq", parent_combined=False, data=False,
@@ -142,20 +142,30 @@ def test_style_model_trusts_a_unanimous_context_of_several_repositories():
     other = Features(compute="parallel", parent="plain", parent_combined=True, data=False,
                      inner=1, collapsible=False, short=False, reduction=False, unsafe=False,
                      private=False)
-    m = StyleModel()
-    for repo in ("a", "b", "c"):  # many plain `loop`s elsewhere in a parallel region
-        for _ in range(9):
-            m.add(other, ("loop",), weight=1 / 3, source=repo)
+
+    def model(seq_sources):
+        m = StyleModel()
+        for repo in ("a", "b", "c"):  # many plain `loop`s elsewhere in a parallel region
+            for _ in range(9):
+                m.add(other, ("loop",), weight=1 / 3, source=repo)
+        for repo, w in seq_sources:
+            m.add(seq_child, ("loop", "seq"), weight=w, source=repo)
+        return m
+
     # two repositories, little (damped) weight, but every loop under a `loop seq` is seq
-    m.add(seq_child, ("loop", "seq"), weight=0.5, source="d")
-    m.add(seq_child, ("loop", "seq"), weight=0.4, source="e")
-    assert m.predict(seq_child)[0] == ("loop", "seq")
-    # one repository is not enough; neither is a split vote below the weight threshold
-    m1 = StyleModel()
-    for repo in ("a", "b", "c"):
-        for _ in range(9):
-            m1.add(other, ("loop",), weight=1 / 3, source=repo)
-    m1.add(seq_child, ("loop", "seq"), weight=0.9, source="d")
-    assert m1.predict(seq_child)[0] == ("loop",)
-    m.add(seq_child, ("loop", "vector"), weight=0.3, source="f")
-    assert m.predict(seq_child)[0] == ("loop",)
+    assert model([("d", 0.5), ("e", 0.4)]).predict(seq_child) == (("loop", "seq"), 0)
+    # one repository is not enough: the broader context decides
+    assert model([("d", 0.9)]).predict(seq_child)[0] == ("loop",)
+    # a near tie in a specific context is settled by the broader levels
+    m = model([])
+    near_tie = Features(compute="kernels", parent="none", parent_combined=False, data=True,
+                        inner=3, collapsible=True, short=False, reduction=False, unsafe=False,
+                        private=False)
+    broad = Features(compute="kernels", parent="none", parent_combined=False, data=False,
+                     inner=1, collapsible=False, short=False, reduction=False, unsafe=False,
+                     private=False)
+    for repo, tpl in (("a", ("loop", "independent", "gang")), ("b", ("loop", "independent"))):
+        m.add(near_tie, tpl, weight=1.1 if "gang" in tpl else 1.0, source=repo)
+    for repo in ("c", "d", "e"):
+        m.add(broad, ("loop", "independent"), weight=2.0, source=repo)
+    assert m.predict(near_tie)[0] == ("loop", "independent")

@@ -383,15 +383,16 @@ _CONDITIONAL = frozenset({"if_statement", "conditional_expression", "switch_stat
 def _privatisable(accs: list[_Access], v: str, varying: set[str]) -> bool:
     """A scratch array of the iteration: its subscripts use only inner loop indices and
     names the loop does not change (``varying``: the loop index ``v``, other written names),
-    so every iteration touches the same elements, and the first access is an unconditional
-    plain write — each iteration fills it before it reads it."""
+    so every iteration touches the same elements; the first access is an unconditional plain
+    write and the loop reads it too — each iteration fills it before it reads it (an array the
+    loop only writes is its output, not scratch)."""
     if not re.fullmatch(r"[A-Za-z_]\w*", accs[0].name):
         return False
     for a in accs:
         if a.indirect or not a.subs or v in a.ids or a.ids & varying:
             return False
     first = min(accs, key=lambda a: a.order)
-    return first.write and not first.read and not first.cond
+    return first.write and not first.read and not first.cond and any(a.read for a in accs)
 
 
 @lru_cache(maxsize=65536)
@@ -927,12 +928,18 @@ def _analyze_cached(code: str, lang: str, enclosing: tuple[str, ...]) -> LoopFac
             if acc.name not in local_arrays:
                 by_name.setdefault(acc.name, []).append(acc)
         inner_fs = frozenset(inner_vars)
+        # Names whose value changes from one iteration of ``v`` to the next: ``v``, what the
+        # body assigns, and inner indices whose bounds use either.
+        varying = (written | set(index_all)) - inner_vars
+        for _, var, lo, hi in w.inner_loops:
+            if var and set(re.findall(r"[A-Za-z_]\w*", f"{lo} {hi}")) & (varying | {v}):
+                varying.add(var)
 
         def _sig(acc: _Access) -> tuple:
             return tuple(None if a is None else tuple(sorted(a.items())) for a in acc.subs)
 
         for name, accs in by_name.items():
-            if _privatisable(accs, v, (written | set(index_all)) - inner_vars):
+            if _privatisable(accs, v, varying):
                 facts.private_arrays.append(name)
                 continue
             # Identical subscripts decide identically: test each distinct pair once.

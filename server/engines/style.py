@@ -239,12 +239,12 @@ def _key(f: Features, names: Sequence[str]) -> str:
 class StyleModel:
     """Template counts per feature combination, with per-repository damping."""
 
-    def __init__(self, min_weight: float = 1.5, min_sources: int = 2):
+    def __init__(self, smoothing: float = 4.0, min_sources: int = 2):
         self.tables: list[dict[str, Counter[Template]]] = [defaultdict(Counter) for _ in _BACKOFF]
         self.sources: list[dict[str, set[str]]] = [defaultdict(set) for _ in _BACKOFF]
         self.data_votes: dict[tuple[str, bool], Counter[tuple[str, ...]]] = defaultdict(Counter)
         self.full_orders: dict[frozenset, Counter[Template]] = defaultdict(Counter)
-        self.min_weight = min_weight
+        self.smoothing = smoothing
         self.min_sources = min_sources
 
     def add(self, f: Features, tpl: Template, weight: float = 1.0, source: str = "") -> None:
@@ -257,25 +257,36 @@ class StyleModel:
         self.full_orders[frozenset(tpl)][tpl] += weight
 
     def predict(self, f: Features, *, accept=None) -> tuple[Template | None, int]:
-        """(best clause template without data clauses, back-off level used); ``accept``
-        filters candidate templates."""
+        """(best clause template without data clauses, most specific back-off level used);
+        ``accept`` filters candidate templates.
+
+        The levels are mixed, specific first (Witten-Bell-like interpolation): a level with
+        damped weight ``w`` takes the share ``w / (w + smoothing)`` of what the more specific
+        levels left, so a thin but unanimous specific context (every known loop under a
+        ``loop seq`` is ``loop seq``) still decides, while a near tie there is settled by
+        the broader levels.  A level needs ``min_sources`` repositories."""
+        probs: Counter[Template] = Counter()
+        remaining, first = 1.0, -1
         for level, names in enumerate(_BACKOFF):
-            k = _key(f, names)
-            counts = self.tables[level].get(k)
-            if not counts:
+            key = _key(f, names)
+            counts = self.tables[level].get(key)
+            if not counts or len(self.sources[level][key]) < self.min_sources:
                 continue
             cands = [(t, w) for t, w in counts.items() if accept is None or accept(t)]
-            # Enough evidence: several repositories, and either enough (damped) weight or
-            # all of them writing the same template (under a `loop seq`, every known child
-            # loop is `loop seq`, however few the repositories).
             total = sum(w for _, w in cands)
-            unanimous = len(cands) == 1
-            if (total < self.min_weight and not unanimous) or len(self.sources[level][k]) < \
-                    self.min_sources:
+            if not cands or total <= 0:
                 continue
-            if cands:
-                return max(cands, key=lambda tw: tw[1])[0], level
-        return None, -1
+            if first < 0:
+                first = level
+            lam = 1.0 if level == len(_BACKOFF) - 1 else total / (total + self.smoothing)
+            for t, w in cands:
+                probs[t] += remaining * lam * w / total
+            remaining *= 1 - lam
+            if remaining < 1e-3:
+                break
+        if not probs:
+            return None, -1
+        return probs.most_common(1)[0][0], first
 
     def data_style(self, directive: str, in_data_region: bool) -> tuple[str, ...]:
         """The data-clause kinds most repositories put on ``directive`` in this situation."""
