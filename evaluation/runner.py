@@ -97,7 +97,7 @@ def count_unsafe_parallel(records: Sequence[Record], preds: Sequence[str | None]
     the analysis can see, or that share a scratch array between iterations — the safety target is 0 (measured after the guard unless
     ``--no-guard``)."""
     from dataset.pragma import PragmaError, parse
-    from server.engines.analysis import analyze
+    from server.engines.analysis import analyze, compute_construct
     from server.safety import asserts_parallel, missing_private
 
     n = 0
@@ -108,10 +108,11 @@ def count_unsafe_parallel(records: Sequence[Record], preds: Sequence[str | None]
             pragma = parse(p)
         except PragmaError:
             continue
-        if not asserts_parallel(pragma):
+        compute = compute_construct(tuple(r.enclosing))
+        if not asserts_parallel(pragma, compute):
             continue
         facts = analyze(r.loop_stripped, r.lang, tuple(r.enclosing))
-        if not facts.safe or missing_private(pragma, facts):
+        if not facts.safe or missing_private(pragma, facts, compute):
             n += 1
     return n
 

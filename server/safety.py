@@ -10,8 +10,9 @@ pragma asserts that the iterations are independent (``parallel loop``, ``loop`` 
 * otherwise: ``#pragma acc kernels`` (keeping the data clauses): the compiler parallelises
   only what it can prove independent, so the loop itself stays sequential while inner loops
   may still run in parallel, and the data stays on the device;
-* ``kernels`` / ``kernels loop`` without an independence assertion and ``loop auto`` leave the
-  decision to the compiler: kept, with a note.
+* ``kernels`` / ``kernels loop`` without ``independent``, a ``loop`` inside a ``kernels``
+  construct without ``independent`` (OpenACC treats both as ``auto``) and ``loop auto`` leave
+  the decision to the compiler: kept, with a note.
 
 A scratch array that every iteration writes before it reads it (``LoopFacts.private_arrays``)
 is safe only when each iteration has its own copy: a parallel pragma that does not name it in
@@ -31,10 +32,19 @@ _PARALLEL_LEVELS = ("gang", "worker", "vector", "independent")
 _KEEP_ON_SEQ = ("private", "firstprivate")
 
 
-def asserts_parallel(pragma) -> bool:  # noqa: ANN001 - a dataset.pragma.Pragma
-    """True when the pragma claims the loop's iterations may run concurrently."""
+def asserts_parallel(pragma, compute: str = "none") -> bool:  # noqa: ANN001 - a Pragma
+    """True when the pragma claims the loop's iterations may run concurrently.
+
+    ``compute`` is the innermost enclosing compute construct
+    (:func:`server.engines.analysis.compute_construct`): in a ``kernels`` construct — and
+    on ``kernels loop`` — a loop without ``independent`` or ``seq`` is treated as ``auto``
+    (OpenACC 3.3, 2.9.7): the compiler parallelises it only if it proves it independent."""
     d = pragma.directive
     if pragma.has("seq"):
+        return False
+    if pragma.has("independent"):
+        return True
+    if d == "kernels loop" or (d == "loop" and compute == "kernels"):
         return False
     if any(pragma.has(x) for x in _PARALLEL_LEVELS):
         return True
@@ -43,10 +53,10 @@ def asserts_parallel(pragma) -> bool:  # noqa: ANN001 - a dataset.pragma.Pragma
     return d in ("parallel loop", "loop")
 
 
-def missing_private(pragma, facts) -> list[str]:  # noqa: ANN001 - Pragma, LoopFacts
-    """The loop's scratch arrays a parallel ``pragma`` shares between iterations (not named in
-    ``private``/``firstprivate``/``reduction``)."""
-    if not facts.private_arrays or not asserts_parallel(pragma):
+def missing_private(pragma, facts, compute: str = "none") -> list[str]:  # noqa: ANN001
+    """The loop's scratch arrays (``facts``: its LoopFacts) a parallel ``pragma`` shares
+    between iterations (not named in ``private``/``firstprivate``/``reduction``)."""
+    if not facts.private_arrays or not asserts_parallel(pragma, compute):
         return []
     named = {v for c in pragma.clauses
              if c.name.lower() in ("private", "firstprivate", "reduction")
@@ -68,8 +78,9 @@ def _with_private(pragma, names: list[str]):  # noqa: ANN001, ANN202
     return Pragma(pragma.directive, tuple(out))
 
 
-def _compiler_decides(pragma) -> bool:  # noqa: ANN001
-    return pragma.directive in ("kernels", "kernels loop") or pragma.has("auto")
+def _compiler_decides(pragma, compute: str = "none") -> bool:  # noqa: ANN001
+    return (pragma.directive in ("kernels", "kernels loop") or pragma.has("auto")
+            or (pragma.directive == "loop" and compute == "kernels"))
 
 
 def guard(query: LoopQuery, pragma_text: str | None) -> tuple[str | None, list[str]]:
@@ -85,7 +96,7 @@ def guard(query: LoopQuery, pragma_text: str | None) -> tuple[str | None, list[s
 
 def _guard(query: LoopQuery, pragma_text: str) -> tuple[str | None, list[str]]:
     from dataset.pragma import Pragma, PragmaError, parse
-    from server.engines.analysis import analyze, enclosing_context
+    from server.engines.analysis import analyze, compute_construct, enclosing_context
 
     if not isinstance(pragma_text, str):
         return None, ["the answer is not text"]
@@ -98,10 +109,11 @@ def _guard(query: LoopQuery, pragma_text: str) -> tuple[str | None, list[str]]:
     facts = analyze(code, query.lang if isinstance(query.lang, str) else "c", enclosing)
     if not facts.parsed:
         return pragma_text, []
+    compute = compute_construct(enclosing)
     if facts.safe:
         from dataset.pragma import DIRECTIVES
 
-        missing = missing_private(p, facts)
+        missing = missing_private(p, facts, compute)
         if not missing or "private" not in DIRECTIVES.get(p.directive, ()):
             return pragma_text, []
         names = ", ".join(f"`{a}`" for a in missing)
@@ -111,14 +123,11 @@ def _guard(query: LoopQuery, pragma_text: str) -> tuple[str | None, list[str]]:
     reasons = [d.message for d in facts.carried[:2]] + [
         f"early exit: {e}" for e in facts.early_exits[:1]]
     why = "; ".join(reasons)
-    if not asserts_parallel(p):
-        if _compiler_decides(p):
+    if not asserts_parallel(p, compute):
+        if _compiler_decides(p, compute):
             return pragma_text, [f"{why}; `{p.directive}` leaves it to the compiler, which "
                                  "should keep the loop sequential"]
         return pragma_text, []
-    if p.directive == "kernels loop" and not p.has("independent") and not any(
-            p.has(x) for x in ("gang", "worker", "vector")):
-        return pragma_text, [f"{why}; `kernels loop` leaves it to the compiler"]
     in_region, _, _ = enclosing_context(enclosing)
     if p.directive == "loop" or in_region:
         kept = tuple(c for c in p.clauses if c.name.lower() in _KEEP_ON_SEQ)

@@ -76,3 +76,32 @@ def test_scratch_array_gets_private_added():
     for p in ("#pragma acc parallel loop private(q)", "#pragma acc kernels",
               "#pragma acc loop seq"):
         assert guard(LoopQuery(SCRATCH), p) == (p, [])
+
+
+def test_loop_in_kernels_without_independent_is_auto():
+    from dataset.pragma import parse
+
+    # OpenACC 3.3 2.9.7: in a kernels construct a loop without independent/seq is `auto`
+    assert not asserts_parallel(parse("#pragma acc loop"), "kernels")
+    assert not asserts_parallel(parse("#pragma acc loop gang vector"), "kernels")
+    assert not asserts_parallel(parse("#pragma acc kernels loop gang"))
+    assert asserts_parallel(parse("#pragma acc loop independent"), "kernels")
+    assert asserts_parallel(parse("#pragma acc loop gang"), "parallel")
+    q = LoopQuery(REC, enclosing=("#pragma acc kernels copy(x)",))
+    text, notes = guard(q, "#pragma acc loop gang")
+    assert text == "#pragma acc loop gang" and "leaves it to the compiler" in notes[0]
+    assert guard(q, "#pragma acc loop independent")[0] == "#pragma acc loop seq"
+
+
+def test_triangular_solve_is_a_carried_dependence():
+    from server.engines.analysis import analyze
+
+    fwd = "for (int i = 0; i < n; i++) { for (int j = 0; j < i; j++) y[i] -= A[i][j] * y[j]; }"
+    f = analyze(fwd)
+    assert not f.safe and "y[j]" in f.carried[0].message
+    assert guard(LoopQuery(fwd), "#pragma acc parallel loop")[0] == "#pragma acc kernels"
+    # one row per iteration: x[i][k] against x[i][j] stays inside the iteration
+    assert analyze("for (int i = 0; i < n; i++) for (int j = 0; j < m; j++) "
+                   "a[i][j] = a[i][j] / a[i][k];").safe
+    assert analyze("for (int i = 0; i < n; i++) { for (int j = 0; j < m; j++) "
+                   "y[i] += A[i][j] * x[j]; }").safe

@@ -138,6 +138,17 @@ class LoopFacts:
 # ----------------------------------------------------------------------------------------------
 
 
+def compute_construct(enclosing: Sequence[str]) -> str:
+    """The innermost enclosing compute construct: ``parallel``, ``kernels``, ``serial`` or
+    ``none`` (a combined ``kernels loop`` counts as ``kernels``)."""
+    out = "none"
+    for p in enclosing_context(enclosing)[2]:
+        family = p.directive.split()[0]
+        if family in ("parallel", "kernels", "serial"):
+            out = family
+    return out
+
+
 def enclosing_context(enclosing: Sequence[str]) -> tuple[bool, dict[str, str], list[Pragma]]:
     """(inside a compute region or annotated loop, {array: its data-clause argument},
     parsed enclosing pragmas)."""
@@ -367,7 +378,8 @@ def _section(lo: str, hi: str) -> str | None:
 
 def _dependence(w: _Access, r: _Access, v: str, inner: set[str]) -> int | str | None:
     """Distance (in iterations of ``v``) between a write and another access of the same
-    array: an int, ``"all"`` (every iteration touches the same elements), ``"never"`` or None
+    array: an int, ``"all"`` (every iteration touches the same elements), ``"cross"`` (an inner
+    index sweeps the elements other iterations access), ``"never"`` or None
     (unknown)."""
     return _dependence_of(_subs_key(w.subs), _subs_key(r.subs), v, frozenset(inner))
 
@@ -402,6 +414,12 @@ def _dependence_of(wk: tuple, rk: tuple, v: str, inner: frozenset[str]
     if len(wk) != len(rk) or not wk:
         return None
     dist: int | None = None
+    cross = False
+
+    def sweeps(x: dict) -> bool:  # an inner index alone: every value of a range
+        return not x.get(v) and any(k in inner or any(p in inner for p in k.split("*"))
+                                    for k in x if k not in ("", v))
+
     for ak, bk in zip(wk, rk, strict=True):
         a = None if ak is None else dict(ak)
         b = None if bk is None else dict(bk)
@@ -411,6 +429,11 @@ def _dependence_of(wk: tuple, rk: tuple, v: str, inner: frozenset[str]
         if any(v in k and k != v for k in list(a) + list(b)):  # v inside a product (n*v)
             return None
         if ca != cb:
+            # x[i] on one side, x[j] (j an inner index) on the other: j runs over elements
+            # that other iterations of i access (x[i] -= L[i][j]*x[j])
+            if (ca and sweeps(b)) or (cb and sweeps(a)):
+                cross = True
+                continue
             return None
         d = dict(a)
         for k, x in b.items():
@@ -436,7 +459,9 @@ def _dependence_of(wk: tuple, rk: tuple, v: str, inner: frozenset[str]
             dist = k
         elif dist != k:
             return "never"
-    return "all" if dist is None else dist
+    if dist is not None:  # a dimension pins the distance: x[i][k] vs x[i][j] is one row
+        return dist
+    return "cross" if cross else "all"
 
 
 class _Walker:
@@ -901,11 +926,17 @@ def _analyze_cached(code: str, lang: str, enclosing: tuple[str, ...]) -> LoopFac
     index_all = set(facts.index_vars) | w.inner_vars
     # affine substitutions for locals assigned once from an affine expression
     subst: dict[str, Affine] = {}
-    for name, val in w.assign_value.items():
-        if w.assign_count.get(name, 0) == 1 and name not in index_all:
-            a = _affine(val, {})
-            if a is not None:
+    once = {name: val for name, val in w.assign_value.items()
+            if w.assign_count.get(name, 0) == 1 and name not in index_all}
+    for _ in range(3):  # chains: base = i*stride; addr = base + K
+        changed = False
+        for name, val in once.items():
+            a = _affine(val, subst)
+            if a is not None and a != subst.get(name):
                 subst[name] = a
+                changed = True
+        if not changed:
+            break
     written = {n for n, evs in w.events.items() if any(k != "read" for k, _, _ in evs)}
     opaque_locals = {n for n in set(w.assign_value) | written
                      if n not in subst and n not in index_all}
@@ -975,6 +1006,10 @@ def _analyze_cached(code: str, lang: str, enclosing: tuple[str, ...]) -> LoopFac
                         msg = (f"`{wa.text}` is written by every iteration of `{v}` "
                                f"(line {wa.line}): carried dependence")
                         line = wa.line
+                    elif d == "cross":
+                        msg = (f"`{ra.text}` reaches elements that other iterations of `{v}` "
+                               f"write as `{wa.text}` (line {ra.line}): carried dependence")
+                        line = ra.line
                     elif ra.write and not ra.read:
                         msg = (f"`{ra.text}` and `{wa.text}` written by different iterations "
                                f"(line {ra.line}): carried dependence")
