@@ -168,3 +168,15 @@ def test_scratch_array_not_private_when_read_first_conditional_or_indexed_by_loo
         f = analyze(code)
         assert not f.private_arrays and "t" in carried_vars(code), code
     assert not analyze(varying).private_arrays
+
+
+def test_address_of_array_element_passed_to_a_call_is_not_a_write():
+    # `&u[6]` hands a pointer into `u` to the callee (like passing `u`), it does not assign
+    # u[6] in every iteration; `&s` is an out parameter
+    f = analyze("for (int i = 0; i < n; i++) { aux = mul(&u[6], idx[i]); out[i] = aux; }")
+    assert f.safe and f.private == ["aux"]
+    assert any("calls `mul`" in n for n in f.notes)
+    f = analyze("for (int i = 0; i < n; i++) { get(&s, a[i]); b[i] = s; }")
+    assert f.safe and f.private == ["s"]
+    f = analyze("for (int i = 0; i < n; i++) { acc(&s, a[i]); b[i] = s + b[i-1]; }")
+    assert not f.safe

@@ -627,10 +627,14 @@ class _Walker:
                     self._expr(fn, stmt)
                 args = _field(node, "arguments")
                 for c in (args.named_children if args is not None else []):
-                    if c.type == "pointer_expression" and _op(c) == "&":
-                        # an out parameter: the callee assigns it
-                        self._lvalue(_field(c, "argument"), "write", stmt)
+                    arg = _unparen(_field(c, "argument")) if c.type == "pointer_expression" \
+                        else None
+                    if arg is not None and _op(c) == "&" and arg.type == "identifier":
+                        # `&x`: an out parameter, the callee assigns it
+                        self._lvalue(arg, "write", stmt)
                     else:
+                        # `&a[k]` is a pointer into an array, like passing `a` itself: what
+                        # the callee does there is unknown (the note on calls says so)
                         self._expr(c, stmt)
             return
         if t == "field_expression":
