@@ -180,3 +180,16 @@ def test_address_of_array_element_passed_to_a_call_is_not_a_write():
     assert f.safe and f.private == ["s"]
     f = analyze("for (int i = 0; i < n; i++) { acc(&s, a[i]); b[i] = s + b[i-1]; }")
     assert not f.safe
+
+
+def test_array_reached_through_a_per_iteration_pointer_is_not_shared():
+    # another array in every iteration: cell = &mesh->cell[i]; inout[iv + h].c0
+    f = analyze("for (i = 0; i < n; i++) { cell = &(mesh->cell[i]);\n"
+                "  for (k = 0; k < m; k++) cell->U[k] = 0.75 * cell->W[k] + 0.25 * cell->U[k]; }")
+    assert f.safe and f.private == ["cell"]
+    f = analyze("for (iv = 0; iv < h; iv++) for (ih = 0; ih < m; ih++)\n"
+                "  inout[iv + h].c0[ih] = 2 * inout[iv].c0[ih] - inout[iv + h].c0[ih];")
+    assert f.safe
+    # a fixed pointer is one array for all iterations
+    assert "s->U" in carried_vars("for (i = 0; i < n; i++) for (k = 0; k < m; k++) "
+                                  "s->U[k] += a[i];")

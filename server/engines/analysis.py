@@ -392,6 +392,18 @@ _CONDITIONAL = frozenset({"if_statement", "conditional_expression", "switch_stat
                           "case_statement", "while_statement", "do_statement"})
 
 
+def _moving_base(name: str, varying: set[str]) -> bool:
+    """Does the array ``name`` (``cell->U``, ``inout[iv+h].c0``) depend on names that change
+    between iterations (its root pointer, or an index inside it)?"""
+    if re.fullmatch(r"[A-Za-z_]\w*", name):
+        return False
+    root = re.match(r"\s*([A-Za-z_]\w*)", name)
+    ids = set(re.findall(r"[A-Za-z_]\w*", " ".join(re.findall(r"\[([^\]]*)\]", name))))
+    if root:
+        ids.add(root.group(1))
+    return bool(ids & varying)
+
+
 def _privatisable(accs: list[_Access], v: str, varying: set[str]) -> bool:
     """A scratch array of the iteration: its subscripts use only inner loop indices and
     names the loop does not change (``varying``: the loop index ``v``, other written names),
@@ -974,6 +986,10 @@ def _analyze_cached(code: str, lang: str, enclosing: tuple[str, ...]) -> LoopFac
             return tuple(None if a is None else tuple(sorted(a.items())) for a in acc.subs)
 
         for name, accs in by_name.items():
+            if _moving_base(name, varying | index_all):
+                # `cell->U[k]` after `cell = &mesh->cell[i]`, `inout[iv+h].c0[ih]`: another
+                # array in every iteration, not decided here
+                continue
             if _privatisable(accs, v, varying):
                 facts.private_arrays.append(name)
                 continue
