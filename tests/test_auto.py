@@ -119,11 +119,16 @@ def test_orphaned_loop_only_from_near_identical_known_loops():
     agree = [nb("#pragma acc kernels", 0.9), nb("#pragma acc kernels present(x)", 0.85)]
     assert AutoEngine._neighbour_directive(agree) == "kernels"
     # three orphaned loops that all agree, similar but not near-identical
-    three = [nb("#pragma acc loop independent", 1.15), nb("#pragma acc loop", 1.1),
+    three = [nb("#pragma acc loop independent", 1.15), nb("#pragma acc loop independent", 1.1),
              nb("#pragma acc loop independent", 1.05)]
     assert AutoEngine._neighbour_directive(three) == "loop"
     assert AutoEngine._neighbour_directive(three[:2]) is None
-    assert AutoEngine._neighbour_directive(three[:2] + [nb("#pragma acc loop", 0.95)]) is None
+    assert AutoEngine._neighbour_directive(
+        three[:2] + [nb("#pragma acc loop independent", 0.95)]) is None
+    # look-alike loops of unrelated routines disagree on the form: no orphan
+    mixed = [nb("#pragma acc loop seq", 1.11), nb("#pragma acc loop vector", 1.11),
+             nb("#pragma acc loop worker", 1.11)]
+    assert AutoEngine._neighbour_directive(mixed) is None
 
 
 def test_engine_state_cache_survives_damage(tmp_path, monkeypatch):

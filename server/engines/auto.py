@@ -60,8 +60,8 @@ NEAR = 1.2
 # all agree and all score at least AGREE_MIN (similarity + 0.35 for the same context).
 AGREE = 2
 AGREE_MIN = 0.8
-# An orphaned `loop` needs the AGREE nearest at NEAR, or the ORPHAN_AGREE nearest all `loop`
-# at ORPHAN_MIN (held-out splits of train: unchanged; random/test: +1 directive).
+# An orphaned `loop` needs the AGREE nearest at NEAR, or the ORPHAN_AGREE nearest at
+# ORPHAN_MIN all with the same `loop` form (held-out splits of train: unchanged).
 ORPHAN_AGREE = 3
 ORPHAN_MIN = 1.0
 _TOP_LEVEL = {"parallel loop", "kernels", "kernels loop", "serial loop", "loop"}
@@ -185,9 +185,9 @@ class AutoEngine:
             # only near-identical sibling loops (the same project's routine), or more of
             # them agreeing at a lower similarity, justify it.
             more = allt[:ORPHAN_AGREE]
-            if len(more) < ORPHAN_AGREE or any(
-                    n.score < ORPHAN_MIN or (_parse(n.pragma) or Pragma("?")).directive != "loop"
-                    for n in more):
+            forms = {template(_parse(n.pragma) or Pragma("?")) for n in more}
+            if len(more) < ORPHAN_AGREE or len(forms) != 1 or \
+                    any(n.score < ORPHAN_MIN for n in more):
                 return None
         return d
 
