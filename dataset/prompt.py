@@ -21,10 +21,13 @@ _LANG_NAMES = {"c": "C", "cpp": "C++"}
 
 @dataclass(frozen=True)
 class Example:
-    """A pragma–loop pair from the user's project (a few-shot example)."""
+    """A pragma–loop pair from the user's project (a few-shot example), with the directives
+    enclosing that loop when the sender knows them (None: not known; the prompt does not show
+    them, engines use them to tell an orphaned ``loop`` from one inside a region)."""
 
     pragma: str
     loop: str
+    enclosing: tuple[str, ...] | None = None
 
 
 def _clip(text: str, limit: int | None) -> str:

@@ -103,6 +103,7 @@ class AnnotatedLoop:
     pragma: str
     loop: str  # stripped of nested acc pragmas
     line: int  # 0-based line of the pragma
+    enclosing: tuple[str, ...] = ()  # the directives around the loop, outermost first
 
 
 class DocIndex:
@@ -348,7 +349,8 @@ class DocIndex:
             if lp is None or lp.pragma is None or lp.start_byte in seen:
                 continue
             seen.add(lp.start_byte)
-            out.append(AnnotatedLoop(lp.pragma.text, lp.stripped, lp.pragma.start_line))
+            out.append(AnnotatedLoop(lp.pragma.text, lp.stripped, lp.pragma.start_line,
+                                     tuple(lp.enclosing)))
         return out
 
 

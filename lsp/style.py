@@ -120,7 +120,7 @@ class StyleIndex:
             if (a.pragma, a.loop) in seen:
                 continue
             seen.add((a.pragma, a.loop))
-            out.append(Example(a.pragma, a.loop))
+            out.append(Example(a.pragma, a.loop, tuple(a.enclosing)))
             if len(out) >= k:
                 break
         return out

@@ -71,9 +71,16 @@ class BackendState:
     reported: set[tuple[str, str]] = field(default_factory=set)
 
 
+def _example_json(e: Any) -> dict:
+    out = {"pragma": e.pragma, "loop": e.loop}
+    if getattr(e, "enclosing", None) is not None:
+        out["enclosing"] = list(e.enclosing)
+    return out
+
+
 def query_key(q: LoopQuery) -> tuple:
-    return (q.lang, q.code, tuple(q.enclosing), tuple((e.pragma, e.loop) for e in q.examples),
-            q.adapter)
+    return (q.lang, q.code, tuple(q.enclosing),
+            tuple((e.pragma, e.loop, e.enclosing) for e in q.examples), q.adapter)
 
 
 def suggestion_from_json(obj: Any) -> Suggestion:
@@ -357,7 +364,7 @@ class SuggestService:
             "code": q.code,
             "language": q.lang,
             "context": {"enclosing": list(q.enclosing),
-                        "examples": [{"pragma": e.pragma, "loop": e.loop} for e in q.examples]},
+                        "examples": [_example_json(e) for e in q.examples]},
             "adapter": q.adapter,
             "alternatives": 0,
         }

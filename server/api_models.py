@@ -61,6 +61,19 @@ class ExampleModel(_Strict):
 
     pragma: str = Field(max_length=MAX_PRAGMA_CHARS, examples=["#pragma acc parallel loop"])
     loop: str = Field(max_length=MAX_CODE_BYTES, examples=["for (int j = 0; j < m; j++) x[j] *= 2;"])
+    enclosing: list[str] | None = Field(
+        default=None, max_length=MAX_ENCLOSING,
+        description="Optional: the directives enclosing the example's loop, outermost first "
+                    "([] = none). Engines then tell an orphaned `loop` from one inside a "
+                    "region and prefer examples from the same region; null = not known.")
+
+    @field_validator("enclosing")
+    @classmethod
+    def _enclosing_short(cls, v: list[str] | None) -> list[str] | None:
+        for e in v or ():
+            if len(e) > MAX_PRAGMA_CHARS:
+                raise ValueError(f"an enclosing directive is longer than {MAX_PRAGMA_CHARS} chars")
+        return v
 
 
 class ContextModel(_Strict):

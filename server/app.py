@@ -350,7 +350,9 @@ def _to_query(req: SuggestRequest) -> LoopQuery:
     for e in loop.enclosing:
         if e not in enclosing:
             enclosing.append(e)
-    examples = tuple(Example(pragma=e.pragma, loop=e.loop) for e in req.context.examples)
+    examples = tuple(Example(pragma=e.pragma, loop=e.loop,
+                             enclosing=None if e.enclosing is None else tuple(e.enclosing))
+                     for e in req.context.examples)
     return LoopQuery(code=loop.text, lang=lang, enclosing=tuple(enclosing), examples=examples,
                      adapter=req.adapter)
 

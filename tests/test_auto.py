@@ -31,6 +31,28 @@ def test_workspace_style_and_present():
     assert "y" in a.pragma and "x" in a.pragma
 
 
+def test_workspace_examples_inside_regions_are_not_orphaned_loops():
+    loop = "for (int i = 0; i < n; i++) q[i] = 2 * p[i];"
+    q = "for (int i = 0; i < n; i++) y[i] = 3 * x[i];"
+    eng = get_engine("auto", train=TRAIN)
+    inside = tuple(Example("#pragma acc loop independent", loop, ("#pragma acc kernels",))
+                   for _ in range(3))
+    a = eng.suggest(LoopQuery(q, examples=inside))
+    assert a.pragma and not a.pragma.startswith("#pragma acc loop")
+    unknown = tuple(Example("#pragma acc loop independent", loop) for _ in range(3))
+    assert eng.suggest(LoopQuery(q, examples=unknown)).pragma.startswith(
+        "#pragma acc loop independent")
+    top = tuple(Example("#pragma acc loop independent", loop, ()) for _ in range(3))
+    assert eng.suggest(LoopQuery(q, examples=top)).pragma.startswith(
+        "#pragma acc loop independent")
+    # in a region, the example from the very same data region wins over a closer look-alike
+    enc = ("#pragma acc data copy(y[0:n], x[0:n])", "#pragma acc parallel")
+    mixed = (Example("#pragma acc loop gang vector", q.replace("3", "4"), ("#pragma acc kernels",)),
+             Example("#pragma acc loop worker", loop, enc))
+    assert eng.suggest(LoopQuery(q, enclosing=enc, examples=mixed)).pragma == \
+        "#pragma acc loop worker"
+
+
 def test_in_region_loop_and_pipeline():
     eng = get_engine("auto", train=TRAIN)
     s = suggest(LoopQuery("for (int i = 0; i < n; i++) y[i] = 2 * x[i];",

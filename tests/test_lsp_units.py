@@ -65,6 +65,10 @@ def test_loops_at_pragma_line_and_utf16():
     assert doc.loops_at(0) == [] and doc.loops_at(99) == []
     assert doc.col_out(1, len('  const char *s = "😀'.encode())) == utf16_len('  const char *s = "😀')
     assert [a.pragma for a in doc.annotated_loops()] == ["#pragma acc parallel loop"]
+    doc = DocIndex("file:///y.c", "c", "void g(int n, float *a) {\n#pragma acc data copy(a[0:n])\n"
+                   "{\n#pragma acc parallel loop\nfor (int i = 0; i < n; i++) a[i] = 0;\n}\n}\n")
+    (a,) = doc.annotated_loops()
+    assert a.enclosing == ("#pragma acc data copy(a[0:n])",)  # sent with the example
 
 
 def test_language_for():

@@ -61,6 +61,20 @@ def test_full_design_example(srv):
     assert "reduction(+:s)" in r.json()["pragma"]
 
 
+def test_examples_with_their_enclosing_directives(srv):
+    # the project's `loop independent` loops sit in kernels regions: not orphaned loops
+    loop = "for (int i = 0; i < n; i++) y[i] = 3 * x[i];"
+    ex = {"pragma": "#pragma acc loop independent", "loop": loop}
+    req = {"code": loop, "engine": "auto",
+           "context": {"examples": [dict(ex, enclosing=["#pragma acc kernels"])] * 3}}
+    r = srv.post("/v1/suggest", json=req)
+    assert r.status_code == 200, r.text
+    assert not r.json()["pragma"].startswith("#pragma acc loop")
+    req["context"]["examples"] = [ex] * 3  # not known where they are: taken as orphaned
+    r = srv.post("/v1/suggest", json=req)
+    assert r.status_code == 200 and r.json()["pragma"].startswith("#pragma acc loop independent")
+
+
 def test_engine_per_request(srv):
     r = srv.post("/v1/suggest", json={"code": SUM, "engine": "analysis"})
     assert r.status_code == 200 and r.json()["engine"] == "analysis"
@@ -81,6 +95,9 @@ def test_engine_per_request(srv):
     ({"code": SUM, "context": {"examples": [{"pragma": "#pragma acc loop", "loop": SUM}] * 9}},
      "at most 8"),
     ({"code": SUM, "unknown_field": 1}, "Extra inputs"),
+    ({"code": SUM, "context": {"examples": [{"pragma": "#pragma acc loop", "loop": SUM,
+                                             "enclosing": ["#pragma acc parallel " + "x" * 5000]}]}},
+     "longer than"),
     ({"kode": SUM}, "Field required"),
 ])
 def test_422_with_reason(srv, body, reason):

@@ -130,10 +130,10 @@ class AutoEngine:
         nbs = self.retrieval.neighbours(query, k=8)
         all_ws = [n for n in nbs if n.workspace]
         orphan = not f.in_region and self._orphaned(all_ws)
-        ws = all_ws if orphan else [n for n in all_ws if self._fits(n, f)]
+        ws = all_ws if orphan else [n for n in all_ws if self._fits(n, f, query.enclosing)]
         ws = self._by_directive_vote(ws)
         if ws:
-            p = self._from_neighbour(ws[0], qf, code)
+            p = self._from_neighbour(ws[0], qf, code, query.enclosing)
             if p is not None and orphan:
                 p = Pragma("loop", tuple(c for c in p.clauses if c.name.lower() in DIRECTIVES["loop"]))
                 notes.append("`loop`: this project's nearby loops are orphaned `loop`s (a "
@@ -193,12 +193,14 @@ class AutoEngine:
 
     @staticmethod
     def _orphaned(ws: list[Neighbour]) -> bool:
-        """The nearest project loops are ``loop`` directives without a region around them."""
+        """The nearest project loops are ``loop`` directives without a region around them
+        (as far as the examples say: one sent without its enclosing directives may be)."""
         top = ws[:3]
         if not top:
             return False
-        dirs = [(_parse(n.pragma) or Pragma("?")).directive for n in top]
-        return dirs[0] == "loop" and dirs.count("loop") * 2 > len(dirs)
+        orphans = [(_parse(n.pragma) or Pragma("?")).directive == "loop"
+                   and not (n.context_known and context_key(n.enclosing)[0]) for n in top]
+        return orphans[0] and sum(orphans) * 2 > len(orphans)
 
     @staticmethod
     def _by_directive_vote(ws: list[Neighbour], k: int | None = None) -> list[Neighbour]:
@@ -218,7 +220,7 @@ class AutoEngine:
         """A known loop written under the same kind of construct as the query (same
         directive and level clauses innermost): its directive is one people write there,
         even when it is not ``loop`` (an ``#ifdef`` alternative to the construct above)."""
-        return (not nb.workspace and bool(enclosing)
+        return ((not nb.workspace or nb.context_known) and bool(enclosing)
                 and parent_signature(nb.enclosing) == parent_signature(enclosing))
 
     @classmethod

@@ -91,6 +91,7 @@ class Neighbour:
     score: float  # similarity (+ the context bonuses of RetrievalEngine.neighbours)
     workspace: bool
     context: float = 0.0  # how well its enclosing directives match the query's (ranking only)
+    context_known: bool = True  # False: a workspace example sent without its enclosing
 
     @property
     def rank(self) -> float:
@@ -335,11 +336,22 @@ class RetrievalEngine:
         exs = [e for e in query.examples if _usable(getattr(e, "pragma", ""))]
         if exs:
             s = rank(code, [e.loop for e in exs])
+            q_parent = parent_signature(query.enclosing)
+            q_enc = _enclosing_norm(query.enclosing)
             for e, sc in zip(exs, s, strict=True):
+                enc = getattr(e, "enclosing", None)
+                known = enc is not None
+                enc = tuple(x for x in (enc or ()) if isinstance(x, str))
                 d = _parse(e.pragma).directive  # type: ignore[union-attr]
-                fits = (d == "loop") == in_region
-                out.append(Neighbour(e.pragma, e.loop, query.lang, (), float(sc)
-                                     + _WORKSPACE_BONUS + (0.3 if fits else 0.0), True))
+                # written in the same kind of place (inside a region or not) as the query
+                fits = (context_key(enc)[0] if known else d == "loop") == in_region
+                ctx = _PARENT_BONUS if known and parent_signature(enc) == q_parent else 0.0
+                # under the very same directives (one data region: the same function)
+                same = known and bool(enc) and _enclosing_norm(enc) == q_enc
+                out.append(Neighbour(e.pragma, e.loop, query.lang, enc, float(sc)
+                                     + _WORKSPACE_BONUS + (0.3 if fits else 0.0)
+                                     + (_SAME_ENCLOSING if same else 0.0), True,
+                                     ctx + (_ENCLOSING_BONUS if same else 0.0), known))
         if self.index is not None:
             s = self.index.scores(code)
             s = s + np.where(self._in_region == in_region, 0.3, 0.0)
