@@ -22,12 +22,14 @@ _LANG_NAMES = {"c": "C", "cpp": "C++"}
 @dataclass(frozen=True)
 class Example:
     """A pragma–loop pair from the user's project (a few-shot example), with the directives
-    enclosing that loop when the sender knows them (None: not known; the prompt does not show
-    them, engines use them to tell an orphaned ``loop`` from one inside a region)."""
+    enclosing that loop and whether it is in the same file as the query, when the sender knows
+    them (None: not known).  The prompt shows neither; the embedded engines use them to tell an
+    orphaned ``loop`` from one inside a region and to prefer the closest style."""
 
     pragma: str
     loop: str
     enclosing: tuple[str, ...] | None = None
+    same_file: bool | None = None
 
 
 def _clip(text: str, limit: int | None) -> str:

@@ -89,7 +89,8 @@ def workspace_examples(records: Sequence[Record], k: int = MAX_EXAMPLES
         pool = [records[j] for j in by_repo[r.repo] if j != i and norms[j] != norms[i]]
         near = nearest(r.loop_stripped, pool, k=k, key=lambda x: x.loop_stripped)
         out.append(tuple(Example(pragma=x.pragma, loop=x.loop_stripped,
-                                 enclosing=tuple(x.enclosing)) for x in near))
+                                 enclosing=tuple(x.enclosing), same_file=x.path == r.path)
+                         for x in near))
     return out
 
 

@@ -297,7 +297,7 @@ class AccelliumServer(LanguageServer):
             return []
         exclude = (doc.uri, lp.pragma.start_line) if lp.pragma is not None else None
         try:
-            return self.style.nearest(lp.stripped, k, exclude)
+            return self.style.nearest(lp.stripped, k, exclude, uri=doc.uri)
         except Exception:  # noqa: BLE001 - examples are optional
             log.exception("workspace examples failed")
             return []

@@ -97,9 +97,11 @@ class StyleIndex:
         with self._lock:
             return sum(len(v) for v in self._by_uri.values())
 
-    def nearest(self, code: str, k: int, exclude: tuple[str, int] | None = None) -> list[Example]:
+    def nearest(self, code: str, k: int, exclude: tuple[str, int] | None = None,
+                uri: str | None = None) -> list[Example]:
         """The ``k`` most similar workspace examples, nearest first; ``exclude`` is the
-        (uri, pragma line) of the loop being asked about."""
+        (uri, pragma line) of the loop being asked about, ``uri`` its document (examples say
+        whether they come from it)."""
         if k <= 0:
             return []
         if self._dirty and self.pool_size() <= INLINE_BUILD_LIMIT:
@@ -120,7 +122,8 @@ class StyleIndex:
             if (a.pragma, a.loop) in seen:
                 continue
             seen.add((a.pragma, a.loop))
-            out.append(Example(a.pragma, a.loop, tuple(a.enclosing)))
+            out.append(Example(a.pragma, a.loop, tuple(a.enclosing),
+                               None if uri is None else index.items[pos][0] == uri))
             if len(out) >= k:
                 break
         return out

@@ -75,12 +75,14 @@ def _example_json(e: Any) -> dict:
     out = {"pragma": e.pragma, "loop": e.loop}
     if getattr(e, "enclosing", None) is not None:
         out["enclosing"] = list(e.enclosing)
+    if getattr(e, "same_file", None) is not None:
+        out["same_file"] = bool(e.same_file)
     return out
 
 
 def query_key(q: LoopQuery) -> tuple:
     return (q.lang, q.code, tuple(q.enclosing),
-            tuple((e.pragma, e.loop, e.enclosing) for e in q.examples), q.adapter)
+            tuple((e.pragma, e.loop, e.enclosing, e.same_file) for e in q.examples), q.adapter)
 
 
 def suggestion_from_json(obj: Any) -> Suggestion:

@@ -66,6 +66,9 @@ class ExampleModel(_Strict):
         description="Optional: the directives enclosing the example's loop, outermost first "
                     "([] = none). Engines then tell an orphaned `loop` from one inside a "
                     "region and prefer examples from the same region; null = not known.")
+    same_file: bool | None = Field(
+        default=None, description="Optional: the example is in the same file as the loop "
+                                  "asked about (its style weighs a little more); null = not known.")
 
     @field_validator("enclosing")
     @classmethod

@@ -351,7 +351,8 @@ def _to_query(req: SuggestRequest) -> LoopQuery:
         if e not in enclosing:
             enclosing.append(e)
     examples = tuple(Example(pragma=e.pragma, loop=e.loop,
-                             enclosing=None if e.enclosing is None else tuple(e.enclosing))
+                             enclosing=None if e.enclosing is None else tuple(e.enclosing),
+                             same_file=e.same_file)
                      for e in req.context.examples)
     return LoopQuery(code=loop.text, lang=lang, enclosing=tuple(enclosing), examples=examples,
                      adapter=req.adapter)

@@ -53,6 +53,17 @@ def test_workspace_examples_inside_regions_are_not_orphaned_loops():
         "#pragma acc loop worker"
 
 
+def test_same_file_example_settles_a_tie():
+    loop = "for (int i = 0; i < n; i++) q[i] = 2 * p[i];"
+    q = "for (int i = 0; i < n; i++) y[i] = 3 * x[i];"
+    eng = get_engine("auto", train=TRAIN)
+    for first in ("kernels", "parallel loop"):
+        other = "parallel loop" if first == "kernels" else "kernels"
+        exs = (Example(f"#pragma acc {other}", loop, (), False),
+               Example(f"#pragma acc {first}", loop, (), True))
+        assert eng.suggest(LoopQuery(q, examples=exs)).pragma.startswith(f"#pragma acc {first}")
+
+
 def test_in_region_loop_and_pipeline():
     eng = get_engine("auto", train=TRAIN)
     s = suggest(LoopQuery("for (int i = 0; i < n; i++) y[i] = 2 * x[i];",

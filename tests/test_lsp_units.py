@@ -71,6 +71,24 @@ def test_loops_at_pragma_line_and_utf16():
     assert a.enclosing == ("#pragma acc data copy(a[0:n])",)  # sent with the example
 
 
+def test_style_index_examples_say_where_they_come_from():
+    from lsp.style import StyleIndex
+
+    src = ("void g(int n, float *a, float *b) {\n#pragma acc data copy(a[0:n])\n{\n"
+           "#pragma acc parallel loop present(a)\nfor (int i = 0; i < n; i++) a[i] = 0;\n}\n"
+           "#pragma acc kernels\nfor (int i = 0; i < n; i++) b[i] = 1;\n}\n")
+    idx = StyleIndex()
+    idx.set_open("file:///a.c", DocIndex("file:///a.c", "c", src).annotated_loops())
+    idx.set_file("file:///b.c", DocIndex("file:///b.c", "c", src.replace("g(", "h(")).annotated_loops())
+    exs = idx.nearest("for (int j = 0; j < m; j++) c[j] = 0;", 8, uri="file:///a.c")
+    assert len(exs) == 2  # identical pairs of the two files are one example
+    by = {e.pragma: e for e in exs}
+    assert by["#pragma acc parallel loop present(a)"].enclosing == ("#pragma acc data copy(a[0:n])",)
+    assert by["#pragma acc kernels"].enclosing == ()
+    assert all(e.same_file in (True, False) for e in exs)
+    assert all(e.same_file is None for e in idx.nearest("for (;;) x = 1;", 8))
+
+
 def test_language_for():
     assert language_for("c") == "c"
     assert language_for("cpp") == "cpp" and language_for("cuda-cpp") == "cpp"

@@ -70,6 +70,11 @@ def test_examples_with_their_enclosing_directives(srv):
     r = srv.post("/v1/suggest", json=req)
     assert r.status_code == 200, r.text
     assert not r.json()["pragma"].startswith("#pragma acc loop")
+    r = srv.post("/v1/suggest", json=dict(req, context={"examples": [
+        dict(ex, enclosing=[], same_file=True), dict(ex, enclosing=None, same_file=None)]}))
+    assert r.status_code == 200, r.text
+    r = srv.post("/v1/suggest", json=dict(req, context={"examples": [dict(ex, same_file="perhaps")]}))
+    assert r.status_code == 422
     req["context"]["examples"] = [ex] * 3  # not known where they are: taken as orphaned
     r = srv.post("/v1/suggest", json=req)
     assert r.status_code == 200 and r.json()["pragma"].startswith("#pragma acc loop independent")
