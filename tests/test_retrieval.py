@@ -137,3 +137,33 @@ def test_training_facts_precomputed():
     f = eng.facts(nb)
     assert f is eng.facts(nb)  # the stored analysis, not a fresh one
     assert f.reductions == [("+", "sum")]
+
+
+def test_project_spellings_of_array_sections():
+    from server.engines.retrieval import project_spellings
+
+    sp = project_spellings(["#pragma acc parallel loop present(flux[:flux_len], to[:flux_len])",
+                            "#pragma acc kernels present(a) copyin(f_d[0:ms*19])"])
+    assert sp == {"flux": "flux[:flux_len]", "to": "to[:flux_len]", "f_d": "f_d[0:ms*19]"}
+    only_open = project_spellings(["#pragma acc parallel loop present(x[:n], y[:m])"])
+    assert only_open[""] == "[:"  # the project leaves out lower bounds
+    assert project_spellings(["#pragma acc parallel loop present(x[:n])"]).get("") is None
+
+
+def test_workspace_spelling_of_sections_is_kept():
+    from dataset.prompt import Example
+    from server.engines import get_engine
+
+    eng = get_engine("auto", train=TRAIN)
+    ex = (Example("#pragma acc parallel loop present(f_d[0:ms*19], u_d[0:ms])",
+                  "for (int i = 0; i < ms; i++) u_d[i] = f_d[19*i] + f_d[19*i+1];"),)
+    # f_d's extent is not visible in this loop: the project's own spelling is used
+    a = eng.suggest(LoopQuery("for (int k = 0; k < ms; k++) u_d[k] = 2 * f_d[19*k + 3];",
+                              examples=ex))
+    assert a.pragma == "#pragma acc parallel loop present(f_d[0:ms*19], u_d[0:ms])"
+    ex2 = (Example("#pragma acc parallel loop present(a[:len_a], b[:len_b])",
+                   "for (int i = 0; i < len_a; i++) a[i] = b[i];"),
+           Example("#pragma acc parallel loop present(c[:len_c])",
+                   "for (int i = 0; i < len_c; i++) c[i] = 0;"))
+    a = eng.suggest(LoopQuery("for (int i = 0; i < n; i++) d[i] = e[i];", examples=ex2))
+    assert a.pragma == "#pragma acc parallel loop present(d[:n], e[:n])"

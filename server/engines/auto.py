@@ -37,6 +37,7 @@ from server.engines.retrieval import (
     adapt,
     context_key,
     parent_signature,
+    project_spellings,
 )
 from server.engines.style import (
     Features,
@@ -95,12 +96,13 @@ class AutoEngine:
 
     # -- the three sources of style ---------------------------------------------------------
     def _from_neighbour(self, nb: Neighbour, qf: LoopFacts, code: str,
-                        enclosing: Sequence[str] = ()) -> Pragma | None:
+                        enclosing: Sequence[str] = (),
+                        spellings: dict[str, str] | None = None) -> Pragma | None:
         p0 = _parse(nb.pragma)
         if p0 is None:
             return None
-        p, _ = adapt(p0, self.retrieval.facts(nb), qf, code,
-                     analysis_decides=True, keep_directive=self._same_context(nb, enclosing))
+        p, _ = adapt(p0, self.retrieval.facts(nb), qf, code, analysis_decides=True,
+                     keep_directive=self._same_context(nb, enclosing), spellings=spellings)
         p = _copy_modes(p, qf)
         if not nb.workspace and p.directive in _NOT_A_LOOP_OFFLOAD and qf.safe:
             # Another project's `serial` / bare `parallel` / `data` on a loop that can run in
@@ -129,11 +131,12 @@ class AutoEngine:
         p: Pragma | None = None
         nbs = self.retrieval.neighbours(query, k=8)
         all_ws = [n for n in nbs if n.workspace]
+        spellings = project_spellings([e.pragma for e in query.examples])
         orphan = not f.in_region and self._orphaned(all_ws)
         ws = all_ws if orphan else [n for n in all_ws if self._fits(n, f, query.enclosing)]
         ws = self._by_directive_vote(ws)
         if ws:
-            p = self._from_neighbour(ws[0], qf, code, query.enclosing)
+            p = self._from_neighbour(ws[0], qf, code, query.enclosing, spellings)
             if p is not None and orphan:
                 p = Pragma("loop", tuple(c for c in p.clauses if c.name.lower() in DIRECTIVES["loop"]))
                 notes.append("`loop`: this project's nearby loops are orphaned `loop`s (a "
@@ -146,7 +149,7 @@ class AutoEngine:
             near = [n for n in nbs if not n.workspace and self._fits(n, f, query.enclosing)
                     and self._same_project(n)][:1]
             if near:
-                p = self._from_neighbour(near[0], qf, code, query.enclosing)
+                p = self._from_neighbour(near[0], qf, code, query.enclosing, spellings)
                 if p is not None:
                     notes.append(f"as on a similar known loop: "
                                  f"`{' '.join(near[0].pragma.split())}`")

@@ -162,10 +162,48 @@ def _arg_base(arg: str) -> str | None:
     return mm.group(1) if mm else None
 
 
+def project_spellings(pragmas: Sequence[str]) -> dict[str, str]:
+    """How the user's project writes each array in data clauses (``f_d[0:ms*19]``,
+    ``flux[:flux_len]``), from its pragmas, nearest first; ``""`` maps to ``"[:"`` when the
+    project leaves out the lower bound of its sections."""
+    out: dict[str, str] = {}
+    omitted = spelled = 0
+    for text in pragmas:
+        p = _parse(text)
+        if p is None:
+            continue
+        for c in p.clauses:
+            if c.name.lower() not in _DATA:
+                continue
+            for arg in split_args(c.args or ""):
+                base = _arg_base(arg)
+                if base is None or "[" not in arg:
+                    continue
+                out.setdefault(base, " ".join(arg.split()))
+                spelled += 1
+                omitted += bool(re.match(r"\s*[A-Za-z_][\w.>-]*\s*\[\s*:", arg))
+    if spelled >= 2 and omitted == spelled:
+        out[""] = "[:"
+    return out
+
+
+def _section(qf: LoopFacts, name: str, spellings: dict[str, str]) -> str | None:
+    """The query's section for ``name``: as the enclosing data region names it, as the
+    project writes that array, or from the loop's bounds (in the project's spelling)."""
+    text = qf.present.get(name) or spellings.get(name)
+    if text is None and name in qf.sections:
+        text = qf.sections[name]
+        if spellings.get("") == "[:":
+            text = re.sub(r"\[\s*0\s*:", "[:", text)
+    return text
+
+
 def _data_args(clause: Clause, nf: LoopFacts, qf: LoopFacts, m: dict[str, str],
-               q_idents: set[str], used: set[str]) -> list[str]:
+               q_idents: set[str], used: set[str],
+               spellings: dict[str, str] | None = None) -> list[str]:
     """The query's arguments for a neighbour data clause."""
     out: list[str] = []
+    sp = spellings or {}
     for arg in split_args(clause.args or ""):
         base = _arg_base(arg)
         if base is None:
@@ -174,11 +212,10 @@ def _data_args(clause: Clause, nf: LoopFacts, qf: LoopFacts, m: dict[str, str],
             target, text = base, arg
             # Sections come from this loop's own bounds: a neighbour's extent may be wrong here.
             if "[" in arg:
-                text = qf.present.get(base) or qf.sections.get(base) or base
+                text = _section(qf, base, sp) or base
         elif base in m and m[base] in q_idents:
             target = m[base]
-            text = qf.sections.get(target) if "[" in arg else target
-            text = text or target
+            text = (_section(qf, target, sp) if "[" in arg else target) or target
         else:
             continue
         if target in used:
@@ -195,11 +232,13 @@ def split_args(args: str) -> list[str]:
 
 
 def adapt(neighbour_pragma: Pragma, nf: LoopFacts, qf: LoopFacts, query_code: str,
-          *, analysis_decides: bool = False, keep_directive: bool = False
-          ) -> tuple[Pragma, list[str]]:
+          *, analysis_decides: bool = False, keep_directive: bool = False,
+          spellings: dict[str, str] | None = None) -> tuple[Pragma, list[str]]:
     """Adapt a neighbour's pragma to the query loop (see the module doc).  The directive
     follows the query's context (``loop`` inside a region, a combined one outside) unless
-    ``keep_directive``: the neighbour was written in the same context."""
+    ``keep_directive``: the neighbour was written in the same context.  ``spellings``
+    (:func:`project_spellings`): how the user's project writes array sections."""
+    sp = spellings or {}
     notes: list[str] = []
     m = _rename_map(nf, qf)
     q_idents = _ident_set(query_code)
@@ -222,7 +261,7 @@ def adapt(neighbour_pragma: Pragma, nf: LoopFacts, qf: LoopFacts, query_code: st
         if directive == "loop" and name not in DIRECTIVES["loop"]:
             continue
         if name in _DATA:
-            args = _data_args(c, nf, qf, m, q_idents, used)
+            args = _data_args(c, nf, qf, m, q_idents, used, sp)
             if args:
                 clauses.append(Clause(c.name, ", ".join(args)))
             continue
@@ -268,8 +307,9 @@ def adapt(neighbour_pragma: Pragma, nf: LoopFacts, qf: LoopFacts, query_code: st
     if lists_all and directive != "loop":
         # add the query arrays the neighbour's style would have named
         kind = n_data[0].name
-        extra = [qf.present.get(a, qf.sections.get(a, a)) if kind.lower() != "present"
-                 else qf.present.get(a, a) for a in qf.arrays if a not in used]
+        sectioned = any("[" in x for c in n_data for x in split_args(c.args or ""))
+        extra = [(_section(qf, a, sp) if kind.lower() != "present" or sectioned
+                  else qf.present.get(a)) or a for a in qf.arrays if a not in used]
         if extra:
             for k, c in enumerate(clauses):
                 if c.name == kind:
