@@ -141,6 +141,11 @@ class LoopFacts:
 def compute_construct(enclosing: Sequence[str]) -> str:
     """The innermost enclosing compute construct: ``parallel``, ``kernels``, ``serial`` or
     ``none`` (a combined ``kernels loop`` counts as ``kernels``)."""
+    return _compute_construct(tuple(e for e in enclosing if isinstance(e, str)))
+
+
+@lru_cache(maxsize=4096)
+def _compute_construct(enclosing: tuple[str, ...]) -> str:
     out = "none"
     for p in enclosing_context(enclosing)[2]:
         family = p.directive.split()[0]
@@ -388,6 +393,7 @@ def _subs_key(subs: list[Affine | None]) -> tuple:
     return tuple(None if a is None else tuple(a.items()) for a in subs)
 
 
+_IDENT = re.compile(r"[A-Za-z_]\w*")
 _CONDITIONAL = frozenset({"if_statement", "conditional_expression", "switch_statement",
                           "case_statement", "while_statement", "do_statement"})
 
@@ -957,8 +963,8 @@ def _analyze_cached(code: str, lang: str, enclosing: tuple[str, ...]) -> LoopFac
     opaque_locals = {n for n in set(w.assign_value) | written
                      if n not in subst and n not in index_all}
     for acc in w.accesses:
-        acc.ids = frozenset(_text(x) for node in acc.subs for x in _iter_nodes(node)
-                            if x.type == "identifier")
+        acc.ids = frozenset(w for node in acc.subs
+                            for w in _IDENT.findall(_text(node)))  # type: ignore[arg-type]
         resolved: list[Affine | None] = []
         for node in acc.subs:
             a = _affine(node, subst)  # type: ignore[arg-type]
