@@ -213,3 +213,35 @@ def test_style_model_mixes_levels_thin_unanimous_context_still_decides():
     for repo in ("c", "d", "e"):
         m.add(broad, ("loop", "independent"), weight=2.0, source=repo)
     assert m.predict(near_tie)[0] == ("loop", "independent")
+
+
+def test_auto_never_crashes_on_odd_workspace_examples():
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from dataset.pragma import parse
+
+    eng = get_engine("auto", train=TRAIN)
+    pragmas = st.one_of(st.text(max_size=60), st.sampled_from([
+        "#pragma acc parallel loop present(a[:n], b[0:m*2])", "#pragma acc loop seq",
+        "#pragma acc kernels copyin(x[ : ], y[0:])", "#pragma acc data create(q[n])",
+        "#pragma acc parallel loop present(s->f[0:n], t.u[:k])"]))
+    examples = st.lists(st.builds(
+        Example, pragma=pragmas,
+        loop=st.sampled_from(["for (int i = 0; i < n; i++) a[i] = b[i];", "for (;;)", "",
+                              "for (k = 0; k < m; k++) { t[0] = x[k]; y[k] = t[0]; }"]),
+        enclosing=st.one_of(st.none(), st.lists(st.text(max_size=30), max_size=2).map(tuple)),
+        same_file=st.one_of(st.none(), st.booleans())), max_size=4)
+
+    @settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(exs=examples, code=st.sampled_from([
+        "for (int i = 0; i < n; i++) c[i] = a[i] + b[i];",
+        "for (int i = 1; i < n; i++) x[i] = x[i-1];",
+        "for (i = 0; i < n; i++) { for (j = 0; j < i; j++) y[i] -= A[i][j] * y[j]; }"]),
+        enc=st.lists(st.sampled_from(["#pragma acc data copy(c[0:n])", "#pragma acc kernels",
+                                      "#pragma acc parallel", "#pragma acc ((("]), max_size=2))
+    def run(exs, code, enc):
+        a = eng.suggest(LoopQuery(code, enclosing=tuple(enc), examples=tuple(exs)))
+        assert a.pragma is None or parse(a.pragma).directive
+
+    run()
