@@ -245,3 +245,20 @@ def test_auto_never_crashes_on_odd_workspace_examples():
         assert a.pragma is None or parse(a.pragma).directive
 
     run()
+
+
+def test_same_file_example_decides_whether_the_loop_is_orphaned():
+    from server.engines.auto import AutoEngine
+    from server.engines.retrieval import Neighbour
+
+    def nb(pragma, score, same_file):
+        return Neighbour(pragma, "for(i=0;i<n;i++) x[i]=0;", "c", (), score, True,
+                         same_file=same_file)
+
+    other = [nb("#pragma acc parallel loop independent", 1.2, False),
+             nb("#pragma acc parallel loop independent", 1.1, False)]
+    assert not AutoEngine._orphaned(other + [nb("#pragma acc loop independent", 1.0, False)])
+    assert AutoEngine._orphaned(other + [nb("#pragma acc loop independent", 1.0, True)])
+    orphans = [nb("#pragma acc loop", 1.2, False), nb("#pragma acc loop", 1.1, False)]
+    assert AutoEngine._orphaned(orphans)
+    assert not AutoEngine._orphaned(orphans + [nb("#pragma acc parallel loop", 1.0, True)])

@@ -196,13 +196,23 @@ class AutoEngine:
 
     @staticmethod
     def _orphaned(ws: list[Neighbour]) -> bool:
-        """The nearest project loops are ``loop`` directives without a region around them
-        (as far as the examples say: one sent without its enclosing directives may be)."""
+        """The nearest project loops (the nearest from the query's own file, if one is among
+        the three nearest) are ``loop`` directives without a region around them (as far as
+        the examples say: one sent without its enclosing directives may be)."""
         top = ws[:3]
         if not top:
             return False
-        orphans = [(_parse(n.pragma) or Pragma("?")).directive == "loop"
-                   and not (n.context_known and context_key(n.enclosing)[0]) for n in top]
+
+        def orphan(n: Neighbour) -> bool:
+            return ((_parse(n.pragma) or Pragma("?")).directive == "loop"
+                    and not (n.context_known and context_key(n.enclosing)[0]))
+
+        # The functions of one file share their structure (helpers called inside a region, or
+        # not): a near example from the query's own file decides.
+        mine = [n for n in top if n.same_file]
+        if mine:
+            return orphan(mine[0])
+        orphans = [orphan(n) for n in top]
         return orphans[0] and sum(orphans) * 2 > len(orphans)
 
     @staticmethod

@@ -95,6 +95,7 @@ class Neighbour:
     workspace: bool
     context: float = 0.0  # how well its enclosing directives match the query's (ranking only)
     context_known: bool = True  # False: a workspace example sent without its enclosing
+    same_file: bool = False  # a workspace example from the query's own file
 
     @property
     def rank(self) -> float:
@@ -396,7 +397,8 @@ class RetrievalEngine:
                                      + (_SAME_ENCLOSING if same else 0.0)
                                      + (_SAME_FILE if getattr(e, "same_file", None) else 0.0),
                                      True,
-                                     ctx + (_ENCLOSING_BONUS if same else 0.0), known))
+                                     ctx + (_ENCLOSING_BONUS if same else 0.0), known,
+                                     bool(getattr(e, "same_file", None))))
         if self.index is not None:
             s = self.index.scores(code)
             s = s + np.where(self._in_region == in_region, 0.3, 0.0)
