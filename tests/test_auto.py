@@ -262,3 +262,22 @@ def test_same_file_example_decides_whether_the_loop_is_orphaned():
     orphans = [nb("#pragma acc loop", 1.2, False), nb("#pragma acc loop", 1.1, False)]
     assert AutoEngine._orphaned(orphans)
     assert not AutoEngine._orphaned(orphans + [nb("#pragma acc parallel loop", 1.0, True)])
+
+
+def test_same_file_example_decides_the_directive_family():
+    from server.engines.auto import AutoEngine
+    from server.engines.retrieval import Neighbour
+
+    def nb(pragma, score, same_file=False):
+        return Neighbour(pragma, "for(i=0;i<n;i++) x[i]=0;", "c", (), score, True,
+                         same_file=same_file)
+
+    ws = [nb("#pragma acc kernels present(a)", 1.3), nb("#pragma acc kernels", 1.25),
+          nb("#pragma acc parallel loop present(b)", 1.2, True),
+          nb("#pragma acc parallel loop", 0.9)]
+    got = AutoEngine._by_directive_vote(ws)
+    assert [n.pragma for n in got] == ["#pragma acc parallel loop present(b)",
+                                       "#pragma acc parallel loop"]
+    # from further away it does not outvote the nearest ones
+    far = ws[:2] + [nb("#pragma acc parallel loop", 1.0), ws[2]]
+    assert AutoEngine._by_directive_vote(far)[0].pragma == "#pragma acc kernels present(a)"
