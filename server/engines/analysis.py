@@ -394,6 +394,7 @@ def _subs_key(subs: list[Affine | None]) -> tuple:
 
 
 _IDENT = re.compile(r"[A-Za-z_]\w*")
+_INDIRECT_CHARS = re.compile(r"[\[(.]|->")
 _CONDITIONAL = frozenset({"if_statement", "conditional_expression", "switch_statement",
                           "case_statement", "while_statement", "do_statement"})
 
@@ -553,9 +554,11 @@ class _Walker:
                 self._expr(base)
             return
         self.array_names.add(name)
-        indirect = any(any(x.type in ("subscript_expression", "call_expression")
-                           or (x.type == "field_expression") for x in _iter_nodes(i))
-                       for i in idx)
+        # a subscript, call or field inside an index (h[idx[i]], a[f(i)], a[p.k]); the text
+        # test spares walking the common plain indices (i, j + 1)
+        indirect = any(_INDIRECT_CHARS.search(_text(i)) is not None and any(
+            x.type in ("subscript_expression", "call_expression", "field_expression")
+            for x in _iter_nodes(i)) for i in idx)
         self.order += 1
         self.accesses.append(_Access(name, [None] * len(idx), write, read, self.line(node),
                                      " ".join(_text(node).split()), self.order, indirect,
