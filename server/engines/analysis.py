@@ -78,8 +78,16 @@ class _Access:
     text: str
     order: int
     indirect: bool = False
-    cond: bool = False  # under an `if`, `?:`, `switch` or `while` inside the iteration
-    ids: frozenset[str] = frozenset()  # the names its subscripts use
+    node: Node | None = None  # the access in the tree
+    raw: list = field(default_factory=list)  # the index nodes (``subs`` holds them resolved)
+    _ids: frozenset[str] | None = None
+
+    @property
+    def ids(self) -> frozenset[str]:
+        """The names its subscripts use (computed on first use)."""
+        if self._ids is None:
+            self._ids = frozenset(w for n in self.raw for w in _IDENT.findall(_text(n)))
+        return self._ids
 
 
 @dataclass
@@ -411,7 +419,17 @@ def _moving_base(name: str, varying: set[str]) -> bool:
     return bool(ids & varying)
 
 
-def _privatisable(accs: list[_Access], v: str, varying: set[str]) -> bool:
+def _conditional(node: Node | None, loop: Node) -> bool:
+    """Is ``node`` under an ``if``, ``?:``, ``switch`` or ``while`` inside the iteration?"""
+    p = node.parent if node is not None else None
+    while p is not None and p.id != loop.id:
+        if p.type in _CONDITIONAL:
+            return True
+        p = p.parent
+    return False
+
+
+def _privatisable(accs: list[_Access], v: str, varying: set[str], loop: Node) -> bool:
     """A scratch array of the iteration: its subscripts use only inner loop indices and
     names the loop does not change (``varying``: the loop index ``v``, other written names),
     so every iteration touches the same elements; the first access is an unconditional plain
@@ -419,11 +437,16 @@ def _privatisable(accs: list[_Access], v: str, varying: set[str]) -> bool:
     loop only writes is its output, not scratch)."""
     if not re.fullmatch(r"[A-Za-z_]\w*", accs[0].name):
         return False
+    if not any(a.read for a in accs):
+        return False
     for a in accs:
-        if a.indirect or not a.subs or v in a.ids or a.ids & varying:
+        if a.indirect or not a.subs or any(x is not None and v in x for x in a.subs):
+            return False
+    for a in accs:
+        if v in a.ids or a.ids & varying:
             return False
     first = min(accs, key=lambda a: a.order)
-    return first.write and not first.read and not first.cond and any(a.read for a in accs)
+    return first.write and not first.read and not _conditional(first.node, loop)
 
 
 @lru_cache(maxsize=65536)
@@ -562,18 +585,10 @@ class _Walker:
         self.order += 1
         self.accesses.append(_Access(name, [None] * len(idx), write, read, self.line(node),
                                      " ".join(_text(node).split()), self.order, indirect,
-                                     self._conditional(node)))
+                                     node))
         self.accesses[-1].subs = [i for i in idx]  # type: ignore[misc]  # resolved later
         for i in idx:
             self._expr(i)
-
-    def _conditional(self, node: Node) -> bool:
-        p = node.parent
-        while p is not None and p.id != self.loop.id:
-            if p.type in _CONDITIONAL:
-                return True
-            p = p.parent
-        return False
 
     def _macro_access(self, node: Node, write: bool, read: bool) -> bool:
         """``_A(u, i, j)`` / ``ACCESS_3D(u, i, j, k)`` used like an array element."""
@@ -588,7 +603,7 @@ class _Walker:
         self.array_names.add(name)
         self.order += 1
         acc = _Access(name, [None] * (len(named) - 1), write, read, self.line(node),
-                      " ".join(_text(node).split()), self.order, False, self._conditional(node))
+                      " ".join(_text(node).split()), self.order, False, node)
         acc.subs = named[1:]  # type: ignore[assignment]
         self.accesses.append(acc)
         for i in named[1:]:
@@ -966,8 +981,7 @@ def _analyze_cached(code: str, lang: str, enclosing: tuple[str, ...]) -> LoopFac
     opaque_locals = {n for n in set(w.assign_value) | written
                      if n not in subst and n not in index_all}
     for acc in w.accesses:
-        acc.ids = frozenset(w for node in acc.subs
-                            for w in _IDENT.findall(_text(node)))  # type: ignore[arg-type]
+        acc.raw = list(acc.subs)
         resolved: list[Affine | None] = []
         for node in acc.subs:
             a = _affine(node, subst)  # type: ignore[arg-type]
@@ -999,7 +1013,7 @@ def _analyze_cached(code: str, lang: str, enclosing: tuple[str, ...]) -> LoopFac
                 # `cell->U[k]` after `cell = &mesh->cell[i]`, `inout[iv+h].c0[ih]`: another
                 # array in every iteration, not decided here
                 continue
-            if _privatisable(accs, v, varying):
+            if _privatisable(accs, v, varying, loop):
                 facts.private_arrays.append(name)
                 continue
             # Identical subscripts decide identically: test each distinct pair once.
