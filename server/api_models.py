@@ -33,7 +33,8 @@ SUGGEST_EXAMPLE: dict[str, Any] = {
     "context": {
         "enclosing": ["#pragma acc data copyin(a[0:n])"],
         "examples": [{"pragma": "#pragma acc parallel loop present(x[0:m])",
-                      "loop": "for (int j = 0; j < m; j++) x[j] *= 2;"}],
+                      "loop": "for (int j = 0; j < m; j++) x[j] *= 2;",
+                      "enclosing": ["#pragma acc data copy(x[0:m])"], "same_file": True}],
     },
     "adapter": None,
     "alternatives": 0,
