@@ -143,7 +143,7 @@ def test_project_spellings_of_array_sections():
     from server.engines.retrieval import project_spellings
 
     sp = project_spellings(["#pragma acc parallel loop present(flux[:flux_len], to[:flux_len])",
-                            "#pragma acc kernels present(a) copyin(f_d[0:ms*19])"])
+                            "#pragma acc kernels present(a) copyin(f_d[0:ms*19], s->v[0:n])"])
     assert sp == {"flux": "flux[:flux_len]", "to": "to[:flux_len]", "f_d": "f_d[0:ms*19]"}
     only_open = project_spellings(["#pragma acc parallel loop present(x[:n], y[:m])"])
     assert only_open[""] == "[:"  # the project leaves out lower bounds

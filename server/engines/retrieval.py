@@ -177,12 +177,12 @@ def project_spellings(pragmas: Sequence[str]) -> dict[str, str]:
             if c.name.lower() not in _DATA:
                 continue
             for arg in split_args(c.args or ""):
-                base = _arg_base(arg)
-                if base is None or "[" not in arg:
+                m = re.match(r"\s*([A-Za-z_]\w*)\s*\[(\s*:)?", arg)  # a plain array's section
+                if m is None:
                     continue
-                out.setdefault(base, " ".join(arg.split()))
+                out.setdefault(m.group(1), " ".join(arg.split()))
                 spelled += 1
-                omitted += bool(re.match(r"\s*[A-Za-z_][\w.>-]*\s*\[\s*:", arg))
+                omitted += m.group(2) is not None
     if spelled >= 2 and omitted == spelled:
         out[""] = "[:"
     return out
