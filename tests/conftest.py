@@ -19,3 +19,14 @@ def shared_data() -> Path:
     if not (SHARED_DATA / "train.jsonl").is_file():
         pytest.fail(f"shared dataset not found at {SHARED_DATA} (set ACCELLIUM_SHARED_DATA)")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def engine_state_ready() -> None:
+    """Build (or load) the embedded ``auto`` engine's state for the default training pairs,
+    as the language server will: on a fresh machine that takes about 20 s once (the state is
+    then cached in ~/.cache/accellium), which must not eat an editor test's own deadlines."""
+    from server.defaults import engine_options
+    from server.engines import get_engine
+
+    get_engine("auto", **engine_options("auto"))

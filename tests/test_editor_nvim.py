@@ -31,7 +31,7 @@ HINT = (
     "(or set ACCELLIUM_SKIP_EDITOR_TESTS=1 to skip the editor tests on purpose)"
 )
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("engine_state_ready")]
 
 # The quick fix's title: "Insert `#pragma acc parallel loop reduction(+:s)`" (backticks optional).
 TITLE = r"Insert `?#pragma acc"
@@ -102,7 +102,7 @@ local ok, err = xpcall(function()
   end
 
   local tick = vim.api.nvim_buf_get_changedtick(buf)
-  local deadline = vim.uv.now() + 20000
+  local deadline = vim.uv.now() + 45000
   repeat
     vim.lsp.buf.code_action({
       context = { diagnostics = {}, only = { 'quickfix' } },

@@ -40,7 +40,7 @@ HINT = (
     "(or set ACCELLIUM_SKIP_EDITOR_TESTS=1 to skip the editor tests on purpose)"
 )
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("engine_state_ready")]
 
 SRC = "void f(int n, float *a, float s){\n  for (int i = 0; i < n; i++)\n    s += a[i];\n}\n"
 LOOP_LINE = 2  # 1-based line of the `for`
