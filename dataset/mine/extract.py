@@ -446,20 +446,29 @@ def brace_extent(source: bytes, start: int) -> int | None:
     braces (comments, strings and preprocessor lines ignored); ``None`` when unbalanced."""
     it = _TOKENS.finditer(source, start)
     depth = 0
-    header_done = False
-    for m in it:
+    for m in it:  # the header: up to the `)` that closes `for (`
         tok = m.group(0)
         if len(tok) != 1:
             continue
-        if not header_done:
-            if tok == b"(":
-                depth += 1
-            elif tok == b")":
-                depth -= 1
-                if depth == 0:
-                    header_done = True
-            elif tok in {b"{", b"}"}:
-                return None
+        if tok == b"(":
+            depth += 1
+        elif tok == b")":
+            depth -= 1
+            if depth == 0:
+                return _body_end(it, braced=True)
+        elif tok in {b"{", b"}"}:
+            return None
+    return None
+
+
+def _body_end(tokens, braced: bool) -> int | None:  # noqa: ANN001 - an iterator of matches
+    """End byte of a statement from ``tokens`` (:data:`_TOKENS` matches from its start): the
+    first ``;`` outside brackets, or the ``}`` that closes it when it is a ``braced`` block;
+    ``None`` when unbalanced."""
+    depth = 0
+    for t in tokens:
+        tok = t.group(0)
+        if len(tok) != 1:
             continue
         if tok in {b"(", b"{"}:
             depth += 1
@@ -467,10 +476,10 @@ def brace_extent(source: bytes, start: int) -> int | None:
             depth -= 1
             if depth < 0:
                 return None
-            if depth == 0 and tok == b"}":
-                return m.end()
+            if depth == 0 and tok == b"}" and braced:
+                return t.end()
         elif tok == b";" and depth == 0:
-            return m.end()
+            return t.end()
     return None
 
 
@@ -494,22 +503,8 @@ def statement_extent(source: bytes, start: int) -> int | None:
     m = _STMT_KEYWORD.match(source, start)
     if m and m.group(1) in {b"while", b"if", b"switch", b"for"}:
         return brace_extent(source, start)
-    depth = 0
-    for t in _TOKENS.finditer(source, m.end() if m else start):
-        tok = t.group(0)
-        if len(tok) != 1:
-            continue
-        if tok in {b"(", b"{"}:
-            depth += 1
-        elif tok in {b")", b"}"}:
-            depth -= 1
-            if depth < 0:
-                return None
-            if depth == 0 and tok == b"}" and not m and source[start:start + 1] == b"{":
-                return t.end()
-        elif tok == b";" and depth == 0:
-            return t.end()
-    return None
+    return _body_end(_TOKENS.finditer(source, m.end() if m else start),
+                     braced=not m and source[start:start + 1] == b"{")
 
 
 # ----------------------------------------------------------------------------------------------
