@@ -70,7 +70,7 @@ def _with_private(pragma, names: list[str]):  # noqa: ANN001, ANN202
     out, done = [], False
     for c in pragma.clauses:
         if c.name.lower() == "private" and not done:
-            c = Clause(c.name, ", ".join([c.args or ""] + names) if c.args else ", ".join(names))
+            c = Clause(c.name, ", ".join(([c.args] if c.args else []) + names))
             done = True
         out.append(c)
     if not done:
@@ -95,7 +95,7 @@ def guard(query: LoopQuery, pragma_text: str | None) -> tuple[str | None, list[s
 
 
 def _guard(query: LoopQuery, pragma_text: str) -> tuple[str | None, list[str]]:
-    from dataset.pragma import Pragma, PragmaError, parse
+    from dataset.pragma import DIRECTIVES, Clause, Pragma, PragmaError, parse
     from server.engines.analysis import analyze, compute_construct, enclosing_context
 
     if not isinstance(pragma_text, str):
@@ -111,8 +111,6 @@ def _guard(query: LoopQuery, pragma_text: str) -> tuple[str | None, list[str]]:
         return pragma_text, []
     compute = compute_construct(enclosing)
     if facts.safe:
-        from dataset.pragma import DIRECTIVES
-
         missing = missing_private(p, facts, compute)
         if not missing or "private" not in DIRECTIVES.get(p.directive, ()):
             return pragma_text, []
@@ -131,12 +129,8 @@ def _guard(query: LoopQuery, pragma_text: str) -> tuple[str | None, list[str]]:
     in_region, _, _ = enclosing_context(enclosing)
     if p.directive == "loop" or in_region:
         kept = tuple(c for c in p.clauses if c.name.lower() in _KEEP_ON_SEQ)
-        from dataset.pragma import Clause
-
         safe = Pragma("loop", (Clause("seq"),) + kept).render()
         return safe, [f"{why}: `{p.render()}` would run it in parallel; using `loop seq`"]
-    from dataset.pragma import DIRECTIVES, Clause
-
     allowed = DIRECTIVES["kernels"]
     kept = tuple(Clause(c.name, c.args) for c in p.clauses
                  if c.name.lower() in allowed and c.name.lower() not in ("num_gangs",

@@ -410,10 +410,10 @@ _CONDITIONAL = frozenset({"if_statement", "conditional_expression", "switch_stat
 def _moving_base(name: str, varying: set[str]) -> bool:
     """Does the array ``name`` (``cell->U``, ``inout[iv+h].c0``) depend on names that change
     between iterations (its root pointer, or an index inside it)?"""
-    if re.fullmatch(r"[A-Za-z_]\w*", name):
+    if _IDENT.fullmatch(name):
         return False
     root = re.match(r"\s*([A-Za-z_]\w*)", name)
-    ids = set(re.findall(r"[A-Za-z_]\w*", " ".join(re.findall(r"\[([^\]]*)\]", name))))
+    ids = set(_IDENT.findall(" ".join(re.findall(r"\[([^\]]*)\]", name))))
     if root:
         ids.add(root.group(1))
     return bool(ids & varying)
@@ -435,7 +435,7 @@ def _privatisable(accs: list[_Access], v: str, varying: set[str], loop: Node) ->
     so every iteration touches the same elements; the first access is an unconditional plain
     write and the loop reads it too — each iteration fills it before it reads it (an array the
     loop only writes is its output, not scratch)."""
-    if not re.fullmatch(r"[A-Za-z_]\w*", accs[0].name):
+    if not _IDENT.fullmatch(accs[0].name):
         return False
     if not any(a.read for a in accs):
         return False
@@ -1002,7 +1002,7 @@ def _analyze_cached(code: str, lang: str, enclosing: tuple[str, ...]) -> LoopFac
         # body assigns, and inner indices whose bounds use either.
         varying = (written | set(index_all)) - inner_vars
         for _, var, lo, hi in w.inner_loops:
-            if var and set(re.findall(r"[A-Za-z_]\w*", f"{lo} {hi}")) & (varying | {v}):
+            if var and set(_IDENT.findall(f"{lo} {hi}")) & (varying | {v}):
                 varying.add(var)
 
         def _sig(acc: _Access) -> tuple:

@@ -29,7 +29,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from dataset.pragma import Clause, Pragma, PragmaError, parse, validate
-from server.engines.analysis import LoopFacts, analyze
+from server.engines.analysis import LoopFacts, analyze, compute_construct
 
 __all__ = ["Features", "features", "template", "instantiate", "StyleModel", "Template"]
 
@@ -44,8 +44,6 @@ _DATA = {"copy", "copyin", "copyout", "create", "present", "deviceptr", "pcopy",
 _LITERAL_OK = {"num_gangs", "num_workers", "vector_length", "async", "default", "gang",
                "worker", "vector", "tile"}
 _NUM = re.compile(r"\s*\d+\s*")
-_FAMILY = {"parallel": "parallel", "parallel loop": "parallel", "kernels": "kernels",
-           "kernels loop": "kernels", "serial": "serial", "serial loop": "serial"}
 
 
 @dataclass(frozen=True)
@@ -82,14 +80,13 @@ def _short_trip(facts: LoopFacts) -> bool:
 
 
 def features(enclosing: Sequence[str], facts: LoopFacts) -> Features:
-    compute, parent, combined, data = "none", "none", False, False
+    compute = compute_construct(enclosing)
+    parent, combined, data = "none", False, False
     for text in enclosing:
         try:
             p = parse(text)
         except (PragmaError, ValueError):
             continue
-        if p.directive in _FAMILY:
-            compute = _FAMILY[p.directive]
         if p.directive.endswith("loop"):
             parent = _level_sig(p)
             combined = p.directive != "loop"
