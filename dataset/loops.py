@@ -18,9 +18,8 @@ from pathlib import PurePath
 
 import tree_sitter_c
 import tree_sitter_cpp
+from accellium.dataset.pragma import STANDALONE_DIRECTIVES, is_acc_pragma, join_continuations, parse
 from tree_sitter import Language, Node, Parser, Query, QueryCursor, Tree
-
-from dataset.pragma import STANDALONE_DIRECTIVES, is_acc_pragma, join_continuations, parse
 
 __all__ = [
     "Loop",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from dataset.pragma import is_acc_pragma, join_continuations
+from accellium.dataset.pragma import is_acc_pragma, join_continuations
 
 __all__ = ["PROMPT_VERSION", "Example", "build_prompt", "build_completion", "first_pragma_line",
            "MAX_EXAMPLES"]

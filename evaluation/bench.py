@@ -13,7 +13,7 @@ import random
 import time
 from typing import Any
 
-from evaluation.metrics import latency_stats
+from accellium.evaluation.metrics import latency_stats
 
 __all__ = ["generate_c_file", "bench_suggest", "format_bench"]
 
@@ -74,10 +74,10 @@ def generate_c_file(lines: int = 10_000, loops: int | None = None, seed: int = 0
 def bench_suggest(engine_name: str = "analysis", lines: int = 10_000, loops: int | None = None,
                   seed: int = 0, engine_options: dict[str, Any] | None = None) -> dict[str, Any]:
     """Time ``suggest`` per loop and the whole-file path on a generated file."""
-    from dataset.loops import find_loops
-    from server.annotate import annotate_source
-    from server.engines import LoopQuery, get_engine
-    from server.suggest import suggest
+    from accellium.dataset.loops import find_loops
+    from accellium.server.annotate import annotate_source
+    from accellium.server.engines import LoopQuery, get_engine
+    from accellium.server.suggest import suggest
 
     src = generate_c_file(lines, loops, seed)
     t0 = time.perf_counter()

@@ -1,4 +1,4 @@
-"""``accellium eval`` and ``accellium bench suggest`` (registered by ``accellium_cli``)."""
+"""``accellium eval`` and ``accellium bench suggest`` (registered by ``accellium.cli``)."""
 
 from __future__ import annotations
 
@@ -87,9 +87,14 @@ def _query_adapter(args: argparse.Namespace, opts: dict[str, Any]) -> str | None
 
 
 def run_eval(args: argparse.Namespace) -> int:
-    from evaluation.report import confusion_table, metrics_table, per_directive_table, write_report
-    from evaluation.runner import evaluate
-    from server.engines import EngineError, engine_names
+    from accellium.evaluation.report import (
+        confusion_table,
+        metrics_table,
+        per_directive_table,
+        write_report,
+    )
+    from accellium.evaluation.runner import evaluate
+    from accellium.server.engines import EngineError, engine_names
 
     if args.engine not in engine_names():
         return _err("eval", f"unknown engine '{args.engine}' (choose from "
@@ -133,8 +138,8 @@ def run_eval(args: argparse.Namespace) -> int:
 
 
 def run_bench_suggest(args: argparse.Namespace) -> int:
-    from evaluation.bench import bench_suggest, format_bench
-    from server.engines import EngineError, engine_names
+    from accellium.evaluation.bench import bench_suggest, format_bench
+    from accellium.server.engines import EngineError, engine_names
 
     if args.engine not in engine_names():
         return _err("bench suggest", f"unknown engine '{args.engine}'")
@@ -144,7 +149,7 @@ def run_bench_suggest(args: argparse.Namespace) -> int:
     if args.train:
         if not os.path.isfile(args.train):
             return _err("bench suggest", f"no such train file: {args.train}")
-        from dataset.records import read_jsonl
+        from accellium.dataset.records import read_jsonl
 
         opts["train"] = read_jsonl(args.train)
     try:

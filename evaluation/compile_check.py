@@ -42,8 +42,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dataset.loops import parse_tree
-from dataset.pragma import (
+from accellium.dataset.loops import parse_tree
+from accellium.dataset.pragma import (
     COMPUTE_DIRECTIVES,
     LOOP_DIRECTIVES,
     Clause,

@@ -46,7 +46,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 
-from dataset.pragma import Pragma, PragmaError, normalize_text, parse, validate
+from accellium.dataset.pragma import Pragma, PragmaError, normalize_text, parse, validate
 
 __all__ = [
     "METRIC_NAMES",

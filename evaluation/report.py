@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from evaluation.metrics import METRIC_NAMES
+from accellium.evaluation.metrics import METRIC_NAMES
 
 __all__ = ["write_report", "format_table", "metrics_table", "per_directive_table",
            "confusion_table"]

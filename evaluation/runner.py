@@ -19,10 +19,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from dataset.prompt import MAX_EXAMPLES, Example
-from dataset.records import Record, norm_code, read_jsonl, write_jsonl
-from evaluation.compile_check import CompileJob, check_many
-from evaluation.metrics import (
+from accellium.dataset.prompt import MAX_EXAMPLES, Example
+from accellium.dataset.records import Record, norm_code, read_jsonl, write_jsonl
+from accellium.evaluation.compile_check import CompileJob, check_many
+from accellium.evaluation.metrics import (
     PairScore,
     confusion_matrix,
     latency_stats,
@@ -78,7 +78,7 @@ def workspace_examples(records: Sequence[Record], k: int = MAX_EXAMPLES
                        ) -> list[tuple[Example, ...]]:
     """For each record, the ``k`` nearest other records of its repository (identical loops
     excluded) as few-shot examples, nearest first."""
-    from dataset.similarity import nearest
+    from accellium.dataset.similarity import nearest
 
     by_repo: dict[str, list[int]] = {}
     for i, r in enumerate(records):
@@ -98,9 +98,9 @@ def count_unsafe_parallel(records: Sequence[Record], preds: Sequence[str | None]
     """Predictions that assert parallelism on a loop whose carried dependence (or early exit)
     the analysis can see, or that share a scratch array between iterations — the safety target is 0 (measured after the guard unless
     ``--no-guard``)."""
-    from dataset.pragma import PragmaError, parse
-    from server.engines.analysis import analyze, compute_construct
-    from server.safety import asserts_parallel, missing_private
+    from accellium.dataset.pragma import PragmaError, parse
+    from accellium.server.engines.analysis import analyze, compute_construct
+    from accellium.server.safety import asserts_parallel, missing_private
 
     n = 0
     for r, p in zip(records, preds, strict=True):
@@ -141,9 +141,9 @@ def evaluate(
     the evaluated file, bad records), ``KeyError`` (unknown engine) and
     ``server.engines.EngineUnavailable`` (engine cannot load here).
     """
-    from dataset.pragma import PragmaError
-    from server.engines import EngineError, LoopQuery, get_engine
-    from server.suggest import suggest
+    from accellium.dataset.pragma import PragmaError
+    from accellium.server.engines import EngineError, LoopQuery, get_engine
+    from accellium.server.suggest import suggest
 
     if workspace not in WORKSPACES:
         raise ValueError(f"unknown workspace mode '{workspace}' (choose from {', '.join(WORKSPACES)})")

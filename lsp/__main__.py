@@ -1,8 +1,8 @@
-"""``python -m lsp``: start the accellium language server on stdio."""
+"""``python -m accellium.lsp``: start the accellium language server on stdio."""
 
 import sys
 
-from lsp.cli import main
+from accellium.lsp.cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

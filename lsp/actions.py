@@ -14,12 +14,11 @@ import hashlib
 import re
 from dataclasses import dataclass
 
+from accellium.dataset.loops import Loop
+from accellium.dataset.pragma import PragmaError, parse
+from accellium.server.engines import LoopQuery
+from accellium.server.suggest import Suggestion
 from lsprotocol import types
-
-from dataset.loops import Loop
-from dataset.pragma import PragmaError, parse
-from server.engines import LoopQuery
-from server.suggest import Suggestion
 
 from .document import DocIndex
 

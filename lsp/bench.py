@@ -1,6 +1,6 @@
 """``accellium bench lsp``: code-action latency and re-index time on a generated C file.
 
-* code action: a real client starts ``python -m lsp`` (stdio, embedded engine), opens the
+* code action: a real client starts ``python -m accellium.lsp`` (stdio, embedded engine), opens the
   generated file and asks for code actions at the loops of different functions (every loop text
   differs, so each request misses the suggestion cache); the figure is the client-side round
   trip.  Target p95 <= 30 ms.
@@ -53,7 +53,7 @@ async def bench_code_actions(text: str, requests: int, engine: str) -> dict:
     def _diags(params):  # noqa: ANN001
         pass
 
-    await client.start_io(sys.executable, "-m", "lsp")
+    await client.start_io(sys.executable, "-m", "accellium.lsp")
     with tempfile.TemporaryDirectory() as tmp:
         uri = (Path(tmp) / "bench.c").as_uri()
         await client.initialize_async(types.InitializeParams(

@@ -72,7 +72,7 @@ def add_bench_parser(bench_subparsers) -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m lsp")
+    parser = argparse.ArgumentParser(prog="python -m accellium.lsp")
     parser.add_argument("-v", "--verbose", action="count", default=0)
     parser.add_argument("--log-file", metavar="FILE")
     parser.add_argument("--backend-url", metavar="URL")

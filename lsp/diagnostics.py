@@ -14,10 +14,16 @@ import logging
 import re
 from collections import OrderedDict
 
+from accellium.dataset.loops import Loop
+from accellium.dataset.pragma import (
+    CLAUSE_DOCS,
+    DIRECTIVE_DOCS,
+    Pragma,
+    PragmaError,
+    parse,
+    validate,
+)
 from lsprotocol import types
-
-from dataset.loops import Loop
-from dataset.pragma import CLAUSE_DOCS, DIRECTIVE_DOCS, Pragma, PragmaError, parse, validate
 
 from .document import DocIndex
 
@@ -120,7 +126,7 @@ def _carried(code: str, lang: str, enclosing: tuple[str, ...]) -> list[tuple[str
         _analysis_cache.move_to_end(key)
         return got
     try:
-        from server.engines.analysis import analyze
+        from accellium.server.engines.analysis import analyze
     except ImportError as e:
         if not _warned:
             _warned = True

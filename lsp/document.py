@@ -21,9 +21,7 @@ import time
 from dataclasses import dataclass
 from functools import cache
 
-from tree_sitter import Node, Parser, Point, Query, QueryCursor, Tree
-
-from dataset.loops import (
+from accellium.dataset.loops import (
     LOOP_TYPES,
     LineIndex,
     Loop,
@@ -32,7 +30,8 @@ from dataset.loops import (
     mask_pragmas,
     normalize_lang,
 )
-from dataset.pragma import is_acc_pragma
+from accellium.dataset.pragma import is_acc_pragma
+from tree_sitter import Node, Parser, Point, Query, QueryCursor, Tree
 
 log = logging.getLogger(__name__)
 

@@ -64,7 +64,7 @@ def _url(v: Any) -> str | None:
 
 
 def _engine(v: Any) -> str:
-    from server.engines import engine_names
+    from accellium.server.engines import engine_names
 
     if not isinstance(v, str) or not v.strip():
         raise ValueError("expected an engine name")

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from dataset.prompt import Example
+from accellium.dataset.prompt import Example
 
 from .document import AnnotatedLoop, DocIndex, language_for
 
@@ -81,9 +81,9 @@ class StyleIndex:
         index = None
         if items:
             try:
-                from dataset.similarity import Index
+                from accellium.dataset.similarity import Index
             except ImportError:  # similarity not installed: no workspace examples
-                log.warning("dataset.similarity is not available; no workspace examples")
+                log.warning("accellium.dataset.similarity is not available; no workspace examples")
             else:
                 index = Index(items, key=lambda it: it[1].loop)
         with self._lock:

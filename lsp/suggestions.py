@@ -22,10 +22,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from dataset.pragma import PragmaError, parse_valid
-from dataset.prompt import first_pragma_line
-from server.engines import EMBEDDED_ENGINES, EngineError, LoopQuery, get_engine
-from server.suggest import Suggestion, suggest
+from accellium.dataset.pragma import PragmaError, parse_valid
+from accellium.dataset.prompt import first_pragma_line
+from accellium.server.engines import EMBEDDED_ENGINES, EngineError, LoopQuery, get_engine
+from accellium.server.suggest import Suggestion, suggest
 
 from .settings import Settings
 
@@ -280,7 +280,7 @@ class SuggestService:
     def engine(self, name: str):
         eng = self._engines.get(name)
         if eng is None:
-            from server.defaults import engine_options
+            from accellium.server.defaults import engine_options
 
             # The same training pairs the CLI and the HTTP server use ($ACCELLIUM_TRAIN, else
             # ../shared/data/train.jsonl next to the checkout): offline means equally good.

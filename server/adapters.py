@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dataset.adapters import AdapterMeta, compatibility_problems, load_meta
-from dataset.prompt import PROMPT_VERSION
+from accellium.dataset.adapters import AdapterMeta, compatibility_problems, load_meta
+from accellium.dataset.prompt import PROMPT_VERSION
 
 __all__ = ["AdapterError", "AdapterNotFound", "AdapterRejected", "AdapterEntry",
            "AdapterRegistry", "parse_adapter_spec", "VLLM_LORA_RANKS"]

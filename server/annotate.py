@@ -12,10 +12,17 @@ import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from dataset.loops import LineIndex, Loop, detect_lang, loops_in_tree, normalize_lang, parse_tree
-from dataset.pragma import normalize_text
-from server.engines import Engine, LoopQuery
-from server.suggest import suggest
+from accellium.dataset.loops import (
+    LineIndex,
+    Loop,
+    detect_lang,
+    loops_in_tree,
+    normalize_lang,
+    parse_tree,
+)
+from accellium.dataset.pragma import normalize_text
+from accellium.server.engines import Engine, LoopQuery
+from accellium.server.suggest import suggest
 
 __all__ = ["InputError", "LoopSuggestion", "read_source", "annotate_source", "apply_edits",
            "MAX_FILE_BYTES"]

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from accellium.dataset.prompt import MAX_EXAMPLES
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-
-from dataset.prompt import MAX_EXAMPLES
 
 __all__ = [
     "MAX_CODE_BYTES", "MAX_BATCH", "MAX_EXAMPLES", "MAX_ENCLOSING", "MAX_ALTERNATIVES",

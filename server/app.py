@@ -26,22 +26,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import Body, Depends, FastAPI, HTTPException, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from starlette.exceptions import HTTPException as StarletteHTTPException
-
-from dataset.loops import find_loops, normalize_lang, strip_comments
-from dataset.prompt import PROMPT_VERSION, Example
-from server.adapters import (
+from accellium.dataset.loops import find_loops, normalize_lang, strip_comments
+from accellium.dataset.prompt import PROMPT_VERSION, Example
+from accellium.server.adapters import (
     AdapterError,
     AdapterNotFound,
     AdapterRegistry,
     parse_adapter_spec,
     vllm_limits,
 )
-from server.api_models import (
+from accellium.server.api_models import (
     MAX_BATCH,
     AdapterInfo,
     AdapterList,
@@ -52,7 +46,18 @@ from server.api_models import (
     SuggestRequest,
     SuggestResponse,
 )
-from server.engines import EMBEDDED_ENGINES, EngineAnswer, EngineError, EngineUnavailable, LoopQuery
+from accellium.server.engines import (
+    EMBEDDED_ENGINES,
+    EngineAnswer,
+    EngineError,
+    EngineUnavailable,
+    LoopQuery,
+)
+from fastapi import Body, Depends, FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 __all__ = ["Settings", "create_app", "check_code", "CodeError"]
 
@@ -227,8 +232,8 @@ class _State:
             with _EMBEDDED_LOCK:
                 eng = _EMBEDDED_CACHE.get(key)
                 if eng is None:
-                    from server.defaults import engine_options
-                    from server.engines import get_engine
+                    from accellium.server.defaults import engine_options
+                    from accellium.server.engines import get_engine
 
                     eng = get_engine(name, **engine_options(name, self.settings.train))
                     _EMBEDDED_CACHE[key] = eng
@@ -245,7 +250,7 @@ class _State:
             specs = [parse_adapter_spec(a) for a in s.adapters]
             fp = None
             if s.base and Path(s.base).exists():
-                from dataset.adapters import base_fingerprint
+                from accellium.dataset.adapters import base_fingerprint
 
                 fp = base_fingerprint(s.base)
             reg = AdapterRegistry(fp)
@@ -257,7 +262,7 @@ class _State:
                 opts.setdefault("max_lora_rank", max_rank)
                 reg.max_lora_rank = opts["max_lora_rank"]
                 self.limits = (opts["max_loras"], opts["max_lora_rank"])
-            from server.engines import get_engine
+            from accellium.server.engines import get_engine
 
             engine = get_engine(s.engine, base=s.base, adapters={n: p for n, p in specs}, **opts)
             for name, path in specs:
@@ -362,7 +367,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """The FastAPI app. The engine loads at start-up (model engines in the background)."""
     from contextlib import asynccontextmanager
 
-    from server.suggest import suggest
+    from accellium.server.suggest import suggest
 
     settings = settings or Settings()
     state = _State(settings)

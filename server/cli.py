@@ -1,4 +1,4 @@
-"""``accellium serve`` and ``accellium bench http`` (registered by ``accellium_cli.py``)."""
+"""``accellium serve`` and ``accellium bench http`` (registered by ``accellium.cli``)."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ def add_parser(subparsers) -> None:
 
 
 def settings_from_args(args: argparse.Namespace):
-    from server.app import Settings
+    from accellium.server.app import Settings
 
     opts = {}
     if getattr(args, "device", None):
@@ -63,8 +63,7 @@ def serve(args: argparse.Namespace) -> int:
     import logging
 
     import uvicorn
-
-    from server.app import create_app
+    from accellium.server.app import create_app
 
     settings = settings_from_args(args)
     log = logging.getLogger("accellium.server")
@@ -93,6 +92,6 @@ def add_bench_parser(bench_subparsers) -> None:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from server.bench_http import main_from_args
+    from accellium.server.bench_http import main_from_args
 
     return main_from_args(args)

@@ -6,7 +6,13 @@ import argparse
 import json
 import sys
 
-from server.annotate import InputError, annotate_source, apply_edits, read_source, write_atomic
+from accellium.server.annotate import (
+    InputError,
+    annotate_source,
+    apply_edits,
+    read_source,
+    write_atomic,
+)
 
 ENGINE_HELP = "engine name (auto, analysis, retrieval, const, context; hf/vllm need a model)"
 
@@ -29,8 +35,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run_suggest(args: argparse.Namespace) -> int:
-    from server.defaults import engine_options
-    from server.engines import EngineUnavailable, get_engine
+    from accellium.server.defaults import engine_options
+    from accellium.server.engines import EngineUnavailable, get_engine
 
     if args.replace and not args.apply:
         print("accellium suggest: --replace needs --apply", file=sys.stderr)

@@ -27,7 +27,7 @@ def load_train(path: str | None) -> tuple:
     """Records of a train file (cached per path); empty tuple for None."""
     if not path:
         return ()
-    from dataset.records import read_jsonl
+    from accellium.dataset.records import read_jsonl
 
     return tuple(read_jsonl(path))
 
@@ -35,7 +35,7 @@ def load_train(path: str | None) -> tuple:
 def engine_options(engine: str, train: str | Path | None = None, **extra) -> dict:
     """Constructor options for ``get_engine(engine, **options)``: embedded engines get the
     training records (explicit path, else the default), model engines get ``extra``."""
-    from server.engines import EMBEDDED_ENGINES
+    from accellium.server.engines import EMBEDDED_ENGINES
 
     if engine in EMBEDDED_ENGINES:
         path = train if train is not None else default_train_path()

@@ -23,7 +23,7 @@ It never raises: on any internal failure the pragma is returned unchanged with a
 
 from __future__ import annotations
 
-from server.engines.base import LoopQuery
+from accellium.server.engines.base import LoopQuery
 
 __all__ = ["guard", "asserts_parallel", "missing_private"]
 
@@ -65,7 +65,7 @@ def missing_private(pragma, facts, compute: str = "none") -> list[str]:  # noqa:
 
 
 def _with_private(pragma, names: list[str]):  # noqa: ANN001, ANN202
-    from dataset.pragma import Clause, Pragma
+    from accellium.dataset.pragma import Clause, Pragma
 
     out, done = [], False
     for c in pragma.clauses:
@@ -95,8 +95,8 @@ def guard(query: LoopQuery, pragma_text: str | None) -> tuple[str | None, list[s
 
 
 def _guard(query: LoopQuery, pragma_text: str) -> tuple[str | None, list[str]]:
-    from dataset.pragma import DIRECTIVES, Clause, Pragma, PragmaError, parse
-    from server.engines.analysis import analyze, compute_construct, enclosing_context
+    from accellium.dataset.pragma import DIRECTIVES, Clause, Pragma, PragmaError, parse
+    from accellium.server.engines.analysis import analyze, compute_construct, enclosing_context
 
     if not isinstance(pragma_text, str):
         return None, ["the answer is not text"]

@@ -8,9 +8,9 @@ from __future__ import annotations
 import time
 from dataclasses import asdict, dataclass, field
 
-from dataset.pragma import PragmaError, parse_valid
-from dataset.prompt import first_pragma_line
-from server.engines import Engine, EngineError, LoopQuery, get_engine
+from accellium.dataset.pragma import PragmaError, parse_valid
+from accellium.dataset.prompt import first_pragma_line
+from accellium.server.engines import Engine, EngineError, LoopQuery, get_engine
 
 __all__ = ["Suggestion", "suggest", "postprocess"]
 
@@ -33,7 +33,7 @@ class Suggestion:
 
 
 def _guard(query: LoopQuery, pragma_text: str | None) -> tuple[str | None, list[str]]:
-    from server.safety import guard
+    from accellium.server.safety import guard
 
     return guard(query, pragma_text)
 

@@ -11,7 +11,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${1:-$ROOT/.venv-vllm}"
 PY="${PYTHON:-$(command -v python3.11 || command -v python3)}"
 
-if [ -x "$VENV/bin/python" ] && "$VENV/bin/python" -c "import vllm, fastapi, accellium_cli" 2>/dev/null; then
+if [ -x "$VENV/bin/python" ] && "$VENV/bin/python" -c "import vllm, fastapi, accellium.cli" 2>/dev/null; then
     echo "vllm env ready: $VENV"
     exit 0
 fi

@@ -9,9 +9,8 @@ from collections.abc import Iterator
 
 import httpx
 import uvicorn
-
-from server.app import Settings, create_app
-from server.bench_http import free_port
+from accellium.server.app import Settings, create_app
+from accellium.server.bench_http import free_port
 
 
 @contextlib.contextmanager

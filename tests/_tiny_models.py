@@ -53,8 +53,8 @@ def _records(train_file: Path, n: int) -> list[dict]:
 
 
 def _build(dst: Path, train_file: Path) -> None:
-    from training.tiny import build_tiny_base
-    from training.train import TrainConfig, train
+    from accellium.training.tiny import build_tiny_base
+    from accellium.training.train import TrainConfig, train
 
     records = _records(train_file, BASE_RECORDS)
     base = build_tiny_base(dst / "base", records, steps=BASE_STEPS, seed=0)

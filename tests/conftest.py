@@ -26,7 +26,7 @@ def engine_state_ready() -> None:
     """Build (or load) the embedded ``auto`` engine's state for the default training pairs,
     as the language server will: on a fresh machine that takes about 20 s once (the state is
     then cached in ~/.cache/accellium), which must not eat an editor test's own deadlines."""
-    from server.defaults import engine_options
-    from server.engines import get_engine
+    from accellium.server.defaults import engine_options
+    from accellium.server.engines import get_engine
 
     get_engine("auto", **engine_options("auto"))

@@ -68,7 +68,7 @@ def _require_data() -> None:
 
 def tiny_records(n: int = TINY_BASE_RECORDS):
     """The first ``n`` valid train records."""
-    from dataset.records import read_jsonl
+    from accellium.dataset.records import read_jsonl
 
     _require_data()
     return [r for r in read_jsonl(TRAIN_FILE) if r.directive_valid][:n]
@@ -77,7 +77,7 @@ def tiny_records(n: int = TINY_BASE_RECORDS):
 @functools.cache
 def tiny_base_dir() -> Path:
     """Folder of the tiny base model (config, weights, tokenizer)."""
-    from training.tiny import build_tiny_base
+    from accellium.training.tiny import build_tiny_base
 
     out = _root() / "tiny-base"
     if (out / "tiny_base.json").is_file():
@@ -86,7 +86,7 @@ def tiny_base_dir() -> Path:
 
 
 def _train_cli(out: Path, extra: list[str]) -> Path:
-    import accellium_cli
+    import accellium.cli
 
     if (out / "train_result.json").is_file():
         return out
@@ -94,7 +94,7 @@ def _train_cli(out: Path, extra: list[str]) -> Path:
             "--set", f"output_dir={out}"]
     for s in TINY_ADAPTER_SETTINGS + extra:
         argv += ["--set", s]
-    rc = accellium_cli.main(argv)
+    rc = accellium.cli.main(argv)
     assert rc == 0, f"accellium train failed with {rc}"
     return out
 
@@ -109,12 +109,12 @@ def tiny_adapter_dir() -> Path:
 @functools.cache
 def kernels_train_file() -> Path:
     """Train pairs whose pragma is a ``kernels`` directive (a different target style)."""
-    from dataset.records import write_jsonl
+    from accellium.dataset.records import write_jsonl
 
     _require_data()
     out = _root() / "train-kernels.jsonl"
     if not out.is_file():
-        from dataset.records import read_jsonl
+        from accellium.dataset.records import read_jsonl
 
         recs = [r for r in read_jsonl(TRAIN_FILE) if r.directive.startswith("kernels")]
         write_jsonl(out, recs[:200])

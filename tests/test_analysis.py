@@ -1,5 +1,5 @@
-from server.engines.analysis import AnalysisEngine, analyze, pragma_from_facts
-from server.engines.base import LoopQuery
+from accellium.server.engines.analysis import AnalysisEngine, analyze, pragma_from_facts
+from accellium.server.engines.base import LoopQuery
 
 
 def carried_vars(code, enclosing=()):
@@ -119,7 +119,7 @@ def test_never_raises():
 
 
 def test_nest_depth_and_inner_bounds_from_one_walk():
-    from server.engines.analysis import analyze
+    from accellium.server.engines.analysis import analyze
 
     f = analyze("for (int i = 0; i < n; i++) { for (int j = 0; j < m; j++) "
                 "{ for (int k = 0; k < 4; k++) a[i] += b[j] * c[k]; } x[i] = y[i]; }")
@@ -128,7 +128,7 @@ def test_nest_depth_and_inner_bounds_from_one_walk():
 
 
 def test_dependence_shared_subscripts_decided_per_array():
-    from server.engines.analysis import analyze
+    from accellium.server.engines.analysis import analyze
 
     # Same subscripts on two arrays: one carries (read before written at i-1), one does not.
     f = analyze("for (int i = 1; i < n; i++) { u[i] = u[i-1] + 1; v[i] = w[i-1] + 1; }")

@@ -1,7 +1,8 @@
-from dataset.prompt import Example
-from server.engines import get_engine
-from server.engines.base import LoopQuery
-from server.suggest import suggest
+from accellium.dataset.prompt import Example
+from accellium.server.engines import get_engine
+from accellium.server.engines.base import LoopQuery
+from accellium.server.suggest import suggest
+
 from tests.test_retrieval import TRAIN
 
 
@@ -92,13 +93,13 @@ def test_near_neighbour_chosen_by_its_enclosing_loop_level():
 
 
 def _top(pragma, score, enclosing=()):
-    from server.engines.retrieval import Neighbour
+    from accellium.server.engines.retrieval import Neighbour
 
     return Neighbour(pragma, "for (;;) ;", "c", tuple(enclosing), score, False)
 
 
 def test_directive_of_agreeing_similar_top_level_loops():
-    from server.engines.auto import AGREE_MIN, AutoEngine
+    from accellium.server.engines.auto import AGREE_MIN, AutoEngine
 
     hi = AGREE_MIN + 0.1
     pick = AutoEngine._neighbour_directive
@@ -130,8 +131,8 @@ def test_agreeing_neighbours_set_the_directive_model_fills_it():
 
 
 def test_instantiate_drops_clauses_the_directive_forbids():
-    from server.engines.analysis import analyze
-    from server.engines.style import instantiate
+    from accellium.server.engines.analysis import analyze
+    from accellium.server.engines.style import instantiate
 
     facts = analyze("for (int i = 0; i < n; i++) s += a[i];")
     assert instantiate(("kernels", "reduction(*)"), facts).render() == "#pragma acc kernels"
@@ -139,8 +140,8 @@ def test_instantiate_drops_clauses_the_directive_forbids():
 
 
 def test_orphaned_loop_only_from_near_identical_known_loops():
-    from server.engines.auto import NEAR, AutoEngine
-    from server.engines.retrieval import Neighbour
+    from accellium.server.engines.auto import NEAR, AutoEngine
+    from accellium.server.engines.retrieval import Neighbour
 
     def nb(pragma, score):
         return Neighbour(pragma, "for(i=0;i<n;i++) x[i]=0;", "c", (), score, False)
@@ -165,7 +166,7 @@ def test_orphaned_loop_only_from_near_identical_known_loops():
 
 
 def test_engine_state_cache_survives_damage(tmp_path, monkeypatch):
-    from server.engines import auto
+    from accellium.server.engines import auto
 
     monkeypatch.setenv("ACCELLIUM_CACHE", str(tmp_path))
     loop = "for (int i = 0; i < n; i++) y[i] = 2 * x[i];"
@@ -178,7 +179,7 @@ def test_engine_state_cache_survives_damage(tmp_path, monkeypatch):
 
 
 def test_style_model_mixes_levels_thin_unanimous_context_still_decides():
-    from server.engines.style import Features, StyleModel
+    from accellium.server.engines.style import Features, StyleModel
 
     seq_child = Features(compute="parallel", parent="seq", parent_combined=False, data=False,
                          inner=1, collapsible=False, short=False, reduction=False,
@@ -216,10 +217,9 @@ def test_style_model_mixes_levels_thin_unanimous_context_still_decides():
 
 
 def test_auto_never_crashes_on_odd_workspace_examples():
+    from accellium.dataset.pragma import parse
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
-
-    from dataset.pragma import parse
 
     eng = get_engine("auto", train=TRAIN)
     pragmas = st.one_of(st.text(max_size=60), st.sampled_from([
@@ -248,8 +248,8 @@ def test_auto_never_crashes_on_odd_workspace_examples():
 
 
 def test_same_file_example_decides_whether_the_loop_is_orphaned():
-    from server.engines.auto import AutoEngine
-    from server.engines.retrieval import Neighbour
+    from accellium.server.engines.auto import AutoEngine
+    from accellium.server.engines.retrieval import Neighbour
 
     def nb(pragma, score, same_file):
         return Neighbour(pragma, "for(i=0;i<n;i++) x[i]=0;", "c", (), score, True,
@@ -265,8 +265,8 @@ def test_same_file_example_decides_whether_the_loop_is_orphaned():
 
 
 def test_same_file_example_decides_the_directive_family():
-    from server.engines.auto import AutoEngine
-    from server.engines.retrieval import Neighbour
+    from accellium.server.engines.auto import AutoEngine
+    from accellium.server.engines.retrieval import Neighbour
 
     def nb(pragma, score, same_file=False):
         return Neighbour(pragma, "for(i=0;i<n;i++) x[i]=0;", "c", (), score, True,

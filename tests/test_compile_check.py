@@ -1,8 +1,13 @@
 """The gcc compile-validity harness on good and bad pragmas (needs gcc with -fopenacc)."""
 
 import pytest
-
-from evaluation.compile_check import CompileJob, build_source, check, check_many, compiler_available
+from accellium.evaluation.compile_check import (
+    CompileJob,
+    build_source,
+    check,
+    check_many,
+    compiler_available,
+)
 
 pytestmark = pytest.mark.skipif(not compiler_available("c"), reason="gcc not installed")
 

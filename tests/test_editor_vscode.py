@@ -4,7 +4,7 @@
 browser) installs it, Debian's headless Chromium driven by playwright-core
 (`editors/vscode/test/e2e.js`) opens a C file, presses Ctrl+. on a loop, picks
 "Insert #pragma acc ...", saves with Ctrl+S; the test then checks the file on disk.  The
-extension starts the real language server as `<accellium.pythonPath> -m lsp` with this venv's
+extension starts the real language server as `<accellium.pythonPath> -m accellium.lsp` with this venv's
 Python.  Screenshots land in the test's tmp dir (path printed).  Everything binds 127.0.0.1.
 
 The tools come from `bash editors/ci-setup.sh` (into `.tools/`, or $ACCELLIUM_TOOLS).  A missing

@@ -1,20 +1,16 @@
-"""evaluation.runner, report and the ``accellium eval`` CLI on a small JSONL the test writes."""
+"""accellium.evaluation.runner, report and the ``accellium eval`` CLI on a small JSONL the test writes."""
 
 import json
 
 import pytest
+from accellium.dataset.records import write_jsonl
+from accellium.evaluation.runner import evaluate, workspace_examples
 
-from dataset.records import write_jsonl
-from evaluation.runner import evaluate, workspace_examples
-
-try:
-    from accellium_cli import main as cli_main
-except ImportError:  # pragma: no cover
-    cli_main = None
+from accellium.cli import main as cli_main
 
 
 def _rec(i, repo, pragma, loop, enclosing=()):
-    from dataset.pragma import parse
+    from accellium.dataset.pragma import parse
 
     p = parse(pragma)
     return {"id": f"{i:016x}", "repo": repo, "commit": "0" * 40, "path": "a.c", "line": 1 + i,
@@ -59,7 +55,7 @@ def test_context_baseline(data, tmp_path):
 
 
 def test_loo_examples_exclude_self_and_identical(data):
-    from dataset.records import read_jsonl
+    from accellium.dataset.records import read_jsonl
 
     recs = read_jsonl(data)
     ex = workspace_examples(recs)
@@ -78,7 +74,6 @@ def test_refuses_train_equal_data_and_missing(data, tmp_path):
         evaluate("nope", data, compile=False, progress=False)
 
 
-@pytest.mark.skipif(cli_main is None, reason="accellium_cli not importable")
 def test_cli_exit_codes_and_report(data, tmp_path, capsys):
     rep = tmp_path / "rep"
     rc = cli_main(["eval", "--engine", "context", "--data", str(data), "--report", str(rep),
@@ -106,7 +101,6 @@ def test_cli_exit_codes_and_report(data, tmp_path, capsys):
     assert "exact_match" in capsys.readouterr().out
 
 
-@pytest.mark.skipif(cli_main is None, reason="accellium_cli not importable")
 def test_bench_suggest_small(capsys):
     assert cli_main(["bench", "suggest", "--engine", "context", "--lines", "300",
                      "--loops", "20", "--json"]) == 0
@@ -118,8 +112,7 @@ def test_eval_names_the_only_adapter_or_the_chosen_one():
     import argparse
 
     import pytest
-
-    from evaluation.cli import _query_adapter
+    from accellium.evaluation.cli import _query_adapter
 
     one = {"adapters": {"a": "/x"}}
     two = {"adapters": {"a": "/x", "b": "/y"}}

@@ -13,10 +13,9 @@ import httpx
 import pytest
 from _server_util import running_server
 from _tiny_models import PROBE, tiny_models
-
-from dataset.prompt import PROMPT_VERSION
-from server.app import Settings
-from server.engines.base import LoopQuery
+from accellium.dataset.prompt import PROMPT_VERSION
+from accellium.server.app import Settings
+from accellium.server.engines.base import LoopQuery
 
 pytestmark = pytest.mark.slow
 
@@ -28,7 +27,7 @@ def models(shared_data):
 
 @pytest.fixture(scope="module")
 def engine(models):
-    from server.engines.hf import HFEngine
+    from accellium.server.engines.hf import HFEngine
 
     eng = HFEngine(base=str(models.base), adapters={k: str(v) for k, v in models.adapters.items()})
     yield eng
@@ -63,7 +62,7 @@ def test_concurrent_requests_are_batched(engine):
 
 
 def test_cancelled_request_is_dropped(models):
-    from server.engines.hf import HFEngine
+    from accellium.server.engines.hf import HFEngine
 
     eng = HFEngine(base=str(models.base), batch_wait_ms=500)
     try:
@@ -81,7 +80,7 @@ def test_cancelled_request_is_dropped(models):
 
 
 def test_engine_unload_and_reload(models):
-    from server.engines.hf import HFEngine
+    from accellium.server.engines.hf import HFEngine
 
     eng = HFEngine(base=str(models.base), adapters={"kern": str(models.adapters["kern"])})
     try:

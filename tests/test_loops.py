@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 import time
 
-from dataset.loops import (
+from accellium.dataset.loops import (
     LineIndex,
     detect_lang,
     find_loops,

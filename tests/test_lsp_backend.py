@@ -11,10 +11,10 @@ import time
 
 import pytest
 import pytest_lsp
+from accellium.lsp.testing import apply_text_edits, edits_for
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
-from lsp.testing import apply_text_edits, edits_for
 from tests.test_lsp_server import ENV, SERVER, SRC, actions, open_doc, start, uri_of, wait_for
 
 fastapi = pytest.importorskip("fastapi")
@@ -235,12 +235,12 @@ async def test_cancellation_reaches_the_backend(client: LanguageClient, fake, tm
 async def test_real_backend_app(client: LanguageClient, tmp_path):
     """Against the project's own FastAPI app (server.app) under uvicorn, when it exists."""
     try:
-        import server.app as real  # noqa: F401
+        import accellium.server.app as real  # noqa: F401
     except ImportError:
-        pytest.skip("server.app is not available in this checkout")
+        pytest.skip("accellium.server.app is not available in this checkout")
     port = free_port()
     proc = await asyncio.create_subprocess_exec(
-        *SERVER[:1], "-m", "uvicorn", "server.app:app", "--host", "127.0.0.1",
+        *SERVER[:1], "-m", "uvicorn", "accellium.server.app:app", "--host", "127.0.0.1",
         "--port", str(port), env=ENV)
     try:
         url = f"http://127.0.0.1:{port}"

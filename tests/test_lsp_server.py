@@ -1,4 +1,4 @@
-"""End-to-end tests of the language server: a real client (pytest-lsp) drives ``python -m lsp``
+"""End-to-end tests of the language server: a real client (pytest-lsp) drives ``python -m accellium.lsp``
 over stdio.  Embedded engine (no backend); the backend tests are in test_lsp_backend.py."""
 
 from __future__ import annotations
@@ -9,13 +9,12 @@ import sys
 from pathlib import Path
 
 import pytest_lsp
+from accellium.lsp.testing import apply_text_edits, client_capabilities, edits_for, utf16_len
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
-from lsp.testing import apply_text_edits, client_capabilities, edits_for, utf16_len
-
 ROOT = Path(__file__).resolve().parent.parent
-SERVER = [sys.executable, "-m", "lsp"]
+SERVER = [sys.executable, "-m", "accellium.lsp"]
 ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(
     [p for p in (os.environ.get("PYTHONPATH"), str(ROOT)) if p])}
 
@@ -358,7 +357,7 @@ void g(int n, float *y, const float *x) {
 
 
 async def test_large_file_keeps_serving(client: LanguageClient, tmp_path):
-    from lsp.testing import generate_c
+    from accellium.lsp.testing import generate_c
 
     await start(client)
     big = generate_c(10_000)

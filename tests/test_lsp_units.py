@@ -7,14 +7,13 @@ import random
 from types import SimpleNamespace as NS
 
 import pytest
+from accellium.dataset.loops import LineIndex, mask_pragmas
+from accellium.lsp.actions import kind_for, wants_source_action
+from accellium.lsp.document import DocIndex, language_for
+from accellium.lsp.settings import Settings, parse_settings
+from accellium.lsp.suggestions import BackendError, suggestion_from_json
+from accellium.lsp.testing import apply_text_edits, generate_c, utf16_len
 from lsprotocol import types
-
-from dataset.loops import LineIndex, mask_pragmas
-from lsp.actions import kind_for, wants_source_action
-from lsp.document import DocIndex, language_for
-from lsp.settings import Settings, parse_settings
-from lsp.suggestions import BackendError, suggestion_from_json
-from lsp.testing import apply_text_edits, generate_c, utf16_len
 
 
 def _pos(text: str, off: int) -> tuple[int, int]:
@@ -72,7 +71,7 @@ def test_loops_at_pragma_line_and_utf16():
 
 
 def test_style_index_examples_say_where_they_come_from():
-    from lsp.style import StyleIndex
+    from accellium.lsp.style import StyleIndex
 
     src = ("void g(int n, float *a, float *b) {\n#pragma acc data copy(a[0:n])\n{\n"
            "#pragma acc parallel loop present(a)\nfor (int i = 0; i < n; i++) a[i] = 0;\n}\n"

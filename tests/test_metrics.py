@@ -1,8 +1,7 @@
 """Hand-computed metric cases (issue 3, DESIGN §6)."""
 
 import pytest
-
-from evaluation.metrics import (
+from accellium.evaluation.metrics import (
     NO_PREDICTION,
     confusion_matrix,
     f1,
@@ -134,7 +133,7 @@ def test_latency_stats():
 def test_unsafe_parallel_counts_parallel_pragmas_on_dependent_loops():
     from types import SimpleNamespace
 
-    from evaluation.runner import count_unsafe_parallel
+    from accellium.evaluation.runner import count_unsafe_parallel
 
     rec = SimpleNamespace(loop_stripped="for (int i = 1; i < n; i++) x[i] = x[i-1] + 1;",
                           lang="c", enclosing=[])

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from _mine_util import c_file
-
-from dataset.mine.extract import (
+from accellium.dataset.mine.extract import (
     body_is_empty,
     brace_extent,
     extract_file,
     file_lang,
     raw_clauses,
 )
-from dataset.records import dedup_key
+from accellium.dataset.records import dedup_key
 
 
 def pairs_of(src: str | bytes, path: str = "a.c"):

@@ -7,10 +7,9 @@ import json
 
 import pytest
 from _mine_util import MIT, SAXPY, c_file, make_repo
-
-from dataset.mine.cli import bench_mine
-from dataset.mine.pipeline import MineOptions, mine
-from dataset.records import read_jsonl
+from accellium.dataset.mine.cli import bench_mine
+from accellium.dataset.mine.pipeline import MineOptions, mine
+from accellium.dataset.records import read_jsonl
 
 
 def project(k: int) -> dict[str, str]:
@@ -77,7 +76,7 @@ def test_random_split_and_datasets_loading(repos, tmp_path):
 
 
 def test_cli_mine_and_bench(repos, tmp_path, capsys):
-    from accellium_cli import main
+    from accellium.cli import main
 
     listing = tmp_path / "repos.txt"
     listing.write_text("".join(f"o/p{k} {c}\n" for k, (_, c) in enumerate(repos)))
@@ -105,7 +104,7 @@ def test_cli_mine_and_bench(repos, tmp_path, capsys):
     ["bench", "mine"],
 ])
 def test_cli_bad_input_one_line_error(argv, capsys):
-    from accellium_cli import main
+    from accellium.cli import main
 
     rc = main(argv)
     err = capsys.readouterr().err.strip()

@@ -6,10 +6,9 @@ import os
 
 import pytest
 from _mine_util import MIT, SAXPY, git, make_repo, write_tree
-
-from dataset.mine.license import detect_license
-from dataset.mine.pipeline import mine_repo
-from dataset.mine.sources import (
+from accellium.dataset.mine.license import detect_license
+from accellium.dataset.mine.pipeline import mine_repo
+from accellium.dataset.mine.sources import (
     SourceSpec,
     SourceStats,
     open_source,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from dataset.mine.dedup import NearDupIndex, exact_dedup, loop_key
-from dataset.mine.split import check_leakage, group_split, random_split
-from dataset.records import Record, dedup_key, record_id
+from accellium.dataset.mine.dedup import NearDupIndex, exact_dedup, loop_key
+from accellium.dataset.mine.split import check_leakage, group_split, random_split
+from accellium.dataset.records import Record, dedup_key, record_id
 
 
 def rec(repo: str, loop: str, pragma: str = "#pragma acc parallel loop", line: int = 1,

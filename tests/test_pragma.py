@@ -3,10 +3,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
-
-from dataset.pragma import (
+from accellium.dataset.pragma import (
     Clause,
     PragmaError,
     PragmaSyntaxError,
@@ -16,6 +13,8 @@ from dataset.pragma import (
     split_top_level,
     validate,
 )
+from hypothesis import given
+from hypothesis import strategies as st
 
 
 def test_parse_combined_directive_and_clauses():

@@ -3,15 +3,14 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from dataset.prompt import (
+from accellium.dataset.prompt import (
     PROMPT_VERSION,
     Example,
     build_completion,
     build_prompt,
     first_pragma_line,
 )
-from dataset.records import Record, dedup_key, read_jsonl, record_id, write_jsonl
+from accellium.dataset.records import Record, dedup_key, read_jsonl, record_id, write_jsonl
 
 
 def test_reads_every_shared_record_and_reproduces_keys(shared_data, tmp_path):

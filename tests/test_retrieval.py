@@ -1,9 +1,9 @@
-from dataset.pragma import parse
-from dataset.prompt import Example
-from dataset.records import Record
-from server.engines.analysis import analyze
-from server.engines.base import LoopQuery
-from server.engines.retrieval import RetrievalEngine, adapt, context_key
+from accellium.dataset.pragma import parse
+from accellium.dataset.prompt import Example
+from accellium.dataset.records import Record
+from accellium.server.engines.analysis import analyze
+from accellium.server.engines.base import LoopQuery
+from accellium.server.engines.retrieval import RetrievalEngine, adapt, context_key
 
 
 def rec(i, pragma, loop, enclosing=()):
@@ -70,7 +70,7 @@ def test_empty_engine():
 
 
 def test_parent_signature():
-    from server.engines.retrieval import parent_signature
+    from accellium.server.engines.retrieval import parent_signature
 
     assert parent_signature(()) == ""
     assert parent_signature(("#pragma acc data copy(a)",)) == ""
@@ -140,7 +140,7 @@ def test_training_facts_precomputed():
 
 
 def test_project_spellings_of_array_sections():
-    from server.engines.retrieval import project_spellings
+    from accellium.server.engines.retrieval import project_spellings
 
     sp = project_spellings(["#pragma acc parallel loop present(flux[:flux_len], to[:flux_len])",
                             "#pragma acc kernels present(a) copyin(f_d[0:ms*19], s->v[0:n])"])
@@ -151,8 +151,8 @@ def test_project_spellings_of_array_sections():
 
 
 def test_workspace_spelling_of_sections_is_kept():
-    from dataset.prompt import Example
-    from server.engines import get_engine
+    from accellium.dataset.prompt import Example
+    from accellium.server.engines import get_engine
 
     eng = get_engine("auto", train=TRAIN)
     ex = (Example("#pragma acc parallel loop present(f_d[0:ms*19], u_d[0:ms])",

@@ -1,8 +1,7 @@
+from accellium.server.engines.base import LoopQuery
+from accellium.server.safety import asserts_parallel, guard
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from server.engines.base import LoopQuery
-from server.safety import asserts_parallel, guard
 
 REC = "for (int i = 1; i < n; i++) x[i] = x[i-1] + a[i];"
 OK = "for (int i = 0; i < n; i++) y[i] = 2 * x[i];"
@@ -37,7 +36,7 @@ def test_seq_auto_and_kernels_kept():
 
 
 def test_asserts_parallel():
-    from dataset.pragma import parse
+    from accellium.dataset.pragma import parse
 
     assert asserts_parallel(parse("#pragma acc parallel loop"))
     assert asserts_parallel(parse("#pragma acc kernels loop independent"))
@@ -79,7 +78,7 @@ def test_scratch_array_gets_private_added():
 
 
 def test_loop_in_kernels_without_independent_is_auto():
-    from dataset.pragma import parse
+    from accellium.dataset.pragma import parse
 
     # OpenACC 3.3 2.9.7: in a kernels construct a loop without independent/seq is `auto`
     assert not asserts_parallel(parse("#pragma acc loop"), "kernels")
@@ -94,7 +93,7 @@ def test_loop_in_kernels_without_independent_is_auto():
 
 
 def test_triangular_solve_is_a_carried_dependence():
-    from server.engines.analysis import analyze
+    from accellium.server.engines.analysis import analyze
 
     fwd = "for (int i = 0; i < n; i++) { for (int j = 0; j < i; j++) y[i] -= A[i][j] * y[j]; }"
     f = analyze(fwd)

@@ -1,6 +1,14 @@
 import time
 
-from dataset.similarity import Index, abstract_tokens, features, nearest, rank, similarity, tokens
+from accellium.dataset.similarity import (
+    Index,
+    abstract_tokens,
+    features,
+    nearest,
+    rank,
+    similarity,
+    tokens,
+)
 
 SAXPY = "for (int i = 0; i < n; i++) y[i] = a * x[i] + y[i];"
 SAXPY2 = "for (int k = 0; k < m; ++k) { z[k] = b * w[k] + z[k]; }"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-EXE = [sys.executable, "-m", "accellium_cli"]
+EXE = [sys.executable, "-m", "accellium"]
 
 SRC = (
     "#include <stdio.h>\r\n"

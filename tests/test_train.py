@@ -17,11 +17,11 @@ pytest.importorskip("peft")
 pytest.importorskip("trl")
 
 import ml_fixtures as mlf  # noqa: E402
+from accellium.dataset.adapters import base_fingerprint, data_hash, load_meta  # noqa: E402
+from accellium.dataset.prompt import PROMPT_VERSION, build_prompt  # noqa: E402
 from ml_fixtures import TRAIN_FILE, tiny_records  # noqa: E402
 
-import accellium_cli  # noqa: E402
-from dataset.adapters import base_fingerprint, data_hash, load_meta  # noqa: E402
-from dataset.prompt import PROMPT_VERSION, build_prompt  # noqa: E402
+import accellium.cli  # noqa: E402
 
 tiny_base = mlf.tiny_base
 tiny_adapter = mlf.tiny_adapter
@@ -36,7 +36,7 @@ def _prompts(n: int = 12) -> list[str]:
 
 
 def _greedy(model, tok, prompts: list[str]) -> list[str]:
-    from training.train import generate_pragmas
+    from accellium.training.train import generate_pragmas
 
     return generate_pragmas(model, tok, prompts, max_new_tokens=30, batch_size=4)
 
@@ -101,7 +101,7 @@ def test_adapter_changes_greedy_answer(tiny_adapter: Path, tiny_adapter_b: Path,
 
 
 def test_resume_from_checkpoint(tiny_base: Path, tmp_path: Path):
-    from training.train import load_config, train
+    from accellium.training.train import load_config, train
 
     common = dict(base_model=str(tiny_base), train_file=str(TRAIN_FILE),
                   output_dir=str(tmp_path / "ad"), max_records=48, max_length=192,
@@ -129,9 +129,8 @@ def test_data_hash_is_order_independent():
 
 
 def test_tiny_base_is_deterministic(tmp_path: Path):
+    from accellium.training.tiny import build_tiny_base
     from safetensors.torch import load_file
-
-    from training.tiny import build_tiny_base
 
     recs = tiny_records(60)
     a = build_tiny_base(tmp_path / "a", recs, steps=3, seed=7)
@@ -150,7 +149,7 @@ def test_tiny_base_is_deterministic(tmp_path: Path):
 # ------------------------------------------------------------------------------------------
 
 def _run(argv: list[str], capsys) -> tuple[int, str]:
-    rc = accellium_cli.main(argv)
+    rc = accellium.cli.main(argv)
     err = capsys.readouterr().err.strip()
     return rc, err
 
@@ -191,7 +190,7 @@ def test_missing_config_file(capsys):
 
 
 def test_presets_validate():
-    from training.train import load_config
+    from accellium.training.train import load_config
 
     cfg_dir = Path(__file__).resolve().parent.parent / "training" / "configs"
     names = {p.name for p in cfg_dir.glob("*.yaml")}
@@ -209,7 +208,7 @@ def test_presets_validate():
 
 def test_compare_base_vs_adapter(tiny_base: Path, tiny_adapter: Path, tmp_path: Path, capsys):
     test_file = Path(TRAIN_FILE).with_name("test.jsonl")
-    rc = accellium_cli.main(["compare", "--base", str(tiny_base), "--adapter",
+    rc = accellium.cli.main(["compare", "--base", str(tiny_base), "--adapter",
                              f"tiny-a={tiny_adapter}", "--data", str(test_file), "--limit", "6",
                              "--device", "cpu", "--out", str(tmp_path)])
     out = capsys.readouterr().out
@@ -220,6 +219,6 @@ def test_compare_base_vs_adapter(tiny_base: Path, tiny_adapter: Path, tmp_path: 
     assert rep["runs"]["tiny-a"]["adapter"] == "tiny-a"
     assert rep["runs"]["tiny-a"]["adapter_meta"]["rank"] == 8
     assert (tmp_path / "compare.md").is_file()
-    rc = accellium_cli.main(["compare", "--base", str(tiny_base), "--adapter", "bad",
+    rc = accellium.cli.main(["compare", "--base", str(tiny_base), "--adapter", "bad",
                              "--data", str(test_file)])
     assert rc == 2 and "NAME=PATH" in capsys.readouterr().err

@@ -15,7 +15,7 @@ import httpx  # noqa: E402
 import ml_fixtures as mlf  # noqa: E402
 from ml_fixtures import tiny_records  # noqa: E402
 
-import accellium_cli  # noqa: E402
+import accellium.cli  # noqa: E402
 
 tiny_base = mlf.tiny_base
 tiny_adapter = mlf.tiny_adapter
@@ -47,19 +47,18 @@ def _answers(url: str, adapter: str) -> list[str | None]:
 def test_deploy_load_and_swap(tiny_base: Path, tiny_adapter: Path, tiny_adapter_b: Path,
                               capsys):
     from _server_util import running_server
-
-    from server.app import Settings
+    from accellium.server.app import Settings
 
     settings = Settings(engine="hf", base=str(tiny_base), adapters=[f"a={tiny_adapter}"],
                         token=TOKEN, access_log=False, timeout_s=120)
     with running_server(settings) as url:
         capsys.readouterr()  # drop the server's start-up output
         # no token: the server's refusal, one line, exit 1
-        rc = accellium_cli.main(["deploy", str(tiny_adapter_b), "--server", url, "--name", "b"])
+        rc = accellium.cli.main(["deploy", str(tiny_adapter_b), "--server", url, "--name", "b"])
         err = capsys.readouterr().err.strip()
         assert rc == 1 and "HTTP 401" in err and "\n" not in err
 
-        rc = accellium_cli.main(["deploy", str(tiny_adapter_b), "--server", url, "--name", "b",
+        rc = accellium.cli.main(["deploy", str(tiny_adapter_b), "--server", url, "--name", "b",
                                  "--token", TOKEN])
         out = capsys.readouterr().out
         assert rc == 0
@@ -72,7 +71,7 @@ def test_deploy_load_and_swap(tiny_base: Path, tiny_adapter: Path, tiny_adapter_
         assert ans_a != ans_b  # two adapters, chosen per request
 
         # redeploy name b with adapter A's weights: swapped in place, now answers like a
-        rc = accellium_cli.main(["deploy", str(tiny_adapter), "--server", url, "--name", "b",
+        rc = accellium.cli.main(["deploy", str(tiny_adapter), "--server", url, "--name", "b",
                                  "--token", TOKEN])
         out = capsys.readouterr().out
         assert rc == 0 and "adapter 'b' swapped in" in out and "version 2" in out
@@ -80,12 +79,12 @@ def test_deploy_load_and_swap(tiny_base: Path, tiny_adapter: Path, tiny_adapter_
 
 
 def test_deploy_bad_input(tmp_path: Path, tiny_adapter: Path, capsys):
-    rc = accellium_cli.main(["deploy", str(tmp_path), "--name", "x"])
+    rc = accellium.cli.main(["deploy", str(tmp_path), "--name", "x"])
     err = capsys.readouterr().err.strip()
     assert rc == 2 and "no accellium.json" in err
-    rc = accellium_cli.main(["deploy", str(tmp_path / "nope"), "--name", "x"])
+    rc = accellium.cli.main(["deploy", str(tmp_path / "nope"), "--name", "x"])
     assert rc == 2 and "not found" in capsys.readouterr().err
-    rc = accellium_cli.main(["deploy", str(tiny_adapter), "--name", "x",
+    rc = accellium.cli.main(["deploy", str(tiny_adapter), "--name", "x",
                              "--server", "http://127.0.0.1:9"])
     err = capsys.readouterr().err.strip()
     assert rc == 1 and "cannot reach" in err and "\n" not in err

@@ -1,5 +1,5 @@
 """``accellium train``, ``accellium deploy`` and ``accellium compare`` (registered by
-``accellium_cli``).
+``accellium.cli``).
 
 Thin layers over :func:`training.train.train` and :func:`deploy`; a bad input prints one line
 ``accellium <cmd>: <reason>`` on stderr and exits with status 2 (server refusals: 1).
@@ -52,7 +52,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     d.add_argument("--json", action="store_true", help="print the server's answer as JSON")
     d.set_defaults(func=run_deploy)
 
-    from training.compare import add_parser as add_compare_parser
+    from accellium.training.compare import add_parser as add_compare_parser
 
     add_compare_parser(sub)
 
@@ -69,7 +69,7 @@ def _fmt(v: Any) -> str:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    from training.train import ConfigError, load_config
+    from accellium.training.train import ConfigError, load_config
 
     if args.config is None and not args.overrides:
         return _err("train", "give --config FILE.yaml (see training/configs/) and/or --set")
@@ -82,7 +82,7 @@ def run_train(args: argparse.Namespace) -> int:
         if not logging.getLogger().handlers:
             logging.basicConfig(format="%(asctime)s %(message)s")
     try:
-        from training.train import train
+        from accellium.training.train import train
     except ImportError as e:
         return _err("train", f"the ML extra is not installed ({e}); pip install 'accellium[ml]'")
     try:
@@ -115,8 +115,7 @@ def deploy(adapter_dir: str | os.PathLike[str], server: str, name: str, *,
     Raises ``FileNotFoundError``/``ValueError`` for a bad local adapter folder and
     :class:`DeployError` for an unreachable server or a refusal (with the server's reason)."""
     import httpx
-
-    from dataset.adapters import load_meta
+    from accellium.dataset.adapters import load_meta
 
     load_meta(adapter_dir)  # fail early and locally on a folder that is not an adapter
     if not (Path(adapter_dir) / "adapter_config.json").is_file():
@@ -141,7 +140,7 @@ def deploy(adapter_dir: str | os.PathLike[str], server: str, name: str, *,
 
 
 def run_deploy(args: argparse.Namespace) -> int:
-    from dataset.adapters import load_meta
+    from accellium.dataset.adapters import load_meta
 
     token = args.token or os.environ.get("ACCELLIUM_TOKEN") or None
     try:

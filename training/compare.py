@@ -7,7 +7,7 @@ and ``compare.md`` (one metrics table, one row per model) plus, optionally, each
 ``accellium eval`` report folder.
 
 CLI: ``accellium compare --base BASE --adapter NAME=PATH [...] --data ../shared/data/test.jsonl
---limit 100 --out build/compare`` (or ``python -m training.compare ...``).
+--limit 100 --out build/compare`` (or ``python -m accellium.training.compare ...``).
 """
 
 from __future__ import annotations
@@ -43,13 +43,13 @@ class AdapterSelect:
 
 
 def _register() -> None:
-    from server.engines import register
+    from accellium.server.engines import register
 
-    register(_ENGINE_NAME, "training.compare:AdapterSelect")
+    register(_ENGINE_NAME, "accellium.training.compare:AdapterSelect")
 
 
 def _markdown(report: dict[str, Any]) -> str:
-    from evaluation.report import fmt_value
+    from accellium.evaluation.report import fmt_value
 
     lines = [f"# Base vs fine-tuned: {report['base']}", "",
              f"Data: `{report['data']}` (first {report['n']} records), workspace "
@@ -78,9 +78,9 @@ def compare(base: str, adapters: Mapping[str, str], data: str | Path, *,
             progress: bool = False) -> dict[str, Any]:
     """Evaluate the base zero-shot and each adapter on ``data``; returns the report dict (and
     writes ``compare.json`` / ``compare.md`` into ``out_dir`` when given)."""
-    from dataset.adapters import load_meta
-    from evaluation.runner import evaluate
-    from server.engines import get_engine
+    from accellium.dataset.adapters import load_meta
+    from accellium.evaluation.runner import evaluate
+    from accellium.server.engines import get_engine
 
     metas = {}
     for name, path in adapters.items():
@@ -109,7 +109,7 @@ def compare(base: str, adapters: Mapping[str, str], data: str | Path, *,
                     "train_records", "created")}
             runs[label] = d
             if out is not None and full_reports:
-                from evaluation.report import write_report
+                from accellium.evaluation.report import write_report
 
                 slug = "base" if adapter is None else f"adapter-{adapter}"
                 write_report(res, out / slug)
@@ -170,7 +170,7 @@ def run_compare(args: argparse.Namespace) -> int:
     if args.limit is not None and args.limit < 1:
         return _err(f"--limit must be >= 1, got {args.limit}")
     try:
-        from server.engines import EngineError
+        from accellium.server.engines import EngineError
     except ImportError as e:  # pragma: no cover
         return _err(f"the server package is needed: {e}")
     opts = {"device": args.device} if args.device else {}
@@ -195,7 +195,7 @@ def run_compare(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m training.compare")
+    ap = argparse.ArgumentParser(prog="python -m accellium.training.compare")
     sub = ap.add_subparsers(dest="cmd")
     add_parser(sub)
     args = ap.parse_args(["compare", *(sys.argv[1:] if argv is None else argv)])

@@ -89,7 +89,7 @@ def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m training.gpu_smoke")
+    ap = argparse.ArgumentParser(prog="python -m accellium.training.gpu_smoke")
     ap.add_argument("--data", help="train.jsonl with real pairs (default: synthetic pairs)")
     ap.add_argument("--records", type=int, default=1200)
     ap.add_argument("--base-steps", type=int, default=300)
@@ -108,11 +108,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.device.startswith("cuda") and not torch.cuda.is_available():
         print("gpu_smoke: no CUDA device visible to torch", file=sys.stderr)
         return 3
-    from dataset.prompt import first_pragma_line
-    from server.engines.base import LoopQuery
-    from server.engines.hf import HFEngine
-    from training.tiny import build_tiny_base
-    from training.train import load_config, score_generations, train
+    from accellium.dataset.prompt import first_pragma_line
+    from accellium.server.engines.base import LoopQuery
+    from accellium.server.engines.hf import HFEngine
+    from accellium.training.tiny import build_tiny_base
+    from accellium.training.train import load_config, score_generations, train
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -86,5 +86,5 @@ fi
 
 export TOKENIZERS_PARALLELISM=false HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 start=$(date +%s)
-"$PY" -m training.gpu_smoke "$@"
+"$PY" -m accellium.training.gpu_smoke "$@"
 echo "== total $(( $(date +%s) - start )) s"

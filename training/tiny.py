@@ -6,7 +6,7 @@ prompts and completions (``dataset/prompt.py``), builds a small ``LlamaConfig`` 
 fine-tunes it briefly on prompt + completion (a random base does not learn under LoRA), and
 saves model + tokenizer with ``save_pretrained``. Deterministic for a seed.
 
-CLI: ``python -m training.tiny OUT_DIR --data ../shared/data/train.jsonl [--records 400]``.
+CLI: ``python -m accellium.training.tiny OUT_DIR --data ../shared/data/train.jsonl [--records 400]``.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from dataset.prompt import build_completion, build_prompt
+from accellium.dataset.prompt import build_completion, build_prompt
 
 __all__ = ["build_tiny_base", "tiny_texts", "TINY_DEFAULTS"]
 
@@ -190,7 +190,7 @@ def build_tiny_base(
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m training.tiny",
+    ap = argparse.ArgumentParser(prog="python -m accellium.training.tiny",
                                  description="Build the tiny local base model (no download).")
     ap.add_argument("out_dir")
     ap.add_argument("--data", default="../shared/data/train.jsonl")
@@ -200,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    from dataset.records import read_jsonl
+    from accellium.dataset.records import read_jsonl
 
     try:
         records = read_jsonl(args.data)[: args.records]

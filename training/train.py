@@ -29,11 +29,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
+from accellium.dataset.adapters import AdapterMeta, base_fingerprint, data_hash, save_meta
+from accellium.dataset.prompt import PROMPT_VERSION, Example, build_completion, build_prompt
+from accellium.dataset.records import Record, read_jsonl
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-
-from dataset.adapters import AdapterMeta, base_fingerprint, data_hash, save_meta
-from dataset.prompt import PROMPT_VERSION, Example, build_completion, build_prompt
-from dataset.records import Record, read_jsonl
 
 __all__ = ["TrainConfig", "TrainResult", "ConfigError", "train", "load_config",
            "build_pairs", "few_shot_examples"]
@@ -182,7 +181,7 @@ def few_shot_examples(records: Sequence[Record], pool: Sequence[Record], k: int,
     """For each record, up to ``k`` nearest pairs of the *same repository* from ``pool``
     (never the record itself nor a pair with the same loop), nearest first, as the language
     server's workspace index would send them."""
-    from dataset.similarity import Index
+    from accellium.dataset.similarity import Index
 
     if k <= 0:
         return [[] for _ in records]
@@ -361,13 +360,13 @@ def generate_pragmas(model: Any, tok: Any, prompts: Sequence[str], *, max_new_to
 
 def score_generations(preds: Sequence[str | None], golds: Sequence[str]) -> dict[str, Any]:
     """Mean metrics of predictions vs gold pragmas (``evaluation.metrics`` when present)."""
-    from dataset.prompt import first_pragma_line
+    from accellium.dataset.prompt import first_pragma_line
 
     lines = [first_pragma_line(p) if p is not None else None for p in preds]
     try:
-        from evaluation.metrics import score_pair, summarize
+        from accellium.evaluation.metrics import score_pair, summarize
     except ImportError:  # the evaluation package is optional here
-        from dataset.pragma import normalize_text
+        from accellium.dataset.pragma import normalize_text
 
         em = [p is not None and normalize_text(p) == normalize_text(g)
               for p, g in zip(lines, golds, strict=True)]
@@ -412,7 +411,7 @@ def train(config: TrainConfig) -> TrainResult:
         tok.pad_token = tok.eos_token
     examples = None
     if cfg.few_shot > 0:
-        from dataset.similarity import Index
+        from accellium.dataset.similarity import Index
 
         index = Index(train_recs, key=lambda r: r.loop_stripped)
         all_ex = few_shot_examples(train_recs, train_recs, cfg.few_shot, index=index)

@@ -11,7 +11,7 @@ __all__ = ["MineOptions", "MineReport", "mine"]
 
 def __getattr__(name: str):  # lazy: `accellium` builds its parser without loading the pipeline
     if name in __all__:
-        from dataset.mine import pipeline
+        from accellium.dataset.mine import pipeline
 
         return getattr(pipeline, name)
-    raise AttributeError(f"module 'dataset.mine' has no attribute {name!r}")
+    raise AttributeError(f"module 'accellium.dataset.mine' has no attribute {name!r}")

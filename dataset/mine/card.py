@@ -10,13 +10,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dataset.mine.dedup import NearDupIndex, loop_key
-from dataset.mine.split import SplitResult
-from dataset.pragma import parse
-from dataset.records import Record, write_jsonl
+from accellium.dataset.mine.dedup import NearDupIndex, loop_key
+from accellium.dataset.mine.split import SplitResult
+from accellium.dataset.pragma import parse
+from accellium.dataset.records import Record, write_jsonl
 
 if TYPE_CHECKING:
-    from dataset.mine.pipeline import MineReport
+    from accellium.dataset.mine.pipeline import MineReport
 
 __all__ = ["build_stats", "render_card", "write_outputs"]
 

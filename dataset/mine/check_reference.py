@@ -17,9 +17,9 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from dataset.mine.pipeline import MineOptions, mine
-from dataset.mine.sources import SourceSpec
-from dataset.records import iter_jsonl
+from accellium.dataset.mine.pipeline import MineOptions, mine
+from accellium.dataset.mine.sources import SourceSpec
+from accellium.dataset.records import iter_jsonl
 
 COMPARED = ["pragma", "directive", "directive_valid", "clauses", "loop", "loop_stripped",
             "loop_depth", "lang", "function", "enclosing", "license"]

@@ -9,12 +9,11 @@ import tempfile
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from accellium.dataset.mine.sources import DEFAULT_URL_TEMPLATE
 from pydantic import ValidationError
 
-from dataset.mine.sources import DEFAULT_URL_TEMPLATE
-
 if TYPE_CHECKING:  # the pipeline (pydantic models, multiprocessing) loads only when mining
-    from dataset.mine.pipeline import MineOptions, MineReport
+    from accellium.dataset.mine.pipeline import MineOptions, MineReport
 
 __all__ = ["add_parser", "add_bench_parser", "run_mine", "bench_mine", "run_bench_mine"]
 
@@ -81,7 +80,7 @@ def _options(args: argparse.Namespace, **extra: object) -> MineOptions:
         "near_dup_threshold": args.near_dup_threshold, "progress": not args.no_progress,
     }
     kw.update(extra)
-    from dataset.mine.pipeline import MineOptions
+    from accellium.dataset.mine.pipeline import MineOptions
 
     return MineOptions(**kw)
 
@@ -110,7 +109,7 @@ def _summary(rep: MineReport) -> str:
 
 def run_mine(args: argparse.Namespace) -> int:
     try:
-        from dataset.mine.pipeline import mine, resolve
+        from accellium.dataset.mine.pipeline import mine, resolve
 
         specs = resolve(args.sources, args.repos, args.url_template)
         opts = _options(args, split=args.split, ratios=args.ratios, seed=args.seed)
@@ -146,7 +145,7 @@ def bench_mine(sources: Sequence[str], repos_file: str | None = None,
                url_template: str = DEFAULT_URL_TEMPLATE, workers: int = 0,
                near_dup: bool = True, progress: bool = False) -> dict[str, float | int]:
     """Mine everything into a temporary folder; return throughput figures."""
-    from dataset.mine.pipeline import MineOptions, mine, resolve
+    from accellium.dataset.mine.pipeline import MineOptions, mine, resolve
 
     specs = resolve(sources, repos_file, url_template)
     with tempfile.TemporaryDirectory(prefix="accellium-bench-mine-") as tmp:

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # datasketch pulls in scipy (~0.5 s): imported only when mining runs
     from datasketch import MinHash, MinHashLSH
 
-from dataset.loops import strip_comments
-from dataset.records import Record
+from accellium.dataset.loops import strip_comments
+from accellium.dataset.records import Record
 
 __all__ = ["exact_dedup", "DedupStats", "loop_key", "code_tokens", "NearDupIndex", "UnionFind"]
 

@@ -18,7 +18,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from dataset.loops import (
+from accellium.dataset.loops import (
     LineIndex,
     Loop,
     detect_lang,
@@ -27,7 +27,7 @@ from dataset.loops import (
     strip_acc_pragmas,
     strip_comments,
 )
-from dataset.pragma import (
+from accellium.dataset.pragma import (
     LABEL_DIRECTIVES,
     STANDALONE_DIRECTIVES,
     PragmaSyntaxError,

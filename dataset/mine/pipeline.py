@@ -12,19 +12,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator, model_validator
-
-from dataset.mine.dedup import NearDupIndex, exact_dedup, loop_key
-from dataset.mine.extract import RawPair, extract_file
-from dataset.mine.license import detect_license
-from dataset.mine.sources import (
+from accellium.dataset.mine.dedup import NearDupIndex, exact_dedup, loop_key
+from accellium.dataset.mine.extract import RawPair, extract_file
+from accellium.dataset.mine.license import detect_license
+from accellium.dataset.mine.sources import (
     DEFAULT_MAX_BYTES,
     SourceSpec,
     SourceStats,
     open_source,
     resolve_specs,
 )
-from dataset.mine.split import (
+from accellium.dataset.mine.split import (
     DEFAULT_GROUP_RATIOS,
     DEFAULT_RANDOM_RATIOS,
     DEFAULT_SEED,
@@ -33,8 +31,9 @@ from dataset.mine.split import (
     group_split,
     random_split,
 )
-from dataset.pragma import PragmaSyntaxError, parse, validate
-from dataset.records import Record, dedup_key, record_id
+from accellium.dataset.pragma import PragmaSyntaxError, parse, validate
+from accellium.dataset.records import Record, dedup_key, record_id
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 __all__ = ["MineOptions", "MineReport", "RepoResult", "mine", "mine_repo", "iter_repo_results"]
 
@@ -218,7 +217,9 @@ def mine(sources: Sequence[str | SourceSpec], out_dir: str | Path,
     """Mine ``sources`` (folders, git directories, URLs or :class:`SourceSpec`) into
     ``out_dir``: one JSONL file per split, ``stats.json``, ``near_duplicates.json`` and a data
     card ``README.md``. Bad sources and files are counted in the report, never raised."""
-    from dataset.mine.card import write_outputs  # local: card imports this module's models
+    from accellium.dataset.mine.card import (
+        write_outputs,  # local: card imports this module's models
+    )
 
     options = options or MineOptions()
     t0 = time.perf_counter()

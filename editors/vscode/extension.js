@@ -1,4 +1,4 @@
-// accellium VS Code extension: starts the accellium language server (`<python> -m lsp`, stdio)
+// accellium VS Code extension: starts the accellium language server (`<python> -m accellium.lsp`, stdio)
 // for C, C++ and CUDA files and shows the server's engine/backend state in the status bar.
 // Plain CommonJS, no build step; vscode-languageclient is the only runtime dependency.
 'use strict';
@@ -75,8 +75,8 @@ async function startClient(context) {
   const python = resolvePython();
   const serverOptions = {
     command: python,
-    args: ['-m', 'lsp'],
-    // Not the workspace folder: `-m lsp` would pick up a workspace's own `lsp/` package.
+    args: ['-m', 'accellium.lsp'],
+    // The extension's folder, not the workspace's: nothing of a cloned repository on sys.path.
     options: { cwd: context.extensionPath, env: process.env },
     // transport left unset on purpose: TransportKind.stdio would append `--stdio` to args.
   };
@@ -105,7 +105,7 @@ async function startClient(context) {
     await client.start();
   } catch (err) {
     renderStatus(State.Stopped);
-    const msg = `accellium: could not start the language server with "${python} -m lsp": ` +
+    const msg = `accellium: could not start the language server with "${python} -m accellium.lsp": ` +
       `${err && err.message ? err.message : err}. Set "accellium.pythonPath" to a Python ` +
       'that has accellium installed.';
     output.appendLine(msg);

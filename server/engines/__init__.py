@@ -10,20 +10,26 @@ import importlib
 from collections.abc import Callable
 from typing import Any
 
-from server.engines.base import Engine, EngineAnswer, EngineError, EngineUnavailable, LoopQuery
+from accellium.server.engines.base import (
+    Engine,
+    EngineAnswer,
+    EngineError,
+    EngineUnavailable,
+    LoopQuery,
+)
 
 __all__ = ["Engine", "EngineAnswer", "EngineError", "EngineUnavailable", "LoopQuery",
            "get_engine", "engine_names", "register", "EMBEDDED_ENGINES"]
 
 # name -> "module:factory"; factories take keyword options (e.g. train=records).
 _REGISTRY: dict[str, str] = {
-    "analysis": "server.engines.analysis:AnalysisEngine",
-    "retrieval": "server.engines.retrieval:RetrievalEngine",
-    "auto": "server.engines.auto:AutoEngine",
-    "const": "server.engines.baselines:ConstEngine",
-    "context": "server.engines.baselines:ContextEngine",
-    "hf": "server.engines.hf:HFEngine",
-    "vllm": "server.engines.vllm_engine:VLLMEngine",
+    "analysis": "accellium.server.engines.analysis:AnalysisEngine",
+    "retrieval": "accellium.server.engines.retrieval:RetrievalEngine",
+    "auto": "accellium.server.engines.auto:AutoEngine",
+    "const": "accellium.server.engines.baselines:ConstEngine",
+    "context": "accellium.server.engines.baselines:ContextEngine",
+    "hf": "accellium.server.engines.hf:HFEngine",
+    "vllm": "accellium.server.engines.vllm_engine:VLLMEngine",
 }
 EMBEDDED_ENGINES = ("auto", "analysis", "retrieval", "const", "context")
 

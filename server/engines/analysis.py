@@ -23,11 +23,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from accellium.dataset.loops import parse_tree
+from accellium.dataset.pragma import COMPUTE_DIRECTIVES, Clause, Pragma, PragmaError, parse
+from accellium.server.engines.base import EngineAnswer, LoopQuery
 from tree_sitter import Node
-
-from dataset.loops import parse_tree
-from dataset.pragma import COMPUTE_DIRECTIVES, Clause, Pragma, PragmaError, parse
-from server.engines.base import EngineAnswer, LoopQuery
 
 __all__ = ["Dependence", "LoopFacts", "analyze", "enclosing_context", "AnalysisEngine"]
 

@@ -26,10 +26,10 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from dataset.pragma import DIRECTIVES, Clause, Pragma, split_top_level
-from server.engines.analysis import LoopFacts, analyze, pragma_from_facts
-from server.engines.base import EngineAnswer, LoopQuery
-from server.engines.retrieval import (
+from accellium.dataset.pragma import DIRECTIVES, Clause, Pragma, split_top_level
+from accellium.server.engines.analysis import LoopFacts, analyze, pragma_from_facts
+from accellium.server.engines.base import EngineAnswer, LoopQuery
+from accellium.server.engines.retrieval import (
     Neighbour,
     RetrievalEngine,
     _ordered,
@@ -39,7 +39,7 @@ from server.engines.retrieval import (
     parent_signature,
     project_spellings,
 )
-from server.engines.style import (
+from accellium.server.engines.style import (
     Features,
     StyleModel,
     cache_dir,
@@ -49,7 +49,7 @@ from server.engines.style import (
     records_digest,
     template,
 )
-from server.safety import guard
+from accellium.server.safety import guard
 
 __all__ = ["AutoEngine"]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
-from dataset.prompt import Example
+from accellium.dataset.prompt import Example
 
 __all__ = ["LoopQuery", "EngineAnswer", "Engine", "EngineError", "EngineUnavailable"]
 
@@ -40,7 +40,7 @@ class LoopQuery:
 
     @property
     def stripped(self) -> str:
-        from dataset.loops import strip_acc_pragmas
+        from accellium.dataset.loops import strip_acc_pragmas
 
         return strip_acc_pragmas(self.code)
 

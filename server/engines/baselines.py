@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from dataset.pragma import COMPUTE_DIRECTIVES, LOOP_DIRECTIVES, PragmaError, parse
-from server.engines.base import EngineAnswer, LoopQuery
+from accellium.dataset.pragma import COMPUTE_DIRECTIVES, LOOP_DIRECTIVES, PragmaError, parse
+from accellium.server.engines.base import EngineAnswer, LoopQuery
 
 __all__ = ["ConstEngine", "ContextEngine", "inside_compute_or_loop"]
 

@@ -27,8 +27,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from dataset.prompt import build_prompt
-from server.engines.base import EngineAnswer, EngineError, EngineUnavailable, LoopQuery
+from accellium.dataset.prompt import build_prompt
+from accellium.server.engines.base import EngineAnswer, EngineError, EngineUnavailable, LoopQuery
 
 __all__ = ["HFEngine"]
 

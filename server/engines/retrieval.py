@@ -18,11 +18,10 @@ from functools import lru_cache
 from operator import attrgetter
 
 import numpy as np
-
-from dataset.pragma import DIRECTIVES, Clause, Pragma, PragmaError, parse, validate
-from dataset.similarity import Index, rank, tokens
-from server.engines.analysis import LoopFacts, analyze, enclosing_context
-from server.engines.base import EngineAnswer, LoopQuery
+from accellium.dataset.pragma import DIRECTIVES, Clause, Pragma, PragmaError, parse, validate
+from accellium.dataset.similarity import Index, rank, tokens
+from accellium.server.engines.analysis import LoopFacts, analyze, enclosing_context
+from accellium.server.engines.base import EngineAnswer, LoopQuery
 
 __all__ = ["RetrievalEngine", "Neighbour", "adapt", "context_key"]
 
@@ -227,7 +226,7 @@ def _data_args(clause: Clause, nf: LoopFacts, qf: LoopFacts, m: dict[str, str],
 
 
 def split_args(args: str) -> list[str]:
-    from dataset.pragma import split_top_level
+    from accellium.dataset.pragma import split_top_level
 
     return [a for a in split_top_level(args) if a]
 

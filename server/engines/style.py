@@ -28,8 +28,8 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from dataset.pragma import Clause, Pragma, PragmaError, parse, validate
-from server.engines.analysis import LoopFacts, analyze, compute_construct
+from accellium.dataset.pragma import Clause, Pragma, PragmaError, parse, validate
+from accellium.server.engines.analysis import LoopFacts, analyze, compute_construct
 
 __all__ = ["Features", "features", "template", "instantiate", "StyleModel", "Template"]
 

@@ -10,12 +10,12 @@ import sys
 
 # (module, registers) — each module defines add_parser(sub) and/or add_bench_parser(bench_sub).
 _COMMAND_MODULES = [
-    "server.cli_suggest",  # suggest
-    "server.cli",  # serve (+ bench http)
-    "lsp.cli",  # lsp (+ bench lsp)
-    "dataset.mine.cli",  # mine (+ bench mine)
-    "training.cli",  # train, deploy
-    "evaluation.cli",  # eval (+ bench suggest)
+    "accellium.server.cli_suggest",  # suggest
+    "accellium.server.cli",  # serve (+ bench http)
+    "accellium.lsp.cli",  # lsp (+ bench lsp)
+    "accellium.dataset.mine.cli",  # mine (+ bench mine)
+    "accellium.training.cli",  # train, deploy
+    "accellium.evaluation.cli",  # eval (+ bench suggest)
 ]
 
 
