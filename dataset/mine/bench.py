@@ -1,9 +1,14 @@
 """``accellium bench mine --engine compare``: today's miner and the datatrove one on the same
 input, with 1 and 2 workers (or ``--compare-workers``): files/s, MB/s, pairs/s and peak memory.
 
+Wall-clock figures depend on what else the machine runs; ``cpu_s`` (CPU seconds of the run's
+processes, workers and git included) and ``mb_per_cpu_s`` do much less, and datatrove's
+``mb_per_cpu_s_per_worker`` (bytes over the CPU seconds of the extraction tasks) is the rate of
+one worker on a core of its own: the figure for capacity planning.
+
 Every configuration runs in a fresh Python process (``python -m accellium.dataset.mine.bench
 child CONFIG``) so that imports, caches and memory of one run never help another; this process
-samples the resident memory of that process tree every 20 ms. ``peak_rss_tree_mb`` is the peak
+samples the resident memory of that process tree every 100 ms. ``peak_rss_tree_mb`` is the peak
 of the tree's summed RSS (pages shared after ``fork`` are counted in every process, so it is an
 upper bound); ``peak_rss_proc_mb`` the largest single process.
 """
@@ -20,7 +25,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["bench_compare", "run_child", "figures_of"]
+__all__ = ["bench_compare", "run_child", "figures_of", "export_shards"]
 
 
 def figures_of(rep: Any, workers: int) -> dict[str, Any]:
@@ -44,7 +49,19 @@ def figures_of(rep: Any, workers: int) -> dict[str, Any]:
     if task_s:  # datatrove: seconds summed over tasks -> what one worker does per second
         out["extract_tasks_total_s"] = task_s
         out["mb_per_s_per_worker"] = round(rep.bytes_scanned / 1e6 / task_s, 3)
+    task_cpu = rep.timings_s.get("extract_tasks_cpu")
+    if task_cpu:  # CPU seconds of the tasks' processes: a worker on a core of its own
+        out["extract_tasks_cpu_s"] = task_cpu
+        out["mb_per_cpu_s_per_worker"] = round(rep.bytes_scanned / 1e6 / task_cpu, 3)
     return out
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and of its children that have ended (workers, git)."""
+    import resource
+
+    return sum(u.ru_utime + u.ru_stime for u in (resource.getrusage(resource.RUSAGE_SELF),
+                                                 resource.getrusage(resource.RUSAGE_CHILDREN)))
 
 
 def run_child(cfg: dict[str, Any]) -> dict[str, Any]:
@@ -55,6 +72,7 @@ def run_child(cfg: dict[str, Any]) -> dict[str, Any]:
         if cfg["sources"] or cfg.get("repos_file") else []
     opts = MineOptions(workers=cfg["workers"], near_dup=cfg.get("near_dup", True),
                        progress=False)
+    cpu0 = _cpu_seconds()
     with tempfile.TemporaryDirectory(prefix="accellium-bench-mine-") as tmp:
         if cfg["engine"] == "reference":
             rep = mine(specs, tmp, opts)
@@ -64,7 +82,9 @@ def run_child(cfg: dict[str, Any]) -> dict[str, Any]:
             rep = mine_datatrove(specs, tmp, opts, TroveOptions(
                 tasks=cfg.get("tasks", 0), shards=cfg.get("shards"),
                 columns=cfg.get("columns") or {}))
-    return {"engine": cfg["engine"], **figures_of(rep, cfg["workers"])}
+    cpu = _cpu_seconds() - cpu0
+    return {"engine": cfg["engine"], **figures_of(rep, cfg["workers"]), "cpu_s": round(cpu, 2),
+            "mb_per_cpu_s": round(rep.bytes_scanned / 1e6 / (cpu or 1e-9), 3)}
 
 
 def _sample(proc: subprocess.Popen) -> tuple[float, float]:
@@ -86,7 +106,7 @@ def _sample(proc: subprocess.Popen) -> tuple[float, float]:
                 pass
         peak_tree = max(peak_tree, sum(rss))
         peak_proc = max(peak_proc, max(rss, default=0))
-        time.sleep(0.02)
+        time.sleep(0.1)
     return round(peak_tree / 1e6, 1), round(peak_proc / 1e6, 1)
 
 
@@ -124,17 +144,51 @@ def bench_compare(sources: Sequence[str] = (), repos_file: str | None = None,
 
 def table(rows: Sequence[dict[str, Any]]) -> str:
     head = ["engine", "workers", "files", "MB", "pairs", "extract s", "files/s", "MB/s",
-            "pairs/s", "MB/s/worker", "peak RSS tree MB", "peak RSS proc MB"]
+            "pairs/s", "MB/s/worker", "CPU s", "MB/CPU-s", "MB/CPU-s/worker (tasks)",
+            "peak RSS tree MB", "peak RSS proc MB"]
     keys = ["engine", "workers", "files", "mb_scanned", "raw_pairs", "extract_s", "files_per_s",
-            "mb_per_s", "pairs_per_s", "mb_per_s_per_worker", "peak_rss_tree_mb",
-            "peak_rss_proc_mb"]
+            "mb_per_s", "pairs_per_s", "mb_per_s_per_worker", "cpu_s", "mb_per_cpu_s",
+            "mb_per_cpu_s_per_worker", "peak_rss_tree_mb", "peak_rss_proc_mb"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     lines += ["| " + " | ".join(str(r.get(k, "-")) for k in keys) + " |" for r in rows]
     return "\n".join(lines)
 
 
-if __name__ == "__main__":  # the child of bench_compare
-    if len(sys.argv) == 4 and sys.argv[1] == "child":
+def export_shards(sources: Sequence[str], out: str | Path, shards: int = 8,
+                  without_acc: bool = False) -> dict[str, int]:
+    """Write the C/C++ files of repositories as parquet shards in the corpus layout (content,
+    path, repo, license, commit), to benchmark the shard reader on known input.
+    ``without_acc`` keeps only files with no OpenACC directive (the bulk of a code corpus)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from accellium.dataset.mine.extract import has_acc
+    from accellium.dataset.mine.pipeline import RepoSummary, iter_source_files, resolve
+    from accellium.dataset.mine.sources import SourceStats
+
+    rows = []
+    for spec in resolve(list(sources)):
+        summary = RepoSummary(repo=spec.repo_name())
+        for sf in iter_source_files(spec, summary, SourceStats()):
+            if without_acc and has_acc(sf.data):
+                continue
+            rows.append({"content": sf.data.decode("utf-8", "replace"), "path": sf.path,
+                         "repo": summary.repo, "license": summary.license,
+                         "commit": summary.commit})
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    per = max(1, -(-len(rows) // shards))
+    for k in range(0, len(rows), per):
+        pq.write_table(pa.Table.from_pylist(rows[k:k + per]), out / f"shard-{k // per:03d}.parquet")
+    return {"files": len(rows), "bytes": sum(len(r["content"].encode()) for r in rows)}
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "child":  # the child of bench_compare
         Path(sys.argv[3]).write_text(json.dumps(run_child(json.loads(sys.argv[2]))))
+    elif len(sys.argv) >= 4 and sys.argv[1] in {"shards", "shards-without-acc"}:
+        print(json.dumps(export_shards(sys.argv[3:], sys.argv[2],
+                                       without_acc=sys.argv[1] == "shards-without-acc")))
     else:
-        sys.exit("usage: python -m accellium.dataset.mine.bench child CONFIG_JSON OUT")
+        sys.exit("usage: python -m accellium.dataset.mine.bench child CONFIG_JSON OUT\n"
+                 "       python -m accellium.dataset.mine.bench shards[-without-acc] OUT_DIR "
+                 "SOURCES...")

@@ -102,7 +102,8 @@ def _add_datatrove(p: argparse.ArgumentParser) -> None:
                    help="build the pipelines and (Slurm) render the sbatch scripts; run nothing")
     g.add_argument("--slurm-partition")
     g.add_argument("--slurm-time", default="04:00:00")
-    g.add_argument("--slurm-mem-per-cpu-gb", type=int, default=2)
+    g.add_argument("--mem-per-cpu-gb", type=int, default=2,
+                   help="memory per task (Slurm, Ray; default 2)")
     g.add_argument("--slurm-qos", default="")
     g.add_argument("--slurm-env-command",
                    help="shell line that activates the environment on the nodes "
@@ -190,7 +191,7 @@ def _trove_options(args: argparse.Namespace) -> TroveOptions:
         executor=args.executor or "local", tasks=args.tasks or 0, logging_dir=args.logging_dir,
         shards=args.shards, columns=args.columns or {}, dry_run=args.dry_run,
         partition=args.slurm_partition, time=args.slurm_time,
-        mem_per_cpu_gb=args.slurm_mem_per_cpu_gb, qos=args.slurm_qos,
+        mem_per_cpu_gb=args.mem_per_cpu_gb, qos=args.slurm_qos,
         env_command=args.slurm_env_command, sbatch_args=args.slurm_sbatch_args or {},
         ray_address=args.ray_address)
 

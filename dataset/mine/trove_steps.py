@@ -216,7 +216,7 @@ class ExtractPairs(_Counting):
 
     def run(self, data: DocumentsPipeline, rank: int = 0,
             world_size: int = 1) -> DocumentsPipeline:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         events: Counter[str] = Counter()
         directives: Counter[str] = Counter()
         underscore: Counter[str] = Counter()
@@ -240,7 +240,8 @@ class ExtractPairs(_Counting):
         self.save_side(rank, {"events": events, "directives": directives,
                               "underscore": underscore, "pairs_of": pairs_of,
                               "raw_pairs": sum(pairs_of.values()),
-                              "seconds": round(time.perf_counter() - t0, 4)})
+                              "seconds": round(time.perf_counter() - t0, 4),
+                              "cpu_seconds": round(time.process_time() - c0, 4)})
 
 
 class _DropCounter(_Counting):
@@ -357,20 +358,22 @@ class MergeStep(PipelineStep):
         keyed.sort(key=lambda x: x[0])
         report = MineReport(out_dir=self.out_dir, options=MineOptions(**self.options))
         ext = Extracted(records=[r for _, r in keyed])
-        task_seconds = self._counters(report, ext)
+        task_seconds, task_cpu = self._counters(report, ext)
         report = finish(report, ext, self.out_dir, t0, t0)
         report.timings_s["extract_tasks_total"] = task_seconds
+        report.timings_s["extract_tasks_cpu"] = task_cpu
         with self.work.open("report.json", "w") as fh:
             fh.write(report.model_dump_json(indent=1))
         return
         yield  # a generator that yields nothing
 
-    def _counters(self, report: MineReport, ext: Extracted) -> float:
-        """Sum the counters of every task into the report; the seconds the tasks took."""
+    def _counters(self, report: MineReport, ext: Extracted) -> tuple[float, float]:
+        """Sum the counters of every task into the report; the seconds the tasks took (wall,
+        and CPU of the task's process)."""
         repos: list[dict[str, Any]] = []
         shard_repos: dict[str, dict[str, Any]] = {}
         pairs_of: Counter[str] = Counter()
-        seconds = 0.0
+        seconds = cpu = 0.0
         for r in range(self.tasks):
             read = _read_side(self.work, r, "read")
             ex = _read_side(self.work, r, "extract")
@@ -387,6 +390,7 @@ class MergeStep(PipelineStep):
             pairs_of.update(ex.get("pairs_of", {}))
             ext.raw_pairs += ex.get("raw_pairs", 0)
             seconds += ex.get("seconds", 0.0)
+            cpu += ex.get("cpu_seconds", 0.0)
             ext.empty_body += _read_side(self.work, r, "empty_body").get("dropped", 0)
             ext.license_filtered += _read_side(self.work, r, "license").get("dropped", 0)
         if self.mode == "repos":
@@ -400,4 +404,4 @@ class MergeStep(PipelineStep):
                 add_repo_summary(report, RepoSummary(
                     repo=name, commit=_joined(v["commits"]), license=_joined(v["licenses"]),
                     files=v["files"], bytes=v["bytes"], pairs=pairs_of.get(name, 0)))
-        return round(seconds, 3)
+        return round(seconds, 3), round(cpu, 3)
