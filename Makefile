@@ -22,7 +22,7 @@ $(VENV)/.core: pyproject.toml | $(VENV)/bin/python
 # torch first: the CPU wheel on this disk (a bare torch requirement pulls a multi-GB CUDA build).
 $(VENV)/.dev: pyproject.toml | $(VENV)/bin/python
 	$(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pip install -q -e '.[ml,dev]'
+	$(PY) -m pip install -q -e '.[ml,dev,mine]'
 	touch $(VENV)/.core $@
 
 install-core: $(VENV)/.core

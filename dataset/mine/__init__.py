@@ -4,7 +4,8 @@ Modules: ``sources`` (folders, git directories, URLs), ``extract`` (pairs of one
 card's rules), ``license``, ``dedup`` (exact + MinHash near-duplicates), ``split`` (group /
 random splits, leakage check), ``card`` (outputs and data card), ``pipeline`` (``mine``),
 ``cli`` (``accellium mine``, ``accellium bench mine``), ``check_reference`` (compare with a
-reference dataset)."""
+reference dataset); the datatrove engine: ``trove_steps`` (the pipeline steps), ``trove``
+(executors, resume, ``mine_datatrove``), ``bench`` (engines compared)."""
 
 __all__ = ["MineOptions", "MineReport", "mine"]
 

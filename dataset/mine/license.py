@@ -8,8 +8,9 @@ or ``none`` when the repository has no licence file.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
-__all__ = ["detect_license", "LICENSE_ORDER"]
+__all__ = ["detect_license", "license_allowed", "license_label", "LICENSE_ORDER"]
 
 # (label, patterns that must all match), most specific first.
 _RULES: list[tuple[str, list[str]]] = [
@@ -63,3 +64,26 @@ def detect_license(files: dict[str, bytes]) -> str:
         if label:
             return label
     return "other"
+
+
+def license_label(value: object) -> str:
+    """A licence column of a code corpus as a label: a string as is (``none`` when empty), a
+    list of SPDX identifiers (The Stack v2's ``detected_licenses``) joined with ``AND`` in
+    sorted order, since the terms of every licence found in a file apply to it."""
+    if value is None:
+        return "none"
+    if isinstance(value, str):
+        return value.strip() or "none"
+    if isinstance(value, list | tuple):
+        parts = sorted({str(v).strip() for v in value if v is not None and str(v).strip()})
+        return " AND ".join(parts) if parts else "none"
+    return str(value)
+
+
+def license_allowed(label: str, allow: Sequence[str] | None) -> bool:
+    """Is a licence label in the allow-list (case-insensitive)? ``None`` allows everything.
+    A label ``A AND B`` is allowed when each of its parts is, since all their terms apply."""
+    if allow is None:
+        return True
+    ok = {a.strip().lower() for a in allow}
+    return label.lower() in ok or all(p.strip().lower() in ok for p in label.split(" AND "))

@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import Literal
 
 from accellium.dataset.mine.dedup import NearDupIndex, exact_dedup, loop_key
-from accellium.dataset.mine.extract import RawPair, extract_file
-from accellium.dataset.mine.license import detect_license
+from accellium.dataset.mine.extract import FileResult, RawPair, extract_file
+from accellium.dataset.mine.license import detect_license, license_allowed
 from accellium.dataset.mine.sources import (
     DEFAULT_MAX_BYTES,
+    SourceFile,
     SourceSpec,
     SourceStats,
     open_source,
@@ -35,7 +36,9 @@ from accellium.dataset.pragma import PragmaSyntaxError, parse, validate
 from accellium.dataset.records import Record, dedup_key, record_id
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-__all__ = ["MineOptions", "MineReport", "RepoResult", "mine", "mine_repo", "iter_repo_results"]
+__all__ = ["MineOptions", "MineReport", "RepoResult", "RepoSummary", "Extracted", "mine",
+           "mine_repo", "iter_repo_results", "iter_source_files", "safe_extract", "to_record",
+           "add_repo_summary", "finish", "resolve"]
 
 
 class MineOptions(BaseModel):
@@ -48,6 +51,9 @@ class MineOptions(BaseModel):
     max_bytes: int = Field(DEFAULT_MAX_BYTES, gt=0)
     big_group_share: float = Field(0.20, gt=0.0, le=1.0)
     workers: int = Field(0, ge=0)  # 0: min(2, CPUs)
+    #: keep only pairs whose licence label is in this list (None: keep all); see
+    #: :func:`dataset.mine.license.license_allowed`
+    licenses: list[str] | None = None
     progress: bool = True
     write: bool = True  # False: compute everything, write nothing (benchmarks)
 
@@ -127,37 +133,54 @@ class RepoResult:
     underscore: Counter[str] = field(default_factory=Counter)
 
 
-def mine_repo(spec: SourceSpec, max_bytes: int = DEFAULT_MAX_BYTES) -> RepoResult:
-    """Extract every pair of one source. Never raises: a failure is in ``summary.error``."""
-    stats = SourceStats()
-    summary = RepoSummary(repo=spec.repo_name(), requested_commit=spec.commit)
-    res = RepoResult(spec, summary)
+def iter_source_files(spec: SourceSpec, summary: RepoSummary, stats: SourceStats,
+                      max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[SourceFile]:
+    """The C/C++ files of one source, in path order. Fills ``summary`` (commit, licence, files,
+    bytes, error) and ``stats`` (skips) as it goes. Never raises: a failure is in
+    ``summary.error`` (and ``stats.skipped["source_failed"]`` when the source cannot be opened).
+    """
     try:
         snap = open_source(spec, stats, max_bytes)
     except (OSError, ValueError) as e:
         summary.error = str(e).splitlines()[0] if str(e) else type(e).__name__
-        res.skipped.update(stats.skipped)
-        res.skipped["source_failed"] += 1
-        return res
+        stats.skip("source_failed")
+        return
     try:
         summary.commit = snap.commit
         summary.license = detect_license(snap.license_files)
         for sf in snap.files():
             summary.files += 1
             summary.bytes += len(sf.data)
-            try:
-                fr = extract_file(sf.path, sf.data)
-            except Exception:  # noqa: BLE001 - a parser bug must not end the run
-                res.events["extract_error"] += 1
-                continue
-            res.pairs.extend(fr.pairs)
-            res.events.update(fr.events)
-            res.directives.update(fr.directives)
-            res.underscore.update(fr.underscore_pragmas)
+            yield sf
     except (OSError, ValueError) as e:
         summary.error = f"read failed: {e}"
     finally:
         snap.close()
+
+
+def safe_extract(path: str, data: bytes, events: Counter[str]) -> FileResult | None:
+    """:func:`extract_file`, with a parser bug counted as ``extract_error`` (``None``) instead
+    of ending the run."""
+    try:
+        return extract_file(path, data)
+    except Exception:  # noqa: BLE001 - a parser bug must not end the run
+        events["extract_error"] += 1
+        return None
+
+
+def mine_repo(spec: SourceSpec, max_bytes: int = DEFAULT_MAX_BYTES) -> RepoResult:
+    """Extract every pair of one source. Never raises: a failure is in ``summary.error``."""
+    stats = SourceStats()
+    summary = RepoSummary(repo=spec.repo_name(), requested_commit=spec.commit)
+    res = RepoResult(spec, summary)
+    for sf in iter_source_files(spec, summary, stats, max_bytes):
+        fr = safe_extract(sf.path, sf.data, res.events)
+        if fr is None:
+            continue
+        res.pairs.extend(fr.pairs)
+        res.events.update(fr.events)
+        res.directives.update(fr.directives)
+        res.underscore.update(fr.underscore_pragmas)
     res.skipped.update(stats.skipped)
     summary.pairs = len(res.pairs)
     return res
@@ -180,7 +203,8 @@ def iter_repo_results(specs: Sequence[SourceSpec], max_bytes: int = DEFAULT_MAX_
         yield from pool.imap(_mine_repo_args, [(s, max_bytes) for s in specs], chunksize=1)
 
 
-def _record(repo: str, commit: str, license: str, p: RawPair) -> Record:
+def to_record(repo: str, commit: str, license: str, p: RawPair) -> Record:
+    """The dataset record of one extracted pair (``split`` and ``near_dup_group`` unset)."""
     try:
         pragma_ok = not [x for x in validate(parse(p.pragma)) if x.severity == "error"]
     except PragmaSyntaxError:
@@ -211,26 +235,57 @@ def _record(repo: str, commit: str, license: str, p: RawPair) -> Record:
     )
 
 
+@dataclass
+class Extracted:
+    """What extraction hands to the global stages (exact dedup, near-duplicates, split, leakage
+    check, outputs): the records that passed the filters, in source order, and the counters."""
+
+    records: list[Record] = field(default_factory=list)
+    skipped: Counter[str] = field(default_factory=Counter)
+    events: Counter[str] = field(default_factory=Counter)
+    directives: Counter[str] = field(default_factory=Counter)
+    underscore: Counter[str] = field(default_factory=Counter)
+    raw_pairs: int = 0
+    empty_body: int = 0
+    license_filtered: int = 0
+
+    def keep(self, repo: str, commit: str, license: str, pairs: Sequence[RawPair],
+             allow: Sequence[str] | None) -> None:
+        """The filters, in order: loops with an empty body are dropped, then pairs whose
+        licence is not allowed; the rest become records."""
+        self.raw_pairs += len(pairs)
+        allowed = license_allowed(license, allow)
+        for p in pairs:
+            if p.empty_body:
+                self.empty_body += 1
+            elif not allowed:
+                self.license_filtered += 1
+            else:
+                self.records.append(to_record(repo, commit, license, p))
+
+
+def add_repo_summary(report: MineReport, s: RepoSummary) -> None:
+    """Count one source in the report (failures and commits that differ noted)."""
+    report.repos.append(s)
+    if s.error:
+        report.repos_failed.append(f"{s.repo}: {s.error}")
+    if s.requested_commit and s.commit and not s.commit.startswith(s.requested_commit):
+        report.commits_differ.append(f"{s.repo}: asked {s.requested_commit}, mined {s.commit}")
+    report.files_scanned += s.files
+    report.bytes_scanned += s.bytes
+
+
 def mine(sources: Sequence[str | SourceSpec], out_dir: str | Path,
          options: MineOptions | None = None,
          on_repo: Callable[[RepoResult], None] | None = None) -> MineReport:
     """Mine ``sources`` (folders, git directories, URLs or :class:`SourceSpec`) into
     ``out_dir``: one JSONL file per split, ``stats.json``, ``near_duplicates.json`` and a data
     card ``README.md``. Bad sources and files are counted in the report, never raised."""
-    from accellium.dataset.mine.card import (
-        write_outputs,  # local: card imports this module's models
-    )
-
     options = options or MineOptions()
     t0 = time.perf_counter()
     specs = [s if isinstance(s, SourceSpec) else resolve_specs([s])[0] for s in sources]
     report = MineReport(out_dir=str(out_dir), options=options)
-    skipped: Counter[str] = Counter()
-    events: Counter[str] = Counter()
-    directives: Counter[str] = Counter()
-    underscore: Counter[str] = Counter()
-    records: list[Record] = []
-    raw_pairs = empty_bodies = 0
+    ext = Extracted()
 
     bar = None
     if options.progress:
@@ -240,41 +295,45 @@ def mine(sources: Sequence[str | SourceSpec], out_dir: str | Path,
     try:
         for res in iter_repo_results(specs, options.max_bytes, options.workers):
             s = res.summary
-            report.repos.append(s)
-            if s.error:
-                report.repos_failed.append(f"{s.repo}: {s.error}")
-            if s.requested_commit and s.commit and not s.commit.startswith(s.requested_commit):
-                report.commits_differ.append(f"{s.repo}: asked {s.requested_commit}, "
-                                             f"mined {s.commit}")
-            report.files_scanned += s.files
-            report.bytes_scanned += s.bytes
-            skipped.update(res.skipped)
-            events.update(res.events)
-            directives.update(res.directives)
-            underscore.update(res.underscore)
-            raw_pairs += len(res.pairs)
-            for p in res.pairs:
-                if p.empty_body:  # filter: loops with an empty body are dropped
-                    empty_bodies += 1
-                else:
-                    records.append(_record(s.repo, s.commit, s.license, p))
+            add_repo_summary(report, s)
+            ext.skipped.update(res.skipped)
+            ext.events.update(res.events)
+            ext.directives.update(res.directives)
+            ext.underscore.update(res.underscore)
+            ext.keep(s.repo, s.commit, s.license, res.pairs, options.licenses)
             if on_repo is not None:
                 on_repo(res)
             if bar is not None:
                 bar.update(1)
-                bar.set_postfix(pairs=raw_pairs, MB=f"{report.bytes_scanned / 1e6:.0f}")
+                bar.set_postfix(pairs=ext.raw_pairs, MB=f"{report.bytes_scanned / 1e6:.0f}")
     finally:
         if bar is not None:
             bar.close()
-    t_extract = time.perf_counter()
+    return finish(report, ext, out_dir, t0, time.perf_counter())
 
-    report.skipped = dict(skipped)
-    report.file_events = dict(events)
-    report.directives = dict(directives)
-    report.underscore_pragma = dict(underscore)
-    # Filters: empty bodies were dropped; invalid directives and pragmas are kept, flagged.
-    stages = {"directives": sum(directives.values()), "raw_pairs": raw_pairs,
-              "empty_body": empty_bodies, "after_empty_body": len(records)}
+
+def finish(report: MineReport, ext: Extracted, out_dir: str | Path, t0: float,
+           t_extract: float) -> MineReport:
+    """The global stages after extraction, whichever engine extracted: exact dedup (first
+    occurrence in source order kept), near-duplicate groups, split, leakage check, outputs.
+    ``ext.records`` must be in source order."""
+    from accellium.dataset.mine.card import (
+        write_outputs,  # local: card imports this module's models
+    )
+
+    options = report.options
+    records = ext.records
+    report.skipped = dict(ext.skipped)
+    report.file_events = dict(ext.events)
+    report.directives = dict(ext.directives)
+    report.underscore_pragma = dict(ext.underscore)
+    # Filters: empty bodies (and disallowed licences) were dropped; invalid directives and
+    # pragmas are kept, flagged.
+    stages = {"directives": sum(ext.directives.values()), "raw_pairs": ext.raw_pairs,
+              "empty_body": ext.empty_body, "after_empty_body": ext.raw_pairs - ext.empty_body}
+    if options.licenses is not None:
+        stages["license_filtered"] = ext.license_filtered
+        stages["after_license"] = len(records)
     records, dstats = exact_dedup(records)
     stages["after_exact_dedup"] = len(records)
     stages["duplicates_same_repo"] = dstats.duplicates_same_repo
