@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 
 from accellium.dataset.lines import LineIndex
 from accellium.dataset.pragma import (
@@ -48,12 +49,17 @@ class PragmaLine:
     start_line: int
     end_line: int  # inclusive
 
-    @property
+    @cached_property
     def directive(self) -> str | None:
-        try:
-            return parse(self.text).directive
-        except ValueError:
-            return None
+        return _directive_of(self.text)
+
+
+@lru_cache(maxsize=4096)
+def _directive_of(text: str) -> str | None:
+    try:
+        return parse(text).directive
+    except ValueError:
+        return None
 
 
 _SKIP_PP = re.compile(r"^\s*#\s*(endif|else|elif|if|ifdef|ifndef|elifdef|elifndef)\b")
