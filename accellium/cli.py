@@ -6,7 +6,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
+import traceback
 
 # (module, registers) — each module defines add_parser(sub) and/or add_bench_parser(bench_sub).
 _COMMAND_MODULES = [
@@ -39,7 +41,71 @@ def build_parser() -> argparse.ArgumentParser:
             mod.add_parser(sub)
         if hasattr(mod, "add_bench_parser"):
             mod.add_bench_parser(bench_sub)
+    # ``-v`` also after the subcommand (``accellium suggest f.c -v``), as the errors advise.
+    for p in [*sub.choices.values(), *bench_sub.choices.values()]:
+        try:
+            p.add_argument("-v", "--verbose", action="count", default=argparse.SUPPRESS,
+                           help="more logging; tracebacks of internal errors")
+        except argparse.ArgumentError:
+            pass  # the subcommand has its own -v
     return parser
+
+
+def _one_line(e: BaseException) -> str:
+    """An error as one line, never echoing input (pydantic shows the offending value)."""
+    from pydantic import ValidationError
+
+    if isinstance(e, ValidationError):
+        errs = e.errors(include_url=False, include_input=False, include_context=False)
+        first = errs[0] if errs else {}
+        where = ".".join(str(x) for x in first.get("loc", ()))
+        return f"invalid {e.title}: {where + ': ' if where else ''}{first.get('msg', 'invalid')}"
+    if isinstance(e, OSError) and e.strerror:
+        return f"{e.filename}: {e.strerror}" if e.filename else e.strerror
+    text = str(e).strip()
+    return text.splitlines()[0] if text else type(e).__name__
+
+
+def _quiet_stdout() -> None:
+    """After a closed pipe: send what is left to /dev/null so the exit flush stays quiet."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def run(func, args: argparse.Namespace) -> int:  # noqa: ANN001 - a subcommand function
+    """Run a subcommand; every error ends as one line on stderr.
+
+    Bad input and environment problems (``ValueError`` and ``OSError``: a bad file, a bad
+    option value, a missing or read-only path) exit 2; anything else is an internal error:
+    exit 1, its class named, the traceback only with ``-v``.  A reader that closes the pipe
+    early (``| head``) ends the command quietly."""
+    name = f"accellium {args.command}" if getattr(args, "command", None) else "accellium"
+    try:
+        rc = func(args)
+        sys.stdout.flush()
+        return int(rc or 0)
+    except KeyboardInterrupt:
+        print(f"{name}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        _quiet_stdout()
+        return 141  # 128 + SIGPIPE, as a shell reports a process ended by a closed pipe
+    except (ValueError, OSError) as e:
+        if args.verbose:
+            traceback.print_exc()
+        print(f"{name}: {_one_line(e)}", file=sys.stderr)
+        return 2
+    except Exception as e:  # noqa: BLE001 - the last line of defence: one line, not a trace
+        if args.verbose:
+            traceback.print_exc()
+            print(f"{name}: internal error ({type(e).__name__})", file=sys.stderr)
+        else:
+            print(f"{name}: internal error ({type(e).__name__}); run with -v for the traceback",
+                  file=sys.stderr)
+        return 1
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -53,12 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     if func is None:
         parser.print_help(sys.stderr)
         return 2
-    try:
-        rc = func(args)
-    except KeyboardInterrupt:
-        print("accellium: interrupted", file=sys.stderr)
-        return 130
-    return int(rc or 0)
+    return run(func, args)
 
 
 if __name__ == "__main__":

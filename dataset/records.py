@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from accellium.dataset.loops import strip_comments
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 __all__ = ["Record", "read_jsonl", "write_jsonl", "dedup_key", "record_id", "norm_code"]
 
@@ -49,9 +49,20 @@ def read_jsonl(path: str | Path) -> list[Record]:
                 continue
             try:
                 out.append(Record.model_validate_json(line))
-            except ValueError as e:
-                raise ValueError(f"{path}:{n}: not a valid record: {e}") from None
+            except ValidationError as e:
+                raise ValueError(f"{path}:{n}: not a valid record ({_problem(e)})") from None
     return out
+
+
+def _problem(e: ValidationError) -> str:
+    """The first problem of a validation error, without the input (a file given by mistake,
+    say ``/etc/passwd``, must never be echoed)."""
+    errs = e.errors(include_url=False, include_input=False, include_context=False)
+    if not errs:
+        return "invalid"
+    where = ".".join(str(x) for x in errs[0].get("loc", ()))
+    more = f"; {len(errs) - 1} more" if len(errs) > 1 else ""
+    return f"{where + ': ' if where else ''}{errs[0].get('msg', 'invalid')}{more}"
 
 
 def iter_jsonl(path: str | Path) -> Iterator[dict]:

@@ -1,37 +1,39 @@
 """Annotate a C/C++ file: one suggestion per ``for`` loop, optionally written back in place.
 
 The functions behind ``accellium suggest``.  Files are handled as bytes, so line endings,
-tabs and invalid UTF-8 elsewhere in the file are kept exactly; writes are atomic.
+tabs and invalid UTF-8 elsewhere in the file are kept exactly.  An edit only ever adds whole
+lines (or, with ``replace``, rewrites the lines of a loop's own label), each ending with the
+line break of the line it goes above; writing is in place (``server/write_back.py``).
 """
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from accellium.dataset.loops import (
     LineIndex,
     Loop,
     detect_lang,
+    insertion_problem,
     loops_in_tree,
     normalize_lang,
     parse_tree,
 )
-from accellium.dataset.pragma import normalize_text
+from accellium.dataset.pragma import PragmaError, is_acc_pragma, normalize_text
 from accellium.server.engines import Engine, LoopQuery
 from accellium.server.suggest import suggest
+from accellium.server.write_back import InputError, check_writable, write_in_place
 
 __all__ = ["InputError", "LoopSuggestion", "read_source", "annotate_source", "apply_edits",
-           "MAX_FILE_BYTES"]
+           "MAX_FILE_BYTES", "MAX_NEST_DEPTH", "check_writable", "write_in_place", "skip_reason"]
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
-
-
-class InputError(ValueError):
-    """Bad input file; the message is one line naming the problem."""
+#: Loops with more nested loops than this are listed but not analysed: the analysis and the
+#: safety guard cost grows with the square of a loop's own nest depth, and no real code comes
+#: close (the deepest of the 4,069 mined annotated loops holds a nest of 10).
+MAX_NEST_DEPTH = 32
 
 
 @dataclass
@@ -47,13 +49,17 @@ class LoopSuggestion:
     existing: str | None
     engine: str = ""
     elapsed_ms: float = 0.0
-    # Not in the JSON contract: where the edit goes.
+    insertable: bool = True  # a pragma line can be placed for this loop (dataset.loops rule)
+    insert_problem: str | None = None  # why not, when it cannot
+    # Not in the JSON contract: where the edit goes, and whether another loop of the same nest
+    # carries an OpenACC label (then --apply leaves the nest alone: see apply_edits).
     _loop: Loop | None = field(default=None, repr=False)
+    _nest_labelled: bool = field(default=False, repr=False)
 
     def to_json(self) -> dict:
-        d = asdict(self)
-        d.pop("_loop", None)
-        return d
+        return {k: getattr(self, k) for k in (
+            "path", "line", "end_line", "depth", "pragma", "directive", "clauses", "notes",
+            "existing", "engine", "elapsed_ms", "insertable", "insert_problem")}
 
     @property
     def changes_file(self) -> bool:
@@ -64,6 +70,8 @@ class LoopSuggestion:
 
 def read_source(path: str | Path) -> bytes:
     """Read a source file or raise :class:`InputError` with a one-line reason."""
+    if str(path) == "":
+        raise InputError("the path is empty, expected a C/C++ file")
     p = Path(path)
     if not p.exists():
         raise InputError(f"{path}: no such file")
@@ -71,19 +79,47 @@ def read_source(path: str | Path) -> bytes:
         raise InputError(f"{path}: is a directory, expected a C/C++ file")
     if not p.is_file():
         raise InputError(f"{path}: not a regular file")
-    size = p.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise InputError(f"{path}: file is {size / 2**20:.1f} MiB, over the "
-                         f"{MAX_FILE_BYTES // 2**20} MiB limit")
     try:
-        data = p.read_bytes()
+        size = p.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise InputError(f"{path}: file is {size:,} bytes, over the limit of "
+                             f"{MAX_FILE_BYTES:,} bytes ({MAX_FILE_BYTES // 2**20} MiB)")
+        with open(p, "rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)
     except OSError as e:
         raise InputError(f"{path}: cannot read: {e.strerror}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise InputError(f"{path}: file grew over the limit of {MAX_FILE_BYTES:,} bytes")
     if not data.strip():
         raise InputError(f"{path}: file is empty")
     if b"\0" in data[:65536]:
         raise InputError(f"{path}: binary file (contains NUL bytes), expected C/C++ source")
     return data
+
+
+def _nest_labels(loops: list[Loop]) -> list[bool]:
+    """For each loop: does another loop of its nest (an ancestor or a descendant) carry an
+    OpenACC label?  Two linear passes over the parent links."""
+    below = [False] * len(loops)  # a descendant is labelled
+    for i in range(len(loops) - 1, -1, -1):
+        p = loops[i].parent_index
+        if p is not None and (below[i] or loops[i].pragma is not None):
+            below[p] = True
+    above = [False] * len(loops)  # an ancestor is labelled
+    for i, lp in enumerate(loops):
+        p = lp.parent_index
+        if p is not None:
+            above[i] = above[p] or loops[p].pragma is not None
+    return [a or b for a, b in zip(above, below, strict=True)]
+
+
+def _suggest_one(q: LoopQuery, engine: Engine):
+    """The engine's suggestion, or None with the reason when this loop's code defeats it (the
+    other loops of the file are still served)."""
+    try:
+        return suggest(q, engine), None
+    except (PragmaError, RecursionError) as e:
+        return None, f"no suggestion: the engine failed on this loop ({type(e).__name__})"
 
 
 def annotate_source(
@@ -99,19 +135,30 @@ def annotate_source(
     lang = normalize_lang(lang) if lang else detect_lang(path, source)
     lines = LineIndex(source)
     loops = loops_in_tree(parse_tree(source, lang), source, lines)
+    nest_labelled = _nest_labels(loops)
     out: list[LoopSuggestion] = []
-    for lp in loops:
+    for lp, labelled in zip(loops, nest_labelled, strict=True):
         if line is not None and not lp.contains_line(line - 1):
             continue
-        q = LoopQuery(code=lp.text, lang=lang, enclosing=tuple(lp.enclosing))
-        s = suggest(q, engine)
-        s.notes = [file_lines(n, lp.start_line) for n in s.notes]
+        if lp.loop_depth > MAX_NEST_DEPTH:
+            s, failure = None, (f"not analysed: a nest of {lp.loop_depth} loops, over the "
+                                f"limit of {MAX_NEST_DEPTH}")
+        else:
+            q = LoopQuery(code=lp.text, lang=lang, enclosing=tuple(lp.enclosing))
+            s, failure = _suggest_one(q, engine)
+        problem = insertion_problem(lines, lp)
+        common = dict(path=path, line=lp.line, end_line=lp.end_line_1, depth=lp.depth,
+                      existing=lp.pragma.text if lp.pragma else None,
+                      insertable=problem is None, insert_problem=problem, _loop=lp,
+                      _nest_labelled=labelled)
+        if s is None:
+            out.append(LoopSuggestion(pragma=None, directive=None, clauses=[],
+                                      notes=[failure or ""], **common))
+            continue
         out.append(LoopSuggestion(
-            path=path, line=lp.line, end_line=lp.end_line_1, depth=lp.depth, pragma=s.pragma,
-            directive=s.directive, clauses=s.clauses, notes=s.notes,
-            existing=lp.pragma.text if lp.pragma else None, engine=s.engine,
-            elapsed_ms=s.elapsed_ms, _loop=lp,
-        ))
+            pragma=s.pragma, directive=s.directive, clauses=s.clauses,
+            notes=[file_lines(n, lp.start_line) for n in s.notes], engine=s.engine,
+            elapsed_ms=s.elapsed_ms, **common))
     return out
 
 
@@ -123,64 +170,85 @@ def file_lines(note: str, first_line0: int) -> str:
     return _LINE_REF.sub(lambda m: f"(line {int(m.group(1)) + first_line0})", note)
 
 
-def _newline(source: bytes) -> bytes:
-    return b"\r\n" if b"\r\n" in source[:65536] else b"\n"
+def _is_one_line_pragma(text: str) -> bool:
+    """A pragma that is safe to write as one line: no line break, no comment opener (an open
+    ``/*`` would swallow the loop), no trailing backslash (it would splice the loop's line into
+    the pragma)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return (is_acc_pragma(text) and not re.search(r"[\r\n\x00\x0b\x0c\x85\u2028\u2029]", text)
+            and "/*" not in text and "//" not in text and not text.rstrip().endswith("\\"))
+
+
+def skip_reason(s: LoopSuggestion, replace: bool) -> str | None:
+    """Why ``--apply`` leaves this loop as it is (None: it edits it)."""
+    if s._loop is None or not s.changes_file:
+        return "nothing to change"
+    if s.existing is not None and not replace:
+        return "already annotated (use --replace)"
+    if not s.insertable:
+        return f"not insertable: {s.insert_problem}"
+    if s._nest_labelled:
+        return "another loop of its nest carries an OpenACC directive"
+    if not _is_one_line_pragma(s.pragma or ""):
+        return "the suggestion is not a one-line OpenACC pragma"
+    return None
+
+
+def _eol_for(lines: LineIndex, row: int) -> bytes:
+    """The line break a new line above ``row`` ends with: that line's own (so a mixed file keeps
+    each region's style), else the one above it, else ``\\n``."""
+    return lines.eol(row) or lines.eol(row - 1) or b"\n"
+
+
+def _edit(lines: LineIndex, lp: Loop, pragma: str) -> tuple[int, int, bytes]:
+    """(start, end, bytes): the label's lines rewritten in place, or a new line above the
+    loop's first line with the loop's indentation."""
+    text = pragma.encode("utf-8")
+    if lp.pragma is not None:
+        start = lines.line_span(lp.pragma.start_line)[0]
+        end = lines.line_span(lp.pragma.end_line)[1]  # its line break stays
+        return start, end, lines.indent(lp.pragma.start_line).encode() + text
+    start = lines.line_span(lp.start_line)[0]
+    return start, start, lines.indent(lp.start_line).encode() + text + _eol_for(lines, lp.start_line)
+
+
+def _splice(source: bytes, edits: list[tuple[int, int, bytes]]) -> bytes:
+    parts: list[bytes] = []
+    pos = 0
+    for start, end, text in sorted(edits, key=lambda e: e[0]):
+        parts += [source[pos:start], text]
+        pos = end
+    parts.append(source[pos:])
+    return b"".join(parts)
 
 
 def apply_edits(source: bytes, suggestions: list[LoopSuggestion], *, replace: bool = False
                 ) -> tuple[bytes, list[LoopSuggestion]]:
     """Insert (or, with ``replace``, replace) pragmas; returns the new bytes and the applied
-    suggestions.  Loops that already carry a pragma are skipped unless ``replace``; loops nested
-    in a loop that receives a new pragma in this same edit are skipped (their context changes)."""
+    suggestions.  A loop is edited only when :func:`skip_reason` finds nothing against it and
+    no loop around it receives a new pragma in this same edit (its context would change).
+
+    Idempotent: the loops edited now carry the pragma afterwards, and every other loop of their
+    nests is left alone on the next run because of it.
+    """
     lines = LineIndex(source)
-    nl = _newline(source)
     chosen: list[LoopSuggestion] = []
-    new_ranges: list[tuple[int, int]] = []  # (start_byte, end_byte) of loops given a new pragma
-    for s in suggestions:
+    edits: list[tuple[int, int, bytes]] = []
+    last_end = -1  # end of the last loop given a pragma (document order: nesting = overlap)
+    for s in sorted(suggestions, key=lambda s: s._loop.start_byte if s._loop else -1):
         lp = s._loop
-        if lp is None or not s.changes_file:
+        if skip_reason(s, replace) is not None or lp is None or s.pragma is None:
             continue
-        if s.existing is not None and not replace:
+        if lp.start_byte < last_end:
             continue
-        if any(a <= lp.start_byte and lp.end_byte <= b for a, b in new_ranges):
+        if insertion_problem(lines, lp) is not None:  # the loop of another buffer, say
             continue
         chosen.append(s)
-        new_ranges.append((lp.start_byte, lp.end_byte))
-    edits: list[tuple[int, int, bytes]] = []
-    for s in chosen:
-        lp = s._loop
-        assert lp is not None and s.pragma is not None
-        text = lp.indent.encode() + s.pragma.encode() + nl
-        if lp.pragma is not None:
-            start = lines.starts[lp.pragma.start_line]
-            end_row = lp.pragma.end_line + 1
-            end = lines.starts[end_row] if end_row < len(lines.starts) else len(source)
-            pindent = lines.line_bytes(lp.pragma.start_line)
-            pindent = pindent[: len(pindent) - len(pindent.lstrip())]
-            text = pindent + s.pragma.encode() + nl
-            edits.append((start, end, text))
-        else:
-            start = lines.starts[lp.start_line]
-            edits.append((start, start, text))
-    out = bytearray(source)
-    for start, end, text in sorted(edits, key=lambda e: e[0], reverse=True):
-        out[start:end] = text
-    return bytes(out), chosen
-
-
-def write_atomic(path: str | Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temp file in the same folder and a rename."""
-    p = Path(path)
-    mode = p.stat().st_mode & 0o7777 if p.exists() else 0o644
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, p)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+        edits.append(_edit(lines, lp, s.pragma))
+        last_end = lp.end_byte
+    if not edits:
+        return source, []
+    return _splice(source, edits), chosen

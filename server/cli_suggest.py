@@ -1,18 +1,26 @@
-"""``accellium suggest FILE`` — a pragma for each for-loop of a C/C++ file."""
+"""``accellium suggest FILE`` — a pragma for each for-loop of a C/C++ file; ``accellium bench
+loops`` — how long finding the loops of deep nests takes."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
+import os
 import sys
 
 from accellium.server.annotate import (
     InputError,
+    LoopSuggestion,
     annotate_source,
     apply_edits,
+    check_writable,
     read_source,
-    write_atomic,
+    skip_reason,
+    write_in_place,
 )
+
+log = logging.getLogger(__name__)
 
 ENGINE_HELP = "engine name (auto, analysis, retrieval, const, context; hf/vllm need a model)"
 
@@ -34,46 +42,161 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run_suggest)
 
 
-def run_suggest(args: argparse.Namespace) -> int:
+class _Stdout:
+    """Prints that survive a closed pipe (``accellium suggest f.c | head -1``): the rest of the
+    output is dropped quietly and the command still finishes its work (``--apply``)."""
+
+    def __init__(self) -> None:
+        self.broken = False
+
+    def __call__(self, text: str) -> None:
+        if self.broken:
+            return
+        try:
+            sys.stdout.write(text + "\n")
+        except BrokenPipeError:
+            self._drop()
+
+    def flush(self) -> None:
+        if not self.broken:
+            try:
+                sys.stdout.flush()
+            except BrokenPipeError:
+                self._drop()
+
+    def _drop(self) -> None:
+        self.broken = True
+        try:  # Python's recipe: point stdout at /dev/null so the exit flush stays quiet
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+
+
+def _fail(message: str, code: int = 2) -> int:
+    print(f"accellium suggest: {message}", file=sys.stderr)
+    return code
+
+
+def _engine(args: argparse.Namespace):  # noqa: ANN202 - an Engine, or an exit code
     from accellium.server.defaults import engine_options
     from accellium.server.engines import EngineUnavailable, get_engine
 
+    try:
+        options = engine_options(args.engine, args.train)
+    except (OSError, ValueError) as e:
+        msg = e.strerror if isinstance(e, OSError) and e.strerror else str(e).splitlines()[0]
+        return _fail(f"cannot use the training pairs: {msg}")
+    try:
+        return get_engine(args.engine, **options)
+    except KeyError as e:
+        return _fail(str(e.args[0]) if e.args else f"unknown engine '{args.engine}'")
+    except (EngineUnavailable, OSError, ValueError) as e:
+        return _fail(f"engine '{args.engine}' unavailable: {str(e).splitlines()[0]}", 3)
+
+
+def _print_text(out: _Stdout, args: argparse.Namespace, results: list[LoopSuggestion]) -> None:
+    if not results:
+        where = f" at line {args.line}" if args.line else ""
+        out(f"{args.file}: no for-loops found{where}")
+    for r in results:
+        head = f"{r.path}:{r.line}: "
+        pad = " " * len(head)
+        out(head + (r.pragma or "(no pragma advised)"))
+        if r.existing and r.existing != r.pragma:
+            out(pad + f"existing: {r.existing}")
+        for n in r.notes:
+            out(pad + f"- {n}")
+        if r.pragma and not r.insertable:
+            out(pad + f"- not insertable: {r.insert_problem}")
+
+
+def _apply(args: argparse.Namespace, source: bytes, results: list[LoopSuggestion]) -> int:
+    new, applied = apply_edits(source, results, replace=args.replace)
+    if applied:
+        try:
+            write_in_place(args.file, source, new)
+        except InputError as e:
+            return _fail(str(e))
+    done = {id(r) for r in applied}
+    skipped = [r for r in results if id(r) not in done and r.changes_file]
+    unplaceable = sum(1 for r in skipped if not r.insertable)
+    why = f"; {unplaceable} loop(s) not insertable (see the notes)" if unplaceable else ""
+    print(f"{args.file}: {len(applied)} pragma(s) written{why}", file=sys.stderr)
+    for r in skipped:
+        log.info("%s:%d: left as is: %s", r.path, r.line, skip_reason(r, args.replace))
+    return 0
+
+
+def run_suggest(args: argparse.Namespace) -> int:
     if args.replace and not args.apply:
-        print("accellium suggest: --replace needs --apply", file=sys.stderr)
-        return 2
+        return _fail("--replace needs --apply")
     if args.line is not None and args.line < 1:
-        print(f"accellium suggest: --line must be >= 1, got {args.line}", file=sys.stderr)
-        return 2
+        return _fail(f"--line must be >= 1, got {args.line}")
     try:
         source = read_source(args.file)
+        if args.apply:
+            check_writable(args.file)
     except InputError as e:
-        print(f"accellium suggest: {e}", file=sys.stderr)
-        return 2
-    try:
-        engine = get_engine(args.engine, **engine_options(args.engine, args.train))
-    except KeyError as e:
-        print(f"accellium suggest: {e.args[0]}", file=sys.stderr)
-        return 2
-    except (EngineUnavailable, OSError, ValueError) as e:
-        print(f"accellium suggest: engine '{args.engine}' unavailable: {e}", file=sys.stderr)
-        return 3
+        return _fail(str(e))
+    engine = _engine(args)
+    if isinstance(engine, int):
+        return engine
     results = annotate_source(source, engine, path=args.file, lang=args.lang, line=args.line)
+    out = _Stdout()
     if args.json:
-        print(json.dumps([r.to_json() for r in results], indent=1))
+        out(json.dumps([r.to_json() for r in results], indent=1))
     else:
-        if not results:
-            where = f" at line {args.line}" if args.line else ""
-            print(f"{args.file}: no for-loops found{where}")
-        for r in results:
-            head = f"{r.path}:{r.line}: "
-            print(head + (r.pragma or "(no pragma advised)"))
-            if r.existing and r.existing != r.pragma:
-                print(" " * len(head) + f"existing: {r.existing}")
-            for n in r.notes:
-                print(" " * len(head) + f"- {n}")
-    if args.apply:
-        new, applied = apply_edits(source, results, replace=args.replace)
-        if applied:
-            write_atomic(args.file, new)
-        print(f"{args.file}: {len(applied)} pragma(s) written", file=sys.stderr)
+        _print_text(out, args, results)
+    out.flush()
+    return _apply(args, source, results) if args.apply else 0
+
+
+# ----------------------------------------------------------------------------------------------
+# accellium bench loops
+# ----------------------------------------------------------------------------------------------
+
+
+def add_bench_parser(bench_sub: argparse._SubParsersAction) -> None:
+    p = bench_sub.add_parser("loops", help="loop finding on deep nests (D1 of issue #12)",
+                             description="Time find_loops on N nested loops (with and without "
+                                         "a pragma on each) and on a flat file of N loops.")
+    p.add_argument("--depth", type=int, nargs="+", default=[300, 1000, 5000])
+    p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=run_bench_loops)
+
+
+def _nest_source(n: int, labelled: bool) -> bytes:
+    head = "#pragma acc loop\n" if labelled else ""
+    return ("void f(int n, float *a) {\n" + (head + "for (int i = 0; i < n; i++) {\n") * n
+            + "a[0] += 1;\n" + "}\n" * n + "}\n").encode()
+
+
+def run_bench_loops(args: argparse.Namespace) -> int:
+    import time
+
+    from accellium.dataset.loops import find_loops
+
+    rows = []
+    for n in args.depth:
+        if n < 1:
+            return _fail(f"--depth must be >= 1, got {n}")
+        cases = {"nest": _nest_source(n, False), "nest+pragmas": _nest_source(n, True),
+                 "flat": b"void f(int n, float *a) {\n"
+                         + b"for (int i = 0; i < n; i++) a[i] = 0;\n" * n + b"}\n"}
+        for name, src in cases.items():
+            best = float("inf")
+            for _ in range(max(1, args.repeat)):
+                t0 = time.perf_counter()
+                found = len(find_loops(src, "c"))
+                best = min(best, time.perf_counter() - t0)
+            rows.append({"case": name, "loops": n, "found": found, "bytes": len(src),
+                         "seconds": round(best, 4)})
+    if args.json:
+        print(json.dumps(rows, indent=1))
+    else:
+        for r in rows:
+            print(f"{r['case']:>13} {r['loops']:>6} loops {r['bytes']:>9} bytes: "
+                  f"{r['seconds'] * 1000:9.1f} ms (best of {args.repeat})")
     return 0

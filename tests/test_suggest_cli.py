@@ -90,7 +90,7 @@ def test_huge_file_and_unknown_engine_are_refused(tmp_path):
     with open(big, "wb") as fh:
         fh.truncate(50 * 1024 * 1024)
     r = run("suggest", str(big))
-    assert r.returncode == 2 and "over the 20 MiB limit" in r.stderr
+    assert r.returncode == 2 and "52,428,800 bytes, over the limit of 20,971,520" in r.stderr
     f = tmp_path / "a.c"
     f.write_bytes(SRC.encode())
     r = run("suggest", str(f), "--engine", "nope", "--apply")

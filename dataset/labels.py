@@ -1,0 +1,183 @@
+"""The ``#pragma`` lines above a statement, and which of them is a loop's own label.
+
+Line-based, as the data card describes: blank lines, comments, ``#if``/``#else``/``#endif``
+lines and non-OpenACC pragmas between a directive and its statement are skipped.  Each scan
+stops at the first line of code above, so scanning above every loop of a file visits each line
+a bounded number of times.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+
+from accellium.dataset.lines import LineIndex
+from accellium.dataset.pragma import (
+    COMPUTE_DIRECTIVES,
+    LOOP_DIRECTIVES,
+    STANDALONE_DIRECTIVES,
+    is_acc_pragma,
+    join_continuations,
+    parse,
+)
+
+__all__ = ["PragmaLine", "LOOP_LABEL_DIRECTIVES", "is_loop_label", "pragmas_above",
+           "split_label", "foreign_pragma_above", "strip_acc_pragmas"]
+
+#: Directives that can be a loop's own pragma.  The loop constructs (``loop``, ``parallel
+#: loop``, ...) apply to the ``for`` below them; the compute constructs (``parallel``,
+#: ``kernels``, ``serial``) take that loop as their structured block and decide how it runs.
+#: ``data`` and ``host_data`` also own the statement below them, but only as a region: they
+#: move data and say nothing about the loop, so for the loop they are *enclosing* directives,
+#: and replacing "the loop's pragma" must never delete them.  Standalone directives (``update``,
+#: ``wait``, ``enter data``, ...) own nothing.
+LOOP_LABEL_DIRECTIVES = LOOP_DIRECTIVES | COMPUTE_DIRECTIVES
+
+
+def is_loop_label(directive: str | None) -> bool:
+    """True when an OpenACC directive (its name, e.g. ``"parallel loop"``) can be the label of
+    the ``for`` loop right below it (see :data:`LOOP_LABEL_DIRECTIVES`)."""
+    return directive in LOOP_LABEL_DIRECTIVES
+
+
+@dataclass(frozen=True)
+class PragmaLine:
+    """An ``#pragma acc`` line (continuations joined) with its 0-based line range."""
+
+    text: str
+    start_line: int
+    end_line: int  # inclusive
+
+    @cached_property
+    def directive(self) -> str | None:
+        return _directive_of(self.text)
+
+
+@lru_cache(maxsize=4096)
+def _directive_of(text: str) -> str | None:
+    try:
+        return parse(text).directive
+    except ValueError:
+        return None
+
+
+_SKIP_PP = re.compile(r"^\s*#\s*(endif|else|elif|if|ifdef|ifndef|elifdef|elifndef)\b")
+_PRAGMA_RE = re.compile(r"^\s*#\s*pragma\b")
+_PRAGMA_OPERATOR = re.compile(r"^\s*(?:_Pragma|__pragma)\s*\(")
+
+
+def _logical_line_up(lines: LineIndex, row: int) -> tuple[int, str]:
+    """The logical line ending at ``row`` (backslash continuations above joined)."""
+    start = row
+    while start > 0 and lines.line(start - 1).rstrip().endswith("\\"):
+        start -= 1
+    text = "\n".join(lines.line(r) for r in range(start, row + 1))
+    return start, join_continuations(text)
+
+
+def _strip_trailing_comment(line: str) -> str:
+    line = re.sub(r"/\*.*?\*/", " ", line)
+    return re.sub(r"//.*", "", line).strip()
+
+
+def _directives_above(lines: LineIndex, row: int):  # noqa: ANN202 - a generator of tuples
+    """Yield (first row, last row, logical text) of each preprocessor line directly above
+    ``row``, bottom-up, skipping blank lines and comments; stops at the first code line."""
+    r = row - 1
+    in_block_comment = False
+    while r >= 0:
+        s = lines.line(r).strip()
+        if in_block_comment:
+            if "/*" in s:
+                in_block_comment = False
+                if s[: s.index("/*")].strip():
+                    return
+            r -= 1
+            continue
+        if not s or s.startswith("//"):
+            r -= 1
+            continue
+        if s.endswith("*/") and "/*" not in s:
+            in_block_comment = True
+            r -= 1
+            continue
+        if s.startswith("/*") and s.endswith("*/"):
+            r -= 1
+            continue
+        # A continuation line belongs to a logical line above it.
+        start, logical = _logical_line_up(lines, r)
+        ls = logical.strip()
+        if not ls.startswith("#") and not _PRAGMA_OPERATOR.match(ls):
+            return
+        yield start, r, ls
+        r = start - 1
+
+
+def pragmas_above(lines: LineIndex, row: int, col_byte: int = 0) -> list[PragmaLine]:
+    """The ``#pragma acc`` lines directly above the statement starting at (row, col).
+
+    Blank lines, comments, ``#if``/``#else``/``#endif`` lines and non-OpenACC pragmas in between
+    are skipped.  Returned top-down.  When code precedes the statement on its own line, there
+    is nothing above it.
+    """
+    if not lines.starts_line(row, col_byte):
+        return []
+    found: list[PragmaLine] = []
+    for start, end, ls in _directives_above(lines, row):
+        if is_acc_pragma(ls):
+            text = re.sub(r"\s+", " ", _strip_trailing_comment(ls)).strip()
+            found.append(PragmaLine(text, start, end))
+        elif not (_SKIP_PP.match(ls) or _PRAGMA_RE.match(ls)):
+            break
+    found.reverse()
+    return found
+
+
+def foreign_pragma_above(lines: LineIndex, row: int) -> str | None:
+    """The first non-OpenACC pragma (``#pragma omp ...``, ``#pragma GCC ivdep``, a
+    ``_Pragma(...)`` operator) directly above line ``row`` -- only blank lines, comments and
+    ``#if``-family lines in between -- or None.  Stops at code or at an OpenACC pragma."""
+    for _start, _end, ls in _directives_above(lines, row):
+        if is_acc_pragma(ls):
+            return None
+        if _PRAGMA_RE.match(ls) or _PRAGMA_OPERATOR.match(ls):
+            return re.sub(r"\s+", " ", _strip_trailing_comment(ls))
+        if not _SKIP_PP.match(ls):
+            return None
+    return None
+
+
+def split_label(prags: list[PragmaLine]) -> tuple[PragmaLine | None, list[PragmaLine]]:
+    """(label, stacked above it) of the OpenACC lines above a loop (top-down).
+
+    Only the run of constructs below the lowest standalone directive (or unparsable line)
+    counts.  Its lowest directive is the loop's label when it can apply to a loop
+    (:func:`is_loop_label`); everything else of the run (a ``data`` region, say) is stacked:
+    it encloses the loop."""
+    run: list[PragmaLine] = []
+    for p in reversed(prags):
+        d = p.directive
+        if d is None or d in STANDALONE_DIRECTIVES:
+            break
+        run.append(p)
+    run.reverse()
+    if run and is_loop_label(run[-1].directive):
+        return run[-1], run[:-1]
+    return None, run
+
+
+_STR_LINES = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+$")
+
+
+def strip_acc_pragmas(text: str) -> str:
+    """Remove every ``#pragma acc`` line (with its backslash continuations)."""
+    out: list[str] = []
+    skipping = False
+    for m in _STR_LINES.finditer(text):
+        line = m.group(0)
+        if skipping or is_acc_pragma(line):
+            skipping = line.rstrip("\r\n").rstrip().endswith("\\")
+            continue
+        out.append(line)
+    return "".join(out)

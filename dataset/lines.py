@@ -1,0 +1,192 @@
+"""The one line model of a source buffer: lines end at ``\\n``, ``\\r\\n`` or a lone ``\\r``.
+
+These are the three line terminators of the LSP specification (3.17, "Text Documents") and the
+three that GCC's preprocessor accepts, so a row here is a row for the editor and for the
+compiler alike.  Every lookup is proportional to what it returns (never to the length of the
+whole line or buffer), so walking all loops of a one-line, 20 MB file stays linear.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+
+__all__ = ["LINE_BREAK", "LineIndex", "line_starts", "grammar_view"]
+
+#: A line terminator (LSP: ``\n``, ``\r\n``, ``\r``).
+LINE_BREAK = re.compile(rb"\r\n?|\n")
+_LONE_CR = re.compile(rb"\r(?!\n)")
+_NON_ASCII = re.compile(rb"[\x80-\xff]+")
+_INDENT = re.compile(rb"[ \t]*")
+
+
+def line_starts(source: bytes) -> list[int]:
+    """Byte offset of every line start (the first is 0)."""
+    return [0, *(m.end() for m in LINE_BREAK.finditer(source))]
+
+
+def grammar_view(masked: bytes) -> bytes:
+    """``masked`` with every lone ``\\r`` turned into ``\\n`` (same length, same offsets).
+
+    tree-sitter counts rows at ``\\n`` only; with this copy its rows are the rows of
+    :class:`LineIndex`, and a CR-only file parses as the C file it is."""
+    return _LONE_CR.sub(b"\n", masked) if b"\r" in masked else masked
+
+
+def _utf16_units(text: str) -> int:
+    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+
+
+class _RowMap:
+    """UTF-8 byte column <-> UTF-16 column of one non-ASCII line.
+
+    A line decodes as its ASCII bytes plus its maximal runs of bytes >= 0x80, each on its own
+    (an ASCII byte always ends a UTF-8 sequence, valid or not), so the map is a sorted list of
+    runs with their cumulative surplus of bytes over UTF-16 units."""
+
+    __slots__ = ("raw", "starts", "ends", "before", "units")
+
+    def __init__(self, raw: bytes):
+        self.raw = raw
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        self.before: list[int] = []  # surplus (bytes - units) of the runs before run k
+        self.units: list[int] = []  # UTF-16 units of run k
+        surplus = 0
+        for m in _NON_ASCII.finditer(raw):
+            units = _utf16_units(m.group(0).decode("utf-8", "replace"))
+            self.starts.append(m.start())
+            self.ends.append(m.end())
+            self.before.append(surplus)
+            self.units.append(units)
+            surplus += (m.end() - m.start()) - units
+
+    def to_utf16(self, col: int) -> int:
+        k = bisect.bisect_left(self.starts, col) - 1
+        if k < 0:
+            return col
+        if col >= self.ends[k]:
+            return col - self.before[k] - ((self.ends[k] - self.starts[k]) - self.units[k])
+        head = self.raw[self.starts[k]:col].decode("utf-8", "replace")
+        return self.starts[k] - self.before[k] + _utf16_units(head)
+
+    def to_byte(self, u16: int) -> int:
+        # UTF-16 column where run k starts: starts[k] - before[k] (monotone in k).
+        lo, hi = 0, len(self.starts)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self.starts[mid] - self.before[mid] <= u16:
+                lo = mid + 1
+            else:
+                hi = mid
+        k = lo - 1
+        if k < 0:
+            return min(u16, len(self.raw))
+        run_u16 = self.starts[k] - self.before[k]
+        if u16 >= run_u16 + self.units[k]:
+            after = u16 - run_u16 - self.units[k]
+            return min(self.ends[k] + after, len(self.raw))
+        units = run_u16
+        text = self.raw[self.starts[k]:self.ends[k]].decode("utf-8", "replace")
+        pos = self.starts[k]
+        for ch in text:
+            if units >= u16:
+                return pos
+            units += 2 if ord(ch) > 0xFFFF else 1
+            pos += len(ch.encode("utf-8", "replace"))
+        return min(pos, self.ends[k])
+
+
+class LineIndex:
+    """Line starts of a byte buffer; converts byte columns to UTF-16 columns."""
+
+    def __init__(self, source: bytes):
+        self.source = source
+        self.starts = line_starts(source)
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def _maps(self) -> dict[int, _RowMap | None]:
+        # Created lazily: subclasses may set ``source`` and ``starts`` without __init__.
+        try:
+            return self._row_maps  # type: ignore[has-type]
+        except AttributeError:
+            self._row_maps: dict[int, _RowMap | None] = {}
+            return self._row_maps
+
+    def line_span(self, row: int) -> tuple[int, int]:
+        """(start, end) byte offsets of the text of line ``row`` (its terminator excluded)."""
+        starts = self.starts
+        if row < 0 or row >= len(starts):
+            return len(self.source), len(self.source)
+        start = starts[row]
+        if row + 1 >= len(starts):
+            return start, len(self.source)
+        end = starts[row + 1]
+        src = self.source
+        last = src[end - 1] if end > start else -1
+        if last == 10:  # \n, maybe after \r
+            end -= 2 if end - 2 >= start and src[end - 2] == 13 else 1
+        elif last == 13:  # a lone \r
+            end -= 1
+        return start, end
+
+    def eol(self, row: int) -> bytes:
+        """The terminator of line ``row`` (``b""`` for a last line without one)."""
+        if row < 0 or row + 1 >= len(self.starts):
+            return b""
+        return self.source[self.line_span(row)[1]:self.starts[row + 1]]
+
+    def line_bytes(self, row: int) -> bytes:
+        if row < 0 or row >= len(self.starts):
+            return b""
+        start, end = self.line_span(row)
+        return self.source[start:end]
+
+    def line(self, row: int) -> str:
+        return self.line_bytes(row).decode("utf-8", "replace")
+
+    def row_of(self, byte: int) -> int:
+        return bisect.bisect_right(self.starts, byte) - 1
+
+    def indent_len(self, row: int) -> int:
+        """Bytes of spaces and tabs that start line ``row``."""
+        start, end = self.line_span(row)
+        m = _INDENT.match(self.source, start, end)
+        return m.end() - start if m else 0
+
+    def indent(self, row: int) -> str:
+        start = self.line_span(row)[0]
+        return self.source[start:start + self.indent_len(row)].decode("ascii")
+
+    def starts_line(self, row: int, byte_col: int) -> bool:
+        """True when only spaces and tabs precede byte column ``byte_col`` of line ``row``."""
+        return byte_col <= self.indent_len(row)
+
+    def _row_map(self, row: int) -> _RowMap | None:
+        try:
+            all_ascii = self._all_ascii  # type: ignore[has-type]
+        except AttributeError:
+            all_ascii = self._all_ascii = self.source.isascii()
+        if all_ascii:
+            return None
+        maps = self._maps()
+        if row not in maps:
+            raw = self.line_bytes(row)
+            maps[row] = None if raw.isascii() else _RowMap(raw)
+        return maps[row]
+
+    def utf16_col(self, row: int, byte_col: int) -> int:
+        start, end = self.line_span(row)
+        col = max(0, min(byte_col, end - start))
+        rm = self._row_map(row)
+        return col if rm is None else rm.to_utf16(col)
+
+    def byte_col(self, row: int, utf16_col: int) -> int:
+        """Inverse of :meth:`utf16_col` (clamped to the line)."""
+        start, end = self.line_span(row)
+        rm = self._row_map(row)
+        if rm is None:
+            return max(0, min(utf16_col, end - start))
+        return rm.to_byte(max(0, utf16_col))
