@@ -315,10 +315,13 @@ accrt_entry *accrt_find(const void *p, size_t n, int partial) {
   const char *c = (const char *)p;
   for (int i = S->ntab - 1; i >= 0; i--) {
     accrt_entry *e = &S->tab[i];
-    if (c >= e->host && c + n <= e->host + e->bytes && (n || c <= e->host + e->bytes))
+    if (c >= e->host && c + n <= e->host + e->bytes && (n || c < e->host + e->bytes))
       return e;
     if (partial && n && c < e->host + e->bytes && c + n > e->host) return e;
   }
+  if (n == 0) /* one past the end of a mapped range (a pointer to the end of an array) */
+    for (int i = S->ntab - 1; i >= 0; i--)
+      if (c == S->tab[i].host + S->tab[i].bytes) return &S->tab[i];
   return NULL;
 }
 accrt_entry *accrt_find_dev(const void *p) {
@@ -478,6 +481,21 @@ void *accrt_var(void *p, size_t n, int isptr, int cls, void *slot, int *kind, in
   char msg[300];
   *kind = ACCRT_K_SHARED;
   accrt_entry *e = accrt_find(p, n, 0);
+  if (e && isptr) {
+    /* the pointer variable itself is on the device: what it holds is what the kernel uses */
+    void *v; memcpy(&v, accrt_devaddr(e, p), sizeof v);
+    if (v && !accrt_find_dev(v) && !(accrt_S.unified && accrt_find(v, 0, 0))) {
+      snprintf(msg, sizeof msg, "line %d: '%s' is a pointer mapped by itself (a data clause "
+               "without a section): on the device it holds a host address", line, name);
+      accrt_fatal(98, msg);
+    }
+  }
+  int aggregate = (cls == 5 || cls == 12 || cls == 13 || cls == 14);
+  if (!e && aggregate && !isptr) {
+    /* a present subarray that starts at the array (a section in this or an enclosing clause) */
+    accrt_entry *b = accrt_find(p, 1, 0);
+    if (b && b->host == (char *)p) e = b;
+  }
   if (e) return accrt_devaddr(e, p);
   if (isptr) {
     void *v; memcpy(&v, p, sizeof v);
@@ -492,7 +510,6 @@ void *accrt_var(void *p, size_t n, int isptr, int cls, void *slot, int *kind, in
     memcpy(slot, p, sizeof v);
     return slot;
   }
-  int aggregate = (cls == 5 || cls == 12 || cls == 13 || cls == 14);
   if ((mode & ACCRT_M_DEFPRESENT) && aggregate) {
     snprintf(msg, sizeof msg, "line %d: default(present): '%s' is not on the device", line, name);
     accrt_fatal(97, msg);
