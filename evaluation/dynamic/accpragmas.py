@@ -156,9 +156,12 @@ def _one_call(kind: str, item: str, dynamic: int, line: int) -> str:
     start, nbytes, rows = _item_range(item)
     txt = c_string(item)
     plain = f"accrt_data({kind}, {start}, {nbytes}, {dynamic}, {txt}, {line});"
+    base, secs = _split_item(item)
+    if secs and any(s[2] for s in secs) and kind != "ACCRT_PRESENT":
+        # a section of a pointer stored in device memory (a row, a struct member): attach
+        plain += f" if (ACCRT_ISPTR({base})) accrt_attach((void **)&({base}));"
     if rows is None:
         return plain
-    base = _split_item(item)[0]
     return (f"if (ACCRT_ISPTR(({base})[0])) accrt_data_rows({kind}, {rows}, {dynamic}, 0, {txt}, "
             f"{line}); else {plain}")
 

@@ -112,6 +112,15 @@ void accrt_update(int to_device, void *p, size_t n, int if_present, const char *
 void accrt_data_rows(int kind, void **rows, long nrows, size_t off, size_t rowbytes,
                              int dynamic, int exit_kind, const char *text, int line);
 
+/* A pointer stored in device memory (an array of row pointers, a struct member) gets the
+ * device address of the data it points to, as OpenACC's attach does. */
+static inline void accrt_attach(void **pp) {
+  accrt_entry *e = accrt_find(pp, sizeof(void *), 0);
+  if (!e || accrt_S.unified || !*pp) return;
+  accrt_entry *t = accrt_find(*pp, 0, 0);
+  if (t) { void *d = accrt_devaddr(t, *pp); memcpy(accrt_devaddr(e, pp), &d, sizeof d); }
+}
+
 void accrt_begin(const char *file, int line);
 
 void accrt_end(const char *file, int line);
