@@ -25,7 +25,10 @@ __all__ = ["RUNTIME_H", "BuildResult", "RunResult", "prepare", "compile_program"
 RUNTIME_H = Path(__file__).resolve().parent / "runtime" / "accrt.h"
 CPU_FLAGS = f"-fopenmp -D_OPENACC=201711 -include {RUNTIME_H} -w -fno-strict-aliasing"
 _ABS_CC = re.compile(r"(?<!\S)/usr/(?:local/)?bin/(gcc|cc|c99)(-\d+)?(?!\S)")
-GPU_FLAGS = "-fopenacc -foffload=nvptx-none -foffload-options=-lm"
+# sm_80 PTX runs on every GPU since Ampere (JIT); recent ptxas no longer accepts gcc 12's
+# default sm_35.
+GPU_FLAGS = ("-fopenacc -foffload=nvptx-none -foffload-options=nvptx-none=-misa=sm_80 "
+             "-foffload-options=nvptx-none=-lm")
 _C_SUFFIXES = (".c", ".h")
 _CXX_SUFFIXES = (".cc", ".cpp", ".cxx", ".hpp", ".hh", ".C")
 
