@@ -93,20 +93,15 @@ def _program(prog: Program, root: Path, engine, cfg: RunConfig, work: Path,
         row["engine"]["pragmas"] = applied
         row["engine"]["errors"] = errors
         row["pragmas_inserted"] = len(applied)
-        author = [(a, b) for rel in files for a, b in _author_loops(files[rel])]
-        eng = [(r["line"], r["end_line"]) for r in applied if r["parallel"]]
-        # loops of different files must not match: key by file
-        cov_in = cov_ex = 0
-        for rel in files:
+        cov_in = cov_ex = n_author = 0
+        for rel in files:  # loops of different files never match: per file
             au = _author_loops(files[rel])
             en = [(r["line"], r["end_line"]) for r in applied if r["parallel"] and r["file"] == rel]
             i, x = coverage(au, en)
-            cov_in += i
-            cov_ex += x
-        row["author_parallel_loops"] = len(author)
+            cov_in, cov_ex, n_author = cov_in + i, cov_ex + x, n_author + len(au)
+        row["author_parallel_loops"] = n_author
         row["covered_loops"] = cov_in
         row["covered_loops_exact"] = cov_ex
-        del eng
         if serial.seconds and ev.seconds:
             row["speedup_engine"] = round(serial.seconds / ev.seconds, 3)
     if serial.seconds and original.seconds:
@@ -168,6 +163,9 @@ def evaluate_dynamic(manifest: str | Path, engine_name: str | None = "auto", *, 
         raise ValueError("--threads and --runs must be >= 1")
     root, programs = load_manifest(manifest)
     if only:
+        unknown = sorted(set(only) - {p.name for p in programs})
+        if unknown:
+            raise ValueError(f"unknown programs: {', '.join(unknown)}")
         programs = [p for p in programs if p.name in set(only)]
     engine = None
     t0 = time.perf_counter()

@@ -164,10 +164,6 @@ class Emitter(LoopGen):
             return ctx.rename.get(name, name)
         if n.child_count == 0:
             return n.text.decode("utf-8", "surrogateescape") if n.text is not None else ""
-        if t == "call_expression":
-            f = n.child_by_field_name("function")
-            if f is not None and f.type == "identifier" and text(f) not in ctx.rename:
-                pass
         if t == "expression_statement" and ctx.wcheck and not ctx.atomic:
             return self.write_checked(n, ctx)
         if t in ("compound_statement", "for_statement", "translation_unit"):
