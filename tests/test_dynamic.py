@@ -248,3 +248,20 @@ def test_cli_errors_are_one_line(tmp_path):
     p = subprocess.run([sys.executable, "-m", "accellium", "eval", "--dynamic", str(SUITE),
                         "--threads", "0"], capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert p.returncode == 2
+
+
+def test_gpu_mode_builds_for_nvptx_and_reports_no_gpu_cleanly():
+    """GPU mode up to the point of running: the offload compiler builds the originals and the
+    engine's variant; with no GPU the result says so (CI installs gcc-12-offload-nvptx)."""
+    from accellium.evaluation.dynamic.gpu import evaluate_gpu
+
+    r = evaluate_gpu(SUITE, "analysis", only=["saxpy", "csr_spmv"], runs=1)
+    assert r["offload_compiler"] is True, r["reason"]
+    assert r["metrics"]["built_original"] == 1.0
+    for row in r["programs"]:
+        assert row["serial"]["verified"]
+        if r["gpu"]:
+            assert row["original"]["verified"], row["original"]
+        else:
+            assert row["original"]["status"] == "built"
+            assert r["reason"].startswith("no GPU")
