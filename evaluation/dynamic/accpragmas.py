@@ -152,7 +152,14 @@ def _items(c: Clause) -> list[str]:
     return [a for a in split_top_level(args) if a]
 
 
-def _one_call(kind: str, item: str, dynamic: int, line: int) -> str:
+def _one_call(kind: str, item: str, dynamic: int, line: int,
+              arrays: dict[str, str] | None = None) -> str:
+    name = item.strip()
+    if arrays and name in arrays:
+        # a parameter declared as an array (double A[N][M]): its declared extent, not the
+        # pointer C adjusts it to (what the programmer means; gcc maps only the pointer)
+        start, nbytes, rows = f"(void *)({name})", f"((size_t)({arrays[name]}) * sizeof(({name})[0]))", None
+        return f"accrt_data({kind}, {start}, {nbytes}, {dynamic}, {c_string(item)}, {line});"
     start, nbytes, rows = _item_range(item)
     txt = c_string(item)
     plain = f"accrt_data({kind}, {start}, {nbytes}, {dynamic}, {txt}, {line});"
@@ -166,15 +173,17 @@ def _one_call(kind: str, item: str, dynamic: int, line: int) -> str:
             f"{line}); else {plain}")
 
 
-def data_calls(p: Pragma, line: int, dynamic: int = 0) -> list[str]:
-    """Calls for the data clauses of a construct (or enter data / declare when ``dynamic``)."""
+def data_calls(p: Pragma, line: int, dynamic: int = 0,
+               arrays: dict[str, str] | None = None) -> list[str]:
+    """Calls for the data clauses of a construct (or enter data / declare when ``dynamic``);
+    ``arrays``: parameters declared as arrays, with their first dimension."""
     out = []
     for c in p.clauses:
         kind = DATA_KINDS.get(c.name.lower())
         if kind is None or kind == "ACCRT_DELETE":
             continue
         for item in _items(c):
-            out.append(_one_call(kind, item, dynamic, line))
+            out.append(_one_call(kind, item, dynamic, line, arrays))
     return out
 
 

@@ -225,7 +225,7 @@ class Emitter(LoopGen):
         prag = p.pragma
         assert prag is not None
         if d in ("data", "host_data"):
-            calls = data_calls(prag, p.line) if d == "data" else []
+            calls = data_calls(prag, p.line, arrays=self.param_arrays(p)) if d == "data" else []
             cond = prag.clause("if")
             pre = " ".join(calls)
             if cond is not None and cond.args and calls:
@@ -251,6 +251,36 @@ class Emitter(LoopGen):
             return self.gen_loop(n, p, rest, ctx)
         return self.gen_with(n, rest, ctx)
 
+    def param_arrays(self, a: AccLine) -> dict[str, str]:
+        """Parameters of the function around pragma ``a`` declared as arrays with a first
+        dimension (``double A[N][M]`` -> ``{"A": "N"}``), named bare in its data clauses."""
+        node = self.tree.root_node.descendant_for_byte_range(a.start, a.start)
+        while node is not None and node.type != "function_definition":
+            node = node.parent
+        if node is None or a.pragma is None:
+            return {}
+        bare = {x.strip() for c in a.pragma.clauses for x in (c.args or "").split(",")}
+        out: dict[str, str] = {}
+        decl = node.child_by_field_name("declarator")
+        while decl is not None and decl.type != "function_declarator":
+            decl = decl.child_by_field_name("declarator")
+        params = decl.child_by_field_name("parameters") if decl is not None else None
+        for prm in params.named_children if params is not None else []:
+            d = prm.child_by_field_name("declarator")
+            outer = None
+            while d is not None and d.type == "array_declarator":
+                outer = d
+                d = d.child_by_field_name("declarator")
+            if outer is None or d is None or d.type != "identifier" or text(d) not in bare:
+                continue
+            size = outer.child_by_field_name("size")
+            if size is not None:
+                out[text(d)] = text(size)
+                self.warnings.append(f"line {a.line}: '{text(d)}' is a parameter declared as an "
+                                     f"array: its declared extent is mapped (gcc maps only the "
+                                     f"pointer)")
+        return out
+
     @property
     def file_c(self) -> str:
         return c_string(self.label)
@@ -269,7 +299,8 @@ class Emitter(LoopGen):
         mode_base = "ACCRT_M_DEFPRESENT" if (prag.clause("default") and "present" in (
             prag.clause("default").args or "")) else "0"
         cid = self.new_id()
-        pre = [f"accrt_begin({self.file_c}, {p.line});", *data_calls(prag, p.line)]
+        pre = [f"accrt_begin({self.file_c}, {p.line});",
+               *data_calls(prag, p.line, arrays=self.param_arrays(p))]
         post = f" accrt_compute_end(); accrt_end({self.file_c}, {p.line}); }}"
         rename = dict(ctx.rename)
         bound = []
@@ -358,7 +389,7 @@ class Emitter(LoopGen):
             return ""
         if d in ("enter data", "exit data", "update", "declare"):
             if d == "enter data" or d == "declare":
-                calls = data_calls(prag, p.line, dynamic=1)
+                calls = data_calls(prag, p.line, dynamic=1, arrays=self.param_arrays(p))
             elif d == "exit data":
                 calls = exit_calls(prag, p.line)
             else:
