@@ -81,6 +81,11 @@ def nonvar_names(path: Path, flags: list[str], cwd: Path, timeout: float = 60) -
     except OSError:
         text = ""
     names |= _text_names(text)
+    for h in sorted(cwd.rglob("*.h"))[:500]:  # headers of the program (make-driven builds)
+        try:
+            names |= _text_names(h.read_text("utf-8", "replace"))
+        except OSError:
+            continue
     base = ["gcc", "-D_OPENACC=201711", "-fopenmp", *flags, "-I", str(path.parent)]
     try:
         dm = subprocess.run([*base, "-dM", "-E", str(path)], cwd=cwd, capture_output=True,
