@@ -75,7 +75,7 @@ def prepare(folder: Path, work: Path, replaced: dict[str, bytes], cpu: bool,
         if path.suffix in _CXX_SUFFIXES:
             warnings.append(f"{rel}: C++ is not translated (OpenACC pragmas ignored)")
             continue
-        names = nonvar_names(path, flags, path.parent)
+        names = nonvar_names(path, flags, work)
         t = translate(data, rel, names)
         path.write_bytes(t.code)
         warnings += [f"{rel}: {w}" for w in t.warnings]
