@@ -164,9 +164,12 @@ def _one_call(kind: str, item: str, dynamic: int, line: int,
     txt = c_string(item)
     plain = f"accrt_data({kind}, {start}, {nbytes}, {dynamic}, {txt}, {line});"
     base, secs = _split_item(item)
-    if secs and any(s[2] for s in secs) and kind != "ACCRT_PRESENT":
-        # a section of a pointer stored in device memory (a row, a struct member): attach
-        plain += f" if (ACCRT_ISPTR({base})) accrt_attach((void **)&({base}));"
+    if secs and any(s[2] for s in secs):
+        if kind != "ACCRT_PRESENT":
+            # a section of a pointer stored in device memory (a row, a struct member): attach
+            plain += f" if (ACCRT_ISPTR({base})) accrt_attach((void **)&({base}));"
+        if re.fullmatch(r"[A-Za-z_]\w*", base):
+            plain += f" if (ACCRT_ISPTR({base})) accrt_bind_ptr((void **)&({base}), {start});"
     if rows is None:
         return plain
     return (f"if (ACCRT_ISPTR(({base})[0])) accrt_data_rows({kind}, {rows}, {dynamic}, 0, {txt}, "

@@ -57,14 +57,27 @@ def _without_item(p: Pragma, idx: int, name: str, item: str) -> Pragma:
     return Pragma(p.directive, tuple(clauses))
 
 
-def _candidates(src: bytes, loops_by_line: dict[int, str]):
+def _runs_sequentially(p: Pragma, enclosing: list[str]) -> bool:
+    """A loop OpenACC runs as ``auto`` or ``seq``: removing its reduction plants no race."""
+    from accellium.server.engines.analysis import compute_construct
+
+    if p.has("seq") or p.has("auto"):
+        return True
+    kernels = p.directive == "kernels loop" or (p.directive == "loop" and
+                                                compute_construct(tuple(enclosing)) == "kernels")
+    return kernels and not p.has("independent")
+
+
+def _candidates(src: bytes, loops_by_line: dict[int, tuple[str, list[str]]]):
     for a in find_acc_lines(src):
         p = a.pragma
         if a.kind != "acc" or p is None:
             continue
-        loop = loops_by_line.get(a.line, "")
+        loop, enclosing = loops_by_line.get(a.line, ("", []))
         for i, c in enumerate(p.clauses):
             name = c.name.lower()
+            if name == "reduction" and _runs_sequentially(p, enclosing):
+                continue
             if name == "reduction":
                 yield "reduction_removed", a, Pragma(p.directive, p.clauses[:i] + p.clauses[i + 1:])
             elif name == "private":
@@ -93,11 +106,11 @@ def mutations(files: dict[str, bytes], per_kind: int = 1) -> list[Mutation]:
     count = dict.fromkeys(KINDS, 0)
     for rel, src in files.items():
         loops = find_loops(src, "c")
-        by_line: dict[int, str] = {}
+        by_line: dict[int, tuple[str, list[str]]] = {}
         for lp in loops:
             for pl in [lp.pragma, *lp.stacked]:
                 if pl is not None:
-                    by_line[pl.start_line + 1] = lp.text
+                    by_line[pl.start_line + 1] = (lp.text, list(lp.enclosing))
         for kind, a, new in _candidates(src, by_line):
             if count[kind] >= per_kind:
                 continue

@@ -50,6 +50,8 @@ typedef struct {
   char errors[2][300]; int nerrors;
   long epoch;
   int incompute;
+  struct { void **pp; const void *section; } bind[64];
+  int nbind;
 } accrt_state;
 
 extern accrt_state accrt_S;
@@ -120,6 +122,10 @@ static inline void accrt_attach(void **pp) {
   accrt_entry *t = accrt_find(*pp, 0, 0);
   if (t) { void *d = accrt_devaddr(t, *pp); memcpy(accrt_devaddr(e, pp), &d, sizeof d); }
 }
+
+/* A section of a pointer variable (p[lo:len]) was mapped: inside compute regions the pointer
+ * is translated relative to that section, even where it points before it (gcc's bias). */
+void accrt_bind_ptr(void **pp, const void *section);
 
 void accrt_begin(const char *file, int line);
 
@@ -490,6 +496,21 @@ void *accrt_var(void *p, size_t n, int isptr, int cls, void *slot, int *kind, in
   char msg[300];
   *kind = ACCRT_K_SHARED;
   accrt_entry *e = accrt_find(p, n, 0);
+  if (!e && isptr) {
+    void *v; memcpy(&v, p, sizeof v);
+    accrt_entry *t = v ? accrt_find(v, 0, 0) : NULL;
+    for (int i = accrt_S.nbind - 1; !t && v && i >= 0; i--)
+      if (accrt_S.bind[i].pp == p) {
+        accrt_entry *b = accrt_find(accrt_S.bind[i].section, 0, 0);
+        if (b && accrt_S.bind[i].section >= (const void *)v) {
+          void *d = b->dev + ((char *)v - b->host);
+          memcpy(slot, &d, sizeof d);
+          *kind = ACCRT_K_FP;
+          return slot;
+        }
+        break;
+      }
+  }
   if (e && isptr) {
     /* the pointer variable itself is on the device: what it holds is what the kernel uses */
     void *v; memcpy(&v, accrt_devaddr(e, p), sizeof v);
@@ -531,6 +552,13 @@ void *accrt_var(void *p, size_t n, int isptr, int cls, void *slot, int *kind, in
   if (n > 256) return p;
   memcpy(slot, p, n);
   return slot;
+}
+void accrt_bind_ptr(void **pp, const void *section) {
+  accrt_state *S = &accrt_S;
+  for (int i = 0; i < S->nbind; i++)
+    if (S->bind[i].pp == pp) { S->bind[i].section = section; return; }
+  if (S->nbind == 64) { memmove(S->bind, S->bind + 1, 63 * sizeof S->bind[0]); S->nbind = 63; }
+  S->bind[S->nbind].pp = pp; S->bind[S->nbind].section = section; S->nbind++;
 }
 #endif /* ACCRT_IMPL */
 #endif /* ACCRT_H */
