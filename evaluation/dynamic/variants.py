@@ -48,6 +48,7 @@ class VariantResult:
     seconds: float | None = None  # median wall time of the threaded runs
     bytes_h2d: int | None = None
     bytes_d2h: int | None = None
+    sites: list[dict] = field(default_factory=list)  # bytes per construct (file, line)
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -58,6 +59,7 @@ class VariantResult:
         d = {k: getattr(self, k) for k in ("label", "status", "reason", "runs_ok", "runs",
                                            "seconds", "bytes_h2d", "bytes_d2h")}
         d["verified"] = self.verified
+        d["sites"] = self.sites[:200]
         d["warnings"] = self.warnings[:20]
         return d
 
@@ -101,6 +103,7 @@ def run_variant(label: str, prog: Program, folder: Path, work: Path, replaced: d
         rep = res.report or {}
         if out.bytes_h2d is None and rep:
             out.bytes_h2d, out.bytes_d2h = rep.get("bytes_h2d"), rep.get("bytes_d2h")
+            out.sites = list(rep.get("sites") or [])
         ok, _ = check_output(prog.verify, res.returncode, res.stdout)
         if ok and not rep.get("races") and not rep.get("errors"):
             out.runs_ok += 1
