@@ -265,3 +265,22 @@ def test_gpu_mode_builds_for_nvptx_and_reports_no_gpu_cleanly():
         else:
             assert row["original"]["status"] == "built"
             assert r["reason"].startswith("no GPU")
+
+
+def test_call_to_a_function_that_is_not_a_routine_fails_to_build(tmp_path):
+    """A GPU build does not link a compute region calling a program function without
+    ``#pragma acc routine``; the emulation refuses it too, and accepts it with the routine."""
+    body = ("double total(int n, const double *x) { double s = 0;\n"
+            "#pragma acc parallel loop reduction(+:s) copyin(x[0:n])\n"
+            "for (int i = 0; i < n; i++) s += sq(x[i]);\nreturn s; }\n")
+    main = MAIN_SUM.replace("r += x[i];", "r += x[i] * x[i];")
+    progs = {"plain": {"k.c": "static double sq(double v) { return v * v; }\n" + body,
+                       "main.c": main},
+             "routine": {"k.c": "#pragma acc routine seq\n/* squares */\n"
+                                "static double sq(double v) { return v * v; }\n" + body,
+                         "main.c": main}}
+    r = evaluate_dynamic(_suite(tmp_path, progs), None, runs=1, with_mutations=False)
+    rows = {p["name"]: p for p in r["programs"]}
+    assert rows["plain"]["original"]["status"] == "compile"
+    assert "not an acc routine" in rows["plain"]["original"]["reason"]
+    assert rows["routine"]["original"]["status"] == "verified", rows["routine"]["original"]

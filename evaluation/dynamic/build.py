@@ -15,7 +15,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from accellium.evaluation.dynamic.cnames import nonvar_names, preprocessor_flags
+from accellium.evaluation.dynamic.cnames import (
+    nonvar_names,
+    preprocessor_flags,
+    program_functions,
+)
 from accellium.evaluation.dynamic.manifest import Program
 from accellium.evaluation.dynamic.translate import translate
 
@@ -65,6 +69,8 @@ def prepare(folder: Path, work: Path, replaced: dict[str, bytes], cpu: bool,
     if not cpu:
         return warnings
     flags = preprocessor_flags(compile_cmd)
+    functions = program_functions({str(p): p.read_bytes() for p in sorted(work.rglob("*"))
+                                   if p.is_file() and p.suffix in _C_SUFFIXES})
     for path in sorted(work.rglob("*")):
         if not path.is_file() or path.suffix not in _C_SUFFIXES + _CXX_SUFFIXES:
             continue
@@ -76,7 +82,7 @@ def prepare(folder: Path, work: Path, replaced: dict[str, bytes], cpu: bool,
             warnings.append(f"{rel}: C++ is not translated (OpenACC pragmas ignored)")
             continue
         names = nonvar_names(path, flags, work)
-        t = translate(data, rel, names)
+        t = translate(data, rel, names, functions)
         path.write_bytes(t.code)
         warnings += [f"{rel}: {w}" for w in t.warnings]
     return warnings
@@ -145,7 +151,7 @@ def compile_program(prog: Program, work: Path, mode: str, timeout: float = 300) 
         r = subprocess.run(cmd, shell=True, cwd=work, capture_output=True, text=True,
                            errors="replace", timeout=timeout, env=env)
         ok = r.returncode == 0 and binary.is_file()
-        log = (r.stdout + r.stderr)[-4000:]
+        log = (r.stdout + r.stderr)[-200_000:]
     except subprocess.TimeoutExpired:
         ok, log = False, f"compile timed out after {timeout:.0f} s"
     return BuildResult(ok, binary if ok else None, log, time.perf_counter() - t0)

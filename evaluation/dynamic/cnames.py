@@ -15,8 +15,9 @@ from pathlib import Path
 
 from accellium.dataset.loops import parse_tree
 
-__all__ = ["preprocessor_flags", "nonvar_names"]
+__all__ = ["preprocessor_flags", "nonvar_names", "program_functions"]
 
+_COMMENTS = re.compile(rb"/\*.*?\*/|//[^\n]*", re.DOTALL)
 _KEEP = ("-I", "-D", "-U", "-include", "-std", "-iquote", "-isystem")
 
 
@@ -102,3 +103,41 @@ def nonvar_names(path: Path, flags: list[str], cwd: Path, timeout: float = 60) -
     except (OSError, subprocess.TimeoutExpired):
         names |= _declared_nonvars(text.encode())
     return names
+
+
+def _function_name(node) -> str | None:
+    d = node.child_by_field_name("declarator")
+    while d is not None and d.type != "function_declarator":
+        d = d.child_by_field_name("declarator")
+    d = d.child_by_field_name("declarator") if d is not None else None
+    return d.text.decode("utf-8", "replace") if d is not None and d.type == "identifier" else None
+
+
+def program_functions(sources: dict[str, bytes]) -> tuple[set[str], set[str]]:
+    """(functions defined in the program's C files, functions marked ``#pragma acc routine``:
+    on the next declaration or definition, or named as ``routine(f)``)."""
+    from accellium.evaluation.dynamic.accpragmas import find_acc_lines
+
+    defined: set[str] = set()
+    routines: set[str] = set()
+    for src in sources.values():
+        tree = parse_tree(src, "c")
+        marks = [a for a in find_acc_lines(src) if a.kind == "acc" and a.directive == "routine"]
+        for a in marks:
+            named = next((c.args for c in a.pragma.clauses if c.name == "routine" and c.args), None)
+            if named:
+                routines.add(named.strip())
+        starts = sorted(a.end for a in marks if not any(c.name == "routine" and c.args
+                                                         for c in a.pragma.clauses))
+        for n in tree.root_node.named_children:
+            if n.type not in ("function_definition", "declaration"):
+                continue
+            name = _function_name(n)
+            if name is None:
+                continue
+            if n.type == "function_definition":
+                defined.add(name)
+            if any(e <= n.start_byte and not _COMMENTS.sub(b"", src[e:n.start_byte]).strip(
+                    b" \t\r\n;") for e in starts):
+                routines.add(name)
+    return defined, routines

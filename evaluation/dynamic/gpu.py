@@ -17,6 +17,7 @@ from typing import Any
 from accellium.evaluation.dynamic.build import GPU_FLAGS, compile_program, prepare, run_binary
 from accellium.evaluation.dynamic.evaluate import annotate_with_engine
 from accellium.evaluation.dynamic.manifest import Program, check_output, load_manifest
+from accellium.evaluation.dynamic.variants import compile_reason
 
 __all__ = ["evaluate_gpu", "gpu_status"]
 
@@ -51,7 +52,7 @@ def _variant(label: str, prog: Program, folder: Path, work: Path, replaced: dict
     b = compile_program(prog, work, mode)
     out: dict[str, Any] = {"label": label, "built": b.ok, "build_s": round(b.seconds, 2)}
     if not b.ok or b.binary is None:
-        out.update(status="compile", reason=b.log.strip()[-500:], verified=False)
+        out.update(status="compile", reason=compile_reason(b.log), verified=False)
         return out
     if mode == "gpu" and not status["gpu"]:
         out.update(status="built", verified=None, reason="not run: " + status["reason"])

@@ -44,13 +44,13 @@ def _failures(result: dict[str, Any]) -> list[str]:
     out = []
     for r in result["programs"]:
         eng = r.get("engine") or {}
-        if eng and not eng.get("verified"):
+        if eng and eng.get("verified") is False:
             out.append(f"- `{r['name']}` engine: **{eng['status']}** — {eng.get('reason', '')[:300]}")
         for m in r.get("mutations") or []:
             if not m["caught"]:
                 out.append(f"- `{r['name']}` mutation {m['kind']} (line {m['line']}: "
                            f"`{m['after']}`) not caught")
-        if r["original_pragmas_ok"] and not r["original"]["verified"]:
+        if r["original_pragmas_ok"] and r["original"]["verified"] is False:
             out.append(f"- `{r['name']}` correct original failed: {r['original']['status']} — "
                        f"{r['original'].get('reason', '')[:300]}")
         if not r["original_pragmas_ok"] and r["original"]["verified"]:
@@ -61,8 +61,12 @@ def _failures(result: dict[str, Any]) -> list[str]:
 def summary_text(result: dict[str, Any]) -> str:
     lines = [f"dynamic evaluation of {result['manifest']}: engine {result['engine']}, "
              f"{result.get('threads', '-')} threads, {result['runs']} runs "
-             f"({result['seconds']} s)", "",
-             format_table(["metric", "value"], metric_rows(result["metrics"])), ""]
+             f"({result['seconds']} s)", ""]
+    if result.get("mode") == "gpu":
+        lines += [f"GPU mode: offload compiler {'yes' if result.get('offload_compiler') else 'no'}"
+                  f", GPU {'yes' if result.get('gpu') else 'no'}"
+                  + (f" ({result['reason']})" if result.get("reason") else ""), ""]
+    lines += [format_table(["metric", "value"], metric_rows(result["metrics"])), ""]
     if result.get("programs") and "original" in result["programs"][0]:
         lines += [program_table(result), ""]
     lines += _failures(result)

@@ -64,8 +64,10 @@ class Translation:
 
 
 class Emitter(LoopGen):
-    def __init__(self, src: bytes, label: str, nonvars: set[str]):
+    def __init__(self, src: bytes, label: str, nonvars: set[str],
+                 functions: tuple[set[str], set[str]] = (set(), set())):
         self.src = src
+        self.defined, self.routines = functions
         self.label = label
         self.nonvars = nonvars
         self.tree = parse_tree(src, "c")
@@ -320,6 +322,7 @@ class Emitter(LoopGen):
         for v in sorted(loopvars):
             pre.append(f"__typeof__({v}) __acc_lv_{v};")
             rename[v] = f"__acc_lv_{v}"
+        pre += self.routine_checks(n)
         pre.append("accrt_compute_begin();")
         inner = Ctx(rename=rename, construct=base, bound=tuple(bound),
                     loopvars=frozenset(loopvars))
@@ -332,6 +335,25 @@ class Emitter(LoopGen):
                     + " } accrt_set_gang(-1, 0); } }" + post)
         body = self.gen_compute_body(n, p, rest, combined, inner)
         return "{ " + " ".join(pre) + " { " + body + " }" + post
+
+    def routine_checks(self, n: Node) -> list[str]:
+        """A call in a compute region to a program function that is not an ``acc routine``
+        does not link for a GPU: make it a compile error here too."""
+        out = []
+        stack = [n]
+        seen: set[str] = set()
+        while stack:
+            x = stack.pop()
+            if x.type == "call_expression":
+                f = x.child_by_field_name("function")
+                name = text(f) if f is not None and f.type == "identifier" else None
+                if name and name in self.defined and name not in self.routines and \
+                        name not in seen:
+                    seen.add(name)
+                    out.append(f'_Static_assert(0, "function \'{name}\' is called in a compute '
+                               f'region but is not an acc routine (a GPU build fails to link)");')
+            stack.extend(x.children)
+        return out
 
     def gen_compute_body(self, n: Node, p: AccLine, rest: list[AccLine], combined: bool,
                          ctx: Ctx) -> str:
@@ -425,6 +447,8 @@ class Emitter(LoopGen):
         return Translation(code, self.constructs, self.warnings)
 
 
-def translate(src: bytes, label: str, nonvars: set[str]) -> Translation:
-    """Translate one C file (see the module doc)."""
-    return Emitter(src, label, nonvars).run()
+def translate(src: bytes, label: str, nonvars: set[str],
+              functions: tuple[set[str], set[str]] = (set(), set())) -> Translation:
+    """Translate one C file (see the module doc); ``functions``: the program's defined and
+    ``routine`` functions (:func:`cnames.program_functions`)."""
+    return Emitter(src, label, nonvars, functions).run()

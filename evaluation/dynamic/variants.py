@@ -64,6 +64,12 @@ class VariantResult:
         return d
 
 
+def compile_reason(log: str) -> str:
+    """The error lines of a compiler log (translated lines are long), else its tail."""
+    errs = [ln.strip()[:240] for ln in log.splitlines() if "error" in ln.lower()]
+    return " | ".join(errs[:3]) if errs else log.strip()[-600:]
+
+
 def _failure(prog: Program, work: Path, binary: Path, env: dict[str, str], res, cfg) -> tuple[str, str]:
     """Cause of a failed run: exit codes of the runtime, races it saw, else a rerun with the
     device copy as host memory tells a data-environment error (passes) from a race (fails)."""
@@ -93,7 +99,7 @@ def run_variant(label: str, prog: Program, folder: Path, work: Path, replaced: d
     warnings = prepare(folder, work, replaced, cpu=True, compile_cmd=prog.compile)
     b = compile_program(prog, work, "cpu")
     if not b.ok or b.binary is None:
-        return VariantResult(label, "compile", b.log.strip()[-600:], warnings=warnings)
+        return VariantResult(label, "compile", compile_reason(b.log), warnings=warnings)
     times: list[float] = []
     out = VariantResult(label, "verified", warnings=warnings)
     for r in range(cfg.runs):
@@ -123,7 +129,7 @@ def run_serial(prog: Program, folder: Path, work: Path, cfg: RunConfig) -> Varia
     prepare(folder, work, {}, cpu=False, compile_cmd=prog.compile_serial)
     b = compile_program(prog, work, "serial")
     if not b.ok or b.binary is None:
-        return VariantResult("serial", "compile", b.log.strip()[-600:])
+        return VariantResult("serial", "compile", compile_reason(b.log))
     res = run_binary(prog, work, b.binary, {}, max(cfg.timeout_min_s, prog.timeout_s * 2))
     ok, why = check_output(prog.verify, res.returncode, res.stdout)
     if res.timed_out:
