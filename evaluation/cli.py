@@ -17,9 +17,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         description="Run an engine on every record of a dataset file and print the metrics: "
                     "exact_match, directive_match, clause_set_match, clause_f1, arg_f1, score, "
                     "valid, compiles (+ gold), per-directive table, confusion matrix, latency.")
-    p.add_argument("--engine", required=True, help="engine name (e.g. analysis, retrieval, auto, "
-                                                   "const, context, hf, vllm)")
-    p.add_argument("--data", required=True, help="JSONL records to evaluate")
+    p.add_argument("--engine", help="engine name (e.g. analysis, retrieval, auto, "
+                                    "const, context, hf, vllm); required unless --dynamic")
+    p.add_argument("--data", help="JSONL records to evaluate (required unless --dynamic)")
     p.add_argument("--train", help="JSONL records given to the engine as training/retrieval data "
                                    "(never the evaluated file)")
     p.add_argument("--workspace", choices=["none", "loo"], default="none",
@@ -41,6 +41,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--use-adapter", metavar="NAME",
                    help="adapter the queries name (default: the only --adapter given; "
                         "none = the base model)")
+    from accellium.evaluation.dynamic.cli import add_dynamic_arguments
+
+    add_dynamic_arguments(p)
     p.set_defaults(func=run_eval)
 
 
@@ -96,6 +99,12 @@ def run_eval(args: argparse.Namespace) -> int:
     from accellium.evaluation.runner import evaluate
     from accellium.server.engines import EngineError, engine_names
 
+    if getattr(args, "dynamic", None):
+        from accellium.evaluation.dynamic.cli import run_dynamic
+
+        return run_dynamic(args, _engine_options)
+    if not args.engine or not args.data:
+        return _err("eval", "--engine and --data are required (or --dynamic MANIFEST)")
     if args.engine not in engine_names():
         return _err("eval", f"unknown engine '{args.engine}' (choose from "
                             f"{', '.join(engine_names())})")

@@ -1,0 +1,185 @@
+"""Build and run one program variant: a copy of the program folder with some files replaced,
+translated for the CPU emulation (or left as is for serial / GPU builds), compiled with the
+manifest's command, run under a timeout with the runtime's report read back."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from accellium.evaluation.dynamic.cnames import (
+    nonvar_names,
+    preprocessor_flags,
+    program_functions,
+)
+from accellium.evaluation.dynamic.manifest import Program
+from accellium.evaluation.dynamic.translate import translate
+
+__all__ = ["RUNTIME_H", "BuildResult", "RunResult", "prepare", "compile_program", "run_binary",
+           "CPU_FLAGS", "GPU_FLAGS"]
+
+RUNTIME_H = Path(__file__).resolve().parent / "runtime" / "accrt.h"
+CPU_FLAGS = f"-fopenmp -D_OPENACC=201711 -include {RUNTIME_H} -w -fno-strict-aliasing"
+_ABS_CC = re.compile(r"(?<!\S)/usr/(?:local/)?bin/(gcc|cc|c99)(-\d+)?(?!\S)")
+# sm_80 PTX runs on every GPU since Ampere (JIT); recent ptxas no longer accepts gcc 12's
+# default sm_35.
+GPU_FLAGS = ("-fopenacc -foffload=nvptx-none -foffload-options=nvptx-none=-misa=sm_80 "
+             "-foffload-options=nvptx-none=-lm")
+_C_SUFFIXES = (".c", ".h")
+_CXX_SUFFIXES = (".cc", ".cpp", ".cxx", ".hpp", ".hh", ".C")
+
+
+@dataclass
+class BuildResult:
+    ok: bool
+    binary: Path | None
+    log: str
+    seconds: float
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RunResult:
+    returncode: int
+    stdout: str
+    stderr: str
+    timed_out: bool
+    seconds: float
+    report: dict | None
+
+
+def prepare(folder: Path, work: Path, replaced: dict[str, bytes], cpu: bool,
+            compile_cmd: str) -> list[str]:
+    """Copy ``folder`` to ``work`` with ``replaced`` files; with ``cpu`` translate the C files
+    that carry ``#pragma acc`` or ``#pragma omp``.  Returns translator warnings."""
+    if work.exists():
+        shutil.rmtree(work)
+    shutil.copytree(folder, work, symlinks=True)
+    for rel, data in replaced.items():
+        (work / rel).write_bytes(data)
+    warnings: list[str] = []
+    if not cpu:
+        return warnings
+    flags = preprocessor_flags(compile_cmd)
+    functions = program_functions({str(p): p.read_bytes() for p in sorted(work.rglob("*"))
+                                   if p.is_file() and p.suffix in _C_SUFFIXES})
+    for path in sorted(work.rglob("*")):
+        if not path.is_file() or path.suffix not in _C_SUFFIXES + _CXX_SUFFIXES:
+            continue
+        data = path.read_bytes()
+        if not re.search(rb"^[ \t]*#[ \t]*pragma[ \t]+(acc|omp)\b", data, re.MULTILINE):
+            continue
+        rel = str(path.relative_to(work))
+        if path.suffix in _CXX_SUFFIXES:
+            warnings.append(f"{rel}: C++ is not translated (OpenACC pragmas ignored)")
+            continue
+        names = nonvar_names(path, flags, work)
+        t = translate(data, rel, names, functions)
+        path.write_bytes(t.code)
+        warnings += [f"{rel}: {w}" for w in t.warnings]
+    return warnings
+
+
+def runtime_object() -> Path:
+    """The emulation runtime compiled once (cached by the header's content)."""
+    data = RUNTIME_H.read_bytes()
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "accellium" / "accrt"
+    obj = cache / f"accrt-{hashlib.sha256(data).hexdigest()[:16]}.o"
+    if not obj.is_file():
+        cache.mkdir(parents=True, exist_ok=True)
+        tmp = obj.with_suffix(f".{os.getpid()}.o")
+        subprocess.run(["gcc", "-O2", "-fopenmp", "-DACCRT_IMPL", "-x", "c", "-c", str(RUNTIME_H),
+                        "-o", str(tmp)], check=True, capture_output=True, timeout=300)
+        os.replace(tmp, obj)
+    return obj
+
+
+def _wrappers(bindir: Path, extra: str, drop: tuple[str, ...], link: str = "") -> None:
+    """gcc/cc wrappers that replace -fopenacc by ``extra`` and, when they link, add ``link``
+    (the runtime object); the build command's own gcc calls go through them via PATH."""
+    bindir.mkdir(parents=True, exist_ok=True)
+    for name in ("gcc", "cc", "gcc-12", "c99"):
+        real = shutil.which(name)
+        if real is None:
+            continue
+        pats = "|".join(drop)
+        script = f"""#!/bin/bash
+out=(); acc=0; link=1
+for a in "$@"; do
+  case "$a" in
+    -fopenacc) acc=1; out+=({extra});;
+    -c|-E|-S|-M|-MM) link=0; out+=("$a");;
+    {pats}) ;;
+    *) out+=("$a");;
+  esac
+done
+if [ $acc = 1 ] && [ $link = 1 ] && [ -n "{link}" ]; then out+=({shlex.quote(link) if link else ''}); fi
+exec {shlex.quote(real)} "${{out[@]}}"
+"""
+        w = bindir / name
+        w.write_text(script)
+        w.chmod(0o755)
+
+
+def compile_program(prog: Program, work: Path, mode: str, timeout: float = 300) -> BuildResult:
+    """Compile ``work`` with the manifest command: ``mode`` is cpu (emulation), gpu (offload)
+    or serial (``compile_serial`` as is)."""
+    binary = work / f"{prog.name}.{mode}.bin"
+    env = dict(os.environ)
+    if mode == "serial":
+        cmd = prog.compile_serial.replace("{out}", shlex.quote(str(binary)))
+    else:
+        extra = CPU_FLAGS if mode == "cpu" else GPU_FLAGS
+        drop = ("-foffload=*", "-fopenacc-dim=*") if mode == "cpu" else ("-fopenacc-dim=*",)
+        cmd = prog.compile.replace("{out}", shlex.quote(str(binary)))
+        if mode == "gpu" and "-foffload" in cmd:
+            extra = "-fopenacc"
+        cmd = _ABS_CC.sub(lambda m: m.group(1), cmd)
+        bindir = work / ".accrt-bin"
+        _wrappers(bindir, extra, drop, str(runtime_object()) if mode == "cpu" else "")
+        env["PATH"] = f"{bindir}:{env.get('PATH', '')}"
+    t0 = time.perf_counter()
+    try:
+        r = subprocess.run(cmd, shell=True, cwd=work, capture_output=True, text=True,
+                           errors="replace", timeout=timeout, env=env)
+        ok = r.returncode == 0 and binary.is_file()
+        log = (r.stdout + r.stderr)[-200_000:]
+    except subprocess.TimeoutExpired:
+        ok, log = False, f"compile timed out after {timeout:.0f} s"
+    return BuildResult(ok, binary if ok else None, log, time.perf_counter() - t0)
+
+
+def run_binary(prog: Program, work: Path, binary: Path, env_extra: dict[str, str],
+               timeout: float) -> RunResult:
+    """Run the binary with the manifest arguments in the program folder."""
+    report = work / ".accrt-report.json"
+    if report.exists():
+        report.unlink()
+    env = dict(os.environ)
+    env.update(env_extra)
+    env["ACCRT_REPORT"] = str(report)
+    t0 = time.perf_counter()
+    try:
+        r = subprocess.run([str(binary), *prog.run], cwd=work, capture_output=True, text=True,
+                           errors="replace", timeout=timeout, env=env)
+        rc, out, err, to = r.returncode, r.stdout, r.stderr, False
+    except subprocess.TimeoutExpired as e:
+        def _s(x) -> str:
+            return x.decode("utf-8", "replace") if isinstance(x, bytes) else (x or "")
+        rc, out, err, to = -9, _s(e.stdout), _s(e.stderr), True
+    secs = time.perf_counter() - t0
+    rep = None
+    if report.is_file():
+        try:
+            rep = json.loads(report.read_text("utf-8", "replace"))
+        except (OSError, json.JSONDecodeError):
+            rep = None
+    return RunResult(rc, out[-200_000:], err[-8000:], to, secs, rep)

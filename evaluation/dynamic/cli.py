@@ -1,0 +1,84 @@
+"""``accellium eval --dynamic MANIFEST ...``: the arguments and the command."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from typing import Any
+
+__all__ = ["add_dynamic_arguments", "run_dynamic"]
+
+
+def add_dynamic_arguments(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("dynamic evaluation (run the annotated programs)")
+    g.add_argument("--dynamic", metavar="MANIFEST",
+                   help="a program suite (DESIGN §8 manifest.json or its folder): strip the "
+                        "pragmas, let the engine annotate, build, run and verify each program "
+                        "(engine default: auto)")
+    g.add_argument("--threads", type=int, default=4, help="threads per run (gangs x lanes)")
+    g.add_argument("--runs", type=int, default=3,
+                   help="runs per variant, iteration orders in turn (forward, reversed, "
+                        "serialised and scrambled)")
+    g.add_argument("--mode", choices=["cpu", "gpu"], default="cpu",
+                   help="cpu: OpenMP emulation (any machine); gpu: gcc -foffload=nvptx-none")
+    g.add_argument("--programs", help="only these programs (comma-separated names)")
+    g.add_argument("--no-mutations", action="store_true", help="skip the planted mutations")
+    g.add_argument("--work-dir", help="keep the built variants here (default: a temp dir)")
+
+
+def _progress(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def run_dynamic(args: argparse.Namespace,
+                engine_options: Callable[[argparse.Namespace], dict[str, Any]]) -> int:
+    from accellium.evaluation.dynamic.manifest import ManifestError
+    from accellium.evaluation.dynamic.report import summary_text, write_dynamic_report
+    from accellium.server.engines import EngineError, engine_names
+
+    engine = args.engine or "auto"
+    if engine not in engine_names() and engine != "none":
+        print(f"accellium eval: unknown engine '{engine}' (choose from "
+              f"{', '.join(engine_names())}, none)", file=sys.stderr)
+        return 2
+    if args.threads < 1 or args.runs < 1:
+        print("accellium eval: --threads and --runs must be >= 1", file=sys.stderr)
+        return 2
+    only = [x.strip() for x in args.programs.split(",") if x.strip()] if args.programs else None
+    try:
+        opts = engine_options(args)
+        if getattr(args, "train", None):
+            from accellium.server.defaults import engine_options as default_options
+
+            opts.update(default_options(engine, args.train))
+        if args.mode == "gpu":
+            from accellium.evaluation.dynamic.gpu import evaluate_gpu
+
+            result = evaluate_gpu(args.dynamic, None if engine == "none" else engine,
+                                  engine_options=opts, only=only, runs=args.runs,
+                                  progress=None if args.json else _progress)
+        else:
+            from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
+
+            result = evaluate_dynamic(
+                args.dynamic, None if engine == "none" else engine, threads=args.threads,
+                runs=args.runs, engine_options=opts, with_mutations=not args.no_mutations,
+                work_dir=args.work_dir, only=only, progress=_progress)
+    except (ManifestError, ValueError, FileNotFoundError) as e:
+        print(f"accellium eval: {' '.join(str(e).split())}", file=sys.stderr)
+        return 2
+    except EngineError as e:
+        print(f"accellium eval: engine '{engine}' unavailable: {' '.join(str(e).split())}",
+              file=sys.stderr)
+        return 3
+    if args.report:
+        write_dynamic_report(result, args.report)
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        print(summary_text(result))
+        if args.report:
+            print(f"report written to {args.report}/report.md")
+    return 0

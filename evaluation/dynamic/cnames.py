@@ -1,0 +1,143 @@
+"""Names in a C file that are not variables: macros, enumerators, functions and typedefs.
+
+The translator renames every free variable of a compute region; these names must be left
+alone (``&N`` of a macro constant does not compile).  They come from the preprocessor run with
+the program's own ``-I``/``-D`` flags (``gcc -dM -E`` and ``gcc -E``), so that headers count;
+if it fails, from the file's own ``#define`` and ``enum`` text.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import subprocess
+from pathlib import Path
+
+from accellium.dataset.loops import parse_tree
+
+__all__ = ["preprocessor_flags", "nonvar_names", "program_functions"]
+
+_COMMENTS = re.compile(rb"/\*.*?\*/|//[^\n]*", re.DOTALL)
+_KEEP = ("-I", "-D", "-U", "-include", "-std", "-iquote", "-isystem")
+
+
+def preprocessor_flags(command: str) -> list[str]:
+    """The preprocessor flags of a compile command (``-I``, ``-D``, ``-U``, ``-include`` ...)."""
+    try:
+        toks = shlex.split(command)
+    except ValueError:
+        toks = command.split()
+    out: list[str] = []
+    i = 0
+    while i < len(toks):
+        t = toks[i]
+        if t in ("-I", "-D", "-U", "-include", "-iquote", "-isystem") and i + 1 < len(toks):
+            out += [t, toks[i + 1]]
+            i += 2
+            continue
+        if t.startswith(_KEEP):
+            out.append(t)
+        i += 1
+    return out
+
+
+def _text_names(src: str) -> set[str]:
+    names = set(re.findall(r"^\s*#\s*define\s+([A-Za-z_]\w*)", src, re.MULTILINE))
+    for body in re.findall(r"\benum\b[^{;]*\{([^}]*)\}", src):
+        names.update(re.findall(r"(?:^|,)\s*([A-Za-z_]\w*)", body))
+    return names
+
+
+def _declared_nonvars(code: bytes) -> set[str]:
+    tree = parse_tree(code, "c")
+    out: set[str] = set()
+    stack = [tree.root_node]
+    while stack:
+        n = stack.pop()
+        t = n.type
+        if t == "enumerator":
+            name = n.child_by_field_name("name")
+            if name is not None:
+                out.add(name.text.decode("utf-8", "replace"))
+        elif t == "function_declarator":
+            d = n.child_by_field_name("declarator")
+            if d is not None and d.type == "identifier":
+                out.add(d.text.decode("utf-8", "replace"))
+        elif t == "type_definition":
+            for d in n.children_by_field_name("declarator"):
+                while d is not None and d.type not in ("type_identifier", "identifier"):
+                    d = d.child_by_field_name("declarator")
+                if d is not None:
+                    out.add(d.text.decode("utf-8", "replace"))
+        if t not in ("compound_statement",):
+            stack.extend(n.children)
+    return out
+
+
+def nonvar_names(path: Path, flags: list[str], cwd: Path, timeout: float = 60) -> set[str]:
+    """Macro, enumerator, function and typedef names visible in ``path``."""
+    names: set[str] = set()
+    try:
+        text = path.read_text("utf-8", "replace")
+    except OSError:
+        text = ""
+    names |= _text_names(text)
+    for h in sorted(cwd.rglob("*.h"))[:500]:  # headers of the program (make-driven builds)
+        try:
+            names |= _text_names(h.read_text("utf-8", "replace"))
+        except OSError:
+            continue
+    base = ["gcc", "-D_OPENACC=201711", "-fopenmp", *flags, "-I", str(path.parent)]
+    try:
+        dm = subprocess.run([*base, "-dM", "-E", str(path)], cwd=cwd, capture_output=True,
+                            timeout=timeout)
+        if dm.returncode == 0:
+            names.update(m.decode() for m in re.findall(rb"^#define ([A-Za-z_]\w*)",
+                                                        dm.stdout, re.MULTILINE))
+        pp = subprocess.run([*base, "-E", "-P", str(path)], cwd=cwd, capture_output=True,
+                            timeout=timeout)
+        if pp.returncode == 0:
+            names |= _declared_nonvars(pp.stdout)
+        else:
+            names |= _declared_nonvars(text.encode())
+    except (OSError, subprocess.TimeoutExpired):
+        names |= _declared_nonvars(text.encode())
+    return names
+
+
+def _function_name(node) -> str | None:
+    d = node.child_by_field_name("declarator")
+    while d is not None and d.type != "function_declarator":
+        d = d.child_by_field_name("declarator")
+    d = d.child_by_field_name("declarator") if d is not None else None
+    return d.text.decode("utf-8", "replace") if d is not None and d.type == "identifier" else None
+
+
+def program_functions(sources: dict[str, bytes]) -> tuple[set[str], set[str]]:
+    """(functions defined in the program's C files, functions marked ``#pragma acc routine``:
+    on the next declaration or definition, or named as ``routine(f)``)."""
+    from accellium.evaluation.dynamic.accpragmas import find_acc_lines
+
+    defined: set[str] = set()
+    routines: set[str] = set()
+    for src in sources.values():
+        tree = parse_tree(src, "c")
+        marks = [a for a in find_acc_lines(src) if a.kind == "acc" and a.directive == "routine"]
+        for a in marks:
+            named = next((c.args for c in a.pragma.clauses if c.name == "routine" and c.args), None)
+            if named:
+                routines.add(named.strip())
+        starts = sorted(a.end for a in marks if not any(c.name == "routine" and c.args
+                                                         for c in a.pragma.clauses))
+        for n in tree.root_node.named_children:
+            if n.type not in ("function_definition", "declaration"):
+                continue
+            name = _function_name(n)
+            if name is None:
+                continue
+            if n.type == "function_definition":
+                defined.add(name)
+            if any(e <= n.start_byte and not _COMMENTS.sub(b"", src[e:n.start_byte]).strip(
+                    b" \t\r\n;") for e in starts):
+                routines.add(name)
+    return defined, routines

@@ -1,0 +1,286 @@
+"""Tree-sitter helpers of the translator: declared names, free variables of a region, loop
+headers in canonical form (``for (i = lo; i < hi; i += s)``) and write targets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tree_sitter import Node
+
+__all__ = ["declared_names", "declarator_name", "free_names", "for_vars", "LoopHeader",
+           "parse_header", "collapse_chain", "write_targets", "base_name", "has_side_effects",
+           "text"]
+
+_STATEMENT_SCOPES = ("compound_statement", "for_statement")
+
+
+def text(n: Node) -> str:
+    return n.text.decode("utf-8", "replace") if n.text is not None else ""
+
+
+def declarator_name(d: Node | None) -> str | None:
+    """The identifier a declarator declares (``*a[N]`` -> ``a``); None for function declarators."""
+    while d is not None:
+        if d.type == "identifier":
+            return text(d)
+        if d.type == "function_declarator":
+            return None
+        if d.type == "parenthesized_declarator":
+            d = next((c for c in d.named_children), None)
+            continue
+        d = d.child_by_field_name("declarator")
+    return None
+
+
+def declared_names(decl: Node) -> list[str]:
+    """Variables declared by a ``declaration`` node."""
+    out = []
+    for d in decl.children_by_field_name("declarator"):
+        name = declarator_name(d)
+        if name:
+            out.append(name)
+    return out
+
+
+def _is_callee(n: Node) -> bool:
+    p = n.parent
+    return p is not None and p.type == "call_expression" and p.child_by_field_name("function") == n
+
+
+def _declarator_ident(n: Node) -> bool:
+    """True for the identifier a declarator introduces (not array sizes in it)."""
+    p = n.parent
+    while p is not None and p.type in ("pointer_declarator", "array_declarator",
+                                       "parenthesized_declarator", "init_declarator"):
+        if p.type == "array_declarator" and p.child_by_field_name("size") is not None and \
+                _within(n, p.child_by_field_name("size")):
+            return False
+        if p.type == "init_declarator" and p.child_by_field_name("value") is not None and \
+                _within(n, p.child_by_field_name("value")):
+            return False
+        if p.type == "init_declarator":
+            return True
+        p = p.parent
+    if p is not None and p.type in ("declaration", "parameter_declaration"):
+        return True
+    return False
+
+
+def _within(n: Node, outer: Node | None) -> bool:
+    return outer is not None and outer.start_byte <= n.start_byte and n.end_byte <= outer.end_byte
+
+
+def free_names(root: Node, nonvars: set[str]) -> tuple[list[str], set[str]]:
+    """Identifiers used in ``root`` that are declared outside it (in order of first use), and
+    the ones among them assigned in a ``for`` initializer (loop variables)."""
+    seen: dict[str, None] = {}
+    loopvars: set[str] = set()
+
+    def walk(n: Node, bound: frozenset[str]) -> frozenset[str]:
+        t = n.type
+        if t == "identifier":
+            name = text(n)
+            if name not in bound and name not in nonvars and not _is_callee(n) and \
+                    not _declarator_ident(n):
+                seen.setdefault(name, None)
+            return bound
+        if t == "declaration":
+            for c in n.children:
+                walk(c, bound)
+            return bound | frozenset(declared_names(n))
+        if t in _STATEMENT_SCOPES:
+            inner = bound
+            for c in n.children:
+                inner = walk(c, inner)
+            if t == "for_statement":
+                loopvars.update(v for v in for_vars(n) if v not in inner)
+            return bound
+        inner = bound
+        for c in n.children:
+            inner = walk(c, inner)
+        return bound
+
+    walk(root, frozenset())
+    names = [s for s in seen if s not in nonvars]
+    return names, {v for v in loopvars if v in seen}
+
+
+def for_vars(n: Node) -> list[str]:
+    """Variables assigned (not declared) in a for statement's initializer."""
+    init = n.child_by_field_name("initializer")
+    out = []
+    stack = [init] if init is not None else []
+    while stack:
+        e = stack.pop()
+        if e.type == "assignment_expression":
+            left = e.child_by_field_name("left")
+            if left is not None and left.type == "identifier":
+                out.append(text(left))
+        elif e.type == "comma_expression":
+            stack.extend(e.named_children)
+    return out
+
+
+@dataclass
+class LoopHeader:
+    var: str
+    decl_type: str | None  # the type text when the initializer declares the variable
+    lo: Node
+    hi: Node
+    cmp: int  # 0 <, 1 <=, 2 >, 3 >=, 4 !=
+    step: Node | None  # None: +1 or -1 (see step_sign)
+    step_sign: int
+    body: Node
+
+
+_CMP = {"<": 0, "<=": 1, ">": 2, ">=": 3, "!=": 4}
+_FLIP = {0: 2, 1: 3, 2: 0, 3: 1, 4: 4}
+
+
+def _strip_parens(n: Node) -> Node:
+    while n.type == "parenthesized_expression" and n.named_child_count == 1:
+        n = n.named_children[0]
+    return n
+
+
+def parse_header(n: Node) -> LoopHeader | None:
+    """The canonical-form header of a for statement, or None."""
+    init = n.child_by_field_name("initializer")
+    cond = n.child_by_field_name("condition")
+    upd = n.child_by_field_name("update")
+    body = n.child_by_field_name("body")
+    if init is None or cond is None or upd is None or body is None:
+        return None
+    var = decl_type = lo = None
+    if init.type == "declaration":
+        ds = init.children_by_field_name("declarator")
+        if len(ds) != 1 or ds[0].type != "init_declarator":
+            return None
+        d = ds[0].child_by_field_name("declarator")
+        if d is None or d.type != "identifier":
+            return None
+        var, lo = text(d), ds[0].child_by_field_name("value")
+        decl_type = init.text[: ds[0].start_byte - init.start_byte].decode("utf-8", "replace")
+    elif init.type == "assignment_expression" and text(init.child_by_field_name("operator")
+                                                       or init) == "=":
+        left = init.child_by_field_name("left")
+        if left is None or left.type != "identifier":
+            return None
+        var, lo = text(left), init.child_by_field_name("right")
+    if var is None or lo is None:
+        return None
+    cond = _strip_parens(cond)
+    if cond.type != "binary_expression":
+        return None
+    op = text(cond.child_by_field_name("operator"))
+    if op not in _CMP:
+        return None
+    left, right = cond.child_by_field_name("left"), cond.child_by_field_name("right")
+    if _strip_parens(left).type == "identifier" and text(_strip_parens(left)) == var:
+        hi, cmp = right, _CMP[op]
+    elif _strip_parens(right).type == "identifier" and text(_strip_parens(right)) == var:
+        hi, cmp = left, _FLIP[_CMP[op]]
+    else:
+        return None
+    step, sign = _parse_step(upd, var)
+    if sign == 0:
+        return None
+    return LoopHeader(var, decl_type, lo, hi, cmp, step, sign, body)
+
+
+def _parse_step(u: Node, var: str) -> tuple[Node | None, int]:
+    u = _strip_parens(u)
+    if u.type == "update_expression":
+        arg = u.child_by_field_name("argument")
+        if arg is None or text(arg) != var:
+            return None, 0
+        return None, 1 if "++" in text(u) else -1
+    if u.type == "assignment_expression":
+        left = u.child_by_field_name("left")
+        op = text(u.child_by_field_name("operator"))
+        right = u.child_by_field_name("right")
+        if left is None or text(left) != var or right is None:
+            return None, 0
+        if op == "+=":
+            return right, 1
+        if op == "-=":
+            return right, -1
+        r = _strip_parens(right)
+        if op == "=" and r.type == "binary_expression":
+            bop = text(r.child_by_field_name("operator"))
+            a, b = r.child_by_field_name("left"), r.child_by_field_name("right")
+            if bop in "+-" and text(a) == var:
+                return b, 1 if bop == "+" else -1
+            if bop == "+" and text(b) == var:
+                return a, 1
+    return None, 0
+
+
+def collapse_chain(n: Node, depth: int) -> list[Node] | None:
+    """``depth`` perfectly nested for statements starting at ``n`` (None if not)."""
+    chain = [n]
+    while len(chain) < depth:
+        body = chain[-1].child_by_field_name("body")
+        while body is not None and body.type == "compound_statement":
+            stmts = [c for c in body.named_children if c.type != "comment"]
+            if len(stmts) != 1:
+                return None
+            body = stmts[0]
+        if body is None or body.type != "for_statement":
+            return None
+        chain.append(body)
+    return chain
+
+
+def base_name(n: Node) -> str | None:
+    """The variable an lvalue is rooted at (``a[i].x`` -> ``a``, ``*p`` -> ``p``)."""
+    while True:
+        t = n.type
+        if t == "identifier":
+            return text(n)
+        if t == "subscript_expression":
+            n = n.child_by_field_name("argument")
+        elif t == "field_expression":
+            n = n.child_by_field_name("argument")
+        elif t in ("pointer_expression", "parenthesized_expression"):
+            kids = n.named_children
+            if not kids:
+                return None
+            n = kids[-1] if t == "pointer_expression" else kids[0]
+        else:
+            return None
+        if n is None:
+            return None
+
+
+def has_side_effects(n: Node) -> bool:
+    stack = [n]
+    while stack:
+        e = stack.pop()
+        if e.type in ("update_expression", "assignment_expression", "call_expression"):
+            return True
+        stack.extend(e.children)
+    return False
+
+
+def write_targets(stmt: Node) -> list[Node]:
+    """Top-level lvalues an expression statement assigns (``a = b = c`` gives both)."""
+    out: list[Node] = []
+    kids = [c for c in stmt.named_children if c.type != "comment"]
+    stack = list(kids)
+    while stack:
+        e = _strip_parens(stack.pop())
+        if e.type == "assignment_expression":
+            left = e.child_by_field_name("left")
+            if left is not None:
+                out.append(left)
+            right = e.child_by_field_name("right")
+            if right is not None and _strip_parens(right).type == "assignment_expression":
+                stack.append(right)
+        elif e.type == "update_expression":
+            arg = e.child_by_field_name("argument")
+            if arg is not None:
+                out.append(arg)
+        elif e.type == "comma_expression":
+            stack.extend(e.named_children)
+    return out

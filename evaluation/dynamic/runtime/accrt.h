@@ -1,0 +1,564 @@
+/* accrt.h -- the OpenACC emulation runtime of accellium's dynamic evaluation (MIT licence).
+ *
+ * Included first (gcc -include) in every translation unit that the OpenACC-to-OpenMP translator
+ * produced.  It keeps a present table with a SEPARATE device copy of every mapped host range
+ * (compute regions work on the device copies; copyin/copyout/update move bytes and count them),
+ * runs gangs and vector lanes as OpenMP teams with iteration orders chosen per run, and writes
+ * a JSON report (bytes moved per construct, present errors, races seen) to $ACCRT_REPORT.
+ * The functions are compiled once (this file with -DACCRT_IMPL) and linked in.
+ * Environment: ACCRT_GANGS, ACCRT_LANES (team sizes), ACCRT_ORDER (0 forward, 1 reverse,
+ * 2 scrambled), ACCRT_SERIAL (1: one thread runs all gangs and lanes in turn), ACCRT_UNIFIED
+ * (1: the device copy IS host memory: tells data errors from races), ACCRT_REPORT (path).
+ */
+#ifndef ACCRT_H
+#define ACCRT_H
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <limits.h>
+#include <float.h>
+#include <math.h>
+#include <omp.h>
+#include <unistd.h>
+
+
+enum { ACCRT_COPY = 1, ACCRT_COPYIN, ACCRT_COPYOUT, ACCRT_CREATE, ACCRT_PRESENT, ACCRT_NO_CREATE,
+       ACCRT_DEVICEPTR, ACCRT_DELETE };
+enum { ACCRT_PARALLEL = 1, ACCRT_KERNELS, ACCRT_SERIAL_C, ACCRT_DATA };
+enum { ACCRT_K_SHARED = 0, ACCRT_K_FP = 1 };
+enum { ACCRT_M_RED = 1, ACCRT_M_DEFPRESENT = 2 };
+
+typedef struct {
+  char *host; size_t bytes; char *dev; long sref, dref; int line; char name[48];
+} accrt_entry;
+typedef struct { int line; const char *file; unsigned long long h2d, d2h, count; } accrt_site;
+typedef struct { accrt_entry *e; int kind; } accrt_scoped;
+
+typedef struct {
+  accrt_entry *tab; int ntab, cap;
+  accrt_scoped *scope; int nscope, capscope;
+  int *marks; int nmarks, capmarks;
+  accrt_site sites[512]; int nsites;
+  unsigned long long h2d, d2h;
+  int gangs, lanes, order, serial, unified, inited;
+  const char *report;
+  char races[4][200]; int nraces;
+  char errors[2][300]; int nerrors;
+  long epoch;
+  int incompute;
+  struct { void **pp; const void *section; } bind[64];
+  int nbind;
+} accrt_state;
+
+extern accrt_state accrt_S;
+extern __thread int accrt_tls_gang;
+extern __thread int accrt_tls_ngang;
+extern const char *accrt_cur_file;
+extern int accrt_cur_line;
+
+#define ACCRT_ISPTR(x) (__builtin_classify_type(x) == 5 && \
+  __builtin_types_compatible_p(__typeof__(x), __typeof__(1 ? (x) : (x))))
+#define ACCRT_SLOT(x) (sizeof(x) <= 256 ? sizeof(x) : 1)
+
+static inline int accrt_envi(const char *k, int d) {
+  const char *v = getenv(k); return v && *v ? atoi(v) : d;
+}
+
+void accrt_write_report(void);
+
+void accrt_init(void);
+
+/* A fatal error as a GPU run would meet it: message, report, exit status 97 (present) or 98. */
+void accrt_fatal(int code, const char *msg);
+
+accrt_site *accrt_site_of(const char *file, int line);
+
+static inline void accrt_move(char *dst, const char *src, size_t n, int h2d) {
+  accrt_state *S = &accrt_S;
+  accrt_site *s = accrt_site_of(accrt_cur_file ? accrt_cur_file : "?", accrt_cur_line);
+  if (h2d) { S->h2d += n; s->h2d += n; } else { S->d2h += n; s->d2h += n; }
+  if (!S->unified && n && dst != src) memcpy(dst, src, n);
+}
+
+/* entry whose host range contains [p, p+n) (n == 0: contains p, one past the end allowed) */
+accrt_entry *accrt_find(const void *p, size_t n, int partial);
+accrt_entry *accrt_find_dev(const void *p);
+static inline void *accrt_devaddr(accrt_entry *e, const void *p) {
+  return e->dev + ((const char *)p - e->host);
+}
+
+accrt_entry *accrt_alloc(void *p, size_t n, const char *name, int line);
+void accrt_free_entry(accrt_entry *e);
+
+static inline void accrt_escape(char *dst, size_t cap, const char *src) {
+  snprintf(dst, cap, "%s", src);
+  for (char *c = dst; *c; c++) if (*c == '"' || *c == '\\') *c = '\'';
+}
+
+void accrt_push_scoped(accrt_entry *e, int kind);
+
+/* Structured (dynamic = 0) or dynamic (enter data) data clause on [p, p+n). */
+void accrt_data(int kind, void *p, size_t n, int dynamic, const char *text, int line);
+
+/* exit data copyout/delete: dynamic reference count down, copy back and free at zero. */
+void accrt_exit_data(int kind, void *p, size_t n, int finalize, const char *text, int line);
+
+void accrt_update(int to_device, void *p, size_t n, int if_present, const char *text, int line);
+
+/* Rows of a pointer-to-pointer section a[l1:n1][l2:n2]: each row is mapped, then the pointer
+ * array itself, whose device copy gets the rows' device addresses (attach). */
+void accrt_data_rows(int kind, void **rows, long nrows, size_t off, size_t rowbytes,
+                             int dynamic, int exit_kind, const char *text, int line);
+
+/* A pointer stored in device memory (an array of row pointers, a struct member) gets the
+ * device address of the data it points to, as OpenACC's attach does. */
+static inline void accrt_attach(void **pp) {
+  accrt_entry *e = accrt_find(pp, sizeof(void *), 0);
+  if (!e || accrt_S.unified || !*pp) return;
+  accrt_entry *t = accrt_find(*pp, 0, 0);
+  if (t) { void *d = accrt_devaddr(t, *pp); memcpy(accrt_devaddr(e, pp), &d, sizeof d); }
+}
+
+/* A section of a pointer variable (p[lo:len]) was mapped: inside compute regions the pointer
+ * is translated relative to that section, even where it points before it (gcc's bias). */
+void accrt_bind_ptr(void **pp, const void *section);
+
+void accrt_begin(const char *file, int line);
+
+void accrt_end(const char *file, int line);
+
+/* The storage a compute construct uses for variable V (address p, size n).  Present data:
+ * its device copy.  A pointer: a slot holding the device address it points to (error if it
+ * points to host memory that is not present).  An array or struct not present: implicit copy.
+ * A scalar: firstprivate (a slot copy) in parallel/serial, copy in kernels. */
+void *accrt_var(void *p, size_t n, int isptr, int cls, void *slot, int *kind, int construct,
+                        int mode, const char *name, int line);
+/* A gang's (or lane's) own copy of a firstprivate variable. */
+static inline void *accrt_fp(void *p, void *buf, size_t n, int kind) {
+  if (kind != ACCRT_K_FP || n > 256) return p;
+  memcpy(buf, p, n);
+  return buf;
+}
+
+/* ---- teams and iteration orders ---------------------------------------------------------- */
+static inline int accrt_ngangs(long requested) {
+  int g = accrt_S.gangs;
+  if (requested > 0 && requested < g) g = (int)requested;
+  return g;
+}
+static inline int accrt_nlanes(void) { return accrt_S.lanes; }
+static inline int accrt_threads(int n) { return accrt_S.serial ? 1 : n; }
+static inline int accrt_pick(int i, int n) { return accrt_S.order == 1 ? n - 1 - i : i; }
+static inline long long accrt_trip(long long lo, long long hi, long long st, int cmp) {
+  if (st == 0) return 0;
+  switch (cmp) {
+  case 0: return hi > lo && st > 0 ? (hi - lo + st - 1) / st : 0;          /* <  */
+  case 1: return hi >= lo && st > 0 ? (hi - lo) / st + 1 : 0;              /* <= */
+  case 2: return lo > hi && st < 0 ? (lo - hi + (-st) - 1) / (-st) : 0;    /* >  */
+  case 3: return lo >= hi && st < 0 ? (lo - hi) / (-st) + 1 : 0;           /* >= */
+  default: return (hi - lo) % st == 0 && (hi - lo) / st > 0 ? (hi - lo) / st : 0; /* != */
+  }
+}
+static inline long long accrt_perm(long long k, long long n) {
+  switch (accrt_S.order) {
+  case 1: return n - 1 - k;
+  case 2: {
+    static const unsigned long long P[] = {1000003ULL, 999983ULL, 998244353ULL};
+    int j = 0;
+    while (j < 2 && n % (long long)P[j] == 0) j++;
+    return (long long)(((unsigned long long)k * P[j] + 7ULL) % (unsigned long long)n);
+  }
+  default: return k;
+  }
+}
+/* the [c0, c1) block of the logical iterations that the current gang owns */
+static inline void accrt_gang_chunk(long long n, int gang_level, long long *c0, long long *c1) {
+  int g = accrt_tls_gang, G = accrt_tls_ngang;
+  if (!gang_level || g < 0 || G <= 1) { *c0 = 0; *c1 = n; return; }
+  *c0 = (long long)g * n / G; *c1 = (long long)(g + 1) * n / G;
+}
+static inline void accrt_set_gang(int g, int G) { accrt_tls_gang = g; accrt_tls_ngang = G; }
+
+void accrt_race(const char *name, int line);
+
+
+static inline void accrt_compute_begin(void) { accrt_S.incompute++; accrt_S.epoch++; }
+static inline void accrt_compute_end(void) { accrt_S.incompute--; }
+static inline int accrt_lanes_here(void) { return accrt_S.incompute ? accrt_S.lanes : 1; }
+
+/* Write check of one vector-partitioned loop instance: the first writes of each lane are
+ * recorded (address -> iteration); the same address written by two iterations is a race. */
+#define ACCRT_WSLOTS 512
+#define ACCRT_WLIMIT 64
+typedef struct { const void *a[ACCRT_WSLOTS]; long long it[ACCRT_WSLOTS]; int n; int lock; } accrt_wtab;
+static inline void accrt_wtab_init(accrt_wtab *t) { memset(t->a, 0, sizeof t->a); t->n = 0; t->lock = 0; }
+static inline void accrt_wr(accrt_wtab *t, const void *addr, long long it, int *count,
+                            const char *name, int line) {
+  if (++*count > ACCRT_WLIMIT) return;
+  unsigned long long h = ((unsigned long long)(size_t)addr >> 2) * 0x9E3779B97F4A7C15ULL;
+  unsigned idx = (unsigned)(h >> 55) % ACCRT_WSLOTS;
+  int race = 0;
+  while (__atomic_exchange_n(&t->lock, 1, __ATOMIC_ACQUIRE)) { }
+  for (int probe = 0; probe < ACCRT_WSLOTS; probe++) {
+    unsigned j = (idx + probe) % ACCRT_WSLOTS;
+    if (t->a[j] == addr) { if (t->it[j] != it) race = 1; break; }
+    if (t->a[j] == NULL) {
+      if (t->n < ACCRT_WSLOTS * 3 / 4) { t->a[j] = addr; t->it[j] = it; t->n++; }
+      break;
+    }
+  }
+  __atomic_store_n(&t->lock, 0, __ATOMIC_RELEASE);
+  if (race) accrt_race(name, line);
+}
+
+/* ---- reductions --------------------------------------------------------------------------- */
+#define ACCRT_MAXID(x) _Generic((x), float: -HUGE_VALF, double: -HUGE_VAL, long double: -HUGE_VALL, \
+  char: CHAR_MIN, signed char: SCHAR_MIN, unsigned char: 0, short: SHRT_MIN, unsigned short: 0, \
+  int: INT_MIN, unsigned: 0U, long: LONG_MIN, unsigned long: 0UL, long long: LLONG_MIN, \
+  unsigned long long: 0ULL, default: 0)
+#define ACCRT_MINID(x) _Generic((x), float: HUGE_VALF, double: HUGE_VAL, long double: HUGE_VALL, \
+  char: CHAR_MAX, signed char: SCHAR_MAX, unsigned char: UCHAR_MAX, short: SHRT_MAX, \
+  unsigned short: USHRT_MAX, int: INT_MAX, unsigned: UINT_MAX, long: LONG_MAX, \
+  unsigned long: ULONG_MAX, long long: LLONG_MAX, unsigned long long: ULLONG_MAX, default: 0)
+#define ACCRT_ID_ADD(x) 0
+#define ACCRT_ID_MUL(x) 1
+#define ACCRT_ID_MAX(x) ACCRT_MAXID(x)
+#define ACCRT_ID_MIN(x) ACCRT_MINID(x)
+#define ACCRT_ID_BAND(x) (~0)
+#define ACCRT_ID_BOR(x) 0
+#define ACCRT_ID_BXOR(x) 0
+#define ACCRT_ID_LAND(x) 1
+#define ACCRT_ID_LOR(x) 0
+#define ACCRT_CB_ADD(a, b) ((a) += (b))
+#define ACCRT_CB_MUL(a, b) ((a) *= (b))
+#define ACCRT_CB_MAX(a, b) ((b) > (a) ? ((a) = (b)) : (a))
+#define ACCRT_CB_MIN(a, b) ((b) < (a) ? ((a) = (b)) : (a))
+#define ACCRT_CB_BAND(a, b) ((a) &= (b))
+#define ACCRT_CB_BOR(a, b) ((a) |= (b))
+#define ACCRT_CB_BXOR(a, b) ((a) ^= (b))
+#define ACCRT_CB_LAND(a, b) ((a) = (a) && (b))
+#define ACCRT_CB_LOR(a, b) ((a) = (a) || (b))
+
+/* ---- the OpenACC runtime API calls that move data ------------------------------------------ */
+void *accrt_api_copyin(void *p, size_t n);
+void *accrt_api_create(void *p, size_t n);
+void accrt_api_copyout(void *p, size_t n);
+void accrt_api_delete(void *p, size_t n);
+void accrt_api_update_device(void *p, size_t n);
+void accrt_api_update_self(void *p, size_t n);
+int accrt_api_is_present(void *p, size_t n);
+#define acc_copyin accrt_api_copyin
+#define acc_pcopyin accrt_api_copyin
+#define acc_present_or_copyin accrt_api_copyin
+#define acc_create accrt_api_create
+#define acc_pcreate accrt_api_create
+#define acc_present_or_create accrt_api_create
+#define acc_copyout accrt_api_copyout
+#define acc_delete accrt_api_delete
+#define acc_update_device accrt_api_update_device
+#define acc_update_self accrt_api_update_self
+#define acc_is_present accrt_api_is_present
+
+#ifdef ACCRT_IMPL
+accrt_state accrt_S;
+__thread int accrt_tls_gang = -1;
+__thread int accrt_tls_ngang = 0;
+const char *accrt_cur_file;
+int accrt_cur_line;
+__attribute__((constructor(101))) static void accrt_ctor(void) { accrt_init(); }
+void accrt_write_report(void) {
+  accrt_state *S = &accrt_S;
+  if (!S->report || !*S->report) return;
+  FILE *f = fopen(S->report, "w");
+  if (!f) return;
+  fprintf(f, "{\"bytes_h2d\": %llu, \"bytes_d2h\": %llu, \"sites\": [", S->h2d, S->d2h);
+  for (int i = 0; i < S->nsites; i++)
+    fprintf(f, "%s{\"file\": \"%s\", \"line\": %d, \"h2d\": %llu, \"d2h\": %llu, \"count\": %llu}",
+            i ? ", " : "", S->sites[i].file, S->sites[i].line, S->sites[i].h2d, S->sites[i].d2h,
+            S->sites[i].count);
+  fprintf(f, "], \"races\": [");
+  for (int i = 0; i < S->nraces; i++) fprintf(f, "%s\"%s\"", i ? ", " : "", S->races[i]);
+  fprintf(f, "], \"errors\": [");
+  for (int i = 0; i < S->nerrors; i++) fprintf(f, "%s\"%s\"", i ? ", " : "", S->errors[i]);
+  fprintf(f, "]}\n");
+  fclose(f);
+}
+void accrt_init(void) {
+  accrt_state *S = &accrt_S;
+  if (S->inited) return;
+  S->inited = 1;
+  S->gangs = accrt_envi("ACCRT_GANGS", 2);
+  S->lanes = accrt_envi("ACCRT_LANES", 2);
+  S->order = accrt_envi("ACCRT_ORDER", 0);
+  S->serial = accrt_envi("ACCRT_SERIAL", 0);
+  S->unified = accrt_envi("ACCRT_UNIFIED", 0);
+  S->report = getenv("ACCRT_REPORT");
+  if (S->gangs < 1) S->gangs = 1;
+  if (S->lanes < 1) S->lanes = 1;
+  omp_set_max_active_levels(8);
+  omp_set_dynamic(0);
+  atexit(accrt_write_report);
+}
+void accrt_fatal(int code, const char *msg) {
+  accrt_state *S = &accrt_S;
+  fprintf(stderr, "accrt: %s\n", msg);
+  if (S->nerrors < 2) {
+    snprintf(S->errors[S->nerrors++], sizeof S->errors[0], "%s", msg);
+    for (char *c = S->errors[S->nerrors - 1]; *c; c++) if (*c == '"' || *c == '\\') *c = '\'';
+  }
+  fflush(NULL);
+  accrt_write_report();
+  _exit(code);
+}
+accrt_site *accrt_site_of(const char *file, int line) {
+  accrt_state *S = &accrt_S;
+  for (int i = S->nsites - 1; i >= 0; i--)
+    if (S->sites[i].line == line && S->sites[i].file == file) return &S->sites[i];
+  for (int i = 0; i < S->nsites; i++)
+    if (S->sites[i].line == line && strcmp(S->sites[i].file, file) == 0) return &S->sites[i];
+  if (S->nsites >= 512) return &S->sites[511];
+  accrt_site *s = &S->sites[S->nsites++];
+  s->file = file; s->line = line; s->h2d = s->d2h = s->count = 0;
+  return s;
+}
+accrt_entry *accrt_find(const void *p, size_t n, int partial) {
+  accrt_state *S = &accrt_S;
+  const char *c = (const char *)p;
+  for (int i = S->ntab - 1; i >= 0; i--) {
+    accrt_entry *e = &S->tab[i];
+    if (c >= e->host && c + n <= e->host + e->bytes && (n || c < e->host + e->bytes))
+      return e;
+    if (partial && n && c < e->host + e->bytes && c + n > e->host) return e;
+  }
+  if (n == 0) /* one past the end of a mapped range (a pointer to the end of an array) */
+    for (int i = S->ntab - 1; i >= 0; i--)
+      if (c == S->tab[i].host + S->tab[i].bytes) return &S->tab[i];
+  return NULL;
+}
+accrt_entry *accrt_find_dev(const void *p) {
+  accrt_state *S = &accrt_S;
+  const char *c = (const char *)p;
+  for (int i = S->ntab - 1; i >= 0; i--)
+    if (c >= S->tab[i].dev && c <= S->tab[i].dev + S->tab[i].bytes) return &S->tab[i];
+  return NULL;
+}
+accrt_entry *accrt_alloc(void *p, size_t n, const char *name, int line) {
+  accrt_state *S = &accrt_S;
+  if (S->ntab == S->cap) {
+    /* entries are referred to by index-stable pointers in scopes: grow by re-pointing scopes */
+    int ncap = S->cap ? 2 * S->cap : 64;
+    accrt_entry *nt = (accrt_entry *)malloc(ncap * sizeof *nt);
+    if (S->ntab) memcpy(nt, S->tab, S->ntab * sizeof *nt);
+    for (int i = 0; i < S->nscope; i++) S->scope[i].e = nt + (S->scope[i].e - S->tab);
+    free(S->tab); S->tab = nt; S->cap = ncap;
+  }
+  accrt_entry *e = &S->tab[S->ntab++];
+  e->host = (char *)p; e->bytes = n; e->sref = e->dref = 0; e->line = line;
+  snprintf(e->name, sizeof e->name, "%s", name ? name : "?");
+  if (S->unified) e->dev = (char *)p;
+  else { e->dev = (char *)malloc(n ? n : 1); memset(e->dev, 0xff, n); /* poison: NaN / -1 */ }
+  return e;
+}
+void accrt_free_entry(accrt_entry *e) {
+  accrt_state *S = &accrt_S;
+  if (!S->unified) free(e->dev);
+  int idx = (int)(e - S->tab);
+  for (int i = 0; i < S->nscope; i++) {
+    if (S->scope[i].e == e) S->scope[i].e = NULL;
+    else if (S->scope[i].e && S->scope[i].e > e) S->scope[i].e--;
+  }
+  memmove(e, e + 1, (S->ntab - idx - 1) * sizeof *e);
+  S->ntab--;
+}
+void accrt_push_scoped(accrt_entry *e, int kind) {
+  accrt_state *S = &accrt_S;
+  if (S->nscope == S->capscope) {
+    S->capscope = S->capscope ? 2 * S->capscope : 64;
+    S->scope = (accrt_scoped *)realloc(S->scope, S->capscope * sizeof *S->scope);
+  }
+  S->scope[S->nscope].e = e; S->scope[S->nscope].kind = kind; S->nscope++;
+}
+void accrt_data(int kind, void *p, size_t n, int dynamic, const char *text, int line) {
+  char msg[300];
+  if (n == 0 || kind == ACCRT_DEVICEPTR) return;
+  accrt_entry *e = accrt_find(p, n, 0);
+  if (!e) {
+    accrt_entry *o = accrt_find(p, n, 1);
+    if (o) {
+      snprintf(msg, sizeof msg, "line %d: '%s' is partly present (overlaps '%s' mapped at line %d)",
+               line, text, o->name, o->line);
+      accrt_fatal(97, msg);
+    }
+  }
+  if (kind == ACCRT_PRESENT && !e) {
+    snprintf(msg, sizeof msg, "line %d: present clause: '%s' is not on the device", line, text);
+    accrt_fatal(97, msg);
+  }
+  if (kind == ACCRT_NO_CREATE && !e) return;
+  if (!e) {
+    e = accrt_alloc(p, n, text, line);
+    if (kind == ACCRT_COPY || kind == ACCRT_COPYIN) accrt_move(e->dev, e->host, n, 1);
+  }
+  if (dynamic) e->dref++; else { e->sref++; accrt_push_scoped(e, kind); }
+}
+void accrt_exit_data(int kind, void *p, size_t n, int finalize, const char *text, int line) {
+  (void)text; (void)line;
+  if (n == 0) return;
+  accrt_entry *e = accrt_find(p, n, 0);
+  if (!e) return;
+  if (finalize) e->dref = 0; else if (e->dref > 0) e->dref--;
+  if (e->dref == 0 && e->sref == 0) {
+    if (kind == ACCRT_COPYOUT) accrt_move(e->host, e->dev, e->bytes, 0);
+    accrt_free_entry(e);
+  }
+}
+void accrt_update(int to_device, void *p, size_t n, int if_present, const char *text, int line) {
+  char msg[300];
+  if (n == 0) return;
+  accrt_entry *e = accrt_find(p, n, 0);
+  if (!e) {
+    if (if_present) return;
+    snprintf(msg, sizeof msg, "line %d: update: '%s' is not on the device", line, text);
+    accrt_fatal(97, msg);
+  }
+  if (to_device) accrt_move((char *)accrt_devaddr(e, p), (const char *)p, n, 1);
+  else accrt_move((char *)p, (const char *)accrt_devaddr(e, p), n, 0);
+}
+void accrt_begin(const char *file, int line) {
+  accrt_state *S = &accrt_S;
+  if (S->nmarks == S->capmarks) {
+    S->capmarks = S->capmarks ? 2 * S->capmarks : 32;
+    S->marks = (int *)realloc(S->marks, S->capmarks * sizeof *S->marks);
+  }
+  S->marks[S->nmarks++] = S->nscope;
+  accrt_cur_file = file; accrt_cur_line = line;
+  accrt_site_of(file, line)->count++;
+}
+void accrt_end(const char *file, int line) {
+  accrt_state *S = &accrt_S;
+  accrt_cur_file = file; accrt_cur_line = line;
+  int mark = S->nmarks ? S->marks[--S->nmarks] : 0;
+  while (S->nscope > mark) {
+    accrt_scoped sc = S->scope[--S->nscope];
+    accrt_entry *e = sc.e;
+    if (!e) continue;
+    if (e->sref > 0) e->sref--;
+    if (e->sref == 0 && e->dref == 0) {
+      if (sc.kind == ACCRT_COPY || sc.kind == ACCRT_COPYOUT) accrt_move(e->host, e->dev, e->bytes, 0);
+      accrt_free_entry(e);
+    }
+  }
+}
+void accrt_race(const char *name, int line) {
+  accrt_state *S = &accrt_S;
+  char buf[200];
+  snprintf(buf, sizeof buf, "line %d: '%s' is shared by the lanes of a parallel loop and written "
+           "by several iterations", line, name);
+  #pragma omp critical(accrt_race)
+  {
+    int seen = 0;
+    for (int i = 0; i < S->nraces; i++) if (strcmp(S->races[i], buf) == 0) seen = 1;
+    if (!seen && S->nraces < 4) accrt_escape(S->races[S->nraces++], sizeof S->races[0], buf);
+  }
+}
+void *accrt_api_copyin(void *p, size_t n) { accrt_data(ACCRT_COPYIN, p, n, 1, "acc_copyin", 0); return p; }
+void *accrt_api_create(void *p, size_t n) { accrt_data(ACCRT_CREATE, p, n, 1, "acc_create", 0); return p; }
+void accrt_api_copyout(void *p, size_t n) { accrt_exit_data(ACCRT_COPYOUT, p, n, 0, "acc_copyout", 0); }
+void accrt_api_delete(void *p, size_t n) { accrt_exit_data(ACCRT_DELETE, p, n, 0, "acc_delete", 0); }
+void accrt_api_update_device(void *p, size_t n) { accrt_update(1, p, n, 0, "acc_update_device", 0); }
+void accrt_api_update_self(void *p, size_t n) { accrt_update(0, p, n, 0, "acc_update_self", 0); }
+int accrt_api_is_present(void *p, size_t n) { return accrt_find(p, n, 0) != NULL; }
+void accrt_data_rows(int kind, void **rows, long nrows, size_t off, size_t rowbytes,
+                             int dynamic, int exit_kind, const char *text, int line) {
+  for (long r = 0; r < nrows; r++) {
+    if (exit_kind) accrt_exit_data(exit_kind, (char *)rows[r] + off, rowbytes, 0, text, line);
+    else accrt_data(kind, (char *)rows[r] + off, rowbytes, dynamic, text, line);
+  }
+  if (exit_kind) { accrt_exit_data(exit_kind == ACCRT_COPYOUT ? ACCRT_DELETE : exit_kind,
+                                   rows, nrows * sizeof(void *), 0, text, line); return; }
+  int pk = (kind == ACCRT_COPYOUT || kind == ACCRT_COPY) ? ACCRT_COPYIN : kind;
+  if (kind == ACCRT_CREATE) pk = ACCRT_COPYIN;
+  accrt_data(pk, rows, nrows * sizeof(void *), dynamic, text, line);
+  accrt_entry *pe = accrt_find(rows, nrows * sizeof(void *), 0);
+  if (!pe || accrt_S.unified) return;
+  void **drows = (void **)accrt_devaddr(pe, rows);
+  for (long r = 0; r < nrows; r++) {
+    accrt_entry *re = accrt_find(rows[r], 0, 0);
+    if (re) drows[r] = accrt_devaddr(re, rows[r]);
+  }
+}
+void *accrt_var(void *p, size_t n, int isptr, int cls, void *slot, int *kind, int construct,
+                        int mode, const char *name, int line) {
+  char msg[300];
+  *kind = ACCRT_K_SHARED;
+  accrt_entry *e = accrt_find(p, n, 0);
+  if (!e && isptr) {
+    void *v; memcpy(&v, p, sizeof v);
+    accrt_entry *t = v ? accrt_find(v, 0, 0) : NULL;
+    for (int i = accrt_S.nbind - 1; !t && v && i >= 0; i--)
+      if (accrt_S.bind[i].pp == p) {
+        accrt_entry *b = accrt_find(accrt_S.bind[i].section, 0, 0);
+        if (b && accrt_S.bind[i].section >= (const void *)v) {
+          void *d = b->dev + ((char *)v - b->host);
+          memcpy(slot, &d, sizeof d);
+          *kind = ACCRT_K_FP;
+          return slot;
+        }
+        break;
+      }
+  }
+  if (e && isptr) {
+    /* the pointer variable itself is on the device: what it holds is what the kernel uses */
+    void *v; memcpy(&v, accrt_devaddr(e, p), sizeof v);
+    if (v && !accrt_find_dev(v) && !(accrt_S.unified && accrt_find(v, 0, 0))) {
+      snprintf(msg, sizeof msg, "line %d: '%s' is a pointer mapped by itself (a data clause "
+               "without a section): on the device it holds a host address", line, name);
+      accrt_fatal(98, msg);
+    }
+  }
+  int aggregate = (cls == 5 || cls == 12 || cls == 13 || cls == 14);
+  if (!e && aggregate && !isptr) {
+    /* a present subarray that starts at the array (a section in this or an enclosing clause) */
+    accrt_entry *b = accrt_find(p, 1, 0);
+    if (b && b->host == (char *)p) e = b;
+  }
+  if (e) return accrt_devaddr(e, p);
+  if (isptr) {
+    void *v; memcpy(&v, p, sizeof v);
+    *kind = ACCRT_K_FP;
+    accrt_entry *t = v ? accrt_find(v, 0, 0) : NULL;
+    if (t) { void *d = accrt_devaddr(t, v); memcpy(slot, &d, sizeof d); return slot; }
+    if (v && !accrt_find_dev(v)) {
+      snprintf(msg, sizeof msg, "line %d: pointer '%s' used in a compute region points to host "
+               "memory that is not on the device (no data clause maps it)", line, name);
+      accrt_fatal(98, msg);
+    }
+    memcpy(slot, p, sizeof v);
+    return slot;
+  }
+  if ((mode & ACCRT_M_DEFPRESENT) && aggregate) {
+    snprintf(msg, sizeof msg, "line %d: default(present): '%s' is not on the device", line, name);
+    accrt_fatal(97, msg);
+  }
+  if (aggregate || construct == ACCRT_KERNELS || (mode & ACCRT_M_RED)) {
+    accrt_data(ACCRT_COPY, p, n, 0, name, line);
+    return accrt_devaddr(accrt_find(p, n, 0), p);
+  }
+  *kind = ACCRT_K_FP;
+  if (n > 256) return p;
+  memcpy(slot, p, n);
+  return slot;
+}
+void accrt_bind_ptr(void **pp, const void *section) {
+  accrt_state *S = &accrt_S;
+  for (int i = 0; i < S->nbind; i++)
+    if (S->bind[i].pp == pp) { S->bind[i].section = section; return; }
+  if (S->nbind == 64) { memmove(S->bind, S->bind + 1, 63 * sizeof S->bind[0]); S->nbind = 63; }
+  S->bind[S->nbind].pp = pp; S->bind[S->nbind].section = section; S->nbind++;
+}
+#endif /* ACCRT_IMPL */
+#endif /* ACCRT_H */

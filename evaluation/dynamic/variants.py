@@ -1,0 +1,138 @@
+"""One program variant (serial, original pragmas, engine pragmas, a mutation) built and run
+R times in the CPU emulation; failures classified by cause."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from accellium.evaluation.dynamic.build import compile_program, prepare, run_binary
+from accellium.evaluation.dynamic.manifest import Program, check_output
+
+__all__ = ["RunConfig", "VariantResult", "run_variant", "run_serial", "MODES", "CAUSES"]
+
+# Iteration orders, one per run in turn: threads forward, threads reversed, one thread running
+# the gangs and lanes one after another in a scrambled order.
+MODES = ({"ACCRT_ORDER": "0", "ACCRT_SERIAL": "0"},
+         {"ACCRT_ORDER": "1", "ACCRT_SERIAL": "0"},
+         {"ACCRT_ORDER": "2", "ACCRT_SERIAL": "1"})
+CAUSES = ("compile", "timeout", "present-abort", "data", "race")
+
+
+@dataclass
+class RunConfig:
+    threads: int = 4
+    runs: int = 3
+    timeout_factor: float = 10.0
+    timeout_min_s: float = 20.0
+
+    def env(self, run: int) -> dict[str, str]:
+        gangs = max(1, self.threads // 2)
+        lanes = max(1, self.threads // gangs)
+        return {**MODES[run % len(MODES)], "ACCRT_GANGS": str(gangs),
+                "ACCRT_LANES": str(lanes), "OMP_WAIT_POLICY": "passive",
+                "OMP_DYNAMIC": "false"}
+
+    def timeout(self, prog: Program) -> float:
+        return max(self.timeout_min_s, prog.timeout_s * self.timeout_factor)
+
+
+@dataclass
+class VariantResult:
+    label: str
+    status: str  # verified | compile | timeout | present-abort | data | race | serial
+    reason: str = ""
+    runs_ok: int = 0
+    runs: int = 0
+    seconds: float | None = None  # median wall time of the threaded runs
+    bytes_h2d: int | None = None
+    bytes_d2h: int | None = None
+    sites: list[dict] = field(default_factory=list)  # bytes per construct (file, line)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def verified(self) -> bool:
+        return self.status == "verified"
+
+    def to_json(self) -> dict:
+        d = {k: getattr(self, k) for k in ("label", "status", "reason", "runs_ok", "runs",
+                                           "seconds", "bytes_h2d", "bytes_d2h")}
+        d["verified"] = self.verified
+        d["sites"] = self.sites[:200]
+        d["warnings"] = self.warnings[:20]
+        return d
+
+
+def compile_reason(log: str) -> str:
+    """The error lines of a compiler log (translated lines are long), else its tail."""
+    errs = [ln.strip()[:240] for ln in log.splitlines() if "error" in ln.lower()]
+    return " | ".join(errs[:3]) if errs else log.strip()[-600:]
+
+
+def _failure(prog: Program, work: Path, binary: Path, env: dict[str, str], res, cfg) -> tuple[str, str]:
+    """Cause of a failed run: exit codes of the runtime, races it saw, else a rerun with the
+    device copy as host memory tells a data-environment error (passes) from a race (fails)."""
+    if res.timed_out:
+        return "timeout", f"run timed out after {cfg.timeout(prog):.0f} s"
+    rep = res.report or {}
+    errs = "; ".join(rep.get("errors") or [])
+    if res.returncode == 97:
+        return "present-abort", errs or "present error"
+    if res.returncode == 98:
+        return "data", errs or "host pointer used on the device"
+    ok, why = check_output(prog.verify, res.returncode, res.stdout)
+    if ok and rep.get("races"):
+        return "race", "; ".join(rep["races"])
+    diag = run_binary(prog, work, binary, {**env, "ACCRT_UNIFIED": "1"}, cfg.timeout(prog))
+    dok, _ = check_output(prog.verify, diag.returncode, diag.stdout)
+    if dok and not (diag.report or {}).get("races"):
+        return "data", f"{why}; verifies when the device copy is host memory (stale or " \
+                       "uninitialised data: a missing copyin/copyout/update)"
+    races = "; ".join(rep.get("races") or [])
+    return "race", why + (f"; {races}" if races else "")
+
+
+def run_variant(label: str, prog: Program, folder: Path, work: Path, replaced: dict[str, bytes],
+                cfg: RunConfig, stop_early: bool = True) -> VariantResult:
+    """Translate, build and run a variant ``cfg.runs`` times; the first failure decides."""
+    warnings = prepare(folder, work, replaced, cpu=True, compile_cmd=prog.compile)
+    b = compile_program(prog, work, "cpu")
+    if not b.ok or b.binary is None:
+        return VariantResult(label, "compile", compile_reason(b.log), warnings=warnings)
+    times: list[float] = []
+    out = VariantResult(label, "verified", warnings=warnings)
+    for r in range(cfg.runs):
+        env = cfg.env(r)
+        res = run_binary(prog, work, b.binary, env, cfg.timeout(prog))
+        out.runs += 1
+        rep = res.report or {}
+        if out.bytes_h2d is None and rep:
+            out.bytes_h2d, out.bytes_d2h = rep.get("bytes_h2d"), rep.get("bytes_d2h")
+            out.sites = list(rep.get("sites") or [])
+        ok, _ = check_output(prog.verify, res.returncode, res.stdout)
+        if ok and not rep.get("races") and not rep.get("errors"):
+            out.runs_ok += 1
+            if env["ACCRT_SERIAL"] == "0":
+                times.append(res.seconds)
+            continue
+        if out.status == "verified":
+            out.status, out.reason = _failure(prog, work, b.binary, env, res, cfg)
+        if stop_early:
+            break
+    out.seconds = statistics.median(times) if times else None
+    return out
+
+
+def run_serial(prog: Program, folder: Path, work: Path, cfg: RunConfig) -> VariantResult:
+    """The program as the authors wrote it, compiled with ``compile_serial`` (pragmas ignored)."""
+    prepare(folder, work, {}, cpu=False, compile_cmd=prog.compile_serial)
+    b = compile_program(prog, work, "serial")
+    if not b.ok or b.binary is None:
+        return VariantResult("serial", "compile", compile_reason(b.log))
+    res = run_binary(prog, work, b.binary, {}, max(cfg.timeout_min_s, prog.timeout_s * 2))
+    ok, why = check_output(prog.verify, res.returncode, res.stdout)
+    if res.timed_out:
+        return VariantResult("serial", "timeout", "serial run timed out", runs=1)
+    return VariantResult("serial", "verified" if ok else "serial", why, runs_ok=int(ok), runs=1,
+                         seconds=res.seconds)
