@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from accellium.dataset.prompt import MAX_EXAMPLES
 from accellium.server.text_checks import MAX_NESTING, nesting_problem, surrogate_problem
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 __all__ = [
     "MAX_CODE_BYTES", "MAX_BATCH", "MAX_EXAMPLES", "MAX_ENCLOSING", "MAX_ALTERNATIVES",
@@ -56,8 +56,8 @@ SUGGEST_RESPONSE_EXAMPLE: dict[str, Any] = {
 }
 
 
-def _unicode(v: str) -> str:
-    problem = surrogate_problem(v, "text")
+def _unicode(v: Any) -> Any:
+    problem = surrogate_problem(v, "text") if isinstance(v, str) else None
     if problem:
         raise ValueError(problem)
     return v
@@ -70,10 +70,11 @@ def _shallow(v: str) -> str:
     return v
 
 
-#: any text field: valid Unicode (a lone surrogate is refused with its position)
-Text = Annotated[str, AfterValidator(_unicode)]
+#: any text field: valid Unicode (a lone surrogate is refused with its position, before
+#: pydantic's own string checks, which would refuse some fields with a vaguer message)
+Text = Annotated[str, BeforeValidator(_unicode)]
 #: C/C++ or pragma text: valid Unicode and brackets nested at most MAX_NESTING deep
-CText = Annotated[str, AfterValidator(_unicode), AfterValidator(_shallow)]
+CText = Annotated[str, BeforeValidator(_unicode), AfterValidator(_shallow)]
 
 
 def _check_directives(v: list[str] | None) -> list[str] | None:
