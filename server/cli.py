@@ -71,6 +71,9 @@ def _add_security_args(p: argparse.ArgumentParser) -> None:
                                      f"{d.request_read_timeout_s:g})")
     g.add_argument("--workers", type=int, default=d.workers,
                    help=f"threads for CPU work (default {d.workers} here)")
+    g.add_argument("--switch-interval-ms", type=float, default=1000 * (d.switch_interval_s or 0),
+                   metavar="MS", help="the GIL switch interval while serving (default "
+                                      f"{1000 * (d.switch_interval_s or 0):g}; 0 = Python's)")
 
 
 def settings_from_args(args: argparse.Namespace):
@@ -100,6 +103,9 @@ def settings_from_args(args: argparse.Namespace):
         value = getattr(args, flag, None)
         if value is not None:
             setattr(settings, attr, value)
+    ms = getattr(args, "switch_interval_ms", None)
+    if ms is not None:
+        settings.switch_interval_s = ms / 1000 if ms > 0 else None
     return settings
 
 
@@ -135,6 +141,18 @@ def add_bench_parser(bench_subparsers) -> None:
                    help="requests per concurrency level (default 1000; bounded)")
     p.add_argument("--duration-s", type=float, default=20.0,
                    help="stop a level after this many seconds (default 20)")
+    p.add_argument("--healthz-probe", action="store_true",
+                   help="GET /healthz every 20 ms from another process during each level and "
+                        "print its p50/p99/max")
+    p.add_argument("--heavy", action="store_true",
+                   help="add a level: one client sending ~60 KB loops (the largest accepted)")
+    p.add_argument("--deep-nest", action="store_true",
+                   help="time the 1,000-deep loop nest of issue #12 (answered or refused)")
+    p.add_argument("--workers", type=int, default=None, help="the server's --workers")
+    p.add_argument("--adapter-root", action="append", default=[], metavar="DIR",
+                   help="the server's --adapter-root (repeatable)")
+    p.add_argument("--allow-host", action="append", default=[], metavar="NAME",
+                   help=argparse.SUPPRESS)
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
     p.set_defaults(func=_bench)
 
