@@ -268,3 +268,32 @@ def test_lone_surrogate_is_refused_everywhere(srv, where):
     r = srv.post("/v1/suggest", content=raw, headers={"Content-Type": "application/json"})
     assert r.status_code == 422, r.text
     assert "lone surrogate" in _detail(r)
+
+
+def test_first_retrieval_request_does_not_block_a_fresh_server(tmp_path, engine_state_ready):
+    # D4: the first request naming "retrieval" built that engine on the event loop (18-80 s,
+    # /healthz blocked all along). A fresh server process (its `auto` state from the on-disk
+    # cache, as usual), so nothing else is built or cached in it yet.
+    from accellium.server.bench_http import free_port, start_server, stop_server
+
+    port = free_port()
+    proc = start_server(["--engine", "auto", "--no-access-log"], port,
+                        env={"ACCELLIUM_TOKEN": ""}, log_path=str(tmp_path / "server.log"))
+    try:
+        url = f"http://127.0.0.1:{port}"
+        out: dict = {}
+
+        def ask():
+            out["r"] = httpx.post(url + "/v1/suggest", json={"code": SUM, "engine": "retrieval"},
+                                  timeout=120)
+
+        t = threading.Thread(target=ask)
+        t.start()
+        time.sleep(0.2)
+        h = httpx.get(url + "/healthz", timeout=5)  # a bound, not a speed target
+        t.join(120)
+        assert h.status_code == 200
+        r = out["r"]
+        assert r.status_code == 200 and r.json()["engine"] == "retrieval", r.text
+    finally:
+        stop_server(proc)
