@@ -109,7 +109,7 @@ async def answer(state: ServerState, req: SuggestRequest, request: Request | Non
         work = _model(state, req, engine, fallback)
     else:
         work = state.workers.run(_as_http, _embedded, req, engine, fallback)
-    sugg = await bounded(request, work, max(0.0, t_end - loop.time()))
+    sugg = await bounded(request, work, max(0.0, t_end - loop.time()), timeout)
     out = sugg.to_dict()
     out["alternatives"] = out["alternatives"][: req.alternatives]
     return out

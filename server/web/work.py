@@ -63,9 +63,10 @@ async def _wait_disconnect(request: Request) -> None:
             return
 
 
-async def bounded(request: Request | None, coro: Awaitable[Any], timeout: float) -> Any:
-    """Await ``coro`` for at most ``timeout`` s (then ``504``); a client disconnect cancels it
-    (:class:`ClientGone`)."""
+async def bounded(request: Request | None, coro: Awaitable[Any], timeout: float,
+                  limit_s: float | None = None) -> Any:
+    """Await ``coro`` for at most ``timeout`` s (then ``504``, naming the request's whole time
+    limit ``limit_s``); a client disconnect cancels it (:class:`ClientGone`)."""
     task = asyncio.ensure_future(coro)
     watchers = {task}
     disc = None
@@ -86,4 +87,4 @@ async def bounded(request: Request | None, coro: Awaitable[Any], timeout: float)
     task.cancel()
     if disc is not None and disc in done:
         raise ClientGone()
-    raise HTTPException(504, f"engine timed out after {timeout:g} s")
+    raise HTTPException(504, f"engine timed out after {limit_s or timeout:g} s")
