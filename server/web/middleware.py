@@ -95,14 +95,16 @@ class RequestGuard:
             return 403, "cross-site request refused (Sec-Fetch-Site: cross-site)"
         return None
 
+    def _too_big(self) -> str:
+        return f"request body over the {self.limit}-byte limit ({self.limit // 1024} KiB); send less"
+
+    def _declared_too_big(self, scope: dict) -> bool:
+        length = _header(scope, b"content-length")
+        return length is not None and (not length.strip().isdigit() or int(length) > self.limit)
+
     async def _read_body(self, scope: dict, receive: Any, send: Any) -> bytes | None:
         """The whole body, or None after answering 413 (or when the client left)."""
-        length = _header(scope, b"content-length")
-        too_big = (f"request body over the {self.limit}-byte limit "
-                   f"({self.limit // 1024} KiB); send less")
-        if length is not None and (not length.strip().isdigit() or int(length) > self.limit):
-            await _refuse(send, 413, too_big, [(b"connection", b"close")])
-            return None
+        too_big = self._too_big()
         body = bytearray()
         while True:
             message = await receive()
@@ -121,6 +123,8 @@ class RequestGuard:
         problem = self._problem(scope)
         if problem is not None:
             return await _refuse(send, *problem)
+        if self._declared_too_big(scope):  # any method: refused unread
+            return await _refuse(send, 413, self._too_big(), [(b"connection", b"close")])
         if scope["method"] not in _BODY_METHODS:
             return await self.app(scope, receive, send)
         body = await self._read_body(scope, receive, send)
