@@ -93,10 +93,10 @@ class HFEngine:
         self._adapters: dict[str, str] = {}  # public name -> internal peft adapter name
         self._ids = itertools.count(1)
         self._retired: set[str] = set()
-        self._peft = None
-        self.model = None
-        self.tokenizer = None
-        self.device = None
+        self._peft: Any = None
+        self.model: Any = None
+        self.tokenizer: Any = None
+        self.device: Any = None
         self.stats = {"requests": 0, "batches": 0, "batched_rows": 0, "cancelled": 0,
                       "max_batch_seen": 0}
         self._thread: threading.Thread | None = None

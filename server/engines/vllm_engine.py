@@ -75,7 +75,7 @@ class VLLMEngine:
         self._thread = threading.Thread(target=self._loop.run_forever, name="vllm-engine",
                                         daemon=True)
         self._thread.start()
-        self.llm = None
+        self.llm: Any = None
         kwargs = {"max_loras": max_loras, "max_lora_rank": max_lora_rank,
                   "max_model_len": max_model_len, "dtype": dtype, "enforce_eager": enforce_eager,
                   "tensor_parallel_size": tensor_parallel_size,

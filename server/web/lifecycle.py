@@ -48,10 +48,10 @@ def lifespan_for(state: ServerState) -> Callable[[Any], Any]:
 def setup_access_log(settings: Settings) -> None:
     access_log.propagate = False
     access_log.setLevel(logging.INFO)
-    for h in list(access_log.handlers):
-        if getattr(h, "_accellium", False):
-            access_log.removeHandler(h)
-            h.close()
+    for old in list(access_log.handlers):
+        if getattr(old, "_accellium", False):
+            access_log.removeHandler(old)
+            old.close()
     if not settings.access_log:
         return
     h: logging.Handler
@@ -61,5 +61,5 @@ def setup_access_log(settings: Settings) -> None:
     else:
         h = logging.StreamHandler(sys.stderr)
     h.setFormatter(logging.Formatter("%(message)s"))
-    h._accellium = True  # type: ignore[attr-defined]
+    setattr(h, "_accellium", True)  # noqa: B010 — marks our own handler for the next app
     access_log.addHandler(h)
