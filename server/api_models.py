@@ -2,18 +2,22 @@
 
 Limits (also in the OpenAPI schema): ``code`` at most :data:`MAX_CODE_BYTES` (64 KiB, counted as
 UTF-8 bytes), at most :data:`MAX_BATCH` requests per batch, at most :data:`MAX_EXAMPLES` workspace
-examples, at most :data:`MAX_ENCLOSING` enclosing directives.
+examples, at most :data:`MAX_ENCLOSING` enclosing directives. Every text field is valid Unicode
+(no lone surrogates) and C text nests brackets at most :data:`MAX_NESTING` levels deep
+(:mod:`server.text_checks`); ``alternatives`` is a strict integer (``true`` is not 1).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from accellium.dataset.prompt import MAX_EXAMPLES
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from accellium.server.text_checks import MAX_NESTING, nesting_problem, surrogate_problem
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 __all__ = [
     "MAX_CODE_BYTES", "MAX_BATCH", "MAX_EXAMPLES", "MAX_ENCLOSING", "MAX_ALTERNATIVES",
+    "MAX_NESTING", "Text", "CText",
     "ADAPTER_NAME_PATTERN", "ExampleModel", "ContextModel", "SuggestRequest", "SuggestResponse",
     "BatchItemError", "AdapterLoad", "AdapterInfo", "AdapterList", "Health", "ErrorBody",
     "SUGGEST_EXAMPLE", "SUGGEST_RESPONSE_EXAMPLE",
@@ -52,6 +56,34 @@ SUGGEST_RESPONSE_EXAMPLE: dict[str, Any] = {
 }
 
 
+def _unicode(v: Any) -> Any:
+    problem = surrogate_problem(v, "text") if isinstance(v, str) else None
+    if problem:
+        raise ValueError(problem)
+    return v
+
+
+def _shallow(v: str) -> str:
+    problem = nesting_problem(v, "text")
+    if problem:
+        raise ValueError(problem)
+    return v
+
+
+#: any text field: valid Unicode (a lone surrogate is refused with its position, before
+#: pydantic's own string checks, which would refuse some fields with a vaguer message)
+Text = Annotated[str, BeforeValidator(_unicode)]
+#: C/C++ or pragma text: valid Unicode and brackets nested at most MAX_NESTING deep
+CText = Annotated[str, BeforeValidator(_unicode), AfterValidator(_shallow)]
+
+
+def _check_directives(v: list[str] | None) -> list[str] | None:
+    for e in v or ():
+        if len(e) > MAX_PRAGMA_CHARS:
+            raise ValueError(f"an enclosing directive is longer than {MAX_PRAGMA_CHARS} chars")
+    return v
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -59,9 +91,10 @@ class _Strict(BaseModel):
 class ExampleModel(_Strict):
     """A pragma–loop pair already in the user's project (few-shot / retrieval example)."""
 
-    pragma: str = Field(max_length=MAX_PRAGMA_CHARS, examples=["#pragma acc parallel loop"])
-    loop: str = Field(max_length=MAX_CODE_BYTES, examples=["for (int j = 0; j < m; j++) x[j] *= 2;"])
-    enclosing: list[str] | None = Field(
+    pragma: CText = Field(max_length=MAX_PRAGMA_CHARS, examples=["#pragma acc parallel loop"])
+    loop: CText = Field(max_length=MAX_CODE_BYTES,
+                        examples=["for (int j = 0; j < m; j++) x[j] *= 2;"])
+    enclosing: list[CText] | None = Field(
         default=None, max_length=MAX_ENCLOSING,
         description="Optional: the directives enclosing the example's loop, outermost first "
                     "([] = none). Engines then tell an orphaned `loop` from one inside a "
@@ -73,14 +106,11 @@ class ExampleModel(_Strict):
     @field_validator("enclosing")
     @classmethod
     def _enclosing_short(cls, v: list[str] | None) -> list[str] | None:
-        for e in v or ():
-            if len(e) > MAX_PRAGMA_CHARS:
-                raise ValueError(f"an enclosing directive is longer than {MAX_PRAGMA_CHARS} chars")
-        return v
+        return _check_directives(v)
 
 
 class ContextModel(_Strict):
-    enclosing: list[str] = Field(
+    enclosing: list[CText] = Field(
         default_factory=list, max_length=MAX_ENCLOSING,
         description="OpenACC directives whose scope contains the loop, outermost first.")
     examples: list[ExampleModel] = Field(
@@ -90,10 +120,7 @@ class ContextModel(_Strict):
     @field_validator("enclosing")
     @classmethod
     def _enclosing_short(cls, v: list[str]) -> list[str]:
-        for e in v:
-            if len(e) > MAX_PRAGMA_CHARS:
-                raise ValueError(f"an enclosing directive is longer than {MAX_PRAGMA_CHARS} chars")
-        return v
+        return _check_directives(v) or []
 
 
 class SuggestRequest(_Strict):
@@ -101,17 +128,20 @@ class SuggestRequest(_Strict):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [SUGGEST_EXAMPLE]})
 
-    code: str = Field(
+    code: CText = Field(
         min_length=1, max_length=MAX_CODE_BYTES,
         description="Exactly one top-level C/C++ `for` statement with its body "
-                    f"(at most {MAX_CODE_BYTES} bytes UTF-8).")
-    language: str = Field("c", max_length=16, description="`c` or `cpp` (also `c++`, `cxx`, ...).")
+                    f"(at most {MAX_CODE_BYTES} bytes UTF-8, brackets nested at most "
+                    f"{MAX_NESTING} levels deep).")
+    language: Text = Field("c", max_length=16,
+                           description="`c` or `cpp` (also `c++`, `cxx`, ...).")
     context: ContextModel = Field(default_factory=ContextModel)
-    adapter: str | None = Field(
+    adapter: Text | None = Field(
         None, max_length=64, description="Name of a loaded LoRA adapter (model engines only).")
-    alternatives: int = Field(0, ge=0, le=MAX_ALTERNATIVES,
-                              description="How many alternative pragmas to return at most.")
-    engine: str | None = Field(
+    alternatives: int = Field(0, ge=0, le=MAX_ALTERNATIVES, strict=True,
+                              description="How many alternative pragmas to return at most "
+                                          "(an integer; `true` is refused).")
+    engine: Text | None = Field(
         None, max_length=32,
         description="Optional: answer with this engine instead of the server's default "
                     "(the server's engine or an embedded one: auto, analysis, retrieval).")
@@ -119,7 +149,7 @@ class SuggestRequest(_Strict):
     @field_validator("code")
     @classmethod
     def _code_bytes(cls, v: str) -> str:
-        if len(v.encode("utf-8", "surrogatepass")) > MAX_CODE_BYTES:
+        if len(v.encode("utf-8")) > MAX_CODE_BYTES:  # valid Unicode by now (CText)
             raise ValueError(f"code is larger than {MAX_CODE_BYTES} bytes")
         return v
 
@@ -152,8 +182,9 @@ class AdapterLoad(_Strict):
         "examples": [{"name": "mylab", "path": "/srv/adapters/mylab-2026-05"}]})
 
     name: str = Field(pattern=ADAPTER_NAME_PATTERN, description="The name requests will use.")
-    path: str = Field(min_length=1, max_length=4096,
-                      description="Adapter folder on the server (with accellium.json).")
+    path: Text = Field(min_length=1, max_length=4096,
+                       description="Adapter folder on the server (with accellium.json), under "
+                                   "one of the server's --adapter-root folders.")
 
 
 class AdapterInfo(BaseModel):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 
 __all__ = ["add_parser", "add_bench_parser", "settings_from_args", "serve"]
 
@@ -38,7 +39,41 @@ def add_parser(subparsers) -> None:
                         "(default: env ACCELLIUM_TOKEN, else none)")
     p.add_argument("--log-file", default=None, help="access log (JSON lines); default stderr")
     p.add_argument("--no-access-log", action="store_true", help="no access log at all")
+    _add_security_args(p)
     p.set_defaults(func=serve)
+
+
+def _add_security_args(p: argparse.ArgumentParser) -> None:
+    from accellium.server.web.settings import MAX_BODY_BYTES, Settings
+
+    d = Settings()
+    g = p.add_argument_group("security and limits")
+    g.add_argument("--adapter-root", action="append", default=[], metavar="DIR",
+                   help="POST /v1/adapters loads only folders under DIR (repeatable; "
+                        "default: none, run-time loading is off)")
+    g.add_argument("--allow-origin", action="append", default=[], metavar="URL",
+                   help="let web pages from this origin call the API (CORS; repeatable; "
+                        "default: none, cross-site requests get 403)")
+    g.add_argument("--allow-host", action="append", default=[], metavar="NAME",
+                   help="also answer to this Host name (repeatable; always: 127.0.0.1, "
+                        "localhost, ::1, --host, IP addresses); others get 421")
+    g.add_argument("--max-body-bytes", type=int, default=MAX_BODY_BYTES,
+                   help=f"larger request bodies get 413 (default {MAX_BODY_BYTES})")
+    g.add_argument("--limit-concurrency", type=int, default=d.limit_concurrency,
+                   help="open connections + requests before 503 "
+                        f"(default {d.limit_concurrency})")
+    g.add_argument("--timeout-keep-alive", type=int, default=d.timeout_keep_alive_s,
+                   metavar="S", help="close idle keep-alive connections after S seconds "
+                                     f"(default {d.timeout_keep_alive_s})")
+    g.add_argument("--request-read-timeout", type=float, default=d.request_read_timeout_s,
+                   metavar="S", help="close a connection whose request has not fully arrived "
+                                     f"S seconds after it opened (default "
+                                     f"{d.request_read_timeout_s:g})")
+    g.add_argument("--workers", type=int, default=d.workers,
+                   help=f"threads for CPU work (default {d.workers} here)")
+    g.add_argument("--switch-interval-ms", type=float, default=1000 * (d.switch_interval_s or 0),
+                   metavar="MS", help="the GIL switch interval while serving (default "
+                                      f"{1000 * (d.switch_interval_s or 0):g}; 0 = Python's)")
 
 
 def settings_from_args(args: argparse.Namespace):
@@ -50,13 +85,28 @@ def settings_from_args(args: argparse.Namespace):
     if getattr(args, "threads", None):
         opts["threads"] = args.threads
     token = getattr(args, "token", None) or os.environ.get("ACCELLIUM_TOKEN") or None
-    return Settings(
+    settings = Settings(
         host=getattr(args, "host", "127.0.0.1"), port=getattr(args, "port", 8000),
         engine=args.engine, train=args.train, base=args.base, adapters=list(args.adapter),
         token=token, log_file=getattr(args, "log_file", None),
         access_log=not getattr(args, "no_access_log", False), timeout_s=args.timeout_s,
         engine_options=opts,
     )
+    for flag, attr in (("adapter_root", "adapter_roots"), ("allow_origin", "allow_origins"),
+                       ("allow_host", "allow_hosts")):
+        setattr(settings, attr, list(getattr(args, flag, None) or []))
+    for flag, attr in (("max_body_bytes", "max_body_bytes"),
+                       ("limit_concurrency", "limit_concurrency"),
+                       ("timeout_keep_alive", "timeout_keep_alive_s"),
+                       ("request_read_timeout", "request_read_timeout_s"),
+                       ("workers", "workers")):
+        value = getattr(args, flag, None)
+        if value is not None:
+            setattr(settings, attr, value)
+    ms = getattr(args, "switch_interval_ms", None)
+    if ms is not None:
+        settings.switch_interval_s = ms / 1000 if ms > 0 else None
+    return settings
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -70,9 +120,13 @@ def serve(args: argparse.Namespace) -> int:
     if settings.host not in ("127.0.0.1", "localhost", "::1") and not settings.token:
         log.warning("binding %s without a token: anyone who can reach it can use the API",
                     settings.host)
-    app = create_app(settings)
-    uvicorn.run(app, host=settings.host, port=settings.port, access_log=False,
-                log_level="warning", timeout_graceful_shutdown=5)
+    try:
+        app = create_app(settings)
+    except ValueError as e:  # e.g. an --adapter-root that is not a folder
+        print(f"accellium serve: {e}", file=sys.stderr)
+        return 2
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning",
+                **settings.uvicorn_options())
     return 0
 
 
@@ -87,6 +141,18 @@ def add_bench_parser(bench_subparsers) -> None:
                    help="requests per concurrency level (default 1000; bounded)")
     p.add_argument("--duration-s", type=float, default=20.0,
                    help="stop a level after this many seconds (default 20)")
+    p.add_argument("--healthz-probe", action="store_true",
+                   help="GET /healthz every 20 ms from another process during each level and "
+                        "print its p50/p99/max")
+    p.add_argument("--heavy", action="store_true",
+                   help="add a level: one client sending ~60 KB loops (the largest accepted)")
+    p.add_argument("--deep-nest", action="store_true",
+                   help="time the 1,000-deep loop nest of issue #12 (answered or refused)")
+    p.add_argument("--workers", type=int, default=None, help="the server's --workers")
+    p.add_argument("--adapter-root", action="append", default=[], metavar="DIR",
+                   help="the server's --adapter-root (repeatable)")
+    p.add_argument("--allow-host", action="append", default=[], metavar="NAME",
+                   help=argparse.SUPPRESS)
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
     p.set_defaults(func=_bench)
 

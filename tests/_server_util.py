@@ -1,4 +1,5 @@
-"""Helpers for the server tests: a real uvicorn on a free 127.0.0.1 port, in a thread."""
+"""Helpers for the server tests: a real uvicorn on a free 127.0.0.1 port, in a thread, with
+the uvicorn options ``accellium serve`` uses (:meth:`Settings.uvicorn_options`)."""
 
 from __future__ import annotations
 
@@ -19,8 +20,8 @@ def running_server(settings: Settings, *, wait_engine: bool = True,
     """Serve ``create_app(settings)`` on 127.0.0.1:<free port>; yields the base URL."""
     port = free_port()
     app = create_app(settings)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           access_log=False, lifespan="on"))
+    options = dict(settings.uvicorn_options(), log_level="warning", lifespan="on")
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, **options))
     thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{port}"

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import shutil
+import threading
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -79,6 +82,54 @@ def test_cancelled_request_is_dropped(models):
         eng.close()
 
 
+def test_engine_concurrent_loads_of_one_name(models):
+    # #18: two loads of one name at once leave one adapter for the name, no orphan weights
+    from accellium.server.engines.hf import HFEngine
+
+    eng = HFEngine(base=str(models.base), adapters={"par": str(models.adapters["par"])})
+    try:
+        for _ in range(3):
+            barrier = threading.Barrier(2)
+            errors: list = []
+
+            def load(path: Path, barrier: threading.Barrier, errors: list) -> None:
+                barrier.wait()
+                try:
+                    eng.load_adapter("x", str(path))
+                except Exception as e:  # noqa: BLE001
+                    errors.append(e)
+
+            ts = [threading.Thread(target=load, args=(models.adapters[n], barrier, errors))
+                  for n in ("kern", "par")]
+            for t in ts:
+                t.start()
+            for t in ts:
+                t.join(120)
+            assert not errors and eng.adapter_names() == ["par", "x"]
+            assert len(eng.loaded_weights()) == 2  # par and the one x: nothing left behind
+            assert _answer(eng, "x") in ("#pragma acc kernels loop", "#pragma acc parallel loop")
+            assert _answer(eng, "par") == "#pragma acc parallel loop"
+    finally:
+        eng.close()
+
+
+def test_engine_corrupt_adapter_leaves_the_engine_as_it_was(models, tmp_path):
+    from accellium.server.engines.base import EngineError
+    from accellium.server.engines.hf import HFEngine
+
+    eng = HFEngine(base=str(models.base), adapters={"kern": str(models.adapters["kern"])})
+    try:
+        d = _variant(models, tmp_path, "bad")
+        (d / "adapter_model.safetensors").write_bytes(b"\x10" + os.urandom(500))
+        with pytest.raises(EngineError, match="could not load adapter 'bad'"):
+            eng.load_adapter("bad", str(d))
+        assert eng.adapter_names() == ["kern"] and eng.loaded_weights() != []
+        assert all(not a.startswith("bad") for a in eng.loaded_weights())
+        assert _answer(eng, "kern") == "#pragma acc kernels loop"
+    finally:
+        eng.close()
+
+
 def test_engine_unload_and_reload(models):
     from accellium.server.engines.hf import HFEngine
 
@@ -92,7 +143,7 @@ def test_engine_unload_and_reload(models):
         assert _answer(eng, "kern") == "#pragma acc parallel loop"
         eng.load_adapter("kern", str(models.adapters["kern"]))  # atomic swap back
         assert _answer(eng, "kern") == "#pragma acc kernels loop"
-        assert len(eng._peft.peft_config) == 1  # old versions are freed
+        assert len(eng.loaded_weights()) == 1  # old versions are freed
     finally:
         eng.close()
 
@@ -102,9 +153,16 @@ def test_engine_unload_and_reload(models):
 # ---------------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def hf_server(models):
+def adapter_root(tmp_path_factory) -> Path:
+    """A folder the test server allows adapters from (besides the models' own folder)."""
+    return tmp_path_factory.mktemp("adapter-root").resolve()
+
+
+@pytest.fixture(scope="module")
+def hf_server(models, adapter_root):
     settings = Settings(engine="hf", base=str(models.base), access_log=False, timeout_s=60,
-                        adapters=[f"{k}={v}" for k, v in models.adapters.items()])
+                        adapters=[f"{k}={v}" for k, v in models.adapters.items()],
+                        adapter_roots=[str(models.adapters["kern"].parent), str(adapter_root)])
     with running_server(settings) as url:
         with httpx.Client(base_url=url, timeout=60) as c:
             assert c.get("/healthz").json()["engine_loaded"]
@@ -157,9 +215,21 @@ def test_http_unload_reload_swap(hf_server, models, tmp_path):
     assert _suggest(hf_server, "kern")["directive"] == "kernels loop"
 
 
-def test_http_refuses_mismatched_adapters(hf_server, models, tmp_path):
+def _variant(models, root: Path, name: str, **changes) -> Path:
+    d = root / name
+    shutil.rmtree(d, ignore_errors=True)
+    shutil.copytree(models.adapters["kern"], d)
+    if changes:
+        meta = json.loads((d / "accellium.json").read_text())
+        meta.update(changes)
+        (d / "accellium.json").write_text(json.dumps(meta))
+    return d
+
+
+def test_http_refuses_mismatched_adapters(hf_server, models, adapter_root):
     def variant(name: str, **changes) -> str:
-        d = tmp_path / name
+        d = adapter_root / name
+        shutil.rmtree(d, ignore_errors=True)
         shutil.copytree(models.adapters["kern"], d)
         meta = json.loads((d / "accellium.json").read_text())
         meta.update(changes)
@@ -172,9 +242,85 @@ def test_http_refuses_mismatched_adapters(hf_server, models, tmp_path):
     r = hf_server.post("/v1/adapters", json={"name": "x", "path": variant(
         "pv", prompt_version="accellium-prompt-v0")})
     assert r.status_code == 422 and "prompt" in r.json()["detail"]
-    r = hf_server.post("/v1/adapters", json={"name": "x", "path": str(tmp_path / "missing")})
-    assert r.status_code == 422 and "not found" in r.json()["detail"]
+    r = hf_server.post("/v1/adapters", json={"name": "x", "path": str(adapter_root / "missing")})
+    assert r.status_code == 422 and "not an adapter folder under" in r.json()["detail"]
     assert "x" not in hf_server.get("/healthz").json()["adapters"]
+
+
+def test_http_adapter_paths_are_no_oracle(hf_server, models, adapter_root, tmp_path):
+    # #12 D13: any local client could probe server paths (existence oracle)
+    outside = _variant(models, tmp_path, "outside")
+    (adapter_root / "escape").unlink(missing_ok=True)
+    (adapter_root / "escape").symlink_to(outside, target_is_directory=True)
+    details = set()
+    for path in ["/root", "/nonexistent", "/etc/passwd", str(outside),
+                 str(adapter_root / ".." / outside.name), str(adapter_root / "escape"),
+                 str(adapter_root / "missing")]:
+        r = hf_server.post("/v1/adapters", json={"name": "probe", "path": path})
+        assert r.status_code == 422, (path, r.text)
+        details.add(r.json()["detail"].replace(f"'{path}'", "'PATH'"))
+    assert len(details) == 1, details
+    assert "probe" not in hf_server.get("/healthz").json()["adapters"]
+
+
+def test_http_adapter_metadata_is_capped_and_confined(hf_server, models, adapter_root, tmp_path):
+    big = _variant(models, adapter_root, "big")
+    with open(big / "accellium.json", "ab") as fh:  # 30 MB
+        fh.truncate(30 * 1024 * 1024)
+    r = hf_server.post("/v1/adapters", json={"name": "big", "path": str(big)})
+    assert r.status_code == 422 and "byte limit" in r.json()["detail"]
+    linked = _variant(models, adapter_root, "linked")
+    secret = _variant(models, tmp_path, "secret") / "accellium.json"
+    (linked / "accellium.json").unlink()
+    (linked / "accellium.json").symlink_to(secret)
+    r = hf_server.post("/v1/adapters", json={"name": "linked", "path": str(linked)})
+    assert r.status_code == 422 and "links outside the adapter root" in r.json()["detail"]
+    fifo = _variant(models, adapter_root, "fifo")
+    (fifo / "accellium.json").unlink()
+    os.mkfifo(fifo / "accellium.json")
+    r = hf_server.post("/v1/adapters", json={"name": "fifo", "path": str(fifo)}, timeout=30)
+    assert r.status_code == 422 and "not a regular file" in r.json()["detail"]
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "empty"])
+def test_http_corrupt_adapter_weights_422(hf_server, models, adapter_root, damage):
+    d = _variant(models, adapter_root, f"corrupt-{damage}")
+    w = d / "adapter_model.safetensors"
+    data = w.read_bytes()
+    w.write_bytes({"garbage": os.urandom(len(data)), "truncated": data[: len(data) // 2],
+                   "empty": b""}[damage])
+    base_before = _suggest(hf_server)["pragma"]
+    r = hf_server.post("/v1/adapters", json={"name": "broken", "path": str(d)})
+    assert r.status_code == 422, r.text
+    assert "could not be loaded" in r.json()["detail"] and "Traceback" not in r.text
+    assert "broken" not in hf_server.get("/healthz").json()["adapters"]
+    # the engine is as it was
+    assert _suggest(hf_server)["pragma"] == base_before
+    assert _suggest(hf_server, "par")["directive"] == "parallel loop"
+
+
+def test_http_concurrent_loads_of_one_name(hf_server, models):
+    # #18: loads of one name run one at a time; the registry and the engine agree on the winner
+    paths = {"kernels loop": str(models.adapters["kern"]),
+             "parallel loop": str(models.adapters["par"])}
+    for _ in range(3):
+        barrier = threading.Barrier(2)
+        out: list = []
+
+        def load(path: str, barrier: threading.Barrier, out: list) -> None:
+            barrier.wait()
+            out.append(hf_server.post("/v1/adapters", json={"name": "race", "path": path}))
+
+        ts = [threading.Thread(target=load, args=(p, barrier, out)) for p in paths.values()]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join(120)
+        assert [r.status_code for r in out] == [200, 200], [r.text for r in out]
+        listed = {a["name"]: a for a in hf_server.get("/v1/adapters").json()["adapters"]}
+        answered = _suggest(hf_server, "race")["directive"]
+        assert listed["race"]["path"] == str(Path(paths[answered]).resolve())
+    assert hf_server.delete("/v1/adapters/race").status_code == 200
 
 
 def test_http_invalid_model_answer_falls_back_to_auto(models):
@@ -186,6 +332,10 @@ def test_http_invalid_model_answer_falls_back_to_auto(models):
         assert r.status_code == 200 and body["engine"] == "auto"
         assert body["fallback"] and "hf answer rejected" in body["fallback"]
         assert "reduction(+:s)" in body["pragma"]
+        # no --adapter-root: loading adapters at run time is off
+        r = httpx.post(url + "/v1/adapters",
+                       json={"name": "k", "path": str(models.adapters["kern"])})
+        assert r.status_code == 422 and "run time is off" in r.json()["detail"]
 
 
 def test_http_timeout_504_and_disconnect_cancels(models):

@@ -50,7 +50,8 @@ def test_deploy_load_and_swap(tiny_base: Path, tiny_adapter: Path, tiny_adapter_
     from accellium.server.app import Settings
 
     settings = Settings(engine="hf", base=str(tiny_base), adapters=[f"a={tiny_adapter}"],
-                        token=TOKEN, access_log=False, timeout_s=120)
+                        token=TOKEN, access_log=False, timeout_s=120,
+                        adapter_roots=[str(tiny_adapter_b.parent)])
     with running_server(settings) as url:
         capsys.readouterr()  # drop the server's start-up output
         # no token: the server's refusal, one line, exit 1

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import tempfile
+import threading
 from pathlib import Path
 
 import httpx
@@ -47,7 +48,8 @@ def vllm_server(vllm_python, shared_data):
     port = free_port()
     log = Path(tempfile.mkdtemp(prefix="accellium-vllm-")) / "server.log"
     args = ["--engine", "vllm", "--base", str(models.base), "--timeout-s", "120",
-            "--log-file", str(log.with_name("access.jsonl"))]
+            "--log-file", str(log.with_name("access.jsonl")),
+            "--adapter-root", str(models.adapters["kern"].parent)]
     for name, path in models.adapters.items():
         args += ["--adapter", f"{name}={path}"]
     try:
@@ -100,3 +102,33 @@ def test_vllm_reload_and_errors(vllm_server):
     r = c.post("/v1/adapters", json={"name": "kern", "path": str(c.models.adapters["kern"])})
     assert r.status_code == 200 and r.json()["version"] == 2
     assert _suggest(c, "kern")["directive"] == "kernels loop"
+
+
+def test_vllm_concurrent_loads_of_one_name(vllm_server):
+    # #18: two loads of one name at once leave exactly one LoRA for it in vLLM (no orphan
+    # holding a max_loras slot), and the registry names the weights that answer
+    c = vllm_server
+    paths = {"kernels loop": str(c.models.adapters["kern"]),
+             "parallel loop": str(c.models.adapters["par"])}
+    names = c.get("/healthz").json()["adapters"]
+    for _ in range(3):
+        barrier = threading.Barrier(2)
+        out: list = []
+
+        def load(path: str, barrier: threading.Barrier, out: list) -> None:
+            barrier.wait()
+            out.append(c.post("/v1/adapters", json={"name": "race", "path": path}))
+
+        ts = [threading.Thread(target=load, args=(p, barrier, out)) for p in paths.values()]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join(300)
+        assert [r.status_code for r in out] == [200, 200], [r.text for r in out]
+        h = c.get("/healthz").json()
+        assert h["stats"]["engine_loras"] == len(set(names) | {"race"}), h["stats"]
+        listed = {a["name"]: a for a in c.get("/v1/adapters").json()["adapters"]}
+        answered = _suggest(c, "race")["directive"]
+        assert listed["race"]["path"] == str(Path(paths[answered]).resolve())
+    assert c.delete("/v1/adapters/race").status_code == 200
+    assert c.get("/healthz").json()["stats"]["engine_loras"] == len(names)

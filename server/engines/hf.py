@@ -11,6 +11,10 @@
   is swapped atomically and never while a batch uses it.
 - Cancellation: :meth:`HFEngine.asuggest` cancelled (client gone, timeout) drops a request that
   has not started and stops its row of a running batch at the next token.
+- Adapter loads and unloads of one name run one at a time (a per-name lock), and a load that
+  fails (a corrupt ``adapter_model.safetensors``, say) raises :class:`EngineError` and leaves
+  the engine as it was: the weights file is checked with ``safetensors`` before peft touches
+  the model, and a half-loaded adapter is deleted.
 """
 
 from __future__ import annotations
@@ -49,6 +53,20 @@ class _Control:
     future: cf.Future = field(default_factory=cf.Future)
 
 
+def _check_weights(path: str) -> None:
+    """Open ``adapter_model.safetensors`` (header and sizes) before peft changes the model."""
+    from pathlib import Path
+
+    from safetensors import safe_open
+
+    f = Path(path) / "adapter_model.safetensors"
+    if not f.is_file():
+        return  # peft says what is missing
+    with safe_open(str(f), framework="pt") as st:
+        for key in st.keys():
+            st.get_slice(key)  # every tensor's dtype/shape/offsets within the file
+
+
 class HFEngine:
     """transformers + peft engine (see the module docstring)."""
 
@@ -75,15 +93,17 @@ class HFEngine:
         self._adapters: dict[str, str] = {}  # public name -> internal peft adapter name
         self._ids = itertools.count(1)
         self._retired: set[str] = set()
-        self._peft = None
-        self.model = None
-        self.tokenizer = None
-        self.device = None
+        self._peft: Any = None
+        self.model: Any = None
+        self.tokenizer: Any = None
+        self.device: Any = None
         self.stats = {"requests": 0, "batches": 0, "batched_rows": 0, "cancelled": 0,
                       "max_batch_seen": 0}
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
         self._load_error: BaseException | None = None
+        self._name_locks: dict[str, threading.Lock] = {}
+        self._name_locks_guard = threading.Lock()
         if not lazy:
             self.load()
 
@@ -146,20 +166,39 @@ class HFEngine:
 
     # -- adapters (run on the worker thread once it runs) ----------------------------------
     def _do_load_adapter(self, name: str, path: str) -> None:
-        from peft import PeftModel
-
         internal = f"{name}__v{next(self._ids)}"
-        if self._peft is None:
-            self._peft = PeftModel.from_pretrained(self.model, path, adapter_name=internal)
-            self._peft.eval()
-        else:
-            self._peft.load_adapter(path, adapter_name=internal)
+        try:
+            _check_weights(path)
+            self._peft_load(path, internal)
+        except Exception as e:  # noqa: BLE001 — any bad adapter file is the caller's error
+            self._drop_partial(internal)
+            raise EngineError(f"could not load adapter '{name}': {type(e).__name__}: "
+                              f"{str(e)[:300]}") from e
         old = self._adapters.get(name)
         self._adapters[name] = internal  # the swap: the next batch uses the new weights
         if old is not None:
             self._delete_internal(old)
         elif self._retired:
             self._delete_internal(next(iter(self._retired)))
+
+    def _peft_load(self, path: str, internal: str) -> None:
+        from peft import PeftModel
+
+        if self._peft is None:
+            self._peft = PeftModel.from_pretrained(self.model, path, adapter_name=internal)
+            self._peft.eval()
+        else:
+            self._peft.load_adapter(path, adapter_name=internal)
+
+    def _drop_partial(self, internal: str) -> None:
+        """Delete what a failed load left in peft (its config, its layers)."""
+        if self._peft is None or internal not in self._peft.peft_config:
+            return
+        try:
+            self._peft.delete_adapter(internal)
+        except Exception as e:  # noqa: BLE001 — peft keeps its last adapter: retire it
+            log.debug("could not delete half-loaded adapter %s: %s", internal, e)
+            self._retired.add(internal)
 
     def _delete_internal(self, internal: str) -> None:
         """Delete a peft adapter no name points to. peft cannot drop its last adapter, so that
@@ -192,15 +231,26 @@ class HFEngine:
         self._q.put(c)
         return c.future.result()
 
+    def _name_lock(self, name: str) -> threading.Lock:
+        with self._name_locks_guard:
+            return self._name_locks.setdefault(name, threading.Lock())
+
     def load_adapter(self, name: str, path: str) -> None:
-        """Load (or replace) adapter ``name`` from ``path``; blocks until it is in use."""
-        self._control(lambda: self._do_load_adapter(name, str(path)))
+        """Load (or replace) adapter ``name`` from ``path``; blocks until it is in use. Loads
+        of one name run one at a time, in the order they took the name's lock."""
+        with self._name_lock(name):
+            self._control(lambda: self._do_load_adapter(name, str(path)))
 
     def unload_adapter(self, name: str) -> None:
-        self._control(lambda: self._do_unload_adapter(name))
+        with self._name_lock(name):
+            self._control(lambda: self._do_unload_adapter(name))
 
     def adapter_names(self) -> list[str]:
         return sorted(self._adapters)
+
+    def loaded_weights(self) -> list[str]:
+        """The adapters peft holds (internal names ``NAME__vN``, retired ones included)."""
+        return sorted(self._peft.peft_config) if self._peft is not None else []
 
     # -- requests --------------------------------------------------------------------------
     def prompt(self, query: LoopQuery) -> str:

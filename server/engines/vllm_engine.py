@@ -7,6 +7,9 @@
 - The output is constrained to one ``#pragma acc`` line: structured outputs with a regex and a
   stop at the newline; greedy decoding; vLLM batches concurrent requests (continuous batching).
 - Cancellation (client gone, timeout): the request is aborted in the engine.
+- Loads and unloads of one adapter name run one at a time (a per-name lock): two concurrent
+  loads of a name leave exactly one LoRA for it in the engine (``stats["engine_loras"]`` is
+  vLLM's own count after each change), never an orphan that holds a ``max_loras`` slot.
 - The engine lives on its own event loop in a background thread, so the sync ``suggest`` (CLI,
   evaluation) and the async ``asuggest`` (HTTP server) share it.
 
@@ -65,12 +68,14 @@ class VLLMEngine:
         self.timeout_s = timeout_s
         self._ids = itertools.count(1)
         self._loras: dict[str, Any] = {}  # name -> LoRARequest
-        self.stats = {"requests": 0, "cancelled": 0, "errors": 0}
+        self._name_locks: dict[str, threading.Lock] = {}
+        self._name_locks_guard = threading.Lock()
+        self.stats = {"requests": 0, "cancelled": 0, "errors": 0, "engine_loras": 0}
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="vllm-engine",
                                         daemon=True)
         self._thread.start()
-        self.llm = None
+        self.llm: Any = None
         kwargs = {"max_loras": max_loras, "max_lora_rank": max_lora_rank,
                   "max_model_len": max_model_len, "dtype": dtype, "enforce_eager": enforce_eager,
                   "tensor_parallel_size": tensor_parallel_size,
@@ -127,20 +132,34 @@ class VLLMEngine:
         return self.llm is not None
 
     # -- adapters --------------------------------------------------------------------------
+    def _name_lock(self, name: str) -> threading.Lock:
+        with self._name_locks_guard:
+            return self._name_locks.setdefault(name, threading.Lock())
+
     def load_adapter(self, name: str, path: str) -> None:
-        """Load (or replace) ``name``; the new weights are loaded before the swap."""
+        """Load (or replace) ``name``; the new weights are loaded before the swap. Loads of
+        one name run one at a time, in the order they took the name's lock."""
         from vllm.lora.request import LoRARequest
 
-        req = LoRARequest(lora_name=f"{name}@{uuid.uuid4().hex[:6]}", lora_int_id=next(self._ids),
-                          lora_path=str(path))
+        with self._name_lock(name):
+            req = LoRARequest(lora_name=f"{name}@{uuid.uuid4().hex[:6]}",
+                              lora_int_id=next(self._ids), lora_path=str(path))
+            try:
+                self._call(self.llm.add_lora(req), 300)
+            except Exception as e:  # noqa: BLE001
+                raise EngineError(f"vllm could not load adapter '{name}' from {path}: "
+                                  f"{type(e).__name__}: {str(e)[:300]}") from e
+            old = self._loras.get(name)
+            self._loras[name] = req
+            if old is not None:
+                self._remove(old.lora_int_id)
+            self._count_loras()
+
+    def _count_loras(self) -> None:
         try:
-            self._call(self.llm.add_lora(req), 300)
-        except Exception as e:  # noqa: BLE001
-            raise EngineError(f"vllm could not load adapter '{name}' from {path}: {e}") from e
-        old = self._loras.get(name)
-        self._loras[name] = req
-        if old is not None:
-            self._remove(old.lora_int_id)
+            self.stats["engine_loras"] = len(self._call(self.llm.list_loras(), 60))
+        except Exception as e:  # noqa: BLE001 — a counter only
+            log.debug("list_loras: %s", e)
 
     def _remove(self, lora_id: int) -> None:
         try:
@@ -149,10 +168,12 @@ class VLLMEngine:
             log.debug("remove_lora %s: %s", lora_id, e)
 
     def unload_adapter(self, name: str) -> None:
-        req = self._loras.pop(name, None)
-        if req is None:
-            raise EngineError(f"unknown adapter '{name}'")
-        self._remove(req.lora_int_id)
+        with self._name_lock(name):
+            req = self._loras.pop(name, None)
+            if req is None:
+                raise EngineError(f"unknown adapter '{name}'")
+            self._remove(req.lora_int_id)
+            self._count_loras()
 
     def adapter_names(self) -> list[str]:
         return sorted(self._loras)
