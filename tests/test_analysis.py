@@ -193,3 +193,77 @@ def test_array_reached_through_a_per_iteration_pointer_is_not_shared():
     # a fixed pointer is one array for all iterations
     assert "s->U" in carried_vars("for (i = 0; i < n; i++) for (k = 0; k < m; k++) "
                                   "s->U[k] += a[i];")
+
+
+# -- the package: typed results, iterative walks ------------------------------------------------
+
+
+def test_dependences_are_typed():
+    from accellium.dataset.analysis import DepKind
+
+    f = analyze("for (int i = 1; i < n; i++) { x[i] = x[i-1] + a[i]; s += b[i]; c[i] = s; }")
+    kinds = {d.var: d.kind for d in f.carried}
+    assert kinds == {"x": DepKind.ARRAY, "s": DepKind.SCALAR}
+    assert all(isinstance(d.line, int) and d.line == 1 for d in f.carried)
+
+
+def test_overlap_is_typed_and_product_terms_are_one_term():
+    from accellium.dataset.analysis.affine import Reach, affine, overlap, signature
+    from accellium.dataset.loops import parse_tree
+
+    def subs(expr):
+        tree = parse_tree(f"x = {expr};".encode(), "c")
+        node = tree.root_node.named_children[0].named_children[0].child_by_field_name("right")
+        return affine(node, {})
+
+    assert subs("n*i + 1") == subs("1 + i*n") == {("i", "n"): 1, (): 1}
+    assert subs("2*(i - 1)") == {("i",): 2, (): -2}
+    assert subs("a[i]") is None
+    one = frozenset()
+    got = overlap(signature([subs("i")]), signature([subs("i - 1")]), "i", one)
+    assert got.reach is Reach.DISTANCE and got.distance == 1 and got.carried
+    assert overlap(signature([subs("i")]), signature([subs("i")]), "i", one).carried is False
+    assert overlap(signature([subs("0")]), signature([subs("0")]), "i", one).reach is Reach.EVERY
+    assert overlap(signature([subs("i")]), signature([subs("j")]), "i",
+                   frozenset({"j"})).reach is Reach.SWEEP
+    assert overlap(signature([subs("2*i")]), signature([subs("2*i + 1")]), "i",
+                   one).reach is Reach.NEVER
+    # the loop index inside a product (n*i) is not decided here
+    assert overlap(signature([subs("n*i")]), signature([subs("n*i - 1")]), "i",
+                   one).reach is Reach.UNKNOWN
+
+
+DEEP = 1000
+
+
+def test_deep_nests_and_expressions_are_analysed_without_recursion():
+    # every walk is iterative: nothing here may raise RecursionError or give up
+    nest = "".join(f"for (int i{k} = 0; i{k} < n; i{k}++) {{" for k in range(DEEP))
+    f = analyze(nest + "a[i0] = a[i0 + 1];" + "}" * DEEP)
+    assert f.parsed and len(f.index_vars) == DEEP and f.loop_depth == DEEP
+    assert [d.var for d in f.carried] == ["a"]
+    assert analyze("for(;;){" * DEEP + "x;" + "}" * DEEP).loop_depth == DEEP
+    parens = "(" * DEEP + "i" + ")" * DEEP
+    f = analyze(f"for ({parens} = 0; i < n; i++) a[{parens}] = b[{parens} - 1];")
+    assert f.parsed  # `((i)) = 0` is not read as an index: no claim about the nest
+    f = analyze(f"for (i = 0; i < n; i++) a[{parens}] = a[{parens} - 1];")
+    assert [d.var for d in f.carried] == ["a"]
+    body = {
+        "blocks": "{" * DEEP + "t = a[i]; b[i] = t;" + "}" * DEEP,
+        "ifs": "if (c) {" * DEEP + "t = a[i]; b[i] = t;" + "}" * DEEP,
+        "whiles": "while (c) {" * DEEP + "t = a[i]; b[i] = t;" + "}" * DEEP,
+        "sum": "b[i] = " + " + ".join(["a[i]"] * DEEP) + ";",
+        "chain": "s = s" + " + a[i]" * DEEP + ";",
+        "subscripts": "b[i] = " + "a[" * DEEP + "i" + "]" * DEEP + ";",
+        "calls": "b[i] = " + "g(" * DEEP + "i" + ")" * DEEP + ";",
+        "assignments": "x = " * DEEP + "a[i];",
+        "unary": "b[" + "-" * DEEP + "i] = 0;",
+        "fields": "b[i] = p" + "->q" * DEEP + ";",
+        "ternaries": "b[i] = " + "c ? 1 : " * DEEP + "0;",
+        "else-ifs": "if (c) t = 1; else " * DEEP + "t = 2; b[i] = t;",
+    }
+    for name, stmt in body.items():
+        f = analyze(f"for (i = 0; i < n; i++) {{ {stmt} }}")
+        assert f.parsed and f.index_vars == ["i"], name
+    assert analyze("for (i = 0; i < n; i++) { " + body["chain"] + " }").reductions == [("+", "s")]
+    assert analyze("for (i = 0; i < n; i++) { " + body["blocks"] + " }").private == ["t"]
