@@ -12,6 +12,7 @@ import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from accellium.dataset.analysis import scope_of
 from accellium.dataset.loops import (
     LineIndex,
     Loop,
@@ -103,7 +104,8 @@ def annotate_source(
     for lp in loops:
         if line is not None and not lp.contains_line(line - 1):
             continue
-        q = LoopQuery(code=lp.text, lang=lang, enclosing=tuple(lp.enclosing))
+        q = LoopQuery(code=lp.text, lang=lang, enclosing=tuple(lp.enclosing),
+                      scope=scope_of(source, lp.start_byte, lang))
         s = suggest(q, engine)
         s.notes = [file_lines(n, lp.start_line) for n in s.notes]
         out.append(LoopSuggestion(

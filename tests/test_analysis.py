@@ -170,16 +170,35 @@ def test_scratch_array_not_private_when_read_first_conditional_or_indexed_by_loo
     assert not analyze(varying).private_arrays
 
 
-def test_address_of_array_element_passed_to_a_call_is_not_a_write():
-    # `&u[6]` hands a pointer into `u` to the callee (like passing `u`), it does not assign
-    # u[6] in every iteration; `&s` is an out parameter
+def test_pointer_arguments_of_unknown_calls():
+    # `&u[6]` hands the callee a pointer into `u`, the same one in every iteration: an unknown
+    # function may write there (#17); `&s` may be read and written (accumulate) — both carried
     f = analyze("for (int i = 0; i < n; i++) { aux = mul(&u[6], idx[i]); out[i] = aux; }")
-    assert f.safe and f.private == ["aux"]
-    assert any("calls `mul`" in n for n in f.notes)
+    assert [(d.kind, d.var) for d in f.carried] == [("call", "mul")]
+    assert "`&u[6]`" in f.carried[0].message and f.carried[0].line == 1
     f = analyze("for (int i = 0; i < n; i++) { get(&s, a[i]); b[i] = s; }")
-    assert f.safe and f.private == ["s"]
-    f = analyze("for (int i = 0; i < n; i++) { acc(&s, a[i]); b[i] = s + b[i-1]; }")
-    assert not f.safe
+    assert [(d.kind, d.var) for d in f.carried] == [("scalar", "s")]
+    # a pointer into this iteration's data is per iteration; a value argument is not a write
+    assert analyze("for (int i = 0; i < n; i++) init(&a[i]);").safe
+    assert analyze("for (int i = 0; i < n; i++) init_row(a + i*n, n);").safe
+    f = analyze("for (int i = 0; i < n; i++) b[i] = foo(a[i]);")
+    assert f.safe and any("`foo` (line 1)" in n and "acc routine" in n for n in f.notes)
+
+
+def test_visible_definitions_decide_pointer_arguments():
+    from accellium.dataset.analysis import scope_of
+
+    src = ("double mul(const double *u, int k) { return u[k]; }\n"
+           "void get(double *s, double v) { *s = 2 * v; }\n"
+           "void f(int n, double *u, int *idx, double *out, double *a, double *b) {\n"
+           "  double aux, s;\n"
+           "  for (int i = 0; i < n; i++) { aux = mul(&u[6], idx[i]); out[i] = aux; }\n"
+           "  for (int i = 0; i < n; i++) { get(&s, a[i]); b[i] = s; }\n}\n")
+    loops = [src.index("for (int i"), src.rindex("for (int i")]
+    f = analyze(src[loops[0]:src.index("\n", loops[0])], "c", (), scope_of(src, loops[0]))
+    assert f.safe and f.private == ["aux"] and f.scoped
+    f = analyze(src[loops[1]:src.index("\n", loops[1])], "c", (), scope_of(src, loops[1]))
+    assert f.safe and f.private == ["s"]  # `get` only writes *s: an out parameter
 
 
 def test_array_reached_through_a_per_iteration_pointer_is_not_shared():

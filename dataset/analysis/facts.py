@@ -7,24 +7,51 @@ from enum import StrEnum
 
 from accellium.dataset.pragma import Clause
 
-__all__ = ["DepKind", "Dependence", "LoopFacts"]
+__all__ = ["DepKind", "Dependence", "ExitKind", "Exit", "LoopFacts"]
 
 
 class DepKind(StrEnum):
-    """What carries a dependence from one iteration to another."""
+    """What makes the iterations depend on each other (or on the code after the loop)."""
 
     ARRAY = "array"  # elements of an array that another iteration writes
     SCALAR = "scalar"  # a scalar whose value crosses iterations
+    INDIRECT = "indirect"  # a write to an element chosen by data (h[idx[i]]++)
+    CALL = "call"  # a call whose effects reach beyond its iteration
+    LIVE_OUT = "live_out"  # a scalar assigned in the loop and read after it
 
 
 @dataclass(frozen=True)
 class Dependence:
-    """A dependence carried by the analysed loop."""
+    """A dependence carried by the analysed loop. ``var`` names the variable (or, for
+    :attr:`DepKind.CALL`, the function)."""
 
     var: str
     line: int  # 1-based line in the analysed code
     message: str
     kind: DepKind = DepKind.ARRAY
+
+
+class ExitKind(StrEnum):
+    """A way out of the loop's body that also leaves a compute construct around the loop."""
+
+    BREAK = "break"  # of the annotated loop
+    RETURN = "return"
+    GOTO = "goto"  # to a label outside the loop
+    EXIT = "exit"  # exit(), abort(), ...
+    JUMP = "longjmp"
+    THROW = "throw"
+
+
+@dataclass(frozen=True)
+class Exit:
+    kind: ExitKind
+    line: int  # 1-based line in the analysed code
+    call: str = ""  # the function, for EXIT and JUMP
+
+    def describe(self) -> str:
+        if self.call:
+            return f"call to `{self.call}` (line {self.line})"
+        return f"`{self.kind.value}` (line {self.line})"
 
 
 @dataclass
@@ -45,8 +72,12 @@ class LoopFacts:
     private_arrays: list[str] = field(default_factory=list)
     locals: list[str] = field(default_factory=list)
     indirect_writes: list[str] = field(default_factory=list)
-    early_exits: list[str] = field(default_factory=list)
-    calls: list[str] = field(default_factory=list)
+    exits: list[Exit] = field(default_factory=list)
+    calls: list[str] = field(default_factory=list)  # functions the loop calls (not pure library)
+    # functions called in the loop that must be compiled for the device (no `acc routine` seen)
+    needs_routine: list[str] = field(default_factory=list)
+    live_out: list[str] = field(default_factory=list)  # scalars read after the loop
+    scoped: bool = False  # decided with the enclosing function and the file (a LoopScope)
     arrays: dict[str, str] = field(default_factory=dict)  # name -> in | out | inout
     sections: dict[str, str] = field(default_factory=dict)  # name -> clause argument
     scalars_read: list[str] = field(default_factory=list)
@@ -57,7 +88,18 @@ class LoopFacts:
     @property
     def safe(self) -> bool:
         """No carried dependence and no early exit: the iterations may run in parallel."""
-        return not self.carried and not self.early_exits
+        return not self.carried and not self.exits
+
+    @property
+    def early_exits(self) -> list[str]:
+        """The exits, described (``break`` (line 3))."""
+        return [e.describe() for e in self.exits]
+
+    @property
+    def device_unsafe_calls(self) -> bool:
+        """A call whose effects (I/O, hidden state, the heap, pointers every iteration shares)
+        keep the loop off the device altogether: no compute construct helps."""
+        return any(d.kind is DepKind.CALL for d in self.carried)
 
     @property
     def variables(self) -> set[str]:

@@ -20,7 +20,7 @@ from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.walker import ScalarUse, Use
 from tree_sitter import Node
 
-__all__ = ["ScalarRoles", "scalar_roles", "Parent"]
+__all__ = ["ScalarRoles", "scalar_roles", "Parent", "Definite"]
 
 #: The parent of a node inside the loop (None at the loop).
 Parent = Callable[[Node], "Node | None"]
@@ -83,7 +83,7 @@ def _reduction(name: str, events: list[ScalarUse], parent: Parent) -> str | None
     return ops.pop()
 
 
-class _Definite:
+class Definite:
     """Which statements always assign a scalar (``writes``: ids of the statements that assign
     it unconditionally); memoised, evaluated bottom-up without recursion."""
 
@@ -129,7 +129,7 @@ class _Definite:
         return self.memo[root.id]
 
 
-def _covered(stmt: Node, definite: _Definite, parent: Parent) -> bool:
+def _covered(stmt: Node, definite: Definite, parent: Parent) -> bool:
     """Is a use at ``stmt`` preceded, on every path through the iteration, by an assignment
     (an earlier statement of an enclosing block that always assigns)?"""
     child, p = stmt, parent(stmt)
@@ -150,7 +150,7 @@ def _role(name: str, events: list[ScalarUse], parent: Parent, roles: ScalarRoles
         roles.reductions.append((op, name))
         return
     writes = [e for e in events if e.kind is Use.WRITE]
-    definite = _Definite({e.stmt.id for e in writes})
+    definite = Definite({e.stmt.id for e in writes})
     uncovered = [e for e in events if e.kind is not Use.WRITE
                  and not _covered(e.stmt, definite, parent)]
     if writes and not uncovered:

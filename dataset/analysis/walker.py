@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from accellium.dataset.analysis.affine import Affine
-from accellium.dataset.analysis.library import EXIT_CALLS, PURE_CALLS, is_macro_name
+from accellium.dataset.analysis.facts import Exit, ExitKind
+from accellium.dataset.analysis.library import Effect, is_macro_name, library_function
 from accellium.dataset.analysis.tree import (
     IDENT,
     LOOP_TYPES,
@@ -33,7 +34,8 @@ from accellium.dataset.analysis.tree import base_name as _base_name
 from accellium.dataset.analysis.tree import field as _field
 from tree_sitter import Node
 
-__all__ = ["Use", "ScalarUse", "Access", "InnerLoop", "BodyWalk", "walk_body", "decl_name", "declarators"]
+__all__ = ["Use", "ScalarUse", "Access", "InnerLoop", "CallSite", "BodyWalk", "walk_body",
+           "decl_name", "declarators", "AddressUse"]
 
 _INDIRECT_CHARS = re.compile(r"[\[(.]|->")
 _INDIRECT_NODES = ("subscript_expression", "call_expression", "field_expression")
@@ -85,13 +87,37 @@ class InnerLoop:
     header: ForHeader
 
 
+@dataclass(frozen=True)
+class CallSite:
+    """A call of a function that is neither pure library code nor a macro."""
+
+    node: Node
+    name: str
+    args: tuple[Node, ...]
+    line: int
+    discarded: bool  # the result is not used: the call is made for its effects
+
+
+#: How a call uses the scalar whose address it is given: ``(function, argument position)`` →
+#: WRITE (an out parameter), RMW (read and written, or unknown) or READ.
+AddressUse = Callable[[str, int], "Use"]
+
+
+def _unknown_address_use(function: str, position: int) -> Use:
+    return Use.RMW
+
+
 @dataclass
 class BodyWalk:
     accesses: list[Access] = field(default_factory=list)
     events: dict[str, list[ScalarUse]] = field(default_factory=dict)
     decls: set[str] = field(default_factory=set)
     calls: list[str] = field(default_factory=list)
-    exits: list[str] = field(default_factory=list)
+    exits: list[Exit] = field(default_factory=list)
+    call_sites: list[CallSite] = field(default_factory=list)
+    labels: set[str] = field(default_factory=set)  # labels inside the loop
+    pointers: set[str] = field(default_factory=set)  # names dereferenced (`p->x`, `*p`)
+    values: dict[str, list[Node]] = field(default_factory=dict)  # every value a name is given
     inner_vars: set[str] = field(default_factory=set)
     inner_loops: list[InnerLoop] = field(default_factory=list)
     assign_count: dict[str, int] = field(default_factory=dict)
@@ -138,8 +164,9 @@ Task = tuple[Callable[..., None], tuple]
 
 
 class _Walker:
-    def __init__(self, loop: Node):
+    def __init__(self, loop: Node, address_use: AddressUse):
         self.loop = loop
+        self.address_use = address_use
         self.out = BodyWalk()
         self.order = 0
         self.tasks: list[Task] = []
@@ -176,7 +203,17 @@ class _Walker:
                     out.inner_vars.add(h.var)
             elif t == "declaration":
                 self._declaration(n)
+            elif t == "labeled_statement":
+                out.labels.add(text(_field(n, "label")))
+            elif t in ("field_expression", "pointer_expression"):
+                self._dereference(n)
             self._children(n, level, stack)
+
+    def _dereference(self, n: Node) -> None:
+        arg = unparen(_field(n, "argument"))
+        if arg is not None and arg.type == "identifier" and \
+                text(_field(n, "operator")) in ("->", "*"):
+            self.out.pointers.add(text(arg))
 
     def _children(self, n: Node, level: int, stack: list[tuple[Node, int]]) -> None:
         kids = n.named_children
@@ -196,6 +233,7 @@ class _Walker:
                     val = _field(d, "value")
                     if val is not None:
                         out.assign_value[name] = val
+                        out.values.setdefault(name, []).append(val)
 
     # -- bookkeeping ------------------------------------------------------------------------
     def event(self, name: str, kind: Use, stmt: Node) -> None:
@@ -211,14 +249,16 @@ class _Walker:
         t = node.type
         out = self.out
         if t == "break_statement" and depth == 0:
-            out.exits.append(f"`break` (line {_line(node)})")
-        elif t == "return_statement":
-            out.exits.append(f"`return` (line {_line(node)})")
+            out.exits.append(Exit(ExitKind.BREAK, _line(node)))
+        elif t in ("return_statement", "throw_statement"):
+            out.exits.append(Exit(ExitKind.RETURN if t == "return_statement" else ExitKind.THROW,
+                                  _line(node)))
             arg = _field(node, "argument") or (node.named_children[0]
                                                 if node.named_children else None)
             self.push((self.expr, (arg, None)))
         elif t == "goto_statement":
-            out.exits.append(f"`goto` (line {_line(node)})")
+            if text(_field(node, "label")) not in out.labels:  # a label inside stays inside
+                out.exits.append(Exit(ExitKind.GOTO, _line(node)))
         elif t in LOOP_TYPES:
             self.push(*((self.expr, (_field(node, p), None))
                         for p in ("initializer", "condition", "update")),
@@ -272,8 +312,10 @@ class _Walker:
         steps: list[Task] = [(self.expr, (right, stmt)),
                              (self.lvalue, (left, Use.WRITE if o == "=" else Use.RMW, stmt))]
         target = unparen(left)
-        if o == "=" and target is not None and target.type == "identifier":
-            steps.append((self.set_value, (text(target), right)))
+        if target is not None and target.type == "identifier" and right is not None:
+            self.out.values.setdefault(text(target), []).append(right)
+            if o == "=":
+                steps.append((self.set_value, (text(target), right)))
         self.push(*steps)
 
     def declaration(self, node: Node, stmt: Node) -> None:
@@ -292,24 +334,35 @@ class _Walker:
     def call(self, node: Node, stmt: Node) -> None:
         fn = _field(node, "function")
         name = norm(text(fn))
-        out = self.out
-        if name in EXIT_CALLS:
-            out.exits.append(f"call to `{name}` (line {_line(node)})")
-        elif name not in PURE_CALLS and not is_macro_name(name) and name not in out.calls:
-            out.calls.append(name)
+        args = tuple(named(_field(node, "arguments")))
+        self._record_call(node, name, args)
         steps: list[Task] = []
         if fn is not None and fn.type != "identifier":
             steps.append((self.expr, (fn, stmt)))
-        args = _field(node, "arguments")
-        for c in (args.named_children if args is not None else []):
+        for k, c in enumerate(args):
             arg = unparen(_field(c, "argument")) if c.type == "pointer_expression" else None
             if arg is not None and op(c) == "&" and arg.type == "identifier":
-                # `&x`: an out parameter, the callee assigns it
-                steps.append((self.lvalue, (arg, Use.WRITE, stmt)))
+                # `&x`: the callee may read and assign x (what it does says ``address_use``)
+                steps.append((self.lvalue, (arg, self.address_use(name, k), stmt)))
             else:
                 # `&a[k]` is a pointer into an array, like passing `a` itself
                 steps.append((self.expr, (c, stmt)))
         self.push(*steps)
+
+    def _record_call(self, node: Node, name: str, args: tuple[Node, ...]) -> None:
+        out = self.out
+        lib = library_function(name)
+        if lib is not None and lib.effect in (Effect.EXIT, Effect.JUMP):
+            kind = ExitKind.EXIT if lib.effect is Effect.EXIT else ExitKind.JUMP
+            out.exits.append(Exit(kind, _line(node), name))
+            return
+        if (lib is not None and lib.pure) or is_macro_name(name):
+            return
+        if name not in out.calls:
+            out.calls.append(name)
+        parent = out.parents.get(node.id)
+        discarded = parent is not None and parent.type == "expression_statement"
+        out.call_sites.append(CallSite(node, name, args, _line(node), discarded))
 
     def lvalue(self, node: Node | None, kind: Use, stmt: Node) -> None:
         node = unparen(node)
@@ -360,6 +413,7 @@ class _Walker:
         self.push(*((self.expr, (i, None)) for i in idx))
 
 
-def walk_body(loop: Node) -> BodyWalk:
-    """Walk the body of ``loop`` (a ``for`` node) once."""
-    return _Walker(loop).run()
+def walk_body(loop: Node, address_use: AddressUse = _unknown_address_use) -> BodyWalk:
+    """Walk the body of ``loop`` (a ``for`` node) once; ``address_use`` says how a call uses
+    the scalars whose address it is given (by default: reads and writes them)."""
+    return _Walker(loop, address_use).run()

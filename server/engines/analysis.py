@@ -27,11 +27,16 @@ def pragma_from_facts(facts: LoopFacts, *, data: bool = True, private: bool = Tr
                       collapse: bool = False) -> tuple[Pragma | None, list[str]]:
     """The analysis engine's pragma for the facts (None: advise no pragma)."""
     notes: list[str] = []
+    if facts.exits:
+        notes.append("no pragma: the body can leave the loop")
+        return None, notes
     if not facts.safe:
         if facts.in_region:
             notes.append("sequential: `loop seq`")
             return Pragma("loop", (Clause("seq"),)), notes
-        notes.append("no pragma: the iterations depend on each other")
+        notes.append("no pragma: the iterations depend on each other"
+                     + (" (or on the host, through the calls)" if facts.device_unsafe_calls
+                        else ""))
         return None, notes
     clauses: list[Clause] = []
     directive = "loop" if facts.in_region else "parallel loop"
@@ -59,7 +64,9 @@ class AnalysisEngine:
         self.train = train
 
     def suggest(self, query: LoopQuery) -> EngineAnswer:
-        facts = analyze(query.stripped, query.lang, query.enclosing)
+        # the code as given (its nested pragmas are blanked by the parser): the lines of the
+        # notes are the lines of the loop, and an `atomic` above an update is seen
+        facts = analyze(query.code, query.lang, query.enclosing, query.scope)
         if not facts.parsed:
             return EngineAnswer(None, ["no `for` loop found"])
         p, notes = pragma_from_facts(facts, collapse=True)
