@@ -1,5 +1,7 @@
 from accellium.server.engines.analysis import AnalysisEngine, analyze, pragma_from_facts
 from accellium.server.engines.base import LoopQuery
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 
 def carried_vars(code, enclosing=()):
@@ -286,3 +288,24 @@ def test_deep_nests_and_expressions_are_analysed_without_recursion():
         assert f.parsed and f.index_vars == ["i"], name
     assert analyze("for (i = 0; i < n; i++) { " + body["chain"] + " }").reductions == [("+", "s")]
     assert analyze("for (i = 0; i < n; i++) { " + body["blocks"] + " }").private == ["t"]
+
+
+_TOKENS = ["for", "(", ")", "{", "}", "[", "]", ";", "=", "+=", "++", "i", "j", "n", "a", "b",
+           "0", "1", "<", "*", "&", "->", ".", "f", "printf", "return", "break", "goto", "L:",
+           "if", "else", "while", "int", ",", "#pragma acc atomic\n", "\n", "exit", "set"]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
+@given(tokens=st.lists(st.sampled_from(_TOKENS), max_size=80),
+       offset=st.integers(min_value=-5, max_value=400), lang=st.sampled_from(["c", "cpp"]))
+def test_analysis_with_scope_never_raises(tokens, offset, lang):
+    from accellium.dataset.analysis import LoopScope, scope_of
+
+    code = " ".join(tokens)
+    src = "void g(int n, double *a) { " + code + " }"
+    scope = scope_of(src, offset, lang) or LoopScope(src, max(offset, 0), lang)
+    f = analyze(code, lang, (), scope)
+    assert isinstance(f.safe, bool)
+    for text in (code, src):
+        f = analyze(text, lang, ("#pragma acc parallel",), scope_of(src, src.find("for"), lang))
+        assert all(isinstance(d.line, int) for d in f.carried)

@@ -129,8 +129,8 @@ def indirect_findings(w: BodyWalk, data: set[str], atomic: set[int], skip: set[s
         seen.add(acc.name)
         if iw.op is not None:
             msg = (f"`{acc.text}` (line {acc.line}) updates an element chosen by data"
-                   f"{_where(acc, data)}: two iterations may update the same element; with "
-                   f"`#pragma acc atomic update` before line {acc.line} the loop can run in "
+                   f"{_where(acc, data)}: two iterations may update the same element; put "
+                   "`#pragma acc atomic update` right above the update and the loop can run in "
                    "parallel")
         else:
             msg = (f"`{acc.text}` (line {acc.line}) writes an element chosen by data"
