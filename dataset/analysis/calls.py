@@ -226,6 +226,8 @@ def _for_effects(site: _Site) -> list[Dependence]:
         return []
     if any(_points_into_iteration(a, site) or _scalar_address(a) for a in call.args):
         return []  # its effects go to this iteration's data, or to `x` in `&x` (a use of x)
+    if call.receiver is not None and _per_iteration(call.receiver, site):
+        return []  # a method of this iteration's object: `cells[i].update()`
     return [_dep(call, "is called for its effects (its result is not used) and none of its "
                        "arguments points into this iteration's data: they reach memory "
                        "every iteration shares")]

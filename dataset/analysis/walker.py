@@ -96,6 +96,7 @@ class CallSite:
     args: tuple[Node, ...]
     line: int
     discarded: bool  # the result is not used: the call is made for its effects
+    receiver: Node | None = None  # the object of a method call (`v` in `v.push_back(x)`)
 
 
 #: How a call uses the scalar whose address it is given: ``(function, argument position)`` →
@@ -362,7 +363,10 @@ class _Walker:
             out.calls.append(name)
         parent = out.parents.get(node.id)
         discarded = parent is not None and parent.type == "expression_statement"
-        out.call_sites.append(CallSite(node, name, args, _line(node), discarded))
+        fn = _field(node, "function")
+        receiver = _field(fn, "argument") if fn is not None and fn.type == "field_expression" \
+            else None
+        out.call_sites.append(CallSite(node, name, args, _line(node), discarded, receiver))
 
     def lvalue(self, node: Node | None, kind: Use, stmt: Node) -> None:
         node = unparen(node)
