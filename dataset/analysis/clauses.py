@@ -10,6 +10,7 @@ numbers, member accesses, arithmetic, parentheses and calls.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 __all__ = ["is_clause_var", "is_simple_expr", "is_clause_arg"]
 
@@ -56,6 +57,7 @@ def _member_chain(s: str, sections: bool) -> bool:
         i = arrow.end()
 
 
+@lru_cache(maxsize=16384)
 def is_clause_var(name: str) -> bool:
     """``a``, ``s.v``, ``p->x``, ``u[d].K``."""
     return isinstance(name, str) and len(name) <= _MAX_LEN and _member_chain(name, False)
@@ -117,6 +119,7 @@ def _split_colon(inner: str) -> list[str] | None:
     return [inner[:cut], inner[cut + 1:]]
 
 
+@lru_cache(maxsize=16384)
 def is_clause_arg(arg: str) -> bool:
     """A data-clause argument: a clause variable with optional sections (``x[0:n]``)."""
     if not isinstance(arg, str) or len(arg) > _MAX_LEN:
