@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from accellium.dataset.analysis import scope_of
 from accellium.dataset.loops import (
     LineIndex,
     Loop,
@@ -144,7 +145,8 @@ def annotate_source(
             s, failure = None, (f"not analysed: a nest of {lp.loop_depth} loops, over the "
                                 f"limit of {MAX_NEST_DEPTH}")
         else:
-            q = LoopQuery(code=lp.text, lang=lang, enclosing=tuple(lp.enclosing))
+            q = LoopQuery(code=lp.text, lang=lang, enclosing=tuple(lp.enclosing),
+                          scope=scope_of(source, lp.start_byte, lang))
             s, failure = _suggest_one(q, engine)
         problem = insertion_problem(lines, lp)
         common = dict(path=path, line=lp.line, end_line=lp.end_line_1, depth=lp.depth,

@@ -1,22 +1,26 @@
-"""The safety guard: no pragma that asserts parallelism on a loop whose dependence we can see.
+"""The safety guard: no pragma that asserts parallelism the loop does not have.
 
-:func:`guard` runs on every answer of every engine (``server.suggest``).  When the analysis
-(:func:`server.engines.analysis.analyze`) sees a carried dependence or an early exit and the
-pragma asserts that the iterations are independent (``parallel loop``, ``loop`` without
-``seq``/``auto``, ``independent``, ``gang``/``worker``/``vector``), the pragma is rewritten:
+:func:`guard` runs on every answer of every engine (``server.suggest``), with the facts of
+:func:`accellium.dataset.analysis.analyze` (and the query's scope, when it has one):
 
-* inside a compute region (or under an annotated loop): ``#pragma acc loop seq`` (keeping
-  ``private``);
-* otherwise: ``#pragma acc kernels`` (keeping the data clauses): the compiler parallelises
-  only what it can prove independent, so the loop itself stays sequential while inner loops
-  may still run in parallel, and the data stays on the device;
-* ``kernels`` / ``kernels loop`` without ``independent``, a ``loop`` inside a ``kernels``
+* ``async``/``wait`` clauses are removed: a per-loop suggestion cannot carry the ``wait`` that
+  must follow the loop before the host reads its results; the note says where it goes;
+* a loop whose body can leave it (``return``, ``goto`` out, ``break``, ``exit()``,
+  ``longjmp``, ``throw``) gets no compute construct and no loop directive: gcc rejects them
+  ("invalid branch to/from OpenACC structured block", "break statement used with ... for
+  loop") and the device cannot leave the program;
+* a pragma that asserts parallelism (``parallel loop``, ``loop`` without ``seq``/``auto``,
+  ``independent``, ``gang``/``worker``/``vector``) on a loop with a dependence becomes
+  ``loop seq`` inside a compute region, and outside one ``kernels`` (the compiler parallelises
+  only what it proves independent; in ``kernels`` a scalar is copied back, OpenACC 3.3,
+  2.5.1) — or no pragma at all when a call's effects (I/O, hidden state, the heap, shared
+  pointers) keep the loop on the host;
+* ``kernels`` / ``kernels loop`` without ``independent``, a ``loop`` in a ``kernels``
   construct without ``independent`` (OpenACC treats both as ``auto``) and ``loop auto`` leave
-  the decision to the compiler: kept, with a note.
-
-A scratch array that every iteration writes before it reads it (``LoopFacts.private_arrays``)
-is safe only when each iteration has its own copy: a parallel pragma that does not name it in
-``private`` gets it added.
+  the decision to the compiler: kept, with a note;
+* a parallel pragma gets the ``private`` scratch arrays and the ``reduction`` clauses of the
+  reductions the code after the loop reads (a flag, too) that it lacks: without them
+  iterations share the array, and the host never sees the reduced value.
 
 It never raises: on any internal failure the pragma is returned unchanged with a note.
 """
@@ -25,18 +29,25 @@ from __future__ import annotations
 
 from accellium.server.engines.base import LoopQuery
 
-__all__ = ["guard", "asserts_parallel", "missing_private"]
+__all__ = ["guard", "asserts_parallel", "missing_private", "missing_reductions"]
 
 _PARALLEL_LEVELS = ("gang", "worker", "vector", "independent")
 # A sequential loop needs no reduction clause: one thread accumulates in order.
 _KEEP_ON_SEQ = ("private", "firstprivate")
+_ASYNC = ("async", "wait")
+# Directives that own the loop as a structured block: an exit out of it is a branch out.
+_OWNING = frozenset({"parallel", "kernels", "serial", "loop", "parallel loop", "kernels loop",
+                     "serial loop", "data", "host_data"})
+# `break` only leaves the loop: a data region or a compute construct that is not a loop
+# directive may contain it (gcc accepts it), but a compute construct runs it on the device.
+_BREAK_OK = frozenset({"data", "host_data"})
 
 
 def asserts_parallel(pragma, compute: str = "none") -> bool:  # noqa: ANN001 - a Pragma
     """True when the pragma claims the loop's iterations may run concurrently.
 
     ``compute`` is the innermost enclosing compute construct
-    (:func:`server.engines.analysis.compute_construct`): in a ``kernels`` construct — and
+    (:func:`accellium.dataset.analysis.compute_construct`): in a ``kernels`` construct — and
     on ``kernels loop`` — a loop without ``independent`` or ``seq`` is treated as ``auto``
     (OpenACC 3.3, 2.9.7): the compiler parallelises it only if it proves it independent."""
     d = pragma.directive
@@ -53,39 +64,36 @@ def asserts_parallel(pragma, compute: str = "none") -> bool:  # noqa: ANN001 - a
     return d in ("parallel loop", "loop")
 
 
+def _named(pragma) -> set[str]:  # noqa: ANN001
+    return {v for c in pragma.clauses
+            if c.name.lower() in ("private", "firstprivate", "reduction")
+            for v in c.variables()}
+
+
 def missing_private(pragma, facts, compute: str = "none") -> list[str]:  # noqa: ANN001
     """The loop's scratch arrays (``facts``: its LoopFacts) a parallel ``pragma`` shares
     between iterations (not named in ``private``/``firstprivate``/``reduction``)."""
     if not facts.private_arrays or not asserts_parallel(pragma, compute):
         return []
-    named = {v for c in pragma.clauses
-             if c.name.lower() in ("private", "firstprivate", "reduction")
-             for v in c.variables()}
+    named = _named(pragma)
     return [a for a in facts.private_arrays if a not in named]
 
 
-def _with_private(pragma, names: list[str]):  # noqa: ANN001, ANN202
-    from accellium.dataset.pragma import Clause, Pragma
-
-    out, done = [], False
-    for c in pragma.clauses:
-        if c.name.lower() == "private" and not done:
-            c = Clause(c.name, ", ".join(([c.args] if c.args else []) + names))
-            done = True
-        out.append(c)
-    if not done:
-        out.append(Clause("private", ", ".join(names)))
-    return Pragma(pragma.directive, tuple(out))
-
-
-def _compiler_decides(pragma, compute: str = "none") -> bool:  # noqa: ANN001
-    return (pragma.directive in ("kernels", "kernels loop") or pragma.has("auto")
-            or (pragma.directive == "loop" and compute == "kernels"))
+def missing_reductions(pragma, facts, compute: str = "none"  # noqa: ANN001
+                       ) -> list[tuple[str, str]]:
+    """The reductions (op, variable) of scalars the code after the loop reads
+    (``facts.live_out``) that a parallel ``pragma`` does not name in any clause: without the
+    clause the host never sees their value (a scalar is firstprivate in the construct)."""
+    if not facts.reductions or not asserts_parallel(pragma, compute):
+        return []
+    named = _named(pragma)
+    live = set(facts.live_out)
+    return [(o, v) for o, v in facts.reductions if v in live and v not in named]
 
 
 def guard(query: LoopQuery, pragma_text: str | None) -> tuple[str | None, list[str]]:
-    """Check ``pragma_text`` against the loop's visible dependences; return the (possibly
-    rewritten) pragma and notes saying why."""
+    """Check ``pragma_text`` against the loop's facts; return the (possibly rewritten) pragma
+    and notes saying why."""
     if pragma_text is None:
         return None, []
     try:
@@ -94,9 +102,108 @@ def guard(query: LoopQuery, pragma_text: str | None) -> tuple[str | None, list[s
         return pragma_text, [f"safety check skipped ({type(e).__name__})"]
 
 
+def _without_async(p, code: str):  # noqa: ANN001, ANN202
+    """``p`` without ``async``/``wait`` clauses, and the note on where the ``wait`` goes."""
+    from accellium.dataset.pragma import Pragma
+
+    dropped = [c for c in p.clauses if c.name.lower() in _ASYNC and c.name != p.directive]
+    if not dropped:
+        return p, []
+    queue = next((c.args for c in dropped if c.name.lower() == "async" and c.args), None)
+    wait = f"#pragma acc wait({queue})" if queue else "#pragma acc wait"
+    last = max(1, len(code.rstrip().splitlines()))
+    shown = " ".join(c.render() for c in dropped)
+    return Pragma(p.directive, tuple(c for c in p.clauses if c not in dropped)), [
+        f"`{shown}` left out: a suggestion for one loop cannot carry the matching wait; to run "
+        f"it asynchronously add `{shown}` and put `{wait}` after the loop (line {last}), "
+        "before the host reads what the loop computes"]
+
+
+def _with_clauses(p, private: list[str], reductions: list[tuple[str, str]]):  # noqa: ANN001, ANN202
+    """``p`` with the scratch arrays added to ``private`` and the reductions added."""
+    from accellium.dataset.pragma import Clause, Pragma
+
+    out, done = [], False
+    for c in p.clauses:
+        if c.name.lower() == "private" and not done and private:
+            c = Clause(c.name, ", ".join(([c.args] if c.args else []) + private))
+            done = True
+        out.append(c)
+    if private and not done:
+        out.append(Clause("private", ", ".join(private)))
+    by_op: dict[str, list[str]] = {}
+    for o, v in reductions:
+        by_op.setdefault(o, []).append(v)
+    out.extend(Clause("reduction", f"{o}:{','.join(vs)}") for o, vs in by_op.items())
+    return Pragma(p.directive, tuple(out))
+
+
+def _completed(p, facts, compute: str):  # noqa: ANN001, ANN202
+    """Add the private scratch arrays and the reductions a parallel pragma lacks."""
+    from accellium.dataset.pragma import DIRECTIVES
+
+    allowed = DIRECTIVES.get(p.directive, frozenset())
+    private = missing_private(p, facts, compute) if "private" in allowed else []
+    reductions = missing_reductions(p, facts, compute) if "reduction" in allowed else []
+    notes = []
+    if private:
+        names = ", ".join(f"`{a}`" for a in private)
+        many = len(private) > 1
+        notes.append(f"{names}: scratch {'arrays' if many else 'array'} of each iteration; "
+                     f"`private` added so that iterations do not share "
+                     f"{'them' if many else 'it'}")
+    if reductions:
+        notes.append("reduction added for " + ", ".join(f"`{v}` ({o})" for o, v in reductions)
+                     + ": the code after the loop reads it, and without the clause the host "
+                     "never sees the loop's value")
+    if not private and not reductions:
+        return p, notes
+    return _with_clauses(p, private, reductions), notes
+
+
+def _exits(p, facts) -> list[str] | None:  # noqa: ANN001
+    """None when the pragma may stay; else the notes on why the loop gets none."""
+    from accellium.dataset.analysis import ExitKind
+
+    if not facts.exits or p.directive not in _OWNING:
+        return None
+    if all(e.kind is ExitKind.BREAK for e in facts.exits) and p.directive in _BREAK_OK:
+        return None
+    e = facts.exits[0]
+    return [f"early exit: {e.describe()} leaves the loop: `{p.render()}` would contain a "
+            "branch out of its block (gcc rejects it) or leave the program from the device; "
+            "no pragma"]
+
+
+def _rewrite(p, facts, in_region: bool, why: str):  # noqa: ANN001, ANN202
+    """The sequential form of an unsafe parallel pragma, and the note."""
+    from accellium.dataset.pragma import DIRECTIVES, Clause, Pragma
+
+    if p.directive == "loop" or in_region:
+        kept = tuple(c for c in p.clauses if c.name.lower() in _KEEP_ON_SEQ)
+        safe = Pragma("loop", (Clause("seq"),) + kept).render()
+        return safe, [f"{why}: `{p.render()}` would run it in parallel; using `loop seq`"]
+    if facts.device_unsafe_calls:
+        return None, [f"{why}: `{p.render()}` would run it in parallel on the device; no "
+                      "pragma (the calls keep the loop on the host)"]
+    allowed = DIRECTIVES["kernels"]
+    kept = tuple(Clause(c.name, c.args) for c in p.clauses
+                 if c.name.lower() in allowed and c.name.lower() not in ("num_gangs",
+                                                                         "num_workers",
+                                                                         "vector_length"))
+    return Pragma("kernels", kept).render(), [
+        f"{why}: `{p.render()}` would run it in parallel; using `kernels`, which leaves the "
+        "loop sequential unless the compiler proves otherwise"]
+
+
+def _compiler_decides(pragma, compute: str = "none") -> bool:  # noqa: ANN001
+    return (pragma.directive in ("kernels", "kernels loop") or pragma.has("auto")
+            or (pragma.directive == "loop" and compute == "kernels"))
+
+
 def _guard(query: LoopQuery, pragma_text: str) -> tuple[str | None, list[str]]:
-    from accellium.dataset.pragma import DIRECTIVES, Clause, Pragma, PragmaError, parse
-    from accellium.server.engines.analysis import analyze, compute_construct, enclosing_context
+    from accellium.dataset.analysis import analyze, compute_construct, enclosing_context
+    from accellium.dataset.pragma import PragmaError, parse
 
     if not isinstance(pragma_text, str):
         return None, ["the answer is not text"]
@@ -104,38 +211,30 @@ def _guard(query: LoopQuery, pragma_text: str) -> tuple[str | None, list[str]]:
         p = parse(pragma_text)
     except PragmaError:
         return pragma_text, []
-    code = query.stripped if isinstance(query.code, str) else ""
+    code = query.code if isinstance(query.code, str) else ""
+    p, notes = _without_async(p, code)
     enclosing = tuple(e for e in (query.enclosing or ()) if isinstance(e, str))
-    facts = analyze(code, query.lang if isinstance(query.lang, str) else "c", enclosing)
+    facts = analyze(code, query.lang if isinstance(query.lang, str) else "c", enclosing,
+                    getattr(query, "scope", None))
     if not facts.parsed:
-        return pragma_text, []
+        return p.render(), notes
+    stop = _exits(p, facts)
+    if stop is not None:
+        return None, notes + stop
     compute = compute_construct(enclosing)
     if facts.safe:
-        missing = missing_private(p, facts, compute)
-        if not missing or "private" not in DIRECTIVES.get(p.directive, ()):
-            return pragma_text, []
-        names = ", ".join(f"`{a}`" for a in missing)
-        return _with_private(p, missing).render(), [
-            f"{names}: scratch {'arrays' if len(missing) > 1 else 'array'} of each iteration; "
-            f"`private` added so that iterations do not share {'them' if len(missing) > 1 else 'it'}"]
-    reasons = [d.message for d in facts.carried[:2]] + [
-        f"early exit: {e}" for e in facts.early_exits[:1]]
-    why = "; ".join(reasons)
+        p, more = _completed(p, facts, compute)
+        return p.render(), notes + more
+    why = "; ".join([d.message for d in facts.carried[:2]]
+                    + [f"early exit: {e}" for e in facts.early_exits[:1]])
     if not asserts_parallel(p, compute):
         if _compiler_decides(p, compute):
-            return pragma_text, [f"{why}; `{p.directive}` leaves it to the compiler, which "
-                                 "should keep the loop sequential"]
-        return pragma_text, []
+            if facts.device_unsafe_calls and not facts.in_region:
+                return None, notes + [f"{why}; no pragma (the calls keep the loop on the "
+                                      "host)"]
+            return p.render(), notes + [f"{why}; `{p.directive}` leaves it to the compiler, "
+                                        "which should keep the loop sequential"]
+        return p.render(), notes
     in_region, _, _ = enclosing_context(enclosing)
-    if p.directive == "loop" or in_region:
-        kept = tuple(c for c in p.clauses if c.name.lower() in _KEEP_ON_SEQ)
-        safe = Pragma("loop", (Clause("seq"),) + kept).render()
-        return safe, [f"{why}: `{p.render()}` would run it in parallel; using `loop seq`"]
-    allowed = DIRECTIVES["kernels"]
-    kept = tuple(Clause(c.name, c.args) for c in p.clauses
-                 if c.name.lower() in allowed and c.name.lower() not in ("num_gangs",
-                                                                         "num_workers",
-                                                                         "vector_length"))
-    safe = Pragma("kernels", kept).render()
-    return safe, [f"{why}: `{p.render()}` would run it in parallel; using `kernels`, which "
-                  "leaves the loop sequential unless the compiler proves otherwise"]
+    text, more = _rewrite(p, facts, in_region, why)
+    return text, notes + more

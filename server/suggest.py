@@ -82,7 +82,11 @@ def suggest(
         fell_back = f"{eng.name} answer rejected ({e}); used {fb.name}"
         answer = fb.suggest(query)
         notes = list(answer.notes)
-        text = postprocess(answer.pragma) if answer.pragma is not None else None
+        try:
+            text = postprocess(answer.pragma) if answer.pragma is not None else None
+        except PragmaError as e2:  # nothing valid to render: no pragma, and say why
+            text = None
+            notes.append(f"no suggestion: the answer is not a valid pragma ({e2})")
         alternatives = []
         used = fb.name
     if guard:

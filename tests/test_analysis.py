@@ -1,5 +1,7 @@
 from accellium.server.engines.analysis import AnalysisEngine, analyze, pragma_from_facts
 from accellium.server.engines.base import LoopQuery
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 
 def carried_vars(code, enclosing=()):
@@ -170,16 +172,35 @@ def test_scratch_array_not_private_when_read_first_conditional_or_indexed_by_loo
     assert not analyze(varying).private_arrays
 
 
-def test_address_of_array_element_passed_to_a_call_is_not_a_write():
-    # `&u[6]` hands a pointer into `u` to the callee (like passing `u`), it does not assign
-    # u[6] in every iteration; `&s` is an out parameter
+def test_pointer_arguments_of_unknown_calls():
+    # `&u[6]` hands the callee a pointer into `u`, the same one in every iteration: an unknown
+    # function may write there (#17); `&s` may be read and written (accumulate) — both carried
     f = analyze("for (int i = 0; i < n; i++) { aux = mul(&u[6], idx[i]); out[i] = aux; }")
-    assert f.safe and f.private == ["aux"]
-    assert any("calls `mul`" in n for n in f.notes)
+    assert [(d.kind, d.var) for d in f.carried] == [("call", "mul")]
+    assert "`&u[6]`" in f.carried[0].message and f.carried[0].line == 1
     f = analyze("for (int i = 0; i < n; i++) { get(&s, a[i]); b[i] = s; }")
-    assert f.safe and f.private == ["s"]
-    f = analyze("for (int i = 0; i < n; i++) { acc(&s, a[i]); b[i] = s + b[i-1]; }")
-    assert not f.safe
+    assert [(d.kind, d.var) for d in f.carried] == [("scalar", "s")]
+    # a pointer into this iteration's data is per iteration; a value argument is not a write
+    assert analyze("for (int i = 0; i < n; i++) init(&a[i]);").safe
+    assert analyze("for (int i = 0; i < n; i++) init_row(a + i*n, n);").safe
+    f = analyze("for (int i = 0; i < n; i++) b[i] = foo(a[i]);")
+    assert f.safe and any("`foo` (line 1)" in n and "acc routine" in n for n in f.notes)
+
+
+def test_visible_definitions_decide_pointer_arguments():
+    from accellium.dataset.analysis import scope_of
+
+    src = ("double mul(const double *u, int k) { return u[k]; }\n"
+           "void get(double *s, double v) { *s = 2 * v; }\n"
+           "void f(int n, double *u, int *idx, double *out, double *a, double *b) {\n"
+           "  double aux, s;\n"
+           "  for (int i = 0; i < n; i++) { aux = mul(&u[6], idx[i]); out[i] = aux; }\n"
+           "  for (int i = 0; i < n; i++) { get(&s, a[i]); b[i] = s; }\n}\n")
+    loops = [src.index("for (int i"), src.rindex("for (int i")]
+    f = analyze(src[loops[0]:src.index("\n", loops[0])], "c", (), scope_of(src, loops[0]))
+    assert f.safe and f.private == ["aux"] and f.scoped
+    f = analyze(src[loops[1]:src.index("\n", loops[1])], "c", (), scope_of(src, loops[1]))
+    assert f.safe and f.private == ["s"]  # `get` only writes *s: an out parameter
 
 
 def test_array_reached_through_a_per_iteration_pointer_is_not_shared():
@@ -193,3 +214,98 @@ def test_array_reached_through_a_per_iteration_pointer_is_not_shared():
     # a fixed pointer is one array for all iterations
     assert "s->U" in carried_vars("for (i = 0; i < n; i++) for (k = 0; k < m; k++) "
                                   "s->U[k] += a[i];")
+
+
+# -- the package: typed results, iterative walks ------------------------------------------------
+
+
+def test_dependences_are_typed():
+    from accellium.dataset.analysis import DepKind
+
+    f = analyze("for (int i = 1; i < n; i++) { x[i] = x[i-1] + a[i]; s += b[i]; c[i] = s; }")
+    kinds = {d.var: d.kind for d in f.carried}
+    assert kinds == {"x": DepKind.ARRAY, "s": DepKind.SCALAR}
+    assert all(isinstance(d.line, int) and d.line == 1 for d in f.carried)
+
+
+def test_overlap_is_typed_and_product_terms_are_one_term():
+    from accellium.dataset.analysis.affine import Reach, affine, overlap, signature
+    from accellium.dataset.loops import parse_tree
+
+    def subs(expr):
+        tree = parse_tree(f"x = {expr};".encode(), "c")
+        node = tree.root_node.named_children[0].named_children[0].child_by_field_name("right")
+        return affine(node, {})
+
+    assert subs("n*i + 1") == subs("1 + i*n") == {("i", "n"): 1, (): 1}
+    assert subs("2*(i - 1)") == {("i",): 2, (): -2}
+    assert subs("a[i]") is None
+    one = frozenset()
+    got = overlap(signature([subs("i")]), signature([subs("i - 1")]), "i", one)
+    assert got.reach is Reach.DISTANCE and got.distance == 1 and got.carried
+    assert overlap(signature([subs("i")]), signature([subs("i")]), "i", one).carried is False
+    assert overlap(signature([subs("0")]), signature([subs("0")]), "i", one).reach is Reach.EVERY
+    assert overlap(signature([subs("i")]), signature([subs("j")]), "i",
+                   frozenset({"j"})).reach is Reach.SWEEP
+    assert overlap(signature([subs("2*i")]), signature([subs("2*i + 1")]), "i",
+                   one).reach is Reach.NEVER
+    # the loop index inside a product (n*i) is not decided here
+    assert overlap(signature([subs("n*i")]), signature([subs("n*i - 1")]), "i",
+                   one).reach is Reach.UNKNOWN
+
+
+DEEP = 1000
+
+
+def test_deep_nests_and_expressions_are_analysed_without_recursion():
+    # every walk is iterative: nothing here may raise RecursionError or give up
+    nest = "".join(f"for (int i{k} = 0; i{k} < n; i{k}++) {{" for k in range(DEEP))
+    f = analyze(nest + "a[i0] = a[i0 + 1];" + "}" * DEEP)
+    assert f.parsed and len(f.index_vars) == DEEP and f.loop_depth == DEEP
+    assert [d.var for d in f.carried] == ["a"]
+    assert analyze("for(;;){" * DEEP + "x;" + "}" * DEEP).loop_depth == DEEP
+    parens = "(" * DEEP + "i" + ")" * DEEP
+    f = analyze(f"for ({parens} = 0; i < n; i++) a[{parens}] = b[{parens} - 1];")
+    assert f.parsed  # `((i)) = 0` is not read as an index: no claim about the nest
+    f = analyze(f"for (i = 0; i < n; i++) a[{parens}] = a[{parens} - 1];")
+    assert [d.var for d in f.carried] == ["a"]
+    body = {
+        "blocks": "{" * DEEP + "t = a[i]; b[i] = t;" + "}" * DEEP,
+        "ifs": "if (c) {" * DEEP + "t = a[i]; b[i] = t;" + "}" * DEEP,
+        "whiles": "while (c) {" * DEEP + "t = a[i]; b[i] = t;" + "}" * DEEP,
+        "sum": "b[i] = " + " + ".join(["a[i]"] * DEEP) + ";",
+        "chain": "s = s" + " + a[i]" * DEEP + ";",
+        "subscripts": "b[i] = " + "a[" * DEEP + "i" + "]" * DEEP + ";",
+        "calls": "b[i] = " + "g(" * DEEP + "i" + ")" * DEEP + ";",
+        "assignments": "x = " * DEEP + "a[i];",
+        "unary": "b[" + "-" * DEEP + "i] = 0;",
+        "fields": "b[i] = p" + "->q" * DEEP + ";",
+        "ternaries": "b[i] = " + "c ? 1 : " * DEEP + "0;",
+        "else-ifs": "if (c) t = 1; else " * DEEP + "t = 2; b[i] = t;",
+    }
+    for name, stmt in body.items():
+        f = analyze(f"for (i = 0; i < n; i++) {{ {stmt} }}")
+        assert f.parsed and f.index_vars == ["i"], name
+    assert analyze("for (i = 0; i < n; i++) { " + body["chain"] + " }").reductions == [("+", "s")]
+    assert analyze("for (i = 0; i < n; i++) { " + body["blocks"] + " }").private == ["t"]
+
+
+_TOKENS = ["for", "(", ")", "{", "}", "[", "]", ";", "=", "+=", "++", "i", "j", "n", "a", "b",
+           "0", "1", "<", "*", "&", "->", ".", "f", "printf", "return", "break", "goto", "L:",
+           "if", "else", "while", "int", ",", "#pragma acc atomic\n", "\n", "exit", "set"]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
+@given(tokens=st.lists(st.sampled_from(_TOKENS), max_size=80),
+       offset=st.integers(min_value=-5, max_value=400), lang=st.sampled_from(["c", "cpp"]))
+def test_analysis_with_scope_never_raises(tokens, offset, lang):
+    from accellium.dataset.analysis import LoopScope, scope_of
+
+    code = " ".join(tokens)
+    src = "void g(int n, double *a) { " + code + " }"
+    scope = scope_of(src, offset, lang) or LoopScope(src, max(offset, 0), lang)
+    f = analyze(code, lang, (), scope)
+    assert isinstance(f.safe, bool)
+    for text in (code, src):
+        f = analyze(text, lang, ("#pragma acc parallel",), scope_of(src, src.find("for"), lang))
+        assert all(isinstance(d.line, int) for d in f.carried)

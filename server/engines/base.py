@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
+from accellium.dataset.analysis.scope import LoopScope
 from accellium.dataset.prompt import Example
 
 __all__ = ["LoopQuery", "EngineAnswer", "Engine", "EngineError", "EngineUnavailable"]
@@ -29,7 +30,10 @@ class LoopQuery:
     ``code`` is the ``for`` statement as in the buffer (nested ``#pragma acc`` lines may be
     present; engines that need the model input use :attr:`stripped`).  ``enclosing`` are the
     OpenACC directives whose scope contains the loop, outermost first.  ``examples`` are
-    pragma–loop pairs of the user's project (workspace style), nearest first.
+    pragma–loop pairs of the user's project (workspace style), nearest first.  ``scope``
+    (optional) is the file the loop is in and where it starts
+    (:func:`accellium.dataset.analysis.scope_of`): the analysis then sees the code after the
+    loop and the functions the loop calls; without it, it decides conservatively.
     """
 
     code: str
@@ -37,6 +41,7 @@ class LoopQuery:
     enclosing: tuple[str, ...] = ()
     examples: tuple[Example, ...] = ()
     adapter: str | None = None
+    scope: LoopScope | None = None
 
     @property
     def stripped(self) -> str:

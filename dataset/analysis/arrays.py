@@ -1,0 +1,201 @@
+"""Arrays: which of them carry a dependence, which are scratch space of one iteration, how the
+loop uses each (``in``/``out``/``inout``) and the section it touches (``a[0:n]``)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from accellium.dataset.analysis.affine import CONST, Overlap, Reach, Signature, overlap, signature
+from accellium.dataset.analysis.facts import Dependence, DepKind
+from accellium.dataset.analysis.scalars import Parent
+from accellium.dataset.analysis.tree import IDENT, ForHeader, idents
+from accellium.dataset.analysis.walker import Access
+from tree_sitter import Node
+
+__all__ = ["ArrayView", "carried_arrays", "privatisable", "moving_base", "modes", "sections",
+           "section"]
+
+_CONDITIONAL = frozenset({"if_statement", "conditional_expression", "switch_statement",
+                          "case_statement", "while_statement", "do_statement"})
+_BRACKETED = re.compile(r"\[([^\]]*)\]")
+_SIMPLE_LO = re.compile(r"[\w.>-]+")
+
+
+@dataclass
+class ArrayView:
+    """What the dependence test needs to know about the loop."""
+
+    v: str  # the loop's index
+    parent: Parent  # of a node inside the loop
+    inner: frozenset[str]  # indices of inner loops (not v)
+    index_all: set[str]  # every loop index of the nest
+    varying: set[str]  # names whose value changes from one iteration of v to the next
+
+
+def moving_base(name: str, varying: set[str]) -> bool:
+    """Does the array ``name`` (``cell->U``, ``inout[iv+h].c0``) depend on names that change
+    between iterations (its root pointer, or an index inside it)?"""
+    if IDENT.fullmatch(name):
+        return False
+    root = IDENT.match(name.lstrip())
+    ids = idents(" ".join(_BRACKETED.findall(name)))
+    if root:
+        ids.add(root.group(0))
+    return bool(ids & varying)
+
+
+def _conditional(node: Node, parent: Parent) -> bool:
+    """Is ``node`` under an ``if``, ``?:``, ``switch`` or ``while`` inside the iteration?"""
+    p = parent(node)
+    while p is not None:
+        if p.type in _CONDITIONAL:
+            return True
+        p = parent(p)
+    return False
+
+
+def privatisable(accs: list[Access], view: ArrayView) -> bool:
+    """A scratch array of the iteration: its subscripts use only inner loop indices and
+    names the loop does not change, so every iteration touches the same elements; the first
+    access is an unconditional plain write and the loop reads it too — each iteration fills it
+    before it reads it (an array the loop only writes is its output, not scratch)."""
+    v = view.v
+    if not IDENT.fullmatch(accs[0].name) or not any(a.read for a in accs):
+        return False
+    for a in accs:
+        if a.indirect or not a.subs or any(x is not None and (v,) in x for x in a.subs):
+            return False
+    if any(v in a.ids or a.ids & view.varying for a in accs):
+        return False
+    first = min(accs, key=lambda a: a.order)
+    return first.write and not first.read and not _conditional(first.node, view.parent)
+
+
+def _message(name_v: str, wa: Access, ra: Access, got: Overlap) -> tuple[str, int]:
+    if got.reach is Reach.EVERY:
+        return (f"`{wa.text}` is written by every iteration of `{name_v}` "
+                f"(line {wa.line}): carried dependence"), wa.line
+    if got.reach is Reach.SWEEP:
+        return (f"`{ra.text}` reaches elements that other iterations of `{name_v}` "
+                f"write as `{wa.text}` (line {ra.line}): carried dependence"), ra.line
+    if ra.write and not ra.read:
+        return (f"`{ra.text}` and `{wa.text}` written by different iterations "
+                f"(line {ra.line}): carried dependence"), ra.line
+    order = "after" if ra.order > wa.order else "before"
+    return (f"`{ra.text}` read {order} `{wa.text}` written (line {ra.line}): "
+            "carried dependence"), ra.line
+
+
+def _distinct(accs: list[Access]) -> list[tuple[Access, Signature, int]]:
+    """One access per distinct (subscripts, write, read, indirect) — identical subscripts
+    decide identically — with its signature and a number per distinct signature."""
+    uniq: dict[tuple, tuple[Access, Signature, int]] = {}
+    numbers: dict[Signature, int] = {}
+    for acc in accs:
+        sig = signature(acc.subs)
+        key = (sig, acc.write, acc.read, acc.indirect)
+        if key not in uniq:
+            uniq[key] = (acc, sig, numbers.setdefault(sig, len(numbers)))
+    return list(uniq.values())
+
+
+def _array_dependences(name: str, accs: list[Access], view: ArrayView) -> list[Dependence]:
+    distinct = _distinct(accs)
+    out: list[Dependence] = []
+    seen: set[str] = set()
+    tested: set[tuple[int, int, bool]] = set()
+    for wa, wsig, wn in distinct:
+        if not wa.write or wa.indirect:
+            continue
+        for ra, rsig, rn in distinct:
+            if ra.indirect:
+                continue
+            pair = (wn, rn, ra.write and not ra.read)
+            if pair in tested:
+                continue
+            tested.add(pair)
+            got = overlap(wsig, rsig, view.v, view.inner)
+            if not got.carried:
+                continue
+            key = wa.text if ra is wa else ra.text
+            if key in seen:
+                continue
+            seen.add(key)
+            msg, line = _message(view.v, wa, ra, got)
+            out.append(Dependence(name, line, msg, DepKind.ARRAY))
+            break
+    return out
+
+
+def carried_arrays(by_name: dict[str, list[Access]], view: ArrayView
+                   ) -> tuple[list[Dependence], list[str]]:
+    """(the dependences the arrays carry, the scratch arrays of each iteration)."""
+    carried: list[Dependence] = []
+    scratch: list[str] = []
+    for name, accs in by_name.items():
+        if moving_base(name, view.varying | view.index_all):
+            # `cell->U[k]` after `cell = &mesh->cell[i]`, `inout[iv+h].c0[ih]`: another array
+            # in every iteration, not decided here
+            continue
+        if privatisable(accs, view):
+            scratch.append(name)
+            continue
+        carried.extend(_array_dependences(name, accs, view))
+    return carried, scratch
+
+
+def modes(accesses: list[Access], skip: set[str]) -> dict[str, str]:
+    """``in`` / ``out`` / ``inout`` of each array the loop uses (not those in ``skip``)."""
+    out: dict[str, str] = {}
+    for acc in accesses:
+        if acc.name in skip:
+            continue
+        r = acc.read or not acc.write
+        new = "inout" if (r and acc.write) else ("out" if acc.write else "in")
+        mode = out.get(acc.name)
+        if mode is None:
+            out[acc.name] = new
+        elif mode != new:
+            out[acc.name] = "inout"
+    return out
+
+
+def section(lo: str, hi: str) -> str | None:
+    """The OpenACC section ``start:length`` of the range [lo, hi)."""
+    if not hi:
+        return None
+    lo = lo or "0"
+    if lo == "0":
+        return f"0:{hi}"
+    if _SIMPLE_LO.fullmatch(lo):
+        return f"{lo}:{hi}-{lo}"
+    return f"{lo}:({hi})-({lo})"
+
+
+def _one_index(accs: list[Access]) -> str | None:
+    """The index every access uses alone as its one subscript (``a[i]``), else None."""
+    if not all(len(a.subs) == 1 and a.subs[0] is not None for a in accs):
+        return None
+    terms = {t for a in accs for t in a.subs[0] if t != CONST}  # type: ignore[union-attr]
+    if len(terms) != 1:
+        return None
+    (term,) = terms
+    if len(term) != 1 or not all(a.subs[0] == {term: 1} for a in accs):
+        return None
+    return term[0]
+
+
+def sections(names: list[str], by_name: dict[str, list[Access]],
+             bounds: dict[str, ForHeader], index_all: set[str]) -> dict[str, str]:
+    """``a[lo:len]`` for the plain arrays every access of which is ``a[i]`` with ``i`` a loop
+    index of known bounds."""
+    out: dict[str, str] = {}
+    for name in names:
+        iv = _one_index(by_name.get(name, []))
+        if iv is None or iv not in bounds or "." in name or "->" in name:
+            continue
+        s = section(bounds[iv].lo, bounds[iv].hi)
+        if s and not idents(s) & (index_all - {iv}):
+            out[name] = f"{name}[{s}]"
+    return out

@@ -1,0 +1,300 @@
+"""Calls in the loop: what each one does to memory the iterations share.
+
+A callee is one of: a standard library function (:mod:`.library`); a function defined in the
+file (its body summarised, :mod:`.summaries`); a function only declared there (its parameter
+types known); or unknown.  A call is a dependence when its effects reach beyond its iteration:
+
+* I/O, hidden state (``rand``), the heap (``malloc``/``free``): every call shares them;
+* a write through a pointer argument that is not indexed by the loop's index — the same memory
+  in every iteration (``f(p)``, ``f(&a[0])``, a ``FILE*``); ``f(&a[i])`` and ``f(a + i*n)``
+  write this iteration's part;
+* a write to a global;
+* an unknown function with such a pointer argument, or whose result is not used (it is called
+  for its effects, and none of its arguments points into this iteration's data).
+
+``&x`` arguments are not judged here: the walk records them as uses of ``x`` (written, read,
+or both, as :meth:`CallModel.address_use` says) and the scalar rules decide.  Every function
+but the library's runs on the device only with ``#pragma acc routine`` (OpenACC 3.3, 2.15).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+from accellium.dataset.analysis.facts import Dependence, DepKind, Exit, ExitKind
+from accellium.dataset.analysis.library import Effect, LibraryFunction, library_function
+from accellium.dataset.analysis.scope import Declared, FileIndex
+from accellium.dataset.analysis.summaries import FunctionSummary, summary
+from accellium.dataset.analysis.tree import IDENT, op, text, unparen
+from accellium.dataset.analysis.tree import field as _field
+from accellium.dataset.analysis.walker import CallSite, Use
+from tree_sitter import Node
+
+__all__ = ["CallModel", "CallFindings", "Names", "call_findings", "pointer_value"]
+
+
+class Kind(Enum):
+    LIBRARY = "library"
+    DEFINED = "defined"
+    DECLARED = "declared"
+    UNKNOWN = "unknown"
+
+
+@dataclass
+class Callee:
+    kind: Kind
+    library: LibraryFunction | None = None
+    summary: FunctionSummary | None = None
+    params: list[Declared] = field(default_factory=list)
+
+
+class CallModel:
+    """What the analysis knows about the functions a loop calls (``index``: the file, when a
+    scope gives it)."""
+
+    def __init__(self, index: FileIndex | None):
+        self.index = index
+
+    def callee(self, name: str) -> Callee:
+        lib = library_function(name)
+        if lib is not None:
+            return Callee(Kind.LIBRARY, library=lib)
+        if self.index is None:
+            return Callee(Kind.UNKNOWN)
+        got = summary(self.index, name)
+        if got is not None:
+            return Callee(Kind.DEFINED, summary=got, params=got.params)
+        proto = self.index.prototypes.get(name)
+        if proto is not None:
+            return Callee(Kind.DECLARED, params=proto)
+        return Callee(Kind.UNKNOWN)
+
+    def address_use(self, function: str, position: int) -> Use:
+        """How ``function`` uses the scalar whose address is its argument ``position``."""
+        c = self.callee(function)
+        if c.kind is Kind.LIBRARY and c.library is not None:
+            lib = c.library
+            if lib.pure:
+                return Use.READ
+            if lib.writes_arg is not None and (position == lib.writes_arg
+                                               or (lib.writes_arg < 0 and position > 0)):
+                return Use.WRITE
+            return Use.RMW
+        if c.kind is Kind.DEFINED and c.summary is not None:
+            return c.summary.use_of(position) or Use.READ
+        if c.kind is Kind.DECLARED and position < len(c.params) and c.params[position].const:
+            return Use.READ
+        return Use.RMW
+
+    def routine(self, name: str) -> bool:
+        return self.index is not None and name in self.index.routines
+
+
+@dataclass
+class CallFindings:
+    dependences: list[Dependence] = field(default_factory=list)
+    exits: list[Exit] = field(default_factory=list)
+    needs_routine: list[str] = field(default_factory=list)
+    written: set[str] = field(default_factory=set)  # arrays a call may write through a pointer
+
+
+@dataclass
+class Names:
+    """What tells whether an argument points into the iteration's data."""
+
+    per_iteration: set[str]  # the loop's index and the names computed from it in the loop
+    pointers: set[str]  # names known to be pointers or arrays
+    tables: set[str] = field(default_factory=set)  # names of pointers to pointers (`double **`)
+    streams: set[str] = field(default_factory=set)  # names declared `FILE *`
+
+
+@dataclass
+class _Site:
+    call: CallSite
+    names: Names
+
+    @property
+    def per_iteration(self) -> set[str]:
+        return self.names.per_iteration
+
+    @property
+    def pointers(self) -> set[str]:
+        return self.names.pointers
+
+
+def _is_address(arg: Node) -> bool:
+    return arg.type == "pointer_expression" and op(arg) == "&"
+
+
+def _scalar_address(arg: Node) -> bool:
+    inner = unparen(_field(arg, "argument")) if _is_address(arg) else None
+    return inner is not None and inner.type == "identifier"
+
+
+def _pointer_evidence(arg: Node, pointers: set[str]) -> bool:
+    """Does the argument look like a pointer without a declared type to say so?"""
+    a = unparen(arg)
+    if a is None:
+        return False
+    if _is_address(a):
+        return True
+    if a.type == "identifier":
+        return text(a) in pointers
+    if a.type == "binary_expression" and op(a) in ("+", "-"):
+        return any(_pointer_evidence(x, pointers) for x in (_field(a, "left"),
+                                                            _field(a, "right"))
+                   if x is not None and x.type == "identifier")
+    return False
+
+
+def _per_iteration(arg: Node, site: _Site) -> bool:
+    return bool(set(IDENT.findall(text(arg))) & site.per_iteration)
+
+
+def _points_into_iteration(arg: Node, site: _Site) -> bool:
+    """``&a[i]``, ``a + i*n``, ``rows[i]`` (``rows`` a table of pointers), a pointer the
+    iteration computes from its index: a pointer to this iteration's data."""
+    a = unparen(arg)
+    if a is None or not _per_iteration(a, site):
+        return False
+    if _is_address(a) and not _scalar_address(a):
+        return True
+    if a.type == "binary_expression" and op(a) in ("+", "-"):
+        # `a + i*n`: pointer arithmetic on a name (a value would rarely be passed to a
+        # function called for its effects)
+        return any(x is not None and x.type == "identifier" and text(x) not in
+                   site.per_iteration for x in (_field(a, "left"), _field(a, "right")))
+    if a.type == "subscript_expression":
+        base = unparen(_field(a, "argument"))
+        return base is not None and text(base) in site.names.tables
+    return a.type == "identifier" and text(a) in site.pointers
+
+
+def _dep(site: CallSite, why: str) -> Dependence:
+    return Dependence(site.name, site.line, f"`{site.name}(...)` (line {site.line}) {why}",
+                      DepKind.CALL)
+
+
+def _library(site: _Site, lib: LibraryFunction) -> list[Dependence]:
+    call = site.call
+    if lib.effect in (Effect.IO, Effect.STATE, Effect.ALLOC):
+        return [_dep(call, f"uses {lib.effect.value}, which every iteration shares: the "
+                           "iterations must run in order, on the host")]
+    out = []
+    for k, arg in enumerate(call.args):
+        writes = lib.writes_arg is not None and (k == lib.writes_arg
+                                                 or (lib.writes_arg < 0 and k > 0))
+        if writes and not _scalar_address(arg) and not _per_iteration(arg, site):
+            out.append(_dep(call, f"writes through `{' '.join(text(arg).split())}`, the same "
+                                  "memory in every iteration"))
+    return out
+
+
+def _writes_through(site: _Site, uses: list[Use | None], params: list[Declared],
+                    guess: bool) -> list[Dependence]:
+    """Writes through pointer arguments that are not indexed by the loop's index (``guess``:
+    the body is not visible — a non-const pointer parameter, or an argument that looks like a
+    pointer, may be written)."""
+    shown: list[str] = []
+    hint = False
+    for k, arg in enumerate(site.call.args):
+        use = uses[k] if k < len(uses) else None
+        if guess and k < len(params):
+            use = (Use.READ if params[k].const else Use.RMW) if params[k].pointer else None
+            hint = hint or params[k].pointer
+        elif guess:
+            use = Use.RMW if _pointer_evidence(arg, site.pointers) else None
+        if use in (Use.WRITE, Use.RMW) and not _scalar_address(arg) \
+                and not _per_iteration(arg, site):
+            shown.append(f"`{' '.join(text(arg).split())}`")
+    if not shown:
+        return []
+    streams = [a for a in site.call.args if text(unparen(a)) in site.names.streams]
+    why = (f"`{text(streams[0])}` is a `FILE *`: the order of the calls is the program's "
+           "output" if streams else "the same memory in every iteration")
+    return [_dep(site.call, f"may write through {', '.join(shown)}: {why}"
+                            + (" (a parameter it only reads can be declared `const`)"
+                               if hint and not streams else ""))]
+
+
+def _for_effects(site: _Site) -> list[Dependence]:
+    """A call whose result is unused exists for its effects: unless one of its arguments
+    points into this iteration's data, they reach memory every iteration shares."""
+    call = site.call
+    if not call.discarded:
+        return []
+    if any(_points_into_iteration(a, site) or _scalar_address(a) for a in call.args):
+        return []  # its effects go to this iteration's data, or to `x` in `&x` (a use of x)
+    if call.receiver is not None and _per_iteration(call.receiver, site):
+        return []  # a method of this iteration's object: `cells[i].update()`
+    return [_dep(call, "is called for its effects (its result is not used) and none of its "
+                       "arguments points into this iteration's data: they reach memory "
+                       "every iteration shares")]
+
+
+def _defined(site: _Site, s: FunctionSummary) -> tuple[list[Dependence], list[Exit]]:
+    call = site.call
+    exits = [Exit(ExitKind.EXIT if e is Effect.EXIT else ExitKind.JUMP, call.line, call.name)
+             for e in sorted(s.effects, key=lambda e: e.value)
+             if e in (Effect.EXIT, Effect.JUMP)]
+    deps = [_dep(call, f"uses {e.value} (in its body), which every iteration shares")
+            for e in sorted(s.effects, key=lambda e: e.value)
+            if e in (Effect.IO, Effect.STATE, Effect.ALLOC)]
+    deps += [_dep(call, f"assigns the global `{g}` in every iteration")
+             for g in sorted(s.globals_written)]
+    deps += _writes_through(site, s.through, s.params, guess=False)
+    return deps, exits
+
+
+def _written_arrays(site: _Site, c: Callee) -> set[str]:
+    """The arrays (``a`` in ``f(a)``, ``f(&a[i])``, ``f(a + k)``) the callee may write
+    through: their data must come back from the device."""
+    out = set()
+    for k, arg in enumerate(site.call.args):
+        if c.kind is Kind.LIBRARY and c.library is not None:
+            lib = c.library
+            writes = lib.writes_arg is not None and (k == lib.writes_arg
+                                                     or (lib.writes_arg < 0 and k > 0))
+        elif c.kind is Kind.DEFINED and c.summary is not None:
+            writes = c.summary.use_of(k) in (Use.WRITE, Use.RMW)
+        else:
+            writes = not (k < len(c.params) and (c.params[k].const or not c.params[k].pointer))
+        root = unparen(arg)
+        if not writes or root is None or root.type == "subscript_expression":
+            continue  # an element is passed by value
+        while root is not None and root.type in ("pointer_expression", "subscript_expression",
+                                                 "binary_expression", "field_expression"):
+            root = unparen(_field(root, "argument") or _field(root, "left"))
+        if root is not None and root.type == "identifier":
+            out.add(text(root))
+    return out
+
+
+def call_findings(sites: list[CallSite], model: CallModel, names: Names) -> CallFindings:
+    """What the loop's calls do to the iterations' independence."""
+    out = CallFindings()
+    for call in sites:
+        site = _Site(call, names)
+        c = model.callee(call.name)
+        out.written |= _written_arrays(site, c)
+        if c.kind is Kind.LIBRARY and c.library is not None:
+            out.dependences.extend(_library(site, c.library))
+            continue
+        if c.kind is Kind.DEFINED and c.summary is not None:
+            deps, exits = _defined(site, c.summary)
+            out.dependences.extend(deps)
+            out.exits.extend(exits)
+        else:
+            deps = _writes_through(site, [], c.params, guess=True)
+            out.dependences.extend(deps or _for_effects(site))
+        if not model.routine(call.name) and call.name not in out.needs_routine:
+            out.needs_routine.append(call.name)
+    return out
+
+
+def pointer_value(value: Node, pointers: set[str]) -> bool:
+    """Is the value assigned to a name a pointer: an address or pointer arithmetic?"""
+    v = unparen(value)
+    return v is not None and (_is_address(v) or (v.type == "binary_expression"
+                                                 and _pointer_evidence(v, pointers)))

@@ -1,0 +1,75 @@
+"""The enclosing OpenACC directives of a loop: inside a compute region?  Which arrays does an
+enclosing data region already name?"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+
+from accellium.dataset.pragma import COMPUTE_DIRECTIVES, Pragma, PragmaError, parse
+
+__all__ = ["enclosing_context", "compute_construct", "DATA_CLAUSE_NAMES"]
+
+#: Clauses that put data on the device (or name device data) for their construct.
+DATA_CLAUSE_NAMES = frozenset({
+    "copy", "copyin", "copyout", "create", "present", "deviceptr", "pcopy", "pcopyin",
+    "pcopyout", "pcreate", "present_or_copy", "present_or_copyin", "present_or_copyout",
+    "present_or_create", "no_create", "attach", "use_device"})
+_FIRST_NAME = re.compile(r"\s*([A-Za-z_]\w*)")
+_READONLY = re.compile(r"\s*readonly\s*:")
+
+
+def compute_construct(enclosing: Sequence[str]) -> str:
+    """The innermost enclosing compute construct: ``parallel``, ``kernels``, ``serial`` or
+    ``none`` (a combined ``kernels loop`` counts as ``kernels``)."""
+    return _compute_construct(tuple(e for e in enclosing if isinstance(e, str)))
+
+
+@lru_cache(maxsize=4096)
+def _compute_construct(enclosing: tuple[str, ...]) -> str:
+    out = "none"
+    for p in enclosing_context(enclosing)[2]:
+        family = p.directive.split()[0]
+        if family in ("parallel", "kernels", "serial"):
+            out = family
+    return out
+
+
+def _parsed(text: object) -> Pragma | None:
+    try:
+        return parse(text) if isinstance(text, str) else None
+    except (PragmaError, ValueError):
+        return None
+
+
+def _named_arrays(p: Pragma, present: dict[str, str]) -> None:
+    for c in p.clauses:
+        if c.name.lower() not in DATA_CLAUSE_NAMES:
+            continue
+        try:
+            args = c.arg_list()
+            names = c.variables()
+        except Exception:  # noqa: BLE001 - enclosing text is user input
+            continue
+        for a in args:
+            m = _FIRST_NAME.match(a.split(":", 1)[1] if _READONLY.match(a) else a)
+            if m and m.group(1) in names:
+                present.setdefault(m.group(1), a)
+
+
+def enclosing_context(enclosing: Sequence[str]) -> tuple[bool, dict[str, str], list[Pragma]]:
+    """(inside a compute region or annotated loop, {array: its data-clause argument},
+    parsed enclosing pragmas)."""
+    in_region = False
+    present: dict[str, str] = {}
+    parsed: list[Pragma] = []
+    for text in enclosing or ():
+        p = _parsed(text)
+        if p is None:
+            continue
+        parsed.append(p)
+        if p.directive in COMPUTE_DIRECTIVES or p.directive == "loop":
+            in_region = True
+        _named_arrays(p, present)
+    return in_region, present, parsed

@@ -1,0 +1,132 @@
+"""The facts object: what the analysis sees in one loop nest (:class:`LoopFacts`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from enum import StrEnum
+
+from accellium.dataset.pragma import Clause
+
+__all__ = ["DepKind", "Dependence", "ExitKind", "Exit", "LoopFacts"]
+
+
+class DepKind(StrEnum):
+    """What makes the iterations depend on each other (or on the code after the loop)."""
+
+    ARRAY = "array"  # elements of an array that another iteration writes
+    SCALAR = "scalar"  # a scalar whose value crosses iterations
+    INDIRECT = "indirect"  # a write to an element chosen by data (h[idx[i]]++)
+    CALL = "call"  # a call whose effects reach beyond its iteration
+    LIVE_OUT = "live_out"  # a scalar assigned in the loop and read after it
+
+
+@dataclass(frozen=True)
+class Dependence:
+    """A dependence carried by the analysed loop. ``var`` names the variable (or, for
+    :attr:`DepKind.CALL`, the function)."""
+
+    var: str
+    line: int  # 1-based line in the analysed code
+    message: str
+    kind: DepKind = DepKind.ARRAY
+
+
+class ExitKind(StrEnum):
+    """A way out of the loop's body that also leaves a compute construct around the loop."""
+
+    BREAK = "break"  # of the annotated loop
+    RETURN = "return"
+    GOTO = "goto"  # to a label outside the loop
+    EXIT = "exit"  # exit(), abort(), ...
+    JUMP = "longjmp"
+    THROW = "throw"
+
+
+@dataclass(frozen=True)
+class Exit:
+    kind: ExitKind
+    line: int  # 1-based line in the analysed code
+    call: str = ""  # the function, for EXIT and JUMP
+
+    def describe(self) -> str:
+        if self.call:
+            return f"call to `{self.call}` (line {self.line})"
+        return f"`{self.kind.value}` (line {self.line})"
+
+
+@dataclass
+class LoopFacts:
+    """What :func:`accellium.dataset.analysis.analyze` sees in one loop nest."""
+
+    parsed: bool = False
+    index_vars: list[str] = field(default_factory=list)  # the perfect nest, outermost first
+    bounds: list[tuple[str, str]] = field(default_factory=list)  # (lo, hi) exclusive, per index
+    perfect_depth: int = 0
+    loop_depth: int = 0
+    collapse: int = 1  # how many loops of the nest collapse may cover (1 = none)
+    carried: list[Dependence] = field(default_factory=list)
+    reductions: list[tuple[str, str]] = field(default_factory=list)  # (op, var)
+    private: list[str] = field(default_factory=list)
+    # arrays every iteration writes before it reads them (also in ``private``): a parallel
+    # pragma must name them in ``private`` (the safety guard adds it)
+    private_arrays: list[str] = field(default_factory=list)
+    locals: list[str] = field(default_factory=list)
+    indirect_writes: list[str] = field(default_factory=list)
+    exits: list[Exit] = field(default_factory=list)
+    calls: list[str] = field(default_factory=list)  # functions the loop calls (not pure library)
+    # functions called in the loop that must be compiled for the device (no `acc routine` seen)
+    needs_routine: list[str] = field(default_factory=list)
+    live_out: list[str] = field(default_factory=list)  # scalars read after the loop
+    scoped: bool = False  # decided with the enclosing function and the file (a LoopScope)
+    arrays: dict[str, str] = field(default_factory=dict)  # name -> in | out | inout
+    sections: dict[str, str] = field(default_factory=dict)  # name -> clause argument
+    scalars_read: list[str] = field(default_factory=list)
+    in_region: bool = False  # inside a compute construct or an annotated loop
+    present: dict[str, str] = field(default_factory=dict)  # array -> argument in enclosing
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def safe(self) -> bool:
+        """No carried dependence and no early exit: the iterations may run in parallel."""
+        return not self.carried and not self.exits
+
+    @property
+    def early_exits(self) -> list[str]:
+        """The exits, described (``break`` (line 3))."""
+        return [e.describe() for e in self.exits]
+
+    @property
+    def device_unsafe_calls(self) -> bool:
+        """A call whose effects (I/O, hidden state, the heap, pointers every iteration shares)
+        keep the loop off the device altogether: no compute construct helps."""
+        return any(d.kind is DepKind.CALL for d in self.carried)
+
+    @property
+    def variables(self) -> set[str]:
+        return (set(self.index_vars) | set(self.arrays) | {v for _, v in self.reductions}
+                | set(self.private) | set(self.scalars_read) | set(self.locals))
+
+    def copy(self) -> LoopFacts:
+        """A copy whose lists and dicts the caller may edit."""
+        return LoopFacts(**{f.name: _copied(getattr(self, f.name)) for f in fields(self)})
+
+    def data_clauses(self, present_style: bool = True) -> list[Clause]:
+        """Data clauses for a compute construct on this loop: ``present`` for arrays an
+        enclosing region names, ``copyin``/``copyout``/``copy`` for the others."""
+        out: dict[str, list[str]] = {}
+        for name, mode in self.arrays.items():
+            if name in self.present:
+                if present_style:
+                    out.setdefault("present", []).append(self.present[name])
+                continue
+            kind = {"in": "copyin", "out": "copyout"}.get(mode, "copy")
+            out.setdefault(kind, []).append(self.sections.get(name, name))
+        return [Clause(k, ", ".join(v)) for k, v in out.items() if v]
+
+
+def _copied(v: object) -> object:
+    if isinstance(v, list):
+        return list(v)
+    if isinstance(v, dict):
+        return dict(v)
+    return v

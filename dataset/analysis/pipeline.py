@@ -1,0 +1,267 @@
+""":func:`analyze`: parse the loop, read the nest, walk the body once, then decide arrays,
+scalars, sections and notes — each step a function of the previous steps' results."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from accellium.dataset.analysis.affine import Affine, affine
+from accellium.dataset.analysis.arrays import ArrayView, carried_arrays, modes, sections
+from accellium.dataset.analysis.calls import CallModel, Names, call_findings, pointer_value
+from accellium.dataset.analysis.context import enclosing_context
+from accellium.dataset.analysis.facts import LoopFacts
+from accellium.dataset.analysis.indirect import atomic_lines, derived, indirect_findings, reads_data
+from accellium.dataset.analysis.library import PURE_CALLS
+from accellium.dataset.analysis.liveness import LoopInFile, live_after, locate
+from accellium.dataset.analysis.liveout import LiveOut, apply_live_out, candidates, unscoped_live
+from accellium.dataset.analysis.nest import read_nest
+from accellium.dataset.analysis.notes import fact_notes, renderable
+from accellium.dataset.analysis.scalars import scalar_roles
+from accellium.dataset.analysis.scope import FileIndex, LoopScope, file_index
+from accellium.dataset.analysis.tree import ForHeader, first_loop, idents
+from accellium.dataset.analysis.walker import Access, BodyWalk, Use, walk_body
+from accellium.dataset.loops import parse_tree
+from tree_sitter import Node
+
+__all__ = ["analyze"]
+
+_CHAIN_ROUNDS = 3  # base = i*stride; addr = base + K; ...
+
+
+def _parse(code: str, lang: str) -> Node | None:
+    try:
+        src = code.encode("utf-8", "surrogateescape")
+        tree = parse_tree(src, lang if lang in ("c", "cpp") else "c")
+    except Exception:  # noqa: BLE001 - bad language or encoding: nothing to see
+        return None
+    return first_loop(tree.root_node)
+
+
+def _substitutions(w: BodyWalk, index_all: set[str]) -> dict[str, Affine]:
+    """Affine values of the locals assigned once (in chains: ``k1 = k + 1``)."""
+    subst: dict[str, Affine] = {}
+    once = {name: val for name, val in w.assign_value.items()
+            if w.assign_count.get(name, 0) == 1 and name not in index_all}
+    for _ in range(_CHAIN_ROUNDS):
+        changed = False
+        for name, val in once.items():
+            a = affine(val, subst)
+            if a is not None and a != subst.get(name):
+                subst[name] = a
+                changed = True
+        if not changed:
+            break
+    return subst
+
+
+def _written(w: BodyWalk) -> set[str]:
+    return {n for n, evs in w.events.items() if any(e.kind is not Use.READ for e in evs)}
+
+
+def _resolve(w: BodyWalk, index_all: set[str]) -> None:
+    """Every access's subscripts as affine forms; one that uses a local the loop assigns
+    in a way we cannot follow is unknown (None)."""
+    subst = _substitutions(w, index_all)
+    opaque = {n for n in set(w.assign_value) | _written(w)
+              if n not in subst and n not in index_all}
+    for acc in w.accesses:
+        resolved: list[Affine | None] = []
+        for node in acc.index_nodes:
+            a = affine(node, subst)
+            if a is not None and any(n in opaque for t in a for n in t):
+                a = None
+            resolved.append(a)
+        acc.subs = resolved
+
+
+@dataclass
+class _Body:
+    """The walk and what the steps after it share."""
+
+    w: BodyWalk
+    index_all: set[str]
+    local_arrays: set[str]
+    by_name: dict[str, list[Access]]
+    model: CallModel
+    where: LoopInFile | None  # the loop in its file, when a scope gives it
+    data: set[str] = field(default_factory=set)  # locals computed from data
+    per_iteration: set[str] = field(default_factory=set)  # the index and names computed from it
+    notes: list[str] = field(default_factory=list)  # what the steps found worth saying
+    written: set[str] = field(default_factory=set)  # arrays calls may write through
+    flags: set[str] = field(default_factory=set)  # flag scalars turned into reductions
+
+
+def _located(scope: LoopScope | None) -> tuple[FileIndex | None, LoopInFile | None]:
+    if scope is None:
+        return None, None
+    try:
+        index = file_index(scope.source, scope.lang)
+    except Exception:  # noqa: BLE001 - a scope is context: without it the loop is analysed alone
+        return None, None
+    return index, locate(index, scope.offset)
+
+
+def _body(loop: Node, facts: LoopFacts, scope: LoopScope | None) -> _Body:
+    index, where = _located(scope)
+    model = CallModel(index)
+    w = walk_body(loop, model.address_use)
+    facts.loop_depth = w.depth
+    index_all = set(facts.index_vars) | w.inner_vars
+    _resolve(w, index_all)
+    local_arrays = {n for n in w.decls if n in w.array_names}
+    by_name: dict[str, list[Access]] = {}
+    for acc in w.accesses:
+        by_name.setdefault(acc.name, []).append(acc)
+    return _Body(w, index_all, local_arrays, by_name, model, where)
+
+
+def _taint(b: _Body, facts: LoopFacts) -> None:
+    """Locals computed from data (their subscripts make a write indirect) and from the index
+    (a pointer argument built from them points into this iteration's data)."""
+    w = b.w
+    varying = _written(w) | b.index_all
+    # loop indices take every value of their range: their bounds are not data they hold
+    b.data = derived(w, lambda node: reads_data(node, varying), set(), b.index_all)
+    for acc in w.accesses:
+        acc.indirect = bool(acc.ids & b.data) or any(reads_data(i, varying)
+                                                     for i in acc.index_nodes)
+    if facts.index_vars:
+        v = facts.index_vars[0]
+        b.per_iteration = {v} | derived(w, lambda node: False, {v}, b.index_all - {v})
+
+
+def _view(b: _Body, v: str) -> ArrayView:
+    inner = b.w.inner_vars - {v}
+    varying = (_written(b.w) | b.index_all) - inner
+    for il in b.w.inner_loops:
+        h = il.header
+        if h.var and idents(f"{h.lo} {h.hi}") & (varying | {v}):
+            varying.add(h.var)
+    return ArrayView(v, b.w.parent, frozenset(inner), b.index_all, varying)
+
+
+def _arrays(b: _Body, facts: LoopFacts) -> None:
+    if not facts.index_vars:
+        return
+    shared = {n: accs for n, accs in b.by_name.items() if n not in b.local_arrays}
+    carried, scratch = carried_arrays(shared, _view(b, facts.index_vars[0]))
+    facts.carried.extend(carried)
+    facts.private_arrays.extend(scratch)
+
+
+def _indirect(b: _Body, facts: LoopFacts, code: str) -> None:
+    """Writes to elements chosen by data (``h[idx[i]]++``)."""
+    writes, deps = indirect_findings(b.w, b.data, atomic_lines(code), b.local_arrays)
+    for iw in writes:
+        if iw.acc.name not in facts.indirect_writes:
+            facts.indirect_writes.append(iw.acc.name)
+        if iw.atomic:
+            b.notes.append(f"`{iw.acc.text}` (line {iw.acc.line}) is an indirect update under "
+                           "`#pragma acc atomic`")
+    facts.carried.extend(deps)
+
+
+def _scalars(b: _Body, facts: LoopFacts) -> None:
+    w = b.w
+    skip = b.index_all | w.array_names | set(w.calls) | set(PURE_CALLS) | w.decls
+    roles = scalar_roles(w.events, skip, w.parent)
+    facts.reductions.extend(roles.reductions)
+    facts.private.extend(roles.private)
+    facts.carried.extend(roles.carried)
+    facts.scalars_read.extend(roles.read_only)
+    facts.private.extend(facts.private_arrays)
+    facts.locals = sorted(w.decls - b.index_all)
+    facts.calls = list(w.calls)
+
+
+def _names(b: _Body) -> Names:
+    """Names known to be pointers or arrays: used so in the loop, given an address or pointer
+    arithmetic in it, or declared so in the scope."""
+    w = b.w
+    pointers = w.array_names | w.pointers
+    for name, vals in w.values.items():
+        if any(pointer_value(v, pointers) for v in vals):
+            pointers = pointers | {name}
+    names = Names(b.per_iteration, pointers)
+    if b.where is not None:
+        declared = [*b.where.ctx.declared.values(), *b.where.index.globals.values()]
+        names.pointers |= {d.name for d in declared if d.pointer}
+        names.tables = {d.name for d in declared if d.levels >= 2}
+        names.streams = {d.name for d in declared if d.pointer and d.type_name == "FILE"}
+    return names
+
+
+def _calls(b: _Body, facts: LoopFacts) -> None:
+    found = call_findings(b.w.call_sites, b.model, _names(b))
+    facts.carried.extend(found.dependences)
+    facts.exits = list(b.w.exits) + found.exits
+    facts.needs_routine = found.needs_routine
+    b.written = found.written
+
+
+def _live_out(b: _Body, facts: LoopFacts) -> None:
+    names = candidates(b.w, facts.index_vars, scoped=b.where is not None)
+    if b.where is not None:
+        live: dict[str, int | None] = dict(live_after(b.where, names))
+        lo = LiveOut(live, b.where.loop.start_point[0], scoped=True)
+    else:
+        lo = LiveOut(unscoped_live(b.w, names))
+    apply_live_out(facts, b.w, lo)
+    facts.scoped = b.where is not None
+    b.notes.extend(lo.notes)
+    b.flags = lo.flags
+
+
+def _data(b: _Body, facts: LoopFacts) -> None:
+    facts.arrays = modes(b.w.accesses, b.local_arrays | set(facts.private_arrays))
+    for name in b.written & set(facts.arrays):
+        facts.arrays[name] = "inout"  # a callee may write it: it must come back
+    bounds: dict[str, ForHeader] = {v: ForHeader(v, lo, hi)
+                                    for v, (lo, hi) in zip(facts.index_vars, facts.bounds,
+                                                           strict=False)}
+    for il in b.w.inner_loops:
+        if il.header.var and il.header.var not in bounds:
+            bounds[il.header.var] = il.header
+    facts.sections = sections(list(facts.arrays), b.by_name, bounds, b.index_all)
+    b.notes.extend(renderable(facts, b.by_name))
+
+
+@lru_cache(maxsize=4096)
+def _analyze_cached(code: str, lang: str, enclosing: tuple[str, ...],
+                    scope: LoopScope | None) -> LoopFacts:
+    facts = LoopFacts()
+    facts.in_region, facts.present, _ = enclosing_context(enclosing)
+    loop = _parse(code, lang)
+    if loop is None:
+        return facts
+    facts.parsed = True
+    nest = read_nest(loop)
+    facts.perfect_depth = len(nest.loops)
+    facts.index_vars = nest.index_vars
+    facts.bounds = [(h.lo, h.hi) for h in nest.headers]
+    facts.collapse = nest.collapse
+    b = _body(loop, facts, scope)
+    _taint(b, facts)
+    _arrays(b, facts)
+    _indirect(b, facts, code)
+    _scalars(b, facts)
+    _calls(b, facts)
+    _live_out(b, facts)
+    _data(b, facts)
+    facts.notes = fact_notes(facts, b.notes, b.w.call_sites, b.flags)
+    return facts
+
+
+def analyze(code: str, lang: str = "c", enclosing: Sequence[str] = (),
+            scope: LoopScope | None = None) -> LoopFacts:
+    """Facts about the first ``for`` loop of ``code`` (``scope``: the file it is in, for what
+    the loop alone cannot show). Never raises on bad input."""
+    if not isinstance(code, str):
+        return LoopFacts()
+    enc = tuple(e for e in (enclosing or ()) if isinstance(e, str))
+    if not isinstance(scope, LoopScope):
+        scope = None
+    facts = _analyze_cached(code, lang if isinstance(lang, str) else "c", enc, scope)
+    return facts.copy()  # the caller may edit the notes

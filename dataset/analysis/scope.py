@@ -1,0 +1,271 @@
+"""Context beyond the loop: the file (or buffer) the loop is in.
+
+A :class:`LoopScope` is the source text and where the loop starts.  From it the analysis reads
+what a bare loop cannot show: the code after the loop in its function (is a scalar the loop
+assigns read afterwards?), the functions defined or declared in the same file (what does a
+call do?) and the ``#pragma acc routine`` directives.  :func:`scope_of` builds one from a
+file's source and the loop's position; :class:`FileIndex` and :class:`FunctionContext` are
+the parsed views, built once per file and per function (cached).
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from accellium.dataset.analysis.tree import field as _field
+from accellium.dataset.analysis.tree import named, text
+from accellium.dataset.loops import parse_tree
+from tree_sitter import Node, Tree
+
+__all__ = ["LoopScope", "scope_of", "MAX_SCOPE_BYTES", "Declared", "declared_names",
+           "FileIndex", "FunctionContext", "file_index", "function_name", "parameters"]
+
+#: Larger sources are analysed without scope (the loop alone).
+MAX_SCOPE_BYTES = 8 * 1024 * 1024
+_ROUTINE = re.compile(r"^[ \t]*#[ \t]*pragma[ \t]+acc[ \t]+routine\b(?:[ \t]*\(([^)]*)\))?",
+                      re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class LoopScope:
+    """The source the loop is in (a whole file or buffer) and the UTF-8 byte offset of the
+    loop's ``for`` in it."""
+
+    source: str
+    offset: int
+    lang: str = "c"
+
+
+def scope_of(source: bytes | str, loop_start: int, lang: str = "c") -> LoopScope | None:
+    """The scope of the loop starting at byte ``loop_start`` of ``source`` (None when the
+    source is too large or the position is not in it)."""
+    if isinstance(source, bytes):
+        if len(source) > MAX_SCOPE_BYTES:
+            return None
+        text_ = _decoded(source)
+        size = len(source)
+    else:
+        text_ = source
+        size = len(source.encode("utf-8", "surrogateescape"))
+    if not 0 <= loop_start < size or size > MAX_SCOPE_BYTES:
+        return None
+    return LoopScope(text_, loop_start, lang if lang in ("c", "cpp") else "c")
+
+
+@lru_cache(maxsize=4)
+def _decoded(source: bytes) -> str:
+    return source.decode("utf-8", "surrogateescape")
+
+
+# -- declarations ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Declared:
+    name: str
+    pointer: bool  # a pointer, array or reference: the callee can write through it
+    const: bool  # what it points to is const (read only through it)
+    function: Node | None = None  # the function_declarator, for a prototype
+    static: bool = False
+    levels: int = 0  # pointer and array levels (`double **a`, `double a[n][m]`: 2)
+    type_name: str = ""  # the declared type (`FILE`, `double`)
+
+
+_POINTERISH = ("pointer_declarator", "array_declarator", "reference_declarator",
+               "abstract_pointer_declarator", "abstract_array_declarator",
+               "abstract_reference_declarator")
+
+
+def _inner(d: Node) -> Node | None:
+    nxt = _field(d, "declarator")
+    if nxt is None and d.type in ("reference_declarator", "init_declarator",
+                                  "parenthesized_declarator"):
+        kids = named(d)
+        nxt = kids[-1] if kids else None
+    return nxt
+
+
+def _declarator(d: Node) -> tuple[str | None, int, Node | None]:
+    """(name, pointer and array levels, function declarator) of one declarator."""
+    levels, fn = 0, None
+    cur: Node | None = d
+    while cur is not None:
+        if cur.type in _POINTERISH:
+            levels += 1
+        elif cur.type == "function_declarator" and fn is None:
+            fn = cur
+            levels = 0  # the levels so far belong to the return type
+        if cur.type in ("identifier", "field_identifier", "qualified_identifier",
+                        "destructor_name", "operator_name"):
+            return text(cur), levels, fn
+        if cur.type == "init_declarator":
+            cur = _field(cur, "declarator")
+            continue
+        cur = _inner(cur)
+    return None, levels, fn
+
+
+def declared_names(decl: Node) -> list[Declared]:
+    """The names a declaration or parameter declaration declares."""
+    const = any(c.type == "type_qualifier" and text(c) == "const" for c in decl.children)
+    static = any(c.type == "storage_class_specifier" and text(c) == "static"
+                 for c in decl.children)
+    type_name = " ".join(text(_field(decl, "type")).split())
+    out = []
+    for d in decl.children_by_field_name("declarator"):
+        name, levels, fn = _declarator(d)
+        if name:
+            out.append(Declared(name, levels > 0, const, fn, static, levels, type_name))
+    return out
+
+
+def parameters(fn_declarator: Node | None) -> list[Declared]:
+    """The parameters of a function declarator, in order (unnamed ones get "")."""
+    params = _field(fn_declarator, "parameters")
+    out = []
+    for p in named(params):
+        if p.type not in ("parameter_declaration", "optional_parameter_declaration"):
+            continue
+        got = declared_names(p)
+        if got:
+            out.append(got[0])
+        else:
+            d = _field(p, "declarator")
+            pointer = d is not None and d.type in _POINTERISH
+            const = any(c.type == "type_qualifier" and text(c) == "const" for c in p.children)
+            out.append(Declared("", pointer, const))
+    if len(out) == 1 and not out[0].name and not out[0].pointer and \
+            text(params).replace(" ", "") == "(void)":
+        return []
+    return out
+
+
+def function_name(defn: Node) -> tuple[str | None, Node | None]:
+    """(name, function_declarator) of a function definition."""
+    d = _field(defn, "declarator")
+    name, _, fn = _declarator(d) if d is not None else (None, 0, None)
+    return name, fn
+
+
+# -- the file -------------------------------------------------------------------------------
+
+
+@dataclass
+class FunctionContext:
+    """One function definition, indexed for the questions the analysis asks about it."""
+
+    node: Node
+    parents: dict[int, Node] = field(default_factory=dict)
+    occurrences: dict[str, list[Node]] = field(default_factory=dict)  # identifiers, in order
+    declared: dict[str, Declared] = field(default_factory=dict)  # parameters and locals
+    address_taken: set[str] = field(default_factory=set)
+
+    def parent(self, node: Node) -> Node | None:
+        return self.parents.get(node.id)
+
+
+def _function_context(defn: Node) -> FunctionContext:
+    ctx = FunctionContext(defn)
+    _, fn = function_name(defn)
+    for p in parameters(fn):
+        if p.name:
+            ctx.declared[p.name] = p
+    stack: list[tuple[Node, bool]] = [(defn, False)]
+    while stack:
+        n, in_args = stack.pop()
+        t = n.type
+        if t == "identifier":
+            ctx.occurrences.setdefault(text(n), []).append(n)
+        elif t == "declaration":
+            for d in declared_names(n):
+                ctx.declared.setdefault(d.name, d)
+        elif t == "pointer_expression" and text(_field(n, "operator")) == "&" and not in_args:
+            # `p = &x`: x may be read through p anywhere (an argument `f(&x)` is a use of x)
+            arg = _field(n, "argument")
+            if arg is not None and arg.type == "identifier":
+                ctx.address_taken.add(text(arg))
+        kids = n.named_children
+        for c in kids:
+            ctx.parents[c.id] = n
+        stack.extend((c, t == "argument_list") for c in reversed(kids))
+    return ctx
+
+
+class FileIndex:
+    """A parsed source: its function definitions, prototypes, globals and routines."""
+
+    def __init__(self, source: str, lang: str):
+        self.src = source.encode("utf-8", "surrogateescape")
+        self.tree: Tree = parse_tree(self.src, lang)
+        self.definitions: dict[str, Node] = {}
+        self.prototypes: dict[str, list[Declared]] = {}
+        self.globals: dict[str, Declared] = {}
+        self._starts: list[int] = []
+        self._functions: list[Node] = []
+        self._contexts: dict[int, FunctionContext] = {}
+        self.memo: dict[str, object] = {}  # what later steps derive from the file, once
+        self.routines = self._routines(source)
+        self._index()
+
+    def _index(self) -> None:
+        stack = list(reversed(self.tree.root_node.named_children))
+        while stack:
+            n = stack.pop()
+            if n.type == "function_definition":
+                self._functions.append(n)
+                name, fn = function_name(n)
+                if name:
+                    self.definitions.setdefault(name, n)
+                    self.prototypes.setdefault(name, parameters(fn))
+                continue
+            if n.type == "declaration":
+                for d in declared_names(n):
+                    if d.function is not None:
+                        self.prototypes.setdefault(d.name, parameters(d.function))
+                    else:
+                        self.globals.setdefault(d.name, d)
+                continue
+            stack.extend(reversed(n.named_children))
+        self._functions.sort(key=lambda f: f.start_byte)
+        self._starts = [f.start_byte for f in self._functions]
+
+    def _routines(self, source: str) -> frozenset[str]:
+        """Functions named by ``#pragma acc routine(name)`` or defined/declared right after a
+        ``#pragma acc routine`` line."""
+        names: set[str] = set()
+        lines = source.split("\n")
+        for m in _ROUTINE.finditer(source):
+            if m.group(1):
+                names.add(m.group(1).strip())
+                continue
+            row = source.count("\n", 0, m.start()) + 1
+            while row < len(lines) and (not lines[row].strip()
+                                        or lines[row].lstrip().startswith("#")):
+                row += 1
+            if row < len(lines):
+                found = re.search(r"([A-Za-z_]\w*)\s*\(", lines[row])
+                if found:
+                    names.add(found.group(1))
+        return frozenset(names)
+
+    def function_at(self, offset: int) -> Node | None:
+        """The function definition containing byte ``offset``."""
+        k = bisect.bisect_right(self._starts, offset) - 1
+        if k >= 0 and self._functions[k].start_byte <= offset < self._functions[k].end_byte:
+            return self._functions[k]
+        return None
+
+    def context(self, defn: Node) -> FunctionContext:
+        got = self._contexts.get(defn.id)
+        if got is None:
+            got = self._contexts[defn.id] = _function_context(defn)
+        return got
+
+
+@lru_cache(maxsize=8)
+def file_index(source: str, lang: str) -> FileIndex:
+    """The parsed view of a scope's source (one per file, cached)."""
+    return FileIndex(source, lang)

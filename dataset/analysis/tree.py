@@ -1,0 +1,186 @@
+"""Tree access: the reads of the tree-sitter tree that the analysis makes.
+
+Every walk here is a loop over an explicit stack or a parent chain, never a recursion: a loop
+nest 1,000 deep or an expression inside 1,000 parentheses is an ordinary input.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from tree_sitter import Node
+
+__all__ = ["IDENT", "LOOP_TYPES", "ForHeader", "text", "norm", "field", "unparen", "op",
+           "named", "iter_nodes", "subscripts", "base_name", "first_loop", "body_statements",
+           "for_header", "is_name", "mentions", "idents"]
+
+#: A C identifier.
+IDENT = re.compile(r"[A-Za-z_]\w*")
+LOOP_TYPES = ("for_statement", "for_range_loop")
+
+
+def text(node: Node | None) -> str:
+    """The node's source text ("" for none)."""
+    if node is None or node.text is None:
+        return ""
+    return node.text.decode("utf-8", "replace")
+
+
+def norm(s: str) -> str:
+    """``s`` without whitespace (``a -> b`` and ``a->b`` compare equal)."""
+    return re.sub(r"\s+", "", s)
+
+
+def idents(s: str) -> set[str]:
+    """The identifiers in a piece of source text."""
+    return set(IDENT.findall(s))
+
+
+def field(node: Node | None, name: str) -> Node | None:
+    return node.child_by_field_name(name) if node is not None else None
+
+
+def named(node: Node | None) -> list[Node]:
+    """The named children, comments left out."""
+    if node is None:
+        return []
+    return [c for c in node.named_children if c.type != "comment"]
+
+
+def unparen(node: Node | None) -> Node | None:
+    """The expression inside any parentheses and casts."""
+    while node is not None and node.type in ("parenthesized_expression", "cast_expression"):
+        inner = field(node, "value") if node.type == "cast_expression" else None
+        if inner is None:
+            kids = named(node)
+            inner = kids[-1] if kids else None
+        node = inner
+    return node
+
+
+def op(node: Node) -> str:
+    """The operator of a binary, unary, update or assignment expression."""
+    o = field(node, "operator")
+    return text(o) if o is not None else ""
+
+
+def iter_nodes(node: Node) -> Iterator[Node]:
+    """Every node of the subtree, in source order (pre-order)."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        stack.extend(reversed(n.children))
+
+
+def subscripts(node: Node) -> tuple[Node | None, list[Node]]:
+    """(base, [index nodes]) of ``a[i][j]`` (C) or ``a[i][j]`` / ``a[i, j]`` (C++)."""
+    idx: list[Node] = []
+    cur: Node | None = node
+    while cur is not None and cur.type == "subscript_expression":
+        i = field(cur, "index")
+        if i is not None:
+            idx.append(i)
+        else:
+            lst = field(cur, "indices")
+            if lst is not None:
+                idx.extend(reversed(named(lst)))
+        cur = unparen(field(cur, "argument"))
+    idx.reverse()
+    return cur, idx
+
+
+def base_name(node: Node | None) -> str | None:
+    """The array an access names: ``a``, ``s.v``, ``p->x`` (``*p`` is ``p``), else None."""
+    node = unparen(node)
+    while node is not None and node.type == "pointer_expression":
+        node = unparen(field(node, "argument"))
+    if node is None:
+        return None
+    if node.type in ("identifier", "field_identifier"):
+        return text(node)
+    if node.type == "field_expression":
+        return norm(text(node))
+    return None
+
+
+def first_loop(root: Node) -> Node | None:
+    """The first ``for`` statement in source order."""
+    for n in iter_nodes(root):
+        if n.type in LOOP_TYPES:
+            return n
+    return None
+
+
+def body_statements(loop: Node) -> list[Node]:
+    """The statements of a loop's body (one for a body without braces)."""
+    body = field(loop, "body")
+    if body is None:
+        return []
+    if body.type == "compound_statement":
+        return named(body)
+    return [body]
+
+
+@dataclass(frozen=True)
+class ForHeader:
+    """A ``for`` header read as ``var`` from ``lo`` (inclusive) to ``hi`` (exclusive); the
+    texts are "" where the header does not say."""
+
+    var: str | None
+    lo: str = ""
+    hi: str = ""
+
+
+def _init_var(init: Node | None) -> tuple[str | None, str]:
+    if init is None:
+        return None, ""
+    if init.type == "declaration":
+        d = field(init, "declarator")
+        if d is not None and d.type == "init_declarator":
+            return text(field(d, "declarator")).lstrip("*& "), text(field(d, "value"))
+    elif init.type == "assignment_expression":
+        return text(field(init, "left")), text(field(init, "right"))
+    elif init.type == "comma_expression":
+        left = field(init, "left")
+        if left is not None and left.type == "assignment_expression":
+            return text(field(left, "left")), text(field(left, "right"))
+    return None, ""
+
+
+def _upper_bound(cond: Node | None, var: str | None) -> str:
+    if cond is None or cond.type != "binary_expression" or not var:
+        return ""
+    o = op(cond)
+    left, right = field(cond, "left"), field(cond, "right")
+    if text(left).strip() == var:
+        return {"<": text(right), "<=": f"{text(right)}+1"}.get(o, "")
+    if text(right).strip() == var:
+        return {">": text(left), ">=": f"{text(left)}+1"}.get(o, "")
+    return ""
+
+
+def for_header(node: Node) -> ForHeader:
+    """The index, lower and exclusive upper bound of a ``for`` (or range-for) header."""
+    var, lo = _init_var(field(node, "initializer"))
+    if node.type == "for_range_loop":
+        var = text(field(node, "declarator")).lstrip("*& ") or None
+    hi = _upper_bound(field(node, "condition"), var)
+    if var and not IDENT.fullmatch(var):
+        var = None
+    return ForHeader(var, " ".join(lo.split()), " ".join(hi.split()))
+
+
+def is_name(node: Node | None, name: str) -> bool:
+    """Is ``node`` (inside parentheses) the identifier ``name``?"""
+    node = unparen(node)
+    return node is not None and node.type == "identifier" and text(node) == name
+
+
+def mentions(node: Node | None, name: str) -> bool:
+    """Does the subtree use the identifier ``name``?"""
+    if node is None:
+        return False
+    return any(n.type == "identifier" and text(n) == name for n in iter_nodes(node))

@@ -1,0 +1,423 @@
+"""One walk over a loop's body: what it reads and writes, declares, calls and how it exits.
+
+:func:`walk_body` returns a :class:`BodyWalk`: the array accesses (with their index nodes, to be
+resolved to affine forms later), the scalar uses in execution order (:class:`ScalarUse`),
+declared names, called functions, early exits, the inner loops, and what each local is
+assigned.  The walk runs on an explicit stack of tasks (never a recursion), in the order the
+statements execute: the right side of an assignment before its left side.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import Enum
+
+from accellium.dataset.analysis.affine import Affine
+from accellium.dataset.analysis.facts import Exit, ExitKind
+from accellium.dataset.analysis.library import Effect, is_macro_name, library_function
+from accellium.dataset.analysis.tree import (
+    IDENT,
+    LOOP_TYPES,
+    ForHeader,
+    for_header,
+    iter_nodes,
+    named,
+    norm,
+    op,
+    subscripts,
+    text,
+    unparen,
+)
+from accellium.dataset.analysis.tree import base_name as _base_name
+from accellium.dataset.analysis.tree import field as _field
+from tree_sitter import Node
+
+__all__ = ["Use", "ScalarUse", "Access", "InnerLoop", "CallSite", "BodyWalk", "walk_body",
+           "decl_name", "declarators", "AddressUse"]
+
+_INDIRECT_CHARS = re.compile(r"[\[(.]|->")
+_INDIRECT_NODES = ("subscript_expression", "call_expression", "field_expression")
+_SKIPPED = frozenset({"sizeof_expression", "string_literal", "char_literal", "number_literal",
+                      "type_descriptor", "primitive_type", "comment"})
+_MACRO_ACCESS = re.compile(r"_?[A-Z][A-Z0-9_]*|_[A-Za-z]\w*")
+
+
+class Use(Enum):
+    READ = "read"
+    WRITE = "write"  # plain assignment
+    RMW = "rmw"  # read-modify-write: ``+=``, ``++``
+
+
+@dataclass(frozen=True)
+class ScalarUse:
+    kind: Use
+    stmt: Node  # the statement (or expression) it belongs to
+    order: int  # position in execution order
+
+
+@dataclass
+class Access:
+    """One access to an array element (``a[i][j]``, a macro ``IDX(a, i, j)``)."""
+
+    name: str
+    index_nodes: list[Node]
+    write: bool
+    read: bool
+    line: int
+    text: str
+    order: int
+    indirect: bool  # an index reads data: a subscript, call or field (h[idx[i]])
+    node: Node
+    subs: list[Affine | None] = field(default_factory=list)  # resolved later
+    _ids: frozenset[str] | None = None
+
+    @property
+    def ids(self) -> frozenset[str]:
+        """The names its subscripts use."""
+        if self._ids is None:
+            self._ids = frozenset(w for n in self.index_nodes for w in IDENT.findall(text(n)))
+        return self._ids
+
+
+@dataclass(frozen=True)
+class InnerLoop:
+    node: Node
+    header: ForHeader
+
+
+@dataclass(frozen=True)
+class CallSite:
+    """A call of a function that is neither pure library code nor a macro."""
+
+    node: Node
+    name: str
+    args: tuple[Node, ...]
+    line: int
+    discarded: bool  # the result is not used: the call is made for its effects
+    receiver: Node | None = None  # the object of a method call (`v` in `v.push_back(x)`)
+
+
+#: How a call uses the scalar whose address it is given: ``(function, argument position)`` →
+#: WRITE (an out parameter), RMW (read and written, or unknown) or READ.
+AddressUse = Callable[[str, int], "Use"]
+
+
+def _unknown_address_use(function: str, position: int) -> Use:
+    return Use.RMW
+
+
+@dataclass
+class BodyWalk:
+    accesses: list[Access] = field(default_factory=list)
+    events: dict[str, list[ScalarUse]] = field(default_factory=dict)
+    decls: set[str] = field(default_factory=set)
+    calls: list[str] = field(default_factory=list)
+    exits: list[Exit] = field(default_factory=list)
+    call_sites: list[CallSite] = field(default_factory=list)
+    labels: set[str] = field(default_factory=set)  # labels inside the loop
+    pointers: set[str] = field(default_factory=set)  # names dereferenced (`p->x`, `*p`)
+    values: dict[str, list[Node]] = field(default_factory=dict)  # every value a name is given
+    inner_vars: set[str] = field(default_factory=set)
+    inner_loops: list[InnerLoop] = field(default_factory=list)
+    assign_count: dict[str, int] = field(default_factory=dict)
+    assign_value: dict[str, Node] = field(default_factory=dict)
+    array_names: set[str] = field(default_factory=set)
+    depth: int = 1  # nesting of for loops, the loop itself included
+    # the parent of every named node inside the loop, by node id (``Node.parent`` costs the
+    # depth of the tree: tree-sitter descends from the root to find it)
+    parents: dict[int, Node] = field(default_factory=dict)
+
+    def parent(self, node: Node) -> Node | None:
+        return self.parents.get(node.id)
+
+
+def decl_name(d: Node, following: Node | None) -> str | None:
+    """The variable a declarator declares (``following``: the node after it)."""
+    # `MAYBE_UNUSED real g = 0.` / `float complex z`: a word tree-sitter does not know as a
+    # type makes it read the type's last word as the name and the name as an ERROR right
+    # after it; the declared variable is the ERROR's identifier.
+    for err in (*(c for c in d.children if c.type == "ERROR"), following):
+        if err is not None and err.type == "ERROR" and err.named_child_count == 1 \
+                and err.named_children[0].type == "identifier":
+            return text(err.named_children[0])
+    cur: Node | None = d
+    while cur is not None and cur.type != "identifier":
+        cur = _field(cur, "declarator")
+    return text(cur) if cur is not None else None
+
+
+def declarators(decl: Node) -> list[tuple[Node, Node | None]]:
+    """The declarators of a declaration, each with the named node that follows it
+    (``Node.next_named_sibling`` would look the parent up from the root)."""
+    ids = {d.id for d in decl.children_by_field_name("declarator")}
+    kids = decl.named_children
+    return [(c, kids[k + 1] if k + 1 < len(kids) else None)
+            for k, c in enumerate(kids) if c.id in ids]
+
+
+def _line(node: Node) -> int:
+    return node.start_point[0] + 1
+
+
+Task = tuple[Callable[..., None], tuple]
+
+
+class _Walker:
+    def __init__(self, loop: Node, address_use: AddressUse):
+        self.loop = loop
+        self.address_use = address_use
+        self.out = BodyWalk()
+        self.order = 0
+        self.tasks: list[Task] = []
+
+    # -- scheduling: tasks run last-in first-out, so a handler pushes its steps reversed ----
+    def push(self, *steps: Task) -> None:
+        self.tasks.extend(reversed(steps))
+
+    def run(self) -> BodyWalk:
+        self._survey()
+        body = _field(self.loop, "body")
+        if body is not None:
+            self.push((self.visit, (body, 0)))
+        while self.tasks:
+            fn, args = self.tasks.pop()
+            fn(*args)
+        return self.out
+
+    def _survey(self) -> None:
+        """Inner loops, declarations and the nest depth, in one pass over every node."""
+        out = self.out
+        # loops and declarations are named nodes: the named children reach all of them
+        stack: list[tuple[Node, int]] = []
+        self._children(self.loop, 1, stack)
+        while stack:
+            n, level = stack.pop()
+            t = n.type
+            if t in LOOP_TYPES:
+                level += 1
+                out.depth = max(out.depth, level)
+                h = for_header(n)
+                out.inner_loops.append(InnerLoop(n, h))
+                if h.var:
+                    out.inner_vars.add(h.var)
+            elif t == "declaration":
+                self._declaration(n)
+            elif t == "labeled_statement":
+                out.labels.add(text(_field(n, "label")))
+            elif t in ("field_expression", "pointer_expression"):
+                self._dereference(n)
+            self._children(n, level, stack)
+
+    def _dereference(self, n: Node) -> None:
+        arg = unparen(_field(n, "argument"))
+        if arg is not None and arg.type == "identifier" and \
+                text(_field(n, "operator")) in ("->", "*"):
+            self.out.pointers.add(text(arg))
+
+    def _children(self, n: Node, level: int, stack: list[tuple[Node, int]]) -> None:
+        kids = n.named_children
+        parents = self.out.parents
+        for c in kids:
+            parents[c.id] = n
+        stack.extend([(c, level) for c in reversed(kids)])
+
+    def _declaration(self, n: Node) -> None:
+        out = self.out
+        for d, following in declarators(n):
+            name = decl_name(d, following)
+            if name:
+                out.decls.add(name)
+                if d.type == "init_declarator":
+                    out.assign_count[name] = out.assign_count.get(name, 0) + 1
+                    val = _field(d, "value")
+                    if val is not None:
+                        out.assign_value[name] = val
+                        out.values.setdefault(name, []).append(val)
+
+    # -- bookkeeping ------------------------------------------------------------------------
+    def event(self, name: str, kind: Use, stmt: Node) -> None:
+        self.order += 1
+        self.out.events.setdefault(name, []).append(ScalarUse(kind, stmt, self.order))
+
+    def set_value(self, name: str, value: Node | None) -> None:
+        if value is not None:
+            self.out.assign_value[name] = value
+
+    # -- statements -------------------------------------------------------------------------
+    def visit(self, node: Node, depth: int) -> None:
+        t = node.type
+        out = self.out
+        if t == "break_statement" and depth == 0:
+            out.exits.append(Exit(ExitKind.BREAK, _line(node)))
+        elif t in ("return_statement", "throw_statement"):
+            out.exits.append(Exit(ExitKind.RETURN if t == "return_statement" else ExitKind.THROW,
+                                  _line(node)))
+            arg = _field(node, "argument") or (node.named_children[0]
+                                                if node.named_children else None)
+            self.push((self.expr, (arg, None)))
+        elif t == "goto_statement":
+            if text(_field(node, "label")) not in out.labels:  # a label inside stays inside
+                out.exits.append(Exit(ExitKind.GOTO, _line(node)))
+        elif t in LOOP_TYPES:
+            self.push(*((self.expr, (_field(node, p), None))
+                        for p in ("initializer", "condition", "update")),
+                      (self.visit_opt, (_field(node, "body"), depth + 1)))
+        elif t in ("while_statement", "do_statement", "switch_statement"):
+            self.push(*((self.visit, (c, depth + 1)) if c.type.endswith("_statement")
+                        else (self.expr, (c, None)) for c in node.named_children))
+        elif t == "if_statement":
+            self.push((self.expr, (_field(node, "condition"), None)),
+                      (self.visit_opt, (_field(node, "consequence"), depth)),
+                      (self.visit_opt, (_field(node, "alternative"), depth)))
+        elif t in ("compound_statement", "else_clause", "labeled_statement", "case_statement"):
+            self.push(*((self.visit, (c, depth)) for c in named(node)))
+        elif t == "expression_statement":
+            self.push(*((self.expr, (c, node)) for c in node.named_children))
+        else:
+            self.push((self.expr, (node, node)))
+
+    def visit_opt(self, node: Node | None, depth: int) -> None:
+        if node is not None:
+            self.visit(node, depth)
+
+    # -- expressions ------------------------------------------------------------------------
+    def expr(self, node: Node | None, stmt: Node | None) -> None:
+        if node is None:
+            return
+        stmt = stmt or node
+        t = node.type
+        if t == "identifier":
+            self.event(text(node), Use.READ, stmt)
+        elif t == "subscript_expression":
+            self.access(node, write=False, read=True)
+        elif t == "assignment_expression":
+            self.assignment(node, stmt)
+        elif t == "update_expression":
+            self.push((self.lvalue, (_field(node, "argument"), Use.RMW, stmt)))
+        elif t == "call_expression":
+            if not self.macro_access(node, False, True):
+                self.call(node, stmt)
+        elif t == "field_expression":
+            self.push((self.expr, (_field(node, "argument"), stmt)))
+        elif t == "declaration":
+            self.declaration(node, stmt)
+        elif t not in _SKIPPED:
+            self.push(*((self.expr, (c, c if t in ("expression_statement", "if_statement")
+                                     else stmt)) for c in node.named_children))
+
+    def assignment(self, node: Node, stmt: Node) -> None:
+        o = op(node)
+        left, right = _field(node, "left"), _field(node, "right")
+        steps: list[Task] = [(self.expr, (right, stmt)),
+                             (self.lvalue, (left, Use.WRITE if o == "=" else Use.RMW, stmt))]
+        target = unparen(left)
+        if target is not None and target.type == "identifier" and right is not None:
+            self.out.values.setdefault(text(target), []).append(right)
+            if o == "=":
+                steps.append((self.set_value, (text(target), right)))
+        self.push(*steps)
+
+    def declaration(self, node: Node, stmt: Node) -> None:
+        steps: list[Task] = []
+        for d, following in declarators(node):
+            if d.type == "init_declarator":
+                steps.append((self.expr, (_field(d, "value"), stmt)))
+                name = decl_name(d, following)
+                if name:
+                    steps.append((self.event, (name, Use.WRITE, stmt)))
+            else:
+                steps.extend((self.expr, (c, stmt)) for c in d.named_children
+                             if c.type != "identifier")
+        self.push(*steps)
+
+    def call(self, node: Node, stmt: Node) -> None:
+        fn = _field(node, "function")
+        name = norm(text(fn))
+        args = tuple(named(_field(node, "arguments")))
+        self._record_call(node, name, args)
+        steps: list[Task] = []
+        if fn is not None and fn.type != "identifier":
+            steps.append((self.expr, (fn, stmt)))
+        for k, c in enumerate(args):
+            arg = unparen(_field(c, "argument")) if c.type == "pointer_expression" else None
+            if arg is not None and op(c) == "&" and arg.type == "identifier":
+                # `&x`: the callee may read and assign x (what it does says ``address_use``)
+                steps.append((self.lvalue, (arg, self.address_use(name, k), stmt)))
+            else:
+                # `&a[k]` is a pointer into an array, like passing `a` itself
+                steps.append((self.expr, (c, stmt)))
+        self.push(*steps)
+
+    def _record_call(self, node: Node, name: str, args: tuple[Node, ...]) -> None:
+        out = self.out
+        lib = library_function(name)
+        if lib is not None and lib.effect in (Effect.EXIT, Effect.JUMP):
+            kind = ExitKind.EXIT if lib.effect is Effect.EXIT else ExitKind.JUMP
+            out.exits.append(Exit(kind, _line(node), name))
+            return
+        if (lib is not None and lib.pure) or is_macro_name(name):
+            return
+        if name not in out.calls:
+            out.calls.append(name)
+        parent = out.parents.get(node.id)
+        discarded = parent is not None and parent.type == "expression_statement"
+        fn = _field(node, "function")
+        receiver = _field(fn, "argument") if fn is not None and fn.type == "field_expression" \
+            else None
+        out.call_sites.append(CallSite(node, name, args, _line(node), discarded, receiver))
+
+    def lvalue(self, node: Node | None, kind: Use, stmt: Node) -> None:
+        node = unparen(node)
+        if node is None:
+            return
+        if node.type == "identifier":
+            name = text(node)
+            self.event(name, kind, stmt)
+            if kind is Use.WRITE:
+                self.out.assign_count[name] = self.out.assign_count.get(name, 0) + 1
+        elif node.type == "subscript_expression":
+            self.access(node, write=True, read=kind is Use.RMW)
+        elif not (node.type == "call_expression"
+                  and self.macro_access(node, True, kind is Use.RMW)):
+            self.expr(node, None)
+
+    # -- array accesses ---------------------------------------------------------------------
+    def access(self, node: Node, write: bool, read: bool) -> None:
+        base, idx = subscripts(node)
+        name = _base_name(base)
+        if name is None:
+            self.push(*((self.expr, (i, None)) for i in idx),
+                      *(((self.expr, (base, None)),) if base is not None else ()))
+            return
+        indirect = any(_INDIRECT_CHARS.search(text(i)) is not None and any(
+            x.type in _INDIRECT_NODES for x in iter_nodes(i)) for i in idx)
+        self._record(name, idx, write, read, node, indirect)
+
+    def macro_access(self, node: Node, write: bool, read: bool) -> bool:
+        """``_A(u, i, j)`` / ``ACCESS_3D(u, i, j, k)`` used like an array element."""
+        fn = text(_field(node, "function"))
+        args = _field(node, "arguments")
+        if not _MACRO_ACCESS.fullmatch(fn) or args is None:
+            return False
+        kids = named(args)
+        if len(kids) < 2 or kids[0].type != "identifier":
+            return False
+        self._record(text(kids[0]), kids[1:], write, read, node, False)
+        return True
+
+    def _record(self, name: str, idx: list[Node], write: bool, read: bool, node: Node,
+                indirect: bool) -> None:
+        self.out.array_names.add(name)
+        self.order += 1
+        self.out.accesses.append(Access(name, list(idx), write, read, _line(node),
+                                        " ".join(text(node).split()), self.order, indirect,
+                                        node))
+        self.push(*((self.expr, (i, None)) for i in idx))
+
+
+def walk_body(loop: Node, address_use: AddressUse = _unknown_address_use) -> BodyWalk:
+    """Walk the body of ``loop`` (a ``for`` node) once; ``address_use`` says how a call uses
+    the scalars whose address it is given (by default: reads and writes them)."""
+    return _Walker(loop, address_use).run()
