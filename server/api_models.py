@@ -16,14 +16,16 @@ from accellium.server.text_checks import MAX_NESTING, nesting_problem, surrogate
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 __all__ = [
-    "MAX_CODE_BYTES", "MAX_BATCH", "MAX_EXAMPLES", "MAX_ENCLOSING", "MAX_ALTERNATIVES",
+    "MAX_CODE_BYTES", "MAX_SCOPE_BYTES", "MAX_BATCH", "MAX_EXAMPLES", "MAX_ENCLOSING", "MAX_ALTERNATIVES",
     "MAX_NESTING", "Text", "CText",
-    "ADAPTER_NAME_PATTERN", "ExampleModel", "ContextModel", "SuggestRequest", "SuggestResponse",
+    "ADAPTER_NAME_PATTERN", "ExampleModel", "ScopeModel", "ContextModel", "SuggestRequest", "SuggestResponse",
     "BatchItemError", "AdapterLoad", "AdapterInfo", "AdapterList", "Health", "ErrorBody",
     "SUGGEST_EXAMPLE", "SUGGEST_RESPONSE_EXAMPLE",
 ]
 
 MAX_CODE_BYTES = 64 * 1024
+#: the file around the loop (``context.scope.source``); the whole request body is at most 1 MiB
+MAX_SCOPE_BYTES = 768 * 1024
 MAX_BATCH = 64
 MAX_ENCLOSING = 16
 MAX_ALTERNATIVES = 8
@@ -109,6 +111,26 @@ class ExampleModel(_Strict):
         return _check_directives(v)
 
 
+class ScopeModel(_Strict):
+    """The buffer the loop is in, so that the analysis sees what the loop alone cannot show:
+    whether a scalar the loop assigns is read after it, and what the functions it calls (defined
+    in the same buffer) read and write."""
+
+    source: CText = Field(
+        min_length=1, max_length=MAX_SCOPE_BYTES,
+        description=f"The whole file or buffer (at most {MAX_SCOPE_BYTES} bytes UTF-8).")
+    offset: int = Field(ge=0, strict=True,
+                        description="UTF-8 byte offset in `source` of the loop's `for` keyword; "
+                                    "the loop there must be the loop in `code`.")
+
+    @field_validator("source")
+    @classmethod
+    def _source_bytes(cls, v: str) -> str:
+        if len(v.encode("utf-8")) > MAX_SCOPE_BYTES:
+            raise ValueError(f"scope.source is larger than {MAX_SCOPE_BYTES} bytes")
+        return v
+
+
 class ContextModel(_Strict):
     enclosing: list[CText] = Field(
         default_factory=list, max_length=MAX_ENCLOSING,
@@ -116,6 +138,10 @@ class ContextModel(_Strict):
     examples: list[ExampleModel] = Field(
         default_factory=list, max_length=MAX_EXAMPLES,
         description=f"Workspace pragma–loop pairs, nearest first (at most {MAX_EXAMPLES}).")
+    scope: ScopeModel | None = Field(
+        default=None,
+        description="Optional: the buffer the loop is in and where (safety: scalars read after "
+                    "the loop, effects of calls to functions defined there).")
 
     @field_validator("enclosing")
     @classmethod

@@ -7,9 +7,10 @@ a worker thread (:mod:`server.web.work`), never on the event loop.
 
 from __future__ import annotations
 
-from accellium.dataset.loops import find_loops, normalize_lang, strip_comments
+from accellium.dataset.analysis import LoopScope, scope_of
+from accellium.dataset.loops import Loop, find_loops, normalize_lang, strip_comments
 from accellium.dataset.prompt import Example
-from accellium.server.api_models import SuggestRequest
+from accellium.server.api_models import ScopeModel, SuggestRequest
 from accellium.server.engines import LoopQuery
 from accellium.server.text_checks import nesting_problem, surrogate_problem
 
@@ -61,5 +62,30 @@ def to_query(req: SuggestRequest) -> LoopQuery:
                              enclosing=None if e.enclosing is None else tuple(e.enclosing),
                              same_file=e.same_file)
                      for e in req.context.examples)
+    scope = _scope(req.context.scope, loop, lang) if req.context.scope is not None else None
     return LoopQuery(code=loop.text, lang=lang, enclosing=tuple(enclosing), examples=examples,
-                     adapter=req.adapter)
+                     adapter=req.adapter, scope=scope)
+
+
+def _same_code(a: str, b: str) -> bool:
+    return " ".join(strip_comments(a).split()) == " ".join(strip_comments(b).split())
+
+
+def _scope(model: ScopeModel, loop: Loop, lang: str) -> LoopScope:
+    """The request's scope, checked: its offset must be the ``for`` of the request's loop
+    (otherwise the analysis would read what follows some other loop)."""
+    raw = model.source.encode("utf-8")
+    if model.offset >= len(raw):
+        raise CodeError(f"context.scope.offset {model.offset} is past the end of "
+                        f"context.scope.source ({len(raw)} bytes)")
+    there = [lp for lp in find_loops(raw, lang) if lp.start_byte == model.offset]
+    if not there:
+        raise CodeError(f"context.scope.offset {model.offset} is not the start of a for loop "
+                        "in context.scope.source")
+    if not _same_code(there[0].text, loop.text):
+        raise CodeError(f"the loop at context.scope.offset {model.offset} is not the loop in "
+                        "code")
+    scope = scope_of(raw, model.offset, lang)
+    if scope is None:  # pragma: no cover - sizes are limited by the request model
+        raise CodeError("context.scope.source is too large")
+    return scope
