@@ -39,6 +39,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 __all__ = ["DEFINITE", "POSSIBLE", "LoopIssues", "check_loop", "asserts_parallel", "unsafe_kinds"]
 
@@ -385,6 +386,11 @@ def _mentions(text: str, names: set[str]) -> bool:
 def check_loop(code: str, depth: int = 1) -> LoopIssues:
     """The issues visible in the first ``for`` loop of ``code`` when its first ``depth``
     perfectly nested loops run in parallel."""
+    return _check_cached(code, depth)
+
+
+@lru_cache(maxsize=32768)
+def _check_cached(code: str, depth: int) -> LoopIssues:
     toks = _tokens(code)
     try:
         k = toks.index("for")

@@ -31,7 +31,8 @@ from accellium.evaluation.metrics import (
     summarize,
 )
 
-__all__ = ["EvalResult", "evaluate", "workspace_examples", "WORKSPACES"]
+__all__ = ["EvalResult", "evaluate", "evaluate_records", "predict", "workspace_examples",
+           "WORKSPACES"]
 
 WORKSPACES = ("none", "loo")
 
@@ -119,6 +120,87 @@ def count_unsafe_parallel(records: Sequence[Record], preds: Sequence[str | None]
     return n
 
 
+@dataclass
+class Predictions:
+    """An engine's answers on a list of records: after the guard (``pragmas``, or the raw
+    answers when the guard is off) and before it (``raw``)."""
+
+    pragmas: list[str | None]
+    raw: list[str | None]
+    notes: list[list[str]]
+    errors: list[str | None]
+    latency_ms: list[float]
+
+
+def predict(engine: Any, records: Sequence[Record], examples: Sequence[tuple[Example, ...]],
+            *, guard: bool = True, adapter: str | None = None, progress: bool = False,
+            desc: str = "eval") -> Predictions:
+    """Run every record through the one pipeline without the guard, then the guard on that
+    answer (what :func:`server.suggest.suggest` does with ``guard=True``), keeping both."""
+    from accellium.dataset.pragma import PragmaError
+    from accellium.server.engines import EngineError, LoopQuery
+    from accellium.server.safety import guard as safety_guard
+    from accellium.server.suggest import suggest
+
+    out = Predictions([], [], [], [], [])
+    iterator: Any = range(len(records))
+    if progress:
+        from tqdm import tqdm
+
+        iterator = tqdm(iterator, desc=desc, unit="loop", leave=False)
+    for i in iterator:
+        r = records[i]
+        q = LoopQuery(code=r.loop_stripped, lang=r.lang, enclosing=tuple(r.enclosing),
+                      examples=examples[i], adapter=adapter)
+        ts = time.perf_counter()
+        try:
+            s = suggest(q, engine, fallback=None, guard=False)
+            raw, notes, err = s.pragma, list(s.notes), None
+        except (PragmaError, EngineError) as e:
+            raw, notes, err = None, [], f"{type(e).__name__}: {e}"
+        text = raw
+        if guard and raw is not None:
+            text, why = safety_guard(q, raw)
+            if text != raw:
+                notes.extend(n for n in why if n not in notes)
+        out.latency_ms.append((time.perf_counter() - ts) * 1000)
+        out.raw.append(raw)
+        out.pragmas.append(text)
+        out.notes.append(notes)
+        out.errors.append(err)
+    return out
+
+
+def safety_figures(records: Sequence[Record], preds: Predictions) -> dict[str, Any]:
+    """``unsafe_parallel`` of the scored answers and of the raw engine by the independent
+    check (:mod:`evaluation.depcheck`), per kind; how many answers the guard changed; the
+    same check on the gold pragmas (how often human pragmas trip it: its false-alarm scale)."""
+    from accellium.evaluation.depcheck import DEFINITE, POSSIBLE, unsafe_kinds
+
+    def count(pragmas: Sequence[str | None]) -> tuple[int, int, dict[str, int]]:
+        n_def = n_pos = 0
+        kinds: dict[str, int] = {}
+        for r, p in zip(records, pragmas, strict=True):
+            k = unsafe_kinds(r.loop_stripped, p, tuple(r.enclosing))
+            if any(x in DEFINITE for x in k):
+                n_def += 1
+            if any(x in POSSIBLE for x in k):
+                n_pos += 1
+            for x in k:
+                kinds[x] = kinds.get(x, 0) + 1
+        return n_def, n_pos, dict(sorted(kinds.items()))
+
+    u, up, kinds = count(preds.pragmas)
+    ur, urp, kinds_raw = count(preds.raw)
+    ug, _, _ = count([r.pragma for r in records])
+    return {"unsafe_parallel": u, "unsafe_parallel_possible": up, "unsafe_kinds": kinds,
+            "unsafe_parallel_raw": ur, "unsafe_parallel_raw_possible": urp,
+            "unsafe_kinds_raw": kinds_raw,
+            "guard_changed": sum(a != b for a, b in zip(preds.raw, preds.pragmas, strict=True)),
+            "unsafe_parallel_gold": ug,
+            "unsafe_parallel_analysis": count_unsafe_parallel(records, preds.pragmas)}
+
+
 def evaluate(
     engine_name: str,
     data_path: str | Path,
@@ -141,9 +223,7 @@ def evaluate(
     the evaluated file, bad records), ``KeyError`` (unknown engine) and
     ``server.engines.EngineUnavailable`` (engine cannot load here).
     """
-    from accellium.dataset.pragma import PragmaError
-    from accellium.server.engines import EngineError, LoopQuery, get_engine
-    from accellium.server.suggest import suggest
+    from accellium.server.engines import get_engine
 
     if workspace not in WORKSPACES:
         raise ValueError(f"unknown workspace mode '{workspace}' (choose from {', '.join(WORKSPACES)})")
@@ -166,43 +246,42 @@ def evaluate(
     t0 = time.perf_counter()
     engine = get_engine(engine_name, **options)
     t_load = time.perf_counter() - t0
-    examples: list[tuple[Example, ...]] = [()] * len(records)
-    if workspace == "loo":
-        examples = workspace_examples(records)
-
-    preds: list[str | None] = []
-    notes: list[list[str]] = []
-    errors: list[str | None] = []
-    lat: list[float] = []
-    iterator: Any = range(len(records))
-    if progress:
-        from tqdm import tqdm
-
-        iterator = tqdm(iterator, desc=f"eval {engine_name}", unit="loop", leave=False)
     t0 = time.perf_counter()
-    for i in iterator:
-        r = records[i]
-        q = LoopQuery(code=r.loop_stripped, lang=r.lang, enclosing=tuple(r.enclosing),
-                      examples=examples[i], adapter=adapter)
-        ts = time.perf_counter()
-        try:
-            s = suggest(q, engine, fallback=None, guard=guard)
-            preds.append(s.pragma)
-            notes.append(list(s.notes))
-            errors.append(None)
-        except (PragmaError, EngineError) as e:
-            preds.append(None)
-            notes.append([])
-            errors.append(f"{type(e).__name__}: {e}")
-        lat.append((time.perf_counter() - ts) * 1000)
-    t_suggest = time.perf_counter() - t0
+    result = evaluate_records(engine, records, workspace=workspace, guard=guard,
+                              adapter=adapter, progress=progress, compile=compile, jobs=jobs,
+                              cache_dir=cache_dir, desc=f"eval {engine_name}")
+    t_suggest = time.perf_counter() - t0 - result.timings["compile_s"]
+    if predictions_out is not None:
+        write_jsonl(predictions_out, result.predictions)
+    result.engine = engine_name
+    result.data = str(data_path)
+    result.train = str(train_path) if train_path is not None else None
+    result.timings = {"load_s": round(t_load, 3), "suggest_s": round(t_suggest, 3),
+                      "compile_s": result.timings["compile_s"],
+                      "total_s": round(time.perf_counter() - t_start, 3)}
+    return result
 
-    scores = [score_pair(p, r.pragma) for p, r in zip(preds, records, strict=True)]
+
+def evaluate_records(engine: Any, records: Sequence[Record], *, workspace: str = "none",
+                     guard: bool = True, adapter: str | None = None, progress: bool = False,
+                     compile: bool = False, jobs: int = 1, cache_dir: str | Path | None = None,
+                     desc: str = "eval",
+                     examples: Sequence[tuple[Example, ...]] | None = None) -> EvalResult:
+    """Score a built engine on records already read (the body of :func:`evaluate`, also
+    used per fold by :mod:`evaluation.cv`); ``examples``: the loo examples, when the caller
+    has them already."""
+    if workspace != "loo":
+        examples = [()] * len(records)
+    elif examples is None:
+        examples = workspace_examples(records)
+    preds = predict(engine, records, examples, guard=guard, adapter=adapter,
+                    progress=progress, desc=desc)
+    scores = [score_pair(p, r.pragma) for p, r in zip(preds.pragmas, records, strict=True)]
     t_compile = 0.0
     if compile:
         t0 = time.perf_counter()
         cjobs = [CompileJob(r.loop_stripped, p, r.lang, tuple(r.enclosing))
-                 for p, r in zip(preds, records, strict=True)]
+                 for p, r in zip(preds.pragmas, records, strict=True)]
         gjobs = [CompileJob(r.loop_stripped, r.pragma, r.lang, tuple(r.enclosing))
                  for r in records]
         res = check_many(cjobs + gjobs, workers=jobs, cache_dir=cache_dir, progress=progress)
@@ -214,36 +293,24 @@ def evaluate(
         pres = gres = [None] * len(records)
 
     rows: list[dict] = []
-    for r, p, s, n, e, ms, pr, gr in zip(records, preds, scores, notes, errors, lat, pres, gres,
-                                         strict=True):
+    for i, (r, p, s, pr, gr) in enumerate(zip(records, preds.pragmas, scores, pres, gres,
+                                             strict=True)):
         d = r.model_dump(mode="json")
-        d.update(prediction=p, notes=n, error=e, elapsed_ms=round(ms, 3),
+        d.update(prediction=p, raw_prediction=preds.raw[i], notes=preds.notes[i],
+                 error=preds.errors[i], elapsed_ms=round(preds.latency_ms[i], 3),
                  score=s.as_dict())
         if pr is not None:
             d["compile_error"] = pr.error
             d["gold_compile_error"] = gr.error
         rows.append(d)
-    if predictions_out is not None:
-        write_jsonl(predictions_out, rows)
 
     metrics = summarize(scores)
-    metrics["unsafe_parallel"] = count_unsafe_parallel(records, preds)
-    lat_stats = latency_stats(lat)
+    metrics.update(safety_figures(records, preds))
+    lat_stats = latency_stats(preds.latency_ms)
     metrics.update({"latency_mean_ms": lat_stats["mean_ms"], "latency_p50_ms": lat_stats["p50_ms"],
                     "latency_p95_ms": lat_stats["p95_ms"]})
     return EvalResult(
-        engine=engine_name,
-        data=str(data_path),
-        workspace=workspace,
-        train=str(train_path) if train_path is not None else None,
-        guard=guard,
-        metrics=metrics,
-        per_directive=per_directive(scores),
-        confusion=confusion_matrix(scores),
-        latency=lat_stats,
-        timings={"load_s": round(t_load, 3), "suggest_s": round(t_suggest, 3),
-                 "compile_s": round(t_compile, 3),
-                 "total_s": round(time.perf_counter() - t_start, 3)},
-        predictions=rows,
-        scores=scores,
-    )
+        engine=getattr(engine, "name", str(engine)), data="", workspace=workspace, train=None,
+        guard=guard, metrics=metrics, per_directive=per_directive(scores),
+        confusion=confusion_matrix(scores), latency=lat_stats,
+        timings={"compile_s": round(t_compile, 3)}, predictions=rows, scores=scores)

@@ -121,8 +121,9 @@ def _usable(text: str) -> bool:
     return p is not None and p.directive in DIRECTIVES
 
 
-def _ident_set(code: str) -> set[str]:
-    return {t for t in tokens(code) if t[:1].isalpha() or t[:1] == "_"}
+@lru_cache(maxsize=4096)
+def _ident_set(code: str) -> frozenset[str]:
+    return frozenset(t for t in tokens(code) if t[:1].isalpha() or t[:1] == "_")
 
 
 def _ordered(names: Sequence[str]) -> list[str]:
@@ -199,7 +200,7 @@ def _section(qf: LoopFacts, name: str, spellings: dict[str, str]) -> str | None:
 
 
 def _data_args(clause: Clause, nf: LoopFacts, qf: LoopFacts, m: dict[str, str],
-               q_idents: set[str], used: set[str],
+               q_idents: frozenset[str], used: set[str],
                spellings: dict[str, str] | None = None) -> list[str]:
     """The query's arguments for a neighbour data clause."""
     out: list[str] = []
@@ -342,7 +343,10 @@ class RetrievalEngine:
     name = "retrieval"
     analysis_decides = False
 
-    def __init__(self, train: Sequence | None = None, **_: object):
+    def __init__(self, train: Sequence | None = None, *,
+                 known: dict[tuple[str, str, tuple[str, ...]], LoopFacts] | None = None,
+                 **_: object):
+        """``known``: the training loops' analysis when the caller has it (a cache)."""
         recs = list(train or [])
         self.records = [r for r in recs if _usable(getattr(r, "pragma", ""))]
         self.index: Index | None = None
@@ -355,7 +359,7 @@ class RetrievalEngine:
                                      for r in self.records], dtype=object)
             # Every known loop's facts, analysed once here (and kept in the engine's on-disk
             # state), so that adapting a neighbour costs no analysis at query time.
-            self._known: dict[tuple[str, str, tuple[str, ...]], LoopFacts] = {}
+            self._known: dict[tuple[str, str, tuple[str, ...]], LoopFacts] = dict(known or {})
             for r in self.records:
                 key = (r.loop_stripped, r.lang, tuple(r.enclosing))
                 if key not in self._known:
@@ -372,7 +376,10 @@ class RetrievalEngine:
         return known if known is not None else _facts(nb.loop, nb.lang, nb.enclosing)
 
     # -- neighbours ---------------------------------------------------------------------------
-    def neighbours(self, query: LoopQuery, k: int = 5) -> list[Neighbour]:
+    def neighbours(self, query: LoopQuery, k: int = 5, mask: np.ndarray | None = None
+                   ) -> list[Neighbour]:
+        """The workspace examples among the ``k`` most similar loops, then training loops;
+        ``mask`` (over the training records) leaves the False ones out."""
         code = query.stripped
         in_region, under_loop = context_key(query.enclosing)
         out: list[Neighbour] = []
@@ -410,7 +417,9 @@ class RetrievalEngine:
                 same = self._enc == _enclosing_norm(query.enclosing)
                 s = s + np.where(same, _SAME_ENCLOSING, 0.0)
                 ctx += np.where(same, _ENCLOSING_BONUS, 0.0)
-            top = np.argsort(-(s + ctx), kind="stable")[:k]
+            if mask is not None:
+                s = np.where(mask, s, -np.inf)
+            top = [i for i in np.argsort(-(s + ctx), kind="stable")[:k] if np.isfinite(s[i])]
             for i in top:
                 r = self.records[int(i)]
                 out.append(Neighbour(r.pragma, r.loop_stripped, r.lang, tuple(r.enclosing),
