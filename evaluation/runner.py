@@ -16,6 +16,7 @@ import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +76,11 @@ def _same_file(a: str | Path, b: str | Path) -> bool:
         return Path(a).resolve() == Path(b).resolve()
 
 
+@lru_cache(maxsize=16384)
+def _norm(code: str) -> str:
+    return norm_code(code)
+
+
 def workspace_examples(records: Sequence[Record], k: int = MAX_EXAMPLES
                        ) -> list[tuple[Example, ...]]:
     """For each record, the ``k`` nearest other records of its repository (identical loops
@@ -84,7 +90,7 @@ def workspace_examples(records: Sequence[Record], k: int = MAX_EXAMPLES
     by_repo: dict[str, list[int]] = {}
     for i, r in enumerate(records):
         by_repo.setdefault(r.repo, []).append(i)
-    norms = [norm_code(r.loop_stripped) for r in records]
+    norms = [_norm(r.loop_stripped) for r in records]
     out: list[tuple[Example, ...]] = []
     for i, r in enumerate(records):
         pool = [records[j] for j in by_repo[r.repo] if j != i and norms[j] != norms[i]]

@@ -45,19 +45,50 @@ class Rows:
     mode: list[str] = field(default_factory=list)
 
 
+_JOB: dict = {}  # what forked workers inherit (engine, records, groups, examples)
+
+
 def collect_rows(engine, recs: Sequence, groups: dict[str, str],
-                 modes: Sequence[str] = ("cold", "loo")) -> Rows:
-    """Candidates and features of every training pair (see the module doc)."""
-    from accellium.evaluation.metrics import score_pair
+                 modes: Sequence[str] = ("cold", "loo"), workers: int = 2) -> Rows:
+    """Candidates and features of every training pair (see the module doc), computed by
+    ``workers`` forked processes (each row depends only on its own pair: the result is the
+    same for any number of workers)."""
+    import multiprocessing as mp
+
     from accellium.evaluation.runner import workspace_examples
+
+    examples = workspace_examples(recs) if "loo" in modes else [()] * len(recs)
+    _JOB.update(engine=engine, recs=recs, groups=groups, examples=examples, modes=modes)
+    try:
+        if workers > 1 and len(recs) >= 200 and "fork" in mp.get_all_start_methods():
+            with mp.get_context("fork").Pool(workers) as pool:
+                parts = pool.map(_rows_of, [list(range(w, len(recs), workers))
+                                            for w in range(workers)])
+        else:
+            parts = [_rows_of(list(range(len(recs))))]
+    finally:
+        _JOB.clear()
+    order = sorted(((p, q) for p, part in enumerate(parts) for q in range(len(part.y))),
+                   key=lambda pq: (parts[pq[0]].rec[pq[1]], parts[pq[0]].mode[pq[1]]))
+    rows = Rows()
+    for p, q in order:
+        for name in ("x", "y", "em", "dir", "score", "rec", "mode"):
+            getattr(rows, name).append(getattr(parts[p], name)[q])
+    return rows
+
+
+def _rows_of(indices: list[int]) -> Rows:
+    from accellium.evaluation.metrics import score_pair
     from accellium.server.engines.base import LoopQuery
 
+    engine, recs, groups = _JOB["engine"], _JOB["recs"], _JOB["groups"]
+    examples, modes = _JOB["examples"], _JOB["modes"]
     pool_groups = np.array([groups.get(r.repo, r.repo) for r in engine.retrieval.records],
                            dtype=object)
     masks: dict[str, np.ndarray] = {}
-    examples = workspace_examples(recs) if "loo" in modes else [()] * len(recs)
     rows = Rows()
-    for i, r in enumerate(recs):
+    for i in indices:
+        r = recs[i]
         g = groups.get(r.repo, r.repo)
         if g not in masks:
             masks[g] = pool_groups != g
@@ -80,6 +111,35 @@ def collect_rows(engine, recs: Sequence, groups: dict[str, str],
             rows.rec.append(i)
             rows.mode.append(mode)
     return rows
+
+
+def _analyse(keys: list[tuple]) -> list:
+    from accellium.server.engines.analysis import analyze
+
+    return [analyze(*k) for k in keys]
+
+
+_ANALYSED: dict = {}  # loops analysed by this process's workers (CV folds share them)
+
+
+def analyse_all(recs: Sequence, workers: int = 2) -> dict:
+    """The analysis of every record's loop, by ``workers`` forked processes."""
+    import multiprocessing as mp
+
+    keys = list(dict.fromkeys((r.loop_stripped, r.lang, tuple(r.enclosing)) for r in recs))
+    todo = [k for k in keys if k not in _ANALYSED]
+    if workers > 1 and len(todo) >= 200 and "fork" in mp.get_all_start_methods():
+        with mp.get_context("fork").Pool(workers) as pool:
+            parts = pool.map(_analyse, [todo[w::workers] for w in range(workers)])
+        facts: list = [None] * len(todo)
+        for w, part in enumerate(parts):
+            facts[w::workers] = part
+    else:
+        facts = _analyse(todo)
+    if len(_ANALYSED) < 100_000:
+        _ANALYSED.update(zip(todo, facts, strict=True))
+    return {k: _ANALYSED[k] if k in _ANALYSED else dict(zip(todo, facts, strict=True))[k]
+            for k in keys}
 
 
 def _stack(rows: Rows, qs: Sequence[int]) -> tuple[np.ndarray, np.ndarray, list[int]]:
@@ -130,10 +190,11 @@ def build_style(recs: Sequence, *, grid: Sequence[dict] = GRID, progress: bool =
     t0 = time.perf_counter()
     recs = list(recs)
     groups = repo_groups(recs)
-    retrieval = RetrievalEngine(recs)
+    known = analyse_all(recs)
+    retrieval = RetrievalEngine(recs, known=known)
     stat_rows = []
     for r in recs:
-        row = record_row(r)
+        row = record_row(r, known.get((r.loop_stripped, r.lang, tuple(r.enclosing))))
         if row is not None:
             stat_rows.append((groups[r.repo], *row))
     stats = build_stats(stat_rows)

@@ -61,7 +61,10 @@ class AutoEngine:
                mask: np.ndarray | None = None):
         """(context, candidates, feature matrix, portable pragma) for a query; ``exclude``
         and ``mask`` leave a group's pairs out (training rows for that group)."""
-        qf = analyze(query.stripped, query.lang, query.enclosing)
+        code = query.stripped
+        known = getattr(self.retrieval, "_known", {}).get((code, query.lang,
+                                                            tuple(query.enclosing)))
+        qf = known if known is not None else analyze(code, query.lang, query.enclosing)
         if not qf.parsed:
             return None
         nbs = self.retrieval.neighbours(query, k=NEIGHBOURS, mask=mask) \

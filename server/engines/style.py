@@ -340,13 +340,15 @@ def build_stats(rows: Iterable[tuple[str, Features, Template]]) -> TemplateStats
     return st
 
 
-def record_row(rec) -> tuple[Features, Template] | None:
-    """A training record's context features and template (None: it does not parse)."""
+def record_row(rec, facts: LoopFacts | None = None) -> tuple[Features, Template] | None:
+    """A training record's context features and template (None: it does not parse);
+    ``facts``: its loop's analysis when the caller has it."""
     try:
         p = parse(rec.pragma)
     except (PragmaError, ValueError):
         return None
-    facts = analyze(rec.loop_stripped, rec.lang, tuple(rec.enclosing))
+    if facts is None:
+        facts = analyze(rec.loop_stripped, rec.lang, tuple(rec.enclosing))
     if not facts.parsed:
         return None
     return features(rec.enclosing, facts), template(p)

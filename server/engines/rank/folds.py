@@ -10,11 +10,17 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
+from functools import lru_cache
 
 from accellium.dataset.loops import strip_comments
 from accellium.dataset.records import norm_code
 
 __all__ = ["repo_groups", "group_folds"]
+
+
+@lru_cache(maxsize=16384)
+def _loop_key(code: str) -> str:
+    return norm_code(strip_comments(code))
 
 
 def repo_groups(records: Sequence) -> dict[str, str]:
@@ -36,7 +42,7 @@ def repo_groups(records: Sequence) -> dict[str, str]:
     first: dict[str, str] = {}
     for r in records:
         find(r.repo)
-        key = norm_code(strip_comments(r.loop_stripped))
+        key = _loop_key(r.loop_stripped)
         if key in first:
             union(first[key], r.repo)
         else:
