@@ -41,23 +41,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from accellium.evaluation.depscan import Access, declared, for_at, nest, scan, tokens
+
 __all__ = ["DEFINITE", "POSSIBLE", "LoopIssues", "check_loop", "asserts_parallel", "unsafe_kinds"]
 
 DEFINITE = ("carried", "same_element", "indirect_write", "recurrence", "reduction_missing",
             "exit", "call_effects")
 POSSIBLE = ("call_unknown", "live_out")
 
-_TOK = re.compile(r"""[A-Za-z_]\w*(?:::[A-Za-z_]\w*)*|\d[\w.]*|->|\+\+|--|<<=|>>=|[-+*/%&|^<>!=]=
-                      |&&|\|\||<<|>>|[^\s\w]""", re.VERBOSE)
-_COMMENT = re.compile(r"//[^\n]*|/\*.*?\*/|\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'", re.S)
-_PP = re.compile(r"^[ \t]*#[^\n]*", re.M)
-_ASSIGN = {"=", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "<<=", ">>="}
 _RED_OPS = {"+=", "-=", "*=", "&=", "|=", "^="}
-_TYPES = {"int", "long", "short", "char", "float", "double", "unsigned", "signed", "const",
-          "size_t", "auto", "bool", "register", "static", "struct", "real", "float2",
-          "float3", "float4", "double2", "double3", "complex", "volatile", "restrict"}
-_KEYWORDS = {"for", "while", "do", "if", "else", "switch", "case", "default", "return", "break",
-             "continue", "goto", "sizeof", "typedef"} | _TYPES
 _PURE = set("""sqrt sqrtf fabs fabsf abs labs exp expf exp2 log logf log2 log10 log1p pow powf sin
  sinf cos cosf tan tanf asin acos atan atan2 sinh cosh tanh floor floorf ceil ceilf round roundf
  trunc fmod fmodf fmax fmaxf fmin fminf max min MAX MIN Max Min cbrt hypot erf erfc copysign
@@ -69,151 +61,6 @@ _EFFECTS = set("""printf fprintf sprintf snprintf puts fputs putchar fputc putc 
  fscanf scanf sscanf fopen fclose fflush fseek getchar getc fgets rand srand rand_r drand48
  srand48 random malloc calloc realloc free memcpy memset memmove strcpy strncpy strcat
  time clock gettimeofday MPI_Send MPI_Recv MPI_Allreduce""".split())
-_EXITS = {"exit", "abort", "_exit", "quick_exit", "longjmp", "siglongjmp"}
-
-
-def _tokens(code: str) -> list[str]:
-    code = _COMMENT.sub(lambda m: " " if m.group(0)[0] == "/" else '""', code)
-    return _TOK.findall(_PP.sub(" ", code))
-
-
-def _match(toks: list[str], k: int) -> int:
-    """Index of the bracket closing the one at ``k`` (or len(toks))."""
-    pairs = {"(": ")", "[": "]", "{": "}"}
-    open_, close, depth = toks[k], pairs[toks[k]], 0
-    for j in range(k, len(toks)):
-        if toks[j] == open_:
-            depth += 1
-        elif toks[j] == close:
-            depth -= 1
-            if depth == 0:
-                return j
-    return len(toks)
-
-
-@dataclass
-class _Loop:
-    index: str | None
-    body: tuple[int, int]  # token range of the body
-    header: tuple[int, int]
-
-
-def _for_at(toks: list[str], k: int) -> _Loop | None:
-    """The ``for`` whose keyword is at ``k``: its index and the token range of its body."""
-    if k + 1 >= len(toks) or toks[k + 1] != "(":
-        return None
-    close = _match(toks, k + 1)
-    head = toks[k + 2:close]
-    index = None
-    for j, t in enumerate(head):
-        if t in ("=", ";", ":") and j > 0 and re.match(r"[A-Za-z_]", head[j - 1]):
-            index = head[j - 1]
-            break
-    start = close + 1
-    if start < len(toks) and toks[start] == "{":
-        end = _match(toks, start)
-        return _Loop(index, (start + 1, end), (k, close))
-    depth, j = 0, start
-    while j < len(toks):  # a single statement: up to its ';' (a nested for/if included)
-        if toks[j] in "([{":
-            j = _match(toks, j)
-        elif toks[j] == "for":
-            inner = _for_at(toks, j)
-            if inner is None:
-                break
-            j = inner.body[1]
-            if j < len(toks) and toks[j] == "}":
-                break
-            continue
-        elif toks[j] == ";" and depth == 0:
-            break
-        j += 1
-    return _Loop(index, (start, min(j + 1, len(toks))), (k, close))
-
-
-def _nest(toks: list[str], loop: _Loop) -> list[str]:
-    """Indices of the perfectly nested loops, the annotated one first."""
-    out = [loop.index or ""]
-    lp = loop
-    while True:
-        a, b = lp.body
-        if a < b and toks[a] == "for":
-            inner = _for_at(toks, a)
-            if inner is None:
-                break
-            out.append(inner.index or "")
-            lp = inner
-            continue
-        break
-    return out
-
-
-def _lhs_start(toks: list[str], k: int) -> int:
-    """Start of the postfix expression that ends just before ``k``."""
-    j = k - 1
-    while j >= 0:
-        t = toks[j]
-        if t == "]":
-            depth = 0
-            while j >= 0:
-                depth += toks[j] == "]"
-                depth -= toks[j] == "["
-                if depth == 0:
-                    break
-                j -= 1
-            j -= 1
-            continue
-        if t == ")":  # (*p) or a cast: take the group
-            depth = 0
-            while j >= 0:
-                depth += toks[j] == ")"
-                depth -= toks[j] == "("
-                if depth == 0:
-                    break
-                j -= 1
-            j -= 1
-            continue
-        if re.match(r"[A-Za-z_]", t) and t not in _KEYWORDS:
-            if j > 0 and toks[j - 1] in (".", "->"):
-                j -= 2
-                continue
-            if j > 0 and toks[j - 1] == "*" and (j < 2 or toks[j - 2] in (";", "{", "}", ")", ",")):
-                j -= 1
-            return j
-        return j + 1
-    return 0
-
-
-@dataclass
-class _Access:
-    base: str
-    subs: list[str]
-    write: bool
-    op: str
-    pos: int
-    cond: bool
-    rhs: str = ""  # the assigned expression of a plain `=` write
-    conds: str = ""  # the conditions it is under
-
-
-def _subs(toks: list[str], k: int, end: int) -> tuple[str, list[str], int]:
-    """(base text, subscripts, index after) of the access starting at ``k``."""
-    j, base = k, []
-    while j < end and toks[j] == "*":  # a dereference in front
-        base.append("*")
-        j += 1
-    if j < end and re.match(r"[A-Za-z_]", toks[j]):
-        base.append(toks[j])
-        j += 1
-    while j + 1 < end and toks[j] in (".", "->") and re.match(r"[A-Za-z_]", toks[j + 1]):
-        base += toks[j:j + 2]
-        j += 2
-    subs = []
-    while j < end and toks[j] == "[":
-        c = _match(toks, j)
-        subs.append("".join(toks[j + 1:c]))
-        j = c + 1
-    return "".join(base), subs, j
 
 
 @dataclass
@@ -229,156 +76,6 @@ class LoopIssues:
         self.kinds.setdefault(kind, []).append(why)
 
 
-def _declared(toks: list[str], a: int, b: int) -> set[str]:
-    out = _declared_builtin(toks, a, b)
-    for j in range(a, b - 2):  # `T x = ...;` / `T *x;` / `T x[4];` with a user type T
-        if (j == a or toks[j - 1] in (";", "{", "}")) and re.match(r"[A-Za-z_]", toks[j]) \
-                and toks[j] not in _KEYWORDS:
-            m = j + 1
-            while m < b and toks[m] in ("*", "&"):
-                m += 1
-            if m + 1 < b and re.match(r"[A-Za-z_]", toks[m]) and toks[m] not in _KEYWORDS \
-                    and toks[m + 1] in ("=", ";", ",", "["):
-                out.add(toks[m])
-    return out
-
-
-def _declared_builtin(toks: list[str], a: int, b: int) -> set[str]:
-    out: set[str] = set()
-    for j in range(a, b):
-        t = toks[j]
-        if (t in _TYPES or t.endswith("_t")) and j + 1 < b:
-            prev = toks[j - 1] if j > a else ";"
-            if prev not in (";", "{", "}", "(", ")") and prev not in _TYPES \
-                    and not prev.endswith("_t"):
-                continue
-            m = j + 1
-            while m < b and (toks[m] in _TYPES or toks[m] in ("*", "&")):
-                m += 1
-            while m < b and re.match(r"[A-Za-z_]", toks[m]):
-                out.add(toks[m])
-                n = m + 1
-                depth = 0
-                while n < b:  # skip the initialiser up to ',' or ';'
-                    if toks[n] in "([{":
-                        depth += 1
-                    elif toks[n] in ")]}":
-                        depth -= 1
-                        if depth < 0:
-                            break
-                    elif depth == 0 and toks[n] in (",", ";"):
-                        break
-                    n += 1
-                if n < b and toks[n] == ",":
-                    m = n + 1
-                    while m < b and toks[m] in ("*", "&"):
-                        m += 1
-                    continue
-                break
-    return out
-
-
-def _scan(toks: list[str], a: int, b: int) -> tuple[list[_Access], list[tuple[str, int]],
-                                                   list[tuple[str, int]]]:
-    """Accesses (array and scalar, reads and writes, in order), calls and exits in the body."""
-    accs: list[_Access] = []
-    calls: list[tuple[str, int]] = []
-    exits: list[tuple[str, int]] = []
-    written_at = _write_starts(toks, a, b)
-    cond_depth: list[tuple[int, str]] = []  # (where a conditional scope ends, its condition)
-    loops: list[int] = []
-    switches: list[int] = []
-    j = a
-    while j < b:
-        t = toks[j]
-        conds = " ".join(c for e, c in cond_depth if e > j)
-        cond = any(e > j for e, _ in cond_depth)
-        if t in ("if", "?", "else", "case"):
-            # the rest of the statement (or block) runs conditionally
-            k, text = j + 1, ""
-            if k < b and toks[k] == "(":
-                text = " ".join(toks[k:_match(toks, k) + 1])
-                k = _match(toks, k) + 1
-            end = _match(toks, k) if k < b and toks[k] == "{" else _stmt_end(toks, k, b)
-            cond_depth.append((end, text))
-        if t in ("for", "while", "do"):
-            lp = _for_at(toks, j) if t == "for" else None
-            end = lp.body[1] if lp else (_match(toks, j + 1) if j + 1 < b and toks[j + 1] == "("
-                                         else j)
-            if t != "for" and end + 1 < b and toks[end + 1] == "{":
-                end = _match(toks, end + 1)
-            loops.append(end)
-        if t == "switch":
-            k = _match(toks, j + 1) + 1 if j + 1 < b and toks[j + 1] == "(" else j + 1
-            switches.append(_match(toks, k) if k < b and toks[k] == "{" else k)
-        if t in ("return", "goto"):
-            exits.append((t, j))
-        elif t == "break" and not any(e > j for e in loops) and not any(e > j for e in switches):
-            exits.append(("break", j))
-        elif re.match(r"[A-Za-z_]", t) and j + 1 < b and toks[j + 1] == "(" \
-                and t not in _KEYWORDS:
-            (exits if t in _EXITS else calls).append((t, j))
-        if t in _ASSIGN or t in ("++", "--"):
-            s = _lhs_of(toks, j, a, b)
-            if s is not None:
-                base, subs, after = _subs(toks, s, b)
-                if after < b and toks[after] == "(":  # a macro that names an element
-                    subs = _split_args(toks, after)
-                end = _stmt_end(toks, j + 1, b)
-                if base:  # the store happens after the right-hand side is read
-                    rhs = " ".join(toks[j + 1:end]) if t == "=" else ""
-                    accs.append(_Access(base, subs, True, t, end, cond, rhs, conds))
-        if re.match(r"[A-Za-z_]", t) and t not in _KEYWORDS and j not in written_at and \
-                (j == a or toks[j - 1] not in (".", "->")) and not (j + 1 < b and toks[j + 1] == "("):
-            base, subs, _ = _subs(toks, j, b)
-            accs.append(_Access(base.lstrip("*"), subs, False, "", j, cond))
-        j += 1
-    return accs, calls, exits
-
-
-def _lhs_of(toks: list[str], j: int, a: int, b: int) -> int | None:
-    """Where the operand written by the assignment or ``++``/``--`` at ``j`` starts."""
-    t = toks[j]
-    if t in ("++", "--") and j + 1 < b and re.match(r"[A-Za-z_*(]", toks[j + 1]) and \
-            (j == a or not re.match(r"[\w\])]", toks[j - 1])):
-        return j + 1  # prefix
-    s = _lhs_start(toks, j)
-    return s if s < j else None
-
-
-def _write_starts(toks: list[str], a: int, b: int) -> set[int]:
-    return {s for j in range(a, b) if toks[j] in _ASSIGN or toks[j] in ("++", "--")
-            for s in [_lhs_of(toks, j, a, b)] if s is not None}
-
-
-def _split_args(toks: list[str], k: int) -> list[str]:
-    """The top-level comma-separated arguments of the parenthesis at ``k``, as text."""
-    out, cur, depth = [], [], 0
-    for t in toks[k + 1:_match(toks, k)]:
-        if t == "," and depth == 0:
-            out.append("".join(cur))
-            cur = []
-            continue
-        depth += t in "([{" and 1 or (t in ")]}" and -1 or 0)
-        cur.append(t)
-    return [*out, "".join(cur)]
-
-
-def _stmt_end(toks: list[str], k: int, b: int) -> int:
-    depth = 0
-    while k < b:
-        if toks[k] in "([{":
-            depth += 1
-        elif toks[k] in ")]}":
-            depth -= 1
-            if depth < 0:
-                return k
-        elif toks[k] == ";" and depth == 0:
-            return k
-        k += 1
-    return b
-
-
 def _mentions(text: str, names: set[str]) -> bool:
     return bool(set(re.findall(r"[A-Za-z_]\w*", text)) & names)
 
@@ -391,23 +88,23 @@ def check_loop(code: str, depth: int = 1) -> LoopIssues:
 
 @lru_cache(maxsize=32768)
 def _check_cached(code: str, depth: int) -> LoopIssues:
-    toks = _tokens(code)
+    toks = tokens(code)
     try:
         k = toks.index("for")
     except ValueError:
         return LoopIssues()
-    loop = _for_at(toks, k)
+    loop = for_at(toks, k)
     if loop is None or loop.index is None:
         return LoopIssues()
-    out = LoopIssues(parsed=True, nest=_nest(toks, loop))
+    out = LoopIssues(parsed=True, nest=nest(toks, loop))
     a, b = loop.body
-    local = _declared(toks, a, b) | {x for x in out.nest if x}
+    local = declared(toks, a, b) | {x for x in out.nest if x}
     for j in range(a, b):  # every inner loop's index is its own
         if toks[j] == "for":
-            inner = _for_at(toks, j)
+            inner = for_at(toks, j)
             if inner and inner.index:
                 local.add(inner.index)
-    accs, calls, exits = _scan(toks, a, b)
+    accs, calls, exits = scan(toks, a, b)
     _check_exits(out, exits)
     _check_calls(out, calls)
     _check_scalars(out, accs, local)
@@ -427,7 +124,7 @@ def _check_calls(out: LoopIssues, calls: list[tuple[str, int]]) -> None:
         out.add("call_effects" if name in _EFFECTS else "call_unknown", f"calls `{name}`")
 
 
-def _reduction_op(accs: list[_Access], name: str) -> str | None:
+def _reduction_op(accs: list[Access], name: str) -> str | None:
     """The reduction operator when every write of ``name`` is a reduction form."""
     writes = [x for x in accs if x.base == name and x.write]
     ops = set()
@@ -463,7 +160,7 @@ def _self_update(rhs: str, name: str) -> str | None:
     return None
 
 
-def _check_scalars(out: LoopIssues, accs: list[_Access], local: set[str]) -> None:
+def _check_scalars(out: LoopIssues, accs: list[Access], local: set[str]) -> None:
     names = {x.base for x in accs if x.write and not x.subs and x.base not in local
              and re.fullmatch(r"[A-Za-z_]\w*", x.base)}
     for name in sorted(names):
@@ -491,7 +188,7 @@ def _check_scalars(out: LoopIssues, accs: list[_Access], local: set[str]) -> Non
             out.add("live_out", f"`{name}` is set in the loop and never read in it")
 
 
-def _minmax_form(mine: list[_Access]) -> str | None:
+def _minmax_form(mine: list[Access]) -> str | None:
     """``m = max(m, e)`` (the write is followed by a read of m inside max) or
     ``if (e > m) m = e`` (a conditional write after a read)."""
     writes = [x for x in mine if x.write]
@@ -503,7 +200,7 @@ def _minmax_form(mine: list[_Access]) -> str | None:
     return None
 
 
-def _check_arrays(out: LoopIssues, accs: list[_Access], local: set[str], par: set[str]
+def _check_arrays(out: LoopIssues, accs: list[Access], local: set[str], par: set[str]
                   ) -> None:
     # scalars computed from data (``j = idx[i]``) and from a parallel index (``k = i*n + j``)
     from_data: set[str] = set()
