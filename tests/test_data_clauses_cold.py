@@ -57,7 +57,7 @@ void norms(int n, const double *re, const double *im, double *mag)
         mag[k] = sqrt(re[k] * re[k] + im[k] * im[k]);
 }
 """
-LOOP_LINES = [4, 12, 19, 27]  # 0-based lines of the four outer `for` keywords
+LOOP_LINES = [4, 11, 18, 25]  # 0-based lines of the four outer `for` keywords
 DEVICE_ASSERTING = re.compile(r"\b(present|deviceptr)\s*\(")
 
 

@@ -198,7 +198,7 @@ def build_style(recs: Sequence, *, grid: Sequence[dict] = GRID, progress: bool =
         if row is not None:
             stat_rows.append((groups[r.repo], *row))
     stats = build_stats(stat_rows)
-    engine = AutoEngine(None, stats=stats, retrieval=retrieval, cache=False)
+    engine = AutoEngine(None, templates=stats, retrieval=retrieval, cache=False)
     rows = collect_rows(engine, recs, groups)
     t_rows = time.perf_counter() - t0
     n_groups = len(set(groups.values()))

@@ -45,16 +45,17 @@ class AutoEngine:
     name = "auto"
 
     def __init__(self, train: Sequence | None = None, *, cache: bool = True,
-                 ranker: Ranker | None = None, stats: TemplateStats | None = None,
+                 ranker: Ranker | None = None, templates: TemplateStats | None = None,
                  retrieval: RetrievalEngine | None = None, **_: object):
         recs = list(train or [])
         self.ranker: Ranker | None = ranker
-        self.stats: TemplateStats | None = stats
+        # (not `stats`: the server reports an engine's `stats` as request counters)
+        self.templates: TemplateStats | None = templates
         self.retrieval = retrieval if retrieval is not None else RetrievalEngine([])
-        if recs and (ranker is None or stats is None or retrieval is None):
+        if recs and (ranker is None or templates is None or retrieval is None):
             from accellium.server.engines.rank.store import load_or_build
 
-            self.retrieval, self.stats, self.ranker = load_or_build(recs, cache=cache)
+            self.retrieval, self.templates, self.ranker = load_or_build(recs, cache=cache)
 
     # -- what the ranker sees ---------------------------------------------------------------
     def inputs(self, query: LoopQuery, *, exclude: str | None = None,
@@ -70,9 +71,9 @@ class AutoEngine:
         nbs = self.retrieval.neighbours(query, k=NEIGHBOURS, mask=mask) \
             if self.retrieval.records or query.examples else []
         ctx = context(query, qf, features(query.enclosing, qf), nbs)
-        cands = generate(ctx, self.retrieval.facts, self.stats, exclude=exclude)
+        cands = generate(ctx, self.retrieval.facts, self.templates, exclude=exclude)
         port = portable(ctx)
-        qs = query_stats(ctx, self.stats, exclude)
+        qs = query_stats(ctx, self.templates, exclude)
         return ctx, cands, matrix(cands, ctx, qs, port), port
 
     def suggest(self, query: LoopQuery) -> EngineAnswer:
