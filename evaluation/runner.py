@@ -136,6 +136,7 @@ class Predictions:
     notes: list[list[str]]
     errors: list[str | None]
     latency_ms: list[float]
+    confidence: list[float | None] = field(default_factory=list)
 
 
 def predict(engine: Any, records: Sequence[Record], examples: Sequence[tuple[Example, ...]],
@@ -161,9 +162,9 @@ def predict(engine: Any, records: Sequence[Record], examples: Sequence[tuple[Exa
         ts = time.perf_counter()
         try:
             s = suggest(q, engine, fallback=None, guard=False)
-            raw, notes, err = s.pragma, list(s.notes), None
+            raw, notes, err, conf = s.pragma, list(s.notes), None, s.confidence
         except (PragmaError, EngineError) as e:
-            raw, notes, err = None, [], f"{type(e).__name__}: {e}"
+            raw, notes, err, conf = None, [], f"{type(e).__name__}: {e}", None
         text = raw
         if guard and raw is not None:
             text, why = safety_guard(q, raw)
@@ -172,9 +173,32 @@ def predict(engine: Any, records: Sequence[Record], examples: Sequence[tuple[Exa
         out.latency_ms.append((time.perf_counter() - ts) * 1000)
         out.raw.append(raw)
         out.pragmas.append(text)
+        out.confidence.append(conf if text == raw else None)
         out.notes.append(notes)
         out.errors.append(err)
     return out
+
+
+def calibration(conf: Sequence[float | None], hit: Sequence[bool], bins: int = 10
+                ) -> dict[str, Any]:
+    """How well an engine's ``confidence`` predicts an exact match: its mean next to the
+    exact-match rate, the Brier score and the expected calibration error (equal-width bins),
+    over the answers that carry one (nothing when none does)."""
+    pairs = [(c, float(h)) for c, h in zip(conf, hit, strict=True) if c is not None]
+    if not pairs:
+        return {}
+    n = len(pairs)
+    ece = 0.0
+    for b in range(bins):
+        inb = [(c, h) for c, h in pairs if b / bins <= c < (b + 1) / bins or (b == bins - 1
+                                                                           and c == 1.0)]
+        if inb:
+            ece += len(inb) / n * abs(sum(c for c, _ in inb) / len(inb)
+                                      - sum(h for _, h in inb) / len(inb))
+    return {"confidence_n": n, "confidence_mean": sum(c for c, _ in pairs) / n,
+            "confidence_em_rate": sum(h for _, h in pairs) / n,
+            "confidence_brier": sum((c - h) ** 2 for c, h in pairs) / n,
+            "confidence_ece": ece}
 
 
 def safety_figures(records: Sequence[Record], preds: Predictions) -> dict[str, Any]:
@@ -303,6 +327,7 @@ def evaluate_records(engine: Any, records: Sequence[Record], *, workspace: str =
                                              strict=True)):
         d = r.model_dump(mode="json")
         d.update(prediction=p, raw_prediction=preds.raw[i], notes=preds.notes[i],
+                 confidence=preds.confidence[i],
                  error=preds.errors[i], elapsed_ms=round(preds.latency_ms[i], 3),
                  score=s.as_dict())
         if pr is not None:
@@ -312,6 +337,7 @@ def evaluate_records(engine: Any, records: Sequence[Record], *, workspace: str =
 
     metrics = summarize(scores)
     metrics.update(safety_figures(records, preds))
+    metrics.update(calibration(preds.confidence, [s.exact_match for s in scores]))
     lat_stats = latency_stats(preds.latency_ms)
     metrics.update({"latency_mean_ms": lat_stats["mean_ms"], "latency_p50_ms": lat_stats["p50_ms"],
                     "latency_p95_ms": lat_stats["p95_ms"]})
