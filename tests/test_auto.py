@@ -152,3 +152,19 @@ def test_workspace_style_is_followed_with_the_default_engine(engine_state_ready)
                    for _ in range(3))
     b = eng.suggest(LoopQuery(SAXPY, enclosing=("#pragma acc kernels",), examples=inside))
     assert b.pragma == "#pragma acc loop gang vector", b.pragma
+
+
+def test_no_orphaned_loop_without_the_projects_own_orphaned_loops():
+    from tests.test_retrieval import rec
+
+    red = "for (int i = 0; i < n; i++) s += a[i];"
+    train = [rec(i, "#pragma acc loop reduction(+:s)", red.replace("a[", f"a{i}[")) for i in range(4)]
+    eng = get_engine("auto", train=train)
+    a = eng.suggest(LoopQuery("for (int k = 0; k < m; k++) t += b[k];"))
+    # another project's routine is no evidence that this function runs inside a region
+    assert a.pragma.startswith("#pragma acc parallel loop"), a.pragma
+    assert not any(p.startswith("#pragma acc loop") for p in a.alternatives)
+    exs = tuple(Example("#pragma acc loop reduction(+:s)", red.replace("a[", f"c{i}["), (), True)
+                for i in range(3))
+    b = eng.suggest(LoopQuery("for (int k = 0; k < m; k++) t += b[k];", examples=exs))
+    assert any(p.startswith("#pragma acc loop") for p in [b.pragma, *b.alternatives])

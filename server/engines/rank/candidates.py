@@ -112,14 +112,18 @@ def _errors(p: Pragma) -> tuple:
     return tuple(validate(p))
 
 
-def finish(p: Pragma | None, ctx: QueryContext) -> Pragma | None:
+def finish(p: Pragma | None, ctx: QueryContext, orphan_ok: bool = False) -> Pragma | None:
     """The corrections every candidate passes (module doc); None when nothing usable is
-    left."""
+    left.  An orphaned ``loop`` (no compute region around it) offloads nothing by itself:
+    it is kept only when the project's own examples show such loops (``orphan_ok``), else it
+    becomes ``parallel loop``."""
     if p is None:
         return None
     qf = ctx.facts
     clauses = [c for c in p.clauses if c.name.lower() not in ("async", "wait")]
     directive = p.directive
+    if directive == "loop" and not ctx.feats.in_region and not orphan_ok:
+        directive = "parallel loop"
     if qf.safe:
         clauses = [c for c in clauses if c.name.lower() != "seq"]
         if directive in _SEQUENTIAL:
@@ -159,14 +163,14 @@ def generate(ctx: QueryContext, facts_of, stats: TemplateStats | None, *,
     (``facts_of(neighbour)``: a neighbour's analysis; ``exclude``: a group whose pairs the
     template statistics leave out)."""
     pool: dict[str, Candidate] = {}
-    done: dict[Pragma, Pragma | None] = {}
+    done: dict[tuple[Pragma, bool], Pragma | None] = {}
 
-    def add(p: Pragma | None, **src: float) -> None:
+    def add(p: Pragma | None, orphan_ok: bool = False, **src: float) -> None:
         if p is None:
             return
-        if p not in done:
-            done[p] = finish(p, ctx)
-        q = done[p]
+        if (p, orphan_ok) not in done:
+            done[(p, orphan_ok)] = finish(p, ctx, orphan_ok)
+        q = done[(p, orphan_ok)]
         if q is None:
             return
         text = q.render()
@@ -190,8 +194,9 @@ def generate(ctx: QueryContext, facts_of, stats: TemplateStats | None, *,
         src = {f"{kind}_n": 1.0, f"{kind}_sim": nb.score, f"{kind}_best": 1.0 / ranks[kind],
                f"{kind}_same_file": float(nb.same_file)}
         add(_from_neighbour(nb, nf, ctx, _same_context(nb, enclosing)), **src)
-        if not ctx.feats.in_region and _orphan(nb):
-            add(_from_neighbour(nb, nf, ctx, True), **{f"{kind}_orphan": 1.0, **src})
+        if not ctx.feats.in_region and _orphan(nb) and nb.workspace:
+            add(_from_neighbour(nb, nf, ctx, True), orphan_ok=True,
+                **{f"{kind}_orphan": 1.0, **src})
     return list(pool.values())
 
 
