@@ -75,6 +75,9 @@ def _check(pragmas: list[str | None]) -> None:
         assert not DEVICE_ASSERTING.search(p), p
         assert p.startswith("#pragma acc ")
     assert "reduction(+:s)" in pragmas[1]
+    # the style is unknown: the arrays whose extent the loop shows are named, copy family
+    assert "copyin(x[0:n])" in pragmas[0] and "copy(y[0:n])" in pragmas[0], pragmas[0]
+    assert "copyout(mag[0:n])" in pragmas[3], pragmas[3]
 
 
 def test_cli_never_suggests_present_on_a_serial_function(tmp_path, engine_state_ready):

@@ -41,6 +41,10 @@ from accellium.server.safety import guard
 __all__ = ["Candidate", "QueryContext", "generate", "portable"]
 
 _SEQUENTIAL = {"serial loop": "parallel loop", "serial": "parallel loop", "data": "parallel loop"}
+_COMPUTE = {"parallel loop", "kernels", "kernels loop", "serial loop", "parallel", "serial"}
+_DATA = {"copy", "copyin", "copyout", "create", "present", "deviceptr", "pcopy", "pcopyin",
+         "pcopyout", "pcreate", "present_or_copy", "present_or_copyin", "present_or_copyout",
+         "present_or_create", "no_create", "attach"}
 
 
 @dataclass
@@ -133,6 +137,8 @@ def finish(p: Pragma | None, ctx: QueryContext, orphan_ok: bool = False) -> Prag
         return None
     p = Pragma(directive, tuple(c for c in clauses if c.name.lower() in allowed))
     p = correct_data(p, qf, ctx.justified, ctx.spellings)
+    if not ctx.query.examples and directive in _COMPUTE and not qf.in_region:
+        p = _cover_arrays(p, ctx)
     if _errors(p):
         p = Pragma(p.directive, tuple(c for c in p.clauses
                                       if not _errors(Pragma(p.directive, (c,)))))
@@ -146,6 +152,16 @@ def finish(p: Pragma | None, ctx: QueryContext, orphan_ok: bool = False) -> Prag
     if q.has("seq"):
         q = q.without("reduction")  # one thread runs it: nothing to combine
     return q
+
+
+def _cover_arrays(p: Pragma, ctx: QueryContext) -> Pragma:
+    """With the project's style unknown, a compute construct names every array the loop
+    touches whose extent it shows (the copy family; the data environment is not visible, and
+    a pointer the construct does not name is not on the device for every compiler)."""
+    named = {v for c in p.clauses if c.name.lower() in _DATA for v in c.variables()}
+    missing = [a for a in ctx.facts.arrays if a not in named and a not in ctx.justified]
+    extra = copy_clauses(ctx.facts, missing, ctx.spellings)
+    return Pragma(p.directive, p.clauses + tuple(extra)) if extra else p
 
 
 def _from_neighbour(nb: Neighbour, nf: LoopFacts, ctx: QueryContext, keep: bool) -> Pragma | None:
