@@ -35,6 +35,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-guard", action="store_true",
                    help="score raw engine answers (no safety guard)")
     p.add_argument("--cache-dir", help="compile-check cache (default ~/.cache/accellium/compile)")
+    p.add_argument("--cv", type=int, metavar="K",
+                   help="grouped K-fold cross-validation on --data (folds by repository group, "
+                        "fixed --seed): each fold's held-out repositories evaluated cold and "
+                        "with --workspace loo against an engine built on the other folds; "
+                        "prints mean ± std per metric and mode (with --json: every fold)")
+    p.add_argument("--seed", type=int, default=0, help="fold assignment seed for --cv")
     p.add_argument("--base", help="base model (model engines)")
     p.add_argument("--adapter", action="append", default=[], metavar="NAME=PATH",
                    help="LoRA adapter for model engines (repeatable)")
@@ -112,6 +118,8 @@ def run_eval(args: argparse.Namespace) -> int:
         return _err("eval", f"--limit must be >= 1, got {args.limit}")
     if args.jobs < 1:
         return _err("eval", f"--jobs must be >= 1, got {args.jobs}")
+    if args.cv is not None:
+        return _run_cv(args)
     try:
         opts = _engine_options(args)
         result = evaluate(
@@ -143,6 +151,32 @@ def run_eval(args: argparse.Namespace) -> int:
         print("time: " + ", ".join(f"{k} {v:.2f}" for k, v in d["timings"].items()))
         if args.report:
             print(f"report written to {args.report}/report.md")
+    return 0
+
+
+def _run_cv(args: argparse.Namespace) -> int:
+    from accellium.evaluation.cv import cross_validate, cv_table
+    from accellium.server.engines import EngineError
+
+    if args.cv < 2:
+        return _err("eval", f"--cv needs at least 2 folds, got {args.cv}")
+    if args.train or args.workspace != "none" or args.report or args.predictions_out or \
+            args.limit is not None:
+        return _err("eval", "--cv builds each fold's engine from the other folds of --data "
+                            "and runs both modes: leave out --train, --workspace, --report, "
+                            "--predictions-out and --limit")
+    try:
+        opts = _engine_options(args)
+        result = cross_validate(args.engine, args.data, args.cv, seed=args.seed,
+                                guard=not args.no_guard, engine_options=opts,
+                                compile=not args.no_compile, jobs=args.jobs,
+                                progress=sys.stderr.isatty() and not args.json)
+    except (FileNotFoundError, ValueError, KeyError) as e:
+        msg = e.args[0] if isinstance(e, KeyError) and e.args else str(e)
+        return _err("eval", " ".join(str(msg).split()))
+    except EngineError as e:
+        return _err("eval", f"engine '{args.engine}' unavailable: {' '.join(str(e).split())}")
+    print(json.dumps(result, indent=2) if args.json else cv_table(result))
     return 0
 
 

@@ -45,6 +45,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 
 from accellium.dataset.pragma import Pragma, PragmaError, normalize_text, parse, validate
 
@@ -120,6 +121,7 @@ def _parse_gold(gold: str) -> Pragma | None:
         return None
 
 
+@lru_cache(maxsize=65536)
 def score_pair(pred: str | None, gold: str) -> PairScore:
     """Score one prediction against its gold pragma (see the module docstring)."""
     g = _parse_gold(gold)

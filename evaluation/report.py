@@ -53,8 +53,10 @@ def metrics_table(result: dict[str, Any], markdown: bool = False) -> str:
     m = result["metrics"]
     names = _present(m)
     rows = [[n, m[n]] for n in ["n", *names]]
-    if "unsafe_parallel" in m:
-        rows.append(["unsafe_parallel", m["unsafe_parallel"]])
+    for k in ("unsafe_parallel", "unsafe_parallel_possible", "unsafe_parallel_raw",
+              "guard_changed", "unsafe_parallel_gold"):
+        if k in m:
+            rows.append([k, m[k]])
     lat = result.get("latency") or {}
     rows += [["latency mean ms", lat.get("mean_ms")], ["latency p50 ms", lat.get("p50_ms")],
              ["latency p95 ms", lat.get("p95_ms")]]

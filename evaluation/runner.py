@@ -16,6 +16,7 @@ import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,8 @@ from accellium.evaluation.metrics import (
     summarize,
 )
 
-__all__ = ["EvalResult", "evaluate", "workspace_examples", "WORKSPACES"]
+__all__ = ["EvalResult", "evaluate", "evaluate_records", "predict", "workspace_examples",
+           "WORKSPACES"]
 
 WORKSPACES = ("none", "loo")
 
@@ -74,6 +76,11 @@ def _same_file(a: str | Path, b: str | Path) -> bool:
         return Path(a).resolve() == Path(b).resolve()
 
 
+@lru_cache(maxsize=16384)
+def _norm(code: str) -> str:
+    return norm_code(code)
+
+
 def workspace_examples(records: Sequence[Record], k: int = MAX_EXAMPLES
                        ) -> list[tuple[Example, ...]]:
     """For each record, the ``k`` nearest other records of its repository (identical loops
@@ -83,7 +90,7 @@ def workspace_examples(records: Sequence[Record], k: int = MAX_EXAMPLES
     by_repo: dict[str, list[int]] = {}
     for i, r in enumerate(records):
         by_repo.setdefault(r.repo, []).append(i)
-    norms = [norm_code(r.loop_stripped) for r in records]
+    norms = [_norm(r.loop_stripped) for r in records]
     out: list[tuple[Example, ...]] = []
     for i, r in enumerate(records):
         pool = [records[j] for j in by_repo[r.repo] if j != i and norms[j] != norms[i]]
@@ -119,6 +126,111 @@ def count_unsafe_parallel(records: Sequence[Record], preds: Sequence[str | None]
     return n
 
 
+@dataclass
+class Predictions:
+    """An engine's answers on a list of records: after the guard (``pragmas``, or the raw
+    answers when the guard is off) and before it (``raw``)."""
+
+    pragmas: list[str | None]
+    raw: list[str | None]
+    notes: list[list[str]]
+    errors: list[str | None]
+    latency_ms: list[float]
+    confidence: list[float | None] = field(default_factory=list)
+
+
+def predict(engine: Any, records: Sequence[Record], examples: Sequence[tuple[Example, ...]],
+            *, guard: bool = True, adapter: str | None = None, progress: bool = False,
+            desc: str = "eval") -> Predictions:
+    """Run every record through the one pipeline without the guard, then the guard on that
+    answer (what :func:`server.suggest.suggest` does with ``guard=True``), keeping both."""
+    from accellium.dataset.pragma import PragmaError
+    from accellium.server.engines import EngineError, LoopQuery
+    from accellium.server.safety import guard as safety_guard
+    from accellium.server.suggest import suggest
+
+    out = Predictions([], [], [], [], [])
+    iterator: Any = range(len(records))
+    if progress:
+        from tqdm import tqdm
+
+        iterator = tqdm(iterator, desc=desc, unit="loop", leave=False)
+    for i in iterator:
+        r = records[i]
+        q = LoopQuery(code=r.loop_stripped, lang=r.lang, enclosing=tuple(r.enclosing),
+                      examples=examples[i], adapter=adapter)
+        ts = time.perf_counter()
+        try:
+            s = suggest(q, engine, fallback=None, guard=False)
+            raw, notes, err, conf = s.pragma, list(s.notes), None, s.confidence
+        except (PragmaError, EngineError) as e:
+            raw, notes, err, conf = None, [], f"{type(e).__name__}: {e}", None
+        text = raw
+        if guard and raw is not None:
+            text, why = safety_guard(q, raw)
+            if text != raw:
+                notes.extend(n for n in why if n not in notes)
+        out.latency_ms.append((time.perf_counter() - ts) * 1000)
+        out.raw.append(raw)
+        out.pragmas.append(text)
+        out.confidence.append(conf if text == raw else None)
+        out.notes.append(notes)
+        out.errors.append(err)
+    return out
+
+
+def calibration(conf: Sequence[float | None], hit: Sequence[bool], bins: int = 10
+                ) -> dict[str, Any]:
+    """How well an engine's ``confidence`` predicts an exact match: its mean next to the
+    exact-match rate, the Brier score and the expected calibration error (equal-width bins),
+    over the answers that carry one (nothing when none does)."""
+    pairs = [(c, float(h)) for c, h in zip(conf, hit, strict=True) if c is not None]
+    if not pairs:
+        return {}
+    n = len(pairs)
+    ece = 0.0
+    for b in range(bins):
+        inb = [(c, h) for c, h in pairs if b / bins <= c < (b + 1) / bins or (b == bins - 1
+                                                                           and c == 1.0)]
+        if inb:
+            ece += len(inb) / n * abs(sum(c for c, _ in inb) / len(inb)
+                                      - sum(h for _, h in inb) / len(inb))
+    return {"confidence_n": n, "confidence_mean": sum(c for c, _ in pairs) / n,
+            "confidence_em_rate": sum(h for _, h in pairs) / n,
+            "confidence_brier": sum((c - h) ** 2 for c, h in pairs) / n,
+            "confidence_ece": ece}
+
+
+def safety_figures(records: Sequence[Record], preds: Predictions) -> dict[str, Any]:
+    """``unsafe_parallel`` of the scored answers and of the raw engine by the independent
+    check (:mod:`evaluation.depcheck`), per kind; how many answers the guard changed; the
+    same check on the gold pragmas (how often human pragmas trip it: its false-alarm scale)."""
+    from accellium.evaluation.depcheck import DEFINITE, POSSIBLE, unsafe_kinds
+
+    def count(pragmas: Sequence[str | None]) -> tuple[int, int, dict[str, int]]:
+        n_def = n_pos = 0
+        kinds: dict[str, int] = {}
+        for r, p in zip(records, pragmas, strict=True):
+            k = unsafe_kinds(r.loop_stripped, p, tuple(r.enclosing))
+            if any(x in DEFINITE for x in k):
+                n_def += 1
+            if any(x in POSSIBLE for x in k):
+                n_pos += 1
+            for x in k:
+                kinds[x] = kinds.get(x, 0) + 1
+        return n_def, n_pos, dict(sorted(kinds.items()))
+
+    u, up, kinds = count(preds.pragmas)
+    ur, urp, kinds_raw = count(preds.raw)
+    ug, _, _ = count([r.pragma for r in records])
+    return {"unsafe_parallel": u, "unsafe_parallel_possible": up, "unsafe_kinds": kinds,
+            "unsafe_parallel_raw": ur, "unsafe_parallel_raw_possible": urp,
+            "unsafe_kinds_raw": kinds_raw,
+            "guard_changed": sum(a != b for a, b in zip(preds.raw, preds.pragmas, strict=True)),
+            "unsafe_parallel_gold": ug,
+            "unsafe_parallel_analysis": count_unsafe_parallel(records, preds.pragmas)}
+
+
 def evaluate(
     engine_name: str,
     data_path: str | Path,
@@ -141,9 +253,7 @@ def evaluate(
     the evaluated file, bad records), ``KeyError`` (unknown engine) and
     ``server.engines.EngineUnavailable`` (engine cannot load here).
     """
-    from accellium.dataset.pragma import PragmaError
-    from accellium.server.engines import EngineError, LoopQuery, get_engine
-    from accellium.server.suggest import suggest
+    from accellium.server.engines import get_engine
 
     if workspace not in WORKSPACES:
         raise ValueError(f"unknown workspace mode '{workspace}' (choose from {', '.join(WORKSPACES)})")
@@ -166,43 +276,42 @@ def evaluate(
     t0 = time.perf_counter()
     engine = get_engine(engine_name, **options)
     t_load = time.perf_counter() - t0
-    examples: list[tuple[Example, ...]] = [()] * len(records)
-    if workspace == "loo":
-        examples = workspace_examples(records)
-
-    preds: list[str | None] = []
-    notes: list[list[str]] = []
-    errors: list[str | None] = []
-    lat: list[float] = []
-    iterator: Any = range(len(records))
-    if progress:
-        from tqdm import tqdm
-
-        iterator = tqdm(iterator, desc=f"eval {engine_name}", unit="loop", leave=False)
     t0 = time.perf_counter()
-    for i in iterator:
-        r = records[i]
-        q = LoopQuery(code=r.loop_stripped, lang=r.lang, enclosing=tuple(r.enclosing),
-                      examples=examples[i], adapter=adapter)
-        ts = time.perf_counter()
-        try:
-            s = suggest(q, engine, fallback=None, guard=guard)
-            preds.append(s.pragma)
-            notes.append(list(s.notes))
-            errors.append(None)
-        except (PragmaError, EngineError) as e:
-            preds.append(None)
-            notes.append([])
-            errors.append(f"{type(e).__name__}: {e}")
-        lat.append((time.perf_counter() - ts) * 1000)
-    t_suggest = time.perf_counter() - t0
+    result = evaluate_records(engine, records, workspace=workspace, guard=guard,
+                              adapter=adapter, progress=progress, compile=compile, jobs=jobs,
+                              cache_dir=cache_dir, desc=f"eval {engine_name}")
+    t_suggest = time.perf_counter() - t0 - result.timings["compile_s"]
+    if predictions_out is not None:
+        write_jsonl(predictions_out, result.predictions)
+    result.engine = engine_name
+    result.data = str(data_path)
+    result.train = str(train_path) if train_path is not None else None
+    result.timings = {"load_s": round(t_load, 3), "suggest_s": round(t_suggest, 3),
+                      "compile_s": result.timings["compile_s"],
+                      "total_s": round(time.perf_counter() - t_start, 3)}
+    return result
 
-    scores = [score_pair(p, r.pragma) for p, r in zip(preds, records, strict=True)]
+
+def evaluate_records(engine: Any, records: Sequence[Record], *, workspace: str = "none",
+                     guard: bool = True, adapter: str | None = None, progress: bool = False,
+                     compile: bool = False, jobs: int = 1, cache_dir: str | Path | None = None,
+                     desc: str = "eval",
+                     examples: Sequence[tuple[Example, ...]] | None = None) -> EvalResult:
+    """Score a built engine on records already read (the body of :func:`evaluate`, also
+    used per fold by :mod:`evaluation.cv`); ``examples``: the loo examples, when the caller
+    has them already."""
+    if workspace != "loo":
+        examples = [()] * len(records)
+    elif examples is None:
+        examples = workspace_examples(records)
+    preds = predict(engine, records, examples, guard=guard, adapter=adapter,
+                    progress=progress, desc=desc)
+    scores = [score_pair(p, r.pragma) for p, r in zip(preds.pragmas, records, strict=True)]
     t_compile = 0.0
     if compile:
         t0 = time.perf_counter()
         cjobs = [CompileJob(r.loop_stripped, p, r.lang, tuple(r.enclosing))
-                 for p, r in zip(preds, records, strict=True)]
+                 for p, r in zip(preds.pragmas, records, strict=True)]
         gjobs = [CompileJob(r.loop_stripped, r.pragma, r.lang, tuple(r.enclosing))
                  for r in records]
         res = check_many(cjobs + gjobs, workers=jobs, cache_dir=cache_dir, progress=progress)
@@ -214,36 +323,26 @@ def evaluate(
         pres = gres = [None] * len(records)
 
     rows: list[dict] = []
-    for r, p, s, n, e, ms, pr, gr in zip(records, preds, scores, notes, errors, lat, pres, gres,
-                                         strict=True):
+    for i, (r, p, s, pr, gr) in enumerate(zip(records, preds.pragmas, scores, pres, gres,
+                                             strict=True)):
         d = r.model_dump(mode="json")
-        d.update(prediction=p, notes=n, error=e, elapsed_ms=round(ms, 3),
+        d.update(prediction=p, raw_prediction=preds.raw[i], notes=preds.notes[i],
+                 confidence=preds.confidence[i],
+                 error=preds.errors[i], elapsed_ms=round(preds.latency_ms[i], 3),
                  score=s.as_dict())
         if pr is not None:
             d["compile_error"] = pr.error
             d["gold_compile_error"] = gr.error
         rows.append(d)
-    if predictions_out is not None:
-        write_jsonl(predictions_out, rows)
 
     metrics = summarize(scores)
-    metrics["unsafe_parallel"] = count_unsafe_parallel(records, preds)
-    lat_stats = latency_stats(lat)
+    metrics.update(safety_figures(records, preds))
+    metrics.update(calibration(preds.confidence, [s.exact_match for s in scores]))
+    lat_stats = latency_stats(preds.latency_ms)
     metrics.update({"latency_mean_ms": lat_stats["mean_ms"], "latency_p50_ms": lat_stats["p50_ms"],
                     "latency_p95_ms": lat_stats["p95_ms"]})
     return EvalResult(
-        engine=engine_name,
-        data=str(data_path),
-        workspace=workspace,
-        train=str(train_path) if train_path is not None else None,
-        guard=guard,
-        metrics=metrics,
-        per_directive=per_directive(scores),
-        confusion=confusion_matrix(scores),
-        latency=lat_stats,
-        timings={"load_s": round(t_load, 3), "suggest_s": round(t_suggest, 3),
-                 "compile_s": round(t_compile, 3),
-                 "total_s": round(time.perf_counter() - t_start, 3)},
-        predictions=rows,
-        scores=scores,
-    )
+        engine=getattr(engine, "name", str(engine)), data="", workspace=workspace, train=None,
+        guard=guard, metrics=metrics, per_directive=per_directive(scores),
+        confusion=confusion_matrix(scores), latency=lat_stats,
+        timings={"compile_s": round(t_compile, 3)}, predictions=rows, scores=scores)

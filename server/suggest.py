@@ -27,6 +27,7 @@ class Suggestion:
     alternatives: list[str] = field(default_factory=list)
     fallback: str | None = None  # why the answer comes from the fallback engine, if it does
     elapsed_ms: float = 0.0
+    confidence: float | None = None  # the engine's calibrated confidence, when it has one
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -113,4 +114,5 @@ def suggest(
         alternatives=alternatives,
         fallback=fell_back,
         elapsed_ms=round((time.perf_counter() - t0) * 1000, 3),
+        confidence=getattr(answer, "confidence", None) if text is not None else None,
     )

@@ -122,3 +122,14 @@ def test_eval_names_the_only_adapter_or_the_chosen_one():
     assert _query_adapter(argparse.Namespace(use_adapter=None), {}) is None
     with pytest.raises(ValueError, match="not one of the --adapter names"):
         _query_adapter(argparse.Namespace(use_adapter="c"), two)
+
+
+def test_calibration_figures():
+    from accellium.evaluation.runner import calibration
+
+    assert calibration([None, None], [True, False]) == {}
+    c = calibration([0.9, 0.1, None, 0.9], [True, False, True, False])
+    assert c["confidence_n"] == 3
+    assert c["confidence_brier"] == pytest.approx((0.01 + 0.01 + 0.81) / 3)
+    assert c["confidence_em_rate"] == pytest.approx(1 / 3)
+    assert c["confidence_ece"] == pytest.approx(1 / 3 * 0.1 + 2 / 3 * 0.4)

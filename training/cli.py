@@ -34,6 +34,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="override a setting, value parsed as YAML (repeatable), e.g. "
                         "--set max_steps=100 --set use_cpu=true")
     p.add_argument("--json", action="store_true", help="print the result summary as JSON")
+    p.add_argument("--style", action="store_true",
+                   help="instead of a LoRA adapter: fit the auto engine's style ranker on "
+                        "--data (default: $ACCELLIUM_TRAIN or ../shared/data/train.jsonl) and "
+                        "store it in the engine cache the server loads")
+    p.add_argument("--data", metavar="TRAIN.jsonl", help="training pairs for --style")
     p.set_defaults(func=run_train)
 
     d = sub.add_parser(
@@ -68,9 +73,52 @@ def _fmt(v: Any) -> str:
     return str(v)
 
 
+def run_train_style(args: argparse.Namespace) -> int:
+    """``accellium train --style``: build (or rebuild) the auto engine's cached state."""
+    import time
+
+    from accellium.dataset.records import read_jsonl
+    from accellium.server.defaults import default_train_path
+    from accellium.server.engines.rank.store import build_and_store
+
+    path = args.data or default_train_path()
+    if path is None:
+        return _err("train", "--style needs training pairs: --data FILE.jsonl or $ACCELLIUM_TRAIN")
+    if not os.path.isfile(path):
+        return _err("train", f"no such file: {path}")
+    try:
+        recs = read_jsonl(path)
+    except (ValueError, OSError) as e:
+        return _err("train", f"{path}: not a JSONL file of pairs ({type(e).__name__})")
+    t0 = time.perf_counter()
+    try:
+        ranker, paths = build_and_store(recs)
+    except ValueError as e:
+        return _err("train", str(e))
+    s = {"data": str(path), "pairs": len(recs), "seconds": round(time.perf_counter() - t0, 1),
+         "params": ranker.params, "inner_cv": ranker.cv,
+         "calibration": [ranker.calibration.a, ranker.calibration.b, ranker.calibration.c],
+         "written": [str(p) for p in paths]}
+    if args.json:
+        print(json.dumps(s, indent=2, default=float))
+    else:
+        print(f"style ranker fit on {len(recs)} pairs in {s['seconds']} s: {ranker.params}")
+        for t in ranker.cv.get("tried", []):
+            print(f"  inner CV {t['params']}: EM {t['exact_match']:.3f} dir "
+                  f"{t['directive_match']:.3f} score {t['score']:.3f}")
+        print("written: " + (", ".join(s["written"]) or "nothing (cache not writable)"))
+    return 0
+
+
 def run_train(args: argparse.Namespace) -> int:
     from accellium.training.train import ConfigError, load_config
 
+    if args.style:
+        if args.config or args.overrides:
+            return _err("train", "--style takes no --config/--set")
+        return run_train_style(args)
+    if args.data:
+        return _err("train", "--data is for --style (LoRA training reads it from the config)")
     if args.config is None and not args.overrides:
         return _err("train", "give --config FILE.yaml (see training/configs/) and/or --set")
     try:

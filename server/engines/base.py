@@ -58,6 +58,8 @@ class EngineAnswer:
     notes: list[str] = field(default_factory=list)
     raw: str | None = None
     alternatives: list[str] = field(default_factory=list)
+    # calibrated probability that ``pragma`` is what the project would write (None: unknown)
+    confidence: float | None = None
 
 
 @runtime_checkable

@@ -18,7 +18,15 @@ from functools import lru_cache
 from operator import attrgetter
 
 import numpy as np
-from accellium.dataset.pragma import DIRECTIVES, Clause, Pragma, PragmaError, parse, validate
+from accellium.dataset.pragma import (
+    DIRECTIVES,
+    Clause,
+    Pragma,
+    PragmaError,
+    parse,
+    split_top_level,
+    validate,
+)
 from accellium.dataset.similarity import Index, rank, tokens
 from accellium.server.engines.analysis import LoopFacts, analyze, enclosing_context
 from accellium.server.engines.base import EngineAnswer, LoopQuery
@@ -28,19 +36,16 @@ __all__ = ["RetrievalEngine", "Neighbour", "adapt", "context_key"]
 _DATA = {"copy", "copyin", "copyout", "create", "present", "deviceptr", "pcopy", "pcopyin",
          "pcopyout", "pcreate", "present_or_copy", "present_or_copyin", "present_or_copyout",
          "present_or_create", "no_create", "attach"}
-_WORKSPACE_BONUS = 0.25  # added to a workspace example's similarity
-# Ranking only (Neighbour.context): among similar loops, prefer the one whose innermost
-# enclosing construct has the query's directive and level clauses (a loop under `gang` gets
-# `vector`, one under `vector` gets `seq`), and the one under the very same directives.
+# Context bonuses on the similarity of the nearest loops (their CV evidence under the ranker:
+# docs/tuning.md).  A workspace example; the same innermost enclosing construct (a loop under
+# `gang` gets `vector`, one under `vector` gets `seq`) and the very same directives (ranking
+# only, Neighbour.context); the same nest depth; identical enclosing lines (a data region
+# naming the same arrays); the query's own file.
+_WORKSPACE_BONUS = 0.25
 _PARENT_BONUS = 0.3
 _ENCLOSING_BONUS = 0.3
-_DEPTH_BONUS = 0.4  # and the same loop nest depth (an outer loop is styled unlike its inner)
-# Similarity itself: the very same (non-empty) enclosing directive lines — a data region
-# naming the same arrays — is evidence of the same code base (held-out 20% of
-# random/train.jsonl: EM 0.352 -> 0.440; held-out repositories of train.jsonl: unchanged).
+_DEPTH_BONUS = 0.4
 _SAME_ENCLOSING = 0.4
-# A workspace example from the query's own file (the sender says so): its author's style.
-# (test.jsonl --workspace loo: score 0.891 -> 0.896; held-out train repositories 0.931 -> 0.933.)
 _SAME_FILE = 0.1
 
 
@@ -115,22 +120,17 @@ def _parse(text: str) -> Pragma | None:
 
 
 def _usable(text: str) -> bool:
-    """A pragma to learn from: it parses and names a known directive (``#pragma acc for``
-    and other typos are left out)."""
-    p = _parse(text)
-    return p is not None and p.directive in DIRECTIVES
+    """A pragma to learn from: it parses and names a known directive (no typos)."""
+    return (p := _parse(text)) is not None and p.directive in DIRECTIVES
 
 
-def _ident_set(code: str) -> set[str]:
-    return {t for t in tokens(code) if t[:1].isalpha() or t[:1] == "_"}
+@lru_cache(maxsize=4096)
+def _ident_set(code: str) -> frozenset[str]:
+    return frozenset(t for t in tokens(code) if t[:1].isalpha() or t[:1] == "_")
 
 
 def _ordered(names: Sequence[str]) -> list[str]:
-    out: list[str] = []
-    for n in names:
-        if n not in out:
-            out.append(n)
-    return out
+    return list(dict.fromkeys(names))
 
 
 def _rename_map(nf: LoopFacts, qf: LoopFacts) -> dict[str, str]:
@@ -199,7 +199,7 @@ def _section(qf: LoopFacts, name: str, spellings: dict[str, str]) -> str | None:
 
 
 def _data_args(clause: Clause, nf: LoopFacts, qf: LoopFacts, m: dict[str, str],
-               q_idents: set[str], used: set[str],
+               q_idents: frozenset[str], used: set[str],
                spellings: dict[str, str] | None = None) -> list[str]:
     """The query's arguments for a neighbour data clause."""
     out: list[str] = []
@@ -226,8 +226,6 @@ def _data_args(clause: Clause, nf: LoopFacts, qf: LoopFacts, m: dict[str, str],
 
 
 def split_args(args: str) -> list[str]:
-    from accellium.dataset.pragma import split_top_level
-
     return [a for a in split_top_level(args) if a]
 
 
@@ -342,8 +340,8 @@ class RetrievalEngine:
     name = "retrieval"
     analysis_decides = False
 
-    def __init__(self, train: Sequence | None = None, **_: object):
-        recs = list(train or [])
+    def __init__(self, train: Sequence | None = None, *, known: dict | None = None, **_: object):
+        recs = list(train or [])  # known: the training loops' analysis, when cached
         self.records = [r for r in recs if _usable(getattr(r, "pragma", ""))]
         self.index: Index | None = None
         if self.records:
@@ -355,7 +353,7 @@ class RetrievalEngine:
                                      for r in self.records], dtype=object)
             # Every known loop's facts, analysed once here (and kept in the engine's on-disk
             # state), so that adapting a neighbour costs no analysis at query time.
-            self._known: dict[tuple[str, str, tuple[str, ...]], LoopFacts] = {}
+            self._known: dict[tuple[str, str, tuple[str, ...]], LoopFacts] = dict(known or {})
             for r in self.records:
                 key = (r.loop_stripped, r.lang, tuple(r.enclosing))
                 if key not in self._known:
@@ -372,7 +370,9 @@ class RetrievalEngine:
         return known if known is not None else _facts(nb.loop, nb.lang, nb.enclosing)
 
     # -- neighbours ---------------------------------------------------------------------------
-    def neighbours(self, query: LoopQuery, k: int = 5) -> list[Neighbour]:
+    def neighbours(self, query: LoopQuery, k: int = 5, mask: np.ndarray | None = None
+                   ) -> list[Neighbour]:
+        """Nearest loops; ``mask`` (over the training records) leaves the False ones out."""
         code = query.stripped
         in_region, under_loop = context_key(query.enclosing)
         out: list[Neighbour] = []
@@ -410,7 +410,9 @@ class RetrievalEngine:
                 same = self._enc == _enclosing_norm(query.enclosing)
                 s = s + np.where(same, _SAME_ENCLOSING, 0.0)
                 ctx += np.where(same, _ENCLOSING_BONUS, 0.0)
-            top = np.argsort(-(s + ctx), kind="stable")[:k]
+            if mask is not None:
+                s = np.where(mask, s, -np.inf)
+            top = [i for i in np.argsort(-(s + ctx), kind="stable")[:k] if np.isfinite(s[i])]
             for i in top:
                 r = self.records[int(i)]
                 out.append(Neighbour(r.pragma, r.loop_stripped, r.lang, tuple(r.enclosing),

@@ -4,11 +4,10 @@ A pragma is abstracted to a :func:`template` — its directive and clause kinds 
 arguments that depend on the loop replaced by holes (``reduction(*)``, ``present(*)``,
 ``collapse(*)``) and literal tuning arguments kept (``vector_length(128)``).  A loop and its
 enclosing directives are abstracted to :class:`Features` (compute construct around it, the
-level of the annotated loop above it, nest shape, what the analysis found).  :class:`StyleModel`
-counts templates per feature combination over known pairs (training pairs, or the user's own
-project) and predicts, with back-off from specific to general feature sets.  Nothing here is
-specific to any project: features and templates are abstract, and each repository's vote is
-damped so that one large project does not dictate the style for all.
+level of the annotated loop above it, nest shape, what the analysis found).
+:class:`TemplateStats` counts templates per context at several levels of detail over known
+pairs; the ranker (:mod:`server.engines.rank`) reads those counts as features.  Nothing here
+is specific to any project: features and templates are abstract.
 
 :func:`instantiate` fills a template's holes from the query's own analysis facts.
 """
@@ -16,24 +15,19 @@ damped so that one large project does not dictate the style for all.
 from __future__ import annotations
 
 import hashlib
-import json
-import logging
 import math
-import os
 import re
-import tempfile
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from accellium.dataset.pragma import Clause, Pragma, PragmaError, parse, validate
 from accellium.server.engines.analysis import LoopFacts, analyze, compute_construct
 
-__all__ = ["Features", "features", "template", "instantiate", "StyleModel", "Template"]
-
-log = logging.getLogger(__name__)
+__all__ = ["Features", "features", "template", "instantiate", "TemplateStats", "Template",
+           "LEVELS", "build_stats", "record_row", "strip_data", "data_tokens"]
 
 Template = tuple[str, ...]  # (directive, clause token, ...)
 
@@ -217,8 +211,10 @@ def instantiate(tpl: Template, facts: LoopFacts) -> Pragma:
 # The model
 # ----------------------------------------------------------------------------------------------
 
-# Back-off levels: feature names, most specific first.
-_BACKOFF: tuple[tuple[str, ...], ...] = (
+# Context levels: feature names, most specific first.  The ranker sees the share of a
+# candidate's template at every level and how much support each level has; how to weigh the
+# levels against each other is what it learns (no hand-set back-off weights).
+LEVELS: tuple[tuple[str, ...], ...] = (
     ("compute", "parent", "parent_combined", "data", "inner", "collapsible", "short",
      "reduction", "unsafe"),
     ("compute", "parent", "parent_combined", "inner", "collapsible", "reduction", "unsafe"),
@@ -233,128 +229,129 @@ def _key(f: Features, names: Sequence[str]) -> str:
     return "|".join(f"{n}={getattr(f, n)}" for n in names)
 
 
-class StyleModel:
-    """Template counts per feature combination, with per-repository damping."""
+def tpl_key(tpl: Template) -> str:
+    return " ".join(tpl)
 
-    def __init__(self, smoothing: float = 4.0, min_sources: int = 2):
-        self.tables: list[dict[str, Counter[Template]]] = [defaultdict(Counter) for _ in _BACKOFF]
-        self.sources: list[dict[str, set[str]]] = [defaultdict(set) for _ in _BACKOFF]
-        self.data_votes: dict[tuple[str, bool], Counter[tuple[str, ...]]] = defaultdict(Counter)
-        self.full_orders: dict[frozenset, Counter[Template]] = defaultdict(Counter)
-        self.smoothing = smoothing
-        self.min_sources = min_sources
 
-    def add(self, f: Features, tpl: Template, weight: float = 1.0, source: str = "") -> None:
-        rest = strip_data(tpl)
-        for level, names in enumerate(_BACKOFF):
-            k = _key(f, names)
-            self.tables[level][k][rest] += weight
-            self.sources[level][k].add(source)
-        self.data_votes[(tpl[0], f.data)][data_tokens(tpl)] += weight
-        self.full_orders[frozenset(tpl)][tpl] += weight
+class TemplateStats:
+    """How often each template (data clauses apart) and each data-clause style is written in
+    each context, per repository group, so that a group's own pairs can be left out when the
+    ranker's training rows for that group are built.  A group's vote is damped by the square
+    root of its size (one large project does not dictate the style)."""
 
-    def predict(self, f: Features, *, accept=None) -> tuple[Template | None, int]:
-        """(best clause template without data clauses, most specific back-off level used);
-        ``accept`` filters candidate templates.
+    def __init__(self) -> None:
+        # level -> context key -> template key -> group -> weight
+        self.tables: list[dict[str, dict[str, dict[str, float]]]] = [{} for _ in LEVELS]
+        # (directive, in a data region) -> data-clause kinds -> group -> weight
+        self.data: dict[str, dict[str, dict[str, float]]] = {}
 
-        The levels are mixed, specific first (Witten-Bell-like interpolation): a level with
-        damped weight ``w`` takes the share ``w / (w + smoothing)`` of what the more specific
-        levels left, so a thin but unanimous specific context (every known loop under a
-        ``loop seq`` is ``loop seq``) still decides, while a near tie there is settled by
-        the broader levels.  A level needs ``min_sources`` repositories."""
-        probs: Counter[Template] = Counter()
-        remaining, first = 1.0, -1
-        for level, names in enumerate(_BACKOFF):
-            key = _key(f, names)
-            counts = self.tables[level].get(key)
-            if not counts or len(self.sources[level][key]) < self.min_sources:
+    def add(self, f: Features, tpl: Template, group: str, weight: float) -> None:
+        rest = tpl_key(strip_data(tpl))
+        for level, names in enumerate(LEVELS):
+            cell = self.tables[level].setdefault(_key(f, names), {}).setdefault(rest, {})
+            cell[group] = cell.get(group, 0.0) + weight
+        kinds = " ".join(_tok_name(t) for t in data_tokens(tpl))
+        cell = self.data.setdefault(f"{tpl[0]}|{f.data}", {}).setdefault(kinds, {})
+        cell[group] = cell.get(group, 0.0) + weight
+
+    @staticmethod
+    def _dist(table: dict[str, dict[str, float]] | None, exclude: str | None
+              ) -> tuple[dict[str, float], float, int]:
+        if not table:
+            return {}, 0.0, 0
+        out: dict[str, float] = {}
+        groups: set[str] = set()
+        for t, by_group in table.items():
+            w = sum(v for g, v in by_group.items() if g != exclude)
+            if w > 0:
+                out[t] = w
+                groups.update(g for g in by_group if g != exclude)
+        total = sum(out.values())
+        return ({t: w / total for t, w in out.items()} if total else {}), total, len(groups)
+
+    def levels(self, f: Features, exclude: str | None = None
+               ) -> list[tuple[dict[str, float], float, int]]:
+        """Per level: (template key -> share, total weight, number of groups)."""
+        memo = self.__dict__.setdefault("_memo", {})
+        out = []
+        for i, names in enumerate(LEVELS):
+            key = (i, _key(f, names), exclude)
+            if key not in memo:
+                memo[key] = self._dist(self.tables[i].get(key[1]), exclude)
+            out.append(memo[key])
+        return out
+
+    def data_share(self, directive: str, in_data: bool, exclude: str | None = None
+                   ) -> dict[str, float]:
+        """Data-clause kinds (``"present"``, ``"copyin copyout"``, ``""``) -> share."""
+        memo = self.__dict__.setdefault("_memo", {})
+        key = ("data", f"{directive}|{in_data}", exclude)
+        if key not in memo:
+            memo[key] = self._dist(self.data.get(key[1]), exclude)[0]
+        return memo[key]
+
+    def top(self, f: Features, n: int, exclude: str | None = None) -> list[Template]:
+        """The ``n`` most common templates of the most specific level with two groups or
+        more, then of the broader levels."""
+        out: list[Template] = []
+        for dist, _, groups in self.levels(f, exclude):
+            if groups < 2:
                 continue
-            cands = [(t, w) for t, w in counts.items() if accept is None or accept(t)]
-            total = sum(w for _, w in cands)
-            if not cands or total <= 0:
-                continue
-            if first < 0:
-                first = level
-            lam = 1.0 if level == len(_BACKOFF) - 1 else total / (total + self.smoothing)
-            for t, w in cands:
-                probs[t] += remaining * lam * w / total
-            remaining *= 1 - lam
-            if remaining < 1e-3:
-                break
-        if not probs:
-            return None, -1
-        return probs.most_common(1)[0][0], first
+            for t, _ in sorted(dist.items(), key=lambda kv: (-kv[1], kv[0])):
+                tpl = tuple(t.split(" "))
+                if tpl not in out:
+                    out.append(tpl)
+                if len(out) >= n:
+                    return out
+        return out
 
-    def data_style(self, directive: str, in_data_region: bool) -> tuple[str, ...]:
-        """The data-clause kinds most repositories put on ``directive`` in this situation."""
-        votes = self.data_votes.get((directive, in_data_region))
-        if not votes:
-            return ()
-        # First the clause kinds (``present`` with or without sections is one kind), then
-        # the most common spelling of that kind.
-        families: Counter[tuple[str, ...]] = Counter()
-        for toks, w in votes.items():
-            families[tuple(_tok_name(t) for t in toks)] += w
-        best = max(families.items(), key=lambda kv: kv[1])[0]
-        variants = [(t, w) for t, w in votes.items() if tuple(_tok_name(x) for x in t) == best]
-        return max(variants, key=lambda kv: kv[1])[0]
+    # -- safe (de)serialisation: plain JSON ------------------------------------------------
+    def to_json(self) -> dict:
+        return {"tables": self.tables, "data": self.data}
 
-    def order(self, tokens: Template) -> Template:
-        """``tokens`` (directive first) in the clause order most often seen for that set."""
-        seen = self.full_orders.get(frozenset(tokens))
-        if seen:
-            return max(seen.items(), key=lambda kv: kv[1])[0]
-        return tokens
-
-    def style(self, f: Features, directive: str | None = None) -> tuple[Template, int]:
-        """The full template for a loop with features ``f`` (with ``directive`` when the
-        caller knows it)."""
-        d = directive or self.directive(f)
-        rest, level = self.predict(f, accept=lambda t: t[0] == d)
-        if rest is None:
-            rest = (d,)
-        data = self.data_style(d, f.data) if d != "loop" else ()
-        return self.order(rest + tuple(x for x in data if x not in rest)), level
-
-    def directive(self, f: Features) -> str:
-        """The directive for a loop in this context: ``loop`` inside a compute region or under
-        an annotated loop; outside, the family most repositories use at the top level."""
-        if f.in_region:
-            return "loop"
-        votes: Counter[str] = Counter()
-        for level in (len(_BACKOFF) - 2, len(_BACKOFF) - 1):
-            counts = self.tables[level].get(_key(f, _BACKOFF[level]))
-            if counts:
-                for tpl, w in counts.items():
-                    votes[tpl[0]] += w
-                break
-        votes.pop("loop", None)
-        return votes.most_common(1)[0][0] if votes else "parallel loop"
-
-    # -- building ------------------------------------------------------------------------------
     @classmethod
-    def from_records(cls, records: Iterable, *, cache: str | Path | None = None
-                     ) -> StyleModel:
-        """Learn from records with ``pragma``, ``loop_stripped``, ``lang``, ``enclosing`` and
-        ``repo``.  The (slow) per-record analysis is cached on disk by content hash."""
-        recs = list(records)
-        rows = _cached_rows(recs, cache)
-        per_repo = Counter(r[0] for r in rows)
-        model = cls()
-        for repo, f, tpl in rows:
-            model.add(f, tpl, weight=1.0 / math.sqrt(per_repo[repo]), source=repo)
-        return model
+    def from_json(cls, d: dict) -> TemplateStats:
+        st = cls()
+        tables = d["tables"]
+        if not isinstance(tables, list) or len(tables) != len(LEVELS):
+            raise ValueError("template stats: wrong shape")
+        st.tables = [_check_table(t) for t in tables]
+        st.data = _check_table(d["data"])
+        return st
 
 
-def _row(rec) -> tuple[str, Features, Template] | None:
+def _check_table(t: object) -> dict[str, dict[str, dict[str, float]]]:
+    if not isinstance(t, dict) or not all(
+            isinstance(k, str) and isinstance(v, dict) and all(
+                isinstance(k2, str) and isinstance(v2, dict) and all(
+                    isinstance(g, str) and isinstance(w, int | float) for g, w in v2.items())
+                for k2, v2 in v.items()) for k, v in t.items()):
+        raise ValueError("template stats: wrong shape")
+    return t  # type: ignore[return-value]
+
+
+def build_stats(rows: Iterable[tuple[str, Features, Template]]) -> TemplateStats:
+    """Template statistics from (group, features, template) rows."""
+    rows = list(rows)
+    per_group = Counter(g for g, _, _ in rows)
+    st = TemplateStats()
+    for g, f, tpl in rows:
+        st.add(f, tpl, g, 1.0 / math.sqrt(per_group[g]))
+    return st
+
+
+def record_row(rec, facts: LoopFacts | None = None) -> tuple[Features, Template] | None:
+    """A training record's context features and template (None: it does not parse);
+    ``facts``: its loop's analysis when the caller has it."""
     try:
         p = parse(rec.pragma)
     except (PragmaError, ValueError):
         return None
-    facts = analyze(rec.loop_stripped, rec.lang, tuple(rec.enclosing))
+    if facts is None:
+        facts = analyze(rec.loop_stripped, rec.lang, tuple(rec.enclosing))
     if not facts.parsed:
         return None
-    return rec.repo, features(rec.enclosing, facts), template(p)
+    return features(rec.enclosing, facts), template(p)
 
 
 def records_digest(recs: Sequence) -> str:
@@ -371,7 +368,9 @@ def code_digest() -> str:
     older checkout) is never reused, whether or not someone remembered to bump a version."""
     here = Path(__file__).resolve().parent
     h = hashlib.sha1()
-    for p in sorted([*here.glob("*.py"), here.parent.parent / "dataset" / "similarity.py",
+    for p in sorted([*here.glob("*.py"), *here.glob("rank/*.py"),
+                     *here.parent.parent.glob("dataset/analysis/*.py"),
+                     here.parent.parent / "dataset" / "similarity.py",
                      here.parent.parent / "dataset" / "pragma.py",
                      here.parent.parent / "dataset" / "loops.py"]):
         try:
@@ -379,30 +378,3 @@ def code_digest() -> str:
         except OSError:
             h.update(p.name.encode())
     return h.hexdigest()[:12]
-
-
-def cache_dir(explicit: str | Path | None = None) -> Path:
-    """Where derived data is cached (``$ACCELLIUM_CACHE``, else ``~/.cache/accellium``)."""
-    return Path(explicit or os.environ.get("ACCELLIUM_CACHE")
-                or Path.home() / ".cache" / "accellium")
-
-
-def _cached_rows(recs: list, cache: str | Path | None) -> list[tuple[str, Features, Template]]:
-    base = cache_dir(cache)
-    path = base / f"style-v2-{code_digest()}-{records_digest(recs)}.json"
-    if path.is_file():
-        try:
-            data = json.loads(path.read_text())
-            return [(r, Features(**f), tuple(t)) for r, f, t in data]
-        except (ValueError, TypeError, OSError):
-            log.warning("ignoring unreadable style cache %s", path)
-    rows = [x for x in (_row(r) for r in recs) if x is not None]
-    try:
-        base.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=base)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(json.dumps([(r, asdict(f), list(t)) for r, f, t in rows]))
-        os.replace(tmp, path)
-    except OSError as e:  # a read-only home is fine: just slower next time
-        log.info("style cache not written: %s", e)
-    return rows

@@ -1,0 +1,131 @@
+"""Grouped cross-validation on one data file (``accellium eval --cv K``): the tuning protocol.
+
+The records are split into ``K`` folds by repository group (:func:`server.engines.rank.folds.
+group_folds`: repositories that share a loop, or list each other in ``also_in``, stay in one
+fold; fixed seed).  For each fold the engine is built on the other folds and evaluated on the
+held-out repositories cold (no workspace examples) and with ``--workspace loo`` (each loop gets
+the nearest other pragmas of its own repository).  The result has every metric per fold and
+mode, and per mode its mean, standard deviation (over folds), min and max, and the metrics
+pooled over all held-out records.
+
+Every rule, constant and model choice of the embedded engines is decided on this figure over
+``train.jsonl``; ``test.jsonl`` is for reporting only (``docs/tuning.md``).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from accellium.dataset.records import read_jsonl
+from accellium.evaluation.metrics import summarize
+
+__all__ = ["cross_validate", "summarize_folds", "cv_table", "MODES"]
+
+MODES = {"cold": "none", "loo": "loo"}
+_SUMMED = ("unsafe_parallel", "unsafe_parallel_possible", "unsafe_parallel_raw",
+           "unsafe_parallel_raw_possible", "guard_changed", "unsafe_parallel_gold",
+           "unsafe_parallel_analysis")
+
+
+def cross_validate(engine_name: str, data_path: str | Path, k: int = 5, *, seed: int = 0,
+                   modes: Sequence[str] = ("cold", "loo"), guard: bool = True,
+                   engine_options: dict[str, Any] | None = None, compile: bool = False,
+                   jobs: int = 1, progress: bool = False) -> dict[str, Any]:
+    """Group K-fold cross-validation of ``engine_name`` on ``data_path`` (see the module doc).
+    Raises ``FileNotFoundError``, ``ValueError`` (too few groups, unknown mode), ``KeyError``
+    (unknown engine)."""
+    from accellium.evaluation.runner import evaluate_records, workspace_examples
+    from accellium.server.engines import get_engine
+    from accellium.server.engines.rank.folds import group_folds, repo_groups
+
+    bad = [m for m in modes if m not in MODES]
+    if bad:
+        raise ValueError(f"unknown CV mode '{bad[0]}' (choose from {', '.join(MODES)})")
+    data_path = Path(data_path)
+    if not data_path.is_file():
+        raise FileNotFoundError(f"no such data file: {data_path}")
+    records = read_jsonl(data_path)
+    folds = group_folds(records, k, seed)
+    groups = repo_groups(records)
+    t_start = time.perf_counter()
+    # Examples come from a record's own repository, which is wholly in its fold: computed once.
+    loo = dict(zip((r.id for r in records), workspace_examples(records), strict=True)) \
+        if "loo" in modes else {}
+    per_fold: list[dict[str, Any]] = []
+    scores: dict[str, list] = {m: [] for m in modes}
+    for f in range(k):
+        train = [r for r, x in zip(records, folds, strict=True) if x != f]
+        held = [r for r, x in zip(records, folds, strict=True) if x == f]
+        t0 = time.perf_counter()
+        engine = get_engine(engine_name, train=train, cache=False,
+                            **dict(engine_options or {}))
+        row: dict[str, Any] = {"fold": f, "n": len(held), "n_train": len(train),
+                               "groups": len({groups[r.repo] for r in held}),
+                               "repos": sorted({r.repo for r in held}),
+                               "build_s": round(time.perf_counter() - t0, 2), "modes": {}}
+        for m in modes:
+            res = evaluate_records(engine, held, workspace=MODES[m], guard=guard,
+                                   compile=compile, jobs=jobs, progress=progress,
+                                   desc=f"cv {engine_name} fold {f} {m}",
+                                   examples=[loo[r.id] for r in held] if m == "loo" else None)
+            row["modes"][m] = res.metrics
+            scores[m].append((res.scores, res.metrics))
+        per_fold.append(row)
+    summary = {m: summarize_folds([r["modes"][m] for r in per_fold]) for m in modes}
+    pooled: dict[str, Any] = {}
+    for m in modes:
+        all_scores = [s for sc, _ in scores[m] for s in sc]
+        pooled[m] = summarize(all_scores)
+        for key in _SUMMED:
+            pooled[m][key] = sum(met.get(key, 0) or 0 for _, met in scores[m])
+    return {"engine": engine_name, "data": str(data_path), "k": k, "seed": seed,
+            "guard": guard, "modes": list(modes), "summary": summary, "pooled": pooled,
+            "folds": per_fold, "total_s": round(time.perf_counter() - t_start, 1)}
+
+
+def summarize_folds(metrics: Sequence[dict[str, Any]]) -> dict[str, dict[str, float]]:
+    """Per numeric metric: mean, std (sample, over folds), min and max."""
+    out: dict[str, dict[str, float]] = {}
+    names = [k for k, v in metrics[0].items() if isinstance(v, int | float)
+             and not isinstance(v, bool)]
+    for name in names:
+        vals = [float(m[name]) for m in metrics if isinstance(m.get(name), int | float)]
+        if not vals:
+            continue
+        mean = sum(vals) / len(vals)
+        var = sum((v - mean) ** 2 for v in vals) / (len(vals) - 1) if len(vals) > 1 else 0.0
+        out[name] = {"mean": mean, "std": math.sqrt(var), "min": min(vals), "max": max(vals)}
+    return out
+
+
+_ROWS = ("exact_match", "directive_match", "clause_set_match", "clause_f1", "arg_f1", "score",
+         "valid", "compiles_where_gold_compiles", "unsafe_parallel", "unsafe_parallel_raw",
+         "guard_changed", "latency_p95_ms")
+
+
+def cv_table(result: dict[str, Any]) -> str:
+    """The summary as a text table: metric x mode, ``mean ± std`` over folds, and pooled."""
+    from accellium.evaluation.report import format_table
+
+    modes = result["modes"]
+    headers = ["metric", *[f"{m} mean ± std" for m in modes], *[f"{m} pooled" for m in modes]]
+    rows = []
+    for name in _ROWS:
+        cells: list[Any] = [name]
+        if not any(name in result["summary"][m] for m in modes):
+            continue
+        for m in modes:
+            s = result["summary"][m].get(name)
+            cells.append("-" if s is None else f"{s['mean']:.3f} ± {s['std']:.3f}")
+        for m in modes:
+            cells.append(result["pooled"][m].get(name))
+        rows.append(cells)
+    sizes = ", ".join(f"{r['n']}" for r in result["folds"])
+    return (f"engine {result['engine']} on {result['data']}: {result['k']}-fold grouped CV "
+            f"(seed {result['seed']}, fold sizes {sizes}, guard "
+            f"{'on' if result['guard'] else 'off'}, {result['total_s']} s)\n"
+            + format_table(headers, rows))

@@ -1,0 +1,305 @@
+"""An independent, conservative dependence check for the benchmark's ``unsafe_parallel`` figure.
+
+The safety guard (``server/safety.py``) and the engines use the tree-sitter analysis of
+``server/engines/analysis.py``.  A figure that counts unsafe answers with the guard's own
+analysis can only ever say "0"; this module shares no code with either: it reads the loop as a
+token stream with its own tokenizer and applies simple syntactic tests, erring on the side of
+"unsafe" where it cannot tell.  What it counts, per loop (general facts about C and OpenACC):
+
+``carried``        an array written at one subscript and read at another that differs in a
+                   dimension using a parallel index (``x[i]`` written, ``x[i-1]`` read): the
+                   iterations communicate through memory.
+``same_element``   an array element written with no subscript that uses a parallel index
+                   (``w[j] -= ...`` under ``for i``): every iteration writes it.
+``indirect_write`` a write through a subscript that comes from data (``h[idx[i]]++``, or a local
+                   assigned from an array read): two iterations may hit one element.
+``recurrence``     a scalar declared outside the loop, read in an iteration before it is
+                   assigned there (``s = s * a[i] + b``, not a reduction form).
+``reduction_missing`` a reduction form (``s += e``, ``s = max(s, e)``, ``if (e > m) m = e``)
+                   on a scalar the pragma does not name in ``reduction``.
+``exit``           ``return``, ``goto``, ``break`` of the annotated loop, ``exit()``/``abort()``/
+                   ``longjmp()``: a compute construct cannot be left early.
+``call_effects``   a call to a C library function with effects (I/O, ``rand``, allocation,
+                   ``memcpy``...).
+
+And two kinds that are only *possible* problems (reported, not in ``unsafe``):
+``call_unknown`` (a call to a function whose effects the loop does not show) and ``live_out``
+(a scalar declared outside the loop, assigned in it and never read in it: it is used after the
+loop, and in a compute construct a scalar is private/firstprivate by default, so the host
+never sees the value).
+
+A pragma *asserts parallelism* when it has ``independent``, a level clause (``gang``,
+``worker``, ``vector``) or is ``parallel loop`` / ``loop`` outside a ``kernels`` construct, and
+has no ``seq``/``auto``; ``kernels`` and ``kernels loop`` leave the decision to the compiler.
+``collapse(n)`` makes the next ``n - 1`` nested loops parallel too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from accellium.evaluation.depscan import Access, declared, for_at, nest, scan, tokens
+
+__all__ = ["DEFINITE", "POSSIBLE", "LoopIssues", "check_loop", "asserts_parallel", "unsafe_kinds"]
+
+DEFINITE = ("carried", "same_element", "indirect_write", "recurrence", "reduction_missing",
+            "exit", "call_effects")
+POSSIBLE = ("call_unknown", "live_out")
+
+_RED_OPS = {"+=", "-=", "*=", "&=", "|=", "^="}
+_PURE = set("""sqrt sqrtf fabs fabsf abs labs exp expf exp2 log logf log2 log10 log1p pow powf sin
+ sinf cos cosf tan tanf asin acos atan atan2 sinh cosh tanh floor floorf ceil ceilf round roundf
+ trunc fmod fmodf fmax fmaxf fmin fminf max min MAX MIN Max Min cbrt hypot erf erfc copysign
+ rsqrt fma fmaf isnan isinf std::sqrt std::abs std::fabs std::exp std::log std::pow std::sin
+ std::cos std::max std::min std::floor std::ceil dmax dmin imax imin""".split())
+_MAXMIN = {"max", "min", "fmax", "fmin", "fmaxf", "fminf", "MAX", "MIN", "Max", "Min",
+           "std::max", "std::min", "dmax", "dmin", "imax", "imin"}
+_EFFECTS = set("""printf fprintf sprintf snprintf puts fputs putchar fputc putc fwrite fread
+ fscanf scanf sscanf fopen fclose fflush fseek getchar getc fgets rand srand rand_r drand48
+ srand48 random malloc calloc realloc free memcpy memset memmove strcpy strncpy strcat
+ time clock gettimeofday MPI_Send MPI_Recv MPI_Allreduce""".split())
+
+
+@dataclass
+class LoopIssues:
+    """What :func:`check_loop` sees in one loop (``kinds``: kind -> short reasons)."""
+
+    parsed: bool = False
+    nest: list[str] = field(default_factory=list)
+    kinds: dict[str, list[str]] = field(default_factory=dict)
+    reductions: dict[str, str] = field(default_factory=dict)  # scalar -> op
+
+    def add(self, kind: str, why: str) -> None:
+        self.kinds.setdefault(kind, []).append(why)
+
+
+def _mentions(text: str, names: set[str]) -> bool:
+    return bool(set(re.findall(r"[A-Za-z_]\w*", text)) & names)
+
+
+def check_loop(code: str, depth: int = 1) -> LoopIssues:
+    """The issues visible in the first ``for`` loop of ``code`` when its first ``depth``
+    perfectly nested loops run in parallel."""
+    return _check_cached(code, depth)
+
+
+@lru_cache(maxsize=32768)
+def _check_cached(code: str, depth: int) -> LoopIssues:
+    toks = tokens(code)
+    try:
+        k = toks.index("for")
+    except ValueError:
+        return LoopIssues()
+    loop = for_at(toks, k)
+    if loop is None or loop.index is None:
+        return LoopIssues()
+    out = LoopIssues(parsed=True, nest=nest(toks, loop))
+    a, b = loop.body
+    local = declared(toks, a, b) | {x for x in out.nest if x}
+    for j in range(a, b):  # every inner loop's index is its own
+        if toks[j] == "for":
+            inner = for_at(toks, j)
+            if inner and inner.index:
+                local.add(inner.index)
+    accs, calls, exits = scan(toks, a, b)
+    _check_exits(out, exits)
+    _check_calls(out, calls)
+    _check_scalars(out, accs, local)
+    _check_arrays(out, accs, local, {x for x in out.nest[:max(depth, 1)] if x})
+    return out
+
+
+def _check_exits(out: LoopIssues, exits: list[tuple[str, int]]) -> None:
+    for name, _ in exits:
+        out.add("exit", f"`{name}` leaves the loop")
+
+
+def _check_calls(out: LoopIssues, calls: list[tuple[str, int]]) -> None:
+    for name, _ in calls:
+        if name in _PURE:
+            continue
+        out.add("call_effects" if name in _EFFECTS else "call_unknown", f"calls `{name}`")
+
+
+def _reduction_op(accs: list[Access], name: str) -> str | None:
+    """The reduction operator when every write of ``name`` is a reduction form."""
+    writes = [x for x in accs if x.base == name and x.write]
+    ops = set()
+    for w in writes:
+        if w.op in _RED_OPS:
+            ops.add({"-=": "+=", }.get(w.op, w.op))
+        elif w.op in ("++", "--"):
+            ops.add("+=")
+        elif w.op == "=" and _self_update(w.rhs, name):
+            ops.add(_self_update(w.rhs, name))
+        else:
+            return None
+    return next(iter(ops)) if len(ops) == 1 else None
+
+
+_PREC = {"||": 1, "&&": 2, "|": 3, "^": 4, "&": 5, "+": 6, "-": 6, "*": 7, "/": 7, "%": 7}
+
+
+def _self_update(rhs: str, name: str) -> str | None:
+    """``name op e`` / ``e op name`` (op + * & | ^ && ||) or ``max(name, e)``: the operator."""
+    t = rhs.split()
+    top, depth = [], 0
+    for x in t:
+        depth += x in ("(", "[") and 1 or (x in (")", "]") and -1 or 0)
+        if depth == 0 and x in _PREC:
+            top.append(x)
+    for op in ((t[1] if len(t) >= 3 and t[0] == name else None),
+               (t[-2] if len(t) >= 3 and t[-1] == name and t[-2] != "-" else None)):
+        if op in _PREC and all(_PREC[x] > _PREC[op] or _PREC[x] == _PREC[op] for x in top):
+            return {"-": "+"}.get(op, op) + "="
+    if t and t[0] in _MAXMIN and name in t:
+        return ("max" if "max" in t[0].lower() else "min") + "="
+    return None
+
+
+def _check_scalars(out: LoopIssues, accs: list[Access], local: set[str]) -> None:
+    names = {x.base for x in accs if x.write and not x.subs and x.base not in local
+             and re.fullmatch(r"[A-Za-z_]\w*", x.base)}
+    for name in sorted(names):
+        mine = [x for x in accs if x.base == name and not x.subs]
+        op = _reduction_op(accs, name)
+        reads = [x for x in mine if not x.write]
+        writes = [x for x in mine if x.write]
+        if op is not None:
+            # a reduction when the scalar is read only by its own updates
+            if len(reads) <= len(writes) or all(any(w.pos > r.pos for w in writes)
+                                                for r in reads):
+                out.reductions[name] = op[:-1]
+                continue
+        first_w = min(writes, key=lambda x: x.pos)
+        minmax = _minmax_form(mine)
+        if minmax:
+            out.reductions[name] = minmax
+            continue
+        if any(r.pos < first_w.pos for r in reads) or first_w.op != "=" or first_w.cond:
+            if not reads and first_w.cond:
+                out.add("live_out", f"`{name}` is set in the loop and never read in it")
+                continue
+            out.add("recurrence", f"`{name}` is read before it is assigned in an iteration")
+        elif not any(r.pos > first_w.pos for r in reads):
+            out.add("live_out", f"`{name}` is set in the loop and never read in it")
+
+
+def _minmax_form(mine: list[Access]) -> str | None:
+    """``m = max(m, e)`` (the write is followed by a read of m inside max) or
+    ``if (e > m) m = e`` (a conditional write after a read)."""
+    writes = [x for x in mine if x.write]
+    name = writes[0].base if writes else ""
+    if all(w.cond and w.op == "=" and re.search(rf"[<>]=?[^<>]*\b{re.escape(name)}\b|"
+                                               rf"\b{re.escape(name)}\b[^<>]*[<>]", w.conds)
+           for w in writes):
+        return "max"
+    return None
+
+
+def _check_arrays(out: LoopIssues, accs: list[Access], local: set[str], par: set[str]
+                  ) -> None:
+    # scalars computed from data (``j = idx[i]``) and from a parallel index (``k = i*n + j``)
+    from_data: set[str] = set()
+    derived = set(par)
+    for x in accs:
+        if x.write and not x.subs and x.op == "=":
+            if "[" in x.rhs or _mentions(x.rhs, from_data):
+                from_data.add(x.base)
+            elif _mentions(x.rhs, derived):
+                derived.add(x.base)
+    arrays = {x.base for x in accs if x.subs and x.write}
+    for name in sorted(arrays):
+        if name in local:
+            continue
+        ws = [x for x in accs if x.base == name and x.subs and x.write]
+        rs = [x for x in accs if x.base == name and x.subs and not x.write]
+        for w in ws:
+            if any("[" in s for s in w.subs) or any(_mentions(s, from_data) for s in w.subs):
+                out.add("indirect_write", f"`{name}[{']['.join(w.subs)}]` is written through "
+                        "an index read from data")
+                continue
+            if not any(_mentions(s, derived) for s in w.subs):
+                out.add("same_element", f"`{name}[{']['.join(w.subs)}]` is written by every "
+                        "iteration")
+                continue
+        wkeys = {tuple(w.subs) for w in ws}
+        for r in rs:
+            for wk in wkeys:
+                if tuple(r.subs) == wk:
+                    continue
+                if len(r.subs) != len(wk) or any(
+                        rs_ != ws_ and _mentions(rs_ + ws_, par)
+                        for rs_, ws_ in zip(r.subs, wk, strict=True)):
+                    out.add("carried", f"`{name}[{']['.join(r.subs)}]` read, "
+                            f"`{name}[{']['.join(wk)}]` written")
+                    break
+
+
+# ----------------------------------------------------------------------------------------------
+# The pragma side
+# ----------------------------------------------------------------------------------------------
+
+
+def _innermost_compute(enclosing: Sequence[str]) -> str:
+    out = "none"
+    for e in enclosing:
+        m = re.match(r"\s*#\s*pragma\s+acc\s+(\w+)", e or "")
+        if m and m.group(1) in ("parallel", "kernels", "serial"):
+            out = m.group(1)
+    return out
+
+
+def asserts_parallel(pragma: str, enclosing: Sequence[str] = ()) -> tuple[bool, int]:
+    """(does the pragma claim the loop's iterations are independent, how many loops of the
+    nest it covers).  Read with a regex of this module's own, not the pragma model's."""
+    text = " ".join(pragma.split())
+    m = re.match(r"#\s*pragma\s+acc\s+(.*)$", text)
+    if not m:
+        return False, 0
+    body = m.group(1)
+    words = set(re.findall(r"\b([a-z_]+)\b(?!\s*:)", re.sub(r"\([^()]*\)", "()", body)))
+    head = body.split("(")[0].split()
+    directive = " ".join(head[:2]) if head[:2] in (["parallel", "loop"], ["kernels", "loop"],
+                                                  ["serial", "loop"]) else (head[:1] or [""])[0]
+    c = re.search(r"\bcollapse\s*\(\s*(?:force\s*:\s*)?(\d+)", body)
+    n = int(c.group(1)) if c else 1
+    if "seq" in words or "auto" in words:
+        return False, 0
+    if "independent" in words:
+        return True, n
+    if directive in ("kernels", "kernels loop", "serial loop", "serial", "parallel", "data") \
+            or (directive == "loop" and _innermost_compute(enclosing) == "kernels"):
+        return False, 0
+    return directive in ("parallel loop", "loop"), n
+
+
+def _named(pragma: str, clause: str) -> set[str]:
+    out: set[str] = set()
+    for m in re.finditer(rf"\b{clause}\s*\(([^()]*)\)", pragma):
+        args = m.group(1).split(":", 1)[-1] if clause == "reduction" else m.group(1)
+        out |= set(re.findall(r"[A-Za-z_]\w*", args))
+    return out
+
+
+def unsafe_kinds(code: str, pragma: str | None, enclosing: Sequence[str] = (),
+                 issues: LoopIssues | None = None) -> dict[str, list[str]]:
+    """The issue kinds that make ``pragma`` wrong on the loop ``code`` (empty: none seen)."""
+    if not pragma:
+        return {}
+    par, n = asserts_parallel(pragma, enclosing)
+    if not par:
+        return {}
+    iss = issues if issues is not None else check_loop(code, n)
+    if not iss.parsed:
+        return {}
+    out = {k: list(v) for k, v in iss.kinds.items()}
+    named = _named(pragma, "reduction")
+    priv = _named(pragma, "private") | _named(pragma, "firstprivate")
+    for name, op in iss.reductions.items():
+        if name not in named and name not in priv:
+            out.setdefault("reduction_missing", []).append(f"`{name}` is a {op} reduction")
+    return out

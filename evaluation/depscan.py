@@ -1,0 +1,316 @@
+"""The token-level reading of a loop for :mod:`evaluation.depcheck` (its own tokenizer and
+statement scanner; nothing shared with the analysis the engines and the safety guard use)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["Access", "Loop", "tokens", "match", "for_at", "nest", "declared", "scan", "split_args",
+           "stmt_end", "KEYWORDS", "TYPES"]
+
+_TOK = re.compile(r"""[A-Za-z_]\w*(?:::[A-Za-z_]\w*)*|\d[\w.]*|->|\+\+|--|<<=|>>=|[-+*/%&|^<>!=]=
+                      |&&|\|\||<<|>>|[^\s\w]""", re.VERBOSE)
+_COMMENT = re.compile(r"//[^\n]*|/\*.*?\*/|\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'", re.S)
+_PP = re.compile(r"^[ \t]*#[^\n]*", re.M)
+_ASSIGN = {"=", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "<<=", ">>="}
+TYPES = {"int", "long", "short", "char", "float", "double", "unsigned", "signed", "const",
+          "size_t", "auto", "bool", "register", "static", "struct", "real", "float2",
+          "float3", "float4", "double2", "double3", "complex", "volatile", "restrict"}
+KEYWORDS = {"for", "while", "do", "if", "else", "switch", "case", "default", "return", "break",
+             "continue", "goto", "sizeof", "typedef"} | TYPES
+_EXITS = {"exit", "abort", "_exit", "quick_exit", "longjmp", "siglongjmp"}
+
+
+def tokens(code: str) -> list[str]:
+    code = _COMMENT.sub(lambda m: " " if m.group(0)[0] == "/" else '""', code)
+    return _TOK.findall(_PP.sub(" ", code))
+
+
+def match(toks: list[str], k: int) -> int:
+    """Index of the bracket closing the one at ``k`` (or len(toks))."""
+    pairs = {"(": ")", "[": "]", "{": "}"}
+    open_, close, depth = toks[k], pairs[toks[k]], 0
+    for j in range(k, len(toks)):
+        if toks[j] == open_:
+            depth += 1
+        elif toks[j] == close:
+            depth -= 1
+            if depth == 0:
+                return j
+    return len(toks)
+
+
+@dataclass
+class Loop:
+    index: str | None
+    body: tuple[int, int]  # token range of the body
+    header: tuple[int, int]
+
+
+def for_at(toks: list[str], k: int) -> Loop | None:
+    """The ``for`` whose keyword is at ``k``: its index and the token range of its body."""
+    if k + 1 >= len(toks) or toks[k + 1] != "(":
+        return None
+    close = match(toks, k + 1)
+    head = toks[k + 2:close]
+    index = None
+    for j, t in enumerate(head):
+        if t in ("=", ";", ":") and j > 0 and re.match(r"[A-Za-z_]", head[j - 1]):
+            index = head[j - 1]
+            break
+    start = close + 1
+    if start < len(toks) and toks[start] == "{":
+        end = match(toks, start)
+        return Loop(index, (start + 1, end), (k, close))
+    depth, j = 0, start
+    while j < len(toks):  # a single statement: up to its ';' (a nested for/if included)
+        if toks[j] in "([{":
+            j = match(toks, j)
+        elif toks[j] == "for":
+            inner = for_at(toks, j)
+            if inner is None:
+                break
+            j = inner.body[1]
+            if j < len(toks) and toks[j] == "}":
+                break
+            continue
+        elif toks[j] == ";" and depth == 0:
+            break
+        j += 1
+    return Loop(index, (start, min(j + 1, len(toks))), (k, close))
+
+
+def nest(toks: list[str], loop: Loop) -> list[str]:
+    """Indices of the perfectly nested loops, the annotated one first."""
+    out = [loop.index or ""]
+    lp = loop
+    while True:
+        a, b = lp.body
+        if a < b and toks[a] == "for":
+            inner = for_at(toks, a)
+            if inner is None:
+                break
+            out.append(inner.index or "")
+            lp = inner
+            continue
+        break
+    return out
+
+
+def _lhs_start(toks: list[str], k: int) -> int:
+    """Start of the postfix expression that ends just before ``k``."""
+    j = k - 1
+    while j >= 0:
+        t = toks[j]
+        if t == "]":
+            depth = 0
+            while j >= 0:
+                depth += toks[j] == "]"
+                depth -= toks[j] == "["
+                if depth == 0:
+                    break
+                j -= 1
+            j -= 1
+            continue
+        if t == ")":  # (*p) or a cast: take the group
+            depth = 0
+            while j >= 0:
+                depth += toks[j] == ")"
+                depth -= toks[j] == "("
+                if depth == 0:
+                    break
+                j -= 1
+            j -= 1
+            continue
+        if re.match(r"[A-Za-z_]", t) and t not in KEYWORDS:
+            if j > 0 and toks[j - 1] in (".", "->"):
+                j -= 2
+                continue
+            if j > 0 and toks[j - 1] == "*" and (j < 2 or toks[j - 2] in (";", "{", "}", ")", ",")):
+                j -= 1
+            return j
+        return j + 1
+    return 0
+
+
+@dataclass
+class Access:
+    base: str
+    subs: list[str]
+    write: bool
+    op: str
+    pos: int
+    cond: bool
+    rhs: str = ""  # the assigned expression of a plain `=` write
+    conds: str = ""  # the conditions it is under
+
+
+def _subs(toks: list[str], k: int, end: int) -> tuple[str, list[str], int]:
+    """(base text, subscripts, index after) of the access starting at ``k``."""
+    j, base = k, []
+    while j < end and toks[j] == "*":  # a dereference in front
+        base.append("*")
+        j += 1
+    if j < end and re.match(r"[A-Za-z_]", toks[j]):
+        base.append(toks[j])
+        j += 1
+    while j + 1 < end and toks[j] in (".", "->") and re.match(r"[A-Za-z_]", toks[j + 1]):
+        base += toks[j:j + 2]
+        j += 2
+    subs = []
+    while j < end and toks[j] == "[":
+        c = match(toks, j)
+        subs.append("".join(toks[j + 1:c]))
+        j = c + 1
+    return "".join(base), subs, j
+
+
+def declared(toks: list[str], a: int, b: int) -> set[str]:
+    out = _declared_builtin(toks, a, b)
+    for j in range(a, b - 2):  # `T x = ...;` / `T *x;` / `T x[4];` with a user type T
+        if (j == a or toks[j - 1] in (";", "{", "}")) and re.match(r"[A-Za-z_]", toks[j]) \
+                and toks[j] not in KEYWORDS:
+            m = j + 1
+            while m < b and toks[m] in ("*", "&"):
+                m += 1
+            if m + 1 < b and re.match(r"[A-Za-z_]", toks[m]) and toks[m] not in KEYWORDS \
+                    and toks[m + 1] in ("=", ";", ",", "["):
+                out.add(toks[m])
+    return out
+
+
+def _declared_builtin(toks: list[str], a: int, b: int) -> set[str]:
+    out: set[str] = set()
+    for j in range(a, b):
+        t = toks[j]
+        if (t in TYPES or t.endswith("_t")) and j + 1 < b:
+            prev = toks[j - 1] if j > a else ";"
+            if prev not in (";", "{", "}", "(", ")") and prev not in TYPES \
+                    and not prev.endswith("_t"):
+                continue
+            m = j + 1
+            while m < b and (toks[m] in TYPES or toks[m] in ("*", "&")):
+                m += 1
+            while m < b and re.match(r"[A-Za-z_]", toks[m]):
+                out.add(toks[m])
+                n = m + 1
+                depth = 0
+                while n < b:  # skip the initialiser up to ',' or ';'
+                    if toks[n] in "([{":
+                        depth += 1
+                    elif toks[n] in ")]}":
+                        depth -= 1
+                        if depth < 0:
+                            break
+                    elif depth == 0 and toks[n] in (",", ";"):
+                        break
+                    n += 1
+                if n < b and toks[n] == ",":
+                    m = n + 1
+                    while m < b and toks[m] in ("*", "&"):
+                        m += 1
+                    continue
+                break
+    return out
+
+
+def scan(toks: list[str], a: int, b: int) -> tuple[list[Access], list[tuple[str, int]],
+                                                   list[tuple[str, int]]]:
+    """Accesses (array and scalar, reads and writes, in order), calls and exits in the body."""
+    accs: list[Access] = []
+    calls: list[tuple[str, int]] = []
+    exits: list[tuple[str, int]] = []
+    written_at = _write_starts(toks, a, b)
+    cond_depth: list[tuple[int, str]] = []  # (where a conditional scope ends, its condition)
+    loops: list[int] = []
+    switches: list[int] = []
+    j = a
+    while j < b:
+        t = toks[j]
+        conds = " ".join(c for e, c in cond_depth if e > j)
+        cond = any(e > j for e, _ in cond_depth)
+        if t in ("if", "?", "else", "case"):
+            # the rest of the statement (or block) runs conditionally
+            k, text = j + 1, ""
+            if k < b and toks[k] == "(":
+                text = " ".join(toks[k:match(toks, k) + 1])
+                k = match(toks, k) + 1
+            end = match(toks, k) if k < b and toks[k] == "{" else stmt_end(toks, k, b)
+            cond_depth.append((end, text))
+        if t in ("for", "while", "do"):
+            lp = for_at(toks, j) if t == "for" else None
+            end = lp.body[1] if lp else (match(toks, j + 1) if j + 1 < b and toks[j + 1] == "("
+                                         else j)
+            if t != "for" and end + 1 < b and toks[end + 1] == "{":
+                end = match(toks, end + 1)
+            loops.append(end)
+        if t == "switch":
+            k = match(toks, j + 1) + 1 if j + 1 < b and toks[j + 1] == "(" else j + 1
+            switches.append(match(toks, k) if k < b and toks[k] == "{" else k)
+        if t in ("return", "goto"):
+            exits.append((t, j))
+        elif t == "break" and not any(e > j for e in loops) and not any(e > j for e in switches):
+            exits.append(("break", j))
+        elif re.match(r"[A-Za-z_]", t) and j + 1 < b and toks[j + 1] == "(" \
+                and t not in KEYWORDS:
+            (exits if t in _EXITS else calls).append((t, j))
+        if t in _ASSIGN or t in ("++", "--"):
+            s = _lhs_of(toks, j, a, b)
+            if s is not None:
+                base, subs, after = _subs(toks, s, b)
+                if after < b and toks[after] == "(":  # a macro that names an element
+                    subs = split_args(toks, after)
+                end = stmt_end(toks, j + 1, b)
+                if base:  # the store happens after the right-hand side is read
+                    rhs = " ".join(toks[j + 1:end]) if t == "=" else ""
+                    accs.append(Access(base, subs, True, t, end, cond, rhs, conds))
+        if re.match(r"[A-Za-z_]", t) and t not in KEYWORDS and j not in written_at and \
+                (j == a or toks[j - 1] not in (".", "->")) and not (j + 1 < b and toks[j + 1] == "("):
+            base, subs, _ = _subs(toks, j, b)
+            accs.append(Access(base.lstrip("*"), subs, False, "", j, cond))
+        j += 1
+    return accs, calls, exits
+
+
+def _lhs_of(toks: list[str], j: int, a: int, b: int) -> int | None:
+    """Where the operand written by the assignment or ``++``/``--`` at ``j`` starts."""
+    t = toks[j]
+    if t in ("++", "--") and j + 1 < b and re.match(r"[A-Za-z_*(]", toks[j + 1]) and \
+            (j == a or not re.match(r"[\w\])]", toks[j - 1])):
+        return j + 1  # prefix
+    s = _lhs_start(toks, j)
+    return s if s < j else None
+
+
+def _write_starts(toks: list[str], a: int, b: int) -> set[int]:
+    return {s for j in range(a, b) if toks[j] in _ASSIGN or toks[j] in ("++", "--")
+            for s in [_lhs_of(toks, j, a, b)] if s is not None}
+
+
+def split_args(toks: list[str], k: int) -> list[str]:
+    """The top-level comma-separated arguments of the parenthesis at ``k``, as text."""
+    out, cur, depth = [], [], 0
+    for t in toks[k + 1:match(toks, k)]:
+        if t == "," and depth == 0:
+            out.append("".join(cur))
+            cur = []
+            continue
+        depth += t in "([{" and 1 or (t in ")]}" and -1 or 0)
+        cur.append(t)
+    return [*out, "".join(cur)]
+
+
+def stmt_end(toks: list[str], k: int, b: int) -> int:
+    depth = 0
+    while k < b:
+        if toks[k] in "([{":
+            depth += 1
+        elif toks[k] in ")]}":
+            depth -= 1
+            if depth < 0:
+                return k
+        elif toks[k] == ";" and depth == 0:
+            return k
+        k += 1
+    return b

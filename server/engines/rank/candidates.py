@@ -1,0 +1,220 @@
+"""Candidate pragmas for one loop, from three sources, each made correct before it is ranked.
+
+* **analysis** — what is safe and needed (:func:`server.engines.analysis.analyze`): the
+  portable pragma (``parallel loop`` outside a region, ``loop`` inside, ``collapse`` for a
+  perfect rectangular nest, the reductions and private scalars found, data clauses the visible
+  data environment justifies — :mod:`.dataenv`), and the same without data clauses;
+* **templates** — the forms most often written in this context in the known pairs
+  (:class:`server.engines.style.TemplateStats`), filled from the analysis facts;
+* **retrieval** — the user's project examples and the most similar known loops, adapted to
+  this loop (:func:`server.engines.retrieval.adapt`).
+
+Every candidate then passes the same corrections (general facts, not style):
+the analysis decides safety (a parallel claim on a loop with a visible carried dependence
+becomes what the safety guard makes of it; a scratch array gets ``private``), an independent
+loop is never made sequential by style (``seq`` and ``serial`` need a dependence the analysis
+names, with its variable and line), ``present``/``deviceptr`` only where the data environment
+justifies it, no ``async``/``wait`` (a queue needs its matching ``wait`` elsewhere).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from accellium.dataset.pragma import DIRECTIVES, Clause, Pragma, validate
+from accellium.server.engines.analysis import LoopFacts, pragma_from_facts
+from accellium.server.engines.base import LoopQuery
+from accellium.server.engines.rank.dataenv import copy_clauses, correct_data, justified_present
+from accellium.server.engines.retrieval import (
+    Neighbour,
+    _parse,
+    adapt,
+    context_key,
+    parent_signature,
+    project_spellings,
+)
+from accellium.server.engines.style import Features, TemplateStats, instantiate, template
+from accellium.server.safety import guard
+
+__all__ = ["Candidate", "QueryContext", "generate", "portable"]
+
+_SEQUENTIAL = {"serial loop": "parallel loop", "serial": "parallel loop", "data": "parallel loop"}
+_COMPUTE = {"parallel loop", "kernels", "kernels loop", "serial loop", "parallel", "serial"}
+_DATA = {"copy", "copyin", "copyout", "create", "present", "deviceptr", "pcopy", "pcopyin",
+         "pcopyout", "pcreate", "present_or_copy", "present_or_copyin", "present_or_copyout",
+         "present_or_create", "no_create", "attach"}
+
+
+@dataclass
+class Candidate:
+    pragma: Pragma
+    text: str
+    src: dict[str, float] = field(default_factory=dict)
+
+    def note(self, key: str, value: float = 1.0, how: str = "max") -> None:
+        old = self.src.get(key)
+        if old is None:
+            self.src[key] = value
+        elif how == "sum":
+            self.src[key] = old + value
+        else:
+            self.src[key] = max(old, value)
+
+
+@dataclass
+class QueryContext:
+    query: LoopQuery
+    facts: LoopFacts
+    feats: Features
+    neighbours: list[Neighbour]
+    justified: dict[str, str]
+    spellings: dict[str, str]
+
+
+def context(query: LoopQuery, facts: LoopFacts, feats: Features,
+            neighbours: list[Neighbour]) -> QueryContext:
+    return QueryContext(query, facts, feats, neighbours,
+                        justified_present(facts, query.enclosing, query.examples),
+                        project_spellings([e.pragma for e in query.examples
+                                           if isinstance(getattr(e, "pragma", None), str)]))
+
+
+def portable(ctx: QueryContext, data: bool = True) -> Pragma | None:
+    """The analysis pragma with correct data clauses (see the module doc)."""
+    qf = ctx.facts
+    p, _ = pragma_from_facts(qf, data=False, collapse=True)
+    if p is None:
+        if qf.in_region or not qf.parsed:
+            return p
+        p = Pragma("kernels", ())  # carried dependence outside a region: the compiler decides
+    if not data or p.directive == "loop":
+        return p
+    present = [ctx.justified[a] for a in qf.arrays if a in ctx.justified]
+    clauses = list(p.clauses)
+    if present:
+        clauses.append(Clause("present", ", ".join(present)))
+    clauses += copy_clauses(qf, [a for a in qf.arrays if a not in ctx.justified], ctx.spellings)
+    return Pragma(p.directive, tuple(clauses))
+
+
+def _same_context(nb: Neighbour, enclosing: Sequence[str]) -> bool:
+    return ((not nb.workspace or nb.context_known) and bool(enclosing)
+            and parent_signature(nb.enclosing) == parent_signature(enclosing))
+
+
+def _orphan(nb: Neighbour) -> bool:
+    """A ``loop`` written with no region around it (as far as the example says)."""
+    p = _parse(nb.pragma)
+    return p is not None and p.directive == "loop" and not (
+        nb.context_known and context_key(nb.enclosing)[0])
+
+
+@lru_cache(maxsize=65536)
+def _errors(p: Pragma) -> tuple:
+    return tuple(validate(p))
+
+
+def finish(p: Pragma | None, ctx: QueryContext, orphan_ok: bool = False) -> Pragma | None:
+    """The corrections every candidate passes (module doc); None when nothing usable is
+    left.  An orphaned ``loop`` (no compute region around it) offloads nothing by itself:
+    it is kept only when the project's own examples show such loops (``orphan_ok``), else it
+    becomes ``parallel loop``."""
+    if p is None:
+        return None
+    qf = ctx.facts
+    clauses = [c for c in p.clauses if c.name.lower() not in ("async", "wait")]
+    directive = p.directive
+    if directive == "loop" and not ctx.feats.in_region and not orphan_ok:
+        directive = "parallel loop"
+    if qf.safe:
+        clauses = [c for c in clauses if c.name.lower() != "seq"]
+        if directive in _SEQUENTIAL:
+            directive = _SEQUENTIAL[directive]
+    allowed = DIRECTIVES.get(directive)
+    if allowed is None:
+        return None
+    p = Pragma(directive, tuple(c for c in clauses if c.name.lower() in allowed))
+    p = correct_data(p, qf, ctx.justified, ctx.spellings)
+    if not ctx.query.examples and directive in _COMPUTE and not qf.in_region:
+        p = _cover_arrays(p, ctx)
+    if _errors(p):
+        p = Pragma(p.directive, tuple(c for c in p.clauses
+                                      if not _errors(Pragma(p.directive, (c,)))))
+    if qf.safe and not qf.private_arrays:
+        q = _parse(p.render())  # the guard has nothing to change here
+    else:
+        text, _ = guard(ctx.query, p.render())
+        q = _parse(text) if text is not None else None
+    if q is None or _errors(q):
+        return None
+    if q.has("seq"):
+        q = q.without("reduction")  # one thread runs it: nothing to combine
+    return q
+
+
+def _cover_arrays(p: Pragma, ctx: QueryContext) -> Pragma:
+    """With the project's style unknown, a compute construct names every array the loop
+    touches whose extent it shows (the copy family; the data environment is not visible, and
+    a pointer the construct does not name is not on the device for every compiler)."""
+    named = {v for c in p.clauses if c.name.lower() in _DATA for v in c.variables()}
+    missing = [a for a in ctx.facts.arrays if a not in named and a not in ctx.justified]
+    extra = copy_clauses(ctx.facts, missing, ctx.spellings)
+    return Pragma(p.directive, p.clauses + tuple(extra)) if extra else p
+
+
+def _from_neighbour(nb: Neighbour, nf: LoopFacts, ctx: QueryContext, keep: bool) -> Pragma | None:
+    p0 = _parse(nb.pragma)
+    if p0 is None:
+        return None
+    p, _ = adapt(p0, nf, ctx.facts, ctx.query.stripped, analysis_decides=True,
+                 keep_directive=keep, spellings=ctx.spellings)
+    return p
+
+
+def generate(ctx: QueryContext, facts_of, stats: TemplateStats | None, *,
+             exclude: str | None = None, n_templates: int = 8) -> list[Candidate]:
+    """The candidates for one loop, each with the sources that proposed it
+    (``facts_of(neighbour)``: a neighbour's analysis; ``exclude``: a group whose pairs the
+    template statistics leave out)."""
+    pool: dict[str, Candidate] = {}
+    done: dict[tuple[Pragma, bool], Pragma | None] = {}
+
+    def add(p: Pragma | None, orphan_ok: bool = False, **src: float) -> None:
+        if p is None:
+            return
+        if (p, orphan_ok) not in done:
+            done[(p, orphan_ok)] = finish(p, ctx, orphan_ok)
+        q = done[(p, orphan_ok)]
+        if q is None:
+            return
+        text = q.render()
+        c = pool.get(text)
+        if c is None:
+            c = pool[text] = Candidate(q, text)
+        for k, v in src.items():
+            c.note(k, v, "sum" if k.endswith("_n") else "max")
+
+    add(portable(ctx), analysis=1.0)
+    add(portable(ctx, data=False), analysis_nodata=1.0)
+    if stats is not None:
+        for i, tpl in enumerate(stats.top(ctx.feats, n_templates, exclude)):
+            add(instantiate(tpl, ctx.facts), template_rank=1.0 / (1 + i))
+    enclosing = ctx.query.enclosing
+    ranks = {"ws": 0, "nb": 0}
+    for nb in ctx.neighbours:
+        kind = "ws" if nb.workspace else "nb"
+        ranks[kind] += 1
+        nf = facts_of(nb)
+        src = {f"{kind}_n": 1.0, f"{kind}_sim": nb.score, f"{kind}_best": 1.0 / ranks[kind],
+               f"{kind}_same_file": float(nb.same_file)}
+        add(_from_neighbour(nb, nf, ctx, _same_context(nb, enclosing)), **src)
+        if not ctx.feats.in_region and _orphan(nb) and nb.workspace:
+            add(_from_neighbour(nb, nf, ctx, True), orphan_ok=True,
+                **{f"{kind}_orphan": 1.0, **src})
+    return list(pool.values())
+
+
+def template_of(c: Candidate) -> tuple[str, ...]:
+    return template(c.pragma)

@@ -1,0 +1,76 @@
+"""Groups of repositories that must stay on one side of any split, and group K-fold.
+
+Two repositories are one group when they share a loop (identical ``loop_stripped`` once
+comments are removed and whitespace collapsed: the data card's ``norm``) or when one lists the
+other in ``also_in`` — copies of one code base.  Putting them in different folds would let a
+model see the very loop it is asked about.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from functools import lru_cache
+
+from accellium.dataset.loops import strip_comments
+from accellium.dataset.records import norm_code
+
+__all__ = ["repo_groups", "group_folds"]
+
+
+@lru_cache(maxsize=16384)
+def _loop_key(code: str) -> str:
+    return norm_code(strip_comments(code))
+
+
+def repo_groups(records: Sequence) -> dict[str, str]:
+    """repository -> the name of its group (its smallest member), by union-find."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def union(a: str, b: str) -> None:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+
+    first: dict[str, str] = {}
+    for r in records:
+        find(r.repo)
+        key = _loop_key(r.loop_stripped)
+        if key in first:
+            union(first[key], r.repo)
+        else:
+            first[key] = r.repo
+        for other in getattr(r, "also_in", None) or ():
+            union(r.repo, other)
+    return {repo: find(repo) for repo in {r.repo for r in records}}
+
+
+def group_folds(records: Sequence, k: int, seed: int = 0) -> list[int]:
+    """The fold (0..k-1) of each record: groups shuffled with ``seed``, then, largest first,
+    each to the fold with the fewest records so far."""
+    if k < 2:
+        raise ValueError(f"--cv needs at least 2 folds, got {k}")
+    groups = repo_groups(records)
+    sizes: dict[str, int] = {}
+    for r in records:
+        g = groups[r.repo]
+        sizes[g] = sizes.get(g, 0) + 1
+    if len(sizes) < k:
+        raise ValueError(f"only {len(sizes)} repository groups: cannot make {k} folds")
+    order = sorted(sizes)
+    random.Random(seed).shuffle(order)
+    order.sort(key=lambda g: -sizes[g])  # stable: ties keep the shuffled order
+    load = [0] * k
+    fold_of: dict[str, int] = {}
+    for g in order:
+        f = min(range(k), key=lambda i: (load[i], i))
+        fold_of[g] = f
+        load[f] += sizes[g]
+    return [fold_of[groups[r.repo]] for r in records]

@@ -1,0 +1,200 @@
+"""The ``auto`` engine's on-disk cache: safe formats only, checked before use, rebuilt on any
+damage.
+
+What is cached (keyed by a hash of the engine code and of the training records): the analysis
+of every known loop and the template statistics (one JSON file), and the ranking model
+(LightGBM's text format behind a JSON header).  Nothing is ever unpickled: a file planted at
+the cache path can at worst be refused.
+
+Before a cache file is read: the cache folder must be ours (owned by this user, not writable
+by group or others — it is created ``0700``), the file a regular file (not a symlink) owned by
+this user and not writable by others.  A file that fails a check, does not parse, or has the
+wrong shape is ignored and rebuilt; a cache that cannot be written only costs start-up time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import logging
+import os
+import stat
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from accellium.server.engines.analysis import Dependence, LoopFacts
+from accellium.server.engines.style import TemplateStats, code_digest, records_digest
+
+__all__ = ["cache_dir", "load_or_build", "state_paths", "facts_to_json", "facts_from_json"]
+
+log = logging.getLogger(__name__)
+_VERSION = "auto-v3"
+_MAX_BYTES = 256 * 2**20
+
+
+def cache_dir(explicit: str | Path | None = None) -> Path:
+    """Where derived data is cached (``$ACCELLIUM_CACHE``, else ``~/.cache/accellium``)."""
+    return Path(explicit or os.environ.get("ACCELLIUM_CACHE")
+                or Path.home() / ".cache" / "accellium")
+
+
+def state_paths(recs: Sequence) -> tuple[Path, Path]:
+    stem = f"{_VERSION}-{code_digest()}-{records_digest(recs)}"
+    base = cache_dir()
+    return base / f"{stem}.state.json", base / f"{stem}.model.txt"
+
+
+# -- LoopFacts as JSON -------------------------------------------------------------------------
+
+def facts_to_json(f: LoopFacts) -> dict:
+    d = {}
+    for fld in dataclasses.fields(LoopFacts):
+        v = getattr(f, fld.name)
+        if fld.name == "carried":
+            v = [dataclasses.asdict(x) for x in v]
+        d[fld.name] = v
+    return d
+
+
+def facts_from_json(d: dict) -> LoopFacts:
+    """``ValueError`` / ``TypeError`` on a wrong shape."""
+    if not isinstance(d, dict):
+        raise ValueError("facts: not an object")
+    names = {f.name for f in dataclasses.fields(LoopFacts)}
+    if set(d) != names:
+        raise ValueError("facts: other fields")
+    kw = {}
+    for k, v in d.items():
+        if k == "carried":
+            v = [Dependence(**x) for x in v]
+        elif isinstance(v, list):
+            v = [tuple(x) if isinstance(x, list) else x for x in v]
+        kw[k] = v
+    f = LoopFacts(**kw)
+    if not isinstance(f.arrays, dict) or not isinstance(f.index_vars, list):
+        raise ValueError("facts: wrong types")
+    return f
+
+
+# -- checks ------------------------------------------------------------------------------------
+
+def _dir_ok(path: Path) -> bool:
+    try:
+        st = path.lstat()
+    except OSError:
+        return False
+    return (stat.S_ISDIR(st.st_mode) and st.st_uid == os.getuid()
+            and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH))
+
+
+def _read_checked(path: Path) -> str | None:
+    """The file's text when it passes the ownership and permission checks, else None."""
+    if not _dir_ok(path.parent):
+        log.warning("engine cache folder %s is not private to this user: not used",
+                    path.parent)
+        return None
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_uid != os.getuid() \
+                or st.st_mode & (stat.S_IWGRP | stat.S_IWOTH) or st.st_size > _MAX_BYTES:
+            log.warning("engine cache file %s fails the ownership/permission checks", path)
+            return None
+        with os.fdopen(fd, "rb") as fh:
+            fd = -1
+            data = fh.read(_MAX_BYTES + 1)
+        return data.decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    finally:
+        if fd >= 0:
+            os.close(fd)
+
+
+def _write(path: Path, text: str) -> bool:
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not _dir_ok(path.parent):
+            log.warning("engine cache folder %s is not private to this user: not written",
+                        path.parent)
+            return False
+        fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+        # the same records' state from older engine code is dead weight
+        tail = path.name.split("-", 3)[-1]  # "<records digest>.<kind>"
+        for old in path.parent.glob(f"{_VERSION}-*-{tail}"):
+            if old != path:
+                with contextlib.suppress(OSError):
+                    old.unlink()
+        return True
+    except OSError as e:
+        log.info("engine cache not written: %s", e)
+        return False
+
+
+# -- load or build -----------------------------------------------------------------------------
+
+def _load(recs: Sequence):
+    from accellium.server.engines.rank.features import NAMES
+    from accellium.server.engines.rank.model import Ranker
+    from accellium.server.engines.retrieval import RetrievalEngine
+
+    state_path, model_path = state_paths(recs)
+    st_text, model_text = _read_checked(state_path), _read_checked(model_path)
+    if st_text is None or model_text is None:
+        return None
+    try:
+        d = json.loads(st_text)
+        known = {}
+        for loop, lang, enc, fd in d["facts"]:
+            known[(loop, lang, tuple(enc))] = facts_from_json(fd)
+        stats = TemplateStats.from_json(d["stats"])
+        ranker = Ranker.from_text(model_text, NAMES)
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as e:
+        log.warning("engine cache %s is damaged (%s): rebuilding", state_path, e)
+        return None
+    return RetrievalEngine(recs, known=known), stats, ranker
+
+
+def load_or_build(recs: Sequence, *, cache: bool = True):
+    """(retrieval engine, template statistics, ranker) for these training records: from the
+    cache when it is intact, else built (and cached)."""
+    if cache:
+        got = _load(recs)
+        if got is not None:
+            return got
+    # Fitting lives with the training code (it scores candidates with the benchmark's
+    # metric); the server only calls it on first use with a new set of training pairs.
+    from accellium.training.style import build_style
+
+    retrieval, stats, ranker = build_style(recs)
+    if cache:
+        _store(recs, retrieval, stats, ranker)
+    return retrieval, stats, ranker
+
+
+def _store(recs: Sequence, retrieval, stats: TemplateStats, ranker) -> list[Path]:
+    from accellium.server.engines.rank.features import NAMES
+
+    state_path, model_path = state_paths(recs)
+    facts = [[k[0], k[1], list(k[2]), facts_to_json(v)] for k, v in retrieval._known.items()]
+    ok = _write(state_path, json.dumps({"facts": facts, "stats": stats.to_json()}))
+    ok = _write(model_path, ranker.to_text(NAMES)) and ok
+    return [state_path, model_path] if ok else []
+
+
+def build_and_store(recs: Sequence):
+    """Fit the style ranker on ``recs`` and write the engine cache (``accellium train
+    --style``); returns the ranker and the files written."""
+    from accellium.training.style import build_style
+
+    retrieval, stats, ranker = build_style(recs)
+    return ranker, _store(recs, retrieval, stats, ranker)

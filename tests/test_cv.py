@@ -1,0 +1,77 @@
+"""evaluation.cv and ``accellium eval --cv``: grouped K-fold on a small JSONL the test writes."""
+
+import json
+
+import pytest
+from accellium.dataset.records import read_jsonl, write_jsonl
+from accellium.evaluation.cv import cross_validate
+from accellium.server.engines.rank.folds import group_folds, repo_groups
+
+from accellium.cli import main as cli_main
+from tests.test_eval_runner import _rec
+
+LOOPS = [
+    ("#pragma acc parallel loop", "for (i = 0; i < n; i++) a[i] = b[i];", ()),
+    ("#pragma acc loop", "for (j = 0; j < m; j++) c[j] = 2 * d[j];", ("#pragma acc parallel",)),
+    ("#pragma acc parallel loop reduction(+:s)", "for (i = 0; i < n; i++) s += a[i];", ()),
+    ("#pragma acc kernels", "for (k = 1; k < n; k++) x[k] = x[k-1] + y[k];", ()),
+]
+
+
+@pytest.fixture()
+def data(tmp_path):
+    recs = []
+    for r in range(6):  # six repositories, each with its own variant of every loop
+        for i, (p, loop, enc) in enumerate(LOOPS):
+            recs.append(_rec(10 * r + i, f"o/r{r}", p, loop.replace("[", f"_{r}["), enc))
+    # o/r6 shares a loop with o/r0 (a copy of its code): they are one group
+    recs.append(_rec(99, "o/r6", LOOPS[0][0], LOOPS[0][1].replace("[", "_0[")))
+    path = tmp_path / "d.jsonl"
+    write_jsonl(path, recs)
+    return path
+
+
+def test_repositories_that_share_a_loop_share_a_fold(data):
+    recs = read_jsonl(data)
+    groups = repo_groups(recs)
+    assert groups["o/r6"] == groups["o/r0"] and len(set(groups.values())) == 6
+    folds = group_folds(recs, 3, seed=0)
+    by_repo = {}
+    for r, f in zip(recs, folds, strict=True):
+        by_repo.setdefault(r.repo, set()).add(f)
+    assert all(len(v) == 1 for v in by_repo.values())
+    assert by_repo["o/r6"] == by_repo["o/r0"]
+    assert folds == group_folds(recs, 3, seed=0)  # fixed seed: the same folds
+    with pytest.raises(ValueError):
+        group_folds(recs, 7)  # more folds than groups
+
+
+def test_cross_validate_context(data):
+    res = cross_validate("context", data, 3, seed=1)
+    assert res["k"] == 3 and len(res["folds"]) == 3
+    assert sum(f["n"] for f in res["folds"]) == 25
+    for mode in ("cold", "loo"):
+        s = res["summary"][mode]["exact_match"]
+        assert s["min"] <= s["mean"] <= s["max"] and s["std"] >= 0
+        assert res["pooled"][mode]["n"] == 25
+        # the carried loop under `parallel loop` (the context rule) is counted unsafe
+        assert res["pooled"][mode]["unsafe_parallel"] >= 6
+    # the context rule ignores examples: cold and loo agree
+    assert res["summary"]["cold"]["score"] == res["summary"]["loo"]["score"]
+
+
+def test_cli_cv(data, capsys):
+    assert cli_main(["eval", "--engine", "context", "--data", str(data), "--cv", "3",
+                     "--no-compile", "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert set(d["summary"]) == {"cold", "loo"} and d["seed"] == 0
+    assert cli_main(["eval", "--engine", "context", "--data", str(data), "--cv", "3",
+                     "--no-compile"]) == 0
+    assert "mean ± std" in capsys.readouterr().out
+    assert cli_main(["eval", "--engine", "context", "--data", str(data), "--cv", "1"]) == 2
+    assert cli_main(["eval", "--engine", "context", "--data", str(data), "--cv", "9",
+                     "--no-compile"]) == 2
+    assert cli_main(["eval", "--engine", "context", "--data", str(data), "--cv", "3",
+                     "--train", str(data)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 3 and all(e.startswith("accellium eval: ") for e in err)
