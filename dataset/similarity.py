@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
@@ -145,7 +145,7 @@ _MARKERS = ("+=", "-=", "*=", "if", "break", "return", "?", "max", "min", "fmax"
             "sqrt", "exp")
 
 
-Feature = Hashable  # str (shape unigram / structure), tuple (n-gram or identifier)
+Feature = str  # "#..." structure, "=name" identifier, space-joined shape n-gram
 
 
 @lru_cache(maxsize=65536)
@@ -154,11 +154,12 @@ def _features_cached(code: str) -> tuple[tuple[Feature, float], ...]:
     if not toks:
         return ()
     abst = _abstract(toks)
+    # Tokens never contain a space, so a space-joined n-gram is one unambiguous string key.
     uni = Counter(abst)
-    bi = Counter(zip(abst, abst[1:], strict=False))
-    tri = Counter(zip(abst, abst[1:], abst[2:], strict=False))
+    bi = Counter(map(" ".join, zip(abst, abst[1:], strict=False)))
+    tri = Counter(map(" ".join, zip(abst, abst[1:], abst[2:], strict=False)))
     ivars = set(_index_vars(" ".join(toks)))
-    ids = Counter(("=", t) for t in toks
+    ids = Counter("=" + t for t in toks
                   if t not in _KEYWORDS and t not in ivars and (t[0].isalpha() or t[0] == "_"))
     log = math.log
     out: list[tuple[Feature, float]] = []
@@ -218,18 +219,25 @@ class Index(Generic[T]):
     ``Index(items, key=lambda r: r.loop_stripped)``; ``query(code, k)`` returns
     ``[(position, score), ...]`` best first; ``nearest(code, k)`` the items themselves.
     ``mask`` (a boolean sequence or numpy array over the pool) restricts a query.
+    ``vectors``: the items' feature vectors when the caller computed them already (in worker
+    processes); :meth:`arrays` / :meth:`from_arrays` store and restore a built index as plain
+    arrays and strings (no pickles).
     """
 
-    def __init__(self, items: Sequence[T], key: Callable[[T], str] | None = None):
+    def __init__(self, items: Sequence[T], key: Callable[[T], str] | None = None,
+                 vectors: Sequence[tuple[tuple[Feature, float], ...]] | None = None):
         self.items: list[T] = list(items)
         self.key = key or _default_key
         vocab: dict[Feature, int] = {}
         fids: list[int] = []
         tfs: list[float] = []
         lens: list[int] = []
-        for x in self.items:
-            code = self.key(x)
-            v = _features_cached(code) if isinstance(code, str) else ()
+        for i, x in enumerate(self.items):
+            if vectors is not None:
+                v = vectors[i]
+            else:
+                code = self.key(x)
+                v = _features_cached(code) if isinstance(code, str) else ()
             lens.append(len(v))
             for f, w in v:
                 fid = vocab.get(f)
@@ -256,34 +264,79 @@ class Index(Generic[T]):
         self._indptr = np.zeros(len(vocab) + 1, dtype=np.int64)
         np.cumsum(np.bincount(fid_a, minlength=len(vocab)), out=self._indptr[1:])
 
+    # -- storage -------------------------------------------------------------------------------
+    def arrays(self) -> tuple[dict[str, np.ndarray], list[str]]:
+        """(numeric arrays, vocabulary in feature-id order) of the built index."""
+        return ({"idf": self.idf, "items_sorted": self._items_sorted,
+                 "w_sorted": self._w_sorted, "indptr": self._indptr},
+                list(self.vocab))
+
+    @classmethod
+    def from_arrays(cls, items: Sequence[T], arrays: dict[str, np.ndarray], vocab: list[str],
+                    key: Callable[[T], str] | None = None) -> Index[T]:
+        """An index restored from :meth:`arrays` for the same ``items``; ``ValueError`` when
+        the arrays do not fit together."""
+        self = cls.__new__(cls)
+        self.items = list(items)
+        self.key = key or _default_key
+        self.n = n = len(self.items)
+        idf, its, ws, ip = (np.asarray(arrays[k]) for k in
+                            ("idf", "items_sorted", "w_sorted", "indptr"))
+        v = len(vocab)
+        if not (idf.shape == (v,) and ip.shape == (v + 1,) and its.shape == ws.shape
+                and its.ndim == 1 and idf.dtype.kind == "f" and ws.dtype.kind == "f"
+                and its.dtype.kind == "i" and ip.dtype.kind == "i"
+                and all(isinstance(f, str) for f in vocab)
+                and (v == 0 or (ip[0] == 0 and ip[-1] == len(its)
+                                and bool(np.all(np.diff(ip) >= 0))))
+                and (len(its) == 0 or (its.min() >= 0 and its.max() < n))):
+            raise ValueError("similarity index: arrays do not fit together")
+        self.vocab = {f: i for i, f in enumerate(vocab)}
+        if len(self.vocab) != v:
+            raise ValueError("similarity index: repeated feature")
+        self.idf = idf.astype(np.float64)
+        self._default_idf = math.log(n + 1) + 1.0
+        self._items_sorted = its.astype(np.int64)
+        self._w_sorted = ws.astype(np.float64)
+        self._indptr = ip.astype(np.int64)
+        return self
+
     def __len__(self) -> int:
         return self.n
 
     def scores(self, code: str) -> np.ndarray:
-        """Cosine similarity of ``code`` to every item (a float array over the pool)."""
-        out = np.zeros(self.n, dtype=np.float64)
+        """Cosine similarity of ``code`` to every item (a float array over the pool, the
+        caller's own: the last query's scores are kept, as one loop is often asked twice)."""
+        last = self.__dict__.get("_last")
+        if last is not None and last[0] == code:
+            return last[1].copy()
+        s = self._scores(code)
+        self._last = (code, s)
+        return s.copy()
+
+    def _scores(self, code: str) -> np.ndarray:
         if not isinstance(code, str) or not self.n:
-            return out
+            return np.zeros(self.n, dtype=np.float64)
         q = _features_cached(code)
         if not q:
-            return out
-        hits: list[tuple[int, float]] = []
-        qn2 = 0.0
-        vocab, idf, default = self.vocab, self.idf, self._default_idf
-        for f, w in q:
-            fid = vocab.get(f)
-            if fid is None:
-                w *= default
-            else:
-                w *= idf[fid]
-                hits.append((fid, w))
-            qn2 += w * w
-        qn = math.sqrt(qn2) or 1.0
-        ip, its, ws = self._indptr, self._items_sorted, self._w_sorted
-        for fid, w in hits:
-            a, b = ip[fid], ip[fid + 1]
-            out[its[a:b]] += ws[a:b] * (w / qn)
-        return out
+            return np.zeros(self.n, dtype=np.float64)
+        vocab = self.vocab
+        fids = np.fromiter((vocab.get(f, -1) for f, _ in q), dtype=np.int64, count=len(q))
+        tf = np.fromiter((w for _, w in q), dtype=np.float64, count=len(q))
+        hit = fids >= 0
+        w = np.where(hit, tf * self.idf[np.where(hit, fids, 0)], tf * self._default_idf)
+        qn = math.sqrt(float(w @ w)) or 1.0
+        fids, w = fids[hit], w[hit] / qn
+        # every posting of the query's features at once: (start, length) ranges gathered
+        start = self._indptr[fids]
+        length = self._indptr[fids + 1] - start
+        total = int(length.sum())
+        if not total:
+            return np.zeros(self.n, dtype=np.float64)
+        offs = np.repeat(start - np.cumsum(length) + length, length) + np.arange(total)
+        return np.bincount(self._items_sorted[offs],
+                           weights=self._w_sorted[offs] * np.repeat(w, length),
+                           minlength=self.n)
 
     def query(self, code: str, k: int = 8, mask: Any = None,
               exclude: Callable[[T], bool] | None = None) -> list[tuple[int, float]]:

@@ -3,6 +3,7 @@ rebuilt on any damage.  A file planted at the cache path is never executed."""
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 from pathlib import Path
@@ -67,7 +68,8 @@ def test_a_planted_pickle_is_never_executed(cache, tmp_path, which):
         target.read_text().startswith("{")  # rebuilt in the safe format
 
 
-@pytest.mark.parametrize("damage", ["truncate", "garble", "wrong_shape", "empty", "bad_model"])
+@pytest.mark.parametrize("damage", ["truncate", "garble", "wrong_shape", "empty", "bad_model",
+                                    "bad_pool", "object_array"])
 def test_damaged_cache_is_rebuilt(cache, damage):
     first = _engine().suggest(LoopQuery(LOOP)).pragma
     state, model = store.state_paths(list(TRAIN))
@@ -82,6 +84,13 @@ def test_damaged_cache_is_rebuilt(cache, damage):
         state.write_text('{"facts": [[1, 2, 3, {"parsed": "x"}]], "stats": {"tables": 5}}')
     elif damage == "empty":
         state.write_text("")
+    elif damage in ("bad_pool", "object_array"):
+        d = json.loads(state.read_text())
+        if damage == "bad_pool":
+            d["pool"]["usable"] = [10**9]
+        else:
+            d["pool"]["arrays"]["depth"]["dtype"] = "|O"
+        state.write_text(json.dumps(d))
     else:
         model.write_text('{"version": "accellium-style-ranker-v1"}\nnot a model')
     assert _engine().suggest(LoopQuery(LOOP)).pragma == first

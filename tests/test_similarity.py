@@ -1,5 +1,3 @@
-import time
-
 from accellium.dataset.similarity import (
     Index,
     abstract_tokens,
@@ -72,12 +70,10 @@ def test_features_never_crash():
         assert 0.0 <= similarity(code, SAXPY) <= 1.0
 
 
-def test_index_speed():
+def test_large_index_agrees_with_rank():
+    """A pool of thousands (speed is measured by ``accellium bench suggest``, not here)."""
     pool = [SAXPY.replace("a *", f"a{i} *").replace("n;", f"n{i % 37};") for i in range(3000)]
-    t = time.perf_counter()
     idx = Index(pool, key=lambda s: s)
-    assert time.perf_counter() - t < 5.0
-    t = time.perf_counter()
-    for _ in range(20):
-        idx.query(SUM, 8)
-    assert (time.perf_counter() - t) / 20 < 0.05
+    for q in (SUM, SAXPY, NEST):
+        assert abs(idx.scores(q) - rank(q, pool)).max() < 1e-9
+    assert len(idx.query(SUM, 8)) == 8

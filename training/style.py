@@ -8,10 +8,11 @@ pair's own repository group is left out of everything the candidates and feature
 (retrieval pool and template statistics), so the rows look like a project the engine has never
 seen.
 
-The model's hyper-parameters are chosen by grouped cross-validation over these rows (folds by
-repository group, :data:`INNER_FOLDS`), on the selection criterion EM + directive + score of
-the top-ranked candidate; the same out-of-fold scores fit the calibration of ``confidence``.
-Deterministic (fixed seeds, two threads); the default training pairs take about a minute.
+The model's hyper-parameters are fixed (:data:`server.engines.rank.model.PARAMS`, chosen
+offline by grouped CV, docs/tuning.md); a build is one fit on all rows plus one fit without an
+inner fold of repository groups, whose out-of-fold scores calibrate ``confidence``.  ``grid``
+(offline tuning) compares several configurations over all :data:`INNER_FOLDS` inner folds.
+Deterministic (fixed seeds): the same rows for any number of worker processes.
 """
 
 from __future__ import annotations
@@ -92,6 +93,7 @@ def _rows_of(indices: list[int]) -> Rows:
         g = groups.get(r.repo, r.repo)
         if g not in masks:
             masks[g] = pool_groups != g
+        scored: dict[str, object] = {}  # candidate text -> its score (modes share many)
         for mode in modes:
             ex = examples[i] if mode == "loo" else ()
             if mode == "loo" and not ex:
@@ -101,7 +103,8 @@ def _rows_of(indices: list[int]) -> Rows:
             if got is None or not got[1]:
                 continue
             _, cands, x, _ = got
-            sc = [score_pair(c.text, r.pragma) for c in cands]
+            sc = [scored[c.text] if c.text in scored
+                  else scored.setdefault(c.text, score_pair(c.text, r.pragma)) for c in cands]
             rows.x.append(x)
             rows.em.append(np.array([s.exact_match for s in sc], dtype=bool))
             rows.dir.append(np.array([s.directive_match for s in sc], dtype=bool))
@@ -147,15 +150,17 @@ def _stack(rows: Rows, qs: Sequence[int]) -> tuple[np.ndarray, np.ndarray, list[
             [len(rows.y[q]) for q in qs])
 
 
-def _inner_cv(rows: Rows, recs: Sequence, params: dict, folds: list[int]
+def _inner_cv(rows: Rows, params: dict, folds: list[int], held: Sequence[int]
               ) -> tuple[float, dict, np.ndarray, np.ndarray, np.ndarray]:
-    """Out-of-fold (criterion, metrics, top score, margin, top hit) of one configuration."""
+    """Out-of-fold (criterion, metrics, top score, margin, top hit) of one configuration over
+    the queries of the ``held`` inner folds (each predicted by a model fit without its fold)."""
     from accellium.server.engines.rank.model import fit_booster
 
     nq = len(rows.y)
-    top, margin, hit = np.zeros(nq), np.zeros(nq), np.zeros(nq, dtype=bool)
+    top, margin, hit = [], [], []
     em = dr = sc = 0.0
-    for f in range(INNER_FOLDS):
+    n_held = 0
+    for f in held:
         tr = [q for q in range(nq) if folds[rows.rec[q]] != f]
         te = [q for q in range(nq) if folds[rows.rec[q]] == f]
         if not tr or not te:
@@ -170,20 +175,28 @@ def _inner_cv(rows: Rows, recs: Sequence, params: dict, folds: list[int]
             k += n
             b = int(np.argmax(part))
             srt = np.sort(part)[::-1]
-            top[q], margin[q] = srt[0], (srt[0] - srt[1]) if n > 1 else 1.0
-            hit[q] = rows.em[q][b]
+            top.append(srt[0])
+            margin.append((srt[0] - srt[1]) if n > 1 else 1.0)
+            hit.append(bool(rows.em[q][b]))
             em += rows.em[q][b]
             dr += rows.dir[q][b]
             sc += rows.score[q][b]
-    m = {"exact_match": em / nq, "directive_match": dr / nq, "score": sc / nq}
-    return sum(m.values()), m, top, margin, hit
+        n_held += len(te)
+    n_held = max(n_held, 1)
+    m = {"exact_match": em / n_held, "directive_match": dr / n_held, "score": sc / n_held}
+    return (sum(m.values()), m, np.array(top), np.array(margin), np.array(hit, dtype=bool))
 
 
-def build_style(recs: Sequence, *, grid: Sequence[dict] = GRID, progress: bool = False):
-    """(retrieval engine, template statistics, ranker) fit on ``recs`` (module doc)."""
+def build_style(recs: Sequence, *, grid: Sequence[dict] | None = None, progress: bool = False):
+    """(retrieval engine, template statistics, ranker) fit on ``recs`` (module doc).
+
+    The model's parameters are :data:`server.engines.rank.model.PARAMS`; ``grid`` (offline
+    tuning only) chooses among several configurations by the inner grouped CV instead.  The
+    inner CV's out-of-fold scores fit the calibration of ``confidence``."""
     from accellium.server.engines.auto import AutoEngine
+    from accellium.server.engines.rank.features import NAMES
     from accellium.server.engines.rank.folds import group_folds, repo_groups
-    from accellium.server.engines.rank.model import Calibration, Ranker, fit_booster
+    from accellium.server.engines.rank.model import PARAMS, Calibration, Ranker, fit_booster
     from accellium.server.engines.retrieval import RetrievalEngine
     from accellium.server.engines.style import build_stats, record_row
 
@@ -206,10 +219,14 @@ def build_style(recs: Sequence, *, grid: Sequence[dict] = GRID, progress: bool =
         raise ValueError("no training rows: the records give no candidates")
     best: tuple | None = None
     tried = []
-    if n_groups >= INNER_FOLDS and len(grid) > 1:
+    grid = list(grid or [PARAMS])
+    if n_groups >= INNER_FOLDS:
         folds = group_folds(recs, INNER_FOLDS, seed=0)
+        # one configuration: one held-out inner fold is enough to calibrate (a third of the
+        # queries); choosing among several uses every fold
+        held = range(INNER_FOLDS) if len(grid) > 1 else (0,)
         for params in grid:
-            crit, m, top, margin, hit = _inner_cv(rows, recs, params, folds)
+            crit, m, top, margin, hit = _inner_cv(rows, params, folds, held)
             tried.append({"params": params, **{k: round(v, 4) for k, v in m.items()}})
             if best is None or crit > best[0] + 1e-12:
                 best = (crit, params, top, margin, hit)
@@ -219,7 +236,10 @@ def build_style(recs: Sequence, *, grid: Sequence[dict] = GRID, progress: bool =
     cal = Calibration.fit(best[2], best[3], best[4]) if best else Calibration(0.0, 0.0, 0.0)
     log.info("style ranker: %d queries, %d rows, rows %.1fs, total %.1fs", len(rows.y), len(y),
              t_rows, time.perf_counter() - t0)
-    ranker = Ranker(booster, cal, dict(params),
-                    {"inner_folds": INNER_FOLDS, "tried": tried, "queries": len(rows.y),
-                     "rows": int(len(y)), "seconds": round(time.perf_counter() - t0, 1)})
+    ranker = Ranker.from_booster(
+        booster, len(NAMES), calibration=cal, params=dict(params),
+        cv={"inner_folds": INNER_FOLDS, "held_out_folds": len(held) if best else 0,
+            "tried": tried, "queries": len(rows.y),
+            "rows": int(len(y)), "rows_seconds": round(t_rows, 1),
+            "seconds": round(time.perf_counter() - t0, 1)})
     return retrieval, stats, ranker

@@ -7,6 +7,7 @@ Engines return raw text; :func:`server.suggest.suggest` post-processes every ans
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Protocol, runtime_checkable
 
 from accellium.dataset.analysis.scope import LoopScope
@@ -45,9 +46,14 @@ class LoopQuery:
 
     @property
     def stripped(self) -> str:
-        from accellium.dataset.loops import strip_acc_pragmas
+        return _strip(self.code)
 
-        return strip_acc_pragmas(self.code)
+
+@lru_cache(maxsize=4096)
+def _strip(code: str) -> str:
+    from accellium.dataset.loops import strip_acc_pragmas
+
+    return strip_acc_pragmas(code)
 
 
 @dataclass

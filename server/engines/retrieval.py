@@ -334,23 +334,82 @@ def _reduction_clauses(qf: LoopFacts) -> list[Clause]:
     return [Clause("reduction", f"{op}:{','.join(v)}") for op, v in by_op.items()]
 
 
+@dataclass
+class Pool:
+    """What the engine precomputes over its known records, one entry per usable record
+    (stored in the ``auto`` engine's cache as plain arrays and strings): the similarity
+    index, whether each record is inside a region / directly under an annotated loop, its
+    innermost enclosing construct (:func:`parent_signature`), nest depth and enclosing
+    directives (whitespace removed)."""
+
+    index: Index
+    in_region: np.ndarray
+    under_loop: np.ndarray
+    parent: np.ndarray  # str objects
+    depth: np.ndarray
+    enc: np.ndarray  # str objects
+
+    @classmethod
+    def build(cls, records: Sequence, known: dict, vectors: Sequence | None = None) -> Pool:
+        keys = [context_key(tuple(r.enclosing)) for r in records]
+        return cls(
+            Index(records, key=attrgetter("loop_stripped"), vectors=vectors),
+            np.array([k[0] for k in keys], dtype=bool),
+            np.array([k[1] for k in keys], dtype=bool),
+            np.array([parent_signature(tuple(r.enclosing)) for r in records], dtype=object),
+            np.array([min(max(known[(r.loop_stripped, r.lang, tuple(r.enclosing))].loop_depth,
+                              1), 3) for r in records], dtype=np.int64),
+            np.array([_enclosing_norm(tuple(r.enclosing)) for r in records], dtype=object))
+
+    def to_store(self) -> tuple[dict[str, np.ndarray], dict]:
+        """(numeric arrays, JSON-able strings) for the cache."""
+        arrays, vocab = self.index.arrays()
+        return ({**{f"index_{k}": v for k, v in arrays.items()}, "in_region": self.in_region,
+                 "under_loop": self.under_loop, "depth": self.depth},
+                {"vocab": vocab, "parent": list(self.parent), "enc": list(self.enc)})
+
+    @classmethod
+    def from_store(cls, records: Sequence, arrays: dict[str, np.ndarray], strings: dict
+                   ) -> Pool:
+        """``ValueError`` when the stored pool does not fit ``records``."""
+        n = len(records)
+        if not all(isinstance(strings.get(k), list) for k in ("vocab", "parent", "enc")):
+            raise ValueError("retrieval pool: bad strings")
+        index = Index.from_arrays(
+            records, {k[6:]: v for k, v in arrays.items() if k.startswith("index_")},
+            strings["vocab"], key=attrgetter("loop_stripped"))
+        parent, enc = strings["parent"], strings["enc"]
+        cols = [np.asarray(arrays[k]) for k in ("in_region", "under_loop", "depth")]
+        if not (all(c.shape == (n,) for c in cols) and len(parent) == n and len(enc) == n
+                and all(isinstance(x, str) for x in [*parent, *enc])
+                and cols[0].dtype == bool and cols[1].dtype == bool
+                and cols[2].dtype.kind == "i"):
+            raise ValueError("retrieval pool: does not fit the records")
+        return cls(index, cols[0], cols[1], np.array(parent, dtype=object), cols[2],
+                   np.array(enc, dtype=object))
+
+
 class RetrievalEngine:
     """Nearest training/workspace loop, its pragma adapted to the query."""
 
     name = "retrieval"
     analysis_decides = False
 
-    def __init__(self, train: Sequence | None = None, *, known: dict | None = None, **_: object):
-        recs = list(train or [])  # known: the training loops' analysis, when cached
-        self.records = [r for r in recs if _usable(getattr(r, "pragma", ""))]
+    def __init__(self, train: Sequence | None = None, *, known: dict | None = None,
+                 pool: Pool | None = None, vectors: Sequence | None = None,
+                 usable: Sequence[int] | None = None, **_: object):
+        # known: the training loops' analysis; pool and usable (the positions of the records
+        # with a usable pragma): what an earlier build computed, when cached
+        recs = list(train or [])
+        if usable is None:
+            usable = [i for i, r in enumerate(recs) if _usable(getattr(r, "pragma", ""))]
+        elif any(not (isinstance(i, int) and 0 <= i < len(recs)) for i in usable):
+            raise ValueError("retrieval: record positions out of range")
+        self.usable = list(usable)
+        self.records = [recs[i] for i in self.usable]
         self.index: Index | None = None
+        self.pool: Pool | None = None
         if self.records:
-            self.index = Index(self.records, key=attrgetter("loop_stripped"))
-            keys = [context_key(tuple(r.enclosing)) for r in self.records]
-            self._in_region = np.array([k[0] for k in keys], dtype=bool)
-            self._under_loop = np.array([k[1] for k in keys], dtype=bool)
-            self._parent = np.array([parent_signature(tuple(r.enclosing))
-                                     for r in self.records], dtype=object)
             # Every known loop's facts, analysed once here (and kept in the engine's on-disk
             # state), so that adapting a neighbour costs no analysis at query time.
             self._known: dict[tuple[str, str, tuple[str, ...]], LoopFacts] = dict(known or {})
@@ -358,11 +417,9 @@ class RetrievalEngine:
                 key = (r.loop_stripped, r.lang, tuple(r.enclosing))
                 if key not in self._known:
                     self._known[key] = analyze(*key)
-            self._depth = np.array(
-                [min(max(self._known[(r.loop_stripped, r.lang, tuple(r.enclosing))].loop_depth,
-                         1), 3) for r in self.records], dtype=np.int64)
-            self._enc = np.array([_enclosing_norm(tuple(r.enclosing)) for r in self.records],
-                                 dtype=object)
+            self.pool = pool if pool is not None else Pool.build(self.records, self._known,
+                                                                 vectors)
+            self.index = self.pool.index
 
     def facts(self, nb: Neighbour) -> LoopFacts:
         """The analysis of a neighbour's loop (precomputed for training loops)."""
@@ -398,16 +455,19 @@ class RetrievalEngine:
                                      True,
                                      ctx + (_ENCLOSING_BONUS if same else 0.0), known,
                                      bool(getattr(e, "same_file", None))))
-        if self.index is not None:
-            s = self.index.scores(code)
-            s = s + np.where(self._in_region == in_region, 0.3, 0.0)
-            s = s + np.where(self._under_loop == under_loop, 0.05, 0.0)
-            depth = _nest_depth(code, query.lang, tuple(query.enclosing))  # analysed already
-            ctx = np.where(self._depth == depth, _DEPTH_BONUS, 0.0)
+        if self.pool is not None:
+            pool = self.pool
+            s = pool.index.scores(code)
+            s = s + np.where(pool.in_region == in_region, 0.3, 0.0)
+            s = s + np.where(pool.under_loop == under_loop, 0.05, 0.0)
+            qf = self._known.get((code, query.lang, tuple(query.enclosing)))
+            depth = (min(max(qf.loop_depth, 1), 3) if qf is not None  # analysed already
+                     else _nest_depth(code, query.lang, tuple(query.enclosing)))
+            ctx = np.where(pool.depth == depth, _DEPTH_BONUS, 0.0)
             if query.enclosing:
-                ctx += np.where(self._parent == parent_signature(query.enclosing),
+                ctx += np.where(pool.parent == parent_signature(query.enclosing),
                                 _PARENT_BONUS, 0.0)
-                same = self._enc == _enclosing_norm(query.enclosing)
+                same = pool.enc == _enclosing_norm(query.enclosing)
                 s = s + np.where(same, _SAME_ENCLOSING, 0.0)
                 ctx += np.where(same, _ENCLOSING_BONUS, 0.0)
             if mask is not None:

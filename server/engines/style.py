@@ -362,19 +362,36 @@ def records_digest(recs: Sequence) -> str:
     return h.hexdigest()[:20]
 
 
+# The code whose results the ``auto`` engine caches (the analysis of the known loops, the
+# template statistics, the retrieval pool, the ranker's training rows and fit), relative to the
+# package root; the cache's own format is versioned in :mod:`server.engines.rank.store`.  Code
+# that only reads the cache or serves other engines (hf, vllm, the HTTP layer) is not listed,
+# so changing it does not throw away a built ranker.
+_DIGEST_FILES = (
+    "dataset/analysis/*.py", "dataset/loops.py", "dataset/loop_walk.py", "dataset/lines.py",
+    "dataset/labels.py", "dataset/pragma.py", "dataset/records.py", "dataset/prompt.py",
+    "dataset/similarity.py", "server/safety.py", "server/engines/analysis.py",
+    "server/engines/base.py", "server/engines/retrieval.py", "server/engines/style.py",
+    "server/engines/auto.py", "server/engines/rank/candidates.py",
+    "server/engines/rank/dataenv.py", "server/engines/rank/features.py",
+    "server/engines/rank/folds.py", "server/engines/rank/model.py", "training/style.py",
+    "evaluation/metrics.py", "evaluation/runner.py",
+)
+
+
 @lru_cache(maxsize=1)
 def code_digest() -> str:
-    """A hash of the engine code whose results are cached: a cache built by other code (an
-    older checkout) is never reused, whether or not someone remembered to bump a version."""
-    here = Path(__file__).resolve().parent
+    """A hash of the engine code whose results are cached (:data:`_DIGEST_FILES`): a cache
+    built by other code (an older checkout) is never reused, whether or not someone remembered
+    to bump a version."""
+    root = Path(__file__).resolve().parents[2]
     h = hashlib.sha1()
-    for p in sorted([*here.glob("*.py"), *here.glob("rank/*.py"),
-                     *here.parent.parent.glob("dataset/analysis/*.py"),
-                     here.parent.parent / "dataset" / "similarity.py",
-                     here.parent.parent / "dataset" / "pragma.py",
-                     here.parent.parent / "dataset" / "loops.py"]):
-        try:
-            h.update(p.read_bytes())
-        except OSError:
-            h.update(p.name.encode())
+    for pattern in _DIGEST_FILES:
+        paths = sorted(root.glob(pattern)) if "*" in pattern else [root / pattern]
+        for p in paths:
+            h.update(p.relative_to(root).as_posix().encode() + b"\0")
+            try:
+                h.update(p.read_bytes())
+            except OSError:
+                h.update(b"\1missing")
     return h.hexdigest()[:12]

@@ -2,8 +2,9 @@
 damage.
 
 What is cached (keyed by a hash of the engine code and of the training records): the analysis
-of every known loop and the template statistics (one JSON file), and the ranking model
-(LightGBM's text format behind a JSON header).  Nothing is ever unpickled: a file planted at
+of every known loop, the template statistics and the retrieval pool (its similarity index as
+numeric arrays, base64 of raw little-endian numbers of a fixed set of dtypes, inside one JSON
+file), and the ranking model (LightGBM's text format behind a JSON header).  Nothing is ever unpickled: a file planted at
 the cache path can at worst be refused.
 
 Before a cache file is read: the cache folder must be ours (owned by this user, not writable
@@ -14,6 +15,7 @@ wrong shape is ignored and rebuilt; a cache that cannot be written only costs st
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import dataclasses
 import json
@@ -24,13 +26,14 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 from accellium.server.engines.analysis import Dependence, LoopFacts
 from accellium.server.engines.style import TemplateStats, code_digest, records_digest
 
 __all__ = ["cache_dir", "load_or_build", "state_paths", "facts_to_json", "facts_from_json"]
 
 log = logging.getLogger(__name__)
-_VERSION = "auto-v3"
+_VERSION = "auto-v4"
 _MAX_BYTES = 256 * 2**20
 
 
@@ -76,6 +79,31 @@ def facts_from_json(d: dict) -> LoopFacts:
     if not isinstance(f.arrays, dict) or not isinstance(f.index_vars, list):
         raise ValueError("facts: wrong types")
     return f
+
+
+# -- numeric arrays as JSON -------------------------------------------------------------------
+
+_DTYPES = {"<f8": np.float64, "<i8": np.int64, "|b1": np.bool_}
+
+
+def array_to_json(a: np.ndarray) -> dict:
+    a = np.ascontiguousarray(a)
+    dt = a.dtype.newbyteorder("<") if a.dtype.byteorder == ">" else a.dtype
+    if dt.str not in _DTYPES:
+        raise ValueError(f"array: dtype {a.dtype} is not stored")
+    return {"dtype": dt.str, "shape": list(a.shape),
+            "data": base64.b64encode(a.astype(dt).tobytes()).decode("ascii")}
+
+
+def array_from_json(d: dict) -> np.ndarray:
+    """``ValueError`` / ``TypeError`` / ``KeyError`` on a wrong shape (raw numbers only: no
+    object dtype, nothing executed)."""
+    dtype = _DTYPES[d["dtype"]]
+    shape = d["shape"]
+    if not (isinstance(shape, list) and all(isinstance(n, int) and n >= 0 for n in shape)):
+        raise ValueError("array: bad shape")
+    a = np.frombuffer(base64.b64decode(d["data"], validate=True), dtype=np.dtype(d["dtype"]))
+    return a.astype(dtype).reshape(shape)
 
 
 # -- checks ------------------------------------------------------------------------------------
@@ -145,7 +173,7 @@ def _write(path: Path, text: str) -> bool:
 def _load(recs: Sequence):
     from accellium.server.engines.rank.features import NAMES
     from accellium.server.engines.rank.model import Ranker
-    from accellium.server.engines.retrieval import RetrievalEngine
+    from accellium.server.engines.retrieval import Pool, RetrievalEngine
 
     state_path, model_path = state_paths(recs)
     st_text, model_text = _read_checked(state_path), _read_checked(model_path)
@@ -158,10 +186,18 @@ def _load(recs: Sequence):
             known[(loop, lang, tuple(enc))] = facts_from_json(fd)
         stats = TemplateStats.from_json(d["stats"])
         ranker = Ranker.from_text(model_text, NAMES)
+        p = d["pool"]
+        usable = p["usable"]
+        if not isinstance(usable, list):
+            raise ValueError("pool: bad positions")
+        records = [recs[i] for i in usable if isinstance(i, int) and 0 <= i < len(recs)]
+        pool = Pool.from_store(records, {k: array_from_json(v) for k, v in p["arrays"].items()},
+                               p["strings"]) if records else None
+        retrieval = RetrievalEngine(recs, known=known, pool=pool, usable=usable)
     except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as e:
         log.warning("engine cache %s is damaged (%s): rebuilding", state_path, e)
         return None
-    return RetrievalEngine(recs, known=known), stats, ranker
+    return retrieval, stats, ranker
 
 
 def load_or_build(recs: Sequence, *, cache: bool = True):
@@ -186,7 +222,12 @@ def _store(recs: Sequence, retrieval, stats: TemplateStats, ranker) -> list[Path
 
     state_path, model_path = state_paths(recs)
     facts = [[k[0], k[1], list(k[2]), facts_to_json(v)] for k, v in retrieval._known.items()]
-    ok = _write(state_path, json.dumps({"facts": facts, "stats": stats.to_json()}))
+    pool: dict = {"usable": retrieval.usable, "arrays": {}, "strings": {}}
+    if retrieval.pool is not None:
+        arrays, strings = retrieval.pool.to_store()
+        pool.update(arrays={k: array_to_json(v) for k, v in arrays.items()}, strings=strings)
+    ok = _write(state_path, json.dumps({"facts": facts, "stats": stats.to_json(),
+                                        "pool": pool}))
     ok = _write(model_path, ranker.to_text(NAMES)) and ok
     return [state_path, model_path] if ok else []
 
