@@ -28,6 +28,7 @@ MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_EXAMPLES_POOL = 5000
 SCAN_BUDGET_S = 20.0
 INLINE_BUILD_LIMIT = 400  # pools this small are (re)built on the request path
+MAX_DOC_EXAMPLES = 500  # examples taken from one file
 
 
 class StyleIndex:
@@ -164,8 +165,8 @@ def scan_root(root: str, style: StyleIndex, cancelled: Callable[[], bool] = lamb
         uri = path.resolve().as_uri()
         lang = language_for("", uri) or "c"
         try:
-            doc = DocIndex(uri, lang, data.decode("utf-8", "replace"))
-            style.set_file(uri, doc.annotated_loops())
+            view = DocIndex(uri, lang, data.decode("utf-8", "replace")).view()
+            style.set_file(uri, view.annotated_loops(MAX_DOC_EXAMPLES))
         except Exception:  # noqa: BLE001 - a strange file must not stop the scan
             log.exception("cannot index %s", path)
         time.sleep(0)  # let the event loop thread run
