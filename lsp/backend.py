@@ -128,13 +128,21 @@ class BackendClient:
     def __init__(self) -> None:
         self._client = None  # httpx.AsyncClient, made on first use
 
-    def _http(self):
+    @staticmethod
+    def _make():
         import httpx
 
+        # No proxies from the environment: the backend is normally on localhost.
+        return httpx.AsyncClient(trust_env=False, follow_redirects=False,
+                                 headers={"user-agent": "accellium-lsp"})
+
+    async def _http(self):
+        """The client, made once in a thread (importing httpx and loading the TLS trust store
+        take a while, and must not eat the first request's deadline or block the loop)."""
         if self._client is None:
-            # No proxies from the environment: the backend is normally on localhost.
-            self._client = httpx.AsyncClient(trust_env=False, follow_redirects=False,
-                                             headers={"user-agent": "accellium-lsp"})
+            client = await asyncio.to_thread(self._make)
+            if self._client is None:
+                self._client = client
         return self._client
 
     @staticmethod
@@ -144,20 +152,22 @@ class BackendClient:
     async def request(self, method: str, url: str, timeout_s: float, token: str | None,
                       body: dict | None = None) -> tuple[int, bytes]:
         """(status, body) within ``timeout_s`` in all; raises :class:`BackendError`."""
+        client = await self._http()
         try:
-            return await asyncio.wait_for(self._exchange(method, url, timeout_s, token, body),
-                                          timeout_s)
+            return await asyncio.wait_for(
+                self._exchange(client, method, url, timeout_s, token, body), timeout_s)
         except TimeoutError as e:
             raise BackendError("timeout", f"no complete answer within {timeout_s * 1000:.0f} ms"
                                ) from e
 
-    async def _exchange(self, method: str, url: str, timeout_s: float, token: str | None,
+    @staticmethod
+    async def _exchange(client, method: str, url: str, timeout_s: float, token: str | None,
                         body: dict | None) -> tuple[int, bytes]:
         import httpx
 
         try:
-            async with self._http().stream(method, url, json=body, timeout=timeout_s,
-                                           headers=self.headers(token)) as r:
+            async with client.stream(method, url, json=body, timeout=timeout_s,
+                                     headers=BackendClient.headers(token)) as r:
                 declared = r.headers.get("content-length")
                 if declared and declared.isdigit() and int(declared) > MAX_RESPONSE_BYTES:
                     raise BackendError("garbage", f"the answer is {int(declared)} bytes, over "

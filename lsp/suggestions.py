@@ -246,6 +246,8 @@ class SuggestService:
         def late(sug: Suggestion | None) -> None:
             self._store(key, sug)
 
+        if self.settings.engine not in self._engines:  # loading is not the loop's fault
+            await asyncio.to_thread(self.warm_up)
         try:
             sug = await asyncio.wait_for(self._shared(key, lambda: self.run_cpu(
                 lambda: self._run_embedded(q), lane, late)), budget)
@@ -276,7 +278,7 @@ class SuggestService:
             try:
                 self.engine(name)
             except Exception as e:  # noqa: BLE001 - reported, never fatal
-                log.warning("engine %s cannot be loaded: %s", name, e)
+                log.warning("engine %s cannot be loaded: %s", name, type(e).__name__)
 
     def _run_embedded(self, q: LoopQuery) -> Suggestion | None:
         self.embedded_runs += 1
