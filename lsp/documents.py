@@ -131,16 +131,20 @@ class Documents:
         return self.docs.get(uri)
 
     async def parsed(self, doc: DocIndex) -> DocView:
-        """The parsed view of ``doc`` (of its current version unless it changed meanwhile).
-        One parse per document at a time; a cancelled request does not stop it."""
-        v = doc.current()
-        if v is not None:
-            return v
-        fut = self._parsing.get(doc.uri)
-        if fut is None or fut.done():
-            fut = asyncio.ensure_future(self.jobs.run(doc.view, lane=doc.uri))
-            self._parsing[doc.uri] = fut
-        return await asyncio.shield(fut)
+        """The parsed view of ``doc``'s current version.  One parse per document at a time; a
+        cancelled request does not stop it; a parse that finished on an older version (the
+        buffer changed meanwhile) is followed by another."""
+        while True:
+            v = doc.current()
+            if v is not None:
+                return v
+            fut = self._parsing.get(doc.uri)
+            if fut is None or fut.done():
+                fut = asyncio.ensure_future(self.jobs.run(doc.view, lane=doc.uri))
+                self._parsing[doc.uri] = fut
+            v = await asyncio.shield(fut)
+            if v.generation == doc.generation or self.docs.get(doc.uri) is not doc:
+                return v
 
     async def run(self, doc: DocIndex, view: DocView, fn):
         """``fn(check)`` in the document's lane; :class:`Cancelled` once ``view`` is stale."""
