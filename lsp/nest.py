@@ -24,17 +24,17 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 
-from accellium.dataset.loops import (
-    _BLOCK_PARENTS_WITHOUT_LABEL,
-    LOOP_TYPES,
-    LineIndex,
-    Loop,
-    PragmaLine,
-    _inner_statements,
-    _split_label,
-    pragmas_above,
-)
+from accellium.dataset.loops import LOOP_TYPES, LineIndex, Loop, PragmaLine, pragmas_above
 from tree_sitter import Node, Tree
+
+try:  # dataset.loops before and after its linear rewrite (issue #12 D1)
+    from accellium.dataset.loops import split_label
+except ImportError:  # pragma: no cover - the older module
+    from accellium.dataset.loops import _split_label as split_label
+try:
+    from accellium.dataset.loop_walk import _BLOCK_PARENTS_WITHOUT_LABEL
+except ImportError:  # pragma: no cover - the older module
+    from accellium.dataset.loops import _BLOCK_PARENTS_WITHOUT_LABEL
 
 __all__ = ["path_to_byte", "paths_to", "loops_starting_at", "loop_nodes", "LoopTable",
            "LoopBuilder", "Cancelled"]
@@ -154,6 +154,15 @@ def loop_nodes(root: Node, outermost_only: bool = False,
                 return out
 
 
+def _statements(body: Node | None) -> list[Node]:
+    """The statements of a loop body (a block's, comments left out, or the one statement)."""
+    if body is None:
+        return []
+    if body.type == "compound_statement":
+        return [c for c in body.named_children if c.type != "comment"]
+    return [body]
+
+
 class LoopTable:
     """Loop nodes in document order (outer before inner), nested by byte range:
     ``parent[i]`` (index or -1), ``depth[i]`` (enclosing loops in the table),
@@ -178,7 +187,7 @@ class LoopTable:
             p = self.parent[i]
             if p >= 0:
                 self.loop_depth[p] = max(self.loop_depth[p], self.loop_depth[i] + 1)
-            inner = _inner_statements(nodes[i].child_by_field_name("body"))
+            inner = _statements(nodes[i].child_by_field_name("body"))
             if len(inner) == 1 and inner[0].type in LOOP_TYPES:
                 j = self.by_start.get(inner[0].start_byte)
                 if j is not None and j > i:
@@ -265,7 +274,7 @@ class LoopBuilder:
             if self._plainly_unlabelled(row, col):
                 got = (None, [])
             else:
-                got = _split_label(pragmas_above(self.lines, row, col))
+                got = split_label(pragmas_above(self.lines, row, col))
             self._labels[key] = got
         return got
 
