@@ -117,6 +117,7 @@ class Documents:
         if t is not None:
             t.cancel()
         self.jobs.forget(uri)
+        self.jobs.forget(self.engine_lane(uri))
         self.style.close(uri)
         self.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))

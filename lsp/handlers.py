@@ -61,16 +61,16 @@ async def code_actions(ls: AccelliumServer, params: types.CodeActionParams):
     line = params.range.start.line
     if view.generation != doc.generation or not 0 <= line < view.line_count():
         return out
-    try:
-        chain = await ls.run(doc, view, lambda check: view.loops_at(line, MAX_ACTION_LOOPS,
-                                                                     insertable=True))
+    try:  # the loops and their queries (examples: similarity over the loop text) off the loop
+        chain = await ls.run(doc, view, lambda check: [
+            (lp, ls.query_for(view, lp))
+            for lp in view.loops_at(line, MAX_ACTION_LOOPS, insertable=True)])
     except Cancelled:
         return []
     deferred = ls.service.slow and ls.resolve_supported()
     dc = ls.document_changes()
     pending: list = []
-    for i, lp in enumerate(chain):
-        q = ls.query_for(view, lp)
+    for i, (lp, q) in enumerate(chain):
         hit, sug = ls.service.cached(q)
         if hit:
             a = suggestion_action(view, lp, sug, i == 0, kind, dc)
@@ -115,14 +115,18 @@ async def resolve_action(ls: AccelliumServer, action: types.CodeAction) -> types
         return action
     lid = str(data["loop"])
     view = await ls.parsed(doc)
+    def find(check):
+        lp = view.find_loop(line, lid)
+        return None if lp is None else ls.query_for(view, lp)
+
     try:
-        lp = await ls.run(doc, view, lambda check: view.find_loop(line, lid))
+        q = await ls.run(doc, view, find)
     except Cancelled:
-        lp = None
-    if lp is None:
+        q = None
+    if q is None:
         log.info("resolve: the loop at line %d is gone", line + 1)
         return action
-    outcome = await ls.service.get(ls.query_for(view, lp), ls.engine_lane(uri))
+    outcome = await ls.service.get(q, ls.engine_lane(uri))
     log.debug("resolve %s:%d -> %s (%s)", uri, line, text(outcome.suggestion),
               text(outcome.note))
     sug = outcome.suggestion
@@ -223,8 +227,12 @@ class _Annotate:
             except Exception:  # noqa: BLE001 - the client may refuse progress
                 self.use_progress = False
         view = await ls.parsed(self.doc)
-        loops = [lp for lp in await ls.run(self.doc, view, view.outermost_loops)
-                 if lp.pragma is None and insertable(view, lp)]
+
+        def queries(check):
+            return [(lp, ls.query_for(view, lp)) for lp in view.outermost_loops(check)
+                    if lp.pragma is None and insertable(view, lp)]
+
+        loops = await ls.run(self.doc, view, queries)
         if self.use_progress:
             progress.begin(self.token, types.WorkDoneProgressBegin(
                 title="accellium: annotating loops", cancellable=True,
@@ -244,14 +252,12 @@ class _Annotate:
 
     async def _ask(self, loops: list) -> dict | None:
         ls, progress = self.ls, self.ls.work_done_progress
-        view = self.doc.current() or await ls.parsed(self.doc)
         answers: dict[tuple[str, tuple[str, ...]], str] = {}
-        for i, lp in enumerate(loops):
+        for i, (lp, q) in enumerate(loops):
             if self._cancelled():
                 return None
-            outcome = await _unless_cancelled(
-                ls.service.get(ls.query_for(view, lp), ls.engine_lane(self.uri)),
-                self._cancel_future())
+            outcome = await _unless_cancelled(ls.service.get(q, ls.engine_lane(self.uri)),
+                                              self._cancel_future())
             if outcome is None:
                 return None
             await asyncio.sleep(0)  # let cancellations and edits in
