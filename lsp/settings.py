@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlparse
 
-__all__ = ["Settings", "parse_settings", "SECTION"]
+__all__ = ["Settings", "parse_settings", "SECTION", "WIRE_NAMES"]
 
 SECTION = "accellium"
 MAX_EXAMPLES_LIMIT = 8  # DESIGN §4: at most 8 workspace examples per request
@@ -46,6 +46,9 @@ _WIRE = {
     "backendToken": "backend_token",
     "logDocumentText": "log_document_text",
 }
+
+
+WIRE_NAMES = tuple(_WIRE)  # the settings the editors send, camelCase
 
 
 def _optional_str(v: Any) -> str | None:
