@@ -15,6 +15,7 @@ refused); :meth:`start` serves again on the same port.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import socket
 import threading
@@ -74,7 +75,12 @@ class FakeOpenAI:
         self._call(go())
 
     def release(self) -> None:
-        self._loop.call_soon_threadsafe(lambda: self._held and self._held.set())
+        """Answer the requests held so far (later ones are held again)."""
+        def go() -> None:
+            old, self._held = self._held, asyncio.Event()
+            if old is not None:
+                old.set()
+        self._loop.call_soon_threadsafe(go)
 
     def close(self) -> None:
         self.stop()
@@ -161,6 +167,8 @@ class FakeOpenAI:
                 held.cancel()
                 return None
             eof.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await eof
         if self.delay:
             await asyncio.sleep(self.delay)
         text = self.answers.get(model, "#pragma acc parallel loop" if model != self.base

@@ -285,6 +285,7 @@ async def test_deploy_reaches_every_upstream_and_comes_back(fakes):
         with pytest.raises(RuntimeLoraDisabled, match="VLLM_ALLOW_RUNTIME_LORA_UPDATING=True") \
                 as err:
             await e.aload_adapter("third", "/srv/third")
-        assert f"loaded on {a.url}" in str(err.value)
+        assert b.url in str(err.value) and a.url not in str(err.value)
+        assert "third" not in a.adapters  # checked first: loaded nowhere
     finally:
         await e.pool.aclose()

@@ -194,12 +194,13 @@ class OpenAIEngine:
         states: dict[str, str] = {u.url: "down: loads it when it is back"
                                   for u in self.pool.upstreams if not u.healthy}
         for u, r in zip(up, results, strict=True):
-            states[u.url] = "loaded" if r.ok else f"failed: {r.error}"
+            states[u.url] = ("loaded" if r.ok else f"failed: {r.error}" if r.error
+                             else "not loaded: another upstream refuses run-time loading")
             if r.ok:
                 u.models[name] = {"id": name, "root": str(path), "parent": u.base}
         if any(r.ok for r in results):
             self.deployed[name] = str(path)
-        failed = [r for r in results if not r.ok]
+        failed = [r for r in results if not r.ok and r.error]
         if failed:
             done = [r.url for r in results if r.ok]
             msg = "; ".join(r.error or r.url for r in failed)

@@ -25,7 +25,8 @@ from accellium.server.engines.base import EngineError, EngineUnavailable
 from accellium.server.engines.upstreams import error_message, normalize_url
 
 __all__ = ["RuntimeLoraDisabled", "LoraLoadError", "load_lora", "unload_lora", "deploy_all",
-           "upstream_base_root", "ENABLE_HINT"]
+           "upstream_base_root", "runtime_lora_enabled", "deploy_upstreams", "check_adapter_for",
+           "ENABLE_HINT"]
 
 ENABLE_HINT = "start vLLM with VLLM_ALLOW_RUNTIME_LORA_UPDATING=True to load adapters at run time"
 
@@ -100,9 +101,22 @@ class DeployResult:
     disabled: bool = False
 
 
+async def runtime_lora_enabled(client: httpx.AsyncClient, url: str,
+                               headers: dict[str, str], timeout: float = 30.0) -> bool:
+    """Whether ``url`` has the runtime LoRA endpoints: an unload without a name is refused by
+    vLLM (``400``) where they exist, and is FastAPI's ``404 Not Found`` where they do not."""
+    r = await _post(client, url, "/unload_lora_adapter", {"lora_name": ""}, headers, timeout)
+    return not _route_missing(r)
+
+
 async def deploy_all(client: httpx.AsyncClient, urls: list[str], name: str, path: str,
                      headers: dict[str, str], timeout: float = 300.0) -> list[DeployResult]:
-    """Load ``name`` into every upstream at once; one result per upstream, in order."""
+    """Load ``name`` into every upstream at once; one result per upstream, in order. When an
+    upstream has no runtime LoRA endpoints, nothing is loaded anywhere (checked first)."""
+    enabled = await asyncio.gather(*(runtime_lora_enabled(client, u, headers) for u in urls))
+    if not all(enabled):
+        return [DeployResult(u, False, None if ok else str(_disabled(u)), disabled=not ok)
+                for u, ok in zip(urls, enabled, strict=True)]
 
     async def one(url: str) -> DeployResult:
         try:
@@ -136,3 +150,39 @@ def local_config(root: str | None) -> Path | None:
         return None
     p = Path(root)
     return p if (p / "config.json").is_file() else None
+
+
+def check_adapter_for(adapter_dir: str | Path, name: str, base_dirs: list[Path]) -> Any:
+    """The adapter's ``accellium.json``, checked as the server checks it (prompt version; base
+    fingerprint against each local base folder given). Raises ``AdapterError`` with the
+    reason."""
+    from accellium.dataset.adapters import base_fingerprint
+    from accellium.server.adapters import AdapterRegistry
+
+    meta = None
+    for fp in {base_fingerprint(d) for d in base_dirs} or {None}:
+        meta = AdapterRegistry(fp).inspect(adapter_dir, name)
+    return meta
+
+
+def deploy_upstreams(adapter_dir: str | Path, urls: list[str], name: str, *,
+                     api_key: str | None = None, remote_path: str | None = None,
+                     base: str | None = None, timeout: float = 300.0) -> dict[str, Any]:
+    """``accellium deploy --upstream``: check the adapter, then load it into every upstream.
+    Returns ``{"checked_fingerprint": bool, "results": [DeployResult]}``. Raises
+    ``AdapterError`` (the adapter does not fit), :class:`RuntimeLoraDisabled` (an upstream
+    has no runtime LoRA endpoints; nothing was loaded anywhere) and :class:`EngineError`."""
+    norm = [normalize_url(u) for u in urls]
+    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+
+    async def run() -> dict[str, Any]:
+        async with httpx.AsyncClient(timeout=timeout) as client:
+            roots = [] if base else await asyncio.gather(
+                *(upstream_base_root(client, u, headers) for u in norm))
+            bases = [p for p in (local_config(r) for r in ([base] if base else roots)) if p]
+            check_adapter_for(adapter_dir, name, bases)
+            path = remote_path or str(Path(adapter_dir).resolve())
+            results = await deploy_all(client, norm, name, path, headers, timeout)
+            return {"checked_fingerprint": bool(bases), "results": results, "path": path}
+
+    return asyncio.run(run())
