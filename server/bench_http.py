@@ -10,6 +10,9 @@ bounded number of requests and seconds. Prints requests/s and p50/p90/p99 latenc
 freezes" figure. ``--heavy`` adds a level where one client sends the largest loops the API
 accepts (about 60 KB, distinct each time, so no cache helps) while the probe runs, and
 ``--deep-nest`` times the 1,000-deep loop nest of issue #12 (answered or refused).
+
+``--engine openai`` (the gateway) is measured with 1, 2, ... upstreams by
+:mod:`server.bench_gateway`.
 """
 
 from __future__ import annotations
@@ -237,6 +240,10 @@ def _level(port: int, concurrency: int, n: int, duration_s: float, bodies: list[
 
 
 def main_from_args(args: argparse.Namespace) -> int:
+    if args.engine == "openai":  # the gateway: 1, 2, ... upstreams
+        from accellium.server.bench_gateway import run_gateway_bench
+
+        return run_gateway_bench(args)
     serve_args = ["--engine", args.engine, "--timeout-s", str(args.timeout_s), "--no-access-log"]
     if args.train:
         serve_args += ["--train", args.train]

@@ -205,6 +205,9 @@ def add_bench_parser(bench_subparsers) -> None:
     p.add_argument("--allow-host", action="append", default=[], metavar="NAME",
                    help=argparse.SUPPRESS)
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
+    from accellium.server.bench_gateway import add_arguments
+
+    add_arguments(p)
     p.set_defaults(func=_bench)
 
 
