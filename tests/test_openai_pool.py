@@ -289,3 +289,23 @@ async def test_deploy_reaches_every_upstream_and_comes_back(fakes):
         assert "third" not in a.adapters  # checked first: loaded nowhere
     finally:
         await e.pool.aclose()
+
+
+async def test_one_failed_check_of_a_live_upstream_is_not_enough(fakes):
+    a = fakes()
+    e = await _engine(a, health_interval_s=60)  # checks only when the test asks
+    try:
+        u = e.pool.upstreams[0]
+        a.mode = "models503"  # overloaded: answers, but with an error
+        await e.pool.probe(u)
+        assert u.healthy and "HTTP 503" in u.error
+        await e.pool.probe(u)
+        assert not u.healthy
+        a.mode = "ok"
+        await e.pool.probe(u)
+        assert u.healthy and u.error is None
+        a.stop()  # refused: down at the first check
+        await e.pool.probe(u)
+        assert not u.healthy
+    finally:
+        await e.pool.aclose()

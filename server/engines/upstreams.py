@@ -4,7 +4,9 @@
   requests outstanding from this gateway; ties rotate, so one client alternates upstreams.
 - **Health**: a background task GETs ``{url}/models`` on every upstream every
   ``health_interval_s`` (the answer is also the list of models it serves: the base and its
-  LoRA adapters). An upstream that does not answer 200 is skipped until it does again; a
+  LoRA adapters). An upstream that refuses the connection (or the key) is down at once; one
+  that answers late or with an error is down when two checks in a row fail (an overloaded
+  server is slow, not gone). A down upstream is skipped until a check succeeds again; a
   connection error on a request marks it down at once.
 - **Retries**: a connection error or a ``5xx`` is retried on another upstream that serves the
   model (each upstream at most once per request); a ``4xx`` is the request's own problem and is
@@ -62,6 +64,10 @@ class _Retry(Exception):
     """This upstream failed in a way another upstream may not (connection error, 5xx)."""
 
 
+class _Definite(ValueError):
+    """A health-check answer that settles it at once (the key is refused)."""
+
+
 class _NotServed(_Retry):
     """This upstream does not serve the model after all (its list was stale)."""
 
@@ -112,6 +118,7 @@ class Upstream:
         self.requests = 0
         self.failures = 0
         self.cancelled = 0
+        self.probe_failures = 0  # health checks failed in a row
 
     def adapters(self) -> list[str]:
         return sorted(m for m in self.models if m != self.base)
@@ -128,8 +135,8 @@ class UpstreamPool:
 
     def __init__(self, urls: list[str], *, api_key: str | None = None, timeout_s: float = 30.0,
                  connect_timeout_s: float = 3.0, health_interval_s: float = 5.0,
-                 probe_timeout_s: float = 3.0, max_connections: int = 256,
-                 max_attempts: int | None = None):
+                 probe_timeout_s: float = 5.0, unhealthy_after: int = 2,
+                 max_connections: int = 256, max_attempts: int | None = None):
         if not urls:
             raise ValueError("the openai engine needs at least one --upstream URL")
         seen: dict[str, Upstream] = {}
@@ -141,6 +148,7 @@ class UpstreamPool:
         self.timeout = httpx.Timeout(timeout_s, connect=connect_timeout_s, pool=timeout_s)
         self.health_interval_s = health_interval_s
         self.probe_timeout_s = probe_timeout_s
+        self.unhealthy_after = max(1, unhealthy_after)
         self.limits = httpx.Limits(max_connections=max_connections,
                                    max_keepalive_connections=max_connections)
         self.max_attempts = max_attempts or len(self.upstreams)
@@ -192,15 +200,25 @@ class UpstreamPool:
         try:
             r = await self.client.get(f"{u.url}/models", headers=self.headers(),
                                       timeout=self.probe_timeout_s)
+            if r.status_code in (401, 403):
+                raise _Definite(f"HTTP {r.status_code} on /models (wrong --upstream-key?): "
+                                f"{error_message(r)}")
             if r.status_code != 200:
-                hint = " (wrong --upstream-key?)" if r.status_code in (401, 403) else ""
-                raise ValueError(f"HTTP {r.status_code} on /models{hint}: {error_message(r)}")
+                raise ValueError(f"HTTP {r.status_code} on /models: {error_message(r)}")
             cards = {m["id"]: m for m in r.json()["data"] if isinstance(m.get("id"), str)}
         except (httpx.HTTPError, ValueError, KeyError, TypeError, AttributeError) as e:
-            self.mark_down(u, e)
+            # refused, or a wrong key: down now. A slow or erring answer (an overloaded
+            # server) counts only when the next check fails too.
+            u.probe_failures += 1
+            definite = isinstance(e, (httpx.ConnectError, _Definite)) or not u.probed
+            if definite or u.probe_failures >= self.unhealthy_after:
+                self.mark_down(u, e)
+            else:
+                u.error = f"{type(e).__name__}: {e}"[:300]
             return
         finally:
             u.probed = True
+        u.probe_failures = 0
         u.models = cards
         u.base = next((k for k, m in cards.items() if not m.get("parent")), None)
         if not u.healthy:
