@@ -94,6 +94,13 @@ def _measure(port: int, gw_pid: int, groups: list[int], levels: list[int], n: in
     return out
 
 
+def _idle_cpu(groups: list[int], seconds: float = 5.0) -> list[float]:
+    """CPU seconds per second each idle vLLM server uses (its processes poll for work)."""
+    c0 = [group_cpu_s(g) for g in groups]
+    time.sleep(seconds)
+    return [round((group_cpu_s(g) - c) / seconds, 3) for g, c in zip(groups, c0, strict=True)]
+
+
 def _serve_args(args: argparse.Namespace, urls: list[str]) -> list[str]:
     a = ["--engine", "openai", "--timeout-s", str(args.timeout_s), "--no-access-log"]
     for u in urls:
@@ -121,6 +128,7 @@ def run_gateway_bench(args: argparse.Namespace) -> int:
         logs = Path(tempfile.mkdtemp(prefix="accellium-bench-vllm-"))
         servers = start_fleet(args.vllm_upstreams, args.base, adapters, logs, served_name="base")
     fleet_s = time.perf_counter() - t0
+    idle = _idle_cpu([s.proc.pid for s in servers]) if servers else None
     urls = [s.url for s in servers] + list(args.upstream)
     if not urls:
         print("accellium bench: --engine openai needs --upstream URL or --vllm-upstreams N",
@@ -134,10 +142,12 @@ def run_gateway_bench(args: argparse.Namespace) -> int:
     if args.upstream_key:
         env["ACCELLIUM_UPSTREAM_KEY"] = args.upstream_key
     runs = []
+    gw_logs = Path(tempfile.mkdtemp(prefix="accellium-bench-gateway-"))
     try:
         for k in counts:
             port = free_port()
-            proc = start_server(_serve_args(args, urls[:k]), port, env=env)
+            proc = start_server(_serve_args(args, urls[:k]), port, env=env,
+                                log_path=str(gw_logs / f"gateway-{k}.log"))
             try:
                 asyncio.run(run_level(port, 4, min(40, args.requests), 60.0, bodies))  # warm-up
                 groups = [s.proc.pid for s in servers[:k]]
@@ -150,7 +160,7 @@ def run_gateway_bench(args: argparse.Namespace) -> int:
             stop_vllm(s)
     out = {"engine": "openai", "base": args.base, "adapters": list(adapters),
            "vllm_servers": len(servers), "vllm_started_s": round(fleet_s, 1) if servers else None,
-           "cpus": os.cpu_count(),
+           "vllm_idle_cpu_per_s": idle, "cpus": os.cpu_count(), "gateway_logs": str(gw_logs),
            "runs": runs}
     if args.json:
         print(json.dumps(out, indent=2))
@@ -164,6 +174,9 @@ def _print(out: dict) -> None:
                if out["vllm_servers"] else "")
     print(f"engine openai (gateway) adapters {','.join(out['adapters']) or '-'}; "
           f"{out['cpus']} CPUs{started}")
+    if out["vllm_idle_cpu_per_s"]:
+        print("idle vLLM servers use " + ", ".join(f"{c:.2f}" for c in out["vllm_idle_cpu_per_s"])
+              + " CPU-s per second")
     print(f"{'ups':>3} {'conc':>5} {'requests':>8} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} "
           f"{'gw CPU ms/req':>13} {'vLLM CPU ms/req':>15} {'load':>9}  errors")
     for run in out["runs"]:
@@ -174,3 +187,5 @@ def _print(out: dict) -> None:
                   f"{r['gateway_cpu_ms_per_req']:>13.2f} "
                   f"{'-' if up is None else f'{up:.1f}':>15} "
                   f"{r['loadavg'][0]:>4}-{r['loadavg'][1]:<4}  {r['errors'] or '-'}")
+    if any(r["errors"] for run in out["runs"] for r in run["levels"]):
+        print(f"errors: see the gateway logs in {out['gateway_logs']}")

@@ -227,13 +227,19 @@ async def run_level(port: int, concurrency: int, n_requests: int, duration_s: fl
 
 
 def _level(port: int, concurrency: int, n: int, duration_s: float, bodies: list[bytes],
-           probe: bool) -> dict:
+           probe: bool, server_pid: int | None = None) -> dict:
+    from accellium.server.bench_gateway import process_cpu_s
+
     proc = _start_probe(port, duration_s) if probe else None
+    cpu0 = process_cpu_s(server_pid) if server_pid else 0.0
     try:
         res = asyncio.run(run_level(port, concurrency, n, duration_s, bodies))
     finally:
         if proc is not None:
             res_probe = _finish_probe(proc)
+    if server_pid:  # the server's CPU time per request: the figure load inflates least
+        res["server_cpu_ms_per_req"] = round(
+            (process_cpu_s(server_pid) - cpu0) * 1000 / max(1, res["requests"]), 3)
     if proc is not None:
         res["healthz"] = res_probe
     return res
@@ -278,7 +284,8 @@ def main_from_args(args: argparse.Namespace) -> int:
     try:
         asyncio.run(run_level(port, 4, min(50, args.requests), 30.0, bodies))  # warm-up
         for c in levels:
-            results.append(_level(port, c, args.requests, args.duration_s, bodies, probe))
+            results.append(_level(port, c, args.requests, args.duration_s, bodies, probe,
+                                  proc.pid))
         if getattr(args, "heavy", False):
             heavy = [json.dumps({"code": heavy_loop(k)}).encode() for k in range(200)]
             res = _level(port, 1, len(heavy), args.duration_s, heavy, probe)
@@ -301,12 +308,15 @@ def _print(out: dict, ready_s: float) -> None:
           + (f" adapters {','.join(out['adapters'])}" if out["adapters"] else "")
           + f"; server ready in {ready_s:.1f} s; {os.cpu_count()} CPUs")
     print(f"{'conc':>7} {'requests':>9} {'req/s':>9} {'p50 ms':>8} {'p90 ms':>8} "
-          f"{'p99 ms':>8}  {'healthz p50/p99/max ms':>24}  errors")
+          f"{'p99 ms':>8} {'CPU ms/req':>10}  {'healthz p50/p99/max ms':>24}  errors")
     for r in out["levels"]:
         h = r.get("healthz") or {}
         hz = (f"{h.get('p50_ms')}/{h.get('p99_ms')}/{h.get('max_ms')}" if h else "-")
         print(f"{r['concurrency']!s:>7} {r['requests']:>9} {r['rps']:>9.1f} {r['p50_ms']:>8.2f} "
-              f"{r['p90_ms']:>8.2f} {r['p99_ms']:>8.2f}  {hz:>24}  {r['errors'] or '-'}")
+              f"{r['p90_ms']:>8.2f} {r['p99_ms']:>8.2f} {r.get('server_cpu_ms_per_req', 0):>10.2f}"
+              f"  {hz:>24}  {r['errors'] or '-'}")
+    print(f"(load average {os.getloadavg()[0]:.1f}; CPU ms/req: the server process's CPU time "
+          "per request)")
     if "deep_nest" in out:
         d = out["deep_nest"]
         print(f"1,000-deep loop nest: status {d['statuses']}, p50 {d['p50_ms']} ms, "
