@@ -90,7 +90,8 @@ def adapters_router(state: ServerState, auth: Callable) -> APIRouter:
                       "loading adapters at run time (VLLM_ALLOW_RUNTIME_LORA_UPDATING)"}
     router = APIRouter(dependencies=[Depends(auth)], responses=responses)
 
-    @router.get("/v1/adapters", response_model=AdapterList,
+    # exclude_unset: the gateway's fields (served_by, upstreams) only where it sets them
+    @router.get("/v1/adapters", response_model=AdapterList, response_model_exclude_unset=True,
                 summary="Loaded adapters with their metadata")
     async def list_adapters() -> dict:
         out = {"engine": state.settings.engine, "supports_adapters": state.supports_adapters,
@@ -101,13 +102,14 @@ def adapters_router(state: ServerState, auth: Callable) -> APIRouter:
             out["upstreams"] = state.engine.pool.info()
         return out
 
-    @router.post("/v1/adapters", response_model=AdapterInfo,
+    @router.post("/v1/adapters", response_model=AdapterInfo, response_model_exclude_unset=True,
                  summary="Load (or atomically replace) a named adapter from a folder under "
                          "an --adapter-root")
     async def load_adapter(body: AdapterLoad) -> dict:
         return await _load(state, body)
 
     @router.delete("/v1/adapters/{name}", response_model=AdapterInfo,
+                   response_model_exclude_unset=True,
                    summary="Unload a named adapter")
     async def unload_adapter(name: str) -> dict:
         return await _unload(state, name)
