@@ -22,7 +22,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 __all__ = ["add_arguments", "run_gateway_bench", "process_cpu_s", "group_cpu_s"]
 
@@ -64,18 +63,6 @@ def group_cpu_s(pgid: int) -> float:
     return total
 
 
-def _bodies(adapters: list[str]) -> list[bytes]:
-    from accellium.server.bench_http import LOOPS
-
-    out = []
-    for i, loop in enumerate(LOOPS):
-        req: dict[str, Any] = {"code": loop}
-        if adapters:
-            req["adapter"] = adapters[i % len(adapters)]
-        out.append(json.dumps(req).encode())
-    return out
-
-
 def _measure(port: int, gw_pid: int, groups: list[int], levels: list[int], n: int,
              duration_s: float, bodies: list[bytes]) -> list[dict]:
     from accellium.server.bench_http import run_level
@@ -115,7 +102,13 @@ def _serve_args(args: argparse.Namespace, urls: list[str]) -> list[str]:
 
 
 def run_gateway_bench(args: argparse.Namespace) -> int:
-    from accellium.server.bench_http import free_port, run_level, start_server, stop_server
+    from accellium.server.bench_http import (
+        free_port,
+        request_bodies,
+        run_level,
+        start_server,
+        stop_server,
+    )
     from accellium.server.vllm_processes import start_fleet, stop_vllm
 
     adapters = dict(a.split("=", 1) for a in args.adapter)
@@ -137,7 +130,7 @@ def run_gateway_bench(args: argparse.Namespace) -> int:
     counts = ([int(k) for k in args.upstream_counts.split(",")] if args.upstream_counts
               else list(range(1, len(urls) + 1)))
     levels = [int(c) for c in str(args.concurrency).split(",") if c.strip()]
-    bodies = _bodies(list(adapters))
+    bodies = request_bodies(list(adapters))
     env = {"ACCELLIUM_TOKEN": ""}
     if args.upstream_key:
         env["ACCELLIUM_UPSTREAM_KEY"] = args.upstream_key

@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 
 __all__ = ["free_port", "start_server", "stop_server", "run_level", "main_from_args", "LOOPS",
-           "probe_healthz", "heavy_loop", "DEEP_NEST"]
+           "probe_healthz", "heavy_loop", "DEEP_NEST", "request_bodies"]
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -245,11 +245,18 @@ def _level(port: int, concurrency: int, n: int, duration_s: float, bodies: list[
     return res
 
 
-def main_from_args(args: argparse.Namespace) -> int:
-    if args.engine == "openai":  # the gateway: 1, 2, ... upstreams
-        from accellium.server.bench_gateway import run_gateway_bench
+def request_bodies(adapters: list[str]) -> list[bytes]:
+    """The benchmark's requests: :data:`LOOPS`, alternating ``adapters`` when there are some."""
+    out = []
+    for i, loop in enumerate(LOOPS):
+        req: dict = {"code": loop}
+        if adapters:
+            req["adapter"] = adapters[i % len(adapters)]
+        out.append(json.dumps(req).encode())
+    return out
 
-        return run_gateway_bench(args)
+
+def _serve_args(args: argparse.Namespace) -> list[str]:
     serve_args = ["--engine", args.engine, "--timeout-s", str(args.timeout_s), "--no-access-log"]
     if args.train:
         serve_args += ["--train", args.train]
@@ -266,14 +273,18 @@ def main_from_args(args: argparse.Namespace) -> int:
             serve_args += ["--" + flag.replace("_", "-"), v]
     if getattr(args, "workers", None):
         serve_args += ["--workers", str(args.workers)]
+    return serve_args
+
+
+def main_from_args(args: argparse.Namespace) -> int:
+    if args.engine == "openai":  # the gateway: 1, 2, ... upstreams
+        from accellium.server.bench_gateway import run_gateway_bench
+
+        return run_gateway_bench(args)
+    serve_args = _serve_args(args)
     levels = [int(c) for c in str(args.concurrency).split(",") if c.strip()]
     adapters = [a.partition("=")[0] for a in args.adapter]
-    bodies = []
-    for i, loop in enumerate(LOOPS):
-        req: dict = {"code": loop}
-        if adapters:
-            req["adapter"] = adapters[i % len(adapters)]
-        bodies.append(json.dumps(req).encode())
+    bodies = request_bodies(adapters)
     port = free_port()
     t0 = time.perf_counter()
     proc = start_server(serve_args, port, env={"ACCELLIUM_TOKEN": ""})
@@ -288,7 +299,7 @@ def main_from_args(args: argparse.Namespace) -> int:
                                   proc.pid))
         if getattr(args, "heavy", False):
             heavy = [json.dumps({"code": heavy_loop(k)}).encode() for k in range(200)]
-            res = _level(port, 1, len(heavy), args.duration_s, heavy, probe)
+            res = _level(port, 1, len(heavy), args.duration_s, heavy, probe, proc.pid)
             results.append(dict(res, concurrency="1 heavy"))
         if getattr(args, "deep_nest", False):
             extra["deep_nest"] = deep_nest(port)
