@@ -127,11 +127,42 @@ def _device_uses(d: Device, scope: Scope) -> tuple[list[ArrayUse], str | None]:
                         "a callee or a pointer reaches is unknown")
         if shape is None or shape.kind == "other":
             return [], f"cannot tell the type of `{u.name}` (line {u.row + 1})"
+        if u.whole and u.subs and _element_pointer(u, d.node):
+            u = ArrayUse(u.name, u.node, u.subs, True, True, False, False)
         if u.whole or len(u.subs) != shape.levels:
             return [], (f"takes the address of `{u.name}` or one of its rows (line "
                         f"{u.row + 1}): which elements are reached is unknown")
         out.append(u)
     return out, None
+
+
+def _element_pointer(u: ArrayUse, loop: Node) -> bool:
+    """``T *q = &a[e];`` declared in the loop, ``q`` then used only as ``q->f`` (or ``*q``)
+    and never assigned: the statement reaches the one element ``a[e]``."""
+    p = u.node.parent
+    if p is None or p.type != "pointer_expression" or p.parent is None or \
+            p.parent.type != "init_declarator":
+        return False
+    decl = p.parent
+    name = None
+    d = decl.child_by_field_name("declarator")
+    while d is not None and d.type == "pointer_declarator":
+        d = d.child_by_field_name("declarator")
+    if d is not None and d.type == "identifier":
+        name = text(d)
+    if not name or assignments(loop).count.get(name, 0) != 1:
+        return False
+    for n in iter_nodes(loop):
+        if n.type != "identifier" or text(n) != name or n.id == d.id:  # type: ignore[union-attr]
+            continue
+        q = n.parent
+        ok = q is not None and ((q.type == "field_expression" and
+                                 q.child_by_field_name("argument") == n and
+                                 text(q.child_by_field_name("operator")) == "->") or
+                                (q.type == "pointer_expression" and text(q).startswith("*")))
+        if not ok:
+            return False
+    return True
 
 
 def _spans(u: ArrayUse, shape: Shape, ex: Extents) -> tuple[list[Span] | None, str | None]:
@@ -229,10 +260,27 @@ def _arrays(kept: list[Device], per: dict[int, list[tuple[ArrayUse, list[Span] |
         info, why = _info(name, shape, rows, scope, start, end, host.get(name, []))
         if info is None:
             users = {d.node.id: d for d, _, _ in rows}
-            bad.extend((d, why or "") for d in users.values())
+            odd = _odd_one(name, shape, rows, users, scope, start, end)
+            if odd is not None:  # one loop's accesses do not fit the others': it alone stays
+                bad.append((odd, f"{why} (with the other loops' accesses of `{name}`)"))
+            else:
+                bad.extend((d, why or "") for d in users.values())
             continue
         out[name] = info
     return out, bad
+
+
+def _odd_one(name: str, shape: Shape, rows: list[tuple[Device, ArrayUse, list[Span] | None]],
+             users: dict[int, Device], scope: Scope, start: int, end: int) -> Device | None:
+    """The loop without which the array's accesses have a section (the first such loop)."""
+    if len(users) < 2:
+        return None
+    for did, d in users.items():
+        rest = [r for r in rows if r[0].node.id != did]
+        got, _ = _info(name, shape, rest, scope, start, end, [])
+        if got is not None:
+            return d
+    return None
 
 
 def _union(rows: list[list[Span]], dims: int) -> list[Span] | None:

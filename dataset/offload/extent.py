@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from accellium.dataset.analysis.tree import LOOP_TYPES, op, text, unparen
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.offload import poly
+from accellium.dataset.offload.bounds import MAX_CANDIDATES, Bounds, bounds_of, exact, tightest
 from accellium.dataset.offload.uses import ZERO, assignments
 from tree_sitter import Node
 
@@ -46,8 +47,8 @@ class Span:
 @dataclass(frozen=True)
 class LoopRange:
     var: str
-    lo: poly.Poly
-    hi: poly.Poly  # inclusive
+    lo: tuple[poly.Poly, ...]  # the index is >= each
+    hi: tuple[poly.Poly, ...]  # the index is <= each (inclusive)
     unit: bool  # step +1 or -1: every value in between is taken
 
 
@@ -110,7 +111,11 @@ def _bound(cond: Node | None, var: str, up: bool) -> tuple[Node | None, int]:
     return right, table[o]
 
 
-def loop_range(loop: Node, env: dict[str, poly.Poly]) -> LoopRange | None:
+def _shifted(ps: tuple[poly.Poly, ...], k: int) -> tuple[poly.Poly, ...]:
+    return tuple(poly.add(p, poly.const(k)) for p in ps)
+
+
+def loop_range(loop: Node, env: dict[str, Bounds]) -> LoopRange | None:
     """The index and its inclusive range in a canonical ``for`` header (None otherwise, or
     when the body assigns the index too)."""
     if loop.type != "for_statement":
@@ -126,13 +131,12 @@ def loop_range(loop: Node, env: dict[str, poly.Poly]) -> LoopRange | None:
         return None
     if assignments(_field(loop, "body")).count.get(var):
         return None
-    first, last = poly.poly_of(start, env), poly.poly_of(bound, env)
+    first, last = bounds_of(start, env), bounds_of(bound, env)
     if first is None or last is None:
         return None
-    last = poly.add(last, poly.const(adjust))
     if step > 0:
-        return LoopRange(var, first, last, abs(step) == 1)
-    return LoopRange(var, last, first, abs(step) == 1)
+        return LoopRange(var, first.lo, _shifted(last.hi, adjust), abs(step) == 1)
+    return LoopRange(var, _shifted(last.lo, adjust), first.hi, abs(step) == 1)
 
 
 def loops_between(node: Node, top: Node) -> list[Node]:
@@ -149,16 +153,16 @@ def loops_between(node: Node, top: Node) -> list[Node]:
     return out
 
 
-def _env(top: Node) -> dict[str, poly.Poly]:
-    """Values of the locals ``top`` declares and assigns once (``int j = d - i;``)."""
+def _env(top: Node) -> dict[str, Bounds]:
+    """Bounds of the locals ``top`` declares and assigns once (``int j = d - i;``)."""
     once = assignments(top).once()
-    env: dict[str, poly.Poly] = {}
+    env: dict[str, Bounds] = {}
     for _ in range(_CHAIN_ROUNDS):
         changed = False
         for name, node in once.items():
-            p = poly.poly_of(node, env)
-            if p is not None and p != env.get(name):
-                env[name] = p
+            b = bounds_of(node, env)
+            if b is not None and b != env.get(name):
+                env[name] = b
                 changed = True
         if not changed:
             break
@@ -172,7 +176,7 @@ class Extents:
 
     def __init__(self, tops: list[Node]):
         self.tops = tops
-        self.env: dict[str, poly.Poly] = {}
+        self.env: dict[str, Bounds] = {}
         self.assigned: dict[str, int] = {}
         self.declared: set[str] = set()
         for t in tops:
@@ -199,25 +203,25 @@ class Extents:
         top = self._top_of(at)
         if top is None:
             return None
-        if sub != ZERO:
-            got = _remainder(sub, self.env)  # type: ignore[arg-type]
-            if got is not None:
-                return got
-        p = poly.const(0) if sub == ZERO else poly.poly_of(sub, self.env)  # type: ignore[arg-type]
-        if p is None:
+        b = exact(poly.const(0)) if sub == ZERO else bounds_of(sub, self.env)  # type: ignore[arg-type]
+        if b is None:
             return None
-        lo, hi = p, p
+        lo, hi = b.lo, b.hi
         for loop in loops_between(at, top):
             r = self._range(loop)
             if r is None:
-                if loop.type in LOOP_TYPES and _loop_var(loop) in poly.names(lo) | poly.names(hi):
+                used = {n for p in lo + hi for n in poly.names(p)}
+                if loop.type in LOOP_TYPES and _loop_var(loop) in used:
                     return None
                 continue
-            got = _eliminate(lo, hi, r)
-            if got is None:
+            lo = _eliminate(lo, r, smallest=True)
+            hi = _eliminate(hi, r, smallest=False)
+            if not lo or not hi:
                 return None
-            lo, hi = got
-        return Span(lo, hi)
+        low, high = tightest(lo, largest=True), tightest(hi, largest=False)
+        if low is None or high is None:
+            return None
+        return Span(low, high)
 
     def free(self, span: Span) -> set[str]:
         """The names a span uses that change or are declared under the tops (empty: the span
@@ -226,28 +230,22 @@ class Extents:
         return {n for n in used if self.assigned.get(n) or n in self.declared}
 
 
-def _remainder(sub: Node, env: dict[str, poly.Poly]) -> Span | None:
-    """``e % m`` with ``e`` a non-negative polynomial: C's remainder is then in ``0..m-1``."""
-    s = unparen(sub)
-    if s is None or s.type != "binary_expression" or op(s) != "%":
-        return None
-    e, m = poly.poly_of(_field(s, "left"), env), poly.poly_of(_field(s, "right"), env)
-    if e is None or m is None or not poly.nonneg(e) or not m:
-        return None
-    return Span(poly.const(0), poly.sub(m, poly.const(1)))
-
-
 def _loop_var(loop: Node) -> str | None:
     var, _ = _init(loop)
     return var
 
 
-def _eliminate(lo: poly.Poly, hi: poly.Poly, r: LoopRange) -> tuple[poly.Poly, poly.Poly] | None:
-    out = []
-    for p, smallest in ((lo, True), (hi, False)):
+def _eliminate(ps: tuple[poly.Poly, ...], r: LoopRange, smallest: bool
+               ) -> tuple[poly.Poly, ...]:
+    """Bounds without the index of ``r``: a lower bound increasing in the index holds at each
+    of the index's lower bounds, one decreasing at each upper bound (the other way round for
+    upper bounds).  A bound whose direction the signs do not tell is dropped (the others
+    still hold)."""
+    out: list[poly.Poly] = []
+    for p in ps:
         parts = poly.split(p, r.var)
         if parts is None:
-            return None
+            continue
         c, _ = parts
         if not c:
             out.append(p)
@@ -257,12 +255,12 @@ def _eliminate(lo: poly.Poly, hi: poly.Poly, r: LoopRange) -> tuple[poly.Poly, p
         elif poly.nonneg(poly.neg(c)):
             at = r.hi if smallest else r.lo
         else:
-            return None
-        q = poly.subst(p, r.var, at)
-        if q is None:
-            return None
-        out.append(q)
-    return out[0], out[1]
+            continue
+        for v in at:
+            q = poly.subst(p, r.var, v)
+            if q is not None and q not in out:
+                out.append(q)
+    return tuple(out[:MAX_CANDIDATES])
 
 
 def union(spans: list[Span]) -> Span | None:

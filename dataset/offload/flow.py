@@ -160,7 +160,7 @@ def _unconditional(node: Node, top_ids: set[int]) -> bool:
 
 def _covering(info: ArrayInfo, devices: dict[int, Device], lay: Layout) -> Device | None:
     """An offloaded loop that always runs and replaces every element of the section."""
-    if info.spans is None or info.alloc is not None or info.shape.kind != "pointer":
+    if info.spans is None or info.alloc is not None or info.shape.kind not in ("pointer", "rows"):
         return None
     top_ids = {s.id for s in lay.stmts}
     for did, uses in info.uses.items():
@@ -190,11 +190,30 @@ def _plain_nest(node: Node, loop: Node) -> bool:
     return p is not None
 
 
+def _size(text_: str) -> poly.Poly | None:
+    t = text_.strip()
+    if t.isidentifier():
+        return poly.var(t)
+    try:
+        return poly.const(int(t, 0))
+    except ValueError:
+        return None
+
+
 def _same(ex: Extents, u: ArrayUse, info: ArrayInfo) -> bool:
+    """Does the write reach every element of the section (rows: every element of a row)?"""
     assert info.spans is not None
-    for k, want in enumerate(info.spans):
+    want = list(info.spans)
+    for d in info.shape.dims if info.shape.kind == "rows" else ():
+        size = _size(d)
+        if size is None:
+            return False
+        want.append(Span(poly.const(0), poly.sub(size, poly.const(1))))
+    if len(u.subs) < len(want):
+        return False
+    for k, w in enumerate(want):
         got = ex.span(u.subs[k], u.node)
-        if got is None or not got.same(want):
+        if got is None or not got.same(w):
             return False
     return True
 
@@ -277,9 +296,10 @@ def _array_flow(ctx: _Ctx, info: ArrayInfo, life: Lifetime | None, out: Flow) ->
             continue
         reads = [u for u in uses if u.read]
         writes = [u for u in uses if u.write]
-        if reads and any(info.uses[d.node.id] and any(u.write for u in info.uses[d.node.id])
-                         and may_precede(d.node.end_byte, lp, leaf.start, leaf.loops)
-                         for d, lp in rows):
+        device_wrote = any(any(u.write for u in info.uses[d.node.id])
+                           and may_precede(d.node.end_byte, lp, leaf.start, leaf.loops)
+                           for d, lp in rows)
+        if reads and device_wrote:
             if not leaf.before_ok:
                 return _unplaceable(leaf, info, "reads")
             for sec in _host_sections(leaf, reads, info, ctx.region_ex):
@@ -289,10 +309,36 @@ def _array_flow(ctx: _Ctx, info: ArrayInfo, life: Lifetime | None, out: Flow) ->
                                         for d, lp in rows)):
             if not leaf.after_ok:
                 return _unplaceable(leaf, info, "writes")
-            for sec in _host_sections(leaf, writes, info, ctx.region_ex):
-                out.updates.append(Update(leaf, "device", sec))
+            secs = _host_sections(leaf, writes, info, ctx.region_ex)
+            if device_wrote and not _dense(leaf, writes):
+                # the section also holds elements the statement may not write: bring them
+                # from the device first, so that pushing the section back changes only those
+                # it wrote
+                if not leaf.before_ok:
+                    return _unplaceable(leaf, info, "writes part of")
+                if Update(leaf, "self", info.section) not in out.updates:
+                    out.updates.extend(Update(leaf, "self", sec) for sec in secs
+                                       if Update(leaf, "self", sec) not in out.updates)
+                reads_after_update.append(leaf.start)
+            out.updates.extend(Update(leaf, "device", sec) for sec in secs)
     _clauses(ctx, info, life, copy_back, reads_after_update, out)
     return None
+
+
+def _dense(leaf: Leaf, writes: list[ArrayUse]) -> bool:
+    """Does the statement write every element of what it pushes: one expression statement
+    whose writes are plain assignments of single elements (``a[k] = e;``)?"""
+    if leaf.node.type != "expression_statement" or leaf.cond:
+        return False
+    for w in writes:
+        if not w.plain or w.whole:
+            return False
+        p = w.node.parent
+        while p is not None and p.id != leaf.node.id:
+            if p.type in ("conditional_expression", "comma_expression", "call_expression"):
+                return False
+            p = p.parent
+    return True
 
 
 def _unplaceable(leaf: Leaf, info: ArrayInfo, verb: str) -> str:
@@ -320,13 +366,20 @@ def _clauses(ctx: _Ctx, info: ArrayInfo, life: Lifetime | None, copy_back: bool,
 
 
 def live_after(scope: Scope, lay: Layout, name: str) -> bool:
-    """May code after the region read the array: a parameter or a global always may; a local
-    when the function names it after the region, or in a loop around the region (``free`` is
-    not a read)."""
+    """May code after the region read the array: a parameter, a global, or memory a local
+    pointer merely points to always may; a local array, or memory the function allocated
+    itself, when the function names it after the region or in a loop around the region
+    (``free`` is not a read)."""
     shape = scope.shape(name)
     if shape is None or not shape.local:
         return True
+    if shape.kind != "array" and scope.alloc(name) is None:
+        return True  # the pointer is local, the memory it points to is not
     frees = {f.id for f in scope.frees.get(name, [])}
+    allocs = {a.stmt.id for a in scope.allocs.get(name, [])}
+    for u in array_uses(scope.fn):
+        if u.name == name and u.whole and not _in_free(u.node, frees | allocs):
+            return True  # its address escapes (passed, stored, returned): anyone may read it
     around = []
     p = lay.block
     while p is not None and p.id != scope.fn.id:

@@ -216,7 +216,7 @@ def render(p: Poly) -> str:
     """C text of ``p``: higher degrees first, the constant last (``n*n-n+1``)."""
     if not p:
         return "0"
-    keys = sorted(p, key=lambda k: (-len(k), k))
+    keys = sorted(p, key=lambda k: (-len(k), p[k] < 0, k))
     out = []
     for i, k in enumerate(keys):
         v = p[k]

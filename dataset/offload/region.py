@@ -117,16 +117,48 @@ def _unstructured(region: Region) -> None:
     region.flow.clauses.clear()
 
 
+#: A transfer inside a loop of the function counts as this many outside one (its trip count
+#: is not known; it only has to dominate).
+_IN_LOOP = 100
+
+
+def _in_loop(node: Node, fn: Node) -> bool:
+    p = node.parent
+    while p is not None and p.id != fn.id:
+        if p.type in ("for_statement", "while_statement", "do_statement"):
+            return True
+        p = p.parent
+    return False
+
+
+def transfer_cost(region: Region, fn: Node) -> int:
+    """Data directives weighted by whether they repeat: each array's entry and exit, each
+    ``update``; inside a loop of the function, x100."""
+    around = _IN_LOOP if _in_loop(region.lay.block, fn) or region.lay.block.type in (
+        "for_statement", "while_statement", "do_statement") else 1
+    cost = 0
+    for name in region.arrays:
+        clause = region.flow.clauses.get(name, "copy")
+        cost += around * {"copy": 2, "copyin": 1, "copyout": 1, "create": 0}.get(clause, 2)
+    for u in region.flow.updates:
+        cost += _IN_LOOP if (u.leaf.loops or around > 1) else 1
+    return cost
+
+
 def choose_region(lines: LineIndex, body: Node, devices: list[Device], scope: Scope,
                   within: tuple[int, int] | None) -> tuple[Region | None, list[str]]:
-    """The best region for ``devices`` in the function body, and why the others failed."""
+    """The best region for ``devices`` in the function body — the most loops offloaded, then
+    the fewest transfers (:func:`transfer_cost`), then the outermost — and why the others
+    failed."""
     best: Region | None = None
+    best_key: tuple[int, int] | None = None
     problems: list[str] = []
     for block, _ in candidate_ranges(body, [d.node for d in devices]):
         got = _evaluate(lines, block, devices, scope, within)
         if isinstance(got, str):
             problems.append(got)
             continue
-        if best is None or len(got.devices) > len(best.devices):
-            best = got
+        key = (-len(got.devices), transfer_cost(got, scope.fn) if got.devices else 0)
+        if best_key is None or key < best_key:
+            best, best_key = got, key
     return best, problems
