@@ -237,7 +237,7 @@ def collect(devices: list[Device], scope: Scope, ex: Extents, stmts: list[Node])
     while True:
         kept = [d for d in devices if d.node.id in per]
         host = _host_spans(stmts, kept, scope, ex)
-        arrays, bad = _arrays(kept, per, scope, region_start, region_end, host)
+        arrays, bad = _arrays(kept, per, scope, region_start, region_end, host, ex.mins)
         if not bad:
             return Collected(arrays, dropped)
         for d, why in bad:
@@ -246,8 +246,8 @@ def collect(devices: list[Device], scope: Scope, ex: Extents, stmts: list[Node])
 
 
 def _arrays(kept: list[Device], per: dict[int, list[tuple[ArrayUse, list[Span] | None]]],
-            scope: Scope, start: int, end: int, host: dict[str, list[list[Span]]]
-            ) -> tuple[dict[str, ArrayInfo], list[tuple[Device, str]]]:
+            scope: Scope, start: int, end: int, host: dict[str, list[list[Span]]],
+            mins: dict[str, int]) -> tuple[dict[str, ArrayInfo], list[tuple[Device, str]]]:
     by_name: dict[str, list[tuple[Device, ArrayUse, list[Span] | None]]] = {}
     for d in kept:
         for u, spans in per[d.node.id]:
@@ -257,10 +257,10 @@ def _arrays(kept: list[Device], per: dict[int, list[tuple[ArrayUse, list[Span] |
     for name, rows in by_name.items():
         shape = scope.shape(name)
         assert shape is not None
-        info, why = _info(name, shape, rows, scope, start, end, host.get(name, []))
+        info, why = _info(name, shape, rows, scope, (start, end), host.get(name, []), mins)
         if info is None:
             users = {d.node.id: d for d, _, _ in rows}
-            odd = _odd_one(name, shape, rows, users, scope, start, end)
+            odd = _odd_one(name, shape, rows, users, scope, (start, end), mins)
             if odd is not None:  # one loop's accesses do not fit the others': it alone stays
                 bad.append((odd, f"{why} (with the other loops' accesses of `{name}`)"))
             else:
@@ -271,22 +271,24 @@ def _arrays(kept: list[Device], per: dict[int, list[tuple[ArrayUse, list[Span] |
 
 
 def _odd_one(name: str, shape: Shape, rows: list[tuple[Device, ArrayUse, list[Span] | None]],
-             users: dict[int, Device], scope: Scope, start: int, end: int) -> Device | None:
+             users: dict[int, Device], scope: Scope, where: tuple[int, int],
+             mins: dict[str, int]) -> Device | None:
     """The loop without which the array's accesses have a section (the first such loop)."""
     if len(users) < 2:
         return None
     for did, d in users.items():
         rest = [r for r in rows if r[0].node.id != did]
-        got, _ = _info(name, shape, rest, scope, start, end, [])
+        got, _ = _info(name, shape, rest, scope, where, [], mins)
         if got is not None:
             return d
     return None
 
 
-def _union(rows: list[list[Span]], dims: int) -> list[Span] | None:
+def _union(rows: list[list[Span]], dims: int, mins: dict[str, int] | None = None
+           ) -> list[Span] | None:
     out = []
     for k in range(dims):
-        got = union([s[k] for s in rows])
+        got = union([s[k] for s in rows], mins)
         if got is None:
             return None
         out.append(got)
@@ -294,15 +296,16 @@ def _union(rows: list[list[Span]], dims: int) -> list[Span] | None:
 
 
 def _info(name: str, shape: Shape, rows: list[tuple[Device, ArrayUse, list[Span] | None]],
-          scope: Scope, start: int, end: int, host: list[list[Span]]
-          ) -> tuple[ArrayInfo | None, str | None]:
+          scope: Scope, where: tuple[int, int], host: list[list[Span]],
+          mins: dict[str, int]) -> tuple[ArrayInfo | None, str | None]:
+    start, end = where
     alloc = scope.alloc(name)
     alloc = alloc if _alloc_ok(alloc, scope, end) else None
     spans: list[Span] | None = None
     dims = dims_needed(shape)
     if all(s is not None for _, _, s in rows) and dims:
         device = [s for _, _, s in rows if s is not None]
-        for cand in (_union(device + host, dims), _union(device, dims)):
+        for cand in (_union(device + host, dims, mins), _union(device, dims, mins)):
             if cand is not None and all(scope.visible(n, start) for sp in cand
                                         for n in poly.names(sp.lo) | poly.names(sp.hi)):
                 spans = cand

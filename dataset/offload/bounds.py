@@ -224,14 +224,15 @@ def _binary(n: Node, env: dict[str, Bounds], depth: int) -> Bounds | None:
     return None
 
 
-def tightest(candidates: tuple[poly.Poly, ...], largest: bool) -> poly.Poly | None:
+def tightest(candidates: tuple[poly.Poly, ...], largest: bool,
+             mins: dict[str, int] | None = None) -> poly.Poly | None:
     """The candidate provably at least (``largest``) or at most every other one."""
     for c in candidates:
         ok = True
         for d in candidates:
             if d is c:
                 continue
-            cmp = poly.compare(c, d)
+            cmp = poly.compare(c, d, mins)
             if cmp is None or (cmp < 0 if largest else cmp > 0):
                 ok = False
                 break

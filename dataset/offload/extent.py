@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from accellium.dataset.analysis.tree import LOOP_TYPES, op, text, unparen
+from accellium.dataset.analysis.tree import LOOP_TYPES, iter_nodes, op, text, unparen
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.bounds import MAX_CANDIDATES, Bounds, bounds_of, exact, tightest
@@ -36,8 +36,8 @@ class Span:
         """``lo:length`` (OpenACC 3.3, 2.7.1)."""
         return f"{poly.render(self.lo)}:{poly.render(poly.add(poly.sub(self.hi, self.lo), poly.const(1)))}"
 
-    def within(self, other: Span) -> bool:
-        a, b = poly.compare(other.lo, self.lo), poly.compare(self.hi, other.hi)
+    def within(self, other: Span, mins: dict[str, int] | None = None) -> bool:
+        a, b = poly.compare(other.lo, self.lo, mins), poly.compare(self.hi, other.hi, mins)
         return a is not None and a <= 0 and b is not None and b <= 0
 
     def same(self, other: Span) -> bool:
@@ -186,6 +186,21 @@ class Extents:
                 self.assigned[k] = self.assigned.get(k, 0) + v
             self.declared |= set(a.declared)
         self._ranges: dict[int, LoopRange | None] = {}
+        self._mins: dict[str, int] | None = None
+
+    @property
+    def mins(self) -> dict[str, int]:
+        """Smallest values of sizes, from the loops under the tops: the planner takes each
+        loop to run at least once (``for (i = 1; i < n - 1; i++)``: ``n >= 3``)."""
+        if self._mins is None:
+            self._mins = {}
+            for t in self.tops:
+                for n in iter_nodes(t):
+                    if n.type == "for_statement":
+                        r = self._range(n)
+                        if r is not None:
+                            _size_minimum(r, self._mins)
+        return self._mins
 
     def _top_of(self, node: Node) -> Node | None:
         for t in self.tops:
@@ -218,7 +233,8 @@ class Extents:
             hi = _eliminate(hi, r, smallest=False)
             if not lo or not hi:
                 return None
-        low, high = tightest(lo, largest=True), tightest(hi, largest=False)
+        low = tightest(lo, largest=True, mins=self.mins)
+        high = tightest(hi, largest=False, mins=self.mins)
         if low is None or high is None:
             return None
         return Span(low, high)
@@ -228,6 +244,20 @@ class Extents:
         means the same thing anywhere under them)."""
         used = poly.names(span.lo) | poly.names(span.hi)
         return {n for n in used if self.assigned.get(n) or n in self.declared}
+
+
+def _size_minimum(r: LoopRange, mins: dict[str, int]) -> None:
+    """``hi - lo = n + c`` for the loop to run means ``n >= -c``."""
+    if len(r.lo) != 1 or len(r.hi) != 1:
+        return
+    d = poly.sub(r.hi[0], r.lo[0])
+    terms = [k for k in d if k]
+    if len(terms) != 1 or len(terms[0]) != 1 or d[terms[0]] != 1:
+        return
+    name = terms[0][0]
+    if name == r.var:
+        return
+    mins[name] = max(mins.get(name, 1), -d.get((), 0))
 
 
 def _loop_var(loop: Node) -> str | None:
@@ -263,18 +293,18 @@ def _eliminate(ps: tuple[poly.Poly, ...], r: LoopRange, smallest: bool
     return tuple(out[:MAX_CANDIDATES])
 
 
-def union(spans: list[Span]) -> Span | None:
+def union(spans: list[Span], mins: dict[str, int] | None = None) -> Span | None:
     """The smallest span covering ``spans`` (None when two bounds cannot be ordered)."""
     if not spans:
         return None
     lo, hi = spans[0].lo, spans[0].hi
     for s in spans[1:]:
-        c = poly.compare(s.lo, lo)
+        c = poly.compare(s.lo, lo, mins)
         if c is None:
             return None
         if c < 0:
             lo = s.lo
-        c = poly.compare(s.hi, hi)
+        c = poly.compare(s.hi, hi, mins)
         if c is None:
             return None
         if c > 0:

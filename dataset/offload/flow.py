@@ -30,7 +30,7 @@ from accellium.dataset.offload.arrays import ArrayInfo, Scope, dims_needed, sect
 from accellium.dataset.offload.device import Device
 from accellium.dataset.offload.extent import Extents, Span, loops_between
 from accellium.dataset.offload.structure import Layout, Leaf, may_precede
-from accellium.dataset.offload.uses import ArrayUse, array_uses
+from accellium.dataset.offload.uses import ArrayUse, array_uses, assignments
 from tree_sitter import Node
 
 __all__ = ["Update", "Lifetime", "Flow", "plan_flow"]
@@ -100,7 +100,7 @@ def _use_section(u: ArrayUse, info: ArrayInfo, leaf_ex: Extents, region_ex: Exte
             return None
         if ref is not None:
             rs = region_ex.span(u.subs[k], u.node)
-            if rs is None or region_ex.free(rs) or not rs.within(ref[k]):
+            if rs is None or region_ex.free(rs) or not rs.within(ref[k], region_ex.mins):
                 return None
         s = leaf_ex.span(u.subs[k], u.node)
         if s is None or leaf_ex.free(s):
@@ -158,7 +158,8 @@ def _unconditional(node: Node, top_ids: set[int]) -> bool:
     return False
 
 
-def _covering(info: ArrayInfo, devices: dict[int, Device], lay: Layout) -> Device | None:
+def _covering(info: ArrayInfo, devices: dict[int, Device], lay: Layout
+              ) -> tuple[Device, ArrayUse] | None:
     """An offloaded loop that always runs and replaces every element of the section."""
     if info.spans is None or info.alloc is not None or info.shape.kind not in ("pointer", "rows"):
         return None
@@ -173,8 +174,29 @@ def _covering(info: ArrayInfo, devices: dict[int, Device], lay: Layout) -> Devic
         ex = Extents([d.node])
         for u in uses:
             if u.plain and _plain_nest(u.node, d.node) and _same(ex, u, info):
-                return d
+                return d, u
     return None
+
+
+def _reads_own_write(u: ArrayUse, w: ArrayUse) -> bool:
+    """A read of the element the covering write just wrote, later in the same block of the
+    same iteration (``r[i] = e; s += r[i];``)."""
+    if u.node.start_byte <= w.node.end_byte or text(u.node) != text(w.node):
+        return False
+    stmt_w, stmt_u = _statement(w.node), _statement(u.node)
+    if stmt_w is None or stmt_u is None or stmt_w.parent is None or \
+            stmt_w.parent.type != "compound_statement" or stmt_u.parent is None or \
+            stmt_w.parent.id != stmt_u.parent.id:
+        return False
+    changed = assignments(stmt_w.parent).count
+    return not any(n.type == "identifier" and changed.get(text(n))
+                   for s in w.subs if not isinstance(s, int) for n in iter_nodes(s))
+
+
+def _statement(node: Node) -> Node | None:
+    while node is not None and node.type != "expression_statement":
+        node = node.parent
+    return node
 
 
 def _plain_nest(node: Node, loop: Node) -> bool:
@@ -354,8 +376,9 @@ def _clauses(ctx: _Ctx, info: ArrayInfo, life: Lifetime | None, copy_back: bool,
         needs_in = False  # freshly allocated: nothing to copy
     else:
         cover = _covering(info, ctx.devices, ctx.lay)
-        reads = [u.node.start_byte for uses in info.uses.values() for u in uses if u.read]
-        needs_in = cover is None or any(p < cover.node.end_byte for p in reads + host_reads)
+        reads = [u.node.start_byte for uses in info.uses.values() for u in uses
+                 if u.read and not (cover and _reads_own_write(u, cover[1]))]
+        needs_in = cover is None or any(p < cover[0].node.end_byte for p in reads + host_reads)
     if life is not None:
         life.enter = "copyin" if needs_in else "create"
         life.exit = "copyout" if copy_back else "delete"

@@ -243,9 +243,9 @@ def _function_at(root: Node, row: int) -> Node | None:
 def plan_source(source: bytes, advise: Advisor, *, lang: str = "c",
                 function: str | None = None, rows: tuple[int, int] | None = None,
                 replace: bool = False) -> list[FunctionPlan]:
-    """Plans for the functions of ``source``: the one named ``function``, the one holding the
-    0-based ``rows`` (a selection: only its loops, the region inside it; a selection inside
-    the header of a function means the whole function), or every function that has loops."""
+    """Plans for the functions of ``source``: the one named ``function``; the one holding the
+    0-based ``rows`` (one row: the whole function; several: a selection, only the loops in it
+    and a region inside it); or every function that has loops."""
     tree = parse_tree(source, lang)
     fns = functions_in(tree.root_node)
     req = _Req(lang, advise, None, replace)
@@ -258,11 +258,8 @@ def plan_source(source: bytes, advise: Advisor, *, lang: str = "c",
         if not fns:
             raise PlanInputError(f"line {rows[0] + 1} is not inside a function definition")
         fn = fns[-1]
-        body = _field(fn, "body")
-        header = body is None or rows[1] < body.start_point[0] or \
-            (rows[0] == rows[1] and rows[0] == body.start_point[0] == fn.start_point[0])
-        if not header:
-            req.within = rows
+        if rows[1] > rows[0]:  # a selection of several lines: its loops, a region inside it
+            req.within = (max(rows[0], fn.start_point[0]), min(rows[1], fn.end_point[0]))
         fns = [fn]
     else:
         fns = [f for f in fns if any(n.type in ("for_statement",) for n in iter_nodes(f))]

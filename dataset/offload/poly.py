@@ -179,25 +179,27 @@ def nonneg(p: Poly) -> bool:
     return all(v >= 0 for v in p.values())
 
 
-def at_least_one(p: Poly) -> bool:
-    """``p >= 0`` whenever every name is ``>= 1``: ``p(x + 1)`` has no negative coefficient."""
+def at_least_one(p: Poly, mins: Mapping[str, int] | None = None) -> bool:
+    """``p >= 0`` whenever every name is ``>= 1`` (or its minimum in ``mins``): ``p(x + m)``
+    has no negative coefficient."""
     if nonneg(p):
         return True
     shifted: Poly | None = p
     for n in sorted(names(p)):
-        shifted = subst(shifted, n, {(n,): 1, CONST: 1}) if shifted is not None else None
+        m = max(1, (mins or {}).get(n, 1))
+        shifted = subst(shifted, n, {(n,): 1, CONST: m}) if shifted is not None else None
     return shifted is not None and nonneg(shifted)
 
 
-def compare(a: Poly, b: Poly) -> int | None:
+def compare(a: Poly, b: Poly, mins: Mapping[str, int] | None = None) -> int | None:
     """-1 when ``a <= b``, 1 when ``a >= b``, 0 when equal, None when the signs do not say
-    (names taken as sizes, at least 1)."""
+    (names taken as sizes: at least 1, or their minimum in ``mins``)."""
     d = sub(b, a)
     if not d:
         return 0
-    if at_least_one(d):
+    if at_least_one(d, mins):
         return -1
-    if at_least_one(neg(d)):
+    if at_least_one(neg(d), mins):
         return 1
     return None
 
