@@ -44,12 +44,12 @@ def engine_advisor(engine: Engine, lang: str):  # noqa: ANN201 - an Advisor
 
 def offload_source(source: bytes, engine: Engine, *, path: str = "<buffer>",
                    lang: str | None = None, function: str | None = None,
-                   rows: tuple[int, int] | None = None,
-                   replace: bool = False) -> list[FunctionPlan]:
+                   rows: tuple[int, int] | None = None, replace: bool = False,
+                   per_loop: bool = False) -> list[FunctionPlan]:
     """The plans of ``source`` (see :func:`accellium.dataset.offload.plan_source`)."""
     lang = normalize_lang(lang) if lang else detect_lang(path, source)
     return plan_source(source, engine_advisor(engine, lang), lang=lang, function=function,
-                       rows=rows, replace=replace)
+                       rows=rows, replace=replace, per_loop=per_loop)
 
 
 def all_edits(plans: list[FunctionPlan]) -> list[PlanEdit]:

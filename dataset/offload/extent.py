@@ -239,6 +239,43 @@ class Extents:
             return None
         return Span(low, high)
 
+    def dense(self, sub: Node | int, at: Node) -> bool:
+        """Does the subscript take every value of its span, each loop's run abutting the next
+        (``a[i*m + j]`` with ``j`` over a whole row of ``m``)?"""
+        top = self._top_of(at)
+        b = exact(poly.const(0)) if sub == ZERO else bounds_of(sub, self.env)  # type: ignore[arg-type]
+        p = b.exact if b is not None else None
+        if top is None or p is None:
+            return False
+        ranges = [self._range(lp) for lp in loops_between(at, top)]
+        if any(r is None for r in ranges):
+            return False
+        loop_vars = {r.var for r in ranges if r is not None}
+        lengths: dict[str, poly.Poly] = {}
+        coefs: dict[str, poly.Poly] = {}
+        for r in ranges:
+            assert r is not None
+            if r.var not in poly.names(p):
+                continue
+            parts = poly.split(p, r.var)
+            if parts is None or not r.unit or len(r.lo) != 1 or len(r.hi) != 1:
+                return False
+            length = poly.add(poly.sub(r.hi[0], r.lo[0]), poly.const(1))
+            if poly.names(length) & loop_vars or poly.names(parts[0]) & loop_vars:
+                return False
+            lengths[r.var], coefs[r.var] = length, parts[0]
+        stride: poly.Poly = poly.const(1)
+        while coefs:
+            nxt = next((v for v, c in coefs.items() if poly.compare(c, stride) == 0), None)
+            if nxt is None:
+                return False
+            got = poly.mul(stride, lengths[nxt])
+            if got is None:
+                return False
+            stride = got
+            del coefs[nxt]
+        return True
+
     def free(self, span: Span) -> set[str]:
         """The names a span uses that change or are declared under the tops (empty: the span
         means the same thing anywhere under them)."""

@@ -173,7 +173,8 @@ def _covering(info: ArrayInfo, devices: dict[int, Device], lay: Layout
             continue
         ex = Extents([d.node])
         for u in uses:
-            if u.plain and _plain_nest(u.node, d.node) and _same(ex, u, info):
+            if u.plain and _plain_nest(u.node, d.node) and _same(ex, u, info) and \
+                    all(ex.dense(sub, u.node) for sub in u.subs):
                 return d, u
     return None
 

@@ -14,7 +14,7 @@ from accellium.dataset.offload.arrays import Scope, assignment_positions
 from accellium.dataset.offload.assemble import region_edits
 from accellium.dataset.offload.device import Advisor, Device, choose_loops
 from accellium.dataset.offload.edits import PlanEdit, Rank
-from accellium.dataset.offload.region import Region, choose_region
+from accellium.dataset.offload.region import Region, choose_region, per_loop_regions
 from accellium.dataset.offload.shapes import alloc_sites, declarations, free_sites
 from accellium.dataset.pragma import is_acc_pragma
 from tree_sitter import Node, Tree
@@ -133,6 +133,7 @@ class _Req:
     advise: Advisor
     within: tuple[int, int] | None
     replace: bool
+    per_loop: bool = False
 
 
 def _plan_one(source: bytes, fn_row: int, req: _Req) -> FunctionPlan:
@@ -190,19 +191,28 @@ def _fill(plan: FunctionPlan, work: bytes, lines: LineIndex, tree: Tree, fn: Nod
             f"line {lp.line}: {why}" for lp, why in choice.host[:6]) or "no for loops"))
         return
     body = _field(fn, "body") or fn
-    region, problems = choose_region(lines, body, devices, _scope(fn, root), within)
-    if region is None or not region.devices:
-        plan.notes += [f"no data region: {p}" for p in problems]
-        for d, why in region.dropped if region else []:
-            plan.notes.append(f"line {d.loop.line} stays on the host: {why}")
+    scope = _scope(fn, root)
+    if req.per_loop:
+        regions = [r for r in per_loop_regions(lines, devices, scope)]
+        plan.notes += [f"no data region: {r}" for r in regions if isinstance(r, str)]
+        kept = [r for r in regions if not isinstance(r, str)]
+    else:
+        region, problems = choose_region(lines, body, devices, scope, within)
+        plan.notes += [f"no data region: {p}" for p in problems
+                       if region is None or not region.devices]
+        kept = [region] if region is not None else []
+    edits: list[PlanEdit] = []
+    for region in kept:
+        _describe(plan, region)
+        got, bad = region_edits(lines, region)
+        edits += got
+        plan.notes += bad
+    if not any(r.devices for r in kept):
         return
-    _describe(plan, region)
-    edits, bad = region_edits(lines, region)
-    plan.notes += bad
     by_row = {e.row: e.lines[0].strip() for e in edits if e.rank == Rank.LOOP}
     for lp in plan.loops:
         lp["pragma"] = by_row.get(lp["line"] - 1)
-    used = {r for d in region.devices for r in d.routines}
+    used = {r for region in kept for d in region.devices for r in d.routines}
     for r in sorted(used):
         plan.routines.append(r)
         edits.append(PlanEdit(routine_rows[r], (lines.indent(routine_rows[r])
@@ -215,6 +225,8 @@ def _describe(plan: FunctionPlan, region: Region) -> None:
         plan.host_loops.append({"line": d.loop.line, "why": why})
         plan.notes.append(f"line {d.loop.line} stays on the host: {why}")
     plan.host_loops.sort(key=lambda h: h["line"])
+    if not region.devices:
+        return
     for d in region.devices:
         plan.loops.append({"line": d.loop.line, "end_line": d.loop.end_line_1,
                            "engine_pragma": d.pragma.render(), "pragma": None})
@@ -242,13 +254,14 @@ def _function_at(root: Node, row: int) -> Node | None:
 
 def plan_source(source: bytes, advise: Advisor, *, lang: str = "c",
                 function: str | None = None, rows: tuple[int, int] | None = None,
-                replace: bool = False) -> list[FunctionPlan]:
+                replace: bool = False, per_loop: bool = False) -> list[FunctionPlan]:
     """Plans for the functions of ``source``: the one named ``function``; the one holding the
     0-based ``rows`` (one row: the whole function; several: a selection, only the loops in it
-    and a region inside it); or every function that has loops."""
+    and a region inside it); or every function that has loops.  ``per_loop``: no region,
+    each loop with its own data clauses (the baseline the region is measured against)."""
     tree = parse_tree(source, lang)
     fns = functions_in(tree.root_node)
-    req = _Req(lang, advise, None, replace)
+    req = _Req(lang, advise, None, replace, per_loop)
     if function is not None:
         fns = [f for f in fns if function_name(f)[0] == function]
         if not fns:

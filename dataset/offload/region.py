@@ -24,7 +24,7 @@ from accellium.dataset.offload.structure import (
 from accellium.dataset.offload.uses import assignments
 from tree_sitter import Node
 
-__all__ = ["Region", "choose_region"]
+__all__ = ["Region", "choose_region", "per_loop_regions", "transfer_cost"]
 
 _ROUNDS = 4
 
@@ -65,10 +65,10 @@ def _declares_used_after(stmts: list[Node], fn: Node) -> bool:
 
 
 def _evaluate(lines: LineIndex, block: Node, devices: list[Device], scope: Scope,
-              within: tuple[int, int] | None) -> Region | str:
+              within: tuple[int, int] | None, lone: bool = False) -> Region | str:
     kept = list(devices)
     dropped: list[tuple[Device, str]] = []
-    stmts = _range_in(block, kept)
+    stmts = [devices[0].node] if lone else _range_in(block, kept)
     arrays: dict[str, ArrayInfo] = {}
     for _ in range(_ROUNDS):
         if not stmts:
@@ -81,7 +81,7 @@ def _evaluate(lines: LineIndex, block: Node, devices: list[Device], scope: Scope
         dropped += got.dropped
         kept = [d for d in kept if d.node.id not in gone]
         arrays = got.arrays
-        new = _range_in(block, kept)
+        new = ([kept[0].node] if kept else []) if lone else _range_in(block, kept)
         if [s.id for s in new] == [s.id for s in stmts] and not gone:
             break
         stmts = new
@@ -90,7 +90,8 @@ def _evaluate(lines: LineIndex, block: Node, devices: list[Device], scope: Scope
     problem = exit_problem(stmts)
     if problem:
         return problem
-    if not placeable_before(lines, stmts[0]) or not placeable_after(lines, stmts[-1]):
+    if not lone and (not placeable_before(lines, stmts[0]) or
+                     not placeable_after(lines, stmts[-1])):
         return (f"the statements at lines {stmts[0].start_point[0] + 1}-"
                 f"{stmts[-1].end_point[0] + 1} share their lines with other code: no data "
                 "directive can go around them")
@@ -143,6 +144,18 @@ def transfer_cost(region: Region, fn: Node) -> int:
     for u in region.flow.updates:
         cost += _IN_LOOP if (u.leaf.loops or around > 1) else 1
     return cost
+
+
+def per_loop_regions(lines: LineIndex, devices: list[Device], scope: Scope
+                     ) -> list[Region | str]:
+    """Each loop its own region, its data clauses on its own pragma: what per-loop
+    suggestions with the right data clauses would be (the baseline the one region is
+    measured against)."""
+    out: list[Region | str] = []
+    for d in devices:
+        parent = d.node.parent if d.node.parent is not None else d.node
+        out.append(_evaluate(lines, parent, [d], scope, None, lone=True))
+    return out
 
 
 def choose_region(lines: LineIndex, body: Node, devices: list[Device], scope: Scope,

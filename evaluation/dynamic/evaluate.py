@@ -91,6 +91,11 @@ def _offload(row: dict[str, Any], prog: Program, folder: Path, engine, cfg: RunC
                                               plans)
     row.setdefault("author_parallel_loops",
                    sum(len(_author_loops(files[rel])) for rel in files))
+    # the same loops, each with its own data clauses: what the one region saves
+    base, _, base_errors = annotate_with_plan(files, engine, per_loop=True)
+    bv = run_variant("per-loop clauses", prog, folder, work / "per_loop_clauses", base, cfg)
+    row["per_loop_clauses"] = bv.to_json()
+    row["per_loop_clauses"]["errors"] = base_errors
 
 
 def _program(prog: Program, root: Path, engine, cfg: RunConfig, work: Path,

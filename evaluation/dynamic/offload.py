@@ -13,9 +13,10 @@ from accellium.evaluation.dynamic.accpragmas import strip_acc_keep_lines
 __all__ = ["annotate_with_plan", "offload_metrics", "offload_coverage"]
 
 
-def annotate_with_plan(files: dict[str, bytes], engine) -> tuple[dict[str, bytes], list[dict],  # noqa: ANN001
-                                                                  list[str]]:
-    """Strip the authors' pragmas and apply the offload plan of every function."""
+def annotate_with_plan(files: dict[str, bytes], engine, per_loop: bool = False  # noqa: ANN001
+                       ) -> tuple[dict[str, bytes], list[dict], list[str]]:
+    """Strip the authors' pragmas and apply the offload plan of every function (``per_loop``:
+    the same loops, each with its own data clauses and no region — the baseline)."""
     from accellium.server.offload import apply_plans, offload_source
 
     out: dict[str, bytes] = {}
@@ -24,7 +25,7 @@ def annotate_with_plan(files: dict[str, bytes], engine) -> tuple[dict[str, bytes
     for rel, src in files.items():
         stripped = strip_acc_keep_lines(src)
         try:
-            plans = offload_source(stripped, engine, path=rel)
+            plans = offload_source(stripped, engine, path=rel, per_loop=per_loop)
             out[rel] = apply_plans(stripped, plans)
         except Exception as e:  # an engine or planner failure is a result, not a crash
             errors.append(f"{rel}: {type(e).__name__}: {' '.join(str(e).split())[:200]}")
@@ -87,4 +88,9 @@ def offload_metrics(rows: list[dict]) -> dict[str, Any]:
         if au else None
     m["bytes_vs_original"], m["bytes_vs_original_programs"] = _ratio(rows, "original")
     m["bytes_vs_per_loop"], m["bytes_vs_per_loop_programs"] = _ratio(rows, "engine")
+    m["per_loop_clauses_verified"] = round(sum(bool((r.get("per_loop_clauses") or {})
+                                                    .get("verified")) for r in rows) / n, 4) \
+        if n else None
+    m["bytes_vs_per_loop_clauses"], m["bytes_vs_per_loop_clauses_programs"] = \
+        _ratio(rows, "per_loop_clauses")
     return m

@@ -32,12 +32,15 @@ def offload_table(result: dict[str, Any], markdown: bool = False) -> str:
     rows = []
     for r in result["programs"]:
         eng, off = r.get("engine") or {}, r.get("offload") or {}
+        own = r.get("per_loop_clauses") or {}
         rows.append([r["name"], r["original"]["status"], _bytes(r["original"]),
-                     eng.get("status", "-"), _bytes(eng), off.get("status", "-"), _bytes(off),
+                     eng.get("status", "-"), _bytes(eng), own.get("status", "-"), _bytes(own),
+                     off.get("status", "-"), _bytes(off),
                      f"{r.get('offload_loops', 0)}",
                      f"{r.get('offload_covered', '-')}/{r.get('author_parallel_loops', '-')}"])
-    return format_table(["program", "original", "bytes", "per-loop", "bytes", "offload plan",
-                         "bytes", "loops offloaded", "authors' loops covered"], rows, markdown)
+    return format_table(["program", "original", "bytes", "per-loop", "bytes",
+                         "per-loop clauses", "bytes", "offload plan", "bytes", "loops offloaded",
+                         "authors' loops covered"], rows, markdown)
 
 
 def program_table(result: dict[str, Any], markdown: bool = False) -> str:
