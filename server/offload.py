@@ -20,14 +20,15 @@ from accellium.server.suggest import suggest
 __all__ = ["offload_source", "apply_plans", "engine_advisor", "edit_bytes", "all_edits"]
 
 
-def engine_advisor(engine: Engine, lang: str):  # noqa: ANN201 - an Advisor
-    """The per-loop answer of ``engine`` through the one pipeline (the loop's file as scope)."""
+def engine_advisor(engine: Engine, lang: str, fallback: Engine | str | None = "auto"):  # noqa: ANN201
+    """The per-loop answer of ``engine`` through the one pipeline (the loop's file as scope;
+    ``fallback`` answers when a model's answer is not a valid pragma)."""
 
     def advise(source: bytes, lp: Loop) -> LoopAdvice:
         q = LoopQuery(code=lp.text, lang=lang, enclosing=tuple(lp.enclosing),
                       scope=scope_of(source, lp.start_byte, lang))
         try:
-            s = suggest(q, engine)
+            s = suggest(q, engine, fallback=fallback)
         except (PragmaError, RecursionError) as e:
             return LoopAdvice(None, False, (f"the engine failed on this loop ({type(e).__name__})",))
         parallel = False
@@ -45,10 +46,12 @@ def engine_advisor(engine: Engine, lang: str):  # noqa: ANN201 - an Advisor
 def offload_source(source: bytes, engine: Engine, *, path: str = "<buffer>",
                    lang: str | None = None, function: str | None = None,
                    rows: tuple[int, int] | None = None, replace: bool = False,
-                   per_loop: bool = False) -> list[FunctionPlan]:
+                   per_loop: bool = False,
+                   fallback: Engine | str | None = "auto") -> list[FunctionPlan]:
     """The plans of ``source`` (see :func:`accellium.dataset.offload.plan_source`)."""
     lang = normalize_lang(lang) if lang else detect_lang(path, source)
-    return plan_source(source, engine_advisor(engine, lang), lang=lang, function=function,
+    return plan_source(source, engine_advisor(engine, lang, fallback), lang=lang,
+                       function=function,
                        rows=rows, replace=replace, per_loop=per_loop)
 
 

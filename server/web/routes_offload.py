@@ -10,6 +10,7 @@ removed); ``code`` in the answer is the code with all of them applied.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from typing import Any
@@ -87,7 +88,7 @@ class OffloadResponse(BaseModel):
     elapsed_ms: float
 
 
-def _plan(req: OffloadRequest, engine: Any) -> dict:
+def _plan(req: OffloadRequest, engine: Any, fallback: Any) -> dict:
     from accellium.server.offload import apply_plans, offload_source
 
     try:
@@ -98,7 +99,7 @@ def _plan(req: OffloadRequest, engine: Any) -> dict:
     t0 = time.perf_counter()
     try:
         plans = offload_source(src, engine, lang=lang, function=req.function,
-                               replace=req.replace)
+                               replace=req.replace, fallback=fallback)
     except PlanInputError as e:
         raise HTTPException(422, str(e)) from None
     if not plans:
@@ -118,8 +119,11 @@ def offload_router(state: ServerState, auth: Callable) -> APIRouter:
                  summary="Offload a whole function: one data region, the loops' pragmas "
                          "inside, updates between them")
     async def offload(request: Request, req: OffloadRequest) -> dict:
+        loop = asyncio.get_running_loop()
+        t_end = loop.time() + timeout
         engine = await state.engine_for(req.engine, timeout)
-        work = state.workers.run(_as_http, _plan, req, engine)
-        return await bounded(request, work, timeout)
+        fallback = await state.fallback(max(0.0, t_end - loop.time()))
+        work = state.workers.run(_as_http, _plan, req, engine, fallback)
+        return await bounded(request, work, max(0.0, t_end - loop.time()), timeout)
 
     return router
