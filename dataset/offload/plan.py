@@ -35,13 +35,15 @@ class FunctionPlan:
     host_loops: list[dict] = field(default_factory=list)  # line, why
     arrays: list[dict] = field(default_factory=list)  # name, section, clause, how
     routines: list[str] = field(default_factory=list)
+    regions: list[dict] = field(default_factory=list)  # start_line, end_line, loops, repeated
     edits: list[PlanEdit] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict:
         return {"function": self.function, "line": self.line, "end_line": self.end_line,
                 "loops": self.loops, "host_loops": self.host_loops, "arrays": self.arrays,
-                "routines": self.routines, "edits": [e.to_json() for e in self.edits],
+                "routines": self.routines, "regions": self.regions,
+                "edits": [e.to_json() for e in self.edits],
                 "notes": self.notes}
 
 
@@ -238,6 +240,11 @@ def _describe(plan: FunctionPlan, region: Region) -> None:
                             "clause": region.flow.clauses.get(name), "how": how,
                             "from": "allocation" if info.alloc else "loop bounds"})
     n_upd = len(region.flow.updates)
+    plan.regions.append({"start_line": region.stmts[0].start_point[0] + 1,
+                         "end_line": region.stmts[-1].end_point[0] + 1,
+                         "loops": len(region.devices),
+                         "repeated": any(region.lay.device_loops.get(d.node.id)
+                                         for d in region.devices)})
     plan.notes.append(
         f"{len(region.devices)} loop(s) offloaded in one region (lines "
         f"{region.stmts[0].start_point[0] + 1}-{region.stmts[-1].end_point[0] + 1}), "

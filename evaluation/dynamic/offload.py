@@ -36,7 +36,7 @@ def annotate_with_plan(files: dict[str, bytes], engine, per_loop: bool = False  
                          "loops": [x["line"] for x in p.loops],
                          "loop_spans": [[x["line"], x.get("end_line", x["line"])]
                                         for x in p.loops],
-                         "arrays": p.arrays, "routines": p.routines,
+                         "arrays": p.arrays, "routines": p.routines, "regions": p.regions,
                          "edits": len(p.edits), "notes": p.notes[:8]})
     return out, rows, errors
 
@@ -54,6 +54,13 @@ def _bytes(v: dict | None) -> int | None:
     if not v or v.get("bytes_h2d") is None:
         return None
     return (v.get("bytes_h2d") or 0) + (v.get("bytes_d2h") or 0)
+
+
+def shares_data(row: dict) -> bool:
+    """Does a region of the plan hold several loops, or a loop that a host loop repeats (the
+    programs where one region can save transfers at all)?"""
+    return any(g["loops"] >= 2 or g["repeated"] for p in (row.get("offload") or {}).get(
+        "plans", []) for g in p.get("regions", []))
 
 
 def _ratio(rows: list[dict], other: str) -> tuple[float | None, int]:
@@ -93,4 +100,9 @@ def offload_metrics(rows: list[dict]) -> dict[str, Any]:
         if n else None
     m["bytes_vs_per_loop_clauses"], m["bytes_vs_per_loop_clauses_programs"] = \
         _ratio(rows, "per_loop_clauses")
+    shared = [r for r in rows if shares_data(r)]
+    m["regions_sharing_data"] = len(shared)
+    for other in ("original", "engine", "per_loop_clauses"):
+        key = f"bytes_vs_{'per_loop' if other == 'engine' else other}_shared"
+        m[key], m[f"{key}_programs"] = _ratio(shared, other)
     return m
