@@ -290,3 +290,25 @@ def test_every_kind_of_plan_verifies_in_the_emulator(tmp_path):
     assert b["updates"] < 4 * N * 8 + 12 * 16 + 64
     assert rows["unknown_extent"]["offload_loops"] == 2
     assert m["bytes_vs_original"] is not None and m["bytes_vs_original"] <= 1.0
+
+
+def test_mutated_sources_never_raise_and_stay_idempotent(engine):
+    """Seeded random damage (deleted spans, stray braces, returns, allocations, pragmas):
+    the planner answers every time, and a second run on its output adds nothing."""
+    import random
+
+    rnd = random.Random(15)
+    bits = [b"{", b"}", b"(", b")", b";", b"[i]", b"for(;;)", b"\r\n", b"return;",
+            b"#pragma acc data\n", b"x = malloc(n*sizeof *x);", b"free(u);", b"a[k++] = 1;"]
+    base = (UPDATES + LOCAL + UNKNOWN + ROUTINE).encode()
+    for _ in range(60):
+        s = bytearray(base)
+        for _ in range(rnd.randint(1, 8)):
+            i = rnd.randrange(len(s))
+            if rnd.random() < 0.5:
+                del s[i:i + rnd.randint(1, 20)]
+            else:
+                s[i:i] = rnd.choice(bits)
+        src = bytes(s)
+        new = apply_plans(src, offload_source(src, engine, path="k.c"))
+        assert apply_plans(new, offload_source(new, engine, path="k.c")) == new

@@ -206,6 +206,8 @@ def _fill(plan: FunctionPlan, work: bytes, lines: LineIndex, tree: Tree, fn: Nod
     edits: list[PlanEdit] = []
     for region in kept:
         _describe(plan, region)
+        if not region.devices:
+            continue
         got, bad = region_edits(lines, region)
         edits += got
         plan.notes += bad
