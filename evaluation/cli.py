@@ -47,6 +47,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--use-adapter", metavar="NAME",
                    help="adapter the queries name (default: the only --adapter given; "
                         "none = the base model)")
+    p.add_argument("--upstream", action="append", default=[], metavar="URL",
+                   help="--engine openai: an OpenAI base URL of a vLLM server (repeatable)")
+    p.add_argument("--upstream-key", default=None, metavar="KEY",
+                   help="--engine openai: the upstreams' key (default: env ACCELLIUM_UPSTREAM_KEY)")
     from accellium.evaluation.dynamic.cli import add_dynamic_arguments
 
     add_dynamic_arguments(p)
@@ -81,6 +85,9 @@ def _engine_options(args: argparse.Namespace) -> dict[str, Any]:
         adapters[name] = path
     if adapters:
         opts["adapters"] = adapters
+    if getattr(args, "upstream", None):
+        opts["upstreams"] = list(args.upstream)
+        opts["api_key"] = args.upstream_key or os.environ.get("ACCELLIUM_UPSTREAM_KEY") or None
     return opts
 
 
@@ -88,7 +95,7 @@ def _query_adapter(args: argparse.Namespace, opts: dict[str, Any]) -> str | None
     names = list(opts.get("adapters", {}))
     chosen = getattr(args, "use_adapter", None)
     if chosen is not None:
-        if chosen not in names:
+        if chosen not in names and not opts.get("upstreams"):  # upstreams: theirs
             raise ValueError(f"--use-adapter '{chosen}' is not one of the --adapter names "
                              f"({', '.join(names) or 'none given'})")
         return chosen

@@ -10,7 +10,6 @@ edit that raced with typing is rebuilt against the current buffer or not offered
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 
@@ -20,10 +19,10 @@ from accellium.server.engines import LoopQuery
 from accellium.server.suggest import Suggestion
 from lsprotocol import types
 
-from .document import DocIndex
+from .document import DocView
 
 __all__ = ["kind_for", "ActionSpec", "loop_query", "build_edit", "title_for", "same_pragma",
-           "loop_id", "find_loop"]
+           "insertable", "pragma_edit", "suggestion_action", "workspace_edit"]
 
 QUICKFIX = types.CodeActionKind.QuickFix
 REFACTOR = types.CodeActionKind.RefactorRewrite  # "refactor.rewrite": answers refactor requests
@@ -53,10 +52,6 @@ def wants_source_action(only: list[str] | None) -> bool:
     return bool(only) and _matches(SOURCE_ANNOTATE, only)
 
 
-def loop_id(lp: Loop) -> str:
-    return hashlib.sha1(lp.text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
-
-
 def same_pragma(a: str | None, b: str | None) -> bool:
     if a is None or b is None:
         return a is b
@@ -66,21 +61,12 @@ def same_pragma(a: str | None, b: str | None) -> bool:
         return " ".join(a.split()) == " ".join(b.split())
 
 
-def loop_query(doc: DocIndex, lp: Loop, examples, adapter: str | None) -> LoopQuery:
+def loop_query(doc: DocView, lp: Loop, examples, adapter: str | None) -> LoopQuery:
     return LoopQuery(code=lp.text, lang=doc.lang, enclosing=tuple(lp.enclosing),
                      examples=tuple(examples), adapter=adapter)
 
 
-def _eol(doc: DocIndex, row: int) -> str:
-    starts = doc.lines.starts
-    if row + 1 < len(starts):
-        end = starts[row + 1]
-        if end >= 2 and doc.source[end - 2:end] == b"\r\n":
-            return "\r\n"
-    return "\n"
-
-
-def insertable(doc: DocIndex, lp: Loop) -> bool:
+def insertable(doc: DocView, lp: Loop) -> bool:
     """A pragma can go on its own line above the loop only when the ``for`` starts its line."""
     return not doc.lines.line_bytes(lp.start_line)[: lp.start_col].strip()
 
@@ -96,22 +82,24 @@ def title_for(lp: Loop, pragma: str, innermost: bool) -> str:
     return verb if innermost else f"{verb} on the enclosing loop (line {lp.line})"
 
 
-def build_edit(doc: DocIndex, lp: Loop, pragma: str) -> types.TextEdit | None:
-    """One line: the pragma above the loop (its indentation), or in place of the loop's label."""
-    if "\n" in pragma or "\r" in pragma or not insertable(doc, lp):
+def build_edit(doc: DocView, lp: Loop, pragma: str) -> types.TextEdit | None:
+    """One line: the pragma above the loop (its indentation), or in place of the loop's label.
+    The line ends with the break of the line it goes above (LSP line model: ``\n``, ``\r\n``
+    or ``\r``)."""
+    if any(c in pragma for c in "\r\n\u2028\u2029\x85\f\v") or not insertable(doc, lp):
         return None
     if lp.pragma is not None:
         first, last = lp.pragma.start_line, lp.pragma.end_line
         raw = doc.line_text(first)
         indent = re.match(r"[ \t]*", raw).group(0)
-        eol = _eol(doc, last)
+        eol = doc.eol(last)
         end = types.Position(last + 1, 0)
         if last + 1 >= doc.line_count():  # label on the last line (no loop below: unusual)
             end = types.Position(last, doc.col_out(last, len(doc.lines.line_bytes(last))))
             eol = ""
         return types.TextEdit(range=types.Range(types.Position(first, 0), end),
                               new_text=f"{indent}{pragma}{eol}")
-    eol = _eol(doc, lp.start_line)
+    eol = doc.eol(lp.start_line)
     pos = types.Position(lp.start_line, 0)
     return types.TextEdit(range=types.Range(pos, pos), new_text=f"{lp.indent}{pragma}{eol}")
 
@@ -125,25 +113,7 @@ def workspace_edit(uri: str, version: int | None, edits: list[types.TextEdit],
     return types.WorkspaceEdit(changes={uri: edits})
 
 
-def find_loop(doc: DocIndex, line: int, lid: str) -> tuple[Loop | None, bool]:
-    """The loop with id ``lid`` near ``line`` in the current buffer: (loop, innermost)."""
-    chain = doc.loops_at(line)
-    for i, lp in enumerate(chain):
-        if loop_id(lp) == lid:
-            return lp, i == 0
-    # It moved (lines added or removed above it): look through the nests, nearest first.
-    nodes = sorted(doc.outermost_nodes(), key=lambda n: abs(n.start_point.row - line))
-    for node in nodes[:200]:
-        nest = doc.nest(node)
-        for lp in nest:
-            if loop_id(lp) == lid:
-                innermost = not any(x.parent_index is not None and nest[x.parent_index] is lp
-                                    for x in nest)
-                return lp, innermost
-    return None, False
-
-
-def pragma_edit(doc: DocIndex, lp: Loop, pragma: str) -> types.TextEdit | None:
+def pragma_edit(doc: DocView, lp: Loop, pragma: str) -> types.TextEdit | None:
     """The edit that puts ``pragma`` on ``lp``, or None when the loop already carries it (or
     the edit cannot be made)."""
     if lp.pragma is not None and same_pragma(lp.pragma.text, pragma):
@@ -151,7 +121,7 @@ def pragma_edit(doc: DocIndex, lp: Loop, pragma: str) -> types.TextEdit | None:
     return build_edit(doc, lp, pragma)
 
 
-def suggestion_action(doc: DocIndex, lp: Loop, sug: Suggestion | None, innermost: bool,
+def suggestion_action(doc: DocView, lp: Loop, sug: Suggestion | None, innermost: bool,
                       kind: str, document_changes: bool) -> types.CodeAction | None:
     if sug is None or sug.pragma is None:
         return None

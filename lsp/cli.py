@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 
 __all__ = ["add_parser", "add_bench_parser", "main", "run_server"]
@@ -14,21 +13,12 @@ def run_server(log_file: str | None = None, backend_url: str | None = None,
     """Serve LSP on stdin/stdout until the client says exit."""
     from .server import make_server
 
-    level = logging.DEBUG if verbose >= 2 else logging.INFO if verbose or log_file else \
-        logging.WARNING
-    root = logging.getLogger()
-    root.setLevel(level)
-    fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if not root.handlers:
-        h = logging.StreamHandler(sys.stderr)  # stdout is the LSP channel
-        h.setFormatter(fmt)
-        h.setLevel(logging.WARNING if not verbose else level)
-        root.addHandler(h)
-    if log_file:
-        fh = logging.FileHandler(log_file, encoding="utf-8")
-        fh.setFormatter(fmt)
-        root.addHandler(fh)
     server = make_server()
+    try:
+        server.logs.setup(verbose, log_file)
+    except OSError as e:
+        print(f"accellium lsp: cannot log to {log_file!r}: {e.strerror or e}", file=sys.stderr)
+        return 2
     if backend_url:
         server.cli_backend_url = backend_url
     server.start_io()

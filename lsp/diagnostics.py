@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections import OrderedDict
+from collections.abc import Callable
 
 from accellium.dataset.loops import Loop
 from accellium.dataset.pragma import (
@@ -25,14 +27,18 @@ from accellium.dataset.pragma import (
 )
 from lsprotocol import types
 
-from .document import DocIndex
+from .document import AnnotatedLoop, DocView
 
 log = logging.getLogger(__name__)
 
-__all__ = ["pragma_diagnostics", "carried_diagnostics", "hover_text", "pragma_span", "SOURCE"]
+__all__ = ["pragma_diagnostics", "carried_diagnostics", "hover_text", "pragma_span", "SOURCE",
+           "refresh_view"]
 
 SOURCE = "accellium"
+MAX_DIAG_PRAGMAS = 2000
+MAX_DOC_EXAMPLES = 500  # style examples taken from one document
 _analysis_cache: OrderedDict[tuple, list[tuple[str, str]]] = OrderedDict()
+_cache_lock = threading.Lock()  # diagnostics run in worker threads
 _warned = False
 
 
@@ -40,7 +46,7 @@ def _backquote(msg: str) -> str:
     return re.sub(r"'([^'\s][^']*)'", r"`\1`", msg)
 
 
-def pragma_span(doc: DocIndex, row: int) -> tuple[int, int, str] | None:
+def pragma_span(doc: DocView, row: int) -> tuple[int, int, str] | None:
     """(first row, last row, joined text) of the ``#pragma acc`` directive covering ``row``
     (``row`` may be a continuation line)."""
     first = row
@@ -60,7 +66,7 @@ def pragma_span(doc: DocIndex, row: int) -> tuple[int, int, str] | None:
     return first, last, joined
 
 
-def _line_range(doc: DocIndex, first: int, last: int) -> types.Range:
+def _line_range(doc: DocView, first: int, last: int) -> types.Range:
     raw = doc.lines.line_bytes(first)
     c0 = len(raw) - len(raw.lstrip())
     end_raw = doc.lines.line_bytes(last)
@@ -68,7 +74,7 @@ def _line_range(doc: DocIndex, first: int, last: int) -> types.Range:
                        types.Position(last, doc.col_out(last, len(end_raw))))
 
 
-def _clause_range(doc: DocIndex, first: int, last: int, clause: str | None) -> types.Range:
+def _clause_range(doc: DocView, first: int, last: int, clause: str | None) -> types.Range:
     if clause:
         for row in range(first, last + 1):
             raw = doc.lines.line_bytes(row)
@@ -79,7 +85,7 @@ def _clause_range(doc: DocIndex, first: int, last: int, clause: str | None) -> t
     return _line_range(doc, first, last)
 
 
-def pragma_diagnostics(doc: DocIndex, first: int, last: int, text: str
+def pragma_diagnostics(doc: DocView, first: int, last: int, text: str
                        ) -> tuple[Pragma | None, list[types.Diagnostic]]:
     try:
         p = parse(text)
@@ -121,10 +127,11 @@ def _carried(code: str, lang: str, enclosing: tuple[str, ...]) -> list[tuple[str
     """[(variable, message)] of the loop-carried dependences the analysis sees (cached)."""
     global _warned
     key = (code, lang, enclosing)
-    got = _analysis_cache.get(key)
-    if got is not None:
-        _analysis_cache.move_to_end(key)
-        return got
+    with _cache_lock:
+        got = _analysis_cache.get(key)
+        if got is not None:
+            _analysis_cache.move_to_end(key)
+            return got
     try:
         from accellium.server.engines.analysis import analyze
     except ImportError as e:
@@ -139,13 +146,14 @@ def _carried(code: str, lang: str, enclosing: tuple[str, ...]) -> list[tuple[str
     except Exception:  # noqa: BLE001 - analysis bugs must not stop diagnostics
         log.exception("analysis failed")
         got = []
-    _analysis_cache[key] = got
-    while len(_analysis_cache) > 4096:
-        _analysis_cache.popitem(last=False)
+    with _cache_lock:
+        _analysis_cache[key] = got
+        while len(_analysis_cache) > 4096:
+            _analysis_cache.popitem(last=False)
     return got
 
 
-def carried_diagnostics(doc: DocIndex, first: int, last: int, p: Pragma, lp: Loop
+def carried_diagnostics(doc: DocView, first: int, last: int, p: Pragma, lp: Loop
                         ) -> list[types.Diagnostic]:
     if p.directive not in {"parallel loop", "kernels loop", "loop", "serial loop"}:
         return []
@@ -167,7 +175,7 @@ def carried_diagnostics(doc: DocIndex, first: int, last: int, p: Pragma, lp: Loo
     return out
 
 
-def hover_text(doc: DocIndex, row: int) -> tuple[str, types.Range] | None:
+def hover_text(doc: DocView, row: int) -> tuple[str, types.Range] | None:
     span = pragma_span(doc, row)
     if span is None:
         return None
@@ -187,3 +195,29 @@ def hover_text(doc: DocIndex, row: int) -> tuple[str, types.Range] | None:
             doc_line = "⚠ " + _backquote(problems[c.name])
         lines.append(f"- `{c.render()}` — {doc_line or 'unknown clause'}")
     return "\n".join(lines), _line_range(doc, first, last)
+
+
+def refresh_view(view: DocView, check: Callable[[], None]
+                 ) -> tuple[list[types.Diagnostic], list[AnnotatedLoop]]:
+    """The diagnostics of a version's pragmas and its style examples (in a worker thread;
+    ``check`` raises once the version is stale)."""
+    diags: list[types.Diagnostic] = []
+    examples: list[AnnotatedLoop] = []
+    rows = view.pragma_rows()[:MAX_DIAG_PRAGMAS]
+    labelled = view.labelled(rows, check)
+    for k, row in enumerate(rows):
+        if k % 64 == 0:
+            check()
+        span = pragma_span(view, row)
+        if span is None:
+            continue
+        first, last, text = span
+        p, ds = pragma_diagnostics(view, first, last, text)
+        diags.extend(ds)
+        lp = labelled.get(first)
+        if p is not None and not ds and lp is not None:
+            diags.extend(carried_diagnostics(view, first, last, p, lp))
+        if lp is not None and lp.pragma is not None and len(examples) < MAX_DOC_EXAMPLES:
+            examples.append(AnnotatedLoop(lp.pragma.text, lp.stripped, lp.pragma.start_line,
+                                          tuple(lp.enclosing)))
+    return diags, examples

@@ -1,44 +1,60 @@
-"""Per-document loop index: the buffer's bytes, a pragma-masked copy and its tree-sitter tree,
-kept up to date edit by edit (incremental sync + incremental re-parse).
+"""Per-document loop index: the buffer (:class:`~accellium.lsp.text.Text`, the LSP line model),
+a pragma-masked copy for tree-sitter, and parsed snapshots.
 
-The tree is built over :func:`dataset.loops.mask_pragmas` of the buffer, exactly as
-:func:`dataset.loops.parse_tree` does; here the masked copy is maintained line range by line
-range so an edit costs the edited lines plus tree-sitter's incremental re-parse, not a pass over
-the whole buffer.  :class:`dataset.loops.Loop` objects are built on demand for one loop nest at a
-time with :func:`dataset.loops.loops_in_tree` (the one loop model), never for the whole file on
-a keystroke.
+* :class:`DocIndex` is the open document.  ``apply_changes`` runs on the event loop and is cheap:
+  it splices the buffer, updates the line starts, re-masks the edited lines and records the tree
+  edit.  Parsing waits for :meth:`DocIndex.view`, which callers run in a worker thread: it
+  re-parses incrementally from the last snapshot, reading the buffer in chunks so that the
+  event loop's thread gets the interpreter between them, and gives up when ``check`` says the
+  work is stale.
+* :class:`DocView` is one parsed version, immutable, safe to read from any thread.  It builds
+  :class:`~accellium.dataset.loops.Loop` objects only for the loops asked for, in time linear in
+  the buffer (:mod:`accellium.lsp.nest`).
 
-Positions: LSP columns are in the negotiated position encoding (UTF-16 unless the client chose
-otherwise); tree-sitter and this index work in UTF-8 bytes.  :meth:`DocIndex.col_in` and
-:meth:`DocIndex.col_out` convert.
+The tree is built over :func:`dataset.loops.mask_pragmas` of the buffer (a pragma between
+``for (...)`` and its body would otherwise end the loop in the grammar's eyes) after
+:func:`~accellium.lsp.text.lone_cr_to_lf`, so tree-sitter's rows are the rows of the LSP line
+model.  Positions: LSP columns in the negotiated encoding; tree-sitter and the index use UTF-8
+bytes (:meth:`DocView.col_in`, :meth:`DocView.col_out`).
 """
 
 from __future__ import annotations
 
-import logging
+import bisect
+import hashlib
 import re
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
 
 from accellium.dataset.loops import (
     LOOP_TYPES,
     LineIndex,
     Loop,
     _language,
-    loops_in_tree,
     mask_pragmas,
     normalize_lang,
 )
 from accellium.dataset.pragma import is_acc_pragma
-from tree_sitter import Node, Parser, Point, Query, QueryCursor, Tree
+from tree_sitter import Node, Parser, Point, Tree
 
-log = logging.getLogger(__name__)
+from .nest import (
+    Cancelled,
+    LoopBuilder,
+    LoopTable,
+    loop_nodes,
+    loops_starting_at,
+    path_to_byte,
+    paths_to,
+)
+from .text import Text, encode, lone_cr_to_lf
 
-__all__ = ["DocIndex", "language_for", "AnnotatedLoop"]
+__all__ = ["DocIndex", "DocView", "language_for", "AnnotatedLoop", "loop_id", "Cancelled"]
 
-_LOOP_QUERY_SRC = "(for_statement) @loop (for_range_loop) @loop"
 _ACC_LINE = re.compile(rb"^[ \t]*#[ \t]*pragma[ \t]+acc\b", re.MULTILINE)
+CHUNK = 1 << 16  # bytes handed to tree-sitter per read; the GIL is released between reads
+MAX_FIND_CANDIDATES = 200
 
 
 def language_for(language_id: str | None, uri: str = "") -> str | None:
@@ -61,38 +77,72 @@ def language_for(language_id: str | None, uri: str = "") -> str | None:
         return None
 
 
-@cache
+def prepare(data: bytes) -> bytes:
+    """What tree-sitter parses: pragmas blanked, lone CRs as LFs (same length as ``data``)."""
+    return mask_pragmas(lone_cr_to_lf(data))
+
+
+def loop_id(lp: Loop) -> str:
+    """A loop's identity across edits: its length in bytes and a hash of its text."""
+    raw = encode(lp.text)
+    return f"{len(raw)}:{hashlib.sha1(raw).hexdigest()[:16]}"
+
+
+_local = threading.local()
+
+
 def _parser(lang: str) -> Parser:
-    return Parser(_language(lang))
+    parsers = _local.__dict__.setdefault("parsers", {})
+    p = parsers.get(lang)
+    if p is None:
+        p = parsers[lang] = Parser(_language(lang))
+    return p
 
 
-@cache
-def _loop_query(lang: str) -> Query:
-    src = _LOOP_QUERY_SRC if lang == "cpp" else "(for_statement) @loop"
-    return Query(_language(lang), src)
+def parse(lang: str, data: bytes, old: Tree | None = None,
+          check: Callable[[], None] | None = None) -> Tree:
+    """Parse ``data`` (incrementally from an edited ``old``).  Large buffers are read in chunks
+    and the interpreter lock is released between them; ``check`` raising :class:`Cancelled`
+    stops the parse."""
+    parser = _parser(lang)
+    if len(data) <= CHUNK:
+        return parser.parse(data, old) if old is not None else parser.parse(data)
+    stop = [False]
+
+    def read(off: int, _point) -> bytes:
+        if check is not None and not stop[0]:
+            try:
+                check()
+            except Cancelled:
+                stop[0] = True
+        if stop[0]:
+            return b""  # end of input: the parse ends at once and its tree is dropped
+        time.sleep(0)
+        return data[off:off + CHUNK]
+
+    tree = parser.parse(read, old) if old is not None else parser.parse(read)
+    if stop[0]:
+        raise Cancelled("stale parse")
+    return tree
 
 
-class _Sub:
-    """A stand-in tree whose root is one node, so :func:`loops_in_tree` walks one loop nest
-    (ancestors are still reached through ``node.parent``, so ``enclosing`` and ``depth`` stay
-    right)."""
+class SpecLines(LineIndex):
+    """A :class:`LineIndex` over a :class:`Text` snapshot (LSP line model), for the
+    ``dataset.loops`` helpers."""
 
-    __slots__ = ("root_node", "language")
+    def __init__(self, text: Text):  # noqa: D107 - no LineIndex scan
+        self.text = text
+        self.source = text.data
+        self.starts = text.starts
 
-    def __init__(self, node: Node, language):
-        self.root_node = node
-        self.language = language
+    def line_bytes(self, row: int) -> bytes:
+        return self.text.line_bytes(row)
 
+    def utf16_col(self, row: int, byte_col: int) -> int:
+        return self.text.col_of(row, byte_col, "utf-16")
 
-class _Lines(LineIndex):
-    """A :class:`LineIndex` whose line starts are updated edit by edit."""
-
-    def __init__(self, source: bytes, starts: list[int] | None = None):  # noqa: D107
-        if starts is None:
-            super().__init__(source)
-        else:
-            self.source = source
-            self.starts = starts
+    def byte_col(self, row: int, utf16_col: int) -> int:
+        return self.text.byte_col(row, utf16_col, "utf-16")
 
 
 @dataclass(frozen=True)
@@ -105,163 +155,51 @@ class AnnotatedLoop:
     enclosing: tuple[str, ...] = ()  # the directives around the loop, outermost first
 
 
-class DocIndex:
-    """The loop index of one open document."""
+class DocView:
+    """One parsed version of a document."""
 
-    def __init__(self, uri: str, lang: str, text: str, version: int | None = None,
-                 encoding: str = "utf-16"):
-        self.uri = uri
-        self.lang = lang
-        self.encoding = encoding
-        self.version = version
-        self.generation = 0  # bumped on every change
-        self.last_reindex_ms = 0.0
-        self._loops_cache: dict[tuple[int, int], list[Loop]] = {}
-        self.reset(text, version)
+    def __init__(self, uri: str, lang: str, text: Text, masked: bytes, tree: Tree,
+                 version: int | None, generation: int):
+        self.uri, self.lang, self.version, self.generation = uri, lang, version, generation
+        self.text = text
+        self.source = text.data
+        self.masked = masked
+        self.tree = tree
+        self.lines = SpecLines(text)
+        self.encoding = text.encoding
+        self._table: LoopTable | None = None
+        self._chains: dict[tuple, list[Loop]] = {}
 
-    # ------------------------------------------------------------------------------------------
-    # Building and editing
-    # ------------------------------------------------------------------------------------------
-
-    def reset(self, text: str, version: int | None = None) -> None:
-        """Full (re)build from ``text``."""
-        t0 = time.perf_counter()
-        self.source = _encode(text)
-        self.masked = mask_pragmas(self.source)
-        self.lines = _Lines(self.source)
-        self.tree: Tree = _parser(self.lang).parse(self.masked)
-        self.version = version
-        self.generation += 1
-        self._loops_cache.clear()
-        self.last_reindex_ms = (time.perf_counter() - t0) * 1000
-
-    def apply_changes(self, changes: list, version: int | None, full_text: str) -> bool:
-        """Apply LSP content changes (objects with ``range`` and ``text``, or whole-text changes)
-        and re-parse incrementally. ``full_text`` is the editor-side result (pygls's copy of the
-        document); when the incremental result differs from it the index is rebuilt from it.
-        Returns True when the incremental path was used."""
-        t0 = time.perf_counter()
-        ok = True
-        try:
-            for ch in changes:
-                rng = getattr(ch, "range", None)
-                if rng is None:
-                    ok = False
-                    break
-                self._apply_one(rng, ch.text)
-        except Exception:  # a malformed range: rebuild from the editor's text
-            log.exception("incremental change failed on %s; rebuilding", self.uri)
-            ok = False
-        new_bytes = _encode(full_text)
-        if not ok or new_bytes != self.source:
-            if ok:
-                log.warning("incremental index of %s diverged from the buffer; rebuilding",
-                            self.uri)
-            self.reset(full_text, version)
-            return False
-        self.tree = _parser(self.lang).parse(self.masked, self.tree)
-        self.version = version
-        self.generation += 1
-        self._loops_cache.clear()
-        self.last_reindex_ms = (time.perf_counter() - t0) * 1000
-        return True
-
-    def _offset(self, line: int, col: int) -> tuple[int, int, int]:
-        """(byte offset, row, byte column) of an LSP position, clamped like pygls does."""
-        n = len(self.lines.starts)
-        if line < 0:
-            return 0, 0, 0
-        if line >= n:
-            last = n - 1
-            bc = len(self.lines.line_bytes(last))
-            # pygls appends at the end when the position is past the last line
-            return len(self.source), last, len(self.source) - self.lines.starts[last]
-        bc = self.col_in(line, col)
-        return self.lines.starts[line] + bc, line, bc
-
-    def _apply_one(self, rng, text: str) -> None:
-        old = self.source
-        s, srow, scol = self._offset(rng.start.line, rng.start.character)
-        e, erow, ecol = self._offset(rng.end.line, rng.end.character)
-        if e < s:
-            s, e, srow, scol, erow, ecol = e, s, erow, ecol, srow, scol
-        ins = _encode(text)
-        new = old[:s] + ins + old[e:]
-        delta = len(ins) - (e - s)
-        starts = self.lines.starts
-        # Line starts: keep those up to the edit's first line, add the inserted ones, shift
-        # the rest.
-        inserted = [s + m.end() for m in re.finditer(rb"\n", ins)]
-        new_starts = starts[: srow + 1] + inserted + [x + delta for x in starts[erow + 1:]]
-        new_lines = _Lines(new, new_starts)
-        # Re-mask the edited lines, widened over backslash continuations (a continuation's
-        # masking depends on the line above; the line after an edit may lose or gain one).
-        first = srow
-        while first > 0 and new_lines.line_bytes(first - 1).rstrip().endswith(b"\\"):
-            first -= 1
-        last_new = srow + len(inserted) + 1  # one line past the edit, then continuations
-        nlines = len(new_starts)
-        last_new = min(last_new, nlines - 1)
-        while last_new + 1 < nlines and new_lines.line_bytes(last_new).rstrip().endswith(b"\\"):
-            last_new += 1
-        ls = new_starts[first]
-        le_new = new_starts[last_new + 1] if last_new + 1 < nlines else len(new)
-        le_old = le_new - delta
-        self.masked = self.masked[:ls] + mask_pragmas(new[ls:le_new]) + self.masked[le_old:]
-        # Tree edit over the re-masked span.
-        old_end_row = self.lines.row_of(le_old) if le_old < len(old) else len(starts) - 1
-        old_end_col = le_old - starts[old_end_row]
-        new_end_row = new_lines.row_of(le_new) if le_new < len(new) else nlines - 1
-        new_end_col = le_new - new_starts[new_end_row]
-        self.tree.edit(
-            start_byte=ls, old_end_byte=le_old, new_end_byte=le_new,
-            start_point=Point(first, 0), old_end_point=Point(old_end_row, old_end_col),
-            new_end_point=Point(new_end_row, new_end_col),
-        )
-        self.source = new
-        self.lines = new_lines
-
-    # ------------------------------------------------------------------------------------------
-    # Positions
-    # ------------------------------------------------------------------------------------------
-
-    def col_in(self, row: int, col: int) -> int:
-        """Byte column of an LSP column on ``row`` (clamped to the line)."""
-        col = max(0, col)
-        if self.encoding == "utf-8":
-            return min(col, len(self.lines.line_bytes(row)))
-        if self.encoding == "utf-32":
-            text = self.lines.line(row)
-            return len(text[:col].encode("utf-8", "surrogateescape"))
-        return self.lines.byte_col(row, col)
-
-    def col_out(self, row: int, byte_col: int) -> int:
-        """LSP column of a byte column on ``row``."""
-        if self.encoding == "utf-8":
-            return byte_col
-        if self.encoding == "utf-32":
-            return len(self.lines.line_bytes(row)[:byte_col].decode("utf-8", "replace"))
-        return self.lines.utf16_col(row, byte_col)
+    # -- positions ------------------------------------------------------------------------------
 
     def line_count(self) -> int:
-        return len(self.lines.starts)
+        return len(self.text)
 
     def line_text(self, row: int) -> str:
         return self.lines.line(row)
 
-    # ------------------------------------------------------------------------------------------
-    # Loops
-    # ------------------------------------------------------------------------------------------
+    def col_in(self, row: int, col: int) -> int:
+        return self.text.byte_col(row, col)
 
-    def _nest(self, outer: Node) -> list[Loop]:
-        key = (outer.start_byte, outer.end_byte)
-        got = self._loops_cache.get(key)
-        if got is None:
-            got = loops_in_tree(_Sub(outer, self.tree.language), self.source, self.lines)
-            if len(self._loops_cache) > 256:
-                self._loops_cache.clear()
-            self._loops_cache[key] = got
-        return got
+    def col_out(self, row: int, byte_col: int) -> int:
+        return self.text.col_of(row, byte_col)
+
+    def eol(self, row: int) -> str:
+        """The line break to end a line inserted at ``row``: that line's own, else the first
+        one of the buffer, else ``\\n``."""
+        brk = self.text.line_break(row)
+        if not brk:
+            m = re.search(rb"\r\n|\r|\n", self.source[:1 << 20])
+            brk = m.group(0) if m else b"\n"
+        return brk.decode("ascii")
+
+    # -- loops ----------------------------------------------------------------------------------
+
+    def table(self, check: Callable[[], None] | None = None) -> LoopTable:
+        """Every loop of the buffer, nested (built once per version)."""
+        if self._table is None:
+            self._table = LoopTable(loop_nodes(self.tree.root_node, check=check))
+        return self._table
 
     def _code_row(self, row: int) -> int:
         """The first line at or below ``row`` that is not an ``#pragma acc`` line (or its
@@ -269,8 +207,7 @@ class DocIndex:
         n = self.line_count()
         r = row
         while r < n:
-            text = self.lines.line(r)
-            if is_acc_pragma(text):
+            if is_acc_pragma(self.lines.line(r)):
                 while r < n and self.lines.line(r).rstrip().endswith("\\"):
                     r += 1
                 r += 1
@@ -278,80 +215,219 @@ class DocIndex:
             return r
         return row
 
-    def loops_at(self, row: int) -> list[Loop]:
+    def insertable_node(self, node: Node) -> bool:
+        """A pragma can go on its own line above a loop only when the ``for`` starts its line."""
+        row, col = node.start_point
+        return not self.text.line_bytes(row)[:col].strip()
+
+    def loops_at(self, row: int, limit: int | None = None,
+                 insertable: bool = False) -> list[Loop]:
         """The loop containing line ``row`` (a pragma line means the loop below it) and the loops
-        enclosing it, innermost first."""
-        if row < 0 or row >= self.line_count():
+        enclosing it, innermost first; at most ``limit``, only those that can take a pragma
+        line when ``insertable``."""
+        if not 0 <= row < self.line_count():
             return []
         r = self._code_row(row)
         if r >= self.line_count():
             return []
-        raw = self.lines.line_bytes(r)
-        c0 = len(raw) - len(raw.lstrip())
-        node = self.tree.root_node.descendant_for_point_range(Point(r, c0), Point(r, c0))
-        chain: list[Node] = []
-        while node is not None:
-            if node.type in LOOP_TYPES:
-                chain.append(node)
-            node = node.parent
+        raw = self.text.line_bytes(r)
+        path = path_to_byte(self.tree, self.text.starts[r] + len(raw) - len(raw.lstrip()))
+        chain = [k for k in range(len(path) - 1, -1, -1) if path[k].type in LOOP_TYPES]
+        if insertable:
+            chain = [k for k in chain if self.insertable_node(path[k])]
+        chain = chain[:limit] if limit is not None else chain
         if not chain:
             return []
-        nest = self._nest(chain[-1])  # outermost loop of the nest, document order
-        by_start = {(lp.start_byte, lp.end_byte): lp for lp in nest}
-        out = [by_start.get((n.start_byte, n.end_byte)) for n in chain]
-        return [lp for lp in out if lp is not None]
+        key = (r, limit, insertable)
+        got = self._chains.get(key)
+        if got is None:
+            table = LoopTable(loop_nodes(path[chain[-1]]))
+            build = LoopBuilder(self.source, self.lines)
+            got = build.chain(path, chain, table)
+            if len(self._chains) > 64:
+                self._chains.clear()
+            self._chains[key] = got
+        return list(got)
 
-    def outermost_nodes(self) -> list[Node]:
-        """The outermost ``for`` nodes of the buffer, in document order."""
-        caps = QueryCursor(_loop_query(self.lang)).captures(self.tree.root_node)
-        out: list[Node] = []
-        for node in sorted(caps.get("loop", []), key=lambda n: n.start_byte):
-            p = node.parent
-            while p is not None and p.type not in LOOP_TYPES:
-                p = p.parent
-            if p is None:
-                out.append(node)
-        return out
-
-    def nest(self, node: Node) -> list[Loop]:
-        """The loops of the nest rooted at ``node`` (outermost first, document order)."""
-        return self._nest(node)
-
-    def outermost_loops(self) -> list[Loop]:
+    def outermost_loops(self, check: Callable[[], None] | None = None) -> list[Loop]:
         """Every outermost ``for`` loop of the buffer (document order)."""
-        out: list[Loop] = []
-        for node in self.outermost_nodes():
-            nest = self._nest(node)
-            if nest:
-                out.append(nest[0])
+        nodes = loop_nodes(self.tree.root_node, outermost_only=True, check=check)
+        build = LoopBuilder(self.source, self.lines)
+        out = []
+        for node, anc in paths_to(self.tree, nodes, check):
+            out.append(build.build(node, anc, LoopTable(loop_nodes(node, check=check))))
         return out
 
     def pragma_rows(self) -> list[int]:
         """0-based lines that start an ``#pragma acc`` directive."""
-        src = self.source
-        return [self.lines.row_of(m.start()) for m in _ACC_LINE.finditer(src)]
+        src = lone_cr_to_lf(self.source)
+        return [self.text.row_of(m.start()) for m in _ACC_LINE.finditer(src)]
+
+    def labelled(self, rows: list[int], check: Callable[[], None] | None = None
+                 ) -> dict[int, Loop]:
+        """{pragma row: the loop that pragma labels} for the given ``#pragma acc`` rows."""
+        want: dict[int, list[int]] = {}
+        for row in rows:
+            r = self._code_row(row)
+            if r < self.line_count():
+                raw = self.text.line_bytes(r)
+                b = self.text.starts[r] + len(raw) - len(raw.lstrip())
+                want.setdefault(b, []).append(row)
+        build = LoopBuilder(self.source, self.lines)
+        out: dict[int, Loop] = {}
+        for b, node, anc in loops_starting_at(self.tree, sorted(want), check):
+            lp = build.build(node, anc)
+            for row in want[b]:
+                if lp.pragma is not None and lp.pragma.start_line <= row <= lp.pragma.end_line:
+                    out[row] = lp
+        return out
 
     def loop_below_pragma(self, row: int) -> Loop | None:
         """The loop a pragma at ``row`` labels, if any."""
-        for lp in self.loops_at(row):
-            if lp.pragma is not None and lp.pragma.start_line <= row <= lp.pragma.end_line:
-                return lp
-            return None
-        return None
+        return self.labelled([row]).get(row)
 
-    def annotated_loops(self) -> list[AnnotatedLoop]:
+    def annotated_loops(self, limit: int | None = None,
+                        check: Callable[[], None] | None = None) -> list[AnnotatedLoop]:
         """The loops of the buffer that carry an ``#pragma acc`` label (style examples)."""
         out: list[AnnotatedLoop] = []
         seen: set[int] = set()
-        for row in self.pragma_rows():
-            lp = self.loop_below_pragma(row)
-            if lp is None or lp.pragma is None or lp.start_byte in seen:
+        rows = self.pragma_rows()
+        for _row, lp in sorted(self.labelled(rows[:limit] if limit else rows, check).items()):
+            if lp.pragma is None or lp.start_byte in seen:
                 continue
             seen.add(lp.start_byte)
             out.append(AnnotatedLoop(lp.pragma.text, lp.stripped, lp.pragma.start_line,
                                      tuple(lp.enclosing)))
         return out
 
+    def find_loop(self, line: int, lid: str) -> Loop | None:
+        """The loop with id ``lid`` (:func:`loop_id`) near ``line`` in this version."""
+        for lp in self.loops_at(line):
+            if loop_id(lp) == lid:
+                return lp
+        try:
+            size = int(lid.split(":", 1)[0])
+        except ValueError:
+            return None
+        table = self.table()
+        cands = [n for n in table.nodes if n.end_byte - n.start_byte == size]
+        cands.sort(key=lambda n: abs(n.start_point.row - line))
+        for node in cands[:MAX_FIND_CANDIDATES]:
+            raw = self.source[node.start_byte:node.end_byte]
+            text = raw.decode("utf-8", "replace")
+            if f"{len(encode(text))}:{hashlib.sha1(encode(text)).hexdigest()[:16]}" == lid:
+                for n, anc in paths_to(self.tree, [node]):
+                    return LoopBuilder(self.source, self.lines).build(n, anc, table)
+        return None
 
-def _encode(text: str) -> bytes:
-    return text.encode("utf-8", "surrogatepass")
+
+class DocIndex:
+    """The loop index of one open document (see the module docstring)."""
+
+    def __init__(self, uri: str, lang: str, text: str, version: int | None = None,
+                 encoding: str = "utf-16"):
+        self.uri = uri
+        self.lang = lang
+        self.encoding = encoding
+        self.text = Text(encode(text), encoding)
+        self.masked = prepare(self.text.data)
+        self.version = version
+        self.generation = 1  # bumped on every change
+        self.last_reindex_ms = 0.0
+        self._edits: list[dict] | None = []  # tree edits since self._view (None: parse anew)
+        self._view: DocView | None = None
+        self._lock = threading.Lock()  # the fields above, between the event loop and workers
+        self._parse_lock = threading.Lock()
+
+    @property
+    def source(self) -> bytes:
+        return self.text.data
+
+    def line_count(self) -> int:
+        return len(self.text)
+
+    # -- changes (event loop) -------------------------------------------------------------------
+
+    def apply_changes(self, changes: list, version: int | None) -> None:
+        """Apply LSP content changes (objects with ``range`` and ``text``, or whole-text ones)."""
+        with self._lock:
+            for ch in changes:
+                rng = getattr(ch, "range", None)
+                if rng is None:
+                    self.text.replace_all(encode(ch.text))
+                    self.masked = prepare(self.text.data)
+                    self._edits = None
+                else:
+                    self._apply_one(rng, ch.text)
+            self.version = version
+            self.generation += 1
+
+    def _apply_one(self, rng, text: str) -> None:
+        old_starts, old_len = self.text.starts, len(self.text.data)
+        e = self.text.apply((rng.start.line, rng.start.character),
+                            (rng.end.line, rng.end.character), text)
+        t = self.text
+        delta = e.new_end - e.old_end
+        # Re-mask whole lines around the edit: from the line above it (a "\r" there may join
+        # a "\n" of the edit) widened up over backslash continuations, to two lines past it
+        # widened down over continuations.
+        first = max(0, t.row_of(e.start) - 1)
+        while first > 0 and t.line_bytes(first - 1).rstrip().endswith(b"\\"):
+            first -= 1
+        last = min(t.row_of(e.new_end) + 1, len(t) - 1)
+        while last + 1 < len(t) and t.line_bytes(last).rstrip().endswith(b"\\"):
+            last += 1
+        ls = t.starts[first]
+        le_new = t.starts[last + 1] if last + 1 < len(t) else len(t.data)
+        le_old = le_new - delta
+        self.masked = self.masked[:ls] + prepare(t.data[ls:le_new]) + self.masked[le_old:]
+        if self._edits is not None:
+            self._edits.append(dict(
+                start_byte=ls, old_end_byte=le_old, new_end_byte=le_new,
+                start_point=Point(first, 0),
+                old_end_point=Point(*_point(old_starts, old_len, le_old)),
+                new_end_point=Point(*_point(t.starts, len(t.data), le_new))))
+
+    # -- parsing (any thread) -------------------------------------------------------------------
+
+    def current(self) -> DocView | None:
+        """The parsed view of the current version if there is one (no parsing)."""
+        v = self._view
+        return v if v is not None and v.generation == self.generation else None
+
+    def view(self, check: Callable[[], None] | None = None) -> DocView:
+        """The parsed view of the current version (parses when needed: call off the loop)."""
+        v = self.current()
+        if v is not None:
+            return v
+        with self._parse_lock:
+            with self._lock:
+                v = self._view
+                if v is not None and v.generation == self.generation:
+                    return v
+                text, masked = self.text.frozen(), self.masked
+                gen, version = self.generation, self.version
+                edits = list(self._edits) if self._edits is not None else None
+            t0 = time.perf_counter()
+            old = None
+            if v is not None and edits is not None:
+                old = v.tree.copy()
+                for ed in edits:
+                    old.edit(**ed)
+            tree = parse(self.lang, masked, old, check)
+            view = DocView(self.uri, self.lang, text, masked, tree, version, gen)
+            with self._lock:
+                self._view = view
+                if self.generation == gen:
+                    self._edits = []
+                elif edits is not None and self._edits is not None:
+                    self._edits = self._edits[len(edits):]  # changes made while parsing
+                else:
+                    self._edits = None
+            self.last_reindex_ms = (time.perf_counter() - t0) * 1000
+            return view
+
+
+def _point(starts: list[int], size: int, offset: int) -> tuple[int, int]:
+    row = bisect.bisect_right(starts, min(offset, size)) - 1
+    return row, offset - starts[row]

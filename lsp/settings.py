@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlparse
 
-__all__ = ["Settings", "parse_settings", "SECTION"]
+__all__ = ["Settings", "parse_settings", "SECTION", "WIRE_NAMES"]
 
 SECTION = "accellium"
 MAX_EXAMPLES_LIMIT = 8  # DESIGN §4: at most 8 workspace examples per request
@@ -27,6 +27,8 @@ class Settings:
     max_examples: int = 8  # workspace examples sent per request (0..8)
     index_workspace: bool = True  # scan the files under the root for style examples
     log_file: str | None = None  # also log to this file
+    backend_token: str | None = field(default=None, repr=False)  # bearer token for backendUrl
+    log_document_text: bool = False  # let the log file hold document text (debugging only)
     problems: tuple[str, ...] = field(default=(), compare=False)
 
     def with_(self, **kw: Any) -> Settings:
@@ -41,7 +43,12 @@ _WIRE = {
     "maxExamples": "max_examples",
     "indexWorkspace": "index_workspace",
     "logFile": "log_file",
+    "backendToken": "backend_token",
+    "logDocumentText": "log_document_text",
 }
+
+
+WIRE_NAMES = tuple(_WIRE)  # the settings the editors send, camelCase
 
 
 def _optional_str(v: Any) -> str | None:
@@ -61,6 +68,15 @@ def _url(v: Any) -> str | None:
     if u.scheme not in {"http", "https"} or not u.netloc:
         raise ValueError("expected an http(s) URL such as http://127.0.0.1:8000")
     return v.rstrip("/")
+
+
+def _token(v: Any) -> str | None:
+    v = _optional_str(v)
+    if v is None:
+        return None
+    if len(v) > 4096 or any(ord(c) < 0x20 or ord(c) == 0x7F for c in v):
+        raise ValueError("expected a token of printable characters (at most 4096)")
+    return v
 
 
 def _engine(v: Any) -> str:
@@ -106,6 +122,8 @@ _CHECKS = {
     "max_examples": _int_range(0, MAX_EXAMPLES_LIMIT),
     "index_workspace": _bool,
     "log_file": _optional_str,
+    "backend_token": _token,
+    "log_document_text": _bool,
 }
 
 
@@ -137,5 +155,6 @@ def parse_settings(raw: Any, base: Settings | None = None) -> Settings:
         except ValueError as e:
             default = getattr(defaults, attr)
             values[attr] = default
-            problems.append(f"{SECTION}.{wire} = {v!r} is invalid ({e}); using {default!r}")
+            shown = "<hidden>" if attr == "backend_token" else repr(v)[:120]
+            problems.append(f"{SECTION}.{wire} = {shown} is invalid ({e}); using {default!r}")
     return dataclasses.replace(base, **values, problems=tuple(problems))

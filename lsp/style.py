@@ -6,15 +6,14 @@ the project's style (DESIGN §4 ``context.examples``).  Similarity is
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 from accellium.dataset.prompt import Example
 
 from .document import AnnotatedLoop, DocIndex, language_for
+from .scan import Budget, read_sources
 
 log = logging.getLogger(__name__)
 
@@ -23,11 +22,11 @@ __all__ = ["StyleIndex", "scan_root", "C_EXTENSIONS"]
 C_EXTENSIONS = {".c", ".h", ".cc", ".cpp", ".cxx", ".hpp", ".hh", ".hxx", ".cu", ".cuh"}
 SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", "build",
              "dist", ".cache", ".tox", "third_party_cache"}
-MAX_FILES = 2000  # files looked at under the root
-MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_FILES = 2000  # files read under the root
 MAX_EXAMPLES_POOL = 5000
 SCAN_BUDGET_S = 20.0
 INLINE_BUILD_LIMIT = 400  # pools this small are (re)built on the request path
+MAX_DOC_EXAMPLES = 500  # examples taken from one file
 
 
 class StyleIndex:
@@ -63,6 +62,8 @@ class StyleIndex:
         with self._lock:
             if uri in self._open:
                 return
+            room = MAX_EXAMPLES_POOL - sum(len(v) for k, v in self._by_uri.items() if k != uri)
+            loops = loops[:max(0, room)]
             if loops:
                 self._by_uri[uri] = loops
             else:
@@ -129,46 +130,30 @@ class StyleIndex:
         return out
 
 
-def _iter_files(root: Path, max_files: int):
-    n = 0
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
-        for name in sorted(filenames):
-            p = Path(dirpath) / name
-            if p.suffix.lower() in C_EXTENSIONS:
-                yield p
-                n += 1
-                if n >= max_files:
-                    return
-
-
 def scan_root(root: str, style: StyleIndex, cancelled: Callable[[], bool] = lambda: False,
               max_files: int = MAX_FILES, budget_s: float = SCAN_BUDGET_S) -> int:
-    """Index the annotated loops of the C/C++ files under ``root`` (bounded in files, bytes
-    and time). Returns the number of files read."""
+    """Index the annotated loops of the C/C++ files under ``root``: regular files only, each
+    at most ``MAX_FILE_BYTES``, at most ``MAX_TOTAL_BYTES`` in all, ``max_files`` files and
+    ``budget_s`` seconds (see :mod:`accellium.lsp.scan`).  Returns the number of files read."""
     t0 = time.monotonic()
     count = 0
-    for path in _iter_files(Path(root), max_files):
-        if cancelled() or time.monotonic() - t0 > budget_s:
-            log.info("workspace scan stopped after %d files", count)
-            break
-        try:
-            if path.stat().st_size > MAX_FILE_BYTES:
-                continue
-            data = path.read_bytes()
-        except OSError:
-            continue
+    stop = Budget(t0 + budget_s, cancelled)
+    for path, data in read_sources(root, C_EXTENSIONS, SKIP_DIRS, max_files, stop):
         count += 1
         if b"acc" not in data or b"pragma" not in data:
             continue
-        uri = path.resolve().as_uri()
+        uri = path.as_uri()
         lang = language_for("", uri) or "c"
         try:
-            doc = DocIndex(uri, lang, data.decode("utf-8", "replace"))
-            style.set_file(uri, doc.annotated_loops())
+            view = DocIndex(uri, lang, data.decode("utf-8", "replace")).view()
+            style.set_file(uri, view.annotated_loops(MAX_DOC_EXAMPLES))
         except Exception:  # noqa: BLE001 - a strange file must not stop the scan
             log.exception("cannot index %s", path)
-        time.sleep(0)  # let the event loop thread run
+        if style.pool_size() >= MAX_EXAMPLES_POOL:
+            log.info("workspace scan: example pool full after %d files", count)
+            break
+    if stop.reason:
+        log.info("workspace scan stopped after %d files: %s", count, stop.reason)
     style.files_scanned = count
     style.rebuild()
     return count

@@ -8,7 +8,10 @@ answers, else the embedded engine in-process (:func:`server.suggest.suggest`).
   await, which closes the HTTP request, which the backend sees as a disconnect.
 * A backend that is down, slow or answers garbage never breaks the server: the answer comes from
   the embedded engine and the state change is reported (``accellium/status``; a
-  ``window/showMessage`` once per backend URL and kind of failure).
+  ``window/showMessage`` once per backend URL and kind of failure).  The limits (one deadline
+  for the whole answer, 1 MiB, JSON depth) and the circuit breaker are in ``lsp/backend.py``.
+* Embedded engines run in worker threads (``run_cpu``, see ``lsp/jobs.py``), never on the event
+  loop, within a time budget per request.
 * Every pragma, wherever it comes from, is parsed and validated before it can reach an edit.
 """
 
@@ -16,38 +19,37 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from accellium.dataset.pragma import PragmaError, parse_valid
-from accellium.dataset.prompt import first_pragma_line
+from accellium.dataset.pragma import PragmaError
 from accellium.server.engines import EMBEDDED_ENGINES, EngineError, LoopQuery, get_engine
 from accellium.server.suggest import Suggestion, suggest
 
+from .backend import (
+    SLOW_FRACTION,
+    BackendClient,
+    BackendError,
+    BackendRejected,
+    Breaker,
+    detail,
+    parse_json,
+    suggestion_from_json,
+)
 from .settings import Settings
 
 log = logging.getLogger(__name__)
 
-__all__ = ["SuggestService", "Outcome", "BackendError"]
+__all__ = ["SuggestService", "Outcome", "BackendError", "BackendRejected",
+           "suggestion_from_json"]
 
-RETRY_AFTER_S = 15.0  # an unreachable backend is tried again after this long
 CACHE_SIZE = 2048
-
-
-class BackendError(RuntimeError):
-    """The backend failed (kind: unreachable | timeout | error | garbage | adapter)."""
-
-    def __init__(self, kind: str, message: str):
-        super().__init__(message)
-        self.kind = kind
-
-
-class BackendRejected(RuntimeError):
-    """The backend refused the input (HTTP 422): no suggestion for this loop."""
-
+EMBEDDED_BUDGET_S = 30.0  # resolve, annotate, backend fallback (code actions pass less)
+BIG_ANSWER = 1 << 16  # answers larger than this are parsed in a thread
 
 @dataclass
 class Outcome:
@@ -67,8 +69,13 @@ class _Flight:
 class BackendState:
     state: str = "embedded"  # embedded | connected | unreachable | timeout | error
     detail: str = ""
-    down_since: float = 0.0
+    breaker: Breaker = field(default_factory=Breaker)
     reported: set[tuple[str, str]] = field(default_factory=set)
+
+
+async def _in_thread(fn: Callable[[], Any], lane: str | None = None,
+                     late: Callable[[Any], None] | None = None) -> Any:
+    return await asyncio.to_thread(fn)
 
 
 def _example_json(e: Any) -> dict:
@@ -85,37 +92,6 @@ def query_key(q: LoopQuery) -> tuple:
             tuple((e.pragma, e.loop, e.enclosing, e.same_file) for e in q.examples), q.adapter)
 
 
-def suggestion_from_json(obj: Any) -> Suggestion:
-    """A backend response as a :class:`Suggestion`; raises BackendError('garbage') unless it is a
-    well-formed answer with a valid single-line pragma (or null)."""
-    if not isinstance(obj, dict) or "pragma" not in obj:
-        raise BackendError("garbage", "the backend answer is not a suggestion object")
-    raw = obj.get("pragma")
-    notes = obj.get("notes") or []
-    if not isinstance(notes, list):
-        notes = [str(notes)]
-    notes = [str(n) for n in notes][:20]
-    if raw is None:
-        return Suggestion(None, None, [], notes, str(obj.get("engine") or "backend"),
-                          adapter=obj.get("adapter"), elapsed_ms=_num(obj.get("elapsed_ms")))
-    if not isinstance(raw, str):
-        raise BackendError("garbage", "the backend's pragma is not a string")
-    line = first_pragma_line(raw)
-    if line is None:
-        raise BackendError("garbage", f"the backend's pragma is not '#pragma acc ...': {raw[:80]!r}")
-    try:
-        p = parse_valid(line)
-    except PragmaError as e:
-        raise BackendError("garbage", f"the backend's pragma is invalid ({e})") from e
-    return Suggestion(p.render(), p.directive, p.clause_texts, notes,
-                      str(obj.get("engine") or "backend"), adapter=obj.get("adapter"),
-                      elapsed_ms=_num(obj.get("elapsed_ms")))
-
-
-def _num(v: Any) -> float:
-    return float(v) if isinstance(v, int | float) and not isinstance(v, bool) else 0.0
-
-
 class SuggestService:
     """Suggestions for loops, with the backend/embedded choice, caching and status."""
 
@@ -128,7 +104,11 @@ class SuggestService:
         self._cache: OrderedDict[tuple, Suggestion | None] = OrderedDict()
         self._flights: dict[tuple, _Flight] = {}
         self._engines: dict[str, Any] = {}
-        self._client = None  # httpx.AsyncClient, made on first use
+        self._engines_lock = threading.Lock()
+        self.http = BackendClient()
+        # How embedded engines run: ``await run_cpu(fn, lane, late)``; the server hands in its
+        # worker pool (a lane per document; ``late`` gets the answer of a run that overran).
+        self.run_cpu: Callable[..., Awaitable[Any]] = _in_thread
         self._last_status: dict | None = None
         # No notification may precede the initialize response (VS Code drops it): the server
         # sets this in `initialized` and publishes then.
@@ -143,11 +123,12 @@ class SuggestService:
     def configure(self, settings: Settings) -> None:
         old = self.settings
         self.settings = settings
-        if (old.backend_url, old.engine, old.adapter) != (
-                settings.backend_url, settings.engine, settings.adapter):
+        if (old.backend_url, old.engine, old.adapter, old.backend_token) != (
+                settings.backend_url, settings.engine, settings.adapter,
+                settings.backend_token):
             self.backend.state = "connected" if settings.backend_url else "embedded"
             self.backend.detail = ""
-            self.backend.down_since = 0.0
+            self.backend.breaker = Breaker()
         if not settings.backend_url:
             self.backend.state = "embedded"
         self.publish_status()
@@ -187,19 +168,13 @@ class SuggestService:
     def _set_state(self, state: str, detail: str = "") -> None:
         self.backend.state = state
         self.backend.detail = detail
-        if state in {"unreachable", "timeout", "error"}:
-            self.backend.down_since = time.monotonic()
         self.publish_status()
 
     @property
     def uses_backend(self) -> bool:
-        """True when the next request goes to the backend."""
-        s = self.settings
-        if not s.backend_url:
-            return False
-        if self.backend.state == "unreachable":
-            return time.monotonic() - self.backend.down_since >= RETRY_AFTER_S
-        return True
+        """True when the next request goes to the backend (configured, and its circuit closed
+        or ready for a trial)."""
+        return bool(self.settings.backend_url) and self.backend.breaker.allows()
 
     @property
     def slow(self) -> bool:
@@ -238,8 +213,10 @@ class SuggestService:
     # Answering
     # ------------------------------------------------------------------------------------------
 
-    async def get(self, q: LoopQuery) -> Outcome:
-        """A suggestion for ``q`` (never raises except CancelledError)."""
+    async def get(self, q: LoopQuery, lane: str | None = None,
+                  budget: float | None = EMBEDDED_BUDGET_S) -> Outcome:
+        """A suggestion for ``q`` (never raises except CancelledError); ``lane`` and ``budget``
+        are for embedded engine runs."""
         if self.uses_backend:
             key = self._key(q, "backend")
             if key in self._cache:
@@ -252,39 +229,47 @@ class SuggestService:
                 return Outcome(None, "backend", note=str(e))
             except BackendError as e:
                 note = self._backend_failed(e)
-                out = await self._embedded_outcome(q)
-                out.note = note
+                out = await self.embedded(q, lane, budget)
+                out.note = note if out.note is None else f"{note}; {out.note}"
                 return out
-        return await self._embedded_outcome(q)
+        return await self.embedded(q, lane, budget)
 
-    def get_embedded_now(self, q: LoopQuery) -> Outcome:
-        """The embedded answer, computed synchronously (fast engines only)."""
+    async def embedded(self, q: LoopQuery, lane: str | None = None,
+                       budget: float | None = EMBEDDED_BUDGET_S) -> Outcome:
+        """The embedded engine's answer, computed off the event loop (shared between identical
+        requests, cached).  Past ``budget`` seconds it gives no answer this time; the run goes
+        on and its answer is cached for the next request."""
         key = self._key(q, "embedded")
         if key in self._cache:
             return Outcome(self._cache[key], "embedded", cached=True)
-        sug = self._run_embedded(q)
-        self._store(key, sug)
-        return Outcome(sug, "embedded")
 
-    async def _embedded_outcome(self, q: LoopQuery) -> Outcome:
-        key = self._key(q, "embedded")
-        if key in self._cache:
-            return Outcome(self._cache[key], "embedded", cached=True)
-        if self.settings.engine in EMBEDDED_ENGINES:
-            sug = self._run_embedded(q)
-        else:
-            sug = await self._shared(key, lambda: asyncio.to_thread(self._run_embedded, q))
-        self._store(key, sug)
+        def late(sug: Suggestion | None) -> None:
+            self._store(key, sug)
+
+        if self.settings.engine not in self._engines:  # loading is not the loop's fault
+            await asyncio.to_thread(self.warm_up)
+        try:
+            sug = await asyncio.wait_for(self._shared(key, lambda: self.run_cpu(
+                lambda: self._run_embedded(q), lane, late)), budget)
+        except TimeoutError:
+            log.info("embedded engine '%s' over its %.1f s budget", self.settings.engine,
+                     budget or 0)
+            return Outcome(None, "embedded", note="the embedded engine took too long")
         return Outcome(sug, "embedded")
 
     def engine(self, name: str):
+        """The embedded engine ``name``, built once (worker threads may ask at once)."""
         eng = self._engines.get(name)
         if eng is None:
-            from accellium.server.defaults import engine_options
+            with self._engines_lock:
+                eng = self._engines.get(name)
+                if eng is None:
+                    from accellium.server.defaults import engine_options
 
-            # The same training pairs the CLI and the HTTP server use ($ACCELLIUM_TRAIN, else
-            # ../shared/data/train.jsonl next to the checkout): offline means equally good.
-            eng = self._engines[name] = get_engine(name, **engine_options(name))
+                    # The same training pairs the CLI and the HTTP server use
+                    # ($ACCELLIUM_TRAIN, else ../shared/data/train.jsonl next to the checkout):
+                    # offline means equally good.
+                    eng = self._engines[name] = get_engine(name, **engine_options(name))
         return eng
 
     def warm_up(self) -> None:
@@ -293,7 +278,7 @@ class SuggestService:
             try:
                 self.engine(name)
             except Exception as e:  # noqa: BLE001 - reported, never fatal
-                log.warning("engine %s cannot be loaded: %s", name, e)
+                log.warning("engine %s cannot be loaded: %s", name, type(e).__name__)
 
     def _run_embedded(self, q: LoopQuery) -> Suggestion | None:
         self.embedded_runs += 1
@@ -352,15 +337,6 @@ class SuggestService:
     # HTTP backend
     # ------------------------------------------------------------------------------------------
 
-    def _http(self):
-        import httpx
-
-        if self._client is None:
-            # No proxies from the environment: the backend is normally on localhost.
-            self._client = httpx.AsyncClient(trust_env=False, headers={
-                "user-agent": "accellium-lsp"})
-        return self._client
-
     def payload(self, q: LoopQuery) -> dict:
         return {
             "code": q.code,
@@ -372,38 +348,45 @@ class SuggestService:
         }
 
     async def _ask_backend(self, q: LoopQuery) -> Suggestion | None:
-        import httpx
-
         s = self.settings
-        url = f"{s.backend_url}/v1/suggest"
         timeout = s.timeout_ms / 1000
+        breaker = self.backend.breaker
+        breaker.begin()
         self.requests_sent += 1
+        t0 = time.monotonic()
         try:
-            r = await asyncio.wait_for(
-                self._http().post(url, json=self.payload(q), timeout=timeout), timeout)
-        except (TimeoutError, httpx.TimeoutException) as e:
-            raise BackendError("timeout", f"no answer within {s.timeout_ms} ms") from e
-        except (httpx.ConnectError, httpx.NetworkError, OSError) as e:
-            raise BackendError("unreachable", f"{type(e).__name__}: {e}") from e
-        except httpx.HTTPError as e:
-            raise BackendError("error", f"{type(e).__name__}: {e}") from e
-        if r.status_code == 422:
-            raise BackendRejected(_detail(r))
-        if r.status_code == 404 and q.adapter:
-            raise BackendError("adapter", f"unknown adapter '{q.adapter}': {_detail(r)}")
-        if r.status_code == 504:
-            raise BackendError("timeout", f"engine timeout: {_detail(r)}")
-        if r.status_code != 200:
-            raise BackendError("error", f"HTTP {r.status_code}: {_detail(r)}")
-        try:
-            obj = r.json()
-        except ValueError as e:
-            raise BackendError("garbage", "the backend answered something that is not JSON") \
-                from e
-        sug = suggestion_from_json(obj)
-        if self.backend.state != "connected":
+            status, body = await self.http.request(
+                "POST", f"{s.backend_url}/v1/suggest", timeout, s.backend_token, self.payload(q))
+            sug = await self._answer(q, status, body)
+        except BackendError:
+            breaker.failure()
+            raise
+        except asyncio.CancelledError:
+            breaker.cancelled()
+            raise
+        elapsed = time.monotonic() - t0
+        if breaker.success(elapsed, timeout):
+            self._backend_failed(BackendError("timeout", f"answers take {elapsed * 1000:.0f} "
+                                              f"ms, over {SLOW_FRACTION:.0%} of timeoutMs"))
+        elif self.backend.state != "connected":
             self._set_state("connected")
         return sug
+
+    async def _answer(self, q: LoopQuery, status: int, body: bytes) -> Suggestion | None:
+        if status == 422:
+            raise BackendRejected(detail(body))
+        if status == 404 and q.adapter:
+            raise BackendError("adapter", f"unknown adapter '{q.adapter}': {detail(body)}")
+        if status in (401, 403):
+            raise BackendError("error", f"HTTP {status}: the backend refused the token "
+                               f"(set backendToken): {detail(body)}")
+        if status == 504:
+            raise BackendError("timeout", f"engine timeout: {detail(body)}")
+        if status != 200:
+            raise BackendError("error", f"HTTP {status}: {detail(body)}")
+        obj = await asyncio.to_thread(parse_json, body) if len(body) > BIG_ANSWER else \
+            parse_json(body)
+        return suggestion_from_json(obj)
 
     def _backend_failed(self, e: BackendError) -> str:
         s = self.settings
@@ -417,39 +400,24 @@ class SuggestService:
 
     async def probe(self) -> None:
         """Check the backend once (GET /healthz) so the status is right before the first
-        request; unreachable → embedded, said once."""
+        request; a failure opens the circuit like any other."""
         s = self.settings
         if not s.backend_url:
             self._report_once("embedded", f"accellium: no backendUrl set; using the embedded "
                               f"engine '{s.engine}' in-process.", "info")
             return
-        import httpx
-
         try:
-            r = await self._http().get(f"{s.backend_url}/healthz",
-                                       timeout=min(s.timeout_ms / 1000, 5.0))
-            if r.status_code < 500:
-                self._set_state("connected")
-            else:
-                raise BackendError("error", f"/healthz answered HTTP {r.status_code}")
+            status, _ = await self.http.request("GET", f"{s.backend_url}/healthz",
+                                                min(s.timeout_ms / 1000, 5.0), s.backend_token)
+            if status >= 500:
+                raise BackendError("error", f"/healthz answered HTTP {status}")
+            if status in (401, 403):
+                raise BackendError("error", f"/healthz answered HTTP {status} (backendToken?)")
         except BackendError as e:
+            self.backend.breaker.failure()
             self._backend_failed(e)
-        except httpx.TimeoutException:
-            self._backend_failed(BackendError("timeout", "/healthz timed out"))
-        except (httpx.HTTPError, OSError) as e:
-            self._backend_failed(BackendError("unreachable", f"{type(e).__name__}: {e}"))
+            return
+        self._set_state("connected")
 
     async def aclose(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
-
-
-def _detail(r) -> str:
-    try:
-        obj = r.json()
-        if isinstance(obj, dict) and "detail" in obj:
-            return str(obj["detail"])[:200]
-    except ValueError:
-        pass
-    return (r.text or "")[:200]
+        await self.http.aclose()

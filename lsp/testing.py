@@ -3,9 +3,12 @@ applying LSP text edits the way an editor does (UTF-16 columns), and a generated
 
 from __future__ import annotations
 
+import re
+
 from lsprotocol import types
 
-__all__ = ["client_capabilities", "apply_text_edits", "edits_for", "generate_c", "utf16_len"]
+__all__ = ["client_capabilities", "apply_text_edits", "edits_for", "generate_c", "utf16_len",
+           "spec_lines"]
 
 
 def client_capabilities(*, resolve: bool = True, document_changes: bool = True,
@@ -42,23 +45,41 @@ def utf16_len(s: str) -> int:
     return len(s.encode("utf-16-le")) // 2
 
 
+LINE_BREAK = re.compile(r"\r\n|\r|\n")  # LSP 3.17: the only line breaks
+
+
+def spec_lines(text: str) -> list[str]:
+    """The lines of ``text`` with their breaks, as an LSP client counts them (``\n``, ``\r\n``,
+    ``\r``; not U+2028, U+0085, form feed ...)."""
+    out, pos = [], 0
+    for m in LINE_BREAK.finditer(text):
+        out.append(text[pos:m.end()])
+        pos = m.end()
+    out.append(text[pos:])
+    return out
+
+
 def _offset(lines: list[str], pos: types.Position) -> int:
-    """Character offset of an LSP (UTF-16) position in the joined text."""
-    off = sum(len(x) for x in lines[: pos.line])
+    """Character offset of an LSP (UTF-16) position in the joined text (clamped as the
+    specification says)."""
     if pos.line >= len(lines):
-        return off
+        return sum(len(x) for x in lines)
+    off = sum(len(x) for x in lines[: pos.line])
     line = lines[pos.line]
+    brk = re.search(r"(\r\n|\r|\n)$", line)
+    content = line[:brk.start()] if brk else line
     units = 0
-    for k, ch in enumerate(line):
-        if units >= pos.character or ch in "\r\n":
+    for k, ch in enumerate(content):
+        step = 2 if ord(ch) > 0xFFFF else 1
+        if units + step > pos.character:
             return off + k
-        units += 2 if ord(ch) > 0xFFFF else 1
-    return off + len(line.rstrip("\r\n"))
+        units += step
+    return off + len(content)
 
 
 def apply_text_edits(text: str, edits: list[types.TextEdit]) -> str:
     """Apply non-overlapping edits (positions against ``text``), as an editor does."""
-    lines = text.splitlines(keepends=True) or [""]
+    lines = spec_lines(text)
     spans = sorted(((_offset(lines, e.range.start), _offset(lines, e.range.end), e.new_text)
                     for e in edits), reverse=True)
     for s, e, new in spans:

@@ -224,6 +224,11 @@ class AdapterInfo(BaseModel):
     loaded_at: float
     version: int = Field(description="How many times this name was (re)loaded.")
     meta: dict[str, Any] = Field(default_factory=dict)
+    served_by: list[str] | None = Field(
+        None, description="Gateway (`--engine openai`) only: the upstreams that serve it.")
+    upstreams: dict[str, str] | None = Field(
+        None, description="Gateway only, after a load: each upstream's outcome (`loaded`, "
+                          "`failed: ...`, `down: loads it when it is back`).")
 
 
 class AdapterList(BaseModel):
@@ -232,6 +237,9 @@ class AdapterList(BaseModel):
     max_loras: int | None = None
     max_lora_rank: int | None = None
     adapters: list[AdapterInfo]
+    upstreams: list[dict[str, Any]] | None = Field(
+        None, description="Gateway (`--engine openai`) only: each upstream's URL, health, "
+                          "requests outstanding, base model and the models it serves.")
 
 
 class Health(BaseModel):

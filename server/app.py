@@ -23,6 +23,7 @@ from accellium.server.web.lifecycle import lifespan_for, setup_access_log
 from accellium.server.web.middleware import AccessLog, RequestGuard
 from accellium.server.web.routes_adapters import adapters_router
 from accellium.server.web.routes_health import VERSION, health_router
+from accellium.server.web.routes_offload import offload_router
 from accellium.server.web.routes_suggest import suggest_router
 from accellium.server.web.settings import MAX_BODY_BYTES, Settings
 from accellium.server.web.state import ServerState
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     auth = bearer_auth(settings)
     app.include_router(suggest_router(state, auth))
+    app.include_router(offload_router(state, auth))
     app.include_router(adapters_router(state, auth))
     app.include_router(health_router(state))
     return app

@@ -10,6 +10,9 @@ bounded number of requests and seconds. Prints requests/s and p50/p90/p99 latenc
 freezes" figure. ``--heavy`` adds a level where one client sends the largest loops the API
 accepts (about 60 KB, distinct each time, so no cache helps) while the probe runs, and
 ``--deep-nest`` times the 1,000-deep loop nest of issue #12 (answered or refused).
+
+``--engine openai`` (the gateway) is measured with 1, 2, ... upstreams by
+:mod:`server.bench_gateway`.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ import time
 from pathlib import Path
 
 __all__ = ["free_port", "start_server", "stop_server", "run_level", "main_from_args", "LOOPS",
-           "probe_healthz", "heavy_loop", "DEEP_NEST"]
+           "probe_healthz", "heavy_loop", "DEEP_NEST", "request_bodies"]
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -224,19 +227,36 @@ async def run_level(port: int, concurrency: int, n_requests: int, duration_s: fl
 
 
 def _level(port: int, concurrency: int, n: int, duration_s: float, bodies: list[bytes],
-           probe: bool) -> dict:
+           probe: bool, server_pid: int | None = None) -> dict:
+    from accellium.server.bench_gateway import process_cpu_s
+
     proc = _start_probe(port, duration_s) if probe else None
+    cpu0 = process_cpu_s(server_pid) if server_pid else 0.0
     try:
         res = asyncio.run(run_level(port, concurrency, n, duration_s, bodies))
     finally:
         if proc is not None:
             res_probe = _finish_probe(proc)
+    if server_pid:  # the server's CPU time per request: the figure load inflates least
+        res["server_cpu_ms_per_req"] = round(
+            (process_cpu_s(server_pid) - cpu0) * 1000 / max(1, res["requests"]), 3)
     if proc is not None:
         res["healthz"] = res_probe
     return res
 
 
-def main_from_args(args: argparse.Namespace) -> int:
+def request_bodies(adapters: list[str]) -> list[bytes]:
+    """The benchmark's requests: :data:`LOOPS`, alternating ``adapters`` when there are some."""
+    out = []
+    for i, loop in enumerate(LOOPS):
+        req: dict = {"code": loop}
+        if adapters:
+            req["adapter"] = adapters[i % len(adapters)]
+        out.append(json.dumps(req).encode())
+    return out
+
+
+def _serve_args(args: argparse.Namespace) -> list[str]:
     serve_args = ["--engine", args.engine, "--timeout-s", str(args.timeout_s), "--no-access-log"]
     if args.train:
         serve_args += ["--train", args.train]
@@ -253,14 +273,18 @@ def main_from_args(args: argparse.Namespace) -> int:
             serve_args += ["--" + flag.replace("_", "-"), v]
     if getattr(args, "workers", None):
         serve_args += ["--workers", str(args.workers)]
+    return serve_args
+
+
+def main_from_args(args: argparse.Namespace) -> int:
+    if args.engine == "openai":  # the gateway: 1, 2, ... upstreams
+        from accellium.server.bench_gateway import run_gateway_bench
+
+        return run_gateway_bench(args)
+    serve_args = _serve_args(args)
     levels = [int(c) for c in str(args.concurrency).split(",") if c.strip()]
     adapters = [a.partition("=")[0] for a in args.adapter]
-    bodies = []
-    for i, loop in enumerate(LOOPS):
-        req: dict = {"code": loop}
-        if adapters:
-            req["adapter"] = adapters[i % len(adapters)]
-        bodies.append(json.dumps(req).encode())
+    bodies = request_bodies(adapters)
     port = free_port()
     t0 = time.perf_counter()
     proc = start_server(serve_args, port, env={"ACCELLIUM_TOKEN": ""})
@@ -271,10 +295,11 @@ def main_from_args(args: argparse.Namespace) -> int:
     try:
         asyncio.run(run_level(port, 4, min(50, args.requests), 30.0, bodies))  # warm-up
         for c in levels:
-            results.append(_level(port, c, args.requests, args.duration_s, bodies, probe))
+            results.append(_level(port, c, args.requests, args.duration_s, bodies, probe,
+                                  proc.pid))
         if getattr(args, "heavy", False):
             heavy = [json.dumps({"code": heavy_loop(k)}).encode() for k in range(200)]
-            res = _level(port, 1, len(heavy), args.duration_s, heavy, probe)
+            res = _level(port, 1, len(heavy), args.duration_s, heavy, probe, proc.pid)
             results.append(dict(res, concurrency="1 heavy"))
         if getattr(args, "deep_nest", False):
             extra["deep_nest"] = deep_nest(port)
@@ -294,12 +319,15 @@ def _print(out: dict, ready_s: float) -> None:
           + (f" adapters {','.join(out['adapters'])}" if out["adapters"] else "")
           + f"; server ready in {ready_s:.1f} s; {os.cpu_count()} CPUs")
     print(f"{'conc':>7} {'requests':>9} {'req/s':>9} {'p50 ms':>8} {'p90 ms':>8} "
-          f"{'p99 ms':>8}  {'healthz p50/p99/max ms':>24}  errors")
+          f"{'p99 ms':>8} {'CPU ms/req':>10}  {'healthz p50/p99/max ms':>24}  errors")
     for r in out["levels"]:
         h = r.get("healthz") or {}
         hz = (f"{h.get('p50_ms')}/{h.get('p99_ms')}/{h.get('max_ms')}" if h else "-")
         print(f"{r['concurrency']!s:>7} {r['requests']:>9} {r['rps']:>9.1f} {r['p50_ms']:>8.2f} "
-              f"{r['p90_ms']:>8.2f} {r['p99_ms']:>8.2f}  {hz:>24}  {r['errors'] or '-'}")
+              f"{r['p90_ms']:>8.2f} {r['p99_ms']:>8.2f} {r.get('server_cpu_ms_per_req', 0):>10.2f}"
+              f"  {hz:>24}  {r['errors'] or '-'}")
+    print(f"(load average {os.getloadavg()[0]:.1f}; CPU ms/req: the server process's CPU time "
+          "per request)")
     if "deep_nest" in out:
         d = out["deep_nest"]
         print(f"1,000-deep loop nest: status {d['statuses']}, p50 {d['p50_ms']} ms, "

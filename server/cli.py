@@ -11,7 +11,8 @@ __all__ = ["add_parser", "add_bench_parser", "settings_from_args", "serve"]
 
 def _add_engine_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--engine", default="auto",
-                   help="auto (default), analysis, retrieval, hf or vllm")
+                   help="auto (default), analysis, retrieval, hf, vllm, or openai (a gateway "
+                        "to vLLM servers: --upstream)")
     p.add_argument("--train", default=None, metavar="FILE",
                    help="training pairs (JSONL) for the embedded engines "
                         "(default: ../shared/data/train.jsonl next to the repo, if present)")
@@ -25,6 +26,27 @@ def _add_engine_args(p: argparse.ArgumentParser) -> None:
                         "parameters, else torch's default)")
     p.add_argument("--timeout-s", type=float, default=30.0,
                    help="per-request engine timeout; past it the answer is 504 (default 30)")
+    _add_gateway_args(p)
+
+
+def _add_gateway_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("gateway (--engine openai)")
+    g.add_argument("--upstream", action="append", default=[], metavar="URL",
+                   help="an OpenAI-compatible base URL, e.g. http://127.0.0.1:8001/v1 "
+                        "(repeatable: balanced by requests outstanding, with health checks)")
+    g.add_argument("--upstream-key", default=None, metavar="KEY",
+                   help="bearer key the upstreams require (default: env ACCELLIUM_UPSTREAM_KEY; "
+                        "prefer the variable: a flag shows in the process list)")
+    g.add_argument("--upstream-timeout-s", type=float, default=None, metavar="S",
+                   help="read timeout of one upstream request (default: --timeout-s)")
+    g.add_argument("--health-interval-s", type=float, default=5.0, metavar="S",
+                   help="GET /v1/models on every upstream this often (default 5)")
+    g.add_argument("--upstream-constraint", default="structured_outputs",
+                   choices=["structured_outputs", "guided_regex", "none"],
+                   help="how the one-line #pragma acc regex is asked of the upstream: vLLM >= "
+                        "0.11 structured_outputs (default), older vLLM guided_regex, or none")
+    g.add_argument("--upstream-connections", type=int, default=256, metavar="N",
+                   help="connections to all upstreams together (default 256)")
 
 
 def add_parser(subparsers) -> None:
@@ -84,13 +106,22 @@ def settings_from_args(args: argparse.Namespace):
         opts["device"] = args.device
     if getattr(args, "threads", None):
         opts["threads"] = args.threads
+    if getattr(args, "upstream_timeout_s", None):
+        opts["timeout_s"] = args.upstream_timeout_s
+    for flag, opt in (("health_interval_s", "health_interval_s"),
+                      ("upstream_constraint", "constraint"),
+                      ("upstream_connections", "max_connections")):
+        if getattr(args, flag, None) is not None:
+            opts[opt] = getattr(args, flag)
     token = getattr(args, "token", None) or os.environ.get("ACCELLIUM_TOKEN") or None
     settings = Settings(
         host=getattr(args, "host", "127.0.0.1"), port=getattr(args, "port", 8000),
         engine=args.engine, train=args.train, base=args.base, adapters=list(args.adapter),
         token=token, log_file=getattr(args, "log_file", None),
         access_log=not getattr(args, "no_access_log", False), timeout_s=args.timeout_s,
-        engine_options=opts,
+        engine_options=opts, upstreams=list(getattr(args, "upstream", None) or []),
+        upstream_key=(getattr(args, "upstream_key", None)
+                      or os.environ.get("ACCELLIUM_UPSTREAM_KEY") or None),
     )
     for flag, attr in (("adapter_root", "adapter_roots"), ("allow_origin", "allow_origins"),
                        ("allow_host", "allow_hosts")):
@@ -120,6 +151,10 @@ def serve(args: argparse.Namespace) -> int:
     if settings.host not in ("127.0.0.1", "localhost", "::1") and not settings.token:
         log.warning("binding %s without a token: anyone who can reach it can use the API",
                     settings.host)
+    problem = _gateway_problem(settings)
+    if problem:
+        print(f"accellium serve: {problem}", file=sys.stderr)
+        return 2
     try:
         app = create_app(settings)
     except ValueError as e:  # e.g. an --adapter-root that is not a folder
@@ -128,6 +163,22 @@ def serve(args: argparse.Namespace) -> int:
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning",
                 **settings.uvicorn_options())
     return 0
+
+
+def _gateway_problem(settings) -> str | None:
+    """A one-line reason when the gateway options do not fit together, else None."""
+    from accellium.server.engines.upstreams import normalize_url
+
+    if settings.engine != "openai":
+        return "--upstream needs --engine openai" if settings.upstreams else None
+    if not settings.upstreams:
+        return "--engine openai needs --upstream URL (e.g. http://127.0.0.1:8001/v1)"
+    try:
+        for url in settings.upstreams:
+            normalize_url(url)
+    except ValueError as e:
+        return str(e)
+    return None
 
 
 def add_bench_parser(bench_subparsers) -> None:
@@ -154,6 +205,9 @@ def add_bench_parser(bench_subparsers) -> None:
     p.add_argument("--allow-host", action="append", default=[], metavar="NAME",
                    help=argparse.SUPPRESS)
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
+    from accellium.server.bench_gateway import add_arguments
+
+    add_arguments(p)
     p.set_defaults(func=_bench)
 
 

@@ -38,7 +38,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print a JSON list (DESIGN §4b)")
     p.add_argument("--apply", action="store_true", help="insert the pragmas into the file")
     p.add_argument("--replace", action="store_true",
-                   help="with --apply, also replace existing pragmas that differ")
+                   help="with --apply, also replace existing pragmas that differ (with "
+                        "--offload: re-plan a function that already has OpenACC lines)")
+    p.add_argument("--offload", nargs="?", const="", default=None, metavar="FUNCTION",
+                   help="offload a whole function (every function with loops when FUNCTION "
+                        "is not given; with --line, the function there): one data region, "
+                        "the loops' pragmas inside with present, updates for the host code "
+                        "between them (docs/offload.md)")
     p.set_defaults(func=run_suggest)
 
 
@@ -131,6 +137,8 @@ def _apply(args: argparse.Namespace, source: bytes, results: list[LoopSuggestion
 def run_suggest(args: argparse.Namespace) -> int:
     if args.replace and not args.apply:
         return _fail("--replace needs --apply")
+    if args.offload is not None and args.offload and not args.offload.isidentifier():
+        return _fail(f"--offload takes a function name, got '{args.offload}'")
     if args.line is not None and args.line < 1:
         return _fail(f"--line must be >= 1, got {args.line}")
     try:
@@ -142,8 +150,12 @@ def run_suggest(args: argparse.Namespace) -> int:
     engine = _engine(args)
     if isinstance(engine, int):
         return engine
-    results = annotate_source(source, engine, path=args.file, lang=args.lang, line=args.line)
     out = _Stdout()
+    if args.offload is not None:
+        from accellium.server.cli_offload import run_offload
+
+        return run_offload(args, source, engine, out)
+    results = annotate_source(source, engine, path=args.file, lang=args.lang, line=args.line)
     if args.json:
         out(json.dumps([r.to_json() for r in results], indent=1))
     else:

@@ -23,6 +23,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from accellium.lsp.settings import WIRE_NAMES
 
 ROOT = Path(__file__).resolve().parents[1]
 NVIM_RTP = ROOT / "editors" / "nvim"
@@ -240,15 +241,8 @@ def test_nvim_config_shape(tmp_path):
     assert cfg["cmd"] == ["accellium", "lsp"]
     assert cfg["filetypes"] == ["c", "cpp", "cuda"]
     assert ".git" in cfg["root_markers"]
-    assert set(cfg["settings"]["accellium"]) == {
-        "backendUrl",
-        "engine",
-        "timeoutMs",
-        "adapter",
-        "maxExamples",
-        "indexWorkspace",
-        "logFile",
-    }
+    # every setting the server reads, no other
+    assert set(cfg["settings"]["accellium"]) == set(WIRE_NAMES)
 
 
 def test_nvim_quickfix_inserts_pragma(tmp_path):

@@ -112,13 +112,16 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def code_server(tools, vsix, tmp_path_factory):
-    """code-server on 127.0.0.1 with the .vsix installed and this venv's Python configured."""
-    d = tmp_path_factory.mktemp("code-server")
+def _code_server(tools, vsix, d: Path, trust: bool = False, ws_settings: dict | None = None):
+    """code-server on 127.0.0.1 with the .vsix installed and this venv's Python configured in
+    the user settings; workspace trust off, or on with the folder left untrusted (Restricted
+    Mode) and ``ws_settings`` in its ``.vscode/settings.json``."""
     ud, ext, ws = d / "user-data", d / "extensions", d / "ws"
     (ud / "User").mkdir(parents=True)
     ws.mkdir()
+    if ws_settings:
+        (ws / ".vscode").mkdir()
+        (ws / ".vscode" / "settings.json").write_text(json.dumps(ws_settings, indent=1))
     env = {
         **tools["env"],
         "XDG_CONFIG_HOME": str(d / "xdg-config"),  # else code-server writes ~/.config
@@ -138,7 +141,9 @@ def code_server(tools, vsix, tmp_path_factory):
     settings = {
         "accellium.pythonPath": sys.executable,
         "accellium.trace.server": "messages",
-        "security.workspace.trust.enabled": False,
+        "security.workspace.trust.enabled": trust,
+        "security.workspace.trust.startupPrompt": "never",
+        "security.workspace.trust.banner": "never",
         "workbench.startupEditor": "none",
         "workbench.tips.enabled": False,
         "workbench.secondarySideBar.defaultVisibility": "hidden",
@@ -162,7 +167,7 @@ def code_server(tools, vsix, tmp_path_factory):
             "none",
             "--disable-telemetry",
             "--disable-update-check",
-            "--disable-workspace-trust",
+            *([] if trust else ["--disable-workspace-trust"]),
             "--disable-getting-started-override",
             str(ws),
         ],
@@ -194,6 +199,11 @@ def code_server(tools, vsix, tmp_path_factory):
         log.close()
 
 
+@pytest.fixture(scope="module")
+def code_server(tools, vsix, tmp_path_factory):
+    yield from _code_server(tools, vsix, tmp_path_factory.mktemp("code-server"))
+
+
 def _extension_log(ud: Path) -> str:
     """The language client's output channel (server stderr, trace) from code-server's logs."""
     parts = []
@@ -202,32 +212,32 @@ def _extension_log(ud: Path) -> str:
     return "\n".join(parts) or "(no extension logs)"
 
 
-@pytest.fixture(scope="module")
-def e2e(tools, code_server, tmp_path_factory) -> dict:
-    """One UI session (e2e.js): open sum.c, Ctrl+. on the loop, pick the action, Ctrl+S."""
-    out = tmp_path_factory.mktemp("e2e")
-    ws: Path = code_server["ws"]
+def _run_e2e(tools, cs: dict, out: Path, annotate: bool = True) -> dict:
+    """One UI session (e2e.js): open sum.c, Ctrl+. on the loop, pick the action, Ctrl+S; then
+    (``annotate``) the palette command on two.c."""
+    ws: Path = cs["ws"]
     c_file = ws / "sum.c"
     c_file.write_text(SRC)
     two = ws / "two.c"
     two.write_text(SRC_TWO)
     shot = out / "vscode.png"
     spec = {
-        "url": f"{code_server['url']}/?folder={ws}",
+        "url": f"{cs['url']}/?folder={ws}",
         "file": c_file.name,
-        "annotateFile": two.name,
         "line": LOOP_LINE,
         "screenshot": str(shot),
         "profile": str(out / "chromium-profile"),
         "playwright": str(PLAYWRIGHT),
         "chromium": tools["chromium"],
     }
+    if annotate:
+        spec["annotateFile"] = two.name
     proc = subprocess.run(
         [str(NODE_BIN / "node"), str(EXT_SRC / "test" / "e2e.js"), json.dumps(spec)],
         env=tools["env"],
         capture_output=True,
         text=True,
-        timeout=180,
+        timeout=300,
     )
     print(f"screenshot: {shot}")
     try:
@@ -239,7 +249,7 @@ def e2e(tools, code_server, tmp_path_factory) -> dict:
         deadline = time.monotonic() + 10
         while c_file.read_text() == SRC and time.monotonic() < deadline:
             time.sleep(0.1)
-    if result.get("error") is None:
+    if result.get("error") is None and annotate:
         deadline = time.monotonic() + 10
         while two.read_text() == SRC_TWO and time.monotonic() < deadline:
             time.sleep(0.1)
@@ -248,9 +258,14 @@ def e2e(tools, code_server, tmp_path_factory) -> dict:
     result["screenshot"] = shot
     result["ctx"] = (
         f"e2e: {json.dumps({k: v for k, v in result.items() if k != 'screenshot'}, indent=1)}\n"
-        f"stderr: {proc.stderr[-3000:]}\nscreenshot: {shot}\n{_extension_log(code_server['ud'])}"
+        f"stderr: {proc.stderr[-3000:]}\nscreenshot: {shot}\n{_extension_log(cs['ud'])}"
     )
     return result
+
+
+@pytest.fixture(scope="module")
+def e2e(tools, code_server, tmp_path_factory) -> dict:
+    return _run_e2e(tools, code_server, tmp_path_factory.mktemp("e2e"))
 
 
 def test_vscode_quickfix_inserts_pragma(e2e):
@@ -301,3 +316,65 @@ def test_vscode_annotate_file_command(e2e):
         assert after[i + 1].lstrip().startswith("for"), ctx
         assert after[i].startswith("  #pragma acc"), ctx
     assert [line for line in after if "#pragma acc" not in line] == SRC_TWO.splitlines(), ctx
+
+
+# ----------------------------------------------------------------------------------------------
+# An untrusted workspace (issue #12 D15)
+# ----------------------------------------------------------------------------------------------
+
+EVIL = """#!/bin/sh
+touch "$(dirname "$0")/EVIL_RAN"
+exec "{python}" "$@"
+"""
+
+
+@pytest.fixture(scope="module")
+def untrusted(tools, vsix, tmp_path_factory):
+    """code-server with workspace trust on and a cloned repository left untrusted: its
+    .vscode/settings.json picks an interpreter (a script that leaves a mark, then runs
+    Python), a log file in the repository, and a backend URL."""
+    d = tmp_path_factory.mktemp("code-server-untrusted")
+    evil = d / "evil-python"
+    evil.write_text(EVIL.format(python=sys.executable))
+    evil.chmod(0o755)
+    ws_settings = {
+        "accellium.pythonPath": str(evil),
+        "accellium.logFile": str(d / "ws" / "stolen.log"),
+        "accellium.logDocumentText": True,
+        "accellium.backendUrl": f"http://127.0.0.1:{_free_port()}",
+    }
+    for cs in _code_server(tools, vsix, d, trust=True, ws_settings=ws_settings):
+        result = _run_e2e(tools, cs, tmp_path_factory.mktemp("e2e-untrusted"), annotate=False)
+        result["evil_ran"] = (d / "EVIL_RAN").exists()
+        result["stolen_log"] = (d / "ws" / "stolen.log").exists()
+        yield result
+
+
+def test_vscode_untrusted_workspace_settings_are_ignored(untrusted):
+    """In Restricted Mode the extension runs (capabilities.untrustedWorkspaces: limited) with
+    the user's interpreter; the repository's pythonPath, logFile, logDocumentText and
+    backendUrl are ignored."""
+    ctx = untrusted["ctx"]
+    assert untrusted.get("error") is None, ctx  # the quick fix was offered and picked
+    assert any(re.search(r"Insert `?#pragma acc", t) for t in untrusted["titles"]), ctx
+    assert untrusted["evil_ran"] is False, "the workspace's accellium.pythonPath was run\n" + ctx
+    assert untrusted["stolen_log"] is False, "the workspace's accellium.logFile was used\n" + ctx
+    bar = untrusted["statusBar"]
+    assert bar and bar[0].endswith("· embedded"), (
+        f"status bar {bar}: the workspace's backendUrl was used\n{ctx}")
+
+
+def test_vscode_extension_sends_every_server_setting():
+    """The extension's SERVER_SETTINGS and package.json cover the settings the server reads."""
+    from accellium.lsp.settings import WIRE_NAMES
+
+    js = (EXT_SRC / "extension.js").read_text()
+    listed = re.search(r"const SERVER_SETTINGS = \[(.*?)\];", js, re.S).group(1)
+    assert set(re.findall(r"'(\w+)'", listed)) == set(WIRE_NAMES)
+    pkg = json.loads((EXT_SRC / "package.json").read_text())
+    props = pkg["contributes"]["configuration"]["properties"]
+    assert {f"accellium.{n}" for n in WIRE_NAMES} <= set(props)
+    restricted = pkg["capabilities"]["untrustedWorkspaces"]["restrictedConfigurations"]
+    assert set(restricted) == {f"accellium.{n}" for n in ("pythonPath", "logFile",
+                                                           "logDocumentText", "backendUrl",
+                                                           "backendToken")}

@@ -2,7 +2,8 @@
 ``accellium.cli``).
 
 Thin layers over :func:`training.train.train` and :func:`deploy`; a bad input prints one line
-``accellium <cmd>: <reason>`` on stderr and exits with status 2 (server refusals: 1).
+``accellium <cmd>: <reason>`` on stderr and exits with status 2 (server refusals: 1; an upstream
+that does not allow loading adapters at run time: 2).
 """
 
 from __future__ import annotations
@@ -42,12 +43,22 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run_train)
 
     d = sub.add_parser(
-        "deploy", help="load an adapter into a running server (POST /v1/adapters)",
+        "deploy", help="load an adapter into a running server (POST /v1/adapters) or into "
+                       "vLLM servers (--upstream)",
         description="Load (or swap, when NAME is already loaded) an adapter into a running "
-                    "accellium server, then print the adapter's eval metrics from its "
-                    "accellium.json. PATH must be readable by the server process.")
+                    "accellium server (a gateway loads it into all its upstreams), or with "
+                    "--upstream straight into vLLM servers through their runtime LoRA endpoints "
+                    "(VLLM_ALLOW_RUNTIME_LORA_UPDATING=True), then print the adapter's eval "
+                    "metrics from its accellium.json. PATH must be readable by the servers.")
     d.add_argument("adapter", metavar="ADAPTER", help="adapter folder (with accellium.json)")
     d.add_argument("--server", default="http://127.0.0.1:8000", help="server base URL")
+    d.add_argument("--upstream", action="append", default=[], metavar="URL",
+                   help="an OpenAI base URL of a vLLM server (repeatable); instead of --server")
+    d.add_argument("--upstream-key", default=None, metavar="KEY",
+                   help="the upstreams' bearer key (default: env ACCELLIUM_UPSTREAM_KEY)")
+    d.add_argument("--base", default=None, metavar="PATH",
+                   help="with --upstream: the base model's folder, to check the adapter's base "
+                        "fingerprint (default: the base the upstreams report, if readable here)")
     d.add_argument("--name", required=True, help="the name requests will use")
     d.add_argument("--token", default=None,
                    help="bearer token (default: env ACCELLIUM_TOKEN, else none)")
@@ -190,6 +201,8 @@ def deploy(adapter_dir: str | os.PathLike[str], server: str, name: str, *,
 def run_deploy(args: argparse.Namespace) -> int:
     from accellium.dataset.adapters import load_meta
 
+    if args.upstream:
+        return _deploy_upstreams(args)
     token = args.token or os.environ.get("ACCELLIUM_TOKEN") or None
     try:
         info = deploy(args.adapter, args.server, args.name, token=token,
@@ -198,15 +211,60 @@ def run_deploy(args: argparse.Namespace) -> int:
     except (FileNotFoundError, ValueError) as e:
         return _err("deploy", str(e))
     except DeployError as e:
-        return _err("deploy", str(e), rc=1)
+        return _err("deploy", str(e), rc=2 if "(HTTP 501)" in str(e) else 1)
     if args.json:
         print(json.dumps({"server": info, "metrics": meta.metrics}, indent=2))
         return 0
     version = info.get("version")
     verb = "swapped in" if isinstance(version, int) and version > 1 else "loaded"
-    print(f"adapter '{args.name}' {verb} at {args.server} (version {version}, base "
+    where = args.server
+    if info.get("served_by") is not None:
+        where += f" (upstreams: {', '.join(info['served_by']) or 'none up'})"
+    print(f"adapter '{args.name}' {verb} at {where} (version {version}, base "
           f"{meta.base_model}, rank {meta.rank}, prompt {meta.prompt_version}, "
           f"data {meta.data_hash}, {meta.train_records} train pairs)")
+    _print_metrics(meta)
+    return 0
+
+
+def _deploy_upstreams(args: argparse.Namespace) -> int:
+    """``accellium deploy ADAPTER --name N --upstream URL ...``: straight into vLLM servers."""
+    from accellium.dataset.adapters import load_meta
+    from accellium.server.adapters import AdapterError
+    from accellium.server.engines import EngineError
+    from accellium.server.engines.runtime_lora import deploy_upstreams
+
+    key = args.upstream_key or os.environ.get("ACCELLIUM_UPSTREAM_KEY") or None
+    try:
+        meta = load_meta(args.adapter)
+        out = deploy_upstreams(args.adapter, args.upstream, args.name, api_key=key,
+                               remote_path=args.remote_path, base=args.base,
+                               timeout=args.timeout)
+    except (FileNotFoundError, ValueError, AdapterError) as e:
+        return _err("deploy", str(e))
+    except EngineError as e:
+        return _err("deploy", str(e), rc=1)
+    results = out["results"]
+    disabled = [r for r in results if r.disabled]
+    if disabled:  # checked before loading: nothing was loaded anywhere
+        return _err("deploy", "; ".join(r.error or r.url for r in disabled) + "; nothing loaded")
+    if args.json:
+        print(json.dumps({"upstreams": {r.url: "loaded" if r.ok else r.error for r in results},
+                          "path": out["path"], "fingerprint_checked": out["checked_fingerprint"],
+                          "metrics": meta.metrics}, indent=2))
+    else:
+        for r in results:
+            print(f"{r.url}: " + ("loaded" if r.ok else f"FAILED: {r.error}"))
+        if not out["checked_fingerprint"]:
+            print("base fingerprint not checked: the base model's folder is not readable here "
+                  "(give --base PATH)")
+        print(f"adapter '{args.name}' (base {meta.base_model}, rank {meta.rank}, prompt "
+              f"{meta.prompt_version}, data {meta.data_hash}, {meta.train_records} train pairs)")
+        _print_metrics(meta)
+    return 0 if all(r.ok for r in results) else 1
+
+
+def _print_metrics(meta: Any) -> None:
     m = dict(meta.metrics)
     gen = m.pop("generation", None)
     if m:
@@ -215,4 +273,3 @@ def run_deploy(args: argparse.Namespace) -> int:
         print("eval generation: " + ", ".join(f"{k} {_fmt(v)}" for k, v in gen.items()))
     if not m and not gen:
         print("eval: no metrics recorded in accellium.json")
-    return 0

@@ -27,6 +27,9 @@ from accellium.dataset.loops import (
     strip_acc_pragmas,
     strip_comments,
 )
+from accellium.dataset.mine.extent import brace_depth, brace_extent, statement_extent
+from accellium.dataset.mine.follow import end_of_logical, next_code
+from accellium.dataset.mine.underscore import Rewrite, rewrite_underscore_pragmas
 from accellium.dataset.pragma import (
     LABEL_DIRECTIVES,
     STANDALONE_DIRECTIVES,
@@ -36,15 +39,10 @@ from accellium.dataset.pragma import (
 )
 
 __all__ = ["RawPair", "FileResult", "extract_file", "file_lang", "has_acc", "body_is_empty",
-           "raw_clauses", "guess_function", "brace_extent"]
+           "raw_clauses", "guess_function", "brace_extent", "statement_extent"]
 
 _HAS_ACC = re.compile(rb"#[ \t]*pragma[ \t]+acc\b|_Pragma\s*\(\s*\"\s*acc\b", re.I)
 _ACC_ROWS = re.compile(rb"^[ \t]*#[ \t]*pragma[ \t]+acc\b", re.I | re.M)
-_ACC_LINE = re.compile(r"^\s*#\s*pragma\s+acc\b", re.I)
-_ANY_PRAGMA = re.compile(r"^\s*#\s*pragma\b")
-_PP = re.compile(r"^\s*#\s*(\w*)")
-_FOR = re.compile(r"for\s*\(")
-_UNDERSCORE_PRAGMA = re.compile(rb'_Pragma\s*\(\s*"((?:[^"\\\n]|\\.)*)"\s*\)')
 
 
 @dataclass
@@ -113,147 +111,6 @@ def body_is_empty(loop_text: str) -> bool:
     return False
 
 
-# ----------------------------------------------------------------------------------------------
-# _Pragma("acc ...")
-# ----------------------------------------------------------------------------------------------
-
-
-@dataclass
-class _Rewrite:
-    source: bytes  # the buffer with own-line _Pragma rewritten to padded #pragma lines
-    own_line_rows: set[int] = field(default_factory=set)
-    inline: list[tuple[int, int, str]] = field(default_factory=list)  # (row, col, pragma text)
-
-
-def _unescape(s: bytes) -> str:
-    text = s.decode("utf-8", "replace")
-    return re.sub(r"\\(.)", r"\1", text)
-
-
-def _rewrite_underscore_pragmas(source: bytes, counts: Counter[str]) -> _Rewrite:
-    if b"_Pragma" not in source:
-        return _Rewrite(source)
-    out = bytearray(source)
-    rw = _Rewrite(source)
-    lines = LineIndex(source)
-    for m in _UNDERSCORE_PRAGMA.finditer(source):
-        content = _unescape(m.group(1)).strip()
-        if not re.match(r"acc\b", content):
-            continue
-        row = lines.row_of(m.start())
-        line_start = lines.starts[row]
-        before = source[line_start:m.start()]
-        line_end = source.find(b"\n", m.end())
-        line_end = len(source) if line_end < 0 else line_end
-        after = source[m.end():line_end].rstrip(b"\r")
-        prev = lines.line(row - 1).rstrip() if row > 0 else ""
-        if before.lstrip().startswith(b"#") or prev.endswith("\\") or after.rstrip().endswith(
-                b"\\"):
-            counts["in_macro"] += 1
-            continue
-        if before.strip():
-            counts["after_code"] += 1
-            continue
-        text = "#pragma " + re.sub(r"\s+", " ", content)
-        if not after.strip() or after.strip() in {b";"}:
-            enc = text.encode("utf-8")
-            span = m.end() - m.start()
-            if len(enc) > span:  # cannot happen for valid escapes; be safe
-                counts["unreadable"] += 1
-                continue
-            out[m.start():m.end()] = enc + b" " * (span - len(enc))
-            if after.strip() == b";":
-                k = source.index(b";", m.end())
-                out[k:k + 1] = b" "
-            rw.own_line_rows.add(row)
-            counts["own_line"] += 1
-        else:
-            # ``_Pragma("acc loop") for (...)``: blank the operator, label the loop after it.
-            out[m.start():m.end()] = b" " * (m.end() - m.start())
-            col = m.end() - line_start
-            rw.inline.append((row, col, text))
-            counts["inline"] += 1
-    rw.source = bytes(out)
-    return rw
-
-
-# ----------------------------------------------------------------------------------------------
-# Following a directive downwards
-# ----------------------------------------------------------------------------------------------
-
-
-def _next_code(lines: LineIndex, row: int) -> tuple[str, int]:
-    """What follows a directive ending on ``row - 1``: (kind, row) with kind one of ``for``,
-    ``acc``, ``block``, ``preprocessor``, ``statement``, ``end_of_file``."""
-    n = len(lines)
-    r = row
-    in_comment = False
-    while r < n:
-        s = lines.line(r).strip()
-        if in_comment:
-            if "*/" not in s:
-                r += 1
-                continue
-            s = s[s.index("*/") + 2:].strip()
-            in_comment = False
-        while s.startswith("/*"):
-            end = s.find("*/", 2)
-            if end < 0:
-                in_comment = True
-                s = ""
-                break
-            s = s[end + 2:].strip()
-        if not s or s.startswith("//"):
-            r += 1
-            continue
-        if s.startswith("#"):
-            if _ACC_LINE.match(s):
-                return "acc", r
-            word = _PP.match(s).group(1)
-            if _ANY_PRAGMA.match(s) or word == "endif":
-                r = _end_of_logical(lines, r) + 1
-                continue
-            if word in {"else", "elif"}:
-                r = _skip_branch(lines, r) + 1
-                continue
-            return "preprocessor", r
-        if s.startswith("{"):
-            return "block", r
-        if _FOR.match(s):
-            return "for", r
-        return "statement", r
-    return "end_of_file", r
-
-
-def _end_of_logical(lines: LineIndex, r: int) -> int:
-    while r + 1 < len(lines) and lines.line(r).rstrip().endswith("\\"):
-        r += 1
-    return r
-
-
-def _skip_branch(lines: LineIndex, r: int) -> int:
-    """From an ``#else``/``#elif`` row, the row of the matching ``#endif``."""
-    depth = 0
-    r += 1
-    while r < len(lines):
-        m = _PP.match(lines.line(r))
-        if m and lines.line(r).lstrip().startswith("#"):
-            word = m.group(1)
-            if word in {"if", "ifdef", "ifndef"}:
-                depth += 1
-            elif word == "endif":
-                if depth == 0:
-                    return r
-                depth -= 1
-        r += 1
-    return r
-
-
-# ----------------------------------------------------------------------------------------------
-# The file
-# ----------------------------------------------------------------------------------------------
-
-
 def _directive(text: str) -> str | None:
     try:
         return parse(text).directive
@@ -266,11 +123,24 @@ class _Directive:
     start_line: int  # 0-based
     text: str
     directive: str
-    kind: str  # what follows (see _next_code)
+    kind: str  # what follows (see follow.next_code)
     row: int  # where that is
     form: str
     scope: tuple[int, int] | None = None  # byte range of the statement it applies to
     pair: RawPair | None = None
+
+
+@dataclass
+class _File:
+    """One file being read: its buffers, its loops by row, the result being filled."""
+
+    path: str
+    data: bytes  # as on disk
+    lang: str
+    rw: Rewrite  # ``source``: own-line _Pragma operators rewritten to #pragma lines
+    lines: LineIndex
+    by_row: dict[int, Loop]
+    res: FileResult
 
 
 def extract_file(path: str, data: bytes, lang: str | None = None) -> FileResult:
@@ -281,6 +151,21 @@ def extract_file(path: str, data: bytes, lang: str | None = None) -> FileResult:
     apply to, found by the same downward rule) contains the loop, in source order: blocks,
     annotated loops and statements, and directives stacked above this one.
     """
+    f = _open(path, data, lang)
+    if isinstance(f, FileResult):
+        return f
+    dirs = _directives(f)
+    for d in dirs:
+        _resolve(f, d)
+    _stack_scopes(dirs)
+    _assign_enclosing(dirs)
+    f.res.pairs.extend(d.pair for d in dirs if d.pair is not None)
+    f.res.pairs.sort(key=lambda p: p.line)
+    return f.res
+
+
+def _open(path: str, data: bytes, lang: str | None) -> _File | FileResult:
+    """The file to read, or the (empty) result when it is binary or has no OpenACC."""
     res = FileResult()
     if b"\0" in data:
         res.events["binary"] += 1
@@ -293,23 +178,27 @@ def extract_file(path: str, data: bytes, lang: str | None = None) -> FileResult:
     except UnicodeDecodeError:
         res.events["bad_utf8"] += 1
     lang = lang or file_lang(path, data)
-    rw = _rewrite_underscore_pragmas(data, res.underscore_pragmas)
-    source = rw.source
-    loops = find_loops(source, lang)
-    lines = LineIndex(source)
+    rw = rewrite_underscore_pragmas(data, res.underscore_pragmas)
+    loops = find_loops(rw.source, lang)
     if any(lp.has_error for lp in loops):
         res.events["parse_errors"] += 1
     by_row: dict[int, Loop] = {}
     for lp in loops:
         by_row.setdefault(lp.start_line, lp)
+    return _File(path, data, lang, rw, LineIndex(rw.source), by_row, res)
 
+
+def _directives(f: _File) -> list[_Directive]:
+    """Every ``#pragma acc`` line (continuations joined) and inline ``_Pragma`` operator, with
+    what follows it."""
+    source, lines, res = f.rw.source, f.lines, f.res
     dirs: list[_Directive] = []
     done_until = -1
     for m in _ACC_ROWS.finditer(source):
         start = lines.row_of(m.start())
         if start <= done_until:  # a continuation line of the directive above
             continue
-        end = _end_of_logical(lines, start)
+        end = end_of_logical(lines, start)
         done_until = end
         # The directive's text as the loop finder reads it (continuations joined, comments
         # removed, whitespace collapsed).
@@ -319,66 +208,110 @@ def extract_file(path: str, data: bytes, lang: str | None = None) -> FileResult:
         if directive is None:
             res.directives["unparsable"] += 1
             continue
-        kind, row = _next_code(lines, end + 1)
-        form = "_Pragma" if start in rw.own_line_rows else "#pragma"
+        kind, row = next_code(lines, end + 1)
+        form = "_Pragma" if start in f.rw.own_line_rows else "#pragma"
         dirs.append(_Directive(start, above[-1].text, directive, kind, row, form))
-    for row, col, text in rw.inline:
+    for row, col, text in f.rw.inline:
         directive = _directive(text)
-        loop = by_row.get(row)
+        loop = f.by_row.get(row)
         if directive is None:
             res.directives["unparsable"] += 1
         elif loop is None or loop.start_col < col:
             res.directives["for_not_parsed"] += 1
         else:
             dirs.append(_Directive(row, text, directive, "for", row, "_Pragma"))
+    return dirs
 
-    for d in dirs:
-        if d.directive in STANDALONE_DIRECTIVES:
-            res.directives["standalone_above_loop" if d.kind == "for" else "standalone"] += 1
-            continue
-        if d.kind == "for":
-            loop = by_row.get(d.row)
+
+def _resolve(f: _File, d: _Directive) -> None:
+    """Pair a directive with its loop, or find the statement it applies to; count it."""
+    res = f.res
+    if d.directive in STANDALONE_DIRECTIVES:
+        res.directives["standalone_above_loop" if d.kind == "for" else "standalone"] += 1
+    elif d.kind == "for":
+        loop = f.by_row.get(d.row)
+        if loop is None:
+            # The grammar saw no loop here (a macro in front of it, ...): brace matcher.
+            loop = _fallback_loop(f.rw.source, f.lines, d.row, f.lang)
             if loop is None:
-                # The grammar saw no loop here (a macro in front of it, ...): brace matcher.
-                loop = _fallback_loop(source, lines, d.row, lang)
-                if loop is None:
-                    res.directives["for_not_parsed"] += 1
-                    continue
-                res.events["fallback_loop"] += 1
-            d.pair = _pair(path, d, loop, lang, data, source, res.events)
-            d.scope = (d.pair.start_byte, d.pair.end_byte)
-            res.directives["paired"] += 1
-            if d.form == "_Pragma":
-                res.underscore_pragmas["paired"] += 1
-        elif d.kind in {"block", "statement"}:
-            res.directives[d.kind] += 1
-            first = lines.starts[d.row] + (len(lines.line_bytes(d.row))
-                                           - len(lines.line_bytes(d.row).lstrip()))
-            end = statement_extent(source, first)
-            d.scope = (first, end) if end is not None else None
-        else:
-            res.directives[{"acc": "stacked"}.get(d.kind, d.kind)] += 1
-    # A stacked directive applies to what the directive below it applies to.
+                res.directives["for_not_parsed"] += 1
+                return
+            res.events["fallback_loop"] += 1
+        d.pair = _pair(f.path, d, loop, f.lang, f.data, f.rw.source, res.events)
+        d.scope = (d.pair.start_byte, d.pair.end_byte)
+        res.directives["paired"] += 1
+        if d.form == "_Pragma":
+            res.underscore_pragmas["paired"] += 1
+    elif d.kind in {"block", "statement"}:
+        res.directives[d.kind] += 1
+        raw = f.lines.line_bytes(d.row)
+        first = f.lines.starts[d.row] + (len(raw) - len(raw.lstrip()))
+        end = statement_extent(f.rw.source, first)
+        d.scope = (first, end) if end is not None else None
+    else:
+        res.directives[{"acc": "stacked"}.get(d.kind, d.kind)] += 1
+
+
+def _stack_scopes(dirs: list[_Directive]) -> None:
+    """A stacked directive applies to what the directive below it applies to."""
     by_line = {d.start_line: d for d in dirs if d.form == "#pragma" or d.kind != "for"}
     for d in reversed(dirs):
         if d.kind == "acc" and d.directive not in STANDALONE_DIRECTIVES:
             below = by_line.get(d.row)
             if below is not None and below.directive not in STANDALONE_DIRECTIVES:
                 d.scope = below.scope
+
+
+def _assign_enclosing(dirs: list[_Directive]) -> None:
+    """Each pair's ``enclosing``: the construct directives whose scope contains its loop —
+    including directives stacked above its own — in source order.
+
+    Statement scopes are nested or disjoint, so one sweep over the loops in byte order with a
+    stack of open scopes finds them (linear in the pairs and scopes, plus the output); a file
+    whose scopes cross (a fallback extent that disagrees with the grammar) is checked pair
+    against scope instead."""
     scoped = sorted((d for d in dirs if d.scope is not None and d.directive in LABEL_DIRECTIVES),
                     key=lambda d: d.start_line)
-    for d in dirs:
-        if d.pair is None:
-            continue
-        start = d.pair.start_byte
-        d.pair.enclosing = [
-            e.text for e in scoped
-            if e is not d and e.scope[0] <= start < e.scope[1]
-            and (e.scope[0] < start or e.start_line < d.start_line)
-        ]
-        res.pairs.append(d.pair)
-    res.pairs.sort(key=lambda p: p.line)
-    return res
+    pairs = [d for d in dirs if d.pair is not None]
+    order = sorted(scoped, key=lambda e: (e.scope[0], -e.scope[1]))  # type: ignore[index]
+    if not _laminar(order):
+        for d in pairs:
+            d.pair.enclosing = [e.text for e in scoped if _encloses(e, d)]  # type: ignore[union-attr]
+        return
+    rank = {id(e): k for k, e in enumerate(scoped)}
+    stack: list[_Directive] = []
+    k = 0
+    for d in sorted(pairs, key=lambda d: d.pair.start_byte):  # type: ignore[union-attr]
+        start = d.pair.start_byte  # type: ignore[union-attr]
+        while k < len(order) and order[k].scope[0] <= start:  # type: ignore[index]
+            while stack and stack[-1].scope[1] <= order[k].scope[0]:  # type: ignore[index]
+                stack.pop()
+            stack.append(order[k])
+            k += 1
+        while stack and stack[-1].scope[1] <= start:  # type: ignore[index]
+            stack.pop()
+        inside = [e for e in stack if _encloses(e, d)]
+        inside.sort(key=lambda e: rank[id(e)])
+        d.pair.enclosing = [e.text for e in inside]  # type: ignore[union-attr]
+
+
+def _encloses(e: _Directive, d: _Directive) -> bool:
+    start = d.pair.start_byte  # type: ignore[union-attr]
+    lo, hi = e.scope  # type: ignore[misc]
+    return e is not d and lo <= start < hi and (lo < start or e.start_line < d.start_line)
+
+
+def _laminar(order: list[_Directive]) -> bool:
+    """Scopes sorted by (start, -end) are nested or disjoint."""
+    stack: list[tuple[int, int]] = []
+    for e in order:
+        lo, hi = e.scope  # type: ignore[misc]
+        while stack and stack[-1][1] <= lo:
+            stack.pop()
+        if stack and hi > stack[-1][1]:
+            return False
+        stack.append((lo, hi))
+    return True
 
 
 def _fallback_loop(source: bytes, lines: LineIndex, row: int, lang: str) -> Loop | None:
@@ -392,7 +325,7 @@ def _fallback_loop(source: bytes, lines: LineIndex, row: int, lang: str) -> Loop
     er = lines.row_of(end - 1)
     return Loop(start_byte=start, end_byte=end, start_line=row, start_col=col, end_line=er,
                 end_col=end - lines.starts[er], start_col_utf16=col, end_col_utf16=0,
-                kind="for_statement", depth=0, loop_depth=_brace_depth(source[start:end], lang),
+                kind="for_statement", depth=0, loop_depth=brace_depth(source[start:end], lang),
                 perfect_depth=1, text=text, indent="", index_var=None, function=None,
                 pragma=None, has_error=True)
 
@@ -407,7 +340,7 @@ def _pair(path: str, d: _Directive, loop: Loop, lang: str, original: bytes, sour
         alt = brace_extent(source, loop.start_byte)
         if alt is not None and alt != end:
             end = alt
-            depth = _brace_depth(source[loop.start_byte:end], lang)
+            depth = brace_depth(source[loop.start_byte:end], lang)
             events["fallback_extent"] += 1
     text = original[loop.start_byte:end].decode("utf-8", "replace")
     rewritten = source[loop.start_byte:end].decode("utf-8", "replace")
@@ -430,81 +363,6 @@ def _pair(path: str, d: _Directive, loop: Loop, lang: str, original: bytes, sour
         start_byte=loop.start_byte,
         end_byte=end,
     )
-
-
-# ----------------------------------------------------------------------------------------------
-# Fallback loop extent
-# ----------------------------------------------------------------------------------------------
-
-_TOKENS = re.compile(
-    rb'//(?:[^\n\\]|\\.)*|/\*.*?(?:\*/|\Z)|"(?:[^"\\\n]|\\.)*"?|\'(?:[^\'\\\n]|\\.)*\'?'
-    rb'|^[ \t]*#(?:[^\n\\]|\\.)*|[(){};]', re.DOTALL | re.MULTILINE)
-
-
-def brace_extent(source: bytes, start: int) -> int | None:
-    """End byte of the ``for`` statement starting at ``start`` by matching parentheses and
-    braces (comments, strings and preprocessor lines ignored); ``None`` when unbalanced."""
-    it = _TOKENS.finditer(source, start)
-    depth = 0
-    for m in it:  # the header: up to the `)` that closes `for (`
-        tok = m.group(0)
-        if len(tok) != 1:
-            continue
-        if tok == b"(":
-            depth += 1
-        elif tok == b")":
-            depth -= 1
-            if depth == 0:
-                return _body_end(it, braced=True)
-        elif tok in {b"{", b"}"}:
-            return None
-    return None
-
-
-def _body_end(tokens, braced: bool) -> int | None:  # noqa: ANN001 - an iterator of matches
-    """End byte of a statement from ``tokens`` (:data:`_TOKENS` matches from its start): the
-    first ``;`` outside brackets, or the ``}`` that closes it when it is a ``braced`` block;
-    ``None`` when unbalanced."""
-    depth = 0
-    for t in tokens:
-        tok = t.group(0)
-        if len(tok) != 1:
-            continue
-        if tok in {b"(", b"{"}:
-            depth += 1
-        elif tok in {b")", b"}"}:
-            depth -= 1
-            if depth < 0:
-                return None
-            if depth == 0 and tok == b"}" and braced:
-                return t.end()
-        elif tok == b";" and depth == 0:
-            return t.end()
-    return None
-
-
-def _brace_depth(snippet: bytes, lang: str) -> int:
-    """Nesting depth of ``for`` loops in a loop's text, by brace extents (for broken trees)."""
-    spans = []
-    for lp in find_loops(snippet, lang):
-        e = brace_extent(snippet, lp.start_byte)
-        spans.append((lp.start_byte, e if e is not None else lp.end_byte))
-    if not spans:
-        return 1
-    return max(sum(1 for a, b in spans if a <= s < b) for s, _ in spans)
-
-
-_STMT_KEYWORD = re.compile(rb"(while|if|switch|for|do|else)\b")
-
-
-def statement_extent(source: bytes, start: int) -> int | None:
-    """End byte of the statement starting at ``start`` (a ``{`` block, ``while``/``if``/
-    ``switch``/``for`` with their body, ``do ... while (...);``, or up to the next ``;``)."""
-    m = _STMT_KEYWORD.match(source, start)
-    if m and m.group(1) in {b"while", b"if", b"switch", b"for"}:
-        return brace_extent(source, start)
-    return _body_end(_TOKENS.finditer(source, m.end() if m else start),
-                     braced=not m and source[start:start + 1] == b"{")
 
 
 # ----------------------------------------------------------------------------------------------

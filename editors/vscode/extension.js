@@ -10,20 +10,42 @@ const { LanguageClient, State } = require('vscode-languageclient/node');
 
 const ID = 'accellium';
 const SECTION = 'accellium';
-// Settings the server reads (initializationOptions and workspace/didChangeConfiguration).
+// Settings the server reads (initializationOptions, workspace/configuration and
+// workspace/didChangeConfiguration).
 const SERVER_SETTINGS = [
   'backendUrl', 'engine', 'timeoutMs', 'adapter', 'maxExamples', 'indexWorkspace', 'logFile',
+  'backendToken', 'logDocumentText',
 ];
+// Settings that choose a program to run, a file to write, or where the code (and the token) is
+// sent.  In a workspace that is not trusted (Restricted Mode) only the user's own values count:
+// package.json lists them in capabilities.untrustedWorkspaces.restrictedConfigurations, and the
+// extension applies the same rule itself, whatever the VS Code version does with that list.
+const RESTRICTED = ['pythonPath', 'logFile', 'backendUrl', 'backendToken', 'logDocumentText'];
 const LANGUAGES = ['c', 'cpp', 'cuda-cpp'];
 
 let client;
 let statusItem;
 let output;
 let lastStatus = {};
+const reportedIgnored = new Set();
+
+// The value of accellium.<key>, from trusted sources only when the workspace is not trusted.
+function setting(key) {
+  const cfg = vscode.workspace.getConfiguration(SECTION);
+  if (vscode.workspace.isTrusted || !RESTRICTED.includes(key)) return cfg.get(key);
+  const info = cfg.inspect(key) || {};
+  const fromWorkspace = [info.workspaceValue, info.workspaceFolderValue,
+    info.workspaceLanguageValue, info.workspaceFolderLanguageValue].some((v) => v !== undefined);
+  if (fromWorkspace && !reportedIgnored.has(key) && output) {
+    reportedIgnored.add(key);
+    output.appendLine(`accellium: this workspace is not trusted: its value of "${SECTION}.${key}" ` +
+      'is ignored (Restricted Mode); the user setting applies.');
+  }
+  return info.globalValue !== undefined ? info.globalValue : info.defaultValue;
+}
 
 function resolvePython() {
-  const cfg = vscode.workspace.getConfiguration(SECTION);
-  let py = (cfg.get('pythonPath') || '').trim();
+  let py = (setting('pythonPath') || '').trim();
   if (!py) return process.platform === 'win32' ? 'python' : 'python3';
   const folder = vscode.workspace.workspaceFolders && vscode.workspace.workspaceFolders[0];
   if (folder) py = py.replace(/\$\{workspaceFolder\}/g, folder.uri.fsPath);
@@ -32,9 +54,8 @@ function resolvePython() {
 }
 
 function serverSettings() {
-  const cfg = vscode.workspace.getConfiguration(SECTION);
   const out = {};
-  for (const key of SERVER_SETTINGS) out[key] = cfg.get(key);
+  for (const key of SERVER_SETTINGS) out[key] = setting(key);
   return out;
 }
 
@@ -84,7 +105,18 @@ async function startClient(context) {
     documentSelector: LANGUAGES.map((language) => ({ scheme: 'file', language })).concat(
       LANGUAGES.map((language) => ({ scheme: 'untitled', language }))),
     initializationOptions: serverSettings(),
-    synchronize: { configurationSection: SECTION },
+    // No `synchronize.configurationSection`: it would send the section as VS Code has it.  The
+    // server's workspace/configuration requests and the didChangeConfiguration notifications
+    // below carry serverSettings(), which honours workspace trust.
+    middleware: {
+      workspace: {
+        configuration: async (params, token, next) => {
+          const res = await next(params, token);
+          return params.items.map((item, i) => (item.section === SECTION ? serverSettings()
+            : (Array.isArray(res) ? res[i] : null)));
+        },
+      },
+    },
     outputChannel: output,
     traceOutputChannel: output,
   };
@@ -128,6 +160,12 @@ async function stopClient() {
   }
 }
 
+async function restart(context) {
+  await stopClient();
+  lastStatus = {};
+  await startClient(context);
+}
+
 async function activate(context) {
   output = vscode.window.createOutputChannel('accellium');
   statusItem = vscode.window.createStatusBarItem('accellium.status', vscode.StatusBarAlignment.Right, 100);
@@ -137,11 +175,7 @@ async function activate(context) {
 
   context.subscriptions.push(
     vscode.commands.registerCommand('accellium.showOutput', () => output.show(true)),
-    vscode.commands.registerCommand('accellium.restartServer', async () => {
-      await stopClient();
-      lastStatus = {};
-      await startClient(context);
-    }),
+    vscode.commands.registerCommand('accellium.restartServer', () => restart(context)),
     // The server's workspace/executeCommand `accellium.annotateFile` (registered by the client
     // from executeCommandProvider) takes the document URI; the palette command passes it.
     vscode.commands.registerCommand('accellium.annotateCurrentFile', async () => {
@@ -153,14 +187,17 @@ async function activate(context) {
       return vscode.commands.executeCommand('accellium.annotateFile', editor.document.uri.toString());
     }),
     vscode.workspace.onDidChangeConfiguration(async (e) => {
-      // Server settings travel by workspace/didChangeConfiguration (synchronize above);
-      // a different interpreter needs a new process.
+      // A different interpreter needs a new process; other settings travel by
+      // workspace/didChangeConfiguration.
       if (e.affectsConfiguration('accellium.pythonPath')) {
-        await stopClient();
-        lastStatus = {};
-        await startClient(context);
+        await restart(context);
+      } else if (e.affectsConfiguration(SECTION) && client && client.state === State.Running) {
+        client.sendNotification('workspace/didChangeConfiguration',
+          { settings: { [SECTION]: serverSettings() } });
       }
     }),
+    // Trusting the workspace lets its own settings apply: start again with them.
+    vscode.workspace.onDidGrantWorkspaceTrust(() => restart(context)),
   );
   await startClient(context);
 }

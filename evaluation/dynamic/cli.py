@@ -26,6 +26,11 @@ def add_dynamic_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--programs", help="only these programs (comma-separated names)")
     g.add_argument("--no-mutations", action="store_true", help="skip the planted mutations")
     g.add_argument("--work-dir", help="keep the built variants here (default: a temp dir)")
+    g.add_argument("--offload", action="store_true",
+                   help="also apply the offload plan to every function (one data region per "
+                        "function, `accellium suggest --offload`) and compare it with the "
+                        "authors' pragmas and the per-loop suggestions: verification, bytes "
+                        "moved")
 
 
 def _progress(msg: str) -> None:
@@ -42,6 +47,10 @@ def run_dynamic(args: argparse.Namespace,
     if engine not in engine_names() and engine != "none":
         print(f"accellium eval: unknown engine '{engine}' (choose from "
               f"{', '.join(engine_names())}, none)", file=sys.stderr)
+        return 2
+    if args.offload and (engine == "none" or args.mode == "gpu"):
+        print("accellium eval: --offload needs an engine (not none) and --mode cpu",
+              file=sys.stderr)
         return 2
     if args.threads < 1 or args.runs < 1:
         print("accellium eval: --threads and --runs must be >= 1", file=sys.stderr)
@@ -65,7 +74,8 @@ def run_dynamic(args: argparse.Namespace,
             result = evaluate_dynamic(
                 args.dynamic, None if engine == "none" else engine, threads=args.threads,
                 runs=args.runs, engine_options=opts, with_mutations=not args.no_mutations,
-                work_dir=args.work_dir, only=only, progress=_progress)
+                work_dir=args.work_dir, only=only, progress=_progress,
+                offload=args.offload)
     except (ManifestError, ValueError, FileNotFoundError) as e:
         print(f"accellium eval: {' '.join(str(e).split())}", file=sys.stderr)
         return 2

@@ -76,8 +76,30 @@ def annotate_with_engine(files: dict[str, bytes], engine) -> tuple[dict[str, byt
     return out, applied_rows, errors
 
 
+def _offload(row: dict[str, Any], prog: Program, folder: Path, engine, cfg: RunConfig,
+             work: Path, files: dict[str, bytes]) -> None:
+    """The offload plan's variant (``--offload``)."""
+    from accellium.evaluation.dynamic.offload import annotate_with_plan, offload_coverage
+
+    replaced, plans, errors = annotate_with_plan(files, engine)
+    ov = run_variant("offload", prog, folder, work / "offload", replaced, cfg)
+    row["offload"] = ov.to_json()
+    row["offload"]["plans"] = plans
+    row["offload"]["errors"] = errors
+    row["offload_loops"] = sum(len(p["loops"]) for p in plans)
+    row["offload_covered"] = offload_coverage({rel: _author_loops(files[rel]) for rel in files},
+                                              plans)
+    row.setdefault("author_parallel_loops",
+                   sum(len(_author_loops(files[rel])) for rel in files))
+    # the same loops, each with its own data clauses: what the one region saves
+    base, _, base_errors = annotate_with_plan(files, engine, per_loop=True)
+    bv = run_variant("per-loop clauses", prog, folder, work / "per_loop_clauses", base, cfg)
+    row["per_loop_clauses"] = bv.to_json()
+    row["per_loop_clauses"]["errors"] = base_errors
+
+
 def _program(prog: Program, root: Path, engine, cfg: RunConfig, work: Path,
-             with_mutations: bool) -> dict[str, Any]:
+             with_mutations: bool, offload: bool = False) -> dict[str, Any]:
     folder = root / "programs" / prog.name
     files = {rel: (folder / rel).read_bytes() for rel in prog.annotate}
     row: dict[str, Any] = {"name": prog.name, "original_pragmas_ok": prog.original_pragmas_ok,
@@ -104,6 +126,8 @@ def _program(prog: Program, root: Path, engine, cfg: RunConfig, work: Path,
         row["covered_loops_exact"] = cov_ex
         if serial.seconds and ev.seconds:
             row["speedup_engine"] = round(serial.seconds / ev.seconds, 3)
+    if offload and engine is not None:
+        _offload(row, prog, folder, engine, cfg, work, files)
     if serial.seconds and original.seconds:
         row["speedup_original"] = round(serial.seconds / original.seconds, 3)
     row["mutations"] = []
@@ -157,8 +181,11 @@ def evaluate_dynamic(manifest: str | Path, engine_name: str | None = "auto", *, 
                      runs: int = 3, engine_options: dict[str, Any] | None = None,
                      with_mutations: bool = True, work_dir: str | Path | None = None,
                      only: list[str] | None = None,
-                     progress: Callable[[str], None] | None = None) -> dict[str, Any]:
-    """Run the dynamic evaluation; returns the ``--json`` object."""
+                     progress: Callable[[str], None] | None = None,
+                     offload: bool = False) -> dict[str, Any]:
+    """Run the dynamic evaluation; returns the ``--json`` object.  With ``offload``, also the
+    offload plan of every function (a third column next to the authors' pragmas and the
+    per-loop suggestions); ``metrics["verified"]`` is then the plan's."""
     if threads < 1 or runs < 1:
         raise ValueError("--threads and --runs must be >= 1")
     root, programs = load_manifest(manifest)
@@ -183,11 +210,17 @@ def evaluate_dynamic(manifest: str | Path, engine_name: str | None = "auto", *, 
         for i, prog in enumerate(programs):
             if progress:
                 progress(f"[{i + 1}/{len(programs)}] {prog.name}")
-            rows.append(_program(prog, root, engine, cfg, tmp / prog.name, with_mutations))
+            rows.append(_program(prog, root, engine, cfg, tmp / prog.name, with_mutations,
+                                 offload))
     finally:
         if not work_dir:
             shutil.rmtree(tmp, ignore_errors=True)
     metrics = _metrics(rows, engine is not None)
+    if offload and engine is not None:
+        from accellium.evaluation.dynamic.offload import offload_metrics
+
+        metrics["per_loop_verified"] = metrics.get("verified")
+        metrics.update(offload_metrics(rows))
     sp_e = [r["speedup_engine"] for r in rows if r.get("speedup_engine")]
     sp_o = [r["speedup_original"] for r in rows if r.get("speedup_original")]
     return {
@@ -198,7 +231,10 @@ def evaluate_dynamic(manifest: str | Path, engine_name: str | None = "auto", *, 
         "bytes": {"original": sum(r["original"]["bytes_h2d"] or 0 for r in rows)
                   + sum(r["original"]["bytes_d2h"] or 0 for r in rows),
                   "engine": sum((r.get("engine") or {}).get("bytes_h2d") or 0 for r in rows)
-                  + sum((r.get("engine") or {}).get("bytes_d2h") or 0 for r in rows)},
+                  + sum((r.get("engine") or {}).get("bytes_d2h") or 0 for r in rows),
+                  "offload": sum((r.get("offload") or {}).get("bytes_h2d") or 0 for r in rows)
+                  + sum((r.get("offload") or {}).get("bytes_d2h") or 0 for r in rows)},
+        "offload": offload,
         "seconds": round(time.perf_counter() - t0, 1),
         "programs": rows,
     }

@@ -9,7 +9,8 @@ from typing import Any
 
 from accellium.evaluation.report import format_table
 
-__all__ = ["summary_text", "program_table", "write_dynamic_report", "metric_rows"]
+__all__ = ["summary_text", "program_table", "write_dynamic_report", "metric_rows",
+           "offload_table"]
 
 _STATUS_COLOR = {"verified": "tab:green", "race": "tab:red", "data": "tab:orange",
                  "present-abort": "tab:purple", "compile": "tab:gray", "timeout": "tab:brown",
@@ -18,6 +19,28 @@ _STATUS_COLOR = {"verified": "tab:green", "race": "tab:red", "data": "tab:orange
 
 def metric_rows(m: dict[str, Any]) -> list[list[Any]]:
     return [[k, v] for k, v in m.items()]
+
+
+def _bytes(v: dict | None) -> int | None:
+    if not v:
+        return None
+    return (v.get("bytes_h2d") or 0) + (v.get("bytes_d2h") or 0)
+
+
+def offload_table(result: dict[str, Any], markdown: bool = False) -> str:
+    """The three columns of ``--offload``: authors' pragmas, per-loop suggestions, plan."""
+    rows = []
+    for r in result["programs"]:
+        eng, off = r.get("engine") or {}, r.get("offload") or {}
+        own = r.get("per_loop_clauses") or {}
+        rows.append([r["name"], r["original"]["status"], _bytes(r["original"]),
+                     eng.get("status", "-"), _bytes(eng), own.get("status", "-"), _bytes(own),
+                     off.get("status", "-"), _bytes(off),
+                     f"{r.get('offload_loops', 0)}",
+                     f"{r.get('offload_covered', '-')}/{r.get('author_parallel_loops', '-')}"])
+    return format_table(["program", "original", "bytes", "per-loop", "bytes",
+                         "per-loop clauses", "bytes", "offload plan", "bytes", "loops offloaded",
+                         "authors' loops covered"], rows, markdown)
 
 
 def program_table(result: dict[str, Any], markdown: bool = False) -> str:
@@ -46,6 +69,10 @@ def _failures(result: dict[str, Any]) -> list[str]:
         eng = r.get("engine") or {}
         if eng and eng.get("verified") is False:
             out.append(f"- `{r['name']}` engine: **{eng['status']}** — {eng.get('reason', '')[:300]}")
+        off = r.get("offload") or {}
+        if off and off.get("verified") is False:
+            out.append(f"- `{r['name']}` offload plan: **{off['status']}** — "
+                       f"{off.get('reason', '')[:300]}")
         for m in r.get("mutations") or []:
             if not m["caught"]:
                 out.append(f"- `{r['name']}` mutation {m['kind']} (line {m['line']}: "
@@ -69,6 +96,8 @@ def summary_text(result: dict[str, Any]) -> str:
     lines += [format_table(["metric", "value"], metric_rows(result["metrics"])), ""]
     if result.get("programs") and "original" in result["programs"][0]:
         lines += [program_table(result), ""]
+        if result.get("offload"):
+            lines += [offload_table(result), ""]
     lines += _failures(result)
     return "\n".join(lines)
 
@@ -124,6 +153,8 @@ def write_dynamic_report(result: dict[str, Any], out_dir: str | Path) -> list[Pa
           "## Metrics", "", format_table(["metric", "value"], metric_rows(result["metrics"]),
                                          markdown=True), ""]
     if png:
+        if result.get("offload"):
+            md += ["## Offload plan", "", offload_table(result, markdown=True), ""]
         md += ["## Programs", "", program_table(result, markdown=True), "",
                "## Failures", "", *(_failures(result) or ["none"]), "", f"![{png}]({png})", ""]
     (out / "report.md").write_text("\n".join(md), encoding="utf-8")

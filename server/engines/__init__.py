@@ -1,7 +1,8 @@
 """Engine registry: ``get_engine(name, **options)`` builds engines by name.
 
-Embedded engines (no model) are registered here; model engines (``hf``, ``vllm``) register
-lazily so that importing this package never imports torch.
+Embedded engines (no model) are registered here; model engines (``hf``, ``vllm``, and
+``openai``, the gateway to vLLM servers) register lazily so that importing this package never
+imports torch.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ _REGISTRY: dict[str, str] = {
     "context": "accellium.server.engines.baselines:ContextEngine",
     "hf": "accellium.server.engines.hf:HFEngine",
     "vllm": "accellium.server.engines.vllm_engine:VLLMEngine",
+    "openai": "accellium.server.engines.openai_engine:OpenAIEngine",
 }
 EMBEDDED_ENGINES = ("auto", "analysis", "retrieval", "const", "context")
 

@@ -81,6 +81,9 @@ async def _model(state: ServerState, req: SuggestRequest, engine: Any, fallback:
     except EngineUnavailable as e:
         raise HTTPException(503, f"engine '{engine.name}' not loaded: {e}") from None
     except EngineError as e:
+        status = getattr(e, "http_status", None)  # e.g. a gateway's adapter no upstream serves
+        if status is not None:
+            raise HTTPException(status, str(e)) from None
         ans, err = None, e
     s = await state.workers.run(_as_http, _pipeline, query, _Fixed(engine.name, ans, err),
                                 fallback)
@@ -90,6 +93,12 @@ async def _model(state: ServerState, req: SuggestRequest, engine: Any, fallback:
 
 def _check_adapter(state: ServerState, engine: Any, adapter: str | None) -> None:
     if adapter is None:
+        return
+    problem = getattr(engine, "adapter_problem", None)
+    if callable(problem):  # a gateway: the adapters its upstreams serve
+        reason = problem(adapter)
+        if reason:
+            raise HTTPException(404, reason)
         return
     if adapter not in state.registry:
         raise HTTPException(404, state.registry.unknown(adapter))

@@ -31,6 +31,7 @@ def lifespan_for(state: ServerState) -> Callable[[Any], Any]:
         if settings.switch_interval_s:
             sys.setswitchinterval(settings.switch_interval_s)
         loop = asyncio.get_running_loop()
+        state.loop = loop  # a gateway's upstream pool runs on it
         loader = loop.run_in_executor(None, state.load_engine)
         if settings.engine in EMBEDDED_ENGINES:
             await loader  # seconds at most (cached state); the server answers once it is up

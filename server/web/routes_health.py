@@ -21,7 +21,7 @@ def health_router(state: ServerState) -> APIRouter:
     @router.get("/healthz", response_model=Health, summary="Liveness and engine state")
     async def healthz() -> dict:
         return {"status": state.status(), "engine": state.settings.engine,
-                "engine_loaded": state.engine is not None, "adapters": state.registry.names(),
+                "engine_loaded": state.engine is not None, "adapters": state.adapter_names(),
                 "prompt_version": PROMPT_VERSION, "version": VERSION,
                 "uptime_s": round(time.time() - state.started, 3),
                 "error": state.engine_error,

@@ -31,6 +31,9 @@ class Settings:
     access_log: bool = True
     timeout_s: float = 30.0
     engine_options: dict[str, Any] = field(default_factory=dict)  # extra model-engine options
+    # -- the openai engine (a gateway to vLLM servers) ------------------------------------------
+    upstreams: list[str] = field(default_factory=list)  # OpenAI base URLs (http://host:port/v1)
+    upstream_key: str | None = field(default=None, repr=False)  # sent as Bearer; never logged
     # -- security and limits ------------------------------------------------------------------
     adapter_roots: list[str] = field(default_factory=list)  # POST /v1/adapters only under these
     allow_origins: list[str] = field(default_factory=list)  # cross-site origins allowed (CORS)

@@ -41,6 +41,7 @@ class ServerState:
         self.workers = Workers(settings.workers)
         self.adapter_roots: tuple[Path, ...] = resolve_roots(settings.adapter_roots)
         self._adapter_locks: dict[str, asyncio.Lock] = {}
+        self.loop: asyncio.AbstractEventLoop | None = None  # the server's (set at start-up)
 
     # -- loading ---------------------------------------------------------------------------
     def load_engine(self) -> None:
@@ -62,6 +63,11 @@ class ServerState:
             self.embedded.get("auto")  # the fallback of every engine
             if s.engine in EMBEDDED_ENGINES:
                 self.engine = self.embedded.get(s.engine)
+                return
+            if s.engine == "openai":
+                from accellium.server.web.gateway import start_gateway
+
+                start_gateway(self)
                 return
             self._load_model_engine()
         except (EngineError, AdapterError, KeyError, OSError, ValueError) as e:
@@ -111,6 +117,13 @@ class ServerState:
         if self.engine is not None:
             return "ok"
         return "error" if self.engine_error else "loading"
+
+    def adapter_names(self) -> list[str]:
+        """The adapters requests may name (a gateway's: those its upstreams serve)."""
+        names = getattr(self.engine, "adapter_names", None)
+        if callable(names) and getattr(self.engine, "gateway", False):
+            return sorted(names())
+        return self.registry.names()
 
     def server_engine(self) -> Any:
         """The server's own engine; ``503`` while it loads or when it failed to load."""

@@ -19,7 +19,12 @@
 ---   adapter        string  LoRA adapter name on the backend; '' = the backend's default
 ---   maxExamples    integer workspace style examples sent per request (0..8)
 ---   indexWorkspace boolean scan the files under the root for existing `#pragma acc` loops
----   logFile        string  also log to this file; '' = no log file
+---   logFile        string  also log to this file (a regular file; no document text); '' = none
+---   backendToken   string  bearer token for a backend started with one; '' = none
+---   logDocumentText boolean let the log file hold document text (debugging only)
+---
+--- Keep these in your own config: a project-local `.nvim.lua` only runs with 'exrc' set, after
+--- `vim.secure` asked you to trust it, and should not be trusted to pick `cmd` or `logFile`.
 ---
 --- Override any of them with `vim.lsp.config('accellium', { settings = { accellium = {...} } })`.
 --- The server also sends `accellium/status` notifications ({engine, backend}); the handler below
@@ -46,6 +51,8 @@ return {
       maxExamples = 8,
       indexWorkspace = true,
       logFile = '',
+      backendToken = '',
+      logDocumentText = false,
     },
   },
   ---@param params lsp.InitializeParams

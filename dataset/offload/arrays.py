@@ -1,0 +1,326 @@
+"""The arrays the offloaded loops touch: the section of each (from the loops' bounds, or from
+the ``malloc`` that made it), and which loops must stay on the host because an array they
+touch has no section we can justify.
+
+A section is computed relative to the region (:class:`~.extent.Extents` over its statements):
+every loop index between an access and the region is eliminated, and what is left must be
+names the region neither assigns nor declares and that are visible where the region starts —
+so that the data clause at the start and every ``present`` inside mean the same elements.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from accellium.dataset.analysis.clauses import is_clause_arg
+from accellium.dataset.analysis.tree import iter_nodes, text
+from accellium.dataset.offload import poly
+from accellium.dataset.offload.device import Device
+from accellium.dataset.offload.extent import Extents, Span, union
+from accellium.dataset.offload.shapes import AllocSite, Shape, shape_of
+from accellium.dataset.offload.uses import ArrayUse, array_uses, assignments
+from tree_sitter import Node
+
+__all__ = ["ArrayInfo", "Scope", "collect", "section_text", "dims_needed"]
+
+
+@dataclass
+class Scope:
+    """The function the plan works in: declarations, allocations, assignment positions."""
+
+    fn: Node
+    decls: dict[str, list[Shape]]
+    allocs: dict[str, list[AllocSite]]
+    frees: dict[str, list[Node]]
+    assigned_at: dict[str, list[int]] = field(default_factory=dict)  # name -> byte offsets
+
+    def shape(self, name: str) -> Shape | None:
+        return shape_of(name, self.decls)
+
+    def visible(self, name: str, pos: int) -> bool:
+        """Is ``name`` in scope (and declared) at byte ``pos``?  A name nothing in the file
+        declares is a macro or an enumerator: a constant, visible everywhere."""
+        got = self.decls.get(name) or []
+        if not got:
+            return True
+        for s in got:
+            if s.decl is None or not s.local:
+                return True
+            blk = s.decl.parent
+            if blk is not None and blk.start_byte <= pos < blk.end_byte and \
+                    s.decl.end_byte <= pos:
+                return True
+        return False
+
+    def assigned_between(self, name: str, lo: int, hi: int) -> bool:
+        return any(lo <= p < hi for p in self.assigned_at.get(name, []))
+
+    def alloc(self, name: str) -> AllocSite | None:
+        got = self.allocs.get(name) or []
+        return got[0] if len(got) == 1 else None
+
+
+def assignment_positions(fn: Node) -> dict[str, list[int]]:
+    out: dict[str, list[int]] = {}
+    for n in iter_nodes(fn):
+        if n.type in ("assignment_expression", "update_expression", "pointer_expression"):
+            a = assignments(n)
+            for name in a.count:
+                out.setdefault(name, []).append(n.start_byte)
+    return out
+
+
+def dims_needed(shape: Shape) -> int:
+    """How many leading subscripts the section must bound."""
+    if shape.kind == "pointer":
+        return shape.levels
+    if shape.kind == "rows":
+        return 1
+    return 0
+
+
+def section_text(shape: Shape, spans: list[Span] | None) -> str | None:
+    """``a[lo:len]``, ``A[lo:len][lo:len]`` (row pointers), ``a[lo:len][0:M]`` (rows), ``t``
+    (a true array, or no spans)."""
+    if shape.kind == "array" and not spans:
+        return shape.name
+    if not spans:
+        return None
+    parts = [f"[{s.section()}]" for s in spans]
+    if shape.kind == "rows":
+        parts += [f"[0:{d}]" for d in shape.dims]
+    out = shape.name + "".join(parts)
+    return out if is_clause_arg(out) else None
+
+
+@dataclass
+class ArrayInfo:
+    """One array the offloaded loops touch."""
+
+    name: str
+    shape: Shape
+    spans: list[Span] | None  # the union of the device accesses, per bounded dimension
+    section: str  # the clause argument every directive of the plan uses
+    alloc: AllocSite | None = None  # the function allocates it (count known)
+    dev_reads: bool = False
+    dev_writes: bool = False
+    uses: dict[int, list[ArrayUse]] = field(default_factory=dict)  # device node id -> uses
+
+
+def _device_uses(d: Device, scope: Scope) -> tuple[list[ArrayUse], str | None]:
+    """The uses of arrays declared outside the loop (not private to it); or why the loop
+    cannot be planned."""
+    local = set(assignments(d.node).declared)
+    private = {v for c in d.pragma.clauses if c.name in ("private", "firstprivate")
+               for v in c.variables()}
+    out = []
+    for u in array_uses(d.node):
+        if u.name in local or u.name in private:
+            continue
+        if u.member:
+            return [], f"`{u.name}` is a member of a structure (map the structure yourself)"
+        shape = scope.shape(u.name)
+        if u.whole and not u.subs:
+            if shape is None or shape.kind == "other" and shape.levels == 0:
+                continue  # a scalar (or something the loop only reads by value)
+            return [], (f"uses the array `{u.name}` whole (line {u.row + 1}): which elements "
+                        "a callee or a pointer reaches is unknown")
+        if shape is None or shape.kind == "other":
+            return [], f"cannot tell the type of `{u.name}` (line {u.row + 1})"
+        if u.whole and u.subs and _element_pointer(u, d.node):
+            u = ArrayUse(u.name, u.node, u.subs, True, True, False, False)
+        if u.whole or len(u.subs) != shape.levels:
+            return [], (f"takes the address of `{u.name}` or one of its rows (line "
+                        f"{u.row + 1}): which elements are reached is unknown")
+        out.append(u)
+    return out, None
+
+
+def _element_pointer(u: ArrayUse, loop: Node) -> bool:
+    """``T *q = &a[e];`` declared in the loop, ``q`` then used only as ``q->f`` (or ``*q``)
+    and never assigned: the statement reaches the one element ``a[e]``."""
+    p = u.node.parent
+    if p is None or p.type != "pointer_expression" or p.parent is None or \
+            p.parent.type != "init_declarator":
+        return False
+    decl = p.parent
+    name = None
+    d = decl.child_by_field_name("declarator")
+    while d is not None and d.type == "pointer_declarator":
+        d = d.child_by_field_name("declarator")
+    if d is not None and d.type == "identifier":
+        name = text(d)
+    if not name or assignments(loop).count.get(name, 0) != 1:
+        return False
+    for n in iter_nodes(loop):
+        if n.type != "identifier" or text(n) != name or n.id == d.id:  # type: ignore[union-attr]
+            continue
+        q = n.parent
+        ok = q is not None and ((q.type == "field_expression" and
+                                 q.child_by_field_name("argument") == n and
+                                 text(q.child_by_field_name("operator")) == "->") or
+                                (q.type == "pointer_expression" and text(q).startswith("*")))
+        if not ok:
+            return False
+    return True
+
+
+def _spans(u: ArrayUse, shape: Shape, ex: Extents) -> tuple[list[Span] | None, str | None]:
+    spans = []
+    for k in range(dims_needed(shape)):
+        s = ex.span(u.subs[k], u.node)
+        if s is None:
+            return None, (f"the extent of `{text(u.node)}` (line {u.row + 1}) is unknown: a "
+                          "subscript or a bound that is not a polynomial of loop indices "
+                          "and sizes (data, a division, a local)")
+        free = ex.free(s)
+        if free:
+            return None, (f"the section of `{u.name}` (line {u.row + 1}) uses "
+                          f"`{sorted(free)[0]}`, which changes inside the region")
+        spans.append(s)
+    return spans, None
+
+
+def _alloc_ok(a: AllocSite | None, scope: Scope, region_end: int) -> bool:
+    if a is None or a.count is None:
+        return False
+    return all(not scope.assigned_between(n, a.stmt.start_byte, region_end)
+               and scope.visible(n, a.stmt.end_byte) for n in poly.names(a.count))
+
+
+@dataclass
+class Collected:
+    arrays: dict[str, ArrayInfo]
+    dropped: list[tuple[Device, str]]
+
+
+def _host_spans(stmts: list[Node], kept: list[Device], scope: Scope,
+                ex: Extents) -> dict[str, list[list[Span]]]:
+    """Spans of the host code's accesses in the region (those that can be bounded): the
+    region's section covers them too, so that an ``update`` of them is legal."""
+    out: dict[str, list[list[Span]]] = {}
+    for s in stmts:
+        for u in array_uses(s):
+            if u.whole or any(d.node.start_byte <= u.node.start_byte < d.node.end_byte
+                              for d in kept):
+                continue
+            shape = scope.shape(u.name)
+            if shape is None or shape.kind == "other" or len(u.subs) != shape.levels:
+                continue
+            spans, why = _spans(u, shape, ex)
+            if why is None and spans:
+                out.setdefault(u.name, []).append(spans)
+    return out
+
+
+def collect(devices: list[Device], scope: Scope, ex: Extents, stmts: list[Node]) -> Collected:
+    """Arrays, sections and the loops dropped (with why), repeated until every kept loop's
+    arrays have a section."""
+    region_start, region_end = stmts[0].start_byte, stmts[-1].end_byte
+    dropped: list[tuple[Device, str]] = []
+    per: dict[int, list[tuple[ArrayUse, list[Span] | None]]] = {}
+    for d in devices:
+        uses, why = _device_uses(d, scope)
+        rows: list[tuple[ArrayUse, list[Span] | None]] = []
+        for u in uses if why is None else []:
+            shape = scope.shape(u.name)
+            assert shape is not None
+            spans, why_span = _spans(u, shape, ex)
+            if why_span is not None and not _alloc_ok(scope.alloc(u.name), scope, region_end):
+                why = why_span
+                break
+            rows.append((u, spans))
+        if why is not None:
+            dropped.append((d, why))
+        else:
+            per[d.node.id] = rows
+    while True:
+        kept = [d for d in devices if d.node.id in per]
+        host = _host_spans(stmts, kept, scope, ex)
+        arrays, bad = _arrays(kept, per, scope, region_start, region_end, host, ex.mins)
+        if not bad:
+            return Collected(arrays, dropped)
+        for d, why in bad:
+            dropped.append((d, why))
+            per.pop(d.node.id, None)
+
+
+def _arrays(kept: list[Device], per: dict[int, list[tuple[ArrayUse, list[Span] | None]]],
+            scope: Scope, start: int, end: int, host: dict[str, list[list[Span]]],
+            mins: dict[str, int]) -> tuple[dict[str, ArrayInfo], list[tuple[Device, str]]]:
+    by_name: dict[str, list[tuple[Device, ArrayUse, list[Span] | None]]] = {}
+    for d in kept:
+        for u, spans in per[d.node.id]:
+            by_name.setdefault(u.name, []).append((d, u, spans))
+    out: dict[str, ArrayInfo] = {}
+    bad: list[tuple[Device, str]] = []
+    for name, rows in by_name.items():
+        shape = scope.shape(name)
+        assert shape is not None
+        info, why = _info(name, shape, rows, scope, (start, end), host.get(name, []), mins)
+        if info is None:
+            users = {d.node.id: d for d, _, _ in rows}
+            odd = _odd_one(name, shape, rows, users, scope, (start, end), mins)
+            if odd is not None:  # one loop's accesses do not fit the others': it alone stays
+                bad.append((odd, f"{why} (with the other loops' accesses of `{name}`)"))
+            else:
+                bad.extend((d, why or "") for d in users.values())
+            continue
+        out[name] = info
+    return out, bad
+
+
+def _odd_one(name: str, shape: Shape, rows: list[tuple[Device, ArrayUse, list[Span] | None]],
+             users: dict[int, Device], scope: Scope, where: tuple[int, int],
+             mins: dict[str, int]) -> Device | None:
+    """The loop without which the array's accesses have a section (the first such loop)."""
+    if len(users) < 2:
+        return None
+    for did, d in users.items():
+        rest = [r for r in rows if r[0].node.id != did]
+        got, _ = _info(name, shape, rest, scope, where, [], mins)
+        if got is not None:
+            return d
+    return None
+
+
+def _union(rows: list[list[Span]], dims: int, mins: dict[str, int] | None = None
+           ) -> list[Span] | None:
+    out = []
+    for k in range(dims):
+        got = union([s[k] for s in rows], mins)
+        if got is None:
+            return None
+        out.append(got)
+    return out
+
+
+def _info(name: str, shape: Shape, rows: list[tuple[Device, ArrayUse, list[Span] | None]],
+          scope: Scope, where: tuple[int, int], host: list[list[Span]],
+          mins: dict[str, int]) -> tuple[ArrayInfo | None, str | None]:
+    start, end = where
+    alloc = scope.alloc(name)
+    alloc = alloc if _alloc_ok(alloc, scope, end) else None
+    spans: list[Span] | None = None
+    dims = dims_needed(shape)
+    if all(s is not None for _, _, s in rows) and dims:
+        device = [s for _, _, s in rows if s is not None]
+        for cand in (_union(device + host, dims, mins), _union(device, dims, mins)):
+            if cand is not None and all(scope.visible(n, start) for sp in cand
+                                        for n in poly.names(sp.lo) | poly.names(sp.hi)):
+                spans = cand
+                break
+    if alloc is not None and alloc.count is not None and shape.levels == 1:
+        section = f"{name}[0:{poly.render(alloc.count)}]"
+    else:
+        alloc = None
+        section = section_text(shape, spans) if (spans or shape.whole) else None
+    if section is None or not is_clause_arg(section):
+        return None, (f"cannot bound the elements of `{name}` its loops reach (their bounds "
+                      "cannot be ordered, or use names not in scope where the region starts)")
+    info = ArrayInfo(name, shape, spans, section, alloc)
+    for d, u, _ in rows:
+        info.dev_reads |= u.read
+        info.dev_writes |= u.write
+        info.uses.setdefault(d.node.id, []).append(u)
+    return info, None

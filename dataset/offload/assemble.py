@@ -1,0 +1,128 @@
+"""From a chosen region to line edits: the data directive (and the braces of its block), the
+``enter data``/``exit data`` pairs, the ``update`` lines, each offloaded loop's pragma with its
+data clauses replaced by ``present(...)``, and ``routine seq`` above the functions they call."""
+
+from __future__ import annotations
+
+from accellium.dataset.analysis.context import DATA_CLAUSE_NAMES
+from accellium.dataset.loops import LineIndex
+from accellium.dataset.offload.device import Device
+from accellium.dataset.offload.edits import PlanEdit, Rank
+from accellium.dataset.offload.flow import Lifetime
+from accellium.dataset.offload.region import Region
+from accellium.dataset.pragma import Clause, Pragma, PragmaError, parse_valid
+
+__all__ = ["region_edits", "loop_pragma", "clause_list"]
+
+#: Clauses a per-loop pragma loses inside the region: the region decides where data lives.
+_DROP = frozenset(DATA_CLAUSE_NAMES | {"deviceptr", "no_create", "attach", "detach"})
+_ORDER = ("copyin", "copy", "copyout", "create", "delete")
+
+
+def clause_list(by_kind: dict[str, list[str]]) -> list[Clause]:
+    return [Clause(k, ", ".join(by_kind[k])) for k in _ORDER if by_kind.get(k)]
+
+
+def loop_pragma(d: Device, region: Region, data: list[Clause] | None = None) -> str | None:
+    """The engine's pragma with its data clauses replaced: ``present`` of the region's
+    sections the loop uses, or (a lone loop that is the whole region) the data clauses."""
+    base = Pragma(d.pragma.directive, tuple(c for c in d.pragma.clauses
+                                            if c.canonical_name not in _DROP))
+    if data is not None:
+        p = base.with_clauses(*data)
+    else:
+        names = [info.section for info in region.arrays.values() if d.node.id in info.uses]
+        p = base.with_clauses(Clause("present", ", ".join(names))) if names else base
+    try:
+        return parse_valid(p.render()).render()
+    except PragmaError:
+        return None
+
+
+def _line(lines: LineIndex, row: int, text: str) -> str:
+    return lines.indent(row) + text
+
+
+def _lifetime_edits(lines: LineIndex, region: Region) -> list[PlanEdit]:
+    groups: dict[tuple[int, Rank], dict[str, list[str]]] = {}
+    indent_row: dict[tuple[int, Rank], int] = {}
+    first, last = region.stmts[0], region.stmts[-1]
+    for name, life in region.flow.lifetimes.items():
+        sec = region.arrays[name].section
+        enter = _enter_at(life, first)
+        exit_ = _exit_at(life, last)
+        for (row, rank, ind), clause in ((enter, life.enter), (exit_, life.exit)):
+            groups.setdefault((row, rank), {}).setdefault(clause, []).append(sec)
+            indent_row[(row, rank)] = ind
+    out = []
+    for (row, rank), by_kind in groups.items():
+        head = "enter data" if rank in (Rank.ENTER_AFTER, Rank.ENTER_START) else "exit data"
+        text = Pragma(head, tuple(clause_list(by_kind))).render()
+        out.append(PlanEdit(row, (_line(lines, indent_row[(row, rank)], text),), rank))
+    return out
+
+
+def _enter_at(life: Lifetime, first) -> tuple[int, Rank, int]:  # noqa: ANN001 - a Node
+    if life.enter_after is not None:
+        s = life.enter_after
+        return s.end_point[0] + 1, Rank.ENTER_AFTER, s.start_point[0]
+    return first.start_point[0], Rank.ENTER_START, first.start_point[0]
+
+
+def _exit_at(life: Lifetime, last) -> tuple[int, Rank, int]:  # noqa: ANN001 - a Node
+    if life.exit_before is not None:
+        s = life.exit_before
+        return s.start_point[0], Rank.EXIT_FREE, s.start_point[0]
+    return last.end_point[0] + 1, Rank.EXIT_END, last.start_point[0]
+
+
+def _update_edits(lines: LineIndex, region: Region) -> list[PlanEdit]:
+    out: list[PlanEdit] = []
+    seen: set[tuple[int, int, str]] = set()
+    for u in region.flow.updates:
+        a = u.leaf.anchor
+        if u.direction == "self":
+            row, rank = a.start_point[0], Rank.UPDATE_SELF
+        else:
+            row, rank = a.end_point[0] + 1, Rank.UPDATE_DEVICE
+        text = f"#pragma acc update {u.direction}({u.section})"
+        if (row, rank, text) in seen:
+            continue
+        seen.add((row, rank, text))
+        out.append(PlanEdit(row, (_line(lines, a.start_point[0], text),), rank))
+    return out
+
+
+def _lone_loop(region: Region) -> bool:
+    return (len(region.stmts) == 1 and len(region.devices) == 1
+            and region.stmts[0].id == region.devices[0].node.id
+            and not region.flow.lifetimes and not region.flow.updates)
+
+
+def region_edits(lines: LineIndex, region: Region) -> tuple[list[PlanEdit], list[str]]:
+    """The edits of a region, and the problems that kept loops out of it."""
+    out: list[PlanEdit] = []
+    problems: list[str] = []
+    data = {}
+    for name, clause in region.flow.clauses.items():
+        data.setdefault(clause, []).append(region.arrays[name].section)
+    lone = _lone_loop(region)
+    for d in region.devices:
+        text = loop_pragma(d, region, clause_list(data) if lone else None)
+        if text is None:
+            problems.append(f"line {d.loop.line}: no valid pragma with the region's clauses")
+            continue
+        out.append(PlanEdit(d.loop.start_line, (_line(lines, d.loop.start_line, text),),
+                            Rank.LOOP))
+    first, last = region.stmts[0], region.stmts[-1]
+    row0 = first.start_point[0]
+    if data and not lone:
+        text = Pragma("data", tuple(clause_list(data))).render()
+        out.append(PlanEdit(row0, (_line(lines, row0, text),), Rank.DATA))
+        if len(region.stmts) > 1:
+            out.append(PlanEdit(row0, (_line(lines, row0, "{"),), Rank.BRACE_OPEN))
+            out.append(PlanEdit(last.end_point[0] + 1, (_line(lines, row0, "}"),),
+                                Rank.BRACE_CLOSE))
+    out += _lifetime_edits(lines, region)
+    out += _update_edits(lines, region)
+    return out, problems

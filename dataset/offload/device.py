@@ -1,0 +1,147 @@
+"""Which loops of a function go to the device: the outermost loops the per-loop engine (with its
+safety guard) declares parallel, with their nests; the functions they call that must become
+``#pragma acc routine seq``.
+
+The engine is not called from here (``dataset`` does not import the server): the caller passes
+an :data:`Advisor`, one function per loop that returns the per-loop pipeline's answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from accellium.dataset.analysis.library import library_function
+from accellium.dataset.analysis.scope import FileIndex, function_name
+from accellium.dataset.analysis.tree import field as _field
+from accellium.dataset.analysis.tree import iter_nodes, text, unparen
+from accellium.dataset.loops import LineIndex, Loop, insertion_problem
+from accellium.dataset.pragma import Pragma, PragmaError, parse_valid
+from tree_sitter import Node
+
+__all__ = ["LoopAdvice", "Advisor", "Device", "Choice", "choose_loops", "callees"]
+
+
+@dataclass(frozen=True)
+class LoopAdvice:
+    """The per-loop pipeline's answer for one loop: its pragma (None: no pragma advised),
+    whether the pragma asserts parallelism, the notes."""
+
+    pragma: str | None
+    parallel: bool
+    notes: tuple[str, ...] = ()
+
+
+#: (the source the loop is in, the loop) -> the per-loop answer
+Advisor = Callable[[bytes, Loop], LoopAdvice]
+_COMPUTE = ("parallel loop", "kernels loop", "loop")
+
+
+@dataclass
+class Device:
+    """A loop the plan offloads."""
+
+    node: Node
+    loop: Loop
+    pragma: Pragma  # the engine's, parsed (its data clauses are replaced later)
+    notes: tuple[str, ...] = ()
+    routines: list[str] = field(default_factory=list)  # program functions it calls
+
+    @property
+    def row(self) -> int:
+        return self.loop.start_line
+
+
+@dataclass
+class Choice:
+    devices: list[Device] = field(default_factory=list)
+    host: list[tuple[Loop, str]] = field(default_factory=list)  # loops kept on the host, why
+
+
+def callees(node: Node) -> list[str]:
+    """Functions called under ``node`` (by name), in order."""
+    out: list[str] = []
+    for n in iter_nodes(node):
+        if n.type == "call_expression":
+            f = unparen(_field(n, "function"))
+            if f is not None and f.type == "identifier" and text(f) not in out:
+                out.append(text(f))
+    return out
+
+
+def _routines(node: Node, index: FileIndex) -> tuple[list[str], str | None]:
+    """Program functions the loop calls (transitively) that need ``routine seq``; or why the
+    loop cannot call them on the device."""
+    need: list[str] = []
+    todo = callees(node)
+    seen: set[str] = set()
+    while todo:
+        name = todo.pop(0)
+        if name in seen:
+            continue
+        seen.add(name)
+        lib = library_function(name)
+        if lib is not None:
+            if not lib.pure:
+                return [], f"calls `{name}` ({lib.effect.value if lib.effect else 'writes'})"
+            continue
+        defn = index.definitions.get(name)
+        if defn is None:
+            return [], (f"calls `{name}`, whose definition is not in this file: it needs "
+                        "`#pragma acc routine seq` where it is defined")
+        if name not in index.routines:
+            need.append(name)
+        todo.extend(callees(defn))
+    return need, None
+
+
+def _device_pragma(advice: LoopAdvice) -> Pragma | None:
+    if not advice.parallel or advice.pragma is None:
+        return None
+    try:
+        p = parse_valid(advice.pragma)
+    except PragmaError:
+        return None
+    if p.directive not in _COMPUTE:
+        return None
+    if p.directive == "loop":  # an orphaned loop directive: its own compute construct
+        p = Pragma("parallel loop", p.clauses)
+    return p
+
+
+def choose_loops(source: bytes, lines: LineIndex, fn: Node, loops: list[Loop],
+                 nodes: dict[int, Node], advise: Advisor, index: FileIndex,
+                 within: Callable[[Loop], bool]) -> Choice:
+    """The loops of ``fn`` to offload (outermost parallel ones, those ``within`` accepts) and
+    the loops left on the host with the reason."""
+    out = Choice()
+    inside_end = -1
+    for lp in loops:
+        if not (fn.start_byte <= lp.start_byte < fn.end_byte) or lp.start_byte < inside_end:
+            continue
+        node = nodes.get(lp.start_byte)
+        if node is None or node.type != "for_statement" or not within(lp):
+            continue
+        advice = advise(source, lp)
+        pragma = _device_pragma(advice)
+        if pragma is None:
+            why = (f"the engine advises `{advice.pragma}`" if advice.pragma
+                   else "the engine advises no pragma")
+            out.host.append((lp, why))
+            continue
+        problem = insertion_problem(lines, lp)
+        if problem is not None:
+            out.host.append((lp, f"not insertable: {problem}"))
+            continue
+        need, why_not = _routines(node, index)
+        if why_not is not None:
+            out.host.append((lp, why_not))
+            continue
+        out.devices.append(Device(node, lp, pragma, advice.notes, need))
+        inside_end = lp.end_byte
+    return out
+
+
+def function_of(fn: Node) -> str:
+    name, _ = function_name(fn)
+    return name or "<anonymous>"

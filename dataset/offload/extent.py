@@ -1,0 +1,349 @@
+"""Which elements a subscript reaches while the loops around it run: the smallest and largest
+value of a polynomial subscript over the ranges of the loop indices (innermost loop first, so
+that a bound using an outer index — a triangular nest — is itself eliminated next).
+
+A subscript increasing in an index reaches its smallest value at the index's lower bound and
+its largest at the upper bound (decreasing: the other way round); "increasing" is read from the
+sign of the index's coefficient, names taken as non-negative (:func:`poly.nonneg`).  Anything
+else — a bound read from memory, a division, a local assigned in a way we cannot follow — has
+no extent, and the caller says so instead of guessing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from accellium.dataset.analysis.tree import LOOP_TYPES, iter_nodes, op, text, unparen
+from accellium.dataset.analysis.tree import field as _field
+from accellium.dataset.offload import poly
+from accellium.dataset.offload.bounds import MAX_CANDIDATES, Bounds, bounds_of, exact, tightest
+from accellium.dataset.offload.uses import ZERO, assignments
+from tree_sitter import Node
+
+__all__ = ["Span", "LoopRange", "loop_range", "loops_between", "Extents", "union"]
+
+_CHAIN_ROUNDS = 4
+
+
+@dataclass(frozen=True)
+class Span:
+    """Elements ``lo..hi`` (inclusive) of one dimension."""
+
+    lo: poly.Poly
+    hi: poly.Poly
+
+    def section(self) -> str:
+        """``lo:length`` (OpenACC 3.3, 2.7.1)."""
+        return f"{poly.render(self.lo)}:{poly.render(poly.add(poly.sub(self.hi, self.lo), poly.const(1)))}"
+
+    def within(self, other: Span, mins: dict[str, int] | None = None) -> bool:
+        a, b = poly.compare(other.lo, self.lo, mins), poly.compare(self.hi, other.hi, mins)
+        return a is not None and a <= 0 and b is not None and b <= 0
+
+    def same(self, other: Span) -> bool:
+        return poly.compare(self.lo, other.lo) == 0 and poly.compare(self.hi, other.hi) == 0
+
+
+@dataclass(frozen=True)
+class LoopRange:
+    var: str
+    lo: tuple[poly.Poly, ...]  # the index is >= each
+    hi: tuple[poly.Poly, ...]  # the index is <= each (inclusive)
+    unit: bool  # step +1 or -1: every value in between is taken
+
+
+def _step(update: Node | None, var: str) -> int | None:
+    """+1/-1 for ``i++``/``i--`` (and ``+= 1``), +2 for other positive steps, -2 for other
+    negative ones, None when the update is not a step of ``var``."""
+    u = unparen(update)
+    if u is None:
+        return None
+    if u.type == "update_expression" and text(unparen(_field(u, "argument"))) == var:
+        return 1 if "++" in text(u) else -1
+    if u.type != "assignment_expression" or text(unparen(_field(u, "left"))) != var:
+        return None
+    o = op(u)
+    right = unparen(_field(u, "right"))
+    if o in ("+=", "-="):
+        k = poly.poly_of(right)
+        if k is None or not poly.is_const(k) or not k:
+            return None
+        c = k[()] if o == "+=" else -k[()]
+    elif o == "=" and right is not None and right.type == "binary_expression" and \
+            op(right) in "+-" and text(unparen(_field(right, "left"))) == var:
+        k = poly.poly_of(_field(right, "right"))
+        if k is None or not poly.is_const(k) or not k:
+            return None
+        c = k[()] if op(right) == "+" else -k[()]
+    else:
+        return None
+    return c if abs(c) == 1 else (2 if c > 0 else -2)
+
+
+def _init(loop: Node) -> tuple[str | None, Node | None]:
+    init = _field(loop, "initializer")
+    if init is None:
+        return None, None
+    if init.type == "declaration":
+        d = _field(init, "declarator")
+        if d is not None and d.type == "init_declarator":
+            return text(_field(d, "declarator")), _field(d, "value")
+        return None, None
+    if init.type == "assignment_expression" and op(init) == "=":
+        return text(unparen(_field(init, "left"))), _field(init, "right")
+    return None, None
+
+
+def _bound(cond: Node | None, var: str, up: bool) -> tuple[Node | None, int]:
+    """(the bound's node, the adjustment to make it inclusive) of ``var < b`` and kin."""
+    c = unparen(cond)
+    if c is None or c.type != "binary_expression":
+        return None, 0
+    o, left, right = op(c), unparen(_field(c, "left")), unparen(_field(c, "right"))
+    if text(right) == var and left is not None:
+        o = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "!=": "!="}.get(o, "")
+        left, right = right, left
+    if text(left) != var:
+        return None, 0
+    table = {"<": -1, "<=": 0, "!=": -1} if up else {">": 1, ">=": 0, "!=": 1}
+    if o not in table:
+        return None, 0
+    return right, table[o]
+
+
+def _shifted(ps: tuple[poly.Poly, ...], k: int) -> tuple[poly.Poly, ...]:
+    return tuple(poly.add(p, poly.const(k)) for p in ps)
+
+
+def loop_range(loop: Node, env: dict[str, Bounds]) -> LoopRange | None:
+    """The index and its inclusive range in a canonical ``for`` header (None otherwise, or
+    when the body assigns the index too)."""
+    if loop.type != "for_statement":
+        return None
+    var, start = _init(loop)
+    if not var or not var.isidentifier():
+        return None
+    step = _step(_field(loop, "update"), var)
+    if step is None:
+        return None
+    bound, adjust = _bound(_field(loop, "condition"), var, step > 0)
+    if bound is None or (abs(step) != 1 and op(unparen(_field(loop, "condition"))) == "!="):
+        return None
+    if assignments(_field(loop, "body")).count.get(var):
+        return None
+    first, last = bounds_of(start, env), bounds_of(bound, env)
+    if first is None or last is None:
+        return None
+    if step > 0:
+        return LoopRange(var, first.lo, _shifted(last.hi, adjust), abs(step) == 1)
+    return LoopRange(var, _shifted(last.lo, adjust), first.hi, abs(step) == 1)
+
+
+def loops_between(node: Node, top: Node) -> list[Node]:
+    """The loops around ``node`` up to ``top`` (``top`` included when it is a loop),
+    innermost first."""
+    out = []
+    p = node.parent
+    while p is not None:
+        if p.type in LOOP_TYPES or p.type in ("while_statement", "do_statement"):
+            out.append(p)
+        if p.id == top.id:
+            break
+        p = p.parent
+    return out
+
+
+def _env(top: Node) -> dict[str, Bounds]:
+    """Bounds of the locals ``top`` declares and assigns once (``int j = d - i;``)."""
+    once = assignments(top).once()
+    env: dict[str, Bounds] = {}
+    for _ in range(_CHAIN_ROUNDS):
+        changed = False
+        for name, node in once.items():
+            b = bounds_of(node, env)
+            if b is not None and b != env.get(name):
+                env[name] = b
+                changed = True
+        if not changed:
+            break
+    return env
+
+
+class Extents:
+    """Extents of subscripts under ``top`` (a statement, or a block whose statements are
+    ``tops``): every loop between a subscript and ``top`` is eliminated; what remains must be
+    names that ``top`` does not assign or declare (checked by the caller with :meth:`free`)."""
+
+    def __init__(self, tops: list[Node]):
+        self.tops = tops
+        self.env: dict[str, Bounds] = {}
+        self.assigned: dict[str, int] = {}
+        self.declared: set[str] = set()
+        for t in tops:
+            self.env.update(_env(t))
+            a = assignments(t)
+            for k, v in a.count.items():
+                self.assigned[k] = self.assigned.get(k, 0) + v
+            self.declared |= set(a.declared)
+        self._ranges: dict[int, LoopRange | None] = {}
+        self._mins: dict[str, int] | None = None
+
+    @property
+    def mins(self) -> dict[str, int]:
+        """Smallest values of sizes, from the loops under the tops: the planner takes each
+        loop to run at least once (``for (i = 1; i < n - 1; i++)``: ``n >= 3``)."""
+        if self._mins is None:
+            self._mins = {}
+            for t in self.tops:
+                for n in iter_nodes(t):
+                    if n.type == "for_statement":
+                        r = self._range(n)
+                        if r is not None:
+                            _size_minimum(r, self._mins)
+        return self._mins
+
+    def _top_of(self, node: Node) -> Node | None:
+        for t in self.tops:
+            if t.start_byte <= node.start_byte and node.end_byte <= t.end_byte:
+                return t
+        return None
+
+    def _range(self, loop: Node) -> LoopRange | None:
+        if loop.id not in self._ranges:
+            self._ranges[loop.id] = loop_range(loop, self.env)
+        return self._ranges[loop.id]
+
+    def span(self, sub: Node | int, at: Node) -> Span | None:
+        """The elements subscript ``sub`` (of the use ``at``) reaches under the tops."""
+        top = self._top_of(at)
+        if top is None:
+            return None
+        b = exact(poly.const(0)) if sub == ZERO else bounds_of(sub, self.env)  # type: ignore[arg-type]
+        if b is None:
+            return None
+        lo, hi = b.lo, b.hi
+        for loop in loops_between(at, top):
+            r = self._range(loop)
+            if r is None:
+                used = {n for p in lo + hi for n in poly.names(p)}
+                if loop.type in LOOP_TYPES and _loop_var(loop) in used:
+                    return None
+                continue
+            lo = _eliminate(lo, r, smallest=True)
+            hi = _eliminate(hi, r, smallest=False)
+            if not lo or not hi:
+                return None
+        low = tightest(lo, largest=True, mins=self.mins)
+        high = tightest(hi, largest=False, mins=self.mins)
+        if low is None or high is None:
+            return None
+        return Span(low, high)
+
+    def dense(self, sub: Node | int, at: Node) -> bool:
+        """Does the subscript take every value of its span, each loop's run abutting the next
+        (``a[i*m + j]`` with ``j`` over a whole row of ``m``)?"""
+        top = self._top_of(at)
+        b = exact(poly.const(0)) if sub == ZERO else bounds_of(sub, self.env)  # type: ignore[arg-type]
+        p = b.exact if b is not None else None
+        if top is None or p is None:
+            return False
+        ranges = [self._range(lp) for lp in loops_between(at, top)]
+        if any(r is None for r in ranges):
+            return False
+        loop_vars = {r.var for r in ranges if r is not None}
+        lengths: dict[str, poly.Poly] = {}
+        coefs: dict[str, poly.Poly] = {}
+        for r in ranges:
+            assert r is not None
+            if r.var not in poly.names(p):
+                continue
+            parts = poly.split(p, r.var)
+            if parts is None or not r.unit or len(r.lo) != 1 or len(r.hi) != 1:
+                return False
+            length = poly.add(poly.sub(r.hi[0], r.lo[0]), poly.const(1))
+            if poly.names(length) & loop_vars or poly.names(parts[0]) & loop_vars:
+                return False
+            lengths[r.var], coefs[r.var] = length, parts[0]
+        stride: poly.Poly = poly.const(1)
+        while coefs:
+            nxt = next((v for v, c in coefs.items() if poly.compare(c, stride) == 0), None)
+            if nxt is None:
+                return False
+            got = poly.mul(stride, lengths[nxt])
+            if got is None:
+                return False
+            stride = got
+            del coefs[nxt]
+        return True
+
+    def free(self, span: Span) -> set[str]:
+        """The names a span uses that change or are declared under the tops (empty: the span
+        means the same thing anywhere under them)."""
+        used = poly.names(span.lo) | poly.names(span.hi)
+        return {n for n in used if self.assigned.get(n) or n in self.declared}
+
+
+def _size_minimum(r: LoopRange, mins: dict[str, int]) -> None:
+    """``hi - lo = n + c`` for the loop to run means ``n >= -c``."""
+    if len(r.lo) != 1 or len(r.hi) != 1:
+        return
+    d = poly.sub(r.hi[0], r.lo[0])
+    terms = [k for k in d if k]
+    if len(terms) != 1 or len(terms[0]) != 1 or d[terms[0]] != 1:
+        return
+    name = terms[0][0]
+    if name == r.var:
+        return
+    mins[name] = max(mins.get(name, 1), -d.get((), 0))
+
+
+def _loop_var(loop: Node) -> str | None:
+    var, _ = _init(loop)
+    return var
+
+
+def _eliminate(ps: tuple[poly.Poly, ...], r: LoopRange, smallest: bool
+               ) -> tuple[poly.Poly, ...]:
+    """Bounds without the index of ``r``: a lower bound increasing in the index holds at each
+    of the index's lower bounds, one decreasing at each upper bound (the other way round for
+    upper bounds).  A bound whose direction the signs do not tell is dropped (the others
+    still hold)."""
+    out: list[poly.Poly] = []
+    for p in ps:
+        parts = poly.split(p, r.var)
+        if parts is None:
+            continue
+        c, _ = parts
+        if not c:
+            out.append(p)
+            continue
+        if poly.nonneg(c):
+            at = r.lo if smallest else r.hi
+        elif poly.nonneg(poly.neg(c)):
+            at = r.hi if smallest else r.lo
+        else:
+            continue
+        for v in at:
+            q = poly.subst(p, r.var, v)
+            if q is not None and q not in out:
+                out.append(q)
+    return tuple(out[:MAX_CANDIDATES])
+
+
+def union(spans: list[Span], mins: dict[str, int] | None = None) -> Span | None:
+    """The smallest span covering ``spans`` (None when two bounds cannot be ordered)."""
+    if not spans:
+        return None
+    lo, hi = spans[0].lo, spans[0].hi
+    for s in spans[1:]:
+        c = poly.compare(s.lo, lo, mins)
+        if c is None:
+            return None
+        if c < 0:
+            lo = s.lo
+        c = poly.compare(s.hi, hi, mins)
+        if c is None:
+            return None
+        if c > 0:
+            hi = s.hi
+    return Span(lo, hi)

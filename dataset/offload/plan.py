@@ -1,0 +1,288 @@
+""":func:`plan_source`: the offload plan of each function of a source (or one function, or the
+loops of a selection), as line edits with what they do and why loops stay on the host."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from accellium.dataset.analysis.scope import file_index, function_name
+from accellium.dataset.analysis.tree import field as _field
+from accellium.dataset.analysis.tree import iter_nodes, named
+from accellium.dataset.labels import foreign_pragma_above
+from accellium.dataset.loops import LineIndex, Loop, loops_in_tree, parse_tree
+from accellium.dataset.offload.arrays import Scope, assignment_positions
+from accellium.dataset.offload.assemble import region_edits
+from accellium.dataset.offload.device import Advisor, Device, choose_loops
+from accellium.dataset.offload.edits import PlanEdit, Rank
+from accellium.dataset.offload.region import Region, choose_region, per_loop_regions
+from accellium.dataset.offload.shapes import alloc_sites, declarations, free_sites
+from accellium.dataset.pragma import is_acc_pragma
+from tree_sitter import Node, Tree
+
+__all__ = ["FunctionPlan", "PlanInputError", "plan_source", "functions_in"]
+
+
+class PlanInputError(ValueError):
+    """The request names no function of the source (the message says why)."""
+
+
+@dataclass
+class FunctionPlan:
+    function: str
+    line: int  # 1-based first line of the definition
+    end_line: int
+    loops: list[dict] = field(default_factory=list)  # offloaded: line, pragma
+    host_loops: list[dict] = field(default_factory=list)  # line, why
+    arrays: list[dict] = field(default_factory=list)  # name, section, clause, how
+    routines: list[str] = field(default_factory=list)
+    regions: list[dict] = field(default_factory=list)  # start_line, end_line, loops, repeated
+    edits: list[PlanEdit] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {"function": self.function, "line": self.line, "end_line": self.end_line,
+                "loops": self.loops, "host_loops": self.host_loops, "arrays": self.arrays,
+                "routines": self.routines, "regions": self.regions,
+                "edits": [e.to_json() for e in self.edits],
+                "notes": self.notes}
+
+
+def functions_in(tree_root: Node) -> list[Node]:
+    return [n for n in iter_nodes(tree_root) if n.type == "function_definition"]
+
+
+def _acc_rows(lines: LineIndex, first: int, last: int) -> list[tuple[int, int]]:
+    """(row, rows) of each ``#pragma acc`` line (with its continuations) in the rows."""
+    out = []
+    row = first
+    while row <= last:
+        if is_acc_pragma(lines.line(row)):
+            n = 1
+            while lines.line(row + n - 1).rstrip().endswith("\\") and row + n < len(lines):
+                n += 1
+            out.append((row, n))
+            row += n
+            continue
+        row += 1
+    return out
+
+
+def _blanked(source: bytes, lines: LineIndex, rows: list[tuple[int, int]]) -> bytes:
+    parts, pos = [], 0
+    for row, n in rows:
+        for r in range(row, row + n):
+            s, e = lines.line_span(r)
+            parts.append(source[pos:s])
+            pos = e
+    parts.append(source[pos:])
+    return b"".join(parts)
+
+
+def _loop_nodes(tree_root: Node, loops: list[Loop]) -> dict[int, Node]:
+    out = {}
+    for lp in loops:
+        n = tree_root.named_descendant_for_byte_range(lp.start_byte, lp.start_byte)
+        while n is not None and not (n.type in ("for_statement", "for_range_loop")
+                                     and n.start_byte == lp.start_byte):
+            n = n.parent
+        if n is not None:
+            out[lp.start_byte] = n
+    return out
+
+
+def _scope(fn: Node, root: Node) -> Scope:
+    body = _field(fn, "body") or fn
+    allocs: dict = {}
+    for a in alloc_sites(body):
+        allocs.setdefault(a.name, []).append(a)
+    frees: dict = {}
+    for name, stmt in free_sites(body):
+        frees.setdefault(name, []).append(stmt)
+    return Scope(fn, declarations(fn, root), allocs, frees, assignment_positions(fn))
+
+
+def _first_declaration(root: Node, name: str) -> Node | None:
+    """The first declaration or definition of function ``name`` at file scope."""
+    for n in named(root):
+        if n.type == "function_definition" and function_name(n)[0] == name:
+            return n
+        if n.type == "declaration":
+            for d in n.children_by_field_name("declarator"):
+                while d is not None and d.type == "pointer_declarator":
+                    d = _field(d, "declarator")
+                if d is not None and d.type == "function_declarator" and \
+                        _field(d, "declarator") is not None and \
+                        _field(d, "declarator").text == name.encode():
+                    return n
+    return None
+
+
+def _routine_row(lines: LineIndex, root: Node, name: str) -> int | None:
+    node = _first_declaration(root, name)
+    if node is None:
+        return None
+    row, col = node.start_point
+    if not lines.starts_line(row, col) or foreign_pragma_above(lines, row) is not None:
+        return None
+    if row > 0 and lines.line_bytes(row - 1).rstrip(b" \t").endswith(b"\\"):
+        return None
+    return row
+
+
+@dataclass
+class _Req:
+    lang: str
+    advise: Advisor
+    within: tuple[int, int] | None
+    replace: bool
+    per_loop: bool = False
+
+
+def _plan_one(source: bytes, fn_row: int, req: _Req) -> FunctionPlan:
+    lines = LineIndex(source)
+    tree = parse_tree(source, req.lang)
+    fn = _function_at(tree.root_node, fn_row)
+    assert fn is not None
+    name = function_name(fn)[0] or "<anonymous>"
+    plan = FunctionPlan(name, fn.start_point[0] + 1, fn.end_point[0] + 1)
+    acc = _acc_rows(lines, fn.start_point[0], fn.end_point[0])
+    if acc and not req.replace:
+        plan.notes.append(f"`{name}` already has {len(acc)} OpenACC directive(s): left as it "
+                          "is (re-plan it with --replace)")
+        return plan
+    work = _blanked(source, lines, acc) if acc else source
+    if acc:
+        wlines = LineIndex(work)
+        tree = parse_tree(work, req.lang)
+        fn = _function_at(tree.root_node, fn_row)
+        assert fn is not None
+    else:
+        wlines = lines
+    _fill(plan, work, wlines, tree, fn, req)
+    plan.edits += [PlanEdit(row, (), Rank.DELETE, n) for row, n in acc] if plan.edits else []
+    plan.edits.sort(key=lambda e: e.key())
+    return plan
+
+
+def _fill(plan: FunctionPlan, work: bytes, lines: LineIndex, tree: Tree, fn: Node,
+          req: _Req) -> None:
+    root = tree.root_node
+    loops = loops_in_tree(tree, work, lines)
+    nodes = _loop_nodes(root, loops)
+    index = file_index(work.decode("utf-8", "surrogateescape"), req.lang)
+    within = req.within
+
+    def inside(lp: Loop) -> bool:
+        return within is None or (within[0] <= lp.start_line and lp.end_line <= within[1])
+
+    choice = choose_loops(work, lines, fn, loops, nodes, req.advise, index, inside)
+    devices: list[Device] = []
+    routine_rows: dict[str, int] = {}
+    for d in choice.devices:
+        rows = {r: _routine_row(lines, root, r) for r in d.routines}
+        missing = [r for r, row in rows.items() if row is None]
+        if missing:
+            choice.host.append((d.loop, f"calls `{missing[0]}`, above whose declaration no "
+                                        "`#pragma acc routine seq` line can go"))
+            continue
+        routine_rows.update({r: row for r, row in rows.items() if row is not None})
+        devices.append(d)
+    plan.host_loops = [{"line": lp.line, "why": why} for lp, why in choice.host]
+    if not devices:
+        plan.notes.append("no loop to offload: " + ("; ".join(
+            f"line {lp.line}: {why}" for lp, why in choice.host[:6]) or "no for loops"))
+        return
+    body = _field(fn, "body") or fn
+    scope = _scope(fn, root)
+    if req.per_loop:
+        regions = [r for r in per_loop_regions(lines, devices, scope)]
+        plan.notes += [f"no data region: {r}" for r in regions if isinstance(r, str)]
+        kept = [r for r in regions if not isinstance(r, str)]
+    else:
+        region, problems = choose_region(lines, body, devices, scope, within)
+        plan.notes += [f"no data region: {p}" for p in problems
+                       if region is None or not region.devices]
+        kept = [region] if region is not None else []
+    edits: list[PlanEdit] = []
+    for region in kept:
+        _describe(plan, region)
+        if not region.devices:
+            continue
+        got, bad = region_edits(lines, region)
+        edits += got
+        plan.notes += bad
+    if not any(r.devices for r in kept):
+        return
+    by_row = {e.row: e.lines[0].strip() for e in edits if e.rank == Rank.LOOP}
+    for lp in plan.loops:
+        lp["pragma"] = by_row.get(lp["line"] - 1)
+    used = {r for region in kept for d in region.devices for r in d.routines}
+    for r in sorted(used):
+        plan.routines.append(r)
+        edits.append(PlanEdit(routine_rows[r], (lines.indent(routine_rows[r])
+                                                + "#pragma acc routine seq",), Rank.ROUTINE))
+    plan.edits = edits
+
+
+def _describe(plan: FunctionPlan, region: Region) -> None:
+    for d, why in region.dropped:
+        plan.host_loops.append({"line": d.loop.line, "why": why})
+        plan.notes.append(f"line {d.loop.line} stays on the host: {why}")
+    plan.host_loops.sort(key=lambda h: h["line"])
+    if not region.devices:
+        return
+    for d in region.devices:
+        plan.loops.append({"line": d.loop.line, "end_line": d.loop.end_line_1,
+                           "engine_pragma": d.pragma.render(), "pragma": None})
+    for name, info in region.arrays.items():
+        life = region.flow.lifetimes.get(name)
+        how = ("region" if life is None else
+               f"enter data {life.enter} / exit data {life.exit}")
+        plan.arrays.append({"name": name, "section": info.section,
+                            "clause": region.flow.clauses.get(name), "how": how,
+                            "from": "allocation" if info.alloc else "loop bounds"})
+    n_upd = len(region.flow.updates)
+    plan.regions.append({"start_line": region.stmts[0].start_point[0] + 1,
+                         "end_line": region.stmts[-1].end_point[0] + 1,
+                         "loops": len(region.devices),
+                         "repeated": any(region.lay.device_loops.get(d.node.id)
+                                         for d in region.devices)})
+    plan.notes.append(
+        f"{len(region.devices)} loop(s) offloaded in one region (lines "
+        f"{region.stmts[0].start_point[0] + 1}-{region.stmts[-1].end_point[0] + 1}), "
+        f"{len(region.arrays)} array(s) moved once, {n_upd} update(s) for the host code "
+        "between them")
+
+
+def _function_at(root: Node, row: int) -> Node | None:
+    for fn in functions_in(root):
+        if fn.start_point[0] == row:
+            return fn
+    return None
+
+
+def plan_source(source: bytes, advise: Advisor, *, lang: str = "c",
+                function: str | None = None, rows: tuple[int, int] | None = None,
+                replace: bool = False, per_loop: bool = False) -> list[FunctionPlan]:
+    """Plans for the functions of ``source``: the one named ``function``; the one holding the
+    0-based ``rows`` (one row: the whole function; several: a selection, only the loops in it
+    and a region inside it); or every function that has loops.  ``per_loop``: no region,
+    each loop with its own data clauses (the baseline the region is measured against)."""
+    tree = parse_tree(source, lang)
+    fns = functions_in(tree.root_node)
+    req = _Req(lang, advise, None, replace, per_loop)
+    if function is not None:
+        fns = [f for f in fns if function_name(f)[0] == function]
+        if not fns:
+            raise PlanInputError(f"no function named `{function}` is defined in the source")
+    elif rows is not None:
+        fns = [f for f in fns if f.start_point[0] <= rows[0] <= f.end_point[0]]
+        if not fns:
+            raise PlanInputError(f"line {rows[0] + 1} is not inside a function definition")
+        fn = fns[-1]
+        if rows[1] > rows[0]:  # a selection of several lines: its loops, a region inside it
+            req.within = (max(rows[0], fn.start_point[0]), min(rows[1], fn.end_point[0]))
+        fns = [fn]
+    else:
+        fns = [f for f in fns if any(n.type in ("for_statement",) for n in iter_nodes(f))]
+    return [_plan_one(source, f.start_point[0], req) for f in fns]

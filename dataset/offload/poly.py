@@ -1,0 +1,230 @@
+"""Polynomials over C names with integer coefficients: subscripts and loop bounds as the offload
+planner reads them (``(i - 1) * n + j`` is ``n*i - n + j``).
+
+A polynomial is the analysis's :data:`~accellium.dataset.analysis.affine.Affine` form — a dict
+from a :data:`Term` (the sorted names of a product; ``()`` is the constant) to its coefficient —
+here closed under products.  :func:`poly_of` reads one from a tree-sitter expression (``None``
+when the expression is not a polynomial: a division, a call, a memory read); the sign tests
+take names as non-negative (:func:`nonneg`) — names in subscripts and bounds are loop indices
+from 0 and sizes — or, for comparing two sizes, as at least 1 (:func:`at_least_one`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from accellium.dataset.analysis.affine import CONST, Affine, Term
+from accellium.dataset.analysis.tree import field, op, text, unparen
+from tree_sitter import Node
+
+__all__ = ["Poly", "const", "var", "add", "sub", "neg", "mul", "poly_of", "split", "subst",
+           "nonneg", "at_least_one", "compare", "render", "is_const", "names"]
+
+Poly = Affine
+#: Limits that keep a malformed or adversarial subscript cheap: more terms or a higher degree
+#: is "not a polynomial we read".
+MAX_TERMS = 48
+MAX_DEGREE = 4
+
+
+def const(c: int) -> Poly:
+    return {CONST: c} if c else {}
+
+
+def var(name: str) -> Poly:
+    return {(name,): 1}
+
+
+def _clean(p: dict[Term, int]) -> Poly | None:
+    out = {k: v for k, v in p.items() if v}
+    if len(out) > MAX_TERMS or any(len(k) > MAX_DEGREE for k in out):
+        return None
+    return out
+
+
+def add(a: Poly, b: Poly) -> Poly:
+    out = dict(a)
+    for k, v in b.items():
+        out[k] = out.get(k, 0) + v
+    return {k: v for k, v in out.items() if v}
+
+
+def neg(a: Poly) -> Poly:
+    return {k: -v for k, v in a.items()}
+
+
+def sub(a: Poly, b: Poly) -> Poly:
+    return add(a, neg(b))
+
+
+def mul(a: Poly | None, b: Poly | None) -> Poly | None:
+    if a is None or b is None:
+        return None
+    out: dict[Term, int] = {}
+    for ka, va in a.items():
+        for kb, vb in b.items():
+            k = tuple(sorted(ka + kb))
+            out[k] = out.get(k, 0) + va * vb
+    return _clean(out)
+
+
+def is_const(p: Poly) -> bool:
+    return set(p) <= {CONST}
+
+
+def names(p: Poly) -> set[str]:
+    return {n for t in p for n in t}
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+
+def _number(node: Node) -> Poly | None:
+    s = text(node).rstrip("uUlL")
+    try:
+        return const(int(s, 0))
+    except ValueError:
+        return None
+
+
+def _leaf(node: Node, env: Mapping[str, Poly]) -> tuple[bool, Poly | None]:
+    if node.type == "identifier":
+        name = text(node)
+        return True, dict(env[name]) if name in env else var(name)
+    if node.type == "number_literal":
+        return True, _number(node)
+    return node.type not in ("binary_expression", "unary_expression"), None
+
+
+def _combine(o: str, a: Poly | None, b: Poly | None) -> Poly | None:
+    if a is None or b is None:
+        return None
+    if o == "+":
+        return _clean(add(a, b))
+    if o == "-":
+        return _clean(sub(a, b))
+    if o == "*":
+        return mul(a, b)
+    return None
+
+
+def poly_of(node: Node | None, env: Mapping[str, Poly] | None = None) -> Poly | None:
+    """The polynomial of an expression (``env``: the values of names), None when it is not
+    one.  Bottom-up on an explicit stack (no recursion)."""
+    env = env or {}
+    root = unparen(node)
+    if root is None:
+        return None
+    values: dict[int, Poly | None] = {}
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        n, ready = stack.pop()
+        leaf, value = _leaf(n, env)
+        if leaf:
+            values[n.id] = value
+            continue
+        parts = ([unparen(field(n, "left")), unparen(field(n, "right"))]
+                 if n.type == "binary_expression" else [unparen(field(n, "argument"))])
+        if any(p is None for p in parts):
+            values[n.id] = None
+            continue
+        if not ready:
+            stack.append((n, True))
+            stack.extend((p, False) for p in parts if p is not None)
+            continue
+        got = [values.get(p.id) for p in parts if p is not None]
+        if n.type == "binary_expression":
+            values[n.id] = _combine(op(n), got[0], got[1])
+        else:
+            o, a = op(n), got[0]
+            values[n.id] = None if a is None or o not in "+-" else (neg(a) if o == "-" else a)
+    return values.get(root.id)
+
+
+# -- substitution and signs ------------------------------------------------------------------
+
+
+def split(p: Poly, name: str) -> tuple[Poly, Poly] | None:
+    """``(c, r)`` with ``p == c*name + r`` (None when ``name`` appears squared)."""
+    c: Poly = {}
+    r: Poly = {}
+    for k, v in p.items():
+        n = k.count(name)
+        if n > 1:
+            return None
+        if n == 1:
+            rest = list(k)
+            rest.remove(name)
+            c[tuple(rest)] = v
+        else:
+            r[k] = v
+    return c, r
+
+
+def subst(p: Poly, name: str, value: Poly) -> Poly | None:
+    """``p`` with ``name`` replaced by ``value`` (any degree)."""
+    out: Poly = {}
+    for k, v in p.items():
+        term: Poly | None = {tuple(n for n in k if n != name): v}
+        for _ in range(k.count(name)):
+            term = mul(term, value)
+        if term is None:
+            return None
+        out = add(out, term)
+    return _clean(out)
+
+
+def nonneg(p: Poly) -> bool:
+    """``p >= 0`` whenever every name is ``>= 0`` (every coefficient is)."""
+    return all(v >= 0 for v in p.values())
+
+
+def at_least_one(p: Poly, mins: Mapping[str, int] | None = None) -> bool:
+    """``p >= 0`` whenever every name is ``>= 1`` (or its minimum in ``mins``): ``p(x + m)``
+    has no negative coefficient."""
+    if nonneg(p):
+        return True
+    shifted: Poly | None = p
+    for n in sorted(names(p)):
+        m = max(1, (mins or {}).get(n, 1))
+        shifted = subst(shifted, n, {(n,): 1, CONST: m}) if shifted is not None else None
+    return shifted is not None and nonneg(shifted)
+
+
+def compare(a: Poly, b: Poly, mins: Mapping[str, int] | None = None) -> int | None:
+    """-1 when ``a <= b``, 1 when ``a >= b``, 0 when equal, None when the signs do not say
+    (names taken as sizes: at least 1, or their minimum in ``mins``)."""
+    d = sub(b, a)
+    if not d:
+        return 0
+    if at_least_one(d, mins):
+        return -1
+    if at_least_one(neg(d), mins):
+        return 1
+    return None
+
+
+# -- rendering -------------------------------------------------------------------------------
+
+
+def _term_text(k: Term, v: int) -> str:
+    body = "*".join(k)
+    if not k:
+        return str(abs(v))
+    return body if abs(v) == 1 else f"{abs(v)}*{body}"
+
+
+def render(p: Poly) -> str:
+    """C text of ``p``: higher degrees first, the constant last (``n*n-n+1``)."""
+    if not p:
+        return "0"
+    keys = sorted(p, key=lambda k: (-len(k), p[k] < 0, k))
+    out = []
+    for i, k in enumerate(keys):
+        v = p[k]
+        t = _term_text(k, v)
+        if i == 0:
+            out.append(t if v > 0 else f"-{t}")
+        else:
+            out.append(f"{'+' if v > 0 else '-'}{t}")
+    return "".join(out)

@@ -1,0 +1,177 @@
+"""Choosing the region: for each candidate range of statements (outermost first), which loops
+keep a section for every array they touch, whether the host code in between can be kept in
+step with ``update`` lines, and whether a structured block fits.  The candidate that offloads
+the most loops wins; among equals, the outermost (fewest transfers)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from accellium.dataset.analysis.tree import iter_nodes, named, text
+from accellium.dataset.loops import LineIndex
+from accellium.dataset.offload.arrays import ArrayInfo, Scope, collect
+from accellium.dataset.offload.device import Device
+from accellium.dataset.offload.extent import Extents
+from accellium.dataset.offload.flow import Flow, Lifetime, live_after, plan_flow
+from accellium.dataset.offload.structure import (
+    Layout,
+    candidate_ranges,
+    exit_problem,
+    layout,
+    placeable_after,
+    placeable_before,
+)
+from accellium.dataset.offload.uses import assignments
+from tree_sitter import Node
+
+__all__ = ["Region", "choose_region", "per_loop_regions", "transfer_cost"]
+
+_ROUNDS = 4
+
+
+@dataclass
+class Region:
+    lay: Layout
+    devices: list[Device]
+    arrays: dict[str, ArrayInfo]
+    flow: Flow
+    dropped: list[tuple[Device, str]] = field(default_factory=list)
+    structured: bool = True  # a `data` construct (else enter/exit data at its ends)
+
+    @property
+    def stmts(self) -> list[Node]:
+        return self.lay.stmts
+
+
+def _range_in(block: Node, devices: list[Device]) -> list[Node]:
+    kids = [c for c in named(block) if c.type != "comment"]
+    idx = [k for k, c in enumerate(kids)
+           if any(c.start_byte <= d.node.start_byte < c.end_byte for d in devices)]
+    return kids[idx[0]: idx[-1] + 1] if idx else []
+
+
+def _declares_used_after(stmts: list[Node], fn: Node) -> bool:
+    """Does a statement of the range declare a name the function uses after it (wrapping the
+    range in braces would end that name's scope)?"""
+    names: set[str] = set()
+    for s in stmts:
+        if s.type == "declaration":
+            names |= set(assignments(s).declared)
+    if not names:
+        return False
+    end = stmts[-1].end_byte
+    return any(n.type == "identifier" and n.start_byte >= end and text(n) in names
+               for n in iter_nodes(fn))
+
+
+def _evaluate(lines: LineIndex, block: Node, devices: list[Device], scope: Scope,
+              within: tuple[int, int] | None, lone: bool = False) -> Region | str:
+    kept = list(devices)
+    dropped: list[tuple[Device, str]] = []
+    stmts = [devices[0].node] if lone else _range_in(block, kept)
+    arrays: dict[str, ArrayInfo] = {}
+    for _ in range(_ROUNDS):
+        if not stmts:
+            break
+        if within and not (within[0] <= stmts[0].start_point[0] and
+                           stmts[-1].end_point[0] <= within[1]):
+            return "the region would reach beyond the selection"
+        got = collect(kept, scope, Extents(stmts), stmts)
+        gone = {d.node.id for d, _ in got.dropped}
+        dropped += got.dropped
+        kept = [d for d in kept if d.node.id not in gone]
+        arrays = got.arrays
+        new = ([kept[0].node] if kept else []) if lone else _range_in(block, kept)
+        if [s.id for s in new] == [s.id for s in stmts] and not gone:
+            break
+        stmts = new
+    if not kept or not stmts:
+        return Region(Layout(block, stmts or []), [], {}, Flow(), dropped)
+    problem = exit_problem(stmts)
+    if problem:
+        return problem
+    if not lone and (not placeable_before(lines, stmts[0]) or
+                     not placeable_after(lines, stmts[-1])):
+        return (f"the statements at lines {stmts[0].start_point[0] + 1}-"
+                f"{stmts[-1].end_point[0] + 1} share their lines with other code: no data "
+                "directive can go around them")
+    lay = layout(lines, block, stmts, [d.node for d in kept])
+    if lay.problem:
+        return lay.problem
+    live = {name: live_after(scope, lay, name) for name in arrays}
+    flow = plan_flow(lay, arrays, kept, scope, live)
+    if flow.problem:
+        return flow.problem
+    region = Region(lay, kept, arrays, flow, dropped)
+    if len(stmts) > 1 and _declares_used_after(stmts, scope.fn):
+        _unstructured(region)
+    return region
+
+
+def _unstructured(region: Region) -> None:
+    """Enter data at the start, exit data at the end, for every array of the region."""
+    region.structured = False
+    for name, clause in region.flow.clauses.items():
+        enter = "copyin" if clause in ("copy", "copyin") else "create"
+        exit_ = "copyout" if clause in ("copy", "copyout") else "delete"
+        region.flow.lifetimes[name] = Lifetime(None, None, enter, exit_)
+    region.flow.clauses.clear()
+
+
+#: A transfer inside a loop of the function counts as this many outside one (its trip count
+#: is not known; it only has to dominate).
+_IN_LOOP = 100
+
+
+def _in_loop(node: Node, fn: Node) -> bool:
+    p = node.parent
+    while p is not None and p.id != fn.id:
+        if p.type in ("for_statement", "while_statement", "do_statement"):
+            return True
+        p = p.parent
+    return False
+
+
+def transfer_cost(region: Region, fn: Node) -> int:
+    """Data directives weighted by whether they repeat: each array's entry and exit, each
+    ``update``; inside a loop of the function, x100."""
+    around = _IN_LOOP if _in_loop(region.lay.block, fn) or region.lay.block.type in (
+        "for_statement", "while_statement", "do_statement") else 1
+    cost = 0
+    for name in region.arrays:
+        clause = region.flow.clauses.get(name, "copy")
+        cost += around * {"copy": 2, "copyin": 1, "copyout": 1, "create": 0}.get(clause, 2)
+    for u in region.flow.updates:
+        cost += _IN_LOOP if (u.leaf.loops or around > 1) else 1
+    return cost
+
+
+def per_loop_regions(lines: LineIndex, devices: list[Device], scope: Scope
+                     ) -> list[Region | str]:
+    """Each loop its own region, its data clauses on its own pragma: what per-loop
+    suggestions with the right data clauses would be (the baseline the one region is
+    measured against)."""
+    out: list[Region | str] = []
+    for d in devices:
+        parent = d.node.parent if d.node.parent is not None else d.node
+        out.append(_evaluate(lines, parent, [d], scope, None, lone=True))
+    return out
+
+
+def choose_region(lines: LineIndex, body: Node, devices: list[Device], scope: Scope,
+                  within: tuple[int, int] | None) -> tuple[Region | None, list[str]]:
+    """The best region for ``devices`` in the function body — the most loops offloaded, then
+    the fewest transfers (:func:`transfer_cost`), then the outermost — and why the others
+    failed."""
+    best: Region | None = None
+    best_key: tuple[int, int] | None = None
+    problems: list[str] = []
+    for block, _ in candidate_ranges(body, [d.node for d in devices]):
+        got = _evaluate(lines, block, devices, scope, within)
+        if isinstance(got, str):
+            problems.append(got)
+            continue
+        key = (-len(got.devices), transfer_cost(got, scope.fn) if got.devices else 0)
+        if best_key is None or key < best_key:
+            best, best_key = got, key
+    return best, problems

@@ -1,0 +1,196 @@
+"""What an array name is, from its declaration: a pointer (``double *a``: a section from the
+subscripts), a pointer to pointers (``double **A``: rows of their own), a true array
+(``double t[4096]``: the clause names it whole), or rows of a known length (a parameter
+``double a[][NC]``, ``double (*a)[NC]``: a section over the rows); and where a function
+allocates and frees it (``malloc``/``calloc`` with the element count, ``free``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from accellium.dataset.analysis.tree import field as _field
+from accellium.dataset.analysis.tree import iter_nodes, named, text, unparen
+from accellium.dataset.offload import poly
+from tree_sitter import Node
+
+__all__ = ["Shape", "shape_of", "declarations", "AllocSite", "alloc_sites", "free_sites"]
+
+_ALLOC = ("malloc", "calloc")
+
+
+@dataclass(frozen=True)
+class Shape:
+    name: str
+    kind: str  # pointer | array | rows | other
+    levels: int  # subscripts an element takes
+    dims: tuple[str, ...] = ()  # declared sizes after the first (rows) or all (array)
+    local: bool = False  # declared in the function body (not a parameter, not global)
+    decl: Node | None = None  # the declaration (or parameter declaration)
+
+    @property
+    def whole(self) -> bool:
+        """A true array: a data clause may name it without a section."""
+        return self.kind == "array"
+
+
+def _walk_declarator(d: Node | None) -> tuple[str | None, list[tuple[str, Node]]]:
+    """(name, [(pointer|array|paren, node)...] from the outside in)."""
+    parts: list[tuple[str, Node]] = []
+    while d is not None and d.type != "identifier":
+        if d.type == "pointer_declarator":
+            parts.append(("pointer", d))
+        elif d.type == "array_declarator":
+            parts.append(("array", d))
+        elif d.type == "init_declarator":
+            pass
+        elif d.type == "parenthesized_declarator":
+            kids = named(d)
+            d = kids[0] if kids else None
+            continue
+        else:
+            return None, parts
+        d = _field(d, "declarator")
+    return (text(d) if d is not None else None), parts
+
+
+def _classify(name: str, parts: list[tuple[str, Node]], param: bool, local: bool,
+              decl: Node) -> Shape:
+    kinds = [k for k, _ in parts]
+    # C declarators read inside out: the array declarators nearest the name are the first
+    # subscripts; `(*a)[M]` is a pointer (inner) to arrays of M.
+    inner_first = list(reversed(parts))
+    if kinds and all(k == "pointer" for k in kinds):
+        return Shape(name, "pointer", len(kinds), local=local, decl=decl)
+    sizes = [text(_field(n, "size")) for k, n in inner_first if k == "array"]
+    if kinds and all(k == "array" for k in kinds):
+        if param:
+            if all(sizes[1:]):
+                return Shape(name, "rows", len(sizes), tuple(sizes[1:]), local, decl)
+            return Shape(name, "other", len(sizes), local=local, decl=decl)
+        if all(sizes):
+            return Shape(name, "array", len(sizes), tuple(sizes), local, decl)
+        return Shape(name, "other", len(sizes), local=local, decl=decl)
+    if inner_first and inner_first[0][0] == "pointer" and \
+            all(k == "array" for k, _ in inner_first[1:]) and all(sizes):
+        return Shape(name, "rows", 1 + len(sizes), tuple(sizes), local, decl)
+    return Shape(name, "other", len(kinds), local=local, decl=decl)
+
+
+def _declared(decl: Node, param: bool, local: bool) -> list[Shape]:
+    out = []
+    for d in decl.children_by_field_name("declarator"):
+        name, parts = _walk_declarator(d)
+        if name:
+            out.append(_classify(name, parts, param, local, decl))
+    return out
+
+
+def declarations(fn: Node, root: Node) -> dict[str, list[Shape]]:
+    """Every name declared in the function ``fn`` (parameters and locals, in order) and at
+    file scope in ``root``: name -> shapes (more than one when a name is declared again)."""
+    out: dict[str, list[Shape]] = {}
+    for top in named(root):
+        if top.type == "declaration":
+            for s in _declared(top, False, False):
+                out.setdefault(s.name, []).append(s)
+    decl = _field(fn, "declarator")
+    while decl is not None and decl.type != "function_declarator":
+        decl = _field(decl, "declarator")
+    for p in named(_field(decl, "parameters")):
+        if p.type == "parameter_declaration":
+            for s in _declared(p, True, False):
+                out.setdefault(s.name, []).insert(0, s)
+    body = _field(fn, "body")
+    for n in iter_nodes(body) if body is not None else ():
+        if n.type == "declaration":
+            for s in _declared(n, False, True):
+                out.setdefault(s.name, []).append(s)
+    return out
+
+
+def shape_of(name: str, decls: dict[str, list[Shape]]) -> Shape | None:
+    """The shape of ``name`` when the function declares it once (None: unknown or ambiguous;
+    a global counts when the function does not declare the name)."""
+    got = decls.get(name) or []
+    inner = [s for s in got if s.local or s.decl is not None and
+             s.decl.type == "parameter_declaration"]
+    if len(inner) == 1:
+        return inner[0]
+    if not inner and len(got) >= 1 and len({(s.kind, s.levels, s.dims) for s in got}) == 1:
+        return got[0]
+    return None
+
+
+# -- allocations -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AllocSite:
+    name: str
+    stmt: Node  # the statement that allocates (a declaration or an expression statement)
+    count: poly.Poly | None  # elements, when the size reads ``count * sizeof ...``
+
+
+def _call_name(node: Node | None) -> str:
+    node = unparen(node)
+    if node is None or node.type != "call_expression":
+        return ""
+    return text(_field(node, "function"))
+
+
+def _count(call: Node) -> poly.Poly | None:
+    args = named(_field(call, "arguments"))
+    fn = _call_name(call)
+    if fn == "calloc" and len(args) == 2 and args[1].type == "sizeof_expression":
+        return poly.poly_of(args[0])
+    if fn != "malloc" or len(args) != 1:
+        return None
+    e = unparen(args[0])
+    if e is None or e.type != "binary_expression" or text(_field(e, "operator")) != "*":
+        return None
+    left, right = unparen(_field(e, "left")), unparen(_field(e, "right"))
+    if right is not None and right.type == "sizeof_expression":
+        return poly.poly_of(left)
+    if left is not None and left.type == "sizeof_expression":
+        return poly.poly_of(right)
+    return None
+
+
+def _statement(node: Node) -> Node:
+    while node.parent is not None and node.type not in ("declaration", "expression_statement"):
+        node = node.parent
+    return node
+
+
+def alloc_sites(body: Node) -> list[AllocSite]:
+    """``p = malloc(n * sizeof *p)``, ``T *p = calloc(n, sizeof *p)`` in the function body."""
+    out = []
+    for n in iter_nodes(body):
+        if n.type == "init_declarator":
+            name, _ = _walk_declarator(_field(n, "declarator"))
+            value = unparen(_field(n, "value"))
+        elif n.type == "assignment_expression" and text(_field(n, "operator")) == "=":
+            left = unparen(_field(n, "left"))
+            name = text(left) if left is not None and left.type == "identifier" else None
+            value = unparen(_field(n, "right"))
+        else:
+            continue
+        if name and _call_name(value) in _ALLOC and value is not None:
+            out.append(AllocSite(name, _statement(n), _count(value)))
+    return out
+
+
+def free_sites(body: Node) -> list[tuple[str, Node]]:
+    """``free(p);`` statements: (p, the statement)."""
+    out = []
+    for n in iter_nodes(body):
+        if n.type != "expression_statement":
+            continue
+        call = unparen(named(n)[0]) if named(n) else None
+        if _call_name(call) != "free" or call is None:
+            continue
+        args = named(_field(call, "arguments"))
+        if len(args) == 1 and unparen(args[0]) is not None and \
+                unparen(args[0]).type == "identifier":
+            out.append((text(unparen(args[0])), n))
+    return out

@@ -1,0 +1,238 @@
+"""What a piece of code does with arrays and names: the array elements it reads and writes
+(:func:`array_uses`), the names it assigns and declares (:func:`assignments`).
+
+Unlike the analysis's loop walk, these read any statement — the host code between offloaded
+loops as well as the loops — because the planner needs the same facts for both: which arrays a
+statement touches, with which subscripts, and whether a write replaces an element whole.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from accellium.dataset.analysis.tree import field as _field
+from accellium.dataset.analysis.tree import named, op, subscripts, text, unparen
+from tree_sitter import Node
+
+__all__ = ["ArrayUse", "array_uses", "Assignments", "assignments", "ZERO"]
+
+#: The subscript of ``*p`` (``p[0]``).
+ZERO = 0
+_SKIP = frozenset({"sizeof_expression", "string_literal", "char_literal", "comment",
+                   "type_descriptor", "concatenated_string", "alignof_expression"})
+_NOT_USES = frozenset({"field_identifier", "type_identifier", "statement_identifier"})
+
+
+@dataclass
+class ArrayUse:
+    """One use of an array: an element (``a[i][j]``, ``*p``) or the array itself (``f(a)``,
+    ``&a[i]``, ``p = a``: ``whole``, its extent unknown)."""
+
+    name: str  # the array: an identifier, or a member chain (``s->v``)
+    node: Node  # the subscript (or deref) expression, the identifier for a whole use
+    subs: list[Node | int]  # subscripts in order (ZERO for ``*p``)
+    read: bool
+    write: bool
+    plain: bool = False  # ``a[...] = e``: the element is replaced whole
+    whole: bool = False
+
+    @property
+    def row(self) -> int:
+        return self.node.start_point[0]
+
+    @property
+    def member(self) -> bool:
+        return not self.name.isidentifier()
+
+
+def _climb(node: Node) -> tuple[Node, bool]:
+    """The expression whose value a use of ``node`` is, through member accesses and
+    subscripts on them (``p[i].v[k]``): (that expression, whether it went through a member)."""
+    cur, parent, member = node, node.parent, False
+    while parent is not None:
+        if parent.type == "field_expression" and _field(parent, "argument") == cur:
+            member = True
+        elif parent.type == "subscript_expression" and _field(parent, "argument") == cur \
+                and member:
+            pass
+        elif parent.type == "parenthesized_expression":
+            pass
+        else:
+            break
+        cur, parent = parent, parent.parent
+    return cur, member
+
+
+def _role(node: Node) -> tuple[bool, bool, bool, bool]:
+    """(read, write, plain write, whole) of the element ``node`` names."""
+    top, member = _climb(node)
+    parent = top.parent
+    if parent is None:
+        return True, False, False, False
+    if parent.type == "assignment_expression" and _field(parent, "left") == top:
+        if op(parent) == "=" and not member:
+            return False, True, True, False
+        return True, True, False, False
+    if parent.type == "update_expression":
+        return True, True, False, False
+    if parent.type == "pointer_expression" and op(parent) == "&":
+        return True, True, False, True
+    if parent.type == "field_expression" or member:
+        return True, False, False, False
+    return True, False, False, False
+
+
+def _subscript_use(node: Node) -> tuple[ArrayUse | None, list[Node]]:
+    base, idx = subscripts(node)
+    rest: list[Node] = list(idx)
+    if base is None:
+        return None, rest
+    if base.type == "identifier":
+        name = text(base)
+    elif base.type == "field_expression":
+        name = "".join(text(base).split())
+        rest.append(base)  # `s[k].v[i]`: its subscripts are uses too
+    else:
+        rest.append(base)
+        return None, rest
+    read, write, plain, whole = _role(node)
+    return ArrayUse(name, node, list(idx), read, write, plain, whole), rest
+
+
+def _deref_use(node: Node) -> ArrayUse | None:
+    arg = unparen(_field(node, "argument"))
+    if arg is None or arg.type != "identifier":
+        return None
+    read, write, plain, whole = _role(node)
+    return ArrayUse(text(arg), node, [ZERO], read, write, plain, whole)
+
+
+def _is_declared_name(node: Node) -> bool:
+    p = node.parent
+    while p is not None and p.type in ("pointer_declarator", "array_declarator",
+                                       "parenthesized_declarator", "init_declarator"):
+        if p.type == "init_declarator":
+            return _field(p, "declarator") is not None and \
+                node.start_byte < _field(p, "declarator").end_byte
+        if p.type == "array_declarator" and _field(p, "declarator") is not None and \
+                not (node.start_byte < _field(p, "declarator").end_byte):
+            return False  # a name in the size: a use
+        node, p = p, p.parent
+    return p is not None and p.type in ("declaration", "parameter_declaration", "init_declarator")
+
+
+def _whole_use(node: Node) -> ArrayUse | None:
+    p = node.parent
+    if p is None or node.type != "identifier":
+        return None
+    if p.type == "call_expression" and _field(p, "function") == node:
+        return None
+    if _is_declared_name(node):
+        return None
+    if p.type in ("goto_statement", "labeled_statement"):
+        return None
+    return ArrayUse(text(node), node, [], True, True, False, True)
+
+
+def array_uses(root: Node | None) -> list[ArrayUse]:
+    """Every array use under ``root`` in source order.  A bare identifier is reported as a
+    whole use whatever its type: the caller keeps the names it knows to be arrays."""
+    out: list[ArrayUse] = []
+    if root is None:
+        return out
+    stack = [root]
+    while stack:
+        n = stack.pop()
+        t = n.type
+        if t in _SKIP:
+            continue
+        kids: list[Node] = list(n.named_children)
+        if t == "subscript_expression":
+            use, kids = _subscript_use(n)
+            if use is not None:
+                out.append(use)
+        elif t == "pointer_expression" and op(n) == "*":
+            use = _deref_use(n)
+            if use is not None:
+                out.append(use)
+                kids = []
+        elif t == "identifier":
+            use = _whole_use(n)
+            if use is not None:
+                out.append(use)
+        elif t in _NOT_USES:
+            continue
+        stack.extend(reversed(kids))
+    out.sort(key=lambda u: u.node.start_byte)
+    return out
+
+
+@dataclass
+class Assignments:
+    """Names assigned under a node: how often, the value of each plain assignment
+    (``x = e``, ``T x = e``), and the names declared there."""
+
+    count: dict[str, int] = field(default_factory=dict)
+    values: dict[str, Node] = field(default_factory=dict)
+    declared: dict[str, Node] = field(default_factory=dict)  # name -> its declarator
+
+    def once(self) -> dict[str, Node]:
+        """Locals declared here and assigned exactly once, with their value."""
+        return {n: v for n, v in self.values.items()
+                if self.count.get(n) == 1 and n in self.declared}
+
+
+def _target(node: Node | None) -> str | None:
+    node = unparen(node)
+    if node is not None and node.type == "identifier":
+        return text(node)
+    return None
+
+
+def _declarator_name(d: Node | None) -> str | None:
+    """The name a declarator declares (``*p``, ``a[n]``, ``(*f)``)."""
+    while d is not None and d.type != "identifier":
+        if d.type in ("function_declarator",):
+            return None
+        nxt = _field(d, "declarator")
+        if nxt is None and d.type == "parenthesized_declarator":
+            kids = named(d)
+            nxt = kids[0] if kids else None
+        d = nxt
+    return text(d) if d is not None else None
+
+
+def assignments(root: Node | None) -> Assignments:
+    out = Assignments()
+    if root is None:
+        return out
+    stack = [root]
+    while stack:
+        n = stack.pop()
+        t = n.type
+        if t in _SKIP:
+            continue
+        name: str | None = None
+        if t == "assignment_expression":
+            name = _target(_field(n, "left"))
+            if name and op(n) == "=":
+                out.values[name] = _field(n, "right")
+        elif t == "update_expression":
+            name = _target(_field(n, "argument"))
+        elif t == "pointer_expression" and op(n) == "&":
+            name = _target(_field(n, "argument"))  # may be written through
+        elif t == "init_declarator":
+            name = _declarator_name(_field(n, "declarator"))
+            if name:
+                out.values[name] = _field(n, "value")
+                out.declared.setdefault(name, n)
+        elif t == "declaration":
+            for d in n.children_by_field_name("declarator"):
+                if d.type != "init_declarator":
+                    dn = _declarator_name(d)
+                    if dn:
+                        out.declared.setdefault(dn, d)
+        if name:
+            out.count[name] = out.count.get(name, 0) + 1
+        stack.extend(reversed(named(n)))
+    return out

@@ -1,0 +1,108 @@
+"""``accellium eval --dynamic MANIFEST --offload``: each pragma-stripped program with the offload
+plan applied to every function of its ``annotate`` files (the code path of ``accellium
+suggest --offload --apply``), and the figures that compare it with the authors' pragmas and
+the per-loop suggestions: verification and the bytes the emulated data environment moved."""
+
+from __future__ import annotations
+
+import statistics
+from typing import Any
+
+from accellium.evaluation.dynamic.accpragmas import strip_acc_keep_lines
+
+__all__ = ["annotate_with_plan", "offload_metrics", "offload_coverage"]
+
+
+def annotate_with_plan(files: dict[str, bytes], engine, per_loop: bool = False  # noqa: ANN001
+                       ) -> tuple[dict[str, bytes], list[dict], list[str]]:
+    """Strip the authors' pragmas and apply the offload plan of every function (``per_loop``:
+    the same loops, each with its own data clauses and no region — the baseline)."""
+    from accellium.server.offload import apply_plans, offload_source
+
+    out: dict[str, bytes] = {}
+    rows: list[dict] = []
+    errors: list[str] = []
+    for rel, src in files.items():
+        stripped = strip_acc_keep_lines(src)
+        try:
+            plans = offload_source(stripped, engine, path=rel, per_loop=per_loop)
+            out[rel] = apply_plans(stripped, plans)
+        except Exception as e:  # an engine or planner failure is a result, not a crash
+            errors.append(f"{rel}: {type(e).__name__}: {' '.join(str(e).split())[:200]}")
+            out[rel] = stripped
+            continue
+        for p in plans:
+            rows.append({"file": rel, "function": p.function, "line": p.line,
+                         "loops": [x["line"] for x in p.loops],
+                         "loop_spans": [[x["line"], x.get("end_line", x["line"])]
+                                        for x in p.loops],
+                         "arrays": p.arrays, "routines": p.routines, "regions": p.regions,
+                         "edits": len(p.edits), "notes": p.notes[:8]})
+    return out, rows, errors
+
+
+def offload_coverage(author: dict[str, list[tuple[int, int]]], plans: list[dict]) -> int:
+    """How many of the authors' parallel loops the plan offloads (the loop or one around it)."""
+    n = 0
+    for rel, loops in author.items():
+        spans = [s for p in plans if p["file"] == rel for s in p["loop_spans"]]
+        n += sum(1 for a, _ in loops if any(s <= a <= e for s, e in spans))
+    return n
+
+
+def _bytes(v: dict | None) -> int | None:
+    if not v or v.get("bytes_h2d") is None:
+        return None
+    return (v.get("bytes_h2d") or 0) + (v.get("bytes_d2h") or 0)
+
+
+def shares_data(row: dict) -> bool:
+    """Does a region of the plan hold several loops, or a loop that a host loop repeats (the
+    programs where one region can save transfers at all)?"""
+    return any(g["loops"] >= 2 or g["repeated"] for p in (row.get("offload") or {}).get(
+        "plans", []) for g in p.get("regions", []))
+
+
+def _ratio(rows: list[dict], other: str) -> tuple[float | None, int]:
+    """Median over the programs where both variants verified, the plan offloaded a loop and
+    the other variant moved something, of the plan's bytes over the other's."""
+    got = []
+    for r in rows:
+        off, oth = r.get("offload") or {}, r.get(other) or {}
+        b_off, b_oth = _bytes(off), _bytes(oth)
+        if not (off.get("verified") and oth.get("verified")) or not r.get("offload_loops"):
+            continue
+        if b_off is None or not b_oth:
+            continue
+        got.append(b_off / b_oth)
+    return (round(statistics.median(got), 4) if got else None), len(got)
+
+
+def offload_metrics(rows: list[dict]) -> dict[str, Any]:
+    """The ``--offload`` figures (fractions in [0, 1], ratios, counts)."""
+    n = len(rows)
+    off = [r.get("offload") or {} for r in rows]
+    m: dict[str, Any] = {}
+    m["verified"] = round(sum(bool(o.get("verified")) for o in off) / n, 4) if n else None
+    m["builds"] = round(sum(o.get("status") != "compile" for o in off) / n, 4) if n else None
+    for cause in ("compile", "timeout", "present-abort", "data", "race"):
+        m[f"offload_failed_{cause}"] = round(sum(o.get("status") == cause for o in off) / n, 4) \
+            if n else None
+    m["programs_offloaded"] = round(sum(bool(r.get("offload_loops")) for r in rows) / n, 4) \
+        if n else None
+    au = sum(r.get("author_parallel_loops", 0) for r in rows)
+    m["offload_coverage"] = round(sum(r.get("offload_covered", 0) for r in rows) / au, 4) \
+        if au else None
+    m["bytes_vs_original"], m["bytes_vs_original_programs"] = _ratio(rows, "original")
+    m["bytes_vs_per_loop"], m["bytes_vs_per_loop_programs"] = _ratio(rows, "engine")
+    m["per_loop_clauses_verified"] = round(sum(bool((r.get("per_loop_clauses") or {})
+                                                    .get("verified")) for r in rows) / n, 4) \
+        if n else None
+    m["bytes_vs_per_loop_clauses"], m["bytes_vs_per_loop_clauses_programs"] = \
+        _ratio(rows, "per_loop_clauses")
+    shared = [r for r in rows if shares_data(r)]
+    m["regions_sharing_data"] = len(shared)
+    for other in ("original", "engine", "per_loop_clauses"):
+        key = f"bytes_vs_{'per_loop' if other == 'engine' else other}_shared"
+        m[key], m[f"{key}_programs"] = _ratio(shared, other)
+    return m

@@ -1,0 +1,127 @@
+"""Offload plans with the engine: the per-loop pragmas come from the one suggestion pipeline
+(:func:`server.suggest.suggest`, safety guard included) with the file as the loop's scope, the
+plan from :mod:`accellium.dataset.offload`; the edits are applied with the rules of
+``accellium suggest --apply`` (:mod:`server.annotate`: bytes in, bytes out, each new line with
+the line break of the line it goes above, checked before it is written).
+"""
+
+from __future__ import annotations
+
+from accellium.dataset.analysis import scope_of
+from accellium.dataset.loops import LineIndex, Loop, detect_lang, normalize_lang
+from accellium.dataset.offload import FunctionPlan, LoopAdvice, PlanEdit, plan_source
+from accellium.dataset.pragma import PragmaError, parse
+from accellium.server.annotate import _eol_for, _is_one_line_pragma, _splice, file_lines
+from accellium.server.engines import Engine, LoopQuery
+from accellium.server.engines.analysis import compute_construct
+from accellium.server.safety import asserts_parallel
+from accellium.server.suggest import suggest
+
+__all__ = ["offload_source", "apply_plans", "engine_advisor", "edit_bytes", "all_edits"]
+
+
+def engine_advisor(engine: Engine, lang: str, fallback: Engine | str | None = "auto"):  # noqa: ANN201
+    """The per-loop answer of ``engine`` through the one pipeline (the loop's file as scope;
+    ``fallback`` answers when a model's answer is not a valid pragma)."""
+
+    def advise(source: bytes, lp: Loop) -> LoopAdvice:
+        q = LoopQuery(code=lp.text, lang=lang, enclosing=tuple(lp.enclosing),
+                      scope=scope_of(source, lp.start_byte, lang))
+        try:
+            s = suggest(q, engine, fallback=fallback)
+        except (PragmaError, RecursionError) as e:
+            return LoopAdvice(None, False, (f"the engine failed on this loop ({type(e).__name__})",))
+        parallel = False
+        if s.pragma is not None:
+            try:
+                parallel = asserts_parallel(parse(s.pragma), compute_construct(q.enclosing))
+            except PragmaError:
+                parallel = False
+        notes = tuple(file_lines(n, lp.start_line) for n in s.notes)
+        return LoopAdvice(s.pragma, parallel, notes)
+
+    return advise
+
+
+def offload_source(source: bytes, engine: Engine, *, path: str = "<buffer>",
+                   lang: str | None = None, function: str | None = None,
+                   rows: tuple[int, int] | None = None, replace: bool = False,
+                   per_loop: bool = False,
+                   fallback: Engine | str | None = "auto") -> list[FunctionPlan]:
+    """The plans of ``source`` (see :func:`accellium.dataset.offload.plan_source`)."""
+    lang = normalize_lang(lang) if lang else detect_lang(path, source)
+    return plan_source(source, engine_advisor(engine, lang, fallback), lang=lang,
+                       function=function,
+                       rows=rows, replace=replace, per_loop=per_loop)
+
+
+def all_edits(plans: list[FunctionPlan]) -> list[PlanEdit]:
+    """The edits of several plans of one source, in order; a line two plans add at the same
+    place (a ``routine seq`` above a function both call) once."""
+    seen: set[tuple[int, int, tuple[str, ...], int]] = set()
+    out = []
+    for p in plans:
+        for e in p.edits:
+            k = (e.row, int(e.rank), e.lines, e.delete)
+            if k not in seen:
+                seen.add(k)
+                out.append(e)
+    return sorted(out, key=lambda e: e.key())
+
+
+def _valid_line(text: str) -> bool:
+    s = text.strip()
+    return s in ("{", "}") or _is_one_line_pragma(s)
+
+
+def edit_bytes(source: bytes, edits: list[PlanEdit]) -> list[tuple[int, int, bytes]]:
+    """Byte edits ``(start, end, text)`` (sorted, not overlapping) for line edits: new lines end
+    with the line break of the row they go above; removed rows go with their line break."""
+    lines = LineIndex(source)
+    n_rows = len(lines)
+    groups: dict[int, tuple[int, bytes]] = {}  # start -> (end, text)
+    order: list[int] = []
+    for e in sorted(edits, key=lambda e: e.key()):
+        if any(not _valid_line(t) for t in e.lines):
+            raise ValueError(f"not a one-line OpenACC pragma or brace: {e.lines!r}")
+        if e.row >= n_rows:
+            start = len(source)
+            eol = _eol_for(lines, n_rows - 1)
+            text = b"".join(eol + t.encode() for t in e.lines)
+            end = start
+        else:
+            start = lines.starts[e.row]
+            eol = _eol_for(lines, e.row)
+            text = b"".join(t.encode() + eol for t in e.lines)
+            end = start
+            if e.delete:
+                last = min(n_rows - 1, e.row + e.delete - 1)
+                end = lines.starts[last + 1] if last + 1 < n_rows else len(source)
+        if start in groups:
+            old_end, old_text = groups[start]
+            groups[start] = (max(old_end, end), old_text + text)
+        else:
+            groups[start] = (end, text)
+            order.append(start)
+    return _merged(groups)
+
+
+def _merged(groups: dict[int, tuple[int, bytes]]) -> list[tuple[int, int, bytes]]:
+    """Insertions inside a removed range join it (they go where the removed rows were)."""
+    out: list[tuple[int, int, bytes]] = []
+    for start in sorted(groups):
+        end, text = groups[start]
+        if out and start < out[-1][1]:
+            s0, e0, t0 = out[-1]
+            out[-1] = (s0, max(e0, end), t0 + text)
+        else:
+            out.append((start, end, text))
+    return out
+
+
+def apply_plans(source: bytes, plans: list[FunctionPlan]) -> bytes:
+    """``source`` with the plans' edits (unchanged when they have none)."""
+    edits = all_edits(plans)
+    if not edits:
+        return source
+    return _splice(source, edit_bytes(source, edits))
