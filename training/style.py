@@ -52,19 +52,16 @@ _JOB: dict = {}  # what forked workers inherit (engine, records, groups, example
 def collect_rows(engine, recs: Sequence, groups: dict[str, str],
                  modes: Sequence[str] = ("cold", "loo"), workers: int = 2) -> Rows:
     """Candidates and features of every training pair (see the module doc), computed by
-    ``workers`` forked processes (each row depends only on its own pair: the result is the
-    same for any number of workers)."""
+    ``workers`` forked processes, each given whole repositories (a pair's workspace examples
+    come from its own repository: each worker finds them for its own pairs).  Each row depends
+    only on its own pair: the result is the same for any number of workers."""
     import multiprocessing as mp
 
-    from accellium.evaluation.runner import workspace_examples
-
-    examples = workspace_examples(recs) if "loo" in modes else [()] * len(recs)
-    _JOB.update(engine=engine, recs=recs, groups=groups, examples=examples, modes=modes)
+    _JOB.update(engine=engine, recs=recs, groups=groups, modes=modes)
     try:
         if workers > 1 and len(recs) >= 200 and "fork" in mp.get_all_start_methods():
             with mp.get_context("fork").Pool(workers) as pool:
-                parts = pool.map(_rows_of, [list(range(w, len(recs), workers))
-                                            for w in range(workers)])
+                parts = pool.map(_rows_of, _by_repository(recs, workers))
         else:
             parts = [_rows_of(list(range(len(recs))))]
     finally:
@@ -78,12 +75,27 @@ def collect_rows(engine, recs: Sequence, groups: dict[str, str],
     return rows
 
 
+def _by_repository(recs: Sequence, workers: int) -> list[list[int]]:
+    """The record positions split into ``workers`` parts of whole repositories, largest
+    repository first to the smallest part (deterministic)."""
+    by_repo: dict[str, list[int]] = {}
+    for i, r in enumerate(recs):
+        by_repo.setdefault(r.repo, []).append(i)
+    parts: list[list[int]] = [[] for _ in range(workers)]
+    for repo in sorted(by_repo, key=lambda k: (-len(by_repo[k]), k)):
+        min(parts, key=len).extend(by_repo[repo])
+    return [sorted(p) for p in parts if p]
+
+
 def _rows_of(indices: list[int]) -> Rows:
     from accellium.evaluation.metrics import score_pair
+    from accellium.evaluation.runner import workspace_examples
     from accellium.server.engines.base import LoopQuery
 
-    engine, recs, groups = _JOB["engine"], _JOB["recs"], _JOB["groups"]
-    examples, modes = _JOB["examples"], _JOB["modes"]
+    engine, recs, groups, modes = _JOB["engine"], _JOB["recs"], _JOB["groups"], _JOB["modes"]
+    # ``indices`` hold whole repositories: their examples are those of the full record list
+    examples = dict(zip(indices, workspace_examples([recs[i] for i in indices]), strict=True)) \
+        if "loo" in modes else {}
     pool_groups = np.array([groups.get(r.repo, r.repo) for r in engine.retrieval.records],
                            dtype=object)
     masks: dict[str, np.ndarray] = {}
@@ -204,6 +216,7 @@ def build_style(recs: Sequence, *, grid: Sequence[dict] | None = None, progress:
     recs = list(recs)
     groups = repo_groups(recs)
     known = analyse_all(recs)
+    t_analysis = time.perf_counter() - t0
     retrieval = RetrievalEngine(recs, known=known)
     stat_rows = []
     for r in recs:
@@ -231,8 +244,10 @@ def build_style(recs: Sequence, *, grid: Sequence[dict] | None = None, progress:
             if best is None or crit > best[0] + 1e-12:
                 best = (crit, params, top, margin, hit)
     params = best[1] if best else grid[0]
+    t_fit = time.perf_counter()
     x, y, g = _stack(rows, range(len(rows.y)))
     booster = fit_booster(x, y, g, params)
+    t_fit = time.perf_counter() - t_fit
     cal = Calibration.fit(best[2], best[3], best[4]) if best else Calibration(0.0, 0.0, 0.0)
     log.info("style ranker: %d queries, %d rows, rows %.1fs, total %.1fs", len(rows.y), len(y),
              t_rows, time.perf_counter() - t0)
@@ -240,6 +255,7 @@ def build_style(recs: Sequence, *, grid: Sequence[dict] | None = None, progress:
         booster, len(NAMES), calibration=cal, params=dict(params),
         cv={"inner_folds": INNER_FOLDS, "held_out_folds": len(held) if best else 0,
             "tried": tried, "queries": len(rows.y),
-            "rows": int(len(y)), "rows_seconds": round(t_rows, 1),
+            "rows": int(len(y)), "analysis_seconds": round(t_analysis, 1),
+            "rows_seconds": round(t_rows, 1), "final_fit_seconds": round(t_fit, 1),
             "seconds": round(time.perf_counter() - t0, 1)})
     return retrieval, stats, ranker

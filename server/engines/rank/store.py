@@ -81,6 +81,34 @@ def facts_from_json(d: dict) -> LoopFacts:
     return f
 
 
+class _LazyFacts(dict):
+    """Loop key -> :class:`LoopFacts`, each read from its JSON form when first asked for (a
+    server asks for a few; reading all of them is most of a cache load).  A stored entry that
+    does not read back is analysed afresh."""
+
+    def __getitem__(self, key):
+        v = super().__getitem__(key)
+        if isinstance(v, LoopFacts):
+            return v
+        try:
+            f = facts_from_json(v)
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
+            from accellium.server.engines.analysis import analyze
+
+            f = analyze(*key)
+        super().__setitem__(key, f)
+        return f
+
+    def get(self, key, default=None):
+        return self[key] if key in self else default
+
+    def values(self):
+        return [self[k] for k in self]
+
+    def items(self):
+        return [(k, self[k]) for k in self]
+
+
 # -- numeric arrays as JSON -------------------------------------------------------------------
 
 _DTYPES = {"<f8": np.float64, "<i8": np.int64, "|b1": np.bool_}
@@ -181,9 +209,12 @@ def _load(recs: Sequence):
         return None
     try:
         d = json.loads(st_text)
-        known = {}
+        known = _LazyFacts()
         for loop, lang, enc, fd in d["facts"]:
-            known[(loop, lang, tuple(enc))] = facts_from_json(fd)
+            if not (isinstance(loop, str) and isinstance(lang, str) and isinstance(fd, dict)
+                    and isinstance(enc, list) and all(isinstance(e, str) for e in enc)):
+                raise ValueError("facts: wrong shape")
+            dict.__setitem__(known, (loop, lang, tuple(enc)), fd)
         stats = TemplateStats.from_json(d["stats"])
         ranker = Ranker.from_text(model_text, NAMES)
         p = d["pool"]
@@ -194,6 +225,7 @@ def _load(recs: Sequence):
         pool = Pool.from_store(records, {k: array_from_json(v) for k, v in p["arrays"].items()},
                                p["strings"]) if records else None
         retrieval = RetrievalEngine(recs, known=known, pool=pool, usable=usable)
+        retrieval._known = known  # the engine copied it: keep the lazy mapping
     except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as e:
         log.warning("engine cache %s is damaged (%s): rebuilding", state_path, e)
         return None
