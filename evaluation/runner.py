@@ -105,8 +105,8 @@ def count_unsafe_parallel(records: Sequence[Record], preds: Sequence[str | None]
     """Predictions that assert parallelism on a loop whose carried dependence (or early exit)
     the analysis can see, or that share a scratch array between iterations — the safety target is 0 (measured after the guard unless
     ``--no-guard``)."""
+    from accellium.dataset.analysis import analyze, compute_construct
     from accellium.dataset.pragma import PragmaError, parse
-    from accellium.server.engines.analysis import analyze, compute_construct
     from accellium.server.safety import asserts_parallel, missing_private
 
     n = 0

@@ -133,7 +133,7 @@ def _carried(code: str, lang: str, enclosing: tuple[str, ...]) -> list[tuple[str
             _analysis_cache.move_to_end(key)
             return got
     try:
-        from accellium.server.engines.analysis import analyze
+        from accellium.dataset.analysis import analyze
     except ImportError as e:
         if not _warned:
             _warned = True

@@ -7,13 +7,12 @@ the line break of the line it goes above, checked before it is written).
 
 from __future__ import annotations
 
-from accellium.dataset.analysis import scope_of
+from accellium.dataset.analysis import compute_construct, scope_of
 from accellium.dataset.loops import LineIndex, Loop, detect_lang, normalize_lang
 from accellium.dataset.offload import FunctionPlan, LoopAdvice, PlanEdit, plan_source
 from accellium.dataset.pragma import PragmaError, parse
 from accellium.server.annotate import _eol_for, _is_one_line_pragma, _splice, file_lines
 from accellium.server.engines import Engine, LoopQuery
-from accellium.server.engines.analysis import compute_construct
 from accellium.server.safety import asserts_parallel
 from accellium.server.suggest import suggest
 

@@ -42,7 +42,7 @@ def test_without_training_data():
 
 
 def test_instantiate_drops_clauses_the_directive_forbids():
-    from accellium.server.engines.analysis import analyze
+    from accellium.dataset.analysis import analyze
     from accellium.server.engines.style import instantiate
 
     facts = analyze("for (int i = 0; i < n; i++) s += a[i];")

@@ -1,7 +1,7 @@
+from accellium.dataset.analysis import analyze
 from accellium.dataset.pragma import parse
 from accellium.dataset.prompt import Example
 from accellium.dataset.records import Record
-from accellium.server.engines.analysis import analyze
 from accellium.server.engines.base import LoopQuery
 from accellium.server.engines.retrieval import RetrievalEngine, adapt, context_key
 

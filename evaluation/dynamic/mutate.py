@@ -59,7 +59,7 @@ def _without_item(p: Pragma, idx: int, name: str, item: str) -> Pragma:
 
 def _runs_sequentially(p: Pragma, enclosing: list[str]) -> bool:
     """A loop OpenACC runs as ``auto`` or ``seq``: removing its reduction plants no race."""
-    from accellium.server.engines.analysis import compute_construct
+    from accellium.dataset.analysis import compute_construct
 
     if p.has("seq") or p.has("auto"):
         return True

@@ -6,21 +6,11 @@ the LSP diagnostics and the evaluation use it too); this module turns its facts 
 
 from __future__ import annotations
 
-from accellium.dataset.analysis import (
-    Dependence,
-    LoopFacts,
-    analyze,
-    compute_construct,
-    enclosing_context,
-)
+from accellium.dataset.analysis import LoopFacts, analyze
 from accellium.dataset.pragma import Clause, Pragma
 from accellium.server.engines.base import EngineAnswer, LoopQuery
 
-# `Dependence`, `LoopFacts`, `analyze`, `compute_construct` and `enclosing_context` are
-# re-exported for the modules that import them from here (to be moved to
-# `accellium.dataset.analysis`).
-__all__ = ["AnalysisEngine", "pragma_from_facts", "Dependence", "LoopFacts", "analyze",
-           "compute_construct", "enclosing_context"]
+__all__ = ["AnalysisEngine", "pragma_from_facts"]
 
 
 def pragma_from_facts(facts: LoopFacts, *, data: bool = True, private: bool = True,

@@ -1,7 +1,7 @@
 """The ``auto`` engine (the default): the analysis decides what is safe, a learned model ranks
 the candidate pragmas.
 
-1. :func:`server.engines.analysis.analyze` reads the loop (dependences, reductions, private
+1. :func:`accellium.dataset.analysis.analyze` reads the loop (dependences, reductions, private
    scalars and arrays, collapse, the arrays and their sections, what an enclosing data region
    names).
 2. :mod:`server.engines.rank.candidates` proposes pragmas from the analysis, from templates
@@ -23,8 +23,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from accellium.dataset.analysis import analyze
 from accellium.dataset.pragma import Pragma
-from accellium.server.engines.analysis import analyze
 from accellium.server.engines.base import EngineAnswer, LoopQuery
 from accellium.server.engines.rank.candidates import Candidate, context, generate, portable
 from accellium.server.engines.rank.features import matrix, query_stats

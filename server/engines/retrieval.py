@@ -18,6 +18,7 @@ from functools import lru_cache
 from operator import attrgetter
 
 import numpy as np
+from accellium.dataset.analysis import LoopFacts, analyze, enclosing_context
 from accellium.dataset.pragma import (
     DIRECTIVES,
     Clause,
@@ -28,7 +29,6 @@ from accellium.dataset.pragma import (
     validate,
 )
 from accellium.dataset.similarity import Index, rank, tokens
-from accellium.server.engines.analysis import LoopFacts, analyze, enclosing_context
 from accellium.server.engines.base import EngineAnswer, LoopQuery
 
 __all__ = ["RetrievalEngine", "Neighbour", "adapt", "context_key"]

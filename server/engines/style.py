@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from accellium.dataset.analysis import LoopFacts, analyze, compute_construct
 from accellium.dataset.pragma import Clause, Pragma, PragmaError, parse, validate
-from accellium.server.engines.analysis import LoopFacts, analyze, compute_construct
 
 __all__ = ["Features", "features", "template", "instantiate", "TemplateStats", "Template",
            "LEVELS", "build_stats", "record_row", "strip_data", "data_tokens"]

@@ -1,6 +1,6 @@
 """Candidate pragmas for one loop, from three sources, each made correct before it is ranked.
 
-* **analysis** — what is safe and needed (:func:`server.engines.analysis.analyze`): the
+* **analysis** — what is safe and needed (:func:`accellium.dataset.analysis.analyze`): the
   portable pragma (``parallel loop`` outside a region, ``loop`` inside, ``collapse`` for a
   perfect rectangular nest, the reductions and private scalars found, data clauses the visible
   data environment justifies — :mod:`.dataenv`), and the same without data clauses;
@@ -23,8 +23,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from accellium.dataset.analysis import LoopFacts
 from accellium.dataset.pragma import DIRECTIVES, Clause, Pragma, validate
-from accellium.server.engines.analysis import LoopFacts, pragma_from_facts
+from accellium.server.engines.analysis import pragma_from_facts
 from accellium.server.engines.base import LoopQuery
 from accellium.server.engines.rank.dataenv import copy_clauses, correct_data, justified_present
 from accellium.server.engines.retrieval import (

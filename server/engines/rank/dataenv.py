@@ -22,8 +22,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from accellium.dataset.analysis import LoopFacts
 from accellium.dataset.pragma import Clause, Pragma, PragmaError, parse, split_top_level
-from accellium.server.engines.analysis import LoopFacts
 
 __all__ = ["justified_present", "correct_data", "copy_clauses", "DEVICE_ASSERTING"]
 

@@ -24,7 +24,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from accellium.server.engines.analysis import Dependence, LoopFacts
+from accellium.dataset.analysis import Dependence, LoopFacts
 from accellium.server.engines.style import TemplateStats, code_digest, records_digest
 
 __all__ = ["cache_dir", "load_or_build", "state_paths", "facts_to_json", "facts_from_json"]
