@@ -112,7 +112,7 @@ def test_carried_gives_seq_or_nothing():
     a = eng.suggest(LoopQuery(code))
     assert a.pragma is None and any("carried" in n for n in a.notes)
     a = eng.suggest(LoopQuery(code, enclosing=("#pragma acc parallel",)))
-    assert a.pragma == "#pragma acc loop seq"
+    assert str(a.pragma) == "#pragma acc loop seq"
 
 
 def test_never_raises():

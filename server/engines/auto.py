@@ -23,7 +23,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from accellium.dataset.analysis import analyze
 from accellium.dataset.pragma import Pragma
 from accellium.server.engines.base import EngineAnswer, LoopQuery
 from accellium.server.engines.rank.candidates import Candidate, context, generate, portable
@@ -62,10 +61,7 @@ class AutoEngine:
                mask: np.ndarray | None = None):
         """(context, candidates, feature matrix, portable pragma) for a query; ``exclude``
         and ``mask`` leave a group's pairs out (training rows for that group)."""
-        code = query.stripped
-        known = getattr(self.retrieval, "_known", {}).get((code, query.lang,
-                                                            tuple(query.enclosing)))
-        qf = known if known is not None else analyze(code, query.lang, query.enclosing)
+        qf = query.facts()  # the analysis the safety guard reads too
         if not qf.parsed:
             return None
         nbs = self.retrieval.neighbours(query, k=NEIGHBOURS, mask=mask) \
@@ -94,8 +90,8 @@ class AutoEngine:
             conf = self.ranker.confidence(s)
         best = ranked[0]
         notes.extend(_why(best, ctx, port))
-        alts = [c.text for c in ranked[1:1 + ALTERNATIVES]]
-        return EngineAnswer(best.text, _ordered(notes), alternatives=alts,
+        alts: list[Pragma | str] = [c.pragma for c in ranked[1:1 + ALTERNATIVES]]
+        return EngineAnswer(best.pragma, _ordered(notes), alternatives=alts,
                             confidence=None if conf is None else round(conf, 3))
 
 
