@@ -143,7 +143,9 @@ def finish(p: Pragma | None, ctx: QueryContext, orphan_ok: bool = False) -> Prag
     if qf.safe and not qf.private_arrays:
         q = _parse(p.render())  # the guard has nothing to change here
     else:
-        safe = safe_form(ctx.query, p)  # what the guard would let through (its notes: suggest)
+        # what the guard would let through (its notes are suggest()'s), on the canonical text
+        q = _parse(p.render())
+        safe = safe_form(ctx.query, q) if q is not None else None
         q = _parse(safe.render()) if safe is not None else None
     if q is None or _errors(q):
         return None
