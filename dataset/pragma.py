@@ -20,6 +20,10 @@ __all__ = [
     "PragmaSyntaxError",
     "Problem",
     "DIRECTIVES",
+    "DATA_CLAUSES",
+    "COPY_CLAUSES",
+    "IDENT",
+    "IDENT_RE",
     "LOOP_DIRECTIVES",
     "COMPUTE_DIRECTIVES",
     "STANDALONE_DIRECTIVES",
@@ -59,6 +63,14 @@ _LEGACY_DATA = {
     "pcreate": "create",
     "present_or_create": "create",
 }
+#: Every data clause name (OpenACC 3.3, 2.7), the pre-3.0 aliases included.
+DATA_CLAUSES: frozenset[str] = frozenset(_DATA_CLAUSES | set(_LEGACY_DATA))
+#: The clauses that copy (``copy``, ``copyin``, ``copyout``), the aliases included.
+COPY_CLAUSES: frozenset[str] = frozenset({"copy", "copyin", "copyout"} | {
+    k for k, v in _LEGACY_DATA.items() if v in ("copy", "copyin", "copyout")})
+#: A C identifier, as a pattern to compose (``rf"({IDENT})\s*\["``) and compiled.
+IDENT = r"[A-Za-z_]\w*"
+IDENT_RE = re.compile(IDENT)
 _ASYNC = {"async", "wait", "device_type", "dtype", "if"}
 _PARALLEL = (
     _DATA_CLAUSES
@@ -282,7 +294,7 @@ class Clause:
         out = []
         for a in self.arg_list():
             a = a.split(":", 1)[1] if self.name.lower() == "reduction" and ":" in a else a
-            m = re.match(r"\s*([A-Za-z_]\w*(?:\s*(?:\.|->)\s*[A-Za-z_]\w*)*)", a)
+            m = re.match(rf"\s*({IDENT}(?:\s*(?:\.|->)\s*{IDENT})*)", a)
             if m:
                 out.append(re.sub(r"\s+", "", m.group(1)))
         return out
@@ -424,10 +436,10 @@ def parse(text: str) -> Pragma:
             rest = " ".join(words[len(cw):])
             break
     if directive is None:
-        dm = re.match(r"([A-Za-z_]\w*)", rest)
+        dm = IDENT_RE.match(rest)
         if not dm:
             raise PragmaSyntaxError(f"missing directive after '#pragma acc' (found {rest[:1]!r})")
-        directive = dm.group(1).lower()
+        directive = dm.group(0).lower()
         rest = rest[dm.end():]
         if rest.lstrip().startswith("("):
             # Directive arguments (``cache(a[i])``, ``wait(1)``, ``routine(f) seq``) are kept

@@ -11,12 +11,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from accellium.dataset.pragma import PragmaError, parse, split_top_level
+from accellium.dataset.pragma import IDENT, PragmaError, parse, split_top_level
 from accellium.evaluation.c_infer import Facts, Shape
 
 __all__ = ["clause_facts"]
 
-_PATH = re.compile(r"(?<![\w.>])(?<!->)\s*[A-Za-z_]\w*(?:\s*(?:\.|->)\s*[A-Za-z_]\w*)*"
+_PATH = re.compile(rf"(?<![\w.>])(?<!->)\s*{IDENT}(?:\s*(?:\.|->)\s*{IDENT})*"
                    r"(?:\s*\[[^\]]*\])*")
 
 
@@ -38,7 +38,7 @@ def clause_facts(pragmas: Iterable[str], facts: Facts) -> None:
                 op, _, args = args.partition(":")
                 is_int = op.strip() in {"&", "|", "^"}
                 for a in split_top_level(args):
-                    m = re.match(r"\s*([A-Za-z_]\w*)\s*$", a)
+                    m = re.match(rf"\s*({IDENT})\s*$", a)
                     if m:
                         facts.add(m.group(1), Shape("scalar", is_int, weak=True))
                 continue
@@ -48,7 +48,7 @@ def clause_facts(pragmas: Iterable[str], facts: Facts) -> None:
 
 
 def _declare_section(expr: str, facts: Facts, clause: str) -> None:
-    m = re.match(r"\s*([A-Za-z_]\w*)((?:\s*(?:\.|->)\s*[A-Za-z_]\w*)*)\s*((?:\[[^\]]*\]\s*)*)$",
+    m = re.match(rf"\s*({IDENT})((?:\s*(?:\.|->)\s*{IDENT})*)\s*((?:\[[^\]]*\]\s*)*)$",
                  expr)
     if not m:
         for pm in _PATH.finditer(expr):
@@ -66,7 +66,7 @@ def _declare_section(expr: str, facts: Facts, clause: str) -> None:
         leaf = Shape("ptr", elem=leaf, weak=True)
     if clause in ("deviceptr", "use_device", "attach", "detach") and not secs:
         leaf = Shape("ptr", elem=leaf, weak=True)  # these need pointer variables
-    steps = re.findall(r"(\.|->)\s*([A-Za-z_]\w*)", path)
+    steps = re.findall(rf"(\.|->)\s*({IDENT})", path)
     for op, fname in reversed(steps):
         leaf = Shape("struct", fields={fname: leaf}, weak=True)
         if op == "->":

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from accellium.dataset.pragma import IDENT
+
 __all__ = ["PRELUDE_C", "PRELUDE_CPP", "STD_HEADERS", "KNOWN", "KNOWN_CPP", "C_KEYWORDS"]
 
 # A tiny prelude instead of the system headers (a header costs 10-30x the compile itself):
@@ -63,7 +65,7 @@ STD_HEADERS = ("#include <cmath>\n#include <cstdlib>\n#include <cstring>\n#inclu
                 "#include <algorithm>\n#include <complex>\n#include <string>\n#include <utility>\n"
                 "#include <limits>\n#include <numeric>\n#include <array>\n#include <cstdio>\n"
                 "#include <cstdint>\n#include <cfloat>\n#include <climits>\n#include <ctime>\n")
-KNOWN = set(re.findall(r"\b([A-Za-z_]\w*)\b", PRELUDE_C + PRELUDE_CPP)) | {
+KNOWN = set(re.findall(rf"\b({IDENT})\b", PRELUDE_C + PRELUDE_CPP)) | {
     "sizeof", "offsetof", "__builtin_inff", "__builtin_nanf", "__builtin_huge_val",
 }
 KNOWN_CPP = {"std", "this", "nullptr", "new", "delete", "true", "false"}

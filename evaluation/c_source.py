@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from accellium.dataset.loops import parse_tree
 from accellium.dataset.pragma import (
     COMPUTE_DIRECTIVES,
+    DATA_CLAUSES,
+    IDENT,
     LOOP_DIRECTIVES,
     Clause,
     Pragma,
@@ -96,10 +98,7 @@ class _Renderer:
         return f"{self.decl_type(s).rstrip()} {name}"
 
 
-_VAR_CLAUSES = {"copy", "copyin", "copyout", "create", "no_create", "present", "deviceptr",
-                "attach", "pcopy", "pcopyin", "pcopyout", "pcreate", "present_or_copy",
-                "present_or_copyin", "present_or_copyout", "present_or_create", "private",
-                "firstprivate", "reduction"}
+_VAR_CLAUSES = DATA_CLAUSES | {"private", "firstprivate", "reduction"}
 
 
 def _sanitize_context(p: Pragma) -> Pragma:
@@ -121,7 +120,7 @@ def _sanitize_context(p: Pragma) -> Pragma:
             prefix = op.strip() + ":"
         keep = []
         for a in split_top_level(args):
-            m = re.match(r"\s*([A-Za-z_]\w*)", a)
+            m = re.match(rf"\s*({IDENT})", a)
             base = m.group(1) if m else a
             if base in seen:
                 continue

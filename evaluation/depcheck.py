@@ -41,6 +41,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from accellium.dataset.pragma import IDENT
 from accellium.evaluation.depscan import Access, declared, for_at, nest, scan, tokens
 
 __all__ = ["DEFINITE", "POSSIBLE", "LoopIssues", "check_loop", "asserts_parallel", "unsafe_kinds"]
@@ -77,7 +78,7 @@ class LoopIssues:
 
 
 def _mentions(text: str, names: set[str]) -> bool:
-    return bool(set(re.findall(r"[A-Za-z_]\w*", text)) & names)
+    return bool(set(re.findall(IDENT, text)) & names)
 
 
 def check_loop(code: str, depth: int = 1) -> LoopIssues:
@@ -162,7 +163,7 @@ def _self_update(rhs: str, name: str) -> str | None:
 
 def _check_scalars(out: LoopIssues, accs: list[Access], local: set[str]) -> None:
     names = {x.base for x in accs if x.write and not x.subs and x.base not in local
-             and re.fullmatch(r"[A-Za-z_]\w*", x.base)}
+             and re.fullmatch(IDENT, x.base)}
     for name in sorted(names):
         mine = [x for x in accs if x.base == name and not x.subs]
         op = _reduction_op(accs, name)
@@ -281,7 +282,7 @@ def _named(pragma: str, clause: str) -> set[str]:
     out: set[str] = set()
     for m in re.finditer(rf"\b{clause}\s*\(([^()]*)\)", pragma):
         args = m.group(1).split(":", 1)[-1] if clause == "reduction" else m.group(1)
-        out |= set(re.findall(r"[A-Za-z_]\w*", args))
+        out |= set(re.findall(IDENT, args))
     return out
 
 

@@ -105,8 +105,8 @@ def count_unsafe_parallel(records: Sequence[Record], preds: Sequence[str | None]
     """Predictions that assert parallelism on a loop whose carried dependence (or early exit)
     the analysis can see, or that share a scratch array between iterations — the safety target is 0 (measured after the guard unless
     ``--no-guard``)."""
+    from accellium.dataset.analysis import analyze, compute_construct
     from accellium.dataset.pragma import PragmaError, parse
-    from accellium.server.engines.analysis import analyze, compute_construct
     from accellium.server.safety import asserts_parallel, missing_private
 
     n = 0
@@ -142,11 +142,10 @@ class Predictions:
 def predict(engine: Any, records: Sequence[Record], examples: Sequence[tuple[Example, ...]],
             *, guard: bool = True, adapter: str | None = None, progress: bool = False,
             desc: str = "eval") -> Predictions:
-    """Run every record through the one pipeline without the guard, then the guard on that
-    answer (what :func:`server.suggest.suggest` does with ``guard=True``), keeping both."""
+    """Run every record through the one pipeline (:func:`server.suggest.suggest`, the guard
+    on when ``guard``), keeping the answer after the guard and the engine's answer before it."""
     from accellium.dataset.pragma import PragmaError
     from accellium.server.engines import EngineError, LoopQuery
-    from accellium.server.safety import guard as safety_guard
     from accellium.server.suggest import suggest
 
     out = Predictions([], [], [], [], [])
@@ -161,15 +160,10 @@ def predict(engine: Any, records: Sequence[Record], examples: Sequence[tuple[Exa
                       examples=examples[i], adapter=adapter)
         ts = time.perf_counter()
         try:
-            s = suggest(q, engine, fallback=None, guard=False)
-            raw, notes, err, conf = s.pragma, list(s.notes), None, s.confidence
+            s = suggest(q, engine, fallback=None, guard=guard)
+            raw, text, notes, err, conf = s.unguarded, s.pragma, list(s.notes), None, s.confidence
         except (PragmaError, EngineError) as e:
-            raw, notes, err, conf = None, [], f"{type(e).__name__}: {e}", None
-        text = raw
-        if guard and raw is not None:
-            text, why = safety_guard(q, raw)
-            if text != raw:
-                notes.extend(n for n in why if n not in notes)
+            raw, text, notes, err, conf = None, None, [], f"{type(e).__name__}: {e}", None
         out.latency_ms.append((time.perf_counter() - ts) * 1000)
         out.raw.append(raw)
         out.pragmas.append(text)

@@ -123,24 +123,26 @@ def _independent(p: Pragma, enclosing: list[str]) -> bool:
     return False
 
 
-def _carried(code: str, lang: str, enclosing: tuple[str, ...]) -> list[tuple[str, str]]:
-    """[(variable, message)] of the loop-carried dependences the analysis sees (cached)."""
+def _carried(code: str, lang: str, enclosing: tuple[str, ...],
+             first_line: int = 1) -> list[tuple[str, str]]:
+    """[(variable, message)] of the loop-carried dependences the analysis sees (cached); the
+    messages name file lines (``first_line``: the loop's 1-based line)."""
     global _warned
-    key = (code, lang, enclosing)
+    key = (code, lang, enclosing, first_line)
     with _cache_lock:
         got = _analysis_cache.get(key)
         if got is not None:
             _analysis_cache.move_to_end(key)
             return got
     try:
-        from accellium.server.engines.analysis import analyze
+        from accellium.dataset.analysis import analyze
     except ImportError as e:
         if not _warned:
             _warned = True
             log.warning("no loop analysis available (%s): no dependence diagnostics", e)
         return []
     try:
-        facts = analyze(code, lang, list(enclosing))
+        facts = analyze(code, lang, list(enclosing), first_line=first_line)
         got = [(str(getattr(c, "var", "")), str(getattr(c, "message", c)))
                for c in (getattr(facts, "carried", None) or [])]
     except Exception:  # noqa: BLE001 - analysis bugs must not stop diagnostics
@@ -164,7 +166,7 @@ def carried_diagnostics(doc: DocView, first: int, last: int, p: Pragma, lp: Loop
         if c.canonical_name in {"reduction", "private", "firstprivate"}:
             covered.update(c.variables())
     out = []
-    for var, message in _carried(lp.stripped, doc.lang, tuple(lp.enclosing)):
+    for var, message in _carried(lp.stripped, doc.lang, tuple(lp.enclosing), lp.line):
         if var and var in covered:
             continue
         out.append(types.Diagnostic(

@@ -146,7 +146,7 @@ def annotate_source(
                                 f"limit of {MAX_NEST_DEPTH}")
         else:
             q = LoopQuery(code=lp.text, lang=lang, enclosing=tuple(lp.enclosing),
-                          scope=scope_of(source, lp.start_byte, lang))
+                          scope=scope_of(source, lp.start_byte, lang), first_line=lp.line)
             s, failure = _suggest_one(q, engine)
         problem = insertion_problem(lines, lp)
         common = dict(path=path, line=lp.line, end_line=lp.end_line_1, depth=lp.depth,
@@ -159,17 +159,9 @@ def annotate_source(
             continue
         out.append(LoopSuggestion(
             pragma=s.pragma, directive=s.directive, clauses=s.clauses,
-            notes=[file_lines(n, lp.start_line) for n in s.notes], engine=s.engine,
+            notes=list(s.notes), engine=s.engine,
             elapsed_ms=s.elapsed_ms, **common))
     return out
-
-
-_LINE_REF = re.compile(r"\(line (\d+)\)")
-
-
-def file_lines(note: str, first_line0: int) -> str:
-    """Analysis notes count lines from the loop's first line; make them file lines."""
-    return _LINE_REF.sub(lambda m: f"(line {int(m.group(1)) + first_line0})", note)
 
 
 def _is_one_line_pragma(text: str) -> bool:

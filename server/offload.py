@@ -7,13 +7,12 @@ the line break of the line it goes above, checked before it is written).
 
 from __future__ import annotations
 
-from accellium.dataset.analysis import scope_of
+from accellium.dataset.analysis import compute_construct, scope_of
 from accellium.dataset.loops import LineIndex, Loop, detect_lang, normalize_lang
 from accellium.dataset.offload import FunctionPlan, LoopAdvice, PlanEdit, plan_source
 from accellium.dataset.pragma import PragmaError, parse
-from accellium.server.annotate import _eol_for, _is_one_line_pragma, _splice, file_lines
+from accellium.server.annotate import _eol_for, _is_one_line_pragma, _splice
 from accellium.server.engines import Engine, LoopQuery
-from accellium.server.engines.analysis import compute_construct
 from accellium.server.safety import asserts_parallel
 from accellium.server.suggest import suggest
 
@@ -26,7 +25,7 @@ def engine_advisor(engine: Engine, lang: str, fallback: Engine | str | None = "a
 
     def advise(source: bytes, lp: Loop) -> LoopAdvice:
         q = LoopQuery(code=lp.text, lang=lang, enclosing=tuple(lp.enclosing),
-                      scope=scope_of(source, lp.start_byte, lang))
+                      scope=scope_of(source, lp.start_byte, lang), first_line=lp.line)
         try:
             s = suggest(q, engine, fallback=fallback)
         except (PragmaError, RecursionError) as e:
@@ -37,7 +36,7 @@ def engine_advisor(engine: Engine, lang: str, fallback: Engine | str | None = "a
                 parallel = asserts_parallel(parse(s.pragma), compute_construct(q.enclosing))
             except PragmaError:
                 parallel = False
-        notes = tuple(file_lines(n, lp.start_line) for n in s.notes)
+        notes = tuple(s.notes)  # file lines: the query gives the loop's line
         return LoopAdvice(s.pragma, parallel, notes)
 
     return advise

@@ -1,7 +1,8 @@
 """The safety guard: no pragma that asserts parallelism the loop does not have.
 
-:func:`guard` runs on every answer of every engine (``server.suggest``), with the facts of
-:func:`accellium.dataset.analysis.analyze` (and the query's scope, when it has one):
+:func:`check` runs once on every answer of every engine, in :func:`server.suggest.suggest`
+only, with the facts the engine saw (:meth:`LoopQuery.facts`: the query's scope and position,
+when it has them):
 
 * ``async``/``wait`` clauses are removed: a per-loop suggestion cannot carry the ``wait`` that
   must follow the loop before the host reads its results; the note says where it goes;
@@ -27,9 +28,18 @@ It never raises: on any internal failure the pragma is returned unchanged with a
 
 from __future__ import annotations
 
+from accellium.dataset.analysis import (
+    ExitKind,
+    LoopFacts,
+    Note,
+    NoteKind,
+    compute_construct,
+    enclosing_context,
+)
+from accellium.dataset.pragma import DIRECTIVES, Clause, Pragma, PragmaError, parse
 from accellium.server.engines.base import LoopQuery
 
-__all__ = ["guard", "asserts_parallel", "missing_private", "missing_reductions"]
+__all__ = ["guard", "check", "safe_form", "asserts_parallel", "missing_private", "missing_reductions"]
 
 _PARALLEL_LEVELS = ("gang", "worker", "vector", "independent")
 # A sequential loop needs no reduction clause: one thread accumulates in order.
@@ -91,38 +101,49 @@ def missing_reductions(pragma, facts, compute: str = "none"  # noqa: ANN001
     return [(o, v) for o, v in facts.reductions if v in live and v not in named]
 
 
-def guard(query: LoopQuery, pragma_text: str | None) -> tuple[str | None, list[str]]:
+def guard(query: LoopQuery, pragma_text: str | None) -> tuple[str | None, list[Note]]:
     """Check ``pragma_text`` against the loop's facts; return the (possibly rewritten) pragma
-    and notes saying why."""
+    and notes saying why. (The text form of :func:`check`, for tools and tests: the pipeline,
+    :func:`server.suggest.suggest`, calls :func:`check` on the parsed pragma.)"""
     if pragma_text is None:
         return None, []
+    if not isinstance(pragma_text, str):
+        return None, [Note("the answer is not text", NoteKind.GUARD)]
     try:
-        return _guard(query, pragma_text)
+        p = parse(pragma_text)
+    except PragmaError:
+        return pragma_text, []
+    out, notes = check(query, p)
+    return (None if out is None else out.render()), notes
+
+
+def check(query: LoopQuery, p: Pragma) -> tuple[Pragma | None, list[Note]]:
+    """Check the parsed pragma ``p`` against the loop's facts (:meth:`LoopQuery.facts`, the
+    analysis the engine saw); return the (possibly rewritten) pragma and notes saying why.
+    Never raises: on an internal failure ``p`` is returned unchanged with a note."""
+    try:
+        return _check(query, p)
     except Exception as e:  # noqa: BLE001 - the guard must never take the server down
-        return pragma_text, [f"safety check skipped ({type(e).__name__})"]
+        return p, [Note(f"safety check skipped ({type(e).__name__})", NoteKind.GUARD)]
 
 
-def _without_async(p, code: str):  # noqa: ANN001, ANN202
+def _without_async(p: Pragma, code: str, first_line: int) -> tuple[Pragma, list[Note]]:
     """``p`` without ``async``/``wait`` clauses, and the note on where the ``wait`` goes."""
-    from accellium.dataset.pragma import Pragma
-
     dropped = [c for c in p.clauses if c.name.lower() in _ASYNC and c.name != p.directive]
     if not dropped:
         return p, []
     queue = next((c.args for c in dropped if c.name.lower() == "async" and c.args), None)
     wait = f"#pragma acc wait({queue})" if queue else "#pragma acc wait"
-    last = max(1, len(code.rstrip().splitlines()))
+    last = first_line + max(1, len(code.rstrip().splitlines())) - 1
     shown = " ".join(c.render() for c in dropped)
-    return Pragma(p.directive, tuple(c for c in p.clauses if c not in dropped)), [
+    return Pragma(p.directive, tuple(c for c in p.clauses if c not in dropped)), [Note(
         f"`{shown}` left out: a suggestion for one loop cannot carry the matching wait; to run "
         f"it asynchronously add `{shown}` and put `{wait}` after the loop (line {last}), "
-        "before the host reads what the loop computes"]
+        "before the host reads what the loop computes", NoteKind.GUARD, None, last)]
 
 
-def _with_clauses(p, private: list[str], reductions: list[tuple[str, str]]):  # noqa: ANN001, ANN202
+def _with_clauses(p: Pragma, private: list[str], reductions: list[tuple[str, str]]) -> Pragma:
     """``p`` with the scratch arrays added to ``private`` and the reductions added."""
-    from accellium.dataset.pragma import Clause, Pragma
-
     out, done = [], False
     for c in p.clauses:
         if c.name.lower() == "private" and not done and private:
@@ -138,10 +159,8 @@ def _with_clauses(p, private: list[str], reductions: list[tuple[str, str]]):  # 
     return Pragma(p.directive, tuple(out))
 
 
-def _completed(p, facts, compute: str):  # noqa: ANN001, ANN202
+def _completed(p: Pragma, facts: LoopFacts, compute: str) -> tuple[Pragma, list[Note]]:
     """Add the private scratch arrays and the reductions a parallel pragma lacks."""
-    from accellium.dataset.pragma import DIRECTIVES
-
     allowed = DIRECTIVES.get(p.directive, frozenset())
     private = missing_private(p, facts, compute) if "private" in allowed else []
     reductions = missing_reductions(p, facts, compute) if "reduction" in allowed else []
@@ -149,92 +168,106 @@ def _completed(p, facts, compute: str):  # noqa: ANN001, ANN202
     if private:
         names = ", ".join(f"`{a}`" for a in private)
         many = len(private) > 1
-        notes.append(f"{names}: scratch {'arrays' if many else 'array'} of each iteration; "
-                     f"`private` added so that iterations do not share "
-                     f"{'them' if many else 'it'}")
+        notes.append(Note(f"{names}: scratch {'arrays' if many else 'array'} of each "
+                          f"iteration; `private` added so that iterations do not share "
+                          f"{'them' if many else 'it'}", NoteKind.GUARD, private[0]))
     if reductions:
-        notes.append("reduction added for " + ", ".join(f"`{v}` ({o})" for o, v in reductions)
-                     + ": the code after the loop reads it, and without the clause the host "
-                     "never sees the loop's value")
+        notes.append(Note("reduction added for "
+                          + ", ".join(f"`{v}` ({o})" for o, v in reductions)
+                          + ": the code after the loop reads it, and without the clause the "
+                          "host never sees the loop's value", NoteKind.GUARD, reductions[0][1]))
     if not private and not reductions:
         return p, notes
     return _with_clauses(p, private, reductions), notes
 
 
-def _exits(p, facts) -> list[str] | None:  # noqa: ANN001
+def _exits(p: Pragma, facts: LoopFacts) -> list[Note] | None:
     """None when the pragma may stay; else the notes on why the loop gets none."""
-    from accellium.dataset.analysis import ExitKind
-
     if not facts.exits or p.directive not in _OWNING:
         return None
     if all(e.kind is ExitKind.BREAK for e in facts.exits) and p.directive in _BREAK_OK:
         return None
     e = facts.exits[0]
-    return [f"early exit: {e.describe()} leaves the loop: `{p.render()}` would contain a "
-            "branch out of its block (gcc rejects it) or leave the program from the device; "
-            "no pragma"]
+    return [Note(f"early exit: {e.describe()} leaves the loop: `{p.render()}` would contain a "
+                 "branch out of its block (gcc rejects it) or leave the program from the "
+                 "device; no pragma", NoteKind.EXIT, e.call or None, e.line)]
 
 
-def _rewrite(p, facts, in_region: bool, why: str):  # noqa: ANN001, ANN202
-    """The sequential form of an unsafe parallel pragma, and the note."""
-    from accellium.dataset.pragma import DIRECTIVES, Clause, Pragma
+def _rewrite(p: Pragma, facts: LoopFacts, in_region: bool, why: Note
+             ) -> tuple[Pragma | None, list[Note]]:
+    """The sequential form of an unsafe parallel pragma, and the note (about the dependence
+    or exit ``why`` names)."""
+    def note(text: str) -> Note:
+        return Note(f"{why}: {text}", NoteKind.GUARD, why.variable, why.line)
 
     if p.directive == "loop" or in_region:
         kept = tuple(c for c in p.clauses if c.name.lower() in _KEEP_ON_SEQ)
-        safe = Pragma("loop", (Clause("seq"),) + kept).render()
-        return safe, [f"{why}: `{p.render()}` would run it in parallel; using `loop seq`"]
+        safe = Pragma("loop", (Clause("seq"),) + kept)
+        return safe, [note(f"`{p.render()}` would run it in parallel; using `loop seq`")]
     if facts.device_unsafe_calls:
-        return None, [f"{why}: `{p.render()}` would run it in parallel on the device; no "
-                      "pragma (the calls keep the loop on the host)"]
+        return None, [note(f"`{p.render()}` would run it in parallel on the device; no "
+                           "pragma (the calls keep the loop on the host)")]
     allowed = DIRECTIVES["kernels"]
     kept = tuple(Clause(c.name, c.args) for c in p.clauses
                  if c.name.lower() in allowed and c.name.lower() not in ("num_gangs",
                                                                          "num_workers",
                                                                          "vector_length"))
-    return Pragma("kernels", kept).render(), [
-        f"{why}: `{p.render()}` would run it in parallel; using `kernels`, which leaves the "
-        "loop sequential unless the compiler proves otherwise"]
+    return Pragma("kernels", kept), [note(
+        f"`{p.render()}` would run it in parallel; using `kernels`, which leaves the loop "
+        "sequential unless the compiler proves otherwise")]
 
 
-def _compiler_decides(pragma, compute: str = "none") -> bool:  # noqa: ANN001
+def _compiler_decides(pragma: Pragma, compute: str = "none") -> bool:
     return (pragma.directive in ("kernels", "kernels loop") or pragma.has("auto")
             or (pragma.directive == "loop" and compute == "kernels"))
 
 
-def _guard(query: LoopQuery, pragma_text: str) -> tuple[str | None, list[str]]:
-    from accellium.dataset.analysis import analyze, compute_construct, enclosing_context
-    from accellium.dataset.pragma import PragmaError, parse
-
-    if not isinstance(pragma_text, str):
-        return None, ["the answer is not text"]
+def safe_form(query: LoopQuery, p: Pragma) -> Pragma | None:
+    """What the guard makes of ``p`` (the same rules as :func:`check`), without its notes: the
+    ``auto`` engine ranks its candidates in this form, so that the answer the pipeline's guard
+    sees already passes it. Not a guard run: the notes and the decision on the answer are
+    :func:`check`'s, in :func:`server.suggest.suggest`."""
     try:
-        p = parse(pragma_text)
-    except PragmaError:
-        return pragma_text, []
+        return _check(query, p)[0]
+    except Exception:  # noqa: BLE001 - as check: the pragma unchanged
+        return p
+
+
+def _why(facts: LoopFacts) -> Note:
+    """The dependences (two at most) and the exit that make the loop unsafe, as one note."""
+    first = facts.carried[0] if facts.carried else None
+    text = "; ".join([d.message for d in facts.carried[:2]]
+                     + [f"early exit: {e}" for e in facts.early_exits[:1]])
+    if first is not None:
+        return Note(text, NoteKind.DEPENDENCE, first.var, first.line)
+    e = facts.exits[0]
+    return Note(text, NoteKind.EXIT, e.call or None, e.line)
+
+
+def _check(query: LoopQuery, p: Pragma) -> tuple[Pragma | None, list[Note]]:
     code = query.code if isinstance(query.code, str) else ""
-    p, notes = _without_async(p, code)
+    facts = query.facts()
+    p, notes = _without_async(p, code, facts.first_line)
     enclosing = tuple(e for e in (query.enclosing or ()) if isinstance(e, str))
-    facts = analyze(code, query.lang if isinstance(query.lang, str) else "c", enclosing,
-                    getattr(query, "scope", None))
     if not facts.parsed:
-        return p.render(), notes
+        return p, notes
     stop = _exits(p, facts)
     if stop is not None:
         return None, notes + stop
     compute = compute_construct(enclosing)
     if facts.safe:
         p, more = _completed(p, facts, compute)
-        return p.render(), notes + more
-    why = "; ".join([d.message for d in facts.carried[:2]]
-                    + [f"early exit: {e}" for e in facts.early_exits[:1]])
+        return p, notes + more
+    why = _why(facts)
     if not asserts_parallel(p, compute):
         if _compiler_decides(p, compute):
             if facts.device_unsafe_calls and not facts.in_region:
-                return None, notes + [f"{why}; no pragma (the calls keep the loop on the "
-                                      "host)"]
-            return p.render(), notes + [f"{why}; `{p.directive}` leaves it to the compiler, "
-                                        "which should keep the loop sequential"]
-        return p.render(), notes
+                return None, notes + [Note(f"{why}; no pragma (the calls keep the loop on the "
+                                           "host)", NoteKind.GUARD, why.variable, why.line)]
+            return p, notes + [Note(f"{why}; `{p.directive}` leaves it to the compiler, which "
+                                    "should keep the loop sequential", NoteKind.GUARD,
+                                    why.variable, why.line)]
+        return p, notes
     in_region, _, _ = enclosing_context(enclosing)
-    text, more = _rewrite(p, facts, in_region, why)
-    return text, notes + more
+    out, more = _rewrite(p, facts, in_region, why)
+    return out, notes + more

@@ -113,7 +113,7 @@ def test_cache_of_another_user_or_writable_by_others_is_not_used(cache, caplog):
 
 
 def test_facts_round_trip_through_json():
-    from accellium.server.engines.analysis import analyze
+    from accellium.dataset.analysis import analyze
 
     for code in ("for (int i = 1; i < n; i++) x[i] = x[i-1] + a[i];",
                  "for (i = 0; i < n; i++) { t = a[i]; s += t * b[i]; }"):

@@ -1,7 +1,7 @@
+from accellium.dataset.analysis import analyze
 from accellium.dataset.pragma import parse
 from accellium.dataset.prompt import Example
 from accellium.dataset.records import Record
-from accellium.server.engines.analysis import analyze
 from accellium.server.engines.base import LoopQuery
 from accellium.server.engines.retrieval import RetrievalEngine, adapt, context_key
 
@@ -161,11 +161,11 @@ def test_workspace_spelling_of_sections_is_kept():
     # f_d's extent is not visible in this loop: the project's own spelling is used
     a = eng.suggest(LoopQuery("for (int k = 0; k < ms; k++) u_d[k] = 2 * f_d[19*k + 3];",
                               examples=ex))
-    assert a.pragma == "#pragma acc parallel loop present(f_d[0:ms*19], u_d[0:ms])"
+    assert str(a.pragma) == "#pragma acc parallel loop present(f_d[0:ms*19], u_d[0:ms])"
     ex2 = (Example("#pragma acc parallel loop present(a[:len_a], b[:len_b])",
                    "for (int i = 0; i < len_a; i++) a[i] = b[i];", None, True),
            Example("#pragma acc parallel loop present(c[:len_c])",
                    "for (int i = 0; i < len_c; i++) c[i] = 0;", None, True))
     # d and e are not known to be on the device: copy clauses, in the project's spelling
     a = eng.suggest(LoopQuery("for (int i = 0; i < n; i++) d[i] = e[i];", examples=ex2))
-    assert a.pragma == "#pragma acc parallel loop copyin(e[:n]) copyout(d[:n])"
+    assert str(a.pragma) == "#pragma acc parallel loop copyin(e[:n]) copyout(d[:n])"

@@ -93,7 +93,7 @@ def test_loop_in_kernels_without_independent_is_auto():
 
 
 def test_triangular_solve_is_a_carried_dependence():
-    from accellium.server.engines.analysis import analyze
+    from accellium.dataset.analysis import analyze
 
     fwd = "for (int i = 0; i < n; i++) { for (int j = 0; j < i; j++) y[i] -= A[i][j] * y[j]; }"
     f = analyze(fwd)

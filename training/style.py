@@ -129,7 +129,7 @@ def _rows_of(indices: list[int]) -> Rows:
 
 
 def _analyse(keys: list[tuple]) -> list:
-    from accellium.server.engines.analysis import analyze
+    from accellium.dataset.analysis import analyze
 
     return [analyze(*k) for k in keys]
 

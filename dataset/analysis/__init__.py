@@ -27,10 +27,18 @@ Modules: :mod:`.tree` (tree access), :mod:`.affine` (subscripts and the dependen
 """
 
 from accellium.dataset.analysis.context import compute_construct, enclosing_context
-from accellium.dataset.analysis.facts import Dependence, DepKind, Exit, ExitKind, LoopFacts
+from accellium.dataset.analysis.facts import (
+    Dependence,
+    DepKind,
+    Exit,
+    ExitKind,
+    LoopFacts,
+    Note,
+    NoteKind,
+)
 from accellium.dataset.analysis.pipeline import analyze
 from accellium.dataset.analysis.scope import MAX_SCOPE_BYTES, LoopScope, scope_of
 
-__all__ = ["analyze", "LoopFacts", "Dependence", "DepKind", "Exit", "ExitKind",
+__all__ = ["analyze", "LoopFacts", "Dependence", "DepKind", "Exit", "ExitKind", "Note", "NoteKind",
            "enclosing_context", "compute_construct", "LoopScope", "scope_of",
            "MAX_SCOPE_BYTES"]

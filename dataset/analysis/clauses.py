@@ -12,11 +12,13 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from accellium.dataset.pragma import IDENT
+
 __all__ = ["is_clause_var", "is_simple_expr", "is_clause_arg"]
 
-_NAME = re.compile(r"\s*[A-Za-z_]\w*")
+_NAME = re.compile(rf"\s*{IDENT}")
 _ARROW = re.compile(r"\s*(?:\.|->)")
-_TOKEN = re.compile(r"\s*(?:(->)|([A-Za-z_]\w*)|(\d[\w.]*)|([-+*/%().,\[\]]))")
+_TOKEN = re.compile(rf"\s*(?:(->)|({IDENT})|(\d[\w.]*)|([-+*/%().,\[\]]))")
 _MAX_LEN = 400
 
 

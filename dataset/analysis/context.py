@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
-from accellium.dataset.pragma import COMPUTE_DIRECTIVES, Pragma, PragmaError, parse
+from accellium.dataset.pragma import COMPUTE_DIRECTIVES, IDENT, Pragma, PragmaError, parse
 
 __all__ = ["enclosing_context", "compute_construct", "DATA_CLAUSE_NAMES"]
 
@@ -16,7 +16,7 @@ DATA_CLAUSE_NAMES = frozenset({
     "copy", "copyin", "copyout", "create", "present", "deviceptr", "pcopy", "pcopyin",
     "pcopyout", "pcreate", "present_or_copy", "present_or_copyin", "present_or_copyout",
     "present_or_create", "no_create", "attach", "use_device"})
-_FIRST_NAME = re.compile(r"\s*([A-Za-z_]\w*)")
+_FIRST_NAME = re.compile(rf"\s*({IDENT})")
 _READONLY = re.compile(r"\s*readonly\s*:")
 
 

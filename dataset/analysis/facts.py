@@ -7,7 +7,58 @@ from enum import StrEnum
 
 from accellium.dataset.pragma import Clause
 
-__all__ = ["DepKind", "Dependence", "ExitKind", "Exit", "LoopFacts"]
+__all__ = ["DepKind", "Dependence", "ExitKind", "Exit", "LoopFacts", "NoteKind", "Note"]
+
+# Line numbers (``Dependence.line``, ``Exit.line``, ``Note.line`` and every "(line N)" in a
+# message) are counted from ``first_line``, the line number of the analysed code's first line
+# (:func:`accellium.dataset.analysis.analyze`): the loop's line in its file when the caller
+# knows it (``accellium suggest``, ``suggest --offload``, the LSP), else 1 (an HTTP request's
+# code, a dataset record: lines of the code as given).
+
+
+class NoteKind(StrEnum):
+    """What a note is about: code decides on the kind, never on the wording."""
+
+    REDUCTION = "reduction"  # a reduction the analysis found (or a flag made one)
+    PRIVATE = "private"  # privatisable scalars or scratch arrays
+    DEPENDENCE = "dependence"  # a dependence carried by the loop (a :class:`Dependence`)
+    EXIT = "exit"  # an early exit out of the loop's body
+    ROUTINE = "routine"  # calls that need `acc routine` on the device
+    DATA = "data"  # arrays and data clauses (present, names no clause can carry)
+    ATOMIC = "atomic"  # an indirect update under `acc atomic`
+    GUARD = "guard"  # the safety guard changed or judged the pragma
+    ENGINE = "engine"  # an engine's own explanation (where the form comes from, no answer)
+
+
+class Note(str):
+    """One note: its text (the string itself, what the HTTP API and the CLI print) and what it
+    is about: ``kind``, ``variable`` (the variable or function it names, if one) and ``line``
+    (see the line convention above; None when it names no line).
+
+    A ``str`` so that every consumer of the notes as text (JSON, the contract's ``notes``
+    list of strings) keeps working; code reads the fields."""
+
+    kind: NoteKind
+    variable: str | None
+    line: int | None
+
+    def __new__(cls, message: str, kind: NoteKind = NoteKind.ENGINE,
+                variable: str | None = None, line: int | None = None) -> Note:
+        self = super().__new__(cls, message)
+        self.kind, self.variable, self.line = kind, variable, line
+        return self
+
+    @property
+    def message(self) -> str:
+        return str.__str__(self)
+
+    @classmethod
+    def of(cls, note: str, kind: NoteKind = NoteKind.ENGINE) -> Note:
+        """``note`` as a Note (an engine's plain text gets ``kind``)."""
+        return note if isinstance(note, Note) else cls(note, kind)
+
+    def __reduce__(self):  # noqa: ANN204 - pickle (process pools) keeps the fields
+        return (Note, (self.message, self.kind, self.variable, self.line))
 
 
 class DepKind(StrEnum):
@@ -26,9 +77,12 @@ class Dependence:
     :attr:`DepKind.CALL`, the function)."""
 
     var: str
-    line: int  # 1-based line in the analysed code
+    line: int  # see the line convention above
     message: str
     kind: DepKind = DepKind.ARRAY
+
+    def note(self) -> Note:
+        return Note(self.message, NoteKind.DEPENDENCE, self.var, self.line)
 
 
 class ExitKind(StrEnum):
@@ -45,7 +99,7 @@ class ExitKind(StrEnum):
 @dataclass(frozen=True)
 class Exit:
     kind: ExitKind
-    line: int  # 1-based line in the analysed code
+    line: int  # see the line convention above
     call: str = ""  # the function, for EXIT and JUMP
 
     def describe(self) -> str:
@@ -59,6 +113,7 @@ class LoopFacts:
     """What :func:`accellium.dataset.analysis.analyze` sees in one loop nest."""
 
     parsed: bool = False
+    first_line: int = 1  # the line number of the code's first line (the line convention)
     index_vars: list[str] = field(default_factory=list)  # the perfect nest, outermost first
     bounds: list[tuple[str, str]] = field(default_factory=list)  # (lo, hi) exclusive, per index
     perfect_depth: int = 0
@@ -83,7 +138,7 @@ class LoopFacts:
     scalars_read: list[str] = field(default_factory=list)
     in_region: bool = False  # inside a compute construct or an annotated loop
     present: dict[str, str] = field(default_factory=dict)  # array -> argument in enclosing
-    notes: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
 
     @property
     def safe(self) -> bool:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from accellium.dataset.analysis.facts import Dependence, DepKind, LoopFacts
+from accellium.dataset.analysis.facts import Dependence, DepKind, LoopFacts, Note, NoteKind
 from accellium.dataset.analysis.liveness import ANYWHERE
 from accellium.dataset.analysis.reductions import flag_of
 from accellium.dataset.analysis.tree import IDENT
@@ -49,7 +49,8 @@ class LiveOut:
     live: dict[str, int | None]  # name -> file row of a read after the loop (None: unknown)
     loop_row: int = 0  # file row of the loop (to give read rows as lines of the loop code)
     scoped: bool = False
-    notes: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+    first_line: int = 1  # the line number of the loop's first line (the line convention)
     flags: set[str] = field(default_factory=set)
 
 
@@ -65,7 +66,8 @@ def _where_read(lo: LiveOut, row: int | None) -> str:
         return "" if row is None else " (a global or static, or its address is taken: any " \
                                       "code may read it)"
     line = row - lo.loop_row + 1
-    return f" (line {line})" if line > 0 else " (in the next iteration of an enclosing loop)"
+    return f" (line {line + lo.first_line - 1})" if line > 0 else \
+        " (in the next iteration of an enclosing loop)"
 
 
 def _message(name: str, line: int, lo: LiveOut, row: int | None, index: bool) -> str:
@@ -99,8 +101,9 @@ def apply_live_out(facts: LoopFacts, w: BodyWalk, lo: LiveOut) -> None:
             lo.flags.add(name)
             after = (f"the code after the loop reads it{_where_read(lo, row)}" if lo.scoped
                      else "the loop never reads it, so it is a flag for the code after it")
-            lo.notes.append(f"`{name}` is only set to {'1' if flag == '||' else '0'} in the loop "
-                            f"and {after}: `reduction({flag}:{name})` gives the host its value")
+            lo.notes.append(Note(f"`{name}` is only set to {'1' if flag == '||' else '0'} in the "
+                                 f"loop and {after}: `reduction({flag}:{name})` gives the host "
+                                 "its value", NoteKind.REDUCTION, name))
             continue
         line = _first_write_line(w, name)
         facts.carried.append(Dependence(name, line, _message(name, line, lo, row,

@@ -11,7 +11,7 @@ from accellium.dataset.analysis.affine import Affine, affine
 from accellium.dataset.analysis.arrays import ArrayView, carried_arrays, modes, sections
 from accellium.dataset.analysis.calls import CallModel, Names, call_findings, pointer_value
 from accellium.dataset.analysis.context import enclosing_context
-from accellium.dataset.analysis.facts import LoopFacts
+from accellium.dataset.analysis.facts import LoopFacts, Note, NoteKind
 from accellium.dataset.analysis.indirect import atomic_lines, derived, indirect_findings, reads_data
 from accellium.dataset.analysis.library import PURE_CALLS
 from accellium.dataset.analysis.liveness import LoopInFile, live_after, locate
@@ -88,7 +88,7 @@ class _Body:
     where: LoopInFile | None  # the loop in its file, when a scope gives it
     data: set[str] = field(default_factory=set)  # locals computed from data
     per_iteration: set[str] = field(default_factory=set)  # the index and names computed from it
-    notes: list[str] = field(default_factory=list)  # what the steps found worth saying
+    notes: list[Note] = field(default_factory=list)  # what the steps found worth saying
     written: set[str] = field(default_factory=set)  # arrays calls may write through
     flags: set[str] = field(default_factory=set)  # flag scalars turned into reductions
 
@@ -158,8 +158,9 @@ def _indirect(b: _Body, facts: LoopFacts, code: str) -> None:
         if iw.acc.name not in facts.indirect_writes:
             facts.indirect_writes.append(iw.acc.name)
         if iw.atomic:
-            b.notes.append(f"`{iw.acc.text}` (line {iw.acc.line}) is an indirect update under "
-                           "`#pragma acc atomic`")
+            b.notes.append(Note(f"`{iw.acc.text}` (line {iw.acc.line}) is an indirect update "
+                                "under `#pragma acc atomic`", NoteKind.ATOMIC, iw.acc.name,
+                                iw.acc.line))
     facts.carried.extend(deps)
 
 
@@ -205,9 +206,9 @@ def _live_out(b: _Body, facts: LoopFacts) -> None:
     names = candidates(b.w, facts.index_vars, scoped=b.where is not None)
     if b.where is not None:
         live: dict[str, int | None] = dict(live_after(b.where, names))
-        lo = LiveOut(live, b.where.loop.start_point[0], scoped=True)
+        lo = LiveOut(live, b.where.loop.start_point[0], scoped=True, first_line=facts.first_line)
     else:
-        lo = LiveOut(unscoped_live(b.w, names))
+        lo = LiveOut(unscoped_live(b.w, names), first_line=facts.first_line)
     apply_live_out(facts, b.w, lo)
     facts.scoped = b.where is not None
     b.notes.extend(lo.notes)
@@ -230,9 +231,12 @@ def _data(b: _Body, facts: LoopFacts) -> None:
 
 @lru_cache(maxsize=4096)
 def _analyze_cached(code: str, lang: str, enclosing: tuple[str, ...],
-                    scope: LoopScope | None) -> LoopFacts:
-    facts = LoopFacts()
+                    scope: LoopScope | None, first_line: int) -> LoopFacts:
+    facts = LoopFacts(first_line=first_line)
     facts.in_region, facts.present, _ = enclosing_context(enclosing)
+    # the code parsed at its line (blank lines above it): every line the walk reads, and so
+    # every line of a dependence, an exit or a note, is already a line of the convention
+    code = "\n" * (first_line - 1) + code
     loop = _parse(code, lang)
     if loop is None:
         return facts
@@ -254,14 +258,22 @@ def _analyze_cached(code: str, lang: str, enclosing: tuple[str, ...],
     return facts
 
 
+MAX_FIRST_LINE = 1 << 24  # more lines than a file the tools accept (20 MiB) can have
+
+
 def analyze(code: str, lang: str = "c", enclosing: Sequence[str] = (),
-            scope: LoopScope | None = None) -> LoopFacts:
+            scope: LoopScope | None = None, first_line: int = 1) -> LoopFacts:
     """Facts about the first ``for`` loop of ``code`` (``scope``: the file it is in, for what
-    the loop alone cannot show). Never raises on bad input."""
+    the loop alone cannot show; ``first_line``: the line number of the code's first line, the
+    line every line number in the facts counts from, see :mod:`.facts`). Never raises on bad
+    input."""
     if not isinstance(code, str):
         return LoopFacts()
     enc = tuple(e for e in (enclosing or ()) if isinstance(e, str))
     if not isinstance(scope, LoopScope):
         scope = None
-    facts = _analyze_cached(code, lang if isinstance(lang, str) else "c", enc, scope)
+    if not isinstance(first_line, int) or not 1 <= first_line <= MAX_FIRST_LINE:
+        first_line = 1
+    facts = _analyze_cached(code, lang if isinstance(lang, str) else "c", enc, scope,
+                            first_line)
     return facts.copy()  # the caller may edit the notes

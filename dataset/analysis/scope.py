@@ -18,6 +18,7 @@ from functools import lru_cache
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import named, text
 from accellium.dataset.loops import parse_tree
+from accellium.dataset.pragma import IDENT
 from tree_sitter import Node, Tree
 
 __all__ = ["LoopScope", "scope_of", "MAX_SCOPE_BYTES", "Declared", "declared_names",
@@ -246,7 +247,7 @@ class FileIndex:
                                         or lines[row].lstrip().startswith("#")):
                 row += 1
             if row < len(lines):
-                found = re.search(r"([A-Za-z_]\w*)\s*\(", lines[row])
+                found = re.search(rf"({IDENT})\s*\(", lines[row])
                 if found:
                     names.add(found.group(1))
         return frozenset(names)

@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from accellium.dataset.pragma import IDENT_RE
 from tree_sitter import Node
 
 __all__ = ["IDENT", "LOOP_TYPES", "ForHeader", "text", "norm", "field", "unparen", "op",
@@ -17,7 +18,7 @@ __all__ = ["IDENT", "LOOP_TYPES", "ForHeader", "text", "norm", "field", "unparen
            "for_header", "is_name", "mentions", "idents"]
 
 #: A C identifier.
-IDENT = re.compile(r"[A-Za-z_]\w*")
+IDENT = IDENT_RE
 LOOP_TYPES = ("for_statement", "for_range_loop")
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from accellium.dataset.pragma import Clause, Pragma, PragmaError, parse, split_top_level
+from accellium.dataset.pragma import IDENT, Clause, Pragma, PragmaError, parse, split_top_level
 
 __all__ = ["AccLine", "find_acc_lines", "strip_acc_keep_lines", "data_calls", "update_calls",
            "exit_calls", "DATA_KINDS", "c_string"]
@@ -168,7 +168,7 @@ def _one_call(kind: str, item: str, dynamic: int, line: int,
         if kind != "ACCRT_PRESENT":
             # a section of a pointer stored in device memory (a row, a struct member): attach
             plain += f" if (ACCRT_ISPTR({base})) accrt_attach((void **)&({base}));"
-        if re.fullmatch(r"[A-Za-z_]\w*", base):
+        if re.fullmatch(IDENT, base):
             plain += f" if (ACCRT_ISPTR({base})) accrt_bind_ptr((void **)&({base}), {start});"
     if rows is None:
         return plain

@@ -14,6 +14,7 @@ import subprocess
 from pathlib import Path
 
 from accellium.dataset.loops import parse_tree
+from accellium.dataset.pragma import IDENT
 
 __all__ = ["preprocessor_flags", "nonvar_names", "program_functions"]
 
@@ -42,9 +43,9 @@ def preprocessor_flags(command: str) -> list[str]:
 
 
 def _text_names(src: str) -> set[str]:
-    names = set(re.findall(r"^\s*#\s*define\s+([A-Za-z_]\w*)", src, re.MULTILINE))
+    names = set(re.findall(rf"^\s*#\s*define\s+({IDENT})", src, re.MULTILINE))
     for body in re.findall(r"\benum\b[^{;]*\{([^}]*)\}", src):
-        names.update(re.findall(r"(?:^|,)\s*([A-Za-z_]\w*)", body))
+        names.update(re.findall(rf"(?:^|,)\s*({IDENT})", body))
     return names
 
 

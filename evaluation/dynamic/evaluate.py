@@ -49,8 +49,8 @@ def annotate_with_engine(files: dict[str, bytes], engine) -> tuple[dict[str, byt
                                                                    list[str]]:
     """Strip the authors' pragmas and let the engine annotate every loop, as ``accellium
     suggest --apply`` does (``annotate_source`` + ``apply_edits``)."""
+    from accellium.dataset.analysis import compute_construct
     from accellium.server.annotate import annotate_source, apply_edits
-    from accellium.server.engines.analysis import compute_construct
     from accellium.server.safety import asserts_parallel
 
     out: dict[str, bytes] = {}

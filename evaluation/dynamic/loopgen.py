@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from accellium.dataset.pragma import Pragma, split_top_level
+from accellium.dataset.pragma import IDENT, Pragma, split_top_level
 from accellium.evaluation.dynamic.accpragmas import AccLine
 from accellium.evaluation.dynamic.cscan import collapse_chain, parse_header
 from tree_sitter import Node
@@ -15,7 +15,7 @@ __all__ = ["LoopGen", "RED_OPS"]
 
 RED_OPS = {"+": "ADD", "*": "MUL", "max": "MAX", "min": "MIN", "&": "BAND", "|": "BOR",
            "^": "BXOR", "&&": "LAND", "||": "LOR"}
-_IDENT = re.compile(r"^[A-Za-z_]\w*$")
+_IDENT = re.compile(rf"^{IDENT}$")
 
 
 def _depth(prag: Pragma) -> int:
@@ -51,7 +51,7 @@ def _privates(prag: Pragma, name: str = "private") -> list[tuple[str, str | None
         if c.name != name or not c.args:
             continue
         for item in split_top_level(c.args):
-            m = re.match(r"^\s*([A-Za-z_]\w*)\s*(\[(.*)\])?\s*$", item)
+            m = re.match(rf"^\s*({IDENT})\s*(\[(.*)\])?\s*$", item)
             if not m:
                 continue
             lo = ln = None

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 
 from accellium.dataset.loops import find_loops
-from accellium.dataset.pragma import Clause, Pragma, split_top_level
+from accellium.dataset.pragma import IDENT, Clause, Pragma, split_top_level
 from accellium.evaluation.dynamic.accpragmas import AccLine, find_acc_lines
 
 __all__ = ["Mutation", "mutations", "KINDS"]
@@ -59,7 +59,7 @@ def _without_item(p: Pragma, idx: int, name: str, item: str) -> Pragma:
 
 def _runs_sequentially(p: Pragma, enclosing: list[str]) -> bool:
     """A loop OpenACC runs as ``auto`` or ``seq``: removing its reduction plants no race."""
-    from accellium.server.engines.analysis import compute_construct
+    from accellium.dataset.analysis import compute_construct
 
     if p.has("seq") or p.has("auto"):
         return True
@@ -82,7 +82,7 @@ def _candidates(src: bytes, loops_by_line: dict[int, tuple[str, list[str]]]):
                 yield "reduction_removed", a, Pragma(p.directive, p.clauses[:i] + p.clauses[i + 1:])
             elif name == "private":
                 for item in split_top_level(c.args or ""):
-                    var = re.match(r"\s*([A-Za-z_]\w*)", item)
+                    var = re.match(rf"\s*({IDENT})", item)
                     if var and loop and _written(var.group(1), loop):
                         yield "private_removed", a, _without_item(p, i, c.name, item)
                         break

@@ -6,21 +6,11 @@ the LSP diagnostics and the evaluation use it too); this module turns its facts 
 
 from __future__ import annotations
 
-from accellium.dataset.analysis import (
-    Dependence,
-    LoopFacts,
-    analyze,
-    compute_construct,
-    enclosing_context,
-)
+from accellium.dataset.analysis import LoopFacts, Note
 from accellium.dataset.pragma import Clause, Pragma
 from accellium.server.engines.base import EngineAnswer, LoopQuery
 
-# `Dependence`, `LoopFacts`, `analyze`, `compute_construct` and `enclosing_context` are
-# re-exported for the modules that import them from here (to be moved to
-# `accellium.dataset.analysis`).
-__all__ = ["AnalysisEngine", "pragma_from_facts", "Dependence", "LoopFacts", "analyze",
-           "compute_construct", "enclosing_context"]
+__all__ = ["AnalysisEngine", "pragma_from_facts"]
 
 
 def pragma_from_facts(facts: LoopFacts, *, data: bool = True, private: bool = True,
@@ -64,10 +54,10 @@ class AnalysisEngine:
         self.train = train
 
     def suggest(self, query: LoopQuery) -> EngineAnswer:
-        # the code as given (its nested pragmas are blanked by the parser): the lines of the
-        # notes are the lines of the loop, and an `atomic` above an update is seen
-        facts = analyze(query.code, query.lang, query.enclosing, query.scope)
+        # the code as given (its nested pragmas are blanked by the parser): an `atomic` above
+        # an update is seen
+        facts = query.facts()
         if not facts.parsed:
             return EngineAnswer(None, ["no `for` loop found"])
         p, notes = pragma_from_facts(facts, collapse=True)
-        return EngineAnswer(p.render() if p is not None else None, facts.notes + notes)
+        return EngineAnswer(p, facts.notes + [Note.of(n) for n in notes])

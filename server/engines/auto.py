@@ -1,7 +1,7 @@
 """The ``auto`` engine (the default): the analysis decides what is safe, a learned model ranks
 the candidate pragmas.
 
-1. :func:`server.engines.analysis.analyze` reads the loop (dependences, reductions, private
+1. :func:`accellium.dataset.analysis.analyze` reads the loop (dependences, reductions, private
    scalars and arrays, collapse, the arrays and their sections, what an enclosing data region
    names).
 2. :mod:`server.engines.rank.candidates` proposes pragmas from the analysis, from templates
@@ -24,7 +24,6 @@ from collections.abc import Sequence
 
 import numpy as np
 from accellium.dataset.pragma import Pragma
-from accellium.server.engines.analysis import analyze
 from accellium.server.engines.base import EngineAnswer, LoopQuery
 from accellium.server.engines.rank.candidates import Candidate, context, generate, portable
 from accellium.server.engines.rank.features import matrix, query_stats
@@ -62,10 +61,7 @@ class AutoEngine:
                mask: np.ndarray | None = None):
         """(context, candidates, feature matrix, portable pragma) for a query; ``exclude``
         and ``mask`` leave a group's pairs out (training rows for that group)."""
-        code = query.stripped
-        known = getattr(self.retrieval, "_known", {}).get((code, query.lang,
-                                                            tuple(query.enclosing)))
-        qf = known if known is not None else analyze(code, query.lang, query.enclosing)
+        qf = query.facts()  # the analysis the safety guard reads too
         if not qf.parsed:
             return None
         nbs = self.retrieval.neighbours(query, k=NEIGHBOURS, mask=mask) \
@@ -94,8 +90,8 @@ class AutoEngine:
             conf = self.ranker.confidence(s)
         best = ranked[0]
         notes.extend(_why(best, ctx, port))
-        alts = [c.text for c in ranked[1:1 + ALTERNATIVES]]
-        return EngineAnswer(best.text, _ordered(notes), alternatives=alts,
+        alts: list[Pragma | str] = [c.pragma for c in ranked[1:1 + ALTERNATIVES]]
+        return EngineAnswer(best.pragma, _ordered(notes), alternatives=alts,
                             confidence=None if conf is None else round(conf, 3))
 
 

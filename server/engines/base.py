@@ -1,7 +1,10 @@
 """The engine interface: every engine (embedded or model-backed) answers a :class:`LoopQuery`.
 
-Engines return raw text; :func:`server.suggest.suggest` post-processes every answer the same way
-(first ``#pragma acc`` line, parse, validate, safety guard, notes).
+Embedded engines return a parsed :class:`~accellium.dataset.pragma.Pragma` (or None: advise no
+pragma) and typed notes; model engines return their raw text.  :func:`server.suggest.suggest`
+is the one place that validates the answer (first ``#pragma acc`` line of raw text, parse),
+runs the safety guard and renders the text.  The loop's analysis is computed once per query
+(:meth:`LoopQuery.facts`), shared by the engine and the guard.
 """
 
 from __future__ import annotations
@@ -10,7 +13,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Protocol, runtime_checkable
 
+from accellium.dataset.analysis import LoopFacts, Note, NoteKind, analyze
 from accellium.dataset.analysis.scope import LoopScope
+from accellium.dataset.pragma import Pragma
 from accellium.dataset.prompt import Example
 
 __all__ = ["LoopQuery", "EngineAnswer", "Engine", "EngineError", "EngineUnavailable"]
@@ -35,6 +40,8 @@ class LoopQuery:
     (optional) is the file the loop is in and where it starts
     (:func:`accellium.dataset.analysis.scope_of`): the analysis then sees the code after the
     loop and the functions the loop calls; without it, it decides conservatively.
+    ``first_line`` is the file line of the code's first line when the caller knows it (the
+    CLI, the LSP): the lines the notes name count from it (1: lines of ``code``).
     """
 
     code: str
@@ -43,6 +50,17 @@ class LoopQuery:
     examples: tuple[Example, ...] = ()
     adapter: str | None = None
     scope: LoopScope | None = None
+    first_line: int = 1
+
+    def facts(self) -> LoopFacts:
+        """The analysis of the loop (:func:`accellium.dataset.analysis.analyze` on ``code``),
+        computed on the first call and shared by every later one: the engine and the safety
+        guard of one suggestion read the same facts. Do not edit them."""
+        got = self.__dict__.get("_facts")
+        if got is None:
+            got = analyze(self.code, self.lang, self.enclosing, self.scope, self.first_line)
+            object.__setattr__(self, "_facts", got)  # a cache, not part of the value
+        return got
 
     @property
     def stripped(self) -> str:
@@ -58,14 +76,20 @@ def _strip(code: str) -> str:
 
 @dataclass
 class EngineAnswer:
-    """An engine's answer. ``pragma`` None means: advise no pragma (``notes`` say why)."""
+    """An engine's answer. ``pragma`` None (and no ``raw``) means: advise no pragma (``notes``
+    say why). ``pragma`` is a parsed Pragma (embedded engines) or text the pipeline parses;
+    ``raw`` a model's whole answer. Plain-text notes become :class:`Note` of kind
+    ``engine``."""
 
-    pragma: str | None
-    notes: list[str] = field(default_factory=list)
+    pragma: Pragma | str | None
+    notes: list[Note] = field(default_factory=list)
     raw: str | None = None
-    alternatives: list[str] = field(default_factory=list)
+    alternatives: list[Pragma | str] = field(default_factory=list)
     # calibrated probability that ``pragma`` is what the project would write (None: unknown)
     confidence: float | None = None
+
+    def __post_init__(self) -> None:
+        self.notes = [Note.of(n, NoteKind.ENGINE) for n in self.notes]
 
 
 @runtime_checkable

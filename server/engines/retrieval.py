@@ -18,8 +18,11 @@ from functools import lru_cache
 from operator import attrgetter
 
 import numpy as np
+from accellium.dataset.analysis import LoopFacts, analyze, enclosing_context
 from accellium.dataset.pragma import (
+    DATA_CLAUSES,
     DIRECTIVES,
+    IDENT,
     Clause,
     Pragma,
     PragmaError,
@@ -28,14 +31,10 @@ from accellium.dataset.pragma import (
     validate,
 )
 from accellium.dataset.similarity import Index, rank, tokens
-from accellium.server.engines.analysis import LoopFacts, analyze, enclosing_context
 from accellium.server.engines.base import EngineAnswer, LoopQuery
 
 __all__ = ["RetrievalEngine", "Neighbour", "adapt", "context_key"]
 
-_DATA = {"copy", "copyin", "copyout", "create", "present", "deviceptr", "pcopy", "pcopyin",
-         "pcopyout", "pcreate", "present_or_copy", "present_or_copyin", "present_or_copyout",
-         "present_or_create", "no_create", "attach"}
 # Context bonuses on the similarity of the nearest loops (their CV evidence under the ranker:
 # docs/tuning.md).  A workspace example; the same innermost enclosing construct (a loop under
 # `gang` gets `vector`, one under `vector` gets `seq`) and the very same directives (ranking
@@ -82,11 +81,6 @@ def _parent_signature(enclosing: tuple[str, ...]) -> str:
 
 def _enclosing_norm(enclosing: Sequence[str]) -> str:
     return "\n".join(re.sub(r"\s+", "", e) for e in enclosing)
-
-
-def _nest_depth(code: str, lang: str, enclosing: tuple[str, ...] = ()) -> int:
-    """How deep the loop nest is (1 = no inner loop), capped at 3."""
-    return min(max(_facts(code, lang, enclosing).loop_depth, 1), 3)
 
 
 @dataclass(frozen=True)
@@ -153,12 +147,12 @@ def _rename_map(nf: LoopFacts, qf: LoopFacts) -> dict[str, str]:
 def _rename_text(text: str, m: dict[str, str]) -> str:
     if not m:
         return text
-    return re.sub(r"\b[A-Za-z_]\w*\b", lambda x: m.get(x.group(0), x.group(0)), text)
+    return re.sub(rf"\b{IDENT}\b", lambda x: m.get(x.group(0), x.group(0)), text)
 
 
 def _arg_base(arg: str) -> str | None:
     a = arg.split(":", 1)[1] if re.match(r"\s*readonly\s*:", arg) else arg
-    mm = re.match(r"\s*([A-Za-z_]\w*)", a)
+    mm = re.match(rf"\s*({IDENT})", a)
     return mm.group(1) if mm else None
 
 
@@ -173,10 +167,10 @@ def project_spellings(pragmas: Sequence[str]) -> dict[str, str]:
         if p is None:
             continue
         for c in p.clauses:
-            if c.name.lower() not in _DATA:
+            if c.name.lower() not in DATA_CLAUSES:
                 continue
             for arg in split_args(c.args or ""):
-                m = re.match(r"\s*([A-Za-z_]\w*)\s*\[(\s*:)?", arg)  # a plain array's section
+                m = re.match(rf"\s*({IDENT})\s*\[(\s*:)?", arg)  # a plain array's section
                 if m is None:
                     continue
                 out.setdefault(m.group(1), " ".join(arg.split()))
@@ -248,7 +242,7 @@ def adapt(neighbour_pragma: Pragma, nf: LoopFacts, qf: LoopFacts, query_code: st
             directive = "parallel loop"
     # Does the neighbour list all of its arrays in one data clause kind (the "present(a,b,c)"
     # style)?  Then the query lists its own arrays the same way.
-    n_data = [c for c in neighbour_pragma.clauses if c.name.lower() in _DATA]
+    n_data = [c for c in neighbour_pragma.clauses if c.name.lower() in DATA_CLAUSES]
     n_named = {v for c in n_data for v in c.variables()}
     lists_all = bool(n_data) and bool(nf.arrays) and set(nf.arrays) <= n_named
     clauses: list[Clause] = []
@@ -258,7 +252,7 @@ def adapt(neighbour_pragma: Pragma, nf: LoopFacts, qf: LoopFacts, query_code: st
         name = c.name.lower()
         if directive == "loop" and name not in DIRECTIVES["loop"]:
             continue
-        if name in _DATA:
+        if name in DATA_CLAUSES:
             args = _data_args(c, nf, qf, m, q_idents, used, sp)
             if args:
                 clauses.append(Clause(c.name, ", ".join(args)))
@@ -296,7 +290,7 @@ def adapt(neighbour_pragma: Pragma, nf: LoopFacts, qf: LoopFacts, query_code: st
         if c.args is not None and name not in ("gang", "worker", "vector", "tile",
                                                "device_type", "dtype"):
             # num_gangs(n), async(q), if(cond), ...: keep when its names exist in the query
-            words = set(re.findall(r"[A-Za-z_]\w*", _rename_text(c.args, m)))
+            words = set(re.findall(IDENT, _rename_text(c.args, m)))
             if words - q_idents - {"acc_async_noval", "acc_async_sync", "none", "present"}:
                 continue
             clauses.append(Clause(c.name, _rename_text(c.args, m)))
@@ -461,8 +455,7 @@ class RetrievalEngine:
             s = s + np.where(pool.in_region == in_region, 0.3, 0.0)
             s = s + np.where(pool.under_loop == under_loop, 0.05, 0.0)
             qf = self._known.get((code, query.lang, tuple(query.enclosing)))
-            depth = (min(max(qf.loop_depth, 1), 3) if qf is not None  # analysed already
-                     else _nest_depth(code, query.lang, tuple(query.enclosing)))
+            depth = min(max((qf if qf is not None else query.facts()).loop_depth, 1), 3)
             ctx = np.where(pool.depth == depth, _DEPTH_BONUS, 0.0)
             if query.enclosing:
                 ctx += np.where(pool.parent == parent_signature(query.enclosing),

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from accellium.dataset.pragma import Clause, Pragma, PragmaError, parse, validate
-from accellium.server.engines.analysis import LoopFacts, analyze, compute_construct
+from accellium.dataset.analysis import LoopFacts, analyze, compute_construct
+from accellium.dataset.pragma import DATA_CLAUSES, Clause, Pragma, PragmaError, parse, validate
 
 __all__ = ["Features", "features", "template", "instantiate", "TemplateStats", "Template",
            "LEVELS", "build_stats", "record_row", "strip_data", "data_tokens"]
@@ -32,9 +32,6 @@ __all__ = ["Features", "features", "template", "instantiate", "TemplateStats", "
 Template = tuple[str, ...]  # (directive, clause token, ...)
 
 _LEVELS = ("gang", "worker", "vector", "seq", "independent", "auto")
-_DATA = {"copy", "copyin", "copyout", "create", "present", "deviceptr", "pcopy", "pcopyin",
-         "pcopyout", "pcreate", "present_or_copy", "present_or_copyin", "present_or_copyout",
-         "present_or_create", "no_create"}
 _LITERAL_OK = {"num_gangs", "num_workers", "vector_length", "async", "default", "gang",
                "worker", "vector", "tile"}
 _NUM = re.compile(r"\s*\d+\s*")
@@ -84,7 +81,7 @@ def features(enclosing: Sequence[str], facts: LoopFacts) -> Features:
         if p.directive.endswith("loop"):
             parent = _level_sig(p)
             combined = p.directive != "loop"
-        if p.directive == "data" or any(c.name.lower() in _DATA for c in p.clauses):
+        if p.directive == "data" or any(c.name.lower() in DATA_CLAUSES for c in p.clauses):
             data = True
     return Features(
         compute=compute, parent=parent, parent_combined=combined, data=data,
@@ -102,7 +99,7 @@ def template(p: Pragma) -> Template:
         args = c.args
         if name in ("reduction", "private", "firstprivate", "collapse"):
             tok = f"{name}(*)"
-        elif name in _DATA:
+        elif name in DATA_CLAUSES:
             tok = f"{name}[*]" if args and "[" in args else f"{name}(*)"
         elif name in ("async", "wait"):
             continue  # needs a matching `wait` elsewhere: only a project's own examples add it
@@ -127,11 +124,11 @@ def _tok_name(tok: str) -> str:
 
 
 def data_tokens(tpl: Template) -> tuple[str, ...]:
-    return tuple(t for t in tpl[1:] if _tok_name(t) in _DATA)
+    return tuple(t for t in tpl[1:] if _tok_name(t) in DATA_CLAUSES)
 
 
 def strip_data(tpl: Template) -> Template:
-    return tuple(t for i, t in enumerate(tpl) if i == 0 or _tok_name(t) not in _DATA)
+    return tuple(t for i, t in enumerate(tpl) if i == 0 or _tok_name(t) not in DATA_CLAUSES)
 
 
 def _group_reductions(facts: LoopFacts) -> list[Clause]:
@@ -185,7 +182,7 @@ def instantiate(tpl: Template, facts: LoopFacts) -> Pragma:
         elif name == "collapse":
             if facts.collapse >= 2:
                 clauses.append(Clause("collapse", str(facts.collapse)))
-        elif name in _DATA:
+        elif name in DATA_CLAUSES:
             data_used = True
             arrays = _arrays_for(name, facts, br == "[")
             if arrays:

@@ -1,6 +1,6 @@
 """Candidate pragmas for one loop, from three sources, each made correct before it is ranked.
 
-* **analysis** — what is safe and needed (:func:`server.engines.analysis.analyze`): the
+* **analysis** — what is safe and needed (:func:`accellium.dataset.analysis.analyze`): the
   portable pragma (``parallel loop`` outside a region, ``loop`` inside, ``collapse`` for a
   perfect rectangular nest, the reductions and private scalars found, data clauses the visible
   data environment justifies — :mod:`.dataenv`), and the same without data clauses;
@@ -23,8 +23,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from accellium.dataset.pragma import DIRECTIVES, Clause, Pragma, validate
-from accellium.server.engines.analysis import LoopFacts, pragma_from_facts
+from accellium.dataset.analysis import LoopFacts
+from accellium.dataset.pragma import DATA_CLAUSES, DIRECTIVES, Clause, Pragma, validate
+from accellium.server.engines.analysis import pragma_from_facts
 from accellium.server.engines.base import LoopQuery
 from accellium.server.engines.rank.dataenv import copy_clauses, correct_data, justified_present
 from accellium.server.engines.retrieval import (
@@ -36,15 +37,12 @@ from accellium.server.engines.retrieval import (
     project_spellings,
 )
 from accellium.server.engines.style import Features, TemplateStats, instantiate, template
-from accellium.server.safety import guard
+from accellium.server.safety import safe_form
 
 __all__ = ["Candidate", "QueryContext", "generate", "portable"]
 
 _SEQUENTIAL = {"serial loop": "parallel loop", "serial": "parallel loop", "data": "parallel loop"}
 _COMPUTE = {"parallel loop", "kernels", "kernels loop", "serial loop", "parallel", "serial"}
-_DATA = {"copy", "copyin", "copyout", "create", "present", "deviceptr", "pcopy", "pcopyin",
-         "pcopyout", "pcreate", "present_or_copy", "present_or_copyin", "present_or_copyout",
-         "present_or_create", "no_create", "attach"}
 
 
 @dataclass
@@ -145,8 +143,10 @@ def finish(p: Pragma | None, ctx: QueryContext, orphan_ok: bool = False) -> Prag
     if qf.safe and not qf.private_arrays:
         q = _parse(p.render())  # the guard has nothing to change here
     else:
-        text, _ = guard(ctx.query, p.render())
-        q = _parse(text) if text is not None else None
+        # what the guard would let through (its notes are suggest()'s), on the canonical text
+        q = _parse(p.render())
+        safe = safe_form(ctx.query, q) if q is not None else None
+        q = _parse(safe.render()) if safe is not None else None
     if q is None or _errors(q):
         return None
     if q.has("seq"):
@@ -158,7 +158,7 @@ def _cover_arrays(p: Pragma, ctx: QueryContext) -> Pragma:
     """With the project's style unknown, a compute construct names every array the loop
     touches whose extent it shows (the copy family; the data environment is not visible, and
     a pointer the construct does not name is not on the device for every compiler)."""
-    named = {v for c in p.clauses if c.name.lower() in _DATA for v in c.variables()}
+    named = {v for c in p.clauses if c.name.lower() in DATA_CLAUSES for v in c.variables()}
     missing = [a for a in ctx.facts.arrays if a not in named and a not in ctx.justified]
     extra = copy_clauses(ctx.facts, missing, ctx.spellings)
     return Pragma(p.directive, p.clauses + tuple(extra)) if extra else p

@@ -22,15 +22,21 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from accellium.dataset.pragma import Clause, Pragma, PragmaError, parse, split_top_level
-from accellium.server.engines.analysis import LoopFacts
+from accellium.dataset.analysis import LoopFacts
+from accellium.dataset.pragma import (
+    COPY_CLAUSES,
+    IDENT,
+    Clause,
+    Pragma,
+    PragmaError,
+    parse,
+    split_top_level,
+)
 
 __all__ = ["justified_present", "correct_data", "copy_clauses", "DEVICE_ASSERTING"]
 
 DEVICE_ASSERTING = {"present", "deviceptr"}
-_COPY = {"copy", "copyin", "copyout", "pcopy", "pcopyin", "pcopyout", "present_or_copy",
-         "present_or_copyin", "present_or_copyout"}
-_NAME = re.compile(r"\s*(?:readonly\s*:\s*)?([A-Za-z_]\w*)\s*(\[|$)")
+_NAME = re.compile(rf"\s*(?:readonly\s*:\s*)?({IDENT})\s*(\[|$)")
 
 
 def _norm(enclosing: Sequence[str]) -> tuple[str, ...]:
@@ -113,7 +119,7 @@ def correct_data(p: Pragma, facts: LoopFacts, justified: dict[str, str],
             if keep:
                 out.append(Clause(c.name, ", ".join(keep)))
             continue
-        if name in _COPY:
+        if name in COPY_CLAUSES:
             for arg in split_top_level(c.args or ""):
                 m = _NAME.match(arg)
                 if m and m.group(1) in facts.arrays:

@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from accellium.server.engines.analysis import Dependence, LoopFacts
+from accellium.dataset.analysis import Dependence, LoopFacts, Note, NoteKind
 from accellium.server.engines.style import TemplateStats, code_digest, records_digest
 
 __all__ = ["cache_dir", "load_or_build", "state_paths", "facts_to_json", "facts_from_json"]
@@ -57,6 +57,9 @@ def facts_to_json(f: LoopFacts) -> dict:
         v = getattr(f, fld.name)
         if fld.name == "carried":
             v = [dataclasses.asdict(x) for x in v]
+        elif fld.name == "notes":
+            v = [{"message": n.message, "kind": n.kind.value, "variable": n.variable,
+                  "line": n.line} if isinstance(n, Note) else str(n) for n in v]
         d[fld.name] = v
     return d
 
@@ -72,6 +75,9 @@ def facts_from_json(d: dict) -> LoopFacts:
     for k, v in d.items():
         if k == "carried":
             v = [Dependence(**x) for x in v]
+        elif k == "notes":
+            v = [Note(x["message"], NoteKind(x["kind"]), x["variable"], x["line"])
+                 if isinstance(x, dict) else Note.of(str(x)) for x in v]
         elif isinstance(v, list):
             v = [tuple(x) if isinstance(x, list) else x for x in v]
         kw[k] = v
@@ -93,7 +99,7 @@ class _LazyFacts(dict):
         try:
             f = facts_from_json(v)
         except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
-            from accellium.server.engines.analysis import analyze
+            from accellium.dataset.analysis import analyze
 
             f = analyze(*key)
         super().__setitem__(key, f)
