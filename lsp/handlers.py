@@ -30,6 +30,8 @@ from .actions import (
 )
 from .document import Cancelled, DocIndex, DocView, loop_id
 from .logs import text
+from .offload import compute as compute_offload
+from .offload import offload_action, offload_target, resolve_offload, wants_offload
 
 if TYPE_CHECKING:
     from .server import AccelliumServer
@@ -53,8 +55,55 @@ async def code_actions(ls: AccelliumServer, params: types.CodeActionParams):
             title="Annotate every loop of the file with OpenACC pragmas",
             kind=SOURCE_ANNOTATE,
             command=types.Command(title="Annotate file", command=ANNOTATE_FILE, arguments=[uri])))
+    if doc is None:
+        return out
+    got = await _loop_actions(ls, params, doc, only)
+    if got is None:
+        return []
+    out += got
+    if wants_offload(only):
+        off = await _offload_offer(ls, params, doc)
+        if off is not None:
+            out.append(off)
+    return out
+
+
+async def _offload_offer(ls: AccelliumServer, params: types.CodeActionParams,
+                         doc: DocIndex) -> types.CodeAction | None:
+    """The offload action when the range is a function header or a selection in a function
+    with loops: deferred to resolve (or computed now for clients without resolve)."""
+    view = await ls.parsed(doc)
+    if view.generation != doc.generation:
+        return None
+    try:
+        target = await ls.run(doc, view, lambda check: offload_target(view, params.range))
+    except Cancelled:
+        return None
+    if target is None:
+        return None
+    uri = params.text_document.uri
+    if ls.resolve_supported():
+        return offload_action(view, target, data={
+            "uri": uri, "offload": True, "function": target.name, "rows": list(target.rows),
+            "version": view.version})
+    try:
+        edits, _notes = await asyncio.wait_for(compute_offload(ls, view, target),
+                                               ACTION_BUDGET_S)
+    except TimeoutError:
+        return None
+    if not edits or doc.generation != view.generation:
+        return None
+    return offload_action(view, target, edit=workspace_edit(uri, view.version, edits,
+                                                            ls.document_changes()))
+
+
+async def _loop_actions(ls: AccelliumServer, params: types.CodeActionParams, doc: DocIndex,
+                        only) -> list[types.CodeAction] | None:
+    """The per-loop quick fixes (None: the buffer changed meanwhile, answer nothing)."""
+    uri = params.text_document.uri
+    out: list[types.CodeAction] = []
     kind = kind_for(only)
-    if doc is None or kind is None:
+    if kind is None:
         return out
     ls.last_uri = uri
     view = await ls.parsed(doc)
@@ -66,7 +115,7 @@ async def code_actions(ls: AccelliumServer, params: types.CodeActionParams):
             (lp, ls.query_for(view, lp))
             for lp in view.loops_at(line, MAX_ACTION_LOOPS, insertable=True)])
     except Cancelled:
-        return []
+        return None
     deferred = ls.service.slow and ls.resolve_supported()
     dc = ls.document_changes()
     pending: list = []
@@ -97,7 +146,7 @@ async def code_actions(ls: AccelliumServer, params: types.CodeActionParams):
         else:
             outcome = await ls.service.embedded(q, ls.engine_lane(uri), left)
         if doc.generation != view.generation:
-            return []  # the buffer changed meanwhile: the client asks again
+            return None  # the buffer changed meanwhile: the client asks again
         a = suggestion_action(view, lp, outcome.suggestion, i == 0, kind, dc)
         if a is not None:
             out.append(a)
@@ -106,6 +155,8 @@ async def code_actions(ls: AccelliumServer, params: types.CodeActionParams):
 
 async def resolve_action(ls: AccelliumServer, action: types.CodeAction) -> types.CodeAction:
     data = _as_dict(action.data)
+    if data and action.edit is None and data.get("offload") is True:
+        return await resolve_offload(ls, action, data)
     if not data or action.edit is not None or "loop" not in data:
         return action
     uri = data.get("uri")
