@@ -19,6 +19,7 @@ from pygls.exceptions import JsonRpcInvalidParams
 
 from .actions import (
     SOURCE_ANNOTATE,
+    alternative_actions,
     build_edit,
     insertable,
     kind_for,
@@ -122,9 +123,7 @@ async def _loop_actions(ls: AccelliumServer, params: types.CodeActionParams, doc
     for i, (lp, q) in enumerate(chain):
         hit, sug = ls.service.cached(q)
         if hit:
-            a = suggestion_action(view, lp, sug, i == 0, kind, dc)
-            if a is not None:
-                out.append(a)
+            out += _with_alternatives(view, lp, sug, i == 0, kind, dc)
         elif deferred:
             verb = "Replace the pragma with" if lp.pragma is not None else "Insert"
             title = f"{verb} an OpenACC pragma (suggested by {ls.service.status()['engine']})"
@@ -147,10 +146,24 @@ async def _loop_actions(ls: AccelliumServer, params: types.CodeActionParams, doc
             outcome = await ls.service.embedded(q, ls.engine_lane(uri), left)
         if doc.generation != view.generation:
             return None  # the buffer changed meanwhile: the client asks again
-        a = suggestion_action(view, lp, outcome.suggestion, i == 0, kind, dc)
-        if a is not None:
-            out.append(a)
-    return out
+        out += _with_alternatives(view, lp, outcome.suggestion, i == 0, kind, dc)
+    return _ordered(out)
+
+
+def _with_alternatives(view: DocView, lp, sug, innermost: bool, kind: str,
+                       dc: bool) -> list[types.CodeAction]:
+    """The loop's quick fix, and for the loop at the cursor the engine's next-ranked pragmas."""
+    a = suggestion_action(view, lp, sug, innermost, kind, dc)
+    if a is None:
+        return []
+    return [a] + (alternative_actions(view, lp, sug, kind, dc) if innermost else [])
+
+
+def _ordered(actions: list[types.CodeAction]) -> list[types.CodeAction]:
+    """The main quick fixes first (the loop at the cursor, then the enclosing loops), the
+    alternatives after them."""
+    return [a for a in actions if not a.title.startswith("Alternative ")] + \
+        [a for a in actions if a.title.startswith("Alternative ")]
 
 
 async def resolve_action(ls: AccelliumServer, action: types.CodeAction) -> types.CodeAction:

@@ -18,18 +18,21 @@ answers, else the embedded engine in-process (:func:`server.suggest.suggest`).
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from accellium.dataset.pragma import PragmaError
 from accellium.server.engines import EMBEDDED_ENGINES, EngineError, LoopQuery, get_engine
 from accellium.server.suggest import Suggestion, suggest
 
+from .actions import MAX_ALTERNATIVES
 from .backend import (
     SLOW_FRACTION,
     BackendClient,
@@ -89,7 +92,21 @@ def _example_json(e: Any) -> dict:
 
 def query_key(q: LoopQuery) -> tuple:
     return (q.lang, q.code, tuple(q.enclosing),
-            tuple((e.pragma, e.loop, e.enclosing, e.same_file) for e in q.examples), q.adapter)
+            tuple((e.pragma, e.loop, e.enclosing, e.same_file) for e in q.examples), q.adapter,
+            _scope_key(q.scope))
+
+
+def _scope_key(scope: Any) -> tuple | None:
+    """The scope in a cache key: its offset and a digest of its text (the answer may depend on
+    any of it: what follows the loop, the functions it calls)."""
+    if scope is None:
+        return None
+    return scope.offset, _digest(scope.source)
+
+
+@lru_cache(maxsize=16)
+def _digest(source: str) -> str:
+    return hashlib.sha1(source.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 class SuggestService:
@@ -337,15 +354,34 @@ class SuggestService:
     # HTTP backend
     # ------------------------------------------------------------------------------------------
 
-    def payload(self, q: LoopQuery) -> dict:
+    def payload(self, q: LoopQuery, scope: bool = True) -> dict:
+        context: dict[str, Any] = {"enclosing": list(q.enclosing),
+                                   "examples": [_example_json(e) for e in q.examples]}
+        if scope and q.scope is not None:
+            context["scope"] = {"source": q.scope.source, "offset": q.scope.offset}
         return {
             "code": q.code,
             "language": q.lang,
-            "context": {"enclosing": list(q.enclosing),
-                        "examples": [_example_json(e) for e in q.examples]},
+            "context": context,
             "adapter": q.adapter,
-            "alternatives": 0,
+            "alternatives": MAX_ALTERNATIVES,
         }
+
+    async def _post(self, q: LoopQuery, timeout: float) -> tuple[int, bytes]:
+        """POST /v1/suggest with the document as the loop's scope; a backend that refuses the
+        scope (413: too large once escaped; 422: text the API does not take, e.g. brackets
+        nested too deep somewhere else in the file) is asked once more without it."""
+        s = self.settings
+        url = f"{s.backend_url}/v1/suggest"
+        status, body = await self.http.request("POST", url, timeout, s.backend_token,
+                                               self.payload(q))
+        if status in (413, 422) and q.scope is not None:
+            log.info("backend refused the scope (HTTP %d: %s); asking without it", status,
+                     detail(body))
+            self.requests_sent += 1
+            status, body = await self.http.request("POST", url, timeout, s.backend_token,
+                                                   self.payload(q, scope=False))
+        return status, body
 
     async def _ask_backend(self, q: LoopQuery) -> Suggestion | None:
         s = self.settings
@@ -355,8 +391,7 @@ class SuggestService:
         self.requests_sent += 1
         t0 = time.monotonic()
         try:
-            status, body = await self.http.request(
-                "POST", f"{s.backend_url}/v1/suggest", timeout, s.backend_token, self.payload(q))
+            status, body = await self._post(q, timeout)
             sug = await self._answer(q, status, body)
         except BackendError:
             breaker.failure()

@@ -23,6 +23,11 @@ from fastapi import FastAPI, Request  # noqa: E402
 from fastapi.responses import JSONResponse, PlainTextResponse  # noqa: E402
 
 BACKEND_PRAGMA = "#pragma acc kernels loop independent"
+# what the fake answers in mode "alternatives" (cut to the request's count): a garbage one the
+# client must drop, then valid ones
+BACKEND_ALTERNATIVES = ["#pragma acc parallel loop frobnicate(a)",
+                        "#pragma acc parallel loop reduction(+:s)",
+                        "#pragma acc serial loop", "#pragma acc loop seq"]
 
 
 class Fake:
@@ -64,9 +69,12 @@ def make_app(fake: Fake):
         if "for" not in body.get("code", ""):
             return JSONResponse({"detail": "no for statement"}, status_code=422)
         fake.finished += 1
+        alternatives = BACKEND_ALTERNATIVES[: body.get("alternatives", 0)] \
+            if fake.mode == "alternatives" else []
         return {"pragma": BACKEND_PRAGMA, "directive": "kernels loop",
-                "clauses": ["independent"], "alternatives": [], "engine": "fake",
-                "adapter": body.get("adapter"), "valid": True, "notes": [], "elapsed_ms": 1.0}
+                "clauses": ["independent"], "alternatives": alternatives, "engine": "fake",
+                "adapter": body.get("adapter"), "valid": True, "notes": [], "elapsed_ms": 1.0,
+                "confidence": 0.75}
 
     return app
 
