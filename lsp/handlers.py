@@ -33,6 +33,7 @@ from .document import Cancelled, DocIndex, DocView, loop_id
 from .logs import text
 from .offload import compute as compute_offload
 from .offload import offload_action, offload_target, resolve_offload, wants_offload
+from .offload_backend import BackendRefused
 
 if TYPE_CHECKING:
     from .server import AccelliumServer
@@ -90,7 +91,7 @@ async def _offload_offer(ls: AccelliumServer, params: types.CodeActionParams,
     try:
         edits, _notes = await asyncio.wait_for(compute_offload(ls, view, target),
                                                ACTION_BUDGET_S)
-    except TimeoutError:
+    except (TimeoutError, BackendRefused):
         return None
     if not edits or doc.generation != view.generation:
         return None

@@ -22,6 +22,7 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from accellium.dataset.analysis.scope import function_name
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.offload import PlanInputError
 from accellium.dataset.pragma import is_acc_pragma
@@ -30,6 +31,7 @@ from tree_sitter import Node
 
 from .actions import _matches, workspace_edit
 from .document import DocView
+from .offload_backend import BackendRefused, backend_plan
 from .text import lone_cr_to_lf
 
 if TYPE_CHECKING:
@@ -93,12 +95,8 @@ def _has_loop(node: Node, first: int, last: int) -> bool:
 
 
 def _name(fn: Node) -> str:
-    d = _field(fn, "declarator")
-    while d is not None and d.type != "function_declarator":
-        d = _field(d, "declarator")
-    inner = _field(d, "declarator") if d is not None else None
-    return inner.text.decode("utf-8", "replace") if inner is not None and inner.text else \
-        "<anonymous>"
+    """The function's name as the planner reads it (empty when it has none)."""
+    return function_name(fn)[0] or ""
 
 
 def selected_rows(rng: types.Range) -> tuple[int, int]:
@@ -159,17 +157,28 @@ def plan_edits(view: DocView, target: OffloadTarget, engine: Any, fallback: Any
     edits = all_edits(plans)
     if not edits:
         return [], notes
+    return text_edits(view, edit_bytes(view.source, edits)), notes
+
+
+def text_edits(view: DocView, edits: list[tuple[int, int, bytes]]) -> list[types.TextEdit]:
+    """Byte edits ``(start, end, text)`` of ``view.source`` as LSP text edits."""
     out = []
-    for start, end, text in edit_bytes(view.source, edits):
+    for start, end, text in edits:
         s, e = view.text.position(start), view.text.position(end)
         out.append(types.TextEdit(range=types.Range(types.Position(*s), types.Position(*e)),
                                   new_text=text.decode("utf-8")))
-    return out, notes
+    return out
 
 
 async def compute(ls: AccelliumServer, view: DocView, target: OffloadTarget
                   ) -> tuple[list[types.TextEdit], list[str]]:
+    """The plan's edits: from the backend when one is set and the target is a whole function
+    (:mod:`.offload_backend`), else in-process."""
     service = ls.service
+    if service.uses_backend and target.rows[0] == target.rows[1] and target.name:
+        got = await backend_plan(service, view, target.name, OFFLOAD_BUDGET_S)
+        if got is not None:
+            return text_edits(view, got[0]), got[1]
     engine = await _engine(ls, service.settings.engine)
     fallback = await _engine(ls, "analysis")
     if engine is None:
@@ -217,6 +226,9 @@ async def resolve_offload(ls: AccelliumServer, action: types.CodeAction, data: d
         edits, notes = await compute(ls, view, target)
     except TimeoutError:
         ls.show("warning", "accellium: planning the offload took too long; no edit was made")
+        return action
+    except BackendRefused as e:
+        ls.show("warning", f"accellium: the backend refused to plan this function ({e})")
         return action
     if doc.generation != view.generation or ls.docs.get(uri) is not doc:
         ls.show("warning", STALE)

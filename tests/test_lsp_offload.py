@@ -12,6 +12,7 @@ from accellium.lsp.testing import apply_text_edits, edits_for
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
+from tests.test_lsp_backend import OFFLOAD_EDITS, _state, backend, fake  # noqa: F401
 from tests.test_lsp_server import ENV, SERVER, change, open_doc, start, uri_of, wait_for
 
 TITLE = "Offload this function (OpenACC data region)"
@@ -117,6 +118,13 @@ static double sq(""").replace("""\
 
 @pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER, server_env=ENV))
 async def client(lsp_client: LanguageClient):
+    lsp_client.statuses = []
+
+    @lsp_client.feature("accellium/status")
+    def on_status(params):
+        lsp_client.statuses.append(params if isinstance(params, dict) else {
+            k: getattr(params, k, None) for k in ("engine", "backend", "url", "message")})
+
     yield lsp_client
     await lsp_client.shutdown_session()
 
@@ -261,3 +269,36 @@ async def test_offload_stale_version_gets_no_edit_and_a_message(client: Language
     text2 = SRC.replace("\n", "\n/* edited */\n", 1)
     new = await resolve_one(client, uri, STEP_HEADER + 1, text2, version=2)
     assert new == STEP_EXPECTED.replace("\n", "\n/* edited */\n", 1)
+
+
+async def test_offload_through_the_backend(client: LanguageClient, fake,  # noqa: F811
+                                           tmp_path):
+    """With `backendUrl`, a whole function is planned by `POST /v1/offload` (the document and
+    the function's name); a backend that fails or answers garbage costs nothing (planned
+    in-process); a 422 is shown; a selection is planned in-process."""
+    await start(client, options={**OPTIONS, "backendUrl": fake.url})
+    await wait_for(lambda: _state(client) == "connected")
+    uri = uri_of(tmp_path)
+    open_doc(client, uri, SRC)
+    new = await resolve_one(client, uri, STEP_HEADER, SRC)
+    assert fake.offloads == [{"code": SRC, "language": "c", "function": "step"}]
+    lines = SRC.splitlines(keepends=True)
+    want = "".join(lines[:7] + [e["lines"][0] + "\n" for e in OFFLOAD_EDITS] + lines[7:])
+    assert new == want
+    for mode in ("error", "garbage"):
+        fake.mode = mode
+        new = await resolve_one(client, uri, STEP_HEADER, SRC)
+        assert new == STEP_EXPECTED and "injected" not in new, mode
+    fake.mode = "refuse"
+    acts = offload(await ask(client, uri, (STEP_HEADER, 0)))
+    a = await client.code_action_resolve_async(acts[0])
+    assert a.edit is None
+    msg = await wait_for(lambda: [m.message for m in client.messages
+                                  if "backend refused" in m.message])
+    assert "no function named" in msg[0]
+    fake.mode = "ok"
+    n = len(fake.offloads)
+    first, last = SRC.splitlines().index("    s = v[0];"), STEP_HEADER + 9
+    acts = offload(await ask(client, uri, (first, 0), (last, 0)))
+    a = await client.code_action_resolve_async(acts[0])
+    assert a.edit is not None and len(fake.offloads) == n
