@@ -18,21 +18,18 @@ answers, else the embedded engine in-process (:func:`server.suggest.suggest`).
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from accellium.dataset.pragma import PragmaError
 from accellium.server.engines import EMBEDDED_ENGINES, EngineError, LoopQuery, get_engine
 from accellium.server.suggest import Suggestion, suggest
 
-from .actions import MAX_ALTERNATIVES
 from .backend import (
     SLOW_FRACTION,
     BackendClient,
@@ -43,6 +40,7 @@ from .backend import (
     parse_json,
     suggestion_from_json,
 )
+from .queries import query_key, request_body
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -79,34 +77,6 @@ class BackendState:
 async def _in_thread(fn: Callable[[], Any], lane: str | None = None,
                      late: Callable[[Any], None] | None = None) -> Any:
     return await asyncio.to_thread(fn)
-
-
-def _example_json(e: Any) -> dict:
-    out = {"pragma": e.pragma, "loop": e.loop}
-    if getattr(e, "enclosing", None) is not None:
-        out["enclosing"] = list(e.enclosing)
-    if getattr(e, "same_file", None) is not None:
-        out["same_file"] = bool(e.same_file)
-    return out
-
-
-def query_key(q: LoopQuery) -> tuple:
-    return (q.lang, q.code, tuple(q.enclosing),
-            tuple((e.pragma, e.loop, e.enclosing, e.same_file) for e in q.examples), q.adapter,
-            _scope_key(q.scope))
-
-
-def _scope_key(scope: Any) -> tuple | None:
-    """The scope in a cache key: its offset and a digest of its text (the answer may depend on
-    any of it: what follows the loop, the functions it calls)."""
-    if scope is None:
-        return None
-    return scope.offset, _digest(scope.source)
-
-
-@lru_cache(maxsize=16)
-def _digest(source: str) -> str:
-    return hashlib.sha1(source.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 class SuggestService:
@@ -355,17 +325,7 @@ class SuggestService:
     # ------------------------------------------------------------------------------------------
 
     def payload(self, q: LoopQuery, scope: bool = True) -> dict:
-        context: dict[str, Any] = {"enclosing": list(q.enclosing),
-                                   "examples": [_example_json(e) for e in q.examples]}
-        if scope and q.scope is not None:
-            context["scope"] = {"source": q.scope.source, "offset": q.scope.offset}
-        return {
-            "code": q.code,
-            "language": q.lang,
-            "context": context,
-            "adapter": q.adapter,
-            "alternatives": MAX_ALTERNATIVES,
-        }
+        return request_body(q, scope)
 
     async def _post(self, q: LoopQuery, timeout: float) -> tuple[int, bytes]:
         """POST /v1/suggest with the document as the loop's scope; a backend that refuses the
