@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from accellium.dataset.analysis import LoopScope, scope_of
 from accellium.dataset.loops import Loop
 from accellium.dataset.pragma import PragmaError, parse
 from accellium.server.engines import LoopQuery
@@ -19,13 +20,19 @@ from accellium.server.suggest import Suggestion
 from lsprotocol import types
 
 from .document import DocView
+from .text import lone_cr_to_lf
 
 __all__ = ["kind_for", "loop_query", "build_edit", "title_for", "same_pragma",
-           "insertable", "pragma_edit", "suggestion_action", "workspace_edit"]
+           "insertable", "pragma_edit", "suggestion_action", "workspace_edit",
+           "alternative_actions", "MAX_ALTERNATIVES"]
 
 QUICKFIX = types.CodeActionKind.QuickFix
 REFACTOR = types.CodeActionKind.RefactorRewrite  # "refactor.rewrite": answers refactor requests
 SOURCE_ANNOTATE = "source.accellium.annotateFile"
+#: the largest document sent as a loop's scope: the HTTP body limit is 1 MiB, and JSON escapes
+#: can triple the size of a text (``\uXXXX`` pairs); a larger document goes without a scope
+MAX_SCOPE_SEND = 256 * 1024
+MAX_ALTERNATIVES = 2  # ranked alternatives offered after the main quick fix (innermost loop)
 
 
 def _kind(k) -> str:
@@ -61,8 +68,18 @@ def same_pragma(a: str | None, b: str | None) -> bool:
 
 
 def loop_query(doc: DocView, lp: Loop, examples, adapter: str | None) -> LoopQuery:
+    """The query for ``lp`` with the document as its scope (the analysis then sees the code
+    around the loop: what is read after it, the functions it calls, the function it is in)."""
     return LoopQuery(code=lp.text, lang=doc.lang, enclosing=tuple(lp.enclosing),
-                     examples=tuple(examples), adapter=adapter)
+                     examples=tuple(examples), adapter=adapter, scope=doc_scope(doc, lp))
+
+
+def doc_scope(doc: DocView, lp: Loop) -> LoopScope | None:
+    """The document as the loop's scope (None when it is larger than :data:`MAX_SCOPE_SEND`):
+    lone CRs read as line breaks, as the LSP counts lines (same length, same offsets)."""
+    if len(doc.source) > MAX_SCOPE_SEND:
+        return None
+    return scope_of(lone_cr_to_lf(doc.source), lp.start_byte, doc.lang)
 
 
 def insertable(doc: DocView, lp: Loop) -> bool:
@@ -127,3 +144,33 @@ def suggestion_action(doc: DocView, lp: Loop, sug: Suggestion | None, innermost:
         is_preferred=innermost or None,
         edit=workspace_edit(doc.uri, doc.version, [edit], document_changes),
     )
+
+
+def alternative_title(lp: Loop, pragma: str, rank: int) -> str:
+    verb = "replace with" if lp.pragma is not None else "insert"
+    return f"Alternative {rank}: {verb} `{pragma}`"
+
+
+def alternative_actions(doc: DocView, lp: Loop, sug: Suggestion | None, kind: str,
+                        document_changes: bool, limit: int = MAX_ALTERNATIVES
+                        ) -> list[types.CodeAction]:
+    """The engine's next-ranked pragmas for ``lp`` (at most ``limit``), each a quick fix after
+    the main one: only where the main one is offered (a loop that already carries the
+    suggested pragma is done), never one that repeats it or the pragma already there."""
+    if sug is None or sug.pragma is None or pragma_edit(doc, lp, sug.pragma) is None:
+        return []
+    out: list[types.CodeAction] = []
+    seen = [sug.pragma]
+    for alt in sug.alternatives:
+        if len(out) >= limit:
+            break
+        if not isinstance(alt, str) or any(same_pragma(alt, p) for p in seen):
+            continue
+        seen.append(alt)
+        edit = pragma_edit(doc, lp, alt)
+        if edit is None:
+            continue
+        out.append(types.CodeAction(
+            title=alternative_title(lp, alt, len(out) + 1), kind=kind,
+            edit=workspace_edit(doc.uri, doc.version, [edit], document_changes)))
+    return out

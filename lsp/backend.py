@@ -39,6 +39,7 @@ MAX_COOL_DOWN_S = 300.0
 SLOW_FRACTION = 0.75
 SLOW_STRIKES = 3
 MAX_PRAGMA_CHARS = 4096
+MAX_ALTERNATIVES_READ = 8  # the API's limit on alternatives
 _SIGNS = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")  # as signed bytes: +1, +1, -1, -1
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 
@@ -229,7 +230,34 @@ def suggestion_from_json(obj: Any) -> Suggestion:
         raise BackendError("garbage", f"the backend's pragma is invalid ({str(e)[:160]})") from e
     return Suggestion(p.render(), p.directive, p.clause_texts, notes,
                       str(obj.get("engine") or "backend"), adapter=obj.get("adapter"),
-                      elapsed_ms=_num(obj.get("elapsed_ms")))
+                      elapsed_ms=_num(obj.get("elapsed_ms")),
+                      alternatives=_alternatives(obj.get("alternatives")),
+                      confidence=_confidence(obj.get("confidence")))
+
+
+def _alternatives(raw: Any) -> list[str]:
+    """The answer's alternatives that are valid one-line pragmas (the others are dropped: an
+    alternative is optional, the main answer stands)."""
+    out: list[str] = []
+    if not isinstance(raw, list):
+        return out
+    for alt in raw[:MAX_ALTERNATIVES_READ]:
+        if not isinstance(alt, str) or len(alt) > MAX_PRAGMA_CHARS:
+            continue
+        line = first_pragma_line(alt)
+        if line is None or line.strip() != alt.strip():
+            continue
+        try:
+            out.append(parse_valid(line).render())
+        except PragmaError:
+            continue
+    return out
+
+
+def _confidence(v: Any) -> float | None:
+    if isinstance(v, int | float) and not isinstance(v, bool) and 0.0 <= v <= 1.0:
+        return float(v)
+    return None
 
 
 def _num(v: Any) -> float:

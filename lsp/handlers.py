@@ -19,6 +19,7 @@ from pygls.exceptions import JsonRpcInvalidParams
 
 from .actions import (
     SOURCE_ANNOTATE,
+    alternative_actions,
     build_edit,
     insertable,
     kind_for,
@@ -30,6 +31,9 @@ from .actions import (
 )
 from .document import Cancelled, DocIndex, DocView, loop_id
 from .logs import text
+from .offload import compute as compute_offload
+from .offload import offload_action, offload_target, resolve_offload, wants_offload
+from .offload_backend import BackendRefused
 
 if TYPE_CHECKING:
     from .server import AccelliumServer
@@ -53,8 +57,55 @@ async def code_actions(ls: AccelliumServer, params: types.CodeActionParams):
             title="Annotate every loop of the file with OpenACC pragmas",
             kind=SOURCE_ANNOTATE,
             command=types.Command(title="Annotate file", command=ANNOTATE_FILE, arguments=[uri])))
+    if doc is None:
+        return out
+    got = await _loop_actions(ls, params, doc, only)
+    if got is None:
+        return []
+    out += got
+    if wants_offload(only):
+        off = await _offload_offer(ls, params, doc)
+        if off is not None:
+            out.append(off)
+    return out
+
+
+async def _offload_offer(ls: AccelliumServer, params: types.CodeActionParams,
+                         doc: DocIndex) -> types.CodeAction | None:
+    """The offload action when the range is a function header or a selection in a function
+    with loops: deferred to resolve (or computed now for clients without resolve)."""
+    view = await ls.parsed(doc)
+    if view.generation != doc.generation:
+        return None
+    try:
+        target = await ls.run(doc, view, lambda check: offload_target(view, params.range))
+    except Cancelled:
+        return None
+    if target is None:
+        return None
+    uri = params.text_document.uri
+    if ls.resolve_supported():
+        return offload_action(view, target, data={
+            "uri": uri, "offload": True, "function": target.name, "rows": list(target.rows),
+            "version": view.version})
+    try:
+        edits, _notes = await asyncio.wait_for(compute_offload(ls, view, target),
+                                               ACTION_BUDGET_S)
+    except (TimeoutError, BackendRefused):
+        return None
+    if not edits or doc.generation != view.generation:
+        return None
+    return offload_action(view, target, edit=workspace_edit(uri, view.version, edits,
+                                                            ls.document_changes()))
+
+
+async def _loop_actions(ls: AccelliumServer, params: types.CodeActionParams, doc: DocIndex,
+                        only) -> list[types.CodeAction] | None:
+    """The per-loop quick fixes (None: the buffer changed meanwhile, answer nothing)."""
+    uri = params.text_document.uri
+    out: list[types.CodeAction] = []
     kind = kind_for(only)
-    if doc is None or kind is None:
+    if kind is None:
         return out
     ls.last_uri = uri
     view = await ls.parsed(doc)
@@ -66,16 +117,14 @@ async def code_actions(ls: AccelliumServer, params: types.CodeActionParams):
             (lp, ls.query_for(view, lp))
             for lp in view.loops_at(line, MAX_ACTION_LOOPS, insertable=True)])
     except Cancelled:
-        return []
+        return None
     deferred = ls.service.slow and ls.resolve_supported()
     dc = ls.document_changes()
     pending: list = []
     for i, (lp, q) in enumerate(chain):
         hit, sug = ls.service.cached(q)
         if hit:
-            a = suggestion_action(view, lp, sug, i == 0, kind, dc)
-            if a is not None:
-                out.append(a)
+            out += _with_alternatives(view, lp, sug, i == 0, kind, dc)
         elif deferred:
             verb = "Replace the pragma with" if lp.pragma is not None else "Insert"
             title = f"{verb} an OpenACC pragma (suggested by {ls.service.status()['engine']})"
@@ -97,15 +146,31 @@ async def code_actions(ls: AccelliumServer, params: types.CodeActionParams):
         else:
             outcome = await ls.service.embedded(q, ls.engine_lane(uri), left)
         if doc.generation != view.generation:
-            return []  # the buffer changed meanwhile: the client asks again
-        a = suggestion_action(view, lp, outcome.suggestion, i == 0, kind, dc)
-        if a is not None:
-            out.append(a)
-    return out
+            return None  # the buffer changed meanwhile: the client asks again
+        out += _with_alternatives(view, lp, outcome.suggestion, i == 0, kind, dc)
+    return _ordered(out)
+
+
+def _with_alternatives(view: DocView, lp, sug, innermost: bool, kind: str,
+                       dc: bool) -> list[types.CodeAction]:
+    """The loop's quick fix, and for the loop at the cursor the engine's next-ranked pragmas."""
+    a = suggestion_action(view, lp, sug, innermost, kind, dc)
+    if a is None:
+        return []
+    return [a] + (alternative_actions(view, lp, sug, kind, dc) if innermost else [])
+
+
+def _ordered(actions: list[types.CodeAction]) -> list[types.CodeAction]:
+    """The main quick fixes first (the loop at the cursor, then the enclosing loops), the
+    alternatives after them."""
+    return [a for a in actions if not a.title.startswith("Alternative ")] + \
+        [a for a in actions if a.title.startswith("Alternative ")]
 
 
 async def resolve_action(ls: AccelliumServer, action: types.CodeAction) -> types.CodeAction:
     data = _as_dict(action.data)
+    if data and action.edit is None and data.get("offload") is True:
+        return await resolve_offload(ls, action, data)
     if not data or action.edit is not None or "loop" not in data:
         return action
     uri = data.get("uri")

@@ -40,6 +40,7 @@ from .backend import (
     parse_json,
     suggestion_from_json,
 )
+from .queries import query_key, request_body
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -76,20 +77,6 @@ class BackendState:
 async def _in_thread(fn: Callable[[], Any], lane: str | None = None,
                      late: Callable[[Any], None] | None = None) -> Any:
     return await asyncio.to_thread(fn)
-
-
-def _example_json(e: Any) -> dict:
-    out = {"pragma": e.pragma, "loop": e.loop}
-    if getattr(e, "enclosing", None) is not None:
-        out["enclosing"] = list(e.enclosing)
-    if getattr(e, "same_file", None) is not None:
-        out["same_file"] = bool(e.same_file)
-    return out
-
-
-def query_key(q: LoopQuery) -> tuple:
-    return (q.lang, q.code, tuple(q.enclosing),
-            tuple((e.pragma, e.loop, e.enclosing, e.same_file) for e in q.examples), q.adapter)
 
 
 class SuggestService:
@@ -337,15 +324,24 @@ class SuggestService:
     # HTTP backend
     # ------------------------------------------------------------------------------------------
 
-    def payload(self, q: LoopQuery) -> dict:
-        return {
-            "code": q.code,
-            "language": q.lang,
-            "context": {"enclosing": list(q.enclosing),
-                        "examples": [_example_json(e) for e in q.examples]},
-            "adapter": q.adapter,
-            "alternatives": 0,
-        }
+    def payload(self, q: LoopQuery, scope: bool = True) -> dict:
+        return request_body(q, scope)
+
+    async def _post(self, q: LoopQuery, timeout: float) -> tuple[int, bytes]:
+        """POST /v1/suggest with the document as the loop's scope; a backend that refuses the
+        scope (413: too large once escaped; 422: text the API does not take, e.g. brackets
+        nested too deep somewhere else in the file) is asked once more without it."""
+        s = self.settings
+        url = f"{s.backend_url}/v1/suggest"
+        status, body = await self.http.request("POST", url, timeout, s.backend_token,
+                                               self.payload(q))
+        if status in (413, 422) and q.scope is not None:
+            log.info("backend refused the scope (HTTP %d: %s); asking without it", status,
+                     detail(body))
+            self.requests_sent += 1
+            status, body = await self.http.request("POST", url, timeout, s.backend_token,
+                                                   self.payload(q, scope=False))
+        return status, body
 
     async def _ask_backend(self, q: LoopQuery) -> Suggestion | None:
         s = self.settings
@@ -355,8 +351,7 @@ class SuggestService:
         self.requests_sent += 1
         t0 = time.monotonic()
         try:
-            status, body = await self.http.request(
-                "POST", f"{s.backend_url}/v1/suggest", timeout, s.backend_token, self.payload(q))
+            status, body = await self._post(q, timeout)
             sug = await self._answer(q, status, body)
         except BackendError:
             breaker.failure()

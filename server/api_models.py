@@ -55,6 +55,7 @@ SUGGEST_RESPONSE_EXAMPLE: dict[str, Any] = {
     "notes": ["s is a sum reduction"],
     "fallback": None,
     "elapsed_ms": 1.7,
+    "confidence": 0.62,
 }
 
 
@@ -186,7 +187,10 @@ class SuggestResponse(BaseModel):
     pragma: str | None = Field(description="One `#pragma acc` line, or null: advise no pragma.")
     directive: str | None
     clauses: list[str]
-    alternatives: list[str] = Field(default_factory=list)
+    alternatives: list[str] = Field(
+        default_factory=list,
+        description="The engine's next-ranked pragmas, best first (at most the request's "
+                    "`alternatives`; each parsed and validated like `pragma`).")
     engine: str
     adapter: str | None = None
     valid: bool = True
@@ -194,6 +198,11 @@ class SuggestResponse(BaseModel):
     fallback: str | None = Field(
         None, description="Set when the engine's answer was rejected and `auto` answered; says why.")
     elapsed_ms: float
+    confidence: float | None = Field(
+        None,
+        description="From 0 to 1: the engine's calibrated probability that `pragma` is the pragma the "
+                    "project would write (the `auto` engine's ranker); null when the engine "
+                    "has none or advises no pragma.")
 
 
 class BatchItemError(BaseModel):

@@ -91,11 +91,17 @@ local ok, err = xpcall(function()
   local text = vim.api.nvim_buf_get_lines(buf, line - 1, line, false)[1]
   vim.api.nvim_win_set_cursor(0, { line, (text:find('for') or 1) - 1 })
 
-  -- If the server offers several actions, pick "Insert #pragma acc ..." as a user would.
+  -- The action to pick (a Lua pattern; default the "Insert #pragma acc ..." quick fix) and the
+  -- kinds asked for (ACC_ONLY, comma-separated; default quickfix).
+  local pattern = os.getenv('ACC_ACTION') or ''
+  if pattern == '' then pattern = '^Insert `?#pragma acc' end
+  local only = vim.split(os.getenv('ACC_ONLY') or 'quickfix', ',', { trimempty = true })
+
+  -- If the server offers several actions, pick the one wanted as a user would.
   vim.ui.select = function(items, opts, on_choice)
     for i, item in ipairs(items) do
       local action = item.action or item
-      if type(action.title) == 'string' and action.title:find('^Insert `?#pragma acc') then
+      if type(action.title) == 'string' and action.title:find(pattern) then
         return on_choice(item, i)
       end
     end
@@ -106,10 +112,10 @@ local ok, err = xpcall(function()
   local deadline = vim.uv.now() + 45000
   repeat
     vim.lsp.buf.code_action({
-      context = { diagnostics = {}, only = { 'quickfix' } },
+      context = { diagnostics = {}, only = only },
       filter = function(action)
         table.insert(result.titles, action.title)
-        return type(action.title) == 'string' and action.title:find('^Insert `?#pragma acc') ~= nil
+        return type(action.title) == 'string' and action.title:find(pattern) ~= nil
       end,
       apply = true,
     })
@@ -140,7 +146,8 @@ def _nvim() -> str:
     return found
 
 
-def _run_nvim(tmp_path: Path, src: str, loop_line: int) -> dict:
+def _run_nvim(tmp_path: Path, src: str, loop_line: int, action: str = "",
+              only: str = "quickfix") -> dict:
     nvim = _nvim()
     ws = tmp_path / "ws"
     ws.mkdir()
@@ -158,6 +165,8 @@ def _run_nvim(tmp_path: Path, src: str, loop_line: int) -> dict:
         "ACC_NVIM_RTP": str(NVIM_RTP),
         "ACC_FILE": str(c_file),
         "ACC_LINE": str(loop_line),
+        "ACC_ACTION": action,
+        "ACC_ONLY": only,
         # Development only: a JSON list replacing the config's cmd.
         "ACC_LSP_CMD": json.dumps(shlex.split(os.environ["ACCELLIUM_TEST_LSP_CMD"]))
         if os.environ.get("ACCELLIUM_TEST_LSP_CMD")
@@ -256,3 +265,50 @@ def test_nvim_quickfix_inserts_pragma(tmp_path):
 def test_nvim_quickfix_after_non_ascii_text(tmp_path):
     result = _run_nvim(tmp_path, SRC_UNICODE, loop_line=3)
     _check(result, SRC_UNICODE, loop_line=3)
+
+
+# A function whose two loops share arrays, with host code between them (issue #15).
+SRC_OFFLOAD = """\
+double step(int n, double *u, double *v, const double *w)
+{
+    double s = 0.0;
+    for (int i = 0; i < n; i++)
+        v[i] = u[i] + w[i];
+    s = v[0];
+    for (int i = 0; i < n; i++)
+        u[i] = 0.5 * v[i];
+    return s;
+}
+"""
+
+
+def offload_expected(src: str, row: int) -> str:
+    """What `accellium suggest --offload --apply` writes for the function at ``row`` with the
+    default engine (the one the editor's server uses)."""
+    from accellium.server.defaults import engine_options
+    from accellium.server.engines import get_engine
+    from accellium.server.offload import apply_plans, offload_source
+
+    eng = get_engine("auto", **engine_options("auto"))
+    fb = get_engine("analysis", **engine_options("analysis"))
+    raw = src.encode()
+    return apply_plans(raw, offload_source(raw, eng, lang="c", rows=(row, row),
+                                           fallback=fb)).decode()
+
+
+def test_nvim_offload_function_action(tmp_path):
+    """`vim.lsp.buf.code_action` on the function header (refactor kinds), the resolve, and
+    the whole plan applied as one edit, then :write."""
+    result = _run_nvim(tmp_path, SRC_OFFLOAD, loop_line=1,
+                       action="^Offload this function", only="refactor")
+    ctx = (f"nvim result: {json.dumps({k: v for k, v in result.items() if k != 'log_tail'})}"
+           f"\nlsp.log tail:\n{result['log_tail']}")
+    assert not result["errors"], ctx
+    assert result["applied"], ctx
+    assert "Offload this function (OpenACC data region)" in result["titles"], ctx
+    want = offload_expected(SRC_OFFLOAD, 0)
+    assert result["lines"] == want.splitlines(), ctx
+    assert result["disk"] == want, ctx
+    text = "\n".join(result["lines"])
+    assert "#pragma acc data " in text and "#pragma acc update self(v[0:1])" in text, ctx
+    assert text.count("present(") == 2, ctx

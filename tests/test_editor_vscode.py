@@ -212,24 +212,29 @@ def _extension_log(ud: Path) -> str:
     return "\n".join(parts) or "(no extension logs)"
 
 
-def _run_e2e(tools, cs: dict, out: Path, annotate: bool = True) -> dict:
-    """One UI session (e2e.js): open sum.c, Ctrl+. on the loop, pick the action, Ctrl+S; then
+def _run_e2e(tools, cs: dict, out: Path, annotate: bool = True, src: str = SRC,
+             name: str = "sum.c", line: int = LOOP_LINE, action: str | None = None) -> dict:
+    """One UI session (e2e.js): open ``name`` (``src``), Ctrl+. on ``line``, pick the action
+    (default "Insert #pragma acc ..."; ``action``: a regular expression), Ctrl+S; then
     (``annotate``) the palette command on two.c."""
     ws: Path = cs["ws"]
-    c_file = ws / "sum.c"
-    c_file.write_text(SRC)
+    c_file = ws / name
+    c_file.write_text(src)
     two = ws / "two.c"
     two.write_text(SRC_TWO)
     shot = out / "vscode.png"
     spec = {
         "url": f"{cs['url']}/?folder={ws}",
         "file": c_file.name,
-        "line": LOOP_LINE,
+        "line": line,
         "screenshot": str(shot),
         "profile": str(out / "chromium-profile"),
         "playwright": str(PLAYWRIGHT),
         "chromium": tools["chromium"],
     }
+    if action:
+        spec["action"] = action
+        spec["waitEdit"] = 120_000
     if annotate:
         spec["annotateFile"] = two.name
     proc = subprocess.run(
@@ -247,7 +252,7 @@ def _run_e2e(tools, cs: dict, out: Path, annotate: bool = True) -> dict:
     if result.get("error") is None:
         # Ctrl+S went through the editor: wait for the disk.
         deadline = time.monotonic() + 10
-        while c_file.read_text() == SRC and time.monotonic() < deadline:
+        while c_file.read_text() == src and time.monotonic() < deadline:
             time.sleep(0.1)
     if result.get("error") is None and annotate:
         deadline = time.monotonic() + 10
@@ -316,6 +321,44 @@ def test_vscode_annotate_file_command(e2e):
         assert after[i + 1].lstrip().startswith("for"), ctx
         assert after[i].startswith("  #pragma acc"), ctx
     assert [line for line in after if "#pragma acc" not in line] == SRC_TWO.splitlines(), ctx
+
+
+# ----------------------------------------------------------------------------------------------
+# Offload a whole function (issue #15)
+# ----------------------------------------------------------------------------------------------
+
+SRC_OFFLOAD = """\
+double step(int n, double *u, double *v, const double *w)
+{
+    double s = 0.0;
+    for (int i = 0; i < n; i++)
+        v[i] = u[i] + w[i];
+    s = v[0];
+    for (int i = 0; i < n; i++)
+        u[i] = 0.5 * v[i];
+    return s;
+}
+"""
+
+
+def test_vscode_offload_function_action(tools, code_server, tmp_path):
+    """Ctrl+. on the function header, pick "Offload this function (OpenACC data region)"
+    (resolved by the server into one workspace edit), Ctrl+S: the file on disk is what
+    `accellium suggest --offload --apply` writes."""
+    from tests.test_editor_nvim import offload_expected
+
+    res = _run_e2e(tools, code_server, tmp_path, annotate=False, src=SRC_OFFLOAD,
+                   name="step.c", line=1, action=r"Offload this function")
+    ctx = f"file on disk:\n{res['disk']}\n{res['ctx']}"
+    assert res.get("error") is None, ctx
+    assert any("Offload this function (OpenACC data region)" in t for t in res["titles"]), ctx
+    deadline = time.monotonic() + 10
+    want = offload_expected(SRC_OFFLOAD, 0)
+    disk = code_server["ws"] / "step.c"
+    while disk.read_text() != want and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert disk.read_text() == want, f"want:\n{want}\n{ctx}"
+    assert "#pragma acc data " in want and want.count("present(") == 2
 
 
 # ----------------------------------------------------------------------------------------------

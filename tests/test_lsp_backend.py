@@ -23,6 +23,16 @@ from fastapi import FastAPI, Request  # noqa: E402
 from fastapi.responses import JSONResponse, PlainTextResponse  # noqa: E402
 
 BACKEND_PRAGMA = "#pragma acc kernels loop independent"
+# what the fake answers in mode "alternatives" (cut to the request's count): a garbage one the
+# client must drop, then valid ones
+# the fake's offload plan (lines of the code sent, 1-based)
+OFFLOAD_EDITS = [{"line": 8, "kind": "enter", "delete_lines": 0,
+                  "lines": ["    #pragma acc enter data copyin(u[0:n], w[0:n])"]},
+                 {"line": 8, "kind": "loop", "delete_lines": 0,
+                  "lines": ["    #pragma acc parallel loop present(u[0:n], w[0:n])"]}]
+BACKEND_ALTERNATIVES = ["#pragma acc parallel loop frobnicate(a)",
+                        "#pragma acc parallel loop reduction(+:s)",
+                        "#pragma acc serial loop", "#pragma acc loop seq"]
 
 
 class Fake:
@@ -31,6 +41,7 @@ class Fake:
     def __init__(self) -> None:
         self.mode = "ok"
         self.payloads: list[dict] = []
+        self.offloads: list[dict] = []
         self.disconnects = 0
         self.finished = 0
 
@@ -64,9 +75,27 @@ def make_app(fake: Fake):
         if "for" not in body.get("code", ""):
             return JSONResponse({"detail": "no for statement"}, status_code=422)
         fake.finished += 1
+        alternatives = BACKEND_ALTERNATIVES[: body.get("alternatives", 0)] \
+            if fake.mode == "alternatives" else []
         return {"pragma": BACKEND_PRAGMA, "directive": "kernels loop",
-                "clauses": ["independent"], "alternatives": [], "engine": "fake",
-                "adapter": body.get("adapter"), "valid": True, "notes": [], "elapsed_ms": 1.0}
+                "clauses": ["independent"], "alternatives": alternatives, "engine": "fake",
+                "adapter": body.get("adapter"), "valid": True, "notes": [], "elapsed_ms": 1.0,
+                "confidence": 0.75}
+
+    @app.post("/v1/offload")
+    async def offload(request: Request):
+        body = await request.json()
+        fake.offloads.append(body)
+        if fake.mode == "error":
+            return JSONResponse({"detail": "boom"}, status_code=500)
+        if fake.mode == "garbage":
+            return {"plans": [{"edits": [{"line": 1, "kind": "loop",
+                                          "lines": ["int injected;"]}]}]}
+        if fake.mode == "refuse":
+            return JSONResponse({"detail": "no function named `nope`"}, status_code=422)
+        return {"plans": [{"function": body["function"], "edits": OFFLOAD_EDITS,
+                           "notes": ["fake plan"]}],
+                "code": "", "engine": "fake", "elapsed_ms": 1.0}
 
     return app
 
@@ -100,6 +129,7 @@ def backend():
 def fake(backend):
     backend.mode = "ok"
     backend.payloads.clear()
+    backend.offloads.clear()
     backend.disconnects = 0
     return backend
 

@@ -132,17 +132,19 @@ async def test_enclosing_loops_and_kinds(client: LanguageClient, tmp_path):
     uri = uri_of(tmp_path)
     open_doc(client, uri, SRC)
     acts = await actions(client, uri, 13, 12)  # innermost statement of the 2-deep nest
-    assert len(acts) == 2
+    # the two loops' quick fixes first; the engine's alternatives for the inner one after them
+    main = [a for a in acts if not a.title.startswith("Alternative ")]
+    assert len(main) == 2 and acts[:2] == main
     assert "enclosing loop (line 12)" in acts[1].title
     new = apply(SRC, acts[1], uri)
     assert new.splitlines()[11].startswith("    #pragma acc ")
     # context.only: refactor requests get the same actions as refactor.rewrite
     ref = await actions(client, uri, 13, 12, only=[types.CodeActionKind.Refactor])
-    assert [a.kind for a in ref] == [types.CodeActionKind.RefactorRewrite] * 2
+    assert [a.kind for a in ref] == [types.CodeActionKind.RefactorRewrite] * len(acts)
     assert [a.title for a in ref] == [a.title for a in acts]
     assert await actions(client, uri, 13, 12, only=[types.CodeActionKind.RefactorExtract]) == []
     qf = await actions(client, uri, 13, 12, only=[types.CodeActionKind.QuickFix])
-    assert [a.kind for a in qf] == [types.CodeActionKind.QuickFix] * 2
+    assert [a.kind for a in qf] == [types.CodeActionKind.QuickFix] * len(acts)
     src = await actions(client, uri, 13, 12, only=[types.CodeActionKind.Source])
     # (lsprotocol's client-side converter reads a CodeAction that has a command as a Command)
     assert [a.title for a in src] == ["Annotate every loop of the file with OpenACC pragmas"]
@@ -217,6 +219,9 @@ async def test_stale_version_and_rapid_edits(client: LanguageClient, tmp_path):
     # every answer carries the version it was computed for; the last one matches the buffer
     for res in results:
         for a in res:
+            if a.edit is None:  # resolved on demand (the offload action on a header line)
+                assert a.data["version"] >= 1
+                continue
             _, v = edits_for(a.edit, uri)
             assert v is not None and v >= 1
     final = await actions(client, uri, 5 + 30, 8)
@@ -330,7 +335,9 @@ async def test_settings_bad_value_reported_once_and_status(client: LanguageClien
     uri = uri_of(tmp_path)
     open_doc(client, uri, SRC)
     acts = await actions(client, uri, 5, 8)
-    assert acts and acts[0].title == "Insert `#pragma acc parallel loop`"
+    # the `context` rule's `parallel loop`, with the reduction the safety guard adds: the
+    # document (the loop's scope) shows `s` returned after the loop
+    assert acts and acts[0].title == "Insert `#pragma acc parallel loop reduction(+:s)`"
 
 
 async def test_workspace_style_examples_are_indexed(client: LanguageClient, tmp_path):

@@ -79,3 +79,21 @@ def test_code_digest_names_existing_files_only():
         assert list(root.glob(pattern)), pattern
     assert not any("hf" in p or "vllm" in p or "lsp" in p for p in _DIGEST_FILES)
     assert len(code_digest()) == 12
+
+
+def test_build_workers_are_not_forked_from_a_threaded_process() -> None:
+    """A fork from a process with other threads copies the locks they hold and can hang the
+    child forever: the language server and the HTTP server build in a worker thread, so the
+    build must run in-process there."""
+    import threading
+
+    from accellium.training.style import _can_fork
+
+    release = threading.Event()
+    t = threading.Thread(target=release.wait)
+    t.start()
+    try:
+        assert _can_fork() is False
+    finally:
+        release.set()
+        t.join()

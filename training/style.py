@@ -49,6 +49,17 @@ class Rows:
 _JOB: dict = {}  # what forked workers inherit (engine, records, groups, examples)
 
 
+def _can_fork() -> bool:
+    """Worker processes are forked only from a process with one thread.  A fork copies the
+    locks other threads hold at that instant (the logging lock, an allocator's, an event
+    loop's) and the child waits on them forever: in the language server or the HTTP server,
+    which build on first use inside a worker thread, the build runs in that thread instead."""
+    import multiprocessing as mp
+    import threading
+
+    return "fork" in mp.get_all_start_methods() and threading.active_count() == 1
+
+
 def collect_rows(engine, recs: Sequence, groups: dict[str, str],
                  modes: Sequence[str] = ("cold", "loo"), workers: int = 2) -> Rows:
     """Candidates and features of every training pair (see the module doc), computed by
@@ -59,7 +70,7 @@ def collect_rows(engine, recs: Sequence, groups: dict[str, str],
 
     _JOB.update(engine=engine, recs=recs, groups=groups, modes=modes)
     try:
-        if workers > 1 and len(recs) >= 200 and "fork" in mp.get_all_start_methods():
+        if workers > 1 and len(recs) >= 200 and _can_fork():
             with mp.get_context("fork").Pool(workers) as pool:
                 parts = pool.map(_rows_of, _by_repository(recs, workers))
         else:
@@ -143,7 +154,7 @@ def analyse_all(recs: Sequence, workers: int = 2) -> dict:
 
     keys = list(dict.fromkeys((r.loop_stripped, r.lang, tuple(r.enclosing)) for r in recs))
     todo = [k for k in keys if k not in _ANALYSED]
-    if workers > 1 and len(todo) >= 200 and "fork" in mp.get_all_start_methods():
+    if workers > 1 and len(todo) >= 200 and _can_fork():
         with mp.get_context("fork").Pool(workers) as pool:
             parts = pool.map(_analyse, [todo[w::workers] for w in range(workers)])
         facts: list = [None] * len(todo)

@@ -5,6 +5,8 @@
 //
 //   node e2e.js '{"url": ..., "file": "sum.c", "line": 2, "screenshot": ..., "profile": ...,
 //                 "playwright": "<path to playwright-core>", "chromium": "/usr/bin/chromium"}'
+// Optional: "action" (a regular expression for the action's title), "waitEdit" (ms to wait for
+// the buffer to change before saving), "annotateFile".
 'use strict';
 
 const args = JSON.parse(process.argv[2]);
@@ -85,6 +87,12 @@ async function main() {
     }
     if (!picked) throw new Error(`no code action matching ${ACTION} was offered in 150 s`);
 
+    // An action resolved by the server (codeAction/resolve: the offload plan runs the engine
+    // on every loop) edits the buffer when its answer arrives: wait for it before saving.
+    if (args.waitEdit) {
+      await page.waitForSelector('.tab.active.dirty', { timeout: args.waitEdit });
+      step('edited');
+    }
     await page.waitForTimeout(300);
     await page.keyboard.press('Control+S');
     step('saved');

@@ -1,0 +1,240 @@
+"""The code action "Offload this function (OpenACC data region)" (issue #15).
+
+Offered on a function's header (the lines from the start of its definition to the ``{`` of its
+body) or on a selection of several lines inside a function, when the function (the selection)
+has a ``for`` loop and no ``#pragma acc`` line yet.  The plan itself is the one of
+``accellium suggest --offload`` and ``POST /v1/offload``: :func:`accellium.server.offload.
+offload_source` (the planner of :mod:`accellium.dataset.offload` with the per-loop answers of
+the one suggestion pipeline, the safety guard included); its line edits become byte edits with
+:func:`accellium.server.offload.edit_bytes` (each new line ends with the break of the line it
+goes above) and those become ONE ``WorkspaceEdit``.
+
+Planning runs the engine on every loop of the function, so the action is offered at once and
+computed in ``codeAction/resolve`` (clients without resolve support get it computed within the
+code-action budget).  The edit is computed on the version the action was offered for and
+carries that version; a document that changed in between gets no edit and a message saying to
+ask again, never an edit against text that is gone.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from accellium.dataset.analysis.scope import function_name
+from accellium.dataset.analysis.tree import field as _field
+from accellium.dataset.offload import PlanInputError
+from accellium.dataset.pragma import is_acc_pragma
+from lsprotocol import types
+from tree_sitter import Node
+
+from .actions import _matches, workspace_edit
+from .document import DocView
+from .offload_backend import BackendRefused, backend_plan
+from .text import lone_cr_to_lf
+
+if TYPE_CHECKING:
+    from .server import AccelliumServer
+
+log = logging.getLogger("accellium.lsp")
+
+__all__ = ["OFFLOAD_TITLE", "OffloadTarget", "offload_target", "offload_action",
+           "plan_edits", "resolve_offload", "wants_offload"]
+
+OFFLOAD_TITLE = "Offload this function (OpenACC data region)"
+OFFLOAD_KIND = types.CodeActionKind.RefactorRewrite
+OFFLOAD_BUDGET_S = 60.0  # planning time one request may spend (every loop of the function)
+STALE = ("accellium: the document changed after the offload action was offered; no edit was "
+         "made. Ask for code actions again.")
+
+
+def wants_offload(only: list[str] | None) -> bool:
+    """Whether a request's ``context.only`` admits the offload action (``refactor``,
+    ``refactor.rewrite`` or no filter)."""
+    return not only or _matches(OFFLOAD_KIND, only)
+
+
+@dataclass(frozen=True)
+class OffloadTarget:
+    """What the action plans: the function at ``row`` (0-based row of its definition) or the
+    loops of the selected ``rows`` inside it."""
+
+    name: str
+    rows: tuple[int, int]  # the rows handed to the planner (one row: the whole function)
+
+
+def _functions_at(view: DocView, row: int) -> list[Node]:
+    """The function definitions containing ``row``, outermost first."""
+    out = []
+    node = view.tree.root_node
+    while True:
+        nxt = None
+        for ch in node.named_children:
+            if ch.start_point[0] <= row <= ch.end_point[0]:
+                nxt = ch
+                break
+        if nxt is None:
+            return out
+        if nxt.type == "function_definition":
+            out.append(nxt)
+        node = nxt
+
+
+def _has_loop(node: Node, first: int, last: int) -> bool:
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n.end_point[0] < first or n.start_point[0] > last:
+            continue
+        if n.type in ("for_statement", "for_range_loop") and first <= n.start_point[0] and \
+                n.end_point[0] <= last:
+            return True
+        stack.extend(n.named_children)
+    return False
+
+
+def _name(fn: Node) -> str:
+    """The function's name as the planner reads it (empty when it has none)."""
+    return function_name(fn)[0] or ""
+
+
+def selected_rows(rng: types.Range) -> tuple[int, int]:
+    """The rows a range covers (a selection ending at column 0 stops on the line above)."""
+    first, last = rng.start.line, rng.end.line
+    if last > first and rng.end.character == 0:
+        last -= 1
+    return first, max(first, last)
+
+
+def offload_target(view: DocView, rng: types.Range) -> OffloadTarget | None:
+    """The function (or selection) the action would plan, or None where it is not offered."""
+    first, last = selected_rows(rng)
+    if not 0 <= first < view.line_count():
+        return None
+    fns = _functions_at(view, first)
+    if not fns:
+        return None
+    fn = fns[-1]
+    f0, f1 = fn.start_point[0], fn.end_point[0]
+    body = _field(fn, "body")
+    header_end = body.start_point[0] if body is not None else f0
+    if first == last:
+        if not f0 <= first <= header_end:  # a cursor in the body: the per-loop quick fixes
+            return None
+        rows = (first, first)
+        span = (f0, f1)
+    else:
+        if last > f1:
+            return None
+        rows = (first, last)
+        span = (max(first, f0), last)
+    if not _has_loop(fn, *span):
+        return None
+    if any(is_acc_pragma(view.line_text(r)) for r in range(f0, f1 + 1)):
+        return None  # already ported (re-planning it is `suggest --offload --replace`)
+    return OffloadTarget(_name(fn), rows)
+
+
+def offload_action(view: DocView, target: OffloadTarget, data: dict | None = None,
+                   edit: types.WorkspaceEdit | None = None) -> types.CodeAction:
+    return types.CodeAction(title=OFFLOAD_TITLE, kind=OFFLOAD_KIND, edit=edit, data=data)
+
+
+def plan_edits(view: DocView, target: OffloadTarget, engine: Any, fallback: Any
+               ) -> tuple[list[types.TextEdit], list[str]]:
+    """(the plan's edits as LSP text edits of ``view``, the plan's notes).  Runs the engine:
+    call it in a worker thread."""
+    from accellium.server.offload import all_edits, edit_bytes, offload_source
+
+    # Rows as the LSP counts them (a lone CR ends a line): the same length, the same offsets.
+    src = lone_cr_to_lf(view.source)
+    try:
+        plans = offload_source(src, engine, lang=view.lang, rows=target.rows, fallback=fallback)
+    except PlanInputError as e:
+        return [], [str(e)]
+    notes = [n for p in plans for n in p.notes]
+    edits = all_edits(plans)
+    if not edits:
+        return [], notes
+    return text_edits(view, edit_bytes(view.source, edits)), notes
+
+
+def text_edits(view: DocView, edits: list[tuple[int, int, bytes]]) -> list[types.TextEdit]:
+    """Byte edits ``(start, end, text)`` of ``view.source`` as LSP text edits."""
+    out = []
+    for start, end, text in edits:
+        s, e = view.text.position(start), view.text.position(end)
+        out.append(types.TextEdit(range=types.Range(types.Position(*s), types.Position(*e)),
+                                  new_text=text.decode("utf-8")))
+    return out
+
+
+async def compute(ls: AccelliumServer, view: DocView, target: OffloadTarget
+                  ) -> tuple[list[types.TextEdit], list[str]]:
+    """The plan's edits: from the backend when one is set and the target is a whole function
+    (:mod:`.offload_backend`), else in-process."""
+    service = ls.service
+    if service.uses_backend and target.rows[0] == target.rows[1] and target.name:
+        got = await backend_plan(service, view, target.name, OFFLOAD_BUDGET_S)
+        if got is not None:
+            return text_edits(view, got[0]), got[1]
+    engine = await _engine(ls, service.settings.engine)
+    fallback = await _engine(ls, "analysis")
+    if engine is None:
+        engine, fallback = fallback, None
+    if engine is None:
+        return [], ["no embedded engine could be loaded"]
+    return await ls.jobs.run(lambda _check: plan_edits(view, target, engine, fallback),
+                             lane=ls.engine_lane(view.uri), timeout=OFFLOAD_BUDGET_S)
+
+
+async def _engine(ls: AccelliumServer, name: str):
+    import asyncio
+
+    try:
+        return await asyncio.to_thread(ls.service.engine, name)
+    except Exception as e:  # noqa: BLE001 - reported, never fatal
+        log.warning("engine %s cannot be loaded: %s", name, type(e).__name__)
+        return None
+
+
+def _notes_message(notes: list[str]) -> str:
+    text = "; ".join(notes[:4]) if notes else "the planner found nothing to change"
+    return f"accellium: no offload plan for this function ({text[:600]})"
+
+
+async def resolve_offload(ls: AccelliumServer, action: types.CodeAction, data: dict
+                          ) -> types.CodeAction:
+    """Fill in the edit of an offered offload action (the document version it was offered
+    for, else no edit and a message)."""
+    uri = data.get("uri")
+    doc = ls.docs.get(uri) if isinstance(uri, str) else None
+    rows = data.get("rows")
+    if doc is None or not (isinstance(rows, list) and len(rows) == 2 and
+                           all(isinstance(r, int) and not isinstance(r, bool) for r in rows)):
+        return action
+    if doc.version != data.get("version"):
+        ls.show("warning", STALE)
+        return action
+    view = await ls.parsed(doc)
+    if view.version != data.get("version") or view.generation != doc.generation:
+        ls.show("warning", STALE)
+        return action
+    target = OffloadTarget(str(data.get("function") or ""), (rows[0], rows[1]))
+    try:
+        edits, notes = await compute(ls, view, target)
+    except TimeoutError:
+        ls.show("warning", "accellium: planning the offload took too long; no edit was made")
+        return action
+    except BackendRefused as e:
+        ls.show("warning", f"accellium: the backend refused to plan this function ({e})")
+        return action
+    if doc.generation != view.generation or ls.docs.get(uri) is not doc:
+        ls.show("warning", STALE)
+        return action
+    if not edits:
+        ls.show("info", _notes_message(notes))
+        return action
+    action.edit = workspace_edit(uri, view.version, edits, ls.document_changes())
+    return action

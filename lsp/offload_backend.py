@@ -1,0 +1,89 @@
+"""The offload plan from the backend (``POST {backendUrl}/v1/offload``, docs/offload.md) when
+``backendUrl`` is set: the backend's engine answers every loop (a model engine there gives its
+pragmas), the planner is the same.
+
+The document goes whole as ``code`` with the function's name (a selection is planned in-process:
+the endpoint plans whole functions).  The answer's line edits are checked like any plan's
+(:func:`accellium.server.offload.edit_bytes`: every new line a one-line ``#pragma acc`` or a
+brace) and applied to the text that was sent.  A backend that is down, has no such endpoint or
+answers garbage costs nothing: the plan is made in-process (:mod:`.offload`); a ``422`` (the
+backend refuses the code) is final and its reason shown.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from accellium.dataset.offload import PlanEdit, Rank
+from accellium.server.api_models import MAX_CODE_BYTES
+
+from .backend import BackendError, detail, parse_json
+
+if TYPE_CHECKING:
+    from .document import DocView
+    from .suggestions import SuggestService
+
+log = logging.getLogger("accellium.lsp")
+
+__all__ = ["BackendRefused", "backend_plan"]
+
+MAX_EDITS = 10_000
+
+
+class BackendRefused(RuntimeError):
+    """The backend answered 422: it will not plan this code (the message says why)."""
+
+
+def _edits(obj: Any) -> tuple[list[PlanEdit], list[str]]:
+    """The answer's edits in the order given (stable: within a row the backend's order), and
+    its notes; ``BackendError('garbage')`` for anything that is not a plan."""
+    if not isinstance(obj, dict) or not isinstance(obj.get("plans"), list):
+        raise BackendError("garbage", "the backend's answer is not an offload plan")
+    edits: list[PlanEdit] = []
+    notes: list[str] = []
+    for plan in obj["plans"]:
+        if not isinstance(plan, dict) or not isinstance(plan.get("edits"), list):
+            raise BackendError("garbage", "the backend's answer is not an offload plan")
+        notes += [str(n) for n in plan.get("notes") or [] if isinstance(n, str)][:20]
+        for e in plan["edits"]:
+            line, lines, delete = (e.get("line"), e.get("lines"), e.get("delete_lines", 0)) \
+                if isinstance(e, dict) else (None, None, None)
+            if not (isinstance(line, int) and line >= 1 and isinstance(lines, list) and
+                    all(isinstance(t, str) for t in lines) and isinstance(delete, int) and
+                    delete >= 0) or isinstance(line, bool) or len(edits) >= MAX_EDITS:
+                raise BackendError("garbage", "an edit of the backend's plan is malformed")
+            rank = Rank.DELETE if e.get("kind") == "delete" else Rank.LOOP
+            edits.append(PlanEdit(line - 1, tuple(lines), rank, delete))
+    return edits, notes
+
+
+async def backend_plan(service: SuggestService, view: DocView, function: str,
+                       timeout_s: float) -> tuple[list[tuple[int, int, bytes]], list[str]] | None:
+    """(byte edits of ``view.source``, notes) from the backend; None when the backend cannot
+    be used for this document (too large, not UTF-8) or failed (then the caller plans
+    in-process); raises :class:`BackendRefused` on a 422."""
+    from accellium.server.offload import edit_bytes
+
+    s = service.settings
+    if len(view.source) > MAX_CODE_BYTES:
+        return None
+    try:
+        code = view.source.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    body = {"code": code, "language": view.lang, "function": function}
+    try:
+        status, raw = await service.http.request("POST", f"{s.backend_url}/v1/offload",
+                                                 timeout_s, s.backend_token, body)
+        if status == 422:
+            raise BackendRefused(detail(raw))
+        if status != 200:
+            raise BackendError("error", f"HTTP {status}: {detail(raw)}")
+        edits, notes = _edits(parse_json(raw))
+        if edits and max(e.row for e in edits) > len(view.lines):
+            raise BackendError("garbage", "the backend's plan edits lines past the end")
+        return edit_bytes(view.source, edits), notes
+    except (BackendError, ValueError) as e:
+        log.info("offload from %s failed (%s); planning in-process", s.backend_url, e)
+        return None

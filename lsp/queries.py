@@ -1,0 +1,58 @@
+"""A :class:`LoopQuery` as the language server sends it (``POST /v1/suggest``, DESIGN §4, with
+``context.scope``) and as its answer cache keys it."""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from typing import Any
+
+from accellium.server.engines import LoopQuery
+
+from .actions import MAX_ALTERNATIVES
+
+__all__ = ["query_key", "request_body"]
+
+
+def _example_json(e: Any) -> dict:
+    out = {"pragma": e.pragma, "loop": e.loop}
+    if getattr(e, "enclosing", None) is not None:
+        out["enclosing"] = list(e.enclosing)
+    if getattr(e, "same_file", None) is not None:
+        out["same_file"] = bool(e.same_file)
+    return out
+
+
+def query_key(q: LoopQuery) -> tuple:
+    return (q.lang, q.code, tuple(q.enclosing),
+            tuple((e.pragma, e.loop, e.enclosing, e.same_file) for e in q.examples), q.adapter,
+            _scope_key(q.scope))
+
+
+def _scope_key(scope: Any) -> tuple | None:
+    """The scope in a cache key: its offset and a digest of its text (the answer may depend on
+    any of it: what follows the loop, the functions it calls)."""
+    if scope is None:
+        return None
+    return scope.offset, _digest(scope.source)
+
+
+@lru_cache(maxsize=16)
+def _digest(source: str) -> str:
+    return hashlib.sha1(source.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def request_body(q: LoopQuery, scope: bool = True) -> dict:
+    """The ``/v1/suggest`` body: the loop, its context (the document as ``context.scope``
+    unless ``scope`` is False) and the alternatives the quick fixes offer."""
+    context: dict[str, Any] = {"enclosing": list(q.enclosing),
+                               "examples": [_example_json(e) for e in q.examples]}
+    if scope and q.scope is not None:
+        context["scope"] = {"source": q.scope.source, "offset": q.scope.offset}
+    return {
+        "code": q.code,
+        "language": q.lang,
+        "context": context,
+        "adapter": q.adapter,
+        "alternatives": MAX_ALTERNATIVES,
+    }
