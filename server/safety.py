@@ -20,7 +20,10 @@
   the decision to the compiler: kept, with a note;
 * a parallel pragma gets the ``private`` scratch arrays and the ``reduction`` clauses of the
   reductions the code after the loop reads (a flag, too) that it lacks: without them
-  iterations share the array, and the host never sees the reduced value.
+  iterations share the array, and the host never sees the reduced value;
+* a compute construct outside a compute region gets the data clauses its loop needs
+  (:mod:`server.safety_data`): every array it dereferences through a pointer mapped with a
+  section, in the direction the loop uses it, and no shared array in ``private``.
 
 It never raises: on any internal failure the pragma is returned unchanged with a note.
 """
@@ -224,7 +227,7 @@ def _guard(query: LoopQuery, pragma_text: str) -> tuple[str | None, list[str]]:
     compute = compute_construct(enclosing)
     if facts.safe:
         p, more = _completed(p, facts, compute)
-        return p.render(), notes + more
+        return _with_data(p, facts, notes + more)
     why = "; ".join([d.message for d in facts.carried[:2]]
                     + [f"early exit: {e}" for e in facts.early_exits[:1]])
     if not asserts_parallel(p, compute):
@@ -232,9 +235,21 @@ def _guard(query: LoopQuery, pragma_text: str) -> tuple[str | None, list[str]]:
             if facts.device_unsafe_calls and not facts.in_region:
                 return None, notes + [f"{why}; no pragma (the calls keep the loop on the "
                                       "host)"]
-            return p.render(), notes + [f"{why}; `{p.directive}` leaves it to the compiler, "
-                                        "which should keep the loop sequential"]
-        return p.render(), notes
+            return _with_data(p, facts, notes + [
+                f"{why}; `{p.directive}` leaves it to the compiler, which should keep the loop "
+                "sequential"])
+        return _with_data(p, facts, notes)
     in_region, _, _ = enclosing_context(enclosing)
     text, more = _rewrite(p, facts, in_region, why)
+    if text is not None:
+        return _with_data(parse(text), facts, notes + more)
     return text, notes + more
+
+
+def _with_data(p, facts, notes: list[str]) -> tuple[str, list[str]]:  # noqa: ANN001
+    """The pragma with the data clauses its loop needs (:mod:`server.safety_data`)."""
+    from accellium.server.safety_data import complete_data, fit_nest
+
+    more: list[str] = []
+    p = complete_data(fit_nest(p, facts, more), facts, more)
+    return p.render(), notes + more
