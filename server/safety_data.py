@@ -5,7 +5,9 @@ Facts of OpenACC (3.3) and C this encodes, for a compute construct (``parallel``
 ``serial``, with or without ``loop``) outside any compute region:
 
 * An array reached through a pointer that no data clause names and no enclosing data region
-  holds is not on the device: the pointer is firstprivate (2.6.2), the kernel dereferences a
+  holds is not on the device (checked when the pragma moves data itself: a pragma with no
+  copy clause leaves the data environment to the code around it, a caller's data region or
+  managed memory): the pointer is firstprivate (2.6.2), the kernel dereferences a
   host address and faults on a discrete GPU.  A clause naming the pointer without a section
   (``copyin(p)``) maps the 8-byte pointer alone (2.7.1), the same fault.  So each such array
   gets a clause with the section the analysis derives from the loop bounds.
@@ -167,7 +169,10 @@ def complete_data(p, facts, notes: list[str]):  # noqa: ANN001, ANN202
                 seen.add(name)
             placed.setdefault(target, []).append(arg)
     missing_extent = []
-    for name, mode in facts.arrays.items():
+    # A pragma without copy clauses leaves the data environment to the code around it (a
+    # data region in a caller, managed memory): only one that moves data itself must move all
+    # of it.
+    for name, mode in facts.arrays.items() if family else ():
         if name in seen or name in named or name in facts.present or not name.isidentifier():
             continue
         sec = facts.sections.get(name)
