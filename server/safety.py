@@ -248,8 +248,8 @@ def _guard(query: LoopQuery, pragma_text: str) -> tuple[str | None, list[str]]:
 
 def _with_data(p, facts, notes: list[str]) -> tuple[str, list[str]]:  # noqa: ANN001
     """The pragma with the data clauses its loop needs (:mod:`server.safety_data`)."""
-    from accellium.server.safety_data import complete_data, fit_nest
+    from accellium.server.safety_data import complete_data, fit_nest, gang_level
 
     more: list[str] = []
-    p = complete_data(fit_nest(p, facts, more), facts, more)
+    p = complete_data(gang_level(fit_nest(p, facts, more), facts, more), facts, more)
     return p.render(), notes + more

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["complete_data", "fit_nest"]
+__all__ = ["complete_data", "fit_nest", "gang_level"]
 
 _COMPUTE = frozenset({"parallel", "kernels", "serial", "parallel loop", "kernels loop",
                       "serial loop"})
@@ -129,6 +129,22 @@ def fit_nest(p, facts, notes: list[str]):  # noqa: ANN001, ANN202
             continue
         out.append(c)
     return Pragma(p.directive, tuple(out)) if changed else p
+
+
+def gang_level(p, facts, notes: list[str]):  # noqa: ANN001, ANN202
+    """A combined ``parallel loop`` outside any compute region whose loop is partitioned
+    only across ``worker``/``vector``: every gang runs all the iterations (gang-redundant
+    mode, OpenACC 3.3 2.5.1, 2.9.2): a reduction is combined once per gang and updates are
+    repeated.  ``gang`` is added."""
+    from accellium.dataset.pragma import Clause, Pragma
+
+    if p.directive != "parallel loop" or facts.in_region or p.has("gang") or p.has("seq") \
+            or not (p.has("worker") or p.has("vector")):
+        return p
+    notes.append("`gang` added: a `parallel loop` partitioned only across "
+                 f"{'workers' if p.has('worker') else 'vector lanes'} runs every iteration "
+                 "in every gang")
+    return Pragma(p.directive, (Clause("gang"),) + tuple(p.clauses))
 
 
 def complete_data(p, facts, notes: list[str]):  # noqa: ANN001, ANN202

@@ -50,6 +50,13 @@ CASES = {
         "  for (int i = 0; i < n; i++)\n    b[i] = a[i] + 1;\n}\n",
         "#pragma acc parallel loop private(b) copyin(a[0:n]) copyout(b[0:n])",
         "void ref(int n, float *a, float *r) { for (int i = 0; i < n; i++) r[i] = a[i] + 1; }\n"),
+    # a `parallel loop` over workers only: every gang runs it, the reduction counts it twice
+    "worker_only": (
+        "void run(int n, float *a, float *b) {\n  float s = 0;\nPRAGMA\n"
+        "  for (int i = 0; i < n; i++)\n    s += a[i];\n  b[0] = s;\n}\n",
+        "#pragma acc parallel loop worker reduction(+:s) copyin(a[0:n])",
+        "void ref(int n, float *a, float *r) { float s = 0; for (int i = 0; i < n; i++)"
+        " s += a[i]; r[0] = s; }\n"),
 }
 
 STRUCT_K = """typedef struct { float x, v; } P;
