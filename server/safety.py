@@ -227,7 +227,7 @@ def _guard(query: LoopQuery, pragma_text: str) -> tuple[str | None, list[str]]:
     compute = compute_construct(enclosing)
     if facts.safe:
         p, more = _completed(p, facts, compute)
-        return _with_data(p, facts, notes + more)
+        return _with_data(p, facts, notes + more, code)
     why = "; ".join([d.message for d in facts.carried[:2]]
                     + [f"early exit: {e}" for e in facts.early_exits[:1]])
     if not asserts_parallel(p, compute):
@@ -246,10 +246,10 @@ def _guard(query: LoopQuery, pragma_text: str) -> tuple[str | None, list[str]]:
     return text, notes + more
 
 
-def _with_data(p, facts, notes: list[str]) -> tuple[str, list[str]]:  # noqa: ANN001
+def _with_data(p, facts, notes: list[str], code: str = "") -> tuple[str, list[str]]:  # noqa: ANN001
     """The pragma with the data clauses its loop needs (:mod:`server.safety_data`)."""
     from accellium.server.safety_data import complete_data, fit_nest, gang_level
 
     more: list[str] = []
-    p = complete_data(gang_level(fit_nest(p, facts, more), facts, more), facts, more)
+    p = complete_data(gang_level(fit_nest(p, facts, more, code), facts, more), facts, more)
     return p.render(), notes + more

@@ -107,18 +107,35 @@ def _items(p) -> tuple[list, dict[str, list[str]], set[str]]:  # noqa: ANN001
     return keep, family, named
 
 
-def fit_nest(p, facts, notes: list[str]):  # noqa: ANN001, ANN202
-    """``p`` with ``collapse``/``tile`` cut to the loops that may be collapsed."""
+def _independent_depth(code: str, depth: int) -> int:
+    """How many loops of the perfect nest at the top of ``code`` have independent iterations
+    (a collapsed loop with a carried dependence runs its iterations in parallel too)."""
+    from accellium.dataset.analysis import analyze
+    from accellium.dataset.loops import find_loops
+
+    loops = [lp for lp in find_loops(code.encode("utf-8", "surrogateescape"), "c")]
+    for k in range(1, depth):
+        inner = [lp for lp in loops if lp.depth == k]
+        if not inner or not analyze(inner[0].text, "c").safe:
+            return k
+    return depth
+
+
+def fit_nest(p, facts, notes: list[str], code: str = ""):  # noqa: ANN001, ANN202
+    """``p`` with ``collapse``/``tile`` cut to the loops that may be collapsed: tightly
+    nested, independent bounds, and each without a carried dependence."""
     from accellium.dataset.pragma import Clause, Pragma
 
     depth = max(1, facts.collapse)
+    if code and depth > 1:
+        depth = _independent_depth(code, depth)
     out, changed = [], False
     for c in p.clauses:
         k = c.name.lower()
         if k == "collapse" and c.args and c.args.strip().isdigit() and int(c.args) > depth:
             changed = True
             notes.append(f"`{c.render()}`: only {depth} loop(s) of this nest are tightly "
-                         "nested with independent bounds")
+                         "nested, with independent bounds and no carried dependence")
             if depth > 1:
                 out.append(Clause(c.name, str(depth)))
             continue

@@ -151,3 +151,13 @@ def test_member_writes_are_array_writes():
     assert not f.safe and f.arrays["p"] == "inout"
     inner = analyze("for (int i = 0; i < n; i++) { T *q = &p[i]; q->v += 1; q->x += q->v; }")
     assert inner.safe and inner.arrays["p"] == "inout"
+
+
+def test_collapse_stops_at_a_loop_with_a_carried_dependence():
+    rec = ("for (int s = 0; s < m; s++) {\n  for (int t = 1; t < len; t++)\n"
+           "    x[s * len + t] = a[s * len + t] * x[s * len + t - 1];\n}")
+    text, notes = guard(LoopQuery(rec), "#pragma acc parallel loop collapse(2)")
+    assert text == "#pragma acc parallel loop" and notes
+    ok = "for (int i = 0; i < n; i++)\n  for (int j = 0; j < m; j++) c[i*m+j] = a[i*m+j];"
+    assert guard(LoopQuery(ok), "#pragma acc parallel loop collapse(2)")[0] == \
+        "#pragma acc parallel loop collapse(2)"
