@@ -21,7 +21,10 @@ when it has them):
   the decision to the compiler: kept, with a note;
 * a parallel pragma gets the ``private`` scratch arrays and the ``reduction`` clauses of the
   reductions the code after the loop reads (a flag, too) that it lacks: without them
-  iterations share the array, and the host never sees the reduced value.
+  iterations share the array, and the host never sees the reduced value;
+* a compute construct outside a compute region gets the data clauses its loop needs
+  (:mod:`server.safety_data`): every array it dereferences through a pointer mapped with a
+  section, in the direction the loop uses it, and no shared array in ``private``.
 
 It never raises: on any internal failure the pragma is returned unchanged with a note.
 """
@@ -257,17 +260,29 @@ def _check(query: LoopQuery, p: Pragma) -> tuple[Pragma | None, list[Note]]:
     compute = compute_construct(enclosing)
     if facts.safe:
         p, more = _completed(p, facts, compute)
-        return p, notes + more
+        return _with_data(p, facts, notes + more, code)
     why = _why(facts)
     if not asserts_parallel(p, compute):
         if _compiler_decides(p, compute):
             if facts.device_unsafe_calls and not facts.in_region:
                 return None, notes + [Note(f"{why}; no pragma (the calls keep the loop on the "
                                            "host)", NoteKind.GUARD, why.variable, why.line)]
-            return p, notes + [Note(f"{why}; `{p.directive}` leaves it to the compiler, which "
-                                    "should keep the loop sequential", NoteKind.GUARD,
-                                    why.variable, why.line)]
-        return p, notes
+            return _with_data(p, facts, notes + [
+                Note(f"{why}; `{p.directive}` leaves it to the compiler, which should keep the "
+                     "loop sequential", NoteKind.GUARD, why.variable, why.line)])
+        return _with_data(p, facts, notes)
     in_region, _, _ = enclosing_context(enclosing)
     out, more = _rewrite(p, facts, in_region, why)
+    if out is not None:
+        return _with_data(out, facts, notes + more)
     return out, notes + more
+
+
+def _with_data(p: Pragma, facts: LoopFacts, notes: list[Note], code: str = ""
+               ) -> tuple[Pragma, list[Note]]:
+    """The pragma with the data clauses its loop needs (:mod:`server.safety_data`)."""
+    from accellium.server.safety_data import complete_data, fit_nest, gang_level
+
+    more: list[str] = []
+    p = complete_data(gang_level(fit_nest(p, facts, more, code), facts, more), facts, more)
+    return p, notes + [Note.of(m, NoteKind.GUARD) for m in more]

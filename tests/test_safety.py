@@ -13,8 +13,11 @@ def test_safe_loop_untouched():
 
 def test_parallel_loop_on_recurrence_becomes_kernels():
     text, notes = guard(LoopQuery(REC), "#pragma acc parallel loop gang copy(x) num_gangs(4)")
-    assert text == "#pragma acc kernels copy(x)"  # the compiler keeps it sequential
+    # the compiler keeps it sequential; the pragma moves data itself, so `a`, which it reads
+    # and nothing else puts on the device, is added with the section the loop reaches
+    assert text == "#pragma acc kernels copyin(a[1:n-1]) copy(x)"
     assert notes and "x[i-1]" in notes[0] and "would run it in parallel" in notes[0]
+    assert any("`a[1:n-1]` added to `copyin`" in n for n in notes)
 
 
 def test_loop_in_region_becomes_seq():
@@ -31,7 +34,7 @@ def test_seq_auto_and_kernels_kept():
     text, notes = guard(LoopQuery(REC), "#pragma acc kernels")
     assert text == "#pragma acc kernels" and notes
     text, notes = guard(LoopQuery(REC), "#pragma acc kernels loop independent copy(x[0:n])")
-    assert text == "#pragma acc kernels copy(x[0:n])"
+    assert text == "#pragma acc kernels copyin(a[1:n-1]) copy(x[0:n])"
     assert "carried dependence" in notes[0] and "kernels" in notes[0]
 
 

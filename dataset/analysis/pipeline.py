@@ -222,11 +222,42 @@ def _data(b: _Body, facts: LoopFacts) -> None:
     bounds: dict[str, ForHeader] = {v: ForHeader(v, lo, hi)
                                     for v, (lo, hi) in zip(facts.index_vars, facts.bounds,
                                                            strict=False)}
+    # an index two inner loops reuse with other bounds (`for (k = 1; k < K; ...)` then
+    # `for (k = K - 1; k >= 0; ...)`) has no one range: no section from it
+    twice: set[str] = set()
+    outer = set(bounds)
     for il in b.w.inner_loops:
-        if il.header.var and il.header.var not in bounds:
-            bounds[il.header.var] = il.header
+        v = il.header.var
+        if not v or v in outer:
+            continue
+        if v in bounds and (bounds[v].lo, bounds[v].hi) != (il.header.lo, il.header.hi):
+            twice.add(v)
+        bounds.setdefault(v, il.header)
+    for v in twice:
+        del bounds[v]
     facts.sections = sections(list(facts.arrays), b.by_name, bounds, b.index_all)
+    if b.where is not None:
+        found, covered = _file_sections(b.where, facts.arrays)
+        facts.sections.update(found)
+        for name, mode in facts.arrays.items():
+            if mode == "out" and name not in covered:
+                facts.arrays[name] = "inout"  # copyout would return unwritten elements
     b.notes.extend(renderable(facts, b.by_name))
+
+
+def _file_sections(where: LoopInFile, arrays: dict[str, str]) -> tuple[dict[str, str], set[str]]:
+    """Sections from the extents of every use (the offload planner's): with the file, a
+    pointer's section covers every subscript the nest reaches (``in[i + t]``, ``A[i][k]``,
+    descending and triangular loops), not only ``a[i]``; a true array is named whole.  And the
+    arrays one plain write covers whole (the only ones ``copyout`` may return: the device
+    copy of an element the loop does not write is uninitialised)."""
+    from accellium.dataset.offload.loopdata import loop_data
+
+    try:
+        got, covered = loop_data(where.loop, where.ctx.node, where.index.tree.root_node)
+    except (RecursionError, ValueError):
+        return {}, set()
+    return {k: v for k, v in got.items() if k in arrays}, covered
 
 
 @lru_cache(maxsize=4096)

@@ -124,6 +124,8 @@ class BodyWalk:
     assign_count: dict[str, int] = field(default_factory=dict)
     assign_value: dict[str, Node] = field(default_factory=dict)
     array_names: set[str] = field(default_factory=set)
+    # `T *q = &a[e];` (or `= a + e`) declared in the loop: q names the element a[e]
+    element_pointers: dict[str, tuple[str, list[Node]]] = field(default_factory=dict)
     depth: int = 1  # nesting of for loops, the loop itself included
     # the parent of every named node inside the loop, by node id (``Node.parent`` costs the
     # depth of the tree: tree-sitter descends from the root to find it)
@@ -235,6 +237,9 @@ class _Walker:
                     if val is not None:
                         out.assign_value[name] = val
                         out.values.setdefault(name, []).append(val)
+                        elem = _element_address(val)
+                        if elem is not None and _pointer_declarator(d):
+                            out.element_pointers[name] = elem
 
     # -- bookkeeping ------------------------------------------------------------------------
     def event(self, name: str, kind: Use, stmt: Node) -> None:
@@ -300,7 +305,8 @@ class _Walker:
             if not self.macro_access(node, False, True):
                 self.call(node, stmt)
         elif t == "field_expression":
-            self.push((self.expr, (_field(node, "argument"), stmt)))
+            if not self.element(node, write=False, read=True):
+                self.push((self.expr, (_field(node, "argument"), stmt)))
         elif t == "declaration":
             self.declaration(node, stmt)
         elif t not in _SKIPPED:
@@ -379,6 +385,9 @@ class _Walker:
                 self.out.assign_count[name] = self.out.assign_count.get(name, 0) + 1
         elif node.type == "subscript_expression":
             self.access(node, write=True, read=kind is Use.RMW)
+        elif node.type in ("field_expression", "pointer_expression") and \
+                self.element(node, write=True, read=kind is Use.RMW):
+            return
         elif not (node.type == "call_expression"
                   and self.macro_access(node, True, kind is Use.RMW)):
             self.expr(node, None)
@@ -394,6 +403,38 @@ class _Walker:
         indirect = any(_INDIRECT_CHARS.search(text(i)) is not None and any(
             x.type in _INDIRECT_NODES for x in iter_nodes(i)) for i in idx)
         self._record(name, idx, write, read, node, indirect)
+
+    def element(self, node: Node, write: bool, read: bool) -> bool:
+        """A member of an array element (``p[i].x``) or what an element pointer reaches
+        (``q->x``, ``*q`` with ``T *q = &p[i]`` declared in the loop): an access to that
+        element (C: a member is part of its element's storage).  A member write changes part
+        of the element only: it counts as a read and a write."""
+        read = read or write
+        if node.type == "pointer_expression":
+            arg = unparen(_field(node, "argument")) if op(node) == "*" else None
+            return arg is not None and arg.type == "identifier" and \
+                self._through(arg, node, write, read)
+        arg: Node | None = node
+        while arg is not None and arg.type == "field_expression":
+            inner = unparen(_field(arg, "argument"))
+            if text(_field(arg, "operator")) == "->":
+                return inner is not None and inner.type == "identifier" and \
+                    self._through(inner, node, write, read)
+            arg = inner
+        if arg is not None and arg.type == "subscript_expression":
+            self.access(arg, write=write, read=read)
+            return True
+        return False
+
+    def _through(self, ptr: Node, node: Node, write: bool, read: bool) -> bool:
+        """An access through the element pointer ``ptr`` (False: it is not one)."""
+        name = text(ptr)
+        alias = self.out.element_pointers.get(name)
+        if alias is None or self.out.assign_count.get(name, 0) > 1:
+            return False
+        self.event(name, Use.READ, node)
+        self._record(alias[0], alias[1], write, read, node, False)
+        return True
 
     def macro_access(self, node: Node, write: bool, read: bool) -> bool:
         """``_A(u, i, j)`` / ``ACCESS_3D(u, i, j, k)`` used like an array element."""
@@ -415,6 +456,26 @@ class _Walker:
                                         " ".join(text(node).split()), self.order, indirect,
                                         node))
         self.push(*((self.expr, (i, None)) for i in idx))
+
+
+def _pointer_declarator(d: Node) -> bool:
+    inner = _field(d, "declarator")
+    return inner is not None and inner.type == "pointer_declarator"
+
+
+def _element_address(val: Node) -> tuple[str, list[Node]] | None:
+    """``&a[e]`` with ``a`` a plain name: (a, [e])."""
+    val = unparen(val)
+    if val is None:
+        return None
+    if val.type == "pointer_expression" and op(val) == "&":
+        sub = unparen(_field(val, "argument"))
+        if sub is not None and sub.type == "subscript_expression":
+            base, idx = subscripts(sub)
+            name = _base_name(base)
+            if name is not None and name.isidentifier() and idx:
+                return name, list(idx)
+    return None
 
 
 def walk_body(loop: Node, address_use: AddressUse = _unknown_address_use) -> BodyWalk:

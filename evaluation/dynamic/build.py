@@ -24,7 +24,7 @@ from accellium.evaluation.dynamic.manifest import Program
 from accellium.evaluation.dynamic.translate import translate
 
 __all__ = ["RUNTIME_H", "BuildResult", "RunResult", "prepare", "compile_program", "run_binary",
-           "CPU_FLAGS", "GPU_FLAGS"]
+           "CPU_FLAGS", "GPU_FLAGS", "make_wrappers"]
 
 RUNTIME_H = Path(__file__).resolve().parent / "runtime" / "accrt.h"
 CPU_FLAGS = f"-fopenmp -D_OPENACC=201711 -include {RUNTIME_H} -w -fno-strict-aliasing"
@@ -102,12 +102,14 @@ def runtime_object() -> Path:
     return obj
 
 
-def _wrappers(bindir: Path, extra: str, drop: tuple[str, ...], link: str = "") -> None:
+def make_wrappers(bindir: Path, extra: str, drop: tuple[str, ...], link: str = "",
+                  compiler: str | None = None) -> None:
     """gcc/cc wrappers that replace -fopenacc by ``extra`` and, when they link, add ``link``
-    (the runtime object); the build command's own gcc calls go through them via PATH."""
+    (the runtime object); the build command's own gcc calls go through them via PATH.
+    ``compiler``: run this compiler instead of the one named (the TSan build's clang)."""
     bindir.mkdir(parents=True, exist_ok=True)
     for name in ("gcc", "cc", "gcc-12", "c99"):
-        real = shutil.which(name)
+        real = compiler or shutil.which(name)
         if real is None:
             continue
         pats = "|".join(drop)
@@ -121,7 +123,7 @@ for a in "$@"; do
     *) out+=("$a");;
   esac
 done
-if [ $acc = 1 ] && [ $link = 1 ] && [ -n "{link}" ]; then out+=({shlex.quote(link) if link else ''}); fi
+if [ $acc = 1 ] && [ $link = 1 ] && [ -n "{link}" ]; then out+=({link}); fi
 exec {shlex.quote(real)} "${{out[@]}}"
 """
         w = bindir / name
@@ -144,7 +146,7 @@ def compile_program(prog: Program, work: Path, mode: str, timeout: float = 300) 
             extra = "-fopenacc"
         cmd = _ABS_CC.sub(lambda m: m.group(1), cmd)
         bindir = work / ".accrt-bin"
-        _wrappers(bindir, extra, drop, str(runtime_object()) if mode == "cpu" else "")
+        make_wrappers(bindir, extra, drop, shlex.quote(str(runtime_object())) if mode == "cpu" else "")
         env["PATH"] = f"{bindir}:{env.get('PATH', '')}"
     t0 = time.perf_counter()
     try:

@@ -26,6 +26,11 @@ def add_dynamic_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--programs", help="only these programs (comma-separated names)")
     g.add_argument("--no-mutations", action="store_true", help="skip the planted mutations")
     g.add_argument("--work-dir", help="keep the built variants here (default: a temp dir)")
+    g.add_argument("--tsan", action="store_true",
+                   help="a second race signal: build every variant that verifies with clang "
+                        "-fsanitize=thread and run it with LLVM's Archer (OMPT); a reported "
+                        "race is a `race` failure (Debian: clang-14 libomp-14-dev "
+                        "libclang-rt-14-dev)")
     g.add_argument("--offload", action="store_true",
                    help="also apply the offload plan to every function (one data region per "
                         "function, `accellium suggest --offload`) and compare it with the "
@@ -47,6 +52,9 @@ def run_dynamic(args: argparse.Namespace,
     if engine not in engine_names() and engine != "none":
         print(f"accellium eval: unknown engine '{engine}' (choose from "
               f"{', '.join(engine_names())}, none)", file=sys.stderr)
+        return 2
+    if args.tsan and args.mode == "gpu":
+        print("accellium eval: --tsan needs --mode cpu", file=sys.stderr)
         return 2
     if args.offload and (engine == "none" or args.mode == "gpu"):
         print("accellium eval: --offload needs an engine (not none) and --mode cpu",
@@ -75,7 +83,7 @@ def run_dynamic(args: argparse.Namespace,
                 args.dynamic, None if engine == "none" else engine, threads=args.threads,
                 runs=args.runs, engine_options=opts, with_mutations=not args.no_mutations,
                 work_dir=args.work_dir, only=only, progress=_progress,
-                offload=args.offload)
+                offload=args.offload, tsan=args.tsan)
     except (ManifestError, ValueError, FileNotFoundError) as e:
         print(f"accellium eval: {' '.join(str(e).split())}", file=sys.stderr)
         return 2

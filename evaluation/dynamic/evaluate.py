@@ -167,6 +167,7 @@ def _metrics(rows: list[dict], has_engine: bool) -> dict[str, Any]:
                                                 for r in rows), len(rows))
         for c in CAUSES:
             m[f"failed_{c}"] = _frac(sum(e["status"] == c for e in eng), len(rows))
+        m["failed_race_tsan"] = _frac(sum(e.get("tsan") == "race" for e in eng), len(rows))
     else:
         m["verified"] = None
         m["coverage"] = None
@@ -182,12 +183,20 @@ def evaluate_dynamic(manifest: str | Path, engine_name: str | None = "auto", *, 
                      with_mutations: bool = True, work_dir: str | Path | None = None,
                      only: list[str] | None = None,
                      progress: Callable[[str], None] | None = None,
-                     offload: bool = False) -> dict[str, Any]:
+                     offload: bool = False, tsan: bool = False) -> dict[str, Any]:
     """Run the dynamic evaluation; returns the ``--json`` object.  With ``offload``, also the
     offload plan of every function (a third column next to the authors' pragmas and the
-    per-loop suggestions); ``metrics["verified"]`` is then the plan's."""
+    per-loop suggestions); ``metrics["verified"]`` is then the plan's.  With ``tsan``, every
+    variant that verifies is also built with ThreadSanitizer and run with Archer; a race it
+    reports makes the variant a ``race`` failure."""
     if threads < 1 or runs < 1:
         raise ValueError("--threads and --runs must be >= 1")
+    if tsan:
+        from accellium.evaluation.dynamic.tsan import tsan_unavailable
+
+        why = tsan_unavailable()
+        if why:
+            raise ValueError(f"--tsan: {why}")
     root, programs = load_manifest(manifest)
     if only:
         unknown = sorted(set(only) - {p.name for p in programs})
@@ -203,7 +212,7 @@ def evaluate_dynamic(manifest: str | Path, engine_name: str | None = "auto", *, 
         opts = dict(default_options(engine_name))
         opts.update(engine_options or {})
         engine = get_engine(engine_name, **opts)
-    cfg = RunConfig(threads=threads, runs=runs)
+    cfg = RunConfig(threads=threads, runs=runs, tsan=tsan)
     tmp = Path(work_dir) if work_dir else Path(tempfile.mkdtemp(prefix="accellium-dyn-"))
     rows = []
     try:

@@ -26,6 +26,7 @@ class RunConfig:
     runs: int = 3
     timeout_factor: float = 10.0
     timeout_min_s: float = 20.0
+    tsan: bool = False  # a ThreadSanitizer + Archer run after the runs that verified
 
     def env(self, run: int) -> dict[str, str]:
         gangs = max(1, self.threads // 2)
@@ -50,6 +51,7 @@ class VariantResult:
     bytes_d2h: int | None = None
     sites: list[dict] = field(default_factory=list)  # bytes per construct (file, line)
     warnings: list[str] = field(default_factory=list)
+    tsan: str | None = None  # --tsan: "clean", "race" or "not run: why"
 
     @property
     def verified(self) -> bool:
@@ -57,7 +59,7 @@ class VariantResult:
 
     def to_json(self) -> dict:
         d = {k: getattr(self, k) for k in ("label", "status", "reason", "runs_ok", "runs",
-                                           "seconds", "bytes_h2d", "bytes_d2h")}
+                                           "seconds", "bytes_h2d", "bytes_d2h", "tsan")}
         d["verified"] = self.verified
         d["sites"] = self.sites[:200]
         d["warnings"] = self.warnings[:20]
@@ -121,7 +123,23 @@ def run_variant(label: str, prog: Program, folder: Path, work: Path, replaced: d
         if stop_early:
             break
     out.seconds = statistics.median(times) if times else None
+    if cfg.tsan and out.verified:
+        _tsan(out, prog, work, cfg)
     return out
+
+
+def _tsan(out: VariantResult, prog: Program, work: Path, cfg: RunConfig) -> None:
+    """The second race signal: a verified variant that ThreadSanitizer (with Archer) sees race
+    is a ``race`` failure."""
+    from accellium.evaluation.dynamic.tsan import tsan_races
+
+    raced, why = tsan_races(prog, work, cfg.env(0), cfg.timeout(prog) * 3)
+    if raced is None:
+        out.tsan = f"not run: {why}"
+    elif raced:
+        out.tsan, out.status, out.reason = "race", "race", why
+    else:
+        out.tsan = "clean"
 
 
 def run_serial(prog: Program, folder: Path, work: Path, cfg: RunConfig) -> VariantResult:

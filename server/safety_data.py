@@ -1,0 +1,230 @@
+"""The data half of the safety guard: a compute construct must put on the device every array
+its loop dereferences, in the direction the loop uses it.
+
+Facts of OpenACC (3.3) and C this encodes, for a compute construct (``parallel``, ``kernels``,
+``serial``, with or without ``loop``) outside any compute region:
+
+* An array reached through a pointer that no data clause names and no enclosing data region
+  holds is not on the device (checked when the pragma moves data itself: a pragma with no
+  copy clause leaves the data environment to the code around it, a caller's data region or
+  managed memory): the pointer is firstprivate (2.6.2), the kernel dereferences a
+  host address and faults on a discrete GPU.  A clause naming the pointer without a section
+  (``copyin(p)``) maps the 8-byte pointer alone (2.7.1), the same fault.  So each such array
+  gets a clause with the section the analysis derives from the loop bounds.
+  A section the engine wrote that is not the one the loop reaches (another loop's bounds, a
+  descending loop read the wrong way) is replaced by the derived one.
+* ``copyin`` never brings a device write back: an array the loop writes in a ``copyin`` (or
+  ``create``) keeps its old host values.  ``copyout`` and ``create`` allocate the device copy
+  uninitialised (2.7.7, 2.7.8): an array the loop reads, or writes only partly (some elements
+  are copied back from uninitialised memory), needs ``copy``.  Each item is moved to the
+  clause with every direction the loop needs (more movement than needed is left alone).
+* ``private`` gives each gang or iteration an uninitialised copy (2.5.13, 2.7.11): an array the
+  loop shares (one the analysis does not find written before read in every iteration) in
+  ``private`` is read as garbage and its writes never reach the host.  It is dropped.
+
+And, for any loop directive: ``collapse(n)`` and ``tile(s1, ..., sk)`` apply to n (k) tightly
+nested loops whose bounds do not depend on each other (2.9.1, 2.9.8); more than the nest has
+is a compile error (gcc: "not enough perfectly nested loops") or, over a dependent bound, a
+wrong iteration space.  Such a clause is cut to the nest the analysis finds (or dropped).
+
+Only what the analysis can tell is changed: an array whose extent it cannot bound gets a note,
+never a guessed section.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["complete_data", "fit_nest", "gang_level"]
+
+_COMPUTE = frozenset({"parallel", "kernels", "serial", "parallel loop", "kernels loop",
+                      "serial loop"})
+# clause -> (copies host to device at entry, copies device to host at exit)
+_MOVES: dict[str, tuple[bool, bool]] = {
+    "copy": (True, True), "pcopy": (True, True), "present_or_copy": (True, True),
+    "copyin": (True, False), "pcopyin": (True, False), "present_or_copyin": (True, False),
+    "copyout": (False, True), "pcopyout": (False, True), "present_or_copyout": (False, True),
+    "create": (False, False), "pcreate": (False, False), "present_or_create": (False, False),
+}
+_BY_MOVES = {(True, True): "copy", (True, False): "copyin", (False, True): "copyout",
+             (False, False): "create"}
+_OTHER_DATA = frozenset({"present", "deviceptr", "no_create", "attach", "delete", "detach"})
+_PRIVATE = frozenset({"private", "firstprivate"})
+_VERB = {"in": "reads", "out": "writes (not every element of the section)",
+         "inout": "reads and writes"}
+_NAME = re.compile(r"\s*([A-Za-z_]\w*)")
+
+
+def _squash(s: str) -> str:
+    return re.sub(r"\s+", "", s)
+
+
+def _need(mode: str) -> tuple[bool, bool]:
+    return mode in ("in", "inout"), mode in ("out", "inout")
+
+
+def _base(item: str) -> str | None:
+    m = _NAME.match(item)
+    return m.group(1) if m and not re.match(r"\s*[A-Za-z_]\w*\s*(\.|->)", item) else None
+
+
+def _dropped_private(p, facts, notes: list[str]):  # noqa: ANN001, ANN202
+    """``p`` without the shared arrays it names in ``private``/``firstprivate``."""
+    from accellium.dataset.pragma import Clause, Pragma
+
+    out = []
+    for c in p.clauses:
+        if c.name.lower() == "private" and c.args:
+            items = [a.strip() for a in c.arg_list()]
+            bad = [a for a in items if _base(a) in facts.arrays
+                   and _base(a) not in facts.private]
+            if bad:
+                notes.append(", ".join(f"`{a}`" for a in bad) + ": an array the loop shares "
+                             "(not written before it is read in every iteration): `private` "
+                             "would give each copy uninitialised data and lose its writes; "
+                             "left out of `private`")
+                items = [a for a in items if a not in bad]
+                if not items:
+                    continue
+                c = Clause(c.name, ", ".join(items))
+        out.append(c)
+    return Pragma(p.directive, tuple(out))
+
+
+def _items(p) -> tuple[list, dict[str, list[str]], set[str]]:  # noqa: ANN001
+    """(clauses that are not copy-family, copy-family items by clause, names otherwise
+    mapped or privatised)."""
+    keep, family = [], {}
+    named: set[str] = set()
+    for c in p.clauses:
+        k = c.name.lower()
+        if k in _MOVES:
+            family.setdefault(k, []).extend(a.strip() for a in c.arg_list())
+            continue
+        if k in _OTHER_DATA or k in _PRIVATE or k == "reduction":
+            named |= set(c.variables())
+        keep.append(c)
+    return keep, family, named
+
+
+def _independent_depth(code: str, depth: int) -> int:
+    """How many loops of the perfect nest at the top of ``code`` have independent iterations
+    (a collapsed loop with a carried dependence runs its iterations in parallel too)."""
+    from accellium.dataset.analysis import analyze
+    from accellium.dataset.loops import find_loops
+
+    loops = [lp for lp in find_loops(code.encode("utf-8", "surrogateescape"), "c")]
+    for k in range(1, depth):
+        inner = [lp for lp in loops if lp.depth == k]
+        if not inner or not analyze(inner[0].text, "c").safe:
+            return k
+    return depth
+
+
+def fit_nest(p, facts, notes: list[str], code: str = ""):  # noqa: ANN001, ANN202
+    """``p`` with ``collapse``/``tile`` cut to the loops that may be collapsed: tightly
+    nested, independent bounds, and each without a carried dependence."""
+    from accellium.dataset.pragma import Clause, Pragma
+
+    depth = max(1, facts.collapse)
+    if code and depth > 1:
+        depth = _independent_depth(code, depth)
+    out, changed = [], False
+    for c in p.clauses:
+        k = c.name.lower()
+        if k == "collapse" and c.args and c.args.strip().isdigit() and int(c.args) > depth:
+            changed = True
+            notes.append(f"`{c.render()}`: only {depth} loop(s) of this nest are tightly "
+                         "nested, with independent bounds and no carried dependence")
+            if depth > 1:
+                out.append(Clause(c.name, str(depth)))
+            continue
+        if k == "tile" and len(c.arg_list()) > depth:
+            changed = True
+            notes.append(f"`{c.render()}`: tiles {len(c.arg_list())} loops, the nest has "
+                         f"{depth} tightly nested with independent bounds; left out")
+            continue
+        out.append(c)
+    return Pragma(p.directive, tuple(out)) if changed else p
+
+
+def gang_level(p, facts, notes: list[str]):  # noqa: ANN001, ANN202
+    """A combined ``parallel loop`` outside any compute region whose loop is partitioned
+    only across ``worker``/``vector``: every gang runs all the iterations (gang-redundant
+    mode, OpenACC 3.3 2.5.1, 2.9.2): a reduction is combined once per gang and updates are
+    repeated.  ``gang`` is added."""
+    from accellium.dataset.pragma import Clause, Pragma
+
+    if p.directive != "parallel loop" or facts.in_region or p.has("gang") or p.has("seq") \
+            or not (p.has("worker") or p.has("vector")):
+        return p
+    notes.append("`gang` added: a `parallel loop` partitioned only across "
+                 f"{'workers' if p.has('worker') else 'vector lanes'} runs every iteration "
+                 "in every gang")
+    return Pragma(p.directive, (Clause("gang"),) + tuple(p.clauses))
+
+
+def complete_data(p, facts, notes: list[str]):  # noqa: ANN001, ANN202
+    """``p`` with the data clauses its loop needs (see the module doc); notes say what
+    changed.  ``p`` unchanged when it is not a compute construct outside a compute region."""
+    from accellium.dataset.pragma import DIRECTIVES, Clause, Pragma
+
+    if p.directive not in _COMPUTE or facts.in_region:
+        return p
+    p = _dropped_private(p, facts, notes)
+    allowed = DIRECTIVES.get(p.directive, frozenset())
+    if "copy" not in allowed:
+        return p
+    keep, family, named = _items(p)
+    placed: dict[str, list[str]] = {}
+    seen: set[str] = set()
+    changed: list[str] = []
+    for kind, items in family.items():
+        for item in items:
+            name = _base(item)
+            target, arg = kind, item
+            mode = facts.arrays.get(name or "")
+            if name is not None and mode is not None and name not in facts.present:
+                sec = facts.sections.get(name)
+                if "[" not in item and sec and "[" in sec:
+                    arg = sec
+                    changed.append(f"`{item}` maps the pointer alone: `{sec}`")
+                elif sec and "[" in sec and "[" in item and _squash(item) != _squash(sec):
+                    arg = sec
+                    changed.append(f"`{item}` is not what the loop reaches: `{sec}`")
+                have, need = _MOVES[kind], _need(mode)
+                moves = (have[0] or need[0], have[1] or need[1])
+                if moves != have:
+                    target = _BY_MOVES[moves]
+                    changed.append(f"`{name}` in `{target}`, not `{kind}`: the loop "
+                                   f"{_VERB[mode]} it")
+            if name:
+                seen.add(name)
+            placed.setdefault(target, []).append(arg)
+    missing_extent = []
+    # A pragma without copy clauses leaves the data environment to the code around it (a
+    # data region in a caller, managed memory): only one that moves data itself must move all
+    # of it.
+    for name, mode in facts.arrays.items() if family else ():
+        if name in seen or name in named or name in facts.present or not name.isidentifier():
+            continue
+        sec = facts.sections.get(name)
+        if not sec:
+            missing_extent.append(name)
+            continue
+        target = _BY_MOVES[_need(mode)]
+        placed.setdefault(target, []).append(sec)
+        changed.append(f"`{sec}` added to `{target}`: the loop {_VERB[mode]} it and nothing "
+                       "else puts it on the device")
+    if changed:
+        notes.append("data clauses completed: " + "; ".join(changed))
+    if missing_extent:
+        notes.append(", ".join(f"`{n}`" for n in missing_extent) + ": not on the device and "
+                     "its extent is unknown here: map it in an enclosing data region (or add "
+                     "a section)")
+    if not changed:
+        return p
+    order = [k for k in ("copyin", "copyout", "copy", "create") if k in placed]
+    order += [k for k in placed if k not in order]
+    data = [Clause(k, ", ".join(dict.fromkeys(placed[k]))) for k in order]
+    return Pragma(p.directive, tuple(keep) + tuple(data))
