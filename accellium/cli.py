@@ -75,7 +75,7 @@ def _quiet_stdout() -> None:
         pass
 
 
-def run(func, args: argparse.Namespace) -> int:  # noqa: ANN001 - a subcommand function
+def run(func, args: argparse.Namespace) -> int:
     """Run a subcommand; every error ends as one line on stderr.
 
     Bad input and environment problems (``ValueError`` and ``OSError``: a bad file, a bad
@@ -98,7 +98,7 @@ def run(func, args: argparse.Namespace) -> int:  # noqa: ANN001 - a subcommand f
             traceback.print_exc()
         print(f"{name}: {_one_line(e)}", file=sys.stderr)
         return 2
-    except Exception as e:  # noqa: BLE001 - the last line of defence: one line, not a trace
+    except Exception as e:
         if args.verbose:
             traceback.print_exc()
             print(f"{name}: internal error ({type(e).__name__})", file=sys.stderr)

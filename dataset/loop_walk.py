@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from tree_sitter import Node
+
 from accellium.dataset.labels import PragmaLine, pragmas_above, split_label, strip_acc_pragmas
 from accellium.dataset.lines import LineIndex
-from tree_sitter import Node
 
 __all__ = ["Loop", "LOOP_TYPES", "walk_loops"]
 

@@ -84,7 +84,7 @@ def confusion_table(result: dict[str, Any], markdown: bool = False) -> str:
     return format_table(["gold \\ predicted", *pred], rows, markdown)
 
 
-def _plots(result: dict[str, Any], latencies: list[float], out: Path) -> list[str]:
+def _plots(result: dict[str, Any], latencies: list[float], out: Path) -> list[str]:  # noqa: PLR0915 — three figures drawn in sequence, no branching logic
     import matplotlib
 
     matplotlib.use("Agg")

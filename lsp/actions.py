@@ -13,11 +13,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from lsprotocol import types
+
 from accellium.dataset.loops import Loop
 from accellium.dataset.pragma import PragmaError, parse
 from accellium.server.engines import LoopQuery
 from accellium.server.suggest import Suggestion
-from lsprotocol import types
 
 from .document import DocView
 

@@ -46,15 +46,15 @@ async def bench_code_actions(text: str, requests: int, engine: str) -> dict:
     client = LanguageClient("accellium-bench", "0")
 
     @client.feature(types.WINDOW_SHOW_MESSAGE)
-    def _msg(params):  # noqa: ANN001
+    def _msg(params):
         pass
 
     @client.feature("accellium/status")
-    def _status(params):  # noqa: ANN001
+    def _status(params):
         pass
 
     @client.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-    def _diags(params):  # noqa: ANN001
+    def _diags(params):
         pass
 
     await client.start_io(sys.executable, "-m", "accellium.lsp")

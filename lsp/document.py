@@ -28,6 +28,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from tree_sitter import Node, Parser, Point, Tree
+
 from accellium.dataset.loops import (
     LOOP_TYPES,
     LineIndex,
@@ -37,7 +39,6 @@ from accellium.dataset.loops import (
     normalize_lang,
 )
 from accellium.dataset.pragma import is_acc_pragma
-from tree_sitter import Node, Parser, Point, Tree
 
 from .nest import (
     Cancelled,
@@ -130,7 +131,7 @@ class SpecLines(LineIndex):
     """A :class:`LineIndex` over a :class:`Text` snapshot (LSP line model), for the
     ``dataset.loops`` helpers."""
 
-    def __init__(self, text: Text):  # noqa: D107 - no LineIndex scan
+    def __init__(self, text: Text):
         self.text = text
         self.source = text.data
         self.starts = text.starts

@@ -224,7 +224,7 @@ class _Annotate:
         if self.use_progress:
             try:
                 await progress.create_async(self.token)
-            except Exception:  # noqa: BLE001 - the client may refuse progress
+            except Exception:
                 self.use_progress = False
         view = await ls.parsed(self.doc)
 

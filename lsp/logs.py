@@ -66,7 +66,7 @@ class _Guard(logging.Filter):
 
 
 class _Formatter(logging.Formatter):
-    def formatException(self, ei) -> str:  # noqa: N802 - logging's name
+    def formatException(self, ei) -> str:
         if _state["text"]:
             return _redact(super().formatException(ei))
         te = traceback.TracebackException(*ei)

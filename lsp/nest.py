@@ -24,8 +24,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 
-from accellium.dataset.loops import LOOP_TYPES, LineIndex, Loop, PragmaLine, pragmas_above
 from tree_sitter import Node, Tree
+
+from accellium.dataset.loops import LOOP_TYPES, LineIndex, Loop, PragmaLine, pragmas_above
 
 try:  # dataset.loops before and after its linear rewrite (issue #12 D1)
     from accellium.dataset.loops import split_label

@@ -147,7 +147,7 @@ def scan_root(root: str, style: StyleIndex, cancelled: Callable[[], bool] = lamb
         try:
             view = DocIndex(uri, lang, data.decode("utf-8", "replace")).view()
             style.set_file(uri, view.annotated_loops(MAX_DOC_EXAMPLES))
-        except Exception:  # noqa: BLE001 - a strange file must not stop the scan
+        except Exception:
             log.exception("cannot index %s", path)
         if style.pool_size() >= MAX_EXAMPLES_POOL:
             log.info("workspace scan: example pool full after %d files", count)

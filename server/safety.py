@@ -43,7 +43,7 @@ _OWNING = frozenset({"parallel", "kernels", "serial", "loop", "parallel loop", "
 _BREAK_OK = frozenset({"data", "host_data"})
 
 
-def asserts_parallel(pragma, compute: str = "none") -> bool:  # noqa: ANN001 - a Pragma
+def asserts_parallel(pragma, compute: str = "none") -> bool:
     """True when the pragma claims the loop's iterations may run concurrently.
 
     ``compute`` is the innermost enclosing compute construct
@@ -64,13 +64,13 @@ def asserts_parallel(pragma, compute: str = "none") -> bool:  # noqa: ANN001 - a
     return d in ("parallel loop", "loop")
 
 
-def _named(pragma) -> set[str]:  # noqa: ANN001
+def _named(pragma) -> set[str]:
     return {v for c in pragma.clauses
             if c.name.lower() in ("private", "firstprivate", "reduction")
             for v in c.variables()}
 
 
-def missing_private(pragma, facts, compute: str = "none") -> list[str]:  # noqa: ANN001
+def missing_private(pragma, facts, compute: str = "none") -> list[str]:
     """The loop's scratch arrays (``facts``: its LoopFacts) a parallel ``pragma`` shares
     between iterations (not named in ``private``/``firstprivate``/``reduction``)."""
     if not facts.private_arrays or not asserts_parallel(pragma, compute):
@@ -79,7 +79,7 @@ def missing_private(pragma, facts, compute: str = "none") -> list[str]:  # noqa:
     return [a for a in facts.private_arrays if a not in named]
 
 
-def missing_reductions(pragma, facts, compute: str = "none"  # noqa: ANN001
+def missing_reductions(pragma, facts, compute: str = "none"
                        ) -> list[tuple[str, str]]:
     """The reductions (op, variable) of scalars the code after the loop reads
     (``facts.live_out``) that a parallel ``pragma`` does not name in any clause: without the
@@ -98,11 +98,11 @@ def guard(query: LoopQuery, pragma_text: str | None) -> tuple[str | None, list[s
         return None, []
     try:
         return _guard(query, pragma_text)
-    except Exception as e:  # noqa: BLE001 - the guard must never take the server down
+    except Exception as e:
         return pragma_text, [f"safety check skipped ({type(e).__name__})"]
 
 
-def _without_async(p, code: str):  # noqa: ANN001, ANN202
+def _without_async(p, code: str):
     """``p`` without ``async``/``wait`` clauses, and the note on where the ``wait`` goes."""
     from accellium.dataset.pragma import Pragma
 
@@ -119,7 +119,7 @@ def _without_async(p, code: str):  # noqa: ANN001, ANN202
         "before the host reads what the loop computes"]
 
 
-def _with_clauses(p, private: list[str], reductions: list[tuple[str, str]]):  # noqa: ANN001, ANN202
+def _with_clauses(p, private: list[str], reductions: list[tuple[str, str]]):
     """``p`` with the scratch arrays added to ``private`` and the reductions added."""
     from accellium.dataset.pragma import Clause, Pragma
 
@@ -138,7 +138,7 @@ def _with_clauses(p, private: list[str], reductions: list[tuple[str, str]]):  # 
     return Pragma(p.directive, tuple(out))
 
 
-def _completed(p, facts, compute: str):  # noqa: ANN001, ANN202
+def _completed(p, facts, compute: str):
     """Add the private scratch arrays and the reductions a parallel pragma lacks."""
     from accellium.dataset.pragma import DIRECTIVES
 
@@ -161,7 +161,7 @@ def _completed(p, facts, compute: str):  # noqa: ANN001, ANN202
     return _with_clauses(p, private, reductions), notes
 
 
-def _exits(p, facts) -> list[str] | None:  # noqa: ANN001
+def _exits(p, facts) -> list[str] | None:
     """None when the pragma may stay; else the notes on why the loop gets none."""
     from accellium.dataset.analysis import ExitKind
 
@@ -175,7 +175,7 @@ def _exits(p, facts) -> list[str] | None:  # noqa: ANN001
             "no pragma"]
 
 
-def _rewrite(p, facts, in_region: bool, why: str):  # noqa: ANN001, ANN202
+def _rewrite(p, facts, in_region: bool, why: str):
     """The sequential form of an unsafe parallel pragma, and the note."""
     from accellium.dataset.pragma import DIRECTIVES, Clause, Pragma
 
@@ -196,7 +196,7 @@ def _rewrite(p, facts, in_region: bool, why: str):  # noqa: ANN001, ANN202
         "loop sequential unless the compiler proves otherwise"]
 
 
-def _compiler_decides(pragma, compute: str = "none") -> bool:  # noqa: ANN001
+def _compiler_decides(pragma, compute: str = "none") -> bool:
     return (pragma.directive in ("kernels", "kernels loop") or pragma.has("auto")
             or (pragma.directive == "loop" and compute == "kernels"))
 

@@ -1,7 +1,8 @@
-from accellium.server.engines.analysis import AnalysisEngine, analyze, pragma_from_facts
-from accellium.server.engines.base import LoopQuery
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from accellium.server.engines.analysis import AnalysisEngine, analyze, pragma_from_facts
+from accellium.server.engines.base import LoopQuery
 
 
 def carried_vars(code, enclosing=()):

@@ -2,7 +2,6 @@ from accellium.dataset.prompt import Example
 from accellium.server.engines import get_engine
 from accellium.server.engines.base import LoopQuery
 from accellium.server.suggest import suggest
-
 from tests.test_retrieval import TRAIN
 
 
@@ -51,9 +50,10 @@ def test_instantiate_drops_clauses_the_directive_forbids():
 
 
 def test_auto_never_crashes_on_odd_workspace_examples():
-    from accellium.dataset.pragma import parse
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
+
+    from accellium.dataset.pragma import parse
 
     eng = get_engine("auto", train=TRAIN)
     pragmas = st.one_of(st.text(max_size=60), st.sampled_from([

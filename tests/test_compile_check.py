@@ -1,6 +1,7 @@
 """The gcc compile-validity harness on good and bad pragmas (needs gcc with -fopenacc)."""
 
 import pytest
+
 from accellium.evaluation.compile_check import (
     CompileJob,
     build_source,

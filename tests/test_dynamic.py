@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from accellium.evaluation.dynamic.accpragmas import strip_acc_keep_lines
 from accellium.evaluation.dynamic.evaluate import coverage, evaluate_dynamic
 from accellium.evaluation.dynamic.manifest import ManifestError, Verify, check_output, load_manifest

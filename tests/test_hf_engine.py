@@ -16,6 +16,7 @@ import httpx
 import pytest
 from _server_util import running_server
 from _tiny_models import PROBE, tiny_models
+
 from accellium.dataset.prompt import PROMPT_VERSION
 from accellium.server.app import Settings
 from accellium.server.engines.base import LoopQuery
@@ -96,7 +97,7 @@ def test_engine_concurrent_loads_of_one_name(models):
                 barrier.wait()
                 try:
                     eng.load_adapter("x", str(path))
-                except Exception as e:  # noqa: BLE001
+                except Exception as e:
                     errors.append(e)
 
             ts = [threading.Thread(target=load, args=(models.adapters[n], barrier, errors))

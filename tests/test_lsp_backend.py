@@ -11,10 +11,10 @@ import time
 
 import pytest
 import pytest_lsp
-from accellium.lsp.testing import apply_text_edits, edits_for
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
+from accellium.lsp.testing import apply_text_edits, edits_for
 from tests.test_lsp_server import ENV, SERVER, SRC, actions, open_doc, start, uri_of, wait_for
 
 fastapi = pytest.importorskip("fastapi")

@@ -7,13 +7,14 @@ import random
 from types import SimpleNamespace as NS
 
 import pytest
+from lsprotocol import types
+
 from accellium.lsp.actions import kind_for, wants_source_action
 from accellium.lsp.document import DocIndex, language_for, prepare
 from accellium.lsp.settings import Settings, parse_settings
 from accellium.lsp.suggestions import BackendError, suggestion_from_json
 from accellium.lsp.testing import apply_text_edits, generate_c, spec_lines, utf16_len
 from accellium.lsp.text import line_starts
-from lsprotocol import types
 
 
 def _pos(text: str, off: int) -> tuple[int, int]:

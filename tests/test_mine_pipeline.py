@@ -7,6 +7,7 @@ import json
 
 import pytest
 from _mine_util import MIT, SAXPY, c_file, make_repo
+
 from accellium.dataset.mine.cli import bench_mine
 from accellium.dataset.mine.pipeline import MineOptions, mine
 from accellium.dataset.records import read_jsonl

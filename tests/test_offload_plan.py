@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+
 from accellium.dataset.offload import plan_source
 from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
 from accellium.server.engines import get_engine

@@ -3,6 +3,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
 from accellium.dataset.pragma import (
     Clause,
     PragmaError,
@@ -13,8 +16,6 @@ from accellium.dataset.pragma import (
     split_top_level,
     validate,
 )
-from hypothesis import given
-from hypothesis import strategies as st
 
 
 def test_parse_combined_directive_and_clauses():

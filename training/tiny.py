@@ -76,7 +76,7 @@ def _train_tokenizer(texts: list[str], vocab_size: int):
     )
 
 
-def build_tiny_base(
+def build_tiny_base(  # noqa: PLR0915 — tokenizer, config, data and training loop in order
     out_dir: str | Path,
     records: Sequence[Any],
     *,

@@ -237,7 +237,7 @@ def _log_callback() -> Any:
     class _LogCallback(TrainerCallback):
         """One readable log line per log event (instead of the trainer's dict printer)."""
 
-        def on_log(self, args, state, control, logs=None, **kw):  # noqa: ANN001
+        def on_log(self, args, state, control, logs=None, **kw):
             if logs and state.is_world_process_zero:
                 items = " ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
                                  for k, v in logs.items()

@@ -15,8 +15,9 @@ from dataclasses import field as dc_field
 from enum import Enum
 from functools import lru_cache
 
-from accellium.dataset.analysis.tree import field, op, text, unparen
 from tree_sitter import Node
+
+from accellium.dataset.analysis.tree import field, op, text, unparen
 
 __all__ = ["Term", "Affine", "CONST", "Signature", "affine", "signature", "Reach", "Overlap",
            "overlap", "names_of"]

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from tree_sitter import Node
+
 from accellium.dataset.analysis.scalars import Definite
 from accellium.dataset.analysis.scope import FileIndex, FunctionContext
 from accellium.dataset.analysis.tree import LOOP_TYPES, named, op
 from accellium.dataset.analysis.tree import field as _field
-from tree_sitter import Node
 
 __all__ = ["LoopInFile", "locate", "live_after", "ANYWHERE"]
 

@@ -161,6 +161,7 @@ def export_shards(sources: Sequence[str], out: str | Path, shards: int = 8,
     ``without_acc`` keeps only files with no OpenACC directive (the bulk of a code corpus)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
+
     from accellium.dataset.mine.extract import has_acc
     from accellium.dataset.mine.pipeline import RepoSummary, iter_source_files, resolve
     from accellium.dataset.mine.sources import SourceStats

@@ -11,8 +11,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from accellium.dataset.mine.sources import DEFAULT_URL_TEMPLATE
 from pydantic import ValidationError
+
+from accellium.dataset.mine.sources import DEFAULT_URL_TEMPLATE
 
 if TYPE_CHECKING:  # the pipeline (pydantic models, multiprocessing) loads only when mining
     from accellium.dataset.mine.pipeline import MineOptions, MineReport

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from pydantic import BaseModel, Field, field_validator, model_validator
+
 from accellium.dataset.mine.dedup import NearDupIndex, exact_dedup, loop_key
 from accellium.dataset.mine.extract import FileResult, RawPair, extract_file
 from accellium.dataset.mine.license import detect_license, license_allowed
@@ -34,7 +36,6 @@ from accellium.dataset.mine.split import (
 )
 from accellium.dataset.pragma import PragmaSyntaxError, parse, validate
 from accellium.dataset.records import Record, dedup_key, record_id
-from pydantic import BaseModel, Field, field_validator, model_validator
 
 __all__ = ["MineOptions", "MineReport", "RepoResult", "RepoSummary", "Extracted", "mine",
            "mine_repo", "iter_repo_results", "iter_source_files", "safe_extract", "to_record",
@@ -163,7 +164,7 @@ def safe_extract(path: str, data: bytes, events: Counter[str]) -> FileResult | N
     of ending the run."""
     try:
         return extract_file(path, data)
-    except Exception:  # noqa: BLE001 - a parser bug must not end the run
+    except Exception:
         events["extract_error"] += 1
         return None
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from tree_sitter import Node
+
 from accellium.dataset.analysis.clauses import is_clause_arg
 from accellium.dataset.analysis.tree import iter_nodes, text
 from accellium.dataset.offload import poly
@@ -19,7 +21,6 @@ from accellium.dataset.offload.device import Device
 from accellium.dataset.offload.extent import Extents, Span, union
 from accellium.dataset.offload.shapes import AllocSite, Shape, shape_of
 from accellium.dataset.offload.uses import ArrayUse, array_uses, assignments
-from tree_sitter import Node
 
 __all__ = ["ArrayInfo", "Scope", "collect", "section_text", "dims_needed"]
 

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from tree_sitter import Node
+
 from accellium.dataset.analysis.clauses import is_clause_arg
 from accellium.dataset.analysis.tree import LOOP_TYPES, iter_nodes, text
 from accellium.dataset.analysis.tree import field as _field
@@ -31,7 +33,6 @@ from accellium.dataset.offload.device import Device
 from accellium.dataset.offload.extent import Extents, Span, loops_between
 from accellium.dataset.offload.structure import Layout, Leaf, may_precede
 from accellium.dataset.offload.uses import ArrayUse, array_uses, assignments
-from tree_sitter import Node
 
 __all__ = ["Update", "Lifetime", "Flow", "plan_flow"]
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from tree_sitter import Node, Tree
+
 from accellium.dataset.analysis.scope import file_index, function_name
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, named
@@ -17,7 +19,6 @@ from accellium.dataset.offload.edits import PlanEdit, Rank
 from accellium.dataset.offload.region import Region, choose_region, per_loop_regions
 from accellium.dataset.offload.shapes import alloc_sites, declarations, free_sites
 from accellium.dataset.pragma import is_acc_pragma
-from tree_sitter import Node, Tree
 
 __all__ = ["FunctionPlan", "PlanInputError", "plan_source", "functions_in"]
 

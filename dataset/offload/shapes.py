@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tree_sitter import Node
+
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, named, text, unparen
 from accellium.dataset.offload import poly
-from tree_sitter import Node
 
 __all__ = ["Shape", "shape_of", "declarations", "AllocSite", "alloc_sites", "free_sites"]
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from tree_sitter import Node
+
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import named, op, subscripts, text, unparen
-from tree_sitter import Node
 
 __all__ = ["ArrayUse", "array_uses", "Assignments", "assignments", "ZERO"]
 

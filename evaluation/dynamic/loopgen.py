@@ -6,10 +6,11 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from tree_sitter import Node
+
 from accellium.dataset.pragma import Pragma, split_top_level
 from accellium.evaluation.dynamic.accpragmas import AccLine
 from accellium.evaluation.dynamic.cscan import collapse_chain, parse_header
-from tree_sitter import Node
 
 __all__ = ["LoopGen", "RED_OPS"]
 
@@ -134,7 +135,7 @@ class LoopGen:
             return team_open + inner + " } accrt_set_gang(-1, 0); } }"
         return self.partitioned(n, p, heads, gang, lane, ctx)
 
-    def partitioned(self, n: Node, p: AccLine, heads, gang: bool, lane: bool, ctx) -> str:
+    def partitioned(self, n: Node, p: AccLine, heads, gang: bool, lane: bool, ctx) -> str:  # noqa: PLR0915 — emits one C block line by line
         prag = p.pragma
         lid = self.new_id()
         N = str(lid)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from tree_sitter import Node
+
 from accellium.dataset.loops import mask_pragmas, parse_tree
 from accellium.evaluation.dynamic.accpragmas import (
     AccLine,
@@ -21,7 +23,6 @@ from accellium.evaluation.dynamic.accpragmas import (
 )
 from accellium.evaluation.dynamic.cscan import declared_names, free_names, text
 from accellium.evaluation.dynamic.loopgen import LoopGen
-from tree_sitter import Node
 
 __all__ = ["translate", "Translation"]
 

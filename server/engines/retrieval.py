@@ -18,6 +18,7 @@ from functools import lru_cache
 from operator import attrgetter
 
 import numpy as np
+
 from accellium.dataset.pragma import (
     DIRECTIVES,
     Clause,

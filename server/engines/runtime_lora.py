@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
 from accellium.server.engines.base import EngineError, EngineUnavailable
 from accellium.server.engines.upstreams import error_message, normalize_url
 

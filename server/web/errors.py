@@ -6,12 +6,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from accellium.server.api_models import ErrorBody
-from accellium.server.web.work import ClientGone
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from accellium.server.api_models import ErrorBody
+from accellium.server.web.work import ClientGone
 
 __all__ = ["ERROR_RESPONSES", "install_error_handlers"]
 

@@ -16,11 +16,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+from fastapi import HTTPException
+
 from accellium.dataset.adapters import META_FILENAME, base_fingerprint
 from accellium.server.adapters import AdapterRegistry, parse_adapter_spec
 from accellium.server.engines.base import EngineUnavailable
 from accellium.server.engines.runtime_lora import LoraLoadError, RuntimeLoraDisabled
-from fastapi import HTTPException
 
 __all__ = ["start_gateway", "gateway_adapters", "gateway_load", "gateway_unload", "is_gateway",
            "engine_options"]

@@ -107,7 +107,7 @@ class Ranker:
             raise ValueError("style model: bad calibration")
         try:
             booster = lgb.Booster(model_str=body)
-        except Exception as e:  # noqa: BLE001 - LightGBM raises its own error types
+        except Exception as e:
             raise ValueError(f"style model: {e}") from None
         if booster.num_feature() != len(names):
             raise ValueError("style model: wrong number of features")
