@@ -57,9 +57,9 @@ def _one_line(e: BaseException) -> str:
 
     if isinstance(e, ValidationError):
         errs = e.errors(include_url=False, include_input=False, include_context=False)
-        first = errs[0] if errs else {}
-        where = ".".join(str(x) for x in first.get("loc", ()))
-        return f"invalid {e.title}: {where + ': ' if where else ''}{first.get('msg', 'invalid')}"
+        where = ".".join(str(x) for x in errs[0]["loc"]) if errs else ""
+        msg = errs[0]["msg"] if errs else "invalid"
+        return f"invalid {e.title}: {where + ': ' if where else ''}{msg}"
     if isinstance(e, OSError) and e.strerror:
         return f"{e.filename}: {e.strerror}" if e.filename else e.strerror
     text = str(e).strip()

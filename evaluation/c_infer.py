@@ -412,9 +412,13 @@ def _copy_between_names(n: Node, facts: Facts) -> None:
     right = n.child_by_field_name("right") or n.child_by_field_name("value")
     if left is None or right is None:
         return
-    while right.type == "binary_expression" and right.child_by_field_name("left") is not None:
-        right = right.child_by_field_name("left")
-    if right.type == "pointer_expression" and _text(right.child(0)) == "&":
+    while right.type == "binary_expression":
+        lhs = right.child_by_field_name("left")
+        if lhs is None:
+            break
+        right = lhs
+    first = right.child(0)
+    if right.type == "pointer_expression" and first is not None and _text(first) == "&":
         return
     if left.type == "pointer_declarator" and right.type == "identifier":
         depth = 0

@@ -74,10 +74,11 @@ async def bench_code_actions(text: str, requests: int, engine: str) -> dict:
         targets.sort()
 
         async def ask(line: int) -> list:
-            return await client.text_document_code_action_async(types.CodeActionParams(
+            got = await client.text_document_code_action_async(types.CodeActionParams(
                 text_document=types.TextDocumentIdentifier(uri=uri),
                 range=types.Range(types.Position(line, 8), types.Position(line, 8)),
                 context=types.CodeActionContext(diagnostics=[])))
+            return list(got or [])
 
         first = await ask(targets[0])  # waits for the index and the engine's warm-up
         open_ms = (time.perf_counter() - t0) * 1000

@@ -98,7 +98,12 @@ def test_style_index_examples_say_where_they_come_from():
     by = {e.pragma: e for e in exs}
     assert by["#pragma acc parallel loop present(a)"].enclosing == ("#pragma acc data copy(a[0:n])",)
     assert by["#pragma acc kernels"].enclosing == ()
-    assert all(e.same_file in (True, False) for e in exs)
+    query = "for (int j = 0; j < m; j++) c[j] = 0;"
+    assert all(e.same_file is False for e in idx.nearest(query, 8, uri="file:///other.c"))
+    only_a = StyleIndex()
+    only_a.set_open("file:///a.c", DocIndex("file:///a.c", "c", src).view().annotated_loops())
+    assert [e.same_file for e in only_a.nearest(query, 8, uri="file:///a.c")] == [True, True]
+    assert [e.same_file for e in only_a.nearest(query, 8, uri="file:///b.c")] == [False, False]
     assert all(e.same_file is None for e in idx.nearest("for (;;) x = 1;", 8))
 
 

@@ -1,4 +1,3 @@
-import time
 
 from accellium.dataset.similarity import (
     Index,
@@ -72,12 +71,13 @@ def test_features_never_crash():
         assert 0.0 <= similarity(code, SAXPY) <= 1.0
 
 
-def test_index_speed():
+def test_index_on_a_large_pool():
+    """3,000 near-identical loops: the query returns k distinct positions, best first (speed
+    is measured by ``accellium bench``, not here)."""
     pool = [SAXPY.replace("a *", f"a{i} *").replace("n;", f"n{i % 37};") for i in range(3000)]
-    t = time.perf_counter()
     idx = Index(pool, key=lambda s: s)
-    assert time.perf_counter() - t < 5.0
-    t = time.perf_counter()
-    for _ in range(20):
-        idx.query(SUM, 8)
-    assert (time.perf_counter() - t) / 20 < 0.05
+    got = idx.query(SAXPY, 8)
+    assert len(got) == 8 and len({pos for pos, _ in got}) == 8
+    scores = [score for _, score in got]
+    assert scores == sorted(scores, reverse=True)
+    assert all(0.0 < score <= 1.0 for score in scores)

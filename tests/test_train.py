@@ -10,13 +10,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
-pytest.importorskip("torch")
-pytest.importorskip("peft")
-pytest.importorskip("trl")
-
 import ml_fixtures as mlf
+import pytest
 from ml_fixtures import TRAIN_FILE, tiny_records
 
 import accellium.cli

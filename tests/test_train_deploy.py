@@ -5,14 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
-pytest.importorskip("torch")
-pytest.importorskip("peft")
-pytest.importorskip("uvicorn")
-
 import httpx
 import ml_fixtures as mlf
+import pytest
 from ml_fixtures import tiny_records
 
 import accellium.cli

@@ -190,10 +190,10 @@ def _dimension(a: Affine, b: Affine, v: str, inner: frozenset[str],
         return _NEVER if c else None
     if c % ca:
         return _NEVER
-    k = c // ca
-    if pinned.distance is not None and pinned.distance != k:
+    dist = c // ca
+    if pinned.distance is not None and pinned.distance != dist:
         return _NEVER
-    pinned.distance = k
+    pinned.distance = dist
     return None
 
 

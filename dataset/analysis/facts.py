@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
+from typing import Any
 
 from accellium.dataset.pragma import Clause
 
@@ -108,7 +109,8 @@ class LoopFacts:
 
     def copy(self) -> LoopFacts:
         """A copy whose lists and dicts the caller may edit."""
-        return LoopFacts(**{f.name: _copied(getattr(self, f.name)) for f in fields(self)})
+        copied: dict[str, Any] = {f.name: _copied(getattr(self, f.name)) for f in fields(self)}
+        return LoopFacts(**copied)
 
     def data_clauses(self, present_style: bool = True) -> list[Clause]:
         """Data clauses for a compute construct on this loop: ``present`` for arrays an

@@ -87,9 +87,9 @@ def _write_statements(name: str, ctx: FunctionContext) -> set[int]:
         while p is not None and steps < 4:
             if p.type in ("expression_statement", "declaration"):
                 q = ctx.parent(p)
+                init = _field(q, "initializer") if q is not None else None
                 if q is not None and q.type == "for_statement" and \
-                        _field(q, "initializer") is not None and \
-                        _field(q, "initializer").id == p.id:
+                        init is not None and init.id == p.id:
                     out.add(q.id)
                 out.add(p.id)
                 break

@@ -60,9 +60,9 @@ def unparen(node: Node | None) -> Node | None:
     return node
 
 
-def op(node: Node) -> str:
-    """The operator of a binary, unary, update or assignment expression."""
-    o = field(node, "operator")
+def op(node: Node | None) -> str:
+    """The operator of a binary, unary, update or assignment expression ("" for none)."""
+    o = field(node, "operator") if node is not None else None
     return text(o) if o is not None else ""
 
 

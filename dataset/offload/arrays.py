@@ -311,6 +311,7 @@ def _info(name: str, shape: Shape, rows: list[tuple[Device, ArrayUse, list[Span]
                                         for n in poly.names(sp.lo) | poly.names(sp.hi)):
                 spans = cand
                 break
+    section: str | None
     if alloc is not None and alloc.count is not None and shape.levels == 1:
         section = f"{name}[0:{poly.render(alloc.count)}]"
     else:

@@ -103,7 +103,7 @@ def region_edits(lines: LineIndex, region: Region) -> tuple[list[PlanEdit], list
     """The edits of a region, and the problems that kept loops out of it."""
     out: list[PlanEdit] = []
     problems: list[str] = []
-    data = {}
+    data: dict[str, list[str]] = {}
     for name, clause in region.flow.clauses.items():
         data.setdefault(clause, []).append(region.arrays[name].section)
     lone = _lone_loop(region)

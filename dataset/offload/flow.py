@@ -195,7 +195,7 @@ def _reads_own_write(u: ArrayUse, w: ArrayUse) -> bool:
                    for s in w.subs if not isinstance(s, int) for n in iter_nodes(s))
 
 
-def _statement(node: Node) -> Node | None:
+def _statement(node: Node | None) -> Node | None:
     while node is not None and node.type != "expression_statement":
         node = node.parent
     return node
@@ -406,7 +406,7 @@ def live_after(scope: Scope, lay: Layout, name: str) -> bool:
         if u.name == name and u.whole and not _in_free(u.node, frees | allocs):
             return True  # its address escapes (passed, stored, returned): anyone may read it
     around = []
-    p = lay.block
+    p: Node | None = lay.block
     while p is not None and p.id != scope.fn.id:
         if p.type in ("for_statement", "while_statement", "do_statement"):
             around.append(p)

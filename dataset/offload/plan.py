@@ -108,12 +108,13 @@ def _first_declaration(root: Node, name: str) -> Node | None:
         if n.type == "function_definition" and function_name(n)[0] == name:
             return n
         if n.type == "declaration":
-            for d in n.children_by_field_name("declarator"):
+            for decl in n.children_by_field_name("declarator"):
+                d: Node | None = decl
                 while d is not None and d.type == "pointer_declarator":
                     d = _field(d, "declarator")
+                inner = _field(d, "declarator") if d is not None else None
                 if d is not None and d.type == "function_declarator" and \
-                        _field(d, "declarator") is not None and \
-                        _field(d, "declarator").text == name.encode():
+                        inner is not None and inner.text == name.encode():
                     return n
     return None
 

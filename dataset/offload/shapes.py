@@ -191,7 +191,7 @@ def free_sites(body: Node) -> list[tuple[str, Node]]:
         if _call_name(call) != "free" or call is None:
             continue
         args = named(_field(call, "arguments"))
-        if len(args) == 1 and unparen(args[0]) is not None and \
-                unparen(args[0]).type == "identifier":
-            out.append((text(unparen(args[0])), n))
+        arg = unparen(args[0]) if len(args) == 1 else None
+        if arg is not None and arg.type == "identifier":
+            out.append((text(arg), n))
     return out

@@ -61,5 +61,5 @@ async def _internal(request: Request, exc: Exception) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http)  # type: ignore[arg-type]
-    app.add_exception_handler(ClientGone, _gone)
+    app.add_exception_handler(ClientGone, _gone)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _internal)

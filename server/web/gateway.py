@@ -44,9 +44,11 @@ def start_gateway(state: Any) -> None:
     """Build and start the openai engine (blocking: run in the loader thread). The upstream
     pool lives on the server's loop when it runs (``state.loop``)."""
     from accellium.server.engines import get_engine
+    from accellium.server.engines.openai_engine import OpenAIEngine
 
     s = state.settings
     engine = get_engine("openai", **engine_options(s))
+    assert isinstance(engine, OpenAIEngine)
     engine.start(state.loop)
     cfg = engine.base_config()
     reg = AdapterRegistry(base_fingerprint(cfg) if cfg is not None else None)
