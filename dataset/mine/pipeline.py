@@ -346,15 +346,19 @@ def finish(report: MineReport, ext: Extracted, out_dir: str | Path, t0: float,
 
     near: NearDupIndex | None = None
     if options.near_dup and records:
-        loops = {}
+        loops: dict[str, str] = {}
         for r in records:
             loops.setdefault(loop_key(r.loop_stripped), r.loop_stripped)
         near = NearDupIndex(threshold=options.near_dup_threshold,
                             num_perm=options.num_perm).build(loops)
         for r in records:
-            r.near_dup_group = near.group_of.get(loop_key(r.loop_stripped))
+            # a miner field outside the Record schema: kept among the model's extra fields
+            extra = r.model_extra
+            if extra is not None:
+                extra["near_dup_group"] = near.group_of.get(loop_key(r.loop_stripped))
         report.near_dup_groups = len(near.groups)
-        report.near_dup_pairs = sum(1 for r in records if r.near_dup_group is not None)
+        report.near_dup_pairs = sum(
+            1 for r in records if getattr(r, "near_dup_group", None) is not None)
     t_near = time.perf_counter()
 
     ratios = options.ratios or {}

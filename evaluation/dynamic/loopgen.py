@@ -161,6 +161,7 @@ class LoopGen:
 
     def partitioned(self, n: Node, p: AccLine, heads, gang: bool, lane: bool, ctx) -> str:  # noqa: PLR0915 — emits one C block line by line
         prag = p.pragma
+        assert prag is not None  # gen_loop partitions only parsed pragmas
         lid = self.new_id()
         N = str(lid)
         pre = ["{"]

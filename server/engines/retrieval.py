@@ -404,20 +404,20 @@ class RetrievalEngine:
             s = s + np.where(self._in_region == in_region, 0.3, 0.0)
             s = s + np.where(self._under_loop == under_loop, 0.05, 0.0)
             depth = _nest_depth(code, query.lang, tuple(query.enclosing))  # analysed already
-            ctx = np.where(self._depth == depth, _DEPTH_BONUS, 0.0)
+            ctxs = np.where(self._depth == depth, _DEPTH_BONUS, 0.0)
             if query.enclosing:
-                ctx += np.where(self._parent == parent_signature(query.enclosing),
-                                _PARENT_BONUS, 0.0)
-                same = self._enc == _enclosing_norm(query.enclosing)
-                s = s + np.where(same, _SAME_ENCLOSING, 0.0)
-                ctx += np.where(same, _ENCLOSING_BONUS, 0.0)
+                ctxs += np.where(self._parent == parent_signature(query.enclosing),
+                                 _PARENT_BONUS, 0.0)
+                same_enc = self._enc == _enclosing_norm(query.enclosing)
+                s = s + np.where(same_enc, _SAME_ENCLOSING, 0.0)
+                ctxs += np.where(same_enc, _ENCLOSING_BONUS, 0.0)
             if mask is not None:
                 s = np.where(mask, s, -np.inf)
-            top = [i for i in np.argsort(-(s + ctx), kind="stable")[:k] if np.isfinite(s[i])]
+            top = [i for i in np.argsort(-(s + ctxs), kind="stable")[:k] if np.isfinite(s[i])]
             for i in top:
                 r = self.records[int(i)]
                 out.append(Neighbour(r.pragma, r.loop_stripped, r.lang, tuple(r.enclosing),
-                                     float(s[i]), False, float(ctx[i])))
+                                     float(s[i]), False, float(ctxs[i])))
         # The workspace examples among the k most similar; training loops after them in
         # the order of their rank (similarity + how well their context matches).
         out.sort(key=lambda n: -n.score)

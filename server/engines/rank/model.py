@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -66,7 +67,7 @@ def fit_booster(x: np.ndarray, y: np.ndarray, groups: list[int], params: dict):
 
 @dataclass
 class Ranker:
-    booster: object
+    booster: Any  # a lightgbm.Booster (lightgbm ships no type information)
     calibration: Calibration = field(default_factory=Calibration)
     params: dict = field(default_factory=dict)
     cv: dict = field(default_factory=dict)  # how the parameters were chosen (inner CV)
