@@ -14,6 +14,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
+import sys
 import threading
 import time
 from typing import Any
@@ -326,5 +328,18 @@ def make_server() -> AccelliumServer:  # noqa: C901 — one thin nested handler 
     async def shutdown(ls: AccelliumServer, *args) -> None:
         ls._scan_stop.set()
         await ls.service.aclose()
+
+    @server.feature(types.EXIT)
+    def exit_now(ls: AccelliumServer, *args) -> None:
+        """End the process at once, 0 after ``shutdown`` and 1 without (the LSP rule).  Worker
+        threads may still be computing (an engine building its cache on first use, a
+        suggestion past its deadline); asyncio and the interpreter would join them before the
+        process ends, and the editor would wait minutes to restart the server.  Nothing they
+        do needs finishing: the server never writes the user's files, and the engine cache is
+        written to a temporary file and renamed into place."""
+        code = 0 if getattr(ls.protocol, "_shutdown", False) else 1
+        logging.shutdown()
+        sys.stdout.flush()
+        os._exit(code)
 
     return server

@@ -21,11 +21,13 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="session", autouse=True)
 def engine_state_ready() -> None:
     """Build (or load) the embedded ``auto`` engine's state for the default training pairs,
-    as the language server will: on a fresh machine that takes about 20 s once (the state is
-    then cached in ~/.cache/accellium), which must not eat an editor test's own deadlines."""
+    as the language server, the HTTP server and the CLI will, once, before any test starts one
+    of them: on a fresh machine the build runs once here (the state is then cached in
+    ~/.cache/accellium) instead of in every subprocess at once, where it would eat the tests'
+    own deadlines."""
     from accellium.server.defaults import engine_options
     from accellium.server.engines import get_engine
 

@@ -68,3 +68,20 @@ def test_installed_wheel_next_to_pypi_dataset(site: Path, tmp_path: Path) -> Non
     assert out.returncode == 0, out.stderr
     (row,) = json.loads(out.stdout)
     assert row["line"] == 2 and row["directive"] == "parallel loop"
+
+
+def test_every_source_package_is_in_the_wheel_list() -> None:
+    """Each folder of a part that has an ``__init__.py`` is named in ``[tool.setuptools]
+    packages``: a package left out installs without error and fails only when imported."""
+    import tomllib
+
+    conf = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    listed = set(conf["packages"])
+    dirs = {v: k for k, v in conf["package-dir"].items()}
+    found = set()
+    for part, name in dirs.items():
+        for init in (ROOT / part).rglob("__init__.py"):
+            rel = init.parent.relative_to(ROOT / part).parts
+            found.add(".".join((name, *rel)))
+    assert found, "no package found under the mapped folders"
+    assert found - listed == set()
