@@ -238,7 +238,7 @@ def _log_task_error(task: asyncio.Task) -> None:
 # ----------------------------------------------------------------------------------------------
 
 
-def make_server() -> AccelliumServer:  # noqa: C901 — one thin nested handler per LSP feature
+def make_server() -> AccelliumServer:  # noqa: C901, PLR0915 — one thin nested handler per LSP feature
     server = AccelliumServer()
 
     @server.feature(types.INITIALIZE)
