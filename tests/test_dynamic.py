@@ -19,7 +19,6 @@ ROOT = Path(__file__).resolve().parent.parent
 SUITE = ROOT / "evaluation" / "programs"
 
 
-
 def _suite(tmp: Path, programs: dict[str, dict[str, str]], wrong: dict[str, str] | None = None
            ) -> Path:
     """A one-off suite in the DESIGN §8 format: {name: {file: text}}."""
