@@ -11,7 +11,6 @@ edit that raced with typing is rebuilt against the current buffer or not offered
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from lsprotocol import types
 
@@ -22,7 +21,7 @@ from accellium.server.suggest import Suggestion
 
 from .document import DocView
 
-__all__ = ["kind_for", "ActionSpec", "loop_query", "build_edit", "title_for", "same_pragma",
+__all__ = ["kind_for", "loop_query", "build_edit", "title_for", "same_pragma",
            "insertable", "pragma_edit", "suggestion_action", "workspace_edit"]
 
 QUICKFIX = types.CodeActionKind.QuickFix
@@ -70,12 +69,6 @@ def loop_query(doc: DocView, lp: Loop, examples, adapter: str | None) -> LoopQue
 def insertable(doc: DocView, lp: Loop) -> bool:
     """A pragma can go on its own line above the loop only when the ``for`` starts its line."""
     return not doc.lines.line_bytes(lp.start_line)[: lp.start_col].strip()
-
-
-@dataclass
-class ActionSpec:
-    title: str
-    edit: types.TextEdit
 
 
 def title_for(lp: Loop, pragma: str, innermost: bool) -> str:

@@ -31,9 +31,6 @@ class Settings:
     log_document_text: bool = False  # let the log file hold document text (debugging only)
     problems: tuple[str, ...] = field(default=(), compare=False)
 
-    def with_(self, **kw: Any) -> Settings:
-        return dataclasses.replace(self, **kw)
-
 
 _WIRE = {
     "backendUrl": "backend_url",

@@ -112,16 +112,6 @@ class MineReport(BaseModel):
     timings_s: dict[str, float] = Field(default_factory=dict)
     elapsed_s: float = 0.0
 
-    @property
-    def mb_per_s(self) -> float:
-        t = self.timings_s.get("extract", self.elapsed_s) or 1e-9
-        return self.bytes_scanned / 1e6 / t
-
-    @property
-    def pairs_per_s(self) -> float:
-        t = self.timings_s.get("extract", self.elapsed_s) or 1e-9
-        return self.stages.get("raw_pairs", 0) / t
-
 
 @dataclass
 class RepoResult:
