@@ -154,8 +154,7 @@ def _int_context(node: Node) -> bool:
             cur = par
             continue
         if t in ("parenthesized_expression", "unary_expression", "update_expression"):
-            first = par.child(0)
-            if t == "unary_expression" and first is not None and _text(first) == "~":
+            if t == "unary_expression" and par.child_count and _text(par.child(0)) == "~":
                 return True
             cur = par
             continue
@@ -417,8 +416,8 @@ def _copy_between_names(n: Node, facts: Facts) -> None:
         if lhs is None:
             break
         right = lhs
-    first = right.child(0)
-    if right.type == "pointer_expression" and first is not None and _text(first) == "&":
+    if right.type == "pointer_expression" and right.child_count and \
+            _text(right.child(0)) == "&":
         return
     if left.type == "pointer_declarator" and right.type == "identifier":
         depth = 0
