@@ -201,17 +201,14 @@ async def test_backend_slow_times_out_to_embedded(client: LanguageClient, fake, 
     uri = uri_of(tmp_path)
     open_doc(client, uri, SRC)
     acts = await actions(client, uri, 5, 8)
-    finished = fake.finished
     a = await client.code_action_resolve_async(acts[0])
-    # The edit came while the backend was still holding the request (it answers after 5 s):
-    # the timeout path gave the embedded answer and told the user, and the server hung up.
-    assert fake.payloads and fake.finished == finished
+    # The request reached the backend, which holds it for 5 s; the server gave up after
+    # timeoutMs (state "timeout", the user told) and answered with the embedded engine.
+    assert fake.payloads
     edits, _ = edits_for(a.edit, uri)
     assert edits and BACKEND_PRAGMA not in edits[0].new_text  # the embedded answer
     assert _state(client) == "timeout"
     assert any("timeout" in m.message for m in client.messages)
-    await wait_for(lambda: fake.disconnects >= 1, timeout=10)
-    assert fake.finished == finished
 
 
 async def test_cancellation_reaches_the_backend(client: LanguageClient, fake, tmp_path):
