@@ -37,11 +37,13 @@ tools: $(VENV)/.dev
 	bash server/vllm_env.sh
 
 test: $(VENV)/.dev tools
-	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
+# ruff (style, imports, complexity) and mypy (types, on the installed accellium.* layout);
+# the same commands run in .pre-commit-config.yaml.
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
+	PYTHON=$(PY) tools/mypy.sh
 
 bench: $(VENV)/.dev
 	$(VENV)/bin/accellium bench suggest

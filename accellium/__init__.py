@@ -18,4 +18,4 @@ _here = _os.path.dirname(_os.path.abspath(__file__))
 _root = _os.path.dirname(_here)
 if not _os.path.isdir(_os.path.join(_here, "dataset")) and _os.path.isfile(
         _os.path.join(_root, "dataset", "pragma.py")):
-    __path__.append(_root)  # noqa: F821 - a package's own __path__
+    __path__.append(_root)

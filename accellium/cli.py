@@ -57,9 +57,9 @@ def _one_line(e: BaseException) -> str:
 
     if isinstance(e, ValidationError):
         errs = e.errors(include_url=False, include_input=False, include_context=False)
-        first = errs[0] if errs else {}
-        where = ".".join(str(x) for x in first.get("loc", ()))
-        return f"invalid {e.title}: {where + ': ' if where else ''}{first.get('msg', 'invalid')}"
+        where = ".".join(str(x) for x in errs[0]["loc"]) if errs else ""
+        msg = errs[0]["msg"] if errs else "invalid"
+        return f"invalid {e.title}: {where + ': ' if where else ''}{msg}"
     if isinstance(e, OSError) and e.strerror:
         return f"{e.filename}: {e.strerror}" if e.filename else e.strerror
     text = str(e).strip()
@@ -75,7 +75,7 @@ def _quiet_stdout() -> None:
         pass
 
 
-def run(func, args: argparse.Namespace) -> int:  # noqa: ANN001 - a subcommand function
+def run(func, args: argparse.Namespace) -> int:
     """Run a subcommand; every error ends as one line on stderr.
 
     Bad input and environment problems (``ValueError`` and ``OSError``: a bad file, a bad
@@ -98,7 +98,7 @@ def run(func, args: argparse.Namespace) -> int:  # noqa: ANN001 - a subcommand f
             traceback.print_exc()
         print(f"{name}: {_one_line(e)}", file=sys.stderr)
         return 2
-    except Exception as e:  # noqa: BLE001 - the last line of defence: one line, not a trace
+    except Exception as e:
         if args.verbose:
             traceback.print_exc()
             print(f"{name}: internal error ({type(e).__name__})", file=sys.stderr)

@@ -141,7 +141,8 @@ def base_fingerprint(model_dir_or_config: Any) -> str:
     transformers version that wrote the config; dtype, paths and generation settings are ignored.
     """
     cfg = _config_dict(model_dir_or_config)
-    text_cfg = cfg.get("text_config") if isinstance(cfg.get("text_config"), dict) else {}
+    nested = cfg.get("text_config")
+    text_cfg: dict[str, Any] = nested if isinstance(nested, dict) else {}
     picked: dict[str, Any] = {}
     for key in FINGERPRINT_FIELDS:
         v = cfg.get(key, text_cfg.get(key))

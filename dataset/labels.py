@@ -81,7 +81,7 @@ def _strip_trailing_comment(line: str) -> str:
     return re.sub(r"//.*", "", line).strip()
 
 
-def _directives_above(lines: LineIndex, row: int):  # noqa: ANN202 - a generator of tuples
+def _directives_above(lines: LineIndex, row: int):
     """Yield (first row, last row, logical text) of each preprocessor line directly above
     ``row``, bottom-up, skipping blank lines and comments; stops at the first code line."""
     r = row - 1

@@ -110,7 +110,7 @@ class LineIndex:
     def _maps(self) -> dict[int, _RowMap | None]:
         # Created lazily: subclasses may set ``source`` and ``starts`` without __init__.
         try:
-            return self._row_maps  # type: ignore[has-type]
+            return self._row_maps
         except AttributeError:
             self._row_maps: dict[int, _RowMap | None] = {}
             return self._row_maps

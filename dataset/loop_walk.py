@@ -12,10 +12,12 @@ is read, so a 5,000-deep nest costs 5,000 frames, not 12.5 million list entries.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
+
+from tree_sitter import Node
 
 from accellium.dataset.labels import PragmaLine, pragmas_above, split_label, strip_acc_pragmas
 from accellium.dataset.lines import LineIndex
-from tree_sitter import Node
 
 __all__ = ["Loop", "LOOP_TYPES", "walk_loops"]
 
@@ -195,10 +197,12 @@ class _Frame:
         self.node_id = node.id
         self.type = node.type
         self.start, self.end = node.start_byte, node.end_byte
-        self.chain = parent.chain if parent else None
-        self.function = parent.function if parent else None
-        self.loop = parent.loop if parent else None  # index of the innermost loop at or above
-        self.depth = parent.depth if parent else 0  # loops at or above this node
+        # the labels around this node: (outer chain, this level's directives), linked
+        self.chain: tuple[Any, tuple[str, ...]] | None = parent.chain if parent else None
+        self.function: str | None = parent.function if parent else None
+        # index of the innermost loop at or above
+        self.loop: int | None = parent.loop if parent else None
+        self.depth: int = parent.depth if parent else 0  # loops at or above this node
 
 
 class _Walker:
@@ -276,7 +280,8 @@ class _Walker:
         # Children come after their parent in document order: fill depths bottom-up.
         for i in range(len(out) - 1, -1, -1):
             lp = out[i]
-            j = self.index_of.get(self.inner[i]) if self.inner[i] is not None else None
+            inner = self.inner[i]
+            j = self.index_of.get(inner) if inner is not None else None
             lp.perfect_depth = out[j].perfect_depth + 1 if j is not None else 1
             if lp.parent_index is not None:
                 parent = out[lp.parent_index]

@@ -21,6 +21,8 @@ from pathlib import PurePath
 
 import tree_sitter_c
 import tree_sitter_cpp
+from tree_sitter import Language, Parser, Query, QueryCursor, Tree
+
 from accellium.dataset.labels import (
     LOOP_LABEL_DIRECTIVES,
     PragmaLine,
@@ -32,7 +34,6 @@ from accellium.dataset.labels import (
 )
 from accellium.dataset.lines import LINE_BREAK, LineIndex, grammar_view, line_starts
 from accellium.dataset.loop_walk import LOOP_TYPES, Loop, walk_loops
-from tree_sitter import Language, Parser, Query, QueryCursor, Tree
 
 __all__ = [
     "Loop",

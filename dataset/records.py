@@ -8,8 +8,9 @@ import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from accellium.dataset.loops import strip_comments
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from accellium.dataset.loops import strip_comments
 
 __all__ = ["Record", "read_jsonl", "write_jsonl", "dedup_key", "record_id", "norm_code"]
 

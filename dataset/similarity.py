@@ -254,13 +254,13 @@ class Index(Generic[T]):
         df = np.bincount(fid_a, minlength=len(vocab)).astype(np.float64)
         self.idf = np.log((n + 1) / (df + 1.0)) + 1.0
         self._default_idf = math.log(n + 1) + 1.0
-        w = tf_a * self.idf[fid_a]
-        norms = np.sqrt(np.bincount(item_a, weights=w * w, minlength=n))
+        wts = tf_a * self.idf[fid_a]
+        norms = np.sqrt(np.bincount(item_a, weights=wts * wts, minlength=n))
         norms[norms == 0] = 1.0
-        w = w / norms[item_a]
+        wts = wts / norms[item_a]
         order = np.argsort(fid_a, kind="stable")
         self._items_sorted = item_a[order]
-        self._w_sorted = w[order]
+        self._w_sorted = wts[order]
         self._indptr = np.zeros(len(vocab) + 1, dtype=np.int64)
         np.cumsum(np.bincount(fid_a, minlength=len(vocab)), out=self._indptr[1:])
 

@@ -12,8 +12,9 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from accellium.evaluation.c_prelude import KNOWN
 from tree_sitter import Node
+
+from accellium.evaluation.c_prelude import KNOWN
 
 __all__ = ["Shape", "Facts", "scalar", "analyse_tree", "walk", "CAPS"]
 
@@ -91,7 +92,49 @@ def _text(node: Node) -> str:
     return node.text.decode("utf-8", "replace") if node.text is not None else ""
 
 
-def _int_context(node) -> bool:
+def _binary_int(par: Node) -> bool | None:
+    """An enclosing binary expression: True when its operator needs integers, None when the
+    value flows on through it (arithmetic, comparison, logic), False otherwise."""
+    op_node = par.child_by_field_name("operator")
+    op = _text(op_node) if op_node is not None else ""
+    if op in _INT_OPS:
+        return True
+    if op in _ARITH or op in _COMPARE or op in ("&&", "||"):
+        return None
+    return False
+
+
+def _assignment_int(cur: Node, par: Node) -> bool:
+    """An enclosing assignment: an integer compound operator, or the value assigned to a
+    loop variable in a ``for`` header (OpenACC needs integer loops)."""
+    op = par.child_by_field_name("operator")
+    if op is not None and _text(op) in _INT_ASSIGN_OPS:
+        return True
+    gp = par.parent
+    if gp is not None and gp.type == "comma_expression":
+        gp = gp.parent
+    if gp is not None and gp.type == "for_statement" and \
+            (par.child_by_field_name("right") or par).id == cur.id:
+        parent_id = par.parent.id if par.parent is not None else par.id
+        return any((gp.child_by_field_name(f) or gp).id in (par.id, parent_id)
+                   for f in ("initializer", "update"))
+    return False
+
+
+def _int_declaration_context(par: Node) -> bool:
+    """Declarations and statements whose values are integers by the C grammar: a ``for``
+    header declaration, a switch, a case label, an array size, a bit-field width."""
+    if par.type == "init_declarator" and par.parent is not None and \
+            par.parent.type == "declaration" and par.parent.parent is not None and \
+            par.parent.parent.type == "for_statement":
+        return True
+    if par.type in ("switch_statement", "case_statement", "array_declarator", "bitfield_clause"):
+        return True
+    return par.type == "condition_clause" and par.parent is not None and \
+        par.parent.type == "switch_statement"
+
+
+def _int_context(node: Node) -> bool:
     """True when the value of ``node`` must be an integer."""
     cur = node
     while True:
@@ -101,21 +144,17 @@ def _int_context(node) -> bool:
         t = par.type
         if t == "subscript_expression" or t == "subscript_argument_list":
             sub = par if t == "subscript_expression" else par.parent
+            if sub is None:
+                return True
             return cur.id != (sub.child_by_field_name("argument") or sub).id or t != "subscript_expression"
         if t == "binary_expression":
-            op = par.child_by_field_name("operator")
-            op = _text(op) if op is not None else ""
-            if op in _INT_OPS:
-                return True
-            if op in _ARITH:
-                cur = par
-                continue
-            if op in _COMPARE or op in ("&&", "||"):
-                cur = par
-                continue
-            return False
+            verdict = _binary_int(par)
+            if verdict is not None:
+                return verdict
+            cur = par
+            continue
         if t in ("parenthesized_expression", "unary_expression", "update_expression"):
-            if t == "unary_expression" and _text(par.child(0)) == "~":
+            if t == "unary_expression" and par.child_count and _text(par.child(0)) == "~":
                 return True
             cur = par
             continue
@@ -124,26 +163,8 @@ def _int_context(node) -> bool:
             return any((par.child_by_field_name(f) or par).id == cur.id
                        for f in ("condition", "initializer", "update"))
         if t == "assignment_expression":
-            op = par.child_by_field_name("operator")
-            if op is not None and _text(op) in _INT_ASSIGN_OPS:
-                return True
-            gp = par.parent
-            if gp is not None and gp.type == "comma_expression":
-                gp = gp.parent
-            if gp is not None and gp.type == "for_statement" and \
-                    (par.child_by_field_name("right") or par).id == cur.id:
-                return any((gp.child_by_field_name(f) or gp).id in (par.id, par.parent.id)
-                           for f in ("initializer", "update"))
-            return False
-        if t == "init_declarator" and par.parent is not None and \
-                par.parent.type == "declaration" and par.parent.parent is not None and \
-                par.parent.parent.type == "for_statement":
-            return True
-        if t in ("switch_statement", "case_statement", "array_declarator", "bitfield_clause"):
-            return True
-        if t == "condition_clause" and par.parent is not None and par.parent.type == "switch_statement":
-            return True
-        return False
+            return _assignment_int(cur, par)
+        return _int_declaration_context(par)
 
 
 def _shape_of_use(node: Node, facts: Facts) -> Shape:
@@ -390,9 +411,13 @@ def _copy_between_names(n: Node, facts: Facts) -> None:
     right = n.child_by_field_name("right") or n.child_by_field_name("value")
     if left is None or right is None:
         return
-    while right.type == "binary_expression" and right.child_by_field_name("left") is not None:
-        right = right.child_by_field_name("left")
-    if right.type == "pointer_expression" and _text(right.child(0)) == "&":
+    while right.type == "binary_expression":
+        lhs = right.child_by_field_name("left")
+        if lhs is None:
+            break
+        right = lhs
+    if right.type == "pointer_expression" and right.child_count and \
+            _text(right.child(0)) == "&":
         return
     if left.type == "pointer_declarator" and right.type == "identifier":
         depth = 0

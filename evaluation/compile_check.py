@@ -110,8 +110,8 @@ def check(job: CompileJob, cache_dir: str | Path | None = None,
     cfile = cdir / key[:2] / key
     try:
         cached = cfile.read_text(encoding="utf-8")
-        ok, _, err = cached.partition("\n")
-        return CompileResult(ok == "1", err or None, True, key)
+        flag, _, cached_err = cached.partition("\n")
+        return CompileResult(flag == "1", cached_err or None, True, key)
     except OSError:
         pass
     suffix = ".cpp" if lang == "cpp" else ".c"
@@ -121,7 +121,7 @@ def check(job: CompileJob, cache_dir: str | Path | None = None,
     try:
         proc = subprocess.run([*cmd, src], capture_output=True, text=True, timeout=timeout)
         ok = proc.returncode == 0
-        err = None if ok else _first_error(proc.stderr)
+        err: str | None = None if ok else _first_error(proc.stderr)
     except subprocess.TimeoutExpired:
         ok, err = False, f"timeout after {timeout:g} s"
     except FileNotFoundError:

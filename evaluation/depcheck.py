@@ -134,8 +134,8 @@ def _reduction_op(accs: list[Access], name: str) -> str | None:
             ops.add({"-=": "+=", }.get(w.op, w.op))
         elif w.op in ("++", "--"):
             ops.add("+=")
-        elif w.op == "=" and _self_update(w.rhs, name):
-            ops.add(_self_update(w.rhs, name))
+        elif w.op == "=" and (upd := _self_update(w.rhs, name)):
+            ops.add(upd)
         else:
             return None
     return next(iter(ops)) if len(ops) == 1 else None

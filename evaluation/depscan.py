@@ -290,7 +290,9 @@ def _write_starts(toks: list[str], a: int, b: int) -> set[int]:
 
 def split_args(toks: list[str], k: int) -> list[str]:
     """The top-level comma-separated arguments of the parenthesis at ``k``, as text."""
-    out, cur, depth = [], [], 0
+    out: list[str] = []
+    cur: list[str] = []
+    depth = 0
     for t in toks[k + 1:match(toks, k)]:
         if t == "," and depth == 0:
             out.append("".join(cur))

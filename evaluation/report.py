@@ -84,15 +84,15 @@ def confusion_table(result: dict[str, Any], markdown: bool = False) -> str:
     return format_table(["gold \\ predicted", *pred], rows, markdown)
 
 
-def _plots(result: dict[str, Any], latencies: list[float], out: Path) -> list[str]:
-    import matplotlib
+def _save(plt: Any, fig: Any, out: Path, name: str) -> str:
+    fig.tight_layout()
+    fig.savefig(out / name, dpi=110)
+    plt.close(fig)
+    return name
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
-    files = []
-    title = f"{result['engine']} on {Path(result['data']).name}"
-    # 1. per-directive accuracy bars
+def _plot_per_directive(plt: Any, result: dict[str, Any], title: str, out: Path) -> str:
+    """Per-directive accuracy bars."""
     pdir = result["per_directive"]
     dirs = list(pdir)
     keys = [k for k in ("exact_match", "directive_match", "score", "compiles") if any(
@@ -108,11 +108,11 @@ def _plots(result: dict[str, Any], latencies: list[float], out: Path) -> list[st
     ax.set_ylabel("mean")
     ax.set_title(f"Per-directive accuracy — {title}")
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(out / "per_directive.png", dpi=110)
-    plt.close(fig)
-    files.append("per_directive.png")
-    # 2. confusion heat map
+    return _save(plt, fig, out, "per_directive.png")
+
+
+def _plot_confusion(plt: Any, result: dict[str, Any], title: str, out: Path) -> str:
+    """Directive confusion heat map (gold rows, predicted columns)."""
     conf = result["confusion"]
     gold, pred = _labels(conf)
     mat = [[conf[g].get(p, 0) for p in pred] for g in gold]
@@ -132,11 +132,12 @@ def _plots(result: dict[str, Any], latencies: list[float], out: Path) -> list[st
                         color="white" if v > top / 2 else "black")
     fig.colorbar(im, ax=ax)
     ax.set_title(f"Directive confusion — {title}", fontsize=10)
-    fig.tight_layout()
-    fig.savefig(out / "confusion.png", dpi=110)
-    plt.close(fig)
-    files.append("confusion.png")
-    # 3. latency histogram
+    return _save(plt, fig, out, "confusion.png")
+
+
+def _plot_latency(plt: Any, result: dict[str, Any], latencies: list[float], title: str,
+                  out: Path) -> str:
+    """Latency histogram with the p50 and p95 marks."""
     fig, ax = plt.subplots(figsize=(6, 4))
     if latencies:
         ax.hist(latencies, bins=50, color="tab:green")
@@ -148,11 +149,19 @@ def _plots(result: dict[str, Any], latencies: list[float], out: Path) -> list[st
     ax.set_xlabel("latency per loop (ms)")
     ax.set_ylabel("loops")
     ax.set_title(f"Suggest latency — {title}", fontsize=10)
-    fig.tight_layout()
-    fig.savefig(out / "latency.png", dpi=110)
-    plt.close(fig)
-    files.append("latency.png")
-    return files
+    return _save(plt, fig, out, "latency.png")
+
+
+def _plots(result: dict[str, Any], latencies: list[float], out: Path) -> list[str]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    title = f"{result['engine']} on {Path(result['data']).name}"
+    return [_plot_per_directive(plt, result, title, out),
+            _plot_confusion(plt, result, title, out),
+            _plot_latency(plt, result, latencies, title, out)]
 
 
 def write_report(result, out_dir: str | Path) -> list[Path]:

@@ -22,7 +22,7 @@ from typing import Any
 
 from accellium.dataset.prompt import MAX_EXAMPLES, Example
 from accellium.dataset.records import Record, norm_code, read_jsonl, write_jsonl
-from accellium.evaluation.compile_check import CompileJob, check_many
+from accellium.evaluation.compile_check import CompileJob, CompileResult, check_many
 from accellium.evaluation.metrics import (
     PairScore,
     confusion_matrix,
@@ -302,6 +302,8 @@ def evaluate_records(engine: Any, records: Sequence[Record], *, workspace: str =
                     progress=progress, desc=desc)
     scores = [score_pair(p, r.pragma) for p, r in zip(preds.pragmas, records, strict=True)]
     t_compile = 0.0
+    pres: list[CompileResult | None] = [None] * len(records)
+    gres: list[CompileResult | None] = [None] * len(records)
     if compile:
         t0 = time.perf_counter()
         cjobs = [CompileJob(r.loop_stripped, p, r.lang, tuple(r.enclosing))
@@ -309,12 +311,11 @@ def evaluate_records(engine: Any, records: Sequence[Record], *, workspace: str =
         gjobs = [CompileJob(r.loop_stripped, r.pragma, r.lang, tuple(r.enclosing))
                  for r in records]
         res = check_many(cjobs + gjobs, workers=jobs, cache_dir=cache_dir, progress=progress)
-        pres, gres = res[: len(records)], res[len(records):]
+        pres, gres = list(res[: len(records)]), list(res[len(records):])
         scores = [replace(s, compiles=pr.ok, gold_compiles=gr.ok)
-                  for s, pr, gr in zip(scores, pres, gres, strict=True)]
+                  for s, pr, gr in zip(scores, res[: len(records)], res[len(records):],
+                                       strict=True)]
         t_compile = time.perf_counter() - t0
-    else:
-        pres = gres = [None] * len(records)
 
     rows: list[dict] = []
     for i, (r, p, s, pr, gr) in enumerate(zip(records, preds.pragmas, scores, pres, gres,
@@ -324,7 +325,7 @@ def evaluate_records(engine: Any, records: Sequence[Record], *, workspace: str =
                  confidence=preds.confidence[i],
                  error=preds.errors[i], elapsed_ms=round(preds.latency_ms[i], 3),
                  score=s.as_dict())
-        if pr is not None:
+        if pr is not None and gr is not None:
             d["compile_error"] = pr.error
             d["gold_compile_error"] = gr.error
         rows.append(d)

@@ -10,14 +10,15 @@ edit that raced with typing is rebuilt against the current buffer or not offered
 
 from __future__ import annotations
 
-import re
+from collections.abc import Sequence
+
+from lsprotocol import types
 
 from accellium.dataset.analysis import LoopScope, scope_of
 from accellium.dataset.loops import Loop
 from accellium.dataset.pragma import PragmaError, parse
 from accellium.server.engines import LoopQuery
 from accellium.server.suggest import Suggestion
-from lsprotocol import types
 
 from .document import DocView
 from .text import lone_cr_to_lf
@@ -39,12 +40,12 @@ def _kind(k) -> str:
     return str(getattr(k, "value", k))
 
 
-def _matches(kind: str, only: list[str]) -> bool:
+def _matches(kind: str, only: Sequence[str]) -> bool:
     kind = _kind(kind)
     return any(kind == o or kind.startswith(o + ".") for o in map(_kind, only))
 
 
-def kind_for(only: list[str] | None) -> str | None:
+def kind_for(only: Sequence[str] | None) -> str | None:
     """The kind to give pragma actions for a request's ``context.only`` (None = none fits)."""
     if not only:
         return QUICKFIX
@@ -54,8 +55,8 @@ def kind_for(only: list[str] | None) -> str | None:
     return None
 
 
-def wants_source_action(only: list[str] | None) -> bool:
-    return bool(only) and _matches(SOURCE_ANNOTATE, only)
+def wants_source_action(only: Sequence[str] | None) -> bool:
+    return _matches(SOURCE_ANNOTATE, only) if only else False
 
 
 def same_pragma(a: str | None, b: str | None) -> bool:
@@ -101,7 +102,7 @@ def build_edit(doc: DocView, lp: Loop, pragma: str) -> types.TextEdit | None:
     if lp.pragma is not None:
         first, last = lp.pragma.start_line, lp.pragma.end_line
         raw = doc.line_text(first)
-        indent = re.match(r"[ \t]*", raw).group(0)
+        indent = raw[:len(raw) - len(raw.lstrip(" \t"))]
         eol = doc.eol(last)
         end = types.Position(last + 1, 0)
         if last + 1 >= doc.line_count():  # label on the last line (no loop below: unusual)

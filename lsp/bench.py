@@ -46,15 +46,15 @@ async def bench_code_actions(text: str, requests: int, engine: str) -> dict:
     client = LanguageClient("accellium-bench", "0")
 
     @client.feature(types.WINDOW_SHOW_MESSAGE)
-    def _msg(params):  # noqa: ANN001
+    def _msg(params):
         pass
 
     @client.feature("accellium/status")
-    def _status(params):  # noqa: ANN001
+    def _status(params):
         pass
 
     @client.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-    def _diags(params):  # noqa: ANN001
+    def _diags(params):
         pass
 
     await client.start_io(sys.executable, "-m", "accellium.lsp")
@@ -74,10 +74,11 @@ async def bench_code_actions(text: str, requests: int, engine: str) -> dict:
         targets.sort()
 
         async def ask(line: int) -> list:
-            return await client.text_document_code_action_async(types.CodeActionParams(
+            got = await client.text_document_code_action_async(types.CodeActionParams(
                 text_document=types.TextDocumentIdentifier(uri=uri),
                 range=types.Range(types.Position(line, 8), types.Position(line, 8)),
                 context=types.CodeActionContext(diagnostics=[])))
+            return list(got or [])
 
         first = await ask(targets[0])  # waits for the index and the engine's warm-up
         open_ms = (time.perf_counter() - t0) * 1000

@@ -16,6 +16,8 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 
+from lsprotocol import types
+
 from accellium.dataset.loops import Loop
 from accellium.dataset.pragma import (
     CLAUSE_DOCS,
@@ -25,7 +27,6 @@ from accellium.dataset.pragma import (
     parse,
     validate,
 )
-from lsprotocol import types
 
 from .document import AnnotatedLoop, DocView
 
@@ -145,7 +146,7 @@ def _carried(code: str, lang: str, enclosing: tuple[str, ...],
         facts = analyze(code, lang, list(enclosing), first_line=first_line)
         got = [(str(getattr(c, "var", "")), str(getattr(c, "message", c)))
                for c in (getattr(facts, "carried", None) or [])]
-    except Exception:  # noqa: BLE001 - analysis bugs must not stop diagnostics
+    except Exception:
         log.exception("analysis failed")
         got = []
     with _cache_lock:

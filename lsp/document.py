@@ -15,7 +15,7 @@ The tree is built over :func:`dataset.loops.mask_pragmas` of the buffer (a pragm
 ``for (...)`` and its body would otherwise end the loop in the grammar's eyes) after
 :func:`~accellium.lsp.text.lone_cr_to_lf`, so tree-sitter's rows are the rows of the LSP line
 model.  Positions: LSP columns in the negotiated encoding; tree-sitter and the index use UTF-8
-bytes (:meth:`DocView.col_in`, :meth:`DocView.col_out`).
+bytes (:meth:`DocView.col_out`, :meth:`~accellium.lsp.text.Text.byte_col`).
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from tree_sitter import Node, Parser, Point, Tree
+
 from accellium.dataset.loops import (
     LOOP_TYPES,
     LineIndex,
@@ -37,7 +39,6 @@ from accellium.dataset.loops import (
     normalize_lang,
 )
 from accellium.dataset.pragma import is_acc_pragma
-from tree_sitter import Node, Parser, Point, Tree
 
 from .nest import (
     Cancelled,
@@ -130,7 +131,7 @@ class SpecLines(LineIndex):
     """A :class:`LineIndex` over a :class:`Text` snapshot (LSP line model), for the
     ``dataset.loops`` helpers."""
 
-    def __init__(self, text: Text):  # noqa: D107 - no LineIndex scan
+    def __init__(self, text: Text):
         self.text = text
         self.source = text.data
         self.starts = text.starts
@@ -177,9 +178,6 @@ class DocView:
 
     def line_text(self, row: int) -> str:
         return self.lines.line(row)
-
-    def col_in(self, row: int, col: int) -> int:
-        return self.text.byte_col(row, col)
 
     def col_out(self, row: int, byte_col: int) -> int:
         return self.text.col_of(row, byte_col)
@@ -281,10 +279,6 @@ class DocView:
                 if lp.pragma is not None and lp.pragma.start_line <= row <= lp.pragma.end_line:
                     out[row] = lp
         return out
-
-    def loop_below_pragma(self, row: int) -> Loop | None:
-        """The loop a pragma at ``row`` labels, if any."""
-        return self.labelled([row]).get(row)
 
     def annotated_loops(self, limit: int | None = None,
                         check: Callable[[], None] | None = None) -> list[AnnotatedLoop]:

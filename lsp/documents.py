@@ -6,14 +6,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Any
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
 
 from .diagnostics import refresh_view
 from .document import Cancelled, DocIndex, DocView, language_for
-from .style import INLINE_BUILD_LIMIT
+from .style import INLINE_BUILD_LIMIT, StyleIndex
+
+if TYPE_CHECKING:
+    from .jobs import Jobs
 
 log = logging.getLogger("accellium.lsp")
 
@@ -26,6 +30,21 @@ LARGE_BYTES = 1_000_000  # documents above this are read into the index off the 
 class Documents:
     """The document half of :class:`~accellium.lsp.server.AccelliumServer` (a mixin: it uses
     the server's ``jobs``, ``style``, ``encoding``, ``_spawn`` and ``report_once``)."""
+
+    # Provided by AccelliumServer (and pygls' LanguageServer); declared for the type checker.
+    jobs: Jobs
+    style: StyleIndex
+    encoding: str
+
+    if TYPE_CHECKING:
+        def report_once(self, text: str, level: str = "warning") -> None: ...
+
+        def _spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task | None: ...
+
+        def engine_lane(self, uri: str) -> str: ...
+
+        def text_document_publish_diagnostics(
+                self, params: types.PublishDiagnosticsParams) -> None: ...
 
     def _init_documents(self) -> None:
         self.docs: dict[str, DocIndex] = {}
@@ -143,9 +162,9 @@ class Documents:
             if fut is None or fut.done():
                 fut = asyncio.ensure_future(self.jobs.run(doc.view, lane=doc.uri))
                 self._parsing[doc.uri] = fut
-            v = await asyncio.shield(fut)
-            if v.generation == doc.generation or self.docs.get(doc.uri) is not doc:
-                return v
+            got: DocView = await asyncio.shield(fut)
+            if got.generation == doc.generation or self.docs.get(doc.uri) is not doc:
+                return got
 
     async def run(self, doc: DocIndex, view: DocView, fn):
         """``fn(check)`` in the document's lane; :class:`Cancelled` once ``view`` is stale."""

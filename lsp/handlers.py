@@ -174,7 +174,9 @@ async def resolve_action(ls: AccelliumServer, action: types.CodeAction) -> types
     if not data or action.edit is not None or "loop" not in data:
         return action
     uri = data.get("uri")
-    doc = ls.docs.get(uri) if isinstance(uri, str) else None
+    if not isinstance(uri, str):
+        return action
+    doc = ls.docs.get(uri)
     line = data.get("line")
     if doc is None or not isinstance(line, int) or isinstance(line, bool):
         return action
@@ -289,7 +291,7 @@ class _Annotate:
         if self.use_progress:
             try:
                 await progress.create_async(self.token)
-            except Exception:  # noqa: BLE001 - the client may refuse progress
+            except Exception:
                 self.use_progress = False
         view = await ls.parsed(self.doc)
 
@@ -305,8 +307,8 @@ class _Annotate:
         cancelled = False
         try:
             answers = await self._ask(loops)
-            cancelled = answers is None or self._cancelled()
-            if cancelled:
+            if answers is None or self._cancelled():
+                cancelled = True
                 return {"applied": False, "inserted": 0, "cancelled": True}
             return await self._apply(answers)
         finally:

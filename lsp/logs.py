@@ -21,12 +21,13 @@ import re
 import stat
 import sys
 import traceback
+from typing import Any
 
 __all__ = ["LogControl", "text", "open_log_file"]
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 _TOKEN_FIELD = re.compile(r"""(backendToken['"]?\s*[:=]\s*)(['"])(?:(?!\2).)*\2""")
-_state = {"text": False, "secrets": ()}
+_state: dict[str, Any] = {"text": False, "secrets": ()}
 
 
 def text(s: object) -> str:
@@ -66,7 +67,7 @@ class _Guard(logging.Filter):
 
 
 class _Formatter(logging.Formatter):
-    def formatException(self, ei) -> str:  # noqa: N802 - logging's name
+    def formatException(self, ei) -> str:
         if _state["text"]:
             return _redact(super().formatException(ei))
         te = traceback.TracebackException(*ei)

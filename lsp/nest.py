@@ -21,20 +21,19 @@ one tree cursor:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 
-from accellium.dataset.loops import LOOP_TYPES, LineIndex, Loop, PragmaLine, pragmas_above
-from tree_sitter import Node, Tree
+from tree_sitter import Node, Tree, TreeCursor
 
-try:  # dataset.loops before and after its linear rewrite (issue #12 D1)
-    from accellium.dataset.loops import split_label
-except ImportError:  # pragma: no cover - the older module
-    from accellium.dataset.loops import _split_label as split_label
-try:
-    from accellium.dataset.loop_walk import _BLOCK_PARENTS_WITHOUT_LABEL
-except ImportError:  # pragma: no cover - the older module
-    from accellium.dataset.loops import _BLOCK_PARENTS_WITHOUT_LABEL
+from accellium.dataset.loop_walk import _BLOCK_PARENTS_WITHOUT_LABEL
+from accellium.dataset.loops import (
+    LOOP_TYPES,
+    LineIndex,
+    Loop,
+    PragmaLine,
+    pragmas_above,
+    split_label,
+)
 
 __all__ = ["path_to_byte", "paths_to", "loops_starting_at", "loop_nodes", "LoopTable",
            "LoopBuilder", "Cancelled"]
@@ -53,12 +52,19 @@ def _contains(node: Node, start: int, end: int) -> bool:
     return node.start_byte <= start and end <= node.end_byte
 
 
+def _at(cur: TreeCursor) -> Node:
+    """The cursor's node (a cursor made from a tree or a node always has one)."""
+    node = cur.node
+    assert node is not None
+    return node
+
+
 def path_to_byte(tree: Tree, byte: int) -> list[Node]:
     """The nodes from the root down to the deepest one with ``start <= byte < end``."""
     cur = tree.walk()
-    path = [cur.node]
+    path = [_at(cur)]
     while cur.goto_first_child_for_byte(byte) is not None:
-        node = cur.node
+        node = _at(cur)
         if node.start_byte > byte:
             break
         path.append(node)
@@ -70,7 +76,7 @@ class _Sweep:
 
     def __init__(self, tree: Tree):
         self.cur = tree.walk()
-        self.path = [self.cur.node]
+        self.path = [_at(self.cur)]
 
     def climb(self, start: int, end: int) -> None:
         """Up to the lowest node on the path that holds ``start..end``, moving along
@@ -79,7 +85,7 @@ class _Sweep:
         while len(path) > 1 and not _contains(path[-1], start, end):
             if _contains(path[-2], start, end):
                 while cur.goto_next_sibling():
-                    path[-1] = cur.node
+                    path[-1] = _at(cur)
                     if _contains(path[-1], start, end) or path[-1].start_byte > start:
                         break
                 if _contains(path[-1], start, end):
@@ -92,7 +98,7 @@ class _Sweep:
         cur, path = self.cur, self.path
         while (stop is None or path[-1] != stop) and \
                 cur.goto_first_child_for_byte(start) is not None:
-            node = cur.node
+            node = _at(cur)
             if not _contains(node, start, end):
                 cur.goto_parent()
                 return
@@ -140,7 +146,7 @@ def loop_nodes(root: Node, outermost_only: bool = False,
     cur = root.walk()
     seen = 0
     while True:
-        node = cur.node
+        node = _at(cur)
         seen += 1
         if check is not None and seen % 4096 == 0:
             check()
@@ -324,10 +330,10 @@ class LoopBuilder:
             end_col_utf16=self.lines.utf16_col(er, ec),
             kind=node.type,
             depth=depth if depth is not None else sum(a.type in LOOP_TYPES for a in ancestors),
-            loop_depth=table.loop_depth[i] if i is not None else 1,
-            perfect_depth=table.perfect_depth[i] if i is not None else 1,
+            loop_depth=table.loop_depth[i] if table is not None and i is not None else 1,
+            perfect_depth=table.perfect_depth[i] if table is not None and i is not None else 1,
             text=self.source[node.start_byte:node.end_byte].decode("utf-8", "replace"),
-            indent=re.match(r"[ \t]*", first_line).group(0),
+            indent=first_line[:len(first_line) - len(first_line.lstrip(" \t"))],
             index_var=index_var(node),
             function=function_name(ancestors),
             pragma=label,

@@ -22,12 +22,13 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from lsprotocol import types
+from tree_sitter import Node
+
 from accellium.dataset.analysis.scope import function_name
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.offload import PlanInputError
 from accellium.dataset.pragma import is_acc_pragma
-from lsprotocol import types
-from tree_sitter import Node
 
 from .actions import _matches, workspace_edit
 from .document import DocView
@@ -194,7 +195,7 @@ async def _engine(ls: AccelliumServer, name: str):
 
     try:
         return await asyncio.to_thread(ls.service.engine, name)
-    except Exception as e:  # noqa: BLE001 - reported, never fatal
+    except Exception as e:
         log.warning("engine %s cannot be loaded: %s", name, type(e).__name__)
         return None
 

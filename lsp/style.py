@@ -9,11 +9,15 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from accellium.dataset.prompt import Example
 
 from .document import AnnotatedLoop, DocIndex, language_for
 from .scan import Budget, read_sources
+
+if TYPE_CHECKING:
+    from accellium.dataset.similarity import Index
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +40,7 @@ class StyleIndex:
         self._lock = threading.Lock()
         self._by_uri: dict[str, list[AnnotatedLoop]] = {}
         self._open: set[str] = set()
-        self._index = None
+        self._index: Index[tuple[str, AnnotatedLoop]] | None = None
         self._items: list[tuple[str, AnnotatedLoop]] = []
         self._dirty = False
         self.files_scanned = 0
@@ -79,7 +83,7 @@ class StyleIndex:
             items = [(u, a) for u, loops in self._by_uri.items() for a in loops]
             self._dirty = False
         items = items[:MAX_EXAMPLES_POOL]
-        index = None
+        index: Index[tuple[str, AnnotatedLoop]] | None = None
         if items:
             try:
                 from accellium.dataset.similarity import Index
@@ -147,7 +151,7 @@ def scan_root(root: str, style: StyleIndex, cancelled: Callable[[], bool] = lamb
         try:
             view = DocIndex(uri, lang, data.decode("utf-8", "replace")).view()
             style.set_file(uri, view.annotated_loops(MAX_DOC_EXAMPLES))
-        except Exception:  # noqa: BLE001 - a strange file must not stop the scan
+        except Exception:
             log.exception("cannot index %s", path)
         if style.pool_size() >= MAX_EXAMPLES_POOL:
             log.info("workspace scan: example pool full after %d files", count)

@@ -264,7 +264,7 @@ class SuggestService:
         for name in (self.settings.engine, "analysis"):
             try:
                 self.engine(name)
-            except Exception as e:  # noqa: BLE001 - reported, never fatal
+            except Exception as e:
                 log.warning("engine %s cannot be loaded: %s", name, type(e).__name__)
 
     def _run_embedded(self, q: LoopQuery) -> Suggestion | None:
@@ -272,12 +272,12 @@ class SuggestService:
         name = self.settings.engine
         try:
             eng = self.engine(name)
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             self._report_once(f"engine:{name}", f"accellium: the embedded engine '{name}' cannot "
                               f"be loaded ({e}); using 'analysis'.")
             try:
                 eng = self.engine("analysis")
-            except Exception as e2:  # noqa: BLE001
+            except Exception as e2:
                 self._report_once("engine:analysis", f"accellium: no embedded engine available "
                                   f"({e2}); no suggestions.", "error")
                 return None
@@ -285,14 +285,14 @@ class SuggestService:
         if eng.__class__.__name__ != "AnalysisEngine":
             try:
                 fallback = self.engine("analysis")
-            except Exception:  # noqa: BLE001
+            except Exception:
                 fallback = None
         try:
             return suggest(q, eng, fallback=fallback)
         except (PragmaError, EngineError) as e:
             log.info("engine %s gave no usable answer: %s", name, e)
             return None
-        except Exception:  # noqa: BLE001 - an engine bug must not take the server down
+        except Exception:
             log.exception("engine %s failed", name)
             return None
 

@@ -27,13 +27,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from accellium.dataset.adapters import (
     META_FILENAME,
     AdapterMeta,
     compatibility_problems,
 )
 from accellium.dataset.prompt import PROMPT_VERSION
-from pydantic import ValidationError
 
 __all__ = ["AdapterError", "AdapterNotFound", "AdapterRejected", "AdapterEntry",
            "AdapterRegistry", "parse_adapter_spec", "resolve_roots", "resolve_adapter_dir",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from accellium.dataset.analysis import scope_of
 from accellium.dataset.loops import (
@@ -149,7 +150,7 @@ def annotate_source(
                           scope=scope_of(source, lp.start_byte, lang), first_line=lp.line)
             s, failure = _suggest_one(q, engine)
         problem = insertion_problem(lines, lp)
-        common = dict(path=path, line=lp.line, end_line=lp.end_line_1, depth=lp.depth,
+        common: dict[str, Any] = dict(path=path, line=lp.line, end_line=lp.end_line_1, depth=lp.depth,
                       existing=lp.pragma.text if lp.pragma else None,
                       insertable=problem is None, insert_problem=problem, _loop=lp,
                       _nest_labelled=labelled)

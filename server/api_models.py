@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+
 from accellium.dataset.prompt import MAX_EXAMPLES
 from accellium.server.text_checks import MAX_NESTING, nesting_problem, surrogate_problem
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 __all__ = [
     "MAX_CODE_BYTES", "MAX_SCOPE_BYTES", "MAX_BATCH", "MAX_EXAMPLES", "MAX_ENCLOSING", "MAX_ALTERNATIVES",

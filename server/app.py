@@ -16,6 +16,9 @@ form encoding). The parts live in :mod:`server.web`; this module assembles them.
 
 from __future__ import annotations
 
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
 from accellium.server.web.auth import bearer_auth
 from accellium.server.web.errors import install_error_handlers
 from accellium.server.web.inputs import CodeError, check_code
@@ -27,8 +30,6 @@ from accellium.server.web.routes_offload import offload_router
 from accellium.server.web.routes_suggest import suggest_router
 from accellium.server.web.settings import MAX_BODY_BYTES, Settings
 from accellium.server.web.state import ServerState
-from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 
 __all__ = ["Settings", "create_app", "check_code", "CodeError", "MAX_BODY_BYTES", "VERSION"]
 

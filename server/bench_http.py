@@ -71,7 +71,7 @@ def start_server(serve_args: list[str], port: int, *, python: str | None = None,
     """Start ``accellium serve`` on 127.0.0.1:port and wait until its engine is loaded."""
     cmd = [python or sys.executable, "-m", "accellium", "serve", "--host", "127.0.0.1",
            "--port", str(port), *serve_args]
-    out = open(log_path, "wb") if log_path else subprocess.DEVNULL  # noqa: SIM115
+    out = open(log_path, "wb") if log_path else subprocess.DEVNULL
     proc = subprocess.Popen(cmd, cwd=str(ROOT), stdout=out, stderr=subprocess.STDOUT,
                             env={**os.environ, **(env or {})})
     deadline = time.monotonic() + timeout_s

@@ -144,6 +144,7 @@ def serve(args: argparse.Namespace) -> int:
     import logging
 
     import uvicorn
+
     from accellium.server.app import create_app
 
     settings = settings_from_args(args)

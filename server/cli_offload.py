@@ -35,7 +35,7 @@ def _print_plan(out: Callable[[str], None], path: str, p: FunctionPlan) -> None:
         out(f"    - {n}")
 
 
-def run_offload(args: argparse.Namespace, source: bytes, engine, out) -> int:  # noqa: ANN001
+def run_offload(args: argparse.Namespace, source: bytes, engine, out) -> int:
     """The ``--offload`` branch of ``accellium suggest`` (exit status)."""
     from accellium.server.offload import apply_plans, offload_source
 

@@ -84,7 +84,7 @@ def _fail(message: str, code: int = 2) -> int:
     return code
 
 
-def _engine(args: argparse.Namespace):  # noqa: ANN202 - an Engine, or an exit code
+def _engine(args: argparse.Namespace):
     from accellium.server.defaults import engine_options
     from accellium.server.engines import EngineUnavailable, get_engine
 

@@ -19,7 +19,7 @@ from accellium.server.suggest import suggest
 __all__ = ["offload_source", "apply_plans", "engine_advisor", "edit_bytes", "all_edits"]
 
 
-def engine_advisor(engine: Engine, lang: str, fallback: Engine | str | None = "auto"):  # noqa: ANN201
+def engine_advisor(engine: Engine, lang: str, fallback: Engine | str | None = "auto"):
     """The per-loop answer of ``engine`` through the one pipeline (the loop's file as scope;
     ``fallback`` answers when a model's answer is not a valid pragma)."""
 

@@ -56,7 +56,7 @@ _OWNING = frozenset({"parallel", "kernels", "serial", "loop", "parallel loop", "
 _BREAK_OK = frozenset({"data", "host_data"})
 
 
-def asserts_parallel(pragma, compute: str = "none") -> bool:  # noqa: ANN001 - a Pragma
+def asserts_parallel(pragma, compute: str = "none") -> bool:
     """True when the pragma claims the loop's iterations may run concurrently.
 
     ``compute`` is the innermost enclosing compute construct
@@ -77,13 +77,13 @@ def asserts_parallel(pragma, compute: str = "none") -> bool:  # noqa: ANN001 - a
     return d in ("parallel loop", "loop")
 
 
-def _named(pragma) -> set[str]:  # noqa: ANN001
+def _named(pragma) -> set[str]:
     return {v for c in pragma.clauses
             if c.name.lower() in ("private", "firstprivate", "reduction")
             for v in c.variables()}
 
 
-def missing_private(pragma, facts, compute: str = "none") -> list[str]:  # noqa: ANN001
+def missing_private(pragma, facts, compute: str = "none") -> list[str]:
     """The loop's scratch arrays (``facts``: its LoopFacts) a parallel ``pragma`` shares
     between iterations (not named in ``private``/``firstprivate``/``reduction``)."""
     if not facts.private_arrays or not asserts_parallel(pragma, compute):
@@ -92,7 +92,7 @@ def missing_private(pragma, facts, compute: str = "none") -> list[str]:  # noqa:
     return [a for a in facts.private_arrays if a not in named]
 
 
-def missing_reductions(pragma, facts, compute: str = "none"  # noqa: ANN001
+def missing_reductions(pragma, facts, compute: str = "none"
                        ) -> list[tuple[str, str]]:
     """The reductions (op, variable) of scalars the code after the loop reads
     (``facts.live_out``) that a parallel ``pragma`` does not name in any clause: without the
@@ -126,7 +126,7 @@ def check(query: LoopQuery, p: Pragma) -> tuple[Pragma | None, list[Note]]:
     Never raises: on an internal failure ``p`` is returned unchanged with a note."""
     try:
         return _check(query, p)
-    except Exception as e:  # noqa: BLE001 - the guard must never take the server down
+    except Exception as e:
         return p, [Note(f"safety check skipped ({type(e).__name__})", NoteKind.GUARD)]
 
 
@@ -232,7 +232,7 @@ def safe_form(query: LoopQuery, p: Pragma) -> Pragma | None:
     :func:`check`'s, in :func:`server.suggest.suggest`."""
     try:
         return _check(query, p)[0]
-    except Exception:  # noqa: BLE001 - as check: the pragma unchanged
+    except Exception:
         return p
 
 

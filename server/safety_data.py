@@ -68,7 +68,7 @@ def _base(item: str) -> str | None:
     return m.group(1) if m and not re.match(r"\s*[A-Za-z_]\w*\s*(\.|->)", item) else None
 
 
-def _dropped_private(p, facts, notes: list[str]):  # noqa: ANN001, ANN202
+def _dropped_private(p, facts, notes: list[str]):
     """``p`` without the shared arrays it names in ``private``/``firstprivate``."""
     from accellium.dataset.pragma import Clause, Pragma
 
@@ -91,7 +91,7 @@ def _dropped_private(p, facts, notes: list[str]):  # noqa: ANN001, ANN202
     return Pragma(p.directive, tuple(out))
 
 
-def _items(p) -> tuple[list, dict[str, list[str]], set[str]]:  # noqa: ANN001
+def _items(p) -> tuple[list, dict[str, list[str]], set[str]]:
     """(clauses that are not copy-family, copy-family items by clause, names otherwise
     mapped or privatised)."""
     keep, family = [], {}
@@ -121,7 +121,7 @@ def _independent_depth(code: str, depth: int) -> int:
     return depth
 
 
-def fit_nest(p, facts, notes: list[str], code: str = ""):  # noqa: ANN001, ANN202
+def fit_nest(p, facts, notes: list[str], code: str = ""):
     """``p`` with ``collapse``/``tile`` cut to the loops that may be collapsed: tightly
     nested, independent bounds, and each without a carried dependence."""
     from accellium.dataset.pragma import Clause, Pragma
@@ -148,7 +148,7 @@ def fit_nest(p, facts, notes: list[str], code: str = ""):  # noqa: ANN001, ANN20
     return Pragma(p.directive, tuple(out)) if changed else p
 
 
-def gang_level(p, facts, notes: list[str]):  # noqa: ANN001, ANN202
+def gang_level(p, facts, notes: list[str]):
     """A combined ``parallel loop`` outside any compute region whose loop is partitioned
     only across ``worker``/``vector``: every gang runs all the iterations (gang-redundant
     mode, OpenACC 3.3 2.5.1, 2.9.2): a reduction is combined once per gang and updates are
@@ -164,7 +164,7 @@ def gang_level(p, facts, notes: list[str]):  # noqa: ANN001, ANN202
     return Pragma(p.directive, (Clause("gang"),) + tuple(p.clauses))
 
 
-def complete_data(p, facts, notes: list[str]):  # noqa: ANN001, ANN202
+def complete_data(p, facts, notes: list[str]):  # noqa: C901 - see README
     """``p`` with the data clauses its loop needs (see the module doc); notes say what
     changed.  ``p`` unchanged when it is not a compute construct outside a compute region."""
     from accellium.dataset.pragma import DIRECTIVES, Clause, Pragma

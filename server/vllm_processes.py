@@ -132,7 +132,7 @@ def start_fleet(n: int, base: str | os.PathLike[str], adapters: Mapping[str, str
 
 def restart_vllm(server: VllmServer, timeout_s: float = 600.0) -> VllmServer:
     """Start a stopped server again, same command, port and log."""
-    again = subprocess.Popen(server.argv, stdout=open(server.log, "ab"),  # noqa: SIM115
+    again = subprocess.Popen(server.argv, stdout=open(server.log, "ab"),
                              stderr=subprocess.STDOUT, env=server.env, start_new_session=True,
                              cwd=str(server.log.parent))
     server.proc = again

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import httpx
 import uvicorn
+
 from accellium.server.app import Settings, create_app
 from accellium.server.bench_http import free_port
 

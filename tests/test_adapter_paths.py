@@ -10,6 +10,7 @@ import threading
 from pathlib import Path
 
 import pytest
+
 from accellium.dataset.adapters import AdapterMeta, save_meta
 from accellium.dataset.prompt import PROMPT_VERSION
 from accellium.server.adapters import (

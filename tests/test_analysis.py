@@ -1,8 +1,9 @@
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from accellium.dataset.analysis import analyze
 from accellium.server.engines.analysis import AnalysisEngine, pragma_from_facts
 from accellium.server.engines.base import LoopQuery
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 
 def carried_vars(code, enclosing=()):

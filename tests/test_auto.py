@@ -1,10 +1,10 @@
 from dataclasses import replace
 
+from accellium.dataset.pragma import parse
 from accellium.dataset.prompt import Example
 from accellium.server.engines import get_engine
 from accellium.server.engines.base import LoopQuery
 from accellium.server.suggest import suggest
-
 from tests.test_retrieval import TRAIN
 
 
@@ -73,7 +73,6 @@ def test_instantiate_drops_clauses_the_directive_forbids():
 
 
 def test_auto_never_crashes_on_odd_workspace_examples():
-    from accellium.dataset.pragma import parse
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
 

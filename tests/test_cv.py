@@ -3,11 +3,11 @@
 import json
 
 import pytest
+
+from accellium.cli import main as cli_main
 from accellium.dataset.records import read_jsonl, write_jsonl
 from accellium.evaluation.cv import cross_validate
 from accellium.server.engines.rank.folds import group_folds, repo_groups
-
-from accellium.cli import main as cli_main
 from tests.test_eval_runner import _rec
 
 LOOPS = [

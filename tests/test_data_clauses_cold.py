@@ -95,6 +95,7 @@ def test_cli_never_suggests_present_on_a_serial_function(tmp_path, engine_state_
 
 def test_http_never_suggests_present_on_a_serial_function(engine_state_ready):
     from _server_util import running_server
+
     from accellium.server.app import Settings
 
     with running_server(Settings(engine="auto", access_log=False)) as url:

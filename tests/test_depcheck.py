@@ -1,6 +1,7 @@
 """evaluation.depcheck: the independent dependence check behind ``unsafe_parallel``."""
 
 import pytest
+
 from accellium.evaluation.depcheck import DEFINITE, asserts_parallel, unsafe_kinds
 
 PAR = "#pragma acc parallel loop"

@@ -4,12 +4,12 @@ with real gcc and run in real threads, the manifest, the mutations and the CLI."
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
 from accellium.evaluation.dynamic.accpragmas import strip_acc_keep_lines
 from accellium.evaluation.dynamic.evaluate import coverage, evaluate_dynamic
 from accellium.evaluation.dynamic.manifest import ManifestError, Verify, check_output, load_manifest
@@ -17,8 +17,6 @@ from accellium.evaluation.dynamic.mutate import mutations
 
 ROOT = Path(__file__).resolve().parent.parent
 SUITE = ROOT / "evaluation" / "programs"
-
-pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
 
 
 def _suite(tmp: Path, programs: dict[str, dict[str, str]], wrong: dict[str, str] | None = None

@@ -23,6 +23,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from accellium.lsp.settings import WIRE_NAMES
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -9,9 +9,9 @@ import pickle
 from pathlib import Path
 
 import pytest
+
 from accellium.server.engines.base import LoopQuery
 from accellium.server.engines.rank import store
-
 from tests.test_retrieval import TRAIN
 
 LOOP = "for (int i = 0; i < n; i++) y[i] = 2 * x[i];"

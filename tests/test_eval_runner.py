@@ -3,10 +3,10 @@
 import json
 
 import pytest
-from accellium.dataset.records import write_jsonl
-from accellium.evaluation.runner import evaluate, workspace_examples
 
 from accellium.cli import main as cli_main
+from accellium.dataset.records import write_jsonl
+from accellium.evaluation.runner import evaluate, workspace_examples
 
 
 def _rec(i, repo, pragma, loop, enclosing=()):
@@ -112,6 +112,7 @@ def test_eval_names_the_only_adapter_or_the_chosen_one():
     import argparse
 
     import pytest
+
     from accellium.evaluation.cli import _query_adapter
 
     one = {"adapters": {"a": "/x"}}

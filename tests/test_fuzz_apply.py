@@ -19,12 +19,13 @@ import shutil
 import subprocess
 from functools import cache
 
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
 from accellium.dataset.lines import LINE_BREAK
 from accellium.dataset.loops import find_loops, strip_acc_pragmas
 from accellium.server.annotate import annotate_source, apply_edits
 from accellium.server.engines import get_engine
-from hypothesis import HealthCheck, event, given, settings
-from hypothesis import strategies as st
 
 SCALE = float(os.environ.get("ACCELLIUM_FUZZ_EXAMPLES", "1"))
 FUZZ = settings(max_examples=int(60 * SCALE), deadline=None, derandomize=False,
@@ -165,7 +166,7 @@ GCC = shutil.which("gcc")
 
 
 @st.composite
-def statement(draw, depth: int, ids: list[int]) -> str:  # noqa: ANN001 - hypothesis draw
+def statement(draw, depth: int, ids: list[int]) -> str:
     """A random valid C statement with loops, ifs, blocks, labels and pragmas (``@`` marks a
     line break, ``~`` a separator that is a space or a line break)."""
     ids[0] += 1

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 from accellium.dataset.loops import (
     LineIndex,
@@ -109,10 +108,9 @@ def test_ten_megabyte_file():
     body = "void f%d(int n, float *a){\n  for (int i = 0; i < n; i++)\n    a[i] = a[i] * 2.0f;\n}\n"
     src = "".join(body % k for k in range(130_000))
     assert len(src) > 10_000_000
-    t = time.perf_counter()
     loops = find_loops(src, "c")
     assert len(loops) == 130_000
-    assert time.perf_counter() - t < 60
+    assert loops[-1].function == "f129999" and loops[-1].text.startswith("for (int i = 0;")
 
 
 def test_loop_at_innermost_first():

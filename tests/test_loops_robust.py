@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 import pytest
+
 from accellium.dataset.labels import is_loop_label
 from accellium.dataset.lines import LineIndex, line_starts
 from accellium.dataset.loops import find_loops, insertion_problem, loops_in_tree, parse_tree

@@ -11,16 +11,14 @@ import time
 
 import pytest
 import pytest_lsp
-from accellium.lsp.testing import apply_text_edits, edits_for
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, PlainTextResponse
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
+from accellium.lsp.testing import apply_text_edits, edits_for
 from tests.test_lsp_server import ENV, SERVER, SRC, actions, open_doc, start, uri_of, wait_for
-
-fastapi = pytest.importorskip("fastapi")
-uvicorn = pytest.importorskip("uvicorn")
-from fastapi import FastAPI, Request  # noqa: E402
-from fastapi.responses import JSONResponse, PlainTextResponse  # noqa: E402
 
 BACKEND_PRAGMA = "#pragma acc kernels loop independent"
 # what the fake answers in mode "alternatives" (cut to the request's count): a garbage one the
@@ -233,9 +231,10 @@ async def test_backend_slow_times_out_to_embedded(client: LanguageClient, fake, 
     uri = uri_of(tmp_path)
     open_doc(client, uri, SRC)
     acts = await actions(client, uri, 5, 8)
-    t0 = time.monotonic()
     a = await client.code_action_resolve_async(acts[0])
-    assert time.monotonic() - t0 < 3
+    # The request reached the backend, which holds it for 5 s; the server gave up after
+    # timeoutMs (state "timeout", the user told) and answered with the embedded engine.
+    assert fake.payloads
     edits, _ = edits_for(a.edit, uri)
     assert edits and BACKEND_PRAGMA not in edits[0].new_text  # the embedded answer
     assert _state(client) == "timeout"
@@ -263,11 +262,7 @@ async def test_cancellation_reaches_the_backend(client: LanguageClient, fake, tm
 
 
 async def test_real_backend_app(client: LanguageClient, tmp_path):
-    """Against the project's own FastAPI app (server.app) under uvicorn, when it exists."""
-    try:
-        import accellium.server.app as real  # noqa: F401
-    except ImportError:
-        pytest.skip("accellium.server.app is not available in this checkout")
+    """Against the project's own FastAPI app (accellium.server.app) under uvicorn."""
     port = free_port()
     proc = await asyncio.create_subprocess_exec(
         *SERVER[:1], "-m", "uvicorn", "accellium.server.app:app", "--host", "127.0.0.1",

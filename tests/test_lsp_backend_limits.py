@@ -16,10 +16,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import pytest_lsp
-from accellium.lsp.backend import COOL_DOWN_S, Breaker, check_json_depth, parse_json
-from accellium.lsp.testing import edits_for
 from pytest_lsp import ClientServerConfig, LanguageClient
 
+from accellium.lsp.backend import COOL_DOWN_S, Breaker, check_json_depth, parse_json
+from accellium.lsp.testing import edits_for
 from tests.test_lsp_server import ENV, SERVER, actions, open_doc, start, uri_of, wait_for
 
 TOKEN = "s3cret-tök"
@@ -41,10 +41,10 @@ class Fake(BaseHTTPRequestHandler):
     def log_message(self, *args) -> None:  # quiet
         pass
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         self._send(200, b'{"status": "ok"}')
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         srv = self.server
         body = self.rfile.read(int(self.headers.get("content-length", 0)))
         srv.seen.append((self.path, self.headers.get("authorization"), body))

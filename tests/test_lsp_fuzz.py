@@ -28,12 +28,12 @@ import threading
 
 import pytest
 import pytest_lsp
-from accellium.dataset.pragma import PragmaError, parse, validate
-from accellium.lsp.testing import apply_text_edits, client_capabilities, spec_lines, utf16_len
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from lsprotocol import types
 
+from accellium.dataset.pragma import PragmaError, parse, validate
+from accellium.lsp.testing import apply_text_edits, client_capabilities, spec_lines, utf16_len
 from tests.test_lsp_server import ENV, SERVER
 
 BREAKS = ["\n", "\r\n", "\r"]
@@ -223,7 +223,7 @@ def _check_edit(text: str, e: types.TextEdit) -> None:
         assert lines[row].lstrip().startswith("#pragma acc"), (repr(lines[row]), e)
 
 
-def LINE_BREAK_OF(text: str) -> str:  # noqa: N802 - reads as a constant
+def LINE_BREAK_OF(text: str) -> str:
     m = re.search(r"\r\n|\r|\n", text)
     return m.group(0) if m else "\n"
 

@@ -8,10 +8,10 @@ training state to build); the plan itself is the planner's whatever the engine."
 from __future__ import annotations
 
 import pytest_lsp
-from accellium.lsp.testing import apply_text_edits, edits_for
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
+from accellium.lsp.testing import apply_text_edits, edits_for
 from tests.test_lsp_backend import OFFLOAD_EDITS, _state, backend, fake  # noqa: F401
 from tests.test_lsp_server import ENV, SERVER, change, open_doc, start, uri_of, wait_for
 

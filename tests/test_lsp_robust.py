@@ -15,11 +15,11 @@ from concurrent.futures import Future
 
 import pytest
 import pytest_lsp
-from accellium.lsp.testing import apply_text_edits, edits_for, spec_lines
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pytest_lsp import ClientServerConfig, LanguageClient
 
+from accellium.lsp.testing import apply_text_edits, edits_for, spec_lines
 from tests.test_lsp_server import ENV, SERVER, SRC, actions, change, open_doc, start, uri_of
 
 INVALID_PARAMS = -32602

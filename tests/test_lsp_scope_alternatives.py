@@ -11,10 +11,10 @@ import asyncio
 import httpx
 import pytest
 import pytest_lsp
-from accellium.lsp.testing import apply_text_edits, edits_for
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
+from accellium.lsp.testing import apply_text_edits, edits_for
 from tests.test_lsp_backend import (  # noqa: F401 - fixtures
     BACKEND_ALTERNATIVES,
     BACKEND_PRAGMA,
@@ -132,6 +132,7 @@ async def test_backend_refusing_the_scope_is_asked_without_it(client: LanguageCl
     """A document the API does not take as a scope (here: brackets nested deeper than 64
     levels in another function) does not cost the loop its suggestion."""
     from _server_util import running_server
+
     from accellium.server.app import Settings
 
     deep = "int deep(int x) { return " + "(" * 70 + "x" + ")" * 70 + "; }\n"
@@ -176,6 +177,7 @@ async def test_embedded_engine_gets_the_document_as_scope(client: LanguageClient
 async def test_backend_gets_the_document_as_scope(client: LanguageClient, tmp_path):
     """The same through a real backend: the answer is the scoped one."""
     from _server_util import running_server
+
     from accellium.server.app import Settings
 
     scoped = _pipeline(SCOPED, SCOPED_LOOP_LINE, "analysis")
@@ -218,6 +220,7 @@ async def test_serial_function_gets_no_present_through_the_backend(client: Langu
     code action, with the document sent as the scope to a real `auto` backend; alternatives
     included."""
     from _server_util import running_server
+
     from accellium.server.app import Settings
 
     with running_server(Settings(engine="auto", access_log=False)) as url:

@@ -9,9 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest_lsp
-from accellium.lsp.testing import apply_text_edits, client_capabilities, edits_for, utf16_len
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
+
+from accellium.lsp.testing import apply_text_edits, client_capabilities, edits_for, utf16_len
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVER = [sys.executable, "-m", "accellium.lsp"]

@@ -7,13 +7,14 @@ import random
 from types import SimpleNamespace as NS
 
 import pytest
+from lsprotocol import types
+
 from accellium.lsp.actions import kind_for, wants_source_action
 from accellium.lsp.document import DocIndex, language_for, prepare
 from accellium.lsp.settings import Settings, parse_settings
 from accellium.lsp.suggestions import BackendError, suggestion_from_json
 from accellium.lsp.testing import apply_text_edits, generate_c, spec_lines, utf16_len
 from accellium.lsp.text import line_starts
-from lsprotocol import types
 
 
 def _pos(text: str, off: int) -> tuple[int, int]:
@@ -97,7 +98,12 @@ def test_style_index_examples_say_where_they_come_from():
     by = {e.pragma: e for e in exs}
     assert by["#pragma acc parallel loop present(a)"].enclosing == ("#pragma acc data copy(a[0:n])",)
     assert by["#pragma acc kernels"].enclosing == ()
-    assert all(e.same_file in (True, False) for e in exs)
+    query = "for (int j = 0; j < m; j++) c[j] = 0;"
+    assert all(e.same_file is False for e in idx.nearest(query, 8, uri="file:///other.c"))
+    only_a = StyleIndex()
+    only_a.set_open("file:///a.c", DocIndex("file:///a.c", "c", src).view().annotated_loops())
+    assert [e.same_file for e in only_a.nearest(query, 8, uri="file:///a.c")] == [True, True]
+    assert [e.same_file for e in only_a.nearest(query, 8, uri="file:///b.c")] == [False, False]
     assert all(e.same_file is None for e in idx.nearest("for (;;) x = 1;", 8))
 
 

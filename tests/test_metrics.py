@@ -1,6 +1,7 @@
 """Hand-computed metric cases (issue 3, DESIGN §6)."""
 
 import pytest
+
 from accellium.evaluation.metrics import (
     NO_PREDICTION,
     confusion_matrix,

@@ -17,6 +17,7 @@ import dill
 import pytest
 from _mine_corpus import corpus, write_repos, write_shards
 from _mine_util import MIT, SAXPY, c_file, make_repo
+
 from accellium.dataset.mine.license import license_allowed, license_label
 from accellium.dataset.mine.pipeline import MineOptions, mine
 from accellium.dataset.mine.sources import SourceSpec

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from _mine_util import c_file
+
 from accellium.dataset.mine.extract import (
     body_is_empty,
     brace_extent,

@@ -7,6 +7,7 @@ import json
 
 import pytest
 from _mine_util import MIT, SAXPY, c_file, make_repo
+
 from accellium.dataset.mine.cli import bench_mine
 from accellium.dataset.mine.pipeline import MineOptions, mine
 from accellium.dataset.records import read_jsonl
@@ -68,7 +69,8 @@ def test_random_split_and_datasets_loading(repos, tmp_path):
     rep = mine([str(p) for p, _ in repos], out,
                MineOptions(split="random", progress=False, workers=1, near_dup=False))
     assert set(rep.splits) == {"train", "test"} and rep.leakage.ok
-    datasets = pytest.importorskip("datasets")
+    import datasets
+
     ds = datasets.load_dataset("json", data_files={n: str(out / f"{n}.jsonl")
                                                    for n in ("train", "test")})
     assert ds["train"].num_rows + ds["test"].num_rows == 25

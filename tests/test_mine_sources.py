@@ -6,6 +6,7 @@ import os
 
 import pytest
 from _mine_util import MIT, SAXPY, git, make_repo, write_tree
+
 from accellium.dataset.mine.license import detect_license
 from accellium.dataset.mine.pipeline import mine_repo
 from accellium.dataset.mine.sources import (

@@ -9,6 +9,7 @@ import json
 import httpx
 import pytest
 from _server_util import running_server
+
 from accellium.server.app import Settings
 
 CODE = """#include <math.h>

@@ -8,16 +8,14 @@ file's bytes, line endings and are idempotent."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
+
 from accellium.dataset.offload import plan_source
 from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
 from accellium.server.engines import get_engine
 from accellium.server.offload import apply_plans, offload_source
-
-pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
 
 N = 20000
 

@@ -4,6 +4,7 @@ reaches while its loops run, and what has no extent."""
 from __future__ import annotations
 
 import pytest
+
 from accellium.dataset.analysis.tree import iter_nodes, text
 from accellium.dataset.loops import parse_tree
 from accellium.dataset.offload import poly

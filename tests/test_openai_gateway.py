@@ -17,11 +17,11 @@ import httpx
 import pytest
 from _fake_openai import FakeOpenAI
 from _server_util import running_server
+
+import accellium.cli
 from accellium.dataset.adapters import AdapterMeta, base_fingerprint, save_meta
 from accellium.dataset.prompt import PROMPT_VERSION
 from accellium.server.app import Settings
-
-import accellium.cli
 
 LOOP = "for (int i = 0; i < n; i++) y[i] = a * x[i] + y[i];"
 CONFIG = {"model_type": "llama", "hidden_size": 64, "num_attention_heads": 2,

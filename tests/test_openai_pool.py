@@ -10,6 +10,7 @@ import logging
 
 import pytest
 from _fake_openai import FakeOpenAI
+
 from accellium.dataset.prompt import build_prompt
 from accellium.server.engines import EngineError, EngineUnavailable, LoopQuery
 from accellium.server.engines.openai_engine import OpenAIEngine

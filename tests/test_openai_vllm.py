@@ -25,10 +25,10 @@ import httpx
 import pytest
 from _server_util import running_server
 from _tiny_models import PROBE, tiny_models
-from accellium.server.app import Settings
-from accellium.server.vllm_processes import restart_vllm, start_fleet, stop_vllm, vllm_python
 
 import accellium.cli
+from accellium.server.app import Settings
+from accellium.server.vllm_processes import restart_vllm, start_fleet, stop_vllm, vllm_python
 
 pytestmark = [pytest.mark.slow, pytest.mark.vllm]
 

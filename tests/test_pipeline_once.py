@@ -13,13 +13,13 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
+
 from accellium.dataset import loops
 from accellium.dataset.analysis import NoteKind, analyze, pipeline
 from accellium.server import safety
 from accellium.server.annotate import annotate_source
 from accellium.server.engines import LoopQuery, get_engine
 from accellium.server.suggest import suggest
-
 from tests.test_retrieval import TRAIN
 
 # (names no training loop uses: the counts below tell the query's loop from the known ones)

@@ -3,18 +3,20 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
 from accellium.dataset.pragma import (
     Clause,
     PragmaError,
     PragmaSyntaxError,
+    join_continuations,
     normalize_text,
     parse,
     parse_valid,
     split_top_level,
     validate,
 )
-from hypothesis import given
-from hypothesis import strategies as st
 
 
 def test_parse_combined_directive_and_clauses():
@@ -107,15 +109,18 @@ def test_round_trips_every_shared_pragma(shared_data):
             r = json.loads(line)
             p = parse(r["pragma"])
             assert parse(p.render()) == p
+            # rendering keeps every clause and argument and only drops the optional commas
+            # between clauses (commas inside argument lists stay)
             assert normalize_text(p.render()) == normalize_text(
-                r["pragma"].replace(", ", " ").replace(",", " ")) or "," in r["pragma"]
+                " ".join(split_top_level(join_continuations(r["pragma"])))), r["pragma"]
             assert p.directive == r["directive"]
             if not r["directive_valid"]:
                 assert validate(p), r["pragma"]
             invalid += bool(validate(p))
             n += 1
-    assert n == 4069
-    assert invalid < 40
+    assert n > 0
+    # mined pragmas are what gcc accepted: at most 1% carry a problem the tables flag
+    assert invalid <= n // 100, (invalid, n)
 
 
 @given(st.text(max_size=200))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from accellium.dataset.similarity import Index
 from accellium.server.engines.rank import store
 from accellium.server.engines.rank.model import PARAMS, Ranker, Trees, fit_booster

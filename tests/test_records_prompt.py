@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from accellium.dataset.prompt import (
     PROMPT_VERSION,
     Example,

@@ -1,7 +1,8 @@
-from accellium.server.engines.base import LoopQuery
-from accellium.server.safety import asserts_parallel, guard
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from accellium.server.engines.base import LoopQuery
+from accellium.server.safety import asserts_parallel, guard
 
 REC = "for (int i = 1; i < n; i++) x[i] = x[i-1] + a[i];"
 OK = "for (int i = 0; i < n; i++) y[i] = 2 * x[i];"

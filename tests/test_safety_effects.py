@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
+
 from accellium.dataset.analysis import analyze, scope_of
 from accellium.dataset.pragma import parse, parse_valid
 from accellium.server.engines.base import LoopQuery

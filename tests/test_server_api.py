@@ -7,6 +7,7 @@ import json
 import httpx
 import pytest
 from _server_util import running_server
+
 from accellium.server.app import Settings
 
 SUM = "for (int i = 0; i < n; i++) s += a[i];"

@@ -11,9 +11,10 @@ import time
 import httpx
 import pytest
 from _server_util import running_server
-from accellium.server.app import Settings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from accellium.server.app import Settings
 
 BUDGET_S = 90.0
 TOKENS = [

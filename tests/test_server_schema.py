@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 import schemathesis
 from _server_util import running_server
-from accellium.server.app import Settings
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
@@ -15,6 +14,8 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+
+from accellium.server.app import Settings
 
 CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance]
 

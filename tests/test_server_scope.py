@@ -6,6 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 from _server_util import running_server
+
 from accellium.server.app import Settings
 
 LOOP = "for (int i = 0; i < n; i++) {\n        t = a[i] * 2.0;\n        b[i] = t;\n    }"

@@ -13,6 +13,7 @@ import httpx
 import pytest
 from _raw_http import chunked, closed_by_server, connect, request
 from _server_util import running_server
+
 from accellium.server.app import Settings
 
 SUM = "for (int i = 0; i < n; i++) s += a[i];"

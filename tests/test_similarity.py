@@ -77,3 +77,15 @@ def test_large_index_agrees_with_rank():
     for q in (SUM, SAXPY, NEST):
         assert abs(idx.scores(q) - rank(q, pool)).max() < 1e-9
     assert len(idx.query(SUM, 8)) == 8
+
+
+def test_index_on_a_large_pool():
+    """3,000 near-identical loops: the query returns k distinct positions, best first (speed
+    is measured by ``accellium bench``, not here)."""
+    pool = [SAXPY.replace("a *", f"a{i} *").replace("n;", f"n{i % 37};") for i in range(3000)]
+    idx = Index(pool, key=lambda s: s)
+    got = idx.query(SAXPY, 8)
+    assert len(got) == 8 and len({pos for pos, _ in got}) == 8
+    scores = [score for _, score in got]
+    assert scores == sorted(scores, reverse=True)
+    assert all(0.0 < score <= 1.0 for score in scores)

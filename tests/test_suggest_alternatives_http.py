@@ -8,6 +8,7 @@ from __future__ import annotations
 import httpx
 import pytest
 from _server_util import running_server
+
 from accellium.dataset.pragma import parse_valid
 from accellium.server.app import Settings
 

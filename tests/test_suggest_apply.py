@@ -219,9 +219,8 @@ def test_read_only_folder_is_refused(tmp_path):
 
 def test_the_tool_honours_os_access(tmp_path, monkeypatch, capsys):
     """What a non-root user meets: os.access says no (root cannot see this for real here)."""
-    from accellium.server import write_back
-
     from accellium.cli import main
+    from accellium.server import write_back
 
     f = tmp_path / "a.c"
     f.write_bytes(SRC)
@@ -254,11 +253,10 @@ def test_symlink_hard_link_mode_and_owner_are_kept(tmp_path):
 
 
 def test_a_file_changed_since_it_was_read_is_not_written(tmp_path, monkeypatch, capsys):
+    from accellium.cli import main
     from accellium.server import cli_suggest
     from accellium.server.annotate import InputError
     from accellium.server.write_back import write_in_place
-
-    from accellium.cli import main
 
     f = tmp_path / "a.c"
     f.write_bytes(SRC)

@@ -10,18 +10,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import ml_fixtures as mlf
 import pytest
+from ml_fixtures import TRAIN_FILE, tiny_records
 
-pytest.importorskip("torch")
-pytest.importorskip("peft")
-pytest.importorskip("trl")
-
-import ml_fixtures as mlf  # noqa: E402
-from accellium.dataset.adapters import base_fingerprint, data_hash, load_meta  # noqa: E402
-from accellium.dataset.prompt import PROMPT_VERSION, build_prompt  # noqa: E402
-from ml_fixtures import TRAIN_FILE, tiny_records  # noqa: E402
-
-import accellium.cli  # noqa: E402
+import accellium.cli
+from accellium.dataset.adapters import base_fingerprint, data_hash, load_meta
+from accellium.dataset.prompt import PROMPT_VERSION, build_prompt
 
 tiny_base = mlf.tiny_base
 tiny_adapter = mlf.tiny_adapter
@@ -129,8 +124,9 @@ def test_data_hash_is_order_independent():
 
 
 def test_tiny_base_is_deterministic(tmp_path: Path):
-    from accellium.training.tiny import build_tiny_base
     from safetensors.torch import load_file
+
+    from accellium.training.tiny import build_tiny_base
 
     recs = tiny_records(60)
     a = build_tiny_base(tmp_path / "a", recs, steps=3, seed=7)

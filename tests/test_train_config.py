@@ -2,9 +2,10 @@
 transformers version, and one-line config errors."""
 
 import pytest
+from transformers import TrainingArguments
+
 from accellium.training.config import ConfigError, load_config
 from accellium.training.train import warmup_steps
-from transformers import TrainingArguments
 
 
 def _cfg(**kw):

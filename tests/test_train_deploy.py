@@ -5,17 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
+import ml_fixtures as mlf
 import pytest
+from ml_fixtures import tiny_records
 
-pytest.importorskip("torch")
-pytest.importorskip("peft")
-pytest.importorskip("uvicorn")
-
-import httpx  # noqa: E402
-import ml_fixtures as mlf  # noqa: E402
-from ml_fixtures import tiny_records  # noqa: E402
-
-import accellium.cli  # noqa: E402
+import accellium.cli
 
 tiny_base = mlf.tiny_base
 tiny_adapter = mlf.tiny_adapter
@@ -47,6 +42,7 @@ def _answers(url: str, adapter: str) -> list[str | None]:
 def test_deploy_load_and_swap(tiny_base: Path, tiny_adapter: Path, tiny_adapter_b: Path,
                               capsys):
     from _server_util import running_server
+
     from accellium.server.app import Settings
 
     settings = Settings(engine="hf", base=str(tiny_base), adapters=[f"a={tiny_adapter}"],

@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 from _tiny_models import PROBE, tiny_models
+
 from accellium.server.bench_http import free_port, start_server, stop_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.vllm]

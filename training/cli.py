@@ -174,6 +174,7 @@ def deploy(adapter_dir: str | os.PathLike[str], server: str, name: str, *,
     Raises ``FileNotFoundError``/``ValueError`` for a bad local adapter folder and
     :class:`DeployError` for an unreachable server or a refusal (with the server's reason)."""
     import httpx
+
     from accellium.dataset.adapters import load_meta
 
     load_meta(adapter_dir)  # fail early and locally on a folder that is not an adapter

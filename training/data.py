@@ -5,7 +5,7 @@ length filter."""
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,10 +31,15 @@ def few_shot_examples(records: Sequence[Record], pool: Sequence[Record], k: int,
     for r in records:
         mask = [x == r.repo for x in repos]
         hits = idx.query(r.loop_stripped, k + 2, mask=mask,
-                         exclude=lambda x, r=r: x.id == r.id or x.loop_stripped == r.loop_stripped)
+                         exclude=_same_as(r))
         out.append([Example(pragma=idx.items[i].pragma, loop=idx.items[i].loop_stripped)
                     for i, _ in hits[:k]])
     return out
+
+
+def _same_as(r: Record) -> Callable[[Record], bool]:
+    """The record itself or a pair with the same loop (never an example of itself)."""
+    return lambda x: x.id == r.id or x.loop_stripped == r.loop_stripped
 
 
 def build_pairs(records: Sequence[Record], examples: Sequence[Sequence[Example]] | None = None

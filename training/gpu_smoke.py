@@ -88,7 +88,7 @@ def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
             fh.write(json.dumps(r) + "\n")
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915 — a linear smoke script: arguments, then steps in order
     ap = argparse.ArgumentParser(prog="python -m accellium.training.gpu_smoke")
     ap.add_argument("--data", help="train.jsonl with real pairs (default: synthetic pairs)")
     ap.add_argument("--records", type=int, default=1200)

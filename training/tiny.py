@@ -76,7 +76,7 @@ def _train_tokenizer(texts: list[str], vocab_size: int):
     )
 
 
-def build_tiny_base(
+def build_tiny_base(  # noqa: PLR0915 — tokenizer, config, data and training loop in order
     out_dir: str | Path,
     records: Sequence[Any],
     *,
@@ -126,7 +126,7 @@ def build_tiny_base(
     torch.manual_seed(seed)
     model = LlamaForCausalLM(config)
     dev = torch.device(device or "cpu")
-    model.to(dev)
+    model.to(dev)  # type: ignore[arg-type]  # transformers' .to decorator hides self
 
     # Windows: packed stream blocks + completion-ending windows.
     eos = tok.eos_token_id
@@ -173,7 +173,7 @@ def build_tiny_base(
         if (step + 1) % 100 == 0:
             log.info("tiny base step %d/%d loss %.3f", step + 1, steps, last)
     model.eval()
-    model.to("cpu")
+    model.to("cpu")  # type: ignore[arg-type]  # transformers' .to decorator hides self
     model.generation_config.pad_token_id = pad
     model.generation_config.eos_token_id = eos
     model.generation_config.bos_token_id = tok.bos_token_id

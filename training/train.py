@@ -237,7 +237,7 @@ def _log_callback() -> Any:
     class _LogCallback(TrainerCallback):
         """One readable log line per log event (instead of the trainer's dict printer)."""
 
-        def on_log(self, args, state, control, logs=None, **kw):  # noqa: ANN001
+        def on_log(self, args, state, control, logs=None, **kw):
             if logs and state.is_world_process_zero:
                 items = " ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
                                  for k, v in logs.items()
@@ -256,7 +256,9 @@ def _make_trainer(cfg: TrainConfig, tok: Any, pairs: _Pairs, ckpt_dir: Path) -> 
 
     train_ds = Dataset.from_list(pairs.rows)
     eval_ds = Dataset.from_list(pairs.eval_rows) if pairs.eval_rows else None
-    lora = LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout,
+    # peft annotates lora_alpha as int; it only scales (alpha / r), so a float is as valid
+    lora = LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha,  # type: ignore[arg-type]
+                      lora_dropout=cfg.lora_dropout,
                       target_modules=cfg.target_modules, task_type="CAUSAL_LM", bias="none")
     args = _sft_config(cfg, ckpt_dir, len(pairs.rows), eval_ds is not None)
     trainer = SFTTrainer(model=_load_model(cfg), args=args, train_dataset=train_ds,
@@ -264,7 +266,8 @@ def _make_trainer(cfg: TrainConfig, tok: Any, pairs: _Pairs, ckpt_dir: Path) -> 
                          callbacks=[_log_callback()])
     trainer.remove_callback(PrinterCallback)
     if cfg.gradient_checkpointing and not cfg.load_in_4bit:
-        trainer.model.enable_input_require_grads()
+        model: Any = trainer.model  # the PEFT-wrapped PreTrainedModel
+        model.enable_input_require_grads()
     return trainer
 
 
@@ -275,6 +278,7 @@ def _resume_point(cfg: TrainConfig, ckpt_dir: Path) -> str | None:
 
     if not cfg.resume_from_checkpoint:
         return None
+    resume: str | None
     if isinstance(cfg.resume_from_checkpoint, str):
         if not Path(cfg.resume_from_checkpoint).is_dir():
             raise ConfigError(f"checkpoint not found: {cfg.resume_from_checkpoint}")
@@ -424,7 +428,7 @@ def _plot(history: list[dict[str, Any]], path: Path, title: str) -> Path | None:
     return path
 
 
-def _checkpointing_kw(args_cls: Any, on: bool) -> dict[str, bool]:
+def _checkpointing_kw(args_cls: Any, on: bool) -> dict[str, Any]:
     """transformers 5 renamed ``gradient_checkpointing`` to ``activation_checkpointing``."""
     fields = getattr(args_cls, "__dataclass_fields__", {})
     key = "activation_checkpointing" if "activation_checkpointing" in fields else \

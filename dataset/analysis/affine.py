@@ -15,8 +15,9 @@ from dataclasses import field as dc_field
 from enum import Enum
 from functools import lru_cache
 
-from accellium.dataset.analysis.tree import field, op, text, unparen
 from tree_sitter import Node
+
+from accellium.dataset.analysis.tree import field, op, text, unparen
 
 __all__ = ["Term", "Affine", "CONST", "Signature", "affine", "signature", "Reach", "Overlap",
            "overlap", "names_of"]
@@ -189,10 +190,10 @@ def _dimension(a: Affine, b: Affine, v: str, inner: frozenset[str],
         return _NEVER if c else None
     if c % ca:
         return _NEVER
-    k = c // ca
-    if pinned.distance is not None and pinned.distance != k:
+    dist = c // ca
+    if pinned.distance is not None and pinned.distance != dist:
         return _NEVER
-    pinned.distance = k
+    pinned.distance = dist
     return None
 
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from tree_sitter import Node
+
 from accellium.dataset.analysis.affine import CONST, Overlap, Reach, Signature, overlap, signature
 from accellium.dataset.analysis.facts import Dependence, DepKind
 from accellium.dataset.analysis.scalars import Parent
 from accellium.dataset.analysis.tree import IDENT, ForHeader, idents
 from accellium.dataset.analysis.walker import Access
-from tree_sitter import Node
 
 __all__ = ["ArrayView", "carried_arrays", "privatisable", "moving_base", "modes", "sections",
            "section"]

@@ -22,6 +22,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
+from tree_sitter import Node
+
 from accellium.dataset.analysis.facts import Dependence, DepKind, Exit, ExitKind
 from accellium.dataset.analysis.library import Effect, LibraryFunction, library_function
 from accellium.dataset.analysis.scope import Declared, FileIndex
@@ -29,7 +31,6 @@ from accellium.dataset.analysis.summaries import FunctionSummary, summary
 from accellium.dataset.analysis.tree import IDENT, op, text, unparen
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.walker import CallSite, Use
-from tree_sitter import Node
 
 __all__ = ["CallModel", "CallFindings", "Names", "call_findings", "pointer_value"]
 

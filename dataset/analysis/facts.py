@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
+from typing import Any
 
 from accellium.dataset.pragma import Clause
 
@@ -57,7 +58,7 @@ class Note(str):
         """``note`` as a Note (an engine's plain text gets ``kind``)."""
         return note if isinstance(note, Note) else cls(note, kind)
 
-    def __reduce__(self):  # noqa: ANN204 - pickle (process pools) keeps the fields
+    def __reduce__(self):
         return (Note, (self.message, self.kind, self.variable, self.line))
 
 
@@ -163,7 +164,8 @@ class LoopFacts:
 
     def copy(self) -> LoopFacts:
         """A copy whose lists and dicts the caller may edit."""
-        return LoopFacts(**{f.name: _copied(getattr(self, f.name)) for f in fields(self)})
+        copied: dict[str, Any] = {f.name: _copied(getattr(self, f.name)) for f in fields(self)}
+        return LoopFacts(**copied)
 
     def data_clauses(self, present_style: bool = True) -> list[Clause]:
         """Data clauses for a compute construct on this loop: ``present`` for arrays an

@@ -12,12 +12,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from tree_sitter import Node
+
 from accellium.dataset.analysis.facts import Dependence, DepKind
 from accellium.dataset.analysis.reductions import element_update
 from accellium.dataset.analysis.tree import IDENT, iter_nodes, norm, op, text
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.walker import Access, BodyWalk
-from tree_sitter import Node
 
 __all__ = ["derived", "reads_data", "atomic_lines", "IndirectWrite", "indirect_findings"]
 

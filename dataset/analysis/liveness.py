@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from tree_sitter import Node
+
 from accellium.dataset.analysis.scalars import Definite
 from accellium.dataset.analysis.scope import FileIndex, FunctionContext
 from accellium.dataset.analysis.tree import LOOP_TYPES, named, op
 from accellium.dataset.analysis.tree import field as _field
-from tree_sitter import Node
 
 __all__ = ["LoopInFile", "locate", "live_after", "ANYWHERE"]
 
@@ -86,9 +87,9 @@ def _write_statements(name: str, ctx: FunctionContext) -> set[int]:
         while p is not None and steps < 4:
             if p.type in ("expression_statement", "declaration"):
                 q = ctx.parent(p)
+                init = _field(q, "initializer") if q is not None else None
                 if q is not None and q.type == "for_statement" and \
-                        _field(q, "initializer") is not None and \
-                        _field(q, "initializer").id == p.id:
+                        init is not None and init.id == p.id:
                     out.add(q.id)
                 out.add(p.id)
                 break

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from tree_sitter import Node
+
 from accellium.dataset.analysis.tree import (
     LOOP_TYPES,
     ForHeader,
@@ -14,7 +16,6 @@ from accellium.dataset.analysis.tree import (
     text,
 )
 from accellium.dataset.analysis.tree import field as _field
-from tree_sitter import Node
 
 __all__ = ["Nest", "read_nest"]
 

@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from tree_sitter import Node
+
 from accellium.dataset.analysis.affine import Affine, affine
 from accellium.dataset.analysis.arrays import ArrayView, carried_arrays, modes, sections
 from accellium.dataset.analysis.calls import CallModel, Names, call_findings, pointer_value
@@ -23,7 +25,6 @@ from accellium.dataset.analysis.scope import FileIndex, LoopScope, file_index
 from accellium.dataset.analysis.tree import ForHeader, first_loop, idents
 from accellium.dataset.analysis.walker import Access, BodyWalk, Use, walk_body
 from accellium.dataset.loops import parse_tree
-from tree_sitter import Node
 
 __all__ = ["analyze"]
 
@@ -34,7 +35,7 @@ def _parse(code: str, lang: str) -> Node | None:
     try:
         src = code.encode("utf-8", "surrogateescape")
         tree = parse_tree(src, lang if lang in ("c", "cpp") else "c")
-    except Exception:  # noqa: BLE001 - bad language or encoding: nothing to see
+    except Exception:
         return None
     return first_loop(tree.root_node)
 
@@ -98,7 +99,7 @@ def _located(scope: LoopScope | None) -> tuple[FileIndex | None, LoopInFile | No
         return None, None
     try:
         index = file_index(scope.source, scope.lang)
-    except Exception:  # noqa: BLE001 - a scope is context: without it the loop is analysed alone
+    except Exception:
         return None, None
     return index, locate(index, scope.offset)
 

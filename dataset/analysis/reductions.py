@@ -8,6 +8,8 @@ reduction of ``s`` when it combines ``s`` with a value that does not read ``s``:
 
 from __future__ import annotations
 
+from tree_sitter import Node
+
 from accellium.dataset.analysis.library import MAX_NAMES, MIN_NAMES
 from accellium.dataset.analysis.tree import (
     field,
@@ -20,7 +22,6 @@ from accellium.dataset.analysis.tree import (
     text,
     unparen,
 )
-from tree_sitter import Node
 
 __all__ = ["reduction_of", "if_minmax", "element_update", "flag_of"]
 

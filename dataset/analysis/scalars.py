@@ -13,12 +13,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from tree_sitter import Node
+
 from accellium.dataset.analysis.facts import Dependence, DepKind
 from accellium.dataset.analysis.reductions import if_minmax, reduction_of
 from accellium.dataset.analysis.tree import IDENT
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.walker import ScalarUse, Use
-from tree_sitter import Node
 
 __all__ = ["ScalarRoles", "scalar_roles", "Parent", "Definite"]
 

@@ -15,11 +15,12 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from tree_sitter import Node, Tree
+
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import named, text
 from accellium.dataset.loops import parse_tree
 from accellium.dataset.pragma import IDENT
-from tree_sitter import Node, Tree
 
 __all__ = ["LoopScope", "scope_of", "MAX_SCOPE_BYTES", "Declared", "declared_names",
            "FileIndex", "FunctionContext", "file_index", "function_name", "parameters"]

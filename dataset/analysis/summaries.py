@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from tree_sitter import Node
+
 from accellium.dataset.analysis.library import Effect, is_macro_name, library_function
 from accellium.dataset.analysis.scope import (
     Declared,
@@ -21,7 +23,6 @@ from accellium.dataset.analysis.scope import (
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import named, norm, op, text
 from accellium.dataset.analysis.walker import Use
-from tree_sitter import Node
 
 __all__ = ["FunctionSummary", "summary", "MAX_DEPTH", "combine"]
 

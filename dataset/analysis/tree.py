@@ -10,8 +10,9 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from accellium.dataset.pragma import IDENT_RE
 from tree_sitter import Node
+
+from accellium.dataset.pragma import IDENT_RE
 
 __all__ = ["IDENT", "LOOP_TYPES", "ForHeader", "text", "norm", "field", "unparen", "op",
            "named", "iter_nodes", "subscripts", "base_name", "first_loop", "body_statements",
@@ -61,9 +62,9 @@ def unparen(node: Node | None) -> Node | None:
     return node
 
 
-def op(node: Node) -> str:
-    """The operator of a binary, unary, update or assignment expression."""
-    o = field(node, "operator")
+def op(node: Node | None) -> str:
+    """The operator of a binary, unary, update or assignment expression ("" for none)."""
+    o = field(node, "operator") if node is not None else None
     return text(o) if o is not None else ""
 
 

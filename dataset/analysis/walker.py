@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 
+from tree_sitter import Node
+
 from accellium.dataset.analysis.affine import Affine
 from accellium.dataset.analysis.facts import Exit, ExitKind
 from accellium.dataset.analysis.library import Effect, is_macro_name, library_function
@@ -32,7 +34,6 @@ from accellium.dataset.analysis.tree import (
 )
 from accellium.dataset.analysis.tree import base_name as _base_name
 from accellium.dataset.analysis.tree import field as _field
-from tree_sitter import Node
 
 __all__ = ["Use", "ScalarUse", "Access", "InnerLoop", "CallSite", "BodyWalk", "walk_body",
            "decl_name", "declarators", "AddressUse"]

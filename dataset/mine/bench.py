@@ -66,7 +66,7 @@ def _cpu_seconds() -> float:
 
 def run_child(cfg: dict[str, Any]) -> dict[str, Any]:
     """One configuration, in this process (called in a fresh child by :func:`bench_compare`)."""
-    from accellium.dataset.mine.pipeline import MineOptions, mine, resolve
+    from accellium.dataset.mine.pipeline import MineOptions, MineReport, mine, resolve
 
     specs = resolve(cfg["sources"], cfg.get("repos_file"), cfg.get("url_template")) \
         if cfg["sources"] or cfg.get("repos_file") else []
@@ -79,9 +79,12 @@ def run_child(cfg: dict[str, Any]) -> dict[str, Any]:
         else:
             from accellium.dataset.mine.trove import TroveOptions, mine_datatrove
 
-            rep = mine_datatrove(specs, tmp, opts, TroveOptions(
+            got = mine_datatrove(specs, tmp, opts, TroveOptions(
                 tasks=cfg.get("tasks", 0), shards=cfg.get("shards"),
                 columns=cfg.get("columns") or {}))
+            if not isinstance(got, MineReport):  # the local executor writes the dataset here
+                raise RuntimeError("datatrove benchmark: expected a local run, got a launch")
+            rep = got
     cpu = _cpu_seconds() - cpu0
     return {"engine": cfg["engine"], **figures_of(rep, cfg["workers"]), "cpu_s": round(cpu, 2),
             "mb_per_cpu_s": round(rep.bytes_scanned / 1e6 / (cpu or 1e-9), 3)}
@@ -161,6 +164,7 @@ def export_shards(sources: Sequence[str], out: str | Path, shards: int = 8,
     ``without_acc`` keeps only files with no OpenACC directive (the bulk of a code corpus)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
+
     from accellium.dataset.mine.extract import has_acc
     from accellium.dataset.mine.pipeline import RepoSummary, iter_source_files, resolve
     from accellium.dataset.mine.sources import SourceStats

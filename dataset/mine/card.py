@@ -233,8 +233,9 @@ def write_outputs(out_dir: Path, records: Sequence[Record], report: MineReport,
     if near is not None:
         by_group: dict[int, list[str]] = {}
         for r in sorted(records, key=lambda r: r.id):
-            if r.near_dup_group is not None:
-                by_group.setdefault(r.near_dup_group, []).append(r.id)
+            group = getattr(r, "near_dup_group", None)
+            if group is not None:
+                by_group.setdefault(group, []).append(r.id)
         groups = [{"group": k, "ids": v} for k, v in sorted(by_group.items())]
     (out_dir / "near_duplicates.json").write_text(json.dumps(groups) + "\n", encoding="utf-8")
     written.append(str(out_dir / "near_duplicates.json"))

@@ -9,10 +9,11 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
 
 from accellium.dataset.mine.sources import DEFAULT_URL_TEMPLATE
-from pydantic import ValidationError
 
 if TYPE_CHECKING:  # the pipeline (pydantic models, multiprocessing) loads only when mining
     from accellium.dataset.mine.pipeline import MineOptions, MineReport
@@ -139,7 +140,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def _options(args: argparse.Namespace, **extra: object) -> MineOptions:
-    kw: dict[str, object] = {
+    kw: dict[str, Any] = {
         "workers": args.workers, "max_bytes": args.max_bytes, "near_dup": not args.no_near_dup,
         "near_dup_threshold": args.near_dup_threshold, "progress": not args.no_progress,
         "licenses": args.licenses,
@@ -225,7 +226,9 @@ def run_mine(args: argparse.Namespace) -> int:
     except RuntimeError as e:  # tasks that did not complete
         print(f"accellium mine: {_one_line(e)}", file=sys.stderr)
         return 1
-    if not hasattr(rep, "leakage"):  # a Slurm launch or a dry run
+    from accellium.dataset.mine.trove import TroveLaunch
+
+    if isinstance(rep, TroveLaunch):  # a Slurm launch or a dry run
         print(rep.model_dump_json(indent=1) if args.json else _launch_summary(rep))
         return 0
     if args.json:

@@ -34,7 +34,7 @@ def brace_extent(source: bytes, start: int) -> int | None:
     return None
 
 
-def _body_end(tokens, braced: bool) -> int | None:  # noqa: ANN001 - an iterator of matches
+def _body_end(tokens, braced: bool) -> int | None:
     """End byte of a statement from ``tokens`` (:data:`_TOKENS` matches from its start): the
     first ``;`` outside brackets, or the ``}`` that closes it when it is a ``braced`` block;
     ``None`` when unbalanced."""

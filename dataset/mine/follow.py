@@ -42,7 +42,8 @@ def next_code(lines: LineIndex, row: int) -> tuple[str, int]:
         if s.startswith("#"):
             if _ACC_LINE.match(s):
                 return "acc", r
-            word = _PP.match(s).group(1)
+            pp = _PP.match(s)
+            word = pp.group(1) if pp else ""
             if _ANY_PRAGMA.match(s) or word == "endif":
                 r = end_of_logical(lines, r) + 1
                 continue

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from pydantic import BaseModel, Field, field_validator, model_validator
+
 from accellium.dataset.mine.dedup import NearDupIndex, exact_dedup, loop_key
 from accellium.dataset.mine.extract import FileResult, RawPair, extract_file
 from accellium.dataset.mine.license import detect_license, license_allowed
@@ -34,7 +36,6 @@ from accellium.dataset.mine.split import (
 )
 from accellium.dataset.pragma import PragmaSyntaxError, parse, validate
 from accellium.dataset.records import Record, dedup_key, record_id
-from pydantic import BaseModel, Field, field_validator, model_validator
 
 __all__ = ["MineOptions", "MineReport", "RepoResult", "RepoSummary", "Extracted", "mine",
            "mine_repo", "iter_repo_results", "iter_source_files", "safe_extract", "to_record",
@@ -111,16 +112,6 @@ class MineReport(BaseModel):
     timings_s: dict[str, float] = Field(default_factory=dict)
     elapsed_s: float = 0.0
 
-    @property
-    def mb_per_s(self) -> float:
-        t = self.timings_s.get("extract", self.elapsed_s) or 1e-9
-        return self.bytes_scanned / 1e6 / t
-
-    @property
-    def pairs_per_s(self) -> float:
-        t = self.timings_s.get("extract", self.elapsed_s) or 1e-9
-        return self.stages.get("raw_pairs", 0) / t
-
 
 @dataclass
 class RepoResult:
@@ -163,7 +154,7 @@ def safe_extract(path: str, data: bytes, events: Counter[str]) -> FileResult | N
     of ending the run."""
     try:
         return extract_file(path, data)
-    except Exception:  # noqa: BLE001 - a parser bug must not end the run
+    except Exception:
         events["extract_error"] += 1
         return None
 
@@ -345,15 +336,19 @@ def finish(report: MineReport, ext: Extracted, out_dir: str | Path, t0: float,
 
     near: NearDupIndex | None = None
     if options.near_dup and records:
-        loops = {}
+        loops: dict[str, str] = {}
         for r in records:
             loops.setdefault(loop_key(r.loop_stripped), r.loop_stripped)
         near = NearDupIndex(threshold=options.near_dup_threshold,
                             num_perm=options.num_perm).build(loops)
         for r in records:
-            r.near_dup_group = near.group_of.get(loop_key(r.loop_stripped))
+            # a miner field outside the Record schema: kept among the model's extra fields
+            extra = r.model_extra
+            if extra is not None:
+                extra["near_dup_group"] = near.group_of.get(loop_key(r.loop_stripped))
         report.near_dup_groups = len(near.groups)
-        report.near_dup_pairs = sum(1 for r in records if r.near_dup_group is not None)
+        report.near_dup_pairs = sum(
+            1 for r in records if getattr(r, "near_dup_group", None) is not None)
     t_near = time.perf_counter()
 
     ratios = options.ratios or {}

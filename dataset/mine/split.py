@@ -17,9 +17,10 @@ import random
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 
+from pydantic import BaseModel, Field
+
 from accellium.dataset.mine.dedup import NearDupIndex, UnionFind, loop_key
 from accellium.dataset.records import Record
-from pydantic import BaseModel, Field
 
 __all__ = ["SplitResult", "Leakage", "group_split", "random_split", "check_leakage",
            "DEFAULT_GROUP_RATIOS", "DEFAULT_RANDOM_RATIOS", "DEFAULT_SEED"]

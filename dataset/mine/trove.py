@@ -26,6 +26,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from datatrove.executor import LocalPipelineExecutor, SlurmPipelineExecutor
+from datatrove.executor.base import PipelineExecutor
+from datatrove.io import DataFolder, get_datafolder
+from datatrove.pipeline.base import PipelineStep
+from datatrove.pipeline.readers import JsonlReader, ParquetReader
+from pydantic import BaseModel, Field
+
 from accellium.dataset.mine.pipeline import MineOptions, MineReport
 from accellium.dataset.mine.sources import SourceSpec
 from accellium.dataset.mine.trove_steps import (
@@ -39,12 +46,6 @@ from accellium.dataset.mine.trove_steps import (
     RepoReader,
     ShardAdapter,
 )
-from datatrove.executor import LocalPipelineExecutor, SlurmPipelineExecutor
-from datatrove.executor.base import PipelineExecutor
-from datatrove.io import DataFolder, get_datafolder
-from datatrove.pipeline.base import PipelineStep
-from datatrove.pipeline.readers import JsonlReader, ParquetReader
-from pydantic import BaseModel, Field
 
 __all__ = ["TroveOptions", "TroveLaunch", "TrovePlan", "TroveError", "plan", "run",
            "mine_datatrove", "shard_files"]
@@ -328,7 +329,7 @@ def run(p: TrovePlan, trove: TroveOptions) -> MineReport | TroveLaunch:
     failure = ""
     try:
         p.extract.run()
-    except Exception as e:  # noqa: BLE001 - a task's error is in its log; resume reruns it
+    except Exception as e:
         failure = f" ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})"
     incomplete = p.extract.get_incomplete_ranks()
     if incomplete:

@@ -30,6 +30,12 @@ import time
 from collections import Counter
 from typing import Any
 
+from datatrove.data import Document, DocumentsPipeline
+from datatrove.io import DataFolder, DataFolderLike, get_datafolder
+from datatrove.pipeline.base import PipelineStep
+from datatrove.pipeline.readers.base import BaseReader
+from datatrove.pipeline.writers.jsonl import JsonlWriter
+
 from accellium.dataset.mine.license import license_allowed, license_label
 from accellium.dataset.mine.pipeline import (
     Extracted,
@@ -44,11 +50,6 @@ from accellium.dataset.mine.pipeline import (
 )
 from accellium.dataset.mine.sources import DEFAULT_MAX_BYTES, SourceSpec, SourceStats, is_c_path
 from accellium.dataset.records import Record
-from datatrove.data import Document, DocumentsPipeline
-from datatrove.io import DataFolder, DataFolderLike, get_datafolder
-from datatrove.pipeline.base import PipelineStep
-from datatrove.pipeline.readers.base import BaseReader
-from datatrove.pipeline.writers.jsonl import JsonlWriter
 
 __all__ = ["RepoReader", "ShardAdapter", "CodeFileFilter", "ExtractPairs", "EmptyBodyFilter",
            "LicenseFilter", "RecordWriter", "MergeStep", "DEFAULT_COLUMNS", "RECORDS_FILE"]

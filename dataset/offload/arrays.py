@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from tree_sitter import Node
+
 from accellium.dataset.analysis.clauses import is_clause_arg
 from accellium.dataset.analysis.tree import iter_nodes, text
 from accellium.dataset.offload import poly
@@ -19,7 +21,6 @@ from accellium.dataset.offload.device import Device
 from accellium.dataset.offload.extent import Extents, Span, union
 from accellium.dataset.offload.shapes import AllocSite, Shape, shape_of
 from accellium.dataset.offload.uses import ArrayUse, array_uses, assignments
-from tree_sitter import Node
 
 __all__ = ["ArrayInfo", "Scope", "collect", "section_text", "dims_needed"]
 
@@ -310,6 +311,7 @@ def _info(name: str, shape: Shape, rows: list[tuple[Device, ArrayUse, list[Span]
                                         for n in poly.names(sp.lo) | poly.names(sp.hi)):
                 spans = cand
                 break
+    section: str | None
     if alloc is not None and alloc.count is not None and shape.levels == 1:
         section = f"{name}[0:{poly.render(alloc.count)}]"
     else:

@@ -62,14 +62,14 @@ def _lifetime_edits(lines: LineIndex, region: Region) -> list[PlanEdit]:
     return out
 
 
-def _enter_at(life: Lifetime, first) -> tuple[int, Rank, int]:  # noqa: ANN001 - a Node
+def _enter_at(life: Lifetime, first) -> tuple[int, Rank, int]:
     if life.enter_after is not None:
         s = life.enter_after
         return s.end_point[0] + 1, Rank.ENTER_AFTER, s.start_point[0]
     return first.start_point[0], Rank.ENTER_START, first.start_point[0]
 
 
-def _exit_at(life: Lifetime, last) -> tuple[int, Rank, int]:  # noqa: ANN001 - a Node
+def _exit_at(life: Lifetime, last) -> tuple[int, Rank, int]:
     if life.exit_before is not None:
         s = life.exit_before
         return s.start_point[0], Rank.EXIT_FREE, s.start_point[0]
@@ -103,7 +103,7 @@ def region_edits(lines: LineIndex, region: Region) -> tuple[list[PlanEdit], list
     """The edits of a region, and the problems that kept loops out of it."""
     out: list[PlanEdit] = []
     problems: list[str] = []
-    data = {}
+    data: dict[str, list[str]] = {}
     for name, clause in region.flow.clauses.items():
         data.setdefault(clause, []).append(region.arrays[name].section)
     lone = _lone_loop(region)

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tree_sitter import Node
+
 from accellium.dataset.analysis.library import MAX_NAMES, MIN_NAMES
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import named, op, text, unparen
 from accellium.dataset.offload import poly
-from tree_sitter import Node
 
 __all__ = ["Bounds", "bounds_of", "exact", "tightest"]
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from tree_sitter import Node
+
 from accellium.dataset.analysis.library import library_function
-from accellium.dataset.analysis.scope import FileIndex, function_name
+from accellium.dataset.analysis.scope import FileIndex
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, text, unparen
 from accellium.dataset.loops import LineIndex, Loop, insertion_problem
 from accellium.dataset.pragma import Pragma, PragmaError, parse_valid
-from tree_sitter import Node
 
 __all__ = ["LoopAdvice", "Advisor", "Device", "Choice", "choose_loops", "callees"]
 
@@ -140,8 +141,3 @@ def choose_loops(source: bytes, lines: LineIndex, fn: Node, loops: list[Loop],
         out.devices.append(Device(node, lp, pragma, advice.notes, need))
         inside_end = lp.end_byte
     return out
-
-
-def function_of(fn: Node) -> str:
-    name, _ = function_name(fn)
-    return name or "<anonymous>"

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tree_sitter import Node
+
 from accellium.dataset.analysis.tree import LOOP_TYPES, iter_nodes, op, text, unparen
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.bounds import MAX_CANDIDATES, Bounds, bounds_of, exact, tightest
 from accellium.dataset.offload.uses import ZERO, assignments
-from tree_sitter import Node
 
 __all__ = ["Span", "LoopRange", "loop_range", "loops_between", "Extents", "union"]
 

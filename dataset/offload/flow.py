@@ -22,6 +22,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from tree_sitter import Node
+
 from accellium.dataset.analysis.clauses import is_clause_arg
 from accellium.dataset.analysis.tree import LOOP_TYPES, iter_nodes, text
 from accellium.dataset.analysis.tree import field as _field
@@ -31,7 +33,6 @@ from accellium.dataset.offload.device import Device
 from accellium.dataset.offload.extent import Extents, Span, loops_between
 from accellium.dataset.offload.structure import Layout, Leaf, may_precede
 from accellium.dataset.offload.uses import ArrayUse, array_uses, assignments
-from tree_sitter import Node
 
 __all__ = ["Update", "Lifetime", "Flow", "plan_flow"]
 
@@ -194,7 +195,7 @@ def _reads_own_write(u: ArrayUse, w: ArrayUse) -> bool:
                    for s in w.subs if not isinstance(s, int) for n in iter_nodes(s))
 
 
-def _statement(node: Node) -> Node | None:
+def _statement(node: Node | None) -> Node | None:
     while node is not None and node.type != "expression_statement":
         node = node.parent
     return node
@@ -405,7 +406,7 @@ def live_after(scope: Scope, lay: Layout, name: str) -> bool:
         if u.name == name and u.whole and not _in_free(u.node, frees | allocs):
             return True  # its address escapes (passed, stored, returned): anyone may read it
     around = []
-    p = lay.block
+    p: Node | None = lay.block
     while p is not None and p.id != scope.fn.id:
         if p.type in ("for_statement", "while_statement", "do_statement"):
             around.append(p)

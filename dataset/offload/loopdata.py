@@ -21,6 +21,8 @@ otherwise it needs ``copy`` (:func:`loop_data` reports which arrays are covered)
 
 from __future__ import annotations
 
+from tree_sitter import Node
+
 from accellium.dataset.analysis.tree import iter_nodes
 from accellium.dataset.offload.arrays import (
     ArrayInfo,
@@ -33,7 +35,6 @@ from accellium.dataset.offload.extent import Extents, Span
 from accellium.dataset.offload.flow import _plain_nest, _same
 from accellium.dataset.offload.shapes import Shape, declarations, shape_of
 from accellium.dataset.offload.uses import ArrayUse, array_uses, assignments
-from tree_sitter import Node
 
 __all__ = ["loop_sections", "loop_data"]
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from tree_sitter import Node, Tree
+
 from accellium.dataset.analysis.scope import file_index, function_name
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, named
@@ -17,7 +19,6 @@ from accellium.dataset.offload.edits import PlanEdit, Rank
 from accellium.dataset.offload.region import Region, choose_region, per_loop_regions
 from accellium.dataset.offload.shapes import alloc_sites, declarations, free_sites
 from accellium.dataset.pragma import is_acc_pragma
-from tree_sitter import Node, Tree
 
 __all__ = ["FunctionPlan", "PlanInputError", "plan_source", "functions_in"]
 
@@ -107,12 +108,13 @@ def _first_declaration(root: Node, name: str) -> Node | None:
         if n.type == "function_definition" and function_name(n)[0] == name:
             return n
         if n.type == "declaration":
-            for d in n.children_by_field_name("declarator"):
+            for decl in n.children_by_field_name("declarator"):
+                d: Node | None = decl
                 while d is not None and d.type == "pointer_declarator":
                     d = _field(d, "declarator")
+                inner = _field(d, "declarator") if d is not None else None
                 if d is not None and d.type == "function_declarator" and \
-                        _field(d, "declarator") is not None and \
-                        _field(d, "declarator").text == name.encode():
+                        inner is not None and inner.text == name.encode():
                     return n
     return None
 

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from tree_sitter import Node
+
 from accellium.dataset.analysis.affine import CONST, Affine, Term
 from accellium.dataset.analysis.tree import field, op, text, unparen
-from tree_sitter import Node
 
 __all__ = ["Poly", "const", "var", "add", "sub", "neg", "mul", "poly_of", "split", "subst",
            "nonneg", "at_least_one", "compare", "render", "is_const", "names"]

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from tree_sitter import Node
+
 from accellium.dataset.analysis.tree import iter_nodes, named, text
 from accellium.dataset.loops import LineIndex
 from accellium.dataset.offload.arrays import ArrayInfo, Scope, collect
@@ -22,7 +24,6 @@ from accellium.dataset.offload.structure import (
     placeable_before,
 )
 from accellium.dataset.offload.uses import assignments
-from tree_sitter import Node
 
 __all__ = ["Region", "choose_region", "per_loop_regions", "transfer_cost"]
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tree_sitter import Node
+
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, named, text, unparen
 from accellium.dataset.offload import poly
-from tree_sitter import Node
 
 __all__ = ["Shape", "shape_of", "declarations", "AllocSite", "alloc_sites", "free_sites"]
 
@@ -190,7 +191,7 @@ def free_sites(body: Node) -> list[tuple[str, Node]]:
         if _call_name(call) != "free" or call is None:
             continue
         args = named(_field(call, "arguments"))
-        if len(args) == 1 and unparen(args[0]) is not None and \
-                unparen(args[0]).type == "identifier":
-            out.append((text(unparen(args[0])), n))
+        arg = unparen(args[0]) if len(args) == 1 else None
+        if arg is not None and arg.type == "identifier":
+            out.append((text(arg), n))
     return out

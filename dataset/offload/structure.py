@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from tree_sitter import Node
+
 from accellium.dataset.analysis.tree import LOOP_TYPES, named
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.labels import foreign_pragma_above
 from accellium.dataset.loops import LineIndex
-from tree_sitter import Node
 
 __all__ = ["Leaf", "Layout", "candidate_ranges", "layout", "exit_problem", "placeable_before",
            "placeable_after", "may_precede"]

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from tree_sitter import Node
+
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import named, op, subscripts, text, unparen
-from tree_sitter import Node
 
 __all__ = ["ArrayUse", "array_uses", "Assignments", "assignments", "ZERO"]
 
@@ -111,11 +112,11 @@ def _is_declared_name(node: Node) -> bool:
     p = node.parent
     while p is not None and p.type in ("pointer_declarator", "array_declarator",
                                        "parenthesized_declarator", "init_declarator"):
+        decl = _field(p, "declarator")
         if p.type == "init_declarator":
-            return _field(p, "declarator") is not None and \
-                node.start_byte < _field(p, "declarator").end_byte
-        if p.type == "array_declarator" and _field(p, "declarator") is not None and \
-                not (node.start_byte < _field(p, "declarator").end_byte):
+            return decl is not None and node.start_byte < decl.end_byte
+        if p.type == "array_declarator" and decl is not None and \
+                not (node.start_byte < decl.end_byte):
             return False  # a name in the size: a use
         node, p = p, p.parent
     return p is not None and p.type in ("declaration", "parameter_declaration", "init_declarator")
@@ -215,16 +216,18 @@ def assignments(root: Node | None) -> Assignments:
         name: str | None = None
         if t == "assignment_expression":
             name = _target(_field(n, "left"))
-            if name and op(n) == "=":
-                out.values[name] = _field(n, "right")
+            right = _field(n, "right")
+            if name and op(n) == "=" and right is not None:
+                out.values[name] = right
         elif t == "update_expression":
             name = _target(_field(n, "argument"))
         elif t == "pointer_expression" and op(n) == "&":
             name = _target(_field(n, "argument"))  # may be written through
         elif t == "init_declarator":
             name = _declarator_name(_field(n, "declarator"))
-            if name:
-                out.values[name] = _field(n, "value")
+            value = _field(n, "value")
+            if name and value is not None:
+                out.values[name] = value
                 out.declared.setdefault(name, n)
         elif t == "declaration":
             for d in n.children_by_field_name("declarator"):

@@ -59,17 +59,17 @@ def _declared_nonvars(code: bytes) -> set[str]:
         if t == "enumerator":
             name = n.child_by_field_name("name")
             if name is not None:
-                out.add(name.text.decode("utf-8", "replace"))
+                out.add((name.text or b"").decode("utf-8", "replace"))
         elif t == "function_declarator":
             d = n.child_by_field_name("declarator")
             if d is not None and d.type == "identifier":
-                out.add(d.text.decode("utf-8", "replace"))
+                out.add((d.text or b"").decode("utf-8", "replace"))
         elif t == "type_definition":
             for d in n.children_by_field_name("declarator"):
                 while d is not None and d.type not in ("type_identifier", "identifier"):
                     d = d.child_by_field_name("declarator")
                 if d is not None:
-                    out.add(d.text.decode("utf-8", "replace"))
+                    out.add((d.text or b"").decode("utf-8", "replace"))
         if t not in ("compound_statement",):
             stack.extend(n.children)
     return out
@@ -125,11 +125,12 @@ def program_functions(sources: dict[str, bytes]) -> tuple[set[str], set[str]]:
         tree = parse_tree(src, "c")
         marks = [a for a in find_acc_lines(src) if a.kind == "acc" and a.directive == "routine"]
         for a in marks:
-            named = next((c.args for c in a.pragma.clauses if c.name == "routine" and c.args), None)
+            clauses = a.pragma.clauses if a.pragma is not None else ()
+            named = next((c.args for c in clauses if c.name == "routine" and c.args), None)
             if named:
                 routines.add(named.strip())
-        starts = sorted(a.end for a in marks if not any(c.name == "routine" and c.args
-                                                         for c in a.pragma.clauses))
+        starts = sorted(a.end for a in marks if a.pragma is not None and not any(
+            c.name == "routine" and c.args for c in a.pragma.clauses))
         for n in tree.root_node.named_children:
             if n.type not in ("function_definition", "declaration"):
                 continue

@@ -14,8 +14,9 @@ __all__ = ["declared_names", "declarator_name", "free_names", "for_vars", "LoopH
 _STATEMENT_SCOPES = ("compound_statement", "for_statement")
 
 
-def text(n: Node) -> str:
-    return n.text.decode("utf-8", "replace") if n.text is not None else ""
+def text(n: Node | None) -> str:
+    """The node's source text ("" for a missing node: an absent field reads as no text)."""
+    return n.text.decode("utf-8", "replace") if n is not None and n.text is not None else ""
 
 
 def declarator_name(d: Node | None) -> str | None:
@@ -151,7 +152,9 @@ def parse_header(n: Node) -> LoopHeader | None:
     body = n.child_by_field_name("body")
     if init is None or cond is None or upd is None or body is None:
         return None
-    var = decl_type = lo = None
+    var: str | None = None
+    decl_type: str | None = None
+    lo: Node | None = None
     if init.type == "declaration":
         ds = init.children_by_field_name("declarator")
         if len(ds) != 1 or ds[0].type != "init_declarator":
@@ -160,7 +163,8 @@ def parse_header(n: Node) -> LoopHeader | None:
         if d is None or d.type != "identifier":
             return None
         var, lo = text(d), ds[0].child_by_field_name("value")
-        decl_type = init.text[: ds[0].start_byte - init.start_byte].decode("utf-8", "replace")
+        decl_type = (init.text or b"")[: ds[0].start_byte - init.start_byte].decode(
+            "utf-8", "replace")
     elif init.type == "assignment_expression" and text(init.child_by_field_name("operator")
                                                        or init) == "=":
         left = init.child_by_field_name("left")
@@ -176,6 +180,8 @@ def parse_header(n: Node) -> LoopHeader | None:
     if op not in _CMP:
         return None
     left, right = cond.child_by_field_name("left"), cond.child_by_field_name("right")
+    if left is None or right is None:
+        return None
     if _strip_parens(left).type == "identifier" and text(_strip_parens(left)) == var:
         hi, cmp = right, _CMP[op]
     elif _strip_parens(right).type == "identifier" and text(_strip_parens(right)) == var:
@@ -232,9 +238,10 @@ def collapse_chain(n: Node, depth: int) -> list[Node] | None:
     return chain
 
 
-def base_name(n: Node) -> str | None:
+def base_name(node: Node) -> str | None:
     """The variable an lvalue is rooted at (``a[i].x`` -> ``a``, ``*p`` -> ``p``)."""
-    while True:
+    n: Node | None = node
+    while n is not None:
         t = n.type
         if t == "identifier":
             return text(n)
@@ -249,8 +256,7 @@ def base_name(n: Node) -> str | None:
             n = kids[-1] if t == "pointer_expression" else kids[0]
         else:
             return None
-        if n is None:
-            return None
+    return None
 
 
 def has_side_effects(n: Node) -> bool:

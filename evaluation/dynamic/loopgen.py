@@ -6,10 +6,12 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from tree_sitter import Node, Tree
+
 from accellium.dataset.pragma import IDENT, Pragma, split_top_level
 from accellium.evaluation.dynamic.accpragmas import AccLine
 from accellium.evaluation.dynamic.cscan import collapse_chain, parse_header
-from tree_sitter import Node
+from accellium.evaluation.dynamic.emitctx import Ctx
 
 __all__ = ["LoopGen", "RED_OPS"]
 
@@ -64,7 +66,30 @@ def _privates(prag: Pragma, name: str = "private") -> list[tuple[str, str | None
 
 
 class LoopGen:
-    """Mixed into the emitter (``translate.Emitter``)."""
+    """Mixed into the emitter (``translate.Emitter``): the emitter's state and the generators
+    the loop code calls, declared here and provided by ``Emitter`` and ``ComputeGen``."""
+
+    src: bytes
+    label: str
+    nonvars: set[str]
+    defined: set[str]
+    routines: set[str]
+    tree: Tree
+    lines: list[AccLine]
+    warnings: list[str]
+    constructs: int
+
+    def new_id(self) -> int:
+        raise NotImplementedError
+
+    def gen(self, n: Node, ctx: Ctx) -> str:
+        raise NotImplementedError
+
+    def gen_with(self, n: Node, prags: list[AccLine], ctx: Ctx) -> str:
+        raise NotImplementedError
+
+    def open_team(self, cid: int, ng_expr: str, ctx: Ctx, private: list[str]) -> tuple[str, Ctx]:
+        raise NotImplementedError
 
     def contains_partitioned(self, n: Node) -> bool:
         for a in self.lines:
@@ -134,8 +159,9 @@ class LoopGen:
             return team_open + inner + " } accrt_set_gang(-1, 0); } }"
         return self.partitioned(n, p, heads, gang, lane, ctx)
 
-    def partitioned(self, n: Node, p: AccLine, heads, gang: bool, lane: bool, ctx) -> str:
+    def partitioned(self, n: Node, p: AccLine, heads, gang: bool, lane: bool, ctx) -> str:  # noqa: PLR0915 — emits one C block line by line
         prag = p.pragma
+        assert prag is not None  # gen_loop partitions only parsed pragmas
         lid = self.new_id()
         N = str(lid)
         pre = ["{"]

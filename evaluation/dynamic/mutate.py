@@ -91,9 +91,9 @@ def _candidates(src: bytes, loops_by_line: dict[int, tuple[str, list[str]]]):
                 clauses[i] = Clause("independent")
                 yield "independent_on_carried", a, Pragma(p.directive, tuple(clauses))
             elif name in ("copyout", "pcopyout", "present_or_copyout"):
-                item = next((x for x in split_top_level(c.args or "") if x), None)
-                if item:
-                    yield "copyout_dropped", a, _without_item(p, i, c.name, item)
+                first = next((x for x in split_top_level(c.args or "") if x), None)
+                if first:
+                    yield "copyout_dropped", a, _without_item(p, i, c.name, first)
             elif name in ("copy", "pcopy", "present_or_copy") and p.directive != "declare":
                 clauses = list(p.clauses)
                 clauses[i] = Clause("copyin", c.args)

@@ -13,7 +13,7 @@ from accellium.evaluation.dynamic.accpragmas import strip_acc_keep_lines
 __all__ = ["annotate_with_plan", "offload_metrics", "offload_coverage"]
 
 
-def annotate_with_plan(files: dict[str, bytes], engine, per_loop: bool = False  # noqa: ANN001
+def annotate_with_plan(files: dict[str, bytes], engine, per_loop: bool = False
                        ) -> tuple[dict[str, bytes], list[dict], list[str]]:
     """Strip the authors' pragmas and apply the offload plan of every function (``per_loop``:
     the same loops, each with its own data clauses and no region — the baseline)."""

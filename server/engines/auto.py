@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+
 from accellium.dataset.pragma import Pragma
 from accellium.server.engines.base import EngineAnswer, LoopQuery
 from accellium.server.engines.rank.candidates import Candidate, context, generate, portable

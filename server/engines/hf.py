@@ -116,7 +116,7 @@ class HFEngine:
             self._load_model()
             for name, path in self._initial.items():
                 self._do_load_adapter(name, path)
-        except Exception as e:  # noqa: BLE001 — reported as 503 by the server
+        except Exception as e:
             self._load_error = e
             raise EngineUnavailable(f"hf engine could not load {self.base}: {e}") from e
         self._thread = threading.Thread(target=self._worker, name="hf-engine", daemon=True)
@@ -170,7 +170,7 @@ class HFEngine:
         try:
             _check_weights(path)
             self._peft_load(path, internal)
-        except Exception as e:  # noqa: BLE001 — any bad adapter file is the caller's error
+        except Exception as e:
             self._drop_partial(internal)
             raise EngineError(f"could not load adapter '{name}': {type(e).__name__}: "
                               f"{str(e)[:300]}") from e
@@ -196,7 +196,7 @@ class HFEngine:
             return
         try:
             self._peft.delete_adapter(internal)
-        except Exception as e:  # noqa: BLE001 — peft keeps its last adapter: retire it
+        except Exception as e:
             log.debug("could not delete half-loaded adapter %s: %s", internal, e)
             self._retired.add(internal)
 
@@ -215,7 +215,7 @@ class HFEngine:
             try:
                 self._peft.delete_adapter(old)
                 self._retired.discard(old)
-            except Exception as e:  # noqa: BLE001
+            except Exception as e:
                 log.warning("could not delete adapter %s: %s", old, e)
 
     def _do_unload_adapter(self, name: str) -> None:
@@ -318,7 +318,7 @@ class HFEngine:
     def _run_control(c: _Control) -> None:
         try:
             c.future.set_result(c.fn())
-        except BaseException as e:  # noqa: BLE001
+        except BaseException as e:
             c.future.set_exception(e)
 
     def _run_batch(self, jobs: list[_Job]) -> None:
@@ -334,7 +334,7 @@ class HFEngine:
         for adapter, group in groups.items():
             try:
                 texts = self._generate(group, adapter)
-            except Exception as e:  # noqa: BLE001
+            except Exception as e:
                 log.exception("hf generate failed")
                 for j in group:
                     if not j.future.done():
@@ -361,7 +361,7 @@ class HFEngine:
         class FirstLine(StoppingCriteria):
             """Per row: done once the answer has a complete line, or the request is cancelled."""
 
-            def __call__(self, input_ids, scores, **kw):  # noqa: ANN001
+            def __call__(self, input_ids, scores, **kw):
                 done = []
                 for i, row in enumerate(input_ids):
                     text = tok.decode(row[start:], skip_special_tokens=True)

@@ -119,7 +119,7 @@ class OpenAIEngine:
         if loop is not None and loop.is_running() and not _on(loop):
             try:
                 asyncio.run_coroutine_threadsafe(self.pool.aclose(), loop).result(10)
-            except Exception:  # noqa: BLE001
+            except Exception:
                 log.debug("closing the upstream pool", exc_info=True)
         if self._own_loop is not None:
             self._own_loop.call_soon_threadsafe(self._own_loop.stop)

@@ -18,6 +18,7 @@ from functools import lru_cache
 from operator import attrgetter
 
 import numpy as np
+
 from accellium.dataset.analysis import LoopFacts, analyze, enclosing_context
 from accellium.dataset.pragma import (
     DATA_CLAUSES,
@@ -456,20 +457,20 @@ class RetrievalEngine:
             s = s + np.where(pool.under_loop == under_loop, 0.05, 0.0)
             qf = self._known.get((code, query.lang, tuple(query.enclosing)))
             depth = min(max((qf if qf is not None else query.facts()).loop_depth, 1), 3)
-            ctx = np.where(pool.depth == depth, _DEPTH_BONUS, 0.0)
+            ctxs = np.where(pool.depth == depth, _DEPTH_BONUS, 0.0)
             if query.enclosing:
-                ctx += np.where(pool.parent == parent_signature(query.enclosing),
-                                _PARENT_BONUS, 0.0)
-                same = pool.enc == _enclosing_norm(query.enclosing)
-                s = s + np.where(same, _SAME_ENCLOSING, 0.0)
-                ctx += np.where(same, _ENCLOSING_BONUS, 0.0)
+                ctxs += np.where(pool.parent == parent_signature(query.enclosing),
+                                 _PARENT_BONUS, 0.0)
+                same_enc = pool.enc == _enclosing_norm(query.enclosing)
+                s = s + np.where(same_enc, _SAME_ENCLOSING, 0.0)
+                ctxs += np.where(same_enc, _ENCLOSING_BONUS, 0.0)
             if mask is not None:
                 s = np.where(mask, s, -np.inf)
-            top = [i for i in np.argsort(-(s + ctx), kind="stable")[:k] if np.isfinite(s[i])]
+            top = [i for i in np.argsort(-(s + ctxs), kind="stable")[:k] if np.isfinite(s[i])]
             for i in top:
                 r = self.records[int(i)]
                 out.append(Neighbour(r.pragma, r.loop_stripped, r.lang, tuple(r.enclosing),
-                                     float(s[i]), False, float(ctx[i])))
+                                     float(s[i]), False, float(ctxs[i])))
         # The workspace examples among the k most similar; training loops after them in
         # the order of their rank (similarity + how well their context matches).
         out.sort(key=lambda n: -n.score)

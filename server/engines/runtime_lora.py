@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
 from accellium.server.engines.base import EngineError, EngineUnavailable
 from accellium.server.engines.upstreams import error_message, normalize_url
 
@@ -160,7 +161,8 @@ def check_adapter_for(adapter_dir: str | Path, name: str, base_dirs: list[Path])
     from accellium.server.adapters import AdapterRegistry
 
     meta = None
-    for fp in {base_fingerprint(d) for d in base_dirs} or {None}:
+    fingerprints: set[str | None] = {base_fingerprint(d) for d in base_dirs} or {None}
+    for fp in fingerprints:
         meta = AdapterRegistry(fp).inspect(adapter_dir, name)
     return meta
 

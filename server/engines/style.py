@@ -324,7 +324,7 @@ def _check_table(t: object) -> dict[str, dict[str, dict[str, float]]]:
                     isinstance(g, str) and isinstance(w, int | float) for g, w in v2.items())
                 for k2, v2 in v.items()) for k, v in t.items()):
         raise ValueError("template stats: wrong shape")
-    return t  # type: ignore[return-value]
+    return t
 
 
 def build_stats(rows: Iterable[tuple[str, Features, Template]]) -> TemplateStats:

@@ -34,6 +34,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+
 from accellium.server.engines.base import EngineError, EngineUnavailable
 
 __all__ = ["Upstream", "UpstreamPool", "UpstreamRefused", "NoUpstream", "ModelNotServed",
@@ -188,7 +189,7 @@ class UpstreamPool:
             await asyncio.sleep(self.health_interval_s)
             try:
                 await self.probe_all()
-            except Exception:  # noqa: BLE001 — the loop must survive anything
+            except Exception:
                 log.exception("health check round failed")
 
     async def probe_all(self) -> None:
@@ -227,7 +228,7 @@ class UpstreamPool:
             if self.on_up is not None:
                 try:
                     await self.on_up(u)
-                except Exception:  # noqa: BLE001
+                except Exception:
                     log.exception("after %s came up", u.url)
 
     def mark_down(self, u: Upstream, err: BaseException | str) -> None:

@@ -121,7 +121,7 @@ class VLLMEngine:
         if llm is not None:
             try:
                 llm.shutdown()
-            except Exception:  # noqa: BLE001
+            except Exception:
                 log.exception("vllm shutdown failed")
         if self._loop.is_running():
             self._loop.call_soon_threadsafe(self._loop.stop)
@@ -146,7 +146,7 @@ class VLLMEngine:
                               lora_int_id=next(self._ids), lora_path=str(path))
             try:
                 self._call(self.llm.add_lora(req), 300)
-            except Exception as e:  # noqa: BLE001
+            except Exception as e:
                 raise EngineError(f"vllm could not load adapter '{name}' from {path}: "
                                   f"{type(e).__name__}: {str(e)[:300]}") from e
             old = self._loras.get(name)
@@ -158,13 +158,13 @@ class VLLMEngine:
     def _count_loras(self) -> None:
         try:
             self.stats["engine_loras"] = len(self._call(self.llm.list_loras(), 60))
-        except Exception as e:  # noqa: BLE001 — a counter only
+        except Exception as e:
             log.debug("list_loras: %s", e)
 
     def _remove(self, lora_id: int) -> None:
         try:
             self._call(self.llm.remove_lora(lora_id), 60)
-        except Exception as e:  # noqa: BLE001 — still in use or evicted: vLLM's LRU frees it
+        except Exception as e:
             log.debug("remove_lora %s: %s", lora_id, e)
 
     def unload_adapter(self, name: str) -> None:
@@ -230,7 +230,7 @@ class VLLMEngine:
             raise EngineError(f"vllm timed out after {self.timeout_s} s") from None
         except EngineError:
             raise
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             self.stats["errors"] += 1
             raise EngineError(f"vllm failed: {e}") from e
 
@@ -243,7 +243,7 @@ class VLLMEngine:
             raise
         except EngineError:
             raise
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             self.stats["errors"] += 1
             raise EngineError(f"vllm failed: {e}") from e
         return self._answer(text)

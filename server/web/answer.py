@@ -15,13 +15,14 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from fastapi import HTTPException, Request
+
 from accellium.dataset.pragma import PragmaError
 from accellium.server.api_models import SuggestRequest
 from accellium.server.engines import EngineAnswer, EngineError, EngineUnavailable, LoopQuery
 from accellium.server.web.inputs import CodeError, to_query
 from accellium.server.web.state import ServerState
 from accellium.server.web.work import bounded
-from fastapi import HTTPException, Request
 
 __all__ = ["answer"]
 
@@ -57,7 +58,7 @@ def _as_http(fn: Callable[..., Any], *args: Any) -> Any:
         raise HTTPException(422, f"no valid pragma could be built for this code ({e})") from None
     except EngineUnavailable as e:
         raise HTTPException(503, f"engine not loaded: {e}") from None
-    except Exception as e:  # noqa: BLE001 — bad input must never be a 500
+    except Exception as e:
         log.warning("the pipeline failed on a request's code", exc_info=True)
         raise HTTPException(422, f"the code could not be analysed ({type(e).__name__}: "
                                  f"{str(e)[:200]})") from None

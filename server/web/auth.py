@@ -11,9 +11,10 @@ import hmac
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from accellium.server.web.settings import Settings
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from accellium.server.web.settings import Settings
 
 __all__ = ["bearer_auth", "token_bytes", "token_matches"]
 

@@ -77,7 +77,7 @@ class EmbeddedEngines:
                 raise HTTPException(503, f"engine '{name}' is still being built ({since:.0f} s "
                                          "so far); retry shortly",
                                     headers={"Retry-After": "5"}) from None
-            except Exception:  # noqa: BLE001 — reported just below
+            except Exception:
                 pass
         err = fut.exception()
         if err is not None:

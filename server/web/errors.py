@@ -6,12 +6,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from accellium.server.api_models import ErrorBody
-from accellium.server.web.work import ClientGone
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from accellium.server.api_models import ErrorBody
+from accellium.server.web.work import ClientGone
 
 __all__ = ["ERROR_RESPONSES", "install_error_handlers"]
 
@@ -60,5 +61,5 @@ async def _internal(request: Request, exc: Exception) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http)  # type: ignore[arg-type]
-    app.add_exception_handler(ClientGone, _gone)
+    app.add_exception_handler(ClientGone, _gone)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _internal)

@@ -16,11 +16,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+from fastapi import HTTPException
+
 from accellium.dataset.adapters import META_FILENAME, base_fingerprint
 from accellium.server.adapters import AdapterRegistry, parse_adapter_spec
 from accellium.server.engines.base import EngineUnavailable
 from accellium.server.engines.runtime_lora import LoraLoadError, RuntimeLoraDisabled
-from fastapi import HTTPException
 
 __all__ = ["start_gateway", "gateway_adapters", "gateway_load", "gateway_unload", "is_gateway",
            "engine_options"]
@@ -43,9 +44,11 @@ def start_gateway(state: Any) -> None:
     """Build and start the openai engine (blocking: run in the loader thread). The upstream
     pool lives on the server's loop when it runs (``state.loop``)."""
     from accellium.server.engines import get_engine
+    from accellium.server.engines.openai_engine import OpenAIEngine
 
     s = state.settings
     engine = get_engine("openai", **engine_options(s))
+    assert isinstance(engine, OpenAIEngine)
     engine.start(state.loop)
     cfg = engine.base_config()
     reg = AdapterRegistry(base_fingerprint(cfg) if cfg is not None else None)

@@ -31,7 +31,7 @@ class ReadDeadlineH11Protocol(H11Protocol):
         self.reading_since = time.monotonic()
         self.read_watch: Any = None
 
-    def connection_made(self, transport) -> None:  # noqa: ANN001
+    def connection_made(self, transport) -> None:
         super().connection_made(transport)
         self.reading_since = time.monotonic()
         self.arm_read_watch()

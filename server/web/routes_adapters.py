@@ -18,6 +18,8 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
+from fastapi import APIRouter, Depends, HTTPException
+
 from accellium.server.adapters import AdapterError, AdapterNotFound, resolve_adapter_dir
 from accellium.server.api_models import AdapterInfo, AdapterList, AdapterLoad, ErrorBody
 from accellium.server.web.errors import ERROR_RESPONSES
@@ -28,7 +30,6 @@ from accellium.server.web.gateway import (
     is_gateway,
 )
 from accellium.server.web.state import ServerState
-from fastapi import APIRouter, Depends, HTTPException
 
 __all__ = ["adapters_router"]
 
@@ -58,7 +59,7 @@ async def _load(state: ServerState, body: AdapterLoad) -> dict:
     async with state.adapter_lock(body.name):
         try:
             await loop.run_in_executor(None, engine.load_adapter, body.name, str(folder))
-        except Exception as e:  # noqa: BLE001 — a bad adapter file is the client's 422
+        except Exception as e:
             log.warning("adapter %s from %s not loaded", body.name, folder, exc_info=True)
             raise HTTPException(422, f"adapter '{body.name}' could not be loaded: "
                                      f"{type(e).__name__}: {str(e)[:300]}") from None
@@ -79,7 +80,7 @@ async def _unload(state: ServerState, name: str) -> dict:
         loop = asyncio.get_running_loop()
         try:
             await loop.run_in_executor(None, engine.unload_adapter, name)
-        except Exception as e:  # noqa: BLE001 — the name is gone either way
+        except Exception as e:
             log.warning("engine could not unload %s: %s", name, e)
         return entry.info()
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import time
 
+from fastapi import APIRouter
+
 from accellium.dataset.prompt import PROMPT_VERSION
 from accellium.server.api_models import Health
 from accellium.server.web.state import ServerState
-from fastapi import APIRouter
 
 __all__ = ["health_router", "VERSION"]
 

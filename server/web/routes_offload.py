@@ -15,6 +15,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from fastapi import APIRouter, Depends, HTTPException, Request
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
 from accellium.dataset.loops import normalize_lang
 from accellium.dataset.offload import PlanInputError
 from accellium.server.api_models import MAX_CODE_BYTES, CText, Text
@@ -22,8 +25,6 @@ from accellium.server.web.answer import _as_http
 from accellium.server.web.errors import ERROR_RESPONSES
 from accellium.server.web.state import ServerState
 from accellium.server.web.work import bounded
-from fastapi import APIRouter, Depends, HTTPException, Request
-from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 __all__ = ["offload_router", "OffloadRequest", "OffloadResponse"]
 

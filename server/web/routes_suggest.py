@@ -6,6 +6,8 @@ import asyncio
 from collections.abc import Callable
 from typing import Annotated
 
+from fastapi import APIRouter, Body, Depends, HTTPException, Request
+
 from accellium.server.api_models import (
     MAX_BATCH,
     BatchItemError,
@@ -16,7 +18,6 @@ from accellium.server.web.answer import answer
 from accellium.server.web.errors import ERROR_RESPONSES
 from accellium.server.web.state import ServerState
 from accellium.server.web.work import bounded
-from fastapi import APIRouter, Body, Depends, HTTPException, Request
 
 __all__ = ["suggest_router"]
 

@@ -10,6 +10,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from fastapi import HTTPException
+
 from accellium.server.adapters import (
     AdapterError,
     AdapterRegistry,
@@ -21,7 +23,6 @@ from accellium.server.engines import EMBEDDED_ENGINES, EngineError
 from accellium.server.web.engines import EMBEDDED, EmbeddedEngines
 from accellium.server.web.settings import Settings
 from accellium.server.web.work import Workers
-from fastapi import HTTPException
 
 __all__ = ["ServerState"]
 
@@ -73,7 +74,7 @@ class ServerState:
         except (EngineError, AdapterError, KeyError, OSError, ValueError) as e:
             self.engine_error = f"{type(e).__name__}: {e}"
             log.error("engine %s not loaded: %s", s.engine, self.engine_error)
-        except Exception as e:  # noqa: BLE001 — any load failure is a 503, not a crash
+        except Exception as e:
             self.engine_error = f"{type(e).__name__}: {e}"
             log.exception("engine %s failed to load", s.engine)
 
@@ -109,7 +110,7 @@ class ServerState:
         if callable(close):
             try:
                 close()
-            except Exception:  # noqa: BLE001
+            except Exception:
                 log.exception("closing the engine failed")
 
     # -- lookups ---------------------------------------------------------------------------

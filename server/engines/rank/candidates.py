@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from accellium.dataset.analysis import LoopFacts
 from accellium.dataset.pragma import DATA_CLAUSES, DIRECTIVES, Clause, Pragma, validate
@@ -207,8 +208,9 @@ def generate(ctx: QueryContext, facts_of, stats: TemplateStats | None, *,
         kind = "ws" if nb.workspace else "nb"
         ranks[kind] += 1
         nf = facts_of(nb)
-        src = {f"{kind}_n": 1.0, f"{kind}_sim": nb.score, f"{kind}_best": 1.0 / ranks[kind],
-               f"{kind}_same_file": float(nb.same_file)}
+        src: dict[str, Any] = {
+            f"{kind}_n": 1.0, f"{kind}_sim": nb.score, f"{kind}_best": 1.0 / ranks[kind],
+            f"{kind}_same_file": float(nb.same_file)}
         add(_from_neighbour(nb, nf, ctx, _same_context(nb, enclosing)), **src)
         if not ctx.feats.in_region and _orphan(nb) and nb.workspace:
             add(_from_neighbour(nb, nf, ctx, True), orphan_ok=True,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+
 from accellium.dataset.pragma import Pragma
 from accellium.server.engines.rank.candidates import Candidate, QueryContext
 from accellium.server.engines.retrieval import _parse

@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+
 from accellium.dataset.analysis import Dependence, LoopFacts, Note, NoteKind
 from accellium.server.engines.style import TemplateStats, code_digest, records_digest
 

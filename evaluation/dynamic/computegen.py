@@ -1,0 +1,215 @@
+"""Compute constructs and standalone data directives for the translator (:mod:`translate`).
+
+``parallel``/``kernels``/``serial`` regions become ``accrt_var`` bindings (separate device
+copies through the present table), an OpenMP gang team and the region's body; ``enter data``,
+``exit data``, ``update`` and ``declare`` become runtime calls on the pragma's own line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from tree_sitter import Node
+
+from accellium.dataset.pragma import Pragma
+from accellium.evaluation.dynamic.accpragmas import (
+    AccLine,
+    c_string,
+    data_calls,
+    exit_calls,
+    update_calls,
+)
+from accellium.evaluation.dynamic.cscan import free_names, text
+from accellium.evaluation.dynamic.emitctx import Ctx
+from accellium.evaluation.dynamic.loopgen import LoopGen
+
+COMPUTE = {"parallel": "ACCRT_PARALLEL", "kernels": "ACCRT_KERNELS", "serial": "ACCRT_SERIAL_C"}
+
+
+class ComputeGen(LoopGen):
+    """Mixed into the emitter (``translate.Emitter``): compute regions and data directives."""
+
+    def param_arrays(self, a: AccLine) -> dict[str, str]:
+        """Parameters of the function around pragma ``a`` declared as arrays with a first
+        dimension (``double A[N][M]`` -> ``{"A": "N"}``), named bare in its data clauses."""
+        node = self.tree.root_node.descendant_for_byte_range(a.start, a.start)
+        while node is not None and node.type != "function_definition":
+            node = node.parent
+        if node is None or a.pragma is None:
+            return {}
+        bare = {x.strip() for c in a.pragma.clauses for x in (c.args or "").split(",")}
+        out: dict[str, str] = {}
+        decl = node.child_by_field_name("declarator")
+        while decl is not None and decl.type != "function_declarator":
+            decl = decl.child_by_field_name("declarator")
+        params = decl.child_by_field_name("parameters") if decl is not None else None
+        for prm in params.named_children if params is not None else []:
+            d = prm.child_by_field_name("declarator")
+            outer = None
+            while d is not None and d.type == "array_declarator":
+                outer = d
+                d = d.child_by_field_name("declarator")
+            if outer is None or d is None or d.type != "identifier" or text(d) not in bare:
+                continue
+            size = outer.child_by_field_name("size")
+            if size is not None:
+                out[text(d)] = text(size)
+                self.warnings.append(f"line {a.line}: '{text(d)}' is a parameter declared as an "
+                                     f"array: its declared extent is mapped (gcc maps only the "
+                                     f"pointer)")
+        return out
+
+    @property
+    def file_c(self) -> str:
+        return c_string(self.label)
+
+    def gen_compute(self, n: Node, p: AccLine, rest: list[AccLine], ctx: Ctx) -> str:
+        prag = p.pragma
+        assert prag is not None
+        self.constructs += 1
+        base = p.directive.split(" ")[0]
+        combined = p.directive.endswith(" loop")
+        free, loopvars = free_names(n, self.nonvars)
+        free = [v for v in free if v not in ctx.skip]
+        red_vars = self.gang_reduction_vars(n, prag if combined else None)
+        private = [v for c in prag.clauses if c.name == "private" and not combined
+                   for v in c.variables()]
+        dflt = prag.clause("default")
+        mode_base = "ACCRT_M_DEFPRESENT" if (dflt is not None and "present" in (
+            dflt.args or "")) else "0"
+        cid = self.new_id()
+        pre = [f"accrt_begin({self.file_c}, {p.line});",
+               *data_calls(prag, p.line, arrays=self.param_arrays(p))]
+        post = f" accrt_compute_end(); accrt_end({self.file_c}, {p.line}); }}"
+        rename = dict(ctx.rename)
+        bound = []
+        for v in free:
+            if v in loopvars or v in private:
+                continue
+            mode = mode_base + (" | ACCRT_M_RED" if v in red_vars else "")
+            src_v = ctx.rename.get(v, v)
+            pre.append(
+                f"int __acc_k_{v}; unsigned char __acc_s_{v}[ACCRT_SLOT({v})] "
+                f"__attribute__((aligned(16))); __typeof__({v}) *__acc_v_{v} = (__typeof__({v}) *)"
+                f"accrt_var((void *)&({src_v}), sizeof({v}), ACCRT_ISPTR({v}), "
+                f"__builtin_classify_type({v}), __acc_s_{v}, &__acc_k_{v}, {COMPUTE[base]}, "
+                f"{mode}, {c_string(v)}, {p.line});")
+            rename[v] = f"(*__acc_v_{v})"
+            bound.append(v)
+        for v in sorted(loopvars):
+            pre.append(f"__typeof__({v}) __acc_lv_{v};")
+            rename[v] = f"__acc_lv_{v}"
+        pre += self.routine_checks(n)
+        pre.append("accrt_compute_begin();")
+        inner = Ctx(rename=rename, construct=base, bound=tuple(bound),
+                    loopvars=frozenset(loopvars))
+        if base == "parallel":
+            ng = prag.clause("num_gangs")
+            ng_expr = ng.args if ng is not None and ng.args else "0"
+            team_open, inner = self.open_team(cid, ng_expr, inner, private)
+            body = self.gen_compute_body(n, p, rest, combined, inner)
+            return ("{ " + " ".join(pre) + " " + team_open + body
+                    + " } accrt_set_gang(-1, 0); } }" + post)
+        body = self.gen_compute_body(n, p, rest, combined, inner)
+        return "{ " + " ".join(pre) + " { " + body + " }" + post
+
+    def routine_checks(self, n: Node) -> list[str]:
+        """A call in a compute region to a program function that is not an ``acc routine``
+        does not link for a GPU: make it a compile error here too."""
+        out = []
+        stack = [n]
+        seen: set[str] = set()
+        while stack:
+            x = stack.pop()
+            if x.type == "call_expression":
+                f = x.child_by_field_name("function")
+                name = text(f) if f is not None and f.type == "identifier" else None
+                if name and name in self.defined and name not in self.routines and \
+                        name not in seen:
+                    seen.add(name)
+                    out.append(f'_Static_assert(0, "function \'{name}\' is called in a compute '
+                               f'region but is not an acc routine (a GPU build fails to link)");')
+            stack.extend(x.children)
+        return out
+
+    def gen_compute_body(self, n: Node, p: AccLine, rest: list[AccLine], combined: bool,
+                         ctx: Ctx) -> str:
+        if combined:
+            if n.type != "for_statement":
+                self.warnings.append(f"line {p.line}: '{p.directive}' not followed by a for")
+                return self.gen_with(n, rest, ctx)
+            return self.gen_loop(n, p, rest, ctx)
+        return self.gen_with(n, rest, ctx)
+
+    def open_team(self, cid: int, ng_expr: str, ctx: Ctx, private: list[str]) -> tuple[str, Ctx]:
+        """``{ ... omp parallel ... for each gang { per-gang copies`` (caller closes 3 braces)."""
+        g = f"__acc_G{cid}"
+        parts = [f"{{ int {g} = accrt_ngangs((long)({ng_expr}));",
+                 f'_Pragma("omp parallel num_threads(accrt_threads({g}))")',
+                 f"{{ int __acc_nt{cid} = omp_get_num_threads(); for (int __acc_gi{cid} = "
+                 f"omp_get_thread_num(); __acc_gi{cid} < {g}; __acc_gi{cid} += __acc_nt{cid}) {{",
+                 f"accrt_set_gang(accrt_pick(__acc_gi{cid}, {g}), {g});"]
+        rename = dict(ctx.rename)
+        for v in ctx.bound:
+            parts.append(f"unsigned char __acc_g_{v}[ACCRT_SLOT({v})] __attribute__((aligned(16))); "
+                         f"__typeof__({v}) *__acc_gv_{v} = (__typeof__({v}) *)accrt_fp("
+                         f"__acc_v_{v}, __acc_g_{v}, sizeof({v}), __acc_k_{v});")
+            rename[v] = f"(*__acc_gv_{v})"
+        for v in sorted(ctx.loopvars):
+            parts.append(f"__typeof__({v}) __acc_lv_{v};")
+        for v in private:
+            parts.append(f"__typeof__({v}) __acc_pv_{v}; memset(&__acc_pv_{v}, 0xff, "
+                         f"sizeof __acc_pv_{v});")
+            rename[v] = f"__acc_pv_{v}"
+        return " ".join(parts) + " ", replace(ctx, rename=rename, team=True)
+
+    def gang_reduction_vars(self, n: Node, combined: Pragma | None) -> set[str]:
+        """Variables reduced by the combined construct or by a gang-level loop inside it."""
+        out: set[str] = set()
+        if combined is not None:
+            for c in combined.clauses:
+                if c.name == "reduction":
+                    out.update(c.variables())
+        for a in self.lines:
+            if a.pragma is None or a.directive != "loop" or not (
+                    n.start_byte <= a.start < n.end_byte):
+                continue
+            if a.pragma.has("gang"):
+                for c in a.pragma.clauses:
+                    if c.name == "reduction":
+                        out.update(c.variables())
+        return out
+
+    # ---- standalone directives -------------------------------------------------------------
+    def standalone(self, p: AccLine, ctx: Ctx) -> str:
+        prag = p.pragma
+        d = p.directive
+        if prag is None:
+            return ""
+        if d in ("enter data", "exit data", "update", "declare"):
+            if d == "enter data" or d == "declare":
+                calls = data_calls(prag, p.line, dynamic=1, arrays=self.param_arrays(p))
+            elif d == "exit data":
+                calls = exit_calls(prag, p.line)
+            else:
+                calls = update_calls(prag, p.line)
+            if not calls:
+                return ""
+            body = (f"accrt_begin({self.file_c}, {p.line}); " + " ".join(calls)
+                    + f" accrt_end({self.file_c}, {p.line});")
+            if d == "declare" and self._file_scope(p):
+                return (f"static void __attribute__((constructor(200))) __acc_declare_{p.line}"
+                        f"(void) {{ accrt_init(); {body} }}")
+            cond = prag.clause("if")
+            if cond is not None and cond.args:
+                body = f"if ({cond.args}) {{ {body} }}"
+            return "{ " + body + " }"
+        return ""
+
+    def _file_scope(self, p: AccLine) -> bool:
+        node = self.tree.root_node.descendant_for_byte_range(p.start, p.start)
+        while node is not None:
+            if node.type == "function_definition":
+                return False
+            node = node.parent
+        return True
