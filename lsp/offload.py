@@ -19,6 +19,7 @@ ask again, never an edit against text that is gone.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -50,7 +51,7 @@ STALE = ("accellium: the document changed after the offload action was offered; 
          "made. Ask for code actions again.")
 
 
-def wants_offload(only: list[str] | None) -> bool:
+def wants_offload(only: Sequence[str] | None) -> bool:
     """Whether a request's ``context.only`` admits the offload action (``refactor``,
     ``refactor.rewrite`` or no filter)."""
     return not only or _matches(OFFLOAD_KIND, only)
@@ -67,7 +68,7 @@ class OffloadTarget:
 
 def _functions_at(view: DocView, row: int) -> list[Node]:
     """The function definitions containing ``row``, outermost first."""
-    out = []
+    out: list[Node] = []
     node = view.tree.root_node
     while True:
         nxt = None
@@ -210,7 +211,9 @@ async def resolve_offload(ls: AccelliumServer, action: types.CodeAction, data: d
     """Fill in the edit of an offered offload action (the document version it was offered
     for, else no edit and a message)."""
     uri = data.get("uri")
-    doc = ls.docs.get(uri) if isinstance(uri, str) else None
+    if not isinstance(uri, str):
+        return action
+    doc = ls.docs.get(uri)
     rows = data.get("rows")
     if doc is None or not (isinstance(rows, list) and len(rows) == 2 and
                            all(isinstance(r, int) and not isinstance(r, bool) for r in rows)):

@@ -94,7 +94,8 @@ def _dropped_private(p, facts, notes: list[str]):
 def _items(p) -> tuple[list, dict[str, list[str]], set[str]]:
     """(clauses that are not copy-family, copy-family items by clause, names otherwise
     mapped or privatised)."""
-    keep, family = [], {}
+    keep: list = []
+    family: dict[str, list[str]] = {}
     named: set[str] = set()
     for c in p.clauses:
         k = c.name.lower()
@@ -224,7 +225,7 @@ def complete_data(p, facts, notes: list[str]):  # noqa: C901 - see README
                      "a section)")
     if not changed:
         return p
-    order = [k for k in ("copyin", "copyout", "copy", "create") if k in placed]
+    order: list[str] = [k for k in ("copyin", "copyout", "copy", "create") if k in placed]
     order += [k for k in placed if k not in order]
     data = [Clause(k, ", ".join(dict.fromkeys(placed[k]))) for k in order]
     return Pragma(p.directive, tuple(keep) + tuple(data))

@@ -99,7 +99,7 @@ def _by_repository(recs: Sequence, workers: int) -> list[list[int]]:
 
 
 def _rows_of(indices: list[int]) -> Rows:
-    from accellium.evaluation.metrics import score_pair
+    from accellium.evaluation.metrics import PairScore, score_pair
     from accellium.evaluation.runner import workspace_examples
     from accellium.server.engines.base import LoopQuery
 
@@ -116,7 +116,7 @@ def _rows_of(indices: list[int]) -> Rows:
         g = groups.get(r.repo, r.repo)
         if g not in masks:
             masks[g] = pool_groups != g
-        scored: dict[str, object] = {}  # candidate text -> its score (modes share many)
+        scored: dict[str, PairScore] = {}  # candidate text -> its score (modes share many)
         for mode in modes:
             ex = examples[i] if mode == "loo" else ()
             if mode == "loo" and not ex:

@@ -412,9 +412,9 @@ class _Walker:
         of the element only: it counts as a read and a write."""
         read = read or write
         if node.type == "pointer_expression":
-            arg = unparen(_field(node, "argument")) if op(node) == "*" else None
-            return arg is not None and arg.type == "identifier" and \
-                self._through(arg, node, write, read)
+            ptr = unparen(_field(node, "argument")) if op(node) == "*" else None
+            return ptr is not None and ptr.type == "identifier" and \
+                self._through(ptr, node, write, read)
         arg: Node | None = node
         while arg is not None and arg.type == "field_expression":
             inner = unparen(_field(arg, "argument"))
@@ -464,9 +464,9 @@ def _pointer_declarator(d: Node) -> bool:
     return inner is not None and inner.type == "pointer_declarator"
 
 
-def _element_address(val: Node) -> tuple[str, list[Node]] | None:
+def _element_address(node: Node) -> tuple[str, list[Node]] | None:
     """``&a[e]`` with ``a`` a plain name: (a, [e])."""
-    val = unparen(val)
+    val = unparen(node)
     if val is None:
         return None
     if val.type == "pointer_expression" and op(val) == "&":

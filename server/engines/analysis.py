@@ -58,6 +58,6 @@ class AnalysisEngine:
         # an update is seen
         facts = query.facts()
         if not facts.parsed:
-            return EngineAnswer(None, ["no `for` loop found"])
+            return EngineAnswer(None, [Note.of("no `for` loop found")])
         p, notes = pragma_from_facts(facts, collapse=True)
         return EngineAnswer(p, facts.notes + [Note.of(n) for n in notes])

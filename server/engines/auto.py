@@ -24,6 +24,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from accellium.dataset.analysis import Note
 from accellium.dataset.pragma import Pragma
 from accellium.server.engines.base import EngineAnswer, LoopQuery
 from accellium.server.engines.rank.candidates import Candidate, context, generate, portable
@@ -76,11 +77,12 @@ class AutoEngine:
     def suggest(self, query: LoopQuery) -> EngineAnswer:
         got = self.inputs(query)
         if got is None:
-            return EngineAnswer(None, ["no `for` loop found"])
+            return EngineAnswer(None, [Note.of("no `for` loop found")])
         ctx, cands, x, port = got
         notes = list(ctx.facts.notes)
         if not cands:
-            return EngineAnswer(None, notes + ["no pragma: the iterations depend on each other"])
+            return EngineAnswer(None, [*notes, Note.of("no pragma: the iterations depend on each "
+                                                       "other")])
         if self.ranker is None:
             best = next((c for c in cands if c.src.get("analysis")), cands[0])
             ranked, conf = [best], None
@@ -92,7 +94,7 @@ class AutoEngine:
         best = ranked[0]
         notes.extend(_why(best, ctx, port))
         alts: list[Pragma | str] = [c.pragma for c in ranked[1:1 + ALTERNATIVES]]
-        return EngineAnswer(best.pragma, _ordered(notes), alternatives=alts,
+        return EngineAnswer(best.pragma, [Note.of(n) for n in _ordered(notes)], alternatives=alts,
                             confidence=None if conf is None else round(conf, 3))
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from accellium.dataset.analysis import Note
 from accellium.dataset.pragma import COMPUTE_DIRECTIVES, LOOP_DIRECTIVES, PragmaError, parse
 from accellium.server.engines.base import EngineAnswer, LoopQuery
 
@@ -53,5 +54,5 @@ class ContextEngine:
     def suggest(self, query: LoopQuery) -> EngineAnswer:
         if inside_compute_or_loop(query.enclosing):
             return EngineAnswer(pragma="#pragma acc loop",
-                                notes=["inside a compute region: 'loop' shares its iterations"])
+                                notes=[Note.of("inside a compute region: 'loop' shares its iterations")])
         return EngineAnswer(pragma="#pragma acc parallel loop")

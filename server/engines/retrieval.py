@@ -19,7 +19,7 @@ from operator import attrgetter
 
 import numpy as np
 
-from accellium.dataset.analysis import LoopFacts, analyze, enclosing_context
+from accellium.dataset.analysis import LoopFacts, Note, analyze, enclosing_context
 from accellium.dataset.pragma import (
     DATA_CLAUSES,
     DIRECTIVES,
@@ -482,7 +482,7 @@ class RetrievalEngine:
         qf = analyze(query.stripped, query.lang, query.enclosing)
         nbs = self.neighbours(query)
         if not nbs:
-            return EngineAnswer(None, ["no similar loop known"])
+            return EngineAnswer(None, [Note.of("no similar loop known")])
         # The user's own project outweighs the training set.
         nb = next((n for n in nbs if n.workspace), nbs[0])
         p0 = _parse(nb.pragma)
@@ -491,8 +491,8 @@ class RetrievalEngine:
         p, notes = adapt(p0, nf, qf, query.stripped, analysis_decides=self.analysis_decides)
         src = "workspace example" if nb.workspace else "training loop"
         notes = [f"style of the nearest {src} (similarity {min(nb.score, 9.99):.2f}): "
-                 f"`{' '.join(nb.pragma.split())}`"] + notes
-        alts = []
+                 f"`{' '.join(nb.pragma.split())}`", *notes]
+        alts: list[Pragma | str] = []
         for other in [n for n in nbs if n is not nb][:2]:
             po = _parse(other.pragma)
             if po is None:
@@ -501,4 +501,4 @@ class RetrievalEngine:
                           query.stripped, analysis_decides=self.analysis_decides)
             if pa.render() != p.render() and pa.render() not in alts:
                 alts.append(pa.render())
-        return EngineAnswer(p.render(), notes, alternatives=alts)
+        return EngineAnswer(p.render(), [Note.of(n) for n in notes], alternatives=alts)

@@ -217,10 +217,10 @@ class Trees:
         else:
             go_right[:, :k] = val > self._thr[:k]
         base = (np.arange(n) * go_right.shape[1])[:, None]
-        go_right = go_right.ravel()
+        flat = go_right.ravel()
         node = np.broadcast_to(self._start, (n, len(self._start)))
         for _ in range(self.depth):
-            node = self._next[2 * node + go_right[base + node]]
+            node = self._next[2 * node + flat[base + node]]
         return self._value[node].sum(axis=1)
 
 
