@@ -88,6 +88,7 @@ class SuggestService:
         self._on_status = on_status or (lambda s: None)
         self._on_message = on_message or (lambda kind, text: None)
         self.backend = BackendState()
+        self._state_seq = 0  # bumped by every state change (see probe)
         self._cache: OrderedDict[tuple, Suggestion | None] = OrderedDict()
         self._flights: dict[tuple, _Flight] = {}
         self._engines: dict[str, Any] = {}
@@ -153,6 +154,7 @@ class SuggestService:
         self._on_message(level, text)
 
     def _set_state(self, state: str, detail: str = "") -> None:
+        self._state_seq += 1
         self.backend.state = state
         self.backend.detail = detail
         self.publish_status()
@@ -401,6 +403,9 @@ class SuggestService:
             self._report_once("embedded", f"accellium: no backendUrl set; using the embedded "
                               f"engine '{s.engine}' in-process.", "info")
             return
+        # A request answered (or failed) while the probe was under way knows better: the
+        # probe's outcome is dropped then, so a late /healthz never hides a newer failure.
+        seq = self._state_seq
         try:
             status, _ = await self.http.request("GET", f"{s.backend_url}/healthz",
                                                 min(s.timeout_ms / 1000, 5.0), s.backend_token)
@@ -409,10 +414,12 @@ class SuggestService:
             if status in (401, 403):
                 raise BackendError("error", f"/healthz answered HTTP {status} (backendToken?)")
         except BackendError as e:
-            self.backend.breaker.failure()
-            self._backend_failed(e)
+            if self._state_seq == seq:
+                self.backend.breaker.failure()
+                self._backend_failed(e)
             return
-        self._set_state("connected")
+        if self._state_seq == seq:
+            self._set_state("connected")
 
     async def aclose(self) -> None:
         await self.http.aclose()

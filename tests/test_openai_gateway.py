@@ -238,10 +238,17 @@ def test_cli_errors_are_one_line(capsys):
 def test_eval_through_upstreams(gw, tmp_path, capsys, shared_data):
     with open(shared_data / "train.jsonl", encoding="utf-8") as fh:
         recs = [json.loads(next(fh)) for _ in range(3)]
-    data = tmp_path / "d.jsonl"  # gold = what the fake's `par` answers
-    data.write_text("\n".join(json.dumps(dict(r, pragma="#pragma acc parallel loop",
+    # Records of the training set's schema with loops whose iterations are independent (a
+    # mined loop may call a function for its effects, which the guard rightly keeps serial):
+    # gold = what the fake's `par` answers, so every answer must match.
+    loops = ["for (int i = 0; i < n; i++) y[i] = a * x[i] + y[i];",
+             "for (int i = 0; i < n; i++) {\n  c[i] = a[i] + b[i];\n}",
+             "for (int x = 0; x < n; ++x) b[x] = 2 * a[x];"]
+    data = tmp_path / "d.jsonl"
+    data.write_text("\n".join(json.dumps(dict(r, loop=lp, loop_stripped=lp, lang="c",
+                                              enclosing=[], pragma="#pragma acc parallel loop",
                                               directive="parallel loop", clauses=[]))
-                              for r in recs) + "\n")
+                              for r, lp in zip(recs, loops, strict=True)) + "\n")
     n = len(gw["a"].completions) + len(gw["b"].completions)
     rc = accellium.cli.main(["eval", "--engine", "openai", "--upstream", gw["a"].url,
                              "--upstream", gw["b"].url, "--use-adapter", "par", "--data",

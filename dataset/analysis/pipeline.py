@@ -253,9 +253,15 @@ def _file_sections(where: LoopInFile, arrays: dict[str, str]) -> tuple[dict[str,
     arrays one plain write covers whole (the only ones ``copyout`` may return: the device
     copy of an element the loop does not write is uninitialised)."""
     from accellium.dataset.offload.loopdata import loop_data
+    from accellium.dataset.offload.shapes import declarations
 
+    root = where.index.tree.root_node
+    key = f"offload-declarations:{where.ctx.node.start_byte}"  # once per function of the file
     try:
-        got, covered = loop_data(where.loop, where.ctx.node, where.index.tree.root_node)
+        decls = where.index.memo.get(key)
+        if decls is None:
+            decls = where.index.memo[key] = declarations(where.ctx.node, root)
+        got, covered = loop_data(where.loop, where.ctx.node, root, decls)  # type: ignore[arg-type]
     except (RecursionError, ValueError):
         return {}, set()
     return {k: v for k, v in got.items() if k in arrays}, covered

@@ -58,10 +58,14 @@ def _covered(loop: Node, ex: Extents, name: str, shape: Shape, spans: list[Span]
                and all(ex.dense(sub, u.node) for sub in u.subs) for u in uses)
 
 
-def loop_data(loop: Node, fn: Node, root: Node) -> tuple[dict[str, str], set[str]]:
+def loop_data(loop: Node, fn: Node, root: Node, decls: dict[str, list[Shape]] | None = None
+              ) -> tuple[dict[str, str], set[str]]:
     """(:func:`loop_sections`, the arrays of those whose section one write covers whole: the
-    ones ``copyout`` may move back without a ``copyin``)."""
-    decls = declarations(fn, root)
+    ones ``copyout`` may move back without a ``copyin``).  ``decls``: the function's
+    :func:`declarations` when the caller has them (one walk of the function for all its
+    loops, not one per loop)."""
+    if decls is None:
+        decls = declarations(fn, root)
     ex = Extents([loop])
     local = set(assignments(loop).declared)
     rows: dict[str, list[list[Span]]] = {}
