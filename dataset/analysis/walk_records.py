@@ -1,0 +1,109 @@
+"""What one walk over a loop's body records (:func:`~accellium.dataset.analysis.walker.walk_body`
+fills a :class:`BodyWalk`): array accesses with their index nodes, scalar uses in execution
+order, inner loops, call sites, and how calls use the addresses they are given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import Enum
+
+from tree_sitter import Node
+
+from accellium.dataset.analysis.affine import Affine
+from accellium.dataset.analysis.facts import Exit
+from accellium.dataset.analysis.tree import IDENT, ForHeader, text
+
+__all__ = ["Use", "ScalarUse", "Access", "InnerLoop", "CallSite", "BodyWalk", "AddressUse"]
+
+
+class Use(Enum):
+    READ = "read"
+    WRITE = "write"  # plain assignment
+    RMW = "rmw"  # read-modify-write: ``+=``, ``++``
+
+
+@dataclass(frozen=True)
+class ScalarUse:
+    kind: Use
+    stmt: Node  # the statement (or expression) it belongs to
+    order: int  # position in execution order
+
+
+@dataclass
+class Access:
+    """One access to an array element (``a[i][j]``, a macro ``IDX(a, i, j)``)."""
+
+    name: str
+    index_nodes: list[Node]
+    write: bool
+    read: bool
+    line: int
+    text: str
+    order: int
+    indirect: bool  # an index reads data: a subscript, call or field (h[idx[i]])
+    node: Node
+    subs: list[Affine | None] = field(default_factory=list)  # resolved later
+    _ids: frozenset[str] | None = None
+
+    @property
+    def ids(self) -> frozenset[str]:
+        """The names its subscripts use."""
+        if self._ids is None:
+            self._ids = frozenset(w for n in self.index_nodes for w in IDENT.findall(text(n)))
+        return self._ids
+
+
+@dataclass(frozen=True)
+class InnerLoop:
+    node: Node
+    header: ForHeader
+
+
+@dataclass(frozen=True)
+class CallSite:
+    """A call of a function that is neither pure library code nor a macro."""
+
+    node: Node
+    name: str
+    args: tuple[Node, ...]
+    line: int
+    discarded: bool  # the result is not used: the call is made for its effects
+    receiver: Node | None = None  # the object of a method call (`v` in `v.push_back(x)`)
+
+
+#: How a call uses the scalar whose address it is given: ``(function, argument position)`` →
+#: WRITE (an out parameter), RMW (read and written, or unknown) or READ.
+AddressUse = Callable[[str, int], "Use"]
+
+
+def _unknown_address_use(function: str, position: int) -> Use:
+    return Use.RMW
+
+
+@dataclass
+class BodyWalk:
+    accesses: list[Access] = field(default_factory=list)
+    events: dict[str, list[ScalarUse]] = field(default_factory=dict)
+    decls: set[str] = field(default_factory=set)
+    calls: list[str] = field(default_factory=list)
+    exits: list[Exit] = field(default_factory=list)
+    call_sites: list[CallSite] = field(default_factory=list)
+    labels: set[str] = field(default_factory=set)  # labels inside the loop
+    pointers: set[str] = field(default_factory=set)  # names dereferenced (`p->x`, `*p`)
+    values: dict[str, list[Node]] = field(default_factory=dict)  # every value a name is given
+    inner_vars: set[str] = field(default_factory=set)
+    inner_loops: list[InnerLoop] = field(default_factory=list)
+    assign_count: dict[str, int] = field(default_factory=dict)
+    assign_value: dict[str, Node] = field(default_factory=dict)
+    array_names: set[str] = field(default_factory=set)
+    # `T *q = &a[e];` (or `= a + e`) declared in the loop: q names the element a[e]
+    element_pointers: dict[str, tuple[str, list[Node]]] = field(default_factory=dict)
+    depth: int = 1  # nesting of for loops, the loop itself included
+    # the parent of every named node inside the loop, by node id (``Node.parent`` costs the
+    # depth of the tree: tree-sitter descends from the root to find it)
+    parents: dict[int, Node] = field(default_factory=dict)
+
+    def parent(self, node: Node) -> Node | None:
+        return self.parents.get(node.id)
