@@ -232,9 +232,10 @@ async def test_backend_slow_times_out_to_embedded(client: LanguageClient, fake, 
     open_doc(client, uri, SRC)
     acts = await actions(client, uri, 5, 8)
     a = await client.code_action_resolve_async(acts[0])
-    # The request reached the backend, which holds it for 5 s; the server gave up after
-    # timeoutMs (state "timeout", the user told) and answered with the embedded engine.
-    assert fake.payloads
+    # The backend holds a request for 5 s; the server gave up after timeoutMs (state
+    # "timeout", the user told) and answered with the embedded engine.  (Whether the request
+    # got as far as the backend's handler within 300 ms depends on the machine's load: not
+    # asserted.)
     edits, _ = edits_for(a.edit, uri)
     assert edits and BACKEND_PRAGMA not in edits[0].new_text  # the embedded answer
     assert _state(client) == "timeout"
