@@ -124,20 +124,25 @@ class Loop:
 # ----------------------------------------------------------------------------------------------
 
 
-def _first_identifier(node: Node | None) -> str | None:
-    """The first identifier under ``node`` in document order (explicit stack, no recursion)."""
+def first_identifier(node: Node | None, limit: int | None = None) -> str | None:
+    """The first identifier under ``node`` in document order (explicit stack, no recursion);
+    ``limit``: give up (None) after visiting that many nodes."""
     stack = [node] if node is not None else []
-    while stack:
+    seen = 0
+    while stack and (limit is None or seen < limit):
         n = stack.pop()
+        seen += 1
         if n.type == "identifier":
             return n.text.decode("utf-8", "replace") if n.text else None
         stack.extend(reversed(n.named_children))
     return None
 
 
-def _index_var(loop: Node) -> str | None:
+def index_var(loop: Node, limit: int | None = None) -> str | None:
+    """The loop's index variable (``i`` of ``for (int i = 0; ...)``); ``limit`` bounds each
+    identifier search (:func:`first_identifier`)."""
     if loop.type == "for_range_loop":
-        return _first_identifier(loop.child_by_field_name("declarator"))
+        return first_identifier(loop.child_by_field_name("declarator"), limit)
     init = loop.child_by_field_name("initializer")
     if init is None:
         return None
@@ -145,9 +150,9 @@ def _index_var(loop: Node) -> str | None:
         d = init.child_by_field_name("declarator")
         if d is not None and d.type == "init_declarator":
             d = d.child_by_field_name("declarator")
-        return _first_identifier(d)
+        return first_identifier(d, limit)
     if init.type in {"assignment_expression", "comma_expression"}:
-        return _first_identifier(init.child_by_field_name("left"))
+        return first_identifier(init.child_by_field_name("left"), limit)
     return None
 
 
@@ -264,7 +269,7 @@ class _Walker:
             start_byte=start, end_byte=end, start_line=sr, start_col=sc, end_line=er, end_col=ec,
             start_col_utf16=lines.utf16_col(sr, sc), end_col_utf16=lines.utf16_col(er, ec),
             kind=node.type, depth=parent.depth if parent else 0, loop_depth=1, perfect_depth=1,
-            indent=lines.indent(sr), index_var=_index_var(node),
+            indent=lines.indent(sr), index_var=index_var(node),
             function=parent.function if parent else None, pragma=label, stacked=stacked,
             parent_index=parent.loop if parent else None, has_error=node.has_error,
             parent_type=parent.type if parent else None, source=self.source, chain=chain,

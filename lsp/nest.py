@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator
 
 from tree_sitter import Node, Tree, TreeCursor
 
-from accellium.dataset.loop_walk import _BLOCK_PARENTS_WITHOUT_LABEL
+from accellium.dataset.loop_walk import _BLOCK_PARENTS_WITHOUT_LABEL, index_var
 from accellium.dataset.loops import (
     LOOP_TYPES,
     LineIndex,
@@ -204,38 +204,6 @@ class LoopTable:
         return i if i is not None and self.nodes[i] == node else None
 
 
-def first_identifier(node: Node | None) -> str | None:
-    """The first identifier in ``node``'s subtree, depth first (iterative, bounded)."""
-    if node is None:
-        return None
-    stack = [node]
-    seen = 0
-    while stack and seen < MAX_IDENTIFIER_SEARCH:
-        n = stack.pop()
-        seen += 1
-        if n.type == "identifier":
-            return n.text.decode("utf-8", "replace") if n.text else None
-        stack.extend(reversed(n.named_children))
-    return None
-
-
-def index_var(loop: Node) -> str | None:
-    """The loop's index variable (``i`` of ``for (int i = 0; ...)``), as ``dataset.loops``."""
-    if loop.type == "for_range_loop":
-        return first_identifier(loop.child_by_field_name("declarator"))
-    init = loop.child_by_field_name("initializer")
-    if init is None:
-        return None
-    if init.type == "declaration":
-        d = init.child_by_field_name("declarator")
-        if d is not None and d.type == "init_declarator":
-            d = d.child_by_field_name("declarator")
-        return first_identifier(d)
-    if init.type in {"assignment_expression", "comma_expression"}:
-        return first_identifier(init.child_by_field_name("left"))
-    return None
-
-
 def function_name(ancestors: list[Node]) -> str | None:
     """The name of the innermost function definition among ``ancestors``."""
     for p in reversed(ancestors):
@@ -334,7 +302,7 @@ class LoopBuilder:
             perfect_depth=table.perfect_depth[i] if table is not None and i is not None else 1,
             text=self.source[node.start_byte:node.end_byte].decode("utf-8", "replace"),
             indent=first_line[:len(first_line) - len(first_line.lstrip(" \t"))],
-            index_var=index_var(node),
+            index_var=index_var(node, MAX_IDENTIFIER_SEARCH),
             function=function_name(ancestors),
             pragma=label,
             stacked=stacked,

@@ -17,7 +17,7 @@ from functools import lru_cache
 
 from tree_sitter import Node
 
-from accellium.dataset.analysis.tree import field, op, text, unparen
+from accellium.dataset.analysis.tree import fold_expression, op, text, unparen
 
 __all__ = ["Term", "Affine", "CONST", "Signature", "affine", "signature", "Reach", "Overlap",
            "overlap", "names_of"]
@@ -85,29 +85,8 @@ def affine(node: Node | None, subst: Mapping[str, Affine]) -> Affine | None:
     leaf, value = _leaf(root, subst)
     if leaf:  # the common subscript: one name or number
         return value
-    values: dict[int, Affine | None] = {}
-    stack: list[tuple[Node, bool]] = [(root, False)]
-    while stack:
-        n, ready = stack.pop()
-        leaf, value = _leaf(n, subst)
-        if leaf:
-            values[n.id] = value
-            continue
-        parts = ([unparen(field(n, "left")), unparen(field(n, "right"))]
-                 if n.type == "binary_expression" else [unparen(field(n, "argument"))])
-        if any(p is None for p in parts):
-            values[n.id] = None
-            continue
-        if not ready:
-            stack.append((n, True))
-            stack.extend((p, False) for p in parts if p is not None)
-            continue
-        got = [values[p.id] for p in parts if p is not None]
-        if n.type == "binary_expression":
-            values[n.id] = _combine(n, got[0], got[1])
-        else:
-            values[n.id] = _unary(op(n), got[0])
-    return values[root.id]
+    return fold_expression(root, lambda n: _leaf(n, subst), _combine,
+                           lambda n, a: _unary(op(n), a))
 
 
 def _unary(o: str, a: Affine | None) -> Affine | None:

@@ -22,7 +22,7 @@ from accellium.dataset.analysis.nest import read_nest
 from accellium.dataset.analysis.notes import fact_notes, renderable
 from accellium.dataset.analysis.scalars import scalar_roles
 from accellium.dataset.analysis.scope import FileIndex, LoopScope, file_index
-from accellium.dataset.analysis.tree import ForHeader, first_loop, idents
+from accellium.dataset.analysis.tree import ForHeader, first_loop, idents, resolve_chains
 from accellium.dataset.analysis.walker import Access, BodyWalk, Use, walk_body
 from accellium.dataset.loops import parse_tree
 
@@ -42,19 +42,9 @@ def _parse(code: str, lang: str) -> Node | None:
 
 def _substitutions(w: BodyWalk, index_all: set[str]) -> dict[str, Affine]:
     """Affine values of the locals assigned once (in chains: ``k1 = k + 1``)."""
-    subst: dict[str, Affine] = {}
     once = {name: val for name, val in w.assign_value.items()
             if w.assign_count.get(name, 0) == 1 and name not in index_all}
-    for _ in range(_CHAIN_ROUNDS):
-        changed = False
-        for name, val in once.items():
-            a = affine(val, subst)
-            if a is not None and a != subst.get(name):
-                subst[name] = a
-                changed = True
-        if not changed:
-            break
-    return subst
+    return resolve_chains(once, affine, _CHAIN_ROUNDS)
 
 
 def _written(w: BodyWalk) -> set[str]:

@@ -7,14 +7,16 @@ nest 1,000 deep or an expression inside 1,000 parentheses is an ordinary input.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TypeVar
 
 from tree_sitter import Node
 
 from accellium.dataset.pragma import IDENT_RE
 
 __all__ = ["IDENT", "LOOP_TYPES", "ForHeader", "text", "norm", "field", "unparen", "op",
+           "fold_expression", "resolve_chains",
            "named", "iter_nodes", "subscripts", "base_name", "first_loop", "body_statements",
            "for_header", "is_name", "mentions", "idents"]
 
@@ -60,6 +62,57 @@ def unparen(node: Node | None) -> Node | None:
             inner = kids[-1] if kids else None
         node = inner
     return node
+
+
+V = TypeVar("V")
+
+
+def fold_expression(root: Node, leaf: Callable[[Node], tuple[bool, V | None]],
+                    binary: Callable[[Node, V | None, V | None], V | None],
+                    unary: Callable[[Node, V | None], V | None]) -> V | None:
+    """Evaluate an arithmetic expression bottom-up on an explicit stack (no recursion):
+    ``leaf(n)`` says whether ``n`` is a leaf and its value; a binary expression's value is
+    ``binary(n, left, right)``, a unary one's ``unary(n, operand)`` (operands with their
+    parentheses and casts removed); a node with a missing operand is None."""
+    values: dict[int, V | None] = {}
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        n, ready = stack.pop()
+        is_leaf, value = leaf(n)
+        if is_leaf:
+            values[n.id] = value
+            continue
+        parts = ([unparen(field(n, "left")), unparen(field(n, "right"))]
+                 if n.type == "binary_expression" else [unparen(field(n, "argument"))])
+        if any(p is None for p in parts):
+            values[n.id] = None
+            continue
+        if not ready:
+            stack.append((n, True))
+            stack.extend((p, False) for p in parts if p is not None)
+            continue
+        got = [values[p.id] for p in parts if p is not None]
+        values[n.id] = binary(n, got[0], got[1]) if n.type == "binary_expression" \
+            else unary(n, got[0])
+    return values[root.id]
+
+
+def resolve_chains(once: dict[str, Node], value: Callable[[Node, dict[str, V]], V | None],
+                   rounds: int) -> dict[str, V]:
+    """The values of locals assigned once, each computed by ``value(expression, known)``
+    from the values known so far, repeated until nothing changes (at most ``rounds`` times):
+    a chain ``k1 = k + 1; k2 = k1 + 1`` resolves in as many rounds as it is long."""
+    known: dict[str, V] = {}
+    for _ in range(rounds):
+        changed = False
+        for name, node in once.items():
+            v = value(node, known)
+            if v is not None and v != known.get(name):
+                known[name] = v
+                changed = True
+        if not changed:
+            break
+    return known
 
 
 def op(node: Node | None) -> str:

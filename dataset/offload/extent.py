@@ -15,7 +15,14 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
-from accellium.dataset.analysis.tree import LOOP_TYPES, iter_nodes, op, text, unparen
+from accellium.dataset.analysis.tree import (
+    LOOP_TYPES,
+    iter_nodes,
+    op,
+    resolve_chains,
+    text,
+    unparen,
+)
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.bounds import MAX_CANDIDATES, Bounds, bounds_of, exact, tightest
@@ -156,18 +163,7 @@ def loops_between(node: Node, top: Node) -> list[Node]:
 
 def _env(top: Node) -> dict[str, Bounds]:
     """Bounds of the locals ``top`` declares and assigns once (``int j = d - i;``)."""
-    once = assignments(top).once()
-    env: dict[str, Bounds] = {}
-    for _ in range(_CHAIN_ROUNDS):
-        changed = False
-        for name, node in once.items():
-            b = bounds_of(node, env)
-            if b is not None and b != env.get(name):
-                env[name] = b
-                changed = True
-        if not changed:
-            break
-    return env
+    return resolve_chains(assignments(top).once(), bounds_of, _CHAIN_ROUNDS)
 
 
 class Extents:

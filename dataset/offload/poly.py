@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from tree_sitter import Node
 
 from accellium.dataset.analysis.affine import CONST, Affine, Term
-from accellium.dataset.analysis.tree import field, op, text, unparen
+from accellium.dataset.analysis.tree import fold_expression, op, text, unparen
 
 __all__ = ["Poly", "const", "var", "add", "sub", "neg", "mul", "poly_of", "split", "subst",
            "nonneg", "at_least_one", "compare", "render", "is_const", "names"]
@@ -116,30 +116,14 @@ def poly_of(node: Node | None, env: Mapping[str, Poly] | None = None) -> Poly | 
     root = unparen(node)
     if root is None:
         return None
-    values: dict[int, Poly | None] = {}
-    stack: list[tuple[Node, bool]] = [(root, False)]
-    while stack:
-        n, ready = stack.pop()
-        leaf, value = _leaf(n, env)
-        if leaf:
-            values[n.id] = value
-            continue
-        parts = ([unparen(field(n, "left")), unparen(field(n, "right"))]
-                 if n.type == "binary_expression" else [unparen(field(n, "argument"))])
-        if any(p is None for p in parts):
-            values[n.id] = None
-            continue
-        if not ready:
-            stack.append((n, True))
-            stack.extend((p, False) for p in parts if p is not None)
-            continue
-        got = [values.get(p.id) for p in parts if p is not None]
-        if n.type == "binary_expression":
-            values[n.id] = _combine(op(n), got[0], got[1])
-        else:
-            o, a = op(n), got[0]
-            values[n.id] = None if a is None or o not in "+-" else (neg(a) if o == "-" else a)
-    return values.get(root.id)
+    return fold_expression(root, lambda n: _leaf(n, env), lambda n, a, b: _combine(op(n), a, b),
+                           _unary)
+
+
+def _unary(n: Node, a: Poly | None) -> Poly | None:
+    """``+a`` and ``-a``; any other unary operator is not a polynomial."""
+    o = op(n)
+    return None if a is None or o not in "+-" else (neg(a) if o == "-" else a)
 
 
 # -- substitution and signs ------------------------------------------------------------------
