@@ -10,7 +10,9 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 py="${PYTHON:-$root/.venv/bin/python}"
-[ -x "$py" ] || py=python3
+[ -x "$py" ] || py="$(command -v python3)"
+# The check runs from a temporary directory: a relative interpreter path must be made absolute.
+case "$py" in /*) ;; *) py="$(cd "$(dirname "$py")" && pwd)/$(basename "$py")" ;; esac
 tree="$(mktemp -d)"
 trap 'rm -rf "$tree"' EXIT
 mkdir -p "$tree/accellium"
