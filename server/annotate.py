@@ -23,8 +23,16 @@ from accellium.dataset.loops import (
     normalize_lang,
     parse_tree,
 )
-from accellium.dataset.pragma import PragmaError, is_acc_pragma, normalize_text
+from accellium.dataset.pragma import (
+    Clause,
+    Pragma,
+    PragmaError,
+    is_acc_pragma,
+    normalize_text,
+    parse,
+)
 from accellium.server.engines import Engine, LoopQuery
+from accellium.server.safety import asserts_parallel
 from accellium.server.suggest import suggest
 from accellium.server.write_back import InputError, check_writable, write_in_place
 
@@ -36,6 +44,8 @@ MAX_FILE_BYTES = 20 * 1024 * 1024
 #: safety guard cost grows with the square of a loop's own nest depth, and no real code comes
 #: close (the deepest of the 4,069 mined annotated loops holds a nest of 10).
 MAX_NEST_DEPTH = 32
+_COMPUTE = frozenset({"parallel", "kernels", "serial", "parallel loop", "kernels loop",
+                      "serial loop"})
 
 
 @dataclass
@@ -57,6 +67,12 @@ class LoopSuggestion:
     # carries an OpenACC label (then --apply leaves the nest alone: see apply_edits).
     _loop: Loop | None = field(default=None, repr=False)
     _nest_labelled: bool = field(default=False, repr=False)
+    # a sequential compute construct around loops that take parallel pragmas (see
+    # _serialising): --apply leaves this loop to its inner ones
+    _serialises: bool = field(default=False, repr=False)
+    # (0-based row, definition's byte range) of the program functions the loop calls that
+    # need `#pragma acc routine seq` for its compute construct (--apply adds the line)
+    _routines: list[tuple[int, int, int]] = field(default_factory=list, repr=False)
 
     def to_json(self) -> dict:
         return {k: getattr(self, k) for k in (
@@ -162,7 +178,73 @@ def annotate_source(
             pragma=s.pragma, directive=s.directive, clauses=s.clauses,
             notes=list(s.notes), engine=s.engine,
             elapsed_ms=s.elapsed_ms, **common))
+    _routine_lines(out, source, lang, lines)
+    _serialising(out)
     return out
+
+
+def _parsed(s: LoopSuggestion) -> Pragma | None:
+    try:
+        return parse(s.pragma) if s.pragma else None
+    except PragmaError:
+        return None
+
+
+def _serialising(out: list[LoopSuggestion]) -> None:
+    """Mark the suggestions that would serialise parallel inner loops.
+
+    OpenACC 3.3 (2.5) allows no compute construct inside another, so a compute construct on
+    an outer loop is the only pragma its nest can take.  When that construct keeps the outer
+    loop sequential (``parallel loop seq``, ``serial``, ``kernels`` on a loop with a carried
+    dependence) while loops inside it — or in the program functions it calls, which would
+    become device routines — take a parallel pragma of their own, it runs them all in one
+    device thread (or leaves them to the compiler's proof): the inner loops are where the
+    pragmas go, and the outer loop stays on the host."""
+    parallel: list[LoopSuggestion] = []
+    for s in out:
+        p = _parsed(s)
+        if p is not None and s.existing is None and s.insertable and asserts_parallel(p):
+            parallel.append(s)
+    for s in out:
+        p, lp = _parsed(s), s._loop
+        if p is None or lp is None or s.existing is not None or p.directive not in _COMPUTE \
+                or asserts_parallel(p):
+            continue
+        spans = [(lp.start_byte + 1, lp.end_byte)] + [(a, b) for _, a, b in s._routines]
+        s._serialises = any(t._loop is not None and t is not s
+                            and any(a <= t._loop.start_byte < b for a, b in spans)
+                            for t in parallel)
+
+
+def _routine_lines(out: list[LoopSuggestion], source: bytes, lang: str,
+                   lines: LineIndex) -> None:
+    """Record, for each suggested compute construct, the program functions its loop calls
+    that need ``#pragma acc routine seq`` and the line each goes above (OpenACC 3.3, 2.15.1:
+    a function called on the device must be compiled for it, or the GPU link fails)."""
+    from accellium.dataset.analysis.scope import file_index
+    from accellium.dataset.offload.routines import routine_row, routines_needed
+
+    todo = [s for s in out if s._loop is not None and (p := _parsed(s)) is not None
+            and p.directive in _COMPUTE and b"(" in source[s._loop.start_byte:s._loop.end_byte]]
+    if not todo:
+        return
+    index = file_index(source.decode("utf-8", "surrogateescape"), lang)
+    root = index.tree.root_node
+    for s in todo:
+        lp = s._loop
+        assert lp is not None
+        node = root.descendant_for_byte_range(lp.start_byte, lp.end_byte)
+        while node is not None and node.start_byte > lp.start_byte:
+            node = node.parent
+        if node is None:
+            continue
+        need, why_not = routines_needed(node, index)
+        if why_not is not None:
+            continue
+        for name in need:
+            row, defn = routine_row(lines, root, name), index.definitions.get(name)
+            if row is not None and defn is not None:
+                s._routines.append((row, defn.start_byte, defn.end_byte))
 
 
 def _is_one_line_pragma(text: str) -> bool:
@@ -187,6 +269,9 @@ def skip_reason(s: LoopSuggestion, replace: bool) -> str | None:
         return f"not insertable: {s.insert_problem}"
     if s._nest_labelled:
         return "another loop of its nest carries an OpenACC directive"
+    if s._serialises:
+        return ("a sequential compute construct here would serialise the parallel loops "
+                "inside it: they take the pragmas")
     if not _is_one_line_pragma(s.pragma or ""):
         return "the suggestion is not a one-line OpenACC pragma"
     return None
@@ -220,19 +305,12 @@ def _splice(source: bytes, edits: list[tuple[int, int, bytes]]) -> bytes:
     return b"".join(parts)
 
 
-def apply_edits(source: bytes, suggestions: list[LoopSuggestion], *, replace: bool = False
-                ) -> tuple[bytes, list[LoopSuggestion]]:
-    """Insert (or, with ``replace``, replace) pragmas; returns the new bytes and the applied
-    suggestions.  A loop is edited only when :func:`skip_reason` finds nothing against it and
-    no loop around it receives a new pragma in this same edit (its context would change).
-
-    Idempotent: the loops edited now carry the pragma afterwards, and every other loop of their
-    nests is left alone on the next run because of it.
-    """
-    lines = LineIndex(source)
+def _chosen(lines: LineIndex, suggestions: list[LoopSuggestion], replace: bool
+            ) -> list[LoopSuggestion]:
+    """The suggestions ``--apply`` writes: nothing against them (:func:`skip_reason`) and no
+    loop around them chosen (document order: nesting = overlap)."""
     chosen: list[LoopSuggestion] = []
-    edits: list[tuple[int, int, bytes]] = []
-    last_end = -1  # end of the last loop given a pragma (document order: nesting = overlap)
+    last_end = -1  # end of the last loop given a pragma
     for s in sorted(suggestions, key=lambda s: s._loop.start_byte if s._loop else -1):
         lp = s._loop
         if skip_reason(s, replace) is not None or lp is None or s.pragma is None:
@@ -242,8 +320,53 @@ def apply_edits(source: bytes, suggestions: list[LoopSuggestion], *, replace: bo
         if insertion_problem(lines, lp) is not None:  # the loop of another buffer, say
             continue
         chosen.append(s)
-        edits.append(_edit(lines, lp, s.pragma))
         last_end = lp.end_byte
+    return _outside_routines(chosen)
+
+
+def _outside_routines(chosen: list[LoopSuggestion]) -> list[LoopSuggestion]:
+    """``chosen`` with the loops in functions that become ``acc routine seq`` made sequential
+    loops of the routine: a routine runs on the device inside another compute construct,
+    where none may start (OpenACC 3.3, 2.5, 2.15.1), so a compute construct there becomes
+    ``loop seq`` (what the guard answers once the routine line is in the file, so a second
+    ``--apply`` changes nothing)."""
+    spans = {(a, b) for s in chosen for _, a, b in s._routines}
+    for s in chosen:
+        p = _parsed(s)
+        if s._loop is None or p is None or p.directive not in _COMPUTE \
+                or not any(a <= s._loop.start_byte < b for a, b in spans):
+            continue
+        kept = tuple(c for c in p.clauses if c.name.lower() in ("private", "firstprivate"))
+        seq = Pragma("loop", (Clause("seq"),) + kept)
+        s.pragma, s.directive, s.clauses = seq.render(), seq.directive, \
+            [c.render() for c in seq.clauses]
+        s.notes.append(f"`loop seq`, not `{p.directive}`: the function becomes an `acc "
+                       "routine seq` (a compute construct calls it), where no compute "
+                       "construct may start")
+    return chosen
+
+
+def apply_edits(source: bytes, suggestions: list[LoopSuggestion], *, replace: bool = False
+                ) -> tuple[bytes, list[LoopSuggestion]]:
+    """Insert (or, with ``replace``, replace) pragmas; returns the new bytes and the applied
+    suggestions.  A loop is edited only when :func:`skip_reason` finds nothing against it and
+    no loop around it receives a new pragma in this same edit (its context would change).
+    Each program function an applied compute construct calls gets ``#pragma acc routine seq``
+    above its first declaration, once.
+
+    Idempotent: the loops edited now carry the pragma afterwards, and every other loop of their
+    nests is left alone on the next run because of it.
+    """
+    lines = LineIndex(source)
+    chosen = _chosen(lines, suggestions, replace)
+    edits: list[tuple[int, int, bytes]] = []
+    for s in chosen:
+        assert s._loop is not None and s.pragma is not None
+        edits.append(_edit(lines, s._loop, s.pragma))
+    for row in sorted({row for s in chosen for row, _, _ in s._routines}):
+        start = lines.line_span(row)[0]
+        edits.append((start, start, lines.indent(row).encode() + b"#pragma acc routine seq"
+                      + _eol_for(lines, row)))
     if not edits:
         return source, []
     return _splice(source, edits), chosen

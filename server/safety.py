@@ -51,6 +51,8 @@ _ASYNC = ("async", "wait")
 # Directives that own the loop as a structured block: an exit out of it is a branch out.
 _OWNING = frozenset({"parallel", "kernels", "serial", "loop", "parallel loop", "kernels loop",
                      "serial loop", "data", "host_data"})
+_COMPUTE = frozenset({"parallel", "kernels", "serial", "parallel loop", "kernels loop",
+                      "serial loop"})
 # `break` only leaves the loop: a data region or a compute construct that is not a loop
 # directive may contain it (gcc accepts it), but a compute construct runs it on the device.
 _BREAK_OK = frozenset({"data", "host_data"})
@@ -84,12 +86,19 @@ def _named(pragma) -> set[str]:
 
 
 def missing_private(pragma, facts, compute: str = "none") -> list[str]:
-    """The loop's scratch arrays (``facts``: its LoopFacts) a parallel ``pragma`` shares
-    between iterations (not named in ``private``/``firstprivate``/``reduction``)."""
-    if not facts.private_arrays or not asserts_parallel(pragma, compute):
+    """The loop's scratch arrays and scratch scalars (``facts``: its LoopFacts) a parallel
+    ``pragma`` shares between iterations (not named in ``private``/``firstprivate``/
+    ``reduction``).
+
+    A scratch scalar is one declared before the loop that every iteration assigns before it
+    reads it (``facts.private``; one declared in the body is private by C's scoping).  In a
+    compute construct such a scalar is firstprivate to each gang (OpenACC 3.3, 2.5.1) and so
+    shared by the workers and vector lanes of that gang, and in ``kernels`` it is copied
+    (shared by all): only ``private`` on the loop gives each iteration its own."""
+    if not facts.private or not asserts_parallel(pragma, compute):
         return []
     named = _named(pragma)
-    return [a for a in facts.private_arrays if a not in named]
+    return [a for a in facts.private if a not in named]
 
 
 def missing_reductions(pragma, facts, compute: str = "none"
@@ -171,9 +180,12 @@ def _completed(p: Pragma, facts: LoopFacts, compute: str) -> tuple[Pragma, list[
     if private:
         names = ", ".join(f"`{a}`" for a in private)
         many = len(private) > 1
-        notes.append(Note(f"{names}: scratch {'arrays' if many else 'array'} of each "
-                          f"iteration; `private` added so that iterations do not share "
-                          f"{'them' if many else 'it'}", NoteKind.GUARD, private[0]))
+        arrays = [a for a in private if a in facts.private_arrays]
+        kind = ("scalar", "array")[bool(arrays)] if not many else \
+            "arrays" if len(arrays) == len(private) else "scalars" if not arrays else "data"
+        notes.append(Note(f"{names}: scratch {kind} of each iteration; `private` added so "
+                          f"that iterations do not share {'them' if many else 'it'}",
+                          NoteKind.GUARD, private[0]))
     if reductions:
         notes.append(Note("reduction added for "
                           + ", ".join(f"`{v}` ({o})" for o, v in reductions)
@@ -257,6 +269,15 @@ def _check(query: LoopQuery, p: Pragma) -> tuple[Pragma | None, list[Note]]:
     stop = _exits(p, facts)
     if stop is not None:
         return None, notes + stop
+    if facts.in_routine and p.directive in _COMPUTE:
+        kept = tuple(c for c in p.clauses if c.name.lower() in _KEEP_ON_SEQ)
+        return Pragma("loop", (Clause("seq"),) + kept), notes + [Note(
+            f"`{p.directive}`: the loop is in an `acc routine` function, which runs inside its "
+            "callers' compute constructs, where none may start (OpenACC 3.3, 2.15.1); using "
+            "`loop seq`", NoteKind.GUARD)]
+    if p.directive == "data" and not p.clauses:
+        return None, notes + [Note("`#pragma acc data` without clauses puts nothing on the "
+                                   "device (OpenACC 3.3, 2.6.5): no pragma", NoteKind.GUARD)]
     compute = compute_construct(enclosing)
     if facts.safe:
         p, more = _completed(p, facts, compute)
@@ -269,20 +290,21 @@ def _check(query: LoopQuery, p: Pragma) -> tuple[Pragma | None, list[Note]]:
                                            "host)", NoteKind.GUARD, why.variable, why.line)]
             return _with_data(p, facts, notes + [
                 Note(f"{why}; `{p.directive}` leaves it to the compiler, which should keep the "
-                     "loop sequential", NoteKind.GUARD, why.variable, why.line)])
-        return _with_data(p, facts, notes)
+                     "loop sequential", NoteKind.GUARD, why.variable, why.line)], code)
+        return _with_data(p, facts, notes, code)
     in_region, _, _ = enclosing_context(enclosing)
     out, more = _rewrite(p, facts, in_region, why)
     if out is not None:
-        return _with_data(out, facts, notes + more)
+        return _with_data(out, facts, notes + more, code)
     return out, notes + more
 
 
 def _with_data(p: Pragma, facts: LoopFacts, notes: list[Note], code: str = ""
-               ) -> tuple[Pragma, list[Note]]:
+               ) -> tuple[Pragma | None, list[Note]]:
     """The pragma with the data clauses its loop needs (:mod:`server.safety_data`)."""
-    from accellium.server.safety_data import complete_data, fit_nest, gang_level
+    from accellium.server.safety_data import complete_data, fit_nest, gang_level, one_gang
 
     more: list[str] = []
-    p = complete_data(gang_level(fit_nest(p, facts, more, code), facts, more), facts, more)
+    p = one_gang(gang_level(fit_nest(p, facts, more, code), facts, more), facts, more, code)
+    p = complete_data(p, facts, more)
     return p, notes + [Note.of(m, NoteKind.GUARD) for m in more]

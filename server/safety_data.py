@@ -5,10 +5,14 @@ Facts of OpenACC (3.3) and C this encodes, for a compute construct (``parallel``
 ``serial``, with or without ``loop``) outside any compute region:
 
 * An array reached through a pointer that no data clause names and no enclosing data region
-  holds is not on the device (checked when the pragma moves data itself: a pragma with no
-  copy clause leaves the data environment to the code around it, a caller's data region or
-  managed memory): the pointer is firstprivate (2.6.2), the kernel dereferences a
-  host address and faults on a discrete GPU.  A clause naming the pointer without a section
+  holds is not on the device: the pointer is firstprivate (2.6.2), the kernel dereferences a
+  host address and faults on a discrete GPU.  This is checked when the pragma moves data
+  itself, and when the whole file is known (a scope) and none of its data directives
+  (``data``, ``enter data``, ``declare``) names the array; a bare compute construct on a loop
+  seen alone leaves the data environment to the code around it (a caller's data region,
+  managed memory).  Where the file is known and such an array's extent cannot be derived, no
+  clause can be right: the loop gets no compute construct (the host runs it correctly), and
+  the note says which data region would let it go to the device.  A clause naming the pointer without a section
   (``copyin(p)``) maps the 8-byte pointer alone (2.7.1), the same fault.  So each such array
   gets a clause with the section the analysis derives from the loop bounds.
   A section the engine wrote that is not the one the loop reaches (another loop's bounds, a
@@ -35,7 +39,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["complete_data", "fit_nest", "gang_level"]
+__all__ = ["complete_data", "fit_nest", "gang_level", "one_gang"]
 
 _COMPUTE = frozenset({"parallel", "kernels", "serial", "parallel loop", "kernels loop",
                       "serial loop"})
@@ -165,21 +169,11 @@ def gang_level(p, facts, notes: list[str]):
     return Pragma(p.directive, (Clause("gang"),) + tuple(p.clauses))
 
 
-def complete_data(p, facts, notes: list[str]):  # noqa: C901 - see README
-    """``p`` with the data clauses its loop needs (see the module doc); notes say what
-    changed.  ``p`` unchanged when it is not a compute construct outside a compute region."""
-    from accellium.dataset.pragma import DIRECTIVES, Clause, Pragma
-
-    if p.directive not in _COMPUTE or facts.in_region:
-        return p
-    p = _dropped_private(p, facts, notes)
-    allowed = DIRECTIVES.get(p.directive, frozenset())
-    if "copy" not in allowed:
-        return p
-    keep, family, named = _items(p)
-    placed: dict[str, list[str]] = {}
+def _fixed_items(family: dict[str, list[str]], facts, placed: dict[str, list[str]],
+                 changed: list[str]) -> set[str]:
+    """Place the copy-family items the pragma names, each with the section the loop reaches
+    and in a clause with every direction the loop needs; returns the names seen."""
     seen: set[str] = set()
-    changed: list[str] = []
     for kind, items in family.items():
         for item in items:
             name = _base(item)
@@ -202,21 +196,121 @@ def complete_data(p, facts, notes: list[str]):  # noqa: C901 - see README
             if name:
                 seen.add(name)
             placed.setdefault(target, []).append(arg)
-    missing_extent = []
-    # A pragma without copy clauses leaves the data environment to the code around it (a
-    # data region in a caller, managed memory): only one that moves data itself must move all
-    # of it.
-    for name, mode in facts.arrays.items() if family else ():
-        if name in seen or name in named or name in facts.present or not name.isidentifier():
+    return seen
+
+
+def _added_arrays(facts, moves_data: bool, skip: set[str], placed: dict[str, list[str]],
+                  changed: list[str]) -> tuple[list[str], list[str]]:
+    """Add the arrays the loop uses that nothing puts on the device; returns (arrays whose
+    extent is unknown, those of them no data directive of the known file maps).
+
+    A pragma without copy clauses leaves the data environment to the code around it (a data
+    region in a caller, managed memory) unless the file is known and maps nothing of it; one
+    that moves data itself must move all of it."""
+    missing_extent: list[str] = []
+    unmapped: list[str] = []
+    for name, mode in facts.arrays.items() if moves_data or facts.scoped else ():
+        if name in skip or name in facts.present or not name.isidentifier():
+            continue
+        elsewhere = facts.scoped and name in facts.mapped_in_file
+        if not moves_data and elsewhere:
             continue
         sec = facts.sections.get(name)
         if not sec:
             missing_extent.append(name)
+            if facts.scoped and not elsewhere:
+                unmapped.append(name)
             continue
         target = _BY_MOVES[_need(mode)]
         placed.setdefault(target, []).append(sec)
         changed.append(f"`{sec}` added to `{target}`: the loop {_VERB[mode]} it and nothing "
                        "else puts it on the device")
+    return missing_extent, unmapped
+
+
+def _returned_scalars(directive: str, facts, skip: set[str], placed: dict[str, list[str]],
+                      changed: list[str]) -> None:
+    """Put in ``copy`` the scalars the loop assigns and the code after it reads: in a
+    ``parallel`` or ``serial`` construct a scalar no clause names is firstprivate (OpenACC
+    3.3, 2.6.2), so the host would keep its old value (a sequential loop's running sum that
+    the host stores afterwards).  Reductions bring their value back themselves; a ``kernels``
+    construct copies scalars; a loop's own index is private whatever the clauses."""
+    if not directive.startswith(("parallel", "serial")):
+        return
+    reduced = {v for _, v in facts.reductions}
+    indices = set(facts.index_vars)
+    for name in facts.live_out:
+        if name in skip or name in reduced or name in indices or not name.isidentifier():
+            continue
+        placed.setdefault("copy", []).append(name)
+        changed.append(f"`{name}` added to `copy`: the code after the loop reads the value the "
+                       "loop leaves in it, and a compute construct's scalars are firstprivate")
+
+
+def _unmappable(directive: str, unmapped: list[str]) -> str:
+    names = ", ".join(f"`{n}`" for n in unmapped)
+    one = len(unmapped) == 1
+    return (f"no pragma: {names} {'is' if one else 'are'} not on the device (no data "
+            f"directive of this file maps {'it' if one else 'them'}) and the extent is unknown "
+            f"here, so `{directive}` would dereference host memory on a GPU; put {names} on "
+            f"the device in a data region around the loop (`#pragma acc data "
+            f"copyin({unmapped[0]}[0:N])`, N its length) and this loop can take a compute "
+            "construct")
+
+
+_GANG_COUNTS = frozenset({"gang", "worker", "vector", "num_gangs", "num_workers",
+                          "vector_length", "seq"})
+_LOOP_PRAGMA = re.compile(r"^[ \t]*#[ \t]*pragma[ \t]+acc[ \t]+loop\b", re.MULTILINE)
+
+
+def one_gang(p, facts, notes: list[str], code: str = ""):
+    """A ``parallel`` construct outside any compute region whose loop is not shared out among
+    the gangs — ``parallel loop seq``, or ``parallel`` on a loop with no ``loop`` directive
+    inside — runs the whole loop in every gang (gang-redundant mode, OpenACC 3.3 2.5.1): the
+    gangs update the same device data at once (``t[b] += t[b - 1]`` is added several
+    times).  A loop meant to run once on the device is a ``serial`` construct (2.5.3: one
+    gang, one worker, vector length 1)."""
+    from accellium.dataset.pragma import DIRECTIVES, Pragma
+
+    if facts.in_region:
+        return p
+    if p.directive == "parallel loop" and p.has("seq"):
+        target = "serial loop"
+    elif p.directive == "parallel" and not _LOOP_PRAGMA.search(code):
+        target = "serial"
+    else:
+        return p
+    allowed = DIRECTIVES[target]
+    kept = tuple(c for c in p.clauses
+                 if c.name.lower() in allowed and c.name.lower() not in _GANG_COUNTS)
+    notes.append(f"`{target}`, not `{p.directive}{' seq' if target == 'serial loop' else ''}`:"
+                 " a `parallel` construct runs a loop no `loop` directive shares out in every "
+                 "gang at once; `serial` runs it once")
+    return Pragma(target, kept)
+
+
+def complete_data(p, facts, notes: list[str]):
+    """``p`` with the data clauses its loop needs (see the module doc); notes say what
+    changed.  ``p`` unchanged when it is not a compute construct outside a compute region;
+    None when no compute construct can map what the loop uses (the module doc)."""
+    from accellium.dataset.pragma import DIRECTIVES, Clause, Pragma
+
+    if p.directive not in _COMPUTE or facts.in_region:
+        return p
+    p = _dropped_private(p, facts, notes)
+    allowed = DIRECTIVES.get(p.directive, frozenset())
+    if "copy" not in allowed:
+        return p
+    keep, family, named = _items(p)
+    placed: dict[str, list[str]] = {}
+    changed: list[str] = []
+    seen = _fixed_items(family, facts, placed, changed)
+    missing_extent, unmapped = _added_arrays(facts, bool(family), seen | named, placed,
+                                             changed)
+    _returned_scalars(p.directive, facts, seen | named, placed, changed)
+    if unmapped:
+        notes.append(_unmappable(p.directive, unmapped))
+        return None
     if changed:
         notes.append("data clauses completed: " + "; ".join(changed))
     if missing_extent:

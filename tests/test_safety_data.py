@@ -57,7 +57,43 @@ CASES = {
         "#pragma acc parallel loop worker reduction(+:s) copyin(a[0:n])",
         "void ref(int n, float *a, float *r) { float s = 0; for (int i = 0; i < n; i++)"
         " s += a[i]; r[0] = s; }\n"),
+    # a scalar declared before the loop, assigned before it is read in every iteration:
+    # shared by the lanes of a gang unless `private`
+    "scratch_scalar": (
+        "void run(int n, float *a, float *b) {\n  float t;\nPRAGMA\n"
+        "  for (int i = 0; i < n; i++) {\n    t = a[i] * 2;\n    b[i] = t + t * t;\n  }\n}\n",
+        "#pragma acc parallel loop copyin(a[0:n]) copyout(b[0:n])",
+        "void ref(int n, float *a, float *r) { for (int i = 0; i < n; i++) { float t = a[i] * 2;"
+        " r[i] = t + t * t; } }\n"),
+    # `parallel loop seq`: every gang runs the whole recurrence on the same device copy
+    "seq_in_every_gang": (
+        "void run(int n, float *a, float *b) {\n  for (int i = 0; i < n; i++) b[i] = a[i];\n"
+        "PRAGMA\n  for (int i = 1; i < n; i++)\n    b[i] += b[i - 1];\n}\n",
+        "#pragma acc parallel loop seq copy(b[0:n])",
+        "void ref(int n, float *a, float *r) { for (int i = 0; i < n; i++) r[i] = a[i];"
+        " for (int i = 1; i < n; i++) r[i] += r[i - 1]; }\n"),
+    # a running sum the host stores after a sequential device loop: firstprivate, never back
+    "live_out_scalar": (
+        "void run(int n, float *a, float *b) {\n  float s = 0;\nPRAGMA\n"
+        "  for (int i = 0; i < n; i++) {\n    s += a[i];\n    b[i] = s;\n  }\n  b[0] = s;\n}\n",
+        "#pragma acc serial loop copyin(a[0:n]) copyout(b[0:n])",
+        "void ref(int n, float *a, float *r) { float s = 0; for (int i = 0; i < n; i++)"
+        " { s += a[i]; r[i] = s; } r[0] = s; }\n"),
 }
+
+# `a` reached through data (`a[idx[i]]`): its extent is unknown, so no compute construct can
+# put it on the device; the loop is left to the host
+GATHER_K = """void run(int n, float *a, float *b) {
+  static int idx[5000];
+  for (int i = 0; i < n; i++) idx[i] = (i * 7) % n;
+PRAGMA
+  for (int i = 0; i < n; i++)
+    b[i] = a[idx[i]];
+}
+"""
+GATHER_RAW = "#pragma acc parallel loop copyin(idx[0:n]) copyout(b[0:n])"
+GATHER_REF = ("void ref(int n, float *a, float *r) { for (int i = 0; i < n; i++)"
+              " r[i] = a[(i * 7) % n]; }\n")
 
 STRUCT_K = """typedef struct { float x, v; } P;
 void run(int n, float *a, float *b) {
@@ -73,7 +109,7 @@ STRUCT_REF = ("void ref(int n, float *a, float *r) { for (int i = 0; i < n; i++)
               " v = 0; for (int s = 0; s < 20; s++) { v += 0.5f; x += v; } r[i] = x; } }\n")
 
 
-def _guarded(kernel: str, raw: str) -> tuple[str, list[str]]:
+def _guard_answer(kernel: str, raw: str) -> tuple[str | None, list[str]]:
     """The guard's answer for the loop after PRAGMA, with the file as its scope (as
     ``accellium suggest`` asks)."""
     src = kernel.replace("PRAGMA\n", "")
@@ -82,7 +118,12 @@ def _guarded(kernel: str, raw: str) -> tuple[str, list[str]]:
     q = LoopQuery(code=lp.text, lang="c", enclosing=tuple(lp.enclosing),
                   scope=scope_of(src.encode(), lp.start_byte, "c"))
     text, notes = guard(q, raw)
-    assert text is not None
+    return text, [str(n) for n in notes]
+
+
+def _guarded(kernel: str, raw: str) -> tuple[str, list[str]]:
+    text, notes = _guard_answer(kernel, raw)
+    assert text is not None, notes
     return text, notes
 
 
@@ -117,6 +158,10 @@ def test_guard_fixes_data_clauses_and_the_programs_verify(tmp_path):
     progs["struct_raw"] = (STRUCT_K.replace("PRAGMA", "#pragma acc parallel loop collapse(2) "
                                             "copyin(p)"), STRUCT_REF, False)
     progs["struct_guarded"] = (STRUCT_K.replace("PRAGMA", fixed), STRUCT_REF, True)
+    none, notes = _guard_answer(GATHER_K, GATHER_RAW)
+    assert none is None and any("`a`" in n and "extent is unknown" in n for n in notes), notes
+    progs["gather_raw"] = (GATHER_K.replace("PRAGMA", GATHER_RAW), GATHER_REF, False)
+    progs["gather_guarded"] = (GATHER_K.replace("PRAGMA\n", ""), GATHER_REF, True)
     r = evaluate_dynamic(_suite(tmp_path, progs), None, threads=4, runs=3,
                          with_mutations=False)
     rows = {p["name"]: p["original"] for p in r["programs"]}
@@ -136,9 +181,24 @@ def test_guard_sections_and_directions():
     assert "copy(b[0:n])" in fixed and "copyout" not in fixed
     fixed, notes = _guarded(CASES["private_output"][0], CASES["private_output"][1])
     assert "private" not in fixed and any("`private`" in n for n in notes)
-    # a bare compute construct leaves the data environment to the code around it
-    fixed, _ = _guarded(CASES["private_output"][0], "#pragma acc parallel loop")
-    assert fixed == "#pragma acc parallel loop"
+    # a bare compute construct in a file no data directive of which maps the arrays gets
+    # their clauses; seen alone (no file), or in a file whose data region maps them, it
+    # leaves the data environment to the code around it
+    kernel = CASES["private_output"][0]
+    fixed, _ = _guarded(kernel, "#pragma acc parallel loop")
+    assert fixed == "#pragma acc parallel loop copyin(a[0:n]) copyout(b[0:n])", fixed
+    lp = next(x for x in find_loops(kernel.replace("PRAGMA\n", "").encode(), "c"))
+    assert guard(LoopQuery(lp.text), "#pragma acc parallel loop")[0] == \
+        "#pragma acc parallel loop"
+    mapped = ("void caller(int n, float *a, float *b) {\n"
+              "  #pragma acc data copyin(a[0:n]) copyout(b[0:n])\n  run(n, a, b);\n}\n")
+    fixed, _ = _guarded(mapped + kernel, "#pragma acc parallel loop")
+    assert fixed == "#pragma acc parallel loop", fixed
+    # the clauses each new case adds
+    assert "private(t)" in _guarded(*CASES["scratch_scalar"][:2])[0]
+    assert _guarded(*CASES["seq_in_every_gang"][:2])[0] == "#pragma acc serial loop copy(b[0:n])"
+    assert "copy(s)" in _guarded(*CASES["live_out_scalar"][:2])[0]
+    assert _guard_answer(kernel, "#pragma acc data")[0] is None  # maps nothing
     # collapse over more loops than the nest has is cut
     fixed, notes = _guarded(CASES["private_output"][0], "#pragma acc parallel loop collapse(2)")
     assert "collapse" not in fixed and notes

@@ -134,6 +134,13 @@ class LoopFacts:
     needs_routine: list[str] = field(default_factory=list)
     live_out: list[str] = field(default_factory=list)  # scalars read after the loop
     scoped: bool = False  # decided with the enclosing function and the file (a LoopScope)
+    # with a scope: the names the file's data directives (`data`, `enter data`, `declare`)
+    # mention anywhere; an array the loop uses that none mentions is on the device only if
+    # the loop's own compute construct puts it there
+    mapped_in_file: list[str] = field(default_factory=list)
+    # with a scope: the loop is in a function marked `#pragma acc routine` (it runs on the
+    # device inside its callers' compute constructs)
+    in_routine: bool = False
     arrays: dict[str, str] = field(default_factory=dict)  # name -> in | out | inout
     sections: dict[str, str] = field(default_factory=dict)  # name -> clause argument
     scalars_read: list[str] = field(default_factory=list)

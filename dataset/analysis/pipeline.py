@@ -21,7 +21,7 @@ from accellium.dataset.analysis.liveout import LiveOut, apply_live_out, candidat
 from accellium.dataset.analysis.nest import read_nest
 from accellium.dataset.analysis.notes import fact_notes, renderable
 from accellium.dataset.analysis.scalars import scalar_roles
-from accellium.dataset.analysis.scope import FileIndex, LoopScope, file_index
+from accellium.dataset.analysis.scope import FileIndex, LoopScope, file_index, function_name
 from accellium.dataset.analysis.tree import ForHeader, first_loop, idents, resolve_chains
 from accellium.dataset.analysis.walker import Access, BodyWalk, Use, walk_body
 from accellium.dataset.loops import parse_tree
@@ -202,6 +202,9 @@ def _live_out(b: _Body, facts: LoopFacts) -> None:
         lo = LiveOut(unscoped_live(b.w, names), first_line=facts.first_line)
     apply_live_out(facts, b.w, lo)
     facts.scoped = b.where is not None
+    if b.where is not None:
+        facts.mapped_in_file = sorted(b.where.index.data_names)
+        facts.in_routine = function_name(b.where.ctx.node)[0] in b.where.index.routines
     b.notes.extend(lo.notes)
     b.flags = lo.flags
 

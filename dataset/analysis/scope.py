@@ -27,6 +27,9 @@ __all__ = ["LoopScope", "scope_of", "MAX_SCOPE_BYTES", "Declared", "declared_nam
 
 #: Larger sources are analysed without scope (the loop alone).
 MAX_SCOPE_BYTES = 8 * 1024 * 1024
+# A data directive (with its continuation lines): its clauses name what it puts on the device.
+_DATA_DIRECTIVE = re.compile(r"^[ \t]*#[ \t]*pragma[ \t]+acc[ \t]+(?:data|enter[ \t]+data|declare)\b"
+                             r"((?:[^\n]*\\\n)*[^\n]*)", re.MULTILINE)
 _ROUTINE = re.compile(r"^[ \t]*#[ \t]*pragma[ \t]+acc[ \t]+routine\b(?:[ \t]*\(([^)]*)\))?",
                       re.MULTILINE)
 
@@ -210,6 +213,8 @@ class FileIndex:
         self._contexts: dict[int, FunctionContext] = {}
         self.memo: dict[str, object] = {}  # what later steps derive from the file, once
         self.routines = self._routines(source)
+        self.data_names = frozenset(n for m in _DATA_DIRECTIVE.finditer(source)
+                                    for n in re.findall(IDENT, m.group(1)))
         self._index()
 
     def _index(self) -> None:

@@ -13,11 +13,9 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
-from accellium.dataset.analysis.library import library_function
 from accellium.dataset.analysis.scope import FileIndex
-from accellium.dataset.analysis.tree import field as _field
-from accellium.dataset.analysis.tree import iter_nodes, text, unparen
 from accellium.dataset.loops import LineIndex, Loop, insertion_problem
+from accellium.dataset.offload.routines import callees, routines_needed
 from accellium.dataset.pragma import Pragma, PragmaError, parse_valid
 
 __all__ = ["LoopAdvice", "Advisor", "Device", "Choice", "choose_loops", "callees"]
@@ -59,43 +57,6 @@ class Choice:
     host: list[tuple[Loop, str]] = field(default_factory=list)  # loops kept on the host, why
 
 
-def callees(node: Node) -> list[str]:
-    """Functions called under ``node`` (by name), in order."""
-    out: list[str] = []
-    for n in iter_nodes(node):
-        if n.type == "call_expression":
-            f = unparen(_field(n, "function"))
-            if f is not None and f.type == "identifier" and text(f) not in out:
-                out.append(text(f))
-    return out
-
-
-def _routines(node: Node, index: FileIndex) -> tuple[list[str], str | None]:
-    """Program functions the loop calls (transitively) that need ``routine seq``; or why the
-    loop cannot call them on the device."""
-    need: list[str] = []
-    todo = callees(node)
-    seen: set[str] = set()
-    while todo:
-        name = todo.pop(0)
-        if name in seen:
-            continue
-        seen.add(name)
-        lib = library_function(name)
-        if lib is not None:
-            if not lib.pure:
-                return [], f"calls `{name}` ({lib.effect.value if lib.effect else 'writes'})"
-            continue
-        defn = index.definitions.get(name)
-        if defn is None:
-            return [], (f"calls `{name}`, whose definition is not in this file: it needs "
-                        "`#pragma acc routine seq` where it is defined")
-        if name not in index.routines:
-            need.append(name)
-        todo.extend(callees(defn))
-    return need, None
-
-
 def _device_pragma(advice: LoopAdvice) -> Pragma | None:
     if not advice.parallel or advice.pragma is None:
         return None
@@ -134,7 +95,7 @@ def choose_loops(source: bytes, lines: LineIndex, fn: Node, loops: list[Loop],
         if problem is not None:
             out.host.append((lp, f"not insertable: {problem}"))
             continue
-        need, why_not = _routines(node, index)
+        need, why_not = routines_needed(node, index)
         if why_not is not None:
             out.host.append((lp, why_not))
             continue

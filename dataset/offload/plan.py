@@ -9,14 +9,14 @@ from tree_sitter import Node, Tree
 
 from accellium.dataset.analysis.scope import file_index, function_name
 from accellium.dataset.analysis.tree import field as _field
-from accellium.dataset.analysis.tree import iter_nodes, named
-from accellium.dataset.labels import foreign_pragma_above
+from accellium.dataset.analysis.tree import iter_nodes
 from accellium.dataset.loops import LineIndex, Loop, loops_in_tree, parse_tree
 from accellium.dataset.offload.arrays import Scope, assignment_positions
 from accellium.dataset.offload.assemble import region_edits
 from accellium.dataset.offload.device import Advisor, Device, choose_loops
 from accellium.dataset.offload.edits import PlanEdit, Rank
 from accellium.dataset.offload.region import Region, choose_region, per_loop_regions
+from accellium.dataset.offload.routines import routine_row
 from accellium.dataset.offload.shapes import alloc_sites, declarations, free_sites
 from accellium.dataset.pragma import is_acc_pragma
 
@@ -102,35 +102,6 @@ def _scope(fn: Node, root: Node) -> Scope:
     return Scope(fn, declarations(fn, root), allocs, frees, assignment_positions(fn))
 
 
-def _first_declaration(root: Node, name: str) -> Node | None:
-    """The first declaration or definition of function ``name`` at file scope."""
-    for n in named(root):
-        if n.type == "function_definition" and function_name(n)[0] == name:
-            return n
-        if n.type == "declaration":
-            for decl in n.children_by_field_name("declarator"):
-                d: Node | None = decl
-                while d is not None and d.type == "pointer_declarator":
-                    d = _field(d, "declarator")
-                inner = _field(d, "declarator") if d is not None else None
-                if d is not None and d.type == "function_declarator" and \
-                        inner is not None and inner.text == name.encode():
-                    return n
-    return None
-
-
-def _routine_row(lines: LineIndex, root: Node, name: str) -> int | None:
-    node = _first_declaration(root, name)
-    if node is None:
-        return None
-    row, col = node.start_point
-    if not lines.starts_line(row, col) or foreign_pragma_above(lines, row) is not None:
-        return None
-    if row > 0 and lines.line_bytes(row - 1).rstrip(b" \t").endswith(b"\\"):
-        return None
-    return row
-
-
 @dataclass
 class _Req:
     lang: str
@@ -181,7 +152,7 @@ def _fill(plan: FunctionPlan, work: bytes, lines: LineIndex, tree: Tree, fn: Nod
     devices: list[Device] = []
     routine_rows: dict[str, int] = {}
     for d in choice.devices:
-        rows = {r: _routine_row(lines, root, r) for r in d.routines}
+        rows = {r: routine_row(lines, root, r) for r in d.routines}
         missing = [r for r, row in rows.items() if row is None]
         if missing:
             choice.host.append((d.loop, f"calls `{missing[0]}`, above whose declaration no "

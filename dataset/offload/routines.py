@@ -1,0 +1,86 @@
+"""Functions a device loop calls and where their ``#pragma acc routine seq`` line goes.
+
+A function called in a compute region must be compiled for the device: ``#pragma acc routine``
+before its definition or a prototype (OpenACC 3.3, 2.15.1), or the GPU link fails.  Used by the
+offload planner and by ``accellium suggest --apply`` (which adds the line with the loop's
+pragma)."""
+
+from __future__ import annotations
+
+from tree_sitter import Node
+
+from accellium.dataset.analysis.library import library_function
+from accellium.dataset.analysis.scope import FileIndex, function_name
+from accellium.dataset.analysis.tree import field as _field
+from accellium.dataset.analysis.tree import iter_nodes, named, text, unparen
+from accellium.dataset.labels import foreign_pragma_above
+from accellium.dataset.loops import LineIndex
+
+__all__ = ["callees", "routines_needed", "routine_row"]
+
+
+def callees(node: Node) -> list[str]:
+    """Functions called under ``node`` (by name), in order."""
+    out: list[str] = []
+    for n in iter_nodes(node):
+        if n.type == "call_expression":
+            f = unparen(_field(n, "function"))
+            if f is not None and f.type == "identifier" and text(f) not in out:
+                out.append(text(f))
+    return out
+
+
+def routines_needed(node: Node, index: FileIndex) -> tuple[list[str], str | None]:
+    """Program functions the loop calls (transitively) that need ``routine seq``; or why the
+    loop cannot call them on the device."""
+    need: list[str] = []
+    todo = callees(node)
+    seen: set[str] = set()
+    while todo:
+        name = todo.pop(0)
+        if name in seen:
+            continue
+        seen.add(name)
+        lib = library_function(name)
+        if lib is not None:
+            if not lib.pure:
+                return [], f"calls `{name}` ({lib.effect.value if lib.effect else 'writes'})"
+            continue
+        defn = index.definitions.get(name)
+        if defn is None:
+            return [], (f"calls `{name}`, whose definition is not in this file: it needs "
+                        "`#pragma acc routine seq` where it is defined")
+        if name not in index.routines:
+            need.append(name)
+        todo.extend(callees(defn))
+    return need, None
+
+
+
+def _first_declaration(root: Node, name: str) -> Node | None:
+    """The first declaration or definition of function ``name`` at file scope."""
+    for n in named(root):
+        if n.type == "function_definition" and function_name(n)[0] == name:
+            return n
+        if n.type == "declaration":
+            for decl in n.children_by_field_name("declarator"):
+                d: Node | None = decl
+                while d is not None and d.type == "pointer_declarator":
+                    d = _field(d, "declarator")
+                inner = _field(d, "declarator") if d is not None else None
+                if d is not None and d.type == "function_declarator" and \
+                        inner is not None and inner.text == name.encode():
+                    return n
+    return None
+
+
+def routine_row(lines: LineIndex, root: Node, name: str) -> int | None:
+    node = _first_declaration(root, name)
+    if node is None:
+        return None
+    row, col = node.start_point
+    if not lines.starts_line(row, col) or foreign_pragma_above(lines, row) is not None:
+        return None
+    if row > 0 and lines.line_bytes(row - 1).rstrip(b" \t").endswith(b"\\"):
+        return None
+    return row
