@@ -256,6 +256,76 @@ def test_overlap_is_typed_and_product_terms_are_one_term():
                    one).reach is Reach.UNKNOWN
 
 
+def _strip_acc(code):
+    return "\n".join(line for line in code.splitlines() if "#pragma acc" not in line)
+
+
+def test_wavefront_diagonal_loop_carries_its_cells_do_not():
+    """LCS table by anti-diagonals (the suite's wavefront program): T[i*(m+1) + j] with
+    j = d - i reads the cells (i-1, j) and (i, j-1) of diagonal d - 1."""
+    from pathlib import Path
+
+    src = Path(__file__).resolve().parents[1] / "evaluation/programs/programs/wavefront/kernel.c"
+    code = _strip_acc(src.read_text())
+    outer = code[code.index("for (int d"):]
+    f = analyze(outer)
+    assert f.index_vars == ["d"] and not f.safe
+    assert {d.var for d in f.carried} == {"T"}
+    assert AnalysisEngine().suggest(LoopQuery(outer)).pragma is None  # no parallel loop
+    inner = outer[outer.index("for (int i"):]
+    assert analyze(inner).safe  # the cells of one diagonal
+
+
+def test_convolution_carries_in_the_outer_loop():
+    conv = "for (i = 0; i < n; i++) for (j = 0; j < m; j++) c[i+j] += a[i]*b[j];"
+    assert carried_vars(conv) == {"c"}
+    # constant bounds do not help: i=0,j=1 and i=1,j=0 meet at c[1]
+    assert carried_vars(conv.replace("j < m", "j < 3")) == {"c"}
+    # the j loop alone, i fixed: c[i+j] differs for every j
+    assert analyze("for (j = 0; j < m; j++) c[i+j] += a[i]*b[j];").safe
+    # j outside, i inside: j carries too
+    assert carried_vars("for (j = 0; j < m; j++) for (i = 0; i < n; i++) "
+                        "c[i+j] += a[i]*b[j];") == {"c"}
+
+
+def test_linearised_rows_and_blocked_layouts_stay_independent():
+    rows = "for (i = 1; i < n; i++) for (j = 1; j < m; j++) a[i*m+j] = a[i*m+j-1] + 1;"
+    assert analyze(rows).safe
+    assert analyze("for (i = 0; i < n; i++) for (j = 0; j < n; j++) "
+                   "B[j*n+i] = A[i*n+j];").safe  # transpose
+    padded = "for (i = 0; i < d1; i++) for (j = 0; j < d2; j++) u[j*(d1+1) + i] *= 2;"
+    assert analyze(padded).safe  # a padded row: stride d1 + 1
+    blocked = "for (i = 0; i < n; i++) for (k = 0; k < 3; k++) x[3*i+k] += y[3*i+k];"
+    assert analyze(blocked).safe
+    assert analyze(blocked.replace("k < 3", "k <= 2")).safe
+    # the range of the loop around each access: y < 5 here, y < 5*n in another loop
+    two = ("for (x = 0; x < 5; x++) { for (y = 0; y < 5; y++) c[x*5+y] = t[y];"
+           " for (y = 0; y < 5*n; y++) b[x*5*n+y] += 1; }")
+    assert analyze(two).safe
+
+
+def test_blocked_layouts_that_overlap_and_linearised_dependences_are_carried():
+    assert carried_vars("for (i = 0; i < n; i++) for (k = 0; k < 4; k++) "
+                        "x[3*i+k] += 1;") == {"x"}  # k = 3 of i is k = 0 of i + 1
+    assert carried_vars("for (i = 0; i < n; i++) for (k = 0; k < K; k++) "
+                        "x[3*i+k] += 1;") == {"x"}  # bound unknown: cannot prove < 3
+    assert carried_vars("for (i = 0; i < n; i++) for (k = 0; k < 2; k++) "
+                        "x[2*i+k] = x[2*i+k+1];") == {"x"}
+    assert carried_vars("for (i = 1; i < n; i++) for (j = 0; j < m; j++) "
+                        "a[i*m+j] = a[(i-1)*m+j];") == {"a"}  # row i reads row i - 1
+    assert carried_vars("for (i = 1; i < n; i++) for (j = 0; j < m; j++) "
+                        "a[j*n+i] = a[j*n+i-1];") == {"a"}  # column-major, along i
+    assert carried_vars("for (i = 0; i < n; i++) for (j = 0; j < n; j++) "
+                        "A[i*n+j] = A[j*n+i];") == {"A"}  # transpose in place
+
+
+def test_an_inner_loop_that_redeclares_the_index_is_another_variable():
+    code = ("for (j = 2; j <= d; j++) { const int ib = nc*(d-j)+1;\n"
+            "  for (int i = ib; i < ib + nc; i++) for (int j = 1; j < n; j++)\n"
+            "    g[i*n+j] = g[(i-1)*n+j] + g[i*n+(j-1)]; }")
+    assert "g" not in carried_vars(code)
+
+
 DEEP = 1000
 
 

@@ -20,7 +20,7 @@ from tree_sitter import Node
 from accellium.dataset.analysis.tree import fold_expression, op, text, unparen
 
 __all__ = ["Term", "Affine", "CONST", "Signature", "affine", "signature", "Reach", "Overlap",
-           "overlap", "names_of"]
+           "overlap", "names_of", "Ranges"]
 
 Term = tuple[str, ...]
 Affine = dict[Term, int]
@@ -43,6 +43,9 @@ def _number(node: Node) -> Affine | None:
         return None
 
 
+_MAX_PRODUCT_TERMS = 16  # a product of two sums expands to at most this many terms
+
+
 def _combine(node: Node, a: Affine | None, b: Affine | None) -> Affine | None:
     if a is None or b is None:
         return None
@@ -52,18 +55,15 @@ def _combine(node: Node, a: Affine | None, b: Affine | None) -> Affine | None:
         for k, v in b.items():
             out[k] = out.get(k, 0) + (v if o == "+" else -v)
         return {k: v for k, v in out.items() if v}
-    if o != "*":
+    if o != "*" or len(a) * len(b) > _MAX_PRODUCT_TERMS:
         return None
-    if set(a) <= {CONST}:
-        a, b = b, a
-    if set(b) <= {CONST}:
-        c = b.get(CONST, 0)
-        return {k: v * c for k, v in a.items() if v * c}
-    # a product of two symbols (n*i): one term, if each side is one term
-    if len(a) == 1 and len(b) == 1 and CONST not in a and CONST not in b:
-        (ka, va), (kb, vb) = next(iter(a.items())), next(iter(b.items()))
-        return {tuple(sorted(ka + kb)): va * vb}
-    return None
+    # distributed: (i - 1)*(m + 1) is i*m + i - m - 1; a product of names is one term
+    out = {}
+    for ka, va in a.items():
+        for kb, vb in b.items():
+            k = tuple(sorted(ka + kb))
+            out[k] = out.get(k, 0) + va * vb
+    return {k: v for k, v in out.items() if v}
 
 
 def _leaf(node: Node, subst: Mapping[str, Affine]) -> tuple[bool, Affine | None]:
@@ -105,7 +105,7 @@ def signature(subs: list[Affine | None]) -> Signature:
 class Reach(Enum):
     """How the elements two accesses touch relate across iterations of the loop."""
 
-    UNKNOWN = "unknown"  # a subscript is not affine or mixes the index with an inner one
+    UNKNOWN = "unknown"  # not decided (see :func:`overlap`): the callers assume no overlap
     NEVER = "never"  # different iterations never touch the same element
     DISTANCE = "distance"  # iteration k touches what iteration k + distance touches
     EVERY = "every"  # every iteration touches the same elements
@@ -126,6 +126,9 @@ class Overlap:
 
 _UNKNOWN = Overlap(Reach.UNKNOWN)
 _NEVER = Overlap(Reach.NEVER)
+#: (inner index, its lowest value, its highest value) for the inner loops of constant bounds
+Ranges = tuple[tuple[str, int, int], ...]
+_Bounds = Mapping[str, tuple[int, int]]
 
 
 def _inner_term(t: Term, inner: frozenset[str]) -> bool:
@@ -141,14 +144,69 @@ def _sweeps(x: Affine, v: str, inner: frozenset[str]) -> bool:
 class _Pinned:
     distance: int | None = None
     cross: bool = False
+    spread: bool = False  # a dimension lets different iterations meet (see _spread)
 
 
-def _dimension(a: Affine, b: Affine, v: str, inner: frozenset[str],
-               pinned: _Pinned) -> Overlap | None:
+def _span(x: Affine, sign: int, v: str, inner: frozenset[str],
+          ranges: _Bounds) -> tuple[int, int] | None:
+    """The lowest and highest value of ``sign`` times the inner indices' part of ``x`` (None:
+    an inner index of unknown bounds)."""
+    lo = hi = 0
+    for t, c in x.items():
+        if t in (CONST, (v,)) or not _inner_term(t, inner):
+            continue
+        if t[0] not in ranges:
+            return None
+        ends = (sign * c * ranges[t[0]][0], sign * c * ranges[t[0]][1])
+        lo, hi = lo + min(ends), hi + max(ends)
+    return lo, hi
+
+
+def _pin(pinned: _Pinned, dist: int) -> Overlap | None:
+    if pinned.distance is not None and pinned.distance != dist:
+        return _NEVER
+    pinned.distance = dist
+    return None
+
+
+def _spread(a: Affine, b: Affine, v: str, inner: frozenset[str], pinned: _Pinned,
+            ranges: tuple[_Bounds, _Bounds]) -> Overlap | None:
+    """One dimension ``c*v + (inner indices) + K`` on both sides (``x[3*i + k]``, ``c[i + j]``,
+    ``T[d + i*m]``).  Iterations v and v' reach one element when ``c*(v - v')`` equals
+    ``b(k') - a(k)``, with k and k' any values of the inner loops, independently.  So
+    different iterations overlap unless no nonzero multiple of c lies in the range of that
+    difference: a fact only constant bounds of the inner loops prove (``x[3*i + k]`` with
+    ``k < 3`` is disjoint; ``k < 4``, the convolution ``c[i + j]`` and an inner index of
+    unknown bounds overlap)."""
+    if any(len(t) > 1 for t in (*a, *b) if _inner_term(t, inner)):
+        return _UNKNOWN  # an inner index times a name (j*n): a linearised layout, see _rows
+
+    def symbols(x: Affine) -> Affine:
+        return {t: c for t, c in x.items()
+                if t not in (CONST, (v,)) and not _inner_term(t, inner)}
+
+    if symbols(a) != symbols(b):
+        return _UNKNOWN  # a symbolic offset (x[i + n] and x[i]): not decided here
+    sa, sb = _span(a, -1, v, inner, ranges[0]), _span(b, 1, v, inner, ranges[1])
+    if sa is None or sb is None:
+        pinned.spread = True
+        return None
+    base = b.get(CONST, 0) - a.get(CONST, 0)
+    lo, hi = base + sa[0] + sb[0], base + sa[1] + sb[1]
+    c = abs(a[(v,)])
+    first = -(-lo // c) * c or c  # the least nonzero multiple of c from lo up (0 skipped)
+    if first <= hi:
+        pinned.spread = True
+        return None
+    return _pin(pinned, 0) if lo <= 0 <= hi else _NEVER
+
+
+def _dimension(a: Affine, b: Affine, v: str, inner: frozenset[str], pinned: _Pinned,
+               ranges: tuple[_Bounds, _Bounds]) -> Overlap | None:
     """Compare one dimension; an Overlap decides the pair, None goes on to the next one."""
     vt = (v,)
     ca, cb = a.get(vt, 0), b.get(vt, 0)
-    if any(v in t and len(t) > 1 for t in (*a, *b)):  # v inside a product (n*v)
+    if any(v in t and len(t) > 1 for t in (*a, *b)):  # v inside a product (n*v): see _rows
         return _UNKNOWN
     if ca != cb:
         # x[i] on one side, x[j] (j an inner index) on the other: j runs over elements that
@@ -158,7 +216,8 @@ def _dimension(a: Affine, b: Affine, v: str, inner: frozenset[str],
             return None
         return _UNKNOWN
     if any(_inner_term(t, inner) for t in (*a, *b) if t not in (CONST, vt)):
-        return _UNKNOWN if ca else None  # an inner index alone: every value
+        # an inner index alone takes every value; beside the index, see _spread
+        return _spread(a, b, v, inner, pinned, ranges) if ca else None
     d = dict(a)
     for k, x in b.items():
         d[k] = d.get(k, 0) - x
@@ -169,26 +228,105 @@ def _dimension(a: Affine, b: Affine, v: str, inner: frozenset[str],
         return _NEVER if c else None
     if c % ca:
         return _NEVER
-    dist = c // ca
-    if pinned.distance is not None and pinned.distance != dist:
-        return _NEVER
-    pinned.distance = dist
-    return None
+    return _pin(pinned, c // ca)
 
 
-@lru_cache(maxsize=65536)
-def overlap(write: Signature, other: Signature, v: str, inner: frozenset[str]) -> Overlap:
-    """How a write and another access of the same array (their :func:`signature`) overlap
-    across iterations of the loop over ``v`` (``inner``: the indices of inner loops)."""
-    if len(write) != len(other) or not write:
-        return _UNKNOWN
+def _test(write: list[Affine], other: list[Affine], v: str, inner: frozenset[str],
+          ranges: tuple[_Bounds, _Bounds]) -> Overlap:
     pinned = _Pinned()
     for wk, ok in zip(write, other, strict=True):
-        if wk is None or ok is None:
-            return _UNKNOWN
-        got = _dimension(dict(wk), dict(ok), v, inner, pinned)
+        got = _dimension(wk, ok, v, inner, pinned, ranges)
         if got is not None:
             return got
     if pinned.distance is not None:  # a dimension pins the distance: x[i][k] vs x[i][j]
         return Overlap(Reach.DISTANCE, pinned.distance)
-    return Overlap(Reach.SWEEP) if pinned.cross else Overlap(Reach.EVERY)
+    if pinned.spread or pinned.cross:
+        return Overlap(Reach.SWEEP)
+    return Overlap(Reach.EVERY)
+
+
+_Key = tuple[int, tuple[tuple[Term, int], ...]]  # (dimension, stride polynomial)
+
+
+def _strides(dim: tuple[tuple[Term, int], ...], index: frozenset[str]
+             ) -> tuple[dict[str, Affine], Affine] | None:
+    """Each index's coefficient (a polynomial in the other names: ``i*m + i`` gives i the
+    coefficient ``m + 1``) and the terms without an index; None: two indices in one term."""
+    coef: dict[str, Affine] = {}
+    rest: Affine = {}
+    for t, c in dim:
+        idx = [n for n in t if n in index]
+        if len(idx) > 1:
+            return None
+        if not idx:
+            rest[t] = c
+            continue
+        poly = coef.setdefault(idx[0], {})
+        sym = tuple(n for n in t if n != idx[0])
+        poly[sym] = poly.get(sym, 0) + c
+    return coef, rest
+
+
+def _rows(sig: Signature, index: frozenset[str]) -> dict[_Key, Affine] | None:
+    """The subscripts read as a row-major layout: an index whose coefficient uses a name is
+    a row of that stride, the rest is the column (``i*n + j``: row ``i`` of stride ``n``,
+    column ``j``; ``j*(d+1) + i``: row ``j`` of stride ``d + 1``; ``(i-1)*n``: row ``i - 1``).
+    None: two indices in one term (``i*j``) or a subscript that is not affine."""
+    out: dict[_Key, Affine] = {}
+    for k, dim in enumerate(sig):
+        got = None if dim is None else _strides(dim, index)
+        if got is None:
+            return None
+        coef, rest = got
+        unit = out.setdefault((k, ()), {})
+        for x, poly in coef.items():
+            if set(poly) <= {CONST}:
+                unit[(x,)] = poly.get(CONST, 0)
+                continue
+            out.setdefault((k, tuple(sorted(poly.items()))), {})[(x,)] = 1
+        for t, c in rest.items():  # a multiple of a stride (-n in (i-1)*n) moves its row
+            row = out.get((k, ((t, 1),))) if t != CONST else None
+            target, term = (row, CONST) if row is not None else (unit, t)
+            target[term] = target.get(term, 0) + c
+    return out
+
+
+def _delinearised(write: Signature, other: Signature, v: str, inner: frozenset[str],
+                  ranges: tuple[_Bounds, _Bounds]) -> Overlap:
+    """The test on the row-major coordinates (:func:`_rows`).  Equal coordinates are equal
+    subscripts, so an overlap found there is one of the subscripts: carried is a fact.  No
+    overlap there holds only if every column stays inside its row (``j < n`` in
+    ``a[i*n + j]``), which the loop does not show: then UNKNOWN."""
+    index = inner | {v}
+    a, b = _rows(write, index), _rows(other, index)
+    if a is None or b is None:
+        return _UNKNOWN
+    keys = sorted(set(a) | set(b))
+    if all(not stride for _, stride in keys):
+        return _UNKNOWN  # no stride: the plain test said all there is
+    got = _test([a.get(k, {}) for k in keys], [b.get(k, {}) for k in keys], v, inner, ranges)
+    return got if got.carried else _UNKNOWN
+
+
+@lru_cache(maxsize=65536)
+def overlap(write: Signature, other: Signature, v: str, inner: frozenset[str],
+            write_ranges: Ranges = (), other_ranges: Ranges = ()) -> Overlap:
+    """How a write and another access of the same array (their :func:`signature`) overlap
+    across iterations of the loop over ``v`` (``inner``: the indices of inner loops; the
+    ranges: those of the inner loops around each access that have constant bounds).
+
+    UNKNOWN (the callers assume no overlap) is left for: a subscript that is not affine;
+    different coefficients of ``v`` (``x[i]`` and ``x[2*i]``, ``x[n-1-i]``); a symbolic
+    distance (``x[i]`` and ``x[i + n]``); and a linearised layout (a name times an index,
+    ``a[i*n + j]``) where the row-major coordinates show no overlap (:func:`_delinearised`).
+    Where ``v`` has a constant coefficient beside an inner index the test decides
+    (:func:`_spread`)."""
+    if len(write) != len(other) or not write or None in write or None in other:
+        return _UNKNOWN
+    bounds = ({n: (lo, hi) for n, lo, hi in write_ranges},
+              {n: (lo, hi) for n, lo, hi in other_ranges})
+    got = _test([dict(x) for x in write if x is not None],
+                [dict(x) for x in other if x is not None], v, inner, bounds)
+    if got.reach is Reach.UNKNOWN:
+        return _delinearised(write, other, v, inner, bounds)
+    return got

@@ -3,24 +3,35 @@ loop uses each (``in``/``out``/``inout``) and the section it touches (``a[0:n]``
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass
+from dataclasses import field as dc_field
 
 from tree_sitter import Node
 
-from accellium.dataset.analysis.affine import CONST, Overlap, Reach, Signature, overlap, signature
+from accellium.dataset.analysis.affine import (
+    CONST,
+    Overlap,
+    Ranges,
+    Reach,
+    Signature,
+    overlap,
+    signature,
+)
 from accellium.dataset.analysis.facts import Dependence, DepKind
 from accellium.dataset.analysis.scalars import Parent
 from accellium.dataset.analysis.tree import IDENT, ForHeader, idents
 from accellium.dataset.analysis.walker import Access
 
-__all__ = ["ArrayView", "carried_arrays", "privatisable", "moving_base", "modes", "sections",
+__all__ = ["ArrayView", "access_ranges", "carried_arrays", "privatisable", "moving_base", "modes", "sections",
            "section"]
 
 _CONDITIONAL = frozenset({"if_statement", "conditional_expression", "switch_statement",
                           "case_statement", "while_statement", "do_statement"})
 _BRACKETED = re.compile(r"\[([^\]]*)\]")
 _SIMPLE_LO = re.compile(r"[\w.>-]+")
+_MAX_BOUND_CHARS = 40  # a constant loop bound longer than this is not read
 
 
 @dataclass
@@ -32,6 +43,64 @@ class ArrayView:
     inner: frozenset[str]  # indices of inner loops (not v)
     index_all: set[str]  # every loop index of the nest
     varying: set[str]  # names whose value changes from one iteration of v to the next
+    headers: dict[int, ForHeader] = dc_field(default_factory=dict)  # inner loops by node id
+
+
+_OPS = {ast.Add: int.__add__, ast.Sub: int.__sub__, ast.Mult: int.__mul__}
+
+
+def _value(n: ast.expr) -> int | None:
+    if isinstance(n, ast.Constant):
+        return n.value if type(n.value) is int else None
+    if isinstance(n, ast.UnaryOp) and isinstance(n.op, ast.USub | ast.UAdd):
+        x = _value(n.operand)
+        return None if x is None else (-x if isinstance(n.op, ast.USub) else x)
+    if isinstance(n, ast.BinOp) and type(n.op) in _OPS:
+        a, b = _value(n.left), _value(n.right)
+        return None if a is None or b is None else _OPS[type(n.op)](a, b)
+    return None
+
+
+def _constant(s: str) -> int | None:
+    """The value of a short integer constant expression (``3``, ``2+1``, ``(4)*2``), else
+    None (a name, a macro, a cast, a suffix)."""
+    if not s or len(s) > _MAX_BOUND_CHARS:
+        return None
+    try:
+        return _value(ast.parse(s.strip(), mode="eval").body)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def access_ranges(acc: Access, view: ArrayView) -> Ranges:
+    """(index, lowest, highest value) of the inner indices whose nearest loop around the
+    access counts up from a constant to below a constant (``for (k = 0; k < 3; k++)``: k in
+    0..2); an index whose loop does not, or used outside its loop, has no range."""
+    found: dict[str, tuple[int, int] | None] = {}
+    p = view.parent(acc.node)
+    while p is not None:
+        h = view.headers.get(p.id)
+        if h is not None and h.var in view.inner and h.var not in found:
+            lo, hi = _constant(h.lo), _constant(h.hi)
+            found[h.var] = (lo, hi - 1) if lo is not None and hi is not None and lo < hi \
+                else None
+        p = view.parent(p)
+    return tuple(sorted((n, r[0], r[1]) for n, r in found.items() if r is not None))
+
+
+def shadowed(acc: Access, view: ArrayView) -> bool:
+    """Is the access inside an inner loop that declares its own variable named like the loop's
+    index (``for (int j = ...)`` inside ``for (j = ...)``)?  Its ``j`` is another variable
+    (C scoping), which the names alone cannot tell from the loop's index: not compared."""
+    p = view.parent(acc.node)
+    while p is not None:
+        h = view.headers.get(p.id)
+        init = p.child_by_field_name("initializer") if h is not None else None
+        if h is not None and h.var == view.v and init is not None \
+                and init.type == "declaration":
+            return True
+        p = view.parent(p)
+    return False
 
 
 def moving_base(name: str, varying: set[str]) -> bool:
@@ -88,35 +157,41 @@ def _message(name_v: str, wa: Access, ra: Access, got: Overlap) -> tuple[str, in
             "carried dependence"), ra.line
 
 
-def _distinct(accs: list[Access]) -> list[tuple[Access, Signature, int]]:
-    """One access per distinct (subscripts, write, read, indirect) — identical subscripts
-    decide identically — with its signature and a number per distinct signature."""
-    uniq: dict[tuple, tuple[Access, Signature, int]] = {}
-    numbers: dict[Signature, int] = {}
+_Distinct = tuple[Access, Signature, Ranges, int]
+
+
+def _distinct(accs: list[Access], view: ArrayView) -> list[_Distinct]:
+    """One access per distinct (subscripts, inner ranges, write, read, indirect) — identical
+    subscripts in loops of the same ranges decide identically — with its signature, ranges
+    and a number per distinct (signature, ranges)."""
+    uniq: dict[tuple, _Distinct] = {}
+    numbers: dict[tuple[Signature, Ranges], int] = {}
     for acc in accs:
-        sig = signature(acc.subs)
-        key = (sig, acc.write, acc.read, acc.indirect)
+        if shadowed(acc, view):
+            continue
+        sig, rng = signature(acc.subs), access_ranges(acc, view)
+        key = (sig, rng, acc.write, acc.read, acc.indirect)
         if key not in uniq:
-            uniq[key] = (acc, sig, numbers.setdefault(sig, len(numbers)))
+            uniq[key] = (acc, sig, rng, numbers.setdefault((sig, rng), len(numbers)))
     return list(uniq.values())
 
 
 def _array_dependences(name: str, accs: list[Access], view: ArrayView) -> list[Dependence]:
-    distinct = _distinct(accs)
+    distinct = _distinct(accs, view)
     out: list[Dependence] = []
     seen: set[str] = set()
     tested: set[tuple[int, int, bool]] = set()
-    for wa, wsig, wn in distinct:
+    for wa, wsig, wrng, wn in distinct:
         if not wa.write or wa.indirect:
             continue
-        for ra, rsig, rn in distinct:
+        for ra, rsig, rrng, rn in distinct:
             if ra.indirect:
                 continue
             pair = (wn, rn, ra.write and not ra.read)
             if pair in tested:
                 continue
             tested.add(pair)
-            got = overlap(wsig, rsig, view.v, view.inner)
+            got = overlap(wsig, rsig, view.v, view.inner, wrng, rrng)
             if not got.carried:
                 continue
             key = wa.text if ra is wa else ra.text

@@ -10,7 +10,12 @@ from functools import lru_cache
 from tree_sitter import Node
 
 from accellium.dataset.analysis.affine import Affine, affine
-from accellium.dataset.analysis.arrays import ArrayView, carried_arrays, modes, sections
+from accellium.dataset.analysis.arrays import (
+    ArrayView,
+    carried_arrays,
+    modes,
+    sections,
+)
 from accellium.dataset.analysis.calls import CallModel, Names, call_findings, pointer_value
 from accellium.dataset.analysis.context import enclosing_context
 from accellium.dataset.analysis.facts import LoopFacts, Note, NoteKind
@@ -130,7 +135,8 @@ def _view(b: _Body, v: str) -> ArrayView:
         h = il.header
         if h.var and idents(f"{h.lo} {h.hi}") & (varying | {v}):
             varying.add(h.var)
-    return ArrayView(v, b.w.parent, frozenset(inner), b.index_all, varying)
+    headers = {il.node.id: il.header for il in b.w.inner_loops}
+    return ArrayView(v, b.w.parent, frozenset(inner), b.index_all, varying, headers)
 
 
 def _arrays(b: _Body, facts: LoopFacts) -> None:
