@@ -3,9 +3,12 @@ the loops enclosing it.  Cheap work first (find the loops, look in the cache, ru
 engine); anything slow (the backend, a model engine) waits for ``codeAction/resolve`` so it runs
 only for the action the user picks.
 
-Every edit inserts (or replaces) exactly one line, carries the document version it was computed
-for (clients refuse a stale edit) and is built from the index *after* the last ``await``, so an
-edit that raced with typing is rebuilt against the current buffer or not offered at all.
+Every edit inserts (or replaces) exactly one line — plus, for a compute construct on a loop
+that calls functions of the file, a ``#pragma acc routine seq`` line above each of them that
+lacks one (as ``accellium suggest --apply`` writes) — carries the document version it was
+computed for (clients refuse a stale edit) and is built from the index *after* the last
+``await``, so an edit that raced with typing is rebuilt against the current buffer or not
+offered at all.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from .text import lone_cr_to_lf
 
 __all__ = ["kind_for", "loop_query", "build_edit", "title_for", "same_pragma",
            "insertable", "pragma_edit", "suggestion_action", "workspace_edit",
-           "alternative_actions", "MAX_ALTERNATIVES"]
+           "alternative_actions", "routine_edits", "MAX_ALTERNATIVES"]
 
 QUICKFIX = types.CodeActionKind.QuickFix
 REFACTOR = types.CodeActionKind.RefactorRewrite  # "refactor.rewrite": answers refactor requests
@@ -132,6 +135,32 @@ def pragma_edit(doc: DocView, lp: Loop, pragma: str) -> types.TextEdit | None:
     return build_edit(doc, lp, pragma)
 
 
+_COMPUTE = frozenset({"parallel", "kernels", "serial", "parallel loop", "kernels loop",
+                      "serial loop"})
+
+
+def routine_edits(doc: DocView, lp: Loop, pragma: str) -> list[types.TextEdit]:
+    """``#pragma acc routine seq`` above each function of the file that a compute construct
+    ``pragma`` on ``lp`` calls and that has none (OpenACC 3.3, 2.15.1: a function called on
+    the device must be compiled for it, or the GPU link fails)."""
+    from accellium.dataset.offload.routines import routine_sites
+
+    try:
+        if parse(pragma).directive not in _COMPUTE:
+            return []
+    except PragmaError:
+        return []
+    out = []
+    for row, _, _ in routine_sites(lone_cr_to_lf(doc.source), doc.lang, lp.start_byte,
+                                   lp.end_byte):
+        raw = doc.line_text(row)
+        indent = raw[:len(raw) - len(raw.lstrip(" \t"))]
+        pos = types.Position(row, 0)
+        out.append(types.TextEdit(range=types.Range(pos, pos),
+                                  new_text=f"{indent}#pragma acc routine seq{doc.eol(row)}"))
+    return out
+
+
 def suggestion_action(doc: DocView, lp: Loop, sug: Suggestion | None, innermost: bool,
                       kind: str, document_changes: bool) -> types.CodeAction | None:
     if sug is None or sug.pragma is None:
@@ -143,7 +172,8 @@ def suggestion_action(doc: DocView, lp: Loop, sug: Suggestion | None, innermost:
         title=title_for(lp, sug.pragma, innermost),
         kind=kind,
         is_preferred=innermost or None,
-        edit=workspace_edit(doc.uri, doc.version, [edit], document_changes),
+        edit=workspace_edit(doc.uri, doc.version,
+                            [edit, *routine_edits(doc, lp, sug.pragma)], document_changes),
     )
 
 
@@ -173,5 +203,6 @@ def alternative_actions(doc: DocView, lp: Loop, sug: Suggestion | None, kind: st
             continue
         out.append(types.CodeAction(
             title=alternative_title(lp, alt, len(out) + 1), kind=kind,
-            edit=workspace_edit(doc.uri, doc.version, [edit], document_changes)))
+            edit=workspace_edit(doc.uri, doc.version, [edit, *routine_edits(doc, lp, alt)],
+                                document_changes)))
     return out

@@ -24,6 +24,7 @@ from .actions import (
     insertable,
     kind_for,
     pragma_edit,
+    routine_edits,
     suggestion_action,
     title_for,
     wants_source_action,
@@ -210,7 +211,9 @@ async def resolve_action(ls: AccelliumServer, action: types.CodeAction) -> types
     edit = pragma_edit(view, lp, sug.pragma) if lp is not None else None
     if edit is None:
         return action
-    action.edit = workspace_edit(uri, view.version, [edit], ls.document_changes())
+    assert lp is not None
+    action.edit = workspace_edit(uri, view.version, [edit, *routine_edits(view, lp, sug.pragma)],
+                                 ls.document_changes())
     action.title = title_for(lp, sug.pragma, bool(data.get("innermost", True)))
     return action
 
@@ -355,11 +358,15 @@ class _Annotate:
 
 
 def _edits(view: DocView, answers: dict, check) -> list[types.TextEdit]:
+    """The loops' pragma lines, and one ``routine seq`` line above each function a compute
+    construct among them calls (once, however many loops call it)."""
     edits = []
+    routines: dict[int, types.TextEdit] = {}
     for lp in view.outermost_loops(check):
         pragma = answers.get((lp.text, tuple(lp.enclosing)))
         if lp.pragma is None and pragma is not None:
             e = build_edit(view, lp, pragma)
             if e is not None:
                 edits.append(e)
-    return edits
+                routines.update((r.range.start.line, r) for r in routine_edits(view, lp, pragma))
+    return edits + [routines[row] for row in sorted(routines)]

@@ -178,7 +178,7 @@ def annotate_source(
             pragma=s.pragma, directive=s.directive, clauses=s.clauses,
             notes=list(s.notes), engine=s.engine,
             elapsed_ms=s.elapsed_ms, **common))
-    _routine_lines(out, source, lang, lines)
+    _routine_lines(out, source, lang)
     _serialising(out)
     return out
 
@@ -216,35 +216,16 @@ def _serialising(out: list[LoopSuggestion]) -> None:
                             for t in parallel)
 
 
-def _routine_lines(out: list[LoopSuggestion], source: bytes, lang: str,
-                   lines: LineIndex) -> None:
+def _routine_lines(out: list[LoopSuggestion], source: bytes, lang: str) -> None:
     """Record, for each suggested compute construct, the program functions its loop calls
     that need ``#pragma acc routine seq`` and the line each goes above (OpenACC 3.3, 2.15.1:
     a function called on the device must be compiled for it, or the GPU link fails)."""
-    from accellium.dataset.analysis.scope import file_index
-    from accellium.dataset.offload.routines import routine_row, routines_needed
+    from accellium.dataset.offload.routines import routine_sites
 
-    todo = [s for s in out if s._loop is not None and (p := _parsed(s)) is not None
-            and p.directive in _COMPUTE and b"(" in source[s._loop.start_byte:s._loop.end_byte]]
-    if not todo:
-        return
-    index = file_index(source.decode("utf-8", "surrogateescape"), lang)
-    root = index.tree.root_node
-    for s in todo:
-        lp = s._loop
-        assert lp is not None
-        node = root.descendant_for_byte_range(lp.start_byte, lp.end_byte)
-        while node is not None and node.start_byte > lp.start_byte:
-            node = node.parent
-        if node is None:
-            continue
-        need, why_not = routines_needed(node, index)
-        if why_not is not None:
-            continue
-        for name in need:
-            row, defn = routine_row(lines, root, name), index.definitions.get(name)
-            if row is not None and defn is not None:
-                s._routines.append((row, defn.start_byte, defn.end_byte))
+    for s in out:
+        p = _parsed(s)
+        if s._loop is not None and p is not None and p.directive in _COMPUTE:
+            s._routines = routine_sites(source, lang, s._loop.start_byte, s._loop.end_byte)
 
 
 def _is_one_line_pragma(text: str) -> bool:

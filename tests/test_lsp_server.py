@@ -302,6 +302,63 @@ async def test_annotate_file_command_with_progress(client: LanguageClient, tmp_p
     assert kinds[0] == "begin" and kinds[-1] == "end" and "report" in kinds
 
 
+CALLS = """\
+static float sq(float x)
+{
+    return x * x;
+}
+
+void run(int n, const float *a, float *b, float *c)
+{
+    for (int i = 0; i < n; i++)
+        b[i] = sq(a[i]);
+    for (int i = 0; i < n; i++)
+        c[i] = sq(b[i]) + 1.0f;
+}
+"""
+
+
+def _gcc_accepts(tmp_path: Path, text: str) -> None:
+    import subprocess
+
+    f = tmp_path / "acc.c"
+    f.write_text(text)
+    r = subprocess.run(["gcc", "-fopenacc", "-fsyntax-only", "-Wall", str(f)],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+
+
+async def test_quick_fix_and_annotate_add_routine_seq_once(client: LanguageClient, tmp_path):
+    """A compute construct on a loop that calls a function of the file needs `#pragma acc
+    routine seq` above it (a GPU link fails without): the quick fix carries that line, and
+    annotating the file writes it once for both loops."""
+    applied: list[types.ApplyWorkspaceEditParams] = []
+
+    @client.feature(types.WORKSPACE_APPLY_EDIT)
+    def on_apply(params: types.ApplyWorkspaceEditParams):
+        applied.append(params)
+        return types.ApplyWorkspaceEditResult(applied=True)
+
+    await start(client)
+    uri = uri_of(tmp_path)
+    open_doc(client, uri, CALLS)
+    a = await resolved(client, (await actions(client, uri, 8, 8))[0])
+    assert a.title.startswith("Insert `#pragma acc parallel loop"), a.title
+    new = apply(CALLS, a, uri)
+    lines = new.splitlines()
+    assert lines[0] == "#pragma acc routine seq" and lines[1] == "static float sq(float x)"
+    assert new.count("#pragma acc routine seq") == 1
+    _gcc_accepts(tmp_path, new)
+
+    res = await client.workspace_execute_command_async(types.ExecuteCommandParams(
+        command="accellium.annotateFile", arguments=[uri]))
+    assert res["applied"] is True
+    edits, _ = edits_for(applied[0].edit, uri)
+    new = apply_text_edits(CALLS, edits)
+    assert new.count("#pragma acc routine seq") == 1 and new.count("#pragma acc parallel") == 2
+    _gcc_accepts(tmp_path, new)
+
+
 async def test_settings_bad_value_reported_once_and_status(client: LanguageClient, tmp_path):
     statuses: list = []
 

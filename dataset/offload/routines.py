@@ -16,7 +16,7 @@ from accellium.dataset.analysis.tree import iter_nodes, named, text, unparen
 from accellium.dataset.labels import foreign_pragma_above
 from accellium.dataset.loops import LineIndex
 
-__all__ = ["callees", "routines_needed", "routine_row"]
+__all__ = ["callees", "routines_needed", "routine_row", "routine_sites"]
 
 
 def callees(node: Node) -> list[str]:
@@ -84,3 +84,33 @@ def routine_row(lines: LineIndex, root: Node, name: str) -> int | None:
     if row > 0 and lines.line_bytes(row - 1).rstrip(b" \t").endswith(b"\\"):
         return None
     return row
+
+
+def routine_sites(source: bytes, lang: str, start_byte: int, end_byte: int
+                  ) -> list[tuple[int, int, int]]:
+    """For a compute construct on the loop at ``[start_byte, end_byte)`` of ``source``: the
+    program functions it calls (transitively) that need ``#pragma acc routine seq``, each as
+    (0-based row its line goes above, definition start byte, definition end byte).  Empty
+    when the loop calls none, or calls one that cannot run on the device (then the
+    analysis's note says why and no line would help)."""
+    from accellium.dataset.analysis.scope import file_index
+
+    if b"(" not in source[start_byte:end_byte]:
+        return []
+    index = file_index(source.decode("utf-8", "surrogateescape"), lang)
+    root = index.tree.root_node
+    node: Node | None = root.descendant_for_byte_range(start_byte, end_byte)
+    while node is not None and node.start_byte > start_byte:
+        node = node.parent
+    if node is None:
+        return []
+    need, why_not = routines_needed(node, index)
+    if why_not is not None:
+        return []
+    lines = LineIndex(source)
+    out = []
+    for name in need:
+        row, defn = routine_row(lines, root, name), index.definitions.get(name)
+        if row is not None and defn is not None:
+            out.append((row, defn.start_byte, defn.end_byte))
+    return out
