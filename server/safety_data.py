@@ -170,10 +170,13 @@ def gang_level(p, facts, notes: list[str]):
 
 
 def _fixed_items(family: dict[str, list[str]], facts, placed: dict[str, list[str]],
-                 changed: list[str]) -> set[str]:
+                 changed: list[str]) -> tuple[set[str], list[str]]:
     """Place the copy-family items the pragma names, each with the section the loop reaches
-    and in a clause with every direction the loop needs; returns the names seen."""
+    and in a clause with every direction the loop needs; returns (the names seen, the arrays
+    named without a section whose extent the loop does not show: only the pointer is
+    mapped)."""
     seen: set[str] = set()
+    bare: list[str] = []
     for kind, items in family.items():
         for item in items:
             name = _base(item)
@@ -181,6 +184,8 @@ def _fixed_items(family: dict[str, list[str]], facts, placed: dict[str, list[str
             mode = facts.arrays.get(name or "")
             if name is not None and mode is not None and name not in facts.present:
                 sec = facts.sections.get(name)
+                if not sec and "[" not in item:
+                    bare.append(name)
                 if "[" not in item and sec and "[" in sec:
                     arg = sec
                     changed.append(f"`{item}` maps the pointer alone: `{sec}`")
@@ -196,7 +201,7 @@ def _fixed_items(family: dict[str, list[str]], facts, placed: dict[str, list[str
             if name:
                 seen.add(name)
             placed.setdefault(target, []).append(arg)
-    return seen
+    return seen, bare
 
 
 def _added_arrays(facts, moves_data: bool, skip: set[str], placed: dict[str, list[str]],
@@ -304,9 +309,12 @@ def complete_data(p, facts, notes: list[str]):
     keep, family, named = _items(p)
     placed: dict[str, list[str]] = {}
     changed: list[str] = []
-    seen = _fixed_items(family, facts, placed, changed)
+    seen, bare = _fixed_items(family, facts, placed, changed)
     missing_extent, unmapped = _added_arrays(facts, bool(family), seen | named, placed,
                                              changed)
+    missing_extent += bare
+    if facts.scoped:  # only the pointer of these reaches the device
+        unmapped += [n for n in bare if n not in facts.mapped_in_file]
     _returned_scalars(p.directive, facts, seen | named, placed, changed)
     if unmapped:
         notes.append(_unmappable(p.directive, unmapped))

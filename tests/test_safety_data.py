@@ -199,6 +199,11 @@ def test_guard_sections_and_directions():
     assert _guarded(*CASES["seq_in_every_gang"][:2])[0] == "#pragma acc serial loop copy(b[0:n])"
     assert "copy(s)" in _guarded(*CASES["live_out_scalar"][:2])[0]
     assert _guard_answer(kernel, "#pragma acc data")[0] is None  # maps nothing
+    # a pointer named without a section whose extent the loop does not show: only the
+    # pointer would reach the device
+    none, notes = _guard_answer(GATHER_K, "#pragma acc parallel loop copyin(a, idx[0:n]) "
+                                          "copyout(b[0:n])")
+    assert none is None and any("`a`" in n for n in notes), notes
     # collapse over more loops than the nest has is cut
     fixed, notes = _guarded(CASES["private_output"][0], "#pragma acc parallel loop collapse(2)")
     assert "collapse" not in fixed and notes
