@@ -302,9 +302,17 @@ def _check(query: LoopQuery, p: Pragma) -> tuple[Pragma | None, list[Note]]:
 def _with_data(p: Pragma, facts: LoopFacts, notes: list[Note], code: str = ""
                ) -> tuple[Pragma | None, list[Note]]:
     """The pragma with the data clauses its loop needs (:mod:`server.safety_data`)."""
-    from accellium.server.safety_data import complete_data, fit_nest, gang_level, one_gang
+    from accellium.server.safety_data import (
+        complete_data,
+        fit_nest,
+        gang_level,
+        justified_device_data,
+        one_gang,
+        visible_names,
+    )
 
     more: list[str] = []
+    p = visible_names(p, facts, more)
     p = one_gang(gang_level(fit_nest(p, facts, more, code), facts, more), facts, more, code)
-    p = complete_data(p, facts, more)
+    p = complete_data(justified_device_data(p, facts, more), facts, more)
     return p, notes + [Note.of(m, NoteKind.GUARD) for m in more]

@@ -39,7 +39,8 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["complete_data", "fit_nest", "gang_level", "one_gang"]
+__all__ = ["complete_data", "fit_nest", "gang_level", "one_gang", "visible_names",
+           "justified_device_data"]
 
 _COMPUTE = frozenset({"parallel", "kernels", "serial", "parallel loop", "kernels loop",
                       "serial loop"})
@@ -292,6 +293,95 @@ def one_gang(p, facts, notes: list[str], code: str = ""):
                  " a `parallel` construct runs a loop no `loop` directive shares out in every "
                  "gang at once; `serial` runs it once")
     return Pragma(target, kept)
+
+
+_NAMING = frozenset({"private", "firstprivate", "reduction", "present", "deviceptr",
+                     "no_create", "attach", "detach", "delete"}) | frozenset(_MOVES)
+
+
+def _kept_items(c, keep) -> object | None:
+    """Clause ``c`` with only the items ``keep(base name)`` accepts (None: no item left)."""
+    from accellium.dataset.pragma import Clause
+
+    items = c.arg_list()
+    if c.name.lower() == "reduction":
+        names = c.variables()
+        op = items[0].split(":", 1)[0] if items and ":" in items[0] else ""
+        left = [v for v in names if keep(v)]
+        return Clause(c.name, f"{op}:{','.join(left)}") if left and op else None
+    left = [a for a in items if keep(_base(a) or a.strip())]
+    return Clause(c.name, ", ".join(left)) if left else None
+
+
+def visible_names(p, facts, notes: list[str]):
+    """``p`` without clause items that are not variables at the pragma: a name declared
+    inside the loop (its scope starts after the pragma), and, with a C file known, a name the
+    function and the file do not declare (a macro constant, another loop's variable).  C
+    requires a declared variable there; gcc rejects the pragma ("undeclared", "lvalue
+    required")."""
+    from accellium.dataset.pragma import Pragma
+
+    visible = set(facts.visible)
+    inner = set(facts.locals)
+
+    def ok(name: str) -> bool:
+        base = re.split(r"\.|->", name, maxsplit=1)[0]
+        return base not in inner and (not visible or base in visible)
+
+    out, gone = [], []
+    for c in p.clauses:
+        if c.name.lower() not in _NAMING or not c.args:
+            out.append(c)
+            continue
+        kept = _kept_items(c, ok)
+        gone += [v for v in c.variables() if not ok(v)]
+        if kept is not None:
+            out.append(kept)
+    if not gone:
+        return p
+    notes.append(", ".join(f"`{v}`" for v in dict.fromkeys(gone)) + ": not a variable "
+                 "declared where the pragma goes (declared in the loop, a macro, or another "
+                 "loop's name); left out of the clauses")
+    return Pragma(p.directive, tuple(out))
+
+
+def justified_device_data(p, facts, notes: list[str]):
+    """With the file known: ``present(x)`` where nothing puts ``x`` on the device (no
+    enclosing data region holds it, no data directive of the file names it) aborts on a GPU
+    ("not found on device", OpenACC 3.3 2.7.5); ``default(present)`` asserts that of every
+    array; ``deviceptr(x)`` claims ``x`` holds a device address, which only a device
+    allocation or mapping call or ``host_data use_device`` gives (2.7.4).  Such items are
+    left out, and :func:`complete_data` maps the arrays with the copy family instead."""
+    from accellium.dataset.pragma import Pragma
+
+    if not facts.scoped or p.directive not in _COMPUTE or facts.in_region:
+        return p
+    mapped = set(facts.mapped_in_file) | set(facts.present)
+
+    def ok_present(name: str) -> bool:
+        return name in mapped or name not in facts.arrays
+
+    out, gone = [], []
+    for c in p.clauses:
+        k = c.name.lower()
+        if k == "default" and (c.args or "").strip().lower() == "present" and not mapped:
+            gone.append("default(present)")
+            continue
+        if k in ("present", "deviceptr") and c.args:
+            check = ok_present if k == "present" else \
+                (lambda n: facts.device_pointers or n not in facts.arrays)
+            kept = _kept_items(c, check)
+            gone += [f"{k}({v})" for v in c.variables() if not check(v)]
+            if kept is not None:
+                out.append(kept)
+            continue
+        out.append(c)
+    if not gone:
+        return p
+    notes.append(", ".join(f"`{g}`" for g in gone) + ": nothing in this file puts that data "
+                 "on the device (a GPU aborts on `present`, faults on a host address in "
+                 "`deviceptr`); mapped with copy clauses instead")
+    return Pragma(p.directive, tuple(out))
 
 
 def complete_data(p, facts, notes: list[str]):

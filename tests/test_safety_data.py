@@ -79,6 +79,25 @@ CASES = {
         "#pragma acc serial loop copyin(a[0:n]) copyout(b[0:n])",
         "void ref(int n, float *a, float *r) { float s = 0; for (int i = 0; i < n; i++)"
         " { s += a[i]; r[i] = s; } r[0] = s; }\n"),
+    # `present` in a file where nothing puts the arrays on the device: a GPU aborts
+    "unjustified_present": (
+        "void run(int n, float *a, float *b) {\nPRAGMA\n"
+        "  for (int i = 0; i < n; i++)\n    b[i] = a[i] + 1;\n}\n",
+        "#pragma acc parallel loop present(a[0:n], b[0:n])",
+        "void ref(int n, float *a, float *r) { for (int i = 0; i < n; i++) r[i] = a[i] + 1; }\n"),
+    # `deviceptr` on host pointers: the kernel dereferences host addresses
+    "host_deviceptr": (
+        "void run(int n, float *a, float *b) {\nPRAGMA\n"
+        "  for (int i = 0; i < n; i++)\n    b[i] = a[i] * 3;\n}\n",
+        "#pragma acc parallel loop deviceptr(a, b)",
+        "void ref(int n, float *a, float *r) { for (int i = 0; i < n; i++) r[i] = a[i] * 3; }\n"),
+    # a clause naming a variable declared inside the loop: not declared at the pragma
+    "loop_local_in_clause": (
+        "void run(int n, float *a, float *b) {\nPRAGMA\n"
+        "  for (int i = 0; i < n; i++) {\n    float t = a[i] * 2;\n    b[i] = t - 1;\n  }\n}\n",
+        "#pragma acc parallel loop private(t) copyin(a[0:n]) copyout(b[0:n])",
+        "void ref(int n, float *a, float *r) { for (int i = 0; i < n; i++) r[i] = a[i] * 2 - 1; }"
+        "\n"),
 }
 
 # `a` reached through data (`a[idx[i]]`): its extent is unknown, so no compute construct can

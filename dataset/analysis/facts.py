@@ -141,6 +141,12 @@ class LoopFacts:
     # with a scope: the loop is in a function marked `#pragma acc routine` (it runs on the
     # device inside its callers' compute constructs)
     in_routine: bool = False
+    # with a scope: the names a clause on the loop may use (the function's parameters and
+    # locals, the file's globals); `locals` (declared in the loop) are never visible there
+    visible: list[str] = field(default_factory=list)
+    # with a scope: the file calls a device-allocation API (acc_malloc, cudaMalloc, ...) or
+    # has `host_data use_device`: a pointer there may hold a device address (`deviceptr`)
+    device_pointers: bool = False
     arrays: dict[str, str] = field(default_factory=dict)  # name -> in | out | inout
     sections: dict[str, str] = field(default_factory=dict)  # name -> clause argument
     scalars_read: list[str] = field(default_factory=list)

@@ -30,6 +30,10 @@ MAX_SCOPE_BYTES = 8 * 1024 * 1024
 # A data directive (with its continuation lines): its clauses name what it puts on the device.
 _DATA_DIRECTIVE = re.compile(r"^[ \t]*#[ \t]*pragma[ \t]+acc[ \t]+(?:data|enter[ \t]+data|declare)\b"
                              r"((?:[^\n]*\\\n)*[^\n]*)", re.MULTILINE)
+# What gives a host program a device address: OpenACC's and CUDA's/HIP's allocation and
+# mapping calls, OpenMP's target allocation, and `host_data use_device`.
+_DEVICE_ADDRESS = re.compile(r"\b(?:acc_malloc|acc_deviceptr|acc_map_data|cudaMalloc\w*|"
+                             r"hipMalloc\w*|omp_target_alloc|use_device)\b")
 _ROUTINE = re.compile(r"^[ \t]*#[ \t]*pragma[ \t]+acc[ \t]+routine\b(?:[ \t]*\(([^)]*)\))?",
                       re.MULTILINE)
 
@@ -204,6 +208,7 @@ class FileIndex:
 
     def __init__(self, source: str, lang: str):
         self.src = source.encode("utf-8", "surrogateescape")
+        self.lang = lang
         self.tree: Tree = parse_tree(self.src, lang)
         self.definitions: dict[str, Node] = {}
         self.prototypes: dict[str, list[Declared]] = {}
@@ -213,6 +218,7 @@ class FileIndex:
         self._contexts: dict[int, FunctionContext] = {}
         self.memo: dict[str, object] = {}  # what later steps derive from the file, once
         self.routines = self._routines(source)
+        self.device_pointers = _DEVICE_ADDRESS.search(source) is not None
         self.data_names = frozenset(n for m in _DATA_DIRECTIVE.finditer(source)
                                     for n in re.findall(IDENT, m.group(1)))
         self._index()
