@@ -213,8 +213,10 @@ def test_enter_exit_data_for_a_local_allocation(engine):
 def test_unknown_extent_is_a_note_not_a_guess(engine):
     text, plans = _plan_text(UNKNOWN, engine)
     assert "tab[" not in "".join(_lines(text))  # no guessed section for the table
-    assert any("tab[idx[i]]" in n and "unknown" in n for n in plans[0].notes)
+    # the loop stays on the host, and the reason names the array and its unknown extent
     assert [h["line"] for h in plans[0].host_loops] == [6]
+    why = plans[0].host_loops[0]["why"]
+    assert "`tab`" in why and "extent is unknown" in why, why
     assert "#pragma acc update self(y[0:n])" in _lines(text)
     assert "#pragma acc update device(y[0:n])" in _lines(text)
 

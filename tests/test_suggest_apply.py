@@ -98,10 +98,11 @@ def test_macros_continuations_and_statement_bodies(tmp_path):
     once, r = apply_twice(f)
     assert "4 pragma(s) written" in r.stderr
     assert compiles(f)
-    assert once.count(b"#pragma acc parallel loop\n") == 4
+    assert once.count(b"#pragma acc parallel loop co") == 4  # with the arrays' copy clauses
     assert once.startswith(src.split(b"void")[0])  # the macro is untouched
     assert without_inserted_lines(once, src) == src
-    assert b"    if (n > 0)\n        #pragma acc parallel loop\n        for (int i" in once
+    assert b"    if (n > 0)\n        #pragma acc parallel loop copyout(a[0:n])\n        for (int i" \
+        in once
 
 
 def test_nests_are_idempotent_when_the_outer_loop_cannot_take_a_pragma(tmp_path):
@@ -143,8 +144,9 @@ def test_inserted_lines_use_the_files_line_breaks(tmp_path, eol):
     assert compiles(f)
     once, _ = apply_twice(f)
     assert compiles(f)
-    want = BODY.replace("  for (int i", "  #pragma acc parallel loop\n  for (int i").replace(
-        "\tfor (int j", "\t#pragma acc parallel loop\n\tfor (int j").encode().replace(b"\n", eol)
+    want = BODY.replace("  for (int i", "  #pragma acc parallel loop copyout(a[0:n])\n  for (int i"
+                        ).replace("\tfor (int j", "\t#pragma acc parallel loop copy(a[0:n])\n"
+                                  "\tfor (int j").encode().replace(b"\n", eol)
     assert once == want
 
 
@@ -154,9 +156,9 @@ def test_mixed_line_breaks_follow_the_loops_own_line(tmp_path):
            b"  for (int j = 0; j < n; j++)\n    a[j] += 1;\n}")
     f.write_bytes(src)
     once, _ = apply_twice(f)
-    assert once == (b"void f(int n, float *a) {\r\n  #pragma acc parallel loop\r\n"
+    assert once == (b"void f(int n, float *a) {\r\n  #pragma acc parallel loop copyout(a[0:n])\r\n"
                     b"  for (int i = 0; i < n; i++)\r\n    a[i] = 0;\r"
-                    b"  #pragma acc parallel loop\n  for (int j = 0; j < n; j++)\n"
+                    b"  #pragma acc parallel loop copy(a[0:n])\n  for (int j = 0; j < n; j++)\n"
                     b"    a[j] += 1;\n}")
 
 
@@ -185,7 +187,8 @@ def test_replace_never_deletes_a_data_or_standalone_directive(tmp_path, directiv
 # ----------------------------------------------------------------------------------------------
 
 SRC = b"void f(int n, float *a) {\n  for (int i = 0; i < n; i++) a[i] = 0;\n}\n"
-NEW = b"void f(int n, float *a) {\n  #pragma acc parallel loop\n  for (int i = 0; i < n; i++) a[i] = 0;\n}\n"
+NEW = (b"void f(int n, float *a) {\n  #pragma acc parallel loop copyout(a[0:n])\n"
+       b"  for (int i = 0; i < n; i++) a[i] = 0;\n}\n")
 
 
 def one_line_refusal(r: subprocess.CompletedProcess, words: str) -> None:

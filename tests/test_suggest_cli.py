@@ -39,7 +39,10 @@ def test_json_lists_every_loop_in_file_order(tmp_path):
     assert [i["line"] for i in items] == [3, 6]
     assert set(items[0]) >= {"path", "line", "end_line", "depth", "pragma", "directive",
                              "clauses", "notes", "existing"}
-    assert items[0]["pragma"] == "#pragma acc parallel loop" and items[0]["existing"] is None
+    # the file is the loop's scope: nothing else puts `a` on the device, so the construct
+    # maps it (the const engine's `parallel loop`, completed by the guard)
+    assert items[0]["pragma"] == "#pragma acc parallel loop copyin(a[0:n])"
+    assert items[0]["existing"] is None
     assert items[1]["existing"] == "#pragma acc kernels"
     assert items[0]["end_line"] == 4
 
@@ -50,10 +53,12 @@ def test_apply_inserts_with_indentation_keeps_crlf_and_skips_annotated(tmp_path)
     r = run("suggest", str(f), "--engine", "const", "--apply")
     assert r.returncode == 0, r.stderr
     out = f.read_bytes().decode()
-    assert out == SRC.replace("\tfor (int i", "\t#pragma acc parallel loop\r\n\tfor (int i")
+    assert out == SRC.replace("\tfor (int i",
+                              "\t#pragma acc parallel loop copyin(a[0:n])\r\n\tfor (int i")
     r = run("suggest", str(f), "--engine", "const", "--apply", "--replace")
     assert r.returncode == 0
-    assert "  #pragma acc parallel loop\r\n  for (int j" in f.read_bytes().decode()
+    assert "  #pragma acc parallel loop copyin(a[0:n]) copyout(b[0:n])\r\n  for (int j" in \
+        f.read_bytes().decode()
     assert "#pragma acc kernels" not in f.read_bytes().decode()
     assert f.read_bytes().count(b"#pragma acc") == 2
 

@@ -87,8 +87,9 @@ def choose_loops(source: bytes, lines: LineIndex, fn: Node, loops: list[Loop],
         advice = advise(source, lp)
         pragma = _device_pragma(advice)
         if pragma is None:
+            reason = next((n for n in advice.notes if n.startswith("no pragma")), None)
             why = (f"the engine advises `{advice.pragma}`" if advice.pragma
-                   else "the engine advises no pragma")
+                   else reason or "the engine advises no pragma")
             out.host.append((lp, why))
             continue
         problem = insertion_problem(lines, lp)
