@@ -304,6 +304,7 @@ def _with_data(p: Pragma, facts: LoopFacts, notes: list[Note], code: str = ""
     """The pragma with the data clauses its loop needs (:mod:`server.safety_data`)."""
     from accellium.server.safety_data import (
         complete_data,
+        default_none,
         fit_nest,
         gang_level,
         justified_device_data,
@@ -315,4 +316,6 @@ def _with_data(p: Pragma, facts: LoopFacts, notes: list[Note], code: str = ""
     p = visible_names(p, facts, more)
     p = one_gang(gang_level(fit_nest(p, facts, more, code), facts, more), facts, more, code)
     p = complete_data(justified_device_data(p, facts, more), facts, more)
+    if p is not None:
+        p = default_none(p, facts, more)
     return p, notes + [Note.of(m, NoteKind.GUARD) for m in more]

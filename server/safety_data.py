@@ -40,7 +40,7 @@ from __future__ import annotations
 import re
 
 __all__ = ["complete_data", "fit_nest", "gang_level", "one_gang", "visible_names",
-           "justified_device_data"]
+           "justified_device_data", "default_none"]
 
 _COMPUTE = frozenset({"parallel", "kernels", "serial", "parallel loop", "kernels loop",
                       "serial loop"})
@@ -58,6 +58,7 @@ _PRIVATE = frozenset({"private", "firstprivate"})
 _VERB = {"in": "reads", "out": "writes (not every element of the section)",
          "inout": "reads and writes"}
 _NAME = re.compile(r"\s*([A-Za-z_]\w*)")
+_IDENTS = re.compile(r"[A-Za-z_]\w*")
 
 
 def _squash(s: str) -> str:
@@ -215,7 +216,9 @@ def _added_arrays(facts, moves_data: bool, skip: set[str], placed: dict[str, lis
     that moves data itself must move all of it."""
     missing_extent: list[str] = []
     unmapped: list[str] = []
-    for name, mode in facts.arrays.items() if moves_data or facts.scoped else ():
+    # a scratch array a sequential construct does not privatise is still used on the device
+    used = {**facts.arrays, **{v: "inout" for v in facts.private_arrays if v not in skip}}
+    for name, mode in used.items() if moves_data or facts.scoped else ():
         if name in skip or name in facts.present or not name.isidentifier():
             continue
         elsewhere = facts.scoped and name in facts.mapped_in_file
@@ -382,6 +385,30 @@ def justified_device_data(p, facts, notes: list[str]):
                  "on the device (a GPU aborts on `present`, faults on a host address in "
                  "`deviceptr`); mapped with copy clauses instead")
     return Pragma(p.directive, tuple(out))
+
+
+def default_none(p, facts, notes: list[str]):
+    """``default(none)`` requires a clause for every variable the construct uses that is not
+    predetermined (OpenACC 3.3, 2.5.16): a scalar it only reads (``n``) or an array no clause
+    names makes the pragma a compile error (gcc: "not specified in enclosing OpenACC
+    construct").  Unless every one is named, the clause is left out."""
+    from accellium.dataset.pragma import Pragma
+
+    if p.directive not in _COMPUTE or not any(
+            c.name.lower() == "default" and (c.args or "").strip().lower() == "none"
+            for c in p.clauses):
+        return p
+    named = {v for c in p.clauses for v in c.variables()}
+    used = set(facts.arrays) | set(facts.scalars_read) | set(facts.private_arrays) | \
+        {v for _, v in facts.reductions} | set(facts.live_out) | \
+        {x for lo, hi in facts.bounds for x in _IDENTS.findall(f"{lo} {hi}")}
+    missing = sorted(v for v in used - named - set(facts.index_vars) if v.isidentifier())
+    if not missing:
+        return p
+    notes.append("`default(none)` left out: " + ", ".join(f"`{v}`" for v in missing[:4])
+                 + (" and more" if len(missing) > 4 else "") + " would need a clause of "
+                 "their own")
+    return Pragma(p.directive, tuple(c for c in p.clauses if c.name.lower() != "default"))
 
 
 def complete_data(p, facts, notes: list[str]):

@@ -177,6 +177,10 @@ def test_guard_fixes_data_clauses_and_the_programs_verify(tmp_path):
     progs["struct_raw"] = (STRUCT_K.replace("PRAGMA", "#pragma acc parallel loop collapse(2) "
                                             "copyin(p)"), STRUCT_REF, False)
     progs["struct_guarded"] = (STRUCT_K.replace("PRAGMA", fixed), STRUCT_REF, True)
+    # a reduction on the construct itself combines the gangs' copies into the host's value
+    red = CASES["worker_only"]
+    progs["construct_reduction"] = (red[0].replace(
+        "PRAGMA", "#pragma acc serial reduction(+:s) copyin(a[0:n])"), red[2], True)
     none, notes = _guard_answer(GATHER_K, GATHER_RAW)
     assert none is None and any("`a`" in n and "extent is unknown" in n for n in notes), notes
     progs["gather_raw"] = (GATHER_K.replace("PRAGMA", GATHER_RAW), GATHER_REF, False)
@@ -185,7 +189,7 @@ def test_guard_fixes_data_clauses_and_the_programs_verify(tmp_path):
                          with_mutations=False)
     rows = {p["name"]: p["original"] for p in r["programs"]}
     for name, row in rows.items():
-        if name.endswith("_guarded"):
+        if name.endswith("_guarded") or name == "construct_reduction":
             assert row["status"] == "verified", (name, row["reason"])
         else:
             assert row["status"] != "verified", name
@@ -218,6 +222,10 @@ def test_guard_sections_and_directions():
     assert _guarded(*CASES["seq_in_every_gang"][:2])[0] == "#pragma acc serial loop copy(b[0:n])"
     assert "copy(s)" in _guarded(*CASES["live_out_scalar"][:2])[0]
     assert _guard_answer(kernel, "#pragma acc data")[0] is None  # maps nothing
+    # default(none) needs a clause for `n` too (else gcc rejects it)
+    raw = "#pragma acc parallel loop default(none) copyin(a[0:n]) copyout(b[0:n])"
+    assert "default" not in _guarded(kernel, raw)[0]
+    assert "default(none)" in _guarded(kernel, raw + " firstprivate(n)")[0]
     # a pointer named without a section whose extent the loop does not show: only the
     # pointer would reach the device
     none, notes = _guard_answer(GATHER_K, "#pragma acc parallel loop copyin(a, idx[0:n]) "

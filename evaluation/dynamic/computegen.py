@@ -71,7 +71,7 @@ class ComputeGen(LoopGen):
         combined = p.directive.endswith(" loop")
         free, loopvars = free_names(n, self.nonvars)
         free = [v for v in free if v not in ctx.skip]
-        red_vars = self.gang_reduction_vars(n, prag if combined else None)
+        red_vars = self.gang_reduction_vars(n, prag)
         private = [v for c in prag.clauses if c.name == "private" and not combined
                    for v in c.variables()]
         dflt = prag.clause("default")
@@ -164,7 +164,9 @@ class ComputeGen(LoopGen):
         return " ".join(parts) + " ", replace(ctx, rename=rename, team=True)
 
     def gang_reduction_vars(self, n: Node, combined: Pragma | None) -> set[str]:
-        """Variables reduced by the combined construct or by a gang-level loop inside it."""
+        """Variables reduced by the construct (a combined one, or a ``parallel``/``serial``
+        whose own ``reduction`` combines the gangs' copies, OpenACC 3.3 2.5.15) or by a
+        gang-level loop inside it."""
         out: set[str] = set()
         if combined is not None:
             for c in combined.clauses:
