@@ -19,7 +19,7 @@ from lsprotocol import types
 
 from accellium.dataset.analysis import LoopScope, scope_of
 from accellium.dataset.loops import Loop
-from accellium.dataset.pragma import PragmaError, parse
+from accellium.dataset.pragma import COMPUTE_DIRECTIVES, PragmaError, parse
 from accellium.server.engines import LoopQuery
 from accellium.server.suggest import Suggestion
 
@@ -135,8 +135,7 @@ def pragma_edit(doc: DocView, lp: Loop, pragma: str) -> types.TextEdit | None:
     return build_edit(doc, lp, pragma)
 
 
-_COMPUTE = frozenset({"parallel", "kernels", "serial", "parallel loop", "kernels loop",
-                      "serial loop"})
+_COMPUTE = COMPUTE_DIRECTIVES
 
 
 def routine_edits(doc: DocView, lp: Loop, pragma: str) -> list[types.TextEdit]:

@@ -24,6 +24,7 @@ from accellium.dataset.loops import (
     parse_tree,
 )
 from accellium.dataset.pragma import (
+    COMPUTE_DIRECTIVES,
     Clause,
     Pragma,
     PragmaError,
@@ -44,8 +45,7 @@ MAX_FILE_BYTES = 20 * 1024 * 1024
 #: safety guard cost grows with the square of a loop's own nest depth, and no real code comes
 #: close (the deepest of the 4,069 mined annotated loops holds a nest of 10).
 MAX_NEST_DEPTH = 32
-_COMPUTE = frozenset({"parallel", "kernels", "serial", "parallel loop", "kernels loop",
-                      "serial loop"})
+_COMPUTE = COMPUTE_DIRECTIVES
 
 
 @dataclass

@@ -39,7 +39,14 @@ from accellium.dataset.analysis import (
     compute_construct,
     enclosing_context,
 )
-from accellium.dataset.pragma import DIRECTIVES, Clause, Pragma, PragmaError, parse
+from accellium.dataset.pragma import (
+    COMPUTE_DIRECTIVES,
+    DIRECTIVES,
+    Clause,
+    Pragma,
+    PragmaError,
+    parse,
+)
 from accellium.server.engines.base import LoopQuery
 
 __all__ = ["guard", "check", "safe_form", "asserts_parallel", "missing_private", "missing_reductions"]
@@ -51,8 +58,7 @@ _ASYNC = ("async", "wait")
 # Directives that own the loop as a structured block: an exit out of it is a branch out.
 _OWNING = frozenset({"parallel", "kernels", "serial", "loop", "parallel loop", "kernels loop",
                      "serial loop", "data", "host_data"})
-_COMPUTE = frozenset({"parallel", "kernels", "serial", "parallel loop", "kernels loop",
-                      "serial loop"})
+_COMPUTE = COMPUTE_DIRECTIVES
 # `break` only leaves the loop: a data region or a compute construct that is not a loop
 # directive may contain it (gcc accepts it), but a compute construct runs it on the device.
 _BREAK_OK = frozenset({"data", "host_data"})

@@ -39,11 +39,12 @@ from __future__ import annotations
 
 import re
 
+from accellium.dataset.pragma import COMPUTE_DIRECTIVES, Clause
+
 __all__ = ["complete_data", "fit_nest", "gang_level", "one_gang", "visible_names",
            "justified_device_data", "default_none"]
 
-_COMPUTE = frozenset({"parallel", "kernels", "serial", "parallel loop", "kernels loop",
-                      "serial loop"})
+_COMPUTE = COMPUTE_DIRECTIVES
 # clause -> (copies host to device at entry, copies device to host at exit)
 _MOVES: dict[str, tuple[bool, bool]] = {
     "copy": (True, True), "pcopy": (True, True), "present_or_copy": (True, True),
@@ -302,10 +303,8 @@ _NAMING = frozenset({"private", "firstprivate", "reduction", "present", "devicep
                      "no_create", "attach", "detach", "delete"}) | frozenset(_MOVES)
 
 
-def _kept_items(c, keep) -> object | None:
+def _kept_items(c: Clause, keep) -> Clause | None:
     """Clause ``c`` with only the items ``keep(base name)`` accepts (None: no item left)."""
-    from accellium.dataset.pragma import Clause
-
     items = c.arg_list()
     if c.name.lower() == "reduction":
         names = c.variables()

@@ -395,7 +395,9 @@ async def test_settings_bad_value_reported_once_and_status(client: LanguageClien
     acts = await actions(client, uri, 5, 8)
     # the `context` rule's `parallel loop`, with the reduction the safety guard adds: the
     # document (the loop's scope) shows `s` returned after the loop
-    assert acts and acts[0].title == "Insert `#pragma acc parallel loop reduction(+:s)`"
+    # the `context` rule's `parallel loop`, completed by the guard with the file as scope
+    assert acts and acts[0].title == \
+        "Insert `#pragma acc parallel loop reduction(+:s) copyin(a[0:n])`"
 
 
 async def test_workspace_style_examples_are_indexed(client: LanguageClient, tmp_path):
