@@ -142,33 +142,6 @@ def test_an_independent_loop_is_never_made_sequential_by_style():
     assert not any("seq" in p for p in a.alternatives)
 
 
-def test_a_short_loop_stays_seq_only_where_the_project_writes_it():
-    """`loop seq` on an independent loop: only a short constant trip count inside a compute
-    region, from the user's own examples (never from known pairs, never cold)."""
-    from tests.test_retrieval import rec
-
-    enc = ("#pragma acc parallel loop gang",)
-    train = [rec(i, "#pragma acc loop seq", f"for (int j = 0; j < 3; j++) y{i}[j] = 2 * x[j];",
-                 list(enc)) for i in range(6)]
-    eng = get_engine("auto", train=train, cache=False)
-    ex = tuple(Example("#pragma acc loop seq",
-                       f"for (int k = 0; k < 3; ++k) f{i}[k] += t * u{i}[k];", enc, True)
-               for i in range(3))
-
-    def texts(code, examples=ex, enclosing=enc):
-        got = eng.inputs(LoopQuery(code, enclosing=enclosing, examples=examples))
-        return [c.text for c in got[1]]
-
-    short = "for (int j = 0; j < 3; ++j) g[j] += s * v[j];"
-    assert "#pragma acc loop seq" in texts(short)
-    assert not any("seq" in t for t in texts(short, examples=()))  # cold: known pairs only
-    assert not any("seq" in t for t in texts("for (int j = 0; j < n; ++j) g[j] += s * v[j];"))
-    outside = tuple(Example("#pragma acc parallel loop seq", e.loop, (), True) for e in ex)
-    assert not any("seq" in t for t in texts(short, outside, ()))  # not in a region
-    # the loop the analysis finds carried keeps its seq whatever its length
-    assert any("seq" in t for t in texts("for (int j = 1; j < n; ++j) g[j] += g[j - 1];"))
-
-
 def test_perfect_rectangular_nest_gets_collapse():
     eng = _auto(train=TRAIN)
     a = eng.suggest(LoopQuery("for (int i = 0; i < n; i++) for (int j = 0; j < m; j++) "

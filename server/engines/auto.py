@@ -121,11 +121,6 @@ def _why(c: Candidate, ctx, port: Pragma | None) -> list[str]:
                        "called inside a compute region, as this project's similar loops are")
     elif p.directive in ("parallel loop", "kernels", "kernels loop"):
         out.append(f"`{p.directive}`: no enclosing compute region")
-    if p.has("seq") and ctx.facts.safe and ctx.facts.index_vars and ctx.facts.bounds:
-        lo, hi = ctx.facts.bounds[0]
-        out.append(f"`seq`: `{ctx.facts.index_vars[0]}` runs {lo or 0}..{hi} (line "
-                   f"{ctx.facts.first_line}), too few iterations to share out; this "
-                   "project's similar loops run such loops sequentially")
     col = p.clause("collapse")
     if col is not None:
         out.append(f"`collapse({col.args})`: perfectly nested loops with independent bounds")

@@ -13,12 +13,8 @@ Every candidate then passes the same corrections (general facts, not style):
 the analysis decides safety (a parallel claim on a loop with a visible carried dependence
 becomes what the safety guard makes of it; a scratch array gets ``private``), an independent
 loop is never made sequential by style (``seq`` and ``serial`` need a dependence the analysis
-names, with its variable and line) — with one exception, :func:`short_seq_ok`: a ``loop`` inside
-a compute region whose index runs a small constant number of times may stay ``loop seq``
-when the user's own project writes its similar loops that way (too few iterations to share
-out: partitioning them buys nothing, and ``seq`` is always correct), ``present``/``deviceptr``
-only where the data environment justifies it, no ``async``/``wait`` (a queue needs its
-matching ``wait`` elsewhere).
+names, with its variable and line), ``present``/``deviceptr`` only where the data environment
+justifies it, no ``async``/``wait`` (a queue needs its matching ``wait`` elsewhere).
 """
 
 from __future__ import annotations
@@ -44,7 +40,7 @@ from accellium.server.engines.retrieval import (
 from accellium.server.engines.style import Features, TemplateStats, instantiate, template
 from accellium.server.safety import safe_form
 
-__all__ = ["Candidate", "QueryContext", "generate", "portable", "short_seq_ok"]
+__all__ = ["Candidate", "QueryContext", "generate", "portable"]
 
 _SEQUENTIAL = {"serial loop": "parallel loop", "serial": "parallel loop", "data": "parallel loop"}
 _COMPUTE = {"parallel loop", "kernels", "kernels loop", "serial loop", "parallel", "serial"}
@@ -119,21 +115,11 @@ def _errors(p: Pragma) -> tuple:
     return tuple(validate(p))
 
 
-def short_seq_ok(ctx: QueryContext, nb: Neighbour) -> bool:
-    """May the form of ``nb`` keep ``seq`` on this loop although the analysis finds it
-    independent?  Only a ``loop`` inside a compute region whose index runs a small constant
-    number of times (:attr:`Features.short`), from an example of the user's own project: such
-    a loop has too few iterations to share out among vector lanes (partitioning buys nothing
-    but the partitioning), ``seq`` is always correct, and the project writes it so."""
-    return nb.workspace and ctx.feats.short and ctx.feats.in_region
-
-
-def finish(p: Pragma | None, ctx: QueryContext, orphan_ok: bool = False,
-           seq_ok: bool = False) -> Pragma | None:
+def finish(p: Pragma | None, ctx: QueryContext, orphan_ok: bool = False) -> Pragma | None:
     """The corrections every candidate passes (module doc); None when nothing usable is
     left.  An orphaned ``loop`` (no compute region around it) offloads nothing by itself:
     it is kept only when the project's own examples show such loops (``orphan_ok``), else it
-    becomes ``parallel loop``.  ``seq_ok`` (:func:`short_seq_ok`): a ``loop seq`` stays."""
+    becomes ``parallel loop``."""
     if p is None:
         return None
     qf = ctx.facts
@@ -141,7 +127,7 @@ def finish(p: Pragma | None, ctx: QueryContext, orphan_ok: bool = False,
     directive = p.directive
     if directive == "loop" and not ctx.feats.in_region and not orphan_ok:
         directive = "parallel loop"
-    if qf.safe and not (seq_ok and directive == "loop" and ctx.feats.in_region):
+    if qf.safe:
         clauses = [c for c in clauses if c.name.lower() != "seq"]
         if directive in _SEQUENTIAL:
             directive = _SEQUENTIAL[directive]
@@ -194,16 +180,14 @@ def generate(ctx: QueryContext, facts_of, stats: TemplateStats | None, *,
     (``facts_of(neighbour)``: a neighbour's analysis; ``exclude``: a group whose pairs the
     template statistics leave out)."""
     pool: dict[str, Candidate] = {}
-    done: dict[tuple[Pragma, bool, bool], Pragma | None] = {}
+    done: dict[tuple[Pragma, bool], Pragma | None] = {}
 
-    def add(p: Pragma | None, orphan_ok: bool = False, seq_ok: bool = False,
-            **src: float) -> None:
+    def add(p: Pragma | None, orphan_ok: bool = False, **src: float) -> None:
         if p is None:
             return
-        key = (p, orphan_ok, seq_ok)
-        if key not in done:
-            done[key] = finish(p, ctx, orphan_ok, seq_ok)
-        q = done[key]
+        if (p, orphan_ok) not in done:
+            done[(p, orphan_ok)] = finish(p, ctx, orphan_ok)
+        q = done[(p, orphan_ok)]
         if q is None:
             return
         text = q.render()
@@ -227,8 +211,7 @@ def generate(ctx: QueryContext, facts_of, stats: TemplateStats | None, *,
         src: dict[str, Any] = {
             f"{kind}_n": 1.0, f"{kind}_sim": nb.score, f"{kind}_best": 1.0 / ranks[kind],
             f"{kind}_same_file": float(nb.same_file)}
-        add(_from_neighbour(nb, nf, ctx, _same_context(nb, enclosing)),
-            seq_ok=short_seq_ok(ctx, nb), **src)
+        add(_from_neighbour(nb, nf, ctx, _same_context(nb, enclosing)), **src)
         if not ctx.feats.in_region and _orphan(nb) and nb.workspace:
             add(_from_neighbour(nb, nf, ctx, True), orphan_ok=True,
                 **{f"{kind}_orphan": 1.0, **src})
