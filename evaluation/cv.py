@@ -24,7 +24,7 @@ from typing import Any
 from accellium.dataset.records import read_jsonl, write_jsonl
 from accellium.evaluation.metrics import summarize
 
-__all__ = ["cross_validate", "summarize_folds", "cv_table", "MODES"]
+__all__ = ["cross_validate", "summarize_folds", "cv_table", "paired", "MODES"]
 
 MODES = {"cold": "none", "loo": "loo"}
 _SUMMED = ("unsafe_parallel", "unsafe_parallel_possible", "unsafe_parallel_raw",
@@ -106,6 +106,30 @@ def summarize_folds(metrics: Sequence[dict[str, Any]]) -> dict[str, dict[str, fl
         mean = sum(vals) / len(vals)
         var = sum((v - mean) ** 2 for v in vals) / (len(vals) - 1) if len(vals) > 1 else 0.0
         out[name] = {"mean": mean, "std": math.sqrt(var), "min": min(vals), "max": max(vals)}
+    return out
+
+
+PAIRED = ("exact_match", "directive_match", "score")
+
+
+def paired(a: dict[str, Any], b: dict[str, Any], metrics: Sequence[str] = PAIRED
+           ) -> dict[str, dict[str, dict[str, Any]]]:
+    """The protocol's comparison of two CV results (``--json``) of the same folds: per mode
+    and metric, the per-fold differences ``a - b``, their mean and sample std, and whether
+    the mean is larger than the std (``beats_spread``).  ``ValueError`` when the folds
+    differ."""
+    if (a.get("k"), a.get("seed"), [f["n"] for f in a["folds"]]) != \
+            (b.get("k"), b.get("seed"), [f["n"] for f in b["folds"]]):
+        raise ValueError("paired: the two results do not have the same folds")
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for m in [m for m in a["modes"] if m in b["modes"]]:
+        out[m] = {}
+        for name in metrics:
+            d = [fa["modes"][m][name] - fb["modes"][m][name]
+                 for fa, fb in zip(a["folds"], b["folds"], strict=True)]
+            s = summarize_folds([{"d": x} for x in d])["d"]
+            out[m][name] = {"folds": d, "mean": s["mean"], "std": s["std"],
+                            "beats_spread": abs(s["mean"]) > s["std"]}
     return out
 
 

@@ -101,3 +101,20 @@ def test_cv_keeps_per_fold_figures_and_predictions(data, tmp_path, capsys):
                     if r["cv_fold"] == f["fold"] and r["cv_mode"] == mode]
             assert len(hits) == f["n"]
             assert sum(hits) / len(hits) == pytest.approx(f["modes"][mode]["exact_match"])
+
+
+def test_paired_difference_of_two_cv_results(data):
+    from accellium.evaluation.cv import paired
+
+    a = cross_validate("context", data, 3, modes=("cold",))
+    b = cross_validate("const", data, 3, modes=("cold",))
+    d = paired(a, b)
+    em = d["cold"]["exact_match"]
+    diffs = [fa["modes"]["cold"]["exact_match"] - fb["modes"]["cold"]["exact_match"]
+             for fa, fb in zip(a["folds"], b["folds"], strict=True)]
+    assert em["folds"] == pytest.approx(diffs)
+    assert em["mean"] == pytest.approx(sum(diffs) / 3)
+    assert em["beats_spread"] == (abs(em["mean"]) > em["std"])
+    assert paired(a, a)["cold"]["score"]["mean"] == 0.0
+    with pytest.raises(ValueError):
+        paired(a, cross_validate("context", data, 2, modes=("cold",)))
