@@ -25,7 +25,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--workspace", choices=["none", "loo"], default="none",
                    help="loo: each loop gets the nearest other pragmas of its own repository as "
                         "workspace examples (identical loops excluded)")
-    p.add_argument("--predictions-out", help="write every record with its prediction (JSONL)")
+    p.add_argument("--predictions-out", help="write every record with its prediction (JSONL; "
+                                             "with --cv also its cv_fold and cv_mode)")
     p.add_argument("--report", metavar="DIR", help="write metrics.json, report.md and PNG plots")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.add_argument("--limit", type=int, help="only the first N records")
@@ -167,17 +168,17 @@ def _run_cv(args: argparse.Namespace) -> int:
 
     if args.cv < 2:
         return _err("eval", f"--cv needs at least 2 folds, got {args.cv}")
-    if args.train or args.workspace != "none" or args.report or args.predictions_out or \
-            args.limit is not None:
+    if args.train or args.workspace != "none" or args.report or args.limit is not None:
         return _err("eval", "--cv builds each fold's engine from the other folds of --data "
-                            "and runs both modes: leave out --train, --workspace, --report, "
-                            "--predictions-out and --limit")
+                            "and runs both modes: leave out --train, --workspace, --report "
+                            "and --limit")
     try:
         opts = _engine_options(args)
         result = cross_validate(args.engine, args.data, args.cv, seed=args.seed,
                                 guard=not args.no_guard, engine_options=opts,
                                 compile=not args.no_compile, jobs=args.jobs,
-                                progress=sys.stderr.isatty() and not args.json)
+                                progress=sys.stderr.isatty() and not args.json,
+                                predictions_out=args.predictions_out)
     except (FileNotFoundError, ValueError, KeyError) as e:
         msg = e.args[0] if isinstance(e, KeyError) and e.args else str(e)
         return _err("eval", " ".join(str(msg).split()))

@@ -6,7 +6,8 @@ fold; fixed seed).  For each fold the engine is built on the other folds and eva
 held-out repositories cold (no workspace examples) and with ``--workspace loo`` (each loop gets
 the nearest other pragmas of its own repository).  The result has every metric per fold and
 mode, and per mode its mean, standard deviation (over folds), min and max, and the metrics
-pooled over all held-out records.
+pooled over all held-out records.  ``predictions_out`` writes every held-out record with its
+prediction, fold and mode (JSONL), for paired comparisons of two engines' answers.
 
 Every rule, constant and model choice of the embedded engines is decided on this figure over
 ``train.jsonl``; ``test.jsonl`` is for reporting only (``docs/tuning.md``).
@@ -20,10 +21,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from accellium.dataset.records import read_jsonl
+from accellium.dataset.records import read_jsonl, write_jsonl
 from accellium.evaluation.metrics import summarize
 
-__all__ = ["cross_validate", "summarize_folds", "cv_table", "MODES"]
+__all__ = ["cross_validate", "summarize_folds", "cv_table", "paired", "MODES"]
 
 MODES = {"cold": "none", "loo": "loo"}
 _SUMMED = ("unsafe_parallel", "unsafe_parallel_possible", "unsafe_parallel_raw",
@@ -34,7 +35,8 @@ _SUMMED = ("unsafe_parallel", "unsafe_parallel_possible", "unsafe_parallel_raw",
 def cross_validate(engine_name: str, data_path: str | Path, k: int = 5, *, seed: int = 0,
                    modes: Sequence[str] = ("cold", "loo"), guard: bool = True,
                    engine_options: dict[str, Any] | None = None, compile: bool = False,
-                   jobs: int = 1, progress: bool = False) -> dict[str, Any]:
+                   jobs: int = 1, progress: bool = False,
+                   predictions_out: str | Path | None = None) -> dict[str, Any]:
     """Group K-fold cross-validation of ``engine_name`` on ``data_path`` (see the module doc).
     Raises ``FileNotFoundError``, ``ValueError`` (too few groups, unknown mode), ``KeyError``
     (unknown engine)."""
@@ -57,6 +59,7 @@ def cross_validate(engine_name: str, data_path: str | Path, k: int = 5, *, seed:
         if "loo" in modes else {}
     per_fold: list[dict[str, Any]] = []
     scores: dict[str, list] = {m: [] for m in modes}
+    rows: list[dict[str, Any]] = []
     for f in range(k):
         train = [r for r, x in zip(records, folds, strict=True) if x != f]
         held = [r for r, x in zip(records, folds, strict=True) if x == f]
@@ -73,8 +76,12 @@ def cross_validate(engine_name: str, data_path: str | Path, k: int = 5, *, seed:
                                    desc=f"cv {engine_name} fold {f} {m}",
                                    examples=[loo[r.id] for r in held] if m == "loo" else None)
             row["modes"][m] = res.metrics
+            if predictions_out is not None:
+                rows.extend({**p, "cv_fold": f, "cv_mode": m} for p in res.predictions)
             scores[m].append((res.scores, res.metrics))
         per_fold.append(row)
+    if predictions_out is not None:
+        write_jsonl(predictions_out, rows)
     summary = {m: summarize_folds([r["modes"][m] for r in per_fold]) for m in modes}
     pooled: dict[str, Any] = {}
     for m in modes:
@@ -99,6 +106,30 @@ def summarize_folds(metrics: Sequence[dict[str, Any]]) -> dict[str, dict[str, fl
         mean = sum(vals) / len(vals)
         var = sum((v - mean) ** 2 for v in vals) / (len(vals) - 1) if len(vals) > 1 else 0.0
         out[name] = {"mean": mean, "std": math.sqrt(var), "min": min(vals), "max": max(vals)}
+    return out
+
+
+PAIRED = ("exact_match", "directive_match", "score")
+
+
+def paired(a: dict[str, Any], b: dict[str, Any], metrics: Sequence[str] = PAIRED
+           ) -> dict[str, dict[str, dict[str, Any]]]:
+    """The protocol's comparison of two CV results (``--json``) of the same folds: per mode
+    and metric, the per-fold differences ``a - b``, their mean and sample std, and whether
+    the mean is larger than the std (``beats_spread``).  ``ValueError`` when the folds
+    differ."""
+    if (a.get("k"), a.get("seed"), [f["n"] for f in a["folds"]]) != \
+            (b.get("k"), b.get("seed"), [f["n"] for f in b["folds"]]):
+        raise ValueError("paired: the two results do not have the same folds")
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for m in [m for m in a["modes"] if m in b["modes"]]:
+        out[m] = {}
+        for name in metrics:
+            d = [fa["modes"][m][name] - fb["modes"][m][name]
+                 for fa, fb in zip(a["folds"], b["folds"], strict=True)]
+            s = summarize_folds([{"d": x} for x in d])["d"]
+            out[m][name] = {"folds": d, "mean": s["mean"], "std": s["std"],
+                            "beats_spread": abs(s["mean"]) > s["std"]}
     return out
 
 

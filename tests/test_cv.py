@@ -75,3 +75,46 @@ def test_cli_cv(data, capsys):
                      "--train", str(data)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 3 and all(e.startswith("accellium eval: ") for e in err)
+
+
+def test_cv_keeps_per_fold_figures_and_predictions(data, tmp_path, capsys):
+    out = tmp_path / "preds.jsonl"
+    assert cli_main(["eval", "--engine", "context", "--data", str(data), "--cv", "3",
+                     "--no-compile", "--json", "--predictions-out", str(out)]) == 0
+    d = json.loads(capsys.readouterr().out)
+    # per-fold figures of every mode (for paired differences between engines)
+    for mode in ("cold", "loo"):
+        ems = [f["modes"][mode]["exact_match"] for f in d["folds"]]
+        assert len(ems) == 3
+        assert d["summary"][mode]["exact_match"]["mean"] == pytest.approx(sum(ems) / 3)
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(rows) == 2 * 25  # every record, once per mode
+    assert {(r["cv_mode"]) for r in rows} == {"cold", "loo"}
+    folds = {r["id"]: r["cv_fold"] for r in rows}
+    recs = read_jsonl(data)
+    assert [folds[r.id] for r in recs] == group_folds(recs, 3, seed=0)
+    assert all("prediction" in r and "score" in r for r in rows)
+    # per fold and mode, the rows' exact matches give that fold's figure
+    for f in d["folds"]:
+        for mode in ("cold", "loo"):
+            hits = [r["score"]["exact_match"] for r in rows
+                    if r["cv_fold"] == f["fold"] and r["cv_mode"] == mode]
+            assert len(hits) == f["n"]
+            assert sum(hits) / len(hits) == pytest.approx(f["modes"][mode]["exact_match"])
+
+
+def test_paired_difference_of_two_cv_results(data):
+    from accellium.evaluation.cv import paired
+
+    a = cross_validate("context", data, 3, modes=("cold",))
+    b = cross_validate("const", data, 3, modes=("cold",))
+    d = paired(a, b)
+    em = d["cold"]["exact_match"]
+    diffs = [fa["modes"]["cold"]["exact_match"] - fb["modes"]["cold"]["exact_match"]
+             for fa, fb in zip(a["folds"], b["folds"], strict=True)]
+    assert em["folds"] == pytest.approx(diffs)
+    assert em["mean"] == pytest.approx(sum(diffs) / 3)
+    assert em["beats_spread"] == (abs(em["mean"]) > em["std"])
+    assert paired(a, a)["cold"]["score"]["mean"] == 0.0
+    with pytest.raises(ValueError):
+        paired(a, cross_validate("context", data, 2, modes=("cold",)))

@@ -119,9 +119,9 @@ def test_unknown_directives_are_not_learned():
 
 
 def test_training_loops_do_not_push_out_workspace_examples():
-    # Training loops whose context matches better rank higher, but the project's examples
-    # among the k most similar stay in the list.
-    train = [rec(i, "#pragma acc loop vector", NEST, ["#pragma acc parallel loop gang"])
+    # Training loops whose context matches better (here: under the very same directives)
+    # rank higher, but the project's examples among the k most similar stay in the list.
+    train = [rec(i, "#pragma acc loop vector", NEST, ["#pragma acc parallel loop gang(8)"])
              for i in range(1, 4)]
     eng = RetrievalEngine(train)
     exs = (Example("#pragma acc loop worker", NEST), Example("#pragma acc loop seq", NEST))

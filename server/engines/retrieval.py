@@ -41,12 +41,13 @@ __all__ = ["RetrievalEngine", "Neighbour", "adapt", "context_key"]
 # Context bonuses on the similarity of the nearest loops (their CV evidence under the ranker:
 # docs/tuning.md).  A workspace example; the same innermost enclosing construct (a loop under
 # `gang` gets `vector`, one under `vector` gets `seq`) and the very same directives (ranking
-# only, Neighbour.context); the same nest depth; identical enclosing lines (a data region
-# naming the same arrays); the query's own file.
+# only, Neighbour.context); identical enclosing lines (a data region naming the same arrays);
+# the query's own file.  (Removed by CV, docs/tuning.md change 6: a known loop's bonus for the
+# same nest depth, for the same kind of place — inside a region or not — and for being
+# directly under an annotated loop.  The Pool still stores those columns.)
 _WORKSPACE_BONUS = 0.25
 _PARENT_BONUS = 0.3
 _ENCLOSING_BONUS = 0.3
-_DEPTH_BONUS = 0.4
 _SAME_ENCLOSING = 0.4
 _SAME_FILE = 0.1
 
@@ -205,7 +206,7 @@ class RetrievalEngine:
                    ) -> list[Neighbour]:
         """Nearest loops; ``mask`` (over the training records) leaves the False ones out."""
         code = query.stripped
-        in_region, under_loop = context_key(query.enclosing)
+        in_region, _ = context_key(query.enclosing)
         out: list[Neighbour] = []
         exs = [e for e in query.examples if _usable(getattr(e, "pragma", ""))]
         if exs:
@@ -232,11 +233,7 @@ class RetrievalEngine:
         if self.pool is not None:
             pool = self.pool
             s = pool.index.scores(code)
-            s = s + np.where(pool.in_region == in_region, 0.3, 0.0)
-            s = s + np.where(pool.under_loop == under_loop, 0.05, 0.0)
-            qf = self._known.get((code, query.lang, tuple(query.enclosing)))
-            depth = min(max((qf if qf is not None else query.facts()).loop_depth, 1), 3)
-            ctxs = np.where(pool.depth == depth, _DEPTH_BONUS, 0.0)
+            ctxs = np.zeros(len(s))
             if query.enclosing:
                 ctxs += np.where(pool.parent == parent_signature(query.enclosing),
                                  _PARENT_BONUS, 0.0)
