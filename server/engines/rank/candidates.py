@@ -25,7 +25,14 @@ from functools import lru_cache
 from typing import Any
 
 from accellium.dataset.analysis import LoopFacts
-from accellium.dataset.pragma import DATA_CLAUSES, DIRECTIVES, Clause, Pragma, validate
+from accellium.dataset.pragma import (
+    COMPUTE_DIRECTIVES,
+    DATA_CLAUSES,
+    DIRECTIVES,
+    Clause,
+    Pragma,
+    validate,
+)
 from accellium.server.engines.analysis import pragma_from_facts
 from accellium.server.engines.base import LoopQuery
 from accellium.server.engines.rank.dataenv import copy_clauses, correct_data, justified_present
@@ -43,7 +50,7 @@ from accellium.server.safety import safe_form
 __all__ = ["Candidate", "QueryContext", "generate", "portable"]
 
 _SEQUENTIAL = {"serial loop": "parallel loop", "serial": "parallel loop", "data": "parallel loop"}
-_COMPUTE = {"parallel loop", "kernels", "kernels loop", "serial loop", "parallel", "serial"}
+_COMPUTE = COMPUTE_DIRECTIVES
 
 
 @dataclass
