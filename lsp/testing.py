@@ -1,5 +1,6 @@
 """Helpers shared by the language-server tests and ``accellium bench lsp``: client capabilities,
-applying LSP text edits the way an editor does (UTF-16 columns), and a generated C file."""
+applying LSP text edits the way an editor does (UTF-16 columns), recording the server's status
+notifications, and a generated C file."""
 
 from __future__ import annotations
 
@@ -8,7 +9,22 @@ import re
 from lsprotocol import types
 
 __all__ = ["client_capabilities", "apply_text_edits", "edits_for", "generate_c", "utf16_len",
-           "spec_lines"]
+           "spec_lines", "record_statuses"]
+
+STATUS_FIELDS = ("engine", "backend", "url", "message")
+
+
+def record_statuses(client) -> list[dict]:
+    """Collect the server's ``accellium/status`` notifications on ``client.statuses`` (each
+    as a dict of :data:`STATUS_FIELDS`) and return that list."""
+    client.statuses = []
+
+    @client.feature("accellium/status")
+    def on_status(params):
+        client.statuses.append(params if isinstance(params, dict) else {
+            k: getattr(params, k, None) for k in STATUS_FIELDS})
+
+    return client.statuses
 
 
 def client_capabilities(*, resolve: bool = True, document_changes: bool = True,

@@ -23,6 +23,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from _offload_util import SRC_OFFLOAD, offload_expected
 
 from accellium.lsp.settings import WIRE_NAMES
 
@@ -266,35 +267,6 @@ def test_nvim_quickfix_inserts_pragma(tmp_path):
 def test_nvim_quickfix_after_non_ascii_text(tmp_path):
     result = _run_nvim(tmp_path, SRC_UNICODE, loop_line=3)
     _check(result, SRC_UNICODE, loop_line=3)
-
-
-# A function whose two loops share arrays, with host code between them (issue #15).
-SRC_OFFLOAD = """\
-double step(int n, double *u, double *v, const double *w)
-{
-    double s = 0.0;
-    for (int i = 0; i < n; i++)
-        v[i] = u[i] + w[i];
-    s = v[0];
-    for (int i = 0; i < n; i++)
-        u[i] = 0.5 * v[i];
-    return s;
-}
-"""
-
-
-def offload_expected(src: str, row: int) -> str:
-    """What `accellium suggest --offload --apply` writes for the function at ``row`` with the
-    default engine (the one the editor's server uses)."""
-    from accellium.server.defaults import engine_options
-    from accellium.server.engines import get_engine
-    from accellium.server.offload import apply_plans, offload_source
-
-    eng = get_engine("auto", **engine_options("auto"))
-    fb = get_engine("analysis", **engine_options("analysis"))
-    raw = src.encode()
-    return apply_plans(raw, offload_source(raw, eng, lang="c", rows=(row, row),
-                                           fallback=fb)).decode()
 
 
 def test_nvim_offload_function_action(tmp_path):

@@ -27,6 +27,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from _offload_util import SRC_OFFLOAD, offload_expected
 
 ROOT = Path(__file__).resolve().parents[1]
 EXT_SRC = ROOT / "editors" / "vscode"
@@ -327,25 +328,10 @@ def test_vscode_annotate_file_command(e2e):
 # Offload a whole function (issue #15)
 # ----------------------------------------------------------------------------------------------
 
-SRC_OFFLOAD = """\
-double step(int n, double *u, double *v, const double *w)
-{
-    double s = 0.0;
-    for (int i = 0; i < n; i++)
-        v[i] = u[i] + w[i];
-    s = v[0];
-    for (int i = 0; i < n; i++)
-        u[i] = 0.5 * v[i];
-    return s;
-}
-"""
-
-
 def test_vscode_offload_function_action(tools, code_server, tmp_path):
     """Ctrl+. on the function header, pick "Offload this function (OpenACC data region)"
     (resolved by the server into one workspace edit), Ctrl+S: the file on disk is what
     `accellium suggest --offload --apply` writes."""
-    from tests.test_editor_nvim import offload_expected
 
     res = _run_e2e(tools, code_server, tmp_path, annotate=False, src=SRC_OFFLOAD,
                    name="step.c", line=1, action=r"Offload this function")

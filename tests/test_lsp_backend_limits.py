@@ -19,7 +19,7 @@ import pytest_lsp
 from pytest_lsp import ClientServerConfig, LanguageClient
 
 from accellium.lsp.backend import COOL_DOWN_S, Breaker, check_json_depth, parse_json
-from accellium.lsp.testing import edits_for
+from accellium.lsp.testing import edits_for, record_statuses
 from tests.test_lsp_server import ENV, SERVER, actions, open_doc, start, uri_of, wait_for
 
 TOKEN = "s3cret-tök"
@@ -117,13 +117,7 @@ def backend():
 
 @pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER, server_env=ENV))
 async def client(lsp_client: LanguageClient):
-    lsp_client.statuses = []
-
-    @lsp_client.feature("accellium/status")
-    def on_status(params):
-        lsp_client.statuses.append(params if isinstance(params, dict) else {
-            k: getattr(params, k, None) for k in ("engine", "backend", "url", "message")})
-
+    record_statuses(lsp_client)
     yield lsp_client
     await lsp_client.shutdown_session()
 

@@ -11,7 +11,7 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
-from accellium.lsp.testing import apply_text_edits, edits_for
+from accellium.lsp.testing import apply_text_edits, edits_for, record_statuses
 from tests.test_lsp_backend import OFFLOAD_EDITS, _state, backend, fake  # noqa: F401
 from tests.test_lsp_server import ENV, SERVER, change, open_doc, start, uri_of, wait_for
 
@@ -118,13 +118,7 @@ static double sq(""").replace("""\
 
 @pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER, server_env=ENV))
 async def client(lsp_client: LanguageClient):
-    lsp_client.statuses = []
-
-    @lsp_client.feature("accellium/status")
-    def on_status(params):
-        lsp_client.statuses.append(params if isinstance(params, dict) else {
-            k: getattr(params, k, None) for k in ("engine", "backend", "url", "message")})
-
+    record_statuses(lsp_client)
     yield lsp_client
     await lsp_client.shutdown_session()
 

@@ -14,7 +14,7 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
-from accellium.lsp.testing import apply_text_edits, edits_for
+from accellium.lsp.testing import apply_text_edits, edits_for, record_statuses
 from tests.test_lsp_backend import (  # noqa: F401 - fixtures
     BACKEND_ALTERNATIVES,
     BACKEND_PRAGMA,
@@ -41,13 +41,7 @@ SCOPED_LOOP_LINE = 3
 
 @pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER, server_env=ENV))
 async def client(lsp_client: LanguageClient):
-    lsp_client.statuses = []
-
-    @lsp_client.feature("accellium/status")
-    def on_status(params):
-        lsp_client.statuses.append(params if isinstance(params, dict) else {
-            k: getattr(params, k, None) for k in ("engine", "backend", "url", "message")})
-
+    record_statuses(lsp_client)
     yield lsp_client
     await lsp_client.shutdown_session()
 

@@ -1,0 +1,32 @@
+"""The function both editor tests offload (issue #15) and what the offload plan writes for it:
+the expected buffer after the editor's "Offload this function" action."""
+
+from __future__ import annotations
+
+# A function whose two loops share arrays, with host code between them (issue #15).
+SRC_OFFLOAD = """\
+double step(int n, double *u, double *v, const double *w)
+{
+    double s = 0.0;
+    for (int i = 0; i < n; i++)
+        v[i] = u[i] + w[i];
+    s = v[0];
+    for (int i = 0; i < n; i++)
+        u[i] = 0.5 * v[i];
+    return s;
+}
+"""
+
+
+def offload_expected(src: str, row: int) -> str:
+    """What `accellium suggest --offload --apply` writes for the function at ``row`` with the
+    default engine (the one the editor's server uses)."""
+    from accellium.server.defaults import engine_options
+    from accellium.server.engines import get_engine
+    from accellium.server.offload import apply_plans, offload_source
+
+    eng = get_engine("auto", **engine_options("auto"))
+    fb = get_engine("analysis", **engine_options("analysis"))
+    raw = src.encode()
+    return apply_plans(raw, offload_source(raw, eng, lang="c", rows=(row, row),
+                                           fallback=fb)).decode()
