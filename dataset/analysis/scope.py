@@ -23,7 +23,8 @@ from accellium.dataset.loops import parse_tree
 from accellium.dataset.pragma import IDENT
 
 __all__ = ["LoopScope", "scope_of", "MAX_SCOPE_BYTES", "Declared", "declared_names",
-           "FileIndex", "FunctionContext", "file_index", "function_name", "parameters"]
+           "FileIndex", "FunctionContext", "file_index", "function_name", "parameters",
+           "source_text"]
 
 #: Larger sources are analysed without scope (the loop alone).
 MAX_SCOPE_BYTES = 8 * 1024 * 1024
@@ -54,7 +55,7 @@ def scope_of(source: bytes | str, loop_start: int, lang: str = "c") -> LoopScope
     if isinstance(source, bytes):
         if len(source) > MAX_SCOPE_BYTES:
             return None
-        text_ = _decoded(source)
+        text_ = source_text(source)
         size = len(source)
     else:
         text_ = source
@@ -65,7 +66,9 @@ def scope_of(source: bytes | str, loop_start: int, lang: str = "c") -> LoopScope
 
 
 @lru_cache(maxsize=4)
-def _decoded(source: bytes) -> str:
+def source_text(source: bytes) -> str:
+    """``source`` decoded (invalid UTF-8 kept as surrogates), once per buffer: the loops of
+    one file ask for it again and again."""
     return source.decode("utf-8", "surrogateescape")
 
 

@@ -93,11 +93,11 @@ def routine_sites(source: bytes, lang: str, start_byte: int, end_byte: int
     (0-based row its line goes above, definition start byte, definition end byte).  Empty
     when the loop calls none, or calls one that cannot run on the device (then the
     analysis's note says why and no line would help)."""
-    from accellium.dataset.analysis.scope import file_index
+    from accellium.dataset.analysis.scope import file_index, source_text
 
     if b"(" not in source[start_byte:end_byte]:
         return []
-    index = file_index(source.decode("utf-8", "surrogateescape"), lang)
+    index = file_index(source_text(source), lang)
     root = index.tree.root_node
     node: Node | None = root.descendant_for_byte_range(start_byte, end_byte)
     while node is not None and node.start_byte > start_byte:
