@@ -9,6 +9,7 @@ line break of the line it goes above; writing is in place (``server/write_back.p
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -73,6 +74,8 @@ class LoopSuggestion:
     # (0-based row, definition's byte range) of the program functions the loop calls that
     # need `#pragma acc routine seq` for its compute construct (--apply adds the line)
     _routines: list[tuple[int, int, int]] = field(default_factory=list, repr=False)
+    # the suggested pragma parsed once (None: no pragma, or not one the parser reads)
+    _parsed: Pragma | None = field(default=None, repr=False)
 
     def to_json(self) -> dict:
         return {k: getattr(self, k) for k in (
@@ -178,14 +181,16 @@ def annotate_source(
             pragma=s.pragma, directive=s.directive, clauses=s.clauses,
             notes=list(s.notes), engine=s.engine,
             elapsed_ms=s.elapsed_ms, **common))
+    for s in out:
+        s._parsed = _parse_or_none(s.pragma)
     _routine_lines(out, source, lang)
     _serialising(out)
     return out
 
 
-def _parsed(s: LoopSuggestion) -> Pragma | None:
+def _parse_or_none(pragma: str | None) -> Pragma | None:
     try:
-        return parse(s.pragma) if s.pragma else None
+        return parse(pragma) if pragma else None
     except PragmaError:
         return None
 
@@ -200,20 +205,17 @@ def _serialising(out: list[LoopSuggestion]) -> None:
     become device routines — take a parallel pragma of their own, it runs them all in one
     device thread (or leaves them to the compiler's proof): the inner loops are where the
     pragmas go, and the outer loop stays on the host."""
-    parallel: list[LoopSuggestion] = []
+    starts = sorted(s._loop.start_byte for s in out
+                    if s._parsed is not None and s._loop is not None and s.existing is None
+                    and s.insertable and asserts_parallel(s._parsed))
     for s in out:
-        p = _parsed(s)
-        if p is not None and s.existing is None and s.insertable and asserts_parallel(p):
-            parallel.append(s)
-    for s in out:
-        p, lp = _parsed(s), s._loop
+        p, lp = s._parsed, s._loop
         if p is None or lp is None or s.existing is not None or p.directive not in _COMPUTE \
                 or asserts_parallel(p):
             continue
+        # (its own loop is not parallel, so its start is not among ``starts``)
         spans = [(lp.start_byte + 1, lp.end_byte)] + [(a, b) for _, a, b in s._routines]
-        s._serialises = any(t._loop is not None and t is not s
-                            and any(a <= t._loop.start_byte < b for a, b in spans)
-                            for t in parallel)
+        s._serialises = any(bisect_left(starts, a) < bisect_left(starts, b) for a, b in spans)
 
 
 def _routine_lines(out: list[LoopSuggestion], source: bytes, lang: str) -> None:
@@ -223,7 +225,7 @@ def _routine_lines(out: list[LoopSuggestion], source: bytes, lang: str) -> None:
     from accellium.dataset.offload.routines import routine_sites
 
     for s in out:
-        p = _parsed(s)
+        p = s._parsed
         if s._loop is not None and p is not None and p.directive in _COMPUTE:
             s._routines = routine_sites(source, lang, s._loop.start_byte, s._loop.end_byte)
 
@@ -313,7 +315,7 @@ def _outside_routines(chosen: list[LoopSuggestion]) -> list[LoopSuggestion]:
     ``--apply`` changes nothing)."""
     spans = {(a, b) for s in chosen for _, a, b in s._routines}
     for s in chosen:
-        p = _parsed(s)
+        p = s._parsed
         if s._loop is None or p is None or p.directive not in _COMPUTE \
                 or not any(a <= s._loop.start_byte < b for a, b in spans):
             continue
@@ -321,6 +323,7 @@ def _outside_routines(chosen: list[LoopSuggestion]) -> list[LoopSuggestion]:
         seq = Pragma("loop", (Clause("seq"),) + kept)
         s.pragma, s.directive, s.clauses = seq.render(), seq.directive, \
             [c.render() for c in seq.clauses]
+        s._parsed = seq
         s.notes.append(f"`loop seq`, not `{p.directive}`: the function becomes an `acc "
                        "routine seq` (a compute construct calls it), where no compute "
                        "construct may start")
