@@ -116,6 +116,13 @@ def test_facts_round_trip_through_json():
     from accellium.dataset.analysis import analyze
 
     for code in ("for (int i = 1; i < n; i++) x[i] = x[i-1] + a[i];",
-                 "for (i = 0; i < n; i++) { t = a[i]; s += t * b[i]; }"):
+                 "for (i = 0; i < n; i++) { t = a[i]; s += t * b[i]; }",
+                 # early exits (a training pair may have one: the cache must still be written)
+                 "for (i = 0; i < n; i++) { if (a[i] < 0) exit(1); if (a[i] == 0) break; }"):
         f = analyze(code)
-        assert store.facts_from_json(store.facts_to_json(f)) == f
+        back = store.facts_from_json(json.loads(json.dumps(store.facts_to_json(f))))
+        assert back == f
+        assert [type(x).__name__ for x in back.exits + back.carried] == \
+            [type(x).__name__ for x in f.exits + f.carried]
+    assert {e.kind for e in analyze("for (i = 0; i < n; i++) { if (a[i] < 0) exit(1); "
+                                    "if (a[i] == 0) break; }").exits} == {"exit", "break"}

@@ -28,7 +28,15 @@ from pathlib import Path
 
 import numpy as np
 
-from accellium.dataset.analysis import Dependence, LoopFacts, Note, NoteKind
+from accellium.dataset.analysis.facts import (
+    Dependence,
+    DepKind,
+    Exit,
+    ExitKind,
+    LoopFacts,
+    Note,
+    NoteKind,
+)
 from accellium.server.engines.style import TemplateStats, code_digest, records_digest
 
 __all__ = ["cache_dir", "load_or_build", "state_paths", "facts_to_json", "facts_from_json"]
@@ -56,7 +64,7 @@ def facts_to_json(f: LoopFacts) -> dict:
     d = {}
     for fld in dataclasses.fields(LoopFacts):
         v = getattr(f, fld.name)
-        if fld.name == "carried":
+        if fld.name in ("carried", "exits"):
             v = [dataclasses.asdict(x) for x in v]
         elif fld.name == "notes":
             v = [{"message": n.message, "kind": n.kind.value, "variable": n.variable,
@@ -75,7 +83,9 @@ def facts_from_json(d: dict) -> LoopFacts:
     kw = {}
     for k, v in d.items():
         if k == "carried":
-            v = [Dependence(**x) for x in v]
+            v = [Dependence(**{**x, "kind": DepKind(x.get("kind", DepKind.ARRAY))}) for x in v]
+        elif k == "exits":
+            v = [Exit(ExitKind(x["kind"]), x["line"], x.get("call", "")) for x in v]
         elif k == "notes":
             v = [Note(x["message"], NoteKind(x["kind"]), x["variable"], x["line"])
                  if isinstance(x, dict) else Note.of(str(x)) for x in v]
