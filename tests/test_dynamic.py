@@ -282,3 +282,72 @@ def test_call_to_a_function_that_is_not_a_routine_fails_to_build(tmp_path):
     assert rows["plain"]["original"]["status"] == "compile"
     assert "not an acc routine" in rows["plain"]["original"]["reason"]
     assert rows["routine"]["original"]["status"] == "verified", rows["routine"]["original"]
+
+
+def test_no_independent_mutation_under_a_vector_loop():
+    """``seq`` -> ``independent`` is planted only where a level is left to partition the loop:
+    under a ``gang vector`` loop the mutant still runs sequentially per lane (OpenACC 3.3 2.9.3;
+    the emulation verifies it, so it would count as a missed catch); under a ``gang`` loop the
+    mutant is a real carried-dependence race."""
+    body = """void f(int n, double *a)
+{
+    #pragma acc parallel loop %s copy(a[0:n*n])
+    for (int i = 0; i < n; i++) {
+        #pragma acc loop seq
+        for (int j = 1; j < n; j++)
+            a[i * n + j] += a[i * n + j - 1];
+    }
+}
+"""
+    under_vector = mutations({"k.c": (body % "gang vector").encode()})
+    assert "independent_on_carried" not in {m.kind for m in under_vector}
+    under_gang = mutations({"k.c": (body % "gang").encode()})
+    m = next(m for m in under_gang if m.kind == "independent_on_carried")
+    assert m.line == 5 and m.after == "#pragma acc loop independent"
+
+
+NEST_K = """double total(int n, const double *x)
+{
+    double t = 0;
+    #pragma acc parallel loop %s reduction(+:t) copyin(x[0:n*n])
+    for (int i = 0; i < n; i++) {
+        double s = 0;
+        #pragma acc loop
+        for (int j = 0; j < n; j++)
+            s += x[i * n + j];
+        t += s;
+    }
+    return t;
+}
+"""
+NEST_MAIN = """#include <stdio.h>
+double total(int n, const double *x);
+int main(void) {
+  static double x[300 * 300]; double r = 0;
+  for (int i = 0; i < 300 * 300; i++) { x[i] = i % 5; r += x[i]; }
+  double s = total(300, x);
+  printf(s == r ? "OK\\n" : "BAD %f %f\\n", s, r);
+  return 0;
+}
+"""
+
+
+def test_a_loop_nested_in_a_vector_loop_runs_sequentially(tmp_path):
+    """A level-less ``loop`` inside a ``gang vector`` loop has no level left (OpenACC 3.3
+    2.9.3): gcc assigns it ``seq`` (its -fopt-info says so), so its scalar sum is no race and
+    the program is right; the same inner loop under a ``gang`` loop is vector-partitioned and
+    its missing reduction is caught."""
+    k = tmp_path / "k.c"
+    k.write_text(NEST_K % "gang vector")
+    gcc = subprocess.run(["gcc", "-O2", "-fopenacc", "-foffload=disable",
+                          "-fopt-info-optimized-omp", "-c", str(k), "-o", str(tmp_path / "k.o")],
+                         capture_output=True, text=True, timeout=120)
+    assert gcc.returncode == 0, gcc.stderr
+    assert "k.c:7:17: optimized: assigned OpenACC seq loop parallelism" in gcc.stderr
+    progs = {"under_vector": {"k.c": NEST_K % "gang vector", "main.c": NEST_MAIN},
+             "under_gang": {"k.c": NEST_K % "gang", "main.c": NEST_MAIN}}
+    man = _suite(tmp_path / "suite", progs, wrong={"under_gang": "inner sum without reduction"})
+    r = evaluate_dynamic(man, None, threads=4, runs=3, with_mutations=False)
+    rows = {p["name"]: p for p in r["programs"]}
+    assert rows["under_vector"]["original"]["status"] == "verified", rows["under_vector"]
+    assert rows["under_gang"]["original"]["status"] == "race", rows["under_gang"]

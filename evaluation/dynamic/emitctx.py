@@ -17,6 +17,7 @@ class Ctx:
     team: bool = False  # inside a gang team (gang-redundant code runs per gang)
     in_gang: bool = False  # inside a gang-partitioned loop
     in_lane: bool = False  # inside a lane-partitioned loop
+    in_vector: bool = False  # inside a loop with an explicit `vector` clause: no level left
     bound: tuple[str, ...] = ()  # variables bound at the construct (per-gang copies)
     loopvars: frozenset[str] = frozenset()
     lane_private: frozenset[str] = frozenset()

@@ -136,6 +136,8 @@ class LoopGen:
             gang = "gang" in explicit and not ctx.in_gang
             lane = bool(explicit & {"worker", "vector"}) or ("gang" in explicit and ctx.in_gang)
             return gang, lane
+        if ctx.in_vector:
+            return False, False  # no level left: runs sequentially in each lane (2.9.3)
         if ctx.in_gang or ctx.in_lane:
             return False, True
         return True, not self.contains_partitioned(n)
@@ -152,6 +154,8 @@ class LoopGen:
                                  "perfectly nested): run sequentially")
             return self.gen_seq_loop(n, prag, rest, ctx)
         gang, lane = self.levels(n, prag, ctx)
+        if not gang and not lane:
+            return self.gen_seq_loop(n, prag, rest, ctx)
         if gang and ctx.construct == "kernels" and not ctx.team:
             cid = self.new_id()
             team_open, tctx = self.open_team(cid, "0", ctx, [])
@@ -188,7 +192,7 @@ class LoopGen:
                 rename[v] = f"__acc_rg{N}_{v}"
         in_compute = ctx.construct is not None
         lctx = replace(ctx, rename=rename, in_gang=ctx.in_gang or gang,
-                       in_lane=ctx.in_lane or lane)
+                       in_lane=ctx.in_lane or lane, in_vector=ctx.in_vector or prag.has("vector"))
         own = {h.var for h in heads}
         privs = _privates(prag)
         if lane:

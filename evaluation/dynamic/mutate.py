@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 
 from accellium.dataset.loops import find_loops
-from accellium.dataset.pragma import IDENT, Clause, Pragma, split_top_level
+from accellium.dataset.pragma import IDENT, Clause, Pragma, PragmaError, parse, split_top_level
 from accellium.evaluation.dynamic.accpragmas import AccLine, find_acc_lines
 
 __all__ = ["Mutation", "mutations", "KINDS"]
@@ -68,6 +68,19 @@ def _runs_sequentially(p: Pragma, enclosing: list[str]) -> bool:
     return kernels and not p.has("independent")
 
 
+def _inside_vector_loop(enclosing: list[str]) -> bool:
+    """An enclosing loop is vector-partitioned: no parallelism level is left for a nested loop
+    (OpenACC 3.3 2.9.3: a vector loop's region contains no gang, worker or vector loop), so an
+    ``independent`` there still runs sequentially in each lane and plants no race."""
+    for text in enclosing:
+        try:
+            if parse(text).has("vector"):
+                return True
+        except PragmaError:
+            continue
+    return False
+
+
 def _candidates(src: bytes, loops_by_line: dict[int, tuple[str, list[str]]]):
     for a in find_acc_lines(src):
         p = a.pragma
@@ -86,7 +99,8 @@ def _candidates(src: bytes, loops_by_line: dict[int, tuple[str, list[str]]]):
                     if var and loop and _written(var.group(1), loop):
                         yield "private_removed", a, _without_item(p, i, c.name, item)
                         break
-            elif name == "seq" and p.directive in ("loop", "parallel loop", "kernels loop"):
+            elif (name == "seq" and p.directive in ("loop", "parallel loop", "kernels loop")
+                  and not _inside_vector_loop(enclosing)):
                 clauses = list(p.clauses)
                 clauses[i] = Clause("independent")
                 yield "independent_on_carried", a, Pragma(p.directive, tuple(clauses))
