@@ -12,7 +12,7 @@ from tree_sitter import Node
 from accellium.dataset.analysis.tree import iter_nodes, named, text
 from accellium.dataset.loops import LineIndex
 from accellium.dataset.offload.arrays import ArrayInfo, Scope, collect
-from accellium.dataset.offload.device import Device
+from accellium.dataset.offload.device import Unit
 from accellium.dataset.offload.extent import Extents
 from accellium.dataset.offload.flow import Flow, Lifetime, live_after, plan_flow
 from accellium.dataset.offload.structure import (
@@ -33,10 +33,10 @@ _ROUNDS = 4
 @dataclass
 class Region:
     lay: Layout
-    devices: list[Device]
+    devices: list[Unit]
     arrays: dict[str, ArrayInfo]
     flow: Flow
-    dropped: list[tuple[Device, str]] = field(default_factory=list)
+    dropped: list[tuple[Unit, str]] = field(default_factory=list)
     structured: bool = True  # a `data` construct (else enter/exit data at its ends)
 
     @property
@@ -44,7 +44,7 @@ class Region:
         return self.lay.stmts
 
 
-def _range_in(block: Node, devices: list[Device]) -> list[Node]:
+def _range_in(block: Node, devices: list[Unit]) -> list[Node]:
     kids = [c for c in named(block) if c.type != "comment"]
     idx = [k for k, c in enumerate(kids)
            if any(c.start_byte <= d.node.start_byte < c.end_byte for d in devices)]
@@ -65,10 +65,10 @@ def _declares_used_after(stmts: list[Node], fn: Node) -> bool:
                for n in iter_nodes(fn))
 
 
-def _evaluate(lines: LineIndex, block: Node, devices: list[Device], scope: Scope,
+def _evaluate(lines: LineIndex, block: Node, devices: list[Unit], scope: Scope,
               within: tuple[int, int] | None, lone: bool = False) -> Region | str:
     kept = list(devices)
-    dropped: list[tuple[Device, str]] = []
+    dropped: list[tuple[Unit, str]] = []
     stmts = [devices[0].node] if lone else _range_in(block, kept)
     arrays: dict[str, ArrayInfo] = {}
     for _ in range(_ROUNDS):
@@ -147,7 +147,7 @@ def transfer_cost(region: Region, fn: Node) -> int:
     return cost
 
 
-def per_loop_regions(lines: LineIndex, devices: list[Device], scope: Scope
+def per_loop_regions(lines: LineIndex, devices: list[Unit], scope: Scope
                      ) -> list[Region | str]:
     """Each loop its own region, its data clauses on its own pragma: what per-loop
     suggestions with the right data clauses would be (the baseline the one region is
@@ -159,7 +159,7 @@ def per_loop_regions(lines: LineIndex, devices: list[Device], scope: Scope
     return out
 
 
-def choose_region(lines: LineIndex, body: Node, devices: list[Device], scope: Scope,
+def choose_region(lines: LineIndex, body: Node, devices: list[Unit], scope: Scope,
                   within: tuple[int, int] | None) -> tuple[Region | None, list[str]]:
     """The best region for ``devices`` in the function body — the most loops offloaded, then
     the fewest transfers (:func:`transfer_cost`), then the outermost — and why the others
