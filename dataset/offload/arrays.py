@@ -35,6 +35,10 @@ class Scope:
     allocs: dict[str, list[AllocSite]]
     frees: dict[str, list[Node]]
     assigned_at: dict[str, list[int]] = field(default_factory=dict)  # name -> byte offsets
+    # calls no region may hold when it maps an array they pass: (call, arrays, why) — the
+    # callee's own data clauses would find the arrays present and its host code read or
+    # write a stale copy (:func:`.calls.call_units`)
+    barriers: list[tuple[Node, frozenset[str], str]] = field(default_factory=list)
 
     def shape(self, name: str) -> Shape | None:
         return shape_of(name, self.decls)

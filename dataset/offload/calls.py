@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from accellium.dataset.offload.region import Region
 
 __all__ = ["ParamUse", "Summary", "summarize", "call_units", "caller_span", "host_conflict",
-           "covering_arg",
+           "covering_arg", "Calls",
            "call_graph", "recursive", "parameters", "ANY_GLOBAL"]
 
 #: In ``host_globals``: the host code calls a program function (it may touch any global).
@@ -311,6 +311,7 @@ def _statement(call: Node) -> Node | None:
 
 @dataclass
 class _Site:
+    call: Node
     stmt: Node
     callee: str
     args: list[MappedArg]
@@ -360,7 +361,7 @@ def _site(call: Node, s: Summary, scope: Scope) -> _Site | str:
         actuals = {n: args[s.params.index(n)] for n in poly.names(use.lo) | poly.names(use.hi)
                    if n in s.params}
         out.append(MappedArg(text(a), a, span, actuals, use.read, use.write, use.covers))
-    return _Site(stmt, s.function, out, {m.node.id for m in out}, s.host_globals)
+    return _Site(call, stmt, s.function, out, {m.node.id for m in out}, s.host_globals)
 
 
 def _mixed(stmt: Node, sites: list[_Site], scope: Scope) -> str | None:
@@ -374,11 +375,12 @@ def _mixed(stmt: Node, sites: list[_Site], scope: Scope) -> str | None:
 
 
 def call_units(fn: Node, scope: Scope, summaries: dict[str, Summary | str],
-               devices: list[Device], defined: set[str], inside: Callable[[Node], bool]
+               devices: list[Device], calls: Calls, inside: Callable[[Node], bool]
                ) -> tuple[list[CallDevice], list[str]]:
     """The statements of ``fn`` that call functions with a summary, as region units; and why
     the calls that pass arrays to other functions are not hoisted (``summaries``: a function
-    of the file -> its summary, or why it has none)."""
+    of the file -> its summary, or why it has none).  A call left out that passes arrays to a
+    function that offloads loops becomes a barrier (``scope.barriers``)."""
     by_stmt: dict[int, list[_Site]] = {}
     notes: list[str] = []
     for n in iter_nodes(_field(fn, "body")):
@@ -387,14 +389,16 @@ def call_units(fn: Node, scope: Scope, summaries: dict[str, Summary | str],
         f = unparen(_field(n, "function"))
         name = text(f) if f is not None and f.type == "identifier" else None
         s = summaries.get(name) if name else None
+        got: _Site | str | None = None
         if s is None or isinstance(s, str):
-            why = _not_hoisted(n, name, scope, defined, s)
-            if why:
-                notes.append(why)
+            got = _not_hoisted(n, name, scope, calls.defined, s)
+        else:
+            got = _site(n, s, scope)
+        if got is None:
             continue
-        got = _site(n, s, scope)
         if isinstance(got, str):
-            notes.append(f"not hoisted: {got}")
+            notes.append(got if got.startswith("not hoisted") else f"not hoisted: {got}")
+            _add_barrier(n, name, scope, calls)
             continue
         if inside(got.stmt):
             by_stmt.setdefault(got.stmt.id, []).append(got)
@@ -404,10 +408,66 @@ def call_units(fn: Node, scope: Scope, summaries: dict[str, Summary | str],
         why = _mixed(stmt, sites, scope)
         if why:
             notes.append(f"not hoisted: {why}")
+            for site in sites:
+                _add_barrier(site.call, site.callee, scope, calls)
             continue
         out.append(CallDevice(stmt, [s.callee for s in sites], [a for s in sites for a in s.args],
                               frozenset().union(*(s.host_globals for s in sites))))
     return sorted(out, key=lambda d: d.node.start_byte), notes
+
+
+@dataclass
+class Calls:
+    """The file's functions: those it defines, and those whose plans offload loops (or call
+    one that does, or already have OpenACC directives)."""
+
+    defined: set[str] = field(default_factory=set)
+    offloads: set[str] = field(default_factory=set)
+
+
+def _passed(call: Node, scope: Scope) -> frozenset[str]:
+    args = [unparen(a) for a in named(_field(call, "arguments"))]
+    return frozenset(text(a) for a in args if a is not None and a.type == "identifier"
+                     and _array_shape(scope, text(a)) is not None)
+
+
+_DECLARATORS = ("pointer_declarator", "parenthesized_declarator", "function_declarator",
+                "array_declarator", "init_declarator")
+
+
+def _variable(name: str, scope: Scope) -> bool:
+    """Is ``name`` declared as a variable (a function pointer) in the function or at file
+    scope, rather than defined as a function?"""
+    if scope.shape(name) is not None:
+        return True
+    root = scope.fn
+    while root.parent is not None:
+        root = root.parent
+    tops = [scope.fn] + [n for n in named(root) if n.type == "declaration"]
+    for top in tops:
+        for n in iter_nodes(top):
+            if n.type != "identifier" or text(n) != name:
+                continue
+            p, kid, pointer = n.parent, n, False
+            while p is not None and p.type in _DECLARATORS and (
+                    p.type == "parenthesized_declarator" or _field(p, "declarator") == kid):
+                pointer |= p.type == "pointer_declarator"
+                p, kid = p.parent, p
+            if pointer and p is not None and p.type in ("declaration", "parameter_declaration"):
+                return True
+    return False
+
+
+def _add_barrier(call: Node, name: str | None, scope: Scope, calls: Calls) -> None:
+    pointer = name is not None and name not in calls.defined and _variable(name, scope)
+    if name is None or pointer or name in calls.offloads:
+        passed = _passed(call, scope)
+        if passed:
+            what = f"`{name}`" if name else "a function pointer"
+            scope.barriers.append((call, passed, (
+                f"the call to {what} at line {call.start_point[0] + 1} stays on the host and "
+                "its own offloaded loops would find the region's arrays present (its host "
+                "code would see a stale copy): no region around it")))
 
 
 def _not_hoisted(call: Node, name: str | None, scope: Scope, defined: set[str],
@@ -420,7 +480,7 @@ def _not_hoisted(call: Node, name: str | None, scope: Scope, defined: set[str],
     if not passes:
         return None
     line = call.start_point[0] + 1
-    if name is None:
+    if name is None or name not in defined and _variable(name, scope):
         return f"not hoisted: the call at line {line} goes through a pointer"
     if name not in defined and library_function(name) is None:
         return (f"not hoisted: `{name}` (line {line}) is not defined in this file: what it "

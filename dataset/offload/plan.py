@@ -13,7 +13,14 @@ from accellium.dataset.analysis.tree import iter_nodes
 from accellium.dataset.loops import LineIndex, Loop, loops_in_tree, parse_tree
 from accellium.dataset.offload.arrays import Scope, assignment_positions
 from accellium.dataset.offload.assemble import region_edits
-from accellium.dataset.offload.calls import Summary, call_graph, call_units, recursive, summarize
+from accellium.dataset.offload.calls import (
+    Calls,
+    Summary,
+    call_graph,
+    call_units,
+    recursive,
+    summarize,
+)
 from accellium.dataset.offload.device import Advisor, CallDevice, Device, Unit, choose_loops
 from accellium.dataset.offload.edits import PlanEdit, Rank
 from accellium.dataset.offload.region import Region, choose_region, per_loop_regions
@@ -112,7 +119,7 @@ class _Req:
     replace: bool
     per_loop: bool = False
     summaries: dict[str, Summary | str] = field(default_factory=dict)  # callees planned first
-    defined: set[str] = field(default_factory=set)  # the functions the file defines
+    calls: Calls = field(default_factory=Calls)  # the file's functions
 
 
 def _plan_one(source: bytes, fn_row: int, req: _Req) -> tuple[FunctionPlan, Summary | str | None]:
@@ -170,7 +177,7 @@ def _fill(plan: FunctionPlan, work: bytes, lines: LineIndex, tree: Tree, fn: Nod
     scope = _scope(fn, root)
     calls: list[CallDevice] = []
     if not req.per_loop:
-        calls, why_not = call_units(fn, scope, req.summaries, devices, req.defined,
+        calls, why_not = call_units(fn, scope, req.summaries, devices, req.calls,
                                     lambda n: within is None or (
                                         within[0] <= n.start_point[0] and
                                         n.end_point[0] <= within[1]))
@@ -201,7 +208,7 @@ def _fill(plan: FunctionPlan, work: bytes, lines: LineIndex, tree: Tree, fn: Nod
     plan.edits = edits
     if req.per_loop or len(kept) != 1:
         return None
-    return summarize(fn, scope, kept[0], req.defined)
+    return summarize(fn, scope, kept[0], req.calls.defined)
 
 
 def _regions(plan: FunctionPlan, lines: LineIndex, fn: Node, devices: list[Device],
@@ -216,9 +223,10 @@ def _regions(plan: FunctionPlan, lines: LineIndex, fn: Node, devices: list[Devic
     body = _field(fn, "body") or fn
     units: list[Unit] = sorted([*devices, *calls], key=lambda u: u.node.start_byte)
     region, problems = choose_region(lines, body, units, scope, req.within)
-    if calls and region is not None and not _gains(region):
-        region, problems = choose_region(lines, body, list(devices), scope, req.within) \
+    if calls and region is not None and region.devices and not _gains(region):
+        region, more = choose_region(lines, body, list(devices), scope, req.within) \
             if devices else (None, [])
+        problems += more
     plan.notes += [f"no data region: {p}" for p in problems
                    if region is None or not region.devices]
     return [region] if region is not None else []
@@ -330,7 +338,7 @@ def _plan_with_callees(source: bytes, root: Node, asked: list[Node], req: _Req
             by_name[name] = f
     graph = call_graph(by_name)
     loops_of = recursive(graph)
-    req.defined = set(by_name)
+    req.calls.defined = set(by_name)
     order: list[str] = []
 
     def visit(name: str, stack: set[str]) -> None:
@@ -357,6 +365,9 @@ def _plan_with_callees(source: bytes, root: Node, asked: list[Node], req: _Req
         plans[name] = plan
         if summary is not None and name not in loops_of:
             req.summaries[name] = summary
+        if plan.loops or plan.calls or isinstance(summary, str) or \
+                any(c in req.calls.offloads for c in graph[name]):
+            req.calls.offloads.add(name)
     out = [plans[n] if n in plans else _plan_one(source, f.start_point[0], req)[0]
            for n, f in zip(asked_names, asked, strict=True)]
     seen = {id(p) for p in out}

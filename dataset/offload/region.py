@@ -88,7 +88,7 @@ def _evaluate(lines: LineIndex, block: Node, devices: list[Unit], scope: Scope,
         stmts = new
     if not kept or not stmts:
         return Region(Layout(block, stmts or []), [], {}, Flow(), dropped)
-    problem = exit_problem(stmts)
+    problem = exit_problem(stmts) or _barrier(stmts, arrays, scope)
     if problem:
         return problem
     if not lone and (not placeable_before(lines, stmts[0]) or
@@ -107,6 +107,13 @@ def _evaluate(lines: LineIndex, block: Node, devices: list[Unit], scope: Scope,
     if len(stmts) > 1 and _declares_used_after(stmts, scope.fn):
         _unstructured(region)
     return region
+
+
+def _barrier(stmts: list[Node], arrays: dict[str, ArrayInfo], scope: Scope) -> str | None:
+    for call, names, why in scope.barriers:
+        if stmts[0].start_byte <= call.start_byte < stmts[-1].end_byte and names & set(arrays):
+            return why
+    return None
 
 
 def _unstructured(region: Region) -> None:
