@@ -383,7 +383,7 @@ def call_units(fn: Node, scope: Scope, summaries: dict[str, Summary | str],
     function that offloads loops becomes a barrier (``scope.barriers``)."""
     by_stmt: dict[int, list[_Site]] = {}
     notes: list[str] = []
-    for n in iter_nodes(_field(fn, "body")):
+    for n in iter_nodes(_field(fn, "body") or fn):
         if n.type != "call_expression" or _in_units(n, list(devices)):
             continue
         f = unparen(_field(n, "function"))
@@ -452,7 +452,7 @@ def _variable(name: str, scope: Scope) -> bool:
             while p is not None and p.type in _DECLARATORS and (
                     p.type == "parenthesized_declarator" or _field(p, "declarator") == kid):
                 pointer |= p.type == "pointer_declarator"
-                p, kid = p.parent, p
+                kid, p = p, p.parent
             if pointer and p is not None and p.type in ("declaration", "parameter_declaration"):
                 return True
     return False

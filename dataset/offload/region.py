@@ -5,6 +5,7 @@ the most loops wins; among equals, the outermost (fewest transfers)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from tree_sitter import Node
@@ -154,7 +155,7 @@ def transfer_cost(region: Region, fn: Node) -> int:
     return cost
 
 
-def per_loop_regions(lines: LineIndex, devices: list[Unit], scope: Scope
+def per_loop_regions(lines: LineIndex, devices: Sequence[Unit], scope: Scope
                      ) -> list[Region | str]:
     """Each loop its own region, its data clauses on its own pragma: what per-loop
     suggestions with the right data clauses would be (the baseline the one region is
