@@ -13,14 +13,8 @@ from accellium.dataset.analysis.tree import iter_nodes
 from accellium.dataset.loops import LineIndex, Loop, loops_in_tree, parse_tree
 from accellium.dataset.offload.arrays import Scope, assignment_positions
 from accellium.dataset.offload.assemble import region_edits
-from accellium.dataset.offload.calls import (
-    Calls,
-    Summary,
-    call_graph,
-    call_units,
-    recursive,
-    summarize,
-)
+from accellium.dataset.offload.calls import Summary, summarize
+from accellium.dataset.offload.callsites import Calls, call_graph, call_units, recursive
 from accellium.dataset.offload.device import Advisor, CallDevice, Device, Unit, choose_loops
 from accellium.dataset.offload.edits import PlanEdit, Rank
 from accellium.dataset.offload.region import Region, choose_region, per_loop_regions
