@@ -21,7 +21,8 @@ def _print_plan(out: Callable[[str], None], path: str, p: FunctionPlan) -> None:
     if not p.edits:
         out(f"{head}: nothing to write")
     else:
-        out(f"{head}: {len(p.loops)} loop(s) offloaded, {len(p.arrays)} array(s), "
+        calls = f", {len(p.calls)} call(s) in its data region" if p.calls else ""
+        out(f"{head}: {len(p.loops)} loop(s) offloaded{calls}, {len(p.arrays)} array(s), "
             f"{sum(1 for e in p.edits if e.kind == 'update')} update(s)")
     for e in p.edits:
         if e.delete:

@@ -14,6 +14,8 @@ allocations), :mod:`.extent` (the elements a subscript reaches while its loops r
 :mod:`.device` (which loops go to the device, routines), :mod:`.structure` (candidate ranges,
 host code, where a directive line can go), :mod:`.arrays` (sections, loops left on the host),
 :mod:`.flow` (updates, copyin/copyout/create, lifetimes), :mod:`.region` (the best region),
+:mod:`.calls` and :mod:`.callsites` (a caller's region around calls to functions whose plans
+offload loops),
 :mod:`.assemble` (edits), :mod:`.edits`, :mod:`.plan`.
 """
 

@@ -17,7 +17,8 @@ from tree_sitter import Node
 from accellium.dataset.analysis.clauses import is_clause_arg
 from accellium.dataset.analysis.tree import iter_nodes, text
 from accellium.dataset.offload import poly
-from accellium.dataset.offload.device import Device
+from accellium.dataset.offload.calls import caller_span, host_conflict
+from accellium.dataset.offload.device import CallDevice, Device, Unit
 from accellium.dataset.offload.extent import Extents, Span, union
 from accellium.dataset.offload.shapes import AllocSite, Shape, shape_of
 from accellium.dataset.offload.uses import ArrayUse, array_uses, assignments
@@ -34,6 +35,10 @@ class Scope:
     allocs: dict[str, list[AllocSite]]
     frees: dict[str, list[Node]]
     assigned_at: dict[str, list[int]] = field(default_factory=dict)  # name -> byte offsets
+    # calls no region may hold when it maps an array they pass: (call, arrays, why) — the
+    # callee's own data clauses would find the arrays present and its host code read or
+    # write a stale copy (:func:`.calls.call_units`)
+    barriers: list[tuple[Node, frozenset[str], str]] = field(default_factory=list)
 
     def shape(self, name: str) -> Shape | None:
         return shape_of(name, self.decls)
@@ -192,10 +197,10 @@ def _alloc_ok(a: AllocSite | None, scope: Scope, region_end: int) -> bool:
 @dataclass
 class Collected:
     arrays: dict[str, ArrayInfo]
-    dropped: list[tuple[Device, str]]
+    dropped: list[tuple[Unit, str]]
 
 
-def _host_spans(stmts: list[Node], kept: list[Device], scope: Scope,
+def _host_spans(stmts: list[Node], kept: list[Unit], scope: Scope,
                 ex: Extents) -> dict[str, list[list[Span]]]:
     """Spans of the host code's accesses in the region (those that can be bounded): the
     region's section covers them too, so that an ``update`` of them is legal."""
@@ -214,15 +219,42 @@ def _host_spans(stmts: list[Node], kept: list[Device], scope: Scope,
     return out
 
 
-def collect(devices: list[Device], scope: Scope, ex: Extents, stmts: list[Node]) -> Collected:
+def _call_rows(d: CallDevice, scope: Scope, ex: Extents, region_end: int
+               ) -> tuple[list[tuple[ArrayUse, list[Span] | None]], str | None]:
+    """The arrays a hoisted call reaches, with their spans in the caller (relative to the
+    region); or why the call cannot join it (a bound that does not translate: no guess)."""
+    rows: list[tuple[ArrayUse, list[Span] | None]] = []
+    for a in d.args:
+        u = ArrayUse(a.name, a.node, [], a.read, a.write)
+        if a.span is None:
+            rows.append((u, None))
+            continue
+        span = caller_span(a, ex)
+        if span is None and not _alloc_ok(scope.alloc(a.name), scope, region_end):
+            return [], (f"the section of `{a.name}` that `{', '.join(d.callees)}` reaches "
+                        f"(line {d.line}) does not translate into the caller's variables "
+                        "where the region starts")
+        rows.append((u, [span] if span is not None else None))
+    return rows, None
+
+
+def collect(devices: list[Unit], scope: Scope, ex: Extents, stmts: list[Node]) -> Collected:
     """Arrays, sections and the loops dropped (with why), repeated until every kept loop's
     arrays have a section."""
     region_start, region_end = stmts[0].start_byte, stmts[-1].end_byte
-    dropped: list[tuple[Device, str]] = []
+    dropped: list[tuple[Unit, str]] = []
     per: dict[int, list[tuple[ArrayUse, list[Span] | None]]] = {}
+    rows: list[tuple[ArrayUse, list[Span] | None]]
     for d in devices:
+        if isinstance(d, CallDevice):
+            rows, why = _call_rows(d, scope, ex, region_end)
+            if why is not None:
+                dropped.append((d, why))
+            else:
+                per[d.node.id] = rows
+            continue
         uses, why = _device_uses(d, scope)
-        rows: list[tuple[ArrayUse, list[Span] | None]] = []
+        rows = []
         for u in uses if why is None else []:
             shape = scope.shape(u.name)
             assert shape is not None
@@ -239,6 +271,10 @@ def collect(devices: list[Device], scope: Scope, ex: Extents, stmts: list[Node])
         kept = [d for d in devices if d.node.id in per]
         host = _host_spans(stmts, kept, scope, ex)
         arrays, bad = _arrays(kept, per, scope, region_start, region_end, host, ex.mins)
+        for d in kept:
+            clash = host_conflict(d, arrays, scope) if isinstance(d, CallDevice) else None
+            if clash is not None and not any(b is d for b, _ in bad):
+                bad.append((d, clash))
         if not bad:
             return Collected(arrays, dropped)
         for d, why in bad:
@@ -246,15 +282,15 @@ def collect(devices: list[Device], scope: Scope, ex: Extents, stmts: list[Node])
             per.pop(d.node.id, None)
 
 
-def _arrays(kept: list[Device], per: dict[int, list[tuple[ArrayUse, list[Span] | None]]],
+def _arrays(kept: list[Unit], per: dict[int, list[tuple[ArrayUse, list[Span] | None]]],
             scope: Scope, start: int, end: int, host: dict[str, list[list[Span]]],
-            mins: dict[str, int]) -> tuple[dict[str, ArrayInfo], list[tuple[Device, str]]]:
-    by_name: dict[str, list[tuple[Device, ArrayUse, list[Span] | None]]] = {}
+            mins: dict[str, int]) -> tuple[dict[str, ArrayInfo], list[tuple[Unit, str]]]:
+    by_name: dict[str, list[tuple[Unit, ArrayUse, list[Span] | None]]] = {}
     for d in kept:
         for u, spans in per[d.node.id]:
             by_name.setdefault(u.name, []).append((d, u, spans))
     out: dict[str, ArrayInfo] = {}
-    bad: list[tuple[Device, str]] = []
+    bad: list[tuple[Unit, str]] = []
     for name, rows in by_name.items():
         shape = scope.shape(name)
         assert shape is not None
@@ -271,9 +307,9 @@ def _arrays(kept: list[Device], per: dict[int, list[tuple[ArrayUse, list[Span] |
     return out, bad
 
 
-def _odd_one(name: str, shape: Shape, rows: list[tuple[Device, ArrayUse, list[Span] | None]],
-             users: dict[int, Device], scope: Scope, where: tuple[int, int],
-             mins: dict[str, int]) -> Device | None:
+def _odd_one(name: str, shape: Shape, rows: list[tuple[Unit, ArrayUse, list[Span] | None]],
+             users: dict[int, Unit], scope: Scope, where: tuple[int, int],
+             mins: dict[str, int]) -> Unit | None:
     """The loop without which the array's accesses have a section (the first such loop)."""
     if len(users) < 2:
         return None
@@ -296,7 +332,7 @@ def _union(rows: list[list[Span]], dims: int, mins: dict[str, int] | None = None
     return out
 
 
-def _info(name: str, shape: Shape, rows: list[tuple[Device, ArrayUse, list[Span] | None]],
+def _info(name: str, shape: Shape, rows: list[tuple[Unit, ArrayUse, list[Span] | None]],
           scope: Scope, where: tuple[int, int], host: list[list[Span]],
           mins: dict[str, int]) -> tuple[ArrayInfo | None, str | None]:
     start, end = where

@@ -95,6 +95,7 @@ def _update_edits(lines: LineIndex, region: Region) -> list[PlanEdit]:
 
 def _lone_loop(region: Region) -> bool:
     return (len(region.stmts) == 1 and len(region.devices) == 1
+            and isinstance(region.devices[0], Device)
             and region.stmts[0].id == region.devices[0].node.id
             and not region.flow.lifetimes and not region.flow.updates)
 
@@ -108,6 +109,8 @@ def region_edits(lines: LineIndex, region: Region) -> tuple[list[PlanEdit], list
         data.setdefault(clause, []).append(region.arrays[name].section)
     lone = _lone_loop(region)
     for d in region.devices:
+        if not isinstance(d, Device):
+            continue  # a call: its callee keeps its own pragmas
         text = loop_pragma(d, region, clause_list(data) if lone else None)
         if text is None:
             problems.append(f"line {d.loop.line}: no valid pragma with the region's clauses")

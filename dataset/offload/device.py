@@ -15,10 +15,12 @@ from tree_sitter import Node
 
 from accellium.dataset.analysis.scope import FileIndex
 from accellium.dataset.loops import LineIndex, Loop, insertion_problem
+from accellium.dataset.offload import poly
 from accellium.dataset.offload.routines import callees, routines_needed
 from accellium.dataset.pragma import Pragma, PragmaError, parse_valid
 
-__all__ = ["LoopAdvice", "Advisor", "Device", "Choice", "choose_loops", "callees"]
+__all__ = ["LoopAdvice", "Advisor", "Device", "MappedArg", "CallDevice", "Unit", "Choice",
+           "choose_loops", "callees"]
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,43 @@ class Device:
     @property
     def row(self) -> int:
         return self.loop.start_line
+
+
+@dataclass
+class MappedArg:
+    """An array a hoisted call reaches on the device, in the caller's terms: the caller's array,
+    the node of the argument (or of the call, for a global), the elements the callee reaches
+    (``lo``/``hi`` in the callee's names, None: a true array, whole) and the caller's
+    expression of each callee name they use."""
+
+    name: str
+    node: Node
+    span: tuple[poly.Poly, poly.Poly] | None
+    actuals: dict[str, Node]
+    read: bool
+    write: bool
+    covers: bool = False  # the callee writes every element before it reads any
+
+
+@dataclass
+class CallDevice:
+    """A statement of the caller that calls functions of the file whose plans offload loops
+    (the callees keep their own pragmas and data clauses; the caller's region maps what they
+    reach)."""
+
+    node: Node  # the statement
+    callees: list[str]
+    args: list[MappedArg]
+    host_globals: frozenset[str] = frozenset()  # globals the callees' host code touches ("*")
+    routines: list[str] = field(default_factory=list)  # none: the calls run on the host
+
+    @property
+    def line(self) -> int:
+        return self.node.start_point[0] + 1
+
+
+#: What a region holds: an offloaded loop, or a statement calling offloaded functions.
+Unit = Device | CallDevice
 
 
 @dataclass

@@ -218,7 +218,16 @@ class Extents:
         b = exact(poly.const(0)) if sub == ZERO else bounds_of(sub, self.env)  # type: ignore[arg-type]
         if b is None:
             return None
-        lo, hi = b.lo, b.hi
+        return self._over_loops(b.lo, b.hi, at, top)
+
+    def span_of(self, lo: poly.Poly, hi: poly.Poly, at: Node) -> Span | None:
+        """The elements ``lo..hi`` (polynomials of the names at ``at``) reach under the tops
+        (a callee's section in the caller's terms, at the call)."""
+        top = self._top_of(at)
+        return None if top is None else self._over_loops((lo,), (hi,), at, top)
+
+    def _over_loops(self, lo: tuple[poly.Poly, ...], hi: tuple[poly.Poly, ...], at: Node,
+                    top: Node) -> Span | None:
         for loop in loops_between(at, top):
             r = self._range(loop)
             if r is None:

@@ -29,7 +29,8 @@ from accellium.dataset.analysis.tree import LOOP_TYPES, iter_nodes, text
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.arrays import ArrayInfo, Scope, dims_needed, section_text
-from accellium.dataset.offload.device import Device
+from accellium.dataset.offload.calls import covering_arg
+from accellium.dataset.offload.device import CallDevice, Unit
 from accellium.dataset.offload.extent import Extents, Span, loops_between
 from accellium.dataset.offload.structure import Layout, Leaf, may_precede
 from accellium.dataset.offload.uses import ArrayUse, array_uses, assignments
@@ -159,8 +160,8 @@ def _unconditional(node: Node, top_ids: set[int]) -> bool:
     return False
 
 
-def _covering(info: ArrayInfo, devices: dict[int, Device], lay: Layout
-              ) -> tuple[Device, ArrayUse] | None:
+def _covering(info: ArrayInfo, devices: dict[int, Unit], lay: Layout
+              ) -> tuple[Unit, ArrayUse] | None:
     """An offloaded loop that always runs and replaces every element of the section."""
     if info.spans is None or info.alloc is not None or info.shape.kind not in ("pointer", "rows"):
         return None
@@ -168,6 +169,11 @@ def _covering(info: ArrayInfo, devices: dict[int, Device], lay: Layout
     for did, uses in info.uses.items():
         d = devices[did]
         if lay.device_loops.get(did) or not _unconditional(d.node, top_ids):
+            continue
+        if isinstance(d, CallDevice):
+            got = covering_arg(d, uses, info, Extents(lay.stmts))
+            if got is not None:
+                return d, got
             continue
         if any(n.type in ("continue_statement", "break_statement", "goto_statement",
                           "return_statement") for n in iter_nodes(d.node)):
@@ -246,17 +252,17 @@ def _same(ex: Extents, u: ArrayUse, info: ArrayInfo) -> bool:
 class _Ctx:
     lay: Layout
     arrays: dict[str, ArrayInfo]
-    devices: dict[int, Device]
+    devices: dict[int, Unit]
     scope: Scope
     live: dict[str, bool]
     region_ex: Extents
 
 
-def _device_rows(ctx: _Ctx, info: ArrayInfo) -> list[tuple[Device, tuple[int, ...]]]:
+def _device_rows(ctx: _Ctx, info: ArrayInfo) -> list[tuple[Unit, tuple[int, ...]]]:
     return [(ctx.devices[i], ctx.lay.device_loops.get(i, ())) for i in info.uses]
 
 
-def plan_flow(lay: Layout, arrays: dict[str, ArrayInfo], devices: list[Device], scope: Scope,
+def plan_flow(lay: Layout, arrays: dict[str, ArrayInfo], devices: list[Unit], scope: Scope,
               live: dict[str, bool]) -> Flow:
     out = Flow()
     ctx = _Ctx(lay, arrays, {d.node.id: d for d in devices}, scope, live, Extents(lay.stmts))

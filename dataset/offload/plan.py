@@ -13,7 +13,9 @@ from accellium.dataset.analysis.tree import iter_nodes
 from accellium.dataset.loops import LineIndex, Loop, loops_in_tree, parse_tree
 from accellium.dataset.offload.arrays import Scope, assignment_positions
 from accellium.dataset.offload.assemble import region_edits
-from accellium.dataset.offload.device import Advisor, Device, choose_loops
+from accellium.dataset.offload.calls import Summary, summarize
+from accellium.dataset.offload.callsites import Calls, call_graph, call_units, recursive
+from accellium.dataset.offload.device import Advisor, CallDevice, Device, Unit, choose_loops
 from accellium.dataset.offload.edits import PlanEdit, Rank
 from accellium.dataset.offload.region import Region, choose_region, per_loop_regions
 from accellium.dataset.offload.routines import routine_row
@@ -36,14 +38,15 @@ class FunctionPlan:
     host_loops: list[dict] = field(default_factory=list)  # line, why
     arrays: list[dict] = field(default_factory=list)  # name, section, clause, how
     routines: list[str] = field(default_factory=list)
-    regions: list[dict] = field(default_factory=list)  # start_line, end_line, loops, repeated
+    regions: list[dict] = field(default_factory=list)  # start_line, end_line, loops, calls,...
+    calls: list[dict] = field(default_factory=list)  # hoisted calls: line, functions
     edits: list[PlanEdit] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict:
         return {"function": self.function, "line": self.line, "end_line": self.end_line,
                 "loops": self.loops, "host_loops": self.host_loops, "arrays": self.arrays,
-                "routines": self.routines, "regions": self.regions,
+                "routines": self.routines, "regions": self.regions, "calls": self.calls,
                 "edits": [e.to_json() for e in self.edits],
                 "notes": self.notes}
 
@@ -109,9 +112,13 @@ class _Req:
     within: tuple[int, int] | None
     replace: bool
     per_loop: bool = False
+    summaries: dict[str, Summary | str] = field(default_factory=dict)  # callees planned first
+    calls: Calls = field(default_factory=Calls)  # the file's functions
 
 
-def _plan_one(source: bytes, fn_row: int, req: _Req) -> FunctionPlan:
+def _plan_one(source: bytes, fn_row: int, req: _Req) -> tuple[FunctionPlan, Summary | str | None]:
+    """The plan of the function at ``fn_row``, and what its callers see of it (a summary, why
+    none, or None: it offloads nothing)."""
     lines = LineIndex(source)
     tree = parse_tree(source, req.lang)
     fn = _function_at(tree.root_node, fn_row)
@@ -122,7 +129,7 @@ def _plan_one(source: bytes, fn_row: int, req: _Req) -> FunctionPlan:
     if acc and not req.replace:
         plan.notes.append(f"`{name}` already has {len(acc)} OpenACC directive(s): left as it "
                           "is (re-plan it with --replace)")
-        return plan
+        return plan, "already has OpenACC directives (its data use is not re-derived)"
     work = _blanked(source, lines, acc) if acc else source
     if acc:
         wlines = LineIndex(work)
@@ -131,14 +138,14 @@ def _plan_one(source: bytes, fn_row: int, req: _Req) -> FunctionPlan:
         assert fn is not None
     else:
         wlines = lines
-    _fill(plan, work, wlines, tree, fn, req)
+    summary = _fill(plan, work, wlines, tree, fn, req)
     plan.edits += [PlanEdit(row, (), Rank.DELETE, n) for row, n in acc] if plan.edits else []
     plan.edits.sort(key=lambda e: e.key())
-    return plan
+    return plan, summary
 
 
 def _fill(plan: FunctionPlan, work: bytes, lines: LineIndex, tree: Tree, fn: Node,
-          req: _Req) -> None:
+          req: _Req) -> Summary | str | None:
     root = tree.root_node
     loops = loops_in_tree(tree, work, lines)
     nodes = _loop_nodes(root, loops)
@@ -161,21 +168,19 @@ def _fill(plan: FunctionPlan, work: bytes, lines: LineIndex, tree: Tree, fn: Nod
         routine_rows.update({r: row for r, row in rows.items() if row is not None})
         devices.append(d)
     plan.host_loops = [{"line": lp.line, "why": why} for lp, why in choice.host]
-    if not devices:
+    scope = _scope(fn, root)
+    calls: list[CallDevice] = []
+    if not req.per_loop:
+        calls, why_not = call_units(fn, scope, req.summaries, devices, req.calls,
+                                    lambda n: within is None or (
+                                        within[0] <= n.start_point[0] and
+                                        n.end_point[0] <= within[1]))
+        plan.notes += why_not
+    if not devices and not calls:
         plan.notes.append("no loop to offload: " + ("; ".join(
             f"line {lp.line}: {why}" for lp, why in choice.host[:6]) or "no for loops"))
-        return
-    body = _field(fn, "body") or fn
-    scope = _scope(fn, root)
-    if req.per_loop:
-        regions = [r for r in per_loop_regions(lines, devices, scope)]
-        plan.notes += [f"no data region: {r}" for r in regions if isinstance(r, str)]
-        kept = [r for r in regions if not isinstance(r, str)]
-    else:
-        region, problems = choose_region(lines, body, devices, scope, within)
-        plan.notes += [f"no data region: {p}" for p in problems
-                       if region is None or not region.devices]
-        kept = [region] if region is not None else []
+        return None
+    kept = _regions(plan, lines, fn, devices, calls, scope, req)
     edits: list[PlanEdit] = []
     for region in kept:
         _describe(plan, region)
@@ -185,7 +190,7 @@ def _fill(plan: FunctionPlan, work: bytes, lines: LineIndex, tree: Tree, fn: Nod
         edits += got
         plan.notes += bad
     if not any(r.devices for r in kept):
-        return
+        return None
     by_row = {e.row: e.lines[0].strip() for e in edits if e.rank == Rank.LOOP}
     for lp in plan.loops:
         lp["pragma"] = by_row.get(lp["line"] - 1)
@@ -195,16 +200,53 @@ def _fill(plan: FunctionPlan, work: bytes, lines: LineIndex, tree: Tree, fn: Nod
         edits.append(PlanEdit(routine_rows[r], (lines.indent(routine_rows[r])
                                                 + "#pragma acc routine seq",), Rank.ROUTINE))
     plan.edits = edits
+    if req.per_loop or len(kept) != 1:
+        return None
+    return summarize(fn, scope, kept[0], req.calls.defined)
+
+
+def _regions(plan: FunctionPlan, lines: LineIndex, fn: Node, devices: list[Device],
+             calls: list[CallDevice], scope: Scope, req: _Req) -> list[Region]:
+    """The regions of the plan: one per loop (``per_loop``), or the best one over the loops
+    and the hoisted calls (without the calls when they alone gain nothing: one call that no
+    host loop repeats)."""
+    if req.per_loop:
+        regions = [r for r in per_loop_regions(lines, devices, scope)]
+        plan.notes += [f"no data region: {r}" for r in regions if isinstance(r, str)]
+        return [r for r in regions if not isinstance(r, str)]
+    body = _field(fn, "body") or fn
+    units: list[Unit] = sorted([*devices, *calls], key=lambda u: u.node.start_byte)
+    region, problems = choose_region(lines, body, units, scope, req.within)
+    if calls and region is not None and region.devices and not _gains(region):
+        region, more = choose_region(lines, body, list(devices), scope, req.within) \
+            if devices else (None, [])
+        problems += more
+    plan.notes += [f"no data region: {p}" for p in problems
+                   if region is None or not region.devices]
+    return [region] if region is not None else []
+
+
+def _gains(region: Region) -> bool:
+    """Does a region with hoisted calls save anything: a loop of the function in it, several
+    units, or a host loop that repeats one?"""
+    return any(isinstance(d, Device) for d in region.devices) or len(region.devices) > 1 or \
+        any(region.lay.device_loops.get(d.node.id) for d in region.devices)
 
 
 def _describe(plan: FunctionPlan, region: Region) -> None:
     for d, why in region.dropped:
+        if isinstance(d, CallDevice):
+            plan.notes.append(f"not hoisted: the call at line {d.line}: {why}")
+            continue
         plan.host_loops.append({"line": d.loop.line, "why": why})
         plan.notes.append(f"line {d.loop.line} stays on the host: {why}")
     plan.host_loops.sort(key=lambda h: h["line"])
     if not region.devices:
         return
     for d in region.devices:
+        if isinstance(d, CallDevice):
+            plan.calls.append({"line": d.line, "functions": list(d.callees)})
+            continue
         plan.loops.append({"line": d.loop.line, "end_line": d.loop.end_line_1,
                            "engine_pragma": d.pragma.render(), "pragma": None})
     for name, info in region.arrays.items():
@@ -215,13 +257,16 @@ def _describe(plan: FunctionPlan, region: Region) -> None:
                             "clause": region.flow.clauses.get(name), "how": how,
                             "from": "allocation" if info.alloc else "loop bounds"})
     n_upd = len(region.flow.updates)
+    n_calls = sum(isinstance(d, CallDevice) for d in region.devices)
     plan.regions.append({"start_line": region.stmts[0].start_point[0] + 1,
                          "end_line": region.stmts[-1].end_point[0] + 1,
-                         "loops": len(region.devices),
+                         "loops": len(region.devices) - n_calls, "calls": n_calls,
                          "repeated": any(region.lay.device_loops.get(d.node.id)
                                          for d in region.devices)})
     plan.notes.append(
-        f"{len(region.devices)} loop(s) offloaded in one region (lines "
+        f"{len(region.devices) - n_calls} loop(s) offloaded"
+        + (f" and {n_calls} call(s) to offloaded functions" if n_calls else "")
+        + " in one region (lines "
         f"{region.stmts[0].start_point[0] + 1}-{region.stmts[-1].end_point[0] + 1}), "
         f"{len(region.arrays)} array(s) moved once, {n_upd} update(s) for the host code "
         "between them")
@@ -240,7 +285,11 @@ def plan_source(source: bytes, advise: Advisor, *, lang: str = "c",
     """Plans for the functions of ``source``: the one named ``function``; the one holding the
     0-based ``rows`` (one row: the whole function; several: a selection, only the loops in it
     and a region inside it); or every function that has loops.  ``per_loop``: no region,
-    each loop with its own data clauses (the baseline the region is measured against)."""
+    each loop with its own data clauses (the baseline the region is measured against).
+
+    Functions are planned callees first: a caller's region may hold calls to functions of the
+    file whose plans offload loops (:mod:`.calls`).  The plans of those callees come with the
+    caller's (the caller's region relies on their pragmas)."""
     tree = parse_tree(source, lang)
     fns = functions_in(tree.root_node)
     req = _Req(lang, advise, None, replace, per_loop)
@@ -257,5 +306,81 @@ def plan_source(source: bytes, advise: Advisor, *, lang: str = "c",
             req.within = (max(rows[0], fn.start_point[0]), min(rows[1], fn.end_point[0]))
         fns = [fn]
     else:
-        fns = [f for f in fns if any(n.type in ("for_statement",) for n in iter_nodes(f))]
-    return [_plan_one(source, f.start_point[0], req) for f in fns]
+        with_loops = [f for f in fns if _has_loops(f)]
+        if per_loop:
+            return [_plan_one(source, f.start_point[0], req)[0] for f in with_loops]
+        plans = _plan_with_callees(source, tree.root_node, fns, req)
+        ids = {f.start_point[0] + 1 for f in with_loops}
+        return [p for p in plans if p.line in ids or p.calls]
+    if per_loop:
+        return [_plan_one(source, f.start_point[0], req)[0] for f in fns]
+    return _plan_with_callees(source, tree.root_node, fns, req)
+
+
+def _has_loops(fn: Node) -> bool:
+    return any(n.type == "for_statement" for n in iter_nodes(fn))
+
+
+def _plan_with_callees(source: bytes, root: Node, asked: list[Node], req: _Req
+                       ) -> list[FunctionPlan]:
+    """The plans of ``asked``, each function's callees planned before it; a callee whose plan
+    a caller's region relies on comes along (after the asked ones)."""
+    by_name: dict[str, Node] = {}
+    for f in functions_in(root):
+        name = function_name(f)[0]
+        if name and name not in by_name:
+            by_name[name] = f
+    graph = call_graph(by_name)
+    loops_of = recursive(graph)
+    req.calls.defined = set(by_name)
+    order: list[str] = []
+
+    def visit(name: str, stack: set[str]) -> None:
+        if name in order or name in stack:
+            return
+        stack.add(name)
+        for c in graph.get(name, []):
+            visit(c, stack)
+        stack.discard(name)
+        order.append(name)
+
+    asked_names = [function_name(f)[0] for f in asked]
+    for name in asked_names:
+        if name in by_name:
+            visit(name, set())
+    plans: dict[str, FunctionPlan] = {}
+    for name in order:
+        fn = by_name[name]
+        if name in loops_of:
+            req.summaries[name] = "is recursive"
+        within, req.within = req.within, (req.within if name == asked_names[-1] else None)
+        plan, summary = _plan_one(source, fn.start_point[0], req)
+        req.within = within
+        plans[name] = plan
+        if summary is not None and name not in loops_of:
+            req.summaries[name] = summary
+        if plan.loops or plan.calls or isinstance(summary, str) or \
+                any(c in req.calls.offloads for c in graph[name]):
+            req.calls.offloads.add(name)
+    out = [plans[n] if n in plans else _plan_one(source, f.start_point[0], req)[0]
+           for n, f in zip(asked_names, asked, strict=True)]
+    seen = {id(p) for p in out}
+    for p in out[:]:
+        for name in _relied_on(p, plans):
+            if id(plans[name]) not in seen and plans[name].edits:
+                seen.add(id(plans[name]))
+                out.append(plans[name])
+    return out
+
+
+def _relied_on(plan: FunctionPlan, plans: dict[str, FunctionPlan]) -> list[str]:
+    """The callees a plan's region holds calls to, transitively."""
+    out: list[str] = []
+    todo = [f for c in plan.calls for f in c["functions"]]
+    while todo:
+        name = todo.pop(0)
+        if name in out or name not in plans:
+            continue
+        out.append(name)
+        todo += [f for c in plans[name].calls for f in c["functions"]]
+    return out

@@ -5,6 +5,7 @@ the most loops wins; among equals, the outermost (fewest transfers)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from tree_sitter import Node
@@ -12,7 +13,7 @@ from tree_sitter import Node
 from accellium.dataset.analysis.tree import iter_nodes, named, text
 from accellium.dataset.loops import LineIndex
 from accellium.dataset.offload.arrays import ArrayInfo, Scope, collect
-from accellium.dataset.offload.device import Device
+from accellium.dataset.offload.device import Unit
 from accellium.dataset.offload.extent import Extents
 from accellium.dataset.offload.flow import Flow, Lifetime, live_after, plan_flow
 from accellium.dataset.offload.structure import (
@@ -33,10 +34,10 @@ _ROUNDS = 4
 @dataclass
 class Region:
     lay: Layout
-    devices: list[Device]
+    devices: list[Unit]
     arrays: dict[str, ArrayInfo]
     flow: Flow
-    dropped: list[tuple[Device, str]] = field(default_factory=list)
+    dropped: list[tuple[Unit, str]] = field(default_factory=list)
     structured: bool = True  # a `data` construct (else enter/exit data at its ends)
 
     @property
@@ -44,7 +45,7 @@ class Region:
         return self.lay.stmts
 
 
-def _range_in(block: Node, devices: list[Device]) -> list[Node]:
+def _range_in(block: Node, devices: list[Unit]) -> list[Node]:
     kids = [c for c in named(block) if c.type != "comment"]
     idx = [k for k, c in enumerate(kids)
            if any(c.start_byte <= d.node.start_byte < c.end_byte for d in devices)]
@@ -65,10 +66,10 @@ def _declares_used_after(stmts: list[Node], fn: Node) -> bool:
                for n in iter_nodes(fn))
 
 
-def _evaluate(lines: LineIndex, block: Node, devices: list[Device], scope: Scope,
+def _evaluate(lines: LineIndex, block: Node, devices: list[Unit], scope: Scope,
               within: tuple[int, int] | None, lone: bool = False) -> Region | str:
     kept = list(devices)
-    dropped: list[tuple[Device, str]] = []
+    dropped: list[tuple[Unit, str]] = []
     stmts = [devices[0].node] if lone else _range_in(block, kept)
     arrays: dict[str, ArrayInfo] = {}
     for _ in range(_ROUNDS):
@@ -88,7 +89,7 @@ def _evaluate(lines: LineIndex, block: Node, devices: list[Device], scope: Scope
         stmts = new
     if not kept or not stmts:
         return Region(Layout(block, stmts or []), [], {}, Flow(), dropped)
-    problem = exit_problem(stmts)
+    problem = exit_problem(stmts) or _barrier(stmts, arrays, scope)
     if problem:
         return problem
     if not lone and (not placeable_before(lines, stmts[0]) or
@@ -107,6 +108,13 @@ def _evaluate(lines: LineIndex, block: Node, devices: list[Device], scope: Scope
     if len(stmts) > 1 and _declares_used_after(stmts, scope.fn):
         _unstructured(region)
     return region
+
+
+def _barrier(stmts: list[Node], arrays: dict[str, ArrayInfo], scope: Scope) -> str | None:
+    for call, names, why in scope.barriers:
+        if stmts[0].start_byte <= call.start_byte < stmts[-1].end_byte and names & set(arrays):
+            return why
+    return None
 
 
 def _unstructured(region: Region) -> None:
@@ -147,7 +155,7 @@ def transfer_cost(region: Region, fn: Node) -> int:
     return cost
 
 
-def per_loop_regions(lines: LineIndex, devices: list[Device], scope: Scope
+def per_loop_regions(lines: LineIndex, devices: Sequence[Unit], scope: Scope
                      ) -> list[Region | str]:
     """Each loop its own region, its data clauses on its own pragma: what per-loop
     suggestions with the right data clauses would be (the baseline the one region is
@@ -159,7 +167,7 @@ def per_loop_regions(lines: LineIndex, devices: list[Device], scope: Scope
     return out
 
 
-def choose_region(lines: LineIndex, body: Node, devices: list[Device], scope: Scope,
+def choose_region(lines: LineIndex, body: Node, devices: list[Unit], scope: Scope,
                   within: tuple[int, int] | None) -> tuple[Region | None, list[str]]:
     """The best region for ``devices`` in the function body — the most loops offloaded, then
     the fewest transfers (:func:`transfer_cost`), then the outermost — and why the others

@@ -37,6 +37,7 @@ def annotate_with_plan(files: dict[str, bytes], engine, per_loop: bool = False
                          "loop_spans": [[x["line"], x.get("end_line", x["line"])]
                                         for x in p.loops],
                          "arrays": p.arrays, "routines": p.routines, "regions": p.regions,
+                         "calls": p.calls,
                          "edits": len(p.edits), "notes": p.notes[:8]})
     return out, rows, errors
 
@@ -57,10 +58,10 @@ def _bytes(v: dict | None) -> int | None:
 
 
 def shares_data(row: dict) -> bool:
-    """Does a region of the plan hold several loops, or a loop that a host loop repeats (the
-    programs where one region can save transfers at all)?"""
-    return any(g["loops"] >= 2 or g["repeated"] for p in (row.get("offload") or {}).get(
-        "plans", []) for g in p.get("regions", []))
+    """Does a region of the plan hold several loops (or calls to offloaded functions), or one
+    that a host loop repeats (the programs where one region can save transfers at all)?"""
+    return any(g["loops"] + g.get("calls", 0) >= 2 or g["repeated"]
+               for p in (row.get("offload") or {}).get("plans", []) for g in p.get("regions", []))
 
 
 def _ratio(rows: list[dict], other: str) -> tuple[float | None, int]:

@@ -43,7 +43,9 @@ class OffloadRequest(BaseModel):
     code: CText = Field(min_length=1, max_length=MAX_CODE_BYTES,
                         description="C/C++ source holding the function definition (at most "
                                     f"{MAX_CODE_BYTES} bytes UTF-8); functions it calls may "
-                                    "be included (they get `#pragma acc routine seq`).")
+                                    "be included (they get `#pragma acc routine seq`, or, "
+                                    "called outside loops, their own plans with the "
+                                    "caller's data region around the calls).")
     language: Text = Field("c", max_length=16, description="`c` or `cpp`.")
     function: Text | None = Field(None, max_length=256,
                                   description="The function to offload (default: every "
@@ -78,6 +80,13 @@ class PlanModel(BaseModel):
     host_loops: list[dict[str, Any]]
     arrays: list[dict[str, Any]]
     routines: list[str]
+    regions: list[dict[str, Any]] = Field(
+        default_factory=list, description="The data regions: start_line, end_line, loops, calls "
+                                          "(statements calling offloaded functions), repeated.")
+    calls: list[dict[str, Any]] = Field(
+        default_factory=list, description="Calls the region holds (line, functions): the "
+                                          "callees' plans come with this one, their data "
+                                          "clauses find the region's arrays present.")
     edits: list[EditModel]
     notes: list[str]
 

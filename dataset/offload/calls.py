@@ -1,0 +1,250 @@
+"""Data regions across calls: what a function's plan does to its parameters on the device
+(:class:`Summary`), and the statements of a caller that call such functions
+(:class:`~.device.CallDevice`), with the arrays they reach in the caller's terms.
+
+The callee keeps its own data clauses: ``copy``/``copyin``/``copyout``/``create`` are "present
+or ..." (OpenACC 2.5+, 2.7.1): when the caller's region already holds the data they move
+nothing, and the callee stays correct when called from anywhere else.  A call joins the
+caller's region only when nothing the callee does on the host can see a stale copy:
+
+* every use of an array parameter in the callee is in the device code of its plan (its
+  offloaded loops, or calls it hoists itself), and the callee never assigns the parameter;
+* the section's bounds are parameters the callee never assigns (or names declared nowhere in
+  the file: macros, enumerators), so that they translate through the call's arguments;
+* the callee's host code touches no global array the caller's region maps (checked with the
+  region, :func:`host_conflict`); a host call to another program function counts as touching
+  every global.
+
+Recursive functions, calls through pointers and functions of other files are never hoisted
+over.  The caller's side (which statements join a region, the notes, the calls no region may
+hold) is :mod:`.callsites`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from tree_sitter import Node
+
+from accellium.dataset.analysis.library import EXIT_CALLS, library_function
+from accellium.dataset.analysis.scope import function_name
+from accellium.dataset.analysis.tree import field as _field
+from accellium.dataset.analysis.tree import iter_nodes, named, text, unparen
+from accellium.dataset.offload import poly
+from accellium.dataset.offload.bounds import bounds_of
+from accellium.dataset.offload.device import CallDevice, MappedArg, Unit
+from accellium.dataset.offload.extent import Extents, Span
+from accellium.dataset.offload.shapes import Shape
+from accellium.dataset.offload.uses import ArrayUse, array_uses
+
+if TYPE_CHECKING:
+    from accellium.dataset.offload.arrays import ArrayInfo, Scope
+    from accellium.dataset.offload.region import Region
+
+__all__ = ["ParamUse", "Summary", "summarize", "caller_span", "host_conflict", "covering_arg",
+           "parameters", "is_param", "one_dim", "in_units", "ANY_GLOBAL"]
+
+#: In ``host_globals``: the host code calls a program function (it may touch any global).
+ANY_GLOBAL = "*"
+
+
+@dataclass(frozen=True)
+class ParamUse:
+    """What the callee's device code does with an array parameter."""
+
+    lo: poly.Poly  # the section's first element, in the callee's parameter names
+    hi: poly.Poly  # its last
+    read: bool  # needs the values the section holds when it is called
+    write: bool
+    covers: bool = False  # writes every element of the section, whenever it is called
+
+
+@dataclass
+class Summary:
+    """A function whose plan offloads loops, as its callers see it."""
+
+    function: str
+    params: list[str | None]  # the parameter names in order (None: unnamed)
+    arrays: dict[int, ParamUse] = field(default_factory=dict)  # parameter index -> use
+    host_params: set[int] = field(default_factory=set)  # arrays used on the host
+    host_globals: frozenset[str] = frozenset()
+    why_not: str | None = None  # set: no call to it joins a caller's region
+
+
+def parameters(fn: Node) -> list[str | None] | None:
+    """The parameter names of a definition in order (None: variadic or old-style)."""
+    from accellium.dataset.offload.shapes import _walk_declarator
+
+    _, decl = function_name(fn)
+    if decl is None:
+        return None
+    out: list[str | None] = []
+    for p in named(_field(decl, "parameters")):
+        if p.type == "comment":
+            continue
+        if p.type != "parameter_declaration":
+            return None
+        d = _field(p, "declarator")
+        name, _ = _walk_declarator(d) if d is not None else (None, [])
+        if name is None and text(p).strip() == "void":
+            continue
+        out.append(name)
+    return out
+
+
+def is_param(shape: Shape | None) -> bool:
+    return shape is not None and shape.decl is not None and \
+        shape.decl.type == "parameter_declaration"
+
+
+def _is_global(shape: Shape | None) -> bool:
+    return shape is not None and not shape.local and not is_param(shape)
+
+
+def one_dim(shape: Shape | None) -> bool:
+    """A pointer, or a parameter declared ``T a[]``: one subscript, a section ``a[lo:len]``."""
+    return shape is not None and shape.levels == 1 and (
+        shape.kind == "pointer" or (shape.kind == "rows" and not shape.dims))
+
+
+def in_units(node: Node, units: list[Unit]) -> bool:
+    return any(u.node.start_byte <= node.start_byte < u.node.end_byte for u in units)
+
+
+def _host_globals(fn: Node, scope: Scope, units: list[Unit], defined: set[str]) -> set[str]:
+    """Global arrays the host code of ``fn`` names, the globals its hoisted calls' callees
+    touch on the host, and :data:`ANY_GLOBAL` when it calls another program function."""
+    out: set[str] = set()
+    for u in units:
+        if isinstance(u, CallDevice):
+            out |= u.host_globals
+    body = _field(fn, "body") or fn
+    for n in iter_nodes(body):
+        if in_units(n, units):
+            continue
+        if n.type == "identifier":
+            shape = scope.shape(text(n))
+            if _is_global(shape) and shape is not None and shape.kind != "other":
+                out.add(text(n))
+        elif n.type == "call_expression":
+            f = unparen(_field(n, "function"))
+            name = text(f) if f is not None and f.type == "identifier" else None
+            if name is None or name in defined or library_function(name) is None:
+                out.add(ANY_GLOBAL)
+    return out
+
+
+def _section_names_ok(span: Span, params: list[str | None], scope: Scope) -> bool:
+    """Every name of the section is a parameter the callee never assigns, or a name the file
+    declares nowhere (a macro, an enumerator)."""
+    for n in poly.names(span.lo) | poly.names(span.hi):
+        if n in params:
+            if scope.assigned_at.get(n):
+                return False
+        elif scope.decls.get(n):
+            return False
+    return True
+
+
+def _always_runs(fn: Node, region: Region) -> bool:
+    """Does the region run whenever the function is called: its statements are items of the
+    function's body, and nothing before its end returns or jumps?"""
+    body = _field(fn, "body")
+    if body is None or region.lay.block.id != body.id:
+        return False
+    return not any(n.type in ("return_statement", "goto_statement", "break_statement")
+                   or n.type == "call_expression" and text(_field(n, "function")) in EXIT_CALLS
+                   for n in iter_nodes(body) if n.start_byte < region.lay.end)
+
+
+def summarize(fn: Node, scope: Scope, region: Region, defined: set[str]) -> Summary | None:
+    """The summary of a function whose plan offloads loops (and calls) in ``region`` (None:
+    the function has no parameters we can read)."""
+    units, arrays, clauses = region.devices, region.arrays, region.flow.clauses
+    always = _always_runs(fn, region)
+    name = function_name(fn)[0] or "<anonymous>"
+    params = parameters(fn)
+    if params is None:
+        return None
+    out = Summary(name, params)
+    uses = array_uses(_field(fn, "body"))
+    for k, p in enumerate(params):
+        shape = scope.shape(p) if p else None
+        if p is None or shape is None or shape.kind == "other" and shape.levels == 0:
+            continue
+        mine = [u for u in uses if u.name == p]
+        if not mine:
+            continue
+        info = arrays.get(p)
+        on_host = any(not in_units(u.node, units) for u in mine)
+        if info is None or on_host or scope.assigned_at.get(p):
+            out.host_params.add(k)
+            continue
+        if not one_dim(shape) or info.alloc is not None or not info.spans or \
+                len(info.spans) != 1 or not _section_names_ok(info.spans[0], params, scope):
+            out.why_not = (f"the section of `{p}` in `{name}` ({info.section}) does not "
+                           "translate into a caller's names")
+            continue
+        # copyout/create: an offloaded loop writes the whole section before anything reads
+        # it; when the region always runs, so does every call
+        covers = always and clauses.get(p) in ("copyout", "create")
+        out.arrays[k] = ParamUse(info.spans[0].lo, info.spans[0].hi, not covers,
+                                 info.dev_writes, covers)
+    for g in arrays:
+        if _is_global(scope.shape(g)) and out.why_not is None:
+            out.why_not = f"its loops use the global `{g}` (mapped by `{name}` itself)"
+    out.host_globals = frozenset(_host_globals(fn, scope, units, defined))
+    return out
+
+
+def caller_span(a: MappedArg, ex: Extents) -> Span | None:
+    """The elements ``a`` reaches in the caller, relative to the region (None: its bounds do
+    not translate, or use a name the region changes)."""
+    if a.span is None:
+        return None
+    lo, hi = a.span
+    marks = {name: f"@{k}" for k, name in enumerate(a.actuals)}
+    for name, mark in marks.items():  # two steps: f(m, n) for f(n, m)
+        got_lo, got_hi = poly.subst(lo, name, poly.var(mark)), poly.subst(hi, name, poly.var(mark))
+        if got_lo is None or got_hi is None:
+            return None
+        lo, hi = got_lo, got_hi
+    for name, mark in marks.items():
+        b = bounds_of(a.actuals[name], ex.env)
+        value = b.exact if b is not None else None
+        if value is None:
+            return None
+        got_lo, got_hi = poly.subst(lo, mark, value), poly.subst(hi, mark, value)
+        if got_lo is None or got_hi is None:
+            return None
+        lo, hi = got_lo, got_hi
+    span = ex.span_of(lo, hi, a.node)
+    if span is None or ex.free(span):
+        return None
+    return span
+
+
+def covering_arg(d: CallDevice, uses: list[ArrayUse], info: ArrayInfo, ex: Extents
+                 ) -> ArrayUse | None:
+    """The use of ``info`` by the call whose callee writes every element of the section the
+    region maps, whenever it is called (None: none does)."""
+    if info.spans is None or len(info.spans) != 1:
+        return None
+    for u in uses:
+        a = next((a for a in d.args if a.node.id == u.node.id and a.covers), None)
+        span = caller_span(a, ex) if a is not None else None
+        if span is not None and span.same(info.spans[0]):
+            return u
+    return None
+
+
+def host_conflict(d: CallDevice, arrays: dict[str, ArrayInfo], scope: Scope) -> str | None:
+    """Why the call cannot stay in a region that maps ``arrays`` (its callees' host code
+    touches a global the region holds on the device)."""
+    hit = sorted(d.host_globals & set(arrays))
+    if not hit and ANY_GLOBAL in d.host_globals:
+        hit = sorted(n for n in arrays if _is_global(scope.shape(n)))
+    if hit:
+        return (f"`{', '.join(d.callees)}` reads or writes `{hit[0]}` on the host, which the "
+                "region holds on the device")
+    return None

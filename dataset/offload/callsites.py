@@ -1,0 +1,268 @@
+"""The caller's side of data regions across calls (:mod:`.calls`): the file's call graph and
+its recursive functions; the statements of a function that call functions with a
+:class:`~.calls.Summary` (:func:`call_units`, each a :class:`~.device.CallDevice` with the arrays
+it reaches in the caller's names); why other calls are not hoisted; and the calls no region may
+hold (barriers: a call left on the host that passes a mapped array to a function whose plan
+offloads loops — that function's copy clauses would find the array present and its host code
+see a stale copy)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from tree_sitter import Node
+
+from accellium.dataset.analysis.library import library_function
+from accellium.dataset.analysis.tree import field as _field
+from accellium.dataset.analysis.tree import iter_nodes, named, text, unparen
+from accellium.dataset.offload import poly
+from accellium.dataset.offload.calls import Summary, in_units, one_dim
+from accellium.dataset.offload.device import CallDevice, Device, MappedArg
+from accellium.dataset.offload.shapes import Shape
+from accellium.dataset.offload.uses import array_uses
+
+if TYPE_CHECKING:
+    from accellium.dataset.offload.arrays import Scope
+
+__all__ = ["Calls", "call_graph", "recursive", "call_units"]
+
+
+# -- the call graph -----------------------------------------------------------------------------
+
+
+def call_graph(fns: dict[str, Node]) -> dict[str, list[str]]:
+    """For each defined function, the defined functions it calls by name."""
+    out: dict[str, list[str]] = {}
+    for name, fn in fns.items():
+        got: list[str] = []
+        for n in iter_nodes(fn):
+            if n.type == "call_expression":
+                f = unparen(_field(n, "function"))
+                if f is not None and f.type == "identifier" and text(f) in fns and \
+                        text(f) not in got:
+                    got.append(text(f))
+        out[name] = got
+    return out
+
+
+def recursive(graph: dict[str, list[str]]) -> set[str]:
+    """The functions that can reach themselves through calls."""
+    out = set()
+    for start in graph:
+        todo, seen = list(graph[start]), set()
+        while todo:
+            f = todo.pop()
+            if f == start:
+                out.add(start)
+                break
+            if f not in seen:
+                seen.add(f)
+                todo.extend(graph.get(f, []))
+    return out
+
+
+# -- the caller's side --------------------------------------------------------------------------
+
+
+def _statement(call: Node) -> Node | None:
+    """The statement a hoisted call can be: an expression statement or a declaration, an item
+    of a block or the body of a loop or an ``if``."""
+    p = call.parent
+    while p is not None and not (p.type.endswith("_statement") or p.type == "declaration"):
+        if p.type in ("function_definition", "lambda_expression"):
+            return None
+        p = p.parent
+    if p is None or p.type not in ("expression_statement", "declaration"):
+        return None
+    up = p.parent
+    if up is None or up.type not in ("compound_statement", "for_statement", "while_statement",
+                                     "do_statement", "if_statement", "else_clause",
+                                     "labeled_statement"):
+        return None
+    if up.type in ("for_statement", "while_statement", "do_statement") and \
+            _field(up, "body") != p:
+        return None
+    return p
+
+
+@dataclass
+class _Site:
+    call: Node
+    stmt: Node
+    callee: str
+    args: list[MappedArg]
+    arg_nodes: set[int]
+    host_globals: frozenset[str]
+
+
+def _array_shape(scope: Scope, name: str) -> Shape | None:
+    shape = scope.shape(name)
+    if shape is None or shape.kind == "other" and shape.levels == 0:
+        return None
+    return shape
+
+
+def _site(call: Node, s: Summary, scope: Scope) -> _Site | str:
+    """The arrays one call reaches in the caller's terms, or why it cannot join a region."""
+    if s.why_not is not None:
+        return f"`{s.function}` cannot be hoisted over: {s.why_not}"
+    stmt = _statement(call)
+    line = call.start_point[0] + 1
+    if stmt is None:
+        return f"the call to `{s.function}` at line {line} is not a statement of its own"
+    args = [a for a in named(_field(call, "arguments")) if a.type != "comment"]
+    if len(args) != len(s.params):
+        return f"the call to `{s.function}` at line {line} does not pass every parameter"
+    out: list[MappedArg] = []
+    for k, arg in enumerate(args):
+        a = unparen(arg)
+        ident = a is not None and a.type == "identifier"
+        shape = _array_shape(scope, text(a)) if ident and a is not None else None
+        if k in s.host_params and (shape is not None or not ident):
+            return (f"`{s.function}` uses its parameter `{s.params[k]}` on the host (line "
+                    f"{line})")
+        use = s.arrays.get(k)
+        if use is None:
+            continue
+        if a is None or shape is None:
+            return (f"argument {k + 1} of the call to `{s.function}` at line {line} is not an "
+                    "array of the caller (an offset or an expression)")
+        if shape.kind == "array" and shape.levels == 1:
+            span = None
+        elif one_dim(shape):
+            span = (use.lo, use.hi)
+        else:
+            return (f"`{text(a)}` (line {line}) does not have the shape of `{s.params[k]}` "
+                    f"in `{s.function}`")
+        actuals = {n: args[s.params.index(n)] for n in poly.names(use.lo) | poly.names(use.hi)
+                   if n in s.params}
+        out.append(MappedArg(text(a), a, span, actuals, use.read, use.write, use.covers))
+    return _Site(call, stmt, s.function, out, {m.node.id for m in out}, s.host_globals)
+
+
+def _mixed(stmt: Node, sites: list[_Site], scope: Scope) -> str | None:
+    """Does the statement touch an array besides the hoisted calls' arguments?"""
+    ids = set().union(*(s.arg_nodes for s in sites))
+    for u in array_uses(stmt):
+        if u.node.id not in ids and _array_shape(scope, u.name) is not None:
+            return (f"the statement at line {stmt.start_point[0] + 1} also uses `{u.name}` on "
+                    "the host")
+    return None
+
+
+def call_units(fn: Node, scope: Scope, summaries: dict[str, Summary | str],
+               devices: list[Device], calls: Calls, inside: Callable[[Node], bool]
+               ) -> tuple[list[CallDevice], list[str]]:
+    """The statements of ``fn`` that call functions with a summary, as region units; and why
+    the calls that pass arrays to other functions are not hoisted (``summaries``: a function
+    of the file -> its summary, or why it has none).  A call left out that passes arrays to a
+    function that offloads loops becomes a barrier (``scope.barriers``)."""
+    by_stmt: dict[int, list[_Site]] = {}
+    notes: list[str] = []
+    for n in iter_nodes(_field(fn, "body") or fn):
+        if n.type != "call_expression" or in_units(n, list(devices)):
+            continue
+        f = unparen(_field(n, "function"))
+        name = text(f) if f is not None and f.type == "identifier" else None
+        s = summaries.get(name) if name else None
+        got: _Site | str | None = None
+        if s is None or isinstance(s, str):
+            got = _not_hoisted(n, name, scope, calls.defined, s)
+        else:
+            got = _site(n, s, scope)
+        if got is None:
+            continue
+        if isinstance(got, str):
+            notes.append(got if got.startswith("not hoisted") else f"not hoisted: {got}")
+            _add_barrier(n, name, scope, calls)
+            continue
+        if inside(got.stmt):
+            by_stmt.setdefault(got.stmt.id, []).append(got)
+    out: list[CallDevice] = []
+    for sites in by_stmt.values():
+        stmt = sites[0].stmt
+        why = _mixed(stmt, sites, scope)
+        if why:
+            notes.append(f"not hoisted: {why}")
+            for site in sites:
+                _add_barrier(site.call, site.callee, scope, calls)
+            continue
+        out.append(CallDevice(stmt, [s.callee for s in sites], [a for s in sites for a in s.args],
+                              frozenset().union(*(s.host_globals for s in sites))))
+    return sorted(out, key=lambda d: d.node.start_byte), notes
+
+
+@dataclass
+class Calls:
+    """The file's functions: those it defines, and those whose plans offload loops (or call
+    one that does, or already have OpenACC directives)."""
+
+    defined: set[str] = field(default_factory=set)
+    offloads: set[str] = field(default_factory=set)
+
+
+def _passed(call: Node, scope: Scope) -> frozenset[str]:
+    args = [unparen(a) for a in named(_field(call, "arguments"))]
+    return frozenset(text(a) for a in args if a is not None and a.type == "identifier"
+                     and _array_shape(scope, text(a)) is not None)
+
+
+_DECLARATORS = ("pointer_declarator", "parenthesized_declarator", "function_declarator",
+                "array_declarator", "init_declarator")
+
+
+def _variable(name: str, scope: Scope) -> bool:
+    """Is ``name`` declared as a variable (a function pointer) in the function or at file
+    scope, rather than defined as a function?"""
+    if scope.shape(name) is not None:
+        return True
+    root = scope.fn
+    while root.parent is not None:
+        root = root.parent
+    tops = [scope.fn] + [n for n in named(root) if n.type == "declaration"]
+    for top in tops:
+        for n in iter_nodes(top):
+            if n.type != "identifier" or text(n) != name:
+                continue
+            p, kid, pointer = n.parent, n, False
+            while p is not None and p.type in _DECLARATORS and (
+                    p.type == "parenthesized_declarator" or _field(p, "declarator") == kid):
+                pointer |= p.type == "pointer_declarator"
+                kid, p = p, p.parent
+            if pointer and p is not None and p.type in ("declaration", "parameter_declaration"):
+                return True
+    return False
+
+
+def _add_barrier(call: Node, name: str | None, scope: Scope, calls: Calls) -> None:
+    pointer = name is not None and name not in calls.defined and _variable(name, scope)
+    if name is None or pointer or name in calls.offloads:
+        passed = _passed(call, scope)
+        if passed:
+            what = f"`{name}`" if name else "a function pointer"
+            scope.barriers.append((call, passed, (
+                f"the call to {what} at line {call.start_point[0] + 1} stays on the host and "
+                "its own offloaded loops would find the region's arrays present (its host "
+                "code would see a stale copy): no region around it")))
+
+
+def _not_hoisted(call: Node, name: str | None, scope: Scope, defined: set[str],
+                 why: str | None) -> str | None:
+    """A note for a call that passes an array and cannot join a region (None: nothing to
+    say — it passes no array, or its callee offloads nothing)."""
+    args = [unparen(a) for a in named(_field(call, "arguments"))]
+    passes = [text(a) for a in args if a is not None and a.type == "identifier"
+              and _array_shape(scope, text(a)) is not None]
+    if not passes:
+        return None
+    line = call.start_point[0] + 1
+    if name is None or name not in defined and _variable(name, scope):
+        return f"not hoisted: the call at line {line} goes through a pointer"
+    if name not in defined and library_function(name) is None:
+        return (f"not hoisted: `{name}` (line {line}) is not defined in this file: what it "
+                "does with the arrays is unknown")
+    if why is not None:
+        return f"not hoisted: `{name}` (line {line}) {why}"
+    return None
