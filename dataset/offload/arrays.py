@@ -22,6 +22,7 @@ from accellium.dataset.offload.device import CallDevice, Device, Unit
 from accellium.dataset.offload.extent import Extents, Span, union
 from accellium.dataset.offload.shapes import AllocSite, Shape, shape_of
 from accellium.dataset.offload.uses import ArrayUse, array_uses, assignments
+from accellium.dataset.offload.work import work
 
 __all__ = ["ArrayInfo", "Scope", "collect", "section_text", "dims_needed"]
 
@@ -310,15 +311,18 @@ def _arrays(kept: list[Unit], per: dict[int, list[tuple[ArrayUse, list[Span] | N
 def _odd_one(name: str, shape: Shape, rows: list[tuple[Unit, ArrayUse, list[Span] | None]],
              users: dict[int, Unit], scope: Scope, where: tuple[int, int],
              mins: dict[str, int]) -> Unit | None:
-    """The loop without which the array's accesses have a section (the first such loop)."""
+    """The loop without which the array's accesses have a section; of several such loops, the
+    one doing the least work (:func:`.work.work`: the shallower nest, then the fewer
+    operations), so that the expensive loop keeps the device."""
     if len(users) < 2:
         return None
+    fits = []
     for did, d in users.items():
         rest = [r for r in rows if r[0].node.id != did]
         got, _ = _info(name, shape, rest, scope, where, [], mins)
         if got is not None:
-            return d
-    return None
+            fits.append(d)
+    return min(fits, key=lambda d: work(d.node)) if fits else None
 
 
 def _union(rows: list[list[Span]], dims: int, mins: dict[str, int] | None = None

@@ -210,7 +210,7 @@ def caller_span(a: MappedArg, ex: Extents) -> Span | None:
             return None
         lo, hi = got_lo, got_hi
     for name, mark in marks.items():
-        b = bounds_of(a.actuals[name], ex.env)
+        b = bounds_of(a.actuals[name], ex.env_at(a.actuals[name]))
         value = b.exact if b is not None else None
         if value is None:
             return None

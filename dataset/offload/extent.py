@@ -19,7 +19,6 @@ from accellium.dataset.analysis.tree import (
     LOOP_TYPES,
     iter_nodes,
     op,
-    resolve_chains,
     text,
     unparen,
 )
@@ -161,9 +160,63 @@ def loops_between(node: Node, top: Node) -> list[Node]:
     return out
 
 
-def _env(top: Node) -> dict[str, Bounds]:
-    """Bounds of the locals ``top`` declares and assigns once (``int j = d - i;``)."""
-    return resolve_chains(assignments(top).once(), bounds_of, _CHAIN_ROUNDS)
+def _in_scope(decl: Node, node: Node) -> bool:
+    """Is the name ``decl`` (an ``init_declarator``) declares the one ``node`` sees: ``node``
+    after the declarator and inside the block (or ``for`` header) that holds the declaration?
+    A name declared in one loop's body means nothing in a sibling loop (C11 6.2.1p4)."""
+    holder = decl.parent
+    scope = holder.parent if holder is not None else None
+    if scope is None:
+        return True
+    return decl.end_byte <= node.start_byte and \
+        scope.start_byte <= node.start_byte < scope.end_byte
+
+
+_Env = list[tuple[str, Node, Bounds]]  # (name, its declarator, its value's bounds)
+
+
+def _declared_once(top: Node) -> list[tuple[str, Node, Node]]:
+    """(name, declarator, value) of each ``T x = e;`` under ``top`` whose scope assigns the
+    name nowhere else (each declaration on its own: two loops may each declare a ``k``)."""
+    out = []
+    for n in iter_nodes(top):
+        if n.type != "init_declarator" or n.parent is None or n.parent.parent is None:
+            continue
+        a = assignments(n)
+        if len(a.once()) != 1:
+            continue
+        name, value = next(iter(a.once().items()))
+        if assignments(n.parent.parent).count.get(name) == 1:
+            out.append((name, n, value))
+    return out
+
+
+def _visible(env: _Env, node: Node) -> dict[str, Bounds]:
+    """The bounds of the names whose declaration ``node`` sees (the innermost one)."""
+    out: dict[str, tuple[int, Bounds]] = {}
+    for name, decl, b in env:
+        if _in_scope(decl, node):
+            depth = decl.parent.parent.start_byte  # type: ignore[union-attr]
+            if name not in out or out[name][0] < depth:
+                out[name] = (depth, b)
+    return {k: v for k, (_, v) in out.items()}
+
+
+def _env(top: Node) -> _Env:
+    """Bounds of the locals ``top`` declares and assigns once (``int j = d - i;``), with their
+    declarators (a value holds only where its declaration is in scope)."""
+    once = _declared_once(top)
+    known: dict[int, tuple[str, Node, Bounds]] = {}
+    for _ in range(_CHAIN_ROUNDS):
+        changed = False
+        for name, decl, value in once:
+            b = bounds_of(value, _visible(list(known.values()), value))
+            if b is not None and (decl.id not in known or known[decl.id][2] != b):
+                known[decl.id] = (name, decl, b)
+                changed = True
+        if not changed:
+            break
+    return list(known.values())
 
 
 class Extents:
@@ -173,11 +226,11 @@ class Extents:
 
     def __init__(self, tops: list[Node]):
         self.tops = tops
-        self.env: dict[str, Bounds] = {}
+        self._envs: dict[int, _Env] = {}
         self.assigned: dict[str, int] = {}
         self.declared: set[str] = set()
         for t in tops:
-            self.env.update(_env(t))
+            self._envs[t.id] = _env(t)
             a = assignments(t)
             for k, v in a.count.items():
                 self.assigned[k] = self.assigned.get(k, 0) + v
@@ -199,6 +252,13 @@ class Extents:
                             _size_minimum(r, self._mins)
         return self._mins
 
+    def env_at(self, node: Node) -> dict[str, Bounds]:
+        """The bounds of the locals (of the tops) whose declaration ``node`` is in scope of."""
+        top = self._top_of(node)
+        if top is None:
+            return {}
+        return _visible(self._envs[top.id], node)
+
     def _top_of(self, node: Node) -> Node | None:
         for t in self.tops:
             if t.start_byte <= node.start_byte and node.end_byte <= t.end_byte:
@@ -207,7 +267,7 @@ class Extents:
 
     def _range(self, loop: Node) -> LoopRange | None:
         if loop.id not in self._ranges:
-            self._ranges[loop.id] = loop_range(loop, self.env)
+            self._ranges[loop.id] = loop_range(loop, self.env_at(loop))
         return self._ranges[loop.id]
 
     def span(self, sub: Node | int, at: Node) -> Span | None:
@@ -215,7 +275,7 @@ class Extents:
         top = self._top_of(at)
         if top is None:
             return None
-        b = exact(poly.const(0)) if sub == ZERO else bounds_of(sub, self.env)  # type: ignore[arg-type]
+        b = exact(poly.const(0)) if sub == ZERO else bounds_of(sub, self.env_at(at))  # type: ignore[arg-type]
         if b is None:
             return None
         return self._over_loops(b.lo, b.hi, at, top)
@@ -249,7 +309,7 @@ class Extents:
         """Does the subscript take every value of its span, each loop's run abutting the next
         (``a[i*m + j]`` with ``j`` over a whole row of ``m``)?"""
         top = self._top_of(at)
-        b = exact(poly.const(0)) if sub == ZERO else bounds_of(sub, self.env)  # type: ignore[arg-type]
+        b = exact(poly.const(0)) if sub == ZERO else bounds_of(sub, self.env_at(at))  # type: ignore[arg-type]
         p = b.exact if b is not None else None
         if top is None or p is None:
             return False

@@ -1,0 +1,161 @@
+"""Choices the offload planner makes inside one region (issue #15), on whole programs run in
+the data-environment emulator: when two loops' accesses of one array cannot share a section,
+the loop doing more work keeps the device (the other stays on the host, kept in step by the
+flow's updates); a local declared in one loop's body does not give its value to a name of
+another loop."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
+from accellium.server.engines import get_engine
+from accellium.server.offload import apply_plans, offload_source
+
+N, DIM, K = 3000, 4, 5
+
+# the expensive nest reads pts[0:n*dim], the cheap loop after it pts[0:k*dim]: n*dim and
+# k*dim cannot be ordered, so one of them must stay on the host
+NEAREST = """
+void nearest(int n, int dim, int k, const double *restrict pts, const double *restrict cent,
+             int *restrict member, double *restrict half)
+{
+    for (int i = 0; i < n; i++) {
+        int best = 0;
+        double best_d = 1e300;
+        for (int c = 0; c < k; c++) {
+            double dist = 0.0;
+            for (int f = 0; f < dim; f++) {
+                double diff = pts[i * dim + f] - cent[c * dim + f];
+                dist += diff * diff;
+            }
+            if (dist < best_d) {
+                best_d = dist;
+                best = c;
+            }
+        }
+        member[i] = best;
+    }
+    for (int c = 0; c < k * dim; c++)
+        half[c] = 0.5 * pts[c];
+}
+"""
+NEAREST_MAIN = """#include <stdio.h>
+#include <stdlib.h>
+void nearest(int n, int dim, int k, const double *restrict pts, const double *restrict cent,
+             int *restrict member, double *restrict half);
+int main(void) {
+  int n = NPTS, dim = DIM, k = KC;
+  double *pts = malloc(sizeof(double) * n * dim), *cent = malloc(sizeof(double) * k * dim);
+  double *half = malloc(sizeof(double) * k * dim); int *member = malloc(sizeof(int) * n);
+  for (int i = 0; i < n * dim; i++) pts[i] = (i * 37 % 101) * 0.01;
+  for (int i = 0; i < k * dim; i++) cent[i] = (i * 13 % 29) * 0.03;
+  nearest(n, dim, k, pts, cent, member, half); int bad = 0;
+  for (int i = 0; i < n; i++) {
+    int best = 0; double bd = 1e300;
+    for (int c = 0; c < k; c++) { double d = 0;
+      for (int f = 0; f < dim; f++) { double x = pts[i*dim+f] - cent[c*dim+f]; d += x * x; }
+      if (d < bd) { bd = d; best = c; } }
+    bad += member[i] != best;
+  }
+  for (int c = 0; c < k * dim; c++) bad += half[c] != 0.5 * pts[c];
+  puts(bad ? "BAD" : "OK"); return 0;
+}
+""".replace("NPTS", str(N)).replace("DIM", str(DIM)).replace("KC", str(K))
+
+# `k` of the first loop is its index; the `k` of the nest is a local of the nest's body
+CENTRED = """
+void centred(int rows, int cols, int iters, double *restrict img, double *restrict out)
+{
+    for (int it = 0; it < iters; it++) {
+        double sum = 0.0;
+        for (int k = 0; k < rows * cols; k++)
+            sum += img[k];
+        double mean = sum / (rows * cols);
+        for (int i = 0; i < rows; i++)
+            for (int j = 0; j < cols; j++) {
+                int k = i * cols + j;
+                out[k] = img[k] - mean;
+                img[k] = 0.5 * img[k] + 0.25 * out[k];
+            }
+    }
+}
+"""
+CENTRED_MAIN = """#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+void centred(int rows, int cols, int iters, double *restrict img, double *restrict out);
+int main(void) {
+  int rows = 60, cols = 50, it = 6, n = rows * cols;
+  double *img = malloc(8 * n), *out = malloc(8 * n), *ri = malloc(8 * n), *ro = malloc(8 * n);
+  for (int i = 0; i < n; i++) img[i] = ri[i] = (i % 23) * 0.125;
+  centred(rows, cols, it, img, out);
+  for (int t = 0; t < it; t++) { double s = 0; for (int k = 0; k < n; k++) s += ri[k];
+    double m = s / n; for (int k = 0; k < n; k++) { ro[k] = ri[k] - m; ri[k] = 0.5 * ri[k] + 0.25 * ro[k]; } }
+  int bad = 0;
+  for (int i = 0; i < n; i++) bad += fabs(img[i] - ri[i]) > 1e-9 || fabs(out[i] - ro[i]) > 1e-9;
+  puts(bad ? "BAD" : "OK"); return 0;
+}
+"""
+
+PROGRAMS = {"nearest": (NEAREST, NEAREST_MAIN), "centred": (CENTRED, CENTRED_MAIN)}
+
+
+@pytest.fixture(scope="module")
+def engine():
+    return get_engine("analysis")
+
+
+def _plan(src: str, engine):
+    plans = offload_source(src.encode(), engine, path="k.c")
+    return apply_plans(src.encode(), plans).decode(), plans[0]
+
+
+def test_the_loop_doing_more_work_keeps_the_device(engine):
+    text, plan = _plan(NEAREST, engine)
+    assert [lp["line"] for lp in plan.loops] == [5]  # the three-deep nest
+    host = {h["line"]: h["why"] for h in plan.host_loops}
+    assert "cannot bound the elements of `pts`" in host[21], host
+    assert "pts[0:dim*n]" in text and "pts[0:dim*k]" not in text
+
+
+def test_a_local_of_one_loop_is_not_a_name_of_another(engine):
+    text, plan = _plan(CENTRED, engine)
+    assert sorted(lp["line"] for lp in plan.loops) == [6, 9], (plan.notes, plan.host_loops)
+    assert not plan.host_loops[1:], plan.host_loops  # only the time loop (line 4) stays
+    assert plan.regions[0]["start_line"] == 4  # the region holds the time loop
+    assert "reduction(+:sum)" in text
+
+
+def _suite(tmp: Path) -> Path:
+    entries = []
+    for name, (kernel, main) in PROGRAMS.items():
+        d = tmp / "programs" / name
+        d.mkdir(parents=True)
+        (d / "kernel.c").write_text(kernel)
+        (d / "main.c").write_text(main)
+        entries.append({"name": name, "sources": ["kernel.c", "main.c"],
+                        "annotate": ["kernel.c"],
+                        "compile": "gcc -O1 -fopenacc kernel.c main.c -o {out} -lm",
+                        "compile_serial": "gcc -O1 kernel.c main.c -o {out} -lm",
+                        "run": [], "timeout_s": 20,
+                        "verify": {"kind": "stdout_regex", "pattern": "^OK$"}})
+    (tmp / "manifest.json").write_text(json.dumps(entries))
+    return tmp / "manifest.json"
+
+
+def test_the_programs_verify_in_the_emulator(tmp_path):
+    """gcc -fopenacc, separate device memory: both plans verify; `centred` moves its two
+    arrays once for all the iterations (the region holds the time loop)."""
+    res = evaluate_dynamic(_suite(tmp_path), "analysis", runs=1, with_mutations=False,
+                           offload=True)
+    rows = {r["name"]: r for r in res["programs"]}
+    for name, r in rows.items():
+        assert r["offload"]["status"] == "verified", (name, r["offload"]["reason"])
+    assert rows["nearest"]["offload_loops"] == 1 and rows["centred"]["offload_loops"] == 2
+    c = rows["centred"]["offload"]
+    # both arrays in and out once (not once per iteration), the sum back each iteration
+    assert (c["bytes_h2d"] or 0) + (c["bytes_d2h"] or 0) <= 4 * 60 * 50 * 8 + 2 * 6 * 8
