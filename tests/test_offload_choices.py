@@ -66,15 +66,18 @@ int main(void) {
 }
 """.replace("NPTS", str(N)).replace("DIM", str(DIM)).replace("KC", str(K))
 
-# `k` of the first loop is its index; the `k` of the nest is a local of the nest's body
+# `k` of the first loop is its index; the `k` of the nest is a local of the nest's body; the
+# first loop reaches img[0:size], the nest img[0:cols*rows]: the same elements (size is
+# rows * cols everywhere in the region)
 CENTRED = """
 void centred(int rows, int cols, int iters, double *restrict img, double *restrict out)
 {
+    int size = rows * cols;
     for (int it = 0; it < iters; it++) {
         double sum = 0.0;
-        for (int k = 0; k < rows * cols; k++)
+        for (int k = 0; k < size; k++)
             sum += img[k];
-        double mean = sum / (rows * cols);
+        double mean = sum / size;
         for (int i = 0; i < rows; i++)
             for (int j = 0; j < cols; j++) {
                 int k = i * cols + j;
@@ -123,11 +126,23 @@ def test_the_loop_doing_more_work_keeps_the_device(engine):
 
 
 def test_a_local_of_one_loop_is_not_a_name_of_another(engine):
+    """...and a local of known value (``size``) unites with its value's spelling."""
     text, plan = _plan(CENTRED, engine)
-    assert sorted(lp["line"] for lp in plan.loops) == [6, 9], (plan.notes, plan.host_loops)
-    assert not plan.host_loops[1:], plan.host_loops  # only the time loop (line 4) stays
-    assert plan.regions[0]["start_line"] == 4  # the region holds the time loop
+    assert sorted(lp["line"] for lp in plan.loops) == [7, 10], (plan.notes, plan.host_loops)
+    assert not plan.host_loops[1:], plan.host_loops  # only the time loop (line 5) stays
+    assert plan.regions[0]["start_line"] == 5  # the region holds the time loop
+    assert "img[0:cols*rows]" in text
     assert "reduction(+:sum)" in text
+
+
+def test_a_local_whose_names_change_is_not_spelled_out(engine):
+    """``cols`` changes after ``size`` is declared: size is no longer rows * cols, so the two
+    sections stay apart (one loop leaves the region; no section is guessed)."""
+    src = CENTRED.replace("int size = rows * cols;\n", "int size = rows * cols;\n    cols--;\n")
+    text, plan = _plan(src, engine)
+    host = {h["line"]: h["why"] for h in plan.host_loops}
+    assert "cannot bound the elements of `img`" in host[8], host  # the statistics loop
+    assert "img[0:size]" not in text and "#pragma acc update self(img[0:cols*rows])" in text
 
 
 def _suite(tmp: Path) -> Path:

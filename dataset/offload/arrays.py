@@ -10,6 +10,7 @@ so that the data clause at the start and every ``present`` inside mean the same 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from tree_sitter import Node
@@ -20,6 +21,7 @@ from accellium.dataset.offload import poly
 from accellium.dataset.offload.calls import caller_span, host_conflict
 from accellium.dataset.offload.device import CallDevice, Device, Unit
 from accellium.dataset.offload.extent import Extents, Span, union
+from accellium.dataset.offload.known import spelled_out
 from accellium.dataset.offload.shapes import AllocSite, Shape, shape_of
 from accellium.dataset.offload.uses import ArrayUse, array_uses, assignments
 from accellium.dataset.offload.work import work
@@ -336,6 +338,18 @@ def _union(rows: list[list[Span]], dims: int, mins: dict[str, int] | None = None
     return out
 
 
+def _candidates(device: list[list[Span]], host: list[list[Span]], dims: int,
+                mins: dict[str, int], scope: Scope, where: tuple[int, int]
+                ) -> Iterator[list[Span] | None]:
+    """The unions to try, best first: with the host code's accesses, without; then the same
+    with the locals of known value spelled out (:mod:`.known`)."""
+    yield _union(device + host, dims, mins)
+    yield _union(device, dims, mins)
+    dev = [spelled_out(s, scope, where) or s for s in device]
+    yield _union(dev + [spelled_out(s, scope, where) or s for s in host], dims, mins)
+    yield _union(dev, dims, mins)
+
+
 def _info(name: str, shape: Shape, rows: list[tuple[Unit, ArrayUse, list[Span] | None]],
           scope: Scope, where: tuple[int, int], host: list[list[Span]],
           mins: dict[str, int]) -> tuple[ArrayInfo | None, str | None]:
@@ -346,7 +360,7 @@ def _info(name: str, shape: Shape, rows: list[tuple[Unit, ArrayUse, list[Span] |
     dims = dims_needed(shape)
     if all(s is not None for _, _, s in rows) and dims:
         device = [s for _, _, s in rows if s is not None]
-        for cand in (_union(device + host, dims, mins), _union(device, dims, mins)):
+        for cand in _candidates(device, host, dims, mins, scope, where):
             if cand is not None and all(scope.visible(n, start) for sp in cand
                                         for n in poly.names(sp.lo) | poly.names(sp.hi)):
                 spans = cand

@@ -1,0 +1,68 @@
+"""Locals whose value is known where a region runs: ``int size = rows * cols;`` declared
+before the region, never assigned again, from names the function does not assign between the
+declaration and the region's end.  Everywhere in the region ``size`` and ``rows * cols`` are
+the same number, so two sections, one in each spelling, can be united (the one data clause
+of the region names the elements of both)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from tree_sitter import Node
+
+from accellium.dataset.analysis.tree import field as _field
+from accellium.dataset.analysis.tree import text
+from accellium.dataset.offload import poly
+from accellium.dataset.offload.extent import Span
+
+if TYPE_CHECKING:
+    from accellium.dataset.offload.arrays import Scope
+
+__all__ = ["spelled_out"]
+
+_ROUNDS = 4
+
+
+def _value(name: str, decl: Node) -> Node | None:
+    for d in decl.children_by_field_name("declarator"):
+        if d.type == "init_declarator" and text(_field(d, "declarator")) == name:
+            return _field(d, "value")
+    return None
+
+
+def _known(name: str, scope: Scope, start: int, end: int) -> poly.Poly | None:
+    got = scope.decls.get(name) or []
+    if len(got) != 1 or not got[0].local or got[0].decl is None or got[0].levels:
+        return None
+    decl = got[0].decl
+    if decl.type != "declaration" or decl.end_byte > start or scope.assigned_at.get(name) \
+            or not scope.visible(name, start):
+        return None
+    p = poly.poly_of(_value(name, decl))
+    if p is None or name in poly.names(p):
+        return None
+    if any(scope.assigned_between(n, decl.start_byte, end) or not scope.visible(n, start)
+           for n in poly.names(p)):
+        return None
+    return p
+
+
+def spelled_out(spans: list[Span], scope: Scope, where: tuple[int, int]) -> list[Span] | None:
+    """``spans`` with each local of known value replaced by its value (None: nothing to
+    replace)."""
+    out, changed = list(spans), False
+    for _ in range(_ROUNDS):
+        names = {n for s in out for p in (s.lo, s.hi) for n in poly.names(p)}
+        values = {n: v for n in names if (v := _known(n, scope, *where)) is not None}
+        if not values:
+            break
+        for k, s in enumerate(out):
+            lo, hi = s.lo, s.hi
+            for n, v in values.items():
+                lo2, hi2 = poly.subst(lo, n, v), poly.subst(hi, n, v)
+                if lo2 is None or hi2 is None:
+                    return None
+                lo, hi = lo2, hi2
+            out[k] = Span(lo, hi)
+        changed = True
+    return out if changed else None
