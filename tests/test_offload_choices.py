@@ -104,7 +104,85 @@ int main(void) {
 }
 """
 
-PROGRAMS = {"nearest": (NEAREST, NEAREST_MAIN), "centred": (CENTRED, CENTRED_MAIN)}
+# Lloyd's iterations: the assignment nest on the device, the centroids recomputed by two host
+# loops side by side (the first carries a dependence; the second's pts[0:k*dim] does not unite
+# with the nest's pts[0:n*dim]), so the region around the iterations needs updates between
+LLOYD = """
+void lloyd(int n, int dim, int k, int iters, const double *restrict pts,
+           double *restrict cent, int *restrict member, int *restrict count)
+{
+    for (int it = 0; it < iters; it++) {
+        for (int i = 0; i < n; i++) {
+            int best = 0;
+            double best_d = 1e300;
+            for (int c = 0; c < k; c++) {
+                double dist = 0.0;
+                for (int f = 0; f < dim; f++) {
+                    double diff = pts[i * dim + f] - cent[c * dim + f];
+                    dist += diff * diff;
+                }
+                if (dist < best_d) {
+                    best_d = dist;
+                    best = c;
+                }
+            }
+            member[i] = best;
+        }
+        for (int c = 0; c < k * dim; c++)
+            cent[c] = 0.0;
+        for (int c = 0; c < k; c++)
+            count[c] = 0;
+        for (int i = 0; i < n; i++) {
+            count[member[i]]++;
+            for (int f = 0; f < dim; f++)
+                cent[member[i] * dim + f] += pts[i * dim + f];
+        }
+        for (int c = 0; c < k; c++)
+            for (int f = 0; f < dim; f++)
+                cent[c * dim + f] = count[c] ? cent[c * dim + f] / count[c] : pts[c * dim + f];
+    }
+}
+"""
+LLOYD_MAIN = """#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+void lloyd(int n, int dim, int k, int iters, const double *restrict pts,
+           double *restrict cent, int *restrict member, int *restrict count);
+static void ref(int n, int dim, int k, int iters, const double *pts, double *cent,
+                int *member, int *count) {
+  for (int it = 0; it < iters; it++) {
+    for (int i = 0; i < n; i++) { int best = 0; double bd = 1e300;
+      for (int c = 0; c < k; c++) { double d = 0;
+        for (int f = 0; f < dim; f++) { double x = pts[i*dim+f] - cent[c*dim+f]; d += x * x; }
+        if (d < bd) { bd = d; best = c; } }
+      member[i] = best; }
+    memset(cent, 0, sizeof(double) * k * dim); memset(count, 0, sizeof(int) * k);
+    for (int i = 0; i < n; i++) { count[member[i]]++;
+      for (int f = 0; f < dim; f++) cent[member[i]*dim+f] += pts[i*dim+f]; }
+    for (int c = 0; c < k; c++) for (int f = 0; f < dim; f++)
+      cent[c*dim+f] = count[c] ? cent[c*dim+f] / count[c] : pts[c*dim+f];
+  }
+}
+int main(void) {
+  int n = NPTS, dim = DIM, k = KC, it = 5;
+  double *pts = malloc(sizeof(double) * n * dim), *cent = malloc(sizeof(double) * k * dim);
+  double *rc = malloc(sizeof(double) * k * dim);
+  int *member = malloc(sizeof(int) * n), *rm = malloc(sizeof(int) * n);
+  int *count = malloc(sizeof(int) * k), *rn = malloc(sizeof(int) * k);
+  for (int i = 0; i < n * dim; i++) pts[i] = (i * 37 % 101) * 0.01;
+  for (int i = 0; i < k * dim; i++) cent[i] = rc[i] = pts[i * 7];
+  lloyd(n, dim, k, it, pts, cent, member, count); ref(n, dim, k, it, pts, rc, rm, rn);
+  int bad = 0;
+  for (int i = 0; i < n; i++) bad += member[i] != rm[i];
+  for (int c = 0; c < k * dim; c++) bad += fabs(cent[c] - rc[c]) > 1e-9;
+  for (int c = 0; c < k; c++) bad += count[c] != rn[c];
+  puts(bad ? "BAD" : "OK"); return 0;
+}
+""".replace("NPTS", str(N)).replace("DIM", str(DIM)).replace("KC", str(K))
+
+PROGRAMS = {"nearest": (NEAREST, NEAREST_MAIN), "centred": (CENTRED, CENTRED_MAIN),
+            "lloyd": (LLOYD, LLOYD_MAIN)}
 
 
 @pytest.fixture(scope="module")
@@ -145,6 +223,22 @@ def test_a_local_whose_names_change_is_not_spelled_out(engine):
     assert "img[0:size]" not in text and "#pragma acc update self(img[0:cols*rows])" in text
 
 
+def test_no_round_trip_between_host_statements_side_by_side(engine):
+    """The two host loops that recompute the centroids each write `cent`: one ``update self``
+    before the first, one ``update device`` after the second, none between them; with them
+    the region holds the iterations (`pts` moves once)."""
+    text, plan = _plan(LLOYD, engine)
+    assert plan.regions[0]["start_line"] == 5, plan.regions  # around the iteration loop
+    assert text.count("#pragma acc update self(cent[0:dim*k])") == 1, text
+    assert text.count("#pragma acc update device(cent[0:dim*k])") == 1, text
+    lines = text.splitlines()
+    first = next(k for k, ln in enumerate(lines) if "count[member[i]]++" in ln) - 1
+    above = []  # the pragma lines right above the first host loop
+    while lines[first - 1 - len(above)].strip().startswith("#pragma acc update"):
+        above.append(lines[first - 1 - len(above)].strip())
+    assert "#pragma acc update self(cent[0:dim*k])" in above, above
+
+
 def _suite(tmp: Path) -> Path:
     entries = []
     for name, (kernel, main) in PROGRAMS.items():
@@ -171,6 +265,8 @@ def test_the_programs_verify_in_the_emulator(tmp_path):
     for name, r in rows.items():
         assert r["offload"]["status"] == "verified", (name, r["offload"]["reason"])
     assert rows["nearest"]["offload_loops"] == 1 and rows["centred"]["offload_loops"] == 2
+    lloyd = rows["lloyd"]["offload"]  # pts (n*dim doubles) in once, not once per iteration
+    assert lloyd["bytes_h2d"] < 2 * N * DIM * 8, lloyd
     c = rows["centred"]["offload"]
     # both arrays in and out once (not once per iteration), the sum back each iteration
     assert (c["bytes_h2d"] or 0) + (c["bytes_d2h"] or 0) <= 4 * 60 * 50 * 8 + 2 * 6 * 8

@@ -32,6 +32,7 @@ from accellium.dataset.offload.arrays import ArrayInfo, Scope, dims_needed, sect
 from accellium.dataset.offload.calls import covering_arg
 from accellium.dataset.offload.device import CallDevice, Unit
 from accellium.dataset.offload.extent import Extents, Span, loops_between
+from accellium.dataset.offload.redundant import drop_redundant
 from accellium.dataset.offload.structure import Layout, Leaf, may_precede
 from accellium.dataset.offload.uses import ArrayUse, array_uses, assignments
 
@@ -277,6 +278,7 @@ def plan_flow(lay: Layout, arrays: dict[str, ArrayInfo], devices: list[Unit], sc
         if problem:
             out.problem = problem
             return out
+    out.updates = drop_redundant(out.updates)
     return out
 
 

@@ -12,6 +12,7 @@ from tree_sitter import Node
 
 from accellium.dataset.analysis.tree import iter_nodes, named, text
 from accellium.dataset.loops import LineIndex
+from accellium.dataset.offload import poly
 from accellium.dataset.offload.arrays import ArrayInfo, Scope, collect
 from accellium.dataset.offload.device import Unit
 from accellium.dataset.offload.extent import Extents
@@ -141,17 +142,33 @@ def _in_loop(node: Node, fn: Node) -> bool:
     return False
 
 
+def _weight(info: ArrayInfo | None) -> int:
+    """How large a transfer of the array is taken to be: 1 + the degree of its section's
+    length (``n*dim`` elements outweigh ``k``; a length that is a product of more sizes is
+    taken to be larger, the sizes themselves being unknown)."""
+    if info is None or not info.spans:
+        return 1
+    deg = 0
+    for s in info.spans:
+        length = poly.add(poly.sub(s.hi, s.lo), poly.const(1))
+        deg += max((len(t) for t, c in length.items() if c), default=0)
+    return 1 + deg
+
+
 def transfer_cost(region: Region, fn: Node) -> int:
     """Data directives weighted by whether they repeat: each array's entry and exit, each
-    ``update``; inside a loop of the function, x100."""
+    ``update`` (the array's section at most); inside a loop of the function, x100; each by
+    the array's :func:`_weight`."""
     around = _IN_LOOP if _in_loop(region.lay.block, fn) or region.lay.block.type in (
         "for_statement", "while_statement", "do_statement") else 1
     cost = 0
-    for name in region.arrays:
+    for name, info in region.arrays.items():
         clause = region.flow.clauses.get(name, "copy")
-        cost += around * {"copy": 2, "copyin": 1, "copyout": 1, "create": 0}.get(clause, 2)
+        cost += around * _weight(info) * {"copy": 2, "copyin": 1, "copyout": 1,
+                                          "create": 0}.get(clause, 2)
     for u in region.flow.updates:
-        cost += _IN_LOOP if (u.leaf.loops or around > 1) else 1
+        w = _weight(region.arrays.get(u.section.split("[")[0].strip()))
+        cost += w * (_IN_LOOP if (u.leaf.loops or around > 1) else 1)
     return cost
 
 
