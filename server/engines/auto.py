@@ -37,15 +37,6 @@ __all__ = ["AutoEngine", "ALTERNATIVES"]
 
 ALTERNATIVES = 3  # ranked alternatives returned with each answer
 NEIGHBOURS = 6  # nearest loops (workspace examples and known pairs) that propose candidates
-# Cold (no project examples): below this calibrated confidence the answer is the ranked form
-# without its scheduling clauses (:func:`plain`); chosen by grouped CV (docs/tuning.md).
-COLD_PLAIN_BELOW = 0.15
-# Clauses that only say how to share the iterations out (the gang/worker/vector levels and
-# their sizes): a project's style; the pragma computes the same without them and the compiler
-# picks the schedule.  (`independent` is not among them: a claim about the loop, not a
-# schedule; dropping it too lost on CV, docs/tuning.md.)
-SCHEDULING = frozenset({"gang", "worker", "vector", "num_gangs", "num_workers",
-                        "vector_length"})
 
 
 class AutoEngine:
@@ -100,41 +91,11 @@ class AutoEngine:
             order = np.argsort(-s, kind="stable")
             ranked = [cands[int(i)] for i in order]
             conf = self.ranker.confidence(s)
-        if conf is not None and not query.examples and conf < COLD_PLAIN_BELOW:
-            ranked = _plain_first(ranked)
         best = ranked[0]
-        if best.src.get("plain"):
-            notes.append("this project's style is unknown (no examples) and no form is "
-                         "likely enough: the loop's pragma without scheduling clauses, which "
-                         "every compiler schedules itself")
         notes.extend(_why(best, ctx, port))
         alts: list[Pragma | str] = [c.pragma for c in ranked[1:1 + ALTERNATIVES]]
         return EngineAnswer(best.pragma, [Note.of(n) for n in _ordered(notes)], alternatives=alts,
                             confidence=None if conf is None else round(conf, 3))
-
-
-def plain(p: Pragma) -> Pragma:
-    """``p`` without :data:`SCHEDULING` clauses (and without a ``device_type`` and the
-    device-specific clauses after it); what the analysis requires (reductions, private,
-    collapse, data clauses) stays."""
-    kept: list = []
-    for c in p.clauses:
-        name = c.name.lower()
-        if name in ("device_type", "dtype"):
-            break
-        if name not in SCHEDULING:
-            kept.append(c)
-    return Pragma(p.directive, tuple(kept))
-
-
-def _plain_first(ranked: list[Candidate]) -> list[Candidate]:
-    """The ranked list with the top's :func:`plain` form first (the top moves down one)."""
-    p = plain(ranked[0].pragma)
-    if p == ranked[0].pragma:
-        return ranked
-    text = p.render()
-    rest = [c for c in ranked if c.text != text]
-    return [Candidate(p, text, {"plain": 1.0}), *rest]
 
 
 def _why(c: Candidate, ctx, port: Pragma | None) -> list[str]:
