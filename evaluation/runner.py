@@ -137,6 +137,8 @@ class Predictions:
     errors: list[str | None]
     latency_ms: list[float]
     confidence: list[float | None] = field(default_factory=list)
+    # the engine's confidence in its own answer, also where the guard changed that answer
+    raw_confidence: list[float | None] = field(default_factory=list)
 
 
 def predict(engine: Any, records: Sequence[Record], examples: Sequence[tuple[Example, ...]],
@@ -168,6 +170,7 @@ def predict(engine: Any, records: Sequence[Record], examples: Sequence[tuple[Exa
         out.raw.append(raw)
         out.pragmas.append(text)
         out.confidence.append(conf if text == raw else None)
+        out.raw_confidence.append(conf)
         out.notes.append(notes)
         out.errors.append(err)
     return out
@@ -322,7 +325,7 @@ def evaluate_records(engine: Any, records: Sequence[Record], *, workspace: str =
                                              strict=True)):
         d = r.model_dump(mode="json")
         d.update(prediction=p, raw_prediction=preds.raw[i], notes=preds.notes[i],
-                 confidence=preds.confidence[i],
+                 confidence=preds.confidence[i], raw_confidence=preds.raw_confidence[i],
                  error=preds.errors[i], elapsed_ms=round(preds.latency_ms[i], 3),
                  score=s.as_dict())
         if pr is not None and gr is not None:

@@ -134,3 +134,21 @@ def test_calibration_figures():
     assert c["confidence_brier"] == pytest.approx((0.01 + 0.01 + 0.81) / 3)
     assert c["confidence_em_rate"] == pytest.approx(1 / 3)
     assert c["confidence_ece"] == pytest.approx(1 / 3 * 0.1 + 2 / 3 * 0.4)
+
+
+def test_predictions_keep_the_engine_confidence_before_the_guard(data, tmp_path):
+    """``confidence`` is the engine's only where the guard kept its answer; ``raw_confidence``
+    is the engine's confidence in its own answer in every row (offline threshold sweeps)."""
+    train = tmp_path / "train.jsonl"
+    write_jsonl(train, [_rec(20 + i, f"o/t{i % 2}", *x) for i, x in enumerate(LOOPS * 2)])
+    out = tmp_path / "p.jsonl"
+    evaluate("auto", data, train, compile=False, predictions_out=out, progress=False,
+             engine_options={"cache": False})
+    rows = [json.loads(x) for x in out.read_text().splitlines()]
+    assert rows and all("raw_confidence" in r for r in rows)
+    for r in rows:
+        if r["prediction"] == r["raw_prediction"]:
+            assert r["confidence"] == r["raw_confidence"]
+        else:
+            assert r["confidence"] is None
+    assert any(r["raw_confidence"] is not None for r in rows)

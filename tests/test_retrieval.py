@@ -1,3 +1,5 @@
+import pytest
+
 from accellium.dataset.analysis import analyze
 from accellium.dataset.pragma import parse
 from accellium.dataset.prompt import Example
@@ -119,16 +121,21 @@ def test_unknown_directives_are_not_learned():
 
 
 def test_training_loops_do_not_push_out_workspace_examples():
-    # Training loops whose context matches better (here: under the very same directives)
-    # rank higher, but the project's examples among the k most similar stay in the list.
-    train = [rec(i, "#pragma acc loop vector", NEST, ["#pragma acc parallel loop gang(8)"])
+    # Training loops whose context matches as well (the same innermost construct) rank as high
+    # as the project's examples, but the examples among the k most similar stay in the list
+    # (no flat bonus for workspace examples since docs/tuning.md change 9).
+    train = [rec(i, "#pragma acc loop vector", NEST,
+                 ["#pragma acc data copy(a)", "#pragma acc parallel loop gang(8)"])
              for i in range(1, 4)]
     eng = RetrievalEngine(train)
     exs = (Example("#pragma acc loop worker", NEST), Example("#pragma acc loop seq", NEST))
     nbs = eng.neighbours(LoopQuery(NEST, enclosing=("#pragma acc parallel loop gang(8)",),
                                    examples=exs), k=2)
-    assert [n.workspace for n in nbs] == [False, True, True]
-    assert nbs[0].rank > nbs[1].rank and nbs[0].score < nbs[1].score
+    assert sorted(n.workspace for n in nbs) == [False, True, True]
+    t = next(n for n in nbs if not n.workspace)
+    ws = [n for n in nbs if n.workspace]
+    assert t.score < min(n.score for n in ws)
+    assert t.rank == pytest.approx(max(n.rank for n in ws))
 
 
 def test_training_facts_precomputed():

@@ -39,13 +39,13 @@ from accellium.server.engines.base import EngineAnswer, LoopQuery
 __all__ = ["RetrievalEngine", "Neighbour", "adapt", "context_key"]
 
 # Context bonuses on the similarity of the nearest loops (their CV evidence under the ranker:
-# docs/tuning.md).  A workspace example; the same innermost enclosing construct (a loop under
+# docs/tuning.md).  The same innermost enclosing construct (a loop under
 # `gang` gets `vector`, one under `vector` gets `seq`) and the very same directives (ranking
 # only, Neighbour.context); identical enclosing lines (a data region naming the same arrays);
 # the query's own file.  (Removed by CV, docs/tuning.md change 6: a known loop's bonus for the
 # same nest depth, for the same kind of place — inside a region or not — and for being
-# directly under an annotated loop.  The Pool still stores those columns.)
-_WORKSPACE_BONUS = 0.25
+# directly under an annotated loop.  The Pool still stores those columns.  Change 9: a flat
+# bonus for every workspace example.)
 _PARENT_BONUS = 0.3
 _ENCLOSING_BONUS = 0.3
 _SAME_ENCLOSING = 0.4
@@ -224,7 +224,7 @@ class RetrievalEngine:
                 # under the very same directives (one data region: the same function)
                 same = known and bool(enc) and _enclosing_norm(enc) == q_enc
                 out.append(Neighbour(e.pragma, e.loop, query.lang, enc, float(sc)
-                                     + _WORKSPACE_BONUS + (0.3 if fits else 0.0)
+                                     + (0.3 if fits else 0.0)
                                      + (_SAME_ENCLOSING if same else 0.0)
                                      + (_SAME_FILE if getattr(e, "same_file", None) else 0.0),
                                      True,
