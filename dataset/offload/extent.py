@@ -24,8 +24,8 @@ from accellium.dataset.analysis.tree import (
     unparen,
 )
 from accellium.dataset.analysis.tree import field as _field
-from accellium.dataset.offload import poly
-from accellium.dataset.offload.bounds import MAX_CANDIDATES, Bounds, bounds_of, exact, tightest
+from accellium.dataset.offload import guards, poly
+from accellium.dataset.offload.bounds import Bounds, bounds_of, exact, tightest
 from accellium.dataset.offload.uses import ZERO, assignments
 
 __all__ = ["Span", "LoopRange", "loop_range", "loops_between", "Extents", "union"]
@@ -161,9 +161,15 @@ def loops_between(node: Node, top: Node) -> list[Node]:
     return out
 
 
-def _env(top: Node) -> dict[str, Bounds]:
-    """Bounds of the locals ``top`` declares and assigns once (``int j = d - i;``)."""
-    return resolve_chains(assignments(top).once(), bounds_of, _CHAIN_ROUNDS)
+def _env(top: Node, ranges=None) -> dict[str, Bounds]:
+    """Bounds of the locals ``top`` declares and assigns once (``int j = d - i;``); with
+    ``ranges`` (the range of a loop index at a node), a conditional value's branches are
+    bounded over the index values where they are taken (:mod:`.guards`)."""
+    if ranges is None:
+        return resolve_chains(assignments(top).once(), bounds_of, _CHAIN_ROUNDS)
+    return resolve_chains(assignments(top).once(),
+                          lambda n, known: bounds_of(n, guards.Env(known, ranges)),
+                          _CHAIN_ROUNDS)
 
 
 class Extents:
@@ -184,6 +190,28 @@ class Extents:
             self.declared |= set(a.declared)
         self._ranges: dict[int, LoopRange | None] = {}
         self._mins: dict[str, int] | None = None
+        # the same locals again, their conditional values bounded under their guards (the
+        # loop ranges this needs come from the plain bounds above)
+        genv: dict[str, Bounds] = {}
+        for t in tops:
+            genv.update(_env(t, self._index_range))
+        self.plain = self.env
+        self.env = guards.Env(genv, self._index_range)
+
+    def _index_range(self, node: Node, name: str) -> guards.Limits | None:
+        """The range of the innermost loop under the tops around ``node`` (in its body)
+        whose index is ``name``."""
+        p = node.parent
+        while p is not None:
+            if p.type == "for_statement" and _loop_var(p) == name:
+                body = _field(p, "body")
+                r = self._range(p) if body is not None and \
+                    body.start_byte <= node.start_byte < body.end_byte else None
+                return (r.lo, r.hi) if r is not None else None
+            if any(p.id == t.id for t in self.tops):
+                return None
+            p = p.parent
+        return None
 
     @property
     def mins(self) -> dict[str, int]:
@@ -211,16 +239,26 @@ class Extents:
         return self._ranges[loop.id]
 
     def span(self, sub: Node | int, at: Node) -> Span | None:
-        """The elements subscript ``sub`` (of the use ``at``) reaches under the tops."""
+        """The elements subscript ``sub`` (of the use ``at``) reaches under the tops: over the
+        loop ranges narrowed by the guards around ``at`` (:mod:`.guards`), or, when the
+        narrowed bounds cannot be ordered, over the whole ranges (a superset)."""
         top = self._top_of(at)
         if top is None:
             return None
         b = exact(poly.const(0)) if sub == ZERO else bounds_of(sub, self.env)  # type: ignore[arg-type]
         if b is None:
             return None
+        got = self._span(b, at, top, guards.guards_of(at, top))
+        if got is not None:
+            return got
+        plain = exact(poly.const(0)) if sub == ZERO else bounds_of(sub, self.plain)  # type: ignore[arg-type]
+        return self._span(plain, at, top, []) if plain is not None else None
+
+    def _span(self, b: Bounds, at: Node, top: Node, conds: list[tuple[Node, bool]]
+              ) -> Span | None:
         lo, hi = b.lo, b.hi
         for loop in loops_between(at, top):
-            r = self._range(loop)
+            r = self._guarded(loop, conds)
             if r is None:
                 used = {n for p in lo + hi for n in poly.names(p)}
                 if loop.type in LOOP_TYPES and _loop_var(loop) in used:
@@ -235,6 +273,22 @@ class Extents:
         if low is None or high is None:
             return None
         return Span(low, high)
+
+    def _guarded(self, loop: Node, conds: list[tuple[Node, bool]]) -> LoopRange | None:
+        """The loop's range narrowed by the guards in its body that compare its index."""
+        r = self._range(loop)
+        body = _field(loop, "body")
+        if r is None or body is None:
+            return r
+        limits = (r.lo, r.hi)
+        for cond, holds in conds:
+            if not body.start_byte <= cond.start_byte < body.end_byte:
+                continue
+            for name, o, other in guards.implied(cond, holds):
+                ob = bounds_of(other, self.env) if name == r.var else None
+                if ob is not None:
+                    limits = guards.narrow(limits, o, ob)
+        return LoopRange(r.var, limits[0], limits[1], r.unit)
 
     def dense(self, sub: Node | int, at: Node) -> bool:
         """Does the subscript take every value of its span, each loop's run abutting the next
@@ -301,46 +355,17 @@ def _loop_var(loop: Node) -> str | None:
 
 def _eliminate(ps: tuple[poly.Poly, ...], r: LoopRange, smallest: bool
                ) -> tuple[poly.Poly, ...]:
-    """Bounds without the index of ``r``: a lower bound increasing in the index holds at each
-    of the index's lower bounds, one decreasing at each upper bound (the other way round for
-    upper bounds).  A bound whose direction the signs do not tell is dropped (the others
-    still hold)."""
-    out: list[poly.Poly] = []
-    for p in ps:
-        parts = poly.split(p, r.var)
-        if parts is None:
-            continue
-        c, _ = parts
-        if not c:
-            out.append(p)
-            continue
-        if poly.nonneg(c):
-            at = r.lo if smallest else r.hi
-        elif poly.nonneg(poly.neg(c)):
-            at = r.hi if smallest else r.lo
-        else:
-            continue
-        for v in at:
-            q = poly.subst(p, r.var, v)
-            if q is not None and q not in out:
-                out.append(q)
-    return tuple(out[:MAX_CANDIDATES])
+    """Bounds without the index of ``r`` (:func:`guards.eliminate` over its range)."""
+    return guards.eliminate(ps, r.var, (r.lo, r.hi), smallest)
 
 
 def union(spans: list[Span], mins: dict[str, int] | None = None) -> Span | None:
-    """The smallest span covering ``spans`` (None when two bounds cannot be ordered)."""
+    """The smallest span covering ``spans``: the lower bound provably at most every other one
+    and the upper bound provably at least every other one (None when there is none: guarded
+    spans ``cols..`` and ``rows*cols - cols..`` cannot be ordered, though ``0..`` is below
+    both)."""
     if not spans:
         return None
-    lo, hi = spans[0].lo, spans[0].hi
-    for s in spans[1:]:
-        c = poly.compare(s.lo, lo, mins)
-        if c is None:
-            return None
-        if c < 0:
-            lo = s.lo
-        c = poly.compare(s.hi, hi, mins)
-        if c is None:
-            return None
-        if c > 0:
-            hi = s.hi
-    return Span(lo, hi)
+    lo = tightest(tuple(s.lo for s in spans), largest=False, mins=mins)
+    hi = tightest(tuple(s.hi for s in spans), largest=True, mins=mins)
+    return Span(lo, hi) if lo is not None and hi is not None else None
