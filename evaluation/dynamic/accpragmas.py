@@ -172,7 +172,7 @@ def _one_call(kind: str, item: str, dynamic: int, line: int,
     start, nbytes, rows = _item_range(item)
     txt = c_string(item)
     base, secs = _split_item(item)
-    plain = _obj_check(base, secs, start, nbytes, txt, line) + \
+    plain = "{ " + _obj_check(base, secs, start, nbytes, txt, line) + \
         f"accrt_data({kind}, {start}, {nbytes}, {dynamic}, {txt}, {line});"
     if secs and any(s[2] for s in secs):
         if kind != "ACCRT_PRESENT":
@@ -180,6 +180,7 @@ def _one_call(kind: str, item: str, dynamic: int, line: int,
             plain += f" if (ACCRT_ISPTR({base})) accrt_attach((void **)&({base}));"
         if re.fullmatch(IDENT, base):
             plain += f" if (ACCRT_ISPTR({base})) accrt_bind_ptr((void **)&({base}), {start});"
+    plain += " }"  # one statement: it may be the else branch of the rows test below
     if rows is None:
         return plain
     return (f"if (ACCRT_ISPTR(({base})[0])) accrt_data_rows({kind}, {rows}, {dynamic}, 0, {txt}, "
@@ -231,8 +232,8 @@ def update_calls(p: Pragma, line: int) -> list[str]:
             base, secs = _split_item(item)
             start, nbytes, rows = _item_range(item)
             txt = c_string(item)
-            call = _obj_check(base, secs, start, nbytes, txt, line) + \
-                f"accrt_update({to_dev}, {start}, {nbytes}, {ifp}, {txt}, {line});"
+            call = "{ " + _obj_check(base, secs, start, nbytes, txt, line) + \
+                f"accrt_update({to_dev}, {start}, {nbytes}, {ifp}, {txt}, {line}); }}"
             if rows is not None:
                 lo, ln = secs[0][0], secs[0][1] or "1"
                 call = (f"if (ACCRT_ISPTR(({base})[0])) {{ for (long __acc_r = 0; __acc_r < "
