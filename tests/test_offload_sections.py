@@ -92,3 +92,48 @@ def test_dense_writes():
     dense = [ex.dense(u.subs[0], u.node) for u in array_uses(body) if u.name == "a"]
     assert dense == [True, False, False]
     assert text(stmts[0]).startswith("for")
+
+
+# An access under a condition on a loop index happens only where the condition holds
+# (dataset/offload/guards.py): the index range is narrowed before the min/max is taken.
+@pytest.mark.parametrize("body, want", [
+    # hotspot: the neighbour's index chosen by ?: in a local
+    ("for (int i = 0; i < n; i++) for (int j = 0; j < m; j++) { int c = i * m + j; "
+     "int up = i > 0 ? c - m : c, down = i < n - 1 ? c + m : c; b[c] = a[up] + a[down]; }",
+     ["0:m*n-m", "m:m*n-m"]),
+    # srad: the access itself inside a ?: branch, in an if, after &&
+    ("for (int i = 0; i < n; i++) for (int j = 0; j < m; j++) { int k = i * m + j; "
+     "b[k] = (i > 0 ? a[k - m] : 0) + (i < n - 1 ? a[k + m] : 0); }", ["0:m*n-m", "m:m*n-m"]),
+    ("for (int i = 0; i < n; i++) if (i >= 1) a[i - 1] = 0;", ["0:n-1"]),
+    ("for (int i = 0; i < n; i++) if (0 < i) a[i - 1] = 0; else a[i] = 0;", ["0:n-1", "0:1"]),
+    ("for (int i = 0; i < n; i++) b[i] = i != 0 && a[i - 1] > 0;", ["0:n-1"]),
+    ("for (int i = 0; i < n; i++) b[i] = i == n - 1 || a[i + 1] > 0;", ["1:n-1"]),
+    ("for (int i = 0; i < n; i++) if (!(i <= 0)) a[i - 1] = 0;", ["0:n-1"]),
+    ("for (int i = 0; i < n; i++) b[i] = i != n - 1 ? a[i + 1] : 0;", ["1:n-1"]),
+    # a subscript with the ?: inside it (i - 1 for i >= 1, 0 for i == 0)
+    ("for (int i = 0; i < n; i++) b[i] = a[i > 0 ? i - 1 : i];", ["0:n-1"]),
+    # a guard on another name narrows nothing: the whole range (a superset)
+    ("for (int i = 0; i < n; i++) if (w > 0) a[i + 1] = 0;", ["1:n"]),
+    # i != e away from a boundary narrows nothing
+    ("for (int i = 0; i < n; i++) if (i != w) a[i] = 0;", ["0:n"]),
+])
+def test_guarded_sections(body, want):
+    assert _spans(body) == want
+
+
+def test_a_section_that_can_start_before_the_pointer_is_not_guessed():
+    """``a[i - off]`` with a pointer parameter: it may point into a larger array or not;
+    no section (the caller notes it), never ``a[-off:n]`` nor one clamped to 0."""
+    from accellium.dataset.offload.loopdata import loop_data
+
+    src = (b"void f(int n, int off, double *a, double *b) {\n"
+           b"  for (int i = 0; i < n; i++) b[i] = a[i - off];\n}\n"
+           b"void g(int n, double *a, double *b) {\n"
+           b"  for (int i = 0; i < n; i++) b[i] = i > 0 ? a[i - 1] : 0.0;\n}\n")
+    root = parse_tree(src, "c").root_node
+    fns = [n for n in iter_nodes(root) if n.type == "function_definition"]
+    loops = [next(n for n in iter_nodes(f) if n.type == "for_statement") for f in fns]
+    got_f, _ = loop_data(loops[0], fns[0], root)
+    got_g, _ = loop_data(loops[1], fns[1], root)
+    assert "a" not in got_f and got_f["b"] == "b[0:n]"
+    assert got_g["a"] == "a[0:n-1]"

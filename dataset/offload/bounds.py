@@ -4,7 +4,8 @@ A polynomial is its own bound.  Three more facts of C give bounds where the valu
 not a polynomial: a remainder ``e % m`` with ``e >= 0`` lies in ``0..m-1``; ``min(a, b)``
 (``fmin``, ``MIN``) is at most ``a`` and at most ``b``, ``max(a, b)`` at least each; ``c ? y : z``
 is ``y`` or ``z``, and when ``c`` compares a branch with something, that bounds the branch
-(``i - w < 0 ? 0 : i - w`` is at least 0).  Every element of ``lo`` is a valid lower bound and every element of ``hi``
+(``i - w < 0 ? 0 : i - w`` is at least 0); when ``c`` bounds a loop index, each branch holds
+only over the index values where ``c`` (or its negation) holds (:mod:`.guards`).  Every element of ``lo`` is a valid lower bound and every element of ``hi``
 a valid upper bound, so a caller may keep any of them; :func:`tightest` picks the one that is
 provably the best (names taken as sizes, at least 1).
 """
@@ -18,7 +19,7 @@ from tree_sitter import Node
 from accellium.dataset.analysis.library import MAX_NAMES, MIN_NAMES
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import named, op, text, unparen
-from accellium.dataset.offload import poly
+from accellium.dataset.offload import guards, poly
 
 __all__ = ["Bounds", "bounds_of", "exact", "tightest"]
 
@@ -163,6 +164,9 @@ def _conditional(n: Node, env: dict[str, Bounds], depth: int) -> Bounds | None:
         a, b = _branch(yes, cond, True, env, depth), _branch(no, cond, False, env, depth)
     else:
         a, b = bounds_of(yes, env, depth + 1), bounds_of(no, env, depth + 1)
+    # a branch is evaluated only where the condition (or its negation) holds: guards.py
+    a = guards.refine(a, cond, True, env, bounds_of, _made)
+    b = guards.refine(b, cond, False, env, bounds_of, _made)
     if a is None or b is None:
         return None
     lo = [p for x in a.lo for y in b.lo if (p := _pick(x, y, True)) is not None]
@@ -181,7 +185,8 @@ def _call(node: Node) -> tuple[Node, Node, bool] | None:
 def bounds_of(node: Node | None, env: dict[str, Bounds] | None = None,
               depth: int = 0) -> Bounds | None:
     """The bounds of an integer expression (``env``: the bounds of names)."""
-    env = env or {}
+    if env is None:
+        env = {}
     n = unparen(node)
     if n is None or depth > _MAX_DEPTH:
         return None

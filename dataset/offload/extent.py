@@ -23,8 +23,8 @@ from accellium.dataset.analysis.tree import (
     unparen,
 )
 from accellium.dataset.analysis.tree import field as _field
-from accellium.dataset.offload import poly
-from accellium.dataset.offload.bounds import MAX_CANDIDATES, Bounds, bounds_of, exact, tightest
+from accellium.dataset.offload import guards, poly
+from accellium.dataset.offload.bounds import Bounds, bounds_of, exact, tightest
 from accellium.dataset.offload.uses import ZERO, assignments
 
 __all__ = ["Span", "LoopRange", "loop_range", "loops_between", "Extents", "union"]
@@ -202,15 +202,18 @@ def _visible(env: _Env, node: Node) -> dict[str, Bounds]:
     return {k: v for k, (_, v) in out.items()}
 
 
-def _env(top: Node) -> _Env:
+def _env(top: Node, ranges=None) -> _Env:
     """Bounds of the locals ``top`` declares and assigns once (``int j = d - i;``), with their
-    declarators (a value holds only where its declaration is in scope)."""
+    declarators (a value holds only where its declaration is in scope); with ``ranges`` (the
+    range of a loop index at a node), a conditional value's branches are bounded over the
+    index values where they are taken (:mod:`.guards`)."""
     once = _declared_once(top)
     known: dict[int, tuple[str, Node, Bounds]] = {}
     for _ in range(_CHAIN_ROUNDS):
         changed = False
         for name, decl, value in once:
-            b = bounds_of(value, _visible(list(known.values()), value))
+            seen = _visible(list(known.values()), value)
+            b = bounds_of(value, seen if ranges is None else guards.Env(seen, ranges))
             if b is not None and (decl.id not in known or known[decl.id][2] != b):
                 known[decl.id] = (name, decl, b)
                 changed = True
@@ -237,6 +240,24 @@ class Extents:
             self.declared |= set(a.declared)
         self._ranges: dict[int, LoopRange | None] = {}
         self._mins: dict[str, int] | None = None
+        # the same locals again, their conditional values bounded under their guards (the
+        # loop ranges this needs come from the plain bounds above)
+        self._genvs: dict[int, _Env] = {t.id: _env(t, self._index_range) for t in tops}
+
+    def _index_range(self, node: Node, name: str) -> guards.Limits | None:
+        """The range of the innermost loop under the tops around ``node`` (in its body)
+        whose index is ``name``."""
+        p = node.parent
+        while p is not None:
+            if p.type == "for_statement" and _loop_var(p) == name:
+                body = _field(p, "body")
+                r = self._range(p) if body is not None and \
+                    body.start_byte <= node.start_byte < body.end_byte else None
+                return (r.lo, r.hi) if r is not None else None
+            if any(p.id == t.id for t in self.tops):
+                return None
+            p = p.parent
+        return None
 
     @property
     def mins(self) -> dict[str, int]:
@@ -259,6 +280,13 @@ class Extents:
             return {}
         return _visible(self._envs[top.id], node)
 
+    def guarded_env_at(self, node: Node) -> guards.Env:
+        """:meth:`env_at` with each conditional value bounded under its guard, and the loop
+        ranges at a node (:mod:`.guards`)."""
+        top = self._top_of(node)
+        seen = _visible(self._genvs[top.id], node) if top is not None else {}
+        return guards.Env(seen, self._index_range)
+
     def _top_of(self, node: Node) -> Node | None:
         for t in self.tops:
             if t.start_byte <= node.start_byte and node.end_byte <= t.end_byte:
@@ -271,14 +299,20 @@ class Extents:
         return self._ranges[loop.id]
 
     def span(self, sub: Node | int, at: Node) -> Span | None:
-        """The elements subscript ``sub`` (of the use ``at``) reaches under the tops."""
+        """The elements subscript ``sub`` (of the use ``at``) reaches under the tops: over the
+        loop ranges narrowed by the guards around ``at`` (:mod:`.guards`), or, when the
+        narrowed bounds cannot be ordered, over the whole ranges (a superset)."""
         top = self._top_of(at)
         if top is None:
             return None
-        b = exact(poly.const(0)) if sub == ZERO else bounds_of(sub, self.env_at(at))  # type: ignore[arg-type]
+        b = exact(poly.const(0)) if sub == ZERO else bounds_of(sub, self.guarded_env_at(at))  # type: ignore[arg-type]
         if b is None:
             return None
-        return self._over_loops(b.lo, b.hi, at, top)
+        got = self._over_loops(b.lo, b.hi, at, top, guards.guards_of(at, top))
+        if got is not None:
+            return got
+        plain = exact(poly.const(0)) if sub == ZERO else bounds_of(sub, self.env_at(at))  # type: ignore[arg-type]
+        return self._over_loops(plain.lo, plain.hi, at, top) if plain is not None else None
 
     def span_of(self, lo: poly.Poly, hi: poly.Poly, at: Node) -> Span | None:
         """The elements ``lo..hi`` (polynomials of the names at ``at``) reach under the tops
@@ -287,9 +321,9 @@ class Extents:
         return None if top is None else self._over_loops((lo,), (hi,), at, top)
 
     def _over_loops(self, lo: tuple[poly.Poly, ...], hi: tuple[poly.Poly, ...], at: Node,
-                    top: Node) -> Span | None:
+                    top: Node, conds: list[tuple[Node, bool]] | None = None) -> Span | None:
         for loop in loops_between(at, top):
-            r = self._range(loop)
+            r = self._guarded(loop, conds or [])
             if r is None:
                 used = {n for p in lo + hi for n in poly.names(p)}
                 if loop.type in LOOP_TYPES and _loop_var(loop) in used:
@@ -304,6 +338,22 @@ class Extents:
         if low is None or high is None:
             return None
         return Span(low, high)
+
+    def _guarded(self, loop: Node, conds: list[tuple[Node, bool]]) -> LoopRange | None:
+        """The loop's range narrowed by the guards in its body that compare its index."""
+        r = self._range(loop)
+        body = _field(loop, "body")
+        if r is None or body is None or not conds:
+            return r
+        limits = (r.lo, r.hi)
+        for cond, holds in conds:
+            if not body.start_byte <= cond.start_byte < body.end_byte:
+                continue
+            for name, o, other in guards.implied(cond, holds):
+                ob = bounds_of(other, self.guarded_env_at(cond)) if name == r.var else None
+                if ob is not None:
+                    limits = guards.narrow(limits, o, ob)
+        return LoopRange(r.var, limits[0], limits[1], r.unit)
 
     def dense(self, sub: Node | int, at: Node) -> bool:
         """Does the subscript take every value of its span, each loop's run abutting the next
@@ -370,46 +420,17 @@ def _loop_var(loop: Node) -> str | None:
 
 def _eliminate(ps: tuple[poly.Poly, ...], r: LoopRange, smallest: bool
                ) -> tuple[poly.Poly, ...]:
-    """Bounds without the index of ``r``: a lower bound increasing in the index holds at each
-    of the index's lower bounds, one decreasing at each upper bound (the other way round for
-    upper bounds).  A bound whose direction the signs do not tell is dropped (the others
-    still hold)."""
-    out: list[poly.Poly] = []
-    for p in ps:
-        parts = poly.split(p, r.var)
-        if parts is None:
-            continue
-        c, _ = parts
-        if not c:
-            out.append(p)
-            continue
-        if poly.nonneg(c):
-            at = r.lo if smallest else r.hi
-        elif poly.nonneg(poly.neg(c)):
-            at = r.hi if smallest else r.lo
-        else:
-            continue
-        for v in at:
-            q = poly.subst(p, r.var, v)
-            if q is not None and q not in out:
-                out.append(q)
-    return tuple(out[:MAX_CANDIDATES])
+    """Bounds without the index of ``r`` (:func:`guards.eliminate` over its range)."""
+    return guards.eliminate(ps, r.var, (r.lo, r.hi), smallest)
 
 
 def union(spans: list[Span], mins: dict[str, int] | None = None) -> Span | None:
-    """The smallest span covering ``spans`` (None when two bounds cannot be ordered)."""
+    """The smallest span covering ``spans``: the lower bound provably at most every other one
+    and the upper bound provably at least every other one (None when there is none: guarded
+    spans ``cols..`` and ``rows*cols - cols..`` cannot be ordered, though ``0..`` is below
+    both)."""
     if not spans:
         return None
-    lo, hi = spans[0].lo, spans[0].hi
-    for s in spans[1:]:
-        c = poly.compare(s.lo, lo, mins)
-        if c is None:
-            return None
-        if c < 0:
-            lo = s.lo
-        c = poly.compare(s.hi, hi, mins)
-        if c is None:
-            return None
-        if c > 0:
-            hi = s.hi
-    return Span(lo, hi)
+    lo = tightest(tuple(s.lo for s in spans), largest=False, mins=mins)
+    hi = tightest(tuple(s.hi for s in spans), largest=True, mins=mins)
+    return Span(lo, hi) if lo is not None and hi is not None else None

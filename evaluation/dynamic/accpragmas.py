@@ -152,6 +152,15 @@ def _items(c: Clause) -> list[str]:
     return [a for a in split_top_level(args) if a]
 
 
+def _obj_check(base: str, secs: list, start: str, nbytes: str, txt: str, line: int) -> str:
+    """A section of an array (not a pointer: stack, global, an array member) must lie inside
+    the array: ``sizeof`` gives its extent (heap blocks are checked by the runtime)."""
+    if not secs:
+        return ""
+    return (f"if (!ACCRT_ISPTR({base})) accrt_bounds_obj({start}, {nbytes}, (void *)&({base}), "
+            f"sizeof({base}), {txt}, {line}); ")
+
+
 def _one_call(kind: str, item: str, dynamic: int, line: int,
               arrays: dict[str, str] | None = None) -> str:
     name = item.strip()
@@ -162,14 +171,16 @@ def _one_call(kind: str, item: str, dynamic: int, line: int,
         return f"accrt_data({kind}, {start}, {nbytes}, {dynamic}, {c_string(item)}, {line});"
     start, nbytes, rows = _item_range(item)
     txt = c_string(item)
-    plain = f"accrt_data({kind}, {start}, {nbytes}, {dynamic}, {txt}, {line});"
     base, secs = _split_item(item)
+    plain = "{ " + _obj_check(base, secs, start, nbytes, txt, line) + \
+        f"accrt_data({kind}, {start}, {nbytes}, {dynamic}, {txt}, {line});"
     if secs and any(s[2] for s in secs):
         if kind != "ACCRT_PRESENT":
             # a section of a pointer stored in device memory (a row, a struct member): attach
             plain += f" if (ACCRT_ISPTR({base})) accrt_attach((void **)&({base}));"
         if re.fullmatch(IDENT, base):
             plain += f" if (ACCRT_ISPTR({base})) accrt_bind_ptr((void **)&({base}), {start});"
+    plain += " }"  # one statement: it may be the else branch of the rows test below
     if rows is None:
         return plain
     return (f"if (ACCRT_ISPTR(({base})[0])) accrt_data_rows({kind}, {rows}, {dynamic}, 0, {txt}, "
@@ -221,7 +232,8 @@ def update_calls(p: Pragma, line: int) -> list[str]:
             base, secs = _split_item(item)
             start, nbytes, rows = _item_range(item)
             txt = c_string(item)
-            call = f"accrt_update({to_dev}, {start}, {nbytes}, {ifp}, {txt}, {line});"
+            call = "{ " + _obj_check(base, secs, start, nbytes, txt, line) + \
+                f"accrt_update({to_dev}, {start}, {nbytes}, {ifp}, {txt}, {line}); }}"
             if rows is not None:
                 lo, ln = secs[0][0], secs[0][1] or "1"
                 call = (f"if (ACCRT_ISPTR(({base})[0])) {{ for (long __acc_r = 0; __acc_r < "

@@ -9,6 +9,7 @@ import statistics
 from typing import Any
 
 from accellium.evaluation.dynamic.accpragmas import strip_acc_keep_lines
+from accellium.evaluation.dynamic.variants import CAUSES
 
 __all__ = ["annotate_with_plan", "offload_metrics", "offload_coverage"]
 
@@ -86,7 +87,7 @@ def offload_metrics(rows: list[dict]) -> dict[str, Any]:
     m: dict[str, Any] = {}
     m["verified"] = round(sum(bool(o.get("verified")) for o in off) / n, 4) if n else None
     m["builds"] = round(sum(o.get("status") != "compile" for o in off) / n, 4) if n else None
-    for cause in ("compile", "timeout", "present-abort", "data", "race"):
+    for cause in CAUSES:
         m[f"offload_failed_{cause}"] = round(sum(o.get("status") == cause for o in off) / n, 4) \
             if n else None
     m["programs_offloaded"] = round(sum(bool(r.get("offload_loops")) for r in rows) / n, 4) \

@@ -17,7 +17,7 @@ __all__ = ["RunConfig", "VariantResult", "run_variant", "run_serial", "MODES", "
 MODES = ({"ACCRT_ORDER": "0", "ACCRT_SERIAL": "0"},
          {"ACCRT_ORDER": "1", "ACCRT_SERIAL": "0"},
          {"ACCRT_ORDER": "2", "ACCRT_SERIAL": "1"})
-CAUSES = ("compile", "timeout", "present-abort", "data", "race")
+CAUSES = ("compile", "timeout", "present-abort", "data", "race", "bounds")
 
 
 @dataclass
@@ -42,7 +42,7 @@ class RunConfig:
 @dataclass
 class VariantResult:
     label: str
-    status: str  # verified | compile | timeout | present-abort | data | race | serial
+    status: str  # verified | compile | timeout | present-abort | data | race | bounds | serial
     reason: str = ""
     runs_ok: int = 0
     runs: int = 0
@@ -79,6 +79,8 @@ def _failure(prog: Program, work: Path, binary: Path, env: dict[str, str], res, 
         return "timeout", f"run timed out after {cfg.timeout(prog):.0f} s"
     rep = res.report or {}
     errs = "; ".join(rep.get("errors") or [])
+    if res.returncode == 96:
+        return "bounds", errs or "a data clause's section reaches outside the host array"
     if res.returncode == 97:
         return "present-abort", errs or "present error"
     if res.returncode == 98:

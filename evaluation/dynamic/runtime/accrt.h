@@ -9,6 +9,13 @@
  * Environment: ACCRT_GANGS, ACCRT_LANES (team sizes), ACCRT_ORDER (0 forward, 1 reverse,
  * 2 scrambled), ACCRT_SERIAL (1: one thread runs all gangs and lanes in turn), ACCRT_UNIFIED
  * (1: the device copy IS host memory: tells data errors from races), ACCRT_REPORT (path).
+ * Bounds: the runtime interposes malloc/calloc/realloc/free (posix_memalign, aligned_alloc,
+ * memalign) and keeps the live heap blocks; a data clause or update whose section overlaps a
+ * block without lying inside it stops the run (exit 96), as a GPU would copy memory the
+ * program does not own.  Sections of arrays (stack, global, array members) are checked
+ * against sizeof the array by the translator's code (accrt_bounds_obj).  Not checked: a
+ * section that lies wholly outside every tracked block and is not of an array (memory from
+ * mmap, a pointer into the stack).
  */
 #ifndef ACCRT_H
 #define ACCRT_H
@@ -108,6 +115,12 @@ void accrt_data(int kind, void *p, size_t n, int dynamic, const char *text, int 
 void accrt_exit_data(int kind, void *p, size_t n, int finalize, const char *text, int line);
 
 void accrt_update(int to_device, void *p, size_t n, int if_present, const char *text, int line);
+
+/* The section [p, p+n) must lie inside the heap block it overlaps (exit 96 otherwise). */
+void accrt_bounds_heap(const void *p, size_t n, const char *text, int line);
+/* The section [p, p+n) of an array object [obj, obj+objn) must lie inside it (exit 96). */
+void accrt_bounds_obj(const void *p, size_t n, const void *obj, size_t objn, const char *text,
+                      int line);
 
 /* Rows of a pointer-to-pointer section a[l1:n1][l2:n2]: each row is mapped, then the pointer
  * array itself, whose device copy gets the rows' device addresses (attach). */
@@ -382,9 +395,117 @@ void accrt_push_scoped(accrt_entry *e, int kind) {
   }
   S->scope[S->nscope].e = e; S->scope[S->nscope].kind = kind; S->nscope++;
 }
+
+/* ---- host allocations (bounds of data clauses) ------------------------------------------ */
+#include <search.h>
+extern void *__libc_malloc(size_t);
+extern void *__libc_calloc(size_t, size_t);
+extern void *__libc_realloc(void *, size_t);
+extern void __libc_free(void *);
+extern void *__libc_memalign(size_t, size_t);
+typedef struct { char *p; size_t n; } accrt_blk;
+static void *accrt_heap_root;
+static int accrt_heap_lock;
+static __thread int accrt_heap_busy;
+static int accrt_blk_cmp(const void *a, const void *b) {
+  const accrt_blk *x = (const accrt_blk *)a, *y = (const accrt_blk *)b;
+  size_t xn = x->n ? x->n : 1, yn = y->n ? y->n : 1;
+  if (x->p + xn <= y->p) return -1;
+  if (y->p + yn <= x->p) return 1;
+  return 0; /* overlapping ranges compare equal: live blocks never overlap */
+}
+static void accrt_heap_enter(void) {
+  while (__atomic_exchange_n(&accrt_heap_lock, 1, __ATOMIC_ACQUIRE)) { }
+  accrt_heap_busy = 1; /* tsearch's own malloc calls are not tracked */
+}
+static void accrt_heap_leave(void) {
+  accrt_heap_busy = 0;
+  __atomic_store_n(&accrt_heap_lock, 0, __ATOMIC_RELEASE);
+}
+static void accrt_heap_add_locked(void *p, size_t n) {
+  accrt_blk key = {(char *)p, n};
+  void *f;
+  while ((f = tfind(&key, &accrt_heap_root, accrt_blk_cmp)) != NULL) { /* freed unseen: stale */
+    accrt_blk *old = *(accrt_blk **)f;
+    tdelete(old, &accrt_heap_root, accrt_blk_cmp);
+    __libc_free(old);
+  }
+  accrt_blk *b = (accrt_blk *)__libc_malloc(sizeof *b);
+  if (b) { *b = key; tsearch(b, &accrt_heap_root, accrt_blk_cmp); }
+}
+static void accrt_heap_del_locked(void *p) {
+  accrt_blk key = {(char *)p, 1};
+  void *f = tfind(&key, &accrt_heap_root, accrt_blk_cmp);
+  if (!f) return;
+  accrt_blk *old = *(accrt_blk **)f;
+  if (old->p != (char *)p) return;
+  tdelete(old, &accrt_heap_root, accrt_blk_cmp);
+  __libc_free(old);
+}
+static void *accrt_heap_add(void *p, size_t n) {
+  if (!p || accrt_heap_busy) return p;
+  accrt_heap_enter(); accrt_heap_add_locked(p, n); accrt_heap_leave();
+  return p;
+}
+void *malloc(size_t n) { return accrt_heap_add(__libc_malloc(n), n); }
+void *calloc(size_t a, size_t b) {
+  void *p = __libc_calloc(a, b);
+  return p ? accrt_heap_add(p, a * b) : p;
+}
+void *memalign(size_t al, size_t n) { return accrt_heap_add(__libc_memalign(al, n), n); }
+void *aligned_alloc(size_t al, size_t n) { return accrt_heap_add(__libc_memalign(al, n), n); }
+int posix_memalign(void **out, size_t al, size_t n) {
+  if (al < sizeof(void *) || (al & (al - 1))) return 22; /* EINVAL */
+  void *p = __libc_memalign(al, n);
+  if (!p) return 12; /* ENOMEM */
+  *out = accrt_heap_add(p, n);
+  return 0;
+}
+void free(void *p) {
+  if (p && !accrt_heap_busy) { accrt_heap_enter(); accrt_heap_del_locked(p); accrt_heap_leave(); }
+  __libc_free(p); /* after the block left the table: a new block at p is added afresh */
+}
+void *realloc(void *q, size_t n) {
+  if (accrt_heap_busy) return __libc_realloc(q, n);
+  accrt_heap_enter();
+  void *p = __libc_realloc(q, n);
+  if (p || n == 0) {
+    if (q) accrt_heap_del_locked(q);
+    if (p) accrt_heap_add_locked(p, n);
+  }
+  accrt_heap_leave();
+  return p;
+}
+static void accrt_bounds_fail(const void *p, size_t n, const void *obj, size_t objn,
+                              const char *what, const char *text, int line) {
+  char msg[300];
+  long off = (long)((const char *)p - (const char *)obj);
+  snprintf(msg, sizeof msg, "%s line %d: bounds: section '%s' covers bytes [%ld, %ld) of %s of "
+           "%zu bytes: it reaches outside the array (a GPU would copy memory the program does "
+           "not own)", accrt_cur_file ? accrt_cur_file : "?", line, text, off,
+           off + (long)n, what, objn);
+  accrt_fatal(96, msg);
+}
+void accrt_bounds_heap(const void *p, size_t n, const char *text, int line) {
+  if (!n) return;
+  accrt_blk key = {(char *)p, n}, b = {0, 0};
+  accrt_heap_enter();
+  void *f = tfind(&key, &accrt_heap_root, accrt_blk_cmp);
+  if (f) b = **(accrt_blk **)f;
+  accrt_heap_leave();
+  if (f && !((const char *)p >= b.p && (const char *)p + n <= b.p + b.n))
+    accrt_bounds_fail(p, n, b.p, b.n, "a heap block", text, line);
+}
+void accrt_bounds_obj(const void *p, size_t n, const void *obj, size_t objn, const char *text,
+                      int line) {
+  if (!n) return;
+  const char *c = (const char *)p, *o = (const char *)obj;
+  if (c < o || c + n > o + objn) accrt_bounds_fail(p, n, obj, objn, "an array", text, line);
+}
 void accrt_data(int kind, void *p, size_t n, int dynamic, const char *text, int line) {
   char msg[300];
   if (n == 0 || kind == ACCRT_DEVICEPTR) return;
+  accrt_bounds_heap(p, n, text, line);
   accrt_entry *e = accrt_find(p, n, 0);
   if (!e) {
     accrt_entry *o = accrt_find(p, n, 1);
@@ -419,6 +540,7 @@ void accrt_exit_data(int kind, void *p, size_t n, int finalize, const char *text
 void accrt_update(int to_device, void *p, size_t n, int if_present, const char *text, int line) {
   char msg[300];
   if (n == 0) return;
+  accrt_bounds_heap(p, n, text, line);
   accrt_entry *e = accrt_find(p, n, 0);
   if (!e) {
     if (if_present) return;

@@ -1,0 +1,167 @@
+"""Guards: the index values for which a guarded subscript is evaluated.
+
+The fact of C this module encodes: an access under a condition happens only for the indices
+where the condition holds.  C evaluates the first branch of ``c ? y : z``, the body of
+``if (c)`` and the right operand of ``c && e`` only when ``c`` is true, and the second branch,
+the ``else`` body and the right operand of ``c || e`` only when ``c`` is false (C11 6.5.13,
+6.5.14, 6.5.15, 6.8.4.1).  So when ``c`` compares a loop index with an expression, the
+subscripts evaluated there take only the index values where ``c`` (or its negation) holds:
+
+- ``i > e`` means ``i >= e + 1`` and ``i < e`` means ``i <= e - 1`` (integers); ``i >= e`` and
+  ``i <= e`` bound the index as they are; ``e < i`` and kin are the same comparisons mirrored;
+- ``i == e`` pins the index to ``e``;
+- ``i != e`` narrows the range only at a boundary: when ``e`` is the index's first value the
+  index is at least ``e + 1``, when it is the last value at most ``e - 1``;
+- ``a && b`` holds when both hold; ``!(a || b)`` when neither does; ``!c`` flips ``c``.
+
+The narrowed range replaces the loop's range before the smallest and largest subscript are
+taken (``int up = i > 0 ? c - cols : c`` with ``c = i*cols + j`` reaches ``0`` at least, not
+``-cols``).  A guard that is none of these forms narrows nothing: the subscript keeps the
+loop's whole range, a superset of what it reaches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from tree_sitter import Node
+
+from accellium.dataset.analysis.tree import field as _field
+from accellium.dataset.analysis.tree import op, text, unparen
+from accellium.dataset.offload import poly
+
+__all__ = ["Env", "Limits", "implied", "narrow", "eliminate", "guards_of", "refine"]
+
+Limits = tuple[tuple[poly.Poly, ...], tuple[poly.Poly, ...]]  # (index >= each, index <= each)
+MAX_CANDIDATES = 12
+_NEGATE = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "=="}
+_MIRROR = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
+
+
+class Env(dict):
+    """Bounds of names (``name -> Bounds``) that also knows the range of a loop index at a
+    node (``index_range(node, name)``: the range of the innermost loop around ``node`` whose
+    index is ``name``, or None)."""
+
+    def __init__(self, known: dict, index_range: Callable[[Node, str], Limits | None] | None):
+        super().__init__(known)
+        self.index_range = index_range
+
+
+def implied(cond: Node | None, holds: bool) -> list[tuple[str, str, Node]]:
+    """``(name, operator, other side)`` comparisons that hold when ``cond`` is ``holds``,
+    the name on the left (``0 < i`` is ``i > 0``)."""
+    c = unparen(cond)
+    if c is None:
+        return []
+    if c.type == "unary_expression" and op(c) == "!":
+        return implied(_field(c, "argument"), not holds)
+    if c.type != "binary_expression":
+        return []
+    o = op(c)
+    left, right = _field(c, "left"), _field(c, "right")
+    if (o == "&&" and holds) or (o == "||" and not holds):
+        return implied(left, holds) + implied(right, holds)
+    if o not in _NEGATE or left is None or right is None:
+        return []
+    if not holds:
+        o = _NEGATE[o]
+    lu, ru = unparen(left), unparen(right)
+    out = []
+    if lu is not None and lu.type == "identifier":
+        out.append((text(lu), o, right))
+    if ru is not None and ru.type == "identifier":
+        out.append((text(ru), _MIRROR[o], left))
+    return out
+
+
+def narrow(limits: Limits, o: str, other) -> Limits:
+    """The index's limits once ``index o other`` holds (``other``: the other side's bounds)."""
+    lo, hi = list(limits[0]), list(limits[1])
+    one = poly.const(1)
+    if o in ("<", "<=", "=="):
+        hi += [poly.sub(h, one) if o == "<" else h for h in other.hi]
+    if o in (">", ">=", "=="):
+        lo += [poly.add(x, one) if o == ">" else x for x in other.lo]
+    e = other.exact
+    if o == "!=" and e is not None:
+        if any(poly.compare(e, x) == 0 for x in limits[0]):
+            lo.append(poly.add(e, one))
+        if any(poly.compare(e, x) == 0 for x in limits[1]):
+            hi.append(poly.sub(e, one))
+    return tuple(lo[:MAX_CANDIDATES]), tuple(hi[:MAX_CANDIDATES])
+
+
+def guards_of(at: Node, top: Node) -> list[tuple[Node, bool]]:
+    """The conditions around ``at`` up to ``top`` under which it is evaluated, each with the
+    truth value it has there (``if``/``else``, ``?:``, ``&&``, ``||``)."""
+    out: list[tuple[Node, bool]] = []
+    child, p = at, at.parent
+    while p is not None:
+        t = p.type
+        if t in ("if_statement", "conditional_expression"):
+            cond = _field(p, "condition")
+            yes, no = _field(p, "consequence"), _field(p, "alternative")
+            if cond is not None and yes is not None and _inside(child, yes):
+                out.append((cond, True))
+            elif cond is not None and no is not None and _inside(child, no):
+                out.append((cond, False))
+        elif t == "binary_expression" and op(p) in ("&&", "||"):
+            left, right = _field(p, "left"), _field(p, "right")
+            if left is not None and right is not None and _inside(child, right):
+                out.append((left, op(p) == "&&"))
+        if p.id == top.id:
+            break
+        child, p = p, p.parent
+    return out
+
+
+def _inside(node: Node, outer: Node) -> bool:
+    return outer.start_byte <= node.start_byte and node.end_byte <= outer.end_byte
+
+
+def eliminate(ps: tuple[poly.Poly, ...], var: str, limits: Limits, smallest: bool
+              ) -> tuple[poly.Poly, ...]:
+    """Bounds without ``var`` when ``var`` lies within ``limits``: a lower bound increasing in
+    ``var`` holds at each of its lower limits, one decreasing at each upper limit (the other way
+    round for upper bounds).  A bound whose direction the signs do not tell is dropped (the
+    others still hold)."""
+    out: list[poly.Poly] = []
+    for p in ps:
+        parts = poly.split(p, var)
+        if parts is None:
+            continue
+        c, _ = parts
+        if not c:
+            out.append(p)
+            continue
+        if poly.nonneg(c):
+            at = limits[0] if smallest else limits[1]
+        elif poly.nonneg(poly.neg(c)):
+            at = limits[1] if smallest else limits[0]
+        else:
+            continue
+        for v in at:
+            q = poly.subst(p, var, v)
+            if q is not None and q not in out:
+                out.append(q)
+    return tuple(out[:MAX_CANDIDATES])
+
+
+def refine(own, cond: Node | None, holds: bool, env, bounds_of, made):
+    """``own`` (the bounds of a branch evaluated when ``cond`` is ``holds``) with, for every
+    loop index the condition bounds, candidates that hold over the narrowed range (the index
+    eliminated); ``own``'s candidates stay (both are valid, the caller keeps the tightest)."""
+    ranges = getattr(env, "index_range", None)
+    if own is None or cond is None or ranges is None:
+        return own
+    lo, hi = list(own.lo), list(own.hi)
+    for name, o, other in implied(cond, holds):
+        limits = ranges(cond, name)
+        ob = bounds_of(other, env) if limits is not None else None
+        if limits is None or ob is None:
+            continue
+        limits = narrow(limits, o, ob)
+        lo += [p for p in eliminate(tuple(lo), name, limits, True) if p not in lo]
+        hi += [p for p in eliminate(tuple(hi), name, limits, False) if p not in hi]
+    return made(lo, hi)
