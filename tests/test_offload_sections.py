@@ -122,18 +122,27 @@ def test_guarded_sections(body, want):
 
 
 def test_a_section_that_can_start_before_the_pointer_is_not_guessed():
-    """``a[i - off]`` with a pointer parameter: it may point into a larger array or not;
-    no section (the caller notes it), never ``a[-off:n]`` nor one clamped to 0."""
+    """A start that may be negative is only the program's own claim when an unconditional
+    access reaches it (``a[i - off]`` at ``i = 0``: the loop itself reads ``a[-off]``, so the
+    section is exactly what it touches).  Where a condition on a variable may rule the access
+    out at that index (``w > 0 ? a[i - 1]``, a guess about ``w``), no section and a note,
+    never one clamped to 0; a test of data (``a[i] == b[i] ? a[i - 1]``) selects no indices
+    and keeps the section of the unconditional accesses' kind."""
     from accellium.dataset.offload.loopdata import loop_data
 
     src = (b"void f(int n, int off, double *a, double *b) {\n"
            b"  for (int i = 0; i < n; i++) b[i] = a[i - off];\n}\n"
            b"void g(int n, double *a, double *b) {\n"
-           b"  for (int i = 0; i < n; i++) b[i] = i > 0 ? a[i - 1] : 0.0;\n}\n")
+           b"  for (int i = 0; i < n; i++) b[i] = i > 0 ? a[i - 1] : 0.0;\n}\n"
+           b"void h(int n, int w, double *a, double *b) {\n"
+           b"  for (int i = 0; i < n; i++) b[i] = w > 0 ? a[i - w] : 0.0;\n}\n"
+           b"void k(int n, double *a, double *b) {\n"
+           b"  for (int i = 1; i < n; i++) b[i] = a[i] == b[i] ? a[i - 1] : 0.0;\n}\n")
     root = parse_tree(src, "c").root_node
     fns = [n for n in iter_nodes(root) if n.type == "function_definition"]
     loops = [next(n for n in iter_nodes(f) if n.type == "for_statement") for f in fns]
-    got_f, _ = loop_data(loops[0], fns[0], root)
-    got_g, _ = loop_data(loops[1], fns[1], root)
-    assert "a" not in got_f and got_f["b"] == "b[0:n]"
-    assert got_g["a"] == "a[0:n-1]"
+    got = [loop_data(lp, fn, root)[0] for lp, fn in zip(loops, fns, strict=True)]
+    assert got[0]["a"] == "a[-off:n]" and got[0]["b"] == "b[0:n]"
+    assert got[1]["a"] == "a[0:n-1]"
+    assert "a" not in got[2] and got[2]["b"] == "b[0:n]"
+    assert got[3]["a"] == "a[0:n]"

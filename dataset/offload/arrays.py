@@ -182,9 +182,11 @@ def _spans(u: ArrayUse, shape: Shape, ex: Extents) -> tuple[list[Span] | None, s
             return None, (f"the extent of `{text(u.node)}` (line {u.row + 1}) is unknown: a "
                           "subscript or a bound that is not a polynomial of loop indices "
                           "and sizes (data, a division, a local)")
-        if shape.kind in ("pointer", "rows") and not poly.at_least_one(s.lo, ex.mins):
-            # C: p[-k] is inside an object only if p points past its start, which nothing
-            # here shows (a parameter may or may not point into a larger array): no guess
+        if shape.kind in ("pointer", "rows") and ex.conditional(u.subs[k], u.node) and \
+                not poly.at_least_one(s.lo, ex.mins):
+            # C: p[-k] is inside an object only if p points past its start; a start the
+            # program reaches itself (an unconditional access) is its own claim, but one that
+            # a condition may rule out is a guess (hotspot's `i > 0 ? c - cols : c`)
             return None, (f"the section of `{u.name}` (line {u.row + 1}) would start at "
                           f"`{poly.render(s.lo)}`, which can be negative: whether `{u.name}` "
                           "points inside a larger array is unknown")

@@ -447,6 +447,18 @@ static void *accrt_heap_add(void *p, size_t n) {
   accrt_heap_enter(); accrt_heap_add_locked(p, n); accrt_heap_leave();
   return p;
 }
+/* Not under ThreadSanitizer (--tsan): it must own malloc/free to see races (its shadow
+ * memory follows its own allocator); there the heap table stays empty and no heap
+ * section is checked (the emulated runs without --tsan check them). */
+#if defined(__has_feature)
+#  if __has_feature(thread_sanitizer) /* clang */
+#    define ACCRT_TSAN 1
+#  endif
+#endif
+#ifdef __SANITIZE_THREAD__ /* gcc */
+#  define ACCRT_TSAN 1
+#endif
+#ifndef ACCRT_TSAN
 void *malloc(size_t n) { return accrt_heap_add(__libc_malloc(n), n); }
 void *calloc(size_t a, size_t b) {
   void *p = __libc_calloc(a, b);
@@ -476,6 +488,7 @@ void *realloc(void *q, size_t n) {
   accrt_heap_leave();
   return p;
 }
+#endif /* ACCRT_TSAN */
 static void accrt_bounds_fail(const void *p, size_t n, const void *obj, size_t objn,
                               const char *what, const char *text, int line) {
   char msg[300];
