@@ -222,29 +222,6 @@ def _env(top: Node, ranges=None) -> _Env:
     return list(known.values())
 
 
-def _conditional_locals(tops: list[Node]) -> set[str]:
-    """The locals declared under ``tops`` whose value a condition chooses (``?:`` in their
-    initialiser, or another such local)."""
-    values: list[tuple[str, Node]] = []
-    for t in tops:
-        for n in iter_nodes(t):
-            if n.type == "init_declarator":
-                d, v = _field(n, "declarator"), _field(n, "value")
-                if d is not None and v is not None and d.type == "identifier":
-                    values.append((text(d), v))
-    out: set[str] = set()
-    changed = True
-    while changed:
-        changed = False
-        for name, v in values:
-            if name not in out and any(
-                    x.type == "conditional_expression" or
-                    (x.type == "identifier" and text(x) in out) for x in iter_nodes(v)):
-                out.add(name)
-                changed = True
-    return out
-
-
 class Extents:
     """Extents of subscripts under ``top`` (a statement, or a block whose statements are
     ``tops``): every loop between a subscript and ``top`` is eliminated; what remains must be
@@ -266,7 +243,7 @@ class Extents:
         # the same locals again, their conditional values bounded under their guards (the
         # loop ranges this needs come from the plain bounds above)
         self._genvs: dict[int, _Env] = {t.id: _env(t, self._index_range) for t in tops}
-        self._conditional_names = _conditional_locals(tops)
+        self._conditional_names = guards.conditional_locals(tops)
 
     def _index_range(self, node: Node, name: str) -> guards.Limits | None:
         """The range of the innermost loop under the tops around ``node`` (in its body)
@@ -364,25 +341,10 @@ class Extents:
         return Span(low, high)
 
     def conditional(self, sub: Node | int, at: Node) -> bool:
-        """Is the use ``at`` evaluated only under a condition on a variable (``i > 0``: how C
-        code keeps a boundary access inside its array; a test of data, ``a[i] == b[j]``, does
-        not select indices), or do its subscript or the
-        loops around it (under the tops) take a value chosen by a condition (``?:`` in the
-        subscript, in a loop header, or in a local they use)?  Otherwise the smallest element
-        of its span is one the program itself reaches (each loop running at least once)."""
+        """:func:`guards.conditional` for the use ``at`` under the tops."""
         top = self._top_of(at)
-        if top is None or any(guards.implied(c, holds) for c, holds in guards.guards_of(at, top)):
-            return True
-        parts = [sub] if isinstance(sub, Node) else []
-        for loop in loops_between(at, top):
-            parts += [c for c in (_field(loop, "initializer"), _field(loop, "condition"))
-                      if c is not None]
-        for part in parts:
-            for n in iter_nodes(part):
-                if n.type == "conditional_expression" or \
-                        (n.type == "identifier" and text(n) in self._conditional_names):
-                    return True
-        return False
+        return top is None or guards.conditional(sub, at, top, loops_between(at, top),
+                                                 self._conditional_names)
 
     def _guarded(self, loop: Node, conds: list[tuple[Node, bool]]) -> LoopRange | None:
         """The loop's range narrowed by the guards in its body that compare its index."""

@@ -27,7 +27,7 @@ from collections.abc import Callable
 from tree_sitter import Node
 
 from accellium.dataset.analysis.tree import field as _field
-from accellium.dataset.analysis.tree import op, text, unparen
+from accellium.dataset.analysis.tree import iter_nodes, op, text, unparen
 from accellium.dataset.offload import poly
 
 __all__ = ["Env", "Limits", "implied", "narrow", "eliminate", "guards_of", "refine"]
@@ -165,3 +165,44 @@ def refine(own, cond: Node | None, holds: bool, env, bounds_of, made):
         lo += [p for p in eliminate(tuple(lo), name, limits, True) if p not in lo]
         hi += [p for p in eliminate(tuple(hi), name, limits, False) if p not in hi]
     return made(lo, hi)
+
+
+def conditional_locals(tops: list[Node]) -> set[str]:
+    """The locals declared under ``tops`` whose value a condition chooses (``?:`` in their
+    initialiser, or another such local)."""
+    values: list[tuple[str, Node]] = []
+    for t in tops:
+        for n in iter_nodes(t):
+            if n.type == "init_declarator":
+                d, v = _field(n, "declarator"), _field(n, "value")
+                if d is not None and v is not None and d.type == "identifier":
+                    values.append((text(d), v))
+    out: set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for name, v in values:
+            if name not in out and any(
+                    x.type == "conditional_expression" or
+                    (x.type == "identifier" and text(x) in out) for x in iter_nodes(v)):
+                out.add(name)
+                changed = True
+    return out
+
+
+def conditional(sub: Node | int, at: Node, top: Node, loops: list[Node], names: set[str]
+                ) -> bool:
+    """Is the use ``at`` evaluated only under a condition on a variable (``i > 0``: how C
+    code keeps a boundary access inside its array; a test of data, ``a[i] == b[j]``, does not
+    select indices), or do its subscript or the headers of ``loops`` (those between it and
+    ``top``) take a value chosen by a condition (``?:``, or a local of ``names``)?  Otherwise
+    the smallest element of its span is one the program itself reaches."""
+    if any(implied(c, holds) for c, holds in guards_of(at, top)):
+        return True
+    parts = [sub] if isinstance(sub, Node) else []
+    for loop in loops:
+        parts += [c for c in (_field(loop, "initializer"), _field(loop, "condition"))
+                  if c is not None]
+    return any(n.type == "conditional_expression" or
+               (n.type == "identifier" and text(n) in names)
+               for part in parts for n in iter_nodes(part))
