@@ -3,6 +3,9 @@ the expected buffer after the editor's "Offload this function" action."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 # A function whose two loops share arrays, with host code between them (issue #15).
 SRC_OFFLOAD = """\
 double step(int n, double *u, double *v, const double *w)
@@ -30,3 +33,22 @@ def offload_expected(src: str, row: int) -> str:
     raw = src.encode()
     return apply_plans(raw, offload_source(raw, eng, lang="c", rows=(row, row),
                                            fallback=fb)).decode()
+
+
+def write_suite(tmp: Path, programs: dict[str, tuple[str, str]], timeout_s: int = 20) -> Path:
+    """A DESIGN §8 suite of ``programs`` (name -> (kernel.c, main.c); the kernel annotated,
+    the driver prints OK), built with gcc -fopenacc; returns its manifest."""
+    entries = []
+    for name, (kernel, main) in programs.items():
+        d = tmp / "programs" / name
+        d.mkdir(parents=True)
+        (d / "kernel.c").write_text(kernel)
+        (d / "main.c").write_text(main)
+        entries.append({"name": name, "sources": ["kernel.c", "main.c"],
+                        "annotate": ["kernel.c"],
+                        "compile": "gcc -O1 -fopenacc kernel.c main.c -o {out} -lm",
+                        "compile_serial": "gcc -O1 kernel.c main.c -o {out} -lm",
+                        "run": [], "timeout_s": timeout_s,
+                        "verify": {"kind": "stdout_regex", "pattern": "^OK$"}})
+    (tmp / "manifest.json").write_text(json.dumps(entries))
+    return tmp / "manifest.json"

@@ -8,11 +8,11 @@ whose section does not translate gets a note and no mapping; host code between t
 
 from __future__ import annotations
 
-import json
 import subprocess
 from pathlib import Path
 
 import pytest
+from _offload_util import write_suite
 
 from accellium.dataset.offload import plan_source
 from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
@@ -245,28 +245,13 @@ double poke(int n, int iters, double *x, double *y)
     assert plans["poke"].calls == [] and "acc data" not in text.split("double poke")[1]
 
 
-def _suite(tmp: Path) -> Path:
-    entries = []
-    for name, (kernel, main) in PROGRAMS.items():
-        d = tmp / "programs" / name
-        d.mkdir(parents=True)
-        (d / "kernel.c").write_text(kernel)
-        (d / "main.c").write_text(main.replace("NSIZE", str(N)).replace("ITERS", str(ITERS)))
-        entries.append({"name": name, "sources": ["kernel.c", "main.c"],
-                        "annotate": ["kernel.c"],
-                        "compile": "gcc -O1 -fopenacc kernel.c main.c -o {out} -lm",
-                        "compile_serial": "gcc -O1 kernel.c main.c -o {out} -lm",
-                        "run": [], "timeout_s": 20,
-                        "verify": {"kind": "stdout_regex", "pattern": "^OK$"}})
-    (tmp / "manifest.json").write_text(json.dumps(entries))
-    return tmp / "manifest.json"
-
-
 def test_programs_verify_in_the_emulator_and_move_each_array_once(tmp_path):
     """gcc -fopenacc, separate device memory: every plan verifies; the caller's region moves
     x and y once each way, and the callees' copy clauses inside it move nothing (the emulator
     implements "present or copy"); `once` calls scale with no region: it copies x itself."""
-    res = evaluate_dynamic(_suite(tmp_path), "analysis", runs=1, with_mutations=False,
+    sized = {k: (kernel, main.replace("NSIZE", str(N)).replace("ITERS", str(ITERS)))
+             for k, (kernel, main) in PROGRAMS.items()}
+    res = evaluate_dynamic(write_suite(tmp_path, sized), "analysis", runs=1, with_mutations=False,
                            offload=True)
     rows = {r["name"]: r for r in res["programs"]}
     for name, r in rows.items():

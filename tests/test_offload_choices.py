@@ -6,10 +6,8 @@ another loop."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
+from _offload_util import write_suite
 
 from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
 from accellium.server.engines import get_engine
@@ -239,27 +237,10 @@ def test_no_round_trip_between_host_statements_side_by_side(engine):
     assert "#pragma acc update self(cent[0:dim*k])" in above, above
 
 
-def _suite(tmp: Path) -> Path:
-    entries = []
-    for name, (kernel, main) in PROGRAMS.items():
-        d = tmp / "programs" / name
-        d.mkdir(parents=True)
-        (d / "kernel.c").write_text(kernel)
-        (d / "main.c").write_text(main)
-        entries.append({"name": name, "sources": ["kernel.c", "main.c"],
-                        "annotate": ["kernel.c"],
-                        "compile": "gcc -O1 -fopenacc kernel.c main.c -o {out} -lm",
-                        "compile_serial": "gcc -O1 kernel.c main.c -o {out} -lm",
-                        "run": [], "timeout_s": 20,
-                        "verify": {"kind": "stdout_regex", "pattern": "^OK$"}})
-    (tmp / "manifest.json").write_text(json.dumps(entries))
-    return tmp / "manifest.json"
-
-
 def test_the_programs_verify_in_the_emulator(tmp_path):
     """gcc -fopenacc, separate device memory: both plans verify; `centred` moves its two
     arrays once for all the iterations (the region holds the time loop)."""
-    res = evaluate_dynamic(_suite(tmp_path), "analysis", runs=1, with_mutations=False,
+    res = evaluate_dynamic(write_suite(tmp_path, PROGRAMS), "analysis", runs=1, with_mutations=False,
                            offload=True)
     rows = {r["name"]: r for r in res["programs"]}
     for name, r in rows.items():

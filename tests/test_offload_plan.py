@@ -7,10 +7,8 @@ file's bytes, line endings and are idempotent."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
+from _offload_util import write_suite
 
 from accellium.dataset.offload import plan_source
 from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
@@ -250,28 +248,11 @@ def test_plan_source_needs_an_advisor_only(engine):
     assert not plans[0].edits and "no loop to offload" in plans[0].notes[0]
 
 
-def _suite(tmp: Path) -> Path:
-    entries = []
-    for name, (kernel, main) in PROGRAMS.items():
-        d = tmp / "programs" / name
-        d.mkdir(parents=True)
-        (d / "kernel.c").write_text(kernel)
-        (d / "main.c").write_text(main)
-        entries.append({"name": name, "sources": ["kernel.c", "main.c"],
-                        "annotate": ["kernel.c"],
-                        "compile": "gcc -O1 -fopenacc kernel.c main.c -o {out} -lm",
-                        "compile_serial": "gcc -O1 kernel.c main.c -o {out} -lm",
-                        "run": [], "timeout_s": 10,
-                        "verify": {"kind": "stdout_regex", "pattern": "^OK$"}})
-    (tmp / "manifest.json").write_text(json.dumps(entries))
-    return tmp / "manifest.json"
-
-
 def test_every_kind_of_plan_verifies_in_the_emulator(tmp_path):
     """Built with gcc, run with separate device memory (a present table, stale data caught),
     verified by each program: the plan verifies where the per-loop pragmas may not, and moves
     each array once."""
-    res = evaluate_dynamic(_suite(tmp_path), "analysis", runs=2, with_mutations=False,
+    res = evaluate_dynamic(write_suite(tmp_path, PROGRAMS, timeout_s=10), "analysis", runs=2, with_mutations=False,
                            offload=True)
     rows = {r["name"]: r for r in res["programs"]}
     for name, r in rows.items():
