@@ -96,6 +96,12 @@ def title_for(lp: Loop, pragma: str, innermost: bool) -> str:
     return verb if innermost else f"{verb} on the enclosing loop (line {lp.line})"
 
 
+def _indent(doc: DocView, row: int) -> str:
+    """The spaces and tabs that start line ``row``."""
+    raw = doc.line_text(row)
+    return raw[:len(raw) - len(raw.lstrip(" \t"))]
+
+
 def build_edit(doc: DocView, lp: Loop, pragma: str) -> types.TextEdit | None:
     """One line: the pragma above the loop (its indentation), or in place of the loop's label.
     The line ends with the break of the line it goes above (LSP line model: ``\n``, ``\r\n``
@@ -104,8 +110,7 @@ def build_edit(doc: DocView, lp: Loop, pragma: str) -> types.TextEdit | None:
         return None
     if lp.pragma is not None:
         first, last = lp.pragma.start_line, lp.pragma.end_line
-        raw = doc.line_text(first)
-        indent = raw[:len(raw) - len(raw.lstrip(" \t"))]
+        indent = _indent(doc, first)
         eol = doc.eol(last)
         end = types.Position(last + 1, 0)
         if last + 1 >= doc.line_count():  # label on the last line (no loop below: unusual)
@@ -135,9 +140,6 @@ def pragma_edit(doc: DocView, lp: Loop, pragma: str) -> types.TextEdit | None:
     return build_edit(doc, lp, pragma)
 
 
-_COMPUTE = COMPUTE_DIRECTIVES
-
-
 def routine_edits(doc: DocView, lp: Loop, pragma: str) -> list[types.TextEdit]:
     """``#pragma acc routine seq`` above each function of the file that a compute construct
     ``pragma`` on ``lp`` calls and that has none (OpenACC 3.3, 2.15.1: a function called on
@@ -145,18 +147,17 @@ def routine_edits(doc: DocView, lp: Loop, pragma: str) -> list[types.TextEdit]:
     from accellium.dataset.offload.routines import routine_sites
 
     try:
-        if parse(pragma).directive not in _COMPUTE:
+        if parse(pragma).directive not in COMPUTE_DIRECTIVES:
             return []
     except PragmaError:
         return []
     out = []
     for row, _, _ in routine_sites(lone_cr_to_lf(doc.source), doc.lang, lp.start_byte,
                                    lp.end_byte):
-        raw = doc.line_text(row)
-        indent = raw[:len(raw) - len(raw.lstrip(" \t"))]
         pos = types.Position(row, 0)
         out.append(types.TextEdit(range=types.Range(pos, pos),
-                                  new_text=f"{indent}#pragma acc routine seq{doc.eol(row)}"))
+                                  new_text=f"{_indent(doc, row)}#pragma acc routine seq"
+                                           f"{doc.eol(row)}"))
     return out
 
 

@@ -23,7 +23,7 @@ from accellium.dataset.offload import guards, poly
 
 __all__ = ["Bounds", "bounds_of", "exact", "tightest"]
 
-MAX_CANDIDATES = 12
+MAX_CANDIDATES = guards.MAX_CANDIDATES  # one limit for every candidate list
 _MAX_DEPTH = 96
 
 

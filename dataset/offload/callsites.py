@@ -20,6 +20,7 @@ from accellium.dataset.analysis.tree import iter_nodes, named, text, unparen
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.calls import Summary, in_units, one_dim
 from accellium.dataset.offload.device import CallDevice, Device, MappedArg
+from accellium.dataset.offload.routines import callees
 from accellium.dataset.offload.shapes import Shape
 from accellium.dataset.offload.uses import array_uses
 
@@ -34,17 +35,7 @@ __all__ = ["Calls", "call_graph", "recursive", "call_units"]
 
 def call_graph(fns: dict[str, Node]) -> dict[str, list[str]]:
     """For each defined function, the defined functions it calls by name."""
-    out: dict[str, list[str]] = {}
-    for name, fn in fns.items():
-        got: list[str] = []
-        for n in iter_nodes(fn):
-            if n.type == "call_expression":
-                f = unparen(_field(n, "function"))
-                if f is not None and f.type == "identifier" and text(f) in fns and \
-                        text(f) not in got:
-                    got.append(text(f))
-        out[name] = got
-    return out
+    return {name: [c for c in callees(fn) if c in fns] for name, fn in fns.items()}
 
 
 def recursive(graph: dict[str, list[str]]) -> set[str]:
@@ -252,10 +243,7 @@ def _not_hoisted(call: Node, name: str | None, scope: Scope, defined: set[str],
                  why: str | None) -> str | None:
     """A note for a call that passes an array and cannot join a region (None: nothing to
     say — it passes no array, or its callee offloads nothing)."""
-    args = [unparen(a) for a in named(_field(call, "arguments"))]
-    passes = [text(a) for a in args if a is not None and a.type == "identifier"
-              and _array_shape(scope, text(a)) is not None]
-    if not passes:
+    if not _passed(call, scope):
         return None
     line = call.start_point[0] + 1
     if name is None or name not in defined and _variable(name, scope):

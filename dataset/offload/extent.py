@@ -179,6 +179,7 @@ def _declared_once(top: Node) -> list[tuple[str, Node, Node]]:
     """(name, declarator, value) of each ``T x = e;`` under ``top`` whose scope assigns the
     name nowhere else (each declaration on its own: two loops may each declare a ``k``)."""
     out = []
+    counts: dict[int, dict[str, int]] = {}  # a scope's assignment counts, one walk per scope
     for n in iter_nodes(top):
         if n.type != "init_declarator" or n.parent is None or n.parent.parent is None:
             continue
@@ -186,7 +187,10 @@ def _declared_once(top: Node) -> list[tuple[str, Node, Node]]:
         if len(a.once()) != 1:
             continue
         name, value = next(iter(a.once().items()))
-        if assignments(n.parent.parent).count.get(name) == 1:
+        holder = n.parent.parent
+        if holder.id not in counts:
+            counts[holder.id] = assignments(holder).count
+        if counts[holder.id].get(name) == 1:
             out.append((name, n, value))
     return out
 
@@ -202,12 +206,11 @@ def _visible(env: _Env, node: Node) -> dict[str, Bounds]:
     return {k: v for k, (_, v) in out.items()}
 
 
-def _env(top: Node, ranges=None) -> _Env:
-    """Bounds of the locals ``top`` declares and assigns once (``int j = d - i;``), with their
-    declarators (a value holds only where its declaration is in scope); with ``ranges`` (the
-    range of a loop index at a node), a conditional value's branches are bounded over the
-    index values where they are taken (:mod:`.guards`)."""
-    once = _declared_once(top)
+def _env(once: list[tuple[str, Node, Node]], ranges=None) -> _Env:
+    """Bounds of the locals declared and assigned once (``int j = d - i;``,
+    :func:`_declared_once`), with their declarators (a value holds only where its declaration
+    is in scope); with ``ranges`` (the range of a loop index at a node), a conditional value's
+    branches are bounded over the index values where they are taken (:mod:`.guards`)."""
     known: dict[int, tuple[str, Node, Bounds]] = {}
     for _ in range(_CHAIN_ROUNDS):
         changed = False
@@ -232,8 +235,9 @@ class Extents:
         self._envs: dict[int, _Env] = {}
         self.assigned: dict[str, int] = {}
         self.declared: set[str] = set()
+        once = {t.id: _declared_once(t) for t in tops}
         for t in tops:
-            self._envs[t.id] = _env(t)
+            self._envs[t.id] = _env(once[t.id])
             a = assignments(t)
             for k, v in a.count.items():
                 self.assigned[k] = self.assigned.get(k, 0) + v
@@ -242,7 +246,7 @@ class Extents:
         self._mins: dict[str, int] | None = None
         # the same locals again, their conditional values bounded under their guards (the
         # loop ranges this needs come from the plain bounds above)
-        self._genvs: dict[int, _Env] = {t.id: _env(t, self._index_range) for t in tops}
+        self._genvs: dict[int, _Env] = {t.id: _env(once[t.id], self._index_range) for t in tops}
         self._conditional_names = guards.conditional_locals(tops)
 
     def _index_range(self, node: Node, name: str) -> guards.Limits | None:
