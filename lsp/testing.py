@@ -8,7 +8,7 @@ import re
 
 from lsprotocol import types
 
-__all__ = ["client_capabilities", "apply_text_edits", "edits_for", "generate_c", "utf16_len",
+__all__ = ["client_capabilities", "record_applied_edits", "apply_text_edits", "edits_for", "generate_c", "utf16_len",
            "spec_lines", "record_statuses"]
 
 STATUS_FIELDS = ("engine", "backend", "url", "message")
@@ -25,6 +25,19 @@ def record_statuses(client) -> list[dict]:
             k: getattr(params, k, None) for k in STATUS_FIELDS})
 
     return client.statuses
+
+
+def record_applied_edits(client) -> list:
+    """Accept every ``workspace/applyEdit`` the server sends ``client`` and return the list
+    the requests' params are collected in."""
+    applied: list = []
+
+    @client.feature(types.WORKSPACE_APPLY_EDIT)
+    def on_apply(params):
+        applied.append(params)
+        return types.ApplyWorkspaceEditResult(applied=True)
+
+    return applied
 
 
 def client_capabilities(*, resolve: bool = True, document_changes: bool = True,

@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
-from accellium.lsp.testing import apply_text_edits, edits_for, record_statuses
+from accellium.lsp.testing import apply_text_edits, edits_for, record_applied_edits, record_statuses
 from tests.test_lsp_server import ENV, SERVER, SRC, actions, open_doc, start, uri_of, wait_for
 
 BACKEND_PRAGMA = "#pragma acc kernels loop independent"
@@ -302,12 +302,7 @@ async def _wait_port(port: int, timeout: float) -> None:
 
 
 async def test_annotate_file_progress_cancel(client: LanguageClient, fake, tmp_path):
-    applied = []
-
-    @client.feature(types.WORKSPACE_APPLY_EDIT)
-    def on_apply(params):
-        applied.append(params)
-        return types.ApplyWorkspaceEditResult(applied=True)
+    applied = record_applied_edits(client)
 
     await start(client, options={"backendUrl": fake.url, "timeoutMs": 20000})
     await wait_for(lambda: _state(client) == "connected")

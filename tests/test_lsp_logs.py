@@ -13,6 +13,7 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
+from accellium.lsp.testing import record_applied_edits
 from tests.test_lsp_server import ENV, SERVER, actions, open_doc, start, uri_of, wait_for
 
 TOKEN = "tok-Qx7-never-logged"
@@ -34,9 +35,7 @@ async def client(lsp_client: LanguageClient):
 
 
 async def _session(client: LanguageClient, tmp_path, log, **options) -> None:
-    @client.feature(types.WORKSPACE_APPLY_EDIT)
-    def on_apply(params):
-        return types.ApplyWorkspaceEditResult(applied=True)
+    record_applied_edits(client)
 
     await start(client, options={"logFile": str(log), "backendToken": TOKEN, **options})
     uri = uri_of(tmp_path)

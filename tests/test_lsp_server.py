@@ -12,7 +12,13 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
-from accellium.lsp.testing import apply_text_edits, client_capabilities, edits_for, utf16_len
+from accellium.lsp.testing import (
+    apply_text_edits,
+    client_capabilities,
+    edits_for,
+    record_applied_edits,
+    utf16_len,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVER = [sys.executable, "-m", "accellium.lsp"]
@@ -278,12 +284,7 @@ void f(int n, float *a, const float *b) {
 
 
 async def test_annotate_file_command_with_progress(client: LanguageClient, tmp_path):
-    applied: list[types.ApplyWorkspaceEditParams] = []
-
-    @client.feature(types.WORKSPACE_APPLY_EDIT)
-    def on_apply(params: types.ApplyWorkspaceEditParams):
-        applied.append(params)
-        return types.ApplyWorkspaceEditResult(applied=True)
+    applied = record_applied_edits(client)
 
     await start(client)
     uri = uri_of(tmp_path)
@@ -332,12 +333,7 @@ async def test_quick_fix_and_annotate_add_routine_seq_once(client: LanguageClien
     """A compute construct on a loop that calls a function of the file needs `#pragma acc
     routine seq` above it (a GPU link fails without): the quick fix carries that line, and
     annotating the file writes it once for both loops."""
-    applied: list[types.ApplyWorkspaceEditParams] = []
-
-    @client.feature(types.WORKSPACE_APPLY_EDIT)
-    def on_apply(params: types.ApplyWorkspaceEditParams):
-        applied.append(params)
-        return types.ApplyWorkspaceEditResult(applied=True)
+    applied = record_applied_edits(client)
 
     await start(client)
     uri = uri_of(tmp_path)
