@@ -27,6 +27,9 @@ from accellium.dataset.offload import guards, poly
 from accellium.dataset.offload.bounds import Bounds, bounds_of, exact, tightest
 from accellium.dataset.offload.uses import ZERO, assignments
 
+#: the smallest value of a C ``int`` (two's complement, 32 bits)
+INT_MIN = -(2**31)
+
 __all__ = ["Span", "LoopRange", "loop_range", "loops_between", "Extents", "union"]
 
 _CHAIN_ROUNDS = 4
@@ -271,12 +274,29 @@ class Extents:
         if self._mins is None:
             self._mins = {}
             for t in self.tops:
+                self._enclosing_minimum(t)
                 for n in iter_nodes(t):
                     if n.type == "for_statement":
                         r = self._range(n)
                         if r is not None:
                             _size_minimum(r, self._mins)
         return self._mins
+
+    def _enclosing_minimum(self, top: Node) -> None:
+        """An index of a loop around ``top`` is not a size: inside ``top`` it holds one value
+        of its loop's range, at least the range's constant lower bound (``for (i = 0; ...)``:
+        0), or anything an ``int`` holds (``INT_MIN``) when no lower bound is a constant.
+        Taking it as ``>= 1`` like a size would accept ``a[c*i - c]`` at ``i = 0``, before
+        the array."""
+        p = top.parent
+        while p is not None:
+            var = _loop_var(p) if p.type == "for_statement" else None
+            if var and var not in self._mins:
+                r = loop_range(p, {})
+                consts = [lo.get((), 0) for lo in (r.lo if r is not None else ())
+                          if not poly.names(lo)]
+                self._mins[var] = max(consts) if consts else INT_MIN
+            p = p.parent
 
     def env_at(self, node: Node) -> dict[str, Bounds]:
         """The bounds of the locals (of the tops) whose declaration ``node`` is in scope of."""

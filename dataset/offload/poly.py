@@ -165,13 +165,13 @@ def nonneg(p: Poly) -> bool:
 
 
 def at_least_one(p: Poly, mins: Mapping[str, int] | None = None) -> bool:
-    """``p >= 0`` whenever every name is ``>= 1`` (or its minimum in ``mins``): ``p(x + m)``
-    has no negative coefficient."""
+    """``p >= 0`` whenever every name is ``>= 1`` (or at least its minimum in ``mins``):
+    ``p(x + m)`` has no negative coefficient."""
     if nonneg(p):
         return True
     shifted: Poly | None = p
     for n in sorted(names(p)):
-        m = max(1, (mins or {}).get(n, 1))
+        m = (mins or {}).get(n, 1)
         shifted = subst(shifted, n, {(n,): 1, CONST: m}) if shifted is not None else None
     return shifted is not None and nonneg(shifted)
 
