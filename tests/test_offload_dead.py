@@ -148,6 +148,21 @@ void run(int n, int steps, double *a, double *w0)
     free(work);
 }
 """
+# the program's other file calls the extern function too, and reads its scratch array after
+EXTERN_MAIN = """#include <stdio.h>
+#include <stdlib.h>
+double run(int n, const double *in, double *out);
+void blur(int n, const double *in, double *tmp, double *out);
+int main(void) {
+  int n = NSIZE; double *in = malloc(n * 8), *out = malloc(n * 8), *t = malloc(n * 8);
+  for (int i = 0; i < n; i++) in[i] = (i * 13) % 17;
+  double r = run(n, in, out); int bad = r != out[0];
+  blur(n, in, t, out);
+  for (int i = 0; i < n; i++) bad += t[i] != 0.5 * in[i] || out[i] != t[i] + t[n - 1 - i];
+  puts(bad ? "BAD" : "OK"); return 0;
+}
+"""
+
 WORK_MAIN = """#include <stdio.h>
 #include <stdlib.h>
 void run(int n, int steps, double *a, double *w0);
@@ -175,6 +190,7 @@ PROGRAMS = {
     "dead_chain": (CHAIN, SCRATCH_MAIN.replace("RESULT", "r != out[0]")),
     "read_after": (READ_AFTER, SCRATCH_MAIN.replace("RESULT", "r != 0.5 * in[n - 1] + out[0]")),
     "extern_fn": (EXTERN, SCRATCH_MAIN.replace("RESULT", "r != out[0]")),
+    "extern_read": (EXTERN, EXTERN_MAIN),
     "address_taken": (POINTER, SCRATCH_MAIN.replace("RESULT", "r != out[0]")),
     "dead_work": (WORK, WORK_MAIN.replace("AFTER", "0")),
     "work_after": (WORK_AFTER, WORK_MAIN.replace("AFTER", "1")),
@@ -227,9 +243,21 @@ def test_work_read_after_the_host_loop_is_copied_in(engine):
     assert acc[0] == "#pragma acc data copyin(work[0:n]) copy(a[0:n])", acc
 
 
+def test_every_call_seen_in_the_programs_files():
+    """Given the program's other translation units, a function with external linkage has no
+    caller but those: `blur`'s only call passes `run`'s scratch (dead); when the other file
+    calls it too and reads the array after, it is live."""
+    main = SCRATCH_MAIN.encode()
+    assert dead_parameters(parse_tree(EXTERN.encode(), "c").root_node,
+                           [parse_tree(main, "c").root_node]) == {"blur": {"tmp"}}
+    assert dead_parameters(parse_tree(EXTERN.encode(), "c").root_node,
+                           [parse_tree(EXTERN_MAIN.encode(), "c").root_node]) == {}
+
+
 def test_the_programs_verify_in_the_emulator(tmp_path):
     """gcc -fopenacc, separate device memory: every plan verifies (the work programs run with
-    0 and 2 steps); the dead arrays move nothing, the live ones are copied out."""
+    0 and 2 steps); the dead arrays move nothing, the live ones are copied out.  The
+    evaluation gives the plan the program's other file (main.c): every call is seen."""
     sized = {k: ("#include <stdlib.h>\n" + kernel, main.replace("NSIZE", str(N)))
              for k, (kernel, main) in PROGRAMS.items()}
     res = evaluate_dynamic(write_suite(tmp_path, sized), "analysis", runs=1, with_mutations=False,
@@ -240,9 +268,10 @@ def test_the_programs_verify_in_the_emulator(tmp_path):
     moved = {k: (v["offload"]["bytes_h2d"] or 0) + (v["offload"]["bytes_d2h"] or 0)
              for k, v in rows.items()}
     vec = N * 8
-    assert moved["dead_scratch"] == moved["dead_chain"] == 2 * vec  # in, out
-    for name in ("read_after", "extern_fn", "address_taken"):
+    assert moved["dead_scratch"] == moved["dead_chain"] == moved["extern_fn"] == 2 * vec
+    for name in ("read_after", "address_taken"):
         assert moved[name] == 3 * vec, (name, moved[name])  # and tmp comes back
+    assert moved["extern_read"] == 2 * 3 * vec  # both calls copy tmp back
     assert moved["dead_work"] == 2 * 2 * vec  # a in and out, per call
     assert moved["work_after"] == 2 * 3 * vec  # and work in
     assert res["metrics"]["offload_failed_present-abort"] == 0.0

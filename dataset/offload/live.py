@@ -6,8 +6,11 @@ unless every call of the function is known and at each one the argument is dead 
 The rule used (sound for C):
 
 * the calls are all known when the function has internal linkage (``static``: no other
-  translation unit can name it) and the file names it only as the callee of direct calls (its
-  address never taken: no call through a pointer reaches it);
+  translation unit can name it), or when the caller of the planner gives every other
+  translation unit of the program (the files it is linked from: a function with external
+  linkage can only be called from them — the C library calls a program function only through
+  a pointer it was given) — and the files name it only as the callee of direct calls (its
+  address never taken: no call through a pointer reaches it; ``main`` is never a candidate);
 * at a call, the argument is a plain name ``x`` of the caller whose memory only that name
   reaches: a local array, or a local pointer whose only assignment is its ``malloc``/``calloc``
   — or a parameter of the caller that is itself dead after every call of the caller;
@@ -111,31 +114,43 @@ def _params(fn: Node) -> list[str | None]:
 
 
 class _File:
-    """The file's functions, their calls and what their parameters do."""
+    """The file's functions (and those of the program's other files, when given), their calls
+    and what their parameters do.  A name defined in more than one file is left alone."""
 
-    def __init__(self, root: Node):
+    def __init__(self, root: Node, others: list[Node]):
         self.root = root
         self.fns: dict[str, Node] = {}
-        for n in iter_nodes(root):
-            if n.type == "function_definition":
-                name = function_name(n)[0]
-                if name and name not in self.fns:
-                    self.fns[name] = n
+        self.twice: set[str] = set()
+        for r in [root, *others]:
+            for n in iter_nodes(r):
+                if n.type == "function_definition":
+                    name = function_name(n)[0]
+                    if name and name in self.fns and self.fns[name].id != n.id:
+                        self.twice.add(name)
+                    elif name:
+                        self.fns[name] = n
         self.calls: dict[str, list[tuple[Node, Node]]] = {f: [] for f in self.fns}
         self.escapes: set[str] = set()  # functions named other than as a direct callee
-        for n in iter_nodes(root):
-            if n.type != "identifier" or text(n) not in self.fns:
-                continue
-            p = n.parent
-            if p is not None and p.type == "call_expression" and _field(p, "function") == n:
-                caller = _enclosing_function(p)
-                if caller is None:
-                    self.escapes.add(text(n))
-                else:
-                    self.calls[text(n)].append((caller, p))
-            elif p is None or p.type != "function_declarator":
-                self.escapes.add(text(n))
+        for r in [root, *others]:
+            for n in iter_nodes(r):
+                if n.type == "identifier" and text(n) in self.fns:
+                    self._note(n, r)
         self._kept: dict[tuple[str, int], bool] = {}
+
+    def _note(self, n: Node, r: Node) -> None:
+        name = text(n)
+        fn = self.fns[name]
+        if _static(fn) and _root_of(fn).id != r.id:
+            return  # another file's name: not this internal function
+        p = n.parent
+        if p is not None and p.type == "call_expression" and _field(p, "function") == n:
+            caller = _enclosing_function(p)
+            if caller is None:
+                self.escapes.add(name)
+            else:
+                self.calls[name].append((caller, p))
+        elif p is None or p.type != "function_declarator":
+            self.escapes.add(name)
 
     def kept(self, fn_name: str, k: int, stack: frozenset = frozenset()) -> bool:
         """Does the function only subscript its parameter ``k`` (or pass it on to functions
@@ -143,7 +158,7 @@ class _File:
         key = (fn_name, k)
         if key in self._kept:
             return self._kept[key]
-        fn = self.fns.get(fn_name)
+        fn = self.fns.get(fn_name) if fn_name not in self.twice else None
         params = _params(fn) if fn is not None else []
         if fn is None or k >= len(params) or params[k] is None or key in stack:
             return key in stack  # a cycle adds no escape of its own
@@ -168,6 +183,12 @@ class _File:
         return self.kept(text(f), k, stack)
 
 
+def _root_of(node: Node) -> Node:
+    while node.parent is not None:
+        node = node.parent
+    return node
+
+
 def _enclosing_function(node: Node) -> Node | None:
     p = node.parent
     while p is not None and p.type != "function_definition":
@@ -184,7 +205,7 @@ def _statement_of(call: Node) -> Node:
 
 def _dead_at(f: _File, caller: Node, call: Node, x: str, dead: dict[str, set[int]]) -> bool:
     """Is the caller's ``x`` dead after ``call`` (the rule in the module's docstring)?"""
-    shape = shape_of(x, declarations(caller, f.root))
+    shape = shape_of(x, declarations(caller, _root_of(caller)))
     if shape is None or shape.decl is None:
         return False
     caller_name = function_name(caller)[0] or ""
@@ -212,15 +233,18 @@ def _dead_at(f: _File, caller: Node, call: Node, x: str, dead: dict[str, set[int
     return not _named_after(caller, x, stmt, stmt.start_byte, stmt.end_byte, frees)
 
 
-def dead_parameters(root: Node) -> dict[str, set[str]]:
+def dead_parameters(root: Node, others: list[Node] | None = None) -> dict[str, set[str]]:
     """For each function of the file, its pointer parameters whose memory no code reads after
-    the function returns (the module's rule; the least fixed point over the call graph)."""
-    f = _File(root)
+    the function returns (the module's rule; the least fixed point over the call graph).
+    ``others``: the program's other translation units — then every call of a function with
+    external linkage is seen too (the program is linked from exactly these files)."""
+    f = _File(root, others or [])
     dead: dict[str, set[int]] = {}
     for _ in range(_ROUNDS):
         changed = False
         for name, fn in f.fns.items():
-            if not _static(fn) or name in f.escapes or not f.calls[name]:
+            if name in f.twice or name in f.escapes or not f.calls[name] or \
+                    not (_static(fn) or others) or name == "main":
                 continue
             params = _params(fn)
             for k, p in enumerate(params):

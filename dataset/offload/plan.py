@@ -296,18 +296,23 @@ def _function_at(root: Node, row: int) -> Node | None:
 
 def plan_source(source: bytes, advise: Advisor, *, lang: str = "c",
                 function: str | None = None, rows: tuple[int, int] | None = None,
-                replace: bool = False, per_loop: bool = False) -> list[FunctionPlan]:
+                replace: bool = False, per_loop: bool = False,
+                program: list[bytes] | None = None) -> list[FunctionPlan]:
     """Plans for the functions of ``source``: the one named ``function``; the one holding the
     0-based ``rows`` (one row: the whole function; several: a selection, only the loops in it
     and a region inside it); or every function that has loops.  ``per_loop``: no region,
     each loop with its own data clauses (the baseline the region is measured against).
+    ``program``: the other translation units of the program, when the caller knows them all
+    (then the calls of functions with external linkage are all seen: :mod:`.live`).
 
     Functions are planned callees first: a caller's region may hold calls to functions of the
     file whose plans offload loops (:mod:`.calls`).  The plans of those callees come with the
     caller's (the caller's region relies on their pragmas)."""
     tree = parse_tree(source, lang)
     fns = functions_in(tree.root_node)
-    req = _Req(lang, advise, None, replace, per_loop, dead=dead_parameters(tree.root_node))
+    others = [parse_tree(o, lang).root_node for o in program or []]
+    req = _Req(lang, advise, None, replace, per_loop,
+               dead=dead_parameters(tree.root_node, others if program is not None else None))
     if function is not None:
         fns = [f for f in fns if function_name(f)[0] == function]
         if not fns:

@@ -5,6 +5,7 @@ the most loops wins; among equals, the outermost (fewest transfers)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -191,9 +192,15 @@ def transfer_cost(region: Region, fn: Node) -> int:
         cost += around * weight * {"copy": 2, "copyin": 1, "copyout": 1,
                                    "create": 0}.get(clause, 2)
     for u in region.flow.updates:
-        w = _weight(region.arrays.get(u.section.split("[")[0].strip()))
+        w = 1 if _few(u.section) else _weight(region.arrays.get(u.section.split("[")[0].strip()))
         cost += w * (_IN_LOOP if (u.leaf.loops or around > 1) else 1)
     return cost
+
+
+def _few(section: str) -> bool:
+    """A section of a constant number of elements (``u[n-1:1]``): it weighs as a scalar."""
+    lengths = re.findall(r"\[[^\[\]:]*:([^\[\]]*)\]", section)
+    return bool(lengths) and all(x.strip().isdigit() for x in lengths)
 
 
 def per_loop_regions(lines: LineIndex, devices: Sequence[Unit], scope: Scope
