@@ -163,6 +163,34 @@ int main(void) {
 }
 """
 
+# the region cannot hold the time loop (its condition reads `out` on the host): inside it, the
+# region reads `t` before writing it, so each run must copy back what the next one copies in
+IN_LOOP = """
+void decay(int n, int steps, double *out)
+{
+    double *t = malloc(n * sizeof *t);
+    for (int s = 0; s < steps && out[0] < 1e9; s++) {
+        for (int i = 0; i < n; i++)
+            t[i] = (s == 0 ? out[i] : t[i]) * 0.5 + 1.0;
+        for (int i = 0; i < n; i++)
+            out[i] = t[i];
+    }
+    free(t);
+}
+"""
+IN_LOOP_MAIN = """#include <stdio.h>
+#include <stdlib.h>
+void decay(int n, int steps, double *out);
+int main(void) {
+  int n = NSIZE, bad = 0; double *out = malloc(n * 8), *r = malloc(n * 8);
+  for (int i = 0; i < n; i++) out[i] = r[i] = i % 9;
+  decay(n, 4, out);
+  for (int s = 0; s < 4; s++) for (int i = 0; i < n; i++) r[i] = r[i] * 0.5 + 1.0;
+  for (int i = 0; i < n; i++) bad += out[i] != r[i];
+  puts(bad ? "BAD" : "OK"); return 0;
+}
+"""
+
 WORK_MAIN = """#include <stdio.h>
 #include <stdlib.h>
 void run(int n, int steps, double *a, double *w0);
@@ -194,6 +222,7 @@ PROGRAMS = {
     "address_taken": (POINTER, SCRATCH_MAIN.replace("RESULT", "r != out[0]")),
     "dead_work": (WORK, WORK_MAIN.replace("AFTER", "0")),
     "work_after": (WORK_AFTER, WORK_MAIN.replace("AFTER", "1")),
+    "region_in_loop": (IN_LOOP, IN_LOOP_MAIN),
 }
 
 
@@ -241,6 +270,22 @@ def test_work_read_after_the_host_loop_is_copied_in(engine):
     assert _dead(WORK_AFTER) == {"iterate": {"work"}}
     acc = _acc(WORK_AFTER, engine, "iterate")
     assert acc[0] == "#pragma acc data copyin(work[0:n]) copy(a[0:n])", acc
+
+
+def test_a_call_in_a_loop_or_a_static_local_stays_live():
+    """The next run of a call in a loop may read what this one left; a static local outlives
+    its function's call; a parameter the caller assigns is not its callers' memory."""
+    in_loop = SCRATCH.replace("    blur(n, in, tmp, out);",
+                              "    for (int k = 0; k < 3; k++)\n        blur(n, in, tmp, out);")
+    kept = SCRATCH.replace("double *tmp = malloc", "static double *tmp; tmp = malloc")
+    assigned = CHAIN.replace("    blur(n, in, tmp, out);\n}", "    tmp = out;\n    blur(n, in, tmp, out);\n}")
+    assert _dead(in_loop) == {} and _dead(kept) == {}
+    assert _dead(assigned) == {}
+
+
+def test_a_region_run_again_copies_back_what_it_copies_in(engine):
+    acc = _acc(IN_LOOP, engine, "decay")
+    assert acc[0] == "#pragma acc data copy(t[0:n], out[0:n])", acc
 
 
 def test_every_call_seen_in_the_programs_files():

@@ -31,6 +31,7 @@ from accellium.dataset.offload.arrays import ArrayInfo, Scope, dims_needed, sect
 from accellium.dataset.offload.cover import covering, looped_cover, reads_own_write
 from accellium.dataset.offload.device import Unit
 from accellium.dataset.offload.extent import Extents, Span, loops_between
+from accellium.dataset.offload.live import in_loop
 from accellium.dataset.offload.redundant import drop_redundant
 from accellium.dataset.offload.structure import Layout, Leaf, may_precede
 from accellium.dataset.offload.uses import ArrayUse, array_uses
@@ -325,6 +326,9 @@ def _clauses(ctx: _Ctx, info: ArrayInfo, life: Lifetime | None, copy_back: bool,
         needs_in = cover is None or any(p < cover[0].node.end_byte for p in reads + host_reads)
         if cover is None and not copy_back:
             needs_in = _needs_in_looped(ctx, info, host_reads, out)
+    if needs_in and not copy_back and info.dev_writes and \
+            (life is None or life.exit_before is None) and in_loop(ctx.lay.block, ctx.scope.fn):
+        copy_back = True  # the region runs again: its copy in must see what this run wrote
     if life is not None:
         life.enter = "copyin" if needs_in else "create"
         life.exit = "copyout" if copy_back else "delete"

@@ -17,8 +17,10 @@ The rule used (sound for C):
 * ``x`` does not escape: every other use of the bare name is ``free(x)`` or an argument of a
   direct call to a function of the file that only subscripts that parameter (or passes it on to
   such a function) — so no other name for the memory exists anywhere;
-* the caller does not name ``x`` after the call, nor anywhere in a loop around the call
-  (``free`` is not a read; a local array's scope ends with its block).
+* the caller does not name ``x`` after the call, nor anywhere in a loop around the call (the
+  call included: its next run may read what this one left; ``free`` is not a read), and ``x``
+  is not a ``static`` local (it outlives the call of its function) nor a parameter the caller
+  assigns.
 
 Then nothing reads the parameter's elements after the function returns: its region needs no
 ``copyout`` (``create`` or ``copyin`` instead).  Everything else stays live."""
@@ -39,7 +41,7 @@ from accellium.dataset.offload.uses import array_uses
 if TYPE_CHECKING:
     from accellium.dataset.offload.structure import Layout
 
-__all__ = ["live_after", "dead_parameters"]
+__all__ = ["live_after", "dead_parameters", "in_loop"]
 
 _LOOPS = ("for_statement", "while_statement", "do_statement")
 _ROUNDS = 6
@@ -68,6 +70,16 @@ def live_after(scope: Scope, lay: Layout, name: str) -> bool:
             if u.name == name and u.whole and not _in_free(u.node, frees | allocs):
                 return True  # its address escapes (passed, stored, returned): anyone may read it
     return _named_after(scope.fn, name, lay.block, lay.start, lay.end, frees)
+
+
+def in_loop(node: Node, fn: Node) -> bool:
+    """Is ``node`` (or a statement around it) a loop of ``fn``?"""
+    p: Node | None = node
+    while p is not None and p.id != fn.id:
+        if p.type in _LOOPS:
+            return True
+        p = p.parent
+    return False
 
 
 def _named_after(fn: Node, name: str, at: Node, start: int, end: int, frees: set[int]) -> bool:
@@ -206,13 +218,14 @@ def _statement_of(call: Node) -> Node:
 def _dead_at(f: _File, caller: Node, call: Node, x: str, dead: dict[str, set[int]]) -> bool:
     """Is the caller's ``x`` dead after ``call`` (the rule in the module's docstring)?"""
     shape = shape_of(x, declarations(caller, _root_of(caller)))
-    if shape is None or shape.decl is None:
-        return False
+    if shape is None or shape.decl is None or _static(shape.decl):
+        return False  # a static local outlives the call of its function
     caller_name = function_name(caller)[0] or ""
     if shape.decl.type == "parameter_declaration":
         k = _params(caller).index(x) if x in _params(caller) else -1
-        if k < 0 or k not in dead.get(caller_name, set()):
-            return False
+        if k < 0 or k not in dead.get(caller_name, set()) or \
+                assignment_positions(caller).get(x):
+            return False  # not the memory the caller's callers passed
     elif not shape.local:
         return False
     body = _field(caller, "body") or caller
@@ -230,7 +243,12 @@ def _dead_at(f: _File, caller: Node, call: Node, x: str, dead: dict[str, set[int
         if not f._passed_on(u.node, frozenset()):
             return False
     stmt = _statement_of(call)
-    return not _named_after(caller, x, stmt, stmt.start_byte, stmt.end_byte, frees)
+    if any(n.type == "identifier" and text(n) == x and
+           not (call.start_byte <= n.start_byte < call.end_byte) for n in iter_nodes(stmt)):
+        return False  # named again in the statement: perhaps evaluated after the call
+    # after the call, or anywhere in a loop around it (the call itself included: its next
+    # run may read what this one left)
+    return not _named_after(caller, x, stmt, stmt.end_byte, stmt.end_byte, frees)
 
 
 def dead_parameters(root: Node, others: list[Node] | None = None) -> dict[str, set[str]]:
