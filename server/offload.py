@@ -46,12 +46,14 @@ def offload_source(source: bytes, engine: Engine, *, path: str = "<buffer>",
                    lang: str | None = None, function: str | None = None,
                    rows: tuple[int, int] | None = None, replace: bool = False,
                    per_loop: bool = False,
-                   fallback: Engine | str | None = "auto") -> list[FunctionPlan]:
-    """The plans of ``source`` (see :func:`accellium.dataset.offload.plan_source`)."""
+                   fallback: Engine | str | None = "auto",
+                   program: list[bytes] | None = None) -> list[FunctionPlan]:
+    """The plans of ``source`` (see :func:`accellium.dataset.offload.plan_source`;
+    ``program``: the program's other translation units, when all of them are known)."""
     lang = normalize_lang(lang) if lang else detect_lang(path, source)
     return plan_source(source, engine_advisor(engine, lang, fallback), lang=lang,
                        function=function,
-                       rows=rows, replace=replace, per_loop=per_loop)
+                       rows=rows, replace=replace, per_loop=per_loop, program=program)
 
 
 def all_edits(plans: list[FunctionPlan]) -> list[PlanEdit]:

@@ -11,7 +11,7 @@ so that the data clause at the start and every ``present`` inside mean the same 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from tree_sitter import Node
 
@@ -42,6 +42,8 @@ class Scope:
     # callee's own data clauses would find the arrays present and its host code read or
     # write a stale copy (:func:`.calls.call_units`)
     barriers: list[tuple[Node, frozenset[str], str]] = field(default_factory=list)
+    # pointer parameters whose memory nothing reads after the function returns (:mod:`.live`)
+    dead_params: frozenset[str] = frozenset()
 
     def shape(self, name: str) -> Shape | None:
         return shape_of(name, self.decls)
@@ -114,6 +116,18 @@ class ArrayInfo:
     dev_reads: bool = False
     dev_writes: bool = False
     uses: dict[int, list[ArrayUse]] = field(default_factory=dict)  # device node id -> uses
+    # a group of swapped pointers followed as one array (:mod:`.swap`): its members, and the
+    # identifiers of the copies between them (pointer values, not element uses)
+    aliases: frozenset[str] = frozenset()
+    copies: frozenset[int] = frozenset()
+
+    def named_as(self, name: str) -> ArrayInfo:
+        """The same array under another member's name (its sections spelled with it)."""
+        if name == self.name:
+            return self
+        shape = replace(self.shape, name=name)
+        return replace(self, name=name, shape=shape,
+                       section=section_text(shape, self.spans) or self.section)
 
 
 def _device_uses(d: Device, scope: Scope) -> tuple[list[ArrayUse], str | None]:

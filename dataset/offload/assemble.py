@@ -48,7 +48,7 @@ def _lifetime_edits(lines: LineIndex, region: Region) -> list[PlanEdit]:
     indent_row: dict[tuple[int, Rank], int] = {}
     first, last = region.stmts[0], region.stmts[-1]
     for name, life in region.flow.lifetimes.items():
-        sec = region.arrays[name].section
+        sec = region.section(name)
         enter = _enter_at(life, first)
         exit_ = _exit_at(life, last)
         for (row, rank, ind), clause in ((enter, life.enter), (exit_, life.exit)):
@@ -106,7 +106,7 @@ def region_edits(lines: LineIndex, region: Region) -> tuple[list[PlanEdit], list
     problems: list[str] = []
     data: dict[str, list[str]] = {}
     for name, clause in region.flow.clauses.items():
-        data.setdefault(clause, []).append(region.arrays[name].section)
+        data.setdefault(clause, []).append(region.section(name))
     lone = _lone_loop(region)
     for d in region.devices:
         if not isinstance(d, Device):

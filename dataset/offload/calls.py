@@ -187,7 +187,8 @@ def summarize(fn: Node, scope: Scope, region: Region, defined: set[str]) -> Summ
             continue
         # copyout/create: an offloaded loop writes the whole section before anything reads
         # it; when the region always runs, so does every call
-        covers = always and clauses.get(p) in ("copyout", "create")
+        covers = always and clauses.get(p) in ("copyout", "create") and \
+            p not in region.flow.loop_covered
         out.arrays[k] = ParamUse(info.spans[0].lo, info.spans[0].hi, not covers,
                                  info.dev_writes, covers)
     for g in arrays:

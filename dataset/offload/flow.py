@@ -25,16 +25,16 @@ from dataclasses import dataclass, field
 from tree_sitter import Node
 
 from accellium.dataset.analysis.clauses import is_clause_arg
-from accellium.dataset.analysis.tree import LOOP_TYPES, iter_nodes, text
-from accellium.dataset.analysis.tree import field as _field
+from accellium.dataset.analysis.tree import iter_nodes, text
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.arrays import ArrayInfo, Scope, dims_needed, section_text
-from accellium.dataset.offload.calls import covering_arg
-from accellium.dataset.offload.device import CallDevice, Unit
+from accellium.dataset.offload.cover import covering, looped_cover, reads_own_write
+from accellium.dataset.offload.device import Unit
 from accellium.dataset.offload.extent import Extents, Span, loops_between
+from accellium.dataset.offload.live import in_loop
 from accellium.dataset.offload.redundant import drop_redundant
 from accellium.dataset.offload.structure import Layout, Leaf, may_precede
-from accellium.dataset.offload.uses import ArrayUse, array_uses, assignments
+from accellium.dataset.offload.uses import ArrayUse, array_uses
 
 __all__ = ["Update", "Lifetime", "Flow", "plan_flow"]
 
@@ -64,11 +64,17 @@ class Flow:
     updates: list[Update] = field(default_factory=list)
     problem: str | None = None
     notes: list[str] = field(default_factory=list)
+    # arrays with no copy in because a loop inside a host loop replaces them (that loop may not
+    # run: the function does not write them whenever it is called)
+    loop_covered: set[str] = field(default_factory=set)
 
 
-def _host_uses(leaf: Leaf, arrays: dict[str, ArrayInfo], skip: set[str]) -> list[ArrayUse]:
+def _host_uses(leaf: Leaf, info: ArrayInfo) -> list[ArrayUse]:
+    """The uses of the array in a host statement (of any of its names, when it is a group of
+    swapped pointers; the copies between them are not uses of elements)."""
+    names = info.aliases or {info.name}
     return [u for u in array_uses(leaf.node)
-            if u.name in arrays and u.name not in skip]
+            if u.name in names and u.node.id not in info.copies]
 
 
 def _reference(info: ArrayInfo) -> list[Span] | None:
@@ -131,8 +137,18 @@ def _loops_inside(node: Node, top: Node) -> bool:
 
 def _host_sections(leaf: Leaf, uses: list[ArrayUse], info: ArrayInfo,
                    region_ex: Extents) -> list[str]:
-    """The sections a host statement touches (the region's whole section when one of its uses
-    cannot be bounded inside the statement and the region)."""
+    """The sections a host statement touches, each spelled with the name it is used by (the
+    region's whole section when one of its uses cannot be bounded inside the statement and
+    the region)."""
+    out: list[str] = []
+    for name in dict.fromkeys(u.name for u in uses):
+        out += [s for s in _sections_of(leaf, [u for u in uses if u.name == name],
+                                        info.named_as(name), region_ex) if s not in out]
+    return out
+
+
+def _sections_of(leaf: Leaf, uses: list[ArrayUse], info: ArrayInfo,
+                 region_ex: Extents) -> list[str]:
     if info.shape.kind == "array" and info.shape.levels != 1:
         return [info.section]
     leaf_ex = Extents([leaf.node])
@@ -146,107 +162,6 @@ def _host_sections(leaf: Leaf, uses: list[ArrayUse], info: ArrayInfo,
         if got not in out:
             out.append(got)
     return out if len(out) <= 4 else [info.section]
-
-
-def _unconditional(node: Node, top_ids: set[int]) -> bool:
-    """Only blocks between ``node`` and the region's statements: it runs whenever the region
-    does."""
-    if node.id in top_ids:
-        return True
-    p = node.parent
-    while p is not None and p.type == "compound_statement":
-        if p.id in top_ids:
-            return True
-        p = p.parent
-    return False
-
-
-def _covering(info: ArrayInfo, devices: dict[int, Unit], lay: Layout
-              ) -> tuple[Unit, ArrayUse] | None:
-    """An offloaded loop that always runs and replaces every element of the section."""
-    if info.spans is None or info.alloc is not None or info.shape.kind not in ("pointer", "rows"):
-        return None
-    top_ids = {s.id for s in lay.stmts}
-    for did, uses in info.uses.items():
-        d = devices[did]
-        if lay.device_loops.get(did) or not _unconditional(d.node, top_ids):
-            continue
-        if isinstance(d, CallDevice):
-            got = covering_arg(d, uses, info, Extents(lay.stmts))
-            if got is not None:
-                return d, got
-            continue
-        if any(n.type in ("continue_statement", "break_statement", "goto_statement",
-                          "return_statement") for n in iter_nodes(d.node)):
-            continue
-        ex = Extents([d.node])
-        for u in uses:
-            if u.plain and _plain_nest(u.node, d.node) and _same(ex, u, info) and \
-                    all(ex.dense(sub, u.node) for sub in u.subs):
-                return d, u
-    return None
-
-
-def _reads_own_write(u: ArrayUse, w: ArrayUse) -> bool:
-    """A read of the element the covering write just wrote, later in the same block of the
-    same iteration (``r[i] = e; s += r[i];``)."""
-    if u.node.start_byte <= w.node.end_byte or text(u.node) != text(w.node):
-        return False
-    stmt_w, stmt_u = _statement(w.node), _statement(u.node)
-    if stmt_w is None or stmt_u is None or stmt_w.parent is None or \
-            stmt_w.parent.type != "compound_statement" or stmt_u.parent is None or \
-            stmt_w.parent.id != stmt_u.parent.id:
-        return False
-    changed = assignments(stmt_w.parent).count
-    return not any(n.type == "identifier" and changed.get(text(n))
-                   for s in w.subs if not isinstance(s, int) for n in iter_nodes(s))
-
-
-def _statement(node: Node | None) -> Node | None:
-    while node is not None and node.type != "expression_statement":
-        node = node.parent
-    return node
-
-
-def _plain_nest(node: Node, loop: Node) -> bool:
-    """Only blocks, the statement itself and counted loops between the write and the loop."""
-    p = node.parent
-    while p is not None and p.id != loop.id:
-        if p.type not in ("compound_statement", "expression_statement",
-                          "assignment_expression") and p.type not in LOOP_TYPES:
-            return False
-        if p.type in LOOP_TYPES and _field(p, "condition") is None:
-            return False
-        p = p.parent
-    return p is not None
-
-
-def _size(text_: str) -> poly.Poly | None:
-    t = text_.strip()
-    if t.isidentifier():
-        return poly.var(t)
-    try:
-        return poly.const(int(t, 0))
-    except ValueError:
-        return None
-
-
-def _same(ex: Extents, u: ArrayUse, info: ArrayInfo) -> bool:
-    """Does the write reach every element of the section (rows: every element of a row)?"""
-    assert info.spans is not None
-    want = list(info.spans)
-    for d in info.shape.dims if info.shape.kind == "rows" else ():
-        size = _size(d)
-        if size is None:
-            return False
-        want.append(Span(poly.const(0), poly.sub(size, poly.const(1))))
-    if len(u.subs) < len(want):
-        return False
-    for k, w in enumerate(want):
-        got = ex.span(u.subs[k], u.node)
-        if got is None or not got.same(w):
-            return False
-    return True
 
 
 @dataclass
@@ -323,7 +238,7 @@ def _array_flow(ctx: _Ctx, info: ArrayInfo, life: Lifetime | None, out: Flow) ->
     for leaf in lay.leaves:
         if leaf.node.id in skip_leaves:
             continue
-        uses = _host_uses(leaf, {info.name: info}, set())
+        uses = _host_uses(leaf, info)
         if not uses:
             continue
         reads = [u for u in uses if u.read]
@@ -380,15 +295,40 @@ def _unplaceable(leaf: Leaf, info: ArrayInfo, verb: str) -> str:
             "or it shares its line)")
 
 
+def _needs_in_looped(ctx: _Ctx, info: ArrayInfo, host_reads: list[int], out: Flow) -> bool:
+    """Without a copy back, a loop that replaces the section at the top of each iteration of
+    a host loop needs no copy in when every read of the array comes after it in that host
+    loop's body: each read sees what an earlier part of the same iteration wrote, and when the
+    host loop does not run nothing reads the array (nor copies it back)."""
+    got = looped_cover(info, ctx.devices, ctx.lay, ctx.scope.fn)
+    if got is None:
+        return True
+    d, w, host = got
+    reads = [u.node.start_byte for uses in info.uses.values() for u in uses
+             if u.read and not reads_own_write(u, w)]
+    if any(p < d.node.end_byte or not (host.start_byte <= p < host.end_byte)
+           for p in reads + host_reads):
+        return True
+    out.loop_covered.add(info.name)
+    return False
+
+
 def _clauses(ctx: _Ctx, info: ArrayInfo, life: Lifetime | None, copy_back: bool,
              host_reads: list[int], out: Flow) -> None:
     if life is not None and life.enter_after is not None:
         needs_in = False  # freshly allocated: nothing to copy
+    elif info.aliases:
+        needs_in = True  # swapped buffers: a loop that covers one may read the other first
     else:
-        cover = _covering(info, ctx.devices, ctx.lay)
+        cover = covering(info, ctx.devices, ctx.lay)
         reads = [u.node.start_byte for uses in info.uses.values() for u in uses
-                 if u.read and not (cover and _reads_own_write(u, cover[1]))]
+                 if u.read and not (cover and reads_own_write(u, cover[1]))]
         needs_in = cover is None or any(p < cover[0].node.end_byte for p in reads + host_reads)
+        if cover is None and not copy_back:
+            needs_in = _needs_in_looped(ctx, info, host_reads, out)
+    if needs_in and not copy_back and info.dev_writes and \
+            (life is None or life.exit_before is None) and in_loop(ctx.lay.block, ctx.scope.fn):
+        copy_back = True  # the region runs again: its copy in must see what this run wrote
     if life is not None:
         life.enter = "copyin" if needs_in else "create"
         life.exit = "copyout" if copy_back else "delete"
@@ -396,47 +336,3 @@ def _clauses(ctx: _Ctx, info: ArrayInfo, life: Lifetime | None, copy_back: bool,
     out.clauses[info.name] = {(True, True): "copy", (True, False): "copyin",
                               (False, True): "copyout", (False, False): "create"}[
         (needs_in, copy_back)]
-
-
-def live_after(scope: Scope, lay: Layout, name: str) -> bool:
-    """May code after the region read the array: a parameter, a global, or memory a local
-    pointer merely points to always may; a local array, or memory the function allocated
-    itself, when the function names it after the region or in a loop around the region
-    (``free`` is not a read)."""
-    shape = scope.shape(name)
-    if shape is None or not shape.local:
-        return True
-    if shape.kind != "array" and scope.alloc(name) is None:
-        return True  # the pointer is local, the memory it points to is not
-    frees = {f.id for f in scope.frees.get(name, [])}
-    allocs = {a.stmt.id for a in scope.allocs.get(name, [])}
-    for u in array_uses(scope.fn):
-        if u.name == name and u.whole and not _in_free(u.node, frees | allocs):
-            return True  # its address escapes (passed, stored, returned): anyone may read it
-    around = []
-    p: Node | None = lay.block
-    while p is not None and p.id != scope.fn.id:
-        if p.type in ("for_statement", "while_statement", "do_statement"):
-            around.append(p)
-        p = p.parent
-    for n in iter_nodes(scope.fn):
-        if n.type != "identifier" or text(n) != name:
-            continue
-        if lay.start <= n.start_byte < lay.end:
-            continue
-        later = n.start_byte >= lay.end or any(a.start_byte <= n.start_byte < a.end_byte
-                                               for a in around)
-        if later and not _in_free(n, frees):
-            return True
-    return False
-
-
-def _in_free(n: Node, frees: set[int]) -> bool:
-    p = n.parent
-    while p is not None:
-        if p.id in frees:
-            return True
-        if p.type.endswith("statement"):
-            return False
-        p = p.parent
-    return False

@@ -31,8 +31,8 @@ from accellium.dataset.offload.arrays import (
     dims_needed,
     section_text,
 )
+from accellium.dataset.offload.cover import _plain_nest, _same
 from accellium.dataset.offload.extent import Extents, Span
-from accellium.dataset.offload.flow import _plain_nest, _same
 from accellium.dataset.offload.shapes import Shape, declarations, shape_of
 from accellium.dataset.offload.uses import ArrayUse, array_uses, assignments
 

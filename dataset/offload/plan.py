@@ -17,6 +17,7 @@ from accellium.dataset.offload.calls import Summary, summarize
 from accellium.dataset.offload.callsites import Calls, call_graph, call_units, recursive
 from accellium.dataset.offload.device import Advisor, CallDevice, Device, Unit, choose_loops
 from accellium.dataset.offload.edits import PlanEdit, Rank
+from accellium.dataset.offload.live import dead_parameters
 from accellium.dataset.offload.region import Region, choose_region, per_loop_regions
 from accellium.dataset.offload.routines import routine_row
 from accellium.dataset.offload.shapes import alloc_sites, declarations, free_sites
@@ -94,7 +95,7 @@ def _loop_nodes(tree_root: Node, loops: list[Loop]) -> dict[int, Node]:
     return out
 
 
-def _scope(fn: Node, root: Node) -> Scope:
+def _scope(fn: Node, root: Node, dead: dict[str, set[str]]) -> Scope:
     body = _field(fn, "body") or fn
     allocs: dict = {}
     for a in alloc_sites(body):
@@ -102,7 +103,8 @@ def _scope(fn: Node, root: Node) -> Scope:
     frees: dict = {}
     for name, stmt in free_sites(body):
         frees.setdefault(name, []).append(stmt)
-    return Scope(fn, declarations(fn, root), allocs, frees, assignment_positions(fn))
+    return Scope(fn, declarations(fn, root), allocs, frees, assignment_positions(fn),
+                 dead_params=frozenset(dead.get(function_name(fn)[0] or "", ())))
 
 
 @dataclass
@@ -114,6 +116,7 @@ class _Req:
     per_loop: bool = False
     summaries: dict[str, Summary | str] = field(default_factory=dict)  # callees planned first
     calls: Calls = field(default_factory=Calls)  # the file's functions
+    dead: dict[str, set[str]] = field(default_factory=dict)  # function -> dead parameters
 
 
 def _plan_one(source: bytes, fn_row: int, req: _Req) -> tuple[FunctionPlan, Summary | str | None]:
@@ -168,7 +171,7 @@ def _fill(plan: FunctionPlan, work: bytes, lines: LineIndex, tree: Tree, fn: Nod
         routine_rows.update({r: row for r, row in rows.items() if row is not None})
         devices.append(d)
     plan.host_loops = [{"line": lp.line, "why": why} for lp, why in choice.host]
-    scope = _scope(fn, root)
+    scope = _scope(fn, root, req.dead)
     calls: list[CallDevice] = []
     if not req.per_loop:
         calls, why_not = call_units(fn, scope, req.summaries, devices, req.calls,
@@ -250,12 +253,24 @@ def _describe(plan: FunctionPlan, region: Region) -> None:
         plan.loops.append({"line": d.loop.line, "end_line": d.loop.end_line_1,
                            "engine_pragma": d.pragma.render(), "pragma": None})
     for name, info in region.arrays.items():
+        if region.swapped(name):
+            continue
         life = region.flow.lifetimes.get(name)
         how = ("region" if life is None else
                f"enter data {life.enter} / exit data {life.exit}")
         plan.arrays.append({"name": name, "section": info.section,
                             "clause": region.flow.clauses.get(name), "how": how,
                             "from": "allocation" if info.alloc else "loop bounds"})
+    for g in region.swaps:
+        members = ", ".join(f"`{m}`" for m in sorted(g.members))
+        for name, section in g.buffers.items():
+            life = region.flow.lifetimes.get(name)
+            how = ("region" if life is None else
+                   f"enter data {life.enter} / exit data {life.exit}")
+            plan.arrays.append({"name": name, "section": section,
+                                "clause": region.flow.clauses.get(name), "how": how,
+                                "from": f"loop bounds; the pointers {members} swap between "
+                                        "these buffers"})
     n_upd = len(region.flow.updates)
     n_calls = sum(isinstance(d, CallDevice) for d in region.devices)
     plan.regions.append({"start_line": region.stmts[0].start_point[0] + 1,
@@ -281,18 +296,23 @@ def _function_at(root: Node, row: int) -> Node | None:
 
 def plan_source(source: bytes, advise: Advisor, *, lang: str = "c",
                 function: str | None = None, rows: tuple[int, int] | None = None,
-                replace: bool = False, per_loop: bool = False) -> list[FunctionPlan]:
+                replace: bool = False, per_loop: bool = False,
+                program: list[bytes] | None = None) -> list[FunctionPlan]:
     """Plans for the functions of ``source``: the one named ``function``; the one holding the
     0-based ``rows`` (one row: the whole function; several: a selection, only the loops in it
     and a region inside it); or every function that has loops.  ``per_loop``: no region,
     each loop with its own data clauses (the baseline the region is measured against).
+    ``program``: the other translation units of the program, when the caller knows them all
+    (then the calls of functions with external linkage are all seen: :mod:`.live`).
 
     Functions are planned callees first: a caller's region may hold calls to functions of the
     file whose plans offload loops (:mod:`.calls`).  The plans of those callees come with the
     caller's (the caller's region relies on their pragmas)."""
     tree = parse_tree(source, lang)
     fns = functions_in(tree.root_node)
-    req = _Req(lang, advise, None, replace, per_loop)
+    others = [parse_tree(o, lang).root_node for o in program or []]
+    req = _Req(lang, advise, None, replace, per_loop,
+               dead=dead_parameters(tree.root_node, others if program is not None else None))
     if function is not None:
         fns = [f for f in fns if function_name(f)[0] == function]
         if not fns:

@@ -5,6 +5,7 @@ the most loops wins; among equals, the outermost (fewest transfers)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -16,7 +17,8 @@ from accellium.dataset.offload import poly
 from accellium.dataset.offload.arrays import ArrayInfo, Scope, collect
 from accellium.dataset.offload.device import Unit
 from accellium.dataset.offload.extent import Extents
-from accellium.dataset.offload.flow import Flow, Lifetime, live_after, plan_flow
+from accellium.dataset.offload.flow import Flow, Lifetime, plan_flow
+from accellium.dataset.offload.live import live_after
 from accellium.dataset.offload.structure import (
     Layout,
     candidate_ranges,
@@ -25,6 +27,7 @@ from accellium.dataset.offload.structure import (
     placeable_after,
     placeable_before,
 )
+from accellium.dataset.offload.swap import SwapGroup, merged, swap_groups, to_buffers
 from accellium.dataset.offload.uses import assignments
 
 __all__ = ["Region", "choose_region", "per_loop_regions", "transfer_cost"]
@@ -40,10 +43,22 @@ class Region:
     flow: Flow
     dropped: list[tuple[Unit, str]] = field(default_factory=list)
     structured: bool = True  # a `data` construct (else enter/exit data at its ends)
+    swaps: list[SwapGroup] = field(default_factory=list)  # pointers exchanged in the region
 
     @property
     def stmts(self) -> list[Node]:
         return self.lay.stmts
+
+    def section(self, name: str) -> str:
+        """The section a data clause of the region gives an array (or a swapped buffer)."""
+        for g in self.swaps:
+            if name in g.buffers:
+                return g.buffers[name]
+        return self.arrays[name].section
+
+    def swapped(self, name: str) -> bool:
+        """Is ``name`` one of the swapped pointers (the clauses name their buffers)?"""
+        return any(name in g.members for g in self.swaps)
 
 
 def _range_in(block: Node, devices: list[Unit]) -> list[Node]:
@@ -101,11 +116,17 @@ def _evaluate(lines: LineIndex, block: Node, devices: list[Unit], scope: Scope,
     lay = layout(lines, block, stmts, [d.node for d in kept])
     if lay.problem:
         return lay.problem
+    swaps, problem = swap_groups(stmts, arrays, scope, kept)
+    if problem:
+        return problem
     live = {name: live_after(scope, lay, name) for name in arrays}
-    flow = plan_flow(lay, arrays, kept, scope, live)
+    for g in swaps:  # either buffer may hold the result: live if any name of them is
+        live[g.rep] = any(live_after(scope, lay, n) for n in (*g.members, *g.buffers))
+    flow = plan_flow(lay, merged(arrays, swaps), kept, scope, live)
     if flow.problem:
         return flow.problem
-    region = Region(lay, kept, arrays, flow, dropped)
+    to_buffers(flow.clauses, swaps)
+    region = Region(lay, kept, arrays, flow, dropped, swaps=swaps)
     if len(stmts) > 1 and _declares_used_after(stmts, scope.fn):
         _unstructured(region)
     return region
@@ -162,14 +183,24 @@ def transfer_cost(region: Region, fn: Node) -> int:
     around = _IN_LOOP if _in_loop(region.lay.block, fn) or region.lay.block.type in (
         "for_statement", "while_statement", "do_statement") else 1
     cost = 0
+    weights = {b: _weight(region.arrays[g.rep]) for g in region.swaps for b in g.buffers}
     for name, info in region.arrays.items():
+        if not region.swapped(name):
+            weights[name] = _weight(info)
+    for name, weight in weights.items():
         clause = region.flow.clauses.get(name, "copy")
-        cost += around * _weight(info) * {"copy": 2, "copyin": 1, "copyout": 1,
-                                          "create": 0}.get(clause, 2)
+        cost += around * weight * {"copy": 2, "copyin": 1, "copyout": 1,
+                                   "create": 0}.get(clause, 2)
     for u in region.flow.updates:
-        w = _weight(region.arrays.get(u.section.split("[")[0].strip()))
+        w = 1 if _few(u.section) else _weight(region.arrays.get(u.section.split("[")[0].strip()))
         cost += w * (_IN_LOOP if (u.leaf.loops or around > 1) else 1)
     return cost
+
+
+def _few(section: str) -> bool:
+    """A section of a constant number of elements (``u[n-1:1]``): it weighs as a scalar."""
+    lengths = re.findall(r"\[[^\[\]:]*:([^\[\]]*)\]", section)
+    return bool(lengths) and all(x.strip().isdigit() for x in lengths)
 
 
 def per_loop_regions(lines: LineIndex, devices: Sequence[Unit], scope: Scope

@@ -81,7 +81,8 @@ def _offload(row: dict[str, Any], prog: Program, folder: Path, engine, cfg: RunC
     """The offload plan's variant (``--offload``)."""
     from accellium.evaluation.dynamic.offload import annotate_with_plan, offload_coverage
 
-    replaced, plans, errors = annotate_with_plan(files, engine)
+    program = {rel: (folder / rel).read_bytes() for rel in prog.sources}
+    replaced, plans, errors = annotate_with_plan(files, engine, program=program)
     ov = run_variant("offload", prog, folder, work / "offload", replaced, cfg)
     row["offload"] = ov.to_json()
     row["offload"]["plans"] = plans
@@ -92,7 +93,7 @@ def _offload(row: dict[str, Any], prog: Program, folder: Path, engine, cfg: RunC
     row.setdefault("author_parallel_loops",
                    sum(len(_author_loops(files[rel])) for rel in files))
     # the same loops, each with its own data clauses: what the one region saves
-    base, _, base_errors = annotate_with_plan(files, engine, per_loop=True)
+    base, _, base_errors = annotate_with_plan(files, engine, per_loop=True, program=program)
     bv = run_variant("per-loop clauses", prog, folder, work / "per_loop_clauses", base, cfg)
     row["per_loop_clauses"] = bv.to_json()
     row["per_loop_clauses"]["errors"] = base_errors

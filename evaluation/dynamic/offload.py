@@ -14,10 +14,14 @@ from accellium.evaluation.dynamic.variants import CAUSES
 __all__ = ["annotate_with_plan", "offload_metrics", "offload_coverage"]
 
 
-def annotate_with_plan(files: dict[str, bytes], engine, per_loop: bool = False
+def annotate_with_plan(files: dict[str, bytes], engine, per_loop: bool = False,
+                       program: dict[str, bytes] | None = None
                        ) -> tuple[dict[str, bytes], list[dict], list[str]]:
     """Strip the authors' pragmas and apply the offload plan of every function (``per_loop``:
-    the same loops, each with its own data clauses and no region — the baseline)."""
+    the same loops, each with its own data clauses and no region — the baseline).
+    ``program``: every source file the manifest links into the program (path -> text): the
+    plan of one file then sees every call of its functions (a function with external linkage
+    can only be called from them)."""
     from accellium.server.offload import apply_plans, offload_source
 
     out: dict[str, bytes] = {}
@@ -26,7 +30,9 @@ def annotate_with_plan(files: dict[str, bytes], engine, per_loop: bool = False
     for rel, src in files.items():
         stripped = strip_acc_keep_lines(src)
         try:
-            plans = offload_source(stripped, engine, path=rel, per_loop=per_loop)
+            others = _other_units(rel, program)
+            plans = offload_source(stripped, engine, path=rel, per_loop=per_loop,
+                                   program=others)
             out[rel] = apply_plans(stripped, plans)
         except Exception as e:  # an engine or planner failure is a result, not a crash
             errors.append(f"{rel}: {type(e).__name__}: {' '.join(str(e).split())[:200]}")
@@ -41,6 +47,27 @@ def annotate_with_plan(files: dict[str, bytes], engine, per_loop: bool = False
                          "calls": p.calls,
                          "edits": len(p.edits), "notes": p.notes[:8]})
     return out, rows, errors
+
+
+#: The translation units a file of each kind is linked with (headers are not units).
+_SUFFIX = {"c": (".c",), "cc": (".cc", ".cpp", ".cxx"), "cpp": (".cc", ".cpp", ".cxx"),
+           "cxx": (".cc", ".cpp", ".cxx")}
+
+
+def _other_units(rel: str, program: dict[str, bytes] | None) -> list[bytes] | None:
+    """The program's other translation units when all of them are of the language of ``rel``
+    (None: not all known, or one in another language the planner does not read)."""
+    if program is None:
+        return None
+    kind = _SUFFIX.get(rel.rsplit(".", 1)[-1].lower())
+    out = []
+    for r, t in program.items():
+        if r == rel or r.lower().endswith((".h", ".hh", ".hpp", ".hxx", ".inc")):
+            continue
+        if kind is None or not r.lower().endswith(kind):
+            return None
+        out.append(strip_acc_keep_lines(t))
+    return out
 
 
 def offload_coverage(author: dict[str, list[tuple[int, int]]], plans: list[dict]) -> int:

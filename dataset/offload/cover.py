@@ -1,0 +1,150 @@
+"""Which offloaded loop replaces every element of an array's section before anything reads it
+(then the region needs no copy in): a plain ``a[i] = ...`` over the whole section, dense, in
+no ``if``, with no ``continue``/``break`` — or a hoisted call whose callee does so whenever it
+is called — run whenever the region runs (:func:`covering`), or at the top of each iteration of
+a host loop around it (:func:`looped_cover`)."""
+
+from __future__ import annotations
+
+from tree_sitter import Node
+
+from accellium.dataset.analysis.tree import LOOP_TYPES, iter_nodes, text
+from accellium.dataset.analysis.tree import field as _field
+from accellium.dataset.offload import poly
+from accellium.dataset.offload.arrays import ArrayInfo
+from accellium.dataset.offload.calls import covering_arg
+from accellium.dataset.offload.device import CallDevice, Unit
+from accellium.dataset.offload.extent import Extents, Span
+from accellium.dataset.offload.structure import Layout
+from accellium.dataset.offload.uses import ArrayUse, assignments
+
+__all__ = ["covering", "looped_cover", "reads_own_write", "unconditional"]
+
+
+def unconditional(node: Node, top_ids: set[int]) -> bool:
+    """Only blocks between ``node`` and the region's statements: it runs whenever the region
+    does."""
+    if node.id in top_ids:
+        return True
+    p = node.parent
+    while p is not None and p.type == "compound_statement":
+        if p.id in top_ids:
+            return True
+        p = p.parent
+    return False
+
+
+def covering(info: ArrayInfo, devices: dict[int, Unit], lay: Layout
+              ) -> tuple[Unit, ArrayUse] | None:
+    """An offloaded loop that always runs and replaces every element of the section."""
+    if info.spans is None or info.alloc is not None or info.shape.kind not in ("pointer", "rows"):
+        return None
+    top_ids = {s.id for s in lay.stmts}
+    for did, uses in info.uses.items():
+        d = devices[did]
+        if lay.device_loops.get(did) or not unconditional(d.node, top_ids):
+            continue
+        got = _covers(d, uses, info, lay)
+        if got is not None:
+            return d, got
+    return None
+
+
+def _covers(d: Unit, uses: list[ArrayUse], info: ArrayInfo, lay: Layout) -> ArrayUse | None:
+    """The write by which the unit replaces every element of the section, each time it runs."""
+    if isinstance(d, CallDevice):
+        return covering_arg(d, uses, info, Extents(lay.stmts))
+    if any(n.type in ("continue_statement", "break_statement", "goto_statement",
+                      "return_statement") for n in iter_nodes(d.node)):
+        return None
+    ex = Extents([d.node])
+    for u in uses:
+        if u.plain and _plain_nest(u.node, d.node) and _same(ex, u, info) and \
+                all(ex.dense(sub, u.node) for sub in u.subs):
+            return u
+    return None
+
+
+def looped_cover(info: ArrayInfo, devices: dict[int, Unit], lay: Layout, fn: Node
+                  ) -> tuple[Unit, ArrayUse, Node] | None:
+    """An offloaded loop that replaces every element of the section each time the innermost
+    host loop around it runs its body (only blocks between them), with that host loop; none
+    when the function has a ``goto`` (it could jump past the loop into the body)."""
+    if info.spans is None or info.alloc is not None or info.shape.kind not in ("pointer", "rows") \
+            or any(n.type == "goto_statement" for n in iter_nodes(fn)):
+        return None
+    for did, uses in info.uses.items():
+        loops = lay.device_loops.get(did)
+        d = devices[did]
+        host = d.node.parent
+        while loops and host is not None and host.id != loops[-1]:
+            host = host.parent
+        body = _field(host, "body") if loops and host is not None else None
+        if body is None or not unconditional(d.node, {body.id}):
+            continue
+        got = _covers(d, uses, info, lay)
+        if got is not None:
+            return d, got, host  # type: ignore[return-value]
+    return None
+
+
+def reads_own_write(u: ArrayUse, w: ArrayUse) -> bool:
+    """A read of the element the covering write just wrote, later in the same block of the
+    same iteration (``r[i] = e; s += r[i];``)."""
+    if u.node.start_byte <= w.node.end_byte or text(u.node) != text(w.node):
+        return False
+    stmt_w, stmt_u = _statement(w.node), _statement(u.node)
+    if stmt_w is None or stmt_u is None or stmt_w.parent is None or \
+            stmt_w.parent.type != "compound_statement" or stmt_u.parent is None or \
+            stmt_w.parent.id != stmt_u.parent.id:
+        return False
+    changed = assignments(stmt_w.parent).count
+    return not any(n.type == "identifier" and changed.get(text(n))
+                   for s in w.subs if not isinstance(s, int) for n in iter_nodes(s))
+
+
+def _statement(node: Node | None) -> Node | None:
+    while node is not None and node.type != "expression_statement":
+        node = node.parent
+    return node
+
+
+def _plain_nest(node: Node, loop: Node) -> bool:
+    """Only blocks, the statement itself and counted loops between the write and the loop."""
+    p = node.parent
+    while p is not None and p.id != loop.id:
+        if p.type not in ("compound_statement", "expression_statement",
+                          "assignment_expression") and p.type not in LOOP_TYPES:
+            return False
+        if p.type in LOOP_TYPES and _field(p, "condition") is None:
+            return False
+        p = p.parent
+    return p is not None
+
+
+def _size(text_: str) -> poly.Poly | None:
+    t = text_.strip()
+    if t.isidentifier():
+        return poly.var(t)
+    try:
+        return poly.const(int(t, 0))
+    except ValueError:
+        return None
+
+
+def _same(ex: Extents, u: ArrayUse, info: ArrayInfo) -> bool:
+    """Does the write reach every element of the section (rows: every element of a row)?"""
+    assert info.spans is not None
+    want = list(info.spans)
+    for d in info.shape.dims if info.shape.kind == "rows" else ():
+        size = _size(d)
+        if size is None:
+            return False
+        want.append(Span(poly.const(0), poly.sub(size, poly.const(1))))
+    if len(u.subs) < len(want):
+        return False
+    for k, w in enumerate(want):
+        got = ex.span(u.subs[k], u.node)
+        if got is None or not got.same(w):
+            return False
+    return True

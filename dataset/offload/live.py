@@ -1,0 +1,287 @@
+"""What code after a region may read (:func:`live_after`), and which pointer parameters of a
+function point to memory nobody reads after the function returns (:func:`dead_parameters`).
+
+A parameter's memory is the caller's: code after the function may read it, so it is live —
+unless every call of the function is known and at each one the argument is dead after the call.
+The rule used (sound for C):
+
+* the calls are all known when the function has internal linkage (``static``: no other
+  translation unit can name it), or when the caller of the planner gives every other
+  translation unit of the program (the files it is linked from: a function with external
+  linkage can only be called from them — the C library calls a program function only through
+  a pointer it was given) — and the files name it only as the callee of direct calls (its
+  address never taken: no call through a pointer reaches it; ``main`` is never a candidate);
+* at a call, the argument is a plain name ``x`` of the caller whose memory only that name
+  reaches: a local array, or a local pointer whose only assignment is its ``malloc``/``calloc``
+  — or a parameter of the caller that is itself dead after every call of the caller;
+* ``x`` does not escape: every other use of the bare name is ``free(x)`` or an argument of a
+  direct call to a function of the file that only subscripts that parameter (or passes it on to
+  such a function) — so no other name for the memory exists anywhere;
+* the caller does not name ``x`` after the call, nor anywhere in a loop around the call (the
+  call included: its next run may read what this one left; ``free`` is not a read), and ``x``
+  is not a ``static`` local (it outlives the call of its function) nor a parameter the caller
+  assigns.
+
+Then nothing reads the parameter's elements after the function returns: its region needs no
+``copyout`` (``create`` or ``copyin`` instead).  Everything else stays live."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from tree_sitter import Node
+
+from accellium.dataset.analysis.scope import function_name
+from accellium.dataset.analysis.tree import field as _field
+from accellium.dataset.analysis.tree import iter_nodes, named, text, unparen
+from accellium.dataset.offload.arrays import Scope, assignment_positions
+from accellium.dataset.offload.shapes import alloc_sites, declarations, free_sites, shape_of
+from accellium.dataset.offload.uses import array_uses
+
+if TYPE_CHECKING:
+    from accellium.dataset.offload.structure import Layout
+
+__all__ = ["live_after", "dead_parameters", "in_loop"]
+
+_LOOPS = ("for_statement", "while_statement", "do_statement")
+_ROUNDS = 6
+
+
+def live_after(scope: Scope, lay: Layout, name: str) -> bool:
+    """May code after the region read the array: a global, memory a local pointer merely points
+    to, or a parameter (unless :func:`dead_parameters` proved its memory dead after the
+    function) always may; a local array, memory the function allocated itself, or a dead
+    parameter, when the function names it after the region or in a loop around the region
+    (``free`` is not a read)."""
+    shape = scope.shape(name)
+    if shape is None:
+        return True
+    param = shape.decl is not None and shape.decl.type == "parameter_declaration"
+    if param and name not in scope.dead_params:
+        return True
+    if not shape.local and not param:
+        return True
+    if not param and shape.kind != "array" and scope.alloc(name) is None:
+        return True  # the pointer is local, the memory it points to is not
+    frees = {f.id for f in scope.frees.get(name, [])}
+    allocs = {a.stmt.id for a in scope.allocs.get(name, [])}
+    if not param:
+        for u in array_uses(scope.fn):
+            if u.name == name and u.whole and not _in_free(u.node, frees | allocs):
+                return True  # its address escapes (passed, stored, returned): anyone may read it
+    return _named_after(scope.fn, name, lay.block, lay.start, lay.end, frees)
+
+
+def in_loop(node: Node, fn: Node) -> bool:
+    """Is ``node`` (or a statement around it) a loop of ``fn``?"""
+    p: Node | None = node
+    while p is not None and p.id != fn.id:
+        if p.type in _LOOPS:
+            return True
+        p = p.parent
+    return False
+
+
+def _named_after(fn: Node, name: str, at: Node, start: int, end: int, frees: set[int]) -> bool:
+    """Does ``fn`` name ``name`` after ``start..end`` or in a loop around ``at`` (not counting
+    ``free``)?"""
+    around = []
+    p: Node | None = at
+    while p is not None and p.id != fn.id:
+        if p.type in _LOOPS:
+            around.append(p)
+        p = p.parent
+    for n in iter_nodes(fn):
+        if n.type != "identifier" or text(n) != name or start <= n.start_byte < end:
+            continue
+        later = n.start_byte >= end or any(a.start_byte <= n.start_byte < a.end_byte
+                                           for a in around)
+        if later and not _in_free(n, frees):
+            return True
+    return False
+
+
+def _in_free(n: Node, frees: set[int]) -> bool:
+    p = n.parent
+    while p is not None:
+        if p.id in frees:
+            return True
+        if p.type.endswith("statement"):
+            return False
+        p = p.parent
+    return False
+
+
+# -- parameters dead after every call -----------------------------------------------------------
+
+
+def _static(fn: Node) -> bool:
+    return any(c.type == "storage_class_specifier" and text(c) == "static" for c in fn.children)
+
+
+def _params(fn: Node) -> list[str | None]:
+    from accellium.dataset.offload.calls import parameters
+
+    return parameters(fn) or []
+
+
+class _File:
+    """The file's functions (and those of the program's other files, when given), their calls
+    and what their parameters do.  A name defined in more than one file is left alone."""
+
+    def __init__(self, root: Node, others: list[Node]):
+        self.root = root
+        self.fns: dict[str, Node] = {}
+        self.twice: set[str] = set()
+        for r in [root, *others]:
+            for n in iter_nodes(r):
+                if n.type == "function_definition":
+                    name = function_name(n)[0]
+                    if name and name in self.fns and self.fns[name].id != n.id:
+                        self.twice.add(name)
+                    elif name:
+                        self.fns[name] = n
+        self.calls: dict[str, list[tuple[Node, Node]]] = {f: [] for f in self.fns}
+        self.escapes: set[str] = set()  # functions named other than as a direct callee
+        for r in [root, *others]:
+            for n in iter_nodes(r):
+                if n.type == "identifier" and text(n) in self.fns:
+                    self._note(n, r)
+        self._kept: dict[tuple[str, int], bool] = {}
+
+    def _note(self, n: Node, r: Node) -> None:
+        name = text(n)
+        fn = self.fns[name]
+        if _static(fn) and _root_of(fn).id != r.id:
+            return  # another file's name: not this internal function
+        p = n.parent
+        if p is not None and p.type == "call_expression" and _field(p, "function") == n:
+            caller = _enclosing_function(p)
+            if caller is None:
+                self.escapes.add(name)
+            else:
+                self.calls[name].append((caller, p))
+        elif p is None or p.type != "function_declarator":
+            self.escapes.add(name)
+
+    def kept(self, fn_name: str, k: int, stack: frozenset = frozenset()) -> bool:
+        """Does the function only subscript its parameter ``k`` (or pass it on to functions
+        that do), never store, return or assign it?"""
+        key = (fn_name, k)
+        if key in self._kept:
+            return self._kept[key]
+        fn = self.fns.get(fn_name) if fn_name not in self.twice else None
+        params = _params(fn) if fn is not None else []
+        if fn is None or k >= len(params) or params[k] is None or key in stack:
+            return key in stack  # a cycle adds no escape of its own
+        name = params[k]
+        ok = not assignment_positions(fn).get(name or "")
+        for u in array_uses(_field(fn, "body")) if ok else []:
+            if u.name == name and u.whole and not self._passed_on(u.node, stack | {key}):
+                ok = False
+                break
+        self._kept[key] = ok
+        return ok
+
+    def _passed_on(self, node: Node, stack: frozenset) -> bool:
+        """Is ``node`` an argument of a direct call to a function of the file that keeps it?"""
+        args = node.parent
+        if args is None or args.type != "argument_list" or args.parent is None:
+            return False
+        f = unparen(_field(args.parent, "function"))
+        if f is None or f.type != "identifier" or text(f) not in self.fns:
+            return False
+        k = [a.id for a in named(args) if a.type != "comment"].index(node.id)
+        return self.kept(text(f), k, stack)
+
+
+def _root_of(node: Node) -> Node:
+    while node.parent is not None:
+        node = node.parent
+    return node
+
+
+def _enclosing_function(node: Node) -> Node | None:
+    p = node.parent
+    while p is not None and p.type != "function_definition":
+        p = p.parent
+    return p
+
+
+def _statement_of(call: Node) -> Node:
+    p = call
+    while p.parent is not None and not (p.type.endswith("_statement") or p.type == "declaration"):
+        p = p.parent
+    return p
+
+
+def _dead_at(f: _File, caller: Node, call: Node, x: str, dead: dict[str, set[int]]) -> bool:
+    """Is the caller's ``x`` dead after ``call`` (the rule in the module's docstring)?"""
+    shape = shape_of(x, declarations(caller, _root_of(caller)))
+    if shape is None or shape.decl is None or _static(shape.decl):
+        return False  # a static local outlives the call of its function
+    caller_name = function_name(caller)[0] or ""
+    if shape.decl.type == "parameter_declaration":
+        k = _params(caller).index(x) if x in _params(caller) else -1
+        if k < 0 or k not in dead.get(caller_name, set()) or \
+                assignment_positions(caller).get(x):
+            return False  # not the memory the caller's callers passed
+    elif not shape.local:
+        return False
+    body = _field(caller, "body") or caller
+    allocs = [a.stmt for a in alloc_sites(body) if a.name == x]
+    frees = {s.id for n, s in free_sites(body) if n == x}
+    if shape.local and shape.kind != "array":
+        positions = assignment_positions(caller).get(x, [])
+        if not allocs or any(not any(a.start_byte <= p < a.end_byte for a in allocs)
+                             for p in positions):
+            return False
+    alloc_ids = {a.id for a in allocs}
+    for u in array_uses(body):
+        if u.name != x or not u.whole or _in_free(u.node, frees | alloc_ids):
+            continue
+        if not f._passed_on(u.node, frozenset()):
+            return False
+    stmt = _statement_of(call)
+    if any(n.type == "identifier" and text(n) == x and
+           not (call.start_byte <= n.start_byte < call.end_byte) for n in iter_nodes(stmt)):
+        return False  # named again in the statement: perhaps evaluated after the call
+    # after the call, or anywhere in a loop around it (the call itself included: its next
+    # run may read what this one left)
+    return not _named_after(caller, x, stmt, stmt.end_byte, stmt.end_byte, frees)
+
+
+def dead_parameters(root: Node, others: list[Node] | None = None) -> dict[str, set[str]]:
+    """For each function of the file, its pointer parameters whose memory no code reads after
+    the function returns (the module's rule; the least fixed point over the call graph).
+    ``others``: the program's other translation units — then every call of a function with
+    external linkage is seen too (the program is linked from exactly these files)."""
+    f = _File(root, others or [])
+    dead: dict[str, set[int]] = {}
+    for _ in range(_ROUNDS):
+        changed = False
+        for name, fn in f.fns.items():
+            if name in f.twice or name in f.escapes or not f.calls[name] or \
+                    not (_static(fn) or others) or name == "main":
+                continue
+            params = _params(fn)
+            for k, p in enumerate(params):
+                if p is None or k in dead.get(name, set()) or not f.kept(name, k):
+                    continue
+                if all(_dead_arg(f, caller, call, k, dead) for caller, call in f.calls[name]):
+                    dead.setdefault(name, set()).add(k)
+                    changed = True
+        if not changed:
+            break
+    return {name: {p for k, p in enumerate(_params(f.fns[name])) if k in ks and p}
+            for name, ks in dead.items()}
+
+
+def _dead_arg(f: _File, caller: Node, call: Node, k: int, dead: dict[str, set[int]]) -> bool:
+    args = [a for a in named(_field(call, "arguments")) if a.type != "comment"]
+    if k >= len(args):
+        return False
+    a = unparen(args[k])
+    if a is None or a.type != "identifier":
+        return False
+    return _dead_at(f, caller, call, text(a), dead)
