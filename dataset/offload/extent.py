@@ -274,29 +274,13 @@ class Extents:
         if self._mins is None:
             self._mins = {}
             for t in self.tops:
-                self._enclosing_minimum(t)
+                _enclosing_minimum(t, self._mins)
                 for n in iter_nodes(t):
                     if n.type == "for_statement":
                         r = self._range(n)
                         if r is not None:
                             _size_minimum(r, self._mins)
         return self._mins
-
-    def _enclosing_minimum(self, top: Node) -> None:
-        """An index of a loop around ``top`` is not a size: inside ``top`` it holds one value
-        of its loop's range, at least the range's constant lower bound (``for (i = 0; ...)``:
-        0), or anything an ``int`` holds (``INT_MIN``) when no lower bound is a constant.
-        Taking it as ``>= 1`` like a size would accept ``a[c*i - c]`` at ``i = 0``, before
-        the array."""
-        p = top.parent
-        while p is not None:
-            var = _loop_var(p) if p.type == "for_statement" else None
-            if var and var not in self._mins:
-                r = loop_range(p, {})
-                consts = [lo.get((), 0) for lo in (r.lo if r is not None else ())
-                          if not poly.names(lo)]
-                self._mins[var] = max(consts) if consts else INT_MIN
-            p = p.parent
 
     def env_at(self, node: Node) -> dict[str, Bounds]:
         """The bounds of the locals (of the tops) whose declaration ``node`` is in scope of."""
@@ -428,6 +412,23 @@ class Extents:
         means the same thing anywhere under them)."""
         used = poly.names(span.lo) | poly.names(span.hi)
         return {n for n in used if self.assigned.get(n) or n in self.declared}
+
+
+def _enclosing_minimum(top: Node, mins: dict[str, int]) -> None:
+    """An index of a loop around ``top`` is not a size: inside ``top`` it holds one value
+    of its loop's range, at least the range's constant lower bound (``for (i = 0; ...)``:
+    0), or anything an ``int`` holds (``INT_MIN``) when no lower bound is a constant.
+    Taking it as ``>= 1`` like a size would accept ``a[c*i - c]`` at ``i = 0``, before
+    the array."""
+    p = top.parent
+    while p is not None:
+        var = _loop_var(p) if p.type == "for_statement" else None
+        if var and var not in mins:
+            r = loop_range(p, {})
+            consts = [lo.get((), 0) for lo in (r.lo if r is not None else ())
+                      if not poly.names(lo)]
+            mins[var] = max(consts) if consts else INT_MIN
+        p = p.parent
 
 
 def _size_minimum(r: LoopRange, mins: dict[str, int]) -> None:
