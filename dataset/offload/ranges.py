@@ -1,0 +1,165 @@
+"""A canonical ``for`` loop's index and the range it runs over, read from its header, and the
+smallest values the names of a section take (sizes and the indices of enclosing loops)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tree_sitter import Node
+
+from accellium.dataset.analysis.tree import LOOP_TYPES, op, text, unparen
+from accellium.dataset.analysis.tree import field as _field
+from accellium.dataset.offload import poly
+from accellium.dataset.offload.bounds import Bounds, bounds_of
+from accellium.dataset.offload.uses import assignments
+
+__all__ = ["LoopRange", "loop_range", "loops_between", "loop_var", "enclosing_minimum",
+           "size_minimum", "INT_MIN"]
+
+#: the smallest value of a C ``int`` (two's complement, 32 bits)
+INT_MIN = -(2**31)
+
+
+@dataclass(frozen=True)
+class LoopRange:
+    var: str
+    lo: tuple[poly.Poly, ...]  # the index is >= each
+    hi: tuple[poly.Poly, ...]  # the index is <= each (inclusive)
+    unit: bool  # step +1 or -1: every value in between is taken
+
+
+def _step(update: Node | None, var: str) -> int | None:
+    """+1/-1 for ``i++``/``i--`` (and ``+= 1``), +2 for other positive steps, -2 for other
+    negative ones, None when the update is not a step of ``var``."""
+    u = unparen(update)
+    if u is None:
+        return None
+    if u.type == "update_expression" and text(unparen(_field(u, "argument"))) == var:
+        return 1 if "++" in text(u) else -1
+    if u.type != "assignment_expression" or text(unparen(_field(u, "left"))) != var:
+        return None
+    o = op(u)
+    right = unparen(_field(u, "right"))
+    if o in ("+=", "-="):
+        k = poly.poly_of(right)
+        if k is None or not poly.is_const(k) or not k:
+            return None
+        c = k[()] if o == "+=" else -k[()]
+    elif o == "=" and right is not None and right.type == "binary_expression" and \
+            op(right) in "+-" and text(unparen(_field(right, "left"))) == var:
+        k = poly.poly_of(_field(right, "right"))
+        if k is None or not poly.is_const(k) or not k:
+            return None
+        c = k[()] if op(right) == "+" else -k[()]
+    else:
+        return None
+    return c if abs(c) == 1 else (2 if c > 0 else -2)
+
+
+def _init(loop: Node) -> tuple[str | None, Node | None]:
+    init = _field(loop, "initializer")
+    if init is None:
+        return None, None
+    if init.type == "declaration":
+        d = _field(init, "declarator")
+        if d is not None and d.type == "init_declarator":
+            return text(_field(d, "declarator")), _field(d, "value")
+        return None, None
+    if init.type == "assignment_expression" and op(init) == "=":
+        return text(unparen(_field(init, "left"))), _field(init, "right")
+    return None, None
+
+
+def _bound(cond: Node | None, var: str, up: bool) -> tuple[Node | None, int]:
+    """(the bound's node, the adjustment to make it inclusive) of ``var < b`` and kin."""
+    c = unparen(cond)
+    if c is None or c.type != "binary_expression":
+        return None, 0
+    o, left, right = op(c), unparen(_field(c, "left")), unparen(_field(c, "right"))
+    if text(right) == var and left is not None:
+        o = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "!=": "!="}.get(o, "")
+        left, right = right, left
+    if text(left) != var:
+        return None, 0
+    table = {"<": -1, "<=": 0, "!=": -1} if up else {">": 1, ">=": 0, "!=": 1}
+    if o not in table:
+        return None, 0
+    return right, table[o]
+
+
+def _shifted(ps: tuple[poly.Poly, ...], k: int) -> tuple[poly.Poly, ...]:
+    return tuple(poly.add(p, poly.const(k)) for p in ps)
+
+
+def loop_range(loop: Node, env: dict[str, Bounds]) -> LoopRange | None:
+    """The index and its inclusive range in a canonical ``for`` header (None otherwise, or
+    when the body assigns the index too)."""
+    if loop.type != "for_statement":
+        return None
+    var, start = _init(loop)
+    if not var or not var.isidentifier():
+        return None
+    step = _step(_field(loop, "update"), var)
+    if step is None:
+        return None
+    bound, adjust = _bound(_field(loop, "condition"), var, step > 0)
+    if bound is None or (abs(step) != 1 and op(unparen(_field(loop, "condition"))) == "!="):
+        return None
+    if assignments(_field(loop, "body")).count.get(var):
+        return None
+    first, last = bounds_of(start, env), bounds_of(bound, env)
+    if first is None or last is None:
+        return None
+    if step > 0:
+        return LoopRange(var, first.lo, _shifted(last.hi, adjust), abs(step) == 1)
+    return LoopRange(var, _shifted(last.lo, adjust), first.hi, abs(step) == 1)
+
+
+def loops_between(node: Node, top: Node) -> list[Node]:
+    """The loops around ``node`` up to ``top`` (``top`` included when it is a loop),
+    innermost first."""
+    out = []
+    p = node.parent
+    while p is not None:
+        if p.type in LOOP_TYPES or p.type in ("while_statement", "do_statement"):
+            out.append(p)
+        if p.id == top.id:
+            break
+        p = p.parent
+    return out
+
+
+def enclosing_minimum(top: Node, mins: dict[str, int]) -> None:
+    """An index of a loop around ``top`` is not a size: inside ``top`` it holds one value
+    of its loop's range, at least the range's constant lower bound (``for (i = 0; ...)``:
+    0), or anything an ``int`` holds (``INT_MIN``) when no lower bound is a constant.
+    Taking it as ``>= 1`` like a size would accept ``a[c*i - c]`` at ``i = 0``, before
+    the array."""
+    p = top.parent
+    while p is not None:
+        var = loop_var(p) if p.type == "for_statement" else None
+        if var and var not in mins:
+            r = loop_range(p, {})
+            consts = [lo.get((), 0) for lo in (r.lo if r is not None else ())
+                      if not poly.names(lo)]
+            mins[var] = max(consts) if consts else INT_MIN
+        p = p.parent
+
+
+def size_minimum(r: LoopRange, mins: dict[str, int]) -> None:
+    """``hi - lo = n + c`` for the loop to run means ``n >= -c``."""
+    if len(r.lo) != 1 or len(r.hi) != 1:
+        return
+    d = poly.sub(r.hi[0], r.lo[0])
+    terms = [k for k in d if k]
+    if len(terms) != 1 or len(terms[0]) != 1 or d[terms[0]] != 1:
+        return
+    name = terms[0][0]
+    if name == r.var:
+        return
+    mins[name] = max(mins.get(name, 1), -d.get((), 0))
+
+
+def loop_var(loop: Node) -> str | None:
+    var, _ = _init(loop)
+    return var
