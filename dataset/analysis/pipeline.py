@@ -110,7 +110,8 @@ def _macros(index: FileIndex | None, scope: LoopScope | None) -> dict[str, Macro
 def _body(loop: Node, facts: LoopFacts, scope: LoopScope | None, lang: str) -> _Body:
     index, where = _located(scope)
     model = CallModel(index)
-    w = walk_body(loop, model.address_use, _macros(index, scope), lang)
+    functions = frozenset(index.prototypes) if index is not None else frozenset()
+    w = walk_body(loop, model.address_use, _macros(index, scope), lang, functions)
     facts.loop_depth = w.depth
     index_all = set(facts.index_vars) | w.inner_vars
     _resolve(w, index_all)

@@ -84,10 +84,11 @@ Task = tuple[Callable[..., None], tuple]
 
 class _Walker:
     def __init__(self, loop: Node, address_use: AddressUse, macros: dict[str, Macro],
-                 lang: str):
+                 functions: frozenset[str], lang: str):
         self.loop = loop
         self.address_use = address_use
         self.macros = macros  # the macros defined where the loop is (see .macros)
+        self.functions = functions  # the functions the file defines or declares
         self.lang = lang
         self.out = BodyWalk()
         self.order = 0
@@ -282,7 +283,8 @@ class _Walker:
             kind = ExitKind.EXIT if lib.effect is Effect.EXIT else ExitKind.JUMP
             out.exits.append(Exit(kind, _line(node), name))
             return
-        if (lib is not None and lib.pure) or is_macro_name(name) or name in self.macros:
+        if (lib is not None and lib.pure) or name in self.macros or \
+                (is_macro_name(name) and name not in self.functions):
             return
         if name not in out.calls:
             out.calls.append(name)
@@ -373,7 +375,7 @@ class _Walker:
                     return True
             self.push(*((self.expr, (c, stmt)) for c in named(args)))
             return True
-        if not _MACRO_ACCESS.fullmatch(fn) or args is None:
+        if not _MACRO_ACCESS.fullmatch(fn) or args is None or fn in self.functions:
             return False
         kids = named(args)
         if len(kids) < 2 or kids[0].type != "identifier":
@@ -418,8 +420,11 @@ def _element_address(node: Node) -> tuple[str, list[Node]] | None:
 
 
 def walk_body(loop: Node, address_use: AddressUse = _unknown_address_use,
-              macros: dict[str, Macro] | None = None, lang: str = "c") -> BodyWalk:
+              macros: dict[str, Macro] | None = None, lang: str = "c",
+              functions: frozenset[str] = frozenset()) -> BodyWalk:
     """Walk the body of ``loop`` (a ``for`` node) once; ``address_use`` says how a call uses
     the scalars whose address it is given (by default: reads and writes them); ``macros``:
-    those defined where the loop is (subscripts are read after the preprocessor)."""
-    return _Walker(loop, address_use, macros or {}, lang).run()
+    those defined where the loop is (subscripts are read after the preprocessor);
+    ``functions``: the names the file defines or declares as functions (a call of one is a
+    call, whatever its spelling)."""
+    return _Walker(loop, address_use, macros or {}, functions, lang).run()
