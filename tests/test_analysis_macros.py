@@ -7,6 +7,7 @@ import pytest
 
 from accellium.dataset.analysis import analyze, scope_of
 from accellium.dataset.analysis.macros import MacroTable, expand
+from accellium.dataset.analysis.tree import iter_nodes
 from accellium.dataset.loops import parse_tree
 from accellium.dataset.pragma import parse
 from accellium.server.engines.analysis import AnalysisEngine
@@ -197,6 +198,51 @@ def test_rows_of_linearised_subscripts(code, carried):
     f = _facts(src, "for (int i")
     assert bool([d for d in f.carried if d.var == "a" or d.var in ("cp", "dp", "v")]) \
         is carried, f.carried
+
+
+@pytest.mark.parametrize("header, want", [
+    ("for (int j = 1; j < n; j++)", ("j", {(): 1}, {("n",): 1, (): -1})),
+    ("for (j = 0; j <= m; ++j)", ("j", {}, {("m",): 1})),
+    ("for (int j = n - 2; j >= 0; j--)", ("j", {}, {("n",): 1, (): -2})),
+    ("for (int j = n; 0 < j; j -= 2)", ("j", {(): 1}, {("n",): 1})),
+    ("for (int j = 0; j < n; j += 3)", ("j", {}, {("n",): 1, (): -1})),
+    ("for (int j = 0; j < n; j--)", None),  # counts away from its bound
+    ("for (int j = 0; j != n; j++)", None),
+    ("for (int j = 0; j < n; j = j + 1)", None),  # not read
+    ("for (int j = 0; j < n; j++) j += 2;", None),  # the body moves the index
+])
+def test_loop_ranges(header, want):
+    from accellium.dataset.analysis.affine import affine
+    from accellium.dataset.analysis.rows import loop_range
+
+    body = header if header.endswith(";") else header + " a[j] = 0;"
+    tree = parse_tree(f"void f(void) {{ {body} }}".encode(), "c")
+    loop = next(n for n in iter_nodes(tree.root_node) if n.type == "for_statement")
+    got = loop_range(loop, lambda n: affine(n, {}))
+    if want is None:
+        assert got is None
+    else:
+        var, lo, hi = want
+        assert got == (var, tuple(sorted(lo.items())), tuple(sorted(hi.items())))
+
+
+def test_a_bound_the_loop_assigns_proves_nothing():
+    """``m`` changes in the body: ``j < m`` may not hold where the access runs, so no row is
+    proven from it (the loop is read as before: the coordinates of the rows)."""
+    src = _loop("for (int i = 0; i < n; i++) { m = n; for (int j = 0; j < m; j++)"
+                " a[i * n + j + 1] += a[i * n + j]; }")
+    assert _facts(src, "for (int i").carried == []
+    from accellium.dataset.analysis.arrays import access_bounds  # the bound is left out
+    from accellium.dataset.analysis.facts import LoopFacts
+    from accellium.dataset.analysis.pipeline import _body, _view
+
+    at = src.index("for (int i")
+    loop = next(n for n in iter_nodes(parse_tree(src[at:].encode(), "c").root_node)
+                if n.type == "for_statement")
+    b = _body(loop, LoopFacts(index_vars=["i"]), None, "c")
+    view = _view(b, "i")
+    got = {acc.text: [r[0] for r in access_bounds(acc, view)] for acc in b.w.accesses}
+    assert got == {"a[i * n + j + 1]": ["i"], "a[i * n + j]": ["i"]}, got
 
 
 def test_a_bound_of_unknown_relation_stays_as_before():

@@ -102,18 +102,23 @@ def access_bounds(acc: Access, view: ArrayView) -> Bounds:
     the loop over v: for each index the nearest loop's, in order from the access out."""
     out: list[Bound] = []
     seen: set[str] = set()
+    # a bound naming what the loop assigns may not hold where the access runs
+    assigned = view.varying - view.index_all - view.inner
+
+    def keep(b: Bound | None, var: str) -> None:
+        if b is not None and b[0] == var and \
+                not {n for t, _ in (*b[1], *b[2]) for n in t} & assigned:
+            out.append(b)
+
     p = view.parent(acc.node)
     while p is not None:
         h = view.headers.get(p.id)
         if h is not None and h.var in view.inner and h.var not in seen:
             seen.add(h.var)
-            b = view.bounds_of(p)
-            if b is not None and b[0] == h.var:
-                out.append(b)
+            keep(view.bounds_of(p), h.var)
         p = view.parent(p)
-    b = view.bounds_of(view.loop) if view.loop is not None else None
-    if b is not None and b[0] == view.v and view.v not in seen:
-        out.append(b)
+    if view.loop is not None and view.v not in seen:
+        keep(view.bounds_of(view.loop), view.v)
     return tuple(out)
 
 
