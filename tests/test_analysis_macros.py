@@ -265,3 +265,14 @@ def test_the_guard_keeps_carried_rows_sequential(code):
     scope = scope_of(src, at)
     ans = AnalysisEngine().suggest(LoopQuery(src[at:], scope=scope))
     assert ans.pragma is None or not asserts_parallel(parse(ans.pragma)), ans.pragma
+
+
+def test_bounds_are_read_expanded_as_the_subscripts():
+    """``j < W`` with ``#define W (2 * m)`` and rows of ``W``: the bound and the stride are the
+    same expression after the preprocessor, so the rows are proven (and the spill is seen)."""
+    rows = "#define W (2 * m)\n" + _loop("for (int i = 0; i < n; i++) for (int j = 1; j < W; j++)"
+                                        " a[i * W + j] = a[i * W + j - 1] + 1;")
+    assert _facts(rows, "for (int i").safe
+    spill = rows.replace("j = 1; j < W", "j = 0; j < W").replace("a[i * W + j - 1]",
+                                                                "a[i * W + j + 1]")
+    assert _facts(spill, "for (int i").carried

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 
@@ -47,11 +48,13 @@ class ArrayView:
     varying: set[str]  # names whose value changes from one iteration of v to the next
     headers: dict[int, ForHeader] = dc_field(default_factory=dict)  # inner loops by node id
     loop: Node | None = None  # the loop over v
+    # an expression as the analysis reads it (macros of the file expanded, as the subscripts)
+    read: Callable[[Node], Node] = lambda n: n
     _bounds: dict[int, Bound | None] = dc_field(default_factory=dict)  # loop_range by node id
 
     def bounds_of(self, loop: Node) -> Bound | None:
         if loop.id not in self._bounds:
-            self._bounds[loop.id] = loop_range(loop, lambda n: affine(n, {}))
+            self._bounds[loop.id] = loop_range(loop, lambda n: affine(self.read(n), {}))
         return self._bounds[loop.id]
 
 

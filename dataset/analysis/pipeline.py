@@ -23,7 +23,7 @@ from accellium.dataset.analysis.indirect import atomic_lines, derived, indirect_
 from accellium.dataset.analysis.library import PURE_CALLS
 from accellium.dataset.analysis.liveness import LoopInFile, live_after, locate
 from accellium.dataset.analysis.liveout import LiveOut, apply_live_out, candidates, unscoped_live
-from accellium.dataset.analysis.macros import Macro, table_of
+from accellium.dataset.analysis.macros import Macro, expanded, table_of
 from accellium.dataset.analysis.nest import read_nest
 from accellium.dataset.analysis.notes import fact_notes, renderable
 from accellium.dataset.analysis.scalars import scalar_roles
@@ -89,6 +89,8 @@ class _Body:
     written: set[str] = field(default_factory=set)  # arrays calls may write through
     flags: set[str] = field(default_factory=set)  # flag scalars turned into reductions
     loop: Node | None = None  # the analysed loop
+    macros: dict[str, Macro] = field(default_factory=dict)  # those defined where it is
+    lang: str = "c"
 
 
 def _located(scope: LoopScope | None) -> tuple[FileIndex | None, LoopInFile | None]:
@@ -111,7 +113,8 @@ def _body(loop: Node, facts: LoopFacts, scope: LoopScope | None, lang: str) -> _
     index, where = _located(scope)
     model = CallModel(index)
     functions = frozenset(index.prototypes) if index is not None else frozenset()
-    w = walk_body(loop, model.address_use, _macros(index, scope), lang, functions)
+    macros = _macros(index, scope)
+    w = walk_body(loop, model.address_use, macros, lang, functions)
     facts.loop_depth = w.depth
     index_all = set(facts.index_vars) | w.inner_vars
     _resolve(w, index_all)
@@ -119,7 +122,8 @@ def _body(loop: Node, facts: LoopFacts, scope: LoopScope | None, lang: str) -> _
     by_name: dict[str, list[Access]] = {}
     for acc in w.accesses:
         by_name.setdefault(acc.name, []).append(acc)
-    return _Body(w, index_all, local_arrays, by_name, model, where, loop=loop)
+    return _Body(w, index_all, local_arrays, by_name, model, where, loop=loop, macros=macros,
+                 lang=lang)
 
 
 def _taint(b: _Body, facts: LoopFacts) -> None:
@@ -145,7 +149,8 @@ def _view(b: _Body, v: str) -> ArrayView:
         if h.var and idents(f"{h.lo} {h.hi}") & (varying | {v}):
             varying.add(h.var)
     headers = {il.node.id: il.header for il in b.w.inner_loops}
-    return ArrayView(v, b.w.parent, frozenset(inner), b.index_all, varying, headers, b.loop)
+    return ArrayView(v, b.w.parent, frozenset(inner), b.index_all, varying, headers, b.loop,
+                     lambda n: expanded(n, b.macros, b.lang))
 
 
 def _arrays(b: _Body, facts: LoopFacts) -> None:
