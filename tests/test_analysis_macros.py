@@ -276,3 +276,26 @@ def test_bounds_are_read_expanded_as_the_subscripts():
     spill = rows.replace("j = 1; j < W", "j = 0; j < W").replace("a[i * W + j - 1]",
                                                                 "a[i * W + j + 1]")
     assert _facts(spill, "for (int i").carried
+
+
+def test_a_macro_that_calls_a_function_is_a_call():
+    """``#define emit(x) printf(...)``: its body calls a function, so a call of it is read as
+    a call (unknown here: no parallel loop), not as its arguments alone; a macro calling only
+    pure math and other such macros is its body."""
+    src = """#include <stdio.h>
+#define emit(x) printf("%f\\n", (x))
+#define sq(x) sqrt((x) * (x))
+#define at(a, i) a[sq(i) > 0 ? (i) : 0]
+void f(int n, double *a) {
+    for (int i = 0; i < n; i++)
+        emit(a[i]);
+}
+void g(int n, double *a, double *b) {
+    for (int i = 0; i < n; i++)
+        b[i] = sq(a[i]) + at(a, i);
+}
+"""
+    f = _facts(src, "    for (int i")
+    assert f.calls == ["emit"] and not f.safe
+    g = _facts(src, "    for (int i", after="void g")
+    assert g.calls == [] and g.safe and sorted(g.arrays) == ["a", "b"]

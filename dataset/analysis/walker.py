@@ -16,7 +16,13 @@ from tree_sitter import Node
 
 from accellium.dataset.analysis.facts import Exit, ExitKind
 from accellium.dataset.analysis.library import Effect, is_macro_name, library_function
-from accellium.dataset.analysis.macros import Macro, expanded, expanded_call
+from accellium.dataset.analysis.macros import (
+    MAX_DEPTH,
+    Macro,
+    expanded,
+    expanded_call,
+    macro_calls,
+)
 from accellium.dataset.analysis.tree import (
     LOOP_TYPES,
     for_header,
@@ -283,8 +289,8 @@ class _Walker:
             kind = ExitKind.EXIT if lib.effect is Effect.EXIT else ExitKind.JUMP
             out.exits.append(Exit(kind, _line(node), name))
             return
-        if (lib is not None and lib.pure) or name in self.macros or \
-                (is_macro_name(name) and name not in self.functions):
+        if (lib is not None and lib.pure) or self._plain_macro(name) or \
+                (is_macro_name(name) and name not in self.functions and name not in self.macros):
             return
         if name not in out.calls:
             out.calls.append(name)
@@ -365,8 +371,8 @@ class _Walker:
         args = _field(node, "arguments")
         if fn in self.macros:
             body = expanded_call(node, self.macros, self.lang)
-            if body is None:
-                return False
+            if body is None or not self._plain_macro(fn):
+                return False  # read as a call: what its body calls is not followed here
             if body.type == "subscript_expression":
                 base, idx = subscripts(body)
                 name = _base_name(base)
@@ -383,14 +389,24 @@ class _Walker:
         self._record(text(kids[0]), kids[1:], write, read, node, indirect=False)
         return True
 
+    def _plain_macro(self, name: str, seen: frozenset[str] = frozenset()) -> bool:
+        """A function-like macro of the file whose body calls nothing but pure library
+        functions and such macros (a call of it is its body: no function is called)."""
+        m = self.macros.get(name)
+        if m is None or m.params is None or name in seen or len(seen) > MAX_DEPTH:
+            return False
+        return all(((lib := library_function(c)) is not None and lib.pure)
+                   or self._plain_macro(c, seen | {name}) for c in macro_calls(m))
+
     def _record(self, name: str, idx: list[Node], write: bool, read: bool, node: Node,
                 indirect: bool | None = None, walk: list[Node] | None = None) -> None:
         """An access of ``name`` with subscripts ``idx`` (read after the preprocessor), at
         ``node`` (``indirect``: do its subscripts read data, found here when None); ``walk``:
         the user's nodes whose reads it makes (default: ``idx``)."""
         seen = [expanded(i, self.macros, self.lang) for i in idx] if self.macros else list(idx)
-        indirect = indirect if indirect is not None else any(_INDIRECT_CHARS.search(text(i)) is not None and any(
-            x.type in _INDIRECT_NODES for x in iter_nodes(i)) for i in seen)
+        if indirect is None:
+            indirect = any(_INDIRECT_CHARS.search(text(i)) is not None and any(
+                x.type in _INDIRECT_NODES for x in iter_nodes(i)) for i in seen)
         self.out.array_names.add(name)
         self.order += 1
         self.out.accesses.append(Access(name, seen, write, read, _line(node),
