@@ -251,9 +251,13 @@ def test_overlap_is_typed_and_product_terms_are_one_term():
                    frozenset({"j"})).reach is Reach.SWEEP
     assert overlap(signature([subs("2*i")]), signature([subs("2*i + 1")]), "i",
                    one).reach is Reach.NEVER
-    # the loop index inside a product (n*i) is not decided here
-    assert overlap(signature([subs("n*i")]), signature([subs("n*i - 1")]), "i",
+    # the loop index inside a product (n*i) is not decided here without bounds ...
+    assert overlap(signature([subs("n*i")]), signature([subs("n*i + m")]), "i",
                    one).reach is Reach.UNKNOWN
+    # ... unless a remainder provably leaves its row: n*i - 1 is the last element of row
+    # i - 1, and with n == 1 it is what iteration i - 1 writes (analysis.rows)
+    assert overlap(signature([subs("n*i")]), signature([subs("n*i - 1")]), "i",
+                   one).reach is Reach.SWEEP
 
 
 def _strip_acc(code):

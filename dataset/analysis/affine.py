@@ -17,6 +17,7 @@ from functools import lru_cache
 
 from tree_sitter import Node
 
+from accellium.dataset.analysis.rows import SPILL, Bounds, row_distance
 from accellium.dataset.analysis.tree import fold_expression, op, text, unparen
 
 __all__ = ["Term", "Affine", "CONST", "Signature", "affine", "signature", "Reach", "Overlap",
@@ -310,7 +311,8 @@ def _delinearised(write: Signature, other: Signature, v: str, inner: frozenset[s
 
 @lru_cache(maxsize=65536)
 def overlap(write: Signature, other: Signature, v: str, inner: frozenset[str],
-            write_ranges: Ranges = (), other_ranges: Ranges = ()) -> Overlap:
+            write_ranges: Ranges = (), other_ranges: Ranges = (),
+            write_bounds: Bounds = (), other_bounds: Bounds = ()) -> Overlap:
     """How a write and another access of the same array (their :func:`signature`) overlap
     across iterations of the loop over ``v`` (``inner``: the indices of inner loops; the
     ranges: those of the inner loops around each access that have constant bounds).
@@ -320,13 +322,19 @@ def overlap(write: Signature, other: Signature, v: str, inner: frozenset[str],
     distance (``x[i]`` and ``x[i + n]``); and a linearised layout (a name times an index,
     ``a[i*n + j]``) where the row-major coordinates show no overlap (:func:`_delinearised`).
     Where ``v`` has a constant coefficient beside an inner index the test decides
-    (:func:`_spread`)."""
+    (:func:`_spread`).  Where ``v`` has a symbolic stride (``a[i*n + j - 1]``), the bounds (the
+    loops around each access, :mod:`.rows`) may prove which row each access stays in: then
+    the rows decide, and a remainder that provably leaves its row is carried."""
     if len(write) != len(other) or not write or None in write or None in other:
         return _UNKNOWN
     bounds = ({n: (lo, hi) for n, lo, hi in write_ranges},
               {n: (lo, hi) for n, lo, hi in other_ranges})
     got = _test([dict(x) for x in write if x is not None],
                 [dict(x) for x in other if x is not None], v, inner, bounds)
-    if got.reach is Reach.UNKNOWN:
-        return _delinearised(write, other, v, inner, bounds)
-    return got
+    if got.reach is not Reach.UNKNOWN:
+        return got
+    rows = row_distance(write, other, v, inner, write_bounds, other_bounds)
+    if isinstance(rows, int):
+        return Overlap(Reach.DISTANCE, rows)
+    got = _delinearised(write, other, v, inner, bounds)
+    return Overlap(Reach.SWEEP) if got.reach is Reach.UNKNOWN and rows == SPILL else got

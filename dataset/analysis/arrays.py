@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 
@@ -16,10 +17,12 @@ from accellium.dataset.analysis.affine import (
     Ranges,
     Reach,
     Signature,
+    affine,
     overlap,
     signature,
 )
 from accellium.dataset.analysis.facts import Dependence, DepKind
+from accellium.dataset.analysis.rows import Bound, Bounds, loop_range
 from accellium.dataset.analysis.scalars import Parent
 from accellium.dataset.analysis.tree import IDENT, ForHeader, idents
 from accellium.dataset.analysis.walker import Access
@@ -44,6 +47,15 @@ class ArrayView:
     index_all: set[str]  # every loop index of the nest
     varying: set[str]  # names whose value changes from one iteration of v to the next
     headers: dict[int, ForHeader] = dc_field(default_factory=dict)  # inner loops by node id
+    loop: Node | None = None  # the loop over v
+    # an expression as the analysis reads it (macros of the file expanded, as the subscripts)
+    read: Callable[[Node], Node] = lambda n: n
+    _bounds: dict[int, Bound | None] = dc_field(default_factory=dict)  # loop_range by node id
+
+    def bounds_of(self, loop: Node) -> Bound | None:
+        if loop.id not in self._bounds:
+            self._bounds[loop.id] = loop_range(loop, lambda n: affine(self.read(n), {}))
+        return self._bounds[loop.id]
 
 
 _OPS = {ast.Add: int.__add__, ast.Sub: int.__sub__, ast.Mult: int.__mul__}
@@ -86,6 +98,31 @@ def access_ranges(acc: Access, view: ArrayView) -> Ranges:
                 else None
         p = view.parent(p)
     return tuple(sorted((n, r[0], r[1]) for n, r in found.items() if r is not None))
+
+
+def access_bounds(acc: Access, view: ArrayView) -> Bounds:
+    """The ranges (:func:`~.rows.loop_range`) of the loops around the access, up to and with
+    the loop over v: for each index the nearest loop's, in order from the access out."""
+    out: list[Bound] = []
+    seen: set[str] = set()
+    # a bound naming what the loop assigns may not hold where the access runs
+    assigned = view.varying - view.index_all - view.inner
+
+    def keep(b: Bound | None, var: str) -> None:
+        if b is not None and b[0] == var and \
+                not {n for t, _ in (*b[1], *b[2]) for n in t} & assigned:
+            out.append(b)
+
+    p = view.parent(acc.node)
+    while p is not None:
+        h = view.headers.get(p.id)
+        if h is not None and h.var in view.inner and h.var not in seen:
+            seen.add(h.var)
+            keep(view.bounds_of(p), h.var)
+        p = view.parent(p)
+    if view.loop is not None and view.v not in seen:
+        keep(view.bounds_of(view.loop), view.v)
+    return tuple(out)
 
 
 def shadowed(acc: Access, view: ArrayView) -> bool:
@@ -157,22 +194,24 @@ def _message(name_v: str, wa: Access, ra: Access, got: Overlap) -> tuple[str, in
             "carried dependence"), ra.line
 
 
-_Distinct = tuple[Access, Signature, Ranges, int]
+_Distinct = tuple[Access, Signature, Ranges, Bounds, int]
 
 
 def _distinct(accs: list[Access], view: ArrayView) -> list[_Distinct]:
     """One access per distinct (subscripts, inner ranges, write, read, indirect) — identical
     subscripts in loops of the same ranges decide identically — with its signature, ranges
-    and a number per distinct (signature, ranges)."""
+    (constant, and :func:`access_bounds`) and a number per distinct (signature, ranges)."""
     uniq: dict[tuple, _Distinct] = {}
-    numbers: dict[tuple[Signature, Ranges], int] = {}
+    numbers: dict[tuple[Signature, Ranges, Bounds], int] = {}
     for acc in accs:
         if shadowed(acc, view):
             continue
         sig, rng = signature(acc.subs), access_ranges(acc, view)
-        key = (sig, rng, acc.write, acc.read, acc.indirect)
+        bnd = access_bounds(acc, view) if any(len(t) > 1 for x in sig if x for t, _ in x) \
+            else ()
+        key = (sig, rng, bnd, acc.write, acc.read, acc.indirect)
         if key not in uniq:
-            uniq[key] = (acc, sig, rng, numbers.setdefault((sig, rng), len(numbers)))
+            uniq[key] = (acc, sig, rng, bnd, numbers.setdefault((sig, rng, bnd), len(numbers)))
     return list(uniq.values())
 
 
@@ -181,17 +220,17 @@ def _array_dependences(name: str, accs: list[Access], view: ArrayView) -> list[D
     out: list[Dependence] = []
     seen: set[str] = set()
     tested: set[tuple[int, int, bool]] = set()
-    for wa, wsig, wrng, wn in distinct:
+    for wa, wsig, wrng, wbnd, wn in distinct:
         if not wa.write or wa.indirect:
             continue
-        for ra, rsig, rrng, rn in distinct:
+        for ra, rsig, rrng, rbnd, rn in distinct:
             if ra.indirect:
                 continue
             pair = (wn, rn, ra.write and not ra.read)
             if pair in tested:
                 continue
             tested.add(pair)
-            got = overlap(wsig, rsig, view.v, view.inner, wrng, rrng)
+            got = overlap(wsig, rsig, view.v, view.inner, wrng, rrng, wbnd, rbnd)
             if not got.carried:
                 continue
             key = wa.text if ra is wa else ra.text

@@ -23,6 +23,7 @@ from accellium.dataset.analysis.indirect import atomic_lines, derived, indirect_
 from accellium.dataset.analysis.library import PURE_CALLS
 from accellium.dataset.analysis.liveness import LoopInFile, live_after, locate
 from accellium.dataset.analysis.liveout import LiveOut, apply_live_out, candidates, unscoped_live
+from accellium.dataset.analysis.macros import Macro, expanded, table_of
 from accellium.dataset.analysis.nest import read_nest
 from accellium.dataset.analysis.notes import fact_notes, renderable
 from accellium.dataset.analysis.scalars import scalar_roles
@@ -87,6 +88,9 @@ class _Body:
     notes: list[Note] = field(default_factory=list)  # what the steps found worth saying
     written: set[str] = field(default_factory=set)  # arrays calls may write through
     flags: set[str] = field(default_factory=set)  # flag scalars turned into reductions
+    loop: Node | None = None  # the analysed loop
+    macros: dict[str, Macro] = field(default_factory=dict)  # those defined where it is
+    lang: str = "c"
 
 
 def _located(scope: LoopScope | None) -> tuple[FileIndex | None, LoopInFile | None]:
@@ -99,10 +103,18 @@ def _located(scope: LoopScope | None) -> tuple[FileIndex | None, LoopInFile | No
     return index, locate(index, scope.offset)
 
 
-def _body(loop: Node, facts: LoopFacts, scope: LoopScope | None) -> _Body:
+def _macros(index: FileIndex | None, scope: LoopScope | None) -> dict[str, Macro]:
+    """The macros the file defines before the loop (none for a loop given alone)."""
+    table = table_of(index.tree.root_node) if index is not None else None
+    return table.visible(scope.offset) if table is not None and scope is not None else {}
+
+
+def _body(loop: Node, facts: LoopFacts, scope: LoopScope | None, lang: str) -> _Body:
     index, where = _located(scope)
     model = CallModel(index)
-    w = walk_body(loop, model.address_use)
+    functions = frozenset(index.prototypes) if index is not None else frozenset()
+    macros = _macros(index, scope)
+    w = walk_body(loop, model.address_use, macros, lang, functions)
     facts.loop_depth = w.depth
     index_all = set(facts.index_vars) | w.inner_vars
     _resolve(w, index_all)
@@ -110,7 +122,8 @@ def _body(loop: Node, facts: LoopFacts, scope: LoopScope | None) -> _Body:
     by_name: dict[str, list[Access]] = {}
     for acc in w.accesses:
         by_name.setdefault(acc.name, []).append(acc)
-    return _Body(w, index_all, local_arrays, by_name, model, where)
+    return _Body(w, index_all, local_arrays, by_name, model, where, loop=loop, macros=macros,
+                 lang=lang)
 
 
 def _taint(b: _Body, facts: LoopFacts) -> None:
@@ -136,7 +149,8 @@ def _view(b: _Body, v: str) -> ArrayView:
         if h.var and idents(f"{h.lo} {h.hi}") & (varying | {v}):
             varying.add(h.var)
     headers = {il.node.id: il.header for il in b.w.inner_loops}
-    return ArrayView(v, b.w.parent, frozenset(inner), b.index_all, varying, headers)
+    return ArrayView(v, b.w.parent, frozenset(inner), b.index_all, varying, headers, b.loop,
+                     lambda n: expanded(n, b.macros, b.lang))
 
 
 def _arrays(b: _Body, facts: LoopFacts) -> None:
@@ -219,7 +233,9 @@ def _live_out(b: _Body, facts: LoopFacts) -> None:
 
 
 def _data(b: _Body, facts: LoopFacts) -> None:
-    facts.arrays = modes(b.w.accesses, b.local_arrays | set(facts.private_arrays))
+    # a loop index is an integer, never an array to move (``IDX(i, j)`` read as an element
+    # of ``i`` where the macro's definition is not seen)
+    facts.arrays = modes(b.w.accesses, b.local_arrays | set(facts.private_arrays) | b.index_all)
     for name in b.written & set(facts.arrays):
         facts.arrays[name] = "inout"  # a callee may write it: it must come back
     bounds: dict[str, ForHeader] = {v: ForHeader(v, lo, hi)
@@ -286,7 +302,7 @@ def _analyze_cached(code: str, lang: str, enclosing: tuple[str, ...],
     facts.index_vars = nest.index_vars
     facts.bounds = [(h.lo, h.hi) for h in nest.headers]
     facts.collapse = nest.collapse
-    b = _body(loop, facts, scope)
+    b = _body(loop, facts, scope, lang if lang in ("c", "cpp") else "c")
     _taint(b, facts)
     _arrays(b, facts)
     _indirect(b, facts, code)

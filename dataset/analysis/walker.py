@@ -16,6 +16,13 @@ from tree_sitter import Node
 
 from accellium.dataset.analysis.facts import Exit, ExitKind
 from accellium.dataset.analysis.library import Effect, is_macro_name, library_function
+from accellium.dataset.analysis.macros import (
+    MAX_DEPTH,
+    Macro,
+    expanded,
+    expanded_call,
+    macro_calls,
+)
 from accellium.dataset.analysis.tree import (
     LOOP_TYPES,
     for_header,
@@ -82,9 +89,13 @@ Task = tuple[Callable[..., None], tuple]
 
 
 class _Walker:
-    def __init__(self, loop: Node, address_use: AddressUse):
+    def __init__(self, loop: Node, address_use: AddressUse, macros: dict[str, Macro],
+                 functions: frozenset[str], lang: str):
         self.loop = loop
         self.address_use = address_use
+        self.macros = macros  # the macros defined where the loop is (see .macros)
+        self.functions = functions  # the functions the file defines or declares
+        self.lang = lang
         self.out = BodyWalk()
         self.order = 0
         self.tasks: list[Task] = []
@@ -217,7 +228,7 @@ class _Walker:
         elif t == "update_expression":
             self.push((self.lvalue, (_field(node, "argument"), Use.RMW, stmt)))
         elif t == "call_expression":
-            if not self.macro_access(node, False, True):
+            if not self.macro_access(node, False, True, stmt):
                 self.call(node, stmt)
         elif t == "field_expression":
             if not self.element(node, write=False, read=True):
@@ -278,7 +289,8 @@ class _Walker:
             kind = ExitKind.EXIT if lib.effect is Effect.EXIT else ExitKind.JUMP
             out.exits.append(Exit(kind, _line(node), name))
             return
-        if (lib is not None and lib.pure) or is_macro_name(name):
+        if (lib is not None and lib.pure) or self._plain_macro(name) or \
+                (is_macro_name(name) and name not in self.functions and name not in self.macros):
             return
         if name not in out.calls:
             out.calls.append(name)
@@ -304,7 +316,7 @@ class _Walker:
                 self.element(node, write=True, read=kind is Use.RMW):
             return
         elif not (node.type == "call_expression"
-                  and self.macro_access(node, True, kind is Use.RMW)):
+                  and self.macro_access(node, True, kind is Use.RMW, stmt)):
             self.expr(node, None)
 
     # -- array accesses ---------------------------------------------------------------------
@@ -315,9 +327,7 @@ class _Walker:
             self.push(*((self.expr, (i, None)) for i in idx),
                       *(((self.expr, (base, None)),) if base is not None else ()))
             return
-        indirect = any(_INDIRECT_CHARS.search(text(i)) is not None and any(
-            x.type in _INDIRECT_NODES for x in iter_nodes(i)) for i in idx)
-        self._record(name, idx, write, read, node, indirect)
+        self._record(name, idx, write, read, node)
 
     def element(self, node: Node, write: bool, read: bool) -> bool:
         """A member of an array element (``p[i].x``) or what an element pointer reaches
@@ -348,29 +358,61 @@ class _Walker:
         if alias is None or self.out.assign_count.get(name, 0) > 1:
             return False
         self.event(name, Use.READ, node)
-        self._record(alias[0], alias[1], write, read, node, False)
+        self._record(alias[0], alias[1], write, read, node, indirect=False)
         return True
 
-    def macro_access(self, node: Node, write: bool, read: bool) -> bool:
-        """``_A(u, i, j)`` / ``ACCESS_3D(u, i, j, k)`` used like an array element."""
+    def macro_access(self, node: Node, write: bool, read: bool, stmt: Node) -> bool:
+        """A call of a macro the file defines (C11 6.10.3: it stands for its body) whose body
+        is an array element (``#define U(i, j) u[(i)*n + (j)]``): that element; another such
+        macro (``IDX(i, j, k)``) is an expression whose arguments are read.  Without the
+        definition, ``_A(u, i, j)`` / ``ACCESS_3D(u, i, j, k)`` is taken for an element of
+        ``u`` (the usual convention)."""
         fn = text(_field(node, "function"))
         args = _field(node, "arguments")
-        if not _MACRO_ACCESS.fullmatch(fn) or args is None:
+        if fn in self.macros:
+            body = expanded_call(node, self.macros, self.lang)
+            if body is None or not self._plain_macro(fn):
+                return False  # read as a call: what its body calls is not followed here
+            if body.type == "subscript_expression":
+                base, idx = subscripts(body)
+                name = _base_name(base)
+                if name is not None:
+                    self._record(name, idx, write, read, node, walk=named(args))
+                    return True
+            self.push(*((self.expr, (c, stmt)) for c in named(args)))
+            return True
+        if not _MACRO_ACCESS.fullmatch(fn) or args is None or fn in self.functions:
             return False
         kids = named(args)
         if len(kids) < 2 or kids[0].type != "identifier":
             return False
-        self._record(text(kids[0]), kids[1:], write, read, node, False)
+        self._record(text(kids[0]), kids[1:], write, read, node, indirect=False)
         return True
 
+    def _plain_macro(self, name: str, seen: frozenset[str] = frozenset()) -> bool:
+        """A function-like macro of the file whose body calls nothing but pure library
+        functions and such macros (a call of it is its body: no function is called)."""
+        m = self.macros.get(name)
+        if m is None or m.params is None or name in seen or len(seen) > MAX_DEPTH:
+            return False
+        return all(((lib := library_function(c)) is not None and lib.pure)
+                   or self._plain_macro(c, seen | {name}) for c in macro_calls(m))
+
     def _record(self, name: str, idx: list[Node], write: bool, read: bool, node: Node,
-                indirect: bool) -> None:
+                indirect: bool | None = None, walk: list[Node] | None = None) -> None:
+        """An access of ``name`` with subscripts ``idx`` (read after the preprocessor), at
+        ``node`` (``indirect``: do its subscripts read data, found here when None); ``walk``:
+        the user's nodes whose reads it makes (default: ``idx``)."""
+        seen = [expanded(i, self.macros, self.lang) for i in idx] if self.macros else list(idx)
+        if indirect is None:
+            indirect = any(_INDIRECT_CHARS.search(text(i)) is not None and any(
+                x.type in _INDIRECT_NODES for x in iter_nodes(i)) for i in seen)
         self.out.array_names.add(name)
         self.order += 1
-        self.out.accesses.append(Access(name, list(idx), write, read, _line(node),
+        self.out.accesses.append(Access(name, seen, write, read, _line(node),
                                         " ".join(text(node).split()), self.order, indirect,
                                         node))
-        self.push(*((self.expr, (i, None)) for i in idx))
+        self.push(*((self.expr, (i, None)) for i in (idx if walk is None else walk)))
 
 
 def _pointer_declarator(d: Node) -> bool:
@@ -393,7 +435,12 @@ def _element_address(node: Node) -> tuple[str, list[Node]] | None:
     return None
 
 
-def walk_body(loop: Node, address_use: AddressUse = _unknown_address_use) -> BodyWalk:
+def walk_body(loop: Node, address_use: AddressUse = _unknown_address_use,
+              macros: dict[str, Macro] | None = None, lang: str = "c",
+              functions: frozenset[str] = frozenset()) -> BodyWalk:
     """Walk the body of ``loop`` (a ``for`` node) once; ``address_use`` says how a call uses
-    the scalars whose address it is given (by default: reads and writes them)."""
-    return _Walker(loop, address_use).run()
+    the scalars whose address it is given (by default: reads and writes them); ``macros``:
+    those defined where the loop is (subscripts are read after the preprocessor);
+    ``functions``: the names the file defines or declares as functions (a call of one is a
+    call, whatever its spelling)."""
+    return _Walker(loop, address_use, macros or {}, functions, lang).run()

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from tree_sitter import Node
 
 from accellium.dataset.analysis.library import MAX_NAMES, MIN_NAMES
+from accellium.dataset.analysis.macros import file_expansion
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import named, op, text, unparen
 from accellium.dataset.offload import guards, poly
@@ -207,7 +208,9 @@ def bounds_of(node: Node | None, env: dict[str, Bounds] | None = None,
         return _conditional(n, env, depth)
     pair = _call(n) if t == "call_expression" else None
     if pair is None:
-        return None
+        # a macro the file defines before the call stands for its body (C11 6.10.3)
+        body = file_expansion(n) if t == "call_expression" else None
+        return bounds_of(body, env, depth + 1) if body is not None else None
     a, b = bounds_of(pair[0], env, depth + 1), bounds_of(pair[1], env, depth + 1)
     return _minmax(a, b, pair[2]) if a is not None and b is not None else None
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from tree_sitter import Node
 
 from accellium.dataset.analysis.library import library_function
+from accellium.dataset.analysis.macros import macro_calls, table_of
 from accellium.dataset.analysis.scope import FileIndex, function_name
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, named, text, unparen
@@ -36,6 +37,8 @@ def routines_needed(node: Node, index: FileIndex) -> tuple[list[str], str | None
     need: list[str] = []
     todo = callees(node)
     seen: set[str] = set()
+    table = table_of(index.tree.root_node)
+    macros = table.visible(node.start_byte) if table is not None else {}
     while todo:
         name = todo.pop(0)
         if name in seen:
@@ -47,6 +50,9 @@ def routines_needed(node: Node, index: FileIndex) -> tuple[list[str], str | None
                 return [], f"calls `{name}` ({lib.effect.value if lib.effect else 'writes'})"
             continue
         defn = index.definitions.get(name)
+        if defn is None and name in macros:  # expanded in place: what its body calls
+            todo.extend(macro_calls(macros[name]))
+            continue
         if defn is None:
             return [], (f"calls `{name}`, whose definition is not in this file: it needs "
                         "`#pragma acc routine seq` where it is defined")

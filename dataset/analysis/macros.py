@@ -1,0 +1,285 @@
+"""Macros of the file: what a subscript or a bound means after the preprocessor.
+
+A function-like macro ``#define NAME(params) body`` defined in the translation unit before a
+use, and not ``#undef``'d since, is replaced at the use by its body with the parameters replaced
+by the (macro-expanded) arguments, and the result is rescanned with ``NAME`` itself no longer
+replaced (C11 6.10.3, 6.10.3.1, 6.10.3.4).  :func:`expand` does that on the text of one
+expression, and :func:`expanded` gives the tree of the result, so that ``u[IDX(i, j, k)]``
+with ``#define IDX(i, j, k) (((i) * n + (j)) * n + (k))`` is read as ``u[((i*n + j)*n + k)]``.
+
+The expansion lives only inside the analysis: the user's text is never changed, and what is
+emitted quotes either the user's text or names the expansion uses, which mean the same where
+the macro was used.  Given up (the use is read as written, as without a definition): a name
+with two different definitions of which one is under a conditional group (``#if``: which one
+holds is unknown here), ``#``/``##`` in the body, a call whose arity does not match, more than
+:data:`MAX_DEPTH` nested expansions or a result longer than :data:`MAX_CHARS`.  An object-like
+macro whose body is a number stays a name (a constant: ``a[0:N]`` is valid as is).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+
+from tree_sitter import Node
+
+from accellium.dataset.analysis.tree import field as _field
+from accellium.dataset.analysis.tree import text, unparen
+
+__all__ = ["Macro", "MacroTable", "table_of", "expand", "expanded", "expanded_call",
+           "file_expansion", "macro_calls", "MAX_DEPTH", "MAX_CHARS"]
+
+MAX_DEPTH = 8  # nested expansions followed (a macro whose body uses another macro ...)
+MAX_CHARS = 2000  # a longer expansion is not analysed
+_TOKEN = re.compile(r"""\s+|//[^\n]*|/\*.*?\*/|[A-Za-z_]\w*|\.?\d(?:[eEpP][+-]|[\w.])*|
+                    "(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*'|
+                    ->|\+\+|--|<<=|>>=|<<|>>|[<>=!]=|&&|\|\||[-+*/%&|^]=|\#\#|\.\.\.|.""",
+                    re.VERBOSE | re.DOTALL)
+_NUMBER = re.compile(r"\(*\s*[-+]?\s*\.?\d[\w.]*\s*\)*")
+_CONDITIONAL = frozenset({"preproc_if", "preproc_ifdef", "preproc_elif", "preproc_else",
+                          "preproc_elifdef"})
+
+
+@dataclass(frozen=True)
+class Macro:
+    name: str
+    params: tuple[str, ...] | None  # None: object-like
+    body: str
+    variadic: bool = False
+
+
+_Event = tuple[int, Macro | None, bool]  # (byte offset, the definition or None: #undef, under #if)
+
+
+def _tokens(s: str) -> list[str]:
+    """The preprocessing tokens of ``s``, comments and white space dropped."""
+    return [t for t in _TOKEN.findall(s) if t.strip() and not t.startswith(("//", "/*"))]
+
+
+def _definition(n: Node) -> Macro | None:
+    name = text(_field(n, "name"))
+    body = " ".join(text(_field(n, "value")).replace("\\\n", " ").split())
+    if n.type == "preproc_def":
+        return Macro(name, None, body)
+    params = _field(n, "parameters")
+    words = [t for t in _tokens(text(params)) if t not in "(),"]
+    variadic = bool(words) and words[-1] == "..."
+    return Macro(name, tuple(w for w in words if w != "..."), body, variadic)
+
+
+class MacroTable:
+    """Every ``#define`` and ``#undef`` of a tree, in source order."""
+
+    def __init__(self, root: Node):
+        self.events: dict[str, list[_Event]] = {}
+        stack: list[tuple[Node, bool]] = [(c, False) for c in reversed(root.named_children)]
+        while stack:
+            n, cond = stack.pop()
+            t = n.type
+            if t in ("preproc_def", "preproc_function_def"):
+                m = _definition(n)
+                self.events.setdefault(m.name, []).append((n.start_byte, m, cond))
+            elif t == "preproc_call" and text(_field(n, "directive")).strip() == "#undef":
+                words = _tokens(text(_field(n, "argument")))
+                if words:
+                    self.events.setdefault(words[0], []).append((n.start_byte, None, cond))
+            elif t in _CONDITIONAL or t in ("translation_unit", "linkage_specification",
+                                            "declaration_list"):
+                inner = cond or t in _CONDITIONAL
+                stack.extend((c, inner) for c in reversed(n.named_children))
+        self.ambiguous = frozenset(
+            name for name, evs in self.events.items()
+            if any(c for _, _, c in evs) and len({m for _, m, _ in evs}) > 1)
+
+    def visible(self, at: int) -> dict[str, Macro]:
+        """The macros defined before byte ``at`` (and not undefined since), that the analysis
+        expands (see the module)."""
+        out: dict[str, Macro] = {}
+        for name, evs in self.events.items():
+            if name in self.ambiguous:
+                continue
+            last = None
+            for pos, m, _ in evs:
+                if pos < at:
+                    last = m
+            if last is not None and (last.params is not None or not _NUMBER.fullmatch(last.body)):
+                out[name] = last
+        return out
+
+
+_TABLES: OrderedDict[bytes, MacroTable] = OrderedDict()
+_MAX_TABLES = 64
+
+
+def table_of(root: Node) -> MacroTable | None:
+    """The macro table of the tree whose root is ``root`` (cached by its source; None: the
+    source has no directive)."""
+    src = root.text or b""
+    if b"#" not in src:
+        return None
+    table = _TABLES.get(src)
+    if table is None:
+        table = _TABLES[src] = MacroTable(root)
+        if len(_TABLES) > _MAX_TABLES:
+            _TABLES.popitem(last=False)
+    else:
+        _TABLES.move_to_end(src)
+    return table
+
+
+def _split_args(toks: list[str], start: int) -> tuple[list[list[str]], int] | None:
+    """The arguments of a call whose ``(`` is ``toks[start]``, and the index after its
+    ``)`` (None: unbalanced)."""
+    args: list[list[str]] = [[]]
+    depth = 0
+    for k in range(start, len(toks)):
+        t = toks[k]
+        if t in "([{" and (depth or t == "("):
+            depth += 1
+            if depth == 1:
+                continue
+        elif t in ")]}":
+            depth -= 1
+            if depth == 0:
+                return args, k + 1
+        elif t == "," and depth == 1:
+            args.append([])
+            continue
+        args[-1].append(t)
+    return None
+
+
+class _Fail(Exception):
+    """The expansion is given up (see the module)."""
+
+
+def _arguments(m: Macro, args: list[list[str]]) -> list[list[str]]:
+    params = m.params or ()
+    if not params and args == [[]]:
+        return []
+    if m.variadic and len(args) >= len(params):
+        rest = [t for a in args[len(params):] for t in (*a, ",")][:-1]
+        return [*args[:len(params)], rest]
+    if len(args) != len(params):
+        raise _Fail
+    return args
+
+
+def _substitute(m: Macro, args: list[list[str]], table: Mapping[str, Macro],
+                off: frozenset[str], depth: int) -> list[str]:
+    body = _tokens(m.body)
+    if "#" in body or "##" in body:
+        raise _Fail
+    names = list(m.params or ()) + (["__VA_ARGS__"] if m.variadic else [])
+    values = {p: _expand(a, table, off, depth + 1) for p, a in zip(names, _arguments(m, args),
+                                                            strict=False)}
+    out: list[str] = []
+    for t in body:
+        out.extend(values.get(t, (t,)))
+    return out
+
+
+def _expand(toks: list[str], table: Mapping[str, Macro], off: frozenset[str],
+            depth: int) -> list[str]:
+    """C11 6.10.3.4: each replacement is rescanned with the macro's own name off."""
+    if depth > MAX_DEPTH:
+        raise _Fail
+    out: list[str] = []
+    k = 0
+    while k < len(toks):
+        t = toks[k]
+        m = table.get(t) if t not in off else None
+        if m is None:
+            out.append(t)
+            k += 1
+            continue
+        if m.params is None:
+            out.extend(_expand(_tokens(m.body), table, off | {t}, depth + 1))
+            k += 1
+            continue
+        if k + 1 >= len(toks) or toks[k + 1] != "(":
+            out.append(t)  # a function-like macro's name without arguments is a name
+            k += 1
+            continue
+        got = _split_args(toks, k + 1)
+        if got is None:
+            raise _Fail
+        args, k = got
+        out.extend(_expand(_substitute(m, args, table, off, depth), table, off | {t},
+                               depth + 1))
+        if sum(len(x) + 1 for x in out) > MAX_CHARS:
+            raise _Fail
+    return out
+
+
+def expand(source: str, table: Mapping[str, Macro]) -> str | None:
+    """``source`` with the macros of ``table`` expanded (None: nothing to expand, or given up)."""
+    toks = _tokens(source)
+    if not any(t in table for t in toks):
+        return None
+    try:
+        out = " ".join(_expand(toks, table, frozenset(), 0))
+    except (_Fail, RecursionError):
+        return None
+    return out if len(out) <= MAX_CHARS else None
+
+
+@lru_cache(maxsize=4096)
+def _expression(source: str, lang: str) -> Node | None:
+    """The expression ``source`` parsed alone (None: it is not one)."""
+    from accellium.dataset.loops import parse_tree
+
+    code = f"int __accellium_expansion = (\n{source}\n);\n"
+    tree = parse_tree(code.encode("utf-8", "surrogateescape"), lang)
+    if tree.root_node.has_error:
+        return None
+    decl = tree.root_node.named_children[0] if tree.root_node.named_children else None
+    init = _field(decl, "declarator")
+    value = _field(init, "value") if init is not None else None
+    return value if value is not None and value.type == "parenthesized_expression" else None
+
+
+def expanded(node: Node, table: Mapping[str, Macro], lang: str = "c") -> Node:
+    """The expression ``node`` after the preprocessor (``node`` itself when no macro of
+    ``table`` is in it, or when the expansion is given up)."""
+    if not table:
+        return node
+    out = expand(text(node), table)
+    got = _expression(out, lang) if out is not None else None
+    return got if got is not None else node
+
+
+def expanded_call(node: Node, table: Mapping[str, Macro], lang: str = "c") -> Node | None:
+    """A call of a function-like macro of ``table`` after the preprocessor, its parentheses
+    removed (None: not such a call, or given up)."""
+    fn = _field(node, "function")
+    m = table.get(text(fn)) if fn is not None and fn.type == "identifier" else None
+    if m is None or m.params is None:
+        return None
+    got = expanded(node, table, lang)
+    return unparen(got) if got is not node else None
+
+
+def macro_calls(m: Macro) -> list[str]:
+    """The names the body of ``m`` calls (a name followed by ``(``, parameters left out)."""
+    toks = _tokens(m.body)
+    return [t for t, nxt in zip(toks, toks[1:], strict=False)
+            if nxt == "(" and (t[0].isalpha() or t[0] == "_") and t not in (m.params or ())]
+
+
+def file_expansion(node: Node) -> Node | None:
+    """:func:`expanded_call` for a call in a whole file's tree, with the macros visible where
+    the call is (None: not such a call)."""
+    fn = _field(node, "function")
+    if fn is None or fn.type != "identifier":
+        return None
+    root = node
+    while root.parent is not None:
+        root = root.parent
+    table = table_of(root)
+    if table is None or text(fn) not in table.events:
+        return None
+    return expanded_call(node, table.visible(node.start_byte))

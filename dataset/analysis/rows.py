@@ -1,0 +1,241 @@
+"""Linearised rows: ``a[i*n + e]`` where the loop bounds prove ``0 <= e < n``.
+
+A fact of integer division: if ``0 <= r < P`` and ``0 <= r' < P``, then ``v*P + r == v'*P + r'``
+only when ``v == v'`` and ``r == r'``.  So when every access of an array inside the loop over
+``v`` has the form ``(v + q + m)*P + r`` in one subscript — ``P`` the stride of ``v`` (a
+polynomial in names the loop does not change), ``q`` a polynomial in such names, ``m`` a
+constant and ``r`` a remainder the loop bounds keep in ``[0, P)`` — two accesses meet only
+when ``v' - v`` is the difference of their ``q + m``: a constant distance (0: never across
+iterations; else carried).  Where a remainder provably leaves ``[0, P)`` (``a[i*n + j + 1]``
+with ``j < n`` reaches the next row), different iterations may meet: carried.  Anything else
+is left to :mod:`.affine` as before.
+
+The bounds come from the loops around each access (:func:`loop_range`): ``lo <= x <= hi`` for
+an index counting up from ``lo`` while ``x < hi + 1`` (or down), and, since the access runs,
+``hi - lo >= 0`` for each of them — the facts the proofs (:func:`_nonneg`) may add.
+"""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+from tree_sitter import Node
+
+from accellium.dataset.analysis.tree import field as _field
+from accellium.dataset.analysis.tree import iter_nodes, op, text, unparen
+
+__all__ = ["Bound", "Bounds", "loop_range", "row_distance", "SPILL"]
+
+Term = tuple[str, ...]
+Affine = dict[Term, int]
+Key = tuple[tuple[Term, int], ...]  # an affine form, hashable
+#: (index, lowest, highest) of one loop around an access (inclusive, affine forms)
+Bound = tuple[str, Key, Key]
+Bounds = tuple[Bound, ...]
+#: :func:`row_distance`'s answer where a remainder leaves its row
+SPILL = "spill"
+_SHIFTS = (0, -1, 1, -2, 2)  # the row offsets m tried
+_ROUNDS = 4  # bounds of bounds followed (a triangular nest)
+_STEPS = {"++": 1, "--": -1}
+
+
+def _key(a: Affine) -> Key:
+    return tuple(sorted((t, c) for t, c in a.items() if c))
+
+
+def _add(a: Affine, b: Affine, k: int = 1) -> Affine:
+    out = dict(a)
+    for t, c in b.items():
+        out[t] = out.get(t, 0) + k * c
+    return {t: c for t, c in out.items() if c}
+
+
+def _step(loop: Node, var: str) -> int:
+    """+1 / -1 for an update that counts ``var`` up / down by a positive constant, else 0."""
+    u = unparen(_field(loop, "update"))
+    if u is None:
+        return 0
+    if u.type == "update_expression" and text(_field(u, "argument")).strip() == var:
+        return _STEPS.get(op(u), 0)
+    if u.type == "assignment_expression" and text(_field(u, "left")).strip() == var \
+            and op(u) in ("+=", "-="):
+        right = unparen(_field(u, "right"))
+        if right is not None and right.type == "number_literal" and text(right).isdigit() \
+                and int(text(right)) > 0:
+            return 1 if op(u) == "+=" else -1
+    return 0
+
+
+def _init(loop: Node) -> tuple[str, Node] | None:
+    init = _field(loop, "initializer")
+    if init is not None and init.type == "declaration":
+        init = _field(init, "declarator")
+        if init is not None and init.type == "init_declarator":
+            return text(_field(init, "declarator")).strip(), _field(init, "value")  # type: ignore[return-value]
+    elif init is not None and init.type == "assignment_expression" and op(init) == "=":
+        return text(_field(init, "left")).strip(), _field(init, "right")  # type: ignore[return-value]
+    return None
+
+
+_LIMIT = {("<", 1): -1, ("<=", 1): 0, (">", -1): 1, (">=", -1): 0}
+_FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
+
+
+def _assigned(body: Node | None, var: str) -> bool:
+    for n in iter_nodes(body) if body is not None else ():
+        target = None
+        if n.type == "assignment_expression":
+            target = _field(n, "left")
+        elif n.type == "update_expression" or (n.type == "pointer_expression" and op(n) == "&"):
+            target = _field(n, "argument")
+        if target is not None and text(unparen(target)).strip() == var:
+            return True
+    return False
+
+
+def loop_range(loop: Node, affine_of) -> Bound | None:  # type: ignore[no-untyped-def]
+    """(index, lowest, highest) the index takes in the body of a ``for`` that counts it by a
+    constant step from its initial value towards a bound (``i = lo; i < hi; i++`` or
+    ``i = hi; i >= lo; i--``) and that the body does not assign; None otherwise.
+    ``affine_of``: the affine form of an expression node (None: not affine)."""
+    got = _init(loop)
+    cond = unparen(_field(loop, "condition"))
+    if got is None or cond is None or cond.type != "binary_expression":
+        return None
+    var, start = got
+    step = _step(loop, var)
+    o, other = op(cond), _field(cond, "right")
+    if text(_field(cond, "right")).strip() == var:
+        o, other = _FLIP.get(o, ""), _field(cond, "left")
+    elif text(_field(cond, "left")).strip() != var:
+        return None
+    shift = _LIMIT.get((o, step))
+    a, b = affine_of(start), affine_of(other)
+    if shift is None or a is None or b is None or _assigned(_field(loop, "body"), var):
+        return None
+    limit = _add(b, {(): shift})
+    lo, hi = (a, limit) if step > 0 else (limit, a)
+    return var, _key(lo), _key(hi)
+
+
+def _extreme(x: Affine, ranges: dict[str, tuple[Affine, Affine]], high: bool) -> Affine | None:
+    """A bound of ``x`` (the highest when ``high``) over the ranges of its indices: each
+    index term replaced by its range's end that makes it largest (smallest); None: an index
+    inside a product, or bounds still naming indices after :data:`_ROUNDS`."""
+    cur = x
+    for _ in range(_ROUNDS):
+        if not any(n in ranges for t in cur for n in t):
+            return cur
+        nxt: Affine = {}
+        for t, c in cur.items():
+            if not any(n in ranges for n in t):
+                nxt = _add(nxt, {t: c})
+                continue
+            if len(t) != 1:
+                return None
+            lo, hi = ranges[t[0]]
+            nxt = _add(nxt, hi if (c > 0) == high else lo, c)
+        cur = nxt
+    return None
+
+
+def _nonneg(e: Affine, facts: list[Affine]) -> bool:
+    """Is ``e >= 0`` proven: a constant at least 0 once at most two facts (each ``>= 0``)
+    are taken away?"""
+    for k in range(3):
+        for chosen in combinations(facts, k):
+            rest = e
+            for f in chosen:
+                rest = _add(rest, f, -1)
+            if set(rest) <= {()} and rest.get((), 0) >= 0:
+                return True
+    return False
+
+
+def _split(x: Affine, v: str) -> tuple[Affine, Affine] | None:
+    """(the stride P of ``v``, the rest) of ``x == v*P + rest``; None: ``v`` twice in a term."""
+    stride: Affine = {}
+    rest: Affine = {}
+    for t, c in x.items():
+        k = t.count(v)
+        if k > 1:
+            return None
+        if k:
+            s = list(t)
+            s.remove(v)
+            stride = _add(stride, {tuple(s): c})
+        else:
+            rest = _add(rest, {t: c})
+    return stride, rest
+
+
+def _quotient(rest: Affine, stride: Affine, index: set[str]) -> tuple[Affine, Affine]:
+    """``rest == q*P + r``: the terms of ``rest`` that are multiples of a one-term stride P with
+    no index in the quotient (``i*n*n`` for ``P = n``: ``q = i*n``)."""
+    if len(stride) != 1:
+        return {}, rest
+    (pt, pc), = stride.items()
+    q: Affine = {}
+    r: Affine = {}
+    for t, c in rest.items():
+        left = list(t)
+        ok = bool(pt) and c % pc == 0
+        for n in pt if ok else ():
+            if n in left:
+                left.remove(n)
+            else:
+                ok = False
+        if ok and left and not set(left) & index:
+            q = _add(q, {tuple(left): c // pc})
+        else:
+            r = _add(r, {t: c})
+    return q, r
+
+
+def _row(r: Affine, stride: Affine, bounds: Bounds) -> int | str | None:
+    """The constant m with ``m*P <= r < (m+1)*P`` proven (:data:`_SHIFTS`), SPILL where ``r``
+    provably leaves ``[0, P)``, else None."""
+    ranges = {name: (dict(lo), dict(hi)) for name, lo, hi in bounds}
+    facts = []
+    for name, lo, hi in bounds:
+        f = _extreme(_add(dict(hi), dict(lo), -1), {k: v for k, v in ranges.items()
+                                                   if k != name}, high=True)
+        if f is not None:
+            facts.append(f)
+    low, high = _extreme(r, ranges, False), _extreme(r, ranges, True)
+    if low is None or high is None:
+        return None
+    for m in _SHIFTS:
+        base = _add({(): 0}, stride, m)
+        top = _add(base, stride)
+        if _nonneg(_add(low, base, -1), facts) and \
+                _nonneg(_add(_add(top, {(): -1}), high, -1), facts):
+            return m
+    if _nonneg(_add(high, stride, -1), facts) or _nonneg(_add({(): -1}, low, -1), facts):
+        return SPILL
+    return None
+
+
+def row_distance(write: tuple[Key | None, ...], other: tuple[Key | None, ...], v: str,
+                 index: frozenset[str], write_bounds: Bounds, other_bounds: Bounds
+                 ) -> int | str | None:
+    """In how many iterations of ``v`` the ``other`` access meets what the write touches —
+    by the row of a linearised subscript (see the module): an int (0: not across iterations),
+    SPILL (a remainder leaves its row: may meet), None (not decided here)."""
+    if len(write) != len(other) or None in write or None in other:
+        return None
+    spill = False
+    for wk, ok in zip(write, other, strict=True):
+        a, b = _split(dict(wk), v), _split(dict(ok), v)  # type: ignore[arg-type]
+        if a is None or b is None or a[0] != b[0] or set(a[0]) <= {()}:
+            continue  # not a row of a symbolic stride in v on both sides
+        stride = a[0]
+        qa, ra = _quotient(a[1], stride, set(index) | {v})
+        qb, rb = _quotient(b[1], stride, set(index) | {v})
+        ma, mb = _row(ra, stride, write_bounds), _row(rb, stride, other_bounds)
+        if isinstance(ma, int) and isinstance(mb, int):
+            if qa == qb:
+                return ma - mb
+            continue
+        spill = spill or SPILL in (ma, mb)
+    return SPILL if spill else None
