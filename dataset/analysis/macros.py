@@ -59,7 +59,7 @@ def _tokens(s: str) -> list[str]:
     return [t for t in _TOKEN.findall(s) if t.strip() and not t.startswith(("//", "/*"))]
 
 
-def _definition(n: Node) -> Macro | None:
+def _definition(n: Node) -> Macro:
     name = text(_field(n, "name"))
     body = " ".join(text(_field(n, "value")).replace("\\\n", " ").split())
     if n.type == "preproc_def":

@@ -93,7 +93,7 @@ def _assigned(body: Node | None, var: str) -> bool:
     return False
 
 
-def loop_range(loop: Node, affine_of) -> Bound | None:  # type: ignore[no-untyped-def]
+def loop_range(loop: Node, affine_of) -> Bound | None:
     """(index, lowest, highest) the index takes in the body of a ``for`` that counts it by a
     constant step from its initial value towards a bound (``i = lo; i < hi; i++`` or
     ``i = hi; i >= lo; i--``) and that the body does not assign; None otherwise.
