@@ -41,6 +41,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "fixed --seed): each fold's held-out repositories evaluated cold and "
                         "with --workspace loo against an engine built on the other folds; "
                         "prints mean ± std per metric and mode (with --json: every fold)")
+    p.add_argument("--cv-split", choices=["group", "random"], default="group",
+                   help="--cv folds: group (by repository group; cold and loo) or random (at "
+                        "random over loops, identical loops on one side, as the data card's "
+                        "random split: a project's other loops are in the known pool; cold)")
     p.add_argument("--seed", type=int, default=0, help="fold assignment seed for --cv")
     p.add_argument("--base", help="base model (model engines)")
     p.add_argument("--adapter", action="append", default=[], metavar="NAME=PATH",
@@ -175,7 +179,7 @@ def _run_cv(args: argparse.Namespace) -> int:
     try:
         opts = _engine_options(args)
         result = cross_validate(args.engine, args.data, args.cv, seed=args.seed,
-                                guard=not args.no_guard, engine_options=opts,
+                                split=args.cv_split, guard=not args.no_guard, engine_options=opts,
                                 compile=not args.no_compile, jobs=args.jobs,
                                 progress=sys.stderr.isatty() and not args.json,
                                 predictions_out=args.predictions_out)

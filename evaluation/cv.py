@@ -9,6 +9,11 @@ mode, and per mode its mean, standard deviation (over folds), min and max, and t
 pooled over all held-out records.  ``predictions_out`` writes every held-out record with its
 prediction, fold and mode (JSONL), for paired comparisons of two engines' answers.
 
+``split="random"`` (``--cv-split random``) mirrors the data card's paper-comparable random
+split instead: folds at random over loops (:func:`server.engines.rank.folds.random_folds`,
+records with identical loops on one side), so a held-out loop's own project is in the other
+folds, the engine's known pool.  Only cold mode: the project's other loops are already known.
+
 Every rule, constant and model choice of the embedded engines is decided on this figure over
 ``train.jsonl``; ``test.jsonl`` is for reporting only (``docs/tuning.md``).
 """
@@ -24,34 +29,42 @@ from typing import Any
 from accellium.dataset.records import read_jsonl, write_jsonl
 from accellium.evaluation.metrics import summarize
 
-__all__ = ["cross_validate", "summarize_folds", "cv_table", "paired", "MODES"]
+__all__ = ["cross_validate", "summarize_folds", "cv_table", "paired", "MODES", "SPLITS"]
 
 MODES = {"cold": "none", "loo": "loo"}
+SPLITS = ("group", "random")
 _SUMMED = ("unsafe_parallel", "unsafe_parallel_possible", "unsafe_parallel_raw",
            "unsafe_parallel_raw_possible", "guard_changed", "unsafe_parallel_gold",
            "unsafe_parallel_analysis")
 
 
 def cross_validate(engine_name: str, data_path: str | Path, k: int = 5, *, seed: int = 0,
-                   modes: Sequence[str] = ("cold", "loo"), guard: bool = True,
+                   modes: Sequence[str] | None = None, split: str = "group", guard: bool = True,
                    engine_options: dict[str, Any] | None = None, compile: bool = False,
                    jobs: int = 1, progress: bool = False,
                    predictions_out: str | Path | None = None) -> dict[str, Any]:
-    """Group K-fold cross-validation of ``engine_name`` on ``data_path`` (see the module doc).
-    Raises ``FileNotFoundError``, ``ValueError`` (too few groups, unknown mode), ``KeyError``
-    (unknown engine)."""
+    """K-fold cross-validation of ``engine_name`` on ``data_path`` (see the module doc);
+    ``modes`` default to cold and loo (``split="group"``) or cold (``"random"``).  Raises
+    ``FileNotFoundError``, ``ValueError`` (too few groups, unknown mode or split, loo with the
+    random split), ``KeyError`` (unknown engine)."""
     from accellium.evaluation.runner import evaluate_records, workspace_examples
     from accellium.server.engines import get_engine
-    from accellium.server.engines.rank.folds import group_folds, repo_groups
+    from accellium.server.engines.rank.folds import group_folds, random_folds, repo_groups
 
+    if split not in SPLITS:
+        raise ValueError(f"unknown CV split '{split}' (choose from {', '.join(SPLITS)})")
+    modes = tuple(modes or (("cold", "loo") if split == "group" else ("cold",)))
     bad = [m for m in modes if m not in MODES]
     if bad:
         raise ValueError(f"unknown CV mode '{bad[0]}' (choose from {', '.join(MODES)})")
+    if split == "random" and "loo" in modes:
+        raise ValueError("the random CV split evaluates cold only: a held-out loop's project "
+                         "is already in the other folds")
     data_path = Path(data_path)
     if not data_path.is_file():
         raise FileNotFoundError(f"no such data file: {data_path}")
     records = read_jsonl(data_path)
-    folds = group_folds(records, k, seed)
+    folds = (group_folds if split == "group" else random_folds)(records, k, seed)
     groups = repo_groups(records)
     t_start = time.perf_counter()
     # Examples come from a record's own repository, which is wholly in its fold: computed once.
@@ -89,7 +102,7 @@ def cross_validate(engine_name: str, data_path: str | Path, k: int = 5, *, seed:
         pooled[m] = summarize(all_scores)
         for key in _SUMMED:
             pooled[m][key] = sum(met.get(key, 0) or 0 for _, met in scores[m])
-    return {"engine": engine_name, "data": str(data_path), "k": k, "seed": seed,
+    return {"engine": engine_name, "data": str(data_path), "k": k, "seed": seed, "split": split,
             "guard": guard, "modes": list(modes), "summary": summary, "pooled": pooled,
             "folds": per_fold, "total_s": round(time.perf_counter() - t_start, 1)}
 
@@ -118,8 +131,8 @@ def paired(a: dict[str, Any], b: dict[str, Any], metrics: Sequence[str] = PAIRED
     and metric, the per-fold differences ``a - b``, their mean and sample std, and whether
     the mean is larger than the std (``beats_spread``).  ``ValueError`` when the folds
     differ."""
-    if (a.get("k"), a.get("seed"), [f["n"] for f in a["folds"]]) != \
-            (b.get("k"), b.get("seed"), [f["n"] for f in b["folds"]]):
+    if (a.get("k"), a.get("seed"), a.get("split", "group"), [f["n"] for f in a["folds"]]) != \
+            (b.get("k"), b.get("seed"), b.get("split", "group"), [f["n"] for f in b["folds"]]):
         raise ValueError("paired: the two results do not have the same folds")
     out: dict[str, dict[str, dict[str, Any]]] = {}
     for m in [m for m in a["modes"] if m in b["modes"]]:
@@ -156,7 +169,9 @@ def cv_table(result: dict[str, Any]) -> str:
             cells.append(result["pooled"][m].get(name))
         rows.append(cells)
     sizes = ", ".join(f"{r['n']}" for r in result["folds"])
-    return (f"engine {result['engine']} on {result['data']}: {result['k']}-fold grouped CV "
+    kind = "random (identical loops on one side)" if result.get("split") == "random" \
+        else "grouped"
+    return (f"engine {result['engine']} on {result['data']}: {result['k']}-fold {kind} CV "
             f"(seed {result['seed']}, fold sizes {sizes}, guard "
             f"{'on' if result['guard'] else 'off'}, {result['total_s']} s)\n"
             + format_table(headers, rows))

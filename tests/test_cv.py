@@ -118,3 +118,52 @@ def test_paired_difference_of_two_cv_results(data):
     assert paired(a, a)["cold"]["score"]["mean"] == 0.0
     with pytest.raises(ValueError):
         paired(a, cross_validate("context", data, 2, modes=("cold",)))
+
+
+def test_random_folds_keep_identical_loops_together(data):
+    from accellium.server.engines.rank.folds import _loop_key, random_folds
+
+    recs = read_jsonl(data)
+    folds = random_folds(recs, 3, seed=0)
+    assert folds == random_folds(recs, 3, seed=0)  # fixed seed: the same folds
+    by_loop, by_repo = {}, {}
+    for r, f in zip(recs, folds, strict=True):
+        by_loop.setdefault(_loop_key(r.loop_stripped), set()).add(f)
+        by_repo.setdefault(r.repo, set()).add(f)
+    assert all(len(v) == 1 for v in by_loop.values())  # identical loops on one side
+    # o/r6's only loop is o/r0's first loop: the same fold
+    assert by_repo["o/r6"] <= by_loop[_loop_key(LOOPS[0][1].replace("[", "_0["))]
+    assert any(len(v) > 1 for v in by_repo.values())  # projects on both sides
+    sizes = [folds.count(f) for f in range(3)]
+    assert max(sizes) - min(sizes) <= 2  # 24 distinct loops, one of them twice
+    with pytest.raises(ValueError):
+        random_folds(recs, 30)  # more folds than distinct loops
+
+
+def test_cross_validate_random_split(data, capsys):
+    from accellium.evaluation.cv import paired
+    from accellium.server.engines.rank.folds import random_folds
+
+    res = cross_validate("retrieval", data, 3, split="random")
+    assert res["split"] == "random" and res["modes"] == ["cold"]
+    assert sum(f["n"] for f in res["folds"]) == 25
+    recs = read_jsonl(data)
+    folds = random_folds(recs, 3, seed=0)
+    assert [f["n"] for f in res["folds"]] == [folds.count(f) for f in range(3)]
+    # every held-out loop's project is in the known pool: each fold holds loops of every
+    # repository with loops in two folds
+    assert all(f["groups"] >= 2 for f in res["folds"])
+    with pytest.raises(ValueError, match="cold only"):
+        cross_validate("context", data, 3, split="random", modes=("cold", "loo"))
+    with pytest.raises(ValueError, match="unknown CV split"):
+        cross_validate("context", data, 3, split="both")
+    group = cross_validate("retrieval", data, 3, modes=("cold",))
+    with pytest.raises(ValueError):
+        paired(res, group)  # not the same folds
+    assert cli_main(["eval", "--engine", "context", "--data", str(data), "--cv", "3",
+                     "--cv-split", "random", "--no-compile", "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["split"] == "random" and set(d["summary"]) == {"cold"}
+    assert cli_main(["eval", "--engine", "context", "--data", str(data), "--cv", "3",
+                     "--cv-split", "random", "--no-compile"]) == 0
+    assert "random (identical loops on one side) CV" in capsys.readouterr().out

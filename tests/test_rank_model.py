@@ -98,3 +98,91 @@ def test_build_workers_are_not_forked_from_a_threaded_process() -> None:
     finally:
         release.set()
         t.join()
+
+
+def test_statistics_leave_identical_loops_out_one_by_one():
+    """An own-project training query leaves out only the pairs of its own loop: the template
+    shares, group counts and data-clause shares are those of the statistics without them."""
+    from accellium.dataset.analysis import analyze
+    from accellium.dataset.pragma import parse
+    from accellium.server.engines.style import (
+        Identical,
+        TemplateStats,
+        build_stats,
+        features,
+        group_weights,
+        template,
+    )
+
+    loop = "for (i = 0; i < n; i++) a[i] = b[i];"
+    f = features((), analyze(loop, "c", ()))
+    pragmas = [("g0", "#pragma acc parallel loop copyin(b[0:n])"),
+               ("g0", "#pragma acc parallel loop gang"),
+               ("g1", "#pragma acc parallel loop gang"),
+               ("g2", "#pragma acc kernels loop independent present(a, b)")]
+    rows = [(g, f, template(parse(p))) for g, p in pragmas]
+    stats = build_stats(rows)
+    w = group_weights(rows)
+    for out in ([0], [3], [1, 2]):  # the pairs of one loop (identical loops: any groups)
+        kept = TemplateStats()
+        for i, (g, f2, t) in enumerate(rows):
+            if i not in out:
+                kept.add(f2, t, g, w[g])
+        held = Identical(tuple((rows[i][1], rows[i][2], rows[i][0], w[rows[i][0]])
+                               for i in out))
+        for (d, tot, n), (d2, tot2, n2) in zip(stats.levels(f, held), kept.levels(f),
+                                               strict=True):
+            assert d == pytest.approx(d2) and tot == pytest.approx(tot2) and n == n2
+        for directive in ("parallel loop", "kernels loop"):
+            assert stats.data_share(directive, False, held) == \
+                pytest.approx(kept.data_share(directive, False))
+    # the only pair of g2: its group is gone from the counts, its template from the shares
+    held = Identical(((f, rows[3][2], "g2", w["g2"]),))
+    assert stats.levels(f, held)[-1][2] == 2 and stats.levels(f)[-1][2] == 3
+    assert stats.data_share("kernels loop", False, held) == {}
+
+
+def test_own_project_rows_see_the_project_but_not_the_identical_loop():
+    """Training rows of the third kind (own): the known pool holds the query's own project
+    (a near-identical loop of the same repository proposes its form), never the query's
+    identical loops (a copy in another repository is left out too); cold rows leave the
+    whole repository group out."""
+    from accellium.dataset.records import Record
+    from accellium.server.engines.auto import AutoEngine
+    from accellium.server.engines.rank.folds import _loop_key, repo_groups
+    from accellium.server.engines.retrieval import RetrievalEngine
+    from accellium.server.engines.style import build_stats, record_row
+    from accellium.training.style import _identical, analyse_all, collect_rows
+    from tests.test_eval_runner import _rec
+
+    odd = "#pragma acc parallel loop gang vector_length(32)"
+    uniq = "#pragma acc kernels loop independent"
+    x = "for (i = 0; i < n; i++) y[i] = 3 * x[i] + y[i];"
+    x2 = "for (i = 0; i < n; i++) y[i] = 3 * x[i] - y[i];"
+    z = "for (k = 0; k < m; k++) u[k] = v[k] * v[k];"
+    raw = [(0, "o/a", odd, x), (1, "o/a", odd, x2), (2, "o/a", uniq, z), (3, "o/b", uniq, z)]
+    for r in range(3):
+        raw += [(10 + r, f"o/c{r}", "#pragma acc parallel loop", x.replace("x[", f"x{r}[")),
+                (20 + r, f"o/c{r}", "#pragma acc parallel loop", z.replace("v[", f"v{r}["))]
+    recs = [Record(**_rec(i, repo, p, loop)) for i, repo, p, loop in raw]
+    groups = repo_groups(recs)
+    assert groups["o/a"] == groups["o/b"]  # they share loop z
+    known = analyse_all(recs, workers=1)
+    stat_rows, keys = [], []
+    for r in recs:
+        row = record_row(r, known[(r.loop_stripped, r.lang, tuple(r.enclosing))])
+        stat_rows.append((groups[r.repo], *row))
+        keys.append(_loop_key(r.loop_stripped))
+    engine = AutoEngine(None, templates=build_stats(stat_rows),
+                        retrieval=RetrievalEngine(recs, known=known), cache=False)
+    rows = collect_rows(engine, recs, groups, modes=("cold", "own"), workers=1,
+                        identical=_identical(stat_rows, keys))
+    # the best candidate's score (cold answers add copy clauses: no exact match here)
+    best = {(rows.rec[q], rows.mode[q]): rows.score[q].max() for q in range(len(rows.y))}
+    assert best[(1, "own")] > best[(1, "cold")]  # x (same project) proposes x2's form
+    assert best[(0, "own")] > best[(0, "cold")]
+    # z's identical copy in o/b is left out: no other loop proposes `kernels loop`
+    assert best[(2, "own")] == best[(2, "cold")] == best[(3, "own")] < 0.5
+    again = collect_rows(engine, recs, groups, modes=("cold", "own"), workers=1,
+                         identical=_identical(stat_rows, keys))
+    assert all(np.array_equal(a, b) for a, b in zip(rows.x, again.x, strict=True))

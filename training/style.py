@@ -6,7 +6,10 @@ candidate generator proposes pragmas and each candidate is labelled by how well 
 pair's pragma (``evaluation.metrics.score_pair``: 4 = exact match, else 0..3 by score).  The
 pair's own repository group is left out of everything the candidates and features come from
 (retrieval pool and template statistics), so the rows look like a project the engine has never
-seen.
+seen.  A third kind, own (cold, no workspace examples), leaves out only the pairs of the query's
+own loop (identical loops, as a random split keeps them on one side): the known pool holds the
+query's own project, as when the engine's training pairs come from the project it is asked
+about.
 
 The model's hyper-parameters are fixed (:data:`server.engines.rank.model.PARAMS`, chosen
 offline by grouped CV, docs/tuning.md); a build is one fit on all rows plus one fit without an
@@ -24,11 +27,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["build_style", "collect_rows", "GRID", "INNER_FOLDS"]
+__all__ = ["build_style", "collect_rows", "GRID", "INNER_FOLDS", "MODES"]
 
 log = logging.getLogger(__name__)
 
 INNER_FOLDS = 3
+MODES = ("cold", "loo", "own")
 GRID: tuple[dict, ...] = (
     {"objective": "lambdarank", "num_leaves": 15, "rounds": 150},
     {"objective": "binary", "num_leaves": 15, "rounds": 150},
@@ -61,14 +65,18 @@ def _can_fork() -> bool:
 
 
 def collect_rows(engine, recs: Sequence, groups: dict[str, str],
-                 modes: Sequence[str] = ("cold", "loo"), workers: int = 2) -> Rows:
+                 modes: Sequence[str] = MODES, workers: int = 2,
+                 identical: dict | None = None) -> Rows:
     """Candidates and features of every training pair (see the module doc), computed by
     ``workers`` forked processes, each given whole repositories (a pair's workspace examples
     come from its own repository: each worker finds them for its own pairs).  Each row depends
-    only on its own pair: the result is the same for any number of workers."""
+    only on its own pair: the result is the same for any number of workers.  ``identical``:
+    loop key -> :class:`server.engines.style.Identical`, what the template statistics leave out
+    for an own-project query."""
     import multiprocessing as mp
 
-    _JOB.update(engine=engine, recs=recs, groups=groups, modes=modes)
+    _JOB.update(engine=engine, recs=recs, groups=groups, modes=modes,
+                identical=identical or {})
     try:
         if workers > 1 and len(recs) >= 200 and _can_fork():
             with mp.get_context("fork").Pool(workers) as pool:
@@ -102,13 +110,17 @@ def _rows_of(indices: list[int]) -> Rows:
     from accellium.evaluation.metrics import PairScore, score_pair
     from accellium.evaluation.runner import workspace_examples
     from accellium.server.engines.base import LoopQuery
+    from accellium.server.engines.rank.folds import _loop_key
 
     engine, recs, groups, modes = _JOB["engine"], _JOB["recs"], _JOB["groups"], _JOB["modes"]
+    identical = _JOB["identical"]
     # ``indices`` hold whole repositories: their examples are those of the full record list
     examples = dict(zip(indices, workspace_examples([recs[i] for i in indices]), strict=True)) \
         if "loo" in modes else {}
-    pool_groups = np.array([groups.get(r.repo, r.repo) for r in engine.retrieval.records],
-                           dtype=object)
+    pool = engine.retrieval.records
+    pool_groups = np.array([groups.get(r.repo, r.repo) for r in pool], dtype=object)
+    pool_keys = np.array([_loop_key(r.loop_stripped) for r in pool], dtype=object) \
+        if "own" in modes else None
     masks: dict[str, np.ndarray] = {}
     rows = Rows()
     for i in indices:
@@ -120,9 +132,13 @@ def _rows_of(indices: list[int]) -> Rows:
         for mode in modes:
             ex = examples[i] if mode == "loo" else ()
             if mode == "loo" and not ex:
-                continue  # a repository with one pair: the same as cold
+                continue  # loo: a repository with one pair is the same as cold
             q = LoopQuery(r.loop_stripped, r.lang, tuple(r.enclosing), tuple(ex))
-            got = engine.inputs(q, exclude=g, mask=masks[g])
+            if mode == "own":
+                key = _loop_key(r.loop_stripped)
+                got = engine.inputs(q, exclude=identical.get(key), mask=pool_keys != key)
+            else:
+                got = engine.inputs(q, exclude=g, mask=masks[g])
             if got is None or not got[1]:
                 continue
             _, cands, x, _ = got
@@ -210,6 +226,19 @@ def _inner_cv(rows: Rows, params: dict, folds: list[int], held: Sequence[int]
     return (sum(m.values()), m, np.array(top), np.array(margin), np.array(hit, dtype=bool))
 
 
+def _identical(stat_rows: Sequence[tuple], keys: Sequence[str]) -> dict:
+    """Loop key -> the template-statistics rows of the pairs with that loop, weighted as
+    :func:`server.engines.style.build_stats` counted them (what an own-project query of that
+    loop leaves out)."""
+    from accellium.server.engines.style import Identical, group_weights
+
+    weight = group_weights(stat_rows)
+    by_key: dict[str, list] = {}
+    for (g, f, tpl), key in zip(stat_rows, keys, strict=True):
+        by_key.setdefault(key, []).append((f, tpl, g, weight[g]))
+    return {k: Identical(tuple(v)) for k, v in by_key.items()}
+
+
 def build_style(recs: Sequence, *, grid: Sequence[dict] | None = None, progress: bool = False):
     """(retrieval engine, template statistics, ranker) fit on ``recs`` (module doc).
 
@@ -218,7 +247,7 @@ def build_style(recs: Sequence, *, grid: Sequence[dict] | None = None, progress:
     inner CV's out-of-fold scores fit the calibration of ``confidence``."""
     from accellium.server.engines.auto import AutoEngine
     from accellium.server.engines.rank.features import NAMES
-    from accellium.server.engines.rank.folds import group_folds, repo_groups
+    from accellium.server.engines.rank.folds import _loop_key, group_folds, repo_groups
     from accellium.server.engines.rank.model import PARAMS, Calibration, Ranker, fit_booster
     from accellium.server.engines.retrieval import RetrievalEngine
     from accellium.server.engines.style import build_stats, record_row
@@ -229,14 +258,15 @@ def build_style(recs: Sequence, *, grid: Sequence[dict] | None = None, progress:
     known = analyse_all(recs)
     t_analysis = time.perf_counter() - t0
     retrieval = RetrievalEngine(recs, known=known)
-    stat_rows = []
+    stat_rows, keys = [], []
     for r in recs:
         row = record_row(r, known.get((r.loop_stripped, r.lang, tuple(r.enclosing))))
         if row is not None:
             stat_rows.append((groups[r.repo], *row))
+            keys.append(_loop_key(r.loop_stripped))
     stats = build_stats(stat_rows)
     engine = AutoEngine(None, templates=stats, retrieval=retrieval, cache=False)
-    rows = collect_rows(engine, recs, groups)
+    rows = collect_rows(engine, recs, groups, identical=_identical(stat_rows, keys))
     t_rows = time.perf_counter() - t0
     n_groups = len(set(groups.values()))
     if not rows.y:

@@ -31,7 +31,7 @@ from accellium.server.engines.rank.candidates import Candidate, context, generat
 from accellium.server.engines.rank.features import matrix, query_stats
 from accellium.server.engines.rank.model import Ranker
 from accellium.server.engines.retrieval import RetrievalEngine, _ordered
-from accellium.server.engines.style import TemplateStats, features, template
+from accellium.server.engines.style import Exclude, TemplateStats, features, template
 
 __all__ = ["AutoEngine", "ALTERNATIVES"]
 
@@ -59,7 +59,7 @@ class AutoEngine:
             self.retrieval, self.templates, self.ranker = load_or_build(recs, cache=cache)
 
     # -- what the ranker sees ---------------------------------------------------------------
-    def inputs(self, query: LoopQuery, *, exclude: str | None = None,
+    def inputs(self, query: LoopQuery, *, exclude: Exclude = None,
                mask: np.ndarray | None = None):
         """(context, candidates, feature matrix, portable pragma) for a query; ``exclude``
         and ``mask`` leave a group's pairs out (training rows for that group)."""

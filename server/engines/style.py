@@ -27,7 +27,8 @@ from accellium.dataset.analysis import LoopFacts, analyze, compute_construct
 from accellium.dataset.pragma import DATA_CLAUSES, Clause, Pragma, PragmaError, parse, validate
 
 __all__ = ["Features", "features", "template", "instantiate", "TemplateStats", "Template",
-           "LEVELS", "build_stats", "record_row", "strip_data", "data_tokens"]
+           "LEVELS", "build_stats", "record_row", "strip_data", "data_tokens", "Identical",
+           "Exclude", "group_weights"]
 
 Template = tuple[str, ...]  # (directive, clause token, ...)
 
@@ -230,6 +231,25 @@ def tpl_key(tpl: Template) -> str:
     return " ".join(tpl)
 
 
+_EPS = 1e-9  # a weight left by taking pairs out again (float rounding), counted as none
+
+
+def _data_kinds_key(tpl: Template) -> str:
+    return " ".join(_tok_name(t) for t in data_tokens(tpl))
+
+
+@dataclass(frozen=True)
+class Identical:
+    """Pairs the statistics leave out one by one, (features, template, group, weight) each:
+    a training query whose known pool holds its own project leaves out only the pairs of its
+    own (identical) loop, as a random split keeps identical loops on one side."""
+
+    rows: tuple[tuple[Features, Template, str, float], ...]
+
+
+Exclude = str | Identical | None  # a repository group left out, or identical loops
+
+
 class TemplateStats:
     """How often each template (data clauses apart) and each data-clause style is written in
     each context, per repository group, so that a group's own pairs can be left out when the
@@ -247,8 +267,7 @@ class TemplateStats:
         for level, names in enumerate(LEVELS):
             cell = self.tables[level].setdefault(_key(f, names), {}).setdefault(rest, {})
             cell[group] = cell.get(group, 0.0) + weight
-        kinds = " ".join(_tok_name(t) for t in data_tokens(tpl))
-        cell = self.data.setdefault(f"{tpl[0]}|{f.data}", {}).setdefault(kinds, {})
+        cell = self.data.setdefault(f"{tpl[0]}|{f.data}", {}).setdefault(_data_kinds_key(tpl), {})
         cell[group] = cell.get(group, 0.0) + weight
 
     @staticmethod
@@ -259,16 +278,35 @@ class TemplateStats:
         out: dict[str, float] = {}
         groups: set[str] = set()
         for t, by_group in table.items():
-            w = sum(v for g, v in by_group.items() if g != exclude)
-            if w > 0:
+            w = sum(v for g, v in by_group.items() if g != exclude and v > _EPS)
+            if w > _EPS:
                 out[t] = w
-                groups.update(g for g in by_group if g != exclude)
+                groups.update(g for g, v in by_group.items() if g != exclude and v > _EPS)
         total = sum(out.values())
         return ({t: w / total for t, w in out.items()} if total else {}), total, len(groups)
 
-    def levels(self, f: Features, exclude: str | None = None
+    @staticmethod
+    def _minus(table: dict[str, dict[str, float]] | None,
+               removed: Iterable[tuple[str, str, float]]) -> dict[str, dict[str, float]] | None:
+        """``table`` with each (template key, group, weight) taken out (a copy)."""
+        removed = list(removed)
+        if not table or not removed:
+            return table
+        out = dict(table)
+        for t, g, w in removed:
+            if t in out:
+                out[t] = {**out[t], g: out[t].get(g, 0.0) - w}
+        return out
+
+    def levels(self, f: Features, exclude: Exclude = None
                ) -> list[tuple[dict[str, float], float, int]]:
         """Per level: (template key -> share, total weight, number of groups)."""
+        if isinstance(exclude, Identical):
+            return [self._dist(self._minus(
+                self.tables[i].get(_key(f, names)),
+                ((tpl_key(strip_data(t)), g, w) for f2, t, g, w in exclude.rows
+                 if _key(f2, names) == _key(f, names))), None)
+                for i, names in enumerate(LEVELS)]
         memo = self.__dict__.setdefault("_memo", {})
         out = []
         for i, names in enumerate(LEVELS):
@@ -278,16 +316,21 @@ class TemplateStats:
             out.append(memo[key])
         return out
 
-    def data_share(self, directive: str, in_data: bool, exclude: str | None = None
+    def data_share(self, directive: str, in_data: bool, exclude: Exclude = None
                    ) -> dict[str, float]:
         """Data-clause kinds (``"present"``, ``"copyin copyout"``, ``""``) -> share."""
+        cell = f"{directive}|{in_data}"
+        if isinstance(exclude, Identical):
+            return self._dist(self._minus(self.data.get(cell), (
+                (_data_kinds_key(t), g, w) for f2, t, g, w in exclude.rows
+                if f"{t[0]}|{f2.data}" == cell)), None)[0]
         memo = self.__dict__.setdefault("_memo", {})
-        key = ("data", f"{directive}|{in_data}", exclude)
+        key = ("data", cell, exclude)
         if key not in memo:
             memo[key] = self._dist(self.data.get(key[1]), exclude)[0]
         return memo[key]
 
-    def top(self, f: Features, n: int, exclude: str | None = None) -> list[Template]:
+    def top(self, f: Features, n: int, exclude: Exclude = None) -> list[Template]:
         """The ``n`` most common templates of the most specific level with two groups or
         more, then of the broader levels."""
         out: list[Template] = []
@@ -330,11 +373,18 @@ def _check_table(t: object) -> dict[str, dict[str, dict[str, float]]]:
 def build_stats(rows: Iterable[tuple[str, Features, Template]]) -> TemplateStats:
     """Template statistics from (group, features, template) rows."""
     rows = list(rows)
-    per_group = Counter(g for g, _, _ in rows)
+    weight = group_weights(rows)
     st = TemplateStats()
     for g, f, tpl in rows:
-        st.add(f, tpl, g, 1.0 / math.sqrt(per_group[g]))
+        st.add(f, tpl, g, weight[g])
     return st
+
+
+def group_weights(rows: Iterable[tuple[str, Features, Template]]) -> dict[str, float]:
+    """A group's weight per pair in :func:`build_stats`: one over the square root of its
+    number of pairs."""
+    per_group = Counter(g for g, _, _ in rows)
+    return {g: 1.0 / math.sqrt(n) for g, n in per_group.items()}
 
 
 def record_row(rec, facts: LoopFacts | None = None) -> tuple[Features, Template] | None:

@@ -44,7 +44,13 @@ from accellium.server.engines.retrieval import (
     parent_signature,
     project_spellings,
 )
-from accellium.server.engines.style import Features, TemplateStats, instantiate, template
+from accellium.server.engines.style import (
+    Exclude,
+    Features,
+    TemplateStats,
+    instantiate,
+    template,
+)
 from accellium.server.safety import safe_form
 
 __all__ = ["Candidate", "QueryContext", "generate", "portable"]
@@ -182,7 +188,7 @@ def _from_neighbour(nb: Neighbour, nf: LoopFacts, ctx: QueryContext, keep: bool)
 
 
 def generate(ctx: QueryContext, facts_of, stats: TemplateStats | None, *,
-             exclude: str | None = None, n_templates: int = 8) -> list[Candidate]:
+             exclude: Exclude = None, n_templates: int = 8) -> list[Candidate]:
     """The candidates for one loop, each with the sources that proposed it
     (``facts_of(neighbour)``: a neighbour's analysis; ``exclude``: a group whose pairs the
     template statistics leave out)."""

@@ -13,6 +13,7 @@ from accellium.server.engines.rank.candidates import Candidate, QueryContext
 from accellium.server.engines.retrieval import _parse
 from accellium.server.engines.style import (
     LEVELS,
+    Exclude,
     TemplateStats,
     data_tokens,
     strip_data,
@@ -50,7 +51,7 @@ class QueryStats:
     """What the features need once per query: the template shares per level and the forms
     of the nearest loops."""
 
-    def __init__(self, ctx: QueryContext, stats: TemplateStats | None, exclude: str | None):
+    def __init__(self, ctx: QueryContext, stats: TemplateStats | None, exclude: Exclude):
         self.levels = stats.levels(ctx.feats, exclude) if stats is not None else \
             [({}, 0.0, 0)] * len(LEVELS)
         self.stats = stats
@@ -66,7 +67,7 @@ class QueryStats:
                  _data_kinds(t), " ".join(p.render().split())))
 
 
-def query_stats(ctx: QueryContext, stats: TemplateStats | None, exclude: str | None = None
+def query_stats(ctx: QueryContext, stats: TemplateStats | None, exclude: Exclude = None
                 ) -> QueryStats:
     return QueryStats(ctx, stats, exclude)
 
