@@ -13,6 +13,7 @@ from tree_sitter import Node
 from accellium.dataset.analysis.affine import (
     CONST,
     Overlap,
+    Own,
     Ranges,
     Reach,
     Signature,
@@ -44,6 +45,7 @@ class ArrayView:
     index_all: set[str]  # every loop index of the nest
     varying: set[str]  # names whose value changes from one iteration of v to the next
     headers: dict[int, ForHeader] = dc_field(default_factory=dict)  # inner loops by node id
+    own: Own | None = None  # the loop's own range [lo, hi) where the header shows it
 
 
 _OPS = {ast.Add: int.__add__, ast.Sub: int.__sub__, ast.Mult: int.__mul__}
@@ -146,6 +148,10 @@ def _message(name_v: str, wa: Access, ra: Access, got: Overlap) -> tuple[str, in
     if got.reach is Reach.EVERY:
         return (f"`{wa.text}` is written by every iteration of `{name_v}` "
                 f"(line {wa.line}): carried dependence"), wa.line
+    if got.reach is Reach.MAYBE:
+        return (f"`{ra.text}` and `{wa.text}` (line {ra.line}) are not proved to touch "
+                f"different elements in different iterations of `{name_v}`: possible carried "
+                "dependence"), ra.line
     if got.reach is Reach.SWEEP:
         return (f"`{ra.text}` reaches elements that other iterations of `{name_v}` "
                 f"write as `{wa.text}` (line {ra.line}): carried dependence"), ra.line
@@ -157,23 +163,38 @@ def _message(name_v: str, wa: Access, ra: Access, got: Overlap) -> tuple[str, in
             "carried dependence"), ra.line
 
 
-_Distinct = tuple[Access, Signature, Ranges, int]
+_Distinct = tuple[Access, tuple[Signature, ...], Ranges, int]
 
 
 def _distinct(accs: list[Access], view: ArrayView) -> list[_Distinct]:
     """One access per distinct (subscripts, inner ranges, write, read, indirect) — identical
-    subscripts in loops of the same ranges decide identically — with its signature, ranges
-    and a number per distinct (signature, ranges)."""
+    subscripts in loops of the same ranges decide identically — with its signatures (one per
+    alternative, :mod:`.alternatives`), ranges and a number per distinct (signatures,
+    ranges)."""
     uniq: dict[tuple, _Distinct] = {}
-    numbers: dict[tuple[Signature, Ranges], int] = {}
+    numbers: dict[tuple[tuple[Signature, ...], Ranges], int] = {}
     for acc in accs:
         if shadowed(acc, view):
             continue
-        sig, rng = signature(acc.subs), access_ranges(acc, view)
+        sig = tuple(signature(s) for s in (acc.alts or [acc.subs]))
+        rng = access_ranges(acc, view)
         key = (sig, rng, acc.write, acc.read, acc.indirect)
         if key not in uniq:
             uniq[key] = (acc, sig, rng, numbers.setdefault((sig, rng), len(numbers)))
     return list(uniq.values())
+
+
+def _any_carried(write: tuple[Signature, ...], other: tuple[Signature, ...], view: ArrayView,
+                 wrng: Ranges, rrng: Ranges) -> Overlap:
+    """The overlap of the first pair of alternatives that carries one (an access with a
+    conditional subscript is the set of its alternatives: a dependence of any is one)."""
+    got = Overlap(Reach.UNKNOWN)
+    for w in write:
+        for o in other:
+            got = overlap(w, o, view.v, view.inner, wrng, rrng, view.own)
+            if got.carried:
+                return got
+    return got
 
 
 def _array_dependences(name: str, accs: list[Access], view: ArrayView) -> list[Dependence]:
@@ -191,7 +212,7 @@ def _array_dependences(name: str, accs: list[Access], view: ArrayView) -> list[D
             if pair in tested:
                 continue
             tested.add(pair)
-            got = overlap(wsig, rsig, view.v, view.inner, wrng, rrng)
+            got = _any_carried(wsig, rsig, view, wrng, rrng)
             if not got.carried:
                 continue
             key = wa.text if ra is wa else ra.text

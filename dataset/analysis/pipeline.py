@@ -9,7 +9,8 @@ from functools import lru_cache
 
 from tree_sitter import Node
 
-from accellium.dataset.analysis.affine import Affine, affine
+from accellium.dataset.analysis.affine import affine
+from accellium.dataset.analysis.alternatives import Alternatives, expand, values
 from accellium.dataset.analysis.arrays import (
     ArrayView,
     carried_arrays,
@@ -23,6 +24,7 @@ from accellium.dataset.analysis.indirect import atomic_lines, derived, indirect_
 from accellium.dataset.analysis.library import PURE_CALLS
 from accellium.dataset.analysis.liveness import LoopInFile, live_after, locate
 from accellium.dataset.analysis.liveout import LiveOut, apply_live_out, candidates, unscoped_live
+from accellium.dataset.analysis.meet import own_range
 from accellium.dataset.analysis.nest import read_nest
 from accellium.dataset.analysis.notes import fact_notes, renderable
 from accellium.dataset.analysis.scalars import scalar_roles
@@ -45,11 +47,12 @@ def _parse(code: str, lang: str) -> Node | None:
     return first_loop(tree.root_node)
 
 
-def _substitutions(w: BodyWalk, index_all: set[str]) -> dict[str, Affine]:
-    """Affine values of the locals assigned once (in chains: ``k1 = k + 1``)."""
+def _substitutions(w: BodyWalk, index_all: set[str]) -> dict[str, Alternatives]:
+    """The values of the locals assigned once (in chains: ``k1 = k + 1``; a conditional
+    value is its alternatives, :mod:`.alternatives`)."""
     once = {name: val for name, val in w.assign_value.items()
             if w.assign_count.get(name, 0) == 1 and name not in index_all}
-    return resolve_chains(once, affine, _CHAIN_ROUNDS)
+    return resolve_chains(once, values, _CHAIN_ROUNDS)
 
 
 def _written(w: BodyWalk) -> set[str]:
@@ -57,19 +60,22 @@ def _written(w: BodyWalk) -> set[str]:
 
 
 def _resolve(w: BodyWalk, index_all: set[str]) -> None:
-    """Every access's subscripts as affine forms; one that uses a local the loop assigns
-    in a way we cannot follow is unknown (None)."""
+    """Every access's subscripts as affine forms, and its alternative subscript lists (one
+    per value a conditional may take); a subscript that uses a local the loop assigns in a
+    way we cannot follow is unknown (None), and so is one with several values in ``subs``
+    (the alternatives list them)."""
     subst = _substitutions(w, index_all)
     opaque = {n for n in set(w.assign_value) | _written(w)
               if n not in subst and n not in index_all}
     for acc in w.accesses:
-        resolved: list[Affine | None] = []
+        dims: list[Alternatives | None] = []
         for node in acc.index_nodes:
-            a = affine(node, subst)
-            if a is not None and any(n in opaque for t in a for n in t):
-                a = None
-            resolved.append(a)
-        acc.subs = resolved
+            got = values(node, subst)
+            if got is not None and any(n in opaque for a in got for t in a for n in t):
+                got = None
+            dims.append(got)
+        acc.subs = [d[0] if d is not None and len(d) == 1 else None for d in dims]
+        acc.alts = expand(dims)
 
 
 @dataclass
@@ -139,11 +145,13 @@ def _view(b: _Body, v: str) -> ArrayView:
     return ArrayView(v, b.w.parent, frozenset(inner), b.index_all, varying, headers)
 
 
-def _arrays(b: _Body, facts: LoopFacts) -> None:
+def _arrays(b: _Body, facts: LoopFacts, loop: Node) -> None:
     if not facts.index_vars:
         return
     shared = {n: accs for n, accs in b.by_name.items() if n not in b.local_arrays}
-    carried, scratch = carried_arrays(shared, _view(b, facts.index_vars[0]))
+    view = _view(b, facts.index_vars[0])
+    view.own = own_range(loop, view.v, _written(b.w) | b.index_all - {view.v}, affine)
+    carried, scratch = carried_arrays(shared, view)
     facts.carried.extend(carried)
     facts.private_arrays.extend(scratch)
 
@@ -288,7 +296,7 @@ def _analyze_cached(code: str, lang: str, enclosing: tuple[str, ...],
     facts.collapse = nest.collapse
     b = _body(loop, facts, scope)
     _taint(b, facts)
-    _arrays(b, facts)
+    _arrays(b, facts, loop)
     _indirect(b, facts, code)
     _scalars(b, facts)
     _calls(b, facts)
