@@ -46,6 +46,7 @@ class ArrayView:
     varying: set[str]  # names whose value changes from one iteration of v to the next
     headers: dict[int, ForHeader] = dc_field(default_factory=dict)  # inner loops by node id
     own: Own | None = None  # the loop's own range [lo, hi) where the header shows it
+    atomic: frozenset[int] = frozenset()  # lines a `#pragma acc atomic` governs
 
 
 _OPS = {ast.Add: int.__add__, ast.Sub: int.__sub__, ast.Mult: int.__mul__}
@@ -148,6 +149,10 @@ def _message(name_v: str, wa: Access, ra: Access, got: Overlap) -> tuple[str, in
     if got.reach is Reach.EVERY:
         return (f"`{wa.text}` is written by every iteration of `{name_v}` "
                 f"(line {wa.line}): carried dependence"), wa.line
+    if got.reach is Reach.MAYBE and wa.text.split() == ra.text.split():
+        return (f"`{wa.text}` (line {wa.line}): its subscript is not proved to differ between "
+                f"iterations of `{name_v}`, so two of them may write one element: possible "
+                "carried dependence"), wa.line
     if got.reach is Reach.MAYBE:
         return (f"`{ra.text}` and `{wa.text}` (line {ra.line}) are not proved to touch "
                 f"different elements in different iterations of `{name_v}`: possible carried "
@@ -184,6 +189,22 @@ def _distinct(accs: list[Access], view: ArrayView) -> list[_Distinct]:
     return list(uniq.values())
 
 
+def _atomic(acc: Access, view: ArrayView) -> bool:
+    p: Node | None = acc.node
+    while p is not None:
+        if p.start_point[0] + 1 in view.atomic:
+            return True
+        p = view.parent(p)
+    return False
+
+
+def _one_atomic(wa: Access, ra: Access, view: ArrayView) -> bool:
+    """Are both accesses the same element expression under ``#pragma acc atomic``
+    (``totals[x/10] += v``)?  Atomic accesses of one element do not race (OpenACC 3.3,
+    2.12), so an overlap that is only possible is no race there."""
+    return wa.text.split() == ra.text.split() and _atomic(wa, view) and _atomic(ra, view)
+
+
 def _any_carried(write: tuple[Signature, ...], other: tuple[Signature, ...], view: ArrayView,
                  wrng: Ranges, rrng: Ranges) -> Overlap:
     """The overlap of the first pair of alternatives that carries one (an access with a
@@ -213,7 +234,7 @@ def _array_dependences(name: str, accs: list[Access], view: ArrayView) -> list[D
                 continue
             tested.add(pair)
             got = _any_carried(wsig, rsig, view, wrng, rrng)
-            if not got.carried:
+            if not got.carried or (got.reach is Reach.MAYBE and _one_atomic(wa, ra, view)):
                 continue
             key = wa.text if ra is wa else ra.text
             if key in seen:

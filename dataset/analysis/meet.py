@@ -68,7 +68,7 @@ def coefficients_meet(a: int, b: int, diff: _Poly, own: Own | None) -> bool:
     ``B - A``)?  The GCD test, then a search of constant bounds (module docstring)."""
     d = _constant(diff)
     if d is None:
-        return True  # a symbolic part: not decided, so possible
+        return _single_meets(a, b, diff, own)
     g = gcd(a, b)
     if g and d % g:
         return False  # no integer solution at all
@@ -86,6 +86,18 @@ def coefficients_meet(a: int, b: int, diff: _Poly, own: Own | None) -> bool:
         if rest % b == 0 and lo <= rest // b < hi and rest // b != i1:
             return True
     return False
+
+
+def _single_meets(a: int, b: int, diff: _Poly, own: Own | None) -> bool:
+    """One side without the index (``A[k][k]`` beside ``A[k][j]`` in the loop over j): only
+    the iteration ``i* = diff / a`` reaches the other side's element; apart when the loop's
+    own range proves ``i* < lo`` or ``i* >= hi`` (``for (j = k + 1; ...)``).  Decided for a
+    coefficient of 1 or -1; anything else stays possible."""
+    if own is None or 0 not in (a, b) or abs(a + b) != 1:
+        return True
+    at = {t: x * a for t, x in diff.items()} if a else {t: -x * b for t, x in diff.items()}
+    lo, hi = dict(own[0]), dict(own[1])
+    return not (_at_least_zero(_sub(_sub(lo, at), {_CONST: 1})) or _at_least_zero(_sub(at, hi)))
 
 
 def _increments(update: Node | None, v: str) -> bool:

@@ -145,12 +145,13 @@ def _view(b: _Body, v: str) -> ArrayView:
     return ArrayView(v, b.w.parent, frozenset(inner), b.index_all, varying, headers)
 
 
-def _arrays(b: _Body, facts: LoopFacts, loop: Node) -> None:
+def _arrays(b: _Body, facts: LoopFacts, loop: Node, code: str) -> None:
     if not facts.index_vars:
         return
     shared = {n: accs for n, accs in b.by_name.items() if n not in b.local_arrays}
     view = _view(b, facts.index_vars[0])
     view.own = own_range(loop, view.v, _written(b.w) | b.index_all - {view.v}, affine)
+    view.atomic = frozenset(atomic_lines(code))
     carried, scratch = carried_arrays(shared, view)
     facts.carried.extend(carried)
     facts.private_arrays.extend(scratch)
@@ -296,7 +297,7 @@ def _analyze_cached(code: str, lang: str, enclosing: tuple[str, ...],
     facts.collapse = nest.collapse
     b = _body(loop, facts, scope)
     _taint(b, facts)
-    _arrays(b, facts, loop)
+    _arrays(b, facts, loop, code)
     _indirect(b, facts, code)
     _scalars(b, facts)
     _calls(b, facts)
