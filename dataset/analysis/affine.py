@@ -360,7 +360,8 @@ def overlap(write: Signature, other: Signature, v: str, inner: frozenset[str],
     subscript that is not affine takes any value; different coefficients of ``v`` (``x[i]``
     and ``x[2*i]``, ``x[n-1-i]``) meet unless the GCD test or constant bounds say no
     (:func:`_unequal`); a symbolic distance (``x[i]`` and ``x[i + n]``) meets unless the
-    loop's own range is no longer than it (:func:`_symbolic`).  UNKNOWN (the callers assume
+    loop's own range is no longer than it (:func:`_symbolic`); a product of two indices
+    (``a[i*i]``, :func:`_index_product`).  UNKNOWN (the callers assume
     no overlap) is left for subscript lists of different lengths and a linearised layout (a
     name times an index, ``a[i*n + j]``) where the row-major coordinates show no overlap
     (:func:`_delinearised`).  Where ``v`` has a constant coefficient beside an inner index
@@ -372,5 +373,15 @@ def overlap(write: Signature, other: Signature, v: str, inner: frozenset[str],
     got = _test([None if x is None else dict(x) for x in write],
                 [None if x is None else dict(x) for x in other], v, inner, bounds, own)
     if got.reach is Reach.UNKNOWN:
-        return _delinearised(write, other, v, inner, bounds)
+        got = _delinearised(write, other, v, inner, bounds)
+        if got.reach is Reach.UNKNOWN and _index_product(write, other, inner | {v}):
+            return Overlap(Reach.MAYBE)
     return got
+
+
+def _index_product(write: Signature, other: Signature, index: frozenset[str]) -> bool:
+    """Does a term multiply two loop indices (``i*i``, ``i*j``)?  Such a subscript is no
+    row-major layout and not injective in general (``a[i*j]``: i = 2, j = 3 and i = 3,
+    j = 2 meet), so it never proves two accesses apart."""
+    return any(sum(n in index for n in t) > 1
+               for sig in (write, other) for dim in sig if dim is not None for t, _ in dim)

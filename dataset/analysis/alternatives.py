@@ -19,6 +19,7 @@ from itertools import product
 from tree_sitter import Node
 
 from accellium.dataset.analysis.affine import Affine, _combine, _number, _unary
+from accellium.dataset.analysis.expansion import Macros, expand_call
 from accellium.dataset.analysis.tree import field, fold_expression, op, text, unparen
 
 __all__ = ["Alternatives", "MAX_ALTERNATIVES", "MAX_NESTING", "values", "expand"]
@@ -47,9 +48,10 @@ def _union(x: Alternatives | None, y: Alternatives | None) -> Alternatives | Non
 
 
 def values(node: Node | None, subst: Mapping[str, Alternatives],
-           depth: int = 0) -> Alternatives | None:
-    """The affine values an expression may take (``subst``: the values of names), None
-    when one is not affine or there are too many."""
+           depth: int = 0, macros: Macros | None = None) -> Alternatives | None:
+    """The affine values an expression may take (``subst``: the values of names; ``macros``:
+    the file's function-like macros, :mod:`.expansion`), None when one is not affine or there
+    are too many."""
     root = unparen(node)
     if root is None:
         return None
@@ -62,11 +64,14 @@ def values(node: Node | None, subst: Mapping[str, Alternatives],
         if t == "number_literal":
             a = _number(n)
             return True, None if a is None else (a,)
+        if t in ("conditional_expression", "call_expression") and depth >= MAX_NESTING:
+            return True, None
         if t == "conditional_expression":
-            if depth >= MAX_NESTING:
-                return True, None
-            return True, _union(values(field(n, "consequence"), subst, depth + 1),
-                                values(field(n, "alternative"), subst, depth + 1))
+            return True, _union(values(field(n, "consequence"), subst, depth + 1, macros),
+                                values(field(n, "alternative"), subst, depth + 1, macros))
+        if t == "call_expression":
+            body = expand_call(n, macros) if macros else None
+            return True, None if body is None else values(body, subst, depth + 1, macros)
         return t not in ("binary_expression", "unary_expression"), None
 
     def binary(n: Node, a: Alternatives | None, b: Alternatives | None

@@ -19,6 +19,7 @@ from accellium.dataset.analysis.arrays import (
 )
 from accellium.dataset.analysis.calls import CallModel, Names, call_findings, pointer_value
 from accellium.dataset.analysis.context import enclosing_context
+from accellium.dataset.analysis.expansion import Macros, file_macros
 from accellium.dataset.analysis.facts import LoopFacts, Note, NoteKind
 from accellium.dataset.analysis.indirect import atomic_lines, derived, indirect_findings, reads_data
 from accellium.dataset.analysis.library import PURE_CALLS
@@ -47,30 +48,33 @@ def _parse(code: str, lang: str) -> Node | None:
     return first_loop(tree.root_node)
 
 
-def _substitutions(w: BodyWalk, index_all: set[str]) -> dict[str, Alternatives]:
+def _substitutions(w: BodyWalk, index_all: set[str], macros: Macros
+                   ) -> dict[str, Alternatives]:
     """The values of the locals assigned once (in chains: ``k1 = k + 1``; a conditional
-    value is its alternatives, :mod:`.alternatives`)."""
+    value is its alternatives, :mod:`.alternatives`; a call of a file macro its expansion,
+    :mod:`.expansion`)."""
     once = {name: val for name, val in w.assign_value.items()
             if w.assign_count.get(name, 0) == 1 and name not in index_all}
-    return resolve_chains(once, values, _CHAIN_ROUNDS)
+    return resolve_chains(once, lambda node, known: values(node, known, 0, macros),
+                          _CHAIN_ROUNDS)
 
 
 def _written(w: BodyWalk) -> set[str]:
     return {n for n, evs in w.events.items() if any(e.kind is not Use.READ for e in evs)}
 
 
-def _resolve(w: BodyWalk, index_all: set[str]) -> None:
+def _resolve(w: BodyWalk, index_all: set[str], macros: Macros) -> None:
     """Every access's subscripts as affine forms, and its alternative subscript lists (one
     per value a conditional may take); a subscript that uses a local the loop assigns in a
     way we cannot follow is unknown (None), and so is one with several values in ``subs``
     (the alternatives list them)."""
-    subst = _substitutions(w, index_all)
+    subst = _substitutions(w, index_all, macros)
     opaque = {n for n in set(w.assign_value) | _written(w)
               if n not in subst and n not in index_all}
     for acc in w.accesses:
         dims: list[Alternatives | None] = []
         for node in acc.index_nodes:
-            got = values(node, subst)
+            got = values(node, subst, 0, macros)
             if got is not None and any(n in opaque for a in got for t in a for n in t):
                 got = None
             dims.append(got)
@@ -105,13 +109,23 @@ def _located(scope: LoopScope | None) -> tuple[FileIndex | None, LoopInFile | No
     return index, locate(index, scope.offset)
 
 
+def _file_macros(index: FileIndex | None) -> Macros:
+    """The function-like macros of the loop's file (none without the file), once per file."""
+    if index is None:
+        return {}
+    got = index.memo.get("analysis-macros")
+    if got is None:
+        got = index.memo["analysis-macros"] = file_macros(index.tree.root_node)
+    return got  # type: ignore[return-value]
+
+
 def _body(loop: Node, facts: LoopFacts, scope: LoopScope | None) -> _Body:
     index, where = _located(scope)
     model = CallModel(index)
     w = walk_body(loop, model.address_use)
     facts.loop_depth = w.depth
     index_all = set(facts.index_vars) | w.inner_vars
-    _resolve(w, index_all)
+    _resolve(w, index_all, _file_macros(index))
     local_arrays = {n for n in w.decls if n in w.array_names}
     by_name: dict[str, list[Access]] = {}
     for acc in w.accesses:
