@@ -232,8 +232,10 @@ def _check_arrays(out: LoopIssues, accs: list[Access], local: set[str], par: set
             for wk in wkeys:
                 if tuple(r.subs) == wk:
                     continue
+                # a subscript that differs and uses a parallel index or a local computed
+                # from one (``up = i > 0 ? c - n : c``) reaches another iteration's element
                 if len(r.subs) != len(wk) or any(
-                        rs_ != ws_ and _mentions(rs_ + ws_, par)
+                        rs_ != ws_ and _mentions(f"{rs_} {ws_}", derived)
                         for rs_, ws_ in zip(r.subs, wk, strict=True)):
                     out.add("carried", f"`{name}[{']['.join(r.subs)}]` read, "
                             f"`{name}[{']['.join(wk)}]` written")

@@ -76,3 +76,25 @@ def test_shares_no_code_with_the_guard():
                    if ln.startswith(("import ", "from "))]
         assert not any("server" in ln or "tree_sitter" in ln or "analysis" in ln
                        for ln in imports), imports
+
+
+RACES = {  # a subscript that differs from the written one and uses the index or a local of it
+    "reversal": "for (int i = 0; i < n; i++) a[i] = a[n - 1 - i];",
+    "symbolic distance": "for (int i = 0; i < m; i++) a[i] = a[i + n];",
+    "conditional local": ("for (int i = 0; i < n; i++) { int k = i > 0 ? i - 1 : i; "
+                          "a[i] = a[k] + 1.0; }"),
+    "coefficients": "for (int i = 0; i < n; i++) a[2 * i] = a[i] + 1.0;",
+    "sweep": ("for (int i = 0; i < rows; i++) for (int j = 0; j < cols; j++) { "
+              "int c = i * cols + j; int up = i > 0 ? c - cols : c; "
+              "a[c] = 0.5 * a[c] + 0.25 * a[up]; }"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(RACES))
+def test_races_through_other_subscripts_are_carried(name):
+    got = unsafe_kinds(RACES[name], "#pragma acc parallel loop")
+    assert "carried" in got, (name, got)
+    # into another array: no race
+    other = RACES[name].replace("a[i] =", "b[i] =").replace("a[2 * i] =", "b[2 * i] =") \
+        .replace("a[c] = 0.5 * a[c]", "b[c] = 0.5 * a[c]")
+    assert "carried" not in unsafe_kinds(other, "#pragma acc parallel loop"), (name, other)

@@ -55,7 +55,6 @@ LOOK_ALIKES = {  # safe: the parallel pragma stays
     "break in switch": "for (int i = 0; i < n; i++) { switch (c[i]) { case 1: b[i] = 1; break; "
                        "default: b[i] = 0; } }",
     "affine index": "for (int i = 0; i < n; i++) { k = 2*i + 1; b[k] = a[i]; }",
-    "macro index": "for (int i = 0; i < n; i++) u[IDX(i, j, n)] = 0;",
 }
 
 

@@ -17,11 +17,12 @@ from functools import lru_cache
 
 from tree_sitter import Node
 
+from accellium.dataset.analysis.meet import Own, coefficients_meet, offset_meets
 from accellium.dataset.analysis.rows import SPILL, Bounds, row_distance
 from accellium.dataset.analysis.tree import fold_expression, op, text, unparen
 
 __all__ = ["Term", "Affine", "CONST", "Signature", "affine", "signature", "Reach", "Overlap",
-           "overlap", "names_of", "Ranges"]
+           "overlap", "names_of", "Ranges", "Own"]
 
 Term = tuple[str, ...]
 Affine = dict[Term, int]
@@ -107,6 +108,7 @@ class Reach(Enum):
     """How the elements two accesses touch relate across iterations of the loop."""
 
     UNKNOWN = "unknown"  # not decided (see :func:`overlap`): the callers assume no overlap
+    MAYBE = "maybe"  # not proved apart: different iterations may touch one element (carried)
     NEVER = "never"  # different iterations never touch the same element
     DISTANCE = "distance"  # iteration k touches what iteration k + distance touches
     EVERY = "every"  # every iteration touches the same elements
@@ -121,7 +123,7 @@ class Overlap:
 
     def __post_init__(self) -> None:
         carried = (self.distance != 0 if self.reach is Reach.DISTANCE
-                   else self.reach in (Reach.EVERY, Reach.SWEEP))
+                   else self.reach in (Reach.EVERY, Reach.SWEEP, Reach.MAYBE))
         object.__setattr__(self, "carried", carried)
 
 
@@ -146,6 +148,7 @@ class _Pinned:
     distance: int | None = None
     cross: bool = False
     spread: bool = False  # a dimension lets different iterations meet (see _spread)
+    maybe: bool = False  # a dimension not proved apart (see _unequal, _opaque)
 
 
 def _span(x: Affine, sign: int, v: str, inner: frozenset[str],
@@ -187,7 +190,8 @@ def _spread(a: Affine, b: Affine, v: str, inner: frozenset[str], pinned: _Pinned
                 if t not in (CONST, (v,)) and not _inner_term(t, inner)}
 
     if symbols(a) != symbols(b):
-        return _UNKNOWN  # a symbolic offset (x[i + n] and x[i]): not decided here
+        pinned.maybe = True  # a symbolic offset beside an inner index: not proved apart
+        return None
     sa, sb = _span(a, -1, v, inner, ranges[0]), _span(b, 1, v, inner, ranges[1])
     if sa is None or sb is None:
         pinned.spread = True
@@ -203,7 +207,7 @@ def _spread(a: Affine, b: Affine, v: str, inner: frozenset[str], pinned: _Pinned
 
 
 def _dimension(a: Affine, b: Affine, v: str, inner: frozenset[str], pinned: _Pinned,
-               ranges: tuple[_Bounds, _Bounds]) -> Overlap | None:
+               ranges: tuple[_Bounds, _Bounds], own: Own | None = None) -> Overlap | None:
     """Compare one dimension; an Overlap decides the pair, None goes on to the next one."""
     vt = (v,)
     ca, cb = a.get(vt, 0), b.get(vt, 0)
@@ -215,7 +219,7 @@ def _dimension(a: Affine, b: Affine, v: str, inner: frozenset[str], pinned: _Pin
         if (ca and _sweeps(b, v, inner)) or (cb and _sweeps(a, v, inner)):
             pinned.cross = True
             return None
-        return _UNKNOWN
+        return _unequal(a, b, v, inner, pinned, own)
     if any(_inner_term(t, inner) for t in (*a, *b) if t not in (CONST, vt)):
         # an inner index alone takes every value; beside the index, see _spread
         return _spread(a, b, v, inner, pinned, ranges) if ca else None
@@ -223,7 +227,7 @@ def _dimension(a: Affine, b: Affine, v: str, inner: frozenset[str], pinned: _Pin
     for k, x in b.items():
         d[k] = d.get(k, 0) - x
     if any(x and t not in (CONST, vt) for t, x in d.items()):
-        return _UNKNOWN
+        return _symbolic(d, ca, pinned, own)
     c = d.get(CONST, 0)
     if ca == 0:
         return _NEVER if c else None
@@ -232,18 +236,53 @@ def _dimension(a: Affine, b: Affine, v: str, inner: frozenset[str], pinned: _Pin
     return _pin(pinned, c // ca)
 
 
-def _test(write: list[Affine], other: list[Affine], v: str, inner: frozenset[str],
-          ranges: tuple[_Bounds, _Bounds]) -> Overlap:
+def _unequal(a: Affine, b: Affine, v: str, inner: frozenset[str], pinned: _Pinned,
+             own: Own | None) -> Overlap | None:
+    """Different coefficients of ``v`` (``x[2*i]`` and ``x[i]``, ``x[n-1-i]`` and ``x[i]``):
+    the GCD test and the loop's own range decide (:func:`.meet.coefficients_meet`); an
+    inner index or a symbol in the rest leaves the meeting possible."""
+    vt = (v,)
+    rest = {t: x for t, x in b.items() if t != vt}
+    for t, x in a.items():
+        if t != vt:
+            rest[t] = rest.get(t, 0) - x
+    rest = {t: x for t, x in rest.items() if x}
+    if any(_inner_term(t, inner) for t in rest) or \
+            coefficients_meet(a.get(vt, 0), b.get(vt, 0), rest, own):
+        pinned.maybe = True
+        return None
+    return _NEVER
+
+
+def _symbolic(d: Affine, c: int, pinned: _Pinned, own: Own | None) -> Overlap | None:
+    """The same coefficient ``c`` of ``v`` and a symbolic difference ``d`` (``x[i]`` and
+    ``x[i + n]``; ``x[n][i]`` and ``x[m][i]`` with ``c == 0``): apart only where the loop's
+    own range proves the offset at least the trip count (:func:`.meet.offset_meets`)."""
+    diff = {t: -x for t, x in d.items()}  # other minus write
+    if c and not offset_meets(diff, c, own):
+        return _NEVER
+    pinned.maybe = True
+    return None
+
+
+def _test(write: list[Affine | None], other: list[Affine | None], v: str,
+          inner: frozenset[str], ranges: tuple[_Bounds, _Bounds], own: Own | None = None
+          ) -> Overlap:
+    """The pair dimension by dimension; a subscript that is not affine (None) takes any
+    value: it never proves the accesses apart."""
     pinned = _Pinned()
     for wk, ok in zip(write, other, strict=True):
-        got = _dimension(wk, ok, v, inner, pinned, ranges)
+        if wk is None or ok is None:
+            pinned.maybe = True
+            continue
+        got = _dimension(wk, ok, v, inner, pinned, ranges, own)
         if got is not None:
             return got
     if pinned.distance is not None:  # a dimension pins the distance: x[i][k] vs x[i][j]
         return Overlap(Reach.DISTANCE, pinned.distance)
     if pinned.spread or pinned.cross:
         return Overlap(Reach.SWEEP)
-    return Overlap(Reach.EVERY)
+    return Overlap(Reach.MAYBE) if pinned.maybe else Overlap(Reach.EVERY)
 
 
 _Key = tuple[int, tuple[tuple[Term, int], ...]]  # (dimension, stride polynomial)
@@ -312,29 +351,48 @@ def _delinearised(write: Signature, other: Signature, v: str, inner: frozenset[s
 @lru_cache(maxsize=65536)
 def overlap(write: Signature, other: Signature, v: str, inner: frozenset[str],
             write_ranges: Ranges = (), other_ranges: Ranges = (),
-            write_bounds: Bounds = (), other_bounds: Bounds = ()) -> Overlap:
+            write_bounds: Bounds = (), other_bounds: Bounds = (), own: Own | None = None
+            ) -> Overlap:
     """How a write and another access of the same array (their :func:`signature`) overlap
     across iterations of the loop over ``v`` (``inner``: the indices of inner loops; the
-    ranges: those of the inner loops around each access that have constant bounds).
+    ranges: those of the inner loops around each access that have constant bounds; ``own``:
+    the loop's own range [lo, hi), :func:`.meet.own_range`).
 
-    UNKNOWN (the callers assume no overlap) is left for: a subscript that is not affine;
-    different coefficients of ``v`` (``x[i]`` and ``x[2*i]``, ``x[n-1-i]``); a symbolic
-    distance (``x[i]`` and ``x[i + n]``); and a linearised layout (a name times an index,
-    ``a[i*n + j]``) where the row-major coordinates show no overlap (:func:`_delinearised`).
-    Where ``v`` has a constant coefficient beside an inner index the test decides
-    (:func:`_spread`).  Where ``v`` has a symbolic stride (``a[i*n + j - 1]``), the bounds (the
-    loops around each access, :mod:`.rows`) may prove which row each access stays in: then
-    the rows decide, and a remainder that provably leaves its row is carried."""
-    if len(write) != len(other) or not write or None in write or None in other:
+    MAYBE (carried) where a dimension is not proved apart and none pins the distance: a
+    subscript that is not affine takes any value; different coefficients of ``v`` (``x[i]``
+    and ``x[2*i]``, ``x[n-1-i]``) meet unless the GCD test or constant bounds say no
+    (:func:`_unequal`); a symbolic distance (``x[i]`` and ``x[i + n]``) meets unless the
+    loop's own range is no longer than it (:func:`_symbolic`); a product of two indices
+    (``a[i*i]``, :func:`_index_product`).  UNKNOWN (the callers assume
+    no overlap) is left for subscript lists of different lengths and a linearised layout (a
+    name times an index, ``a[i*n + j]``) where the row-major coordinates show no overlap
+    (:func:`_delinearised`).  Where ``v`` has a constant coefficient beside an inner index
+    the test decides (:func:`_spread`).  Where ``v`` has a symbolic stride (``a[i*n + j - 1]``),
+    the bounds (the loops around each access, :mod:`.rows`) may prove which row each access
+    stays in: then the rows decide, and a remainder that provably leaves its row is
+    carried."""
+    if len(write) != len(other) or not write:
         return _UNKNOWN
     bounds = ({n: (lo, hi) for n, lo, hi in write_ranges},
               {n: (lo, hi) for n, lo, hi in other_ranges})
-    got = _test([dict(x) for x in write if x is not None],
-                [dict(x) for x in other if x is not None], v, inner, bounds)
+    got = _test([None if x is None else dict(x) for x in write],
+                [None if x is None else dict(x) for x in other], v, inner, bounds, own)
     if got.reach is not Reach.UNKNOWN:
         return got
     rows = row_distance(write, other, v, inner, write_bounds, other_bounds)
     if isinstance(rows, int):
         return Overlap(Reach.DISTANCE, rows)
     got = _delinearised(write, other, v, inner, bounds)
-    return Overlap(Reach.SWEEP) if got.reach is Reach.UNKNOWN and rows == SPILL else got
+    if got.reach is Reach.UNKNOWN and rows == SPILL:
+        return Overlap(Reach.SWEEP)
+    if got.reach is Reach.UNKNOWN and _index_product(write, other, inner | {v}):
+        return Overlap(Reach.MAYBE)
+    return got
+
+
+def _index_product(write: Signature, other: Signature, index: frozenset[str]) -> bool:
+    """Does a term multiply two loop indices (``i*i``, ``i*j``)?  Such a subscript is no
+    row-major layout and not injective in general (``a[i*j]``: i = 2, j = 3 and i = 3,
+    j = 2 meet), so it never proves two accesses apart."""
+    return any(sum(n in index for n in t) > 1
+               for sig in (write, other) for dim in sig if dim is not None for t, _ in dim)

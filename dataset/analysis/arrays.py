@@ -14,6 +14,7 @@ from tree_sitter import Node
 from accellium.dataset.analysis.affine import (
     CONST,
     Overlap,
+    Own,
     Ranges,
     Reach,
     Signature,
@@ -51,6 +52,8 @@ class ArrayView:
     # an expression as the analysis reads it (macros of the file expanded, as the subscripts)
     read: Callable[[Node], Node] = lambda n: n
     _bounds: dict[int, Bound | None] = dc_field(default_factory=dict)  # loop_range by node id
+    own: Own | None = None  # the loop's own range [lo, hi) where the header shows it
+    atomic: frozenset[int] = frozenset()  # lines a `#pragma acc atomic` governs
 
     def bounds_of(self, loop: Node) -> Bound | None:
         if loop.id not in self._bounds:
@@ -183,6 +186,14 @@ def _message(name_v: str, wa: Access, ra: Access, got: Overlap) -> tuple[str, in
     if got.reach is Reach.EVERY:
         return (f"`{wa.text}` is written by every iteration of `{name_v}` "
                 f"(line {wa.line}): carried dependence"), wa.line
+    if got.reach is Reach.MAYBE and wa.text.split() == ra.text.split():
+        return (f"`{wa.text}` (line {wa.line}): its subscript is not proved to differ between "
+                f"iterations of `{name_v}`, so two of them may write one element: possible "
+                "carried dependence"), wa.line
+    if got.reach is Reach.MAYBE:
+        return (f"`{ra.text}` and `{wa.text}` (line {ra.line}) are not proved to touch "
+                f"different elements in different iterations of `{name_v}`: possible carried "
+                "dependence"), ra.line
     if got.reach is Reach.SWEEP:
         return (f"`{ra.text}` reaches elements that other iterations of `{name_v}` "
                 f"write as `{wa.text}` (line {ra.line}): carried dependence"), ra.line
@@ -194,25 +205,56 @@ def _message(name_v: str, wa: Access, ra: Access, got: Overlap) -> tuple[str, in
             "carried dependence"), ra.line
 
 
-_Distinct = tuple[Access, Signature, Ranges, Bounds, int]
+_Distinct = tuple[Access, tuple[Signature, ...], Ranges, Bounds, int]
 
 
 def _distinct(accs: list[Access], view: ArrayView) -> list[_Distinct]:
     """One access per distinct (subscripts, inner ranges, write, read, indirect) — identical
-    subscripts in loops of the same ranges decide identically — with its signature, ranges
-    (constant, and :func:`access_bounds`) and a number per distinct (signature, ranges)."""
+    subscripts in loops of the same ranges decide identically — with its signatures (one per
+    alternative, :mod:`.alternatives`), ranges (constant, and :func:`access_bounds`) and a
+    number per distinct (signatures, ranges)."""
     uniq: dict[tuple, _Distinct] = {}
-    numbers: dict[tuple[Signature, Ranges, Bounds], int] = {}
+    numbers: dict[tuple[tuple[Signature, ...], Ranges, Bounds], int] = {}
     for acc in accs:
         if shadowed(acc, view):
             continue
-        sig, rng = signature(acc.subs), access_ranges(acc, view)
-        bnd = access_bounds(acc, view) if any(len(t) > 1 for x in sig if x for t, _ in x) \
-            else ()
+        sig = tuple(signature(s) for s in (acc.alts or [acc.subs]))
+        rng = access_ranges(acc, view)
+        bnd = access_bounds(acc, view) if any(len(t) > 1 for one in sig for x in one if x
+                                              for t, _ in x) else ()
         key = (sig, rng, bnd, acc.write, acc.read, acc.indirect)
         if key not in uniq:
             uniq[key] = (acc, sig, rng, bnd, numbers.setdefault((sig, rng, bnd), len(numbers)))
     return list(uniq.values())
+
+
+def _atomic(acc: Access, view: ArrayView) -> bool:
+    p: Node | None = acc.node
+    while p is not None:
+        if p.start_point[0] + 1 in view.atomic:
+            return True
+        p = view.parent(p)
+    return False
+
+
+def _one_atomic(wa: Access, ra: Access, view: ArrayView) -> bool:
+    """Are both accesses the same element expression under ``#pragma acc atomic``
+    (``totals[x/10] += v``)?  Atomic accesses of one element do not race (OpenACC 3.3,
+    2.12), so an overlap that is only possible is no race there."""
+    return wa.text.split() == ra.text.split() and _atomic(wa, view) and _atomic(ra, view)
+
+
+def _any_carried(write: tuple[Signature, ...], other: tuple[Signature, ...], view: ArrayView,
+                 wrng: Ranges, rrng: Ranges, wbnd: Bounds, rbnd: Bounds) -> Overlap:
+    """The overlap of the first pair of alternatives that carries one (an access with a
+    conditional subscript is the set of its alternatives: a dependence of any is one)."""
+    got = Overlap(Reach.UNKNOWN)
+    for w in write:
+        for o in other:
+            got = overlap(w, o, view.v, view.inner, wrng, rrng, wbnd, rbnd, view.own)
+            if got.carried:
+                return got
+    return got
 
 
 def _array_dependences(name: str, accs: list[Access], view: ArrayView) -> list[Dependence]:
@@ -230,8 +272,8 @@ def _array_dependences(name: str, accs: list[Access], view: ArrayView) -> list[D
             if pair in tested:
                 continue
             tested.add(pair)
-            got = overlap(wsig, rsig, view.v, view.inner, wrng, rrng, wbnd, rbnd)
-            if not got.carried:
+            got = _any_carried(wsig, rsig, view, wrng, rrng, wbnd, rbnd)
+            if not got.carried or (got.reach is Reach.MAYBE and _one_atomic(wa, ra, view)):
                 continue
             key = wa.text if ra is wa else ra.text
             if key in seen:

@@ -9,7 +9,8 @@ from functools import lru_cache
 
 from tree_sitter import Node
 
-from accellium.dataset.analysis.affine import Affine, affine
+from accellium.dataset.analysis.affine import affine
+from accellium.dataset.analysis.alternatives import Alternatives, expand, values
 from accellium.dataset.analysis.arrays import (
     ArrayView,
     carried_arrays,
@@ -24,6 +25,7 @@ from accellium.dataset.analysis.library import PURE_CALLS
 from accellium.dataset.analysis.liveness import LoopInFile, live_after, locate
 from accellium.dataset.analysis.liveout import LiveOut, apply_live_out, candidates, unscoped_live
 from accellium.dataset.analysis.macros import Macro, expanded, table_of
+from accellium.dataset.analysis.meet import own_range
 from accellium.dataset.analysis.nest import read_nest
 from accellium.dataset.analysis.notes import fact_notes, renderable
 from accellium.dataset.analysis.scalars import scalar_roles
@@ -46,31 +48,38 @@ def _parse(code: str, lang: str) -> Node | None:
     return first_loop(tree.root_node)
 
 
-def _substitutions(w: BodyWalk, index_all: set[str]) -> dict[str, Affine]:
-    """Affine values of the locals assigned once (in chains: ``k1 = k + 1``)."""
+def _substitutions(w: BodyWalk, index_all: set[str], macros: dict[str, Macro]
+                   ) -> dict[str, Alternatives]:
+    """The values of the locals assigned once (in chains: ``k1 = k + 1``; a conditional
+    value is its alternatives, :mod:`.alternatives`; a call of a file macro its expansion,
+    :mod:`.macros`)."""
     once = {name: val for name, val in w.assign_value.items()
             if w.assign_count.get(name, 0) == 1 and name not in index_all}
-    return resolve_chains(once, affine, _CHAIN_ROUNDS)
+    return resolve_chains(once, lambda node, known: values(node, known, 0, macros),
+                          _CHAIN_ROUNDS)
 
 
 def _written(w: BodyWalk) -> set[str]:
     return {n for n, evs in w.events.items() if any(e.kind is not Use.READ for e in evs)}
 
 
-def _resolve(w: BodyWalk, index_all: set[str]) -> None:
-    """Every access's subscripts as affine forms; one that uses a local the loop assigns
-    in a way we cannot follow is unknown (None)."""
-    subst = _substitutions(w, index_all)
+def _resolve(w: BodyWalk, index_all: set[str], macros: dict[str, Macro]) -> None:
+    """Every access's subscripts as affine forms, and its alternative subscript lists (one
+    per value a conditional may take); a subscript that uses a local the loop assigns in a
+    way we cannot follow is unknown (None), and so is one with several values in ``subs``
+    (the alternatives list them)."""
+    subst = _substitutions(w, index_all, macros)
     opaque = {n for n in set(w.assign_value) | _written(w)
               if n not in subst and n not in index_all}
     for acc in w.accesses:
-        resolved: list[Affine | None] = []
+        dims: list[Alternatives | None] = []
         for node in acc.index_nodes:
-            a = affine(node, subst)
-            if a is not None and any(n in opaque for t in a for n in t):
-                a = None
-            resolved.append(a)
-        acc.subs = resolved
+            got = values(node, subst, 0, macros)
+            if got is not None and any(n in opaque for a in got for t in a for n in t):
+                got = None
+            dims.append(got)
+        acc.subs = [d[0] if d is not None and len(d) == 1 else None for d in dims]
+        acc.alts = expand(dims)
 
 
 @dataclass
@@ -117,7 +126,7 @@ def _body(loop: Node, facts: LoopFacts, scope: LoopScope | None, lang: str) -> _
     w = walk_body(loop, model.address_use, macros, lang, functions)
     facts.loop_depth = w.depth
     index_all = set(facts.index_vars) | w.inner_vars
-    _resolve(w, index_all)
+    _resolve(w, index_all, macros)
     local_arrays = {n for n in w.decls if n in w.array_names}
     by_name: dict[str, list[Access]] = {}
     for acc in w.accesses:
@@ -153,11 +162,14 @@ def _view(b: _Body, v: str) -> ArrayView:
                      lambda n: expanded(n, b.macros, b.lang))
 
 
-def _arrays(b: _Body, facts: LoopFacts) -> None:
+def _arrays(b: _Body, facts: LoopFacts, loop: Node, code: str) -> None:
     if not facts.index_vars:
         return
     shared = {n: accs for n, accs in b.by_name.items() if n not in b.local_arrays}
-    carried, scratch = carried_arrays(shared, _view(b, facts.index_vars[0]))
+    view = _view(b, facts.index_vars[0])
+    view.own = own_range(loop, view.v, _written(b.w) | b.index_all - {view.v}, affine)
+    view.atomic = frozenset(atomic_lines(code))
+    carried, scratch = carried_arrays(shared, view)
     facts.carried.extend(carried)
     facts.private_arrays.extend(scratch)
 
@@ -304,7 +316,7 @@ def _analyze_cached(code: str, lang: str, enclosing: tuple[str, ...],
     facts.collapse = nest.collapse
     b = _body(loop, facts, scope, lang if lang in ("c", "cpp") else "c")
     _taint(b, facts)
-    _arrays(b, facts)
+    _arrays(b, facts, loop, code)
     _indirect(b, facts, code)
     _scalars(b, facts)
     _calls(b, facts)

@@ -45,6 +45,9 @@ class Access:
     indirect: bool  # an index reads data: a subscript, call or field (h[idx[i]])
     node: Node
     subs: list[Affine | None] = field(default_factory=list)  # resolved later
+    # the subscript lists it may use, one per alternative of a conditional value (resolved
+    # later; see .alternatives): the dependence test compares every one
+    alts: list[list[Affine | None]] = field(default_factory=list)
     _ids: frozenset[str] | None = None
 
     @property
