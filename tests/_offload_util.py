@@ -52,3 +52,31 @@ def write_suite(tmp: Path, programs: dict[str, tuple[str, str]], timeout_s: int 
                         "verify": {"kind": "stdout_regex", "pattern": "^OK$"}})
     (tmp / "manifest.json").write_text(json.dumps(entries))
     return tmp / "manifest.json"
+
+
+def plan_text(src: str, engine, **kw) -> tuple[str, dict]:
+    """The source with the offload plans of ``src`` applied, and the plans by function."""
+    from accellium.server.offload import apply_plans, offload_source
+
+    plans = offload_source(src.encode(), engine, path="k.c", **kw)
+    return apply_plans(src.encode(), plans).decode(), {p.function: p for p in plans}
+
+
+def acc_lines(text: str) -> list[str]:
+    """The ``#pragma acc`` lines of a source, stripped."""
+    return [ln.strip() for ln in text.splitlines() if ln.strip().startswith("#pragma acc")]
+
+
+def line_after(text: str, line: str) -> str:
+    """The line below the first line that is ``line`` (stripped)."""
+    lines = [ln.strip() for ln in text.splitlines()]
+    return lines[lines.index(line) + 1]
+
+
+def verified_offload_bytes(res: dict) -> dict[str, int]:
+    """Asserts every program's offload plan verified; the bytes each moved (both ways)."""
+    rows = {r["name"]: r for r in res["programs"]}
+    for name, r in rows.items():
+        assert r["offload"]["status"] == "verified", (name, r["offload"]["reason"])
+    return {k: (v["offload"]["bytes_h2d"] or 0) + (v["offload"]["bytes_d2h"] or 0)
+            for k, v in rows.items()}

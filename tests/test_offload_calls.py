@@ -12,12 +12,14 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from _offload_util import write_suite
+from _offload_util import acc_lines as _acc
+from _offload_util import line_after as _after
+from _offload_util import plan_text, verified_offload_bytes, write_suite
 
 from accellium.dataset.offload import plan_source
 from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
 from accellium.server.engines import get_engine
-from accellium.server.offload import apply_plans, engine_advisor, offload_source
+from accellium.server.offload import engine_advisor
 
 N = 20000
 ITERS = 10
@@ -134,19 +136,7 @@ def engine():
     return get_engine("analysis")
 
 
-def _plan(src: str, engine, **kw) -> tuple[str, dict]:
-    plans = offload_source(src.encode(), engine, path="k.c", **kw)
-    return apply_plans(src.encode(), plans).decode(), {p.function: p for p in plans}
-
-
-def _acc(text: str) -> list[str]:
-    return [ln.strip() for ln in text.splitlines() if ln.strip().startswith("#pragma acc")]
-
-
-def _after(text: str, line: str) -> str:
-    """The line below the first line that is ``line`` (stripped)."""
-    lines = [ln.strip() for ln in text.splitlines()]
-    return lines[lines.index(line) + 1]
+_plan = plan_text
 
 
 def test_caller_region_around_a_loop_over_two_callees(engine):
@@ -253,11 +243,8 @@ def test_programs_verify_in_the_emulator_and_move_each_array_once(tmp_path):
              for k, (kernel, main) in PROGRAMS.items()}
     res = evaluate_dynamic(write_suite(tmp_path, sized), "analysis", runs=1, with_mutations=False,
                            offload=True)
+    moved = verified_offload_bytes(res)
     rows = {r["name"]: r for r in res["programs"]}
-    for name, r in rows.items():
-        assert r["offload"]["status"] == "verified", (name, r["offload"]["reason"])
-    moved = {k: (v["offload"]["bytes_h2d"] or 0) + (v["offload"]["bytes_d2h"] or 0)
-             for k, v in rows.items()}
     per_loop = {k: (v["per_loop_clauses"]["bytes_h2d"] or 0) +
                 (v["per_loop_clauses"]["bytes_d2h"] or 0) for k, v in rows.items()}
     vec = N * 8

@@ -11,7 +11,7 @@ not run."""
 from __future__ import annotations
 
 import pytest
-from _offload_util import write_suite
+from _offload_util import verified_offload_bytes, write_suite
 
 from accellium.dataset.loops import parse_tree
 from accellium.dataset.offload.live import dead_parameters
@@ -307,11 +307,7 @@ def test_the_programs_verify_in_the_emulator(tmp_path):
              for k, (kernel, main) in PROGRAMS.items()}
     res = evaluate_dynamic(write_suite(tmp_path, sized), "analysis", runs=1, with_mutations=False,
                            offload=True)
-    rows = {r["name"]: r for r in res["programs"]}
-    for name, r in rows.items():
-        assert r["offload"]["status"] == "verified", (name, r["offload"]["reason"])
-    moved = {k: (v["offload"]["bytes_h2d"] or 0) + (v["offload"]["bytes_d2h"] or 0)
-             for k, v in rows.items()}
+    moved = verified_offload_bytes(res)
     vec = N * 8
     assert moved["dead_scratch"] == moved["dead_chain"] == moved["extern_fn"] == 2 * vec
     for name in ("read_after", "address_taken"):

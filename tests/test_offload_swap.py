@@ -10,11 +10,12 @@ of a buffer used in the region)."""
 from __future__ import annotations
 
 import pytest
-from _offload_util import write_suite
+from _offload_util import acc_lines as _acc
+from _offload_util import line_after as _after
+from _offload_util import plan_text, verified_offload_bytes, write_suite
 
 from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
 from accellium.server.engines import get_engine
-from accellium.server.offload import apply_plans, offload_source
 
 N = 4000
 STEPS = 7  # odd: the result is in the buffer the caller passed second
@@ -181,18 +182,7 @@ def engine():
 
 
 def _plan(src: str, engine) -> tuple[str, dict]:
-    src = "#include <stdlib.h>\n" + src
-    plans = offload_source(src.encode(), engine, path="k.c")
-    return apply_plans(src.encode(), plans).decode(), {p.function: p for p in plans}
-
-
-def _acc(text: str) -> list[str]:
-    return [ln.strip() for ln in text.splitlines() if ln.strip().startswith("#pragma acc")]
-
-
-def _after(text: str, line: str) -> str:
-    lines = [ln.strip() for ln in text.splitlines()]
-    return lines[lines.index(line) + 1]
+    return plan_text("#include <stdlib.h>\n" + src, engine)
 
 
 def test_region_over_a_swap_names_the_buffers(engine):
@@ -240,11 +230,7 @@ def test_the_programs_verify_in_the_emulator(tmp_path):
              for k, (kernel, main) in PROGRAMS.items()}
     res = evaluate_dynamic(write_suite(tmp_path, sized), "analysis", runs=1, with_mutations=False,
                            offload=True)
-    rows = {r["name"]: r for r in res["programs"]}
-    for name, r in rows.items():
-        assert r["offload"]["status"] == "verified", (name, r["offload"]["reason"])
-    moved = {k: (v["offload"]["bytes_h2d"] or 0) + (v["offload"]["bytes_d2h"] or 0)
-             for k, v in rows.items()}
+    moved = verified_offload_bytes(res)
     vec = N * 8
     assert moved["swap_call"] == 4 * vec
     assert moved["swap_params"] == 4 * vec
