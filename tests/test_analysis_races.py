@@ -204,3 +204,22 @@ def test_the_loop_under_its_own_declaration_keeps_no_range():
     # a step down: the range is not [lo, hi)
     f = analyze("for (int i = 0; i < n; i--) a[i] = a[i + n];")
     assert not f.safe
+
+
+@pytest.mark.parametrize("loop, safe", [
+    # a column of a row-major layout: the rows differ by a multiple of n, j stays below n
+    ("for (int j = 0; j < n; j++) a[i*n + j] = a[(i + 1)*n + j];", True),
+    ("for (int j = 0; j < n; j++) a[j] = a[(n - 1)*n + j];", True),
+    ("for (int j = 0; j < n; j++) { dp[j] = 1.0; u[k*n + j] = dp[(n - 1)*n + j]; }", True),
+    # j reaches n: j = n writes what j = 0 reads one row down
+    ("for (int j = 0; j <= n; j++) a[i*n + j] = a[(i + 1)*n + j];", False),
+    # the trip count is not the stride
+    ("for (int j = 0; j < m; j++) a[i*n + j] = a[(i + 1)*n + j];", False),
+    # a coefficient 2: 2*(j1 - j2) = n meets for an even n
+    ("for (int j = 0; j < n; j++) a[2*j] = a[n + 2*j];", False),
+])
+def test_a_column_of_a_row_major_layout(loop, safe):
+    """``c*(j1 - j2) = P*Q`` with ``|c| = 1`` and ``|j1 - j2| < trip <= P`` forces
+    ``j1 == j2`` (meet.stride_apart); anything else stays a possible dependence."""
+    f = analyze(loop)
+    assert f.safe is safe, [d.message for d in f.carried]

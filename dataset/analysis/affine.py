@@ -17,7 +17,7 @@ from functools import lru_cache
 
 from tree_sitter import Node
 
-from accellium.dataset.analysis.meet import Own, coefficients_meet, offset_meets
+from accellium.dataset.analysis.meet import Own, coefficients_meet, offset_meets, stride_apart
 from accellium.dataset.analysis.rows import SPILL, Bounds, row_distance
 from accellium.dataset.analysis.tree import fold_expression, op, text, unparen
 
@@ -220,6 +220,8 @@ def _dimension(a: Affine, b: Affine, v: str, inner: frozenset[str], pinned: _Pin
             pinned.cross = True
             return None
         return _unequal(a, b, v, inner, pinned, own)
+    if ca and stride_apart(_sub_rest(b, a, vt), ca, own):
+        return _NEVER  # a column of a row-major layout (x[R*n + j], j < n)
     if any(_inner_term(t, inner) for t in (*a, *b) if t not in (CONST, vt)):
         # an inner index alone takes every value; beside the index, see _spread
         return _spread(a, b, v, inner, pinned, ranges) if ca else None
@@ -234,6 +236,15 @@ def _dimension(a: Affine, b: Affine, v: str, inner: frozenset[str], pinned: _Pin
     if c % ca:
         return _NEVER
     return _pin(pinned, c // ca)
+
+
+def _sub_rest(b: Affine, a: Affine, vt: Term) -> dict[Term, int]:
+    """``b - a`` without the terms of ``vt``."""
+    out = {t: x for t, x in b.items() if t != vt}
+    for t, x in a.items():
+        if t != vt:
+            out[t] = out.get(t, 0) - x
+    return {t: x for t, x in out.items() if x}
 
 
 def _unequal(a: Affine, b: Affine, v: str, inner: frozenset[str], pinned: _Pinned,

@@ -15,6 +15,11 @@ they prove the opposite; a subscript they cannot read never counts as apart.
   accesses are apart only where the loop's own range proves ``|D| >= |c| * (hi - lo)``:
   the difference of the two polynomials is a nonnegative constant
   (``for (i = 0; i < n; i++) a[i] = a[i + n]``).
+- The same coefficient ±1 and a difference that is a multiple of a name ``P`` (every term
+  holds ``P``: ``dp[(n-1)*n + j]`` and ``dp[i*n + j]`` in the loop over j): ``j1 - j2`` would
+  be a multiple of ``P``, and it is smaller than the trip count in size, so where the trip
+  count is at most ``P`` (``P`` plus a constant <= 0) only ``j1 == j2`` meets — the column
+  of a row-major layout (:func:`stride_apart`).
 """
 
 from __future__ import annotations
@@ -26,7 +31,8 @@ from tree_sitter import Node
 
 from accellium.dataset.analysis.tree import field, op, text, unparen
 
-__all__ = ["Own", "own_range", "coefficients_meet", "offset_meets", "MAX_SEARCH"]
+__all__ = ["Own", "own_range", "coefficients_meet", "offset_meets", "stride_apart",
+           "MAX_SEARCH"]
 
 _Poly = dict[tuple[str, ...], int]
 #: the loop's own range [lo, hi) as sorted (term, coefficient) items of two polynomials
@@ -49,6 +55,20 @@ def _constant(p: _Poly) -> int | None:
 def _at_least_zero(p: _Poly) -> bool:
     c = _constant(p)
     return c is not None and c >= 0
+
+
+def stride_apart(diff: _Poly, coef: int, own: Own | None) -> bool:
+    """Are ``coef*i1 + A`` and ``coef*i2 + B`` (``diff``: ``B - A``) equal only for
+    ``i1 == i2``, because ``diff`` is a multiple of a name at least the trip count?"""
+    if own is None or abs(coef) != 1 or not diff:
+        return False
+    trip = _sub(dict(own[1]), dict(own[0]))
+    names = [t for t in trip if t != _CONST]
+    if len(names) != 1 or len(names[0]) != 1 or trip[names[0]] != 1 or \
+            trip.get(_CONST, 0) > 0:
+        return False
+    stride = names[0][0]
+    return all(stride in t for t in diff)
 
 
 def offset_meets(diff: _Poly, coef: int, own: Own | None) -> bool:
