@@ -253,11 +253,7 @@ def _unequal(a: Affine, b: Affine, v: str, inner: frozenset[str], pinned: _Pinne
     the GCD test and the loop's own range decide (:func:`.meet.coefficients_meet`); an
     inner index or a symbol in the rest leaves the meeting possible."""
     vt = (v,)
-    rest = {t: x for t, x in b.items() if t != vt}
-    for t, x in a.items():
-        if t != vt:
-            rest[t] = rest.get(t, 0) - x
-    rest = {t: x for t, x in rest.items() if x}
+    rest = _sub_rest(b, a, vt)
     if any(_inner_term(t, inner) for t in rest) or \
             coefficients_meet(a.get(vt, 0), b.get(vt, 0), rest, own):
         pinned.maybe = True
