@@ -164,8 +164,10 @@ def test_client_gone_aborts_the_generation(gw):
     assert _wait(lambda: c.get("/healthz").json()["stats"]["in_flight"] >= 8, 60, 0.01)
     for s in socks:
         s.close()
-    assert _wait(lambda: _aborted(servers) > before, 30), "vLLM logged no aborted request"
-    assert _wait(lambda: c.get("/healthz").json()["stats"]["in_flight"] == 0, 30)
+    # vLLM-CPU writes "Aborted request" when its engine loop next runs: on a loaded machine
+    # that can take well over 30 s; the waits return as soon as the condition holds
+    assert _wait(lambda: _aborted(servers) > before, 180), "vLLM logged no aborted request"
+    assert _wait(lambda: c.get("/healthz").json()["stats"]["in_flight"] == 0, 180)
     stats = c.get("/healthz").json()["stats"]
     assert stats["cancelled"] - cancelled >= _aborted(servers) - before >= 1
     assert _suggest(c, "par")["directive"] == "parallel loop"  # still serving
