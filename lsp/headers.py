@@ -102,8 +102,9 @@ class HeaderCache:
         if got is not None and got[0] == view.generation and got[1] == folders \
                 and got[2].fresh(buffers):
             return got[2]
+        root = view.tree.root_node  # a tree read in chunks keeps no text: parsed again then
         inc = read_includes(view.source, path, view.lang, folders, open_buffers=buffers,
-                            root=view.tree.root_node)
+                            root=root if root.text is not None else None)
         for n in inc.notes:
             if n not in self.notes_logged:
                 self.notes_logged.add(n)
