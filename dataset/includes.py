@@ -25,9 +25,10 @@ What is read, and what never is:
 
 Nothing here raises on a missing, unreadable or malformed header: it is a note, and the
 macros it would have defined are unknown (the analysis then refuses the loops that use them,
-as before).  A name that headers define more than once, one of them under a conditional group
-(``#ifdef`` other than the include guard's reading), is ambiguous and left out, as the
-analysis does for the file itself (:mod:`accellium.dataset.analysis.macros`).
+as before).  A name the headers define in two different ways, one of them under a conditional
+group (an include guard's ``#ifndef`` counts: a header that redefines its own macro is read as
+ambiguous), is left out, as the analysis does for the file itself
+(:mod:`accellium.dataset.analysis.macros`).
 """
 
 from __future__ import annotations
@@ -86,22 +87,17 @@ class Included:
     headers: tuple[str, ...] = ()  # real paths read, in order
     stamps: tuple[tuple[str, object], ...] = ()  # (real path, what it was read at)
     local: Mapping[str, Macro] = field(default_factory=dict)  # the file's own definitions
+    _memo: dict[int, dict[str, Macro]] = field(default_factory=dict, compare=False, repr=False)
 
     def visible(self, offset: int) -> dict[str, Macro]:
         """The header macros visible at byte ``offset`` of the file (``#undef`` applied,
-        ambiguous names left out)."""
-        seen: dict[str, list[_Event]] = {}
-        for e in self.events:
-            if e.at < offset:
-                seen.setdefault(e.name, []).append(e)
-        out: dict[str, Macro] = {}
-        for name, evs in seen.items():
-            if any(e.cond for e in evs) and len({e.macro for e in evs}) > 1:
-                continue
-            last = evs[-1].macro
-            if last is not None and not last.constant:
-                out[name] = last
-        return out
+        ambiguous names left out; the same for every offset between two includes: computed
+        once per include, the loops of a file ask again and again).  Do not edit it."""
+        n = sum(1 for e in self.events if e.at < offset) if self.events else 0
+        got = self._memo.get(n)
+        if got is None:
+            got = self._memo[n] = _visible(self.events[:n])
+        return got
 
     def at(self, offset: int) -> tuple[Macro, ...]:
         """:meth:`visible` as a tuple (what :func:`~accellium.dataset.analysis.macros.
@@ -120,6 +116,20 @@ class Included:
     def fresh(self, open_buffers: Mapping[str, bytes] | None = None) -> bool:
         """Whether every header read is still as it was (cheap: one ``stat`` each)."""
         return all(_stamp(p, open_buffers) == s for p, s in self.stamps)
+
+
+def _visible(events: Sequence[_Event]) -> dict[str, Macro]:
+    seen: dict[str, list[_Event]] = {}
+    for e in events:
+        seen.setdefault(e.name, []).append(e)
+    out: dict[str, Macro] = {}
+    for name, evs in seen.items():
+        if len(evs) > 1 and any(e.cond for e in evs) and len({e.macro for e in evs}) > 1:
+            continue
+        last = evs[-1].macro
+        if last is not None and not last.constant:
+            out[name] = last
+    return out
 
 
 def _stamp(real: str, open_buffers: Mapping[str, bytes] | None) -> object:
@@ -337,6 +347,7 @@ def read_includes(source: bytes | str, path: str | os.PathLike[str] | None, lang
     except (OSError, ValueError, TypeError):
         return Included()
     walk = _Walk(lang, [folder, *(d for d in dirs if os.path.isdir(d))], dirs, open_buffers)
+    walk.done.add(os.path.realpath(os.fspath(path)))  # a file that includes itself: once
     try:
         if root is None:
             from accellium.dataset.loops import parse_tree

@@ -224,10 +224,12 @@ class AccelliumServer(Documents, LanguageServer):
             return []
 
     def query_for(self, doc: DocView, lp):
-        from .actions import loop_query
+        from .actions import MAX_SCOPE_SEND, loop_query
 
-        return loop_query(doc, lp, self.examples_for(doc, lp), self.settings.adapter,
-                          self.headers.defines(doc, lp.start_byte, lp.text))
+        # the header macros go with the scope: none for a document sent without it
+        defines = self.headers.defines(doc, lp.start_byte, lp.text) \
+            if len(doc.source) <= MAX_SCOPE_SEND else ()
+        return loop_query(doc, lp, self.examples_for(doc, lp), self.settings.adapter, defines)
 
     def document_changes(self) -> bool:
         caps = self.client_capabilities
