@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from lsprotocol import types
 
 from accellium.dataset.analysis import LoopScope, scope_of
+from accellium.dataset.analysis.macros import Macro
 from accellium.dataset.loops import Loop
 from accellium.dataset.pragma import COMPUTE_DIRECTIVES, PragmaError, parse
 from accellium.server.engines import LoopQuery
@@ -71,19 +72,22 @@ def same_pragma(a: str | None, b: str | None) -> bool:
         return " ".join(a.split()) == " ".join(b.split())
 
 
-def loop_query(doc: DocView, lp: Loop, examples, adapter: str | None) -> LoopQuery:
+def loop_query(doc: DocView, lp: Loop, examples, adapter: str | None,
+               defines: Sequence[Macro] = ()) -> LoopQuery:
     """The query for ``lp`` with the document as its scope (the analysis then sees the code
-    around the loop: what is read after it, the functions it calls, the function it is in)."""
+    around the loop: what is read after it, the functions it calls, the function it is in,
+    and with ``defines`` the macros of its headers, :mod:`.headers`)."""
     return LoopQuery(code=lp.text, lang=doc.lang, enclosing=tuple(lp.enclosing),
-                     examples=tuple(examples), adapter=adapter, scope=doc_scope(doc, lp))
+                     examples=tuple(examples), adapter=adapter,
+                     scope=doc_scope(doc, lp, defines))
 
 
-def doc_scope(doc: DocView, lp: Loop) -> LoopScope | None:
+def doc_scope(doc: DocView, lp: Loop, defines: Sequence[Macro] = ()) -> LoopScope | None:
     """The document as the loop's scope (None when it is larger than :data:`MAX_SCOPE_SEND`):
     lone CRs read as line breaks, as the LSP counts lines (same length, same offsets)."""
     if len(doc.source) > MAX_SCOPE_SEND:
         return None
-    return scope_of(lone_cr_to_lf(doc.source), lp.start_byte, doc.lang)
+    return scope_of(lone_cr_to_lf(doc.source), lp.start_byte, doc.lang, defines)
 
 
 def insertable(doc: DocView, lp: Loop) -> bool:

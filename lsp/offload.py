@@ -28,6 +28,7 @@ from tree_sitter import Node
 
 from accellium.dataset.analysis.scope import function_name
 from accellium.dataset.analysis.tree import field as _field
+from accellium.dataset.includes import Included
 from accellium.dataset.offload import PlanInputError
 from accellium.dataset.pragma import is_acc_pragma
 
@@ -143,16 +144,17 @@ def offload_action(view: DocView, target: OffloadTarget, data: dict | None = Non
     return types.CodeAction(title=OFFLOAD_TITLE, kind=OFFLOAD_KIND, edit=edit, data=data)
 
 
-def plan_edits(view: DocView, target: OffloadTarget, engine: Any, fallback: Any
-               ) -> tuple[list[types.TextEdit], list[str]]:
-    """(the plan's edits as LSP text edits of ``view``, the plan's notes).  Runs the engine:
-    call it in a worker thread."""
+def plan_edits(view: DocView, target: OffloadTarget, engine: Any, fallback: Any,
+               includes: Included | None = None) -> tuple[list[types.TextEdit], list[str]]:
+    """(the plan's edits as LSP text edits of ``view``, the plan's notes; ``includes``: the
+    macros of its headers, :mod:`.headers`).  Runs the engine: call it in a worker thread."""
     from accellium.server.offload import all_edits, edit_bytes, offload_source
 
     # Rows as the LSP counts them (a lone CR ends a line): the same length, the same offsets.
     src = lone_cr_to_lf(view.source)
     try:
-        plans = offload_source(src, engine, lang=view.lang, rows=target.rows, fallback=fallback)
+        plans = offload_source(src, engine, lang=view.lang, rows=target.rows, fallback=fallback,
+                               includes=includes)
     except PlanInputError as e:
         return [], [str(e)]
     notes = [n for p in plans for n in p.notes]
@@ -187,7 +189,8 @@ async def compute(ls: AccelliumServer, view: DocView, target: OffloadTarget
         engine, fallback = fallback, None
     if engine is None:
         return [], ["no embedded engine could be loaded"]
-    return await ls.jobs.run(lambda _check: plan_edits(view, target, engine, fallback),
+    return await ls.jobs.run(lambda _check: plan_edits(view, target, engine, fallback,
+                                                       ls.headers.included(view)),
                              lane=ls.engine_lane(view.uri), timeout=OFFLOAD_BUDGET_S)
 
 

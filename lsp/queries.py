@@ -30,11 +30,12 @@ def query_key(q: LoopQuery) -> tuple:
 
 
 def _scope_key(scope: Any) -> tuple | None:
-    """The scope in a cache key: its offset and a digest of its text (the answer may depend on
-    any of it: what follows the loop, the functions it calls)."""
+    """The scope in a cache key: its offset, a digest of its text and its header macros (the
+    answer may depend on any of it: what follows the loop, the functions it calls, what a
+    macro of a header means)."""
     if scope is None:
         return None
-    return scope.offset, _digest(scope.source)
+    return scope.offset, _digest(scope.source), tuple(getattr(scope, "defines", ()))
 
 
 @lru_cache(maxsize=16)
@@ -49,6 +50,8 @@ def request_body(q: LoopQuery, scope: bool = True) -> dict:
                                "examples": [_example_json(e) for e in q.examples]}
     if scope and q.scope is not None:
         context["scope"] = {"source": q.scope.source, "offset": q.scope.offset}
+        if q.scope.defines:  # the macros of the document's headers (docs/server.md)
+            context["scope"]["defines"] = [m.directive() for m in q.scope.defines]
     return {
         "code": q.code,
         "language": q.lang,

@@ -29,6 +29,7 @@ from .diagnostics import hover_text
 from .document import Cancelled, DocView
 from .documents import Documents
 from .handlers import ANNOTATE_FILE, annotate, code_actions, resolve_action
+from .headers import HeaderCache, fs_path
 from .jobs import Jobs
 from .logs import LogControl
 from .protocol import AccelliumProtocol
@@ -61,6 +62,7 @@ class AccelliumServer(Documents, LanguageServer):
         self._loop_thread: int | None = None
         self.encoding = "utf-16"
         self.cli_backend_url: str | None = None  # `accellium lsp --backend-url`
+        self.headers = HeaderCache(self._folders, self._buffers)
 
     # ------------------------------------------------------------------------------------------
     # Messages (callable from worker threads)
@@ -187,6 +189,18 @@ class AccelliumServer(Documents, LanguageServer):
         self._scan_thread = threading.Thread(target=run, name="accellium-scan", daemon=True)
         self._scan_thread.start()
 
+    def _folders(self) -> list[str]:
+        """The workspace folders' paths (include folders for the documents' headers)."""
+        if not self._workspace_ready():
+            return []
+        out = [fs_path(f.uri) for f in list(self.workspace.folders.values())]
+        root = self.workspace.root_path
+        return [p for p in [*out, root] if p]
+
+    def _buffers(self) -> dict[str, bytes]:
+        """The text of every open C/C++ document (URI -> bytes), read from any thread."""
+        return {uri: doc.source for uri, doc in list(self.docs.items())}
+
     def _workspace_ready(self) -> bool:
         try:
             self.workspace  # noqa: B018
@@ -210,9 +224,12 @@ class AccelliumServer(Documents, LanguageServer):
             return []
 
     def query_for(self, doc: DocView, lp):
-        from .actions import loop_query
+        from .actions import MAX_SCOPE_SEND, loop_query
 
-        return loop_query(doc, lp, self.examples_for(doc, lp), self.settings.adapter)
+        # the header macros go with the scope: none for a document sent without it
+        defines = self.headers.defines(doc, lp.start_byte, lp.text) \
+            if len(doc.source) <= MAX_SCOPE_SEND else ()
+        return loop_query(doc, lp, self.examples_for(doc, lp), self.settings.adapter, defines)
 
     def document_changes(self) -> bool:
         caps = self.client_capabilities
@@ -293,6 +310,7 @@ def make_server() -> AccelliumServer:  # noqa: C901, PLR0915 — one thin nested
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: AccelliumServer, params: types.DidCloseTextDocumentParams) -> None:
         ls.close_doc(params.text_document.uri)
+        ls.headers.forget(params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_CODE_ACTION, types.CodeActionOptions(
         code_action_kinds=[types.CodeActionKind.QuickFix, types.CodeActionKind.RefactorRewrite,

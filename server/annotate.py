@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from accellium.dataset.analysis import scope_of
+from accellium.dataset.analysis.macros import header_macros
+from accellium.dataset.includes import Included
 from accellium.dataset.loops import (
     LineIndex,
     Loop,
@@ -150,9 +152,11 @@ def annotate_source(
     path: str = "<buffer>",
     lang: str | None = None,
     line: int | None = None,
+    includes: Included | None = None,
 ) -> list[LoopSuggestion]:
     """Suggestions for every loop (or, with ``line``, the loops containing that 1-based line,
-    innermost last), in document order."""
+    innermost last), in document order; ``includes``: the macros of the file's headers
+    (:func:`accellium.dataset.includes.read_includes`)."""
     lang = normalize_lang(lang) if lang else detect_lang(path, source)
     lines = LineIndex(source)
     loops = loops_in_tree(parse_tree(source, lang), source, lines)
@@ -165,8 +169,10 @@ def annotate_source(
             s, failure = None, (f"not analysed: a nest of {lp.loop_depth} loops, over the "
                                 f"limit of {MAX_NEST_DEPTH}")
         else:
+            defines = includes.for_loop(lp.start_byte, lp.text) if includes else ()
             q = LoopQuery(code=lp.text, lang=lang, enclosing=tuple(lp.enclosing),
-                          scope=scope_of(source, lp.start_byte, lang), first_line=lp.line)
+                          scope=scope_of(source, lp.start_byte, lang, defines),
+                          first_line=lp.line)
             s, failure = _suggest_one(q, engine)
         problem = insertion_problem(lines, lp)
         common: dict[str, Any] = dict(path=path, line=lp.line, end_line=lp.end_line_1, depth=lp.depth,
@@ -183,7 +189,8 @@ def annotate_source(
             elapsed_ms=s.elapsed_ms, **common))
     for s in out:
         s._parsed = _parse_or_none(s.pragma)
-    _routine_lines(out, source, lang)
+    with header_macros(includes.at if includes is not None and includes.events else None):
+        _routine_lines(out, source, lang)
     _serialising(out)
     return out
 

@@ -17,7 +17,8 @@ from accellium.dataset.prompt import MAX_EXAMPLES
 from accellium.server.text_checks import MAX_NESTING, nesting_problem, surrogate_problem
 
 __all__ = [
-    "MAX_CODE_BYTES", "MAX_SCOPE_BYTES", "MAX_BATCH", "MAX_EXAMPLES", "MAX_ENCLOSING", "MAX_ALTERNATIVES",
+    "MAX_CODE_BYTES", "MAX_SCOPE_BYTES", "MAX_BATCH", "MAX_DEFINES", "MAX_DEFINE_CHARS",
+    "MAX_DEFINES_CHARS", "MAX_EXAMPLES", "MAX_ENCLOSING", "MAX_ALTERNATIVES",
     "MAX_NESTING", "Text", "CText",
     "ADAPTER_NAME_PATTERN", "ExampleModel", "ScopeModel", "ContextModel", "SuggestRequest", "SuggestResponse",
     "BatchItemError", "AdapterLoad", "AdapterInfo", "AdapterList", "Health", "ErrorBody",
@@ -28,6 +29,10 @@ MAX_CODE_BYTES = 64 * 1024
 #: the file around the loop (``context.scope.source``); the whole request body is at most 1 MiB
 MAX_SCOPE_BYTES = 768 * 1024
 MAX_BATCH = 64
+#: the macros of the buffer's headers (``context.scope.defines``): entries, chars each, chars in all
+MAX_DEFINES = 512
+MAX_DEFINE_CHARS = 4096
+MAX_DEFINES_CHARS = 128 * 1024
 MAX_ENCLOSING = 16
 MAX_ALTERNATIVES = 8
 MAX_PRAGMA_CHARS = 4096
@@ -124,6 +129,23 @@ class ScopeModel(_Strict):
     offset: int = Field(ge=0, strict=True,
                         description="UTF-8 byte offset in `source` of the loop's `for` keyword; "
                                     "the loop there must be the loop in `code`.")
+    defines: list[CText] = Field(
+        default_factory=list, max_length=MAX_DEFINES,
+        description="Optional: the macros the buffer's local headers define before the loop, "
+                    "one `#define` line each (`#define IDX(i, j) ((i) * n + (j))`), read as "
+                    "defined before the first line of `source` (its own definitions and "
+                    f"`#undef` lines override them); at most {MAX_DEFINES} lines of "
+                    f"{MAX_DEFINE_CHARS} chars, {MAX_DEFINES_CHARS} chars in all.")
+
+    @field_validator("defines")
+    @classmethod
+    def _defines_short(cls, v: list[str]) -> list[str]:
+        for k, d in enumerate(v):
+            if len(d) > MAX_DEFINE_CHARS:
+                raise ValueError(f"scope.defines[{k}] is longer than {MAX_DEFINE_CHARS} chars")
+        if sum(len(d) for d in v) > MAX_DEFINES_CHARS:
+            raise ValueError(f"scope.defines has more than {MAX_DEFINES_CHARS} chars in all")
+        return v
 
     @field_validator("source")
     @classmethod

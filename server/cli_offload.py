@@ -36,7 +36,7 @@ def _print_plan(out: Callable[[str], None], path: str, p: FunctionPlan) -> None:
         out(f"    - {n}")
 
 
-def run_offload(args: argparse.Namespace, source: bytes, engine, out) -> int:
+def run_offload(args: argparse.Namespace, source: bytes, engine, out, includes=None) -> int:
     """The ``--offload`` branch of ``accellium suggest`` (exit status)."""
     from accellium.server.offload import apply_plans, offload_source
 
@@ -44,7 +44,8 @@ def run_offload(args: argparse.Namespace, source: bytes, engine, out) -> int:
     rows = (args.line - 1, args.line - 1) if args.line is not None and not function else None
     try:
         plans = offload_source(source, engine, path=args.file, lang=args.lang,
-                               function=function, rows=rows, replace=args.replace)
+                               function=function, rows=rows, replace=args.replace,
+                               includes=includes)
     except PlanInputError as e:
         print(f"accellium suggest: {args.file}: {e}", file=sys.stderr)
         return 2

@@ -45,6 +45,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "is not given; with --line, the function there): one data region, "
                         "the loops' pragmas inside with present, updates for the host code "
                         "between them (docs/offload.md)")
+    p.add_argument("-I", "--include-dir", action="append", default=[], metavar="DIR",
+                   help="also look for the file's quoted includes (#include \"x.h\") in DIR, "
+                        "and allow reading headers there (repeatable; the file's own folder "
+                        "always is); their macros are expanded in subscripts")
+    p.add_argument("--no-headers", action="store_true",
+                   help="do not read the file's local headers (their macros stay unknown)")
     p.set_defaults(func=run_suggest)
 
 
@@ -134,6 +140,26 @@ def _apply(args: argparse.Namespace, source: bytes, results: list[LoopSuggestion
     return 0
 
 
+def _headers(args: argparse.Namespace, source: bytes):
+    """The macros of the file's local headers (docs: README, "Headers"); a header that is not
+    read is a line on stderr (one not found only with ``-v``: many quoted includes are
+    library headers found on the compiler's own path)."""
+    from accellium.dataset.includes import read_includes
+    from accellium.dataset.loops import detect_lang, normalize_lang
+
+    for d in args.include_dir:
+        if not os.path.isdir(d):
+            raise ValueError(f"--include-dir {d}: not a folder")
+    lang = normalize_lang(args.lang) if args.lang else detect_lang(args.file, source)
+    got = read_includes(source, args.file, lang, args.include_dir)
+    for note in got.notes:
+        if note.endswith(": not found"):
+            log.info("%s: %s", args.file, note)
+        else:
+            print(f"accellium suggest: {args.file}: {note}", file=sys.stderr)
+    return got
+
+
 def run_suggest(args: argparse.Namespace) -> int:
     if args.replace and not args.apply:
         return _fail("--replace needs --apply")
@@ -150,12 +176,14 @@ def run_suggest(args: argparse.Namespace) -> int:
     engine = _engine(args)
     if isinstance(engine, int):
         return engine
+    includes = None if args.no_headers else _headers(args, source)
     out = _Stdout()
     if args.offload is not None:
         from accellium.server.cli_offload import run_offload
 
-        return run_offload(args, source, engine, out)
-    results = annotate_source(source, engine, path=args.file, lang=args.lang, line=args.line)
+        return run_offload(args, source, engine, out, includes)
+    results = annotate_source(source, engine, path=args.file, lang=args.lang, line=args.line,
+                              includes=includes)
     if args.json:
         out(json.dumps([r.to_json() for r in results], indent=1))
     else:

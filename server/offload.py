@@ -8,6 +8,8 @@ the line break of the line it goes above, checked before it is written).
 from __future__ import annotations
 
 from accellium.dataset.analysis import compute_construct, scope_of
+from accellium.dataset.analysis.macros import header_macros
+from accellium.dataset.includes import Included
 from accellium.dataset.loops import LineIndex, Loop, detect_lang, normalize_lang
 from accellium.dataset.offload import FunctionPlan, LoopAdvice, PlanEdit, plan_source
 from accellium.dataset.pragma import PragmaError, parse
@@ -19,13 +21,16 @@ from accellium.server.suggest import suggest
 __all__ = ["offload_source", "apply_plans", "engine_advisor", "edit_bytes", "all_edits"]
 
 
-def engine_advisor(engine: Engine, lang: str, fallback: Engine | str | None = "auto"):
-    """The per-loop answer of ``engine`` through the one pipeline (the loop's file as scope;
-    ``fallback`` answers when a model's answer is not a valid pragma)."""
+def engine_advisor(engine: Engine, lang: str, fallback: Engine | str | None = "auto",
+                   includes: Included | None = None):
+    """The per-loop answer of ``engine`` through the one pipeline (the loop's file as scope,
+    with the macros of its headers from ``includes``; ``fallback`` answers when a model's
+    answer is not a valid pragma)."""
 
     def advise(source: bytes, lp: Loop) -> LoopAdvice:
+        defines = includes.for_loop(lp.start_byte, lp.text) if includes else ()
         q = LoopQuery(code=lp.text, lang=lang, enclosing=tuple(lp.enclosing),
-                      scope=scope_of(source, lp.start_byte, lang), first_line=lp.line)
+                      scope=scope_of(source, lp.start_byte, lang, defines), first_line=lp.line)
         try:
             s = suggest(q, engine, fallback=fallback)
         except (PragmaError, RecursionError) as e:
@@ -47,13 +52,16 @@ def offload_source(source: bytes, engine: Engine, *, path: str = "<buffer>",
                    rows: tuple[int, int] | None = None, replace: bool = False,
                    per_loop: bool = False,
                    fallback: Engine | str | None = "auto",
-                   program: list[bytes] | None = None) -> list[FunctionPlan]:
+                   program: list[bytes] | None = None,
+                   includes: Included | None = None) -> list[FunctionPlan]:
     """The plans of ``source`` (see :func:`accellium.dataset.offload.plan_source`;
-    ``program``: the program's other translation units, when all of them are known)."""
+    ``program``: the program's other translation units, when all of them are known;
+    ``includes``: the macros of the file's headers, for the per-loop answers)."""
     lang = normalize_lang(lang) if lang else detect_lang(path, source)
-    return plan_source(source, engine_advisor(engine, lang, fallback), lang=lang,
-                       function=function,
-                       rows=rows, replace=replace, per_loop=per_loop, program=program)
+    with header_macros(includes.at if includes is not None and includes.events else None):
+        return plan_source(source, engine_advisor(engine, lang, fallback, includes), lang=lang,
+                           function=function, rows=rows, replace=replace, per_loop=per_loop,
+                           program=program)
 
 
 def all_edits(plans: list[FunctionPlan]) -> list[PlanEdit]:

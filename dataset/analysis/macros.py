@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -30,7 +32,8 @@ from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import text, unparen
 
 __all__ = ["Macro", "MacroTable", "table_of", "expand", "expanded", "expanded_call",
-           "file_expansion", "macro_calls", "MAX_DEPTH", "MAX_CHARS"]
+           "file_expansion", "header_macros", "visible_at", "macro_calls", "definition", "parse_define", "used_macros",
+           "tokens", "MAX_DEPTH", "MAX_CHARS"]
 
 MAX_DEPTH = 8  # nested expansions followed (a macro whose body uses another macro ...)
 MAX_CHARS = 2000  # a longer expansion is not analysed
@@ -50,22 +53,35 @@ class Macro:
     body: str
     variadic: bool = False
 
+    def directive(self) -> str:
+        """The ``#define`` line of the macro (:func:`parse_define` reads it back)."""
+        if self.params is None:
+            return f"#define {self.name} {self.body}".rstrip()
+        params = ", ".join([*self.params, *(("...",) if self.variadic else ())])
+        return f"#define {self.name}({params}) {self.body}".rstrip()
+
+    @property
+    def constant(self) -> bool:
+        """An object-like macro whose body is a number: it stays a name (see the module)."""
+        return self.params is None and _NUMBER.fullmatch(self.body) is not None
+
 
 _Event = tuple[int, Macro | None, bool]  # (byte offset, the definition or None: #undef, under #if)
 
 
-def _tokens(s: str) -> list[str]:
+def tokens(s: str) -> list[str]:
     """The preprocessing tokens of ``s``, comments and white space dropped."""
     return [t for t in _TOKEN.findall(s) if t.strip() and not t.startswith(("//", "/*"))]
 
 
-def _definition(n: Node) -> Macro:
+def definition(n: Node) -> Macro:
+    """The macro a ``preproc_def`` or ``preproc_function_def`` node defines."""
     name = text(_field(n, "name"))
     body = " ".join(text(_field(n, "value")).replace("\\\n", " ").split())
     if n.type == "preproc_def":
         return Macro(name, None, body)
     params = _field(n, "parameters")
-    words = [t for t in _tokens(text(params)) if t not in "(),"]
+    words = [t for t in tokens(text(params)) if t not in "(),"]
     variadic = bool(words) and words[-1] == "..."
     return Macro(name, tuple(w for w in words if w != "..."), body, variadic)
 
@@ -80,10 +96,10 @@ class MacroTable:
             n, cond = stack.pop()
             t = n.type
             if t in ("preproc_def", "preproc_function_def"):
-                m = _definition(n)
+                m = definition(n)
                 self.events.setdefault(m.name, []).append((n.start_byte, m, cond))
             elif t == "preproc_call" and text(_field(n, "directive")).strip() == "#undef":
-                words = _tokens(text(_field(n, "argument")))
+                words = tokens(text(_field(n, "argument")))
                 if words:
                     self.events.setdefault(words[0], []).append((n.start_byte, None, cond))
             elif t in _CONDITIONAL or t in ("translation_unit", "linkage_specification",
@@ -94,19 +110,30 @@ class MacroTable:
             name for name, evs in self.events.items()
             if any(c for _, _, c in evs) and len({m for _, m, _ in evs}) > 1)
 
-    def visible(self, at: int) -> dict[str, Macro]:
+    def visible(self, at: int, before: Sequence[Macro] = ()) -> dict[str, Macro]:
         """The macros defined before byte ``at`` (and not undefined since), that the analysis
-        expands (see the module)."""
-        out: dict[str, Macro] = {}
+        expands (see the module).  ``before``: macros defined before the first line (those of
+        the headers the file includes, :mod:`accellium.dataset.includes`); a definition or
+        ``#undef`` of the file before ``at`` overrides one of them, and a name the file also
+        defines otherwise under a conditional group is ambiguous, as two definitions of the
+        file are."""
+        out = {m.name: m for m in before if not m.constant}
         for name, evs in self.events.items():
-            if name in self.ambiguous:
+            first = out.get(name)
+            if name in self.ambiguous or (first is not None and any(c for _, _, c in evs)
+                                          and any(m != first for _, m, _ in evs)):
+                out.pop(name, None)
                 continue
-            last = None
+            seen, last = False, None
             for pos, m, _ in evs:
                 if pos < at:
-                    last = m
-            if last is not None and (last.params is not None or not _NUMBER.fullmatch(last.body)):
+                    seen, last = True, m
+            if not seen:
+                continue
+            if last is not None and not last.constant:
                 out[name] = last
+            else:
+                out.pop(name, None)
         return out
 
 
@@ -170,7 +197,7 @@ def _arguments(m: Macro, args: list[list[str]]) -> list[list[str]]:
 
 def _substitute(m: Macro, args: list[list[str]], table: Mapping[str, Macro],
                 off: frozenset[str], depth: int) -> list[str]:
-    body = _tokens(m.body)
+    body = tokens(m.body)
     if "#" in body or "##" in body:
         raise _Fail
     names = list(m.params or ()) + (["__VA_ARGS__"] if m.variadic else [])
@@ -197,7 +224,7 @@ def _expand(toks: list[str], table: Mapping[str, Macro], off: frozenset[str],
             k += 1
             continue
         if m.params is None:
-            out.extend(_expand(_tokens(m.body), table, off | {t}, depth + 1))
+            out.extend(_expand(tokens(m.body), table, off | {t}, depth + 1))
             k += 1
             continue
         if k + 1 >= len(toks) or toks[k + 1] != "(":
@@ -217,7 +244,7 @@ def _expand(toks: list[str], table: Mapping[str, Macro], off: frozenset[str],
 
 def expand(source: str, table: Mapping[str, Macro]) -> str | None:
     """``source`` with the macros of ``table`` expanded (None: nothing to expand, or given up)."""
-    toks = _tokens(source)
+    toks = tokens(source)
     if not any(t in table for t in toks):
         return None
     try:
@@ -263,23 +290,87 @@ def expanded_call(node: Node, table: Mapping[str, Macro], lang: str = "c") -> No
     return unparen(got) if got is not node else None
 
 
+def used_macros(code: str, table: Mapping[str, Macro]) -> list[Macro]:
+    """The macros of ``table`` that ``code`` names, and those their bodies name, and so on
+    (sorted by name)."""
+    todo = [t for t in tokens(code) if t in table]
+    seen: set[str] = set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        todo.extend(t for t in tokens(table[name].body) if t in table and t not in seen)
+    return [table[n] for n in sorted(seen)]
+
+
+@lru_cache(maxsize=1024)
+def parse_define(directive: str, lang: str = "c") -> Macro | None:
+    """The macro of one ``#define`` line (continuation lines allowed); None when the text is
+    not exactly one ``#define`` directive."""
+    from accellium.dataset.loops import parse_tree
+
+    if "#" not in directive or "\0" in directive:
+        return None
+    src = (directive.rstrip() + "\n").encode("utf-8", "surrogateescape")
+    root = parse_tree(src, lang if lang in ("c", "cpp") else "c").root_node
+    kids = root.named_children
+    if root.has_error or len(kids) != 1 or kids[0].type not in ("preproc_def",
+                                                                 "preproc_function_def"):
+        return None
+    return definition(kids[0])
+
+
 def macro_calls(m: Macro) -> list[str]:
     """The names the body of ``m`` calls (a name followed by ``(``, parameters left out)."""
-    toks = _tokens(m.body)
+    toks = tokens(m.body)
     return [t for t, nxt in zip(toks, toks[1:], strict=False)
             if nxt == "(" and (t[0].isalpha() or t[0] == "_") and t not in (m.params or ())]
 
 
+#: The macros of the headers visible at a byte offset of the file whose tree is being read
+#: (:mod:`accellium.dataset.includes`), for :func:`file_expansion`; set with
+#: :func:`header_macros` by the callers that know them (the analysis of a loop with a scope,
+#: the offload plan of a file).
+_HEADERS: ContextVar[Callable[[int], Sequence[Macro]] | None] = ContextVar(
+    "accellium_header_macros", default=None)
+
+
+@contextmanager
+def header_macros(at: Callable[[int], Sequence[Macro]] | None) -> Iterator[None]:
+    """Within the block, :func:`file_expansion` also expands the macros ``at(offset)`` gives
+    (those the headers define before a byte offset of the file)."""
+    token = _HEADERS.set(at)
+    try:
+        yield
+    finally:
+        _HEADERS.reset(token)
+
+
+def visible_at(root: Node, at: int) -> dict[str, Macro]:
+    """The macros visible at byte ``at`` of the file whose tree is ``root``: its own and,
+    within :func:`header_macros`, its headers'."""
+    hdr = _HEADERS.get()
+    before = hdr(at) if hdr is not None else ()
+    table = table_of(root)
+    if table is None:
+        return {m.name: m for m in before if not m.constant}
+    return table.visible(at, before)
+
+
 def file_expansion(node: Node) -> Node | None:
     """:func:`expanded_call` for a call in a whole file's tree, with the macros visible where
-    the call is (None: not such a call)."""
+    the call is, the headers' included (:func:`header_macros`) (None: not such a call)."""
     fn = _field(node, "function")
     if fn is None or fn.type != "identifier":
         return None
+    name = text(fn)
     root = node
     while root.parent is not None:
         root = root.parent
     table = table_of(root)
-    if table is None or text(fn) not in table.events:
+    hdr = _HEADERS.get()
+    if (table is None or name not in table.events) and (
+            hdr is None or all(m.name != name for m in hdr(node.start_byte))):
         return None
-    return expanded_call(node, table.visible(node.start_byte))
+    return expanded_call(node, visible_at(root, node.start_byte))

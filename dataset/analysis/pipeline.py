@@ -24,7 +24,7 @@ from accellium.dataset.analysis.indirect import atomic_lines, derived, indirect_
 from accellium.dataset.analysis.library import PURE_CALLS
 from accellium.dataset.analysis.liveness import LoopInFile, live_after, locate
 from accellium.dataset.analysis.liveout import LiveOut, apply_live_out, candidates, unscoped_live
-from accellium.dataset.analysis.macros import Macro, expanded, table_of
+from accellium.dataset.analysis.macros import Macro, expanded, header_macros, table_of
 from accellium.dataset.analysis.meet import own_range
 from accellium.dataset.analysis.nest import read_nest
 from accellium.dataset.analysis.notes import fact_notes, renderable
@@ -100,6 +100,7 @@ class _Body:
     loop: Node | None = None  # the analysed loop
     macros: dict[str, Macro] = field(default_factory=dict)  # those defined where it is
     lang: str = "c"
+    defines: tuple[Macro, ...] = ()  # those of the headers (the scope's)
 
 
 def _located(scope: LoopScope | None) -> tuple[FileIndex | None, LoopInFile | None]:
@@ -113,9 +114,14 @@ def _located(scope: LoopScope | None) -> tuple[FileIndex | None, LoopInFile | No
 
 
 def _macros(index: FileIndex | None, scope: LoopScope | None) -> dict[str, Macro]:
-    """The macros the file defines before the loop (none for a loop given alone)."""
+    """The macros the file and its headers (``scope.defines``) define before the loop (none
+    for a loop given alone)."""
+    if scope is None:
+        return {}
     table = table_of(index.tree.root_node) if index is not None else None
-    return table.visible(scope.offset) if table is not None and scope is not None else {}
+    if table is None:
+        return {m.name: m for m in scope.defines if not m.constant}
+    return table.visible(scope.offset, scope.defines)
 
 
 def _body(loop: Node, facts: LoopFacts, scope: LoopScope | None, lang: str) -> _Body:
@@ -132,7 +138,7 @@ def _body(loop: Node, facts: LoopFacts, scope: LoopScope | None, lang: str) -> _
     for acc in w.accesses:
         by_name.setdefault(acc.name, []).append(acc)
     return _Body(w, index_all, local_arrays, by_name, model, where, loop=loop, macros=macros,
-                 lang=lang)
+                 lang=lang, defines=scope.defines if scope is not None else ())
 
 
 def _taint(b: _Body, facts: LoopFacts) -> None:
@@ -268,7 +274,7 @@ def _data(b: _Body, facts: LoopFacts) -> None:
         del bounds[v]
     facts.sections = sections(list(facts.arrays), b.by_name, bounds, b.index_all)
     if b.where is not None:
-        found, covered = _file_sections(b.where, facts.arrays)
+        found, covered = _file_sections(b.where, facts.arrays, b.defines)
         facts.sections.update(found)
         for name, mode in facts.arrays.items():
             if mode == "out" and name not in covered:
@@ -276,7 +282,8 @@ def _data(b: _Body, facts: LoopFacts) -> None:
     b.notes.extend(renderable(facts, b.by_name))
 
 
-def _file_sections(where: LoopInFile, arrays: dict[str, str]) -> tuple[dict[str, str], set[str]]:
+def _file_sections(where: LoopInFile, arrays: dict[str, str], defines: tuple[Macro, ...] = ()
+                   ) -> tuple[dict[str, str], set[str]]:
     """Sections from the extents of every use (the offload planner's): with the file, a
     pointer's section covers every subscript the nest reaches (``in[i + t]``, ``A[i][k]``,
     descending and triangular loops), not only ``a[i]``; a true array is named whole.  And the
@@ -286,12 +293,14 @@ def _file_sections(where: LoopInFile, arrays: dict[str, str]) -> tuple[dict[str,
     from accellium.dataset.offload.shapes import declarations
 
     root = where.index.tree.root_node
-    key = f"offload-declarations:{where.ctx.node.start_byte}"  # once per function of the file
+    # once per function of the file (and headers' macros)
+    key = f"offload-declarations:{where.ctx.node.start_byte}:{hash(defines)}"
     try:
-        decls = where.index.memo.get(key)
-        if decls is None:
-            decls = where.index.memo[key] = declarations(where.ctx.node, root)
-        got, covered = loop_data(where.loop, where.ctx.node, root, decls)  # type: ignore[arg-type]
+        with header_macros(lambda _at: defines):
+            decls = where.index.memo.get(key)
+            if decls is None:
+                decls = where.index.memo[key] = declarations(where.ctx.node, root)
+            got, covered = loop_data(where.loop, where.ctx.node, root, decls)  # type: ignore[arg-type]
     except (RecursionError, ValueError):
         return {}, set()
     return {k: v for k, v in got.items() if k in arrays}, covered

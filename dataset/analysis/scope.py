@@ -6,17 +6,23 @@ assigns read afterwards?), the functions defined or declared in the same file (w
 call do?) and the ``#pragma acc routine`` directives.  :func:`scope_of` builds one from a
 file's source and the loop's position; :class:`FileIndex` and :class:`FunctionContext` are
 the parsed views, built once per file and per function (cached).
+
+``defines`` are the macros the file's headers define before the loop (found by
+:func:`accellium.dataset.includes.read_includes` where the file system is known): beside the
+source rather than prepended to it, so that every offset and line of the source stays as it is.
 """
 
 from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from tree_sitter import Node, Tree
 
+from accellium.dataset.analysis.macros import Macro
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import named, text
 from accellium.dataset.loops import parse_tree
@@ -41,17 +47,22 @@ _ROUTINE = re.compile(r"^[ \t]*#[ \t]*pragma[ \t]+acc[ \t]+routine\b(?:[ \t]*\((
 
 @dataclass(frozen=True)
 class LoopScope:
-    """The source the loop is in (a whole file or buffer) and the UTF-8 byte offset of the
-    loop's ``for`` in it."""
+    """The source the loop is in (a whole file or buffer), the UTF-8 byte offset of the
+    loop's ``for`` in it, and the macros its headers define before it (read as defined
+    before the source's first line; the source's own definitions and ``#undef`` lines
+    override them)."""
 
     source: str
     offset: int
     lang: str = "c"
+    defines: tuple[Macro, ...] = ()
 
 
-def scope_of(source: bytes | str, loop_start: int, lang: str = "c") -> LoopScope | None:
+def scope_of(source: bytes | str, loop_start: int, lang: str = "c",
+             defines: Sequence[Macro] = ()) -> LoopScope | None:
     """The scope of the loop starting at byte ``loop_start`` of ``source`` (None when the
-    source is too large or the position is not in it)."""
+    source is too large or the position is not in it); ``defines``: the macros of the
+    headers visible at the loop."""
     if isinstance(source, bytes):
         if len(source) > MAX_SCOPE_BYTES:
             return None
@@ -62,7 +73,8 @@ def scope_of(source: bytes | str, loop_start: int, lang: str = "c") -> LoopScope
         size = len(source.encode("utf-8", "surrogateescape"))
     if not 0 <= loop_start < size or size > MAX_SCOPE_BYTES:
         return None
-    return LoopScope(text_, loop_start, lang if lang in ("c", "cpp") else "c")
+    return LoopScope(text_, loop_start, lang if lang in ("c", "cpp") else "c",
+                     tuple(m for m in defines if isinstance(m, Macro)))
 
 
 @lru_cache(maxsize=4)

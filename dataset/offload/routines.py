@@ -10,7 +10,7 @@ from __future__ import annotations
 from tree_sitter import Node
 
 from accellium.dataset.analysis.library import library_function
-from accellium.dataset.analysis.macros import macro_calls, table_of
+from accellium.dataset.analysis.macros import macro_calls, visible_at
 from accellium.dataset.analysis.scope import FileIndex, function_name
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, named, text, unparen
@@ -37,8 +37,7 @@ def routines_needed(node: Node, index: FileIndex) -> tuple[list[str], str | None
     need: list[str] = []
     todo = callees(node)
     seen: set[str] = set()
-    table = table_of(index.tree.root_node)
-    macros = table.visible(node.start_byte) if table is not None else {}
+    macros = visible_at(index.tree.root_node, node.start_byte)  # the headers' too
     while todo:
         name = todo.pop(0)
         if name in seen:

@@ -102,7 +102,7 @@ def evaluate_gpu(manifest: str | Path, engine_name: str | None, *, engine_option
             row["original"] = _variant("original", prog, folder, tmp / prog.name / "o", {},
                                        status, runs)
             if engine is not None:
-                replaced, applied, _ = annotate_with_engine(files, engine)
+                replaced, applied, _ = annotate_with_engine(files, engine, folder)
                 row["engine"] = _variant("engine", prog, folder, tmp / prog.name / "e", replaced,
                                          status, runs)
                 row["pragmas_inserted"] = len(applied)

@@ -6,22 +6,25 @@ the per-loop suggestions: verification and the bytes the emulated data environme
 from __future__ import annotations
 
 import statistics
+from pathlib import Path
 from typing import Any
 
+from accellium.dataset.includes import Included, read_includes
 from accellium.evaluation.dynamic.accpragmas import strip_acc_keep_lines
 from accellium.evaluation.dynamic.variants import CAUSES
 
-__all__ = ["annotate_with_plan", "offload_metrics", "offload_coverage"]
+__all__ = ["annotate_with_plan", "offload_metrics", "offload_coverage", "program_headers"]
 
 
 def annotate_with_plan(files: dict[str, bytes], engine, per_loop: bool = False,
-                       program: dict[str, bytes] | None = None
+                       program: dict[str, bytes] | None = None, folder: Path | None = None
                        ) -> tuple[dict[str, bytes], list[dict], list[str]]:
     """Strip the authors' pragmas and apply the offload plan of every function (``per_loop``:
     the same loops, each with its own data clauses and no region — the baseline).
     ``program``: every source file the manifest links into the program (path -> text): the
     plan of one file then sees every call of its functions (a function with external linkage
-    can only be called from them)."""
+    can only be called from them); ``folder``: the program's, where the files' local headers
+    are read (:func:`program_headers`)."""
     from accellium.server.offload import apply_plans, offload_source
 
     out: dict[str, bytes] = {}
@@ -32,7 +35,8 @@ def annotate_with_plan(files: dict[str, bytes], engine, per_loop: bool = False,
         try:
             others = _other_units(rel, program)
             plans = offload_source(stripped, engine, path=rel, per_loop=per_loop,
-                                   program=others)
+                                   program=others,
+                                   includes=program_headers(folder, rel, stripped))
             out[rel] = apply_plans(stripped, plans)
         except Exception as e:  # an engine or planner failure is a result, not a crash
             errors.append(f"{rel}: {type(e).__name__}: {' '.join(str(e).split())[:200]}")
@@ -47,6 +51,16 @@ def annotate_with_plan(files: dict[str, bytes], engine, per_loop: bool = False,
                          "calls": p.calls,
                          "edits": len(p.edits), "notes": p.notes[:8]})
     return out, rows, errors
+
+
+def program_headers(folder: Path | None, rel: str, source: bytes) -> Included | None:
+    """The macros of the local headers of the program file ``rel`` (in ``folder``), read as
+    ``accellium suggest`` reads them (None without a folder)."""
+    if folder is None:
+        return None
+    from accellium.dataset.loops import detect_lang
+
+    return read_includes(source, folder / rel, detect_lang(rel, source))
 
 
 #: The translation units a file of each kind is linked with (headers are not units).

@@ -8,6 +8,7 @@ a worker thread (:mod:`server.web.work`), never on the event loop.
 from __future__ import annotations
 
 from accellium.dataset.analysis import LoopScope, scope_of
+from accellium.dataset.analysis.macros import Macro, parse_define
 from accellium.dataset.loops import Loop, find_loops, normalize_lang, strip_comments
 from accellium.dataset.prompt import Example
 from accellium.server.api_models import ScopeModel, SuggestRequest
@@ -71,6 +72,18 @@ def _same_code(a: str, b: str) -> bool:
     return " ".join(strip_comments(a).split()) == " ".join(strip_comments(b).split())
 
 
+def _defines(lines: list[str], lang: str) -> tuple[Macro, ...]:
+    """The request's header macros, each one ``#define`` directive (else :class:`CodeError`)."""
+    out = []
+    for k, line in enumerate(lines):
+        m = parse_define(line, lang)
+        if m is None:
+            raise CodeError(f"context.scope.defines[{k}] is not one #define directive "
+                            "(`#define NAME(params) body` or `#define NAME body`)")
+        out.append(m)
+    return tuple(out)
+
+
 def _scope(model: ScopeModel, loop: Loop, lang: str) -> LoopScope:
     """The request's scope, checked: its offset must be the ``for`` of the request's loop
     (otherwise the analysis would read what follows some other loop)."""
@@ -85,7 +98,7 @@ def _scope(model: ScopeModel, loop: Loop, lang: str) -> LoopScope:
     if not _same_code(there[0].text, loop.text):
         raise CodeError(f"the loop at context.scope.offset {model.offset} is not the loop in "
                         "code")
-    scope = scope_of(raw, model.offset, lang)
+    scope = scope_of(raw, model.offset, lang, _defines(model.defines, lang))
     if scope is None:  # pragma: no cover - sizes are limited by the request model
         raise CodeError("context.scope.source is too large")
     return scope

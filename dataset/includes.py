@@ -1,0 +1,367 @@
+"""The macros of a file's local headers: what ``IDX(i, j)`` means when ``#include "idx.h"``
+defines it.
+
+:func:`read_includes` follows the quoted includes of a file (``#include "x.h"``: C11 6.10.2p3
+looks for them first relative to the including file, then where ``<...>`` headers are looked
+for; here: the including file's folder, then the extra include folders in order) and records
+every ``#define`` and ``#undef`` in the order the preprocessor reads them, with the position
+of the top-level ``#include`` that brought it.  :meth:`Included.for_loop` gives the macros
+visible at a loop (those of the includes above it) that the loop's code uses; they travel
+beside the file's text in :class:`~accellium.dataset.analysis.LoopScope` ``defines``, so no
+line or offset of the file moves.
+
+What is read, and what never is:
+
+* only quoted includes; ``#include <...>`` (system and library headers) and computed
+  includes (``#include MACRO``) are skipped;
+* only regular files whose real path (symbolic links resolved) is inside the including
+  file's folder or one of the include folders given: a link or a ``../`` out of them, an
+  absolute path elsewhere, a device or a pipe is not read (a note says so).  The first
+  candidate that exists decides, as for the compiler: a header outside the folders is not
+  replaced by a later candidate;
+* each header at most once (as its include guard makes it), :data:`MAX_DEPTH` includes
+  deep, at most :data:`MAX_FILE_BYTES` per header, :data:`MAX_TOTAL_BYTES` and
+  :data:`MAX_FILES` headers per file; past a limit the rest is not read (a note).
+
+Nothing here raises on a missing, unreadable or malformed header: it is a note, and the
+macros it would have defined are unknown (the analysis then refuses the loops that use them,
+as before).  A name the headers define in two different ways, one of them under a conditional
+group (an include guard's ``#ifndef`` counts: a header that redefines its own macro is read as
+ambiguous), is left out, as the analysis does for the file itself
+(:mod:`accellium.dataset.analysis.macros`).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from tree_sitter import Node
+
+from accellium.dataset.analysis.macros import Macro, definition, tokens, used_macros
+from accellium.dataset.analysis.tree import field as _field
+from accellium.dataset.analysis.tree import text
+
+__all__ = ["Included", "read_includes", "MAX_DEPTH", "MAX_FILE_BYTES", "MAX_TOTAL_BYTES",
+           "MAX_FILES"]
+
+MAX_DEPTH = 8  # nested includes followed (the file's own includes are depth 1)
+MAX_FILE_BYTES = 1024 * 1024  # a larger header is not read
+MAX_TOTAL_BYTES = 4 * 1024 * 1024  # the headers of one file together
+MAX_FILES = 128  # headers read for one file
+
+_CONDITIONAL = frozenset({"preproc_if", "preproc_ifdef", "preproc_elif", "preproc_else",
+                          "preproc_elifdef"})
+_CONTAINERS = frozenset({"translation_unit", "linkage_specification", "declaration_list"})
+
+
+@dataclass(frozen=True)
+class _Directive:
+    """A ``#define`` (macro), an ``#undef`` (name) or a quoted ``#include`` (path) of a file."""
+
+    at: int  # byte offset in the file
+    cond: bool  # under a conditional group of the file
+    macro: Macro | None = None
+    undef: str | None = None
+    include: str | None = None
+
+
+@dataclass(frozen=True)
+class _Event:
+    at: int  # byte offset in the top-level file of the #include that brought it
+    name: str
+    macro: Macro | None  # None: #undef
+    cond: bool
+
+
+@dataclass(frozen=True)
+class Included:
+    """The macro events of a file's headers, the files read and the notes."""
+
+    events: tuple[_Event, ...] = ()
+    notes: tuple[str, ...] = ()
+    headers: tuple[str, ...] = ()  # real paths read, in order
+    stamps: tuple[tuple[str, object], ...] = ()  # (real path, what it was read at)
+    local: Mapping[str, Macro] = field(default_factory=dict)  # the file's own definitions
+    _memo: dict[int, dict[str, Macro]] = field(default_factory=dict, compare=False, repr=False)
+
+    def visible(self, offset: int) -> dict[str, Macro]:
+        """The header macros visible at byte ``offset`` of the file (``#undef`` applied,
+        ambiguous names left out; the same for every offset between two includes: computed
+        once per include, the loops of a file ask again and again).  Do not edit it."""
+        n = sum(1 for e in self.events if e.at < offset) if self.events else 0
+        got = self._memo.get(n)
+        if got is None:
+            got = self._memo[n] = _visible(self.events[:n])
+        return got
+
+    def at(self, offset: int) -> tuple[Macro, ...]:
+        """:meth:`visible` as a tuple (what :func:`~accellium.dataset.analysis.macros.
+        header_macros` takes)."""
+        return tuple(self.visible(offset).values())
+
+    def for_loop(self, offset: int, code: str) -> tuple[Macro, ...]:
+        """The header macros visible at ``offset`` that ``code`` uses, directly or through
+        the bodies of other macros (the file's own ones included), sorted by name."""
+        if not self.events:
+            return ()
+        headers = self.visible(offset)
+        table = {**headers, **{k: v for k, v in self.local.items() if k not in headers}}
+        return tuple(m for m in used_macros(code, table) if headers.get(m.name) is m)
+
+    def fresh(self, open_buffers: Mapping[str, bytes] | None = None) -> bool:
+        """Whether every header read is still as it was (cheap: one ``stat`` each)."""
+        return all(_stamp(p, open_buffers) == s for p, s in self.stamps)
+
+
+def _visible(events: Sequence[_Event]) -> dict[str, Macro]:
+    seen: dict[str, list[_Event]] = {}
+    for e in events:
+        seen.setdefault(e.name, []).append(e)
+    out: dict[str, Macro] = {}
+    for name, evs in seen.items():
+        if len(evs) > 1 and any(e.cond for e in evs) and len({e.macro for e in evs}) > 1:
+            continue
+        last = evs[-1].macro
+        if last is not None and not last.constant:
+            out[name] = last
+    return out
+
+
+def _stamp(real: str, open_buffers: Mapping[str, bytes] | None) -> object:
+    if open_buffers is not None and real in open_buffers:
+        return ("open", hash(open_buffers[real]))
+    try:
+        st = os.stat(real)
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+# -- one file's directives --------------------------------------------------------------------
+
+
+def _include_path(n: Node) -> str | None:
+    """The name of a quoted include (None: ``<...>``, a macro, or malformed)."""
+    p = _field(n, "path")
+    if p is None or p.type != "string_literal":
+        return None
+    raw = text(p)
+    name = raw[1:-1] if len(raw) >= 2 and raw[0] == raw[-1] == '"' else ""
+    return name if name and "\0" not in name and "\\" not in name else None
+
+
+def _directives_of(root: Node) -> tuple[_Directive, ...]:
+    """The defines, undefs and quoted includes of a tree, in source order (where the analysis
+    reads a file's own macros: top level, conditional groups, ``extern "C"`` blocks)."""
+    out: list[_Directive] = []
+    stack: list[tuple[Node, bool]] = [(c, False) for c in reversed(root.named_children)]
+    while stack:
+        n, cond = stack.pop()
+        t = n.type
+        if t in ("preproc_def", "preproc_function_def"):
+            out.append(_Directive(n.start_byte, cond, macro=definition(n)))
+        elif t == "preproc_call" and text(_field(n, "directive")).strip() == "#undef":
+            words = tokens(text(_field(n, "argument")))
+            if words:
+                out.append(_Directive(n.start_byte, cond, undef=words[0]))
+        elif t == "preproc_include":
+            name = _include_path(n)
+            if name is not None:
+                out.append(_Directive(n.start_byte, cond, include=name))
+        elif t in _CONDITIONAL or t in _CONTAINERS:
+            stack.extend((c, cond or t in _CONDITIONAL) for c in reversed(n.named_children))
+    return tuple(out)
+
+
+@lru_cache(maxsize=256)
+def _parsed(data: bytes, lang: str) -> tuple[_Directive, ...]:
+    """The directives of a header's text (cached by the text)."""
+    from accellium.dataset.loops import parse_tree
+
+    if b"#" not in data:
+        return ()
+    return _directives_of(parse_tree(data, lang).root_node)
+
+
+_DISK: OrderedDict[tuple[str, object], bytes] = OrderedDict()  # (real path, stamp) -> text
+_DISK_ITEMS = 256
+
+
+def _read_regular(real: str, limit: int) -> bytes | str:
+    """The bytes of the regular file ``real`` (a reason instead when it is not one, is larger
+    than ``limit`` or cannot be read).  Opened without following a link and without blocking
+    (a pipe never stalls it), checked on the open file."""
+    try:
+        fd = os.open(real, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
+                     | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError as e:
+        return f"cannot be read ({e.strerror or type(e).__name__})"
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return "not a regular file"
+        if st.st_size > limit:
+            return f"larger than {limit} bytes"
+        key = (real, (st.st_mtime_ns, st.st_size, st.st_ino))
+        got = _DISK.get(key)
+        if got is not None:
+            _DISK.move_to_end(key)
+            return got
+        chunks, size = [], 0
+        while size <= limit:
+            b = os.read(fd, min(1 << 20, limit + 1 - size))
+            if not b:
+                break
+            chunks.append(b)
+            size += len(b)
+        data = b"".join(chunks)
+        if len(data) > limit:
+            return f"larger than {limit} bytes"
+        _DISK[key] = data
+        if len(_DISK) > _DISK_ITEMS:
+            _DISK.popitem(last=False)
+        return data
+    except OSError as e:
+        return f"cannot be read ({e.strerror or type(e).__name__})"
+    finally:
+        os.close(fd)
+
+
+# -- following the includes -------------------------------------------------------------------
+
+
+def _inside(real: str, roots: Sequence[str]) -> bool:
+    return any(real == r or real.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
+
+
+@dataclass
+class _Walk:
+    lang: str
+    roots: list[str]  # real paths of the folders that may be read
+    dirs: list[str]  # the extra include folders, in order
+    open_buffers: Mapping[str, bytes] | None
+    events: list[_Event] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    headers: list[str] = field(default_factory=list)
+    stamps: list[tuple[str, object]] = field(default_factory=list)
+    done: set[str] = field(default_factory=set)
+    total: int = 0
+    full: bool = False  # a total limit was reached: nothing more is read
+
+    def note(self, text_: str) -> None:
+        if text_ not in self.notes:
+            self.notes.append(text_)
+
+    def resolve(self, name: str, folder: str) -> str | None:
+        """The real path of the header ``name`` included from a file in ``folder`` (None:
+        not found, or not to be read; a note says why)."""
+        bases = [folder, *self.dirs] if not os.path.isabs(name) else [""]
+        for base in bases:
+            cand = os.path.normpath(os.path.join(base, name))
+            if not os.path.lexists(cand):
+                continue
+            real = os.path.realpath(cand)
+            if not _inside(real, self.roots):
+                self.note(f"{name}: not read: outside the include folders")
+                return None
+            return real
+        self.note(f"{name}: not found")
+        return None
+
+    def text_of(self, name: str, real: str) -> bytes | None:
+        if self.open_buffers is not None and real in self.open_buffers:
+            got: bytes | str = self.open_buffers[real]
+            if len(got) > MAX_FILE_BYTES:
+                got = f"larger than {MAX_FILE_BYTES} bytes"
+        else:
+            got = _read_regular(real, MAX_FILE_BYTES)
+        if isinstance(got, str):
+            self.note(f"{name}: not read: {got}")
+            return None
+        if self.total + len(got) > MAX_TOTAL_BYTES or len(self.headers) >= MAX_FILES:
+            self.note(f"{name}: not read: the headers of this file passed "
+                      f"{MAX_TOTAL_BYTES} bytes or {MAX_FILES} files")
+            self.full = True
+            return None
+        self.total += len(got)
+        self.headers.append(real)
+        self.stamps.append((real, _stamp(real, self.open_buffers)))
+        return got
+
+    def visit(self, directives: Sequence[_Directive], folder: str, top: int | None,
+              cond: bool, depth: int) -> None:
+        """The events of ``directives`` (a file in ``folder``; ``top``: the offset of the
+        top-level include being followed, None for the top-level file itself)."""
+        for d in directives:
+            if self.full:
+                return
+            at = d.at if top is None else top
+            c = cond or d.cond
+            if d.macro is not None:
+                if top is not None:
+                    self.events.append(_Event(at, d.macro.name, d.macro, c))
+            elif d.undef is not None:
+                if top is not None:
+                    self.events.append(_Event(at, d.undef, None, c))
+            elif d.include is not None:
+                self.follow(d.include, folder, at, c, depth + 1)
+
+    def follow(self, name: str, folder: str, at: int, cond: bool, depth: int) -> None:
+        if depth > MAX_DEPTH:
+            self.note(f"{name}: not read: includes nested more than {MAX_DEPTH} deep")
+            return
+        real = self.resolve(name, folder)
+        if real is None or real in self.done:
+            return  # each header once (its include guard), which also ends a cycle
+        self.done.add(real)
+        data = self.text_of(name, real)
+        if data is None:
+            return
+        try:
+            directives = _parsed(data, self.lang)
+        except (ValueError, RecursionError) as e:
+            self.note(f"{name}: not read: {type(e).__name__}")
+            return
+        self.visit(directives, os.path.dirname(real), at, cond, depth)
+
+
+def read_includes(source: bytes | str, path: str | os.PathLike[str] | None, lang: str = "c",
+                  include_dirs: Sequence[str | os.PathLike[str]] = (), *,
+                  open_buffers: Mapping[str, bytes] | None = None,
+                  root: Node | None = None) -> Included:
+    """The macros the local headers of the file at ``path`` (its text: ``source``) define
+    (see the module).  ``include_dirs``: more folders to look in and that may be read;
+    ``open_buffers``: real path -> text of headers open in an editor (read instead of the
+    disk); ``root``: the file's tree when the caller has it.  Never raises on bad input."""
+    if path is None:
+        return Included()
+    lang = lang if lang in ("c", "cpp") else "c"
+    try:
+        folder = os.path.dirname(os.path.realpath(os.fspath(path)))
+        dirs = [os.path.realpath(os.fspath(d)) for d in include_dirs]
+    except (OSError, ValueError, TypeError):
+        return Included()
+    walk = _Walk(lang, [folder, *(d for d in dirs if os.path.isdir(d))], dirs, open_buffers)
+    walk.done.add(os.path.realpath(os.fspath(path)))  # a file that includes itself: once
+    try:
+        if root is None:
+            from accellium.dataset.loops import parse_tree
+
+            data = source.encode("utf-8", "surrogateescape") if isinstance(source, str) \
+                else source
+            if b"#" not in data:
+                return Included()
+            root = parse_tree(data, lang).root_node
+        own = _directives_of(root)
+        walk.visit(own, folder, None, False, 0)
+    except (OSError, ValueError, RecursionError) as e:
+        walk.note(f"headers not read: {type(e).__name__}")
+        own = ()
+    local = {d.macro.name: d.macro for d in own if d.macro is not None}
+    return Included(tuple(walk.events), tuple(walk.notes), tuple(walk.headers),
+                    tuple(walk.stamps), local)

@@ -1,0 +1,128 @@
+"""The macros of a document's local headers (:mod:`accellium.dataset.includes`) for its loop
+queries: ``#include "idx.h"`` read relative to the document's folder, then in the workspace
+folders (which may also be read); a header open in the editor is read from its buffer, not the
+disk.  Only ``file:`` documents have a folder: an unsaved buffer gets none.
+
+Kept cheap: one reading per document version, reused while every header read is unchanged
+(one ``stat`` each, or the same buffer text), and each header's text parsed once per version.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable, Iterable, Mapping
+
+from pygls import uris
+
+from accellium.dataset.analysis.macros import Macro
+from accellium.dataset.includes import Included, read_includes
+from accellium.server.api_models import MAX_DEFINE_CHARS, MAX_DEFINES, MAX_DEFINES_CHARS
+
+from .document import DocView
+
+log = logging.getLogger("accellium.lsp")
+
+__all__ = ["HeaderCache", "fs_path", "sendable"]
+
+MAX_DOCS = 64  # documents whose reading is kept
+
+
+def fs_path(uri: str) -> str | None:
+    """The file system path of a ``file:`` URI (None for any other scheme)."""
+    if not uri.startswith("file:"):
+        return None
+    try:
+        return uris.to_fs_path(uri)
+    except Exception:
+        return None
+
+
+def sendable(defines: tuple[Macro, ...]) -> bool:
+    """Whether the macros fit the limits of ``context.scope.defines`` (docs/server.md)."""
+    lines = [m.directive() for m in defines]
+    return len(lines) <= MAX_DEFINES and all(len(x) <= MAX_DEFINE_CHARS for x in lines) \
+        and sum(len(x) for x in lines) <= MAX_DEFINES_CHARS
+
+
+class HeaderCache:
+    """The header reading of each open document (thread-safe: queries are built in workers).
+
+    ``folders`` gives the workspace folders (paths) and ``buffers`` the open documents
+    (URI -> text) when asked; both are called from worker threads."""
+
+    def __init__(self, folders: Callable[[], Iterable[str]],
+                 buffers: Callable[[], Mapping[str, bytes]]):
+        self._folders = folders
+        self._buffers = buffers
+        self._lock = threading.Lock()
+        self._docs: dict[str, tuple[int, tuple[str, ...], Included]] = {}
+        self._real: dict[str, str | None] = {}  # URI -> real path
+        self.notes_logged: set[str] = set()
+
+    def _realpath(self, uri: str) -> str | None:
+        got = self._real.get(uri, "")
+        if got == "":
+            path = fs_path(uri)
+            got = os.path.realpath(path) if path else None
+            if len(self._real) > 4 * MAX_DOCS:
+                self._real.clear()
+            self._real[uri] = got
+        return got
+
+    def _open_buffers(self) -> dict[str, bytes]:
+        out: dict[str, bytes] = {}
+        for uri, data in self._buffers().items():
+            real = self._realpath(uri)
+            if real is not None:
+                out[real] = data
+        return out
+
+    def included(self, view: DocView) -> Included | None:
+        """The reading for ``view`` (None: the document has no path, or reading failed:
+        never a reason to offer nothing)."""
+        try:
+            return self._included(view)
+        except Exception:
+            log.exception("reading the headers of %s failed", view.uri)
+            return None
+
+    def _included(self, view: DocView) -> Included | None:
+        path = fs_path(view.uri)
+        if path is None:
+            return None
+        try:
+            folders = tuple(f for f in self._folders() if f and os.path.isdir(f))
+        except Exception:
+            folders = ()
+        buffers = self._open_buffers()
+        with self._lock:
+            got = self._docs.get(view.uri)
+        if got is not None and got[0] == view.generation and got[1] == folders \
+                and got[2].fresh(buffers):
+            return got[2]
+        root = view.tree.root_node  # a tree read in chunks keeps no text: parsed again then
+        inc = read_includes(view.source, path, view.lang, folders, open_buffers=buffers,
+                            root=root if root.text is not None else None)
+        for n in inc.notes:
+            if n not in self.notes_logged:
+                self.notes_logged.add(n)
+                log.info("%s: %s", view.uri, n)
+        with self._lock:
+            if len(self._docs) >= MAX_DOCS and view.uri not in self._docs:
+                self._docs.pop(next(iter(self._docs)))
+            self._docs[view.uri] = (view.generation, folders, inc)
+        return inc
+
+    def defines(self, view: DocView, offset: int, code: str) -> tuple[Macro, ...]:
+        """The header macros the loop at byte ``offset`` (its text ``code``) uses; none when
+        they would not fit a request (the backend would refuse them)."""
+        inc = self.included(view)
+        got = inc.for_loop(offset, code) if inc is not None else ()
+        return got if sendable(got) else ()
+
+    def forget(self, uri: str) -> None:
+        with self._lock:
+            self._docs.pop(uri, None)
+            self._real.pop(uri, None)

@@ -1,0 +1,92 @@
+"""The language server reads a document's local headers: ``#include "idx.h"`` found through
+the workspace folder, a header open in the editor read from its buffer (unsaved changes
+count), and the header macros sent to the backend as ``context.scope.defines``.  A real
+pytest-lsp client over stdio; the fake backend of tests/test_lsp_backend.py to see the wire."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest_lsp
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient
+
+from accellium.lsp.testing import record_statuses
+from tests.test_lsp_backend import _state, backend, fake  # noqa: F401 - fixtures
+from tests.test_lsp_server import ENV, SERVER, actions, open_doc, start, wait_for
+
+KERNEL = """#include "idx.h"
+
+void scale(int n, int m, double *a, const double *b)
+{
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < m; j++)
+            a[IDX(i, j)] = 2.0 * b[IDX(i, j)];
+}
+"""
+LOOP_ROW = 4
+IDX_H = "#ifndef IDX_H\n#define IDX_H\n#define IDX(i, j) ((i) * m + (j))\n#endif\n"
+WRAPS = "#define IDX(i, j) (((i) * m + (j)) % n)\n"
+WANT = "#pragma acc parallel loop copyin(b[0:m*n]) copyout(a[0:m*n])"
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER, server_env=ENV))
+async def client(lsp_client: LanguageClient):
+    record_statuses(lsp_client)
+    yield lsp_client
+    await lsp_client.shutdown_session()
+
+
+def _workspace(tmp_path):
+    """``idx.h`` at the workspace root, the kernel in ``src/`` (found through the folder)."""
+    (tmp_path / "idx.h").write_text(IDX_H)
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "kernel.c").write_text(KERNEL)
+    return (tmp_path / "src" / "kernel.c").as_uri(), (tmp_path / "idx.h").as_uri()
+
+
+async def _titles(client: LanguageClient, uri: str) -> list[str]:
+    return [a.title for a in await actions(client, uri, LOOP_ROW, 8)]
+
+
+def _full_change(client: LanguageClient, uri: str, version: int, text: str) -> None:
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+        content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)]))
+
+
+async def test_header_in_the_workspace_and_open_buffers(client: LanguageClient, tmp_path):
+    uri, header = _workspace(tmp_path)
+    await start(client, root=tmp_path, options={"engine": "analysis"})
+    open_doc(client, uri, KERNEL)
+    assert await _titles(client, uri) == [f"Insert `{WANT}`"]
+    # the header open in the editor with an unsaved change that wraps: its buffer counts
+    open_doc(client, header, WRAPS)
+    await asyncio.sleep(0.1)
+    assert await _titles(client, uri) == []
+    _full_change(client, header, 2, IDX_H)
+    await asyncio.sleep(0.1)
+    assert await _titles(client, uri) == [f"Insert `{WANT}`"]
+    # closed: the disk again; then the file on disk changes (its mtime)
+    client.text_document_did_close(types.DidCloseTextDocumentParams(
+        text_document=types.TextDocumentIdentifier(uri=header)))
+    (tmp_path / "idx.h").write_text(WRAPS)
+    await asyncio.sleep(0.1)
+    assert await _titles(client, uri) == []
+    # an unsaved buffer has no folder: its includes are not read (nothing fails)
+    open_doc(client, "untitled:Untitled-1", KERNEL)
+    assert await _titles(client, "untitled:Untitled-1") == []
+
+
+async def test_header_macros_go_to_the_backend(client: LanguageClient, fake, tmp_path):  # noqa: F811
+    uri, _ = _workspace(tmp_path)
+    await start(client, root=tmp_path, options={"backendUrl": fake.url})
+    await wait_for(lambda: _state(client) == "connected")
+    open_doc(client, uri, KERNEL)
+    acts = await actions(client, uri, LOOP_ROW, 8)
+    assert acts and acts[0].edit is None  # deferred to resolve
+    await client.code_action_resolve_async(acts[0])
+    body = fake.payloads[-1]
+    scope = body["context"]["scope"]
+    assert scope["defines"] == ["#define IDX(i, j) ((i) * m + (j))"], scope.get("defines")
+    assert scope["offset"] == KERNEL.encode().index(b"for (int i")
