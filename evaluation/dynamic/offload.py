@@ -22,11 +22,13 @@ def annotate_with_plan(files: dict[str, bytes], engine, per_loop: bool = False,
     ``program``: every source file the manifest links into the program (path -> text): the
     plan of one file then sees every call of its functions (a function with external linkage
     can only be called from them)."""
+    from accellium.dataset.offload.program import Exports, exports, plan_callers
     from accellium.server.offload import apply_plans, offload_source
 
     out: dict[str, bytes] = {}
     rows: list[dict] = []
     errors: list[str] = []
+    ex = Exports()
     for rel, src in files.items():
         stripped = strip_acc_keep_lines(src)
         try:
@@ -34,19 +36,41 @@ def annotate_with_plan(files: dict[str, bytes], engine, per_loop: bool = False,
             plans = offload_source(stripped, engine, path=rel, per_loop=per_loop,
                                    program=others)
             out[rel] = apply_plans(stripped, plans)
+            if others is not None and not per_loop:
+                ex.merge(exports(stripped, plans, "c" if rel.endswith(".c") else "cpp"))
         except Exception as e:  # an engine or planner failure is a result, not a crash
             errors.append(f"{rel}: {type(e).__name__}: {' '.join(str(e).split())[:200]}")
             out[rel] = stripped
             continue
-        for p in plans:
-            rows.append({"file": rel, "function": p.function, "line": p.line,
-                         "loops": [x["line"] for x in p.loops],
-                         "loop_spans": [[x["line"], x.get("end_line", x["line"])]
-                                        for x in p.loops],
-                         "arrays": p.arrays, "routines": p.routines, "regions": p.regions,
-                         "calls": p.calls,
-                         "edits": len(p.edits), "notes": p.notes[:8]})
+        rows += [_row(rel, p) for p in plans]
+    for rel, src in _callers(files, program, ex).items():
+        try:  # the callers in the program's other files: a region around repeated calls
+            plans = plan_callers(src, ex, "c" if rel.endswith(".c") else "cpp")
+            if any(p.edits for p in plans):
+                out[rel] = apply_plans(src, plans)
+        except Exception as e:
+            errors.append(f"{rel}: {type(e).__name__}: {' '.join(str(e).split())[:200]}")
+            continue
+        rows += [_row(rel, p) for p in plans if p.edits]
     return out, rows, errors
+
+
+def _row(rel: str, p) -> dict:
+    return {"file": rel, "function": p.function, "line": p.line,
+            "loops": [x["line"] for x in p.loops],
+            "loop_spans": [[x["line"], x.get("end_line", x["line"])] for x in p.loops],
+            "arrays": p.arrays, "routines": p.routines, "regions": p.regions,
+            "calls": p.calls, "edits": len(p.edits), "notes": p.notes[:8]}
+
+
+def _callers(files: dict[str, bytes], program: dict[str, bytes] | None,
+             ex: Exports) -> dict[str, bytes]:
+    """The program's other translation units that may call what the planned files export
+    (each as it is: the authors put no OpenACC there, or they keep theirs)."""
+    if program is None or not ex.summaries:
+        return {}
+    return {r: t for r, t in program.items() if r not in files
+            and not r.lower().endswith((".h", ".hh", ".hpp", ".hxx", ".inc"))}
 
 
 #: The translation units a file of each kind is linked with (headers are not units).

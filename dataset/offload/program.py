@@ -1,0 +1,151 @@
+"""Data regions in the program's other files: the callers of a planned file's functions.
+
+A function whose plan offloads loops keeps its own data clauses — ``copy``/``copyin``/
+``copyout``/``create`` are "present or ..." (OpenACC 2.7.1): when the data is already on the
+device they move nothing, and the function stays correct when called from anywhere.  So a
+caller in another translation unit that calls it from a host loop (or calls several such
+functions) may hold the data instead: a ``data`` region (or ``enter``/``exit data``) around
+the calls, with the sections the callee's plan proves, translated through the call's
+arguments; inside it each call finds its arrays present and moves nothing.  The caller's
+region is chosen by the same rules as one around calls in the callee's own file
+(:mod:`.calls`, :mod:`.callsites`, :mod:`.region`): the host code in it gets ``update self``/
+``update device`` where it reads or writes what the calls wrote or read, a call that cannot
+join it and passes a mapped array to an offloading function forbids it (its copy clauses
+would find the array present and its host code see a stale copy), and nothing is placed
+that the callee's summary does not justify.
+
+What another file may call: the planned file's functions with external linkage (a ``static``
+function is its file's own), not defined again in the caller's file, whose summary holds
+(:class:`~.calls.Summary`), and whose host code touches no global of its file (a global
+pointer there may hold the caller's array: a host access through it would not be seen by
+the caller's region; a global the summary binds is :mod:`.bind`'s, not here)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tree_sitter import Node
+
+from accellium.dataset.analysis.scope import function_name
+from accellium.dataset.analysis.tree import field as _field
+from accellium.dataset.analysis.tree import iter_nodes, text, unparen
+from accellium.dataset.loops import LineIndex, parse_tree
+from accellium.dataset.offload.assemble import region_edits
+from accellium.dataset.offload.calls import Summary
+from accellium.dataset.offload.callsites import Calls, call_units
+from accellium.dataset.offload.device import Unit
+from accellium.dataset.offload.edits import PlanEdit
+from accellium.dataset.offload.live import _static
+from accellium.dataset.offload.plan import (
+    FunctionPlan,
+    _acc_rows,
+    _describe,
+    _gains,
+    _scope,
+    functions_in,
+)
+from accellium.dataset.offload.region import choose_region
+
+__all__ = ["Exports", "exports", "plan_callers"]
+
+
+@dataclass
+class Exports:
+    """What a planned file offers the program's other files: its functions with external
+    linkage -> their summary (or why none), and those whose plans offload (a call that cannot
+    be hoisted over one of them forbids a region around it that maps what it passes)."""
+
+    summaries: dict[str, Summary | str] = field(default_factory=dict)
+    offloads: set[str] = field(default_factory=set)
+    defined: set[str] = field(default_factory=set)
+
+    def merge(self, other: Exports) -> None:
+        """Another planned file of the program; a name both define is nobody's (the link
+        would fail, or one of them is not what the caller calls)."""
+        twice = self.defined & other.defined
+        self.defined |= other.defined
+        self.summaries.update(other.summaries)
+        self.offloads |= other.offloads
+        for n in twice:
+            self.summaries[n] = "is defined in more than one file"
+            self.offloads.add(n)
+
+
+def exports(source: bytes, plans: list[FunctionPlan], lang: str = "c") -> Exports:
+    """The exports of a file from its plans (:func:`~.plan.plan_source` of the whole file)."""
+    root = parse_tree(source, lang).root_node
+    external = {function_name(f)[0] for f in functions_in(root) if not _static(f)}
+    out = Exports(defined={n for n in external if n})
+    for p in plans:
+        if p.function not in out.defined:
+            continue
+        if p.offloads:
+            out.offloads.add(p.function)
+        s = p.summary
+        if isinstance(s, Summary) and s.why_not is None and s.host_globals:
+            s = (f"its host code uses the global `{sorted(s.host_globals)[0]}`, which may "
+                 "hold a caller's array")
+        if s is not None:
+            out.summaries[p.function] = s
+    return out
+
+
+def _calls_any(fn: Node, names: set[str]) -> bool:
+    for n in iter_nodes(fn):
+        if n.type == "call_expression":
+            f = unparen(_field(n, "function"))
+            if f is not None and f.type == "identifier" and text(f) in names:
+                return True
+    return False
+
+
+def plan_callers(source: bytes, ex: Exports, lang: str = "c") -> list[FunctionPlan]:
+    """The plans of the functions of ``source`` (another file of the program) that call
+    functions ``ex`` exports: a data region around the calls when one saves transfers (a
+    host loop repeats a call, or several calls share arrays).  The file's own loops are not
+    offloaded here (plan the file itself for that)."""
+    tree = parse_tree(source, lang)
+    root = tree.root_node
+    lines = LineIndex(source)
+    fns = functions_in(root)
+    own = {function_name(f)[0] for f in fns}
+    summaries = {n: s for n, s in ex.summaries.items() if n not in own}
+    calls = Calls(defined={n for n in own if n} | (ex.defined - own),
+                  offloads={n for n in ex.offloads if n not in own})
+    out: list[FunctionPlan] = []
+    for fn in fns:
+        if not _calls_any(fn, set(summaries)):
+            continue
+        plan = _caller_plan(fn, root, lines, summaries, calls)
+        if plan is not None:
+            out.append(plan)
+    return out
+
+
+def _caller_plan(fn: Node, root: Node, lines: LineIndex, summaries: dict[str, Summary | str],
+                 calls: Calls) -> FunctionPlan | None:
+    name = function_name(fn)[0] or "<anonymous>"
+    plan = FunctionPlan(name, fn.start_point[0] + 1, fn.end_point[0] + 1)
+    if _acc_rows(lines, fn.start_point[0], fn.end_point[0]):
+        plan.notes.append(f"`{name}` already has OpenACC directives: its calls are left as "
+                          "they are")
+        return plan
+    scope = _scope(fn, root, {})
+    units, notes = call_units(fn, scope, summaries, [], calls, lambda n: True)
+    plan.notes += notes
+    if not units:
+        return plan if notes else None
+    body = _field(fn, "body") or fn
+    region, problems = choose_region(lines, body, list[Unit](units), scope, None)
+    if region is None or not region.devices:
+        plan.notes += [f"no data region: {p}" for p in problems]
+        return plan
+    if not _gains(region):
+        plan.notes.append(f"no data region: the call at line {region.devices[0].line} runs "
+                          "once (its own data clauses move the same data)")
+        return plan
+    _describe(plan, region)
+    edits, bad = region_edits(lines, region)
+    plan.notes += bad
+    plan.edits = sorted(edits, key=PlanEdit.key)
+    return plan
