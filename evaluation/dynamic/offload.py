@@ -8,6 +8,7 @@ from __future__ import annotations
 import statistics
 from typing import Any
 
+from accellium.dataset.offload.program import Exports, exports, plan_callers
 from accellium.evaluation.dynamic.accpragmas import strip_acc_keep_lines
 from accellium.evaluation.dynamic.variants import CAUSES
 
@@ -22,7 +23,6 @@ def annotate_with_plan(files: dict[str, bytes], engine, per_loop: bool = False,
     ``program``: every source file the manifest links into the program (path -> text): the
     plan of one file then sees every call of its functions (a function with external linkage
     can only be called from them)."""
-    from accellium.dataset.offload.program import Exports, exports, plan_callers
     from accellium.server.offload import apply_plans, offload_source
 
     out: dict[str, bytes] = {}
@@ -43,9 +43,12 @@ def annotate_with_plan(files: dict[str, bytes], engine, per_loop: bool = False,
             out[rel] = stripped
             continue
         rows += [_row(rel, p) for p in plans]
-    for rel, src in _callers(files, program, ex).items():
+    callers = _callers(files, program, ex)
+    for rel, src in callers.items():
         try:  # the callers in the program's other files: a region around repeated calls
-            plans = plan_callers(src, ex, "c" if rel.endswith(".c") else "cpp")
+            rest = [strip_acc_keep_lines(t) for r, t in files.items()] + \
+                [t for r, t in callers.items() if r != rel]
+            plans = plan_callers(src, ex, "c" if rel.endswith(".c") else "cpp", rest)
             if any(p.edits for p in plans):
                 out[rel] = apply_plans(src, plans)
         except Exception as e:
