@@ -45,6 +45,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "is not given; with --line, the function there): one data region, "
                         "the loops' pragmas inside with present, updates for the host code "
                         "between them (docs/offload.md)")
+    p.add_argument("--program", nargs="+", metavar="SOURCE",
+                   help="with --offload: every other source file of the program (C or C++, "
+                        "headers allowed): then every call of FILE's functions is seen "
+                        "(parameters dead after the call, data regions placed at callers "
+                        "in those files; --apply writes them too)")
     p.set_defaults(func=run_suggest)
 
 
@@ -139,6 +144,8 @@ def run_suggest(args: argparse.Namespace) -> int:
         return _fail("--replace needs --apply")
     if args.offload is not None and args.offload and not args.offload.isidentifier():
         return _fail(f"--offload takes a function name, got '{args.offload}'")
+    if getattr(args, "program", None) and args.offload is None:
+        return _fail("--program needs --offload")
     if args.line is not None and args.line < 1:
         return _fail(f"--line must be >= 1, got {args.line}")
     try:

@@ -134,7 +134,7 @@ def touches(root: Node, glob: set[str], defined: set[str]) -> dict[str, set[str]
             elif n.type == "call_expression":
                 f = unparen(_field(n, "function"))
                 callee = text(f) if f is not None and f.type == "identifier" else None
-                if callee in fns:
+                if callee is not None and callee in fns:
                     c.add(callee)
                 elif callee is None or (callee not in defined and
                                         library_function(callee) is None):
@@ -144,9 +144,9 @@ def touches(root: Node, glob: set[str], defined: set[str]) -> dict[str, set[str]
     for name in direct:
         seen, todo, got = {name}, [name], set()
         while todo:
-            f = todo.pop()
-            got |= direct.get(f, set())
-            for g in calls.get(f, ()):
+            one = todo.pop()
+            got |= direct.get(one, set())
+            for g in calls.get(one, ()):
                 if g not in seen:
                     seen.add(g)
                     todo.append(g)

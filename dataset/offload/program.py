@@ -178,8 +178,8 @@ def _caller_plan(fn: Node, root: Node, lines: LineIndex, summaries: dict[str, Su
         plan.notes += [f"no data region: {p}" for p in problems]
         return plan
     if not _gains(region):
-        plan.notes.append(f"no data region: the call at line {region.devices[0].line} runs "
-                          "once (its own data clauses move the same data)")
+        plan.notes.append(f"no data region: the call at line {units[0].line} runs once (its "
+                          "own data clauses move the same data)")
         return plan
     _describe(plan, region)
     edits, bad = region_edits(lines, region)
