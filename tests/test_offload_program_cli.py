@@ -96,7 +96,7 @@ def test_apply_writes_the_callers_file_once(prog):
     again = run("suggest", str(k), "--offload", "--engine", "analysis", "--apply",
                 "--program", str(m))
     assert again.returncode == 0 and m.read_text() == text
-    assert f"{m}: nothing to write" in again.stderr
+    assert f"{k}: nothing to write" in again.stderr and str(m) not in again.stderr
 
 
 @pytest.mark.parametrize("make, message", [

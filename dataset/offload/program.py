@@ -43,11 +43,10 @@ from accellium.dataset.offload.plan import (
     FunctionPlan,
     _acc_rows,
     _describe,
-    _gains,
     _scope,
     functions_in,
 )
-from accellium.dataset.offload.region import choose_region
+from accellium.dataset.offload.region import Region, choose_region
 
 __all__ = ["Exports", "exports", "plan_callers"]
 
@@ -177,15 +176,30 @@ def _caller_plan(fn: Node, root: Node, lines: LineIndex, summaries: dict[str, Su
     if region is None or not region.devices:
         plan.notes += [f"no data region: {p}" for p in problems]
         return plan
-    if not _gains(region):
-        plan.notes.append(f"no data region: the call at line {units[0].line} runs once (its "
-                          "own data clauses move the same data)")
+    if not _saves(region):
+        plan.notes.append(f"no data region: no host loop repeats the calls at line(s) "
+                          f"{', '.join(str(u.line) for u in units)} and they share no array "
+                          "(their own data clauses move the same data)")
         return plan
     _describe(plan, region)
     edits, bad = region_edits(lines, region)
     plan.notes += bad
     plan.edits = sorted(edits, key=PlanEdit.key)
     return plan
+
+
+def _saves(region: Region) -> bool:
+    """Does the caller's region save transfers: a host loop in it repeats a call, or two of
+    its calls reach the same array (else each call's own clauses move the same data)?"""
+    if any(region.lay.device_loops.get(d.node.id) for d in region.devices):
+        return True
+    seen: set[str] = set()
+    for d in region.devices:
+        names = {a.name for a in d.args} if isinstance(d, CallDevice) else set()
+        if names & seen:
+            return True
+        seen |= names
+    return False
 
 
 def _resolver(bindings: dict[str, bind.Binding], scope: Scope) -> Resolver:
