@@ -1,6 +1,7 @@
 """``accellium eval --dynamic MANIFEST --offload``: each pragma-stripped program with the offload
 plan applied to every function of its ``annotate`` files (the code path of ``accellium
-suggest --offload --apply``), and the figures that compare it with the authors' pragmas and
+suggest --offload --apply``) and the data regions the program's other sources get around their
+calls of those functions (``--program``: docs/offload.md, item 10), and the figures that compare it with the authors' pragmas and
 the per-loop suggestions: verification and the bytes the emulated data environment moved."""
 
 from __future__ import annotations
