@@ -9,11 +9,12 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from accellium.dataset.offload import FunctionPlan, PlanInputError
-from accellium.server.annotate import InputError, write_in_place
+from accellium.server.annotate import InputError, check_writable, write_in_place
 
-__all__ = ["run_offload"]
+__all__ = ["run_offload", "program_files"]
 
 
 def _print_plan(out: Callable[[str], None], path: str, p: FunctionPlan) -> None:
@@ -36,37 +37,92 @@ def _print_plan(out: Callable[[str], None], path: str, p: FunctionPlan) -> None:
         out(f"    - {n}")
 
 
-def run_offload(args: argparse.Namespace, source: bytes, engine, out, includes=None) -> int:
+#: What ``--program`` accepts: C and C++ sources and headers.
+_SOURCES = (".c", ".cc", ".cpp", ".cxx", ".c++", ".h", ".hh", ".hpp", ".hxx", ".inc")
+
+
+def program_files(paths: list[str], file: str, lang: str) -> dict[str, bytes]:
+    """The ``--program`` files (path -> text; ``file`` itself left out), or
+    :class:`InputError` with a one-line reason: a file that is missing, unreadable, not a
+    C/C++ source, or a translation unit in another language than ``file``'s (the planner
+    reads one language: it could not see the calls there)."""
+    from accellium.dataset.loops import detect_lang
+    from accellium.server.annotate import read_source
+    from accellium.server.offload import HEADER_SUFFIXES
+
+    out: dict[str, bytes] = {}
+    me = Path(file).resolve()
+    for path in paths:
+        data = read_source(path)
+        if not path.lower().endswith(_SOURCES):
+            raise InputError(f"--program {path}: not a C/C++ source file (expected .c, .cc, "
+                             ".cpp, .cxx or a header)")
+        if Path(path).resolve() == me:
+            continue
+        if not path.lower().endswith(HEADER_SUFFIXES) and detect_lang(path, data) != lang:
+            raise InputError(f"--program {path}: not in the language of {file} ({lang}): the "
+                             "plan cannot see the calls made there")
+        out[path] = data
+    return out
+
+
+def run_offload(args: argparse.Namespace, source: bytes, engine, out,
+                includes=None) -> int:
     """The ``--offload`` branch of ``accellium suggest`` (exit status)."""
-    from accellium.server.offload import apply_plans, offload_source
+    from accellium.dataset.loops import detect_lang, normalize_lang
+    from accellium.server.offload import HEADER_SUFFIXES, caller_plans, offload_source
 
     function = args.offload or None
     rows = (args.line - 1, args.line - 1) if args.line is not None and not function else None
+    lang = normalize_lang(args.lang) if args.lang else detect_lang(args.file, source)
     try:
-        plans = offload_source(source, engine, path=args.file, lang=args.lang,
+        others = program_files(args.program, args.file, lang) \
+            if getattr(args, "program", None) else None
+        if others is not None and args.apply:
+            for path in others:
+                check_writable(path)
+        units = None if others is None else \
+            [t for r, t in others.items() if not r.lower().endswith(HEADER_SUFFIXES)]
+        plans = offload_source(source, engine, path=args.file, lang=lang,
                                function=function, rows=rows, replace=args.replace,
-                               includes=includes)
-    except PlanInputError as e:
-        print(f"accellium suggest: {args.file}: {e}", file=sys.stderr)
+                               program=units, includes=includes)
+    except (PlanInputError, InputError) as e:
+        where = "" if isinstance(e, InputError) else f"{args.file}: "
+        print(f"accellium suggest: {where}{e}", file=sys.stderr)
         return 2
+    callers = caller_plans(source, plans, lang, others) if others else {}
     if args.json:
-        out(json.dumps([{"path": args.file, **p.to_json()} for p in plans], indent=1))
+        out(json.dumps([{"path": args.file, **p.to_json()} for p in plans] +
+                       [{"path": r, **p.to_json()} for r, ps in callers.items() for p in ps],
+                       indent=1))
     else:
         if not plans:
             out(f"{args.file}: no function with for-loops")
         for p in plans:
             _print_plan(out, args.file, p)
+        for r, ps in callers.items():
+            for p in ps:
+                _print_plan(out, r, p)
     out.flush()
     if not args.apply:
         return 0
-    new = apply_plans(source, plans)
-    if new != source:
-        try:
-            write_in_place(args.file, source, new)
-        except InputError as e:
-            print(f"accellium suggest: {e}", file=sys.stderr)
-            return 2
-    n = sum(len(e.lines) for p in plans for e in p.edits)
-    print(f"{args.file}: {n} line(s) written" if new != source else
-          f"{args.file}: nothing to write", file=sys.stderr)
+    todo = [(args.file, source, plans)] + [(r, others[r], ps) for r, ps in callers.items()
+                                           if others is not None]
+    return _write(todo)
+
+
+def _write(todo: list[tuple[str, bytes, list[FunctionPlan]]]) -> int:
+    from accellium.server.offload import apply_plans
+
+    for path, source, plans in todo:
+        new = apply_plans(source, plans)
+        if new != source:
+            try:
+                write_in_place(path, source, new)
+            except InputError as e:
+                print(f"accellium suggest: {e}", file=sys.stderr)
+                return 2
+        n = sum(len(e.lines) for p in plans for e in p.edits)
+        print(f"{path}: {n} line(s) written" if new != source else
+              f"{path}: nothing to write", file=sys.stderr)
     return 0

@@ -51,6 +51,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "always is); their macros are expanded in subscripts")
     p.add_argument("--no-headers", action="store_true",
                    help="do not read the file's local headers (their macros stay unknown)")
+    p.add_argument("--program", nargs="+", metavar="SOURCE",
+                   help="with --offload: every other source file of the program (C or C++, "
+                        "headers allowed): then every call of FILE's functions is seen "
+                        "(parameters dead after the call, data regions placed at callers "
+                        "in those files; --apply writes them too)")
     p.set_defaults(func=run_suggest)
 
 
@@ -165,6 +170,8 @@ def run_suggest(args: argparse.Namespace) -> int:
         return _fail("--replace needs --apply")
     if args.offload is not None and args.offload and not args.offload.isidentifier():
         return _fail(f"--offload takes a function name, got '{args.offload}'")
+    if getattr(args, "program", None) and args.offload is None:
+        return _fail("--program needs --offload")
     if args.line is not None and args.line < 1:
         return _fail(f"--line must be >= 1, got {args.line}")
     try:

@@ -18,7 +18,11 @@ from accellium.server.engines import Engine, LoopQuery
 from accellium.server.safety import asserts_parallel
 from accellium.server.suggest import suggest
 
-__all__ = ["offload_source", "apply_plans", "engine_advisor", "edit_bytes", "all_edits"]
+__all__ = ["offload_source", "apply_plans", "engine_advisor", "edit_bytes", "all_edits",
+           "caller_plans", "HEADER_SUFFIXES"]
+
+#: Files of a program that are not translation units of their own.
+HEADER_SUFFIXES = (".h", ".hh", ".hpp", ".hxx", ".inc")
 
 
 def engine_advisor(engine: Engine, lang: str, fallback: Engine | str | None = "auto",
@@ -62,6 +66,26 @@ def offload_source(source: bytes, engine: Engine, *, path: str = "<buffer>",
         return plan_source(source, engine_advisor(engine, lang, fallback, includes), lang=lang,
                            function=function, rows=rows, replace=replace, per_loop=per_loop,
                            program=program)
+
+
+def caller_plans(source: bytes, plans: list[FunctionPlan], lang: str,
+                 others: dict[str, bytes]) -> dict[str, list[FunctionPlan]]:
+    """The data regions the program's other files (path -> text, all of them, headers aside)
+    get around their calls of the functions ``plans`` offload (:mod:`accellium.dataset.offload.
+    program`): path -> the plans of the callers that have edits."""
+    from accellium.dataset.offload.program import exports, plan_callers
+
+    units = {r: t for r, t in others.items() if not r.lower().endswith(HEADER_SUFFIXES)}
+    ex = exports(source, plans, lang)
+    if not ex.summaries:
+        return {}
+    out: dict[str, list[FunctionPlan]] = {}
+    for rel, text in units.items():
+        rest = [source] + [t for r, t in units.items() if r != rel]
+        got = [p for p in plan_callers(text, ex, lang, rest) if p.edits]
+        if got:
+            out[rel] = got
+    return out
 
 
 def all_edits(plans: list[FunctionPlan]) -> list[PlanEdit]:

@@ -69,6 +69,10 @@ class Summary:
     host_params: set[int] = field(default_factory=set)  # arrays used on the host
     host_globals: frozenset[str] = frozenset()
     why_not: str | None = None  # set: no call to it joins a caller's region
+    # arrays reached through a global its file binds (:mod:`.bind`): global -> use; and every
+    # global a section names or an array is reached through (a caller must know their values)
+    globals: dict[str, ParamUse] = field(default_factory=dict)
+    bound: frozenset[str] = frozenset()
 
 
 def parameters(fn: Node) -> list[str | None] | None:
@@ -134,13 +138,18 @@ def _host_globals(fn: Node, scope: Scope, units: list[Unit], defined: set[str]) 
     return out
 
 
-def _section_names_ok(span: Span, params: list[str | None], scope: Scope) -> bool:
-    """Every name of the section is a parameter the callee never assigns, or a name the file
-    declares nowhere (a macro, an enumerator)."""
+def _section_names_ok(span: Span, params: list[str | None], scope: Scope,
+                      names: dict[str, str] | None = None) -> bool:
+    """Every name of the section is a parameter the callee never assigns, a global its file
+    binds (``names``' targets: :mod:`.bind`), or a name the file declares nowhere (a macro,
+    an enumerator)."""
+    bound = set((names or {}).values())
     for n in poly.names(span.lo) | poly.names(span.hi):
         if n in params:
             if scope.assigned_at.get(n):
                 return False
+        elif n in bound:
+            continue
         elif scope.decls.get(n):
             return False
     return True
@@ -159,7 +168,11 @@ def _always_runs(fn: Node, region: Region) -> bool:
 
 def summarize(fn: Node, scope: Scope, region: Region, defined: set[str]) -> Summary | None:
     """The summary of a function whose plan offloads loops (and calls) in ``region`` (None:
-    the function has no parameters we can read)."""
+    the function has no parameters we can read).  Sections are in the parameters' names and
+    those of the file's bound globals (:mod:`.bind`); an array reached through such a global
+    is in ``globals``."""
+    from accellium.dataset.offload import bind
+
     units, arrays, clauses = region.devices, region.arrays, region.flow.clauses
     always = _always_runs(fn, region)
     name = function_name(fn)[0] or "<anonymous>"
@@ -168,6 +181,8 @@ def summarize(fn: Node, scope: Scope, region: Region, defined: set[str]) -> Summ
         return None
     out = Summary(name, params)
     uses = array_uses(_field(fn, "body"))
+    glob = bind.statics(_root(fn))
+    names = bind.aliases(fn, glob) if glob else {}
     for k, p in enumerate(params):
         shape = scope.shape(p) if p else None
         if p is None or shape is None or shape.kind == "other" and shape.levels == 0:
@@ -180,8 +195,9 @@ def summarize(fn: Node, scope: Scope, region: Region, defined: set[str]) -> Summ
         if info is None or on_host or scope.assigned_at.get(p):
             out.host_params.add(k)
             continue
-        if not one_dim(shape) or info.alloc is not None or not info.spans or \
-                len(info.spans) != 1 or not _section_names_ok(info.spans[0], params, scope):
+        span = _renamed(info.spans, names)
+        if not one_dim(shape) or info.alloc is not None or span is None or \
+                not _section_names_ok(span, params, scope, names):
             out.why_not = (f"the section of `{p}` in `{name}` ({info.section}) does not "
                            "translate into a caller's names")
             continue
@@ -189,13 +205,43 @@ def summarize(fn: Node, scope: Scope, region: Region, defined: set[str]) -> Summ
         # it; when the region always runs, so does every call
         covers = always and clauses.get(p) in ("copyout", "create") and \
             p not in region.flow.loop_covered
-        out.arrays[k] = ParamUse(info.spans[0].lo, info.spans[0].hi, not covers,
-                                 info.dev_writes, covers)
-    for g in arrays:
-        if _is_global(scope.shape(g)) and out.why_not is None:
+        out.arrays[k] = ParamUse(span.lo, span.hi, not covers, info.dev_writes, covers)
+    for g, info in arrays.items():
+        target = names.get(g)
+        if target is not None and glob.get(target) == "pointer" and g not in params:
+            span = _renamed(info.spans, names)
+            on_host = any(not in_units(u.node, units) for u in uses if u.name == g)
+            if span is not None and not on_host and info.alloc is None and \
+                    _section_names_ok(span, params, scope, names):
+                out.globals[target] = ParamUse(span.lo, span.hi, True, info.dev_writes)
+            elif out.why_not is None:
+                out.why_not = (f"`{g}` in `{name}` is the global `{target}`, used on the host "
+                               "or with a section that does not translate")
+        elif _is_global(scope.shape(g)) and out.why_not is None:
             out.why_not = f"its loops use the global `{g}` (mapped by `{name}` itself)"
-    out.host_globals = frozenset(_host_globals(fn, scope, units, defined))
+    out.bound = frozenset(g for u in [*out.arrays.values(), *out.globals.values()]
+                          for g in poly.names(u.lo) | poly.names(u.hi) if g in glob) | \
+        frozenset(out.globals)
+    out.host_globals = frozenset(
+        g for g in _host_globals(fn, scope, units, defined)
+        if g not in glob or not bind.alias_only(fn, g, names, lambda n: in_units(n, units)))
     return out
+
+
+def _root(node: Node) -> Node:
+    while node.parent is not None:
+        node = node.parent
+    return node
+
+
+def _renamed(spans: list[Span] | None, names: dict[str, str]) -> Span | None:
+    """The one span, with the aliases of bound globals replaced by the globals."""
+    from accellium.dataset.offload.bind import rename
+
+    if not spans or len(spans) != 1:
+        return None
+    lo, hi = rename(spans[0].lo, names), rename(spans[0].hi, names)
+    return Span(lo, hi) if lo is not None and hi is not None else None
 
 
 def caller_span(a: MappedArg, ex: Extents) -> Span | None:

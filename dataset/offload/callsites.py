@@ -95,7 +95,13 @@ def _array_shape(scope: Scope, name: str) -> Shape | None:
     return shape
 
 
-def _site(call: Node, s: Summary, scope: Scope) -> _Site | str:
+#: What a caller knows of the globals a callee's file binds, at a call (:mod:`.bind`): the
+#: arrays reached through them and the caller's expression of each bound global, or why not.
+Resolver = Callable[[Node, Summary], "tuple[list[MappedArg], dict[str, Node]] | str"]
+
+
+def _site(call: Node, s: Summary, scope: Scope, resolve: Resolver | None = None
+          ) -> _Site | str:
     """The arrays one call reaches in the caller's terms, or why it cannot join a region."""
     if s.why_not is not None:
         return f"`{s.function}` cannot be hoisted over: {s.why_not}"
@@ -107,6 +113,14 @@ def _site(call: Node, s: Summary, scope: Scope) -> _Site | str:
     if len(args) != len(s.params):
         return f"the call to `{s.function}` at line {line} does not pass every parameter"
     out: list[MappedArg] = []
+    bound: dict[str, Node] = {}
+    if s.bound:
+        got = resolve(call, s) if resolve is not None else (
+            f"`{s.function}` reaches `{sorted(s.bound)[0]}`, a global its file binds, and "
+            f"the call at line {line} does not know its value")
+        if isinstance(got, str):
+            return got
+        out, bound = list(got[0]), got[1]
     for k, arg in enumerate(args):
         a = unparen(arg)
         ident = a is not None and a.type == "identifier"
@@ -127,8 +141,9 @@ def _site(call: Node, s: Summary, scope: Scope) -> _Site | str:
         else:
             return (f"`{text(a)}` (line {line}) does not have the shape of `{s.params[k]}` "
                     f"in `{s.function}`")
-        actuals = {n: args[s.params.index(n)] for n in poly.names(use.lo) | poly.names(use.hi)
-                   if n in s.params}
+        actuals = {n: args[s.params.index(n)] if n in s.params else bound[n]
+                   for n in poly.names(use.lo) | poly.names(use.hi)
+                   if n in s.params or n in bound}
         out.append(MappedArg(text(a), a, span, actuals, use.read, use.write, use.covers))
     return _Site(call, stmt, s.function, out, {m.node.id for m in out}, s.host_globals)
 
@@ -144,8 +159,8 @@ def _mixed(stmt: Node, sites: list[_Site], scope: Scope) -> str | None:
 
 
 def call_units(fn: Node, scope: Scope, summaries: dict[str, Summary | str],
-               devices: list[Device], calls: Calls, inside: Callable[[Node], bool]
-               ) -> tuple[list[CallDevice], list[str]]:
+               devices: list[Device], calls: Calls, inside: Callable[[Node], bool],
+               resolve: Resolver | None = None) -> tuple[list[CallDevice], list[str]]:
     """The statements of ``fn`` that call functions with a summary, as region units; and why
     the calls that pass arrays to other functions are not hoisted (``summaries``: a function
     of the file -> its summary, or why it has none).  A call left out that passes arrays to a
@@ -162,7 +177,7 @@ def call_units(fn: Node, scope: Scope, summaries: dict[str, Summary | str],
         if s is None or isinstance(s, str):
             got = _not_hoisted(n, name, scope, calls.defined, s)
         else:
-            got = _site(n, s, scope)
+            got = _site(n, s, scope, resolve)
         if got is None:
             continue
         if isinstance(got, str):

@@ -34,10 +34,13 @@ def unconditional(node: Node, top_ids: set[int]) -> bool:
     return False
 
 
-def covering(info: ArrayInfo, devices: dict[int, Unit], lay: Layout
+def covering(info: ArrayInfo, devices: dict[int, Unit], lay: Layout, scratch: bool = False
               ) -> tuple[Unit, ArrayUse] | None:
-    """An offloaded loop that always runs and replaces every element of the section."""
-    if info.spans is None or info.alloc is not None or info.shape.kind not in ("pointer", "rows"):
+    """An offloaded loop that always runs and replaces every element of the section (of the
+    elements the loops reach, for an allocation mapped whole: ``scratch``, when nothing is
+    copied back and the host reads nothing in the region, the others are never read)."""
+    if info.spans is None or info.alloc is not None and not scratch or \
+            info.shape.kind not in ("pointer", "rows"):
         return None
     top_ids = {s.id for s in lay.stmts}
     for did, uses in info.uses.items():
@@ -65,13 +68,15 @@ def _covers(d: Unit, uses: list[ArrayUse], info: ArrayInfo, lay: Layout) -> Arra
     return None
 
 
-def looped_cover(info: ArrayInfo, devices: dict[int, Unit], lay: Layout, fn: Node
-                  ) -> tuple[Unit, ArrayUse, Node] | None:
+def looped_cover(info: ArrayInfo, devices: dict[int, Unit], lay: Layout, fn: Node,
+                 scratch: bool = False) -> tuple[Unit, ArrayUse, Node] | None:
     """An offloaded loop that replaces every element of the section each time the innermost
     host loop around it runs its body (only blocks between them), with that host loop; none
-    when the function has a ``goto`` (it could jump past the loop into the body)."""
-    if info.spans is None or info.alloc is not None or info.shape.kind not in ("pointer", "rows") \
-            or any(n.type == "goto_statement" for n in iter_nodes(fn)):
+    when the function has a ``goto`` (it could jump past the loop into the body).
+    ``scratch``: as for :func:`covering`."""
+    if info.spans is None or info.alloc is not None and not scratch or \
+            info.shape.kind not in ("pointer", "rows") or \
+            any(n.type == "goto_statement" for n in iter_nodes(fn)):
         return None
     for did, uses in info.uses.items():
         loops = lay.device_loops.get(did)

@@ -300,7 +300,7 @@ def _needs_in_looped(ctx: _Ctx, info: ArrayInfo, host_reads: list[int], out: Flo
     a host loop needs no copy in when every read of the array comes after it in that host
     loop's body: each read sees what an earlier part of the same iteration wrote, and when the
     host loop does not run nothing reads the array (nor copies it back)."""
-    got = looped_cover(info, ctx.devices, ctx.lay, ctx.scope.fn)
+    got = looped_cover(info, ctx.devices, ctx.lay, ctx.scope.fn, scratch=not host_reads)
     if got is None:
         return True
     d, w, host = got
@@ -320,7 +320,7 @@ def _clauses(ctx: _Ctx, info: ArrayInfo, life: Lifetime | None, copy_back: bool,
     elif info.aliases:
         needs_in = True  # swapped buffers: a loop that covers one may read the other first
     else:
-        cover = covering(info, ctx.devices, ctx.lay)
+        cover = covering(info, ctx.devices, ctx.lay, scratch=not copy_back and not host_reads)
         reads = [u.node.start_byte for uses in info.uses.values() for u in uses
                  if u.read and not (cover and reads_own_write(u, cover[1]))]
         needs_in = cover is None or any(p < cover[0].node.end_byte for p in reads + host_reads)

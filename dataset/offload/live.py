@@ -47,12 +47,14 @@ _LOOPS = ("for_statement", "while_statement", "do_statement")
 _ROUNDS = 6
 
 
-def live_after(scope: Scope, lay: Layout, name: str) -> bool:
+def live_after(scope: Scope, lay: Layout, name: str, hoisted: frozenset[int] = frozenset()
+               ) -> bool:
     """May code after the region read the array: a global, memory a local pointer merely points
     to, or a parameter (unless :func:`dead_parameters` proved its memory dead after the
     function) always may; a local array, memory the function allocated itself, or a dead
     parameter, when the function names it after the region or in a loop around the region
-    (``free`` is not a read)."""
+    (``free`` is not a read; nor passing it to a hoisted call, ``hoisted``: the ids of those
+    arguments — the callee only subscripts it in its device code, :mod:`.calls`)."""
     shape = scope.shape(name)
     if shape is None:
         return True
@@ -67,7 +69,8 @@ def live_after(scope: Scope, lay: Layout, name: str) -> bool:
     allocs = {a.stmt.id for a in scope.allocs.get(name, [])}
     if not param:
         for u in array_uses(scope.fn):
-            if u.name == name and u.whole and not _in_free(u.node, frees | allocs):
+            if u.name == name and u.whole and not _in_free(u.node, frees | allocs) and \
+                    u.node.id not in hoisted:
                 return True  # its address escapes (passed, stored, returned): anyone may read it
     return _named_after(scope.fn, name, lay.block, lay.start, lay.end, frees)
 

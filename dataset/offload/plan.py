@@ -43,6 +43,10 @@ class FunctionPlan:
     calls: list[dict] = field(default_factory=list)  # hoisted calls: line, functions
     edits: list[PlanEdit] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # what callers see of the function (not in the JSON): its summary or why it has none
+    # (:mod:`.calls`), and whether it offloads (a loop, a hoisted call, OpenACC directives)
+    summary: Summary | str | None = field(default=None, repr=False, compare=False)
+    offloads: bool = field(default=False, repr=False, compare=False)
 
     def to_json(self) -> dict:
         return {"function": self.function, "line": self.line, "end_line": self.end_line,
@@ -382,6 +386,7 @@ def _plan_with_callees(source: bytes, root: Node, asked: list[Node], req: _Req
         if plan.loops or plan.calls or isinstance(summary, str) or \
                 any(c in req.calls.offloads for c in graph[name]):
             req.calls.offloads.add(name)
+        plan.summary, plan.offloads = req.summaries.get(name), name in req.calls.offloads
     out = [plans[n] if n in plans else _plan_one(source, f.start_point[0], req)[0]
            for n, f in zip(asked_names, asked, strict=True)]
     seen = {id(p) for p in out}

@@ -15,7 +15,7 @@ from accellium.dataset.analysis.tree import iter_nodes, named, text
 from accellium.dataset.loops import LineIndex
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.arrays import ArrayInfo, Scope, collect
-from accellium.dataset.offload.device import Unit
+from accellium.dataset.offload.device import CallDevice, Unit
 from accellium.dataset.offload.extent import Extents
 from accellium.dataset.offload.flow import Flow, Lifetime, plan_flow
 from accellium.dataset.offload.live import live_after
@@ -119,9 +119,10 @@ def _evaluate(lines: LineIndex, block: Node, devices: list[Unit], scope: Scope,
     swaps, problem = swap_groups(stmts, arrays, scope, kept)
     if problem:
         return problem
-    live = {name: live_after(scope, lay, name) for name in arrays}
+    passed = frozenset(a.node.id for d in kept if isinstance(d, CallDevice) for a in d.args)
+    live = {name: live_after(scope, lay, name, passed) for name in arrays}
     for g in swaps:  # either buffer may hold the result: live if any name of them is
-        live[g.rep] = any(live_after(scope, lay, n) for n in (*g.members, *g.buffers))
+        live[g.rep] = any(live_after(scope, lay, n, passed) for n in (*g.members, *g.buffers))
     flow = plan_flow(lay, merged(arrays, swaps), kept, scope, live)
     if flow.problem:
         return flow.problem

@@ -1,6 +1,7 @@
 """``accellium eval --dynamic MANIFEST --offload``: each pragma-stripped program with the offload
 plan applied to every function of its ``annotate`` files (the code path of ``accellium
-suggest --offload --apply``), and the figures that compare it with the authors' pragmas and
+suggest --offload --apply``) and the data regions the program's other sources get around their
+calls of those functions (``--program``: docs/offload.md, item 10), and the figures that compare it with the authors' pragmas and
 the per-loop suggestions: verification and the bytes the emulated data environment moved."""
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from accellium.dataset.includes import Included, read_includes
+from accellium.dataset.offload.program import Exports, exports, plan_callers
 from accellium.evaluation.dynamic.accpragmas import strip_acc_keep_lines
 from accellium.evaluation.dynamic.variants import CAUSES
 
@@ -30,6 +32,7 @@ def annotate_with_plan(files: dict[str, bytes], engine, per_loop: bool = False,
     out: dict[str, bytes] = {}
     rows: list[dict] = []
     errors: list[str] = []
+    ex = Exports()
     for rel, src in files.items():
         stripped = strip_acc_keep_lines(src)
         try:
@@ -38,18 +41,25 @@ def annotate_with_plan(files: dict[str, bytes], engine, per_loop: bool = False,
                                    program=others,
                                    includes=program_headers(folder, rel, stripped))
             out[rel] = apply_plans(stripped, plans)
+            if others is not None and not per_loop:
+                ex.merge(exports(stripped, plans, "c" if rel.endswith(".c") else "cpp"))
         except Exception as e:  # an engine or planner failure is a result, not a crash
             errors.append(f"{rel}: {type(e).__name__}: {' '.join(str(e).split())[:200]}")
             out[rel] = stripped
             continue
-        for p in plans:
-            rows.append({"file": rel, "function": p.function, "line": p.line,
-                         "loops": [x["line"] for x in p.loops],
-                         "loop_spans": [[x["line"], x.get("end_line", x["line"])]
-                                        for x in p.loops],
-                         "arrays": p.arrays, "routines": p.routines, "regions": p.regions,
-                         "calls": p.calls,
-                         "edits": len(p.edits), "notes": p.notes[:8]})
+        rows += [_row(rel, p) for p in plans]
+    callers = _callers(files, program, ex)
+    for rel, src in callers.items():
+        try:  # the callers in the program's other files: a region around repeated calls
+            rest = [strip_acc_keep_lines(t) for r, t in files.items()] + \
+                [t for r, t in callers.items() if r != rel]
+            plans = plan_callers(src, ex, "c" if rel.endswith(".c") else "cpp", rest)
+            if any(p.edits for p in plans):
+                out[rel] = apply_plans(src, plans)
+        except Exception as e:
+            errors.append(f"{rel}: {type(e).__name__}: {' '.join(str(e).split())[:200]}")
+            continue
+        rows += [_row(rel, p) for p in plans if p.edits]
     return out, rows, errors
 
 
@@ -61,6 +71,22 @@ def program_headers(folder: Path | None, rel: str, source: bytes) -> Included | 
     from accellium.dataset.loops import detect_lang
 
     return read_includes(source, folder / rel, detect_lang(rel, source))
+def _row(rel: str, p) -> dict:
+    return {"file": rel, "function": p.function, "line": p.line,
+            "loops": [x["line"] for x in p.loops],
+            "loop_spans": [[x["line"], x.get("end_line", x["line"])] for x in p.loops],
+            "arrays": p.arrays, "routines": p.routines, "regions": p.regions,
+            "calls": p.calls, "edits": len(p.edits), "notes": p.notes[:8]}
+
+
+def _callers(files: dict[str, bytes], program: dict[str, bytes] | None,
+             ex: Exports) -> dict[str, bytes]:
+    """The program's other translation units that may call what the planned files export
+    (each as it is: the authors put no OpenACC there, or they keep theirs)."""
+    if program is None or not ex.summaries:
+        return {}
+    return {r: t for r, t in program.items() if r not in files
+            and not r.lower().endswith((".h", ".hh", ".hpp", ".hxx", ".inc"))}
 
 
 #: The translation units a file of each kind is linked with (headers are not units).

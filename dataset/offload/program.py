@@ -1,0 +1,259 @@
+"""Data regions in the program's other files: the callers of a planned file's functions.
+
+A function whose plan offloads loops keeps its own data clauses — ``copy``/``copyin``/
+``copyout``/``create`` are "present or ..." (OpenACC 2.7.1): when the data is already on the
+device they move nothing, and the function stays correct when called from anywhere.  So a
+caller in another translation unit that calls it from a host loop (or calls several such
+functions) may hold the data instead: a ``data`` region (or ``enter``/``exit data``) around
+the calls, with the sections the callee's plan proves, translated through the call's
+arguments; inside it each call finds its arrays present and moves nothing.  The caller's
+region is chosen by the same rules as one around calls in the callee's own file
+(:mod:`.calls`, :mod:`.callsites`, :mod:`.region`): the host code in it gets ``update self``/
+``update device`` where it reads or writes what the calls wrote or read, a call that cannot
+join it and passes a mapped array to an offloading function forbids it (its copy clauses
+would find the array present and its host code see a stale copy), and nothing is placed
+that the callee's summary does not justify.
+
+What another file may call: the planned file's functions with external linkage (a ``static``
+function is its file's own), not defined again in the caller's file, whose summary holds
+(:class:`~.calls.Summary`), and whose host code touches no global of its file (a global
+pointer there may hold the caller's array: a host access through it would not be seen by
+the caller's region), except a global its file binds once to the caller's pointer and
+length (:mod:`.bind`): then the array it holds is the caller's, and the region maps that."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tree_sitter import Node
+
+from accellium.dataset.analysis.scope import function_name
+from accellium.dataset.analysis.tree import field as _field
+from accellium.dataset.analysis.tree import iter_nodes, named, text, unparen
+from accellium.dataset.loops import LineIndex, parse_tree
+from accellium.dataset.offload import bind, poly
+from accellium.dataset.offload.arrays import Scope
+from accellium.dataset.offload.assemble import region_edits
+from accellium.dataset.offload.calls import Summary, one_dim
+from accellium.dataset.offload.callsites import Calls, Resolver, call_units
+from accellium.dataset.offload.device import CallDevice, MappedArg, Unit
+from accellium.dataset.offload.edits import PlanEdit
+from accellium.dataset.offload.live import _static
+from accellium.dataset.offload.plan import (
+    FunctionPlan,
+    _acc_rows,
+    _describe,
+    _scope,
+    functions_in,
+)
+from accellium.dataset.offload.region import Region, choose_region
+
+__all__ = ["Exports", "exports", "plan_callers"]
+
+
+@dataclass
+class Exports:
+    """What a planned file offers the program's other files: its functions with external
+    linkage -> their summary (or why none), and those whose plans offload (a call that cannot
+    be hoisted over one of them forbids a region around it that maps what it passes)."""
+
+    summaries: dict[str, Summary | str] = field(default_factory=dict)
+    offloads: set[str] = field(default_factory=set)
+    defined: set[str] = field(default_factory=set)
+    # globals the files bind (:mod:`.bind`): binder -> {global: parameter index}; and the
+    # bound globals each function names, directly or through its file's functions
+    binders: dict[str, dict[str, int]] = field(default_factory=dict)
+    touches: dict[str, set[str]] = field(default_factory=dict)
+
+    def merge(self, other: Exports) -> None:
+        """Another planned file of the program; a name both define is nobody's (the link
+        would fail, or one of them is not what the caller calls)."""
+        twice = self.defined & other.defined
+        self.defined |= other.defined
+        self.summaries.update(other.summaries)
+        self.offloads |= other.offloads
+        self.binders.update(other.binders)
+        self.touches.update(other.touches)
+        for n in twice:
+            self.summaries[n] = "is defined in more than one file"
+            self.offloads.add(n)
+            self.binders.pop(n, None)
+            self.touches[n] = {bind.ANY}
+
+
+def exports(source: bytes, plans: list[FunctionPlan], lang: str = "c") -> Exports:
+    """The exports of a file from its plans (:func:`~.plan.plan_source` of the whole file)."""
+    root = parse_tree(source, lang).root_node
+    fns = functions_in(root)
+    external = {function_name(f)[0] for f in fns if not _static(f)}
+    out = Exports(defined={n for n in external if n})
+    glob = bind.statics(root)
+    out.binders = {b: g for b, g in bind.binders(root, glob).items() if b in out.defined}
+    bound = {g for got in out.binders.values() for g in got}
+    if bound:
+        every = bind.touches(root, bound, {function_name(f)[0] or "" for f in fns})
+        out.touches = {n: t for n, t in every.items() if n in out.defined and t}
+    for p in plans:
+        if p.function not in out.defined:
+            continue
+        if p.offloads:
+            out.offloads.add(p.function)
+        s = p.summary
+        if isinstance(s, Summary) and s.why_not is None and s.host_globals:
+            s = (f"its host code uses the global `{sorted(s.host_globals)[0]}`, which may "
+                 "hold a caller's array")
+        elif isinstance(s, Summary) and not s.bound <= bound:
+            s = f"it reaches `{sorted(s.bound - bound)[0]}`, a global its file does not bind once"
+        if s is not None:
+            out.summaries[p.function] = s
+    return out
+
+
+def _calls_any(fn: Node, names: set[str]) -> bool:
+    for n in iter_nodes(fn):
+        if n.type == "call_expression":
+            f = unparen(_field(n, "function"))
+            if f is not None and f.type == "identifier" and text(f) in names:
+                return True
+    return False
+
+
+def plan_callers(source: bytes, ex: Exports, lang: str = "c",
+                 elsewhere: list[bytes] | None = None) -> list[FunctionPlan]:
+    """The plans of the functions of ``source`` (another file of the program) that call
+    functions ``ex`` exports: a data region around the calls when one saves transfers (a
+    host loop repeats a call, or several calls share arrays).  The file's own loops are not
+    offloaded here (plan the file itself for that).  ``elsewhere``: the program's other
+    files (the planned ones included): a global is known to be bound only by a binder the
+    whole program calls once."""
+    tree = parse_tree(source, lang)
+    root = tree.root_node
+    lines = LineIndex(source)
+    fns = functions_in(root)
+    own = {function_name(f)[0] for f in fns}
+    summaries = {n: s for n, s in ex.summaries.items() if n not in own}
+    calls = Calls(defined={n for n in own if n} | (ex.defined - own),
+                  offloads={n for n in ex.offloads if n not in own})
+    binders = {b: g for b, g in ex.binders.items() if b not in own}
+    uses = bind.name_uses([root, *(parse_tree(o, lang).root_node for o in elsewhere or [])],
+                          set(binders)) if binders and elsewhere is not None else {}
+    out: list[FunctionPlan] = []
+    for fn in fns:
+        if not _calls_any(fn, set(summaries)):
+            continue
+        plan = _caller_plan(fn, root, lines, summaries, calls,
+                            _Globals(binders, uses, ex.touches))
+        if plan is not None:
+            out.append(plan)
+    return out
+
+
+@dataclass
+class _Globals:
+    binders: dict[str, dict[str, int]]
+    uses: dict[str, int]
+    touches: dict[str, set[str]]
+
+
+def _caller_plan(fn: Node, root: Node, lines: LineIndex, summaries: dict[str, Summary | str],
+                 calls: Calls, glob: _Globals) -> FunctionPlan | None:
+    name = function_name(fn)[0] or "<anonymous>"
+    plan = FunctionPlan(name, fn.start_point[0] + 1, fn.end_point[0] + 1)
+    if _acc_rows(lines, fn.start_point[0], fn.end_point[0]):
+        plan.notes.append(f"`{name}` already has OpenACC directives: its calls are left as "
+                          "they are")
+        return plan
+    scope = _scope(fn, root, {})
+    bindings, binder_calls = bind.bindings_in(fn, glob.binders, glob.uses)
+    resolve = _resolver(bindings, scope)
+    units, notes = call_units(fn, scope, summaries, [], calls, lambda n: True, resolve)
+    plan.notes += notes
+    _global_barriers(fn, scope, units, bindings, binder_calls, glob)
+    if not units:
+        return plan if notes else None
+    body = _field(fn, "body") or fn
+    region, problems = choose_region(lines, body, list[Unit](units), scope, None)
+    if region is None or not region.devices:
+        plan.notes += [f"no data region: {p}" for p in problems]
+        return plan
+    if not _saves(region):
+        plan.notes.append(f"no data region: no host loop repeats the calls at line(s) "
+                          f"{', '.join(str(u.line) for u in units)} and they share no array "
+                          "(their own data clauses move the same data)")
+        return plan
+    _describe(plan, region)
+    edits, bad = region_edits(lines, region)
+    plan.notes += bad
+    plan.edits = sorted(edits, key=PlanEdit.key)
+    return plan
+
+
+def _saves(region: Region) -> bool:
+    """Does the caller's region save transfers: a host loop in it repeats a call, or two of
+    its calls reach the same array (else each call's own clauses move the same data)?"""
+    if any(region.lay.device_loops.get(d.node.id) for d in region.devices):
+        return True
+    seen: set[str] = set()
+    for d in region.devices:
+        names = {a.name for a in d.args} if isinstance(d, CallDevice) else set()
+        if names & seen:
+            return True
+        seen |= names
+    return False
+
+
+def _resolver(bindings: dict[str, bind.Binding], scope: Scope) -> Resolver:
+    """The arrays a call reaches through bound globals, in the caller's names."""
+
+    def resolve(call: Node, s: Summary) -> tuple[list[MappedArg], dict[str, Node]] | str:
+        line = call.start_point[0] + 1
+        known: dict[str, Node] = {}
+        for g in sorted(s.bound):
+            b = bindings.get(g)
+            if b is None or b.call.end_byte > call.start_byte:
+                return (f"`{s.function}` (line {line}) reaches `{g}`, a global of its file, "
+                        "and no single earlier call in this function binds it")
+            known[g] = b.args[g]
+        args = [a for a in named(_field(call, "arguments")) if a.type != "comment"]
+        out: list[MappedArg] = []
+        for g, use in s.globals.items():
+            ptr = known[g]
+            if ptr.type != "identifier" or not one_dim(scope.shape(text(ptr))):
+                return f"`{g}` holds `{text(ptr)}`, not an array of the caller (line {line})"
+            actuals = {n: args[s.params.index(n)] if n in s.params else known[n]
+                       for n in poly.names(use.lo) | poly.names(use.hi)
+                       if n in s.params or n in known}
+            out.append(MappedArg(text(ptr), call, (use.lo, use.hi), actuals, use.read,
+                                 use.write))
+        return out, known
+
+    return resolve
+
+
+def _global_barriers(fn: Node, scope: Scope, units: list[CallDevice],
+                     bindings: dict[str, bind.Binding], binder_calls: list[tuple[Node, str]],
+                     glob: _Globals) -> None:
+    """A call that binds a global, or whose callee touches one and did not join a region as
+    a unit, forbids a region around it that maps the array the global holds (every array of
+    the function, when it is not known which)."""
+    every = frozenset(n for n, shapes in scope.decls.items()
+                      if any(s.kind != "other" or s.levels for s in shapes))
+    sites = [(c, f"`{b}` at line {c.start_point[0] + 1} binds a global of its file")
+             for c, b in binder_calls]
+    for n in iter_nodes(_field(fn, "body") or fn):
+        if n.type != "call_expression" or any(d.node.start_byte <= n.start_byte < d.node.end_byte
+                                              for d in units):
+            continue
+        f = unparen(_field(n, "function"))
+        name = text(f) if f is not None and f.type == "identifier" else None
+        hit = glob.touches.get(name or "")
+        if hit:
+            sites.append((n, f"`{name}` at line {n.start_point[0] + 1} stays on the host and "
+                             "touches a global of its file"))
+    for call, why in sites:
+        name = text(_field(call, "function"))
+        hit = glob.touches.get(name, set()) | set(glob.binders.get(name, {}))
+        arrays = every if bind.ANY in hit or any(g not in bindings for g in hit) else \
+            frozenset(text(bindings[g].args[g]) for g in hit)
+        scope.barriers.append((call, arrays, f"{why}: no region around it maps the array "
+                                             "it holds"))
