@@ -223,3 +223,19 @@ def test_a_column_of_a_row_major_layout(loop, safe):
     ``j1 == j2`` (meet.stride_apart); anything else stays a possible dependence."""
     f = analyze(loop)
     assert f.safe is safe, [d.message for d in f.carried]
+
+
+def test_a_variable_named_like_a_library_function_is_a_scalar_of_the_loop():
+    """`min`, `max`, `exp` ... are functions only where they are called: a loop that assigns
+    one uses a variable of that name (a function is not an lvalue in C)."""
+    f = analyze("for (int i = 0; i < n; i++) { min = fmin(a[i] * b[i], min); }")
+    assert f.reductions == [("min", "min")]
+    f = analyze("for (int i = 0; i < n; i++) max = max + a[i];")
+    assert f.reductions == [("+", "max")]
+    f = analyze("for (int i = 0; i < n; i++) max = a[i];")  # a last value: not parallel
+    assert not f.safe and f.carried[0].var == "max"
+    f = analyze("for (int i = 0; i < n; i++) { exp = a[i]; y[i] = exp * 2; }")
+    assert f.safe and f.private == ["exp"]
+    # called, never assigned: still a function, not a scalar the loop reads
+    f = analyze("for (int i = 0; i < n; i++) y[i] = min(a[i], b[i]) + sqrt(c[i]);")
+    assert f.safe and "min" not in f.scalars_read and "sqrt" not in f.scalars_read

@@ -118,3 +118,43 @@ def test_the_engines_leave_the_racy_loops_sequential_and_verify(tmp_path, engine
     # gets no pragma rather than a section outside the allocation (tests/test_dynamic_bounds.py)
     sweep = rows["sweep"]["engine"]["pragmas"]
     assert not any("cols*i-cols" in (p["pragma"] or "") for p in sweep), sweep
+
+
+# A scalar named like a library function (`min`, `max`, `exp`) is a variable when the loop
+# assigns it: before, the analysis skipped every such name and called these loops independent
+# with no reduction — a racy `parallel loop` on a GPU.
+LIB_NAMED = (
+    "#include <math.h>\n"
+    "double smallest(int n, const double *a)\n{\n  double min = a[0];\n" + PAR +
+    " copyin(a[0:n])\n  for (int i = 0; i < n; i++)\n    min = fmin(a[i], min);\n"
+    "  return min;\n}\n"
+    "double total(int n, const double *a)\n{\n  double max = 0;\n" + PAR +
+    " copyin(a[0:n])\n  for (int i = 0; i < n; i++)\n    max = max + a[i];\n"
+    "  return max;\n}\n")
+LIB_MAIN = """#include <stdio.h>
+#include <stdlib.h>
+double smallest(int n, const double *a); double total(int n, const double *a);
+int main(void) {
+  int n = 200000; double *a = malloc(sizeof(double) * n), r = 0;
+  for (int i = 0; i < n; i++) { a[i] = (i * 7919) % 1000 + 1; r += a[i]; }
+  a[n / 2] = 0.5;  r += 0.5 - ((n / 2 * 7919) % 1000 + 1);
+  double lo = smallest(n, a), s = total(n, a);
+  printf(lo == 0.5 && s == r ? "OK\\n" : "BAD %f %f %f\\n", lo, s, r);
+  free(a);
+  return 0;
+}
+"""
+
+
+@pytest.mark.parametrize("engine", ["analysis", "auto"])
+def test_a_scalar_named_like_a_library_function_is_reduced(tmp_path, engine):
+    man = _suite(tmp_path, {"libnamed": {"k.c": LIB_NAMED, "main.c": LIB_MAIN}},
+                 wrong={"libnamed": "parallel loops without their reductions"})
+    r = evaluate_dynamic(man, engine, threads=4, runs=1, with_mutations=False)
+    row = r["programs"][0]
+    assert row["serial"]["status"] == "verified", row["serial"]
+    eng = row["engine"]
+    assert eng["status"] == "verified", eng
+    loops = [p["pragma"] or "" for p in eng["pragmas"]]
+    assert any("reduction(min:min)" in p for p in loops), loops
+    assert any("reduction(+:max)" in p for p in loops), loops

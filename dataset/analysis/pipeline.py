@@ -195,7 +195,9 @@ def _indirect(b: _Body, facts: LoopFacts, code: str) -> None:
 
 def _scalars(b: _Body, facts: LoopFacts) -> None:
     w = b.w
-    skip = b.index_all | w.array_names | set(w.calls) | set(PURE_CALLS) | w.decls
+    # a library function's name is no scalar of the loop, unless the loop assigns it: a
+    # function is not an lvalue in C, so `min = fmin(a[i], min)` uses a variable `min`
+    skip = b.index_all | w.array_names | set(w.calls) | (PURE_CALLS - _written(w)) | w.decls
     roles = scalar_roles(w.events, skip, w.parent)
     facts.reductions.extend(roles.reductions)
     facts.private.extend(roles.private)

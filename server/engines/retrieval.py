@@ -40,14 +40,13 @@ __all__ = ["RetrievalEngine", "Neighbour", "adapt", "context_key"]
 
 # Context bonuses on the similarity of the nearest loops (their CV evidence under the ranker:
 # docs/tuning.md).  The same innermost enclosing construct (a loop under
-# `gang` gets `vector`, one under `vector` gets `seq`) and the very same directives (ranking
-# only, Neighbour.context); identical enclosing lines (a data region naming the same arrays);
-# the query's own file.  (Removed by CV, docs/tuning.md change 6: a known loop's bonus for the
-# same nest depth, for the same kind of place — inside a region or not — and for being
-# directly under an annotated loop.  The Pool still stores those columns.  Change 9: a flat
-# bonus for every workspace example.)
+# `gang` gets `vector`, one under `vector` gets `seq`) (ranking only, Neighbour.context);
+# identical enclosing lines (a data region naming the same arrays); the query's own file.
+# (Removed by CV, docs/tuning.md change 6: a known loop's bonus for the same nest depth, for
+# the same kind of place — inside a region or not — and for being directly under an annotated
+# loop.  The Pool still stores those columns.  Change 9: a flat bonus for every workspace
+# example.  Change 14: a ranking bonus for the very same enclosing directives.)
 _PARENT_BONUS = 0.3
-_ENCLOSING_BONUS = 0.3
 _SAME_ENCLOSING = 0.4
 _SAME_FILE = 0.1
 
@@ -228,7 +227,7 @@ class RetrievalEngine:
                                      + (_SAME_ENCLOSING if same else 0.0)
                                      + (_SAME_FILE if getattr(e, "same_file", None) else 0.0),
                                      True,
-                                     ctx + (_ENCLOSING_BONUS if same else 0.0), known,
+                                     ctx, known,
                                      bool(getattr(e, "same_file", None))))
         if self.pool is not None:
             pool = self.pool
@@ -239,7 +238,6 @@ class RetrievalEngine:
                                  _PARENT_BONUS, 0.0)
                 same_enc = pool.enc == _enclosing_norm(query.enclosing)
                 s = s + np.where(same_enc, _SAME_ENCLOSING, 0.0)
-                ctxs += np.where(same_enc, _ENCLOSING_BONUS, 0.0)
             if mask is not None:
                 s = np.where(mask, s, -np.inf)
             top = [i for i in np.argsort(-(s + ctxs), kind="stable")[:k] if np.isfinite(s[i])]

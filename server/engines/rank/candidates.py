@@ -14,7 +14,14 @@ the analysis decides safety (a parallel claim on a loop with a visible carried d
 becomes what the safety guard makes of it; a scratch array gets ``private``), an independent
 loop is never made sequential by style (``seq`` and ``serial`` need a dependence the analysis
 names, with its variable and line), ``present``/``deviceptr`` only where the data environment
-justifies it, no ``async``/``wait`` (a queue needs its matching ``wait`` elsewhere).
+justifies it, no ``async``/``wait`` (a queue needs its matching ``wait`` elsewhere).  Outside a
+compute region, a loop the analysis cannot prove independent gets ``kernels`` /
+``kernels loop`` in place of ``serial`` / ``serial loop``: both are correct, but in ``kernels``
+a loop without ``independent`` is ``auto`` (OpenACC 3.3, 2.9.7) — the compiler, which sees
+what this loop alone does not (macro definitions, the called functions), runs it in parallel
+where it proves the iterations independent and sequentially otherwise — while ``serial``
+never runs it in parallel.  (Where a call's effects keep the loop off the device, the safety
+guard refuses ``kernels``; there the form is left as it is.)
 """
 
 from __future__ import annotations
@@ -56,6 +63,8 @@ from accellium.server.safety import safe_form
 __all__ = ["Candidate", "QueryContext", "generate", "portable"]
 
 _SEQUENTIAL = {"serial loop": "parallel loop", "serial": "parallel loop", "data": "parallel loop"}
+# The construct of the same shape that leaves the loop to the compiler (see :func:`finish`).
+_COMPILER_DECIDES = {"serial loop": "kernels loop", "serial": "kernels"}
 _COMPUTE = COMPUTE_DIRECTIVES
 
 
@@ -165,7 +174,25 @@ def finish(p: Pragma | None, ctx: QueryContext, orphan_ok: bool = False) -> Prag
         return None
     if q.has("seq"):
         q = q.without("reduction")  # one thread runs it: nothing to combine
-    return q
+    return _compiler_decides(q, ctx)
+
+
+def _compiler_decides(q: Pragma, ctx: QueryContext) -> Pragma:
+    """``serial``/``serial loop`` (written so, or what the guard makes of ``parallel loop
+    seq`` and of a bare ``parallel``) on a loop the analysis cannot prove independent,
+    outside a compute region, as ``kernels``/``kernels loop`` (module doc); unchanged where
+    the guard would not let that form through."""
+    qf = ctx.facts
+    target = _COMPILER_DECIDES.get(q.directive)
+    if target is None or qf.safe or ctx.feats.in_region or qf.device_unsafe_calls:
+        return q
+    allowed = DIRECTIVES[target]
+    p = Pragma(target, tuple(c for c in q.clauses if c.name.lower() in allowed))
+    out = safe_form(ctx.query, p)
+    if out is None:
+        return q
+    out = _parse(out.render())
+    return q if out is None or _errors(out) or out.directive != target else out
 
 
 def _cover_arrays(p: Pragma, ctx: QueryContext) -> Pragma:

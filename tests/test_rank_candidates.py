@@ -1,0 +1,80 @@
+"""The corrections every ``auto`` candidate passes (``rank.candidates.finish``): the
+sequential constructs on a loop the analysis cannot prove independent, outside a compute
+region, become the compiler-decides form of the same shape — never a form that asserts
+parallelism — and are left alone where that form is refused."""
+
+from __future__ import annotations
+
+import pytest
+
+from accellium.dataset.pragma import parse
+from accellium.evaluation.depcheck import unsafe_kinds
+from accellium.server.engines.base import LoopQuery
+from accellium.server.engines.rank.candidates import context, finish
+from accellium.server.engines.style import features
+from accellium.server.safety import asserts_parallel, check
+
+# a subscript through a function-like macro the loop alone does not define: not provably apart
+MACRO = ("for (int j = 1; j < n - 1; j++) {\n  for (int i = 1; i < m - 1; i++) {\n"
+         "    A[OFFSET(j, i, m)] = B[OFFSET(j, i, m)];\n  }\n}\n")
+# a proven recurrence
+RECURRENCE = "for (int i = 1; i < n; i++) x[i] = x[i - 1] + a[i];"
+# a scratch scalar and a reduction beside the unprovable subscript
+WITH_CLAUSES = ("for (int j = 0; j < n; j++) {\n  double t = B[IDX(j)] * 2.0;\n"
+                "  A[IDX(j)] = t;\n  s += t;\n}\n")
+# I/O keeps the loop on the host: the guard refuses `kernels` there
+IO = "for (int i = 0; i < n; i++) { printf(\"%d\\n\", a[i]); a[i] = a[i - 1]; }"
+
+
+def _ctx(code: str, enclosing: tuple[str, ...] = ()):
+    q = LoopQuery(code, "c", enclosing, ())
+    qf = q.facts()
+    return q, context(q, qf, features(enclosing, qf), [])
+
+
+def _finish(code: str, pragma: str, enclosing: tuple[str, ...] = ()) -> str | None:
+    _, ctx = _ctx(code, enclosing)
+    out = finish(parse(pragma), ctx)
+    return None if out is None else out.render()
+
+
+@pytest.mark.parametrize("code", [MACRO, RECURRENCE])
+@pytest.mark.parametrize("pragma, directive", [
+    ("#pragma acc serial", "kernels"), ("#pragma acc serial loop", "kernels loop"),
+    # what the guard makes `serial`/`serial loop` of (one gang: `safety_data.one_gang`)
+    ("#pragma acc parallel", "kernels"), ("#pragma acc parallel loop seq", "kernels loop")])
+def test_serial_becomes_the_compiler_decides_form_outside_a_region(code, pragma, directive):
+    q, ctx = _ctx(code)
+    assert not ctx.facts.safe
+    out = _finish(code, pragma)
+    assert out is not None and parse(out).directive == directive, out
+    p = parse(out)
+    # never a claim of parallelism: no `independent`, no level, not `parallel`
+    assert not asserts_parallel(p) and "independent" not in out and "parallel" not in out
+    assert not p.has("gang") and not p.has("vector") and not p.has("worker")
+    # the guard lets it through unchanged, and the independent check does not flag it
+    guarded, _ = check(q, p)
+    assert guarded is not None and guarded.render() == out
+    assert unsafe_kinds(code, out) == {}
+
+
+def test_kernels_loop_keeps_the_loop_clauses_the_analysis_found():
+    out = _finish(WITH_CLAUSES, "#pragma acc serial loop private(t) reduction(+:s)")
+    assert out is not None and out.startswith("#pragma acc kernels loop"), out
+    assert "reduction(+:s)" in out and "independent" not in out
+
+
+def test_a_loop_whose_calls_keep_it_on_the_host_is_left_as_it_is():
+    _, ctx = _ctx(IO)
+    assert ctx.facts.device_unsafe_calls
+    out = _finish(IO, "#pragma acc serial")
+    assert out is None or parse(out).directive == "serial", out
+
+
+def test_independent_loop_and_region_unchanged():
+    # an independent loop: `serial` is style, the parallel form replaces it (issue 14)
+    safe = "for (int i = 0; i < n; i++) y[i] = 2.0 * x[i];"
+    assert parse(_finish(safe, "#pragma acc serial loop")).directive == "parallel loop"
+    # inside a compute region the sequential form of a dependent loop is `loop seq`
+    inside = _finish(RECURRENCE, "#pragma acc loop", ("#pragma acc parallel",))
+    assert inside == "#pragma acc loop seq", inside
