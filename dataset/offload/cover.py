@@ -13,10 +13,10 @@ from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.arrays import ArrayInfo
 from accellium.dataset.offload.calls import covering_arg
-from accellium.dataset.offload.device import CallDevice, Unit
+from accellium.dataset.offload.device import CallDevice, Device, Unit
 from accellium.dataset.offload.extent import Extents, Span
 from accellium.dataset.offload.structure import Layout
-from accellium.dataset.offload.uses import ArrayUse, assignments
+from accellium.dataset.offload.uses import ArrayUse, array_uses, assignments
 
 __all__ = ["covering", "looped_cover", "reads_own_write", "unconditional"]
 
@@ -42,12 +42,43 @@ def covering(info: ArrayInfo, devices: dict[int, Unit], lay: Layout
     top_ids = {s.id for s in lay.stmts}
     for did, uses in info.uses.items():
         d = devices[did]
-        if lay.device_loops.get(did) or not unconditional(d.node, top_ids):
-            continue
-        got = _covers(d, uses, info, lay)
+        if lay.device_loops.get(did):
+            got = _covers_nest(d, uses, info, lay)
+        else:
+            got = _covers(d, uses, info, lay) if unconditional(d.node, top_ids) else None
         if got is not None:
             return d, got
     return None
+
+
+def _covers_nest(d: Unit, uses: list[ArrayUse], info: ArrayInfo, lay: Layout
+                 ) -> ArrayUse | None:
+    """A loop inside host loops that writes, over all their iterations, every element of the
+    section of an array nothing in the region reads: when the host loops are counted loops
+    with only blocks between them and the loop (no ``if``, no ``break``/``continue``/``goto``/
+    ``return``), each element is written once the nest has run, so what a copy in would bring
+    is overwritten before the copy out (``g[i][j][k]`` with ``i``, ``j`` on the host)."""
+    if not isinstance(d, Device) or _read_in_region(info, lay):
+        return None
+    top = next((s for s in lay.stmts if s.start_byte <= d.node.start_byte < s.end_byte), None)
+    if top is None or any(n.type in ("continue_statement", "break_statement", "goto_statement",
+                                     "return_statement") for n in iter_nodes(top)):
+        return None
+    ex = Extents(lay.stmts)
+    for u in uses:
+        if u.plain and _plain_nest(u.node, top) and _same(ex, u, info) and \
+                all(ex.dense(sub, u.node) for sub in u.subs):
+            return u
+    return None
+
+
+def _read_in_region(info: ArrayInfo, lay: Layout) -> bool:
+    """Does any code of the region read the array (or use it other than by a plain write)?"""
+    if any(u.read for uses in info.uses.values() for u in uses):
+        return True
+    names = info.aliases or {info.name}
+    return any(u.name in names and (u.read or not u.plain)
+               for s in lay.stmts for u in array_uses(s))
 
 
 def _covers(d: Unit, uses: list[ArrayUse], info: ArrayInfo, lay: Layout) -> ArrayUse | None:

@@ -139,7 +139,8 @@ def _use_section(u: ArrayUse, info: ArrayInfo, leaf_ex: Extents, region_ex: Exte
     if exact and (inside or (one and len(spans) == 1 and info.shape.kind != "array")):
         if info.shape.kind == "array":
             return (f"{info.name}[{spans[0].section()}]", False) if len(spans) == 1 else None
-        return section_text(info.shape, spans), not inside
+        sec = section_text(info.shape, spans)
+        return (sec, not inside) if sec is not None else None
     if dims == 1 and len(u.subs) == 1 and _pure(u.subs[0], leaf_ex, leaf):
         idx = "0" if isinstance(u.subs[0], int) else " ".join(text(u.subs[0]).split())
         got = f"{info.name}[{idx}:1]"
