@@ -12,13 +12,16 @@ from accellium.dataset.analysis.tree import LOOP_TYPES, iter_nodes, text
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.arrays import ArrayInfo
+from accellium.dataset.offload.bounds import bounds_of, exact
 from accellium.dataset.offload.calls import covering_arg
 from accellium.dataset.offload.device import CallDevice, Device, Unit
-from accellium.dataset.offload.extent import Extents, Span
+from accellium.dataset.offload.extent import Extents, Span, loops_between
+from accellium.dataset.offload.ranges import loop_range
 from accellium.dataset.offload.structure import Layout
-from accellium.dataset.offload.uses import ArrayUse, array_uses, assignments
+from accellium.dataset.offload.uses import ZERO, ArrayUse, array_uses, assignments
 
-__all__ = ["covering", "looped_cover", "reads_own_write", "unconditional"]
+__all__ = ["covering", "looped_cover", "footprint_cover", "footprint", "reads_own_write",
+           "unconditional"]
 
 
 def unconditional(node: Node, top_ids: set[int]) -> bool:
@@ -179,3 +182,70 @@ def _same(ex: Extents, u: ArrayUse, info: ArrayInfo) -> bool:
         if got is None or not got.same(w):
             return False
     return True
+
+
+def footprint(u: ArrayUse, loop: Node) -> tuple | None:
+    """The elements a subscript reaches in a loop nest, as data: each loop's range (one lower
+    and one upper bound, unit step) and the subscript's polynomial, the loop indices renamed by
+    depth.  Two uses with equal footprints reach the same elements (the same polynomial over
+    the same index ranges), whatever their loops' index names."""
+    ex = Extents([loop])
+    nest = list(reversed(loops_between(u.node, loop)))  # outermost first
+    rename: dict[str, str] = {}
+    ranges = []
+    for k, lp in enumerate(nest):
+        r = loop_range(lp, ex.env_at(lp))
+        if r is None or not r.unit or len(r.lo) != 1 or len(r.hi) != 1:
+            return None
+        lo, hi = _renamed(r.lo[0], rename), _renamed(r.hi[0], rename)
+        if lo is None or hi is None:
+            return None
+        ranges.append((lo, hi))
+        rename[r.var] = f"\0{k}"
+    subs = []
+    for s in u.subs:
+        b = exact(poly.const(0)) if s == ZERO else bounds_of(s, ex.env_at(u.node))  # type: ignore[arg-type]
+        p = _renamed(b.exact, rename) if b is not None and b.exact is not None else None
+        if p is None:
+            return None
+        subs.append(p)
+    return tuple(ranges), tuple(subs)
+
+
+def _renamed(p: poly.Poly, rename: dict[str, str]) -> tuple | None:
+    out: poly.Poly | None = p
+    for old, new in rename.items():
+        out = poly.subst(out, old, poly.var(new)) if out is not None else None
+    return tuple(sorted(out.items())) if out is not None else None
+
+
+def footprint_cover(info: ArrayInfo, devices: dict[int, Unit], lay: Layout, fn: Node
+                    ) -> tuple[Unit, ArrayUse, Node] | None:
+    """A loop at the top of each iteration of a host loop (only blocks between them) that
+    writes, in every iteration of its nest, the elements of a footprint that every device
+    read of the array in other loops has too (``b[i*n + j]`` written and read over the same
+    interior): each read sees what the same host iteration wrote, whatever lies in the holes
+    of the section (nothing reads them)."""
+    if info.spans is None or info.alloc is not None or info.shape.kind != "pointer" \
+            or any(n.type == "goto_statement" for n in iter_nodes(fn)):
+        return None
+    for did, uses in info.uses.items():
+        d = devices[did]
+        loops = lay.device_loops.get(did)
+        if not isinstance(d, Device) or not loops or any(u.read for u in uses) or any(
+                n.type in ("continue_statement", "break_statement", "goto_statement",
+                           "return_statement") for n in iter_nodes(d.node)):
+            continue
+        host = d.node.parent
+        while host is not None and host.id != loops[-1]:
+            host = host.parent
+        body = _field(host, "body") if host is not None else None
+        if body is None or not unconditional(d.node, {body.id}):
+            continue
+        for w in uses:
+            fw = footprint(w, d.node) if w.plain and _plain_nest(w.node, d.node) else None
+            if fw is not None and all(footprint(r, devices[rid].node) == fw
+                                      for rid, rs in info.uses.items() if rid != did
+                                      for r in rs if r.read):
+                return d, w, host  # type: ignore[return-value]
+    return None

@@ -28,7 +28,12 @@ from accellium.dataset.analysis.clauses import is_clause_arg
 from accellium.dataset.analysis.tree import iter_nodes, text
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.arrays import ArrayInfo, Scope, dims_needed, section_text
-from accellium.dataset.offload.cover import covering, looped_cover, reads_own_write
+from accellium.dataset.offload.cover import (
+    covering,
+    footprint_cover,
+    looped_cover,
+    reads_own_write,
+)
 from accellium.dataset.offload.device import Unit
 from accellium.dataset.offload.extent import Extents, Span, loops_between
 from accellium.dataset.offload.live import in_loop
@@ -321,7 +326,8 @@ def _needs_in_looped(ctx: _Ctx, info: ArrayInfo, host_reads: list[int], out: Flo
     a host loop needs no copy in when every read of the array comes after it in that host
     loop's body: each read sees what an earlier part of the same iteration wrote, and when the
     host loop does not run nothing reads the array (nor copies it back)."""
-    got = looped_cover(info, ctx.devices, ctx.lay, ctx.scope.fn)
+    got = looped_cover(info, ctx.devices, ctx.lay, ctx.scope.fn) or \
+        footprint_cover(info, ctx.devices, ctx.lay, ctx.scope.fn)
     if got is None:
         return True
     d, w, host = got
