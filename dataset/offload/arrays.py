@@ -44,6 +44,8 @@ class Scope:
     barriers: list[tuple[Node, frozenset[str], str]] = field(default_factory=list)
     # pointer parameters whose memory nothing reads after the function returns (:mod:`.live`)
     dead_params: frozenset[str] = frozenset()
+    # pointer parameters -> the element count of the object every call passes (:mod:`.objects`)
+    objects: dict[str, poly.Poly] = field(default_factory=dict)
 
     def shape(self, name: str) -> Shape | None:
         return shape_of(name, self.decls)
@@ -113,6 +115,7 @@ class ArrayInfo:
     spans: list[Span] | None  # the union of the device accesses, per bounded dimension
     section: str  # the clause argument every directive of the plan uses
     alloc: AllocSite | None = None  # the function allocates it (count known)
+    whole_object: bool = False  # the section is the object every call passes (:mod:`.objects`)
     dev_reads: bool = False
     dev_writes: bool = False
     uses: dict[int, list[ArrayUse]] = field(default_factory=dict)  # device node id -> uses
@@ -212,6 +215,16 @@ def _spans(u: ArrayUse, shape: Shape, ex: Extents) -> tuple[list[Span] | None, s
     return spans, None
 
 
+def _object(name: str, scope: Scope) -> poly.Poly | None:
+    """The element count of the object a pointer parameter points to at every call, when the
+    function assigns none of the names it uses (:mod:`.objects`)."""
+    shape = scope.shape(name)
+    count = scope.objects.get(name)
+    if count is None or shape is None or shape.kind != "pointer" or shape.levels != 1:
+        return None
+    return count if not any(scope.assigned_at.get(n) for n in poly.names(count)) else None
+
+
 def _alloc_ok(a: AllocSite | None, scope: Scope, region_end: int) -> bool:
     if a is None or a.count is None:
         return False
@@ -255,7 +268,8 @@ def _call_rows(d: CallDevice, scope: Scope, ex: Extents, region_end: int
             rows.append((u, None))
             continue
         span = caller_span(a, ex)
-        if span is None and not _alloc_ok(scope.alloc(a.name), scope, region_end):
+        if span is None and not _alloc_ok(scope.alloc(a.name), scope, region_end) and \
+                _object(a.name, scope) is None:
             return [], (f"the section of `{a.name}` that `{', '.join(d.callees)}` reaches "
                         f"(line {d.line}) does not translate into the caller's variables "
                         "where the region starts")
@@ -284,7 +298,8 @@ def collect(devices: list[Unit], scope: Scope, ex: Extents, stmts: list[Node]) -
             shape = scope.shape(u.name)
             assert shape is not None
             spans, why_span = _spans(u, shape, ex)
-            if why_span is not None and not _alloc_ok(scope.alloc(u.name), scope, region_end):
+            if why_span is not None and not _alloc_ok(scope.alloc(u.name), scope, region_end) \
+                    and _object(u.name, scope) is None:
                 why = why_span
                 break
             rows.append((u, spans))
@@ -393,10 +408,15 @@ def _info(name: str, shape: Shape, rows: list[tuple[Unit, ArrayUse, list[Span] |
     else:
         alloc = None
         section = section_text(shape, spans) if (spans or shape.whole) else None
+    whole_object = False
+    count = _object(name, scope) if section is None or not is_clause_arg(section) else None
+    if count is not None:  # every element the function can reach through the pointer
+        spans = [Span(poly.const(0), poly.sub(count, poly.const(1)))]
+        section, whole_object = f"{name}[0:{poly.render(count)}]", True
     if section is None or not is_clause_arg(section):
         return None, (f"cannot bound the elements of `{name}` its loops reach (their bounds "
                       "cannot be ordered, or use names not in scope where the region starts)")
-    info = ArrayInfo(name, shape, spans, section, alloc)
+    info = ArrayInfo(name, shape, spans, section, alloc, whole_object)
     for d, u, _ in rows:
         info.dev_reads |= u.read
         info.dev_writes |= u.write

@@ -85,7 +85,8 @@ def _update_edits(lines: LineIndex, region: Region) -> list[PlanEdit]:
             row, rank = a.start_point[0], Rank.UPDATE_SELF
         else:
             row, rank = a.end_point[0] + 1, Rank.UPDATE_DEVICE
-        text = f"#pragma acc update {u.direction}({u.section})"
+        text = f"#pragma acc update {u.direction}({u.section})" + \
+            (" if_present" if u.if_present else "")
         if (row, rank, text) in seen:
             continue
         seen.add((row, rank, text))

@@ -12,13 +12,16 @@ from accellium.dataset.analysis.tree import LOOP_TYPES, iter_nodes, text
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.arrays import ArrayInfo
+from accellium.dataset.offload.bounds import bounds_of, exact
 from accellium.dataset.offload.calls import covering_arg
-from accellium.dataset.offload.device import CallDevice, Unit
-from accellium.dataset.offload.extent import Extents, Span
+from accellium.dataset.offload.device import CallDevice, Device, Unit
+from accellium.dataset.offload.extent import Extents, Span, loops_between
+from accellium.dataset.offload.ranges import loop_range
 from accellium.dataset.offload.structure import Layout
-from accellium.dataset.offload.uses import ArrayUse, assignments
+from accellium.dataset.offload.uses import ZERO, ArrayUse, array_uses, assignments
 
-__all__ = ["covering", "looped_cover", "reads_own_write", "unconditional"]
+__all__ = ["covering", "looped_cover", "footprint_cover", "footprint", "reads_own_write",
+           "unconditional"]
 
 
 def unconditional(node: Node, top_ids: set[int]) -> bool:
@@ -45,12 +48,43 @@ def covering(info: ArrayInfo, devices: dict[int, Unit], lay: Layout, scratch: bo
     top_ids = {s.id for s in lay.stmts}
     for did, uses in info.uses.items():
         d = devices[did]
-        if lay.device_loops.get(did) or not unconditional(d.node, top_ids):
-            continue
-        got = _covers(d, uses, info, lay)
+        if lay.device_loops.get(did):
+            got = _covers_nest(d, uses, info, lay)
+        else:
+            got = _covers(d, uses, info, lay) if unconditional(d.node, top_ids) else None
         if got is not None:
             return d, got
     return None
+
+
+def _covers_nest(d: Unit, uses: list[ArrayUse], info: ArrayInfo, lay: Layout
+                 ) -> ArrayUse | None:
+    """A loop inside host loops that writes, over all their iterations, every element of the
+    section of an array nothing in the region reads: when the host loops are counted loops
+    with only blocks between them and the loop (no ``if``, no ``break``/``continue``/``goto``/
+    ``return``), each element is written once the nest has run, so what a copy in would bring
+    is overwritten before the copy out (``g[i][j][k]`` with ``i``, ``j`` on the host)."""
+    if not isinstance(d, Device) or _read_in_region(info, lay):
+        return None
+    top = next((s for s in lay.stmts if s.start_byte <= d.node.start_byte < s.end_byte), None)
+    if top is None or any(n.type in ("continue_statement", "break_statement", "goto_statement",
+                                     "return_statement") for n in iter_nodes(top)):
+        return None
+    ex = Extents(lay.stmts)
+    for u in uses:
+        if u.plain and _plain_nest(u.node, top) and _same(ex, u, info) and \
+                all(ex.dense(sub, u.node) for sub in u.subs):
+            return u
+    return None
+
+
+def _read_in_region(info: ArrayInfo, lay: Layout) -> bool:
+    """Does any code of the region read the array (or use it other than by a plain write)?"""
+    if any(u.read for uses in info.uses.values() for u in uses):
+        return True
+    names = info.aliases or {info.name}
+    return any(u.name in names and (u.read or not u.plain)
+               for s in lay.stmts for u in array_uses(s))
 
 
 def _covers(d: Unit, uses: list[ArrayUse], info: ArrayInfo, lay: Layout) -> ArrayUse | None:
@@ -153,3 +187,70 @@ def _same(ex: Extents, u: ArrayUse, info: ArrayInfo) -> bool:
         if got is None or not got.same(w):
             return False
     return True
+
+
+def footprint(u: ArrayUse, loop: Node) -> tuple | None:
+    """The elements a subscript reaches in a loop nest, as data: each loop's range (one lower
+    and one upper bound, unit step) and the subscript's polynomial, the loop indices renamed by
+    depth.  Two uses with equal footprints reach the same elements (the same polynomial over
+    the same index ranges), whatever their loops' index names."""
+    ex = Extents([loop])
+    nest = list(reversed(loops_between(u.node, loop)))  # outermost first
+    rename: dict[str, str] = {}
+    ranges = []
+    for k, lp in enumerate(nest):
+        r = loop_range(lp, ex.env_at(lp))
+        if r is None or not r.unit or len(r.lo) != 1 or len(r.hi) != 1:
+            return None
+        lo, hi = _renamed(r.lo[0], rename), _renamed(r.hi[0], rename)
+        if lo is None or hi is None:
+            return None
+        ranges.append((lo, hi))
+        rename[r.var] = f"\0{k}"
+    subs = []
+    for s in u.subs:
+        b = exact(poly.const(0)) if s == ZERO else bounds_of(s, ex.env_at(u.node))  # type: ignore[arg-type]
+        p = _renamed(b.exact, rename) if b is not None and b.exact is not None else None
+        if p is None:
+            return None
+        subs.append(p)
+    return tuple(ranges), tuple(subs)
+
+
+def _renamed(p: poly.Poly, rename: dict[str, str]) -> tuple | None:
+    out: poly.Poly | None = p
+    for old, new in rename.items():
+        out = poly.subst(out, old, poly.var(new)) if out is not None else None
+    return tuple(sorted(out.items())) if out is not None else None
+
+
+def footprint_cover(info: ArrayInfo, devices: dict[int, Unit], lay: Layout, fn: Node
+                    ) -> tuple[Unit, ArrayUse, Node] | None:
+    """A loop at the top of each iteration of a host loop (only blocks between them) that
+    writes, in every iteration of its nest, the elements of a footprint that every device
+    read of the array in other loops has too (``b[i*n + j]`` written and read over the same
+    interior): each read sees what the same host iteration wrote, whatever lies in the holes
+    of the section (nothing reads them)."""
+    if info.spans is None or info.alloc is not None or info.shape.kind != "pointer" \
+            or any(n.type == "goto_statement" for n in iter_nodes(fn)):
+        return None
+    for did, uses in info.uses.items():
+        d = devices[did]
+        loops = lay.device_loops.get(did)
+        if not isinstance(d, Device) or not loops or any(u.read for u in uses) or any(
+                n.type in ("continue_statement", "break_statement", "goto_statement",
+                           "return_statement") for n in iter_nodes(d.node)):
+            continue
+        host = d.node.parent
+        while host is not None and host.id != loops[-1]:
+            host = host.parent
+        body = _field(host, "body") if host is not None else None
+        if body is None or not unconditional(d.node, {body.id}):
+            continue
+        for w in uses:
+            fw = footprint(w, d.node) if w.plain and _plain_nest(w.node, d.node) else None
+            if fw is not None and all(footprint(r, devices[rid].node) == fw
+                                      for rid, rs in info.uses.items() if rid != did
+                                      for r in rs if r.read):
+                return d, w, host  # type: ignore[return-value]
+    return None

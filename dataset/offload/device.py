@@ -17,6 +17,7 @@ from accellium.dataset.analysis.scope import FileIndex
 from accellium.dataset.loops import LineIndex, Loop, insertion_problem
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.routines import callees, routines_needed
+from accellium.dataset.offload.uses import array_uses, assignments
 from accellium.dataset.pragma import Pragma, PragmaError, parse_valid
 
 __all__ = ["LoopAdvice", "Advisor", "Device", "MappedArg", "CallDevice", "Unit", "Choice",
@@ -110,6 +111,31 @@ def _device_pragma(advice: LoopAdvice) -> Pragma | None:
     return p
 
 
+def _with_arrays_mapped(source: bytes, lp: Loop, node: Node, advise: Advisor,
+                        advice: LoopAdvice) -> tuple[LoopAdvice, Pragma | None]:
+    """The engine's answer for the loop with the arrays it subscripts on the device.  A
+    per-loop answer must refuse a loop whose arrays no data directive maps when it cannot
+    tell their extent (it would have to copy them itself); inside the plan's region that
+    question does not arise: the region maps every array of an offloaded loop with a section
+    it can justify, or the loop stays on the host (:mod:`.arrays`).  The engine is asked
+    again about the same loop in the same file with a data directive after the last line
+    that names those arrays (nothing before the loop moves); its parallelism analysis is
+    unchanged."""
+    local = set(assignments(node).declared)
+    names = sorted({u.name for u in array_uses(node)
+                    if u.subs and u.name.isidentifier() and u.name not in local})
+    if not names:
+        return advice, None
+    line = "#pragma acc data present(" + ", ".join(names) + ")\n"
+    again = advise(source + b"\n" + line.encode(), lp)
+    pragma = _device_pragma(again)
+    if pragma is None:
+        return advice, None
+    note = "asked with " + ", ".join(f"`{n}`" for n in names) + " on the device (the region " \
+        "maps them)"
+    return LoopAdvice(again.pragma, again.parallel, (*again.notes, note)), pragma
+
+
 def choose_loops(source: bytes, lines: LineIndex, fn: Node, loops: list[Loop],
                  nodes: dict[int, Node], advise: Advisor, index: FileIndex,
                  within: Callable[[Loop], bool]) -> Choice:
@@ -125,6 +151,8 @@ def choose_loops(source: bytes, lines: LineIndex, fn: Node, loops: list[Loop],
             continue
         advice = advise(source, lp)
         pragma = _device_pragma(advice)
+        if pragma is None:
+            advice, pragma = _with_arrays_mapped(source, lp, node, advise, advice)
         if pragma is None:
             reason = next((n for n in advice.notes if n.startswith("no pragma")), None)
             why = (f"the engine advises `{advice.pragma}`" if advice.pragma

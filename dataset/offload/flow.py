@@ -28,7 +28,12 @@ from accellium.dataset.analysis.clauses import is_clause_arg
 from accellium.dataset.analysis.tree import iter_nodes, text
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.arrays import ArrayInfo, Scope, dims_needed, section_text
-from accellium.dataset.offload.cover import covering, looped_cover, reads_own_write
+from accellium.dataset.offload.cover import (
+    covering,
+    footprint_cover,
+    looped_cover,
+    reads_own_write,
+)
 from accellium.dataset.offload.device import Unit
 from accellium.dataset.offload.extent import Extents, Span, loops_between
 from accellium.dataset.offload.live import in_loop
@@ -44,6 +49,11 @@ class Update:
     leaf: Leaf
     direction: str  # self | device
     section: str
+    if_present: bool = False  # one element the region's section may not hold
+
+
+#: A section a host statement touches, and whether its update needs ``if_present``.
+_Sec = tuple[str, bool]
 
 
 @dataclass
@@ -84,49 +94,62 @@ def _reference(info: ArrayInfo) -> list[Span] | None:
     return info.spans
 
 
-def _pure(sub: Node | int, leaf_ex: Extents) -> bool:
-    """A subscript with no side effects whose names the statement does not change."""
+def _pure(sub: Node | int, leaf_ex: Extents, leaf: Node | None) -> bool:
+    """A subscript with no side effects whose value the statement does not change: no name
+    it uses is assigned or declared in the statement, and no memory it reads is written
+    there."""
     if isinstance(sub, int):
         return True
+    writes = leaf is not None and any(u.write for u in array_uses(leaf))
     for n in iter_nodes(sub):
         if n.type in ("assignment_expression", "update_expression", "call_expression",
                       "comma_expression"):
             return False
-        if n.type == "identifier" and leaf_ex.assigned.get(text(n)):
+        if n.type == "identifier" and (leaf_ex.assigned.get(text(n)) or
+                                       text(n) in leaf_ex.declared):
+            return False
+        if writes and n.type in ("subscript_expression", "pointer_expression",
+                                 "field_expression"):
             return False
     return True
 
 
 def _use_section(u: ArrayUse, info: ArrayInfo, leaf_ex: Extents, region_ex: Extents,
-                 leaf: Node | None = None) -> str | None:
-    """The section of one host use, inside what the region maps (None: not provable)."""
+                 leaf: Node | None = None) -> tuple[str, bool] | None:
+    """The section of one host use (None: not provable), and whether it needs ``if_present``:
+    a section the region provably maps does not; one element the region's section may not
+    hold does — it is wholly present or wholly absent, and an element the device does not
+    hold is one no device code wrote or reads (OpenACC 3.3, 2.14.4: ``if_present`` makes the
+    update a no-op for data not present)."""
     dims = dims_needed(info.shape) or 1
     ref = _reference(info)
+    inside = True
     spans: list[Span] = []
     exact = True
     for k in range(dims):
         if k >= len(u.subs):
             return None
-        if ref is not None:
+        if ref is not None and inside:
             rs = region_ex.span(u.subs[k], u.node)
-            if rs is None or region_ex.free(rs) or not rs.within(ref[k], region_ex.mins):
-                return None
+            inside = rs is not None and not region_ex.free(rs) and \
+                rs.within(ref[k], region_ex.mins)
         s = leaf_ex.span(u.subs[k], u.node)
         if s is None or leaf_ex.free(s):
             exact = False
             break
         spans.append(s)
-    single = leaf is not None and not _loops_inside(u.node, leaf)
-    if exact and single and any(poly.compare(sp.lo, sp.hi) != 0 for sp in spans):
+    one = all(poly.compare(sp.lo, sp.hi) == 0 for sp in spans)
+    if exact and leaf is not None and not _loops_inside(u.node, leaf) and not one:
         exact = False  # one element, read through a remainder: name it by its subscript
-    if exact:
+    if exact and (inside or (one and len(spans) == 1 and info.shape.kind != "array")):
         if info.shape.kind == "array":
-            return f"{info.name}[{spans[0].section()}]" if len(spans) == 1 else None
-        return section_text(info.shape, spans)
-    if dims == 1 and len(u.subs) == 1 and _pure(u.subs[0], leaf_ex):
+            return (f"{info.name}[{spans[0].section()}]", False) if len(spans) == 1 else None
+        sec = section_text(info.shape, spans)
+        return (sec, not inside) if sec is not None else None
+    if dims == 1 and len(u.subs) == 1 and _pure(u.subs[0], leaf_ex, leaf):
         idx = "0" if isinstance(u.subs[0], int) else " ".join(text(u.subs[0]).split())
         got = f"{info.name}[{idx}:1]"
-        return got if is_clause_arg(got) else None
+        return (got, not inside) if is_clause_arg(got) else None
     return None
 
 
@@ -136,11 +159,11 @@ def _loops_inside(node: Node, top: Node) -> bool:
 
 
 def _host_sections(leaf: Leaf, uses: list[ArrayUse], info: ArrayInfo,
-                   region_ex: Extents) -> list[str]:
+                   region_ex: Extents) -> list[_Sec]:
     """The sections a host statement touches, each spelled with the name it is used by (the
     region's whole section when one of its uses cannot be bounded inside the statement and
     the region)."""
-    out: list[str] = []
+    out: list[_Sec] = []
     for name in dict.fromkeys(u.name for u in uses):
         out += [s for s in _sections_of(leaf, [u for u in uses if u.name == name],
                                         info.named_as(name), region_ex) if s not in out]
@@ -148,20 +171,21 @@ def _host_sections(leaf: Leaf, uses: list[ArrayUse], info: ArrayInfo,
 
 
 def _sections_of(leaf: Leaf, uses: list[ArrayUse], info: ArrayInfo,
-                 region_ex: Extents) -> list[str]:
+                 region_ex: Extents) -> list[_Sec]:
+    whole = [(info.section, False)]
     if info.shape.kind == "array" and info.shape.levels != 1:
-        return [info.section]
+        return whole
     leaf_ex = Extents([leaf.node])
-    out: list[str] = []
+    out: list[_Sec] = []
     for u in uses:
         if u.whole:
-            return [info.section]
+            return whole
         got = _use_section(u, info, leaf_ex, region_ex, leaf.node)
         if got is None:
-            return [info.section]
+            return whole
         if got not in out:
             out.append(got)
-    return out if len(out) <= 4 else [info.section]
+    return out if len(out) <= 4 else whole
 
 
 @dataclass
@@ -198,8 +222,10 @@ def plan_flow(lay: Layout, arrays: dict[str, ArrayInfo], devices: list[Unit], sc
 
 
 def _leaf_of(lay: Layout, stmt: Node) -> Leaf | None:
+    """The leaf of an allocation or ``free`` (none in a branch of a host ``if``: an
+    ``enter data`` there would not pair with one ``exit data``)."""
     for lf in lay.leaves:
-        if lf.node.id == stmt.id:
+        if lf.node.id == stmt.id and not lf.guarded:
             return lf
     return None
 
@@ -249,8 +275,8 @@ def _array_flow(ctx: _Ctx, info: ArrayInfo, life: Lifetime | None, out: Flow) ->
         if reads and device_wrote:
             if not leaf.before_ok:
                 return _unplaceable(leaf, info, "reads")
-            for sec in _host_sections(leaf, reads, info, ctx.region_ex):
-                out.updates.append(Update(leaf, "self", sec))
+            for sec, ifp in _host_sections(leaf, reads, info, ctx.region_ex):
+                out.updates.append(Update(leaf, "self", sec, ifp))
             reads_after_update.append(leaf.start)
         if writes and (copy_back or any(may_precede(leaf.end, leaf.loops, d.node.start_byte, lp)
                                         for d, lp in rows)):
@@ -264,10 +290,10 @@ def _array_flow(ctx: _Ctx, info: ArrayInfo, life: Lifetime | None, out: Flow) ->
                 if not leaf.before_ok:
                     return _unplaceable(leaf, info, "writes part of")
                 if Update(leaf, "self", info.section) not in out.updates:
-                    out.updates.extend(Update(leaf, "self", sec) for sec in secs
-                                       if Update(leaf, "self", sec) not in out.updates)
+                    out.updates.extend(Update(leaf, "self", *sec) for sec in secs
+                                       if Update(leaf, "self", *sec) not in out.updates)
                 reads_after_update.append(leaf.start)
-            out.updates.extend(Update(leaf, "device", sec) for sec in secs)
+            out.updates.extend(Update(leaf, "device", *sec) for sec in secs)
     _clauses(ctx, info, life, copy_back, reads_after_update, out)
     return None
 
@@ -300,7 +326,8 @@ def _needs_in_looped(ctx: _Ctx, info: ArrayInfo, host_reads: list[int], out: Flo
     a host loop needs no copy in when every read of the array comes after it in that host
     loop's body: each read sees what an earlier part of the same iteration wrote, and when the
     host loop does not run nothing reads the array (nor copies it back)."""
-    got = looped_cover(info, ctx.devices, ctx.lay, ctx.scope.fn, scratch=not host_reads)
+    got = looped_cover(info, ctx.devices, ctx.lay, ctx.scope.fn, scratch=not host_reads) or \
+        footprint_cover(info, ctx.devices, ctx.lay, ctx.scope.fn)
     if got is None:
         return True
     d, w, host = got

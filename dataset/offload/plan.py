@@ -11,6 +11,7 @@ from accellium.dataset.analysis.scope import file_index, function_name
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes
 from accellium.dataset.loops import LineIndex, Loop, loops_in_tree, parse_tree
+from accellium.dataset.offload import poly
 from accellium.dataset.offload.arrays import Scope, assignment_positions
 from accellium.dataset.offload.assemble import region_edits
 from accellium.dataset.offload.calls import Summary, summarize
@@ -18,6 +19,7 @@ from accellium.dataset.offload.callsites import Calls, call_graph, call_units, r
 from accellium.dataset.offload.device import Advisor, CallDevice, Device, Unit, choose_loops
 from accellium.dataset.offload.edits import PlanEdit, Rank
 from accellium.dataset.offload.live import dead_parameters
+from accellium.dataset.offload.objects import object_extents
 from accellium.dataset.offload.region import Region, choose_region, per_loop_regions
 from accellium.dataset.offload.routines import routine_row
 from accellium.dataset.offload.shapes import alloc_sites, declarations, free_sites
@@ -99,7 +101,8 @@ def _loop_nodes(tree_root: Node, loops: list[Loop]) -> dict[int, Node]:
     return out
 
 
-def _scope(fn: Node, root: Node, dead: dict[str, set[str]]) -> Scope:
+def _scope(fn: Node, root: Node, dead: dict[str, set[str]],
+           objects: dict[str, dict[str, poly.Poly]]) -> Scope:
     body = _field(fn, "body") or fn
     allocs: dict = {}
     for a in alloc_sites(body):
@@ -107,8 +110,9 @@ def _scope(fn: Node, root: Node, dead: dict[str, set[str]]) -> Scope:
     frees: dict = {}
     for name, stmt in free_sites(body):
         frees.setdefault(name, []).append(stmt)
+    name = function_name(fn)[0] or ""
     return Scope(fn, declarations(fn, root), allocs, frees, assignment_positions(fn),
-                 dead_params=frozenset(dead.get(function_name(fn)[0] or "", ())))
+                 dead_params=frozenset(dead.get(name, ())), objects=objects.get(name, {}))
 
 
 @dataclass
@@ -121,6 +125,8 @@ class _Req:
     summaries: dict[str, Summary | str] = field(default_factory=dict)  # callees planned first
     calls: Calls = field(default_factory=Calls)  # the file's functions
     dead: dict[str, set[str]] = field(default_factory=dict)  # function -> dead parameters
+    # function -> pointer parameter -> the element count of its object (:mod:`.objects`)
+    objects: dict[str, dict[str, poly.Poly]] = field(default_factory=dict)
 
 
 def _plan_one(source: bytes, fn_row: int, req: _Req) -> tuple[FunctionPlan, Summary | str | None]:
@@ -175,7 +181,7 @@ def _fill(plan: FunctionPlan, work: bytes, lines: LineIndex, tree: Tree, fn: Nod
         routine_rows.update({r: row for r, row in rows.items() if row is not None})
         devices.append(d)
     plan.host_loops = [{"line": lp.line, "why": why} for lp, why in choice.host]
-    scope = _scope(fn, root, req.dead)
+    scope = _scope(fn, root, req.dead, req.objects)
     calls: list[CallDevice] = []
     if not req.per_loop:
         calls, why_not = call_units(fn, scope, req.summaries, devices, req.calls,
@@ -264,7 +270,9 @@ def _describe(plan: FunctionPlan, region: Region) -> None:
                f"enter data {life.enter} / exit data {life.exit}")
         plan.arrays.append({"name": name, "section": info.section,
                             "clause": region.flow.clauses.get(name), "how": how,
-                            "from": "allocation" if info.alloc else "loop bounds"})
+                            "from": "allocation" if info.alloc else
+                            "the object every call passes" if info.whole_object else
+                            "loop bounds"})
     for g in region.swaps:
         members = ", ".join(f"`{m}`" for m in sorted(g.members))
         for name, section in g.buffers.items():
@@ -315,8 +323,10 @@ def plan_source(source: bytes, advise: Advisor, *, lang: str = "c",
     tree = parse_tree(source, lang)
     fns = functions_in(tree.root_node)
     others = [parse_tree(o, lang).root_node for o in program or []]
+    known = others if program is not None else None
     req = _Req(lang, advise, None, replace, per_loop,
-               dead=dead_parameters(tree.root_node, others if program is not None else None))
+               dead=dead_parameters(tree.root_node, known),
+               objects=object_extents(tree.root_node, known))
     if function is not None:
         fns = [f for f in fns if function_name(f)[0] == function]
         if not fns:

@@ -163,7 +163,7 @@ def _caller_plan(fn: Node, root: Node, lines: LineIndex, summaries: dict[str, Su
         plan.notes.append(f"`{name}` already has OpenACC directives: its calls are left as "
                           "they are")
         return plan
-    scope = _scope(fn, root, {})
+    scope = _scope(fn, root, {}, {})
     bindings, binder_calls = bind.bindings_in(fn, glob.binders, glob.uses)
     resolve = _resolver(bindings, scope)
     units, notes = call_units(fn, scope, summaries, [], calls, lambda n: True, resolve)

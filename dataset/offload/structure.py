@@ -36,6 +36,7 @@ class Leaf:
     after_ok: bool
     loops: tuple[int, ...]  # host loops of the region around it (node ids)
     cond: bool = False
+    guarded: bool = False  # in a branch of a host `if` split into leaves (:func:`layout`)
 
     @property
     def start(self) -> int:
@@ -165,23 +166,51 @@ def placeable_after(lines: LineIndex, stmt: Node) -> bool:
     return not rest or rest.startswith(b"//")
 
 
+def _blocks_only(stmt: Node) -> bool:
+    """An ``if`` whose branches are ``{ }`` blocks (no ``else if`` chain): a directive line can
+    go inside each branch."""
+    cons = _field(stmt, "consequence")
+    alt = _field(stmt, "alternative")
+    alt_kids = named(alt) if alt is not None else []
+    return cons is not None and cons.type == "compound_statement" and \
+        (alt is None or (len(alt_kids) == 1 and alt_kids[0].type == "compound_statement"))
+
+
+def _host_if(lines: LineIndex, s: Node, loops: tuple[int, ...], out: Layout,
+             stack: list[tuple[Node, tuple[int, ...], bool]]) -> None:
+    """A host ``if`` without offloaded loops, its branches blocks: its condition is a leaf
+    and each statement of its branches is one (guarded), so that an ``update`` for host code
+    in a branch goes inside that branch and runs only when the branch does."""
+    cond = _field(s, "condition")
+    if cond is not None:
+        out.leaves.append(Leaf(cond, s, placeable_before(lines, s), False, loops, cond=True))
+    alt = _field(s, "alternative")
+    for k in reversed([_field(s, "consequence"), *(named(alt) if alt else [])]):
+        if k is not None:
+            stack.extend((c, loops, True) for c in reversed(_statements(k)))
+
+
 def layout(lines: LineIndex, block: Node, stmts: list[Node], devices: list[Node]) -> Layout:
     """The host leaves and the host loops around each offloaded loop in ``stmts``."""
     out = Layout(block, stmts)
     ids = {d.id for d in devices}
-    stack: list[tuple[Node, tuple[int, ...]]] = [(s, ()) for s in reversed(stmts)]
+    # (statement, host loops around it, inside a branch of a host `if`)
+    stack: list[tuple[Node, tuple[int, ...], bool]] = [(s, (), False) for s in reversed(stmts)]
     while stack:
-        s, loops = stack.pop()
+        s, loops, guarded = stack.pop()
         if s.id in ids:
             out.device_loops[s.id] = loops
             continue
         if not _contains(s, devices):
+            if s.type == "if_statement" and _blocks_only(s):
+                _host_if(lines, s, loops, out, stack)
+                continue
             out.leaves.append(Leaf(s, s, placeable_before(lines, s), placeable_after(lines, s),
-                                   loops))
+                                   loops, guarded=guarded))
             continue
         t = s.type
         if t == "compound_statement":
-            stack.extend((c, loops) for c in reversed(_statements(s)))
+            stack.extend((c, loops, False) for c in reversed(_statements(s)))
         elif t in _REPEATS:
             inner = (*loops, s.id)
             for part in ("initializer", "condition", "update"):
@@ -190,7 +219,7 @@ def layout(lines: LineIndex, block: Node, stmts: list[Node], devices: list[Node]
                     out.leaves.append(Leaf(h, s, False, False, inner, cond=True))
             body = _field(s, "body")
             if body is not None:
-                stack.append((body, inner))
+                stack.append((body, inner, False))
         elif t == "if_statement":
             cond = _field(s, "condition")
             if cond is not None:
@@ -199,9 +228,10 @@ def layout(lines: LineIndex, block: Node, stmts: list[Node], devices: list[Node]
             alt = _field(s, "alternative")
             for k in reversed([_field(s, "consequence"), *(named(alt) if alt else [])]):
                 if k is not None:
-                    stack.append((k, loops))
+                    stack.append((k, loops, False))
         elif t == "labeled_statement":
-            stack.extend((c, loops) for c in reversed(named(s)) if c.type != "statement_identifier")
+            stack.extend((c, loops, False) for c in reversed(named(s))
+                         if c.type != "statement_identifier")
         else:
             out.problem = (f"an offloaded loop is inside a `{t.replace('_statement', '')}` "
                            f"(line {s.start_point[0] + 1}) that the planner does not follow")

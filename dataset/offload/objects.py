@@ -1,0 +1,173 @@
+"""How many elements the object a pointer parameter points to has, when every call is known
+(:func:`object_extents`).
+
+C allows a pointer to reach only the elements of the object it points into (C11 6.5.6p8: any
+other access is undefined), so when a parameter ``p`` points to the start of an object of
+``N`` elements at every call, ``p[0:N]`` holds every element the function can touch through
+it — whatever its subscripts (``x[col[k]]``, ``val[k]`` with ``k`` up to ``rowptr[i+1]``).
+The rule used (sound for C):
+
+* every call of the function is known — the rule of :mod:`.live`: ``static``, or the program's
+  other translation units given, and the function named only as a direct callee;
+* the function never assigns ``p`` (it points where the caller's argument did);
+* at every call the argument is a plain name ``x`` of the caller that is a local true array
+  ``T x[N]`` (not ``static``), a local pointer whose only assignment is its ``malloc``/
+  ``calloc`` of ``N`` elements, or a parameter of the caller with such an extent itself;
+* ``N`` is a polynomial of names the caller never assigns after their declaration (locals
+  declared once with a polynomial value are spelled out), each passed unchanged to a
+  parameter of the function that the function never assigns: so ``N`` is spelled in the
+  function's own parameters (``5 * n``), the same at every call.
+
+Everything else has no object extent (an offset ``a + k``, a member, a global, two calls
+passing objects of different sizes)."""
+
+from __future__ import annotations
+
+from tree_sitter import Node
+
+from accellium.dataset.analysis.scope import function_name
+from accellium.dataset.analysis.tree import field as _field
+from accellium.dataset.analysis.tree import named, text, unparen
+from accellium.dataset.offload import poly
+from accellium.dataset.offload.arrays import assignment_positions
+from accellium.dataset.offload.live import _File, _params, _root_of, _static
+from accellium.dataset.offload.shapes import alloc_sites, declarations, shape_of
+from accellium.dataset.offload.uses import assignments
+
+__all__ = ["object_extents"]
+
+_ROUNDS = 6
+_SPELL_ROUNDS = 4
+
+#: function -> parameter index -> the object's element count in the function's parameters
+_Known = dict[str, dict[int, poly.Poly]]
+
+
+def object_extents(root: Node, others: list[Node] | None = None) -> dict[str, dict[str, poly.Poly]]:
+    """For each function of the program whose calls are all known, the element count of the
+    object each pointer parameter points to at every call (the module's rule)."""
+    f = _File(root, others or [])
+    known: _Known = {}
+    for _ in range(_ROUNDS):
+        changed = False
+        for name, fn in f.fns.items():
+            if name in f.twice or name in f.escapes or not f.calls[name] or \
+                    not (_static(fn) or others) or name == "main":
+                continue
+            params = _params(fn)
+            assigned = assignment_positions(fn)
+            for k, p in enumerate(params):
+                if p is None or k in known.get(name, {}) or assigned.get(p):
+                    continue
+                got = [_at_call(caller, call, k, fn, known) for caller, call in f.calls[name]]
+                first = got[0]
+                if first is not None and all(g is not None and g == first for g in got):
+                    known.setdefault(name, {})[k] = first
+                    changed = True
+        if not changed:
+            break
+    return {name: {p: n for k, n in ks.items() if (p := _params(f.fns[name])[k])}
+            for name, ks in known.items()}
+
+
+def _args(call: Node) -> list[Node]:
+    return [a for a in named(_field(call, "arguments")) if a.type != "comment"]
+
+
+def _at_call(caller: Node, call: Node, k: int, callee: Node, known: _Known) -> poly.Poly | None:
+    """The count of the object the call's argument ``k`` points to, in the callee's names."""
+    args = _args(call)
+    a = unparen(args[k]) if k < len(args) else None
+    if a is None or a.type != "identifier":
+        return None
+    count = _object_count(caller, text(a), known)
+    if count is None:
+        return None
+    return _in_callee(caller, count, args, callee)
+
+
+def _object_count(caller: Node, x: str, known: _Known) -> poly.Poly | None:
+    """The element count of the object the caller's ``x`` is (a local true array), points to
+    from its one allocation, or (a parameter) points to at every call of the caller."""
+    shape = shape_of(x, declarations(caller, _root_of(caller)))
+    if shape is None or shape.decl is None or _static_decl(shape.decl):
+        return None
+    if shape.decl.type == "parameter_declaration":
+        params = _params(caller)
+        k = params.index(x) if x in params else -1
+        if k < 0 or assignment_positions(caller).get(x):
+            return None
+        return known.get(function_name(caller)[0] or "", {}).get(k)
+    if not shape.local:
+        return None
+    if shape.kind == "array" and shape.levels == 1 and shape.dims:
+        return _size(shape.dims[0])
+    if shape.kind != "pointer" or shape.levels != 1:
+        return None
+    body = _field(caller, "body") or caller
+    allocs = [s for s in alloc_sites(body) if s.name == x]
+    positions = assignment_positions(caller).get(x, [])
+    if len(allocs) != 1 or allocs[0].count is None or \
+            any(not (allocs[0].stmt.start_byte <= p < allocs[0].stmt.end_byte) for p in positions):
+        return None
+    return allocs[0].count
+
+
+def _static_decl(decl: Node) -> bool:
+    return any(c.type == "storage_class_specifier" and text(c) == "static" for c in decl.children)
+
+
+def _size(t: str) -> poly.Poly | None:
+    t = t.strip()
+    try:
+        return poly.const(int(t, 0))
+    except ValueError:
+        return poly.var(t) if t.isidentifier() else None
+
+
+def _in_callee(caller: Node, count: poly.Poly, args: list[Node], callee: Node
+               ) -> poly.Poly | None:
+    """``count`` (the caller's names) in the callee's parameters, the caller's locals declared
+    once with a polynomial value spelled out where a name is not passed (``w`` of
+    ``int w = m + 1;``); None when a name it uses is assigned after its declaration."""
+    a = assignments(_field(caller, "body") or caller)
+    params = set(_params(caller))
+    for _ in range(_SPELL_ROUNDS):
+        names = poly.names(count)
+        if any(a.count.get(n, 0) > (0 if n in params else 1) for n in names):
+            return None
+        got = _renamed(count, args, callee)
+        if got is not None:
+            return got
+        passed = {text(x) for x in map(unparen, args) if x is not None}
+        local = [n for n in names if n in a.once() and n not in passed]
+        if not local:
+            return None
+        for n in local:
+            value = poly.poly_of(a.once()[n])
+            nxt = poly.subst(count, n, value) if value is not None else None
+            if nxt is None:
+                return None
+            count = nxt
+    return None
+
+
+def _renamed(count: poly.Poly, args: list[Node], callee: Node) -> poly.Poly | None:
+    """``count`` in the callee's parameters: each name passed unchanged as an argument to a
+    parameter the callee never assigns."""
+    params = _params(callee)
+    assigned = assignment_positions(callee)
+    by_arg: dict[str, str] = {}
+    for j, arg in enumerate(args):
+        a = unparen(arg)
+        if a is not None and a.type == "identifier" and j < len(params) and params[j] and \
+                not assigned.get(params[j] or ""):
+            by_arg.setdefault(text(a), params[j] or "")
+    out: poly.Poly | None = count
+    for n in poly.names(count):
+        if n not in by_arg:
+            return None
+        out = poly.subst(out, n, poly.var("\0" + by_arg[n])) if out is not None else None
+    if out is None:
+        return None
+    return {tuple(sorted(v.lstrip("\0") for v in t)): c for t, c in out.items()}
