@@ -80,3 +80,23 @@ def verified_offload_bytes(res: dict) -> dict[str, int]:
         assert r["offload"]["status"] == "verified", (name, r["offload"]["reason"])
     return {k: (v["offload"]["bytes_h2d"] or 0) + (v["offload"]["bytes_d2h"] or 0)
             for k, v in rows.items()}
+
+
+def marked_lines(src: str) -> dict[str, int]:
+    """The 1-based line of each ``/* marker */`` comment of a C source."""
+    import re
+
+    return {m.group(1): src[:m.start()].count("\n") + 1
+            for m in re.finditer(r"/\* ([a-z ]+) \*/", src)}
+
+
+def with_naive_pragma(src: str, marker: str) -> str:
+    """``src`` with ``#pragma acc parallel loop`` above the loop marked ``marker`` (at its
+    indentation): the pragma a tool that ignores dependences would write."""
+    import re
+
+    lines = src.splitlines(keepends=True)
+    at = marked_lines(src)[marker] - 1
+    indent = re.match(r"\s*", lines[at]).group(0)
+    lines.insert(at, f"{indent}#pragma acc parallel loop\n")
+    return "".join(lines)

@@ -7,10 +7,9 @@ The evaluation reads the program's headers as ``accellium suggest`` does."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
-from _offload_util import write_suite
+from _offload_util import marked_lines, with_naive_pragma, write_suite
 
 from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
 
@@ -64,21 +63,11 @@ int main(void) {
 """
 
 
-def _marked(src: str) -> dict[str, int]:
-    return {m.group(1): src[:m.start()].count("\n") + 1
-            for m in re.finditer(r"/\* ([a-z ]+) \*/", src)}
-
-
-def _naive(marker: str) -> str:
-    lines = KERNEL.splitlines(keepends=True)
-    at = _marked(KERNEL)[marker] - 1
-    lines.insert(at, "    #pragma acc parallel loop\n")
-    return "".join(lines)
 
 
 def test_header_macro_program_verifies_and_the_twin_stays_sequential(tmp_path: Path):
     manifest = write_suite(tmp_path, {"headers": (KERNEL, MAIN),
-                                      "naive_spill": (_naive("spill"), MAIN)})
+                                      "naive_spill": (with_naive_pragma(KERNEL, "spill"), MAIN)})
     for name in ("headers", "naive_spill"):
         (tmp_path / "programs" / name / "idx.h").write_text(IDX_H)
     res = evaluate_dynamic(manifest, "analysis", threads=4, runs=1, with_mutations=False,
@@ -88,7 +77,7 @@ def test_header_macro_program_verifies_and_the_twin_stays_sequential(tmp_path: P
     assert r["original"]["status"] == "verified", r["original"]
     assert r["engine"]["status"] == "verified", r["engine"]["reason"]
     assert r["offload"]["status"] == "verified", r["offload"]["reason"]
-    marks = _marked(KERNEL)
+    marks = marked_lines(KERNEL)
     offloaded = {ln for p in r["offload"]["plans"] for ln in p["loops"]}
     assert marks["rows"] in offloaded, r["offload"]["plans"]
     assert marks["spill"] not in offloaded, r["offload"]["plans"]

@@ -11,13 +11,12 @@ get no parallel pragma; the naive pragma on them fails (control)."""
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from _offload_util import write_suite
+from _offload_util import marked_lines, with_naive_pragma, write_suite
 
 from accellium.dataset.pragma import parse
 from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
@@ -121,18 +120,6 @@ int main(void) {
 """
 
 
-def _marked(src: str) -> dict[str, int]:
-    return {m.group(1): src[:m.start()].count("\n") + 1
-            for m in re.finditer(r"/\* ([a-z ]+) \*/", src)}
-
-
-def _naive(marker: str) -> str:
-    """The kernel with ``#pragma acc parallel loop`` on the loop marked ``marker``."""
-    lines = KERNEL.splitlines(keepends=True)
-    at = _marked(KERNEL)[marker] - 1
-    indent = re.match(r"\s*", lines[at]).group(0)
-    lines.insert(at, f"{indent}#pragma acc parallel loop\n")
-    return "".join(lines)
 
 
 @pytest.fixture(scope="module")
@@ -152,7 +139,7 @@ def _parallel(pragma: str | None) -> bool:
 
 
 def test_rows_are_parallel_and_spills_are_not(suggestions):
-    marks = _marked(KERNEL)
+    marks = marked_lines(KERNEL)
     for marker, parallel in (("rows", True), ("macro rows", True), ("spill", False),
                              ("macro spill", False)):
         item = suggestions[marks[marker]]
@@ -166,8 +153,8 @@ def test_rows_are_parallel_and_spills_are_not(suggestions):
 
 
 def test_the_programs_verify_and_the_naive_pragma_does_not(tmp_path):
-    programs = {"rows": (KERNEL, MAIN), "naive_spill": (_naive("spill"), MAIN),
-                "naive_macro_spill": (_naive("macro spill"), MAIN)}
+    programs = {"rows": (KERNEL, MAIN), "naive_spill": (with_naive_pragma(KERNEL, "spill"), MAIN),
+                "naive_macro_spill": (with_naive_pragma(KERNEL, "macro spill"), MAIN)}
     res = evaluate_dynamic(write_suite(tmp_path, programs), "analysis", threads=4, runs=1,
                            with_mutations=False, offload=True)
     rows = {r["name"]: r for r in res["programs"]}
@@ -176,7 +163,7 @@ def test_the_programs_verify_and_the_naive_pragma_does_not(tmp_path):
     assert r["engine"]["status"] == "verified", r["engine"]["reason"]
     assert r["offload"]["status"] == "verified", r["offload"]["reason"]
     offloaded = {ln for p in r["offload"]["plans"] for ln in p["loops"]}
-    marks = _marked(KERNEL)
+    marks = marked_lines(KERNEL)
     assert {marks["rows"], marks["macro rows"]} <= offloaded, offloaded
     assert not {marks["spill"], marks["macro spill"]} & offloaded, offloaded
     for name in ("naive_spill", "naive_macro_spill"):  # control: the hazard is real

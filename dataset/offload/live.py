@@ -157,6 +157,15 @@ class _File:
                 if n.type == "identifier" and text(n) in self.fns:
                     self._note(n, r)
         self._kept: dict[tuple[str, int], bool] = {}
+        self.program = bool(others)
+
+    def every_call_seen(self, name: str) -> bool:
+        """Every call of ``name`` is one of :attr:`calls`: it is defined once, never named
+        other than as a callee, called at least once, not ``main``, and internal (``static``)
+        or the program's other files are given (a function with external linkage can be
+        called from any of them)."""
+        return not (name in self.twice or name in self.escapes or not self.calls[name]
+                    or not (_static(self.fns[name]) or self.program) or name == "main")
 
     def _note(self, n: Node, r: Node) -> None:
         name = text(n)
@@ -270,8 +279,7 @@ def dead_parameters(root: Node, others: list[Node] | None = None) -> dict[str, s
     for _ in range(_ROUNDS):
         changed = False
         for name, fn in f.fns.items():
-            if name in f.twice or name in f.escapes or not f.calls[name] or \
-                    not (_static(fn) or others) or name == "main":
+            if not f.every_call_seen(name):
                 continue
             params = _params(fn)
             for k, p in enumerate(params):

@@ -30,7 +30,7 @@ from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import named, text, unparen
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.arrays import assignment_positions
-from accellium.dataset.offload.live import _File, _params, _root_of, _static
+from accellium.dataset.offload.live import _File, _params, _root_of
 from accellium.dataset.offload.shapes import alloc_sites, declarations, shape_of
 from accellium.dataset.offload.uses import assignments
 
@@ -51,8 +51,7 @@ def object_extents(root: Node, others: list[Node] | None = None) -> dict[str, di
     for _ in range(_ROUNDS):
         changed = False
         for name, fn in f.fns.items():
-            if name in f.twice or name in f.escapes or not f.calls[name] or \
-                    not (_static(fn) or others) or name == "main":
+            if not f.every_call_seen(name):
                 continue
             params = _params(fn)
             assigned = assignment_positions(fn)
