@@ -46,7 +46,7 @@ from accellium.dataset.analysis.macros import Macro, definition, tokens, used_ma
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import text
 
-__all__ = ["Included", "read_includes", "MAX_DEPTH", "MAX_FILE_BYTES", "MAX_TOTAL_BYTES",
+__all__ = ["Included", "read_includes", "read_at_most", "MAX_DEPTH", "MAX_FILE_BYTES", "MAX_TOTAL_BYTES",
            "MAX_FILES"]
 
 MAX_DEPTH = 8  # nested includes followed (the file's own includes are depth 1)
@@ -192,6 +192,19 @@ _DISK: OrderedDict[tuple[str, object], bytes] = OrderedDict()  # (real path, sta
 _DISK_ITEMS = 256
 
 
+def read_at_most(fd: int, limit: int) -> bytes:
+    """The bytes of the open file ``fd``, read in chunks up to ``limit + 1`` of them: more
+    than ``limit`` means the file grew past it (whatever its size said when it was opened)."""
+    chunks, size = [], 0
+    while size <= limit:
+        b = os.read(fd, min(1 << 20, limit + 1 - size))
+        if not b:
+            break
+        chunks.append(b)
+        size += len(b)
+    return b"".join(chunks)
+
+
 def _read_regular(real: str, limit: int) -> bytes | str:
     """The bytes of the regular file ``real`` (a reason instead when it is not one, is larger
     than ``limit`` or cannot be read).  Opened without following a link and without blocking
@@ -212,14 +225,7 @@ def _read_regular(real: str, limit: int) -> bytes | str:
         if got is not None:
             _DISK.move_to_end(key)
             return got
-        chunks, size = [], 0
-        while size <= limit:
-            b = os.read(fd, min(1 << 20, limit + 1 - size))
-            if not b:
-                break
-            chunks.append(b)
-            size += len(b)
-        data = b"".join(chunks)
+        data = read_at_most(fd, limit)
         if len(data) > limit:
             return f"larger than {limit} bytes"
         _DISK[key] = data

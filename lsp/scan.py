@@ -22,6 +22,8 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from accellium.dataset.includes import read_at_most
+
 __all__ = ["Budget", "read_sources", "read_regular", "MAX_FILE_BYTES", "MAX_TOTAL_BYTES"]
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -80,14 +82,8 @@ def read_regular(path: str, root_real: str, limit: int = MAX_FILE_BYTES) -> byte
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
             return None
-        chunks, size = [], 0
-        while size <= limit:
-            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-        return None if size > limit else b"".join(chunks)
+        data = read_at_most(fd, limit)
+        return None if len(data) > limit else data
     except OSError:
         return None
     finally:

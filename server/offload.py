@@ -12,6 +12,7 @@ from accellium.dataset.analysis.macros import header_macros
 from accellium.dataset.includes import Included
 from accellium.dataset.loops import LineIndex, Loop, detect_lang, normalize_lang
 from accellium.dataset.offload import FunctionPlan, LoopAdvice, PlanEdit, plan_source
+from accellium.dataset.offload.program import HEADER_SUFFIXES
 from accellium.dataset.pragma import PragmaError, parse
 from accellium.server.annotate import _eol_for, _is_one_line_pragma, _splice
 from accellium.server.engines import Engine, LoopQuery
@@ -22,7 +23,6 @@ __all__ = ["offload_source", "apply_plans", "engine_advisor", "edit_bytes", "all
            "caller_plans", "HEADER_SUFFIXES"]
 
 #: Files of a program that are not translation units of their own.
-HEADER_SUFFIXES = (".h", ".hh", ".hpp", ".hxx", ".inc")
 
 
 def engine_advisor(engine: Engine, lang: str, fallback: Engine | str | None = "auto",

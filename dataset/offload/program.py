@@ -48,7 +48,10 @@ from accellium.dataset.offload.plan import (
 )
 from accellium.dataset.offload.region import Region, choose_region
 
-__all__ = ["Exports", "exports", "plan_callers"]
+__all__ = ["Exports", "exports", "plan_callers", "HEADER_SUFFIXES"]
+
+#: File names of headers: parts of a program that are not translation units.
+HEADER_SUFFIXES = (".h", ".hh", ".hpp", ".hxx", ".inc")
 
 
 @dataclass

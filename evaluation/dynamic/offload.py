@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from accellium.dataset.includes import Included, read_includes
-from accellium.dataset.offload.program import Exports, exports, plan_callers
+from accellium.dataset.offload.program import HEADER_SUFFIXES, Exports, exports, plan_callers
 from accellium.evaluation.dynamic.accpragmas import strip_acc_keep_lines
 from accellium.evaluation.dynamic.variants import CAUSES
 
@@ -86,7 +86,7 @@ def _callers(files: dict[str, bytes], program: dict[str, bytes] | None,
     if program is None or not ex.summaries:
         return {}
     return {r: t for r, t in program.items() if r not in files
-            and not r.lower().endswith((".h", ".hh", ".hpp", ".hxx", ".inc"))}
+            and not r.lower().endswith(HEADER_SUFFIXES)}
 
 
 #: The translation units a file of each kind is linked with (headers are not units).
@@ -102,7 +102,7 @@ def _other_units(rel: str, program: dict[str, bytes] | None) -> list[bytes] | No
     kind = _SUFFIX.get(rel.rsplit(".", 1)[-1].lower())
     out = []
     for r, t in program.items():
-        if r == rel or r.lower().endswith((".h", ".hh", ".hpp", ".hxx", ".inc")):
+        if r == rel or r.lower().endswith(HEADER_SUFFIXES):
             continue
         if kind is None or not r.lower().endswith(kind):
             return None
