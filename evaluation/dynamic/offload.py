@@ -33,8 +33,9 @@ def annotate_with_plan(files: dict[str, bytes], engine, per_loop: bool = False,
     rows: list[dict] = []
     errors: list[str] = []
     ex = Exports()
+    stripped_files: dict[str, bytes] = {}
     for rel, src in files.items():
-        stripped = strip_acc_keep_lines(src)
+        stripped = stripped_files[rel] = strip_acc_keep_lines(src)
         try:
             others = _other_units(rel, program)
             plans = offload_source(stripped, engine, path=rel, per_loop=per_loop,
@@ -51,8 +52,7 @@ def annotate_with_plan(files: dict[str, bytes], engine, per_loop: bool = False,
     callers = _callers(files, program, ex)
     for rel, src in callers.items():
         try:  # the callers in the program's other files: a region around repeated calls
-            rest = [strip_acc_keep_lines(t) for r, t in files.items()] + \
-                [t for r, t in callers.items() if r != rel]
+            rest = list(stripped_files.values()) + [t for r, t in callers.items() if r != rel]
             plans = plan_callers(src, ex, "c" if rel.endswith(".c") else "cpp", rest)
             if any(p.edits for p in plans):
                 out[rel] = apply_plans(src, plans)
