@@ -67,6 +67,13 @@ class OffloadTarget:
     rows: tuple[int, int]  # the rows handed to the planner (one row: the whole function)
 
 
+def _last_row(n: Node) -> int:
+    """The last row ``n`` has text on (a preprocessor line's node ends at column 0 of the
+    next row: that row is not its)."""
+    r, c = n.end_point
+    return r - 1 if c == 0 and r > n.start_point[0] else r
+
+
 def _functions_at(view: DocView, row: int) -> list[Node]:
     """The function definitions containing ``row``, outermost first."""
     out: list[Node] = []
@@ -74,7 +81,7 @@ def _functions_at(view: DocView, row: int) -> list[Node]:
     while True:
         nxt = None
         for ch in node.named_children:
-            if ch.start_point[0] <= row <= ch.end_point[0]:
+            if ch.start_point[0] <= row <= _last_row(ch):
                 nxt = ch
                 break
         if nxt is None:

@@ -10,10 +10,9 @@ import json
 
 import httpx
 import pytest
-from _offload_util import acc_lines, write_suite
+from _offload_util import acc_lines, run_as_written
 from _server_util import running_server
 
-from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
 from accellium.server.app import Settings
 
 N, M, STEPS = 300, 20, 6
@@ -140,19 +139,12 @@ def test_program_files_get_their_callers_data_region(answers):
 
 
 def test_the_applied_programs_verify_and_the_caller_moves_the_data_once(answers, tmp_path):
-    manifest = write_suite(tmp_path, {
-        "scale": (answers["defines"]["code"], SCALE_MAIN),
-        "relax": (answers["program"]["code"], answers["program"]["files"][0]["code"]),
-        "relax_alone": (answers["alone"]["code"], RELAX_MAIN)})
-    (tmp_path / "programs" / "scale" / "idx.h").write_text(IDX_H)
-    for name in ("relax", "relax_alone"):
-        (tmp_path / "programs" / name / "relax.h").write_text(RELAX_H)
-    # no engine: the "original" column runs the files as written (the answers applied)
-    res = evaluate_dynamic(manifest, None, runs=1, with_mutations=False)
-    rows = {r["name"]: r["original"] for r in res["programs"]}
-    for name, r in rows.items():
-        assert r["status"] == "verified", (name, r["reason"])
-    moved = {k: r["bytes_h2d"] + r["bytes_d2h"] for k, r in rows.items()}
+    main = answers["program"]["files"][0]["code"]
+    moved = run_as_written(tmp_path, {
+        "scale": {"kernel.c": answers["defines"]["code"], "main.c": SCALE_MAIN, "idx.h": IDX_H},
+        "relax": {"kernel.c": answers["program"]["code"], "main.c": main, "relax.h": RELAX_H},
+        "relax_alone": {"kernel.c": answers["alone"]["code"], "main.c": RELAX_MAIN,
+                        "relax.h": RELAX_H}})
     vec = N * M * 8
     assert moved["scale"] == 2 * vec  # b in, a out, once
     assert moved["relax"] == 3 * vec  # src in, u in and out: once around the host loop
