@@ -18,7 +18,7 @@ from accellium.server.text_checks import MAX_NESTING, nesting_problem, surrogate
 
 __all__ = [
     "MAX_CODE_BYTES", "MAX_SCOPE_BYTES", "MAX_BATCH", "MAX_DEFINES", "MAX_DEFINE_CHARS",
-    "MAX_DEFINES_CHARS", "MAX_EXAMPLES", "MAX_ENCLOSING", "MAX_ALTERNATIVES",
+    "MAX_DEFINES_CHARS", "MAX_EXAMPLES", "MAX_PROGRAM_FILES", "MAX_PROGRAM_BYTES", "MAX_ENCLOSING", "MAX_ALTERNATIVES",
     "MAX_NESTING", "Text", "CText", "check_defines",
     "ADAPTER_NAME_PATTERN", "ExampleModel", "ScopeModel", "ContextModel", "SuggestRequest", "SuggestResponse",
     "BatchItemError", "AdapterLoad", "AdapterInfo", "AdapterList", "Health", "ErrorBody",
@@ -34,6 +34,9 @@ MAX_DEFINES = 512
 MAX_DEFINE_CHARS = 4096
 MAX_DEFINES_CHARS = 128 * 1024
 MAX_ENCLOSING = 16
+#: the program's other files of ``/v1/offload`` (``program``): how many, their text together
+MAX_PROGRAM_FILES = 64
+MAX_PROGRAM_BYTES = MAX_SCOPE_BYTES
 MAX_ALTERNATIVES = 8
 MAX_PRAGMA_CHARS = 4096
 ADAPTER_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"

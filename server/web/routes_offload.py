@@ -33,7 +33,8 @@ from accellium.server.api_models import (
     MAX_DEFINE_CHARS,
     MAX_DEFINES,
     MAX_DEFINES_CHARS,
-    MAX_SCOPE_BYTES,
+    MAX_PROGRAM_BYTES,
+    MAX_PROGRAM_FILES,
     CText,
     Text,
     check_defines,
@@ -47,9 +48,7 @@ from accellium.server.web.work import bounded
 __all__ = ["offload_router", "OffloadRequest", "OffloadResponse", "ProgramFile",
            "MAX_PROGRAM_FILES", "MAX_PROGRAM_BYTES", "MAX_PATH_CHARS"]
 
-#: the program's other files (``program``): how many, their text together, a path's length
-MAX_PROGRAM_FILES = 64
-MAX_PROGRAM_BYTES = MAX_SCOPE_BYTES
+#: a ``program`` file's path: at most this many chars
 MAX_PATH_CHARS = 512
 
 OFFLOAD_EXAMPLE: dict[str, Any] = {
