@@ -157,3 +157,22 @@ async def test_a_real_backend_gives_the_in_process_edits(client: LanguageClient,
         await wait_for(lambda: _state(client) == "connected")
         there = _changes(await _edit(client, uri))
     assert there == here and set(there) == {uri, main_uri}
+
+
+async def test_clients_without_document_changes_get_changes_by_uri(client: LanguageClient,
+                                                                    tmp_path):
+    """No resolve and no documentChanges: the edit comes with the action, as `changes`."""
+    ws, uri, main_uri = _workspace(tmp_path)
+    await start(client, root=ws, options={"engine": "analysis", "offloadProgram": PATTERNS},
+                resolve=False, document_changes=False)
+    open_doc(client, uri, RELAX)
+    res = await client.text_document_code_action_async(types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri),
+        range=types.Range(types.Position(0, 0), types.Position(0, 0)),
+        context=types.CodeActionContext(diagnostics=[])))
+    acts = [a for a in res or [] if a.title == TITLE]
+    assert len(acts) == 1 and acts[0].edit is not None and acts[0].edit.changes is not None
+    changes = acts[0].edit.changes
+    assert set(changes) == {uri, main_uri}
+    assert acc_lines(apply_text_edits(RELAX_MAIN, changes[main_uri])) == [REGION]
+    assert acc_lines(apply_text_edits(RELAX, changes[uri]))
