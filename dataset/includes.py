@@ -46,7 +46,7 @@ from accellium.dataset.analysis.macros import Macro, definition, tokens, used_ma
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import text
 
-__all__ = ["Included", "read_includes", "read_at_most", "MAX_DEPTH", "MAX_FILE_BYTES", "MAX_TOTAL_BYTES",
+__all__ = ["Included", "read_includes", "given_macros", "read_at_most", "MAX_DEPTH", "MAX_FILE_BYTES", "MAX_TOTAL_BYTES",
            "MAX_FILES"]
 
 MAX_DEPTH = 8  # nested includes followed (the file's own includes are depth 1)
@@ -371,3 +371,19 @@ def read_includes(source: bytes | str, path: str | os.PathLike[str] | None, lang
     local = {d.macro.name: d.macro for d in own if d.macro is not None}
     return Included(tuple(walk.events), tuple(walk.notes), tuple(walk.headers),
                     tuple(walk.stamps), local)
+
+
+def given_macros(macros: Sequence[Macro], source: bytes, lang: str = "c") -> Included:
+    """Header macros a client read itself (an HTTP request's ``defines``) as an
+    :class:`Included` for ``source``: every one defined before the first line of ``source``
+    (its own definitions and ``#undef`` lines override them, as for headers read here); a name
+    given twice takes the last definition.  No file is read."""
+    if not macros:
+        return Included()
+    from accellium.dataset.loops import parse_tree
+
+    lang = lang if lang in ("c", "cpp") else "c"
+    own = _directives_of(parse_tree(source, lang).root_node) if b"#" in source else ()
+    local = {d.macro.name: d.macro for d in own if d.macro is not None}
+    events = tuple(_Event(-1, m.name, m, False) for m in macros)
+    return Included(events, local=local)

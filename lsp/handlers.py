@@ -33,7 +33,13 @@ from .actions import (
 from .document import Cancelled, DocIndex, DocView, loop_id
 from .logs import text
 from .offload import compute as compute_offload
-from .offload import offload_action, offload_target, resolve_offload, wants_offload
+from .offload import (
+    offload_action,
+    offload_edit,
+    offload_target,
+    resolve_offload,
+    wants_offload,
+)
 from .offload_backend import BackendRefused
 
 if TYPE_CHECKING:
@@ -90,14 +96,14 @@ async def _offload_offer(ls: AccelliumServer, params: types.CodeActionParams,
             "uri": uri, "offload": True, "function": target.name, "rows": list(target.rows),
             "version": view.version})
     try:
-        edits, _notes = await asyncio.wait_for(compute_offload(ls, view, target),
-                                               ACTION_BUDGET_S)
+        edits, _notes, others = await asyncio.wait_for(compute_offload(ls, view, target),
+                                                       ACTION_BUDGET_S)
     except (TimeoutError, BackendRefused):
         return None
-    if not edits or doc.generation != view.generation:
+    if not (edits or others) or doc.generation != view.generation:
         return None
-    return offload_action(view, target, edit=workspace_edit(uri, view.version, edits,
-                                                            ls.document_changes()))
+    return offload_action(view, target, edit=offload_edit(uri, view.version, edits, others,
+                                                          ls.document_changes()))
 
 
 async def _loop_actions(ls: AccelliumServer, params: types.CodeActionParams, doc: DocIndex,

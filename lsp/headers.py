@@ -1,6 +1,7 @@
 """The macros of a document's local headers (:mod:`accellium.dataset.includes`) for its loop
-queries: ``#include "idx.h"`` read relative to the document's folder, then in the workspace
-folders (which may also be read); a header open in the editor is read from its buffer, not the
+queries: ``#include "idx.h"`` read relative to the document's folder, then in the extra include
+folders of the ``includePaths`` setting (:func:`include_folders`), then in the workspace folders
+(all of which may also be read); a header open in the editor is read from its buffer, not the
 disk.  Only ``file:`` documents have a folder: an unsaved buffer gets none.
 
 Kept cheap: one reading per document version, reused while every header read is unchanged
@@ -12,7 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from pygls import uris
 
@@ -24,7 +25,7 @@ from .document import DocView
 
 log = logging.getLogger("accellium.lsp")
 
-__all__ = ["HeaderCache", "fs_path", "sendable"]
+__all__ = ["HeaderCache", "fs_path", "sendable", "include_folders"]
 
 MAX_DOCS = 64  # documents whose reading is kept
 
@@ -44,6 +45,31 @@ def sendable(defines: tuple[Macro, ...]) -> bool:
     lines = [m.directive() for m in defines]
     return len(lines) <= MAX_DEFINES and all(len(x) <= MAX_DEFINE_CHARS for x in lines) \
         and sum(len(x) for x in lines) <= MAX_DEFINES_CHARS
+
+
+def include_folders(paths: Sequence[str], workspace: Sequence[str]
+                    ) -> tuple[list[str], list[str]]:
+    """The ``includePaths`` folders as real paths, in order (a relative one is relative to the
+    first workspace folder), and why each one left out is (not a folder, no workspace folder
+    for a relative path).  Never raises."""
+    out: list[str] = []
+    problems: list[str] = []
+    for p in paths:
+        try:
+            path = os.path.expanduser(p)
+            if not os.path.isabs(path):
+                if not workspace:
+                    problems.append(f"{p!r} is relative and there is no workspace folder")
+                    continue
+                path = os.path.join(workspace[0], path)
+            real = os.path.realpath(path)
+            if not os.path.isdir(real):
+                problems.append(f"{p!r} is not a folder ({real})")
+            elif real not in out:
+                out.append(real)
+        except (OSError, ValueError) as e:
+            problems.append(f"{p!r} cannot be used ({type(e).__name__})")
+    return out, problems
 
 
 class HeaderCache:

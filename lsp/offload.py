@@ -14,6 +14,12 @@ computed in ``codeAction/resolve`` (clients without resolve support get it compu
 code-action budget).  The edit is computed on the version the action was offered for and
 carries that version; a document that changed in between gets no edit and a message saying to
 ask again, never an edit against text that is gone.
+
+With the ``offloadProgram`` setting (:mod:`.program`) the planner is given the program's other
+files (``--program``): the callers there get their data regions, and the ONE workspace edit
+covers every file it changes (each open document with its version, a file read from the disk
+with none).  A program that cannot be used is said in a message, and the document is planned
+alone.
 """
 
 from __future__ import annotations
@@ -35,15 +41,16 @@ from accellium.dataset.pragma import is_acc_pragma
 from .actions import _matches, workspace_edit
 from .document import DocView
 from .offload_backend import BackendRefused, backend_plan
-from .text import lone_cr_to_lf
+from .program import ProgramFile, read_program
+from .text import Text, lone_cr_to_lf
 
 if TYPE_CHECKING:
     from .server import AccelliumServer
 
 log = logging.getLogger("accellium.lsp")
 
-__all__ = ["OFFLOAD_TITLE", "OffloadTarget", "offload_target", "offload_action",
-           "plan_edits", "resolve_offload", "wants_offload"]
+__all__ = ["OFFLOAD_TITLE", "OffloadTarget", "FileEdits", "offload_target", "offload_action",
+           "plan_edits", "resolve_offload", "wants_offload", "offload_edit"]
 
 OFFLOAD_TITLE = "Offload this function (OpenACC data region)"
 OFFLOAD_KIND = types.CodeActionKind.RefactorRewrite
@@ -67,6 +74,13 @@ class OffloadTarget:
     rows: tuple[int, int]  # the rows handed to the planner (one row: the whole function)
 
 
+def _last_row(n: Node) -> int:
+    """The last row ``n`` has text on (a preprocessor line's node ends at column 0 of the
+    next row: that row is not its)."""
+    r, c = n.end_point
+    return r - 1 if c == 0 and r > n.start_point[0] else r
+
+
 def _functions_at(view: DocView, row: int) -> list[Node]:
     """The function definitions containing ``row``, outermost first."""
     out: list[Node] = []
@@ -74,7 +88,7 @@ def _functions_at(view: DocView, row: int) -> list[Node]:
     while True:
         nxt = None
         for ch in node.named_children:
-            if ch.start_point[0] <= row <= ch.end_point[0]:
+            if ch.start_point[0] <= row <= _last_row(ch):
                 nxt = ch
                 break
         if nxt is None:
@@ -139,58 +153,122 @@ def offload_target(view: DocView, rng: types.Range) -> OffloadTarget | None:
     return OffloadTarget(_name(fn), rows)
 
 
+@dataclass(frozen=True)
+class FileEdits:
+    """The edits of one of the program's other files (``version``: its open document's)."""
+
+    uri: str
+    version: int | None
+    edits: list[types.TextEdit]
+
+
+def offload_edit(uri: str, version: int | None, edits: list[types.TextEdit],
+                 others: Sequence[FileEdits], document_changes: bool) -> types.WorkspaceEdit:
+    """ONE workspace edit: the document's edits, then those of the program's other files."""
+    if not others:
+        return workspace_edit(uri, version, edits, document_changes)
+    if document_changes:
+        return types.WorkspaceEdit(document_changes=[types.TextDocumentEdit(
+            text_document=types.OptionalVersionedTextDocumentIdentifier(uri=u, version=v),
+            edits=list(e)) for u, v, e in [(uri, version, edits),
+                                           *((f.uri, f.version, f.edits) for f in others)]])
+    return types.WorkspaceEdit(changes={uri: edits, **{f.uri: f.edits for f in others}})
+
+
 def offload_action(view: DocView, target: OffloadTarget, data: dict | None = None,
                    edit: types.WorkspaceEdit | None = None) -> types.CodeAction:
     return types.CodeAction(title=OFFLOAD_TITLE, kind=OFFLOAD_KIND, edit=edit, data=data)
 
 
+#: (the document's edits, the plan's notes, the edits of the program's other files)
+Edits = tuple[list[types.TextEdit], list[str], list[FileEdits]]
+
+
 def plan_edits(view: DocView, target: OffloadTarget, engine: Any, fallback: Any,
-               includes: Included | None = None) -> tuple[list[types.TextEdit], list[str]]:
-    """(the plan's edits as LSP text edits of ``view``, the plan's notes; ``includes``: the
-    macros of its headers, :mod:`.headers`).  Runs the engine: call it in a worker thread."""
-    from accellium.server.offload import all_edits, edit_bytes, offload_source
+               includes: Included | None = None,
+               program: tuple[ProgramFile, ...] | None = None) -> Edits:
+    """The plan's edits as LSP text edits (``includes``: the macros of the document's
+    headers, :mod:`.headers`; ``program``: the program's other files, :mod:`.program`).
+    Runs the engine: call it in a worker thread."""
+    from accellium.server.offload import (
+        all_edits,
+        caller_plans,
+        edit_bytes,
+        offload_source,
+        program_units,
+    )
 
     # Rows as the LSP counts them (a lone CR ends a line): the same length, the same offsets.
     src = lone_cr_to_lf(view.source)
+    others = None if program is None else {f.rel: lone_cr_to_lf(f.data) for f in program}
     try:
         plans = offload_source(src, engine, lang=view.lang, rows=target.rows, fallback=fallback,
-                               includes=includes)
+                               includes=includes,
+                               program=None if others is None else program_units(others))
     except PlanInputError as e:
-        return [], [str(e)]
+        return [], [str(e)], []
     notes = [n for p in plans for n in p.notes]
     edits = all_edits(plans)
-    if not edits:
-        return [], notes
-    return text_edits(view, edit_bytes(view.source, edits)), notes
+    callers = caller_plans(src, plans, view.lang, others) if others else {}
+    files = [f for f in program or () if f.rel in callers]
+    out = [FileEdits(f.uri, f.version,
+                     byte_text_edits(Text(f.data, view.encoding),
+                                     edit_bytes(f.data, all_edits(callers[f.rel]))))
+           for f in files]
+    return (text_edits(view, edit_bytes(view.source, edits)) if edits else []), notes, out
+
+
+def byte_text_edits(text: Text, edits: list[tuple[int, int, bytes]]) -> list[types.TextEdit]:
+    """Byte edits ``(start, end, text)`` of ``text`` as LSP text edits."""
+    out = []
+    for start, end, new in edits:
+        s, e = text.position(start), text.position(end)
+        out.append(types.TextEdit(range=types.Range(types.Position(*s), types.Position(*e)),
+                                  new_text=new.decode("utf-8")))
+    return out
 
 
 def text_edits(view: DocView, edits: list[tuple[int, int, bytes]]) -> list[types.TextEdit]:
     """Byte edits ``(start, end, text)`` of ``view.source`` as LSP text edits."""
-    out = []
-    for start, end, text in edits:
-        s, e = view.text.position(start), view.text.position(end)
-        out.append(types.TextEdit(range=types.Range(types.Position(*s), types.Position(*e)),
-                                  new_text=text.decode("utf-8")))
-    return out
+    return byte_text_edits(view.text, edits)
 
 
-async def compute(ls: AccelliumServer, view: DocView, target: OffloadTarget
-                  ) -> tuple[list[types.TextEdit], list[str]]:
+def _program(ls: AccelliumServer, view: DocView) -> tuple[ProgramFile, ...] | None:
+    """The program's other files of the ``offloadProgram`` setting (None: plan the document
+    alone; a program that cannot be used is said in a message).  Reads files: a worker."""
+    patterns = ls.settings.offload_program
+    if not patterns:
+        return None
+    buffers = {u: (d.version, d.source) for u, d in list(ls.docs.items()) if u != view.uri}
+    got = read_program(patterns, view.uri, view.lang, ls._folders(), buffers)
+    if isinstance(got, str):
+        ls.show("warning", f"accellium: offloadProgram not used ({got}); this document is "
+                           "planned alone")
+        return None
+    return got
+
+
+async def compute(ls: AccelliumServer, view: DocView, target: OffloadTarget) -> Edits:
     """The plan's edits: from the backend when one is set and the target is a whole function
     (:mod:`.offload_backend`), else in-process."""
     service = ls.service
+    program = await ls.jobs.run(lambda _check: _program(ls, view), timeout=OFFLOAD_BUDGET_S)
     if service.uses_backend and target.rows[0] == target.rows[1] and target.name:
-        got = await backend_plan(service, view, target.name, OFFLOAD_BUDGET_S)
+        got = await backend_plan(service, view, target.name, OFFLOAD_BUDGET_S, program)
         if got is not None:
-            return text_edits(view, got[0]), got[1]
+            by_rel = {f.rel: f for f in program or ()}
+            return text_edits(view, got[0]), got[1], [
+                FileEdits(by_rel[r].uri, by_rel[r].version,
+                          byte_text_edits(Text(by_rel[r].data, view.encoding), e))
+                for r, e in got[2].items() if e]
     engine = await _engine(ls, service.settings.engine)
     fallback = await _engine(ls, "analysis")
     if engine is None:
         engine, fallback = fallback, None
     if engine is None:
-        return [], ["no embedded engine could be loaded"]
+        return [], ["no embedded engine could be loaded"], []
     return await ls.jobs.run(lambda _check: plan_edits(view, target, engine, fallback,
-                                                       ls.headers.included(view)),
+                                                       ls.headers.included(view), program),
                              lane=ls.engine_lane(view.uri), timeout=OFFLOAD_BUDGET_S)
 
 
@@ -230,7 +308,7 @@ async def resolve_offload(ls: AccelliumServer, action: types.CodeAction, data: d
         return action
     target = OffloadTarget(str(data.get("function") or ""), (rows[0], rows[1]))
     try:
-        edits, notes = await compute(ls, view, target)
+        edits, notes, others = await compute(ls, view, target)
     except TimeoutError:
         ls.show("warning", "accellium: planning the offload took too long; no edit was made")
         return action
@@ -240,8 +318,8 @@ async def resolve_offload(ls: AccelliumServer, action: types.CodeAction, data: d
     if doc.generation != view.generation or ls.docs.get(uri) is not doc:
         ls.show("warning", STALE)
         return action
-    if not edits:
+    if not edits and not others:
         ls.show("info", _notes_message(notes))
         return action
-    action.edit = workspace_edit(uri, view.version, edits, ls.document_changes())
+    action.edit = offload_edit(uri, view.version, edits, others, ls.document_changes())
     return action

@@ -3,7 +3,10 @@
 pragmas), the planner is the same.
 
 The document goes whole as ``code`` with the function's name (a selection is planned in-process:
-the endpoint plans whole functions).  The answer's line edits are checked like any plan's
+the endpoint plans whole functions); with the ``offloadProgram`` setting the program's other
+files go as ``program`` (``{path, code}``) and the answer's ``files`` give their callers' edits
+(a backend that refuses them, an older one without the field included, costs nothing: the plan
+is made in-process).  The answer's line edits are checked like any plan's
 (:func:`accellium.server.offload.edit_bytes`: every new line a one-line ``#pragma acc`` or a
 brace) and applied to the text that was sent.  A backend that is down, has no such endpoint or
 answers garbage costs nothing: the plan is made in-process (:mod:`.offload`); a ``422`` (the
@@ -22,7 +25,11 @@ from .backend import BackendError, detail, parse_json
 
 if TYPE_CHECKING:
     from .document import DocView
+    from .program import ProgramFile
     from .suggestions import SuggestService
+
+#: (byte edits of the document, notes, the program file's path -> byte edits of its text)
+Planned = tuple[list[tuple[int, int, bytes]], list[str], dict[str, list[tuple[int, int, bytes]]]]
 
 log = logging.getLogger("accellium.lsp")
 
@@ -58,11 +65,44 @@ def _edits(obj: Any) -> tuple[list[PlanEdit], list[str]]:
     return edits, notes
 
 
+def _files(obj: dict, program: tuple[ProgramFile, ...]) -> dict[str, list[tuple[int, int, bytes]]]:
+    """The answer's ``files``: the edits of each program file sent, checked like the
+    document's (a path not sent, or edits past its end: garbage)."""
+    from accellium.dataset.loops import LineIndex
+    from accellium.server.offload import edit_bytes
+
+    sent = {f.rel: f.data for f in program}
+    files = obj.get("files") or []
+    if not isinstance(files, list):
+        raise BackendError("garbage", "the backend's files are not a list")
+    out: dict[str, list[tuple[int, int, bytes]]] = {}
+    for f in files:
+        path = f.get("path") if isinstance(f, dict) else None
+        if not isinstance(path, str) or path not in sent or path in out:
+            raise BackendError("garbage", "the backend's plan names a file it was not sent")
+        edits, _ = _edits(f)
+        data = sent[path]
+        if edits and max(e.row for e in edits) > len(LineIndex(data)):
+            raise BackendError("garbage", "the backend's plan edits lines past the end")
+        out[path] = edit_bytes(data, edits)
+    return out
+
+
+def _program_body(program: tuple[ProgramFile, ...] | None) -> list[dict] | None:
+    """The program's files as the request's ``program`` (None: one cannot be sent as text)."""
+    try:
+        return [{"path": f.rel, "code": f.data.decode("utf-8")} for f in program or ()]
+    except UnicodeDecodeError:
+        return None
+
+
 async def backend_plan(service: SuggestService, view: DocView, function: str,
-                       timeout_s: float) -> tuple[list[tuple[int, int, bytes]], list[str]] | None:
-    """(byte edits of ``view.source``, notes) from the backend; None when the backend cannot
-    be used for this document (too large, not UTF-8) or failed (then the caller plans
-    in-process); raises :class:`BackendRefused` on a 422."""
+                       timeout_s: float, program: tuple[ProgramFile, ...] | None = None
+                       ) -> Planned | None:
+    """(byte edits of ``view.source``, notes, the program files' byte edits by path) from the
+    backend; None when the backend cannot be used for this document (too large, not UTF-8) or
+    failed (then the caller plans in-process); raises :class:`BackendRefused` on a 422 for
+    the document alone.  ``program``: the program's other files (:mod:`.program`)."""
     from accellium.server.offload import edit_bytes
 
     s = service.settings
@@ -72,18 +112,25 @@ async def backend_plan(service: SuggestService, view: DocView, function: str,
         code = view.source.decode("utf-8")
     except UnicodeDecodeError:
         return None
-    body = {"code": code, "language": view.lang, "function": function}
+    body: dict[str, Any] = {"code": code, "language": view.lang, "function": function}
+    if program is not None:
+        files = _program_body(program)
+        if files is None:
+            return None
+        body["program"] = files
     try:
         status, raw = await service.http.request("POST", f"{s.backend_url}/v1/offload",
                                                  timeout_s, s.backend_token, body)
-        if status == 422:
+        if status == 422 and program is None:
             raise BackendRefused(detail(raw))
         if status != 200:
             raise BackendError("error", f"HTTP {status}: {detail(raw)}")
-        edits, notes = _edits(parse_json(raw))
+        obj = parse_json(raw)
+        edits, notes = _edits(obj)
         if edits and max(e.row for e in edits) > len(view.lines):
             raise BackendError("garbage", "the backend's plan edits lines past the end")
-        return edit_bytes(view.source, edits), notes
+        others = _files(obj, program) if program is not None else {}
+        return edit_bytes(view.source, edits), notes, others
     except (BackendError, ValueError) as e:
         log.info("offload from %s failed (%s); planning in-process", s.backend_url, e)
         return None

@@ -29,7 +29,7 @@ from .diagnostics import hover_text
 from .document import Cancelled, DocView
 from .documents import Documents
 from .handlers import ANNOTATE_FILE, annotate, code_actions, resolve_action
-from .headers import HeaderCache, fs_path
+from .headers import HeaderCache, fs_path, include_folders
 from .jobs import Jobs
 from .logs import LogControl
 from .protocol import AccelliumProtocol
@@ -62,7 +62,7 @@ class AccelliumServer(Documents, LanguageServer):
         self._loop_thread: int | None = None
         self.encoding = "utf-16"
         self.cli_backend_url: str | None = None  # `accellium lsp --backend-url`
-        self.headers = HeaderCache(self._folders, self._buffers)
+        self.headers = HeaderCache(self._include_folders, self._buffers)
 
     # ------------------------------------------------------------------------------------------
     # Messages (callable from worker threads)
@@ -145,6 +145,8 @@ class AccelliumServer(Documents, LanguageServer):
             self.start_scan()
         if not new.index_workspace:
             self._scan_stop.set()
+        if new.include_paths != old.include_paths:
+            self._include_folders()  # a folder that is not one: said now
 
     def set_log_file(self, path: str | None) -> None:
         try:
@@ -196,6 +198,16 @@ class AccelliumServer(Documents, LanguageServer):
         out = [fs_path(f.uri) for f in list(self.workspace.folders.values())]
         root = self.workspace.root_path
         return [p for p in [*out, root] if p]
+
+    def _include_folders(self) -> list[str]:
+        """Where quoted includes are looked for after the document's folder: the folders of
+        the ``includePaths`` setting, then the workspace folders; a setting's folder that is
+        not one is said once (a window message) and left out."""
+        workspace = self._folders()
+        extra, problems = include_folders(self.settings.include_paths, workspace)
+        for p in problems:
+            self.report_once(f"accellium: includePaths: {p}; not used")
+        return [*extra, *workspace]
 
     def _buffers(self) -> dict[str, bytes]:
         """The text of every open C/C++ document (URI -> bytes), read from any thread."""
@@ -273,6 +285,8 @@ def make_server() -> AccelliumServer:  # noqa: C901, PLR0915 — one thin nested
         ls._spawn(asyncio.to_thread(ls.service.warm_up))
         ls._spawn(ls.service.probe())
         ls.start_scan()
+        if ls.settings.include_paths:
+            ls._include_folders()  # a folder that is not one: said now
         caps = ls.client_capabilities
         if caps and caps.workspace and caps.workspace.configuration:
             try:

@@ -16,6 +16,9 @@ __all__ = ["Settings", "parse_settings", "SECTION", "WIRE_NAMES"]
 
 SECTION = "accellium"
 MAX_EXAMPLES_LIMIT = 8  # DESIGN §4: at most 8 workspace examples per request
+MAX_INCLUDE_PATHS = 32  # extra include folders (includePaths)
+MAX_PROGRAM_PATTERNS = 64  # globs naming the program's files (offloadProgram)
+MAX_PATH_CHARS = 1024  # one folder or pattern
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,11 @@ class Settings:
     log_file: str | None = None  # also log to this file
     backend_token: str | None = field(default=None, repr=False)  # bearer token for backendUrl
     log_document_text: bool = False  # let the log file hold document text (debugging only)
+    # more folders for quoted includes (absolute, or relative to the workspace folder)
+    include_paths: tuple[str, ...] = ()
+    # the program's source files for the offload action (globs relative to the workspace
+    # folder); empty: the action plans the document alone
+    offload_program: tuple[str, ...] = ()
     problems: tuple[str, ...] = field(default=(), compare=False)
 
 
@@ -42,6 +50,8 @@ _WIRE = {
     "logFile": "log_file",
     "backendToken": "backend_token",
     "logDocumentText": "log_document_text",
+    "includePaths": "include_paths",
+    "offloadProgram": "offload_program",
 }
 
 
@@ -105,6 +115,34 @@ def _int_range(lo: int, hi: int):
     return check
 
 
+def _path_list(limit: int, relative: bool):
+    """A list of at most ``limit`` paths (or globs), each a non-empty string of printable
+    characters; ``relative``: each relative, without a ``..`` segment (inside the folder).
+    A single string is a list of one; empty strings are dropped."""
+
+    def check(v: Any) -> tuple[str, ...]:
+        if v is None or v == {}:  # an empty Lua table may arrive as {}
+            return ()
+        if isinstance(v, str):
+            v = [v]
+        if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+            raise ValueError("expected a list of strings")
+        items = [x.strip() for x in v if x.strip()]
+        if len(items) > limit:
+            raise ValueError(f"expected at most {limit} entries")
+        for x in items:
+            if len(x) > MAX_PATH_CHARS or any(ord(c) < 0x20 or ord(c) == 0x7F for c in x):
+                raise ValueError(f"an entry is longer than {MAX_PATH_CHARS} chars or has a "
+                                 "control character")
+            if relative and (x.startswith(("/", "\\", "~")) or (len(x) > 1 and x[1] == ":")
+                             or ".." in x.replace("\\", "/").split("/")):
+                raise ValueError(f"{x[:80]!r} is not relative to the workspace folder (no "
+                                 "absolute path, no `..`)")
+        return tuple(items)
+
+    return check
+
+
 def _bool(v: Any) -> bool:
     if isinstance(v, bool):
         return v
@@ -121,6 +159,8 @@ _CHECKS = {
     "log_file": _optional_str,
     "backend_token": _token,
     "log_document_text": _bool,
+    "include_paths": _path_list(MAX_INCLUDE_PATHS, relative=False),
+    "offload_program": _path_list(MAX_PROGRAM_PATTERNS, relative=True),
 }
 
 

@@ -18,8 +18,8 @@ from accellium.server.text_checks import MAX_NESTING, nesting_problem, surrogate
 
 __all__ = [
     "MAX_CODE_BYTES", "MAX_SCOPE_BYTES", "MAX_BATCH", "MAX_DEFINES", "MAX_DEFINE_CHARS",
-    "MAX_DEFINES_CHARS", "MAX_EXAMPLES", "MAX_ENCLOSING", "MAX_ALTERNATIVES",
-    "MAX_NESTING", "Text", "CText",
+    "MAX_DEFINES_CHARS", "MAX_EXAMPLES", "MAX_PROGRAM_FILES", "MAX_PROGRAM_BYTES", "MAX_ENCLOSING", "MAX_ALTERNATIVES",
+    "MAX_NESTING", "Text", "CText", "check_defines",
     "ADAPTER_NAME_PATTERN", "ExampleModel", "ScopeModel", "ContextModel", "SuggestRequest", "SuggestResponse",
     "BatchItemError", "AdapterLoad", "AdapterInfo", "AdapterList", "Health", "ErrorBody",
     "SUGGEST_EXAMPLE", "SUGGEST_RESPONSE_EXAMPLE",
@@ -34,6 +34,9 @@ MAX_DEFINES = 512
 MAX_DEFINE_CHARS = 4096
 MAX_DEFINES_CHARS = 128 * 1024
 MAX_ENCLOSING = 16
+#: the program's other files of ``/v1/offload`` (``program``): how many, their text together
+MAX_PROGRAM_FILES = 64
+MAX_PROGRAM_BYTES = MAX_SCOPE_BYTES
 MAX_ALTERNATIVES = 8
 MAX_PRAGMA_CHARS = 4096
 ADAPTER_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
@@ -93,6 +96,17 @@ def _check_directives(v: list[str] | None) -> list[str] | None:
     return v
 
 
+def check_defines(v: list[str], where: str) -> list[str]:
+    """The length limits of a list of ``#define`` lines (``where``: the field's name in the
+    message, with the index of the entry over the limit)."""
+    for k, d in enumerate(v):
+        if len(d) > MAX_DEFINE_CHARS:
+            raise ValueError(f"{where}[{k}] is longer than {MAX_DEFINE_CHARS} chars")
+    if sum(len(d) for d in v) > MAX_DEFINES_CHARS:
+        raise ValueError(f"{where} has more than {MAX_DEFINES_CHARS} chars in all")
+    return v
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -140,12 +154,7 @@ class ScopeModel(_Strict):
     @field_validator("defines")
     @classmethod
     def _defines_short(cls, v: list[str]) -> list[str]:
-        for k, d in enumerate(v):
-            if len(d) > MAX_DEFINE_CHARS:
-                raise ValueError(f"scope.defines[{k}] is longer than {MAX_DEFINE_CHARS} chars")
-        if sum(len(d) for d in v) > MAX_DEFINES_CHARS:
-            raise ValueError(f"scope.defines has more than {MAX_DEFINES_CHARS} chars in all")
-        return v
+        return check_defines(v, "scope.defines")
 
     @field_validator("source")
     @classmethod

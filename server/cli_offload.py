@@ -37,31 +37,25 @@ def _print_plan(out: Callable[[str], None], path: str, p: FunctionPlan) -> None:
         out(f"    - {n}")
 
 
-#: What ``--program`` accepts: C and C++ sources and headers.
-_SOURCES = (".c", ".cc", ".cpp", ".cxx", ".c++", ".h", ".hh", ".hpp", ".hxx", ".inc")
-
-
 def program_files(paths: list[str], file: str, lang: str) -> dict[str, bytes]:
     """The ``--program`` files (path -> text; ``file`` itself left out), or
     :class:`InputError` with a one-line reason: a file that is missing, unreadable, not a
-    C/C++ source, or a translation unit in another language than ``file``'s (the planner
-    reads one language: it could not see the calls there)."""
-    from accellium.dataset.loops import detect_lang
+    C/C++ source, or a translation unit in another language than ``file``'s
+    (:func:`accellium.server.offload.program_problem`)."""
     from accellium.server.annotate import read_source
-    from accellium.server.offload import HEADER_SUFFIXES
+    from accellium.server.offload import program_problem
 
     out: dict[str, bytes] = {}
     me = Path(file).resolve()
     for path in paths:
         data = read_source(path)
-        if not path.lower().endswith(_SOURCES):
-            raise InputError(f"--program {path}: not a C/C++ source file (expected .c, .cc, "
-                             ".cpp, .cxx or a header)")
+        problem = program_problem(path, data, lang, file)
+        if problem is not None and problem.startswith("not a C/C++"):
+            raise InputError(f"--program {path}: {problem}")
         if Path(path).resolve() == me:
             continue
-        if not path.lower().endswith(HEADER_SUFFIXES) and detect_lang(path, data) != lang:
-            raise InputError(f"--program {path}: not in the language of {file} ({lang}): the "
-                             "plan cannot see the calls made there")
+        if problem is not None:
+            raise InputError(f"--program {path}: {problem}")
         out[path] = data
     return out
 
@@ -70,7 +64,7 @@ def run_offload(args: argparse.Namespace, source: bytes, engine, out,
                 includes=None) -> int:
     """The ``--offload`` branch of ``accellium suggest`` (exit status)."""
     from accellium.dataset.loops import detect_lang, normalize_lang
-    from accellium.server.offload import HEADER_SUFFIXES, caller_plans, offload_source
+    from accellium.server.offload import caller_plans, offload_source, program_units
 
     function = args.offload or None
     rows = (args.line - 1, args.line - 1) if args.line is not None and not function else None
@@ -81,8 +75,7 @@ def run_offload(args: argparse.Namespace, source: bytes, engine, out,
         if others is not None and args.apply:
             for path in others:
                 check_writable(path)
-        units = None if others is None else \
-            [t for r, t in others.items() if not r.lower().endswith(HEADER_SUFFIXES)]
+        units = None if others is None else program_units(others)
         plans = offload_source(source, engine, path=args.file, lang=lang,
                                function=function, rows=rows, replace=args.replace,
                                program=units, includes=includes)

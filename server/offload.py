@@ -20,9 +20,32 @@ from accellium.server.safety import asserts_parallel
 from accellium.server.suggest import suggest
 
 __all__ = ["offload_source", "apply_plans", "engine_advisor", "edit_bytes", "all_edits",
-           "caller_plans", "HEADER_SUFFIXES"]
+           "caller_plans", "program_problem", "program_units", "HEADER_SUFFIXES",
+           "PROGRAM_SUFFIXES"]
 
-#: Files of a program that are not translation units of their own.
+#: What may be named as one of the program's other files: C and C++ sources and headers.
+PROGRAM_SUFFIXES = (".c", ".cc", ".cpp", ".cxx", ".c++", ".h", ".hh", ".hpp", ".hxx", ".inc")
+
+
+def program_problem(path: str, data: bytes, lang: str,
+                    of: str = "the planned file") -> str | None:
+    """Why the file ``path`` (its text ``data``) cannot be one of the program's other files
+    of ``of``, a ``lang`` file (None: it can): not a C/C++ source or header, or a translation
+    unit in another language (the planner reads one language: it could not see the calls
+    there)."""
+    from accellium.dataset.loops import detect_lang
+
+    low = path.lower()
+    if not low.endswith(PROGRAM_SUFFIXES):
+        return "not a C/C++ source file (expected .c, .cc, .cpp, .cxx or a header)"
+    if not low.endswith(HEADER_SUFFIXES) and detect_lang(path, data) != lang:
+        return f"not in the language of {of} ({lang}): the plan cannot see the calls made there"
+    return None
+
+
+def program_units(others: dict[str, bytes]) -> list[bytes]:
+    """The translation units among the program's other files (path -> text): headers aside."""
+    return [t for r, t in others.items() if not r.lower().endswith(HEADER_SUFFIXES)]
 
 
 def engine_advisor(engine: Engine, lang: str, fallback: Engine | str | None = "auto",

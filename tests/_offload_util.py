@@ -100,3 +100,22 @@ def with_naive_pragma(src: str, marker: str) -> str:
     indent = re.match(r"\s*", lines[at]).group(0)
     lines.insert(at, f"{indent}#pragma acc parallel loop\n")
     return "".join(lines)
+
+
+def run_as_written(tmp: Path, programs: dict[str, dict[str, str]]) -> dict[str, int]:
+    """Builds each program (name -> its files: ``kernel.c``, ``main.c`` and any headers) as
+    written, with gcc -fopenacc, runs it in the data-environment emulator (separate device
+    memory: a missing transfer or a ``present`` on absent data fails) and asserts it printed
+    OK; returns the bytes each moved (both ways)."""
+    from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
+
+    manifest = write_suite(tmp, {k: (f["kernel.c"], f["main.c"]) for k, f in programs.items()})
+    for name, files in programs.items():
+        for rel, text in files.items():
+            (tmp / "programs" / name / rel).write_text(text)
+    # no engine: the "original" column runs the files as they are written
+    res = evaluate_dynamic(manifest, None, runs=1, with_mutations=False)
+    rows = {r["name"]: r["original"] for r in res["programs"]}
+    for name, r in rows.items():
+        assert r["status"] == "verified", (name, r["reason"])
+    return {k: r["bytes_h2d"] + r["bytes_d2h"] for k, r in rows.items()}

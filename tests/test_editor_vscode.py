@@ -406,4 +406,4 @@ def test_vscode_extension_sends_every_server_setting():
     restricted = pkg["capabilities"]["untrustedWorkspaces"]["restrictedConfigurations"]
     assert set(restricted) == {f"accellium.{n}" for n in ("pythonPath", "logFile",
                                                            "logDocumentText", "backendUrl",
-                                                           "backendToken")}
+                                                           "backendToken", "includePaths")}

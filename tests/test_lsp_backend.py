@@ -84,18 +84,29 @@ def make_app(fake: Fake):
     async def offload(request: Request):
         body = await request.json()
         fake.offloads.append(body)
-        if fake.mode == "error":
-            return JSONResponse({"detail": "boom"}, status_code=500)
-        if fake.mode == "garbage":
-            return {"plans": [{"edits": [{"line": 1, "kind": "loop",
-                                          "lines": ["int injected;"]}]}]}
-        if fake.mode == "refuse":
-            return JSONResponse({"detail": "no function named `nope`"}, status_code=422)
-        return {"plans": [{"function": body["function"], "edits": OFFLOAD_EDITS,
-                           "notes": ["fake plan"]}],
-                "code": "", "engine": "fake", "elapsed_ms": 1.0}
+        return _offload_answer(fake.mode, body)
 
     return app
+
+
+def _offload_answer(mode: str, body: dict):
+    """What the fake's ``/v1/offload`` answers in ``mode``."""
+    if mode == "error":
+        return JSONResponse({"detail": "boom"}, status_code=500)
+    if mode == "garbage":
+        return {"plans": [{"edits": [{"line": 1, "kind": "loop",
+                                      "lines": ["int injected;"]}]}]}
+    if mode == "refuse":
+        return JSONResponse({"detail": "no function named `nope`"}, status_code=422)
+    if mode == "program":  # a line above the first line of the code and of a file sent
+        line = {"line": 1, "kind": "data", "lines": ["#pragma acc data copy(x[0:1])"]}
+        return {"plans": [{"function": body["function"], "edits": [line], "notes": []}],
+                "files": [{"path": f["path"], "plans": [{"edits": [line]}], "code": ""}
+                          for f in body.get("program", [])[:1]],
+                "code": "", "engine": "fake", "elapsed_ms": 1.0}
+    return {"plans": [{"function": body["function"], "edits": OFFLOAD_EDITS,
+                       "notes": ["fake plan"]}],
+            "code": "", "engine": "fake", "elapsed_ms": 1.0}
 
 
 def free_port() -> int:

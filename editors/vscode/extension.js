@@ -14,13 +14,15 @@ const SECTION = 'accellium';
 // workspace/didChangeConfiguration).
 const SERVER_SETTINGS = [
   'backendUrl', 'engine', 'timeoutMs', 'adapter', 'maxExamples', 'indexWorkspace', 'logFile',
-  'backendToken', 'logDocumentText',
+  'backendToken', 'logDocumentText', 'includePaths', 'offloadProgram',
 ];
-// Settings that choose a program to run, a file to write, or where the code (and the token) is
-// sent.  In a workspace that is not trusted (Restricted Mode) only the user's own values count:
+// Settings that choose a program to run, a file to write, where the code (and the token) is
+// sent, or which folders outside the workspace are read.  In a workspace that is not trusted (Restricted Mode) only the user's own values count:
 // package.json lists them in capabilities.untrustedWorkspaces.restrictedConfigurations, and the
 // extension applies the same rule itself, whatever the VS Code version does with that list.
-const RESTRICTED = ['pythonPath', 'logFile', 'backendUrl', 'backendToken', 'logDocumentText'];
+const RESTRICTED = [
+  'pythonPath', 'logFile', 'backendUrl', 'backendToken', 'logDocumentText', 'includePaths',
+];
 const LANGUAGES = ['c', 'cpp', 'cuda-cpp'];
 
 let client;

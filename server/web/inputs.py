@@ -15,7 +15,7 @@ from accellium.server.api_models import ScopeModel, SuggestRequest
 from accellium.server.engines import LoopQuery
 from accellium.server.text_checks import nesting_problem, surrogate_problem
 
-__all__ = ["CodeError", "check_code", "to_query"]
+__all__ = ["CodeError", "check_code", "to_query", "parse_defines"]
 
 
 class CodeError(ValueError):
@@ -72,13 +72,15 @@ def _same_code(a: str, b: str) -> bool:
     return " ".join(strip_comments(a).split()) == " ".join(strip_comments(b).split())
 
 
-def _defines(lines: list[str], lang: str) -> tuple[Macro, ...]:
-    """The request's header macros, each one ``#define`` directive (else :class:`CodeError`)."""
+def parse_defines(lines: list[str], lang: str,
+                  where: str = "context.scope.defines") -> tuple[Macro, ...]:
+    """A request's header macros, each one ``#define`` directive (else :class:`CodeError`
+    naming ``where`` and the entry's index)."""
     out = []
     for k, line in enumerate(lines):
         m = parse_define(line, lang)
         if m is None:
-            raise CodeError(f"context.scope.defines[{k}] is not one #define directive "
+            raise CodeError(f"{where}[{k}] is not one #define directive "
                             "(`#define NAME(params) body` or `#define NAME body`)")
         out.append(m)
     return tuple(out)
@@ -98,7 +100,7 @@ def _scope(model: ScopeModel, loop: Loop, lang: str) -> LoopScope:
     if not _same_code(there[0].text, loop.text):
         raise CodeError(f"the loop at context.scope.offset {model.offset} is not the loop in "
                         "code")
-    scope = scope_of(raw, model.offset, lang, _defines(model.defines, lang))
+    scope = scope_of(raw, model.offset, lang, parse_defines(model.defines, lang))
     if scope is None:  # pragma: no cover - sizes are limited by the request model
         raise CodeError("context.scope.source is too large")
     return scope

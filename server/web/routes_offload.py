@@ -6,6 +6,14 @@ reason, never a ``500``; the planning runs in a worker thread under the request'
 (``504``); an engine that is not loaded is ``503``.  The edits are line edits of the code sent
 (``line`` 1-based: the new ``lines`` go above it, or ``delete_lines`` lines from it are
 removed); ``code`` in the answer is the code with all of them applied.
+
+Optional, as for ``/v1/suggest``: ``defines``, the macros of the code's local headers (the
+model and the 422 rules of ``context.scope.defines``: one ``#define`` line each, a bad entry
+named by its index), and ``program``, the program's other source files as text
+(``{path, code}``; with them every call of the code's functions is known, as with the CLI's
+``--program``): the callers there get their data regions, in ``files`` of the answer (the
+path each edit belongs to, its plans and its text with them applied).  A request without
+them is answered as before (``files`` is then empty).
 """
 
 from __future__ import annotations
@@ -20,19 +28,70 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from accellium.dataset.loops import normalize_lang
 from accellium.dataset.offload import PlanInputError
-from accellium.server.api_models import MAX_CODE_BYTES, CText, Text
+from accellium.server.api_models import (
+    MAX_CODE_BYTES,
+    MAX_DEFINE_CHARS,
+    MAX_DEFINES,
+    MAX_DEFINES_CHARS,
+    MAX_PROGRAM_BYTES,
+    MAX_PROGRAM_FILES,
+    CText,
+    Text,
+    check_defines,
+)
 from accellium.server.web.answer import _as_http
 from accellium.server.web.errors import ERROR_RESPONSES
+from accellium.server.web.inputs import CodeError, parse_defines
 from accellium.server.web.state import ServerState
 from accellium.server.web.work import bounded
 
-__all__ = ["offload_router", "OffloadRequest", "OffloadResponse"]
+__all__ = ["offload_router", "OffloadRequest", "OffloadResponse", "ProgramFile",
+           "MAX_PROGRAM_FILES", "MAX_PROGRAM_BYTES", "MAX_PATH_CHARS"]
+
+#: a ``program`` file's path: at most this many chars
+MAX_PATH_CHARS = 512
 
 OFFLOAD_EXAMPLE: dict[str, Any] = {
     "code": "void scale(int n, double *a, double *b)\n{\n    for (int i = 0; i < n; i++)\n"
             "        a[i] = 2 * a[i];\n    for (int i = 0; i < n; i++)\n"
             "        b[i] = a[i] + 1;\n}\n",
     "language": "c", "function": "scale"}
+
+
+def _path_problem(p: str) -> str | None:
+    """Why ``p`` is not a relative path of a C/C++ file (``/``-separated, no ``..``)."""
+    from accellium.server.offload import PROGRAM_SUFFIXES
+
+    if "\\" in p or any(ord(c) < 0x20 or ord(c) == 0x7F for c in p):
+        return "a backslash or a control character"
+    if p.startswith("/") or (len(p) > 1 and p[1] == ":"):
+        return "an absolute path (send a path relative to the program's folder)"
+    if any(part in ("", ".", "..") for part in p.split("/")):
+        return "an empty, `.` or `..` segment"
+    if not p.lower().endswith(PROGRAM_SUFFIXES):
+        return "not a C/C++ source file (expected .c, .cc, .cpp, .cxx or a header)"
+    return None
+
+
+class ProgramFile(BaseModel):
+    """One of the program's other source files (a translation unit or a header)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    path: Text = Field(min_length=1, max_length=MAX_PATH_CHARS,
+                       description="Its path relative to the program's folder (`/`-separated, "
+                                   "no `..`), with a C/C++ suffix; it names the file in the "
+                                   "answer's `files`.")
+    code: CText = Field(max_length=MAX_PROGRAM_BYTES,
+                        description="Its text (UTF-8).")
+
+    @field_validator("path")
+    @classmethod
+    def _relative(cls, v: str) -> str:
+        problem = _path_problem(v)
+        if problem:
+            raise ValueError(f"path {v[:80]!r}: {problem}")
+        return v
 
 
 class OffloadRequest(BaseModel):
@@ -55,12 +114,48 @@ class OffloadRequest(BaseModel):
                                       "(they are removed and replaced).")
     engine: Text | None = Field(None, max_length=32,
                                 description="Per-loop engine (default: the server's).")
+    defines: list[CText] = Field(
+        default_factory=list, max_length=MAX_DEFINES,
+        description="Optional: the macros the code's local headers define, one `#define` "
+                    "line each, read as defined before the first line of `code` (as "
+                    "`context.scope.defines` of /v1/suggest); at most "
+                    f"{MAX_DEFINES} lines of {MAX_DEFINE_CHARS} chars, {MAX_DEFINES_CHARS} "
+                    "chars in all.")
+    program: list[ProgramFile] | None = Field(
+        None, max_length=MAX_PROGRAM_FILES,
+        description="Optional: ALL the program's other source files (headers allowed), "
+                    "as text; with them every call of the code's functions is known (a "
+                    "parameter no caller reads after the call gets `create`) and the callers "
+                    "get data regions around their calls (the answer's `files`).  Only send "
+                    "it complete: a missing file could call the code's functions.  At most "
+                    f"{MAX_PROGRAM_FILES} files, {MAX_PROGRAM_BYTES} bytes UTF-8 together; "
+                    "null (the default) = not known.")
 
     @field_validator("code")
     @classmethod
     def _code_bytes(cls, v: str) -> str:
         if len(v.encode("utf-8")) > MAX_CODE_BYTES:
             raise ValueError(f"code is larger than {MAX_CODE_BYTES} bytes")
+        return v
+
+    @field_validator("defines")
+    @classmethod
+    def _defines_short(cls, v: list[str]) -> list[str]:
+        return check_defines(v, "defines")
+
+    @field_validator("program")
+    @classmethod
+    def _program_bounded(cls, v: list[ProgramFile] | None) -> list[ProgramFile] | None:
+        seen: set[str] = set()
+        total = 0
+        for k, f in enumerate(v or ()):
+            if f.path in seen:
+                raise ValueError(f"program[{k}].path {f.path[:80]!r} is given twice")
+            seen.add(f.path)
+            total += len(f.code.encode("utf-8"))
+        if total > MAX_PROGRAM_BYTES:
+            raise ValueError(f"program's files are larger than {MAX_PROGRAM_BYTES} bytes "
+                             "together")
         return v
 
 
@@ -91,33 +186,69 @@ class PlanModel(BaseModel):
     notes: list[str]
 
 
+class FileModel(BaseModel):
+    path: str = Field(description="The program file (`path` of the request's `program`).")
+    plans: list[PlanModel] = Field(description="Its callers' plans: line edits of its text.")
+    code: str = Field(description="Its text with every edit applied.")
+
+
 class OffloadResponse(BaseModel):
     plans: list[PlanModel]
     code: str = Field(description="The code with every edit applied.")
+    files: list[FileModel] = Field(
+        default_factory=list,
+        description="The program's other files that get edits (only with `program`): the "
+                    "data regions of the callers of the code's functions, each plan's edits "
+                    "line edits of that file's text.")
     engine: str
     elapsed_ms: float
 
 
+def _program(req: OffloadRequest, lang: str) -> dict[str, bytes] | None:
+    """The request's program files (path -> text); 422 for one the planner cannot read."""
+    from accellium.server.offload import program_problem
+
+    if req.program is None:
+        return None
+    out: dict[str, bytes] = {}
+    for k, f in enumerate(req.program):
+        data = f.code.encode("utf-8")
+        problem = program_problem(f.path, data, lang, "code")
+        if problem:
+            raise HTTPException(422, f"program[{k}] ({f.path[:80]}): {problem}")
+        out[f.path] = data
+    return out
+
+
 def _plan(req: OffloadRequest, engine: Any, fallback: Any) -> dict:
-    from accellium.server.offload import apply_plans, offload_source
+    from accellium.dataset.includes import given_macros
+    from accellium.server.offload import apply_plans, caller_plans, offload_source, program_units
 
     try:
         lang = normalize_lang(req.language)
-    except ValueError as e:
+        macros = parse_defines(req.defines, lang, "defines")
+    except (ValueError, CodeError) as e:
         raise HTTPException(422, str(e)) from None
+    others = _program(req, lang)
     src = req.code.encode("utf-8")
     t0 = time.perf_counter()
     try:
         plans = offload_source(src, engine, lang=lang, function=req.function,
-                               replace=req.replace, fallback=fallback)
+                               replace=req.replace, fallback=fallback,
+                               program=None if others is None else program_units(others),
+                               includes=given_macros(macros, src, lang) if macros else None)
     except PlanInputError as e:
         raise HTTPException(422, str(e)) from None
     if not plans:
         raise HTTPException(422, "no function definition with for loops in code (send the "
                                  "whole function, header and body)")
     new = apply_plans(src, plans)
+    callers = caller_plans(src, plans, lang, others) if others else {}
+    files = [{"path": rel, "plans": [p.to_json() for p in ps],
+              "code": apply_plans(others[rel], ps).decode("utf-8", "replace")}
+             for rel, ps in callers.items() if others is not None]
     return {"plans": [p.to_json() for p in plans], "code": new.decode("utf-8", "replace"),
-            "engine": getattr(engine, "name", "?"),
+            "files": files, "engine": getattr(engine, "name", "?"),
             "elapsed_ms": round((time.perf_counter() - t0) * 1000, 3)}
 
 

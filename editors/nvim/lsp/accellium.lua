@@ -22,6 +22,9 @@
 ---   logFile        string  also log to this file (a regular file; no document text); '' = none
 ---   backendToken   string  bearer token for a backend started with one; '' = none
 ---   logDocumentText boolean let the log file hold document text (debugging only)
+---   includePaths   list    more folders for quoted includes (absolute, or relative to the root)
+---   offloadProgram list    opt-in: ALL the program's source files (globs relative to the root)
+---                          for "Offload this function"; {} = the document alone
 ---
 --- Keep these in your own config: a project-local `.nvim.lua` only runs with 'exrc' set, after
 --- `vim.secure` asked you to trust it, and should not be trusted to pick `cmd` or `logFile`.
@@ -53,6 +56,8 @@ return {
       logFile = '',
       backendToken = '',
       logDocumentText = false,
+      includePaths = {},
+      offloadProgram = {},
     },
   },
   ---@param params lsp.InitializeParams
