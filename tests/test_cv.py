@@ -121,18 +121,18 @@ def test_paired_difference_of_two_cv_results(data):
 
 
 def test_random_folds_keep_identical_loops_together(data):
-    from accellium.server.engines.rank.folds import _loop_key, random_folds
+    from accellium.server.engines.rank.folds import loop_key, random_folds
 
     recs = read_jsonl(data)
     folds = random_folds(recs, 3, seed=0)
     assert folds == random_folds(recs, 3, seed=0)  # fixed seed: the same folds
     by_loop, by_repo = {}, {}
     for r, f in zip(recs, folds, strict=True):
-        by_loop.setdefault(_loop_key(r.loop_stripped), set()).add(f)
+        by_loop.setdefault(loop_key(r.loop_stripped), set()).add(f)
         by_repo.setdefault(r.repo, set()).add(f)
     assert all(len(v) == 1 for v in by_loop.values())  # identical loops on one side
     # o/r6's only loop is o/r0's first loop: the same fold
-    assert by_repo["o/r6"] <= by_loop[_loop_key(LOOPS[0][1].replace("[", "_0["))]
+    assert by_repo["o/r6"] <= by_loop[loop_key(LOOPS[0][1].replace("[", "_0["))]
     assert any(len(v) > 1 for v in by_repo.values())  # projects on both sides
     sizes = [folds.count(f) for f in range(3)]
     assert max(sizes) - min(sizes) <= 2  # 24 distinct loops, one of them twice

@@ -149,7 +149,7 @@ def test_own_project_rows_see_the_project_but_not_the_identical_loop():
     whole repository group out."""
     from accellium.dataset.records import Record
     from accellium.server.engines.auto import AutoEngine
-    from accellium.server.engines.rank.folds import _loop_key, repo_groups
+    from accellium.server.engines.rank.folds import loop_key, repo_groups
     from accellium.server.engines.retrieval import RetrievalEngine
     from accellium.server.engines.style import build_stats, record_row
     from accellium.training.style import _identical, analyse_all, collect_rows
@@ -172,7 +172,7 @@ def test_own_project_rows_see_the_project_but_not_the_identical_loop():
     for r in recs:
         row = record_row(r, known[(r.loop_stripped, r.lang, tuple(r.enclosing))])
         stat_rows.append((groups[r.repo], *row))
-        keys.append(_loop_key(r.loop_stripped))
+        keys.append(loop_key(r.loop_stripped))
     engine = AutoEngine(None, templates=build_stats(stat_rows),
                         retrieval=RetrievalEngine(recs, known=known), cache=False)
     rows = collect_rows(engine, recs, groups, modes=("cold", "own"), workers=1,

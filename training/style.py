@@ -110,7 +110,7 @@ def _rows_of(indices: list[int]) -> Rows:
     from accellium.evaluation.metrics import PairScore, score_pair
     from accellium.evaluation.runner import workspace_examples
     from accellium.server.engines.base import LoopQuery
-    from accellium.server.engines.rank.folds import _loop_key
+    from accellium.server.engines.rank.folds import loop_key
 
     engine, recs, groups, modes = _JOB["engine"], _JOB["recs"], _JOB["groups"], _JOB["modes"]
     identical = _JOB["identical"]
@@ -119,7 +119,7 @@ def _rows_of(indices: list[int]) -> Rows:
         if "loo" in modes else {}
     pool = engine.retrieval.records
     pool_groups = np.array([groups.get(r.repo, r.repo) for r in pool], dtype=object)
-    pool_keys = np.array([_loop_key(r.loop_stripped) for r in pool], dtype=object) \
+    pool_keys = np.array([loop_key(r.loop_stripped) for r in pool], dtype=object) \
         if "own" in modes else None
     masks: dict[str, np.ndarray] = {}
     rows = Rows()
@@ -135,7 +135,7 @@ def _rows_of(indices: list[int]) -> Rows:
                 continue  # loo: a repository with one pair is the same as cold
             q = LoopQuery(r.loop_stripped, r.lang, tuple(r.enclosing), tuple(ex))
             if mode == "own":
-                key = _loop_key(r.loop_stripped)
+                key = loop_key(r.loop_stripped)
                 got = engine.inputs(q, exclude=identical.get(key), mask=pool_keys != key)
             else:
                 got = engine.inputs(q, exclude=g, mask=masks[g])
@@ -247,7 +247,7 @@ def build_style(recs: Sequence, *, grid: Sequence[dict] | None = None, progress:
     inner CV's out-of-fold scores fit the calibration of ``confidence``."""
     from accellium.server.engines.auto import AutoEngine
     from accellium.server.engines.rank.features import NAMES
-    from accellium.server.engines.rank.folds import _loop_key, group_folds, repo_groups
+    from accellium.server.engines.rank.folds import group_folds, loop_key, repo_groups
     from accellium.server.engines.rank.model import PARAMS, Calibration, Ranker, fit_booster
     from accellium.server.engines.retrieval import RetrievalEngine
     from accellium.server.engines.style import build_stats, record_row
@@ -263,7 +263,7 @@ def build_style(recs: Sequence, *, grid: Sequence[dict] | None = None, progress:
         row = record_row(r, known.get((r.loop_stripped, r.lang, tuple(r.enclosing))))
         if row is not None:
             stat_rows.append((groups[r.repo], *row))
-            keys.append(_loop_key(r.loop_stripped))
+            keys.append(loop_key(r.loop_stripped))
     stats = build_stats(stat_rows)
     engine = AutoEngine(None, templates=stats, retrieval=retrieval, cache=False)
     rows = collect_rows(engine, recs, groups, identical=_identical(stat_rows, keys))

@@ -16,7 +16,8 @@ diagnostics and the evaluation share.
   and written with sections from the loop bounds, and the arrays an enclosing data region
   already names (→ ``present``).
 
-Modules: :mod:`.tree` (tree access), :mod:`.affine` (subscripts and the dependence test),
+Modules: :mod:`.tree` (tree access), :mod:`.polynomial` (the form of subscripts and bounds,
+its arithmetic), :mod:`.affine` (subscripts and the dependence test),
 :mod:`.walker` (one walk over the body), :mod:`.reductions` and :mod:`.scalars` (scalar roles),
 :mod:`.arrays` (arrays and sections), :mod:`.indirect` (writes to elements chosen by data),
 :mod:`.calls`, :mod:`.library` and :mod:`.summaries` (what calls do), :mod:`.liveness` and

@@ -18,85 +18,56 @@ from functools import lru_cache
 from tree_sitter import Node
 
 from accellium.dataset.analysis.meet import Own, coefficients_meet, offset_meets, stride_apart
+from accellium.dataset.analysis.polynomial import (
+    CONST,
+    Poly,
+    Term,
+    add,
+    leaf,
+    product,
+    sub,
+    unary,
+)
 from accellium.dataset.analysis.rows import SPILL, Bounds, row_distance
-from accellium.dataset.analysis.tree import fold_expression, op, text, unparen
+from accellium.dataset.analysis.tree import fold_expression, op, unparen
 
-__all__ = ["Term", "Affine", "CONST", "Signature", "affine", "signature", "Reach", "Overlap",
-           "overlap", "names_of", "Ranges", "Own"]
+__all__ = ["Term", "Affine", "CONST", "Signature", "affine", "combine", "signature", "Reach",
+           "Overlap", "overlap", "Ranges", "Own"]
 
-Term = tuple[str, ...]
-Affine = dict[Term, int]
-#: The constant term.
-CONST: Term = ()
+#: An affine form: a :mod:`.polynomial` (a product of names is one term).
+Affine = Poly
 #: A hashable form of the subscripts of one access (None where one is not affine).
 Signature = tuple[tuple[tuple[Term, int], ...] | None, ...]
-
-
-def names_of(a: Affine) -> set[str]:
-    """Every name the affine form uses, also inside products."""
-    return {n for t in a for n in t}
-
-
-def _number(node: Node) -> Affine | None:
-    s = text(node).rstrip("uUlL")
-    try:
-        return {CONST: int(s, 0)}
-    except ValueError:
-        return None
-
 
 _MAX_PRODUCT_TERMS = 16  # a product of two sums expands to at most this many terms
 
 
-def _combine(node: Node, a: Affine | None, b: Affine | None) -> Affine | None:
+def combine(node: Node, a: Affine | None, b: Affine | None) -> Affine | None:
+    """The affine form of a binary expression from those of its operands: a sum, a difference,
+    or a product that expands to at most 16 terms; None for anything else."""
     if a is None or b is None:
         return None
     o = op(node)
     if o in ("+", "-"):
-        out = dict(a)
-        for k, v in b.items():
-            out[k] = out.get(k, 0) + (v if o == "+" else -v)
-        return {k: v for k, v in out.items() if v}
+        return add(a, b) if o == "+" else sub(a, b)
     if o != "*" or len(a) * len(b) > _MAX_PRODUCT_TERMS:
         return None
     # distributed: (i - 1)*(m + 1) is i*m + i - m - 1; a product of names is one term
-    out = {}
-    for ka, va in a.items():
-        for kb, vb in b.items():
-            k = tuple(sorted(ka + kb))
-            out[k] = out.get(k, 0) + va * vb
-    return {k: v for k, v in out.items() if v}
-
-
-def _leaf(node: Node, subst: Mapping[str, Affine]) -> tuple[bool, Affine | None]:
-    """(is a leaf, its value) for identifiers and numbers; other nodes are not leaves."""
-    if node.type == "identifier":
-        name = text(node)
-        return True, dict(subst[name]) if name in subst else {(name,): 1}
-    if node.type == "number_literal":
-        return True, _number(node)
-    return node.type not in ("binary_expression", "unary_expression"), None
+    return product(a, b)
 
 
 def affine(node: Node | None, subst: Mapping[str, Affine]) -> Affine | None:
     """The affine form of an expression (``subst``: affine values of names), None when it is
-    not affine.  Evaluated bottom-up on an explicit stack."""
+    not affine (a literal 0 keeps its term ``{CONST: 0}``).  Evaluated bottom-up on an explicit
+    stack."""
     root = unparen(node)
     if root is None:
         return None
-    leaf, value = _leaf(root, subst)
-    if leaf:  # the common subscript: one name or number
+    is_leaf, value = leaf(root, subst, zero=True)
+    if is_leaf:  # the common subscript: one name or number
         return value
-    return fold_expression(root, lambda n: _leaf(n, subst), _combine,
-                           lambda n, a: _unary(op(n), a))
-
-
-def _unary(o: str, a: Affine | None) -> Affine | None:
-    if a is None:
-        return None
-    if o == "-":
-        return {k: -v for k, v in a.items()}
-    return a if o == "+" else None
+    return fold_expression(root, lambda n: leaf(n, subst, zero=True), combine,
+                           lambda n, a: unary(op(n), a))
 
 
 def signature(subs: list[Affine | None]) -> Signature:

@@ -18,8 +18,9 @@ from itertools import product
 
 from tree_sitter import Node
 
-from accellium.dataset.analysis.affine import Affine, _combine, _number, _unary
+from accellium.dataset.analysis.affine import Affine, combine
 from accellium.dataset.analysis.macros import Macro, expanded_call
+from accellium.dataset.analysis.polynomial import number, unary
 from accellium.dataset.analysis.tree import field, fold_expression, op, text, unparen
 
 __all__ = ["Alternatives", "MAX_ALTERNATIVES", "MAX_NESTING", "values", "expand"]
@@ -62,7 +63,7 @@ def values(node: Node | None, subst: Mapping[str, Alternatives],
             name = text(n)
             return True, subst[name] if name in subst else ({(name,): 1},)
         if t == "number_literal":
-            a = _number(n)
+            a = number(n, zero=True)
             return True, None if a is None else (a,)
         if t in ("conditional_expression", "call_expression") and depth >= MAX_NESTING:
             return True, None
@@ -78,12 +79,12 @@ def values(node: Node | None, subst: Mapping[str, Alternatives],
                ) -> Alternatives | None:
         if a is None or b is None or len(a) * len(b) > MAX_ALTERNATIVES * MAX_ALTERNATIVES:
             return None
-        return _distinct([_combine(n, x, y) for x in a for y in b])
+        return _distinct([combine(n, x, y) for x in a for y in b])
 
-    def unary(n: Node, a: Alternatives | None) -> Alternatives | None:
-        return None if a is None else _distinct([_unary(op(n), x) for x in a])
+    def unary_values(n: Node, a: Alternatives | None) -> Alternatives | None:
+        return None if a is None else _distinct([unary(op(n), x) for x in a])
 
-    return fold_expression(root, leaf, binary, unary)
+    return fold_expression(root, leaf, binary, unary_values)
 
 
 def expand(dims: list[Alternatives | None]) -> list[list[Affine | None]]:

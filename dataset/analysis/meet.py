@@ -29,71 +29,58 @@ from math import gcd
 
 from tree_sitter import Node
 
+from accellium.dataset.analysis.polynomial import CONST, Poly, Term, constant, neg, sub
 from accellium.dataset.analysis.tree import field, op, text, unparen
 
 __all__ = ["Own", "own_range", "coefficients_meet", "offset_meets", "stride_apart",
            "MAX_SEARCH"]
 
-_Poly = dict[tuple[str, ...], int]
 #: the loop's own range [lo, hi) as sorted (term, coefficient) items of two polynomials
-Own = tuple[tuple[tuple[tuple[str, ...], int], ...], tuple[tuple[tuple[str, ...], int], ...]]
+Own = tuple[tuple[tuple[Term, int], ...], tuple[tuple[Term, int], ...]]
 MAX_SEARCH = 1 << 16  # constant ranges up to this many iterations are searched for a meeting
-_CONST: tuple[str, ...] = ()
 
 
-def _sub(a: _Poly, b: _Poly, scale: int = 1) -> _Poly:
-    out = dict(a)
-    for k, x in b.items():
-        out[k] = out.get(k, 0) - scale * x
-    return {k: x for k, x in out.items() if x}
-
-
-def _constant(p: _Poly) -> int | None:
-    return p.get(_CONST, 0) if set(p) <= {_CONST} else None
-
-
-def _at_least_zero(p: _Poly) -> bool:
-    c = _constant(p)
+def _at_least_zero(p: Poly) -> bool:
+    c = constant(p)
     return c is not None and c >= 0
 
 
-def stride_apart(diff: _Poly, coef: int, own: Own | None) -> bool:
+def stride_apart(diff: Poly, coef: int, own: Own | None) -> bool:
     """Are ``coef*i1 + A`` and ``coef*i2 + B`` (``diff``: ``B - A``) equal only for
     ``i1 == i2``, because ``diff`` is a multiple of a name at least the trip count?"""
     if own is None or abs(coef) != 1 or not diff:
         return False
-    trip = _sub(dict(own[1]), dict(own[0]))
-    names = [t for t in trip if t != _CONST]
+    trip = sub(dict(own[1]), dict(own[0]))
+    names = [t for t in trip if t != CONST]
     if len(names) != 1 or len(names[0]) != 1 or trip[names[0]] != 1 or \
-            trip.get(_CONST, 0) > 0:
+            trip.get(CONST, 0) > 0:
         return False
     stride = names[0][0]
     return all(stride in t for t in diff)
 
 
-def offset_meets(diff: _Poly, coef: int, own: Own | None) -> bool:
+def offset_meets(diff: Poly, coef: int, own: Own | None) -> bool:
     """May ``coef*i1 + A`` and ``coef*i2 + B`` be equal for two iterations, ``diff`` being
     ``B - A`` (not a constant)?  Apart only when ``|diff| >= |coef| * (hi - lo)`` is an
     identity of the polynomials (see the module's docstring)."""
     if own is None:
         return True
-    trip = _sub(dict(own[1]), dict(own[0]))
+    trip = sub(dict(own[1]), dict(own[0]))
     c = abs(coef)
-    neg = {k: -x for k, x in diff.items()}
-    return not (_at_least_zero(_sub(diff, trip, c)) or _at_least_zero(_sub(neg, trip, c)))
+    return not (_at_least_zero(sub(diff, trip, c)) or _at_least_zero(sub(neg(diff), trip, c)))
 
 
-def coefficients_meet(a: int, b: int, diff: _Poly, own: Own | None) -> bool:
+def coefficients_meet(a: int, b: int, diff: Poly, own: Own | None) -> bool:
     """May ``a*i1 + A == b*i2 + B`` hold for iterations ``i1 != i2`` (``a != b``; ``diff``:
     ``B - A``)?  The GCD test, then a search of constant bounds (module docstring)."""
-    d = _constant(diff)
+    d = constant(diff)
     if d is None:
         return _single_meets(a, b, diff, own)
     g = gcd(a, b)
     if g and d % g:
         return False  # no integer solution at all
-    first = None if own is None else _constant(dict(own[0]))
-    end = None if own is None else _constant(dict(own[1]))
+    first = None if own is None else constant(dict(own[0]))
+    end = None if own is None else constant(dict(own[1]))
     if first is None or end is None or end - first > MAX_SEARCH:
         return True
     lo, hi = first, end
@@ -108,7 +95,7 @@ def coefficients_meet(a: int, b: int, diff: _Poly, own: Own | None) -> bool:
     return False
 
 
-def _single_meets(a: int, b: int, diff: _Poly, own: Own | None) -> bool:
+def _single_meets(a: int, b: int, diff: Poly, own: Own | None) -> bool:
     """One side without the index (``A[k][k]`` beside ``A[k][j]`` in the loop over j): only
     the iteration ``i* = diff / a`` reaches the other side's element; apart when the loop's
     own range proves ``i* < lo`` or ``i* >= hi`` (``for (j = k + 1; ...)``).  Decided for a
@@ -117,7 +104,7 @@ def _single_meets(a: int, b: int, diff: _Poly, own: Own | None) -> bool:
         return True
     at = {t: x * a for t, x in diff.items()} if a else {t: -x * b for t, x in diff.items()}
     lo, hi = dict(own[0]), dict(own[1])
-    return not (_at_least_zero(_sub(_sub(lo, at), {_CONST: 1})) or _at_least_zero(_sub(at, hi)))
+    return not (_at_least_zero(sub(sub(lo, at), {CONST: 1})) or _at_least_zero(sub(at, hi)))
 
 
 def _increments(update: Node | None, v: str) -> bool:
@@ -178,7 +165,7 @@ def _limit(cond: Node | None, v: str) -> tuple[Node, int] | None:
 
 
 def own_range(loop: Node, v: str, varying: set[str],
-              affine_of: Callable[[Node, dict], _Poly | None]) -> Own | None:
+              affine_of: Callable[[Node, dict], Poly | None]) -> Own | None:
     """[lo, hi) of the loop's own index as polynomials, when the header counts ``v`` up from
     ``lo`` while ``v < hi`` and the body changes neither ``v`` nor a name of the bounds
     (``varying``: the names the body writes; ``affine_of``: the affine reader)."""
@@ -190,7 +177,7 @@ def own_range(loop: Node, v: str, varying: set[str],
     if lo is None or hi is None:
         return None
     if limit[1]:
-        hi = _sub(hi, {_CONST: -1})
+        hi = sub(hi, {CONST: -1})
     if v in varying or any(n in varying or n == v for p in (lo, hi) for t in p for n in t):
         return None
     return tuple(sorted(lo.items())), tuple(sorted(hi.items()))

@@ -21,13 +21,13 @@ from itertools import combinations
 
 from tree_sitter import Node
 
+from accellium.dataset.analysis.polynomial import Poly, Term, add
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, op, text, unparen
 
 __all__ = ["Bound", "Bounds", "loop_range", "row_distance", "SPILL"]
 
-Term = tuple[str, ...]
-Affine = dict[Term, int]
+Affine = Poly
 Key = tuple[tuple[Term, int], ...]  # an affine form, hashable
 #: (index, lowest, highest) of one loop around an access (inclusive, affine forms)
 Bound = tuple[str, Key, Key]
@@ -41,13 +41,6 @@ _STEPS = {"++": 1, "--": -1}
 
 def _key(a: Affine) -> Key:
     return tuple(sorted((t, c) for t, c in a.items() if c))
-
-
-def _add(a: Affine, b: Affine, k: int = 1) -> Affine:
-    out = dict(a)
-    for t, c in b.items():
-        out[t] = out.get(t, 0) + k * c
-    return {t: c for t, c in out.items() if c}
 
 
 def _step(loop: Node, var: str) -> int:
@@ -113,7 +106,7 @@ def loop_range(loop: Node, affine_of) -> Bound | None:
     a, b = affine_of(start), affine_of(other)
     if shift is None or a is None or b is None or _assigned(_field(loop, "body"), var):
         return None
-    limit = _add(b, {(): shift})
+    limit = add(b, {(): shift})
     lo, hi = (a, limit) if step > 0 else (limit, a)
     return var, _key(lo), _key(hi)
 
@@ -129,12 +122,12 @@ def _extreme(x: Affine, ranges: dict[str, tuple[Affine, Affine]], high: bool) ->
         nxt: Affine = {}
         for t, c in cur.items():
             if not any(n in ranges for n in t):
-                nxt = _add(nxt, {t: c})
+                nxt = add(nxt, {t: c})
                 continue
             if len(t) != 1:
                 return None
             lo, hi = ranges[t[0]]
-            nxt = _add(nxt, hi if (c > 0) == high else lo, c)
+            nxt = add(nxt, hi if (c > 0) == high else lo, c)
         cur = nxt
     return None
 
@@ -146,7 +139,7 @@ def _nonneg(e: Affine, facts: list[Affine]) -> bool:
         for chosen in combinations(facts, k):
             rest = e
             for f in chosen:
-                rest = _add(rest, f, -1)
+                rest = add(rest, f, -1)
             if set(rest) <= {()} and rest.get((), 0) >= 0:
                 return True
     return False
@@ -163,9 +156,9 @@ def _split(x: Affine, v: str) -> tuple[Affine, Affine] | None:
         if k:
             s = list(t)
             s.remove(v)
-            stride = _add(stride, {tuple(s): c})
+            stride = add(stride, {tuple(s): c})
         else:
-            rest = _add(rest, {t: c})
+            rest = add(rest, {t: c})
     return stride, rest
 
 
@@ -186,9 +179,9 @@ def _quotient(rest: Affine, stride: Affine, index: set[str]) -> tuple[Affine, Af
             else:
                 ok = False
         if ok and left and not set(left) & index:
-            q = _add(q, {tuple(left): c // pc})
+            q = add(q, {tuple(left): c // pc})
         else:
-            r = _add(r, {t: c})
+            r = add(r, {t: c})
     return q, r
 
 
@@ -198,7 +191,7 @@ def _row(r: Affine, stride: Affine, bounds: Bounds) -> int | str | None:
     ranges = {name: (dict(lo), dict(hi)) for name, lo, hi in bounds}
     facts = []
     for name, lo, hi in bounds:
-        f = _extreme(_add(dict(hi), dict(lo), -1), {k: v for k, v in ranges.items()
+        f = _extreme(add(dict(hi), dict(lo), -1), {k: v for k, v in ranges.items()
                                                    if k != name}, high=True)
         if f is not None:
             facts.append(f)
@@ -206,12 +199,12 @@ def _row(r: Affine, stride: Affine, bounds: Bounds) -> int | str | None:
     if low is None or high is None:
         return None
     for m in _SHIFTS:
-        base = _add({(): 0}, stride, m)
-        top = _add(base, stride)
-        if _nonneg(_add(low, base, -1), facts) and \
-                _nonneg(_add(_add(top, {(): -1}), high, -1), facts):
+        base = add({(): 0}, stride, m)
+        top = add(base, stride)
+        if _nonneg(add(low, base, -1), facts) and \
+                _nonneg(add(add(top, {(): -1}), high, -1), facts):
             return m
-    if _nonneg(_add(high, stride, -1), facts) or _nonneg(_add({(): -1}, low, -1), facts):
+    if _nonneg(add(high, stride, -1), facts) or _nonneg(add({(): -1}, low, -1), facts):
         return SPILL
     return None
 

@@ -15,7 +15,8 @@ from accellium.dataset.analysis.affine import Affine
 from accellium.dataset.analysis.facts import Exit
 from accellium.dataset.analysis.tree import IDENT, ForHeader, text
 
-__all__ = ["Use", "ScalarUse", "Access", "InnerLoop", "CallSite", "BodyWalk", "AddressUse"]
+__all__ = ["Use", "ScalarUse", "Access", "InnerLoop", "CallSite", "BodyWalk", "AddressUse",
+           "unknown_address_use"]
 
 
 class Use(Enum):
@@ -81,7 +82,9 @@ class CallSite:
 AddressUse = Callable[[str, int], "Use"]
 
 
-def _unknown_address_use(function: str, position: int) -> Use:
+def unknown_address_use(function: str, position: int) -> Use:
+    """What a call does with an address it is given when nothing is known of the callee: it
+    may read and write the memory (:attr:`Use.RMW`)."""
     return Use.RMW
 
 

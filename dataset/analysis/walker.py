@@ -44,7 +44,7 @@ from accellium.dataset.analysis.walk_records import (
     InnerLoop,
     ScalarUse,
     Use,
-    _unknown_address_use,
+    unknown_address_use,
 )
 
 __all__ = ["Use", "ScalarUse", "Access", "InnerLoop", "CallSite", "BodyWalk", "walk_body",
@@ -435,7 +435,7 @@ def _element_address(node: Node) -> tuple[str, list[Node]] | None:
     return None
 
 
-def walk_body(loop: Node, address_use: AddressUse = _unknown_address_use,
+def walk_body(loop: Node, address_use: AddressUse = unknown_address_use,
               macros: dict[str, Macro] | None = None, lang: str = "c",
               functions: frozenset[str] = frozenset()) -> BodyWalk:
     """Walk the body of ``loop`` (a ``for`` node) once; ``address_use`` says how a call uses

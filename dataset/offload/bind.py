@@ -32,6 +32,8 @@ from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, named, op, text, unparen
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.arrays import assignment_positions
+from accellium.dataset.offload.callgraph import is_static as _is_static
+from accellium.dataset.offload.callgraph import param_names as _params
 from accellium.dataset.offload.shapes import _declared, _walk_declarator
 
 __all__ = ["statics", "binders", "touches", "aliases", "alias_only", "rename", "Binding",
@@ -39,10 +41,6 @@ __all__ = ["statics", "binders", "touches", "aliases", "alias_only", "rename", "
 
 #: In :func:`touches`: the function calls something that may touch any of the file's globals.
 ANY = "*"
-
-
-def _is_static(decl: Node) -> bool:
-    return any(c.type == "storage_class_specifier" and text(c) == "static" for c in decl.children)
 
 
 def statics(root: Node) -> dict[str, str]:
@@ -73,12 +71,6 @@ def statics(root: Node) -> dict[str, str]:
 def _body_items(fn: Node) -> list[Node]:
     body = _field(fn, "body")
     return [c for c in named(body) if c.type != "comment"] if body is not None else []
-
-
-def _params(fn: Node) -> list[str | None]:
-    from accellium.dataset.offload.calls import parameters
-
-    return parameters(fn) or []
 
 
 def binders(root: Node, glob: dict[str, str]) -> dict[str, dict[str, int]]:

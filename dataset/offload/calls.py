@@ -172,6 +172,7 @@ def summarize(fn: Node, scope: Scope, region: Region, defined: set[str]) -> Summ
     those of the file's bound globals (:mod:`.bind`); an array reached through such a global
     is in ``globals``."""
     from accellium.dataset.offload import bind
+    from accellium.dataset.offload.callgraph import root_of
 
     units, arrays, clauses = region.devices, region.arrays, region.flow.clauses
     always = _always_runs(fn, region)
@@ -181,7 +182,7 @@ def summarize(fn: Node, scope: Scope, region: Region, defined: set[str]) -> Summ
         return None
     out = Summary(name, params)
     uses = array_uses(_field(fn, "body"))
-    glob = bind.statics(_root(fn))
+    glob = bind.statics(root_of(fn))
     names = bind.aliases(fn, glob) if glob else {}
     for k, p in enumerate(params):
         shape = scope.shape(p) if p else None
@@ -226,12 +227,6 @@ def summarize(fn: Node, scope: Scope, region: Region, defined: set[str]) -> Summ
         g for g in _host_globals(fn, scope, units, defined)
         if g not in glob or not bind.alias_only(fn, g, names, lambda n: in_units(n, units)))
     return out
-
-
-def _root(node: Node) -> Node:
-    while node.parent is not None:
-        node = node.parent
-    return node
 
 
 def _renamed(spans: list[Span] | None, names: dict[str, str]) -> Span | None:

@@ -35,6 +35,10 @@ from accellium.dataset.analysis.scope import function_name
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, named, text, unparen
 from accellium.dataset.offload.arrays import Scope, assignment_positions
+from accellium.dataset.offload.callgraph import CallGraph as _File
+from accellium.dataset.offload.callgraph import is_static as _static
+from accellium.dataset.offload.callgraph import param_names as _params
+from accellium.dataset.offload.callgraph import root_of as _root_of
 from accellium.dataset.offload.shapes import (
     _walk_declarator,
     alloc_sites,
@@ -122,108 +126,6 @@ def _in_free(n: Node, frees: set[int]) -> bool:
 
 
 # -- parameters dead after every call -----------------------------------------------------------
-
-
-def _static(fn: Node) -> bool:
-    return any(c.type == "storage_class_specifier" and text(c) == "static" for c in fn.children)
-
-
-def _params(fn: Node) -> list[str | None]:
-    from accellium.dataset.offload.calls import parameters
-
-    return parameters(fn) or []
-
-
-class _File:
-    """The file's functions (and those of the program's other files, when given), their calls
-    and what their parameters do.  A name defined in more than one file is left alone."""
-
-    def __init__(self, root: Node, others: list[Node]):
-        self.root = root
-        self.fns: dict[str, Node] = {}
-        self.twice: set[str] = set()
-        for r in [root, *others]:
-            for n in iter_nodes(r):
-                if n.type == "function_definition":
-                    name = function_name(n)[0]
-                    if name and name in self.fns and self.fns[name].id != n.id:
-                        self.twice.add(name)
-                    elif name:
-                        self.fns[name] = n
-        self.calls: dict[str, list[tuple[Node, Node]]] = {f: [] for f in self.fns}
-        self.escapes: set[str] = set()  # functions named other than as a direct callee
-        for r in [root, *others]:
-            for n in iter_nodes(r):
-                if n.type == "identifier" and text(n) in self.fns:
-                    self._note(n, r)
-        self._kept: dict[tuple[str, int], bool] = {}
-        self.program = bool(others)
-
-    def every_call_seen(self, name: str) -> bool:
-        """Every call of ``name`` is one of :attr:`calls`: it is defined once, never named
-        other than as a callee, called at least once, not ``main``, and internal (``static``)
-        or the program's other files are given (a function with external linkage can be
-        called from any of them)."""
-        return not (name in self.twice or name in self.escapes or not self.calls[name]
-                    or not (_static(self.fns[name]) or self.program) or name == "main")
-
-    def _note(self, n: Node, r: Node) -> None:
-        name = text(n)
-        fn = self.fns[name]
-        if _static(fn) and _root_of(fn).id != r.id:
-            return  # another file's name: not this internal function
-        p = n.parent
-        if p is not None and p.type == "call_expression" and _field(p, "function") == n:
-            caller = _enclosing_function(p)
-            if caller is None:
-                self.escapes.add(name)
-            else:
-                self.calls[name].append((caller, p))
-        elif p is None or p.type != "function_declarator":
-            self.escapes.add(name)
-
-    def kept(self, fn_name: str, k: int, stack: frozenset = frozenset()) -> bool:
-        """Does the function only subscript its parameter ``k`` (or pass it on to functions
-        that do), never store, return or assign it?"""
-        key = (fn_name, k)
-        if key in self._kept:
-            return self._kept[key]
-        fn = self.fns.get(fn_name) if fn_name not in self.twice else None
-        params = _params(fn) if fn is not None else []
-        if fn is None or k >= len(params) or params[k] is None or key in stack:
-            return key in stack  # a cycle adds no escape of its own
-        name = params[k]
-        ok = not assignment_positions(fn).get(name or "")
-        for u in array_uses(_field(fn, "body")) if ok else []:
-            if u.name == name and u.whole and not self._passed_on(u.node, stack | {key}):
-                ok = False
-                break
-        self._kept[key] = ok
-        return ok
-
-    def _passed_on(self, node: Node, stack: frozenset) -> bool:
-        """Is ``node`` an argument of a direct call to a function of the file that keeps it?"""
-        args = node.parent
-        if args is None or args.type != "argument_list" or args.parent is None:
-            return False
-        f = unparen(_field(args.parent, "function"))
-        if f is None or f.type != "identifier" or text(f) not in self.fns:
-            return False
-        k = [a.id for a in named(args) if a.type != "comment"].index(node.id)
-        return self.kept(text(f), k, stack)
-
-
-def _root_of(node: Node) -> Node:
-    while node.parent is not None:
-        node = node.parent
-    return node
-
-
-def _enclosing_function(node: Node) -> Node | None:
-    p = node.parent
-    while p is not None and p.type != "function_definition":
-        p = p.parent
-    return p
 
 
 def _statement_of(call: Node) -> Node:

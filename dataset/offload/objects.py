@@ -30,7 +30,9 @@ from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import named, text, unparen
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.arrays import assignment_positions
-from accellium.dataset.offload.live import _File, _params, _root_of
+from accellium.dataset.offload.callgraph import CallGraph as _File
+from accellium.dataset.offload.callgraph import param_names as _params
+from accellium.dataset.offload.callgraph import root_of as _root_of
 from accellium.dataset.offload.shapes import alloc_sites, declarations, shape_of
 from accellium.dataset.offload.uses import assignments
 

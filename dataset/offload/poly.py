@@ -1,12 +1,13 @@
 """Polynomials over C names with integer coefficients: subscripts and loop bounds as the offload
 planner reads them (``(i - 1) * n + j`` is ``n*i - n + j``).
 
-A polynomial is the analysis's :data:`~accellium.dataset.analysis.affine.Affine` form — a dict
-from a :data:`Term` (the sorted names of a product; ``()`` is the constant) to its coefficient —
-here closed under products.  :func:`poly_of` reads one from a tree-sitter expression (``None``
-when the expression is not a polynomial: a division, a call, a memory read); the sign tests
-take names as non-negative (:func:`nonneg`) — names in subscripts and bounds are loop indices
-from 0 and sizes — or, for comparing two sizes, as at least 1 (:func:`at_least_one`).
+A polynomial is the analysis's form, with its arithmetic
+(:mod:`accellium.dataset.analysis.polynomial`): a dict from a :data:`Term` (the sorted names of
+a product; ``()`` is the constant) to its coefficient, here within limits on its size.
+:func:`poly_of` reads one from a tree-sitter expression (``None`` when the expression is not a
+polynomial: a division, a call, a memory read); the sign tests take names as non-negative
+(:func:`nonneg`) — names in subscripts and bounds are loop indices from 0 and sizes — or, for
+comparing two sizes, as at least 1 (:func:`at_least_one`).
 """
 
 from __future__ import annotations
@@ -15,25 +16,30 @@ from collections.abc import Mapping
 
 from tree_sitter import Node
 
-from accellium.dataset.analysis.affine import CONST, Affine, Term
-from accellium.dataset.analysis.tree import fold_expression, op, text, unparen
+from accellium.dataset.analysis.polynomial import (
+    CONST,
+    Poly,
+    Term,
+    add,
+    const,
+    is_const,
+    leaf,
+    names,
+    neg,
+    product,
+    sub,
+    unary,
+    var,
+)
+from accellium.dataset.analysis.tree import fold_expression, op, unparen
 
 __all__ = ["Poly", "const", "var", "add", "sub", "neg", "mul", "poly_of", "split", "subst",
            "nonneg", "at_least_one", "compare", "render", "is_const", "names"]
 
-Poly = Affine
 #: Limits that keep a malformed or adversarial subscript cheap: more terms or a higher degree
 #: is "not a polynomial we read".
 MAX_TERMS = 48
 MAX_DEGREE = 4
-
-
-def const(c: int) -> Poly:
-    return {CONST: c} if c else {}
-
-
-def var(name: str) -> Poly:
-    return {(name,): 1}
 
 
 def _clean(p: dict[Term, int]) -> Poly | None:
@@ -43,58 +49,13 @@ def _clean(p: dict[Term, int]) -> Poly | None:
     return out
 
 
-def add(a: Poly, b: Poly) -> Poly:
-    out = dict(a)
-    for k, v in b.items():
-        out[k] = out.get(k, 0) + v
-    return {k: v for k, v in out.items() if v}
-
-
-def neg(a: Poly) -> Poly:
-    return {k: -v for k, v in a.items()}
-
-
-def sub(a: Poly, b: Poly) -> Poly:
-    return add(a, neg(b))
-
-
 def mul(a: Poly | None, b: Poly | None) -> Poly | None:
     if a is None or b is None:
         return None
-    out: dict[Term, int] = {}
-    for ka, va in a.items():
-        for kb, vb in b.items():
-            k = tuple(sorted(ka + kb))
-            out[k] = out.get(k, 0) + va * vb
-    return _clean(out)
-
-
-def is_const(p: Poly) -> bool:
-    return set(p) <= {CONST}
-
-
-def names(p: Poly) -> set[str]:
-    return {n for t in p for n in t}
+    return _clean(product(a, b))
 
 
 # -- reading ---------------------------------------------------------------------------------
-
-
-def _number(node: Node) -> Poly | None:
-    s = text(node).rstrip("uUlL")
-    try:
-        return const(int(s, 0))
-    except ValueError:
-        return None
-
-
-def _leaf(node: Node, env: Mapping[str, Poly]) -> tuple[bool, Poly | None]:
-    if node.type == "identifier":
-        name = text(node)
-        return True, dict(env[name]) if name in env else var(name)
-    if node.type == "number_literal":
-        return True, _number(node)
-    return node.type not in ("binary_expression", "unary_expression"), None
 
 
 def _combine(o: str, a: Poly | None, b: Poly | None) -> Poly | None:
@@ -116,14 +77,8 @@ def poly_of(node: Node | None, env: Mapping[str, Poly] | None = None) -> Poly | 
     root = unparen(node)
     if root is None:
         return None
-    return fold_expression(root, lambda n: _leaf(n, env), lambda n, a, b: _combine(op(n), a, b),
-                           _unary)
-
-
-def _unary(n: Node, a: Poly | None) -> Poly | None:
-    """``+a`` and ``-a``; any other unary operator is not a polynomial."""
-    o = op(n)
-    return None if a is None or o not in "+-" else (neg(a) if o == "-" else a)
+    return fold_expression(root, lambda n: leaf(n, env), lambda n, a, b: _combine(op(n), a, b),
+                           lambda n, a: unary(op(n), a))
 
 
 # -- substitution and signs ------------------------------------------------------------------

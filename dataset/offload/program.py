@@ -34,11 +34,11 @@ from accellium.dataset.loops import LineIndex, parse_tree
 from accellium.dataset.offload import bind, poly
 from accellium.dataset.offload.arrays import Scope
 from accellium.dataset.offload.assemble import region_edits
+from accellium.dataset.offload.callgraph import is_static as _static
 from accellium.dataset.offload.calls import Summary, one_dim
 from accellium.dataset.offload.callsites import Calls, Resolver, call_units
 from accellium.dataset.offload.device import CallDevice, MappedArg, Unit
 from accellium.dataset.offload.edits import PlanEdit
-from accellium.dataset.offload.live import _static
 from accellium.dataset.offload.plan import (
     FunctionPlan,
     _acc_rows,

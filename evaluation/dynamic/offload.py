@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from accellium.dataset.includes import Included, read_includes
+from accellium.dataset.loops import detect_lang
 from accellium.dataset.offload.program import HEADER_SUFFIXES, Exports, exports, plan_callers
 from accellium.evaluation.dynamic.accpragmas import strip_acc_keep_lines
 from accellium.evaluation.dynamic.variants import CAUSES
@@ -43,7 +44,7 @@ def annotate_with_plan(files: dict[str, bytes], engine, per_loop: bool = False,
                                    includes=program_headers(folder, rel, stripped))
             out[rel] = apply_plans(stripped, plans)
             if others is not None and not per_loop:
-                ex.merge(exports(stripped, plans, "c" if rel.endswith(".c") else "cpp"))
+                ex.merge(exports(stripped, plans, detect_lang(rel, stripped)))
         except Exception as e:  # an engine or planner failure is a result, not a crash
             errors.append(f"{rel}: {type(e).__name__}: {' '.join(str(e).split())[:200]}")
             out[rel] = stripped
@@ -53,7 +54,7 @@ def annotate_with_plan(files: dict[str, bytes], engine, per_loop: bool = False,
     for rel, src in callers.items():
         try:  # the callers in the program's other files: a region around repeated calls
             rest = list(stripped_files.values()) + [t for r, t in callers.items() if r != rel]
-            plans = plan_callers(src, ex, "c" if rel.endswith(".c") else "cpp", rest)
+            plans = plan_callers(src, ex, detect_lang(rel, src), rest)
             if any(p.edits for p in plans):
                 out[rel] = apply_plans(src, plans)
         except Exception as e:
@@ -68,8 +69,6 @@ def program_headers(folder: Path | None, rel: str, source: bytes) -> Included | 
     ``accellium suggest`` reads them (None without a folder)."""
     if folder is None:
         return None
-    from accellium.dataset.loops import detect_lang
-
     return read_includes(source, folder / rel, detect_lang(rel, source))
 def _row(rel: str, p) -> dict:
     return {"file": rel, "function": p.function, "line": p.line,

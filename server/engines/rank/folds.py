@@ -8,7 +8,7 @@ model see the very loop it is asked about.
 
 :func:`random_folds` mirrors the paper-comparable random split of the data card (projects on
 both sides, identical loops kept on one side): the unit dealt to the folds is the set of records
-with one loop (``_loop_key``) instead of a repository group.
+with one loop (:func:`loop_key`) instead of a repository group.
 """
 
 from __future__ import annotations
@@ -20,11 +20,12 @@ from functools import lru_cache
 from accellium.dataset.loops import strip_comments
 from accellium.dataset.records import norm_code
 
-__all__ = ["repo_groups", "group_folds", "random_folds"]
+__all__ = ["loop_key", "repo_groups", "group_folds", "random_folds"]
 
 
 @lru_cache(maxsize=16384)
-def _loop_key(code: str) -> str:
+def loop_key(code: str) -> str:
+    """The key of one loop across records: its text without comments, the data card's ``norm``."""
     return norm_code(strip_comments(code))
 
 
@@ -47,7 +48,7 @@ def repo_groups(records: Sequence) -> dict[str, str]:
     first: dict[str, str] = {}
     for r in records:
         find(r.repo)
-        key = _loop_key(r.loop_stripped)
+        key = loop_key(r.loop_stripped)
         if key in first:
             union(first[key], r.repo)
         else:
@@ -71,11 +72,11 @@ def group_folds(records: Sequence, k: int, seed: int = 0) -> list[int]:
 
 def random_folds(records: Sequence, k: int, seed: int = 0) -> list[int]:
     """The fold (0..k-1) of each record, at random over loops: records with identical loops
-    (``_loop_key``) are one unit, units dealt as in :func:`group_folds`.  A project's loops land
+    (:func:`loop_key`) are one unit, units dealt as in :func:`group_folds`.  A project's loops land
     in several folds, as in the data card's random split."""
     if k < 2:
         raise ValueError(f"--cv needs at least 2 folds, got {k}")
-    keys = [_loop_key(r.loop_stripped) for r in records]
+    keys = [loop_key(r.loop_stripped) for r in records]
     if len(set(keys)) < k:
         raise ValueError(f"only {len(set(keys))} distinct loops: cannot make {k} folds")
     return _deal(keys, k, seed)
