@@ -224,22 +224,57 @@ def _renamed(p: poly.Poly, rename: dict[str, str]) -> tuple | None:
     return tuple(sorted(out.items())) if out is not None else None
 
 
-def footprint_cover(info: ArrayInfo, devices: dict[int, Unit], lay: Layout, fn: Node
-                    ) -> tuple[Unit, ArrayUse, Node] | None:
+def _writer(d: Unit, uses: list[ArrayUse], info: ArrayInfo) -> tuple[ArrayUse, tuple] | None:
+    """The plain write of a loop that reads nothing of the array, with its footprint; or the
+    argument of a call whose callee writes a footprint whole and reads none of it
+    (:mod:`.callprints`)."""
+    if isinstance(d, CallDevice):
+        args = [a for a in d.args if a.name == info.name]
+        if len(args) != 1 or args[0].fills is None:
+            return None
+        u = next((u for u in uses if u.node.id == args[0].node.id), None)
+        return (u, args[0].fills) if u is not None else None
+    if any(u.read for u in uses) or any(
+            n.type in ("continue_statement", "break_statement", "goto_statement",
+                       "return_statement") for n in iter_nodes(d.node)):
+        return None
+    for w in uses:
+        fw = footprint(w, d.node) if w.plain and _plain_nest(w.node, d.node) else None
+        if fw is not None:
+            return w, fw
+    return None
+
+
+def _reads_within(d: Unit, uses: list[ArrayUse], info: ArrayInfo, fw: tuple) -> bool:
+    """Does the unit read only elements of the footprint ``fw``?"""
+    if isinstance(d, CallDevice):
+        return all(a.fills is not None or not a.read or a.reads_within == fw
+                   for a in d.args if a.name == info.name)
+    return all(footprint(r, d.node) == fw for r in uses if r.read)
+
+
+def footprint_cover(info: ArrayInfo, devices: dict[int, Unit], lay: Layout, fn: Node,
+                    scratch: bool = False) -> tuple[Unit, ArrayUse, Node] | None:
     """A loop at the top of each iteration of a host loop (only blocks between them) that
     writes, in every iteration of its nest, the elements of a footprint that every device
     read of the array in other loops has too (``b[i*n + j]`` written and read over the same
     interior): each read sees what the same host iteration wrote, whatever lies in the holes
-    of the section (nothing reads them)."""
+    of the section (nothing reads them).  A hoisted call counts as such a loop, or as such a
+    read, with its callee's footprint in the caller's names (:mod:`.callprints`) — when the
+    host reads nothing of the array in the region (``scratch``) and the region assigns no
+    name of the footprint."""
     if info.spans is None or info.alloc is not None or info.shape.kind != "pointer" \
             or any(n.type == "goto_statement" for n in iter_nodes(fn)):
         return None
+    calls = any(isinstance(devices[did], CallDevice) for did in info.uses)
     for did, uses in info.uses.items():
         d = devices[did]
         loops = lay.device_loops.get(did)
-        if not isinstance(d, Device) or not loops or any(u.read for u in uses) or any(
-                n.type in ("continue_statement", "break_statement", "goto_statement",
-                           "return_statement") for n in iter_nodes(d.node)):
+        got = _writer(d, uses, info) if loops else None
+        if got is None:
+            continue
+        w, fw = got
+        if calls and (not scratch or _changed(fw, lay)):
             continue
         host = d.node.parent
         while host is not None and host.id != loops[-1]:
@@ -247,10 +282,15 @@ def footprint_cover(info: ArrayInfo, devices: dict[int, Unit], lay: Layout, fn: 
         body = _field(host, "body") if host is not None else None
         if body is None or not unconditional(d.node, {body.id}):
             continue
-        for w in uses:
-            fw = footprint(w, d.node) if w.plain and _plain_nest(w.node, d.node) else None
-            if fw is not None and all(footprint(r, devices[rid].node) == fw
-                                      for rid, rs in info.uses.items() if rid != did
-                                      for r in rs if r.read):
-                return d, w, host  # type: ignore[return-value]
+        if all(_reads_within(devices[rid], rs, info, fw)
+               for rid, rs in info.uses.items() if rid != did):
+            return d, w, host  # type: ignore[return-value]
     return None
+
+
+def _changed(fp: tuple, lay: Layout) -> bool:
+    """Does the region assign or declare a name of the footprint?"""
+    from accellium.dataset.offload.callprints import footprint_names
+
+    ex = Extents(lay.stmts)
+    return any(ex.assigned.get(n) or n in ex.declared for n in footprint_names(fp))

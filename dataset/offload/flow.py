@@ -34,7 +34,7 @@ from accellium.dataset.offload.cover import (
     looped_cover,
     reads_own_write,
 )
-from accellium.dataset.offload.device import Unit
+from accellium.dataset.offload.device import CallDevice, Unit
 from accellium.dataset.offload.extent import Extents, Span, loops_between
 from accellium.dataset.offload.live import in_loop
 from accellium.dataset.offload.redundant import drop_redundant
@@ -327,12 +327,14 @@ def _needs_in_looped(ctx: _Ctx, info: ArrayInfo, host_reads: list[int], out: Flo
     loop's body: each read sees what an earlier part of the same iteration wrote, and when the
     host loop does not run nothing reads the array (nor copies it back)."""
     got = looped_cover(info, ctx.devices, ctx.lay, ctx.scope.fn, scratch=not host_reads) or \
-        footprint_cover(info, ctx.devices, ctx.lay, ctx.scope.fn)
+        footprint_cover(info, ctx.devices, ctx.lay, ctx.scope.fn, scratch=not host_reads)
     if got is None:
         return True
     d, w, host = got
+    own = d.node if isinstance(d, CallDevice) else None  # a callee that reads none of it
     reads = [u.node.start_byte for uses in info.uses.values() for u in uses
-             if u.read and not reads_own_write(u, w)]
+             if u.read and not reads_own_write(u, w) and
+             not (own is not None and own.start_byte <= u.node.start_byte < own.end_byte)]
     if any(p < d.node.end_byte or not (host.start_byte <= p < host.end_byte)
            for p in reads + host_reads):
         return True
