@@ -20,7 +20,8 @@ from accellium.dataset.offload.ranges import loop_range
 from accellium.dataset.offload.structure import Layout
 from accellium.dataset.offload.uses import ZERO, ArrayUse, array_uses, assignments
 
-__all__ = ["covering", "looped_cover", "footprint_cover", "footprint", "reads_own_write",
+__all__ = ["covering", "looped_cover", "footprint_cover", "rewriting_cover", "footprint",
+           "reads_own_write",
            "unconditional"]
 
 
@@ -294,3 +295,42 @@ def _changed(fp: tuple, lay: Layout) -> bool:
 
     ex = Extents(lay.stmts)
     return any(ex.assigned.get(n) or n in ex.declared for n in footprint_names(fp))
+
+
+def rewriting_cover(info: ArrayInfo, devices: dict[int, Unit], lay: Layout, fn: Node,
+                    reads: list[int]) -> Unit | None:
+    """An offloaded loop that reads only elements of the array it wrote before in the same
+    iteration and writes every element of the section (:func:`.selfwrite.rewrites`), run
+    whenever the region runs (only blocks between it and the region's statements) before
+    every other read (``reads``: the starts of the host reads, besides the other units') —
+    or at the top of each iteration of the innermost host loop around it (only blocks
+    between them), every other read after it in that host loop; none when the function has
+    a ``goto``."""
+    from accellium.dataset.offload.selfwrite import rewrites
+
+    if info.spans is None or len(info.spans) != 1 or info.alloc is not None or \
+            info.shape.kind != "pointer" or any(n.type == "goto_statement"
+                                                 for n in iter_nodes(fn)):
+        return None
+    top_ids = {s.id for s in lay.stmts}
+    for did in info.uses:
+        d = devices[did]
+        if not isinstance(d, Device) or not rewrites(d.node, info.name, info.spans[0]):
+            continue
+        loops = lay.device_loops.get(did)
+        host: Node | None = None
+        if loops:
+            host = d.node.parent
+            while host is not None and host.id != loops[-1]:
+                host = host.parent
+            body = _field(host, "body") if host is not None else None
+            if body is None or not unconditional(d.node, {body.id}):
+                continue
+        elif not unconditional(d.node, top_ids):
+            continue
+        others = reads + [u.node.start_byte for rid, us in info.uses.items() if rid != did
+                          for u in us if u.read]
+        if all(p >= d.node.end_byte and (host is None or host.start_byte <= p < host.end_byte)
+               for p in others):
+            return d
+    return None

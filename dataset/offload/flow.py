@@ -33,11 +33,13 @@ from accellium.dataset.offload.cover import (
     footprint_cover,
     looped_cover,
     reads_own_write,
+    rewriting_cover,
 )
-from accellium.dataset.offload.device import CallDevice, Unit
+from accellium.dataset.offload.device import CallDevice, Device, Unit
 from accellium.dataset.offload.extent import Extents, Span, loops_between
 from accellium.dataset.offload.live import in_loop
 from accellium.dataset.offload.redundant import drop_redundant
+from accellium.dataset.offload.selfwrite import self_written
 from accellium.dataset.offload.structure import Layout, Leaf, may_precede
 from accellium.dataset.offload.uses import ArrayUse, array_uses
 
@@ -342,6 +344,17 @@ def _needs_in_looped(ctx: _Ctx, info: ArrayInfo, host_reads: list[int], out: Flo
     return False
 
 
+def _self_written(ctx: _Ctx, info: ArrayInfo) -> bool:
+    """Is every unit using the array an offloaded loop whose iterations read only elements
+    of it they wrote before (:mod:`.selfwrite`), or does one such loop write the whole
+    section before every other read (:func:`.cover.rewriting_cover`)?  (No host code of the
+    region reads it from the device: the caller checks.)"""
+    units = [ctx.devices[i] for i in info.uses]
+    return bool(units) and all(isinstance(d, Device) and self_written(d.node, info.name)
+                               for d in units) or \
+        rewriting_cover(info, ctx.devices, ctx.lay, ctx.scope.fn, []) is not None
+
+
 def _clauses(ctx: _Ctx, info: ArrayInfo, life: Lifetime | None, copy_back: bool,
              host_reads: list[int], out: Flow) -> None:
     if life is not None and life.enter_after is not None:
@@ -355,6 +368,9 @@ def _clauses(ctx: _Ctx, info: ArrayInfo, life: Lifetime | None, copy_back: bool,
         needs_in = cover is None or any(p < cover[0].node.end_byte for p in reads + host_reads)
         if cover is None and not copy_back:
             needs_in = _needs_in_looped(ctx, info, host_reads, out)
+        if needs_in and not copy_back and not host_reads and _self_written(ctx, info):
+            needs_in = False  # each iteration reads only what it wrote: nothing to bring
+            out.loop_covered.add(info.name)
     if needs_in and not copy_back and info.dev_writes and \
             (life is None or life.exit_before is None) and in_loop(ctx.lay.block, ctx.scope.fn):
         copy_back = True  # the region runs again: its copy in must see what this run wrote
