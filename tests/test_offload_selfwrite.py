@@ -117,3 +117,31 @@ def test_the_programs_verify_in_the_emulator(tmp_path):
     assert moved["thomas"] == 2 * grid, moved  # U in and out, the scratch grids created
     assert moved["no_first"] > 2 * grid and moved["short"] > 2 * grid, moved
     assert res["metrics"]["offload_failed_present-abort"] == 0.0
+
+
+STEPS = """
+void f(int n, double *x)
+{
+    for (int i = 0; i < n; i++) {
+        x[i * n + n - 1] = 1.0;
+        for (HEADER)
+            x[i * n + j] = x[i * n + j + 1] * 0.5;
+    }
+}
+"""
+
+
+@pytest.mark.parametrize("header,ok", [
+    ("int j = n - 2; j >= 0; j--", True),  # each step reads what the step before wrote
+    ("int j = n - 2; j >= 0; j = j - 1", True),
+    ("int j = 0; j < n - 1; j = j + 1", False),  # counting up: it reads what is not yet written
+    ("int j = 0; j < n - 1; j++", False),
+])
+def test_the_direction_of_the_sequential_loop_decides(header, ok):
+    from accellium.dataset.analysis.tree import iter_nodes
+    from accellium.dataset.loops import parse_tree
+    from accellium.dataset.offload.selfwrite import self_written
+
+    root = parse_tree(STEPS.replace("HEADER", header).encode(), "c").root_node
+    outer = next(n for n in iter_nodes(root) if n.type == "for_statement")
+    assert self_written(outer, "x") is ok

@@ -124,7 +124,7 @@ def looped_cover(info: ArrayInfo, devices: dict[int, Unit], lay: Layout, fn: Nod
             continue
         got = _covers(d, uses, info, lay)
         if got is not None:
-            return d, got, host  # type: ignore[return-value]
+            return d, got, host
     return None
 
 
@@ -210,7 +210,7 @@ def footprint(u: ArrayUse, loop: Node) -> tuple | None:
         rename[r.var] = f"\0{k}"
     subs = []
     for s in u.subs:
-        b = exact(poly.const(0)) if s == ZERO else bounds_of(s, ex.env_at(u.node))  # type: ignore[arg-type]
+        b = exact(poly.const(0)) if s == ZERO else bounds_of(s, ex.env_at(u.node))
         p = _renamed(b.exact, rename) if b is not None and b.exact is not None else None
         if p is None:
             return None
@@ -285,7 +285,7 @@ def footprint_cover(info: ArrayInfo, devices: dict[int, Unit], lay: Layout, fn: 
             continue
         if all(_reads_within(devices[rid], rs, info, fw)
                for rid, rs in info.uses.items() if rid != did):
-            return d, w, host  # type: ignore[return-value]
+            return d, w, host
     return None
 
 

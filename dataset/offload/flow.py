@@ -13,7 +13,11 @@ between them (and after the region) reads and writes.  The rules, for each array
   the section (a plain ``a[i] = ...`` over the whole section, in no ``if``, no host loop, no
   ``continue``) before anything reads it; at the end, ``copyout`` when the loops write it and
   code after the region may read it (a parameter or a global always may; a local only when
-  the function uses it after the region — ``free`` is not a use).
+  the function uses it after the region — ``free`` is not a use);
+* with nothing copied back and no host read in the region, no ``copyin`` either when the
+  loops read only what they wrote before — in the same host iteration over one footprint
+  (:func:`.cover.footprint_cover`, calls included through their callees' footprints), or in
+  the same iteration of each loop (:mod:`.selfwrite`).
 
 Nothing else moves: an array the host code never touches gets no update.
 """

@@ -23,7 +23,11 @@ The rule used (sound for C):
   assigns.
 
 Then nothing reads the parameter's elements after the function returns: its region needs no
-``copyout`` (``create`` or ``copyin`` instead).  Everything else stays live."""
+``copyout`` (``create`` or ``copyin`` instead).  Two more cases count as dead at a call: a
+local the caller names after the call but first replaces whole, before any read
+(:mod:`.killed`: what the callee left is never read), and an element ``w[c]`` of a local
+array of pointers whose other uses name provably other elements (:mod:`.elements`).
+Everything else stays live."""
 
 from __future__ import annotations
 
