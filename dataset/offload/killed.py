@@ -102,6 +102,8 @@ def _kill_loop(loop: Node, x: str) -> poly.Poly | None:
     r = loop_range(loop, {})
     if r is None or not r.unit or len(r.lo) != 1 or len(r.hi) != 1 or r.lo[0] != poly.const(0):
         return None
+    if set(assignments(body).count) & poly.names(r.hi[0]):
+        return None  # the body changes its bound
     first = next((s for s in _items(body) if _names(s, x)), None)
     if first is None or first.type != "expression_statement":
         return None
