@@ -51,6 +51,11 @@ class CallGraph:
         self._kept: dict[tuple[str, int], bool] = {}
         self.program = bool(others)
 
+    def lookup(self, name: str) -> tuple[Node, list[str | None]] | None:
+        """The one definition of ``name`` in the program and its parameters."""
+        fn = self.fns.get(name) if name not in self.twice else None
+        return (fn, param_names(fn)) if fn is not None else None
+
     def every_call_seen(self, name: str) -> bool:
         """Every call of ``name`` is one of :attr:`calls`: it is defined once, never named
         other than as a callee, called at least once, not ``main``, and internal (``static``)

@@ -32,6 +32,7 @@ from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, named, text, unparen
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.bounds import bounds_of
+from accellium.dataset.offload.callprints import param_footprint
 from accellium.dataset.offload.device import CallDevice, MappedArg, Unit
 from accellium.dataset.offload.extent import Extents, Span
 from accellium.dataset.offload.shapes import Shape
@@ -57,6 +58,10 @@ class ParamUse:
     read: bool  # needs the values the section holds when it is called
     write: bool
     covers: bool = False  # writes every element of the section, whenever it is called
+    # the footprint (:mod:`.callprints`) it writes whole whenever called, reading none; or
+    # the one it only reads within
+    fills: tuple | None = None
+    reads_within: tuple | None = None
 
 
 @dataclass
@@ -206,7 +211,10 @@ def summarize(fn: Node, scope: Scope, region: Region, defined: set[str]) -> Summ
         # it; when the region always runs, so does every call
         covers = always and clauses.get(p) in ("copyout", "create") and \
             p not in region.flow.loop_covered
-        out.arrays[k] = ParamUse(span.lo, span.hi, not covers, info.dev_writes, covers)
+        fp = param_footprint(mine, region, always, params, scope.assigned_at)
+        out.arrays[k] = ParamUse(span.lo, span.hi, not covers, info.dev_writes, covers,
+                                 fp if info.dev_writes else None,
+                                 None if info.dev_writes else fp)
     for g, info in arrays.items():
         target = names.get(g)
         if target is not None and glob.get(target) == "pointer" and g not in params:

@@ -18,6 +18,7 @@ from accellium.dataset.analysis.library import library_function
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, named, text, unparen
 from accellium.dataset.offload import poly
+from accellium.dataset.offload.callprints import in_caller
 from accellium.dataset.offload.calls import Summary, in_units, one_dim
 from accellium.dataset.offload.device import CallDevice, Device, MappedArg
 from accellium.dataset.offload.routines import callees
@@ -144,7 +145,9 @@ def _site(call: Node, s: Summary, scope: Scope, resolve: Resolver | None = None
         actuals = {n: args[s.params.index(n)] if n in s.params else bound[n]
                    for n in poly.names(use.lo) | poly.names(use.hi)
                    if n in s.params or n in bound}
-        out.append(MappedArg(text(a), a, span, actuals, use.read, use.write, use.covers))
+        out.append(MappedArg(text(a), a, span, actuals, use.read, use.write, use.covers,
+                             in_caller(use.fills, s.params, args),
+                             in_caller(use.reads_within, s.params, args)))
     return _Site(call, stmt, s.function, out, {m.node.id for m in out}, s.host_globals)
 
 

@@ -18,9 +18,10 @@ from accellium.dataset.offload.device import CallDevice, Device, Unit
 from accellium.dataset.offload.extent import Extents, Span, loops_between
 from accellium.dataset.offload.ranges import loop_range
 from accellium.dataset.offload.structure import Layout
-from accellium.dataset.offload.uses import ZERO, ArrayUse, array_uses, assignments
+from accellium.dataset.offload.uses import ArrayUse, array_uses, assignments
 
-__all__ = ["covering", "looped_cover", "footprint_cover", "footprint", "reads_own_write",
+__all__ = ["covering", "looped_cover", "footprint_cover", "rewriting_cover", "footprint",
+           "reads_own_write",
            "unconditional"]
 
 
@@ -119,11 +120,11 @@ def looped_cover(info: ArrayInfo, devices: dict[int, Unit], lay: Layout, fn: Nod
         while loops and host is not None and host.id != loops[-1]:
             host = host.parent
         body = _field(host, "body") if loops and host is not None else None
-        if body is None or not unconditional(d.node, {body.id}):
+        if host is None or body is None or not unconditional(d.node, {body.id}):
             continue
         got = _covers(d, uses, info, lay)
         if got is not None:
-            return d, got, host  # type: ignore[return-value]
+            return d, got, host
     return None
 
 
@@ -209,7 +210,7 @@ def footprint(u: ArrayUse, loop: Node) -> tuple | None:
         rename[r.var] = f"\0{k}"
     subs = []
     for s in u.subs:
-        b = exact(poly.const(0)) if s == ZERO else bounds_of(s, ex.env_at(u.node))  # type: ignore[arg-type]
+        b = exact(poly.const(0)) if isinstance(s, int) else bounds_of(s, ex.env_at(u.node))
         p = _renamed(b.exact, rename) if b is not None and b.exact is not None else None
         if p is None:
             return None
@@ -224,33 +225,112 @@ def _renamed(p: poly.Poly, rename: dict[str, str]) -> tuple | None:
     return tuple(sorted(out.items())) if out is not None else None
 
 
-def footprint_cover(info: ArrayInfo, devices: dict[int, Unit], lay: Layout, fn: Node
-                    ) -> tuple[Unit, ArrayUse, Node] | None:
+def _writer(d: Unit, uses: list[ArrayUse], info: ArrayInfo) -> tuple[ArrayUse, tuple] | None:
+    """The plain write of a loop that reads nothing of the array, with its footprint; or the
+    argument of a call whose callee writes a footprint whole and reads none of it
+    (:mod:`.callprints`)."""
+    if isinstance(d, CallDevice):
+        args = [a for a in d.args if a.name == info.name]
+        if len(args) != 1 or args[0].fills is None:
+            return None
+        u = next((u for u in uses if u.node.id == args[0].node.id), None)
+        return (u, args[0].fills) if u is not None else None
+    if any(u.read for u in uses) or any(
+            n.type in ("continue_statement", "break_statement", "goto_statement",
+                       "return_statement") for n in iter_nodes(d.node)):
+        return None
+    for w in uses:
+        fw = footprint(w, d.node) if w.plain and _plain_nest(w.node, d.node) else None
+        if fw is not None:
+            return w, fw
+    return None
+
+
+def _reads_within(d: Unit, uses: list[ArrayUse], info: ArrayInfo, fw: tuple) -> bool:
+    """Does the unit read only elements of the footprint ``fw``?"""
+    if isinstance(d, CallDevice):
+        return all(a.fills is not None or not a.read or a.reads_within == fw
+                   for a in d.args if a.name == info.name)
+    return all(footprint(r, d.node) == fw for r in uses if r.read)
+
+
+def footprint_cover(info: ArrayInfo, devices: dict[int, Unit], lay: Layout, fn: Node,
+                    scratch: bool = False) -> tuple[Unit, ArrayUse, Node] | None:
     """A loop at the top of each iteration of a host loop (only blocks between them) that
     writes, in every iteration of its nest, the elements of a footprint that every device
     read of the array in other loops has too (``b[i*n + j]`` written and read over the same
     interior): each read sees what the same host iteration wrote, whatever lies in the holes
-    of the section (nothing reads them)."""
+    of the section (nothing reads them).  A hoisted call counts as such a loop, or as such a
+    read, with its callee's footprint in the caller's names (:mod:`.callprints`) — when the
+    host reads nothing of the array in the region (``scratch``) and the region assigns no
+    name of the footprint."""
     if info.spans is None or info.alloc is not None or info.shape.kind != "pointer" \
             or any(n.type == "goto_statement" for n in iter_nodes(fn)):
         return None
+    calls = any(isinstance(devices[did], CallDevice) for did in info.uses)
     for did, uses in info.uses.items():
         d = devices[did]
         loops = lay.device_loops.get(did)
-        if not isinstance(d, Device) or not loops or any(u.read for u in uses) or any(
-                n.type in ("continue_statement", "break_statement", "goto_statement",
-                           "return_statement") for n in iter_nodes(d.node)):
+        got = _writer(d, uses, info) if loops else None
+        if got is None or not loops:
+            continue
+        w, fw = got
+        if calls and (not scratch or _changed(fw, lay)):
             continue
         host = d.node.parent
         while host is not None and host.id != loops[-1]:
             host = host.parent
         body = _field(host, "body") if host is not None else None
-        if body is None or not unconditional(d.node, {body.id}):
+        if host is None or body is None or not unconditional(d.node, {body.id}):
             continue
-        for w in uses:
-            fw = footprint(w, d.node) if w.plain and _plain_nest(w.node, d.node) else None
-            if fw is not None and all(footprint(r, devices[rid].node) == fw
-                                      for rid, rs in info.uses.items() if rid != did
-                                      for r in rs if r.read):
-                return d, w, host  # type: ignore[return-value]
+        if all(_reads_within(devices[rid], rs, info, fw)
+               for rid, rs in info.uses.items() if rid != did):
+            return d, w, host
+    return None
+
+
+def _changed(fp: tuple, lay: Layout) -> bool:
+    """Does the region assign or declare a name of the footprint?"""
+    from accellium.dataset.offload.callprints import footprint_names
+
+    ex = Extents(lay.stmts)
+    return any(ex.assigned.get(n) or n in ex.declared for n in footprint_names(fp))
+
+
+def rewriting_cover(info: ArrayInfo, devices: dict[int, Unit], lay: Layout, fn: Node,
+                    reads: list[int]) -> Unit | None:
+    """An offloaded loop that reads only elements of the array it wrote before in the same
+    iteration and writes every element of the section (:func:`.selfwrite.rewrites`), run
+    whenever the region runs (only blocks between it and the region's statements) before
+    every other read (``reads``: the starts of the host reads, besides the other units') —
+    or at the top of each iteration of the innermost host loop around it (only blocks
+    between them), every other read after it in that host loop; none when the function has
+    a ``goto``."""
+    from accellium.dataset.offload.selfwrite import rewrites
+
+    if info.spans is None or len(info.spans) != 1 or info.alloc is not None or \
+            info.shape.kind != "pointer" or any(n.type == "goto_statement"
+                                                 for n in iter_nodes(fn)):
+        return None
+    top_ids = {s.id for s in lay.stmts}
+    for did in info.uses:
+        d = devices[did]
+        if not isinstance(d, Device) or not rewrites(d.node, info.name, info.spans[0]):
+            continue
+        loops = lay.device_loops.get(did)
+        host: Node | None = None
+        if loops:
+            host = d.node.parent
+            while host is not None and host.id != loops[-1]:
+                host = host.parent
+            body = _field(host, "body") if host is not None else None
+            if body is None or not unconditional(d.node, {body.id}):
+                continue
+        elif not unconditional(d.node, top_ids):
+            continue
+        others = reads + [u.node.start_byte for rid, us in info.uses.items() if rid != did
+                          for u in us if u.read]
+        if all(p >= d.node.end_byte and (host is None or host.start_byte <= p < host.end_byte)
+               for p in others):
+            return d
     return None

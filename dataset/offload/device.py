@@ -68,6 +68,10 @@ class MappedArg:
     read: bool
     write: bool
     covers: bool = False  # the callee writes every element before it reads any
+    # the callee's footprints (:mod:`.callprints`) in the caller's names: written whole,
+    # reading none; only read within
+    fills: tuple | None = None
+    reads_within: tuple | None = None
 
 
 @dataclass

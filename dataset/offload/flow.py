@@ -13,7 +13,11 @@ between them (and after the region) reads and writes.  The rules, for each array
   the section (a plain ``a[i] = ...`` over the whole section, in no ``if``, no host loop, no
   ``continue``) before anything reads it; at the end, ``copyout`` when the loops write it and
   code after the region may read it (a parameter or a global always may; a local only when
-  the function uses it after the region — ``free`` is not a use).
+  the function uses it after the region — ``free`` is not a use);
+* with nothing copied back and no host read in the region, no ``copyin`` either when the
+  loops read only what they wrote before — in the same host iteration over one footprint
+  (:func:`.cover.footprint_cover`, calls included through their callees' footprints), or in
+  the same iteration of each loop (:mod:`.selfwrite`).
 
 Nothing else moves: an array the host code never touches gets no update.
 """
@@ -33,11 +37,13 @@ from accellium.dataset.offload.cover import (
     footprint_cover,
     looped_cover,
     reads_own_write,
+    rewriting_cover,
 )
-from accellium.dataset.offload.device import Unit
+from accellium.dataset.offload.device import CallDevice, Device, Unit
 from accellium.dataset.offload.extent import Extents, Span, loops_between
 from accellium.dataset.offload.live import in_loop
 from accellium.dataset.offload.redundant import drop_redundant
+from accellium.dataset.offload.selfwrite import self_written
 from accellium.dataset.offload.structure import Layout, Leaf, may_precede
 from accellium.dataset.offload.uses import ArrayUse, array_uses
 
@@ -327,17 +333,30 @@ def _needs_in_looped(ctx: _Ctx, info: ArrayInfo, host_reads: list[int], out: Flo
     loop's body: each read sees what an earlier part of the same iteration wrote, and when the
     host loop does not run nothing reads the array (nor copies it back)."""
     got = looped_cover(info, ctx.devices, ctx.lay, ctx.scope.fn, scratch=not host_reads) or \
-        footprint_cover(info, ctx.devices, ctx.lay, ctx.scope.fn)
+        footprint_cover(info, ctx.devices, ctx.lay, ctx.scope.fn, scratch=not host_reads)
     if got is None:
         return True
     d, w, host = got
+    own = d.node if isinstance(d, CallDevice) else None  # a callee that reads none of it
     reads = [u.node.start_byte for uses in info.uses.values() for u in uses
-             if u.read and not reads_own_write(u, w)]
+             if u.read and not reads_own_write(u, w) and
+             not (own is not None and own.start_byte <= u.node.start_byte < own.end_byte)]
     if any(p < d.node.end_byte or not (host.start_byte <= p < host.end_byte)
            for p in reads + host_reads):
         return True
     out.loop_covered.add(info.name)
     return False
+
+
+def _self_written(ctx: _Ctx, info: ArrayInfo) -> bool:
+    """Is every unit using the array an offloaded loop whose iterations read only elements
+    of it they wrote before (:mod:`.selfwrite`), or does one such loop write the whole
+    section before every other read (:func:`.cover.rewriting_cover`)?  (No host code of the
+    region reads it from the device: the caller checks.)"""
+    units = [ctx.devices[i] for i in info.uses]
+    return bool(units) and all(isinstance(d, Device) and self_written(d.node, info.name)
+                               for d in units) or \
+        rewriting_cover(info, ctx.devices, ctx.lay, ctx.scope.fn, []) is not None
 
 
 def _clauses(ctx: _Ctx, info: ArrayInfo, life: Lifetime | None, copy_back: bool,
@@ -353,6 +372,9 @@ def _clauses(ctx: _Ctx, info: ArrayInfo, life: Lifetime | None, copy_back: bool,
         needs_in = cover is None or any(p < cover[0].node.end_byte for p in reads + host_reads)
         if cover is None and not copy_back:
             needs_in = _needs_in_looped(ctx, info, host_reads, out)
+        if needs_in and not copy_back and not host_reads and _self_written(ctx, info):
+            needs_in = False  # each iteration reads only what it wrote: nothing to bring
+            out.loop_covered.add(info.name)
     if needs_in and not copy_back and info.dev_writes and \
             (life is None or life.exit_before is None) and in_loop(ctx.lay.block, ctx.scope.fn):
         copy_back = True  # the region runs again: its copy in must see what this run wrote

@@ -23,7 +23,11 @@ The rule used (sound for C):
   assigns.
 
 Then nothing reads the parameter's elements after the function returns: its region needs no
-``copyout`` (``create`` or ``copyin`` instead).  Everything else stays live."""
+``copyout`` (``create`` or ``copyin`` instead).  Two more cases count as dead at a call: a
+local the caller names after the call but first replaces whole, before any read
+(:mod:`.killed`: what the callee left is never read), and an element ``w[c]`` of a local
+array of pointers whose other uses name provably other elements (:mod:`.elements`).
+Everything else stays live."""
 
 from __future__ import annotations
 
@@ -39,8 +43,8 @@ from accellium.dataset.offload.callgraph import CallGraph as _File
 from accellium.dataset.offload.callgraph import is_static as _static
 from accellium.dataset.offload.callgraph import param_names as _params
 from accellium.dataset.offload.callgraph import root_of as _root_of
+from accellium.dataset.offload.killed import object_size, overwritten_after
 from accellium.dataset.offload.shapes import (
-    _walk_declarator,
     alloc_sites,
     declarations,
     free_sites,
@@ -149,7 +153,8 @@ def _dead_at(f: _File, caller: Node, call: Node, x: str, dead: dict[str, set[int
     elif not shape.local:
         return False
     body = _field(caller, "body") or caller
-    allocs = [a.stmt for a in alloc_sites(body) if a.name == x]
+    sites = [a for a in alloc_sites(body) if a.name == x]
+    allocs = [a.stmt for a in sites]
     frees = {s.id for n, s in free_sites(body) if n == x}
     if shape.local and shape.kind != "array":
         positions = assignment_positions(caller).get(x, [])
@@ -168,7 +173,19 @@ def _dead_at(f: _File, caller: Node, call: Node, x: str, dead: dict[str, set[int
         return False  # named again in the statement: perhaps evaluated after the call
     # after the call, or anywhere in a loop around it (the call itself included: its next
     # run may read what this one left)
-    return not _named_after(caller, x, stmt, stmt.end_byte, stmt.end_byte, frees)
+    if not _named_after(caller, x, stmt, stmt.end_byte, stmt.end_byte, frees):
+        return True
+    if not shape.local or shape.levels != 1 or shape.kind not in ("array", "pointer"):
+        return False
+    # named after the call: dead still when the caller first replaces the whole object
+    # (:mod:`.killed`)
+    if shape.kind == "array":
+        count = object_size(shape.dims[0]) if shape.dims else None
+        origin = shape.decl
+    else:
+        count = sites[0].count if len(sites) == 1 else None
+        origin = allocs[0] if len(allocs) == 1 else shape.decl
+    return overwritten_after(caller, stmt, x, count, origin, f.lookup, _params(caller))
 
 
 def dead_parameters(root: Node, others: list[Node] | None = None) -> dict[str, set[str]]:
@@ -202,78 +219,9 @@ def _dead_arg(f: _File, caller: Node, call: Node, k: int, dead: dict[str, set[in
         return False
     a = unparen(args[k])
     if a is not None and a.type == "subscript_expression":
-        return _dead_element(f, caller, call, a)
+        from accellium.dataset.offload.elements import dead_element
+
+        return dead_element(f, caller, call, a)
     if a is None or a.type != "identifier":
         return False
     return _dead_at(f, caller, call, text(a), dead)
-
-
-def _pointer_array(caller: Node, w: str) -> bool:
-    """Is ``w`` a local (not ``static``) array of pointers of the caller (``double *w[5]``)?"""
-    for d in iter_nodes(_field(caller, "body") or caller):
-        if d.type != "declaration" or _static(d):
-            continue
-        for decl in d.children_by_field_name("declarator"):
-            name, parts = _walk_declarator(decl)
-            if name == w:
-                return [k for k, _ in parts] == ["pointer", "array"]
-    return False
-
-
-def _dead_element(f: _File, caller: Node, call: Node, a: Node) -> bool:
-    """An element ``w[e]`` of a local array of pointers whose elements are only ever assigned
-    fresh allocations (``w[k] = malloc(...)``) and otherwise only passed to functions of the
-    program that merely subscript them, or freed: the memory each element points to has no
-    other name, so when the caller does not name ``w`` after the call (nor in a loop around
-    it) nothing reads that memory after the call."""
-    base = unparen(_field(a, "argument"))
-    if base is None or base.type != "identifier" or not _pointer_array(caller, text(base)):
-        return False
-    w = text(base)
-    body = _field(caller, "body") or caller
-    frees: set[int] = set()
-    for n in iter_nodes(body):
-        if n.type != "identifier" or text(n) != w or _in_sizeof(n):
-            continue
-        use = n.parent
-        if use is None:
-            return False
-        if use.type.endswith("declarator") and _field(use, "declarator") == n:
-            continue  # the declaration
-        if use.type != "subscript_expression" or _field(use, "argument") != n:
-            return False
-        if _freed(use):
-            frees.add(_statement_of(use).id)
-        elif not (_allocated(use) or f._passed_on(use, frozenset())):
-            return False
-    stmt = _statement_of(call)
-    if any(n.type == "identifier" and text(n) == w and
-           not (call.start_byte <= n.start_byte < call.end_byte) for n in iter_nodes(stmt)):
-        return False
-    return not _named_after(caller, w, stmt, stmt.end_byte, stmt.end_byte, frees)
-
-
-def _in_sizeof(n: Node) -> bool:
-    p = n.parent
-    while p is not None and not p.type.endswith("statement"):
-        if p.type == "sizeof_expression":
-            return True
-        p = p.parent
-    return False
-
-
-def _allocated(use: Node) -> bool:
-    """``w[k] = malloc(...)`` / ``calloc``."""
-    p = use.parent
-    if p is None or p.type != "assignment_expression" or _field(p, "left") != use or \
-            text(_field(p, "operator")) != "=":
-        return False
-    right = unparen(_field(p, "right"))
-    return right is not None and right.type == "call_expression" and \
-        text(_field(right, "function")) in ("malloc", "calloc")
-
-
-def _freed(use: Node) -> bool:
-    args = use.parent
-    call = args.parent if args is not None and args.type == "argument_list" else None
-    return call is not None and text(_field(call, "function")) == "free"
