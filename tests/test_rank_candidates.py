@@ -1,8 +1,7 @@
 """The corrections every ``auto`` candidate passes (``rank.candidates.finish``): the
 sequential constructs on a loop the analysis cannot prove independent, outside a compute
 region, become the compiler-decides form of the same shape — never a form that asserts
-parallelism — and are left alone where that form is refused; inside a ``kernels`` region such
-a loop gets ``loop`` (``auto`` there), inside ``parallel``/``serial`` it keeps ``loop seq``."""
+parallelism — and are left alone where that form is refused."""
 
 from __future__ import annotations
 
@@ -79,53 +78,3 @@ def test_independent_loop_and_region_unchanged():
     # inside a compute region the sequential form of a dependent loop is `loop seq`
     inside = _finish(RECURRENCE, "#pragma acc loop", ("#pragma acc parallel",))
     assert inside == "#pragma acc loop seq", inside
-
-
-# a scratch scalar declared before the loop: `private` stays on the in-region form
-SCRATCH = ("for (int j = 0; j < n; j++) {\n  t = B[IDX(j)] * 2.0;\n  A[IDX(j)] = t;\n}\n")
-KERNELS_REGIONS = [("#pragma acc kernels",),
-                   ("#pragma acc data copy(x[0:n])", "#pragma acc kernels"),
-                   ("#pragma acc kernels loop gang",)]
-
-
-@pytest.mark.parametrize("code", [MACRO, RECURRENCE])
-@pytest.mark.parametrize("enclosing", KERNELS_REGIONS)
-# `loop seq` as written, and what the guard makes of a false `independent` claim
-@pytest.mark.parametrize("pragma", ["#pragma acc loop seq", "#pragma acc loop independent"])
-def test_in_a_kernels_region_a_dependent_loop_is_left_to_the_compiler(code, enclosing, pragma):
-    q, ctx = _ctx(code, enclosing)
-    assert not ctx.facts.safe and ctx.feats.compute == "kernels"
-    out = _finish(code, pragma, enclosing)
-    assert out == "#pragma acc loop", out
-    p = parse(out)
-    # `auto` in kernels: no claim of parallelism (no `independent`, no level)
-    assert not asserts_parallel(p, "kernels")
-    # the guard lets it through unchanged, and the independent check does not flag it
-    guarded, _ = check(q, p)
-    assert guarded is not None and guarded.render() == out
-    assert unsafe_kinds(code, out, enclosing) == {}
-
-
-def test_in_a_kernels_region_the_loop_keeps_its_private_clauses():
-    enclosing = ("#pragma acc kernels",)
-    q, ctx = _ctx(SCRATCH, enclosing)
-    assert not ctx.facts.safe
-    out = _finish(SCRATCH, "#pragma acc loop seq private(t)", enclosing)
-    assert out == "#pragma acc loop private(t)", out
-    guarded, _ = check(q, parse(out))
-    assert guarded is not None and guarded.render() == out
-
-
-@pytest.mark.parametrize("region", ["#pragma acc parallel", "#pragma acc serial",
-                                    "#pragma acc parallel loop gang"])
-def test_in_a_parallel_or_serial_region_a_dependent_loop_stays_seq(region):
-    # there a bare `loop` is independent (OpenACC 3.3, 2.9.7): `seq` is what keeps it correct
-    for code in (MACRO, RECURRENCE):
-        out = _finish(code, "#pragma acc loop seq", (region,))
-        assert out == "#pragma acc loop seq", (region, out)
-
-
-def test_in_a_kernels_region_an_independent_loop_is_not_touched_by_the_rule():
-    safe = "for (int i = 0; i < n; i++) y[i] = 2.0 * x[i];"
-    out = _finish(safe, "#pragma acc loop independent", ("#pragma acc kernels",))
-    assert out == "#pragma acc loop independent", out

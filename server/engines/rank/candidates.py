@@ -21,10 +21,7 @@ a loop without ``independent`` is ``auto`` (OpenACC 3.3, 2.9.7) — the compiler
 what this loop alone does not (macro definitions, the called functions), runs it in parallel
 where it proves the iterations independent and sequentially otherwise — while ``serial``
 never runs it in parallel.  (Where a call's effects keep the loop off the device, the safety
-guard refuses ``kernels``; there the form is left as it is.)  Inside a ``kernels`` region,
-for the same reason, such a loop gets ``loop`` rather than ``loop seq``: there a ``loop``
-without ``independent`` or ``seq`` is ``auto`` (3.3, 2.9.7), while in a ``parallel`` or
-``serial`` region a bare ``loop`` is independent, so ``loop seq`` stays there.
+guard refuses ``kernels``; there the form is left as it is.)
 """
 
 from __future__ import annotations
@@ -61,7 +58,7 @@ from accellium.server.engines.style import (
     instantiate,
     template,
 )
-from accellium.server.safety import asserts_parallel, safe_form
+from accellium.server.safety import safe_form
 
 __all__ = ["Candidate", "QueryContext", "generate", "portable"]
 
@@ -183,12 +180,9 @@ def finish(p: Pragma | None, ctx: QueryContext, orphan_ok: bool = False) -> Prag
 def _compiler_decides(q: Pragma, ctx: QueryContext) -> Pragma:
     """``serial``/``serial loop`` (written so, or what the guard makes of ``parallel loop
     seq`` and of a bare ``parallel``) on a loop the analysis cannot prove independent,
-    outside a compute region, as ``kernels``/``kernels loop``, and ``loop seq`` inside a
-    ``kernels`` region as ``loop`` (module doc); unchanged where the guard would not let that
-    form through."""
+    outside a compute region, as ``kernels``/``kernels loop`` (module doc); unchanged where
+    the guard would not let that form through."""
     qf = ctx.facts
-    if ctx.feats.compute == "kernels" and q.directive == "loop" and q.has("seq") and not qf.safe:
-        return _loop_auto(q, ctx)
     target = _COMPILER_DECIDES.get(q.directive)
     if target is None or qf.safe or ctx.feats.in_region or qf.device_unsafe_calls:
         return q
@@ -199,18 +193,6 @@ def _compiler_decides(q: Pragma, ctx: QueryContext) -> Pragma:
         return q
     out = _parse(out.render())
     return q if out is None or _errors(out) or out.directive != target else out
-
-
-def _loop_auto(q: Pragma, ctx: QueryContext) -> Pragma:
-    """``loop seq`` in a ``kernels`` region without ``seq`` (an ``auto`` loop), the other
-    clauses kept; unchanged where the guard would change that form."""
-    p = q.without("seq")
-    out = safe_form(ctx.query, p)
-    out = _parse(out.render()) if out is not None else None
-    if (out is None or _errors(out) or out.directive != "loop" or out.has("seq")
-            or asserts_parallel(out, "kernels")):
-        return q
-    return out
 
 
 def _cover_arrays(p: Pragma, ctx: QueryContext) -> Pragma:
