@@ -148,7 +148,7 @@ def test_own_project_rows_see_the_project_but_not_the_identical_loop():
     identical loops (a copy in another repository is left out too); cold rows leave the
     whole repository group out."""
     from accellium.dataset.records import Record
-    from accellium.server.engines.auto import AutoEngine
+    from accellium.server.engines.auto import NEIGHBOURS, AutoEngine
     from accellium.server.engines.rank.folds import loop_key, repo_groups
     from accellium.server.engines.retrieval import RetrievalEngine
     from accellium.server.engines.style import build_stats, record_row
@@ -161,7 +161,9 @@ def test_own_project_rows_see_the_project_but_not_the_identical_loop():
     x2 = "for (i = 0; i < n; i++) y[i] = 3 * x[i] - y[i];"
     z = "for (k = 0; k < m; k++) u[k] = v[k] * v[k];"
     raw = [(0, "o/a", odd, x), (1, "o/a", odd, x2), (2, "o/a", uniq, z), (3, "o/b", uniq, z)]
-    for r in range(3):
+    # other projects' renamed copies, one fewer than the neighbours asked for: the project's
+    # own near-identical loop keeps a place among them
+    for r in range(NEIGHBOURS - 1):
         raw += [(10 + r, f"o/c{r}", "#pragma acc parallel loop", x.replace("x[", f"x{r}[")),
                 (20 + r, f"o/c{r}", "#pragma acc parallel loop", z.replace("v[", f"v{r}["))]
     recs = [Record(**_rec(i, repo, p, loop)) for i, repo, p, loop in raw]
