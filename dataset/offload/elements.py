@@ -28,6 +28,7 @@ from accellium.dataset.analysis.tree import iter_nodes, op, text, unparen
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.callgraph import is_static
 from accellium.dataset.offload.extent import Extents
+from accellium.dataset.offload.nodes import in_sizeof, statement_of
 from accellium.dataset.offload.shapes import _walk_declarator
 
 if TYPE_CHECKING:
@@ -47,22 +48,6 @@ def _pointer_array(caller: Node, w: str) -> bool:
             name, parts = _walk_declarator(decl)
             if name == w:
                 return [k for k, _ in parts] == ["pointer", "array"]
-    return False
-
-
-def _statement_of(node: Node) -> Node:
-    p = node
-    while p.parent is not None and not (p.type.endswith("_statement") or p.type == "declaration"):
-        p = p.parent
-    return p
-
-
-def _in_sizeof(n: Node) -> bool:
-    p = n.parent
-    while p is not None and not p.type.endswith("statement"):
-        if p.type == "sizeof_expression":
-            return True
-        p = p.parent
     return False
 
 
@@ -121,7 +106,7 @@ def dead_element(f: _File, caller: Node, call: Node, a: Node) -> bool:
     c = poly.poly_of(idx) if idx is not None else None
     c = c if c is not None and poly.is_const(c) else None
     ex = Extents([body])
-    stmt = _statement_of(call)
+    stmt = statement_of(call)
     around = []
     p: Node | None = stmt
     while p is not None and p.id != caller.id:
@@ -129,7 +114,7 @@ def dead_element(f: _File, caller: Node, call: Node, a: Node) -> bool:
             around.append(p)
         p = p.parent
     for n in iter_nodes(body):
-        if n.type != "identifier" or text(n) != w or _in_sizeof(n):
+        if n.type != "identifier" or text(n) != w or in_sizeof(n):
             continue
         use = n.parent
         if use is None:

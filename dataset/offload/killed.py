@@ -40,6 +40,7 @@ from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, named, op, text, unparen
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.arrays import assignment_positions
+from accellium.dataset.offload.nodes import block_items, in_sizeof
 from accellium.dataset.offload.ranges import loop_range
 from accellium.dataset.offload.shapes import _walk_declarator
 from accellium.dataset.offload.uses import array_uses, assignments
@@ -64,29 +65,12 @@ def object_size(t: str) -> poly.Poly | None:
 
 def _names(node: Node, x: str) -> bool:
     """Does ``node`` name ``x`` (outside ``sizeof``)?"""
-    return any(n.type == "identifier" and text(n) == x and not _in_sizeof(n)
+    return any(n.type == "identifier" and text(n) == x and not in_sizeof(n)
                for n in iter_nodes(node))
-
-
-def _in_sizeof(n: Node) -> bool:
-    p = n.parent
-    while p is not None and not p.type.endswith("statement"):
-        if p.type == "sizeof_expression":
-            return True
-        p = p.parent
-    return False
 
 
 def _jumps(node: Node) -> bool:
     return any(n.type in JUMPS for n in iter_nodes(node))
-
-
-def _items(body: Node | None) -> list[Node]:
-    if body is None:
-        return []
-    if body.type == "compound_statement":
-        return [c for c in named(body) if c.type != "comment"]
-    return [body]
 
 
 def _kill_loop(loop: Node, x: str) -> poly.Poly | None:
@@ -104,14 +88,14 @@ def _kill_loop(loop: Node, x: str) -> poly.Poly | None:
         return None
     if set(assignments(body).count) & poly.names(r.hi[0]):
         return None  # the body changes its bound
-    first = next((s for s in _items(body) if _names(s, x)), None)
+    first = next((s for s in block_items(body) if _names(s, x)), None)
     if first is None or first.type != "expression_statement":
         return None
     uses = [u for u in array_uses(body) if u.name == x]
     if not uses or any(u.whole or len(u.subs) != 1 or isinstance(u.subs[0], int)
                        or text(u.subs[0]) != r.var for u in uses):
         return None  # an element other than this iteration's (or the pointer itself)
-    if any(n.type == "identifier" and text(n) == x and not _in_sizeof(n)
+    if any(n.type == "identifier" and text(n) == x and not in_sizeof(n)
            and not any(u.node.start_byte <= n.start_byte < u.node.end_byte for u in uses)
            for n in iter_nodes(body)):
         return None
@@ -158,9 +142,9 @@ def _kill_call(stmt: Node, x: str, lookup: Lookup) -> poly.Poly | None:
     if p is None or assigned.get(p):
         return None
     body = _field(fn, "body")
-    first = next((s for s in _items(body) if _names(s, p)), None)
+    first = next((s for s in block_items(body) if _names(s, p)), None)
     if body is None or first is None or \
-            any(_jumps(s) for s in _items(body) if s.start_byte < first.start_byte):
+            any(_jumps(s) for s in block_items(body) if s.start_byte < first.start_byte):
         return None
     count = _kill_loop(first, p)
     if count is None or any(n not in params or assigned.get(n) for n in poly.names(count)):

@@ -44,6 +44,7 @@ from accellium.dataset.offload.callgraph import is_static as _static
 from accellium.dataset.offload.callgraph import param_names as _params
 from accellium.dataset.offload.callgraph import root_of as _root_of
 from accellium.dataset.offload.killed import object_size, overwritten_after
+from accellium.dataset.offload.nodes import statement_of
 from accellium.dataset.offload.shapes import (
     alloc_sites,
     declarations,
@@ -132,13 +133,6 @@ def _in_free(n: Node, frees: set[int]) -> bool:
 # -- parameters dead after every call -----------------------------------------------------------
 
 
-def _statement_of(call: Node) -> Node:
-    p = call
-    while p.parent is not None and not (p.type.endswith("_statement") or p.type == "declaration"):
-        p = p.parent
-    return p
-
-
 def _dead_at(f: _File, caller: Node, call: Node, x: str, dead: dict[str, set[int]]) -> bool:
     """Is the caller's ``x`` dead after ``call`` (the rule in the module's docstring)?"""
     shape = shape_of(x, declarations(caller, _root_of(caller)))
@@ -167,7 +161,7 @@ def _dead_at(f: _File, caller: Node, call: Node, x: str, dead: dict[str, set[int
             continue
         if not f._passed_on(u.node, frozenset()):
             return False
-    stmt = _statement_of(call)
+    stmt = statement_of(call)
     if any(n.type == "identifier" and text(n) == x and
            not (call.start_byte <= n.start_byte < call.end_byte) for n in iter_nodes(stmt)):
         return False  # named again in the statement: perhaps evaluated after the call

@@ -32,6 +32,7 @@ from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, named, op, text, unparen
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.extent import Extents, Span
+from accellium.dataset.offload.nodes import block_items
 from accellium.dataset.offload.ranges import INT_MIN, _step, loop_range, loop_var, loops_between
 from accellium.dataset.offload.uses import ArrayUse, array_uses, assignments
 
@@ -164,14 +165,6 @@ def _statement(sets: list[_Set], stmt: Node, x: str, mins: dict[str, int]) -> bo
     return True
 
 
-def _items(body: Node | None) -> list[Node]:
-    if body is None:
-        return []
-    if body.type == "compound_statement":
-        return [c for c in named(body) if c.type != "comment"]
-    return [body]
-
-
 def _seq_loop(sets: list[_Set], loop: Node, x: str, mins: dict[str, int]) -> bool:
     r = loop_range(loop, {})
     if r is None or not r.unit or len(r.lo) != 1 or len(r.hi) != 1:
@@ -184,7 +177,7 @@ def _seq_loop(sets: list[_Set], loop: Node, x: str, mins: dict[str, int]) -> boo
     j, lo, hi = r.var, r.lo[0], r.hi[0]
     inner = dict(mins)
     inner[j] = lo.get((), 0) if not poly.names(lo) else INT_MIN
-    stmts = _items(body)
+    stmts = block_items(body)
     uses = []
     for s in stmts:
         mine = _uses(s, x)
@@ -244,7 +237,7 @@ def _written_sets(loop: Node, x: str) -> list[_Set] | None:
     mins = dict(Extents([loop]).mins)
     mins[r.var] = min((lo.get((), 0) for lo in r.lo if not poly.names(lo)), default=INT_MIN)
     sets: list[_Set] = []
-    for s in _items(body):
+    for s in block_items(body):
         if not any(u.name == x for u in array_uses(s)):
             if any(n.type == "identifier" and text(n) == x for n in iter_nodes(s)):
                 return None
