@@ -37,10 +37,10 @@ from collections.abc import Callable
 from tree_sitter import Node
 
 from accellium.dataset.analysis.tree import field as _field
-from accellium.dataset.analysis.tree import iter_nodes, named, op, text, unparen
+from accellium.dataset.analysis.tree import iter_nodes, named, text, unparen
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.arrays import assignment_positions
-from accellium.dataset.offload.nodes import block_items, in_sizeof
+from accellium.dataset.offload.nodes import assignment_chain, block_items, in_sizeof
 from accellium.dataset.offload.ranges import loop_range
 from accellium.dataset.offload.shapes import _walk_declarator
 from accellium.dataset.offload.uses import array_uses, assignments
@@ -109,13 +109,7 @@ def _kill_loop(loop: Node, x: str) -> poly.Poly | None:
 def _plain_chain(stmt: Node, writes: list) -> bool:
     """Each write is the left side of an ``=`` that is the statement's expression or the
     right side of such an ``=`` (``p[i] = x[i] = e``): it runs whenever the statement does."""
-    top = unparen(named(stmt)[0]) if named(stmt) else None
-    chain: set[int] = set()
-    while top is not None and top.type == "assignment_expression" and op(top) == "=":
-        left = unparen(_field(top, "left"))
-        if left is not None:
-            chain.add(left.id)
-        top = unparen(_field(top, "right"))
+    chain = assignment_chain(stmt)
     return all(u.node.id in chain for u in writes)
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from tree_sitter import Node
 
-from accellium.dataset.analysis.tree import named
+from accellium.dataset.analysis.tree import field, named, op, unparen
 
-__all__ = ["statement_of", "in_sizeof", "block_items"]
+__all__ = ["statement_of", "in_sizeof", "block_items", "assignment_chain"]
 
 
 def statement_of(node: Node) -> Node:
@@ -34,3 +34,17 @@ def block_items(body: Node | None) -> list[Node]:
     if body.type == "compound_statement":
         return [c for c in named(body) if c.type != "comment"]
     return [body]
+
+
+def assignment_chain(stmt: Node) -> set[int]:
+    """The ids of the left sides of the ``=`` chain that is the expression statement's
+    expression (``p[i] = x[i] = e``): those stores run whenever the statement does."""
+    top = unparen(named(stmt)[0]) if stmt.type == "expression_statement" and named(stmt) \
+        else None
+    chain: set[int] = set()
+    while top is not None and top.type == "assignment_expression" and op(top) == "=":
+        left = unparen(field(top, "left"))
+        if left is not None:
+            chain.add(left.id)
+        top = unparen(field(top, "right"))
+    return chain

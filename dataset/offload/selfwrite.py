@@ -29,10 +29,10 @@ from __future__ import annotations
 from tree_sitter import Node
 
 from accellium.dataset.analysis.tree import field as _field
-from accellium.dataset.analysis.tree import iter_nodes, named, op, text, unparen
+from accellium.dataset.analysis.tree import iter_nodes, named, text
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.extent import Extents, Span
-from accellium.dataset.offload.nodes import block_items
+from accellium.dataset.offload.nodes import assignment_chain, block_items
 from accellium.dataset.offload.ranges import INT_MIN, _step, loop_range, loop_var, loops_between
 from accellium.dataset.offload.uses import ArrayUse, array_uses, assignments
 
@@ -130,14 +130,7 @@ def _sub(u: ArrayUse) -> poly.Poly | None:
 
 def _sure_writes(stmt: Node, mine: list[ArrayUse]) -> list[ArrayUse]:
     """The plain writes of the statement's ``=`` chain (they run whenever it does)."""
-    top = unparen(named(stmt)[0]) if stmt.type == "expression_statement" and named(stmt) \
-        else None
-    chain: set[int] = set()
-    while top is not None and top.type == "assignment_expression" and op(top) == "=":
-        left = unparen(_field(top, "left"))
-        if left is not None:
-            chain.add(left.id)
-        top = unparen(_field(top, "right"))
+    chain = assignment_chain(stmt)
     return [u for u in mine if u.plain and u.node.id in chain]
 
 
