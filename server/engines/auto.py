@@ -36,8 +36,8 @@ from accellium.server.engines.style import Exclude, TemplateStats, features, tem
 __all__ = ["AutoEngine", "ALTERNATIVES"]
 
 ALTERNATIVES = 3  # ranked alternatives returned with each answer
-NEIGHBOURS = 3  # nearest loops (workspace examples and known pairs) that propose candidates
-# (6 before docs/tuning.md change 18: no CV difference beyond the spread; the smaller pool)
+NEIGHBOURS = 6  # nearest loops (workspace examples and known pairs) that propose candidates
+# (docs/tuning.md changes 18 and 18r: 3 tied on the CV and lost parallel loops on the program suite)
 
 
 class AutoEngine:
