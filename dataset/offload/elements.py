@@ -28,15 +28,13 @@ from accellium.dataset.analysis.tree import iter_nodes, op, text, unparen
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.callgraph import is_static
 from accellium.dataset.offload.extent import Extents
-from accellium.dataset.offload.nodes import in_sizeof, statement_of
+from accellium.dataset.offload.nodes import in_sizeof, loops_around, statement_of
 from accellium.dataset.offload.shapes import _walk_declarator
 
 if TYPE_CHECKING:
     from accellium.dataset.offload.callgraph import CallGraph as _File
 
 __all__ = ["dead_element"]
-
-_LOOPS = ("for_statement", "while_statement", "do_statement")
 
 
 def _pointer_array(caller: Node, w: str) -> bool:
@@ -107,12 +105,7 @@ def dead_element(f: _File, caller: Node, call: Node, a: Node) -> bool:
     c = c if c is not None and poly.is_const(c) else None
     ex = Extents([body])
     stmt = statement_of(call)
-    around = []
-    p: Node | None = stmt
-    while p is not None and p.id != caller.id:
-        if p.type in _LOOPS:
-            around.append(p)
-        p = p.parent
+    around = loops_around(stmt, caller)
     for n in iter_nodes(body):
         if n.type != "identifier" or text(n) != w or in_sizeof(n):
             continue

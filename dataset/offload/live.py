@@ -44,7 +44,7 @@ from accellium.dataset.offload.callgraph import is_static as _static
 from accellium.dataset.offload.callgraph import param_names as _params
 from accellium.dataset.offload.callgraph import root_of as _root_of
 from accellium.dataset.offload.killed import object_size, overwritten_after
-from accellium.dataset.offload.nodes import statement_of
+from accellium.dataset.offload.nodes import loops_around, statement_of
 from accellium.dataset.offload.shapes import (
     alloc_sites,
     declarations,
@@ -58,7 +58,6 @@ if TYPE_CHECKING:
 
 __all__ = ["live_after", "dead_parameters", "in_loop"]
 
-_LOOPS = ("for_statement", "while_statement", "do_statement")
 _ROUNDS = 6
 
 
@@ -92,23 +91,13 @@ def live_after(scope: Scope, lay: Layout, name: str, hoisted: frozenset[int] = f
 
 def in_loop(node: Node, fn: Node) -> bool:
     """Is ``node`` (or a statement around it) a loop of ``fn``?"""
-    p: Node | None = node
-    while p is not None and p.id != fn.id:
-        if p.type in _LOOPS:
-            return True
-        p = p.parent
-    return False
+    return bool(loops_around(node, fn))
 
 
 def _named_after(fn: Node, name: str, at: Node, start: int, end: int, frees: set[int]) -> bool:
     """Does ``fn`` name ``name`` after ``start..end`` or in a loop around ``at`` (not counting
     ``free``)?"""
-    around = []
-    p: Node | None = at
-    while p is not None and p.id != fn.id:
-        if p.type in _LOOPS:
-            around.append(p)
-        p = p.parent
+    around = loops_around(at, fn)
     for n in iter_nodes(fn):
         if n.type != "identifier" or text(n) != name or start <= n.start_byte < end:
             continue

@@ -6,7 +6,10 @@ from tree_sitter import Node
 
 from accellium.dataset.analysis.tree import field, named, op, unparen
 
-__all__ = ["statement_of", "in_sizeof", "block_items", "assignment_chain"]
+__all__ = ["statement_of", "in_sizeof", "block_items", "assignment_chain", "loops_around",
+           "LOOPS"]
+
+LOOPS = ("for_statement", "while_statement", "do_statement")
 
 
 def statement_of(node: Node) -> Node:
@@ -48,3 +51,15 @@ def assignment_chain(stmt: Node) -> set[int]:
             chain.add(left.id)
         top = unparen(field(top, "right"))
     return chain
+
+
+def loops_around(node: Node, fn: Node) -> list[Node]:
+    """The loops of ``fn`` that contain ``node`` (``node`` itself when it is one), innermost
+    first."""
+    out = []
+    p: Node | None = node
+    while p is not None and p.id != fn.id:
+        if p.type in LOOPS:
+            out.append(p)
+        p = p.parent
+    return out
