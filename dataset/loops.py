@@ -86,8 +86,13 @@ def normalize_lang(lang: str | None) -> str:
 
 
 def detect_lang(path: str | None, text: str | bytes = "") -> str:
-    """``c`` or ``cpp`` by extension; ``.h`` (or unknown) decided by C++ keywords."""
-    ext = PurePath(path).suffix.lower() if path else ""
+    """``c`` or ``cpp`` by extension; ``.h`` (or unknown) decided by C++ keywords.  Upper-case
+    ``.C`` and ``.H`` are C++ (gcc and clang compile ``x.C`` as C++), only they are case
+    sensitive."""
+    suffix = PurePath(path).suffix if path else ""
+    if suffix in {".C", ".H"}:
+        return "cpp"
+    ext = suffix.lower()
     if ext == ".c":
         return "c"
     if ext in {".cpp", ".cc", ".cxx", ".c++", ".hpp", ".hh", ".hxx", ".cu", ".cuh", ".ipp",

@@ -41,7 +41,8 @@ from accellium.server.suggest import suggest
 from accellium.server.write_back import InputError, check_writable, write_in_place
 
 __all__ = ["InputError", "LoopSuggestion", "read_source", "annotate_source", "apply_edits",
-           "MAX_FILE_BYTES", "MAX_NEST_DEPTH", "check_writable", "write_in_place", "skip_reason"]
+           "MAX_FILE_BYTES", "MAX_NEST_DEPTH", "check_writable", "write_in_place", "skip_reason",
+           "is_one_line_pragma", "eol_for", "splice"]
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 #: Loops with more nested loops than this are listed but not analysed: the analysis and the
@@ -237,7 +238,7 @@ def _routine_lines(out: list[LoopSuggestion], source: bytes, lang: str) -> None:
             s._routines = routine_sites(source, lang, s._loop.start_byte, s._loop.end_byte)
 
 
-def _is_one_line_pragma(text: str) -> bool:
+def is_one_line_pragma(text: str) -> bool:
     """A pragma that is safe to write as one line: no line break, no comment opener (an open
     ``/*`` would swallow the loop), no trailing backslash (it would splice the loop's line into
     the pragma)."""
@@ -262,12 +263,12 @@ def skip_reason(s: LoopSuggestion, replace: bool) -> str | None:
     if s._serialises:
         return ("a sequential compute construct here would serialise the parallel loops "
                 "inside it: they take the pragmas")
-    if not _is_one_line_pragma(s.pragma or ""):
+    if not is_one_line_pragma(s.pragma or ""):
         return "the suggestion is not a one-line OpenACC pragma"
     return None
 
 
-def _eol_for(lines: LineIndex, row: int) -> bytes:
+def eol_for(lines: LineIndex, row: int) -> bytes:
     """The line break a new line above ``row`` ends with: that line's own (so a mixed file keeps
     each region's style), else the one above it, else ``\\n``."""
     return lines.eol(row) or lines.eol(row - 1) or b"\n"
@@ -282,10 +283,12 @@ def _edit(lines: LineIndex, lp: Loop, pragma: str) -> tuple[int, int, bytes]:
         end = lines.line_span(lp.pragma.end_line)[1]  # its line break stays
         return start, end, lines.indent(lp.pragma.start_line).encode() + text
     start = lines.line_span(lp.start_line)[0]
-    return start, start, lines.indent(lp.start_line).encode() + text + _eol_for(lines, lp.start_line)
+    return start, start, lines.indent(lp.start_line).encode() + text + eol_for(lines, lp.start_line)
 
 
-def _splice(source: bytes, edits: list[tuple[int, int, bytes]]) -> bytes:
+def splice(source: bytes, edits: list[tuple[int, int, bytes]]) -> bytes:
+    """``source`` with each ``(start, end, text)`` byte range replaced (ranges must not
+    overlap)."""
     parts: list[bytes] = []
     pos = 0
     for start, end, text in sorted(edits, key=lambda e: e[0]):
@@ -357,7 +360,7 @@ def apply_edits(source: bytes, suggestions: list[LoopSuggestion], *, replace: bo
     for row in sorted({row for s in chosen for row, _, _ in s._routines}):
         start = lines.line_span(row)[0]
         edits.append((start, start, lines.indent(row).encode() + b"#pragma acc routine seq"
-                      + _eol_for(lines, row)))
+                      + eol_for(lines, row)))
     if not edits:
         return source, []
-    return _splice(source, edits), chosen
+    return splice(source, edits), chosen

@@ -14,7 +14,7 @@ from accellium.dataset.loops import LineIndex, Loop, detect_lang, normalize_lang
 from accellium.dataset.offload import FunctionPlan, LoopAdvice, PlanEdit, plan_source
 from accellium.dataset.offload.program import HEADER_SUFFIXES
 from accellium.dataset.pragma import PragmaError, parse
-from accellium.server.annotate import _eol_for, _is_one_line_pragma, _splice
+from accellium.server.annotate import eol_for, is_one_line_pragma, splice
 from accellium.server.engines import Engine, LoopQuery
 from accellium.server.safety import asserts_parallel
 from accellium.server.suggest import suggest
@@ -127,7 +127,7 @@ def all_edits(plans: list[FunctionPlan]) -> list[PlanEdit]:
 
 def _valid_line(text: str) -> bool:
     s = text.strip()
-    return s in ("{", "}") or _is_one_line_pragma(s)
+    return s in ("{", "}") or is_one_line_pragma(s)
 
 
 def edit_bytes(source: bytes, edits: list[PlanEdit]) -> list[tuple[int, int, bytes]]:
@@ -142,12 +142,12 @@ def edit_bytes(source: bytes, edits: list[PlanEdit]) -> list[tuple[int, int, byt
             raise ValueError(f"not a one-line OpenACC pragma or brace: {e.lines!r}")
         if e.row >= n_rows:
             start = len(source)
-            eol = _eol_for(lines, n_rows - 1)
+            eol = eol_for(lines, n_rows - 1)
             text = b"".join(eol + t.encode() for t in e.lines)
             end = start
         else:
             start = lines.starts[e.row]
-            eol = _eol_for(lines, e.row)
+            eol = eol_for(lines, e.row)
             text = b"".join(t.encode() + eol for t in e.lines)
             end = start
             if e.delete:
@@ -180,4 +180,4 @@ def apply_plans(source: bytes, plans: list[FunctionPlan]) -> bytes:
     edits = all_edits(plans)
     if not edits:
         return source
-    return _splice(source, edit_bytes(source, edits))
+    return splice(source, edit_bytes(source, edits))

@@ -122,6 +122,7 @@ def test_loop_at_innermost_first():
 
 def test_detect_lang_and_strip_comments():
     assert detect_lang("x.c") == "c" and detect_lang("x.cu") == "cpp"
+    assert detect_lang("x.C") == "cpp" and detect_lang("x.H") == "cpp" and detect_lang("x.CPP") == "cpp"
     assert detect_lang("x.h", "class A {};") == "cpp"
     assert detect_lang("x.h", "int f(void);") == "c"
     s = strip_comments('a = 1; // x\nb = "//no"; /* y\n z */ c;')

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from _mine_util import c_file
 
+from accellium.dataset.loops import detect_lang
 from accellium.dataset.mine.extract import (
     body_is_empty,
     brace_extent,
     extract_file,
-    file_lang,
     raw_clauses,
 )
 from accellium.dataset.records import dedup_key
@@ -183,8 +183,8 @@ def test_brace_extent_and_raw_clauses_and_lang():
                        ["reduction(*:p)", "copy(a)", "gang"]) == ["reduction(*:p)", "copy(a)",
                                                                   "gang"]
     assert raw_clauses("#pragma acc parallel loops", ["s"]) == ["loops"]
-    assert file_lang("x.C", b"") == "cpp" and file_lang("x.c", b"") == "c"
-    assert file_lang("x.h", b"namespace a {}") == "cpp"
+    assert detect_lang("x.C", b"") == "cpp" and detect_lang("x.c", b"") == "c"
+    assert detect_lang("x.h", b"namespace a {}") == "cpp"
 
 
 def test_function_heuristic_when_parse_fails():

@@ -38,7 +38,7 @@ from accellium.dataset.pragma import (
     split_top_level,
 )
 
-__all__ = ["RawPair", "FileResult", "extract_file", "file_lang", "has_acc", "body_is_empty",
+__all__ = ["RawPair", "FileResult", "extract_file", "has_acc", "body_is_empty",
            "raw_clauses", "guess_function", "brace_extent", "statement_extent"]
 
 _HAS_ACC = re.compile(rb"#[ \t]*pragma[ \t]+acc\b|_Pragma\s*\(\s*\"\s*acc\b", re.I)
@@ -84,11 +84,6 @@ def has_acc(data: bytes) -> bool:
     return _HAS_ACC.search(data) is not None
 
 
-def file_lang(path: str, data: bytes) -> str:
-    """``c``/``cpp`` by extension (``.C``/``.H`` are C++), ``.h`` decided by C++ keywords."""
-    if path.endswith((".C", ".H")):
-        return "cpp"
-    return detect_lang(path, data)
 
 
 def body_is_empty(loop_text: str) -> bool:
@@ -177,7 +172,7 @@ def _open(path: str, data: bytes, lang: str | None) -> _File | FileResult:
         data.decode("utf-8")
     except UnicodeDecodeError:
         res.events["bad_utf8"] += 1
-    lang = lang or file_lang(path, data)
+    lang = lang or detect_lang(path, data)
     rw = rewrite_underscore_pragmas(data, res.underscore_pragmas)
     loops = find_loops(rw.source, lang)
     if any(lp.has_error for lp in loops):

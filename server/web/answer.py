@@ -24,7 +24,7 @@ from accellium.server.web.inputs import CodeError, to_query
 from accellium.server.web.state import ServerState
 from accellium.server.web.work import bounded
 
-__all__ = ["answer"]
+__all__ = ["answer", "as_http"]
 
 log = logging.getLogger("accellium.server")
 
@@ -43,7 +43,7 @@ class _Fixed:
         return self._answer
 
 
-def _as_http(fn: Callable[..., Any], *args: Any) -> Any:
+def as_http(fn: Callable[..., Any], *args: Any) -> Any:
     """``fn(*args)`` with every failure caused by the request's code turned into an HTTP error."""
     try:
         return fn(*args)
@@ -75,7 +75,7 @@ def _embedded(req: SuggestRequest, engine: Any, fallback: Any):
 
 
 async def _model(state: ServerState, req: SuggestRequest, engine: Any, fallback: Any):
-    query = await state.workers.run(_as_http, to_query, req)
+    query = await state.workers.run(as_http, to_query, req)
     t0 = time.perf_counter()
     try:
         ans, err = await engine.asuggest(query), None
@@ -86,7 +86,7 @@ async def _model(state: ServerState, req: SuggestRequest, engine: Any, fallback:
         if status is not None:
             raise HTTPException(status, str(e)) from None
         ans, err = None, e
-    s = await state.workers.run(_as_http, _pipeline, query, _Fixed(engine.name, ans, err),
+    s = await state.workers.run(as_http, _pipeline, query, _Fixed(engine.name, ans, err),
                                 fallback)
     s.elapsed_ms = round((time.perf_counter() - t0) * 1000, 3)
     return s
@@ -118,7 +118,7 @@ async def answer(state: ServerState, req: SuggestRequest, request: Request | Non
     if getattr(engine, "asuggest", None) is not None:
         work = _model(state, req, engine, fallback)
     else:
-        work = state.workers.run(_as_http, _embedded, req, engine, fallback)
+        work = state.workers.run(as_http, _embedded, req, engine, fallback)
     sugg = await bounded(request, work, max(0.0, t_end - loop.time()), timeout)
     out = sugg.to_dict()
     out["alternatives"] = out["alternatives"][: req.alternatives]

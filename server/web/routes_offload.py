@@ -39,7 +39,7 @@ from accellium.server.api_models import (
     Text,
     check_defines,
 )
-from accellium.server.web.answer import _as_http
+from accellium.server.web.answer import as_http
 from accellium.server.web.errors import ERROR_RESPONSES
 from accellium.server.web.inputs import CodeError, parse_defines
 from accellium.server.web.state import ServerState
@@ -264,7 +264,7 @@ def offload_router(state: ServerState, auth: Callable) -> APIRouter:
         t_end = loop.time() + timeout
         engine = await state.engine_for(req.engine, timeout)
         fallback = await state.fallback(max(0.0, t_end - loop.time()))
-        work = state.workers.run(_as_http, _plan, req, engine, fallback)
+        work = state.workers.run(as_http, _plan, req, engine, fallback)
         return await bounded(request, work, max(0.0, t_end - loop.time()), timeout)
 
     return router
