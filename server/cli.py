@@ -146,6 +146,7 @@ def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from accellium.server.app import create_app
+    from accellium.server.engines import EMBEDDED_ENGINES
 
     settings = settings_from_args(args)
     log = logging.getLogger("accellium.server")
@@ -161,7 +162,15 @@ def serve(args: argparse.Namespace) -> int:
     except ValueError as e:  # e.g. an --adapter-root that is not a folder
         print(f"accellium serve: {e}", file=sys.stderr)
         return 2
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning",
+    if settings.engine in EMBEDDED_ENGINES:
+        # The lifespan loads the engine before the port opens: on a machine's first start the
+        # embedded engines build their state from the training pairs (minutes), then it is cached.
+        print(f"accellium serve: loading the '{settings.engine}' engine (the first start on a "
+              "machine builds its state from the training pairs, a few minutes; later starts "
+              "load it from the cache)", file=sys.stderr, flush=True)
+    # uvicorn's info lines say when the server answers and where ("Uvicorn running on ...");
+    # requests are logged by the access log (settings), not by uvicorn's.
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info",
                 **settings.uvicorn_options())
     return 0
 
