@@ -32,14 +32,15 @@ from .actions import (
 )
 from .document import Cancelled, DocIndex, DocView, loop_id
 from .logs import text
-from .offload import compute as compute_offload
 from .offload import (
+    apply_command,
     offload_action,
-    offload_edit,
     offload_target,
     resolve_offload,
     wants_offload,
+    with_edit,
 )
+from .offload import compute as compute_offload
 from .offload_backend import BackendRefused
 
 if TYPE_CHECKING:
@@ -92,18 +93,20 @@ async def _offload_offer(ls: AccelliumServer, params: types.CodeActionParams,
         return None
     uri = params.text_document.uri
     if ls.resolve_supported():
-        return offload_action(view, target, data={
-            "uri": uri, "offload": True, "function": target.name, "rows": list(target.rows),
-            "version": view.version})
+        data = {"uri": uri, "offload": True, "function": target.name,
+                "rows": list(target.rows), "version": view.version}
+        action = offload_action(view, target, data=data)
+        if ls.settings.offload_program:  # the plan may read files from the disk: a command
+            data["token"] = ls.pending_offloads.new()  # that checks them (offload_apply.py)
+            action.command = apply_command(data["token"])
+        return action
     try:
-        edits, _notes, others = await asyncio.wait_for(compute_offload(ls, view, target),
-                                                       ACTION_BUDGET_S)
+        computed = await asyncio.wait_for(compute_offload(ls, view, target), ACTION_BUDGET_S)
     except (TimeoutError, BackendRefused):
         return None
-    if not (edits or others) or doc.generation != view.generation:
+    if not (computed[0] or computed[2]) or doc.generation != view.generation:
         return None
-    return offload_action(view, target, edit=offload_edit(uri, view.version, edits, others,
-                                                          ls.document_changes()))
+    return with_edit(ls, offload_action(view, target), uri, view.version, computed)
 
 
 async def _loop_actions(ls: AccelliumServer, params: types.CodeActionParams, doc: DocIndex,

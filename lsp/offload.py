@@ -17,9 +17,11 @@ ask again, never an edit against text that is gone.
 
 With the ``offloadProgram`` setting (:mod:`.program`) the planner is given the program's other
 files (``--program``): the callers there get their data regions, and the ONE workspace edit
-covers every file it changes (each open document with its version, a file read from the disk
-with none).  A program that cannot be used is said in a message, and the document is planned
-alone.
+covers every file it changes (each open document with its version).  A file read from the disk
+has no version the client could check: the action then carries a command instead of the edit,
+and the server checks every file the plan read before it sends the edit
+(:mod:`.offload_apply`).  A program that cannot be used is said in a message, and the document
+is planned alone.
 """
 
 from __future__ import annotations
@@ -50,7 +52,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("accellium.lsp")
 
 __all__ = ["OFFLOAD_TITLE", "OffloadTarget", "FileEdits", "offload_target", "offload_action",
-           "plan_edits", "resolve_offload", "wants_offload", "offload_edit"]
+           "plan_edits", "resolve_offload", "wants_offload", "offload_edit", "with_edit",
+           "apply_command", "Computed"]
 
 OFFLOAD_TITLE = "Offload this function (OpenACC data region)"
 OFFLOAD_KIND = types.CodeActionKind.RefactorRewrite
@@ -248,9 +251,14 @@ def _program(ls: AccelliumServer, view: DocView) -> tuple[ProgramFile, ...] | No
     return got
 
 
-async def compute(ls: AccelliumServer, view: DocView, target: OffloadTarget) -> Edits:
+#: :data:`Edits` and the program's other files the plan read (None: planned alone)
+Computed = tuple[list[types.TextEdit], list[str], list[FileEdits], tuple[ProgramFile, ...] | None]
+
+
+async def compute(ls: AccelliumServer, view: DocView, target: OffloadTarget) -> Computed:
     """The plan's edits: from the backend when one is set and the target is a whole function
-    (:mod:`.offload_backend`), else in-process."""
+    (:mod:`.offload_backend`), else in-process; with the program's files they were planned
+    on."""
     service = ls.service
     program = await ls.jobs.run(lambda _check: _program(ls, view), timeout=OFFLOAD_BUDGET_S)
     if service.uses_backend and target.rows[0] == target.rows[1] and target.name:
@@ -260,16 +268,44 @@ async def compute(ls: AccelliumServer, view: DocView, target: OffloadTarget) -> 
             return text_edits(view, got[0]), got[1], [
                 FileEdits(by_rel[r].uri, by_rel[r].version,
                           byte_text_edits(Text(by_rel[r].data, view.encoding), e))
-                for r, e in got[2].items() if e]
+                for r, e in got[2].items() if e], program
     engine = await _engine(ls, service.settings.engine)
     fallback = await _engine(ls, "analysis")
     if engine is None:
         engine, fallback = fallback, None
     if engine is None:
-        return [], ["no embedded engine could be loaded"], []
-    return await ls.jobs.run(lambda _check: plan_edits(view, target, engine, fallback,
-                                                       ls.headers.included(view), program),
-                             lane=ls.engine_lane(view.uri), timeout=OFFLOAD_BUDGET_S)
+        return [], ["no embedded engine could be loaded"], [], program
+    edits, notes, others = await ls.jobs.run(
+        lambda _check: plan_edits(view, target, engine, fallback, ls.headers.included(view),
+                                  program),
+        lane=ls.engine_lane(view.uri), timeout=OFFLOAD_BUDGET_S)
+    return edits, notes, others, program
+
+
+def with_edit(ls: AccelliumServer, action: types.CodeAction, uri: str, version: int | None,
+              computed: Computed, token: str | None = None) -> types.CodeAction:
+    """The action with its ONE workspace edit; when the plan read program files from the
+    disk (no version to check), the command ``accellium.applyOffload`` that checks them first
+    instead (:mod:`.offload_apply`; ``token``: the one the action was offered with)."""
+    from .offload_apply import Pending, file_checks, from_disk
+
+    edits, _notes, others, program = computed
+    if program is not None and from_disk(program):
+        token = ls.pending_offloads.settle(token, Pending(uri, version, edits, others,
+                                                          file_checks(program)))
+        action.edit = None
+        action.command = apply_command(token)
+        return action
+    if token is not None:
+        ls.pending_offloads.settle(token, None)  # the command that runs after the edit: none
+    action.edit = offload_edit(uri, version, edits, others, ls.document_changes())
+    return action
+
+
+def apply_command(token: str) -> types.Command:
+    from .offload_apply import APPLY_OFFLOAD
+
+    return types.Command(title=OFFLOAD_TITLE, command=APPLY_OFFLOAD, arguments=[token])
 
 
 async def _engine(ls: AccelliumServer, name: str):
@@ -290,36 +326,45 @@ def _notes_message(notes: list[str]) -> str:
 async def resolve_offload(ls: AccelliumServer, action: types.CodeAction, data: dict
                           ) -> types.CodeAction:
     """Fill in the edit of an offered offload action (the document version it was offered
-    for, else no edit and a message)."""
+    for, else no edit and a message); settle the token of its command, if it has one."""
+    token = data.get("token")
+    got = await _resolved(ls, action, data, token if isinstance(token, str) else None)
+    if got is None and isinstance(token, str):
+        ls.pending_offloads.settle(token, None)  # a message said why: the command does nothing
+    return got or action
+
+
+async def _resolved(ls: AccelliumServer, action: types.CodeAction, data: dict,
+                    token: str | None) -> types.CodeAction | None:
     uri = data.get("uri")
     if not isinstance(uri, str):
-        return action
+        return None
     doc = ls.docs.get(uri)
     rows = data.get("rows")
     if doc is None or not (isinstance(rows, list) and len(rows) == 2 and
                            all(isinstance(r, int) and not isinstance(r, bool) for r in rows)):
-        return action
+        return None
     if doc.version != data.get("version"):
         ls.show("warning", STALE)
-        return action
+        return None
     view = await ls.parsed(doc)
     if view.version != data.get("version") or view.generation != doc.generation:
         ls.show("warning", STALE)
-        return action
+        return None
     target = OffloadTarget(str(data.get("function") or ""), (rows[0], rows[1]))
     try:
-        edits, notes, others = await compute(ls, view, target)
+        computed = await compute(ls, view, target)
     except TimeoutError:
         ls.show("warning", "accellium: planning the offload took too long; no edit was made")
-        return action
+        return None
     except BackendRefused as e:
         ls.show("warning", f"accellium: the backend refused to plan this function ({e})")
-        return action
+        return None
     if doc.generation != view.generation or ls.docs.get(uri) is not doc:
         ls.show("warning", STALE)
-        return action
+        return None
+    edits, notes, others, _program_files = computed
     if not edits and not others:
         ls.show("info", _notes_message(notes))
-        return action
-    action.edit = offload_edit(uri, view.version, edits, others, ls.document_changes())
-    return action
+        return None
+    return with_edit(ls, action, uri, view.version, computed, token)

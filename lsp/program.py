@@ -15,7 +15,10 @@ right when the files ARE the whole program, so nothing here guesses:
   document alone (its plan then assumes nothing about the callers);
 * reading follows :mod:`.headers`'s rules (:func:`lsp.scan.read_regular`: regular files only, a
   link only to a file inside the folder, never blocking on a pipe, bounded), and an open
-  document is read from its buffer (unsaved changes count; its version goes with the edit).
+  document is read from its buffer (unsaved changes count; its version goes with the edit);
+  a file read from the disk has no version to go with the edit: the edit is then applied
+  through a command that first checks the file still holds what was read
+  (:mod:`.offload_apply`).
 
 Limits: :data:`~accellium.server.api_models.MAX_PROGRAM_FILES` files and
 :data:`~accellium.server.api_models.MAX_PROGRAM_BYTES` bytes together (those of the HTTP
@@ -47,6 +50,8 @@ class ProgramFile:
     uri: str
     data: bytes
     version: int | None  # the open document's version (None: read from the disk)
+    real: str = ""  # its real path
+    root: str = ""  # the (real path of the) workspace folder it was read in
 
 
 def _inside(real: str, root: str) -> bool:
@@ -117,5 +122,5 @@ def read_program(patterns: Sequence[str], doc_uri: str, lang: str, folders: Sequ
         problem = program_problem(rel, data, lang, "this document")
         if problem:
             return f"{rel}: {problem}"
-        out.append(ProgramFile(rel, uri, data, version))
+        out.append(ProgramFile(rel, uri, data, version, real, root))
     return tuple(out)

@@ -32,6 +32,7 @@ from .handlers import ANNOTATE_FILE, annotate, code_actions, resolve_action
 from .headers import HeaderCache, fs_path, include_folders
 from .jobs import Jobs
 from .logs import LogControl
+from .offload_apply import APPLY_OFFLOAD, PendingOffloads, apply_offload
 from .protocol import AccelliumProtocol
 from .settings import SECTION, Settings, parse_settings
 from .style import StyleIndex, scan_root
@@ -63,6 +64,7 @@ class AccelliumServer(Documents, LanguageServer):
         self.encoding = "utf-16"
         self.cli_backend_url: str | None = None  # `accellium lsp --backend-url`
         self.headers = HeaderCache(self._include_folders, self._buffers)
+        self.pending_offloads = PendingOffloads()  # offload edits waiting for their command
 
     # ------------------------------------------------------------------------------------------
     # Messages (callable from worker threads)
@@ -355,6 +357,10 @@ def make_server() -> AccelliumServer:  # noqa: C901, PLR0915 — one thin nested
     @server.command(ANNOTATE_FILE)
     async def annotate_file(ls: AccelliumServer, *args: Any):
         return await annotate(ls, args)
+
+    @server.command(APPLY_OFFLOAD)
+    async def apply_offload_edit(ls: AccelliumServer, *args: Any):
+        return await apply_offload(ls, args)
 
     @server.feature(types.SHUTDOWN)
     async def shutdown(ls: AccelliumServer, *args) -> None:

@@ -8,7 +8,7 @@ import re
 
 from lsprotocol import types
 
-__all__ = ["client_capabilities", "record_applied_edits", "apply_text_edits", "edits_for", "generate_c", "utf16_len",
+__all__ = ["client_capabilities", "record_applied_edits", "read_code_actions_with_commands", "apply_text_edits", "edits_for", "generate_c", "utf16_len",
            "spec_lines", "record_statuses"]
 
 STATUS_FIELDS = ("engine", "backend", "url", "message")
@@ -40,10 +40,27 @@ def record_applied_edits(client) -> list:
     return applied
 
 
+def read_code_actions_with_commands(client) -> None:
+    """Make ``client`` read a code action that carries a ``command`` as a code action, as
+    editors do (a ``Command`` literal is the object whose ``command`` is a string; lsprotocol's
+    own hook takes any object with a ``command`` key for a ``Command``)."""
+    from typing import Union
+
+    conv = client.protocol._converter
+
+    def hook(obj, _type):
+        if isinstance(obj, dict) and isinstance(obj.get("command"), str):
+            return conv.structure(obj, types.Command)
+        return conv.structure(obj, types.CodeAction)
+
+    conv.register_structure_hook(Union[types.Command, types.CodeAction], hook)  # noqa: UP007
+
+
 def client_capabilities(*, resolve: bool = True, document_changes: bool = True,
-                        progress: bool = True, configuration: bool = False
-                        ) -> types.ClientCapabilities:
-    """A VS Code-like client: versioned edits, code-action resolve, work-done progress."""
+                        progress: bool = True, configuration: bool = False,
+                        change_annotations: bool = False) -> types.ClientCapabilities:
+    """A VS Code-like client: versioned edits, code-action resolve, work-done progress
+    (``change_annotations``: edits annotated for review, as VS Code supports)."""
     return types.ClientCapabilities(
         general=types.GeneralClientCapabilities(
             position_encodings=[types.PositionEncodingKind.Utf16]),
@@ -51,7 +68,9 @@ def client_capabilities(*, resolve: bool = True, document_changes: bool = True,
             apply_edit=True,
             configuration=configuration,
             workspace_edit=types.WorkspaceEditClientCapabilities(
-                document_changes=document_changes)),
+                document_changes=document_changes,
+                change_annotation_support=types.ChangeAnnotationsSupportOptions(
+                    groups_on_label=True) if change_annotations else None)),
         window=types.WindowClientCapabilities(work_done_progress=progress,
                                               show_message=types.ShowMessageRequestClientCapabilities()),
         text_document=types.TextDocumentClientCapabilities(

@@ -1,9 +1,12 @@
 """The ``offloadProgram`` setting: "Offload this function" with ALL the program's files (globs
 relative to the workspace folder).  A real pytest-lsp client over stdio: the action's ONE
 workspace edit covers the document and the caller's file (an open document with its version
-and its unsaved text, a closed one from the disk, without a version); applied, the program
-builds with gcc -fopenacc and verifies in the data-environment emulator, and the caller's
-region moves the data once.  Through a backend the files go as ``program`` (the fake backend
+and its unsaved text, a closed one from the disk); applied, the program builds with gcc
+-fopenacc and verifies in the data-environment emulator, and the caller's region moves the
+data once.  A plan that read files from the disk (no version the client could check) comes as
+the ``accellium.applyOffload`` command: the server sends the edit (``workspace/applyEdit``)
+only while every file still holds the text the plan read — a file changed on the disk after
+planning gets no edit and a message.  Through a backend the files go as ``program`` (the fake backend
 sees the wire; a real ``accellium serve`` gives the same edits).  A program that cannot be
 used (a unit in another language) or a bad value is a message; the document is then planned
 alone."""
@@ -18,20 +21,28 @@ from _server_util import running_server
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
-from accellium.lsp.testing import apply_text_edits, record_statuses
+from accellium.lsp.testing import (
+    apply_text_edits,
+    read_code_actions_with_commands,
+    record_applied_edits,
+    record_statuses,
+)
 from accellium.server.app import Settings
 from tests.test_lsp_backend import _state, backend, fake  # noqa: F401 - fixtures
-from tests.test_lsp_server import ENV, SERVER, open_doc, start, wait_for
+from tests.test_lsp_server import ENV, SERVER, change, open_doc, start, wait_for
 from tests.test_offload_http_program import RELAX, RELAX_H, RELAX_MAIN, STEPS, M, N
 
 TITLE = "Offload this function (OpenACC data region)"
 PATTERNS = ["src/*.c", "src/*.h"]
 REGION = "#pragma acc data copyin(src[0:n]) copy(u[0:n])"
+APPLY = "accellium.applyOffload"
 
 
 @pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER, server_env=ENV))
 async def client(lsp_client: LanguageClient):
     record_statuses(lsp_client)
+    lsp_client.applied = record_applied_edits(lsp_client)
+    read_code_actions_with_commands(lsp_client)
     yield lsp_client
     await lsp_client.shutdown_session()
 
@@ -45,15 +56,40 @@ def _workspace(tmp_path):
     return ws, (ws / "src" / "relax.c").as_uri(), (ws / "src" / "main.c").as_uri()
 
 
-async def _edit(client: LanguageClient, uri: str) -> types.WorkspaceEdit | None:
-    """The resolved edit of the offload action on ``relax`` (row 0)."""
+async def _action(client: LanguageClient, uri: str) -> types.CodeAction:
+    """The resolved offload action on ``relax`` (row 0)."""
     res = await client.text_document_code_action_async(types.CodeActionParams(
         text_document=types.TextDocumentIdentifier(uri=uri),
         range=types.Range(types.Position(0, 0), types.Position(0, 0)),
         context=types.CodeActionContext(diagnostics=[])))
     acts = [a for a in res or [] if a.title == TITLE]
     assert len(acts) == 1
-    return (await client.code_action_resolve_async(acts[0])).edit
+    return await client.code_action_resolve_async(acts[0])
+
+
+async def _run(client: LanguageClient, action: types.CodeAction) -> tuple[bool, list]:
+    """Executes the action's command as an editor does: (what the server answered it applied,
+    the ``workspace/applyEdit`` requests it sent meanwhile)."""
+    assert action.command is not None and action.command.command == APPLY
+    before = len(client.applied)
+    res = await client.workspace_execute_command_async(types.ExecuteCommandParams(
+        command=action.command.command, arguments=action.command.arguments))
+    applied = res["applied"] if isinstance(res, dict) else res.applied
+    return applied, client.applied[before:]
+
+
+async def _edit(client: LanguageClient, uri: str) -> types.WorkspaceEdit | None:
+    """The edit the offload action on ``relax`` makes: its own, or the one the server sends
+    when its command runs (the plan read files from the disk)."""
+    action = await _action(client, uri)
+    if action.command is None:
+        return action.edit
+    applied, sent = await _run(client, action)
+    if action.edit is not None:  # the command after the edit does nothing
+        assert not applied and sent == []
+        return action.edit
+    assert applied and len(sent) == 1
+    return sent[0].edit
 
 
 def _changes(edit: types.WorkspaceEdit | None) -> dict[str, tuple[int | None, list]]:
@@ -81,6 +117,14 @@ async def test_the_offload_edit_covers_the_callers_file(client: LanguageClient, 
     open_doc(client, main_uri, edited, version=7)
     got = _changes(await _edit(client, uri))
     assert set(got) == {uri, main_uri} and got[uri][0] == 1 and got[main_uri][0] == 7
+    # every program file open: the action carries the versioned edit itself
+    h_uri = (ws / "src" / "relax.h").as_uri()
+    open_doc(client, h_uri, RELAX_H, version=3)
+    await asyncio.sleep(0.1)
+    action = await _action(client, uri)
+    assert action.edit is not None and _changes(action.edit) == got
+    client.text_document_did_close(types.DidCloseTextDocumentParams(
+        text_document=types.TextDocumentIdentifier(uri=h_uri)))
     kernel = apply_text_edits(RELAX, got[uri][1])
     main = apply_text_edits(edited, got[main_uri][1])
     assert acc_lines(main) == [REGION]
@@ -171,8 +215,90 @@ async def test_clients_without_document_changes_get_changes_by_uri(client: Langu
         range=types.Range(types.Position(0, 0), types.Position(0, 0)),
         context=types.CodeActionContext(diagnostics=[])))
     acts = [a for a in res or [] if a.title == TITLE]
-    assert len(acts) == 1 and acts[0].edit is not None and acts[0].edit.changes is not None
-    changes = acts[0].edit.changes
+    # main.c and relax.h were read from the disk: a command, whose edit the server sends
+    assert len(acts) == 1
+    applied, sent = await _run(client, acts[0])
+    assert applied and len(sent) == 1 and sent[0].edit.changes is not None
+    changes = sent[0].edit.changes
     assert set(changes) == {uri, main_uri}
     assert acc_lines(apply_text_edits(RELAX_MAIN, changes[main_uri])) == [REGION]
     assert acc_lines(apply_text_edits(RELAX, changes[uri]))
+
+
+async def test_a_file_changed_on_the_disk_after_planning_gets_no_edit(client: LanguageClient,
+                                                                       tmp_path):
+    """main.c and relax.h are read from the disk: the action is a command; the server checks
+    each file the plan read when it runs, and sends the edit only when none changed."""
+    ws, uri, main_uri = _workspace(tmp_path)
+    await start(client, root=ws, options={"engine": "analysis", "offloadProgram": PATTERNS},
+                change_annotations=True)
+    open_doc(client, uri, RELAX)
+    main = ws / "src" / "main.c"
+    for changed, text in ((main, "/* moved */\n" + RELAX_MAIN),
+                          (ws / "src" / "relax.h", RELAX_H + "\n")):  # read, not edited
+        action = await _action(client, uri)
+        original = changed.read_text()
+        changed.write_text(text)  # after planning, before the user picks the action
+        applied, sent = await _run(client, action)
+        assert not applied and sent == []
+        rel = changed.relative_to(ws).as_posix()
+        await wait_for(lambda r=rel: [m for m in client.messages
+                                      if f"{r} changed on the disk" in m.message])
+        # a used token is gone
+        applied, sent = await _run(client, action)
+        assert not applied and sent == []
+        await wait_for(lambda: [m for m in client.messages
+                                if "no longer available" in m.message])
+        changed.write_text(original)
+    # asked again on the new text: applied, against that text; the edits are annotated for
+    # review (this client supports change annotations)
+    main.write_text("/* moved */\n" + RELAX_MAIN)
+    action = await _action(client, uri)
+    applied, sent = await _run(client, action)
+    assert applied and len(sent) == 1
+    edit = sent[0].edit
+    assert edit.change_annotations and all(a.needs_confirmation
+                                           for a in edit.change_annotations.values())
+    got = _changes(edit)
+    assert set(got) == {uri, main_uri} and got[uri][0] == 1 and got[main_uri][0] is None
+    assert all(isinstance(e, types.AnnotatedTextEdit) for _v, es in got.values() for e in es)
+    new_main = apply_text_edits("/* moved */\n" + RELAX_MAIN, got[main_uri][1])
+    assert acc_lines(new_main) == [REGION]
+    assert new_main.splitlines()[0] == "/* moved */"
+
+
+async def test_a_file_opened_after_planning_gets_its_version(client: LanguageClient, tmp_path):
+    """The caller's file opened in the editor between planning and applying, with the text
+    the plan read: its edit carries the document's version; with an unsaved change: no
+    edit."""
+    ws, uri, main_uri = _workspace(tmp_path)
+    await start(client, root=ws, options={"engine": "analysis", "offloadProgram": PATTERNS})
+    open_doc(client, uri, RELAX)
+    action = await _action(client, uri)
+    open_doc(client, main_uri, RELAX_MAIN, version=5)
+    await asyncio.sleep(0.1)
+    applied, sent = await _run(client, action)
+    assert applied and _changes(sent[0].edit)[main_uri][0] == 5
+    client.text_document_did_close(types.DidCloseTextDocumentParams(
+        text_document=types.TextDocumentIdentifier(uri=main_uri)))
+    await asyncio.sleep(0.1)
+    action = await _action(client, uri)
+    open_doc(client, main_uri, RELAX_MAIN + "/* unsaved */\n", version=6)
+    await asyncio.sleep(0.1)
+    applied, sent = await _run(client, action)
+    assert not applied and sent == []
+    await wait_for(lambda: [m for m in client.messages
+                            if "src/main.c changed in its editor" in m.message])
+
+
+async def test_the_document_changed_before_the_command_runs(client: LanguageClient, tmp_path):
+    ws, uri, main_uri = _workspace(tmp_path)
+    await start(client, root=ws, options={"engine": "analysis", "offloadProgram": PATTERNS})
+    open_doc(client, uri, RELAX)
+    action = await _action(client, uri)
+    change(client, uri, 2, (0, 0), (0, 0), "/* edited */\n")
+    await asyncio.sleep(0.1)
+    applied, sent = await _run(client, action)
+    assert not applied and sent == []
+    await wait_for(lambda: [m for m in client.messages
+                            if "the document changed after the offload action" in m.message])

@@ -9,9 +9,13 @@ offloaded loop of its plan, through one footprint, and either
 * every use is a read (the callee reads no element outside the footprint), or
 * every use is a plain write ``p[f] = ...`` with only blocks and counted loops between it and
   the offloaded loop (no jump inside that loop), the loop runs whenever the function's region
-  does (only blocks between it and the region's statements, not inside a host loop) and the
-  region whenever the function is called: each call writes every element of the footprint
-  and reads none of the parameter;
+  does (only blocks between it and the region's statements) and the region whenever the
+  function is called: each call writes every element of the footprint and reads none of the
+  parameter;
+
+the offloaded loop may sit inside host loops of the region when they all belong to its nest
+(:func:`.cover.nest_tops`: a ``kernels`` answer on the outer loop offloads the inner one) —
+the footprint is then over the whole nest, from the outermost of them;
 
 and its names are the callee's parameters, never assigned (they translate through the call's
 arguments: each replaced by the polynomial of its argument).  The caller's flow then treats a
@@ -86,9 +90,23 @@ def _owner(node: Node, units: list[Unit]) -> Unit | None:
                 None)
 
 
+def _nest_top(d: Device, region: Region) -> Node | None:
+    """The offloaded loop, or — inside host loops of the region — the outermost of them when
+    all belong to its nest (:func:`.cover.nest_tops`: a ``kernels`` answer on the nest's outer
+    loop offloads the inner one); None otherwise."""
+    from accellium.dataset.offload.cover import nest_tops
+
+    loops = region.lay.device_loops.get(d.node.id) or ()
+    if not loops:
+        return d.node
+    tops = nest_tops(d, loops)
+    return tops[-1] if len(tops) == len(loops) else None
+
+
 def param_footprint(mine: list[ArrayUse], region: Region, always: bool,
                     params: list[str | None], assigned: dict) -> tuple | None:
-    """The footprint of a parameter's uses ``mine`` in the callee (the module's rule)."""
+    """The footprint of a parameter's uses ``mine`` in the callee (the module's rule; the
+    loop's nest may reach into host loops around it)."""
     from accellium.dataset.offload.cover import _plain_nest, footprint, unconditional
 
     owners = {id(o) for o in (_owner(u.node, region.devices) for u in mine)}
@@ -96,14 +114,15 @@ def param_footprint(mine: list[ArrayUse], region: Region, always: bool,
     if d is None or len(owners) != 1 or not isinstance(d, Device):
         return None
     reads, writes = any(u.read for u in mine), any(u.write for u in mine)
-    if reads == writes:
+    top = _nest_top(d, region)
+    if reads == writes or top is None:
         return None
-    if writes and not (always and not region.lay.device_loops.get(d.node.id)
-                       and unconditional(d.node, {s.id for s in region.lay.stmts})
-                       and not any(n.type in _JUMPS for n in iter_nodes(d.node))
-                       and all(u.plain and _plain_nest(u.node, d.node) for u in mine)):
+    if writes and not (always
+                       and unconditional(top, {s.id for s in region.lay.stmts})
+                       and not any(n.type in _JUMPS for n in iter_nodes(top))
+                       and all(u.plain and _plain_nest(u.node, top) for u in mine)):
         return None
-    fps = {footprint(u, d.node) for u in mine}
+    fps = {footprint(u, top) for u in mine}
     fp = fps.pop() if len(fps) == 1 else None
     if fp is None or any(n not in params or assigned.get(n) for n in footprint_names(fp)):
         return None

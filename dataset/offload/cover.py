@@ -39,23 +39,55 @@ def unconditional(node: Node, top_ids: set[int]) -> bool:
 
 
 def covering(info: ArrayInfo, devices: dict[int, Unit], lay: Layout, scratch: bool = False
-              ) -> tuple[Unit, ArrayUse] | None:
+              ) -> tuple[Unit, ArrayUse, Node] | None:
     """An offloaded loop that always runs and replaces every element of the section (of the
     elements the loops reach, for an allocation mapped whole: ``scratch``, when nothing is
-    copied back and the host reads nothing in the region, the others are never read)."""
+    copied back and the host reads nothing in the region, the others are never read), with
+    the code after which every element is written: the loop, or the host loops of its nest
+    around it (:func:`nest_tops`)."""
     if info.spans is None or info.alloc is not None and not scratch or \
             info.shape.kind not in ("pointer", "rows"):
         return None
     top_ids = {s.id for s in lay.stmts}
     for did, uses in info.uses.items():
         d = devices[did]
-        if lay.device_loops.get(did):
+        loops = lay.device_loops.get(did)
+        if loops:
             got = _covers_nest(d, uses, info, lay)
-        else:
-            got = _covers(d, uses, info, lay) if unconditional(d.node, top_ids) else None
-        if got is not None:
-            return d, got
+            if got is not None:
+                return d, got, d.node
+            outer = nest_tops(d, loops)[-1:]
+            if outer and unconditional(outer[0], top_ids):
+                got = _covers_in(outer[0], uses, info)
+                if got is not None:
+                    return d, got, outer[0]
+        elif unconditional(d.node, top_ids):
+            got = _covers(d, uses, info, lay)
+            if got is not None:
+                return d, got, d.node
     return None
+
+
+def nest_tops(d: Unit, loops: tuple[int, ...]) -> list[Node]:
+    """The host loops of the region around an offloaded loop that belong to its nest,
+    innermost first: each a ``for`` loop with a condition, with only blocks and such loops
+    between it and the offloaded loop.  Whether a nest writes an array whole before reading
+    it is a fact of the nest — its bounds and subscripts — whichever of its loops the
+    per-loop answer offloads (``parallel loop collapse(2)`` on the outer loop, or a
+    ``kernels`` answer there that leaves it on the host and offloads the inner one)."""
+    if not isinstance(d, Device):
+        return []
+    out: list[Node] = []
+    want = set(loops)
+    p = d.node.parent
+    while p is not None and want:
+        if p.type == "for_statement" and _field(p, "condition") is not None and p.id in want:
+            out.append(p)
+            want.discard(p.id)
+        elif p.type != "compound_statement":
+            break
+        p = p.parent
+    return out
 
 
 def _covers_nest(d: Unit, uses: list[ArrayUse], info: ArrayInfo, lay: Layout
@@ -92,40 +124,72 @@ def _covers(d: Unit, uses: list[ArrayUse], info: ArrayInfo, lay: Layout) -> Arra
     """The write by which the unit replaces every element of the section, each time it runs."""
     if isinstance(d, CallDevice):
         return covering_arg(d, uses, info, Extents(lay.stmts))
+    return _covers_in(d.node, uses, info)
+
+
+def _covers_in(top: Node, uses: list[ArrayUse], info: ArrayInfo) -> ArrayUse | None:
+    """The plain write under ``top`` (an offloaded loop, or a host loop of its nest) that
+    reaches every element of the section over the iterations of the loops up to ``top``,
+    with no jump under ``top``: every element is written once ``top`` has run."""
     if any(n.type in ("continue_statement", "break_statement", "goto_statement",
-                      "return_statement") for n in iter_nodes(d.node)):
+                      "return_statement") for n in iter_nodes(top)):
         return None
-    ex = Extents([d.node])
+    ex = Extents([top])
     for u in uses:
-        if u.plain and _plain_nest(u.node, d.node) and _same(ex, u, info) and \
+        if u.plain and _plain_nest(u.node, top) and _same(ex, u, info) and \
                 all(ex.dense(sub, u.node) for sub in u.subs):
             return u
     return None
 
 
+#: A unit, its write, the host loop at the top of whose iterations it runs, the code after
+#: which every element is written (the unit, or a host loop of its nest).
+Looped = tuple[Unit, ArrayUse, Node, Node]
+
+
+def _around(node: Node, loop_id: int) -> Node | None:
+    p = node.parent
+    while p is not None and p.id != loop_id:
+        p = p.parent
+    return p
+
+
+def _looped_tops(d: Unit, loops: tuple[int, ...]) -> list[tuple[Node, Node]]:
+    """(the code at the top of each iteration of a host loop, that host loop), innermost
+    first: the unit itself, then each host loop of its nest (:func:`nest_tops`) under another
+    host loop — only blocks between each and the body of the host loop around it."""
+    out: list[tuple[Node, Node]] = []
+    for top in [d.node, *nest_tops(d, loops)]:
+        inner = [lid for lid in loops if lid != top.id and
+                 (h := _around(d.node, lid)) is not None and h.start_byte <= top.start_byte
+                 and top.end_byte <= h.end_byte]
+        host = _around(d.node, inner[-1]) if inner else None
+        body = _field(host, "body") if host is not None else None
+        if host is not None and body is not None and unconditional(top, {body.id}):
+            out.append((top, host))
+    return out
+
+
 def looped_cover(info: ArrayInfo, devices: dict[int, Unit], lay: Layout, fn: Node,
-                 scratch: bool = False) -> tuple[Unit, ArrayUse, Node] | None:
-    """An offloaded loop that replaces every element of the section each time the innermost
-    host loop around it runs its body (only blocks between them), with that host loop; none
-    when the function has a ``goto`` (it could jump past the loop into the body).
-    ``scratch``: as for :func:`covering`."""
+                 scratch: bool = False) -> list[Looped]:
+    """The offloaded loops that replace every element of the section each time the innermost
+    host loop around them runs its body (only blocks between them) — or whose nest does, the
+    host loops of the nest between them and that host loop (:func:`nest_tops`) — with that
+    host loop; none when the function has a ``goto`` (it could jump past the loop into the
+    body).  ``scratch``: as for :func:`covering`."""
     if info.spans is None or info.alloc is not None and not scratch or \
             info.shape.kind not in ("pointer", "rows") or \
             any(n.type == "goto_statement" for n in iter_nodes(fn)):
-        return None
+        return []
+    out: list[Looped] = []
     for did, uses in info.uses.items():
-        loops = lay.device_loops.get(did)
         d = devices[did]
-        host = d.node.parent
-        while loops and host is not None and host.id != loops[-1]:
-            host = host.parent
-        body = _field(host, "body") if loops and host is not None else None
-        if host is None or body is None or not unconditional(d.node, {body.id}):
-            continue
-        got = _covers(d, uses, info, lay)
-        if got is not None:
-            return d, got, host
-    return None
+        for top, host in _looped_tops(d, lay.device_loops.get(did) or ()):
+            got = _covers(d, uses, info, lay) if top.id == d.node.id else \
+                _covers_in(top, uses, info)
+            if got is not None:
+                out.append((d, got, host, top))
+    return out
 
 
 def reads_own_write(u: ArrayUse, w: ArrayUse) -> bool:
@@ -246,47 +310,66 @@ def _writer(d: Unit, uses: list[ArrayUse], info: ArrayInfo) -> tuple[ArrayUse, t
     return None
 
 
-def _reads_within(d: Unit, uses: list[ArrayUse], info: ArrayInfo, fw: tuple) -> bool:
-    """Does the unit read only elements of the footprint ``fw``?"""
+def _lifted_writer(top: Node, uses: list[ArrayUse], info: ArrayInfo, lay: Layout
+                   ) -> tuple[ArrayUse, tuple] | None:
+    """A plain write of the offloaded loop under ``top`` (a host loop of its nest) with its
+    footprint over the loops up to ``top``, when nothing under ``top`` reads the array (host
+    code included), nothing jumps and the region assigns no name of the footprint."""
+    names = info.aliases or {info.name}
+    if any(u.name in names and (u.read or not u.plain) for u in array_uses(top)) or any(
+            n.type in ("continue_statement", "break_statement", "goto_statement",
+                       "return_statement") for n in iter_nodes(top)):
+        return None
+    for w in uses:
+        fw = footprint(w, top) if w.plain and _plain_nest(w.node, top) else None
+        if fw is not None and not _changed(fw, lay):
+            return w, fw
+    return None
+
+
+def _reads_within(d: Unit, uses: list[ArrayUse], info: ArrayInfo, fw: tuple,
+                  loops: tuple[int, ...]) -> bool:
+    """Does the unit read only elements of the footprint ``fw`` — over the loop, or over the
+    loops of its nest up to one of its host loops (:func:`nest_tops`)?"""
     if isinstance(d, CallDevice):
         return all(a.fills is not None or not a.read or a.reads_within == fw
                    for a in d.args if a.name == info.name)
-    return all(footprint(r, d.node) == fw for r in uses if r.read)
+    tops = [d.node, *nest_tops(d, loops)]
+    return all(any(footprint(r, t) == fw for t in tops) for r in uses if r.read)
 
 
 def footprint_cover(info: ArrayInfo, devices: dict[int, Unit], lay: Layout, fn: Node,
-                    scratch: bool = False) -> tuple[Unit, ArrayUse, Node] | None:
-    """A loop at the top of each iteration of a host loop (only blocks between them) that
-    writes, in every iteration of its nest, the elements of a footprint that every device
+                    scratch: bool = False) -> list[Looped]:
+    """The loops at the top of each iteration of a host loop (only blocks between them) that
+    write, in every iteration of their nest, the elements of a footprint that every device
     read of the array in other loops has too (``b[i*n + j]`` written and read over the same
     interior): each read sees what the same host iteration wrote, whatever lies in the holes
-    of the section (nothing reads them).  A hoisted call counts as such a loop, or as such a
-    read, with its callee's footprint in the caller's names (:mod:`.callprints`) — when the
-    host reads nothing of the array in the region (``scratch``) and the region assigns no
-    name of the footprint."""
+    of the section (nothing reads them).  The nest may reach into host loops around the
+    offloaded loop (:func:`nest_tops`; nothing in them reads the array, the region assigns
+    no name of the footprint).  A hoisted call counts as such a loop, or as such a read,
+    with its callee's footprint in the caller's names (:mod:`.callprints`) — when the host
+    reads nothing of the array in the region (``scratch``) and the region assigns no name of
+    the footprint."""
     if info.spans is None or info.alloc is not None or info.shape.kind != "pointer" \
             or any(n.type == "goto_statement" for n in iter_nodes(fn)):
-        return None
+        return []
     calls = any(isinstance(devices[did], CallDevice) for did in info.uses)
+    out: list[Looped] = []
     for did, uses in info.uses.items():
         d = devices[did]
-        loops = lay.device_loops.get(did)
-        got = _writer(d, uses, info) if loops else None
-        if got is None or not loops:
-            continue
-        w, fw = got
-        if calls and (not scratch or _changed(fw, lay)):
-            continue
-        host = d.node.parent
-        while host is not None and host.id != loops[-1]:
-            host = host.parent
-        body = _field(host, "body") if host is not None else None
-        if host is None or body is None or not unconditional(d.node, {body.id}):
-            continue
-        if all(_reads_within(devices[rid], rs, info, fw)
-               for rid, rs in info.uses.items() if rid != did):
-            return d, w, host
-    return None
+        loops = lay.device_loops.get(did) or ()
+        for top, host in _looped_tops(d, loops):
+            got = _writer(d, uses, info) if top.id == d.node.id else \
+                _lifted_writer(top, uses, info, lay)
+            if got is None:
+                continue
+            w, fw = got
+            if calls and (not scratch or _changed(fw, lay)):
+                continue
+            if all(_reads_within(devices[rid], rs, info, fw, lay.device_loops.get(rid) or ())
+                   for rid, rs in info.uses.items() if rid != did):
+                out.append((d, w, host, top))
+    return out
 
 
 def _changed(fp: tuple, lay: Layout) -> bool:

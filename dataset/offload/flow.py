@@ -328,24 +328,24 @@ def _unplaceable(leaf: Leaf, info: ArrayInfo, verb: str) -> str:
 
 
 def _needs_in_looped(ctx: _Ctx, info: ArrayInfo, host_reads: list[int], out: Flow) -> bool:
-    """Without a copy back, a loop that replaces the section at the top of each iteration of
-    a host loop needs no copy in when every read of the array comes after it in that host
-    loop's body: each read sees what an earlier part of the same iteration wrote, and when the
-    host loop does not run nothing reads the array (nor copies it back)."""
-    got = looped_cover(info, ctx.devices, ctx.lay, ctx.scope.fn, scratch=not host_reads) or \
-        footprint_cover(info, ctx.devices, ctx.lay, ctx.scope.fn, scratch=not host_reads)
-    if got is None:
-        return True
-    d, w, host = got
-    own = d.node if isinstance(d, CallDevice) else None  # a callee that reads none of it
-    reads = [u.node.start_byte for uses in info.uses.values() for u in uses
-             if u.read and not reads_own_write(u, w) and
-             not (own is not None and own.start_byte <= u.node.start_byte < own.end_byte)]
-    if any(p < d.node.end_byte or not (host.start_byte <= p < host.end_byte)
-           for p in reads + host_reads):
-        return True
-    out.loop_covered.add(info.name)
-    return False
+    """Without a copy back, a loop (or the host loops of its nest around it) that replaces the
+    section at the top of each iteration of a host loop needs no copy in when every read of
+    the array comes after it in that host loop's body: each read sees what an earlier part of
+    the same iteration wrote, and when the host loop does not run nothing reads the array
+    (nor copies it back)."""
+    scratch = not host_reads
+    for d, w, host, top in [*looped_cover(info, ctx.devices, ctx.lay, ctx.scope.fn, scratch),
+                            *footprint_cover(info, ctx.devices, ctx.lay, ctx.scope.fn,
+                                             scratch)]:
+        own = d.node if isinstance(d, CallDevice) else None  # a callee that reads none of it
+        reads = [u.node.start_byte for uses in info.uses.values() for u in uses
+                 if u.read and not reads_own_write(u, w) and
+                 not (own is not None and own.start_byte <= u.node.start_byte < own.end_byte)]
+        if all(top.end_byte <= p and host.start_byte <= p < host.end_byte
+               for p in reads + host_reads):
+            out.loop_covered.add(info.name)
+            return False
+    return True
 
 
 def _self_written(ctx: _Ctx, info: ArrayInfo) -> bool:
@@ -369,8 +369,8 @@ def _clauses(ctx: _Ctx, info: ArrayInfo, life: Lifetime | None, copy_back: bool,
         cover = covering(info, ctx.devices, ctx.lay, scratch=not copy_back and not host_reads)
         reads = [u.node.start_byte for uses in info.uses.values() for u in uses
                  if u.read and not (cover and reads_own_write(u, cover[1]))]
-        needs_in = cover is None or any(p < cover[0].node.end_byte for p in reads + host_reads)
-        if cover is None and not copy_back:
+        needs_in = cover is None or any(p < cover[2].end_byte for p in reads + host_reads)
+        if needs_in and not copy_back:
             needs_in = _needs_in_looped(ctx, info, host_reads, out)
         if needs_in and not copy_back and not host_reads and _self_written(ctx, info):
             needs_in = False  # each iteration reads only what it wrote: nothing to bring
