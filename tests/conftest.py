@@ -12,6 +12,14 @@ SHARED_DATA = Path(os.environ.get("ACCELLIUM_SHARED_DATA", ROOT.parent / "shared
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+# OpenMP threads that finish a parallel region sleep instead of spinning (libgomp's default
+# spins): on a machine whose cores are shared (CI runs lint beside the tests; the tests run
+# servers beside each other) a spinning thread holds the core the thread it waits for needs.
+# The ranker's LightGBM fit in ``engine_state_ready`` took 84 s instead of 6 s that way, with
+# the same model (a scheduling setting: no result changes).  Set before any test imports
+# LightGBM or torch; inherited by every server, language server and vLLM process they start.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
