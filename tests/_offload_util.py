@@ -21,6 +21,46 @@ double step(int n, double *u, double *v, const double *w)
 """
 
 
+# A scratch array with a footprint with holes (tests/test_offload_footprint.py,
+# test_offload_nest_answer.py): per step the first nest writes b over the interior, the next
+# nest reads b over the same interior (LO = 1) or one column more (LO = 0, a hole never
+# written); the driver (NSIZE, NSTEPS) checks the result against the same steps on the host.
+JACOBI_KERNEL = """
+void jacobi(int n, int steps, double *restrict a, double *restrict b)
+{
+    for (int t = 0; t < steps; t++) {
+        for (int i = 1; i < n - 1; i++)
+            for (int j = 1; j < n - 1; j++)
+                b[i * n + j] = 0.25 * (a[(i - 1) * n + j] + a[(i + 1) * n + j]
+                                       + a[i * n + j - 1] + a[i * n + j + 1]);
+        for (int i = 1; i < n - 1; i++)
+            for (int j = LO; j < n - 1; j++)
+                a[i * n + j] = b[i * n + j];
+    }
+}
+"""
+JACOBI_MAIN = """#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+void jacobi(int n, int steps, double *restrict a, double *restrict b);
+int main(void) {
+  int n = NSIZE, steps = NSTEPS, bad = 0;
+  double *a = malloc(n * n * sizeof *a), *b = malloc(n * n * sizeof *b);
+  double *r = malloc(n * n * sizeof *r), *s = malloc(n * n * sizeof *s);
+  for (int e = 0; e < n * n; e++) { a[e] = r[e] = (e * 7) % 13; b[e] = s[e] = 0.5; }
+  jacobi(n, steps, a, b);
+  for (int t = 0; t < steps; t++) {
+    for (int i = 1; i < n - 1; i++) for (int j = 1; j < n - 1; j++)
+      s[i * n + j] = 0.25 * (r[(i - 1) * n + j] + r[(i + 1) * n + j] + r[i * n + j - 1]
+                             + r[i * n + j + 1]);
+    for (int i = 1; i < n - 1; i++) for (int j = LO; j < n - 1; j++) r[i * n + j] = s[i * n + j];
+  }
+  for (int e = 0; e < n * n; e++) bad += fabs(a[e] - r[e]) > 1e-12;
+  puts(bad ? "BAD" : "OK"); return 0;
+}
+"""
+
+
 def offload_expected(src: str, row: int) -> str:
     """What `accellium suggest --offload --apply` writes for the function at ``row`` with the
     default engine (the one the editor's server uses)."""

@@ -10,6 +10,8 @@ Whole programs, built with real gcc and run in the data-environment emulator."""
 from __future__ import annotations
 
 import pytest
+from _offload_util import JACOBI_KERNEL as KERNEL
+from _offload_util import JACOBI_MAIN as MAIN
 from _offload_util import acc_lines, verified_offload_bytes, write_suite
 
 from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
@@ -18,40 +20,6 @@ from accellium.server.offload import apply_plans, offload_source
 
 N, STEPS = 64, 5
 
-KERNEL = """
-void jacobi(int n, int steps, double *restrict a, double *restrict b)
-{
-    for (int t = 0; t < steps; t++) {
-        for (int i = 1; i < n - 1; i++)
-            for (int j = 1; j < n - 1; j++)
-                b[i * n + j] = 0.25 * (a[(i - 1) * n + j] + a[(i + 1) * n + j]
-                                       + a[i * n + j - 1] + a[i * n + j + 1]);
-        for (int i = 1; i < n - 1; i++)
-            for (int j = LO; j < n - 1; j++)
-                a[i * n + j] = b[i * n + j];
-    }
-}
-"""
-MAIN = """#include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
-void jacobi(int n, int steps, double *restrict a, double *restrict b);
-int main(void) {
-  int n = NSIZE, steps = NSTEPS, bad = 0;
-  double *a = malloc(n * n * sizeof *a), *b = malloc(n * n * sizeof *b);
-  double *r = malloc(n * n * sizeof *r), *s = malloc(n * n * sizeof *s);
-  for (int e = 0; e < n * n; e++) { a[e] = r[e] = (e * 7) % 13; b[e] = s[e] = 0.5; }
-  jacobi(n, steps, a, b);
-  for (int t = 0; t < steps; t++) {
-    for (int i = 1; i < n - 1; i++) for (int j = 1; j < n - 1; j++)
-      s[i * n + j] = 0.25 * (r[(i - 1) * n + j] + r[(i + 1) * n + j] + r[i * n + j - 1]
-                             + r[i * n + j + 1]);
-    for (int i = 1; i < n - 1; i++) for (int j = LO; j < n - 1; j++) r[i * n + j] = s[i * n + j];
-  }
-  for (int e = 0; e < n * n; e++) bad += fabs(a[e] - r[e]) > 1e-12;
-  puts(bad ? "BAD" : "OK"); return 0;
-}
-"""
 
 
 @pytest.fixture(scope="module")

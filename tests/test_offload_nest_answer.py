@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from _offload_util import acc_lines, marked_lines, run_as_written
+from _offload_util import JACOBI_KERNEL, JACOBI_MAIN, acc_lines, marked_lines, run_as_written
 
 from accellium.dataset.offload import LoopAdvice, plan_source
 from accellium.dataset.pragma import parse
@@ -72,45 +72,8 @@ int main(void)
 
 # a footprint with holes: per step the nest writes b over the interior, the next nest reads b
 # over the same interior (j from 1) — or one column more (j from 0), a hole never written
-INTERIOR = """
-void jacobi(int n, int steps, double *restrict a, double *restrict b)
-{
-    for (int t = 0; t < steps; t++) {
-        /* fill */
-        for (int i = 1; i < n - 1; i++)
-            for (int j = 1; j < n - 1; j++)
-                b[i * n + j] = 0.25 * (a[(i - 1) * n + j] + a[(i + 1) * n + j]
-                                       + a[i * n + j - 1] + a[i * n + j + 1]);
-        for (int i = 1; i < n - 1; i++)
-            for (int j = LO; j < n - 1; j++)
-                a[i * n + j] = b[i * n + j];
-    }
-}
-"""
-INTERIOR_MAIN = """#include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
-void jacobi(int n, int steps, double *restrict a, double *restrict b);
-int main(void)
-{
-    int n = NSIZE, steps = NSTEPS, bad = 0;
-    double *a = malloc(n * n * sizeof *a), *b = malloc(n * n * sizeof *b);
-    double *r = malloc(n * n * sizeof *r), *s = malloc(n * n * sizeof *s);
-    for (int e = 0; e < n * n; e++) { a[e] = r[e] = (e * 7) % 13; b[e] = s[e] = 0.5; }
-    jacobi(n, steps, a, b);
-    for (int t = 0; t < steps; t++) {
-        for (int i = 1; i < n - 1; i++)
-            for (int j = 1; j < n - 1; j++)
-                s[i * n + j] = 0.25 * (r[(i - 1) * n + j] + r[(i + 1) * n + j]
-                                       + r[i * n + j - 1] + r[i * n + j + 1]);
-        for (int i = 1; i < n - 1; i++)
-            for (int j = LO; j < n - 1; j++) r[i * n + j] = s[i * n + j];
-    }
-    for (int e = 0; e < n * n; e++) bad += fabs(a[e] - r[e]) > 1e-12;
-    puts(bad ? "BAD" : "OK");
-    return 0;
-}
-"""
+INTERIOR = JACOBI_KERNEL.replace("steps; t++) {\n", "steps; t++) {\n        /* fill */\n", 1)
+INTERIOR_MAIN = JACOBI_MAIN
 
 # heat3d's shape: the nests are in callees, the time loop in their caller, whose region holds
 # the calls (the callee's footprint in the caller's names, docs/offload.md item 5)
