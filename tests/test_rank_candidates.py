@@ -78,3 +78,52 @@ def test_independent_loop_and_region_unchanged():
     # inside a compute region the sequential form of a dependent loop is `loop seq`
     inside = _finish(RECURRENCE, "#pragma acc loop", ("#pragma acc parallel",))
     assert inside == "#pragma acc loop seq", inside
+
+
+# an independent loop (the analysis proves it) and a nest with a reduction
+SAXPY = "for (int i = 0; i < n; i++) y[i] = a * x[i] + y[i];"
+NEST_SUM = ("for (int i = 0; i < n; i++)\n  for (int j = 0; j < m; j++) {\n"
+            "    s += A[i * m + j];\n    B[i * m + j] = 2.0 * A[i * m + j];\n  }\n")
+
+
+@pytest.mark.parametrize("code", [SAXPY, NEST_SUM])
+@pytest.mark.parametrize("pragma", [
+    "#pragma acc kernels", "#pragma acc kernels loop", "#pragma acc kernels loop gang vector",
+    "#pragma acc kernels loop tile(*, *)"])
+def test_cold_independent_loop_outside_a_region_states_the_proof(code, pragma):
+    # docs/tuning.md change 19: `kernels` asks the compiler to prove again what the analysis
+    # proved; with the project's style unknown the answer states it (`parallel loop`)
+    q, ctx = _ctx(code)
+    assert ctx.facts.safe and not ctx.feats.in_region
+    out = _finish(code, pragma)
+    assert out is not None and parse(out).directive == "parallel loop", out
+    guarded, _ = check(q, parse(out))
+    assert guarded is not None and guarded.render() == out
+    assert unsafe_kinds(code, out) == {}
+    if "reduction" in code or "s +=" in code:
+        assert "reduction(+:s)" in out, out
+
+
+def test_kernels_is_kept_where_it_already_states_or_cannot_state_the_proof():
+    # `independent` states it already
+    out = _finish(SAXPY, "#pragma acc kernels loop independent")
+    assert out is not None and out.startswith("#pragma acc kernels loop independent"), out
+    # a dependence the analysis cannot rule out: the compiler decides (change 12)
+    out = _finish(MACRO, "#pragma acc kernels loop")
+    assert out is not None and parse(out).directive == "kernels loop", out
+    # inside a compute region the construct is not this rule's business
+    out = _finish(SAXPY, "#pragma acc kernels loop", ("#pragma acc data copy(y[0:n])",
+                                                      "#pragma acc kernels"))
+    assert out is None or parse(out).directive != "parallel loop", out
+
+
+def test_the_projects_own_kernels_examples_keep_their_form():
+    from accellium.dataset.prompt import Example
+
+    ex = (Example("#pragma acc kernels loop", "for (int i = 0; i < n; i++) z[i] = x[i];",
+                  (), True),)
+    q = LoopQuery(SAXPY, "c", (), ex)
+    qf = q.facts()
+    ctx = context(q, qf, features((), qf), [])
+    out = finish(parse("#pragma acc kernels loop"), ctx)
+    assert out is not None and out.directive == "kernels loop", out.render()

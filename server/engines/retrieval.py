@@ -11,6 +11,7 @@ re-derived for the query's arrays, clauses naming variables the query lacks drop
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -40,13 +41,15 @@ __all__ = ["RetrievalEngine", "Neighbour", "adapt", "context_key"]
 # Context bonuses on the similarity of the nearest loops (their CV evidence under the ranker:
 # docs/tuning.md).  The same innermost enclosing construct (a loop under
 # `gang` gets `vector`, one under `vector` gets `seq`) (ranking only, Neighbour.context);
-# the query's own file.
+# identical enclosing lines (a data region naming the same arrays: change 16 removed it on a CV
+# tie, 16r restored it — without it the program suite loses a parallel loop); the query's own
+# file.
 # (Removed by CV, docs/tuning.md change 6: a known loop's bonus for the same nest depth, for
 # the same kind of place — inside a region or not — and for being directly under an annotated
 # loop.  The Pool still stores those columns.  Change 9: a flat bonus for every workspace
-# example.  Change 14: a ranking bonus for the very same enclosing directives.  Change 16: a
-# similarity bonus for identical enclosing lines.)
+# example.  Change 14: a ranking bonus for the very same enclosing directives.)
 _PARENT_BONUS = 0.3
+_SAME_ENCLOSING = 0.4
 _SAME_FILE = 0.1
 
 
@@ -81,6 +84,10 @@ def _parent_signature(enclosing: tuple[str, ...]) -> str:
     return ""
 
 
+def _enclosing_norm(enclosing: Sequence[str]) -> str:
+    return "\n".join(re.sub(r"\s+", "", e) for e in enclosing)
+
+
 @dataclass(frozen=True)
 class Neighbour:
     pragma: str
@@ -108,13 +115,15 @@ class Pool:
     """What the engine precomputes over its known records, one entry per usable record
     (stored in the ``auto`` engine's cache as plain arrays and strings): the similarity
     index, whether each record is inside a region / directly under an annotated loop, its
-    innermost enclosing construct (:func:`parent_signature`) and nest depth."""
+    innermost enclosing construct (:func:`parent_signature`), nest depth and enclosing
+    directives (whitespace removed)."""
 
     index: Index
     in_region: np.ndarray
     under_loop: np.ndarray
     parent: np.ndarray  # str objects
     depth: np.ndarray
+    enc: np.ndarray  # str objects
 
     @classmethod
     def build(cls, records: Sequence, known: dict, vectors: Sequence | None = None) -> Pool:
@@ -125,33 +134,35 @@ class Pool:
             np.array([k[1] for k in keys], dtype=bool),
             np.array([parent_signature(tuple(r.enclosing)) for r in records], dtype=object),
             np.array([min(max(known[(r.loop_stripped, r.lang, tuple(r.enclosing))].loop_depth,
-                              1), 3) for r in records], dtype=np.int64))
+                              1), 3) for r in records], dtype=np.int64),
+            np.array([_enclosing_norm(tuple(r.enclosing)) for r in records], dtype=object))
 
     def to_store(self) -> tuple[dict[str, np.ndarray], dict]:
         """(numeric arrays, JSON-able strings) for the cache."""
         arrays, vocab = self.index.arrays()
         return ({**{f"index_{k}": v for k, v in arrays.items()}, "in_region": self.in_region,
                  "under_loop": self.under_loop, "depth": self.depth},
-                {"vocab": vocab, "parent": list(self.parent)})
+                {"vocab": vocab, "parent": list(self.parent), "enc": list(self.enc)})
 
     @classmethod
     def from_store(cls, records: Sequence, arrays: dict[str, np.ndarray], strings: dict
                    ) -> Pool:
         """``ValueError`` when the stored pool does not fit ``records``."""
         n = len(records)
-        if not all(isinstance(strings.get(k), list) for k in ("vocab", "parent")):
+        if not all(isinstance(strings.get(k), list) for k in ("vocab", "parent", "enc")):
             raise ValueError("retrieval pool: bad strings")
         index = Index.from_arrays(
             records, {k[6:]: v for k, v in arrays.items() if k.startswith("index_")},
             strings["vocab"], key=attrgetter("loop_stripped"))
-        parent = strings["parent"]
+        parent, enc = strings["parent"], strings["enc"]
         cols = [np.asarray(arrays[k]) for k in ("in_region", "under_loop", "depth")]
-        if not (all(c.shape == (n,) for c in cols) and len(parent) == n
-                and all(isinstance(x, str) for x in parent)
+        if not (all(c.shape == (n,) for c in cols) and len(parent) == n and len(enc) == n
+                and all(isinstance(x, str) for x in [*parent, *enc])
                 and cols[0].dtype == bool and cols[1].dtype == bool
                 and cols[2].dtype.kind == "i"):
             raise ValueError("retrieval pool: does not fit the records")
-        return cls(index, cols[0], cols[1], np.array(parent, dtype=object), cols[2])
+        return cls(index, cols[0], cols[1], np.array(parent, dtype=object), cols[2],
+                   np.array(enc, dtype=object))
 
 
 class RetrievalEngine:
@@ -202,6 +213,7 @@ class RetrievalEngine:
         if exs:
             s = rank(code, [e.loop for e in exs])
             q_parent = parent_signature(query.enclosing)
+            q_enc = _enclosing_norm(query.enclosing)
             for e, sc in zip(exs, s, strict=True):
                 enc = getattr(e, "enclosing", None)
                 known = enc is not None
@@ -210,8 +222,11 @@ class RetrievalEngine:
                 # written in the same kind of place (inside a region or not) as the query
                 fits = (context_key(enc)[0] if known else d == "loop") == in_region
                 ctx = _PARENT_BONUS if known and parent_signature(enc) == q_parent else 0.0
+                # under the very same directives (one data region: the same function)
+                same = known and bool(enc) and _enclosing_norm(enc) == q_enc
                 out.append(Neighbour(e.pragma, e.loop, query.lang, enc, float(sc)
                                      + (0.3 if fits else 0.0)
+                                     + (_SAME_ENCLOSING if same else 0.0)
                                      + (_SAME_FILE if getattr(e, "same_file", None) else 0.0),
                                      True,
                                      ctx, known,
@@ -223,6 +238,8 @@ class RetrievalEngine:
             if query.enclosing:
                 ctxs += np.where(pool.parent == parent_signature(query.enclosing),
                                  _PARENT_BONUS, 0.0)
+                same_enc = pool.enc == _enclosing_norm(query.enclosing)
+                s = s + np.where(same_enc, _SAME_ENCLOSING, 0.0)
             if mask is not None:
                 s = np.where(mask, s, -np.inf)
             top = [i for i in np.argsort(-(s + ctxs), kind="stable")[:k] if np.isfinite(s[i])]

@@ -21,7 +21,15 @@ a loop without ``independent`` is ``auto`` (OpenACC 3.3, 2.9.7) — the compiler
 what this loop alone does not (macro definitions, the called functions), runs it in parallel
 where it proves the iterations independent and sequentially otherwise — while ``serial``
 never runs it in parallel.  (Where a call's effects keep the loop off the device, the safety
-guard refuses ``kernels``; there the form is left as it is.)
+guard refuses ``kernels``; there the form is left as it is.)  The converse, with the project's
+style unknown (no examples): outside a compute region, on a loop the analysis proves
+independent, ``kernels``/``kernels loop`` without ``independent`` becomes ``parallel loop`` —
+the same fact read the other way: ``kernels`` asks the compiler to prove again what the
+analysis proved, and a C compiler often cannot (two pointer parameters may point into one
+array unless declared ``restrict``; a call's effects are hidden from it), so it may run the
+loop sequentially; ``parallel loop`` states the proof (OpenACC 3.3, 2.9: in a ``parallel``
+construct a loop without ``seq`` or ``auto`` is ``independent``).  A project's own ``kernels``
+examples keep their form.
 """
 
 from __future__ import annotations
@@ -65,6 +73,9 @@ __all__ = ["Candidate", "QueryContext", "generate", "portable"]
 _SEQUENTIAL = {"serial loop": "parallel loop", "serial": "parallel loop", "data": "parallel loop"}
 # The construct of the same shape that leaves the loop to the compiler (see :func:`finish`).
 _COMPILER_DECIDES = {"serial loop": "kernels loop", "serial": "kernels"}
+# What states the analysis's proof on an independent loop when the project's style is unknown
+# (see :func:`finish`).
+_STATES_PROOF = ("kernels", "kernels loop")
 _COMPUTE = COMPUTE_DIRECTIVES
 
 
@@ -174,7 +185,7 @@ def finish(p: Pragma | None, ctx: QueryContext, orphan_ok: bool = False) -> Prag
         return None
     if q.has("seq"):
         q = q.without("reduction")  # one thread runs it: nothing to combine
-    return _compiler_decides(q, ctx)
+    return _states_proof(_compiler_decides(q, ctx), ctx)
 
 
 def _compiler_decides(q: Pragma, ctx: QueryContext) -> Pragma:
@@ -193,6 +204,30 @@ def _compiler_decides(q: Pragma, ctx: QueryContext) -> Pragma:
         return q
     out = _parse(out.render())
     return q if out is None or _errors(out) or out.directive != target else out
+
+
+def _states_proof(q: Pragma, ctx: QueryContext) -> Pragma:
+    """Cold (no project examples), outside a compute region, on a loop the analysis proves
+    independent: ``kernels``/``kernels loop`` without ``independent`` as ``parallel loop``
+    (module doc), keeping the clauses ``parallel loop`` allows; unchanged where the guard would
+    not let that form through."""
+    qf = ctx.facts
+    if (q.directive not in _STATES_PROOF or ctx.query.examples or ctx.feats.in_region
+            or not qf.safe or q.has("independent")):
+        return q
+    allowed = DIRECTIVES["parallel loop"]
+    clauses = [c for c in q.clauses if c.name.lower() in allowed]
+    # in `kernels` the compiler finds the reductions itself; `parallel loop` names them
+    have = {v for c in clauses if c.name.lower() == "reduction" for v in c.variables()}
+    by_op: dict[str, list[str]] = {}
+    for op, name in qf.reductions:
+        if name not in have:
+            by_op.setdefault(op, []).append(name)
+    clauses += [Clause("reduction", f"{op}:{','.join(names)}") for op, names in by_op.items()]
+    p = Pragma("parallel loop", tuple(clauses))
+    out = safe_form(ctx.query, p)
+    out = _parse(out.render()) if out is not None else None
+    return q if out is None or _errors(out) or out.directive != "parallel loop" else out
 
 
 def _cover_arrays(p: Pragma, ctx: QueryContext) -> Pragma:
