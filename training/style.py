@@ -129,11 +129,16 @@ def _rows_of(indices: list[int]) -> Rows:
         if g not in masks:
             masks[g] = pool_groups != g
         scored: dict[str, PairScore] = {}  # candidate text -> its score (modes share many)
+        # the parent analysed every loop before forking (analyse_all); without this each
+        # worker analysed its loops a second time through LoopQuery.facts()
+        analysed = _ANALYSED.get((r.loop_stripped, r.lang, tuple(r.enclosing)))
         for mode in modes:
             ex = examples[i] if mode == "loo" else ()
             if mode == "loo" and not ex:
                 continue  # loo: a repository with one pair is the same as cold
             q = LoopQuery(r.loop_stripped, r.lang, tuple(r.enclosing), tuple(ex))
+            if analysed is not None:  # analyse_all's facts: the same analyze() call's result
+                object.__setattr__(q, "_facts", analysed.copy())
             if mode == "own":
                 key = loop_key(r.loop_stripped)
                 got = engine.inputs(q, exclude=identical.get(key), mask=pool_keys != key)
