@@ -111,12 +111,16 @@ def missing_reductions(pragma, facts, compute: str = "none"
                        ) -> list[tuple[str, str]]:
     """The reductions (op, variable) of scalars the code after the loop reads
     (``facts.live_out``) that a parallel ``pragma`` does not name in any clause: without the
-    clause the host never sees their value (a scalar is firstprivate in the construct)."""
+    clause the host never sees their value (a scalar is firstprivate in the construct).
+    Without the code after the loop (no scope: a snippet) every reduction counts as read
+    there: an accumulation exists for its result, and a reduction clause the code does not
+    need costs one combine, while a missing one loses the value."""
     if not facts.reductions or not asserts_parallel(pragma, compute):
         return []
     named = _named(pragma)
     live = set(facts.live_out)
-    return [(o, v) for o, v in facts.reductions if v in live and v not in named]
+    return [(o, v) for o, v in facts.reductions
+            if (v in live or not facts.scoped) and v not in named]
 
 
 def guard(query: LoopQuery, pragma_text: str | None) -> tuple[str | None, list[Note]]:
@@ -193,10 +197,12 @@ def _completed(p: Pragma, facts: LoopFacts, compute: str) -> tuple[Pragma, list[
                           f"that iterations do not share {'them' if many else 'it'}",
                           NoteKind.GUARD, private[0]))
     if reductions:
+        after = ("the code after the loop reads it" if facts.scoped else
+                 "the code after the loop (not given) is assumed to read it")
         notes.append(Note("reduction added for "
                           + ", ".join(f"`{v}` ({o})" for o, v in reductions)
-                          + ": the code after the loop reads it, and without the clause the "
-                          "host never sees the loop's value", NoteKind.GUARD, reductions[0][1]))
+                          + f": {after}, and without the clause the host never sees the "
+                          "loop's value", NoteKind.GUARD, reductions[0][1]))
     if not private and not reductions:
         return p, notes
     return _with_clauses(p, private, reductions), notes
