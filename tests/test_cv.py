@@ -54,8 +54,11 @@ def test_cross_validate_context(data):
         s = res["summary"][mode]["exact_match"]
         assert s["min"] <= s["mean"] <= s["max"] and s["std"] >= 0
         assert res["pooled"][mode]["n"] == 25
-        # the carried loop under `parallel loop` (the context rule) is counted unsafe
-        assert res["pooled"][mode]["unsafe_parallel"] >= 6
+        # the rule's raw `parallel loop` on the carried loop and on the accumulation is counted
+        # unsafe; the guard makes the first `kernels` and adds the second's reduction
+        assert res["pooled"][mode]["unsafe_parallel_raw"] >= 12
+        assert res["pooled"][mode]["unsafe_parallel"] == 0
+        assert res["pooled"][mode]["guard_changed"] >= 12
     # the context rule ignores examples: cold and loo agree
     assert res["summary"]["cold"]["score"] == res["summary"]["loo"]["score"]
 

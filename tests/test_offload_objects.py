@@ -148,7 +148,7 @@ int main(void) {
   puts(bad ? "BAD" : "OK"); return 0;
 }
 """
-# the twin reads the grid in the region (a loop after the nest)
+# the twin reads the grid in the region (a loop after the nest, which wrote all of it)
 READ_G = "for (int e = 0; e < 8 * n * n; e++)\n        g[e] = 2.0 * g[e];"
 
 
@@ -207,8 +207,10 @@ def test_elements_of_a_local_pointer_array_are_dead(engine):
 def test_a_nest_writing_what_nothing_reads_needs_no_copy_in(engine):
     acc, _ = _plan(FILL.replace("READ", ""), engine)
     assert acc[0] == "#pragma acc data copyout(g[0:8*n*n])", acc
+    # the twin's loop reads the grid after the whole nest wrote it (the nest's outer loop stays
+    # on the host, its inner loop writes each row on the device): still nothing to copy in
     acc, _ = _plan(FILL.replace("READ", READ_G), engine)
-    assert "copy(g[0:8*n*n])" in acc[0], acc
+    assert acc[0] == "#pragma acc data copyout(g[0:8*n*n])", acc
 
 
 def test_the_programs_verify_in_the_emulator(tmp_path):
@@ -249,5 +251,5 @@ def test_the_programs_verify_in_the_emulator(tmp_path):
     assert moved["grids_read"] == 2 * vec + 2 * vec, moved  # and the work grid copied
     grid = fill_n * fill_n * 8 * 8
     assert moved["fill"] == grid, moved
-    assert moved["fill_read"] == 2 * grid, moved
+    assert moved["fill_read"] == grid, moved  # read on the device after the whole nest
     assert res["metrics"]["offload_failed_present-abort"] == 0.0
