@@ -102,6 +102,13 @@ def plan_text(src: str, engine, **kw) -> tuple[str, dict]:
     return apply_plans(src.encode(), plans).decode(), {p.function: p for p in plans}
 
 
+def region_line(kernel: str, main: str, engine) -> str:
+    """The ``#pragma acc data`` line the plan of ``kernel`` writes, the driver ``main`` given
+    as the program's other file."""
+    text, _ = plan_text(kernel, engine, program=[main.encode()])
+    return next(a for a in acc_lines(text) if a.startswith("#pragma acc data"))
+
+
 def acc_lines(text: str) -> list[str]:
     """The ``#pragma acc`` lines of a source, stripped."""
     return [ln.strip() for ln in text.splitlines() if ln.strip().startswith("#pragma acc")]

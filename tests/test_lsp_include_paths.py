@@ -15,7 +15,7 @@ from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
 from accellium.lsp.testing import apply_text_edits, edits_for, record_statuses
-from tests.test_lsp_server import ENV, SERVER, open_doc, start, wait_for
+from tests.test_lsp_server import ENV, SERVER, actions, open_doc, start, wait_for
 from tests.test_offload_http_program import IDX_H, SCALE, SCALE_MAIN, M, N
 
 TITLE = "Offload this function (OpenACC data region)"
@@ -47,10 +47,7 @@ def _workspace(tmp_path):
 
 async def _offload(client: LanguageClient, uri: str, version: int = 1) -> str | None:
     """The text after the offload action on ``scale`` (None: no edit)."""
-    acts = [a for a in await client.text_document_code_action_async(types.CodeActionParams(
-        text_document=types.TextDocumentIdentifier(uri=uri),
-        range=types.Range(types.Position(HEADER_ROW, 0), types.Position(HEADER_ROW, 0)),
-        context=types.CodeActionContext(diagnostics=[]))) or [] if a.title == TITLE]
+    acts = [a for a in await actions(client, uri, HEADER_ROW) if a.title == TITLE]
     assert len(acts) == 1, [m.message for m in client.messages]
     a = await client.code_action_resolve_async(acts[0])
     if a.edit is None:

@@ -29,7 +29,7 @@ from accellium.lsp.testing import (
 )
 from accellium.server.app import Settings
 from tests.test_lsp_backend import _state, backend, fake  # noqa: F401 - fixtures
-from tests.test_lsp_server import ENV, SERVER, change, open_doc, start, wait_for
+from tests.test_lsp_server import ENV, SERVER, actions, change, open_doc, start, wait_for
 from tests.test_offload_http_program import RELAX, RELAX_H, RELAX_MAIN, STEPS, M, N
 
 TITLE = "Offload this function (OpenACC data region)"
@@ -58,11 +58,7 @@ def _workspace(tmp_path):
 
 async def _action(client: LanguageClient, uri: str) -> types.CodeAction:
     """The resolved offload action on ``relax`` (row 0)."""
-    res = await client.text_document_code_action_async(types.CodeActionParams(
-        text_document=types.TextDocumentIdentifier(uri=uri),
-        range=types.Range(types.Position(0, 0), types.Position(0, 0)),
-        context=types.CodeActionContext(diagnostics=[])))
-    acts = [a for a in res or [] if a.title == TITLE]
+    acts = [a for a in await actions(client, uri, 0) if a.title == TITLE]
     assert len(acts) == 1
     return await client.code_action_resolve_async(acts[0])
 
@@ -210,11 +206,7 @@ async def test_clients_without_document_changes_get_changes_by_uri(client: Langu
     await start(client, root=ws, options={"engine": "analysis", "offloadProgram": PATTERNS},
                 resolve=False, document_changes=False)
     open_doc(client, uri, RELAX)
-    res = await client.text_document_code_action_async(types.CodeActionParams(
-        text_document=types.TextDocumentIdentifier(uri=uri),
-        range=types.Range(types.Position(0, 0), types.Position(0, 0)),
-        context=types.CodeActionContext(diagnostics=[])))
-    acts = [a for a in res or [] if a.title == TITLE]
+    acts = [a for a in await actions(client, uri, 0) if a.title == TITLE]
     # main.c and relax.h were read from the disk: a command, whose edit the server sends
     assert len(acts) == 1
     applied, sent = await _run(client, acts[0])

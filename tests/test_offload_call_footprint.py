@@ -12,11 +12,10 @@ Whole programs, built with real gcc and run in the data-environment emulator."""
 from __future__ import annotations
 
 import pytest
-from _offload_util import acc_lines, verified_offload_bytes, write_suite
+from _offload_util import region_line, verified_offload_bytes, write_suite
 
 from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
 from accellium.server.engines import get_engine
-from accellium.server.offload import apply_plans, offload_source
 
 N = 60
 
@@ -94,10 +93,7 @@ def engine():
 
 
 def _region_line(name: str, engine) -> str:
-    kernel, main = VARIANTS[name]
-    plans = offload_source(kernel.encode(), engine, path="k.c", program=[main.encode()])
-    acc = acc_lines(apply_plans(kernel.encode(), plans).decode())
-    return next(a for a in acc if a.startswith("#pragma acc data"))
+    return region_line(*VARIANTS[name], engine)
 
 
 def test_a_call_writing_what_the_next_call_reads_needs_no_copy_in(engine):

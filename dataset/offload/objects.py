@@ -33,6 +33,7 @@ from accellium.dataset.offload.arrays import assignment_positions
 from accellium.dataset.offload.callgraph import CallGraph as _File
 from accellium.dataset.offload.callgraph import param_names as _params
 from accellium.dataset.offload.callgraph import root_of as _root_of
+from accellium.dataset.offload.killed import object_size
 from accellium.dataset.offload.shapes import alloc_sites, declarations, shape_of
 from accellium.dataset.offload.uses import assignments
 
@@ -102,7 +103,7 @@ def _object_count(caller: Node, x: str, known: _Known) -> poly.Poly | None:
     if not shape.local:
         return None
     if shape.kind == "array" and shape.levels == 1 and shape.dims:
-        return _size(shape.dims[0])
+        return object_size(shape.dims[0])
     if shape.kind != "pointer" or shape.levels != 1:
         return None
     body = _field(caller, "body") or caller
@@ -116,14 +117,6 @@ def _object_count(caller: Node, x: str, known: _Known) -> poly.Poly | None:
 
 def _static_decl(decl: Node) -> bool:
     return any(c.type == "storage_class_specifier" and text(c) == "static" for c in decl.children)
-
-
-def _size(t: str) -> poly.Poly | None:
-    t = t.strip()
-    try:
-        return poly.const(int(t, 0))
-    except ValueError:
-        return poly.var(t) if t.isidentifier() else None
 
 
 def _in_callee(caller: Node, count: poly.Poly, args: list[Node], callee: Node
