@@ -66,16 +66,21 @@ def derived(w: BodyWalk, seed: Callable[[Node], bool], names: set[str],
 
 def atomic_lines(code: str) -> set[int]:
     """1-based lines of ``code`` that a ``#pragma acc atomic`` directive governs: the next
-    non-blank line after it."""
+    non-blank line after it.
+
+    The analysis pads a loop with one empty line per line of the file above it (so that its
+    line numbers are the file's); those lines hold no directive and are counted, not split."""
     out: set[int] = set()
-    lines = code.split("\n")
+    body = code.lstrip("\n")
+    skipped = len(code) - len(body)
+    lines = body.split("\n")
     for k, line in enumerate(lines):
         if _ATOMIC.match(line):
             j = k + 1
             while j < len(lines) and (not lines[j].strip() or lines[j - 1].rstrip()
                                       .endswith("\\")):
                 j += 1
-            out.add(j + 1)
+            out.add(skipped + j + 1)
     return out
 
 
