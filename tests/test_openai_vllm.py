@@ -39,7 +39,7 @@ BIG = ("for (int i = 0; i < n; i++) {"
 
 
 @pytest.fixture(scope="module")
-def vllm_py() -> str:
+def vllm_py(vllm_env_installed) -> str:
     if os.environ.get("ACCELLIUM_SKIP_VLLM") == "1":
         pytest.skip("ACCELLIUM_SKIP_VLLM=1")
     py = vllm_python()

@@ -27,7 +27,7 @@ PY = VENV / "bin" / "python"
 
 
 @pytest.fixture(scope="module")
-def vllm_python() -> str:
+def vllm_python(vllm_env_installed) -> str:
     if os.environ.get("ACCELLIUM_SKIP_VLLM") == "1":
         pytest.skip("ACCELLIUM_SKIP_VLLM=1")
     if not PY.exists():
