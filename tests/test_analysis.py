@@ -77,6 +77,19 @@ def test_indirect_write_needs_atomic():
     assert any("atomic" in n for n in f.notes)
 
 
+def test_atomic_update_is_seen_at_any_file_line():
+    """An indirect update under ``atomic`` is no race, also when the loop sits deep in a file
+    (the analysis pads it to its file line: the atomic line moves with it)."""
+    code = "for (int i = 0; i < n; i++) {\n#pragma acc atomic update\n  h[idx[i]]++;\n}"
+    for first in (1, 5000):
+        f = analyze(code, first_line=first)
+        assert f.indirect_writes == ["h"]
+        assert not any("needs `#pragma acc atomic`" in n for n in f.notes)
+        assert f.safe, first
+    bare = analyze(code.replace("#pragma acc atomic update\n", ""), first_line=5000)
+    assert not bare.safe
+
+
 def test_array_written_by_every_iteration():
     code = "for (k = 0; k <= i; k++) { for (j = 0; j < N; j++) w[j] -= H[k] * Q[N*k+j]; }"
     assert carried_vars(code) == {"w"}
