@@ -134,7 +134,10 @@ async def _loop_actions(ls: AccelliumServer, params: types.CodeActionParams, doc
     for i, (lp, q) in enumerate(chain):
         hit, sug = ls.service.cached(q)
         if hit:
-            out += _with_alternatives(view, lp, sug, i == 0, kind, dc)
+            got = await _actions_for(ls, doc, view, lp, sug, i == 0, kind, dc)
+            if got is None:
+                return None
+            out += got
         elif deferred:
             verb = "Replace the pragma with" if lp.pragma is not None else "Insert"
             title = f"{verb} an OpenACC pragma (suggested by {ls.service.status()['engine']})"
@@ -157,8 +160,23 @@ async def _loop_actions(ls: AccelliumServer, params: types.CodeActionParams, doc
             outcome = await ls.service.embedded(q, ls.engine_lane(uri), left)
         if doc.generation != view.generation:
             return None  # the buffer changed meanwhile: the client asks again
-        out += _with_alternatives(view, lp, outcome.suggestion, i == 0, kind, dc)
+        got = await _actions_for(ls, doc, view, lp, outcome.suggestion, i == 0, kind, dc)
+        if got is None:
+            return None
+        out += got
     return _ordered(out)
+
+
+async def _actions_for(ls: AccelliumServer, doc: DocIndex, view: DocView, lp, sug,
+                       innermost: bool, kind: str, dc: bool) -> list[types.CodeAction] | None:
+    """:func:`_with_alternatives` in the document's worker lane, not on the event loop: its
+    ``routine seq`` lines need the file's call graph (a parse of the whole document), which in a
+    large file would hold up every other request.  None: the buffer changed meanwhile."""
+    try:
+        return await ls.run(doc, view,
+                            lambda check: _with_alternatives(view, lp, sug, innermost, kind, dc))
+    except Cancelled:
+        return None
 
 
 def _with_alternatives(view: DocView, lp, sug, innermost: bool, kind: str,
@@ -221,8 +239,12 @@ async def resolve_action(ls: AccelliumServer, action: types.CodeAction) -> types
     if edit is None:
         return action
     assert lp is not None
-    action.edit = workspace_edit(uri, view.version, [edit, *routine_edits(view, lp, sug.pragma)],
-                                 ls.document_changes())
+    found = lp
+    try:  # the file's call graph: off the event loop (see _actions_for)
+        routines = await ls.run(doc, view, lambda check: routine_edits(view, found, sug.pragma))
+    except Cancelled:
+        return action
+    action.edit = workspace_edit(uri, view.version, [edit, *routines], ls.document_changes())
     action.title = title_for(lp, sug.pragma, bool(data.get("innermost", True)))
     return action
 
