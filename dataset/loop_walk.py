@@ -19,7 +19,7 @@ from tree_sitter import Node
 from accellium.dataset.labels import PragmaLine, pragmas_above, split_label, strip_acc_pragmas
 from accellium.dataset.lines import LineIndex
 
-__all__ = ["Loop", "LOOP_TYPES", "walk_loops"]
+__all__ = ["Loop", "LOOP_TYPES", "walk_loops", "BLOCK_PARENTS_WITHOUT_LABEL"]
 
 LOOP_TYPES = ("for_statement", "for_range_loop")
 
@@ -189,10 +189,10 @@ def _function_name(fn: Node) -> str | None:
 # The walk
 # ----------------------------------------------------------------------------------------------
 
-_BLOCK_PARENTS_WITHOUT_LABEL = {"function_definition", "for_statement", "for_range_loop",
-                                "if_statement", "while_statement", "do_statement",
-                                "else_clause", "switch_statement", "case_statement",
-                                "lambda_expression", "try_statement", "catch_clause"}
+BLOCK_PARENTS_WITHOUT_LABEL = {"function_definition", "for_statement", "for_range_loop",
+                               "if_statement", "while_statement", "do_statement",
+                               "else_clause", "switch_statement", "case_statement",
+                               "lambda_expression", "try_statement", "catch_clause"}
 
 
 class _Frame:
@@ -245,7 +245,7 @@ class _Walker:
             items = tuple(x.text for x in stacked) + ((label.text,) if label else ())
             f.depth += 1
         elif f.type == "compound_statement" and (
-                parent is None or parent.type not in _BLOCK_PARENTS_WITHOUT_LABEL):
+                parent is None or parent.type not in BLOCK_PARENTS_WITHOUT_LABEL):
             label, stacked = self.labels(node.start_byte)
             items = tuple(x.text for x in stacked) + ((label.text,) if label else ())
         elif f.type == "function_definition":

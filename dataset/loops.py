@@ -50,6 +50,7 @@ __all__ = [
     "line_starts",
     "detect_lang",
     "normalize_lang",
+    "tree_sitter_language",
     "strip_acc_pragmas",
     "strip_comments",
     "loop_at",
@@ -69,7 +70,8 @@ _CPP_HINTS = re.compile(
 
 
 @cache
-def _language(lang: str) -> Language:
+def tree_sitter_language(lang: str) -> Language:
+    """The tree-sitter grammar of a normalised language (``c``; anything else: C++)."""
     if lang == "c":
         return Language(tree_sitter_c.language())
     return Language(tree_sitter_cpp.language())
@@ -124,7 +126,7 @@ def parse_tree(source: bytes, lang: str, old_tree: Tree | None = None) -> Tree:
     ``source`` is the buffer as is; the tree is built over :func:`grammar_view` of
     :func:`mask_pragmas` of it (same length and offsets, tree rows = :class:`LineIndex` rows).
     """
-    parser = Parser(_language(normalize_lang(lang)))
+    parser = Parser(tree_sitter_language(normalize_lang(lang)))
     view = grammar_view(mask_pragmas(source))
     return parser.parse(view, old_tree) if old_tree is not None else parser.parse(view)
 

@@ -98,30 +98,29 @@ def nest(toks: list[str], loop: Loop) -> list[str]:
     return out
 
 
+_OPENER = {"]": "[", ")": "("}
+
+
+def _group_start(toks: list[str], j: int) -> int:
+    """Index of the token that opens the bracket group ``toks[j]`` closes (-1: unbalanced)."""
+    close, open_ = toks[j], _OPENER[toks[j]]
+    depth = 0
+    while j >= 0:
+        depth += toks[j] == close
+        depth -= toks[j] == open_
+        if depth == 0:
+            break
+        j -= 1
+    return j
+
+
 def _lhs_start(toks: list[str], k: int) -> int:
     """Start of the postfix expression that ends just before ``k``."""
     j = k - 1
     while j >= 0:
         t = toks[j]
-        if t == "]":
-            depth = 0
-            while j >= 0:
-                depth += toks[j] == "]"
-                depth -= toks[j] == "["
-                if depth == 0:
-                    break
-                j -= 1
-            j -= 1
-            continue
-        if t == ")":  # (*p) or a cast: take the group
-            depth = 0
-            while j >= 0:
-                depth += toks[j] == ")"
-                depth -= toks[j] == "("
-                if depth == 0:
-                    break
-                j -= 1
-            j -= 1
+        if t in _OPENER:  # a subscript, or (*p) or a cast: take the group
+            j = _group_start(toks, j) - 1
             continue
         if re.match(r"[A-Za-z_]", t) and t not in KEYWORDS:
             if j > 0 and toks[j - 1] in (".", "->"):

@@ -29,7 +29,7 @@ from .text import lone_cr_to_lf
 
 __all__ = ["kind_for", "loop_query", "build_edit", "title_for", "same_pragma",
            "insertable", "pragma_edit", "suggestion_action", "workspace_edit",
-           "alternative_actions", "routine_edits", "MAX_ALTERNATIVES"]
+           "alternative_actions", "routine_edits", "MAX_ALTERNATIVES", "kind_matches"]
 
 QUICKFIX = types.CodeActionKind.QuickFix
 REFACTOR = types.CodeActionKind.RefactorRewrite  # "refactor.rewrite": answers refactor requests
@@ -44,7 +44,9 @@ def _kind(k) -> str:
     return str(getattr(k, "value", k))
 
 
-def _matches(kind: str, only: Sequence[str]) -> bool:
+def kind_matches(kind: str, only: Sequence[str]) -> bool:
+    """Whether a code action of ``kind`` is one a request's ``context.only`` asks for (the
+    kind itself or a sub-kind of one listed)."""
     kind = _kind(kind)
     return any(kind == o or kind.startswith(o + ".") for o in map(_kind, only))
 
@@ -54,13 +56,13 @@ def kind_for(only: Sequence[str] | None) -> str | None:
     if not only:
         return QUICKFIX
     for k in (QUICKFIX, REFACTOR):
-        if _matches(k, only):
+        if kind_matches(k, only):
             return k
     return None
 
 
 def wants_source_action(only: Sequence[str] | None) -> bool:
-    return _matches(SOURCE_ANNOTATE, only) if only else False
+    return kind_matches(SOURCE_ANNOTATE, only) if only else False
 
 
 def same_pragma(a: str | None, b: str | None) -> bool:

@@ -34,9 +34,9 @@ from accellium.dataset.loops import (
     LOOP_TYPES,
     LineIndex,
     Loop,
-    _language,
     mask_pragmas,
     normalize_lang,
+    tree_sitter_language,
 )
 from accellium.dataset.pragma import is_acc_pragma
 
@@ -96,7 +96,7 @@ def _parser(lang: str) -> Parser:
     parsers = _local.__dict__.setdefault("parsers", {})
     p = parsers.get(lang)
     if p is None:
-        p = parsers[lang] = Parser(_language(lang))
+        p = parsers[lang] = Parser(tree_sitter_language(lang))
     return p
 
 

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator
 
 from tree_sitter import Node, Tree, TreeCursor
 
-from accellium.dataset.loop_walk import _BLOCK_PARENTS_WITHOUT_LABEL, index_var
+from accellium.dataset.loop_walk import BLOCK_PARENTS_WITHOUT_LABEL, index_var
 from accellium.dataset.loops import (
     LOOP_TYPES,
     LineIndex,
@@ -255,7 +255,7 @@ class LoopBuilder:
     def _carried(self, node: Node, parent: Node | None) -> list[str]:
         """The directives ``node`` hands down to the statements inside it."""
         if node.type in LOOP_TYPES or (node.type == "compound_statement" and (
-                parent is None or parent.type not in _BLOCK_PARENTS_WITHOUT_LABEL)):
+                parent is None or parent.type not in BLOCK_PARENTS_WITHOUT_LABEL)):
             label, stacked = self.labels(*node.start_point)
             return [x.text for x in stacked] + ([label.text] if label is not None else [])
         return []

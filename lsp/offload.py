@@ -40,7 +40,7 @@ from accellium.dataset.includes import Included
 from accellium.dataset.offload import PlanInputError
 from accellium.dataset.pragma import is_acc_pragma
 
-from .actions import _matches, workspace_edit
+from .actions import kind_matches, workspace_edit
 from .document import DocView
 from .offload_backend import BackendRefused, backend_plan
 from .program import ProgramFile, read_program
@@ -65,7 +65,7 @@ STALE = ("accellium: the document changed after the offload action was offered; 
 def wants_offload(only: Sequence[str] | None) -> bool:
     """Whether a request's ``context.only`` admits the offload action (``refactor``,
     ``refactor.rewrite`` or no filter)."""
-    return not only or _matches(OFFLOAD_KIND, only)
+    return not only or kind_matches(OFFLOAD_KIND, only)
 
 
 @dataclass(frozen=True)
@@ -243,7 +243,7 @@ def _program(ls: AccelliumServer, view: DocView) -> tuple[ProgramFile, ...] | No
     if not patterns:
         return None
     buffers = {u: (d.version, d.source) for u, d in list(ls.docs.items()) if u != view.uri}
-    got = read_program(patterns, view.uri, view.lang, ls._folders(), buffers)
+    got = read_program(patterns, view.uri, view.lang, ls.workspace_paths(), buffers)
     if isinstance(got, str):
         ls.show("warning", f"accellium: offloadProgram not used ({got}); this document is "
                            "planned alone")

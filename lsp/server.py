@@ -193,7 +193,7 @@ class AccelliumServer(Documents, LanguageServer):
         self._scan_thread = threading.Thread(target=run, name="accellium-scan", daemon=True)
         self._scan_thread.start()
 
-    def _folders(self) -> list[str]:
+    def workspace_paths(self) -> list[str]:
         """The workspace folders' paths (include folders for the documents' headers)."""
         if not self._workspace_ready():
             return []
@@ -205,7 +205,7 @@ class AccelliumServer(Documents, LanguageServer):
         """Where quoted includes are looked for after the document's folder: the folders of
         the ``includePaths`` setting, then the workspace folders; a setting's folder that is
         not one is said once (a window message) and left out."""
-        workspace = self._folders()
+        workspace = self.workspace_paths()
         extra, problems = include_folders(self.settings.include_paths, workspace)
         for p in problems:
             self.report_once(f"accellium: includePaths: {p}; not used")

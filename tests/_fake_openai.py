@@ -19,7 +19,6 @@ import contextlib
 import json
 import socket
 import threading
-import time
 from typing import Any
 
 
@@ -86,14 +85,6 @@ class FakeOpenAI:
         self.stop()
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(5)
-
-    def wait_for(self, pred, timeout: float = 10.0) -> bool:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if pred():
-                return True
-            time.sleep(0.02)
-        return pred()
 
     # -- serving -----------------------------------------------------------------------------
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

@@ -15,6 +15,17 @@ from accellium.server.app import Settings, create_app
 from accellium.server.bench_http import free_port
 
 
+def wait_until(pred, timeout: float = 10.0, every: float = 0.05) -> bool:
+    """Poll ``pred`` every ``every`` seconds until it is true (True) or ``timeout`` seconds
+    have passed (then its last value)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if pred():
+            return True
+        time.sleep(every)
+    return pred()
+
+
 @contextlib.contextmanager
 def running_server(settings: Settings, *, wait_engine: bool = True,
                    timeout_s: float = 300.0) -> Iterator[str]:

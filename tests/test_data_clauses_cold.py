@@ -11,21 +11,15 @@ training pairs.
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import httpx
 import pytest
-import pytest_lsp
 from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient
 
-ROOT = Path(__file__).resolve().parent.parent
-ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(
-    [p for p in (os.environ.get("PYTHONPATH"), str(ROOT)) if p])}
+from tests._lsp_client import ENV, client_fixture
 
 SERIAL = """\
 #include <math.h>
@@ -108,11 +102,7 @@ def test_http_never_suggests_present_on_a_serial_function(engine_state_ready):
     _check(got)
 
 
-@pytest_lsp.fixture(config=ClientServerConfig(server_command=[sys.executable, "-m",
-                                                              "accellium.lsp"], server_env=ENV))
-async def client(lsp_client: LanguageClient):
-    yield lsp_client
-    await lsp_client.shutdown_session()
+client = client_fixture()
 
 
 @pytest.mark.usefixtures("engine_state_ready")

@@ -10,15 +10,15 @@ import threading
 import time
 
 import pytest
-import pytest_lsp
 import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient
+from pytest_lsp import LanguageClient
 
 from accellium.lsp.testing import apply_text_edits, edits_for, record_applied_edits, record_statuses
-from tests.test_lsp_server import ENV, SERVER, SRC, actions, open_doc, start, uri_of, wait_for
+from tests._lsp_client import ENV, SERVER, backend_state, client_fixture
+from tests.test_lsp_server import SRC, actions, open_doc, start, uri_of, wait_for
 
 BACKEND_PRAGMA = "#pragma acc kernels loop independent"
 # what the fake answers in mode "alternatives" (cut to the request's count): a garbage one the
@@ -143,15 +143,7 @@ def fake(backend):
     return backend
 
 
-@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER, server_env=ENV))
-async def client(lsp_client: LanguageClient):
-    record_statuses(lsp_client)
-    yield lsp_client
-    await lsp_client.shutdown_session()
-
-
-def _state(client) -> str | None:
-    return client.statuses[-1].get("backend") if client.statuses else None
+client = client_fixture(record_statuses)
 
 
 async def test_backend_contract_resolve_and_cache(client: LanguageClient, fake, tmp_path):
@@ -163,7 +155,7 @@ void g(int n, float *y, const float *x) {
 """)
     await start(client, root=tmp_path, options={"backendUrl": fake.url, "adapter": "proj",
                                                  "indexWorkspace": True})
-    await wait_for(lambda: _state(client) == "connected")
+    await wait_for(lambda: backend_state(client) == "connected")
     uri = uri_of(tmp_path, "t.c")
     open_doc(client, uri, SRC)
     await asyncio.sleep(0.5)  # let the workspace scan finish (it is tiny)
@@ -194,7 +186,7 @@ void g(int n, float *y, const float *x) {
 async def test_backend_down_falls_back_and_says_so_once(client: LanguageClient, tmp_path):
     url = f"http://127.0.0.1:{free_port()}"
     await start(client, options={"backendUrl": url})
-    await wait_for(lambda: _state(client) == "unreachable")
+    await wait_for(lambda: backend_state(client) == "unreachable")
     uri = uri_of(tmp_path)
     open_doc(client, uri, SRC)
     acts = await actions(client, uri, 5, 8)
@@ -211,7 +203,7 @@ async def test_backend_down_falls_back_and_says_so_once(client: LanguageClient, 
 async def test_backend_garbage_never_reaches_the_buffer(client: LanguageClient, fake, tmp_path,
                                                         mode):
     await start(client, options={"backendUrl": fake.url})
-    await wait_for(lambda: _state(client) == "connected")
+    await wait_for(lambda: backend_state(client) == "connected")
     fake.mode = mode
     uri = uri_of(tmp_path)
     open_doc(client, uri, SRC)
@@ -224,14 +216,14 @@ async def test_backend_garbage_never_reaches_the_buffer(client: LanguageClient, 
     assert "frobnicate" not in line and "injected" not in line and "html" not in line
     # a multi-line answer is cut to its first pragma line (as every engine answer is); the
     # rest are backend errors answered by the embedded engine
-    assert _state(client) == ("connected" if mode == "garbage-json" else "error")
+    assert backend_state(client) == ("connected" if mode == "garbage-json" else "error")
     # the server keeps serving
     assert await actions(client, uri, 13, 12)
 
 
 async def test_backend_slow_times_out_to_embedded(client: LanguageClient, fake, tmp_path):
     await start(client, options={"backendUrl": fake.url, "timeoutMs": 300})
-    await wait_for(lambda: _state(client) == "connected")
+    await wait_for(lambda: backend_state(client) == "connected")
     fake.mode = "slow"
     uri = uri_of(tmp_path)
     open_doc(client, uri, SRC)
@@ -243,13 +235,13 @@ async def test_backend_slow_times_out_to_embedded(client: LanguageClient, fake, 
     # asserted.)
     edits, _ = edits_for(a.edit, uri)
     assert edits and BACKEND_PRAGMA not in edits[0].new_text  # the embedded answer
-    assert _state(client) == "timeout"
+    assert backend_state(client) == "timeout"
     assert any("timeout" in m.message for m in client.messages)
 
 
 async def test_cancellation_reaches_the_backend(client: LanguageClient, fake, tmp_path):
     await start(client, options={"backendUrl": fake.url, "timeoutMs": 20000})
-    await wait_for(lambda: _state(client) == "connected")
+    await wait_for(lambda: backend_state(client) == "connected")
     fake.mode = "slow"
     uri = uri_of(tmp_path)
     open_doc(client, uri, SRC)
@@ -277,7 +269,7 @@ async def test_real_backend_app(client: LanguageClient, tmp_path):
         url = f"http://127.0.0.1:{port}"
         await _wait_port(port, 60)
         await start(client, options={"backendUrl": url, "timeoutMs": 20000})
-        await wait_for(lambda: _state(client) == "connected", 30)
+        await wait_for(lambda: backend_state(client) == "connected", 30)
         uri = uri_of(tmp_path)
         open_doc(client, uri, SRC)
 
@@ -316,7 +308,7 @@ async def test_annotate_file_progress_cancel(client: LanguageClient, fake, tmp_p
     applied = record_applied_edits(client)
 
     await start(client, options={"backendUrl": fake.url, "timeoutMs": 20000})
-    await wait_for(lambda: _state(client) == "connected")
+    await wait_for(lambda: backend_state(client) == "connected")
     fake.mode = "slow"
     uri = uri_of(tmp_path)
     open_doc(client, uri, SRC)

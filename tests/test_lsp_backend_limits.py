@@ -15,12 +15,12 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-import pytest_lsp
-from pytest_lsp import ClientServerConfig, LanguageClient
+from pytest_lsp import LanguageClient
 
 from accellium.lsp.backend import COOL_DOWN_S, Breaker, check_json_depth, parse_json
 from accellium.lsp.testing import edits_for, record_statuses
-from tests.test_lsp_server import ENV, SERVER, actions, open_doc, start, uri_of, wait_for
+from tests._lsp_client import backend_state, client_fixture
+from tests.test_lsp_server import actions, open_doc, start, uri_of, wait_for
 
 TOKEN = "s3cret-tök"
 PRAGMA = "#pragma acc kernels loop independent"
@@ -115,15 +115,7 @@ def backend():
     srv.server_close()
 
 
-@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER, server_env=ENV))
-async def client(lsp_client: LanguageClient):
-    record_statuses(lsp_client)
-    yield lsp_client
-    await lsp_client.shutdown_session()
-
-
-def _state(client) -> str | None:
-    return client.statuses[-1].get("backend") if client.statuses else None
+client = client_fixture(record_statuses)
 
 
 def _suggests(backend) -> int:
@@ -133,7 +125,7 @@ def _suggests(backend) -> int:
 async def _connect(client, backend, **options) -> str:
     # no resolve support: code actions ask the backend at once, one request per loop
     await start(client, resolve=False, options={"backendUrl": backend.url, **options})
-    await wait_for(lambda: _state(client) == "connected")
+    await wait_for(lambda: backend_state(client) == "connected")
     return options.get("uri", "")
 
 
@@ -158,7 +150,7 @@ async def test_failing_backend_costs_one_request_then_the_circuit_opens(
     assert 1 <= _suggests(backend) <= 2, (mode, backend.seen)
     gaps = [b - a for a, b in zip(backend.times, backend.times[1:], strict=False)]
     assert all(g >= COOL_DOWN_S for g in gaps), gaps
-    assert _state(client) == state
+    assert backend_state(client) == state
     msg = client.statuses[-1]["message"]
     assert "embedded engine" in msg and backend.url in msg
 
@@ -167,7 +159,7 @@ async def test_bearer_token_is_sent_and_required(client: LanguageClient, backend
     backend.mode = "token"
     await start(client, resolve=False, options={"backendUrl": backend.url, "timeoutMs": 5000,
                                                 "backendToken": TOKEN})
-    await wait_for(lambda: _state(client) == "connected")
+    await wait_for(lambda: backend_state(client) == "connected")
     uri = uri_of(tmp_path)
     open_doc(client, uri, THREE)
     acts = await actions(client, uri, 2, 8)
@@ -185,7 +177,7 @@ async def test_missing_token_is_an_error_the_user_is_told_about(client: Language
     open_doc(client, uri, THREE)
     acts = await actions(client, uri, 2, 8)
     assert acts and PRAGMA not in acts[0].title  # embedded
-    assert _state(client) == "error"
+    assert backend_state(client) == "error"
     await wait_for(lambda: any("backendToken" in m.message for m in client.messages))
 
 

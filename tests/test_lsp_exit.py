@@ -9,7 +9,8 @@ import json
 import subprocess
 from pathlib import Path
 
-from tests.test_lsp_server import ENV, SERVER, SRC
+from tests._lsp_client import ENV, SERVER
+from tests.test_lsp_server import SRC
 
 
 def _frame(msg: dict) -> bytes:

@@ -34,7 +34,7 @@ from lsprotocol import types
 
 from accellium.dataset.pragma import PragmaError, parse, validate
 from accellium.lsp.testing import apply_text_edits, client_capabilities, spec_lines, utf16_len
-from tests.test_lsp_server import ENV, SERVER
+from tests._lsp_client import ENV, SERVER
 
 BREAKS = ["\n", "\r\n", "\r"]
 INLINE = ["\u2028", "\u2029", "\x85", "\f", "\v", "\x1c", "é", "ß", "😀", " ", "\t", "x"]

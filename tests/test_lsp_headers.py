@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest_lsp
 from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient
+from pytest_lsp import LanguageClient
 
 from accellium.lsp.testing import record_statuses
-from tests.test_lsp_backend import _state, backend, fake  # noqa: F401 - fixtures
-from tests.test_lsp_server import ENV, SERVER, actions, open_doc, start, wait_for
+from tests._lsp_client import backend_state, client_fixture
+from tests.test_lsp_backend import backend, fake  # noqa: F401 - fixtures
+from tests.test_lsp_server import actions, open_doc, start, wait_for
 
 KERNEL = """#include "idx.h"
 
@@ -30,11 +30,7 @@ WRAPS = "#define IDX(i, j) (((i) * m + (j)) % n)\n"
 WANT = "#pragma acc parallel loop copyin(b[0:m*n]) copyout(a[0:m*n])"
 
 
-@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER, server_env=ENV))
-async def client(lsp_client: LanguageClient):
-    record_statuses(lsp_client)
-    yield lsp_client
-    await lsp_client.shutdown_session()
+client = client_fixture(record_statuses)
 
 
 def _workspace(tmp_path):
@@ -81,7 +77,7 @@ async def test_header_in_the_workspace_and_open_buffers(client: LanguageClient, 
 async def test_header_macros_go_to_the_backend(client: LanguageClient, fake, tmp_path):  # noqa: F811
     uri, _ = _workspace(tmp_path)
     await start(client, root=tmp_path, options={"backendUrl": fake.url})
-    await wait_for(lambda: _state(client) == "connected")
+    await wait_for(lambda: backend_state(client) == "connected")
     open_doc(client, uri, KERNEL)
     acts = await actions(client, uri, LOOP_ROW, 8)
     assert acts and acts[0].edit is None  # deferred to resolve

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest_lsp
 from _offload_util import acc_lines, run_as_written
 from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient
+from pytest_lsp import LanguageClient
 
 from accellium.lsp.testing import apply_text_edits, edits_for, record_statuses
-from tests.test_lsp_server import ENV, SERVER, actions, open_doc, start, wait_for
+from tests._lsp_client import client_fixture
+from tests.test_lsp_server import actions, open_doc, start, wait_for
 from tests.test_offload_http_program import IDX_H, SCALE, SCALE_MAIN, M, N
 
 TITLE = "Offload this function (OpenACC data region)"
@@ -25,11 +25,7 @@ REGION = ["#pragma acc data copyin(b[0:m*n]) copyout(a[0:m*n])",
           "#pragma acc parallel loop present(a[0:m*n], b[0:m*n])"]
 
 
-@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER, server_env=ENV))
-async def client(lsp_client: LanguageClient):
-    record_statuses(lsp_client)
-    yield lsp_client
-    await lsp_client.shutdown_session()
+client = client_fixture(record_statuses)
 
 
 def _workspace(tmp_path):

@@ -9,12 +9,12 @@ import os
 import subprocess
 import sys
 
-import pytest_lsp
 from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient
+from pytest_lsp import LanguageClient
 
 from accellium.lsp.testing import record_applied_edits
-from tests.test_lsp_server import ENV, SERVER, actions, open_doc, start, uri_of, wait_for
+from tests._lsp_client import ENV, client_fixture
+from tests.test_lsp_server import actions, open_doc, start, uri_of, wait_for
 
 TOKEN = "tok-Qx7-never-logged"
 SECRET_SRC = """\
@@ -28,10 +28,7 @@ float zqsecret_sum(int n, const float *zqsecret_a) {
 """
 
 
-@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER, server_env=ENV))
-async def client(lsp_client: LanguageClient):
-    yield lsp_client
-    await lsp_client.shutdown_session()
+client = client_fixture()
 
 
 async def _session(client: LanguageClient, tmp_path, log, **options) -> None:

@@ -7,13 +7,13 @@ training state to build); the plan itself is the planner's whatever the engine."
 
 from __future__ import annotations
 
-import pytest_lsp
 from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient
+from pytest_lsp import LanguageClient
 
 from accellium.lsp.testing import apply_text_edits, edits_for, record_statuses
-from tests.test_lsp_backend import OFFLOAD_EDITS, _state, backend, fake  # noqa: F401
-from tests.test_lsp_server import ENV, SERVER, change, open_doc, start, uri_of, wait_for
+from tests._lsp_client import backend_state, client_fixture
+from tests.test_lsp_backend import OFFLOAD_EDITS, backend, fake  # noqa: F401
+from tests.test_lsp_server import change, open_doc, start, uri_of, wait_for
 
 TITLE = "Offload this function (OpenACC data region)"
 OPTIONS = {"engine": "analysis"}
@@ -116,11 +116,7 @@ static double sq(""").replace("""\
 """)
 
 
-@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER, server_env=ENV))
-async def client(lsp_client: LanguageClient):
-    record_statuses(lsp_client)
-    yield lsp_client
-    await lsp_client.shutdown_session()
+client = client_fixture(record_statuses)
 
 
 async def ask(client: LanguageClient, uri: str, start: tuple[int, int],
@@ -271,7 +267,7 @@ async def test_offload_through_the_backend(client: LanguageClient, fake,  # noqa
     the function's name); a backend that fails or answers garbage costs nothing (planned
     in-process); a 422 is shown; a selection is planned in-process."""
     await start(client, options={**OPTIONS, "backendUrl": fake.url})
-    await wait_for(lambda: _state(client) == "connected")
+    await wait_for(lambda: backend_state(client) == "connected")
     uri = uri_of(tmp_path)
     open_doc(client, uri, SRC)
     new = await resolve_one(client, uri, STEP_HEADER, SRC)

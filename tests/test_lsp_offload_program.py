@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest_lsp
 from _offload_util import acc_lines, run_as_written
 from _server_util import running_server
 from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient
+from pytest_lsp import LanguageClient
 
 from accellium.lsp.testing import (
     apply_text_edits,
@@ -28,8 +27,9 @@ from accellium.lsp.testing import (
     record_statuses,
 )
 from accellium.server.app import Settings
-from tests.test_lsp_backend import _state, backend, fake  # noqa: F401 - fixtures
-from tests.test_lsp_server import ENV, SERVER, actions, change, open_doc, start, wait_for
+from tests._lsp_client import backend_state, client_fixture
+from tests.test_lsp_backend import backend, fake  # noqa: F401 - fixtures
+from tests.test_lsp_server import actions, change, open_doc, start, wait_for
 from tests.test_offload_http_program import RELAX, RELAX_H, RELAX_MAIN, STEPS, M, N
 
 TITLE = "Offload this function (OpenACC data region)"
@@ -38,13 +38,11 @@ REGION = "#pragma acc data copyin(src[0:n]) copy(u[0:n])"
 APPLY = "accellium.applyOffload"
 
 
-@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER, server_env=ENV))
-async def client(lsp_client: LanguageClient):
-    record_statuses(lsp_client)
-    lsp_client.applied = record_applied_edits(lsp_client)
-    read_code_actions_with_commands(lsp_client)
-    yield lsp_client
-    await lsp_client.shutdown_session()
+def _record_applied(client: LanguageClient) -> None:
+    client.applied = record_applied_edits(client)
+
+
+client = client_fixture(record_statuses, _record_applied, read_code_actions_with_commands)
 
 
 def _workspace(tmp_path):
@@ -175,7 +173,7 @@ async def test_the_program_goes_to_the_backend(client: LanguageClient, fake,  # 
     ws, uri, main_uri = _workspace(tmp_path)
     await start(client, root=ws, options={"engine": "analysis", "backendUrl": fake.url,
                                           "offloadProgram": PATTERNS})
-    await wait_for(lambda: _state(client) == "connected")
+    await wait_for(lambda: backend_state(client) == "connected")
     open_doc(client, uri, RELAX)
     fake.mode = "program"
     got = _changes(await _edit(client, uri))
@@ -194,7 +192,7 @@ async def test_a_real_backend_gives_the_in_process_edits(client: LanguageClient,
     here = _changes(await _edit(client, uri))
     with running_server(Settings(engine="analysis", access_log=False)) as url:
         _configure(client, {"backendUrl": url, "offloadProgram": PATTERNS})
-        await wait_for(lambda: _state(client) == "connected")
+        await wait_for(lambda: backend_state(client) == "connected")
         there = _changes(await _edit(client, uri))
     assert there == here and set(there) == {uri, main_uri}
 

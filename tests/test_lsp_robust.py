@@ -14,21 +14,18 @@ import uuid
 from concurrent.futures import Future
 
 import pytest
-import pytest_lsp
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
-from pytest_lsp import ClientServerConfig, LanguageClient
+from pytest_lsp import LanguageClient
 
 from accellium.lsp.testing import apply_text_edits, edits_for, spec_lines
-from tests.test_lsp_server import ENV, SERVER, SRC, actions, change, open_doc, start, uri_of
+from tests._lsp_client import client_fixture
+from tests.test_lsp_server import SRC, actions, change, open_doc, start, uri_of
 
 INVALID_PARAMS = -32602
 
 
-@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER, server_env=ENV))
-async def client(lsp_client: LanguageClient):
-    yield lsp_client
-    await lsp_client.shutdown_session()
+client = client_fixture()
 
 
 def _popups(client: LanguageClient) -> list[str]:

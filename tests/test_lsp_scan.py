@@ -18,11 +18,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest_lsp
-from pytest_lsp import ClientServerConfig, LanguageClient
+from pytest_lsp import LanguageClient
 
 from tests import test_lsp_backend_limits as fake
-from tests.test_lsp_server import ENV, SERVER, SRC, actions, open_doc, start, uri_of
+from tests._lsp_client import ENV, client_fixture
+from tests.test_lsp_server import SRC, actions, open_doc, start, uri_of
 
 ANNOTATED = """\
 void g{k}(int n, float *y, const float *x) {{
@@ -80,10 +80,7 @@ def test_scan_reads_regular_files_only_and_never_blocks(tmp_path):
 fake_backend = fake.backend  # the HTTP backend on 127.0.0.1 that records what it is sent
 
 
-@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER, server_env=ENV))
-async def client(lsp_client: LanguageClient):
-    yield lsp_client
-    await lsp_client.shutdown_session()
+client = client_fixture()
 
 
 async def test_server_on_a_hostile_workspace_sends_only_safe_examples(

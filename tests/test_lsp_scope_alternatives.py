@@ -10,19 +10,18 @@ import asyncio
 
 import httpx
 import pytest
-import pytest_lsp
 from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient
+from pytest_lsp import LanguageClient
 
 from accellium.lsp.testing import apply_text_edits, edits_for, record_statuses
+from tests._lsp_client import backend_state, client_fixture
 from tests.test_lsp_backend import (  # noqa: F401 - fixtures
     BACKEND_ALTERNATIVES,
     BACKEND_PRAGMA,
-    _state,
     backend,
     fake,
 )
-from tests.test_lsp_server import ENV, SERVER, SRC, actions, open_doc, start, uri_of, wait_for
+from tests.test_lsp_server import SRC, actions, open_doc, start, uri_of, wait_for
 
 ALT = "Alternative "
 
@@ -39,11 +38,7 @@ SCOPED = ("#include <stdio.h>\n"
 SCOPED_LOOP_LINE = 3
 
 
-@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER, server_env=ENV))
-async def client(lsp_client: LanguageClient):
-    record_statuses(lsp_client)
-    yield lsp_client
-    await lsp_client.shutdown_session()
+client = client_fixture(record_statuses)
 
 
 def _loop(src: str, line: int):
@@ -101,7 +96,7 @@ async def test_alternatives_follow_the_main_quick_fix(client: LanguageClient, tm
 async def test_backend_alternatives_and_scope_on_the_wire(client: LanguageClient,
                                                           fake, tmp_path):  # noqa: F811
     await start(client, options={"backendUrl": fake.url})
-    await wait_for(lambda: _state(client) == "connected")
+    await wait_for(lambda: backend_state(client) == "connected")
     fake.mode = "alternatives"
     uri = uri_of(tmp_path)
     open_doc(client, uri, SRC)
@@ -133,12 +128,12 @@ async def test_backend_refusing_the_scope_is_asked_without_it(client: LanguageCl
     src = deep + SCOPED
     with running_server(Settings(engine="analysis", access_log=False)) as url:
         await start(client, options={"backendUrl": url})
-        await wait_for(lambda: _state(client) == "connected")
+        await wait_for(lambda: backend_state(client) == "connected")
         uri = uri_of(tmp_path)
         open_doc(client, uri, src)
         acts = await actions(client, uri, SCOPED_LOOP_LINE + 1 + 1, 8)
         a = await client.code_action_resolve_async(acts[0])
-        assert a.edit is not None and _state(client) == "connected"
+        assert a.edit is not None and backend_state(client) == "connected"
 
 
 # ----------------------------------------------------------------------------------------------
@@ -177,7 +172,7 @@ async def test_backend_gets_the_document_as_scope(client: LanguageClient, tmp_pa
     scoped = _pipeline(SCOPED, SCOPED_LOOP_LINE, "analysis")
     with running_server(Settings(engine="analysis", access_log=False)) as url:
         await start(client, options={"backendUrl": url, "engine": "analysis"})
-        await wait_for(lambda: _state(client) == "connected")
+        await wait_for(lambda: backend_state(client) == "connected")
         uri = uri_of(tmp_path)
         open_doc(client, uri, SCOPED)
         acts = await actions(client, uri, SCOPED_LOOP_LINE + 1, 8)
@@ -186,7 +181,7 @@ async def test_backend_gets_the_document_as_scope(client: LanguageClient, tmp_pa
             if a.edit is None and a.data is not None:
                 a = await client.code_action_resolve_async(a)
             got += _pragmas([a], uri)
-        assert _state(client) == "connected"
+        assert backend_state(client) == "connected"
     assert got == ([scoped.pragma] if scoped.pragma else []), got
 
 
@@ -220,7 +215,7 @@ async def test_serial_function_gets_no_present_through_the_backend(client: Langu
     with running_server(Settings(engine="auto", access_log=False)) as url:
         assert httpx.get(url + "/healthz", timeout=10).json()["engine_loaded"]
         await start(client, options={"backendUrl": url, "timeoutMs": 60000})
-        await wait_for(lambda: _state(client) == "connected")
+        await wait_for(lambda: backend_state(client) == "connected")
         uri = uri_of(tmp_path)
         open_doc(client, uri, SERIAL)
         got: list[str] = []
@@ -233,7 +228,7 @@ async def test_serial_function_gets_no_present_through_the_backend(client: Langu
             texts = _pragmas(acts, uri)
             assert texts, line
             got += texts
-        assert _state(client) == "connected"
+        assert backend_state(client) == "connected"
     assert all(t.startswith("#pragma acc ") for t in got)
     assert not any("present(" in t or "deviceptr(" in t for t in got), got
     await asyncio.sleep(0)

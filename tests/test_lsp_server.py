@@ -4,13 +4,11 @@ over stdio.  Embedded engine (no backend); the backend tests are in test_lsp_bac
 from __future__ import annotations
 
 import asyncio
-import os
-import sys
 from pathlib import Path
 
 import pytest_lsp
 from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient
+from pytest_lsp import LanguageClient
 
 from accellium.lsp.testing import (
     apply_text_edits,
@@ -19,11 +17,7 @@ from accellium.lsp.testing import (
     record_applied_edits,
     utf16_len,
 )
-
-ROOT = Path(__file__).resolve().parent.parent
-SERVER = [sys.executable, "-m", "accellium.lsp"]
-ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(
-    [p for p in (os.environ.get("PYTHONPATH"), str(ROOT)) if p])}
+from tests._lsp_client import ENV, SERVER, client_fixture
 
 SRC = """\
 #include <stdio.h>
@@ -105,10 +99,7 @@ async def wait_for(pred, timeout: float = 10.0):
         await asyncio.sleep(0.05)
 
 
-@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER, server_env=ENV))
-async def client(lsp_client: LanguageClient):
-    yield lsp_client
-    await lsp_client.shutdown_session()
+client = client_fixture()
 
 
 # ----------------------------------------------------------------------------------------------

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import json
 import socket
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 from _fake_openai import FakeOpenAI
-from _server_util import running_server
+from _server_util import running_server, wait_until
 
 import accellium.cli
 from accellium.dataset.adapters import AdapterMeta, base_fingerprint, save_meta
@@ -74,16 +73,7 @@ def gw(env):
         f.release()
         if f._server is None:
             f.start()
-    assert _wait(lambda: env["c"].get("/healthz").json()["stats"]["upstreams_healthy"] == 2)
-
-
-def _wait(pred, timeout: float = 10.0) -> bool:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if pred():
-            return True
-        time.sleep(0.05)
-    return pred()
+    assert wait_until(lambda: env["c"].get("/healthz").json()["stats"]["upstreams_healthy"] == 2)
 
 
 def test_answers_come_from_the_upstreams(gw):
@@ -115,7 +105,7 @@ def test_unknown_adapter_is_404_with_a_reason(gw):
     assert r.json()["detail"] == ("unknown adapter 'zz': no healthy upstream serves it "
                                   "(served: kern, par)")
     gw["b"].stop()  # par only on b
-    assert _wait(lambda: "par" not in gw["c"].get("/healthz").json()["adapters"])
+    assert wait_until(lambda: "par" not in gw["c"].get("/healthz").json()["adapters"])
     r = gw["c"].post("/v1/suggest", json={"code": LOOP, "adapter": "par"})
     assert r.status_code == 404 and "served: kern" in r.json()["detail"]
 
@@ -165,12 +155,12 @@ def test_client_gone_closes_the_upstream_request(gw):
     s = socket.create_connection(("127.0.0.1", port))
     s.sendall(b"POST /v1/suggest HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json"
               b"\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
-    assert _wait(lambda: len(a.completions) + len(b.completions) == n + 1)
+    assert wait_until(lambda: len(a.completions) + len(b.completions) == n + 1)
     s.close()
-    assert _wait(lambda: a.disconnects + b.disconnects == before + 1)
+    assert wait_until(lambda: a.disconnects + b.disconnects == before + 1)
     stats = gw["c"].get("/healthz").json()["stats"]
     assert stats["cancelled"] >= 1 and stats["in_flight"] == 0
-    assert _wait(lambda: '"status":499' in gw["log"].read_text())
+    assert wait_until(lambda: '"status":499' in gw["log"].read_text())
 
 
 def _deploy(*args: str) -> int:
@@ -211,7 +201,7 @@ def test_deploy_straight_to_the_upstreams(gw, capsys):
     out = capsys.readouterr().out
     assert f"{a.url}: loaded" in out and f"{b.url}: loaded" in out
     assert a.adapters["direct"] == b.adapters["direct"]
-    assert _wait(lambda: "direct" in gw["c"].get("/healthz").json()["adapters"])
+    assert wait_until(lambda: "direct" in gw["c"].get("/healthz").json()["adapters"])
     assert _deploy(str(gw["other"]), "--name", "x", *ups, "--base", str(gw["base"])) == 2
     assert "fingerprint" in capsys.readouterr().err
     assert _deploy(str(gw["good"]), "--name", "x", *ups) == 0  # base not readable: said so

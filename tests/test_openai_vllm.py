@@ -18,12 +18,11 @@ import os
 import socket
 import subprocess
 import threading
-import time
 from types import SimpleNamespace
 
 import httpx
 import pytest
-from _server_util import running_server
+from _server_util import running_server, wait_until
 from _tiny_models import PROBE, tiny_models
 
 import accellium.cli
@@ -76,12 +75,7 @@ def gw(vllm_py, shared_data, tmp_path_factory):
 
 
 def _wait(pred, timeout: float = 30.0, every: float = 0.1) -> bool:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if pred():
-            return True
-        time.sleep(every)
-    return pred()
+    return wait_until(pred, timeout, every)
 
 
 def _suggest(c: httpx.Client, adapter: str | None, code: str = PROBE) -> dict:

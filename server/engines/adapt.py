@@ -25,20 +25,21 @@ from accellium.dataset.pragma import (
 )
 from accellium.dataset.similarity import tokens
 
-__all__ = ["adapt", "project_spellings", "split_args"]
+__all__ = ["adapt", "project_spellings", "split_args", "parse_or_none", "usable_pragma", "ordered"]
 
 
 @lru_cache(maxsize=16384)
-def _parse(text: str) -> Pragma | None:
+def parse_or_none(text: str) -> Pragma | None:
+    """``text`` parsed as a pragma (cached), None where it does not parse."""
     try:
         return parse(text)
     except (PragmaError, ValueError):
         return None
 
 
-def _usable(text: str) -> bool:
+def usable_pragma(text: str) -> bool:
     """A pragma to learn from: it parses and names a known directive (no typos)."""
-    return (p := _parse(text)) is not None and p.directive in DIRECTIVES
+    return (p := parse_or_none(text)) is not None and p.directive in DIRECTIVES
 
 
 @lru_cache(maxsize=4096)
@@ -46,7 +47,8 @@ def _ident_set(code: str) -> frozenset[str]:
     return frozenset(t for t in tokens(code) if t[:1].isalpha() or t[:1] == "_")
 
 
-def _ordered(names: Sequence[str]) -> list[str]:
+def ordered(names: Sequence[str]) -> list[str]:
+    """``names`` without repeats, in the order they first come."""
     return list(dict.fromkeys(names))
 
 
@@ -86,7 +88,7 @@ def project_spellings(pragmas: Sequence[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     omitted = spelled = 0
     for text in pragmas:
-        p = _parse(text)
+        p = parse_or_none(text)
         if p is None:
             continue
         for c in p.clauses:
@@ -190,7 +192,7 @@ def adapt(neighbour_pragma: Pragma, nf: LoopFacts, qf: LoopFacts, query_code: st
             vs = [m.get(v, v) for v in c.variables()]
             vs = [v for v in vs if v in q_idents]
             if vs:
-                clauses.append(Clause("reduction", f"{op}:{','.join(_ordered(vs))}"))
+                clauses.append(Clause("reduction", f"{op}:{','.join(ordered(vs))}"))
             continue
         if name in ("private", "firstprivate"):
             vs = [m.get(v, v) for v in c.variables()]
@@ -198,7 +200,7 @@ def adapt(neighbour_pragma: Pragma, nf: LoopFacts, qf: LoopFacts, query_code: st
             if analysis_decides and name == "private":
                 vs = [v for v in vs if v not in {r for _, r in qf.reductions}]
             if vs:
-                clauses.append(Clause(c.name, ", ".join(_ordered(vs))))
+                clauses.append(Clause(c.name, ", ".join(ordered(vs))))
             continue
         if name == "collapse":
             try:

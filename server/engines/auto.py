@@ -26,11 +26,12 @@ import numpy as np
 
 from accellium.dataset.analysis import Note
 from accellium.dataset.pragma import Pragma
+from accellium.server.engines.adapt import ordered
 from accellium.server.engines.base import EngineAnswer, LoopQuery
 from accellium.server.engines.rank.candidates import Candidate, context, generate, portable
 from accellium.server.engines.rank.features import matrix, query_stats
 from accellium.server.engines.rank.model import Ranker
-from accellium.server.engines.retrieval import RetrievalEngine, _ordered
+from accellium.server.engines.retrieval import RetrievalEngine
 from accellium.server.engines.style import Exclude, TemplateStats, features, template
 
 __all__ = ["AutoEngine", "ALTERNATIVES"]
@@ -95,7 +96,7 @@ class AutoEngine:
         best = ranked[0]
         notes.extend(_why(best, ctx, port))
         alts: list[Pragma | str] = [c.pragma for c in ranked[1:1 + ALTERNATIVES]]
-        return EngineAnswer(best.pragma, [Note.of(n) for n in _ordered(notes)], alternatives=alts,
+        return EngineAnswer(best.pragma, [Note.of(n) for n in ordered(notes)], alternatives=alts,
                             confidence=None if conf is None else round(conf, 3))
 
 

@@ -25,14 +25,11 @@ from accellium.dataset.pragma import (
 )
 from accellium.dataset.similarity import Index, rank
 from accellium.server.engines.adapt import (  # noqa: F401 - the adaptation's names, re-exported
-    _ident_set,
-    _ordered,
-    _parse,
-    _reduction_clauses,
-    _usable,
     adapt,
+    parse_or_none,
     project_spellings,
     split_args,
+    usable_pragma,
 )
 from accellium.server.engines.base import EngineAnswer, LoopQuery
 
@@ -178,7 +175,7 @@ class RetrievalEngine:
         # with a usable pragma): what an earlier build computed, when cached
         recs = list(train or [])
         if usable is None:
-            usable = [i for i, r in enumerate(recs) if _usable(getattr(r, "pragma", ""))]
+            usable = [i for i, r in enumerate(recs) if usable_pragma(getattr(r, "pragma", ""))]
         elif any(not (isinstance(i, int) and 0 <= i < len(recs)) for i in usable):
             raise ValueError("retrieval: record positions out of range")
         self.usable = list(usable)
@@ -209,7 +206,7 @@ class RetrievalEngine:
         code = query.stripped
         in_region, _ = context_key(query.enclosing)
         out: list[Neighbour] = []
-        exs = [e for e in query.examples if _usable(getattr(e, "pragma", ""))]
+        exs = [e for e in query.examples if usable_pragma(getattr(e, "pragma", ""))]
         if exs:
             s = rank(code, [e.loop for e in exs])
             q_parent = parent_signature(query.enclosing)
@@ -218,7 +215,7 @@ class RetrievalEngine:
                 enc = getattr(e, "enclosing", None)
                 known = enc is not None
                 enc = tuple(x for x in (enc or ()) if isinstance(x, str))
-                d = _parse(e.pragma).directive  # type: ignore[union-attr]
+                d = parse_or_none(e.pragma).directive  # type: ignore[union-attr]
                 # written in the same kind of place (inside a region or not) as the query
                 fits = (context_key(enc)[0] if known else d == "loop") == in_region
                 ctx = _PARENT_BONUS if known and parent_signature(enc) == q_parent else 0.0
@@ -261,7 +258,7 @@ class RetrievalEngine:
             return EngineAnswer(None, [Note.of("no similar loop known")])
         # The user's own project outweighs the training set.
         nb = next((n for n in nbs if n.workspace), nbs[0])
-        p0 = _parse(nb.pragma)
+        p0 = parse_or_none(nb.pragma)
         assert p0 is not None
         nf = self.facts(nb)
         p, notes = adapt(p0, nf, qf, query.stripped, analysis_decides=self.analysis_decides)
@@ -270,7 +267,7 @@ class RetrievalEngine:
                  f"`{' '.join(nb.pragma.split())}`", *notes]
         alts: list[Pragma | str] = []
         for other in [n for n in nbs if n is not nb][:2]:
-            po = _parse(other.pragma)
+            po = parse_or_none(other.pragma)
             if po is None:
                 continue
             pa, _ = adapt(po, self.facts(other), qf,

@@ -48,12 +48,12 @@ from accellium.dataset.pragma import (
     Pragma,
     validate,
 )
+from accellium.server.engines.adapt import parse_or_none
 from accellium.server.engines.analysis import pragma_from_facts
 from accellium.server.engines.base import LoopQuery
 from accellium.server.engines.rank.dataenv import copy_clauses, correct_data, justified_present
 from accellium.server.engines.retrieval import (
     Neighbour,
-    _parse,
     adapt,
     context_key,
     parent_signature,
@@ -138,7 +138,7 @@ def _same_context(nb: Neighbour, enclosing: Sequence[str]) -> bool:
 
 def _orphan(nb: Neighbour) -> bool:
     """A ``loop`` written with no region around it (as far as the example says)."""
-    p = _parse(nb.pragma)
+    p = parse_or_none(nb.pragma)
     return p is not None and p.directive == "loop" and not (
         nb.context_known and context_key(nb.enclosing)[0])
 
@@ -175,12 +175,12 @@ def finish(p: Pragma | None, ctx: QueryContext, orphan_ok: bool = False) -> Prag
         p = Pragma(p.directive, tuple(c for c in p.clauses
                                       if not _errors(Pragma(p.directive, (c,)))))
     if qf.safe and not qf.private_arrays:
-        q = _parse(p.render())  # the guard has nothing to change here
+        q = parse_or_none(p.render())  # the guard has nothing to change here
     else:
         # what the guard would let through (its notes are suggest()'s), on the canonical text
-        q = _parse(p.render())
+        q = parse_or_none(p.render())
         safe = safe_form(ctx.query, q) if q is not None else None
-        q = _parse(safe.render()) if safe is not None else None
+        q = parse_or_none(safe.render()) if safe is not None else None
     if q is None or _errors(q):
         return None
     if q.has("seq"):
@@ -202,7 +202,7 @@ def _compiler_decides(q: Pragma, ctx: QueryContext) -> Pragma:
     out = safe_form(ctx.query, p)
     if out is None:
         return q
-    out = _parse(out.render())
+    out = parse_or_none(out.render())
     return q if out is None or _errors(out) or out.directive != target else out
 
 
@@ -226,7 +226,7 @@ def _states_proof(q: Pragma, ctx: QueryContext) -> Pragma:
     clauses += [Clause("reduction", f"{op}:{','.join(names)}") for op, names in by_op.items()]
     p = Pragma("parallel loop", tuple(clauses))
     out = safe_form(ctx.query, p)
-    out = _parse(out.render()) if out is not None else None
+    out = parse_or_none(out.render()) if out is not None else None
     return q if out is None or _errors(out) or out.directive != "parallel loop" else out
 
 
@@ -241,7 +241,7 @@ def _cover_arrays(p: Pragma, ctx: QueryContext) -> Pragma:
 
 
 def _from_neighbour(nb: Neighbour, nf: LoopFacts, ctx: QueryContext, keep: bool) -> Pragma | None:
-    p0 = _parse(nb.pragma)
+    p0 = parse_or_none(nb.pragma)
     if p0 is None:
         return None
     p, _ = adapt(p0, nf, ctx.facts, ctx.query.stripped, analysis_decides=True,

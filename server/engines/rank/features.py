@@ -9,8 +9,8 @@ import math
 import numpy as np
 
 from accellium.dataset.pragma import Pragma
+from accellium.server.engines.adapt import parse_or_none
 from accellium.server.engines.rank.candidates import Candidate, QueryContext
-from accellium.server.engines.retrieval import _parse
 from accellium.server.engines.style import (
     LEVELS,
     Exclude,
@@ -58,7 +58,7 @@ class QueryStats:
         self.exclude = exclude
         self.forms: dict[str, list[tuple[float, str, str, str, str]]] = {"ws": [], "nb": []}
         for nb in ctx.neighbours:
-            p = _parse(nb.pragma)
+            p = parse_or_none(nb.pragma)
             if p is None:
                 continue
             t = template(p)

@@ -1,0 +1,40 @@
+"""The language-server client the LSP tests share: the server command, its environment, the
+pytest-lsp ``client`` fixture that starts ``python -m accellium.lsp`` over stdio, and the
+backend state the server last reported."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest_lsp
+from pytest_lsp import ClientServerConfig, LanguageClient
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVER = [sys.executable, "-m", "accellium.lsp"]
+ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(
+    [p for p in (os.environ.get("PYTHONPATH"), str(ROOT)) if p])}
+
+
+def client_fixture(*setup: Callable[[LanguageClient], object]):
+    """A pytest-lsp ``client`` fixture (assign it to ``client`` in a test module): a real
+    language server over stdio, each of ``setup`` called on its client (e.g.
+    ``accellium.lsp.testing.record_statuses``) before the test initialises the session, the
+    session shut down after the test."""
+
+    @pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER, server_env=ENV))
+    async def client(lsp_client: LanguageClient):
+        for step in setup:
+            step(lsp_client)
+        yield lsp_client
+        await lsp_client.shutdown_session()
+
+    return client
+
+
+def backend_state(client) -> str | None:
+    """The backend state of the last ``accellium/status`` notification (``record_statuses``
+    collects them; None before the first)."""
+    return client.statuses[-1].get("backend") if client.statuses else None
