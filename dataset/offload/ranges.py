@@ -28,7 +28,7 @@ class LoopRange:
     unit: bool  # step +1 or -1: every value in between is taken
 
 
-def _step(update: Node | None, var: str) -> int | None:
+def step_of(update: Node | None, var: str) -> int | None:
     """+1/-1 for ``i++``/``i--`` (and ``+= 1``), +2 for other positive steps, -2 for other
     negative ones, None when the update is not a step of ``var``."""
     u = unparen(update)
@@ -99,7 +99,7 @@ def loop_range(loop: Node, env: dict[str, Bounds]) -> LoopRange | None:
     var, start = _init(loop)
     if not var or not var.isidentifier():
         return None
-    step = _step(_field(loop, "update"), var)
+    step = step_of(_field(loop, "update"), var)
     if step is None:
         return None
     bound, adjust = _bound(_field(loop, "condition"), var, step > 0)
