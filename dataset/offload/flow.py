@@ -49,6 +49,7 @@ from accellium.dataset.offload.redundant import drop_redundant
 from accellium.dataset.offload.selfwrite import self_written
 from accellium.dataset.offload.structure import Layout, Leaf, may_precede
 from accellium.dataset.offload.uses import ArrayUse, array_uses
+from accellium.dataset.offload.wavefront import wavefront_filled
 
 __all__ = ["Update", "Lifetime", "Flow", "plan_flow"]
 
@@ -405,6 +406,9 @@ def _clauses(ctx: _Ctx, info: ArrayInfo, life: Lifetime | None, copy_back: bool,
         if needs_in and not copy_back and not host_reads and _self_written(ctx, info):
             needs_in = False  # each iteration reads only what it wrote: nothing to bring
             out.loop_covered.add(info.name)
+    if needs_in and not host_reads and not info.aliases and life is None and \
+            wavefront_filled(info, ctx.devices, ctx.lay, ctx.scope.fn):
+        needs_in = False  # each element written (borders, earlier diagonals) before read
     if needs_in and not copy_back and not current and info.dev_writes and \
             (life is None or life.exit_before is None) and in_loop(ctx.lay.block, ctx.scope.fn):
         copy_back = True  # the region runs again: its copy in must see what this run wrote
