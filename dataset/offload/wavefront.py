@@ -31,14 +31,14 @@ from __future__ import annotations
 from tree_sitter import Node
 
 from accellium.dataset.analysis.tree import field as _field
-from accellium.dataset.analysis.tree import iter_nodes
+from accellium.dataset.analysis.tree import iter_nodes, text, unparen
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.arrays import ArrayInfo
 from accellium.dataset.offload.bounds import bounds_of
 from accellium.dataset.offload.cover import plain_nest, unconditional
 from accellium.dataset.offload.device import Device, Unit
 from accellium.dataset.offload.extent import Extents, loops_between
-from accellium.dataset.offload.ranges import LoopRange, loop_range, step_of
+from accellium.dataset.offload.ranges import LoopRange, loop_bound, loop_init, loop_range, step_of
 from accellium.dataset.offload.structure import Layout
 from accellium.dataset.offload.uses import ArrayUse, array_uses, assignments
 
@@ -151,7 +151,8 @@ def _fills(info: ArrayInfo, devices: dict[int, Unit], lay: Layout, fn: Node, fil
             not _same(cs.hi, poly.sub(wv, poly.const(1))) and \
             not _same(cs.hi, poly.sub(poly.var(w), poly.const(1))):
         return False
-    if not _rectangle(rs.lo, rs.hi, cs.lo, cs.hi, row, col, hr, fr, mins):
+    if not _rectangle(rs.lo, rs.hi, cs.lo, cs.hi, row, col, host, fill.node, hr, fr,
+                      Extents(lay.stmts), mins):
         return False
     r_lo = poly.sub(rs.lo, poly.const(1))
     if not _borders(info, devices, lay, host, w, r_lo, rs.hi, cs.lo, cs.hi, mins):
@@ -174,22 +175,70 @@ def _value(fn: Node, w: str) -> poly.Poly | None:
     return None if a.count.get(w) else poly.var(w)
 
 
+def _branches(node: Node | None, scopes: list[Node], fixed: Extents, indices: set[str]
+              ) -> list[poly.Poly] | None:
+    """The values an expression can take: a polynomial, or either branch of a conditional —
+    through a local of ``scopes`` assigned only by its declaration; every name in them but
+    the loop indices unassigned in the region (``fixed``)."""
+    n = unparen(node)
+    if n is not None and n.type == "identifier":
+        for sc in scopes:
+            a = assignments(sc)
+            v = a.values.get(text(n))
+            if text(n) in a.declared and a.count.get(text(n)) == 1 and v is not None:
+                n = unparen(v)
+                break
+    if n is None:
+        return None
+    parts = [_field(n, "consequence"), _field(n, "alternative")] \
+        if n.type == "conditional_expression" else [n]
+    out = [poly.poly_of(p) for p in parts]
+    if any(p is None for p in out):
+        return None
+    got = [p for p in out if p is not None]
+    if any(fixed.assigned.get(x) or x in fixed.declared
+           for p in got for x in poly.names(p) - indices):
+        return None
+    return got
+
+
+def _limits(loop: Node, var: str, scopes: list[Node], fixed: Extents, indices: set[str]
+            ) -> tuple[list[poly.Poly], list[poly.Poly]] | None:
+    """Polynomials the index is at least (each branch of its start: the start is one of them)
+    and at most (each branch of its bound, made inclusive), whenever the loop runs."""
+    name, start = loop_init(loop)
+    bound, adjust = loop_bound(_field(loop, "condition"), var, True)
+    if name != var or start is None or bound is None:
+        return None
+    lo = _branches(start, scopes, fixed, indices)
+    hi = _branches(bound, scopes, fixed, indices)
+    if lo is None or hi is None:
+        return None
+    return lo, [poly.add(h, poly.const(adjust)) for h in hi]
+
+
 def _rectangle(r0: poly.Poly, r1: poly.Poly, c0: poly.Poly, c1: poly.Poly, row: poly.Poly,
-               col: poly.Poly, hr: LoopRange, fr: LoopRange, mins: dict[str, int]) -> bool:
-    """Is every cell of ``r0..r1`` x ``c0..c1`` an iteration: each bound of the host loop and
-    the fill, written for ``d = R + C`` and the fill's index from ``R`` or ``C``, holds at the
-    four corners (each is linear in them)?"""
+               col: poly.Poly, host: Node, fill: Node, hr: LoopRange, fr: LoopRange,
+               fixed: Extents, mins: dict[str, int]) -> bool:
+    """Is every cell of ``r0..r1`` x ``c0..c1`` an iteration: with ``d = R + C`` and the fill's
+    index from ``R`` or ``C``, each index is at least every branch of its loop's start and at
+    most every branch of its bound (linear in ``R``, ``C``: checked at the four corners)?"""
     d, i = hr.var, fr.var
     k = poly.sub(row, poly.var(i))
-    along = "r" if poly.is_const(k) or not k else None
-    if along is None:
+    along = poly.is_const(k) or not k
+    if not along:
         k = poly.sub(col, poly.var(i))
         if not (poly.is_const(k) or not k):
             return False
+    hl = _limits(host, d, [], fixed, set())
+    body = _field(host, "body")
+    fl = _limits(fill, i, [body] if body is not None else [], fixed, {d})
+    if hl is None or fl is None:
+        return False
     cons: list[poly.Poly] = []  # each >= 0
-    for var, rng in ((d, hr), (i, fr)):
-        cons += [poly.sub(poly.var(var), lo) for lo in rng.lo]
-        cons += [poly.sub(hi, poly.var(var)) for hi in rng.hi]
+    for var, (los, his) in ((d, hl), (i, fl)):
+        cons += [poly.sub(poly.var(var), lo) for lo in los]
+        cons += [poly.sub(hi, poly.var(var)) for hi in his]
     R, C = "\0r", "\0c"
     for f in cons:
         g = poly.subst(f, d, poly.add(poly.var(R), poly.var(C)))
@@ -219,7 +268,7 @@ def _borders(info: ArrayInfo, devices: dict[int, Unit], lay: Layout, host: Node,
             continue
         if not isinstance(d, Device) or lay.device_loops.get(did) or len(us) != 1 or \
                 d.node.end_byte > host.start_byte or not unconditional(d.node, top_ids) or \
-                _jumps(d.node) or not us[0].plain or \
+                _jumps(d.node) or not us[0].plain or not plain_nest(us[0].node, d.node) or \
                 loops_between(us[0].node, d.node) != [d.node]:
             return False
         r = loop_range(d.node, {})
