@@ -15,9 +15,11 @@ of the loop indices and the locals of the loop's body assigned once):
   ``a[(R - x)*w + (C - y)]`` with ``x, y`` in ``{0, 1}``, not both 0: an element of an
   earlier anti-diagonal;
 * over ``H`` and ``L`` the write reaches rows ``R0..R1`` and columns ``C0..C1`` with
-  ``C0 == 1``, ``C1 == w - 1``, and every cell of that rectangle is an iteration of ``H``/``L``
-  (each bound of ``L``, linear, holds at the rectangle's corners for ``d = R + C``): so a read
-  of a cell of the rectangle sees the write of an earlier step;
+  ``C0 == 1``, ``C1 == w - 1``, and every cell of that rectangle is an iteration of ``H``/``L``:
+  with ``d = R + C``, each index is at least every branch of its loop's start (a polynomial,
+  or both branches of a conditional — the start is one of them) and at most every branch of
+  its bound, each linear in ``R`` and ``C`` and so checked at the rectangle's corners; so a
+  read of a cell of the rectangle sees the write of an earlier step;
 * one border writes column 0 over rows ``R0-1..R1`` and one writes row ``R0-1`` over columns
   ``C0..C1``: a read outside the rectangle (row ``R0-1`` or column 0, the only cells the
   offsets reach) sees a border's write;
