@@ -34,7 +34,7 @@ from accellium.dataset.offload import poly
 from accellium.dataset.offload.arrays import assignment_positions
 from accellium.dataset.offload.callgraph import is_static as _is_static
 from accellium.dataset.offload.callgraph import param_names as _params
-from accellium.dataset.offload.shapes import _declared, _walk_declarator
+from accellium.dataset.offload.shapes import declared_shapes, walk_declarator
 
 __all__ = ["statics", "binders", "touches", "aliases", "alias_only", "rename", "Binding",
            "bindings_in", "name_uses", "ANY"]
@@ -53,7 +53,7 @@ def statics(root: Node) -> dict[str, str]:
             continue
         if any(d.type == "init_declarator" for d in top.children_by_field_name("declarator")):
             continue
-        for s in _declared(top, False, False):
+        for s in declared_shapes(top, False, False):
             if (s.kind == "pointer" and s.levels == 1) or (s.kind == "other" and not s.levels):
                 out[s.name] = s.kind
     for n in iter_nodes(root):
@@ -157,7 +157,7 @@ def aliases(fn: Node, glob: dict[str, str]) -> dict[str, str]:
         if n.type != "init_declarator":
             continue
         value = unparen(_field(n, "value"))
-        name, parts = _walk_declarator(_field(n, "declarator"))
+        name, parts = walk_declarator(_field(n, "declarator"))
         if name is None or value is None or value.type != "identifier" or moved.get(name):
             continue
         g = text(value)
@@ -180,7 +180,7 @@ def alias_only(fn: Node, g: str, names: dict[str, str], inside) -> bool:
         p = n.parent
         if p is None or p.type != "init_declarator" or _field(p, "value") != n:
             return False
-        name, _ = _walk_declarator(_field(p, "declarator"))
+        name, _ = walk_declarator(_field(p, "declarator"))
         if names.get(name or "") != g:
             return False
     return True

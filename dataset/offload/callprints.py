@@ -107,7 +107,7 @@ def param_footprint(mine: list[ArrayUse], region: Region, always: bool,
                     params: list[str | None], assigned: dict) -> tuple | None:
     """The footprint of a parameter's uses ``mine`` in the callee (the module's rule; the
     loop's nest may reach into host loops around it)."""
-    from accellium.dataset.offload.cover import _plain_nest, footprint, unconditional
+    from accellium.dataset.offload.cover import footprint, plain_nest, unconditional
 
     owners = {id(o) for o in (_owner(u.node, region.devices) for u in mine)}
     d = _owner(mine[0].node, region.devices) if mine else None
@@ -120,7 +120,7 @@ def param_footprint(mine: list[ArrayUse], region: Region, always: bool,
     if writes and not (always
                        and unconditional(top, {s.id for s in region.lay.stmts})
                        and not any(n.type in _JUMPS for n in iter_nodes(top))
-                       and all(u.plain and _plain_nest(u.node, top) for u in mine)):
+                       and all(u.plain and plain_nest(u.node, top) for u in mine)):
         return None
     fps = {footprint(u, top) for u in mine}
     fp = fps.pop() if len(fps) == 1 else None

@@ -82,7 +82,7 @@ class Summary:
 
 def parameters(fn: Node) -> list[str | None] | None:
     """The parameter names of a definition in order (None: variadic or old-style)."""
-    from accellium.dataset.offload.shapes import _walk_declarator
+    from accellium.dataset.offload.shapes import walk_declarator
 
     _, decl = function_name(fn)
     if decl is None:
@@ -94,7 +94,7 @@ def parameters(fn: Node) -> list[str | None] | None:
         if p.type != "parameter_declaration":
             return None
         d = _field(p, "declarator")
-        name, _ = _walk_declarator(d) if d is not None else (None, [])
+        name, _ = walk_declarator(d) if d is not None else (None, [])
         if name is None and text(p).strip() == "void":
             continue
         out.append(name)

@@ -105,7 +105,7 @@ def _covers_nest(d: Unit, uses: list[ArrayUse], info: ArrayInfo, lay: Layout
         return None
     ex = Extents(lay.stmts)
     for u in uses:
-        if u.plain and _plain_nest(u.node, top) and _same(ex, u, info) and \
+        if u.plain and plain_nest(u.node, top) and writes_whole(ex, u, info) and \
                 all(ex.dense(sub, u.node) for sub in u.subs):
             return u
     return None
@@ -136,7 +136,7 @@ def _covers_in(top: Node, uses: list[ArrayUse], info: ArrayInfo) -> ArrayUse | N
         return None
     ex = Extents([top])
     for u in uses:
-        if u.plain and _plain_nest(u.node, top) and _same(ex, u, info) and \
+        if u.plain and plain_nest(u.node, top) and writes_whole(ex, u, info) and \
                 all(ex.dense(sub, u.node) for sub in u.subs):
             return u
     return None
@@ -213,7 +213,7 @@ def _statement(node: Node | None) -> Node | None:
     return node
 
 
-def _plain_nest(node: Node, loop: Node) -> bool:
+def plain_nest(node: Node, loop: Node) -> bool:
     """Only blocks, the statement itself and counted loops between the write and the loop."""
     p = node.parent
     while p is not None and p.id != loop.id:
@@ -236,7 +236,7 @@ def _size(text_: str) -> poly.Poly | None:
         return None
 
 
-def _same(ex: Extents, u: ArrayUse, info: ArrayInfo) -> bool:
+def writes_whole(ex: Extents, u: ArrayUse, info: ArrayInfo) -> bool:
     """Does the write reach every element of the section (rows: every element of a row)?"""
     assert info.spans is not None
     want = list(info.spans)
@@ -304,7 +304,7 @@ def _writer(d: Unit, uses: list[ArrayUse], info: ArrayInfo) -> tuple[ArrayUse, t
                        "return_statement") for n in iter_nodes(d.node)):
         return None
     for w in uses:
-        fw = footprint(w, d.node) if w.plain and _plain_nest(w.node, d.node) else None
+        fw = footprint(w, d.node) if w.plain and plain_nest(w.node, d.node) else None
         if fw is not None:
             return w, fw
     return None
@@ -321,7 +321,7 @@ def _lifted_writer(top: Node, uses: list[ArrayUse], info: ArrayInfo, lay: Layout
                        "return_statement") for n in iter_nodes(top)):
         return None
     for w in uses:
-        fw = footprint(w, top) if w.plain and _plain_nest(w.node, top) else None
+        fw = footprint(w, top) if w.plain and plain_nest(w.node, top) else None
         if fw is not None and not _changed(fw, lay):
             return w, fw
     return None

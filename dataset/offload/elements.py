@@ -29,7 +29,7 @@ from accellium.dataset.offload import poly
 from accellium.dataset.offload.callgraph import is_static
 from accellium.dataset.offload.extent import Extents
 from accellium.dataset.offload.nodes import in_sizeof, loops_around, statement_of
-from accellium.dataset.offload.shapes import _walk_declarator
+from accellium.dataset.offload.shapes import walk_declarator
 
 if TYPE_CHECKING:
     from accellium.dataset.offload.callgraph import CallGraph as _File
@@ -43,7 +43,7 @@ def _pointer_array(caller: Node, w: str) -> bool:
         if d.type != "declaration" or is_static(d):
             continue
         for decl in d.children_by_field_name("declarator"):
-            name, parts = _walk_declarator(decl)
+            name, parts = walk_declarator(decl)
             if name == w:
                 return [k for k, _ in parts] == ["pointer", "array"]
     return False

@@ -13,7 +13,9 @@ between them (and after the region) reads and writes.  The rules, for each array
   the section (a plain ``a[i] = ...`` over the whole section, in no ``if``, no host loop, no
   ``continue``) before anything reads it; at the end, ``copyout`` when the loops write it and
   code after the region may read it (a parameter or a global always may; a local only when
-  the function uses it after the region — ``free`` is not a use);
+  the function uses it after the region — ``free`` is not a use), unless the host copy is
+  already current there (:mod:`.current`: an ``update self`` of the whole section runs after
+  the array's last device write on every path);
 * with nothing copied back and no host read in the region, no ``copyin`` either when the
   loops read only what they wrote before — in the same host iteration over one footprint
   (:func:`.cover.footprint_cover`, calls included through their callees' footprints), or in
@@ -39,6 +41,7 @@ from accellium.dataset.offload.cover import (
     reads_own_write,
     rewriting_cover,
 )
+from accellium.dataset.offload.current import host_current
 from accellium.dataset.offload.device import CallDevice, Device, Unit
 from accellium.dataset.offload.extent import Extents, Span, loops_between
 from accellium.dataset.offload.live import in_loop
@@ -46,6 +49,7 @@ from accellium.dataset.offload.redundant import drop_redundant
 from accellium.dataset.offload.selfwrite import self_written
 from accellium.dataset.offload.structure import Layout, Leaf, may_precede
 from accellium.dataset.offload.uses import ArrayUse, array_uses
+from accellium.dataset.offload.wavefront import wavefront_filled
 
 __all__ = ["Update", "Lifetime", "Flow", "plan_flow"]
 
@@ -259,14 +263,40 @@ def _lifetime(ctx: _Ctx, info: ArrayInfo) -> tuple[Lifetime | None, str | None]:
 
 
 def _array_flow(ctx: _Ctx, info: ArrayInfo, life: Lifetime | None, out: Flow) -> str | None:
-    lay = ctx.lay
     skip_leaves = set()
     if life is not None:
         skip_leaves = {n.id for n in (life.enter_after, life.exit_before) if n is not None}
     copy_back = info.dev_writes and ctx.live.get(info.name, True) and \
         (life is None or life.exit_before is None)
+    mark = len(out.updates)
+    got = _host_flow(ctx, info, skip_leaves, copy_back, out)
+    if isinstance(got, str):
+        return got
+    reads_after_update, pulled = got
+    current = copy_back and life is None and not info.aliases and \
+        host_current(ctx.lay, ctx.devices, info.uses, pulled)
+    if current:
+        # the host copy holds the device's last writes: nothing to copy back, and host
+        # writes after them need no push unless a device loop reads them later
+        copy_back = False
+        del out.updates[mark:]
+        got = _host_flow(ctx, info, skip_leaves, copy_back, out)
+        if isinstance(got, str):
+            return got
+        reads_after_update = got[0]
+    _clauses(ctx, info, life, copy_back, reads_after_update, out, current)
+    return None
+
+
+def _host_flow(ctx: _Ctx, info: ArrayInfo, skip_leaves: set[int], copy_back: bool,
+               out: Flow) -> tuple[list[int], list[Leaf]] | str:
+    """The updates around the host code of the region (appended to ``out``); the starts of
+    the host reads that get ``update self`` and the leaves before which the whole section is
+    brought from the device for a read — or the problem."""
+    lay = ctx.lay
     rows = _device_rows(ctx, info)
     reads_after_update: list[int] = []  # starts of host reads that get `update self`
+    pulled: list[Leaf] = []
     for leaf in lay.leaves:
         if leaf.node.id in skip_leaves:
             continue
@@ -283,6 +313,8 @@ def _array_flow(ctx: _Ctx, info: ArrayInfo, life: Lifetime | None, out: Flow) ->
                 return _unplaceable(leaf, info, "reads")
             for sec, ifp in _host_sections(leaf, reads, info, ctx.region_ex):
                 out.updates.append(Update(leaf, "self", sec, ifp))
+                if sec == info.section and not ifp:
+                    pulled.append(leaf)
             reads_after_update.append(leaf.start)
         if writes and (copy_back or any(may_precede(leaf.end, leaf.loops, d.node.start_byte, lp)
                                         for d, lp in rows)):
@@ -300,8 +332,7 @@ def _array_flow(ctx: _Ctx, info: ArrayInfo, life: Lifetime | None, out: Flow) ->
                                        if Update(leaf, "self", *sec) not in out.updates)
                 reads_after_update.append(leaf.start)
             out.updates.extend(Update(leaf, "device", *sec) for sec in secs)
-    _clauses(ctx, info, life, copy_back, reads_after_update, out)
-    return None
+    return reads_after_update, pulled
 
 
 def _dense(leaf: Leaf, writes: list[ArrayUse]) -> bool:
@@ -360,7 +391,7 @@ def _self_written(ctx: _Ctx, info: ArrayInfo) -> bool:
 
 
 def _clauses(ctx: _Ctx, info: ArrayInfo, life: Lifetime | None, copy_back: bool,
-             host_reads: list[int], out: Flow) -> None:
+             host_reads: list[int], out: Flow, current: bool = False) -> None:
     if life is not None and life.enter_after is not None:
         needs_in = False  # freshly allocated: nothing to copy
     elif info.aliases:
@@ -375,7 +406,10 @@ def _clauses(ctx: _Ctx, info: ArrayInfo, life: Lifetime | None, copy_back: bool,
         if needs_in and not copy_back and not host_reads and _self_written(ctx, info):
             needs_in = False  # each iteration reads only what it wrote: nothing to bring
             out.loop_covered.add(info.name)
-    if needs_in and not copy_back and info.dev_writes and \
+    if needs_in and not host_reads and not info.aliases and life is None and \
+            wavefront_filled(info, ctx.devices, ctx.lay, ctx.scope.fn):
+        needs_in = False  # each element written (borders, earlier diagonals) before read
+    if needs_in and not copy_back and not current and info.dev_writes and \
             (life is None or life.exit_before is None) and in_loop(ctx.lay.block, ctx.scope.fn):
         copy_back = True  # the region runs again: its copy in must see what this run wrote
     if life is not None:

@@ -42,7 +42,7 @@ from accellium.dataset.offload import poly
 from accellium.dataset.offload.arrays import assignment_positions
 from accellium.dataset.offload.nodes import assignment_chain, block_items, in_sizeof
 from accellium.dataset.offload.ranges import loop_range
-from accellium.dataset.offload.shapes import _walk_declarator
+from accellium.dataset.offload.shapes import walk_declarator
 from accellium.dataset.offload.uses import array_uses, assignments
 
 __all__ = ["overwritten_after", "object_size", "JUMPS"]
@@ -168,7 +168,7 @@ def _declared(body: Node, name: str) -> list[Node]:
     out = []
     for n in iter_nodes(body):
         if n.type == "declaration" and any(
-                _walk_declarator(d)[0] == name for d in n.children_by_field_name("declarator")):
+                walk_declarator(d)[0] == name for d in n.children_by_field_name("declarator")):
             out.append(n)
     return out
 

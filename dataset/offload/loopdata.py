@@ -31,7 +31,7 @@ from accellium.dataset.offload.arrays import (
     dims_needed,
     section_text,
 )
-from accellium.dataset.offload.cover import _plain_nest, _same
+from accellium.dataset.offload.cover import plain_nest, writes_whole
 from accellium.dataset.offload.extent import Extents, Span
 from accellium.dataset.offload.shapes import Shape, declarations, shape_of
 from accellium.dataset.offload.uses import ArrayUse, array_uses, assignments
@@ -54,7 +54,7 @@ def _covered(loop: Node, ex: Extents, name: str, shape: Shape, spans: list[Span]
     if spans is None or shape.kind not in ("pointer", "rows"):
         return False
     info = ArrayInfo(name, shape, spans, section)
-    return any(u.plain and _plain_nest(u.node, loop) and _same(ex, u, info)
+    return any(u.plain and plain_nest(u.node, loop) and writes_whole(ex, u, info)
                and all(ex.dense(sub, u.node) for sub in u.subs) for u in uses)
 
 

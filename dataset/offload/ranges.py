@@ -28,7 +28,7 @@ class LoopRange:
     unit: bool  # step +1 or -1: every value in between is taken
 
 
-def _step(update: Node | None, var: str) -> int | None:
+def step_of(update: Node | None, var: str) -> int | None:
     """+1/-1 for ``i++``/``i--`` (and ``+= 1``), +2 for other positive steps, -2 for other
     negative ones, None when the update is not a step of ``var``."""
     u = unparen(update)
@@ -56,7 +56,7 @@ def _step(update: Node | None, var: str) -> int | None:
     return c if abs(c) == 1 else (2 if c > 0 else -2)
 
 
-def _init(loop: Node) -> tuple[str | None, Node | None]:
+def loop_init(loop: Node) -> tuple[str | None, Node | None]:
     init = _field(loop, "initializer")
     if init is None:
         return None, None
@@ -70,7 +70,7 @@ def _init(loop: Node) -> tuple[str | None, Node | None]:
     return None, None
 
 
-def _bound(cond: Node | None, var: str, up: bool) -> tuple[Node | None, int]:
+def loop_bound(cond: Node | None, var: str, up: bool) -> tuple[Node | None, int]:
     """(the bound's node, the adjustment to make it inclusive) of ``var < b`` and kin."""
     c = unparen(cond)
     if c is None or c.type != "binary_expression":
@@ -96,13 +96,13 @@ def loop_range(loop: Node, env: dict[str, Bounds]) -> LoopRange | None:
     when the body assigns the index too)."""
     if loop.type != "for_statement":
         return None
-    var, start = _init(loop)
+    var, start = loop_init(loop)
     if not var or not var.isidentifier():
         return None
-    step = _step(_field(loop, "update"), var)
+    step = step_of(_field(loop, "update"), var)
     if step is None:
         return None
-    bound, adjust = _bound(_field(loop, "condition"), var, step > 0)
+    bound, adjust = loop_bound(_field(loop, "condition"), var, step > 0)
     if bound is None or (abs(step) != 1 and op(unparen(_field(loop, "condition"))) == "!="):
         return None
     if assignments(_field(loop, "body")).count.get(var):
@@ -161,5 +161,5 @@ def size_minimum(r: LoopRange, mins: dict[str, int]) -> None:
 
 
 def loop_var(loop: Node) -> str | None:
-    var, _ = _init(loop)
+    var, _ = loop_init(loop)
     return var

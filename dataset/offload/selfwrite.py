@@ -33,7 +33,7 @@ from accellium.dataset.analysis.tree import iter_nodes, named, text
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.extent import Extents, Span
 from accellium.dataset.offload.nodes import assignment_chain, block_items
-from accellium.dataset.offload.ranges import INT_MIN, _step, loop_range, loop_var, loops_between
+from accellium.dataset.offload.ranges import INT_MIN, loop_range, loop_var, loops_between, step_of
 from accellium.dataset.offload.uses import ArrayUse, array_uses, assignments
 
 __all__ = ["self_written", "rewrites"]
@@ -166,7 +166,7 @@ def _seq_loop(sets: list[_Set], loop: Node, x: str, mins: dict[str, int]) -> boo
     if body is None or any(c.id != body.id and any(u.name == x for u in array_uses(c))
                            for c in named(loop)):
         return False  # the header
-    up = _step(_field(loop, "update"), r.var) == 1
+    up = step_of(_field(loop, "update"), r.var) == 1
     j, lo, hi = r.var, r.lo[0], r.hi[0]
     inner = dict(mins)
     inner[j] = lo.get((), 0) if not poly.names(lo) else INT_MIN

@@ -34,7 +34,7 @@ class Shape:
         return self.kind == "array"
 
 
-def _walk_declarator(d: Node | None) -> tuple[str | None, list[tuple[str, Node]]]:
+def walk_declarator(d: Node | None) -> tuple[str | None, list[tuple[str, Node]]]:
     """(name, [(pointer|array|paren, node)...] from the outside in)."""
     parts: list[tuple[str, Node]] = []
     while d is not None and d.type != "identifier":
@@ -77,10 +77,10 @@ def _classify(name: str, parts: list[tuple[str, Node]], param: bool, local: bool
     return Shape(name, "other", len(kinds), local=local, decl=decl)
 
 
-def _declared(decl: Node, param: bool, local: bool) -> list[Shape]:
+def declared_shapes(decl: Node, param: bool, local: bool) -> list[Shape]:
     out = []
     for d in decl.children_by_field_name("declarator"):
-        name, parts = _walk_declarator(d)
+        name, parts = walk_declarator(d)
         if name:
             out.append(_classify(name, parts, param, local, decl))
     return out
@@ -92,19 +92,19 @@ def declarations(fn: Node, root: Node) -> dict[str, list[Shape]]:
     out: dict[str, list[Shape]] = {}
     for top in named(root):
         if top.type == "declaration":
-            for s in _declared(top, False, False):
+            for s in declared_shapes(top, False, False):
                 out.setdefault(s.name, []).append(s)
     decl = _field(fn, "declarator")
     while decl is not None and decl.type != "function_declarator":
         decl = _field(decl, "declarator")
     for p in named(_field(decl, "parameters")):
         if p.type == "parameter_declaration":
-            for s in _declared(p, True, False):
+            for s in declared_shapes(p, True, False):
                 out.setdefault(s.name, []).insert(0, s)
     body = _field(fn, "body")
     for n in iter_nodes(body) if body is not None else ():
         if n.type == "declaration":
-            for s in _declared(n, False, True):
+            for s in declared_shapes(n, False, True):
                 out.setdefault(s.name, []).append(s)
     return out
 
@@ -168,7 +168,7 @@ def alloc_sites(body: Node) -> list[AllocSite]:
     out = []
     for n in iter_nodes(body):
         if n.type == "init_declarator":
-            name, _ = _walk_declarator(_field(n, "declarator"))
+            name, _ = walk_declarator(_field(n, "declarator"))
             value = unparen(_field(n, "value"))
         elif n.type == "assignment_expression" and text(_field(n, "operator")) == "=":
             left = unparen(_field(n, "left"))
