@@ -23,13 +23,15 @@ where it proves the iterations independent and sequentially otherwise — while 
 never runs it in parallel.  (Where a call's effects keep the loop off the device, the safety
 guard refuses ``kernels``; there the form is left as it is.)  The converse, with the project's
 style unknown (no examples): outside a compute region, on a loop the analysis proves
-independent, ``kernels``/``kernels loop`` without ``independent`` becomes ``parallel loop`` —
-the same fact read the other way: ``kernels`` asks the compiler to prove again what the
-analysis proved, and a C compiler often cannot (two pointer parameters may point into one
-array unless declared ``restrict``; a call's effects are hidden from it), so it may run the
-loop sequentially; ``parallel loop`` states the proof (OpenACC 3.3, 2.9: in a ``parallel``
-construct a loop without ``seq`` or ``auto`` is ``independent``).  A project's own ``kernels``
-examples keep their form.
+independent, a ``kernels``/``kernels loop`` candidate without ``independent`` gets a
+``parallel loop`` twin beside it (source ``proof``) — the same fact read the other way:
+``kernels`` asks the compiler to prove again what the analysis proved, and a C compiler often
+cannot (two pointer parameters may point into one array unless declared ``restrict``; a call's
+effects are hidden from it), so it may run the loop sequentially; ``parallel loop`` states the
+proof (OpenACC 3.3, 2.9: in a ``parallel`` construct a loop without ``seq`` or ``auto`` is
+``independent``).  Both are correct; which one a project writes is style, so the ranker chooses
+(a near copy of the loop written with ``kernels`` is a project that writes ``kernels``).  A
+project's own ``kernels`` examples keep their form.
 """
 
 from __future__ import annotations
@@ -68,13 +70,13 @@ from accellium.server.engines.style import (
 )
 from accellium.server.safety import safe_form
 
-__all__ = ["Candidate", "QueryContext", "generate", "portable"]
+__all__ = ["Candidate", "QueryContext", "generate", "portable", "states_proof"]
 
 _SEQUENTIAL = {"serial loop": "parallel loop", "serial": "parallel loop", "data": "parallel loop"}
 # The construct of the same shape that leaves the loop to the compiler (see :func:`finish`).
 _COMPILER_DECIDES = {"serial loop": "kernels loop", "serial": "kernels"}
-# What states the analysis's proof on an independent loop when the project's style is unknown
-# (see :func:`finish`).
+# The forms whose twin states the analysis's proof on an independent loop when the project's
+# style is unknown (see :func:`states_proof`).
 _STATES_PROOF = ("kernels", "kernels loop")
 _COMPUTE = COMPUTE_DIRECTIVES
 
@@ -185,7 +187,7 @@ def finish(p: Pragma | None, ctx: QueryContext, orphan_ok: bool = False) -> Prag
         return None
     if q.has("seq"):
         q = q.without("reduction")  # one thread runs it: nothing to combine
-    return _states_proof(_compiler_decides(q, ctx), ctx)
+    return _compiler_decides(q, ctx)
 
 
 def _compiler_decides(q: Pragma, ctx: QueryContext) -> Pragma:
@@ -206,15 +208,16 @@ def _compiler_decides(q: Pragma, ctx: QueryContext) -> Pragma:
     return q if out is None or _errors(out) or out.directive != target else out
 
 
-def _states_proof(q: Pragma, ctx: QueryContext) -> Pragma:
+def states_proof(q: Pragma, ctx: QueryContext) -> Pragma | None:
     """Cold (no project examples), outside a compute region, on a loop the analysis proves
-    independent: ``kernels``/``kernels loop`` without ``independent`` as ``parallel loop``
-    (module doc), keeping the clauses ``parallel loop`` allows; unchanged where the guard would
-    not let that form through."""
+    independent: the ``parallel loop`` twin of a finished ``kernels``/``kernels loop``
+    candidate without ``independent`` (module doc), keeping the clauses ``parallel loop``
+    allows and naming the analysis's reductions; None where the rule does not apply or the
+    guard would not let that form through."""
     qf = ctx.facts
     if (q.directive not in _STATES_PROOF or ctx.query.examples or ctx.feats.in_region
             or not qf.safe or q.has("independent")):
-        return q
+        return None
     allowed = DIRECTIVES["parallel loop"]
     clauses = [c for c in q.clauses if c.name.lower() in allowed]
     # in `kernels` the compiler finds the reductions itself; `parallel loop` names them
@@ -227,7 +230,7 @@ def _states_proof(q: Pragma, ctx: QueryContext) -> Pragma:
     p = Pragma("parallel loop", tuple(clauses))
     out = safe_form(ctx.query, p)
     out = _parse(out.render()) if out is not None else None
-    return q if out is None or _errors(out) or out.directive != "parallel loop" else out
+    return None if out is None or _errors(out) or out.directive != "parallel loop" else out
 
 
 def _cover_arrays(p: Pragma, ctx: QueryContext) -> Pragma:
@@ -256,6 +259,15 @@ def generate(ctx: QueryContext, facts_of, stats: TemplateStats | None, *,
     template statistics leave out)."""
     pool: dict[str, Candidate] = {}
     done: dict[tuple[Pragma, bool], Pragma | None] = {}
+    twins: dict[Pragma, Pragma | None] = {}
+
+    def put(q: Pragma, src: dict[str, float]) -> None:
+        text = q.render()
+        c = pool.get(text)
+        if c is None:
+            c = pool[text] = Candidate(q, text)
+        for k, v in src.items():
+            c.note(k, v, "sum" if k.endswith("_n") else "max")
 
     def add(p: Pragma | None, orphan_ok: bool = False, **src: float) -> None:
         if p is None:
@@ -265,12 +277,12 @@ def generate(ctx: QueryContext, facts_of, stats: TemplateStats | None, *,
         q = done[(p, orphan_ok)]
         if q is None:
             return
-        text = q.render()
-        c = pool.get(text)
-        if c is None:
-            c = pool[text] = Candidate(q, text)
-        for k, v in src.items():
-            c.note(k, v, "sum" if k.endswith("_n") else "max")
+        put(q, src)
+        if q not in twins:
+            twins[q] = states_proof(q, ctx)
+        twin = twins[q]
+        if twin is not None:  # the same sources, the proof stated: the ranker chooses
+            put(twin, {**src, "proof": 1.0})
 
     add(portable(ctx), analysis=1.0)
     add(portable(ctx, data=False), analysis_nodata=1.0)
