@@ -111,9 +111,6 @@ def _why(c: Candidate, ctx, port: Pragma | None) -> list[str]:
         out.append(f"usual form in this context: `{' '.join(template(c.pragma))}`")
     elif src.get("analysis") or src.get("analysis_nodata"):
         out.append("what the analysis finds safe and needed")
-    if src.get("proof"):
-        out.append("`parallel loop` states what the analysis proves (the iterations are "
-                   "independent); under `kernels` the compiler must prove it again")
     p, f = c.pragma, ctx.feats
     if p.directive == "loop":
         if f.compute != "none":

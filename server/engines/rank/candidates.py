@@ -23,15 +23,15 @@ where it proves the iterations independent and sequentially otherwise — while 
 never runs it in parallel.  (Where a call's effects keep the loop off the device, the safety
 guard refuses ``kernels``; there the form is left as it is.)  The converse, with the project's
 style unknown (no examples): outside a compute region, on a loop the analysis proves
-independent, a ``kernels``/``kernels loop`` candidate without ``independent`` gets a
-``parallel loop`` twin beside it (source ``proof``) — the same fact read the other way:
-``kernels`` asks the compiler to prove again what the analysis proved, and a C compiler often
-cannot (two pointer parameters may point into one array unless declared ``restrict``; a call's
-effects are hidden from it), so it may run the loop sequentially; ``parallel loop`` states the
-proof (OpenACC 3.3, 2.9: in a ``parallel`` construct a loop without ``seq`` or ``auto`` is
-``independent``).  Both are correct; which one a project writes is style, so the ranker chooses
-(a near copy of the loop written with ``kernels`` is a project that writes ``kernels``).  A
-project's own ``kernels`` examples keep their form.
+independent, ``kernels``/``kernels loop`` without ``independent`` becomes ``parallel loop`` —
+the same fact read the other way: ``kernels`` asks the compiler to prove again what the
+analysis proved, and a C compiler often cannot (two pointer parameters may point into one
+array unless declared ``restrict``; a call's effects are hidden from it), so it may run the
+loop sequentially; ``parallel loop`` states the proof (OpenACC 3.3, 2.9: in a ``parallel``
+construct a loop without ``seq`` or ``auto`` is ``independent``).  Both forms are correct, and
+which one is written is style: where most of the nearest known loops (weighted by similarity)
+are written with ``kernels``, that is the style of code like this one and the candidates keep
+it.  A project's own ``kernels`` examples keep their form.
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ __all__ = ["Candidate", "QueryContext", "generate", "portable", "states_proof"]
 _SEQUENTIAL = {"serial loop": "parallel loop", "serial": "parallel loop", "data": "parallel loop"}
 # The construct of the same shape that leaves the loop to the compiler (see :func:`finish`).
 _COMPILER_DECIDES = {"serial loop": "kernels loop", "serial": "kernels"}
-# The forms whose twin states the analysis's proof on an independent loop when the project's
+# The forms that become the analysis's proof stated on an independent loop when the project's
 # style is unknown (see :func:`states_proof`).
 _STATES_PROOF = ("kernels", "kernels loop")
 _COMPUTE = COMPUTE_DIRECTIVES
@@ -210,7 +210,7 @@ def _compiler_decides(q: Pragma, ctx: QueryContext) -> Pragma:
 
 def states_proof(q: Pragma, ctx: QueryContext) -> Pragma | None:
     """Cold (no project examples), outside a compute region, on a loop the analysis proves
-    independent: the ``parallel loop`` twin of a finished ``kernels``/``kernels loop``
+    independent: the ``parallel loop`` form of a finished ``kernels``/``kernels loop``
     candidate without ``independent`` (module doc), keeping the clauses ``parallel loop``
     allows and naming the analysis's reductions; None where the rule does not apply or the
     guard would not let that form through."""
@@ -231,6 +231,15 @@ def states_proof(q: Pragma, ctx: QueryContext) -> Pragma | None:
     out = safe_form(ctx.query, p)
     out = _parse(out.render()) if out is not None else None
     return None if out is None or _errors(out) or out.directive != "parallel loop" else out
+
+
+def _kernels_share(neighbours: Sequence[Neighbour]) -> float:
+    """The similarity-weighted share of the nearest loops written with ``kernels``/
+    ``kernels loop``."""
+    w = [(max(nb.score, 0.0), (p := _parse(nb.pragma)) is not None
+          and p.directive in _STATES_PROOF) for nb in neighbours]
+    total = sum(x for x, _ in w)
+    return sum(x for x, k in w if k) / total if total else 0.0
 
 
 def _cover_arrays(p: Pragma, ctx: QueryContext) -> Pragma:
@@ -259,15 +268,10 @@ def generate(ctx: QueryContext, facts_of, stats: TemplateStats | None, *,
     template statistics leave out)."""
     pool: dict[str, Candidate] = {}
     done: dict[tuple[Pragma, bool], Pragma | None] = {}
-    twins: dict[Pragma, Pragma | None] = {}
-
-    def put(q: Pragma, src: dict[str, float]) -> None:
-        text = q.render()
-        c = pool.get(text)
-        if c is None:
-            c = pool[text] = Candidate(q, text)
-        for k, v in src.items():
-            c.note(k, v, "sum" if k.endswith("_n") else "max")
+    stated: dict[Pragma, Pragma | None] = {}
+    # most of the nearest known loops (by similarity) written with `kernels`: the style of
+    # code like this, which the proof-stating form would override (module doc)
+    kernels_style = _kernels_share(ctx.neighbours) > 0.5
 
     def add(p: Pragma | None, orphan_ok: bool = False, **src: float) -> None:
         if p is None:
@@ -277,12 +281,16 @@ def generate(ctx: QueryContext, facts_of, stats: TemplateStats | None, *,
         q = done[(p, orphan_ok)]
         if q is None:
             return
-        put(q, src)
-        if q not in twins:
-            twins[q] = states_proof(q, ctx)
-        twin = twins[q]
-        if twin is not None:  # the same sources, the proof stated: the ranker chooses
-            put(twin, {**src, "proof": 1.0})
+        if not kernels_style:
+            if q not in stated:
+                stated[q] = states_proof(q, ctx)
+            q = stated[q] or q
+        text = q.render()
+        c = pool.get(text)
+        if c is None:
+            c = pool[text] = Candidate(q, text)
+        for k, v in src.items():
+            c.note(k, v, "sum" if k.endswith("_n") else "max")
 
     add(portable(ctx), analysis=1.0)
     add(portable(ctx, data=False), analysis_nodata=1.0)

@@ -29,8 +29,7 @@ _CLAUSES = ("gang", "worker", "vector", "seq", "independent", "auto", "collapse"
             "create", "num_gangs", "num_workers", "vector_length", "tile", "default", "if")
 _PARENTS = ("none", "plain", "gang", "vector", "seq", "worker")
 _SRC = ("analysis", "analysis_nodata", "template_rank", "ws_n", "ws_sim", "ws_best",
-        "ws_same_file", "ws_orphan", "nb_n", "nb_sim", "nb_best", "nb_same_file", "nb_orphan",
-        "proof")
+        "ws_same_file", "ws_orphan", "nb_n", "nb_sim", "nb_best", "nb_same_file", "nb_orphan")
 
 NAMES: tuple[str, ...] = (
     "q_in_region", *[f"q_compute_{c}" for c in ("none", "parallel", "kernels", "serial")],
