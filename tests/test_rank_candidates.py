@@ -10,7 +10,7 @@ import pytest
 from accellium.dataset.pragma import parse
 from accellium.evaluation.depcheck import unsafe_kinds
 from accellium.server.engines.base import LoopQuery
-from accellium.server.engines.rank.candidates import context, finish, generate, states_proof
+from accellium.server.engines.rank.candidates import context, finish
 from accellium.server.engines.style import features
 from accellium.server.safety import asserts_parallel, check
 
@@ -86,17 +86,6 @@ NEST_SUM = ("for (int i = 0; i < n; i++)\n  for (int j = 0; j < m; j++) {\n"
             "    s += A[i * m + j];\n    B[i * m + j] = 2.0 * A[i * m + j];\n  }\n")
 
 
-def _stated(code: str, pragma: str, enclosing: tuple[str, ...] = ()
-            ) -> tuple[str | None, str | None]:
-    """(the finished candidate, the form that states the analysis's proof) on a cold loop."""
-    _, ctx = _ctx(code, enclosing)
-    out = finish(parse(pragma), ctx)
-    if out is None:
-        return None, None
-    proof = states_proof(out, ctx)
-    return out.render(), None if proof is None else proof.render()
-
-
 @pytest.mark.parametrize("code", [SAXPY, NEST_SUM])
 @pytest.mark.parametrize("pragma", [
     "#pragma acc kernels", "#pragma acc kernels loop", "#pragma acc kernels loop gang vector",
@@ -106,52 +95,26 @@ def test_cold_independent_loop_outside_a_region_states_the_proof(code, pragma):
     # proved; with the project's style unknown the answer states it (`parallel loop`)
     q, ctx = _ctx(code)
     assert ctx.facts.safe and not ctx.feats.in_region
-    out, proof = _stated(code, pragma)
-    assert out is not None and parse(out).directive == parse(pragma).directive, out
-    assert proof is not None and parse(proof).directive == "parallel loop", proof
-    guarded, _ = check(q, parse(proof))
-    assert guarded is not None and guarded.render() == proof
-    assert unsafe_kinds(code, proof) == {}
-    if "s +=" in code:
-        assert "reduction(+:s)" in proof, proof
+    out = _finish(code, pragma)
+    assert out is not None and parse(out).directive == "parallel loop", out
+    guarded, _ = check(q, parse(out))
+    assert guarded is not None and guarded.render() == out
+    assert unsafe_kinds(code, out) == {}
+    if "reduction" in code or "s +=" in code:
+        assert "reduction(+:s)" in out, out
 
 
 def test_kernels_is_kept_where_it_already_states_or_cannot_state_the_proof():
     # `independent` states it already
-    out, proof = _stated(SAXPY, "#pragma acc kernels loop independent")
+    out = _finish(SAXPY, "#pragma acc kernels loop independent")
     assert out is not None and out.startswith("#pragma acc kernels loop independent"), out
-    assert proof is None, proof
     # a dependence the analysis cannot rule out: the compiler decides (change 12)
-    out, proof = _stated(MACRO, "#pragma acc kernels loop")
-    assert out is not None and parse(out).directive == "kernels loop" and proof is None, proof
+    out = _finish(MACRO, "#pragma acc kernels loop")
+    assert out is not None and parse(out).directive == "kernels loop", out
     # inside a compute region the construct is not this rule's business
-    out, proof = _stated(SAXPY, "#pragma acc kernels loop", ("#pragma acc data copy(y[0:n])",
-                                                             "#pragma acc kernels"))
-    assert proof is None, proof
+    out = _finish(SAXPY, "#pragma acc kernels loop", ("#pragma acc data copy(y[0:n])",
+                                                      "#pragma acc kernels"))
     assert out is None or parse(out).directive != "parallel loop", out
-
-
-def _directives(neighbours: list[tuple[str, float]]) -> set[str]:
-    """The directives of the candidates for SAXPY, cold, with these nearest known loops."""
-    from accellium.server.engines.retrieval import Neighbour
-
-    loop = "for (int k = 0; k < m; k++) u[k] = b * v[k] + u[k];"
-    nbs = [Neighbour(p, loop, "c", (), sim, False) for p, sim in neighbours]
-    q = LoopQuery(SAXPY, "c", (), ())
-    qf = q.facts()
-    ctx = context(q, qf, features((), qf), nbs)
-    cands = generate(ctx, lambda n: LoopQuery(n.loop, "c", (), ()).facts(), None)
-    return {c.pragma.directive for c in cands}
-
-
-def test_the_nearest_loops_style_decides_whether_kernels_states_the_proof():
-    # docs/tuning.md change 19c: most of the nearest loops written with `kernels` is the style
-    # of code like this (kept); otherwise the neighbour's `kernels` states the proof
-    assert _directives([("#pragma acc kernels loop", 0.8)]) == {"parallel loop", "kernels loop"}
-    assert _directives([("#pragma acc kernels loop", 0.8), ("#pragma acc kernels", 0.7),
-                        ("#pragma acc parallel loop", 0.9)]) >= {"kernels loop", "kernels"}
-    assert _directives([("#pragma acc kernels loop", 0.8),
-                        ("#pragma acc parallel loop", 0.9)]) == {"parallel loop"}
 
 
 def test_the_projects_own_kernels_examples_keep_their_form():
@@ -164,4 +127,3 @@ def test_the_projects_own_kernels_examples_keep_their_form():
     ctx = context(q, qf, features((), qf), [])
     out = finish(parse("#pragma acc kernels loop"), ctx)
     assert out is not None and out.directive == "kernels loop", out.render()
-    assert states_proof(out, ctx) is None

@@ -28,10 +28,8 @@ the same fact read the other way: ``kernels`` asks the compiler to prove again w
 analysis proved, and a C compiler often cannot (two pointer parameters may point into one
 array unless declared ``restrict``; a call's effects are hidden from it), so it may run the
 loop sequentially; ``parallel loop`` states the proof (OpenACC 3.3, 2.9: in a ``parallel``
-construct a loop without ``seq`` or ``auto`` is ``independent``).  Both forms are correct, and
-which one is written is style: where most of the nearest known loops (weighted by similarity)
-are written with ``kernels``, that is the style of code like this one and the candidates keep
-it.  A project's own ``kernels`` examples keep their form.
+construct a loop without ``seq`` or ``auto`` is ``independent``).  A project's own ``kernels``
+examples keep their form.
 """
 
 from __future__ import annotations
@@ -70,13 +68,13 @@ from accellium.server.engines.style import (
 )
 from accellium.server.safety import safe_form
 
-__all__ = ["Candidate", "QueryContext", "generate", "portable", "states_proof"]
+__all__ = ["Candidate", "QueryContext", "generate", "portable"]
 
 _SEQUENTIAL = {"serial loop": "parallel loop", "serial": "parallel loop", "data": "parallel loop"}
 # The construct of the same shape that leaves the loop to the compiler (see :func:`finish`).
 _COMPILER_DECIDES = {"serial loop": "kernels loop", "serial": "kernels"}
-# The forms that become the analysis's proof stated on an independent loop when the project's
-# style is unknown (see :func:`states_proof`).
+# What states the analysis's proof on an independent loop when the project's style is unknown
+# (see :func:`finish`).
 _STATES_PROOF = ("kernels", "kernels loop")
 _COMPUTE = COMPUTE_DIRECTIVES
 
@@ -187,7 +185,7 @@ def finish(p: Pragma | None, ctx: QueryContext, orphan_ok: bool = False) -> Prag
         return None
     if q.has("seq"):
         q = q.without("reduction")  # one thread runs it: nothing to combine
-    return _compiler_decides(q, ctx)
+    return _states_proof(_compiler_decides(q, ctx), ctx)
 
 
 def _compiler_decides(q: Pragma, ctx: QueryContext) -> Pragma:
@@ -208,16 +206,15 @@ def _compiler_decides(q: Pragma, ctx: QueryContext) -> Pragma:
     return q if out is None or _errors(out) or out.directive != target else out
 
 
-def states_proof(q: Pragma, ctx: QueryContext) -> Pragma | None:
+def _states_proof(q: Pragma, ctx: QueryContext) -> Pragma:
     """Cold (no project examples), outside a compute region, on a loop the analysis proves
-    independent: the ``parallel loop`` form of a finished ``kernels``/``kernels loop``
-    candidate without ``independent`` (module doc), keeping the clauses ``parallel loop``
-    allows and naming the analysis's reductions; None where the rule does not apply or the
-    guard would not let that form through."""
+    independent: ``kernels``/``kernels loop`` without ``independent`` as ``parallel loop``
+    (module doc), keeping the clauses ``parallel loop`` allows; unchanged where the guard would
+    not let that form through."""
     qf = ctx.facts
     if (q.directive not in _STATES_PROOF or ctx.query.examples or ctx.feats.in_region
             or not qf.safe or q.has("independent")):
-        return None
+        return q
     allowed = DIRECTIVES["parallel loop"]
     clauses = [c for c in q.clauses if c.name.lower() in allowed]
     # in `kernels` the compiler finds the reductions itself; `parallel loop` names them
@@ -230,16 +227,7 @@ def states_proof(q: Pragma, ctx: QueryContext) -> Pragma | None:
     p = Pragma("parallel loop", tuple(clauses))
     out = safe_form(ctx.query, p)
     out = _parse(out.render()) if out is not None else None
-    return None if out is None or _errors(out) or out.directive != "parallel loop" else out
-
-
-def _kernels_share(neighbours: Sequence[Neighbour]) -> float:
-    """The similarity-weighted share of the nearest loops written with ``kernels``/
-    ``kernels loop``."""
-    w = [(max(nb.score, 0.0), (p := _parse(nb.pragma)) is not None
-          and p.directive in _STATES_PROOF) for nb in neighbours]
-    total = sum(x for x, _ in w)
-    return sum(x for x, k in w if k) / total if total else 0.0
+    return q if out is None or _errors(out) or out.directive != "parallel loop" else out
 
 
 def _cover_arrays(p: Pragma, ctx: QueryContext) -> Pragma:
@@ -268,10 +256,6 @@ def generate(ctx: QueryContext, facts_of, stats: TemplateStats | None, *,
     template statistics leave out)."""
     pool: dict[str, Candidate] = {}
     done: dict[tuple[Pragma, bool], Pragma | None] = {}
-    stated: dict[Pragma, Pragma | None] = {}
-    # most of the nearest known loops (by similarity) written with `kernels`: the style of
-    # code like this, which the proof-stating form would override (module doc)
-    kernels_style = _kernels_share(ctx.neighbours) > 0.5
 
     def add(p: Pragma | None, orphan_ok: bool = False, **src: float) -> None:
         if p is None:
@@ -281,10 +265,6 @@ def generate(ctx: QueryContext, facts_of, stats: TemplateStats | None, *,
         q = done[(p, orphan_ok)]
         if q is None:
             return
-        if not kernels_style:
-            if q not in stated:
-                stated[q] = states_proof(q, ctx)
-            q = stated[q] or q
         text = q.render()
         c = pool.get(text)
         if c is None:
