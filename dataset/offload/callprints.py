@@ -27,9 +27,9 @@ from typing import TYPE_CHECKING
 
 from tree_sitter import Node
 
-from accellium.dataset.analysis.tree import iter_nodes
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.device import Device, Unit
+from accellium.dataset.offload.nodes import has_jump
 from accellium.dataset.offload.uses import ArrayUse
 
 if TYPE_CHECKING:
@@ -37,7 +37,6 @@ if TYPE_CHECKING:
 
 __all__ = ["param_footprint", "in_caller", "footprint_names"]
 
-_JUMPS = ("continue_statement", "break_statement", "goto_statement", "return_statement")
 
 
 def footprint_names(fp: tuple) -> set[str]:
@@ -119,7 +118,7 @@ def param_footprint(mine: list[ArrayUse], region: Region, always: bool,
         return None
     if writes and not (always
                        and unconditional(top, {s.id for s in region.lay.stmts})
-                       and not any(n.type in _JUMPS for n in iter_nodes(top))
+                       and not has_jump(top)
                        and all(u.plain and plain_nest(u.node, top) for u in mine)):
         return None
     fps = {footprint(u, top) for u in mine}

@@ -40,14 +40,13 @@ from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, named, text, unparen
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.arrays import assignment_positions
-from accellium.dataset.offload.nodes import assignment_chain, block_items, in_sizeof
+from accellium.dataset.offload.nodes import assignment_chain, block_items, has_jump, in_sizeof
 from accellium.dataset.offload.ranges import loop_range
 from accellium.dataset.offload.shapes import walk_declarator
 from accellium.dataset.offload.uses import array_uses, assignments
 
-__all__ = ["overwritten_after", "object_size", "JUMPS"]
+__all__ = ["overwritten_after", "object_size"]
 
-JUMPS = ("goto_statement", "break_statement", "continue_statement", "return_statement")
 
 #: A function of the program by name (None: unknown, or defined more than once) and its
 #: parameter names.
@@ -69,17 +68,13 @@ def _names(node: Node, x: str) -> bool:
                for n in iter_nodes(node))
 
 
-def _jumps(node: Node) -> bool:
-    return any(n.type in JUMPS for n in iter_nodes(node))
-
-
 def _kill_loop(loop: Node, x: str) -> poly.Poly | None:
     """``N`` when ``loop`` replaces ``x[0..N-1]`` before reading any of it (the module's rule),
     in the names of its header."""
     if loop.type != "for_statement":
         return None
     body = _field(loop, "body")
-    if body is None or _jumps(body):
+    if body is None or has_jump(body):
         return None
     if any(_names(c, x) for c in loop.children if c.id != body.id):
         return None  # the header
@@ -138,7 +133,7 @@ def _kill_call(stmt: Node, x: str, lookup: Lookup) -> poly.Poly | None:
     body = _field(fn, "body")
     first = next((s for s in block_items(body) if _names(s, p)), None)
     if body is None or first is None or \
-            any(_jumps(s) for s in block_items(body) if s.start_byte < first.start_byte):
+            any(has_jump(s) for s in block_items(body) if s.start_byte < first.start_byte):
         return None
     count = _kill_loop(first, p)
     if count is None or any(n not in params or assigned.get(n) for n in poly.names(count)):
@@ -204,13 +199,13 @@ def overwritten_after(caller: Node, stmt: Node, x: str, count: poly.Poly | None,
     caller has checked that no other name reaches the object."""
     block = stmt.parent
     if count is None or block is None or block.type != "compound_statement" or \
-            stmt.type not in ("expression_statement", "declaration") or _jumps(stmt) or \
+            stmt.type not in ("expression_statement", "declaration") or has_jump(stmt) or \
             not _stable(caller, params, count, origin, stmt):
         return False
     after = [c for c in named(block) if c.start_byte >= stmt.end_byte and c.type != "comment"]
     for s in after:
         if not _names(s, x):
-            if _jumps(s) or x in assignments(s).declared:
+            if has_jump(s) or x in assignments(s).declared:
                 return False
             continue
         got = _kill_loop(s, x) if s.type == "for_statement" else _kill_call(s, x, lookup)

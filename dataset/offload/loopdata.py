@@ -23,7 +23,6 @@ from __future__ import annotations
 
 from tree_sitter import Node
 
-from accellium.dataset.analysis.tree import iter_nodes
 from accellium.dataset.offload.arrays import (
     ArrayInfo,
     _spans,
@@ -33,12 +32,12 @@ from accellium.dataset.offload.arrays import (
 )
 from accellium.dataset.offload.cover import plain_nest, writes_whole
 from accellium.dataset.offload.extent import Extents, Span
+from accellium.dataset.offload.nodes import has_jump
 from accellium.dataset.offload.shapes import Shape, declarations, shape_of
 from accellium.dataset.offload.uses import ArrayUse, array_uses, assignments
 
 __all__ = ["loop_sections", "loop_data"]
 
-_JUMPS = ("continue_statement", "break_statement", "goto_statement", "return_statement")
 
 
 def loop_sections(loop: Node, fn: Node, root: Node) -> dict[str, str]:
@@ -89,7 +88,7 @@ def loop_data(loop: Node, fn: Node, root: Node, decls: dict[str, list[Shape]] | 
         rows.setdefault(u.name, []).append(spans)
         uses.setdefault(u.name, []).append(u)
         shapes[u.name] = shape
-    jumps = any(n.type in _JUMPS for n in iter_nodes(loop))
+    jumps = has_jump(loop)
     out: dict[str, str] = {}
     covered: set[str] = set()
     for name, got in rows.items():

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from tree_sitter import Node
 
-from accellium.dataset.analysis.tree import field, named, op, unparen
+from accellium.dataset.analysis.tree import field, iter_nodes, named, op, unparen
 
 __all__ = ["statement_of", "in_sizeof", "block_items", "assignment_chain", "loops_around",
-           "LOOPS"]
+           "LOOPS", "JUMPS", "has_jump"]
 
 LOOPS = ("for_statement", "while_statement", "do_statement")
+#: the statements that leave the code around them early (a path that skips what follows)
+JUMPS = ("goto_statement", "break_statement", "continue_statement", "return_statement")
+
+
+def has_jump(node: Node) -> bool:
+    """Does ``node`` contain a ``goto``, ``break``, ``continue`` or ``return``?"""
+    return any(n.type in JUMPS for n in iter_nodes(node))
 
 
 def statement_of(node: Node) -> Node:

@@ -32,13 +32,12 @@ from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, named, text
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.extent import Extents, Span
-from accellium.dataset.offload.nodes import assignment_chain, block_items
+from accellium.dataset.offload.nodes import JUMPS, assignment_chain, block_items, has_jump
 from accellium.dataset.offload.ranges import INT_MIN, loop_range, loop_var, loops_between, step_of
 from accellium.dataset.offload.uses import ArrayUse, array_uses, assignments
 
 __all__ = ["self_written", "rewrites"]
 
-_JUMPS = ("goto_statement", "break_statement", "continue_statement", "return_statement")
 _FLAT = ("expression_statement", "declaration")
 
 #: ``{b + c*k : lo <= k <= hi}``
@@ -136,7 +135,7 @@ def _sure_writes(stmt: Node, mine: list[ArrayUse]) -> list[ArrayUse]:
 
 def _flat(stmt: Node) -> bool:
     return stmt.type in _FLAT and not any(
-        n.type in _JUMPS or n.type.endswith("_statement") and n.id != stmt.id
+        n.type in JUMPS or n.type.endswith("_statement") and n.id != stmt.id
         for n in iter_nodes(stmt))
 
 
@@ -223,7 +222,7 @@ def _written_sets(loop: Node, x: str) -> list[_Set] | None:
     only elements it wrote before (None otherwise)."""
     r = loop_range(loop, {})
     body = _field(loop, "body")
-    if r is None or body is None or any(n.type in _JUMPS for n in iter_nodes(body)):
+    if r is None or body is None or has_jump(body):
         return None
     if not _fixed_names(body, x):
         return None

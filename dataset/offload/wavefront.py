@@ -33,25 +33,21 @@ from __future__ import annotations
 from tree_sitter import Node
 
 from accellium.dataset.analysis.tree import field as _field
-from accellium.dataset.analysis.tree import iter_nodes, text, unparen
+from accellium.dataset.analysis.tree import text, unparen
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.arrays import ArrayInfo
 from accellium.dataset.offload.bounds import bounds_of
 from accellium.dataset.offload.cover import plain_nest, unconditional
 from accellium.dataset.offload.device import Device, Unit
 from accellium.dataset.offload.extent import Extents, loops_between
+from accellium.dataset.offload.nodes import has_jump
 from accellium.dataset.offload.ranges import LoopRange, loop_bound, loop_init, loop_range, step_of
 from accellium.dataset.offload.structure import Layout
 from accellium.dataset.offload.uses import ArrayUse, array_uses, assignments
 
 __all__ = ["wavefront_filled"]
 
-_JUMPS = ("break_statement", "continue_statement", "goto_statement", "return_statement")
 Cell = tuple[poly.Poly, poly.Poly]  # row, column
-
-
-def _jumps(node: Node) -> bool:
-    return any(n.type in _JUMPS for n in iter_nodes(node))
 
 
 def _subscript(u: ArrayUse, top: Node) -> poly.Poly | None:
@@ -97,7 +93,7 @@ def wavefront_filled(info: ArrayInfo, devices: dict[int, Unit], lay: Layout, fn:
         return False
     host = next(s for s in lay.stmts if s.id == loops[0])
     body = _field(host, "body")
-    if host.type != "for_statement" or body is None or _jumps(host) or \
+    if host.type != "for_statement" or body is None or has_jump(host) or \
             not unconditional(fill.node, {body.id}):
         return False
     ex = Extents([host])
@@ -270,7 +266,7 @@ def _borders(info: ArrayInfo, devices: dict[int, Unit], lay: Layout, host: Node,
             continue
         if not isinstance(d, Device) or lay.device_loops.get(did) or len(us) != 1 or \
                 d.node.end_byte > host.start_byte or not unconditional(d.node, top_ids) or \
-                _jumps(d.node) or not us[0].plain or not plain_nest(us[0].node, d.node) or \
+                has_jump(d.node) or not us[0].plain or not plain_nest(us[0].node, d.node) or \
                 loops_between(us[0].node, d.node) != [d.node]:
             return False
         r = loop_range(d.node, {})
