@@ -107,7 +107,7 @@ def _where(acc: Access, data: set[str]) -> str:
     return f" (`{via[0]}` comes from data)" if via else ""
 
 
-def indirect_findings(w: BodyWalk, data: set[str], atomic: set[int], skip: set[str]
+def indirect_findings(w: BodyWalk, data: set[str], atomic: frozenset[int], skip: set[str]
                       ) -> tuple[list[IndirectWrite], list[Dependence]]:
     """Every indirect write to a shared array (not in ``skip``), and the dependences of those
     no ``atomic`` governs (one per array)."""

@@ -168,21 +168,21 @@ def _view(b: _Body, v: str) -> ArrayView:
                      lambda n: expanded(n, b.macros, b.lang))
 
 
-def _arrays(b: _Body, facts: LoopFacts, loop: Node, code: str) -> None:
+def _arrays(b: _Body, facts: LoopFacts, loop: Node, atomic: frozenset[int]) -> None:
     if not facts.index_vars:
         return
     shared = {n: accs for n, accs in b.by_name.items() if n not in b.local_arrays}
     view = _view(b, facts.index_vars[0])
     view.own = own_range(loop, view.v, _written(b.w) | b.index_all - {view.v}, affine)
-    view.atomic = frozenset(atomic_lines(code))
+    view.atomic = atomic
     carried, scratch = carried_arrays(shared, view)
     facts.carried.extend(carried)
     facts.private_arrays.extend(scratch)
 
 
-def _indirect(b: _Body, facts: LoopFacts, code: str) -> None:
+def _indirect(b: _Body, facts: LoopFacts, atomic: frozenset[int]) -> None:
     """Writes to elements chosen by data (``h[idx[i]]++``)."""
-    writes, deps = indirect_findings(b.w, b.data, atomic_lines(code), b.local_arrays)
+    writes, deps = indirect_findings(b.w, b.data, atomic, b.local_arrays)
     for iw in writes:
         if iw.acc.name not in facts.indirect_writes:
             facts.indirect_writes.append(iw.acc.name)
@@ -327,8 +327,9 @@ def _analyze_cached(code: str, lang: str, enclosing: tuple[str, ...],
     facts.collapse = nest.collapse
     b = _body(loop, facts, scope, lang if lang in ("c", "cpp") else "c")
     _taint(b, facts)
-    _arrays(b, facts, loop, code)
-    _indirect(b, facts, code)
+    atomic = frozenset(atomic_lines(code))  # the lines `#pragma acc atomic` governs
+    _arrays(b, facts, loop, atomic)
+    _indirect(b, facts, atomic)
     _scalars(b, facts)
     _calls(b, facts)
     _live_out(b, facts)
