@@ -21,7 +21,7 @@ from pathlib import PurePath
 
 import tree_sitter_c
 import tree_sitter_cpp
-from tree_sitter import Language, Parser, Query, QueryCursor, Tree
+from tree_sitter import Language, Parser, Point, Query, QueryCursor, Range, Tree
 
 from accellium.dataset.labels import (
     LOOP_LABEL_DIRECTIVES,
@@ -45,6 +45,7 @@ __all__ = [
     "find_loops",
     "loops_in_tree",
     "parse_tree",
+    "parse_below",
     "mask_pragmas",
     "grammar_view",
     "line_starts",
@@ -129,6 +130,21 @@ def parse_tree(source: bytes, lang: str, old_tree: Tree | None = None) -> Tree:
     parser = Parser(tree_sitter_language(normalize_lang(lang)))
     view = grammar_view(mask_pragmas(source))
     return parser.parse(view, old_tree) if old_tree is not None else parser.parse(view)
+
+
+def parse_below(source: bytes, lang: str, rows: int) -> Tree:
+    """:func:`parse_tree` of ``rows`` empty lines followed by ``source``: the tree's rows and
+    offsets are those of the text at its line of a file, but the empty lines are skipped, not
+    lexed (the parser reads only the range of ``source``), so a fragment deep in a large file
+    parses in time of its own length."""
+    view = grammar_view(mask_pragmas(source))
+    if rows <= 0:
+        return Parser(tree_sitter_language(normalize_lang(lang))).parse(view)
+    last = view.rfind(b"\n")
+    end = Point(rows + view.count(b"\n"), len(view) - last - 1)
+    parser = Parser(tree_sitter_language(normalize_lang(lang)),
+                    included_ranges=[Range(Point(rows, 0), end, rows, rows + len(view))])
+    return parser.parse(b"\n" * rows + view)
 
 
 # ----------------------------------------------------------------------------------------------

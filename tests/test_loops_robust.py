@@ -8,7 +8,13 @@ import pytest
 
 from accellium.dataset.labels import is_loop_label
 from accellium.dataset.lines import LineIndex, line_starts
-from accellium.dataset.loops import find_loops, insertion_problem, loops_in_tree, parse_tree
+from accellium.dataset.loops import (
+    find_loops,
+    insertion_problem,
+    loops_in_tree,
+    parse_below,
+    parse_tree,
+)
 
 
 def _nest(n: int, labelled: bool = False) -> bytes:
@@ -156,3 +162,32 @@ def test_loops_on_their_own_line_are_insertable(body):
     lines = LineIndex(src)
     (lp,) = find_loops(src, "c")
     assert insertion_problem(lines, lp) is None
+
+
+def _shape(node) -> list:
+    out, stack = [], [node]
+    while stack:
+        n = stack.pop()
+        out.append((n.type, n.start_point, n.end_point, n.start_byte, n.end_byte, n.has_error))
+        stack.extend(reversed(n.children))
+    return out
+
+
+@pytest.mark.parametrize("src", [
+    b"for (int i = 0; i < n; i++) a[i] = b[i];",
+    b"for (i = 0; i < n; i++) {\n#pragma acc atomic update\n  h[idx[i]]++;\n}\n",
+    b"for (i = 0; i < n; i++)\r\n  s += a[i]; /* sum */\r\n",
+    b"for (i = 0; i < n; i++) \\\n  x[i] = 1;\rfor (;;) {",  # a lone CR, an unclosed loop
+    b"\xc3\xa9 for (i = 0; i < n; i++) a[i] = '\xe2\x82\xac';",
+    b"",
+])
+def test_a_fragment_parsed_below_is_the_padded_fragment(src):
+    """The analysis parses a loop at its file line: the tree of ``parse_below`` (the padding
+    skipped, not lexed) is node for node the tree of the padded text."""
+    for rows in (0, 1, 7, 40_000):
+        below = parse_below(src, "c", rows).root_node
+        padded = parse_tree(b"\n" * rows + src, "c").root_node
+        got, want = _shape(below), _shape(padded)
+        # the root spans the text it was given; every node inside it is the same
+        assert got[1:] == want[1:], rows
+        assert below.text == padded.text

@@ -32,17 +32,18 @@ from accellium.dataset.analysis.scalars import scalar_roles
 from accellium.dataset.analysis.scope import FileIndex, LoopScope, file_index, function_name
 from accellium.dataset.analysis.tree import ForHeader, first_loop, idents, resolve_chains
 from accellium.dataset.analysis.walker import Access, BodyWalk, Use, walk_body
-from accellium.dataset.loops import parse_tree
+from accellium.dataset.loops import parse_below
 
 __all__ = ["analyze"]
 
 _CHAIN_ROUNDS = 3  # base = i*stride; addr = base + K; ...
 
 
-def _parse(code: str, lang: str) -> Node | None:
+def _parse(code: str, lang: str, rows: int) -> Node | None:
+    """The first loop of ``code`` parsed ``rows`` lines down (:func:`parse_below`)."""
     try:
         src = code.encode("utf-8", "surrogateescape")
-        tree = parse_tree(src, lang if lang in ("c", "cpp") else "c")
+        tree = parse_below(src, lang if lang in ("c", "cpp") else "c", rows)
     except Exception:
         return None
     return first_loop(tree.root_node)
@@ -315,8 +316,8 @@ def _analyze_cached(code: str, lang: str, enclosing: tuple[str, ...],
     facts.in_region, facts.present, _ = enclosing_context(enclosing)
     # the code parsed at its line (blank lines above it): every line the walk reads, and so
     # every line of a dependence, an exit or a note, is already a line of the convention
+    loop = _parse(code, lang, first_line - 1)
     code = "\n" * (first_line - 1) + code
-    loop = _parse(code, lang)
     if loop is None:
         return facts
     facts.parsed = True
