@@ -8,7 +8,7 @@ import os
 import sys
 from typing import Any
 
-__all__ = ["add_parser", "add_bench_parser", "run_eval", "run_bench_suggest"]
+__all__ = ["add_parser", "add_bench_parser", "run_eval", "run_bench_suggest", "query_adapter"]
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -96,7 +96,7 @@ def _engine_options(args: argparse.Namespace) -> dict[str, Any]:
     return opts
 
 
-def _query_adapter(args: argparse.Namespace, opts: dict[str, Any]) -> str | None:
+def query_adapter(args: argparse.Namespace, opts: dict[str, Any]) -> str | None:
     names = list(opts.get("adapters", {}))
     chosen = getattr(args, "use_adapter", None)
     if chosen is not None:
@@ -139,7 +139,7 @@ def run_eval(args: argparse.Namespace) -> int:
             limit=args.limit, jobs=args.jobs, compile=not args.no_compile,
             predictions_out=args.predictions_out, engine_options=opts,
             cache_dir=args.cache_dir, progress=sys.stderr.isatty() and not args.json,
-            guard=not args.no_guard, adapter=_query_adapter(args, opts),
+            guard=not args.no_guard, adapter=query_adapter(args, opts),
         )
     except (FileNotFoundError, ValueError, KeyError) as e:
         msg = e.args[0] if isinstance(e, KeyError) and e.args else str(e)

@@ -239,7 +239,7 @@ class SuggestService:
             await asyncio.to_thread(self.warm_up)
         try:
             sug = await asyncio.wait_for(self._shared(key, lambda: self.run_cpu(
-                lambda: self._run_embedded(q), lane, late)), budget)
+                lambda: self.run_embedded(q), lane, late)), budget)
         except TimeoutError:
             log.info("embedded engine '%s' over its %.1f s budget", self.settings.engine,
                      budget or 0)
@@ -269,7 +269,7 @@ class SuggestService:
             except Exception as e:
                 log.warning("engine %s cannot be loaded: %s", name, type(e).__name__)
 
-    def _run_embedded(self, q: LoopQuery) -> Suggestion | None:
+    def run_embedded(self, q: LoopQuery) -> Suggestion | None:
         self.embedded_runs += 1
         name = self.settings.engine
         try:

@@ -94,22 +94,22 @@ def test_damaged_cache_is_rebuilt(cache, damage):
     else:
         model.write_text('{"version": "accellium-style-ranker-v1"}\nnot a model')
     assert _engine().suggest(LoopQuery(LOOP)).pragma == first
-    assert store._load(list(TRAIN)) is not None  # written again, readable
+    assert store.load_cached(list(TRAIN)) is not None  # written again, readable
 
 
 def test_cache_of_another_user_or_writable_by_others_is_not_used(cache, caplog):
     _engine()
     state, _ = store.state_paths(list(TRAIN))
     os.chmod(state, 0o666)  # anyone could have written it
-    assert store._load(list(TRAIN)) is None
+    assert store.load_cached(list(TRAIN)) is None
     os.chmod(state, 0o600)
-    assert store._load(list(TRAIN)) is not None
+    assert store.load_cached(list(TRAIN)) is not None
     os.chmod(cache, 0o777)  # a folder others can write to: nothing in it is trusted
-    assert store._load(list(TRAIN)) is None
+    assert store.load_cached(list(TRAIN)) is None
     os.chmod(cache, 0o700)
     link = state.with_name("link.json")
     link.symlink_to(state)
-    assert store._read_checked(link) is None  # never through a symlink
+    assert store.read_checked(link) is None  # never through a symlink
 
 
 def test_facts_round_trip_through_json():

@@ -113,16 +113,16 @@ def test_eval_names_the_only_adapter_or_the_chosen_one():
 
     import pytest
 
-    from accellium.evaluation.cli import _query_adapter
+    from accellium.evaluation.cli import query_adapter
 
     one = {"adapters": {"a": "/x"}}
     two = {"adapters": {"a": "/x", "b": "/y"}}
-    assert _query_adapter(argparse.Namespace(use_adapter=None), one) == "a"
-    assert _query_adapter(argparse.Namespace(use_adapter=None), two) is None
-    assert _query_adapter(argparse.Namespace(use_adapter="b"), two) == "b"
-    assert _query_adapter(argparse.Namespace(use_adapter=None), {}) is None
+    assert query_adapter(argparse.Namespace(use_adapter=None), one) == "a"
+    assert query_adapter(argparse.Namespace(use_adapter=None), two) is None
+    assert query_adapter(argparse.Namespace(use_adapter="b"), two) == "b"
+    assert query_adapter(argparse.Namespace(use_adapter=None), {}) is None
     with pytest.raises(ValueError, match="not one of the --adapter names"):
-        _query_adapter(argparse.Namespace(use_adapter="c"), two)
+        query_adapter(argparse.Namespace(use_adapter="c"), two)
 
 
 def test_calibration_figures():

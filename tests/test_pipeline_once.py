@@ -106,7 +106,7 @@ def test_code_action_path_parses_document_once_and_loop_once(counts):
     view = DocIndex("file:///t.c", "c", text).view()
     lp = view.loops_at(3)[0]
     q = loop_query(view, lp, [], None)
-    sug = service._run_embedded(q)
+    sug = service.run_embedded(q)
     assert sug is not None and sug.pragma is not None
     assert pragma_edit(view, lp, sug.pragma) is not None
     # the document is parsed by the LSP's own incremental parser (not counted); the loop once,

@@ -10,7 +10,7 @@ import pytest
 from accellium.dataset.similarity import Index
 from accellium.server.engines.rank import store
 from accellium.server.engines.rank.model import PARAMS, Ranker, Trees, fit_booster
-from accellium.server.engines.style import _DIGEST_FILES, code_digest
+from accellium.server.engines.style import DIGEST_FILES, code_digest
 
 
 def _data(seed: int = 0):
@@ -76,9 +76,9 @@ def test_code_digest_names_existing_files_only():
     import accellium.server.engines.style as style
 
     root = Path(style.__file__).resolve().parents[2]
-    for pattern in _DIGEST_FILES:
+    for pattern in DIGEST_FILES:
         assert list(root.glob(pattern)), pattern
-    assert not any("hf" in p or "vllm" in p or "lsp" in p for p in _DIGEST_FILES)
+    assert not any("hf" in p or "vllm" in p or "lsp" in p for p in DIGEST_FILES)
     assert len(code_digest()) == 12
 
 
@@ -88,13 +88,13 @@ def test_build_workers_are_not_forked_from_a_threaded_process() -> None:
     build must run in-process there."""
     import threading
 
-    from accellium.training.style import _can_fork
+    from accellium.training.style import can_fork
 
     release = threading.Event()
     t = threading.Thread(target=release.wait)
     t.start()
     try:
-        assert _can_fork() is False
+        assert can_fork() is False
     finally:
         release.set()
         t.join()
@@ -152,7 +152,7 @@ def test_own_project_rows_see_the_project_but_not_the_identical_loop():
     from accellium.server.engines.rank.folds import loop_key, repo_groups
     from accellium.server.engines.retrieval import RetrievalEngine
     from accellium.server.engines.style import build_stats, record_row
-    from accellium.training.style import _identical, analyse_all, collect_rows
+    from accellium.training.style import analyse_all, collect_rows, identical_pairs
     from tests.test_eval_runner import _rec
 
     odd = "#pragma acc parallel loop gang vector_length(32)"
@@ -178,7 +178,7 @@ def test_own_project_rows_see_the_project_but_not_the_identical_loop():
     engine = AutoEngine(None, templates=build_stats(stat_rows),
                         retrieval=RetrievalEngine(recs, known=known), cache=False)
     rows = collect_rows(engine, recs, groups, modes=("cold", "own"), workers=1,
-                        identical=_identical(stat_rows, keys))
+                        identical=identical_pairs(stat_rows, keys))
     # the best candidate's score (cold answers add copy clauses: no exact match here)
     best = {(rows.rec[q], rows.mode[q]): rows.score[q].max() for q in range(len(rows.y))}
     assert best[(1, "own")] > best[(1, "cold")]  # x (same project) proposes x2's form
@@ -186,5 +186,5 @@ def test_own_project_rows_see_the_project_but_not_the_identical_loop():
     # z's identical copy in o/b is left out: no other loop proposes `kernels loop`
     assert best[(2, "own")] == best[(2, "cold")] == best[(3, "own")] < 0.5
     again = collect_rows(engine, recs, groups, modes=("cold", "own"), workers=1,
-                         identical=_identical(stat_rows, keys))
+                         identical=identical_pairs(stat_rows, keys))
     assert all(np.array_equal(a, b) for a, b in zip(rows.x, again.x, strict=True))

@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["build_style", "collect_rows", "GRID", "INNER_FOLDS", "MODES"]
+__all__ = ["build_style", "collect_rows", "GRID", "INNER_FOLDS", "MODES", "can_fork",
+           "identical_pairs"]
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ class Rows:
 _JOB: dict = {}  # what forked workers inherit (engine, records, groups, examples)
 
 
-def _can_fork() -> bool:
+def can_fork() -> bool:
     """Worker processes are forked only from a process with one thread.  A fork copies the
     locks other threads hold at that instant (the logging lock, an allocator's, an event
     loop's) and the child waits on them forever: in the language server or the HTTP server,
@@ -78,7 +79,7 @@ def collect_rows(engine, recs: Sequence, groups: dict[str, str],
     _JOB.update(engine=engine, recs=recs, groups=groups, modes=modes,
                 identical=identical or {})
     try:
-        if workers > 1 and len(recs) >= 200 and _can_fork():
+        if workers > 1 and len(recs) >= 200 and can_fork():
             with mp.get_context("fork").Pool(workers) as pool:
                 parts = pool.map(_rows_of, _by_repository(recs, workers))
         else:
@@ -175,7 +176,7 @@ def analyse_all(recs: Sequence, workers: int = 2) -> dict:
 
     keys = list(dict.fromkeys((r.loop_stripped, r.lang, tuple(r.enclosing)) for r in recs))
     todo = [k for k in keys if k not in _ANALYSED]
-    if workers > 1 and len(todo) >= 200 and _can_fork():
+    if workers > 1 and len(todo) >= 200 and can_fork():
         with mp.get_context("fork").Pool(workers) as pool:
             parts = pool.map(_analyse, [todo[w::workers] for w in range(workers)])
         facts: list = [None] * len(todo)
@@ -231,7 +232,7 @@ def _inner_cv(rows: Rows, params: dict, folds: list[int], held: Sequence[int]
     return (sum(m.values()), m, np.array(top), np.array(margin), np.array(hit, dtype=bool))
 
 
-def _identical(stat_rows: Sequence[tuple], keys: Sequence[str]) -> dict:
+def identical_pairs(stat_rows: Sequence[tuple], keys: Sequence[str]) -> dict:
     """Loop key -> the template-statistics rows of the pairs with that loop, weighted as
     :func:`server.engines.style.build_stats` counted them (what an own-project query of that
     loop leaves out)."""
@@ -271,7 +272,7 @@ def build_style(recs: Sequence, *, grid: Sequence[dict] | None = None, progress:
             keys.append(loop_key(r.loop_stripped))
     stats = build_stats(stat_rows)
     engine = AutoEngine(None, templates=stats, retrieval=retrieval, cache=False)
-    rows = collect_rows(engine, recs, groups, identical=_identical(stat_rows, keys))
+    rows = collect_rows(engine, recs, groups, identical=identical_pairs(stat_rows, keys))
     t_rows = time.perf_counter() - t0
     n_groups = len(set(groups.values()))
     if not rows.y:

@@ -171,8 +171,9 @@ class RetrievalEngine:
     def __init__(self, train: Sequence | None = None, *, known: dict | None = None,
                  pool: Pool | None = None, vectors: Sequence | None = None,
                  usable: Sequence[int] | None = None, **_: object):
-        # known: the training loops' analysis; pool and usable (the positions of the records
-        # with a usable pragma): what an earlier build computed, when cached
+        # known: the training loops' analysis (the engine keeps this very mapping, which may
+        # read its entries lazily, and adds the loops it lacks); pool and usable (the
+        # positions of the records with a usable pragma): what an earlier build computed
         recs = list(train or [])
         if usable is None:
             usable = [i for i, r in enumerate(recs) if usable_pragma(getattr(r, "pragma", ""))]
@@ -185,7 +186,8 @@ class RetrievalEngine:
         if self.records:
             # Every known loop's facts, analysed once here (and kept in the engine's on-disk
             # state), so that adapting a neighbour costs no analysis at query time.
-            self._known: dict[tuple[str, str, tuple[str, ...]], LoopFacts] = dict(known or {})
+            self._known: dict[tuple[str, str, tuple[str, ...]], LoopFacts] = \
+                known if known is not None else {}
             for r in self.records:
                 key = (r.loop_stripped, r.lang, tuple(r.enclosing))
                 if key not in self._known:
@@ -194,9 +196,14 @@ class RetrievalEngine:
                                                                  vectors)
             self.index = self.pool.index
 
+    @property
+    def known(self) -> dict[tuple[str, str, tuple[str, ...]], LoopFacts]:
+        """Every known loop's analysis, by (loop, language, enclosing lines)."""
+        return getattr(self, "_known", {})
+
     def facts(self, nb: Neighbour) -> LoopFacts:
         """The analysis of a neighbour's loop (precomputed for training loops)."""
-        known = getattr(self, "_known", {}).get((nb.loop, nb.lang, nb.enclosing))
+        known = self.known.get((nb.loop, nb.lang, nb.enclosing))
         return known if known is not None else _facts(nb.loop, nb.lang, nb.enclosing)
 
     # -- neighbours ---------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from accellium.dataset.pragma import DATA_CLAUSES, Clause, Pragma, PragmaError, 
 
 __all__ = ["Features", "features", "template", "instantiate", "TemplateStats", "Template",
            "LEVELS", "build_stats", "record_row", "strip_data", "data_tokens", "Identical",
-           "Exclude", "group_weights"]
+           "Exclude", "group_weights", "DIGEST_FILES"]
 
 Template = tuple[str, ...]  # (directive, clause token, ...)
 
@@ -414,7 +414,7 @@ def records_digest(recs: Sequence) -> str:
 # package root; the cache's own format is versioned in :mod:`server.engines.rank.store`.  Code
 # that only reads the cache or serves other engines (hf, vllm, the HTTP layer) is not listed,
 # so changing it does not throw away a built ranker.
-_DIGEST_FILES = (
+DIGEST_FILES = (
     "dataset/analysis/*.py", "dataset/loops.py", "dataset/loop_walk.py", "dataset/lines.py",
     "dataset/labels.py", "dataset/pragma.py", "dataset/records.py", "dataset/prompt.py",
     "dataset/similarity.py", "server/safety.py", "server/engines/analysis.py",
@@ -430,12 +430,12 @@ _DIGEST_FILES = (
 
 @lru_cache(maxsize=1)
 def code_digest() -> str:
-    """A hash of the engine code whose results are cached (:data:`_DIGEST_FILES`): a cache
+    """A hash of the engine code whose results are cached (:data:`DIGEST_FILES`): a cache
     built by other code (an older checkout) is never reused, whether or not someone remembered
     to bump a version."""
     root = Path(__file__).resolve().parents[2]
     h = hashlib.sha1()
-    for pattern in _DIGEST_FILES:
+    for pattern in DIGEST_FILES:
         paths = sorted(root.glob(pattern)) if "*" in pattern else [root / pattern]
         for p in paths:
             h.update(p.relative_to(root).as_posix().encode() + b"\0")

@@ -39,7 +39,8 @@ from accellium.dataset.analysis.facts import (
 )
 from accellium.server.engines.style import TemplateStats, code_digest, records_digest
 
-__all__ = ["cache_dir", "load_or_build", "state_paths", "facts_to_json", "facts_from_json"]
+__all__ = ["cache_dir", "load_or_build", "state_paths", "facts_to_json", "facts_from_json",
+           "load_cached", "read_checked"]
 
 log = logging.getLogger(__name__)
 _VERSION = "auto-v4"
@@ -162,7 +163,7 @@ def _dir_ok(path: Path) -> bool:
             and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH))
 
 
-def _read_checked(path: Path) -> str | None:
+def read_checked(path: Path) -> str | None:
     """The file's text when it passes the ownership and permission checks, else None."""
     if not _dir_ok(path.parent):
         log.warning("engine cache folder %s is not private to this user: not used",
@@ -215,13 +216,13 @@ def _write(path: Path, text: str) -> bool:
 
 # -- load or build -----------------------------------------------------------------------------
 
-def _load(recs: Sequence):
+def load_cached(recs: Sequence):
     from accellium.server.engines.rank.features import NAMES
     from accellium.server.engines.rank.model import Ranker
     from accellium.server.engines.retrieval import Pool, RetrievalEngine
 
     state_path, model_path = state_paths(recs)
-    st_text, model_text = _read_checked(state_path), _read_checked(model_path)
+    st_text, model_text = read_checked(state_path), read_checked(model_path)
     if st_text is None or model_text is None:
         return None
     try:
@@ -242,7 +243,6 @@ def _load(recs: Sequence):
         pool = Pool.from_store(records, {k: array_from_json(v) for k, v in p["arrays"].items()},
                                p["strings"]) if records else None
         retrieval = RetrievalEngine(recs, known=known, pool=pool, usable=usable)
-        retrieval._known = known  # the engine copied it: keep the lazy mapping
     except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as e:
         log.warning("engine cache %s is damaged (%s): rebuilding", state_path, e)
         return None
@@ -253,7 +253,7 @@ def load_or_build(recs: Sequence, *, cache: bool = True):
     """(retrieval engine, template statistics, ranker) for these training records: from the
     cache when it is intact, else built (and cached)."""
     if cache:
-        got = _load(recs)
+        got = load_cached(recs)
         if got is not None:
             return got
     # Fitting lives with the training code (it scores candidates with the benchmark's
@@ -270,7 +270,7 @@ def _store(recs: Sequence, retrieval, stats: TemplateStats, ranker) -> list[Path
     from accellium.server.engines.rank.features import NAMES
 
     state_path, model_path = state_paths(recs)
-    facts = [[k[0], k[1], list(k[2]), facts_to_json(v)] for k, v in retrieval._known.items()]
+    facts = [[k[0], k[1], list(k[2]), facts_to_json(v)] for k, v in retrieval.known.items()]
     pool: dict = {"usable": retrieval.usable, "arrays": {}, "strings": {}}
     if retrieval.pool is not None:
         arrays, strings = retrieval.pool.to_store()
