@@ -279,6 +279,10 @@ def _data(b: _Body, facts: LoopFacts) -> None:
     if b.where is not None:
         found, covered = _file_sections(b.where, facts.arrays, b.defines)
         facts.sections.update(found)
+        if facts.private_arrays:
+            scratch = {a: "inout" for a in facts.private_arrays}
+            own = sections(list(scratch), b.by_name, bounds, b.index_all)
+            facts.private_sections = {**own, **_file_sections(b.where, scratch, b.defines)[0]}
         for name, mode in facts.arrays.items():
             if mode == "out" and name not in covered:
                 facts.arrays[name] = "inout"  # copyout would return unwritten elements

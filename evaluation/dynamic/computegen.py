@@ -72,8 +72,11 @@ class ComputeGen(LoopGen):
         free, loopvars = free_names(n, self.nonvars)
         free = [v for v in free if v not in ctx.skip]
         red_vars = self.gang_reduction_vars(n, prag)
-        private = [v for c in prag.clauses if c.name == "private" and not combined
-                   for v in c.variables()]
+        # a combined construct's `private` applies to its loop (OpenACC 3.3, 2.11): the loop
+        # makes the copies, and the construct does not bind the variable (a private pointer
+        # need not point to device data)
+        named_private = [v for c in prag.clauses if c.name == "private" for v in c.variables()]
+        private = [] if combined else named_private
         dflt = prag.clause("default")
         mode_base = "ACCRT_M_DEFPRESENT" if (dflt is not None and "present" in (
             dflt.args or "")) else "0"
@@ -84,7 +87,7 @@ class ComputeGen(LoopGen):
         rename = dict(ctx.rename)
         bound = []
         for v in free:
-            if v in loopvars or v in private:
+            if v in loopvars or v in named_private:
                 continue
             mode = mode_base + (" | ACCRT_M_RED" if v in red_vars else "")
             src_v = ctx.rename.get(v, v)
@@ -110,8 +113,15 @@ class ComputeGen(LoopGen):
             body = self.gen_compute_body(n, p, rest, combined, inner)
             return ("{ " + " ".join(pre) + " " + team_open + body
                     + " } accrt_set_gang(-1, 0); } }" + post)
+        # a `serial` construct is one gang (2.5.3): its private variables are one copy,
+        # uninitialised, as each gang's copy in `parallel` (open_team)
+        decls = []
+        for v in private:
+            decls.append(f"__typeof__({v}) __acc_pv_{v}; memset(&__acc_pv_{v}, 0xff, "
+                         f"sizeof __acc_pv_{v});")
+            inner = replace(inner, rename={**inner.rename, v: f"__acc_pv_{v}"})
         body = self.gen_compute_body(n, p, rest, combined, inner)
-        return "{ " + " ".join(pre) + " { " + body + " }" + post
+        return "{ " + " ".join(pre + decls) + " { " + body + " }" + post
 
     def routine_checks(self, n: Node) -> list[str]:
         """A call in a compute region to a program function that is not an ``acc routine``

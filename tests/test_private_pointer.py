@@ -1,0 +1,186 @@
+"""A scratch array reached through a pointer is privatised by its extent, never by the pointer's
+name: a private copy of a pointer is an uninitialised pointer (OpenACC 3.3, 2.5.13), so
+``private(tmp)`` on a ``double *tmp`` sends every iteration writing through a pointer to
+nowhere on a GPU.  ``private(tmp[0:m])`` privatises the data.  In a ``serial`` construct (one
+gang, one worker, one lane) nothing needs privatising: the array is mapped like the others.
+
+Whole programs, built with gcc and run in the data-environment emulator (separate device
+memory: a pointer into host memory used on the device fails), with the controls that show the
+hazard is real: the bare ``private(tmp)`` fails there.  Twin: a scratch array the function
+declares with its size keeps ``private(tmp)`` (the array itself is copied)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from _offload_util import run_as_written, write_suite
+
+from accellium.dataset.analysis import scope_of
+from accellium.dataset.lines import LineIndex
+from accellium.dataset.loops import loops_in_tree, parse_tree
+from accellium.dataset.pragma import parse
+from accellium.server.annotate import annotate_source, apply_edits
+from accellium.server.engines import LoopQuery, get_engine
+from accellium.server.safety import guard
+
+# each row is summed from a scratch row every iteration fills first
+ROWS = """
+void rows(int n, int m, const double *restrict a, double *restrict out, double *restrict tmp)
+{
+    for (int i = 0; i < n; i++) {
+        for (int j = 0; j < m; j++)
+            tmp[j] = a[i * m + j] * 2.0;
+        double s = 0.0;
+        for (int j = 0; j < m; j++)
+            s += tmp[j];
+        out[i] = s;
+    }
+}
+"""
+ROWS_ARRAY = """
+#define M 16
+void rows(int n, int m, const double *restrict a, double *restrict out, double *restrict w)
+{
+    double tmp[M];
+    for (int i = 0; i < n; i++) {
+        for (int j = 0; j < M; j++)
+            tmp[j] = a[i * M + j] * 2.0;
+        double s = 0.0;
+        for (int j = 0; j < M; j++)
+            s += tmp[j];
+        out[i] = s;
+    }
+}
+"""
+ROWS_MAIN = """#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+void rows(int n, int m, const double *restrict a, double *restrict out, double *restrict tmp);
+int main(void)
+{
+    int n = 40, m = 16, bad = 0;
+    double *a = malloc(n * m * sizeof *a), *o = malloc(n * sizeof *o), *t = malloc(m * sizeof *t);
+    for (int e = 0; e < n * m; e++) a[e] = e % 5;
+    rows(n, m, a, o, t);
+    for (int i = 0; i < n; i++) {
+        double s = 0.0;
+        for (int j = 0; j < m; j++) s += 2.0 * a[i * m + j];
+        bad += fabs(s - o[i]) > 1e-12;
+    }
+    puts(bad ? "BAD" : "OK");
+    return 0;
+}
+"""
+
+# a time loop (sequential: each step reads the last) with a scratch row per step
+STEPS = """
+void smooth(int n, int steps, double *restrict u, double *restrict tmp)
+{
+    for (int s = 0; s < steps; s++) {
+        for (int i = 1; i < n - 1; i++)
+            tmp[i] = 0.25 * (u[i - 1] + 2.0 * u[i] + u[i + 1]);
+        for (int i = 1; i < n - 1; i++)
+            u[i] = tmp[i];
+    }
+}
+"""
+STEPS_MAIN = """#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+void smooth(int n, int steps, double *restrict u, double *restrict tmp);
+int main(void)
+{
+    int n = 64, steps = 5, bad = 0;
+    double *u = malloc(n * sizeof *u), *t = malloc(n * sizeof *t);
+    double *r = malloc(n * sizeof *r), *q = malloc(n * sizeof *q);
+    for (int i = 0; i < n; i++) { u[i] = r[i] = i % 7; t[i] = q[i] = 0.0; }
+    smooth(n, steps, u, t);
+    for (int s = 0; s < steps; s++) {
+        for (int i = 1; i < n - 1; i++) q[i] = 0.25 * (r[i - 1] + 2.0 * r[i] + r[i + 1]);
+        for (int i = 1; i < n - 1; i++) r[i] = q[i];
+    }
+    for (int i = 0; i < n; i++) bad += fabs(u[i] - r[i]) > 1e-12;
+    puts(bad ? "BAD" : "OK");
+    return 0;
+}
+"""
+
+
+def _outer_query(kernel: str) -> tuple[LoopQuery, int]:
+    """The query of the function's outer loop as the pipeline builds it (the file as scope),
+    and the loop's 0-based line."""
+    src = kernel.encode()
+    lp = loops_in_tree(parse_tree(src, "c"), src, LineIndex(src))[0]
+    return LoopQuery(code=lp.text, lang="c", enclosing=tuple(lp.enclosing),
+                     scope=scope_of(src, lp.start_byte, "c"), first_line=lp.line), lp.line - 1
+
+
+def _with_pragma(kernel: str, pragma: str) -> str:
+    _, row = _outer_query(kernel)
+    lines = kernel.splitlines(keepends=True)
+    return "".join(lines[:row] + [f"    {pragma}\n"] + lines[row:])
+
+
+def _runs(tmp: Path, kernel: str, main: str) -> dict:
+    from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
+
+    manifest = write_suite(tmp, {"p": (kernel, main)})
+    return evaluate_dynamic(manifest, None, runs=1, with_mutations=False)["programs"][0][
+        "original"]
+
+
+def test_the_analysis_answers_a_pointer_scratch_with_its_extent(tmp_path):
+    """The engine's answer, applied as ``suggest --apply`` applies it, privatises the data
+    ``tmp`` points to and verifies; the bare name fails in the emulator."""
+    engine = get_engine("analysis")
+    src = ROWS.encode()
+    new, applied = apply_edits(src, annotate_source(src, engine, path="k.c", lang="c"))
+    outer = next(s for s in applied if s.depth == 0)
+    assert "private(tmp[0:m])" in (outer.pragma or ""), outer.pragma
+    assert any("uninitialised pointer" in n for n in outer.notes)
+    run_as_written(tmp_path / "ok", {"p": {"kernel.c": new.decode(), "main.c": ROWS_MAIN}})
+    bare = new.decode().replace("private(tmp[0:m])", "private(tmp)")
+    r = _runs(tmp_path / "bare", bare, ROWS_MAIN)
+    assert r["status"] != "verified", r
+
+
+def test_the_guard_gives_any_engines_bare_pointer_its_extent(tmp_path):
+    q, _ = _outer_query(ROWS)
+    text, notes = guard(q, "#pragma acc parallel loop gang private(tmp) "
+                           "copyin(a[0:m*n]) copyout(out[0:n])")
+    assert text is not None and "private(tmp[0:m])" in text, text
+    run_as_written(tmp_path, {"p": {"kernel.c": _with_pragma(ROWS, text), "main.c": ROWS_MAIN}})
+
+
+def test_a_serial_construct_maps_the_scratch_pointer_instead(tmp_path):
+    """``serial private(tmp)`` on the time loop: nothing to privatise in one gang; the guard
+    drops it and the scratch row is mapped with its extent (the answer verifies, the bare
+    private does not)."""
+    q, _ = _outer_query(STEPS)
+    bare = "#pragma acc serial private(tmp) copy(u[0:n])"
+    text, _ = guard(q, bare)
+    assert text is not None
+    p = parse(text)
+    assert p.directive == "serial" and p.clause("private") is None, text
+    assert "tmp[1:n-2]" in text, text
+    run_as_written(tmp_path / "ok", {"p": {"kernel.c": _with_pragma(STEPS, text),
+                                           "main.c": STEPS_MAIN}})
+    r = _runs(tmp_path / "bare", _with_pragma(STEPS, bare), STEPS_MAIN)
+    assert r["status"] != "verified", r
+
+
+def test_a_scratch_array_of_known_size_keeps_its_name(tmp_path):
+    engine = get_engine("analysis")
+    src = ROWS_ARRAY.encode()
+    new, applied = apply_edits(src, annotate_source(src, engine, path="k.c", lang="c"))
+    outer = next(s for s in applied if s.depth == 0)
+    assert parse(outer.pragma or "").clause("private").args == "tmp", outer.pragma
+    run_as_written(tmp_path, {"p": {"kernel.c": new.decode(), "main.c": ROWS_MAIN}})
+
+
+def test_a_loop_sent_alone_is_left_as_it_was():
+    """Without the file the analysis cannot tell a pointer from an array: no rewrite."""
+    text, _ = guard(LoopQuery(code=ROWS.split("{", 1)[1].rsplit("}", 1)[0].strip()),
+                    "#pragma acc parallel loop private(tmp)")
+    assert text is not None and "private(tmp)" in text and "tmp[" not in text.split(
+        "private(")[1].split(")")[0], text
