@@ -26,6 +26,7 @@ from accellium.dataset.analysis.liveness import LoopInFile, live_after, locate
 from accellium.dataset.analysis.liveout import LiveOut, apply_live_out, candidates, unscoped_live
 from accellium.dataset.analysis.macros import Macro, expanded, header_macros, table_of
 from accellium.dataset.analysis.meet import own_range
+from accellium.dataset.analysis.members import shared_member_writes
 from accellium.dataset.analysis.nest import read_nest
 from accellium.dataset.analysis.notes import fact_notes, renderable
 from accellium.dataset.analysis.scalars import scalar_roles
@@ -336,6 +337,8 @@ def _analyze_cached(code: str, lang: str, enclosing: tuple[str, ...],
     _arrays(b, facts, loop, atomic)
     _indirect(b, facts, atomic)
     _scalars(b, facts)
+    facts.carried.extend(shared_member_writes(
+        loop, b.w.decls | b.index_all | set(b.w.element_pointers), atomic))
     _calls(b, facts)
     _live_out(b, facts)
     _data(b, facts)
