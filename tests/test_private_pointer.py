@@ -7,12 +7,18 @@ gang, one worker, one lane) nothing needs privatising: the array is mapped like 
 Whole programs, built with gcc and run in the data-environment emulator (separate device
 memory: a pointer into host memory used on the device fails), with the controls that show the
 hazard is real: the bare ``private(tmp)`` fails there.  Twin: a scratch array the function
-declares with its size keeps ``private(tmp)`` (the array itself is copied)."""
+declares with its size keeps ``private(tmp)`` (the array itself is copied).
+
+And a scratch array whose values may be read after the loop is no scratch (private copies are
+discarded at the loop's end): a parameter's row (the caller's memory) or a row the function
+reads after the loop keeps the loop off the device; the function's own row, freed after the
+loop, is privatised."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from _offload_util import run_as_written, write_suite
 
 from accellium.dataset.analysis import scope_of
@@ -21,12 +27,15 @@ from accellium.dataset.loops import loops_in_tree, parse_tree
 from accellium.dataset.pragma import parse
 from accellium.server.annotate import annotate_source, apply_edits
 from accellium.server.engines import LoopQuery, get_engine
-from accellium.server.safety import guard
+from accellium.server.safety import asserts_parallel, guard
 
-# each row is summed from a scratch row every iteration fills first
+# each row is summed from a scratch row every iteration fills first; the scratch row is the
+# function's own (allocated and freed here: nothing reads it after the loop)
 ROWS = """
-void rows(int n, int m, const double *restrict a, double *restrict out, double *restrict tmp)
+#include <stdlib.h>
+void rows(int n, int m, const double *restrict a, double *restrict out)
 {
+    double *tmp = malloc(m * sizeof *tmp);
     for (int i = 0; i < n; i++) {
         for (int j = 0; j < m; j++)
             tmp[j] = a[i * m + j] * 2.0;
@@ -35,11 +44,16 @@ void rows(int n, int m, const double *restrict a, double *restrict out, double *
             s += tmp[j];
         out[i] = s;
     }
+    free(tmp);
 }
 """
+# the same with the scratch row a parameter (the caller's memory) or read after the loop
+ROWS_PARAM = ROWS.replace("double *restrict out)", "double *restrict out, double *tmp)").replace(
+    "    double *tmp = malloc(m * sizeof *tmp);\n", "").replace("    free(tmp);\n", "")
+ROWS_READ_AFTER = ROWS.replace("    free(tmp);\n", "    out[0] += tmp[0] - tmp[0];\n    free(tmp);\n")
 ROWS_ARRAY = """
 #define M 16
-void rows(int n, int m, const double *restrict a, double *restrict out, double *restrict w)
+void rows(int n, int m, const double *restrict a, double *restrict out)
 {
     double tmp[M];
     for (int i = 0; i < n; i++) {
@@ -55,13 +69,13 @@ void rows(int n, int m, const double *restrict a, double *restrict out, double *
 ROWS_MAIN = """#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-void rows(int n, int m, const double *restrict a, double *restrict out, double *restrict tmp);
+void rows(int n, int m, const double *restrict a, double *restrict out);
 int main(void)
 {
     int n = 40, m = 16, bad = 0;
-    double *a = malloc(n * m * sizeof *a), *o = malloc(n * sizeof *o), *t = malloc(m * sizeof *t);
+    double *a = malloc(n * m * sizeof *a), *o = malloc(n * sizeof *o);
     for (int e = 0; e < n * m; e++) a[e] = e % 5;
-    rows(n, m, a, o, t);
+    rows(n, m, a, o);
     for (int i = 0; i < n; i++) {
         double s = 0.0;
         for (int j = 0; j < m; j++) s += 2.0 * a[i * m + j];
@@ -71,6 +85,12 @@ int main(void)
     return 0;
 }
 """
+# the caller of ROWS_PARAM reads the scratch row afterwards: the last row's values
+ROWS_PARAM_MAIN = ROWS_MAIN.replace(
+    "double *restrict out);", "double *restrict out, double *tmp);").replace(
+    "rows(n, m, a, o);", "double *t = malloc(m * sizeof *t);\n    rows(n, m, a, o, t);").replace(
+    "    puts(", "    for (int j = 0; j < m; j++) bad += t[j] != 2.0 * a[(n - 1) * m + j];\n    puts(")
+
 
 # a time loop (sequential: each step reads the last) with a scratch row per step
 STEPS = """
@@ -180,7 +200,29 @@ def test_a_scratch_array_of_known_size_keeps_its_name(tmp_path):
 
 def test_a_loop_sent_alone_is_left_as_it_was():
     """Without the file the analysis cannot tell a pointer from an array: no rewrite."""
-    text, _ = guard(LoopQuery(code=ROWS.split("{", 1)[1].rsplit("}", 1)[0].strip()),
-                    "#pragma acc parallel loop private(tmp)")
-    assert text is not None and "private(tmp)" in text and "tmp[" not in text.split(
-        "private(")[1].split(")")[0], text
+    q, _ = _outer_query(ROWS)
+    text, _ = guard(LoopQuery(code=q.code), "#pragma acc parallel loop private(tmp)")
+    assert text is not None and parse(text).clause("private").args == "tmp", text
+
+
+@pytest.mark.parametrize("kernel, main", [(ROWS_PARAM, ROWS_PARAM_MAIN),
+                                          (ROWS_READ_AFTER, ROWS_MAIN)])
+def test_a_scratch_array_read_after_the_loop_is_not_private(kernel, main, tmp_path):
+    """Private copies are discarded at the loop's end: a scratch row the caller may read (a
+    parameter) or the function reads after the loop holds the last iteration's values only
+    when the loop runs sequentially.  The engine keeps the loop off the device (its inner
+    loops take the pragmas) and the program verifies; privatising it does not (the caller's
+    row keeps its old values)."""
+    engine = get_engine("analysis")
+    src = kernel.encode()
+    sugg = annotate_source(src, engine, path="k.c", lang="c")
+    outer = next(s for s in sugg if s.depth == 0)
+    assert outer.pragma is None or not asserts_parallel(parse(outer.pragma)), outer.pragma
+    assert any("its values after the loop count" in n for n in outer.notes), outer.notes
+    new, _ = apply_edits(src, sugg)
+    run_as_written(tmp_path / "ok", {"p": {"kernel.c": new.decode(), "main.c": main}})
+    if kernel is ROWS_PARAM:
+        private = _with_pragma(kernel, "#pragma acc parallel loop private(tmp[0:m]) "
+                                       "copyin(a[0:m*n]) copyout(out[0:n])")
+        r = _runs(tmp_path / "private", private, main)
+        assert r["status"] != "verified", r
