@@ -9,6 +9,10 @@ its elements; and the caller reads the values the last step leaves, which privat
 discard (OpenACC 3.3, 2.5.13).  The loop stays on the host with a note and the plan offloads
 the nests inside it.
 
+The same when the parameters are spelled through a macro (``double ARR_2D(c, M, M)``): the
+clause check keeps ``private(c)`` (a parameter spelled as a macro call may declare any of its
+arguments), where it used to drop it as undeclared and leave a racy ``parallel loop``.
+
 Twin: the scratch array is a true array declared in the function's body (``double t[M]``),
 which nothing reads after the loop: its ``private(t)`` stands and the loop is offloaded.
 
@@ -59,6 +63,9 @@ int main(void) {
   puts(bad ? "BAD" : "OK"); return 0;
 }
 """
+MACRO_STEPS = STEPS.replace("#define M 32\n", "#define M 32\n#define ARR_2D(v, a, b) v[a][b]\n") \
+    .replace("double c[][M], const double w[][M]",
+             "double ARR_2D(c, M, M), const double ARR_2D(w, M, M)")
 SCRATCH = """#define M 32
 
 void rowsum(int n, const double a[][M], double *out)
@@ -108,7 +115,11 @@ def test_private_parameter_keeps_the_loop_on_the_host(tmp_path, engine):
     twin, tplans = plan_text(SCRATCH, engine)
     assert [x["line"] for x in tplans["rowsum"].loops] == [6], tplans["rowsum"].host_loops
     assert any("private(t)" in a for a in acc_lines(twin)), acc_lines(twin)
+    mtext, mplans = plan_text(MACRO_STEPS, engine)
+    assert "private(c)" in mplans["steps"].host_loops[0]["why"], mplans["steps"].host_loops
+    assert not any("private(c" in a for a in acc_lines(mtext)), acc_lines(mtext)
     res = evaluate_dynamic(write_suite(tmp_path, {"steps": (STEPS, STEPS_MAIN),
+                                                  "macro_steps": (MACRO_STEPS, STEPS_MAIN),
                                                   "scratch": (SCRATCH, SCRATCH_MAIN)}),
                            "analysis", runs=3, with_mutations=False, offload=True)
     verified_offload_bytes(res)

@@ -246,7 +246,8 @@ def _live_out(b: _Body, facts: LoopFacts) -> None:
         facts.mapped_in_file = sorted(b.where.index.data_names)
         facts.in_routine = function_name(b.where.ctx.node)[0] in b.where.index.routines
         if b.where.index.lang == "c":  # C++: class members are visible too (not indexed)
-            facts.visible = sorted(set(b.where.ctx.declared) | set(b.where.index.globals))
+            facts.visible = sorted(set(b.where.ctx.declared) | set(b.where.index.globals)
+                                   | b.where.ctx.macro_declared)
         facts.device_pointers = b.where.index.device_pointers
     b.notes.extend(lo.notes)
     b.flags = lo.flags
