@@ -19,7 +19,7 @@ from accellium.dataset.analysis.arrays import (
 )
 from accellium.dataset.analysis.calls import CallModel, Names, call_findings, pointer_value
 from accellium.dataset.analysis.context import enclosing_context
-from accellium.dataset.analysis.facts import LoopFacts, Note, NoteKind
+from accellium.dataset.analysis.facts import Dependence, DepKind, LoopFacts, Note, NoteKind
 from accellium.dataset.analysis.indirect import atomic_lines, derived, indirect_findings, reads_data
 from accellium.dataset.analysis.library import PURE_CALLS
 from accellium.dataset.analysis.liveness import LoopInFile, live_after, locate
@@ -177,7 +177,38 @@ def _arrays(b: _Body, facts: LoopFacts, loop: Node, atomic: frozenset[int]) -> N
     view.atomic = atomic
     carried, scratch = carried_arrays(shared, view)
     facts.carried.extend(carried)
-    facts.private_arrays.extend(scratch)
+    for name in scratch:
+        if b.where is not None and not _function_array(b.where, name):
+            line = next((x.line for x in shared[name] if x.write), facts.first_line)
+            facts.carried.append(Dependence(
+                name, line, f"`{name}` is written before it is read in every iteration, but "
+                "it is not an array of this function (a pointer, a parameter or a global): "
+                f"`private({name})` would copy the pointer, or lose the values the loop "
+                "leaves, and shared every iteration writes the same elements: carried "
+                "dependence", DepKind.ARRAY))
+        else:
+            facts.private_arrays.append(name)
+
+
+def _function_array(where: LoopInFile, name: str) -> bool:
+    """Is ``name`` a true array declared in the body of the function holding the loop (not a
+    pointer, not a parameter — a pointer in C, C11 6.7.6.3p7 — not a global)?  Only such an
+    array can be made private to each iteration: ``private(p)`` of a pointer gives each
+    iteration its own pointer, not its own elements, and a parameter's or a global's memory
+    outlives the function, whose caller reads the values the loop leaves (OpenACC 3.3,
+    2.5.13: private copies are discarded)."""
+    from accellium.dataset.offload.shapes import declarations, shape_of
+
+    key = f"offload-declarations:{where.ctx.node.start_byte}:none"
+    decls = where.index.memo.get(key)
+    if decls is None:
+        try:
+            decls = where.index.memo[key] = declarations(where.ctx.node,
+                                                         where.index.tree.root_node)
+        except (RecursionError, ValueError):
+            return False
+    shape = shape_of(name, decls)  # type: ignore[arg-type]
+    return shape is not None and shape.local and shape.kind == "array"
 
 
 def _indirect(b: _Body, facts: LoopFacts, atomic: frozenset[int]) -> None:
