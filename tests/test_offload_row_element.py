@@ -4,7 +4,7 @@ A host statement between device loops that writes one element of an array of row
 length (``double a[][M]``: ``a[k][k] = 1.0;``) gets its ``update device`` right after it.  The
 section over whole rows, ``a[k:1][0:M]``, would also push the row's other elements — stale on
 the host when the device wrote them (here in earlier iterations of the time loop: a
-correlation-style matrix filled row by row and column by column) — and overwrite the
+symmetric matrix filled row by row and column by column) — and overwrite the
 device's values.  The one element is a contiguous subarray of its own, ``a[k:1][k:1]`` (every
 leading length is 1): the update moves exactly what the statement wrote, and nothing needs to
 be brought back first.
