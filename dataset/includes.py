@@ -12,8 +12,11 @@ line or offset of the file moves.
 
 What is read, and what never is:
 
-* only quoted includes; ``#include <...>`` (system and library headers) and computed
-  includes (``#include MACRO``) are skipped;
+* quoted includes, and ``#include <...>`` only when the header is in one of the include
+  folders given (``-I DIR``: gcc looks there for both forms, before the system folders,
+  and never in the including file's folder for ``<...>``); any other ``<...>`` header is a
+  system or library header and is skipped without a note, as are computed includes
+  (``#include MACRO``);
 * only regular files whose real path (symbolic links resolved) is inside the including
   file's folder or one of the include folders given: a link or a ``../`` out of them, an
   absolute path elsewhere, a device or a pipe is not read (a note says so).  The first
@@ -46,7 +49,7 @@ from accellium.dataset.analysis.macros import Macro, definition, tokens, used_ma
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import text
 
-__all__ = ["Included", "read_includes", "given_macros", "read_at_most", "MAX_DEPTH", "MAX_FILE_BYTES", "MAX_TOTAL_BYTES",
+__all__ = ["Included", "read_includes", "given_macros", "parameters_at", "read_at_most", "MAX_DEPTH", "MAX_FILE_BYTES", "MAX_TOTAL_BYTES",
            "MAX_FILES"]
 
 MAX_DEPTH = 8  # nested includes followed (the file's own includes are depth 1)
@@ -68,6 +71,7 @@ class _Directive:
     macro: Macro | None = None
     undef: str | None = None
     include: str | None = None
+    system: bool = False  # ``#include <...>``: looked for in the include folders only
 
 
 @dataclass(frozen=True)
@@ -104,13 +108,16 @@ class Included:
         header_macros` takes)."""
         return tuple(self.visible(offset).values())
 
-    def for_loop(self, offset: int, code: str) -> tuple[Macro, ...]:
+    def for_loop(self, offset: int, code: str, params: str = "") -> tuple[Macro, ...]:
         """The header macros visible at ``offset`` that ``code`` uses, directly or through
-        the bodies of other macros (the file's own ones included), sorted by name."""
+        the bodies of other macros (the file's own ones included), sorted by name; and those
+        ``params`` uses (the parameter list of the function holding the loop,
+        :func:`parameters_at`: an array parameter spelled through a macro)."""
         if not self.events:
             return ()
         headers = self.visible(offset)
         table = {**headers, **{k: v for k, v in self.local.items() if k not in headers}}
+        code = f"{code}\n{params}" if params else code
         return tuple(m for m in used_macros(code, table) if headers.get(m.name) is m)
 
     def fresh(self, open_buffers: Mapping[str, bytes] | None = None) -> bool:
@@ -145,14 +152,17 @@ def _stamp(real: str, open_buffers: Mapping[str, bytes] | None) -> object:
 # -- one file's directives --------------------------------------------------------------------
 
 
-def _include_path(n: Node) -> str | None:
-    """The name of a quoted include (None: ``<...>``, a macro, or malformed)."""
+def _include_path(n: Node) -> tuple[str, bool] | None:
+    """The name of a quoted or ``<...>`` include and whether it is the latter (None: a macro,
+    or malformed)."""
     p = _field(n, "path")
-    if p is None or p.type != "string_literal":
+    if p is None or p.type not in ("string_literal", "system_lib_string"):
         return None
     raw = text(p)
-    name = raw[1:-1] if len(raw) >= 2 and raw[0] == raw[-1] == '"' else ""
-    return name if name and "\0" not in name and "\\" not in name else None
+    ends = ('<', '>') if p.type == "system_lib_string" else ('"', '"')
+    name = raw[1:-1] if len(raw) >= 2 and (raw[0], raw[-1]) == ends else ""
+    ok = name and "\0" not in name and "\\" not in name
+    return (name, p.type == "system_lib_string") if ok else None
 
 
 def _directives_of(root: Node) -> tuple[_Directive, ...]:
@@ -170,9 +180,9 @@ def _directives_of(root: Node) -> tuple[_Directive, ...]:
             if words:
                 out.append(_Directive(n.start_byte, cond, undef=words[0]))
         elif t == "preproc_include":
-            name = _include_path(n)
-            if name is not None:
-                out.append(_Directive(n.start_byte, cond, include=name))
+            got = _include_path(n)
+            if got is not None:
+                out.append(_Directive(n.start_byte, cond, include=got[0], system=got[1]))
         elif t in _CONDITIONAL or t in _CONTAINERS:
             stack.extend((c, cond or t in _CONDITIONAL) for c in reversed(n.named_children))
     return tuple(out)
@@ -263,10 +273,11 @@ class _Walk:
         if text_ not in self.notes:
             self.notes.append(text_)
 
-    def resolve(self, name: str, folder: str) -> str | None:
+    def resolve(self, name: str, folder: str, system: bool = False) -> str | None:
         """The real path of the header ``name`` included from a file in ``folder`` (None:
-        not found, or not to be read; a note says why)."""
-        bases = [folder, *self.dirs] if not os.path.isabs(name) else [""]
+        not found, or not to be read; a note says why); ``system``: a ``<...>`` include,
+        looked for in the include folders only."""
+        bases = ([] if system else [folder]) + self.dirs if not os.path.isabs(name) else [""]
         for base in bases:
             cand = os.path.normpath(os.path.join(base, name))
             if not os.path.lexists(cand):
@@ -315,13 +326,17 @@ class _Walk:
                 if top is not None:
                     self.events.append(_Event(at, d.undef, None, c))
             elif d.include is not None:
-                self.follow(d.include, folder, at, c, depth + 1)
+                self.follow(d.include, folder, at, c, depth + 1, d.system)
 
-    def follow(self, name: str, folder: str, at: int, cond: bool, depth: int) -> None:
+    def follow(self, name: str, folder: str, at: int, cond: bool, depth: int,
+               system: bool = False) -> None:
+        if system and (os.path.isabs(name) or not any(
+                os.path.lexists(os.path.join(d, name)) for d in self.dirs)):
+            return  # a system or library header
         if depth > MAX_DEPTH:
             self.note(f"{name}: not read: includes nested more than {MAX_DEPTH} deep")
             return
-        real = self.resolve(name, folder)
+        real = self.resolve(name, folder, system)
         if real is None or real in self.done:
             return  # each header once (its include guard), which also ends a cycle
         self.done.add(real)
@@ -371,6 +386,21 @@ def read_includes(source: bytes | str, path: str | os.PathLike[str] | None, lang
     local = {d.macro.name: d.macro for d in own if d.macro is not None}
     return Included(tuple(walk.events), tuple(walk.notes), tuple(walk.headers),
                     tuple(walk.stamps), local)
+
+
+def parameters_at(root: Node, offset: int) -> str:
+    """The parameter list of the function definition holding byte ``offset`` ('' outside
+    one): where a loop's array parameters are declared, maybe through a macro of a header
+    (``double ARR_2D(a, N, M)``), which the loop's scope must then carry for the shapes of its
+    arrays (:func:`accellium.dataset.offload.shapes.macro_declarator`)."""
+    n: Node | None = root.descendant_for_byte_range(offset, offset)
+    while n is not None and n.type != "function_definition":
+        n = n.parent
+    d = _field(n, "declarator") if n is not None else None
+    while d is not None and d.type != "function_declarator":
+        d = _field(d, "declarator")
+    params = _field(d, "parameters") if d is not None else None
+    return text(params) if params is not None else ""
 
 
 def given_macros(macros: Sequence[Macro], source: bytes, lang: str = "c") -> Included:

@@ -16,7 +16,7 @@ from typing import Any
 
 from accellium.dataset.analysis import scope_of
 from accellium.dataset.analysis.macros import header_macros
-from accellium.dataset.includes import Included
+from accellium.dataset.includes import Included, parameters_at
 from accellium.dataset.loops import (
     LineIndex,
     Loop,
@@ -160,7 +160,8 @@ def annotate_source(
     (:func:`accellium.dataset.includes.read_includes`)."""
     lang = normalize_lang(lang) if lang else detect_lang(path, source)
     lines = LineIndex(source)
-    loops = loops_in_tree(parse_tree(source, lang), source, lines)
+    tree = parse_tree(source, lang)
+    loops = loops_in_tree(tree, source, lines)
     nest_labelled = _nest_labels(loops)
     out: list[LoopSuggestion] = []
     for lp, labelled in zip(loops, nest_labelled, strict=True):
@@ -170,7 +171,9 @@ def annotate_source(
             s, failure = None, (f"not analysed: a nest of {lp.loop_depth} loops, over the "
                                 f"limit of {MAX_NEST_DEPTH}")
         else:
-            defines = includes.for_loop(lp.start_byte, lp.text) if includes else ()
+            defines = includes.for_loop(
+                lp.start_byte, lp.text, parameters_at(tree.root_node, lp.start_byte)) \
+                if includes else ()
             q = LoopQuery(code=lp.text, lang=lang, enclosing=tuple(lp.enclosing),
                           scope=scope_of(source, lp.start_byte, lang, defines),
                           first_line=lp.line)

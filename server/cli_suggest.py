@@ -47,8 +47,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "between them (docs/offload.md)")
     p.add_argument("-I", "--include-dir", action="append", default=[], metavar="DIR",
                    help="also look for the file's quoted includes (#include \"x.h\") in DIR, "
-                        "and allow reading headers there (repeatable; the file's own folder "
-                        "always is); their macros are expanded in subscripts")
+                        "and its <x.h> ones (as gcc -I does), and allow reading headers there "
+                        "(repeatable; the file's own folder always is); their macros are "
+                        "expanded in subscripts and array declarators")
     p.add_argument("--no-headers", action="store_true",
                    help="do not read the file's local headers (their macros stay unknown)")
     p.add_argument("--program", nargs="+", metavar="SOURCE",

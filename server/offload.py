@@ -7,10 +7,12 @@ the line break of the line it goes above, checked before it is written).
 
 from __future__ import annotations
 
+from tree_sitter import Node
+
 from accellium.dataset.analysis import compute_construct, scope_of
-from accellium.dataset.analysis.macros import header_macros
-from accellium.dataset.includes import Included
-from accellium.dataset.loops import LineIndex, Loop, detect_lang, normalize_lang
+from accellium.dataset.analysis.macros import Macro, header_macros
+from accellium.dataset.includes import Included, parameters_at
+from accellium.dataset.loops import LineIndex, Loop, detect_lang, normalize_lang, parse_tree
 from accellium.dataset.offload import FunctionPlan, LoopAdvice, PlanEdit, plan_source
 from accellium.dataset.offload.program import HEADER_SUFFIXES
 from accellium.dataset.pragma import PragmaError, parse
@@ -54,8 +56,17 @@ def engine_advisor(engine: Engine, lang: str, fallback: Engine | str | None = "a
     with the macros of its headers from ``includes``; ``fallback`` answers when a model's
     answer is not a valid pragma)."""
 
+    roots: dict[bytes, Node] = {}  # the tree of each source asked about (one per plan)
+
     def advise(source: bytes, lp: Loop) -> LoopAdvice:
-        defines = includes.for_loop(lp.start_byte, lp.text) if includes else ()
+        defines: tuple[Macro, ...] = ()
+        if includes is not None and includes.events:
+            root = roots.get(source)
+            if root is None:
+                roots.clear()
+                root = roots[source] = parse_tree(source, lang).root_node
+            defines = includes.for_loop(lp.start_byte, lp.text,
+                                        parameters_at(root, lp.start_byte))
         q = LoopQuery(code=lp.text, lang=lang, enclosing=tuple(lp.enclosing),
                       scope=scope_of(source, lp.start_byte, lang, defines), first_line=lp.line)
         try:

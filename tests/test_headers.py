@@ -104,6 +104,9 @@ def test_include_cycle_missing_header_and_system_include(tmp_path):
     k2 = project(tmp_path / "sys", KERNEL.replace('"idx.h"', "<idx.h>"), **{"idx.h": IDX_H})
     got2, err2 = suggest(k2)
     assert not parallel(got2[LOOP_LINE]) and err2 == ""
+    # ... unless its folder is an include folder: gcc looks for <...> in the -I folders too
+    got3, err3 = suggest(k2, "-I", str(k2.parent))
+    assert parallel(got3[LOOP_LINE]) and err3 == "", got3[LOOP_LINE]
 
 
 def test_huge_header_is_not_read(tmp_path):

@@ -185,7 +185,38 @@ def _arrays(b: _Body, facts: LoopFacts, loop: Node, atomic: frozenset[int]) -> N
     view.atomic = atomic
     carried, scratch = carried_arrays(shared, view)
     facts.carried.extend(carried)
-    facts.private_arrays.extend(scratch)
+    for name in scratch:
+        if b.where is not None and not _function_array(b.where, name):
+            line = next((x.line for x in shared[name] if x.write), facts.first_line)
+            facts.carried.append(Dependence(
+                name, line, f"`{name}` is written before it is read in every iteration, but "
+                "it is not an array of this function (a pointer, a parameter or a global): "
+                f"`private({name})` would copy the pointer, or lose the values the loop "
+                "leaves, and shared every iteration writes the same elements: carried "
+                "dependence", DepKind.ARRAY))
+        else:
+            facts.private_arrays.append(name)
+
+
+def _function_array(where: LoopInFile, name: str) -> bool:
+    """Is ``name`` a true array declared in the body of the function holding the loop (not a
+    pointer, not a parameter — a pointer in C, C11 6.7.6.3p7 — not a global)?  Only such an
+    array can be made private to each iteration: ``private(p)`` of a pointer gives each
+    iteration its own pointer, not its own elements, and a parameter's or a global's memory
+    outlives the function, whose caller reads the values the loop leaves (OpenACC 3.3,
+    2.5.13: private copies are discarded)."""
+    from accellium.dataset.offload.shapes import declarations, shape_of
+
+    key = f"offload-declarations:{where.ctx.node.start_byte}:none"
+    decls = where.index.memo.get(key)
+    if decls is None:
+        try:
+            decls = where.index.memo[key] = declarations(where.ctx.node,
+                                                         where.index.tree.root_node)
+        except (RecursionError, ValueError):
+            return False
+    shape = shape_of(name, decls)  # type: ignore[arg-type]
+    return shape is not None and shape.local and shape.kind == "array"
 
 
 def _indirect(b: _Body, facts: LoopFacts, atomic: frozenset[int]) -> None:
@@ -254,7 +285,8 @@ def _live_out(b: _Body, facts: LoopFacts) -> None:
         facts.mapped_in_file = sorted(b.where.index.data_names)
         facts.in_routine = function_name(b.where.ctx.node)[0] in b.where.index.routines
         if b.where.index.lang == "c":  # C++: class members are visible too (not indexed)
-            facts.visible = sorted(set(b.where.ctx.declared) | set(b.where.index.globals))
+            facts.visible = sorted(set(b.where.ctx.declared) | set(b.where.index.globals)
+                                   | b.where.ctx.macro_declared)
         facts.device_pointers = b.where.index.device_pointers
     b.notes.extend(lo.notes)
     b.flags = lo.flags

@@ -29,6 +29,7 @@ from accellium.dataset.loops import parse_tree
 from accellium.dataset.pragma import IDENT
 
 __all__ = ["LoopScope", "scope_of", "MAX_SCOPE_BYTES", "Declared", "declared_names",
+           "macro_parameter_names",
            "FileIndex", "FunctionContext", "file_index", "function_name", "parameters",
            "source_text"]
 
@@ -167,6 +168,29 @@ def parameters(fn_declarator: Node | None) -> list[Declared]:
     return out
 
 
+def macro_parameter_names(fn_declarator: Node | None) -> set[str]:
+    """The arguments of the parameters of a function declarator that are spelled as a call of
+    a macro (``double ARR_2D(a, N, M)``): one of them is the name the parameter declares,
+    which the parser cannot tell without the macro.  A parameter's own declarator cannot be
+    a function declarator with a list of bare identifiers (C11 6.7.6.3p3: an identifier list
+    is allowed only in a function definition's declarator), so such a parameter is a macro
+    call; its arguments may be declared names."""
+    out: set[str] = set()
+    for p in named(_field(fn_declarator, "parameters")):
+        if p.type != "parameter_declaration":
+            continue
+        d = _field(p, "declarator")
+        inner = _field(d, "declarator") if d is not None else None
+        if d is None or d.type != "function_declarator" or inner is None or \
+                inner.type != "identifier":
+            continue
+        args = named(_field(d, "parameters"))
+        if args and all(a.type == "parameter_declaration" and _field(a, "declarator") is None
+                        and len(a.named_children) == 1 for a in args):
+            out |= {text(a) for a in args}
+    return out
+
+
 def function_name(defn: Node) -> tuple[str | None, Node | None]:
     """(name, function_declarator) of a function definition."""
     d = _field(defn, "declarator")
@@ -186,6 +210,8 @@ class FunctionContext:
     occurrences: dict[str, list[Node]] = field(default_factory=dict)  # identifiers, in order
     declared: dict[str, Declared] = field(default_factory=dict)  # parameters and locals
     address_taken: set[str] = field(default_factory=set)
+    # the arguments of a parameter spelled as a macro call (:func:`macro_parameter_names`)
+    macro_declared: set[str] = field(default_factory=set)
 
     def parent(self, node: Node) -> Node | None:
         return self.parents.get(node.id)
@@ -197,6 +223,7 @@ def _function_context(defn: Node) -> FunctionContext:
     for p in parameters(fn):
         if p.name:
             ctx.declared[p.name] = p
+    ctx.macro_declared = macro_parameter_names(fn)
     stack: list[tuple[Node, bool]] = [(defn, False)]
     while stack:
         n, in_args = stack.pop()

@@ -17,6 +17,7 @@ from accellium.dataset.analysis.scope import FileIndex
 from accellium.dataset.loops import LineIndex, Loop, insertion_problem
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.routines import callees, routines_needed
+from accellium.dataset.offload.shapes import declarations, shape_of
 from accellium.dataset.offload.uses import array_uses, assignments
 from accellium.dataset.pragma import Pragma, PragmaError, parse_valid
 
@@ -140,6 +141,32 @@ def _with_arrays_mapped(source: bytes, lp: Loop, node: Node, advise: Advisor,
     return LoopAdvice(again.pragma, again.parallel, (*again.notes, note)), pragma
 
 
+def _private_outliving(pragma: Pragma, node: Node, fn: Node) -> str | None:
+    """Why the answer's ``private`` cannot stand in the plan (None: it can): it names an
+    array the loop subscripts that is not a true array declared in the function's body — a
+    pointer or an array parameter (a pointer: C11 6.7.6.3p7), whose private copy is a
+    pointer to nothing on the device, not its elements, or a global, whose private copies'
+    values are discarded at the loop's end (OpenACC 3.3, 2.5.13), when its memory outlives
+    the function and the loop's last values are what the caller reads."""
+    names = {v for c in pragma.clauses if c.name == "private" for v in c.variables()}
+    if not names:
+        return None
+    subscripted = {u.name for u in array_uses(node) if u.subs} & names
+    if not subscripted:
+        return None
+    root = fn
+    while root.parent is not None:
+        root = root.parent
+    decls = declarations(fn, root)
+    for name in sorted(subscripted):
+        shape = shape_of(name, decls)
+        if shape is None or not (shape.local and shape.kind == "array"):
+            return (f"the engine advises `private({name})`, but `{name}` is not an array of "
+                    "this function (a pointer, a parameter or a global): each gang would get "
+                    "its own pointer or copy, and the values the loop leaves in it are lost")
+    return None
+
+
 def choose_loops(source: bytes, lines: LineIndex, fn: Node, loops: list[Loop],
                  nodes: dict[int, Node], advise: Advisor, index: FileIndex,
                  within: Callable[[Loop], bool]) -> Choice:
@@ -162,6 +189,10 @@ def choose_loops(source: bytes, lines: LineIndex, fn: Node, loops: list[Loop],
             why = (f"the engine advises `{advice.pragma}`" if advice.pragma
                    else reason or "the engine advises no pragma")
             out.host.append((lp, why))
+            continue
+        kept = _private_outliving(pragma, node, fn)
+        if kept is not None:
+            out.host.append((lp, kept))
             continue
         problem = insertion_problem(lines, lp)
         if problem is not None:

@@ -154,6 +154,9 @@ def _use_section(u: ArrayUse, info: ArrayInfo, leaf_ex: Extents, region_ex: Exte
     if exact and (inside or (one and len(spans) == 1 and info.shape.kind != "array")):
         if info.shape.kind == "array":
             return (f"{info.name}[{spans[0].section()}]", False) if len(spans) == 1 else None
+        elem = _one_element(u, info, spans, leaf_ex) if one else None
+        if elem is not None:
+            return elem, not inside
         sec = section_text(info.shape, spans)
         return (sec, not inside) if sec is not None else None
     if dims == 1 and len(u.subs) == 1 and _pure(u.subs[0], leaf_ex, leaf):
@@ -161,6 +164,34 @@ def _use_section(u: ArrayUse, info: ArrayInfo, leaf_ex: Extents, region_ex: Exte
         got = f"{info.name}[{idx}:1]"
         return (got, not inside) if is_clause_arg(got) else None
     return None
+
+
+def _one_element(u: ArrayUse, info: ArrayInfo, spans: list[Span], leaf_ex: Extents
+                 ) -> str | None:
+    """``a[r:1][c:1]``: the one element a use of rows of a known length (``double a[][M]``)
+    reaches when its row and its column are single values — a contiguous subarray (its
+    leading lengths are 1), where the section over whole rows would also hold elements the
+    statement does not touch (None: not such a use)."""
+    if info.shape.kind != "rows" or len(u.subs) != info.shape.levels:
+        return None
+    rest = []
+    for sub in u.subs[len(spans):]:
+        sp = leaf_ex.span(sub, u.node)
+        if sp is None or leaf_ex.free(sp) or poly.compare(sp.lo, sp.hi) != 0:
+            return None
+        rest.append(sp)
+    got = info.name + "".join(f"[{sp.section()}]" for sp in spans + rest)
+    return got if is_clause_arg(got) else None
+
+
+def _element_wise(sec: str, info: ArrayInfo) -> bool:
+    """Is ``sec`` (a host statement's section of ``info``) no more than the elements its
+    subscripts name: every dimension the array's elements take is bounded to one (a section
+    over whole rows also holds elements the statement does not write)?"""
+    if info.shape.kind != "rows":
+        return True
+    dims = sec[len(info.name):].split("][")
+    return len(dims) == info.shape.levels and all(d.rstrip("]").endswith(":1") for d in dims)
 
 
 def _loops_inside(node: Node, top: Node) -> bool:
@@ -321,7 +352,8 @@ def _host_flow(ctx: _Ctx, info: ArrayInfo, skip_leaves: set[int], copy_back: boo
             if not leaf.after_ok:
                 return _unplaceable(leaf, info, "writes")
             secs = _host_sections(leaf, writes, info, ctx.region_ex)
-            if device_wrote and not _dense(leaf, writes):
+            if device_wrote and not (_dense(leaf, writes) and
+                                     all(_element_wise(sec, info) for sec, _ in secs)):
                 # the section also holds elements the statement may not write: bring them
                 # from the device first, so that pushing the section back changes only those
                 # it wrote

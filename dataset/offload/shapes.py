@@ -81,8 +81,56 @@ def declared_shapes(decl: Node, param: bool, local: bool) -> list[Shape]:
     out = []
     for d in decl.children_by_field_name("declarator"):
         name, parts = walk_declarator(d)
+        if not name:
+            name, parts = walk_declarator(macro_declarator(d))
         if name:
             out.append(_classify(name, parts, param, local, decl))
+    return out
+
+
+def macro_declarator(d: Node) -> Node | None:
+    """The declarator a call of a function-like macro in declarator position stands for
+    (``double POLY_2D(C, N, M)`` with ``#define POLY_2D(v, a, b) v[a][b]``: ``C[N][M]``),
+    parsed alone; None when ``d`` is no such call, the macro is not known where it is, or its
+    expansion does not read as a declarator.  The preprocessor replaces the call before the
+    declaration is read (C11 6.10.3, translation phase 4), so the declared name and its
+    array or pointer declarators are those of the expansion; the parser, which does not
+    expand, reads the call as a function declarator instead."""
+    from accellium.dataset.analysis.macros import expand, visible_at
+    from accellium.dataset.loops import parse_tree
+
+    if d.type == "init_declarator":
+        d = _field(d, "declarator") or d
+    fn = _field(d, "declarator")
+    if d.type != "function_declarator" or fn is None or fn.type != "identifier":
+        return None
+    root = d
+    while root.parent is not None:
+        root = root.parent
+    table = visible_at(root, d.start_byte)
+    m = table.get(text(fn))
+    if m is None or m.params is None:
+        return None
+    out = expand(text(d), table)
+    if out is None:
+        return None
+    tree = parse_tree(f"int {_compact(out)};\n".encode("utf-8", "surrogateescape"), "c")
+    top = tree.root_node.named_children
+    if tree.root_node.has_error or len(top) != 1 or top[0].type != "declaration":
+        return None
+    got = top[0].children_by_field_name("declarator")
+    return got[0] if len(got) == 1 and got[0].type != "function_declarator" else None
+
+
+def _compact(expansion: str) -> str:
+    """The tokens of a macro expansion (joined by single spaces) with a space left only
+    between two words (``POLY_SEL ( N , n ) + 0`` -> ``POLY_SEL(N,n)+0``)."""
+    out = ""
+    for tok in expansion.split(" "):
+        if out and (out[-1].isalnum() or out[-1] == "_") and (tok[:1].isalnum() or
+                                                              tok[:1] == "_"):
+            out += " "
+        out += tok
     return out
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from accellium.evaluation.dynamic.build import GPU_FLAGS, compile_program, prepare, run_binary
 from accellium.evaluation.dynamic.evaluate import annotate_with_engine
 from accellium.evaluation.dynamic.manifest import Program, check_output, load_manifest
+from accellium.evaluation.dynamic.offload import compile_include_dirs
 from accellium.evaluation.dynamic.variants import compile_reason
 
 __all__ = ["evaluate_gpu", "gpu_status"]
@@ -102,7 +103,8 @@ def evaluate_gpu(manifest: str | Path, engine_name: str | None, *, engine_option
             row["original"] = _variant("original", prog, folder, tmp / prog.name / "o", {},
                                        status, runs)
             if engine is not None:
-                replaced, applied, _ = annotate_with_engine(files, engine, folder)
+                replaced, applied, _ = annotate_with_engine(
+                    files, engine, folder, compile_include_dirs(prog.compile, folder))
                 row["engine"] = _variant("engine", prog, folder, tmp / prog.name / "e", replaced,
                                          status, runs)
                 row["pragmas_inserted"] = len(applied)

@@ -6,7 +6,9 @@ the per-loop suggestions: verification and the bytes the emulated data environme
 
 from __future__ import annotations
 
+import shlex
 import statistics
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -16,18 +18,20 @@ from accellium.dataset.offload.program import HEADER_SUFFIXES, Exports, exports,
 from accellium.evaluation.dynamic.accpragmas import strip_acc_keep_lines
 from accellium.evaluation.dynamic.variants import CAUSES
 
-__all__ = ["annotate_with_plan", "offload_metrics", "offload_coverage", "program_headers"]
+__all__ = ["annotate_with_plan", "offload_metrics", "offload_coverage", "program_headers",
+           "compile_include_dirs"]
 
 
 def annotate_with_plan(files: dict[str, bytes], engine, per_loop: bool = False,
-                       program: dict[str, bytes] | None = None, folder: Path | None = None
+                       program: dict[str, bytes] | None = None, folder: Path | None = None,
+                       include_dirs: Sequence[Path] = ()
                        ) -> tuple[dict[str, bytes], list[dict], list[str]]:
     """Strip the authors' pragmas and apply the offload plan of every function (``per_loop``:
     the same loops, each with its own data clauses and no region — the baseline).
     ``program``: every source file the manifest links into the program (path -> text): the
     plan of one file then sees every call of its functions (a function with external linkage
     can only be called from them); ``folder``: the program's, where the files' local headers
-    are read (:func:`program_headers`)."""
+    are read (:func:`program_headers`, with the ``include_dirs`` of its compile command)."""
     from accellium.server.offload import apply_plans, offload_source
 
     out: dict[str, bytes] = {}
@@ -41,7 +45,8 @@ def annotate_with_plan(files: dict[str, bytes], engine, per_loop: bool = False,
             others = _other_units(rel, program)
             plans = offload_source(stripped, engine, path=rel, per_loop=per_loop,
                                    program=others,
-                                   includes=program_headers(folder, rel, stripped))
+                                   includes=program_headers(folder, rel, stripped,
+                                                            include_dirs))
             out[rel] = apply_plans(stripped, plans)
             if others is not None and not per_loop:
                 ex.merge(exports(stripped, plans, detect_lang(rel, stripped)))
@@ -64,12 +69,29 @@ def annotate_with_plan(files: dict[str, bytes], engine, per_loop: bool = False,
     return out, rows, errors
 
 
-def program_headers(folder: Path | None, rel: str, source: bytes) -> Included | None:
+def program_headers(folder: Path | None, rel: str, source: bytes,
+                    include_dirs: Sequence[Path] = ()) -> Included | None:
     """The macros of the local headers of the program file ``rel`` (in ``folder``), read as
-    ``accellium suggest`` reads them (None without a folder)."""
+    ``accellium suggest -I DIR...`` reads them (None without a folder)."""
     if folder is None:
         return None
-    return read_includes(source, folder / rel, detect_lang(rel, source))
+    return read_includes(source, folder / rel, detect_lang(rel, source), include_dirs)
+
+
+def compile_include_dirs(command: str, folder: Path) -> list[Path]:
+    """The folders a compile command names with ``-I DIR`` / ``-IDIR`` (relative ones from
+    the program's ``folder``, where the command runs): where its compiler looks for headers."""
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        return []
+    out = []
+    for i, w in enumerate(words):
+        d = w[2:] if w.startswith("-I") and len(w) > 2 else \
+            (words[i + 1] if w == "-I" and i + 1 < len(words) else None)
+        if d:
+            out.append(folder / d)
+    return out
 def _row(rel: str, p) -> dict:
     return {"file": rel, "function": p.function, "line": p.line,
             "loops": [x["line"] for x in p.loops],
