@@ -321,14 +321,12 @@ def _with_data(p: Pragma, facts: LoopFacts, notes: list[Note], code: str = ""
         gang_level,
         justified_device_data,
         one_gang,
-        private_extents,
         visible_names,
     )
 
     more: list[str] = []
     p = visible_names(p, facts, more)
     p = one_gang(gang_level(fit_nest(p, facts, more, code), facts, more), facts, more, code)
-    p = private_extents(p, facts, more)
     p = complete_data(justified_device_data(p, facts, more), facts, more)
     if p is not None:
         p = default_none(p, facts, more)

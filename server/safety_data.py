@@ -225,7 +225,7 @@ def _added_arrays(facts, moves_data: bool, skip: set[str], placed: dict[str, lis
         elsewhere = facts.scoped and name in facts.mapped_in_file
         if not moves_data and elsewhere:
             continue
-        sec = facts.sections.get(name) or facts.private_sections.get(name)
+        sec = facts.sections.get(name)
         if not sec:
             missing_extent.append(name)
             if facts.scoped and not elsewhere:
@@ -297,53 +297,6 @@ def one_gang(p, facts, notes: list[str], code: str = ""):
                  " a `parallel` construct runs a loop no `loop` directive shares out in every "
                  "gang at once; `serial` runs it once")
     return Pragma(target, kept)
-
-
-def private_extents(p, facts, notes: list[str]):
-    """``private`` of a scratch array the file declares as a pointer, with its extent.
-
-    A private copy of a pointer is a pointer, uninitialised (OpenACC 3.3, 2.5.13: a copy of
-    each *variable* is created): ``private(tmp)`` leaves every iteration writing through a
-    pointer to nowhere on a GPU.  The data it points to is privatised by a subarray,
-    ``private(tmp[0:m])`` (2.7.1: subarrays in a var-list), the extent the loop's own
-    accesses or the file's allocation show.  In a ``serial`` construct (one gang, one worker,
-    vector length 1, 2.5.3) no iteration runs beside another, so the array is not privatised
-    at all but mapped like the loop's other arrays (:func:`complete_data`)."""
-    from accellium.dataset.pragma import Clause, Pragma
-
-    pointers = {a: sec for a, sec in facts.private_sections.items()
-                if a in facts.private_arrays and "[" in sec}
-    if not pointers:
-        return p
-    serial = p.directive in ("serial", "serial loop")
-    out, fixed = [], []
-    for c in p.clauses:
-        if c.name.lower() != "private" or not c.args:
-            out.append(c)
-            continue
-        items = []
-        for a in (x.strip() for x in c.arg_list()):
-            if a in pointers:
-                fixed.append(a)
-                if serial:
-                    continue
-                a = pointers[a]
-            items.append(a)
-        if items:
-            out.append(Clause(c.name, ", ".join(items)))
-    if not fixed:
-        return p
-    names = ", ".join(f"`{a}`" for a in fixed)
-    if serial:
-        notes.append(f"{names}: not privatised — a `serial` construct runs one iteration at a "
-                     "time, and a private copy of a pointer is an uninitialised pointer; mapped "
-                     "with its extent instead")
-    else:
-        notes.append(f"{names}: a pointer — its private copy would be an uninitialised "
-                     "pointer, so the data it points to is privatised by its extent ("
-                     + ", ".join(f"`{pointers[a]}`" for a in fixed) + "; GCC 12 does not "
-                     "accept a subarray in `private`, NVHPC and Clang do)")
-    return Pragma(p.directive, tuple(out))
 
 
 _NAMING = frozenset({"private", "firstprivate", "reduction", "present", "deviceptr",

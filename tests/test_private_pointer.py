@@ -1,18 +1,16 @@
-"""A scratch array reached through a pointer is privatised by its extent, never by the pointer's
-name: a private copy of a pointer is an uninitialised pointer (OpenACC 3.3, 2.5.13), so
-``private(tmp)`` on a ``double *tmp`` sends every iteration writing through a pointer to
-nowhere on a GPU.  ``private(tmp[0:m])`` privatises the data.  In a ``serial`` construct (one
-gang, one worker, one lane) nothing needs privatising: the array is mapped like the others.
+"""A scratch array is private only when it is the function's own true array and nothing reads
+it after the loop.  A private copy of a pointer is an uninitialised pointer (OpenACC 3.3,
+2.5.13), so ``private(tmp)`` on a ``double *tmp`` sends every iteration writing through a
+pointer to nowhere on a GPU; and private copies are discarded at the loop's end, so an array
+whose values the caller (a parameter's memory) or the code after the loop reads is no scratch.
+With the file, such a loop carries the dependence: it stays off the device and its inner loops
+take the pragmas.  In a ``serial`` construct (one gang) nothing needs privatising: an engine's
+``private(tmp)`` there is dropped and the array mapped.
 
 Whole programs, built with gcc and run in the data-environment emulator (separate device
-memory: a pointer into host memory used on the device fails), with the controls that show the
-hazard is real: the bare ``private(tmp)`` fails there.  Twin: a scratch array the function
-declares with its size keeps ``private(tmp)`` (the array itself is copied).
-
-And a scratch array whose values may be read after the loop is no scratch (private copies are
-discarded at the loop's end): a parameter's row (the caller's memory) or a row the function
-reads after the loop keeps the loop off the device; the function's own row, freed after the
-loop, is privatised."""
+memory; its ``serial`` and combined constructs privatise as OpenACC does), with the controls
+that show each hazard is real.  Twin: a scratch array the function declares with its size, not
+read after the loop, keeps ``private(tmp)``."""
 
 from __future__ import annotations
 
@@ -50,7 +48,6 @@ void rows(int n, int m, const double *restrict a, double *restrict out)
 # the same with the scratch row a parameter (the caller's memory) or read after the loop
 ROWS_PARAM = ROWS.replace("double *restrict out)", "double *restrict out, double *tmp)").replace(
     "    double *tmp = malloc(m * sizeof *tmp);\n", "").replace("    free(tmp);\n", "")
-ROWS_READ_AFTER = ROWS.replace("    free(tmp);\n", "    out[0] += tmp[0] - tmp[0];\n    free(tmp);\n")
 ROWS_ARRAY = """
 #define M 16
 void rows(int n, int m, const double *restrict a, double *restrict out)
@@ -66,6 +63,9 @@ void rows(int n, int m, const double *restrict a, double *restrict out)
     }
 }
 """
+# the function's own true array, read after the loop
+ROWS_READ_AFTER = ROWS_ARRAY.replace("        out[i] = s;\n    }\n", "        out[i] = s;\n    }\n"
+                                     "    out[0] += tmp[0] - tmp[0];\n")
 ROWS_MAIN = """#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,27 +149,32 @@ def _runs(tmp: Path, kernel: str, main: str) -> dict:
         "original"]
 
 
-def test_the_analysis_answers_a_pointer_scratch_with_its_extent(tmp_path):
-    """The engine's answer, applied as ``suggest --apply`` applies it, privatises the data
-    ``tmp`` points to and verifies; the bare name fails in the emulator."""
+def test_a_pointer_scratch_keeps_the_loop_off_the_device(tmp_path):
+    """The engine's answers, applied as ``suggest --apply`` applies them, leave the row loop
+    on the host (its inner loops offloaded) and verify; the bare ``private(tmp)`` fails in the
+    emulator (each iteration's pointer points to nothing)."""
     engine = get_engine("analysis")
     src = ROWS.encode()
-    new, applied = apply_edits(src, annotate_source(src, engine, path="k.c", lang="c"))
-    outer = next(s for s in applied if s.depth == 0)
-    assert "private(tmp[0:m])" in (outer.pragma or ""), outer.pragma
-    assert any("uninitialised pointer" in n for n in outer.notes)
+    sugg = annotate_source(src, engine, path="k.c", lang="c")
+    outer = next(s for s in sugg if s.depth == 0)
+    assert outer.pragma is None or not asserts_parallel(parse(outer.pragma)), outer.pragma
+    assert any("not an array of this function" in n for n in outer.notes), outer.notes
+    new, _ = apply_edits(src, sugg)
     run_as_written(tmp_path / "ok", {"p": {"kernel.c": new.decode(), "main.c": ROWS_MAIN}})
-    bare = new.decode().replace("private(tmp[0:m])", "private(tmp)")
+    bare = _with_pragma(ROWS, "#pragma acc parallel loop private(tmp) copyin(a[0:m*n]) "
+                              "copyout(out[0:n])")
     r = _runs(tmp_path / "bare", bare, ROWS_MAIN)
     assert r["status"] != "verified", r
 
 
-def test_the_guard_gives_any_engines_bare_pointer_its_extent(tmp_path):
+def test_the_guard_takes_any_engines_parallel_claim_back(tmp_path):
     q, _ = _outer_query(ROWS)
-    text, notes = guard(q, "#pragma acc parallel loop gang private(tmp) "
-                           "copyin(a[0:m*n]) copyout(out[0:n])")
-    assert text is not None and "private(tmp[0:m])" in text, text
-    run_as_written(tmp_path, {"p": {"kernel.c": _with_pragma(ROWS, text), "main.c": ROWS_MAIN}})
+    text, _ = guard(q, "#pragma acc parallel loop gang private(tmp) "
+                       "copyin(a[0:m*n]) copyout(out[0:n])")
+    assert text is None or not asserts_parallel(parse(text)), text
+    if text is not None:
+        run_as_written(tmp_path, {"p": {"kernel.c": _with_pragma(ROWS, text),
+                                        "main.c": ROWS_MAIN}})
 
 
 def test_a_serial_construct_maps_the_scratch_pointer_instead(tmp_path):
@@ -199,7 +204,8 @@ def test_a_scratch_array_of_known_size_keeps_its_name(tmp_path):
 
 
 def test_a_loop_sent_alone_is_left_as_it_was():
-    """Without the file the analysis cannot tell a pointer from an array: no rewrite."""
+    """Without the file the analysis cannot tell a pointer from an array, nor what reads it
+    later: the loop alone is answered as before."""
     q, _ = _outer_query(ROWS)
     text, _ = guard(LoopQuery(code=q.code), "#pragma acc parallel loop private(tmp)")
     assert text is not None and parse(text).clause("private").args == "tmp", text
@@ -218,7 +224,9 @@ def test_a_scratch_array_read_after_the_loop_is_not_private(kernel, main, tmp_pa
     sugg = annotate_source(src, engine, path="k.c", lang="c")
     outer = next(s for s in sugg if s.depth == 0)
     assert outer.pragma is None or not asserts_parallel(parse(outer.pragma)), outer.pragma
-    assert any("its values after the loop count" in n for n in outer.notes), outer.notes
+    assert any(w in n for n in outer.notes for w in ("not an array of this function",
+                                                     "the code after the loop reads it")), \
+        outer.notes
     new, _ = apply_edits(src, sugg)
     run_as_written(tmp_path / "ok", {"p": {"kernel.c": new.decode(), "main.c": main}})
     if kernel is ROWS_PARAM:

@@ -126,10 +126,6 @@ class LoopFacts:
     # arrays every iteration writes before it reads them (also in ``private``): a parallel
     # pragma must name them in ``private`` (the safety guard adds it)
     private_arrays: list[str] = field(default_factory=list)
-    # with a scope: the clause argument that privatises each of ``private_arrays`` — the name
-    # for an array the file declares with its size, ``p[lo:len]`` for a pointer (a private
-    # copy of a pointer is a pointer, uninitialised: the data it points to needs the extent)
-    private_sections: dict[str, str] = field(default_factory=dict)
     locals: list[str] = field(default_factory=list)
     indirect_writes: list[str] = field(default_factory=list)
     exits: list[Exit] = field(default_factory=list)

@@ -30,14 +30,8 @@ from accellium.dataset.analysis.members import shared_member_writes
 from accellium.dataset.analysis.nest import read_nest
 from accellium.dataset.analysis.notes import fact_notes, renderable
 from accellium.dataset.analysis.scalars import scalar_roles
-from accellium.dataset.analysis.scope import (
-    FileIndex,
-    LoopScope,
-    file_index,
-    function_name,
-    parameters,
-)
-from accellium.dataset.analysis.tree import ForHeader, first_loop, idents, resolve_chains, text
+from accellium.dataset.analysis.scope import FileIndex, LoopScope, file_index, function_name
+from accellium.dataset.analysis.tree import ForHeader, first_loop, idents, resolve_chains
 from accellium.dataset.analysis.walker import Access, BodyWalk, Use, walk_body
 from accellium.dataset.loops import parse_below
 
@@ -292,52 +286,26 @@ def _live_out(b: _Body, facts: LoopFacts) -> None:
     b.flags = lo.flags
 
 
-def _only_freed_after(where: LoopInFile, name: str) -> bool:
-    """Every use of ``name`` after the loop hands the memory back (``free(name)``): the
-    pointer is read, the contents are not."""
-    ctx = where.ctx
-    after = [o for o in ctx.occurrences.get(name, []) if o.start_byte >= where.loop.end_byte]
-    for o in after:
-        args = ctx.parent(o)
-        call = ctx.parent(args) if args is not None else None
-        if args is None or args.type != "argument_list" or call is None or \
-                text(call.child_by_field_name("function")) != "free":
-            return False
-    return bool(after)
-
-
 def _scratch_outliving(b: _Body, facts: LoopFacts) -> None:
-    """With the file: a scratch array whose values may be read after the loop is not
-    private.  Private copies are discarded at the loop's end (OpenACC 3.3, 2.5.13), while
-    after a sequential run the array holds the last iteration's values: so the array is no
-    scratch when the code after the loop in the function may read it, or when its memory
-    outlives the function — a parameter points into the caller's memory (C11 6.7.6.3p7: an
-    array parameter is a pointer) and a global is the program's — where the caller may read
-    it.  The loop then carries the dependence the shared writes make."""
+    """With the file: a scratch array of the function whose values the code after the loop
+    may read is not private.  Private copies are discarded at the loop's end (OpenACC 3.3,
+    2.5.13), while after a sequential run the array holds the last iteration's values; so the
+    loop carries the dependence the shared writes make.  (Arrays that are not the function's
+    own — pointers, parameters, globals — are never private with the file: ``_arrays``.)"""
     if b.where is None or not facts.private_arrays:
         return
-    ctx = b.where.ctx
-    params = {p.name for p in parameters(function_name(ctx.node)[1])}
     live = live_after(b.where, facts.private_arrays)
-    for name in list(facts.private_arrays):
-        if name in params:
-            why = "a parameter: the caller's memory, which the caller may read afterwards"
-        elif name not in ctx.declared:
-            why = "not declared in this function: its memory outlives the loop"
-        elif name in live and not _only_freed_after(b.where, name):
-            row = live[name]
-            why = ("read after the loop" + (f" (line {row + 1})" if row != ANYWHERE else ""))
-        else:
-            continue
+    for name in [a for a in facts.private_arrays if a in live]:
+        row = live[name]
+        where = f" (line {row + 1})" if row != ANYWHERE else ""
         line = min((a.line for a in b.by_name.get(name, []) if a.write), default=facts.first_line)
         facts.private_arrays.remove(name)
         if name in facts.private:
             facts.private.remove(name)
         facts.carried.append(Dependence(name, line, (
-            f"`{name}` is written before it is read in every iteration (line {line}), but its "
-            f"values after the loop count ({why}): private copies would discard the last "
-            "iteration's values, and shared, the iterations race on it — declare the scratch "
-            "array inside the loop body to run it in parallel"), DepKind.LIVE_OUT))
+            f"`{name}` is written before it is read in every iteration (line {line}), but the "
+            f"code after the loop reads it{where}: private copies would discard the last "
+            "iteration's values, and shared, the iterations race on it"), DepKind.LIVE_OUT))
 
 
 def _data(b: _Body, facts: LoopFacts) -> None:
@@ -366,10 +334,6 @@ def _data(b: _Body, facts: LoopFacts) -> None:
     if b.where is not None:
         found, covered = _file_sections(b.where, facts.arrays, b.defines)
         facts.sections.update(found)
-        if facts.private_arrays:
-            scratch = {a: "inout" for a in facts.private_arrays}
-            own = sections(list(scratch), b.by_name, bounds, b.index_all)
-            facts.private_sections = {**own, **_file_sections(b.where, scratch, b.defines)[0]}
         for name, mode in facts.arrays.items():
             if mode == "out" and name not in covered:
                 facts.arrays[name] = "inout"  # copyout would return unwritten elements
