@@ -106,6 +106,33 @@ def test_a_pointer_assigned_in_the_loop_but_declared_before_it():
     assert not f.safe  # the first iteration writes where p pointed before the loop
 
 
+def test_a_dereference_is_an_element_of_the_pointer():
+    # C11 6.5.2.1: `*(p + k)` is `p[k]`, `*p` is `p[0]`, whatever declares p
+    f = analyze("for (j = 0; j < m; j++) *(dst + j) = src[j] + 1.0;")
+    assert f.safe and f.arrays == {"src": "in", "dst": "out"}
+    assert f.sections == {"src": "src[0:m]", "dst": "dst[0:m]"}
+    f = analyze("for (i = 0; i < n; i++) *s += a[i];")  # one element, every iteration
+    assert not f.safe and _deps(f) == ["s"] and f.arrays["s"] == "inout"
+
+
+def test_the_bundled_row_pointer_program_keeps_its_parallel_loops():
+    """The suite's `row_views` (rows of a flat grid through `&A[i*m]`, `A + i*m` and
+    `*(dst + j)`): the scaling and copy-back loops over rows are answered parallel with the
+    whole grid mapped (before, the grid was left unmapped: a data error)."""
+    import re
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "evaluation/programs/programs/row_views"
+    src = re.sub(r"(?m)^[ \t]*#pragma acc.*$", "", (path / "kernel.c").read_text())
+    for marker in ("double *row = &A[i * m];", "double *dst = A + i * m;"):
+        at = src.index(marker)
+        loop = src.rindex("for (", 0, at)
+        f = analyze(src[loop:], scope=scope_of(src, len(src[:loop].encode())),
+                    first_line=src[:loop].count("\n") + 1)
+        assert f.safe, (marker, f.notes)
+        assert f.sections.get("A") == "A[0:m*n]", (marker, f.sections)
+
+
 def _scoped(src: str, marker: str):
     at = src.index(marker)
     loop = src.index("for (", at)

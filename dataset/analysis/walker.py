@@ -375,7 +375,7 @@ class _Walker:
             if ptr is None:
                 return False
             return (ptr.type == "identifier" and self._through(ptr, node, write, read)) or \
-                self._deref(ptr, node, write, plain)
+                self._deref(ptr, node, write, plain, every=True)
         arg: Node | None = node
         while arg is not None and arg.type == "field_expression":
             inner = unparen(_field(arg, "argument"))
@@ -399,27 +399,32 @@ class _Walker:
         self._record(alias[0], alias[1], write, read, node, indirect=False)
         return True
 
-    def _deref(self, ptr: Node, node: Node, write: bool, read: bool) -> bool:
-        """``*p``, ``*(p + k)``, ``*p++``, ``p->x`` with ``p`` a name the loop declares or
-        assigns: an access of the element ``p[0]`` (``p[k]``, C11 6.5.2.1) — what ``p``
-        points to is decided after the walk (:mod:`.aliases`).  False: not one."""
-        out = self.out
-        mine = out.decls | out.assigned
+    def _deref(self, ptr: Node, node: Node, write: bool, read: bool, every: bool = False
+               ) -> bool:
+        """``*p``, ``*(p + k)``, ``*p++`` (``every``: whatever ``p`` is), ``p->x`` with ``p``
+        a name the loop declares or assigns: an access of the element ``p[0]`` (``p[k]``,
+        C11 6.5.2.1) — what a pointer of the loop points to is decided after the walk
+        (:mod:`.aliases`).  False: not one."""
+        names = self.out.decls | self.out.assigned
+
+        def mine(name: str) -> bool:
+            return every or name in names
+
         shift: tuple[tuple[int, Node], ...] = ()
         name_node: Node | None = ptr
         moved = None
         if ptr.type == "binary_expression" and op(ptr) in ("+", "-"):
             left, right = unparen(_field(ptr, "left")), unparen(_field(ptr, "right"))
-            if left is not None and left.type == "identifier" and text(left) in mine \
+            if left is not None and left.type == "identifier" and mine(text(left)) \
                     and right is not None:
                 name_node, shift = left, ((1 if op(ptr) == "+" else -1, right),)
             elif op(ptr) == "+" and right is not None and right.type == "identifier" \
-                    and text(right) in mine and left is not None:
+                    and mine(text(right)) and left is not None:
                 name_node, shift = right, ((1, left),)
         elif ptr.type == "update_expression":
             moved = ptr
             name_node = unparen(_field(ptr, "argument"))
-        if name_node is None or name_node.type != "identifier" or text(name_node) not in mine:
+        if name_node is None or name_node.type != "identifier" or not mine(text(name_node)):
             return False
         self._record(text(name_node), [], write, read, node, indirect=False, shift=shift)
         if moved is not None:
