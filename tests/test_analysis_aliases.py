@@ -52,6 +52,11 @@ def test_row_pointer_spellings_are_the_array():
     assert f.safe and f.arrays == {"T": "inout"}
 
 
+def test_a_pointer_into_an_array_passed_to_a_call_maps_the_array():
+    f = analyze("for (int i = 0; i < n; i++) { double *row = A + i*m; init_row(row, m); }")
+    assert f.arrays.get("A") == "inout", f.arrays  # the callee may read and write it
+
+
 def test_accesses_through_a_pointer_meet_in_the_dependence_test():
     # p[1] of iteration i is p[0] of iteration i + 1
     f = analyze("for (int i = 0; i < n; i++) { double *p = A + i; p[1] = p[0]; }")
@@ -75,6 +80,14 @@ def test_a_pointer_into_the_iterations_storage_stays_private():
     f = analyze("for (int i = 0; i < n; i++) { double buf[8]; double *p = buf; "
                 "for (int j = 0; j < 8; j++) p[j] = a[i*8+j]; out[i] = p[0] + p[7]; }")
     assert f.safe and f.arrays == {"a": "in", "out": "out"}
+    f = analyze("for (int i = 0; i < n; i++) { T node; T *q = &node; q->v = a[i]; "
+                "out[i] = q->v; }")
+    assert f.safe and f.arrays == {"a": "in", "out": "out"}
+
+
+def test_a_pointer_to_one_variable_for_every_iteration_is_a_race():
+    f = analyze("for (int i = 0; i < n; i++) { double *q = &x; *q = a[i]; }")
+    assert not f.safe and _deps(f) == ["x"] and f.arrays["x"] == "out"
 
 
 @pytest.mark.parametrize("body, why", [
@@ -201,6 +214,16 @@ KERNELS = {
         "shift_up(n * m - m, m, A);\n"
         "  for (int e = 0; e < n * m; e++) if (A[e] != e % m + e / m) bad++;\n",
         "next[j] is A[j + m]: iteration j + m reads what iteration j writes"),
+    "call": (
+        "static void init_row(double *r, int m, int i);\n"
+        "void fill(int n, int m, double *A)\n{\n" + PAR + "\n"
+        "    for (int i = 0; i < n; i++) {\n        double *row = A + i * m;\n"
+        "        init_row(row, m, i);\n    }\n}\n"
+        "static void init_row(double *r, int m, int i)\n{\n"
+        "    for (int j = 0; j < m; j++)\n        r[j] = i * m + j;\n}\n",
+        "fill(n, m, A);\n"
+        "  for (int e = 0; e < n * m; e++) if (A[e] != e) bad++;\n",
+        "the callee writes A through `row`, which no clause maps"),
 }
 
 MAIN = """#include <stdio.h>
@@ -209,6 +232,7 @@ void fill_rows(int n, int m, double *A);
 void scratch(int n, int m, const double *a, double *w, double *out);
 void moved(int n, int m, const double *a, double *w, double *out);
 void shift_up(int n, int m, double *A);
+void fill(int n, int m, double *A);
 int main(void) {
   int n = 3000, m = 7; long bad = 0;
   double *A = malloc(sizeof(double) * n * m), *w = malloc(sizeof(double) * m),

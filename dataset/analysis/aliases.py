@@ -66,6 +66,9 @@ def target(node: Node | None, integers: frozenset[str] = frozenset()) -> Target 
         return Target(name, tuple(idx)) if name and idx else None
     if t == "pointer_expression" and op(n) == "&":
         sub = unparen(_field(n, "argument"))
+        if sub is not None and sub.type in ("identifier", "field_expression"):
+            name = base_name(sub)  # the address of a variable: p[0] is that variable
+            return Target(name) if name else None
         if sub is None or sub.type != "subscript_expression":
             return None
         base, idx = subscripts(sub)
@@ -212,7 +215,8 @@ def resolve_aliases(w: BodyWalk, index_all: set[str]) -> Aliases:
         if t.base in out.unknown or t.base in targets or root is None \
                 or root.group(0) in index_all:
             out.unknown[name] = (f"points through `{t.base}`", _first_line(name, w, by_name))
-        elif t.base in w.array_decls or t.base in out.local:
+        elif t.base in w.array_decls or t.base in out.local or (
+                t.base in w.decls and t.base not in w.pointer_levels):
             out.local.add(name)  # the iteration's own storage
         else:
             out.resolved[name] = t

@@ -37,7 +37,14 @@ from accellium.dataset.analysis.nest import read_nest
 from accellium.dataset.analysis.notes import fact_notes, renderable
 from accellium.dataset.analysis.scalars import scalar_roles
 from accellium.dataset.analysis.scope import FileIndex, LoopScope, file_index, function_name
-from accellium.dataset.analysis.tree import ForHeader, first_loop, idents, resolve_chains
+from accellium.dataset.analysis.tree import (
+    IDENT,
+    ForHeader,
+    first_loop,
+    idents,
+    resolve_chains,
+    text,
+)
 from accellium.dataset.analysis.walker import Access, BodyWalk, Use, walk_body
 from accellium.dataset.loops import parse_below
 
@@ -347,6 +354,11 @@ def _data(b: _Body, facts: LoopFacts) -> None:
         by_name.setdefault(a.name, []).append(a)
     for name in b.written & set(facts.arrays):
         facts.arrays[name] = "inout"  # a callee may write it: it must come back
+    for name in _passed_aliases(b):
+        # a callee given a pointer into an array may read and write that array
+        base = b.aliases.resolved[name].base
+        if base not in b.local_arrays and base not in b.index_all:
+            facts.arrays[base] = "inout"
     for name, written in b.aliases.reached.items():
         # what a pointer of unknown target may point into: read, and written if it is
         if name not in b.index_all and name not in b.local_arrays:
@@ -380,6 +392,14 @@ def _data(b: _Body, facts: LoopFacts) -> None:
             if mode == "out" and name not in covered:
                 facts.arrays[name] = "inout"  # copyout would return unwritten elements
     b.notes.extend(renderable(facts, b.by_name))
+
+
+def _passed_aliases(b: _Body) -> set[str]:
+    """The pointers into arrays (:mod:`.aliases`) the loop passes to a call."""
+    if not b.aliases.resolved:
+        return set()
+    return {n for site in b.w.call_sites for arg in site.args
+            for n in IDENT.findall(text(arg)) if n in b.aliases.resolved}
 
 
 def _file_sections(where: LoopInFile, arrays: dict[str, str], defines: tuple[Macro, ...] = (),
