@@ -294,8 +294,9 @@ def outer_aliases(fn: Node, loop: Node, used: set[str], integers: frozenset[str]
                   memo: dict[str, object]) -> dict[str, Target]:
     """The pointers of ``used`` (names the loop dereferences) that the function ``fn``
     declares before ``loop`` with a value pointing into an array (``double *next = A + m;``)
-    and never assigns again (nor takes their address): in the loop each points where its
-    value does, so ``next[j]`` is ``A[m + j]`` there too.  ``memo``: the file's, for the
+    and never assigns again (nor takes their address), of names the function assigns at
+    most once: in the loop each points where its value does, so ``next[j]`` is ``A[m + j]``
+    there too.  ``memo``: the file's, for the
     function's assignments (once per function)."""
     from accellium.dataset.offload.uses import Assignments, assignments
 
@@ -314,6 +315,8 @@ def outer_aliases(fn: Node, loop: Node, used: set[str], integers: frozenset[str]
         if inner is None or inner.type != "pointer_declarator" or \
                 unparen(_field(decl, "value")) is None:
             continue
+        if any(got.count.get(n, 0) > 1 for n in IDENT.findall(text(value))):
+            continue  # the offset's names may hold other values at the loop
         t = target(value, integers)
         if t is not None and t.base != name:
             out[name] = t
