@@ -161,6 +161,13 @@ def test_with_the_file_a_pointer_defined_before_the_loop_meets_its_array():
     src = ("void g(int n, double *A)\n{\n    double *hi = A + n;\n"
            "    /* here */\n    for (int j = 0; j < n; j++)\n        hi[j] = A[j] + 1.0;\n}\n")
     assert _scoped(src, "/* here */").safe  # A[n + j] and A[j]: apart for j < n
+    src = ("void h(int n, int m, double *A)\n{\n    double *next;\n    next = A + m;\n"
+           "    /* here */\n    for (int j = 0; j < n; j++)\n        next[j] = A[j] + 1.0;\n}\n")
+    assert not _scoped(src, "/* here */").safe  # assigned once before the loop: the same
+    src = ("void k(int n, int m, double *A)\n{\n    double *next = A + m;\n    m = 2 * m;\n"
+           "    /* here */\n    for (int j = 0; j < n; j++)\n        next[j] = A[j + m];\n}\n")
+    f = _scoped(src, "/* here */")  # m changed after next took it: next is its own name
+    assert f.safe and set(f.arrays) == {"A", "next"}, f.notes
 
 
 def test_with_the_file_a_scratch_pointer_is_no_private_array():

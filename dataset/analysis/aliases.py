@@ -21,6 +21,7 @@ be written through it.  A pointer to storage the iteration declares (``double bu
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from tree_sitter import Node
 
@@ -28,6 +29,9 @@ from accellium.dataset.analysis.facts import Dependence, DepKind
 from accellium.dataset.analysis.tree import IDENT, base_name, op, subscripts, text, unparen
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.walk_records import Access, BodyWalk, Use
+
+if TYPE_CHECKING:
+    from accellium.dataset.offload.uses import Assignments
 
 __all__ = ["Target", "target", "Aliases", "resolve_aliases", "outer_aliases", "through"]
 
@@ -293,10 +297,10 @@ def _unknown_findings(out: Aliases, w: BodyWalk, by_name: dict[str, list[Access]
 def outer_aliases(fn: Node, loop: Node, used: set[str], integers: frozenset[str],
                   memo: dict[str, object]) -> dict[str, Target]:
     """The pointers of ``used`` (names the loop dereferences) that the function ``fn``
-    declares before ``loop`` with a value pointing into an array (``double *next = A + m;``)
-    and never assigns again (nor takes their address), of names the function assigns at
-    most once: in the loop each points where its value does, so ``next[j]`` is ``A[m + j]``
-    there too.  ``memo``: the file's, for the
+    declares and gives, before ``loop``, a value pointing into an array (``double *next = A
+    + m;``, or ``double *next; ... next = A + m;``) and never assigns again (nor takes their
+    address), of names that hold one value in the function (:func:`_fixed`): in the loop
+    each points where its value does, so ``next[j]`` is ``A[m + j]`` there too.  ``memo``: the file's, for the
     function's assignments (once per function)."""
     from accellium.dataset.offload.uses import Assignments, assignments
 
@@ -309,15 +313,27 @@ def outer_aliases(fn: Node, loop: Node, used: set[str], integers: frozenset[str]
         decl = got.declared.get(name)
         value = got.values.get(name)
         if decl is None or value is None or got.count.get(name) != 1 \
-                or decl.type != "init_declarator" or decl.end_byte > loop.start_byte:
+                or decl.end_byte > loop.start_byte or value.end_byte > loop.start_byte:
             continue
-        inner = _field(decl, "declarator")
+        inner = _field(decl, "declarator") if decl.type == "init_declarator" else decl
         if inner is None or inner.type != "pointer_declarator" or \
-                unparen(_field(decl, "value")) is None:
-            continue
-        if any(got.count.get(n, 0) > 1 for n in IDENT.findall(text(value))):
+                (inner.child_by_field_name("declarator") or inner).type != "identifier":
+            continue  # one `*`: a pointer to the elements
+        if not all(_fixed(n, value, got) for n in IDENT.findall(text(value))):
             continue  # the offset's names may hold other values at the loop
         t = target(value, integers)
         if t is not None and t.base != name:
             out[name] = t
     return out
+
+
+def _fixed(name: str, value: Node, got: Assignments) -> bool:
+    """Does ``name`` hold one value wherever ``value`` and the loop after it read it: never
+    assigned in the function (a parameter, a global), or a local given its one value by its
+    declaration before ``value``?"""
+    count = got.count.get(name, 0)
+    if count == 0:
+        return True
+    decl = got.declared.get(name)
+    return count == 1 and decl is not None and decl.type == "init_declarator" \
+        and decl.end_byte <= value.start_byte
