@@ -24,7 +24,7 @@ from accellium.server.safety import asserts_parallel
 @pytest.mark.parametrize("code, name", [
     ("for (int i = 0; i < n; i++) { y[i] = 2 * x[i]; st->count += 1; }", "st->count"),
     ("for (int i = 0; i < n; i++) { if (x[i] > 0) st->count++; }", "st->count"),
-    ("for (int i = 0; i < n; i++) *sum += x[i];", "*sum"),
+    ("for (int i = 0; i < n; i++) *sum += x[i];", "sum"),  # sum[0]: the array analysis
     ("for (int i = 0; i < n; i++) { g->last = x[i]; y[i] = g->last * 2; }", "g->last"),
     ("for (int i = 0; i < n; i++) m->sub.hits = i;", "m->sub.hits"),
 ])

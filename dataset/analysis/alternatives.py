@@ -20,10 +20,10 @@ from tree_sitter import Node
 
 from accellium.dataset.analysis.affine import Affine, combine
 from accellium.dataset.analysis.macros import Macro, expanded_call
-from accellium.dataset.analysis.polynomial import number, unary
+from accellium.dataset.analysis.polynomial import CONST, add, number, unary
 from accellium.dataset.analysis.tree import field, fold_expression, op, text, unparen
 
-__all__ = ["Alternatives", "MAX_ALTERNATIVES", "MAX_NESTING", "values", "expand"]
+__all__ = ["Alternatives", "MAX_ALTERNATIVES", "MAX_NESTING", "values", "expand", "shifted"]
 
 #: the values an expression may take, each an affine form
 Alternatives = tuple[Affine, ...]
@@ -98,3 +98,15 @@ def expand(dims: list[Alternatives | None]) -> list[list[Affine | None]]:
         dims = [d if d is not None and len(d) == 1 else None for d in dims]
     choices = [list(d) if d else [None] for d in dims]
     return [list(c) for c in product(*choices)]
+
+
+def shifted(base: Alternatives | None, terms: list[tuple[int, Alternatives | None]]
+            ) -> Alternatives | None:
+    """The values of ``base`` (None: 0) plus each term times its sign (+1 or -1): the
+    subscript of an access through a pointer that points ``terms`` further (C11 6.5.6)."""
+    out: Alternatives | None = base if base is not None else ({CONST: 0},)
+    for sign, term in terms:
+        if out is None or term is None or len(out) * len(term) > MAX_ALTERNATIVES:
+            return None
+        out = _distinct([add(x, y, sign) or {CONST: 0} for x in out for y in term])
+    return out

@@ -1,7 +1,8 @@
-"""Writes to one location that no iteration owns: a member or the target of a pointer reached
-without a subscript (``st->count++``, ``*sum += x[i]``, ``m->sub.hits = i``).
+"""Writes to one location that no iteration owns: a member reached through a pointer without a
+subscript (``st->count++``, ``m->sub.hits = i``, ``(*p).n = i``; ``*sum`` is ``sum[0]``, an
+element the array analysis reads).
 
-C: ``p->m`` and ``*p`` name one object whatever the iteration, unless ``p`` itself changes with
+C: ``p->m`` names one object whatever the iteration, unless ``p`` itself changes with
 it (an element pointer ``q = &a[i]`` the walk already reads as ``a[i]``, or storage the
 iteration declares).  Every iteration that runs such a write writes the same location: the
 iterations race on it, and no ``reduction`` clause can name a member or a dereference
@@ -51,11 +52,8 @@ def _target(write: Node) -> Node | None:
     side = _field(write, "left") if write.type == "assignment_expression" else \
         _field(write, "argument")
     t = unparen(side)
-    if t is None or t.type not in ("field_expression", "pointer_expression"):
-        return None
-    if t.type == "pointer_expression" and op(t) != "*":
-        return None
-    return t
+    # `*p = ...` is `p[0]` (C11 6.5.2.1), an element the array analysis reads
+    return t if t is not None and t.type == "field_expression" else None
 
 
 def shared_member_writes(loop: Node, owned: Iterable[str], atomic: frozenset[int]

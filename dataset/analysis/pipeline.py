@@ -10,7 +10,14 @@ from functools import lru_cache
 from tree_sitter import Node
 
 from accellium.dataset.analysis.affine import affine
-from accellium.dataset.analysis.alternatives import Alternatives, expand, values
+from accellium.dataset.analysis.aliases import (
+    Aliases,
+    Target,
+    outer_aliases,
+    resolve_aliases,
+    through,
+)
+from accellium.dataset.analysis.alternatives import Alternatives, expand, shifted, values
 from accellium.dataset.analysis.arrays import (
     ArrayView,
     carried_arrays,
@@ -31,7 +38,14 @@ from accellium.dataset.analysis.nest import read_nest
 from accellium.dataset.analysis.notes import fact_notes, renderable
 from accellium.dataset.analysis.scalars import scalar_roles
 from accellium.dataset.analysis.scope import FileIndex, LoopScope, file_index, function_name
-from accellium.dataset.analysis.tree import ForHeader, first_loop, idents, resolve_chains
+from accellium.dataset.analysis.tree import (
+    IDENT,
+    ForHeader,
+    first_loop,
+    idents,
+    resolve_chains,
+    text,
+)
 from accellium.dataset.analysis.walker import Access, BodyWalk, Use, walk_body
 from accellium.dataset.loops import parse_below
 
@@ -65,7 +79,8 @@ def _written(w: BodyWalk) -> set[str]:
     return {n for n, evs in w.events.items() if any(e.kind is not Use.READ for e in evs)}
 
 
-def _resolve(w: BodyWalk, index_all: set[str], macros: dict[str, Macro]) -> None:
+def _resolve(w: BodyWalk, index_all: set[str], macros: dict[str, Macro],
+             accesses: list[Access] | None = None) -> None:
     """Every access's subscripts as affine forms, and its alternative subscript lists (one
     per value a conditional may take); a subscript that uses a local the loop assigns in a
     way we cannot follow is unknown (None), and so is one with several values in ``subs``
@@ -73,13 +88,20 @@ def _resolve(w: BodyWalk, index_all: set[str], macros: dict[str, Macro]) -> None
     subst = _substitutions(w, index_all, macros)
     opaque = {n for n in set(w.assign_value) | _written(w)
               if n not in subst and n not in index_all}
-    for acc in w.accesses:
-        dims: list[Alternatives | None] = []
-        for node in acc.index_nodes:
-            got = values(node, subst, 0, macros)
-            if got is not None and any(n in opaque for a in got for t in a for n in t):
-                got = None
-            dims.append(got)
+    def value(node: Node) -> Alternatives | None:
+        got = values(node, subst, 0, macros)
+        if got is not None and any(n in opaque for a in got for t in a for n in t):
+            return None
+        return got
+
+    for acc in w.accesses if accesses is None else accesses:
+        dims: list[Alternatives | None] = [value(node) for node in acc.index_nodes]
+        if acc.shift_dim >= 0:  # an access through a pointer: its offset added
+            terms = [(sign, value(node)) for sign, node in acc.shift]
+            if acc.shift_dim == len(dims):
+                dims.append(shifted(None, terms))
+            else:
+                dims[acc.shift_dim] = shifted(dims[acc.shift_dim], terms)
         acc.subs = [d[0] if d is not None and len(d) == 1 else None for d in dims]
         acc.alts = expand(dims)
 
@@ -94,6 +116,10 @@ class _Body:
     by_name: dict[str, list[Access]]
     model: CallModel
     where: LoopInFile | None  # the loop in its file, when a scope gives it
+    aliases: Aliases  # the pointers of the body and what they point to
+    # with the file: pointers defined before the loop that the loop uses beside the array
+    # they point into (or another pointer into it), by name -> what they point to
+    merged: dict[str, Target] = field(default_factory=dict)
     data: set[str] = field(default_factory=set)  # locals computed from data
     per_iteration: set[str] = field(default_factory=set)  # the index and names computed from it
     notes: list[Note] = field(default_factory=list)  # what the steps found worth saying
@@ -134,12 +160,16 @@ def _body(loop: Node, facts: LoopFacts, scope: LoopScope | None, lang: str) -> _
     w = walk_body(loop, model.address_use, macros, lang, functions)
     facts.loop_depth = w.depth
     index_all = set(facts.index_vars) | w.inner_vars
+    aliases = resolve_aliases(w, index_all)
     _resolve(w, index_all, macros)
-    local_arrays = {n for n in w.decls if n in w.array_names}
+    # the iteration's own storage, and the pointers whose target is unknown (judged apart)
+    local_arrays = {n for n in w.decls if n in w.array_names} | aliases.local \
+        | set(aliases.unknown)
     by_name: dict[str, list[Access]] = {}
     for acc in w.accesses:
         by_name.setdefault(acc.name, []).append(acc)
-    return _Body(w, index_all, local_arrays, by_name, model, where, loop=loop, macros=macros,
+    return _Body(w, index_all, local_arrays, by_name, model, where, aliases, loop=loop,
+                 macros=macros,
                  lang=lang, defines=scope.defines if scope is not None else ())
 
 
@@ -152,7 +182,7 @@ def _taint(b: _Body, facts: LoopFacts) -> None:
     b.data = derived(w, lambda node: reads_data(node, varying), set(), b.index_all)
     for acc in w.accesses:
         acc.indirect = bool(acc.ids & b.data) or any(reads_data(i, varying)
-                                                     for i in acc.index_nodes)
+                                                     for i in acc.nodes)
     if facts.index_vars:
         v = facts.index_vars[0]
         b.per_iteration = {v} | derived(w, lambda node: False, {v}, b.index_all - {v})
@@ -179,8 +209,9 @@ def _arrays(b: _Body, facts: LoopFacts, loop: Node, atomic: frozenset[int]) -> N
     view.atomic = atomic
     carried, scratch = carried_arrays(shared, view)
     facts.carried.extend(carried)
+    facts.carried.extend(b.aliases.dependences)
     for name in scratch:
-        if b.where is not None and not _function_array(b.where, name):
+        if b.where is not None and not _function_array(b.where, name, b.defines):
             line = next((x.line for x in shared[name] if x.write), facts.first_line)
             facts.carried.append(Dependence(
                 name, line, f"`{name}` is written before it is read in every iteration, but "
@@ -190,26 +221,55 @@ def _arrays(b: _Body, facts: LoopFacts, loop: Node, atomic: frozenset[int]) -> N
                 "dependence", DepKind.ARRAY))
         else:
             facts.private_arrays.append(name)
+    facts.carried.extend(_outer_alias_dependences(b, shared, view, facts.carried))
 
 
-def _function_array(where: LoopInFile, name: str) -> bool:
+def _outer_alias_dependences(b: _Body, shared: dict[str, list[Access]], view: ArrayView,
+                             found: list[Dependence]) -> list[Dependence]:
+    """With the file: the loop's accesses through pointers the function points into an array
+    before the loop (``next = A + m``), tested with the accesses of that array (and of the
+    other pointers into it) as the accesses of one array they are — two names, one memory.
+    The names stay apart for the data clauses (each pointer maps what it reaches)."""
+    if b.where is None:
+        return []
+    used = {n for n in shared if n not in b.w.decls}
+    outer = outer_aliases(b.where.ctx.node, b.where.loop, used, frozenset(b.index_all),
+                          b.where.index.memo)
+    groups: dict[str, dict[str, list[Access]]] = {}
+    for name, t in outer.items():
+        copies = [through(a, t.base, t) for a in shared[name]]
+        _resolve(b.w, b.index_all, b.macros, copies)
+        groups.setdefault(t.base, {})[name] = copies
+    seen = {d.message for d in found}
+    out: list[Dependence] = []
+    for base, names in groups.items():
+        if base in shared and base not in outer:
+            names[base] = shared[base]
+        accs = [a for group in names.values() for a in group]
+        if len(names) < 2 or not any(a.write for a in accs):
+            continue  # one name alone: the test of that name decided
+        deps, _ = carried_arrays({base: accs}, view)
+        out.extend(d for d in deps if d.message not in seen)
+        # one memory under two names: its data clauses name it once, with the extent both
+        # reach (two overlapping sections of one array are "partly present", OpenACC 3.3
+        # 2.6.6 -- a runtime error)
+        b.merged.update({n: outer[n] for n in names if n in outer})
+    return out
+
+
+def _function_array(where: LoopInFile, name: str, defines: tuple[Macro, ...]) -> bool:
     """Is ``name`` a true array declared in the body of the function holding the loop (not a
     pointer, not a parameter — a pointer in C, C11 6.7.6.3p7 — not a global)?  Only such an
     array can be made private to each iteration: ``private(p)`` of a pointer gives each
     iteration its own pointer, not its own elements, and a parameter's or a global's memory
     outlives the function, whose caller reads the values the loop leaves (OpenACC 3.3,
     2.5.13: private copies are discarded)."""
-    from accellium.dataset.offload.shapes import declarations, shape_of
+    from accellium.dataset.offload.shapes import shape_of
 
-    key = f"offload-declarations:{where.ctx.node.start_byte}:none"
-    decls = where.index.memo.get(key)
+    decls = _declarations(where, defines)
     if decls is None:
-        try:
-            decls = where.index.memo[key] = declarations(where.ctx.node,
-                                                         where.index.tree.root_node)
-        except (RecursionError, ValueError):
-            return False
-    shape = shape_of(name, decls)  # type: ignore[arg-type]
+        return False
+    shape = shape_of(name, decls)
     return shape is not None and shape.local and shape.kind == "array"
 
 
@@ -311,9 +371,28 @@ def _scratch_outliving(b: _Body, facts: LoopFacts) -> None:
 def _data(b: _Body, facts: LoopFacts) -> None:
     # a loop index is an integer, never an array to move (``IDX(i, j)`` read as an element
     # of ``i`` where the macro's definition is not seen)
-    facts.arrays = modes(b.w.accesses, b.local_arrays | set(facts.private_arrays) | b.index_all)
+    accesses = [through(a, b.merged[a.name].base, b.merged[a.name]) if a.name in b.merged
+                else a for a in b.w.accesses]
+    facts.arrays = modes(accesses, b.local_arrays | set(facts.private_arrays) | b.index_all)
+    by_name: dict[str, list[Access]] = {}
+    for a in accesses:
+        by_name.setdefault(a.name, []).append(a)
     for name in b.written & set(facts.arrays):
         facts.arrays[name] = "inout"  # a callee may write it: it must come back
+    for name in _passed_aliases(b):
+        # a callee given a pointer into an array may read and write that array
+        base = b.aliases.resolved[name].base
+        if base not in b.local_arrays and base not in b.index_all:
+            facts.arrays[base] = "inout"
+    for name, written in b.aliases.reached.items():
+        # what a pointer of unknown target may point into: read, and written if it is
+        if name not in b.index_all and name not in b.local_arrays:
+            was = facts.arrays.get(name)
+            facts.arrays[name] = "inout" if written or was not in (None, "in") else "in"
+    for name, written in b.aliases.unnamed.items():
+        # the pointer itself: no clause can map what it reaches (no extent), so no compute
+        # construct that moves data, or that the file leaves unmapped, can be right
+        facts.arrays[name] = "inout" if written else "in"
     bounds: dict[str, ForHeader] = {v: ForHeader(v, lo, hi)
                                     for v, (lo, hi) in zip(facts.index_vars, facts.bounds,
                                                            strict=False)}
@@ -330,9 +409,9 @@ def _data(b: _Body, facts: LoopFacts) -> None:
         bounds.setdefault(v, il.header)
     for v in twice:
         del bounds[v]
-    facts.sections = sections(list(facts.arrays), b.by_name, bounds, b.index_all)
+    facts.sections = sections(list(facts.arrays), by_name, bounds, b.index_all)
     if b.where is not None:
-        found, covered = _file_sections(b.where, facts.arrays, b.defines)
+        found, covered = _file_sections(b.where, facts.arrays, b.defines, b.merged)
         facts.sections.update(found)
         for name, mode in facts.arrays.items():
             if mode == "out" and name not in covered:
@@ -340,28 +419,52 @@ def _data(b: _Body, facts: LoopFacts) -> None:
     b.notes.extend(renderable(facts, b.by_name))
 
 
-def _file_sections(where: LoopInFile, arrays: dict[str, str], defines: tuple[Macro, ...] = ()
+def _passed_aliases(b: _Body) -> set[str]:
+    """The pointers into arrays (:mod:`.aliases`) the loop passes to a call."""
+    if not b.aliases.resolved:
+        return set()
+    return {n for site in b.w.call_sites for arg in site.args
+            for n in IDENT.findall(text(arg)) if n in b.aliases.resolved}
+
+
+def _file_sections(where: LoopInFile, arrays: dict[str, str], defines: tuple[Macro, ...] = (),
+                   merged: dict[str, Target] | None = None
                    ) -> tuple[dict[str, str], set[str]]:
     """Sections from the extents of every use (the offload planner's): with the file, a
     pointer's section covers every subscript the nest reaches (``in[i + t]``, ``A[i][k]``,
     descending and triangular loops), not only ``a[i]``; a true array is named whole.  And the
     arrays one plain write covers whole (the only ones ``copyout`` may return: the device
-    copy of an element the loop does not write is uninitialised)."""
+    copy of an element the loop does not write is uninitialised).  ``merged``: pointers
+    defined before the loop whose accesses count as those of the array they point into."""
     from accellium.dataset.offload.loopdata import loop_data
-    from accellium.dataset.offload.shapes import declarations
 
     root = where.index.tree.root_node
-    # once per function of the file (and headers' macros)
+    decls = _declarations(where, defines)
+    if decls is None:
+        return {}, set()
+    try:
+        with header_macros(lambda _at: defines):
+            got, covered = loop_data(where.loop, where.ctx.node, root, decls, merged)
+    except (RecursionError, ValueError):
+        return {}, set()
+    return {k: v for k, v in got.items() if k in arrays}, covered
+
+
+def _declarations(where: LoopInFile, defines: tuple[Macro, ...]) -> dict[str, list] | None:
+    """The offload planner's declarations of the loop's function (once per function of the
+    file and headers' macros); None when they cannot be read."""
+    from accellium.dataset.offload.shapes import declarations
+
     key = f"offload-declarations:{where.ctx.node.start_byte}:{hash(defines)}"
     try:
         with header_macros(lambda _at: defines):
             decls = where.index.memo.get(key)
             if decls is None:
-                decls = where.index.memo[key] = declarations(where.ctx.node, root)
-            got, covered = loop_data(where.loop, where.ctx.node, root, decls)  # type: ignore[arg-type]
+                decls = where.index.memo[key] = declarations(where.ctx.node,
+                                                             where.index.tree.root_node)
     except (RecursionError, ValueError):
-        return {}, set()
-    return {k: v for k, v in got.items() if k in arrays}, covered
+        return None
+    return decls  # type: ignore[return-value]
 
 
 @lru_cache(maxsize=4096)

@@ -49,14 +49,27 @@ class Access:
     # the subscript lists it may use, one per alternative of a conditional value (resolved
     # later; see .alternatives): the dependence test compares every one
     alts: list[list[Affine | None]] = field(default_factory=list)
+    # signed terms added to the subscript of dimension ``shift_dim`` (an access through a
+    # pointer: ``*(p + k)`` is ``p[k]``, and ``row[j]`` with ``row = A + i*m`` is
+    # ``A[i*m + j]``, :mod:`.aliases`); a dimension past ``index_nodes`` is the shift alone
+    shift: tuple[tuple[int, Node], ...] = ()
+    shift_dim: int = -1
     _ids: frozenset[str] | None = None
+
+    @property
+    def nodes(self) -> list[Node]:
+        """Every expression its element is computed from: the subscripts and the shift."""
+        return [*self.index_nodes, *(n for _, n in self.shift)]
 
     @property
     def ids(self) -> frozenset[str]:
         """The names its subscripts use."""
         if self._ids is None:
-            self._ids = frozenset(w for n in self.index_nodes for w in IDENT.findall(text(n)))
+            self._ids = frozenset(w for n in self.nodes for w in IDENT.findall(text(n)))
         return self._ids
+
+    def reset_ids(self) -> None:
+        self._ids = None
 
 
 @dataclass(frozen=True)
@@ -106,6 +119,14 @@ class BodyWalk:
     array_names: set[str] = field(default_factory=set)
     # `T *q = &a[e];` (or `= a + e`) declared in the loop: q names the element a[e]
     element_pointers: dict[str, tuple[str, list[Node]]] = field(default_factory=dict)
+    # names declared in the loop as pointers (how many `*`), as arrays (`double b[8]`),
+    # declared with a value, the block and line of each declaration; names assigned in it
+    pointer_levels: dict[str, int] = field(default_factory=dict)
+    array_decls: set[str] = field(default_factory=set)
+    decl_values: set[str] = field(default_factory=set)
+    decl_blocks: dict[str, Node] = field(default_factory=dict)
+    decl_lines: dict[str, int] = field(default_factory=dict)
+    assigned: set[str] = field(default_factory=set)
     depth: int = 1  # nesting of for loops, the loop itself included
     # the parent of every named node inside the loop, by node id (``Node.parent`` costs the
     # depth of the tree: tree-sitter descends from the root to find it)

@@ -136,6 +136,11 @@ class _Walker:
                 out.labels.add(text(_field(n, "label")))
             elif t in ("field_expression", "pointer_expression"):
                 self._dereference(n)
+            elif t in ("assignment_expression", "update_expression"):
+                target = unparen(_field(n, "left" if t == "assignment_expression"
+                                        else "argument"))
+                if target is not None and target.type == "identifier":
+                    out.assigned.add(text(target))
             self._children(n, level, stack)
 
     def _dereference(self, n: Node) -> None:
@@ -157,6 +162,7 @@ class _Walker:
             name = decl_name(d, following)
             if name:
                 out.decls.add(name)
+                self._declared(name, d, n)
                 if d.type == "init_declarator":
                     out.assign_count[name] = out.assign_count.get(name, 0) + 1
                     val = _field(d, "value")
@@ -166,6 +172,31 @@ class _Walker:
                         elem = _element_address(val)
                         if elem is not None and _pointer_declarator(d):
                             out.element_pointers[name] = elem
+
+    def _declared(self, name: str, d: Node, decl: Node) -> None:
+        """What kind of object ``name`` is (a pointer: how many ``*``; an array), where it is
+        declared and whether with a value."""
+        out = self.out
+        levels, array = 0, False
+        cur: Node | None = _field(d, "declarator") if d.type == "init_declarator" else d
+        while cur is not None and cur.type != "identifier":
+            if cur.type == "pointer_declarator":
+                levels += 1
+            elif cur.type == "array_declarator":
+                array = True
+            elif cur.type == "function_declarator":
+                return
+            cur = _field(cur, "declarator")
+        if array:
+            out.array_decls.add(name)
+        elif levels:
+            out.pointer_levels[name] = levels
+        if d.type == "init_declarator":
+            out.decl_values.add(name)
+        block = out.parents.get(decl.id)
+        if block is not None:
+            out.decl_blocks[name] = block
+        out.decl_lines[name] = _line(decl)
 
     # -- bookkeeping ------------------------------------------------------------------------
     def event(self, name: str, kind: Use, stmt: Node) -> None:
@@ -233,6 +264,9 @@ class _Walker:
         elif t == "field_expression":
             if not self.element(node, write=False, read=True):
                 self.push((self.expr, (_field(node, "argument"), stmt)))
+        elif t == "pointer_expression" and op(node) == "*":
+            if not self.element(node, write=False, read=True):
+                self.push(*((self.expr, (c, stmt)) for c in node.named_children))
         elif t == "declaration":
             self.declaration(node, stmt)
         elif t not in _SKIPPED:
@@ -334,17 +368,21 @@ class _Walker:
         (``q->x``, ``*q`` with ``T *q = &p[i]`` declared in the loop): an access to that
         element (C: a member is part of its element's storage).  A member write changes part
         of the element only: it counts as a read and a write."""
+        plain = read  # `*p = e` replaces the element whole: no read
         read = read or write
         if node.type == "pointer_expression":
             ptr = unparen(_field(node, "argument")) if op(node) == "*" else None
-            return ptr is not None and ptr.type == "identifier" and \
-                self._through(ptr, node, write, read)
+            if ptr is None:
+                return False
+            return (ptr.type == "identifier" and self._through(ptr, node, write, read)) or \
+                self._deref(ptr, node, write, plain, every=True)
         arg: Node | None = node
         while arg is not None and arg.type == "field_expression":
             inner = unparen(_field(arg, "argument"))
             if text(_field(arg, "operator")) == "->":
                 return inner is not None and inner.type == "identifier" and \
-                    self._through(inner, node, write, read)
+                    (self._through(inner, node, write, read)
+                     or self._deref(inner, node, write, read))
             arg = inner
         if arg is not None and arg.type == "subscript_expression":
             self.access(arg, write=write, read=read)
@@ -359,6 +397,38 @@ class _Walker:
             return False
         self.event(name, Use.READ, node)
         self._record(alias[0], alias[1], write, read, node, indirect=False)
+        return True
+
+    def _deref(self, ptr: Node, node: Node, write: bool, read: bool, every: bool = False
+               ) -> bool:
+        """``*p``, ``*(p + k)``, ``*p++`` (``every``: whatever ``p`` is), ``p->x`` with ``p``
+        a name the loop declares or assigns: an access of the element ``p[0]`` (``p[k]``,
+        C11 6.5.2.1) — what a pointer of the loop points to is decided after the walk
+        (:mod:`.aliases`).  False: not one."""
+        names = self.out.decls | self.out.assigned
+
+        def mine(name: str) -> bool:
+            return every or name in names
+
+        shift: tuple[tuple[int, Node], ...] = ()
+        name_node: Node | None = ptr
+        moved = None
+        if ptr.type == "binary_expression" and op(ptr) in ("+", "-"):
+            left, right = unparen(_field(ptr, "left")), unparen(_field(ptr, "right"))
+            if left is not None and left.type == "identifier" and mine(text(left)) \
+                    and right is not None:
+                name_node, shift = left, ((1 if op(ptr) == "+" else -1, right),)
+            elif op(ptr) == "+" and right is not None and right.type == "identifier" \
+                    and mine(text(right)) and left is not None:
+                name_node, shift = right, ((1, left),)
+        elif ptr.type == "update_expression":
+            moved = ptr
+            name_node = unparen(_field(ptr, "argument"))
+        if name_node is None or name_node.type != "identifier" or not mine(text(name_node)):
+            return False
+        self._record(text(name_node), [], write, read, node, indirect=False, shift=shift)
+        if moved is not None:
+            self.push((self.lvalue, (name_node, Use.RMW, node)))
         return True
 
     def macro_access(self, node: Node, write: bool, read: bool, stmt: Node) -> bool:
@@ -399,20 +469,26 @@ class _Walker:
                    or self._plain_macro(c, seen | {name}) for c in macro_calls(m))
 
     def _record(self, name: str, idx: list[Node], write: bool, read: bool, node: Node,
-                indirect: bool | None = None, walk: list[Node] | None = None) -> None:
+                indirect: bool | None = None, walk: list[Node] | None = None,
+                shift: tuple[tuple[int, Node], ...] | None = None) -> None:
         """An access of ``name`` with subscripts ``idx`` (read after the preprocessor), at
         ``node`` (``indirect``: do its subscripts read data, found here when None); ``walk``:
         the user's nodes whose reads it makes (default: ``idx``)."""
+        if name in self.out.assigned and name not in self.out.decls:
+            self.event(name, Use.READ, node)  # a pointer the loop assigns is read to reach it
         seen = [expanded(i, self.macros, self.lang) for i in idx] if self.macros else list(idx)
         if indirect is None:
             indirect = any(_INDIRECT_CHARS.search(text(i)) is not None and any(
                 x.type in _INDIRECT_NODES for x in iter_nodes(i)) for i in seen)
         self.out.array_names.add(name)
         self.order += 1
-        self.out.accesses.append(Access(name, seen, write, read, _line(node),
-                                        " ".join(text(node).split()), self.order, indirect,
-                                        node))
-        self.push(*((self.expr, (i, None)) for i in (idx if walk is None else walk)))
+        acc = Access(name, seen, write, read, _line(node), " ".join(text(node).split()),
+                     self.order, indirect, node)
+        if shift is not None:  # a dereference: `*(p + k)` is `p[k]`
+            acc.shift, acc.shift_dim = shift, 0
+        self.out.accesses.append(acc)
+        self.push(*((self.expr, (i, None)) for i in (idx if walk is None else walk)),
+                  *((self.expr, (n, None)) for _, n in (shift or ())))
 
 
 def _pointer_declarator(d: Node) -> bool:

@@ -22,7 +22,7 @@ from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import named, op, text, unparen
 from accellium.dataset.offload import guards, poly
 
-__all__ = ["Bounds", "bounds_of", "exact", "tightest"]
+__all__ = ["Bounds", "bounds_of", "exact", "plus", "tightest"]
 
 MAX_CANDIDATES = guards.MAX_CANDIDATES  # one limit for every candidate list
 _MAX_DEPTH = 96
@@ -61,6 +61,11 @@ def _sum(a: Bounds, b: Bounds, sign: int) -> Bounds | None:
         lo = [poly.sub(x, y) for x in a.lo for y in b.hi]
         hi = [poly.sub(x, y) for x in a.hi for y in b.lo]
     return _made(lo, hi)
+
+
+def plus(a: Bounds, b: Bounds, sign: int) -> Bounds | None:
+    """The bounds of ``a + b`` (``sign`` 1) or ``a - b`` (-1)."""
+    return _sum(a, b, sign)
 
 
 def _made(lo: list[poly.Poly], hi: list[poly.Poly]) -> Bounds | None:

@@ -21,7 +21,7 @@ from accellium.dataset.analysis.tree import (
 )
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.offload import guards, poly
-from accellium.dataset.offload.bounds import Bounds, bounds_of, exact, tightest
+from accellium.dataset.offload.bounds import Bounds, bounds_of, exact, plus, tightest
 from accellium.dataset.offload.ranges import (
     LoopRange,
     enclosing_minimum,
@@ -215,6 +215,25 @@ class Extents:
             return got
         plain = exact(poly.const(0)) if sub == ZERO else bounds_of(sub, self.env_at(at))  # type: ignore[arg-type]
         return self._over_loops(plain.lo, plain.hi, at, top) if plain is not None else None
+
+    def span_sum(self, terms: list[tuple[int, Node | int]], at: Node) -> Span | None:
+        """The elements the sum of the signed ``terms`` reaches as a subscript of the use
+        ``at`` (an access through a pointer: ``row[j]`` with ``row = A + i*m`` is
+        ``A[i*m + j]``), like :meth:`span`."""
+        top = self._top_of(at)
+        if top is None:
+            return None
+        for env, conds in ((self.guarded_env_at(at), guards.guards_of(at, top)),
+                           (self.env_at(at), None)):
+            total: Bounds | None = exact(poly.const(0))
+            for sign, t in terms:
+                b = exact(poly.const(0)) if t == ZERO else bounds_of(t, env)  # type: ignore[arg-type]
+                total = None if b is None or total is None else plus(total, b, sign)
+            if total is not None:
+                got = self._over_loops(total.lo, total.hi, at, top, conds)
+                if got is not None:
+                    return got
+        return None
 
     def span_of(self, lo: poly.Poly, hi: poly.Poly, at: Node) -> Span | None:
         """The elements ``lo..hi`` (polynomials of the names at ``at``) reach under the tops

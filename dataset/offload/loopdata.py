@@ -23,6 +23,9 @@ from __future__ import annotations
 
 from tree_sitter import Node
 
+from accellium.dataset.analysis.aliases import Target, target
+from accellium.dataset.analysis.tree import IDENT
+from accellium.dataset.offload import poly
 from accellium.dataset.offload.arrays import (
     ArrayInfo,
     _spans,
@@ -34,7 +37,7 @@ from accellium.dataset.offload.cover import plain_nest, writes_whole
 from accellium.dataset.offload.extent import Extents, Span
 from accellium.dataset.offload.nodes import has_jump
 from accellium.dataset.offload.shapes import Shape, declarations, shape_of
-from accellium.dataset.offload.uses import ArrayUse, array_uses, assignments
+from accellium.dataset.offload.uses import ArrayUse, Assignments, array_uses, assignments
 
 __all__ = ["loop_sections", "loop_data"]
 
@@ -57,21 +60,85 @@ def _covered(loop: Node, ex: Extents, name: str, shape: Shape, spans: list[Span]
                and all(ex.dense(sub, u.node) for sub in u.subs) for u in uses)
 
 
-def loop_data(loop: Node, fn: Node, root: Node, decls: dict[str, list[Shape]] | None = None
-              ) -> tuple[dict[str, str], set[str]]:
+def _aliases(assigned: Assignments) -> dict[str, Target]:
+    """The pointers the loop declares with a value pointing into an array declared outside
+    it and never assigns again (:mod:`accellium.dataset.analysis.aliases`)."""
+    out: dict[str, Target] = {}
+    integers = frozenset(n for n, d in assigned.declared.items() if not _pointer(d))
+    for name, decl in assigned.declared.items():
+        value = assigned.values.get(name)
+        if value is None or assigned.count.get(name) != 1 or not _pointer(decl):
+            continue
+        t = target(value, integers)
+        if t is not None and IDENT.match(t.base) is not None and \
+                IDENT.match(t.base).group(0) not in assigned.declared:  # type: ignore[union-attr]
+            out[name] = t
+    return out
+
+
+def _pointer(decl: Node) -> bool:
+    """Is the declarator one of a pointer (one ``*``, no array)?"""
+    d = decl.child_by_field_name("declarator") if decl.type == "init_declarator" else decl
+    return d is not None and d.type == "pointer_declarator" and \
+        (d.child_by_field_name("declarator") or d).type == "identifier"
+
+
+def _through(u: ArrayUse, t: Target, shape: Shape, ex: Extents) -> list[Span] | None:
+    """The spans of the access ``u`` of a pointer that points to ``t``: the target's leading
+    subscripts, then its offset plus the access's first subscript, then the rest."""
+    if not u.subs or len(t.prefix) + len(u.subs) != shape.levels or shape.kind == "other":
+        return None
+    spans: list[Span | None] = [ex.span(n, u.node) for n in t.prefix]
+    spans.append(ex.span_sum([*t.shift, (1, u.subs[0])], u.node))
+    spans.extend(ex.span(s, u.node) for s in u.subs[1:])
+    got = [s for s in spans[:dims_needed(shape)] if s is not None]
+    if len(got) < dims_needed(shape) or any(ex.free(s) for s in got):
+        return None
+    if shape.kind in ("pointer", "rows") and any(not poly.at_least_one(s.lo, ex.mins)
+                                                 for s in got):
+        return None  # a start that may be negative: whether it is inside the array is unknown
+    return got
+
+
+def _aliased(u: ArrayUse, t: Target, decls: dict[str, list[Shape]], ex: Extents,
+             rows: dict[str, list[list[Span]]], shapes: dict[str, Shape], bad: set[str]
+             ) -> None:
+    """Record the spans of ``u``, an access through a pointer to ``t`` (or make its array
+    unbounded: the pointer passed on or moved, an extent not known)."""
+    shape = shape_of(t.base, decls)
+    spans = _through(u, t, shape, ex) if shape is not None and not u.whole else None
+    if spans is None or shape is None:
+        bad.add(t.base)
+        return
+    rows.setdefault(t.base, []).append(spans)
+    shapes[t.base] = shape
+
+
+def loop_data(loop: Node, fn: Node, root: Node, decls: dict[str, list[Shape]] | None = None,
+              outer: dict[str, Target] | None = None) -> tuple[dict[str, str], set[str]]:
     """(:func:`loop_sections`, the arrays of those whose section one write covers whole: the
     ones ``copyout`` may move back without a ``copyin``).  ``decls``: the function's
     :func:`declarations` when the caller has them (one walk of the function for all its
-    loops, not one per loop)."""
+    loops, not one per loop).  ``outer``: pointers defined before the loop whose accesses
+    are those of the array they point into (:mod:`accellium.dataset.analysis.aliases`)."""
     if decls is None:
         decls = declarations(fn, root)
     ex = Extents([loop])
-    local = set(assignments(loop).declared)
+    assigned = assignments(loop)
+    local = set(assigned.declared)
+    inside = _aliases(assigned)
+    values = [assigned.values[n] for n in inside]
+    aliases = {**(outer or {}), **inside}
     rows: dict[str, list[list[Span]]] = {}
     uses: dict[str, list[ArrayUse]] = {}
     shapes: dict[str, Shape] = {}
     bad: set[str] = set()
     for u in array_uses(loop):
+        if u.name in aliases:  # an access of the array the pointer points into
+            _aliased(u, aliases[u.name], decls, ex, rows, shapes, bad)
+            continue
+        if any(v.start_byte <= u.node.start_byte < v.end_byte for v in values):
+            continue  # the address a pointer is given: what goes through it counts
         if u.name in local or u.member or u.name in bad:
             continue
         shape = shape_of(u.name, decls)
@@ -101,6 +168,6 @@ def loop_data(loop: Node, fn: Node, root: Node, decls: dict[str, list[Shape]] | 
         text_ = section_text(shape, spans)
         if text_:
             out[name] = text_
-            if not jumps and _covered(loop, ex, name, shape, spans, uses[name], text_):
+            if not jumps and _covered(loop, ex, name, shape, spans, uses.get(name, []), text_):
                 covered.add(name)
     return out, covered

@@ -101,11 +101,18 @@ def _subscript_use(node: Node) -> tuple[ArrayUse | None, list[Node]]:
 
 
 def _deref_use(node: Node) -> ArrayUse | None:
+    """``*p`` (the element ``p[0]``) or ``*(p + k)`` (``p[k]``, C11 6.5.2.1)."""
     arg = unparen(_field(node, "argument"))
+    sub: Node | int = ZERO
+    if arg is not None and arg.type == "binary_expression" and op(arg) == "+":
+        left, right = unparen(_field(arg, "left")), _field(arg, "right")
+        if left is None or left.type != "identifier" or right is None:
+            return None
+        arg, sub = left, right
     if arg is None or arg.type != "identifier":
         return None
     read, write, plain, whole = _role(node)
-    return ArrayUse(text(arg), node, [ZERO], read, write, plain, whole)
+    return ArrayUse(text(arg), node, [sub], read, write, plain, whole)
 
 
 def _is_declared_name(node: Node) -> bool:
@@ -156,7 +163,7 @@ def array_uses(root: Node | None) -> list[ArrayUse]:
             use = _deref_use(n)
             if use is not None:
                 out.append(use)
-                kids = []
+                kids = [k for k in use.subs if not isinstance(k, int)]
         elif t == "identifier":
             use = _whole_use(n)
             if use is not None:
