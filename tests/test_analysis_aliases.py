@@ -177,7 +177,7 @@ def test_with_the_file_a_scratch_pointer_is_no_private_array():
            "        out[i] = row[0];\n    }\n}\n")
     f = _scoped(src, "/* here */")
     assert not f.safe and f.private_arrays == [] and _deps(f) == ["w"], f.notes
-    assert "`w` is a pointer" in next(n for n in f.notes if n.variable == "w")
+    assert "not an array of this function" in next(n for n in f.notes if n.variable == "w")
 
 
 # -- whole programs ---------------------------------------------------------------------------
