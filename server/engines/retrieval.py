@@ -33,7 +33,7 @@ from accellium.server.engines.adapt import (  # noqa: F401 - the adaptation's na
 )
 from accellium.server.engines.base import EngineAnswer, LoopQuery
 
-__all__ = ["RetrievalEngine", "Neighbour", "adapt", "context_key", "same_enclosing"]
+__all__ = ["RetrievalEngine", "Neighbour", "adapt", "context_key"]
 
 # Context bonuses on the similarity of the nearest loops (their CV evidence under the ranker:
 # docs/tuning.md).  The same innermost enclosing construct (a loop under
@@ -83,13 +83,6 @@ def _parent_signature(enclosing: tuple[str, ...]) -> str:
 
 def _enclosing_norm(enclosing: Sequence[str]) -> str:
     return "\n".join(re.sub(r"\s+", "", e) for e in enclosing)
-
-
-def same_enclosing(enclosing: Sequence[str], query_enclosing: Sequence[str]) -> bool:
-    """Written under the very same enclosing directives as the query (spacing aside): the
-    same data or compute region, so the same function; never for a loop with none around it
-    (an empty enclosing says nothing about where the loop is)."""
-    return bool(enclosing) and _enclosing_norm(enclosing) == _enclosing_norm(query_enclosing)
 
 
 @dataclass(frozen=True)

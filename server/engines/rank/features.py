@@ -1,8 +1,6 @@
 """The ranker's features: of the loop and its context, of the analysis facts, and of each
 candidate (its form, which sources proposed it, how often its form is written in this context,
-how many of the nearest loops agree with it, and what share of the project's own examples —
-all of them, and those under the very same enclosing directives — write its directive).  One
-fixed list of names, :data:`NAMES`."""
+how many of the nearest loops agree with it).  One fixed list of names, :data:`NAMES`."""
 
 from __future__ import annotations
 
@@ -13,7 +11,6 @@ import numpy as np
 from accellium.dataset.pragma import Pragma
 from accellium.server.engines.adapt import parse_or_none
 from accellium.server.engines.rank.candidates import Candidate, QueryContext
-from accellium.server.engines.retrieval import same_enclosing
 from accellium.server.engines.style import (
     LEVELS,
     Exclude,
@@ -39,13 +36,13 @@ NAMES: tuple[str, ...] = (
     *[f"q_parent_{p}" for p in _PARENTS], "q_parent_combined", "q_data", "q_inner",
     "q_collapsible", "q_short", "q_reduction", "q_unsafe", "q_private", "q_arrays",
     "q_justified", "q_justified_frac", "q_examples", "q_examples_same_file", "q_calls",
-    "q_indirect", "q_examples_same_enc", *[f"q_level{i}_w" for i in range(len(LEVELS))],
+    "q_indirect", *[f"q_level{i}_w" for i in range(len(LEVELS))],
     *[f"q_level{i}_groups" for i in range(len(LEVELS))],
     *[f"c_dir_{d}" for d in _DIRECTIVES], *[f"c_{c}" for c in _CLAUSES], "c_n_clauses",
     "c_has_data", *[f"s_{s}" for s in _SRC],
     *[f"t_level{i}_share" for i in range(len(LEVELS))], "t_data_share",
     "a_ws_dir", "a_ws_tpl", "a_ws_data", "a_ws_exact", "a_nb_dir", "a_nb_tpl", "a_nb_data",
-    "a_nb_exact", "a_ex_dir", "a_enc_dir", "c_is_portable_dir", "c_candidates",
+    "a_nb_exact", "c_is_portable_dir", "c_candidates",
 )
 _INDEX = {n: i for i, n in enumerate(NAMES)}
 
@@ -68,19 +65,6 @@ class QueryStats:
             self.forms["ws" if nb.workspace else "nb"].append(
                 (max(nb.score, 0.0), p.directive, tpl_key(strip_data(t)),
                  _data_kinds(t), " ".join(p.render().split())))
-        # The directives of all the project's own examples (the nearest loops above are only
-        # the most similar few), and of those under the very same enclosing directives: one
-        # region, one function, written together.
-        self.own: list[str] = []
-        self.own_same: list[str] = []
-        for e in ctx.query.examples:
-            p = parse_or_none(getattr(e, "pragma", None) or "")
-            if p is None:
-                continue
-            self.own.append(p.directive)
-            enc = getattr(e, "enclosing", None)
-            if enc is not None and same_enclosing(tuple(enc), ctx.query.enclosing):
-                self.own_same.append(p.directive)
 
 
 def query_stats(ctx: QueryContext, stats: TemplateStats | None, exclude: Exclude = None
@@ -99,10 +83,6 @@ def _agree(forms: list[tuple[float, str, str, str, str]], k: int, value: str) ->
     if not total:
         return 0.0
     return sum(w for w, *rest in forms if rest[k] == value) / total
-
-
-def _share(directives: list[str], directive: str) -> float:
-    return directives.count(directive) / len(directives) if directives else 0.0
 
 
 def _query_part(ctx: QueryContext, qs: QueryStats, v: np.ndarray) -> None:
@@ -127,7 +107,6 @@ def _query_part(ctx: QueryContext, qs: QueryStats, v: np.ndarray) -> None:
     v[_INDEX["q_examples_same_file"]] = sum(n.same_file for n in ws)
     v[_INDEX["q_calls"]] = len(qf.calls)
     v[_INDEX["q_indirect"]] = len(qf.indirect_writes)
-    v[_INDEX["q_examples_same_enc"]] = len(qs.own_same)
     for i, (_, w, groups) in enumerate(qs.levels):
         v[_INDEX[f"q_level{i}_w"]] = math.log1p(w)
         v[_INDEX[f"q_level{i}_groups"]] = groups
@@ -163,8 +142,6 @@ def _candidate_part(c: Candidate, ctx: QueryContext, qs: QueryStats, v: np.ndarr
         v[_INDEX[f"a_{kind}_tpl"]] = _agree(forms, 1, key)
         v[_INDEX[f"a_{kind}_data"]] = _agree(forms, 2, kinds)
         v[_INDEX[f"a_{kind}_exact"]] = _agree(forms, 3, text)
-    v[_INDEX["a_ex_dir"]] = _share(qs.own, p.directive)
-    v[_INDEX["a_enc_dir"]] = _share(qs.own_same, p.directive)
     v[_INDEX["c_is_portable_dir"]] = portable is not None and portable.directive == p.directive
 
 
