@@ -1,16 +1,13 @@
 """The ranker's features: of the loop and its context, of the analysis facts, and of each
 candidate (its form, which sources proposed it, how often its form is written in this context,
-how many of the nearest loops agree with it — on the whole form, and on the compute construct
-it belongs to).  One fixed list of names, :data:`NAMES`."""
+how many of the nearest loops agree with it).  One fixed list of names, :data:`NAMES`."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 
 import numpy as np
 
-from accellium.dataset.analysis import compute_construct
 from accellium.dataset.pragma import Pragma
 from accellium.server.engines.adapt import parse_or_none
 from accellium.server.engines.rank.candidates import Candidate, QueryContext
@@ -24,7 +21,7 @@ from accellium.server.engines.style import (
     tpl_key,
 )
 
-__all__ = ["NAMES", "QueryStats", "query_stats", "matrix", "construct"]
+__all__ = ["NAMES", "QueryStats", "query_stats", "matrix"]
 
 _DIRECTIVES = ("loop", "parallel loop", "kernels", "kernels loop", "parallel", "serial loop")
 _CLAUSES = ("gang", "worker", "vector", "seq", "independent", "auto", "collapse", "reduction",
@@ -45,7 +42,7 @@ NAMES: tuple[str, ...] = (
     "c_has_data", *[f"s_{s}" for s in _SRC],
     *[f"t_level{i}_share" for i in range(len(LEVELS))], "t_data_share",
     "a_ws_dir", "a_ws_tpl", "a_ws_data", "a_ws_exact", "a_nb_dir", "a_nb_tpl", "a_nb_data",
-    "a_nb_exact", "a_ws_construct", "a_nb_construct", "c_is_portable_dir", "c_candidates",
+    "a_nb_exact", "c_is_portable_dir", "c_candidates",
 )
 _INDEX = {n: i for i, n in enumerate(NAMES)}
 
@@ -59,8 +56,7 @@ class QueryStats:
             [({}, 0.0, 0)] * len(LEVELS)
         self.stats = stats
         self.exclude = exclude
-        self.forms: dict[str, list[tuple[float, str, str, str, str, str]]] = {"ws": [],
-                                                                               "nb": []}
+        self.forms: dict[str, list[tuple[float, str, str, str, str]]] = {"ws": [], "nb": []}
         for nb in ctx.neighbours:
             p = parse_or_none(nb.pragma)
             if p is None:
@@ -68,8 +64,7 @@ class QueryStats:
             t = template(p)
             self.forms["ws" if nb.workspace else "nb"].append(
                 (max(nb.score, 0.0), p.directive, tpl_key(strip_data(t)),
-                 _data_kinds(t), " ".join(p.render().split()),
-                 construct(p.directive, nb.enclosing)))
+                 _data_kinds(t), " ".join(p.render().split())))
 
 
 def query_stats(ctx: QueryContext, stats: TemplateStats | None, exclude: Exclude = None
@@ -83,17 +78,7 @@ def _data_kinds(t: tuple[str, ...]) -> str:
     return " ".join(re.split(r"[(\[]", x, maxsplit=1)[0] for x in data_tokens(t))
 
 
-def construct(directive: str, enclosing: Sequence[str] | None) -> str:
-    """The compute construct a pragma belongs to: its own (``kernels loop`` is a ``kernels``
-    construct holding one loop, as ``kernels`` around the loop is), or for a ``loop`` the
-    innermost enclosing one (``none``: an orphaned ``loop``, or no compute construct)."""
-    family = directive.split()[0] if directive else "none"
-    if family in ("parallel", "kernels", "serial"):
-        return family
-    return compute_construct(tuple(enclosing or ())) if family == "loop" else "none"
-
-
-def _agree(forms: list[tuple[float, str, str, str, str, str]], k: int, value: str) -> float:
+def _agree(forms: list[tuple[float, str, str, str, str]], k: int, value: str) -> float:
     total = sum(w for w, *_ in forms)
     if not total:
         return 0.0
@@ -151,14 +136,12 @@ def _candidate_part(c: Candidate, ctx: QueryContext, qs: QueryStats, v: np.ndarr
         v[_INDEX["t_data_share"]] = qs.stats.data_share(p.directive, ctx.feats.data,
                                                         qs.exclude).get(kinds, 0.0)
     text = " ".join(c.text.split())
-    cons = construct(p.directive, ctx.query.enclosing)
     for kind in ("ws", "nb"):
         forms = qs.forms[kind]
         v[_INDEX[f"a_{kind}_dir"]] = _agree(forms, 0, p.directive)
         v[_INDEX[f"a_{kind}_tpl"]] = _agree(forms, 1, key)
         v[_INDEX[f"a_{kind}_data"]] = _agree(forms, 2, kinds)
         v[_INDEX[f"a_{kind}_exact"]] = _agree(forms, 3, text)
-        v[_INDEX[f"a_{kind}_construct"]] = _agree(forms, 4, cons)
     v[_INDEX["c_is_portable_dir"]] = portable is not None and portable.directive == p.directive
 
 
