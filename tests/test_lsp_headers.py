@@ -86,3 +86,31 @@ async def test_header_macros_go_to_the_backend(client: LanguageClient, fake, tmp
     scope = body["context"]["scope"]
     assert scope["defines"] == ["#define IDX(i, j) ((i) * m + (j))"], scope.get("defines")
     assert scope["offset"] == KERNEL.encode().index(b"for (int i")
+
+
+ARR_H = "#define ARR_2D(v, d1, d2) v[d1][d2]\n"
+MACRO_KERNEL = """#include "arr.h"
+#define NR 64
+#define NC 48
+
+void smooth(int n, int m, double ARR_2D(a, NR, NC), double ARR_2D(b, NR, NC))
+{
+    for (int i = 1; i < n - 1; i++)
+        for (int j = 0; j < m; j++)
+            b[i][j] = 0.5 * (a[i - 1][j] + a[i + 1][j]);
+}
+"""
+
+
+async def test_parameters_declared_through_a_header_macro(client: LanguageClient, tmp_path):
+    """The parameter list's header macros go with the loop's scope, as for `accellium suggest`
+    (``double ARR_2D(a, NR, NC)`` declares rows of ``NC``): the quick fix maps the rows."""
+    (tmp_path / "arr.h").write_text(ARR_H)
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "kernel.c").write_text(MACRO_KERNEL)
+    uri = (tmp_path / "src" / "kernel.c").as_uri()
+    await start(client, root=tmp_path, options={"engine": "analysis"})
+    open_doc(client, uri, MACRO_KERNEL)
+    titles = [a.title for a in await actions(client, uri, 6, 8)]
+    assert titles == ["Insert `#pragma acc parallel loop collapse(2) copyin(a[0:n][0:NC]) "
+                      "copy(b[1:n-2][0:NC])`"], titles
