@@ -258,19 +258,13 @@ def _outer_alias_dependences(b: _Body, shared: dict[str, list[Access]], view: Ar
 
 
 def _function_array(where: LoopInFile, name: str, defines: tuple[Macro, ...]) -> bool:
-    """Is ``name`` a true array declared in the body of the function holding the loop (not a
-    pointer, not a parameter — a pointer in C, C11 6.7.6.3p7 — not a global)?  Only such an
-    array can be made private to each iteration: ``private(p)`` of a pointer gives each
-    iteration its own pointer, not its own elements, and a parameter's or a global's memory
-    outlives the function, whose caller reads the values the loop leaves (OpenACC 3.3,
-    2.5.13: private copies are discarded)."""
+    """Is ``name`` a true array of the function holding the loop, the only kind ``private``
+    can copy (:attr:`accellium.dataset.offload.shapes.Shape.privatisable`)?"""
     from accellium.dataset.offload.shapes import shape_of
 
     decls = _declarations(where, defines)
-    if decls is None:
-        return False
-    shape = shape_of(name, decls)
-    return shape is not None and shape.local and shape.kind == "array"
+    shape = shape_of(name, decls) if decls is not None else None
+    return shape is not None and shape.privatisable
 
 
 def _indirect(b: _Body, facts: LoopFacts, atomic: frozenset[int]) -> None:

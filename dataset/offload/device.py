@@ -143,11 +143,8 @@ def _with_arrays_mapped(source: bytes, lp: Loop, node: Node, advise: Advisor,
 
 def _private_outliving(pragma: Pragma, node: Node, fn: Node) -> str | None:
     """Why the answer's ``private`` cannot stand in the plan (None: it can): it names an
-    array the loop subscripts that is not a true array declared in the function's body — a
-    pointer or an array parameter (a pointer: C11 6.7.6.3p7), whose private copy is a
-    pointer to nothing on the device, not its elements, or a global, whose private copies'
-    values are discarded at the loop's end (OpenACC 3.3, 2.5.13), when its memory outlives
-    the function and the loop's last values are what the caller reads."""
+    array the loop subscripts that is not a true array of the function
+    (:attr:`~accellium.dataset.offload.shapes.Shape.privatisable`)."""
     names = {v for c in pragma.clauses if c.name == "private" for v in c.variables()}
     if not names:
         return None
@@ -160,7 +157,7 @@ def _private_outliving(pragma: Pragma, node: Node, fn: Node) -> str | None:
     decls = declarations(fn, root)
     for name in sorted(subscripted):
         shape = shape_of(name, decls)
-        if shape is None or not (shape.local and shape.kind == "array"):
+        if shape is None or not shape.privatisable:
             return (f"the engine advises `private({name})`, but `{name}` is not an array of "
                     "this function (a pointer, a parameter or a global): each gang would get "
                     "its own pointer or copy, and the values the loop leaves in it are lost")

@@ -33,6 +33,15 @@ class Shape:
         """A true array: a data clause may name it without a section."""
         return self.kind == "array"
 
+    @property
+    def privatisable(self) -> bool:
+        """A true array declared in the function's body: the only storage ``private`` can
+        give each iteration a copy of.  ``private(p)`` of a pointer (or an array parameter, a
+        pointer: C11 6.7.6.3p7) copies the pointer, not its elements, and a global's or a
+        parameter's memory outlives the function, whose caller reads the values the loop
+        leaves (OpenACC 3.3, 2.5.13: private copies are discarded)."""
+        return self.local and self.kind == "array"
+
 
 def walk_declarator(d: Node | None) -> tuple[str | None, list[tuple[str, Node]]]:
     """(name, [(pointer|array|paren, node)...] from the outside in)."""

@@ -26,6 +26,12 @@ from accellium.evaluation.dynamic.loopgen import LoopGen
 COMPUTE = {"parallel": "ACCRT_PARALLEL", "kernels": "ACCRT_KERNELS", "serial": "ACCRT_SERIAL_C"}
 
 
+def _private_copy(v: str) -> str:
+    """The declaration of ``v``'s private copy ``__acc_pv_v``, filled with 0xff bytes (an
+    uninitialised private shows)."""
+    return f"__typeof__({v}) __acc_pv_{v}; memset(&__acc_pv_{v}, 0xff, sizeof __acc_pv_{v});"
+
+
 class ComputeGen(LoopGen):
     """Mixed into the emitter (``translate.Emitter``): compute regions and data directives."""
 
@@ -115,11 +121,10 @@ class ComputeGen(LoopGen):
                     + " } accrt_set_gang(-1, 0); } }" + post)
         # a `serial` construct is one gang (2.5.3): its private variables are one copy,
         # uninitialised, as each gang's copy in `parallel` (open_team)
-        decls = []
-        for v in private:
-            decls.append(f"__typeof__({v}) __acc_pv_{v}; memset(&__acc_pv_{v}, 0xff, "
-                         f"sizeof __acc_pv_{v});")
-            inner = replace(inner, rename={**inner.rename, v: f"__acc_pv_{v}"})
+        decls = [_private_copy(v) for v in private]
+        if private:
+            inner = replace(inner, rename={**inner.rename,
+                                           **{v: f"__acc_pv_{v}" for v in private}})
         body = self.gen_compute_body(n, p, rest, combined, inner)
         return "{ " + " ".join(pre + decls) + " { " + body + " }" + post
 
@@ -168,8 +173,7 @@ class ComputeGen(LoopGen):
         for v in sorted(ctx.loopvars):
             parts.append(f"__typeof__({v}) __acc_lv_{v};")
         for v in private:
-            parts.append(f"__typeof__({v}) __acc_pv_{v}; memset(&__acc_pv_{v}, 0xff, "
-                         f"sizeof __acc_pv_{v});")
+            parts.append(_private_copy(v))
             rename[v] = f"__acc_pv_{v}"
         return " ".join(parts) + " ", replace(ctx, rename=rename, team=True)
 
