@@ -37,6 +37,8 @@ def test_a_write_to_one_shared_location_is_carried(code, name):
 
 @pytest.mark.parametrize("code", [
     "for (int i = 0; i < n; i++) { particle_t *q = &p[i]; q->x += q->vx; }",
+    # assigned in the loop: the alias analysis reads `q->x` as an element of `p`
+    "for (int i = 0; i < n; i++) { q = &p[i]; q->x = i; }",
     "for (int i = 0; i < n; i++) p[i].x += 1.0;",
     "for (int i = 0; i < n; i++) { struct S t; t.a = x[i]; y[i] = t.a * 2; }",
     # a member of a struct variable is part of the variable (private like a scalar)
@@ -95,3 +97,9 @@ def test_the_engines_answer_runs_and_the_parallel_claim_races(tmp_path):
     manifest = write_suite(tmp_path / "naive", {"p": (naive, MAIN)})
     r = evaluate_dynamic(manifest, None, runs=3, with_mutations=False)["programs"][0]
     assert r["original"]["status"] == "race", r["original"]
+
+
+def test_a_pointer_the_loop_assigns_is_judged_once():
+    """``q = w; q->x = i``: the alias analysis finds the shared ``w``; no second note."""
+    f = analyze("for (int i = 0; i < n; i++) { q = w; q->x = i; }")
+    assert not f.safe and [d.var for d in f.carried] == ["w"], f.carried

@@ -59,8 +59,9 @@ def _target(write: Node) -> Node | None:
 def shared_member_writes(loop: Node, owned: Iterable[str], atomic: frozenset[int]
                          ) -> list[Dependence]:
     """The carried dependences of the writes to one shared location in ``loop``'s body;
-    ``owned``: names the iteration owns (declared in the body, loop indices, element
-    pointers), whose members and targets are the iteration's own."""
+    ``owned``: names the loop decides itself (declared or assigned in the body — the alias
+    analysis reads their members as elements of what they point into —, loop indices),
+    left to the other rules."""
     mine = set(owned)
     body = _field(loop, "body")
     out: list[Dependence] = []

@@ -484,8 +484,10 @@ def _analyze_cached(code: str, lang: str, enclosing: tuple[str, ...],
     _arrays(b, facts, loop, atomic)
     _indirect(b, facts, atomic)
     _scalars(b, facts)
+    # pointers the loop declares or assigns are the alias analysis' (their `p->x` is an
+    # access of what they point into); the rest name one shared object
     facts.carried.extend(shared_member_writes(
-        loop, b.w.decls | b.index_all | set(b.w.element_pointers), atomic))
+        loop, b.w.decls | b.w.assigned | b.index_all | set(b.w.element_pointers), atomic))
     _calls(b, facts)
     _live_out(b, facts)
     _scratch_outliving(b, facts)
