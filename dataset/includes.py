@@ -108,15 +108,17 @@ class Included:
         header_macros` takes)."""
         return tuple(self.visible(offset).values())
 
-    def for_loop(self, offset: int, code: str, params: str = "") -> tuple[Macro, ...]:
+    def for_loop(self, offset: int, code: str, root: Node | None = None
+                 ) -> tuple[Macro, ...]:
         """The header macros visible at ``offset`` that ``code`` uses, directly or through
-        the bodies of other macros (the file's own ones included), sorted by name; and those
-        ``params`` uses (the parameter list of the function holding the loop,
-        :func:`parameters_at`: an array parameter spelled through a macro)."""
+        the bodies of other macros (the file's own ones included), sorted by name; and, with
+        the file's tree ``root``, those the parameter list of the function holding the loop
+        uses (:func:`parameters_at`: an array parameter spelled through a macro)."""
         if not self.events:
             return ()
         headers = self.visible(offset)
         table = {**headers, **{k: v for k, v in self.local.items() if k not in headers}}
+        params = parameters_at(root, offset) if root is not None else ""
         code = f"{code}\n{params}" if params else code
         return tuple(m for m in used_macros(code, table) if headers.get(m.name) is m)
 

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pygls import uris
 
 from accellium.dataset.analysis.macros import Macro
-from accellium.dataset.includes import Included, parameters_at, read_includes
+from accellium.dataset.includes import Included, read_includes
 from accellium.server.api_models import MAX_DEFINE_CHARS, MAX_DEFINES, MAX_DEFINES_CHARS
 
 from .document import DocView
@@ -147,8 +147,7 @@ class HeaderCache:
         inc = self.included(view)
         # the parameter list's macros too (`double ARR_2D(a, N, M)` declares `a`), as for
         # `accellium suggest` (dataset/includes.py parameters_at)
-        got = inc.for_loop(offset, code, parameters_at(view.tree.root_node, offset)) \
-            if inc is not None else ()
+        got = inc.for_loop(offset, code, view.tree.root_node) if inc is not None else ()
         return got if sendable(got) else ()
 
     def forget(self, uri: str) -> None:

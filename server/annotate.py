@@ -16,7 +16,7 @@ from typing import Any
 
 from accellium.dataset.analysis import scope_of
 from accellium.dataset.analysis.macros import header_macros
-from accellium.dataset.includes import Included, parameters_at
+from accellium.dataset.includes import Included
 from accellium.dataset.loops import (
     LineIndex,
     Loop,
@@ -171,8 +171,7 @@ def annotate_source(
             s, failure = None, (f"not analysed: a nest of {lp.loop_depth} loops, over the "
                                 f"limit of {MAX_NEST_DEPTH}")
         else:
-            defines = includes.for_loop(
-                lp.start_byte, lp.text, parameters_at(tree.root_node, lp.start_byte)) \
+            defines = includes.for_loop(lp.start_byte, lp.text, tree.root_node) \
                 if includes else ()
             q = LoopQuery(code=lp.text, lang=lang, enclosing=tuple(lp.enclosing),
                           scope=scope_of(source, lp.start_byte, lang, defines),

@@ -11,7 +11,7 @@ from tree_sitter import Node
 
 from accellium.dataset.analysis import compute_construct, scope_of
 from accellium.dataset.analysis.macros import Macro, header_macros
-from accellium.dataset.includes import Included, parameters_at
+from accellium.dataset.includes import Included
 from accellium.dataset.loops import LineIndex, Loop, detect_lang, normalize_lang, parse_tree
 from accellium.dataset.offload import FunctionPlan, LoopAdvice, PlanEdit, plan_source
 from accellium.dataset.offload.program import HEADER_SUFFIXES
@@ -65,8 +65,7 @@ def engine_advisor(engine: Engine, lang: str, fallback: Engine | str | None = "a
             if root is None:
                 roots.clear()
                 root = roots[source] = parse_tree(source, lang).root_node
-            defines = includes.for_loop(lp.start_byte, lp.text,
-                                        parameters_at(root, lp.start_byte))
+            defines = includes.for_loop(lp.start_byte, lp.text, root)
         q = LoopQuery(code=lp.text, lang=lang, enclosing=tuple(lp.enclosing),
                       scope=scope_of(source, lp.start_byte, lang, defines), first_line=lp.line)
         try:
