@@ -183,23 +183,19 @@ class RetrievalEngine:
         self.records = [recs[i] for i in self.usable]
         self.index: Index | None = None
         self.pool: Pool | None = None
+        # every known loop's analysis, by (loop, language, enclosing lines): analysed once
+        # here (and kept in the engine's on-disk state), so that adapting a neighbour costs no
+        # analysis at query time
+        self.known: dict[tuple[str, str, tuple[str, ...]], LoopFacts] = \
+            known if known is not None else {}
         if self.records:
-            # Every known loop's facts, analysed once here (and kept in the engine's on-disk
-            # state), so that adapting a neighbour costs no analysis at query time.
-            self._known: dict[tuple[str, str, tuple[str, ...]], LoopFacts] = \
-                known if known is not None else {}
             for r in self.records:
                 key = (r.loop_stripped, r.lang, tuple(r.enclosing))
-                if key not in self._known:
-                    self._known[key] = analyze(*key)
-            self.pool = pool if pool is not None else Pool.build(self.records, self._known,
+                if key not in self.known:
+                    self.known[key] = analyze(*key)
+            self.pool = pool if pool is not None else Pool.build(self.records, self.known,
                                                                  vectors)
             self.index = self.pool.index
-
-    @property
-    def known(self) -> dict[tuple[str, str, tuple[str, ...]], LoopFacts]:
-        """Every known loop's analysis, by (loop, language, enclosing lines)."""
-        return getattr(self, "_known", {})
 
     def facts(self, nb: Neighbour) -> LoopFacts:
         """The analysis of a neighbour's loop (precomputed for training loops)."""
