@@ -116,6 +116,8 @@ def _program(prog: Program, root: Path, engine, cfg: RunConfig, work: Path,
                            "original_pragma_issue": prog.original_pragma_issue}
     serial = run_serial(prog, folder, work / "serial", cfg)
     row["serial"] = serial.to_json()
+    if serial.verify is not None and serial.verify is not prog.verify:  # differential
+        prog = prog.model_copy(update={"verify": serial.verify})
     original = run_variant("original", prog, folder, work / "original", {}, cfg)
     row["original"] = original.to_json()
     if engine is not None:

@@ -16,7 +16,13 @@ from typing import Any
 
 from accellium.evaluation.dynamic.build import GPU_FLAGS, compile_program, prepare, run_binary
 from accellium.evaluation.dynamic.evaluate import annotate_with_engine
-from accellium.evaluation.dynamic.manifest import Program, check_output, load_manifest
+from accellium.evaluation.dynamic.manifest import (
+    Program,
+    Verify,
+    check_output,
+    load_manifest,
+    serial_reference,
+)
 from accellium.evaluation.dynamic.offload import compile_include_dirs
 from accellium.evaluation.dynamic.variants import compile_reason
 
@@ -47,29 +53,44 @@ def gpu_status() -> dict[str, Any]:
 
 
 def _variant(label: str, prog: Program, folder: Path, work: Path, replaced: dict[str, bytes],
-             status: dict[str, Any], runs: int) -> dict[str, Any]:
+             status: dict[str, Any], runs: int) -> tuple[dict[str, Any], Verify]:
+    """The variant's row and the verification the next variants use: the serial build's
+    output becomes the reference of a ``differential`` one (two runs at least)."""
     mode = "serial" if label == "serial" else "gpu"
+    verify = prog.verify
+    if label == "serial" and verify.kind == "differential":
+        runs = max(runs, 2)
     prepare(folder, work, replaced, cpu=False, compile_cmd=prog.compile)
     b = compile_program(prog, work, mode)
     out: dict[str, Any] = {"label": label, "built": b.ok, "build_s": round(b.seconds, 2)}
     if not b.ok or b.binary is None:
         out.update(status="compile", reason=compile_reason(b.log), verified=False)
-        return out
+        return out, verify
     if mode == "gpu" and not status["gpu"]:
         out.update(status="built", verified=None, reason="not run: " + status["reason"])
-        return out
+        return out, verify
     times = []
+    outputs: list[tuple[int, str]] = []
     env = {"ACC_DEVICE_TYPE": "nvidia"} if mode == "gpu" else {}
     for _ in range(runs):
         r = run_binary(prog, work, b.binary, env, max(30.0, prog.timeout_s * 3))
-        ok, why = check_output(prog.verify, r.returncode, r.stdout)
+        outputs.append((r.returncode, r.stdout))
+        if verify.kind == "differential" and not r.timed_out:
+            times.append(r.seconds)
+            continue
+        ok, why = check_output(verify, r.returncode, r.stdout)
         if r.timed_out or not ok:
             out.update(status="timeout" if r.timed_out else "wrong", verified=False,
                        reason=(why + " " + r.stderr.strip()[-300:]).strip())
-            return out
+            return out, verify
         times.append(r.seconds)
+    if verify.kind == "differential":
+        verify, why = serial_reference(verify, outputs)
+        if why:
+            out.update(status="wrong", verified=False, reason=why)
+            return out, verify
     out.update(status="verified", verified=True, seconds=statistics.median(times))
-    return out
+    return out, verify
 
 
 def evaluate_gpu(manifest: str | Path, engine_name: str | None, *, engine_options=None,
@@ -99,14 +120,16 @@ def evaluate_gpu(manifest: str | Path, engine_name: str | None, *, engine_option
             files = {rel: (folder / rel).read_bytes() for rel in prog.annotate}
             row: dict[str, Any] = {"name": prog.name,
                                    "original_pragmas_ok": prog.original_pragmas_ok}
-            row["serial"] = _variant("serial", prog, folder, tmp / prog.name / "s", {}, status, runs)
-            row["original"] = _variant("original", prog, folder, tmp / prog.name / "o", {},
-                                       status, runs)
+            row["serial"], verify = _variant("serial", prog, folder, tmp / prog.name / "s", {},
+                                             status, runs)
+            prog = prog.model_copy(update={"verify": verify})
+            row["original"], _ = _variant("original", prog, folder, tmp / prog.name / "o", {},
+                                          status, runs)
             if engine is not None:
                 replaced, applied, _ = annotate_with_engine(
                     files, engine, folder, compile_include_dirs(prog.compile, folder))
-                row["engine"] = _variant("engine", prog, folder, tmp / prog.name / "e", replaced,
-                                         status, runs)
+                row["engine"], _ = _variant("engine", prog, folder, tmp / prog.name / "e",
+                                            replaced, status, runs)
                 row["pragmas_inserted"] = len(applied)
             for k in ("original", "engine"):
                 if row.get(k, {}).get("seconds") and row["serial"].get("seconds"):

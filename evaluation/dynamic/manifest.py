@@ -9,7 +9,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-__all__ = ["Verify", "Program", "load_manifest", "check_output", "ManifestError"]
+__all__ = ["Verify", "Program", "load_manifest", "check_output", "ManifestError", "NUMBER",
+           "serial_reference"]
+
+# A finite decimal number as C's printf writes it (%d, %f, %e, %g); nan and inf are not numbers
+# a reference can be compared with, so they are not captured.
+NUMBER = r"([-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?)"
 
 
 class ManifestError(ValueError):
@@ -18,7 +23,7 @@ class ManifestError(ValueError):
 
 class Verify(BaseModel):
     model_config = ConfigDict(extra="allow")
-    kind: Literal["stdout_regex", "checksum"]
+    kind: Literal["stdout_regex", "checksum", "differential"]
     pattern: str | None = None
     extract: str | None = None
     reference: list[float] = Field(default_factory=list)
@@ -31,6 +36,16 @@ class Verify(BaseModel):
             raise ValueError("stdout_regex needs 'pattern'")
         if self.kind == "checksum" and (not self.extract or not self.reference):
             raise ValueError("checksum needs 'extract' and 'reference'")
+        if self.kind == "differential" and self.reference:
+            raise ValueError("differential takes its reference from the serial build's output; "
+                             "drop 'reference' (or use kind checksum)")
+        if self.extract is not None:
+            try:
+                re.compile(self.extract)
+            except re.error as e:
+                raise ValueError(f"'extract' is not a regular expression: {e}") from None
+        if self.rtol < 0 or self.atol < 0:
+            raise ValueError("'rtol' and 'atol' must be >= 0")
         return self
 
 
@@ -98,21 +113,61 @@ def load_manifest(path: str | Path) -> tuple[Path, list[Program]]:
     return p.parent, out
 
 
+def _numbers(extract: str, stdout: str) -> list[float] | str:
+    """The numbers ``re.findall(extract, stdout)`` captures, flattened in order, or why not."""
+    nums: list[float] = []
+    for f in re.findall(extract, stdout):
+        for x in f if isinstance(f, tuple) else (f,):
+            try:
+                nums.append(float(x))
+            except ValueError:
+                return f"not a number: {x!r}"
+    return nums
+
+
+def serial_reference(v: Verify, outputs: list[tuple[int, str]]) -> tuple[Verify, str]:
+    """A ``differential`` verification made concrete by the serial build's runs: a
+    ``checksum`` with the numbers the first run printed as its reference, and "" — or ``v``
+    unchanged and why not (a failed run, no number printed, or runs that disagree: output that
+    changes from run to run, such as timings, cannot be a reference).  Other kinds are
+    returned as they are."""
+    if v.kind != "differential":
+        return v, ""
+    extract = v.extract or NUMBER
+    ref: list[float] = []
+    for i, (rc, out) in enumerate(outputs):
+        if rc != 0:
+            return v, f"the serial build exited with status {rc}"
+        nums = _numbers(extract, out)
+        if isinstance(nums, str):
+            return v, f"the serial build's output: {nums}"
+        if not nums:
+            return v, "the serial build printed no number for 'extract' to capture"
+        if i == 0:
+            ref = nums
+            continue
+        probe = v.model_copy(update={"kind": "checksum", "extract": extract, "reference": ref})
+        ok, why = check_output(probe, rc, out)
+        if not ok:
+            return v, f"the serial build's output changes from run to run ({why}): exclude " \
+                      "timings and addresses with 'extract'"
+    return Verify(kind="checksum", extract=extract, reference=ref, rtol=v.rtol, atol=v.atol), ""
+
+
 def check_output(v: Verify, returncode: int, stdout: str) -> tuple[bool, str]:
-    """(verified, reason) of one run's exit status and output."""
+    """(verified, reason) of one run's exit status and output.  A ``differential`` check
+    compares with the serial build's output: pass the result of :func:`serial_reference`; one
+    still ``differential`` has no reference and verifies nothing."""
     if returncode != 0:
         return False, f"exit status {returncode}"
     if v.kind == "stdout_regex":
         ok = re.search(v.pattern or "", stdout) is not None
         return ok, "" if ok else "output does not match the verification pattern"
-    found = re.findall(v.extract or "", stdout)
-    nums: list[float] = []
-    for f in found:
-        for x in f if isinstance(f, tuple) else (f,):
-            try:
-                nums.append(float(x))
-            except ValueError:
-                return False, f"not a number: {x!r}"
+    if v.kind == "differential":
+        return False, "no reference: the serial build gave none to compare with"
+    nums = _numbers(v.extract or "", stdout)
+    if isinstance(nums, str):
+        return False, nums
     if len(nums) != len(v.reference):
         return False, f"{len(nums)} numbers found, {len(v.reference)} expected"
     for x, ref in zip(nums, v.reference, strict=True):

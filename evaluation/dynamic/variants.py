@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from accellium.evaluation.dynamic.build import compile_program, prepare, run_binary
-from accellium.evaluation.dynamic.manifest import Program, check_output
+from accellium.evaluation.dynamic.manifest import Program, Verify, check_output, serial_reference
 
 __all__ = ["RunConfig", "VariantResult", "run_variant", "run_serial", "MODES", "CAUSES"]
 
@@ -52,6 +52,9 @@ class VariantResult:
     sites: list[dict] = field(default_factory=list)  # bytes per construct (file, line)
     warnings: list[str] = field(default_factory=list)
     tsan: str | None = None  # --tsan: "clean", "race" or "not run: why"
+    # serial only: the verification every other variant uses (a ``differential`` one made a
+    # ``checksum`` of the serial build's output; the manifest's own otherwise)
+    verify: Verify | None = None
 
     @property
     def verified(self) -> bool:
@@ -99,7 +102,11 @@ def _failure(prog: Program, work: Path, binary: Path, env: dict[str, str], res, 
 
 def run_variant(label: str, prog: Program, folder: Path, work: Path, replaced: dict[str, bytes],
                 cfg: RunConfig, stop_early: bool = True) -> VariantResult:
-    """Translate, build and run a variant ``cfg.runs`` times; the first failure decides."""
+    """Translate, build and run a variant ``cfg.runs`` times; the first failure decides.  A
+    ``differential`` verification the serial build gave no reference is not run (status
+    ``serial``: nothing to compare with)."""
+    if prog.verify.kind == "differential":
+        return VariantResult(label, "serial", "not run: " + check_output(prog.verify, 0, "")[1])
     warnings = prepare(folder, work, replaced, cpu=True, compile_cmd=prog.compile)
     b = compile_program(prog, work, "cpu")
     if not b.ok or b.binary is None:
@@ -145,14 +152,26 @@ def _tsan(out: VariantResult, prog: Program, work: Path, cfg: RunConfig) -> None
 
 
 def run_serial(prog: Program, folder: Path, work: Path, cfg: RunConfig) -> VariantResult:
-    """The program as the authors wrote it, compiled with ``compile_serial`` (pragmas ignored)."""
+    """The program as the authors wrote it, compiled with ``compile_serial`` (pragmas ignored).
+    A ``differential`` verification runs it twice: the output of the first run is the
+    reference of every variant, the second shows it is reproducible."""
     prepare(folder, work, {}, cpu=False, compile_cmd=prog.compile_serial)
     b = compile_program(prog, work, "serial")
     if not b.ok or b.binary is None:
         return VariantResult("serial", "compile", compile_reason(b.log))
-    res = run_binary(prog, work, b.binary, {}, max(cfg.timeout_min_s, prog.timeout_s * 2))
-    ok, why = check_output(prog.verify, res.returncode, res.stdout)
+    timeout = max(cfg.timeout_min_s, prog.timeout_s * 2)
+    res = run_binary(prog, work, b.binary, {}, timeout)
     if res.timed_out:
         return VariantResult("serial", "timeout", "serial run timed out", runs=1)
-    return VariantResult("serial", "verified" if ok else "serial", why, runs_ok=int(ok), runs=1,
-                         seconds=res.seconds)
+    verify, why = prog.verify, ""
+    runs = 1
+    if prog.verify.kind == "differential":
+        outputs = [(res.returncode, res.stdout)]
+        if res.returncode == 0:
+            again = run_binary(prog, work, b.binary, {}, timeout)
+            outputs.append((again.returncode, again.stdout))
+            runs = 2
+        verify, why = serial_reference(prog.verify, outputs)
+    ok, check_why = check_output(verify, res.returncode, res.stdout)
+    return VariantResult("serial", "verified" if ok else "serial", why or check_why,
+                         runs_ok=int(ok), runs=runs, seconds=res.seconds, verify=verify)
