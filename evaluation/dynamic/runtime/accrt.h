@@ -657,9 +657,21 @@ void *accrt_var(void *p, size_t n, int isptr, int cls, void *slot, int *kind, in
   }
   int aggregate = (cls == 5 || cls == 12 || cls == 13 || cls == 14);
   if (!e && aggregate && !isptr) {
-    /* a present subarray that starts at the array (a section in this or an enclosing clause) */
-    accrt_entry *b = accrt_find(p, 1, 0);
-    if (b && b->host == (char *)p) e = b;
+    /* A subarray of the array is present (a section in this or an enclosing clause): the array
+     * appears in a data clause, so it has no implicit copy (OpenACC 3.3, 2.6.2), and the
+     * region's references reach the present subarray through the array's address biased by
+     * the section's start, as gcc maps an array section (a firstprivate base with a bias).
+     * Only one present subarray can be the array's: two are partly present as before. */
+    accrt_entry *b = NULL;
+    const char *c = (const char *)p;
+    for (int i = accrt_S.ntab - 1; i >= 0; i--) {
+      accrt_entry *t = &accrt_S.tab[i];
+      if (t->host >= c && t->host + t->bytes <= c + n) {
+        if (b) { b = NULL; break; }
+        b = t;
+      }
+    }
+    if (b) e = b;
   }
   if (e) return accrt_devaddr(e, p);
   if (isptr) {
