@@ -10,7 +10,8 @@ initialisation offloaded with ``copyout`` — so the emulator's bytes of both ar
 by side.  ``fused``: the same generator and its consumer in one function: both on the device,
 the generated arrays never copied in.  ``others``: loops that look like generators but are not
 (a lookup table, an element read after it is written, a compound assignment, a sum over ``k``
-per element) stay offloaded.
+per element) stay offloaded.  ``(REAL) (i % 7)`` with ``#define REAL double`` is a cast (the
+parser alone reads a call of ``REAL``).
 
 Whole programs, built with real gcc and run in the data-environment emulator."""
 
@@ -32,11 +33,12 @@ from accellium.server.engines import get_engine
 N, STEPS = 200, 3
 
 SPLIT = """#include <math.h>
+#define REAL double
 void init(int n, double *a, double *b)
 {
     #pragma acc parallel loop copyout(a[0:n], b[0:n])
     for (int i = 0; i < n; i++) {
-        a[i] = (double)(i % 7) / n;
+        a[i] = (REAL) (i % 7) / n;
         b[i] = sin(0.01 * i) + 2.0;
     }
 }
@@ -256,4 +258,4 @@ def test_the_cli_shows_why_the_function_stays_on_the_host(tmp_path):
                         "init", "--engine", "analysis", "--json"], cwd=root,
                        capture_output=True, text=True, env=env, timeout=180)
     plan = json.loads(r.stdout)[0]
-    assert plan["host_loops"][0]["line"] == 4 and plan["edits"] == [], plan
+    assert plan["host_loops"][0]["line"] == 5 and plan["edits"] == [], plan

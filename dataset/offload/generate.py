@@ -28,6 +28,7 @@ from __future__ import annotations
 from tree_sitter import Node
 
 from accellium.dataset.analysis.library import library_function
+from accellium.dataset.analysis.macros import visible_at
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, mentions, text, unparen
 from accellium.dataset.offload.arrays import Scope
@@ -44,12 +45,28 @@ GENERATOR_WHY = ("every value it stores is computed from indices, scalars and pu
                  "than computing it there; the loops that use the data map it themselves")
 
 
+#: The words of a type a cast names (``#define DATA_TYPE double``).
+_TYPE_WORDS = frozenset({"double", "float", "int", "long", "short", "char", "unsigned",
+                         "signed", "const", "_Bool", "bool"})
+
+
 def _pure_calls(node: Node) -> bool:
+    """Does the loop call pure library functions only?  ``T (x)`` with ``T`` an object-like
+    macro of type words is no call: the preprocessor makes it the cast ``(double) (x)``
+    (C11 6.10.3), as the compiler reads it."""
+    root = node
+    while root.parent is not None:
+        root = root.parent
+    macros = visible_at(root, node.start_byte)
     for n in iter_nodes(node):
         if n.type == "call_expression":
             f = unparen(_field(n, "function"))
             if f is None or f.type != "identifier":
                 return False
+            m = macros.get(text(f))
+            if m is not None and m.params is None and m.body.split() and \
+                    set(m.body.split()) <= _TYPE_WORDS:
+                continue
             lib = library_function(text(f))
             if lib is None or not lib.pure:
                 return False
