@@ -121,26 +121,28 @@ int main(void) {
 READ_W = "u[0] += w[1][n - 1];"
 
 # a grid written row by row inside a host loop (a recurrence keeps it there), nothing reading
-# it in the region
+# it in the region; each element reads an offset from `h` (a loop that only generates data
+# would stay on the host: tests/test_offload_generators.py)
 FILL = """
-void fill(int n, double *g, double c)
+void fill(int n, double *g, double c, const double *h)
 {
     double s = c;
     for (int i = 0; i < n; i++) {
         s = s * 0.5 + i;
         for (int j = 0; j < 8 * n; j++)
-            g[i * 8 * n + j] = s + j;
+            g[i * 8 * n + j] = s + j + h[j % 2];
     }
     READ
 }
 """
 FILL_MAIN = """#include <stdio.h>
 #include <stdlib.h>
-void fill(int n, double *g, double c);
+void fill(int n, double *g, double c, const double *h);
 int main(void) {
   int n = NSIZE, bad = 0; double *g = malloc(n * n * 8 * sizeof *g), s = 0.5;
+  double h[2] = {0.0, 0.0};
   for (int e = 0; e < n * n * 8; e++) g[e] = -1.0;
-  fill(n, g, 0.5);
+  fill(n, g, 0.5, h);
   for (int i = 0; i < n; i++) {
     s = s * 0.5 + i;
     for (int j = 0; j < 8 * n; j++) bad += g[i * 8 * n + j] != (s + j) * EXTRA;
@@ -206,11 +208,11 @@ def test_elements_of_a_local_pointer_array_are_dead(engine):
 
 def test_a_nest_writing_what_nothing_reads_needs_no_copy_in(engine):
     acc, _ = _plan(FILL.replace("READ", ""), engine)
-    assert acc[0] == "#pragma acc data copyout(g[0:8*n*n])", acc
+    assert acc[0] == "#pragma acc data copyin(h[0:2]) copyout(g[0:8*n*n])", acc
     # the twin's loop reads the grid after the whole nest wrote it (the nest's outer loop stays
     # on the host, its inner loop writes each row on the device): still nothing to copy in
     acc, _ = _plan(FILL.replace("READ", READ_G), engine)
-    assert acc[0] == "#pragma acc data copyout(g[0:8*n*n])", acc
+    assert acc[0] == "#pragma acc data copyin(h[0:2]) copyout(g[0:8*n*n])", acc
 
 
 def test_the_programs_verify_in_the_emulator(tmp_path):
@@ -242,14 +244,14 @@ def test_the_programs_verify_in_the_emulator(tmp_path):
     # with one object per argument the CSR loop joins `run`'s region (its two fill loops):
     # rowptr, col, val are filled on the device, read there by `spmv` and freed after it, so
     # they are created, and only x goes in and y out; with two sizes `spmv` stays on the host,
-    # and the matrix the region's fill loops write moves both ways (as before the merge)
-    matrix = 2 * ((N + 1) * 4 + K * N * (4 + 8))
+    # and so do the fill loops: they only generate the matrix, which no device code reads
+    # (offloaded, they moved it both ways: 2 * ((N + 1) * 4 + K * N * (4 + 8)) bytes)
     assert moved["csr_one"] == 2 * vec, moved
-    assert moved["csr_two"] == matrix, moved
-    assert rows["csr_one"]["offload_loops"] == 3 and rows["csr_two"]["offload_loops"] == 2
+    assert moved["csr_two"] == 0, moved
+    assert rows["csr_one"]["offload_loops"] == 3 and rows["csr_two"]["offload_loops"] == 0
     assert moved["grids"] == 2 * vec, moved  # u in and out; the work grid is created
     assert moved["grids_read"] == 2 * vec + 2 * vec, moved  # and the work grid copied
-    grid = fill_n * fill_n * 8 * 8
+    grid = fill_n * fill_n * 8 * 8 + 2 * 8  # and h in
     assert moved["fill"] == grid, moved
     assert moved["fill_read"] == grid, moved  # read on the device after the whole nest
     assert res["metrics"]["offload_failed_present-abort"] == 0.0

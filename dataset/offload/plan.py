@@ -18,6 +18,7 @@ from accellium.dataset.offload.calls import Summary, summarize
 from accellium.dataset.offload.callsites import Calls, call_graph, call_units, recursive
 from accellium.dataset.offload.device import Advisor, CallDevice, Device, Unit, choose_loops
 from accellium.dataset.offload.edits import PlanEdit, Rank
+from accellium.dataset.offload.generate import home_generators
 from accellium.dataset.offload.live import dead_parameters
 from accellium.dataset.offload.objects import object_extents
 from accellium.dataset.offload.region import Region, choose_region, per_loop_regions
@@ -222,21 +223,50 @@ def _regions(plan: FunctionPlan, lines: LineIndex, fn: Node, devices: list[Devic
              calls: list[CallDevice], scope: Scope, req: _Req) -> list[Region]:
     """The regions of the plan: one per loop (``per_loop``), or the best one over the loops
     and the hoisted calls (without the calls when they alone gain nothing: one call that no
-    host loop repeats)."""
+    host loop repeats), the loops that only generate data no device code of it reads left
+    on the host (:mod:`.generate`)."""
     if req.per_loop:
         regions = [r for r in per_loop_regions(lines, devices, scope)]
         plan.notes += [f"no data region: {r}" for r in regions if isinstance(r, str)]
         return [r for r in regions if not isinstance(r, str)]
     body = _field(fn, "body") or fn
+    home: list[tuple[Device, str]] = []
+    while True:
+        region, problems = _choose(lines, body, devices, calls, scope, req)
+        if region is None or not region.devices:
+            break
+        swapped = {n for g in region.swaps for n in (*g.members, *g.buffers)}
+        more_home = home_generators(region.devices, scope, swapped)
+        if not more_home:
+            break
+        home += more_home
+        gone = {d.node.id for d, _ in more_home}
+        devices = [d for d in devices if d.node.id not in gone]
+    for d, why in home:
+        plan.host_loops.append({"line": d.loop.line, "why": why})
+        plan.notes.append(f"line {d.loop.line} stays on the host: {why}")
+    plan.host_loops.sort(key=lambda h: h["line"])
+    if home and (region is None or not region.devices):
+        plan.notes.insert(0, f"`{plan.function}` stays on the host: its loops only generate "
+                             "data that no device code of the function reads (see the notes)")
+    plan.notes += [f"no data region: {p}" for p in problems
+                   if region is None or not region.devices]
+    return [region] if region is not None else []
+
+
+def _choose(lines: LineIndex, body: Node, devices: list[Device], calls: list[CallDevice],
+            scope: Scope, req: _Req) -> tuple[Region | None, list[str]]:
+    """The best region over the loops and the hoisted calls (without the calls when they
+    alone gain nothing)."""
+    if not devices and not calls:
+        return None, []
     units: list[Unit] = sorted([*devices, *calls], key=lambda u: u.node.start_byte)
     region, problems = choose_region(lines, body, units, scope, req.within)
     if calls and region is not None and region.devices and not _gains(region):
         region, more = choose_region(lines, body, list(devices), scope, req.within) \
             if devices else (None, [])
         problems += more
-    plan.notes += [f"no data region: {p}" for p in problems
-                   if region is None or not region.devices]
-    return [region] if region is not None else []
+    return region, problems
 
 
 def _gains(region: Region) -> bool:

@@ -1,0 +1,139 @@
+"""Loops that only generate data stay on the host when nothing on the device reads what they
+write (:func:`home_generators`).
+
+A *generator* stores into array elements values computed from indices, scalars, constants and
+pure library math, and reads no element of any array: it does O(1) work per element it writes.
+Offloaded on its own — no other unit of its region uses what it writes — it gains nothing:
+every element it writes must reach the host again (a ``copyout``, or a ``copy`` when the
+section is not provably written whole), which takes longer than the host computing the element
+(one transfer of a value over the bus against a few arithmetic operations), and the loops that
+use the data later, in another region or another function, map it themselves with their own
+clauses.  When a device loop (or a hoisted call) of the same region uses the array, the
+generator stays on the device: the array is then created there and never copied in (the
+``create``/``copyout`` of :mod:`.flow`), which is what the consumer needs.
+
+What "reads no array" means here, strictly: no element read at all — not ``a[i] += 1``, not a
+read of the element the loop wrote just before, not a lookup table, not ``*p``, not ``s->n``
+through a pointer, no array passed to a function, no call other than a pure library function
+(a function of the program may read anything), no reduction (it reads what it reduces, and
+leaves a value the host needs), no ``while``/``do`` loop, and every ``for`` loop of the nest
+writes an element whose subscript names its own index (else one element is rewritten a
+number of times that grows with the loop: more than O(1) work per element, as an iteration
+count of a fractal or a sum over ``k`` into a scalar).  Anything else keeps the loop's plan as
+before.
+"""
+
+from __future__ import annotations
+
+from tree_sitter import Node
+
+from accellium.dataset.analysis.library import library_function
+from accellium.dataset.analysis.macros import visible_at
+from accellium.dataset.analysis.tree import field as _field
+from accellium.dataset.analysis.tree import iter_nodes, mentions, text, unparen
+from accellium.dataset.offload.arrays import Scope
+from accellium.dataset.offload.device import CallDevice, Device, Unit
+from accellium.dataset.offload.ranges import loop_var
+from accellium.dataset.offload.uses import array_uses, assignments
+
+__all__ = ["generated", "home_generators", "GENERATOR_WHY"]
+
+#: Why a generator stays on the host (the plan's note, after the arrays it writes).
+GENERATOR_WHY = ("every value it stores is computed from indices, scalars and pure math (it "
+                 "reads no array) and no device code of the region reads what it writes: "
+                 "offloaded, it would copy each element back to the host, which costs more "
+                 "than computing it there; the loops that use the data map it themselves")
+
+
+#: The words of a type a cast names (``#define DATA_TYPE double``).
+_TYPE_WORDS = frozenset({"double", "float", "int", "long", "short", "char", "unsigned",
+                         "signed", "const", "_Bool", "bool"})
+
+
+def _pure_calls(node: Node) -> bool:
+    """Does the loop call pure library functions only?  ``T (x)`` with ``T`` an object-like
+    macro of type words is no call: the preprocessor makes it the cast ``(double) (x)``
+    (C11 6.10.3), as the compiler reads it."""
+    root = node
+    while root.parent is not None:
+        root = root.parent
+    macros = visible_at(root, node.start_byte)
+    for n in iter_nodes(node):
+        if n.type == "call_expression":
+            f = unparen(_field(n, "function"))
+            if f is None or f.type != "identifier":
+                return False
+            m = macros.get(text(f))
+            if m is not None and m.params is None and m.body.split() and \
+                    set(m.body.split()) <= _TYPE_WORDS:
+                continue
+            lib = library_function(text(f))
+            if lib is None or not lib.pure:
+                return False
+    return True
+
+
+def generated(d: Device, scope: Scope) -> frozenset[str] | None:
+    """The arrays the offloaded loop ``d`` writes when it only generates data (see the
+    module), else None."""
+    if d.routines or any(c.name == "reduction" for c in d.pragma.clauses):
+        return None
+    node = d.node
+    if not _pure_calls(node):
+        return None
+    if any(n.type in ("while_statement", "do_statement", "goto_statement")
+           for n in iter_nodes(node)):
+        return None
+    local = set(assignments(node).declared)
+    written: dict[str, list[Node]] = {}
+    for u in array_uses(node):
+        if u.subs:
+            if u.read or not u.plain or u.member:
+                return None
+            written.setdefault(u.name, []).extend(s for s in u.subs if not isinstance(s, int))
+            if any(isinstance(s, int) for s in u.subs):  # `*p = ...`: no index of the nest
+                written[u.name].append(u.node)
+            continue
+        if u.name in local:
+            continue
+        shape = scope.shape(u.name)
+        if shape is not None and shape.kind != "other":
+            return None  # the array itself: passed, assigned, its address taken
+        if u.node.parent is not None and u.node.parent.type == "field_expression" and \
+                text(u.node.parent).replace(" ", "").startswith(u.name + "->"):
+            return None  # `s->n`: memory read through a pointer
+    if not written:
+        return None
+    subs = [s for nodes in written.values() for s in nodes]
+    for n in iter_nodes(node):
+        if n.type == "for_statement":
+            var = loop_var(n)
+            if var is None or not any(n.start_byte <= s.start_byte < n.end_byte and
+                                      mentions(s, var) for s in subs):
+                return None
+    return frozenset(written)
+
+
+def _names_used(u: Unit) -> set[str]:
+    if isinstance(u, CallDevice):
+        return {a.name for a in u.args} | set(u.host_globals)
+    return {x.name for x in array_uses(u.node)}
+
+
+def home_generators(devices: list[Unit], scope: Scope, swapped: set[str]
+                    ) -> list[tuple[Device, str]]:
+    """The generators among ``devices`` (the units of one region) whose arrays no other unit
+    of the region uses, nor a pointer swap of the region (``swapped``: its pointers and
+    buffers), with the plan's note for each."""
+    out: list[tuple[Device, str]] = []
+    for d in devices:
+        if not isinstance(d, Device):
+            continue
+        gen = generated(d, scope)
+        if not gen or gen & swapped:
+            continue
+        if any(gen & _names_used(o) for o in devices if o is not d):
+            continue
+        names = ", ".join(f"`{n}`" for n in sorted(gen))
+        out.append((d, f"it only generates {names}: {GENERATOR_WHY}"))
+    return out
