@@ -182,7 +182,7 @@ def _fixed_items(family: dict[str, list[str]], facts, placed: dict[str, list[str
     bare: list[str] = []
     for kind, items in family.items():
         for item in items:
-            name = _base(item)
+            name = _base(item) or _member(item, facts)
             target, arg = kind, item
             mode = facts.arrays.get(name or "")
             if name is not None and mode is not None and name not in facts.present:
@@ -205,6 +205,13 @@ def _fixed_items(family: dict[str, list[str]], facts, placed: dict[str, list[str
                 seen.add(name)
             placed.setdefault(target, []).append(arg)
     return seen, bare
+
+
+def _member(item: str, facts) -> str | None:
+    """The array reached through a pointer's member that ``item`` names (``v->x[0:n]``:
+    ``v->x``), when the analysis derives its deep copy (``facts.parents``)."""
+    name = _squash(item).split("[", 1)[0]
+    return name if name in facts.parents else None
 
 
 def _added_arrays(facts, moves_data: bool, skip: set[str], placed: dict[str, list[str]],
@@ -236,6 +243,36 @@ def _added_arrays(facts, moves_data: bool, skip: set[str], placed: dict[str, lis
         changed.append(f"`{sec}` added to `{target}`: the loop {_VERB[mode]} it and nothing "
                        "else puts it on the device")
     return missing_extent, unmapped
+
+
+def _added_members(facts, moves_data: bool, placed: dict[str, list[str]],
+                   changed: list[str]) -> None:
+    """Add the deep copy of the arrays reached through a pointer's member whose section the
+    analysis derives (``v->x[i]``: ``copyin(v[0:1], v->x[0:n])``,
+    :mod:`accellium.dataset.analysis.deep`): the object first — the pointer ``v`` is
+    firstprivate otherwise and holds a host address, even when the member's section is
+    named — then the section.  As for plain arrays: where the pragma moves data, or the file
+    is known and none of its data directives names the object."""
+    have = {_squash(a).split("[", 1)[0] for items in placed.values() for a in items}
+    for name, parent in facts.parents.items() if moves_data or facts.scoped else ():
+        sec, mode = facts.sections.get(name), facts.arrays.get(name)
+        obj = _squash(parent).split("[", 1)[0]
+        if not sec or mode is None or name in facts.present or obj in facts.present:
+            continue
+        if not moves_data and obj in facts.mapped_in_file:
+            continue
+        if obj not in have:
+            placed.setdefault("copyin", []).insert(0, parent)
+            have.add(obj)
+            changed.append(f"`{parent}` added to `copyin`: the loop reaches `{name}` through "
+                           f"the pointer `{obj}`, which holds a host address unless its "
+                           "object is on the device")
+        if _squash(name) not in have:
+            target = _BY_MOVES[_need(mode)]
+            placed.setdefault(target, []).append(sec)
+            have.add(_squash(name))
+            changed.append(f"`{sec}` added to `{target}`: the loop {_VERB[mode]} it and "
+                           "nothing else puts it on the device")
 
 
 def _returned_scalars(directive: str, facts, skip: set[str], placed: dict[str, list[str]],
@@ -428,6 +465,7 @@ def complete_data(p, facts, notes: list[str]):
     seen, bare = _fixed_items(family, facts, placed, changed)
     missing_extent, unmapped = _added_arrays(facts, bool(family), seen | named, placed,
                                              changed)
+    _added_members(facts, bool(family), placed, changed)
     missing_extent += bare
     if facts.scoped:  # only the pointer of these reaches the device
         unmapped += [n for n in bare if n not in facts.mapped_in_file]

@@ -26,6 +26,7 @@ from accellium.dataset.analysis.arrays import (
 )
 from accellium.dataset.analysis.calls import CallModel, Names, call_findings, pointer_value
 from accellium.dataset.analysis.context import enclosing_context
+from accellium.dataset.analysis.deep import member_kind, member_of, parent_arg
 from accellium.dataset.analysis.facts import Dependence, DepKind, LoopFacts, Note, NoteKind
 from accellium.dataset.analysis.indirect import atomic_lines, derived, indirect_findings, reads_data
 from accellium.dataset.analysis.library import PURE_CALLS
@@ -410,7 +411,31 @@ def _data(b: _Body, facts: LoopFacts) -> None:
         for name, mode in facts.arrays.items():
             if mode == "out" and name not in covered:
                 facts.arrays[name] = "inout"  # copyout would return unwritten elements
+    _deep_copies(b, facts)
     b.notes.extend(renderable(facts, b.by_name))
+
+
+def _deep_copies(b: _Body, facts: LoopFacts) -> None:
+    """The arrays reached through a pointer's member (``v->x[i]``) keep their section only
+    with the object it is attached to (:mod:`.deep`): read, always; written, where the file
+    shows the member is a pointer (then ``copy``: nothing proves one write covers the
+    section).  The pointer must be one the loop neither declares nor assigns."""
+    owned = b.w.decls | b.w.assigned | b.index_all | set(b.w.element_pointers)
+    for name, mode in list(facts.arrays.items()):
+        pm = member_of(name)
+        if pm is None or name not in facts.sections:
+            continue
+        parent = pm[0]
+        ok = parent not in owned and parent not in facts.arrays
+        if ok and mode != "in":
+            ok = b.where is not None and member_kind(
+                b.where.ctx.node, b.where.index.tree.root_node, *pm) == "pointer"
+            if ok:
+                facts.arrays[name] = "inout"
+        if ok:
+            facts.parents[name] = parent_arg(parent)
+        else:
+            del facts.sections[name]
 
 
 def _passed_aliases(b: _Body) -> set[str]:

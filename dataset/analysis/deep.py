@@ -1,0 +1,129 @@
+"""Arrays reached through a pointer's member (``v->x[i]``): the deep copy that puts them on
+the device.
+
+C and OpenACC facts this encodes:
+
+* ``v`` is a pointer, so a compute construct that names neither ``v`` nor ``v->x`` makes ``v``
+  firstprivate (OpenACC 3.3, 2.6.2): the kernel reads ``v->x`` through a host address and
+  faults on a discrete GPU.  Naming the member alone (``copyin(v->x[0:n])``) does not help:
+  ``v`` still holds a host address.
+* The deep copy maps the object first, then the member's section: ``copyin(v[0:1],
+  v->x[0:n])``.  When ``x`` is a pointer member the section is attached to the device copy of
+  ``v`` (2.6.8, 2.7.2: a section of a pointer that is a member of a present object is
+  attached to it); when ``x`` is a true array (``double x[100]``) the member is part of the
+  object (C11 6.7.2.1), so the section lies inside data ``v[0:1]`` already put there.  For a
+  loop that only *reads* through ``v->x`` the form is right either way.
+* A loop that *writes* through ``v->x`` needs the member's kind: through a pointer member the
+  section is copied back by itself (``copy(v->x[0:n])``, the object ``v`` only read); a true
+  array member is part of ``v``, whose ``copyin`` never comes back — it needs ``copy(v[0:1])``.
+  So a written member gets the deep copy only where the struct's definition in the file shows
+  ``x`` declared as a pointer (:func:`member_kind`); otherwise nothing is guessed.
+* Only one level through a pointer the loop neither declares nor assigns (``v->x``, not
+  ``v->s.x``, ``u[i].x`` or ``s.x`` of a struct variable: gcc 12 rejects a struct variable
+  next to its own member in the clauses of one construct, "appears more than once in data
+  clauses").
+"""
+
+from __future__ import annotations
+
+import re
+
+from tree_sitter import Node
+
+from accellium.dataset.analysis.tree import field, iter_nodes, text
+
+__all__ = ["member_of", "parent_arg", "member_kind"]
+
+_MEMBER = re.compile(r"\s*([A-Za-z_]\w*)\s*->\s*([A-Za-z_]\w*)\s*")
+_STRUCTS = ("struct_specifier", "union_specifier")
+
+
+def member_of(name: str) -> tuple[str, str] | None:
+    """(``v``, ``x``) of the array name ``v->x``; None for any other name."""
+    m = _MEMBER.fullmatch(name)
+    return (m.group(1), m.group(2)) if m else None
+
+
+def parent_arg(parent: str) -> str:
+    """The clause argument of the object a pointer points to (one object: ``v[0:1]``)."""
+    return f"{parent}[0:1]"
+
+
+def _declarator_kind(d: Node | None, name: str) -> str | None:
+    """``pointer`` / ``array`` when the declarator ``d`` declares ``name`` as such."""
+    kind: str | None = None
+    while d is not None:
+        if d.type == "field_identifier" or d.type == "identifier":
+            return kind if text(d) == name else None
+        if d.type == "pointer_declarator":
+            kind = kind or "pointer"
+        elif d.type == "array_declarator":
+            kind = kind or "array"
+        elif d.type != "parenthesized_declarator":
+            return None
+        d = field(d, "declarator") or (d.named_children[0] if d.named_children else None)
+    return None
+
+
+def _pointee_type(fn: Node, name: str) -> str | None:
+    """The type text of what the parameter or local ``name`` of ``fn`` points to
+    (``struct vec``, ``vec_t``), where every declaration of ``name`` in ``fn`` is ``T *name``
+    with one ``T``."""
+    found: set[str] = set()
+    for n in iter_nodes(fn):
+        if n.type not in ("parameter_declaration", "declaration"):
+            continue
+        t = field(n, "type")
+        for decl in n.children_by_field_name("declarator"):
+            d = field(decl, "declarator") if decl.type == "init_declarator" else decl
+            inner = field(d, "declarator")
+            if inner is None or inner.type != "identifier" or text(inner) != name:
+                continue
+            # a `T *name`: one pointer to T (not `T name`, `T **name`, `T name[n]`)
+            found.add(" ".join(text(t).split()) if d is not None and t is not None and
+                      d.type == "pointer_declarator" else "")
+    return found.pop() or None if len(found) == 1 else None
+
+
+def _bodies(root: Node, type_text: str) -> list[Node]:
+    """The field lists of the struct/union definitions the type ``type_text`` names in the
+    file (``struct vec`` by its tag, a typedef name by its definition)."""
+    words = type_text.split()
+    tag = words[-1]
+    by_tag = len(words) >= 2 and words[-2] in ("struct", "union")
+    out: list[Node] = []
+    for n in iter_nodes(root):
+        if by_tag and n.type in _STRUCTS and text(field(n, "name")) == tag:
+            body = field(n, "body")
+            if body is not None:
+                out.append(body)
+        elif not by_tag and n.type == "type_definition":
+            names = [text(d) for d in n.children_by_field_name("declarator")]
+            t = field(n, "type")
+            if tag in names and t is not None and t.type in _STRUCTS:
+                body = field(t, "body")
+                if body is not None:
+                    out.append(body)
+                elif field(t, "name") is not None:
+                    kw = "union" if t.type == "union_specifier" else "struct"
+                    out.extend(_bodies(root, f"{kw} {text(field(t, 'name'))}"))
+    return out
+
+
+def member_kind(fn: Node, root: Node, parent: str, member: str) -> str | None:
+    """``pointer`` / ``array``: how the struct that ``parent`` (a ``T *`` parameter or local
+    of the function ``fn``) points to declares ``member``, where every definition of ``T``
+    in the file (``root``) agrees; None when that is not known."""
+    t = _pointee_type(fn, parent)
+    if t is None:
+        return None
+    kinds: set[str | None] = set()
+    for body in _bodies(root, t):
+        for f in body.named_children:
+            if f.type != "field_declaration":
+                continue
+            for d in f.children_by_field_name("declarator"):
+                k = _declarator_kind(d, member)
+                if k is not None:
+                    kinds.add(k)
+    return kinds.pop() if len(kinds) == 1 else None
