@@ -238,6 +238,11 @@ def test_gcc_compiles_the_deep_copy(tmp_path):
     ("for (int i = 0; i < n; i++) t += u[i].x[i];", {}, {}),
     ("for (int i = 0; i < n; i++) { t += v->x[i]; v = v->next; }", {}, {}),
     ("for (int i = 0; i < n; i++) t += v->x[idx[i]];", {}, {"idx": "idx[0:n]"}),
+    # an element's address taken, the member passed whole: what goes through them is written
+    # behind the analysis's back (`c->u[k]` writes into `m->cell`)
+    ("for (int i = 0; i < n; i++) { c = &m->cell[i]; for (int k = 0; k < 3; k++) "
+     "c->u[k] = 0.5 * c->u[k]; }", {}, {}),
+    ("for (int i = 0; i < n; i++) t += f(v->x) + v->x[i];", {}, {}),
 ])
 def test_the_analysis_pairs_a_member_section_with_its_object(code, parents, sections):
     f = analyze(code)

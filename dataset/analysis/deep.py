@@ -30,9 +30,9 @@ import re
 
 from tree_sitter import Node
 
-from accellium.dataset.analysis.tree import field, iter_nodes, text
+from accellium.dataset.analysis.tree import field, iter_nodes, op, text
 
-__all__ = ["member_of", "parent_arg", "member_kind"]
+__all__ = ["member_of", "parent_arg", "member_kind", "only_elements"]
 
 _MEMBER = re.compile(r"\s*([A-Za-z_]\w*)\s*->\s*([A-Za-z_]\w*)\s*")
 _STRUCTS = ("struct_specifier", "union_specifier")
@@ -47,6 +47,31 @@ def member_of(name: str) -> tuple[str, str] | None:
 def parent_arg(parent: str) -> str:
     """The clause argument of the object a pointer points to (one object: ``v[0:1]``)."""
     return f"{parent}[0:1]"
+
+
+def only_elements(loop: Node, name: str) -> bool:
+    """Does ``loop`` use the member array ``name`` (``v->x``) only as elements it reads or
+    writes itself (``v->x[i]``, ``v->x[i].w``)?  Not when it takes an element's address
+    (``c = &v->x[i]``, ``v->x + i``) or uses the member whole (``f(v->x)``, ``q = v->x``):
+    what is then written through that pointer is an access the analysis does not count as one
+    of ``name``'s, and the mode it gives would be wrong."""
+    want = "".join(name.split())
+    for n in iter_nodes(loop):
+        if n.type != "field_expression" or "".join(text(n).split()) != want:
+            continue
+        up = n.parent
+        while up is not None and up.type == "parenthesized_expression":
+            up = up.parent
+        if up is None or up.type != "subscript_expression" or \
+                field(up, "argument") is None or \
+                "".join(text(field(up, "argument")).split()) != want:
+            return False
+        top = up.parent
+        while top is not None and top.type == "parenthesized_expression":
+            top = top.parent
+        if top is not None and top.type == "pointer_expression" and op(top) == "&":
+            return False
+    return True
 
 
 def _declarator_kind(d: Node | None, name: str) -> str | None:

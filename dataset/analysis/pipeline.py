@@ -26,7 +26,7 @@ from accellium.dataset.analysis.arrays import (
 )
 from accellium.dataset.analysis.calls import CallModel, Names, call_findings, pointer_value
 from accellium.dataset.analysis.context import enclosing_context
-from accellium.dataset.analysis.deep import member_kind, member_of, parent_arg
+from accellium.dataset.analysis.deep import member_kind, member_of, only_elements, parent_arg
 from accellium.dataset.analysis.facts import Dependence, DepKind, LoopFacts, Note, NoteKind
 from accellium.dataset.analysis.indirect import atomic_lines, derived, indirect_findings, reads_data
 from accellium.dataset.analysis.library import PURE_CALLS
@@ -419,14 +419,17 @@ def _deep_copies(b: _Body, facts: LoopFacts) -> None:
     """The arrays reached through a pointer's member (``v->x[i]``) keep their section only
     with the object it is attached to (:mod:`.deep`): read, always; written, where the file
     shows the member is a pointer (then ``copy``: nothing proves one write covers the
-    section).  The pointer must be one the loop neither declares nor assigns."""
+    section).  The pointer must be one the loop neither declares nor assigns, and the loop
+    must use the member only through its elements (``&v->x[i]``, ``f(v->x)``: what is written
+    through the address is not the loop's own access)."""
     owned = b.w.decls | b.w.assigned | b.index_all | set(b.w.element_pointers)
     for name, mode in list(facts.arrays.items()):
         pm = member_of(name)
         if pm is None or name not in facts.sections:
             continue
         parent = pm[0]
-        ok = parent not in owned and parent not in facts.arrays
+        ok = parent not in owned and parent not in facts.arrays and \
+            b.loop is not None and only_elements(b.loop, name)
         if ok and mode != "in":
             ok = b.where is not None and member_kind(
                 b.where.ctx.node, b.where.index.tree.root_node, *pm) == "pointer"
