@@ -7,9 +7,10 @@ Whole programs, built with gcc -fopenacc and run in the data-environment emulato
 device memory), with the controls that show each hazard is real there: the answer without the
 deep copy (the engine's answer before), and the member's section without its object.  A true
 array member (``double x[100]`` inside the struct) is part of the object: read, the same form
-is right; written, the section of the object's ``copyin`` never comes back (the control), so a
-written member gets the deep copy only where the file shows it is a pointer.  And the CLI
-writes the form (``accellium suggest --apply``)."""
+is right; written, the section of the object's ``copyin`` never comes back (the control), so
+the object itself is copied back (``copy(v[0:1])``).  A written member's kind comes from the
+struct's definition in the file; a loop seen alone gets no clause for it.  And the CLI writes
+the forms (``accellium suggest --apply``)."""
 
 from __future__ import annotations
 
@@ -155,12 +156,13 @@ def test_the_cli_writes_the_deep_copy_and_the_program_verifies(applied, tmp_path
     run_as_written(tmp_path, {"p": {"kernel.c": applied, "main.c": MAIN}})
 
 
-def test_a_written_true_array_member_gets_no_deep_copy(applied, tmp_path):
-    """``setarr`` writes a member that is part of the object: ``copyin(v[0:1])`` then the
-    member's section would never come back (the control fails in the emulator); the engine
-    leaves that member unnamed rather than guess."""
+def test_a_written_true_array_member_brings_its_object_back(applied, tmp_path):
+    """``setarr`` writes a member that is part of the object (the file's struct shows
+    ``double x[100]``): ``copyin(v[0:1])`` then the member's section would never come back
+    (the control fails in the emulator); the engine copies the object itself back (the
+    program verifies, the previous test)."""
     setarr = _pragma_above(applied, "setarr")
-    assert "v->x" not in setarr, setarr
+    assert "copy(v[0:1])" in setarr and "v->x" not in setarr, setarr
     control = _with({"setarr": "#pragma acc parallel loop copyin(v[0:1]) copy(v->x[0:100])"})
     r = _status(tmp_path / "control", control)
     assert r["status"] != "verified", r
@@ -197,6 +199,9 @@ def _query(fn: str, scoped: bool) -> LoopQuery:
      "copyin(v[0:1]) copy(v->x[0:v->n])"),
     ("dot", "#pragma acc parallel loop reduction(+:s) copyin(v->x[0:n])",
      "copyin(v[0:1], v->x[0:n])"),
+    # a written true array member: the object comes back
+    ("setarr", "#pragma acc parallel loop", "copy(v[0:1])"),
+    ("setarr", "#pragma acc parallel loop copyin(v[0:1])", "copy(v[0:1])"),
 ])
 def test_the_guard_completes_the_deep_copy(fn, given, expected, tmp_path):
     text, _ = guard(_query(fn, scoped=True), given)
@@ -254,8 +259,8 @@ def test_the_file_decides_a_written_member():
     for fn, arg in (("fill", "v->x[0:v->n]"), ("setarr", None)):
         q = _query(fn, scoped=True)
         f = analyze(q.code, "c", scope=q.scope, first_line=q.first_line)
-        if arg is None:  # a true array member: part of the object
-            assert "v->x" not in f.parents and "v->x" not in f.sections, f.sections
+        assert f.arrays["v->x"] == "inout"  # copy: no write is proved to cover it
+        if arg is None:  # a true array member: part of the object, which comes back
+            assert not f.parents and f.sections == {"v->x": "v[0:1]"}, f.sections
         else:
             assert f.parents == {"v->x": "v[0:1]"} and f.sections["v->x"] == arg
-            assert f.arrays["v->x"] == "inout"  # copy: no write is proved to cover it

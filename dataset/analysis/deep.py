@@ -15,9 +15,10 @@ C and OpenACC facts this encodes:
   loop that only *reads* through ``v->x`` the form is right either way.
 * A loop that *writes* through ``v->x`` needs the member's kind: through a pointer member the
   section is copied back by itself (``copy(v->x[0:n])``, the object ``v`` only read); a true
-  array member is part of ``v``, whose ``copyin`` never comes back — it needs ``copy(v[0:1])``.
-  So a written member gets the deep copy only where the struct's definition in the file shows
-  ``x`` declared as a pointer (:func:`member_kind`); otherwise nothing is guessed.
+  array member is part of ``v``, whose ``copyin`` never comes back — it needs the object in
+  ``copy(v[0:1])``.  So a written member gets its clause only where the struct's definition
+  in the file shows how ``x`` is declared (:func:`member_kind`); otherwise nothing is guessed.
+  (Nothing proves a write covers the section, so ``copy``, never ``copyout``.)
 * Only one level through a pointer the loop neither declares nor assigns (``v->x``, not
   ``v->s.x``, ``u[i].x`` or ``s.x`` of a struct variable: gcc 12 rejects a struct variable
   next to its own member in the clauses of one construct, "appears more than once in data
@@ -27,12 +28,14 @@ C and OpenACC facts this encodes:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from tree_sitter import Node
 
+from accellium.dataset.analysis.facts import LoopFacts
 from accellium.dataset.analysis.tree import field, iter_nodes, op, text
 
-__all__ = ["member_of", "parent_arg", "member_kind", "only_elements"]
+__all__ = ["member_of", "parent_arg", "member_kind", "only_elements", "deep_copies"]
 
 _MEMBER = re.compile(r"\s*([A-Za-z_]\w*)\s*->\s*([A-Za-z_]\w*)\s*")
 _STRUCTS = ("struct_specifier", "union_specifier")
@@ -152,3 +155,38 @@ def member_kind(fn: Node, root: Node, parent: str, member: str) -> str | None:
                 if k is not None:
                     kinds.add(k)
     return kinds.pop() if len(kinds) == 1 else None
+
+
+def deep_copies(facts: LoopFacts, loop: Node, owned: set[str],
+                kind: Callable[[str, str], str | None] | None) -> None:
+    """Keep the section of each array reached through a pointer's member (``v->x``, the
+    section the loop bounds give) only with what makes it right (module doc), in ``facts``:
+    read, the object in ``facts.parents``; written through a pointer member, the same, in
+    ``copy``; written in a true array member, the object itself as the section (``v[0:1]``,
+    ``copy``), and then no other member of ``v`` is sectioned (the object in ``copyin`` and
+    ``copy`` at once is a compile error).  Not when the loop declares or assigns ``v``
+    (``owned``), also uses ``v`` as an array, or reaches the member other than through its
+    elements (:func:`only_elements`).  ``kind(v, x)``: the member's kind, from the file
+    (None: a loop seen alone)."""
+    whole: set[str] = set()
+    for name, mode in list(facts.arrays.items()):
+        pm = member_of(name)
+        if pm is None or name not in facts.sections:
+            continue
+        parent = pm[0]
+        ok = parent not in owned and parent not in facts.arrays and only_elements(loop, name)
+        k = kind(*pm) if ok and mode != "in" and kind is not None else None
+        if not ok or (mode != "in" and k is None):
+            del facts.sections[name]
+        elif mode == "in" or k == "pointer":
+            facts.arrays[name] = mode if mode == "in" else "inout"
+            facts.parents[name] = parent_arg(parent)
+        else:  # a true array member, written: the object holds it
+            facts.arrays[name] = "inout"
+            facts.sections[name] = parent_arg(parent)
+            whole.add(parent)
+    for name in list(facts.parents):
+        pm = member_of(name)
+        if pm is not None and pm[0] in whole:
+            del facts.parents[name]
+            facts.sections.pop(name, None)

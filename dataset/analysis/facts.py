@@ -202,7 +202,7 @@ class LoopFacts:
             out.setdefault(kind, []).append(self.sections.get(name, name))
         if self.parents and "copyin" in out:  # the objects before their members' sections
             out = {"copyin": out.pop("copyin"), **out}
-        return [Clause(k, ", ".join(v)) for k, v in out.items() if v]
+        return [Clause(k, ", ".join(dict.fromkeys(v))) for k, v in out.items() if v]
 
 
 def _copied(v: object) -> object:

@@ -26,7 +26,7 @@ from accellium.dataset.analysis.arrays import (
 )
 from accellium.dataset.analysis.calls import CallModel, Names, call_findings, pointer_value
 from accellium.dataset.analysis.context import enclosing_context
-from accellium.dataset.analysis.deep import member_kind, member_of, only_elements, parent_arg
+from accellium.dataset.analysis.deep import deep_copies, member_kind
 from accellium.dataset.analysis.facts import Dependence, DepKind, LoopFacts, Note, NoteKind
 from accellium.dataset.analysis.indirect import atomic_lines, derived, indirect_findings, reads_data
 from accellium.dataset.analysis.library import PURE_CALLS
@@ -416,29 +416,15 @@ def _data(b: _Body, facts: LoopFacts) -> None:
 
 
 def _deep_copies(b: _Body, facts: LoopFacts) -> None:
-    """The arrays reached through a pointer's member (``v->x[i]``) keep their section only
-    with the object it is attached to (:mod:`.deep`): read, always; written, where the file
-    shows the member is a pointer (then ``copy``: nothing proves one write covers the
-    section).  The pointer must be one the loop neither declares nor assigns, and the loop
-    must use the member only through its elements (``&v->x[i]``, ``f(v->x)``: what is written
-    through the address is not the loop's own access)."""
+    """The arrays reached through a pointer's member (:func:`.deep.deep_copies`); with the
+    file, a written member's kind from its struct's definition."""
+    if b.loop is None:
+        return
     owned = b.w.decls | b.w.assigned | b.index_all | set(b.w.element_pointers)
-    for name, mode in list(facts.arrays.items()):
-        pm = member_of(name)
-        if pm is None or name not in facts.sections:
-            continue
-        parent = pm[0]
-        ok = parent not in owned and parent not in facts.arrays and \
-            b.loop is not None and only_elements(b.loop, name)
-        if ok and mode != "in":
-            ok = b.where is not None and member_kind(
-                b.where.ctx.node, b.where.index.tree.root_node, *pm) == "pointer"
-            if ok:
-                facts.arrays[name] = "inout"
-        if ok:
-            facts.parents[name] = parent_arg(parent)
-        else:
-            del facts.sections[name]
+    where = b.where
+    kind = None if where is None else \
+        (lambda p, m: member_kind(where.ctx.node, where.index.tree.root_node, p, m))
+    deep_copies(facts, b.loop, owned, kind)
 
 
 def _passed_aliases(b: _Body) -> set[str]:

@@ -102,7 +102,9 @@ def copy_clauses(facts: LoopFacts, names: Sequence[str], spellings: dict[str, st
         by.setdefault({"in": "copyin", "out": "copyout"}.get(mode, "copy"), []).append(sec)
     if parents:
         by["copyin"] = parents + by.get("copyin", [])
-    return [Clause(k, ", ".join(v)) for k in ("copyin", "copyout", "copy") if (v := by.get(k))]
+    # one object may hold several written members (``copy(v[0:1])`` once)
+    return [Clause(k, ", ".join(dict.fromkeys(v))) for k in ("copyin", "copyout", "copy")
+            if (v := by.get(k))]
 
 
 def correct_data(p: Pragma, facts: LoopFacts, justified: dict[str, str],
