@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import re
 
+from accellium.dataset.analysis.deep import member_of
 from accellium.dataset.pragma import COMPUTE_DIRECTIVES, Clause
 
 __all__ = ["complete_data", "fit_nest", "gang_level", "one_gang", "visible_names",
@@ -182,7 +183,7 @@ def _fixed_items(family: dict[str, list[str]], facts, placed: dict[str, list[str
     bare: list[str] = []
     for kind, items in family.items():
         for item in items:
-            name = _base(item)
+            name = _member(item, facts) or _base(item)
             target, arg = kind, item
             mode = facts.arrays.get(name or "")
             if name is not None and mode is not None and name not in facts.present:
@@ -205,6 +206,18 @@ def _fixed_items(family: dict[str, list[str]], facts, placed: dict[str, list[str
                 seen.add(name)
             placed.setdefault(target, []).append(arg)
     return seen, bare
+
+
+def _member(item: str, facts) -> str | None:
+    """The array reached through a pointer's member that ``item`` names (``v->x[0:n]``:
+    ``v->x``; ``v[0:1]``: a written true array member of ``v``), when the analysis derives its
+    clause."""
+    name = _squash(item).split("[", 1)[0]
+    if name in facts.parents:
+        return name
+    # the object holding a written true array member (``v[0:1]`` for ``v->x``)
+    return next((m for m, sec in facts.sections.items() if m not in facts.parents
+                 and member_of(m) is not None and _squash(sec) == _squash(item)), None)
 
 
 def _added_arrays(facts, moves_data: bool, skip: set[str], placed: dict[str, list[str]],
@@ -236,6 +249,38 @@ def _added_arrays(facts, moves_data: bool, skip: set[str], placed: dict[str, lis
         changed.append(f"`{sec}` added to `{target}`: the loop {_VERB[mode]} it and nothing "
                        "else puts it on the device")
     return missing_extent, unmapped
+
+
+def _added_members(facts, moves_data: bool, placed: dict[str, list[str]],
+                   changed: list[str]) -> None:
+    """Add the clauses of the arrays reached through a pointer's member whose section the
+    analysis derives (:mod:`accellium.dataset.analysis.deep`): the deep copy, the object
+    first — the pointer ``v`` is firstprivate otherwise and holds a host address, even when
+    the member's section is named — then the section (``copyin(v[0:1], v->x[0:n])``); or, for
+    a written true array member, the object that holds it (``copy(v[0:1])``).  As for plain
+    arrays: where the pragma moves data, or the file is known and none of its data
+    directives names the object."""
+    have = {_squash(a).split("[", 1)[0] for items in placed.values() for a in items}
+    for name, sec in facts.sections.items() if moves_data or facts.scoped else ():
+        pm, mode = member_of(name), facts.arrays.get(name)
+        if pm is None or mode is None or name in facts.present or pm[0] in facts.present:
+            continue
+        obj, parent = pm[0], facts.parents.get(name)
+        if not moves_data and obj in facts.mapped_in_file:
+            continue
+        if parent is not None and obj not in have:
+            placed.setdefault("copyin", []).insert(0, parent)
+            have.add(obj)
+            changed.append(f"`{parent}` added to `copyin`: the loop reaches `{name}` through "
+                           f"the pointer `{obj}`, which holds a host address unless its "
+                           "object is on the device")
+        key = _squash(sec).split("[", 1)[0]
+        if key not in have:
+            target = _BY_MOVES[_need(mode)]
+            placed.setdefault(target, []).append(sec)
+            have.add(key)
+            changed.append(f"`{sec}` added to `{target}`: the loop {_VERB[mode]} `{name}` "
+                           "and nothing else puts it on the device")
 
 
 def _returned_scalars(directive: str, facts, skip: set[str], placed: dict[str, list[str]],
@@ -428,6 +473,7 @@ def complete_data(p, facts, notes: list[str]):
     seen, bare = _fixed_items(family, facts, placed, changed)
     missing_extent, unmapped = _added_arrays(facts, bool(family), seen | named, placed,
                                              changed)
+    _added_members(facts, bool(family), placed, changed)
     missing_extent += bare
     if facts.scoped:  # only the pointer of these reaches the device
         unmapped += [n for n in bare if n not in facts.mapped_in_file]

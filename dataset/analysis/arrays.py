@@ -22,6 +22,7 @@ from accellium.dataset.analysis.affine import (
     overlap,
     signature,
 )
+from accellium.dataset.analysis.deep import member_of
 from accellium.dataset.analysis.facts import Dependence, DepKind
 from accellium.dataset.analysis.rows import Bound, Bounds, loop_range
 from accellium.dataset.analysis.scalars import Parent
@@ -345,12 +346,14 @@ def _one_index(accs: list[Access]) -> str | None:
 
 def sections(names: list[str], by_name: dict[str, list[Access]],
              bounds: dict[str, ForHeader], index_all: set[str]) -> dict[str, str]:
-    """``a[lo:len]`` for the plain arrays every access of which is ``a[i]`` with ``i`` a loop
-    index of known bounds."""
+    """``a[lo:len]`` for the plain arrays, and those reached through a pointer's member
+    (``v->x``, :mod:`.deep`), every access of which is ``a[i]`` with ``i`` a loop index of
+    known bounds."""
     out: dict[str, str] = {}
     for name in names:
         iv = _one_index(by_name.get(name, []))
-        if iv is None or iv not in bounds or "." in name or "->" in name:
+        if iv is None or iv not in bounds or \
+                (("." in name or "->" in name) and member_of(name) is None):
             continue
         s = section(bounds[iv].lo, bounds[iv].hi)
         if s and not idents(s) & (index_all - {iv}):

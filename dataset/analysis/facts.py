@@ -149,6 +149,9 @@ class LoopFacts:
     device_pointers: bool = False
     arrays: dict[str, str] = field(default_factory=dict)  # name -> in | out | inout
     sections: dict[str, str] = field(default_factory=dict)  # name -> clause argument
+    # an array reached through a pointer's member (``v->x``) -> the object its clause maps
+    # first (``v[0:1]``, :mod:`.deep`); only arrays with a section here
+    parents: dict[str, str] = field(default_factory=dict)
     scalars_read: list[str] = field(default_factory=list)
     in_region: bool = False  # inside a compute construct or an annotated loop
     present: dict[str, str] = field(default_factory=dict)  # array -> argument in enclosing
@@ -184,14 +187,22 @@ class LoopFacts:
         """Data clauses for a compute construct on this loop: ``present`` for arrays an
         enclosing region names, ``copyin``/``copyout``/``copy`` for the others."""
         out: dict[str, list[str]] = {}
+        parents: list[str] = []
         for name, mode in self.arrays.items():
             if name in self.present:
                 if present_style:
                     out.setdefault("present", []).append(self.present[name])
                 continue
             kind = {"in": "copyin", "out": "copyout"}.get(mode, "copy")
+            parent = self.parents.get(name)
+            if parent is not None and parent not in out.get("copyin", []):
+                # the objects first: a member's section is attached to its object's copy
+                out.setdefault("copyin", []).insert(len(parents), parent)
+                parents.append(parent)
             out.setdefault(kind, []).append(self.sections.get(name, name))
-        return [Clause(k, ", ".join(v)) for k, v in out.items() if v]
+        if self.parents and "copyin" in out:  # the objects before their members' sections
+            out = {"copyin": out.pop("copyin"), **out}
+        return [Clause(k, ", ".join(dict.fromkeys(v))) for k, v in out.items() if v]
 
 
 def _copied(v: object) -> object:

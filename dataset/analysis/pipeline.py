@@ -26,6 +26,7 @@ from accellium.dataset.analysis.arrays import (
 )
 from accellium.dataset.analysis.calls import CallModel, Names, call_findings, pointer_value
 from accellium.dataset.analysis.context import enclosing_context
+from accellium.dataset.analysis.deep import deep_copies, member_kind
 from accellium.dataset.analysis.facts import Dependence, DepKind, LoopFacts, Note, NoteKind
 from accellium.dataset.analysis.indirect import atomic_lines, derived, indirect_findings, reads_data
 from accellium.dataset.analysis.library import PURE_CALLS
@@ -410,7 +411,20 @@ def _data(b: _Body, facts: LoopFacts) -> None:
         for name, mode in facts.arrays.items():
             if mode == "out" and name not in covered:
                 facts.arrays[name] = "inout"  # copyout would return unwritten elements
+    _deep_copies(b, facts)
     b.notes.extend(renderable(facts, b.by_name))
+
+
+def _deep_copies(b: _Body, facts: LoopFacts) -> None:
+    """The arrays reached through a pointer's member (:func:`.deep.deep_copies`); with the
+    file, a written member's kind from its struct's definition."""
+    if b.loop is None:
+        return
+    owned = b.w.decls | b.w.assigned | b.index_all | set(b.w.element_pointers)
+    where = b.where
+    kind = None if where is None else \
+        (lambda p, m: member_kind(where.ctx.node, where.index.tree.root_node, p, m))
+    deep_copies(facts, b.loop, owned, kind)
 
 
 def _passed_aliases(b: _Body) -> set[str]:

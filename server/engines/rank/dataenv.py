@@ -12,7 +12,9 @@ which asserts a device address) is written only where the visible data environme
 Everything else gets the copy family from the loop's own accesses (OpenACC 2.5 and later: a
 copy clause first looks for the data on the device, so it is correct inside or outside a data
 region): ``copyin`` for arrays only read, ``copyout`` for arrays only written, ``copy`` for
-both, always with the section the loop bounds give (``a[0:n]``).  An array whose extent the
+both, always with the section the loop bounds give (``a[0:n]``); an array reached through a
+pointer's member comes after the object it is attached to (``copyin(v[0:1], v->x[0:n])``,
+:mod:`accellium.dataset.analysis.deep`).  An array whose extent the
 loop does not show (a pointer indexed by data, a 2-D access) gets no clause: the compiler's
 implicit data handling is right where a guessed section would not be.
 """
@@ -88,13 +90,21 @@ def copy_clauses(facts: LoopFacts, names: Sequence[str], spellings: dict[str, st
     """``copyin``/``copyout``/``copy`` for ``names`` by their accesses in the loop, sectioned;
     arrays without a known section are left to the compiler."""
     by: dict[str, list[str]] = {}
+    parents: list[str] = []
     for name in names:
         mode = facts.arrays.get(name)
         sec = _section(facts, name, spellings or {})
         if mode is None or sec is None:
             continue
+        parent = facts.parents.get(name)
+        if parent is not None and parent not in parents:
+            parents.append(parent)  # the object, before the member's section attaches to it
         by.setdefault({"in": "copyin", "out": "copyout"}.get(mode, "copy"), []).append(sec)
-    return [Clause(k, ", ".join(v)) for k in ("copyin", "copyout", "copy") if (v := by.get(k))]
+    if parents:
+        by["copyin"] = parents + by.get("copyin", [])
+    # one object may hold several written members (``copy(v[0:1])`` once)
+    return [Clause(k, ", ".join(dict.fromkeys(v))) for k in ("copyin", "copyout", "copy")
+            if (v := by.get(k))]
 
 
 def correct_data(p: Pragma, facts: LoopFacts, justified: dict[str, str],
