@@ -19,7 +19,7 @@ from accellium.evaluation.dynamic.accpragmas import (
     exit_calls,
     update_calls,
 )
-from accellium.evaluation.dynamic.cscan import free_names, text
+from accellium.evaluation.dynamic.cscan import deref_members, free_names, text
 from accellium.evaluation.dynamic.emitctx import Ctx
 from accellium.evaluation.dynamic.loopgen import LoopGen
 
@@ -105,6 +105,12 @@ class ComputeGen(LoopGen):
                 f"{mode}, {c_string(v)}, {p.line});")
             rename[v] = f"(*__acc_v_{v})"
             bound.append(v)
+        # pointer members of the aggregates' device copies that the region dereferences
+        for v, paths in deref_members(n, set(bound)).items():
+            for path in paths:
+                dev = f"(*__acc_v_{v}){path[len(v):]}"
+                pre.append(f"if (ACCRT_ISPTR({dev})) accrt_member_ptr((const void *)&({dev}), "
+                           f"{c_string(path)}, {p.line});")
         for v in sorted(loopvars):
             pre.append(f"__typeof__({v}) __acc_lv_{v};")
             rename[v] = f"__acc_lv_{v}"

@@ -9,7 +9,7 @@ from tree_sitter import Node
 
 __all__ = ["declared_names", "declarator_name", "free_names", "for_vars", "LoopHeader",
            "parse_header", "collapse_chain", "write_targets", "base_name", "has_side_effects",
-           "text"]
+           "deref_members", "text"]
 
 _STATEMENT_SCOPES = ("compound_statement", "for_statement")
 
@@ -289,4 +289,52 @@ def write_targets(stmt: Node) -> list[Node]:
                 out.append(arg)
         elif e.type == "comma_expression":
             stack.extend(e.named_children)
+    return out
+
+
+def _member_path(n: Node) -> tuple[str, str] | None:
+    """(``s``, ``s.a.x``) of a member chain of a variable through ``.`` only (``s.x``,
+    ``s.a.x``); None for anything else (``p->x``, ``a[i].x``, ``f().x``)."""
+    parts: list[str] = []
+    while n.type == "field_expression":
+        opn = n.child_by_field_name("operator")
+        fld = n.child_by_field_name("field")
+        arg = n.child_by_field_name("argument")
+        if opn is None or text(opn) != "." or fld is None or arg is None:
+            return None
+        parts.append(text(fld))
+        n = _strip_parens(arg)
+    if n.type != "identifier" or not parts:
+        return None
+    return text(n), ".".join([text(n), *reversed(parts)])
+
+
+def deref_members(root: Node, names: set[str]) -> dict[str, list[str]]:
+    """Members of the aggregate variables ``names`` that ``root`` dereferences, by variable
+    (``s.x[i]``, ``*s.x``, ``s.x->y`` -> ``{"s": ["s.x"]}``; ``s.a.x[i]`` -> ``s.a.x``): the
+    member is a pointer or an array, and ``s``'s copy on the device must hold a device address
+    there when it is a pointer.  A member only read as a value (``s.n``) is not listed."""
+    out: dict[str, list[str]] = {}
+    stack = [root]
+    while stack:
+        n = stack.pop()
+        stack.extend(reversed(n.children))  # in source order
+        if n.type != "field_expression":
+            continue
+        up = n.parent
+        while up is not None and up.type == "parenthesized_expression":
+            up = up.parent
+        if up is None:
+            continue
+        arg = up.child_by_field_name("argument")
+        through = arg is not None and _strip_parens(arg).start_byte == n.start_byte and \
+            _strip_parens(arg).end_byte == n.end_byte and (
+            up.type == "subscript_expression"
+            or (up.type == "pointer_expression" and text(up.child_by_field_name("operator"))
+                == "*")
+            or (up.type == "field_expression" and text(up.child_by_field_name("operator"))
+                == "->"))
+        path = _member_path(n) if through else None
+        if path is not None and path[0] in names and path[1] not in out.get(path[0], []):
+            out.setdefault(path[0], []).append(path[1])
     return out

@@ -136,6 +136,12 @@ static inline void accrt_attach(void **pp) {
   if (t) { void *d = accrt_devaddr(t, *pp); memcpy(accrt_devaddr(e, pp), &d, sizeof d); }
 }
 
+/* A pointer member of an aggregate's device copy (the copy a compute construct uses for a
+ * struct variable s) that the region dereferences (s.x[i]): it must hold NULL or a device
+ * address (attached: a section s.x[lo:len] mapped while s was present).  A host address there
+ * is what a GPU kernel faults on (exit 98), as for a pointer mapped by itself. */
+void accrt_member_ptr(const void *slot, const char *name, int line);
+
 /* A section of a pointer variable (p[lo:len]) was mapped: inside compute regions the pointer
  * is translated relative to that section, even where it points before it (gcc's bias). */
 void accrt_bind_ptr(void **pp, const void *section);
@@ -699,6 +705,15 @@ void *accrt_var(void *p, size_t n, int isptr, int cls, void *slot, int *kind, in
   if (n > 256) return p;
   memcpy(slot, p, n);
   return slot;
+}
+void accrt_member_ptr(const void *slot, const char *name, int line) {
+  char msg[300];
+  void *v; memcpy(&v, slot, sizeof v);
+  if (!v || accrt_find_dev(v)) return;
+  snprintf(msg, sizeof msg, "line %d: '%s' is a pointer member of a struct copied to the device "
+           "(implicitly or by a clause): its device copy holds a host address (no section of it "
+           "was attached to the struct's device copy)", line, name);
+  accrt_fatal(98, msg);
 }
 void accrt_bind_ptr(void **pp, const void *section) {
   accrt_state *S = &accrt_S;
