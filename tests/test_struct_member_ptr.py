@@ -43,6 +43,15 @@ SCALE
 POSTSCALE
 }
 
+double pdot(const struct vec *v, int n)
+{
+    double t = 0.0;
+PDOT
+    for (int i = 0; i < n; i++)
+        t += v->x[i];
+    return t;
+}
+
 double count(struct vec s)
 {
     double t = 0.0;
@@ -69,6 +78,7 @@ struct vec { int n; double *x; double *unused; };
 struct arr { int n; double x[64]; };
 double dot(struct vec s, int n);
 void scale(struct vec s, int n, double a);
+double pdot(const struct vec *v, int n);
 double count(struct vec s);
 double sumarr(struct arr s);
 int main(void)
@@ -80,6 +90,7 @@ int main(void)
     for (int i = 0; i < n; i++) s.x[i] = i;
     for (int i = 0; i < 64; i++) a.x[i] = i;
     bad += fabs(dot(s, n) - 49.0 * 50 * 99 / 6) > 1e-6;
+    bad += pdot(&s, n) != 1225.0;
     scale(s, n, 2.0);
     for (int i = 0; i < n; i++) bad += s.x[i] != 2.0 * i;
     bad += count(s) != n;
@@ -90,6 +101,8 @@ int main(void)
 """
 PARALLEL_DOT = "    #pragma acc parallel loop reduction(+:t)"
 PARALLEL_SCALE = "    #pragma acc parallel loop"
+# the deep copy through a pointer (tests/test_deep_copy.py): the object, then its member
+DEEP = "    #pragma acc parallel loop reduction(+:t) copyin(v[0:1], v->x[0:n])"
 
 # Forms that attach the member to the struct's device copy: the struct is present when the
 # member's section is mapped.
@@ -124,9 +137,9 @@ def _kernel(form: dict[str, str]) -> str:
     lines = []
     for ln in KERNEL.splitlines():
         key = ln.strip()
-        if key in ("DOT", "POSTDOT", "SCALE", "POSTSCALE"):
-            if form.get(key):
-                lines.append(form[key])
+        if key in ("DOT", "POSTDOT", "SCALE", "POSTSCALE", "PDOT"):
+            if form.get(key, DEEP if key == "PDOT" else ""):
+                lines.append(form.get(key, DEEP))
             continue
         lines.append(ln)
     return "\n".join(lines) + "\n"
@@ -153,6 +166,19 @@ def test_a_host_pointer_inside_the_struct_is_a_data_failure(name, tmp_path):
     assert "'s.x' is a pointer member of a struct copied to the device" in r["reason"], r
 
 
+def test_the_object_without_its_member_section_is_a_data_failure(tmp_path):
+    """Through a pointer the same: ``copyin(v[0:1])`` copies the object with the host pointer
+    ``v->x`` inside; the deep copy (every program above) attaches the member."""
+    from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
+
+    form = {**ATTACHED["enclosing data"],
+            "PDOT": "    #pragma acc parallel loop reduction(+:t) copyin(v[0:1])"}
+    manifest = write_suite(tmp_path, {"p": (_kernel(form), MAIN)})
+    r = evaluate_dynamic(manifest, None, runs=1, with_mutations=False)["programs"][0]["original"]
+    assert r["status"] == "data", r
+    assert "'v->x' is a pointer member of a struct copied to the device" in r["reason"], r
+
+
 def test_gcc_rejects_the_struct_beside_its_member_on_a_compute_construct(tmp_path):
     """Why the attached forms above put the struct on an enclosing or standalone directive."""
     src = tmp_path / "k.c"
@@ -168,8 +194,12 @@ def test_gcc_rejects_the_struct_beside_its_member_on_a_compute_construct(tmp_pat
     # values, not dereferences; other variables; members reached through pointers or elements
     ("t += s.n + (double)(s.x == 0);", {}),
     ("t += u.x[i];", {}),
-    ("t += p->x[i] + a[i].x[0];", {}),
+    ("t += a[i].x[0] + q->r->x[i] + f().x[i];", {}),
+    # through a pointer variable's ``->`` first
+    ("t += p->x[i] + *p->a.y;", {"p": ["p->x", "p->a.y"]}),
+    # a variable the region assigns: its value at entry is not the one used
+    ("{ p = q[i]; t += p->x[i]; s++; t += s.x[0]; }", {}),
 ])
 def test_the_members_a_region_dereferences(code, expected):
     src = f"void f(void) {{ {code} }}".encode()
-    assert deref_members(parse_tree(src, "c").root_node, {"s"}) == expected
+    assert deref_members(parse_tree(src, "c").root_node, {"s", "p"}) == expected

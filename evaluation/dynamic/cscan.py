@@ -9,7 +9,7 @@ from tree_sitter import Node
 
 __all__ = ["declared_names", "declarator_name", "free_names", "for_vars", "LoopHeader",
            "parse_header", "collapse_chain", "write_targets", "base_name", "has_side_effects",
-           "deref_members", "text"]
+           "deref_members", "iter_tree", "text"]
 
 _STATEMENT_SCOPES = ("compound_statement", "for_statement")
 
@@ -293,32 +293,62 @@ def write_targets(stmt: Node) -> list[Node]:
 
 
 def _member_path(n: Node) -> tuple[str, str] | None:
-    """(``s``, ``s.a.x``) of a member chain of a variable through ``.`` only (``s.x``,
-    ``s.a.x``); None for anything else (``p->x``, ``a[i].x``, ``f().x``)."""
+    """(``s``, ``s.a.x``) of a member chain of a variable through ``.`` (``s.x``, ``s.a.x``),
+    or through a pointer variable's ``->`` first (``p->x``, ``p->a.x``); None for anything
+    else (``p->a->x``, ``a[i].x``, ``f().x``)."""
     parts: list[str] = []
     while n.type == "field_expression":
         opn = n.child_by_field_name("operator")
         fld = n.child_by_field_name("field")
         arg = n.child_by_field_name("argument")
-        if opn is None or text(opn) != "." or fld is None or arg is None:
+        if opn is None or text(opn) not in (".", "->") or fld is None or arg is None:
             return None
-        parts.append(text(fld))
         n = _strip_parens(arg)
+        if text(opn) == "->" and n.type != "identifier":
+            return None
+        parts.append(text(opn) + text(fld))
     if n.type != "identifier" or not parts:
         return None
-    return text(n), ".".join([text(n), *reversed(parts)])
+    return text(n), text(n) + "".join(reversed(parts))
 
 
-def deref_members(root: Node, names: set[str]) -> dict[str, list[str]]:
-    """Members of the aggregate variables ``names`` that ``root`` dereferences, by variable
-    (``s.x[i]``, ``*s.x``, ``s.x->y`` -> ``{"s": ["s.x"]}``; ``s.a.x[i]`` -> ``s.a.x``): the
-    member is a pointer or an array, and ``s``'s copy on the device must hold a device address
-    there when it is a pointer.  A member only read as a value (``s.n``) is not listed."""
-    out: dict[str, list[str]] = {}
+def _assigned(root: Node) -> set[str]:
+    """Variables ``root`` assigns whole (``p = q``, ``p++``, ``p += k``)."""
+    out: set[str] = set()
+    for stmt in iter_tree(root):
+        if stmt.type == "assignment_expression":
+            lhs = stmt.child_by_field_name("left")
+        elif stmt.type == "update_expression":
+            lhs = stmt.child_by_field_name("argument")
+        else:
+            continue
+        if lhs is not None and _strip_parens(lhs).type == "identifier":
+            out.add(text(_strip_parens(lhs)))
+    return out
+
+
+def iter_tree(root: Node) -> list[Node]:
+    """The nodes of ``root`` in source order."""
+    out: list[Node] = []
     stack = [root]
     while stack:
         n = stack.pop()
-        stack.extend(reversed(n.children))  # in source order
+        out.append(n)
+        stack.extend(reversed(n.children))
+    return out
+
+
+def deref_members(root: Node, names: set[str]) -> dict[str, list[str]]:
+    """Members of the variables ``names`` that ``root`` dereferences, by variable: of a struct
+    variable (``s.x[i]``, ``*s.x``, ``s.x->y`` -> ``{"s": ["s.x"]}``; ``s.a.x[i]`` ->
+    ``s.a.x``) or of the object a pointer variable points to (``p->x[i]`` -> ``p->x``).  The
+    member is a pointer or an array, and the object's copy on the device must hold a device
+    address there when it is a pointer.  Not listed: a member only read as a value (``s.n``),
+    and the members of a variable the region assigns (its value at entry is not the one the
+    member is reached through)."""
+    out: dict[str, list[str]] = {}
+    assigned = _assigned(root)
+    for n in iter_tree(root):
         if n.type != "field_expression":
             continue
         up = n.parent
@@ -335,6 +365,7 @@ def deref_members(root: Node, names: set[str]) -> dict[str, list[str]]:
             or (up.type == "field_expression" and text(up.child_by_field_name("operator"))
                 == "->"))
         path = _member_path(n) if through else None
-        if path is not None and path[0] in names and path[1] not in out.get(path[0], []):
+        if path is not None and path[0] in names and path[0] not in assigned and \
+                path[1] not in out.get(path[0], []):
             out.setdefault(path[0], []).append(path[1])
     return out

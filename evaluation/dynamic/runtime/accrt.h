@@ -136,8 +136,8 @@ static inline void accrt_attach(void **pp) {
   if (t) { void *d = accrt_devaddr(t, *pp); memcpy(accrt_devaddr(e, pp), &d, sizeof d); }
 }
 
-/* A pointer member of an aggregate's device copy (the copy a compute construct uses for a
- * struct variable s) that the region dereferences (s.x[i]): it must hold NULL or a device
+/* A pointer member of an object's device copy that the region dereferences (s.x[i] of a
+ * struct variable s, p->x[i] of the object p points to): it must hold NULL or a device
  * address (attached: a section s.x[lo:len] mapped while s was present).  A host address there
  * is what a GPU kernel faults on (exit 98), as for a pointer mapped by itself. */
 void accrt_member_ptr(const void *slot, const char *name, int line);
@@ -708,7 +708,9 @@ void *accrt_var(void *p, size_t n, int isptr, int cls, void *slot, int *kind, in
 }
 void accrt_member_ptr(const void *slot, const char *name, int line) {
   char msg[300];
-  void *v; memcpy(&v, slot, sizeof v);
+  void *v;
+  if (!accrt_find_dev(slot)) return; /* p->x with p NULL or not on the device: not read here */
+  memcpy(&v, slot, sizeof v);
   if (!v || accrt_find_dev(v)) return;
   snprintf(msg, sizeof msg, "line %d: '%s' is a pointer member of a struct copied to the device "
            "(implicitly or by a clause): its device copy holds a host address (no section of it "
