@@ -203,3 +203,75 @@ def test_gcc_rejects_the_struct_beside_its_member_on_a_compute_construct(tmp_pat
 def test_the_members_a_region_dereferences(code, expected):
     src = f"void f(void) {{ {code} }}".encode()
     assert deref_members(parse_tree(src, "c").root_node, {"s", "p"}) == expected
+
+
+# -- other constructs and directives: kernels, serial, enter data, a NULL member ---------------
+
+F_MAIN = """#include <stdio.h>
+#include <stdlib.h>
+struct vec { int n; double *x; };
+double f(struct vec *p, struct vec s, int n);
+int main(void) {
+  int n = 40; struct vec s; s.n = n; s.x = malloc(n * sizeof(double));
+  for (int i = 0; i < n; i++) s.x[i] = i;
+  double t = f(&s, s, n);
+  int bad = t != 2.0 * 780.0;
+  for (int i = 0; i < n; i++) bad += s.x[i] != 2.0 * i;
+  puts(bad ? "BAD" : "OK"); return 0; }
+"""
+F_KERNEL = """struct vec { int n; double *x; };
+double f(struct vec *p, struct vec s, int n) {
+  double t = 0.0;
+BODY
+  return t; }
+"""
+F_BODIES = {
+    "enter data through a pointer": ("verified", """#pragma acc enter data copyin(p[0:1])
+#pragma acc enter data copyin(p->x[0:n])
+#pragma acc kernels loop independent
+  for (int i = 0; i < n; i++) p->x[i] *= 2.0;
+#pragma acc parallel loop reduction(+:t)
+  for (int i = 0; i < n; i++) t += p->x[i];
+#pragma acc exit data copyout(p->x[0:n])
+#pragma acc exit data delete(p[0:1])"""),
+    "kernels, the object without its member": ("data", """#pragma acc enter data copyin(p[0:1])
+#pragma acc kernels loop independent
+  for (int i = 0; i < n; i++) p->x[i] *= 2.0;
+  t = 1560.0;
+#pragma acc exit data delete(p[0:1])"""),
+    "serial, implicit copy": ("data", """#pragma acc serial
+  for (int i = 0; i < n; i++) s.x[i] *= 2.0;
+  t = 1560.0;"""),
+    "serial in a data region": ("verified", """#pragma acc data copyin(s) copy(s.x[0:n])
+  {
+#pragma acc serial
+  for (int i = 0; i < n; i++) s.x[i] *= 2.0;
+#pragma acc parallel loop reduction(+:t)
+  for (int i = 0; i < n; i++) t += s.x[i];
+  }"""),
+    # a NULL member the region tests before it dereferences it: no address to fault on
+    "a NULL member": ("verified", """  struct vec z = {0, 0};
+#pragma acc parallel loop reduction(+:t) copyin(p[0:1]) copy(p->x[0:n])
+  for (int i = 0; i < n; i++) { p->x[i] *= 2.0; t += p->x[i] + (z.x ? z.x[i] : 0.0); }"""),
+}
+
+
+def test_the_check_in_other_constructs(tmp_path):
+    from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
+
+    names = sorted(F_BODIES)
+    progs = {f"p{k}": (F_KERNEL.replace("BODY", F_BODIES[n][1]), F_MAIN)
+             for k, n in enumerate(names)}
+    for k, (kernel, _) in progs.items():
+        src = tmp_path / f"{k}.c"
+        src.write_text(kernel)
+        r = subprocess.run(["gcc", "-fopenacc", "-c", str(src), "-o", str(tmp_path / "k.o")],
+                           capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0, r.stderr
+    res = evaluate_dynamic(write_suite(tmp_path / "run", progs), None, runs=1,
+                           with_mutations=False)
+    got = {names[int(p["name"][1:])]: p["original"] for p in res["programs"]}
+    for name, (want, _) in F_BODIES.items():
+        assert got[name]["status"] == want, (name, got[name])
+        if want == "data":
+            assert "is a pointer member of a struct" in got[name]["reason"], got[name]
