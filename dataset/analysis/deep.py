@@ -93,10 +93,10 @@ def _declarator_kind(d: Node | None, name: str) -> str | None:
     return None
 
 
-def _pointee_type(fn: Node, name: str) -> str | None:
+def _pointee_type(fn: Node, name: str, pointer: bool = True) -> str | None:
     """The type text of what the parameter or local ``name`` of ``fn`` points to
     (``struct vec``, ``vec_t``), where every declaration of ``name`` in ``fn`` is ``T *name``
-    with one ``T``."""
+    with one ``T`` (``pointer`` false: ``T name``, the type of the variable itself)."""
     found: set[str] = set()
     for n in iter_nodes(fn):
         if n.type not in ("parameter_declaration", "declaration"):
@@ -104,6 +104,12 @@ def _pointee_type(fn: Node, name: str) -> str | None:
         t = field(n, "type")
         for decl in n.children_by_field_name("declarator"):
             d = field(decl, "declarator") if decl.type == "init_declarator" else decl
+            if not pointer:  # `T name`: the variable itself (not `T *name`, `T name[n]`)
+                if d is not None and d.type == "identifier" and text(d) == name:
+                    found.add(" ".join(text(t).split()) if t is not None else "")
+                elif _declares(d, name):
+                    found.add("")
+                continue
             inner = field(d, "declarator")
             if inner is None or inner.type != "identifier" or text(inner) != name:
                 continue
@@ -111,6 +117,13 @@ def _pointee_type(fn: Node, name: str) -> str | None:
             found.add(" ".join(text(t).split()) if d is not None and t is not None and
                       d.type == "pointer_declarator" else "")
     return found.pop() or None if len(found) == 1 else None
+
+
+def _declares(d: Node | None, name: str) -> bool:
+    """Does the declarator ``d`` declare ``name`` (under pointers, arrays, parentheses)?"""
+    while d is not None and d.type != "identifier":
+        d = field(d, "declarator")
+    return d is not None and text(d) == name
 
 
 def _bodies(root: Node, type_text: str) -> list[Node]:
@@ -138,11 +151,13 @@ def _bodies(root: Node, type_text: str) -> list[Node]:
     return out
 
 
-def member_kind(fn: Node, root: Node, parent: str, member: str) -> str | None:
+def member_kind(fn: Node, root: Node, parent: str, member: str,
+                pointer: bool = True) -> str | None:
     """``pointer`` / ``array``: how the struct that ``parent`` (a ``T *`` parameter or local
-    of the function ``fn``) points to declares ``member``, where every definition of ``T``
-    in the file (``root``) agrees; None when that is not known."""
-    t = _pointee_type(fn, parent)
+    of the function ``fn``; ``pointer`` false: a ``T`` one) points to declares ``member``,
+    where every definition of ``T`` in the file (``root``) agrees; None when that is not
+    known."""
+    t = _pointee_type(fn, parent, pointer)
     if t is None:
         return None
     kinds: set[str | None] = set()

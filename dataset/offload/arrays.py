@@ -22,6 +22,7 @@ from accellium.dataset.offload.calls import caller_span, host_conflict
 from accellium.dataset.offload.device import CallDevice, Device, Unit
 from accellium.dataset.offload.extent import Extents, Span, union
 from accellium.dataset.offload.known import spelled_out
+from accellium.dataset.offload.members import member_parts, member_shape
 from accellium.dataset.offload.shapes import AllocSite, Shape, shape_of
 from accellium.dataset.offload.uses import ArrayUse, array_uses, assignments
 from accellium.dataset.offload.work import work
@@ -46,8 +47,12 @@ class Scope:
     dead_params: frozenset[str] = frozenset()
     # pointer parameters -> the element count of the object every call passes (:mod:`.objects`)
     objects: dict[str, poly.Poly] = field(default_factory=dict)
+    # member arrays the planner maps with their object (:mod:`.members`) -> their shape
+    members: dict[str, Shape] = field(default_factory=dict)
 
     def shape(self, name: str) -> Shape | None:
+        if name in self.members:
+            return self.members[name]
         return shape_of(name, self.decls)
 
     def visible(self, name: str, pos: int) -> bool:
@@ -140,11 +145,18 @@ def _device_uses(d: Device, scope: Scope) -> tuple[list[ArrayUse], str | None]:
     private = {v for c in d.pragma.clauses if c.name in ("private", "firstprivate")
                for v in c.variables()}
     out = []
-    for u in array_uses(d.node):
+    uses = array_uses(d.node)
+    objects = {got[0] for u in uses if (got := member_parts(u.name)) is not None}
+    for u in uses:
         if u.name in local or u.name in private:
             continue
-        if u.member:
-            return [], f"`{u.name}` is a member of a structure (map the structure yourself)"
+        if u.name in objects and u.whole and not u.subs and _through_member(u):
+            continue  # `v->x[i]` (a use of `v->x`), `v->n` read from the object mapped with it
+        if u.member and u.name not in scope.members:
+            member, why = member_shape(u.name, scope.fn, scope.assigned_at)
+            if member is None:
+                return [], why
+            scope.members[u.name] = member
         shape = scope.shape(u.name)
         if u.whole and not u.subs:
             if shape is None or shape.kind == "other" and shape.levels == 0:
@@ -160,6 +172,23 @@ def _device_uses(d: Device, scope: Scope) -> tuple[list[ArrayUse], str | None]:
                         f"{u.row + 1}): which elements are reached is unknown")
         out.append(u)
     return out, None
+
+
+def _through_member(u: ArrayUse) -> bool:
+    """Is the whole use ``u`` of a pointer the object of a member access that is an element
+    of a member array (``v->x[i]``) or a read of a member (``v->n``)?"""
+    p = u.node.parent
+    if p is None or p.type != "field_expression":
+        return False
+    q = p.parent
+    if q is None:
+        return False
+    if q.type == "subscript_expression" and q.child_by_field_name("argument") == p:
+        return True
+    if q.type == "assignment_expression" and q.child_by_field_name("left") == p:
+        return False
+    return q.type not in ("update_expression", "pointer_expression", "field_expression",
+                          "subscript_expression")
 
 
 def _element_pointer(u: ArrayUse, loop: Node) -> bool:

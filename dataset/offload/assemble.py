@@ -9,6 +9,7 @@ from accellium.dataset.loops import LineIndex
 from accellium.dataset.offload.device import Device
 from accellium.dataset.offload.edits import PlanEdit, Rank
 from accellium.dataset.offload.flow import Lifetime
+from accellium.dataset.offload.members import object_arg
 from accellium.dataset.offload.region import Region
 from accellium.dataset.pragma import Clause, Pragma, PragmaError, parse_valid
 
@@ -106,9 +107,12 @@ def region_edits(lines: LineIndex, region: Region) -> tuple[list[PlanEdit], list
     out: list[PlanEdit] = []
     problems: list[str] = []
     data: dict[str, list[str]] = {}
+    objects = [o for name in region.flow.clauses if (o := object_arg(name)) is not None]
+    if objects:  # each member array's object first: its section attaches to that copy
+        data["copyin"] = list(dict.fromkeys(objects))
     for name, clause in region.flow.clauses.items():
         data.setdefault(clause, []).append(region.section(name))
-    lone = _lone_loop(region)
+    lone = _lone_loop(region) and not objects
     for d in region.devices:
         if not isinstance(d, Device):
             continue  # a call: its callee keeps its own pragmas

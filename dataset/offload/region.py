@@ -129,6 +129,9 @@ def _evaluate(lines: LineIndex, block: Node, devices: list[Unit], scope: Scope,
     to_buffers(flow.clauses, swaps)
     region = Region(lay, kept, arrays, flow, dropped, swaps=swaps)
     if len(stmts) > 1 and _declares_used_after(stmts, scope.fn):
+        if scope.members.keys() & arrays.keys():
+            return ("the region declares names used after it (enter/exit data), and a member "
+                    "array needs its object mapped first on the region's `data` construct")
         _unstructured(region)
     return region
 

@@ -1,0 +1,121 @@
+"""Arrays reached through one member of a structure (``s.x[i]`` of a struct variable,
+``v->x[i]`` through a pointer): when the planner may map them, and the object that must be
+mapped before them.
+
+C and OpenACC facts this encodes:
+
+* A struct variable a compute construct uses is copied byte for byte, its pointer members
+  included (OpenACC 3.3, 2.6.2: an aggregate is ``copy`` by default); a pointer ``v`` is
+  firstprivate.  Either way the kernel dereferences a host address unless a section of the
+  member is mapped while its object is present, which attaches the member of the device copy
+  to the section (2.6.8 attach, 2.7.2).  So the region maps the object first, then the
+  member's section: ``copyin(s) copy(s.x[0:n])`` / ``copyin(v[0:1]) copy(v->x[0:n])`` on the
+  ``data`` construct (2.6.5), and the loops inside find both present (2.7).  gcc 12 rejects a
+  struct variable beside its own member in the clauses of one compute construct, so the
+  object goes on the ``data`` construct, never on a loop.
+* Only a *pointer* member, declared so in every definition of the struct in the file: a true
+  array member (``double x[64]``) is part of the object, whose ``copyin`` never comes back.
+* Only one level (``s.x``, ``v->x``; not ``s.a.x``, ``u[i].x``), an object the function
+  neither assigns (nor its member) and uses only through its members (``s.n``, ``s.x[i]``;
+  never whole: ``f(s)``, ``&s``, ``v[i]``, ``q = v``, which could reach the member where the
+  planner does not see it).
+"""
+
+from __future__ import annotations
+
+import re
+
+from tree_sitter import Node
+
+from accellium.dataset.analysis.deep import member_kind
+from accellium.dataset.analysis.tree import field, iter_nodes, text
+from accellium.dataset.offload.shapes import Shape
+
+__all__ = ["member_parts", "object_arg", "member_shape"]
+
+_MEMBER = re.compile(r"([A-Za-z_]\w*)(\.|->)([A-Za-z_]\w*)")
+
+
+def member_parts(name: str) -> tuple[str, str, bool] | None:
+    """(object, member, through a pointer) of ``s.x`` / ``v->x``; None for any other name."""
+    m = _MEMBER.fullmatch(name)
+    return (m.group(1), m.group(3), m.group(2) == "->") if m else None
+
+
+def object_arg(name: str) -> str | None:
+    """The clause argument of the object the member array ``name`` belongs to: ``s`` for a
+    struct variable, ``v[0:1]`` (the one object) through a pointer."""
+    got = member_parts(name)
+    if got is None:
+        return None
+    parent, _, arrow = got
+    return f"{parent}[0:1]" if arrow else parent
+
+
+def _root(n: Node) -> Node:
+    while n.parent is not None:
+        n = n.parent
+    return n
+
+
+def _only_members(fn: Node, parent: str) -> bool:
+    """Is every use of ``parent`` in ``fn`` the object of a member access (``parent.m``,
+    ``parent->m``), other than its declaration?"""
+    for n in iter_nodes(fn):
+        if n.type != "identifier" or text(n) != parent:
+            continue
+        p = n.parent
+        if p is not None and p.type == "field_expression" and field(p, "argument") == n:
+            continue
+        q = p
+        while q is not None and q.type in ("pointer_declarator", "parenthesized_declarator"):
+            q = q.parent
+        if q is not None and q.type in ("parameter_declaration", "declaration",
+                                         "init_declarator") and field(q, "declarator") in (n, p):
+            continue
+        return False
+    return True
+
+
+def _member_written(fn: Node, parent: str) -> bool:
+    """Does ``fn`` assign a member of ``parent`` (``s.x = p``, ``v->n++``, ``&v->n``)?  Its
+    loops read members from the object's device copy, which the host's writes do not reach;
+    and a member pointer given a new value is another section."""
+    for n in iter_nodes(fn):
+        if n.type == "assignment_expression":
+            target = field(n, "left")
+        elif n.type == "update_expression" or \
+                n.type == "pointer_expression" and text(n).lstrip().startswith("&"):
+            target = field(n, "argument")
+        else:
+            continue
+        while target is not None and target.type == "parenthesized_expression":
+            target = target.named_children[0] if target.named_children else None
+        if target is not None and target.type == "field_expression":
+            arg = field(target, "argument")
+            if arg is not None and arg.type == "identifier" and text(arg) == parent:
+                return True
+    return False
+
+
+def member_shape(name: str, fn: Node,
+                 assigned: dict[str, list[int]]) -> tuple[Shape | None, str | None]:
+    """The shape of the member array ``name`` (a pointer, one subscript) in the function
+    ``fn`` (``assigned``: the names it assigns), or why the planner does not map it."""
+    got = member_parts(name)
+    if got is None:
+        return None, (f"`{name}` is reached through more than one member or element "
+                      "(map the structure yourself)")
+    parent, member, arrow = got
+    kind = member_kind(fn, _root(fn), parent, member, pointer=arrow)
+    if kind != "pointer":
+        return None, (f"`{name}` is a member of a structure, not a pointer member declared so "
+                      "in the file (map the structure yourself)")
+    if assigned.get(parent) or _member_written(fn, parent):
+        return None, (f"the function assigns `{parent}` or one of its members: the loops "
+                      "would read the object's device copy, which the host's writes do not "
+                      "reach (map the structure yourself)")
+    if not _only_members(fn, parent):
+        return None, (f"the function uses `{parent}` other than through its members: what "
+                      f"reaches `{name}` is unknown (map the structure yourself)")
+    return Shape(name, "pointer", 1), None
