@@ -152,3 +152,23 @@ def test_the_plan_without_its_object_clause_fails_in_the_emulator(tmp_path, name
         name: (text.replace(obj, ""), PROGRAMS[name][1])}), None, runs=1, with_mutations=False)
     row = res["programs"][0]["original"]
     assert row["status"] != "verified", row
+
+
+CALLER = PTR.replace("void pscale", "static void pscale") + """
+void run(struct vec *v, int n, int steps, double *w)
+{
+    for (int t = 0; t < steps; t++) {
+        pscale(v, n, 0.5);
+        for (int i = 0; i < n; i++)
+            w[i] = w[i] + 1.0;
+    }
+}
+"""
+
+
+def test_a_caller_does_not_hoist_over_a_function_that_maps_a_member_array(engine):
+    _, plans = plan_text(CALLER, engine)
+    assert "#pragma acc data copyin(v[0:1]) copy(v->x[0:n], v->y[0:n])" in \
+        [e.lines[0].strip() for e in plans["pscale"].edits]
+    assert any("its loops use the member array `v->x` (mapped with its object by `pscale`"
+               in n for n in plans["run"].notes), plans["run"].notes

@@ -226,6 +226,9 @@ def summarize(fn: Node, scope: Scope, region: Region, defined: set[str]) -> Summ
             elif out.why_not is None:
                 out.why_not = (f"`{g}` in `{name}` is the global `{target}`, used on the host "
                                "or with a section that does not translate")
+        elif g in scope.members and out.why_not is None:
+            out.why_not = (f"its loops use the member array `{g}` (mapped with its object by "
+                           f"`{name}` itself)")
         elif _is_global(scope.shape(g)) and out.why_not is None:
             out.why_not = f"its loops use the global `{g}` (mapped by `{name}` itself)"
     out.bound = frozenset(g for u in [*out.arrays.values(), *out.globals.values()]
