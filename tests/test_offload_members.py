@@ -172,3 +172,40 @@ def test_a_caller_does_not_hoist_over_a_function_that_maps_a_member_array(engine
         [e.lines[0].strip() for e in plans["pscale"].edits]
     assert any("its loops use the member array `v->x` (mapped with its object by `pscale`"
                in n for n in plans["run"].notes), plans["run"].notes
+
+
+READ = STRUCT + """
+void twice(struct vec s, int n, double *out)
+{
+    for (int i = 0; i < n; i++)
+        out[i] = s.x[i] * 2.0;
+    for (int i = 0; i < n; i++)
+        out[i] = out[i] + s.x[i];
+}
+"""
+READ_MAIN = """#include <stdio.h>
+#include <stdlib.h>
+""" + STRUCT + """void twice(struct vec s, int n, double *out);
+int main(void)
+{
+    int n = NSIZE, bad = 0;
+    struct vec s = { 0, malloc(n * sizeof(double)), 0 };
+    double *o = malloc(n * sizeof *o);
+    for (int i = 0; i < n; i++)
+        s.x[i] = i;
+    twice(s, n, o);
+    for (int i = 0; i < n; i++)
+        bad += o[i] != 3.0 * i;
+    puts(bad ? "BAD" : "OK");
+    return 0;
+}
+""".replace("NSIZE", str(N))
+
+
+def test_a_member_only_read_is_copied_in_after_its_object_in_one_clause(tmp_path, engine):
+    text, _ = plan_text(READ, engine, program=[READ_MAIN.encode()])
+    assert acc_lines(text)[0] == "#pragma acc data copyin(s, s.x[0:n]) copyout(out[0:n])"
+    res = evaluate_dynamic(write_suite(tmp_path, {"member_read": (READ, READ_MAIN)}),
+                           "analysis", runs=1, with_mutations=False, offload=True)
+    moved = verified_offload_bytes(res)
+    assert moved["member_read"] >= 2 * N * 8, moved  # s.x in, out back
