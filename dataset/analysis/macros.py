@@ -29,7 +29,7 @@ from functools import lru_cache
 from tree_sitter import Node
 
 from accellium.dataset.analysis.tree import field as _field
-from accellium.dataset.analysis.tree import text, unparen
+from accellium.dataset.analysis.tree import root_of, text, unparen
 
 __all__ = ["Macro", "MacroTable", "table_of", "expand", "expanded", "expanded_call",
            "file_expansion", "header_macros", "visible_at", "macro_calls", "definition", "parse_define", "used_macros",
@@ -365,9 +365,7 @@ def file_expansion(node: Node) -> Node | None:
     if fn is None or fn.type != "identifier":
         return None
     name = text(fn)
-    root = node
-    while root.parent is not None:
-        root = root.parent
+    root = root_of(node)
     table = table_of(root)
     hdr = _HEADERS.get()
     if (table is None or name not in table.events) and (

@@ -17,7 +17,7 @@ from accellium.dataset.pragma import IDENT_RE
 
 __all__ = ["IDENT", "LOOP_TYPES", "ForHeader", "text", "norm", "field", "unparen", "op",
            "fold_expression", "resolve_chains",
-           "named", "iter_nodes", "subscripts", "base_name", "first_loop", "body_statements",
+           "named", "iter_nodes", "root_of", "subscripts", "base_name", "first_loop", "body_statements",
            "for_header", "is_name", "mentions", "idents"]
 
 #: A C identifier.
@@ -128,6 +128,13 @@ def iter_nodes(node: Node) -> Iterator[Node]:
         n = stack.pop()
         yield n
         stack.extend(reversed(n.children))
+
+
+def root_of(node: Node) -> Node:
+    """The root of the tree ``node`` belongs to (the file's translation unit)."""
+    while node.parent is not None:
+        node = node.parent
+    return node
 
 
 def subscripts(node: Node) -> tuple[Node | None, list[Node]]:

@@ -9,11 +9,11 @@ from tree_sitter import Node
 
 from accellium.dataset.analysis.scope import function_name
 from accellium.dataset.analysis.tree import field as _field
-from accellium.dataset.analysis.tree import iter_nodes, named, text, unparen
+from accellium.dataset.analysis.tree import iter_nodes, named, root_of, text, unparen
 from accellium.dataset.offload.arrays import assignment_positions
 from accellium.dataset.offload.uses import array_uses
 
-__all__ = ["CallGraph", "is_static", "param_names", "root_of"]
+__all__ = ["CallGraph", "is_static", "param_names"]
 
 
 def is_static(fn: Node) -> bool:
@@ -108,12 +108,6 @@ class CallGraph:
             return False
         k = [a.id for a in named(args) if a.type != "comment"].index(node.id)
         return self.kept(text(f), k, stack)
-
-
-def root_of(node: Node) -> Node:
-    while node.parent is not None:
-        node = node.parent
-    return node
 
 
 def _enclosing_function(node: Node) -> Node | None:

@@ -176,8 +176,8 @@ def summarize(fn: Node, scope: Scope, region: Region, defined: set[str]) -> Summ
     the function has no parameters we can read).  Sections are in the parameters' names and
     those of the file's bound globals (:mod:`.bind`); an array reached through such a global
     is in ``globals``."""
+    from accellium.dataset.analysis.tree import root_of
     from accellium.dataset.offload import bind
-    from accellium.dataset.offload.callgraph import root_of
 
     units, arrays, clauses = region.devices, region.arrays, region.flow.clauses
     always = _always_runs(fn, region)

@@ -16,7 +16,7 @@ from tree_sitter import Node
 
 from accellium.dataset.analysis.library import library_function
 from accellium.dataset.analysis.tree import field as _field
-from accellium.dataset.analysis.tree import iter_nodes, named, text, unparen
+from accellium.dataset.analysis.tree import iter_nodes, named, root_of, text, unparen
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.callprints import in_caller
 from accellium.dataset.offload.calls import Summary, in_units, one_dim
@@ -227,9 +227,7 @@ def _variable(name: str, scope: Scope) -> bool:
     scope, rather than defined as a function?"""
     if scope.shape(name) is not None:
         return True
-    root = scope.fn
-    while root.parent is not None:
-        root = root.parent
+    root = root_of(scope.fn)
     tops = [scope.fn] + [n for n in named(root) if n.type == "declaration"]
     for top in tops:
         for n in iter_nodes(top):

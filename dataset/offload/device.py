@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from tree_sitter import Node
 
 from accellium.dataset.analysis.scope import FileIndex
+from accellium.dataset.analysis.tree import root_of
 from accellium.dataset.loops import LineIndex, Loop, insertion_problem
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.routines import callees, routines_needed
@@ -151,9 +152,7 @@ def _private_outliving(pragma: Pragma, node: Node, fn: Node) -> str | None:
     subscripted = {u.name for u in array_uses(node) if u.subs} & names
     if not subscripted:
         return None
-    root = fn
-    while root.parent is not None:
-        root = root.parent
+    root = root_of(fn)
     decls = declarations(fn, root)
     for name in sorted(subscripted):
         shape = shape_of(name, decls)

@@ -30,7 +30,7 @@ from tree_sitter import Node
 from accellium.dataset.analysis.library import library_function
 from accellium.dataset.analysis.macros import visible_at
 from accellium.dataset.analysis.tree import field as _field
-from accellium.dataset.analysis.tree import iter_nodes, mentions, text, unparen
+from accellium.dataset.analysis.tree import iter_nodes, mentions, root_of, text, unparen
 from accellium.dataset.offload.arrays import Scope
 from accellium.dataset.offload.device import CallDevice, Device, Unit
 from accellium.dataset.offload.ranges import loop_var
@@ -54,9 +54,7 @@ def _pure_calls(node: Node) -> bool:
     """Does the loop call pure library functions only?  ``T (x)`` with ``T`` an object-like
     macro of type words is no call: the preprocessor makes it the cast ``(double) (x)``
     (C11 6.10.3), as the compiler reads it."""
-    root = node
-    while root.parent is not None:
-        root = root.parent
+    root = root_of(node)
     macros = visible_at(root, node.start_byte)
     for n in iter_nodes(node):
         if n.type == "call_expression":

@@ -38,11 +38,11 @@ from tree_sitter import Node
 from accellium.dataset.analysis.scope import function_name
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, named, text, unparen
+from accellium.dataset.analysis.tree import root_of as _root_of
 from accellium.dataset.offload.arrays import Scope, assignment_positions
 from accellium.dataset.offload.callgraph import CallGraph as _File
 from accellium.dataset.offload.callgraph import is_static as _static
 from accellium.dataset.offload.callgraph import param_names as _params
-from accellium.dataset.offload.callgraph import root_of as _root_of
 from accellium.dataset.offload.killed import object_size, overwritten_after
 from accellium.dataset.offload.nodes import loops_around, statement_of
 from accellium.dataset.offload.shapes import (

@@ -27,8 +27,8 @@ import re
 
 from tree_sitter import Node
 
-from accellium.dataset.analysis.deep import member_kind
-from accellium.dataset.analysis.tree import field, iter_nodes, text
+from accellium.dataset.analysis.deep import member_kind, parent_arg
+from accellium.dataset.analysis.tree import field, iter_nodes, root_of, text
 from accellium.dataset.offload.shapes import Shape
 
 __all__ = ["member_parts", "object_arg", "member_shape"]
@@ -49,13 +49,7 @@ def object_arg(name: str) -> str | None:
     if got is None:
         return None
     parent, _, arrow = got
-    return f"{parent}[0:1]" if arrow else parent
-
-
-def _root(n: Node) -> Node:
-    while n.parent is not None:
-        n = n.parent
-    return n
+    return parent_arg(parent) if arrow else parent
 
 
 def _only_members(fn: Node, parent: str) -> bool:
@@ -107,7 +101,7 @@ def member_shape(name: str, fn: Node,
         return None, (f"`{name}` is reached through more than one member or element "
                       "(map the structure yourself)")
     parent, member, arrow = got
-    kind = member_kind(fn, _root(fn), parent, member, pointer=arrow)
+    kind = member_kind(fn, root_of(fn), parent, member, pointer=arrow)
     if kind != "pointer":
         return None, (f"`{name}` is a member of a structure, not a pointer member declared so "
                       "in the file (map the structure yourself)")

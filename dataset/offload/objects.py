@@ -28,11 +28,11 @@ from tree_sitter import Node
 from accellium.dataset.analysis.scope import function_name
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import named, text, unparen
+from accellium.dataset.analysis.tree import root_of as _root_of
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.arrays import assignment_positions
 from accellium.dataset.offload.callgraph import CallGraph as _File
 from accellium.dataset.offload.callgraph import param_names as _params
-from accellium.dataset.offload.callgraph import root_of as _root_of
 from accellium.dataset.offload.killed import object_size
 from accellium.dataset.offload.shapes import alloc_sites, declarations, shape_of
 from accellium.dataset.offload.uses import assignments

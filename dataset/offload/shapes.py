@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from tree_sitter import Node
 
 from accellium.dataset.analysis.tree import field as _field
-from accellium.dataset.analysis.tree import iter_nodes, named, text, unparen
+from accellium.dataset.analysis.tree import iter_nodes, named, root_of, text, unparen
 from accellium.dataset.offload import poly
 
 __all__ = ["Shape", "shape_of", "declarations", "AllocSite", "alloc_sites", "free_sites"]
@@ -113,9 +113,7 @@ def macro_declarator(d: Node) -> Node | None:
     fn = _field(d, "declarator")
     if d.type != "function_declarator" or fn is None or fn.type != "identifier":
         return None
-    root = d
-    while root.parent is not None:
-        root = root.parent
+    root = root_of(d)
     table = visible_at(root, d.start_byte)
     m = table.get(text(fn))
     if m is None or m.params is None:

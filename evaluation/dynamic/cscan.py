@@ -7,9 +7,11 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
+from accellium.dataset.analysis.tree import iter_nodes
+
 __all__ = ["declared_names", "declarator_name", "free_names", "for_vars", "LoopHeader",
            "parse_header", "collapse_chain", "write_targets", "base_name", "has_side_effects",
-           "deref_members", "iter_tree", "text"]
+           "deref_members", "text"]
 
 _STATEMENT_SCOPES = ("compound_statement", "for_statement")
 
@@ -315,7 +317,7 @@ def _member_path(n: Node) -> tuple[str, str] | None:
 def _assigned(root: Node) -> set[str]:
     """Variables ``root`` assigns whole (``p = q``, ``p++``, ``p += k``)."""
     out: set[str] = set()
-    for stmt in iter_tree(root):
+    for stmt in iter_nodes(root):
         if stmt.type == "assignment_expression":
             lhs = stmt.child_by_field_name("left")
         elif stmt.type == "update_expression":
@@ -324,17 +326,6 @@ def _assigned(root: Node) -> set[str]:
             continue
         if lhs is not None and _strip_parens(lhs).type == "identifier":
             out.add(text(_strip_parens(lhs)))
-    return out
-
-
-def iter_tree(root: Node) -> list[Node]:
-    """The nodes of ``root`` in source order."""
-    out: list[Node] = []
-    stack = [root]
-    while stack:
-        n = stack.pop()
-        out.append(n)
-        stack.extend(reversed(n.children))
     return out
 
 
@@ -348,7 +339,7 @@ def deref_members(root: Node, names: set[str]) -> dict[str, list[str]]:
     member is reached through)."""
     out: dict[str, list[str]] = {}
     assigned = _assigned(root)
-    for n in iter_tree(root):
+    for n in iter_nodes(root):
         if n.type != "field_expression":
             continue
         up = n.parent
