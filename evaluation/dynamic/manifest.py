@@ -10,8 +10,10 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 __all__ = ["Verify", "Program", "load_manifest", "check_output", "ManifestError", "NUMBER",
-           "serial_reference"]
+           "serial_reference", "NO_REFERENCE"]
 
+# Why a ``differential`` check the serial build gave no reference verifies nothing.
+NO_REFERENCE = "no reference: the serial build gave none to compare with"
 # A finite decimal number as C's printf writes it (%d, %f, %e, %g); nan and inf are not numbers
 # a reference can be compared with, so they are not captured.
 NUMBER = r"([-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?)"
@@ -164,7 +166,7 @@ def check_output(v: Verify, returncode: int, stdout: str) -> tuple[bool, str]:
         ok = re.search(v.pattern or "", stdout) is not None
         return ok, "" if ok else "output does not match the verification pattern"
     if v.kind == "differential":
-        return False, "no reference: the serial build gave none to compare with"
+        return False, NO_REFERENCE
     nums = _numbers(v.extract or "", stdout)
     if isinstance(nums, str):
         return False, nums

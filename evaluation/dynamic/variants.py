@@ -8,7 +8,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from accellium.evaluation.dynamic.build import compile_program, prepare, run_binary
-from accellium.evaluation.dynamic.manifest import Program, Verify, check_output, serial_reference
+from accellium.evaluation.dynamic.manifest import (
+    NO_REFERENCE,
+    Program,
+    Verify,
+    check_output,
+    serial_reference,
+)
 
 __all__ = ["RunConfig", "VariantResult", "run_variant", "run_serial", "MODES", "CAUSES"]
 
@@ -106,7 +112,7 @@ def run_variant(label: str, prog: Program, folder: Path, work: Path, replaced: d
     ``differential`` verification the serial build gave no reference is not run (status
     ``serial``: nothing to compare with)."""
     if prog.verify.kind == "differential":
-        return VariantResult(label, "serial", "not run: " + check_output(prog.verify, 0, "")[1])
+        return VariantResult(label, "serial", "not run: " + NO_REFERENCE)
     warnings = prepare(folder, work, replaced, cpu=True, compile_cmd=prog.compile)
     b = compile_program(prog, work, "cpu")
     if not b.ok or b.binary is None:
