@@ -36,10 +36,11 @@ from accellium.dataset.analysis.facts import (
     LoopFacts,
     Note,
     NoteKind,
+    objects_first,
 )
 from accellium.dataset.analysis.pipeline import analyze
 from accellium.dataset.analysis.scope import MAX_SCOPE_BYTES, LoopScope, scope_of
 
 __all__ = ["analyze", "LoopFacts", "Dependence", "DepKind", "Exit", "ExitKind", "Note", "NoteKind",
            "enclosing_context", "compute_construct", "LoopScope", "scope_of",
-           "MAX_SCOPE_BYTES"]
+           "MAX_SCOPE_BYTES", "objects_first"]

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any
 
 from accellium.dataset.pragma import Clause
 
-__all__ = ["DepKind", "Dependence", "ExitKind", "Exit", "LoopFacts", "NoteKind", "Note"]
+__all__ = ["DepKind", "Dependence", "ExitKind", "Exit", "LoopFacts", "NoteKind", "Note",
+           "objects_first"]
 
 # Line numbers (``Dependence.line``, ``Exit.line``, ``Note.line`` and every "(line N)" in a
 # message) are counted from ``first_line``, the line number of the analysed code's first line
@@ -195,14 +197,23 @@ class LoopFacts:
                 continue
             kind = {"in": "copyin", "out": "copyout"}.get(mode, "copy")
             parent = self.parents.get(name)
-            if parent is not None and parent not in out.get("copyin", []):
-                # the objects first: a member's section is attached to its object's copy
-                out.setdefault("copyin", []).insert(len(parents), parent)
+            if parent is not None:
                 parents.append(parent)
             out.setdefault(kind, []).append(self.sections.get(name, name))
-        if self.parents and "copyin" in out:  # the objects before their members' sections
-            out = {"copyin": out.pop("copyin"), **out}
+        out = objects_first(out, parents)
         return [Clause(k, ", ".join(dict.fromkeys(v))) for k, v in out.items() if v]
+
+
+def objects_first(by: dict[str, list[str]], objects: Sequence[str]) -> dict[str, list[str]]:
+    """The copy-family items ``by`` clause with ``objects`` (the objects whose members'
+    sections are among the items: ``v[0:1]`` of ``v->x[0:n]``) at the head of ``copyin``, and
+    ``copyin`` the first clause.  A member's section is attached to its object's device copy
+    only when the object is present as the section is mapped (OpenACC 3.3, 2.6.8, 2.7.2);
+    clauses are processed in order.  ``by`` unchanged without objects; each object once."""
+    if not objects:
+        return by
+    head = list(dict.fromkeys([*objects, *by.get("copyin", [])]))
+    return {"copyin": head, **{k: v for k, v in by.items() if k != "copyin"}}
 
 
 def _copied(v: object) -> object:

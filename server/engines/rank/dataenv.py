@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from accellium.dataset.analysis import LoopFacts
+from accellium.dataset.analysis import LoopFacts, objects_first
 from accellium.dataset.pragma import (
     COPY_CLAUSES,
     IDENT,
@@ -97,11 +97,10 @@ def copy_clauses(facts: LoopFacts, names: Sequence[str], spellings: dict[str, st
         if mode is None or sec is None:
             continue
         parent = facts.parents.get(name)
-        if parent is not None and parent not in parents:
-            parents.append(parent)  # the object, before the member's section attaches to it
+        if parent is not None:
+            parents.append(parent)
         by.setdefault({"in": "copyin", "out": "copyout"}.get(mode, "copy"), []).append(sec)
-    if parents:
-        by["copyin"] = parents + by.get("copyin", [])
+    by = objects_first(by, parents)
     # one object may hold several written members (``copy(v[0:1])`` once)
     return [Clause(k, ", ".join(dict.fromkeys(v))) for k in ("copyin", "copyout", "copy")
             if (v := by.get(k))]
