@@ -35,16 +35,24 @@ from tree_sitter import Node
 from accellium.dataset.analysis.facts import LoopFacts
 from accellium.dataset.analysis.tree import field, iter_nodes, op, text
 
-__all__ = ["member_of", "parent_arg", "member_kind", "only_elements", "deep_copies"]
+__all__ = ["member_parts", "member_of", "parent_arg", "member_kind", "only_elements", "deep_copies"]
 
-_MEMBER = re.compile(r"\s*([A-Za-z_]\w*)\s*->\s*([A-Za-z_]\w*)\s*")
+_MEMBER = re.compile(r"\s*([A-Za-z_]\w*)\s*(\.|->)\s*([A-Za-z_]\w*)\s*")
 _STRUCTS = ("struct_specifier", "union_specifier")
 
 
-def member_of(name: str) -> tuple[str, str] | None:
-    """(``v``, ``x``) of the array name ``v->x``; None for any other name."""
+def member_parts(name: str) -> tuple[str, str, bool] | None:
+    """(object, member, through a pointer) of the array name ``s.x`` / ``v->x`` (one level);
+    None for any other name."""
     m = _MEMBER.fullmatch(name)
-    return (m.group(1), m.group(2)) if m else None
+    return (m.group(1), m.group(3), m.group(2) == "->") if m else None
+
+
+def member_of(name: str) -> tuple[str, str] | None:
+    """(``v``, ``x``) of the array name ``v->x`` (through a pointer); None for any other
+    name."""
+    got = member_parts(name)
+    return (got[0], got[1]) if got is not None and got[2] else None
 
 
 def parent_arg(parent: str) -> str:

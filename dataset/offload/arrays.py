@@ -16,13 +16,14 @@ from dataclasses import dataclass, field, replace
 from tree_sitter import Node
 
 from accellium.dataset.analysis.clauses import is_clause_arg
+from accellium.dataset.analysis.deep import member_parts
 from accellium.dataset.analysis.tree import iter_nodes, text
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.calls import caller_span, host_conflict
 from accellium.dataset.offload.device import CallDevice, Device, Unit
 from accellium.dataset.offload.extent import Extents, Span, union
 from accellium.dataset.offload.known import spelled_out
-from accellium.dataset.offload.members import member_parts, member_shape
+from accellium.dataset.offload.members import member_shape
 from accellium.dataset.offload.shapes import AllocSite, Shape, shape_of
 from accellium.dataset.offload.uses import ArrayUse, array_uses, assignments
 from accellium.dataset.offload.work import work

@@ -23,24 +23,13 @@ C and OpenACC facts this encodes:
 
 from __future__ import annotations
 
-import re
-
 from tree_sitter import Node
 
-from accellium.dataset.analysis.deep import member_kind, parent_arg
+from accellium.dataset.analysis.deep import member_kind, member_parts, parent_arg
 from accellium.dataset.analysis.tree import field, iter_nodes, root_of, text
 from accellium.dataset.offload.shapes import Shape
 
-__all__ = ["member_parts", "object_arg", "member_shape"]
-
-_MEMBER = re.compile(r"([A-Za-z_]\w*)(\.|->)([A-Za-z_]\w*)")
-
-
-def member_parts(name: str) -> tuple[str, str, bool] | None:
-    """(object, member, through a pointer) of ``s.x`` / ``v->x``; None for any other name."""
-    m = _MEMBER.fullmatch(name)
-    return (m.group(1), m.group(3), m.group(2) == "->") if m else None
-
+__all__ = ["object_arg", "member_shape"]
 
 def object_arg(name: str) -> str | None:
     """The clause argument of the object the member array ``name`` belongs to: ``s`` for a
