@@ -293,7 +293,7 @@ def _check(query: LoopQuery, p: Pragma) -> tuple[Pragma | None, list[Note]]:
     compute = compute_construct(enclosing)
     if facts.safe:
         p, more = _completed(p, facts, compute)
-        return _with_data(p, facts, notes + more, code)
+        return _with_data(p, facts, notes + more, code, query.mapped_by_caller)
     why = _why(facts)
     if not asserts_parallel(p, compute):
         if _compiler_decides(p, compute):
@@ -302,23 +302,26 @@ def _check(query: LoopQuery, p: Pragma) -> tuple[Pragma | None, list[Note]]:
                                            "host)", NoteKind.GUARD, why.variable, why.line)]
             return _with_data(p, facts, notes + [
                 Note(f"{why}; `{p.directive}` leaves it to the compiler, which should keep the "
-                     "loop sequential", NoteKind.GUARD, why.variable, why.line)], code)
-        return _with_data(p, facts, notes, code)
+                     "loop sequential", NoteKind.GUARD, why.variable, why.line)], code,
+                query.mapped_by_caller)
+        return _with_data(p, facts, notes, code, query.mapped_by_caller)
     in_region, _, _ = enclosing_context(enclosing)
     out, more = _rewrite(p, facts, in_region, why)
     if out is not None:
-        return _with_data(out, facts, notes + more, code)
+        return _with_data(out, facts, notes + more, code, query.mapped_by_caller)
     return out, notes + more
 
 
-def _with_data(p: Pragma, facts: LoopFacts, notes: list[Note], code: str = ""
-               ) -> tuple[Pragma | None, list[Note]]:
-    """The pragma with the data clauses its loop needs (:mod:`server.safety_data`)."""
+def _with_data(p: Pragma, facts: LoopFacts, notes: list[Note], code: str = "",
+               mapped_by_caller: bool = False) -> tuple[Pragma | None, list[Note]]:
+    """The pragma with the data clauses its loop needs (:mod:`server.safety_data`);
+    ``mapped_by_caller``: see :class:`LoopQuery`."""
     from accellium.server.safety_data import (
         complete_data,
         default_none,
         fit_nest,
         gang_level,
+        held_members,
         justified_device_data,
         one_gang,
         visible_names,
@@ -328,6 +331,8 @@ def _with_data(p: Pragma, facts: LoopFacts, notes: list[Note], code: str = ""
     p = visible_names(p, facts, more)
     p = one_gang(gang_level(fit_nest(p, facts, more, code), facts, more), facts, more, code)
     p = complete_data(justified_device_data(p, facts, more), facts, more)
+    if p is not None and not mapped_by_caller:
+        p = held_members(p, facts, more)
     if p is not None:
         p = default_none(p, facts, more)
     return p, notes + [Note.of(m, NoteKind.GUARD) for m in more]

@@ -39,11 +39,12 @@ from __future__ import annotations
 
 import re
 
+from accellium.dataset.analysis import objects_first
 from accellium.dataset.analysis.deep import member_of
 from accellium.dataset.pragma import COMPUTE_DIRECTIVES, Clause
 
 __all__ = ["complete_data", "fit_nest", "gang_level", "one_gang", "visible_names",
-           "justified_device_data", "default_none"]
+           "justified_device_data", "default_none", "held_members", "held_region"]
 
 _COMPUTE = COMPUTE_DIRECTIVES
 # clause -> (copies host to device at entry, copies device to host at exit)
@@ -493,3 +494,68 @@ def complete_data(p, facts, notes: list[str]):
     order += [k for k in placed if k not in order]
     data = [Clause(k, ", ".join(dict.fromkeys(placed[k]))) for k in order]
     return Pragma(p.directive, tuple(keep) + tuple(data))
+
+
+def held_region(held) -> str:
+    """The data construct that puts the members ``held`` (:class:`HeldMember`) on the device
+    attached to their struct variables: the objects first, then each section, ``copy`` when
+    the loop writes it (``#pragma acc data copyin(s) copy(s.x[0:n])``)."""
+    by: dict[str, list[str]] = {}
+    for h in held:
+        by.setdefault("copy" if h.written else "copyin", []).append(
+            h.section or f"{h.name}[0:N]")
+    by = objects_first(by, [h.obj for h in held])
+    return "#pragma acc data " + " ".join(
+        f"{k}({', '.join(dict.fromkeys(v))})" for k, v in by.items())
+
+
+def held_members(p, facts, notes: list[str]):
+    """A compute construct outside any compute region on a loop that dereferences a member of
+    a struct variable ``s`` that may hold a host pointer (``s.x[i]``,
+    :mod:`accellium.dataset.analysis.held`), with ``s`` in no enclosing data region: the
+    construct copies ``s`` with the host address in it, and no clause of its own can attach
+    the member (gcc rejects ``s`` beside ``s.x``), so on a GPU the loop faults.  The note gives
+    the data construct that goes directly above the compute construct, and the compute
+    construct under it.  With the file known, a member its struct declares a pointer, and no
+    data directive of the file naming ``s``: no compute construct (None; the host runs the
+    loop correctly), as for an array no clause can map; else the pragma is kept (a loop seen
+    alone leaves the data environment to the code around it) with the note."""
+    from accellium.dataset.pragma import Pragma
+
+    if p.directive not in _COMPUTE or facts.in_region:
+        return p
+    held = [h for h in facts.held if h.obj not in facts.present
+            and not (facts.scoped and h.obj in facts.mapped_in_file)]
+    if not held:
+        return p
+    objs = {h.obj for h in held}
+
+    def keep(name: str) -> bool:
+        return re.split(r"\s*(?:\.|->|\[)", name.strip(), maxsplit=1)[0] not in objs
+
+    clauses = []
+    for c in p.clauses:
+        kept = _kept_items(c, keep) if c.name.lower() in _NAMING and c.args else c
+        if kept is not None:
+            clauses.append(kept)
+    inner = Pragma(p.directive, tuple(clauses)).render()
+    names = ", ".join(f"`{h.name}`" for h in held)
+    one = len(held) == 1
+    extent = "" if all(h.section for h in held) else " (N the member's length)"
+    fix = (f"put `{held_region(held)}`{extent} directly above `{inner}` (the data construct's "
+           "block is the compute construct with its loop), or use \"Offload this function\" "
+           "(`accellium suggest --offload`), which maps it")
+    obj_list = ", ".join(f"`{o}`" for o in dict.fromkeys(h.obj for h in held))
+    if facts.scoped and all(h.pointer for h in held):
+        what = "is a pointer member" if one else "are pointer members"
+        notes.append(f"no pragma: {names} {what} of {obj_list}, which `{p.directive}` copies to "
+                     "the device with the host address inside, and no clause of one compute "
+                     f"construct attaches the member to it (gcc rejects {obj_list} beside its "
+                     f"member): on a GPU the loop would fault; {fix}")
+        return None
+    what = "it is a pointer member" if one else "these are pointer members"
+    notes.append(f"{names}: if {what} of {obj_list} (a struct variable), `{p.directive}` "
+                 f"copies {obj_list} to the device with the host address inside and the loop "
+                 f"faults on a GPU unless a data region around it maps {obj_list} and then the "
+                 f"member; none is visible here: {fix}")
+    return p

@@ -4,6 +4,7 @@ the expected buffer after the editor's "Offload this function" action."""
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 # A function whose two loops share arrays, with host code between them (issue #15).
@@ -166,3 +167,12 @@ def run_as_written(tmp: Path, programs: dict[str, dict[str, str]]) -> dict[str, 
     for name, r in rows.items():
         assert r["status"] == "verified", (name, r["reason"])
     return {k: r["bytes_h2d"] + r["bytes_d2h"] for k, r in rows.items()}
+
+
+def gcc_compile(tmp: Path, kernel: str, name: str = "k") -> subprocess.CompletedProcess:
+    """``kernel`` compiled alone (``gcc -fopenacc -c``) in ``tmp``: whether gcc accepts its
+    pragmas (the caller asserts on the return code and stderr)."""
+    src = tmp / f"{name}.c"
+    src.write_text(kernel)
+    return subprocess.run(["gcc", "-fopenacc", "-c", str(src), "-o", str(tmp / f"{name}.o")],
+                          capture_output=True, text=True, timeout=120)

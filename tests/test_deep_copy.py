@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from _offload_util import run_as_written, write_suite
+from _offload_util import gcc_compile, run_as_written, write_suite
 
 from accellium.dataset.analysis import analyze, scope_of
 from accellium.dataset.lines import LineIndex
@@ -217,13 +217,10 @@ def test_the_guard_accepts_the_deep_copy_as_written():
 
 
 def test_gcc_compiles_the_deep_copy(tmp_path):
-    src = tmp_path / "k.c"
-    src.write_text(_with({
+    r = gcc_compile(tmp_path, _with({
         "fill": "#pragma acc parallel loop copyin(v[0:1]) copy(v->x[0:v->n])",
         "addto": "#pragma acc parallel loop copyin(v[0:1], w[0:1], w->x[0:v->n]) "
                  "copy(v->x[0:v->n])"}))
-    r = subprocess.run(["gcc", "-fopenacc", "-c", str(src), "-o", str(tmp_path / "k.o")],
-                       capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
 
 

@@ -13,10 +13,8 @@ they do not dereference, or whose member is a true array, still verify."""
 
 from __future__ import annotations
 
-import subprocess
-
 import pytest
-from _offload_util import run_as_written, write_suite
+from _offload_util import gcc_compile, run_as_written, write_suite
 
 from accellium.dataset.loops import parse_tree
 from accellium.evaluation.dynamic.cscan import deref_members
@@ -148,10 +146,7 @@ def _kernel(form: dict[str, str]) -> str:
 @pytest.mark.parametrize("name", sorted(ATTACHED))
 def test_an_attached_member_verifies_and_gcc_compiles_it(name, tmp_path):
     kernel = _kernel(ATTACHED[name])
-    src = tmp_path / "k.c"
-    src.write_text(kernel)
-    r = subprocess.run(["gcc", "-fopenacc", "-c", str(src), "-o", str(tmp_path / "k.o")],
-                       capture_output=True, text=True, timeout=120)
+    r = gcc_compile(tmp_path, kernel)
     assert r.returncode == 0, r.stderr
     run_as_written(tmp_path / "run", {"p": {"kernel.c": kernel, "main.c": MAIN}})
 
@@ -181,10 +176,7 @@ def test_the_object_without_its_member_section_is_a_data_failure(tmp_path):
 
 def test_gcc_rejects_the_struct_beside_its_member_on_a_compute_construct(tmp_path):
     """Why the attached forms above put the struct on an enclosing or standalone directive."""
-    src = tmp_path / "k.c"
-    src.write_text(_kernel({"SCALE": PARALLEL_SCALE + " copyin(s) copy(s.x[0:n])"}))
-    r = subprocess.run(["gcc", "-fopenacc", "-c", str(src), "-o", str(tmp_path / "k.o")],
-                       capture_output=True, text=True, timeout=120)
+    r = gcc_compile(tmp_path, _kernel({"SCALE": PARALLEL_SCALE + " copyin(s) copy(s.x[0:n])"}))
     assert r.returncode != 0 and "appears more than once in data clauses" in r.stderr, r.stderr
 
 
@@ -263,10 +255,7 @@ def test_the_check_in_other_constructs(tmp_path):
     progs = {f"p{k}": (F_KERNEL.replace("BODY", F_BODIES[n][1]), F_MAIN)
              for k, n in enumerate(names)}
     for k, (kernel, _) in progs.items():
-        src = tmp_path / f"{k}.c"
-        src.write_text(kernel)
-        r = subprocess.run(["gcc", "-fopenacc", "-c", str(src), "-o", str(tmp_path / "k.o")],
-                           capture_output=True, text=True, timeout=120)
+        r = gcc_compile(tmp_path, kernel, k)
         assert r.returncode == 0, r.stderr
     res = evaluate_dynamic(write_suite(tmp_path / "run", progs), None, runs=1,
                            with_mutations=False)

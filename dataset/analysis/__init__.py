@@ -33,6 +33,7 @@ from accellium.dataset.analysis.facts import (
     DepKind,
     Exit,
     ExitKind,
+    HeldMember,
     LoopFacts,
     Note,
     NoteKind,
@@ -41,6 +42,6 @@ from accellium.dataset.analysis.facts import (
 from accellium.dataset.analysis.pipeline import analyze
 from accellium.dataset.analysis.scope import MAX_SCOPE_BYTES, LoopScope, scope_of
 
-__all__ = ["analyze", "LoopFacts", "Dependence", "DepKind", "Exit", "ExitKind", "Note", "NoteKind",
+__all__ = ["analyze", "LoopFacts", "Dependence", "DepKind", "Exit", "ExitKind", "HeldMember", "Note", "NoteKind",
            "enclosing_context", "compute_construct", "LoopScope", "scope_of",
            "MAX_SCOPE_BYTES", "objects_first"]

@@ -345,15 +345,16 @@ def _one_index(accs: list[Access]) -> str | None:
 
 
 def sections(names: list[str], by_name: dict[str, list[Access]],
-             bounds: dict[str, ForHeader], index_all: set[str]) -> dict[str, str]:
-    """``a[lo:len]`` for the plain arrays, and those reached through a pointer's member
-    (``v->x``, :mod:`.deep`), every access of which is ``a[i]`` with ``i`` a loop index of
-    known bounds."""
+             bounds: dict[str, ForHeader], index_all: set[str],
+             members: Callable[[str], object] = member_of) -> dict[str, str]:
+    """``a[lo:len]`` for the plain arrays, and those reached through a member that
+    ``members`` accepts (by default a pointer's, ``v->x``, :mod:`.deep`), every access of
+    which is ``a[i]`` with ``i`` a loop index of known bounds."""
     out: dict[str, str] = {}
     for name in names:
         iv = _one_index(by_name.get(name, []))
         if iv is None or iv not in bounds or \
-                (("." in name or "->" in name) and member_of(name) is None):
+                (("." in name or "->" in name) and members(name) is None):
             continue
         s = section(bounds[iv].lo, bounds[iv].hi)
         if s and not idents(s) & (index_all - {iv}):

@@ -9,8 +9,8 @@ from typing import Any
 
 from accellium.dataset.pragma import Clause
 
-__all__ = ["DepKind", "Dependence", "ExitKind", "Exit", "LoopFacts", "NoteKind", "Note",
-           "objects_first"]
+__all__ = ["DepKind", "Dependence", "ExitKind", "Exit", "HeldMember", "LoopFacts", "NoteKind",
+           "Note", "objects_first"]
 
 # Line numbers (``Dependence.line``, ``Exit.line``, ``Note.line`` and every "(line N)" in a
 # message) are counted from ``first_line``, the line number of the analysed code's first line
@@ -111,6 +111,19 @@ class Exit:
         return f"`{self.kind.value}` (line {self.line})"
 
 
+@dataclass(frozen=True)
+class HeldMember:
+    """An array the loop reaches through a member of a struct variable (``s.x[i]``) that may
+    be a pointer (:mod:`.held`): no compute construct alone puts it on the device."""
+
+    name: str  # ``s.x``
+    obj: str  # ``s``
+    section: str  # ``s.x[0:n]``; "" when the loop does not show the extent
+    written: bool  # the loop writes through it
+    pointer: bool  # the file's definition of the struct declares the member a pointer
+    # (False: not known, a loop seen alone or a struct defined elsewhere)
+
+
 @dataclass
 class LoopFacts:
     """What :func:`accellium.dataset.analysis.analyze` sees in one loop nest."""
@@ -154,6 +167,8 @@ class LoopFacts:
     # an array reached through a pointer's member (``v->x``) -> the object its clause maps
     # first (``v[0:1]``, :mod:`.deep`); only arrays with a section here
     parents: dict[str, str] = field(default_factory=dict)
+    # arrays reached through a member of a struct variable that may hold a host pointer
+    held: list[HeldMember] = field(default_factory=list)
     scalars_read: list[str] = field(default_factory=list)
     in_region: bool = False  # inside a compute construct or an annotated loop
     present: dict[str, str] = field(default_factory=dict)  # array -> argument in enclosing

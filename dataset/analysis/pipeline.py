@@ -26,8 +26,9 @@ from accellium.dataset.analysis.arrays import (
 )
 from accellium.dataset.analysis.calls import CallModel, Names, call_findings, pointer_value
 from accellium.dataset.analysis.context import enclosing_context
-from accellium.dataset.analysis.deep import deep_copies, member_kind
+from accellium.dataset.analysis.deep import deep_copies, member_kind, member_parts
 from accellium.dataset.analysis.facts import Dependence, DepKind, LoopFacts, Note, NoteKind
+from accellium.dataset.analysis.held import held_members
 from accellium.dataset.analysis.indirect import atomic_lines, derived, indirect_findings, reads_data
 from accellium.dataset.analysis.library import PURE_CALLS
 from accellium.dataset.analysis.liveness import ANYWHERE, LoopInFile, live_after, locate
@@ -411,20 +412,29 @@ def _data(b: _Body, facts: LoopFacts) -> None:
         for name, mode in facts.arrays.items():
             if mode == "out" and name not in covered:
                 facts.arrays[name] = "inout"  # copyout would return unwritten elements
-    _deep_copies(b, facts)
+    _deep_copies(b, facts, by_name, bounds)
     b.notes.extend(renderable(facts, b.by_name))
 
 
-def _deep_copies(b: _Body, facts: LoopFacts) -> None:
+def _deep_copies(b: _Body, facts: LoopFacts, by_name: dict[str, list[Access]],
+                 bounds: dict[str, ForHeader]) -> None:
     """The arrays reached through a pointer's member (:func:`.deep.deep_copies`); with the
-    file, a written member's kind from its struct's definition."""
+    file, a written member's kind from its struct's definition.  And those reached through a
+    member of a struct variable that may hold a host pointer (:func:`.held.held_members`)."""
     if b.loop is None:
         return
     owned = b.w.decls | b.w.assigned | b.index_all | set(b.w.element_pointers)
     where = b.where
     kind = None if where is None else \
         (lambda p, m: member_kind(where.ctx.node, where.index.tree.root_node, p, m))
+    held = [n for n in facts.arrays if "." in n]
+    found = sections(held, by_name, bounds, b.index_all, member_parts) if held else {}
     deep_copies(facts, b.loop, owned, kind)
+    # a struct variable: a parameter or local of the function, else a global of the file
+    own = None if where is None else \
+        (lambda s, m: member_kind(where.ctx.node, where.index.tree.root_node, s, m, False)
+         or member_kind(where.index.tree.root_node, where.index.tree.root_node, s, m, False))
+    facts.held = held_members(facts, b.loop, owned, found, own) if held else []
 
 
 def _passed_aliases(b: _Body) -> set[str]:

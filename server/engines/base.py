@@ -42,6 +42,9 @@ class LoopQuery:
     loop and the functions the loop calls; without it, it decides conservatively.
     ``first_line`` is the file line of the code's first line when the caller knows it (the
     CLI, the LSP): the lines the notes name count from it (1: lines of ``code``).
+    ``mapped_by_caller``: the caller puts the loop in a data region of its own that maps what
+    the loop uses (the offload planner): the safety guard leaves to it the members of struct
+    variables no compute construct can map (:func:`server.safety_data.held_members`).
     """
 
     code: str
@@ -51,6 +54,7 @@ class LoopQuery:
     adapter: str | None = None
     scope: LoopScope | None = None
     first_line: int = 1
+    mapped_by_caller: bool = False
 
     def facts(self) -> LoopFacts:
         """The analysis of the loop (:func:`accellium.dataset.analysis.analyze` on ``code``),

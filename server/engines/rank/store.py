@@ -33,6 +33,7 @@ from accellium.dataset.analysis.facts import (
     DepKind,
     Exit,
     ExitKind,
+    HeldMember,
     LoopFacts,
     Note,
     NoteKind,
@@ -65,7 +66,7 @@ def facts_to_json(f: LoopFacts) -> dict:
     d = {}
     for fld in dataclasses.fields(LoopFacts):
         v = getattr(f, fld.name)
-        if fld.name in ("carried", "exits"):
+        if fld.name in ("carried", "exits", "held"):
             v = [dataclasses.asdict(x) for x in v]
         elif fld.name == "notes":
             v = [{"message": n.message, "kind": n.kind.value, "variable": n.variable,
@@ -87,6 +88,8 @@ def facts_from_json(d: dict) -> LoopFacts:
             v = [Dependence(**{**x, "kind": DepKind(x.get("kind", DepKind.ARRAY))}) for x in v]
         elif k == "exits":
             v = [Exit(ExitKind(x["kind"]), x["line"], x.get("call", "")) for x in v]
+        elif k == "held":
+            v = [HeldMember(**x) for x in v]
         elif k == "notes":
             v = [Note(x["message"], NoteKind(x["kind"]), x["variable"], x["line"])
                  if isinstance(x, dict) else Note.of(str(x)) for x in v]
