@@ -141,37 +141,52 @@ def _with_pragma(kernel: str, pragma: str) -> str:
     return "".join(lines[:row] + [f"    {pragma}\n"] + lines[row:])
 
 
-def _runs(tmp: Path, kernel: str, main: str) -> dict:
+def _assert_fails(tmp: Path, kernel: str, main: str) -> None:
+    """The program with ``kernel`` as written does not verify in the emulator (the control)."""
     from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
 
     manifest = write_suite(tmp, {"p": (kernel, main)})
-    return evaluate_dynamic(manifest, None, runs=1, with_mutations=False)["programs"][0][
+    r = evaluate_dynamic(manifest, None, runs=1, with_mutations=False)["programs"][0][
         "original"]
+    assert r["status"] != "verified", r
+
+
+def _applied(kernel: str) -> tuple[str, list, list]:
+    """The analysis engine's answers for ``kernel`` applied as ``suggest --apply`` applies
+    them: the new kernel, every loop's answer, the answers applied."""
+    src = kernel.encode()
+    sugg = annotate_source(src, get_engine("analysis"), path="k.c", lang="c")
+    new, applied = apply_edits(src, sugg)
+    return new.decode(), sugg, applied
+
+
+def _outer(answers: list):
+    return next(s for s in answers if s.depth == 0)
+
+
+def _not_parallel(pragma: str | None) -> bool:
+    return pragma is None or not asserts_parallel(parse(pragma))
 
 
 def test_a_pointer_scratch_keeps_the_loop_off_the_device(tmp_path):
     """The engine's answers, applied as ``suggest --apply`` applies them, leave the row loop
     on the host (its inner loops offloaded) and verify; the bare ``private(tmp)`` fails in the
     emulator (each iteration's pointer points to nothing)."""
-    engine = get_engine("analysis")
-    src = ROWS.encode()
-    sugg = annotate_source(src, engine, path="k.c", lang="c")
-    outer = next(s for s in sugg if s.depth == 0)
-    assert outer.pragma is None or not asserts_parallel(parse(outer.pragma)), outer.pragma
+    new, sugg, _ = _applied(ROWS)
+    outer = _outer(sugg)
+    assert _not_parallel(outer.pragma), outer.pragma
     assert any("not an array of this function" in n for n in outer.notes), outer.notes
-    new, _ = apply_edits(src, sugg)
-    run_as_written(tmp_path / "ok", {"p": {"kernel.c": new.decode(), "main.c": ROWS_MAIN}})
+    run_as_written(tmp_path / "ok", {"p": {"kernel.c": new, "main.c": ROWS_MAIN}})
     bare = _with_pragma(ROWS, "#pragma acc parallel loop private(tmp) copyin(a[0:m*n]) "
                               "copyout(out[0:n])")
-    r = _runs(tmp_path / "bare", bare, ROWS_MAIN)
-    assert r["status"] != "verified", r
+    _assert_fails(tmp_path / "bare", bare, ROWS_MAIN)
 
 
 def test_the_guard_takes_any_engines_parallel_claim_back(tmp_path):
     q, _ = _outer_query(ROWS)
     text, _ = guard(q, "#pragma acc parallel loop gang private(tmp) "
                        "copyin(a[0:m*n]) copyout(out[0:n])")
-    assert text is None or not asserts_parallel(parse(text)), text
+    assert _not_parallel(text), text
     if text is not None:
         run_as_written(tmp_path, {"p": {"kernel.c": _with_pragma(ROWS, text),
                                         "main.c": ROWS_MAIN}})
@@ -190,17 +205,14 @@ def test_a_serial_construct_maps_the_scratch_pointer_instead(tmp_path):
     assert "tmp[1:n-2]" in text, text
     run_as_written(tmp_path / "ok", {"p": {"kernel.c": _with_pragma(STEPS, text),
                                            "main.c": STEPS_MAIN}})
-    r = _runs(tmp_path / "bare", _with_pragma(STEPS, bare), STEPS_MAIN)
-    assert r["status"] != "verified", r
+    _assert_fails(tmp_path / "bare", _with_pragma(STEPS, bare), STEPS_MAIN)
 
 
 def test_a_scratch_array_of_known_size_keeps_its_name(tmp_path):
-    engine = get_engine("analysis")
-    src = ROWS_ARRAY.encode()
-    new, applied = apply_edits(src, annotate_source(src, engine, path="k.c", lang="c"))
-    outer = next(s for s in applied if s.depth == 0)
+    new, _, applied = _applied(ROWS_ARRAY)
+    outer = _outer(applied)
     assert parse(outer.pragma or "").clause("private").args == "tmp", outer.pragma
-    run_as_written(tmp_path, {"p": {"kernel.c": new.decode(), "main.c": ROWS_MAIN}})
+    run_as_written(tmp_path, {"p": {"kernel.c": new, "main.c": ROWS_MAIN}})
 
 
 def test_a_loop_sent_alone_is_left_as_it_was():
@@ -219,18 +231,14 @@ def test_a_scratch_array_read_after_the_loop_is_not_private(kernel, main, tmp_pa
     when the loop runs sequentially.  The engine keeps the loop off the device (its inner
     loops take the pragmas) and the program verifies; privatising it does not (the caller's
     row keeps its old values)."""
-    engine = get_engine("analysis")
-    src = kernel.encode()
-    sugg = annotate_source(src, engine, path="k.c", lang="c")
-    outer = next(s for s in sugg if s.depth == 0)
-    assert outer.pragma is None or not asserts_parallel(parse(outer.pragma)), outer.pragma
+    new, sugg, _ = _applied(kernel)
+    outer = _outer(sugg)
+    assert _not_parallel(outer.pragma), outer.pragma
     assert any(w in n for n in outer.notes for w in ("not an array of this function",
                                                      "the code after the loop reads it")), \
         outer.notes
-    new, _ = apply_edits(src, sugg)
-    run_as_written(tmp_path / "ok", {"p": {"kernel.c": new.decode(), "main.c": main}})
+    run_as_written(tmp_path / "ok", {"p": {"kernel.c": new, "main.c": main}})
     if kernel is ROWS_PARAM:
         private = _with_pragma(kernel, "#pragma acc parallel loop private(tmp[0:m]) "
                                        "copyin(a[0:m*n]) copyout(out[0:n])")
-        r = _runs(tmp_path / "private", private, main)
-        assert r["status"] != "verified", r
+        _assert_fails(tmp_path / "private", private, main)
