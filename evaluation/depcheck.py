@@ -343,22 +343,36 @@ def _minmax_form(mine: list[Access]) -> str | None:
     return None
 
 
-def _check_arrays(out: LoopIssues, accs: list[Access], local: set[str], par: set[str],
-                  sp: _Space) -> None:
+def _index_sources(accs: list[Access], par: set[str]) -> tuple[set[str], set[str], set[str]]:
+    """(scalars computed from data, from a parallel index, pointers to the iteration's own
+    element) among the loop's scalar assignments."""
     # scalars computed from data (``j = idx[i]``) and from a parallel index (``k = i*n + j``)
     from_data: set[str] = set()
     derived = set(par)
     # pointers to an element a parallel index picks (``c = &(m->cell[i])``): ``c->u[k]`` is
-    # that iteration's own element
+    # that iteration's own element (every assignment of the pointer in the loop is such an
+    # address)
     own: set[str] = set()
+    not_own: set[str] = set()
     for x in accs:
-        if x.write and not x.subs and x.op == "=":
-            if x.rhs.startswith("&") and x.rhs.count("[") <= 1 and _mentions(x.rhs, derived):
-                own.add(x.base)
+        if not x.write or x.subs:
+            continue
+        if x.op == "=" and x.rhs.startswith("&") and x.rhs.count("[") <= 1 \
+                and _mentions(x.rhs, derived):
+            own.add(x.base)
+        else:
+            not_own.add(x.base)
+        if x.op == "=":
             if "[" in x.rhs or _mentions(x.rhs, from_data):
                 from_data.add(x.base)
             elif _mentions(x.rhs, derived):
                 derived.add(x.base)
+    return from_data, derived, own - not_own
+
+
+def _check_arrays(out: LoopIssues, accs: list[Access], local: set[str], par: set[str],
+                  sp: _Space) -> None:
+    from_data, derived, own = _index_sources(accs, par)
     arrays = {x.base for x in accs if x.subs and x.write}
     for name in sorted(arrays):
         if name in local:

@@ -115,6 +115,11 @@ PAIRS = {
         "c->u[k] = 0.5 * c->u[k]; }",
         "for (i = 0; i < n; i++) { c = &(m->cell[0]); for (k = 0; k < v; k++) "
         "c->u[k] += a[i]; }", "same_element"),
+    "pointer to the iteration's own element, then to a shared one": (
+        "for (i = 0; i < n; i++) { c = &(m->cell[i]); for (k = 0; k < v; k++) "
+        "c->u[k] = 0.5 * c->u[k]; }",
+        "for (i = 0; i < n; i++) { c = &(m->cell[i]); c->w[0] = 1; c = &(m->cell[0]); "
+        "for (k = 0; k < v; k++) c->u[k] += a[i]; }", "same_element"),
     "declared in the body, comma list of a named type": (
         "for (int i = 0; i < n; ++i) { vel_t sx, sy; sx = a[i]; sy = b[i]; a[i] = sy; "
         "b[i] = sx; }",
