@@ -153,6 +153,12 @@ PAIRS = {
         "u[k*nj*ni + j*ni + i]; s += t[k*nj*ni + j*ni]; }",
         "for (j = 0; j < nj; j++) { for (i = 0; i <= ni; i++) t[k*nj*ni + j*ni + i] = "
         "u[k*nj*ni + j*ni + i]; s += t[k*nj*ni + j*ni]; }", "carried"),
+    "even and odd elements": (
+        "for (int i = 0; i < n; i++) b[2 * i] = b[2 * i + 1];",
+        "for (int i = 0; i < n; i++) b[2 * i] = b[2 * i + 2];", "carried"),
+    "a second half read, the first written": (
+        "for (int i = 0; i < n; i++) b[i] = b[i + n];",
+        "for (int i = 0; i < m; i++) b[i] = b[i + n];", "carried"),
     "one row per iteration": (
         "for (b = 0; b < n; b++) { for (j = 0; j < m; j++) h[b][j] = h[b][j + 1]; }",
         "for (b = 0; b < n; b++) { for (j = 0; j < m; j++) h[b][j] = h[b + 1][j]; }",
