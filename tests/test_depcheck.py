@@ -1,5 +1,8 @@
 """evaluation.depcheck: the independent dependence check behind ``unsafe_parallel``."""
 
+import itertools
+import random
+
 import pytest
 
 from accellium.evaluation.depcheck import DEFINITE, asserts_parallel, unsafe_kinds
@@ -197,3 +200,49 @@ def test_reasons_show_the_access_as_written():
                        PAR)
     assert got["indirect_write"] == ["`s[j][k].x[p[i]]` is written through an index read from "
                                      "data"]
+
+
+# Property: where the check passes a loop with two subscripts of the forms above, no two
+# iterations touch one element by brute force over small sizes (the arithmetic facts are
+# sound).  Subscripts with the same text on both sides are left out: the check has always
+# taken an identical subscript that uses the index as the iteration's own element.
+def _aliases(lo, hi, s, rows, p1, p2, env) -> bool:
+    """Whether an element written by one iteration is read by another (``rows``: the number of
+    parallel rows ``x``, the ``y`` loop inside; None: the ``y`` loop is the parallel one)."""
+    def at(p, x, y):
+        return x * s + p[0] * y + p[1] * env["n"] + p[2]
+    xs = range(rows) if rows is not None else [0]
+    written: dict[int, set] = {}
+    for x in xs:
+        for y in range(lo, hi):
+            written.setdefault(at(p1, x, y), set()).add((x, y) if rows is None else x)
+    return any(written.get(at(p2, x, y), set()) - {(x, y) if rows is None else x}
+               for x in xs for y in range(lo, hi))
+
+
+def test_what_the_check_passes_has_no_two_iterations_on_one_element():
+    rng = random.Random(0)
+    passed = 0
+    for _ in range(3000):
+        lo = rng.choice(["0", "1", "2", "k", "k + 1", "n"])
+        hi = rng.choice(["n", "n - 1", "n + 1", "m", "2 * n", "3"])
+        stride = rng.choice([None, "n", "2", "n + 1", "m * n", "3"])
+        p1, p2 = ((rng.choice([0, 1, 1, 2, -1]), rng.choice([0, 0, 1, 2, -1]),
+                   rng.choice([0, 1, -1, 2, -2])) for _ in range(2))
+        r1, r2 = (f"{p[0]} * y + {p[1]} * n + {p[2]}" for p in (p1, p2))
+        if r1 == r2 or (stride is None and p1[0] == 0):
+            continue
+        if stride is None:  # one loop over y
+            code = f"for (y = {lo}; y < {hi}; y++) c[{r1}] = c[{r2}] + 1.0;"
+        else:  # rows of x, y inside
+            code = (f"for (x = 0; x < m; x++) {{ for (y = {lo}; y < {hi}; y++) "
+                    f"c[x * {stride} + {r1}] = c[x * {stride} + {r2}] + 1.0; }}")
+        if unsafe_kinds(code, PAR):
+            continue
+        passed += 1
+        for n, m, k in itertools.product(range(6), range(6), range(-2, 6)):
+            env = {"n": n, "m": m, "k": k}
+            s = eval(stride, {}, env) if stride else 0
+            assert not _aliases(eval(lo, {}, env), eval(hi, {}, env), s,
+                                m if stride else None, p1, p2, env), (code, env)
+    assert passed > 100  # the facts are exercised, not only the refusals
