@@ -266,8 +266,12 @@ def _declared_builtin(toks: list[str], a: int, b: int) -> set[str]:
         t = toks[j]
         if (t in TYPES or t.endswith("_t")) and j + 1 < b:
             prev = toks[j - 1] if j > a else ";"
+            # after a statement's start, a type word, or an attribute macro that opens the
+            # statement (``UNUSED real e, de;``)
+            attribute = re.match(r"[A-Za-z_]", prev) is not None and prev not in KEYWORDS \
+                and (j - 1 == a or toks[j - 2] in (";", "{", "}"))
             if prev not in (";", "{", "}", "(", ")") and prev not in TYPES \
-                    and not prev.endswith("_t"):
+                    and not prev.endswith("_t") and not attribute:
                 continue
             m = j + 1
             while m < b and (toks[m] in TYPES or toks[m] in ("*", "&")):

@@ -127,6 +127,10 @@ PAIRS = {
         "for (int i = 0; i < n; ++i) { vel_t sx, sy; sx = a[i]; sy = b[i]; a[i] = sy; "
         "b[i] = sx; }",
         "for (int i = 0; i < n; ++i) { vel_t sx; sx = a[i]; a[i] = sy; sy = sx; }", "recurrence"),
+    "declared in the body after an attribute macro": (
+        "for (int i = 0; i < n; ++i) { UNUSED real e, de; e = r[i]; de /= 3; g[i] = de + e; }",
+        "for (int i = 0; i < n; ++i) { UNUSED real e; e = r[i]; de /= 3; g[i] = de + e; }",
+        "recurrence"),
     "constexpr table in the body": (
         "for (int i = 0; i < n; ++i) { constexpr int q[] = {0, 1, 2}; b[i] = a[q[i % 3]]; }",
         "for (int i = 0; i < n; ++i) { q[0] = a[i]; b[i] = q[0]; }", "same_element"),
