@@ -299,6 +299,8 @@ def _strided(pr: Poly, pw: Poly, p: str, sp: _Space) -> bool:
 def _check_scalars(out: LoopIssues, accs: list[Access], local: set[str]) -> None:
     names = {x.base for x in accs if x.write and not x.subs and x.base not in local
              and re.fullmatch(IDENT, x.base)}
+    # a scalar only ever updated in ``atomic`` constructs is no race and needs no reduction
+    names &= {x.base for x in accs if x.write and not x.subs and not x.atomic}
     for name in sorted(names):
         mine = [x for x in accs if x.base == name and not x.subs]
         op = _reduction_op(accs, name)
@@ -380,6 +382,8 @@ def _check_arrays(out: LoopIssues, accs: list[Access], local: set[str], par: set
         ws = [x for x in accs if x.base == name and x.subs and x.write]
         rs = [x for x in accs if x.base == name and x.subs and not x.write]
         for w in ws:
+            if w.atomic:  # an update in an ``atomic`` construct is no race
+                continue
             if any("[" in s for s in w.subs) or any(_mentions(s, from_data) for s in w.subs):
                 out.add("indirect_write", f"`{element(name, w.subs)}` is written through "
                         "an index read from data", name)

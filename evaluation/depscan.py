@@ -7,25 +7,28 @@ import re
 from dataclasses import dataclass
 
 __all__ = ["Access", "Loop", "element", "tokens", "match", "for_at", "nest", "declared", "scan", "split_args",
-           "stmt_end", "bounds", "split_args_by", "KEYWORDS", "TYPES"]
+           "stmt_end", "bounds", "split_args_by", "ATOMIC", "KEYWORDS", "TYPES"]
 
 _TOK = re.compile(r"""[A-Za-z_]\w*(?:::[A-Za-z_]\w*)*|\d[\w.]*|->|\+\+|--|<<=|>>=|[-+*/%&|^<>!=]=
                       |&&|\|\||<<|>>|[^\s\w]""", re.VERBOSE)
 _COMMENT = re.compile(r"//[^\n]*|/\*.*?\*/|\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'", re.S)
 _PP = re.compile(r"^[ \t]*#[^\n]*", re.M)
+_ATOMIC_LINE = re.compile(r"[ \t]*#\s*pragma\s+acc\s+atomic\b")
+ATOMIC = "__acc_atomic__"  # the token an ``acc atomic`` directive line becomes
 _ASSIGN = {"=", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "<<=", ">>="}
 TYPES = {"int", "long", "short", "char", "float", "double", "unsigned", "signed", "const",
           "size_t", "auto", "bool", "register", "static", "struct", "real", "float2",
           "float3", "float4", "double2", "double3", "complex", "volatile", "restrict",
          "constexpr"}
 KEYWORDS = {"for", "while", "do", "if", "else", "switch", "case", "default", "return", "break",
-             "continue", "goto", "sizeof", "typedef"} | TYPES
+             "continue", "goto", "sizeof", "typedef", ATOMIC} | TYPES
 _EXITS = {"exit", "abort", "_exit", "quick_exit", "longjmp", "siglongjmp"}
 
 
 def tokens(code: str) -> list[str]:
     code = _COMMENT.sub(lambda m: " " if m.group(0)[0] == "/" else '""', code)
-    return _TOK.findall(_PP.sub(" ", code))
+    return _TOK.findall(_PP.sub(lambda m: f" {ATOMIC} " if _ATOMIC_LINE.match(m.group(0)) else " ",
+                                code))
 
 
 def match(toks: list[str], k: int) -> int:
@@ -185,6 +188,7 @@ class Access:
     rhs: str = ""  # the assigned expression of a plain `=` write
     conds: str = ""  # the conditions it is under
     scopes: frozenset[tuple[int, int]] = frozenset()  # the conditional blocks it is in
+    atomic: bool = False  # in the statement (or block) of an ``acc atomic`` directive
 
 
 def _subs(toks: list[str], k: int, end: int) -> tuple[str, list[str], int]:
@@ -310,9 +314,12 @@ def scan(toks: list[str], a: int, b: int) -> tuple[list[Access], list[tuple[str,
     cond_depth: list[tuple[int, int, str]] = []
     loops: list[int] = []
     switches: list[int] = []
+    atomic_end = -1
     j = a
     while j < b:
         t = toks[j]
+        if t == ATOMIC and j + 1 < b:
+            atomic_end = match(toks, j + 1) if toks[j + 1] == "{" else stmt_end(toks, j + 1, b)
         conds = " ".join(c for _, e, c in cond_depth if e > j)
         cond = any(e > j for _, e, _ in cond_depth)
         scopes = frozenset((s, e) for s, e, _ in cond_depth if e > j)
@@ -342,21 +349,32 @@ def scan(toks: list[str], a: int, b: int) -> tuple[list[Access], list[tuple[str,
                 and t not in KEYWORDS:
             (exits if t in _EXITS else calls).append((t, j))
         if t in _ASSIGN or t in ("++", "--"):
-            s = _lhs_of(toks, j, a, b)
-            if s is not None:
-                base, subs, after = _subs(toks, s, b)
-                if after < b and toks[after] == "(":  # a macro that names an element
-                    subs = split_args(toks, after)
-                end = stmt_end(toks, j + 1, b)
-                if base:  # the store happens after the right-hand side is read
-                    rhs = " ".join(toks[j + 1:end]) if t == "=" else ""
-                    accs.append(Access(base, subs, True, t, end, cond, rhs, conds, scopes))
+            w = _write(toks, j, a, b)
+            if w is not None:
+                w.cond, w.conds, w.scopes, w.atomic = cond, conds, scopes, j <= atomic_end
+                accs.append(w)
         if re.match(r"[A-Za-z_]", t) and t not in KEYWORDS and j not in written_at and \
                 (j == a or toks[j - 1] not in (".", "->")) and not (j + 1 < b and toks[j + 1] == "("):
             base, subs, _ = _subs(toks, j, b)
             accs.append(Access(base.lstrip("*"), subs, False, "", j, cond, scopes=scopes))
         j += 1
     return accs, calls, exits
+
+
+def _write(toks: list[str], j: int, a: int, b: int) -> Access | None:
+    """The store of the assignment or ``++``/``--`` at ``j`` (None: no operand found)."""
+    s = _lhs_of(toks, j, a, b)
+    if s is None:
+        return None
+    base, subs, after = _subs(toks, s, b)
+    if after < b and toks[after] == "(":  # a macro that names an element
+        subs = split_args(toks, after)
+    end = stmt_end(toks, j + 1, b)
+    if not base:
+        return None
+    # the store happens after the right-hand side is read
+    return Access(base, subs, True, toks[j], end, False, " ".join(toks[j + 1:end])
+                  if toks[j] == "=" else "")
 
 
 def _lhs_of(toks: list[str], j: int, a: int, b: int) -> int | None:
