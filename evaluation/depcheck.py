@@ -28,6 +28,16 @@ And two kinds that are only *possible* problems (reported, not in ``unsafe``):
 loop, and in a compute construct a scalar is private/firstprivate by default, so the host
 never sees the value).
 
+What it does not count (general facts, each with a test next to the dependence it must still
+see): a variable declared in the loop body, and an array the pragma names in ``private`` /
+``firstprivate``, is each iteration's own; a scalar assigned before every read in the same (or
+an enclosing) conditional block is not carried; ``s[j].x[i]`` is an element indexed by all its
+subscripts, and ``c->x[k]`` after ``c = &a[i]`` is the iteration's own element; a read and a
+write never name one element when a dimension pins them to one iteration (the same ``c*i + e``
+on both sides, or ``i*s + r`` with rests less than ``s`` apart by the loop bounds) or keeps them
+apart for all iterations (constants apart, or value ranges that do not meet by the loop bounds;
+:mod:`evaluation.depaffine`).
+
 A pragma *asserts parallelism* when it has ``independent``, a level clause (``gang``,
 ``worker``, ``vector``) or is ``parallel loop`` / ``loop`` outside a ``kernels`` construct, and
 has no ``seq``/``auto``; ``kernels`` and ``kernels loop`` leave the decision to the compiler.
@@ -42,13 +52,24 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from accellium.dataset.pragma import IDENT
-from accellium.evaluation.depscan import Access, declared, for_at, nest, scan, tokens
+from accellium.evaluation.depaffine import Poly, at_least_one, const, minus, names, plus, poly, span
+from accellium.evaluation.depscan import (
+    Access,
+    bounds,
+    declared,
+    element,
+    for_at,
+    nest,
+    scan,
+    tokens,
+)
 
 __all__ = ["DEFINITE", "POSSIBLE", "LoopIssues", "check_loop", "asserts_parallel", "unsafe_kinds"]
 
 DEFINITE = ("carried", "same_element", "indirect_write", "recurrence", "reduction_missing",
             "exit", "call_effects")
 POSSIBLE = ("call_unknown", "live_out")
+_PER_ARRAY = ("carried", "same_element", "indirect_write")
 
 _RED_OPS = {"+=", "-=", "*=", "&=", "|=", "^="}
 _PURE = set("""sqrt sqrtf fabs fabsf abs labs exp expf exp2 log logf log2 log10 log1p pow powf sin
@@ -72,9 +93,22 @@ class LoopIssues:
     nest: list[str] = field(default_factory=list)
     kinds: dict[str, list[str]] = field(default_factory=dict)
     reductions: dict[str, str] = field(default_factory=dict)  # scalar -> op
+    # kind -> the variable each reason is about (in the order of ``kinds``)
+    subjects: dict[str, list[str]] = field(default_factory=dict)
 
-    def add(self, kind: str, why: str) -> None:
+    def add(self, kind: str, why: str, subject: str = "") -> None:
         self.kinds.setdefault(kind, []).append(why)
+        self.subjects.setdefault(kind, []).append(subject)
+
+
+@dataclass
+class _Space:
+    """What the subscript arithmetic may assume: the closed ranges of the loop indices whose
+    bounds do not change in the loop, each loop's trip count, and the names that vary."""
+
+    ranges: dict[str, tuple[Poly, Poly]]
+    counts: dict[str, Poly]
+    varying: set[str]
 
 
 def _mentions(text: str, names: set[str]) -> bool:
@@ -109,8 +143,78 @@ def _check_cached(code: str, depth: int) -> LoopIssues:
     _check_exits(out, exits)
     _check_calls(out, calls)
     _check_scalars(out, accs, local)
-    _check_arrays(out, accs, local, {x for x in out.nest[:max(depth, 1)] if x})
+    par = {x for x in out.nest[:max(depth, 1)] if x}
+    _check_arrays(out, accs, local, par, _space(toks, k, b, accs, par))
     return out
+
+
+def _space(toks: list[str], k: int, b: int, accs: list[Access], par: set[str]) -> _Space:
+    """The loop indices of the nest at ``k`` whose range is known for the whole loop: one
+    unit-step header per name, no other assignment of it, bounds that no iteration changes."""
+    varying = {x.base for x in accs if x.write and not x.subs} | set(par)
+    heads: dict[str, list[tuple[str, str] | None]] = {}
+    spans: list[tuple[int, int]] = []
+    for j in range(k, b):
+        if toks[j] == "for" and (lp := for_at(toks, j)) and lp.index:
+            varying.add(lp.index)
+            heads.setdefault(lp.index, []).append(bounds(toks, lp))
+            spans.append(lp.header)
+    assigned = {x.base for x in accs if x.write and not x.subs
+                and not any(s <= x.pos <= e for s, e in spans)}
+    ranges: dict[str, tuple[Poly, Poly]] = {}
+    counts: dict[str, Poly] = {}
+    for v, hs in heads.items():
+        if len(set(hs)) != 1 or hs[0] is None or v in assigned:
+            continue
+        lo, hi = poly(hs[0][0]), poly(hs[0][1])
+        if lo is None or hi is None or (names(lo) | names(hi)) & varying:
+            continue
+        ranges[v] = (lo, hi)
+        counts[v] = plus(minus(hi, lo), {(): 1})
+    return _Space(ranges, counts, varying)
+
+
+def _apart(rs: list[str], ws: list[str], par: set[str], sp: _Space) -> bool:
+    """Whether the element read at ``rs`` by one iteration can never be the element written
+    at ``ws`` by another (general facts of integer arithmetic):
+
+    * a dimension whose two subscripts are one and the same ``c*p + e`` (``c`` a non-zero
+      integer, ``e`` unchanged by the loop) for every parallel index ``p``: two iterations
+      differ in some ``p``, so they name different elements there;
+    * a dimension whose two subscripts are unchanged by the loop and differ by a non-zero
+      constant (``a[k][j]`` and ``a[k-1][j]``);
+    * a dimension whose two subscripts take values in ranges that do not meet, by the bounds
+      of the loops whose indices they use (``a[j]`` for ``j`` from ``k+1`` and ``a[k]``;
+      ``a[x + 2*n]`` and ``a[x + n]`` for ``x`` below ``n``);
+    * a dimension ``p*s + r`` on both sides (the same stride ``s``) whose rests ``r`` differ by
+      less than ``s`` by the loop bounds (``c[x*n + y]`` and ``c[x*n + y-1]`` for ``y`` from 1
+      below ``n``): two elements ``s`` or more apart need two values of ``p``, so one
+      iteration's elements are not another's."""
+    if len(rs) != len(ws):
+        return False
+    pinned: set[str] = set()
+    for r, w in zip(rs, ws, strict=True):
+        pr, pw = poly(r), poly(w)
+        if pr is None or pw is None:
+            continue
+        if r == w:
+            for p in par:
+                rest = {m: c for m, c in pr.items() if m != (p,)}
+                if pr.get((p,)) and not names(rest) & sp.varying:
+                    pinned.add(p)
+            continue
+        pinned |= {p for p in par if _strided(pr, pw, p, sp)}
+        if not (names(pr) | names(pw)) & sp.varying and const(minus(pr, pw)) not in (None, 0):
+            return True
+        # the loops of both accesses run (an element is shared only where both happen)
+        counts = [sp.counts[v] for v in (names(pr) | names(pw) | par) if v in sp.counts]
+        a, z = span(pr, sp.ranges, counts), span(pw, sp.ranges, counts)
+        if a is None or z is None or (names(a[0]) | names(a[1]) | names(z[0]) | names(z[1])) \
+                & sp.varying:
+            continue
+        if at_least_one(minus(z[0], a[1]), counts) or at_least_one(minus(a[0], z[1]), counts):
+            return True
+    return bool(par) and par <= pinned
 
 
 def _check_exits(out: LoopIssues, exits: list[tuple[str, int]]) -> None:
@@ -161,9 +265,42 @@ def _self_update(rhs: str, name: str) -> str | None:
     return None
 
 
+def _stride(p: Poly, v: str) -> tuple[Poly, Poly] | None:
+    """``p`` as ``v * s + r`` (``v`` in neither ``s`` nor ``r``), or None."""
+    s: Poly = {}
+    r: Poly = {}
+    for m, c in p.items():
+        if m.count(v) > 1:
+            return None
+        if v in m:
+            s[tuple(x for x in m if x != v)] = c
+        else:
+            r[m] = c
+    return (s, r) if s else None
+
+
+def _strided(pr: Poly, pw: Poly, p: str, sp: _Space) -> bool:
+    """Whether ``pr`` and ``pw`` are ``p*s + r`` with one stride ``s`` and rests that stay less
+    than ``s`` apart: then they name one element only for one value of ``p``."""
+    a, z = _stride(pr, p), _stride(pw, p)
+    if a is None or z is None or a[0] != z[0] or names(a[0]) & sp.varying:
+        return False
+    counts = [sp.counts[v] for v in (names(pr) | names(pw) | {p}) if v in sp.counts]
+    ra, rz = span(a[1], sp.ranges, counts), span(z[1], sp.ranges, counts)
+    if ra is None or rz is None or (names(ra[0]) | names(ra[1]) | names(rz[0]) | names(rz[1])) \
+            & sp.varying:
+        return False
+    stride = a[0]
+    return at_least_one(stride, counts) \
+        and at_least_one(minus(stride, minus(rz[1], ra[0])), counts) \
+        and at_least_one(minus(stride, minus(ra[1], rz[0])), counts)
+
+
 def _check_scalars(out: LoopIssues, accs: list[Access], local: set[str]) -> None:
     names = {x.base for x in accs if x.write and not x.subs and x.base not in local
              and re.fullmatch(IDENT, x.base)}
+    # a scalar only ever updated in ``atomic`` constructs is no race and needs no reduction
+    names &= {x.base for x in accs if x.write and not x.subs and not x.atomic}
     for name in sorted(names):
         mine = [x for x in accs if x.base == name and not x.subs]
         op = _reduction_op(accs, name)
@@ -180,11 +317,18 @@ def _check_scalars(out: LoopIssues, accs: list[Access], local: set[str]) -> None
         if minmax:
             out.reductions[name] = minmax
             continue
-        if any(r.pos < first_w.pos for r in reads) or first_w.op != "=" or first_w.cond:
+        # ``p->x`` and ``s.y`` (read or written) read the pointer or object itself
+        reads = reads + [x for x in accs if x.base != name and re.split(r"\W", x.base)[0] == name]
+        # a read (or an update such as ``x /= 2``) sees this iteration's value when a plain
+        # assignment before it runs whenever it runs: in no conditional block it is not in
+        uses = reads + [w for w in writes if w.op != "="]
+        if any(not any(w.op == "=" and w.pos < u.pos and w.scopes <= u.scopes for w in writes)
+               for u in uses):
             if not reads and first_w.cond:
                 out.add("live_out", f"`{name}` is set in the loop and never read in it")
                 continue
-            out.add("recurrence", f"`{name}` is read before it is assigned in an iteration")
+            out.add("recurrence", f"`{name}` is read before it is assigned in an iteration",
+                    name)
         elif not any(r.pos > first_w.pos for r in reads):
             out.add("live_out", f"`{name}` is set in the loop and never read in it")
 
@@ -201,17 +345,36 @@ def _minmax_form(mine: list[Access]) -> str | None:
     return None
 
 
-def _check_arrays(out: LoopIssues, accs: list[Access], local: set[str], par: set[str]
-                  ) -> None:
+def _index_sources(accs: list[Access], par: set[str]) -> tuple[set[str], set[str], set[str]]:
+    """(scalars computed from data, from a parallel index, pointers to the iteration's own
+    element) among the loop's scalar assignments."""
     # scalars computed from data (``j = idx[i]``) and from a parallel index (``k = i*n + j``)
     from_data: set[str] = set()
     derived = set(par)
+    # pointers to an element a parallel index picks (``c = &(m->cell[i])``): ``c->u[k]`` is
+    # that iteration's own element (every assignment of the pointer in the loop is such an
+    # address)
+    own: set[str] = set()
+    not_own: set[str] = set()
     for x in accs:
-        if x.write and not x.subs and x.op == "=":
+        if not x.write or x.subs:
+            continue
+        if x.op == "=" and x.rhs.startswith("&") and x.rhs.count("[") <= 1 \
+                and _mentions(x.rhs, derived):
+            own.add(x.base)
+        else:
+            not_own.add(x.base)
+        if x.op == "=":
             if "[" in x.rhs or _mentions(x.rhs, from_data):
                 from_data.add(x.base)
             elif _mentions(x.rhs, derived):
                 derived.add(x.base)
+    return from_data, derived, own - not_own
+
+
+def _check_arrays(out: LoopIssues, accs: list[Access], local: set[str], par: set[str],
+                  sp: _Space) -> None:
+    from_data, derived, own = _index_sources(accs, par)
     arrays = {x.base for x in accs if x.subs and x.write}
     for name in sorted(arrays):
         if name in local:
@@ -219,13 +382,16 @@ def _check_arrays(out: LoopIssues, accs: list[Access], local: set[str], par: set
         ws = [x for x in accs if x.base == name and x.subs and x.write]
         rs = [x for x in accs if x.base == name and x.subs and not x.write]
         for w in ws:
-            if any("[" in s for s in w.subs) or any(_mentions(s, from_data) for s in w.subs):
-                out.add("indirect_write", f"`{name}[{']['.join(w.subs)}]` is written through "
-                        "an index read from data")
+            if w.atomic:  # an update in an ``atomic`` construct is no race
                 continue
-            if not any(_mentions(s, derived) for s in w.subs):
-                out.add("same_element", f"`{name}[{']['.join(w.subs)}]` is written by every "
-                        "iteration")
+            if any("[" in s for s in w.subs) or any(_mentions(s, from_data) for s in w.subs):
+                out.add("indirect_write", f"`{element(name, w.subs)}` is written through "
+                        "an index read from data", name)
+                continue
+            if not any(_mentions(s, derived) for s in w.subs) \
+                    and re.split(r"\W", name)[0] not in own:
+                out.add("same_element", f"`{element(name, w.subs)}` is written by every "
+                        "iteration", name)
                 continue
         wkeys = {tuple(w.subs) for w in ws}
         for r in rs:
@@ -234,11 +400,12 @@ def _check_arrays(out: LoopIssues, accs: list[Access], local: set[str], par: set
                     continue
                 # a subscript that differs and uses a parallel index or a local computed
                 # from one (``up = i > 0 ? c - n : c``) reaches another iteration's element
-                if len(r.subs) != len(wk) or any(
+                if (len(r.subs) != len(wk) or any(
                         rs_ != ws_ and _mentions(f"{rs_} {ws_}", derived)
-                        for rs_, ws_ in zip(r.subs, wk, strict=True)):
-                    out.add("carried", f"`{name}[{']['.join(r.subs)}]` read, "
-                            f"`{name}[{']['.join(wk)}]` written")
+                        for rs_, ws_ in zip(r.subs, wk, strict=True))) \
+                        and not _apart(r.subs, list(wk), par, sp):
+                    out.add("carried", f"`{element(name, r.subs)}` read, "
+                            f"`{element(name, list(wk))}` written", name)
                     break
 
 
@@ -299,9 +466,16 @@ def unsafe_kinds(code: str, pragma: str | None, enclosing: Sequence[str] = (),
     iss = issues if issues is not None else check_loop(code, n)
     if not iss.parsed:
         return {}
-    out = {k: list(v) for k, v in iss.kinds.items()}
     named = _named(pragma, "reduction")
     priv = _named(pragma, "private") | _named(pragma, "firstprivate")
+    out: dict[str, list[str]] = {}
+    for kind, whys in iss.kinds.items():
+        subs = iss.subjects.get(kind, [""] * len(whys))
+        for why, sub in zip(whys, subs, strict=True):
+            # an array the pragma makes private is each iteration's own copy
+            if kind in _PER_ARRAY and re.split(r"\W", sub)[0] in priv:
+                continue
+            out.setdefault(kind, []).append(why)
     for name, op in iss.reductions.items():
         if name not in named and name not in priv:
             out.setdefault("reduction_missing", []).append(f"`{name}` is a {op} reduction")

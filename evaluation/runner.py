@@ -201,14 +201,17 @@ def calibration(conf: Sequence[float | None], hit: Sequence[bool], bins: int = 1
 def safety_figures(records: Sequence[Record], preds: Predictions) -> dict[str, Any]:
     """``unsafe_parallel`` of the scored answers and of the raw engine by the independent
     check (:mod:`evaluation.depcheck`), per kind; how many answers the guard changed; the
-    same check on the gold pragmas (how often human pragmas trip it: its false-alarm scale)."""
+    same check on the gold pragmas (how often human pragmas trip it: its false-alarm scale),
+    read on the loop as its authors wrote it (``loop``: with the ``atomic`` directives inside it
+    that their pragma relies on; the answers are read on the loop they were given)."""
     from accellium.evaluation.depcheck import DEFINITE, POSSIBLE, unsafe_kinds
 
-    def count(pragmas: Sequence[str | None]) -> tuple[int, int, dict[str, int]]:
+    def count(pragmas: Sequence[str | None], as_written: bool = False
+              ) -> tuple[int, int, dict[str, int]]:
         n_def = n_pos = 0
         kinds: dict[str, int] = {}
         for r, p in zip(records, pragmas, strict=True):
-            k = unsafe_kinds(r.loop_stripped, p, tuple(r.enclosing))
+            k = unsafe_kinds(r.loop if as_written else r.loop_stripped, p, tuple(r.enclosing))
             if any(x in DEFINITE for x in k):
                 n_def += 1
             if any(x in POSSIBLE for x in k):
@@ -219,7 +222,7 @@ def safety_figures(records: Sequence[Record], preds: Predictions) -> dict[str, A
 
     u, up, kinds = count(preds.pragmas)
     ur, urp, kinds_raw = count(preds.raw)
-    ug, _, _ = count([r.pragma for r in records])
+    ug, _, _ = count([r.pragma for r in records], as_written=True)
     return {"unsafe_parallel": u, "unsafe_parallel_possible": up, "unsafe_kinds": kinds,
             "unsafe_parallel_raw": ur, "unsafe_parallel_raw_possible": urp,
             "unsafe_kinds_raw": kinds_raw,
