@@ -11,7 +11,9 @@ writes (:func:`accellium.dataset.offload.plan._plan_fed`).
 
 ``split``: ``main`` initialises, runs the kernel, prints a checksum; ``peek``: the same with the
 host reading (and writing) an element of the generated array between the two calls (then an
-``update`` keeps it right); ``rows``: the control, the arrays passed as ``A[0]`` (not ``*A``):
+``update`` keeps it right); ``cols``: init writes columns ``0..m-1`` of rows of ``M`` (not
+provably the whole object: on the device the region would copy the arrays in, so init stays on
+the host and only the kernel's call joins the region); ``rows``: the control, the arrays passed as ``A[0]`` (not ``*A``):
 no region in ``main``, the initialisation on the host, as before.  Whole programs, built with
 real gcc and run in the data-environment emulator, their bytes counted."""
 
@@ -80,7 +82,9 @@ def _program(arg: str, peek: str) -> str:
 
 
 PROGRAMS = {"split": (_program("*{}", ""), ALLOC), "peek": (_program("*{}", PEEK), ALLOC),
-            "rows": (_program("{}[0]", ""), ALLOC)}
+            "rows": (_program("{}[0]", ""), ALLOC),
+            # init writes columns 0..m-1: whole rows only when m == M, which init cannot tell
+            "cols": (_program("*{}", "").replace("j < M; j++) {", "j < m; j++) {"), ALLOC)}
 
 
 @pytest.fixture(scope="module")
@@ -113,6 +117,16 @@ def test_a_host_read_between_the_calls_is_updated(engine):
     assert any(ln.startswith("#pragma acc update device(A[0:1]") for ln in lines), lines
 
 
+def test_an_initialisation_not_provably_writing_the_whole_object_stays_on_the_host(engine):
+    text, plans = _plans("cols", engine)
+    assert not plans["init"].loops, plans["init"]
+    assert plans["init"].notes[0].startswith("`init` stays on the host"), plans["init"].notes
+    assert [c["functions"] for c in plans["main"].calls] == [["kernel"]], plans["main"]
+    data = next(ln for ln in acc_lines(text) if ln.startswith("#pragma acc data")
+                and "A[0:1]" in ln)
+    assert "copyin(A[0:1][0:N][0:M])" in data, data
+
+
 def test_an_argument_that_is_not_star_a_keeps_the_caller_unchanged(engine):
     text, plans = _plans("rows", engine)
     assert not plans["main"].calls if "main" in plans else True
@@ -133,3 +147,5 @@ def test_the_programs_verify_and_the_object_region_moves_less(tmp_path):
     assert got["rows"] == 4 * one + 8, got
     assert got["split"] == 2 * one + 8, got
     assert got["peek"] == got["split"] + 16, got  # the element pulled and pushed back
+    # init on the host: A in once, D in and out once (shared by the kernel and the check)
+    assert got["cols"] == 3 * one + 8, got

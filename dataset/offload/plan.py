@@ -227,13 +227,18 @@ def _fill(plan: FunctionPlan, work: bytes, lines: LineIndex, tree: Tree, fn: Nod
 
 def _fed(region: Region) -> set[str]:
     """The callees of the region's hoisted calls (one callee per statement) each of whose
-    written arrays another unit of the region reads on the device."""
+    written arrays another unit of the region reads on the device, and the region never copies
+    in (``create``/``copyout``: the call writes it whole first).  On the host instead, such a
+    callee leaves the array for the reading unit's own clauses to copy in (one transfer of each
+    element, or two with ``copy``); on the device the array moves at most once, out."""
     out = set()
     for d in region.devices:
         if not isinstance(d, CallDevice) or len(d.callees) != 1:
             continue
         written = {a.name for a in d.args if a.write}
-        if written and all(_read_elsewhere(region, n, d.node.id) for n in written):
+        if written and all(_read_elsewhere(region, n, d.node.id) and
+                           region.flow.clauses.get(n) in ("create", "copyout")
+                           for n in written):
             out.add(d.callees[0])
     return out
 
