@@ -127,6 +127,14 @@ def test_an_initialisation_not_provably_writing_the_whole_object_stays_on_the_ho
     assert "copyin(A[0:1][0:N][0:M])" in data, data
 
 
+def test_an_object_of_another_element_type_is_not_mapped(engine):
+    kernel = PROGRAMS["split"][0].replace("double (*A)[N][M]", "float (*A)[N][M]")
+    _, plans = plan_text(kernel, engine, program=[ALLOC.encode()])
+    assert all("A[0:1]" not in a["section"] for a in plans["main"].arrays), plans["main"]
+    assert any("is not `*A` of a pointer to an array of rows like `A`" in n
+               for n in plans["main"].notes), plans["main"].notes
+
+
 def test_an_argument_that_is_not_star_a_keeps_the_caller_unchanged(engine):
     text, plans = _plans("rows", engine)
     assert not plans["main"].calls if "main" in plans else True

@@ -43,7 +43,8 @@ if TYPE_CHECKING:
     from accellium.dataset.offload.region import Region
 
 __all__ = ["ParamUse", "Summary", "summarize", "caller_span", "host_conflict", "covering_arg",
-           "parameters", "is_param", "one_dim", "in_units", "ANY_GLOBAL"]
+           "parameters", "is_param", "one_dim", "in_units", "ANY_GLOBAL",
+           "type_words"]
 
 #: In ``host_globals``: the host code calls a program function (it may touch any global).
 ANY_GLOBAL = "*"
@@ -65,6 +66,7 @@ class ParamUse:
     # a parameter declared as rows of a known length (``T a[N][M]``): those sizes after the
     # first (the section's ``lo``/``hi`` count rows); empty: a pointer, one subscript
     rows: tuple[str, ...] = ()
+    elem: str = ""  # its element type, as written (``double``), for rows
 
 
 @dataclass
@@ -221,7 +223,8 @@ def summarize(fn: Node, scope: Scope, region: Region, defined: set[str]) -> Summ
             fp = None
         out.arrays[k] = ParamUse(span.lo, span.hi, not covers, info.dev_writes, covers,
                                  fp if info.dev_writes else None,
-                                 None if info.dev_writes else fp, rows)
+                                 None if info.dev_writes else fp, rows,
+                                 type_words(shape) if rows else "")
     for g, info in arrays.items():
         target = names.get(g)
         if target is not None and glob.get(target) == "pointer" and g not in params:
@@ -245,6 +248,17 @@ def summarize(fn: Node, scope: Scope, region: Region, defined: set[str]) -> Summ
         g for g in _host_globals(fn, scope, units, defined)
         if g not in glob or not bind.alias_only(fn, g, names, lambda n: in_units(n, units)))
     return out
+
+
+def type_words(shape: Shape) -> str:
+    """The type specifier of the declaration of ``shape`` (``double``, ``const float``), its
+    white space dropped ('' when unknown)."""
+    decl = shape.decl
+    t = _field(decl, "type") if decl is not None else None
+    if t is None or decl is None:
+        return ""
+    quals = [text(c) for c in decl.named_children if c.type == "type_qualifier"]
+    return "".join([*quals, text(t)]).replace(" ", "")
 
 
 def _renamed(spans: list[Span] | None, names: dict[str, str]) -> Span | None:

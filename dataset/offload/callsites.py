@@ -19,7 +19,7 @@ from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, named, root_of, text, unparen
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.callprints import in_caller
-from accellium.dataset.offload.calls import ParamUse, Summary, in_units, one_dim
+from accellium.dataset.offload.calls import ParamUse, Summary, in_units, one_dim, type_words
 from accellium.dataset.offload.device import CallDevice, Device, MappedArg
 from accellium.dataset.offload.routines import callees
 from accellium.dataset.offload.shapes import Shape
@@ -132,7 +132,7 @@ def _site(call: Node, s: Summary, scope: Scope, resolve: Resolver | None = None
         use = s.arrays.get(k)
         if use is None:
             continue
-        obj = pointed_object(a, use.rows, scope) if use.rows and a is not None else None
+        obj = pointed_object(a, use, scope) if use.rows and a is not None else None
         if obj is not None:
             a, shape = obj
         elif use.rows:
@@ -163,11 +163,10 @@ def _site(call: Node, s: Summary, scope: Scope, resolve: Resolver | None = None
     return _Site(call, stmt, s.function, out, {m.node.id for m in out}, s.host_globals)
 
 
-def pointed_object(arg: Node, rows: tuple[str, ...], scope: Scope
-                   ) -> tuple[Node, Shape] | None:
-    """``*A`` with ``A`` a pointer to an array type whose sizes after the first are ``rows``
-    (``T (*A)[N][M]`` for a parameter ``T a[N][M]``): the ``*A`` node and the shape of ``A``
-    (None: another argument).  ``*A`` designates one object of type ``T[N][M]`` (C11
+def pointed_object(arg: Node, use: ParamUse, scope: Scope) -> tuple[Node, Shape] | None:
+    """``*A`` with ``A`` a pointer to an array type of the parameter's element type whose
+    sizes after the first are the parameter's rows (``T (*A)[N][M]`` for a parameter
+    ``T a[N][M]``): the ``*A`` node and the shape of ``A`` (None: another argument).  ``*A`` designates one object of type ``T[N][M]`` (C11
     6.5.3.2p4); the parameter points to its first row, and pointer arithmetic from it reaches
     only elements of that object (C11 6.5.6p8), so ``A[0:1]`` holds whatever the callee
     reaches, however the memory was allocated."""
@@ -177,10 +176,12 @@ def pointed_object(arg: Node, rows: tuple[str, ...], scope: Scope
     if inner is None or inner.type != "identifier":
         return None
     shape = _array_shape(scope, text(inner))
-    if shape is None or shape.kind != "rows" or len(shape.dims) != len(rows) + 1 or \
+    if shape is None or shape.kind != "rows" or len(shape.dims) != len(use.rows) + 1 or \
             shape.levels != len(shape.dims) + 1 or not _pointer_to_array(shape):
         return None
-    if [_words(d) for d in shape.dims[1:]] != [_words(d) for d in rows]:
+    if [_words(d) for d in shape.dims[1:]] != [_words(d) for d in use.rows] or \
+            not use.elem or type_words(shape).replace("const", "") != \
+            use.elem.replace("const", ""):
         return None
     return arg, shape
 
