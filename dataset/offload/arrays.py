@@ -294,6 +294,9 @@ def _call_rows(d: CallDevice, scope: Scope, ex: Extents, region_end: int
     rows: list[tuple[ArrayUse, list[Span] | None]] = []
     for a in d.args:
         u = ArrayUse(a.name, a.node, [], a.read, a.write)
+        if a.object:  # the one object ``*A`` designates: ``A[0:1]``
+            rows.append((u, [Span(poly.const(0), poly.const(0))]))
+            continue
         if a.span is None:
             rows.append((u, None))
             continue

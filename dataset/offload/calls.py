@@ -43,7 +43,8 @@ if TYPE_CHECKING:
     from accellium.dataset.offload.region import Region
 
 __all__ = ["ParamUse", "Summary", "summarize", "caller_span", "host_conflict", "covering_arg",
-           "parameters", "is_param", "one_dim", "in_units", "ANY_GLOBAL"]
+           "parameters", "is_param", "one_dim", "in_units", "ANY_GLOBAL",
+           "type_words"]
 
 #: In ``host_globals``: the host code calls a program function (it may touch any global).
 ANY_GLOBAL = "*"
@@ -62,6 +63,10 @@ class ParamUse:
     # the one it only reads within
     fills: tuple | None = None
     reads_within: tuple | None = None
+    # a parameter declared as rows of a known length (``T a[N][M]``): those sizes after the
+    # first (the section's ``lo``/``hi`` count rows); empty: a pointer, one subscript
+    rows: tuple[str, ...] = ()
+    elem: str = ""  # its element type, as written (``double``), for rows
 
 
 @dataclass
@@ -202,7 +207,9 @@ def summarize(fn: Node, scope: Scope, region: Region, defined: set[str]) -> Summ
             out.host_params.add(k)
             continue
         span = _renamed(info.spans, names)
-        if not one_dim(shape) or info.alloc is not None or span is None or \
+        rows = shape.dims if shape.kind == "rows" and shape.dims and \
+            len(shape.dims) == shape.levels - 1 else ()
+        if not (one_dim(shape) or rows) or info.alloc is not None or span is None or \
                 not _section_names_ok(span, params, scope, names):
             out.why_not = (f"the section of `{p}` in `{name}` ({info.section}) does not "
                            "translate into a caller's names")
@@ -212,9 +219,12 @@ def summarize(fn: Node, scope: Scope, region: Region, defined: set[str]) -> Summ
         covers = always and clauses.get(p) in ("copyout", "create") and \
             p not in region.flow.loop_covered
         fp = param_footprint(mine, region, always, params, scope.assigned_at)
+        if rows:  # the footprints are of one subscript
+            fp = None
         out.arrays[k] = ParamUse(span.lo, span.hi, not covers, info.dev_writes, covers,
                                  fp if info.dev_writes else None,
-                                 None if info.dev_writes else fp)
+                                 None if info.dev_writes else fp, rows,
+                                 type_words(shape) if rows else "")
     for g, info in arrays.items():
         target = names.get(g)
         if target is not None and glob.get(target) == "pointer" and g not in params:
@@ -238,6 +248,17 @@ def summarize(fn: Node, scope: Scope, region: Region, defined: set[str]) -> Summ
         g for g in _host_globals(fn, scope, units, defined)
         if g not in glob or not bind.alias_only(fn, g, names, lambda n: in_units(n, units)))
     return out
+
+
+def type_words(shape: Shape) -> str:
+    """The type specifier of the declaration of ``shape`` (``double``, ``const float``), its
+    white space dropped ('' when unknown)."""
+    decl = shape.decl
+    t = _field(decl, "type") if decl is not None else None
+    if t is None or decl is None:
+        return ""
+    quals = [text(c) for c in decl.named_children if c.type == "type_qualifier"]
+    return "".join([*quals, text(t)]).replace(" ", "")
 
 
 def _renamed(spans: list[Span] | None, names: dict[str, str]) -> Span | None:
@@ -285,6 +306,10 @@ def covering_arg(d: CallDevice, uses: list[ArrayUse], info: ArrayInfo, ex: Exten
         return None
     for u in uses:
         a = next((a for a in d.args if a.node.id == u.node.id and a.covers), None)
+        if a is not None and a.object:  # ``A[0:1]``, all of it written (:mod:`.callsites`)
+            whole = info.spans is not None and info.spans[0].same(
+                Span(poly.const(0), poly.const(0)))
+            return u if whole else None
         span = caller_span(a, ex) if a is not None else None
         if span is not None and span.same(info.spans[0]):
             return u

@@ -19,7 +19,7 @@ from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, named, root_of, text, unparen
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.callprints import in_caller
-from accellium.dataset.offload.calls import Summary, in_units, one_dim
+from accellium.dataset.offload.calls import ParamUse, Summary, in_units, one_dim, type_words
 from accellium.dataset.offload.device import CallDevice, Device, MappedArg
 from accellium.dataset.offload.routines import callees
 from accellium.dataset.offload.shapes import Shape
@@ -132,10 +132,19 @@ def _site(call: Node, s: Summary, scope: Scope, resolve: Resolver | None = None
         use = s.arrays.get(k)
         if use is None:
             continue
+        obj = pointed_object(a, use, scope) if use.rows and a is not None else None
+        if obj is not None:
+            a, shape = obj
+        elif use.rows:
+            return (f"argument {k + 1} of the call to `{s.function}` at line {line} is not "
+                    f"`*A` of a pointer to an array of rows like `{s.params[k]}`: the elements "
+                    "it reaches are unknown")
         if a is None or shape is None:
             return (f"argument {k + 1} of the call to `{s.function}` at line {line} is not an "
                     "array of the caller (an offset or an expression)")
-        if shape.kind == "array" and shape.levels == 1:
+        if obj is not None:
+            span = (use.lo, use.hi)
+        elif shape.kind == "array" and shape.levels == 1:
             span = None
         elif one_dim(shape):
             span = (use.lo, use.hi)
@@ -145,10 +154,96 @@ def _site(call: Node, s: Summary, scope: Scope, resolve: Resolver | None = None
         actuals = {n: args[s.params.index(n)] if n in s.params else bound[n]
                    for n in poly.names(use.lo) | poly.names(use.hi)
                    if n in s.params or n in bound}
-        out.append(MappedArg(text(a), a, span, actuals, use.read, use.write, use.covers,
+        covers = use.covers and (obj is None or _all_rows(use, shape, s.params, args, scope,
+                                                           stmt))
+        out.append(MappedArg(shape.name if obj is not None else text(a), a, span, actuals,
+                             use.read, use.write, covers,
                              in_caller(use.fills, s.params, args),
-                             in_caller(use.reads_within, s.params, args)))
+                             in_caller(use.reads_within, s.params, args), obj is not None))
     return _Site(call, stmt, s.function, out, {m.node.id for m in out}, s.host_globals)
+
+
+def pointed_object(arg: Node, use: ParamUse, scope: Scope) -> tuple[Node, Shape] | None:
+    """``*A`` with ``A`` a pointer to an array type of the parameter's element type whose
+    sizes after the first are the parameter's rows (``T (*A)[N][M]`` for a parameter
+    ``T a[N][M]``): the ``*A`` node and the shape of ``A`` (None: another argument).  ``*A`` designates one object of type ``T[N][M]`` (C11
+    6.5.3.2p4); the parameter points to its first row, and pointer arithmetic from it reaches
+    only elements of that object (C11 6.5.6p8), so ``A[0:1]`` holds whatever the callee
+    reaches, however the memory was allocated."""
+    if arg.type != "pointer_expression" or text(_field(arg, "operator")) != "*":
+        return None
+    inner = unparen(_field(arg, "argument"))
+    if inner is None or inner.type != "identifier":
+        return None
+    shape = _array_shape(scope, text(inner))
+    if shape is None or shape.kind != "rows" or len(shape.dims) != len(use.rows) + 1 or \
+            shape.levels != len(shape.dims) + 1 or not _pointer_to_array(shape):
+        return None
+    if [_words(d) for d in shape.dims[1:]] != [_words(d) for d in use.rows] or \
+            not use.elem or type_words(shape).replace("const", "") != \
+            use.elem.replace("const", ""):
+        return None
+    return arg, shape
+
+
+def _all_rows(use: ParamUse, shape: Shape, params: list[str | None], args: list[Node],
+              scope: Scope, stmt: Node) -> bool:
+    """Are the callee's rows ``lo..hi`` at this call ``0..N-1``, ``N`` the first size of the
+    caller's ``T (*A)[N]...`` (the arguments substituted, the caller's locals of known value
+    spelled out): then a callee that writes its whole section writes all of ``*A``."""
+    from accellium.dataset.offload.extent import Span
+    from accellium.dataset.offload.known import spelled_out
+
+    first = _first_size(shape)
+    if first is None:
+        return False
+    lo, hi = use.lo, use.hi
+    for n in poly.names(lo) | poly.names(hi):
+        if n not in params:
+            continue
+        value = poly.poly_of(args[params.index(n)])
+        got_lo = poly.subst(lo, n, value) if value is not None else None
+        got_hi = poly.subst(hi, n, value) if value is not None else None
+        if got_lo is None or got_hi is None:
+            return False
+        lo, hi = got_lo, got_hi
+    want = Span(poly.const(0), poly.sub(first, poly.const(1)))
+    got = Span(lo, hi)
+    if got.same(want):
+        return True
+    out = spelled_out([got], scope, (stmt.start_byte, stmt.end_byte))
+    return out is not None and out[0].same(want)
+
+
+def _first_size(shape: Shape) -> poly.Poly | None:
+    """The first size of the array type ``A`` points to (``N`` of ``T (*A)[N][M]``)."""
+    from accellium.dataset.offload.shapes import walk_declarator
+
+    if shape.decl is None:
+        return None
+    for d in shape.decl.children_by_field_name("declarator"):
+        name, parts = walk_declarator(d)
+        if name == shape.name and len(parts) >= 2 and parts[-2][0] == "array":
+            return poly.poly_of(_field(parts[-2][1], "size"))
+    return None
+
+
+def _words(size: str) -> str:
+    return "".join(size.split())
+
+
+def _pointer_to_array(shape: Shape) -> bool:
+    """Is the name declared ``T (*A)[N]...`` (a pointer to an array), rather than an array
+    parameter ``T a[][N]`` (whose ``*a`` is one row)?"""
+    from accellium.dataset.offload.shapes import walk_declarator
+
+    if shape.decl is None:
+        return False
+    for d in shape.decl.children_by_field_name("declarator"):
+        name, parts = walk_declarator(d)
+        if name == shape.name:
+            return bool(parts) and parts[-1][0] == "pointer"
+    return False
 
 
 def _mixed(stmt: Node, sites: list[_Site], scope: Scope) -> str | None:

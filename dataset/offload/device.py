@@ -74,6 +74,9 @@ class MappedArg:
     # reading none; only read within
     fills: tuple | None = None
     reads_within: tuple | None = None
+    # ``*A`` of a pointer to an array type passed for a parameter declared as rows: the caller
+    # maps the one object ``*A`` designates, ``A[0:1]`` with its sizes (:mod:`.objects`)
+    object: bool = False
 
 
 @dataclass

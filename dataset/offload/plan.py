@@ -9,7 +9,7 @@ from tree_sitter import Node, Tree
 
 from accellium.dataset.analysis.scope import file_index, function_name
 from accellium.dataset.analysis.tree import field as _field
-from accellium.dataset.analysis.tree import iter_nodes
+from accellium.dataset.analysis.tree import iter_nodes, text
 from accellium.dataset.loops import LineIndex, Loop, loops_in_tree, parse_tree
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.arrays import Scope, assignment_positions
@@ -50,6 +50,10 @@ class FunctionPlan:
     # (:mod:`.calls`), and whether it offloads (a loop, a hoisted call, OpenACC directives)
     summary: Summary | str | None = field(default=None, repr=False, compare=False)
     offloads: bool = field(default=False, repr=False, compare=False)
+    # loops that only generate data were put back on the host (:mod:`.generate`); the
+    # callees of hoisted calls each of whose written arrays another unit of the region reads
+    homed: bool = field(default=False, repr=False, compare=False)
+    feeds: set[str] = field(default_factory=set, repr=False, compare=False)
 
     def to_json(self) -> dict:
         return {"function": self.function, "line": self.line, "end_line": self.end_line,
@@ -128,6 +132,7 @@ class _Req:
     dead: dict[str, set[str]] = field(default_factory=dict)  # function -> dead parameters
     # function -> pointer parameter -> the element count of its object (:mod:`.objects`)
     objects: dict[str, dict[str, poly.Poly]] = field(default_factory=dict)
+    keep_generators: bool = False  # plan a function's generators on the device (a caller feeds)
 
 
 def _plan_one(source: bytes, fn_row: int, req: _Req) -> tuple[FunctionPlan, Summary | str | None]:
@@ -214,9 +219,34 @@ def _fill(plan: FunctionPlan, work: bytes, lines: LineIndex, tree: Tree, fn: Nod
         edits.append(PlanEdit(routine_rows[r], (lines.indent(routine_rows[r])
                                                 + "#pragma acc routine seq",), Rank.ROUTINE))
     plan.edits = edits
+    plan.feeds = {f for region in kept for f in _fed(region)}
     if req.per_loop or len(kept) != 1:
         return None
     return summarize(fn, scope, kept[0], req.calls.defined)
+
+
+def _fed(region: Region) -> set[str]:
+    """The callees of the region's hoisted calls (one callee per statement) each of whose
+    written arrays another unit of the region reads on the device, and the region never copies
+    in (``create``/``copyout``: the call writes it whole first).  On the host instead, such a
+    callee leaves the array for the reading unit's own clauses to copy in (one transfer of each
+    element, or two with ``copy``); on the device the array moves at most once, out."""
+    out = set()
+    for d in region.devices:
+        if not isinstance(d, CallDevice) or len(d.callees) != 1:
+            continue
+        written = {a.name for a in d.args if a.write}
+        if written and all(_read_elsewhere(region, n, d.node.id) and
+                           region.flow.clauses.get(n) in ("create", "copyout")
+                           for n in written):
+            out.add(d.callees[0])
+    return out
+
+
+def _read_elsewhere(region: Region, name: str, unit: int) -> bool:
+    info = region.arrays.get(name)
+    return info is not None and any(u.read for nid, us in info.uses.items() if nid != unit
+                                    for u in us)
 
 
 def _regions(plan: FunctionPlan, lines: LineIndex, fn: Node, devices: list[Device],
@@ -235,6 +265,8 @@ def _regions(plan: FunctionPlan, lines: LineIndex, fn: Node, devices: list[Devic
         region, problems = _choose(lines, body, devices, calls, scope, req)
         if region is None or not region.devices:
             break
+        if req.keep_generators:
+            break
         swapped = {n for g in region.swaps for n in (*g.members, *g.buffers)}
         more_home = home_generators(region.devices, scope, swapped)
         if not more_home:
@@ -242,6 +274,7 @@ def _regions(plan: FunctionPlan, lines: LineIndex, fn: Node, devices: list[Devic
         home += more_home
         gone = {d.node.id for d, _ in more_home}
         devices = [d for d in devices if d.node.id not in gone]
+    plan.homed = bool(home)
     for d, why in home:
         plan.host_loops.append({"line": d.loop.line, "why": why})
         plan.notes.append(f"line {d.loop.line} stays on the host: {why}")
@@ -381,6 +414,65 @@ def plan_source(source: bytes, advise: Advisor, *, lang: str = "c",
     return _plan_with_callees(source, tree.root_node, fns, req)
 
 
+def _device_generators(source: bytes, fn: Node, name: str,
+                       fed: dict[str, tuple[FunctionPlan, Summary]], req: _Req) -> None:
+    """The plan of ``fn`` (called once, its generators put back on the host) with its
+    generators on the device, offered to its one caller (:func:`_plan_fed`) when callers can
+    hold it."""
+    req.keep_generators = True
+    alt, summary = _plan_one(source, fn.start_point[0], req)
+    req.keep_generators = False
+    if isinstance(summary, Summary) and summary.why_not is None:
+        alt.summary, alt.offloads = summary, True
+        fed[name] = (alt, summary)
+        req.summaries[name] = summary
+
+
+def _plan_fed(source: bytes, fn: Node, name: str, callees: list[str],
+              plans: dict[str, FunctionPlan], fed: dict[str, tuple[FunctionPlan, Summary]],
+              req: _Req) -> tuple[FunctionPlan, Summary | str | None]:
+    """The plan of ``fn``, the one caller of the generator functions of ``fed`` it calls:
+    planned with their device plans' summaries; when its region holds each such call with
+    device code that reads every array the call writes (:func:`_fed`), their device plans
+    replace their host plans in ``plans``, else ``fn`` is planned again without them (they
+    stay on the host, :mod:`.generate`)."""
+    plan, summary = _plan_one(source, fn.start_point[0], req)
+    tried = [g for g in fed if g in callees]
+    if tried and any(g not in plan.feeds for g in tried):
+        for g in tried:
+            del fed[g]
+            req.summaries.pop(g, None)
+        return _plan_one(source, fn.start_point[0], req)
+    for g in tried:
+        fed_plan = fed.pop(g)[0]
+        fed_plan.notes.insert(0, "its loops that only generate data stay on the device: its "
+                                 f"one call, in `{name}`, is in a data region where device "
+                                 "code reads what they write (created there, never copied in)")
+        req.calls.offloads.add(g)
+        plans[g] = fed_plan
+    return plan, summary
+
+
+def _called_once(fn: Node, root: Node) -> bool:
+    """Is the ``static`` function ``fn`` (no other file can name it) named once in the file
+    besides its declarations, as the callee of one direct call?"""
+    from accellium.dataset.offload.callgraph import is_static
+
+    name = function_name(fn)[0]
+    if not name or not is_static(fn):
+        return False
+    uses = [n for n in iter_nodes(root) if n.type == "identifier" and text(n) == name
+            and not _declared_here(n)]
+    return len(uses) == 1 and uses[0].parent is not None and \
+        uses[0].parent.type == "call_expression" and \
+        _field(uses[0].parent, "function") == uses[0]
+
+
+def _declared_here(n: Node) -> bool:
+    p = n.parent
+    return p is not None and p.type == "function_declarator" and _field(p, "declarator") == n
+
+
 def _has_loops(fn: Node) -> bool:
     return any(n.type == "for_statement" for n in iter_nodes(fn))
 
@@ -413,12 +505,13 @@ def _plan_with_callees(source: bytes, root: Node, asked: list[Node], req: _Req
         if name in by_name:
             visit(name, set())
     plans: dict[str, FunctionPlan] = {}
+    fed: dict[str, tuple[FunctionPlan, Summary]] = {}  # generators a caller may feed
     for name in order:
         fn = by_name[name]
         if name in loops_of:
             req.summaries[name] = "is recursive"
         within, req.within = req.within, (req.within if name == asked_names[-1] else None)
-        plan, summary = _plan_one(source, fn.start_point[0], req)
+        plan, summary = _plan_fed(source, fn, name, graph[name], plans, fed, req)
         req.within = within
         plans[name] = plan
         if summary is not None and name not in loops_of:
@@ -427,8 +520,16 @@ def _plan_with_callees(source: bytes, root: Node, asked: list[Node], req: _Req
                 any(c in req.calls.offloads for c in graph[name]):
             req.calls.offloads.add(name)
         plan.summary, plan.offloads = req.summaries.get(name), name in req.calls.offloads
+        if plan.homed and summary is None and name not in loops_of and _called_once(fn, root):
+            _device_generators(source, fn, name, fed, req)
     out = [plans[n] if n in plans else _plan_one(source, f.start_point[0], req)[0]
            for n, f in zip(asked_names, asked, strict=True)]
+    return _with_relied(out, plans)
+
+
+def _with_relied(out: list[FunctionPlan], plans: dict[str, FunctionPlan]
+                 ) -> list[FunctionPlan]:
+    """``out`` and after it the plans of the callees their regions rely on."""
     seen = {id(p) for p in out}
     for p in out[:]:
         for name in _relied_on(p, plans):

@@ -88,7 +88,13 @@ def _subscript_use(node: Node) -> tuple[ArrayUse | None, list[Node]]:
     rest: list[Node] = list(idx)
     if base is None:
         return None, rest
-    if base.type == "identifier":
+    subs: list[Node | int] = list(idx)
+    inner = unparen(_field(base, "argument")) if base.type == "pointer_expression" and \
+        op(base) == "*" else None
+    if inner is not None and inner.type == "identifier":  # (*A)[i][j] is A[0][i][j]
+        name = text(inner)
+        subs = [ZERO, *idx]
+    elif base.type == "identifier":
         name = text(base)
     elif base.type == "field_expression":
         name = "".join(text(base).split())
@@ -97,7 +103,7 @@ def _subscript_use(node: Node) -> tuple[ArrayUse | None, list[Node]]:
         rest.append(base)
         return None, rest
     read, write, plain, whole = _role(node)
-    return ArrayUse(name, node, list(idx), read, write, plain, whole), rest
+    return ArrayUse(name, node, subs, read, write, plain, whole), rest
 
 
 def _deref_use(node: Node) -> ArrayUse | None:
