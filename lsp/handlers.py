@@ -194,7 +194,7 @@ def _with_alternatives(view: DocView, lp, sug, innermost: bool, kind: str,
         reason = no_pragma_reason(sug)
         if reason is None or not (innermost and disabled and lp.pragma is None):
             return []
-        return [no_pragma_action(lp, reason, innermost, kind)]
+        return [no_pragma_action(reason, kind)]
     return [a] + (alternative_actions(view, lp, sug, kind, dc) if innermost else [])
 
 

@@ -16,6 +16,7 @@ dependence between iterations), the editor must not stay silent:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -33,26 +34,31 @@ __all__ = ["no_pragma_reason", "no_pragma_action", "note_diagnostic", "LoopNotes
 NO_PRAGMA_CODE = "no-pragma"
 NO_PRAGMA_TITLE = "No OpenACC pragma for this loop"
 _PREFIX = "no pragma: "
+_CITES_LINE = re.compile(r"\(lines? \d+")
 MAX_NOTES_PER_DOC = 64  # loops of one document whose note is shown at a time
 
 
 def no_pragma_reason(sug: Suggestion | None) -> str | None:
     """Why ``sug`` has no pragma (None when it has one, or when there is no answer at all):
-    its ``no pragma: ...`` notes without that prefix, else its last note, else a plain
+    its ``no pragma: ...`` notes without that prefix, then the notes that cite a line of the
+    file (the evidence: "`y[idx[i]]` (line 4) writes an element chosen by data ..."; the
+    others describe the pragma that is not given); else its last note, else a plain
     sentence."""
     if sug is None or sug.pragma is not None:
         return None
     notes = [str(n) for n in sug.notes]
     why = [n[len(_PREFIX):] for n in notes if n.startswith(_PREFIX)]
     if why:
-        return "; ".join(why)
+        return "; ".join(why + [n for n in notes
+                                if not n.startswith(_PREFIX) and _CITES_LINE.search(n)])
     return notes[-1] if notes else f"the {sug.engine} engine gives none"
 
 
-def no_pragma_action(lp: Loop, reason: str, innermost: bool, kind: str) -> types.CodeAction:
-    """The disabled action that says why ``lp`` gets no pragma (no edit, no command)."""
-    title = NO_PRAGMA_TITLE if innermost else f"{NO_PRAGMA_TITLE} (line {lp.line})"
-    return types.CodeAction(title=title, kind=kind, is_preferred=innermost or None,
+def no_pragma_action(reason: str, kind: str) -> types.CodeAction:
+    """The disabled action that says why the loop at the cursor gets no pragma (preferred, as
+    its quick fix would be: a client's "auto fix" then shows the reason; no edit, no
+    command)."""
+    return types.CodeAction(title=NO_PRAGMA_TITLE, kind=kind, is_preferred=True,
                             disabled=types.CodeActionDisabled(reason=reason))
 
 

@@ -127,7 +127,10 @@ local ok, err = xpcall(function()
   local deadline = vim.uv.now() + 45000
   repeat
     vim.lsp.buf.code_action({
-      context = { diagnostics = {}, only = only },
+      -- triggerKind as Neovim sends it anyway: a `context` without it hides disabled actions
+      -- (Neovim filters on the table passed, not on its copy that gets the field)
+      context = { diagnostics = {}, only = only,
+                  triggerKind = vim.lsp.protocol.CodeActionTriggerKind.Invoked },
       filter = function(action)
         table.insert(result.titles, action.title)
         return type(action.title) == 'string' and action.title:find(pattern) ~= nil

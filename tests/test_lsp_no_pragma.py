@@ -39,8 +39,14 @@ void axpy(double *y, const double *x, double a, int n)
     for (int i = 0; i < n; i++)
         y[i] += a * x[i];
 }
+
+void scatter(double *y, const double *x, const int *idx, int n)
+{
+    for (int i = 0; i < n; i++)
+        y[idx[i]] = x[i];
+}
 """
-HELD_FOR, FILL_FOR, AXPY_FOR = 4, 10, 16  # the loops' `for` lines (0-based)
+HELD_FOR, FILL_FOR, AXPY_FOR, SCATTER_FOR = 4, 10, 16, 22  # the loops' `for` lines (0-based)
 # the note's fix for the member loop: the data construct directly above the compute construct
 HELD_FIX = ("`#pragma acc data copyin(s) copy(s.x[0:n])` directly above "
             "`#pragma acc parallel loop`")
@@ -79,6 +85,13 @@ async def test_loops_without_a_pragma_get_the_reason_not_an_edit(client: Languag
     assert "`p` is not on the device" in fill.disabled.reason, fill.disabled.reason
     assert "extent is unknown" in fill.disabled.reason, fill.disabled.reason
 
+    acts = await actions(client, uri, SCATTER_FOR + 1, 8)
+    scatter = _disabled(acts)  # the reason, and the access that makes it (its line)
+    assert scatter.disabled is not None
+    assert scatter.disabled.reason.startswith("the iterations depend on each other; "), \
+        scatter.disabled.reason
+    assert f"`y[idx[i]]` (line {SCATTER_FOR + 2})" in scatter.disabled.reason
+
     acts = await actions(client, uri, AXPY_FOR + 1, 8)  # a plain loop: its quick fix, as before
     assert acts and not any(a.disabled for a in acts), acts
     assert acts[0].title.startswith("Insert `#pragma acc parallel loop")
@@ -86,9 +99,9 @@ async def test_loops_without_a_pragma_get_the_reason_not_an_edit(client: Languag
     assert version == 1 and edits[0].new_text == "    " + acts[0].title[8:-1] + "\n"
 
     # each note is an Information diagnostic on its loop's `for` line, none on the plain loop
-    diags = await wait_for(lambda: len(_notes(client, uri)) == 2 and _notes(client, uri))
+    diags = await wait_for(lambda: len(_notes(client, uri)) == 3 and _notes(client, uri))
     by_line = {d.range.start.line: d for d in diags}
-    assert set(by_line) == {HELD_FOR, FILL_FOR}, diags
+    assert set(by_line) == {HELD_FOR, FILL_FOR, SCATTER_FOR}, diags
     for row, d in by_line.items():
         assert d.severity == types.DiagnosticSeverity.Information and d.source == "accellium"
         assert d.range.start.character == 4 and d.range.end.line == row
