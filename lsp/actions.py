@@ -78,10 +78,11 @@ def loop_query(doc: DocView, lp: Loop, examples, adapter: str | None,
                defines: Sequence[Macro] = ()) -> LoopQuery:
     """The query for ``lp`` with the document as its scope (the analysis then sees the code
     around the loop: what is read after it, the functions it calls, the function it is in,
-    and with ``defines`` the macros of its headers, :mod:`.headers`)."""
+    and with ``defines`` the macros of its headers, :mod:`.headers`); its notes name lines of
+    the document (``first_line``), as the CLI's do."""
     return LoopQuery(code=lp.text, lang=doc.lang, enclosing=tuple(lp.enclosing),
                      examples=tuple(examples), adapter=adapter,
-                     scope=doc_scope(doc, lp, defines))
+                     scope=doc_scope(doc, lp, defines), first_line=lp.line)
 
 
 def doc_scope(doc: DocView, lp: Loop, defines: Sequence[Macro] = ()) -> LoopScope | None:

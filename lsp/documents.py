@@ -14,6 +14,7 @@ from pygls.exceptions import JsonRpcInvalidParams
 
 from .diagnostics import refresh_view
 from .document import Cancelled, DocIndex, DocView, language_for
+from .loop_notes import LoopNotes, locate
 from .style import INLINE_BUILD_LIMIT, StyleIndex
 
 if TYPE_CHECKING:
@@ -53,6 +54,10 @@ class Documents:
         self._building: dict[str, list] = {}  # large documents being read: queued changes
         self._parsing: dict[str, asyncio.Future] = {}
         self._refresh: dict[str, asyncio.Task] = {}
+        # why a loop gets no pragma (lsp/loop_notes.py), and the pragma diagnostics last
+        # published with them: (generation, version, diagnostics)
+        self.loop_notes: dict[str, LoopNotes] = {}
+        self._published: dict[str, tuple[int, int | None, list[types.Diagnostic]]] = {}
         self.last_uri: str | None = None
 
     def on_malformed_notification(self, method: str, params: Any) -> None:
@@ -72,6 +77,8 @@ class Documents:
         self.opened[uri] = lang
         self.broken.discard(uri)
         self.docs.pop(uri, None)
+        self.loop_notes.pop(uri, None)
+        self._published.pop(uri, None)
         if lang is None:
             return
         self.last_uri = uri
@@ -132,6 +139,8 @@ class Documents:
         self.broken.discard(uri)
         self._building.pop(uri, None)
         self._parsing.pop(uri, None)
+        self.loop_notes.pop(uri, None)
+        self._published.pop(uri, None)
         t = self._refresh.pop(uri, None)
         if t is not None:
             t.cancel()
@@ -171,6 +180,34 @@ class Documents:
         return await self.jobs.run(fn, lane=doc.uri,
                                    stale=lambda: doc.generation != view.generation)
 
+    def _publish(self, uri: str) -> None:
+        """The pragma diagnostics last computed and the no-pragma notes of that version."""
+        generation, version, diags = self._published[uri]
+        notes = self.loop_notes.get(uri)
+        extra = notes.diagnostics(generation) if notes is not None else []
+        self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
+            uri=uri, diagnostics=[*diags, *extra], version=version))
+
+    def note_loop(self, doc: DocIndex, view: DocView, lp, reason: str | None) -> None:
+        """Show (``reason``) or clear (None: the loop's answer has a pragma) why ``lp`` of
+        ``view`` gets no pragma, as a diagnostic on its ``for`` line (on the event loop)."""
+        uri = doc.uri
+        if self.docs.get(uri) is not doc:
+            return
+        notes = self.loop_notes.get(uri)
+        if reason is None:
+            changed = notes is not None and notes.drop(lp)
+        else:
+            notes = self.loop_notes.setdefault(uri, LoopNotes())
+            changed = notes.add(view, lp, reason)
+        if not changed:
+            return
+        pub = self._published.get(uri)
+        if pub is not None and pub[0] == view.generation == doc.generation:
+            self._publish(uri)
+        else:  # a refresh of the version now places the notes with the pragma diagnostics
+            self.schedule_refresh(uri)
+
     def schedule_refresh(self, uri: str) -> None:
         t = self._refresh.pop(uri, None)
         if t is not None:
@@ -190,12 +227,20 @@ class Documents:
         view = await self.parsed(doc)
         if view.generation != doc.generation:
             return
+        notes = self.loop_notes.get(uri)
+        before = dict(notes.entries) if notes is not None else {}
+
+        def work(check):
+            return refresh_view(view, check), locate(view, before, check)
+
         try:
-            diags, examples = await self.run(doc, view, lambda check: refresh_view(view, check))
+            (diags, examples), after = await self.run(doc, view, work)
         except Cancelled:
             return
-        self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
-            uri=uri, diagnostics=diags, version=view.version))
+        if notes is not None and self.loop_notes.get(uri) is notes:
+            notes.merge(before, after)
+        self._published[uri] = (view.generation, view.version, diags)
+        self._publish(uri)
         self.style.set_open(uri, examples)
         log.debug("refresh %s: %d diagnostics, %d examples, %.0f ms", uri, len(diags),
                   len(examples), (time.perf_counter() - t0) * 1000)

@@ -32,6 +32,7 @@ from .actions import (
 )
 from .document import Cancelled, DocIndex, DocView, loop_id
 from .logs import text
+from .loop_notes import no_pragma_action, no_pragma_reason
 from .offload import (
     apply_command,
     offload_action,
@@ -172,27 +173,38 @@ async def _actions_for(ls: AccelliumServer, doc: DocIndex, view: DocView, lp, su
     """:func:`_with_alternatives` in the document's worker lane, not on the event loop: its
     ``routine seq`` lines need the file's call graph (a parse of the whole document), which in a
     large file would hold up every other request.  None: the buffer changed meanwhile."""
+    disabled = ls.disabled_supported()
     try:
-        return await ls.run(doc, view,
-                            lambda check: _with_alternatives(view, lp, sug, innermost, kind, dc))
+        got = await ls.run(doc, view, lambda check: _with_alternatives(
+            view, lp, sug, innermost, kind, dc, disabled))
     except Cancelled:
         return None
+    if innermost and sug is not None and lp.pragma is None:
+        ls.note_loop(doc, view, lp, no_pragma_reason(sug))
+    return got
 
 
 def _with_alternatives(view: DocView, lp, sug, innermost: bool, kind: str,
-                       dc: bool) -> list[types.CodeAction]:
-    """The loop's quick fix, and for the loop at the cursor the engine's next-ranked pragmas."""
+                       dc: bool, disabled: bool) -> list[types.CodeAction]:
+    """The loop's quick fix, and for the loop at the cursor the engine's next-ranked pragmas;
+    for the loop at the cursor whose answer has no pragma, a disabled action that says why
+    (clients that show a disabled action's reason)."""
     a = suggestion_action(view, lp, sug, innermost, kind, dc)
     if a is None:
-        return []
+        reason = no_pragma_reason(sug)
+        if reason is None or not (innermost and disabled and lp.pragma is None):
+            return []
+        return [no_pragma_action(reason, kind)]
     return [a] + (alternative_actions(view, lp, sug, kind, dc) if innermost else [])
 
 
 def _ordered(actions: list[types.CodeAction]) -> list[types.CodeAction]:
     """The main quick fixes first (the loop at the cursor, then the enclosing loops), the
-    alternatives after them."""
-    return [a for a in actions if not a.title.startswith("Alternative ")] + \
-        [a for a in actions if a.title.startswith("Alternative ")]
+    alternatives after them, a disabled action (no pragma, and why) last."""
+    def rank(a: types.CodeAction) -> int:
+        return 2 if a.disabled is not None else int(a.title.startswith("Alternative "))
+
+    return sorted(actions, key=rank)  # stable: the order within each group is kept
 
 
 async def resolve_action(ls: AccelliumServer, action: types.CodeAction) -> types.CodeAction:
@@ -225,7 +237,7 @@ async def resolve_action(ls: AccelliumServer, action: types.CodeAction) -> types
     log.debug("resolve %s:%d -> %s (%s)", uri, line, text(outcome.suggestion),
               text(outcome.note))
     sug = outcome.suggestion
-    if sug is None or sug.pragma is None:
+    if sug is None:
         return action
     # Rebuild against the buffer as it is now (it may have changed while we waited).
     view = await ls.parsed(doc)
@@ -234,6 +246,13 @@ async def resolve_action(ls: AccelliumServer, action: types.CodeAction) -> types
     try:
         lp = await ls.run(doc, view, lambda check: view.find_loop(line, lid))
     except Cancelled:
+        return action
+    if lp is not None and lp.pragma is None and data.get("innermost", True):
+        ls.note_loop(doc, view, lp, no_pragma_reason(sug))
+    if sug.pragma is None:  # the user picked it: say why nothing happens
+        where = f"line {lp.line}" if lp is not None else f"line {line + 1}"
+        ls.show("info", f"accellium: no OpenACC pragma for the loop at {where}: "
+                        f"{no_pragma_reason(sug)}")
         return action
     edit = pragma_edit(view, lp, sug.pragma) if lp is not None else None
     if edit is None:

@@ -26,7 +26,7 @@ def _example_json(e: Any) -> dict:
 def query_key(q: LoopQuery) -> tuple:
     return (q.lang, q.code, tuple(q.enclosing),
             tuple((e.pragma, e.loop, e.enclosing, e.same_file) for e in q.examples), q.adapter,
-            _scope_key(q.scope))
+            _scope_key(q.scope), q.first_line)  # first_line: the lines the notes name
 
 
 def _scope_key(scope: Any) -> tuple | None:

@@ -250,6 +250,12 @@ class AccelliumServer(Documents, LanguageServer):
         we = caps.workspace.workspace_edit if caps and caps.workspace else None
         return bool(we and we.document_changes)
 
+    def disabled_supported(self) -> bool:
+        """Whether the client shows a disabled code action's reason (LSP 3.16)."""
+        caps = self.client_capabilities
+        ca = caps.text_document.code_action if caps and caps.text_document else None
+        return bool(ca and ca.disabled_support)
+
     def resolve_supported(self) -> bool:
         caps = self.client_capabilities
         ca = caps.text_document.code_action if caps and caps.text_document else None

@@ -58,9 +58,11 @@ def read_code_actions_with_commands(client) -> None:
 
 def client_capabilities(*, resolve: bool = True, document_changes: bool = True,
                         progress: bool = True, configuration: bool = False,
-                        change_annotations: bool = False) -> types.ClientCapabilities:
+                        change_annotations: bool = False,
+                        disabled: bool = True) -> types.ClientCapabilities:
     """A VS Code-like client: versioned edits, code-action resolve, work-done progress
-    (``change_annotations``: edits annotated for review, as VS Code supports)."""
+    (``change_annotations``: edits annotated for review, as VS Code supports; ``disabled``:
+    it shows a disabled code action's reason)."""
     return types.ClientCapabilities(
         general=types.GeneralClientCapabilities(
             position_encodings=[types.PositionEncodingKind.Utf16]),
@@ -82,7 +84,7 @@ def client_capabilities(*, resolve: bool = True, document_changes: bool = True,
                         types.CodeActionKind.Source])),
                 resolve_support=types.ClientCodeActionResolveOptions(properties=["edit"])
                 if resolve else None,
-                data_support=True),
+                data_support=True, disabled_support=disabled),
             hover=types.HoverClientCapabilities(content_format=[types.MarkupKind.Markdown]),
             publish_diagnostics=types.PublishDiagnosticsClientCapabilities(version_support=True),
         ),

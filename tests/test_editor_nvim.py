@@ -110,11 +110,27 @@ local ok, err = xpcall(function()
     on_choice(nil, nil)
   end
 
+  -- What the editor tells the user (a disabled action's reason when it is picked); with
+  -- ACC_NOTIFY set, the run ends once a message containing it arrives.
+  result.notified = {}
+  vim.notify = function(msg) table.insert(result.notified, tostring(msg)) end
+  local wanted = os.getenv('ACC_NOTIFY') or ''
+  local function told()
+    if wanted == '' then return false end
+    for _, m in ipairs(result.notified) do
+      if m:find(wanted, 1, true) then return true end
+    end
+    return false
+  end
+
   local tick = vim.api.nvim_buf_get_changedtick(buf)
   local deadline = vim.uv.now() + 45000
   repeat
     vim.lsp.buf.code_action({
-      context = { diagnostics = {}, only = only },
+      -- triggerKind as Neovim sends it anyway: a `context` without it hides disabled actions
+      -- (Neovim filters on the table passed, not on its copy that gets the field)
+      context = { diagnostics = {}, only = only,
+                  triggerKind = vim.lsp.protocol.CodeActionTriggerKind.Invoked },
       filter = function(action)
         table.insert(result.titles, action.title)
         return type(action.title) == 'string' and action.title:find(pattern) ~= nil
@@ -122,8 +138,10 @@ local ok, err = xpcall(function()
       apply = true,
     })
     -- The server may still be indexing: retry until an edit lands.
-    vim.wait(2000, function() return vim.api.nvim_buf_get_changedtick(buf) ~= tick end, 20)
-  until vim.api.nvim_buf_get_changedtick(buf) ~= tick or vim.uv.now() > deadline
+    vim.wait(2000, function()
+      return vim.api.nvim_buf_get_changedtick(buf) ~= tick or told()
+    end, 20)
+  until vim.api.nvim_buf_get_changedtick(buf) ~= tick or told() or vim.uv.now() > deadline
   result.applied = vim.api.nvim_buf_get_changedtick(buf) ~= tick
   result.lines = vim.api.nvim_buf_get_lines(buf, 0, -1, false)
   vim.cmd('silent write')
@@ -149,7 +167,7 @@ def _nvim() -> str:
 
 
 def _run_nvim(tmp_path: Path, src: str, loop_line: int, action: str = "",
-              only: str = "quickfix") -> dict:
+              only: str = "quickfix", notify: str = "") -> dict:
     nvim = _nvim()
     ws = tmp_path / "ws"
     ws.mkdir()
@@ -169,6 +187,7 @@ def _run_nvim(tmp_path: Path, src: str, loop_line: int, action: str = "",
         "ACC_LINE": str(loop_line),
         "ACC_ACTION": action,
         "ACC_ONLY": only,
+        "ACC_NOTIFY": notify,
         # Development only: a JSON list replacing the config's cmd.
         "ACC_LSP_CMD": json.dumps(shlex.split(os.environ["ACCELLIUM_TEST_LSP_CMD"]))
         if os.environ.get("ACCELLIUM_TEST_LSP_CMD")
@@ -285,3 +304,25 @@ def test_nvim_offload_function_action(tmp_path):
     text = "\n".join(result["lines"])
     assert "#pragma acc data " in text and "#pragma acc update self(v[0:1])" in text, ctx
     assert text.count("present(") == 2, ctx
+
+
+# A loop over a struct variable's pointer member: no pragma of its own (tests/test_held_member.py
+# proves the bare one faults), and the note gives the data construct to put above it.
+SRC_HELD = ("struct vec { int n; double *x; };\n"
+            "void scale(struct vec s, int n, double a)\n{\n"
+            "    for (int i = 0; i < n; i++)\n"
+            "        s.x[i] = a * s.x[i];\n}\n")
+
+
+def test_nvim_says_why_a_loop_gets_no_pragma(tmp_path):
+    """The menu has "No OpenACC pragma for this loop (disabled)"; picking it shows the reason
+    (Neovim's `vim.notify`) and edits nothing."""
+    result = _run_nvim(tmp_path, SRC_HELD, loop_line=4, action="^No OpenACC pragma",
+                       notify="pointer member of `s`")
+    ctx = (f"nvim result: {json.dumps({k: v for k, v in result.items() if k != 'log_tail'})}"
+           f"\nlsp.log tail:\n{result['log_tail']}")
+    assert not result["errors"], ctx
+    assert "No OpenACC pragma for this loop" in result["titles"], ctx
+    assert not result["applied"] and result["disk"] == SRC_HELD, ctx
+    told = [m for m in result["notified"] if "pointer member of `s`" in m]
+    assert told and "#pragma acc data copyin(s) copy(s.x[0:n])" in told[0], ctx

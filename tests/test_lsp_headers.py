@@ -10,6 +10,7 @@ import asyncio
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
+from accellium.lsp.loop_notes import NO_PRAGMA_TITLE
 from accellium.lsp.testing import record_statuses
 from tests._lsp_client import backend_state, client_fixture
 from tests.test_lsp_backend import backend, fake  # noqa: F401 - fixtures
@@ -28,6 +29,7 @@ LOOP_ROW = 4
 IDX_H = "#ifndef IDX_H\n#define IDX_H\n#define IDX(i, j) ((i) * m + (j))\n#endif\n"
 WRAPS = "#define IDX(i, j) (((i) * m + (j)) % n)\n"
 WANT = "#pragma acc parallel loop copyin(b[0:m*n]) copyout(a[0:m*n])"
+NO_PRAGMA = f"{NO_PRAGMA_TITLE} (disabled)"  # the answer has no pragma: the action says why
 
 
 client = client_fixture(record_statuses)
@@ -42,7 +44,9 @@ def _workspace(tmp_path):
 
 
 async def _titles(client: LanguageClient, uri: str) -> list[str]:
-    return [a.title for a in await actions(client, uri, LOOP_ROW, 8)]
+    """The actions offered at the loop, a disabled one (no pragma, and why) marked so."""
+    return [a.title + (" (disabled)" if a.disabled else "")
+            for a in await actions(client, uri, LOOP_ROW, 8)]
 
 
 def _full_change(client: LanguageClient, uri: str, version: int, text: str) -> None:
@@ -59,7 +63,7 @@ async def test_header_in_the_workspace_and_open_buffers(client: LanguageClient, 
     # the header open in the editor with an unsaved change that wraps: its buffer counts
     open_doc(client, header, WRAPS)
     await asyncio.sleep(0.1)
-    assert await _titles(client, uri) == []
+    assert await _titles(client, uri) == [NO_PRAGMA]
     _full_change(client, header, 2, IDX_H)
     await asyncio.sleep(0.1)
     assert await _titles(client, uri) == [f"Insert `{WANT}`"]
@@ -68,10 +72,10 @@ async def test_header_in_the_workspace_and_open_buffers(client: LanguageClient, 
         text_document=types.TextDocumentIdentifier(uri=header)))
     (tmp_path / "idx.h").write_text(WRAPS)
     await asyncio.sleep(0.1)
-    assert await _titles(client, uri) == []
+    assert await _titles(client, uri) == [NO_PRAGMA]
     # an unsaved buffer has no folder: its includes are not read (nothing fails)
     open_doc(client, "untitled:Untitled-1", KERNEL)
-    assert await _titles(client, "untitled:Untitled-1") == []
+    assert await _titles(client, "untitled:Untitled-1") == [NO_PRAGMA]
 
 
 async def test_header_macros_go_to_the_backend(client: LanguageClient, fake, tmp_path):  # noqa: F811
