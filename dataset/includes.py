@@ -210,9 +210,9 @@ def _directives_in(nodes: Sequence[Node]) -> list[_Directive]:
 
 def _guarded(directives: Sequence[_Directive]
              ) -> tuple[str, tuple[_Directive, ...]] | None:
-    """The name and the directives inside a header's include guard (the whole header is ``#ifndef G``,
-    ``#define G`` ... ``#endif``) (None: not such a header).  A build does not ``-D`` a guard's
-    name: its group is read even when the command line is not known whole."""
+    """The name and the directives inside a header's include guard (the whole header is
+    ``#ifndef G``, ``#define G`` ... ``#endif``) (None: not such a header).  A build does not
+    ``-D`` a guard's name: its group is read even when the command line is not known whole."""
     if len(directives) != 1 or len(directives[0].groups) != 1:
         return None
     g, body = directives[0].groups[0]

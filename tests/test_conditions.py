@@ -54,6 +54,10 @@ def test_command_line_order_and_forms():
     assert [m.directive() for m in macros] == ["#define Y 3", "#define Z(a) a[1]"]
     assert d.defined("X") is False and d.defined("Y") and d.defined("W") is None
     assert given_define("bad name") is None
+    # a file read before the first line or an options file may define anything
+    for more in (["-include", "cfg.h"], ["-imacros", "cfg.h"], ["@opts"]):
+        assert command_line(["gcc", "-DX", *more], complete=True)[0].defined("W") is None
+    assert command_line(["gcc", "-DX"], complete=True)[0].defined("W") is False
 
 
 def _visible(tmp: Path, header: str, main: str = '#include "h.h"\nint x;\n',
@@ -119,7 +123,8 @@ def test_definitions_read_so_far_decide_and_elif_chains_and_nesting(tmp_path: Pa
 
 
 def test_undecidable_condition_keeps_both_groups_ambiguous(tmp_path: Path):
-    header = "#if VERSION > 3 && defined(WIDE)\n#define R(i) (i)\n#else\n#define R(i) (-(i))\n#endif\n"
+    header = ("#if VERSION > 3 && defined(WIDE)\n#define R(i) (i)\n#else\n"
+              "#define R(i) (-(i))\n#endif\n")
     assert "R" not in _visible(tmp_path, header, predefined=_state("-DWIDE"))
     assert _visible(tmp_path, header, predefined=_state("-DWIDE", "-DVERSION=4"))["R"] == "(i)"
     # a group after an undecided one is undecided too (the earlier one may have been kept)

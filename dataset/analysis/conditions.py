@@ -144,7 +144,8 @@ class _Unknown(Exception):
     """The expression cannot be decided here."""
 
 
-def _replace(toks: Sequence[str], d: Defines, off: frozenset[str], depth: int) -> list[int | str | None]:
+def _replace(toks: Sequence[str], d: Defines, off: frozenset[str], depth: int
+             ) -> list[int | str | None]:
     """``defined`` resolved, macros replaced, identifiers left made 0 (None: unknown), numbers
     read: what remains are values and operators."""
     if depth > MAX_DEPTH:
@@ -306,9 +307,12 @@ def command_line(words: Iterable[str], complete: bool = False, lang: str = "c"
                  ) -> tuple[Defines, tuple[Macro, ...]]:
     """The state a compile command's ``-D NAME[=VAL]`` / ``-DNAME`` / ``-U NAME`` words give
     (in their order: the last for a name counts, as for gcc), and the macros defined.
-    ``complete``: the words are the whole command."""
-    d = Defines(complete=complete)
+    ``complete``: the words are the whole command — unless one of them makes the compiler read
+    macros from elsewhere (``-include FILE`` and ``-imacros FILE`` read a file before the first
+    line, ``@FILE`` reads more options), which leaves the names nothing read defines unknown."""
     ws = list(words)
+    elsewhere = any(w.startswith(("-include", "-imacros", "@")) for w in ws)
+    d = Defines(complete=complete and not elsewhere)
     for i, w in enumerate(ws):
         if w[:2] not in ("-D", "-U"):
             continue
