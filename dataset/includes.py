@@ -26,11 +26,20 @@ What is read, and what never is:
   deep, at most :data:`MAX_FILE_BYTES` per header, :data:`MAX_TOTAL_BYTES` and
   :data:`MAX_FILES` headers per file; past a limit the rest is not read (a note).
 
+Conditional groups are read as the preprocessor reads them where that is known
+(:mod:`accellium.dataset.analysis.conditions`, C11 6.10.1): of an ``#if``/``#ifdef``/
+``#ifndef`` ... ``#elif`` ... ``#else`` chain only the group kept counts — its ``#define``,
+``#undef`` and ``#include`` lines; the others are not read — decided by the command line's
+``-D``/``-U`` (``predefined``) and the definitions read before, the file's own included.  A
+condition that cannot be decided (a name the build may ``-D`` without our knowing, unless the
+caller says the command line is whole) keeps the old reading: its group and the later ones
+are read as conditional.  A header that is one include guard (``#ifndef G``, ``#define G``
+... ``#endif``) is read as kept: builds do not ``-D`` a guard's name.
+
 Nothing here raises on a missing, unreadable or malformed header: it is a note, and the
 macros it would have defined are unknown (the analysis then refuses the loops that use them,
-as before).  A name the headers define in two different ways, one of them under a conditional
-group (an include guard's ``#ifndef`` counts: a header that redefines its own macro is read as
-ambiguous), is left out, as the analysis does for the file itself
+as before).  A name the headers define in two different ways, one of them in a conditional
+group not decided, is left out, as the analysis does for the file itself
 (:mod:`accellium.dataset.analysis.macros`).
 """
 
@@ -39,12 +48,13 @@ from __future__ import annotations
 import os
 import stat
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from tree_sitter import Node
 
+from accellium.dataset.analysis.conditions import CONDITIONAL, Defines, Group, chain, kept
 from accellium.dataset.analysis.macros import Macro, definition, tokens, used_macros
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import text
@@ -57,21 +67,20 @@ MAX_FILE_BYTES = 1024 * 1024  # a larger header is not read
 MAX_TOTAL_BYTES = 4 * 1024 * 1024  # the headers of one file together
 MAX_FILES = 128  # headers read for one file
 
-_CONDITIONAL = frozenset({"preproc_if", "preproc_ifdef", "preproc_elif", "preproc_else",
-                          "preproc_elifdef"})
 _CONTAINERS = frozenset({"translation_unit", "linkage_specification", "declaration_list"})
 
 
 @dataclass(frozen=True)
 class _Directive:
-    """A ``#define`` (macro), an ``#undef`` (name) or a quoted ``#include`` (path) of a file."""
+    """A ``#define`` (macro), an ``#undef`` (name), a quoted ``#include`` (path) or a
+    conditional chain (its groups, each with its directives) of a file."""
 
     at: int  # byte offset in the file
-    cond: bool  # under a conditional group of the file
     macro: Macro | None = None
     undef: str | None = None
     include: str | None = None
     system: bool = False  # ``#include <...>``: looked for in the include folders only
+    groups: tuple[tuple[Group, tuple[_Directive, ...]], ...] = ()  # a conditional chain
 
 
 @dataclass(frozen=True)
@@ -168,26 +177,57 @@ def _include_path(n: Node) -> tuple[str, bool] | None:
 
 
 def _directives_of(root: Node) -> tuple[_Directive, ...]:
-    """The defines, undefs and quoted includes of a tree, in source order (where the analysis
-    reads a file's own macros: top level, conditional groups, ``extern "C"`` blocks)."""
+    """The defines, undefs, quoted includes and conditional chains of a tree, in source order
+    (where the analysis reads a file's own macros: top level, conditional groups, ``extern
+    "C"`` blocks)."""
+    return tuple(_directives_in(root.named_children))
+
+
+def _directives_in(nodes: Sequence[Node]) -> list[_Directive]:
     out: list[_Directive] = []
-    stack: list[tuple[Node, bool]] = [(c, False) for c in reversed(root.named_children)]
+    stack: list[Node] = list(reversed(nodes))
     while stack:
-        n, cond = stack.pop()
+        n = stack.pop()
         t = n.type
         if t in ("preproc_def", "preproc_function_def"):
-            out.append(_Directive(n.start_byte, cond, macro=definition(n)))
+            out.append(_Directive(n.start_byte, macro=definition(n)))
         elif t == "preproc_call" and text(_field(n, "directive")).strip() == "#undef":
             words = tokens(text(_field(n, "argument")))
             if words:
-                out.append(_Directive(n.start_byte, cond, undef=words[0]))
+                out.append(_Directive(n.start_byte, undef=words[0]))
         elif t == "preproc_include":
             got = _include_path(n)
             if got is not None:
-                out.append(_Directive(n.start_byte, cond, include=got[0], system=got[1]))
-        elif t in _CONDITIONAL or t in _CONTAINERS:
-            stack.extend((c, cond or t in _CONDITIONAL) for c in reversed(n.named_children))
-    return tuple(out)
+                out.append(_Directive(n.start_byte, include=got[0], system=got[1]))
+        elif t in CONDITIONAL:
+            groups = tuple((replace(g, body=()), tuple(_directives_in(g.body))) for g in chain(n))
+            if any(body for _, body in groups):
+                out.append(_Directive(n.start_byte, groups=groups))
+        elif t in _CONTAINERS:
+            stack.extend(reversed(n.named_children))
+    return out
+
+
+def _guarded(directives: Sequence[_Directive]
+             ) -> tuple[str, tuple[_Directive, ...]] | None:
+    """The name and the directives inside a header's include guard (the whole header is
+    ``#ifndef G``, ``#define G`` ... ``#endif``) (None: not such a header).  A build does not
+    ``-D`` a guard's name: its group is read even when the command line is not known whole."""
+    if len(directives) != 1 or len(directives[0].groups) != 1:
+        return None
+    g, body = directives[0].groups[0]
+    first = body[0].macro if body else None
+    name = g.condition.strip()
+    return (name, body) if g.kind == "ifndef" and first is not None and first.name == name \
+        else None
+
+
+def _flat(directives: Sequence[_Directive]) -> Iterator[_Directive]:
+    """Every directive, those of every group of a chain included, in source order."""
+    for d in directives:
+        yield d
+        for _, body in d.groups:
+            yield from _flat(body)
 
 
 @lru_cache(maxsize=256)
@@ -268,6 +308,7 @@ class _Walk:
     headers: list[str] = field(default_factory=list)
     stamps: list[tuple[str, object]] = field(default_factory=list)
     done: set[str] = field(default_factory=set)
+    state: Defines = field(default_factory=Defines)  # the macros known at the point read
     total: int = 0
     full: bool = False  # a total limit was reached: nothing more is read
 
@@ -320,15 +361,20 @@ class _Walk:
             if self.full:
                 return
             at = d.at if top is None else top
-            c = cond or d.cond
             if d.macro is not None:
+                self.state.define(d.macro, not cond)
                 if top is not None:
-                    self.events.append(_Event(at, d.macro.name, d.macro, c))
+                    self.events.append(_Event(at, d.macro.name, d.macro, cond))
             elif d.undef is not None:
+                self.state.undef(d.undef, not cond)
                 if top is not None:
-                    self.events.append(_Event(at, d.undef, None, c))
+                    self.events.append(_Event(at, d.undef, None, cond))
             elif d.include is not None:
-                self.follow(d.include, folder, at, c, depth + 1, d.system)
+                self.follow(d.include, folder, at, cond, depth + 1, d.system)
+            else:  # a chain: the group the preprocessor keeps (all from an unknown one on)
+                bodies = dict((id(g), body) for g, body in d.groups)
+                for g, certain in kept([g for g, _ in d.groups], self.state):
+                    self.visit(bodies[id(g)], folder, top, cond or not certain, depth)
 
     def follow(self, name: str, folder: str, at: int, cond: bool, depth: int,
                system: bool = False) -> None:
@@ -350,17 +396,24 @@ class _Walk:
         except (ValueError, RecursionError) as e:
             self.note(f"{name}: not read: {type(e).__name__}")
             return
+        guard = _guarded(directives)
+        if guard is not None and self.state.defined(guard[0]) is None:
+            directives = guard[1]  # an include guard nobody is known to define: read it
         self.visit(directives, os.path.dirname(real), at, cond, depth)
 
 
 def read_includes(source: bytes | str, path: str | os.PathLike[str] | None, lang: str = "c",
                   include_dirs: Sequence[str | os.PathLike[str]] = (), *,
                   open_buffers: Mapping[str, bytes] | None = None,
-                  root: Node | None = None) -> Included:
+                  root: Node | None = None, predefined: Defines | None = None) -> Included:
     """The macros the local headers of the file at ``path`` (its text: ``source``) define
     (see the module).  ``include_dirs``: more folders to look in and that may be read;
     ``open_buffers``: real path -> text of headers open in an editor (read instead of the
-    disk); ``root``: the file's tree when the caller has it.  Never raises on bad input."""
+    disk); ``root``: the file's tree when the caller has it; ``predefined``: what the command
+    line defines (:func:`~accellium.dataset.analysis.conditions.command_line`: ``-D``/``-U``,
+    and whether it is the whole command), which decides conditional groups with the
+    definitions read so far (its macros count as defined before the first line).  Never raises
+    on bad input."""
     if path is None:
         return Included()
     lang = lang if lang in ("c", "cpp") else "c"
@@ -369,7 +422,10 @@ def read_includes(source: bytes | str, path: str | os.PathLike[str] | None, lang
         dirs = [os.path.realpath(os.fspath(d)) for d in include_dirs]
     except (OSError, ValueError, TypeError):
         return Included()
-    walk = _Walk(lang, [folder, *(d for d in dirs if os.path.isdir(d))], dirs, open_buffers)
+    walk = _Walk(lang, [folder, *(d for d in dirs if os.path.isdir(d))], dirs, open_buffers,
+                 state=predefined.copy() if predefined is not None else Defines())
+    walk.events += [_Event(-1, name, m, False) for name, m in walk.state.known.items()
+                    if m is not None]
     walk.done.add(os.path.realpath(os.fspath(path)))  # a file that includes itself: once
     try:
         if root is None:
@@ -385,7 +441,7 @@ def read_includes(source: bytes | str, path: str | os.PathLike[str] | None, lang
     except (OSError, ValueError, RecursionError) as e:
         walk.note(f"headers not read: {type(e).__name__}")
         own = ()
-    local = {d.macro.name: d.macro for d in own if d.macro is not None}
+    local = {d.macro.name: d.macro for d in _flat(own) if d.macro is not None}
     return Included(tuple(walk.events), tuple(walk.notes), tuple(walk.headers),
                     tuple(walk.stamps), local)
 
@@ -416,6 +472,6 @@ def given_macros(macros: Sequence[Macro], source: bytes, lang: str = "c") -> Inc
 
     lang = lang if lang in ("c", "cpp") else "c"
     own = _directives_of(parse_tree(source, lang).root_node) if b"#" in source else ()
-    local = {d.macro.name: d.macro for d in own if d.macro is not None}
+    local = {d.macro.name: d.macro for d in _flat(own) if d.macro is not None}
     events = tuple(_Event(-1, m.name, m, False) for m in macros)
     return Included(events, local=local)

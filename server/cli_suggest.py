@@ -50,6 +50,17 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "and its <x.h> ones (as gcc -I does), and allow reading headers there "
                         "(repeatable; the file's own folder always is); their macros are "
                         "expanded in subscripts and array declarators")
+    p.add_argument("-D", "--define", action="append", dest="defines", default=[],
+                   type=lambda v: f"-D{v}", metavar="NAME[=VALUE]",
+                   help="as gcc -D: NAME is a macro (1, or VALUE) before the first line; it "
+                        "decides the headers' and the file's #ifdef/#if groups (repeatable)")
+    p.add_argument("-U", "--undefine", action="append", dest="defines",
+                   type=lambda v: f"-U{v}", metavar="NAME",
+                   help="as gcc -U: NAME is not a macro before the first line (repeatable)")
+    p.add_argument("--defines-complete", action="store_true",
+                   help="the -D/-U given are all those of the build: a name nothing defines "
+                        "is undefined in #if groups (without it such a group is undecided "
+                        "and the macros it defines stay unknown)")
     p.add_argument("--no-headers", action="store_true",
                    help="do not read the file's local headers (their macros stay unknown)")
     p.add_argument("--program", nargs="+", metavar="SOURCE",
@@ -150,6 +161,7 @@ def _headers(args: argparse.Namespace, source: bytes):
     """The macros of the file's local headers (docs: README, "Headers"); a header that is not
     read is a line on stderr (one not found only with ``-v``: many quoted includes are
     library headers found on the compiler's own path)."""
+    from accellium.dataset.analysis.conditions import command_line, given_define
     from accellium.dataset.includes import read_includes
     from accellium.dataset.loops import detect_lang, normalize_lang
 
@@ -157,7 +169,11 @@ def _headers(args: argparse.Namespace, source: bytes):
         if not os.path.isdir(d):
             raise ValueError(f"--include-dir {d}: not a folder")
     lang = normalize_lang(args.lang) if args.lang else detect_lang(args.file, source)
-    got = read_includes(source, args.file, lang, args.include_dir)
+    for w in args.defines:
+        if w.startswith("-D") and given_define(w[2:], lang) is None or w in ("-D", "-U"):
+            raise ValueError(f"{w[:2]} {w[2:]}: not NAME, NAME=VALUE or NAME(params)=VALUE")
+    predefined = command_line(args.defines, args.defines_complete, lang)[0]
+    got = read_includes(source, args.file, lang, args.include_dir, predefined=predefined)
     for note in got.notes:
         if note.endswith(": not found"):
             log.info("%s: %s", args.file, note)

@@ -9,9 +9,12 @@ with ``#define IDX(i, j, k) (((i) * n + (j)) * n + (k))`` is read as ``u[((i*n +
 
 The expansion lives only inside the analysis: the user's text is never changed, and what is
 emitted quotes either the user's text or names the expansion uses, which mean the same where
-the macro was used.  Given up (the use is read as written, as without a definition): a name
-with two different definitions of which one is under a conditional group (``#if``: which one
-holds is unknown here), ``#``/``##`` in the body, a call whose arity does not match, more than
+the macro was used.  Of a conditional chain only the group the file's own text decides counts
+(``#if 0``, ``#ifdef X`` after the file's ``#define X``: :mod:`accellium.dataset.analysis.
+conditions`; the headers' groups are decided with the command line in :mod:`accellium.
+dataset.includes`).  Given up (the use is read as written, as without a definition): a name
+with two different definitions of which one is in a group not decided (which one holds is
+unknown here), ``#``/``##`` in the body, a call whose arity does not match, more than
 :data:`MAX_DEPTH` nested expansions or a result longer than :data:`MAX_CHARS`.  An object-like
 macro whose body is a number stays a name (a constant: ``a[0:N]`` is valid as is).
 """
@@ -42,8 +45,6 @@ _TOKEN = re.compile(r"""\s+|//[^\n]*|/\*.*?\*/|[A-Za-z_]\w*|\.?\d(?:[eEpP][+-]|[
                     ->|\+\+|--|<<=|>>=|<<|>>|[<>=!]=|&&|\|\||[-+*/%&|^]=|\#\#|\.\.\.|.""",
                     re.VERBOSE | re.DOTALL)
 _NUMBER = re.compile(r"\(*\s*[-+]?\s*\.?\d[\w.]*\s*\)*")
-_CONDITIONAL = frozenset({"preproc_if", "preproc_ifdef", "preproc_elif", "preproc_else",
-                          "preproc_elifdef"})
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,10 @@ class MacroTable:
     """Every ``#define`` and ``#undef`` of a tree, in source order."""
 
     def __init__(self, root: Node):
+        from accellium.dataset.analysis.conditions import CONDITIONAL, Defines, chain, kept
+
         self.events: dict[str, list[_Event]] = {}
+        state = Defines()  # the file alone: only what its own text decides
         stack: list[tuple[Node, bool]] = [(c, False) for c in reversed(root.named_children)]
         while stack:
             n, cond = stack.pop()
@@ -98,14 +102,17 @@ class MacroTable:
             if t in ("preproc_def", "preproc_function_def"):
                 m = definition(n)
                 self.events.setdefault(m.name, []).append((n.start_byte, m, cond))
+                state.define(m, not cond)
             elif t == "preproc_call" and text(_field(n, "directive")).strip() == "#undef":
                 words = tokens(text(_field(n, "argument")))
                 if words:
                     self.events.setdefault(words[0], []).append((n.start_byte, None, cond))
-            elif t in _CONDITIONAL or t in ("translation_unit", "linkage_specification",
-                                            "declaration_list"):
-                inner = cond or t in _CONDITIONAL
-                stack.extend((c, inner) for c in reversed(n.named_children))
+                    state.undef(words[0], not cond)
+            elif t in CONDITIONAL:
+                for g, certain in reversed(kept(chain(n), state)):
+                    stack.extend((c, cond or not certain) for c in reversed(g.body))
+            elif t in ("translation_unit", "linkage_specification", "declaration_list"):
+                stack.extend((c, cond) for c in reversed(n.named_children))
         self.ambiguous = frozenset(
             name for name, evs in self.events.items()
             if any(c for _, _, c in evs) and len({m for _, m, _ in evs}) > 1)

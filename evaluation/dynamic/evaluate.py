@@ -12,12 +12,17 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from accellium.dataset.analysis.conditions import Defines
 from accellium.dataset.loops import find_loops
 from accellium.dataset.pragma import LOOP_DIRECTIVES, PragmaError, parse
 from accellium.evaluation.dynamic.accpragmas import strip_acc_keep_lines
 from accellium.evaluation.dynamic.manifest import Program, load_manifest
 from accellium.evaluation.dynamic.mutate import mutations
-from accellium.evaluation.dynamic.offload import compile_include_dirs, program_headers
+from accellium.evaluation.dynamic.offload import (
+    compile_defines,
+    compile_include_dirs,
+    program_headers,
+)
 from accellium.evaluation.dynamic.variants import CAUSES, RunConfig, run_serial, run_variant
 
 __all__ = ["evaluate_dynamic", "annotate_with_engine", "coverage"]
@@ -47,12 +52,13 @@ def coverage(author: list[tuple[int, int]], engine: list[tuple[int, int]]) -> tu
 
 
 def annotate_with_engine(files: dict[str, bytes], engine, folder: Path | None = None,
-                         include_dirs: Sequence[Path] = ()
+                         include_dirs: Sequence[Path] = (), predefined: Defines | None = None
                          ) -> tuple[dict[str, bytes], list[dict], list[str]]:
     """Strip the authors' pragmas and let the engine annotate every loop, as ``accellium
     suggest --apply`` does (``annotate_source`` + ``apply_edits``; ``folder``: the program's,
     where the files' local headers are read, as the command reads them, with the
-    ``include_dirs`` of the program's compile command as its ``-I``)."""
+    ``include_dirs`` of the program's compile command as its ``-I`` and its ``-D``/``-U`` as
+    ``predefined``)."""
     from accellium.dataset.analysis import compute_construct
     from accellium.server.annotate import annotate_source, apply_edits
     from accellium.server.safety import asserts_parallel
@@ -65,7 +71,7 @@ def annotate_with_engine(files: dict[str, bytes], engine, folder: Path | None = 
         try:
             sugg = annotate_source(stripped, engine, path=rel,
                                    includes=program_headers(folder, rel, stripped,
-                                                            include_dirs))
+                                                            include_dirs, predefined))
             new, applied = apply_edits(stripped, sugg)
         except Exception as e:  # an engine failure is a result, not a crash of the evaluation
             errors.append(f"{rel}: {type(e).__name__}: {' '.join(str(e).split())[:200]}")
@@ -89,8 +95,9 @@ def _offload(row: dict[str, Any], prog: Program, folder: Path, engine, cfg: RunC
 
     program = {rel: (folder / rel).read_bytes() for rel in prog.sources}
     dirs = compile_include_dirs(prog.compile, folder)
+    defs = compile_defines(prog.compile)
     replaced, plans, errors = annotate_with_plan(files, engine, program=program, folder=folder,
-                                                 include_dirs=dirs)
+                                                 include_dirs=dirs, predefined=defs)
     ov = run_variant("offload", prog, folder, work / "offload", replaced, cfg)
     row["offload"] = ov.to_json()
     row["offload"]["plans"] = plans
@@ -102,7 +109,8 @@ def _offload(row: dict[str, Any], prog: Program, folder: Path, engine, cfg: RunC
                    sum(len(_author_loops(files[rel])) for rel in files))
     # the same loops, each with its own data clauses: what the one region saves
     base, _, base_errors = annotate_with_plan(files, engine, per_loop=True, program=program,
-                                              folder=folder, include_dirs=dirs)
+                                              folder=folder, include_dirs=dirs,
+                                              predefined=defs)
     bv = run_variant("per-loop clauses", prog, folder, work / "per_loop_clauses", base, cfg)
     row["per_loop_clauses"] = bv.to_json()
     row["per_loop_clauses"]["errors"] = base_errors
@@ -122,7 +130,8 @@ def _program(prog: Program, root: Path, engine, cfg: RunConfig, work: Path,
     row["original"] = original.to_json()
     if engine is not None:
         replaced, applied, errors = annotate_with_engine(
-            files, engine, folder, compile_include_dirs(prog.compile, folder))
+            files, engine, folder, compile_include_dirs(prog.compile, folder),
+            compile_defines(prog.compile))
         ev = run_variant("engine", prog, folder, work / "engine", replaced, cfg)
         row["engine"] = ev.to_json()
         row["engine"]["pragmas"] = applied

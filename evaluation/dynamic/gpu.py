@@ -23,7 +23,7 @@ from accellium.evaluation.dynamic.manifest import (
     load_manifest,
     serial_reference,
 )
-from accellium.evaluation.dynamic.offload import compile_include_dirs
+from accellium.evaluation.dynamic.offload import compile_defines, compile_include_dirs
 from accellium.evaluation.dynamic.variants import compile_reason
 
 __all__ = ["evaluate_gpu", "gpu_status"]
@@ -127,7 +127,8 @@ def evaluate_gpu(manifest: str | Path, engine_name: str | None, *, engine_option
                                           status, runs)
             if engine is not None:
                 replaced, applied, _ = annotate_with_engine(
-                    files, engine, folder, compile_include_dirs(prog.compile, folder))
+                    files, engine, folder, compile_include_dirs(prog.compile, folder),
+                    compile_defines(prog.compile))
                 row["engine"], _ = _variant("engine", prog, folder, tmp / prog.name / "e",
                                             replaced, status, runs)
                 row["pragmas_inserted"] = len(applied)

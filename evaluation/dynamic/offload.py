@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from accellium.dataset.analysis.conditions import Defines, command_line
 from accellium.dataset.includes import Included, read_includes
 from accellium.dataset.loops import detect_lang
 from accellium.dataset.offload.program import HEADER_SUFFIXES, Exports, exports, plan_callers
@@ -19,19 +20,20 @@ from accellium.evaluation.dynamic.accpragmas import strip_acc_keep_lines
 from accellium.evaluation.dynamic.variants import CAUSES
 
 __all__ = ["annotate_with_plan", "offload_metrics", "offload_coverage", "program_headers",
-           "compile_include_dirs"]
+           "compile_include_dirs", "compile_defines"]
 
 
 def annotate_with_plan(files: dict[str, bytes], engine, per_loop: bool = False,
                        program: dict[str, bytes] | None = None, folder: Path | None = None,
-                       include_dirs: Sequence[Path] = ()
+                       include_dirs: Sequence[Path] = (), predefined: Defines | None = None
                        ) -> tuple[dict[str, bytes], list[dict], list[str]]:
     """Strip the authors' pragmas and apply the offload plan of every function (``per_loop``:
     the same loops, each with its own data clauses and no region — the baseline).
     ``program``: every source file the manifest links into the program (path -> text): the
     plan of one file then sees every call of its functions (a function with external linkage
     can only be called from them); ``folder``: the program's, where the files' local headers
-    are read (:func:`program_headers`, with the ``include_dirs`` of its compile command)."""
+    are read (:func:`program_headers`, with the ``include_dirs`` and the ``predefined``
+    macros of its compile command)."""
     from accellium.server.offload import apply_plans, offload_source
 
     out: dict[str, bytes] = {}
@@ -46,7 +48,7 @@ def annotate_with_plan(files: dict[str, bytes], engine, per_loop: bool = False,
             plans = offload_source(stripped, engine, path=rel, per_loop=per_loop,
                                    program=others,
                                    includes=program_headers(folder, rel, stripped,
-                                                            include_dirs))
+                                                            include_dirs, predefined))
             out[rel] = apply_plans(stripped, plans)
             if others is not None and not per_loop:
                 ex.merge(exports(stripped, plans, detect_lang(rel, stripped)))
@@ -70,12 +72,26 @@ def annotate_with_plan(files: dict[str, bytes], engine, per_loop: bool = False,
 
 
 def program_headers(folder: Path | None, rel: str, source: bytes,
-                    include_dirs: Sequence[Path] = ()) -> Included | None:
+                    include_dirs: Sequence[Path] = (), predefined: Defines | None = None
+                    ) -> Included | None:
     """The macros of the local headers of the program file ``rel`` (in ``folder``), read as
-    ``accellium suggest -I DIR...`` reads them (None without a folder)."""
+    ``accellium suggest -I DIR... -D NAME... --defines-complete`` reads them (None without a
+    folder)."""
     if folder is None:
         return None
-    return read_includes(source, folder / rel, detect_lang(rel, source), include_dirs)
+    return read_includes(source, folder / rel, detect_lang(rel, source), include_dirs,
+                         predefined=predefined)
+
+
+def compile_defines(command: str) -> Defines | None:
+    """What a program's compile command defines (``-D NAME[=VAL]``, ``-U NAME``), as the whole
+    command line: a name it does not define is undefined in the program's ``#if`` groups
+    (None: the command cannot be split)."""
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        return None
+    return command_line(words, complete=True)[0]
 
 
 def compile_include_dirs(command: str, folder: Path) -> list[Path]:
