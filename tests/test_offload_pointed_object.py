@@ -11,9 +11,11 @@ writes (:func:`accellium.dataset.offload.plan._plan_fed`).
 
 ``split``: ``main`` initialises, runs the kernel, prints a checksum; ``peek``: the same with the
 host reading (and writing) an element of the generated array between the two calls (then an
-``update`` keeps it right); ``cols``: init writes columns ``0..m-1`` of rows of ``M`` (not
-provably the whole object: on the device the region would copy the arrays in, so init stays on
-the host and only the kernel's call joins the region); ``rows``: the control, the arrays passed as ``A[0]`` (not ``*A``):
+``update`` keeps it right); ``cols``: init writes columns ``0..m-1`` of rows of ``M``, whole
+rows because ``main`` passes ``m == M`` (its summary carries the column bounds, which ``main``
+checks at the call: init stays on the device); ``narrow``: the same with ``m = M - 4`` (not the
+whole object: on the device the region would copy the arrays in, so init stays on the host
+and only the kernel's call joins the region); ``rows``: the control, the arrays passed as ``A[0]`` (not ``*A``):
 no region in ``main``, the initialisation on the host, as before.  Whole programs, built with
 real gcc and run in the data-environment emulator, their bytes counted."""
 
@@ -83,8 +85,11 @@ def _program(arg: str, peek: str) -> str:
 
 PROGRAMS = {"split": (_program("*{}", ""), ALLOC), "peek": (_program("*{}", PEEK), ALLOC),
             "rows": (_program("{}[0]", ""), ALLOC),
-            # init writes columns 0..m-1: whole rows only when m == M, which init cannot tell
-            "cols": (_program("*{}", "").replace("j < M; j++) {", "j < m; j++) {"), ALLOC)}
+            # init writes columns 0..m-1: whole rows only when m == M, which init cannot
+            # tell and its caller can
+            "cols": (_program("*{}", "").replace("j < M; j++) {", "j < m; j++) {"), ALLOC),
+            "narrow": (_program("*{}", "").replace("j < M; j++) {", "j < m; j++) {")
+                       .replace("m = M,", "m = M - 4,"), ALLOC)}
 
 
 @pytest.fixture(scope="module")
@@ -117,8 +122,17 @@ def test_a_host_read_between_the_calls_is_updated(engine):
     assert any(ln.startswith("#pragma acc update device(A[0:1]") for ln in lines), lines
 
 
-def test_an_initialisation_not_provably_writing_the_whole_object_stays_on_the_host(engine):
+def test_columns_whole_at_the_call_keep_the_initialisation_on_the_device(engine):
     text, plans = _plans("cols", engine)
+    assert plans["init"].loops, plans["init"]
+    assert [c["functions"] for c in plans["main"].calls] == [["init"], ["kernel"]], plans["main"]
+    data = next(ln for ln in acc_lines(text) if ln.startswith("#pragma acc data")
+                and "A[0:1]" in ln)
+    assert "copyin(A" not in data and "copy(A" not in data, data
+
+
+def test_an_initialisation_not_provably_writing_the_whole_object_stays_on_the_host(engine):
+    text, plans = _plans("narrow", engine)
     assert not plans["init"].loops, plans["init"]
     assert plans["init"].notes[0].startswith("`init` stays on the host"), plans["init"].notes
     assert [c["functions"] for c in plans["main"].calls] == [["kernel"]], plans["main"]
@@ -155,5 +169,7 @@ def test_the_programs_verify_and_the_object_region_moves_less(tmp_path):
     assert got["rows"] == 4 * one + 8, got
     assert got["split"] == 2 * one + 8, got
     assert got["peek"] == got["split"] + 16, got  # the element pulled and pushed back
+    # columns 0..m-1 with m == M at the call: whole, as `split`
+    assert got["cols"] == got["split"], got
     # init on the host: A in once, D in and out once (shared by the kernel and the check)
-    assert got["cols"] == 3 * one + 8, got
+    assert got["narrow"] == 3 * one + 8, got

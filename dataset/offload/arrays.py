@@ -24,7 +24,7 @@ from accellium.dataset.offload.device import CallDevice, Device, Unit
 from accellium.dataset.offload.extent import Extents, Span, union
 from accellium.dataset.offload.known import spelled_out
 from accellium.dataset.offload.members import member_shape
-from accellium.dataset.offload.shapes import AllocSite, Shape, shape_of
+from accellium.dataset.offload.shapes import AllocSite, Shape, macro_statement, shape_of
 from accellium.dataset.offload.uses import ArrayUse, array_uses, assignments
 from accellium.dataset.offload.work import work
 
@@ -80,11 +80,16 @@ class Scope:
 
 
 def assignment_positions(fn: Node) -> dict[str, list[int]]:
+    """Name -> the byte offsets where the function assigns it (a statement-level macro call
+    assigns what its expansion assigns, at the statement: :func:`.shapes.macro_statement`)."""
     out: dict[str, list[int]] = {}
     for n in iter_nodes(fn):
         if n.type in ("assignment_expression", "update_expression", "pointer_expression"):
             a = assignments(n)
             for name in a.count:
+                out.setdefault(name, []).append(n.start_byte)
+        elif n.type == "expression_statement" and (got := macro_statement(n)) is not None:
+            for name in got.assigned:
                 out.setdefault(name, []).append(n.start_byte)
     return out
 

@@ -67,6 +67,11 @@ class ParamUse:
     # first (the section's ``lo``/``hi`` count rows); empty: a pointer, one subscript
     rows: tuple[str, ...] = ()
     elem: str = ""  # its element type, as written (``double``), for rows
+    # rows whose columns the callee writes whole only if its bounds are the sizes: the last
+    # column written of each dimension after the first (``m - 1``), in its parameters' names,
+    # when it writes every row of the section from column 0 whenever called, reading none
+    # (:func:`.cover.whole_columns`); the caller checks them against the sizes at each call
+    cols: tuple[poly.Poly, ...] = ()
 
 
 @dataclass
@@ -87,7 +92,7 @@ class Summary:
 
 def parameters(fn: Node) -> list[str | None] | None:
     """The parameter names of a definition in order (None: variadic or old-style)."""
-    from accellium.dataset.offload.shapes import walk_declarator
+    from accellium.dataset.offload.shapes import macro_declarator, walk_declarator
 
     _, decl = function_name(fn)
     if decl is None:
@@ -100,6 +105,8 @@ def parameters(fn: Node) -> list[str | None] | None:
             return None
         d = _field(p, "declarator")
         name, _ = walk_declarator(d) if d is not None else (None, [])
+        if name is None and d is not None:  # ``double ARR_2D(a, N, M)``: its expansion's
+            name, _ = walk_declarator(macro_declarator(d))
         if name is None and text(p).strip() == "void":
             continue
         out.append(name)
@@ -219,12 +226,15 @@ def summarize(fn: Node, scope: Scope, region: Region, defined: set[str]) -> Summ
         covers = always and clauses.get(p) in ("copyout", "create") and \
             p not in region.flow.loop_covered
         fp = param_footprint(mine, region, always, params, scope.assigned_at)
+        cols: tuple[poly.Poly, ...] = ()
         if rows:  # the footprints are of one subscript
             fp = None
+            cols = _columns(info, region, params, scope, names) \
+                if always and not covers else ()
         out.arrays[k] = ParamUse(span.lo, span.hi, not covers, info.dev_writes, covers,
                                  fp if info.dev_writes else None,
                                  None if info.dev_writes else fp, rows,
-                                 type_words(shape) if rows else "")
+                                 type_words(shape) if rows else "", cols)
     for g, info in arrays.items():
         target = names.get(g)
         if target is not None and glob.get(target) == "pointer" and g not in params:
@@ -250,10 +260,25 @@ def summarize(fn: Node, scope: Scope, region: Region, defined: set[str]) -> Summ
     return out
 
 
+def _columns(info: ArrayInfo, region: Region, params: list[str | None], scope: Scope,
+             names: dict[str, str]) -> tuple[poly.Poly, ...]:
+    """The column bounds of a whole write of rows (:func:`.cover.whole_columns`) when they
+    are in names a caller can translate (parameters never assigned, macros); else ()."""
+    from accellium.dataset.offload.cover import whole_columns
+
+    got = whole_columns(info, {u.node.id: u for u in region.devices}, region.lay)
+    if got is None or not all(_section_names_ok(Span(poly.const(0), c), params, scope, names)
+                              for c in got):
+        return ()
+    return got
+
+
 def type_words(shape: Shape) -> str:
     """The type specifier of the declaration of ``shape`` (``double``, ``const float``), its
     white space dropped ('' when unknown)."""
-    decl = shape.decl
+    from accellium.dataset.offload.shapes import declaration_of
+
+    decl = declaration_of(shape)
     t = _field(decl, "type") if decl is not None else None
     if t is None or decl is None:
         return ""

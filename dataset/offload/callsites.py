@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from tree_sitter import Node
 
 from accellium.dataset.analysis.library import library_function
+from accellium.dataset.analysis.macros import file_expansion
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, named, root_of, text, unparen
 from accellium.dataset.offload import poly
@@ -132,7 +133,7 @@ def _site(call: Node, s: Summary, scope: Scope, resolve: Resolver | None = None
         use = s.arrays.get(k)
         if use is None:
             continue
-        obj = pointed_object(a, use, scope) if use.rows and a is not None else None
+        obj = _pointed(a, use, scope) if use.rows and a is not None else None
         if obj is not None:
             a, shape = obj
         elif use.rows:
@@ -156,8 +157,12 @@ def _site(call: Node, s: Summary, scope: Scope, resolve: Resolver | None = None
                    if n in s.params or n in bound}
         covers = use.covers and (obj is None or _all_rows(use, shape, s.params, args, scope,
                                                            stmt))
+        # rows written from column 0 to bounds that are the sizes at this call: whole rows
+        whole = bool(use.cols) and obj is not None and \
+            _all_rows(use, shape, s.params, args, scope, stmt) and \
+            _all_columns(use, shape, s.params, args, scope, stmt)
         out.append(MappedArg(shape.name if obj is not None else text(a), a, span, actuals,
-                             use.read, use.write, covers,
+                             use.read and not whole, use.write, covers or whole,
                              in_caller(use.fills, s.params, args),
                              in_caller(use.reads_within, s.params, args), obj is not None))
     return _Site(call, stmt, s.function, out, {m.node.id for m in out}, s.host_globals)
@@ -180,10 +185,37 @@ def pointed_object(arg: Node, use: ParamUse, scope: Scope) -> tuple[Node, Shape]
             shape.levels != len(shape.dims) + 1 or not _pointer_to_array(shape):
         return None
     if [_words(d) for d in shape.dims[1:]] != [_words(d) for d in use.rows] or \
-            not use.elem or type_words(shape).replace("const", "") != \
-            use.elem.replace("const", ""):
+            not use.elem or _type(type_words(shape), scope) != _type(use.elem, scope):
         return None
     return arg, shape
+
+
+def _type(words: str, scope: Scope) -> str:
+    """A type's words after the preprocessor (``DATA_TYPE`` with ``#define DATA_TYPE double``
+    is ``double``, C11 6.10.3), ``const`` and white space dropped."""
+    from accellium.dataset.analysis.macros import expand, visible_at
+
+    got = expand(words, visible_at(root_of(scope.fn), scope.fn.start_byte))
+    return "".join((got if got is not None else words).split()).replace("const", "")
+
+
+def _pointed(arg: Node, use: ParamUse, scope: Scope) -> tuple[Node, Shape] | None:
+    """:func:`pointed_object`, also through a call of a function-like macro visible there
+    whose expansion is ``*A`` (``ARRAY(A)`` with ``#define ARRAY(x) *x``: the preprocessor
+    replaces it first, C11 6.10.3); then the node is the one ``A`` among the call's
+    arguments (the caller's use of the array)."""
+    got = pointed_object(arg, use, scope)
+    if got is not None or arg.type != "call_expression":
+        return got
+    body = file_expansion(arg)
+    obj = pointed_object(body, use, scope) if body is not None else None
+    if obj is None:
+        return None
+    name = obj[1].name
+    where = _field(arg, "arguments")
+    ids = [n for n in iter_nodes(where) if n.type == "identifier" and text(n) == name] \
+        if where is not None else []
+    return (ids[0], obj[1]) if len(ids) == 1 else None
 
 
 def _all_rows(use: ParamUse, shape: Shape, params: list[str | None], args: list[Node],
@@ -191,13 +223,27 @@ def _all_rows(use: ParamUse, shape: Shape, params: list[str | None], args: list[
     """Are the callee's rows ``lo..hi`` at this call ``0..N-1``, ``N`` the first size of the
     caller's ``T (*A)[N]...`` (the arguments substituted, the caller's locals of known value
     spelled out): then a callee that writes its whole section writes all of ``*A``."""
+    first = _first_size(shape)
+    return first is not None and _is_whole(use.lo, use.hi, first, params, args, scope, stmt)
+
+
+def _all_columns(use: ParamUse, shape: Shape, params: list[str | None], args: list[Node],
+                 scope: Scope, stmt: Node) -> bool:
+    """Are the callee's whole columns ``0..c`` (:attr:`ParamUse.cols`) at this call
+    ``0..M-1`` for each size ``M`` after the first of the caller's ``T (*A)[N][M]``?"""
+    sizes = _sizes(shape)[1:]
+    return len(sizes) == len(use.cols) and all(
+        m is not None and _is_whole(poly.const(0), c, m, params, args, scope, stmt)
+        for c, m in zip(use.cols, sizes, strict=True))
+
+
+def _is_whole(lo: poly.Poly, hi: poly.Poly, size: poly.Poly, params: list[str | None],
+              args: list[Node], scope: Scope, stmt: Node) -> bool:
+    """Is ``lo..hi`` (in the callee's parameters) ``0..size-1`` at this call, the arguments
+    substituted and the caller's locals of known value spelled out?"""
     from accellium.dataset.offload.extent import Span
     from accellium.dataset.offload.known import spelled_out
 
-    first = _first_size(shape)
-    if first is None:
-        return False
-    lo, hi = use.lo, use.hi
     for n in poly.names(lo) | poly.names(hi):
         if n not in params:
             continue
@@ -207,7 +253,7 @@ def _all_rows(use: ParamUse, shape: Shape, params: list[str | None], args: list[
         if got_lo is None or got_hi is None:
             return False
         lo, hi = got_lo, got_hi
-    want = Span(poly.const(0), poly.sub(first, poly.const(1)))
+    want = Span(poly.const(0), poly.sub(size, poly.const(1)))
     got = Span(lo, hi)
     if got.same(want):
         return True
@@ -217,15 +263,24 @@ def _all_rows(use: ParamUse, shape: Shape, params: list[str | None], args: list[
 
 def _first_size(shape: Shape) -> poly.Poly | None:
     """The first size of the array type ``A`` points to (``N`` of ``T (*A)[N][M]``)."""
-    from accellium.dataset.offload.shapes import walk_declarator
+    sizes = _sizes(shape)
+    return sizes[0] if sizes else None
 
-    if shape.decl is None:
-        return None
-    for d in shape.decl.children_by_field_name("declarator"):
+
+def _sizes(shape: Shape) -> list[poly.Poly | None]:
+    """The sizes of the array type ``A`` points to, in order (``N``, ``M`` of
+    ``T (*A)[N][M]``; empty: not such a declaration)."""
+    from accellium.dataset.offload.shapes import declaration_of, walk_declarator
+
+    decl = declaration_of(shape)
+    if decl is None:
+        return []
+    for d in decl.children_by_field_name("declarator"):
         name, parts = walk_declarator(d)
-        if name == shape.name and len(parts) >= 2 and parts[-2][0] == "array":
-            return poly.poly_of(_field(parts[-2][1], "size"))
-    return None
+        if name == shape.name and len(parts) >= 2 and parts[-1][0] == "pointer" and \
+                all(k == "array" for k, _ in parts[:-1]):
+            return [poly.poly_of(_field(n, "size")) for _, n in reversed(parts[:-1])]
+    return []
 
 
 def _words(size: str) -> str:
@@ -235,11 +290,12 @@ def _words(size: str) -> str:
 def _pointer_to_array(shape: Shape) -> bool:
     """Is the name declared ``T (*A)[N]...`` (a pointer to an array), rather than an array
     parameter ``T a[][N]`` (whose ``*a`` is one row)?"""
-    from accellium.dataset.offload.shapes import walk_declarator
+    from accellium.dataset.offload.shapes import declaration_of, walk_declarator
 
-    if shape.decl is None:
+    decl = declaration_of(shape)
+    if decl is None:
         return False
-    for d in shape.decl.children_by_field_name("declarator"):
+    for d in decl.children_by_field_name("declarator"):
         name, parts = walk_declarator(d)
         if name == shape.name:
             return bool(parts) and parts[-1][0] == "pointer"
@@ -270,6 +326,8 @@ def call_units(fn: Node, scope: Scope, summaries: dict[str, Summary | str],
             continue
         f = unparen(_field(n, "function"))
         name = text(f) if f is not None and f.type == "identifier" else None
+        if name not in summaries and _macro_call(n, calls.defined):
+            continue  # not a call: the preprocessor replaces it (its arguments are the call's)
         s = summaries.get(name) if name else None
         got: _Site | str | None = None
         if s is None or isinstance(s, str):
@@ -296,6 +354,22 @@ def call_units(fn: Node, scope: Scope, summaries: dict[str, Summary | str],
         out.append(CallDevice(stmt, [s.callee for s in sites], [a for s in sites for a in s.args],
                               frozenset().union(*(s.host_globals for s in sites))))
     return sorted(out, key=lambda d: d.node.start_byte), notes
+
+
+def _macro_call(call: Node, defined: set[str]) -> bool:
+    """Is ``call`` a call of a function-like macro visible there whose expansion calls no
+    function of the file (``ARRAY(A)`` for ``*A``; a statement that expands to a declaration,
+    :func:`.shapes.macro_statement`)?  The preprocessor replaces it before the code is read
+    (C11 6.10.3): it is no call of its own."""
+    from accellium.dataset.analysis.macros import expand, tokens, visible_at
+
+    f = _field(call, "function")
+    table = visible_at(root_of(call), call.start_byte)
+    m = table.get(text(f)) if f is not None and f.type == "identifier" else None
+    if m is None or m.params is None:
+        return False
+    out = expand(text(call), table)
+    return out is not None and not any(t in defined for t in tokens(out))
 
 
 @dataclass

@@ -20,7 +20,7 @@ from accellium.dataset.offload.ranges import loop_range
 from accellium.dataset.offload.structure import Layout
 from accellium.dataset.offload.uses import ArrayUse, array_uses, assignments
 
-__all__ = ["covering", "looped_cover", "footprint_cover", "rewriting_cover", "footprint",
+__all__ = ["covering", "whole_columns", "looped_cover", "footprint_cover", "rewriting_cover", "footprint",
            "reads_own_write",
            "unconditional"]
 
@@ -108,6 +108,40 @@ def _covers_nest(d: Unit, uses: list[ArrayUse], info: ArrayInfo, lay: Layout
         if u.plain and plain_nest(u.node, top) and writes_whole(ex, u, info) and \
                 all(ex.dense(sub, u.node) for sub in u.subs):
             return u
+    return None
+
+
+def whole_columns(info: ArrayInfo, devices: dict[int, Unit], lay: Layout
+                  ) -> tuple[poly.Poly, ...] | None:
+    """For rows of a known length (``T a[N][M]``) that no code of the region reads: the last
+    column of each dimension after the first (``m - 1``) up to which an offloaded loop that
+    always runs, with no jump in it, writes with a plain, dense write every row of the section
+    from column 0 — whole rows when the bounds are the sizes, which the function's callers
+    can tell from the arguments even when the function cannot (:mod:`.callsites`).  None: no
+    such write."""
+    if info.spans is None or len(info.spans) != 1 or info.alloc is not None or \
+            info.shape.kind != "rows" or not info.shape.dims or _read_in_region(info, lay):
+        return None
+    top_ids = {s.id for s in lay.stmts}
+    for did, uses in info.uses.items():
+        d = devices[did]
+        if not isinstance(d, Device) or not unconditional(d.node, top_ids) or \
+                any(n.type in ("continue_statement", "break_statement", "goto_statement",
+                               "return_statement") for n in iter_nodes(d.node)):
+            continue
+        ex = Extents([d.node])
+        for u in uses:
+            if not u.plain or not plain_nest(u.node, d.node) or \
+                    len(u.subs) != 1 + len(info.shape.dims) or \
+                    not all(ex.dense(sub, u.node) for sub in u.subs):
+                continue
+            spans = [ex.span(sub, u.node) for sub in u.subs]
+            if spans[0] is None or not spans[0].same(info.spans[0]):
+                continue
+            his = [c.hi for c in spans[1:] if c is not None and
+                   c.same(Span(poly.const(0), c.hi))]
+            if len(his) == len(info.shape.dims):
+                return tuple(his)
     return None
 
 

@@ -19,6 +19,7 @@ from accellium.dataset.offload.device import CallDevice, Unit
 from accellium.dataset.offload.extent import Extents
 from accellium.dataset.offload.flow import Flow, Lifetime, plan_flow
 from accellium.dataset.offload.live import live_after
+from accellium.dataset.offload.shapes import macro_statement
 from accellium.dataset.offload.structure import (
     Layout,
     candidate_ranges,
@@ -75,6 +76,9 @@ def _declares_used_after(stmts: list[Node], fn: Node) -> bool:
     for s in stmts:
         if s.type == "declaration":
             names |= set(assignments(s).declared)
+        elif s.type == "expression_statement" and (got := macro_statement(s)) is not None:
+            for d in got.declarations:  # a statement-level macro call that declares
+                names |= set(assignments(d).declared)
     if not names:
         return False
     end = stmts[-1].end_byte

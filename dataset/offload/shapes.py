@@ -6,7 +6,7 @@ allocates and frees it (``malloc``/``calloc`` with the element count, ``free``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from tree_sitter import Node
 
@@ -14,7 +14,8 @@ from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, named, root_of, text, unparen
 from accellium.dataset.offload import poly
 
-__all__ = ["Shape", "shape_of", "declarations", "AllocSite", "alloc_sites", "free_sites"]
+__all__ = ["Shape", "shape_of", "declarations", "AllocSite", "alloc_sites", "free_sites",
+           "MacroStatement", "macro_statement", "declaration_of"]
 
 _ALLOC = ("malloc", "calloc")
 
@@ -27,6 +28,9 @@ class Shape:
     dims: tuple[str, ...] = ()  # declared sizes after the first (rows) or all (array)
     local: bool = False  # declared in the function body (not a parameter, not global)
     decl: Node | None = None  # the declaration (or parameter declaration)
+    # declared by a statement-level macro call (``decl``, the statement in the file): the
+    # declaration its expansion holds, parsed alone (:func:`macro_statement`)
+    expansion: Node | None = None
 
     @property
     def whole(self) -> bool:
@@ -97,6 +101,65 @@ def declared_shapes(decl: Node, param: bool, local: bool) -> list[Shape]:
     return out
 
 
+def declaration_of(shape: Shape) -> Node | None:
+    """The declaration node whose declarators declare ``shape`` (the expansion's, for a name a
+    statement-level macro call declares)."""
+    return shape.expansion if shape.expansion is not None else shape.decl
+
+
+@dataclass(frozen=True)
+class MacroStatement:
+    """What a statement that is a call of a function-like macro expands to, when that is
+    declarations and expression statements: the declarations (parsed alone) and the names
+    the expansion assigns."""
+
+    declarations: tuple[Node, ...]
+    assigned: tuple[str, ...]
+
+
+def macro_statement(stmt: Node) -> MacroStatement | None:
+    """``ARRAY_2D_DECL(A, double, N, M);`` with ``#define ARRAY_2D_DECL(v, t, n, m) t
+    (*v)[n][m]; v = (t(*)[n][m]) alloc(n * m, sizeof(t));``: the preprocessor replaces the
+    call before the statement is read (C11 6.10.3, translation phase 4), so the statement is
+    the declaration ``double (*A)[N][M];`` and the assignment to ``A`` (None: ``stmt`` is no
+    such call, the macro is not visible there, or its expansion is not one declaration or
+    more with expression statements)."""
+    from accellium.dataset.analysis.macros import expand, visible_at
+    from accellium.dataset.loops import parse_tree
+    from accellium.dataset.offload.uses import assignments
+
+    kids = named(stmt) if stmt.type == "expression_statement" else []
+    call = kids[0] if len(kids) == 1 else None
+    fn = _field(call, "function") if call is not None and call.type == "call_expression" \
+        else None
+    if call is None or fn is None or fn.type != "identifier":
+        return None
+    table = visible_at(root_of(stmt), stmt.start_byte)
+    m = table.get(text(fn))
+    if m is None or m.params is None:
+        return None
+    out = expand(text(call), table)
+    if out is None:
+        return None
+    src = f"void __accellium_expansion(void) {{\n{_compact(out)};\n}}\n"
+    tree = parse_tree(src.encode("utf-8", "surrogateescape"), "c")
+    top = tree.root_node.named_children
+    body = _field(top[0], "body") if len(top) == 1 else None
+    if tree.root_node.has_error or body is None:
+        return None
+    items = [k for k in named(body) if k.type != "comment"]
+    decls = tuple(k for k in items if k.type == "declaration")
+    if not decls or any(k.type not in ("declaration", "expression_statement") for k in items):
+        return None
+    if any(_field(d, "declarator") is None or
+           any(x.type == "function_declarator" for x in d.children_by_field_name("declarator"))
+           for d in decls):
+        return None
+    assigned = tuple(sorted({name for k in items if k.type == "expression_statement"
+                             for name in assignments(k).count}))
+    return MacroStatement(decls, assigned)
+
+
 def macro_declarator(d: Node) -> Node | None:
     """The declarator a call of a function-like macro in declarator position stands for
     (``double POLY_2D(C, N, M)`` with ``#define POLY_2D(v, a, b) v[a][b]``: ``C[N][M]``),
@@ -161,6 +224,10 @@ def declarations(fn: Node, root: Node) -> dict[str, list[Shape]]:
         if n.type == "declaration":
             for s in declared_shapes(n, False, True):
                 out.setdefault(s.name, []).append(s)
+        elif n.type == "expression_statement" and (got := macro_statement(n)) is not None:
+            for d in got.declarations:  # the statement is the declaration's place
+                for s in declared_shapes(d, False, True):
+                    out.setdefault(s.name, []).append(replace(s, decl=n, expansion=d))
     return out
 
 
