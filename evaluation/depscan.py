@@ -280,26 +280,8 @@ def _declared_builtin(toks: list[str], a: int, b: int) -> set[str]:
             m = j + 1
             while m < b and (toks[m] in TYPES or toks[m] in ("*", "&")):
                 m += 1
-            while m < b and re.match(r"[A-Za-z_]", toks[m]):
-                out.add(toks[m])
-                n = m + 1
-                depth = 0
-                while n < b:  # skip the initialiser up to ',' or ';'
-                    if toks[n] in "([{":
-                        depth += 1
-                    elif toks[n] in ")]}":
-                        depth -= 1
-                        if depth < 0:
-                            break
-                    elif depth == 0 and toks[n] in (",", ";"):
-                        break
-                    n += 1
-                if n < b and toks[n] == ",":
-                    m = n + 1
-                    while m < b and toks[m] in ("*", "&"):
-                        m += 1
-                    continue
-                break
+            if m < b and re.match(r"[A-Za-z_]", toks[m]):
+                out |= _declarators(toks, m, b)
     return out
 
 
