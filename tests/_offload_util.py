@@ -22,6 +22,49 @@ double step(int n, double *u, double *v, const double *w)
 """
 
 
+# A kernel whose arrays are declared through a header's function-like macro, rows of NC
+# (tests/test_offload_macro_decl.py, test_offload_ifdef.py), and the driver's check of it
+# after its declarations (``MACRO_ROWS_MAIN_HEAD`` + the arrays' declaration + this).
+MACRO_ROWS_KERNEL = """#include <arr.h>
+#define NR 64
+#define NC 48
+
+void smooth(int n, int m, double ARR_2D(a, NR, NC), double ARR_2D(b, NR, NC),
+            double ARR_1D(s, NR))
+{
+    for (int i = 1; i < n - 1; i++)
+        for (int j = 0; j < m; j++)
+            b[i][j] = 0.5 * (a[i - 1][j] + a[i + 1][j]);
+    for (int i = 1; i < n - 1; i++) {
+        double t = 0.0;
+        for (int j = 0; j < m; j++)
+            t += b[i][j];
+        s[i] = t;
+    }
+}
+"""
+MACRO_ROWS_MAIN_BODY = """int main(void) {
+  int n = 64, m = 40, bad = 0;
+  for (int i = 0; i < n; i++)
+    for (int j = 0; j < 48; j++) a[i][j] = (i * 7 + j * 3) % 11, b[i][j] = rb[i][j] = -1.0;
+  for (int i = 0; i < n; i++) s[i] = rs[i] = -2.0;
+  smooth(n, m, a, b, s);
+  for (int i = 1; i < n - 1; i++) {
+    rs[i] = 0.0;
+    for (int j = 0; j < m; j++) {
+      rb[i][j] = 0.5 * (a[i - 1][j] + a[i + 1][j]);
+      rs[i] += rb[i][j];
+    }
+  }
+  for (int i = 0; i < n; i++) {
+    bad += fabs(s[i] - rs[i]) > 1e-12;
+    for (int j = 0; j < 48; j++) bad += fabs(b[i][j] - rb[i][j]) > 1e-12;
+  }
+  puts(bad ? "BAD" : "OK"); return 0;
+}
+"""
+
+
 # A scratch array with a footprint with holes (tests/test_offload_footprint.py,
 # test_offload_nest_answer.py): per step the first nest writes b over the interior, the next
 # nest reads b over the same interior (LO = 1) or one column more (LO = 0, a hole never
@@ -76,19 +119,27 @@ def offload_expected(src: str, row: int) -> str:
                                            fallback=fb)).decode()
 
 
-def write_suite(tmp: Path, programs: dict[str, tuple[str, str]], timeout_s: int = 20) -> Path:
+def write_suite(tmp: Path, programs: dict[str, tuple[str, str]], timeout_s: int = 20,
+                headers: dict[str, dict[str, str]] | None = None,
+                flags: dict[str, str] | None = None) -> Path:
     """A DESIGN §8 suite of ``programs`` (name -> (kernel.c, main.c); the kernel annotated,
-    the driver prints OK), built with gcc -fopenacc; returns its manifest."""
+    the driver prints OK), built with gcc -fopenacc; returns its manifest.  ``headers``: a
+    program's header files (name -> text), written beside its sources and found through
+    ``-I.``; ``flags``: a program's further compiler flags (``-DOPT``)."""
     entries = []
     for name, (kernel, main) in programs.items():
         d = tmp / "programs" / name
         d.mkdir(parents=True)
         (d / "kernel.c").write_text(kernel)
         (d / "main.c").write_text(main)
+        own = (headers or {}).get(name, {})
+        for header, text in own.items():
+            (d / header).write_text(text)
+        opts = (" -I." if own else "") + (f" {flags[name]}" if flags and name in flags else "")
         entries.append({"name": name, "sources": ["kernel.c", "main.c"],
                         "annotate": ["kernel.c"],
-                        "compile": "gcc -O1 -fopenacc kernel.c main.c -o {out} -lm",
-                        "compile_serial": "gcc -O1 kernel.c main.c -o {out} -lm",
+                        "compile": f"gcc -O1 -fopenacc{opts} kernel.c main.c -o {{out}} -lm",
+                        "compile_serial": f"gcc -O1{opts} kernel.c main.c -o {{out}} -lm",
                         "run": [], "timeout_s": timeout_s,
                         "verify": {"kind": "stdout_regex", "pattern": "^OK$"}})
     (tmp / "manifest.json").write_text(json.dumps(entries))

@@ -18,11 +18,10 @@ data-environment emulator, their bytes counted."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
-from _offload_util import acc_lines
+from _offload_util import acc_lines, write_suite
 
 from accellium.dataset.includes import read_includes
 from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
@@ -98,22 +97,8 @@ def engine():
 
 
 def _write(tmp: Path, names: list[str]) -> Path:
-    entries = []
-    for name in names:
-        kernel, header = PROGRAMS[name]
-        d = tmp / "programs" / name
-        d.mkdir(parents=True)
-        (d / "kernel.c").write_text(kernel)
-        (d / "main.c").write_text(ALLOC)
-        (d / "arr.h").write_text(header)
-        entries.append({"name": name, "sources": ["kernel.c", "main.c"],
-                        "annotate": ["kernel.c"],
-                        "compile": "gcc -O1 -fopenacc -I. kernel.c main.c -o {out} -lm",
-                        "compile_serial": "gcc -O1 -I. kernel.c main.c -o {out} -lm",
-                        "run": [], "timeout_s": 20,
-                        "verify": {"kind": "stdout_regex", "pattern": "^OK$"}})
-    (tmp / "manifest.json").write_text(json.dumps(entries))
-    return tmp / "manifest.json"
+    return write_suite(tmp, {name: (PROGRAMS[name][0], ALLOC) for name in names},
+                       headers={name: {"arr.h": PROGRAMS[name][1]} for name in names})
 
 
 def _plans(tmp: Path, name: str, engine) -> tuple[str, dict]:

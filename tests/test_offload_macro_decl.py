@@ -18,11 +18,10 @@ Whole programs, built with real gcc and run in the data-environment emulator."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
-from _offload_util import acc_lines
+from _offload_util import MACRO_ROWS_KERNEL, MACRO_ROWS_MAIN_BODY, acc_lines, write_suite
 
 from accellium.dataset.includes import read_includes
 from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
@@ -35,48 +34,12 @@ ARR_H = """#ifndef ARR_H
 #define ARR_1D(v, d1) v[d1]
 #endif
 """
-KERNEL = """#include <arr.h>
-#define NR 64
-#define NC 48
-
-void smooth(int n, int m, double ARR_2D(a, NR, NC), double ARR_2D(b, NR, NC),
-            double ARR_1D(s, NR))
-{
-    for (int i = 1; i < n - 1; i++)
-        for (int j = 0; j < m; j++)
-            b[i][j] = 0.5 * (a[i - 1][j] + a[i + 1][j]);
-    for (int i = 1; i < n - 1; i++) {
-        double t = 0.0;
-        for (int j = 0; j < m; j++)
-            t += b[i][j];
-        s[i] = t;
-    }
-}
-"""
+KERNEL = MACRO_ROWS_KERNEL
 MAIN = """#include <math.h>
 #include <stdio.h>
 void smooth(int n, int m, double a[64][48], double b[64][48], double s[64]);
 static double a[64][48], b[64][48], s[64], rb[64][48], rs[64];
-int main(void) {
-  int n = 64, m = 40, bad = 0;
-  for (int i = 0; i < n; i++)
-    for (int j = 0; j < 48; j++) a[i][j] = (i * 7 + j * 3) % 11, b[i][j] = rb[i][j] = -1.0;
-  for (int i = 0; i < n; i++) s[i] = rs[i] = -2.0;
-  smooth(n, m, a, b, s);
-  for (int i = 1; i < n - 1; i++) {
-    rs[i] = 0.0;
-    for (int j = 0; j < m; j++) {
-      rb[i][j] = 0.5 * (a[i - 1][j] + a[i + 1][j]);
-      rs[i] += rb[i][j];
-    }
-  }
-  for (int i = 0; i < n; i++) {
-    bad += fabs(s[i] - rs[i]) > 1e-12;
-    for (int j = 0; j < 48; j++) bad += fabs(b[i][j] - rb[i][j]) > 1e-12;
-  }
-  puts(bad ? "BAD" : "OK"); return 0;
-}
-"""
+""" + MACRO_ROWS_MAIN_BODY
 
 
 @pytest.fixture(scope="module")
@@ -85,17 +48,8 @@ def engine():
 
 
 def _program(tmp: Path) -> Path:
-    d = tmp / "programs" / "macro_rows"
-    d.mkdir(parents=True)
-    (d / "kernel.c").write_text(KERNEL)
-    (d / "main.c").write_text(MAIN)
-    (d / "arr.h").write_text(ARR_H)
-    (tmp / "manifest.json").write_text(json.dumps([{
-        "name": "macro_rows", "sources": ["kernel.c", "main.c"], "annotate": ["kernel.c"],
-        "compile": "gcc -O1 -fopenacc -I. kernel.c main.c -o {out} -lm",
-        "compile_serial": "gcc -O1 -I. kernel.c main.c -o {out} -lm", "run": [],
-        "timeout_s": 20, "verify": {"kind": "stdout_regex", "pattern": "^OK$"}}]))
-    return d
+    write_suite(tmp, {"macro_rows": (KERNEL, MAIN)}, headers={"macro_rows": {"arr.h": ARR_H}})
+    return tmp / "programs" / "macro_rows"
 
 
 def test_macro_declared_rows_are_offloaded_and_verify(tmp_path, engine):
