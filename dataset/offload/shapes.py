@@ -124,7 +124,6 @@ def macro_statement(stmt: Node) -> MacroStatement | None:
     the declaration ``double (*A)[N][M];`` and the assignment to ``A`` (None: ``stmt`` is no
     such call, the macro is not visible there, or its expansion is not one declaration or
     more with expression statements)."""
-    from accellium.dataset.analysis.macros import expand, visible_at
     from accellium.dataset.loops import parse_tree
     from accellium.dataset.offload.uses import assignments
 
@@ -132,16 +131,10 @@ def macro_statement(stmt: Node) -> MacroStatement | None:
     call = kids[0] if len(kids) == 1 else None
     fn = _field(call, "function") if call is not None and call.type == "call_expression" \
         else None
-    if call is None or fn is None or fn.type != "identifier":
-        return None
-    table = visible_at(root_of(stmt), stmt.start_byte)
-    m = table.get(text(fn))
-    if m is None or m.params is None:
-        return None
-    out = expand(text(call), table)
+    out = _call_expansion(call, fn) if call is not None else None
     if out is None:
         return None
-    src = f"void __accellium_expansion(void) {{\n{_compact(out)};\n}}\n"
+    src = f"void __accellium_expansion(void) {{\n{out};\n}}\n"
     tree = parse_tree(src.encode("utf-8", "surrogateescape"), "c")
     top = tree.root_node.named_children
     body = _field(top[0], "body") if len(top) == 1 else None
@@ -168,28 +161,35 @@ def macro_declarator(d: Node) -> Node | None:
     declaration is read (C11 6.10.3, translation phase 4), so the declared name and its
     array or pointer declarators are those of the expansion; the parser, which does not
     expand, reads the call as a function declarator instead."""
-    from accellium.dataset.analysis.macros import expand, visible_at
     from accellium.dataset.loops import parse_tree
 
     if d.type == "init_declarator":
         d = _field(d, "declarator") or d
-    fn = _field(d, "declarator")
-    if d.type != "function_declarator" or fn is None or fn.type != "identifier":
-        return None
-    root = root_of(d)
-    table = visible_at(root, d.start_byte)
-    m = table.get(text(fn))
-    if m is None or m.params is None:
-        return None
-    out = expand(text(d), table)
+    out = _call_expansion(d, _field(d, "declarator")) if d.type == "function_declarator" \
+        else None
     if out is None:
         return None
-    tree = parse_tree(f"int {_compact(out)};\n".encode("utf-8", "surrogateescape"), "c")
+    tree = parse_tree(f"int {out};\n".encode("utf-8", "surrogateescape"), "c")
     top = tree.root_node.named_children
     if tree.root_node.has_error or len(top) != 1 or top[0].type != "declaration":
         return None
     got = top[0].children_by_field_name("declarator")
     return got[0] if len(got) == 1 and got[0].type != "function_declarator" else None
+
+
+def _call_expansion(call: Node, fn: Node | None) -> str | None:
+    """The expansion of ``call`` (compacted) when ``fn``, the name it calls, is a function-like
+    macro visible where the call is; else None."""
+    from accellium.dataset.analysis.macros import expand, visible_at
+
+    if fn is None or fn.type != "identifier":
+        return None
+    table = visible_at(root_of(call), call.start_byte)
+    m = table.get(text(fn))
+    if m is None or m.params is None:
+        return None
+    out = expand(text(call), table)
+    return None if out is None else _compact(out)
 
 
 def _compact(expansion: str) -> str:
