@@ -262,7 +262,9 @@ async def compute(ls: AccelliumServer, view: DocView, target: OffloadTarget) -> 
     service = ls.service
     program = await ls.jobs.run(lambda _check: _program(ls, view), timeout=OFFLOAD_BUDGET_S)
     if service.uses_backend and target.rows[0] == target.rows[1] and target.name:
-        got = await backend_plan(service, view, target.name, OFFLOAD_BUDGET_S, program)
+        defines = await ls.jobs.run(lambda _check: ls.headers.document_defines(view),
+                                    timeout=OFFLOAD_BUDGET_S)
+        got = await backend_plan(service, view, target.name, OFFLOAD_BUDGET_S, program, defines)
         if got is not None:
             by_rel = {f.rel: f for f in program or ()}
             return text_edits(view, got[0]), got[1], [

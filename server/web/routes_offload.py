@@ -19,6 +19,8 @@ them is answered as before (``files`` is then empty).
 from __future__ import annotations
 
 import asyncio
+import os
+import tempfile
 import time
 from collections.abc import Callable
 from typing import Any
@@ -26,6 +28,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from accellium.dataset.includes import Included, read_includes
 from accellium.dataset.loops import normalize_lang
 from accellium.dataset.offload import PlanInputError
 from accellium.server.api_models import (
@@ -35,13 +38,14 @@ from accellium.server.api_models import (
     MAX_DEFINES_CHARS,
     MAX_PROGRAM_BYTES,
     MAX_PROGRAM_FILES,
+    CommandLineModel,
     CText,
     Text,
     check_defines,
 )
 from accellium.server.web.answer import as_http
 from accellium.server.web.errors import ERROR_RESPONSES
-from accellium.server.web.inputs import CodeError, parse_defines
+from accellium.server.web.inputs import CodeError, command_macros, parse_defines
 from accellium.server.web.state import ServerState
 from accellium.server.web.work import bounded
 
@@ -121,6 +125,15 @@ class OffloadRequest(BaseModel):
                     "`context.scope.defines` of /v1/suggest); at most "
                     f"{MAX_DEFINES} lines of {MAX_DEFINE_CHARS} chars, {MAX_DEFINES_CHARS} "
                     "chars in all.")
+    command_line: CommandLineModel | None = Field(
+        None,
+        description="Optional: the compile command's -D/-U for `code` (the model of "
+                    "`context.scope.command_line` of /v1/suggest): its `defines` are macros "
+                    "defined before the first line (the header macros of `defines` after "
+                    "them), and with the headers of `program` they decide those headers' "
+                    "`#if`/`#ifdef` groups (`complete`: a name they leave out is undefined "
+                    "there).  null = not known: such a group is undecided and a macro it "
+                    "defines differently from another group stays unknown.")
     program: list[ProgramFile] | None = Field(
         None, max_length=MAX_PROGRAM_FILES,
         description="Optional: ALL the program's other source files (headers allowed), "
@@ -220,6 +233,33 @@ def _program(req: OffloadRequest, lang: str) -> dict[str, bytes] | None:
     return out
 
 
+def _program_headers(req: OffloadRequest, src: bytes, lang: str,
+                     others: dict[str, bytes] | None) -> Included | None:
+    """The macros of the code's quoted includes found among the program's files (the code read
+    as a file at the program folder's root; the rules of ``accellium suggest``'s header
+    reading, :func:`accellium.dataset.includes.read_includes`, the request's command line
+    deciding the headers' groups); None without program files or includes."""
+    from accellium.dataset.analysis.conditions import command_line
+    from accellium.server.offload import HEADER_SUFFIXES
+
+    if not others or b"#" not in src or not any(
+            r.lower().endswith(HEADER_SUFFIXES) for r in others):
+        return None
+    cl = req.command_line
+    state = command_line(cl.words(), cl.complete, lang)[0] if cl is not None else None
+    with tempfile.TemporaryDirectory(prefix="accellium-program-") as tmp:
+        for rel, data in others.items():
+            path = os.path.join(tmp, *rel.split("/"))
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "wb") as f:
+                f.write(data)
+        name = next(n for k in range(len(others) + 1)
+                    if (n := f"code{k or ''}.{'cpp' if lang == 'cpp' else 'c'}") not in others)
+        with open(os.path.join(tmp, name), "wb") as f:
+            f.write(src)
+        return read_includes(src, os.path.join(tmp, name), lang, predefined=state)
+
+
 def _plan(req: OffloadRequest, engine: Any, fallback: Any) -> dict:
     from accellium.dataset.includes import given_macros
     from accellium.server.offload import apply_plans, caller_plans, offload_source, program_units
@@ -232,11 +272,15 @@ def _plan(req: OffloadRequest, engine: Any, fallback: Any) -> dict:
     others = _program(req, lang)
     src = req.code.encode("utf-8")
     t0 = time.perf_counter()
+    read = _program_headers(req, src, lang, others)
+    if read is None and req.command_line is not None:
+        macros = command_macros(req.command_line, lang) + macros
     try:
         plans = offload_source(src, engine, lang=lang, function=req.function,
                                replace=req.replace, fallback=fallback,
                                program=None if others is None else program_units(others),
-                               includes=given_macros(macros, src, lang) if macros else None)
+                               includes=given_macros(macros, src, lang, read)
+                               if macros or read is not None else None)
     except PlanInputError as e:
         raise HTTPException(422, str(e)) from None
     if not plans:
