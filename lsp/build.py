@@ -9,7 +9,9 @@ From two places, in this order (the last word for a name counts, as for gcc):
   workspace folder, or in a ``build/`` folder there (as clangd looks).  Its command line is the
   whole build's, so a name it does not define is undefined (``complete``) — unless it reads
   macros from elsewhere (``-include``, ``-imacros``, ``@FILE``:
-  :func:`accellium.dataset.analysis.conditions.command_line`);
+  :func:`accellium.dataset.analysis.conditions.command_line`).  Its ``-I`` folders are read
+  only inside the workspace folders (a workspace file may not make the server read folders
+  outside it: the ``includePaths`` setting can);
 * the ``defines`` (``NAME`` or ``NAME=VALUE``, as ``gcc -D``) and ``undefines`` settings; with no
   entry, ``definesComplete`` says whether they are the whole command line.
 
@@ -87,6 +89,12 @@ def flags_of(args: list[str], directory: str) -> tuple[tuple[str, ...], tuple[st
     return tuple(words), tuple(os.path.normpath(os.path.join(directory, d)) for d in dirs if d)
 
 
+def _inside_any(dirs: tuple[str, ...], roots: list[str]) -> tuple[str, ...]:
+    tops = [os.path.realpath(r).rstrip(os.sep) for r in roots]
+    return tuple(d for d in dirs if any(
+        (real := os.path.realpath(d)) == t or real.startswith(t + os.sep) for t in tops))
+
+
 class CompileCommands:
     """The entries of the ``compile_commands.json`` files found for documents (thread-safe)."""
 
@@ -161,6 +169,13 @@ class CompileCommands:
             got = self._entries(db).get(os.path.realpath(path)) if db is not None else None
             if got is not None:
                 words, dirs = flags_of(*got)
+                # read only inside the workspace, as a workspace's own settings may not
+                # name folders outside it (includePaths, a user setting, can)
+                inside = _inside_any(dirs, roots)
+                if len(inside) < len(dirs):
+                    log.info("%s: -I folders outside the workspace not read: %s", db,
+                             [d for d in dirs if d not in inside])
+                dirs = inside
                 complete = True
             else:
                 db = None

@@ -106,7 +106,8 @@ async def test_the_settings_decide_the_headers_groups(client: LanguageClient, tm
 async def test_compile_commands_give_the_documents_flags(client: LanguageClient, tmp_path):
     """The document's entry in ``build/compile_commands.json``: its ``-D`` decides, its ``-I``
     finds the header (in ``include/``, not next to the file), and its command line is whole
-    (a name it leaves out is undefined); the settings come after it."""
+    (a name it leaves out is undefined); the settings come after it; its ``-I`` folders
+    outside the workspace are not read."""
     ws, uri = _workspace(tmp_path, header_dir="include")
     (ws / "src" / "idx.h").unlink(missing_ok=True)
     (ws / "build").mkdir()
@@ -123,6 +124,16 @@ async def test_compile_commands_give_the_documents_flags(client: LanguageClient,
     entry["arguments"] = ["cc", "-I../include", "-c", "../src/kernel.c"]  # no -D: undefined
     del entry["command"]
     db.write_text(json.dumps([entry]))
+    await _until(client, uri, [PLAIN])
+    # a database's -I folder outside the workspace is not read (a workspace file may not
+    # make the server read outside it): the header is not found there, IDX is unknown
+    (tmp_path / "sdk").mkdir()
+    (tmp_path / "sdk" / "idx.h").write_text(IDX_H)
+    (ws / "include" / "idx.h").unlink()
+    entry["arguments"] = ["cc", f"-I{tmp_path / 'sdk'}", "-c", "../src/kernel.c"]
+    db.write_text(json.dumps([entry]))
+    await _until(client, uri, [NONE])
+    _configure(client, {"includePaths": [str(tmp_path / "sdk")]})  # a user setting can
     await _until(client, uri, [PLAIN])
 
 
