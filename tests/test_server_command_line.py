@@ -72,6 +72,14 @@ def test_offload_command_line_decides_the_program_headers_groups(srv):
                                        "undefines": ["PADDED"]}) == [PLAIN]
 
 
+def test_program_paths_that_are_not_one_folders_files(srv):
+    """``x.h`` and ``x.h/y.h`` cannot both be files: the headers are not read (no 500)."""
+    r = _post(srv, "/v1/offload", {"code": KERNEL, "command_line": {"complete": True},
+                                   "program": [*PROGRAM, {"path": "idx.h/y.h", "code": ""}]})
+    assert r.status_code == 200, r.text
+    assert acc_lines(r.json()["code"]) == []
+
+
 def test_offload_command_line_macros_without_headers(srv):
     """No header sent: the command line's own macros are defined before the first line."""
     code = KERNEL.replace('#include "idx.h"\n', "")

@@ -19,6 +19,7 @@ them is answered as before (``files`` is then empty).
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import tempfile
 import time
@@ -51,6 +52,8 @@ from accellium.server.web.work import bounded
 
 __all__ = ["offload_router", "OffloadRequest", "OffloadResponse", "ProgramFile",
            "MAX_PROGRAM_FILES", "MAX_PROGRAM_BYTES", "MAX_PATH_CHARS"]
+
+log = logging.getLogger(__name__)
 
 #: a ``program`` file's path: at most this many chars
 MAX_PATH_CHARS = 512
@@ -248,15 +251,17 @@ def _program_headers(req: OffloadRequest, src: bytes, lang: str,
     cl = req.command_line
     state = command_line(cl.words(), cl.complete, lang)[0] if cl is not None else None
     with tempfile.TemporaryDirectory(prefix="accellium-program-") as tmp:
-        for rel, data in others.items():
-            path = os.path.join(tmp, *rel.split("/"))
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            with open(path, "wb") as f:
-                f.write(data)
         name = next(n for k in range(len(others) + 1)
                     if (n := f"code{k or ''}.{'cpp' if lang == 'cpp' else 'c'}") not in others)
-        with open(os.path.join(tmp, name), "wb") as f:
-            f.write(src)
+        try:
+            for rel, data in [*others.items(), (name, src)]:
+                path = os.path.join(tmp, *rel.split("/"))
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                with open(path, "xb") as f:
+                    f.write(data)
+        except OSError as e:  # `x.h` and `x.h/y.h`: not one folder's files; planned without
+            log.info("program files not written (%s): headers not read", type(e).__name__)
+            return None
         return read_includes(src, os.path.join(tmp, name), lang, predefined=state)
 
 
