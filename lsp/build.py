@@ -29,7 +29,8 @@ from dataclasses import dataclass
 
 log = logging.getLogger("accellium.lsp")
 
-__all__ = ["BuildFlags", "CompileCommands", "DATABASE", "MAX_DATABASE_BYTES"]
+__all__ = ["BuildFlags", "CompileCommands", "command_line_json", "DATABASE",
+           "MAX_DATABASE_BYTES"]
 
 DATABASE = "compile_commands.json"
 MAX_DATABASE_BYTES = 64 * 1024 * 1024  # a larger database is not read
@@ -44,6 +45,32 @@ class BuildFlags:
     include_dirs: tuple[str, ...] = ()
     complete: bool = False
     database: str | None = None  # the compile_commands.json the words came from
+
+
+def command_line_json(flags: BuildFlags, lang: str) -> dict | None:
+    """``flags`` as the ``command_line`` of an HTTP request (docs/server.md): what each name
+    ends up as (defined as which macro, or undefined) and whether the command line is whole
+    (None: nothing known, or more than a request takes)."""
+    from accellium.dataset.analysis.conditions import command_line
+    from accellium.server.api_models import MAX_DEFINE_CHARS, MAX_DEFINES
+
+    if not flags.words and not flags.complete:
+        return None
+    d = command_line(flags.words, flags.complete, lang)[0]
+    defines: dict[str, str] = {}
+    undefines: list[str] = []
+    for name, m in d.known.items():
+        if m is None:
+            undefines.append(name)
+        elif m.params is None:
+            defines[name] = m.body
+        else:
+            params = ",".join([*m.params, *(("...",) if m.variadic else ())])
+            defines[f"{name}({params})"] = m.body
+    if len(defines) > MAX_DEFINES or len(undefines) > MAX_DEFINES or any(
+            len(k) + len(v) > MAX_DEFINE_CHARS for k, v in defines.items()):
+        return None
+    return {"defines": defines, "undefines": undefines, "complete": d.complete}
 
 
 def _arguments(entry: dict) -> list[str] | None:

@@ -72,6 +72,18 @@ def test_offload_command_line_decides_the_program_headers_groups(srv):
                                        "undefines": ["PADDED"]}) == [PLAIN]
 
 
+def test_the_codes_path_among_the_program_files(srv):
+    """``path``: where the code is; its ``#include "idx.h"`` is found next to it."""
+    program = [{"path": "src/idx.h", "code": IDX_H}]
+    cl = {"defines": {"PADDED": None}}
+    assert _offload(srv, program=program, command_line=cl) == []  # looked for at the root
+    assert _offload(srv, program=program, command_line=cl, path="src/kernel.c") == [PADDED]
+    r = _post(srv, "/v1/offload", {"code": KERNEL, "program": program, "path": "src/idx.h"})
+    assert r.status_code == 422 and "is also in program" in r.text, r.text
+    r = _post(srv, "/v1/offload", {"code": KERNEL, "program": program, "path": "../k.c"})
+    assert r.status_code == 422 and "segment" in r.text, r.text
+
+
 def test_program_paths_that_are_not_one_folders_files(srv):
     """``x.h`` and ``x.h/y.h`` cannot both be files: the headers are not read (no 500)."""
     r = _post(srv, "/v1/offload", {"code": KERNEL, "command_line": {"complete": True},

@@ -137,6 +137,11 @@ class OffloadRequest(BaseModel):
                     "`#if`/`#ifdef` groups (`complete`: a name they leave out is undefined "
                     "there).  null = not known: such a group is undecided and a macro it "
                     "defines differently from another group stays unknown.")
+    path: Text | None = Field(
+        None, max_length=MAX_PATH_CHARS,
+        description="Optional: where `code` is in the program's folder (the rules of a "
+                    "`program` path; not one of them): its quoted includes are looked for "
+                    "next to it among the `program` headers (default: at the folder's root).")
     program: list[ProgramFile] | None = Field(
         None, max_length=MAX_PROGRAM_FILES,
         description="Optional: ALL the program's other source files (headers allowed), "
@@ -158,6 +163,13 @@ class OffloadRequest(BaseModel):
     @classmethod
     def _defines_short(cls, v: list[str]) -> list[str]:
         return check_defines(v, "defines")
+
+    @field_validator("path")
+    @classmethod
+    def _relative(cls, v: str | None) -> str | None:
+        if v is not None and (problem := _path_problem(v)):
+            raise ValueError(f"path {v[:80]!r}: {problem}")
+        return v
 
     @field_validator("program")
     @classmethod
@@ -226,6 +238,9 @@ def _program(req: OffloadRequest, lang: str) -> dict[str, bytes] | None:
 
     if req.program is None:
         return None
+    if req.path is not None and any(f.path == req.path for f in req.program):
+        raise HTTPException(422, f"path {req.path[:80]!r} is also in program (send the "
+                                 "program's OTHER files)")
     out: dict[str, bytes] = {}
     for k, f in enumerate(req.program):
         data = f.code.encode("utf-8")
@@ -251,8 +266,9 @@ def _program_headers(req: OffloadRequest, src: bytes, lang: str,
     cl = req.command_line
     state = command_line(cl.words(), cl.complete, lang)[0] if cl is not None else None
     with tempfile.TemporaryDirectory(prefix="accellium-program-") as tmp:
-        name = next(n for k in range(len(others) + 1)
-                    if (n := f"code{k or ''}.{'cpp' if lang == 'cpp' else 'c'}") not in others)
+        name = req.path or next(
+            n for k in range(len(others) + 1)
+            if (n := f"code{k or ''}.{'cpp' if lang == 'cpp' else 'c'}") not in others)
         try:
             for rel, data in [*others.items(), (name, src)]:
                 path = os.path.join(tmp, *rel.split("/"))
@@ -262,7 +278,7 @@ def _program_headers(req: OffloadRequest, src: bytes, lang: str,
         except OSError as e:  # `x.h` and `x.h/y.h`: not one folder's files; planned without
             log.info("program files not written (%s): headers not read", type(e).__name__)
             return None
-        return read_includes(src, os.path.join(tmp, name), lang, predefined=state)
+        return read_includes(src, os.path.join(tmp, *name.split("/")), lang, predefined=state)
 
 
 def _plan(req: OffloadRequest, engine: Any, fallback: Any) -> dict:
