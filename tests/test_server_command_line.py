@@ -8,6 +8,8 @@
   the plain ones (as ``accellium suggest`` with the header on disk);
 * ``/v1/suggest``: a macro only the command line defines is expanded, and a header macro of
   ``context.scope.defines`` overrides it (read after it, as the preprocessor does);
+* the plans applied verify on whole programs built with and without ``-DPADDED`` (gcc
+  -fopenacc, the data-environment emulator);
 * bad values are 422s with the reason; a request without the fields is answered as before."""
 
 from __future__ import annotations
@@ -90,6 +92,53 @@ def test_program_paths_that_are_not_one_folders_files(srv):
                                    "program": [*PROGRAM, {"path": "idx.h/y.h", "code": ""}]})
     assert r.status_code == 200, r.text
     assert acc_lines(r.json()["code"]) == []
+
+
+N, M = 40, 24
+MAIN = f"""#include <stdio.h>
+#include <stdlib.h>
+#include "idx.h"
+void scale(int n, int m, double *a, const double *b);
+int main(void)
+{{
+    int n = {N}, m = {M};
+    size_t len = (size_t)IDX(n - 1, m - 1) + 1;
+    double *a = calloc(len, sizeof *a), *b = malloc(len * sizeof *b);
+    for (size_t k = 0; k < len; k++)
+        b[k] = k % 13;
+    scale(n, m, a, b);
+    int bad = 0;
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < m; j++)
+            bad += a[IDX(i, j)] != 2.0 * b[IDX(i, j)];
+    puts(bad ? "BAD" : "OK");
+    return 0;
+}}
+"""
+
+
+def test_the_plans_verify_in_their_builds(srv, tmp_path):
+    """The answers applied, each built as its command line says (gcc -fopenacc, with and
+    without -DPADDED) and run in the data-environment emulator: both verify, moving exactly
+    their arrays' extents (the padded one copies `a` both ways: its padding is not written)."""
+    from _offload_util import write_suite
+
+    from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
+
+    plans = {}
+    for name, cl in (("plain", {"complete": True}), ("padded", {"defines": {"PADDED": None}})):
+        r = _post(srv, "/v1/offload", {"code": KERNEL, "program": PROGRAM, "command_line": cl})
+        plans[name] = r.json()["code"]
+    manifest = write_suite(tmp_path, {k: (v, MAIN) for k, v in plans.items()},
+                           headers={k: {"idx.h": IDX_H} for k in plans},
+                           flags={"padded": "-DPADDED"})
+    res = evaluate_dynamic(manifest, None, runs=1, with_mutations=False)
+    rows = {r["name"]: r["original"] for r in res["programs"]}
+    for name, row in rows.items():
+        assert row["status"] == "verified", (name, row["reason"], plans[name])
+    moved = {k: r["bytes_h2d"] + r["bytes_d2h"] for k, r in rows.items()}
+    padded = (M * N + 16 * N - 16) * 8
+    assert moved == {"plain": 2 * N * M * 8, "padded": 3 * padded}, moved
 
 
 def test_offload_command_line_macros_without_headers(srv):
