@@ -31,6 +31,7 @@ Everything else stays live."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from tree_sitter import Node
@@ -43,6 +44,7 @@ from accellium.dataset.offload.arrays import Scope, assignment_positions
 from accellium.dataset.offload.callgraph import CallGraph as _File
 from accellium.dataset.offload.callgraph import is_static as _static
 from accellium.dataset.offload.callgraph import param_names as _params
+from accellium.dataset.offload.fresh import FreshNames, fresh_functions
 from accellium.dataset.offload.killed import object_size, overwritten_after
 from accellium.dataset.offload.nodes import loops_around, statement_of
 from accellium.dataset.offload.shapes import (
@@ -122,7 +124,8 @@ def _in_free(n: Node, frees: set[int]) -> bool:
 # -- parameters dead after every call -----------------------------------------------------------
 
 
-def _dead_at(f: _File, caller: Node, call: Node, x: str, dead: dict[str, set[int]]) -> bool:
+def _dead_at(f: _File, caller: Node, call: Node, x: str, dead: dict[str, set[int]],
+             fresh: Callable[[Node], FreshNames]) -> bool:
     """Is the caller's ``x`` dead after ``call`` (the rule in the module's docstring)?"""
     shape = shape_of(x, declarations(caller, _root_of(caller)))
     if shape is None or shape.decl is None or _static(shape.decl):
@@ -136,9 +139,10 @@ def _dead_at(f: _File, caller: Node, call: Node, x: str, dead: dict[str, set[int
     elif not shape.local:
         return False
     body = _field(caller, "body") or caller
-    sites = [a for a in alloc_sites(body) if a.name == x]
+    wrappers = fresh(caller)
+    sites = [a for a in alloc_sites(body, wrappers) if a.name == x]
     allocs = [a.stmt for a in sites]
-    frees = {s.id for n, s in free_sites(body) if n == x}
+    frees = {s.id for n, s in free_sites(body, wrappers) if n == x}
     if shape.local and shape.kind != "array":
         positions = assignment_positions(caller).get(x, [])
         if not allocs or any(not any(a.start_byte <= p < a.end_byte for a in allocs)
@@ -177,6 +181,16 @@ def dead_parameters(root: Node, others: list[Node] | None = None) -> dict[str, s
     ``others``: the program's other translation units — then every call of a function with
     external linkage is seen too (the program is linked from exactly these files)."""
     f = _File(root, others or [])
+    files = [root, *(others or [])]
+    views: dict[int, FreshNames] = {}
+
+    def fresh(fn: Node) -> FreshNames:
+        """The wrappers the calls of ``fn``'s file reach."""
+        r = _root_of(fn)
+        if r.id not in views:
+            views[r.id] = fresh_functions(r, [o for o in files if o.id != r.id])
+        return views[r.id]
+
     dead: dict[str, set[int]] = {}
     for _ in range(_ROUNDS):
         changed = False
@@ -187,7 +201,8 @@ def dead_parameters(root: Node, others: list[Node] | None = None) -> dict[str, s
             for k, p in enumerate(params):
                 if p is None or k in dead.get(name, set()) or not f.kept(name, k):
                     continue
-                if all(_dead_arg(f, caller, call, k, dead) for caller, call in f.calls[name]):
+                if all(_dead_arg(f, caller, call, k, dead, fresh)
+                       for caller, call in f.calls[name]):
                     dead.setdefault(name, set()).add(k)
                     changed = True
         if not changed:
@@ -196,7 +211,8 @@ def dead_parameters(root: Node, others: list[Node] | None = None) -> dict[str, s
             for name, ks in dead.items()}
 
 
-def _dead_arg(f: _File, caller: Node, call: Node, k: int, dead: dict[str, set[int]]) -> bool:
+def _dead_arg(f: _File, caller: Node, call: Node, k: int, dead: dict[str, set[int]],
+              fresh: Callable[[Node], FreshNames]) -> bool:
     args = [a for a in named(_field(call, "arguments")) if a.type != "comment"]
     if k >= len(args):
         return False
@@ -207,4 +223,4 @@ def _dead_arg(f: _File, caller: Node, call: Node, k: int, dead: dict[str, set[in
         return dead_element(f, caller, call, a)
     if a is None or a.type != "identifier":
         return False
-    return _dead_at(f, caller, call, text(a), dead)
+    return _dead_at(f, caller, call, text(a), dead, fresh)
