@@ -9,8 +9,9 @@ values there and the region copies nothing out (``copyin`` instead of ``copy``).
 ``fresh``: that program (``a`` and ``b`` in once, the sum in and out: ``2*S + 16`` bytes,
 ``S`` one array's bytes; ``4*S + 16`` before the rule); ``malloc``: the same with ``malloc``
 itself (item 6 before this rule: the same bytes); ``xfree``: freed through a function of the
-program that only frees its parameter (the same).  Twins that must keep copying out: ``global`` (the wrapper also stores
-the pointer in a global), ``pool`` (the wrapper returns a pointer into a static pool: not new
+program that only frees its parameter, and ``free_macro``: through a statement macro (the
+same).  Twins that must keep copying out: ``global`` (the wrapper also stores the pointer in
+a global), ``pool`` (the wrapper returns a pointer into a static pool: not new
 memory), ``header`` (the wrapper's body is in a header, not in the program's files the planner
 reads: unknown), ``read_after`` (``main`` reads ``a[0]`` after the region), ``call_after``
 (``main`` passes ``a`` to a function after the region), ``reader_free`` (the freeing function
@@ -146,6 +147,9 @@ PROGRAMS = {
     "fresh": (_main(), _alloc()),
     "malloc": (_main(alloc="malloc(N * sizeof(double))"), _alloc()),
     "xfree": (_main(free="xfree"), _alloc()),
+    # freed through a statement macro (the preprocessor makes it ``free((void *)a);``)
+    "free_macro": (_main(free="FREE_ARRAY",
+                         include="#define FREE_ARRAY(x) free((void *)x);"), _alloc()),
     # the wrapper also keeps the pointer in a global: anyone may read the memory later
     "global": (_main(), _alloc(global_="void *last_block;", keep="last_block = ret;")),
     # a pointer into a static pool (not new memory; never freed)
@@ -242,7 +246,7 @@ def test_the_wrappers_of_the_program_are_known():
 # reads it: it is copied in either way
 
 
-@pytest.mark.parametrize("name", ["fresh", "malloc", "xfree"])
+@pytest.mark.parametrize("name", ["fresh", "malloc", "xfree", "free_macro"])
 def test_memory_only_freed_after_the_region_is_not_copied_out(name, engine):
     assert _region(name, engine) == {"a": "copyin", "b": "copyin"}
 
@@ -270,7 +274,7 @@ def test_the_programs_verify_and_fresh_memory_moves_less(tmp_path):
     got = verified_offload_bytes(res)
     # a and b in once, the sum in and out (8 bytes each way)
     assert got["fresh"] == 2 * S + 16, got
-    assert got["malloc"] == got["fresh"] and got["xfree"] == got["fresh"], got
+    assert got["malloc"] == got["xfree"] == got["free_macro"] == got["fresh"], got
     # a and b in and out
     for name in ("global", "pool", "header", "reader_free"):
         assert got[name] == 4 * S + 16, (name, got)
