@@ -212,6 +212,59 @@ for _z in ("calloc", "xzalloc"):
     PROGRAMS[f"zeroed_{_z}"] = (SWEEP.replace("ZALLOC", _z).replace("NSIZE", str(N)), ZALLOC)
 
 
+# A kernel function whose scratch parameter main passes as ``*T`` (``ARG(T)``), ``T`` from the
+# wrapper and only freed after the call: the parameter is dead after every call (item 8), so
+# the kernel never copies it out (``create``: its loop writes the section whole first).
+SCRATCH = """#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#define N NSIZE
+ARGDEF
+void *xalloc(unsigned long n, int size);
+double seed(int i);
+
+void smooth(int n, double a[N], double t[N])
+{
+    for (int i = 1; i < n - 1; i++)
+        t[i] = 0.5 * (a[i - 1] + a[i + 1]);
+    for (int i = 1; i < n - 1; i++)
+        a[i] = 0.5 * (a[i] + t[i]);
+}
+
+int main(void)
+{
+    int n = N, bad = 0;
+    double (*A)[N] = xalloc(N, sizeof(double));
+    double (*T)[N] = xalloc(N, sizeof(double));
+    for (int i = 0; i < n; i++)
+        (*A)[i] = seed(i);
+    smooth(n, ARG(A), ARG(T));
+    for (int i = 1; i < n - 1; i++) {
+        double r = 0.5 * (seed(i) + 0.5 * (seed(i - 1) + seed(i + 1)));
+        bad += !(fabs((*A)[i] - r) <= 1e-12);
+    }
+    puts(bad ? "BAD" : "OK");
+    free(A);
+    LATER
+    free(T);
+    return 0;
+}
+"""
+
+
+def _scratch(argdef: str, later: str = "") -> str:
+    return (SCRATCH.replace("ARGDEF", argdef).replace("LATER", later)
+            .replace("NSIZE", str(N)))
+
+
+PROGRAMS.update({
+    "star_arg": (_scratch("#define ARG(x) *x"), _alloc()),
+    "macro_arg": (_scratch("#define ARG(x) (*x)"), _alloc()),
+    # main reads the scratch after the call: the kernel copies it out
+    "star_read": (_scratch("#define ARG(x) *x", "bad += (*T)[1] < -1.0;"), _alloc()),
+})
+
+
 @pytest.fixture(scope="module")
 def engine():
     return get_engine("analysis")
@@ -268,6 +321,15 @@ def test_zeroed_memory_allocated_in_the_region_is_copied_in(name, engine):
     assert "#pragma acc enter data copyin(t[0:n])" in acc_lines(text), text
 
 
+@pytest.mark.parametrize("name,clause", [("star_arg", "create"), ("macro_arg", "create"),
+                                         ("star_read", "copyout")])
+def test_a_scratch_passed_as_star_a_is_dead_after_the_call(name, clause, engine):
+    main, alloc = PROGRAMS[name]
+    _, plans = plan_text(main, engine, program=[alloc.encode()])
+    got = {a["name"]: a["clause"] for a in plans["smooth"].arrays}
+    assert got == {"a": "copy", "t": clause}, plans["smooth"].arrays
+
+
 def test_the_programs_verify_and_fresh_memory_moves_less(tmp_path):
     res = evaluate_dynamic(write_suite(tmp_path, PROGRAMS, headers=HEADERS), "analysis",
                            runs=1, with_mutations=False, offload=True)
@@ -280,5 +342,9 @@ def test_the_programs_verify_and_fresh_memory_moves_less(tmp_path):
         assert got[name] == 4 * S + 16, (name, got)
     # a in and out, b in
     assert got["read_after"] == 3 * S + 16 and got["call_after"] == 3 * S + 16, got
+    # a in and out; t (its section 1..n-2, written whole) made on the device, copied out only
+    # when main reads it after the call
+    assert got["star_arg"] == got["macro_arg"] == 2 * S, got
+    assert got["star_read"] == 2 * S + (N - 2) * 8, got
     # a in (main only frees it after the call: item 8), t's zeros in, the sum in and out
     assert got["zeroed_calloc"] == got["zeroed_xzalloc"] == 2 * S + 16, got
