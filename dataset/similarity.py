@@ -62,10 +62,6 @@ _KEYWORDS = frozenset(
     "size_t".split()
 )
 
-# Feature weights by family (applied to the tf part).
-_W_SHAPE = 1.0
-_W_IDENT = 1.3
-_W_STRUCT = 0.8
 
 
 def _clean(code: str) -> str:
@@ -163,16 +159,16 @@ def _features_cached(code: str) -> tuple[tuple[Feature, float], ...]:
                   if t not in _KEYWORDS and t not in ivars and (t[0].isalpha() or t[0] == "_"))
     log = math.log
     out: list[tuple[Feature, float]] = []
-    for ctr, w in ((uni, 0.5 * _W_SHAPE), (bi, _W_SHAPE), (tri, _W_SHAPE), (ids, _W_IDENT)):
+    for ctr, w in ((uni, 0.5), (bi, 1.0), (tri, 1.0), (ids, 1.0)):
         out.extend((f, w if v == 1 else w * (1.0 + log(v))) for f, v in ctr.items())
     depth = len(ivars)
     nfor = uni.get("for", 0)
-    out.append((f"#depth{min(depth, 4)}", 2 * _W_STRUCT))
-    out.append((f"#for{min(nfor, 5)}", _W_STRUCT))
+    out.append((f"#depth{min(depth, 4)}", 2.0))
+    out.append((f"#for{min(nfor, 5)}", 1.0))
     tokset = set(toks)
-    out.extend(("#has" + m, _W_STRUCT) for m in _MARKERS if m in tokset)
+    out.extend(("#has" + m, 1.0) for m in _MARKERS if m in tokset)
     nstmt = uni.get(";", 0) - 2 * nfor
-    out.append((f"#stmts{min(max(nstmt, 0), 12) // 2}", _W_STRUCT))
+    out.append((f"#stmts{min(max(nstmt, 0), 12) // 2}", 1.0))
     return tuple(out)
 
 

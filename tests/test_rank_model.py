@@ -110,7 +110,6 @@ def test_statistics_leave_identical_loops_out_one_by_one():
         TemplateStats,
         build_stats,
         features,
-        group_weights,
         template,
     )
 
@@ -122,14 +121,12 @@ def test_statistics_leave_identical_loops_out_one_by_one():
                ("g2", "#pragma acc kernels loop independent present(a, b)")]
     rows = [(g, f, template(parse(p))) for g, p in pragmas]
     stats = build_stats(rows)
-    w = group_weights(rows)
     for out in ([0], [3], [1, 2]):  # the pairs of one loop (identical loops: any groups)
         kept = TemplateStats()
         for i, (g, f2, t) in enumerate(rows):
             if i not in out:
-                kept.add(f2, t, g, w[g])
-        held = Identical(tuple((rows[i][1], rows[i][2], rows[i][0], w[rows[i][0]])
-                               for i in out))
+                kept.add(f2, t, g, 1.0)  # every pair counts once
+        held = Identical(tuple((rows[i][1], rows[i][2], rows[i][0], 1.0) for i in out))
         for (d, tot, n), (d2, tot2, n2) in zip(stats.levels(f, held), kept.levels(f),
                                                strict=True):
             assert d == pytest.approx(d2) and tot == pytest.approx(tot2) and n == n2
@@ -137,7 +134,7 @@ def test_statistics_leave_identical_loops_out_one_by_one():
             assert stats.data_share(directive, False, held) == \
                 pytest.approx(kept.data_share(directive, False))
     # the only pair of g2: its group is gone from the counts, its template from the shares
-    held = Identical(((f, rows[3][2], "g2", w["g2"]),))
+    held = Identical(((f, rows[3][2], "g2", 1.0),))
     assert stats.levels(f, held)[-1][2] == 2 and stats.levels(f)[-1][2] == 3
     assert stats.data_share("kernels loop", False, held) == {}
 

@@ -233,15 +233,14 @@ def _inner_cv(rows: Rows, params: dict, folds: list[int], held: Sequence[int]
 
 
 def identical_pairs(stat_rows: Sequence[tuple], keys: Sequence[str]) -> dict:
-    """Loop key -> the template-statistics rows of the pairs with that loop, weighted as
-    :func:`server.engines.style.build_stats` counted them (what an own-project query of that
-    loop leaves out)."""
-    from accellium.server.engines.style import Identical, group_weights
+    """Loop key -> the template-statistics rows of the pairs with that loop, each with the
+    weight 1 :func:`server.engines.style.build_stats` counted it with (what an own-project
+    query of that loop leaves out)."""
+    from accellium.server.engines.style import Identical
 
-    weight = group_weights(stat_rows)
     by_key: dict[str, list] = {}
     for (g, f, tpl), key in zip(stat_rows, keys, strict=True):
-        by_key.setdefault(key, []).append((f, tpl, g, weight[g]))
+        by_key.setdefault(key, []).append((f, tpl, g, 1.0))
     return {k: Identical(tuple(v)) for k, v in by_key.items()}
 
 

@@ -15,9 +15,7 @@ is specific to any project: features and templates are abstract.
 from __future__ import annotations
 
 import hashlib
-import math
 import re
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -28,7 +26,7 @@ from accellium.dataset.pragma import DATA_CLAUSES, Clause, Pragma, PragmaError, 
 
 __all__ = ["Features", "features", "template", "instantiate", "TemplateStats", "Template",
            "LEVELS", "build_stats", "record_row", "strip_data", "data_tokens", "Identical",
-           "Exclude", "group_weights", "DIGEST_FILES"]
+           "Exclude", "DIGEST_FILES"]
 
 Template = tuple[str, ...]  # (directive, clause token, ...)
 
@@ -253,8 +251,8 @@ Exclude = str | Identical | None  # a repository group left out, or identical lo
 class TemplateStats:
     """How often each template (data clauses apart) and each data-clause style is written in
     each context, per repository group, so that a group's own pairs can be left out when the
-    ranker's training rows for that group are built.  A group's vote is damped by the square
-    root of its size (one large project does not dictate the style)."""
+    ranker's training rows for that group are built.  Every pair counts once (weight 1),
+    whatever the size of its group."""
 
     def __init__(self) -> None:
         # level -> context key -> template key -> group -> weight
@@ -372,19 +370,10 @@ def _check_table(t: object) -> dict[str, dict[str, dict[str, float]]]:
 
 def build_stats(rows: Iterable[tuple[str, Features, Template]]) -> TemplateStats:
     """Template statistics from (group, features, template) rows."""
-    rows = list(rows)
-    weight = group_weights(rows)
     st = TemplateStats()
     for g, f, tpl in rows:
-        st.add(f, tpl, g, weight[g])
+        st.add(f, tpl, g, 1.0)
     return st
-
-
-def group_weights(rows: Iterable[tuple[str, Features, Template]]) -> dict[str, float]:
-    """A group's weight per pair in :func:`build_stats`: one over the square root of its
-    number of pairs."""
-    per_group = Counter(g for g, _, _ in rows)
-    return {g: 1.0 / math.sqrt(n) for g, n in per_group.items()}
 
 
 def record_row(rec, facts: LoopFacts | None = None) -> tuple[Features, Template] | None:
