@@ -465,11 +465,19 @@ def parameters_at(root: Node, offset: int) -> str:
     return text(params) if params is not None else ""
 
 
-def given_macros(macros: Sequence[Macro], source: bytes, lang: str = "c") -> Included:
+def given_macros(macros: Sequence[Macro], source: bytes, lang: str = "c",
+                 base: Included | None = None) -> Included:
     """Header macros a client read itself (an HTTP request's ``defines``) as an
     :class:`Included` for ``source``: every one defined before the first line of ``source``
     (its own definitions and ``#undef`` lines override them, as for headers read here); a name
-    given twice takes the last definition.  No file is read."""
+    given twice takes the last definition.  No file is read.  ``base``: what
+    :func:`read_includes` read for ``source``: the macros come after its command line's and
+    before its headers'."""
+    if base is not None:
+        pre = tuple(e for e in base.events if e.at < 0)
+        given = tuple(_Event(-1, m.name, m, False) for m in macros)
+        return Included(pre + given + tuple(e for e in base.events if e.at >= 0), base.notes,
+                        base.headers, base.stamps, base.local)
     if not macros:
         return Included()
     from accellium.dataset.loops import parse_tree

@@ -2,7 +2,9 @@
 queries: ``#include "idx.h"`` read relative to the document's folder, then in the extra include
 folders of the ``includePaths`` setting (:func:`include_folders`), then in the workspace folders
 (all of which may also be read); a header open in the editor is read from its buffer, not the
-disk.  Only ``file:`` documents have a folder: an unsaved buffer gets none.
+disk.  Only ``file:`` documents have a folder: an unsaved buffer gets none.  The build's
+``-D``/``-U`` and ``-I`` (:mod:`.build`: the document's ``compile_commands.json`` entry and the
+``defines``/``undefines``/``definesComplete`` settings) decide the headers' ``#if`` groups.
 
 Kept cheap: one reading per document version, reused while every header read is unchanged
 (one ``stat`` each, or the same buffer text), and each header's text parsed once per version.
@@ -17,10 +19,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from pygls import uris
 
+from accellium.dataset.analysis.conditions import command_line
 from accellium.dataset.analysis.macros import Macro
 from accellium.dataset.includes import Included, read_includes
 from accellium.server.api_models import MAX_DEFINE_CHARS, MAX_DEFINES, MAX_DEFINES_CHARS
 
+from .build import BuildFlags
 from .document import DocView
 
 log = logging.getLogger("accellium.lsp")
@@ -79,11 +83,13 @@ class HeaderCache:
     (URI -> text) when asked; both are called from worker threads."""
 
     def __init__(self, folders: Callable[[], Iterable[str]],
-                 buffers: Callable[[], Mapping[str, bytes]]):
+                 buffers: Callable[[], Mapping[str, bytes]],
+                 flags: Callable[[str], BuildFlags] | None = None):
         self._folders = folders
         self._buffers = buffers
+        self._flags = flags
         self._lock = threading.Lock()
-        self._docs: dict[str, tuple[int, tuple[str, ...], Included]] = {}
+        self._docs: dict[str, tuple[int, tuple[str, ...], BuildFlags, Included]] = {}
         self._real: dict[str, str | None] = {}  # URI -> real path
         self.notes_logged: set[str] = set()
 
@@ -123,14 +129,20 @@ class HeaderCache:
         except Exception:
             folders = ()
         buffers = self._open_buffers()
+        flags = self._build(path)
         with self._lock:
             got = self._docs.get(view.uri)
         if got is not None and got[0] == view.generation and got[1] == folders \
-                and got[2].fresh(buffers):
-            return got[2]
+                and got[2] == flags and got[3].fresh(buffers):
+            return got[3]
         root = view.tree.root_node  # a tree read in chunks keeps no text: parsed again then
-        inc = read_includes(view.source, path, view.lang, folders, open_buffers=buffers,
-                            root=root if root.text is not None else None)
+        # the build's -I folders first (the compiler looks there before anywhere else)
+        dirs = (*flags.include_dirs, *(f for f in folders if f not in flags.include_dirs))
+        predefined = command_line(flags.words, flags.complete, view.lang)[0] \
+            if flags.words or flags.complete else None
+        inc = read_includes(view.source, path, view.lang, dirs, open_buffers=buffers,
+                            root=root if root.text is not None else None,
+                            predefined=predefined)
         for n in inc.notes:
             if n not in self.notes_logged:
                 self.notes_logged.add(n)
@@ -138,8 +150,17 @@ class HeaderCache:
         with self._lock:
             if len(self._docs) >= MAX_DOCS and view.uri not in self._docs:
                 self._docs.pop(next(iter(self._docs)))
-            self._docs[view.uri] = (view.generation, folders, inc)
+            self._docs[view.uri] = (view.generation, folders, flags, inc)
         return inc
+
+    def _build(self, path: str) -> BuildFlags:
+        if self._flags is None:
+            return BuildFlags()
+        try:
+            return self._flags(path)
+        except Exception:
+            log.exception("the build flags of %s failed", path)
+            return BuildFlags()
 
     def defines(self, view: DocView, offset: int, code: str) -> tuple[Macro, ...]:
         """The header macros the loop at byte ``offset`` (its text ``code``) uses; none when
@@ -148,6 +169,16 @@ class HeaderCache:
         # the parameter list's macros too (`double ARR_2D(a, N, M)` declares `a`), as for
         # `accellium suggest` (dataset/includes.py parameters_at)
         got = inc.for_loop(offset, code, view.tree.root_node) if inc is not None else ()
+        return got if sendable(got) else ()
+
+    def document_defines(self, view: DocView) -> tuple[Macro, ...]:
+        """The header macros the whole document uses (directly or through other macros), as
+        visible at its end: what a backend's ``/v1/offload`` takes as ``defines`` (read as
+        defined before the first line); none when they would not fit a request."""
+        inc = self.included(view)
+        if inc is None:
+            return ()
+        got = inc.for_loop(len(view.source), view.source.decode("utf-8", "surrogateescape"))
         return got if sendable(got) else ()
 
     def forget(self, uri: str) -> None:

@@ -27,6 +27,7 @@ is planned alone.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -47,6 +48,8 @@ from .program import ProgramFile, read_program
 from .text import Text, lone_cr_to_lf
 
 if TYPE_CHECKING:
+    from accellium.dataset.analysis.macros import Macro
+
     from .server import AccelliumServer
 
 log = logging.getLogger("accellium.lsp")
@@ -251,6 +254,34 @@ def _program(ls: AccelliumServer, view: DocView) -> tuple[ProgramFile, ...] | No
     return got
 
 
+def backend_fields(ls: AccelliumServer, view: DocView,
+                   program: tuple[ProgramFile, ...] | None) -> tuple[tuple[Macro, ...], dict]:
+    """What ``/v1/offload`` needs to read the document's macros as the server here does: the
+    header macros it uses (``defines``), its build's -D/-U (``command_line``: they decide the
+    groups of the headers among ``program`` that the backend reads) and, with program files,
+    its path among them (``path``: its quoted includes are found next to it).  Reads files:
+    a worker."""
+    from accellium.server.offload import PROGRAM_SUFFIXES
+
+    from .build import command_line_json
+    from .headers import fs_path
+
+    defines = ls.headers.document_defines(view)
+    fields: dict[str, Any] = {}
+    path = fs_path(view.uri)
+    if path is None:
+        return defines, fields
+    cl = command_line_json(ls.build_flags(path), view.lang)
+    if cl is not None:
+        fields["command_line"] = cl
+    if program:
+        rel = os.path.relpath(os.path.realpath(path), program[0].root).replace(os.sep, "/")
+        if not rel.startswith("../") and "\\" not in rel and \
+                rel.lower().endswith(PROGRAM_SUFFIXES):
+            fields["path"] = rel
+    return defines, fields
+
+
 #: :data:`Edits` and the program's other files the plan read (None: planned alone)
 Computed = tuple[list[types.TextEdit], list[str], list[FileEdits], tuple[ProgramFile, ...] | None]
 
@@ -262,7 +293,10 @@ async def compute(ls: AccelliumServer, view: DocView, target: OffloadTarget) -> 
     service = ls.service
     program = await ls.jobs.run(lambda _check: _program(ls, view), timeout=OFFLOAD_BUDGET_S)
     if service.uses_backend and target.rows[0] == target.rows[1] and target.name:
-        got = await backend_plan(service, view, target.name, OFFLOAD_BUDGET_S, program)
+        defines, fields = await ls.jobs.run(lambda _check: backend_fields(ls, view, program),
+                                            timeout=OFFLOAD_BUDGET_S)
+        got = await backend_plan(service, view, target.name, OFFLOAD_BUDGET_S, program, defines,
+                                 fields)
         if got is not None:
             by_rel = {f.rel: f for f in program or ()}
             return text_edits(view, got[0]), got[1], [

@@ -24,6 +24,8 @@ from accellium.server.api_models import MAX_CODE_BYTES
 from .backend import BackendError, detail, parse_json
 
 if TYPE_CHECKING:
+    from accellium.dataset.analysis.macros import Macro
+
     from .document import DocView
     from .program import ProgramFile
     from .suggestions import SuggestService
@@ -97,12 +99,16 @@ def _program_body(program: tuple[ProgramFile, ...] | None) -> list[dict] | None:
 
 
 async def backend_plan(service: SuggestService, view: DocView, function: str,
-                       timeout_s: float, program: tuple[ProgramFile, ...] | None = None
-                       ) -> Planned | None:
+                       timeout_s: float, program: tuple[ProgramFile, ...] | None = None,
+                       defines: tuple[Macro, ...] = (),
+                       fields: dict[str, Any] | None = None) -> Planned | None:
     """(byte edits of ``view.source``, notes, the program files' byte edits by path) from the
     backend; None when the backend cannot be used for this document (too large, not UTF-8) or
     failed (then the caller plans in-process); raises :class:`BackendRefused` on a 422 for
-    the document alone.  ``program``: the program's other files (:mod:`.program`)."""
+    the document alone.  ``program``: the program's other files (:mod:`.program`);
+    ``defines``: the macros of the document's headers it uses (:mod:`.headers`: decided by the
+    build's -D/-U), sent as the request's ``defines``; ``fields``: more of the request
+    (``command_line``, ``path``: :func:`.offload.backend_fields`)."""
     from accellium.server.offload import edit_bytes
 
     s = service.settings
@@ -113,6 +119,9 @@ async def backend_plan(service: SuggestService, view: DocView, function: str,
     except UnicodeDecodeError:
         return None
     body: dict[str, Any] = {"code": code, "language": view.lang, "function": function}
+    if defines:
+        body["defines"] = [m.directive() for m in defines]
+    body.update(fields or {})
     if program is not None:
         files = _program_body(program)
         if files is None:

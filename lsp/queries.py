@@ -52,10 +52,13 @@ def request_body(q: LoopQuery, scope: bool = True) -> dict:
         context["scope"] = {"source": q.scope.source, "offset": q.scope.offset}
         if q.scope.defines:  # the macros of the document's headers (docs/server.md)
             context["scope"]["defines"] = [m.directive() for m in q.scope.defines]
-    return {
+    body = {
         "code": q.code,
         "language": q.lang,
         "context": context,
         "adapter": q.adapter,
         "alternatives": MAX_ALTERNATIVES,
     }
+    if q.first_line != 1:  # the notes then name lines of the document, as the embedded ones
+        body["first_line"] = q.first_line
+    return body

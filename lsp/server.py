@@ -25,6 +25,7 @@ from pygls.lsp.server import LanguageServer
 
 from . import __version__
 from .actions import SOURCE_ANNOTATE
+from .build import BuildFlags, CompileCommands
 from .diagnostics import hover_text
 from .document import Cancelled, DocView
 from .documents import Documents
@@ -63,7 +64,8 @@ class AccelliumServer(Documents, LanguageServer):
         self._loop_thread: int | None = None
         self.encoding = "utf-16"
         self.cli_backend_url: str | None = None  # `accellium lsp --backend-url`
-        self.headers = HeaderCache(self._include_folders, self._buffers)
+        self.build = CompileCommands()
+        self.headers = HeaderCache(self._include_folders, self._buffers, self.build_flags)
         self.pending_offloads = PendingOffloads()  # offload edits waiting for their command
 
     # ------------------------------------------------------------------------------------------
@@ -210,6 +212,16 @@ class AccelliumServer(Documents, LanguageServer):
         for p in problems:
             self.report_once(f"accellium: includePaths: {p}; not used")
         return [*extra, *workspace]
+
+    def build_flags(self, path: str) -> BuildFlags:
+        """The build's -D/-U/-I for the document at ``path`` (:mod:`.build`); a database that
+        cannot be read is said once (a window message)."""
+        s = self.settings
+        got = self.build.flags(path, self.workspace_paths(), s.defines, s.undefines,
+                               s.defines_complete)
+        for p in self.build.problems:
+            self.report_once(f"accellium: {p}")
+        return got
 
     def _buffers(self) -> dict[str, bytes]:
         """The text of every open C/C++ document (URI -> bytes), read from any thread."""

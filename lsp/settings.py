@@ -8,6 +8,7 @@ to the field's default and is reported once (:attr:`Settings.problems`).
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlparse
@@ -19,6 +20,8 @@ MAX_EXAMPLES_LIMIT = 8  # DESIGN §4: at most 8 workspace examples per request
 MAX_INCLUDE_PATHS = 32  # extra include folders (includePaths)
 MAX_PROGRAM_PATTERNS = 64  # globs naming the program's files (offloadProgram)
 MAX_PATH_CHARS = 1024  # one folder or pattern
+MAX_DEFINES = 256  # entries of defines / undefines
+MAX_DEFINE_CHARS = 4096  # one entry
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,12 @@ class Settings:
     # the program's source files for the offload action (globs relative to the workspace
     # folder); empty: the action plans the document alone
     offload_program: tuple[str, ...] = ()
+    # the build's macros (`NAME` or `NAME=VALUE`, as gcc -D) and names it leaves undefined
+    # (gcc -U); they decide the #if groups of the documents' headers (lsp/build.py)
+    defines: tuple[str, ...] = ()
+    undefines: tuple[str, ...] = ()
+    # the defines and undefines are all the build's: a name they leave out is undefined
+    defines_complete: bool = False
     problems: tuple[str, ...] = field(default=(), compare=False)
 
 
@@ -52,6 +61,9 @@ _WIRE = {
     "logDocumentText": "log_document_text",
     "includePaths": "include_paths",
     "offloadProgram": "offload_program",
+    "defines": "defines",
+    "undefines": "undefines",
+    "definesComplete": "defines_complete",
 }
 
 
@@ -143,6 +155,37 @@ def _path_list(limit: int, relative: bool):
     return check
 
 
+def _macro_list(undefine: bool):
+    """A list of at most :data:`MAX_DEFINES` ``-D`` arguments (``NAME``, ``NAME=VALUE``,
+    ``NAME(params)=VALUE``) or, ``undefine``, ``-U`` names; a single string is a list of one,
+    empty strings are dropped."""
+
+    def check(v: Any) -> tuple[str, ...]:
+        from accellium.dataset.analysis.conditions import given_define
+        from accellium.dataset.pragma import IDENT
+
+        if v is None or v == {}:
+            return ()
+        if isinstance(v, str):
+            v = [v]
+        if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+            raise ValueError("expected a list of strings")
+        items = [x.strip() for x in v if x.strip()]
+        if len(items) > MAX_DEFINES:
+            raise ValueError(f"expected at most {MAX_DEFINES} entries")
+        for x in items:
+            if len(x) > MAX_DEFINE_CHARS or any(ord(c) < 0x20 and c != "\t" for c in x):
+                raise ValueError(f"an entry is longer than {MAX_DEFINE_CHARS} chars or has a "
+                                 "control character")
+            ok = re.fullmatch(IDENT, x) if undefine else given_define(x) is not None
+            if not ok:
+                raise ValueError(f"{x[:80]!r} is not " + (
+                    "a macro name" if undefine else "NAME, NAME=VALUE or NAME(params)=VALUE"))
+        return tuple(items)
+
+    return check
+
+
 def _bool(v: Any) -> bool:
     if isinstance(v, bool):
         return v
@@ -161,6 +204,9 @@ _CHECKS = {
     "log_document_text": _bool,
     "include_paths": _path_list(MAX_INCLUDE_PATHS, relative=False),
     "offload_program": _path_list(MAX_PROGRAM_PATTERNS, relative=True),
+    "defines": _macro_list(undefine=False),
+    "undefines": _macro_list(undefine=True),
+    "defines_complete": _bool,
 }
 
 

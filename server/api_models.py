@@ -20,7 +20,7 @@ __all__ = [
     "MAX_CODE_BYTES", "MAX_SCOPE_BYTES", "MAX_BATCH", "MAX_DEFINES", "MAX_DEFINE_CHARS",
     "MAX_DEFINES_CHARS", "MAX_EXAMPLES", "MAX_PROGRAM_FILES", "MAX_PROGRAM_BYTES", "MAX_ENCLOSING", "MAX_ALTERNATIVES",
     "MAX_NESTING", "Text", "CText", "check_defines",
-    "ADAPTER_NAME_PATTERN", "ExampleModel", "ScopeModel", "ContextModel", "SuggestRequest", "SuggestResponse",
+    "ADAPTER_NAME_PATTERN", "CommandLineModel", "ExampleModel", "ScopeModel", "ContextModel", "SuggestRequest", "SuggestResponse",
     "BatchItemError", "AdapterLoad", "AdapterInfo", "AdapterList", "Health", "ErrorBody",
     "SUGGEST_EXAMPLE", "SUGGEST_RESPONSE_EXAMPLE",
 ]
@@ -39,6 +39,7 @@ MAX_PROGRAM_FILES = 64
 MAX_PROGRAM_BYTES = MAX_SCOPE_BYTES
 MAX_ALTERNATIVES = 8
 MAX_PRAGMA_CHARS = 4096
+MAX_FIRST_LINE = 1 << 30
 ADAPTER_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 
 SUGGEST_EXAMPLE: dict[str, Any] = {
@@ -132,6 +133,70 @@ class ExampleModel(_Strict):
         return _check_directives(v)
 
 
+def _macro_name(k: str) -> str:
+    """``NAME`` or ``NAME(params)`` of a ``command_line.defines`` key, checked; blanks in the
+    parameter list dropped (``IDX(i, j)`` -> ``IDX(i,j)``, as gcc reads them)."""
+    from accellium.dataset.analysis.conditions import given_define
+
+    name, paren, params = k.partition("(")
+    spec = name + paren + "".join(params.split())
+    if "=" in k or given_define(f"{spec}=1") is None:
+        raise ValueError(f"command_line.defines key {k[:80]!r} is not NAME or NAME(params)")
+    return spec
+
+
+class CommandLineModel(_Strict):
+    """The compile command's ``-D``/``-U`` for the code (as gcc's, ``-D`` first)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"defines": {"PADDED": None, "N": "1024", "IDX(i, j)": "((i) * m + (j))"},
+         "undefines": ["DEBUG"], "complete": False}]})
+
+    defines: dict[Text, CText | None] = Field(
+        default_factory=dict, max_length=MAX_DEFINES,
+        description="Macros defined before the first line, as `-D NAME=VALUE` (`NAME` or "
+                    "`NAME(params)` -> its replacement; null: `1`).  The header macros "
+                    "of `defines` are read after them (a header's definition overrides "
+                    f"one).  At most {MAX_DEFINES} entries of {MAX_DEFINE_CHARS} chars.")
+    undefines: list[Text] = Field(
+        default_factory=list, max_length=MAX_DEFINES,
+        description="Names that are not macros before the first line, as `-U NAME`.")
+    complete: bool = Field(
+        False, strict=True,
+        description="These are all the build's -D/-U: a name they leave out is undefined in "
+                    "the `#if` groups of the headers read (else such a group is undecided "
+                    "and the macros it defines stay unknown).")
+
+    @field_validator("defines")
+    @classmethod
+    def _defines_ok(cls, v: dict[str, str | None]) -> dict[str, str | None]:
+        for k, body in v.items():
+            _macro_name(k)
+            if len(k) + len(body or "") > MAX_DEFINE_CHARS:
+                raise ValueError(f"command_line.defines[{k[:80]!r}] is longer than "
+                                 f"{MAX_DEFINE_CHARS} chars")
+        return v
+
+    @field_validator("undefines")
+    @classmethod
+    def _undefines_ok(cls, v: list[str]) -> list[str]:
+        import re
+
+        from accellium.dataset.pragma import IDENT
+
+        for k, name in enumerate(v):
+            if not re.fullmatch(IDENT, name):
+                raise ValueError(f"command_line.undefines[{k}] {name[:80]!r} is not a name")
+        return v
+
+    def words(self) -> list[str]:
+        """The command line's words: ``-DNAME=VALUE`` ... then ``-UNAME`` ... (a name in both:
+        undefined, as gcc reads ``-D A -U A``)."""
+        return [f"-D{_macro_name(k)}={'1' if b is None else b}"
+                for k, b in self.defines.items()] + \
+            [f"-U{u}" for u in self.undefines]
+
+
 class ScopeModel(_Strict):
     """The buffer the loop is in, so that the analysis sees what the loop alone cannot show:
     whether a scalar the loop assigns is read after it, and what the functions it calls (defined
@@ -150,6 +215,12 @@ class ScopeModel(_Strict):
                     "defined before the first line of `source` (its own definitions and "
                     f"`#undef` lines override them); at most {MAX_DEFINES} lines of "
                     f"{MAX_DEFINE_CHARS} chars, {MAX_DEFINES_CHARS} chars in all.")
+
+    command_line: CommandLineModel | None = Field(
+        None,
+        description="Optional: the compile command's -D/-U (`defines` are macros defined "
+                    "before the first line of `source`, under the header macros of "
+                    "`defines`); null = not known.")
 
     @field_validator("defines")
     @classmethod
@@ -204,6 +275,11 @@ class SuggestRequest(_Strict):
         None, max_length=32,
         description="Optional: answer with this engine instead of the server's default "
                     "(the server's engine or an embedded one: auto, analysis, retrieval).")
+    first_line: int = Field(
+        1, ge=1, le=MAX_FIRST_LINE, strict=True,
+        description="Optional: the line number of `code`'s first line in the user's file "
+                    "(the line of `context.scope.offset` when a scope is sent): the lines "
+                    "the notes name count from it (default 1: lines of `code`).")
 
     @field_validator("code")
     @classmethod

@@ -214,10 +214,12 @@ def _extension_log(ud: Path) -> str:
 
 
 def _run_e2e(tools, cs: dict, out: Path, annotate: bool = True, src: str = SRC,
-             name: str = "sum.c", line: int = LOOP_LINE, action: str | None = None) -> dict:
+             name: str = "sum.c", line: int = LOOP_LINE, action: str | None = None,
+             explain: str | None = None) -> dict:
     """One UI session (e2e.js): open ``name`` (``src``), Ctrl+. on ``line``, pick the action
     (default "Insert #pragma acc ..."; ``action``: a regular expression), Ctrl+S; then
-    (``annotate``) the palette command on two.c."""
+    (``annotate``) the palette command on two.c.  ``explain``: no action to pick, the loop's
+    no-pragma diagnostic with that text instead (its hover, the Problems panel, the menu)."""
     ws: Path = cs["ws"]
     c_file = ws / name
     c_file.write_text(src)
@@ -236,6 +238,8 @@ def _run_e2e(tools, cs: dict, out: Path, annotate: bool = True, src: str = SRC,
     if action:
         spec["action"] = action
         spec["waitEdit"] = 120_000
+    if explain:
+        spec["explain"] = explain
     if annotate:
         spec["annotateFile"] = two.name
     proc = subprocess.run(
@@ -345,6 +349,31 @@ def test_vscode_offload_function_action(tools, code_server, tmp_path):
         time.sleep(0.1)
     assert disk.read_text() == want, f"want:\n{want}\n{ctx}"
     assert "#pragma acc data " in want and want.count("present(") == 2
+
+
+SRC_HELD = ("struct vec { int n; double *x; };\n"
+            "void scale(struct vec s, int n, double a)\n{\n"
+            "    for (int i = 0; i < n; i++)\n"
+            "        s.x[i] = a * s.x[i];\n}\n")
+
+
+def test_vscode_says_why_a_loop_gets_no_pragma(tools, code_server, tmp_path):
+    """A loop over a struct variable's pointer member gets no pragma (tests/test_held_member.py
+    proves the bare one faults).  VS Code keeps a disabled action (LSP ``CodeAction.disabled``)
+    out of its quick-fix menu: Ctrl+. offers no edit for the loop, and the reason is the
+    Information diagnostic on its ``for`` line — in its hover and in the Problems panel, with
+    the data construct to put above the loop (Neovim shows the disabled action:
+    tests/test_editor_nvim.py)."""
+    res = _run_e2e(tools, code_server, tmp_path, annotate=False, src=SRC_HELD, name="held.c",
+                   line=4, explain="pointer member of")
+    ctx = f"file on disk:\n{res['disk']}\n{res['ctx']}"
+    assert res.get("error") is None, ctx
+    fix = "#pragma acc data copyin(s) copy(s.x[0:n])"
+    assert "No OpenACC pragma for this loop: " in res["hover"] and fix in res["hover"], ctx
+    note = [p for p in res["problems"] if "pointer member of `s`" in p]
+    assert note and fix in note[0], ctx
+    assert not any("#pragma acc" in t for t in res["titles"]), ctx  # no edit offered
+    assert res["disk"] == SRC_HELD, ctx
 
 
 # ----------------------------------------------------------------------------------------------

@@ -7,7 +7,8 @@ the note's two lines verify), a loop over a pointer whose extent nothing tells, 
 loop.  The first two get a disabled code action whose reason is the pipeline's note and an
 Information diagnostic on their ``for`` line; the plain one keeps its quick fix.  Through a
 real backend (code actions resolved lazily), picking the action for such a loop shows the
-note with ``window/showMessage`` and makes no edit."""
+note with ``window/showMessage`` and makes no edit; the backend's notes name the document's
+lines (the request carries ``first_line``)."""
 
 from __future__ import annotations
 
@@ -166,6 +167,18 @@ async def test_resolving_an_action_for_such_a_loop_shows_why(client: LanguageCli
         # now the answer is known: the lightbulb says why at once, no resolve
         acts = await actions(client, uri, HELD_FOR + 1, 8)
         assert [a.title for a in acts] == [NO_PRAGMA_TITLE] and acts[0].disabled is not None
+
+        # the backend's notes name lines of the document, as the embedded engine's do (the
+        # request carries the loop's line): the access that makes the dependence is on the
+        # document's line SCATTER_FOR + 2, the loop's line 3
+        acts = await actions(client, uri, SCATTER_FOR + 1, 8)
+        a = await client.code_action_resolve_async(acts[0])
+        assert a.edit is None, a
+        msgs = await wait_for(lambda: [m for m in client.messages if "`y[idx[i]]`" in m.message])
+        assert f"`y[idx[i]]` (line {SCATTER_FOR + 2})" in msgs[0].message, msgs[0].message
+        diags = await wait_for(lambda: [d for d in _notes(client, uri)
+                                        if d.range.start.line == SCATTER_FOR])
+        assert f"`y[idx[i]]` (line {SCATTER_FOR + 2})" in diags[0].message
 
         acts = await actions(client, uri, AXPY_FOR + 1, 8)  # a plain loop: resolved to its edit
         a = await client.code_action_resolve_async(acts[0])

@@ -197,6 +197,43 @@ async def test_a_real_backend_gives_the_in_process_edits(client: LanguageClient,
     assert there == here and set(there) == {uri, main_uri}
 
 
+async def test_the_backend_reads_the_programs_headers_with_the_builds_macros(
+        client: LanguageClient, tmp_path):
+    """The header is one of the program's files and its ``#ifdef PADDED`` groups define
+    ``IDX`` two ways: the backend gets the document's path among them and the build's
+    command line (``defines: ["PADDED"]``), so it reads the header as the server here does and
+    plans the same padded extents (without them its reading of the header would leave ``IDX``
+    ambiguous)."""
+    from tests.test_lsp_defines import IDX_H, KERNEL, PADDED
+
+    ws = tmp_path / "ws"
+    (ws / "src").mkdir(parents=True)
+    (ws / "src" / "kernel.c").write_text(KERNEL)
+    (ws / "src" / "idx.h").write_text(IDX_H)
+    uri = (ws / "src" / "kernel.c").as_uri()
+    opts = {"offloadProgram": ["src/*.c", "src/*.h"], "defines": ["PADDED"]}
+    await start(client, root=ws, options={"engine": "analysis", **opts})
+    open_doc(client, uri, KERNEL)
+
+    async def edit() -> dict:
+        acts = [a for a in await actions(client, uri, 2) if a.title == TITLE]
+        assert len(acts) == 1
+        action = await client.code_action_resolve_async(acts[0])
+        if action.command is None:
+            return _changes(action.edit)
+        applied, sent = await _run(client, action)
+        assert action.edit is not None or (applied and len(sent) == 1), (action, sent)
+        return _changes(action.edit if action.edit is not None else sent[0].edit)
+
+    here = await edit()
+    assert [e.new_text.strip() for e in here[uri][1]] == [PADDED[8:-1]], here
+    with running_server(Settings(engine="analysis", access_log=False)) as url:
+        _configure(client, {"backendUrl": url, **opts})
+        await wait_for(lambda: backend_state(client) == "connected")
+        there = await edit()
+    assert there == here
+
+
 async def test_clients_without_document_changes_get_changes_by_uri(client: LanguageClient,
                                                                     tmp_path):
     """No resolve and no documentChanges: the edit comes with the action, as `changes`."""

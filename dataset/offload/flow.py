@@ -75,6 +75,7 @@ class Lifetime:
     exit_before: Node | None  # the freeing statement (None: at the region end)
     enter: str = "create"  # copyin | create
     exit: str = "delete"  # copyout | delete
+    zeroed: bool = False  # allocated in the region with its bytes all zero (``calloc``)
 
 
 @dataclass
@@ -290,7 +291,9 @@ def _lifetime(ctx: _Ctx, info: ArrayInfo) -> tuple[Lifetime | None, str | None]:
     if loops_a != loops_f:
         return None, (f"`{info.name}` is allocated and freed in different loops of the region: "
                       "no `enter data`/`exit data` pair matches them")
-    return Lifetime(a.node if a else None, f.node if f else None), None
+    zeroed = any(s.zeroed for s in ctx.scope.allocs.get(info.name, [])
+                 if lay.start <= s.stmt.start_byte < lay.end)
+    return Lifetime(a.node if a else None, f.node if f else None, zeroed=zeroed), None
 
 
 def _array_flow(ctx: _Ctx, info: ArrayInfo, life: Lifetime | None, out: Flow) -> str | None:
@@ -424,8 +427,8 @@ def _self_written(ctx: _Ctx, info: ArrayInfo) -> bool:
 
 def _clauses(ctx: _Ctx, info: ArrayInfo, life: Lifetime | None, copy_back: bool,
              host_reads: list[int], out: Flow, current: bool = False) -> None:
-    if life is not None and life.enter_after is not None:
-        needs_in = False  # freshly allocated: nothing to copy
+    if life is not None and life.enter_after is not None and not life.zeroed:
+        needs_in = False  # freshly allocated: nothing to copy (calloc's zeros are values)
     elif info.aliases:
         needs_in = True  # swapped buffers: a loop that covers one may read the other first
     else:

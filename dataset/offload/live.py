@@ -31,32 +31,35 @@ Everything else stays live."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from tree_sitter import Node
 
 from accellium.dataset.analysis.scope import function_name
 from accellium.dataset.analysis.tree import field as _field
-from accellium.dataset.analysis.tree import iter_nodes, named, text, unparen
+from accellium.dataset.analysis.tree import iter_nodes, named, op, text, unparen
 from accellium.dataset.analysis.tree import root_of as _root_of
 from accellium.dataset.offload.arrays import Scope, assignment_positions
 from accellium.dataset.offload.callgraph import CallGraph as _File
 from accellium.dataset.offload.callgraph import is_static as _static
 from accellium.dataset.offload.callgraph import param_names as _params
+from accellium.dataset.offload.fresh import FreshNames, fresh_functions
 from accellium.dataset.offload.killed import object_size, overwritten_after
 from accellium.dataset.offload.nodes import loops_around, statement_of
 from accellium.dataset.offload.shapes import (
+    Shape,
     alloc_sites,
     declarations,
     free_sites,
     shape_of,
 )
-from accellium.dataset.offload.uses import array_uses
+from accellium.dataset.offload.uses import ArrayUse, array_uses
 
 if TYPE_CHECKING:
     from accellium.dataset.offload.structure import Layout
 
-__all__ = ["live_after", "dead_parameters", "in_loop"]
+__all__ = ["live_after", "dead_parameters", "in_loop", "pointer_use"]
 
 _ROUNDS = 6
 
@@ -83,10 +86,18 @@ def live_after(scope: Scope, lay: Layout, name: str, hoisted: frozenset[int] = f
     allocs = {a.stmt.id for a in scope.allocs.get(name, [])}
     if not param:
         for u in array_uses(scope.fn):
-            if u.name == name and u.whole and not _in_free(u.node, frees | allocs) and \
-                    u.node.id not in hoisted:
+            if u.name == name and pointer_use(u, shape) and \
+                    not _in_free(u.node, frees | allocs) and u.node.id not in hoisted:
                 return True  # its address escapes (passed, stored, returned): anyone may read it
     return _named_after(scope.fn, name, lay.block, lay.start, lay.end, frees)
+
+
+def pointer_use(u: ArrayUse, shape: Shape) -> bool:
+    """Is the use's value a pointer into the array's memory rather than an element: the
+    array itself (``f(a)``, ``p = a``), or fewer subscripts than its elements take on rows
+    (``*A`` of ``T (*A)[N][M]``, ``t[i]`` of ``T t[N][M]``: an array, which becomes a pointer
+    to its first element, C11 6.3.2.1p3)?"""
+    return u.whole or (shape.kind in ("rows", "array") and len(u.subs) < shape.levels)
 
 
 def in_loop(node: Node, fn: Node) -> bool:
@@ -122,7 +133,8 @@ def _in_free(n: Node, frees: set[int]) -> bool:
 # -- parameters dead after every call -----------------------------------------------------------
 
 
-def _dead_at(f: _File, caller: Node, call: Node, x: str, dead: dict[str, set[int]]) -> bool:
+def _dead_at(f: _File, caller: Node, call: Node, x: str, dead: dict[str, set[int]],
+             fresh: Callable[[Node], FreshNames]) -> bool:
     """Is the caller's ``x`` dead after ``call`` (the rule in the module's docstring)?"""
     shape = shape_of(x, declarations(caller, _root_of(caller)))
     if shape is None or shape.decl is None or _static(shape.decl):
@@ -136,9 +148,10 @@ def _dead_at(f: _File, caller: Node, call: Node, x: str, dead: dict[str, set[int
     elif not shape.local:
         return False
     body = _field(caller, "body") or caller
-    sites = [a for a in alloc_sites(body) if a.name == x]
+    wrappers = fresh(caller)
+    sites = [a for a in alloc_sites(body, wrappers) if a.name == x]
     allocs = [a.stmt for a in sites]
-    frees = {s.id for n, s in free_sites(body) if n == x}
+    frees = {s.id for n, s in free_sites(body, wrappers) if n == x}
     if shape.local and shape.kind != "array":
         positions = assignment_positions(caller).get(x, [])
         if not allocs or any(not any(a.start_byte <= p < a.end_byte for a in allocs)
@@ -146,9 +159,9 @@ def _dead_at(f: _File, caller: Node, call: Node, x: str, dead: dict[str, set[int
             return False
     alloc_ids = {a.id for a in allocs}
     for u in array_uses(body):
-        if u.name != x or not u.whole or _in_free(u.node, frees | alloc_ids):
+        if u.name != x or not pointer_use(u, shape) or _in_free(u.node, frees | alloc_ids):
             continue
-        if not f._passed_on(u.node, frozenset()):
+        if not f._passed_on(_argument(u.node), frozenset()):
             return False
     stmt = statement_of(call)
     if any(n.type == "identifier" and text(n) == x and
@@ -177,6 +190,16 @@ def dead_parameters(root: Node, others: list[Node] | None = None) -> dict[str, s
     ``others``: the program's other translation units — then every call of a function with
     external linkage is seen too (the program is linked from exactly these files)."""
     f = _File(root, others or [])
+    files = [root, *(others or [])]
+    views: dict[int, FreshNames] = {}
+
+    def fresh(fn: Node) -> FreshNames:
+        """The wrappers the calls of ``fn``'s file reach."""
+        r = _root_of(fn)
+        if r.id not in views:
+            views[r.id] = fresh_functions(r, [o for o in files if o.id != r.id])
+        return views[r.id]
+
     dead: dict[str, set[int]] = {}
     for _ in range(_ROUNDS):
         changed = False
@@ -187,7 +210,8 @@ def dead_parameters(root: Node, others: list[Node] | None = None) -> dict[str, s
             for k, p in enumerate(params):
                 if p is None or k in dead.get(name, set()) or not f.kept(name, k):
                     continue
-                if all(_dead_arg(f, caller, call, k, dead) for caller, call in f.calls[name]):
+                if all(_dead_arg(f, caller, call, k, dead, fresh)
+                       for caller, call in f.calls[name]):
                     dead.setdefault(name, set()).add(k)
                     changed = True
         if not changed:
@@ -196,7 +220,8 @@ def dead_parameters(root: Node, others: list[Node] | None = None) -> dict[str, s
             for name, ks in dead.items()}
 
 
-def _dead_arg(f: _File, caller: Node, call: Node, k: int, dead: dict[str, set[int]]) -> bool:
+def _dead_arg(f: _File, caller: Node, call: Node, k: int, dead: dict[str, set[int]],
+              fresh: Callable[[Node], FreshNames]) -> bool:
     args = [a for a in named(_field(call, "arguments")) if a.type != "comment"]
     if k >= len(args):
         return False
@@ -205,6 +230,36 @@ def _dead_arg(f: _File, caller: Node, call: Node, k: int, dead: dict[str, set[in
         from accellium.dataset.offload.elements import dead_element
 
         return dead_element(f, caller, call, a)
+    name = _star_of(a) if a is not None else None
+    if name is not None:
+        # ``*A``: the one object A points to (C11 6.5.3.2p4), the memory of A itself
+        return _dead_at(f, caller, call, name, dead, fresh)
     if a is None or a.type != "identifier":
         return False
-    return _dead_at(f, caller, call, text(a), dead)
+    return _dead_at(f, caller, call, text(a), dead, fresh)
+
+
+def _star_of(a: Node) -> str | None:
+    """``A`` of an argument ``*A``, also spelled as a call of a function-like macro whose
+    expansion is ``*A`` (``ARRAY(A)``, C11 6.10.3) (None: another argument)."""
+    if a.type == "call_expression":
+        from accellium.dataset.analysis.macros import file_expansion
+
+        got = unparen(file_expansion(a))
+        a = got if got is not None else a
+    if a.type != "pointer_expression" or op(a) != "*":
+        return None
+    inner = unparen(_field(a, "argument"))
+    return text(inner) if inner is not None and inner.type == "identifier" else None
+
+
+def _argument(n: Node) -> Node:
+    """The argument ``n`` stands for: the call of a function-like macro whose one argument
+    it is and whose expansion is ``*n`` (``ARRAY(A)``), else ``n`` itself."""
+    args = n.parent
+    call = args.parent if args is not None and args.type == "argument_list" else None
+    if call is not None and call.type == "call_expression" and \
+            len([x for x in named(args) if x.type != "comment"]) == 1 and \
+            _star_of(call) == text(n):
+        return call
+    return n

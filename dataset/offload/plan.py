@@ -18,6 +18,7 @@ from accellium.dataset.offload.calls import Summary, summarize
 from accellium.dataset.offload.callsites import Calls, call_graph, call_units, recursive
 from accellium.dataset.offload.device import Advisor, CallDevice, Device, Unit, choose_loops
 from accellium.dataset.offload.edits import PlanEdit, Rank
+from accellium.dataset.offload.fresh import FreshNames, fresh_functions
 from accellium.dataset.offload.generate import home_generators
 from accellium.dataset.offload.live import dead_parameters, in_loop
 from accellium.dataset.offload.objects import object_extents
@@ -118,13 +119,13 @@ def _loop_nodes(tree_root: Node, loops: list[Loop]) -> dict[int, Node]:
 
 
 def _scope(fn: Node, root: Node, dead: dict[str, set[str]],
-           objects: dict[str, dict[str, poly.Poly]]) -> Scope:
+           objects: dict[str, dict[str, poly.Poly]], fresh: FreshNames) -> Scope:
     body = _field(fn, "body") or fn
     allocs: dict = {}
-    for a in alloc_sites(body):
+    for a in alloc_sites(body, fresh):
         allocs.setdefault(a.name, []).append(a)
     frees: dict = {}
-    for name, stmt in free_sites(body):
+    for name, stmt in free_sites(body, fresh):
         frees.setdefault(name, []).append(stmt)
     name = function_name(fn)[0] or ""
     return Scope(fn, declarations(fn, root), allocs, frees, assignment_positions(fn),
@@ -147,6 +148,8 @@ class _Req:
     # the program's other translation units, when all are known (``program=``)
     program: list[bytes] | None = None
     costs: dict[str, int] = field(default_factory=dict)  # function -> its plan's cost
+    # the program's allocator and freeing wrappers the file's calls reach (:mod:`.fresh`)
+    fresh: FreshNames = field(default_factory=FreshNames)
 
 
 def _plan_one(source: bytes, fn_row: int, req: _Req) -> tuple[FunctionPlan, Summary | str | None]:
@@ -202,7 +205,7 @@ def _fill(plan: FunctionPlan, work: bytes, lines: LineIndex, tree: Tree, fn: Nod
         routine_rows.update({r: row for r, row in rows.items() if row is not None})
         devices.append(d)
     plan.host_loops = [{"line": lp.line, "why": why} for lp, why in choice.host]
-    scope = _scope(fn, root, req.dead, req.objects)
+    scope = _scope(fn, root, req.dead, req.objects, req.fresh)
     calls: list[CallDevice] = []
     if not req.per_loop:
         calls, why_not = call_units(fn, scope, req.summaries, devices, req.calls,
@@ -421,7 +424,8 @@ def plan_source(source: bytes, advise: Advisor, *, lang: str = "c",
     known = others if program is not None else None
     req = _Req(lang, advise, None, replace, per_loop,
                dead=dead_parameters(tree.root_node, known),
-               objects=object_extents(tree.root_node, known), program=program)
+               objects=object_extents(tree.root_node, known), program=program,
+               fresh=fresh_functions(tree.root_node, others))
     if function is not None:
         fns = [f for f in fns if function_name(f)[0] == function]
         if not fns:

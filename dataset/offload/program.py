@@ -39,6 +39,7 @@ from accellium.dataset.offload.calls import Summary, one_dim
 from accellium.dataset.offload.callsites import Calls, Resolver, call_units
 from accellium.dataset.offload.device import CallDevice, MappedArg, Unit
 from accellium.dataset.offload.edits import PlanEdit
+from accellium.dataset.offload.fresh import FreshNames, fresh_functions
 from accellium.dataset.offload.plan import (
     FunctionPlan,
     _acc_rows,
@@ -138,14 +139,16 @@ def plan_callers(source: bytes, ex: Exports, lang: str = "c",
     calls = Calls(defined={n for n in own if n} | (ex.defined - own),
                   offloads={n for n in ex.offloads if n not in own})
     binders = {b: g for b, g in ex.binders.items() if b not in own}
-    uses = bind.name_uses([root, *(parse_tree(o, lang).root_node for o in elsewhere or [])],
-                          set(binders)) if binders and elsewhere is not None else {}
+    other_roots = [parse_tree(o, lang).root_node for o in elsewhere or []]
+    uses = bind.name_uses([root, *other_roots], set(binders)) \
+        if binders and elsewhere is not None else {}
+    fresh = fresh_functions(root, other_roots)
     out: list[FunctionPlan] = []
     for fn in fns:
         if not _calls_any(fn, set(summaries)):
             continue
         plan = _caller_plan(fn, root, lines, summaries, calls,
-                            _Globals(binders, uses, ex.touches))
+                            _Globals(binders, uses, ex.touches), fresh)
         if plan is not None:
             out.append(plan)
     return out
@@ -159,14 +162,14 @@ class _Globals:
 
 
 def _caller_plan(fn: Node, root: Node, lines: LineIndex, summaries: dict[str, Summary | str],
-                 calls: Calls, glob: _Globals) -> FunctionPlan | None:
+                 calls: Calls, glob: _Globals, fresh: FreshNames) -> FunctionPlan | None:
     name = function_name(fn)[0] or "<anonymous>"
     plan = FunctionPlan(name, fn.start_point[0] + 1, fn.end_point[0] + 1)
     if _acc_rows(lines, fn.start_point[0], fn.end_point[0]):
         plan.notes.append(f"`{name}` already has OpenACC directives: its calls are left as "
                           "they are")
         return plan
-    scope = _scope(fn, root, {}, {})
+    scope = _scope(fn, root, {}, {}, fresh)
     bindings, binder_calls = bind.bindings_in(fn, glob.binders, glob.uses)
     resolve = _resolver(bindings, scope)
     units, notes = call_units(fn, scope, summaries, [], calls, lambda n: True, resolve)

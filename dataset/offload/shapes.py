@@ -13,9 +13,10 @@ from tree_sitter import Node
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, named, root_of, text, unparen
 from accellium.dataset.offload import poly
+from accellium.dataset.offload.fresh import FreshNames
 
 __all__ = ["Shape", "shape_of", "declarations", "AllocSite", "alloc_sites", "free_sites",
-           "MacroStatement", "macro_statement", "declaration_of"]
+           "MacroStatement", "macro_statement", "macro_items", "declaration_of"]
 
 _ALLOC = ("malloc", "calloc")
 
@@ -124,8 +125,29 @@ def macro_statement(stmt: Node) -> MacroStatement | None:
     the declaration ``double (*A)[N][M];`` and the assignment to ``A`` (None: ``stmt`` is no
     such call, the macro is not visible there, or its expansion is not one declaration or
     more with expression statements)."""
-    from accellium.dataset.loops import parse_tree
     from accellium.dataset.offload.uses import assignments
+
+    items = macro_items(stmt)
+    if items is None:
+        return None
+    decls = tuple(k for k in items if k.type == "declaration")
+    if not decls or any(k.type not in ("declaration", "expression_statement") for k in items):
+        return None
+    if any(_field(d, "declarator") is None or
+           any(x.type == "function_declarator" for x in d.children_by_field_name("declarator"))
+           for d in decls):
+        return None
+    assigned = tuple(sorted({name for k in items if k.type == "expression_statement"
+                             for name in assignments(k).count}))
+    return MacroStatement(decls, assigned)
+
+
+def macro_items(stmt: Node) -> list[Node] | None:
+    """The statements (and declarations) an expression statement that is a call of a
+    function-like macro visible there expands to, parsed alone (C11 6.10.3: the preprocessor
+    replaces the call first); None when ``stmt`` is no such call or its expansion does not
+    parse as statements."""
+    from accellium.dataset.loops import parse_tree
 
     kids = named(stmt) if stmt.type == "expression_statement" else []
     call = kids[0] if len(kids) == 1 else None
@@ -140,17 +162,7 @@ def macro_statement(stmt: Node) -> MacroStatement | None:
     body = _field(top[0], "body") if len(top) == 1 else None
     if tree.root_node.has_error or body is None:
         return None
-    items = [k for k in named(body) if k.type != "comment"]
-    decls = tuple(k for k in items if k.type == "declaration")
-    if not decls or any(k.type not in ("declaration", "expression_statement") for k in items):
-        return None
-    if any(_field(d, "declarator") is None or
-           any(x.type == "function_declarator" for x in d.children_by_field_name("declarator"))
-           for d in decls):
-        return None
-    assigned = tuple(sorted({name for k in items if k.type == "expression_statement"
-                             for name in assignments(k).count}))
-    return MacroStatement(decls, assigned)
+    return [k for k in named(body) if k.type != "comment"]
 
 
 def macro_declarator(d: Node) -> Node | None:
@@ -252,6 +264,7 @@ class AllocSite:
     name: str
     stmt: Node  # the statement that allocates (a declaration or an expression statement)
     count: poly.Poly | None  # elements, when the size reads ``count * sizeof ...``
+    zeroed: bool = False  # its bytes may all be zero (``calloc``, or a wrapper of it)
 
 
 def _call_name(node: Node | None) -> str:
@@ -285,35 +298,76 @@ def _statement(node: Node) -> Node:
     return node
 
 
-def alloc_sites(body: Node) -> list[AllocSite]:
-    """``p = malloc(n * sizeof *p)``, ``T *p = calloc(n, sizeof *p)`` in the function body."""
+def alloc_sites(body: Node, fresh: FreshNames | None = None) -> list[AllocSite]:
+    """``p = malloc(n * sizeof *p)``, ``T *p = calloc(n, sizeof *p)`` in the function body;
+    with ``fresh``, also ``p = w(...)`` for a function ``w`` of the program that returns fresh
+    memory (:mod:`.fresh`: the memory has no other name, as ``malloc``'s; its count unknown)."""
     out = []
     for n in iter_nodes(body):
-        if n.type == "init_declarator":
-            name, _ = walk_declarator(_field(n, "declarator"))
-            value = unparen(_field(n, "value"))
-        elif n.type == "assignment_expression" and text(_field(n, "operator")) == "=":
-            left = unparen(_field(n, "left"))
-            name = text(left) if left is not None and left.type == "identifier" else None
-            value = unparen(_field(n, "right"))
-        else:
+        if n.type == "expression_statement" and (items := _expanded(n)) is not None:
+            # a statement macro that allocates (``ARRAY_DECL(A, ...)``): the statement is the
+            # allocation's place
+            out += [replace(a, stmt=n) for item in items for a in alloc_sites(item, fresh)]
             continue
-        if name and _call_name(value) in _ALLOC and value is not None:
-            out.append(AllocSite(name, _statement(n), _count(value)))
+        got = _allocation(n, fresh)
+        if got is not None:
+            out.append(got)
     return out
 
 
-def free_sites(body: Node) -> list[tuple[str, Node]]:
-    """``free(p);`` statements: (p, the statement)."""
+def _expanded(stmt: Node) -> list[Node] | None:
+    """What a statement that is a call of a function-like macro expands to
+    (:func:`macro_items`; None: another statement, or a call of a function)."""
+    kids = named(stmt)
+    if len(kids) != 1 or kids[0].type != "call_expression":
+        return None
+    return macro_items(stmt)
+
+
+def _allocation(n: Node, fresh: FreshNames | None) -> AllocSite | None:
+    """The allocation ``n`` is: ``p = malloc(...)``, ``T *p = w(...)``, ... (None: not one)."""
+    if n.type == "init_declarator":
+        name, _ = walk_declarator(_field(n, "declarator"))
+        value = unparen(_field(n, "value"))
+    elif n.type == "assignment_expression" and text(_field(n, "operator")) == "=":
+        left = unparen(_field(n, "left"))
+        name = text(left) if left is not None and left.type == "identifier" else None
+        value = unparen(_field(n, "right"))
+    else:
+        return None
+    called = _call_name(value)
+    if not name or value is None:
+        return None
+    if called in _ALLOC:
+        return AllocSite(name, _statement(n), _count(value), called == "calloc")
+    if fresh is not None and called in fresh.alloc:
+        return AllocSite(name, _statement(n), None, called in fresh.zeroed)
+    return None
+
+
+def free_sites(body: Node, fresh: FreshNames | None = None) -> list[tuple[str, Node]]:
+    """``free(p);`` statements (``free((void *)p)``: the same pointer, C11 6.3.2.3p1): (p, the
+    statement); with ``fresh``, also the calls of functions of the program that only free
+    their parameter (:mod:`.fresh`)."""
+    freeing = {"free": 0, **(fresh.free if fresh is not None else {})}
     out = []
     for n in iter_nodes(body):
         if n.type != "expression_statement":
             continue
-        call = unparen(named(n)[0]) if named(n) else None
-        if _call_name(call) != "free" or call is None:
+        items = _expanded(n)
+        if items is not None:  # ``FREE_ARRAY(A);`` expanding to ``free((void *)A);``
+            got = [f for item in items for f in free_sites(item, fresh)]
+            if len(got) == 1 and all(k.type == "expression_statement" for k in items):
+                out.append((got[0][0], n))
             continue
-        args = named(_field(call, "arguments"))
-        arg = unparen(args[0]) if len(args) == 1 else None
+        call = unparen(named(n)[0]) if named(n) else None
+        at = freeing.get(_call_name(call))
+        if at is None or call is None:
+            continue
+        args = [a for a in named(_field(call, "arguments")) if a.type != "comment"]
+        if _call_name(call) == "free" and len(args) != 1 or at >= len(args):
+            continue
+        arg = unparen(args[at])
         if arg is not None and arg.type == "identifier":
             out.append((text(arg), n))
     return out

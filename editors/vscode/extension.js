@@ -14,7 +14,8 @@ const SECTION = 'accellium';
 // workspace/didChangeConfiguration).
 const SERVER_SETTINGS = [
   'backendUrl', 'engine', 'timeoutMs', 'adapter', 'maxExamples', 'indexWorkspace', 'logFile',
-  'backendToken', 'logDocumentText', 'includePaths', 'offloadProgram',
+  'backendToken', 'logDocumentText', 'includePaths', 'offloadProgram', 'defines', 'undefines',
+  'definesComplete',
 ];
 // Settings that choose a program to run, a file to write, where the code (and the token) is
 // sent, or which folders outside the workspace are read.  In a workspace that is not trusted (Restricted Mode) only the user's own values count:

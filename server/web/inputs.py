@@ -11,11 +11,11 @@ from accellium.dataset.analysis import LoopScope, scope_of
 from accellium.dataset.analysis.macros import Macro, parse_define
 from accellium.dataset.loops import Loop, find_loops, normalize_lang, strip_comments
 from accellium.dataset.prompt import Example
-from accellium.server.api_models import ScopeModel, SuggestRequest
+from accellium.server.api_models import CommandLineModel, ScopeModel, SuggestRequest
 from accellium.server.engines import LoopQuery
 from accellium.server.text_checks import nesting_problem, surrogate_problem
 
-__all__ = ["CodeError", "check_code", "to_query", "parse_defines"]
+__all__ = ["CodeError", "check_code", "to_query", "parse_defines", "command_macros"]
 
 
 class CodeError(ValueError):
@@ -65,7 +65,7 @@ def to_query(req: SuggestRequest) -> LoopQuery:
                      for e in req.context.examples)
     scope = _scope(req.context.scope, loop, lang) if req.context.scope is not None else None
     return LoopQuery(code=loop.text, lang=lang, enclosing=tuple(enclosing), examples=examples,
-                     adapter=req.adapter, scope=scope)
+                     adapter=req.adapter, scope=scope, first_line=req.first_line + loop.line - 1)
 
 
 def _same_code(a: str, b: str) -> bool:
@@ -86,6 +86,14 @@ def parse_defines(lines: list[str], lang: str,
     return tuple(out)
 
 
+def command_macros(model: CommandLineModel, lang: str) -> tuple[Macro, ...]:
+    """The macros a request's ``command_line`` defines before the first line (a name it also
+    undefines is not one: gcc reads ``-D`` then ``-U`` here)."""
+    from accellium.dataset.analysis.conditions import command_line
+
+    return command_line(model.words(), model.complete, lang)[1]
+
+
 def _scope(model: ScopeModel, loop: Loop, lang: str) -> LoopScope:
     """The request's scope, checked: its offset must be the ``for`` of the request's loop
     (otherwise the analysis would read what follows some other loop)."""
@@ -100,7 +108,10 @@ def _scope(model: ScopeModel, loop: Loop, lang: str) -> LoopScope:
     if not _same_code(there[0].text, loop.text):
         raise CodeError(f"the loop at context.scope.offset {model.offset} is not the loop in "
                         "code")
-    scope = scope_of(raw, model.offset, lang, parse_defines(model.defines, lang))
+    macros = parse_defines(model.defines, lang)
+    if model.command_line is not None:  # the -D macros first: a header's definition wins
+        macros = command_macros(model.command_line, lang) + macros
+    scope = scope_of(raw, model.offset, lang, macros)
     if scope is None:  # pragma: no cover - sizes are limited by the request model
         raise CodeError("context.scope.source is too large")
     return scope

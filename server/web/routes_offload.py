@@ -19,6 +19,9 @@ them is answered as before (``files`` is then empty).
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
+import tempfile
 import time
 from collections.abc import Callable
 from typing import Any
@@ -26,6 +29,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from accellium.dataset.includes import Included, read_includes
 from accellium.dataset.loops import normalize_lang
 from accellium.dataset.offload import PlanInputError
 from accellium.server.api_models import (
@@ -35,18 +39,21 @@ from accellium.server.api_models import (
     MAX_DEFINES_CHARS,
     MAX_PROGRAM_BYTES,
     MAX_PROGRAM_FILES,
+    CommandLineModel,
     CText,
     Text,
     check_defines,
 )
 from accellium.server.web.answer import as_http
 from accellium.server.web.errors import ERROR_RESPONSES
-from accellium.server.web.inputs import CodeError, parse_defines
+from accellium.server.web.inputs import CodeError, command_macros, parse_defines
 from accellium.server.web.state import ServerState
 from accellium.server.web.work import bounded
 
 __all__ = ["offload_router", "OffloadRequest", "OffloadResponse", "ProgramFile",
            "MAX_PROGRAM_FILES", "MAX_PROGRAM_BYTES", "MAX_PATH_CHARS"]
+
+log = logging.getLogger(__name__)
 
 #: a ``program`` file's path: at most this many chars
 MAX_PATH_CHARS = 512
@@ -121,6 +128,20 @@ class OffloadRequest(BaseModel):
                     "`context.scope.defines` of /v1/suggest); at most "
                     f"{MAX_DEFINES} lines of {MAX_DEFINE_CHARS} chars, {MAX_DEFINES_CHARS} "
                     "chars in all.")
+    command_line: CommandLineModel | None = Field(
+        None,
+        description="Optional: the compile command's -D/-U for `code` (the model of "
+                    "`context.scope.command_line` of /v1/suggest): its `defines` are macros "
+                    "defined before the first line (the header macros of `defines` after "
+                    "them), and with the headers of `program` they decide those headers' "
+                    "`#if`/`#ifdef` groups (`complete`: a name they leave out is undefined "
+                    "there).  null = not known: such a group is undecided and a macro it "
+                    "defines differently from another group stays unknown.")
+    path: Text | None = Field(
+        None, max_length=MAX_PATH_CHARS,
+        description="Optional: where `code` is in the program's folder (the rules of a "
+                    "`program` path; not one of them): its quoted includes are looked for "
+                    "next to it among the `program` headers (default: at the folder's root).")
     program: list[ProgramFile] | None = Field(
         None, max_length=MAX_PROGRAM_FILES,
         description="Optional: ALL the program's other source files (headers allowed), "
@@ -142,6 +163,13 @@ class OffloadRequest(BaseModel):
     @classmethod
     def _defines_short(cls, v: list[str]) -> list[str]:
         return check_defines(v, "defines")
+
+    @field_validator("path")
+    @classmethod
+    def _relative(cls, v: str | None) -> str | None:
+        if v is not None and (problem := _path_problem(v)):
+            raise ValueError(f"path {v[:80]!r}: {problem}")
+        return v
 
     @field_validator("program")
     @classmethod
@@ -210,6 +238,9 @@ def _program(req: OffloadRequest, lang: str) -> dict[str, bytes] | None:
 
     if req.program is None:
         return None
+    if req.path is not None and any(f.path == req.path for f in req.program):
+        raise HTTPException(422, f"path {req.path[:80]!r} is also in program (send the "
+                                 "program's OTHER files)")
     out: dict[str, bytes] = {}
     for k, f in enumerate(req.program):
         data = f.code.encode("utf-8")
@@ -218,6 +249,36 @@ def _program(req: OffloadRequest, lang: str) -> dict[str, bytes] | None:
             raise HTTPException(422, f"program[{k}] ({f.path[:80]}): {problem}")
         out[f.path] = data
     return out
+
+
+def _program_headers(req: OffloadRequest, src: bytes, lang: str,
+                     others: dict[str, bytes] | None) -> Included | None:
+    """The macros of the code's quoted includes found among the program's files (the code read
+    as a file at the program folder's root; the rules of ``accellium suggest``'s header
+    reading, :func:`accellium.dataset.includes.read_includes`, the request's command line
+    deciding the headers' groups); None without program files or includes."""
+    from accellium.dataset.analysis.conditions import command_line
+    from accellium.server.offload import HEADER_SUFFIXES
+
+    if not others or b"#" not in src or not any(
+            r.lower().endswith(HEADER_SUFFIXES) for r in others):
+        return None
+    cl = req.command_line
+    state = command_line(cl.words(), cl.complete, lang)[0] if cl is not None else None
+    with tempfile.TemporaryDirectory(prefix="accellium-program-") as tmp:
+        name = req.path or next(
+            n for k in range(len(others) + 1)
+            if (n := f"code{k or ''}.{'cpp' if lang == 'cpp' else 'c'}") not in others)
+        try:
+            for rel, data in [*others.items(), (name, src)]:
+                path = os.path.join(tmp, *rel.split("/"))
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                with open(path, "xb") as f:
+                    f.write(data)
+        except OSError as e:  # `x.h` and `x.h/y.h`: not one folder's files; planned without
+            log.info("program files not written (%s): headers not read", type(e).__name__)
+            return None
+        return read_includes(src, os.path.join(tmp, *name.split("/")), lang, predefined=state)
 
 
 def _plan(req: OffloadRequest, engine: Any, fallback: Any) -> dict:
@@ -232,11 +293,15 @@ def _plan(req: OffloadRequest, engine: Any, fallback: Any) -> dict:
     others = _program(req, lang)
     src = req.code.encode("utf-8")
     t0 = time.perf_counter()
+    read = _program_headers(req, src, lang, others)
+    if read is None and req.command_line is not None:
+        macros = command_macros(req.command_line, lang) + macros
     try:
         plans = offload_source(src, engine, lang=lang, function=req.function,
                                replace=req.replace, fallback=fallback,
                                program=None if others is None else program_units(others),
-                               includes=given_macros(macros, src, lang) if macros else None)
+                               includes=given_macros(macros, src, lang, read)
+                               if macros or read is not None else None)
     except PlanInputError as e:
         raise HTTPException(422, str(e)) from None
     if not plans:

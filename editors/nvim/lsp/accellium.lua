@@ -25,6 +25,10 @@
 ---   includePaths   list    more folders for quoted includes (absolute, or relative to the root)
 ---   offloadProgram list    opt-in: ALL the program's source files (globs relative to the root)
 ---                          for "Offload this function"; {} = the document alone
+---   defines        list    the build's macros, as gcc -D: 'NAME', 'NAME=VALUE' (after the -D/-U
+---                          of the document's compile_commands.json entry, when it has one)
+---   undefines      list    names the build leaves undefined, as gcc -U
+---   definesComplete boolean defines/undefines are all the build's (a name left out: undefined)
 ---
 --- Keep these in your own config: a project-local `.nvim.lua` only runs with 'exrc' set, after
 --- `vim.secure` asked you to trust it, and should not be trusted to pick `cmd` or `logFile`.
@@ -58,6 +62,9 @@ return {
       logDocumentText = false,
       includePaths = {},
       offloadProgram = {},
+      defines = {},
+      undefines = {},
+      definesComplete = false,
     },
   },
   ---@param params lsp.InitializeParams
