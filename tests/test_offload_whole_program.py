@@ -25,8 +25,7 @@ programmer porting the whole program writes.  The facts the plan rests on:
 program's other file not naming it (the same plan); ``second``: the other file names ``init``
 too (a function never run, still a second caller): ``init`` stays on the host; ``twice``:
 ``main`` calls ``init`` twice: it stays on the host; ``peek``: the host sums ``A`` between
-the two calls: the region pulls ``A`` before the sum (``update self``) and then does not copy
-it out again (the host holds it); ``tie``:
+the two calls: the region pulls ``A`` before the sum (``update self``); ``tie``:
 ``init`` generates ``A``, a stencil writes the interior rows of ``D`` from it and the check
 reads both after, so the region would copy ``A`` out and ``D`` in and out — no less than the
 stencil's own clauses (``A`` in, ``D``'s rows in and out): ``init`` stays on the host with a
@@ -287,7 +286,9 @@ def test_a_host_read_between_the_calls_is_updated_first(tmp_path, engine):
     loop = next(k for k in range(at, len(lines)) if lines[k].startswith("for"))
     assert lines[loop - 1] == "#pragma acc update self(A[0:1][0:NI+PAD][0:NK+PAD])", \
         lines[at:loop + 1]
-    assert "create(A[0:1][0:NI+PAD][0:NK+PAD])" in _data(text), _data(text)
+    data = _data(text)
+    assert "copyout(" not in data or "A[0:1]" not in data.split("copyout(")[1].split(")")[0], \
+        data
 
 
 def test_a_region_that_moves_no_less_keeps_the_generators_on_the_host(tmp_path, engine):
@@ -301,16 +302,15 @@ def test_the_programs_verify_and_the_whole_program_region_moves_less(tmp_path):
     res = evaluate_dynamic(_write(tmp_path, list(PROGRAMS)), "analysis", runs=1,
                            with_mutations=False, offload=True)
     got = verified_offload_bytes(res)
-    # made on the device, each copied out once (memory of an unknown allocator: anyone may
-    # read it after the region)
-    assert got["whole"] == 2 * SQ + 2 * RECT + ROW, got
+    # made on the device; only D, which the check reads, comes back (the others are memory
+    # of the program's allocator wrapper that main only frees: item 6)
+    assert got["whole"] == SQ, got
     assert got["extern"] == got["whole"], got
-    # init on the host: the kernel copies A and B in, T and D in and out (it cannot tell
-    # that its rows are whole)
-    assert got["second"] == 2 * RECT + ROW + 4 * SQ, got
+    # init on the host: the kernel copies A, B and x in, T in (it cannot tell that its rows
+    # are whole) and D in and out
+    assert got["second"] == 2 * RECT + ROW + 3 * SQ, got
     assert got["twice"] == got["second"], got
-    # the host's sum of A between the calls: A pulled there by the update, then not copied
-    # out again (the host already holds it, item 5): the same bytes
-    assert got["peek"] == got["whole"], got
+    # the host's sum of A between the calls: A pulled there by the update
+    assert got["peek"] == got["whole"] + RECT, got
     # the stencil's own clauses: A in, the interior rows of D in and out
     assert got["tie"] == RECT + 2 * (NI - 2) * NK * 8, got
