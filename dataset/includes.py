@@ -102,20 +102,24 @@ class Included:
     local: Mapping[str, Macro] = field(default_factory=dict)  # the file's own definitions
     _memo: dict[int, dict[str, Macro]] = field(default_factory=dict, compare=False, repr=False)
 
-    def visible(self, offset: int) -> dict[str, Macro]:
+    def visible(self, offset: int, constants: bool = False) -> dict[str, Macro]:
         """The header macros visible at byte ``offset`` of the file (``#undef`` applied,
         ambiguous names left out; the same for every offset between two includes: computed
-        once per include, the loops of a file ask again and again).  Do not edit it."""
+        once per include, the loops of a file ask again and again).  ``constants``: with the
+        object-like macros whose body is a number (else left out, :mod:`~accellium.dataset.
+        analysis.macros`).  Do not edit it."""
         n = sum(1 for e in self.events if e.at < offset) if self.events else 0
-        got = self._memo.get(n)
+        key = -n - 1 if constants else n
+        got = self._memo.get(key)
         if got is None:
-            got = self._memo[n] = _visible(self.events[:n])
+            got = self._memo[key] = _visible(self.events[:n], constants)
         return got
 
     def at(self, offset: int) -> tuple[Macro, ...]:
-        """:meth:`visible` as a tuple (what :func:`~accellium.dataset.analysis.macros.
-        header_macros` takes)."""
-        return tuple(self.visible(offset).values())
+        """:meth:`visible` with the constants, as a tuple (what :func:`~accellium.dataset.
+        analysis.macros.header_macros` takes; its readers leave the constants out unless
+        they ask for them)."""
+        return tuple(self.visible(offset, constants=True).values())
 
     def for_loop(self, offset: int, code: str, root: Node | None = None
                  ) -> tuple[Macro, ...]:
@@ -136,7 +140,7 @@ class Included:
         return all(_stamp(p, open_buffers) == s for p, s in self.stamps)
 
 
-def _visible(events: Sequence[_Event]) -> dict[str, Macro]:
+def _visible(events: Sequence[_Event], constants: bool = False) -> dict[str, Macro]:
     seen: dict[str, list[_Event]] = {}
     for e in events:
         seen.setdefault(e.name, []).append(e)
@@ -145,7 +149,7 @@ def _visible(events: Sequence[_Event]) -> dict[str, Macro]:
         if len(evs) > 1 and any(e.cond for e in evs) and len({e.macro for e in evs}) > 1:
             continue
         last = evs[-1].macro
-        if last is not None and not last.constant:
+        if last is not None and (constants or not last.constant):
             out[name] = last
     return out
 

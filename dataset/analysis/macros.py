@@ -34,7 +34,7 @@ from tree_sitter import Node
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import root_of, text, unparen
 
-__all__ = ["Macro", "MacroTable", "table_of", "expand", "expanded", "expanded_call",
+__all__ = ["Macro", "MacroTable", "table_of", "expand", "expanded", "expanded_call", "expanded_text",
            "file_expansion", "header_macros", "visible_at", "macro_calls", "definition", "parse_define", "used_macros",
            "tokens", "MAX_DEPTH", "MAX_CHARS"]
 
@@ -117,14 +117,16 @@ class MacroTable:
             name for name, evs in self.events.items()
             if any(c for _, _, c in evs) and len({m for _, m, _ in evs}) > 1)
 
-    def visible(self, at: int, before: Sequence[Macro] = ()) -> dict[str, Macro]:
+    def visible(self, at: int, before: Sequence[Macro] = (), constants: bool = False
+                ) -> dict[str, Macro]:
         """The macros defined before byte ``at`` (and not undefined since), that the analysis
         expands (see the module).  ``before``: macros defined before the first line (those of
         the headers the file includes, :mod:`accellium.dataset.includes`); a definition or
         ``#undef`` of the file before ``at`` overrides one of them, and a name the file also
         defines otherwise under a conditional group is ambiguous, as two definitions of the
-        file are."""
-        out = {m.name: m for m in before if not m.constant}
+        file are.  ``constants``: the object-like macros whose body is a number too (their
+        values, where two expressions must be compared as the compiler sees them)."""
+        out = {m.name: m for m in before if constants or not m.constant}
         for name, evs in self.events.items():
             first = out.get(name)
             if name in self.ambiguous or (first is not None and any(c for _, _, c in evs)
@@ -137,7 +139,7 @@ class MacroTable:
                     seen, last = True, m
             if not seen:
                 continue
-            if last is not None and not last.constant:
+            if last is not None and (constants or not last.constant):
                 out[name] = last
             else:
                 out.pop(name, None)
@@ -276,6 +278,13 @@ def _expression(source: str, lang: str) -> Node | None:
     return value if value is not None and value.type == "parenthesized_expression" else None
 
 
+def expanded_text(source: str, table: Mapping[str, Macro], lang: str = "c") -> Node | None:
+    """The expression ``source`` after the preprocessor, parsed (None: no macro of ``table``
+    in it, given up, or not an expression)."""
+    out = expand(source, table)
+    return _expression(out, lang) if out is not None else None
+
+
 def expanded(node: Node, table: Mapping[str, Macro], lang: str = "c") -> Node:
     """The expression ``node`` after the preprocessor (``node`` itself when no macro of
     ``table`` is in it, or when the expansion is given up)."""
@@ -354,15 +363,16 @@ def header_macros(at: Callable[[int], Sequence[Macro]] | None) -> Iterator[None]
         _HEADERS.reset(token)
 
 
-def visible_at(root: Node, at: int) -> dict[str, Macro]:
+def visible_at(root: Node, at: int, constants: bool = False) -> dict[str, Macro]:
     """The macros visible at byte ``at`` of the file whose tree is ``root``: its own and,
-    within :func:`header_macros`, its headers'."""
+    within :func:`header_macros`, its headers' (``constants``: with those whose body is a
+    number, :meth:`MacroTable.visible`)."""
     hdr = _HEADERS.get()
     before = hdr(at) if hdr is not None else ()
     table = table_of(root)
     if table is None:
-        return {m.name: m for m in before if not m.constant}
-    return table.visible(at, before)
+        return {m.name: m for m in before if constants or not m.constant}
+    return table.visible(at, before, constants)
 
 
 def file_expansion(node: Node) -> Node | None:

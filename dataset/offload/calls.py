@@ -66,7 +66,9 @@ class ParamUse:
     # a parameter declared as rows of a known length (``T a[N][M]``): those sizes after the
     # first (the section's ``lo``/``hi`` count rows); empty: a pointer, one subscript
     rows: tuple[str, ...] = ()
-    elem: str = ""  # its element type, as written (``double``), for rows
+    # its element type, as written (``double``), for rows and for one subscript (a caller may
+    # pass ``*A`` of a ``T (*A)[N]``, :func:`.callsites.pointed_object`)
+    elem: str = ""
     # rows whose columns the callee writes whole only if its bounds are the sizes: the last
     # column written of each dimension after the first (``m - 1``), in its parameters' names,
     # when it writes every row of the section from column 0 whenever called, reading none
@@ -214,6 +216,7 @@ def summarize(fn: Node, scope: Scope, region: Region, defined: set[str]) -> Summ
             out.host_params.add(k)
             continue
         span = _renamed(info.spans, names)
+        span = _scoped(span, fn, scope, region) if span is not None else None
         rows = shape.dims if shape.kind == "rows" and shape.dims and \
             len(shape.dims) == shape.levels - 1 else ()
         if not (one_dim(shape) or rows) or info.alloc is not None or span is None or \
@@ -234,7 +237,7 @@ def summarize(fn: Node, scope: Scope, region: Region, defined: set[str]) -> Summ
         out.arrays[k] = ParamUse(span.lo, span.hi, not covers, info.dev_writes, covers,
                                  fp if info.dev_writes else None,
                                  None if info.dev_writes else fp, rows,
-                                 type_words(shape) if rows else "", cols)
+                                 type_words(shape) if rows or one_dim(shape) else "", cols)
     for g, info in arrays.items():
         target = names.get(g)
         if target is not None and glob.get(target) == "pointer" and g not in params:
@@ -260,13 +263,50 @@ def summarize(fn: Node, scope: Scope, region: Region, defined: set[str]) -> Summ
     return out
 
 
+def _scoped(span: Span, fn: Node, scope: Scope, region: Region) -> Span | None:
+    """``span`` with each object-like macro whose expansion names a variable of the function
+    (``_PB_NI`` with ``#define _PB_NI ni``, ``ni`` a parameter) replaced by its expansion: the
+    preprocessor replaces the name where it is used (C11 6.10.3), so in the callee it means
+    the callee's ``ni``, and written into a caller it would mean the caller's own ``ni``.
+    None: such an expansion is not a polynomial."""
+    from accellium.dataset.analysis.macros import expanded_text, visible_at
+    from accellium.dataset.analysis.tree import root_of
+
+    table = visible_at(root_of(fn), region.stmts[0].start_byte if region.stmts else
+                       fn.start_byte)
+    values: dict[str, poly.Poly] = {}
+    for n in poly.names(span.lo) | poly.names(span.hi):
+        m = table.get(n)
+        if m is None or m.params is not None or scope.decls.get(n):
+            continue
+        node = expanded_text(n, table)
+        got = poly.poly_of(node) if node is not None else None
+        if got is None:
+            if node is not None and any(x.type == "identifier" and scope.decls.get(text(x))
+                                        for x in iter_nodes(node)):
+                return None
+            continue
+        if any(scope.decls.get(x) for x in poly.names(got)):
+            values[n] = got
+    lo, hi = span.lo, span.hi
+    for n, v in values.items():
+        lo2, hi2 = poly.subst(lo, n, v), poly.subst(hi, n, v)
+        if lo2 is None or hi2 is None:
+            return None
+        lo, hi = lo2, hi2
+    return Span(lo, hi)
+
+
 def _columns(info: ArrayInfo, region: Region, params: list[str | None], scope: Scope,
              names: dict[str, str]) -> tuple[poly.Poly, ...]:
     """The column bounds of a whole write of rows (:func:`.cover.whole_columns`) when they
     are in names a caller can translate (parameters never assigned, macros); else ()."""
     from accellium.dataset.offload.cover import whole_columns
 
-    got = whole_columns(info, {u.node.id: u for u in region.devices}, region.lay)
+    got = whole_columns(info, {u.node.id: u for u in region.devices}, region.lay, scope.fn)
+    if got is not None:
+        spans = [_scoped(Span(poly.const(0), c), scope.fn, scope, region) for c in got]
+        got = tuple(s.hi for s in spans if s is not None) if all(spans) else None
     if got is None or not all(_section_names_ok(Span(poly.const(0), c), params, scope, names)
                               for c in got):
         return ()

@@ -22,6 +22,7 @@ from accellium.dataset.offload import poly
 from accellium.dataset.offload.callprints import in_caller
 from accellium.dataset.offload.calls import ParamUse, Summary, in_units, one_dim, type_words
 from accellium.dataset.offload.device import CallDevice, Device, MappedArg
+from accellium.dataset.offload.extent import Span
 from accellium.dataset.offload.routines import callees
 from accellium.dataset.offload.shapes import Shape
 from accellium.dataset.offload.uses import array_uses
@@ -127,13 +128,14 @@ def _site(call: Node, s: Summary, scope: Scope, resolve: Resolver | None = None
         a = unparen(arg)
         ident = a is not None and a.type == "identifier"
         shape = _array_shape(scope, text(a)) if ident and a is not None else None
-        if k in s.host_params and (shape is not None or not ident):
+        if k in s.host_params and (shape is not None or not ident) and \
+                not scalar_address(a, scope):
             return (f"`{s.function}` uses its parameter `{s.params[k]}` on the host (line "
                     f"{line})")
         use = s.arrays.get(k)
         if use is None:
             continue
-        obj = _pointed(a, use, scope) if use.rows and a is not None else None
+        obj = _pointed(a, use, scope) if use.elem and a is not None else None
         if obj is not None:
             a, shape = obj
         elif use.rows:
@@ -163,18 +165,59 @@ def _site(call: Node, s: Summary, scope: Scope, resolve: Resolver | None = None
             _all_columns(use, shape, s.params, args, scope, stmt)
         out.append(MappedArg(shape.name if obj is not None else text(a), a, span, actuals,
                              use.read and not whole, use.write, covers or whole,
-                             in_caller(use.fills, s.params, args),
-                             in_caller(use.reads_within, s.params, args), obj is not None))
+                             in_caller(use.fills, s.params, args) if obj is None else None,
+                             in_caller(use.reads_within, s.params, args) if obj is None
+                             else None, obj is not None))
     return _Site(call, stmt, s.function, out, {m.node.id for m in out}, s.host_globals)
+
+
+#: The words of an arithmetic type (C11 6.2.5p18), qualifiers included.
+_ARITHMETIC = frozenset({"char", "short", "int", "long", "float", "double", "signed", "unsigned",
+                         "_Bool", "bool", "_Complex", "const", "volatile"})
+
+
+def scalar_address(arg: Node | None, scope: Scope) -> bool:
+    """Is ``arg`` ``&x`` with ``x`` a variable of the function (a local or a parameter) of an
+    arithmetic type (``double alpha;``, ``DATA_TYPE beta;`` with ``#define DATA_TYPE double``
+    after the preprocessor, C11 6.10.3)?  A data region maps arrays and the objects of member
+    arrays (item 12), never such a scalar: the callee's host code that reads or writes ``*p``
+    sees the one host copy (a compute construct takes the value the host holds when it
+    starts, OpenACC 3.3, 2.5.1: scalars are ``firstprivate``)."""
+    from accellium.dataset.analysis.macros import expand, tokens, visible_at
+
+    if arg is None or arg.type != "pointer_expression" or \
+            text(_field(arg, "operator")) != "&":
+        return False
+    inner = unparen(_field(arg, "argument"))
+    if inner is None or inner.type != "identifier":
+        return False
+    shape = scope.shape(text(inner))
+    if shape is None or shape.kind != "other" or shape.levels != 0 or shape.decl is None or \
+            not (shape.local or shape.decl.type == "parameter_declaration") or \
+            shape.expansion is not None:
+        return False
+    t = _field(shape.decl, "type")
+    if t is None or t.type not in ("primitive_type", "sized_type_specifier", "type_identifier"):
+        return False
+    words = text(t)
+    if t.type == "type_identifier":
+        got = expand(words, visible_at(root_of(scope.fn), scope.fn.start_byte))
+        if got is None or got == words:
+            return False
+        words = got
+    toks = tokens(words)
+    return bool(toks) and all(w in _ARITHMETIC for w in toks)
 
 
 def pointed_object(arg: Node, use: ParamUse, scope: Scope) -> tuple[Node, Shape] | None:
     """``*A`` with ``A`` a pointer to an array type of the parameter's element type whose
     sizes after the first are the parameter's rows (``T (*A)[N][M]`` for a parameter
-    ``T a[N][M]``): the ``*A`` node and the shape of ``A`` (None: another argument).  ``*A`` designates one object of type ``T[N][M]`` (C11
-    6.5.3.2p4); the parameter points to its first row, and pointer arithmetic from it reaches
-    only elements of that object (C11 6.5.6p8), so ``A[0:1]`` holds whatever the callee
-    reaches, however the memory was allocated."""
+    ``T a[N][M]``; ``T (*x)[N]`` for a parameter of one subscript, ``T x[N]`` or ``T *x``):
+    the ``*A`` node and the shape of ``A`` (None: another argument).  ``*A`` designates one
+    object of type ``T[N][M]`` (C11 6.5.3.2p4); the parameter points to its first row (its
+    first element), and pointer arithmetic from it reaches only elements of that object
+    (C11 6.5.6p8), so ``A[0:1]`` holds whatever the callee reaches, however the memory was
+    allocated."""
     if arg.type != "pointer_expression" or text(_field(arg, "operator")) != "*":
         return None
     inner = unparen(_field(arg, "argument"))
@@ -258,7 +301,55 @@ def _is_whole(lo: poly.Poly, hi: poly.Poly, size: poly.Poly, params: list[str | 
     if got.same(want):
         return True
     out = spelled_out([got], scope, (stmt.start_byte, stmt.end_byte))
-    return out is not None and out[0].same(want)
+    if out is not None and out[0].same(want):
+        return True
+    got = out[0] if out is not None else got
+    both = _valued([got, want], scope, stmt)
+    return both is not None and both[0].same(both[1])
+
+
+def _valued(spans: list[Span], scope: Scope, stmt: Node) -> list[Span] | None:
+    """``spans`` with each object-like macro visible at ``stmt`` whose body is an integer
+    constant replaced by its value (``NI + POLYBENCH_PADDING_FACTOR`` with ``#define
+    POLYBENCH_PADDING_FACTOR 0`` is ``NI``): the preprocessor replaces both spellings the same
+    way before the code is compiled (C11 6.10.3).  None: no such macro in them."""
+    from accellium.dataset.analysis.macros import visible_at
+
+    table = visible_at(root_of(stmt), stmt.start_byte, constants=True)
+    values: dict[str, int] = {}
+    for n in {n for s in spans for p in (s.lo, s.hi) for n in poly.names(p)}:
+        m = table.get(n)
+        v = integer_constant(m.body) if m is not None and m.params is None and \
+            not scope.decls.get(n) else None
+        if v is not None:
+            values[n] = v
+    if not values:
+        return None
+    out = []
+    for s in spans:
+        lo, hi = s.lo, s.hi
+        for n, v in values.items():
+            lo2, hi2 = poly.subst(lo, n, poly.const(v)), poly.subst(hi, n, poly.const(v))
+            if lo2 is None or hi2 is None:
+                return None
+            lo, hi = lo2, hi2
+        out.append(Span(lo, hi))
+    return out
+
+
+def integer_constant(body: str) -> int | None:
+    """The value of a macro body that is one integer constant (``0``, ``(32)``, ``0x20u``,
+    C11 6.4.4.1), else None."""
+    t = body.strip()
+    while t.startswith("(") and t.endswith(")"):
+        t = t[1:-1].strip()
+    neg = t.startswith("-")
+    t = t.lstrip("+-").strip().rstrip("uUlL")
+    try:
+        v = int(t, 0) if not (len(t) > 1 and t[0] == "0" and t[1].isdigit()) else int(t, 8)
+    except ValueError:
+        return None
+    return -v if neg else v
 
 
 def _first_size(shape: Shape) -> poly.Poly | None:

@@ -13,7 +13,7 @@ from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.arrays import ArrayInfo
 from accellium.dataset.offload.bounds import bounds_of, exact
-from accellium.dataset.offload.calls import covering_arg
+from accellium.dataset.offload.calls import covering_arg, in_units
 from accellium.dataset.offload.device import CallDevice, Device, Unit
 from accellium.dataset.offload.extent import Extents, Span, loops_between
 from accellium.dataset.offload.ranges import loop_range
@@ -111,18 +111,24 @@ def _covers_nest(d: Unit, uses: list[ArrayUse], info: ArrayInfo, lay: Layout
     return None
 
 
-def whole_columns(info: ArrayInfo, devices: dict[int, Unit], lay: Layout
+def whole_columns(info: ArrayInfo, devices: dict[int, Unit], lay: Layout, fn: Node
                   ) -> tuple[poly.Poly, ...] | None:
-    """For rows of a known length (``T a[N][M]``) that no code of the region reads: the last
-    column of each dimension after the first (``m - 1``) up to which an offloaded loop that
-    always runs, with no jump in it, writes with a plain, dense write every row of the section
-    from column 0 — whole rows when the bounds are the sizes, which the function's callers
-    can tell from the arguments even when the function cannot (:mod:`.callsites`).  None: no
-    such write."""
+    """For rows of a known length (``T a[N][M]``) that no host code of the region uses other
+    than by plain writes: the last column of each dimension after the first (``m - 1``) up to
+    which an offloaded loop that always runs, with no jump in it, writes with a plain, dense
+    write every row of the section from column 0 — whole rows when the bounds are the sizes,
+    which the function's callers can tell from the arguments even when the function cannot
+    (:mod:`.callsites`) — before any code of the region reads the array: every read is in a
+    unit after that loop (the loop is an item of the region, which runs in order; no ``goto``
+    in the function) or, in the loop, of the element it just wrote (:func:`reads_own_write`:
+    ``c[i][j] = 0; for (k ...) c[i][j] += ...``).  None: no such write."""
     if info.spans is None or len(info.spans) != 1 or info.alloc is not None or \
-            info.shape.kind != "rows" or not info.shape.dims or _read_in_region(info, lay):
+            info.shape.kind != "rows" or not info.shape.dims or _host_read(info, devices, lay):
         return None
     top_ids = {s.id for s in lay.stmts}
+    reads = [u for uses in info.uses.values() for u in uses if u.read]
+    if reads and any(n.type == "goto_statement" for n in iter_nodes(fn)):
+        return None
     for did, uses in info.uses.items():
         d = devices[did]
         if not isinstance(d, Device) or not unconditional(d.node, top_ids) or \
@@ -140,9 +146,20 @@ def whole_columns(info: ArrayInfo, devices: dict[int, Unit], lay: Layout
                 continue
             his = [c.hi for c in spans[1:] if c is not None and
                    c.same(Span(poly.const(0), c.hi))]
-            if len(his) == len(info.shape.dims):
+            if len(his) == len(info.shape.dims) and all(
+                    r.node.start_byte >= d.node.end_byte or reads_own_write(r, u)
+                    for r in reads):
                 return tuple(his)
     return None
+
+
+def _host_read(info: ArrayInfo, devices: dict[int, Unit], lay: Layout) -> bool:
+    """Does host code of the region (outside its units) read the array, or use it other than
+    by a plain write?"""
+    names = info.aliases or {info.name}
+    units = list(devices.values())
+    return any(u.name in names and (u.read or not u.plain) and not in_units(u.node, units)
+               for s in lay.stmts for u in array_uses(s))
 
 
 def _read_in_region(info: ArrayInfo, lay: Layout) -> bool:
@@ -228,17 +245,28 @@ def looped_cover(info: ArrayInfo, devices: dict[int, Unit], lay: Layout, fn: Nod
 
 def reads_own_write(u: ArrayUse, w: ArrayUse) -> bool:
     """A read of the element the covering write just wrote, later in the same block of the
-    same iteration (``r[i] = e; s += r[i];``)."""
+    same iteration (``r[i] = e; s += r[i];``), or anywhere inside a later item of that block
+    (``c[i][j] = 0; for (k = 0; k < n; k++) c[i][j] += ...``: the item runs after the write
+    each time the block does), no name of the subscript nor the array assigned or declared
+    in the block, no label inside the item (a ``goto`` could enter it)."""
     if u.node.start_byte <= w.node.end_byte or text(u.node) != text(w.node):
         return False
     stmt_w, stmt_u = _statement(w.node), _statement(u.node)
     if stmt_w is None or stmt_u is None or stmt_w.parent is None or \
-            stmt_w.parent.type != "compound_statement" or stmt_u.parent is None or \
-            stmt_w.parent.id != stmt_u.parent.id:
+            stmt_w.parent.type != "compound_statement" or stmt_u.parent is None:
         return False
-    changed = assignments(stmt_w.parent).count
-    return not any(n.type == "identifier" and changed.get(text(n))
-                   for s in w.subs if not isinstance(s, int) for n in iter_nodes(s))
+    block = stmt_w.parent
+    if stmt_w.parent.id != stmt_u.parent.id:
+        item: Node | None = stmt_u
+        while item is not None and item.parent is not None and item.parent.id != block.id:
+            item = item.parent
+        if item is None or item.parent is None or item.start_byte < stmt_w.end_byte or \
+                any(n.type == "labeled_statement" for n in iter_nodes(item)):
+            return False
+    got = assignments(block)
+    names = {text(n) for s in w.subs if not isinstance(s, int) for n in iter_nodes(s)
+             if n.type == "identifier"} | {w.name}
+    return not any(got.count.get(n) or n in got.declared for n in names)
 
 
 def _statement(node: Node | None) -> Node | None:

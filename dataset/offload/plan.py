@@ -20,9 +20,15 @@ from accellium.dataset.offload.device import Advisor, CallDevice, Device, Unit, 
 from accellium.dataset.offload.edits import PlanEdit, Rank
 from accellium.dataset.offload.fresh import FreshNames, fresh_functions
 from accellium.dataset.offload.generate import home_generators
-from accellium.dataset.offload.live import dead_parameters
+from accellium.dataset.offload.live import dead_parameters, in_loop
 from accellium.dataset.offload.objects import object_extents
-from accellium.dataset.offload.region import Region, choose_region, per_loop_regions
+from accellium.dataset.offload.region import (
+    IN_LOOP,
+    Region,
+    choose_region,
+    per_loop_regions,
+    transfer_cost,
+)
 from accellium.dataset.offload.routines import routine_row
 from accellium.dataset.offload.shapes import alloc_sites, declarations, free_sites
 from accellium.dataset.pragma import is_acc_pragma
@@ -55,6 +61,11 @@ class FunctionPlan:
     # callees of hoisted calls each of whose written arrays another unit of the region reads
     homed: bool = field(default=False, repr=False, compare=False)
     feeds: set[str] = field(default_factory=set, repr=False, compare=False)
+    # the transfers one call of the function makes (:func:`.region.transfer_cost` of its
+    # region, and its calls of the file's functions the region does not hold, each at its
+    # callee's cost): what :func:`_plan_fed` compares
+    cost: int = field(default=0, repr=False, compare=False)
+    held: list[tuple[int, int]] = field(default_factory=list, repr=False, compare=False)
 
     def to_json(self) -> dict:
         return {"function": self.function, "line": self.line, "end_line": self.end_line,
@@ -134,6 +145,9 @@ class _Req:
     # function -> pointer parameter -> the element count of its object (:mod:`.objects`)
     objects: dict[str, dict[str, poly.Poly]] = field(default_factory=dict)
     keep_generators: bool = False  # plan a function's generators on the device (a caller feeds)
+    # the program's other translation units, when all are known (``program=``)
+    program: list[bytes] | None = None
+    costs: dict[str, int] = field(default_factory=dict)  # function -> its plan's cost
     # the program's allocator and freeing wrappers the file's calls reach (:mod:`.fresh`)
     fresh: FreshNames = field(default_factory=FreshNames)
 
@@ -161,6 +175,7 @@ def _plan_one(source: bytes, fn_row: int, req: _Req) -> tuple[FunctionPlan, Summ
     else:
         wlines = lines
     summary = _fill(plan, work, wlines, tree, fn, req)
+    plan.cost += _calls_cost(fn, plan.held, req.costs)
     plan.edits += [PlanEdit(row, (), Rank.DELETE, n) for row, n in acc] if plan.edits else []
     plan.edits.sort(key=lambda e: e.key())
     return plan, summary
@@ -208,6 +223,9 @@ def _fill(plan: FunctionPlan, work: bytes, lines: LineIndex, tree: Tree, fn: Nod
         _describe(plan, region)
         if not region.devices:
             continue
+        plan.cost += transfer_cost(region, fn, rows=True)
+        plan.held += [(d.node.start_byte, d.node.end_byte) for d in region.devices
+                      if isinstance(d, CallDevice)]
         got, bad = region_edits(lines, region)
         edits += got
         plan.notes += bad
@@ -226,6 +244,20 @@ def _fill(plan: FunctionPlan, work: bytes, lines: LineIndex, tree: Tree, fn: Nod
     if req.per_loop or len(kept) != 1:
         return None
     return summarize(fn, scope, kept[0], req.calls.defined)
+
+
+def _calls_cost(fn: Node, held: list[tuple[int, int]], costs: dict[str, int]) -> int:
+    """The transfers of the calls of ``fn`` to the file's planned functions that no region of
+    ``fn`` holds: each its callee's cost, x :data:`.region.IN_LOOP` in a loop of ``fn``."""
+    out = 0
+    for n in iter_nodes(_field(fn, "body") or fn):
+        if n.type != "call_expression":
+            continue
+        f = _field(n, "function")
+        c = costs.get(text(f)) if f is not None and f.type == "identifier" else None
+        if c and not any(lo <= n.start_byte < hi for lo, hi in held):
+            out += c * (IN_LOOP if in_loop(n, fn) else 1)
+    return out
 
 
 def _fed(region: Region) -> set[str]:
@@ -392,7 +424,7 @@ def plan_source(source: bytes, advise: Advisor, *, lang: str = "c",
     known = others if program is not None else None
     req = _Req(lang, advise, None, replace, per_loop,
                dead=dead_parameters(tree.root_node, known),
-               objects=object_extents(tree.root_node, known),
+               objects=object_extents(tree.root_node, known), program=program,
                fresh=fresh_functions(tree.root_node, others))
     if function is not None:
         fns = [f for f in fns if function_name(f)[0] == function]
@@ -442,11 +474,22 @@ def _plan_fed(source: bytes, fn: Node, name: str, callees: list[str],
     stay on the host, :mod:`.generate`)."""
     plan, summary = _plan_one(source, fn.start_point[0], req)
     tried = [g for g in fed if g in callees]
-    if tried and any(g not in plan.feeds for g in tried):
-        for g in tried:
+    if not tried:
+        return plan, summary
+    kept = {g: req.summaries.pop(g) for g in tried if g in req.summaries}
+    alt, alt_summary = _plan_one(source, fn.start_point[0], req)
+    if any(g not in plan.feeds for g in tried) or plan.cost >= alt.cost:
+        for g in tried:  # the generators on the host move less (or cannot feed the region)
             del fed[g]
-            req.summaries.pop(g, None)
-        return _plan_one(source, fn.start_point[0], req)
+        if all(g in plan.feeds for g in tried):
+            for g in tried:
+                if g in plans:
+                    plans[g].notes.append(
+                        f"its loops stay on the host also for its one call, in `{name}`: a "
+                        "data region there holding the call with its generators on the "
+                        "device would move no less than without them")
+        return alt, alt_summary
+    req.summaries.update(kept)
     for g in tried:
         fed_plan = fed.pop(g)[0]
         fed_plan.notes.insert(0, "its loops that only generate data stay on the device: its "
@@ -457,16 +500,26 @@ def _plan_fed(source: bytes, fn: Node, name: str, callees: list[str],
     return plan, summary
 
 
-def _called_once(fn: Node, root: Node) -> bool:
-    """Is the ``static`` function ``fn`` (no other file can name it) named once in the file
-    besides its declarations, as the callee of one direct call?"""
+def _called_once(fn: Node, root: Node, program: list[bytes] | None) -> bool:
+    """Is ``fn`` named once in the file besides its declarations, as the callee of one direct
+    call, and nowhere else: it is ``static`` (no other file can name it), or the program's
+    other files are all known (``program``) and none of them holds its name — a function
+    with external linkage can only be named by the program's translation units (C11 6.2.2p2:
+    each declaration of an identifier with external linkage denotes the same function
+    throughout the program), so that call is its only one?"""
+    from accellium.dataset.analysis.macros import tokens
     from accellium.dataset.offload.callgraph import is_static
 
     name = function_name(fn)[0]
-    if not name or not is_static(fn):
+    if not name:
         return False
-    uses = [n for n in iter_nodes(root) if n.type == "identifier" and text(n) == name
-            and not _declared_here(n)]
+    if not is_static(fn) and (program is None or any(
+            name in tokens(o.decode("utf-8", "surrogateescape")) for o in program)):
+        return False
+    named_ = [n for n in iter_nodes(root) if n.type == "identifier" and text(n) == name]
+    if tokens(text(root)).count(name) != len(named_):
+        return False  # also named in a macro's body: a call the tree does not show
+    uses = [n for n in named_ if not _declared_here(n)]
     return len(uses) == 1 and uses[0].parent is not None and \
         uses[0].parent.type == "call_expression" and \
         _field(uses[0].parent, "function") == uses[0]
@@ -518,13 +571,14 @@ def _plan_with_callees(source: bytes, root: Node, asked: list[Node], req: _Req
         plan, summary = _plan_fed(source, fn, name, graph[name], plans, fed, req)
         req.within = within
         plans[name] = plan
+        req.costs[name] = plan.cost
         if summary is not None and name not in loops_of:
             req.summaries[name] = summary
         if plan.loops or plan.calls or isinstance(summary, str) or \
                 any(c in req.calls.offloads for c in graph[name]):
             req.calls.offloads.add(name)
         plan.summary, plan.offloads = req.summaries.get(name), name in req.calls.offloads
-        if plan.homed and summary is None and name not in loops_of and _called_once(fn, root):
+        if plan.homed and summary is None and name not in loops_of and _called_once(fn, root, req.program):
             _device_generators(source, fn, name, fed, req)
     out = [plans[n] if n in plans else _plan_one(source, f.start_point[0], req)[0]
            for n, f in zip(asked_names, asked, strict=True)]

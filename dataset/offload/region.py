@@ -31,7 +31,7 @@ from accellium.dataset.offload.structure import (
 from accellium.dataset.offload.swap import SwapGroup, merged, swap_groups, to_buffers
 from accellium.dataset.offload.uses import assignments
 
-__all__ = ["Region", "choose_region", "per_loop_regions", "transfer_cost"]
+__all__ = ["Region", "choose_region", "per_loop_regions", "transfer_cost", "IN_LOOP"]
 
 _ROUNDS = 4
 
@@ -159,7 +159,7 @@ def _unstructured(region: Region) -> None:
 
 #: A transfer inside a loop of the function counts as this many outside one (its trip count
 #: is not known; it only has to dominate).
-_IN_LOOP = 100
+IN_LOOP = 100
 
 
 def _in_loop(node: Node, fn: Node) -> bool:
@@ -171,37 +171,45 @@ def _in_loop(node: Node, fn: Node) -> bool:
     return False
 
 
-def _weight(info: ArrayInfo | None) -> int:
+def _weight(info: ArrayInfo | None, rows: bool = False) -> int:
     """How large a transfer of the array is taken to be: 1 + the degree of its section's
     length (``n*dim`` elements outweigh ``k``; a length that is a product of more sizes is
-    taken to be larger, the sizes themselves being unknown)."""
+    taken to be larger, the sizes themselves being unknown).  ``rows``: each size after the
+    first of rows of a known length (``T a[N][M]``, ``T (*A)[N][M]``) that is not a number
+    counts as one more degree, so that the same memory weighs the same whether it is mapped
+    as rows ``a[0:n][0:M]`` or as the one object ``A[0:1][0:N][0:M]``."""
     if info is None or not info.spans:
         return 1
     deg = 0
     for s in info.spans:
         length = poly.add(poly.sub(s.hi, s.lo), poly.const(1))
         deg += max((len(t) for t, c in length.items() if c), default=0)
+    if rows and info.shape.kind == "rows":
+        deg += sum(1 for d in info.shape.dims if not d.strip().isdigit())
     return 1 + deg
 
 
-def transfer_cost(region: Region, fn: Node) -> int:
+def transfer_cost(region: Region, fn: Node, rows: bool = False) -> int:
     """Data directives weighted by whether they repeat: each array's entry and exit, each
     ``update`` (the array's section at most); inside a loop of the function, x100; each by
-    the array's :func:`_weight`."""
-    around = _IN_LOOP if _in_loop(region.lay.block, fn) or region.lay.block.type in (
+    the array's :func:`_weight` (``rows``: its sizes after the first counted, to compare
+    regions of different functions, :func:`~.plan.plan_source`)."""
+    around = IN_LOOP if _in_loop(region.lay.block, fn) or region.lay.block.type in (
         "for_statement", "while_statement", "do_statement") else 1
     cost = 0
-    weights = {b: _weight(region.arrays[g.rep]) for g in region.swaps for b in g.buffers}
+    weights = {b: _weight(region.arrays[g.rep], rows) for g in region.swaps
+               for b in g.buffers}
     for name, info in region.arrays.items():
         if not region.swapped(name):
-            weights[name] = _weight(info)
+            weights[name] = _weight(info, rows)
     for name, weight in weights.items():
         clause = region.flow.clauses.get(name, "copy")
         cost += around * weight * {"copy": 2, "copyin": 1, "copyout": 1,
                                    "create": 0}.get(clause, 2)
     for u in region.flow.updates:
-        w = 1 if _few(u.section) else _weight(region.arrays.get(u.section.split("[")[0].strip()))
-        cost += w * (_IN_LOOP if (u.leaf.loops or around > 1) else 1)
+        w = 1 if _few(u.section) else _weight(region.arrays.get(u.section.split("[")[0].strip()),
+                                               rows)
+        cost += w * (IN_LOOP if (u.leaf.loops or around > 1) else 1)
     return cost
 
 
