@@ -127,21 +127,28 @@ def _int_range(lo: int, hi: int):
     return check
 
 
+def _strings(v: Any, limit: int) -> list[str]:
+    """A setting that is a list of at most ``limit`` strings (a single string is a list of
+    one; an empty Lua table may arrive as ``{}``), stripped, empty ones dropped."""
+    if v is None or v == {}:
+        return []
+    if isinstance(v, str):
+        v = [v]
+    if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+        raise ValueError("expected a list of strings")
+    items = [x.strip() for x in v if x.strip()]
+    if len(items) > limit:
+        raise ValueError(f"expected at most {limit} entries")
+    return items
+
+
 def _path_list(limit: int, relative: bool):
     """A list of at most ``limit`` paths (or globs), each a non-empty string of printable
     characters; ``relative``: each relative, without a ``..`` segment (inside the folder).
     A single string is a list of one; empty strings are dropped."""
 
     def check(v: Any) -> tuple[str, ...]:
-        if v is None or v == {}:  # an empty Lua table may arrive as {}
-            return ()
-        if isinstance(v, str):
-            v = [v]
-        if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
-            raise ValueError("expected a list of strings")
-        items = [x.strip() for x in v if x.strip()]
-        if len(items) > limit:
-            raise ValueError(f"expected at most {limit} entries")
+        items = _strings(v, limit)
         for x in items:
             if len(x) > MAX_PATH_CHARS or any(ord(c) < 0x20 or ord(c) == 0x7F for c in x):
                 raise ValueError(f"an entry is longer than {MAX_PATH_CHARS} chars or has a "
@@ -164,15 +171,7 @@ def _macro_list(undefine: bool):
         from accellium.dataset.analysis.conditions import given_define
         from accellium.dataset.pragma import IDENT
 
-        if v is None or v == {}:
-            return ()
-        if isinstance(v, str):
-            v = [v]
-        if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
-            raise ValueError("expected a list of strings")
-        items = [x.strip() for x in v if x.strip()]
-        if len(items) > MAX_DEFINES:
-            raise ValueError(f"expected at most {MAX_DEFINES} entries")
+        items = _strings(v, MAX_DEFINES)
         for x in items:
             if len(x) > MAX_DEFINE_CHARS or any(ord(c) < 0x20 and c != "\t" for c in x):
                 raise ValueError(f"an entry is longer than {MAX_DEFINE_CHARS} chars or has a "

@@ -288,13 +288,7 @@ def _scoped(span: Span, fn: Node, scope: Scope, region: Region) -> Span | None:
             continue
         if any(scope.decls.get(x) for x in poly.names(got)):
             values[n] = got
-    lo, hi = span.lo, span.hi
-    for n, v in values.items():
-        lo2, hi2 = poly.subst(lo, n, v), poly.subst(hi, n, v)
-        if lo2 is None or hi2 is None:
-            return None
-        lo, hi = lo2, hi2
-    return Span(lo, hi)
+    return span.substituted(values)
 
 
 def _columns(info: ArrayInfo, region: Region, params: list[str | None], scope: Scope,

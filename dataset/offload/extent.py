@@ -55,6 +55,17 @@ class Span:
     def same(self, other: Span) -> bool:
         return poly.compare(self.lo, other.lo) == 0 and poly.compare(self.hi, other.hi) == 0
 
+    def substituted(self, values: dict[str, poly.Poly]) -> Span | None:
+        """Both bounds with each name of ``values`` replaced by its polynomial (None: a
+        replacement is not a polynomial)."""
+        lo, hi = self.lo, self.hi
+        for n, v in values.items():
+            lo2, hi2 = poly.subst(lo, n, v), poly.subst(hi, n, v)
+            if lo2 is None or hi2 is None:
+                return None
+            lo, hi = lo2, hi2
+        return Span(lo, hi)
+
 
 def _in_scope(decl: Node, node: Node) -> bool:
     """Is the name ``decl`` (an ``init_declarator``) declares the one ``node`` sees: ``node``

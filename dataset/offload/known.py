@@ -57,12 +57,9 @@ def spelled_out(spans: list[Span], scope: Scope, where: tuple[int, int]) -> list
         if not values:
             break
         for k, s in enumerate(out):
-            lo, hi = s.lo, s.hi
-            for n, v in values.items():
-                lo2, hi2 = poly.subst(lo, n, v), poly.subst(hi, n, v)
-                if lo2 is None or hi2 is None:
-                    return None
-                lo, hi = lo2, hi2
-            out[k] = Span(lo, hi)
+            got = s.substituted(values)
+            if got is None:
+                return None
+            out[k] = got
         changed = True
     return out if changed else None
