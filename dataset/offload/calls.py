@@ -265,7 +265,7 @@ def summarize(fn: Node, scope: Scope, region: Region, defined: set[str]) -> Summ
 
 def _scoped(span: Span, fn: Node, scope: Scope, region: Region) -> Span | None:
     """``span`` with each object-like macro whose expansion names a variable of the function
-    (``_PB_NI`` with ``#define _PB_NI ni``, ``ni`` a parameter) replaced by its expansion: the
+    (``N_ROWS`` with ``#define N_ROWS ni``, ``ni`` a parameter) replaced by its expansion: the
     preprocessor replaces the name where it is used (C11 6.10.3), so in the callee it means
     the callee's ``ni``, and written into a caller it would mean the caller's own ``ni``.
     None: such an expansion is not a polynomial."""

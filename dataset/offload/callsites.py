@@ -310,8 +310,8 @@ def _is_whole(lo: poly.Poly, hi: poly.Poly, size: poly.Poly, params: list[str | 
 
 def _valued(spans: list[Span], scope: Scope, stmt: Node) -> list[Span] | None:
     """``spans`` with each object-like macro visible at ``stmt`` whose body is an integer
-    constant replaced by its value (``NI + POLYBENCH_PADDING_FACTOR`` with ``#define
-    POLYBENCH_PADDING_FACTOR 0`` is ``NI``): the preprocessor replaces both spellings the same
+    constant replaced by its value (``NI + PAD`` with ``#define
+    PAD 0`` is ``NI``): the preprocessor replaces both spellings the same
     way before the code is compiled (C11 6.10.3).  None: no such macro in them."""
     from accellium.dataset.analysis.macros import visible_at
 
