@@ -49,8 +49,9 @@ void scatter(double *y, const double *x, const int *idx, int n)
 """
 HELD_FOR, FILL_FOR, AXPY_FOR, SCATTER_FOR = 4, 10, 16, 22  # the loops' `for` lines (0-based)
 # the note's fix for the member loop: the data construct directly above the compute construct
+# (whose clauses after `parallel loop`, e.g. `gang vector`, are the engine's style choice)
 HELD_FIX = ("`#pragma acc data copyin(s) copy(s.x[0:n])` directly above "
-            "`#pragma acc parallel loop`")
+            "`#pragma acc parallel loop")
 
 client = client_fixture(record_statuses)
 
