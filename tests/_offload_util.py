@@ -69,6 +69,28 @@ MACRO_ROWS_MAIN_BODY = """int main(void) {
 # test_offload_nest_answer.py): per step the first nest writes b over the interior, the next
 # nest reads b over the same interior (LO = 1) or one column more (LO = 0, a hole never
 # written); the driver (NSIZE, NSTEPS) checks the result against the same steps on the host.
+# One kernel over a header macro with two definitions, 16 more columns under `#ifdef PADDED`
+# (the build's -D/-U decide it), and the pragma each definition gives its loop
+# (tests/test_lsp_defines.py, tests/test_server_command_line.py).
+PADDED_IDX_H = """#ifdef PADDED
+#define IDX(i, j) ((i) * (m + 16) + (j))
+#else
+#define IDX(i, j) ((i) * m + (j))
+#endif
+"""
+PADDED_IDX_KERNEL = """#include "idx.h"
+
+void scale(int n, int m, double *a, const double *b)
+{
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < m; j++)
+            a[IDX(i, j)] = 2.0 * b[IDX(i, j)];
+}
+"""
+PADDED_IDX_PLAIN = "#pragma acc parallel loop copyin(b[0:m*n]) copyout(a[0:m*n])"
+PADDED_IDX_PADDED = ("#pragma acc parallel loop copyin(b[0:m*n+16*n-16]) "
+                     "copy(a[0:m*n+16*n-16])")
+
 JACOBI_KERNEL = """
 void jacobi(int n, int steps, double *restrict a, double *restrict b)
 {

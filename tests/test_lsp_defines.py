@@ -20,28 +20,15 @@ from pytest_lsp import LanguageClient
 from accellium.lsp.loop_notes import NO_PRAGMA_TITLE
 from accellium.lsp.testing import edits_for, record_statuses
 from tests._lsp_client import backend_state, client_fixture
+from tests._offload_util import PADDED_IDX_H as IDX_H
+from tests._offload_util import PADDED_IDX_KERNEL as KERNEL
+from tests._offload_util import PADDED_IDX_PADDED, PADDED_IDX_PLAIN
 from tests.test_lsp_server import actions, open_doc, start, wait_for
 
-IDX_H = """#ifdef PADDED
-#define IDX(i, j) ((i) * (m + 16) + (j))
-#else
-#define IDX(i, j) ((i) * m + (j))
-#endif
-"""
-KERNEL = """#include "idx.h"
-
-void scale(int n, int m, double *a, const double *b)
-{
-    for (int i = 0; i < n; i++)
-        for (int j = 0; j < m; j++)
-            a[IDX(i, j)] = 2.0 * b[IDX(i, j)];
-}
-"""
 LOOP_ROW = 4
 HEADER_ROW = 2
-PLAIN = "Insert `#pragma acc parallel loop copyin(b[0:m*n]) copyout(a[0:m*n])`"
-PADDED = ("Insert `#pragma acc parallel loop copyin(b[0:m*n+16*n-16]) "
-          "copy(a[0:m*n+16*n-16])`")
+PLAIN = f"Insert `{PADDED_IDX_PLAIN}`"
+PADDED = f"Insert `{PADDED_IDX_PADDED}`"
 NONE = f"{NO_PRAGMA_TITLE} (disabled)"
 
 client = client_fixture(record_statuses)

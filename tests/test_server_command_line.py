@@ -16,27 +16,15 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from _offload_util import PADDED_IDX_H as IDX_H
+from _offload_util import PADDED_IDX_KERNEL as KERNEL
+from _offload_util import PADDED_IDX_PADDED as PADDED
+from _offload_util import PADDED_IDX_PLAIN as PLAIN
 from _offload_util import acc_lines
 from _server_util import running_server
 
 from accellium.server.app import Settings
 
-IDX_H = """#ifdef PADDED
-#define IDX(i, j) ((i) * (m + 16) + (j))
-#else
-#define IDX(i, j) ((i) * m + (j))
-#endif
-"""
-KERNEL = """#include "idx.h"
-void scale(int n, int m, double *a, const double *b)
-{
-    for (int i = 0; i < n; i++)
-        for (int j = 0; j < m; j++)
-            a[IDX(i, j)] = 2.0 * b[IDX(i, j)];
-}
-"""
-PLAIN = "#pragma acc parallel loop copyin(b[0:m*n]) copyout(a[0:m*n])"
-PADDED = "#pragma acc parallel loop copyin(b[0:m*n+16*n-16]) copy(a[0:m*n+16*n-16])"
 PROGRAM = [{"path": "idx.h", "code": IDX_H}]
 LOOP = KERNEL[KERNEL.index("for (int i"):KERNEL.rindex("}")].rstrip() + "\n"
 SCATTER = """void scatter(double *y, const double *x, const int *idx, int n)
