@@ -21,12 +21,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from _offload_util import acc_lines, write_suite
+from _offload_util import acc_lines, plan_written, write_suite
 
-from accellium.dataset.includes import read_includes
 from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
 from accellium.server.engines import get_engine
-from accellium.server.offload import apply_plans, offload_source
 
 NI, NK = 40, 24
 ONE = NI * NK * 8  # one array's bytes
@@ -103,12 +101,7 @@ def _write(tmp: Path, names: list[str]) -> Path:
 
 def _plans(tmp: Path, name: str, engine) -> tuple[str, dict]:
     _write(tmp, [name])
-    d = tmp / "programs" / name
-    src = (d / "kernel.c").read_bytes()
-    inc = read_includes(src, d / "kernel.c", "c", [d])
-    plans = offload_source(src, engine, path="kernel.c", includes=inc,
-                           program=[ALLOC.encode()])
-    return apply_plans(src, plans).decode(), {p.function: p for p in plans}
+    return plan_written(tmp / "programs" / name, engine, [ALLOC.encode()])
 
 
 def test_the_statement_macro_declares_the_pointer_and_init_stays_on_the_device(tmp_path, engine):

@@ -37,12 +37,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from _offload_util import acc_lines, verified_offload_bytes, write_suite
+from _offload_util import acc_lines, plan_written, verified_offload_bytes, write_suite
 
-from accellium.dataset.includes import read_includes
 from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
 from accellium.server.engines import get_engine
-from accellium.server.offload import apply_plans, offload_source
 
 NI, NK = 40, 24
 SQ, RECT, ROW = NI * NI * 8, NI * NK * 8, NK * 8  # the bytes of T and D, of A and B, of x
@@ -236,12 +234,7 @@ def _write(tmp: Path, names: list[str]) -> Path:
 
 def _plans(tmp: Path, name: str, engine) -> tuple[str, dict]:
     _write(tmp, [name])
-    d = tmp / "programs" / name
-    src = (d / "kernel.c").read_bytes()
-    inc = read_includes(src, d / "kernel.c", "c", [d])
-    plans = offload_source(src, engine, path="kernel.c", includes=inc,
-                           program=[PROGRAMS[name][1].encode()])
-    return apply_plans(src, plans).decode(), {p.function: p for p in plans}
+    return plan_written(tmp / "programs" / name, engine, [PROGRAMS[name][1].encode()])
 
 
 def _data(text: str) -> str:
