@@ -64,8 +64,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--compile-commands", metavar="PATH",
                    help="the build's compile_commands.json (or the folder holding it) to "
                         "take the file's -D/-U/-I from (default: the nearest one in the "
-                        "file's folder or a folder above it up to the current directory, or "
+                        "file's folder or a folder above it up to the workspace folder, or "
                         "in a build/ folder there); -D/-U/-I given here come after its own")
+    p.add_argument("--workspace", metavar="DIR",
+                   help="the project's top folder, as the editor's workspace folder "
+                        "(default: the current directory; the file's own folder when the file "
+                        "is not inside it): compile_commands.json is looked for up to it and "
+                        "its -I folders are read only inside it")
     p.add_argument("--no-compile-commands", action="store_true",
                    help="do not read a compile_commands.json")
     p.add_argument("--no-headers", action="store_true",
@@ -166,10 +171,10 @@ def _apply(args: argparse.Namespace, source: bytes, results: list[LoopSuggestion
 
 def _build_flags(args: argparse.Namespace):
     """The file's -D/-U/-I: its entry in the build's ``compile_commands.json``
-    (:mod:`accellium.dataset.build_flags`, the editor's reading; the project folder is the
-    current directory, or the file's own folder when the file is not inside it), then the
-    command line's -D/-U in their order (the last word for a name counts, as for gcc).  A
-    database that cannot be read is a ``ValueError`` (exit 2) naming it."""
+    (:mod:`accellium.dataset.build_flags`, the editor's reading; the workspace folder is
+    ``--workspace`` or the current directory, or the file's own folder when the file is not
+    inside it), then the command line's -D/-U in their order (the last word for a name counts,
+    as for gcc).  A database that cannot be read is a ``ValueError`` (exit 2) naming it."""
     from accellium.dataset.build_flags import DATABASE, BuildFlags, DatabaseError, flags_for
 
     if args.no_compile_commands:
@@ -181,7 +186,9 @@ def _build_flags(args: argparse.Namespace):
         if not os.path.isfile(db):
             why = "not a file" if db == args.compile_commands else f"no {DATABASE} there"
             raise ValueError(f"--compile-commands {args.compile_commands}: {why}")
-    here = os.path.realpath(os.getcwd())
+    if args.workspace is not None and not os.path.isdir(args.workspace):
+        raise ValueError(f"--workspace {args.workspace}: not a folder")
+    here = os.path.realpath(args.workspace if args.workspace is not None else os.getcwd())
     folder = os.path.dirname(os.path.realpath(args.file))
     root = here if folder == here or folder.startswith(here.rstrip(os.sep) + os.sep) else folder
     try:

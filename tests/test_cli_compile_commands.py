@@ -9,7 +9,8 @@ accellium``) run from the project's folder:
   nothing is known of ``PADDED``: no parallel pragma;
 * ``-U`` on the command line comes after the entry's words and wins over its ``-D``;
 * ``--no-compile-commands`` reads none; ``--compile-commands`` names one (a file or its folder)
-  that is not found by itself; a database's ``-I`` outside the project is not read;
+  that is not found by itself; ``--workspace`` (default: the current directory) bounds the
+  search; a database's ``-I`` outside the workspace is not read;
 * a malformed database is one line on stderr naming it, exit 2, the file untouched by
   ``--apply``;
 * ``--offload`` (and ``--program``) plan with the same flags; the plans applied verify in the
@@ -55,17 +56,18 @@ def _database(folder: Path, command: str) -> None:
     (folder / "compile_commands.json").write_text(json.dumps([entry]))
 
 
-def _run(ws: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "accellium", "suggest", "src/kernel.c",
+def _run(ws: Path, *args: str, file: str = "src/kernel.c") -> subprocess.CompletedProcess[str]:
+    """``accellium suggest FILE --engine analysis ARGS`` run in the folder ``ws``."""
+    return subprocess.run([sys.executable, "-m", "accellium", "suggest", file,
                            "--engine", "analysis", *args], cwd=ws, capture_output=True,
                           text=True, timeout=300,
                           env={"PYTHONPATH": str(ROOT), "ACCELLIUM_TRAIN": "",
                                "PATH": "/usr/bin:/bin"})
 
 
-def _pragma(ws: Path, *args: str) -> str | None:
+def _pragma(ws: Path, *args: str, file: str = "src/kernel.c") -> str | None:
     """The pragma ``accellium suggest --json`` gives the outer loop."""
-    got = _run(ws, "--json", *args)
+    got = _run(ws, "--json", *args, file=file)
     assert got.returncode == 0, got.stderr
     (item,) = [x for x in json.loads(got.stdout) if x["line"] == LOOP_LINE]
     return item["pragma"]
@@ -119,6 +121,20 @@ def test_no_compile_commands_and_a_named_one(tmp_path):
         got = _run(ws, *args)
         assert got.returncode == 2 and why in got.stderr, got.stderr
         assert got.stderr.count("\n") == 1 and got.stdout == "", got.stderr
+
+
+def test_the_workspace_folder_bounds_the_search(tmp_path):
+    """Run from the build folder, the source is outside the current directory: the search
+    stays in the source's folder unless ``--workspace`` names the project's top folder."""
+    ws = _project(tmp_path)
+    build, src = ws / "build", "../src/kernel.c"
+    assert "parallel" not in (_pragma(build, file=src) or "")
+    assert _pragma(build, "--workspace", "..", file=src) == PADDED
+    assert _pragma(build, "--workspace", str(ws), file=src) == PADDED
+    # a named database from there: its -I ../include is outside the workspace (src/): not read
+    assert "parallel" not in (_pragma(build, "--compile-commands", ".", file=src) or "")
+    got = _run(build, "--workspace", "nowhere", file=src)
+    assert got.returncode == 2 and "--workspace nowhere: not a folder" in got.stderr, got.stderr
 
 
 def test_an_entrys_include_folder_outside_the_project_is_not_read(tmp_path):
