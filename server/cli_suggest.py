@@ -61,6 +61,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="the -D/-U given are all those of the build: a name nothing defines "
                         "is undefined in #if groups (without it such a group is undecided "
                         "and the macros it defines stay unknown)")
+    p.add_argument("--compile-commands", metavar="PATH",
+                   help="the build's compile_commands.json (or the folder holding it) to "
+                        "take the file's -D/-U/-I from (default: the nearest one in the "
+                        "file's folder or a folder above it up to the workspace folder, or "
+                        "in a build/ folder there); -D/-U/-I given here come after its own")
+    p.add_argument("--workspace", metavar="DIR",
+                   help="the project's top folder, as the editor's workspace folder "
+                        "(default: the current directory; the file's own folder when the file "
+                        "is not inside it): compile_commands.json is looked for up to it and "
+                        "its -I folders are read only inside it")
+    p.add_argument("--no-compile-commands", action="store_true",
+                   help="do not read a compile_commands.json")
     p.add_argument("--no-headers", action="store_true",
                    help="do not read the file's local headers (their macros stay unknown)")
     p.add_argument("--program", nargs="+", metavar="SOURCE",
@@ -157,6 +169,41 @@ def _apply(args: argparse.Namespace, source: bytes, results: list[LoopSuggestion
     return 0
 
 
+def _build_flags(args: argparse.Namespace):
+    """The file's -D/-U/-I: its entry in the build's ``compile_commands.json``
+    (:mod:`accellium.dataset.build_flags`, the editor's reading; the workspace folder is
+    ``--workspace`` or the current directory, or the file's own folder when the file is not
+    inside it), then the command line's -D/-U in their order (the last word for a name counts,
+    as for gcc).  A database that cannot be read is a ``ValueError`` (exit 2) naming it."""
+    from accellium.dataset.build_flags import DATABASE, BuildFlags, DatabaseError, flags_for
+
+    if args.no_compile_commands:
+        return BuildFlags(tuple(args.defines), (), args.defines_complete)
+    db = args.compile_commands
+    if db is not None:
+        if os.path.isdir(db):
+            db = os.path.join(db, DATABASE)
+        if not os.path.isfile(db):
+            why = "not a file" if db == args.compile_commands else f"no {DATABASE} there"
+            raise ValueError(f"--compile-commands {args.compile_commands}: {why}")
+    if args.workspace is not None and not os.path.isdir(args.workspace):
+        raise ValueError(f"--workspace {args.workspace}: not a folder")
+    here = os.path.realpath(args.workspace if args.workspace is not None else os.getcwd())
+    folder = os.path.dirname(os.path.realpath(args.file))
+    root = here if folder == here or folder.startswith(here.rstrip(os.sep) + os.sep) else folder
+    try:
+        flags = flags_for(args.file, [root], args.defines, args.defines_complete, db)
+    except DatabaseError as e:
+        raise ValueError(f"{e}; name another with --compile-commands, or read none with "
+                         "--no-compile-commands") from None
+    if flags.database is not None:
+        log.info("%s: the -D/-U/-I of its entry in %s", args.file, flags.database)
+    elif db is not None:
+        print(f"accellium suggest: {args.file}: no entry in {db}; its -D/-U/-I not used",
+              file=sys.stderr)
+    return flags
+
+
 def _headers(args: argparse.Namespace, source: bytes):
     """The macros of the file's local headers (docs: README, "Headers"); a header that is not
     read is a line on stderr (one not found only with ``-v``: many quoted includes are
@@ -172,8 +219,10 @@ def _headers(args: argparse.Namespace, source: bytes):
     for w in args.defines:
         if w.startswith("-D") and given_define(w[2:], lang) is None or w in ("-D", "-U"):
             raise ValueError(f"{w[:2]} {w[2:]}: not NAME, NAME=VALUE or NAME(params)=VALUE")
-    predefined = command_line(args.defines, args.defines_complete, lang)[0]
-    got = read_includes(source, args.file, lang, args.include_dir, predefined=predefined)
+    flags = _build_flags(args)
+    predefined = command_line(flags.words, flags.complete, lang)[0]
+    dirs = [*flags.include_dirs, *args.include_dir]
+    got = read_includes(source, args.file, lang, dirs, predefined=predefined)
     for note in got.notes:
         if note.endswith(": not found"):
             log.info("%s: %s", args.file, note)
@@ -189,6 +238,8 @@ def run_suggest(args: argparse.Namespace) -> int:
         return _fail(f"--offload takes a function name, got '{args.offload}'")
     if getattr(args, "program", None) and args.offload is None:
         return _fail("--program needs --offload")
+    if args.compile_commands is not None and args.no_compile_commands:
+        return _fail("--compile-commands and --no-compile-commands exclude each other")
     if args.line is not None and args.line < 1:
         return _fail(f"--line must be >= 1, got {args.line}")
     try:
@@ -197,10 +248,10 @@ def run_suggest(args: argparse.Namespace) -> int:
             check_writable(args.file)
     except InputError as e:
         return _fail(str(e))
+    includes = None if args.no_headers else _headers(args, source)  # bad flags: before loading
     engine = _engine(args)
     if isinstance(engine, int):
         return engine
-    includes = None if args.no_headers else _headers(args, source)
     out = _Stdout()
     if args.offload is not None:
         from accellium.server.cli_offload import run_offload

@@ -71,7 +71,8 @@ MACRO_ROWS_MAIN_BODY = """int main(void) {
 # written); the driver (NSIZE, NSTEPS) checks the result against the same steps on the host.
 # One kernel over a header macro with two definitions, 16 more columns under `#ifdef PADDED`
 # (the build's -D/-U decide it), and the pragma each definition gives its loop
-# (tests/test_lsp_defines.py, tests/test_server_command_line.py).
+# (tests/test_lsp_defines.py, tests/test_server_command_line.py,
+# tests/test_cli_compile_commands.py).
 PADDED_IDX_H = """#ifdef PADDED
 #define IDX(i, j) ((i) * (m + 16) + (j))
 #else
@@ -90,6 +91,29 @@ void scale(int n, int m, double *a, const double *b)
 PADDED_IDX_PLAIN = "#pragma acc parallel loop copyin(b[0:m*n]) copyout(a[0:m*n])"
 PADDED_IDX_PADDED = ("#pragma acc parallel loop copyin(b[0:m*n+16*n-16]) "
                      "copy(a[0:m*n+16*n-16])")
+# The driver of PADDED_IDX_KERNEL (n rows of m): it checks `scale`'s result through the header's
+# IDX, so the program verifies built with or without -DPADDED (as its pragmas fit the build).
+PADDED_IDX_N, PADDED_IDX_M = 40, 24
+PADDED_IDX_MAIN = f"""#include <stdio.h>
+#include <stdlib.h>
+#include "idx.h"
+void scale(int n, int m, double *a, const double *b);
+int main(void)
+{{
+    int n = {PADDED_IDX_N}, m = {PADDED_IDX_M};
+    size_t len = (size_t)IDX(n - 1, m - 1) + 1;
+    double *a = calloc(len, sizeof *a), *b = malloc(len * sizeof *b);
+    for (size_t k = 0; k < len; k++)
+        b[k] = k % 13;
+    scale(n, m, a, b);
+    int bad = 0;
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < m; j++)
+            bad += a[IDX(i, j)] != 2.0 * b[IDX(i, j)];
+    puts(bad ? "BAD" : "OK");
+    return 0;
+}}
+"""
 
 JACOBI_KERNEL = """
 void jacobi(int n, int steps, double *restrict a, double *restrict b)
@@ -235,14 +259,16 @@ def with_naive_pragma(src: str, marker: str) -> str:
     return "".join(lines)
 
 
-def run_as_written(tmp: Path, programs: dict[str, dict[str, str]]) -> dict[str, int]:
+def run_as_written(tmp: Path, programs: dict[str, dict[str, str]],
+                   flags: dict[str, str] | None = None) -> dict[str, int]:
     """Builds each program (name -> its files: ``kernel.c``, ``main.c`` and any headers) as
-    written, with gcc -fopenacc, runs it in the data-environment emulator (separate device
-    memory: a missing transfer or a ``present`` on absent data fails) and asserts it printed
-    OK; returns the bytes each moved (both ways)."""
+    written, with gcc -fopenacc (and the program's ``flags``: ``-DOPT``), runs it in the
+    data-environment emulator (separate device memory: a missing transfer or a ``present`` on
+    absent data fails) and asserts it printed OK; returns the bytes each moved (both ways)."""
     from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
 
-    manifest = write_suite(tmp, {k: (f["kernel.c"], f["main.c"]) for k, f in programs.items()})
+    manifest = write_suite(tmp, {k: (f["kernel.c"], f["main.c"]) for k, f in programs.items()},
+                           flags=flags)
     for name, files in programs.items():
         for rel, text in files.items():
             (tmp / "programs" / name / rel).write_text(text)

@@ -18,6 +18,9 @@ import httpx
 import pytest
 from _offload_util import PADDED_IDX_H as IDX_H
 from _offload_util import PADDED_IDX_KERNEL as KERNEL
+from _offload_util import PADDED_IDX_M as M
+from _offload_util import PADDED_IDX_MAIN as MAIN
+from _offload_util import PADDED_IDX_N as N
 from _offload_util import PADDED_IDX_PADDED as PADDED
 from _offload_util import PADDED_IDX_PLAIN as PLAIN
 from _offload_util import acc_lines
@@ -80,29 +83,6 @@ def test_program_paths_that_are_not_one_folders_files(srv):
                                    "program": [*PROGRAM, {"path": "idx.h/y.h", "code": ""}]})
     assert r.status_code == 200, r.text
     assert acc_lines(r.json()["code"]) == []
-
-
-N, M = 40, 24
-MAIN = f"""#include <stdio.h>
-#include <stdlib.h>
-#include "idx.h"
-void scale(int n, int m, double *a, const double *b);
-int main(void)
-{{
-    int n = {N}, m = {M};
-    size_t len = (size_t)IDX(n - 1, m - 1) + 1;
-    double *a = calloc(len, sizeof *a), *b = malloc(len * sizeof *b);
-    for (size_t k = 0; k < len; k++)
-        b[k] = k % 13;
-    scale(n, m, a, b);
-    int bad = 0;
-    for (int i = 0; i < n; i++)
-        for (int j = 0; j < m; j++)
-            bad += a[IDX(i, j)] != 2.0 * b[IDX(i, j)];
-    puts(bad ? "BAD" : "OK");
-    return 0;
-}}
-"""
 
 
 def test_the_plans_verify_in_their_builds(srv, tmp_path):
