@@ -17,7 +17,7 @@ from lsprotocol import types
 from pytest_lsp import LanguageClient
 
 from accellium.lsp.backend_skew import carried, refused_fields, without
-from accellium.lsp.testing import edits_for, record_statuses
+from accellium.lsp.testing import edits_for, read_code_actions_with_commands, record_statuses
 from tests._lsp_client import backend_state, client_fixture
 from tests._offload_util import PADDED_IDX_H, PADDED_IDX_KERNEL, PADDED_IDX_PADDED
 from tests._older_backend import MAX_OLDER_CODE, OLDER_PRAGMA, older_backend
@@ -36,7 +36,7 @@ LONG = ("void mix(int n, double *a, const double *b, const double *c, const doub
         "               + 0.03125 * c[i] * d[i] + 0.015625 * b[i] * d[i] + 0.5 * b[i] * b[i]\n"
         "               + 0.25 * c[i] * c[i] + 0.125 * d[i] * d[i];\n}\n")
 
-client = client_fixture(record_statuses)
+client = client_fixture(record_statuses, read_code_actions_with_commands)
 
 
 def _body_422(*errors: tuple[str, list]) -> bytes:
@@ -104,9 +104,11 @@ async def _backend_edit(client: LanguageClient, uri: str, row: int) -> str | Non
     return edits[0].new_text.strip()
 
 
-async def _offload(client: LanguageClient, uri: str) -> list[str] | None:
-    """The OpenACC lines the offload action on ``scale`` inserts (None: no edit)."""
-    acts = [a for a in await actions(client, uri, HEADER_ROW) if a.title == OFFLOAD_TITLE]
+async def _offload(client: LanguageClient, uri: str, row: int = HEADER_ROW
+                   ) -> list[str] | None:
+    """The OpenACC lines the offload action on the function at ``row`` inserts in the
+    document (None: no edit)."""
+    acts = [a for a in await actions(client, uri, row) if a.title == OFFLOAD_TITLE]
     assert len(acts) == 1, [m.message for m in client.messages]
     a = await client.code_action_resolve_async(acts[0])
     if a.edit is None:
@@ -185,3 +187,56 @@ async def test_offload_with_the_build_is_planned_in_process(client: LanguageClie
         assert got == [OLDER_PRAGMA]
         assert "command_line" not in old.of("/v1/offload")[-1]
         assert len(_older_messages(client)) == 1 and backend_state(client) == "connected"
+
+
+AXPY = """void axpy(int n, double a, const double *x, double *y)
+{
+    for (int i = 0; i < n; i++)
+        y[i] = a * x[i] + y[i];
+}
+"""
+MAIN = """void axpy(int n, double a, const double *x, double *y);
+int main(void)
+{
+    double x[8] = {0}, y[8] = {0};
+    axpy(8, 2.0, x, y);
+    return (int)y[0];
+}
+"""
+
+
+async def test_offload_of_a_program_file_is_planned_in_process(client: LanguageClient,
+                                                               tmp_path):
+    """With ``offloadProgram`` the request carries the document's ``path`` among the program's
+    files, which the older backend refuses: planned in-process (with the caller), then without
+    a round trip; without the program the backend plans."""
+    ws = tmp_path / "ws"
+    (ws / "src").mkdir(parents=True)
+    (ws / "src" / "axpy.c").write_text(AXPY)
+    (ws / "src" / "main.c").write_text(MAIN)
+    uri, main_uri = (ws / "src" / "axpy.c").as_uri(), (ws / "src" / "main.c").as_uri()
+    with older_backend() as old:
+        await start(client, root=ws, options={"backendUrl": old.url,
+                                              "offloadProgram": ["src/*.c"]})
+        await wait_for(lambda: backend_state(client) == "connected")
+        open_doc(client, uri, AXPY)
+        open_doc(client, main_uri, MAIN)  # every program file open: the action has the edit
+        got = await _offload(client, uri, 0)
+        assert got and OLDER_PRAGMA not in got, got
+        sent = old.of("/v1/offload")
+        assert len(sent) == 1 and sent[0]["path"] == "src/axpy.c" and sent[0]["program"], sent
+        msgs = await wait_for(lambda: _older_messages(client))
+        assert "`path`" in msgs[0] and "`command_line`" not in msgs[0], msgs
+        assert await _offload(client, uri, 0) == got
+        assert len(old.of("/v1/offload")) == 1  # known: no round trip
+
+        _configure(client, {"backendUrl": old.url, "offloadProgram": []})
+        for _ in range(40):
+            if await _offload(client, uri, 0) == [OLDER_PRAGMA]:
+                break
+            await asyncio.sleep(0.05)
+        assert len(old.of("/v1/offload")) >= 2
+        last = old.of("/v1/offload")[-1]
+        assert "path" not in last and "program" not in last, last
+        assert await _offload(client, uri, 0) == [OLDER_PRAGMA]
+        assert len(_older_messages(client)) == 1
