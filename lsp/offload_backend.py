@@ -10,7 +10,11 @@ is made in-process).  The answer's line edits are checked like any plan's
 (:func:`accellium.server.offload.edit_bytes`: every new line a one-line ``#pragma acc`` or a
 brace) and applied to the text that was sent.  A backend that is down, has no such endpoint or
 answers garbage costs nothing: the plan is made in-process (:mod:`.offload`); a ``422`` (the
-backend refuses the code) is final and its reason shown.
+backend refuses the code) is final and its reason shown — unless it names only fields of this
+server that the backend does not know (``command_line``, ``path``: a backend older than this
+server, :mod:`.backend_skew`): the plan is then made in-process, which reads the build's -D/-U
+and the program's headers itself, and later requests carrying those fields to that backend are
+planned in-process at once (the others still go to it).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from accellium.dataset.offload import PlanEdit, Rank
 from accellium.server.api_models import MAX_CODE_BYTES
 
 from .backend import BackendError, detail, parse_json
+from .backend_skew import carried, refused_fields
 
 if TYPE_CHECKING:
     from accellium.dataset.analysis.macros import Macro
@@ -38,6 +43,7 @@ log = logging.getLogger("accellium.lsp")
 __all__ = ["BackendRefused", "backend_plan"]
 
 MAX_EDITS = 10_000
+OFFLOAD = "/v1/offload"
 
 
 class BackendRefused(RuntimeError):
@@ -104,8 +110,8 @@ async def backend_plan(service: SuggestService, view: DocView, function: str,
                        fields: dict[str, Any] | None = None) -> Planned | None:
     """(byte edits of ``view.source``, notes, the program files' byte edits by path) from the
     backend; None when the backend cannot be used for this document (too large, not UTF-8) or
-    failed (then the caller plans in-process); raises :class:`BackendRefused` on a 422 for
-    the document alone.  ``program``: the program's other files (:mod:`.program`);
+    failed or is older than this server (then the caller plans in-process); raises
+    :class:`BackendRefused` on a 422 for the document alone.  ``program``: the program's other files (:mod:`.program`);
     ``defines``: the macros of the document's headers it uses (:mod:`.headers`: decided by the
     build's -D/-U), sent as the request's ``defines``; ``fields``: more of the request
     (``command_line``, ``path``: :func:`.offload.backend_fields`)."""
@@ -127,9 +133,17 @@ async def backend_plan(service: SuggestService, view: DocView, function: str,
         if files is None:
             return None
         body["program"] = files
+    skew = carried(body, service.older.refused(s.backend_url or "", OFFLOAD))
+    if skew:  # an older backend: its plan would miss what these fields tell
+        log.info("offload: %s does not take %s; planning in-process", s.backend_url,
+                 ", ".join(sorted(skew)))
+        return None
     try:
-        status, raw = await service.http.request("POST", f"{s.backend_url}/v1/offload",
+        status, raw = await service.http.request("POST", f"{s.backend_url}{OFFLOAD}",
                                                  timeout_s, s.backend_token, body)
+        if status == 422 and (older := refused_fields(OFFLOAD, raw)):
+            service.backend_older(OFFLOAD, older)
+            return None
         if status == 422 and program is None:
             raise BackendRefused(detail(raw))
         if status != 200:

@@ -10,6 +10,9 @@ answers, else the embedded engine in-process (:func:`server.suggest.suggest`).
   the embedded engine and the state change is reported (``accellium/status``; a
   ``window/showMessage`` once per backend URL and kind of failure).  The limits (one deadline
   for the whole answer, 1 MiB, JSON depth) and the circuit breaker are in ``lsp/backend.py``.
+* A backend older than this server (a ``422`` that names only optional fields it does not know,
+  ``lsp/backend_skew.py``) is no refusal: the loop is asked for again without them, later
+  loops go without them at once, and a ``window/showMessage`` says so once per URL.
 * Embedded engines run in worker threads (``run_cpu``, see ``lsp/jobs.py``), never on the event
   loop, within a time budget per request.
 * Every pragma, wherever it comes from, is parsed and validated before it can reach an edit.
@@ -40,6 +43,7 @@ from .backend import (
     parse_json,
     suggestion_from_json,
 )
+from .backend_skew import WITHOUT, OlderBackends, refused_fields, without
 from .queries import query_key, request_body
 from .settings import Settings
 
@@ -51,6 +55,8 @@ __all__ = ["SuggestService", "Outcome", "BackendError", "BackendRejected",
 CACHE_SIZE = 2048
 EMBEDDED_BUDGET_S = 30.0  # resolve, annotate, backend fallback (code actions pass less)
 BIG_ANSWER = 1 << 16  # answers larger than this are parsed in a thread
+SUGGEST = "/v1/suggest"
+
 
 @dataclass
 class Outcome:
@@ -94,6 +100,7 @@ class SuggestService:
         self._engines: dict[str, Any] = {}
         self._engines_lock = threading.Lock()
         self.http = BackendClient()
+        self.older = OlderBackends()  # the newer fields each backend refuses (version skew)
         # How embedded engines run: ``await run_cpu(fn, lane, late)``; the server hands in its
         # worker pool (a lane per document; ``late`` gets the answer of a run that overran).
         self.run_cpu: Callable[..., Awaitable[Any]] = _in_thread
@@ -117,6 +124,7 @@ class SuggestService:
             self.backend.state = "connected" if settings.backend_url else "embedded"
             self.backend.detail = ""
             self.backend.breaker = Breaker()
+            self.older.clear()  # a backend upgraded meanwhile takes the fields again
         if not settings.backend_url:
             self.backend.state = "embedded"
         self.publish_status()
@@ -327,16 +335,37 @@ class SuggestService:
     # ------------------------------------------------------------------------------------------
 
     def payload(self, q: LoopQuery, scope: bool = True) -> dict:
-        return request_body(q, scope)
+        """The ``/v1/suggest`` body, without the fields this backend is known not to take."""
+        body = request_body(q, scope)
+        refused = self.older.refused(self.settings.backend_url or "", SUGGEST)
+        return without(body, refused) if refused else body
+
+    def backend_older(self, endpoint: str, fields: frozenset[str]) -> None:
+        """Remember that the backend does not take ``fields`` at ``endpoint`` (it is older than
+        this server: :mod:`.backend_skew`) and say so once per URL and field."""
+        url = self.settings.backend_url or ""
+        new = self.older.learn(url, endpoint, fields)
+        if new:
+            names = ", ".join(f"`{f}`" for f in sorted(new))
+            self._report_once(f"older:{endpoint}:{','.join(sorted(new))}",
+                              f"accellium: the backend at {url} is older than this editor: "
+                              f"its {endpoint} does not accept {names}; {WITHOUT[endpoint]}.")
 
     async def _post(self, q: LoopQuery, timeout: float) -> tuple[int, bytes]:
-        """POST /v1/suggest with the document as the loop's scope; a backend that refuses the
+        """POST /v1/suggest with the document as the loop's scope.  A backend older than this
+        server (a 422 naming only fields it does not know, :mod:`.backend_skew`) is asked once
+        more without them, and later requests go without them; a backend that refuses the
         scope (413: too large once escaped; 422: text the API does not take, e.g. brackets
         nested too deep somewhere else in the file) is asked once more without it."""
         s = self.settings
         url = f"{s.backend_url}/v1/suggest"
         status, body = await self.http.request("POST", url, timeout, s.backend_token,
                                                self.payload(q))
+        if status == 422 and (older := refused_fields(SUGGEST, body)):
+            self.backend_older(SUGGEST, older)
+            self.requests_sent += 1
+            status, body = await self.http.request("POST", url, timeout, s.backend_token,
+                                                   self.payload(q))
         if status in (413, 422) and q.scope is not None:
             log.info("backend refused the scope (HTTP %d: %s); asking without it", status,
                      detail(body))
