@@ -1,7 +1,8 @@
 """The corrections every ``auto`` candidate passes (``rank.candidates.finish``): the
 sequential constructs on a loop the analysis cannot prove independent, outside a compute
 region, become the compiler-decides form of the same shape — never a form that asserts
-parallelism — and are left alone where that form is refused."""
+parallelism — and are left alone where that form is refused; and the candidates ``generate``
+adds inside a ``kernels`` region, where ``independent`` states what the analysis proved."""
 
 from __future__ import annotations
 
@@ -127,3 +128,65 @@ def test_the_projects_own_kernels_examples_keep_their_form():
     ctx = context(q, qf, features((), qf), [])
     out = finish(parse("#pragma acc kernels loop"), ctx)
     assert out is not None and out.directive == "kernels loop", out.render()
+
+
+KERNELS = ("#pragma acc data copy(y[0:n]) copyin(x[0:n])", "#pragma acc kernels")
+
+
+def _generated(code: str, enclosing: tuple[str, ...]) -> list[str]:
+    from accellium.server.engines.rank.candidates import generate
+
+    _, ctx = _ctx(code, enclosing)
+    return [c.text for c in generate(ctx, lambda nb: None, None)]
+
+
+def test_in_kernels_an_independent_loop_is_also_proposed_with_independent():
+    # a `loop` in `kernels` without `independent` is `auto`: the compiler must prove again
+    # what the analysis proved; with the project's style unknown (no examples) the form that
+    # states it is a candidate beside the plain one
+    got = _generated(SAXPY, KERNELS)
+    assert "#pragma acc loop" in got and "#pragma acc loop independent" in got, got
+    q, _ = _ctx(SAXPY, KERNELS)
+    for text in got:
+        guarded, _ = check(q, parse(text))
+        assert guarded is not None and guarded.render() == text
+        assert unsafe_kinds(SAXPY, text) == {}
+
+
+@pytest.mark.parametrize("code, enclosing", [
+    (RECURRENCE, KERNELS),  # a dependence: never `independent`
+    (MACRO, KERNELS),  # a subscript the analysis cannot prove apart: neither
+    (SAXPY, ("#pragma acc parallel",)),  # in `parallel` a plain `loop` is independent already
+])
+def test_no_independent_form_where_it_is_not_proved_or_not_needed(code, enclosing):
+    got = _generated(code, enclosing)
+    assert got and not any("independent" in t for t in got), got
+
+
+def test_with_project_examples_their_form_decides():
+    # the project's own examples show how it writes its loops: no form is added to theirs
+    from accellium.dataset.prompt import Example
+    from accellium.server.engines.rank.candidates import generate
+
+    ex = (Example("#pragma acc loop", "for (int i = 0; i < n; i++) z[i] = x[i];", KERNELS,
+                  True),)
+    q = LoopQuery(SAXPY, "c", KERNELS, ex)
+    qf = q.facts()
+    got = [c.text for c in generate(context(q, qf, features(KERNELS, qf), []),
+                                    lambda nb: None, None)]
+    assert got and qf.safe and not any("independent" in t for t in got), got
+
+
+def test_independent_goes_before_the_clauses_and_after_the_levels():
+    from accellium.server.engines.rank.candidates import _proof_stated
+
+    def forms(text: str) -> list[str]:
+        return [p.render() for p in _proof_stated(parse(text))]
+
+    assert forms("#pragma acc loop") == ["#pragma acc loop independent"]
+    assert forms("#pragma acc loop gang vector(4) private(t)") == [
+        "#pragma acc loop independent gang vector(4) private(t)",
+        "#pragma acc loop gang vector(4) independent private(t)"]
+    for said in ("#pragma acc loop seq", "#pragma acc loop auto", "#pragma acc loop independent",
+                 "#pragma acc kernels loop"):
+        assert forms(said) == []

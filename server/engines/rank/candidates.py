@@ -29,7 +29,12 @@ analysis proved, and a C compiler often cannot (two pointer parameters may point
 array unless declared ``restrict``; a call's effects are hidden from it), so it may run the
 loop sequentially; ``parallel loop`` states the proof (OpenACC 3.3, 2.9: in a ``parallel``
 construct a loop without ``seq`` or ``auto`` is ``independent``).  A project's own ``kernels``
-examples keep their form.
+examples keep their form.  Inside a ``kernels`` region the same fact gives candidates, not a
+rule: cold (no project examples), on a loop the analysis proves independent, every ``loop``
+candidate that says nothing of its independence (no ``independent``, ``seq`` or ``auto``; in
+``kernels`` such a loop is ``auto``) is also proposed with ``independent``, before its clauses
+and after its level clauses (``gang``, ``worker``, ``vector``: the two places people write
+it); the ranker chooses between them and the plain form.
 """
 
 from __future__ import annotations
@@ -290,7 +295,30 @@ def generate(ctx: QueryContext, facts_of, stats: TemplateStats | None, *,
         if not ctx.feats.in_region and _orphan(nb) and nb.workspace:
             add(_from_neighbour(nb, nf, ctx, True), orphan_ok=True,
                 **{f"{kind}_orphan": 1.0, **src})
+    if ctx.feats.compute == "kernels" and ctx.facts.safe and not ctx.query.examples:
+        for c in list(pool.values()):
+            for p in _proof_stated(c.pragma):
+                q = finish(p, ctx)
+                if q is not None and (text := q.render()) not in pool:
+                    pool[text] = Candidate(q, text, dict(c.src))
     return list(pool.values())
+
+
+_SAYS_INDEPENDENCE = ("independent", "seq", "auto")
+_LEVEL_CLAUSES = ("gang", "worker", "vector")
+
+
+def _proof_stated(p: Pragma) -> list[Pragma]:
+    """A ``loop`` that says nothing of its independence, with ``independent`` before its
+    clauses and after its level clauses (module doc); none for any other pragma."""
+    if p.directive != "loop" or any(p.has(n) for n in _SAYS_INDEPENDENCE):
+        return []
+    ind = Clause("independent")
+    cl = list(p.clauses)
+    after = max((i + 1 for i, c in enumerate(cl) if c.name.lower() in _LEVEL_CLAUSES), default=0)
+    first = Pragma(p.directive, (ind, *cl))
+    last = Pragma(p.directive, (*cl[:after], ind, *cl[after:]))
+    return [first] if first == last else [first, last]
 
 
 def template_of(c: Candidate) -> tuple[str, ...]:
