@@ -38,3 +38,22 @@ def backend_state(client) -> str | None:
     """The backend state of the last ``accellium/status`` notification (``record_statuses``
     collects them; None before the first)."""
     return client.statuses[-1].get("backend") if client.statuses else None
+
+
+OFFLOAD_TITLE = "Offload this function (OpenACC data region)"
+
+
+async def offload_pragma_lines(client: LanguageClient, uri: str, row: int) -> list[str] | None:
+    """The OpenACC lines the offload action on the function at ``row`` inserts in the document
+    (None: resolving the action made no edit; the messages say why)."""
+    from accellium.lsp.testing import edits_for
+    from tests.test_lsp_server import actions
+
+    acts = [a for a in await actions(client, uri, row) if a.title == OFFLOAD_TITLE]
+    assert len(acts) == 1, [m.message for m in client.messages]
+    a = await client.code_action_resolve_async(acts[0])
+    if a.edit is None:
+        return None
+    edits, _ = edits_for(a.edit, uri)
+    return [ln.strip() for e in edits for ln in e.new_text.splitlines()
+            if ln.strip().startswith("#pragma acc")]

@@ -18,7 +18,7 @@ from pytest_lsp import LanguageClient
 
 from accellium.lsp.backend_skew import carried, refused_fields, without
 from accellium.lsp.testing import edits_for, read_code_actions_with_commands, record_statuses
-from tests._lsp_client import backend_state, client_fixture
+from tests._lsp_client import backend_state, client_fixture, offload_pragma_lines
 from tests._offload_util import PADDED_IDX_H, PADDED_IDX_KERNEL, PADDED_IDX_PADDED
 from tests._older_backend import MAX_OLDER_CODE, OLDER_PRAGMA, older_backend
 from tests.test_lsp_server import actions, open_doc, start, wait_for
@@ -26,7 +26,6 @@ from tests.test_lsp_server import actions, open_doc, start, wait_for
 LOOP_ROW = 4
 HEADER_ROW = 2
 BACKEND_TITLE = "Insert an OpenACC pragma (suggested by backend)"
-OFFLOAD_TITLE = "Offload this function (OpenACC data region)"
 OLDER = "older than this editor"
 # a loop longer than the older backend takes: a 422 about a value, not about a field
 LONG_ROW = 2
@@ -104,20 +103,6 @@ async def _backend_edit(client: LanguageClient, uri: str, row: int) -> str | Non
     return edits[0].new_text.strip()
 
 
-async def _offload(client: LanguageClient, uri: str, row: int = HEADER_ROW
-                   ) -> list[str] | None:
-    """The OpenACC lines the offload action on the function at ``row`` inserts in the
-    document (None: no edit)."""
-    acts = [a for a in await actions(client, uri, row) if a.title == OFFLOAD_TITLE]
-    assert len(acts) == 1, [m.message for m in client.messages]
-    a = await client.code_action_resolve_async(acts[0])
-    if a.edit is None:
-        return None
-    edits, _ = edits_for(a.edit, uri)
-    return [ln.strip() for e in edits for ln in e.new_text.splitlines()
-            if ln.strip().startswith("#pragma acc")]
-
-
 async def test_suggest_goes_without_first_line(client: LanguageClient, tmp_path):
     """The first loop's 422 names only ``first_line``: the loop is asked for once more without
     it and gets the older backend's answer (the build's choice of ``IDX`` travels in
@@ -167,20 +152,20 @@ async def test_offload_with_the_build_is_planned_in_process(client: LanguageClie
         await start(client, root=ws, options={"backendUrl": old.url, "defines": ["PADDED"]})
         await wait_for(lambda: backend_state(client) == "connected")
         open_doc(client, uri, PADDED_IDX_KERNEL)
-        assert await _offload(client, uri) == [PADDED_IDX_PADDED]
+        assert await offload_pragma_lines(client, uri, HEADER_ROW) == [PADDED_IDX_PADDED]
         sent = old.of("/v1/offload")
         assert len(sent) == 1 and "command_line" in sent[0], sent
         msgs = await wait_for(lambda: _older_messages(client))
         assert old.url in msgs[0] and "`command_line`" in msgs[0] and "in-process" in msgs[0]
 
-        assert await _offload(client, uri) == [PADDED_IDX_PADDED]
+        assert await offload_pragma_lines(client, uri, HEADER_ROW) == [PADDED_IDX_PADDED]
         assert len(old.of("/v1/offload")) == 1  # known: no round trip
 
         # no -D/-U known: nothing the older backend lacks, it plans
         _configure(client, {"backendUrl": old.url, "defines": []})
         got = None
         for _ in range(40):
-            got = await _offload(client, uri)
+            got = await offload_pragma_lines(client, uri, HEADER_ROW)
             if got == [OLDER_PRAGMA]:
                 break
             await asyncio.sleep(0.05)
@@ -221,22 +206,22 @@ async def test_offload_of_a_program_file_is_planned_in_process(client: LanguageC
         await wait_for(lambda: backend_state(client) == "connected")
         open_doc(client, uri, AXPY)
         open_doc(client, main_uri, MAIN)  # every program file open: the action has the edit
-        got = await _offload(client, uri, 0)
+        got = await offload_pragma_lines(client, uri, 0)
         assert got and OLDER_PRAGMA not in got, got
         sent = old.of("/v1/offload")
         assert len(sent) == 1 and sent[0]["path"] == "src/axpy.c" and sent[0]["program"], sent
         msgs = await wait_for(lambda: _older_messages(client))
         assert "`path`" in msgs[0] and "`command_line`" not in msgs[0], msgs
-        assert await _offload(client, uri, 0) == got
+        assert await offload_pragma_lines(client, uri, 0) == got
         assert len(old.of("/v1/offload")) == 1  # known: no round trip
 
         _configure(client, {"backendUrl": old.url, "offloadProgram": []})
         for _ in range(40):
-            if await _offload(client, uri, 0) == [OLDER_PRAGMA]:
+            if await offload_pragma_lines(client, uri, 0) == [OLDER_PRAGMA]:
                 break
             await asyncio.sleep(0.05)
         assert len(old.of("/v1/offload")) >= 2
         last = old.of("/v1/offload")[-1]
         assert "path" not in last and "program" not in last, last
-        assert await _offload(client, uri, 0) == [OLDER_PRAGMA]
+        assert await offload_pragma_lines(client, uri, 0) == [OLDER_PRAGMA]
         assert len(_older_messages(client)) == 1

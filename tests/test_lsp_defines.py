@@ -19,7 +19,7 @@ from pytest_lsp import LanguageClient
 
 from accellium.lsp.loop_notes import NO_PRAGMA_TITLE
 from accellium.lsp.testing import edits_for, record_statuses
-from tests._lsp_client import backend_state, client_fixture
+from tests._lsp_client import backend_state, client_fixture, offload_pragma_lines
 from tests._offload_util import PADDED_IDX_H as IDX_H
 from tests._offload_util import PADDED_IDX_KERNEL as KERNEL
 from tests._offload_util import PADDED_IDX_PADDED, PADDED_IDX_PLAIN
@@ -134,18 +134,6 @@ async def _backend_edit(client: LanguageClient, uri: str) -> str:
     return edits[0].new_text.strip()
 
 
-async def _offload_lines(client: LanguageClient, uri: str) -> list[str]:
-    """The OpenACC lines the offload action on ``scale`` inserts."""
-    acts = [a for a in await actions(client, uri, HEADER_ROW)
-            if a.title == "Offload this function (OpenACC data region)"]
-    assert len(acts) == 1, [m.message for m in client.messages]
-    a = await client.code_action_resolve_async(acts[0])
-    assert a.edit is not None, [m.message for m in client.messages]
-    edits, _ = edits_for(a.edit, uri)
-    return [ln.strip() for e in edits for ln in e.new_text.splitlines()
-            if ln.strip().startswith("#pragma acc")]
-
-
 async def test_the_backend_gets_the_chosen_definition(client: LanguageClient, tmp_path):
     from _server_util import running_server
 
@@ -158,7 +146,7 @@ async def test_the_backend_gets_the_chosen_definition(client: LanguageClient, tm
         open_doc(client, uri, KERNEL)
         assert await _backend_edit(client, uri) == PADDED[8:-1]
         # the offload action asks the backend's /v1/offload, with the header's chosen macro
-        assert await _offload_lines(client, uri) == [PADDED[8:-1]]
+        assert await offload_pragma_lines(client, uri, HEADER_ROW) == [PADDED[8:-1]]
         _configure(client, {"backendUrl": url, "defines": [], "definesComplete": True})
         await asyncio.sleep(0.2)
         assert await _backend_edit(client, uri) == PLAIN[8:-1]
