@@ -44,6 +44,7 @@ log = logging.getLogger("accellium.lsp")
 __all__ = ["AccelliumServer", "make_server", "ANNOTATE_FILE", "STATUS"]
 
 STATUS = "accellium/status"
+SHUTDOWN_CLOSE_S = 5.0  # the most `shutdown` waits for the backend's connections to close
 
 
 class AccelliumServer(Documents, LanguageServer):
@@ -382,8 +383,15 @@ def make_server() -> AccelliumServer:  # noqa: C901, PLR0915 — one thin nested
 
     @server.feature(types.SHUTDOWN)
     async def shutdown(ls: AccelliumServer, *args) -> None:
+        """Stop the scans and close the backend's connections, within ``SHUTDOWN_CLOSE_S``:
+        the editor waits for this answer before it quits or restarts the server, and nothing
+        left open matters once ``exit`` ends the process."""
         ls._scan_stop.set()
-        await ls.service.aclose()
+        try:
+            await asyncio.wait_for(ls.service.aclose(), SHUTDOWN_CLOSE_S)
+        except (TimeoutError, OSError) as e:
+            logging.getLogger(__name__).warning("shutdown: the backend's connections were "
+                                                "not closed (%s)", e or "timed out")
 
     @server.feature(types.EXIT)
     def exit_now(ls: AccelliumServer, *args) -> None:

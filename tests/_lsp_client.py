@@ -4,6 +4,7 @@ backend state the server last reported."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
 from collections.abc import Callable
@@ -14,6 +15,7 @@ from pytest_lsp import ClientServerConfig, LanguageClient
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVER = [sys.executable, "-m", "accellium.lsp"]
+SHUTDOWN_S = 120.0  # the server answers `shutdown` within its own 5 s close bound
 ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(
     [p for p in (os.environ.get("PYTHONPATH"), str(ROOT)) if p])}
 
@@ -29,9 +31,22 @@ def client_fixture(*setup: Callable[[LanguageClient], object]):
         for step in setup:
             step(lsp_client)
         yield lsp_client
-        await lsp_client.shutdown_session()
+        await shut_down(lsp_client)
 
     return client
+
+
+async def shut_down(client: LanguageClient, timeout_s: float = SHUTDOWN_S) -> None:
+    """``shutdown`` then ``exit``; a server that has not ended after ``timeout_s`` is killed
+    and the test fails with the reason (a hung server must not hang the test run)."""
+    try:
+        await asyncio.wait_for(client.shutdown_session(), timeout_s)
+    except TimeoutError:
+        proc = getattr(client, "_server", None)
+        if proc is not None and proc.returncode is None:
+            proc.kill()
+        raise AssertionError(f"the language server did not shut down within {timeout_s} s: "
+                             "killed") from None
 
 
 def backend_state(client) -> str | None:

@@ -34,7 +34,7 @@ from lsprotocol import types
 
 from accellium.dataset.pragma import PragmaError, parse, validate
 from accellium.lsp.testing import apply_text_edits, client_capabilities, spec_lines, utf16_len
-from tests._lsp_client import ENV, SERVER
+from tests._lsp_client import ENV, SERVER, shut_down
 
 BREAKS = ["\n", "\r\n", "\r"]
 INLINE = ["\u2028", "\u2029", "\x85", "\f", "\v", "\x1c", "é", "ß", "😀", " ", "\t", "x"]
@@ -144,7 +144,7 @@ class Session:
             initialization_options={"indexWorkspace": False}))
 
     async def stop(self) -> None:
-        await self.client.shutdown_session()
+        await shut_down(self.client)
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ from accellium.lsp.testing import (
     record_applied_edits,
     utf16_len,
 )
-from tests._lsp_client import ENV, SERVER, client_fixture
+from tests._lsp_client import ENV, SERVER, client_fixture, shut_down
 
 SRC = """\
 #include <stdio.h>
@@ -451,5 +451,5 @@ async def test_log_file(tmp_path):
         open_doc(client, uri, SRC)
         assert await actions(client, uri, 5, 8)
     finally:
-        await client.shutdown_session()
+        await shut_down(client)
     assert "status" in log.read_text()
