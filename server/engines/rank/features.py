@@ -1,18 +1,10 @@
 """The ranker's features: of the loop and its context, of the analysis facts, and of each
 candidate (its form, which sources proposed it, how often its form is written in this context,
-how many of the nearest loops agree with it).  One fixed list of names, :data:`NAMES`.
-
-Clause order is style too (``loop independent gang vector`` and ``loop gang vector
-independent`` are one loop): :func:`order` says where a pragma writes ``independent`` and
-``collapse`` against its level clauses, and the ranker sees the candidate's places, how many of
-the nearest loops write ``independent`` in the same place, how many of the context's pragmas do
-(the template statistics), whatever their levels, and whether the enclosing directives of the
-query that place ``independent`` place it there too."""
+how many of the nearest loops agree with it).  One fixed list of names, :data:`NAMES`."""
 
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 
 import numpy as np
 
@@ -51,8 +43,6 @@ NAMES: tuple[str, ...] = (
     *[f"t_level{i}_share" for i in range(len(LEVELS))], "t_data_share",
     "a_ws_dir", "a_ws_tpl", "a_ws_data", "a_ws_exact", "a_nb_dir", "a_nb_tpl", "a_nb_data",
     "a_nb_exact", "c_is_portable_dir", "c_candidates",
-    "c_independent_place", "c_collapse_place", "a_ws_independent_place",
-    "a_nb_independent_place", "t_independent_place", "a_enc_independent_place",
 )
 _INDEX = {n: i for i, n in enumerate(NAMES)}
 
@@ -66,7 +56,7 @@ class QueryStats:
             [({}, 0.0, 0)] * len(LEVELS)
         self.stats = stats
         self.exclude = exclude
-        self.forms: dict[str, list[tuple[float, str, str, str, str, int]]] = {"ws": [], "nb": []}
+        self.forms: dict[str, list[tuple[float, str, str, str, str]]] = {"ws": [], "nb": []}
         for nb in ctx.neighbours:
             p = parse_or_none(nb.pragma)
             if p is None:
@@ -74,59 +64,12 @@ class QueryStats:
             t = template(p)
             self.forms["ws" if nb.workspace else "nb"].append(
                 (max(nb.score, 0.0), p.directive, tpl_key(strip_data(t)),
-                 _data_kinds(t), " ".join(p.render().split()), order(t)[0]))
-        # per level: the share of the context's pragmas that write `independent` and a
-        # level clause with `independent` after the levels (-1 where none does)
-        self.independent_after: list[float] = []
-        for dist, _, _ in self.levels:
-            before = after = 0.0
-            for key, w in dist.items():
-                place = _key_order(key)[0]
-                before += w * (place == _BEFORE)
-                after += w * (place == _AFTER)
-            self.independent_after.append(after / (before + after) if before + after else -1.0)
-        # where the innermost enclosing directive that places `independent` places it (0:
-        # none does): the query's own lines show the project's order
-        self.enclosing_place = 0
-        for text in ctx.query.enclosing:
-            e = parse_or_none(text)
-            if e is not None and (place := order(template(e))[0]):
-                self.enclosing_place = place
+                 _data_kinds(t), " ".join(p.render().split())))
 
 
 def query_stats(ctx: QueryContext, stats: TemplateStats | None, exclude: Exclude = None
                 ) -> QueryStats:
     return QueryStats(ctx, stats, exclude)
-
-
-_BEFORE, _AFTER = -1, 1
-_LEVEL_NAMES = ("gang", "worker", "vector")
-
-
-def _place(names: list[str], clause: str) -> int:
-    """-1: ``clause`` before every level clause, 1: after them, 0: neither (absent, no level
-    clause, or between levels)."""
-    if clause not in names:
-        return 0
-    levels = [i for i, n in enumerate(names) if n in _LEVEL_NAMES]
-    if not levels:
-        return 0
-    i = names.index(clause)
-    return _BEFORE if i < levels[0] else _AFTER if i > levels[-1] else 0
-
-
-def order(t: tuple[str, ...]) -> tuple[int, int]:
-    """Where a template (:func:`style.template`; its key split on blanks reads the same) writes
-    ``independent`` and ``collapse`` against its level clauses (:func:`_place` each)."""
-    import re
-
-    names = [re.split(r"[(\[]", x, maxsplit=1)[0] for x in t[1:]]
-    return _place(names, "independent"), _place(names, "collapse")
-
-
-@lru_cache(maxsize=65536)
-def _key_order(key: str) -> tuple[int, int]:
-    return order(tuple(key.split(" ")))
 
 
 def _data_kinds(t: tuple[str, ...]) -> str:
@@ -135,22 +78,11 @@ def _data_kinds(t: tuple[str, ...]) -> str:
     return " ".join(re.split(r"[(\[]", x, maxsplit=1)[0] for x in data_tokens(t))
 
 
-def _agree(forms: list[tuple[float, str, str, str, str, int]], k: int, value: str) -> float:
+def _agree(forms: list[tuple[float, str, str, str, str]], k: int, value: str) -> float:
     total = sum(w for w, *_ in forms)
     if not total:
         return 0.0
     return sum(w for w, *rest in forms if rest[k] == value) / total
-
-
-def _agree_place(forms: list[tuple[float, str, str, str, str, int]], place: int) -> float:
-    """Of the nearest loops that write ``independent`` before or after their levels, the
-    share (by similarity) that writes it where the candidate does; -1 where the candidate
-    writes it in neither place or no such loop is near."""
-    placed = [(f[0], f[5]) for f in forms if f[5]]
-    total = sum(w for w, _ in placed)
-    if not place or not total:
-        return -1.0
-    return sum(w for w, p in placed if p == place) / total
 
 
 def _query_part(ctx: QueryContext, qs: QueryStats, v: np.ndarray) -> None:
@@ -211,18 +143,6 @@ def _candidate_part(c: Candidate, ctx: QueryContext, qs: QueryStats, v: np.ndarr
         v[_INDEX[f"a_{kind}_data"]] = _agree(forms, 2, kinds)
         v[_INDEX[f"a_{kind}_exact"]] = _agree(forms, 3, text)
     v[_INDEX["c_is_portable_dir"]] = portable is not None and portable.directive == p.directive
-    ind, col = order(t)
-    v[_INDEX["c_independent_place"]] = ind
-    v[_INDEX["c_collapse_place"]] = col
-    for kind in ("ws", "nb"):
-        v[_INDEX[f"a_{kind}_independent_place"]] = _agree_place(qs.forms[kind], ind)
-    # the most specific context level where some pragma places `independent`: the share of
-    # them that places it where the candidate does
-    v[_INDEX["a_enc_independent_place"]] = -1.0 if not ind or not qs.enclosing_place else \
-        float(ind == qs.enclosing_place)
-    share = next((s for s in qs.independent_after if s >= 0), -1.0)
-    v[_INDEX["t_independent_place"]] = -1.0 if not ind or share < 0 else \
-        share if ind == _AFTER else 1.0 - share
 
 
 def matrix(cands: list[Candidate], ctx: QueryContext, qs: QueryStats,
