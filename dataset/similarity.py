@@ -159,11 +159,11 @@ def _features_cached(code: str) -> tuple[tuple[Feature, float], ...]:
                   if t not in _KEYWORDS and t not in ivars and (t[0].isalpha() or t[0] == "_"))
     log = math.log
     out: list[tuple[Feature, float]] = []
-    for ctr, w in ((uni, 0.5), (bi, 1.0), (tri, 1.0), (ids, 1.0)):
-        out.extend((f, w if v == 1 else w * (1.0 + log(v))) for f, v in ctr.items())
+    for ctr in (uni, bi, tri, ids):  # every feature weighs 1 (+ log of its count)
+        out.extend((f, 1.0 + log(v)) for f, v in ctr.items())
     depth = len(ivars)
     nfor = uni.get("for", 0)
-    out.append((f"#depth{min(depth, 4)}", 2.0))
+    out.append((f"#depth{min(depth, 4)}", 1.0))
     out.append((f"#for{min(nfor, 5)}", 1.0))
     tokset = set(toks)
     out.extend(("#has" + m, 1.0) for m in _MARKERS if m in tokset)
