@@ -88,7 +88,11 @@ def apply(text: str, a: types.CodeAction, uri: str) -> str:
     return apply_text_edits(text, edits)
 
 
-async def wait_for(pred, timeout: float = 10.0):
+async def wait_for(pred, timeout: float = 60.0):
+    """``pred()`` once it is true, polled every 50 ms; fails after ``timeout`` s.  The bound is
+    generous: the server answers in milliseconds on a quiet machine, and a full run beside
+    other CPU-bound work failed one test of a backend's connection within the old 10 s; no
+    test waits on it to fail."""
     t0 = asyncio.get_running_loop().time()
     while True:
         v = pred()
