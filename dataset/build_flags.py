@@ -28,6 +28,8 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from accellium.dataset.includes import within
+
 log = logging.getLogger(__name__)
 
 __all__ = ["BuildFlags", "CompileCommands", "DatabaseError", "find_database", "flags_for",
@@ -99,9 +101,8 @@ def flags_of(args: list[str], directory: str) -> tuple[tuple[str, ...], tuple[st
 
 
 def _inside_any(dirs: tuple[str, ...], roots: Sequence[str]) -> tuple[str, ...]:
-    tops = [os.path.realpath(r).rstrip(os.sep) for r in roots]
-    return tuple(d for d in dirs if any(
-        (real := os.path.realpath(d)) == t or real.startswith(t + os.sep) for t in tops))
+    tops = [os.path.realpath(r) for r in roots]
+    return tuple(d for d in dirs if within(os.path.realpath(d), tops))
 
 
 def find_database(path: str, roots: Sequence[str]) -> str | None:
@@ -110,7 +111,7 @@ def find_database(path: str, roots: Sequence[str]) -> str | None:
     of one of them; None when none is, or no root holds the file."""
     folder = os.path.dirname(os.path.realpath(path))
     tops = [os.path.realpath(r) for r in roots]
-    inside = [t for t in tops if folder == t or folder.startswith(t.rstrip(os.sep) + os.sep)]
+    inside = [t for t in tops if within(folder, [t])]
     if not inside:
         return None
     top = max(inside, key=len)
@@ -189,10 +190,6 @@ class CompileCommands:
         self._lock = threading.Lock()
         self._parsed: dict[str, tuple[object, Entries]] = {}
         self.problems: list[str] = []  # databases that could not be read (said once each)
-
-    def database_for(self, path: str, roots: list[str]) -> str | None:
-        """:func:`find_database`."""
-        return find_database(path, roots)
 
     def _entries(self, db: str) -> Entries:
         try:

@@ -59,7 +59,7 @@ from accellium.dataset.analysis.macros import Macro, definition, tokens, used_ma
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import text
 
-__all__ = ["Included", "read_includes", "given_macros", "parameters_at", "read_at_most", "MAX_DEPTH", "MAX_FILE_BYTES", "MAX_TOTAL_BYTES",
+__all__ = ["Included", "read_includes", "within", "given_macros", "parameters_at", "read_at_most", "MAX_DEPTH", "MAX_FILE_BYTES", "MAX_TOTAL_BYTES",
            "MAX_FILES"]
 
 MAX_DEPTH = 8  # nested includes followed (the file's own includes are depth 1)
@@ -297,7 +297,9 @@ def _read_regular(real: str, limit: int) -> bytes | str:
 # -- following the includes -------------------------------------------------------------------
 
 
-def _inside(real: str, roots: Sequence[str]) -> bool:
+def within(real: str, roots: Sequence[str]) -> bool:
+    """Is the real path ``real`` one of ``roots`` (real paths) or below one?  By whole path
+    components: ``/a/bc`` is not below ``/a/b``."""
     return any(real == r or real.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
 
 
@@ -330,7 +332,7 @@ class _Walk:
             if not os.path.lexists(cand):
                 continue
             real = os.path.realpath(cand)
-            if not _inside(real, self.roots):
+            if not within(real, self.roots):
                 self.note(f"{name}: not read: outside the include folders")
                 return None
             return real

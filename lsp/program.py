@@ -34,6 +34,7 @@ from dataclasses import dataclass
 
 from pygls import uris
 
+from accellium.dataset.includes import within
 from accellium.server.api_models import MAX_PROGRAM_BYTES, MAX_PROGRAM_FILES
 
 from .headers import fs_path
@@ -54,13 +55,9 @@ class ProgramFile:
     root: str = ""  # the (real path of the) workspace folder it was read in
 
 
-def _inside(real: str, root: str) -> bool:
-    return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
-
-
 def _folder_of(real: str, folders: Sequence[str]) -> str | None:
     """The (real path of the) innermost workspace folder holding ``real``."""
-    got = [r for r in (os.path.realpath(f) for f in folders if f) if _inside(real, r)]
+    got = [r for r in (os.path.realpath(f) for f in folders if f) if within(real, [r])]
     return max(got, key=len) if got else None
 
 
@@ -75,7 +72,7 @@ def _matches(root: str, patterns: Sequence[str]) -> list[str] | str:
             if not path.lower().endswith(PROGRAM_SUFFIXES) or os.path.isdir(path):
                 continue
             real = os.path.realpath(path)
-            if not _inside(real, root):
+            if not within(real, [root]):
                 return f"{os.path.relpath(path, root)} leads outside the workspace folder"
             out.add(real)
             if len(out) > MAX_PROGRAM_FILES + 1:  # the document itself may be one of them

@@ -390,8 +390,8 @@ def make_server() -> AccelliumServer:  # noqa: C901, PLR0915 — one thin nested
         try:
             await asyncio.wait_for(ls.service.aclose(), SHUTDOWN_CLOSE_S)
         except (TimeoutError, OSError) as e:
-            logging.getLogger(__name__).warning("shutdown: the backend's connections were "
-                                                "not closed (%s)", e or "timed out")
+            log.warning("shutdown: the backend's connections were not closed (%s)",
+                        e or "timed out")
 
     @server.feature(types.EXIT)
     def exit_now(ls: AccelliumServer, *args) -> None:

@@ -358,7 +358,7 @@ class SuggestService:
         scope (413: too large once escaped; 422: text the API does not take, e.g. brackets
         nested too deep somewhere else in the file) is asked once more without it."""
         s = self.settings
-        url = f"{s.backend_url}/v1/suggest"
+        url = f"{s.backend_url}{SUGGEST}"
         status, body = await self.http.request("POST", url, timeout, s.backend_token,
                                                self.payload(q))
         if status == 422 and (older := refused_fields(SUGGEST, body)):

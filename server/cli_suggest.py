@@ -176,6 +176,7 @@ def _build_flags(args: argparse.Namespace):
     inside it), then the command line's -D/-U in their order (the last word for a name counts,
     as for gcc).  A database that cannot be read is a ``ValueError`` (exit 2) naming it."""
     from accellium.dataset.build_flags import DATABASE, BuildFlags, DatabaseError, flags_for
+    from accellium.dataset.includes import within
 
     if args.no_compile_commands:
         return BuildFlags(tuple(args.defines), (), args.defines_complete)
@@ -190,7 +191,7 @@ def _build_flags(args: argparse.Namespace):
         raise ValueError(f"--workspace {args.workspace}: not a folder")
     here = os.path.realpath(args.workspace if args.workspace is not None else os.getcwd())
     folder = os.path.dirname(os.path.realpath(args.file))
-    root = here if folder == here or folder.startswith(here.rstrip(os.sep) + os.sep) else folder
+    root = here if within(folder, [here]) else folder
     try:
         flags = flags_for(args.file, [root], args.defines, args.defines_complete, db)
     except DatabaseError as e:

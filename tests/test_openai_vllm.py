@@ -137,14 +137,15 @@ def test_deploy_into_both_upstreams(gw, capsys):
     assert all(x > y for x, y in zip(after, before, strict=True))
 
 
-def _logged(servers, what: str) -> int:
-    """How many lines of the upstreams' logs say ``what`` of one of the gateway's requests."""
+def _logged(servers, what: str, line_has: str = "cmpl-acc-") -> int:
+    """How many times the upstreams' log lines that hold ``line_has`` (one of the gateway's
+    requests) say ``what``."""
     return sum(line.count(what) for s in servers for line in s.log_tail(10**8).splitlines()
-               if "cmpl-acc-" in line)
+               if line_has in line)
 
 
 def _aborted(servers) -> int:
-    return _logged(servers, "aborted")
+    return _logged(servers, "aborted", "Request cmpl-acc-")
 
 
 def test_client_gone_aborts_the_generation(gw):
