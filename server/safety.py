@@ -4,6 +4,9 @@
 only, with the facts the engine saw (:meth:`LoopQuery.facts`: the query's scope and position,
 when it has them):
 
+* a ``loop`` nested in loops that already use a partitioning level keeps only the levels
+  after theirs (``gang`` > ``worker`` > ``vector``; OpenACC 3.3, 2.9.2-2.9.4, and gcc rejects
+  the rest: "inner loop uses same OpenACC parallelism as containing loop");
 * ``async``/``wait`` clauses are removed: a per-loop suggestion cannot carry the ``wait`` that
   must follow the loop before the host reads its results; the note says where it goes;
 * a loop whose body can leave it (``return``, ``goto`` out, ``break``, ``exit()``,
@@ -32,12 +35,14 @@ It never raises: on any internal failure the pragma is returned unchanged with a
 from __future__ import annotations
 
 from accellium.dataset.analysis import (
+    LEVELS,
     ExitKind,
     LoopFacts,
     Note,
     NoteKind,
     compute_construct,
     enclosing_context,
+    enclosing_level,
 )
 from accellium.dataset.pragma import (
     COMPUTE_DIRECTIVES,
@@ -49,7 +54,7 @@ from accellium.dataset.pragma import (
 )
 from accellium.server.engines.base import LoopQuery
 
-__all__ = ["guard", "check", "safe_form", "asserts_parallel", "missing_private", "missing_reductions"]
+__all__ = ["guard", "check", "safe_form", "inner_levels", "asserts_parallel", "missing_private", "missing_reductions"]
 
 _PARALLEL_LEVELS = ("gang", "worker", "vector", "independent")
 # A sequential loop needs no reduction clause: one thread accumulates in order.
@@ -147,6 +152,27 @@ def check(query: LoopQuery, p: Pragma) -> tuple[Pragma | None, list[Note]]:
         return _check(query, p)
     except Exception as e:
         return p, [Note(f"safety check skipped ({type(e).__name__})", NoteKind.GUARD)]
+
+
+def inner_levels(p: Pragma, enclosing) -> tuple[Pragma, Note | None]:
+    """``p`` without the ``gang``/``worker``/``vector`` clauses an enclosing loop directive
+    already uses or uses inside of (:func:`accellium.dataset.analysis.enclosing_level`), on
+    a ``loop`` directive; a ``gang(dim:...)`` (nested gang dimensions) is kept.  The note
+    names what was left out (None when nothing was)."""
+    if p.directive != "loop":
+        return p, None
+    outer = enclosing_level(enclosing or ())
+    if outer < 0:
+        return p, None
+    drop = [c for c in p.clauses if c.name.lower() in LEVELS
+            and LEVELS.index(c.name.lower()) <= outer
+            and not (c.name.lower() == "gang" and "dim" in (c.args or ""))]
+    if not drop:
+        return p, None
+    left = ", ".join(f"`{c.render()}`" for c in drop)
+    return Pragma(p.directive, tuple(c for c in p.clauses if c not in drop)), Note(
+        f"{left} left out: an enclosing loop already uses `{LEVELS[outer]}`, and a nested "
+        "loop may only use the levels inside it (OpenACC 3.3, 2.9.2-2.9.4)", NoteKind.GUARD)
 
 
 def _without_async(p: Pragma, code: str, first_line: int) -> tuple[Pragma, list[Note]]:
@@ -287,6 +313,9 @@ def _check(query: LoopQuery, p: Pragma) -> tuple[Pragma | None, list[Note]]:
             f"`{p.directive}`: the loop is in an `acc routine` function, which runs inside its "
             "callers' compute constructs, where none may start (OpenACC 3.3, 2.15.1); using "
             "`loop seq`", NoteKind.GUARD)]
+    p, level_note = inner_levels(p, enclosing)
+    if level_note is not None:
+        notes = notes + [level_note]
     if p.directive == "data" and not p.clauses:
         return None, notes + [Note("`#pragma acc data` without clauses puts nothing on the "
                                    "device (OpenACC 3.3, 2.6.5): no pragma", NoteKind.GUARD)]

@@ -27,7 +27,12 @@ its arithmetic), :mod:`.affine` (subscripts and the dependence test),
 (:func:`analyze`).
 """
 
-from accellium.dataset.analysis.context import compute_construct, enclosing_context
+from accellium.dataset.analysis.context import (
+    LEVELS,
+    compute_construct,
+    enclosing_context,
+    enclosing_level,
+)
 from accellium.dataset.analysis.facts import (
     Dependence,
     DepKind,
@@ -43,5 +48,5 @@ from accellium.dataset.analysis.pipeline import analyze
 from accellium.dataset.analysis.scope import MAX_SCOPE_BYTES, LoopScope, scope_of
 
 __all__ = ["analyze", "LoopFacts", "Dependence", "DepKind", "Exit", "ExitKind", "HeldMember", "Note", "NoteKind",
-           "enclosing_context", "compute_construct", "LoopScope", "scope_of",
+           "enclosing_context", "compute_construct", "enclosing_level", "LEVELS", "LoopScope", "scope_of",
            "MAX_SCOPE_BYTES", "objects_first"]

@@ -9,13 +9,15 @@ from functools import lru_cache
 
 from accellium.dataset.pragma import COMPUTE_DIRECTIVES, IDENT, Pragma, PragmaError, parse
 
-__all__ = ["enclosing_context", "compute_construct", "DATA_CLAUSE_NAMES"]
+__all__ = ["enclosing_context", "compute_construct", "enclosing_level", "LEVELS", "DATA_CLAUSE_NAMES"]
 
 #: Clauses that put data on the device (or name device data) for their construct.
 DATA_CLAUSE_NAMES = frozenset({
     "copy", "copyin", "copyout", "create", "present", "deviceptr", "pcopy", "pcopyin",
     "pcopyout", "pcreate", "present_or_copy", "present_or_copyin", "present_or_copyout",
     "present_or_create", "no_create", "attach", "use_device"})
+#: The loop partitioning levels, outermost first (OpenACC 3.3, 2.9.2-2.9.4).
+LEVELS = ("gang", "worker", "vector")
 _FIRST_NAME = re.compile(rf"\s*({IDENT})")
 _READONLY = re.compile(r"\s*readonly\s*:")
 
@@ -33,6 +35,30 @@ def _compute_construct(enclosing: tuple[str, ...]) -> str:
         family = p.directive.split()[0]
         if family in ("parallel", "kernels", "serial"):
             out = family
+    return out
+
+
+def enclosing_level(enclosing: Sequence[str]) -> int:
+    """The innermost partitioning level the enclosing loop directives use: the index in
+    :data:`LEVELS` of the deepest ``gang``/``worker``/``vector`` clause on an enclosing
+    ``loop`` or combined construct, -1 when none names a level.  A loop nested in such a
+    loop may use only the levels after it: the region of a ``gang`` loop may not contain
+    another ``gang`` loop, a ``worker`` loop no ``gang`` or ``worker`` loop, a ``vector``
+    loop no loop with a level (OpenACC 3.3, 2.9.2-2.9.4; gcc: "inner loop uses same OpenACC
+    parallelism as containing loop")."""
+    return _enclosing_level(tuple(e for e in enclosing if isinstance(e, str)))
+
+
+@lru_cache(maxsize=4096)
+def _enclosing_level(enclosing: tuple[str, ...]) -> int:
+    out = -1
+    for p in enclosing_context(enclosing)[2]:
+        if not p.directive.endswith("loop"):
+            continue
+        for c in p.clauses:
+            name = c.name.lower()
+            if name in LEVELS:
+                out = max(out, LEVELS.index(name))
     return out
 
 

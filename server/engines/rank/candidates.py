@@ -14,8 +14,9 @@ the analysis decides safety (a parallel claim on a loop with a visible carried d
 becomes what the safety guard makes of it; a scratch array gets ``private``), an independent
 loop is never made sequential by style (``seq`` and ``serial`` need a dependence the analysis
 names, with its variable and line), ``present``/``deviceptr`` only where the data environment
-justifies it, no ``async``/``wait`` (a queue needs its matching ``wait`` elsewhere).  Outside a
-compute region, a loop the analysis cannot prove independent gets ``kernels`` /
+justifies it, a nested ``loop`` only the partitioning levels inside its enclosing loops,
+no ``async``/``wait`` (a queue needs its matching ``wait`` elsewhere).  Outside a compute
+region, a loop the analysis cannot prove independent gets ``kernels`` /
 ``kernels loop`` in place of ``serial`` / ``serial loop``: both are correct, but in ``kernels``
 a loop without ``independent`` is ``auto`` (OpenACC 3.3, 2.9.7) — the compiler, which sees
 what this loop alone does not (macro definitions, the called functions), runs it in parallel
@@ -71,7 +72,7 @@ from accellium.server.engines.style import (
     instantiate,
     template,
 )
-from accellium.server.safety import safe_form
+from accellium.server.safety import inner_levels, safe_form
 
 __all__ = ["Candidate", "QueryContext", "generate", "portable"]
 
@@ -173,6 +174,7 @@ def finish(p: Pragma | None, ctx: QueryContext, orphan_ok: bool = False) -> Prag
     if allowed is None:
         return None
     p = Pragma(directive, tuple(c for c in clauses if c.name.lower() in allowed))
+    p, _ = inner_levels(p, ctx.query.enclosing)
     p = correct_data(p, qf, ctx.justified, ctx.spellings)
     if not ctx.query.examples and directive in _COMPUTE and not qf.in_region:
         p = _cover_arrays(p, ctx)
