@@ -3,7 +3,10 @@
 Line-based, as the data card describes: blank lines, comments, ``#if``/``#else``/``#endif``
 lines and non-OpenACC pragmas between a directive and its statement are skipped.  Each scan
 stops at the first line of code above, so scanning above every loop of a file visits each line
-a bounded number of times.
+a bounded number of times.  Two directives in different branches of one ``#if`` group
+(``#if A`` / ``#pragma acc kernels loop`` / ``#else`` / ``#pragma acc parallel loop`` /
+``#endif``) are alternatives, never both in force: the one nearest the statement is its
+pragma, and the other is neither its label nor stacked above it (:func:`in_other_branch`).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from accellium.dataset.pragma import (
 )
 
 __all__ = ["PragmaLine", "LOOP_LABEL_DIRECTIVES", "is_loop_label", "pragmas_above",
+           "in_other_branch",
            "split_label", "foreign_pragma_above", "strip_acc_pragmas"]
 
 #: Directives that can be a loop's own pragma.  The loop constructs (``loop``, ``parallel
@@ -65,6 +69,44 @@ def _directive_of(text: str) -> str | None:
 _SKIP_PP = re.compile(r"^\s*#\s*(endif|else|elif|if|ifdef|ifndef|elifdef|elifndef)\b")
 _PRAGMA_RE = re.compile(r"^\s*#\s*pragma\b")
 _PRAGMA_OPERATOR = re.compile(r"^\s*(?:_Pragma|__pragma)\s*\(")
+
+
+_PP_WORD = re.compile(r"^\s*#\s*(\w+)")
+_OPENS = frozenset({"if", "ifdef", "ifndef"})
+_SWITCHES = frozenset({"else", "elif", "elifdef", "elifndef"})
+
+
+def in_other_branch(lines: LineIndex, upper: int, lower: int) -> bool:
+    """True when 0-based line ``upper`` and line ``lower`` (below it) lie in different
+    branches of one ``#if`` group: between them, a group that holds ``upper`` turns to its
+    next branch (``#else``/``#elif``) and is still open at ``lower``.  A group that closes
+    (``#endif``) before ``lower`` holds only ``upper``: whichever branch is compiled, what
+    follows the group is the same.  Groups opened and closed between the two lines are
+    skipped whole."""
+    opened = 0  # groups opened after `upper` and still open
+    closed = 0  # groups holding `upper` that closed before `lower`
+    switched: set[int] = set()  # of the open groups holding `upper`, those that changed branch
+    r = upper + 1
+    while r < lower:
+        line = lines.line(r)
+        m = _PP_WORD.match(line)
+        if m is not None:
+            word = m.group(1)
+            if word in _OPENS:
+                opened += 1
+            elif word == "endif":
+                if opened:
+                    opened -= 1
+                else:
+                    switched.discard(closed)
+                    closed += 1
+            elif word in _SWITCHES and not opened:
+                switched.add(closed)
+        while line.rstrip().endswith("\\") and r + 1 < lower:  # a continued directive
+            r += 1
+            line = lines.line(r)
+        r += 1
+    return bool(switched)
 
 
 def _logical_line_up(lines: LineIndex, row: int) -> tuple[int, str]:
@@ -118,7 +160,8 @@ def pragmas_above(lines: LineIndex, row: int, col_byte: int = 0) -> list[PragmaL
     """The ``#pragma acc`` lines directly above the statement starting at (row, col).
 
     Blank lines, comments, ``#if``/``#else``/``#endif`` lines and non-OpenACC pragmas in between
-    are skipped.  Returned top-down.  When code precedes the statement on its own line, there
+    are skipped; an OpenACC line in another branch of an ``#if`` group than the line kept
+    below it (or than the statement) is an alternative and is left out.  Returned top-down.  When code precedes the statement on its own line, there
     is nothing above it.
     """
     if not lines.starts_line(row, col_byte):
@@ -126,8 +169,10 @@ def pragmas_above(lines: LineIndex, row: int, col_byte: int = 0) -> list[PragmaL
     found: list[PragmaLine] = []
     for start, end, ls in _directives_above(lines, row):
         if is_acc_pragma(ls):
-            text = re.sub(r"\s+", " ", _strip_trailing_comment(ls)).strip()
-            found.append(PragmaLine(text, start, end))
+            # an alternative of the directive below it (or, with none, of the statement)
+            if not in_other_branch(lines, end, found[-1].start_line if found else row):
+                text = re.sub(r"\s+", " ", _strip_trailing_comment(ls)).strip()
+                found.append(PragmaLine(text, start, end))
         elif not (_SKIP_PP.match(ls) or _PRAGMA_RE.match(ls)):
             break
     found.reverse()
