@@ -170,6 +170,11 @@ class LoopFacts:
     # arrays reached through a member of a struct variable that may hold a host pointer
     held: list[HeldMember] = field(default_factory=list)
     scalars_read: list[str] = field(default_factory=list)
+    # why no OpenACC loop directive may go on the loop (its header is not in the canonical
+    # form, :mod:`.loop_form`), "" when one may; and how many loops of the perfect nest,
+    # from the top, have that form (what a `collapse` may cover)
+    loop_form: str = ""
+    canonical_depth: int = 0
     in_region: bool = False  # inside a compute construct or an annotated loop
     present: dict[str, str] = field(default_factory=dict)  # array -> argument in enclosing
     notes: list[Note] = field(default_factory=list)

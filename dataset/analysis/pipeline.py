@@ -33,6 +33,7 @@ from accellium.dataset.analysis.indirect import atomic_lines, derived, indirect_
 from accellium.dataset.analysis.library import PURE_CALLS
 from accellium.dataset.analysis.liveness import ANYWHERE, LoopInFile, live_after, locate
 from accellium.dataset.analysis.liveout import LiveOut, apply_live_out, candidates, unscoped_live
+from accellium.dataset.analysis.loop_form import form_problem
 from accellium.dataset.analysis.macros import Macro, expanded, header_macros, table_of
 from accellium.dataset.analysis.meet import own_range
 from accellium.dataset.analysis.members import shared_member_writes
@@ -501,7 +502,10 @@ def _analyze_cached(code: str, lang: str, enclosing: tuple[str, ...],
     facts.perfect_depth = len(nest.loops)
     facts.index_vars = nest.index_vars
     facts.bounds = [(h.lo, h.hi) for h in nest.headers]
-    facts.collapse = nest.collapse
+    forms = [form_problem(n) for n in nest.loops]
+    facts.loop_form = forms[0] or ""
+    facts.canonical_depth = next((k for k, f in enumerate(forms) if f), len(forms))
+    facts.collapse = max(1, min(nest.collapse, facts.canonical_depth))
     b = _body(loop, facts, scope, lang if lang in ("c", "cpp") else "c")
     _taint(b, facts)
     atomic = frozenset(atomic_lines(code))  # the lines `#pragma acc atomic` governs

@@ -88,6 +88,25 @@ def _declares_used_after(stmts: list[Node], fn: Node) -> bool:
 
 def _evaluate(lines: LineIndex, block: Node, devices: list[Unit], scope: Scope,
               within: tuple[int, int] | None, lone: bool = False) -> Region | str:
+    """The region over ``devices``; the loops using an array declared inside its range that
+    its data directive would name stay on the host (:func:`_named_inside`), and the region
+    is chosen again without them."""
+    got = _evaluate_once(lines, block, devices, scope, within, lone)
+    if isinstance(got, str) or not got.devices:
+        return got
+    inside, problem = _named_inside(got)
+    if not inside:
+        return problem or got
+    gone = {d.node.id for d, _ in inside}
+    again = _evaluate(lines, block, [d for d in devices if d.node.id not in gone], scope,
+                      within, lone)
+    if isinstance(again, Region):
+        again.dropped[:0] = inside
+    return again
+
+
+def _evaluate_once(lines: LineIndex, block: Node, devices: list[Unit], scope: Scope,
+                   within: tuple[int, int] | None, lone: bool = False) -> Region | str:
     kept = list(devices)
     dropped: list[tuple[Unit, str]] = []
     stmts = [devices[0].node] if lone else _range_in(block, kept)
@@ -145,6 +164,31 @@ def _barrier(stmts: list[Node], arrays: dict[str, ArrayInfo], scope: Scope) -> s
         if stmts[0].start_byte <= call.start_byte < stmts[-1].end_byte and names & set(arrays):
             return why
     return None
+
+
+def _named_inside(region: Region) -> tuple[list[tuple[Unit, str]], str | None]:
+    """The region's loops that use an array its data directive names (a clause at its start,
+    or the ``enter data`` there) although a statement of its range declares it, each with
+    why: the directive would name it before its declaration, outside its scope (C11 6.2.1p4:
+    an identifier's scope begins just after its declarator), and the file would no longer
+    compile.  Memory the function allocates in the range is mapped right after the
+    allocation (its own ``enter data``), and swapped pointers are named by their buffers:
+    neither counts.  And the reason when such a name has no loop to leave on the host."""
+    named = set(region.flow.clauses) | {n for n, t in region.flow.lifetimes.items()
+                                        if t.enter_after is None}
+    out: list[tuple[Unit, str]] = []
+    problem = None
+    for s in region.stmts:
+        declared = assignments(s).declared
+        for name in sorted(declared.keys() & named):
+            line = declared[name].start_point[0] + 1
+            why = (f"`{name}` is declared inside the region (line {line}): a data directive at "
+                   "the region's start cannot name it")
+            info = region.arrays.get(name)
+            users = [d for d in region.devices if info is not None and d.node.id in info.uses]
+            out += [(d, why) for d in users if all(d is not o for o, _ in out)]
+            problem = problem or (None if users else why)
+    return out, problem
 
 
 def _unstructured(region: Region) -> None:
