@@ -59,6 +59,19 @@ def _inside(node: Node, ids: set[int], parent: Parent) -> bool:
     return False
 
 
+def _value_used(st: Node, parent: Parent) -> bool:
+    """Is ``st`` an expression whose value the code uses (``t++`` in ``b[t++]``), rather than
+    a statement of its own?  An update's value is the variable's value before or after it
+    (C11 6.5.2.4, 6.5.16): using it reads the variable, which a reduction never does (OpenACC
+    3.3, 2.5.15: only the combined result is defined, after the loop)."""
+    if st.type in ("expression_statement", "if_statement", "declaration"):
+        return False
+    p = parent(st)
+    while p is not None and p.type == "parenthesized_expression":
+        p = parent(p)
+    return p is None or p.type != "expression_statement"
+
+
 def _reduction(name: str, events: list[ScalarUse], parent: Parent) -> str | None:
     """The operator when every assignment of ``name`` is a reduction with one operator and
     every other read is part of those statements."""
@@ -69,6 +82,8 @@ def _reduction(name: str, events: list[ScalarUse], parent: Parent) -> str | None
     ops: set[str] = set()
     ids: set[int] = set()
     for st in stmts.values():
+        if _value_used(st, parent):
+            return None  # `a[k] = b[t++]`: each iteration reads the count the earlier left
         got, ifn = _reduction_stmt(name, st, parent)
         if got is None:
             return None

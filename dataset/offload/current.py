@@ -26,7 +26,7 @@ from accellium.dataset.offload.device import Unit
 from accellium.dataset.offload.structure import Layout, Leaf
 from accellium.dataset.offload.uses import ArrayUse
 
-__all__ = ["host_current"]
+__all__ = ["host_current", "host_jumps", "always_runs"]
 
 _JUMPS = ("break_statement", "continue_statement", "goto_statement")
 
@@ -37,9 +37,9 @@ def host_current(lay: Layout, devices: dict[int, Unit], uses: dict[int, list[Arr
     array's uses by unit id; ``pulled``: the host statements before which the plan updates
     the region's whole section from the device."""
     writers = [did for did, us in uses.items() if any(u.write for u in us)]
-    if not writers or not pulled or _host_jumps(lay, devices):
+    if not writers or not pulled or host_jumps(lay, devices):
         return False
-    always = [lf for lf in pulled if _always(lf, lay)]
+    always = [lf for lf in pulled if always_runs(lf, lay)]
     for did in writers:
         end = devices[did].node.end_byte
         loops = lay.device_loops.get(did, ())
@@ -48,14 +48,14 @@ def host_current(lay: Layout, devices: dict[int, Unit], uses: dict[int, list[Arr
     return True
 
 
-def _host_jumps(lay: Layout, devices: dict[int, Unit]) -> bool:
+def host_jumps(lay: Layout, devices: dict[int, Unit]) -> bool:
     """A ``break``/``continue``/``goto`` in the region outside the offloaded units."""
     spans = [(d.node.start_byte, d.node.end_byte) for d in devices.values()]
     return any(n.type in _JUMPS and not any(a <= n.start_byte < b for a, b in spans)
                for s in lay.stmts for n in iter_nodes(s))
 
 
-def _always(leaf: Leaf, lay: Layout) -> bool:
+def always_runs(leaf: Leaf, lay: Layout) -> bool:
     """Does the statement the leaf's updates go above run whenever the body of its innermost
     host loop (or the region) runs?"""
     if leaf.cond and leaf.anchor.type != "if_statement":

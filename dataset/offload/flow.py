@@ -41,7 +41,7 @@ from accellium.dataset.offload.cover import (
     reads_own_write,
     rewriting_cover,
 )
-from accellium.dataset.offload.current import host_current
+from accellium.dataset.offload.current import always_runs, host_current, host_jumps
 from accellium.dataset.offload.device import CallDevice, Device, Unit
 from accellium.dataset.offload.extent import Extents, Span, loops_between
 from accellium.dataset.offload.live import in_loop
@@ -326,11 +326,41 @@ def _host_flow(ctx: _Ctx, info: ArrayInfo, skip_leaves: set[int], copy_back: boo
                out: Flow) -> tuple[list[int], list[Leaf]] | str:
     """The updates around the host code of the region (appended to ``out``); the starts of
     the host reads that get ``update self`` and the leaves before which the whole section is
-    brought from the device for a read — or the problem."""
+    brought from the device for a read — or the problem.
+
+    A host write that nothing else pushes (no device code uses the array after it, nothing
+    is copied back) is pushed all the same when an ``update self`` may run after it: that
+    pull copies the device's values over the host's (OpenACC 3.3, 2.14.4), and without the
+    push the write would be lost."""
+    mark = len(out.updates)
+    force: set[int] = set()
+    while True:
+        got = _host_flow_once(ctx, info, skip_leaves, copy_back, out, force)
+        if isinstance(got, str):
+            return got
+        reads_after_update, pulled, unpushed = got
+        pulls = {u.leaf.node.id: u.leaf for u in out.updates[mark:] if u.direction == "self"}
+        lost = {w.node.id for w in unpushed
+                if any(p.node.id != w.node.id and may_precede(w.end, w.loops, p.start, p.loops)
+                       for p in pulls.values())}
+        if not lost - force:
+            return reads_after_update, pulled
+        force |= lost
+        del out.updates[mark:]
+
+
+def _host_flow_once(ctx: _Ctx, info: ArrayInfo, skip_leaves: set[int], copy_back: bool,
+                    out: Flow, force: set[int]) -> tuple[list[int], list[Leaf], list[Leaf]] | str:
+    """One pass of :func:`_host_flow`, pushing the writes of the leaves in ``force`` too; also
+    the leaves whose writes it does not push."""
     lay = ctx.lay
+    unpushed: list[Leaf] = []
     rows = _device_rows(ctx, info)
     reads_after_update: list[int] = []  # starts of host reads that get `update self`
     pulled: list[Leaf] = []
+    # whole-section pulls that run whenever the statements after them in their loop body run
+    always_pulled: list[Leaf] = []
+    jumps = host_jumps(lay, ctx.devices)
     for leaf in lay.leaves:
         if leaf.node.id in skip_leaves:
             continue
@@ -339,23 +369,29 @@ def _host_flow(ctx: _Ctx, info: ArrayInfo, skip_leaves: set[int], copy_back: boo
             continue
         reads = [u for u in uses if u.read]
         writes = [u for u in uses if u.write]
-        device_wrote = any(any(u.write for u in info.uses[d.node.id])
-                           and may_precede(d.node.end_byte, lp, leaf.start, leaf.loops)
-                           for d, lp in rows)
-        if reads and device_wrote:
+        stale = any(any(u.write for u in info.uses[d.node.id])
+                    and may_precede(d.node.end_byte, lp, leaf.start, leaf.loops)
+                    and not _pulled_since(d.node.end_byte, leaf, always_pulled)
+                    for d, lp in rows)
+        if reads and stale:
             if not leaf.before_ok:
                 return _unplaceable(leaf, info, "reads")
             for sec, ifp in _host_sections(leaf, reads, info, ctx.region_ex):
                 out.updates.append(Update(leaf, "self", sec, ifp))
                 if sec == info.section and not ifp:
                     pulled.append(leaf)
+                    if not jumps and always_runs(leaf, lay):
+                        always_pulled.append(leaf)
             reads_after_update.append(leaf.start)
-        if writes and (copy_back or any(may_precede(leaf.end, leaf.loops, d.node.start_byte, lp)
-                                        for d, lp in rows)):
+        if writes and not (copy_back or leaf.node.id in force or
+                           any(may_precede(leaf.end, leaf.loops, d.node.start_byte, lp)
+                               for d, lp in rows)):
+            unpushed.append(leaf)
+        elif writes:
             if not leaf.after_ok:
                 return _unplaceable(leaf, info, "writes")
             secs = _host_sections(leaf, writes, info, ctx.region_ex)
-            if device_wrote and not (_dense(leaf, writes) and
+            if stale and not (_dense(leaf, writes) and
                                      all(_element_wise(sec, info) for sec, _ in secs)):
                 # the section also holds elements the statement may not write: bring them
                 # from the device first, so that pushing the section back changes only those
@@ -367,7 +403,21 @@ def _host_flow(ctx: _Ctx, info: ArrayInfo, skip_leaves: set[int], copy_back: boo
                                        if Update(leaf, "self", *sec) not in out.updates)
                 reads_after_update.append(leaf.start)
             out.updates.extend(Update(leaf, "device", *sec) for sec in secs)
-    return reads_after_update, pulled
+    return reads_after_update, pulled, unpushed
+
+
+def _pulled_since(device_end: int, leaf: Leaf, pulls: list[Leaf]) -> bool:
+    """Has an ``update self`` of the whole section run after the device code ending at
+    ``device_end`` whenever ``leaf`` runs?  A pull before an earlier statement of the same
+    host loops (in every one of them, run whenever their body runs, no jump in the region's
+    host code) that comes after the device code in the text — or that the device code reaches
+    only through the next iteration of a loop around both (it is after ``leaf`` in the text).
+    Then the host copy already holds every value the device wrote, and the host statements
+    between may have made it newer: pulling again would bring the device's older copy over
+    their writes (OpenACC 3.3, 2.14.4: ``update self`` copies the device's values whatever the
+    host holds)."""
+    return any(p.loops == leaf.loops and p.start < leaf.start
+               and (device_end <= p.start or device_end > leaf.start) for p in pulls)
 
 
 def _dense(leaf: Leaf, writes: list[ArrayUse]) -> bool:

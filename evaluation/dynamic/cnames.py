@@ -1,4 +1,5 @@
-"""Names in a C file that are not variables: macros, enumerators, functions and typedefs.
+"""Names in a C file that are not variables: macros, enumerators, functions, typedefs and the
+names only preprocessor conditionals and the groups the build skips hold.
 
 The translator renames every free variable of a compute region; these names must be left
 alone (``&N`` of a macro constant does not compile).  They come from the preprocessor run with
@@ -75,6 +76,16 @@ def _declared_nonvars(code: bytes) -> set[str]:
     return out
 
 
+def _preprocessed_away(text: str, preprocessed: bytes) -> set[str]:
+    """The file's identifiers that its preprocessed text no longer holds: names a conditional
+    tests (``#ifdef DEBUG_T``, ``#if TIMERS > 1``) and names used only in the groups the
+    build skips (C11 6.10.1: a skipped group is not compiled).  None of them is a variable of
+    the compiled program."""
+    kept = set(re.findall(rb"[A-Za-z_]\w*", preprocessed))
+    return {n for n in set(re.findall(r"[A-Za-z_]\w*", _COMMENTS.sub(b"", text.encode(
+        "utf-8", "surrogateescape")).decode("utf-8", "replace"))) if n.encode() not in kept}
+
+
 def nonvar_names(path: Path, flags: list[str], cwd: Path, timeout: float = 60) -> set[str]:
     """Macro, enumerator, function and typedef names visible in ``path``."""
     names: set[str] = set()
@@ -99,6 +110,7 @@ def nonvar_names(path: Path, flags: list[str], cwd: Path, timeout: float = 60) -
                             timeout=timeout)
         if pp.returncode == 0:
             names |= _declared_nonvars(pp.stdout)
+            names |= _preprocessed_away(text, pp.stdout)
         else:
             names |= _declared_nonvars(text.encode())
     except (OSError, subprocess.TimeoutExpired):

@@ -114,7 +114,6 @@ class ComputeGen(LoopGen):
         for v in sorted(loopvars):
             pre.append(f"__typeof__({v}) __acc_lv_{v};")
             rename[v] = f"__acc_lv_{v}"
-        pre += self.routine_checks(n)
         pre.append("accrt_compute_begin();")
         inner = Ctx(rename=rename, construct=base, bound=tuple(bound),
                     loopvars=frozenset(loopvars))
@@ -134,24 +133,18 @@ class ComputeGen(LoopGen):
         body = self.gen_compute_body(n, p, rest, combined, inner)
         return "{ " + " ".join(pre + decls) + " { " + body + " }" + post
 
-    def routine_checks(self, n: Node) -> list[str]:
+    def routine_check(self, call: Node) -> str:
         """A call in a compute region to a program function that is not an ``acc routine``
-        does not link for a GPU: make it a compile error here too."""
-        out = []
-        stack = [n]
-        seen: set[str] = set()
-        while stack:
-            x = stack.pop()
-            if x.type == "call_expression":
-                f = x.child_by_field_name("function")
-                name = text(f) if f is not None and f.type == "identifier" else None
-                if name and name in self.defined and name not in self.routines and \
-                        name not in seen:
-                    seen.add(name)
-                    out.append(f'_Static_assert(0, "function \'{name}\' is called in a compute '
-                               f'region but is not an acc routine (a GPU build fails to link)");')
-            stack.extend(x.children)
-        return out
+        does not link for a GPU: a compile error here too, written where the call is (in a
+        group the preprocessor skips, `#ifdef TIMERS`, it is skipped with the call); ""
+        for any other call."""
+        f = call.child_by_field_name("function")
+        name = text(f) if f is not None and f.type == "identifier" else None
+        if not name or name not in self.defined or name in self.routines:
+            return ""
+        return (f'(void)sizeof(struct {{ _Static_assert(0, "function \'{name}\' is called in a '
+                f'compute region but is not an acc routine (a GPU build fails to link)"); '
+                f'int __acc_x; }}), ')
 
     def gen_compute_body(self, n: Node, p: AccLine, rest: list[AccLine], combined: bool,
                          ctx: Ctx) -> str:

@@ -41,6 +41,7 @@ def annotate_with_plan(files: dict[str, bytes], engine, per_loop: bool = False,
     errors: list[str] = []
     ex = Exports()
     stripped_files: dict[str, bytes] = {}
+    own_plans: dict[str, list] = {}
     for rel, src in files.items():
         stripped = stripped_files[rel] = strip_acc_keep_lines(src)
         try:
@@ -52,6 +53,7 @@ def annotate_with_plan(files: dict[str, bytes], engine, per_loop: bool = False,
             out[rel] = apply_plans(stripped, plans)
             if others is not None and not per_loop:
                 ex.merge(exports(stripped, plans, detect_lang(rel, stripped)))
+                own_plans[rel] = plans
         except Exception as e:  # an engine or planner failure is a result, not a crash
             errors.append(f"{rel}: {type(e).__name__}: {' '.join(str(e).split())[:200]}")
             out[rel] = stripped
@@ -68,6 +70,21 @@ def annotate_with_plan(files: dict[str, bytes], engine, per_loop: bool = False,
             errors.append(f"{rel}: {type(e).__name__}: {' '.join(str(e).split())[:200]}")
             continue
         rows += [_row(rel, p) for p in plans if p.edits]
+    for rel, own in own_plans.items():
+        # a planned file that also calls the other planned files' functions: the functions
+        # its own plan leaves without edits get the callers' region, as in a driver file
+        busy = {p.function for p in own if p.edits}
+        src = stripped_files[rel]
+        try:
+            rest = [t for r, t in stripped_files.items() if r != rel] + list(callers.values())
+            extra = [p for p in plan_callers(src, ex, detect_lang(rel, src), rest)
+                     if p.edits and p.function not in busy]
+            if extra:
+                out[rel] = apply_plans(src, own + extra)
+        except Exception as e:
+            errors.append(f"{rel}: {type(e).__name__}: {' '.join(str(e).split())[:200]}")
+            continue
+        rows += [_row(rel, p) for p in extra]
     return out, rows, errors
 
 

@@ -142,6 +142,10 @@ class Emitter(ComputeGen):
             return ctx.rename.get(name, name)
         if n.child_count == 0:
             return n.text.decode("utf-8", "surrogateescape") if n.text is not None else ""
+        if t == "call_expression" and ctx.construct:
+            check = self.routine_check(n)
+            if check:
+                return "(" + check + self.gen_children(n, ctx) + ")"
         if t == "expression_statement" and ctx.wcheck and not ctx.atomic:
             return self.write_checked(n, ctx)
         if t in ("compound_statement", "for_statement", "translation_unit"):

@@ -1,0 +1,87 @@
+"""A counter whose value the loop uses is not a reduction (issue #15).
+
+``re[j * NX + i] = tmp[t++];`` advances ``t`` by one per use, like a sum, but each iteration
+reads the count the earlier ones left (the value of ``t++`` is ``t`` before the update, C11
+6.5.2.4): the iterations depend on each other.  A ``reduction(+:t)`` gives every gang its
+own ``t`` starting at 0 (OpenACC 3.3, 2.5.15: only the combined value is defined, after the
+loop), so the loop copied the wrong elements.  The analysis read the update inside the
+subscript as a statement of its own and called ``t`` a reduction; now an update whose value
+is used is a read of the variable, and the loop stays on the host with the carried
+dependence named.
+
+Twin: ``if (re[k] > 5.0) t++;`` counts (the update is a statement, its value unused): still
+a ``+`` reduction, offloaded, and the count is right.
+
+Whole programs, built with real gcc and run in the data-environment emulator."""
+
+from __future__ import annotations
+
+import pytest
+from _offload_util import acc_lines, plan_text, verified_offload_bytes, write_suite
+
+from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
+from accellium.server.engines import get_engine
+
+KERNEL = """#define NX 16
+#define NY 8
+static double tmp[2 * NX * NY + 1];
+
+int unpack(int k, double *re, double *im)
+{
+    int t = 1;
+    for (int i = 0; i < 2 * NX * NY + 1; i++)
+        tmp[i] = (i * 7 + k) % 11;
+    for (int j = 0; j < NY; j++)
+        for (int i = 0; i < NX; i++) {
+            re[j * NX + i] = tmp[t++];
+            im[j * NX + i] = tmp[t++];
+        }
+    return t;
+}
+
+int count_big(const double *re)
+{
+    int t = 0;
+    for (int k = 0; k < NX * NY; k++)
+        if (re[k] > 5.0) t++;
+    return t;
+}
+"""
+MAIN = """#include <stdio.h>
+#define NX 16
+#define NY 8
+int unpack(int k, double *re, double *im);
+int count_big(const double *re);
+static double re[NX * NY], im[NX * NY];
+int main(void) {
+  int bad = 0;
+  int t = unpack(3, re, im);
+  for (int e = 0; e < NX * NY; e++)
+    bad += re[e] != (double)(((2 * e + 1) * 7 + 3) % 11) || im[e] != (double)(((2 * e + 2) * 7 + 3) % 11);
+  bad += t != 2 * NX * NY + 1;
+  int big = 0;
+  for (int e = 0; e < NX * NY; e++) big += re[e] > 5.0;
+  bad += count_big(re) != big;
+  puts(bad ? "BAD" : "OK"); return 0;
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def engine():
+    return get_engine("analysis")
+
+
+def test_a_counter_used_as_a_subscript_is_not_a_reduction(tmp_path, engine):
+    text, plans = plan_text(KERNEL, engine)
+    acc = acc_lines(text)
+    assert not any("reduction(+:t)" in a and "present(re" in a for a in acc), acc
+    unpack = plans["unpack"]
+    assert unpack.loops == [], unpack.loops
+    assert any(h["line"] == 10 and "depend" in h["why"] for h in unpack.host_loops), \
+        unpack.host_loops
+    assert [x["line"] for x in plans["count_big"].loops] == [21], plans["count_big"].host_loops
+    assert any("reduction(+:t)" in a for a in acc), acc
+    res = evaluate_dynamic(write_suite(tmp_path, {"counter": (KERNEL, MAIN)}), "analysis",
+                           runs=3, with_mutations=False, offload=True)
+    verified_offload_bytes(res)
