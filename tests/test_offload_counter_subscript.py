@@ -1,6 +1,6 @@
 """A counter whose value the loop uses is not a reduction (issue #15).
 
-``re[j * NX + i] = tmp[t++];`` advances ``t`` by one per use, like a sum, but each iteration
+``re[j * W + i] = tmp[t++];`` advances ``t`` by one per use, like a sum, but each iteration
 reads the count the earlier ones left (the value of ``t++`` is ``t`` before the update, C11
 6.5.2.4): the iterations depend on each other.  A ``reduction(+:t)`` gives every gang its
 own ``t`` starting at 0 (OpenACC 3.3, 2.5.15: only the combined value is defined, after the
@@ -22,19 +22,19 @@ from _offload_util import acc_lines, plan_text, verified_offload_bytes, write_su
 from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
 from accellium.server.engines import get_engine
 
-KERNEL = """#define NX 16
-#define NY 8
-static double tmp[2 * NX * NY + 1];
+KERNEL = """#define W 16
+#define H 8
+static double tmp[2 * W * H + 1];
 
 int unpack(int k, double *re, double *im)
 {
     int t = 1;
-    for (int i = 0; i < 2 * NX * NY + 1; i++)
+    for (int i = 0; i < 2 * W * H + 1; i++)
         tmp[i] = (i * 7 + k) % 11;
-    for (int j = 0; j < NY; j++)
-        for (int i = 0; i < NX; i++) {
-            re[j * NX + i] = tmp[t++];
-            im[j * NX + i] = tmp[t++];
+    for (int j = 0; j < H; j++)
+        for (int i = 0; i < W; i++) {
+            re[j * W + i] = tmp[t++];
+            im[j * W + i] = tmp[t++];
         }
     return t;
 }
@@ -42,25 +42,25 @@ int unpack(int k, double *re, double *im)
 int count_big(const double *re)
 {
     int t = 0;
-    for (int k = 0; k < NX * NY; k++)
+    for (int k = 0; k < W * H; k++)
         if (re[k] > 5.0) t++;
     return t;
 }
 """
 MAIN = """#include <stdio.h>
-#define NX 16
-#define NY 8
+#define W 16
+#define H 8
 int unpack(int k, double *re, double *im);
 int count_big(const double *re);
-static double re[NX * NY], im[NX * NY];
+static double re[W * H], im[W * H];
 int main(void) {
   int bad = 0;
   int t = unpack(3, re, im);
-  for (int e = 0; e < NX * NY; e++)
+  for (int e = 0; e < W * H; e++)
     bad += re[e] != (double)(((2 * e + 1) * 7 + 3) % 11) || im[e] != (double)(((2 * e + 2) * 7 + 3) % 11);
-  bad += t != 2 * NX * NY + 1;
+  bad += t != 2 * W * H + 1;
   int big = 0;
-  for (int e = 0; e < NX * NY; e++) big += re[e] > 5.0;
+  for (int e = 0; e < W * H; e++) big += re[e] > 5.0;
   bad += count_big(re) != big;
   puts(bad ? "BAD" : "OK"); return 0;
 }
