@@ -22,6 +22,11 @@ when it has them):
   only what it proves independent; in ``kernels`` a scalar is copied back, OpenACC 3.3,
   2.5.1) — or no pragma at all when a call's effects (I/O, hidden state, the heap, shared
   pointers) keep the loop on the host;
+* outside a compute region, a loop that calls a function needing what only the host has (a
+  stream or file other than the standard output, ``rand``'s state, the clock, the heap) gets
+  no compute construct at all, ``serial`` included (gcc's nvptx build does not link
+  ``fprintf(fp, ...)``; a device ``rand`` is not the program's sequence); printing on the
+  standard output (``printf``, ``puts``) may run in a ``serial`` construct;
 * ``kernels`` / ``kernels loop`` without ``independent``, a ``loop`` in a ``kernels``
   construct without ``independent`` (OpenACC treats both as ``auto``) and ``loop auto`` leave
   the decision to the compiler: kept, with a note;
@@ -347,6 +352,13 @@ def _check(query: LoopQuery, p: Pragma) -> tuple[Pragma | None, list[Note]]:
             f"`{p.directive}`: the loop is in an `acc routine` function, which runs inside its "
             "callers' compute constructs, where none may start (OpenACC 3.3, 2.15.1); using "
             "`loop seq`", NoteKind.GUARD)]
+    host = facts.host_only_call
+    if host is not None and not facts.in_region and p.directive in _COMPUTE:
+        return None, notes + [Note(
+            f"`{host.var}(...)` (line {host.line}) needs what only the host has (a file or "
+            "stream other than the standard output, the host's random state, clock or heap): "
+            "no compute construct can run the loop; no pragma, the loop stays on the host",
+            NoteKind.GUARD, host.var, host.line)]
     p, level_note = inner_levels(p, enclosing)
     if level_note is not None:
         notes = notes + [level_note]

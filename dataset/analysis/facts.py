@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any
 
+from accellium.dataset.analysis.library import host_only
 from accellium.dataset.pragma import Clause
 
 __all__ = ["DepKind", "Dependence", "ExitKind", "Exit", "HeldMember", "LoopFacts", "NoteKind",
@@ -194,6 +195,13 @@ class LoopFacts:
         """A call whose effects (I/O, hidden state, the heap, pointers every iteration shares)
         keep the loop off the device altogether: no compute construct helps."""
         return any(d.kind is DepKind.CALL for d in self.carried)
+
+    @property
+    def host_only_call(self) -> Dependence | None:
+        """The first call that needs what only the host has (:func:`library.host_only`): no
+        compute construct can run the loop; None when there is none."""
+        return next((d for d in self.carried if d.kind is DepKind.CALL and host_only(d.var)),
+                    None)
 
     @property
     def variables(self) -> set[str]:

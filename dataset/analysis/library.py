@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 
-__all__ = ["PURE_CALLS", "EXIT_CALLS", "MAX_NAMES", "MIN_NAMES", "is_macro_name", "Effect",
-           "LibraryFunction", "library_function"]
+__all__ = ["PURE_CALLS", "EXIT_CALLS", "DEVICE_PRINT_CALLS", "MAX_NAMES", "MIN_NAMES",
+           "is_macro_name", "Effect", "LibraryFunction", "library_function", "host_only"]
 
 #: Math and utility functions whose result depends on their arguments only.
 PURE_CALLS = frozenset(
@@ -44,6 +44,11 @@ _IO_CALLS = frozenset(
     "vscanf fopen fclose fflush fgets fgetc getc getchar gets perror fseek ftell rewind "
     "write read open close remove rename".split()
 )
+#: The I/O calls a device can run: they print on the standard output or error, which the
+#: device runtimes provide (gcc's nvptx newlib, NVHPC); in a ``serial`` construct they run in
+#: order.  Every other I/O call reaches a host stream or file (``fprintf(fp, ...)``,
+#: ``fwrite``, ``fopen``, ``scanf``; gcc's nvptx offload build fails to link them).
+DEVICE_PRINT_CALLS = frozenset({"printf", "vprintf", "puts", "putchar", "perror"})
 _STATE_CALLS = frozenset(
     "rand srand random srandom drand48 erand48 lrand48 nrand48 mrand48 jrand48 srand48 "
     "seed48 rand_r time clock gettimeofday clock_gettime getenv setenv strtok".split()
@@ -101,3 +106,14 @@ def library_function(name: str) -> LibraryFunction | None:
     if name in _WRITES_ARG:
         return LibraryFunction(name, None, _WRITES_ARG[name])
     return None
+
+
+def host_only(name: str) -> bool:
+    """True when a call of ``name`` needs what only the host has — a stream or file other than
+    the standard output, the host's random state or clock, its heap — so no compute construct
+    can run it: on the device it does not link or it acts on the device's own state, not the
+    program's."""
+    lib = library_function(name)
+    if lib is None or lib.effect not in (Effect.IO, Effect.STATE, Effect.ALLOC):
+        return False
+    return lib.effect is not Effect.IO or name.removeprefix("std::") not in DEVICE_PRINT_CALLS
