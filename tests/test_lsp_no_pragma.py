@@ -3,8 +3,8 @@
 A real client (pytest-lsp) drives ``python -m accellium.lsp`` over stdio.  The document has a
 loop over a struct variable's pointer member (``s.x[i]``, the struct declared in the file:
 tests/test_held_member.py proves on a whole program that the bare ``parallel loop`` faults and
-the note's two lines verify), a loop over a pointer whose extent nothing tells, and a plain
-loop.  The first two get a disabled code action whose reason is the pipeline's note and an
+the note's two lines verify), a loop reading a pointer at subscripts whose extent nothing
+tells (a gather), and a plain loop.  The first two get a disabled code action whose reason is the pipeline's note and an
 Information diagnostic on their ``for`` line; the plain one keeps its quick fix.  Through a
 real backend (code actions resolved lazily), picking the action for such a loop shows the
 note with ``window/showMessage`` and makes no edit; the backend's notes name the document's
@@ -29,10 +29,10 @@ void scale(struct vec s, int n, double a)
         s.x[i] = a * s.x[i];
 }
 
-void fill(double *p)
+void fill(double *p, const double *q, const int *m, int n)
 {
-    for (int i = 0; p[i] > 0; i++)
-        p[i] = 0;
+    for (int i = 0; i < n; i++)
+        p[i] = q[m[i]];
 }
 
 void axpy(double *y, const double *x, double a, int n)
@@ -84,7 +84,7 @@ async def test_loops_without_a_pragma_get_the_reason_not_an_edit(client: Languag
     assert all(a.edit is None for a in acts), acts
     fill = _disabled(acts)
     assert fill.disabled is not None
-    assert "`p` is not on the device" in fill.disabled.reason, fill.disabled.reason
+    assert "`q` is not on the device" in fill.disabled.reason, fill.disabled.reason
     assert "extent is unknown" in fill.disabled.reason, fill.disabled.reason
 
     acts = await actions(client, uri, SCATTER_FOR + 1, 8)
