@@ -414,7 +414,30 @@ def _data(b: _Body, facts: LoopFacts) -> None:
             if mode == "out" and name not in covered:
                 facts.arrays[name] = "inout"  # copyout would return unwritten elements
     _deep_copies(b, facts, by_name, bounds)
+    _class_objects(b, facts)
     b.notes.extend(renderable(facts, b.by_name))
+
+
+def _class_objects(b: _Body, facts: LoopFacts) -> None:
+    """C++: a subscripted name declared as an object (no pointer or array declarator, a
+    reference to one included: ``std::vector<float> h(n)``) is not an array — ``h[i]`` calls
+    its ``operator[]`` — and a data clause maps only an array or a pointer's section
+    (OpenACC 3.3, 2.7.1; gcc: "does not have pointer or array type"): it gets no section, so
+    a compute construct that would have to map it is refused, with this note."""
+    if b.where is None or b.lang != "cpp":
+        return
+    for name in sorted(facts.arrays):
+        d = b.where.ctx.declared.get(name) or b.where.index.globals.get(name)
+        # `std::vector<float> h(n)` parses as a function declarator (the most vexing parse);
+        # a subscripted name is no function, so it is the object either way
+        if d is None or d.levels - d.references > 0:
+            continue
+        facts.sections.pop(name, None)
+        kind = f"a `{d.type_name}`" if d.type_name else "an object"
+        b.notes.append(Note(f"`{name}` is {kind}, not an array or a pointer: `{name}[i]` calls "
+                            "its operator[], and no data clause can map its elements; take a "
+                            f"pointer to them before the loop (`auto *p = {name}.data();`) "
+                            "and index that", NoteKind.DATA, name))
 
 
 def _deep_copies(b: _Body, facts: LoopFacts, by_name: dict[str, list[Access]],

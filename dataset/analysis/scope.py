@@ -97,6 +97,7 @@ class Declared:
     static: bool = False
     levels: int = 0  # pointer and array levels (`double **a`, `double a[n][m]`: 2)
     type_name: str = ""  # the declared type (`FILE`, `double`)
+    references: int = 0  # C++ reference declarators among ``levels`` (`std::vector<T> &v`: 1)
 
 
 _POINTERISH = ("pointer_declarator", "array_declarator", "reference_declarator",
@@ -113,24 +114,26 @@ def _inner(d: Node) -> Node | None:
     return nxt
 
 
-def _declarator(d: Node) -> tuple[str | None, int, Node | None]:
-    """(name, pointer and array levels, function declarator) of one declarator."""
-    levels, fn = 0, None
+def _declarator(d: Node) -> tuple[str | None, int, Node | None, int]:
+    """(name, pointer and array levels, function declarator, the references among the
+    levels) of one declarator."""
+    levels, fn, refs = 0, None, 0
     cur: Node | None = d
     while cur is not None:
         if cur.type in _POINTERISH:
             levels += 1
+            refs += cur.type in ("reference_declarator", "abstract_reference_declarator")
         elif cur.type == "function_declarator" and fn is None:
             fn = cur
-            levels = 0  # the levels so far belong to the return type
+            levels = refs = 0  # the levels so far belong to the return type
         if cur.type in ("identifier", "field_identifier", "qualified_identifier",
                         "destructor_name", "operator_name"):
-            return text(cur), levels, fn
+            return text(cur), levels, fn, refs
         if cur.type == "init_declarator":
             cur = _field(cur, "declarator")
             continue
         cur = _inner(cur)
-    return None, levels, fn
+    return None, levels, fn, refs
 
 
 def declared_names(decl: Node) -> list[Declared]:
@@ -141,9 +144,9 @@ def declared_names(decl: Node) -> list[Declared]:
     type_name = " ".join(text(_field(decl, "type")).split())
     out = []
     for d in decl.children_by_field_name("declarator"):
-        name, levels, fn = _declarator(d)
+        name, levels, fn, refs = _declarator(d)
         if name:
-            out.append(Declared(name, levels > 0, const, fn, static, levels, type_name))
+            out.append(Declared(name, levels > 0, const, fn, static, levels, type_name, refs))
     return out
 
 
@@ -194,7 +197,7 @@ def macro_parameter_names(fn_declarator: Node | None) -> set[str]:
 def function_name(defn: Node) -> tuple[str | None, Node | None]:
     """(name, function_declarator) of a function definition."""
     d = _field(defn, "declarator")
-    name, _, fn = _declarator(d) if d is not None else (None, 0, None)
+    name, _, fn, _ = _declarator(d) if d is not None else (None, 0, None, 0)
     return name, fn
 
 

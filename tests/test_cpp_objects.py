@@ -1,0 +1,122 @@
+"""C++: a subscripted object is not an array (found by a sweep over real OpenACC sources).
+
+``std::vector<float> h(n); ... h[i]`` calls ``h.operator[]``: ``h`` has neither pointer nor
+array type, so a data clause cannot map a section of it (OpenACC 3.3, 2.7.1; g++: "'h' does
+not have pointer or array type").  The analysis read ``h[i]`` as an array access and
+answered ``copy(h[0:n])``, and ``suggest --apply`` wrote a file g++ rejects.  Such a name
+(a local or a parameter, by value or by reference, whatever its class) now gets no section,
+and the loop no compute construct that would have to map it, with a note saying to index a
+pointer to its elements.  Twin: the same loops over ``float *p = h.data()`` keep their
+pragmas.  A whole program, annotated by ``--apply`` and by ``--offload --apply``, builds with
+``g++ -fopenacc`` and verifies.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+GXX = shutil.which("g++")
+
+PROGRAM = """\
+#include <cstdio>
+#include <vector>
+
+void through_object(int n, const float *src, double *dst)
+{
+    std::vector<float> h(n);
+    for (int i = 0; i < n; ++i)  /* object write */
+        h[i] = 2.0f * src[i];
+    for (int i = 0; i < n; ++i)  /* object read */
+        dst[i] = h[i] + 1.0;
+}
+
+void through_reference(int n, std::vector<double> &v, double *dst)
+{
+    for (int i = 0; i < n; ++i)  /* reference read */
+        dst[i] += v[i];
+}
+
+void through_pointer(int n, const float *src, double *dst)
+{
+    std::vector<float> h(n);
+    float *p = h.data();
+    for (int i = 0; i < n; ++i)  /* twin write */
+        p[i] = 2.0f * src[i];
+    for (int i = 0; i < n; ++i)  /* twin read */
+        dst[i] = p[i] + 1.0;
+}
+
+int main()
+{
+    const int n = 100;
+    std::vector<float> src(n);
+    std::vector<double> a(n), b(n), v(n);
+    for (int i = 0; i < n; ++i) { src[i] = i % 7; v[i] = 0.5 * i; }
+    through_object(n, src.data(), a.data());
+    through_pointer(n, src.data(), b.data());
+    through_reference(n, v, a.data());
+    int bad = 0;
+    for (int i = 0; i < n; ++i) {
+        bad += b[i] != 2.0 * (i % 7) + 1.0;
+        bad += a[i] != b[i] + 0.5 * i;
+    }
+    std::puts(bad ? "BAD" : "OK");
+    return 0;
+}
+"""
+
+
+def _suggest(src: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "ACCELLIUM_TRAIN": ""}
+    return subprocess.run([sys.executable, "-m", "accellium", "suggest", str(src), *args],
+                          capture_output=True, text=True, env=env, timeout=300)
+
+
+def _above(text: str, marker: str) -> str:
+    lines = text.splitlines()
+    k = next(n for n, ln in enumerate(lines) if marker in ln)
+    return lines[k - 1].strip()
+
+
+def test_object_loops_get_no_section_and_a_note(tmp_path):
+    src = tmp_path / "p.cpp"
+    src.write_text(PROGRAM)
+    r = _suggest(src, "--json", "--engine", "auto")
+    assert r.returncode == 0, r.stderr
+    by_line = {s["line"]: s for s in json.loads(r.stdout)}
+    lines = PROGRAM.splitlines()
+    for marker in ("object write", "object read", "reference read"):
+        row = next(k for k, ln in enumerate(lines, 1) if marker in ln)
+        got = by_line[row]
+        assert got["pragma"] is None, got
+        assert any("operator[]" in n and ".data()" in n for n in got["notes"]), got["notes"]
+    for marker in ("twin write", "twin read"):
+        row = next(k for k, ln in enumerate(lines, 1) if marker in ln)
+        assert by_line[row]["pragma"] and "parallel loop" in by_line[row]["pragma"]
+
+
+@pytest.mark.parametrize("mode", [[], ["--offload"]], ids=["apply", "offload"])
+def test_program_builds_and_verifies(mode, tmp_path):
+    assert GXX, "g++ is required for these tests"
+    src = tmp_path / "p.cpp"
+    src.write_text(PROGRAM)
+    r = _suggest(src, "--apply", "--engine", "auto", *mode)
+    assert r.returncode == 0, r.stderr
+    out = src.read_text()
+    for marker in ("object write", "object read", "reference read"):
+        assert not _above(out, marker).startswith("#pragma acc"), out
+    assert "#pragma acc" in _above(out, "twin write"), out
+    exe = tmp_path / "p"
+    built = subprocess.run([GXX, "-fopenacc", "-foffload=disable", "-O1", str(src), "-o",
+                            str(exe)], capture_output=True, text=True, timeout=180)
+    assert built.returncode == 0, built.stderr + out
+    run = subprocess.run([str(exe)], capture_output=True, text=True, timeout=60)
+    assert run.stdout.strip() == "OK", out
