@@ -248,12 +248,16 @@ def reads_own_write(u: ArrayUse, w: ArrayUse) -> bool:
     same iteration (``r[i] = e; s += r[i];``), or anywhere inside a later item of that block
     (``c[i][j] = 0; for (k = 0; k < n; k++) c[i][j] += ...``: the item runs after the write
     each time the block does), no name of the subscript nor the array assigned or declared
-    in the block, no label inside the item (a ``goto`` could enter it)."""
+    in the block, no label inside the item (a ``goto`` could enter it).  A read in the write's
+    own statement is not one, even after the write in the text (``a[i] = 0.5 * a[i] + s;``):
+    the value stored is computed from it, so it reads the element's value from before the
+    write (C11 6.5.16p3: the store is sequenced after the operands' value computations)."""
     if u.node.start_byte <= w.node.end_byte or text(u.node) != text(w.node):
         return False
     stmt_w, stmt_u = _statement(w.node), _statement(u.node)
     if stmt_w is None or stmt_u is None or stmt_w.parent is None or \
-            stmt_w.parent.type != "compound_statement" or stmt_u.parent is None:
+            stmt_w.parent.type != "compound_statement" or stmt_u.parent is None or \
+            stmt_u.id == stmt_w.id:
         return False
     block = stmt_w.parent
     if stmt_w.parent.id != stmt_u.parent.id:
