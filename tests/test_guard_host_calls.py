@@ -13,9 +13,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from _fixed_engine import FixedAnswer
 
 from accellium.evaluation.dynamic.build import GPU_FLAGS
-from accellium.server.engines.base import EngineAnswer, LoopQuery
+from accellium.server.engines.base import LoopQuery
 from accellium.server.suggest import suggest
 
 SAVE = "for (int i = 0; i < n; i++)\n        fprintf(fp, \"%.3f\\n\", a[i]);"
@@ -59,20 +60,9 @@ int main(void)
 SERIAL = "#pragma acc serial loop copyin(a[0:n])"
 
 
-class _Answers:
-    """An engine that answers one fixed pragma, as a model may (the guard is what is tested)."""
-
-    name = "fixed"
-
-    def __init__(self, pragma: str) -> None:
-        self.pragma = pragma
-
-    def suggest(self, query: LoopQuery) -> EngineAnswer:
-        return EngineAnswer(pragma=self.pragma)
-
 
 def _guarded(code: str, answer: str = SERIAL) -> tuple[str | None, list[str]]:
-    s = suggest(LoopQuery(code=code, lang="c"), _Answers(answer), fallback=None)
+    s = suggest(LoopQuery(code=code, lang="c"), FixedAnswer(answer), fallback=None)
     return s.pragma, [str(n) for n in s.notes]
 
 
@@ -116,5 +106,5 @@ def test_the_hosts_random_state_keeps_the_loop_on_the_host(answer):
 def test_inside_a_compute_region_the_rule_is_not_the_loops_to_make():
     # the enclosing construct is the user's: the loop's own pragma stays sequential
     q = LoopQuery(code=SHOW, lang="c", enclosing=("#pragma acc serial",))
-    s = suggest(q, _Answers("#pragma acc loop seq"), fallback=None)
+    s = suggest(q, FixedAnswer("#pragma acc loop seq"), fallback=None)
     assert s.pragma == "#pragma acc loop seq"

@@ -15,10 +15,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from _fixed_engine import FixedAnswer
 
 from accellium.dataset.analysis import enclosing_level
 from accellium.dataset.pragma import parse
-from accellium.server.engines.base import EngineAnswer, LoopQuery
+from accellium.server.engines.base import LoopQuery
 from accellium.server.engines.rank.candidates import context, finish
 from accellium.server.engines.style import features
 from accellium.server.safety import inner_levels
@@ -58,21 +59,10 @@ int main(void)
 """
 
 
-class _Answers:
-    """An engine that answers one fixed pragma, as a model may (the guard is what is tested)."""
-
-    name = "fixed"
-
-    def __init__(self, pragma: str) -> None:
-        self.pragma = pragma
-
-    def suggest(self, query: LoopQuery) -> EngineAnswer:
-        return EngineAnswer(pragma=self.pragma)
-
 
 def _guarded(answer: str, enclosing: tuple[str, ...]) -> str | None:
     q = LoopQuery(code=INNER, lang="c", enclosing=enclosing)
-    return suggest(q, _Answers(answer), fallback=None).pragma
+    return suggest(q, FixedAnswer(answer), fallback=None).pragma
 
 
 def _build_and_run(tmp: Path, outer: str, inner: str) -> subprocess.CompletedProcess:
@@ -130,7 +120,7 @@ def test_levels_inside_the_enclosing_ones_are_kept(tmp_path, outer, answer):
 def test_the_guard_says_what_it_left_out_and_why():
     q = LoopQuery(code=INNER, lang="c",
                   enclosing=("#pragma acc parallel loop gang worker",))
-    s = suggest(q, _Answers("#pragma acc loop gang worker vector reduction(+:s)"), fallback=None)
+    s = suggest(q, FixedAnswer("#pragma acc loop gang worker vector reduction(+:s)"), fallback=None)
     assert s.pragma == "#pragma acc loop vector reduction(+:s)"
     said = [str(n) for n in s.notes if "left out" in str(n)]
     assert said and "`gang`, `worker`" in said[0] and "`worker`" in said[0]
