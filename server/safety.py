@@ -15,7 +15,9 @@ when it has them):
   loop") and the device cannot leave the program;
 * a loop directive (``loop``, ``parallel loop``, ...) needs a loop in canonical form
   (:mod:`accellium.dataset.analysis.loop_form`): on any other ``for`` there is no pragma, and
-  a ``collapse`` covers only the nest's leading loops in that form (gcc rejects the rest);
+  a ``collapse`` covers only the nest's leading loops in that form (gcc rejects the rest;
+  ``LoopFacts.collapse`` counts only those, and :func:`server.safety_data.fit_nest` cuts the
+  clause to it);
 * a pragma that asserts parallelism (``parallel loop``, ``loop`` without ``seq``/``auto``,
   ``independent``, ``gang``/``worker``/``vector``) on a loop with a dependence becomes
   ``loop seq`` inside a compute region, and outside one ``kernels`` (the compiler parallelises
@@ -279,28 +281,6 @@ def _rewrite(p: Pragma, facts: LoopFacts, in_region: bool, why: Note
         "sequential unless the compiler proves otherwise")]
 
 
-def _collapse_within(p: Pragma, depth: int) -> tuple[Pragma, list[Note]]:
-    """``p`` with a ``collapse(k)`` that covers only the ``depth`` loops of the nest whose
-    headers have the canonical form (each loop a collapse covers is a loop of the directive);
-    the clause goes when fewer than 2 remain."""
-    clause = next((c for c in p.clauses if c.name.lower() == "collapse"), None)
-    if clause is None or not clause.args:
-        return p, []
-    args = clause.args.strip()
-    force = args.startswith("force:")
-    count = args.split(":", 1)[1].strip() if force else args
-    if not count.isdigit() or int(count) <= max(depth, 1):
-        return p, []
-    kept = tuple(c for c in p.clauses if c is not clause)
-    if depth >= 2:
-        new = Clause("collapse", ("force:" if force else "") + str(depth))
-        kept = tuple(new if c is clause else c for c in p.clauses)
-    out = Pragma(p.directive, kept)
-    return out, [Note(f"`{clause.render()}`: loop {depth + 1} of the nest is not in the "
-                      "canonical form a collapsed loop needs (OpenACC 3.3, 2.9.1; gcc rejects "
-                      f"it); using `{out.render()}`", NoteKind.GUARD)]
-
-
 def _compiler_decides(pragma: Pragma, compute: str = "none") -> bool:
     return (pragma.directive in ("kernels", "kernels loop") or pragma.has("auto")
             or (pragma.directive == "loop" and compute == "kernels"))
@@ -344,8 +324,6 @@ def _check(query: LoopQuery, p: Pragma) -> tuple[Pragma | None, list[Note]]:
                 f"the loop's header is not in the canonical form a loop directive needs: "
                 f"{facts.loop_form} (OpenACC 3.3, 2.9; gcc rejects `{p.directive}` on it); "
                 "no pragma", NoteKind.GUARD, None, facts.first_line)]
-        p, more = _collapse_within(p, facts.canonical_depth)
-        notes = notes + more
     if facts.in_routine and p.directive in _COMPUTE:
         kept = tuple(c for c in p.clauses if c.name.lower() in _KEEP_ON_SEQ)
         return Pragma("loop", (Clause("seq"),) + kept), notes + [Note(

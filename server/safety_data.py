@@ -133,7 +133,9 @@ def _independent_depth(code: str, depth: int) -> int:
 
 def fit_nest(p, facts, notes: list[str], code: str = ""):
     """``p`` with ``collapse``/``tile`` cut to the loops that may be collapsed: tightly
-    nested, independent bounds, and each without a carried dependence."""
+    nested, each header in the canonical form a loop directive needs (``facts.collapse``
+    counts only those), independent bounds, and each without a carried dependence;
+    ``collapse(force:k)`` is cut only to the loops in canonical form and keeps its modifier."""
     from accellium.dataset.pragma import Clause, Pragma
 
     depth = max(1, facts.collapse)
@@ -142,12 +144,21 @@ def fit_nest(p, facts, notes: list[str], code: str = ""):
     out, changed = [], False
     for c in p.clauses:
         k = c.name.lower()
-        if k == "collapse" and c.args and c.args.strip().isdigit() and int(c.args) > depth:
+        args = (c.args or "").strip()
+        force = args.startswith("force:")
+        count = args.split(":", 1)[1].strip() if force else args
+        # `force` collapses loops that are not tightly nested (OpenACC 3.3, 2.9.1): only the
+        # canonical form bounds it
+        limit = max(1, facts.canonical_depth) if force else depth
+        if k == "collapse" and count.isdigit() and int(count) > limit:
             changed = True
-            notes.append(f"`{c.render()}`: only {depth} loop(s) of this nest are tightly "
-                         "nested, with independent bounds and no carried dependence")
-            if depth > 1:
-                out.append(Clause(c.name, str(depth)))
+            notes.append(f"`{c.render()}`: only {limit} loop(s) of this nest are "
+                         + ("in the canonical form a collapsed loop needs (OpenACC 3.3, 2.9.1)"
+                            if force else "tightly nested, in the canonical form a collapsed "
+                            "loop needs (OpenACC 3.3, 2.9.1), with independent bounds and no "
+                            "carried dependence"))
+            if limit > 1:
+                out.append(Clause(c.name, ("force:" if force else "") + str(limit)))
             continue
         if k == "tile" and len(c.arg_list()) > depth:
             changed = True
