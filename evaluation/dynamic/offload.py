@@ -55,7 +55,7 @@ def annotate_with_plan(files: dict[str, bytes], engine, per_loop: bool = False,
                 ex.merge(exports(stripped, plans, detect_lang(rel, stripped)))
                 own_plans[rel] = plans
         except Exception as e:  # an engine or planner failure is a result, not a crash
-            errors.append(f"{rel}: {type(e).__name__}: {' '.join(str(e).split())[:200]}")
+            errors.append(_failure(rel, e))
             out[rel] = stripped
             continue
         rows += [_row(rel, p) for p in plans]
@@ -67,7 +67,7 @@ def annotate_with_plan(files: dict[str, bytes], engine, per_loop: bool = False,
             if any(p.edits for p in plans):
                 out[rel] = apply_plans(src, plans)
         except Exception as e:
-            errors.append(f"{rel}: {type(e).__name__}: {' '.join(str(e).split())[:200]}")
+            errors.append(_failure(rel, e))
             continue
         rows += [_row(rel, p) for p in plans if p.edits]
     for rel, own in own_plans.items():
@@ -82,10 +82,15 @@ def annotate_with_plan(files: dict[str, bytes], engine, per_loop: bool = False,
             if extra:
                 out[rel] = apply_plans(src, own + extra)
         except Exception as e:
-            errors.append(f"{rel}: {type(e).__name__}: {' '.join(str(e).split())[:200]}")
+            errors.append(_failure(rel, e))
             continue
         rows += [_row(rel, p) for p in extra]
     return out, rows, errors
+
+
+def _failure(rel: str, e: Exception) -> str:
+    """One line for an engine's or the planner's failure on file ``rel`` (a result)."""
+    return f"{rel}: {type(e).__name__}: {' '.join(str(e).split())[:200]}"
 
 
 def program_headers(folder: Path | None, rel: str, source: bytes,
