@@ -71,7 +71,6 @@ _PRAGMA_RE = re.compile(r"^\s*#\s*pragma\b")
 _PRAGMA_OPERATOR = re.compile(r"^\s*(?:_Pragma|__pragma)\s*\(")
 
 
-_PP_WORD = re.compile(r"^\s*#\s*(\w+)")
 _OPENS = frozenset({"if", "ifdef", "ifndef"})
 _SWITCHES = frozenset({"else", "elif", "elifdef", "elifndef"})
 
@@ -89,7 +88,7 @@ def in_other_branch(lines: LineIndex, upper: int, lower: int) -> bool:
     r = upper + 1
     while r < lower:
         line = lines.line(r)
-        m = _PP_WORD.match(line)
+        m = _SKIP_PP.match(line)  # the conditional directives, by keyword
         if m is not None:
             word = m.group(1)
             if word in _OPENS:
