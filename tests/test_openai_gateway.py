@@ -99,6 +99,28 @@ def test_answers_come_from_the_upstreams(gw):
     assert out[3]["status"] == 404
 
 
+def test_request_id_reaches_the_upstream_and_the_log(gw):
+    c, a, b = gw["c"], gw["a"], gw["b"]
+    ids = []
+    for given in ("trace-42.a:b", "has space", "x" * 65, None):
+        for f in (a, b):
+            f.headers.clear()
+        r = c.post("/v1/suggest", json={"code": LOOP, "adapter": "kern"},
+                   headers={"X-Request-Id": given} if given else {})
+        assert r.status_code == 200, r.text
+        rid = r.headers["x-request-id"]
+        sent = [h["x-request-id"] for f in (a, b) for h in f.headers if "x-request-id" in h]
+        assert len(sent) == 1 and sent[0].startswith(f"acc-{rid}-"), (rid, sent)
+        ids.append(rid)
+    assert ids[0] == "trace-42.a:b"  # a client's own trace id is kept ...
+    assert all(len(i) == 12 and int(i, 16) >= 0 for i in ids[1:])  # ... a bad one replaced
+    assert len(set(ids)) == 4
+    def logged() -> set[str]:
+        return {json.loads(line)["id"] for line in gw["log"].read_text().splitlines()}
+
+    assert wait_until(lambda: set(ids) <= logged())  # written once the answer is sent
+
+
 def test_unknown_adapter_is_404_with_a_reason(gw):
     r = gw["c"].post("/v1/suggest", json={"code": LOOP, "adapter": "zz"})
     assert r.status_code == 404

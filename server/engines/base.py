@@ -9,6 +9,7 @@ runs the safety guard and renders the text.  The loop's analysis is computed onc
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Protocol, runtime_checkable
@@ -18,7 +19,13 @@ from accellium.dataset.analysis.scope import LoopScope
 from accellium.dataset.pragma import Pragma
 from accellium.dataset.prompt import Example
 
-__all__ = ["LoopQuery", "EngineAnswer", "Engine", "EngineError", "EngineUnavailable"]
+__all__ = ["LoopQuery", "EngineAnswer", "Engine", "EngineError", "EngineUnavailable",
+           "REQUEST_ID"]
+
+#: The id of the HTTP request being answered (the access log's ``id``, set by its middleware;
+#: None outside a request). Engines that call upstream servers put it in their request ids, so
+#: that a line of the gateway's log and the upstream's lines of the same request can be matched.
+REQUEST_ID: ContextVar[str | None] = ContextVar("accellium_request_id", default=None)
 
 
 class EngineError(RuntimeError):

@@ -29,7 +29,13 @@ from pathlib import Path
 from typing import Any
 
 from accellium.dataset.prompt import build_prompt
-from accellium.server.engines.base import EngineAnswer, EngineError, EngineUnavailable, LoopQuery
+from accellium.server.engines.base import (
+    REQUEST_ID,
+    EngineAnswer,
+    EngineError,
+    EngineUnavailable,
+    LoopQuery,
+)
 from accellium.server.engines.runtime_lora import (
     LoraLoadError,
     RuntimeLoraDisabled,
@@ -136,8 +142,9 @@ class OpenAIEngine:
         return {"prompt": prompt, "max_tokens": self.max_new_tokens, "temperature": 0.0,
                 "n": 1, "stop": ["\n"], **_constraint(self.constraint)}
 
-    async def _complete(self, query: LoopQuery) -> EngineAnswer:
-        _, out = await self.pool.post("/completions", self.payload(query), query.adapter)
+    async def _complete(self, query: LoopQuery, request_id: str | None = None) -> EngineAnswer:
+        _, out = await self.pool.post("/completions", self.payload(query), query.adapter,
+                                      request_id)
         try:
             text = out["choices"][0]["text"]
         except (KeyError, IndexError, TypeError):
@@ -149,10 +156,11 @@ class OpenAIEngine:
     async def asuggest(self, query: LoopQuery) -> EngineAnswer:
         if self.pool.loop is None:
             await self.astart()
+        rid = REQUEST_ID.get()  # read here: the engine's own loop does not see this context
         if _on(self.pool.loop):
-            return await self._complete(query)
+            return await self._complete(query, rid)
         assert self.pool.loop is not None
-        fut = asyncio.run_coroutine_threadsafe(self._complete(query), self.pool.loop)
+        fut = asyncio.run_coroutine_threadsafe(self._complete(query, rid), self.pool.loop)
         return await asyncio.wrap_future(fut)  # cancelling this cancels the request there
 
     def suggest(self, query: LoopQuery) -> EngineAnswer:
@@ -163,7 +171,7 @@ class OpenAIEngine:
         if _on(loop):
             raise EngineError("the openai engine's suggest() was called on its own event loop; "
                               "await asuggest() there")
-        fut = asyncio.run_coroutine_threadsafe(self._complete(query), loop)
+        fut = asyncio.run_coroutine_threadsafe(self._complete(query, REQUEST_ID.get()), loop)
         try:
             return fut.result(self.timeout_s + 5)
         except cf.TimeoutError:

@@ -281,9 +281,12 @@ class UpstreamPool:
                    request_id: str | None = None) -> tuple[Upstream, dict[str, Any]]:
         """POST ``body`` (with ``model``: the name, or the upstream's base for None) to the
         best upstream, retrying on others (see the module docstring). Returns the upstream
-        and its JSON answer."""
+        and its JSON answer. Its ``X-Request-Id`` is ``acc-<request_id>-<random>-<attempt>``
+        (``acc-<random>-<attempt>`` without ``request_id``): unique per attempt, and found
+        from the gateway's request id."""
         self.stats["requests"] += 1
-        rid = request_id or f"acc-{uuid.uuid4().hex[:16]}"
+        rid = "-".join(["acc", *([request_id] if request_id else []),
+                        uuid.uuid4().hex[:8 if request_id else 16]])
         tried: set[str] = set()
         failures: list[str] = []
         not_served = 0

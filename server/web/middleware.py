@@ -1,7 +1,10 @@
 """ASGI middleware of the API, outermost first:
 
 - :class:`AccessLog` — one JSON line per request (``ts, id, method, path, status, ms, client``)
-  and an ``x-request-id`` header on every response.
+  and an ``x-request-id`` header on every response. The id is the request's own
+  ``X-Request-Id`` when it is 1-64 characters of ``[A-Za-z0-9._:-]`` (a client's or a proxy's
+  trace id), else a fresh one; it is also :data:`~accellium.server.engines.base.REQUEST_ID`
+  while the request runs, which the ``openai`` engine puts in its upstream request ids.
 - :class:`RequestGuard` — refusals that need no parsing, before the app sees the request:
   a ``Host`` the server is not bound to (``421``: DNS rebinding), an ``Origin`` that is not
   allowed (``403``: a web page in the user's browser), a body over the size limit (``413``,
@@ -15,10 +18,12 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
+import re
 import time
 import uuid
 from typing import Any
 
+from accellium.server.engines.base import REQUEST_ID
 from accellium.server.web.settings import Settings
 
 __all__ = ["AccessLog", "RequestGuard", "host_allowed", "origin_allowed"]
@@ -26,6 +31,8 @@ __all__ = ["AccessLog", "RequestGuard", "host_allowed", "origin_allowed"]
 access_log = logging.getLogger("accellium.access")
 
 _BODY_METHODS = ("POST", "PUT", "PATCH")
+#: a request id a client may choose: safe in a log line and in an upstream's request id
+_CLIENT_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 
 
 def _header(scope: dict, name: bytes) -> bytes | None:
@@ -156,7 +163,9 @@ class AccessLog:
             return await self.app(scope, receive, send)
         t0 = time.perf_counter()
         status = [0]
-        rid = uuid.uuid4().hex[:12]
+        given = (_header(scope, b"x-request-id") or b"").decode("latin-1")
+        rid = given if _CLIENT_ID.fullmatch(given) else uuid.uuid4().hex[:12]
+        token = REQUEST_ID.set(rid)
 
         async def send_wrapper(message: dict) -> None:
             if message["type"] == "http.response.start":
@@ -168,6 +177,7 @@ class AccessLog:
         try:
             await self.app(scope, receive, send_wrapper)
         finally:
+            REQUEST_ID.reset(token)
             client = scope.get("client")
             access_log.info(json.dumps({
                 "ts": round(time.time(), 3), "id": rid, "method": scope["method"],
