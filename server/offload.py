@@ -7,6 +7,8 @@ the line break of the line it goes above, checked before it is written).
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from tree_sitter import Node
 
 from accellium.dataset.analysis import compute_construct, scope_of
@@ -91,15 +93,17 @@ def offload_source(source: bytes, engine: Engine, *, path: str = "<buffer>",
                    per_loop: bool = False,
                    fallback: Engine | str | None = "auto",
                    program: list[bytes] | None = None,
-                   includes: Included | None = None) -> list[FunctionPlan]:
+                   includes: Included | None = None,
+                   offloading: Collection[str] = ()) -> list[FunctionPlan]:
     """The plans of ``source`` (see :func:`accellium.dataset.offload.plan_source`;
     ``program``: the program's other translation units, when all of them are known;
-    ``includes``: the macros of the file's headers, for the per-loop answers)."""
+    ``includes``: the macros of the file's headers, for the per-loop answers;
+    ``offloading``: functions of those units whose own plans offload)."""
     lang = normalize_lang(lang) if lang else detect_lang(path, source)
     with header_macros(includes.at if includes is not None and includes.events else None):
         return plan_source(source, engine_advisor(engine, lang, fallback, includes), lang=lang,
                            function=function, rows=rows, replace=replace, per_loop=per_loop,
-                           program=program)
+                           program=program, offloading=offloading)
 
 
 def caller_plans(source: bytes, plans: list[FunctionPlan], lang: str,

@@ -75,8 +75,17 @@ class Scope:
         return any(lo <= p < hi for p in self.assigned_at.get(name, []))
 
     def alloc(self, name: str) -> AllocSite | None:
+        """The one allocation of ``name``, when the function assigns the pointer nowhere else:
+        its count describes the memory only while the pointer holds that value (after
+        ``p = realloc(p, m)``, ``p = q`` or ``p++`` it points to another object, or into
+        it)."""
         got = self.allocs.get(name) or []
-        return got[0] if len(got) == 1 else None
+        if len(got) != 1:
+            return None
+        at = got[0].stmt
+        if any(not at.start_byte <= p < at.end_byte for p in self.assigned_at.get(name, [])):
+            return None
+        return got[0]
 
 
 def assignment_positions(fn: Node) -> dict[str, list[int]]:

@@ -47,7 +47,7 @@ from accellium.dataset.offload.extent import Extents, Span, loops_between
 from accellium.dataset.offload.live import in_loop
 from accellium.dataset.offload.redundant import drop_redundant
 from accellium.dataset.offload.selfwrite import self_written
-from accellium.dataset.offload.structure import Layout, Leaf, may_precede
+from accellium.dataset.offload.structure import Layout, Leaf, exit_problem, may_precede
 from accellium.dataset.offload.uses import ArrayUse, array_uses
 from accellium.dataset.offload.wavefront import wavefront_filled
 
@@ -388,8 +388,9 @@ def _host_flow_once(ctx: _Ctx, info: ArrayInfo, skip_leaves: set[int], copy_back
                                for d, lp in rows)):
             unpushed.append(leaf)
         elif writes:
-            if not leaf.after_ok:
-                return _unplaceable(leaf, info, "writes")
+            problem = _push_problem(leaf, info)
+            if problem:
+                return problem
             secs = _host_sections(leaf, writes, info, ctx.region_ex)
             if stale and not (_dense(leaf, writes) and
                                      all(_element_wise(sec, info) for sec, _ in secs)):
@@ -434,6 +435,19 @@ def _dense(leaf: Leaf, writes: list[ArrayUse]) -> bool:
                 return False
             p = p.parent
     return True
+
+
+def _push_problem(leaf: Leaf, info: ArrayInfo) -> str | None:
+    """Why no ``update device`` can go after the statement that writes the array: it shares
+    its line, or a ``break``/``continue`` leaves the statement and would skip the push."""
+    if not leaf.after_ok:
+        return _unplaceable(leaf, info, "writes")
+    jump = exit_problem([leaf.node])
+    if jump is None:
+        return None
+    return (f"the statement at line {leaf.node.start_point[0] + 1} writes `{info.name}`, which "
+            f"the device holds, but its {jump.removesuffix(' leaves the region')} leaves it "
+            "before the `update device` after it")
 
 
 def _unplaceable(leaf: Leaf, info: ArrayInfo, verb: str) -> str:

@@ -3,6 +3,7 @@ loops of a selection), as line edits with what they do and why loops stay on the
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from tree_sitter import Node, Tree
@@ -77,6 +78,21 @@ class FunctionPlan:
 
 def functions_in(tree_root: Node) -> list[Node]:
     return [n for n in iter_nodes(tree_root) if n.type == "function_definition"]
+
+
+def _acc_functions(units: list[bytes], roots: list[Node]) -> set[str]:
+    """The functions defined in the program's other translation units that have OpenACC
+    directives."""
+    out: set[str] = set()
+    for unit, root in zip(units, roots, strict=True):
+        if b"acc" not in unit:
+            continue
+        lines = LineIndex(unit)
+        for f in functions_in(root):
+            name = function_name(f)[0]
+            if name and _acc_rows(lines, f.start_point[0], f.end_point[0]):
+                out.add(name)
+    return out
 
 
 def _acc_rows(lines: LineIndex, first: int, last: int) -> list[tuple[int, int]]:
@@ -407,13 +423,20 @@ def _function_at(root: Node, row: int) -> Node | None:
 def plan_source(source: bytes, advise: Advisor, *, lang: str = "c",
                 function: str | None = None, rows: tuple[int, int] | None = None,
                 replace: bool = False, per_loop: bool = False,
-                program: list[bytes] | None = None) -> list[FunctionPlan]:
+                program: list[bytes] | None = None,
+                offloading: Collection[str] = ()) -> list[FunctionPlan]:
     """Plans for the functions of ``source``: the one named ``function``; the one holding the
     0-based ``rows`` (one row: the whole function; several: a selection, only the loops in it
     and a region inside it); or every function that has loops.  ``per_loop``: no region,
     each loop with its own data clauses (the baseline the region is measured against).
     ``program``: the other translation units of the program, when the caller knows them all
     (then the calls of functions with external linkage are all seen: :mod:`.live`).
+    ``offloading``: functions of those units whose own plans offload (the caller plans them
+    too); with the units' functions that already have OpenACC directives, a call of one of
+    them is no host code: a region around it would make its "present or copy" clauses find
+    the region's arrays and its loops work on the device copy while the plan updates the
+    host's (:func:`.callsites.call_units`: no region around such a call maps what it
+    passes).
 
     Functions are planned callees first: a caller's region may hold calls to functions of the
     file whose plans offload loops (:mod:`.calls`).  The plans of those callees come with the
@@ -426,6 +449,7 @@ def plan_source(source: bytes, advise: Advisor, *, lang: str = "c",
                dead=dead_parameters(tree.root_node, known),
                objects=object_extents(tree.root_node, known), program=program,
                fresh=fresh_functions(tree.root_node, others))
+    req.calls.offloads |= set(offloading) | _acc_functions(program or [], others)
     if function is not None:
         fns = [f for f in fns if function_name(f)[0] == function]
         if not fns:

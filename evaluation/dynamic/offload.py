@@ -13,9 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from accellium.dataset.analysis.conditions import Defines, command_line
+from accellium.dataset.analysis.scope import function_name
 from accellium.dataset.includes import Included, read_includes
-from accellium.dataset.loops import detect_lang
+from accellium.dataset.loops import detect_lang, parse_tree
+from accellium.dataset.offload.plan import functions_in
 from accellium.dataset.offload.program import HEADER_SUFFIXES, Exports, exports, plan_callers
+from accellium.dataset.offload.routines import callees
 from accellium.evaluation.dynamic.accpragmas import strip_acc_keep_lines
 from accellium.evaluation.dynamic.variants import CAUSES
 
@@ -42,6 +45,8 @@ def annotate_with_plan(files: dict[str, bytes], engine, per_loop: bool = False,
     ex = Exports()
     stripped_files: dict[str, bytes] = {}
     own_plans: dict[str, list] = {}
+    offloading = {} if per_loop else _offloading(files, engine, program, folder,
+                                                  include_dirs, predefined)
     for rel, src in files.items():
         stripped = stripped_files[rel] = strip_acc_keep_lines(src)
         try:
@@ -49,7 +54,8 @@ def annotate_with_plan(files: dict[str, bytes], engine, per_loop: bool = False,
             plans = offload_source(stripped, engine, path=rel, per_loop=per_loop,
                                    program=others,
                                    includes=program_headers(folder, rel, stripped,
-                                                            include_dirs, predefined))
+                                                            include_dirs, predefined),
+                                   offloading=offloading.get(rel, ()) if others else ())
             out[rel] = apply_plans(stripped, plans)
             if others is not None and not per_loop:
                 ex.merge(exports(stripped, plans, detect_lang(rel, stripped)))
@@ -86,6 +92,40 @@ def annotate_with_plan(files: dict[str, bytes], engine, per_loop: bool = False,
             continue
         rows += [_row(rel, p) for p in extra]
     return out, rows, errors
+
+
+def _offloading(files: dict[str, bytes], engine, program: dict[str, bytes] | None,
+                folder: Path | None, include_dirs: Sequence[Path], predefined: Defines | None
+                ) -> dict[str, set[str]]:
+    """For each planned file that calls a function another planned file defines: the other
+    planned files' functions whose plans offload (a first plan of each of those files).  A
+    call of such a function is no host code for the caller's plan (docs/offload.md, item
+    10)."""
+    from accellium.server.offload import offload_source
+
+    if program is None or len(files) < 2:
+        return {}
+    stripped = {rel: strip_acc_keep_lines(src) for rel, src in files.items()}
+    roots = {rel: parse_tree(src, detect_lang(rel, src)).root_node
+             for rel, src in stripped.items()}
+    defined = {rel: {function_name(f)[0] for f in functions_in(root)} - {None}
+               for rel, root in roots.items()}
+    out: dict[str, set[str]] = {}
+    offloads: dict[str, set[str]] = {}
+    for rel, root in roots.items():
+        called = set(callees(root))
+        for r in sorted(r for r, names in defined.items() if r != rel and names & called):
+            if r not in offloads:
+                try:
+                    plans = offload_source(stripped[r], engine, path=r,
+                                           program=_other_units(r, program),
+                                           includes=program_headers(folder, r, stripped[r],
+                                                                    include_dirs, predefined))
+                except Exception:  # the planning pass below reports it
+                    plans = []
+                offloads[r] = {p.function for p in plans if p.offloads}
+            out.setdefault(rel, set()).update(offloads[r])
+    return out
 
 
 def _failure(rel: str, e: Exception) -> str:
