@@ -100,6 +100,8 @@ class Included:
     headers: tuple[str, ...] = ()  # real paths read, in order
     stamps: tuple[tuple[str, object], ...] = ()  # (real path, what it was read at)
     local: Mapping[str, Macro] = field(default_factory=dict)  # the file's own definitions
+    # (offset of the top-level #include, text) of each header read outside a conditional group
+    texts: tuple[tuple[int, bytes], ...] = ()
     _memo: dict[int, dict[str, Macro]] = field(default_factory=dict, compare=False, repr=False)
 
     def visible(self, offset: int, constants: bool = False) -> dict[str, Macro]:
@@ -314,6 +316,7 @@ class _Walk:
     headers: list[str] = field(default_factory=list)
     stamps: list[tuple[str, object]] = field(default_factory=list)
     done: set[str] = field(default_factory=set)
+    texts: list[tuple[int, bytes]] = field(default_factory=list)
     state: Defines = field(default_factory=Defines)  # the macros known at the point read
     total: int = 0
     full: bool = False  # a total limit was reached: nothing more is read
@@ -405,6 +408,8 @@ class _Walk:
         guard = _guarded(directives)
         if guard is not None and self.state.defined(guard[0]) is None:
             directives = guard[1]  # an include guard nobody is known to define: read it
+        if not cond:
+            self.texts.append((at, data))
         self.visit(directives, os.path.dirname(real), at, cond, depth)
 
 
@@ -449,7 +454,7 @@ def read_includes(source: bytes | str, path: str | os.PathLike[str] | None, lang
         own = ()
     local = {d.macro.name: d.macro for d in _flat(own) if d.macro is not None}
     return Included(tuple(walk.events), tuple(walk.notes), tuple(walk.headers),
-                    tuple(walk.stamps), local)
+                    tuple(walk.stamps), local, texts=tuple(walk.texts))
 
 
 def parameters_at(root: Node, offset: int) -> str:

@@ -27,7 +27,8 @@ from accellium.dataset.pragma import (
 
 __all__ = ["PragmaLine", "LOOP_LABEL_DIRECTIVES", "is_loop_label", "pragmas_above",
            "in_other_branch",
-           "split_label", "foreign_pragma_above", "strip_acc_pragmas"]
+           "split_label", "foreign_pragma_above", "openmp_construct_above",
+           "strip_acc_pragmas"]
 
 #: Directives that can be a loop's own pragma.  The loop constructs (``loop``, ``parallel
 #: loop``, ...) apply to the ``for`` below them; the compute constructs (``parallel``,
@@ -188,6 +189,27 @@ def foreign_pragma_above(lines: LineIndex, row: int) -> str | None:
         if _PRAGMA_RE.match(ls) or _PRAGMA_OPERATOR.match(ls):
             return re.sub(r"\s+", " ", _strip_trailing_comment(ls))
         if not _SKIP_PP.match(ls):
+            return None
+    return None
+
+
+#: OpenMP directives that stand alone (no statement follows them as their block)
+_OMP_STANDALONE = re.compile(
+    r"^\s*#\s*pragma\s+omp\s+(?:barrier|flush|taskwait|taskyield|threadprivate|declare|"
+    r"end\s+declare|cancel|cancellation|depobj|scan|requires|assume|allocate|error|interop|"
+    r"begin|end|nothing|target\s+(?:enter|exit|update))\b")
+_OMP_RE = re.compile(r"^\s*#\s*pragma\s+omp\b")
+
+
+def openmp_construct_above(lines: LineIndex, row: int) -> str | None:
+    """The ``#pragma omp`` construct (not a standalone directive) among the pragmas directly
+    above line ``row`` -- only blank lines, comments, ``#if``-family lines and other pragmas
+    in between -- or None: the statement starting on ``row`` is that construct's block."""
+    for _start, _end, ls in _directives_above(lines, row):
+        if _OMP_RE.match(ls):
+            if not _OMP_STANDALONE.match(ls):
+                return re.sub(r"\s+", " ", _strip_trailing_comment(ls)).strip()
+        elif not (_SKIP_PP.match(ls) or _PRAGMA_RE.match(ls) or _PRAGMA_OPERATOR.match(ls)):
             return None
     return None
 

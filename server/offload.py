@@ -17,6 +17,7 @@ from accellium.dataset.includes import Included
 from accellium.dataset.loops import LineIndex, Loop, detect_lang, normalize_lang, parse_tree
 from accellium.dataset.offload import FunctionPlan, LoopAdvice, PlanEdit, plan_source
 from accellium.dataset.offload.program import HEADER_SUFFIXES
+from accellium.dataset.offload.shapes import header_declarations
 from accellium.dataset.pragma import PragmaError, parse
 from accellium.server.annotate import eol_for, is_one_line_pragma, splice
 from accellium.server.engines import Engine, LoopQuery
@@ -97,10 +98,13 @@ def offload_source(source: bytes, engine: Engine, *, path: str = "<buffer>",
                    offloading: Collection[str] = ()) -> list[FunctionPlan]:
     """The plans of ``source`` (see :func:`accellium.dataset.offload.plan_source`;
     ``program``: the program's other translation units, when all of them are known;
-    ``includes``: the macros of the file's headers, for the per-loop answers;
-    ``offloading``: functions of those units whose own plans offload)."""
+    ``includes``: the macros of the file's headers, for the per-loop answers, and their
+    file-scope declarations, for the plan's arrays; ``offloading``: functions of those units
+    whose own plans offload)."""
     lang = normalize_lang(lang) if lang else detect_lang(path, source)
-    with header_macros(includes.at if includes is not None and includes.events else None):
+    texts = includes.texts if includes is not None else ()
+    with header_macros(includes.at if includes is not None and includes.events else None), \
+            header_declarations(source, texts, lang):
         return plan_source(source, engine_advisor(engine, lang, fallback, includes), lang=lang,
                            function=function, rows=rows, replace=replace, per_loop=per_loop,
                            program=program, offloading=offloading)

@@ -15,6 +15,7 @@ from tree_sitter import Node
 
 from accellium.dataset.analysis.scope import FileIndex
 from accellium.dataset.analysis.tree import root_of
+from accellium.dataset.labels import openmp_construct_above
 from accellium.dataset.loops import LineIndex, Loop, insertion_problem
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.routines import callees, routines_needed
@@ -166,6 +167,23 @@ def _private_outliving(pragma: Pragma, node: Node, fn: Node) -> str | None:
     return None
 
 
+def _in_openmp(lines: LineIndex, node: Node, fn: Node) -> tuple[Node, str] | None:
+    """The statement (``node`` or one around it in ``fn``) that an OpenMP construct
+    directive applies to, and the directive; None when the loop is in no such block.  The
+    block of ``parallel`` runs on every thread of a team and a worksharing construct's
+    (``for``, ``sections``) is split among them (OpenMP 5.2, 10.1 and 11): each thread would
+    launch the offloaded loop and move its data, concurrently with the others."""
+    n: Node | None = node
+    while n is not None and n.id != fn.id:
+        row, col = n.start_point
+        if n.type.endswith("statement") and lines.starts_line(row, col):
+            omp = openmp_construct_above(lines, row)
+            if omp is not None:
+                return n, omp
+        n = n.parent
+    return None
+
+
 def choose_loops(source: bytes, lines: LineIndex, fn: Node, loops: list[Loop],
                  nodes: dict[int, Node], advise: Advisor, index: FileIndex,
                  within: Callable[[Loop], bool]) -> Choice:
@@ -178,6 +196,14 @@ def choose_loops(source: bytes, lines: LineIndex, fn: Node, loops: list[Loop],
             continue
         node = nodes.get(lp.start_byte)
         if node is None or node.type != "for_statement" or not within(lp):
+            continue
+        omp = _in_openmp(lines, node, fn)
+        if omp is not None:
+            out.host.append((lp, f"it is in the block of `{omp[1]}` (line "
+                                 f"{omp[0].start_point[0] + 1}): the program's code for CPU "
+                                 "threads, run by each thread of a team, each of which would "
+                                 "launch the loop and move its data"))
+            inside_end = max(inside_end, lp.end_byte)
             continue
         advice = advise(source, lp)
         pragma = _device_pragma(advice)

@@ -333,9 +333,47 @@ def _regions(plan: FunctionPlan, lines: LineIndex, fn: Node, devices: list[Devic
     if home and (region is None or not region.devices):
         plan.notes.insert(0, f"`{plan.function}` stays on the host: its loops only generate "
                              "data that no device code of the function reads (see the notes)")
+    if (region is None or not region.devices) and not home:
+        split = _split_at_barriers(lines, body, devices, calls, scope, req)
+        if split:
+            plan.notes += [f"no single data region: {p}" for p in problems]
+            plan.notes.append(f"{len(split)} data regions, one on each side of the calls "
+                              "that no region may hold")
+            return split
     plan.notes += [f"no data region: {p}" for p in problems
                    if region is None or not region.devices]
     return [region] if region is not None else []
+
+
+def _split_at_barriers(lines: LineIndex, body: Node, devices: list[Device],
+                       calls: list[CallDevice], scope: Scope, req: _Req) -> list[Region]:
+    """Regions over the runs of units between the calls no region may hold (``scope.barriers``:
+    a call left on the host whose callee's own constructs, or host code, use the arrays), one
+    region per run, when one region over all of them fails.  A data construct's clauses act
+    where it starts and ends (OpenACC 3.3, 2.6.4/2.6.5): a region that ends before such a call
+    copies out what the host needs there, the next one copies in after it, as each region
+    does with the host code around it.  The regions must not overlap (each one's statements
+    hold none of another's) -- else none is kept."""
+    walls = sorted(c.start_byte for c, _, _ in scope.barriers)
+    units: list[Unit] = sorted([*devices, *calls], key=lambda u: u.node.start_byte)
+    groups: list[list[Unit]] = [[]]
+    for u in units:
+        prev = groups[-1][-1] if groups[-1] else None
+        if prev is not None and any(prev.node.end_byte <= w < u.node.start_byte for w in walls):
+            groups.append([])
+        groups[-1].append(u)
+    if len(groups) < 2:
+        return []
+    out: list[Region] = []
+    for g in groups:
+        got, _ = _choose(lines, body, [u for u in g if isinstance(u, Device)],
+                         [u for u in g if isinstance(u, CallDevice)], scope, req)
+        if got is not None and got.devices:
+            out.append(got)
+    spans = sorted((r.stmts[0].start_byte, r.stmts[-1].end_byte) for r in out)
+    if any(spans[k][1] > spans[k + 1][0] for k in range(len(spans) - 1)):
+        return []
+    return out
 
 
 def _choose(lines: LineIndex, body: Node, devices: list[Device], calls: list[CallDevice],

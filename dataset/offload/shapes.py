@@ -6,6 +6,9 @@ allocates and frees it (``malloc``/``calloc`` with the element count, ``free``).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 
 from tree_sitter import Node
@@ -216,14 +219,78 @@ def _compact(expansion: str) -> str:
     return out
 
 
+#: (the file's text, (offset of its top-level ``#include``, a file-scope declaration of the
+#: header) ...) while a file is planned (:func:`header_declarations`)
+_HEADER_DECLS: ContextVar[tuple[bytes, tuple[tuple[int, Node], ...]] | None] = \
+    ContextVar("header_declarations", default=None)
+
+
+def _file_scope(root: Node) -> list[Node]:
+    """The declarations at file scope of a header's tree, those inside its include guard
+    (``#ifndef G`` / ``#define G`` ... ``#endif`` around the whole text) included; none of
+    another conditional group."""
+    tops = [n for n in named(root) if n.type != "comment"]
+    if len(tops) == 1 and tops[0].type == "preproc_ifdef":
+        guard = _field(tops[0], "name")
+        kids = [n for n in named(tops[0]) if n.type != "comment" and
+                (guard is None or n.id != guard.id)]
+        if kids and kids[0].type == "preproc_def" and guard is not None and \
+                text(_field(kids[0], "name")) == text(guard) and \
+                text(tops[0]).startswith("#ifndef"):
+            tops = kids
+    return [n for n in tops if n.type == "declaration"]
+
+
+@contextmanager
+def header_declarations(source: bytes, texts: tuple[tuple[int, bytes], ...],
+                        lang: str = "c") -> Iterator[None]:
+    """Within the block, :func:`declarations` of a function of the file ``source`` also gives
+    the file-scope declarations of its headers ``texts`` (offset of the top-level
+    ``#include``, the header's text; those read outside a conditional group) included before
+    the function, for the names the file itself does not declare: ``#include`` is replaced by
+    the header's text (C11 6.10.2p3), so a header's file-scope declaration is one of the
+    file's."""
+    from accellium.dataset.loops import parse_tree
+
+    got = []
+    for at, data in texts:
+        try:
+            root = parse_tree(data, lang).root_node
+        except (ValueError, RecursionError):
+            continue
+        got += [(at, d) for d in _file_scope(root)]
+    token = _HEADER_DECLS.set((source, tuple(got)) if got else None)
+    try:
+        yield
+    finally:
+        _HEADER_DECLS.reset(token)
+
+
+def _from_headers(out: dict[str, list[Shape]], fn: Node, root: Node) -> None:
+    """Adds the file-scope shapes of the headers included before ``fn`` (within
+    :func:`header_declarations`, for the file it names) whose names the file does not
+    declare at file scope."""
+    hdr = _HEADER_DECLS.get()
+    if hdr is None or root.text != hdr[0]:
+        return
+    own = set(out)
+    for at, d in hdr[1]:
+        if at < fn.start_byte:
+            for s in declared_shapes(d, False, False):
+                if s.name not in own:
+                    out.setdefault(s.name, []).append(s)
+
+
 def declarations(fn: Node, root: Node) -> dict[str, list[Shape]]:
     """Every name declared in the function ``fn`` (parameters and locals, in order) and at
-    file scope in ``root``: name -> shapes (more than one when a name is declared again)."""
+    file scope in ``root`` (and, within :func:`header_declarations`, in the headers included
+    before ``fn``): name -> shapes (more than one when a name is declared again)."""
     out: dict[str, list[Shape]] = {}
     for top in named(root):
         if top.type == "declaration":
             for s in declared_shapes(top, False, False):
                 out.setdefault(s.name, []).append(s)
+    _from_headers(out, fn, root)
     decl = _field(fn, "declarator")
     while decl is not None and decl.type != "function_declarator":
         decl = _field(decl, "declarator")

@@ -158,12 +158,19 @@ def placeable_before(lines: LineIndex, stmt: Node) -> bool:
 
 
 def placeable_after(lines: LineIndex, stmt: Node) -> bool:
-    """A directive line may go right below ``stmt``."""
+    """A directive line may go right below ``stmt``: nothing but comments follows it on its
+    line (a comment is one space, C11 5.1.1.2 phase 3), each ``/* */`` closed there and a
+    ``//`` one not continued onto the next line by a backslash."""
     if stmt.parent is None or stmt.parent.type != "compound_statement":
         return False
     row, col = stmt.end_point
     rest = lines.line_bytes(row)[col:].strip()
-    return not rest or rest.startswith(b"//")
+    while rest.startswith(b"/*"):
+        end = rest.find(b"*/", 2)
+        if end < 0:
+            return False  # the comment goes on: a line below would be inside it
+        rest = rest[end + 2:].strip()
+    return not rest or rest.startswith(b"//") and not rest.endswith(b"\\")
 
 
 def _blocks_only(stmt: Node) -> bool:
