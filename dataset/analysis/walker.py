@@ -107,6 +107,9 @@ class _Walker:
     def run(self) -> BodyWalk:
         self._survey()
         body = _field(self.loop, "body")
+        # the condition is evaluated in the construct too, before each iteration: what it
+        # reads through a pointer (`k <= *n`) must be on the device as what the body reads
+        self.push((self.expr, (_field(self.loop, "condition"), None)))
         if body is not None:
             self.push((self.visit, (body, 0)))
         while self.tasks:
