@@ -40,6 +40,9 @@ when it has them):
 * a parallel pragma gets the ``private`` scratch arrays and the ``reduction`` clauses of the
   reductions the code after the loop reads (a flag, too) that it lacks: without them
   iterations share the array, and the host never sees the reduced value;
+* a pragma whose clauses name a variable declared only in a preprocessor group that does
+  not hold the loop (``#if CHECK`` ... ``float *ref;`` ... ``#endif``) is no pragma: a build
+  that skips the group rejects it (undeclared), one that keeps it needs the clause;
 * a compute construct outside a compute region gets the data clauses its loop needs
   (:mod:`server.safety_data`): every array it dereferences through a pointer mapped with a
   section, in the direction the loop uses it, and no shared array in ``private``.
@@ -428,6 +431,7 @@ def _with_data(p: Pragma, facts: LoopFacts, notes: list[Note], code: str = "",
         fit_nest,
         gang_level,
         held_members,
+        in_every_build,
         justified_device_data,
         one_gang,
         visible_names,
@@ -440,5 +444,5 @@ def _with_data(p: Pragma, facts: LoopFacts, notes: list[Note], code: str = "",
     if p is not None and not mapped_by_caller:
         p = held_members(p, facts, more)
     if p is not None:
-        p = default_none(p, facts, more)
+        p = in_every_build(default_none(p, facts, more), facts, more)
     return p, notes + [Note.of(m, NoteKind.GUARD) for m in more]
