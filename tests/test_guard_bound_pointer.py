@@ -4,9 +4,9 @@ on the device with its compute construct.
 The condition of a loop under a compute construct is evaluated in the construct, before each
 iteration, as the body is (OpenACC 3.3, 2.9: the loop is the construct's block).  A pointer no
 data clause names is firstprivate there (2.6.2) and holds the host address: ``*count`` read on
-a GPU faults.  The analysis reads the condition as it reads the body, so a read through a
-pointer in it is a read of ``count[0:1]`` and the guard's data completion maps it
-(``copyin(count[0:1])``), for every engine's answer.
+a GPU faults.  The analysis reads the condition's reads through a pointer (``*count``,
+``len[0]``) as it reads the body's, so ``*count`` is a read of ``count[0:1]`` and the guard's
+data completion maps it (``copyin(count[0:1])``), for every engine's answer.
 
 Twins: the same loop bounded by a plain scalar ``n`` keeps its pragma without a clause for the
 bound (a scalar is firstprivate: its value, not an address), and a bound read through a pointer
