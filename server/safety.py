@@ -29,12 +29,20 @@ when it has them):
   no compute construct at all, ``serial`` included (gcc's nvptx build does not link
   ``fprintf(fp, ...)``; a device ``rand`` is not the program's sequence); printing on the
   standard output (``printf``, ``puts``) may run in a ``serial`` construct;
+* outside a compute region, with the file known, a loop that calls (directly or through the
+  file's functions and macros) a function with no device version here — defined elsewhere and
+  named by no ``#pragma acc routine`` of the file — gets no compute construct: its GPU build
+  does not link (OpenACC 3.3, 2.15.1); the functions the file defines get their ``routine
+  seq`` line with the pragma (``suggest --apply``, the editor's quick fix);
 * ``kernels`` / ``kernels loop`` without ``independent``, a ``loop`` in a ``kernels``
   construct without ``independent`` (OpenACC treats both as ``auto``) and ``loop auto`` leave
   the decision to the compiler: kept, with a note;
 * a parallel pragma gets the ``private`` scratch arrays and the ``reduction`` clauses of the
   reductions the code after the loop reads (a flag, too) that it lacks: without them
   iterations share the array, and the host never sees the reduced value;
+* a pragma whose clauses name a variable declared only in a preprocessor group that does
+  not hold the loop (``#if CHECK`` ... ``float *ref;`` ... ``#endif``) is no pragma: a build
+  that skips the group rejects it (undeclared), one that keeps it needs the clause;
 * a compute construct outside a compute region gets the data clauses its loop needs
   (:mod:`server.safety_data`): every array it dereferences through a pointer mapped with a
   section, in the direction the loop uses it, and no shared array in ``private``.
@@ -43,6 +51,8 @@ It never raises: on any internal failure the pragma is returned unchanged with a
 """
 
 from __future__ import annotations
+
+import re
 
 from accellium.dataset.analysis import (
     LEVELS,
@@ -330,13 +340,9 @@ def _check(query: LoopQuery, p: Pragma) -> tuple[Pragma | None, list[Note]]:
             f"`{p.directive}`: the loop is in an `acc routine` function, which runs inside its "
             "callers' compute constructs, where none may start (OpenACC 3.3, 2.15.1); using "
             "`loop seq`", NoteKind.GUARD)]
-    host = facts.host_only_call
-    if host is not None and not facts.in_region and p.directive in _COMPUTE:
-        return None, notes + [Note(
-            f"`{host.var}(...)` (line {host.line}) needs what only the host has (a file or "
-            "stream other than the standard output, the host's random state, clock or heap): "
-            "no compute construct can run the loop; no pragma, the loop stays on the host",
-            NoteKind.GUARD, host.var, host.line)]
+    stay = _host_bound(query, p, facts, code)
+    if stay is not None:
+        return None, notes + [stay]
     p, level_note = inner_levels(p, enclosing)
     if level_note is not None:
         notes = notes + [level_note]
@@ -365,6 +371,56 @@ def _check(query: LoopQuery, p: Pragma) -> tuple[Pragma | None, list[Note]]:
     return out, notes + more
 
 
+def _host_bound(query: LoopQuery, p: Pragma, facts: LoopFacts, code: str) -> Note | None:
+    """Why no compute construct can run the loop, outside a compute region, because of what it
+    calls (None: nothing it calls keeps it on the host)."""
+    if facts.in_region or p.directive not in _COMPUTE:
+        return None
+    host = facts.host_only_call
+    if host is not None:
+        return Note(
+            f"`{host.var}(...)` (line {host.line}) needs what only the host has (a file or "
+            "stream other than the standard output, the host's random state, clock or heap): "
+            "no compute construct can run the loop; no pragma, the loop stays on the host",
+            NoteKind.GUARD, host.var, host.line)
+    alone = _without_device_version(query, code) if facts.scoped else []
+    return _no_device_version(alone, code, facts.first_line) if alone else None
+
+
+def _without_device_version(query: LoopQuery, code: str) -> list[str]:
+    """The functions a compute construct on the query's loop would call that no ``acc routine``
+    line of its file can compile for the device (:func:`accellium.dataset.offload.routines.
+    without_device_version`, with the macros of the headers the loop uses)."""
+    from accellium.dataset.analysis.macros import header_macros
+    from accellium.dataset.offload.routines import without_device_version
+
+    scope = query.scope
+    if scope is None or "(" not in code:
+        return []
+    end = scope.offset + len(code.encode("utf-8", "surrogateescape"))
+    with header_macros(lambda _at: scope.defines):
+        return without_device_version(scope.source, scope.lang, scope.offset, end)
+
+
+def _no_device_version(names: list[str], code: str, first_line: int) -> Note:
+    """The note on a loop that calls ``names`` (none with a device version): each with the
+    line of its call in the loop, or as reached through the file's functions."""
+    shown = []
+    for n in names[:3]:
+        m = re.search(rf"\b{re.escape(n)}\s*\(", code)
+        where = f"line {first_line + code.count(chr(10), 0, m.start())}" if m else \
+            "called by a function of this file the loop calls"
+        shown.append(f"`{n}` ({where})")
+    one = len(names) == 1
+    return Note(f"the loop calls {', '.join(shown)}{' and more' if len(names) > 3 else ''}, "
+                f"which {'has' if one else 'have'} no device version here (defined in another "
+                "file and named by no `#pragma acc routine` of this one, or defined where no "
+                f"such line can go): a compute construct calling {'it' if one else 'them'} does "
+                "not link for a GPU (OpenACC 3.3, 2.15.1); no pragma. Put `#pragma acc routine "
+                f"seq` above {'its' if one else 'their'} declaration and definition, and the "
+                "loop can take one", NoteKind.GUARD, names[0])
+
+
 def _with_data(p: Pragma, facts: LoopFacts, notes: list[Note], code: str = "",
                mapped_by_caller: bool = False) -> tuple[Pragma | None, list[Note]]:
     """The pragma with the data clauses its loop needs (:mod:`server.safety_data`);
@@ -375,6 +431,7 @@ def _with_data(p: Pragma, facts: LoopFacts, notes: list[Note], code: str = "",
         fit_nest,
         gang_level,
         held_members,
+        in_every_build,
         justified_device_data,
         one_gang,
         visible_names,
@@ -387,5 +444,5 @@ def _with_data(p: Pragma, facts: LoopFacts, notes: list[Note], code: str = "",
     if p is not None and not mapped_by_caller:
         p = held_members(p, facts, more)
     if p is not None:
-        p = default_none(p, facts, more)
+        p = in_every_build(default_none(p, facts, more), facts, more)
     return p, notes + [Note.of(m, NoteKind.GUARD) for m in more]

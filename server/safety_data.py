@@ -43,7 +43,7 @@ from accellium.dataset.analysis import objects_first
 from accellium.dataset.analysis.deep import member_of
 from accellium.dataset.pragma import COMPUTE_DIRECTIVES, Clause
 
-__all__ = ["complete_data", "fit_nest", "gang_level", "one_gang", "visible_names",
+__all__ = ["complete_data", "fit_nest", "gang_level", "one_gang", "visible_names", "in_every_build",
            "justified_device_data", "default_none", "held_members", "held_region"]
 
 _COMPUTE = COMPUTE_DIRECTIVES
@@ -402,6 +402,28 @@ def visible_names(p, facts, notes: list[str]):
                  "declared where the pragma goes (declared in the loop, a macro, or another "
                  "loop's name); left out of the clauses")
     return Pragma(p.directive, tuple(out))
+
+
+def in_every_build(p, facts, notes: list[str]):
+    """None when a clause of ``p`` names a variable declared only in a preprocessor group that
+    does not hold the loop (``facts.conditional``, :mod:`accellium.dataset.analysis.
+    conditional`): a build that skips the group has no such variable and rejects the clause
+    (gcc: "undeclared"), while one that keeps it needs the clause for the loop's use of it; no
+    one pragma fits both builds.  ``p`` otherwise."""
+    if p is None or not facts.conditional:
+        return p
+    named = {n for c in p.clauses if c.args for n in _IDENTS.findall(c.args)}
+    found = sorted(n for n in named if n in facts.conditional)
+    if not found:
+        return p
+    shown = ", ".join(f"`{n}` (the group of line {facts.conditional[n]})" for n in found[:3])
+    one = len(found) == 1
+    notes.append(f"no pragma: a clause would name {shown}, declared only in a preprocessor "
+                 "group that does not hold the loop: a build that skips the group has no such "
+                 f"variable and rejects the clause (gcc: undeclared), one that keeps it needs "
+                 f"the clause for the loop's use of {'it' if one else 'them'}; no one pragma "
+                 "fits both builds")
+    return None
 
 
 def justified_device_data(p, facts, notes: list[str]):

@@ -160,6 +160,10 @@ class LoopFacts:
     # with a scope: the names a clause on the loop may use (the function's parameters and
     # locals, the file's globals); `locals` (declared in the loop) are never visible there
     visible: list[str] = field(default_factory=list)
+    # with a scope: names the loop mentions whose every declaration visible there is in a
+    # preprocessor group that does not hold the loop (:mod:`.conditional`) -> the line of that
+    # group's directive; a build that skips the group has no such variable
+    conditional: dict[str, int] = field(default_factory=dict)
     # with a scope: the file calls a device-allocation API (acc_malloc, cudaMalloc, ...) or
     # has `host_data use_device`: a pointer there may hold a device address (`deviceptr`)
     device_pointers: bool = False

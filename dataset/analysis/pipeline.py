@@ -25,6 +25,7 @@ from accellium.dataset.analysis.arrays import (
     sections,
 )
 from accellium.dataset.analysis.calls import CallModel, Names, call_findings, pointer_value
+from accellium.dataset.analysis.conditional import conditional_names
 from accellium.dataset.analysis.context import enclosing_context
 from accellium.dataset.analysis.deep import deep_copies, member_kind, member_parts
 from accellium.dataset.analysis.facts import Dependence, DepKind, LoopFacts, Note, NoteKind
@@ -339,8 +340,19 @@ def _live_out(b: _Body, facts: LoopFacts) -> None:
             facts.visible = sorted(set(b.where.ctx.declared) | set(b.where.index.globals)
                                    | b.where.ctx.macro_declared)
         facts.device_pointers = b.where.index.device_pointers
+        _conditional(b, facts)
     b.notes.extend(lo.notes)
     b.flags = lo.flags
+
+
+def _conditional(b: _Body, facts: LoopFacts) -> None:
+    """The names of the loop declared only in a preprocessor group it is not in."""
+    assert b.where is not None
+    mentioned = set(IDENT.findall(text(b.where.loop)))
+    found = conditional_names(b.where.index, b.where.ctx.node, b.where.loop,
+                              sorted(mentioned & set(facts.visible)))
+    row0 = b.where.loop.start_point[0]
+    facts.conditional = {n: facts.first_line + row - row0 for n, row in found.items()}
 
 
 def _scratch_outliving(b: _Body, facts: LoopFacts) -> None:

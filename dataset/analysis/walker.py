@@ -88,6 +88,20 @@ def _line(node: Node) -> int:
 Task = tuple[Callable[..., None], tuple]
 
 
+def _dereferences(node: Node | None) -> list[Node]:
+    """The outermost reads through a pointer (``*p``, ``p[k]``) in ``node``."""
+    out: list[Node] = []
+    stack = [node] if node is not None else []
+    while stack:
+        n = stack.pop()
+        if n.type == "subscript_expression" or (n.type == "pointer_expression"
+                                                 and op(n) == "*"):
+            out.append(n)
+            continue
+        stack.extend(reversed(n.named_children))
+    return out
+
+
 class _Walker:
     def __init__(self, loop: Node, address_use: AddressUse, macros: dict[str, Macro],
                  functions: frozenset[str], lang: str):
@@ -107,6 +121,11 @@ class _Walker:
     def run(self) -> BodyWalk:
         self._survey()
         body = _field(self.loop, "body")
+        # the condition is evaluated in the construct too, before each iteration: what it
+        # reads through a pointer (`k <= *n`, `k < len[0]`) must be on the device as what the
+        # body reads (its plain scalars are the bounds, :func:`for_header`)
+        self.push(*((self.expr, (d, None)) for d in _dereferences(
+            _field(self.loop, "condition"))))
         if body is not None:
             self.push((self.visit, (body, 0)))
         while self.tasks:

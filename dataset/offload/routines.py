@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from tree_sitter import Node
 
-from accellium.dataset.analysis.library import library_function
+from accellium.dataset.analysis.library import is_macro_name, library_function
 from accellium.dataset.analysis.macros import macro_calls, visible_at
 from accellium.dataset.analysis.scope import FileIndex, function_name
 from accellium.dataset.analysis.tree import field as _field
@@ -17,7 +17,7 @@ from accellium.dataset.analysis.tree import iter_nodes, named, text, unparen
 from accellium.dataset.labels import foreign_pragma_above
 from accellium.dataset.loops import LineIndex
 
-__all__ = ["callees", "routines_needed", "routine_row", "routine_sites"]
+__all__ = ["callees", "routines_needed", "routine_row", "routine_sites", "without_device_version"]
 
 
 def callees(node: Node) -> list[str]:
@@ -62,6 +62,66 @@ def routines_needed(node: Node, index: FileIndex) -> tuple[list[str], str | None
 
 
 
+def _device_callees(node: Node, index: FileIndex) -> tuple[list[str], list[str]]:
+    """The functions beside the standard library that a compute construct on ``node`` calls,
+    directly or through the functions the file defines and the macros visible there: (those
+    the file defines that are not ``acc routine`` yet, those that have no device version here:
+    neither defined in the file nor named by its ``#pragma acc routine``)."""
+    need: list[str] = []
+    missing: list[str] = []
+    todo = callees(node)
+    seen: set[str] = set()
+    macros = visible_at(index.tree.root_node, node.start_byte)
+    while todo:
+        name = todo.pop(0)
+        if name in seen or library_function(name) is not None:
+            continue
+        seen.add(name)
+        defn = index.definitions.get(name)
+        if defn is None and name in macros:
+            todo.extend(macro_calls(macros[name]))
+        elif defn is None:
+            # an all-capitals name the file does not declare is a macro of a header (as the
+            # analysis reads it), expanded in place
+            if name not in index.routines and not (is_macro_name(name)
+                                                   and name not in index.prototypes):
+                missing.append(name)
+        else:
+            if name not in index.routines:
+                need.append(name)
+            todo.extend(callees(defn))
+    return need, missing
+
+
+def _loop_node(index: FileIndex, start_byte: int, end_byte: int) -> Node | None:
+    node: Node | None = index.tree.root_node.descendant_for_byte_range(start_byte, end_byte)
+    while node is not None and node.start_byte > start_byte:
+        node = node.parent
+    return node
+
+
+def without_device_version(source: str, lang: str, start_byte: int, end_byte: int
+                           ) -> list[str]:
+    """For a compute construct on the loop at ``[start_byte, end_byte)`` of ``source`` (the
+    file's text): the functions it calls (transitively, as :func:`routine_sites` follows them)
+    that no ``#pragma acc routine seq`` line of this file can give a device version: defined
+    elsewhere and not named by a ``#pragma acc routine`` here, or defined here where no line
+    can go above them (:func:`routine_row`).  A GPU build of such a construct does not link
+    (OpenACC 3.3, 2.15.1)."""
+    from accellium.dataset.analysis.scope import file_index
+
+    index = file_index(source, lang)
+    node = _loop_node(index, start_byte, end_byte)
+    if node is None:
+        return []
+    need, missing = _device_callees(node, index)
+    if need:
+        lines = LineIndex(source.encode("utf-8", "surrogateescape"))
+        root = index.tree.root_node
+        missing += [n for n in need if routine_row(lines, root, n) is None]
+    return missing
+
+
 def _first_declaration(root: Node, name: str) -> Node | None:
     """The first declaration or definition of function ``name`` at file scope."""
     for n in named(root):
@@ -96,21 +156,21 @@ def routine_sites(source: bytes, lang: str, start_byte: int, end_byte: int
     """For a compute construct on the loop at ``[start_byte, end_byte)`` of ``source``: the
     program functions it calls (transitively) that need ``#pragma acc routine seq``, each as
     (0-based row its line goes above, definition start byte, definition end byte).  Empty
-    when the loop calls none, or calls one that cannot run on the device (then the
-    analysis's note says why and no line would help)."""
+    when the loop calls none, or calls one that has no device version here
+    (:func:`without_device_version`: the safety guard gives such a loop no compute
+    construct).  Standard library calls are the guard's to judge (printing on the standard
+    output runs in a ``serial`` construct): they do not stop the lines."""
     from accellium.dataset.analysis.scope import file_index, source_text
 
     if b"(" not in source[start_byte:end_byte]:
         return []
     index = file_index(source_text(source), lang)
     root = index.tree.root_node
-    node: Node | None = root.descendant_for_byte_range(start_byte, end_byte)
-    while node is not None and node.start_byte > start_byte:
-        node = node.parent
+    node = _loop_node(index, start_byte, end_byte)
     if node is None:
         return []
-    need, why_not = routines_needed(node, index)
-    if why_not is not None:
+    need, missing = _device_callees(node, index)
+    if missing:
         return []
     lines = LineIndex(source)
     out = []
