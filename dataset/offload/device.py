@@ -205,6 +205,11 @@ def choose_loops(source: bytes, lines: LineIndex, fn: Node, loops: list[Loop],
                                  "launch the loop and move its data"))
             inside_end = max(inside_end, lp.end_byte)
             continue
+        # before the engine: the guard refuses such a loop too, with a reason of its own words
+        need, why_not = routines_needed(node, index)
+        if why_not is not None:
+            out.host.append((lp, why_not))
+            continue
         advice = advise(source, lp)
         pragma = _device_pragma(advice)
         if pragma is None:
@@ -222,10 +227,6 @@ def choose_loops(source: bytes, lines: LineIndex, fn: Node, loops: list[Loop],
         problem = insertion_problem(lines, lp)
         if problem is not None:
             out.host.append((lp, f"not insertable: {problem}"))
-            continue
-        need, why_not = routines_needed(node, index)
-        if why_not is not None:
-            out.host.append((lp, why_not))
             continue
         out.devices.append(Device(node, lp, pragma, advice.notes, need))
         inside_end = lp.end_byte

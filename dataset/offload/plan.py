@@ -345,6 +345,11 @@ def _regions(plan: FunctionPlan, lines: LineIndex, fn: Node, devices: list[Devic
     return [region] if region is not None else []
 
 
+#: statements that run their body more than once
+_REPEATS = frozenset({"for_statement", "while_statement", "do_statement",
+                      "for_range_loop"})
+
+
 def _split_at_barriers(lines: LineIndex, body: Node, devices: list[Device],
                        calls: list[CallDevice], scope: Scope, req: _Req) -> list[Region]:
     """Regions over the runs of units between the calls no region may hold (``scope.barriers``:
@@ -353,8 +358,17 @@ def _split_at_barriers(lines: LineIndex, body: Node, devices: list[Device],
     where it starts and ends (OpenACC 3.3, 2.6.4/2.6.5): a region that ends before such a call
     copies out what the host needs there, the next one copies in after it, as each region
     does with the host code around it.  The regions must not overlap (each one's statements
-    hold none of another's) -- else none is kept."""
+    hold none of another's) -- else none is kept.  Nor are they kept when a loop of the
+    function holds both a region and such a call: the regions are then entered on every
+    iteration, and each moves its arrays to the device and back every time, where the loops
+    left on the host move nothing (the call's own constructs move what it uses either way)."""
     walls = sorted(c.start_byte for c, _, _ in scope.barriers)
+    for u in [*devices, *calls]:
+        n = u.node.parent
+        while n is not None and n.start_byte >= body.start_byte:
+            if n.type in _REPEATS and any(n.start_byte <= w < n.end_byte for w in walls):
+                return []
+            n = n.parent
     units: list[Unit] = sorted([*devices, *calls], key=lambda u: u.node.start_byte)
     groups: list[list[Unit]] = [[]]
     for u in units:
