@@ -100,6 +100,7 @@ class Included:
     headers: tuple[str, ...] = ()  # real paths read, in order
     stamps: tuple[tuple[str, object], ...] = ()  # (real path, what it was read at)
     local: Mapping[str, Macro] = field(default_factory=dict)  # the file's own definitions
+    predefined: Defines | None = field(default=None, compare=False)  # the command line's
     _memo: dict[int, dict[str, Macro]] = field(default_factory=dict, compare=False, repr=False)
 
     def visible(self, offset: int, constants: bool = False) -> dict[str, Macro]:
@@ -449,7 +450,8 @@ def read_includes(source: bytes | str, path: str | os.PathLike[str] | None, lang
         own = ()
     local = {d.macro.name: d.macro for d in _flat(own) if d.macro is not None}
     return Included(tuple(walk.events), tuple(walk.notes), tuple(walk.headers),
-                    tuple(walk.stamps), local)
+                    tuple(walk.stamps), local,
+                    predefined.copy() if predefined is not None else None)
 
 
 def parameters_at(root: Node, offset: int) -> str:
@@ -479,7 +481,7 @@ def given_macros(macros: Sequence[Macro], source: bytes, lang: str = "c",
         pre = tuple(e for e in base.events if e.at < 0)
         given = tuple(_Event(-1, m.name, m, False) for m in macros)
         return Included(pre + given + tuple(e for e in base.events if e.at >= 0), base.notes,
-                        base.headers, base.stamps, base.local)
+                        base.headers, base.stamps, base.local, base.predefined)
     if not macros:
         return Included()
     from accellium.dataset.loops import parse_tree
