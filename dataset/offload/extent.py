@@ -110,7 +110,7 @@ def _set_in_block(top: Node) -> list[tuple[str, Node, Node]]:
     address is never taken and no name of ``e`` is assigned in the block: after the statement,
     to the block's end, ``x`` holds ``e`` (each time the block runs, whatever ``x`` held
     before: ``k = i * cols + j;`` then ``J[k]``)."""
-    out = []
+    out: list[tuple[str, Node, Node]] = []
     fn: Node | None = top
     while fn is not None and fn.type != "function_definition":
         fn = fn.parent
