@@ -115,3 +115,36 @@ def test_both_builds_verify_and_the_region_holds_the_time_loop(tmp_path, engine)
         # a and b in and out once, whatever the number of steps (one region around them)
         assert row["offload"]["bytes_h2d"] <= 2 * 200 * 8, (name, row["offload"])
         assert row["offload"]["bytes_d2h"] <= 2 * 200 * 8, (name, row["offload"])
+
+
+KEPT = """void scale(int n, double *restrict a, const double *restrict b)
+{
+    for (int i = 0; i < n; i++)
+        a[i] = 2.0 * b[i];
+#ifdef TWICE
+    for (int i = 0; i < n; i++)
+        a[i] = a[i] + b[i];
+#endif
+}
+"""
+
+
+def test_a_kept_group_stays_whole_in_the_region(tmp_path, engine):
+    """A kept group of statements is one block of the function for the planner: the region
+    holds it whole (its braces outside the group's directives), so the edited file still
+    builds without the macro; the loop inside gets its pragma inside the group."""
+    import subprocess
+
+    pre = command_line(["gcc", "-DTWICE"], complete=True)[0]
+    (tmp_path / "k.c").write_text(KEPT)
+    inc = read_includes(KEPT.encode(), tmp_path / "k.c", "c", [tmp_path], predefined=pre)
+    plans = offload_source(KEPT.encode(), engine, path="k.c", includes=inc)
+    assert [x["line"] for x in plans[0].loops] == [3, 6], plans[0].to_json()
+    out = apply_plans(KEPT.encode(), plans).decode()
+    lines = out.splitlines()
+    assert lines.index("#endif") < max(k for k, t in enumerate(lines) if t.strip() == "}") - 1, out
+    (tmp_path / "out.c").write_text(out)
+    for flags in (["-DTWICE"], []):
+        r = subprocess.run(["gcc", "-fsyntax-only", "-fopenacc", *flags, "out.c"],
+                           cwd=tmp_path, capture_output=True, text=True)
+        assert r.returncode == 0, (flags, r.stderr, out)
