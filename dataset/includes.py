@@ -102,6 +102,7 @@ class Included:
     local: Mapping[str, Macro] = field(default_factory=dict)  # the file's own definitions
     # (offset of the top-level #include, text) of each header read outside a conditional group
     texts: tuple[tuple[int, bytes], ...] = ()
+    predefined: Defines | None = field(default=None, compare=False)  # the command line's
     _memo: dict[int, dict[str, Macro]] = field(default_factory=dict, compare=False, repr=False)
 
     def visible(self, offset: int, constants: bool = False) -> dict[str, Macro]:
@@ -454,7 +455,8 @@ def read_includes(source: bytes | str, path: str | os.PathLike[str] | None, lang
         own = ()
     local = {d.macro.name: d.macro for d in _flat(own) if d.macro is not None}
     return Included(tuple(walk.events), tuple(walk.notes), tuple(walk.headers),
-                    tuple(walk.stamps), local, texts=tuple(walk.texts))
+                    tuple(walk.stamps), local, texts=tuple(walk.texts),
+                    predefined=predefined.copy() if predefined is not None else None)
 
 
 def parameters_at(root: Node, offset: int) -> str:
@@ -484,7 +486,7 @@ def given_macros(macros: Sequence[Macro], source: bytes, lang: str = "c",
         pre = tuple(e for e in base.events if e.at < 0)
         given = tuple(_Event(-1, m.name, m, False) for m in macros)
         return Included(pre + given + tuple(e for e in base.events if e.at >= 0), base.notes,
-                        base.headers, base.stamps, base.local)
+                        base.headers, base.stamps, base.local, base.predefined)
     if not macros:
         return Included()
     from accellium.dataset.loops import parse_tree

@@ -20,7 +20,8 @@ __all__ = ["run_offload", "program_files"]
 def _print_plan(out: Callable[[str], None], path: str, p: FunctionPlan) -> None:
     head = f"{path}:{p.line}: function `{p.function}`"
     if not p.edits:
-        out(f"{head}: nothing to write")
+        none = "" if p.loops or p.calls else ": no loop offloaded (the notes below say why)"
+        out(f"{head}: nothing to write{none}")
     else:
         calls = f", {len(p.calls)} call(s) in its data region" if p.calls else ""
         out(f"{head}: {len(p.loops)} loop(s) offloaded{calls}, {len(p.arrays)} array(s), "

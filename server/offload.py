@@ -12,6 +12,7 @@ from collections.abc import Collection
 from tree_sitter import Node
 
 from accellium.dataset.analysis import compute_construct, scope_of
+from accellium.dataset.analysis.compiled import Compiled, compiled_view
 from accellium.dataset.analysis.macros import Macro, header_macros
 from accellium.dataset.includes import Included
 from accellium.dataset.loops import LineIndex, Loop, detect_lang, normalize_lang, parse_tree
@@ -102,12 +103,39 @@ def offload_source(source: bytes, engine: Engine, *, path: str = "<buffer>",
     file-scope declarations, for the plan's arrays; ``offloading``: functions of those units
     whose own plans offload)."""
     lang = normalize_lang(lang) if lang else detect_lang(path, source)
+    view = compiled(source, lang, includes)
     texts = includes.texts if includes is not None else ()
     with header_macros(includes.at if includes is not None and includes.events else None), \
-            header_declarations(source, texts, lang):
-        return plan_source(source, engine_advisor(engine, lang, fallback, includes), lang=lang,
-                           function=function, rows=rows, replace=replace, per_loop=per_loop,
-                           program=program, offloading=offloading)
+            header_declarations(view.text, texts, lang):
+        plans = plan_source(view.text, engine_advisor(engine, lang, fallback, includes),
+                            lang=lang, function=function, rows=rows, replace=replace,
+                            per_loop=per_loop, program=program, offloading=offloading)
+    for p in plans:
+        if any(p.line <= r + 1 <= p.end_line for r in view.blanked):
+            p.notes.append(_compiled_note(view, p.line, p.end_line))
+    return plans
+
+
+def _compiled_note(view: Compiled, first: int, last: int) -> str:
+    """What a plan made on the compiled view of its function says about it."""
+    out = [f"{a}-{b}" if a != b else str(a) for a, b in view.dropped
+           if first <= a and b <= last]
+    many = "s" if len(out) > 1 or any("-" in x for x in out) else ""
+    left = f"; left out, as the compiler drops them: line{many} {', '.join(out)}" if out else ""
+    return ("planned for the conditional groups (#if/#ifdef) as the macros known here decide "
+            f"them (the command line's, the file's, its headers'){left}; under other macros "
+            "the plan may not hold")
+
+
+def compiled(source: bytes, lang: str, includes: Included | None) -> Compiled:
+    """The text the planner reads: ``source`` with the conditional groups the macros known
+    (the command line's, the file's, its headers': ``includes``) decide replaced by what the
+    compiler reads (:mod:`accellium.dataset.analysis.compiled`); ``source`` itself when the
+    headers were not read (a header could define any name)."""
+    if includes is None:
+        return Compiled(source)
+    events = [(e.at, e.name, e.macro, e.cond) for e in includes.events if e.at >= 0]
+    return compiled_view(source, lang, includes.predefined, events)
 
 
 def caller_plans(source: bytes, plans: list[FunctionPlan], lang: str,

@@ -294,3 +294,19 @@ def test_mutated_sources_never_raise_and_stay_idempotent(engine):
         src = bytes(s)
         new = apply_plans(src, offload_source(src, engine, path="k.c"))
         assert apply_plans(new, offload_source(new, engine, path="k.c")) == new
+
+
+def test_a_plan_that_offloads_nothing_says_so(engine):
+    """The engine would offload the loop, but the array's elements cannot be bounded (a
+    subscript read from memory, no extent known): the loop stays on the host, and the plan
+    says in a note, besides the loop's own reason, that it offloads nothing."""
+    src = """void gather(int n, const int *idx, const double *x, double *y)
+{
+    for (int i = 0; i < n; i++)
+        y[i] = x[idx[i]];
+}
+"""
+    (plan,) = offload_source(src.encode(), engine, path="gather.c")
+    assert not plan.loops and not plan.edits, plan.to_json()
+    assert any(n.startswith("no loop offloaded: the 1 loop(s)") for n in plan.notes), plan.notes
+    assert any(n.startswith("line 3 stays on the host") for n in plan.notes), plan.notes

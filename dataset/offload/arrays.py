@@ -22,7 +22,7 @@ from accellium.dataset.offload import poly
 from accellium.dataset.offload.calls import caller_span, host_conflict
 from accellium.dataset.offload.device import CallDevice, Device, Unit
 from accellium.dataset.offload.extent import Extents, Span, union
-from accellium.dataset.offload.known import spelled_out
+from accellium.dataset.offload.known import macros_spelled_out, spelled_out
 from accellium.dataset.offload.members import member_shape
 from accellium.dataset.offload.shapes import AllocSite, Shape, macro_statement, shape_of
 from accellium.dataset.offload.uses import ArrayUse, array_uses, assignments
@@ -426,12 +426,16 @@ def _candidates(device: list[list[Span]], host: list[list[Span]], dims: int,
                 mins: dict[str, int], scope: Scope, where: tuple[int, int]
                 ) -> Iterator[list[Span] | None]:
     """The unions to try, best first: with the host code's accesses, without; then the same
-    with the locals of known value spelled out (:mod:`.known`)."""
+    with the locals of known value spelled out, then also the macros that stand for
+    expressions (:mod:`.known`)."""
     yield _union(device + host, dims, mins)
     yield _union(device, dims, mins)
     dev = [spelled_out(s, scope, where) or s for s in device]
     yield _union(dev + [spelled_out(s, scope, where) or s for s in host], dims, mins)
     yield _union(dev, dims, mins)
+    mac = [macros_spelled_out(s, scope, where) or s for s in dev]
+    yield _union(mac + [macros_spelled_out(s, scope, where) or s for s in host], dims, mins)
+    yield _union(mac, dims, mins)
 
 
 def _info(name: str, shape: Shape, rows: list[tuple[Unit, ArrayUse, list[Span] | None]],

@@ -18,6 +18,8 @@ from tree_sitter import Node
 from accellium.dataset.analysis.tree import (
     LOOP_TYPES,
     iter_nodes,
+    op,
+    text,
 )
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.offload import guards, poly
@@ -102,6 +104,42 @@ def _declared_once(top: Node) -> list[tuple[str, Node, Node]]:
     return out
 
 
+def _set_in_block(top: Node) -> list[tuple[str, Node, Node]]:
+    """(name, assignment, value) of each statement ``x = e;`` of a block under ``top`` that
+    assigns ``x`` nowhere else in the block, where ``x`` is a local of the function whose
+    address is never taken and no name of ``e`` is assigned in the block: after the statement,
+    to the block's end, ``x`` holds ``e`` (each time the block runs, whatever ``x`` held
+    before: ``k = i * cols + j;`` then ``J[k]``)."""
+    out: list[tuple[str, Node, Node]] = []
+    fn: Node | None = top
+    while fn is not None and fn.type != "function_definition":
+        fn = fn.parent
+    if fn is None:
+        return out
+    mine = assignments(fn)
+    addressed = {text(_field(n, "argument")) for n in iter_nodes(fn)
+                 if n.type == "pointer_expression" and op(n) == "&"}
+    counts: dict[int, dict[str, int]] = {}
+    for n in iter_nodes(top):
+        if n.type != "assignment_expression" or op(n) != "=" or n.parent is None or \
+                n.parent.type != "expression_statement" or n.parent.parent is None or \
+                n.parent.parent.type != "compound_statement":
+            continue
+        left, value = _field(n, "left"), _field(n, "right")
+        if left is None or left.type != "identifier" or value is None:
+            continue
+        name = text(left)
+        if name not in mine.declared or name in addressed:
+            continue
+        blk = n.parent.parent
+        if blk.id not in counts:
+            counts[blk.id] = assignments(blk).count
+        used = {text(x) for x in iter_nodes(value) if x.type == "identifier"}
+        if counts[blk.id].get(name) == 1 and not any(counts[blk.id].get(u) for u in used):
+            out.append((name, n, value))
+    return out
+
+
 def _visible(env: _Env, node: Node) -> dict[str, Bounds]:
     """The bounds of the names whose declaration ``node`` sees (the innermost one)."""
     out: dict[str, tuple[int, Bounds]] = {}
@@ -142,7 +180,7 @@ class Extents:
         self._envs: dict[int, _Env] = {}
         self.assigned: dict[str, int] = {}
         self.declared: set[str] = set()
-        once = {t.id: _declared_once(t) for t in tops}
+        once = {t.id: _declared_once(t) + _set_in_block(t) for t in tops}
         for t in tops:
             self._envs[t.id] = _env(once[t.id])
             a = assignments(t)

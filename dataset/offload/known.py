@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from tree_sitter import Node
 
+from accellium.dataset.analysis.macros import Macro, _expression, visible_at
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import text
 from accellium.dataset.offload import poly
@@ -18,7 +19,7 @@ from accellium.dataset.offload.extent import Span
 if TYPE_CHECKING:
     from accellium.dataset.offload.arrays import Scope
 
-__all__ = ["spelled_out"]
+__all__ = ["spelled_out", "macros_spelled_out"]
 
 _ROUNDS = 4
 
@@ -54,6 +55,42 @@ def spelled_out(spans: list[Span], scope: Scope, where: tuple[int, int]) -> list
     for _ in range(_ROUNDS):
         names = {n for s in out for p in (s.lo, s.hi) for n in poly.names(p)}
         values = {n: v for n in names if (v := _known(n, scope, *where)) is not None}
+        if not values:
+            break
+        for k, s in enumerate(out):
+            got = s.substituted(values)
+            if got is None:
+                return None
+            out[k] = got
+        changed = True
+    return out if changed else None
+
+
+def _macro_value(m: Macro) -> poly.Poly | None:
+    """The polynomial an object-like macro's body is (None: a function-like macro, a body that
+    is a number — it stays a name — or not a polynomial)."""
+    if m.params is not None or m.constant:
+        return None
+    return poly.poly_of(_expression(m.body, "c"))
+
+
+def macros_spelled_out(spans: list[Span], scope: Scope, where: tuple[int, int]
+                       ) -> list[Span] | None:
+    """``spans`` with each object-like macro visible where the region starts whose body is an
+    expression of names and numbers replaced by that expression (``ASIZE_2`` with ``#define
+    ASIZE_2 (ASIZE+2)`` is ``ASIZE + 2``): the preprocessor replaces the name by its body
+    wherever it is used (C11 6.10.3), so two bounds spelled through different macros of the
+    same size compare once replaced, and the data clause written with the expansion names the
+    same elements.  A name the function declares is no macro there (None: nothing replaced)."""
+    root = scope.fn
+    while root.parent is not None:
+        root = root.parent
+    table = visible_at(root, where[0])
+    out, changed = list(spans), False
+    for _ in range(_ROUNDS):
+        names = {n for s in out for p in (s.lo, s.hi) for n in poly.names(p)}
+        values = {n: v for n in names if n in table and not scope.decls.get(n)
+                  and (v := _macro_value(table[n])) is not None and n not in poly.names(v)}
         if not values:
             break
         for k, s in enumerate(out):

@@ -246,6 +246,9 @@ def _fill(plan: FunctionPlan, work: bytes, lines: LineIndex, tree: Tree, fn: Nod
         edits += got
         plan.notes += bad
     if not any(r.devices for r in kept):
+        plan.notes.append(f"no loop offloaded: the {len(devices) + len(calls)} loop(s) or "
+                          "call(s) the engine would offload stay on the host, each for the "
+                          "reason its note gives; the plan changes nothing")
         return None
     by_row = {e.row: e.lines[0].strip() for e in edits if e.rank == Rank.LOOP}
     for lp in plan.loops:
