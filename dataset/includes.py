@@ -486,7 +486,8 @@ def given_macros(macros: Sequence[Macro], source: bytes, lang: str = "c",
         pre = tuple(e for e in base.events if e.at < 0)
         given = tuple(_Event(-1, m.name, m, False) for m in macros)
         return Included(pre + given + tuple(e for e in base.events if e.at >= 0), base.notes,
-                        base.headers, base.stamps, base.local, base.predefined)
+                        base.headers, base.stamps, base.local, texts=base.texts,
+                        predefined=base.predefined)
     if not macros:
         return Included()
     from accellium.dataset.loops import parse_tree

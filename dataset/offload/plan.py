@@ -366,13 +366,13 @@ def _split_at_barriers(lines: LineIndex, body: Node, devices: list[Device],
     iteration, and each moves its arrays to the device and back every time, where the loops
     left on the host move nothing (the call's own constructs move what it uses either way)."""
     walls = sorted(c.start_byte for c, _, _ in scope.barriers)
-    for u in [*devices, *calls]:
+    units: list[Unit] = sorted([*devices, *calls], key=lambda u: u.node.start_byte)
+    for u in units:
         n = u.node.parent
         while n is not None and n.start_byte >= body.start_byte:
             if n.type in _REPEATS and any(n.start_byte <= w < n.end_byte for w in walls):
                 return []
             n = n.parent
-    units: list[Unit] = sorted([*devices, *calls], key=lambda u: u.node.start_byte)
     groups: list[list[Unit]] = [[]]
     for u in units:
         prev = groups[-1][-1] if groups[-1] else None
