@@ -88,8 +88,15 @@ def conditional_names(index: FileIndex, function: Node, loop: Node, names: Itera
         if up.type in _GROUPS and _span(up)[0] <= at < _span(up)[1] and _key(up):
             holding.add(_key(up))
         up = up.parent
+    grouped = index.memo.get("conditional-names")
+    if grouped is None:  # the names with a declaration in some group: only they can answer
+        grouped = index.memo["conditional-names"] = {
+            name for name, decls in got.items() if any(g for _, _, g in decls)}
+    assert isinstance(grouped, set)
     out: dict[str, int] = {}
     for name in names:
+        if name not in grouped:
+            continue
         seen = [groups for fn, start, groups in got.get(name, ())
                 if start < at and fn in (-1, function.start_byte)]
         if not seen:

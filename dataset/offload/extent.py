@@ -116,22 +116,24 @@ def _set_in_block(top: Node) -> list[tuple[str, Node, Node]]:
         fn = fn.parent
     if fn is None:
         return out
-    mine = assignments(fn)
-    addressed = {text(_field(n, "argument")) for n in iter_nodes(fn)
-                 if n.type == "pointer_expression" and op(n) == "&"}
-    counts: dict[int, dict[str, int]] = {}
+    candidates: list[tuple[str, Node, Node, Node]] = []  # name, statement, block, value
     for n in iter_nodes(top):
         if n.type != "assignment_expression" or op(n) != "=" or n.parent is None or \
                 n.parent.type != "expression_statement" or n.parent.parent is None or \
                 n.parent.parent.type != "compound_statement":
             continue
         left, value = _field(n, "left"), _field(n, "right")
-        if left is None or left.type != "identifier" or value is None:
-            continue
-        name = text(left)
+        if left is not None and left.type == "identifier" and value is not None:
+            candidates.append((text(left), n, n.parent.parent, value))
+    if not candidates:  # the function is read only when ``top`` has such a statement
+        return out
+    mine = assignments(fn)
+    addressed = {text(_field(n, "argument")) for n in iter_nodes(fn)
+                 if n.type == "pointer_expression" and op(n) == "&"}
+    counts: dict[int, dict[str, int]] = {}
+    for name, n, blk, value in candidates:
         if name not in mine.declared or name in addressed:
             continue
-        blk = n.parent.parent
         if blk.id not in counts:
             counts[blk.id] = assignments(blk).count
         used = {text(x) for x in iter_nodes(value) if x.type == "identifier"}

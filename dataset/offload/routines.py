@@ -170,9 +170,11 @@ def routine_sites(source: bytes, lang: str, start_byte: int, end_byte: int
     if node is None:
         return []
     need, missing = _device_callees(node, index)
-    if missing:
+    if missing or not need:
         return []
-    lines = LineIndex(source)
+    lines = index.memo.get("lines")
+    if not isinstance(lines, LineIndex):
+        lines = index.memo["lines"] = LineIndex(source)
     out = []
     for name in need:
         row, defn = routine_row(lines, root, name), index.definitions.get(name)
