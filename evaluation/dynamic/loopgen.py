@@ -194,7 +194,9 @@ class LoopGen:
         lctx = replace(ctx, rename=rename, in_gang=ctx.in_gang or gang,
                        in_lane=ctx.in_lane or lane, in_vector=ctx.in_vector or prag.has("vector"))
         own = {h.var for h in heads}
-        privs = _privates(prag)
+        # the indices of the loops the directive applies to are private already and hold each
+        # iteration's value (OpenACC 3.3 2.6.1): naming them in `private` makes no fresh copy
+        privs = [p for p in _privates(prag) if p[0] not in own]
         if lane:
             lanes = "accrt_nlanes()" if in_compute else "accrt_lanes_here()"
             if in_compute:
