@@ -6,6 +6,7 @@ of the region names the elements of both)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from tree_sitter import Node
@@ -51,10 +52,18 @@ def _known(name: str, scope: Scope, start: int, end: int) -> poly.Poly | None:
 def spelled_out(spans: list[Span], scope: Scope, where: tuple[int, int]) -> list[Span] | None:
     """``spans`` with each local of known value replaced by its value (None: nothing to
     replace)."""
+    return _substituted(spans, lambda names: {
+        n: v for n in names if (v := _known(n, scope, *where)) is not None})
+
+
+def _substituted(spans: list[Span], values_of: Callable[[set[str]], dict[str, poly.Poly]]
+                 ) -> list[Span] | None:
+    """``spans`` with the names ``values_of`` gives a value replaced by it, again while new
+    names get one (at most ``_ROUNDS`` times; None: nothing replaced, or a span that does not
+    hold once replaced)."""
     out, changed = list(spans), False
     for _ in range(_ROUNDS):
-        names = {n for s in out for p in (s.lo, s.hi) for n in poly.names(p)}
-        values = {n: v for n in names if (v := _known(n, scope, *where)) is not None}
+        values = values_of({n for s in out for p in (s.lo, s.hi) for n in poly.names(p)})
         if not values:
             break
         for k, s in enumerate(out):
@@ -86,17 +95,6 @@ def macros_spelled_out(spans: list[Span], scope: Scope, where: tuple[int, int]
     while root.parent is not None:
         root = root.parent
     table = visible_at(root, where[0])
-    out, changed = list(spans), False
-    for _ in range(_ROUNDS):
-        names = {n for s in out for p in (s.lo, s.hi) for n in poly.names(p)}
-        values = {n: v for n in names if n in table and not scope.decls.get(n)
-                  and (v := _macro_value(table[n])) is not None and n not in poly.names(v)}
-        if not values:
-            break
-        for k, s in enumerate(out):
-            got = s.substituted(values)
-            if got is None:
-                return None
-            out[k] = got
-        changed = True
-    return out if changed else None
+    return _substituted(spans, lambda names: {
+        n: v for n in names if n in table and not scope.decls.get(n)
+        and (v := _macro_value(table[n])) is not None and n not in poly.names(v)})
