@@ -640,6 +640,9 @@ void *accrt_var(void *p, size_t n, int isptr, int cls, void *slot, int *kind, in
   if (!e && isptr) {
     void *v; memcpy(&v, p, sizeof v);
     accrt_entry *t = v ? accrt_find(v, 0, 0) : NULL;
+    /* one past the end of another range is also where an array whose section starts later
+     * begins (int c; int a[25]; ... copyin(c) copy(a[1:24])): the pointer's own binding first */
+    if (t && (char *)v == t->host + t->bytes) t = NULL;
     for (int i = accrt_S.nbind - 1; !t && v && i >= 0; i--)
       if (accrt_S.bind[i].pp == p) {
         accrt_entry *b = accrt_find(accrt_S.bind[i].section, 0, 0);
