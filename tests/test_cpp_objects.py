@@ -14,15 +14,12 @@ pragmas.  A whole program, annotated by ``--apply`` and by ``--offload --apply``
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
+from _cli_util import run_suggest
 
-ROOT = Path(__file__).resolve().parent.parent
 GXX = shutil.which("g++")
 
 PROGRAM = """\
@@ -74,12 +71,6 @@ int main()
 """
 
 
-def _suggest(src: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "ACCELLIUM_TRAIN": ""}
-    return subprocess.run([sys.executable, "-m", "accellium", "suggest", str(src), *args],
-                          capture_output=True, text=True, env=env, timeout=300)
-
-
 def _above(text: str, marker: str) -> str:
     lines = text.splitlines()
     k = next(n for n, ln in enumerate(lines) if marker in ln)
@@ -89,7 +80,7 @@ def _above(text: str, marker: str) -> str:
 def test_object_loops_get_no_section_and_a_note(tmp_path):
     src = tmp_path / "p.cpp"
     src.write_text(PROGRAM)
-    r = _suggest(src, "--json", "--engine", "auto")
+    r = run_suggest(src, "--json", "--engine", "auto")
     assert r.returncode == 0, r.stderr
     by_line = {s["line"]: s for s in json.loads(r.stdout)}
     lines = PROGRAM.splitlines()
@@ -108,7 +99,7 @@ def test_program_builds_and_verifies(mode, tmp_path):
     assert GXX, "g++ is required for these tests"
     src = tmp_path / "p.cpp"
     src.write_text(PROGRAM)
-    r = _suggest(src, "--apply", "--engine", "auto", *mode)
+    r = run_suggest(src, "--apply", "--engine", "auto", *mode)
     assert r.returncode == 0, r.stderr
     out = src.read_text()
     for marker in ("object write", "object read", "reference read"):

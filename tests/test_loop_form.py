@@ -12,13 +12,11 @@ their parallel pragmas.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
+from _cli_util import run_suggest
 
 from accellium.dataset.analysis.loop_form import form_problem
 from accellium.dataset.analysis.tree import first_loop
@@ -26,7 +24,6 @@ from accellium.dataset.loops import parse_tree
 from accellium.server.engines.base import LoopQuery
 from accellium.server.safety import guard
 
-ROOT = Path(__file__).resolve().parent.parent
 GCC = shutil.which("gcc")
 
 # (header, canonical?) for C and C++ alike
@@ -185,12 +182,6 @@ int main(void)
 """
 
 
-def _suggest(src: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "ACCELLIUM_TRAIN": ""}
-    return subprocess.run([sys.executable, "-m", "accellium", "suggest", str(src), *args],
-                          capture_output=True, text=True, env=env, timeout=300)
-
-
 def _pragma_above(text: str, marker: str) -> str | None:
     lines = text.splitlines()
     k = next(n for n, ln in enumerate(lines) if marker in ln)
@@ -203,7 +194,7 @@ def test_program_with_non_canonical_loops_builds_and_verifies(mode, tmp_path):
     assert GCC, "gcc is required for these tests"
     src = tmp_path / "p.c"
     src.write_text(PROGRAM)
-    r = _suggest(src, "--apply", "--engine", "auto", *mode)
+    r = run_suggest(src, "--apply", "--engine", "auto", *mode)
     assert r.returncode == 0, r.stderr
     out = src.read_text()
     assert out.count("#pragma acc") > 0
