@@ -93,6 +93,14 @@ def _device_callees(node: Node, index: FileIndex) -> tuple[list[str], list[str]]
     return need, missing
 
 
+def _line_index(index: FileIndex) -> LineIndex:
+    """The lines of ``index``'s file, read once per file (its loops each ask)."""
+    got = index.memo.get("lines")
+    if not isinstance(got, LineIndex):
+        got = index.memo["lines"] = LineIndex(index.src)
+    return got
+
+
 def _loop_node(index: FileIndex, start_byte: int, end_byte: int) -> Node | None:
     node: Node | None = index.tree.root_node.descendant_for_byte_range(start_byte, end_byte)
     while node is not None and node.start_byte > start_byte:
@@ -116,7 +124,7 @@ def without_device_version(source: str, lang: str, start_byte: int, end_byte: in
         return []
     need, missing = _device_callees(node, index)
     if need:
-        lines = LineIndex(source.encode("utf-8", "surrogateescape"))
+        lines = _line_index(index)
         root = index.tree.root_node
         missing += [n for n in need if routine_row(lines, root, n) is None]
     return missing
@@ -172,9 +180,7 @@ def routine_sites(source: bytes, lang: str, start_byte: int, end_byte: int
     need, missing = _device_callees(node, index)
     if missing or not need:
         return []
-    lines = index.memo.get("lines")
-    if not isinstance(lines, LineIndex):
-        lines = index.memo["lines"] = LineIndex(source)
+    lines = _line_index(index)
     out = []
     for name in need:
         row, defn = routine_row(lines, root, name), index.definitions.get(name)
