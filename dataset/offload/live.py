@@ -13,6 +13,7 @@ The rule used (sound for C):
   address never taken: no call through a pointer reaches it; ``main`` is never a candidate);
 * at a call, the argument is a plain name ``x`` of the caller whose memory only that name
   reaches: a local array, or a local pointer whose only assignment is its ``malloc``/``calloc``
+  (or its ``posix_memalign``'s, :func:`.shapes.alloc_sites`)
   — or a parameter of the caller that is itself dead after every call of the caller;
 * ``x`` does not escape: every other use of the bare name is ``free(x)`` or an argument of a
   direct call to a function of the file that only subscripts that parameter (or passes it on to

@@ -348,7 +348,12 @@ def _count(call: Node) -> poly.Poly | None:
         return poly.poly_of(args[0])
     if fn != "malloc" or len(args) != 1:
         return None
-    e = unparen(args[0])
+    return _bytes_count(args[0])
+
+
+def _bytes_count(size: Node | None) -> poly.Poly | None:
+    """The element count of a byte size spelled ``count * sizeof ...`` (either order)."""
+    e = unparen(size)
     if e is None or e.type != "binary_expression" or text(_field(e, "operator")) != "*":
         return None
     left, right = unparen(_field(e, "left")), unparen(_field(e, "right"))
@@ -409,7 +414,81 @@ def _allocation(n: Node, fresh: FreshNames | None) -> AllocSite | None:
         return AllocSite(name, _statement(n), _count(value), called == "calloc")
     if fresh is not None and called in fresh.alloc:
         return AllocSite(name, _statement(n), None, called in fresh.zeroed)
+    if value.type == "identifier":
+        size = _aligned_before(_statement(n), text(value))
+        if size is not None:
+            return AllocSite(name, _statement(n), _bytes_count(size))
     return None
+
+
+def _aligned_before(stmt: Node, p: str) -> Node | None:
+    """The size argument of ``posix_memalign(&p, alignment, size);`` when it is the statement
+    just before ``stmt`` (``x = (T *) p;``), and ``p`` is named nowhere else in the function
+    but in such pairs: the memory POSIX allocated is then ``x``'s alone, as ``malloc``'s would
+    be (``p`` is reused for the next allocation, never read for this one)."""
+    prev = stmt.prev_named_sibling
+    while prev is not None and prev.type == "comment":
+        prev = prev.prev_named_sibling
+    size = _memalign_size(prev, p)
+    if size is None:
+        return None
+    fn = stmt
+    while fn.parent is not None and fn.type != "function_definition":
+        fn = fn.parent
+    for n in iter_nodes(fn):
+        if n.type != "identifier" or text(n) != p or n.parent is None:
+            continue
+        if n.parent.type == "declarator" or _declares(n):
+            continue
+        if n.parent.type == "pointer_expression" and \
+                _memalign_size(_statement(n.parent), p) is not None:
+            continue  # `&p` of a posix_memalign
+        own = _statement(n)
+        if own.type == "expression_statement" and own is not stmt and \
+                _memalign_size(_previous(own), p) is not None:
+            right = named(own)[0] if named(own) else None
+            if right is not None and right.type == "assignment_expression" and \
+                    unparen(_field(right, "right")) == n:
+                continue  # `y = (T *) p;` right after another posix_memalign
+        if own == stmt:
+            continue
+        return None
+    return size
+
+
+def _previous(stmt: Node) -> Node | None:
+    prev = stmt.prev_named_sibling
+    while prev is not None and prev.type == "comment":
+        prev = prev.prev_named_sibling
+    return prev
+
+
+def _declares(n: Node) -> bool:
+    """Is the identifier the declarator of a declaration (``void *p;``)?"""
+    p = n.parent
+    while p is not None and p.type in ("pointer_declarator", "init_declarator"):
+        if p.type == "init_declarator":
+            return _field(p, "declarator") is not None and \
+                n.start_byte < (_field(p, "declarator") or p).end_byte
+        p = p.parent
+    return p is not None and p.type == "declaration"
+
+
+def _memalign_size(stmt: Node | None, p: str) -> Node | None:
+    """The size argument when ``stmt`` is ``posix_memalign(&p, alignment, size);``."""
+    if stmt is None or stmt.type != "expression_statement" or not named(stmt):
+        return None
+    call = unparen(named(stmt)[0])
+    if call is None or call.type != "call_expression" or _call_name(call) != "posix_memalign":
+        return None
+    args = named(_field(call, "arguments"))
+    if len(args) != 3:
+        return None
+    first = unparen(args[0])
+    if first is None or first.type != "pointer_expression" or text(first).replace(" ", "") != \
+            "&" + p:
+        return None
+    return args[2]
 
 
 def free_sites(body: Node, fresh: FreshNames | None = None) -> list[tuple[str, Node]]:
