@@ -234,9 +234,11 @@ def test_the_programs_verify_and_the_host_initialisation_moves_less(tmp_path):
     assert orig["status"] == "verified", orig["reason"]
     authors = orig["bytes_h2d"] + orig["bytes_d2h"]
     # the previous rule's plan (the file's pragmas): init copies a and b out (2n), step
-    # copies a in and out and b in (3n), twice a in and c out (2n); now init moves nothing
+    # copies a in and out and b in (3n), twice a in and c out (2n); now init moves nothing,
+    # and main's region over the calls of step and twice moves a in and out, b in and c
+    # out: `twice` writes all of c's allocation before anything reads it (never copied in)
     assert authors == 7 * N * 8, authors
-    assert moved["split"] == 5 * N * 8 < authors, moved
+    assert moved["split"] == 4 * N * 8 < authors, moved
     # fused: a and b copied out once, nothing copied in
     assert moved["fused"] == 2 * N * 8, moved
     assert rows["others"]["offload_loops"] == 4, rows["others"]

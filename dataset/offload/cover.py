@@ -17,6 +17,7 @@ from accellium.dataset.offload.calls import covering_arg, in_units
 from accellium.dataset.offload.device import CallDevice, Device, Unit
 from accellium.dataset.offload.extent import Extents, Span, loops_between
 from accellium.dataset.offload.ranges import loop_range
+from accellium.dataset.offload.shapes import Shape
 from accellium.dataset.offload.structure import Layout
 from accellium.dataset.offload.uses import ArrayUse, array_uses, assignments
 
@@ -45,8 +46,11 @@ def covering(info: ArrayInfo, devices: dict[int, Unit], lay: Layout, scratch: bo
     copied back and the host reads nothing in the region, the others are never read), with
     the code after which every element is written: the loop, or the host loops of its nest
     around it (:func:`nest_tops`)."""
-    if info.spans is None or info.alloc is not None and not scratch or \
-            info.shape.kind not in ("pointer", "rows"):
+    if info.shape.kind == "array":
+        if declared_spans(info.shape) is None:
+            return None
+    elif info.spans is None or info.shape.kind not in ("pointer", "rows") or \
+            info.alloc is not None and not scratch and not _whole_allocation(info):
         return None
     top_ids = {s.id for s in lay.stmts}
     for did, uses in info.uses.items():
@@ -65,6 +69,48 @@ def covering(info: ArrayInfo, devices: dict[int, Unit], lay: Layout, scratch: bo
             got = _covers(d, uses, info, lay)
             if got is not None:
                 return d, got, d.node
+    return None
+
+
+def _whole_allocation(info: ArrayInfo) -> bool:
+    """Do the loops' accesses span the whole allocation the section maps (``p[0:n]`` of
+    ``p = malloc(n * sizeof *p)``)?  Then a write reaching every element of the spans
+    reaches every element the section copies."""
+    count = info.alloc.count if info.alloc is not None else None
+    return count is not None and info.spans is not None and len(info.spans) == 1 and \
+        info.spans[0].same(Span(poly.const(0), poly.sub(count, poly.const(1))))
+
+
+def declared_spans(shape: Shape) -> list[Span] | None:
+    """Every element a true array declares (``T a[N][2*M]``: ``[0, N-1]``, ``[0, 2*M-1]``),
+    when each size is a polynomial of numbers and names; the section a clause naming the
+    array whole maps."""
+    if shape.kind != "array" or shape.decl is None:
+        return None
+    sizes = _declared_sizes(shape)
+    if sizes is None or len(sizes) != shape.levels:
+        return None
+    return [Span(poly.const(0), poly.sub(p, poly.const(1))) for p in sizes]
+
+
+def _declared_sizes(shape: Shape) -> list[poly.Poly] | None:
+    """The sizes of the array declarator that names ``shape.name`` in its declaration,
+    outermost first."""
+    assert shape.decl is not None
+    for n in iter_nodes(shape.decl):
+        if n.type != "array_declarator" or n.parent is None or \
+                n.parent.type == "array_declarator":
+            continue
+        sizes: list[poly.Poly] = []
+        cur: Node | None = n
+        while cur is not None and cur.type == "array_declarator":
+            size = poly.poly_of(_field(cur, "size"))
+            if size is None:
+                return None
+            sizes.insert(0, size)
+            cur = _field(cur, "declarator")
+        if cur is not None and cur.type == "identifier" and text(cur) == shape.name:
+            return sizes
     return None
 
 
@@ -303,9 +349,16 @@ def _size(text_: str) -> poly.Poly | None:
 
 
 def writes_whole(ex: Extents, u: ArrayUse, info: ArrayInfo) -> bool:
-    """Does the write reach every element of the section (rows: every element of a row)?"""
-    assert info.spans is not None
-    want = list(info.spans)
+    """Does the write reach every element of the section (rows: every element of a row; a
+    true array: every element it declares)?"""
+    if info.shape.kind == "array":
+        declared = declared_spans(info.shape)
+        if declared is None:
+            return False
+        want = declared
+    else:
+        assert info.spans is not None
+        want = list(info.spans)
     for d in info.shape.dims if info.shape.kind == "rows" else ():
         size = _size(d)
         if size is None:

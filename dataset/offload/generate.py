@@ -36,7 +36,7 @@ from accellium.dataset.offload.device import CallDevice, Device, Unit
 from accellium.dataset.offload.ranges import loop_var
 from accellium.dataset.offload.uses import array_uses, assignments
 
-__all__ = ["generated", "home_generators", "GENERATOR_WHY"]
+__all__ = ["generated", "home_generators", "pure_calls", "GENERATOR_WHY"]
 
 #: Why a generator stays on the host (the plan's note, after the arrays it writes).
 GENERATOR_WHY = ("every value it stores is computed from indices, scalars and pure math (it "
@@ -50,7 +50,7 @@ _TYPE_WORDS = frozenset({"double", "float", "int", "long", "short", "char", "uns
                          "signed", "const", "_Bool", "bool"})
 
 
-def _pure_calls(node: Node) -> bool:
+def pure_calls(node: Node) -> bool:
     """Does the loop call pure library functions only?  ``T (x)`` with ``T`` an object-like
     macro of type words is no call: the preprocessor makes it the cast ``(double) (x)``
     (C11 6.10.3), as the compiler reads it."""
@@ -77,7 +77,7 @@ def generated(d: Device, scope: Scope) -> frozenset[str] | None:
     if d.routines or any(c.name == "reduction" for c in d.pragma.clauses):
         return None
     node = d.node
-    if not _pure_calls(node):
+    if not pure_calls(node):
         return None
     if any(n.type in ("while_statement", "do_statement", "goto_statement")
            for n in iter_nodes(node)):

@@ -26,12 +26,14 @@ from accellium.dataset.offload.objects import object_extents
 from accellium.dataset.offload.region import (
     IN_LOOP,
     Region,
+    array_costs,
     choose_region,
     per_loop_regions,
     transfer_cost,
 )
 from accellium.dataset.offload.routines import routine_row
 from accellium.dataset.offload.shapes import alloc_sites, declarations, free_sites
+from accellium.dataset.offload.single_pass import SINGLE_PASS_WHY, single_pass
 from accellium.dataset.pragma import is_acc_pragma
 
 __all__ = ["FunctionPlan", "PlanInputError", "plan_source", "functions_in"]
@@ -328,14 +330,20 @@ def _regions(plan: FunctionPlan, lines: LineIndex, fn: Node, devices: list[Devic
         home += more_home
         gone = {d.node.id for d, _ in more_home}
         devices = [d for d in devices if d.node.id not in gone]
+    if region is not None and region.devices and not req.keep_generators:
+        region, devices, passes = _host_single_passes(lines, body, region, devices, calls,
+                                                      scope, req)
+        home += [(d, SINGLE_PASS_WHY) for d in passes]
     plan.homed = bool(home)
     for d, why in home:
         plan.host_loops.append({"line": d.loop.line, "why": why})
         plan.notes.append(f"line {d.loop.line} stays on the host: {why}")
     plan.host_loops.sort(key=lambda h: h["line"])
     if home and (region is None or not region.devices):
-        plan.notes.insert(0, f"`{plan.function}` stays on the host: its loops only generate "
-                             "data that no device code of the function reads (see the notes)")
+        plan.notes.insert(0, f"`{plan.function}` stays on the host: " + (
+            "its loops only generate data that no device code of the function reads (see the "
+            "notes)" if all(why != SINGLE_PASS_WHY for _, why in home) else
+            "offloading its loops would only add transfers (see the notes)"))
     if (region is None or not region.devices) and not home:
         split = _split_at_barriers(lines, body, devices, calls, scope, req)
         if split:
@@ -391,6 +399,85 @@ def _split_at_barriers(lines: LineIndex, body: Node, devices: list[Device],
     if any(spans[k][1] > spans[k + 1][0] for k in range(len(spans) - 1)):
         return []
     return out
+
+
+def _host_single_passes(lines: LineIndex, body: Node, region: Region, devices: list[Device],
+                        calls: list[CallDevice], scope: Scope, req: _Req
+                        ) -> tuple[Region | None, list[Device], list[Device]]:
+    """Leave on the host, one at a time, the region's single passes (:mod:`.single_pass`)
+    without which the function's transfers (the region's :func:`.region.transfer_cost`, and the
+    costs of the calls of planned functions it then no longer holds) are smallest, while that
+    is strictly less than with them, no array of the region costs more than before
+    (:func:`_no_array_more`), and the function's other work stays offloaded: a unit of
+    the region that is no single pass (:func:`_heavy`), or, with no region left, a call of a
+    function that offloads its own.  A function whose loops are all single passes keeps
+    them: the user asked to offload them, and what earns the transfers is then outside the
+    function.  A single pass whose writes another unit reads stays too (:func:`_feeds`).
+    Returns the region, the loops still offloaded, those left on the host."""
+    fn = scope.fn
+
+    def cost(r: Region | None) -> int:
+        held = [(d.node.start_byte, d.node.end_byte) for d in (r.devices if r else [])
+                if isinstance(d, CallDevice)]
+        return (transfer_cost(r, fn, rows=True) if r is not None and r.devices else 0) + \
+            _calls_cost(fn, held, req.costs)
+
+    out: list[Device] = []
+    now: Region | None = region
+    while now is not None and now.devices:
+        base = cost(now)
+        best: tuple[int, Device, Region | None] | None = None
+        for d in now.devices:
+            if not isinstance(d, Device) or now.lay.device_loops.get(d.node.id) or \
+                    not single_pass(d, scope) or _feeds(now, d):
+                continue
+            rest = [x for x in devices if x is not d]
+            if not rest and not calls:
+                continue
+            got, _ = _choose(lines, body, rest, calls, scope, req)
+            if not (got is not None and any(_heavy(u, got, scope) for u in got.devices) or
+                    (got is None or not got.devices) and any(
+                        req.costs.get(f) for c in calls for f in c.callees)):
+                continue  # no other work would stay offloaded
+            c = cost(got)
+            if c < base and (best is None or c < best[0]) and \
+                    (got is None or not got.devices or _no_array_more(now, got, fn)):
+                best = (c, d, got)
+        if best is None:
+            break
+        _, gone, now = best
+        out.append(gone)
+        devices = [x for x in devices if x is not gone]
+    return now, devices, out
+
+
+def _no_array_more(before: Region, after: Region, fn: Node) -> bool:
+    """Does no array of ``after`` cost more transfers than in ``before``
+    (:func:`.region.array_costs`)?  Leaving a single pass on the host must only take
+    transfers away: one that moves another array instead (the host now reads what the
+    device wrote) trades one estimate for another of the same kind."""
+    was = array_costs(before, fn, rows=True)
+    return all(c <= was.get(name, 0) for name, c in array_costs(after, fn, rows=True).items())
+
+
+def _heavy(u: Unit, region: Region, scope: Scope) -> bool:
+    """Is the unit more than one pass over its data: a hoisted call (its callee offloads its
+    own work), a loop the region repeats, or a loop that is no single pass?"""
+    return not isinstance(u, Device) or bool(region.lay.device_loops.get(u.node.id)) or \
+        not single_pass(u, scope)
+
+
+def _feeds(region: Region, d: Device) -> bool:
+    """Does another unit of the region read an array ``d`` writes, which the host never
+    pulls in the region?  Then the array is made on the device and never copied in
+    (:mod:`.flow`); on the host, ``d`` would have it copied.  An array the region pulls
+    (``update self``: host code reads what the device wrote) goes to the host and back
+    anyway: made on the host, it is copied in once instead."""
+    written = {u.name for us in (info.uses.get(d.node.id, []) for info in region.arrays.values())
+               for u in us if u.write}
+    pulled = {u.section.split("[")[0].strip() for u in region.flow.updates
+              if u.direction == "self"}
+    return any(_read_elsewhere(region, n, d.node.id) for n in written - pulled)
 
 
 def _choose(lines: LineIndex, body: Node, devices: list[Device], calls: list[CallDevice],

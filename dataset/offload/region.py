@@ -31,7 +31,8 @@ from accellium.dataset.offload.structure import (
 from accellium.dataset.offload.swap import SwapGroup, merged, swap_groups, to_buffers
 from accellium.dataset.offload.uses import assignments
 
-__all__ = ["Region", "choose_region", "per_loop_regions", "transfer_cost", "IN_LOOP"]
+__all__ = ["Region", "choose_region", "per_loop_regions", "transfer_cost", "array_costs",
+           "IN_LOOP"]
 
 _ROUNDS = 4
 
@@ -238,23 +239,32 @@ def transfer_cost(region: Region, fn: Node, rows: bool = False) -> int:
     ``update`` (the array's section at most); inside a loop of the function, x100; each by
     the array's :func:`_weight` (``rows``: its sizes after the first counted, to compare
     regions of different functions, :func:`~.plan.plan_source`)."""
+    return sum(array_costs(region, fn, rows).values())
+
+
+def array_costs(region: Region, fn: Node, rows: bool = False) -> dict[str, int]:
+    """:func:`transfer_cost` array by array (an update's by the array its section names)."""
     around = IN_LOOP if _in_loop(region.lay.block, fn) or region.lay.block.type in (
         "for_statement", "while_statement", "do_statement") else 1
-    cost = 0
+    out: dict[str, int] = {}
     weights = {b: _weight(region.arrays[g.rep], rows) for g in region.swaps
                for b in g.buffers}
     for name, info in region.arrays.items():
         if not region.swapped(name):
             weights[name] = _weight(info, rows)
     for name, weight in weights.items():
-        clause = region.flow.clauses.get(name, "copy")
-        cost += around * weight * {"copy": 2, "copyin": 1, "copyout": 1,
-                                   "create": 0}.get(clause, 2)
+        life = region.flow.lifetimes.get(name)
+        if life is not None:  # enter data / exit data: what each end moves
+            moves = (life.enter == "copyin") + (life.exit == "copyout")
+        else:
+            moves = {"copy": 2, "copyin": 1, "copyout": 1, "create": 0}.get(
+                region.flow.clauses.get(name, "copy"), 2)
+        out[name] = around * weight * moves
     for u in region.flow.updates:
-        w = 1 if _few(u.section) else _weight(region.arrays.get(u.section.split("[")[0].strip()),
-                                               rows)
-        cost += w * (IN_LOOP if (u.leaf.loops or around > 1) else 1)
-    return cost
+        name = u.section.split("[")[0].strip()
+        w = 1 if _few(u.section) else _weight(region.arrays.get(name), rows)
+        out[name] = out.get(name, 0) + w * (IN_LOOP if (u.leaf.loops or around > 1) else 1)
+    return out
 
 
 def _few(section: str) -> bool:
