@@ -404,10 +404,10 @@ def _split_at_barriers(lines: LineIndex, body: Node, devices: list[Device],
 def _host_single_passes(lines: LineIndex, body: Node, region: Region, devices: list[Device],
                         calls: list[CallDevice], scope: Scope, req: _Req
                         ) -> tuple[Region | None, list[Device], list[Device]]:
-    """Leave on the host, one at a time, the region's single passes (:mod:`.single_pass`)
-    without which the function's transfers (the region's :func:`.region.transfer_cost`, and the
-    costs of the calls of planned functions it then no longer holds) are smallest, while that
-    is strictly less than with them, no array of the region costs more than before
+    """Leave on the host, one at a time in source order, the region's single passes
+    (:mod:`.single_pass`) without which the function's transfers (the region's
+    :func:`.region.transfer_cost`, and the costs of the calls of planned functions it then no
+    longer holds) are strictly less than with them, no array of the region costs more than before
     (:func:`_no_array_more`), and the function's other work stays offloaded: a unit of
     the region that is no single pass (:func:`_heavy`), or, with no region left, a call of a
     function that offloads its own.  A function whose loops are all single passes keeps
@@ -424,12 +424,13 @@ def _host_single_passes(lines: LineIndex, body: Node, region: Region, devices: l
 
     out: list[Device] = []
     now: Region | None = region
-    while now is not None and now.devices:
-        base = cost(now)
-        best: tuple[int, Device, Region | None] | None = None
-        for d in now.devices:
-            if not isinstance(d, Device) or now.lay.device_loops.get(d.node.id) or \
-                    not single_pass(d, scope) or _feeds(now, d):
+    single = {d.node.id: single_pass(d, scope) for d in devices}
+    for _ in range(_PASSES):  # first improvement, in source order; again after a drop
+        dropped = False
+        for d in [u for u in (now.devices if now is not None else []) if isinstance(u, Device)]:
+            if now is None or not now.devices or not any(x is d for x in now.devices) or \
+                    now.lay.device_loops.get(d.node.id) or not single.get(d.node.id) or \
+                    _feeds(now, d):
                 continue
             rest = [x for x in devices if x is not d]
             if not rest and not calls:
@@ -439,16 +440,19 @@ def _host_single_passes(lines: LineIndex, body: Node, region: Region, devices: l
                     (got is None or not got.devices) and any(
                         req.costs.get(f) for c in calls for f in c.callees)):
                 continue  # no other work would stay offloaded
-            c = cost(got)
-            if c < base and (best is None or c < best[0]) and \
+            if cost(got) < cost(now) and \
                     (got is None or not got.devices or _no_array_more(now, got, fn)):
-                best = (c, d, got)
-        if best is None:
+                now, devices, dropped = got, rest, True
+                out.append(d)
+        if not dropped:
             break
-        _, gone, now = best
-        out.append(gone)
-        devices = [x for x in devices if x is not gone]
     return now, devices, out
+
+
+#: Passes over a region's single passes (:func:`_host_single_passes`): each tries every one
+#: once, in source order; a pass that leaves one on the host makes the others worth trying
+#: again.  The bound keeps planning linear in the loops of a function.
+_PASSES = 3
 
 
 def _no_array_more(before: Region, after: Region, fn: Node) -> bool:
