@@ -215,3 +215,26 @@ def test_the_programs_verify_in_the_emulator_with_the_bytes_the_plans_move(tmp_p
 
 
 NG = 200
+
+
+def test_loops_whose_host_run_cannot_save_a_transfer_are_not_replanned(monkeypatch):
+    """Forty single passes over arrays the heavy loop also uses: leaving any one of them on
+    the host takes no transfer away, so the region is not planned again for each (planning
+    stays linear in the loops); the plan offloads them all."""
+    import accellium.dataset.offload.plan as plan_mod
+
+    calls = []
+    real = plan_mod._choose
+
+    def counting(*a, **kw):
+        calls.append(1)
+        return real(*a, **kw)
+
+    monkeypatch.setattr(plan_mod, "_choose", counting)
+    body = "".join(f"    for (int i = 0; i < n; i++)\n        r[{k} * n + i] = u[i] * {k + 1}.0;\n"
+                   for k in range(40))
+    src = ("void many(int n, int steps, double *u, double *w, double *r)\n{\n" + body +
+           STENCIL + "\n}\n")
+    _, got = plan_text(src, get_engine("analysis"))
+    assert len(got["many"].loops) == 42, got["many"].host_loops
+    assert len(calls) <= 3, len(calls)  # the region itself, not once per loop

@@ -430,13 +430,13 @@ def _host_single_passes(lines: LineIndex, body: Node, region: Region, devices: l
         for d in [u for u in (now.devices if now is not None else []) if isinstance(u, Device)]:
             if now is None or not now.devices or not any(x is d for x in now.devices) or \
                     now.lay.device_loops.get(d.node.id) or not single.get(d.node.id) or \
-                    _feeds(now, d):
+                    _feeds(now, d) or not _may_save(now, d):
                 continue
             rest = [x for x in devices if x is not d]
             if not rest and not calls:
                 continue
             got, _ = _choose(lines, body, rest, calls, scope, req)
-            if not (got is not None and any(_heavy(u, got, scope) for u in got.devices) or
+            if not (got is not None and any(_heavy(u, got, single) for u in got.devices) or
                     (got is None or not got.devices) and any(
                         req.costs.get(f) for c in calls for f in c.callees)):
                 continue  # no other work would stay offloaded
@@ -464,11 +464,46 @@ def _no_array_more(before: Region, after: Region, fn: Node) -> bool:
     return all(c <= was.get(name, 0) for name, c in array_costs(after, fn, rows=True).items())
 
 
-def _heavy(u: Unit, region: Region, scope: Scope) -> bool:
+def _heavy(u: Unit, region: Region, single: dict[int, bool]) -> bool:
     """Is the unit more than one pass over its data: a hoisted call (its callee offloads its
-    own work), a loop the region repeats, or a loop that is no single pass?"""
+    own work), a loop the region repeats, or a loop that is no single pass (``single``: the
+    loops' :func:`.single_pass.single_pass`)?"""
     return not isinstance(u, Device) or bool(region.lay.device_loops.get(u.node.id)) or \
-        not single_pass(u, scope)
+        not single.get(u.node.id, False)
+
+
+def _may_save(region: Region, d: Device) -> bool:
+    """Can leaving ``d`` on the host take a transfer away: does it use an array no other unit
+    of the region uses (the region no longer maps it), write one no other unit writes
+    (nothing of it comes back), write the array an ``update self`` pulls with no other unit
+    writing it before, or read the array an ``update device`` pushes with no other unit
+    reading it after?  Otherwise every array it uses stays mapped and updated as it was, for
+    the other units, and its accesses on the host can only add updates: not worth planning
+    the region again to find out."""
+    at = {u.node.id: u.node.start_byte for u in region.devices}
+    for info in region.arrays.values():
+        mine = info.uses.get(d.node.id)
+        if not mine:
+            continue
+        others = [u for nid, us in info.uses.items() if nid != d.node.id for u in us]
+        if not others or (any(u.write for u in mine) and not any(u.write for u in others)):
+            return True
+    for up in region.flow.updates:
+        moved = region.arrays.get(up.section.split("[")[0].strip())
+        if moved is None or d.node.id not in moved.uses:
+            continue
+        where = up.leaf.node.start_byte
+        pull = up.direction == "self"
+        if pull and not any(u.write for u in moved.uses[d.node.id]):
+            continue
+        if not pull and not any(u.read for u in moved.uses[d.node.id]):
+            continue
+        if not any(nid != d.node.id and nid in at and (at[nid] < where if pull else
+                                                       at[nid] > where) and
+                   any(u.write if pull else u.read for u in us)
+                   for nid, us in moved.uses.items()):
+            return True
+    return False
 
 
 def _feeds(region: Region, d: Device) -> bool:
