@@ -12,7 +12,8 @@ import traceback
 
 # (module, registers) — each module defines add_parser(sub) and/or add_bench_parser(bench_sub).
 _COMMAND_MODULES = [
-    "accellium.server.cli_suggest",  # suggest
+    "accellium.server.cli_suggest",  # suggest (+ bench loops)
+    "accellium.server.cli_offload",  # (bench offload)
     "accellium.server.cli",  # serve (+ bench http)
     "accellium.lsp.cli",  # lsp (+ bench lsp)
     "accellium.dataset.mine.cli",  # mine (+ bench mine)

@@ -14,7 +14,7 @@ from pathlib import Path
 from accellium.dataset.offload import FunctionPlan, PlanInputError
 from accellium.server.annotate import InputError, check_writable, write_in_place
 
-__all__ = ["run_offload", "program_files"]
+__all__ = ["run_offload", "program_files", "add_bench_parser", "run_bench_offload"]
 
 
 def _print_plan(out: Callable[[str], None], path: str, p: FunctionPlan) -> None:
@@ -119,4 +119,48 @@ def _write(todo: list[tuple[str, bytes, list[FunctionPlan]]]) -> int:
         n = sum(len(e.lines) for p in plans for e in p.edits)
         print(f"{path}: {n} line(s) written" if new != source else
               f"{path}: nothing to write", file=sys.stderr)
+    return 0
+
+
+# ----------------------------------------------------------------------------------------------
+# accellium bench offload
+# ----------------------------------------------------------------------------------------------
+
+
+def add_bench_parser(bench_sub: argparse._SubParsersAction) -> None:
+    p = bench_sub.add_parser("offload", help="offload planning time on generated functions",
+                             description="Time the offload plan of one generated function of "
+                                         "N loops (single passes around a stencil time loop, "
+                                         "sharing their arrays) for each N.")
+    p.add_argument("--loops", type=int, nargs="+", default=[20, 60, 120])
+    p.add_argument("--engine", default="analysis")
+    p.add_argument("--repeat", type=int, default=1)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=run_bench_offload)
+
+
+def run_bench_offload(args: argparse.Namespace) -> int:
+    from accellium.server.engines import EngineError, engine_names
+    from accellium.server.offload_bench import bench_offload
+
+    if args.engine not in engine_names():
+        print(f"accellium bench offload: unknown engine '{args.engine}'", file=sys.stderr)
+        return 2
+    bad = [n for n in args.loops if n < 2]
+    if bad or args.repeat < 1:
+        print(f"accellium bench offload: --loops must be >= 2 and --repeat >= 1 "
+              f"(got {bad[0] if bad else args.repeat})", file=sys.stderr)
+        return 2
+    try:
+        rows = bench_offload(args.loops, args.engine, args.repeat)
+    except EngineError as e:
+        print(f"accellium bench offload: engine '{args.engine}' unavailable: {e}",
+              file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(rows, indent=1))
+    else:
+        for r in rows:
+            print(f"{r['loops']:>5} loops: planned in {r['seconds'] * 1000:9.1f} ms (best of "
+                  f"{args.repeat}); {r['offloaded']} offloaded, {r['host']} on the host")
     return 0
