@@ -25,6 +25,7 @@ from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
 from accellium.server.engines import get_engine
 
 N, STEPS = 200, 3
+NG = 200  # the file-scope array's elements (`#define NG 200` in the kernel)
 D = 8  # bytes of a double
 
 STENCIL = """
@@ -212,9 +213,6 @@ def test_the_programs_verify_in_the_emulator_with_the_bytes_the_plans_move(tmp_p
     assert moved["alloc"] == (0 if lo == 0 else n) + 2 * D, moved
     # table: g copied out (lo 0: the first loop writes all of it) or in and out (lo 1)
     assert moved["table"] == (1 if lo == 0 else 2) * NG * D, moved
-
-
-NG = 200
 
 
 def test_loops_whose_host_run_cannot_save_a_transfer_are_not_replanned(monkeypatch):

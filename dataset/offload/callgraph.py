@@ -11,6 +11,7 @@ from accellium.dataset.analysis.scope import function_name
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, named, root_of, text, unparen
 from accellium.dataset.offload.arrays import assignment_positions
+from accellium.dataset.offload.nodes import enclosing_function
 from accellium.dataset.offload.uses import array_uses
 
 __all__ = ["CallGraph", "is_static", "param_names"]
@@ -71,7 +72,7 @@ class CallGraph:
             return  # another file's name: not this internal function
         p = n.parent
         if p is not None and p.type == "call_expression" and _field(p, "function") == n:
-            caller = _enclosing_function(p)
+            caller = enclosing_function(p)
             if caller is None:
                 self.escapes.add(name)
             else:
@@ -109,9 +110,3 @@ class CallGraph:
         k = [a.id for a in named(args) if a.type != "comment"].index(node.id)
         return self.kept(text(f), k, stack)
 
-
-def _enclosing_function(node: Node) -> Node | None:
-    p = node.parent
-    while p is not None and p.type != "function_definition":
-        p = p.parent
-    return p

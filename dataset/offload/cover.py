@@ -17,7 +17,7 @@ from accellium.dataset.offload.calls import covering_arg, in_units
 from accellium.dataset.offload.device import CallDevice, Device, Unit
 from accellium.dataset.offload.extent import Extents, Span, loops_between
 from accellium.dataset.offload.ranges import loop_range
-from accellium.dataset.offload.shapes import Shape
+from accellium.dataset.offload.shapes import Shape, walk_declarator
 from accellium.dataset.offload.structure import Layout
 from accellium.dataset.offload.uses import ArrayUse, array_uses, assignments
 
@@ -94,23 +94,20 @@ def declared_spans(shape: Shape) -> list[Span] | None:
 
 
 def _declared_sizes(shape: Shape) -> list[poly.Poly] | None:
-    """The sizes of the array declarator that names ``shape.name`` in its declaration,
-    outermost first."""
+    """The sizes of the declarator that names ``shape.name`` in its declaration, first
+    subscript first."""
     assert shape.decl is not None
-    for n in iter_nodes(shape.decl):
-        if n.type != "array_declarator" or n.parent is None or \
-                n.parent.type == "array_declarator":
+    for d in shape.decl.children_by_field_name("declarator"):
+        name, parts = walk_declarator(d)
+        if name != shape.name:
             continue
         sizes: list[poly.Poly] = []
-        cur: Node | None = n
-        while cur is not None and cur.type == "array_declarator":
-            size = poly.poly_of(_field(cur, "size"))
+        for _, node in reversed(parts):  # all array declarators: the shape is a true array
+            size = poly.poly_of(_field(node, "size"))
             if size is None:
                 return None
-            sizes.insert(0, size)
-            cur = _field(cur, "declarator")
-        if cur is not None and cur.type == "identifier" and text(cur) == shape.name:
-            return sizes
+            sizes.append(size)
+        return sizes
     return None
 
 

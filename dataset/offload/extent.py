@@ -24,6 +24,7 @@ from accellium.dataset.analysis.tree import (
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.offload import guards, poly
 from accellium.dataset.offload.bounds import Bounds, bounds_of, exact, plus, tightest
+from accellium.dataset.offload.nodes import enclosing_function
 from accellium.dataset.offload.ranges import (
     LoopRange,
     enclosing_minimum,
@@ -111,9 +112,7 @@ def _set_in_block(top: Node) -> list[tuple[str, Node, Node]]:
     to the block's end, ``x`` holds ``e`` (each time the block runs, whatever ``x`` held
     before: ``k = i * cols + j;`` then ``J[k]``)."""
     out: list[tuple[str, Node, Node]] = []
-    fn: Node | None = top
-    while fn is not None and fn.type != "function_definition":
-        fn = fn.parent
+    fn = enclosing_function(top)
     if fn is None:
         return out
     candidates: list[tuple[str, Node, Node, Node]] = []  # name, statement, block, value

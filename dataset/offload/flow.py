@@ -61,6 +61,11 @@ class Update:
     section: str
     if_present: bool = False  # one element the region's section may not hold
 
+    @property
+    def array(self) -> str:
+        """The array the section names (``a`` of ``a[0:n]``)."""
+        return self.section.split("[")[0].strip()
+
 
 #: A section a host statement touches, and whether its update needs ``if_present``.
 _Sec = tuple[str, bool]

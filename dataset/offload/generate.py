@@ -36,7 +36,7 @@ from accellium.dataset.offload.device import CallDevice, Device, Unit
 from accellium.dataset.offload.ranges import loop_var
 from accellium.dataset.offload.uses import array_uses, assignments
 
-__all__ = ["generated", "home_generators", "pure_calls", "GENERATOR_WHY"]
+__all__ = ["generated", "home_generators", "straight_work", "GENERATOR_WHY"]
 
 #: Why a generator stays on the host (the plan's note, after the arrays it writes).
 GENERATOR_WHY = ("every value it stores is computed from indices, scalars and pure math (it "
@@ -48,6 +48,13 @@ GENERATOR_WHY = ("every value it stores is computed from indices, scalars and pu
 #: The words of a type a cast names (``#define DATA_TYPE double``).
 _TYPE_WORDS = frozenset({"double", "float", "int", "long", "short", "char", "unsigned",
                          "signed", "const", "_Bool", "bool"})
+
+
+def straight_work(node: Node) -> bool:
+    """Is the loop's work what its ``for`` bounds tell: pure library calls only
+    (:func:`pure_calls`) and no ``while``/``do``/``goto``?"""
+    return pure_calls(node) and not any(
+        n.type in ("while_statement", "do_statement", "goto_statement") for n in iter_nodes(node))
 
 
 def pure_calls(node: Node) -> bool:
@@ -77,10 +84,7 @@ def generated(d: Device, scope: Scope) -> frozenset[str] | None:
     if d.routines or any(c.name == "reduction" for c in d.pragma.clauses):
         return None
     node = d.node
-    if not pure_calls(node):
-        return None
-    if any(n.type in ("while_statement", "do_statement", "goto_statement")
-           for n in iter_nodes(node)):
+    if not straight_work(node):
         return None
     local = set(assignments(node).declared)
     written: dict[str, list[Node]] = {}

@@ -6,7 +6,7 @@ from tree_sitter import Node
 
 from accellium.dataset.analysis.tree import field, iter_nodes, named, op, unparen
 
-__all__ = ["statement_of", "in_sizeof", "block_items", "assignment_chain", "loops_around",
+__all__ = ["enclosing_function", "statement_of", "in_sizeof", "block_items", "assignment_chain", "loops_around",
            "LOOPS", "JUMPS", "has_jump"]
 
 LOOPS = ("for_statement", "while_statement", "do_statement")
@@ -17,6 +17,15 @@ JUMPS = ("goto_statement", "break_statement", "continue_statement", "return_stat
 def has_jump(node: Node) -> bool:
     """Does ``node`` contain a ``goto``, ``break``, ``continue`` or ``return``?"""
     return any(n.type in JUMPS for n in iter_nodes(node))
+
+
+def enclosing_function(node: Node) -> Node | None:
+    """``node`` itself when it is a function definition, else the one around it (None: at
+    file scope)."""
+    p: Node | None = node
+    while p is not None and p.type != "function_definition":
+        p = p.parent
+    return p
 
 
 def statement_of(node: Node) -> Node:

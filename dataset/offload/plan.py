@@ -425,6 +425,7 @@ def _host_single_passes(lines: LineIndex, body: Node, region: Region, devices: l
     out: list[Device] = []
     now: Region | None = region
     single = {d.node.id: single_pass(d, scope) for d in devices}
+    base = cost(now)
     for _ in range(_PASSES):  # first improvement, in source order; again after a drop
         dropped = False
         for d in [u for u in (now.devices if now is not None else []) if isinstance(u, Device)]:
@@ -440,9 +441,9 @@ def _host_single_passes(lines: LineIndex, body: Node, region: Region, devices: l
                     (got is None or not got.devices) and any(
                         req.costs.get(f) for c in calls for f in c.callees)):
                 continue  # no other work would stay offloaded
-            if cost(got) < cost(now) and \
-                    (got is None or not got.devices or _no_array_more(now, got, fn)):
-                now, devices, dropped = got, rest, True
+            c = cost(got)
+            if c < base and (got is None or not got.devices or _no_array_more(now, got, fn)):
+                now, devices, base, dropped = got, rest, c, True
                 out.append(d)
         if not dropped:
             break
@@ -489,7 +490,7 @@ def _may_save(region: Region, d: Device) -> bool:
         if not others or (any(u.write for u in mine) and not any(u.write for u in others)):
             return True
     for up in region.flow.updates:
-        moved = region.arrays.get(up.section.split("[")[0].strip())
+        moved = region.arrays.get(up.array)
         if moved is None or d.node.id not in moved.uses:
             continue
         where = up.leaf.node.start_byte
@@ -514,8 +515,7 @@ def _feeds(region: Region, d: Device) -> bool:
     anyway: made on the host, it is copied in once instead."""
     written = {u.name for us in (info.uses.get(d.node.id, []) for info in region.arrays.values())
                for u in us if u.write}
-    pulled = {u.section.split("[")[0].strip() for u in region.flow.updates
-              if u.direction == "self"}
+    pulled = {u.array for u in region.flow.updates if u.direction == "self"}
     return any(_read_elsewhere(region, n, d.node.id) for n in written - pulled)
 
 

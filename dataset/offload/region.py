@@ -261,7 +261,7 @@ def array_costs(region: Region, fn: Node, rows: bool = False) -> dict[str, int]:
                 region.flow.clauses.get(name, "copy"), 2)
         out[name] = around * weight * moves
     for u in region.flow.updates:
-        name = u.section.split("[")[0].strip()
+        name = u.array
         w = 1 if _few(u.section) else _weight(region.arrays.get(name), rows)
         out[name] = out.get(name, 0) + w * (IN_LOOP if (u.leaf.loops or around > 1) else 1)
     return out

@@ -17,6 +17,8 @@ from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, named, root_of, text, unparen
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.fresh import FreshNames
+from accellium.dataset.offload.nodes import enclosing_function
+from accellium.dataset.offload.uses import is_declared_name
 
 __all__ = ["Shape", "shape_of", "declarations", "AllocSite", "alloc_sites", "free_sites",
            "MacroStatement", "macro_statement", "macro_items", "declaration_of"]
@@ -426,52 +428,35 @@ def _aligned_before(stmt: Node, p: str) -> Node | None:
     just before ``stmt`` (``x = (T *) p;``), and ``p`` is named nowhere else in the function
     but in such pairs: the memory POSIX allocated is then ``x``'s alone, as ``malloc``'s would
     be (``p`` is reused for the next allocation, never read for this one)."""
-    prev = stmt.prev_named_sibling
-    while prev is not None and prev.type == "comment":
-        prev = prev.prev_named_sibling
-    size = _memalign_size(prev, p)
-    if size is None:
+    size = _memalign_size(_previous(stmt), p)
+    fn = enclosing_function(stmt)
+    if size is None or fn is None:
         return None
-    fn = stmt
-    while fn.parent is not None and fn.type != "function_definition":
-        fn = fn.parent
     for n in iter_nodes(fn):
-        if n.type != "identifier" or text(n) != p or n.parent is None:
+        if n.type != "identifier" or text(n) != p:
             continue
-        if n.parent.type == "declarator" or _declares(n):
-            continue
-        if n.parent.type == "pointer_expression" and \
-                _memalign_size(_statement(n.parent), p) is not None:
-            continue  # `&p` of a posix_memalign
         own = _statement(n)
-        if own.type == "expression_statement" and own is not stmt and \
+        if own == stmt or own.type == "declaration" and is_declared_name(n):
+            continue  # this pair's `x = (T *) p;`, or `void *p;` (a parameter is not local)
+        if n.parent is not None and n.parent.type == "pointer_expression" and \
+                _memalign_size(own, p) is not None:
+            continue  # `&p` of a posix_memalign
+        kids = named(own)
+        if own.type == "expression_statement" and kids and \
+                kids[0].type == "assignment_expression" and \
+                unparen(_field(kids[0], "right")) == n and \
                 _memalign_size(_previous(own), p) is not None:
-            right = named(own)[0] if named(own) else None
-            if right is not None and right.type == "assignment_expression" and \
-                    unparen(_field(right, "right")) == n:
-                continue  # `y = (T *) p;` right after another posix_memalign
-        if own == stmt:
-            continue
+            continue  # `y = (T *) p;` right after another posix_memalign
         return None
     return size
 
 
 def _previous(stmt: Node) -> Node | None:
+    """The statement before ``stmt`` in its block (comments skipped)."""
     prev = stmt.prev_named_sibling
     while prev is not None and prev.type == "comment":
         prev = prev.prev_named_sibling
     return prev
-
-
-def _declares(n: Node) -> bool:
-    """Is the identifier the declarator of a declaration (``void *p;``)?"""
-    p = n.parent
-    while p is not None and p.type in ("pointer_declarator", "init_declarator"):
-        if p.type == "init_declarator":
-            return _field(p, "declarator") is not None and \
-                n.start_byte < (_field(p, "declarator") or p).end_byte
-        p = p.parent
-    return p is not None and p.type == "declaration"
 
 
 def _memalign_size(stmt: Node | None, p: str) -> Node | None:

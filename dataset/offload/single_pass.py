@@ -19,7 +19,7 @@ from __future__ import annotations
 from accellium.dataset.analysis.tree import iter_nodes, mentions
 from accellium.dataset.offload.arrays import Scope
 from accellium.dataset.offload.device import Device
-from accellium.dataset.offload.generate import pure_calls
+from accellium.dataset.offload.generate import straight_work
 from accellium.dataset.offload.ranges import loop_var
 from accellium.dataset.offload.uses import array_uses, assignments
 
@@ -34,13 +34,8 @@ SINGLE_PASS_WHY = ("it makes one pass over its data (each element it touches, on
 def single_pass(d: Device, scope: Scope) -> bool:
     """Does the offloaded loop ``d`` do O(1) work per array element it touches (the module's
     rule)?"""
-    if d.routines:
-        return False
     node = d.node
-    if any(n.type in ("while_statement", "do_statement", "goto_statement")
-           for n in iter_nodes(node)):
-        return False
-    if not pure_calls(node):
+    if d.routines or not straight_work(node):
         return False
     fors = [n for n in iter_nodes(node) if n.type == "for_statement"]
     index = {n.id: loop_var(n) for n in fors}

@@ -15,7 +15,7 @@ from tree_sitter import Node
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import named, op, subscripts, text, unparen
 
-__all__ = ["ArrayUse", "array_uses", "Assignments", "assignments", "ZERO"]
+__all__ = ["ArrayUse", "array_uses", "is_declared_name", "Assignments", "assignments", "ZERO"]
 
 #: The subscript of ``*p`` (``p[0]``).
 ZERO = 0
@@ -121,7 +121,8 @@ def _deref_use(node: Node) -> ArrayUse | None:
     return ArrayUse(text(arg), node, [sub], read, write, plain, whole)
 
 
-def _is_declared_name(node: Node) -> bool:
+def is_declared_name(node: Node) -> bool:
+    """Is the identifier the name a declarator declares (not a use: ``n`` of ``T a[n]`` is one)?"""
     p = node.parent
     while p is not None and p.type in ("pointer_declarator", "array_declarator",
                                        "parenthesized_declarator", "init_declarator"):
@@ -141,7 +142,7 @@ def _whole_use(node: Node) -> ArrayUse | None:
         return None
     if p.type == "call_expression" and _field(p, "function") == node:
         return None
-    if _is_declared_name(node):
+    if is_declared_name(node):
         return None
     if p.type in ("goto_statement", "labeled_statement"):
         return None
