@@ -15,6 +15,7 @@ from collections.abc import Iterable
 
 from tree_sitter import Node
 
+from accellium.dataset.analysis.overwritten import overwritten_first
 from accellium.dataset.analysis.scalars import Definite
 from accellium.dataset.analysis.scope import FileIndex, FunctionContext
 from accellium.dataset.analysis.tree import LOOP_TYPES, named, op
@@ -123,16 +124,21 @@ def _covered(occ: Node, where: LoopInFile, definite: Definite) -> bool:
     return False
 
 
-def live_after(where: LoopInFile, names: Iterable[str]) -> dict[str, int]:
+def live_after(where: LoopInFile, names: Iterable[str],
+               write_first: frozenset[str] | None = None) -> dict[str, int]:
     """The ``names`` the code after the loop may read before assigning them: name → file row
-    (0-based) of such a read, or :data:`ANYWHERE`."""
+    (0-based) of such a read, or :data:`ANYWHERE`.  With ``write_first`` (the scalars the loop
+    assigns before reading them in every iteration) a ``static`` the function overwrites before
+    anything may read it is not live (:mod:`.overwritten`)."""
     ctx = where.ctx
     loop = where.loop
     out: dict[str, int] = {}
     for name in names:
         d = ctx.declared.get(name)
         if d is None or d.static or name in ctx.address_taken:
-            out[name] = ANYWHERE
+            if write_first is None or not overwritten_first(
+                    where.index, ctx, loop, name, name in write_first):
+                out[name] = ANYWHERE
             continue
         definite = Definite(_write_statements(name, ctx))
         for occ in ctx.occurrences.get(name, []):

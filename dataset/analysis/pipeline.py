@@ -327,7 +327,7 @@ def _calls(b: _Body, facts: LoopFacts) -> None:
 def _live_out(b: _Body, facts: LoopFacts) -> None:
     names = candidates(b.w, facts.index_vars, scoped=b.where is not None)
     if b.where is not None:
-        live: dict[str, int | None] = dict(live_after(b.where, names))
+        live: dict[str, int | None] = dict(live_after(b.where, names, frozenset(facts.private)))
         lo = LiveOut(live, b.where.loop.start_point[0], scoped=True, first_line=facts.first_line)
     else:
         lo = LiveOut(unscoped_live(b.w, names), first_line=facts.first_line)

@@ -1,0 +1,202 @@
+"""Is a file-local variable's value at a loop's end overwritten before anything can read it?
+
+A ``static`` variable (at file scope or in a function) is visible to this file only, and a
+name whose address nobody takes can be reached by no pointer (C11 6.2.2: internal linkage).
+So the value a loop leaves in it is dead when, on every path from the loop's end, the
+function assigns it before any of these may run:
+
+* a read of it: its name, or a macro of this file whose body names it;
+* code that may read it: a call of a function other than a standard library one (those read
+  their arguments and their own state only; ``exit``, which runs ``atexit`` handlers, and
+  ``longjmp`` are not among them), or the end of the function (the next call of this file's
+  functions may read it) — ``return``, ``goto`` and a ``break``/``continue`` out of the code
+  read so far count as leaving;
+* the loop itself again, unless the loop assigns the variable before reading it in every
+  iteration (then the value is overwritten there, or the loop runs no iteration and the value
+  reaches the same point again: a cycle adds no read).
+
+A dead value needs no copy back from a compute construct: the variable is private to the
+loop like any scratch scalar.  Anything else — a name other files may see, a ``volatile``, a
+C++ file (a reference binds without ``&``), a ``switch``, a label, a preprocessor branch —
+counts as read.  Every walk is a loop over the parent chain or a work list, no recursion.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import Enum
+
+from tree_sitter import Node
+
+from accellium.dataset.analysis.library import Effect, library_function
+from accellium.dataset.analysis.scope import FileIndex, FunctionContext
+from accellium.dataset.analysis.tree import field, iter_nodes, named, op, text
+
+__all__ = ["overwritten_first"]
+
+_LOOPS = ("for_statement", "while_statement", "do_statement")
+_BREAK_TARGETS = (*_LOOPS, "for_range_loop", "switch_statement")
+_DEFINE = re.compile(r"^[ \t]*#[ \t]*define[ \t]+(\w+)((?:[^\n]*\\\n)*[^\n]*)", re.MULTILINE)
+
+
+class _Effect(Enum):
+    WRITE = "assigns it first"
+    CLEAN = "neither reads nor leaves"
+    OTHER = "may read it or leave"
+
+
+class _Scan:
+    """The questions asked of the code after the loop, for one name."""
+
+    def __init__(self, ctx: FunctionContext, name: str, aliases: set[str]):
+        self.ctx = ctx
+        self.names = {name} | aliases
+        self.name = name
+
+    def clean(self, node: Node | None) -> bool:
+        """No read of the name, no call that may read it, no jump out of ``node``."""
+        if node is None:
+            return True
+        for n in iter_nodes(node):
+            t = n.type
+            if t == "identifier" and text(n) in self.names:
+                return False
+            if t == "call_expression":
+                fn = field(n, "function")
+                lib = library_function(text(fn)) if fn is not None and \
+                    fn.type == "identifier" else None
+                if lib is None or lib.effect in (Effect.EXIT, Effect.JUMP):
+                    return False
+            elif t in ("return_statement", "goto_statement", "gnu_asm_expression",
+                       "labeled_statement", "case_statement"):
+                return False
+            elif t in ("break_statement", "continue_statement") and not self._inside(n, node):
+                return False
+        return True
+
+    def _inside(self, jump: Node, root: Node) -> bool:
+        """Does the ``break``/``continue`` target a loop or switch inside ``root``?"""
+        targets = _LOOPS + ("for_range_loop",) if jump.type == "continue_statement" \
+            else _BREAK_TARGETS
+        p = self.ctx.parent(jump)
+        while p is not None and p.id != root.id:
+            if p.type in targets:
+                return True
+            p = self.ctx.parent(p)
+        return False
+
+    def effect(self, stmt: Node) -> _Effect:
+        if stmt.type == "expression_statement":
+            kids = named(stmt)
+            e = kids[0] if kids else None
+            if e is not None and e.type == "assignment_expression" and op(e) == "=":
+                left = field(e, "left")
+                if left is not None and left.type == "identifier" and text(left) == self.name:
+                    return _Effect.WRITE if self.clean(field(e, "right")) else _Effect.OTHER
+        if self.clean(stmt):
+            return _Effect.CLEAN
+        # a loop or branch that assigns first whenever it runs its body: the value is
+        # overwritten there, or passes unchanged (no iteration, the branch not taken)
+        if stmt.type in ("for_statement", "while_statement", "do_statement") and all(
+                self.clean(field(stmt, f)) for f in ("initializer", "condition", "update")):
+            body = field(stmt, "body")
+            if body is not None and self.sequence([body]) is _Effect.WRITE:
+                return _Effect.WRITE if stmt.type == "do_statement" else _Effect.CLEAN
+        elif stmt.type == "if_statement" and self.clean(field(stmt, "condition")):
+            alt = field(stmt, "alternative")
+            if alt is not None and alt.type == "else_clause":
+                alt = (named(alt) or [None])[0]
+            parts = [self.sequence([b]) if b is not None else _Effect.CLEAN
+                     for b in (field(stmt, "consequence"), alt)]
+            if _Effect.OTHER not in parts:
+                return _Effect.WRITE if all(p is _Effect.WRITE for p in parts) else _Effect.CLEAN
+        return _Effect.OTHER
+
+    def sequence(self, stmts: list[Node]) -> _Effect:
+        """The effect of statements run in order (blocks opened in place)."""
+        work = list(reversed(stmts))
+        while work:
+            s = work.pop()
+            if s.type == "compound_statement":
+                work.extend(reversed(named(s)))
+                continue
+            e = self.effect(s)
+            if e is not _Effect.CLEAN:
+                return e
+        return _Effect.CLEAN
+
+    def to_loop(self, body: Node, loop: Node, write_first: bool) -> bool:
+        """From the start of an enclosing loop's body to the loop again: is the value
+        overwritten (or the loop reached, where ``write_first`` overwrites it)?"""
+        cur: Node | None = body
+        while cur is not None:
+            if cur.id == loop.id:
+                return write_first
+            if cur.type != "compound_statement":
+                return False
+            nxt: Node | None = None
+            for c in named(cur):
+                if c.start_byte <= loop.start_byte < c.end_byte:
+                    nxt = c
+                    break
+                e = self.sequence([c])
+                if e is not _Effect.CLEAN:
+                    return e is _Effect.WRITE
+            cur = nxt
+        return False
+
+
+def _source(index: FileIndex) -> str:
+    got = index.memo.get("overwritten.source")
+    if not isinstance(got, str):
+        got = index.memo["overwritten.source"] = index.src.decode("utf-8", "surrogateescape")
+    return got
+
+
+def _eligible(ctx: FunctionContext, index: FileIndex, source: str, name: str) -> bool:
+    d = ctx.declared.get(name)
+    if d is None:
+        d = index.globals.get(name)
+    if d is None or not d.static or d.pointer or name in ctx.address_taken:
+        return False
+    word = re.escape(name)
+    if re.search(rf"(?<![&\w])&\s*(?:\(\s*)*{word}\b", source):
+        return False  # its address is taken somewhere in the file
+    return re.search(rf"\bvolatile\b[^;{{}}]*\b{word}\b", source) is None
+
+
+def overwritten_first(index: FileIndex, ctx: FunctionContext, loop: Node, name: str,
+                      write_first: bool) -> bool:
+    """True when the value ``name`` holds at the end of ``loop`` (in the function of ``ctx``)
+    is assigned again before anything may read it (the module's rule).  ``write_first``: the
+    loop assigns ``name`` before reading it in every iteration."""
+    source = _source(index)
+    if index.lang != "c" or not _eligible(ctx, index, source, name):
+        return False
+    word = re.compile(rf"\b{re.escape(name)}\b")
+    aliases = {m.group(1) for m in _DEFINE.finditer(source) if word.search(m.group(2))}
+    scan = _Scan(ctx, name, aliases)
+    node = loop
+    while True:
+        p = ctx.parent(node)
+        if p is None:
+            return False
+        if p.type == "compound_statement":
+            kids = named(p)
+            after = [c for c in kids if c.start_byte >= node.end_byte]
+            e = scan.sequence(after)
+            if e is not _Effect.CLEAN:
+                return e is _Effect.WRITE
+            up = ctx.parent(p)
+            if up is None or up.type == "function_definition":
+                return False  # the function ends: the next call may read it
+        elif p.type in _LOOPS:
+            if field(p, "body") is None or field(p, "body").id != node.id:
+                return False
+            if not (scan.clean(field(p, "condition")) and scan.clean(field(p, "update"))):
+                return False
+            if not scan.to_loop(node, loop, write_first):
+                return False
+        elif p.type not in ("if_statement", "else_clause"):
+            return False
+        node = p

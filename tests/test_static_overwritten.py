@@ -1,0 +1,223 @@
+"""A file-scope ``static`` scalar a loop uses as per-iteration scratch is private when the
+function assigns it again before anything may read the value the loop leaves
+(:mod:`accellium.dataset.analysis.overwritten`): a ``static`` is visible to its file only, and
+with no ``&`` on it no pointer reaches it.
+
+``rows``: a sparse row product whose row sum lives in a ``static`` (``sum = 0; for k: sum +=
+...; w[j] = sum;``); after the row loop the function computes with arrays only, then sets
+``sum = 0.0``.  Its row loop is a parallel loop with ``private(sum)``.  ``steps``: the same
+inside a time-step loop whose body starts with the row loop, ``sum`` set after the steps —
+the path back to the row loop overwrites it (each row assigns it first).  Twins, each keeping
+the loop off the device (the host must see the last row's sum): ``peek`` (the function reads
+``sum`` before setting it), ``ends`` (the function ends first: the next call may read it),
+``calls`` (a call of a function of another file comes first), ``leaked`` (the file takes its
+address elsewhere), ``summed`` (the time step reads ``sum`` before the row loop).
+
+Whole programs, built with real gcc and run in the data-environment emulator with the
+per-loop suggestions and the offload plan applied: the twins' drivers check the value of
+``sum`` the host sees, so a loop wrongly offloaded fails them."""
+
+from __future__ import annotations
+
+import pytest
+from _offload_util import write_suite
+
+from accellium.dataset.analysis import analyze, scope_of
+from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
+
+ROWS = """
+    for (int j = 0; j < n; j++) {
+        sum = 0.0;
+        for (int k = start[j]; k < start[j + 1]; k++)
+            sum = sum + a[k] * x[col[k]];
+        w[j] = sum;
+    }"""
+
+KERNEL = """#include <math.h>
+#define N 300
+int start[N + 1], col[4 * N];
+double a[4 * N], x[N], w[N], y[N];
+static double sum;
+static double total;
+double other(double v);
+
+void rows(int n)
+{""" + ROWS + """
+    for (int j = 0; j < n; j++)
+        y[j] = sqrt(fabs(w[j])) + 1.0;
+    sum = 0.0;
+}
+
+void steps(int n, int nsteps)
+{
+    for (int t = 0; t < nsteps; t++) {""" + ROWS + """
+        for (int j = 0; j < n; j++)
+            x[j] = 0.5 * w[j] + 0.25;
+    }
+    sum = 0.0;
+}
+
+double peek(int n)
+{""" + ROWS + """
+    double last = sum;
+    sum = 0.0;
+    return last;
+}
+
+void ends(int n)
+{""" + ROWS + """
+}
+
+double calls(int n)
+{""" + ROWS + """
+    double v = other(w[0]);
+    sum = 0.0;
+    return v;
+}
+
+void summed(int n, int nsteps)
+{
+    for (int t = 0; t < nsteps; t++) {
+        total = total + sum;""" + ROWS + """
+        for (int j = 0; j < n; j++)
+            x[j] = 0.5 * w[j] + 0.25;
+    }
+    sum = 0.0;
+}
+
+double last_sum(void) { return sum; }
+double last_total(void) { return total; }
+"""
+
+LEAK = "\nstatic double *where = &sum;\ndouble leaked(void) { return *where; }\n"
+
+MAIN = """#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#define N 300
+extern int start[N + 1], col[4 * N];
+extern double a[4 * N], x[N], w[N], y[N];
+void rows(int n);
+void steps(int n, int nsteps);
+double peek(int n);
+void ends(int n);
+double calls(int n);
+void summed(int n, int nsteps);
+double last_sum(void);
+double last_total(void);
+double other(double v) { return last_sum() + v; }
+
+static double rx[N], rw[N];
+
+static double row(int j, const double *v)
+{
+    double s = 0.0;
+    for (int k = start[j]; k < start[j + 1]; k++) s = s + a[k] * v[col[k]];
+    return s;
+}
+
+int main(void)
+{
+    int bad = 0;
+    start[0] = 0;
+    for (int j = 0; j < N; j++) start[j + 1] = start[j] + 1 + j % 4;
+    for (int k = 0; k < start[N]; k++) { col[k] = (k * 7) % N; a[k] = (k % 5) - 2.0; }
+    for (int j = 0; j < N; j++) x[j] = rx[j] = (j % 9) * 0.25;
+    CHECK
+    puts(bad ? "BAD" : "OK");
+    return 0;
+}
+"""
+
+CHECKS = {
+    "rows": """rows(N);
+    for (int j = 0; j < N; j++)
+        bad += fabs(w[j] - row(j, x)) > 1e-12 || fabs(y[j] - (sqrt(fabs(w[j])) + 1.0)) > 1e-12;
+    bad += last_sum() != 0.0;""",
+    "steps": """steps(N, 3);
+    for (int t = 0; t < 3; t++) {
+        for (int j = 0; j < N; j++) rw[j] = row(j, rx);
+        for (int j = 0; j < N; j++) rx[j] = 0.5 * rw[j] + 0.25;
+    }
+    for (int j = 0; j < N; j++) bad += fabs(x[j] - rx[j]) > 1e-12;""",
+    "peek": """double got = peek(N);
+    bad += fabs(got - row(N - 1, x)) > 1e-12;""",
+    "ends": """ends(N);
+    bad += fabs(last_sum() - row(N - 1, x)) > 1e-12;""",
+    "calls": """double got = calls(N);
+    bad += fabs(got - (row(N - 1, x) + row(0, x))) > 1e-12;""",
+    "summed": """double ref = 0.0, prev = 0.0;
+    summed(N, 3);
+    for (int t = 0; t < 3; t++) {
+        ref += prev;
+        for (int j = 0; j < N; j++) rw[j] = row(j, rx);
+        prev = rw[N - 1];
+        for (int j = 0; j < N; j++) rx[j] = 0.5 * rw[j] + 0.25;
+    }
+    bad += fabs(last_total() - ref) > 1e-9;""",
+}
+
+FUNCTIONS = ("rows", "steps", "peek", "ends", "calls", "summed")
+
+
+def _row_loop_line(function: str) -> int:
+    at = KERNEL.index(f" {function}(")
+    return KERNEL[:KERNEL.index("for (int j = 0; j < n; j++) {\n        sum = 0.0;", at)].count(
+        "\n") + 1
+
+
+def _row_loop_facts(src: str, function: str):
+    """The analysis, with the file, of the row loop (the first loop over ``j`` whose body
+    assigns ``sum``) of ``function``."""
+    at = src.index(f" {function}(")
+    loop = src.index("for (int j = 0; j < n; j++) {\n        sum = 0.0;", at)
+    end = src.index("w[j] = sum;\n    }", loop) + len("w[j] = sum;\n    }")
+    return analyze(src[loop:end], "c", (), scope_of(src, len(src[:loop].encode())))
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_the_row_sum_is_private_only_when_overwritten_before_any_read(function):
+    facts = _row_loop_facts(KERNEL, function)
+    dead = function in ("rows", "steps")
+    assert ("sum" in facts.private) is dead, (function, facts.private, facts.carried)
+    assert ("sum" in facts.live_out) is not dead, (function, facts.live_out)
+    assert any(d.var == "sum" for d in facts.carried) is not dead, facts.carried
+
+
+def test_an_address_taken_anywhere_in_the_file_keeps_it_live():
+    src = KERNEL + LEAK
+    for function in ("rows", "steps"):
+        facts = _row_loop_facts(src, function)
+        assert "sum" not in facts.private and "sum" in facts.live_out, (function, facts.private)
+
+
+def test_cpp_files_keep_it_live():
+    """In C++ a reference binds to a variable without ``&``: the rule is not applied."""
+    src = KERNEL
+    at = src.index(" rows(")
+    loop = src.index("for (int j = 0; j < n; j++) {\n        sum = 0.0;", at)
+    end = src.index("w[j] = sum;\n    }", loop) + len("w[j] = sum;\n    }")
+    facts = analyze(src[loop:end], "cpp", (), scope_of(src, len(src[:loop].encode()), "cpp"))
+    assert "sum" in facts.live_out, facts.private
+
+
+def test_the_programs_verify_with_suggestions_and_plans_applied(tmp_path):
+    programs = {name: (KERNEL, MAIN.replace("CHECK", check)) for name, check in CHECKS.items()}
+    res = evaluate_dynamic(write_suite(tmp_path, programs), "analysis", runs=1,
+                           with_mutations=False, offload=True)
+    by = {p["name"]: p for p in res["programs"]}
+    for name in CHECKS:
+        p = by[name]
+        assert p["engine"]["status"] == "verified", (name, p["engine"]["reason"])
+        assert p["offload"]["status"] == "verified", (name, p["offload"]["reason"])
+    # the row loops of `rows` and `steps` run on the device as parallel loops: one launch per
+    # call (per step), not one per row
+    for name, launches in (("rows", 1), ("steps", 3)):
+        line = _row_loop_line(name)
+        pragma = {q["line"]: q["pragma"] for q in by[name]["engine"]["pragmas"]}.get(line, "")
+        assert pragma.startswith("#pragma acc parallel loop") and "private(sum)" in pragma, \
+            (name, by[name]["engine"]["pragmas"])
+        # the emulator's launch sites (lines of the annotated file): the row loop and the
+        # loop after it, each launched once per call or step
+        counts = [s["count"] for s in by[name]["engine"]["sites"]]
+        assert counts == [launches, launches], (name, by[name]["engine"]["sites"])
