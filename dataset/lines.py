@@ -25,12 +25,43 @@ def line_starts(source: bytes) -> list[int]:
     return [0, *(m.end() for m in LINE_BREAK.finditer(source))]
 
 
-def grammar_view(masked: bytes) -> bytes:
-    """``masked`` with every lone ``\\r`` turned into ``\\n`` (same length, same offsets).
+#: A parenthesized subscript followed by an operator that is also a unary one: ``(v[i]) - x``.
+_PAREN_SUBSCRIPT = re.compile(
+    rb"\((\s*[A-Za-z_]\w*(?:\s*\[(?:[^\[\]\n]|\[[^\[\]\n]*\])*\])+\s*)\)(?=\s*(?:[-+*&]))")
+_WORD_END = re.compile(rb"[\w)\]>]")
 
-    tree-sitter counts rows at ``\\n`` only; with this copy its rows are the rows of
-    :class:`LineIndex`, and a CR-only file parses as the C file it is."""
-    return _LONE_CR.sub(b"\n", masked) if b"\r" in masked else masked
+
+def _open_subscripts(view: bytes) -> bytes:
+    """``(v[i]) - x`` with its parentheses turned into spaces.
+
+    The grammar reads ``(v[i]) - x`` as a cast of ``-x`` to the type ``v[i]``; no C program
+    means that (a cast names a scalar type, never an array type: C11 6.5.4p2), so it is the
+    subscript minus ``x``.  A parenthesized postfix expression is the same expression without
+    its parentheses, so the spaces keep the meaning, the length and the offsets.  Parentheses
+    after a name, ``)``, ``]`` or ``>`` (a call, a macro, ``sizeof``, a keyword's condition, a
+    C++ cast) are kept."""
+    if b"[" not in view:
+        return view
+    out: bytearray | None = None
+    for m in _PAREN_SUBSCRIPT.finditer(view):
+        k = m.start() - 1
+        while k >= 0 and view[k] in b" \t\r\n":
+            k -= 1
+        if k >= 0 and _WORD_END.match(view, k):
+            continue
+        if out is None:
+            out = bytearray(view)
+        out[m.start()] = out[m.end() - 1] = 0x20
+    return bytes(out) if out is not None else view
+
+
+def grammar_view(masked: bytes) -> bytes:
+    """``masked`` as the grammar should read it, with the same length and offsets: every lone
+    ``\\r`` turned into ``\\n`` (tree-sitter counts rows at ``\\n`` only; with this copy its rows
+    are the rows of :class:`LineIndex`, and a CR-only file parses as the C file it is), and the
+    parentheses of ``(v[i]) - x`` opened (:func:`_open_subscripts`)."""
+    view = _LONE_CR.sub(b"\n", masked) if b"\r" in masked else masked
+    return _open_subscripts(view)
 
 
 def _utf16_units(text: str) -> int:
