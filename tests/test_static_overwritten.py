@@ -11,7 +11,10 @@ the path back to the row loop overwrites it (each row assigns it first).  Twins,
 the loop off the device (the host must see the last row's sum): ``peek`` (the function reads
 ``sum`` before setting it), ``ends`` (the function ends first: the next call may read it),
 ``calls`` (a call of a function of another file comes first), ``leaked`` (the file takes its
-address elsewhere), ``summed`` (the time step reads ``sum`` before the row loop).
+address elsewhere), ``summed`` (the time step reads ``sum`` before the row loop).  The same
+for a local (``block``: the row sum ``acc`` is set to 0 inside the block that holds the steps,
+before the sum after them, and returned after the block; twin ``carry``: that sum starts from
+the last row's value).
 
 Whole programs, built with real gcc and run in the data-environment emulator with the
 per-loop suggestions and the offload plan applied: the twins' drivers check the value of
@@ -87,6 +90,35 @@ void summed(int n, int nsteps)
 
 double last_sum(void) { return sum; }
 double last_total(void) { return total; }
+
+double block(int n, int nsteps)
+{
+    double acc;
+    {
+        for (int t = 0; t < nsteps; t++) {""" + ROWS.replace("sum", "acc") + """
+            for (int j = 0; j < n; j++)
+                x[j] = 0.5 * w[j] + 0.25;
+        }
+        acc = 0.0;
+        for (int j = 0; j < n; j++)
+            acc = acc + w[j];
+    }
+    return acc;
+}
+
+double carry(int n, int nsteps)
+{
+    double acc;
+    {
+        for (int t = 0; t < nsteps; t++) {""" + ROWS.replace("sum", "acc") + """
+            for (int j = 0; j < n; j++)
+                x[j] = 0.5 * w[j] + 0.25;
+        }
+        for (int j = 0; j < n; j++)
+            acc = acc + w[j];
+    }
+    return acc;
+}
 """
 
 LEAK = "\nstatic double *where = &sum;\ndouble leaked(void) { return *where; }\n"
@@ -103,6 +135,8 @@ double peek(int n);
 void ends(int n);
 double calls(int n);
 void summed(int n, int nsteps);
+double block(int n, int nsteps);
+double carry(int n, int nsteps);
 double last_sum(void);
 double last_total(void);
 double other(double v) { return last_sum() + v; }
@@ -155,33 +189,54 @@ CHECKS = {
         for (int j = 0; j < N; j++) rx[j] = 0.5 * rw[j] + 0.25;
     }
     bad += fabs(last_total() - ref) > 1e-9;""",
+    "block": """double got = block(N, 2), ref = 0.0;
+    for (int t = 0; t < 2; t++) {
+        for (int j = 0; j < N; j++) rw[j] = row(j, rx);
+        for (int j = 0; j < N; j++) rx[j] = 0.5 * rw[j] + 0.25;
+    }
+    for (int j = 0; j < N; j++) ref += rw[j];
+    bad += fabs(got - ref) > 1e-9;""",
+    "carry": """double got = carry(N, 2), ref = 0.0;
+    for (int t = 0; t < 2; t++) {
+        for (int j = 0; j < N; j++) rw[j] = row(j, rx);
+        for (int j = 0; j < N; j++) rx[j] = 0.5 * rw[j] + 0.25;
+    }
+    ref = rw[N - 1];
+    for (int j = 0; j < N; j++) ref += rw[j];
+    bad += fabs(got - ref) > 1e-9;""",
 }
 
-FUNCTIONS = ("rows", "steps", "peek", "ends", "calls", "summed")
+FUNCTIONS = ("rows", "steps", "peek", "ends", "calls", "summed", "block", "carry")
+
+
+def _var(function: str) -> str:
+    return "acc" if function in ("block", "carry") else "sum"
 
 
 def _row_loop_line(function: str) -> int:
     at = KERNEL.index(f" {function}(")
-    return KERNEL[:KERNEL.index("for (int j = 0; j < n; j++) {\n        sum = 0.0;", at)].count(
-        "\n") + 1
+    head = f"for (int j = 0; j < n; j++) {{\n        {_var(function)} = 0.0;"
+    return KERNEL[:KERNEL.index(head, at)].count("\n") + 1
 
 
 def _row_loop_facts(src: str, function: str):
     """The analysis, with the file, of the row loop (the first loop over ``j`` whose body
-    assigns ``sum``) of ``function``."""
+    assigns the row sum) of ``function``."""
+    v = _var(function)
     at = src.index(f" {function}(")
-    loop = src.index("for (int j = 0; j < n; j++) {\n        sum = 0.0;", at)
-    end = src.index("w[j] = sum;\n    }", loop) + len("w[j] = sum;\n    }")
+    loop = src.index(f"for (int j = 0; j < n; j++) {{\n        {v} = 0.0;", at)
+    end = src.index(f"w[j] = {v};\n    }}", loop) + len(f"w[j] = {v};\n    }}")
     return analyze(src[loop:end], "c", (), scope_of(src, len(src[:loop].encode())))
 
 
 @pytest.mark.parametrize("function", FUNCTIONS)
 def test_the_row_sum_is_private_only_when_overwritten_before_any_read(function):
     facts = _row_loop_facts(KERNEL, function)
-    dead = function in ("rows", "steps")
-    assert ("sum" in facts.private) is dead, (function, facts.private, facts.carried)
-    assert ("sum" in facts.live_out) is not dead, (function, facts.live_out)
-    assert any(d.var == "sum" for d in facts.carried) is not dead, facts.carried
+    dead = function in ("rows", "steps", "block")
+    v = _var(function)
+    assert (v in facts.private) is dead, (function, facts.private, facts.carried)
+    assert (v in facts.live_out) is not dead, (function, facts.live_out)
+    assert any(d.var == v for d in facts.carried) is not dead, facts.carried
 
 
 def test_an_address_taken_anywhere_in_the_file_keeps_it_live():
@@ -221,3 +276,7 @@ def test_the_programs_verify_with_suggestions_and_plans_applied(tmp_path):
         # loop after it, each launched once per call or step
         counts = [s["count"] for s in by[name]["engine"]["sites"]]
         assert counts == [launches, launches], (name, by[name]["engine"]["sites"])
+    # the local overwritten after the block that holds the steps: the same
+    line = _row_loop_line("block")
+    pragma = {q["line"]: q["pragma"] for q in by["block"]["engine"]["pragmas"]}.get(line, "")
+    assert pragma.startswith("#pragma acc parallel loop") and "private(acc)" in pragma, pragma

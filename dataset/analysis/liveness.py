@@ -128,8 +128,8 @@ def live_after(where: LoopInFile, names: Iterable[str],
                write_first: frozenset[str] | None = None) -> dict[str, int]:
     """The ``names`` the code after the loop may read before assigning them: name → file row
     (0-based) of such a read, or :data:`ANYWHERE`.  With ``write_first`` (the scalars the loop
-    assigns before reading them in every iteration) a ``static`` the function overwrites before
-    anything may read it is not live (:mod:`.overwritten`)."""
+    assigns before reading them in every iteration) a local or ``static`` the function
+    overwrites on every path before anything may read it is not live (:mod:`.overwritten`)."""
     ctx = where.ctx
     loop = where.loop
     out: dict[str, int] = {}
@@ -148,6 +148,8 @@ def live_after(where: LoopInFile, names: Iterable[str],
             if loop.start_byte <= b < loop.end_byte or _plain_write(occ, ctx):
                 continue
             if not _covered(occ, where, definite):
-                out[name] = occ.start_point[0]
+                if write_first is None or not overwritten_first(
+                        where.index, ctx, loop, name, name in write_first):
+                    out[name] = occ.start_point[0]
                 break
     return out

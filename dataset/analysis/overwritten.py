@@ -1,24 +1,29 @@
-"""Is a file-local variable's value at a loop's end overwritten before anything can read it?
+"""Is a variable's value at a loop's end overwritten before anything can read it?
 
-A ``static`` variable (at file scope or in a function) is visible to this file only, and a
-name whose address nobody takes can be reached by no pointer (C11 6.2.2: internal linkage).
-So the value a loop leaves in it is dead when, on every path from the loop's end, the
-function assigns it before any of these may run:
+Two kinds of variable of a C function, whose readers the file shows (C11 6.2.2, 6.2.4):
 
-* a read of it: its name, or a macro of this file whose body names it;
-* code that may read it: a call of a function other than a standard library one (those read
-  their arguments and their own state only; ``exit``, which runs ``atexit`` handlers, and
-  ``longjmp`` are not among them), or the end of the function (the next call of this file's
-  functions may read it) — ``return``, ``goto`` and a ``break``/``continue`` out of the code
-  read so far count as leaving;
-* the loop itself again, unless the loop assigns the variable before reading it in every
-  iteration (then the value is overwritten there, or the loop runs no iteration and the value
-  reaches the same point again: a cycle adds no read).
+* a local (automatic, its address never taken): only the function's own code names it, so
+  only a read of its name — or of a macro of the file whose body names it — reads it; calls
+  cannot, and it dies with the function;
+* a ``static`` (file scope or function) whose address the file never takes: visible to this
+  file only, so besides such reads a call of a function other than a standard library one may
+  read it (library functions read their arguments and their own state; ``exit``, which runs
+  ``atexit`` handlers, and ``longjmp`` are not among them), and so may the next call of this
+  file's functions once the function ends.
 
-A dead value needs no copy back from a compute construct: the variable is private to the
-loop like any scratch scalar.  Anything else — a name other files may see, a ``volatile``, a
-C++ file (a reference binds without ``&``), a ``switch``, a label, a preprocessor branch —
-counts as read.  Every walk is a loop over the parent chain or a work list, no recursion.
+The value a loop leaves is dead when, on every path from the loop's end, the function assigns
+the variable before any of those reads may happen.  ``return``, ``goto``, a ``break`` or
+``continue`` out of the code read so far, a ``switch``, a label or a preprocessor branch count
+as a read.  The path back to the loop through an enclosing loop counts as overwritten when the
+loop assigns the variable before reading it in every iteration (then the value is overwritten
+there, or the loop runs no iteration and the value reaches the same point again: a cycle adds
+no read).  A loop or branch that assigns first whenever it runs its body overwrites or passes
+the value unchanged.
+
+A dead value needs no copy back from a compute construct: the variable is private to the loop
+like any scratch scalar.  Not for C++ (a reference binds to a variable without ``&``), a
+``volatile``, or a name other files may see.  A statement nest deeper than Python's stack counts
+as read.
 """
 
 from __future__ import annotations
@@ -48,10 +53,11 @@ class _Effect(Enum):
 class _Scan:
     """The questions asked of the code after the loop, for one name."""
 
-    def __init__(self, ctx: FunctionContext, name: str, aliases: set[str]):
+    def __init__(self, ctx: FunctionContext, name: str, aliases: set[str], calls_read: bool):
         self.ctx = ctx
         self.names = {name} | aliases
         self.name = name
+        self.calls_read = calls_read  # a static: a call may read it
 
     def clean(self, node: Node | None) -> bool:
         """No read of the name, no call that may read it, no jump out of ``node``."""
@@ -61,7 +67,7 @@ class _Scan:
             t = n.type
             if t == "identifier" and text(n) in self.names:
                 return False
-            if t == "call_expression":
+            if t == "call_expression" and self.calls_read:
                 fn = field(n, "function")
                 lib = library_function(text(fn)) if fn is not None and \
                     fn.type == "identifier" else None
@@ -155,6 +161,9 @@ def _source(index: FileIndex) -> str:
 
 def _eligible(ctx: FunctionContext, index: FileIndex, source: str, name: str) -> bool:
     d = ctx.declared.get(name)
+    if d is not None and not d.static:  # a local
+        return name not in ctx.address_taken and \
+            re.search(rf"\bvolatile\b[^;{{}}]*\b{re.escape(name)}\b", source) is None
     if d is None:
         d = index.globals.get(name)
     if d is None or not d.static or d.pointer or name in ctx.address_taken:
@@ -173,9 +182,18 @@ def overwritten_first(index: FileIndex, ctx: FunctionContext, loop: Node, name: 
     source = _source(index)
     if index.lang != "c" or not _eligible(ctx, index, source, name):
         return False
+    d = ctx.declared.get(name)
+    local = d is not None and not d.static
     word = re.compile(rf"\b{re.escape(name)}\b")
     aliases = {m.group(1) for m in _DEFINE.finditer(source) if word.search(m.group(2))}
-    scan = _Scan(ctx, name, aliases)
+    try:
+        return _dead(_Scan(ctx, name, aliases, not local), loop, write_first, local)
+    except RecursionError:
+        return False
+
+
+def _dead(scan: _Scan, loop: Node, write_first: bool, local: bool) -> bool:
+    ctx = scan.ctx
     node = loop
     while True:
         p = ctx.parent(node)
@@ -189,7 +207,7 @@ def overwritten_first(index: FileIndex, ctx: FunctionContext, loop: Node, name: 
                 return e is _Effect.WRITE
             up = ctx.parent(p)
             if up is None or up.type == "function_definition":
-                return False  # the function ends: the next call may read it
+                return local  # the function ends: a local dies, a static may be read next
         elif p.type in _LOOPS:
             if field(p, "body") is None or field(p, "body").id != node.id:
                 return False
