@@ -11,7 +11,9 @@ the path back to the row loop overwrites it (each row assigns it first).  Twins,
 the loop off the device (the host must see the last row's sum): ``peek`` (the function reads
 ``sum`` before setting it), ``ends`` (the function ends first: the next call may read it),
 ``calls`` (a call of a function of another file comes first), ``leaked`` (the file takes its
-address elsewhere), ``summed`` (the time step reads ``sum`` before the row loop).  The same
+address elsewhere), ``summed`` (the time step reads ``sum`` before the row loop),
+``escapes`` (a ``break`` leaves the steps before the reset: the function ends with the last
+row's sum).  The same
 for a local (``block``: the row sum ``acc`` is set to 0 inside the block that holds the steps,
 before the sum after them, and returned after the block; twin ``carry``: that sum starts from
 the last row's value).
@@ -88,6 +90,15 @@ void summed(int n, int nsteps)
     sum = 0.0;
 }
 
+void escapes(int n, int nsteps)
+{
+    for (int t = 0; t < nsteps; t++) {""" + ROWS + """
+        if (t == 1)
+            break;
+        sum = 0.0;
+    }
+}
+
 double last_sum(void) { return sum; }
 double last_total(void) { return total; }
 
@@ -137,6 +148,7 @@ double calls(int n);
 void summed(int n, int nsteps);
 double block(int n, int nsteps);
 double carry(int n, int nsteps);
+void escapes(int n, int nsteps);
 double last_sum(void);
 double last_total(void);
 double other(double v) { return last_sum() + v; }
@@ -189,6 +201,8 @@ CHECKS = {
         for (int j = 0; j < N; j++) rx[j] = 0.5 * rw[j] + 0.25;
     }
     bad += fabs(last_total() - ref) > 1e-9;""",
+    "escapes": """escapes(N, 3);
+    bad += fabs(last_sum() - row(N - 1, x)) > 1e-12;""",
     "block": """double got = block(N, 2), ref = 0.0;
     for (int t = 0; t < 2; t++) {
         for (int j = 0; j < N; j++) rw[j] = row(j, rx);
@@ -206,7 +220,8 @@ CHECKS = {
     bad += fabs(got - ref) > 1e-9;""",
 }
 
-FUNCTIONS = ("rows", "steps", "peek", "ends", "calls", "summed", "block", "carry")
+FUNCTIONS = ("rows", "steps", "peek", "ends", "calls", "summed", "escapes", "block",
+             "carry")
 
 
 def _var(function: str) -> str:

@@ -85,9 +85,11 @@ class _Scan:
         targets = _LOOPS + ("for_range_loop",) if jump.type == "continue_statement" \
             else _BREAK_TARGETS
         p = self.ctx.parent(jump)
-        while p is not None and p.id != root.id:
+        while p is not None and root.start_byte <= p.start_byte and p.end_byte <= root.end_byte:
             if p.type in targets:
                 return True
+            if p.id == root.id:
+                return False
             p = self.ctx.parent(p)
         return False
 
