@@ -42,6 +42,7 @@ from accellium.dataset.analysis.nest import read_nest
 from accellium.dataset.analysis.notes import fact_notes, renderable
 from accellium.dataset.analysis.scalars import scalar_roles
 from accellium.dataset.analysis.scope import FileIndex, LoopScope, file_index, function_name
+from accellium.dataset.analysis.struct_members import member_writes
 from accellium.dataset.analysis.tree import (
     IDENT,
     ForHeader,
@@ -299,6 +300,32 @@ def _scalars(b: _Body, facts: LoopFacts) -> None:
     facts.calls = list(w.calls)
 
 
+def _struct_scratch(b: _Body, facts: LoopFacts) -> None:
+    """Struct variables written member by member (:mod:`.struct_members`): private scratch
+    of each iteration — unless the code after the loop reads them — or a dependence."""
+    w = b.w
+    skip = b.index_all | w.decls | w.array_names | w.pointers
+    found = member_writes(b.loop, skip, b.lang) if b.loop is not None else None
+    if found is None:
+        return
+    for name in [*found.private, *(d.var for d in found.carried)]:
+        if name in facts.scalars_read:
+            facts.scalars_read.remove(name)
+    facts.carried.extend(found.carried)
+    live = live_after(b.where, found.private, frozenset(found.private)) \
+        if b.where is not None and found.private else {}
+    for name in found.private:
+        if name not in live:
+            facts.private.append(name)
+            continue
+        row = live[name]
+        where = f" (line {row + 1})" if row != ANYWHERE else ""
+        facts.carried.append(Dependence(name, facts.first_line, (
+            f"`{name}` is written member by member in every iteration, but the code after the "
+            f"loop reads it{where}: private copies would lose the last iteration's values, "
+            "and shared, the iterations race on it"), DepKind.LIVE_OUT))
+
+
 def _names(b: _Body) -> Names:
     """Names known to be pointers or arrays: used so in the loop, given an address or pointer
     arithmetic in it, or declared so in the scope."""
@@ -547,6 +574,7 @@ def _analyze_cached(code: str, lang: str, enclosing: tuple[str, ...],
     _arrays(b, facts, loop, atomic)
     _indirect(b, facts, atomic)
     _scalars(b, facts)
+    _struct_scratch(b, facts)
     # pointers the loop declares or assigns are the alias analysis' (their `p->x` is an
     # access of what they point into); the rest name one shared object
     facts.carried.extend(shared_member_writes(
