@@ -295,6 +295,35 @@ def _added_members(facts, moves_data: bool, placed: dict[str, list[str]],
                            "and nothing else puts it on the device")
 
 
+def _unmapped_chains(facts, placed: dict[str, list[str]], skip: set[str]) -> list[str]:
+    """With the file known: the arrays the loop reaches through a chain of pointers
+    (``s->boxes->n[i]``, ``s->x[i]``, ``nodes[k].keys[i]``), or a pointer it dereferences
+    without a subscript (``l->head``, ``*p``), that no clause of the pragma, no enclosing region and no
+    data directive of the file maps, by the chain's first name.  On the device the chain
+    starts from the host address its first pointer holds, so the loop faults on a GPU; no
+    clause of the loop alone can attach every level (a data region that maps the objects
+    level by level, or "Offload this function", can)."""
+    have = {_squash(a).split("[", 1)[0] for items in placed.values() for a in items}
+    out = []
+    for name in facts.arrays:
+        if name.isidentifier() or name in facts.present or name in skip or \
+                _squash(name) in have:
+            continue
+        head = re.split(r"\s*(?:\.|->|\[)", name.strip(), maxsplit=1)[0]
+        chain = _squash(name)
+        derefs = "->" in chain or chain[len(head):].startswith("[")  # `.` alone: a variable's
+        if not derefs or head in facts.present or head in facts.mapped_in_file or head in skip:
+            continue
+        if head in have and re.fullmatch(rf"{re.escape(head)}->\w+", chain):
+            continue  # the pragma maps the object (a deep copy, or the one holding the array)
+        out.append(name)
+    # a pointer dereferenced without a subscript (`l->head`, `*p`): its target likewise
+    out += [h for h in facts.deref_heads if h not in facts.present
+            and h not in facts.mapped_in_file and h not in skip and h not in have
+            and h not in out]
+    return out
+
+
 def _returned_scalars(directive: str, facts, skip: set[str], placed: dict[str, list[str]],
                       changed: list[str]) -> None:
     """Put in ``copy`` the scalars the loop assigns and the code after it reads: in a
@@ -511,6 +540,7 @@ def complete_data(p, facts, notes: list[str]):
     missing_extent += bare
     if facts.scoped:  # only the pointer of these reaches the device
         unmapped += [n for n in bare if n not in facts.mapped_in_file]
+        unmapped += _unmapped_chains(facts, placed, seen | named)
     _returned_scalars(p.directive, facts, seen | named, placed, changed)
     if unmapped:
         notes.append(_unmappable(p.directive, unmapped))
@@ -549,10 +579,12 @@ def held_members(p, facts, notes: list[str]):
     construct copies ``s`` with the host address in it, and no clause of its own can attach
     the member (gcc rejects ``s`` beside ``s.x``), so on a GPU the loop faults.  The note gives
     the data construct that goes directly above the compute construct, and the compute
-    construct under it.  With the file known, a member its struct declares a pointer, and no
-    data directive of the file naming ``s``: no compute construct (None; the host runs the
-    loop correctly), as for an array no clause can map; else the pragma is kept (a loop seen
-    alone leaves the data environment to the code around it) with the note."""
+    construct under it.  With the file known and no data directive of the file naming ``s``:
+    no compute construct (None; the host runs the loop correctly), as for an array no clause
+    can map — for a member its struct declares a pointer, and for one whose struct the file
+    does not define (a header's: it may be a pointer, and a wrong guess faults); a loop seen
+    alone keeps the pragma (it leaves the data environment to the code around it) with the
+    note."""
     from accellium.dataset.pragma import Pragma
 
     if p.directive not in _COMPUTE or facts.in_region:
@@ -579,8 +611,11 @@ def held_members(p, facts, notes: list[str]):
            "block is the compute construct with its loop), or use \"Offload this function\" "
            "(`accellium suggest --offload`), which maps it")
     obj_list = ", ".join(f"`{o}`" for o in dict.fromkeys(h.obj for h in held))
-    if facts.scoped and all(h.pointer for h in held):
-        what = "is a pointer member" if one else "are pointer members"
+    if facts.scoped:
+        if all(h.pointer for h in held):
+            what = "is a pointer member" if one else "are pointer members"
+        else:  # the struct is defined elsewhere (a header): the member may be a pointer
+            what = "may be a pointer member" if one else "may be pointer members"
         notes.append(f"no pragma: {names} {what} of {obj_list}, which `{p.directive}` copies to "
                      "the device with the host address inside, and no clause of one compute "
                      f"construct attaches the member to it (gcc rejects {obj_list} beside its "

@@ -98,6 +98,7 @@ class CallFindings:
     exits: list[Exit] = field(default_factory=list)
     needs_routine: list[str] = field(default_factory=list)
     written: set[str] = field(default_factory=set)  # arrays a call may write through a pointer
+    reached: set[str] = field(default_factory=set)  # pointers a call reads or writes through
 
 
 @dataclass
@@ -272,6 +273,33 @@ def _written_arrays(site: _Site, c: Callee) -> set[str]:
     return out
 
 
+def _reached_arrays(site: _Site, c: Callee) -> set[str]:
+    """The pointers and arrays (``a`` in ``f(a)``, ``f(&a[i])``, ``f(a + k)``) through which
+    the callee may read or write: on the device the memory they point to must be there too.
+    A parameter the callee does not use through its pointer (a summary's ``None``), a value
+    (``f(a[i])``) and a member (``f(s->x)``: no clause of the loop maps it) are not."""
+    out = set()
+    for k, arg in enumerate(site.call.args):
+        p = c.params[k] if k < len(c.params) else None
+        if c.kind is Kind.LIBRARY and c.library is not None:
+            lib = c.library
+            uses = lib.writes_arg is not None and (k == lib.writes_arg
+                                                   or (lib.writes_arg < 0 and k > 0))
+        elif c.kind is Kind.DEFINED and c.summary is not None:
+            uses = p is not None and p.pointer and c.summary.use_of(k) is not None
+        else:
+            uses = p is None or p.pointer
+        root = unparen(arg)
+        if not uses or root is None or root.type == "subscript_expression":
+            continue
+        while root is not None and root.type in ("pointer_expression", "subscript_expression",
+                                                 "binary_expression"):
+            root = unparen(_field(root, "argument") or _field(root, "left"))
+        if root is not None and root.type == "identifier" and text(root) in site.pointers:
+            out.add(text(root))
+    return out
+
+
 def call_findings(sites: list[CallSite], model: CallModel, names: Names) -> CallFindings:
     """What the loop's calls do to the iterations' independence."""
     out = CallFindings()
@@ -279,6 +307,7 @@ def call_findings(sites: list[CallSite], model: CallModel, names: Names) -> Call
         site = _Site(call, names)
         c = model.callee(call.name)
         out.written |= _written_arrays(site, c)
+        out.reached |= _reached_arrays(site, c)
         if c.kind is Kind.LIBRARY and c.library is not None:
             out.dependences.extend(_library(site, c.library))
             continue

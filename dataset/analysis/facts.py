@@ -154,6 +154,9 @@ class LoopFacts:
     # mention anywhere; an array the loop uses that none mentions is on the device only if
     # the loop's own compute construct puts it there
     mapped_in_file: list[str] = field(default_factory=list)
+    # with the file: pointers the loop dereferences without a subscript (``l->head``, ``*p``)
+    # that it neither declares nor assigns (the guard's data rules: what maps their target)
+    deref_heads: list[str] = field(default_factory=list)
     # with a scope: the loop is in a function marked `#pragma acc routine` (it runs on the
     # device inside its callers' compute constructs)
     in_routine: bool = False

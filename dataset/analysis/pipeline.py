@@ -48,9 +48,13 @@ from accellium.dataset.analysis.tree import (
     ForHeader,
     first_loop,
     idents,
+    iter_nodes,
+    op,
     resolve_chains,
     text,
+    unparen,
 )
+from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.walker import Access, BodyWalk, Use, walk_body
 from accellium.dataset.loops import parse_below
 
@@ -129,6 +133,7 @@ class _Body:
     per_iteration: set[str] = field(default_factory=set)  # the index and names computed from it
     notes: list[Note] = field(default_factory=list)  # what the steps found worth saying
     written: set[str] = field(default_factory=set)  # arrays calls may write through
+    reached: set[str] = field(default_factory=set)  # pointers calls read or write through
     flags: set[str] = field(default_factory=set)  # flag scalars turned into reductions
     loop: Node | None = None  # the analysed loop
     macros: dict[str, Macro] = field(default_factory=dict)  # those defined where it is
@@ -349,6 +354,7 @@ def _calls(b: _Body, facts: LoopFacts) -> None:
     facts.exits = list(b.w.exits) + found.exits
     facts.needs_routine = found.needs_routine
     b.written = found.written
+    b.reached = found.reached
 
 
 def _live_out(b: _Body, facts: LoopFacts) -> None:
@@ -362,6 +368,7 @@ def _live_out(b: _Body, facts: LoopFacts) -> None:
     facts.scoped = b.where is not None
     if b.where is not None:
         facts.mapped_in_file = sorted(b.where.index.data_names)
+        facts.deref_heads = _deref_heads(b, facts)
         facts.in_routine = function_name(b.where.ctx.node)[0] in b.where.index.routines
         if b.where.index.lang == "c":  # C++: class members are visible too (not indexed)
             facts.visible = sorted(set(b.where.ctx.declared) | set(b.where.index.globals)
@@ -370,6 +377,27 @@ def _live_out(b: _Body, facts: LoopFacts) -> None:
         _conditional(b, facts)
     b.notes.extend(lo.notes)
     b.flags = lo.flags
+
+
+def _deref_heads(b: _Body, facts: LoopFacts) -> list[str]:
+    """The pointers the loop dereferences without a subscript (``l->head``, ``*p``) that it
+    neither declares nor assigns, whose target no array or alias of the analysis stands for:
+    on the device each holds the host address it had, unless something maps its target."""
+    w = b.w
+    skip = w.decls | w.assigned | b.index_all | set(facts.arrays) | set(b.merged) | \
+        set(b.aliases.resolved)
+    out: list[str] = []
+    for n in iter_nodes(b.loop) if b.loop is not None else ():
+        if n.type == "field_expression" and text(_field(n, "operator")) == "->":
+            base = unparen(_field(n, "argument"))
+        elif n.type == "pointer_expression" and op(n) == "*":
+            base = unparen(_field(n, "argument"))
+        else:
+            continue
+        if base is not None and base.type == "identifier" and text(base) not in skip and \
+                text(base) not in out:
+            out.append(text(base))
+    return out
 
 
 def _conditional(b: _Body, facts: LoopFacts) -> None:
@@ -413,8 +441,7 @@ def _data(b: _Body, facts: LoopFacts) -> None:
     by_name: dict[str, list[Access]] = {}
     for a in accesses:
         by_name.setdefault(a.name, []).append(a)
-    for name in b.written & set(facts.arrays):
-        facts.arrays[name] = "inout"  # a callee may write it: it must come back
+    _called_arrays(b, facts)
     for name in _passed_aliases(b):
         # a callee given a pointer into an array may read and write that array
         base = b.aliases.resolved[name].base
@@ -455,6 +482,15 @@ def _data(b: _Body, facts: LoopFacts) -> None:
     _deep_copies(b, facts, by_name, bounds)
     _class_objects(b, facts)
     b.notes.extend(renderable(facts, b.by_name))
+
+
+def _called_arrays(b: _Body, facts: LoopFacts) -> None:
+    """The arrays the loop's calls use through the pointers it passes: written ones must come
+    back, and one only a callee uses must be on the device too."""
+    for name in b.written & set(facts.arrays):
+        facts.arrays[name] = "inout"
+    for name in b.reached - set(facts.arrays) - b.local_arrays - b.index_all:
+        facts.arrays[name] = "inout" if name in b.written else "in"
 
 
 def _class_objects(b: _Body, facts: LoopFacts) -> None:
