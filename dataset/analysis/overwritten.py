@@ -113,7 +113,8 @@ class _Scan:
         elif stmt.type == "if_statement" and self.clean(field(stmt, "condition")):
             alt = field(stmt, "alternative")
             if alt is not None and alt.type == "else_clause":
-                alt = (named(alt) or [None])[0]
+                kids = named(alt)
+                alt = kids[0] if kids else None
             parts = [self.sequence([b]) if b is not None else _Effect.CLEAN
                      for b in (field(stmt, "consequence"), alt)]
             if _Effect.OTHER not in parts:
@@ -211,7 +212,8 @@ def _dead(scan: _Scan, loop: Node, write_first: bool, local: bool) -> bool:
             if up is None or up.type == "function_definition":
                 return local  # the function ends: a local dies, a static may be read next
         elif p.type in _LOOPS:
-            if field(p, "body") is None or field(p, "body").id != node.id:
+            body = field(p, "body")
+            if body is None or body.id != node.id:
                 return False
             if not (scan.clean(field(p, "condition")) and scan.clean(field(p, "update"))):
                 return False

@@ -139,9 +139,10 @@ class _Scratch:
                 if part is None:
                     continue
                 if part.type == "else_clause":
-                    part = (named(part) or [None])[0]
-                    if part is None:
+                    kids = named(part)
+                    if not kids:
                         continue
+                    part = kids[0]
                 # a branch or an iteration covers only what it writes itself
                 if not self.statement(part, set(covered)):
                     return False
