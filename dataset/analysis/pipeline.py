@@ -386,17 +386,23 @@ def _deref_heads(b: _Body, facts: LoopFacts) -> list[str]:
     w = b.w
     skip = w.decls | w.assigned | b.index_all | set(facts.arrays) | set(b.merged) | \
         set(b.aliases.resolved)
+    declared = {} if b.where is None else {**b.where.index.globals, **b.where.ctx.declared}
     out: list[str] = []
     for n in iter_nodes(b.loop) if b.loop is not None else ():
         if n.type == "field_expression" and text(_field(n, "operator")) == "->":
-            base = unparen(_field(n, "argument"))
+            bases = [unparen(_field(n, "argument"))]
         elif n.type == "pointer_expression" and op(n) == "*":
-            base = unparen(_field(n, "argument"))
+            arg = unparen(_field(n, "argument"))
+            # `*(p + k)`: the pointers the address is computed from
+            bases = [arg] if arg is None or arg.type != "binary_expression" else \
+                [x for x in iter_nodes(arg) if x.type == "identifier"
+                 and (d := declared.get(text(x))) is not None and d.pointer]
         else:
             continue
-        if base is not None and base.type == "identifier" and text(base) not in skip and \
-                text(base) not in out:
-            out.append(text(base))
+        for base in bases:
+            if base is not None and base.type == "identifier" and text(base) not in skip and \
+                    text(base) not in out:
+                out.append(text(base))
     return out
 
 

@@ -102,6 +102,19 @@ def _dereferences(node: Node | None) -> list[Node]:
     return out
 
 
+def _sum_terms(node: Node) -> list[tuple[int, Node | None]]:
+    """The terms of a chain of ``+`` and ``-`` (``p + n*i - 1``: ``+p``, ``+n*i``, ``-1``),
+    leftmost first; a parenthesized or other operand is one term."""
+    out: list[tuple[int, Node | None]] = []
+    cur: Node | None = node
+    while cur is not None and cur.type == "binary_expression" and op(cur) in ("+", "-"):
+        out.append((1 if op(cur) == "+" else -1, unparen(_field(cur, "right"))))
+        cur = unparen(_field(cur, "left"))
+    out.append((1, cur))
+    out.reverse()
+    return out
+
+
 class _Walker:
     def __init__(self, loop: Node, address_use: AddressUse, macros: dict[str, Macro],
                  functions: frozenset[str], lang: str):
@@ -433,13 +446,15 @@ class _Walker:
         name_node: Node | None = ptr
         moved = None
         if ptr.type == "binary_expression" and op(ptr) in ("+", "-"):
-            left, right = unparen(_field(ptr, "left")), unparen(_field(ptr, "right"))
-            if left is not None and left.type == "identifier" and mine(text(left)) \
-                    and right is not None:
-                name_node, shift = left, ((1 if op(ptr) == "+" else -1, right),)
-            elif op(ptr) == "+" and right is not None and right.type == "identifier" \
-                    and mine(text(right)) and left is not None:
-                name_node, shift = right, ((1, left),)
+            # `*(p + n*i + 1)`: the pointer is the first name added, the rest its offset
+            terms = _sum_terms(ptr)
+            at = next((k for k, (sign, t) in enumerate(terms) if sign > 0 and t is not None
+                       and t.type == "identifier" and mine(text(t))), None)
+            if at is None or any(t is None for _, t in terms):
+                return False
+            name_node = terms[at][1]
+            shift = tuple((sign, t) for k, (sign, t) in enumerate(terms)  # type: ignore[misc]
+                          if k != at)
         elif ptr.type == "update_expression":
             moved = ptr
             name_node = unparen(_field(ptr, "argument"))
