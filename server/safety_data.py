@@ -401,13 +401,24 @@ def _kept_items(c: Clause, keep) -> Clause | None:
     return Clause(c.name, ", ".join(left)) if left else None
 
 
+#: Clauses whose arguments are expressions evaluated where the pragma is.
+_SIZED = frozenset({"gang", "worker", "vector", "num_gangs", "num_workers", "vector_length",
+                    "tile", "if", "self"})
+#: Words of those arguments that are no variables (``gang(num: n, static: *)``).
+_ARG_WORDS = frozenset({"num", "static", "dim", "length", "true", "false", "sizeof"})
+
+
 def visible_names(p, facts, notes: list[str]):
     """``p`` without clause items that are not variables at the pragma: a name declared
     inside the loop (its scope starts after the pragma), and, with a C file known, a name the
     function and the file do not declare (a macro constant, another loop's variable).  C
     requires a declared variable there; gcc rejects the pragma ("undeclared", "lvalue
-    required")."""
-    from accellium.dataset.pragma import Pragma
+    required").  Likewise, with a C file known, an expression argument (``gang(...)``,
+    ``num_gangs(...)``, ``vector_length(...)``, ``tile``, ``if``) that names an undeclared
+    lower-case name (a form another loop was written with): ``gang``/``worker``/``vector``
+    keep their level without it, the other clauses go."""
+    from accellium.dataset.analysis.library import is_macro_name
+    from accellium.dataset.pragma import Clause, Pragma
 
     visible = set(facts.visible)
     inner = set(facts.locals)
@@ -418,6 +429,15 @@ def visible_names(p, facts, notes: list[str]):
 
     out, gone = [], []
     for c in p.clauses:
+        if c.name.lower() in _SIZED and c.args and visible:
+            # an expression (`gang((end+127)/128)`) may name only what is declared here
+            unknown = [n for n in _IDENTS.findall(c.args) if n not in visible and
+                       n not in _ARG_WORDS and not is_macro_name(n)]
+            if unknown:
+                gone += unknown
+                if c.name.lower() in ("gang", "worker", "vector"):
+                    out.append(Clause(c.name))
+                continue
         if c.name.lower() not in _NAMING or not c.args:
             out.append(c)
             continue
