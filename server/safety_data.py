@@ -404,8 +404,11 @@ def _kept_items(c: Clause, keep) -> Clause | None:
 #: Clauses whose arguments are expressions evaluated where the pragma is.
 _SIZED = frozenset({"gang", "worker", "vector", "num_gangs", "num_workers", "vector_length",
                     "tile", "if", "self"})
-#: Words of those arguments that are no variables (``gang(num: n, static: *)``).
-_ARG_WORDS = frozenset({"num", "static", "dim", "length", "true", "false", "sizeof"})
+#: Words of those arguments that are no variables (``gang(num: n, static: *)``,
+#: ``num_gangs(n / (int) sizeof(double))``).
+_ARG_WORDS = frozenset({"num", "static", "dim", "length", "true", "false", "sizeof", "int",
+                        "long", "short", "char", "unsigned", "signed", "float", "double",
+                        "size_t", "const"})
 
 
 def visible_names(p, facts, notes: list[str]):

@@ -53,10 +53,10 @@ def test_undeclared_names_leave_the_clause_arguments(tmp_path):
 
 
 def test_declared_names_and_macro_constants_stay(tmp_path):
-    given = ("#pragma acc parallel loop gang num_gangs((n+NB-1)/NB) vector_length(chunk) "
-             "copyin(r[0:n]) copy(p[0:n])")
+    given = ("#pragma acc parallel loop gang num_gangs((n+NB-1)/NB) "
+             "vector_length(chunk * (int) sizeof(double)) copyin(r[0:n]) copy(p[0:n])")
     got = _guarded(given)
     assert got is not None and "num_gangs((n+NB-1)/NB)" in got and \
-        "vector_length(chunk)" in got, got
+        "vector_length(chunk*(int)sizeof(double))" in got.replace(" ", ""), got
     res = _compiles(tmp_path, got)
     assert res.returncode == 0, res.stderr
