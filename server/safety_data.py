@@ -72,6 +72,16 @@ def _need(mode: str) -> tuple[bool, bool]:
     return mode in ("in", "inout"), mode in ("out", "inout")
 
 
+def _head(name: str) -> str:
+    """The first name of a member or element chain (``s`` of ``s->x[i]``, ``v.y``)."""
+    return re.split(r"\s*(?:\.|->|\[)", name.strip(), maxsplit=1)[0]
+
+
+def _placed_names(placed: dict[str, list[str]]) -> set[str]:
+    """The names the clauses being built map (``a`` of ``a[0:n]``, ``v->x`` of ``v->x[0:n]``)."""
+    return {_squash(a).split("[", 1)[0] for items in placed.values() for a in items}
+
+
 def _base(item: str) -> str | None:
     m = _NAME.match(item)
     return m.group(1) if m and not re.match(r"\s*[A-Za-z_]\w*\s*(\.|->)", item) else None
@@ -272,7 +282,7 @@ def _added_members(facts, moves_data: bool, placed: dict[str, list[str]],
     a written true array member, the object that holds it (``copy(v[0:1])``).  As for plain
     arrays: where the pragma moves data, or the file is known and none of its data
     directives names the object."""
-    have = {_squash(a).split("[", 1)[0] for items in placed.values() for a in items}
+    have = _placed_names(placed)
     for name, sec in facts.sections.items() if moves_data or facts.scoped else ():
         pm, mode = member_of(name), facts.arrays.get(name)
         if pm is None or mode is None or name in facts.present or pm[0] in facts.present:
@@ -303,13 +313,13 @@ def _unmapped_chains(facts, placed: dict[str, list[str]], skip: set[str]) -> lis
     starts from the host address its first pointer holds, so the loop faults on a GPU; no
     clause of the loop alone can attach every level (a data region that maps the objects
     level by level, or "Offload this function", can)."""
-    have = {_squash(a).split("[", 1)[0] for items in placed.values() for a in items}
+    have = _placed_names(placed)
     out = []
     for name in facts.arrays:
         if name.isidentifier() or name in facts.present or name in skip or \
                 _squash(name) in have:
             continue
-        head = re.split(r"\s*(?:\.|->|\[)", name.strip(), maxsplit=1)[0]
+        head = _head(name)
         chain = _squash(name)
         derefs = "->" in chain or chain[len(head):].startswith("[")  # `.` alone: a variable's
         if not derefs or head in facts.present or head in facts.mapped_in_file or head in skip:
@@ -619,7 +629,7 @@ def held_members(p, facts, notes: list[str]):
     objs = {h.obj for h in held}
 
     def keep(name: str) -> bool:
-        return re.split(r"\s*(?:\.|->|\[)", name.strip(), maxsplit=1)[0] not in objs
+        return _head(name) not in objs
 
     clauses = []
     for c in p.clauses:

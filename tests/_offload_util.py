@@ -239,6 +239,22 @@ def verified_offload_bytes(res: dict) -> dict[str, int]:
             for k, v in rows.items()}
 
 
+def run_verified(tmp: Path, programs: dict[str, tuple[str, str]],
+                 variants: tuple[str, ...] = ("engine", "offload"), **kw) -> dict[str, dict]:
+    """:func:`write_suite` of ``programs`` evaluated with the analysis engine (one run, no
+    mutations, the offload plan too); asserts every program verified in each of
+    ``variants``; the results by program name."""
+    from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
+
+    res = evaluate_dynamic(write_suite(tmp, programs, **kw), "analysis", runs=1,
+                           with_mutations=False, offload=True)
+    rows = {r["name"]: r for r in res["programs"]}
+    for name, r in rows.items():
+        for variant in variants:
+            assert r[variant]["status"] == "verified", (name, variant, r[variant]["reason"])
+    return rows
+
+
 def marked_lines(src: str) -> dict[str, int]:
     """The 1-based line of each ``/* marker */`` comment of a C source."""
     import re

@@ -16,11 +16,10 @@ parentheses of calls, macros, ``sizeof``, keywords' conditions and C++ casts."""
 from __future__ import annotations
 
 import pytest
-from _offload_util import write_suite
+from _offload_util import run_verified
 
 from accellium.dataset.analysis import analyze
 from accellium.dataset.lines import grammar_view
-from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
 
 
 @pytest.mark.parametrize(("text", "view"), [
@@ -94,13 +93,8 @@ CHECKS = {
 def test_the_programs_verify_with_the_suggestions_applied(tmp_path):
     programs = {name: (KERNEL, MAIN.replace("NSIZE", str(N)).replace("CHECK", check))
                 for name, check in CHECKS.items()}
-    res = evaluate_dynamic(write_suite(tmp_path, programs), "analysis", runs=1,
-                           with_mutations=False, offload=True)
-    by = {p["name"]: p for p in res["programs"]}
-    for name in CHECKS:
-        for variant in ("engine", "offload"):
-            assert by[name][variant]["status"] == "verified", (name, variant,
-                                                               by[name][variant]["reason"])
+    by = run_verified(tmp_path, programs)
+    assert set(by) == set(CHECKS), by.keys()
     pragmas = {q["line"]: q["pragma"] for q in by["blend"]["engine"]["pragmas"]}
     blend_line = KERNEL[:KERNEL.index("for (int i = 0; i < n; i++)\n        o[i]")].count("\n") + 1
     assert "v[0:n]" in pragmas.get(blend_line, ""), pragmas

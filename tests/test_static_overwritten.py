@@ -25,10 +25,9 @@ per-loop suggestions and the offload plan applied: the twins' drivers check the 
 from __future__ import annotations
 
 import pytest
-from _offload_util import write_suite
+from _offload_util import run_verified
 
 from accellium.dataset.analysis import analyze, scope_of
-from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
 
 ROWS = """
     for (int j = 0; j < n; j++) {
@@ -273,13 +272,8 @@ def test_cpp_files_keep_it_live():
 
 def test_the_programs_verify_with_suggestions_and_plans_applied(tmp_path):
     programs = {name: (KERNEL, MAIN.replace("CHECK", check)) for name, check in CHECKS.items()}
-    res = evaluate_dynamic(write_suite(tmp_path, programs), "analysis", runs=1,
-                           with_mutations=False, offload=True)
-    by = {p["name"]: p for p in res["programs"]}
-    for name in CHECKS:
-        p = by[name]
-        assert p["engine"]["status"] == "verified", (name, p["engine"]["reason"])
-        assert p["offload"]["status"] == "verified", (name, p["offload"]["reason"])
+    by = run_verified(tmp_path, programs)
+    assert set(by) == set(CHECKS), by.keys()
     # the row loops of `rows` and `steps` run on the device as parallel loops: one launch per
     # call (per step), not one per row
     for name, launches in (("rows", 1), ("steps", 3)):

@@ -78,8 +78,7 @@ class CallModel:
             lib = c.library
             if lib.pure:
                 return Use.READ
-            if lib.writes_arg is not None and (position == lib.writes_arg
-                                               or (lib.writes_arg < 0 and position > 0)):
+            if lib.writes(position):
                 return Use.WRITE
             return Use.RMW
         if c.kind is Kind.DEFINED and c.summary is not None:
@@ -185,9 +184,7 @@ def _library(site: _Site, lib: LibraryFunction) -> list[Dependence]:
                            "iterations must run in order, on the host")]
     out = []
     for k, arg in enumerate(call.args):
-        writes = lib.writes_arg is not None and (k == lib.writes_arg
-                                                 or (lib.writes_arg < 0 and k > 0))
-        if writes and not _scalar_address(arg) and not _per_iteration(arg, site):
+        if lib.writes(k) and not _scalar_address(arg) and not _per_iteration(arg, site):
             out.append(_dep(call, f"writes through `{' '.join(text(arg).split())}`, the same "
                                   "memory in every iteration"))
     return out
@@ -249,27 +246,34 @@ def _defined(site: _Site, s: FunctionSummary) -> tuple[list[Dependence], list[Ex
     return deps, exits
 
 
+def _passed_name(arg: Node, members: bool) -> str | None:
+    """The name whose memory an argument points into (``a`` of ``a``, ``&a[i]``, ``a + k``;
+    with ``members``, also ``s`` of ``s->x``); None for an element passed by value
+    (``a[i]``) or anything else."""
+    root = unparen(arg)
+    if root is None or root.type == "subscript_expression":
+        return None
+    through = ("pointer_expression", "subscript_expression", "binary_expression") + \
+        (("field_expression",) if members else ())
+    while root is not None and root.type in through:
+        root = unparen(_field(root, "argument") or _field(root, "left"))
+    return text(root) if root is not None and root.type == "identifier" else None
+
+
 def _written_arrays(site: _Site, c: Callee) -> set[str]:
     """The arrays (``a`` in ``f(a)``, ``f(&a[i])``, ``f(a + k)``) the callee may write
     through: their data must come back from the device."""
     out = set()
     for k, arg in enumerate(site.call.args):
         if c.kind is Kind.LIBRARY and c.library is not None:
-            lib = c.library
-            writes = lib.writes_arg is not None and (k == lib.writes_arg
-                                                     or (lib.writes_arg < 0 and k > 0))
+            writes = c.library.writes(k)
         elif c.kind is Kind.DEFINED and c.summary is not None:
             writes = c.summary.use_of(k) in (Use.WRITE, Use.RMW)
         else:
             writes = not (k < len(c.params) and (c.params[k].const or not c.params[k].pointer))
-        root = unparen(arg)
-        if not writes or root is None or root.type == "subscript_expression":
-            continue  # an element is passed by value
-        while root is not None and root.type in ("pointer_expression", "subscript_expression",
-                                                 "binary_expression", "field_expression"):
-            root = unparen(_field(root, "argument") or _field(root, "left"))
-        if root is not None and root.type == "identifier":
-            out.add(text(root))
+        name = _passed_name(arg, members=True) if writes else None
+        if name is not None:
+            out.add(name)
     return out
 
 
@@ -282,21 +286,14 @@ def _reached_arrays(site: _Site, c: Callee) -> set[str]:
     for k, arg in enumerate(site.call.args):
         p = c.params[k] if k < len(c.params) else None
         if c.kind is Kind.LIBRARY and c.library is not None:
-            lib = c.library
-            uses = lib.writes_arg is not None and (k == lib.writes_arg
-                                                   or (lib.writes_arg < 0 and k > 0))
+            uses = c.library.writes(k)
         elif c.kind is Kind.DEFINED and c.summary is not None:
             uses = p is not None and p.pointer and c.summary.use_of(k) is not None
         else:
             uses = p is None or p.pointer
-        root = unparen(arg)
-        if not uses or root is None or root.type == "subscript_expression":
-            continue
-        while root is not None and root.type in ("pointer_expression", "subscript_expression",
-                                                 "binary_expression"):
-            root = unparen(_field(root, "argument") or _field(root, "left"))
-        if root is not None and root.type == "identifier" and text(root) in site.pointers:
-            out.add(text(root))
+        name = _passed_name(arg, members=False) if uses else None
+        if name is not None and name in site.pointers:
+            out.add(name)
     return out
 
 

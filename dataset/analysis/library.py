@@ -93,6 +93,11 @@ class LibraryFunction:
     def pure(self) -> bool:
         return self.effect is None and self.writes_arg is None
 
+    def writes(self, position: int) -> bool:
+        """Does the function write through its argument ``position``?"""
+        w = self.writes_arg
+        return w is not None and (position == w or (w < 0 and position > 0))
+
 
 def library_function(name: str) -> LibraryFunction | None:
     """What the standard library says ``name`` does (None: not a library function we know)."""

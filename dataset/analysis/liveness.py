@@ -133,11 +133,15 @@ def live_after(where: LoopInFile, names: Iterable[str],
     ctx = where.ctx
     loop = where.loop
     out: dict[str, int] = {}
+
+    def dead(name: str) -> bool:
+        return write_first is not None and overwritten_first(where.index, ctx, loop, name,
+                                                             name in write_first)
+
     for name in names:
         d = ctx.declared.get(name)
         if d is None or d.static or name in ctx.address_taken:
-            if write_first is None or not overwritten_first(
-                    where.index, ctx, loop, name, name in write_first):
+            if not dead(name):
                 out[name] = ANYWHERE
             continue
         definite = Definite(_write_statements(name, ctx))
@@ -148,8 +152,7 @@ def live_after(where: LoopInFile, names: Iterable[str],
             if loop.start_byte <= b < loop.end_byte or _plain_write(occ, ctx):
                 continue
             if not _covered(occ, where, definite):
-                if write_first is None or not overwritten_first(
-                        where.index, ctx, loop, name, name in write_first):
+                if not dead(name):
                     out[name] = occ.start_point[0]
                 break
     return out

@@ -105,7 +105,7 @@ class _Scan:
             return _Effect.CLEAN
         # a loop or branch that assigns first whenever it runs its body: the value is
         # overwritten there, or passes unchanged (no iteration, the branch not taken)
-        if stmt.type in ("for_statement", "while_statement", "do_statement") and all(
+        if stmt.type in _LOOPS and all(
                 self.clean(field(stmt, f)) for f in ("initializer", "condition", "update")):
             body = field(stmt, "body")
             if body is not None and self.sequence([body]) is _Effect.WRITE:
@@ -163,18 +163,17 @@ def _source(index: FileIndex) -> str:
 
 
 def _eligible(ctx: FunctionContext, index: FileIndex, source: str, name: str) -> bool:
+    word = re.escape(name)
+    if name in ctx.address_taken or re.search(rf"\bvolatile\b[^;{{}}]*\b{word}\b", source):
+        return False
     d = ctx.declared.get(name)
     if d is not None and not d.static:  # a local
-        return name not in ctx.address_taken and \
-            re.search(rf"\bvolatile\b[^;{{}}]*\b{re.escape(name)}\b", source) is None
+        return True
     if d is None:
         d = index.globals.get(name)
-    if d is None or not d.static or d.pointer or name in ctx.address_taken:
-        return False
-    word = re.escape(name)
-    if re.search(rf"(?<![&\w])&\s*(?:\(\s*)*{word}\b", source):
-        return False  # its address is taken somewhere in the file
-    return re.search(rf"\bvolatile\b[^;{{}}]*\b{word}\b", source) is None
+    # a static: its address taken anywhere in the file lets a pointer reach it
+    return d is not None and d.static and not d.pointer and \
+        re.search(rf"(?<![&\w])&\s*(?:\(\s*)*{word}\b", source) is None
 
 
 def overwritten_first(index: FileIndex, ctx: FunctionContext, loop: Node, name: str,

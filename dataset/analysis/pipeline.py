@@ -383,12 +383,13 @@ def _deref_heads(b: _Body, facts: LoopFacts) -> list[str]:
     """The pointers the loop dereferences without a subscript (``l->head``, ``*p``) that it
     neither declares nor assigns, whose target no array or alias of the analysis stands for:
     on the device each holds the host address it had, unless something maps its target."""
+    assert b.where is not None and b.loop is not None
     w = b.w
     skip = w.decls | w.assigned | b.index_all | set(facts.arrays) | set(b.merged) | \
         set(b.aliases.resolved)
-    declared = {} if b.where is None else {**b.where.index.globals, **b.where.ctx.declared}
+    declared = {**b.where.index.globals, **b.where.ctx.declared}
     out: list[str] = []
-    for n in iter_nodes(b.loop) if b.loop is not None else ():
+    for n in iter_nodes(b.loop):
         if n.type == "field_expression" and text(_field(n, "operator")) == "->":
             bases = [unparen(_field(n, "argument"))]
         elif n.type == "pointer_expression" and op(n) == "*":

@@ -90,11 +90,10 @@ class _Scratch:
         parts = path.split(".")
         return any(".".join(parts[:k]) in covered for k in range(2, len(parts) + 1))
 
-    def _reads_ok(self, node: Node | None, covered: set[str], skip: Node | None = None) -> bool:
-        """Every occurrence under ``node`` (but ``skip``) is a read of a covered member."""
+    def _reads_ok(self, node: Node | None, covered: set[str]) -> bool:
+        """Every occurrence under ``node`` is a read, or an update, of a covered member (an
+        update writes the iteration's own copy once it is covered)."""
         for top, path, plain in self._uses(node):
-            if skip is not None and top.id == skip.id:
-                continue
             if not plain or "." not in path or not self._covered(path, covered):
                 return False
             p = top.parent
@@ -128,7 +127,7 @@ class _Scratch:
                             return False
                         covered.add(uses[0][1])
                         return True
-            return self._writes_covered(s, covered)
+            return self._reads_ok(s, covered)
         if t in _LOOP_TYPES or t == "if_statement":
             heads = [field(s, f) for f in ("initializer", "condition", "update", "left",
                                            "right")]
@@ -147,11 +146,6 @@ class _Scratch:
                 if not self.statement(part, set(covered)):
                     return False
             return True
-        return self._writes_covered(s, covered)
-
-    def _writes_covered(self, s: Node, covered: set[str]) -> bool:
-        """Any other statement: each occurrence is a read or an update of a covered member
-        (an update writes the iteration's own copy once it is covered)."""
         return self._reads_ok(s, covered)
 
 

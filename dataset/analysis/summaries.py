@@ -142,8 +142,7 @@ class _Summariser:
             if lib.pure:
                 return Use.READ
             if lib.writes_arg is not None:
-                return Use.WRITE if k == lib.writes_arg or (lib.writes_arg < 0 and k > 0) \
-                    else Use.READ
+                return Use.WRITE if lib.writes(k) else Use.READ
             return Use.RMW if lib.effect is Effect.IO else Use.READ
         got = self.get(callee, depth + 1)
         if got is None:
