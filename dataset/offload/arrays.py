@@ -17,6 +17,7 @@ from tree_sitter import Node
 
 from accellium.dataset.analysis.clauses import is_clause_arg
 from accellium.dataset.analysis.deep import member_parts
+from accellium.dataset.analysis.member_reads import parse_key
 from accellium.dataset.analysis.tree import iter_nodes, text
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.calls import caller_span, host_conflict
@@ -58,8 +59,10 @@ class Scope:
 
     def visible(self, name: str, pos: int) -> bool:
         """Is ``name`` in scope (and declared) at byte ``pos``?  A name nothing in the file
-        declares is a macro or an enumerator: a constant, visible everywhere."""
-        got = self.decls.get(name) or []
+        declares is a macro or an enumerator: a constant, visible everywhere.  A member read
+        (``g->nx``) is visible where its object is."""
+        read = parse_key(name)
+        got = self.decls.get(read[0] if read is not None else name) or []
         if not got:
             return True
         for s in got:

@@ -18,6 +18,7 @@ from tree_sitter import Node
 
 from accellium.dataset.analysis.library import MAX_NAMES, MIN_NAMES
 from accellium.dataset.analysis.macros import file_expansion
+from accellium.dataset.analysis.member_reads import member_key
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import named, op, text, unparen
 from accellium.dataset.offload import guards, poly
@@ -199,6 +200,11 @@ def bounds_of(node: Node | None, env: dict[str, Bounds] | None = None,
     t = n.type
     if t == "identifier":
         return env.get(text(n)) or exact(poly.var(text(n)))
+    if t == "field_expression":
+        # a member read (``g->nx``) is a name like a parameter; where its value may change,
+        # the caller finds it among the names that do (:meth:`.extent.Extents.free`)
+        key = member_key(n)
+        return exact(poly.var(key)) if key is not None else None
     if t == "number_literal":
         p = poly.poly_of(n)
         return exact(p) if p is not None else None

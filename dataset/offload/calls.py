@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 from tree_sitter import Node
 
 from accellium.dataset.analysis.library import EXIT_CALLS, library_function
+from accellium.dataset.analysis.member_reads import parse_key
 from accellium.dataset.analysis.scope import function_name
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, named, text, unparen
@@ -161,9 +162,12 @@ def _section_names_ok(span: Span, params: list[str | None], scope: Scope,
                       names: dict[str, str] | None = None) -> bool:
     """Every name of the section is a parameter the callee never assigns, a global its file
     binds (``names``' targets: :mod:`.bind`), or a name the file declares nowhere (a macro,
-    an enumerator)."""
+    an enumerator).  A member read (``v->n``) is none of these: the caller spells the object
+    otherwise, or reads another value at the call."""
     bound = set((names or {}).values())
     for n in poly.names(span.lo) | poly.names(span.hi):
+        if parse_key(n) is not None:
+            return False
         if n in params:
             if scope.assigned_at.get(n):
                 return False

@@ -15,10 +15,12 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
+from accellium.dataset.analysis.member_reads import parse_key, unchanged
 from accellium.dataset.analysis.tree import (
     LOOP_TYPES,
     iter_nodes,
     op,
+    root_of,
     text,
 )
 from accellium.dataset.analysis.tree import field as _field
@@ -194,6 +196,7 @@ class Extents:
         # loop ranges this needs come from the plain bounds above)
         self._genvs: dict[int, _Env] = {t.id: _env(once[t.id], self._index_range) for t in tops}
         self._conditional_names = guards.conditional_locals(tops)
+        self._members: dict[str, bool] = {}  # member reads -> unchanged under the tops
 
     def _index_range(self, node: Node, name: str) -> guards.Limits | None:
         """The range of the innermost loop under the tops around ``node`` (in its body)
@@ -373,7 +376,22 @@ class Extents:
         """The names a span uses that change or are declared under the tops (empty: the span
         means the same thing anywhere under them)."""
         used = poly.names(span.lo) | poly.names(span.hi)
-        return {n for n in used if self.assigned.get(n) or n in self.declared}
+        return {n for n in used if self.assigned.get(n) or n in self.declared
+                or not self._member_fixed(n)}
+
+    def _member_fixed(self, name: str) -> bool:
+        """A name that is no member read, or a member read (``g->nx``) whose object the tops
+        neither declare nor assign and that nothing under them can store to
+        (:func:`~accellium.dataset.analysis.member_reads.unchanged`)."""
+        read = parse_key(name)
+        if read is None:
+            return True
+        if name not in self._members:
+            obj = read[0]
+            fn = enclosing_function(self.tops[0]) if self.tops else None
+            self._members[name] = not self.assigned.get(obj) and obj not in self.declared \
+                and fn is not None and unchanged(read, self.tops, fn, root_of(fn))
+        return self._members[name]
 
 
 def _eliminate(ps: tuple[poly.Poly, ...], r: LoopRange, smallest: bool
