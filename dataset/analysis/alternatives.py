@@ -21,7 +21,7 @@ from tree_sitter import Node
 from accellium.dataset.analysis.affine import Affine, combine
 from accellium.dataset.analysis.macros import Macro, expanded_call
 from accellium.dataset.analysis.polynomial import CONST, add, number, unary
-from accellium.dataset.analysis.tree import field, fold_expression, op, text, unparen
+from accellium.dataset.analysis.tree import field, fold_expression, norm, op, text, unparen
 
 __all__ = ["Alternatives", "MAX_ALTERNATIVES", "MAX_NESTING", "values", "expand", "shifted"]
 
@@ -62,6 +62,8 @@ def values(node: Node | None, subst: Mapping[str, Alternatives],
         if t == "identifier":
             name = text(n)
             return True, subst[name] if name in subst else ({(name,): 1},)
+        if t == "field_expression":  # a member read the caller holds fixed (``g->nx``)
+            return True, subst.get(norm(text(n)))
         if t == "number_literal":
             a = number(n, zero=True)
             return True, None if a is None else (a,)

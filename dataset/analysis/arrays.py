@@ -13,6 +13,7 @@ from tree_sitter import Node
 
 from accellium.dataset.analysis.affine import (
     CONST,
+    Affine,
     Overlap,
     Own,
     Ranges,
@@ -55,10 +56,12 @@ class ArrayView:
     _bounds: dict[int, Bound | None] = dc_field(default_factory=dict)  # loop_range by node id
     own: Own | None = None  # the loop's own range [lo, hi) where the header shows it
     atomic: frozenset[int] = frozenset()  # lines a `#pragma acc atomic` governs
+    # member reads that hold one value in the loop (``g->nx``, :mod:`.member_reads`)
+    fixed: dict[str, Affine] = dc_field(default_factory=dict)
 
     def bounds_of(self, loop: Node) -> Bound | None:
         if loop.id not in self._bounds:
-            self._bounds[loop.id] = loop_range(loop, lambda n: affine(self.read(n), {}))
+            self._bounds[loop.id] = loop_range(loop, lambda n: affine(self.read(n), self.fixed))
         return self._bounds[loop.id]
 
 

@@ -37,9 +37,11 @@ from accellium.dataset.analysis.liveout import LiveOut, apply_live_out, candidat
 from accellium.dataset.analysis.loop_form import form_problem
 from accellium.dataset.analysis.macros import Macro, expanded, header_macros, table_of
 from accellium.dataset.analysis.meet import own_range
+from accellium.dataset.analysis.member_reads import fixed_reads
 from accellium.dataset.analysis.members import shared_member_writes
 from accellium.dataset.analysis.nest import read_nest
 from accellium.dataset.analysis.notes import fact_notes, renderable
+from accellium.dataset.analysis.polynomial import Poly
 from accellium.dataset.analysis.scalars import scalar_roles
 from accellium.dataset.analysis.scope import FileIndex, LoopScope, file_index, function_name
 from accellium.dataset.analysis.struct_members import member_writes
@@ -49,6 +51,7 @@ from accellium.dataset.analysis.tree import (
     first_loop,
     idents,
     iter_nodes,
+    norm,
     op,
     resolve_chains,
     text,
@@ -89,12 +92,15 @@ def _written(w: BodyWalk) -> set[str]:
 
 
 def _resolve(w: BodyWalk, index_all: set[str], macros: dict[str, Macro],
-             accesses: list[Access] | None = None) -> None:
+             accesses: list[Access] | None = None,
+             fixed: dict[str, Poly] | None = None) -> None:
     """Every access's subscripts as affine forms, and its alternative subscript lists (one
     per value a conditional may take); a subscript that uses a local the loop assigns in a
     way we cannot follow is unknown (None), and so is one with several values in ``subs``
-    (the alternatives list them)."""
-    subst = _substitutions(w, index_all, macros)
+    (the alternatives list them).  ``fixed``: the member reads that hold one value in the
+    loop (:func:`_fixed`), names like a scalar it never assigns."""
+    subst: dict[str, Alternatives] = {k: (v,) for k, v in (fixed or {}).items()}
+    subst.update(_substitutions(w, index_all, macros))
     opaque = {n for n in set(w.assign_value) | _written(w)
               if n not in subst and n not in index_all}
     def value(node: Node) -> Alternatives | None:
@@ -139,6 +145,7 @@ class _Body:
     macros: dict[str, Macro] = field(default_factory=dict)  # those defined where it is
     lang: str = "c"
     defines: tuple[Macro, ...] = ()  # those of the headers (the scope's)
+    fixed: dict[str, Poly] = field(default_factory=dict)  # member reads fixed in the loop
 
 
 def _located(scope: LoopScope | None) -> tuple[FileIndex | None, LoopInFile | None]:
@@ -171,7 +178,8 @@ def _body(loop: Node, facts: LoopFacts, scope: LoopScope | None, lang: str) -> _
     facts.loop_depth = w.depth
     index_all = set(facts.index_vars) | w.inner_vars
     aliases = resolve_aliases(w, index_all)
-    _resolve(w, index_all, macros)
+    fixed = _fixed(w, loop, where)
+    _resolve(w, index_all, macros, fixed=fixed)
     # the iteration's own storage, and the pointers whose target is unknown (judged apart)
     local_arrays = {n for n in w.decls if n in w.array_names} | aliases.local \
         | set(aliases.unknown)
@@ -180,7 +188,20 @@ def _body(loop: Node, facts: LoopFacts, scope: LoopScope | None, lang: str) -> _
         by_name.setdefault(acc.name, []).append(acc)
     return _Body(w, index_all, local_arrays, by_name, model, where, aliases, loop=loop,
                  macros=macros,
-                 lang=lang, defines=scope.defines if scope is not None else ())
+                 lang=lang, defines=scope.defines if scope is not None else (), fixed=fixed)
+
+
+def _fixed(w: BodyWalk, loop: Node, where: LoopInFile | None) -> dict[str, Poly]:
+    """The member reads of the loop and its subscripts (``g->nx``) that nothing in the loop
+    can store to (:func:`.member_reads.unchanged`; a call that stores nothing: one the walk
+    does not count as a call — a pure library function, a plain macro), judged in the file
+    (the declarations give the types of the stores); none without it."""
+    if where is None:
+        return {}
+    calls = set(w.calls)
+    return fixed_reads([loop, *(n for a in w.accesses for n in a.nodes)], [where.loop],
+                       where.ctx.node, where.index.tree.root_node,
+                       lambda c: norm(text(_field(c, "function"))) not in calls)
 
 
 def _taint(b: _Body, facts: LoopFacts) -> None:
@@ -207,7 +228,7 @@ def _view(b: _Body, v: str) -> ArrayView:
             varying.add(h.var)
     headers = {il.node.id: il.header for il in b.w.inner_loops}
     return ArrayView(v, b.w.parent, frozenset(inner), b.index_all, varying, headers, b.loop,
-                     lambda n: expanded(n, b.macros, b.lang))
+                     lambda n: expanded(n, b.macros, b.lang), fixed=b.fixed)
 
 
 def _arrays(b: _Body, facts: LoopFacts, loop: Node, atomic: frozenset[int]) -> None:
@@ -215,7 +236,8 @@ def _arrays(b: _Body, facts: LoopFacts, loop: Node, atomic: frozenset[int]) -> N
         return
     shared = {n: accs for n, accs in b.by_name.items() if n not in b.local_arrays}
     view = _view(b, facts.index_vars[0])
-    view.own = own_range(loop, view.v, _written(b.w) | b.index_all - {view.v}, affine)
+    view.own = own_range(loop, view.v, _written(b.w) | b.index_all - {view.v},
+                         lambda n, s: affine(n, {**b.fixed, **s}))
     view.atomic = atomic
     carried, scratch = carried_arrays(shared, view)
     facts.carried.extend(carried)
@@ -248,7 +270,7 @@ def _outer_alias_dependences(b: _Body, shared: dict[str, list[Access]], view: Ar
     groups: dict[str, dict[str, list[Access]]] = {}
     for name, t in outer.items():
         copies = [through(a, t.base, t) for a in shared[name]]
-        _resolve(b.w, b.index_all, b.macros, copies)
+        _resolve(b.w, b.index_all, b.macros, copies, b.fixed)
         groups.setdefault(t.base, {})[name] = copies
     seen = {d.message for d in found}
     out: list[Dependence] = []

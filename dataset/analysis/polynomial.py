@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 from tree_sitter import Node
 
-from accellium.dataset.analysis.tree import text
+from accellium.dataset.analysis.tree import norm, text
 
 __all__ = ["Term", "Poly", "CONST", "const", "var", "add", "neg", "sub", "product", "unary",
            "constant", "is_const", "names", "number", "leaf"]
@@ -99,11 +99,15 @@ def number(node: Node, zero: bool = False) -> Poly | None:
 def leaf(node: Node, env: Mapping[str, Poly], zero: bool = False
          ) -> tuple[bool, Poly | None]:
     """(is a leaf, its polynomial) of an expression node: a name is its value in ``env`` or
-    itself, an integer literal its :func:`number`; any other node that is not a binary or
+    itself, a member read its value in ``env`` (spelled without white space,
+    :mod:`.member_reads`), an integer literal its :func:`number`; any other node that is not a binary or
     unary operation is a leaf that is not a polynomial (a call, a memory read)."""
     if node.type == "identifier":
         name = text(node)
         return True, dict(env[name]) if name in env else var(name)
+    if node.type == "field_expression":  # a member read the caller holds fixed (``g->nx``)
+        key = norm(text(node))
+        return True, dict(env[key]) if key in env else None
     if node.type == "number_literal":
         return True, number(node, zero)
     return node.type not in ("binary_expression", "unary_expression"), None
