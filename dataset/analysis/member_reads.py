@@ -105,37 +105,53 @@ def pure_library(call: Node) -> bool:
     return lib is not None and lib.pure
 
 
-def _declared(fn: Node | None, root: Node | None, name: str) -> tuple[str, int] | None:
-    """(type words, pointer and array levels) of ``name``: its declarations in the function,
-    else at file scope; None when there is none or they disagree."""
-    found: set[tuple[str, int]] = set()
-    if fn is not None:
-        for n in iter_nodes(fn):
-            if n.type in ("parameter_declaration", "declaration"):
-                found |= {(d.type_name, d.levels) for d in declared_names(n) if d.name == name}
-    if not found and root is not None:
-        for n in named(root):
-            if n.type == "declaration":
-                found |= {(d.type_name, d.levels) for d in declared_names(n) if d.name == name}
-    return found.pop() if len(found) == 1 else None
+class _Types:
+    """(type words, pointer and array levels) of the names a function and its file declare,
+    and of the members the file's structures declare, each table read in one pass when first
+    asked."""
 
+    def __init__(self, fn: Node | None, root: Node | None):
+        self.fn, self.root = fn, root
+        self._names: dict[str, set[tuple[str, int]]] | None = None
+        self._globals: dict[str, set[tuple[str, int]]] | None = None
+        self._fields: dict[str, set[tuple[str, int]]] | None = None
 
-def _field_declared(root: Node | None, member: str) -> set[tuple[str, int]]:
-    """(type words, levels) of every member named ``member`` the file's structures declare."""
-    out: set[tuple[str, int]] = set()
-    if root is None:
+    @staticmethod
+    def _table(nodes: Iterable[Node], kinds: tuple[str, ...]) -> dict[str, set[tuple[str, int]]]:
+        out: dict[str, set[tuple[str, int]]] = {}
+        for n in nodes:
+            if n.type in kinds:
+                for d in declared_names(n):
+                    out.setdefault(d.name, set()).add((d.type_name, d.levels))
         return out
-    for n in iter_nodes(root):
-        if n.type == "field_declaration":
-            out |= {(d.type_name, d.levels) for d in declared_names(n) if d.name == member}
-    return out
+
+    def name(self, name: str) -> tuple[str, int] | None:
+        """``name``'s declarations in the function, else at file scope; None when there is
+        none or they disagree."""
+        if self._names is None:
+            self._names = self._table(iter_nodes(self.fn) if self.fn is not None else (),
+                                      ("parameter_declaration", "declaration"))
+        found = self._names.get(name)
+        if not found:
+            if self._globals is None:
+                self._globals = self._table(named(self.root) if self.root is not None else (),
+                                            ("declaration",))
+            found = self._globals.get(name)
+        return next(iter(found)) if found and len(found) == 1 else None
+
+    def field(self, member: str) -> set[tuple[str, int]]:
+        """Every declaration of a member named ``member`` in the file's structures."""
+        if self._fields is None:
+            self._fields = self._table(iter_nodes(self.root) if self.root is not None else (),
+                                       ("field_declaration",))
+        return set(self._fields.get(member, ()))
 
 
 def _words(type_name: str) -> set[str]:
     return set(type_name.split()) - {"const", "volatile", "restrict"}
 
 
-def _cannot_alias(lv: Node, fn: Node | None, root: Node | None) -> bool:
+def _cannot_alias(lv: Node, types: _Types) -> bool:
     """Is the store to ``lv`` one that cannot change an integer member (module doc): through
     a floating lvalue, of a pointer, or to a named scalar variable?"""
     levels = 0
@@ -147,14 +163,14 @@ def _cannot_alias(lv: Node, fn: Node | None, root: Node | None) -> bool:
     if n is None:
         return False
     if n.type == "identifier":
-        got = _declared(fn, root, text(n))
+        got = types.name(text(n))
         if got is None:
             return False
         if levels == 0 and got[1] == 0:
             return bool(_words(got[0])) and _words(got[0]) <= _SCALARS  # a named scalar
         decls = {got}
     elif n.type == "field_expression":
-        decls = _field_declared(root, text(field(n, "field")))
+        decls = types.field(text(field(n, "field")))
     else:
         return False
     if len(decls) != 1:
@@ -214,9 +230,8 @@ def _local_struct(fn: Node | None, obj: str) -> bool:
     return len(found) == 1 and next(iter(found))[1] == 0
 
 
-def _floating_member(root: Node | None, member: str) -> bool:
-    return any(levels == 0 and _words(t) & _FLOATING
-               for t, levels in _field_declared(root, member))
+def _floating_member(types: _Types, member: str) -> bool:
+    return any(levels == 0 and _words(t) & _FLOATING for t, levels in types.field(member))
 
 
 def unchanged(read: MemberRead, code: Iterable[Node], fn: Node | None, root: Node | None,
@@ -225,7 +240,8 @@ def unchanged(read: MemberRead, code: Iterable[Node], fn: Node | None, root: Nod
     ``fn``, in the file ``root``)?  ``pure(call)``: a call that stores nothing (by default a
     pure library function); a call of a macro of the file is read as its expansion."""
     obj, members, arrow = read
-    if _address_taken(fn, obj) or _floating_member(root, members[-1]):
+    types = _Types(fn, root)
+    if _address_taken(fn, obj) or _floating_member(types, members[-1]):
         return False
     own = not arrow and _local_struct(fn, obj)
     stack = [(n, 0) for n in code]
@@ -256,7 +272,7 @@ def unchanged(read: MemberRead, code: Iterable[Node], fn: Node | None, root: Nod
                 continue  # an address taken: what is stored through it is judged there
             if own and name != obj:
                 continue  # no lvalue but the variable's own name reaches it
-            if not _cannot_alias(lv, fn, root):
+            if not _cannot_alias(lv, types):
                 return False
     return True
 
