@@ -25,7 +25,7 @@ from accellium.dataset.analysis.affine import (
 )
 from accellium.dataset.analysis.deep import member_of
 from accellium.dataset.analysis.facts import Dependence, DepKind
-from accellium.dataset.analysis.rows import Bound, Bounds, loop_range
+from accellium.dataset.analysis.rows import Bound, Bounds, disjoint, loop_range
 from accellium.dataset.analysis.scalars import Parent
 from accellium.dataset.analysis.tree import IDENT, ForHeader, idents
 from accellium.dataset.analysis.walker import Access
@@ -261,6 +261,15 @@ def _any_carried(write: tuple[Signature, ...], other: tuple[Signature, ...], vie
     return got
 
 
+def _apart(wa: Access, ra: Access, write: tuple[Signature, ...], other: tuple[Signature, ...],
+           view: ArrayView) -> bool:
+    """Do the values the two accesses' subscripts take over the loops around them never meet
+    (:func:`~.rows.disjoint`), for every alternative of each?"""
+    index = frozenset(view.index_all) | {view.v}
+    wb, rb = access_bounds(wa, view), access_bounds(ra, view)
+    return all(disjoint(w, o, wb, rb, index) for w in write for o in other)
+
+
 def _array_dependences(name: str, accs: list[Access], view: ArrayView) -> list[Dependence]:
     distinct = _distinct(accs, view)
     out: list[Dependence] = []
@@ -276,6 +285,8 @@ def _array_dependences(name: str, accs: list[Access], view: ArrayView) -> list[D
             if pair in tested:
                 continue
             tested.add(pair)
+            if _apart(wa, ra, wsig, rsig, view):
+                continue
             got = _any_carried(wsig, rsig, view, wrng, rrng, wbnd, rbnd)
             if not got.carried or (got.reach is Reach.MAYBE and _one_atomic(wa, ra, view)):
                 continue

@@ -17,15 +17,15 @@ an index counting up from ``lo`` while ``x < hi + 1`` (or down), and, since the 
 
 from __future__ import annotations
 
-from itertools import combinations
+from itertools import combinations, combinations_with_replacement
 
 from tree_sitter import Node
 
-from accellium.dataset.analysis.polynomial import Poly, Term, add
+from accellium.dataset.analysis.polynomial import Poly, Term, add, product
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, op, text, unparen
 
-__all__ = ["Bound", "Bounds", "loop_range", "row_distance", "SPILL"]
+__all__ = ["Bound", "Bounds", "loop_range", "row_distance", "SPILL", "disjoint"]
 
 Affine = Poly
 Key = tuple[tuple[Term, int], ...]  # an affine form, hashable
@@ -37,6 +37,7 @@ SPILL = "spill"
 _SHIFTS = (0, -1, 1, -2, 2)  # the row offsets m tried
 _ROUNDS = 4  # bounds of bounds followed (a triangular nest)
 _STEPS = {"++": 1, "--": -1}
+_MOST = 4  # facts (with repeats) a proof that two ranges are apart may take away
 
 
 def _key(a: Affine) -> Key:
@@ -111,32 +112,70 @@ def loop_range(loop: Node, affine_of) -> Bound | None:
     return var, _key(lo), _key(hi)
 
 
-def _extreme(x: Affine, ranges: dict[str, tuple[Affine, Affine]], high: bool) -> Affine | None:
+def _extreme(x: Affine, ranges: dict[str, tuple[Affine, Affine]], high: bool,
+             facts: list[Affine] | None = None) -> Affine | None:
     """A bound of ``x`` (the highest when ``high``) over the ranges of its indices: each
     index term replaced by its range's end that makes it largest (smallest); None: an index
-    inside a product, or bounds still naming indices after :data:`_ROUNDS`."""
+    inside a product, or bounds still naming indices after :data:`_ROUNDS`.  With ``facts``,
+    an index times names whose product the facts prove of one sign (``k*n`` with ``n >= 0``)
+    takes the end that sign picks: ``k*n`` for ``k`` in ``[0, i - 1]`` is at most
+    ``i*n - n``."""
     cur = x
     for _ in range(_ROUNDS):
         if not any(n in ranges for t in cur for n in t):
             return cur
         nxt: Affine = {}
         for t, c in cur.items():
-            if not any(n in ranges for n in t):
+            inside = [n for n in t if n in ranges]
+            if not inside:
                 nxt = add(nxt, {t: c})
                 continue
             if len(t) != 1:
-                return None
+                sign = _sign(t, inside, facts)
+                if sign is None:
+                    return None
+                lo, hi = ranges[inside[0]]
+                rest = tuple(n for n in t if n != inside[0])
+                nxt = add(nxt, product(hi if (c * sign > 0) == high else lo, {rest: c}))
+                continue
             lo, hi = ranges[t[0]]
             nxt = add(nxt, hi if (c > 0) == high else lo, c)
         cur = nxt
     return None
 
 
-def _nonneg(e: Affine, facts: list[Affine]) -> bool:
-    """Is ``e >= 0`` proven: a constant at least 0 once at most two facts (each ``>= 0``)
-    are taken away?"""
-    for k in range(3):
-        for chosen in combinations(facts, k):
+def _sign(t: Term, inside: list[str], facts: list[Affine] | None) -> int | None:
+    """The sign (1: ``>= 0``, -1: ``<= 0``) the facts prove for the names of ``t`` other than
+    its one index; None: more than one index, or no sign proven."""
+    if facts is None or len(inside) != 1:
+        return None
+    rest = list(t)
+    rest.remove(inside[0])
+    names: Affine = {tuple(rest): 1}
+    if _nonneg(names, facts):
+        return 1
+    return -1 if _nonneg({tuple(rest): -1}, facts) else None
+
+
+def _facts(bounds: Bounds, ranges: dict[str, tuple[Affine, Affine]]) -> list[Affine]:
+    """``hi - lo >= 0`` of each loop of ``bounds``: the loop runs where the access runs (some
+    value of the indices its bounds name makes it so, hence the largest value does)."""
+    out = []
+    for name, lo, hi in bounds:
+        f = _extreme(add(dict(hi), dict(lo), -1), {k: v for k, v in ranges.items()
+                                                   if k != name}, high=True)
+        if f is not None:
+            out.append(f)
+    return out
+
+
+def _nonneg(e: Affine, facts: list[Affine], most: int = 2, repeat: bool = False) -> bool:
+    """Is ``e >= 0`` proven: a constant at least 0 once at most ``most`` facts (each
+    ``>= 0``; with ``repeat`` a fact may be taken more than once: ``2*n - 1`` from ``n - 1``
+    twice) are taken away?"""
+    pick = combinations_with_replacement if repeat else combinations
+    for k in range(most + 1):
+        for chosen in pick(facts, k):
             rest = e
             for f in chosen:
                 rest = add(rest, f, -1)
@@ -185,16 +224,15 @@ def _quotient(rest: Affine, stride: Affine, index: set[str]) -> tuple[Affine, Af
     return q, r
 
 
+def _ranges(bounds: Bounds) -> dict[str, tuple[Affine, Affine]]:
+    return {name: (dict(lo), dict(hi)) for name, lo, hi in bounds}
+
+
 def _row(r: Affine, stride: Affine, bounds: Bounds) -> int | str | None:
     """The constant m with ``m*P <= r < (m+1)*P`` proven (:data:`_SHIFTS`), SPILL where ``r``
     provably leaves ``[0, P)``, else None."""
-    ranges = {name: (dict(lo), dict(hi)) for name, lo, hi in bounds}
-    facts = []
-    for name, lo, hi in bounds:
-        f = _extreme(add(dict(hi), dict(lo), -1), {k: v for k, v in ranges.items()
-                                                   if k != name}, high=True)
-        if f is not None:
-            facts.append(f)
+    ranges = _ranges(bounds)
+    facts = _facts(bounds, ranges)
     low, high = _extreme(r, ranges, False), _extreme(r, ranges, True)
     if low is None or high is None:
         return None
@@ -232,3 +270,41 @@ def row_distance(write: tuple[Key | None, ...], other: tuple[Key | None, ...], v
             continue
         spill = spill or SPILL in (ma, mb)
     return SPILL if spill else None
+
+
+def _values(x: Affine, bounds: Bounds, index: frozenset[str], facts: list[Affine]
+            ) -> tuple[Affine, Affine] | None:
+    """The lowest and highest value of the subscript ``x`` over the loops of ``bounds``;
+    None where an index (of ``index``) is left: its loop shows no range."""
+    ranges = _ranges(bounds)
+    low, high = _extreme(x, ranges, False, facts), _extreme(x, ranges, True, facts)
+    if low is None or high is None or any(n in index for t in (*low, *high) for n in t):
+        return None
+    return low, high
+
+
+def disjoint(write: tuple[Key | None, ...], other: tuple[Key | None, ...],
+             write_bounds: Bounds, other_bounds: Bounds, index: frozenset[str]) -> bool:
+    """Do two accesses never touch one element, in one iteration or in two?  A fact of
+    integer ranges: when in some dimension every value one subscript takes over the loops
+    around it lies below every value the other takes, no element is both (``A[i][j]`` with
+    ``j`` in ``[i, n)`` and ``A[i][k]`` with ``k`` in ``[0, i)``, the rows of an LU step).
+    The bounds are those of the loops around each access, the loop over the tested index
+    included, so the ranges hold for every iteration; names other than ``index`` are the
+    same in both (the caller's subscripts use no name the loop assigns).  Both accesses run
+    when they could meet, so the facts of both sets of loops hold."""
+    if len(write) != len(other):
+        return False
+    facts = _facts(write_bounds, _ranges(write_bounds)) + \
+        _facts(other_bounds, _ranges(other_bounds))
+    for wk, ok in zip(write, other, strict=True):
+        if wk is None or ok is None:
+            continue
+        a = _values(dict(wk), write_bounds, index, facts)
+        b = _values(dict(ok), other_bounds, index, facts)
+        if a is None or b is None:
+            continue
+        if _nonneg(add(add(b[0], a[1], -1), {(): -1}), facts, _MOST, True) or \
+                _nonneg(add(add(a[0], b[1], -1), {(): -1}), facts, _MOST, True):
+            return True
+    return False
