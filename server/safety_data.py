@@ -573,7 +573,9 @@ def complete_data(p, facts, notes: list[str]):
     missing_extent += bare
     if facts.scoped:  # only the pointer of these reaches the device
         unmapped += [n for n in bare if n not in facts.mapped_in_file]
-        unmapped += _unmapped_chains(facts, placed, seen | named)
+        # a chain is not mapped by this pragma's copy of its first object (`copy(rows[0:n])`
+        # copies the host addresses `rows[r].val` holds): only what other clauses name
+        unmapped += _unmapped_chains(facts, placed, named)
     _returned_scalars(p.directive, facts, seen | named, placed, changed)
     if unmapped:
         notes.append(_unmappable(p.directive, unmapped))
