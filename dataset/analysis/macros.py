@@ -35,7 +35,7 @@ from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import root_of, text, unparen
 
 __all__ = ["Macro", "MacroTable", "table_of", "expand", "expanded", "expanded_call", "expanded_text",
-           "file_expansion", "header_macros", "visible_at", "macro_calls", "definition", "parse_define", "used_macros",
+           "file_expansion", "file_macros", "header_macros", "visible_at", "macro_calls", "definition", "parse_define", "used_macros",
            "tokens", "MAX_DEPTH", "MAX_CHARS"]
 
 MAX_DEPTH = 8  # nested expansions followed (a macro whose body uses another macro ...)
@@ -375,9 +375,10 @@ def visible_at(root: Node, at: int, constants: bool = False) -> dict[str, Macro]
     return table.visible(at, before, constants)
 
 
-def file_expansion(node: Node) -> Node | None:
-    """:func:`expanded_call` for a call in a whole file's tree, with the macros visible where
-    the call is, the headers' included (:func:`header_macros`) (None: not such a call)."""
+def file_macros(node: Node) -> dict[str, Macro] | None:
+    """The macros visible where the call ``node`` of a whole file's tree is, the headers'
+    included (:func:`header_macros`), when its function's name is one of them; None when it
+    is not a call of such a name (checked first, without building the table)."""
     fn = _field(node, "function")
     if fn is None or fn.type != "identifier":
         return None
@@ -388,4 +389,12 @@ def file_expansion(node: Node) -> Node | None:
     if (table is None or name not in table.events) and (
             hdr is None or all(m.name != name for m in hdr(node.start_byte))):
         return None
-    return expanded_call(node, visible_at(root, node.start_byte))
+    seen = visible_at(root, node.start_byte)
+    return seen if name in seen else None
+
+
+def file_expansion(node: Node) -> Node | None:
+    """:func:`expanded_call` for a call in a whole file's tree, with the macros visible where
+    the call is, the headers' included (:func:`header_macros`) (None: not such a call)."""
+    seen = file_macros(node)
+    return expanded_call(node, seen) if seen is not None else None

@@ -28,6 +28,7 @@ from __future__ import annotations
 from tree_sitter import Node
 
 from accellium.dataset.analysis.library import library_function
+from accellium.dataset.analysis.macro_element import macro_element
 from accellium.dataset.analysis.macros import visible_at
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, mentions, root_of, text, unparen
@@ -60,7 +61,9 @@ def straight_work(node: Node) -> bool:
 def pure_calls(node: Node) -> bool:
     """Does the loop call pure library functions only?  ``T (x)`` with ``T`` an object-like
     macro of type words is no call: the preprocessor makes it the cast ``(double) (x)``
-    (C11 6.10.3), as the compiler reads it."""
+    (C11 6.10.3), as the compiler reads it; nor is a call of a macro that stands for one
+    element (:mod:`accellium.dataset.analysis.macro_element`; its arguments are still read
+    here)."""
     root = root_of(node)
     macros = visible_at(root, node.start_byte)
     for n in iter_nodes(node):
@@ -73,7 +76,7 @@ def pure_calls(node: Node) -> bool:
                     set(m.body.split()) <= _TYPE_WORDS:
                 continue
             lib = library_function(text(f))
-            if lib is None or not lib.pure:
+            if (lib is None or not lib.pure) and macro_element(n) is None:
                 return False
     return True
 
@@ -87,14 +90,17 @@ def generated(d: Device, scope: Scope) -> frozenset[str] | None:
     if not straight_work(node):
         return None
     local = set(assignments(node).declared)
-    written: dict[str, list[Node]] = {}
+    # (the use, a subscript of it): a macro's element has the subscripts of its expansion,
+    # a tree of their own, so where a subscript is is where its use is
+    written: dict[str, list[tuple[Node, Node]]] = {}
     for u in array_uses(node):
         if u.subs:
             if u.read or not u.plain or u.member:
                 return None
-            written.setdefault(u.name, []).extend(s for s in u.subs if not isinstance(s, int))
+            written.setdefault(u.name, []).extend((u.node, s) for s in u.subs
+                                                  if not isinstance(s, int))
             if any(isinstance(s, int) for s in u.subs):  # `*p = ...`: no index of the nest
-                written[u.name].append(u.node)
+                written[u.name].append((u.node, u.node))
             continue
         if u.name in local:
             continue
@@ -110,8 +116,8 @@ def generated(d: Device, scope: Scope) -> frozenset[str] | None:
     for n in iter_nodes(node):
         if n.type == "for_statement":
             var = loop_var(n)
-            if var is None or not any(n.start_byte <= s.start_byte < n.end_byte and
-                                      mentions(s, var) for s in subs):
+            if var is None or not any(n.start_byte <= at.start_byte < n.end_byte and
+                                      mentions(s, var) for at, s in subs):
                 return None
     return frozenset(written)
 

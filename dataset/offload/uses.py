@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
+from accellium.dataset.analysis.macro_element import macro_element
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import named, op, subscripts, text, unparen
 
@@ -31,7 +32,9 @@ class ArrayUse:
 
     name: str  # the array: an identifier, or a member chain (``s->v``)
     node: Node  # the subscript (or deref) expression, the identifier for a whole use
-    subs: list[Node | int]  # subscripts in order (ZERO for ``*p``)
+    # subscripts in order (ZERO for ``*p``); of a macro's element (``U(i, j)``), nodes of its
+    # expansion's own tree: where they are is ``node``
+    subs: list[Node | int]
     read: bool
     write: bool
     plain: bool = False  # ``a[...] = e``: the element is replaced whole
@@ -106,6 +109,19 @@ def _subscript_use(node: Node) -> tuple[ArrayUse | None, list[Node]]:
     return ArrayUse(name, node, subs, read, write, plain, whole), rest
 
 
+def _macro_use(node: Node) -> tuple[ArrayUse, list[Node]] | None:
+    """A call of a function-like macro of the file that stands for one element
+    (:mod:`accellium.dataset.analysis.macro_element`: ``U(i, j)``, ``I2D(u, n, i, j)``): a use
+    of that element, with the subscripts of the expansion, and the arguments still to read —
+    all but the one naming the array (None: not such a call)."""
+    got = macro_element(node)
+    if got is None:
+        return None
+    read, write, plain, whole = _role(node)
+    args = [a for k, a in enumerate(named(_field(node, "arguments"))) if k != got.base_arg]
+    return ArrayUse(got.name, node, list(got.subs), read, write, plain, whole), args
+
+
 def _deref_use(node: Node) -> ArrayUse | None:
     """``*p`` (the element ``p[0]``) or ``*(p + k)`` (``p[k]``, C11 6.5.2.1)."""
     arg = unparen(_field(node, "argument"))
@@ -171,6 +187,9 @@ def array_uses(root: Node | None) -> list[ArrayUse]:
             if use is not None:
                 out.append(use)
                 kids = [k for k in use.subs if not isinstance(k, int)]
+        elif t == "call_expression" and (got := _macro_use(n)) is not None:
+            out.append(got[0])
+            kids = got[1]
         elif t == "identifier":
             use = _whole_use(n)
             if use is not None:

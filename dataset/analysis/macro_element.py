@@ -1,0 +1,127 @@
+"""A call of a function-like macro that stands for one array element.
+
+C code often spells an element through a macro of the file: ``#define U(i, j) u[(j) * n + (i)]``
+used as ``U(i, j) = 2.0 * V(i, j);``, or with the array a parameter,
+``#define I2D(a, n, i, j) (a[(j) * (n) + (i)])``.  A call of a function-like macro stands for
+its body with the parameters replaced by the arguments (C11 6.10.3, 6.10.3.1), and
+parentheses around an expression do not change what it designates (C11 6.5.1p5: a
+parenthesized lvalue is an lvalue), so such a call *is* that element: it is read and
+written as the element ``u[(j) * n + (i)]`` is, with the subscripts of the expansion.
+
+:func:`macro_element` says so only when the rest of the body reads nothing on its own: the
+body with each parameter replaced by a fresh name must be one element of a plain name (the
+array, or the parameter that names it), whose subscripts are integer arithmetic on names and
+constants, with no element, dereference, member, assignment or call of anything but a pure
+library function (C11 6.5.2.1: a subscript is an integer expression).  What the arguments
+read is read where the user wrote it; what the body alone would read — ``u[idx[i]]``, a
+function call — is not an element only, and such a call is read as before.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tree_sitter import Node
+
+from accellium.dataset.analysis.library import library_function
+from accellium.dataset.analysis.macros import expanded_text, file_macros
+from accellium.dataset.analysis.tree import field, named, text
+
+__all__ = ["MacroElement", "macro_element"]
+
+#: The fresh name a parameter is replaced by to read the body alone.
+_HOLE = "__accellium_param{}"
+#: The nodes of an integer expression that reads nothing but the names in it.
+_ARITHMETIC = frozenset({
+    "identifier", "number_literal", "true", "false", "binary_expression",
+    "unary_expression", "parenthesized_expression", "conditional_expression",
+    "cast_expression", "type_descriptor", "primitive_type", "sized_type_specifier",
+    "type_identifier", "type_qualifier", "argument_list", "comment"})
+
+
+@dataclass(frozen=True)
+class MacroElement:
+    """The element a macro call stands for: the array, its subscripts after the arguments are
+    substituted (nodes of the expansion's own tree), and the argument that names the array
+    (None: the body names it)."""
+
+    name: str
+    subs: tuple[Node, ...]
+    base_arg: int | None
+
+
+def _inner(node: Node | None) -> Node | None:
+    """``node`` without the parentheses around it (a cast is kept: it makes a value)."""
+    while node is not None and node.type == "parenthesized_expression":
+        kids = named(node)
+        node = kids[0] if len(kids) == 1 else None
+    return node
+
+
+def _element(node: Node | None) -> tuple[str, list[Node]] | None:
+    """(array, subscripts) of an expression that is one element ``a[i]...[k]`` of a plain
+    name, parentheses allowed around it and its base; None otherwise."""
+    cur = _inner(node)
+    if cur is None or cur.type != "subscript_expression":
+        return None
+    idx: list[Node] = []
+    while cur is not None and cur.type == "subscript_expression":
+        i = field(cur, "index")
+        if i is None:
+            return None
+        idx.append(i)
+        cur = _inner(field(cur, "argument"))
+    if cur is None or cur.type != "identifier":
+        return None
+    idx.reverse()
+    return text(cur), idx
+
+
+def _arithmetic(sub: Node, base_hole: str | None) -> bool:
+    """Does the subscript ``sub`` (of the body read alone) compute an integer from names and
+    constants only, without naming the array's own parameter?"""
+    stack = [sub]
+    while stack:
+        n = stack.pop()
+        if n.type in ("number_literal", "char_literal"):
+            continue
+        if n.type == "call_expression":
+            fn = field(n, "function")
+            lib = library_function(text(fn)) if fn is not None and \
+                fn.type == "identifier" else None
+            if lib is None or not lib.pure:
+                return False
+            stack.extend(named(field(n, "arguments")))
+            continue
+        if n.type not in _ARITHMETIC or (n.type == "identifier" and text(n) == base_hole):
+            return False
+        stack.extend(named(n))
+    return True
+
+
+def macro_element(call: Node) -> MacroElement | None:
+    """The element the call ``call`` of a function-like macro visible there (a whole file's
+    tree) stands for, when its body alone is one element whose subscripts read nothing (see
+    the module); None otherwise — not such a macro, a variadic one, an arity that does not
+    match, or an expansion given up (:mod:`.macros`)."""
+    table = file_macros(call)
+    if table is None:
+        return None
+    m = table[text(field(call, "function"))]
+    args = named(field(call, "arguments"))
+    if m.params is None or m.variadic or len(args) != len(m.params):
+        return None
+    holes = [_HOLE.format(k) for k in range(len(args))]
+    alone = _element(expanded_text(f"{m.name}({', '.join(holes)})", table))
+    real = _element(expanded_text(text(call), table))
+    if alone is None or real is None or len(alone[1]) != len(real[1]):
+        return None
+    base_arg = holes.index(alone[0]) if alone[0] in holes else None
+    if base_arg is not None and args[base_arg].type != "identifier":
+        return None  # the array is an expression (`I(p + 1, i)`): not a plain name
+    name = text(args[base_arg]) if base_arg is not None else alone[0]
+    base_hole = holes[base_arg] if base_arg is not None else None
+    if real[0] != name or not all(_arithmetic(s, base_hole) for s in alone[1]):
+        return None
+    # `w[(i)]` is `w[i]`: the subscripts without the parentheses the body puts around them
+    return MacroElement(name, tuple(_inner(i) or i for i in real[1]), base_arg)
