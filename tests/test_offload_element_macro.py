@@ -18,7 +18,8 @@ from __future__ import annotations
 import pytest
 from _offload_util import marked_lines, plan_text, run_verified
 
-from accellium.dataset.analysis.macro_element import macro_element
+from accellium.dataset.analysis.macro_element import macro_element, touches_memory
+from accellium.dataset.analysis.macros import parse_define
 from accellium.dataset.analysis.tree import iter_nodes
 from accellium.dataset.loops import parse_tree
 from accellium.dataset.offload.uses import array_uses
@@ -192,3 +193,86 @@ def test_a_generator_through_a_macro_is_one_as_spelled_out():
     for name in ("spelled", "through_macro"):
         assert not plans[name].loops, (name, plans[name].notes)
         assert any("only generates `u`" in n for n in plans[name].notes), plans[name].notes
+
+
+# Macros whose body touches memory of its own and is not one element: the walk reads only the
+# user's nodes, so their calls are calls of a function not seen (before, their arguments alone
+# were read: `SET(i + 1, a[i] * 0.5)` looked like a loop that only reads `a` — a racing
+# `parallel loop copyin(a[0:n-1])` whose write never came back; `F(x, i)` and `P(i)` got
+# parallel pragmas with `x`/`p` unmapped, host memory on the device).
+OPAQUE = """#define SET(i, v) (a[i] = (v))
+#define F(x, i) (x[i] + x[(i) + 1])
+#define P(i) (*(p + (i)))
+
+void set(int n, double *a)
+{
+    for (int i = 0; i < n - 1; i++) /* set */
+        SET(i + 1, a[i] * 0.5);
+}
+
+void pairs(int n, double *w, const double *x)
+{
+    for (int i = 0; i < n; i++) /* pairs */
+        w[i] = F(x, i);
+}
+
+void deref(int n, double *p)
+{
+    for (int i = 0; i < n; i++) /* deref */
+        P(i) = 0.25 * i;
+}
+"""
+
+OPAQUE_MAIN = """#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+void set(int n, double *a);
+void pairs(int n, double *w, const double *x);
+void deref(int n, double *p);
+int main(void)
+{
+    int n = 500, bad = 0;
+    double *a = malloc(n * sizeof *a), *r = malloc(n * sizeof *r), *x = malloc((n + 1) * sizeof *x);
+    for (int k = 0; k <= n; k++) x[k] = k % 9;
+    for (int k = 0; k < n; k++) a[k] = r[k] = 1.0 + k % 4;
+    CHECK
+    puts(bad ? "BAD" : "OK");
+    return 0;
+}
+"""
+
+OPAQUE_CHECKS = {
+    "set": """set(n, a);
+    for (int k = 0; k < n - 1; k++) r[k + 1] = r[k] * 0.5;
+    for (int k = 0; k < n; k++) bad += fabs(a[k] - r[k]) > 1e-12;""",
+    "pairs": """pairs(n, a, x);
+    for (int k = 0; k < n; k++) bad += fabs(a[k] - (x[k] + x[k + 1])) > 1e-12;""",
+    "deref": """deref(n, a);
+    for (int k = 0; k < n; k++) bad += fabs(a[k] - 0.25 * k) > 1e-12;""",
+}
+
+
+@pytest.mark.parametrize(("define", "touches"), [
+    ("#define SET(i, v) (a[i] = (v))", True),
+    ("#define F(x, i) (x[i] + x[(i) + 1])", True),
+    ("#define P(i) (*(p + (i)))", True),
+    ("#define NX(g) ((g)->nx)", True),
+    ("#define IDX(i, j) ((i) * n + (j))", False),
+    ("#define MAX(a, b) ((a) > (b) ? (a) : (b))", False),
+    ("#define U(i, j) u[(j) * n + (i)]", False),
+    ("#define SQ(x) (sqrt(x) * (x))", False),
+])
+def test_a_body_touching_memory_of_its_own(define, touches):
+    m = parse_define(define)
+    assert m is not None
+    assert touches_memory(m, {m.name: m}) is touches
+
+
+def test_macros_touching_memory_get_no_parallel_pragma(tmp_path):
+    programs = {name: (OPAQUE, OPAQUE_MAIN.replace("CHECK", check))
+                for name, check in OPAQUE_CHECKS.items()}
+    by = run_verified(tmp_path, programs)
+    marks = marked_lines(OPAQUE)
+    for name in OPAQUE_CHECKS:
+        pragmas = {q["line"]: q["pragma"] for q in by[name]["engine"]["pragmas"]}
+        assert "parallel" not in pragmas.get(marks[name], ""), (name, pragmas)

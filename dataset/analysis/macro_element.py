@@ -19,15 +19,16 @@ function call — is not an element only, and such a call is read as before.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from tree_sitter import Node
 
 from accellium.dataset.analysis.library import library_function
-from accellium.dataset.analysis.macros import expanded_text, file_macros
+from accellium.dataset.analysis.macros import Macro, expanded_text, file_macros
 from accellium.dataset.analysis.tree import field, named, text
 
-__all__ = ["MacroElement", "macro_element"]
+__all__ = ["MacroElement", "macro_element", "touches_memory"]
 
 #: The fresh name a parameter is replaced by to read the body alone.
 _HOLE = "__accellium_param{}"
@@ -83,8 +84,8 @@ def _arithmetic(sub: Node, base_hole: str | None) -> bool:
     stack = [sub]
     while stack:
         n = stack.pop()
-        if n.type in ("number_literal", "char_literal"):
-            continue
+        if n.type in ("number_literal", "char_literal", "sizeof_expression"):
+            continue  # `sizeof` does not evaluate its operand (C11 6.5.3.4p2)
         if n.type == "call_expression":
             fn = field(n, "function")
             lib = library_function(text(fn)) if fn is not None and \
@@ -125,3 +126,22 @@ def macro_element(call: Node) -> MacroElement | None:
         return None
     # `w[(i)]` is `w[i]`: the subscripts without the parentheses the body puts around them
     return MacroElement(name, tuple(_inner(i) or i for i in real[1]), base_arg)
+
+
+def touches_memory(m: Macro, table: Mapping[str, Macro]) -> bool:
+    """Does a call of the function-like macro ``m`` (with the macros of ``table`` where it is
+    called) read or write memory of its own — the body alone, each parameter replaced by a
+    fresh name, is neither integer arithmetic on names and constants nor one element whose
+    subscripts are (``(a[i] + a[i + 1])``, ``(a[i] = (v))``, ``u[idx[i]]``, ``(g)->n``)?  Such
+    a call is not what its arguments read: the elements its expansion names are not theirs.
+    True also when the body cannot be read alone (given up, not an expression)."""
+    if m.params is None or m.variadic:
+        return True
+    holes = [_HOLE.format(k) for k in range(len(m.params))]
+    alone = expanded_text(f"{m.name}({', '.join(holes)})", table)
+    if alone is None:
+        return True
+    got = _element(alone)
+    if got is not None:
+        return not all(_arithmetic(s, None) for s in got[1])
+    return not _arithmetic(alone, None)

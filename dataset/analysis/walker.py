@@ -16,6 +16,7 @@ from tree_sitter import Node
 
 from accellium.dataset.analysis.facts import Exit, ExitKind
 from accellium.dataset.analysis.library import Effect, is_macro_name, library_function
+from accellium.dataset.analysis.macro_element import touches_memory
 from accellium.dataset.analysis.macros import (
     MAX_DEPTH,
     Macro,
@@ -126,6 +127,7 @@ class _Walker:
         self.out = BodyWalk()
         self.order = 0
         self.tasks: list[Task] = []
+        self._opaque_seen: dict[str, bool] = {}
 
     # -- scheduling: tasks run last-in first-out, so a handler pushes its steps reversed ----
     def push(self, *steps: Task) -> None:
@@ -355,13 +357,18 @@ class _Walker:
             kind = ExitKind.EXIT if lib.effect is Effect.EXIT else ExitKind.JUMP
             out.exits.append(Exit(kind, _line(node), name))
             return
-        if (lib is not None and lib.pure) or self._plain_macro(name) or \
+        if (lib is not None and lib.pure) or (self._plain_macro(name) and not self._opaque(name)) \
+                or \
                 (is_macro_name(name) and name not in self.functions and name not in self.macros):
             return
         if name not in out.calls:
             out.calls.append(name)
         parent = out.parents.get(node.id)
-        discarded = parent is not None and parent.type == "expression_statement"
+        # a call whose value is dropped, or one written as an lvalue (a macro standing for
+        # memory: `P(i) = 0`, `P(i)++`), is made for its effect on memory
+        discarded = parent is not None and (
+            parent.type in ("expression_statement", "update_expression")
+            or (parent.type == "assignment_expression" and _field(parent, "left") == node))
         fn = _field(node, "function")
         receiver = _field(fn, "argument") if fn is not None and fn.type == "field_expression" \
             else None
@@ -483,6 +490,8 @@ class _Walker:
                 if name is not None:
                     self._record(name, idx, write, read, node, walk=named(args))
                     return True
+            if self._opaque(fn):
+                return False  # read as a call: the memory its body touches is not followed
             self.push(*((self.expr, (c, stmt)) for c in named(args)))
             return True
         if not _MACRO_ACCESS.fullmatch(fn) or args is None or fn in self.functions:
@@ -492,6 +501,18 @@ class _Walker:
             return False
         self._record(text(kids[0]), kids[1:], write, read, node, indirect=False)
         return True
+
+    def _opaque(self, name: str) -> bool:
+        """A function-like macro of the file whose expansion reads or writes memory of its own
+        (:func:`.macro_element.touches_memory`: ``(a[i] + a[i + 1])``, ``(a[i] = (v))``,
+        ``u[idx[i]]``): its elements are not what its arguments read, and the walk follows
+        the user's nodes only, so a call of it is read as a call of a function not seen (a
+        loop that calls it is not parallelised or moved on its word)."""
+        got = self._opaque_seen.get(name)
+        if got is None:
+            m = self.macros.get(name)
+            got = self._opaque_seen[name] = m is None or touches_memory(m, self.macros)
+        return got
 
     def _plain_macro(self, name: str, seen: frozenset[str] = frozenset()) -> bool:
         """A function-like macro of the file whose body calls nothing but pure library
