@@ -70,9 +70,8 @@ def _range_in(block: Node, devices: list[Unit]) -> list[Node]:
     return kids[idx[0]: idx[-1] + 1] if idx else []
 
 
-def _declares_used_after(stmts: list[Node], fn: Node) -> bool:
-    """Does a statement of the range declare a name the function uses after it (wrapping the
-    range in braces would end that name's scope)?"""
+def _declared_by(stmts: list[Node]) -> set[str]:
+    """The names the range's own statements declare (not those of blocks inside them)."""
     names: set[str] = set()
     for s in stmts:
         if s.type == "declaration":
@@ -80,6 +79,13 @@ def _declares_used_after(stmts: list[Node], fn: Node) -> bool:
         elif s.type == "expression_statement" and (got := macro_statement(s)) is not None:
             for d in got.declarations:  # a statement-level macro call that declares
                 names |= set(assignments(d).declared)
+    return names
+
+
+def _declares_used_after(stmts: list[Node], fn: Node) -> bool:
+    """Does a statement of the range declare a name the function uses after it (wrapping the
+    range in braces would end that name's scope)?"""
+    names = _declared_by(stmts)
     if not names:
         return False
     end = stmts[-1].end_byte
@@ -152,12 +158,23 @@ def _evaluate_once(lines: LineIndex, block: Node, devices: list[Unit], scope: Sc
         return flow.problem
     to_buffers(flow.clauses, swaps)
     region = Region(lay, kept, arrays, flow, dropped, swaps=swaps)
-    if len(stmts) > 1 and _declares_used_after(stmts, scope.fn):
+    if len(stmts) > 1 and (_declared_by(stmts) & _exits_at_end(flow)
+                           or _declares_used_after(stmts, scope.fn)):
         if scope.members.keys() & arrays.keys():
             return ("the region declares names used after it (enter/exit data), and a member "
                     "array needs its object mapped first on the region's `data` construct")
         _unstructured(region)
     return region
+
+
+def _exits_at_end(flow: Flow) -> set[str]:
+    """The arrays whose ``exit data`` goes at the region's end: allocated in the region and
+    not freed there.  That directive follows the range, where a name declared inside it is
+    out of scope once braces close the range (C11 6.2.1p4: an identifier's scope ends with
+    the block that declares it): one declared by a statement of the range makes the region
+    ``enter``/``exit data`` at its ends, as a declaration used after the range does; one
+    declared in a block inside the range cannot be named there (:func:`_named_inside`)."""
+    return {n for n, t in flow.lifetimes.items() if t.exit_before is None}
 
 
 def _barrier(stmts: list[Node], arrays: dict[str, ArrayInfo], scope: Scope) -> str | None:
@@ -174,17 +191,25 @@ def _named_inside(region: Region) -> tuple[list[tuple[Unit, str]], str | None]:
     an identifier's scope begins just after its declarator), and the file would no longer
     compile.  Memory the function allocates in the range is mapped right after the
     allocation (its own ``enter data``), and swapped pointers are named by their buffers:
-    neither counts.  And the reason when such a name has no loop to leave on the host."""
+    neither counts — unless it is declared in a block inside the range and not freed there:
+    its ``exit data`` goes after the range, out of that block (:func:`_exits_at_end`).  And
+    the reason when such a name has no loop to leave on the host."""
     named = set(region.flow.clauses) | {n for n, t in region.flow.lifetimes.items()
                                         if t.enter_after is None}
+    # an `exit data` at the region's end, after the range: out of the scope of a block inside
+    # it (:func:`_exits_at_end`)
+    late = _exits_at_end(region.flow) - _declared_by(region.stmts)
     out: list[tuple[Unit, str]] = []
     problem = None
     for s in region.stmts:
         declared = assignments(s).declared
-        for name in sorted(declared.keys() & named):
+        for name in sorted(declared.keys() & (named | late)):
             line = declared[name].start_point[0] + 1
             why = (f"`{name}` is declared inside the region (line {line}): a data directive at "
-                   "the region's start cannot name it")
+                   "the region's start cannot name it") if name in named else (
+                f"`{name}` is allocated in a block inside the region (declared at line {line})"
+                " and not freed there: the `exit data` at the region's end would name it "
+                "outside its scope")
             info = region.arrays.get(name)
             users = [d for d in region.devices if info is not None and d.node.id in info.uses]
             out += [(d, why) for d in users if all(d is not o for o, _ in out)]
