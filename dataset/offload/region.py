@@ -23,6 +23,7 @@ from accellium.dataset.offload.shapes import macro_statement
 from accellium.dataset.offload.structure import (
     Layout,
     candidate_ranges,
+    entry_problem,
     exit_problem,
     layout,
     placeable_after,
@@ -135,7 +136,7 @@ def _evaluate_once(lines: LineIndex, block: Node, devices: list[Unit], scope: Sc
         stmts = new
     if not kept or not stmts:
         return Region(Layout(block, stmts or []), [], {}, Flow(), dropped)
-    problem = exit_problem(stmts) or _barrier(stmts, arrays, scope)
+    problem = exit_problem(stmts) or entry_problem(stmts) or _barrier(stmts, arrays, scope)
     if problem:
         return problem
     if not lone and (not placeable_before(lines, stmts[0]) or

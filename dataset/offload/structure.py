@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
-from accellium.dataset.analysis.tree import LOOP_TYPES, named
+from accellium.dataset.analysis.tree import LOOP_TYPES, named, text
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.labels import foreign_pragma_above
 from accellium.dataset.loops import LineIndex
 
-__all__ = ["Leaf", "Layout", "candidate_ranges", "layout", "exit_problem", "placeable_before",
-           "placeable_after", "may_precede"]
+__all__ = ["Leaf", "Layout", "candidate_ranges", "layout", "exit_problem", "entry_problem",
+           "placeable_before", "placeable_after", "may_precede"]
 
 _REPEATS = ("for_statement", "while_statement", "do_statement", "for_range_loop")
 
@@ -130,6 +130,47 @@ def exit_problem(stmts: list[Node]) -> str | None:
             if t in ("break_statement", "continue_statement") and not _caught(n, top):
                 return f"`{t.split('_')[0]}` at line {n.start_point[0] + 1} leaves the region"
             stack.extend(n.named_children)
+    return None
+
+
+def entry_problem(stmts: list[Node]) -> str | None:
+    """A ``goto`` from outside the statements to a label inside them, or a ``case``/``default``
+    label inside them of a ``switch`` outside: a branch into the region.  A data region and a
+    compute construct are structured blocks: no branch may enter one (OpenACC 3.3, 1.6), and
+    a jump past the directive skips its data movement — the code inside then runs without
+    the device copies its ``present`` clauses name."""
+    if not stmts:
+        return None
+    start, end = stmts[0].start_byte, stmts[-1].end_byte
+    labels: dict[str, Node] = {}
+    for s in stmts:
+        stack = [s]
+        while stack:
+            n = stack.pop()
+            if n.type == "labeled_statement" and (lab := _field(n, "label")) is not None:
+                labels[text(lab)] = n
+            elif n.type == "case_statement":
+                sw = n.parent
+                while sw is not None and sw.type != "switch_statement":
+                    sw = sw.parent
+                if sw is not None and not start <= sw.start_byte < end:
+                    return (f"the `case` label at line {n.start_point[0] + 1} is inside the "
+                            "region and its `switch` outside: a branch would enter the region")
+            stack.extend(n.named_children)
+    if not labels:
+        return None
+    fn = stmts[0].parent
+    while fn is not None and fn.type != "function_definition":
+        fn = fn.parent
+    stack = [fn] if fn is not None else []
+    while stack:
+        n = stack.pop()
+        if n.type == "goto_statement" and not start <= n.start_byte < end:
+            lab = _field(n, "label")
+            if lab is not None and text(lab) in labels:
+                return (f"the `goto` at line {n.start_point[0] + 1} jumps to `{text(lab)}` "
+                        "inside the region: a branch would enter it")
+        stack.extend(n.named_children)
     return None
 
 
