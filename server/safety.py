@@ -262,6 +262,10 @@ def _exits(p: Pragma, facts: LoopFacts) -> list[Note] | None:
     if all(e.kind is ExitKind.BREAK for e in facts.exits) and p.directive in _BREAK_OK:
         return None
     e = facts.exits[0]
+    if e.kind is ExitKind.ENTRY:
+        return [Note(f"{e.describe()}: `{p.render()}` would be entered past its start, its "
+                     "data clauses skipped (OpenACC 3.3, 1.6: no branch into a structured "
+                     "block); no pragma", NoteKind.EXIT, None, e.line)]
     return [Note(f"early exit: {e.describe()} leaves the loop: `{p.render()}` would contain a "
                  "branch out of its block (gcc rejects it) or leave the program from the "
                  "device; no pragma", NoteKind.EXIT, e.call or None, e.line)]

@@ -95,6 +95,7 @@ class ExitKind(StrEnum):
     BREAK = "break"  # of the annotated loop
     RETURN = "return"
     GOTO = "goto"  # to a label outside the loop
+    ENTRY = "goto into"  # a goto outside the loop to a label inside it (:mod:`.entries`)
     EXIT = "exit"  # exit(), abort(), ...
     JUMP = "longjmp"
     THROW = "throw"
@@ -109,6 +110,8 @@ class Exit:
     def describe(self) -> str:
         if self.call:
             return f"call to `{self.call}` (line {self.line})"
+        if self.kind is ExitKind.ENTRY:
+            return f"`goto` into the loop (line {self.line})"
         return f"`{self.kind.value}` (line {self.line})"
 
 

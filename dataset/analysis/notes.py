@@ -42,6 +42,11 @@ def renderable(facts: LoopFacts, by_name: dict[str, list[Access]]) -> list[Note]
 def _exit_note(facts: LoopFacts) -> list[Note]:
     out = []
     for e in facts.exits:
+        if e.kind is ExitKind.ENTRY:
+            out.append(Note(f"{e.describe()}: a branch would enter a compute construct or loop "
+                            "directive on it past its start (OpenACC 3.3, 1.6)",
+                            NoteKind.EXIT, None, e.line))
+            continue
         why = ("no compute construct may contain it (gcc: \"invalid branch to/from OpenACC "
                "structured block\")" if e.kind in (ExitKind.RETURN, ExitKind.GOTO) else
                "a loop directive may not contain it" if e.kind is ExitKind.BREAK else

@@ -28,6 +28,7 @@ from accellium.dataset.analysis.calls import CallModel, Names, call_findings, po
 from accellium.dataset.analysis.conditional import conditional_names
 from accellium.dataset.analysis.context import enclosing_context
 from accellium.dataset.analysis.deep import deep_copies, member_kind, member_parts
+from accellium.dataset.analysis.entries import goto_entries
 from accellium.dataset.analysis.facts import Dependence, DepKind, LoopFacts, Note, NoteKind
 from accellium.dataset.analysis.held import held_members
 from accellium.dataset.analysis.indirect import atomic_lines, derived, indirect_findings, reads_data
@@ -374,6 +375,8 @@ def _calls(b: _Body, facts: LoopFacts) -> None:
     found = call_findings(b.w.call_sites, b.model, _names(b))
     facts.carried.extend(found.dependences)
     facts.exits = list(b.w.exits) + found.exits
+    if b.where is not None:
+        facts.exits += goto_entries(b.where.loop, b.w.labels)
     facts.needs_routine = found.needs_routine
     b.written = found.written
     b.reached = found.reached

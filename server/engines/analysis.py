@@ -7,6 +7,7 @@ the LSP diagnostics and the evaluation use it too); this module turns its facts 
 from __future__ import annotations
 
 from accellium.dataset.analysis import LoopFacts, Note
+from accellium.dataset.analysis.facts import ExitKind
 from accellium.dataset.pragma import Clause, Pragma
 from accellium.server.engines.base import EngineAnswer, LoopQuery
 
@@ -18,7 +19,9 @@ def pragma_from_facts(facts: LoopFacts, *, data: bool = True, private: bool = Tr
     """The analysis engine's pragma for the facts (None: advise no pragma)."""
     notes: list[str] = []
     if facts.exits:
-        notes.append("no pragma: the body can leave the loop")
+        notes.append("no pragma: a branch enters the loop" if all(
+            e.kind is ExitKind.ENTRY for e in facts.exits) else
+            "no pragma: the body can leave the loop")
         return None, notes
     if not facts.safe:
         if facts.in_region:
