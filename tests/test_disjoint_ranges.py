@@ -78,13 +78,20 @@ void lud(int n, double *a)
                 s -= a[i * n + k] * a[k * n + j];
             a[i * n + j] = s;
         }
-        for (int j = i + 1; j < n; j++) {
+        for (int j = i + 1; j < n; j++) { /* col */
             double s = a[j * n + i];
             for (int k = 0; k < i; k++)
                 s -= a[j * n + k] * a[k * n + i];
             a[j * n + i] = s / a[i * n + i];
         }
     }
+}
+
+void colprev(int n, double *a)
+{
+    for (int i = 0; i < n; i++)
+        for (int j = i + 1; j < n; j++) /* colprev */
+            a[j * n + i] = 0.5 * a[(j - 1) * n + i] + a[i * n + i];
 }
 
 void twin(int n, double *a)
@@ -106,6 +113,12 @@ MAIN = """#include <math.h>
 void lu2(int n, double A[n][n]);
 void lud(int n, double *a);
 void twin(int n, double *a);
+void colprev(int n, double *a);
+static void ref_colprev(int n, double *a)
+{
+    for (int i = 0; i < n; i++)
+        for (int j = i + 1; j < n; j++) a[j * n + i] = 0.5 * a[(j - 1) * n + i] + a[i * n + i];
+}
 static void ref_lud(int n, double *a)
 {
     for (int i = 0; i < n; i++) {
@@ -149,6 +162,7 @@ CALLS = {
     "lu2": ("lu2(n, m); ref_lud(n, r);", "(&m[0][0])"),
     "lud": ("lud(n, a); ref_lud(n, r);", "a"),
     "twin": ("twin(n, a); ref_twin(n, r);", "a"),
+    "colprev": ("colprev(n, a); ref_colprev(n, r);", "a"),
 }
 
 
@@ -165,7 +179,10 @@ def test_the_factorisations_verify_with_their_row_loops_parallel(tmp_path: Path)
     # per loop, the linearised row loop gets no compute construct (its section of `a` is not
     # derived alone); the plan maps `a` and offloads it
     offloaded = {ln for p in rows["lud"]["offload"]["plans"] for ln in p["loops"]}
-    assert marks["row"] in offloaded, rows["lud"]["offload"]["plans"]
+    # the column loop needs i >= 0, a fact of the loop around it in the file
+    assert {marks["row"], marks["col"]} <= offloaded, rows["lud"]["offload"]["plans"]
+    offloaded = {ln for p in rows["colprev"]["offload"]["plans"] for ln in p["loops"]}
+    assert marks["colprev"] not in offloaded, rows["colprev"]["offload"]["plans"]
     per_loop = {p["line"]: p for p in rows["twin"]["engine"]["pragmas"]}
     assert not (marks["twin"] in per_loop and per_loop[marks["twin"]]["parallel"]), per_loop
 

@@ -38,6 +38,7 @@ _CONDITIONAL = frozenset({"if_statement", "conditional_expression", "switch_stat
 _BRACKETED = re.compile(r"\[([^\]]*)\]")
 _SIMPLE_LO = re.compile(r"[\w.>-]+")
 _MAX_BOUND_CHARS = 40  # a constant loop bound longer than this is not read
+_APART_LOOPS = 8  # the most loops of a nest the range proof (_apart) is tried in
 
 
 @dataclass
@@ -58,6 +59,8 @@ class ArrayView:
     atomic: frozenset[int] = frozenset()  # lines a `#pragma acc atomic` governs
     # member reads that hold one value in the loop (``g->nx``, :mod:`.member_reads`)
     fixed: dict[str, Affine] = dc_field(default_factory=dict)
+    # facts (each >= 0) of the loops around the loop in its file: rows.enclosing_facts
+    known: tuple[tuple[tuple[tuple[str, ...], int], ...], ...] = ()
 
     def bounds_of(self, loop: Node) -> Bound | None:
         if loop.id not in self._bounds:
@@ -265,9 +268,11 @@ def _apart(wa: Access, ra: Access, write: tuple[Signature, ...], other: tuple[Si
            view: ArrayView) -> bool:
     """Do the values the two accesses' subscripts take over the loops around them never meet
     (:func:`~.rows.disjoint`), for every alternative of each?"""
+    if len(view.headers) >= _APART_LOOPS:
+        return False  # the bounds' cost grows with the square of the nest's loops: not tried
     index = frozenset(view.index_all) | {view.v}
     wb, rb = access_bounds(wa, view), access_bounds(ra, view)
-    return all(disjoint(w, o, wb, rb, index) for w in write for o in other)
+    return all(disjoint(w, o, wb, rb, index, view.known) for w in write for o in other)
 
 
 def _array_dependences(name: str, accs: list[Access], view: ArrayView) -> list[Dependence]:
@@ -285,10 +290,9 @@ def _array_dependences(name: str, accs: list[Access], view: ArrayView) -> list[D
             if pair in tested:
                 continue
             tested.add(pair)
-            if _apart(wa, ra, wsig, rsig, view):
-                continue
             got = _any_carried(wsig, rsig, view, wrng, rrng, wbnd, rbnd)
-            if not got.carried or (got.reach is Reach.MAYBE and _one_atomic(wa, ra, view)):
+            if not got.carried or (got.reach is Reach.MAYBE and _one_atomic(wa, ra, view)) \
+                    or _apart(wa, ra, wsig, rsig, view):
                 continue
             key = wa.text if ra is wa else ra.text
             if key in seen:

@@ -17,6 +17,7 @@ an index counting up from ``lo`` while ``x < hi + 1`` (or down), and, since the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from itertools import combinations, combinations_with_replacement
 
 from tree_sitter import Node
@@ -25,7 +26,8 @@ from accellium.dataset.analysis.polynomial import Poly, Term, add, product
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, op, text, unparen
 
-__all__ = ["Bound", "Bounds", "loop_range", "row_distance", "SPILL", "disjoint"]
+__all__ = ["Bound", "Bounds", "loop_range", "row_distance", "SPILL", "disjoint",
+           "enclosing_facts"]
 
 Affine = Poly
 Key = tuple[tuple[Term, int], ...]  # an affine form, hashable
@@ -38,6 +40,7 @@ _SHIFTS = (0, -1, 1, -2, 2)  # the row offsets m tried
 _ROUNDS = 4  # bounds of bounds followed (a triangular nest)
 _STEPS = {"++": 1, "--": -1}
 _MOST = 4  # facts (with repeats) a proof that two ranges are apart may take away
+_KNOWN_LOOPS = 8  # the most loops around a loop whose ranges give facts
 
 
 def _key(a: Affine) -> Key:
@@ -284,7 +287,8 @@ def _values(x: Affine, bounds: Bounds, index: frozenset[str], facts: list[Affine
 
 
 def disjoint(write: tuple[Key | None, ...], other: tuple[Key | None, ...],
-             write_bounds: Bounds, other_bounds: Bounds, index: frozenset[str]) -> bool:
+             write_bounds: Bounds, other_bounds: Bounds, index: frozenset[str],
+             known: tuple[Key, ...] = ()) -> bool:
     """Do two accesses never touch one element, in one iteration or in two?  A fact of
     integer ranges: when in some dimension every value one subscript takes over the loops
     around it lies below every value the other takes, no element is both (``A[i][j]`` with
@@ -292,11 +296,12 @@ def disjoint(write: tuple[Key | None, ...], other: tuple[Key | None, ...],
     The bounds are those of the loops around each access, the loop over the tested index
     included, so the ranges hold for every iteration; names other than ``index`` are the
     same in both (the caller's subscripts use no name the loop assigns).  Both accesses run
-    when they could meet, so the facts of both sets of loops hold."""
+    when they could meet, so the facts of both sets of loops hold; ``known``: more facts
+    (each ``>= 0``) that hold where the loop runs (:func:`enclosing_facts`)."""
     if len(write) != len(other):
         return False
     facts = _facts(write_bounds, _ranges(write_bounds)) + \
-        _facts(other_bounds, _ranges(other_bounds))
+        _facts(other_bounds, _ranges(other_bounds)) + [dict(k) for k in known]
     for wk, ok in zip(write, other, strict=True):
         if wk is None or ok is None:
             continue
@@ -308,3 +313,29 @@ def disjoint(write: tuple[Key | None, ...], other: tuple[Key | None, ...],
                 _nonneg(add(add(a[0], b[1], -1), {(): -1}), facts, _MOST, True):
             return True
     return False
+
+
+def enclosing_facts(loop: Node, parent: Callable[[Node], Node | None], affine_of,
+                    changed: set[str]) -> tuple[Key, ...]:
+    """``x - lo >= 0`` and ``hi - x >= 0`` of each ``for`` around ``loop`` in its function
+    (``parent``: the file's parent links; :func:`loop_range`: an index its body does not
+    assign stays in its range there), leaving out those that name a name in ``changed``
+    (what the loop assigns) or a bound's name that body assigns (``n`` changed before the
+    loop would leave ``i < n`` unproven there)."""
+    out: list[Key] = []
+    p, seen = parent(loop), 0
+    while p is not None and p.type != "function_definition" and seen < _KNOWN_LOOPS:
+        b = None
+        if p.type == "for_statement":
+            seen += 1
+            b = loop_range(p, affine_of)
+        if b is not None:
+            var, lo, hi = b
+            body = _field(p, "body")
+            for f in (add({(var,): 1}, dict(lo), -1), add(dict(hi), {(var,): 1}, -1)):
+                names = {n for t in f for n in t}
+                if not names & changed and \
+                        not any(_assigned(body, n) for n in names - {var}):
+                    out.append(_key(f))
+        p = parent(p)
+    return tuple(out)
