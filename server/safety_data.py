@@ -305,6 +305,26 @@ def _added_members(facts, moves_data: bool, placed: dict[str, list[str]],
                            "and nothing else puts it on the device")
 
 
+def _added_objects(facts, moves_data: bool, skip: set[str], placed: dict[str, list[str]],
+                   changed: list[str]) -> None:
+    """Add ``copyin(p[0:1])`` for each pointer the loop uses only to read scalar members
+    (``p->nx``, :mod:`accellium.dataset.analysis.member_objects`): ``p->m`` is a member of
+    ``p[0]`` (C11 6.5.2.3), all the loop reaches through ``p``, and the firstprivate pointer
+    holds a host address unless that object is on the device (OpenACC 3.3, 2.6.2).  As for
+    arrays: where the pragma moves data, or the file is known and none of its data directives
+    names the pointer."""
+    have = _placed_names(placed)
+    for obj in facts.member_objects if moves_data or facts.scoped else ():
+        if obj in have or obj in skip or obj in facts.present or \
+                (not moves_data and obj in facts.mapped_in_file):
+            continue
+        placed.setdefault("copyin", []).append(f"{obj}[0:1]")
+        have.add(obj)
+        changed.append(f"`{obj}[0:1]` added to `copyin`: the loop reads members of the object "
+                       f"`{obj}` points to, and the pointer holds a host address unless that "
+                       "object is on the device")
+
+
 def _unmapped_chains(facts, placed: dict[str, list[str]], skip: set[str]) -> list[str]:
     """With the file known: the arrays the loop reaches through a chain of pointers
     (``s->boxes->n[i]``, ``s->x[i]``, ``nodes[k].keys[i]``), or a pointer it dereferences
@@ -330,7 +350,7 @@ def _unmapped_chains(facts, placed: dict[str, list[str]], skip: set[str]) -> lis
     # a pointer dereferenced without a subscript (`l->head`, `*p`): its target likewise
     out += [h for h in facts.deref_heads if h not in facts.present
             and h not in facts.mapped_in_file and h not in skip and h not in have
-            and h not in out]
+            and h not in out and h not in facts.member_objects]
     return out
 
 
@@ -570,6 +590,7 @@ def complete_data(p, facts, notes: list[str]):
     missing_extent, unmapped = _added_arrays(facts, bool(family), seen | named, placed,
                                              changed)
     _added_members(facts, bool(family), placed, changed)
+    _added_objects(facts, bool(family), seen | named, placed, changed)
     missing_extent += bare
     if facts.scoped:  # only the pointer of these reaches the device
         unmapped += [n for n in bare if n not in facts.mapped_in_file]

@@ -35,7 +35,7 @@ from tree_sitter import Node
 from accellium.dataset.analysis.facts import LoopFacts
 from accellium.dataset.analysis.tree import field, iter_nodes, op, text
 
-__all__ = ["member_parts", "member_of", "parent_arg", "member_kind", "only_elements", "deep_copies"]
+__all__ = ["member_parts", "member_of", "parent_arg", "member_kind", "scalar_member", "only_elements", "deep_copies"]
 
 _MEMBER = re.compile(r"\s*([A-Za-z_]\w*)\s*(\.|->)\s*([A-Za-z_]\w*)\s*")
 _STRUCTS = ("struct_specifier", "union_specifier")
@@ -178,6 +178,35 @@ def member_kind(fn: Node, root: Node, parent: str, member: str,
                 if k is not None:
                     kinds.add(k)
     return kinds.pop() if len(kinds) == 1 else None
+
+
+_ARITHMETIC = frozenset({"int", "char", "short", "long", "signed", "unsigned", "_Bool", "bool",
+                         "size_t", "ptrdiff_t", "float", "double", "const", "volatile"})
+
+
+def scalar_member(fn: Node, root: Node, parent: str, member: str) -> bool:
+    """Does every definition in the file (``root``) of the struct that the ``T *`` parameter
+    or local ``parent`` of ``fn`` points to declare ``member`` as a plain variable of an
+    arithmetic type (``int nx``; not a pointer, an array, a struct, or a type the file names
+    otherwise)?  Its value is then all a read of ``parent->member`` takes from the object."""
+    t = _pointee_type(fn, parent)
+    if t is None:
+        return False
+    found = False
+    for body in _bodies(root, t):
+        for f in body.named_children:
+            if f.type != "field_declaration":
+                continue
+            for d in f.children_by_field_name("declarator"):
+                if d.type == "field_identifier" and text(d) == member:
+                    words = set(text(field(f, "type")).split()) | \
+                        {text(c) for c in f.children if c.type == "type_qualifier"}
+                    if not words <= _ARITHMETIC:
+                        return False
+                    found = True
+                elif _declarator_kind(d, member) is not None:
+                    return False
+    return found
 
 
 def deep_copies(facts: LoopFacts, loop: Node, owned: set[str],

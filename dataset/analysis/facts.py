@@ -160,6 +160,9 @@ class LoopFacts:
     # with the file: pointers the loop dereferences without a subscript (``l->head``, ``*p``)
     # that it neither declares nor assigns (the guard's data rules: what maps their target)
     deref_heads: list[str] = field(default_factory=list)
+    # with the file: those of them the loop uses only to read scalar members that hold one
+    # value there (``g->nx``, :mod:`.member_objects`): ``g[0:1]`` is all it reaches
+    member_objects: list[str] = field(default_factory=list)
     # with a scope: the loop is in a function marked `#pragma acc routine` (it runs on the
     # device inside its callers' compute constructs)
     in_routine: bool = False
@@ -238,6 +241,12 @@ class LoopFacts:
             if parent is not None:
                 parents.append(parent)
             out.setdefault(kind, []).append(self.sections.get(name, name))
+        for obj in self.member_objects:  # the one object whose scalar members the loop reads
+            if obj in self.present:
+                if present_style:
+                    out.setdefault("present", []).append(self.present[obj])
+                continue
+            out.setdefault("copyin", []).append(f"{obj}[0:1]")
         out = objects_first(out, parents)
         return [Clause(k, ", ".join(dict.fromkeys(v))) for k, v in out.items() if v]
 

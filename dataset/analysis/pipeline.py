@@ -38,6 +38,7 @@ from accellium.dataset.analysis.liveout import LiveOut, apply_live_out, candidat
 from accellium.dataset.analysis.loop_form import form_problem
 from accellium.dataset.analysis.macros import Macro, expanded, header_macros, table_of
 from accellium.dataset.analysis.meet import own_range
+from accellium.dataset.analysis.member_objects import scalar_member_objects
 from accellium.dataset.analysis.member_reads import fixed_reads
 from accellium.dataset.analysis.members import shared_member_writes
 from accellium.dataset.analysis.nest import read_nest
@@ -398,6 +399,10 @@ def _live_out(b: _Body, facts: LoopFacts) -> None:
     if b.where is not None:
         facts.mapped_in_file = sorted(b.where.index.data_names)
         facts.deref_heads = _deref_heads(b, facts)
+        facts.member_objects = scalar_member_objects(b.loop or b.where.loop, facts.deref_heads,
+                                                     b.fixed,
+                                                     b.where.ctx.node,
+                                                     b.where.index.tree.root_node)
         facts.in_routine = function_name(b.where.ctx.node)[0] in b.where.index.routines
         if b.where.index.lang == "c":  # C++: class members are visible too (not indexed)
             facts.visible = sorted(set(b.where.ctx.declared) | set(b.where.index.globals)

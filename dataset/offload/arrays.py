@@ -24,7 +24,7 @@ from accellium.dataset.offload.calls import caller_span, host_conflict
 from accellium.dataset.offload.device import CallDevice, Device, Unit
 from accellium.dataset.offload.extent import Extents, Span, union
 from accellium.dataset.offload.known import macros_spelled_out, spelled_out
-from accellium.dataset.offload.members import member_shape
+from accellium.dataset.offload.members import member_shape, read_object
 from accellium.dataset.offload.shapes import AllocSite, Shape, macro_statement, shape_of
 from accellium.dataset.offload.uses import ArrayUse, array_uses, assignments
 from accellium.dataset.offload.work import work
@@ -176,6 +176,14 @@ def _device_uses(d: Device, scope: Scope) -> tuple[list[ArrayUse], str | None]:
                 return [], why
             scope.members[u.name] = member
         shape = scope.shape(u.name)
+        if u.whole and not u.subs and shape is not None and shape.kind == "pointer" and \
+                shape.levels == 1:
+            obj, why = read_object(u, scope.fn, scope.assigned_at)
+            if why is not None:
+                return [], why
+            if obj is not None:
+                out.append(obj)  # `g->nx`: the object `g[0:1]`, read
+                continue
         if u.whole and not u.subs:
             if shape is None or shape.kind == "other" and shape.levels == 0:
                 continue  # a scalar (or something the loop only reads by value)

@@ -26,10 +26,12 @@ from __future__ import annotations
 from tree_sitter import Node
 
 from accellium.dataset.analysis.deep import member_kind, member_parts, parent_arg
+from accellium.dataset.analysis.member_objects import scalar_member_read
 from accellium.dataset.analysis.tree import field, iter_nodes, root_of, text
 from accellium.dataset.offload.shapes import Shape
+from accellium.dataset.offload.uses import ZERO, ArrayUse
 
-__all__ = ["object_arg", "member_shape"]
+__all__ = ["object_arg", "member_shape", "read_object"]
 
 def object_arg(name: str) -> str | None:
     """The clause argument of the object the member array ``name`` belongs to: ``s`` for a
@@ -102,3 +104,25 @@ def member_shape(name: str, fn: Node,
         return None, (f"the function uses `{parent}` other than through its members: what "
                       f"reaches `{name}` is unknown (map the structure yourself)")
     return Shape(name, "pointer", 1), None
+
+
+def read_object(u: ArrayUse, fn: Node, assigned: dict[str, list[int]]
+                ) -> tuple[ArrayUse | None, str | None]:
+    """The whole use ``u`` of a pointer ``p`` that reads a scalar member (``p->nx``) as a use
+    of the one object ``p[0]`` (``p->m`` is ``(*p).m``, C11 6.5.2.3: the section
+    ``p[0:1]``, read), when the function neither assigns ``p`` nor any member of it and uses
+    ``p`` only through its members (as for a member array, above: the loops read the
+    object's device copy, which host writes would not reach); else (None, why), or
+    (None, None) when ``u`` is no such read."""
+    if not u.whole or u.subs or u.node.type != "identifier" or \
+            not scalar_member_read(u.node, fn, root_of(fn)):
+        return None, None
+    name = text(u.node)
+    if assigned.get(name) or _member_written(fn, name):
+        return None, (f"the function assigns `{name}` or one of its members: the loops would "
+                      "read the object's device copy, which the host's writes do not reach "
+                      "(map the structure yourself)")
+    if not _only_members(fn, name):
+        return None, (f"the function uses `{name}` other than through its members: what "
+                      "else reaches the object is unknown (map the structure yourself)")
+    return ArrayUse(u.name, u.node, [ZERO], True, False), None
