@@ -52,31 +52,38 @@ def _read_as_value(e: Node) -> bool:
     return True
 
 
-def scalar_member_read(n: Node, fn: Node, root: Node) -> bool:
-    """Is the identifier ``n`` (a pointer ``p``) the object of a read ``p->m`` of a scalar
-    member, used as a value only (module doc)?"""
+def _member_read(n: Node) -> Node | None:
+    """The member access ``p->m`` whose object is the identifier ``n``, used as a value only
+    (:func:`_read_as_value`); None for any other use of ``n``."""
     e = _unparen_up(n).parent
     if e is None or e.type != "field_expression" or \
             text(field(e, "operator")) != "->" or _unparen_up(n) != field(e, "argument"):
-        return False
+        return None
     member = field(e, "field")
-    return member is not None and member.type == "field_identifier" and \
-        _read_as_value(e) and scalar_member(fn, root, text(n), text(member))
+    if member is None or member.type != "field_identifier" or not _read_as_value(e):
+        return None
+    return e
+
+
+def scalar_member_read(n: Node, fn: Node, root: Node) -> bool:
+    """Is the identifier ``n`` (a pointer ``p``) the object of a read ``p->m`` of a scalar
+    member, used as a value only (module doc)?"""
+    e = _member_read(n)
+    return e is not None and scalar_member(fn, root, text(n), text(field(e, "field")))
 
 
 def _only_scalar_reads(loop: Node, head: str, fixed: Mapping[str, object], fn: Node,
                        root: Node) -> bool:
-    seen = False
+    members: set[str] = set()
     for n in iter_nodes(loop):
         if n.type != "identifier" or text(n) != head:
             continue
-        if not scalar_member_read(n, fn, root):
-            return False
-        e = _unparen_up(n).parent
+        e = _member_read(n)
         if e is None or norm(text(e)) not in fixed:
             return False
-        seen = True
-    return seen
+        members.add(text(field(e, "field")))
+    # each member's declaration once (a walk of the file)
+    return bool(members) and all(scalar_member(fn, root, head, m) for m in sorted(members))
 
 
 def scalar_member_objects(loop: Node, heads: list[str], fixed: Mapping[str, object],
