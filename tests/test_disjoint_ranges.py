@@ -69,7 +69,7 @@ void lu2(int n, double A[n][n])
     }
 }
 
-void lud(int n, double *a)
+void lu_flat(int n, double *a)
 {
     for (int i = 0; i < n; i++) {
         for (int j = i; j < n; j++) { /* row */
@@ -111,7 +111,7 @@ MAIN = """#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 void lu2(int n, double A[n][n]);
-void lud(int n, double *a);
+void lu_flat(int n, double *a);
 void twin(int n, double *a);
 void colprev(int n, double *a);
 static void ref_colprev(int n, double *a)
@@ -119,7 +119,7 @@ static void ref_colprev(int n, double *a)
     for (int i = 0; i < n; i++)
         for (int j = i + 1; j < n; j++) a[j * n + i] = 0.5 * a[(j - 1) * n + i] + a[i * n + i];
 }
-static void ref_lud(int n, double *a)
+static void ref_lu_flat(int n, double *a)
 {
     for (int i = 0; i < n; i++) {
         for (int j = i; j < n; j++) {
@@ -159,8 +159,8 @@ int main(void)
 """
 
 CALLS = {
-    "lu2": ("lu2(n, m); ref_lud(n, r);", "(&m[0][0])"),
-    "lud": ("lud(n, a); ref_lud(n, r);", "a"),
+    "lu2": ("lu2(n, m); ref_lu_flat(n, r);", "(&m[0][0])"),
+    "lu_flat": ("lu_flat(n, a); ref_lu_flat(n, r);", "a"),
     "twin": ("twin(n, a); ref_twin(n, r);", "a"),
     "colprev": ("colprev(n, a); ref_colprev(n, r);", "a"),
 }
@@ -178,9 +178,9 @@ def test_the_factorisations_verify_with_their_row_loops_parallel(tmp_path: Path)
     assert per_loop[marks["upper"]]["parallel"], per_loop
     # per loop, the linearised row loop gets no compute construct (its section of `a` is not
     # derived alone); the plan maps `a` and offloads it
-    offloaded = {ln for p in rows["lud"]["offload"]["plans"] for ln in p["loops"]}
+    offloaded = {ln for p in rows["lu_flat"]["offload"]["plans"] for ln in p["loops"]}
     # the column loop needs i >= 0, a fact of the loop around it in the file
-    assert {marks["row"], marks["col"]} <= offloaded, rows["lud"]["offload"]["plans"]
+    assert {marks["row"], marks["col"]} <= offloaded, rows["lu_flat"]["offload"]["plans"]
     offloaded = {ln for p in rows["colprev"]["offload"]["plans"] for ln in p["loops"]}
     assert marks["colprev"] not in offloaded, rows["colprev"]["offload"]["plans"]
     per_loop = {p["line"]: p for p in rows["twin"]["engine"]["pragmas"]}
