@@ -96,13 +96,9 @@ def member_shape(name: str, fn: Node,
     if kind != "pointer":
         return None, (f"`{name}` is a member of a structure, not a pointer member declared so "
                       "in the file (map the structure yourself)")
-    if assigned.get(parent) or _member_written(fn, parent):
-        return None, (f"the function assigns `{parent}` or one of its members: the loops "
-                      "would read the object's device copy, which the host's writes do not "
-                      "reach (map the structure yourself)")
-    if not _only_members(fn, parent):
-        return None, (f"the function uses `{parent}` other than through its members: what "
-                      f"reaches `{name}` is unknown (map the structure yourself)")
+    why = _object_problem(fn, parent, assigned, f"what reaches `{name}` is unknown")
+    if why is not None:
+        return None, why
     return Shape(name, "pointer", 1), None
 
 
@@ -118,11 +114,23 @@ def read_object(u: ArrayUse, fn: Node, assigned: dict[str, list[int]]
             not scalar_member_read(u.node, fn, root_of(fn)):
         return None, None
     name = text(u.node)
-    if assigned.get(name) or _member_written(fn, name):
-        return None, (f"the function assigns `{name}` or one of its members: the loops would "
-                      "read the object's device copy, which the host's writes do not reach "
-                      "(map the structure yourself)")
-    if not _only_members(fn, name):
-        return None, (f"the function uses `{name}` other than through its members: what "
-                      "else reaches the object is unknown (map the structure yourself)")
+    why = _object_problem(fn, name, assigned, "what else reaches the object is unknown")
+    if why is not None:
+        return None, why
     return ArrayUse(u.name, u.node, [ZERO], True, False), None
+
+
+def _object_problem(fn: Node, obj: str, assigned: dict[str, list[int]], unknown: str
+                    ) -> str | None:
+    """Why the object ``obj`` cannot be mapped once for the function's loops (the function
+    assigns it or a member of it — the loops would read its device copy, which host writes do
+    not reach — or uses it other than through its members: ``unknown`` says what that leaves
+    unknown), None when it can."""
+    if assigned.get(obj) or _member_written(fn, obj):
+        return (f"the function assigns `{obj}` or one of its members: the loops would read "
+                "the object's device copy, which the host's writes do not reach (map the "
+                "structure yourself)")
+    if not _only_members(fn, obj):
+        return (f"the function uses `{obj}` other than through its members: {unknown} (map "
+                "the structure yourself)")
+    return None
