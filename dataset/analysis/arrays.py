@@ -25,7 +25,7 @@ from accellium.dataset.analysis.affine import (
 )
 from accellium.dataset.analysis.deep import member_of
 from accellium.dataset.analysis.facts import Dependence, DepKind
-from accellium.dataset.analysis.rows import Bound, Bounds, disjoint, loop_range
+from accellium.dataset.analysis.rows import Bound, Bounds, Key, disjoint, loop_range
 from accellium.dataset.analysis.scalars import Parent
 from accellium.dataset.analysis.tree import IDENT, ForHeader, idents
 from accellium.dataset.analysis.walker import Access
@@ -59,8 +59,16 @@ class ArrayView:
     atomic: frozenset[int] = frozenset()  # lines a `#pragma acc atomic` governs
     # member reads that hold one value in the loop (``g->nx``, :mod:`.member_reads`)
     fixed: dict[str, Affine] = dc_field(default_factory=dict)
-    # facts (each >= 0) of the loops around the loop in its file: rows.enclosing_facts
-    known: tuple[tuple[tuple[tuple[str, ...], int], ...], ...] = ()
+    # facts (each >= 0) of the loops around the loop in its file (rows.enclosing_facts),
+    # computed when first asked for: only the range proof (_apart) reads them
+    enclosing: Callable[[], tuple[Key, ...]] = lambda: ()
+    _known: tuple[Key, ...] | None = None
+
+    @property
+    def known(self) -> tuple[Key, ...]:
+        if self._known is None:
+            self._known = self.enclosing()
+        return self._known
 
     def bounds_of(self, loop: Node) -> Bound | None:
         if loop.id not in self._bounds:
@@ -272,7 +280,7 @@ def _apart(wa: Access, ra: Access, write: tuple[Signature, ...], other: tuple[Si
         return False  # the bounds' cost grows with the square of the nest's loops: not tried
     index = frozenset(view.index_all) | {view.v}
     wb, rb = access_bounds(wa, view), access_bounds(ra, view)
-    return all(disjoint(w, o, wb, rb, index, view.known) for w in write for o in other)
+    return disjoint(write, other, wb, rb, index, view.known)
 
 
 def _array_dependences(name: str, accs: list[Access], view: ArrayView) -> list[Dependence]:

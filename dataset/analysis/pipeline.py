@@ -44,7 +44,7 @@ from accellium.dataset.analysis.members import shared_member_writes
 from accellium.dataset.analysis.nest import read_nest
 from accellium.dataset.analysis.notes import fact_notes, renderable
 from accellium.dataset.analysis.polynomial import Poly
-from accellium.dataset.analysis.rows import enclosing_facts
+from accellium.dataset.analysis.rows import Key, enclosing_facts
 from accellium.dataset.analysis.scalars import scalar_roles
 from accellium.dataset.analysis.scope import FileIndex, LoopScope, file_index, function_name
 from accellium.dataset.analysis.struct_members import member_writes
@@ -230,11 +230,16 @@ def _view(b: _Body, v: str) -> ArrayView:
         if h.var and idents(f"{h.lo} {h.hi}") & (varying | {v}):
             varying.add(h.var)
     headers = {il.node.id: il.header for il in b.w.inner_loops}
-    known = () if b.where is None else enclosing_facts(
-        b.where.loop, b.where.ctx.parent,
-        lambda n: affine(expanded(n, b.macros, b.lang), b.fixed), varying | _written(b.w))
+    where = b.where
+    changed = varying | _written(b.w)
+
+    def known() -> tuple[Key, ...]:
+        return () if where is None else enclosing_facts(
+            where.loop, where.ctx.parent,
+            lambda n: affine(expanded(n, b.macros, b.lang), b.fixed), changed)
+
     return ArrayView(v, b.w.parent, frozenset(inner), b.index_all, varying, headers, b.loop,
-                     lambda n: expanded(n, b.macros, b.lang), fixed=b.fixed, known=known)
+                     lambda n: expanded(n, b.macros, b.lang), fixed=b.fixed, enclosing=known)
 
 
 def _arrays(b: _Body, facts: LoopFacts, loop: Node, atomic: frozenset[int]) -> None:

@@ -17,7 +17,7 @@ an index counting up from ``lo`` while ``x < hi + 1`` (or down), and, since the 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from itertools import combinations, combinations_with_replacement
 
 from tree_sitter import Node
@@ -27,7 +27,7 @@ from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, op, text, unparen
 
 __all__ = ["Bound", "Bounds", "loop_range", "row_distance", "SPILL", "disjoint",
-           "enclosing_facts"]
+           "enclosing_facts", "Key"]
 
 Affine = Poly
 Key = tuple[tuple[Term, int], ...]  # an affine form, hashable
@@ -286,22 +286,32 @@ def _values(x: Affine, bounds: Bounds, index: frozenset[str], facts: list[Affine
     return low, high
 
 
-def disjoint(write: tuple[Key | None, ...], other: tuple[Key | None, ...],
+def disjoint(write: Sequence[tuple[Key | None, ...]], other: Sequence[tuple[Key | None, ...]],
              write_bounds: Bounds, other_bounds: Bounds, index: frozenset[str],
              known: tuple[Key, ...] = ()) -> bool:
     """Do two accesses never touch one element, in one iteration or in two?  A fact of
     integer ranges: when in some dimension every value one subscript takes over the loops
     around it lies below every value the other takes, no element is both (``A[i][j]`` with
     ``j`` in ``[i, n)`` and ``A[i][k]`` with ``k`` in ``[0, i)``, the rows of an LU step).
+    ``write`` and ``other``: the alternatives of each access's subscripts (a conditional
+    subscript is the set of its alternatives); every pair must be apart.
     The bounds are those of the loops around each access, the loop over the tested index
     included, so the ranges hold for every iteration; names other than ``index`` are the
     same in both (the caller's subscripts use no name the loop assigns).  Both accesses run
     when they could meet, so the facts of both sets of loops hold; ``known``: more facts
     (each ``>= 0``) that hold where the loop runs (:func:`enclosing_facts`)."""
-    if len(write) != len(other):
-        return False
     facts = _facts(write_bounds, _ranges(write_bounds)) + \
         _facts(other_bounds, _ranges(other_bounds)) + [dict(k) for k in known]
+    return all(_apart_pair(w, o, write_bounds, other_bounds, index, facts)
+               for w in write for o in other)
+
+
+def _apart_pair(write: tuple[Key | None, ...], other: tuple[Key | None, ...],
+                write_bounds: Bounds, other_bounds: Bounds, index: frozenset[str],
+                facts: list[Affine]) -> bool:
+    """Is some dimension's range of one subscript wholly below the other's?"""
+    if len(write) != len(other):
+        return False
     for wk, ok in zip(write, other, strict=True):
         if wk is None or ok is None:
             continue
