@@ -356,7 +356,7 @@ def _check(query: LoopQuery, p: Pragma) -> tuple[Pragma | None, list[Note]]:
     compute = compute_construct(enclosing)
     if facts.safe:
         p, more = _completed(p, facts, compute)
-        return _with_data(p, facts, notes + more, code, query.mapped_by_caller)
+        return _with_data(p, facts, notes + more, query)
     why = _why(facts)
     if not asserts_parallel(p, compute):
         if _compiler_decides(p, compute):
@@ -365,13 +365,12 @@ def _check(query: LoopQuery, p: Pragma) -> tuple[Pragma | None, list[Note]]:
                                            "host)", NoteKind.GUARD, why.variable, why.line)]
             return _with_data(p, facts, notes + [
                 Note(f"{why}; `{p.directive}` leaves it to the compiler, which should keep the "
-                     "loop sequential", NoteKind.GUARD, why.variable, why.line)], code,
-                query.mapped_by_caller)
-        return _with_data(p, facts, notes, code, query.mapped_by_caller)
+                     "loop sequential", NoteKind.GUARD, why.variable, why.line)], query)
+        return _with_data(p, facts, notes, query)
     in_region, _, _ = enclosing_context(enclosing)
     out, more = _rewrite(p, facts, in_region, why)
     if out is not None:
-        return _with_data(out, facts, notes + more, code, query.mapped_by_caller)
+        return _with_data(out, facts, notes + more, query)
     return out, notes + more
 
 
@@ -425,10 +424,10 @@ def _no_device_version(names: list[str], code: str, first_line: int) -> Note:
                 "loop can take one", NoteKind.GUARD, names[0])
 
 
-def _with_data(p: Pragma, facts: LoopFacts, notes: list[Note], code: str = "",
-               mapped_by_caller: bool = False) -> tuple[Pragma | None, list[Note]]:
+def _with_data(p: Pragma, facts: LoopFacts, notes: list[Note], query: LoopQuery
+               ) -> tuple[Pragma | None, list[Note]]:
     """The pragma with the data clauses its loop needs (:mod:`server.safety_data`);
-    ``mapped_by_caller``: see :class:`LoopQuery`."""
+    ``query.mapped_by_caller``: see :class:`LoopQuery`."""
     from accellium.server.safety_data import (
         complete_data,
         default_none,
@@ -441,11 +440,13 @@ def _with_data(p: Pragma, facts: LoopFacts, notes: list[Note], code: str = "",
         visible_names,
     )
 
+    code = query.code if isinstance(query.code, str) else ""
     more: list[str] = []
     p = visible_names(p, facts, more)
-    p = one_gang(gang_level(fit_nest(p, facts, more, code), facts, more), facts, more, code)
+    p = fit_nest(p, facts, more, code, query.scope, query.lang)
+    p = one_gang(gang_level(p, facts, more), facts, more, code)
     p = complete_data(justified_device_data(p, facts, more), facts, more)
-    if p is not None and not mapped_by_caller:
+    if p is not None and not query.mapped_by_caller:
         p = held_members(p, facts, more)
     if p is not None:
         p = in_every_build(default_none(p, facts, more), facts, more)

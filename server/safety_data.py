@@ -127,21 +127,29 @@ def _items(p) -> tuple[list, dict[str, list[str]], set[str]]:
     return keep, family, named
 
 
-def _independent_depth(code: str, depth: int) -> int:
+def _independent_depth(code: str, depth: int, scope=None, lang: str = "c") -> int:
     """How many loops of the perfect nest at the top of ``code`` have independent iterations
-    (a collapsed loop with a carried dependence runs its iterations in parallel too)."""
-    from accellium.dataset.analysis import analyze
+    (a collapsed loop with a carried dependence runs its iterations in parallel too).
+    ``scope``: the file the nest is in (:class:`~accellium.dataset.analysis.LoopScope`,
+    starting at ``code``); each inner loop is then analysed in it, as the nest's own loop is
+    (the file's macros, declarations and fixed member reads), not as a snippet."""
+    from accellium.dataset.analysis import LoopScope, analyze
     from accellium.dataset.loops import find_loops
 
-    loops = [lp for lp in find_loops(code.encode("utf-8", "surrogateescape"), "c")]
+    lang = lang if lang in ("c", "cpp") else "c"
+    loops = [lp for lp in find_loops(code.encode("utf-8", "surrogateescape"), lang)]
     for k in range(1, depth):
         inner = [lp for lp in loops if lp.depth == k]
-        if not inner or not analyze(inner[0].text, "c").safe:
+        if not inner:
+            return k
+        at = None if not isinstance(scope, LoopScope) else LoopScope(
+            scope.source, scope.offset + inner[0].start_byte, scope.lang, scope.defines)
+        if not analyze(inner[0].text, lang, (), at).safe:
             return k
     return depth
 
 
-def fit_nest(p, facts, notes: list[str], code: str = ""):
+def fit_nest(p, facts, notes: list[str], code: str = "", scope=None, lang: str = "c"):
     """``p`` with ``collapse``/``tile`` cut to the loops that may be collapsed: tightly
     nested, each header in the canonical form a loop directive needs (``facts.collapse``
     counts only those), independent bounds, and each without a carried dependence;
@@ -150,7 +158,7 @@ def fit_nest(p, facts, notes: list[str], code: str = ""):
 
     depth = max(1, facts.collapse)
     if code and depth > 1:
-        depth = _independent_depth(code, depth)
+        depth = _independent_depth(code, depth, scope, lang)
     out, changed = [], False
     for c in p.clauses:
         k = c.name.lower()
