@@ -120,8 +120,10 @@ def test_defines_let_the_plan_read_the_headers_macros(answers):
     assert plain["code"] == SCALE and plain["files"] == []  # IDX unknown: loops stay on the host
     assert acc_lines(got["code"]) == [
         "#pragma acc data copyin(b[0:m*n]) copyout(a[0:m*n])",
-        "#pragma acc parallel loop present(a[0:m*n], b[0:m*n])",
-        "#pragma acc parallel loop present(a[0:m*n], b[0:m*n])"]
+        # the inner loops are independent in the file too: each nest collapsed
+        # (tests/test_collapse_in_file.py)
+        "#pragma acc parallel loop collapse(2) present(a[0:m*n], b[0:m*n])",
+        "#pragma acc parallel loop collapse(2) present(a[0:m*n], b[0:m*n])"]
     assert _applied(SCALE, got["plans"]) == got["code"] and got["files"] == []
 
 
