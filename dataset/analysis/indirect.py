@@ -102,6 +102,19 @@ def _statement(acc: Access, parent: Callable[[Node], Node | None]) -> Node | Non
     return p
 
 
+def _outside_atomic(name: str, w: BodyWalk, atomic: frozenset[int]) -> Access | None:
+    """The first access of the array ``name`` in the loop that no ``atomic`` directive
+    governs (its statement's first line, or its own, not a governed line), else None."""
+    for acc in w.accesses:
+        if acc.name != name:
+            continue
+        stmt = _statement(acc, w.parent)
+        lines = {acc.line} | ({stmt.start_point[0] + 1} if stmt is not None else set())
+        if not lines & atomic:
+            return acc
+    return None
+
+
 def _where(acc: Access, data: set[str]) -> str:
     via = sorted(acc.ids & data)
     return f" (`{via[0]}` comes from data)" if via else ""
@@ -130,7 +143,18 @@ def indirect_findings(w: BodyWalk, data: set[str], atomic: frozenset[int], skip:
     seen: set[str] = set()
     for iw in writes:
         acc = iw.acc
-        if iw.atomic or acc.name in seen:
+        if acc.name in seen:
+            continue
+        if iw.atomic and iw.op is not None:
+            other = _outside_atomic(acc.name, w, atomic)
+            if other is None:
+                continue
+            seen.add(acc.name)
+            deps.append(Dependence(acc.name, other.line, (
+                f"`{other.text}` (line {other.line}) {'writes' if other.write else 'reads'} "
+                f"`{acc.name}` outside the atomic update of line {acc.line}: an atomic update "
+                "orders only the updates, so what that access sees or leaves depends on the "
+                "order of the iterations; the loop stays sequential"), DepKind.INDIRECT))
             continue
         seen.add(acc.name)
         if iw.op is not None:
