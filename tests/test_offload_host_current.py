@@ -1,6 +1,7 @@
 """An array the host already holds current at the region's end needs no copy back (issue #15):
 per step a device loop labels every point, the host reads all the labels (``update self`` of
-the whole section) to count them, and no device code writes the labels after that — so when
+the whole section) to bin them (by an update whose order matters, which no atomic update makes
+parallel: tests/test_offload_atomic.py), and no device code writes the labels after that — so when
 the region ends the host copy holds the device's last writes, and copying the labels back
 would move the same values again.  The caller reads them after the call: they are live, and
 still not copied out.  (The counts stay on the host: the loop zeroing them only generates data
@@ -35,11 +36,11 @@ COUNT
 AFTER    }
 """
 COUNT = """        for (int i = 0; i < n; i++)
-            count[lab[i]]++;
+            count[lab[i]] = 2 * count[lab[i]] + 1;
 """
 EVERY_OTHER = """        if (t % 2 == 0) {
             for (int i = 0; i < n; i++)
-                count[lab[i]]++;
+                count[lab[i]] = 2 * count[lab[i]] + 1;
         }
 """
 RELABEL = """        for (int i = 0; i < n; i++)

@@ -1,8 +1,9 @@
 """An array the host already brought back is not brought back again over its own writes
 (issue #15).
 
-A device loop fills a counter array, then two host loops update it (a histogram through
-data-dependent subscripts, then a running sum), and a later device loop of the region uses
+A device loop fills a counter array, then two host loops update it (through data-dependent
+subscripts, by an update whose order matters — a histogram's `+ 1` would run on the device
+with an atomic update, tests/test_offload_atomic.py — then a running sum), and a later device loop of the region uses
 another array.  The counters need one ``update self`` before the first host loop.  Before
 the second, nothing on the device has changed them since that pull, but the host has: a
 second ``update self`` would copy the device's zeros over the histogram (OpenACC 3.3, 2.14.4:
@@ -34,7 +35,7 @@ KERNEL = """void bucket(int n, int m, const int *key, int *cnt, double *x)
         x[j] = 0.0;
     }
     for (int k = 0; k < m; k++)
-        cnt[key[k]] = cnt[key[k]] + 1;
+        cnt[key[k]] = 2 * cnt[key[k]] + 1;
     MIDDLE
     for (int j = 1; j < n; j++)
         cnt[j] = cnt[j] + cnt[j - 1];
@@ -54,7 +55,7 @@ int main(void) {
   for (int k = 0; k < m; k++) key[k] = (k * 37 + k / 7) % n;
   for (int j = 0; j < n; j++) cnt[j] = -5;
   bucket(n, m, key, cnt, x);
-  for (int k = 0; k < m; k++) ref[key[k]]++;
+  for (int k = 0; k < m; k++) ref[key[k]] = 2 * ref[key[k]] + 1;
   MIDDLE
   for (int j = 1; j < n; j++) ref[j] += ref[j - 1];
   for (int j = 0; j < n; j++) bad += cnt[j] != ref[j] || x[j] != 0.5 * j;

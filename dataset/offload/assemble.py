@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from accellium.dataset.analysis.context import DATA_CLAUSE_NAMES
 from accellium.dataset.loops import LineIndex
+from accellium.dataset.offload.atomics import ATOMIC_LINE
 from accellium.dataset.offload.device import Device
 from accellium.dataset.offload.edits import PlanEdit, Rank
 from accellium.dataset.offload.flow import Lifetime
@@ -122,6 +123,8 @@ def region_edits(lines: LineIndex, region: Region) -> tuple[list[PlanEdit], list
             continue
         out.append(PlanEdit(d.loop.start_line, (_line(lines, d.loop.start_line, text),),
                             Rank.LOOP))
+        out += [PlanEdit(row, (_line(lines, row, ATOMIC_LINE),), Rank.ATOMIC)
+                for row in d.atomics]
     first, last = region.stmts[0], region.stmts[-1]
     row0 = first.start_point[0]
     if data and not lone:

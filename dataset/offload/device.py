@@ -16,8 +16,9 @@ from tree_sitter import Node
 from accellium.dataset.analysis.scope import FileIndex
 from accellium.dataset.analysis.tree import root_of
 from accellium.dataset.labels import openmp_construct_above
-from accellium.dataset.loops import LineIndex, Loop, insertion_problem
+from accellium.dataset.loops import LineIndex, Loop, find_loops, insertion_problem
 from accellium.dataset.offload import poly
+from accellium.dataset.offload.atomics import atomic_updates, with_atomic_lines
 from accellium.dataset.offload.routines import callees, routines_needed
 from accellium.dataset.offload.shapes import declarations, shape_of
 from accellium.dataset.offload.uses import array_uses, assignments
@@ -51,6 +52,7 @@ class Device:
     pragma: Pragma  # the engine's, parsed (its data clauses are replaced later)
     notes: tuple[str, ...] = ()
     routines: list[str] = field(default_factory=list)  # program functions it calls
+    atomics: tuple[int, ...] = ()  # rows of the statements that get an `atomic update` line
 
     @property
     def row(self) -> int:
@@ -146,6 +148,35 @@ def _with_arrays_mapped(source: bytes, lp: Loop, node: Node, advise: Advisor,
     return LoopAdvice(again.pragma, again.parallel, (*again.notes, note)), pragma
 
 
+def _with_atomic_updates(source: bytes, lines: LineIndex, lp: Loop, node: Node,
+                         advise: Advisor, advice: LoopAdvice, lang: str
+                         ) -> tuple[LoopAdvice, Pragma | None, tuple[int, ...]]:
+    """The engine's answer for the loop with an ``atomic update`` line above each update of an
+    element at a computed subscript (:mod:`.atomics`), and the rows of those statements; the
+    answer unchanged (and no rows) when there are none or the loop is still not parallel.
+    The engine is asked again about the same loop in the same file with the lines in place:
+    the analysis decides whether they make the loop parallel."""
+    indices = {lp2.index_var for lp2 in find_loops(node.text or b"", lang) if lp2.index_var}
+    stmts = atomic_updates(node, lines, indices)
+    if not stmts:
+        return advice, None, ()
+    work = with_atomic_lines(source, lines, stmts)
+    again_loop = next((x for x in find_loops(work, lang) if x.start_byte == lp.start_byte), None)
+    if again_loop is None:
+        return advice, None, ()
+    again = advise(work, again_loop)
+    pragma = _device_pragma(again)
+    if pragma is None:
+        again, pragma = _with_arrays_mapped(work, again_loop, node, advise, again)
+    if pragma is None:
+        return advice, None, ()
+    rows = tuple(sorted({s.start_point[0] for s in stmts}))
+    note = "parallel with an `atomic update` on line" + ("s " if len(rows) > 1 else " ") + \
+        ", ".join(str(r + 1) for r in rows) + " (concurrent updates of one element: OpenACC " \
+        "3.3, 2.12)"
+    return LoopAdvice(again.pragma, again.parallel, (*again.notes, note)), pragma, rows
+
+
 def _private_outliving(pragma: Pragma, node: Node, fn: Node) -> str | None:
     """Why the answer's ``private`` cannot stand in the plan (None: it can): it names an
     array the loop subscripts that is not a true array of the function
@@ -186,7 +217,7 @@ def _in_openmp(lines: LineIndex, node: Node, fn: Node) -> tuple[Node, str] | Non
 
 def choose_loops(source: bytes, lines: LineIndex, fn: Node, loops: list[Loop],
                  nodes: dict[int, Node], advise: Advisor, index: FileIndex,
-                 within: Callable[[Loop], bool]) -> Choice:
+                 within: Callable[[Loop], bool], lang: str = "c") -> Choice:
     """The loops of ``fn`` to offload (outermost parallel ones, those ``within`` accepts) and
     the loops left on the host with the reason."""
     out = Choice()
@@ -212,8 +243,13 @@ def choose_loops(source: bytes, lines: LineIndex, fn: Node, loops: list[Loop],
             continue
         advice = advise(source, lp)
         pragma = _device_pragma(advice)
+        atomics: tuple[int, ...] = ()
         if pragma is None:
+            first = advice
             advice, pragma = _with_arrays_mapped(source, lp, node, advise, advice)
+            if pragma is None:
+                advice, pragma, atomics = _with_atomic_updates(source, lines, lp, node, advise,
+                                                               first, lang)
         if pragma is None:
             reason = next((n for n in advice.notes if n.startswith("no pragma")), None)
             why = (f"the engine advises `{advice.pragma}`" if advice.pragma
@@ -228,6 +264,6 @@ def choose_loops(source: bytes, lines: LineIndex, fn: Node, loops: list[Loop],
         if problem is not None:
             out.host.append((lp, f"not insertable: {problem}"))
             continue
-        out.devices.append(Device(node, lp, pragma, advice.notes, need))
+        out.devices.append(Device(node, lp, pragma, advice.notes, need, atomics))
         inside_end = lp.end_byte
     return out

@@ -24,12 +24,13 @@ class Rank(IntEnum):
     EXIT_FREE = 24  # before the free below
     UPDATE_SELF = 25
     LOOP = 29
+    ATOMIC = 30  # right above its statement
 
 
 _KIND = {Rank.DELETE: "delete", Rank.UPDATE_DEVICE: "update", Rank.UPDATE_SELF: "update",
          Rank.ENTER_AFTER: "enter", Rank.ENTER_START: "enter", Rank.EXIT_END: "exit",
          Rank.EXIT_FREE: "exit", Rank.BRACE_OPEN: "brace", Rank.BRACE_CLOSE: "brace",
-         Rank.DATA: "data", Rank.LOOP: "loop", Rank.ROUTINE: "routine"}
+         Rank.DATA: "data", Rank.LOOP: "loop", Rank.ROUTINE: "routine", Rank.ATOMIC: "atomic"}
 
 
 @dataclass(frozen=True)

@@ -210,7 +210,7 @@ def _fill(plan: FunctionPlan, work: bytes, lines: LineIndex, tree: Tree, fn: Nod
     def inside(lp: Loop) -> bool:
         return within is None or (within[0] <= lp.start_line and lp.end_line <= within[1])
 
-    choice = choose_loops(work, lines, fn, loops, nodes, req.advise, index, inside)
+    choice = choose_loops(work, lines, fn, loops, nodes, req.advise, index, inside, req.lang)
     devices: list[Device] = []
     routine_rows: dict[str, int] = {}
     for d in choice.devices:
