@@ -25,10 +25,19 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 INSTALLED_TOOL_FIXTURES = ("editor_tools_installed", "vllm_env_installed")
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Run the tests that need an installed tool last (stable order otherwise), so that the
-    installers `make test` starts beside the tests have finished when they are reached."""
+    installers `make test` starts beside the tests have finished when they are reached.
+
+    With several workers (pytest-xdist, ``make test``'s ``-n 2 --dist loadgroup``) the tests of
+    one file run on one worker, in order (its module fixtures start once); the files of the
+    vLLM tests share one worker, so that no two CPU vLLM servers' start-ups (each loads a model
+    and compiles its graphs) compete with each other.  Before xdist's own hook reads them."""
     items.sort(key=lambda item: any(f in item.fixturenames for f in INSTALLED_TOOL_FIXTURES))
+    for item in items:
+        group = "vllm" if item.get_closest_marker("vllm") else item.nodeid.split("::")[0]
+        item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.fixture(scope="session")
@@ -62,7 +71,13 @@ def engine_state_ready() -> None:
     of them: on a fresh machine the build runs once here (the state is then cached in
     ~/.cache/accellium) instead of in every subprocess at once, where it would eat the tests'
     own deadlines."""
+    import fcntl
+    import tempfile
+
     from accellium.server.defaults import engine_options
     from accellium.server.engines import get_engine
 
-    get_engine("auto", **engine_options("auto"))
+    # one build for all the workers of a run (pytest-xdist): the others wait, then load it
+    with open(Path(tempfile.gettempdir()) / "accellium-tests-engine-state.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        get_engine("auto", **engine_options("auto"))
