@@ -91,6 +91,11 @@ void scale(int n, int m, double *a, const double *b)
 PADDED_IDX_PLAIN = "#pragma acc parallel loop copyin(b[0:m*n]) copyout(a[0:m*n])"
 PADDED_IDX_PADDED = ("#pragma acc parallel loop copyin(b[0:m*n+16*n-16]) "
                      "copy(a[0:m*n+16*n-16])")
+# The analysis engine's answers: it collapses the nest (its inner loop is independent with the
+# header's IDX, judged in the file: tests/test_collapse_in_file.py); `auto`'s ranker, cold,
+# answers the forms above.
+PADDED_IDX_PLAIN_NEST = PADDED_IDX_PLAIN.replace("loop ", "loop collapse(2) ", 1)
+PADDED_IDX_PADDED_NEST = PADDED_IDX_PADDED.replace("loop ", "loop collapse(2) ", 1)
 # The driver of PADDED_IDX_KERNEL (n rows of m): it checks `scale`'s result through the header's
 # IDX, so the program verifies built with or without -DPADDED (as its pragmas fit the build).
 PADDED_IDX_N, PADDED_IDX_M = 40, 24

@@ -29,8 +29,8 @@ from _offload_util import PADDED_IDX_KERNEL as KERNEL
 from _offload_util import PADDED_IDX_M as M
 from _offload_util import PADDED_IDX_MAIN as MAIN
 from _offload_util import PADDED_IDX_N as N
-from _offload_util import PADDED_IDX_PADDED as PADDED
-from _offload_util import PADDED_IDX_PLAIN as PLAIN
+from _offload_util import PADDED_IDX_PADDED_NEST as PADDED
+from _offload_util import PADDED_IDX_PLAIN_NEST as PLAIN
 from _offload_util import acc_lines, run_as_written
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -196,8 +196,8 @@ def test_suggest_takes_d_u_and_defines_complete(tmp_path: Path):
     # nothing said of WIDE_ROWS: the build may -D it; IDX stays unknown, no parallel pragma
     assert "parallel" not in (pragma() or "")
     assert pragma("-D", "WIDE_ROWS") == \
-        "#pragma acc parallel loop copyin(b[0:2*m*n-m]) copy(a[0:2*m*n-m])"  # gaps kept
-    narrow = "#pragma acc parallel loop copyin(b[0:m*n]) copyout(a[0:m*n])"
+        "#pragma acc parallel loop collapse(2) copyin(b[0:2*m*n-m]) copy(a[0:2*m*n-m])"  # gaps
+    narrow = "#pragma acc parallel loop collapse(2) copyin(b[0:m*n]) copyout(a[0:m*n])"
     assert pragma("--defines-complete") == narrow
     assert pragma("-DWIDE_ROWS", "-UWIDE_ROWS") == narrow  # in order, as gcc
     bad = _suggest(k, "-D", "bad name")

@@ -68,7 +68,8 @@ def test_header_macro_makes_the_loop_parallel_with_its_sections(tmp_path):
     assert "IDX" in " ".join(before[LOOP_LINE]["notes"])
     after, err = suggest(k)
     assert after[LOOP_LINE]["pragma"] == \
-        "#pragma acc parallel loop copyin(b[0:m*n]) copyout(a[0:m*n])", after[LOOP_LINE]
+        "#pragma acc parallel loop collapse(2) copyin(b[0:m*n]) copyout(a[0:m*n])", \
+        after[LOOP_LINE]
     assert err == ""
     # the same as with the macro written in the file itself
     inline = tmp_path / "inline.c"
@@ -252,7 +253,8 @@ def test_http_scope_defines(srv):
     assert r.status_code == 200 and r.json()["pragma"] is None, r.text
     r = srv.post("/v1/suggest", json=_body(defines=["#define IDX(i, j) ((i) * m + (j))"]))
     assert r.status_code == 200, r.text
-    assert r.json()["pragma"] == "#pragma acc parallel loop copyin(b[0:m*n]) copyout(a[0:m*n])"
+    assert r.json()["pragma"] == \
+        "#pragma acc parallel loop collapse(2) copyin(b[0:m*n]) copyout(a[0:m*n])"
     r = srv.post("/v1/suggest", json=_body(defines=["#define IDX(i, j) (((i) * m + j) % n)"]))
     assert r.status_code == 200 and r.json()["pragma"] is None
 

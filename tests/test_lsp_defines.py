@@ -22,13 +22,13 @@ from accellium.lsp.testing import edits_for, record_statuses
 from tests._lsp_client import backend_state, client_fixture, offload_pragma_lines
 from tests._offload_util import PADDED_IDX_H as IDX_H
 from tests._offload_util import PADDED_IDX_KERNEL as KERNEL
-from tests._offload_util import PADDED_IDX_PADDED, PADDED_IDX_PLAIN
+from tests._offload_util import PADDED_IDX_PADDED_NEST, PADDED_IDX_PLAIN_NEST
 from tests.test_lsp_server import actions, open_doc, start, wait_for
 
 LOOP_ROW = 4
 HEADER_ROW = 2
-PLAIN = f"Insert `{PADDED_IDX_PLAIN}`"
-PADDED = f"Insert `{PADDED_IDX_PADDED}`"
+PLAIN = f"Insert `{PADDED_IDX_PLAIN_NEST}`"
+PADDED = f"Insert `{PADDED_IDX_PADDED_NEST}`"
 NONE = f"{NO_PRAGMA_TITLE} (disabled)"
 
 client = client_fixture(record_statuses)

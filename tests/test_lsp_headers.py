@@ -28,7 +28,7 @@ void scale(int n, int m, double *a, const double *b)
 LOOP_ROW = 4
 IDX_H = "#ifndef IDX_H\n#define IDX_H\n#define IDX(i, j) ((i) * m + (j))\n#endif\n"
 WRAPS = "#define IDX(i, j) (((i) * m + (j)) % n)\n"
-WANT = "#pragma acc parallel loop copyin(b[0:m*n]) copyout(a[0:m*n])"
+WANT = "#pragma acc parallel loop collapse(2) copyin(b[0:m*n]) copyout(a[0:m*n])"
 NO_PRAGMA = f"{NO_PRAGMA_TITLE} (disabled)"  # the answer has no pragma: the action says why
 
 

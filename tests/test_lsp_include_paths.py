@@ -21,8 +21,8 @@ from tests.test_offload_http_program import IDX_H, SCALE, SCALE_MAIN, M, N
 TITLE = "Offload this function (OpenACC data region)"
 HEADER_ROW = SCALE.splitlines().index("void scale(int n, int m, double *a, const double *b)")
 REGION = ["#pragma acc data copyin(b[0:m*n]) copyout(a[0:m*n])",
-          "#pragma acc parallel loop present(a[0:m*n], b[0:m*n])",
-          "#pragma acc parallel loop present(a[0:m*n], b[0:m*n])"]
+          "#pragma acc parallel loop collapse(2) present(a[0:m*n], b[0:m*n])",
+          "#pragma acc parallel loop collapse(2) present(a[0:m*n], b[0:m*n])"]
 
 
 client = client_fixture(record_statuses)
