@@ -44,13 +44,14 @@ tools: $(VENV)/.dev
 # engine's state is built by the tests' first (session) fixture meanwhile.  An installer that
 # fails prints its log at the end; the tests that need its tool fail with the hint to run it.
 # OpenMP threads sleep when they wait (tests/conftest.py says why).  The tests run on two
-# workers (pytest-xdist): a file's tests on one, the vLLM files together (tests/conftest.py).
+# workers (pytest-xdist): a file's tests on one, the vLLM files first and together on one
+# (tests/conftest.py).
 test: export OMP_WAIT_POLICY ?= PASSIVE
 test: $(VENV)/.dev
 	@mkdir -p .tools; \
 	bash editors/ci-setup.sh >.tools/ci-setup.log 2>&1 & tools=$$!; \
 	bash server/vllm_env.sh >.tools/vllm-env.log 2>&1 & venv=$$!; \
-	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS); rc=$$?; \
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS); rc=$$?; \
 	if wait $$tools; then grep -F '[ci-setup]' .tools/ci-setup.log | tail -n 12; \
 	else echo "editors/ci-setup.sh failed:"; tail -n 40 .tools/ci-setup.log; fi; \
 	if wait $$venv; then tail -n 2 .tools/vllm-env.log; \

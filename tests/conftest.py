@@ -25,19 +25,39 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 INSTALLED_TOOL_FIXTURES = ("editor_tools_installed", "vllm_env_installed")
 
 
-@pytest.hookimpl(tryfirst=True)
+#: the files whose tests start CPU vLLM servers (each loads a model and compiles its graphs)
+VLLM_FILES = ("tests/test_openai_vllm.py", "tests/test_vllm_engine.py")
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Run the tests that need an installed tool last (stable order otherwise), so that the
     installers `make test` starts beside the tests have finished when they are reached.
 
-    With several workers (pytest-xdist, ``make test``'s ``-n 2 --dist loadgroup``) the tests of
-    one file run on one worker, in order (its module fixtures start once); the files of the
-    vLLM tests share one worker, so that no two CPU vLLM servers' start-ups (each loads a model
-    and compiles its graphs) compete with each other.  Before xdist's own hook reads them."""
-    items.sort(key=lambda item: any(f in item.fixturenames for f in INSTALLED_TOOL_FIXTURES))
-    for item in items:
-        group = "vllm" if item.get_closest_marker("vllm") else item.nodeid.split("::")[0]
-        item.add_marker(pytest.mark.xdist_group(group))
+    On several workers (pytest-xdist, ``make test``'s ``-n 2``) the vLLM files come first
+    instead: one worker takes them (:func:`pytest_xdist_make_scheduler`) and waits for their
+    installer while the other runs the rest, then it helps; the editors' tests stay last."""
+    xdist = os.environ.get("PYTEST_XDIST_WORKER") is not None
+
+    def rank(item: pytest.Item) -> int:
+        if xdist and item.nodeid.split("::")[0] in VLLM_FILES:
+            return 0
+        return 2 if any(f in item.fixturenames for f in INSTALLED_TOOL_FIXTURES) else 1
+
+    items.sort(key=rank)
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """With several workers: the tests of a file run on one worker, in order (its module
+    fixtures start once, a test that reads what the file's earlier tests did sees it), and the
+    vLLM files share one worker, so no two vLLM servers start at once."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class FileScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::")[0]
+            return "vllm" if path in VLLM_FILES else path
+
+    return FileScheduling(config, log)
 
 
 @pytest.fixture(scope="session")
