@@ -118,6 +118,9 @@ def _walk(node):
     ("        h[b] = 2 * h[b];\n", ["h[b] = 2 * h[b];"]),
     ("        if (b > 0)\n            h[b]++;\n", ["h[b]++;"]),  # an `if`'s body
     ("        h[i]++;\n", []),  # the loop's own element: no conflict an atomic removes
+    ("        h[2 * i + 1] += 1;\n", []),  # one-to-one in i
+    ("        h[i % 7]++;\n", ["h[i % 7]++;"]),  # many values of i fold onto one element
+    ("        s[i / 10] += w[i];\n", ["s[i / 10] += w[i];"]),
     ("        h[b] = 5;\n", []),  # a store, not an update
     ("        h[b] = 1 - h[b];\n", []),  # the order of the updates matters
     ("        s[b] /= w[i];\n", []),
@@ -160,3 +163,41 @@ def test_the_plan_without_its_atomic_lines_fails(tmp_path: Path):
     without = "".join(ln for ln in text.splitlines(keepends=True)
                       if ln.strip() != ATOMIC_LINE)
     assert _verify(tmp_path / "without", without) != "verified"
+
+
+# bins folded from the index (``x % nb``): a validation-suite pattern
+FOLD = """void fold(int n, int nb, const int *a, int *totals)
+{
+    for (int x = 0; x < n; ++x) {
+        totals[x % nb] += a[x] & 7;
+    }
+}
+"""
+FOLD_MAIN = """#include <stdio.h>
+#include <stdlib.h>
+void fold(int n, int nb, const int *a, int *totals);
+int main(void)
+{
+    int n = 200000, nb = 7, bad = 0;
+    int *a = malloc(n * sizeof *a), *t = calloc(nb, sizeof *t), *r = calloc(nb, sizeof *r);
+    for (int x = 0; x < n; x++) a[x] = (x * 37) % 101;
+    fold(n, nb, a, t);
+    for (int x = 0; x < n; x++) r[x % nb] += a[x] & 7;
+    for (int b = 0; b < nb; b++) bad += t[b] != r[b];
+    puts(bad ? "BAD" : "OK");
+    return 0;
+}
+"""
+
+
+def test_bins_folded_from_the_index_get_the_atomic_and_verify(tmp_path: Path):
+    text, _ = plan_text(FOLD, get_engine("analysis"), program=[FOLD_MAIN.encode()])
+    lines = [ln.strip() for ln in text.splitlines()]
+    assert lines[lines.index("totals[x % nb] += a[x] & 7;") - 1] == ATOMIC_LINE, text
+    assert "#pragma acc parallel loop copyin(a[0:n]) copy(totals[0:nb])" in lines, text
+    rows = run_verified(tmp_path / "plan", {"fold": (FOLD, FOLD_MAIN)})
+    assert rows["fold"]["offload"]["status"] == "verified"
+    without = "".join(ln for ln in text.splitlines(keepends=True) if ln.strip() != ATOMIC_LINE)
+    manifest = write_suite(tmp_path / "naive", {"fold": (without, FOLD_MAIN)})
+    res = evaluate_dynamic(manifest, None, threads=4, runs=3, with_mutations=False)
+    assert res["programs"][0]["original"]["status"] != "verified", res["programs"][0]

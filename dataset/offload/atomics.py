@@ -8,11 +8,12 @@ update (``+``, ``*``, ``&``, ``|``, ``^``, ``min``/``max`` through ``+=`` and ki
 same result as the sequential loop, up to floating-point rounding.  The statements that can be
 atomic here are the update forms of 2.12 — ``x++``, ``x--``, ``++x``, ``--x``, ``x binop= e``,
 ``x = x binop e``, ``x = e binop x`` — whose operation the analysis reads as commutative
-(:func:`~accellium.dataset.analysis.reductions.element_update`), with ``x`` an element of an array whose subscript the loop
-computes (a name the loop assigns, an element it reads, a call): a subscript of the loop's
-index alone needs no atomic (each iteration its own element, or a dependence an atomic does not
-remove).  ``e`` must not name ``x``'s array (2.12: ``e`` does not access ``x``'s storage).  Only
-a statement on a line of its own, in a block or the body of a loop or an ``if``, gets the
+(:func:`~accellium.dataset.analysis.reductions.element_update`), with ``x`` an element of an
+array whose subscript the loop computes (a name the loop assigns, an element it reads, a call)
+or that folds many values of the indices onto one element (``x % k``, ``x / 10``): an affine subscript of the indices alone
+needs no atomic (each iteration its own element, or a dependence an atomic does not remove).
+``e`` must not name ``x``'s array (2.12: ``e`` does not access ``x``'s storage).  Only a
+statement on a line of its own, in a block or the body of a loop or an ``if``, gets the
 directive line above it (the construct is the directive with its statement).
 
 Whether the atomics make the loop parallel is the analysis's decision, not this module's: the
@@ -44,6 +45,8 @@ __all__ = ["ATOMIC_LINE", "atomic_updates", "with_atomic_lines"]
 ATOMIC_LINE = "#pragma acc atomic update"
 _COMPOUND = frozenset({"+=", "-=", "*=", "/=", "&=", "|=", "^=", "<<=", ">>="})
 _BINARY = frozenset({"+", "-", "*", "/", "&", "|", "^", "<<", ">>"})
+#: integer operators that map many values of their operands onto one
+_FOLDING = frozenset({"%", "/", "&", "|", "^", ">>", "<<"})
 #: statements whose parts a directive line may precede (a block's, a loop's or an `if`'s body)
 _BODIES = frozenset({"compound_statement", "for_statement", "while_statement", "do_statement",
                      "if_statement", "else_clause"})
@@ -80,12 +83,15 @@ def _target(stmt: Node) -> tuple[Node, Node | None] | None:
 
 def _computed(subs: list[Node], assigned: set[str]) -> bool:
     """Does a subscript depend on what the loop computes (a name it assigns, an element it
-    reads, a call)?"""
+    reads, a call), or fold many values of the indices onto one (``x % k``, ``x / 10``, a
+    mask or a shift: integer operations that are not one-to-one)?"""
     for s in subs:
         for n in iter_nodes(s):
             if n.type in ("subscript_expression", "call_expression", "pointer_expression"):
                 return True
             if n.type == "identifier" and text(n) in assigned:
+                return True
+            if n.type == "binary_expression" and op(n) in _FOLDING:
                 return True
     return False
 
