@@ -28,7 +28,7 @@ C and OpenACC facts this encodes:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from tree_sitter import Node
 
@@ -165,19 +165,27 @@ def member_kind(fn: Node, root: Node, parent: str, member: str,
     of the function ``fn``; ``pointer`` false: a ``T`` one) points to declares ``member``,
     where every definition of ``T`` in the file (``root``) agrees; None when that is not
     known."""
+    kinds: set[str | None] = set()
+    for _, d in _field_declarators(fn, root, parent, pointer):
+        k = _declarator_kind(d, member)
+        if k is not None:
+            kinds.add(k)
+    return kinds.pop() if len(kinds) == 1 else None
+
+
+def _field_declarators(fn: Node, root: Node, parent: str,
+                       pointer: bool = True) -> Iterator[tuple[Node, Node]]:
+    """(field declaration, declarator) of every member of every definition in the file
+    (``root``) of the struct that ``parent`` (a ``T *`` parameter or local of ``fn``;
+    ``pointer`` false: a ``T`` one) points to; nothing when that type is not known."""
     t = _pointee_type(fn, parent, pointer)
     if t is None:
-        return None
-    kinds: set[str | None] = set()
+        return
     for body in _bodies(root, t):
         for f in body.named_children:
-            if f.type != "field_declaration":
-                continue
-            for d in f.children_by_field_name("declarator"):
-                k = _declarator_kind(d, member)
-                if k is not None:
-                    kinds.add(k)
-    return kinds.pop() if len(kinds) == 1 else None
+            if f.type == "field_declaration":
+                for d in f.children_by_field_name("declarator"):
+                    yield f, d
 
 
 _ARITHMETIC = frozenset({"int", "char", "short", "long", "signed", "unsigned", "_Bool", "bool",
@@ -189,23 +197,16 @@ def scalar_member(fn: Node, root: Node, parent: str, member: str) -> bool:
     or local ``parent`` of ``fn`` points to declare ``member`` as a plain variable of an
     arithmetic type (``int nx``; not a pointer, an array, a struct, or a type the file names
     otherwise)?  Its value is then all a read of ``parent->member`` takes from the object."""
-    t = _pointee_type(fn, parent)
-    if t is None:
-        return False
     found = False
-    for body in _bodies(root, t):
-        for f in body.named_children:
-            if f.type != "field_declaration":
-                continue
-            for d in f.children_by_field_name("declarator"):
-                if d.type == "field_identifier" and text(d) == member:
-                    words = set(text(field(f, "type")).split()) | \
-                        {text(c) for c in f.children if c.type == "type_qualifier"}
-                    if not words <= _ARITHMETIC:
-                        return False
-                    found = True
-                elif _declarator_kind(d, member) is not None:
-                    return False
+    for f, d in _field_declarators(fn, root, parent):
+        if d.type == "field_identifier" and text(d) == member:
+            words = set(text(field(f, "type")).split()) | \
+                {text(c) for c in f.children if c.type == "type_qualifier"}
+            if not words <= _ARITHMETIC:
+                return False
+            found = True
+        elif _declarator_kind(d, member) is not None:
+            return False
     return found
 
 

@@ -106,13 +106,16 @@ def _outside_atomic(name: str, w: BodyWalk, atomic: frozenset[int]) -> Access | 
     """The first access of the array ``name`` in the loop that no ``atomic`` directive
     governs (its statement's first line, or its own, not a governed line), else None."""
     for acc in w.accesses:
-        if acc.name != name:
-            continue
-        stmt = _statement(acc, w.parent)
-        lines = {acc.line} | ({stmt.start_point[0] + 1} if stmt is not None else set())
-        if not lines & atomic:
+        if acc.name == name and not _governed(acc, _statement(acc, w.parent), atomic):
             return acc
     return None
+
+
+def _governed(acc: Access, stmt: Node | None, atomic: frozenset[int]) -> bool:
+    """Does an ``atomic`` directive govern the access (its line, or the first line of its
+    statement ``stmt``)?"""
+    lines = {acc.line} | ({stmt.start_point[0] + 1} if stmt is not None else set())
+    return bool(lines & atomic)
 
 
 def _where(acc: Access, data: set[str]) -> str:
@@ -137,8 +140,7 @@ def indirect_findings(w: BodyWalk, data: set[str], atomic: frozenset[int], skip:
             if outer is not None and outer.type == "if_statement":
                 got = element_update(norm(acc.text), outer)
                 stmt = outer if got is not None else stmt
-        lines = {acc.line} | ({stmt.start_point[0] + 1} if stmt is not None else set())
-        writes.append(IndirectWrite(acc, stmt, got, bool(lines & atomic)))
+        writes.append(IndirectWrite(acc, stmt, got, _governed(acc, stmt, atomic)))
     deps: list[Dependence] = []
     seen: set[str] = set()
     for iw in writes:

@@ -149,14 +149,16 @@ def _with_arrays_mapped(source: bytes, lp: Loop, node: Node, advise: Advisor,
 
 
 def _with_atomic_updates(source: bytes, lines: LineIndex, lp: Loop, node: Node,
-                         advise: Advisor, advice: LoopAdvice, lang: str
+                         advise: Advisor, advice: LoopAdvice, lang: str, loops: list[Loop]
                          ) -> tuple[LoopAdvice, Pragma | None, tuple[int, ...]]:
     """The engine's answer for the loop with an ``atomic update`` line above each update of an
     element at a computed subscript (:mod:`.atomics`), and the rows of those statements; the
     answer unchanged (and no rows) when there are none or the loop is still not parallel.
     The engine is asked again about the same loop in the same file with the lines in place:
-    the analysis decides whether they make the loop parallel."""
-    indices = {lp2.index_var for lp2 in find_loops(node.text or b"", lang) if lp2.index_var}
+    the analysis decides whether they make the loop parallel.  ``loops``: the file's loops
+    (those of the nest give its indices)."""
+    indices = {x.index_var for x in loops
+               if x.index_var and lp.start_byte <= x.start_byte < lp.end_byte}
     stmts = atomic_updates(node, lines, indices)
     if not stmts:
         return advice, None, ()
@@ -249,7 +251,7 @@ def choose_loops(source: bytes, lines: LineIndex, fn: Node, loops: list[Loop],
             advice, pragma = _with_arrays_mapped(source, lp, node, advise, advice)
             if pragma is None:
                 advice, pragma, atomics = _with_atomic_updates(source, lines, lp, node, advise,
-                                                               first, lang)
+                                                               first, lang, loops)
         if pragma is None:
             reason = next((n for n in advice.notes if n.startswith("no pragma")), None)
             why = (f"the engine advises `{advice.pragma}`" if advice.pragma
