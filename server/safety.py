@@ -386,6 +386,13 @@ def _host_bound(query: LoopQuery, p: Pragma, facts: LoopFacts, code: str) -> Not
             "stream other than the standard output, the host's random state, clock or heap): "
             "no compute construct can run the loop; no pragma, the loop stays on the host",
             NoteKind.GUARD, host.var, host.line)
+    if facts.address_stores:
+        where, line = facts.address_stores[0]
+        return Note(
+            f"`{where}` (line {line}) stores an address the loop computes: in a compute "
+            "construct it is a device address (OpenACC 3.3, 2.6.8, 2.7), which the host "
+            "cannot use once the memory it is stored in comes back; no pragma, the loop stays "
+            "on the host", NoteKind.GUARD, where, line)
     alone = _without_device_version(query, code) if facts.scoped else []
     return _no_device_version(alone, code, facts.first_line) if alone else None
 

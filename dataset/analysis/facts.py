@@ -190,6 +190,9 @@ class LoopFacts:
     loop_form: str = ""
     canonical_depth: int = 0
     in_region: bool = False  # inside a compute construct or an annotated loop
+    # assignments storing an address the loop computes into memory outside the iteration
+    # (:mod:`.address_stores`), as (the lvalue, its line): on the device, a device address
+    address_stores: list[tuple[str, int]] = field(default_factory=list)
     present: dict[str, str] = field(default_factory=dict)  # array -> argument in enclosing
     notes: list[Note] = field(default_factory=list)
 

@@ -9,6 +9,7 @@ from functools import lru_cache
 
 from tree_sitter import Node
 
+from accellium.dataset.analysis.address_stores import address_stores
 from accellium.dataset.analysis.affine import affine
 from accellium.dataset.analysis.aliases import (
     Aliases,
@@ -630,6 +631,17 @@ def _declarations(where: LoopInFile, defines: tuple[Macro, ...]) -> dict[str, li
     return decls  # type: ignore[return-value]
 
 
+def _address_stores(b: _Body) -> list[tuple[str, int]]:
+    """The loop's stores of addresses it computes (:mod:`.address_stores`), the names'
+    declarations from the file (a loop alone: none, so only ``&x`` is an address)."""
+    if b.loop is None:
+        return []
+    where = b.where
+    declared = (lambda _n: None) if where is None else \
+        (lambda n: where.ctx.declared.get(n) or where.index.globals.get(n))
+    return address_stores(b.loop, declared, b.w.decls | b.index_all)
+
+
 @lru_cache(maxsize=4096)
 def _analyze_cached(code: str, lang: str, enclosing: tuple[str, ...],
                     scope: LoopScope | None, first_line: int) -> LoopFacts:
@@ -665,6 +677,7 @@ def _analyze_cached(code: str, lang: str, enclosing: tuple[str, ...],
     _live_out(b, facts)
     _scratch_outliving(b, facts)
     _data(b, facts)
+    facts.address_stores = _address_stores(b)
     facts.notes = fact_notes(facts, b.notes, b.w.call_sites, b.flags)
     return facts
 
