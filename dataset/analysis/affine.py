@@ -120,6 +120,10 @@ class _Pinned:
     cross: bool = False
     spread: bool = False  # a dimension lets different iterations meet (see _spread)
     maybe: bool = False  # a dimension not proved apart (see _unequal, _opaque)
+    # the one iteration at which an access can meet the other, where a dimension fixes it
+    # (``v`` on one side only, the other side free of inner indices: see _fixed_at), per side
+    at: tuple[Affine | None, Affine | None] = (None, None)
+    unfixed: bool = False  # such a dimension whose iteration is not a whole-number form
 
 
 def _span(x: Affine, sign: int, v: str, inner: frozenset[str],
@@ -227,9 +231,33 @@ def _unequal(a: Affine, b: Affine, v: str, inner: frozenset[str], pinned: _Pinne
     rest = _sub_rest(b, a, vt)
     if any(_inner_term(t, inner) for t in rest) or \
             coefficients_meet(a.get(vt, 0), b.get(vt, 0), rest, own):
+        if not any(_inner_term(t, inner) for t in rest) and _fixed_at(a, b, vt, rest, pinned):
+            return None
         pinned.maybe = True
         return None
     return _NEVER
+
+
+def _fixed_at(a: Affine, b: Affine, vt: Term, rest: dict[Term, int], pinned: _Pinned) -> bool:
+    """A dimension where only one side has ``v`` (``c*v + A`` against ``B``, no inner index
+    in either) meets only at the iteration ``v = (B - A) / c`` of that side: record it
+    (``cov[i][j]`` against ``cov[j][i]`` in the loop over ``j``: the write's ``j`` and the
+    read's ``j`` each must be ``i``, so they meet only within one iteration, see
+    :func:`_test`).  False where both sides have ``v`` or ``c`` does not divide the form."""
+    ca, cb = a.get(vt, 0), b.get(vt, 0)
+    if (ca == 0) == (cb == 0):
+        return False
+    c, side, form = (ca, 0, rest) if ca else (cb, 1, {t: -x for t, x in rest.items()})
+    if any(x % c for x in form.values()):
+        pinned.unfixed = True
+        return True
+    value = {t: x // c for t, x in form.items() if x}
+    old = pinned.at[side]
+    if old is not None and old != value:
+        pinned.unfixed = True  # two values: the side never meets the other (kept: maybe)
+        return True
+    pinned.at = (value, pinned.at[1]) if side == 0 else (pinned.at[0], value)
+    return True
 
 
 def _symbolic(d: Affine, c: int, pinned: _Pinned, own: Own | None) -> Overlap | None:
@@ -256,6 +284,21 @@ def _test(write: list[Affine | None], other: list[Affine | None], v: str,
         got = _dimension(wk, ok, v, inner, pinned, ranges, own)
         if got is not None:
             return got
+    if pinned.at != (None, None):
+        # each side meets the other only at the iteration its dimension fixes: at most one
+        # pair of iterations, at the distance between the two (0: within one iteration);
+        # one side fixed and the other free, or a distance that is not a constant: maybe
+        w, o = pinned.at
+        d = None if w is None or o is None or pinned.unfixed else \
+            {t: x for t, x in sub(o, w).items() if x}
+        if d is None or any(t != CONST for t in d):
+            pinned.maybe = True
+        else:
+            got = _pin(pinned, d.get(CONST, 0))
+            if got is not None:
+                return got
+    elif pinned.unfixed:
+        pinned.maybe = True
     if pinned.distance is not None:  # a dimension pins the distance: x[i][k] vs x[i][j]
         return Overlap(Reach.DISTANCE, pinned.distance)
     if pinned.spread or pinned.cross:
