@@ -88,9 +88,17 @@ def free_names(root: Node, nonvars: set[str]) -> tuple[list[str], set[str]]:
                 seen.setdefault(name, None)
             return bound
         if t == "declaration":
-            for c in n.children:
-                walk(c, bound)
-            return bound | frozenset(declared_names(n))
+            # C11 6.2.1p7: a declared name's scope begins just after its declarator completes,
+            # so its own initializer and every later declarator of the same declaration see
+            # it (``int c = f(i), d = c + 1;``, ``int x = sizeof x;``); the type specifiers
+            # and the declarator's own array sizes do not.
+            inner = bound
+            for i, c in enumerate(n.children):
+                if n.field_name_for_child(i) == "declarator":
+                    inner = declarator(c, inner)
+                else:
+                    walk(c, inner)
+            return inner
         if t in _STATEMENT_SCOPES:
             inner = bound
             for c in n.children:
@@ -102,6 +110,17 @@ def free_names(root: Node, nonvars: set[str]) -> tuple[list[str], set[str]]:
         for c in n.children:
             inner = walk(c, inner)
         return bound
+
+    def declarator(d: Node, bound: frozenset[str]) -> frozenset[str]:
+        """Walks one declarator of a declaration; the names in scope after it."""
+        name = declarator_name(d)
+        inner = bound | {name} if name else bound
+        if d.type != "init_declarator":
+            walk(d, bound)
+            return inner
+        for i, c in enumerate(d.children):
+            walk(c, inner if d.field_name_for_child(i) == "value" else bound)
+        return inner
 
     walk(root, frozenset())
     names = [s for s in seen if s not in nonvars]
