@@ -183,8 +183,15 @@ def _one_call(kind: str, item: str, dynamic: int, line: int,
     plain += " }"  # one statement: it may be the else branch of the rows test below
     if rows is None:
         return plain
-    return (f"if (ACCRT_ISPTR(({base})[0])) accrt_data_rows({kind}, {rows}, {dynamic}, 0, {txt}, "
-            f"{line}); else {plain}")
+    bind = ""
+    if re.fullmatch(IDENT, base) and secs[0][2]:
+        # the pointer variable is translated relative to its pointer-array section, also where
+        # that section starts after what it points to (w[1:n][..]: a biased pointer); w[k][..]
+        # is a section of the row pointer w[k] only, not of w
+        bind = (f" if (ACCRT_ISPTR({base})) accrt_bind_ptr((void **)&({base}), "
+                f"(void *)&({base})[{secs[0][0]}]);")
+    return (f"if (ACCRT_ISPTR(({base})[0])) {{ accrt_data_rows({kind}, {rows}, {dynamic}, 0, "
+            f"{txt}, {line});{bind} }} else {plain}")
 
 
 def data_calls(p: Pragma, line: int, dynamic: int = 0,

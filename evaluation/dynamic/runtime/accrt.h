@@ -628,7 +628,11 @@ void accrt_data_rows(int kind, void **rows, long nrows, size_t off, size_t rowby
   if (!pe || accrt_S.unified) return;
   void **drows = (void **)accrt_devaddr(pe, rows);
   for (long r = 0; r < nrows; r++) {
-    accrt_entry *re = accrt_find(rows[r], 0, 0);
+    /* attach relative to the row's own mapped section [rows[r]+off, +rowbytes), biased where
+     * it starts after the row's first element (OpenACC 3.3, 2.6.8): rows[r] itself may be
+     * unmapped, or one past the end of the previous row's section when the rows lie in one
+     * block (a lookup of rows[r] would attach the row into that section) */
+    accrt_entry *re = accrt_find((char *)rows[r] + off, rowbytes, 0);
     if (re) drows[r] = accrt_devaddr(re, rows[r]);
   }
 }
