@@ -10,7 +10,7 @@ from tree_sitter import Node, Tree
 
 from accellium.dataset.pragma import IDENT, Pragma, split_top_level
 from accellium.evaluation.dynamic.accpragmas import AccLine
-from accellium.evaluation.dynamic.cscan import collapse_chain, parse_header
+from accellium.evaluation.dynamic.cscan import collapse_chain, free_names, parse_header
 from accellium.evaluation.dynamic.emitctx import Ctx
 
 __all__ = ["LoopGen", "RED_OPS"]
@@ -212,15 +212,18 @@ class LoopGen:
             for op, v in reds:
                 pre.append(f"__typeof__({v}) __acc_rl{N}_{v} = (__typeof__({v}))ACCRT_ID_{op}({v});")
                 lrename[v] = f"__acc_rl{N}_{v}"
-            for v in sorted(ctx.loopvars - own):
+            # each lane gets its own copy of the indices of the loops it runs (this one's and
+            # those nested in it); an enclosing loop's index is not the lanes' to privatise:
+            # they run within one iteration of that loop and read its value (OpenACC 3.3 2.9)
+            nested = (free_names(n, self.nonvars)[1] & ctx.loopvars) - own
+            for v in sorted(nested):
                 pre.append(f"__typeof__({v}) __acc_lv_{v};")
             loop = (f"for (long long __acc_k{N} = __acc_c0{N} + __acc_l{N}; __acc_k{N} < "
                     f"__acc_c1{N}; __acc_k{N} += __acc_V{N})")
             lane_post = [f'_Pragma("omp critical(accrt_red)") {{ ACCRT_CB_{op}('
                          f"{rename[v] if gang else targets[v]}, __acc_rl{N}_{v}); }}"
                          for op, v in reds]
-            private_names = {v for v, _, _ in privs} | {v for _, v in reds} | own | \
-                set(ctx.loopvars)
+            private_names = {v for v, _, _ in privs} | {v for _, v in reds} | own | nested
             wcheck = (f"__acc_wt{N}", f"__acc_it{N}", f"__acc_lc{N}") if in_compute else None
             lctx = replace(lctx, rename=lrename, wcheck=wcheck,
                            lane_private=frozenset(private_names))
