@@ -60,14 +60,29 @@ def recursive(graph: dict[str, list[str]]) -> set[str]:
 # -- the caller's side --------------------------------------------------------------------------
 
 
+#: Statements whose ``condition`` is a full expression the host evaluates where the statement
+#: stands: once for an ``if``, before (``while``, ``for``) or after (``do``) each iteration.
+_CONDITIONED = ("if_statement", "while_statement", "do_statement", "for_statement")
+
+
 def _statement(call: Node) -> Node | None:
-    """The statement a hoisted call can be: an expression statement or a declaration, an item
-    of a block or the body of a loop or an ``if``."""
-    p = call.parent
+    """The unit a hoisted call can be: an expression statement or a declaration, an item of a
+    block or the body of a loop or an ``if``; or the condition of an ``if``, ``while``,
+    ``do``/``while`` or ``for``.  A call in a full expression runs on the host at that point
+    of the function exactly as a call statement does (C11 6.8p4: a full expression is
+    evaluated where its statement stands, a controlling expression each time the statement
+    tests it), so its callee's compute constructs find present what a region around the
+    statement maps; a condition repeated by its loop is a unit inside that loop (its
+    ``repeated`` region).  The host code of the statement — the branches, the loop's body —
+    are leaves of their own, so an ``update`` for them goes next to them, after the
+    condition ran (before the body, or before the next test)."""
+    p, kid = call.parent, call
     while p is not None and not (p.type.endswith("_statement") or p.type == "declaration"):
         if p.type in ("function_definition", "lambda_expression"):
             return None
-        p = p.parent
+        kid, p = p, p.parent
+    if p is not None and p.type in _CONDITIONED and _field(p, "condition") == kid:
+        return kid
     if p is None or p.type not in ("expression_statement", "declaration"):
         return None
     up = p.parent
@@ -79,6 +94,24 @@ def _statement(call: Node) -> Node | None:
             _field(up, "body") != p:
         return None
     return p
+
+
+def _maybe_skipped(call: Node, unit: Node) -> bool:
+    """Can the unit run without the call: the call is the right operand of ``&&`` or ``||``
+    (evaluated only when the left one does not decide, C11 6.5.13p4, 6.5.14p4), a branch of
+    ``?:`` (only one is evaluated, 6.5.15p4) or under ``sizeof`` (not evaluated, 6.5.3.4p2)?
+    Then the unit does not write what the callee writes whenever it runs."""
+    kid, p = call, call.parent
+    while p is not None and kid.id != unit.id:
+        if p.type == "binary_expression" and \
+                text(_field(p, "operator")) in ("&&", "||") and _field(p, "right") == kid:
+            return True
+        if p.type == "conditional_expression" and _field(p, "condition") != kid:
+            return True
+        if p.type in ("sizeof_expression", "alignof_expression"):
+            return True
+        kid, p = p, p.parent
+    return False
 
 
 @dataclass
@@ -157,15 +190,18 @@ def _site(call: Node, s: Summary, scope: Scope, resolve: Resolver | None = None
         actuals = {n: args[s.params.index(n)] if n in s.params else bound[n]
                    for n in poly.names(use.lo) | poly.names(use.hi)
                    if n in s.params or n in bound}
-        covers = use.covers and (obj is None or _all_rows(use, shape, s.params, args, scope,
-                                                           stmt))
+        # a call the unit may skip writes nothing for sure
+        skipped = _maybe_skipped(call, stmt)
+        covers = not skipped and use.covers and (
+            obj is None or _all_rows(use, shape, s.params, args, scope, stmt))
         # rows written from column 0 to bounds that are the sizes at this call: whole rows
-        whole = bool(use.cols) and obj is not None and \
+        whole = not skipped and bool(use.cols) and obj is not None and \
             _all_rows(use, shape, s.params, args, scope, stmt) and \
             _all_columns(use, shape, s.params, args, scope, stmt)
         out.append(MappedArg(shape.name if obj is not None else text(a), a, span, actuals,
                              use.read and not whole, use.write, covers or whole,
-                             in_caller(use.fills, s.params, args) if obj is None else None,
+                             in_caller(use.fills, s.params, args)
+                             if obj is None and not skipped else None,
                              in_caller(use.reads_within, s.params, args) if obj is None
                              else None, obj is not None))
     return _Site(call, stmt, s.function, out, {m.node.id for m in out}, s.host_globals)

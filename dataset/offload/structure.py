@@ -28,7 +28,8 @@ _REPEATS = ("for_statement", "while_statement", "do_statement", "for_range_loop"
 @dataclass
 class Leaf:
     """Host code in the region: a statement without offloaded loops, or the condition of an
-    ``if``/a loop header around offloaded loops (``cond``)."""
+    ``if``/a loop header around offloaded loops (``cond``) — unless that condition is itself
+    a unit (a hoisted call's, :func:`.callsites.call_units`)."""
 
     node: Node
     anchor: Node  # the statement update lines go around
@@ -238,6 +239,17 @@ def _host_if(lines: LineIndex, s: Node, loops: tuple[int, ...], out: Layout,
             stack.extend((c, loops, True) for c in reversed(_statements(k)))
 
 
+def _header(h: Node | None, s: Node, before_ok: bool, loops: tuple[int, ...], ids: set[int],
+            out: Layout) -> None:
+    """The condition of an ``if`` (a loop's header part) holding offloaded code: a unit of
+    its own when it is a hoisted call's condition (inside the loops that test it again), else
+    host code whose updates go above the statement ``s``."""
+    if h is not None and h.id in ids:
+        out.device_loops[h.id] = loops
+    elif h is not None:
+        out.leaves.append(Leaf(h, s, before_ok, False, loops, cond=True))
+
+
 def layout(lines: LineIndex, block: Node, stmts: list[Node], devices: list[Node]) -> Layout:
     """The host leaves and the host loops around each offloaded loop in ``stmts``."""
     out = Layout(block, stmts)
@@ -262,17 +274,12 @@ def layout(lines: LineIndex, block: Node, stmts: list[Node], devices: list[Node]
         elif t in _REPEATS:
             inner = (*loops, s.id)
             for part in ("initializer", "condition", "update"):
-                h = _field(s, part)
-                if h is not None:
-                    out.leaves.append(Leaf(h, s, False, False, inner, cond=True))
+                _header(_field(s, part), s, False, inner, ids, out)
             body = _field(s, "body")
             if body is not None:
                 stack.append((body, inner, False))
         elif t == "if_statement":
-            cond = _field(s, "condition")
-            if cond is not None:
-                out.leaves.append(Leaf(cond, s, placeable_before(lines, s), False, loops,
-                                       cond=True))
+            _header(_field(s, "condition"), s, placeable_before(lines, s), loops, ids, out)
             alt = _field(s, "alternative")
             for k in reversed([_field(s, "consequence"), *(named(alt) if alt else [])]):
                 if k is not None:
