@@ -173,6 +173,10 @@ def _env(once: list[tuple[str, Node, Node]], ranges=None) -> _Env:
     return list(known.values())
 
 
+def _within(node: Node, outer: Node) -> bool:
+    return outer.start_byte <= node.start_byte and node.end_byte <= outer.end_byte
+
+
 class Extents:
     """Extents of subscripts under ``top`` (a statement, or a block whose statements are
     ``tops``): every loop between a subscript and ``top`` is eliminated; what remains must be
@@ -253,17 +257,22 @@ class Extents:
             self._ranges[loop.id] = loop_range(loop, self.env_at(loop))
         return self._ranges[loop.id]
 
-    def span(self, sub: Node | int, at: Node) -> Span | None:
+    def span(self, sub: Node | int, at: Node, where: Node | None = None) -> Span | None:
         """The elements subscript ``sub`` (of the use ``at``) reaches under the tops: over the
         loop ranges narrowed by the guards around ``at`` (:mod:`.guards`), or, when the
-        narrowed bounds cannot be ordered, over the whole ranges (a superset)."""
+        narrowed bounds cannot be ordered, over the whole ranges (a superset).
+
+        With ``where`` (a statement holding ``at``, next to which a directive goes), a guard
+        inside ``where`` narrows only the loops inside it: the directive runs whenever
+        ``where`` runs, whether or not the conditions inside the statement hold, so the
+        indices of the loops around the statement take their whole range there."""
         top = self._top_of(at)
         if top is None:
             return None
         b = exact(poly.const(0)) if sub == ZERO else bounds_of(sub, self.guarded_env_at(at))  # type: ignore[arg-type]
         if b is None:
             return None
-        got = self._over_loops(b.lo, b.hi, at, top, guards.guards_of(at, top))
+        got = self._over_loops(b.lo, b.hi, at, top, guards.guards_of(at, top), where)
         if got is not None:
             return got
         plain = exact(poly.const(0)) if sub == ZERO else bounds_of(sub, self.env_at(at))  # type: ignore[arg-type]
@@ -295,9 +304,13 @@ class Extents:
         return None if top is None else self._over_loops((lo,), (hi,), at, top)
 
     def _over_loops(self, lo: tuple[poly.Poly, ...], hi: tuple[poly.Poly, ...], at: Node,
-                    top: Node, conds: list[tuple[Node, bool]] | None = None) -> Span | None:
+                    top: Node, conds: list[tuple[Node, bool]] | None = None,
+                    where: Node | None = None) -> Span | None:
         for loop in loops_between(at, top):
-            r = self._guarded(loop, conds or [])
+            own = conds or []
+            if where is not None and not _within(loop, where):
+                own = [(c, h) for c, h in own if not _within(c, where)]
+            r = self._guarded(loop, own)
             if r is None:
                 used = {n for p in lo + hi for n in poly.names(p)}
                 if loop.type in LOOP_TYPES and loop_var(loop) in used:

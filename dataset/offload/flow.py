@@ -32,10 +32,11 @@ from tree_sitter import Node
 
 from accellium.dataset.analysis.clauses import is_clause_arg
 from accellium.dataset.analysis.tree import iter_nodes, text
-from accellium.dataset.offload import poly
+from accellium.dataset.offload import guards, poly
 from accellium.dataset.offload.arrays import ArrayInfo, Scope, dims_needed, section_text
 from accellium.dataset.offload.cover import (
     covering,
+    declared_spans,
     footprint_cover,
     looped_cover,
     reads_own_write,
@@ -44,6 +45,7 @@ from accellium.dataset.offload.cover import (
 from accellium.dataset.offload.current import always_runs, host_current, host_jumps
 from accellium.dataset.offload.device import CallDevice, Device, Unit
 from accellium.dataset.offload.extent import Extents, Span, loops_between
+from accellium.dataset.offload.killed import object_size
 from accellium.dataset.offload.live import in_loop
 from accellium.dataset.offload.redundant import drop_redundant
 from accellium.dataset.offload.selfwrite import self_written
@@ -138,6 +140,7 @@ def _use_section(u: ArrayUse, info: ArrayInfo, leaf_ex: Extents, region_ex: Exte
     hold is one no device code wrote or reads (OpenACC 3.3, 2.14.4: ``if_present`` makes the
     update a no-op for data not present)."""
     dims = dims_needed(info.shape) or 1
+    guarded = leaf is not None and _guarded_in(u.node, leaf)
     ref = _reference(info)
     inside = True
     spans: list[Span] = []
@@ -149,6 +152,9 @@ def _use_section(u: ArrayUse, info: ArrayInfo, leaf_ex: Extents, region_ex: Exte
             rs = region_ex.span(u.subs[k], u.node)
             inside = rs is not None and not region_ex.free(rs) and \
                 rs.within(ref[k], region_ex.mins)
+        if guarded and leaf is not None and not _reached(u.subs[k], u, leaf, region_ex,
+                                                          _declared(info, ref, k)):
+            return info.section, False
         s = leaf_ex.span(u.subs[k], u.node)
         if s is None or leaf_ex.free(s):
             exact = False
@@ -160,7 +166,8 @@ def _use_section(u: ArrayUse, info: ArrayInfo, leaf_ex: Extents, region_ex: Exte
     if exact and (inside or (one and len(spans) == 1 and info.shape.kind != "array")):
         if info.shape.kind == "array":
             return (f"{info.name}[{spans[0].section()}]", False) if len(spans) == 1 else None
-        elem = _one_element(u, info, spans, leaf_ex) if one else None
+        check = (region_ex, leaf) if guarded and leaf is not None else None
+        elem = _one_element(u, info, spans, leaf_ex, check) if one else None
         if elem is not None:
             return elem, not inside
         sec = section_text(info.shape, spans)
@@ -172,22 +179,83 @@ def _use_section(u: ArrayUse, info: ArrayInfo, leaf_ex: Extents, region_ex: Exte
     return None
 
 
-def _one_element(u: ArrayUse, info: ArrayInfo, spans: list[Span], leaf_ex: Extents
-                 ) -> str | None:
+def _one_element(u: ArrayUse, info: ArrayInfo, spans: list[Span], leaf_ex: Extents,
+                 guarded: tuple[Extents, Node] | None = None) -> str | None:
     """``a[r:1][c:1]``: the one element a use of rows of a known length (``double a[][M]``)
     reaches when its row and its column are single values — a contiguous subarray (its
     leading lengths are 1), where the section over whole rows would also hold elements the
-    statement does not touch (None: not such a use)."""
+    statement does not touch (None: not such a use).
+
+    An ``update`` must name only elements that are present for every value the indices take
+    where it runs (OpenACC 3.3, 2.14.4: an update of data not present is an error).  An
+    unguarded access is the program's own claim that its column lies in the row (C11
+    6.5.6p8), and the row is mapped whole.  An access under a condition inside the statement
+    (``guarded``: the region's extents and the statement), ``j > 0 ? a[j][j - 1] : 0``, is
+    made only where the condition holds, while the update next to the statement runs
+    whenever the statement does (at ``j = 0`` it would name ``a[0][-1]``): a column the
+    guard narrows must then provably lie in ``[0, M-1]`` over the loops around the
+    statement (:func:`_reached`), else None — the caller names the whole row, which holds
+    the element and is mapped whole or not at all."""
     if info.shape.kind != "rows" or len(u.subs) != info.shape.levels:
         return None
     rest = []
-    for sub in u.subs[len(spans):]:
+    dims = info.shape.dims
+    for k, sub in enumerate(u.subs[len(spans):]):
         sp = leaf_ex.span(sub, u.node)
         if sp is None or leaf_ex.free(sp) or poly.compare(sp.lo, sp.hi) != 0:
+            return None
+        size = _row_span(dims[k]) if len(dims) == len(u.subs) - len(spans) else None
+        if guarded is not None and not _reached(sub, u, guarded[1], guarded[0], size):
             return None
         rest.append(sp)
     got = info.name + "".join(f"[{sp.section()}]" for sp in spans + rest)
     return got if is_clause_arg(got) else None
+
+
+def _reached(sub: Node | int, u: ArrayUse, leaf: Node, region_ex: Extents,
+             bound: Span | None) -> bool:
+    """Does a directive next to ``leaf`` name only values of the subscript ``sub`` of the
+    guarded use ``u`` that the program itself reaches, or that lie in ``bound`` (the mapped
+    or declared extent of that dimension; None: unknown)?  The access is made only where its
+    guards hold, and there it is the program's own claim that the element exists (C11
+    6.5.6p8); the directive runs whenever the statement runs, over the indices' whole range
+    (:meth:`.Extents.span` with ``where``).  When the guards narrow nothing the two agree."""
+    rs = region_ex.span(sub, u.node)
+    ws = region_ex.span(sub, u.node, leaf)
+    if rs is not None and ws is not None and rs.same(ws):
+        return True
+    return ws is not None and bound is not None and not region_ex.free(ws) and \
+        ws.within(bound, region_ex.mins)
+
+
+def _declared(info: ArrayInfo, ref: list[Span] | None, k: int) -> Span | None:
+    """The extent of dimension ``k`` the region provably maps: the region's span, or, for a
+    true array mapped whole, its declared size."""
+    if ref is not None:
+        return ref[k] if k < len(ref) else None
+    declared = declared_spans(info.shape)
+    return declared[k] if declared is not None and k < len(declared) else None
+
+
+def _row_span(size: str) -> Span | None:
+    """``[0, size-1]``: every column of a row of ``size`` elements."""
+    n = object_size(size)
+    return None if n is None else Span(poly.const(0), poly.sub(n, poly.const(1)))
+
+
+def _guarded_in(node: Node, leaf: Node) -> bool:
+    """Is the use ``node`` evaluated only under a condition inside the statement ``leaf``
+    (``?:``, ``&&``, ``||``, ``if``/``else``, a ``switch`` case)?  C evaluates it only where
+    the condition holds (C11 6.5.13-15, 6.8.4), an ``update`` next to the statement
+    whenever the statement runs."""
+    if guards.guards_of(node, leaf):
+        return True
+    p = node.parent
+    while p is not None and p.id != leaf.id:
+        if p.type in ("switch_statement", "case_statement"):
+            return True
+        p = p.parent
+    return leaf.type in ("switch_statement", "case_statement")
 
 
 def _element_wise(sec: str, info: ArrayInfo) -> bool:
@@ -428,11 +496,12 @@ def _pulled_since(device_end: int, leaf: Leaf, pulls: list[Leaf]) -> bool:
 
 def _dense(leaf: Leaf, writes: list[ArrayUse]) -> bool:
     """Does the statement write every element of what it pushes: one expression statement
-    whose writes are plain assignments of single elements (``a[k] = e;``)?"""
+    whose writes are plain assignments of single elements (``a[k] = e;``), none under a
+    condition (``c && (a[k] = e)``: C evaluates it only where ``c`` holds)?"""
     if leaf.node.type != "expression_statement" or leaf.cond:
         return False
     for w in writes:
-        if not w.plain or w.whole:
+        if not w.plain or w.whole or _guarded_in(w.node, leaf.node):
             return False
         p = w.node.parent
         while p is not None and p.id != leaf.node.id:
