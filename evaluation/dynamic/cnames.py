@@ -5,6 +5,13 @@ The translator renames every free variable of a compute region; these names must
 alone (``&N`` of a macro constant does not compile).  They come from the preprocessor run with
 the program's own ``-I``/``-D`` flags (``gcc -dM -E`` and ``gcc -E``), so that headers count;
 if it fails, from the file's own ``#define`` and ``enum`` text.
+
+A declared name (function, typedef, enumerator: ``y1`` and ``j0`` of ``<math.h>``) is not a
+variable only where no declaration of an object hides it (C11 6.2.1p4: a parameter or a
+block-scope declaration of the same name hides the file-scope one within its scope); the
+translator asks :meth:`NonVars.at` with the objects in scope where it looks.  A macro name and a
+name only a skipped group holds are never variables, whatever the unpreprocessed text declares
+(the preprocessor replaces the one and drops the other before any declaration is read).
 """
 
 from __future__ import annotations
@@ -12,12 +19,14 @@ from __future__ import annotations
 import re
 import shlex
 import subprocess
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from accellium.dataset.loops import parse_tree
 from accellium.dataset.pragma import IDENT
 
-__all__ = ["preprocessor_flags", "nonvar_names", "program_functions"]
+__all__ = ["preprocessor_flags", "NonVars", "nonvar_names", "program_functions"]
 
 _COMMENTS = re.compile(rb"/\*.*?\*/|//[^\n]*", re.DOTALL)
 _KEEP = ("-I", "-D", "-U", "-include", "-std", "-iquote", "-isystem")
@@ -43,8 +52,31 @@ def preprocessor_flags(command: str) -> list[str]:
     return out
 
 
-def _text_names(src: str) -> set[str]:
-    names = set(re.findall(rf"^\s*#\s*define\s+({IDENT})", src, re.MULTILINE))
+@dataclass(frozen=True)
+class NonVars:
+    """The names of a C file that are not variables (see the module doc)."""
+
+    declared: frozenset[str] = frozenset()  # functions, typedefs, enumerators
+    fixed: frozenset[str] = frozenset()  # macros, names of skipped groups
+
+    @property
+    def names(self) -> frozenset[str]:
+        """Every name that is not a variable where no object declaration hides it."""
+        return self.declared | self.fixed
+
+    def at(self, objects: Iterable[str]) -> set[str]:
+        """The names that are not variables where ``objects`` (the names declared as objects
+        in scope there) are in scope: a declared name an object declaration hides is a
+        variable (C11 6.2.1p4); a macro stays one."""
+        return set(self.fixed | (self.declared - set(objects)))
+
+
+def _text_macros(src: str) -> set[str]:
+    return set(re.findall(rf"^\s*#\s*define\s+({IDENT})", src, re.MULTILINE))
+
+
+def _text_enumerators(src: str) -> set[str]:
+    names: set[str] = set()
     for body in re.findall(r"\benum\b[^{;]*\{([^}]*)\}", src):
         names.update(re.findall(rf"(?:^|,)\s*({IDENT})", body))
     return names
@@ -86,36 +118,40 @@ def _preprocessed_away(text: str, preprocessed: bytes) -> set[str]:
         "utf-8", "surrogateescape")).decode("utf-8", "replace"))) if n.encode() not in kept}
 
 
-def nonvar_names(path: Path, flags: list[str], cwd: Path, timeout: float = 60) -> set[str]:
+def nonvar_names(path: Path, flags: list[str], cwd: Path, timeout: float = 60) -> NonVars:
     """Macro, enumerator, function and typedef names visible in ``path``."""
-    names: set[str] = set()
+    declared: set[str] = set()
+    fixed: set[str] = set()
     try:
         text = path.read_text("utf-8", "replace")
     except OSError:
         text = ""
-    names |= _text_names(text)
+    headers = [text]
     for h in sorted(cwd.rglob("*.h"))[:500]:  # headers of the program (make-driven builds)
         try:
-            names |= _text_names(h.read_text("utf-8", "replace"))
+            headers.append(h.read_text("utf-8", "replace"))
         except OSError:
             continue
+    for src in headers:
+        fixed |= _text_macros(src)
+        declared |= _text_enumerators(src)
     base = ["gcc", "-D_OPENACC=201711", "-fopenmp", *flags, "-I", str(path.parent)]
     try:
         dm = subprocess.run([*base, "-dM", "-E", str(path)], cwd=cwd, capture_output=True,
                             timeout=timeout)
         if dm.returncode == 0:
-            names.update(m.decode() for m in re.findall(rb"^#define ([A-Za-z_]\w*)",
+            fixed.update(m.decode() for m in re.findall(rb"^#define ([A-Za-z_]\w*)",
                                                         dm.stdout, re.MULTILINE))
         pp = subprocess.run([*base, "-E", "-P", str(path)], cwd=cwd, capture_output=True,
                             timeout=timeout)
         if pp.returncode == 0:
-            names |= _declared_nonvars(pp.stdout)
-            names |= _preprocessed_away(text, pp.stdout)
+            declared |= _declared_nonvars(pp.stdout)
+            fixed |= _preprocessed_away(text, pp.stdout)
         else:
-            names |= _declared_nonvars(text.encode())
+            declared |= _declared_nonvars(text.encode())
     except (OSError, subprocess.TimeoutExpired):
-        names |= _declared_nonvars(text.encode())
-    return names
+        declared |= _declared_nonvars(text.encode())
+    return NonVars(frozenset(declared), frozenset(fixed))
 
 
 def _function_name(node) -> str | None:

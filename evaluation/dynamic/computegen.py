@@ -75,7 +75,7 @@ class ComputeGen(LoopGen):
         self.constructs += 1
         base = p.directive.split(" ")[0]
         combined = p.directive.endswith(" loop")
-        free, loopvars = free_names(n, self.nonvars)
+        free, loopvars = free_names(n, self.nonvars_at(n))
         free = [v for v in free if v not in ctx.skip]
         red_vars = self.gang_reduction_vars(n, prag)
         # a combined construct's `private` applies to its loop (OpenACC 3.3, 2.11): the loop

@@ -9,7 +9,7 @@ from tree_sitter import Node
 
 from accellium.dataset.analysis.tree import iter_nodes
 
-__all__ = ["declared_names", "declarator_name", "free_names", "for_vars", "LoopHeader",
+__all__ = ["declared_names", "declarator_name", "objects_in_scope", "free_names", "for_vars", "LoopHeader",
            "parse_header", "collapse_chain", "write_targets", "base_name", "has_side_effects",
            "deref_members", "text"]
 
@@ -42,6 +42,49 @@ def declared_names(decl: Node) -> list[str]:
         name = declarator_name(d)
         if name:
             out.append(name)
+    return out
+
+
+_SCOPES = ("translation_unit", "compound_statement", "for_statement")
+_PREPROC_GROUPS = ("preproc_if", "preproc_ifdef", "preproc_else", "preproc_elif",
+                   "preproc_elifdef")
+
+
+def _parameters(fn: Node) -> list[str]:
+    """The parameters a function definition names."""
+    d = fn.child_by_field_name("declarator")
+    while d is not None and d.type != "function_declarator":
+        d = d.child_by_field_name("declarator")
+    params = d.child_by_field_name("parameters") if d is not None else None
+    out = []
+    for prm in params.named_children if params is not None else []:
+        name = declarator_name(prm.child_by_field_name("declarator")) \
+            if prm.type == "parameter_declaration" else None
+        if name:
+            out.append(name)
+    return out
+
+
+def objects_in_scope(n: Node) -> set[str]:
+    """Names declared as objects in the scopes around ``n`` before it: the declarations of the
+    blocks (and ``for`` initializers, and the file) that enclose it, and the parameters of the
+    function it is in.  Where such a declaration is in scope it hides a function, typedef or
+    enumerator of the same name declared at file scope (C11 6.2.1p4): the name is the object
+    there.  Declarations in preprocessor conditional groups count (the build keeps one)."""
+    out: set[str] = set()
+    up = n.parent
+    while up is not None:
+        if up.type == "function_definition":
+            out.update(_parameters(up))
+        elif up.type in _SCOPES or up.type in _PREPROC_GROUPS:
+            stack = [c for c in up.children if c.end_byte <= n.start_byte]
+            while stack:
+                c = stack.pop()
+                if c.type == "declaration":
+                    out.update(declared_names(c))
+                elif c.type in _PREPROC_GROUPS:
+                    stack.extend(x for x in c.children if x.end_byte <= n.start_byte)
+        up = up.parent
     return out
 
 

@@ -10,7 +10,13 @@ from tree_sitter import Node, Tree
 
 from accellium.dataset.pragma import IDENT, Pragma, split_top_level
 from accellium.evaluation.dynamic.accpragmas import AccLine
-from accellium.evaluation.dynamic.cscan import collapse_chain, free_names, parse_header
+from accellium.evaluation.dynamic.cnames import NonVars
+from accellium.evaluation.dynamic.cscan import (
+    collapse_chain,
+    free_names,
+    objects_in_scope,
+    parse_header,
+)
 from accellium.evaluation.dynamic.emitctx import Ctx
 
 __all__ = ["LoopGen", "RED_OPS"]
@@ -71,13 +77,18 @@ class LoopGen:
 
     src: bytes
     label: str
-    nonvars: set[str]
+    nonvars: NonVars
     defined: set[str]
     routines: set[str]
     tree: Tree
     lines: list[AccLine]
     warnings: list[str]
     constructs: int
+
+    def nonvars_at(self, n: Node) -> set[str]:
+        """The file's names that are not variables at ``n``: those no object declared in scope
+        there hides (:meth:`NonVars.at`)."""
+        return self.nonvars.at(objects_in_scope(n))
 
     def new_id(self) -> int:
         raise NotImplementedError
@@ -215,7 +226,7 @@ class LoopGen:
             # each lane gets its own copy of the indices of the loops it runs (this one's and
             # those nested in it); an enclosing loop's index is not the lanes' to privatise:
             # they run within one iteration of that loop and read its value (OpenACC 3.3 2.9)
-            nested = (free_names(n, self.nonvars)[1] & ctx.loopvars) - own
+            nested = (free_names(n, self.nonvars_at(n))[1] & ctx.loopvars) - own
             for v in sorted(nested):
                 pre.append(f"__typeof__({v}) __acc_lv_{v};")
             loop = (f"for (long long __acc_k{N} = __acc_c0{N} + __acc_l{N}; __acc_k{N} < "

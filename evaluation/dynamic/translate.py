@@ -21,6 +21,7 @@ from accellium.evaluation.dynamic.accpragmas import (
     data_calls,
     find_acc_lines,
 )
+from accellium.evaluation.dynamic.cnames import NonVars
 from accellium.evaluation.dynamic.computegen import COMPUTE, ComputeGen
 from accellium.evaluation.dynamic.cscan import declared_names, text
 from accellium.evaluation.dynamic.emitctx import Ctx
@@ -40,7 +41,7 @@ class Translation:
 
 
 class Emitter(ComputeGen):
-    def __init__(self, src: bytes, label: str, nonvars: set[str],
+    def __init__(self, src: bytes, label: str, nonvars: NonVars,
                  functions: tuple[set[str], set[str]] = (set(), set())):
         self.src = src
         self.defined, self.routines = functions
@@ -188,7 +189,8 @@ class Emitter(ComputeGen):
         checks = []
         for lhs in write_targets(n):
             b = base_name(lhs)
-            if b is None or b in ctx.lane_private or b in self.nonvars or has_side_effects(lhs):
+            if b is None or b in ctx.lane_private or has_side_effects(lhs) or (
+                    b in self.nonvars.names and b in self.nonvars_at(lhs)):
                 continue
             addr = self.gen(lhs, replace(ctx, wcheck=None))
             line = lhs.start_point[0] + 1
@@ -243,7 +245,7 @@ class Emitter(ComputeGen):
         return Translation(code, self.constructs, self.warnings)
 
 
-def translate(src: bytes, label: str, nonvars: set[str],
+def translate(src: bytes, label: str, nonvars: NonVars,
               functions: tuple[set[str], set[str]] = (set(), set())) -> Translation:
     """Translate one C file (see the module doc); ``functions``: the program's defined and
     ``routine`` functions (:func:`cnames.program_functions`)."""
