@@ -509,9 +509,19 @@ class Calls:
 
 
 def _passed(call: Node, scope: Scope) -> frozenset[str]:
-    args = [unparen(a) for a in named(_field(call, "arguments"))]
-    return frozenset(text(a) for a in args if a is not None and a.type == "identifier"
-                     and _array_shape(scope, text(a)) is not None)
+    """The caller's arrays whose memory an argument of ``call`` may point into: an array named
+    whole (``a``, ``a + k``, ``(T *) a``: an array converts to a pointer to its first element,
+    C11 6.3.2.1p3, and pointer arithmetic stays in it, 6.5.6p8), the address of an element
+    (``&a[i]``, 6.5.3.2p3) or a row (``A[i]`` of rows, fewer subscripts than the array takes,
+    is itself an array that converts to a pointer).  An element read (``a[i]``) passes a
+    value."""
+    out = set()
+    for arg in named(_field(call, "arguments")):
+        for u in array_uses(arg):
+            shape = _array_shape(scope, u.name)
+            if shape is not None and (u.whole or len(u.subs) < shape.levels):
+                out.add(u.name)
+    return frozenset(out)
 
 
 _DECLARATORS = ("pointer_declarator", "parenthesized_declarator", "function_declarator",
