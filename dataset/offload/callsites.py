@@ -17,7 +17,14 @@ from tree_sitter import Node
 from accellium.dataset.analysis.library import library_function
 from accellium.dataset.analysis.macros import file_expansion
 from accellium.dataset.analysis.tree import field as _field
-from accellium.dataset.analysis.tree import iter_nodes, named, root_of, text, unparen
+from accellium.dataset.analysis.tree import (
+    iter_nodes,
+    named,
+    root_of,
+    subscripts,
+    text,
+    unparen,
+)
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.callprints import in_caller
 from accellium.dataset.offload.calls import ParamUse, Summary, in_units, one_dim, type_words
@@ -168,17 +175,18 @@ def _site(call: Node, s: Summary, scope: Scope, resolve: Resolver | None = None
         use = s.arrays.get(k)
         if use is None:
             continue
-        obj = _pointed(a, use, scope) if use.elem and a is not None else None
-        if obj is not None:
-            a, shape = obj
+        reached = _rows_of(a, use, scope)
+        obj = reached is not None and reached[2]  # ``*A``: the one object; else rows
+        if reached is not None:
+            a, shape = reached[0], reached[1]
         elif use.rows:
             return (f"argument {k + 1} of the call to `{s.function}` at line {line} is not "
-                    f"`*A` of a pointer to an array of rows like `{s.params[k]}`: the elements "
-                    "it reaches are unknown")
+                    f"`*A` of a pointer to an array of rows like `{s.params[k]}`, nor a "
+                    "pointer to such rows: the elements it reaches are unknown")
         if a is None or shape is None:
             return (f"argument {k + 1} of the call to `{s.function}` at line {line} is not an "
                     "array of the caller (an offset or an expression)")
-        if obj is not None:
+        if reached is not None:
             span = (use.lo, use.hi)
         elif shape.kind == "array" and shape.levels == 1:
             span = None
@@ -193,17 +201,17 @@ def _site(call: Node, s: Summary, scope: Scope, resolve: Resolver | None = None
         # a call the unit may skip writes nothing for sure
         skipped = _maybe_skipped(call, stmt)
         covers = not skipped and use.covers and (
-            obj is None or _all_rows(use, shape, s.params, args, scope, stmt))
+            not obj or _all_rows(use, shape, s.params, args, scope, stmt))
         # rows written from column 0 to bounds that are the sizes at this call: whole rows
-        whole = not skipped and bool(use.cols) and obj is not None and \
+        whole = not skipped and bool(use.cols) and obj and \
             _all_rows(use, shape, s.params, args, scope, stmt) and \
             _all_columns(use, shape, s.params, args, scope, stmt)
-        out.append(MappedArg(shape.name if obj is not None else text(a), a, span, actuals,
-                             use.read and not whole, use.write, covers or whole,
+        out.append(MappedArg(shape.name if reached is not None else text(a), a, span,
+                             actuals, use.read and not whole, use.write, covers or whole,
                              in_caller(use.fills, s.params, args)
-                             if obj is None and not skipped else None,
-                             in_caller(use.reads_within, s.params, args) if obj is None
-                             else None, obj is not None))
+                             if not obj and not skipped else None,
+                             in_caller(use.reads_within, s.params, args) if not obj
+                             else None, obj))
     return _Site(call, stmt, s.function, out, {m.node.id for m in out}, s.host_globals)
 
 
@@ -267,6 +275,57 @@ def pointed_object(arg: Node, use: ParamUse, scope: Scope) -> tuple[Node, Shape]
             not use.elem or _type(type_words(shape), scope) != _type(use.elem, scope):
         return None
     return arg, shape
+
+
+def _rows_of(a: Node | None, use: ParamUse, scope: Scope) -> tuple[Node, Shape, bool] | None:
+    """The caller's array an argument for ``use`` designates with a known shape: ``*A``
+    (:func:`_pointed`, True: the one object) or a pointer to rows passed as itself
+    (:func:`same_rows`, False); None: neither."""
+    obj = _pointed(a, use, scope) if use.elem and a is not None else None
+    if obj is not None:
+        return obj[0], obj[1], True
+    rows = same_rows(a, use, scope) if use.rows and a is not None else None
+    return (rows[0], rows[1], False) if rows is not None else None
+
+
+def same_rows(arg: Node, use: ParamUse, scope: Scope) -> tuple[Node, Shape] | None:
+    """``A`` (or ``&A[0]``, ``A + 0``) with ``A`` a pointer to rows of the parameter's row
+    type: declared ``T (*A)[M]``, or itself a parameter ``T A[K][M]`` or ``T A[][M]``, for a
+    parameter ``T a[N][M]`` (the same element type, the same sizes after the first as written
+    — literally, or the same macro).  A parameter declared as an array of ``T[M]`` has type
+    ``T (*)[M]`` (C11 6.7.6.3p7), so ``A`` is passed as itself: ``a[i]`` is ``A[i]`` (C11
+    6.5.2.1), the rows ``lo..hi`` the callee reaches are the caller's rows ``lo..hi``, mapped
+    ``A[lo:len][0:M]``.  The node is the one :func:`.uses.array_uses` reports for the argument
+    (the identifier; the subscript of ``&A[0]``) and the shape that of ``A`` (None: another
+    argument)."""
+    node = unparen(arg)
+    ident = node
+    if node is not None and node.type == "pointer_expression" and \
+            text(_field(node, "operator")) == "&":
+        node = unparen(_field(node, "argument"))
+        base, idx = subscripts(node) if node is not None and \
+            node.type == "subscript_expression" else (None, [])
+        ident = base if len(idx) == 1 and _zero(idx[0]) else None
+    elif node is not None and node.type == "binary_expression" and \
+            text(_field(node, "operator")) == "+":
+        left, right = unparen(_field(node, "left")), unparen(_field(node, "right"))
+        ident = node = left if _zero(right) else right if _zero(left) else None
+    if node is None or ident is None or ident.type != "identifier":
+        return None
+    shape = _array_shape(scope, text(ident))
+    if shape is None or shape.kind != "rows" or len(shape.dims) != len(use.rows) or \
+            shape.levels != len(shape.dims) + 1:
+        return None
+    if [_words(d) for d in shape.dims] != [_words(d) for d in use.rows] or \
+            not use.elem or _type(type_words(shape), scope) != _type(use.elem, scope):
+        return None
+    return node, shape
+
+
+def _zero(node: Node | None) -> bool:
+    """Is ``node`` the integer constant 0 (C11 6.4.4.1)?"""
+    n = unparen(node) if node is not None else None
+    return n is not None and n.type == "number_literal" and integer_constant(text(n)) == 0
 
 
 def _type(words: str, scope: Scope) -> str:
