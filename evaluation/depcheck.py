@@ -189,14 +189,24 @@ def _apart(rs: list[str], ws: list[str], par: set[str], sp: _Space) -> bool:
     * a dimension ``p*s + r`` on both sides (the same stride ``s``) whose rests ``r`` differ by
       less than ``s`` by the loop bounds (``c[x*n + y]`` and ``c[x*n + y-1]`` for ``y`` from 1
       below ``n``): two elements ``s`` or more apart need two values of ``p``, so one
-      iteration's elements are not another's."""
+      iteration's elements are not another's;
+    * dimensions that each fix one side's ``p`` (``c*p + e`` on one side, an expression
+      unchanged by the loop on the other: ``p = (other - e) / c``): where the read's and the
+      write's ``p`` are fixed to one and the same value, they meet only within one iteration
+      (``s[k][j]`` written, ``s[j][k]`` read: both ``j`` must be ``k``)."""
     if len(rs) != len(ws):
         return False
     pinned: set[str] = set()
+    fixed: tuple[dict[str, list[Poly]], dict[str, list[Poly]]] = ({}, {})
     for r, w in zip(rs, ws, strict=True):
         pr, pw = poly(r), poly(w)
         if pr is None or pw is None:
             continue
+        for p in par:
+            for side, (mine, other) in enumerate(((pr, pw), (pw, pr))):
+                value = _fixed(mine, other, p, sp)
+                if value is not None:
+                    fixed[side].setdefault(p, []).append(value)
         if r == w:
             for p in par:
                 rest = {m: c for m, c in pr.items() if m != (p,)}
@@ -214,7 +224,24 @@ def _apart(rs: list[str], ws: list[str], par: set[str], sp: _Space) -> bool:
             continue
         if at_least_one(minus(z[0], a[1]), counts) or at_least_one(minus(a[0], z[1]), counts):
             return True
+    for p in par:
+        seen = fixed[0].get(p, []) + fixed[1].get(p, [])
+        if fixed[0].get(p) and fixed[1].get(p) and all(v == seen[0] for v in seen):
+            pinned.add(p)
     return bool(par) and par <= pinned
+
+
+def _fixed(mine: Poly, other: Poly, p: str, sp: _Space) -> Poly | None:
+    """The value ``mine`` (``c*p + e``) needs ``p`` to take to equal ``other`` (no name the
+    loop changes in ``other`` or ``e``, ``c`` a constant dividing ``other - e``), or None."""
+    got = _stride(mine, p)
+    if got is None or names(got[0]) or names(other) & sp.varying or names(got[1]) & sp.varying:
+        return None
+    c = const(got[0])
+    diff = minus(other, got[1])
+    if not c or any(v % c for v in diff.values()):
+        return None
+    return {m: v // c for m, v in diff.items() if v}
 
 
 def _check_exits(out: LoopIssues, exits: list[tuple[str, int]]) -> None:

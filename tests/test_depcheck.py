@@ -142,7 +142,13 @@ PAIRS = {
         "for (j = k; j < n; j++) A[k][j] = A[k][j] / A[k][k];", "carried"),
     "index range above the invariant (symmetric fill)": (
         "for (j2 = j1 + 1; j2 < m; j2++) { s[j1][j2] = d[j1] * d[j2]; s[j2][j1] = s[j1][j2]; }",
+        "for (j2 = j1 + 1; j2 < m; j2++) { s[j1][j2] = d[j1] * d[j2]; s[j2][j1] = s[j2 - 1][j1]; }",
+        "carried"),
+    # with its diagonal: s[j2][j1] and s[j1][j2] meet only where both j2 are j1 (one
+    # iteration); shifted by one they meet between iterations j1 and j1 + 1
+    "dimensions that fix each side's index (symmetric fill with its diagonal)": (
         "for (j2 = j1; j2 < m; j2++) { s[j1][j2] = d[j1] * d[j2]; s[j2][j1] = s[j1][j2]; }",
+        "for (j2 = j1; j2 < m; j2++) { s[j1][j2] = d[j1] * d[j2]; s[j2][j1 + 1] = s[j1][j2]; }",
         "carried"),
     "invariant subscripts a constant apart": (
         "for (i = j; i < m; i++) p[j][i] = p[j - 1][i - 1] + q[j][i];",
