@@ -26,7 +26,7 @@ Nothing else moves: an array the host code never touches gets no update.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from tree_sitter import Node
 
@@ -101,8 +101,20 @@ def _host_uses(leaf: Leaf, info: ArrayInfo) -> list[ArrayUse]:
     """The uses of the array in a host statement (of any of its names, when it is a group of
     swapped pointers; the copies between them are not uses of elements)."""
     names = info.aliases or {info.name}
-    return [u for u in array_uses(leaf.node)
+    return [_as_pointer(u, info) for u in array_uses(leaf.node)
             if u.name in names and u.node.id not in info.copies]
+
+
+def _as_pointer(u: ArrayUse, info: ArrayInfo) -> ArrayUse:
+    """A use with fewer subscripts than the array has levels names a row, which C turns into
+    a pointer to its first element (C11 6.3.2.1p3: ``f(best[t])``, ``double *p = A[i]``):
+    what is read or written through it is not seen here, so it is a use of the whole array,
+    read and written (before, ``f(best[t])`` read as a read of one element, and a row the
+    callee wrote on the host got no ``update device`` before the device read it)."""
+    levels = info.shape.levels
+    if u.whole or not levels or len(u.subs) >= levels:
+        return u
+    return replace(u, read=True, write=True, plain=False, whole=True)
 
 
 def _reference(info: ArrayInfo) -> list[Span] | None:
