@@ -316,12 +316,46 @@ def _regions(plan: FunctionPlan, lines: LineIndex, fn: Node, devices: list[Devic
         plan.notes += [f"no data region: {r}" for r in regions if isinstance(r, str)]
         return [r for r in regions if not isinstance(r, str)]
     body = _field(fn, "body") or fn
+    region, problems, home = _cheapest(lines, body, devices, calls, scope, req)
+    kept = [region] if region is not None else []
+    if (region is None or not region.devices) and not home:
+        split, split_home = _split_at_barriers(lines, body, devices, calls, scope, req)
+        if split or split_home:
+            plan.notes += [f"no single data region: {p}" for p in problems]
+            if split:
+                plan.notes.append(f"{len(split)} data region(s) between the calls that no "
+                                  "region may hold")
+            kept, home, problems = split, split_home, []
+    plan.homed = bool(home)
+    for d, why in home:
+        plan.host_loops.append({"line": d.loop.line, "why": why})
+        plan.notes.append(f"line {d.loop.line} stays on the host: {why}")
+    plan.host_loops.sort(key=lambda h: h["line"])
+    if home and not any(r.devices for r in kept):
+        plan.notes.insert(0, f"`{plan.function}` stays on the host: " + (
+            "its loops only generate data that no device code of the function reads (see the "
+            "notes)" if all(why != SINGLE_PASS_WHY for _, why in home) else
+            "offloading its loops would only add transfers (see the notes)"))
+    plan.notes += [f"no data region: {p}" for p in problems
+                   if region is None or not region.devices]
+    return kept
+
+
+def _cheapest(lines: LineIndex, body: Node, devices: list[Device], calls: list[CallDevice],
+              scope: Scope, req: _Req
+              ) -> tuple[Region | None, list[str], list[tuple[Device, str]]]:
+    """The region :func:`_choose` makes over the units, after the cost rules that leave loops
+    on the host: the loops that only generate data no device code of the region reads
+    (:mod:`.generate`, the region chosen again without them until none is left), then the
+    single passes that only add transfers (:func:`_host_single_passes`); neither when a caller
+    feeds the function's generators (``keep_generators``).  Both rules compare a loop with the
+    other units of its own region, so they apply to each region of a split
+    (:func:`_split_at_barriers`) as to the one region of a function.  Returns the region (or
+    None), why none could be made, and the loops left on the host with why."""
     home: list[tuple[Device, str]] = []
     while True:
         region, problems = _choose(lines, body, devices, calls, scope, req)
-        if region is None or not region.devices:
-            break
-        if req.keep_generators:
+        if region is None or not region.devices or req.keep_generators:
             break
         swapped = {n for g in region.swaps for n in (*g.members, *g.buffers)}
         more_home = home_generators(region.devices, scope, swapped)
@@ -334,26 +368,7 @@ def _regions(plan: FunctionPlan, lines: LineIndex, fn: Node, devices: list[Devic
         region, devices, passes = _host_single_passes(lines, body, region, devices, calls,
                                                       scope, req)
         home += [(d, SINGLE_PASS_WHY) for d in passes]
-    plan.homed = bool(home)
-    for d, why in home:
-        plan.host_loops.append({"line": d.loop.line, "why": why})
-        plan.notes.append(f"line {d.loop.line} stays on the host: {why}")
-    plan.host_loops.sort(key=lambda h: h["line"])
-    if home and (region is None or not region.devices):
-        plan.notes.insert(0, f"`{plan.function}` stays on the host: " + (
-            "its loops only generate data that no device code of the function reads (see the "
-            "notes)" if all(why != SINGLE_PASS_WHY for _, why in home) else
-            "offloading its loops would only add transfers (see the notes)"))
-    if (region is None or not region.devices) and not home:
-        split = _split_at_barriers(lines, body, devices, calls, scope, req)
-        if split:
-            plan.notes += [f"no single data region: {p}" for p in problems]
-            plan.notes.append(f"{len(split)} data regions, one on each side of the calls "
-                              "that no region may hold")
-            return split
-    plan.notes += [f"no data region: {p}" for p in problems
-                   if region is None or not region.devices]
-    return [region] if region is not None else []
+    return region, problems, home
 
 
 #: statements that run their body more than once
@@ -362,7 +377,8 @@ _REPEATS = frozenset({"for_statement", "while_statement", "do_statement",
 
 
 def _split_at_barriers(lines: LineIndex, body: Node, devices: list[Device],
-                       calls: list[CallDevice], scope: Scope, req: _Req) -> list[Region]:
+                       calls: list[CallDevice], scope: Scope, req: _Req
+                       ) -> tuple[list[Region], list[tuple[Device, str]]]:
     """Regions over the runs of units between the calls no region may hold (``scope.barriers``:
     a call left on the host whose callee's own constructs, or host code, use the arrays), one
     region per run, when one region over all of them fails.  A data construct's clauses act
@@ -372,14 +388,18 @@ def _split_at_barriers(lines: LineIndex, body: Node, devices: list[Device],
     hold none of another's) -- else none is kept.  Nor are they kept when a loop of the
     function holds both a region and such a call: the regions are then entered on every
     iteration, and each moves its arrays to the device and back every time, where the loops
-    left on the host move nothing (the call's own constructs move what it uses either way)."""
+    left on the host move nothing (the call's own constructs move what it uses either way).
+    Each region gets the cost rules of one region (:func:`_cheapest`): a loop that only
+    generates data no device code of its own region reads would copy every element out at
+    the region's end, where the host computes it for less and the next region copies it in
+    either way.  Returns the regions and the loops the rules left on the host, with why."""
     walls = sorted(c.start_byte for c, _, _ in scope.barriers)
     units: list[Unit] = sorted([*devices, *calls], key=lambda u: u.node.start_byte)
     for u in units:
         n = u.node.parent
         while n is not None and n.start_byte >= body.start_byte:
             if n.type in _REPEATS and any(n.start_byte <= w < n.end_byte for w in walls):
-                return []
+                return [], []
             n = n.parent
     groups: list[list[Unit]] = [[]]
     for u in units:
@@ -388,17 +408,19 @@ def _split_at_barriers(lines: LineIndex, body: Node, devices: list[Device],
             groups.append([])
         groups[-1].append(u)
     if len(groups) < 2:
-        return []
+        return [], []
     out: list[Region] = []
+    home: list[tuple[Device, str]] = []
     for g in groups:
-        got, _ = _choose(lines, body, [u for u in g if isinstance(u, Device)],
-                         [u for u in g if isinstance(u, CallDevice)], scope, req)
+        got, _, left = _cheapest(lines, body, [u for u in g if isinstance(u, Device)],
+                                 [u for u in g if isinstance(u, CallDevice)], scope, req)
+        home += left
         if got is not None and got.devices:
             out.append(got)
     spans = sorted((r.stmts[0].start_byte, r.stmts[-1].end_byte) for r in out)
     if any(spans[k][1] > spans[k + 1][0] for k in range(len(spans) - 1)):
-        return []
-    return out
+        return [], []
+    return out, home
 
 
 def _host_single_passes(lines: LineIndex, body: Node, region: Region, devices: list[Device],
