@@ -73,28 +73,17 @@ PROGRAMS = {
 
 
 # the same sections row by row: the pointer array, then each row attached to it
-PER_ROW = """float row_sums(int n, int m, float **w, float *out)
-{
-    float t = 0.0f;
-    #pragma acc enter data copyin(w[0:n+1])
+PER_ROW = KERNEL.replace("    PRAGMA\n", """    #pragma acc enter data copyin(w[0:n+1])
     for (int k = 0; k <= n; k++) {
         #pragma acc enter data copyin(w[k][1:m])
     }
     #pragma acc parallel loop reduction(+:t) present(w[0:n+1]) copyout(out[1:n])
-    for (int j = 1; j <= n; j++) {
-        float s = 0.0f;
-        for (int k = 1; k <= m; k++)
-            s += k * w[j][k];
-        out[j] = s;
-        t += s;
-    }
-    for (int k = 0; k <= n; k++) {
+""").replace("    return t;\n", """    for (int k = 0; k <= n; k++) {
         #pragma acc exit data delete(w[k][1:m])
     }
     #pragma acc exit data delete(w[0:n+1])
     return t;
-}
-"""
+""")
 
 
 def test_two_level_sections_after_the_first_row_and_column(tmp_path):
