@@ -114,32 +114,6 @@ def _aliased(u: ArrayUse, t: Target, decls: dict[str, list[Shape]], ex: Extents,
     shapes[t.base] = shape
 
 
-def _over_enclosing(loop: Node, fn: Node, uses: list[ArrayUse], shape: Shape, count: int
-                    ) -> str | None:
-    """The elements the uses reach over the loops around ``loop`` too, where their spans in
-    ``loop`` alone cannot be united (``cov[i][j]`` and ``cov[j][i]`` in the loop over ``j``:
-    rows ``i..i`` and ``0..m-1`` order only with ``i``'s own range ``0..m-1``).  Every
-    iteration of the loops around reaches only elements of that union, so it is a superset of
-    what this launch reaches: its section (None: no loop around, or the union still
-    unknown)."""
-    outer, p = None, loop.parent
-    while p is not None and p.id != fn.id:
-        if p.type == "for_statement":
-            outer = p
-        p = p.parent
-    if outer is None or len(uses) != count:
-        return None
-    ex = Extents([outer])
-    spans = []
-    for u in uses:
-        got, _ = _spans(u, shape, ex)
-        if got is None:
-            return None
-        spans.append(got)
-    wide = _union(spans, dims_needed(shape), ex.mins)
-    return section_text(shape, wide) if wide is not None else None
-
-
 def loop_data(loop: Node, fn: Node, root: Node, decls: dict[str, list[Shape]] | None = None,
               outer: dict[str, Target] | None = None) -> tuple[dict[str, str], set[str]]:
     """(:func:`loop_sections`, the arrays of those whose section one write covers whole: the
@@ -190,9 +164,6 @@ def loop_data(loop: Node, fn: Node, root: Node, decls: dict[str, list[Shape]] | 
         shape = shapes[name]
         spans = _union(got, dims_needed(shape), ex.mins)
         if spans is None and dims_needed(shape):
-            wide = _over_enclosing(loop, fn, uses.get(name, []), shape, len(got))
-            if wide:
-                out[name] = wide  # a superset of this launch's elements: never `copyout`
             continue
         text_ = section_text(shape, spans)
         if text_:
