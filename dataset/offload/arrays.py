@@ -51,6 +51,9 @@ class Scope:
     objects: dict[str, poly.Poly] = field(default_factory=dict)
     # member arrays the planner maps with their object (:mod:`.members`) -> their shape
     members: dict[str, Shape] = field(default_factory=dict)
+    # identifiers passed whole to a function of the file that only reads through them
+    # (:mod:`.readargs`): host code there reads the array and writes none of it
+    read_args: frozenset[int] = frozenset()
 
     def shape(self, name: str) -> Shape | None:
         if name in self.members:

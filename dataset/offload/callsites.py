@@ -488,14 +488,36 @@ def _pointer_to_array(shape: Shape) -> bool:
     return False
 
 
-def _mixed(stmt: Node, sites: list[_Site], scope: Scope) -> str | None:
-    """Does the statement touch an array besides the hoisted calls' arguments?"""
+def _mixed(stmt: Node, sites: list[_Site], scope: Scope, devices: list[Device]
+           ) -> str | None:
+    """Does the statement touch an array besides the hoisted calls' arguments, other than by
+    reading an element of an array no device code writes (:func:`_host_current`)?  An
+    ``update`` around the statement cannot serve a use inside it."""
     ids = set().union(*(s.arg_nodes for s in sites))
     for u in array_uses(stmt):
-        if u.node.id not in ids and _array_shape(scope, u.name) is not None:
-            return (f"the statement at line {stmt.start_point[0] + 1} also uses `{u.name}` on "
-                    "the host")
+        if u.node.id in ids or _array_shape(scope, u.name) is None:
+            continue
+        if u.read and not u.write and _host_current(u.name, scope, devices):
+            continue
+        return (f"the statement at line {stmt.start_point[0] + 1} also uses `{u.name}` on "
+                "the host")
     return None
+
+
+def _host_current(name: str, scope: Scope, devices: list[Device]) -> bool:
+    """Is the host copy of ``name`` current wherever the function reads it: a true array
+    declared in the function's body (no other function reaches it by name), used only through
+    elements with all their subscripts (its address is never taken, passed or assigned, so no
+    other name aliases it), and written by none of the function's offloaded loops?  The host
+    and device copies of data differ only after one side writes its copy (OpenACC 3.3, 2.6),
+    and no device code writes this one, so a host read needs no ``update self``."""
+    shape = _array_shape(scope, name)
+    if shape is None or not shape.local or shape.kind != "array":
+        return False
+    uses = [u for u in array_uses(_field(scope.fn, "body") or scope.fn) if u.name == name]
+    if any(u.whole or len(u.subs) != shape.levels for u in uses):
+        return False
+    return not any(u.name == name and u.write for d in devices for u in array_uses(d.node))
 
 
 def call_units(fn: Node, scope: Scope, summaries: dict[str, Summary | str],
@@ -531,7 +553,7 @@ def call_units(fn: Node, scope: Scope, summaries: dict[str, Summary | str],
     out: list[CallDevice] = []
     for sites in by_stmt.values():
         stmt = sites[0].stmt
-        why = _mixed(stmt, sites, scope)
+        why = _mixed(stmt, sites, scope, devices)
         if why:
             notes.append(f"not hoisted: {why}")
             for site in sites:

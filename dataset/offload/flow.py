@@ -97,11 +97,14 @@ class Flow:
     loop_covered: set[str] = field(default_factory=set)
 
 
-def _host_uses(leaf: Leaf, info: ArrayInfo) -> list[ArrayUse]:
+def _host_uses(leaf: Leaf, info: ArrayInfo, read_args: frozenset[int] = frozenset()
+               ) -> list[ArrayUse]:
     """The uses of the array in a host statement (of any of its names, when it is a group of
-    swapped pointers; the copies between them are not uses of elements)."""
+    swapped pointers; the copies between them are not uses of elements); an argument of a
+    function that only reads through it (``read_args``, :mod:`.readargs`) is a read."""
     names = info.aliases or {info.name}
-    return [_as_pointer(u, info) for u in array_uses(leaf.node)
+    return [replace(u, write=False) if u.node.id in read_args else _as_pointer(u, info)
+            for u in array_uses(leaf.node)
             if u.name in names and u.node.id not in info.copies]
 
 
@@ -449,7 +452,7 @@ def _host_flow_once(ctx: _Ctx, info: ArrayInfo, skip_leaves: set[int], copy_back
     for leaf in lay.leaves:
         if leaf.node.id in skip_leaves:
             continue
-        uses = _host_uses(leaf, info)
+        uses = _host_uses(leaf, info, ctx.scope.read_args)
         if not uses:
             continue
         reads = [u for u in uses if u.read]

@@ -23,6 +23,7 @@ from accellium.dataset.offload.fresh import FreshNames, fresh_functions
 from accellium.dataset.offload.generate import home_generators
 from accellium.dataset.offload.live import dead_parameters, in_loop
 from accellium.dataset.offload.objects import object_extents
+from accellium.dataset.offload.readargs import read_only_args
 from accellium.dataset.offload.region import (
     IN_LOOP,
     Region,
@@ -224,6 +225,7 @@ def _fill(plan: FunctionPlan, work: bytes, lines: LineIndex, tree: Tree, fn: Nod
         devices.append(d)
     plan.host_loops = [{"line": lp.line, "why": why} for lp, why in choice.host]
     scope = _scope(fn, root, req.dead, req.objects, req.fresh)
+    scope.read_args = read_only_args(fn, index)
     calls: list[CallDevice] = []
     if not req.per_loop:
         calls, why_not = call_units(fn, scope, req.summaries, devices, req.calls,
