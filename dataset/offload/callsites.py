@@ -600,7 +600,7 @@ def _passed(call: Node, scope: Scope) -> frozenset[str]:
     for arg in named(_field(call, "arguments")):
         for u in array_uses(arg):
             shape = _array_shape(scope, u.name)
-            if shape is not None and (u.whole or len(u.subs) < shape.levels):
+            if shape is not None and (u.whole or u.names_row(shape.levels)):
                 out.add(u.name)
     return frozenset(out)
 

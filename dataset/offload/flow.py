@@ -109,13 +109,11 @@ def _host_uses(leaf: Leaf, info: ArrayInfo, read_args: frozenset[int] = frozense
 
 
 def _as_pointer(u: ArrayUse, info: ArrayInfo) -> ArrayUse:
-    """A use with fewer subscripts than the array has levels names a row, which C turns into
-    a pointer to its first element (C11 6.3.2.1p3: ``f(best[t])``, ``double *p = A[i]``):
-    what is read or written through it is not seen here, so it is a use of the whole array,
-    read and written (before, ``f(best[t])`` read as a read of one element, and a row the
-    callee wrote on the host got no ``update device`` before the device read it)."""
-    levels = info.shape.levels
-    if u.whole or not levels or len(u.subs) >= levels:
+    """A use that names a row (:meth:`.uses.ArrayUse.names_row`: ``f(best[t])``, ``double *p
+    = A[i]``) reaches unseen elements through the pointer it becomes, so it is a use of the
+    whole array, read and written (before, ``f(best[t])`` read as a read of one element, and a
+    row the callee wrote on the host got no ``update device`` before the device read it)."""
+    if not u.names_row(info.shape.levels):
         return u
     return replace(u, read=True, write=True, plain=False, whole=True)
 

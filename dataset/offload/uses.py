@@ -48,6 +48,13 @@ class ArrayUse:
     def member(self) -> bool:
         return not self.name.isidentifier()
 
+    def names_row(self, levels: int) -> bool:
+        """Does the use name a row of an array of ``levels`` levels — fewer subscripts than
+        it takes (``best[t]`` of ``double best[][K]``)?  A row is an array, which C turns
+        into a pointer to its first element (C11 6.3.2.1p3): what is read or written through
+        it is not seen at the use."""
+        return not self.whole and len(self.subs) < levels
+
 
 def _climb(node: Node) -> tuple[Node, bool]:
     """The expression whose value a use of ``node`` is, through member accesses and
