@@ -54,6 +54,9 @@ class Scope:
     # identifiers passed whole to a function of the file that only reads through them
     # (:mod:`.readargs`): host code there reads the array and writes none of it
     read_args: frozenset[int] = frozenset()
+    # calls that reach the file's global arrays without naming them (:mod:`.global_uses`):
+    # call node id -> (array, whether the call may write it)
+    global_calls: dict[int, list[tuple[str, bool]]] = field(default_factory=dict)
 
     def shape(self, name: str) -> Shape | None:
         if name in self.members:

@@ -49,6 +49,7 @@ from accellium.dataset.offload.killed import object_size
 from accellium.dataset.offload.live import in_loop
 from accellium.dataset.offload.redundant import drop_redundant
 from accellium.dataset.offload.selfwrite import self_written
+from accellium.dataset.offload.shapes import Shape
 from accellium.dataset.offload.structure import Layout, Leaf, exit_problem, may_precede
 from accellium.dataset.offload.uses import ArrayUse, array_uses
 from accellium.dataset.offload.wavefront import wavefront_filled
@@ -97,15 +98,31 @@ class Flow:
     loop_covered: set[str] = field(default_factory=set)
 
 
-def _host_uses(leaf: Leaf, info: ArrayInfo, read_args: frozenset[int] = frozenset()
-               ) -> list[ArrayUse]:
+def _host_uses(leaf: Leaf, info: ArrayInfo, scope: Scope) -> list[ArrayUse]:
     """The uses of the array in a host statement (of any of its names, when it is a group of
     swapped pointers; the copies between them are not uses of elements); an argument of a
-    function that only reads through it (``read_args``, :mod:`.readargs`) is a read."""
+    function that only reads through it (``scope.read_args``, :mod:`.readargs`) is a read;
+    a call whose callee reaches the global array without naming it (``scope.global_calls``,
+    :mod:`.global_uses`) uses the whole array, read, and written when the callee may write
+    it."""
     names = info.aliases or {info.name}
-    return [replace(u, write=False) if u.node.id in read_args else _as_pointer(u, info)
-            for u in array_uses(leaf.node)
-            if u.name in names and u.node.id not in info.copies]
+    out = [replace(u, write=False) if u.node.id in scope.read_args else _as_pointer(u, info)
+           for u in array_uses(leaf.node)
+           if u.name in names and u.node.id not in info.copies]
+    if scope.global_calls and info.name in names and _global(scope.shape(info.name)):
+        for n in iter_nodes(leaf.node):
+            for g, write in scope.global_calls.get(n.id, ()) if n.type == "call_expression" \
+                    else ():
+                if g == info.name:
+                    out.append(ArrayUse(g, n, [], True, write, whole=True))
+    return out
+
+
+def _global(shape: Shape | None) -> bool:
+    """Is the name, where the function uses it, the file-scope object (no parameter or local
+    hides it)?"""
+    return shape is not None and not shape.local and (
+        shape.decl is None or shape.decl.type != "parameter_declaration")
 
 
 def _as_pointer(u: ArrayUse, info: ArrayInfo) -> ArrayUse:
@@ -450,7 +467,7 @@ def _host_flow_once(ctx: _Ctx, info: ArrayInfo, skip_leaves: set[int], copy_back
     for leaf in lay.leaves:
         if leaf.node.id in skip_leaves:
             continue
-        uses = _host_uses(leaf, info, ctx.scope.read_args)
+        uses = _host_uses(leaf, info, ctx.scope)
         if not uses:
             continue
         reads = [u for u in uses if u.read]

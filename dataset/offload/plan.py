@@ -21,6 +21,7 @@ from accellium.dataset.offload.device import Advisor, CallDevice, Device, Unit, 
 from accellium.dataset.offload.edits import PlanEdit, Rank
 from accellium.dataset.offload.fresh import FreshNames, fresh_functions
 from accellium.dataset.offload.generate import home_generators
+from accellium.dataset.offload.global_uses import call_touches
 from accellium.dataset.offload.live import dead_parameters, in_loop
 from accellium.dataset.offload.objects import object_extents
 from accellium.dataset.offload.readargs import read_only_args
@@ -226,6 +227,14 @@ def _fill(plan: FunctionPlan, work: bytes, lines: LineIndex, tree: Tree, fn: Nod
     plan.host_loops = [{"line": lp.line, "why": why} for lp, why in choice.host]
     scope = _scope(fn, root, req.dead, req.objects, req.fresh)
     scope.read_args = read_only_args(fn, index)
+    scope.global_calls, walls = call_touches(
+        _field(fn, "body") or fn, root, req.calls.offloads,
+        {n: s.host_globals if isinstance(s, Summary) else None
+         for n, s in req.summaries.items()})
+    scope.barriers += [(call, hit, (
+        f"the call to `{text(_field(call, 'function'))}` at line {call.start_point[0] + 1} "
+        f"reaches the global `{sorted(hit)[0]}` in its offloaded loops and in its host code: "
+        "no region around it maps it")) for call, hit in walls]
     calls: list[CallDevice] = []
     if not req.per_loop:
         calls, why_not = call_units(fn, scope, req.summaries, devices, req.calls,

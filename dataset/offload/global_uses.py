@@ -1,0 +1,180 @@
+"""The file-scope arrays a call reaches without naming them: the globals its callee (and the
+functions the callee calls, transitively) reads and writes.
+
+The facts of C used here:
+
+* an identifier declared at file scope denotes the same object in every function of the file
+  where no inner declaration hides it (C11 6.2.1p4), so a function that names a global array
+  reads and writes the caller's array although the call passes nothing;
+* an identifier with internal linkage (``static`` at file scope) denotes its object only
+  within its translation unit (C11 6.2.2p3): a function of another file reaches it only
+  through a pointer the file hands out — its name used as a value anywhere in the file
+  (``f(a)``, ``p = a``, ``&a[i]``: an array converts to a pointer to its first element,
+  6.3.2.1p3); one with external linkage any function of the program may name (6.2.2p2).
+
+A function that declares a name like a global's in its own scope (a parameter or a local) is
+taken to read and write that global: which uses the inner declaration hides is not worked out.
+A call of a function that is neither defined in the file nor a C library function may read and
+write every global another file can reach.
+
+A call in the host code of a data region that reaches an array the region holds is, for the
+region's data flow (:mod:`.flow`), a use of that whole array at the call: read, and written
+when the callee writes it — the ``update self`` before it and ``update device`` after it that
+a programmer writes around a host helper."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+
+from tree_sitter import Node
+
+from accellium.dataset.analysis.library import library_function
+from accellium.dataset.analysis.scope import function_name
+from accellium.dataset.analysis.tree import field as _field
+from accellium.dataset.analysis.tree import iter_nodes, named, text, unparen
+from accellium.dataset.offload.callgraph import is_static
+from accellium.dataset.offload.shapes import declared_shapes
+from accellium.dataset.offload.uses import array_uses
+
+__all__ = ["Touch", "file_arrays", "touches", "call_touches"]
+
+
+@dataclass(frozen=True)
+class Touch:
+    """The file's global arrays a function reaches, itself or through its calls."""
+
+    reads: frozenset[str] = frozenset()
+    writes: frozenset[str] = frozenset()
+    unknown: bool = False  # it calls a function of another file (or through a pointer)
+
+    def __or__(self, other: Touch) -> Touch:
+        return Touch(self.reads | other.reads, self.writes | other.writes,
+                     self.unknown or other.unknown)
+
+
+def file_arrays(root: Node) -> dict[str, bool]:
+    """The arrays and pointers declared at file scope: name -> whether a function of another file may reach it (external linkage, or its name
+    used as a pointer value somewhere in the file)."""
+    out: dict[str, bool] = {}
+    for top in named(root):
+        if top.type != "declaration":
+            continue
+        for s in declared_shapes(top, False, False):
+            if s.kind == "other" and not s.levels:
+                continue
+            out[s.name] = not is_static(top)
+    if not out:
+        return out
+    for fn in (n for n in named(root) if n.type == "function_definition"):
+        for u in array_uses(_field(fn, "body") or fn):
+            if u.name in out and u.whole:
+                out[u.name] = True
+    return out
+
+
+def _declared_in(fn: Node) -> set[str]:
+    """The names a function declares: its parameters and its locals."""
+    from accellium.dataset.offload.calls import parameters
+
+    names = {p for p in parameters(fn) or [] if p}
+    for n in iter_nodes(_field(fn, "body") or fn):
+        if n.type == "declaration":
+            names |= {s.name for s in declared_shapes(n, False, True)}
+    return names
+
+
+def _own(fn: Node, arrays: dict[str, bool]) -> Touch:
+    hidden = _declared_in(fn) & set(arrays)
+    reads: set[str] = set(hidden)
+    writes: set[str] = set(hidden)
+    for u in array_uses(_field(fn, "body") or fn):
+        if u.name not in arrays or u.name in hidden:
+            continue
+        if u.read or u.whole:
+            reads.add(u.name)
+        if u.write or u.whole:
+            writes.add(u.name)
+    return Touch(frozenset(reads), frozenset(writes))
+
+
+def touches(root: Node) -> dict[str, Touch]:
+    """For each function defined in the file: the global arrays it reaches, with the file's
+    functions it calls (transitively)."""
+    arrays = file_arrays(root)
+    fns = {function_name(f)[0]: f for f in named(root) if f.type == "function_definition"}
+    fns.pop(None, None)
+    own: dict[str, Touch] = {}
+    calls: dict[str, set[str]] = {}
+    for name, fn in fns.items():
+        assert name is not None
+        t = _own(fn, arrays) if arrays else Touch()
+        called: set[str] = set()
+        for n in iter_nodes(_field(fn, "body") or fn):
+            if n.type != "call_expression":
+                continue
+            f = unparen(_field(n, "function"))
+            callee = text(f) if f is not None and f.type == "identifier" else None
+            if callee is not None and callee in fns:
+                called.add(callee)
+            elif callee is None or library_function(callee) is None:
+                t = t | Touch(unknown=True)
+        own[name], calls[name] = t, called
+    out = dict(own)
+    changed = True
+    while changed:
+        changed = False
+        for name, called in calls.items():
+            got = out[name]
+            for c in called:
+                got = got | out[c]
+            if got != out[name]:
+                out[name], changed = got, True
+    return out
+
+
+def call_touches(body: Node, root: Node, offloads: Collection[str] = (),
+                 host_globals: Mapping[str, frozenset[str] | None] | None = None
+                 ) -> tuple[dict[int, list[tuple[str, bool]]], list[tuple[Node, frozenset[str]]]]:
+    """The calls under ``body`` that reach global arrays of the file on the host: call node id
+    -> the arrays, each with whether the call may write it; and the calls no region that maps
+    one of the arrays they reach may hold, with those arrays.
+
+    A callee in ``offloads`` (its plan offloads loops) works on the device copy wherever a
+    region already holds the array: its "present or copy" clauses find it (OpenACC 3.3,
+    2.7.1).  When its host code touches none of the globals it reaches (``host_globals``:
+    callee -> the globals its host code names, "*" for any; None: not known), it is no host
+    use of them; otherwise its host code and its device code would each see a copy the other
+    does not update, and the call is a barrier for them."""
+    arrays = file_arrays(root)
+    if not arrays:
+        return {}, []
+    every = touches(root)
+    reachable = frozenset(n for n, ext in arrays.items() if ext)
+    out: dict[int, list[tuple[str, bool]]] = {}
+    walls: list[tuple[Node, frozenset[str]]] = []
+    for n in iter_nodes(body):
+        if n.type != "call_expression":
+            continue
+        f = unparen(_field(n, "function"))
+        name = text(f) if f is not None and f.type == "identifier" else None
+        t = every.get(name) if name is not None else None
+        if t is None:
+            if name is not None and library_function(name) is not None:
+                continue
+            t = Touch(unknown=True)
+        reads, writes = set(t.reads), set(t.writes)
+        if t.unknown:
+            reads |= reachable
+            writes |= reachable
+        if not reads | writes:
+            continue
+        if name is not None and name in offloads:
+            host = (host_globals or {}).get(name)
+            hit = frozenset(reads | writes) if host is None or "*" in host else \
+                frozenset(g for g in reads | writes if g in host)
+            if hit:
+                walls.append((n, hit))
+            continue
+        out[n.id] = [(g, g in writes) for g in sorted(reads | writes)]
+    return out, walls
