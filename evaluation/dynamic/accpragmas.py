@@ -179,7 +179,8 @@ def _one_call(kind: str, item: str, dynamic: int, line: int,
             # a section of a pointer stored in device memory (a row, a struct member): attach
             plain += f" if (ACCRT_ISPTR({base})) accrt_attach((void **)&({base}));"
         if re.fullmatch(IDENT, base):
-            plain += f" if (ACCRT_ISPTR({base})) accrt_bind_ptr((void **)&({base}), {start});"
+            plain += (f" if (ACCRT_ISPTR({base})) accrt_bind_ptr((void **)&({base}), {start}, "
+                      f"{nbytes});")
     plain += " }"  # one statement: it may be the else branch of the rows test below
     if rows is None:
         return plain
@@ -189,7 +190,7 @@ def _one_call(kind: str, item: str, dynamic: int, line: int,
         # that section starts after what it points to (w[1:n][..]: a biased pointer); w[k][..]
         # is a section of the row pointer w[k] only, not of w
         bind = (f" if (ACCRT_ISPTR({base})) accrt_bind_ptr((void **)&({base}), "
-                f"(void *)&({base})[{secs[0][0]}]);")
+                f"(void *)&({base})[{secs[0][0]}], (size_t)1);")
     return (f"if (ACCRT_ISPTR(({base})[0])) {{ accrt_data_rows({kind}, {rows}, {dynamic}, 0, "
             f"{txt}, {line});{bind} }} else {plain}")
 

@@ -57,8 +57,9 @@ typedef struct {
   char errors[2][300]; int nerrors;
   long epoch;
   int incompute;
-  struct { void **pp; const void *section; } bind[64];
+  struct { void **pp; const void *section; int empty; unsigned long construct; } bind[64];
   int nbind;
+  unsigned long constructs; /* accrt_begin calls so far: which construct a binding was made by */
 } accrt_state;
 
 extern accrt_state accrt_S;
@@ -143,8 +144,10 @@ static inline void accrt_attach(void **pp) {
 void accrt_member_ptr(const void *slot, const char *name, int line);
 
 /* A section of a pointer variable (p[lo:len]) was mapped: inside compute regions the pointer
- * is translated relative to that section, even where it points before it (gcc's bias). */
-void accrt_bind_ptr(void **pp, const void *section);
+ * is translated relative to that section, even where it points before it (gcc's bias).
+ * ``bytes`` 0: the section is empty (nothing mapped); the construct that named it binds the
+ * pointer to a null device address instead of failing (OpenACC 3.3, 2.7.1). */
+void accrt_bind_ptr(void **pp, const void *section, size_t bytes);
 
 void accrt_begin(const char *file, int line);
 
@@ -576,6 +579,7 @@ void accrt_begin(const char *file, int line) {
     S->marks = (int *)realloc(S->marks, S->capmarks * sizeof *S->marks);
   }
   S->marks[S->nmarks++] = S->nscope;
+  S->constructs++;
   accrt_cur_file = file; accrt_cur_line = line;
   accrt_site_of(file, line)->count++;
 }
@@ -693,6 +697,19 @@ void *accrt_var(void *p, size_t n, int isptr, int cls, void *slot, int *kind, in
     accrt_entry *t = v ? accrt_find(v, 0, 0) : NULL;
     if (t) { void *d = accrt_devaddr(t, v); memcpy(slot, &d, sizeof d); return slot; }
     if (v && !accrt_find_dev(v)) {
+      /* a zero-length section of the pointer in this construct's own clause (copyin(p[i:0])):
+       * the clause maps nothing and the loop runs no iteration; gcc maps the empty section
+       * and the pointer is never dereferenced.  A null device address: a dereference still
+       * faults (exit by signal).  An empty section on an earlier construct excuses nothing. */
+      for (int i = accrt_S.nbind - 1; i >= 0; i--)
+        if (accrt_S.bind[i].pp == p) {
+          if (accrt_S.bind[i].empty && accrt_S.bind[i].construct == accrt_S.constructs) {
+            void *d = accrt_S.unified ? v : NULL;
+            memcpy(slot, &d, sizeof d);
+            return slot;
+          }
+          break;
+        }
       snprintf(msg, sizeof msg, "line %d: pointer '%s' used in a compute region points to host "
                "memory that is not on the device (no data clause maps it)", line, name);
       accrt_fatal(98, msg);
@@ -724,12 +741,18 @@ void accrt_member_ptr(const void *slot, const char *name, int line) {
            "was attached to the struct's device copy)", line, name);
   accrt_fatal(98, msg);
 }
-void accrt_bind_ptr(void **pp, const void *section) {
+void accrt_bind_ptr(void **pp, const void *section, size_t bytes) {
   accrt_state *S = &accrt_S;
-  for (int i = 0; i < S->nbind; i++)
-    if (S->bind[i].pp == pp) { S->bind[i].section = section; return; }
-  if (S->nbind == 64) { memmove(S->bind, S->bind + 1, 63 * sizeof S->bind[0]); S->nbind = 63; }
-  S->bind[S->nbind].pp = pp; S->bind[S->nbind].section = section; S->nbind++;
+  int i = 0;
+  while (i < S->nbind && S->bind[i].pp != pp) i++;
+  if (i == S->nbind) {
+    if (S->nbind == 64) { memmove(S->bind, S->bind + 1, 63 * sizeof S->bind[0]); S->nbind = 63; }
+    i = S->nbind++;
+    S->bind[i].pp = pp;
+  }
+  S->bind[i].section = section;
+  S->bind[i].empty = bytes == 0;
+  S->bind[i].construct = S->constructs;
 }
 #endif /* ACCRT_IMPL */
 #endif /* ACCRT_H */
