@@ -139,3 +139,29 @@ def test_the_plans_verify(tmp_path):
     rows = run_verified(tmp_path, {n: _files(n) for n in PROGRAMS})
     for name, r in rows.items():
         assert r["offload"]["bytes_h2d"] > 0, name
+
+
+def test_runtime_routines_and_library_calls_reach_no_global():
+    """``omp_get_wtime()`` and ``acc_get_num_devices(...)`` reach memory only through their
+    arguments, ``sqrt`` none: no use of a global at them; an unknown function may reach the
+    external global ``h`` but not the ``static`` ``g`` whose address the file never hands
+    out; a file function reaches what it names."""
+    from accellium.dataset.loops import parse_tree
+    from accellium.dataset.offload.global_uses import call_touches
+
+    src = b"""static double g[8];
+double h[8];
+double timer(void);
+static void set(int k) { g[k] = 1.0; }
+void f(void) {
+    double t = omp_get_wtime() + acc_get_num_devices(0) + sqrt(2.0);
+    t += timer();
+    set(3);
+    h[0] = t;
+}
+"""
+    root = parse_tree(src, "c").root_node
+    uses, walls = call_touches(root, root)
+    got = sorted(v for v in uses.values())
+    assert got == [[("g", True)], [("h", True)]], got
+    assert walls == []

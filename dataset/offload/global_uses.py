@@ -14,8 +14,9 @@ The facts of C used here:
 
 A function that declares a name like a global's in its own scope (a parameter or a local) is
 taken to read and write that global: which uses the inner declaration hides is not worked out.
-A call of a function that is neither defined in the file nor a C library function may read and
-write every global another file can reach.
+A call of a function that is neither defined in the file nor a C library function (nor a
+routine of the OpenACC or OpenMP runtime, which reach memory only through their arguments) may
+read and write every global another file can reach.
 
 A call in the host code of a data region that reaches an array the region holds is, for the
 region's data flow (:mod:`.flow`), a use of that whole array at the call: read, and written
@@ -98,6 +99,13 @@ def _own(fn: Node, arrays: dict[str, bool]) -> Touch:
     return Touch(frozenset(reads), frozenset(writes))
 
 
+def _runtime(name: str) -> bool:
+    """A routine of the OpenACC or OpenMP runtime library (``acc_get_num_devices``,
+    ``omp_get_wtime``): it reaches program memory only through its arguments (OpenACC 3.3,
+    chapter 3; OpenMP 5.2, chapter 18), never a global by name."""
+    return name.startswith(("acc_", "omp_"))
+
+
 def touches(root: Node) -> dict[str, Touch]:
     """For each function defined in the file: the global arrays it reaches, with the file's
     functions it calls (transitively)."""
@@ -117,7 +125,7 @@ def touches(root: Node) -> dict[str, Touch]:
             callee = text(f) if f is not None and f.type == "identifier" else None
             if callee is not None and callee in fns:
                 called.add(callee)
-            elif callee is None or library_function(callee) is None:
+            elif callee is None or library_function(callee) is None and not _runtime(callee):
                 t = t | Touch(unknown=True)
         own[name], calls[name] = t, called
     out = dict(own)
@@ -160,7 +168,7 @@ def call_touches(body: Node, root: Node, offloads: Collection[str] = (),
         name = text(f) if f is not None and f.type == "identifier" else None
         t = every.get(name) if name is not None else None
         if t is None:
-            if name is not None and library_function(name) is not None:
+            if name is not None and (library_function(name) is not None or _runtime(name)):
                 continue
             t = Touch(unknown=True)
         reads, writes = set(t.reads), set(t.writes)
