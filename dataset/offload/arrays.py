@@ -20,7 +20,7 @@ from accellium.dataset.analysis.deep import member_parts
 from accellium.dataset.analysis.member_reads import parse_key
 from accellium.dataset.analysis.tree import iter_nodes, text
 from accellium.dataset.offload import poly
-from accellium.dataset.offload.calls import caller_span, host_conflict
+from accellium.dataset.offload.calls import caller_span, caller_spans, host_conflict
 from accellium.dataset.offload.device import CallDevice, Device, Unit
 from accellium.dataset.offload.extent import Extents, Span, union
 from accellium.dataset.offload.known import macros_spelled_out, spelled_out
@@ -330,6 +330,14 @@ def _call_rows(d: CallDevice, scope: Scope, ex: Extents, region_end: int
             continue
         if a.span is None:
             rows.append((u, None))
+            continue
+        if a.inner:  # a pointer to pointers: every level must translate
+            spans = caller_spans(a, ex)
+            if spans is None:
+                return [], (f"the section of `{a.name}` that `{', '.join(d.callees)}` "
+                            f"reaches (line {d.line}) does not translate into the caller's "
+                            "variables where the region starts")
+            rows.append((u, spans))
             continue
         span = caller_span(a, ex)
         if span is None and not _alloc_ok(scope.alloc(a.name), scope, region_end) and \

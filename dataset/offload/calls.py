@@ -43,7 +43,8 @@ if TYPE_CHECKING:
     from accellium.dataset.offload.arrays import ArrayInfo, Scope
     from accellium.dataset.offload.region import Region
 
-__all__ = ["ParamUse", "Summary", "summarize", "caller_span", "host_conflict", "covering_arg",
+__all__ = ["ParamUse", "Summary", "summarize", "caller_span", "caller_spans", "host_conflict",
+           "covering_arg",
            "parameters", "is_param", "one_dim", "in_units", "ANY_GLOBAL",
            "type_words"]
 
@@ -75,6 +76,9 @@ class ParamUse:
     # when it writes every row of the section from column 0 whenever called, reading none
     # (:func:`.cover.whole_columns`); the caller checks them against the sizes at each call
     cols: tuple[poly.Poly, ...] = ()
+    # a pointer to pointers (``T **w``): the spans of its deeper levels (a row's columns),
+    # in its parameters' names; ``lo``/``hi`` are the pointer array's (:func:`_levels`)
+    inner: tuple[tuple[poly.Poly, poly.Poly], ...] = ()
 
 
 @dataclass
@@ -197,7 +201,7 @@ def summarize(fn: Node, scope: Scope, region: Region, defined: set[str]) -> Summ
     from accellium.dataset.analysis.tree import root_of
     from accellium.dataset.offload import bind
 
-    units, arrays, clauses = region.devices, region.arrays, region.flow.clauses
+    units, arrays = region.devices, region.arrays
     always = _always_runs(fn, region)
     name = function_name(fn)[0] or "<anonymous>"
     params = parameters(fn)
@@ -219,29 +223,14 @@ def summarize(fn: Node, scope: Scope, region: Region, defined: set[str]) -> Summ
         if info is None or on_host or scope.assigned_at.get(p):
             out.host_params.add(k)
             continue
-        span = _renamed(info.spans, names)
-        span = _scoped(span, fn, scope, region) if span is not None else None
-        rows = shape.dims if shape.kind == "rows" and shape.dims and \
-            len(shape.dims) == shape.levels - 1 else ()
-        if not (one_dim(shape) or rows) or info.alloc is not None or span is None or \
-                not _section_names_ok(span, params, scope, names):
+        got = _levels(info, fn, scope, region, params, names)
+        if got is None:
+            got = _one_level(info, shape, mine, region, always, params, scope, names)
+        if got is None:
             out.why_not = (f"the section of `{p}` in `{name}` ({info.section}) does not "
                            "translate into a caller's names")
             continue
-        # copyout/create: an offloaded loop writes the whole section before anything reads
-        # it; when the region always runs, so does every call
-        covers = always and clauses.get(p) in ("copyout", "create") and \
-            p not in region.flow.loop_covered
-        fp = param_footprint(mine, region, always, params, scope.assigned_at)
-        cols: tuple[poly.Poly, ...] = ()
-        if rows:  # the footprints are of one subscript
-            fp = None
-            cols = _columns(info, region, params, scope, names) \
-                if always and not covers else ()
-        out.arrays[k] = ParamUse(span.lo, span.hi, not covers, info.dev_writes, covers,
-                                 fp if info.dev_writes else None,
-                                 None if info.dev_writes else fp, rows,
-                                 type_words(shape) if rows or one_dim(shape) else "", cols)
+        out.arrays[k] = got
     for g, info in arrays.items():
         target = names.get(g)
         if target is not None and glob.get(target) == "pointer" and g not in params:
@@ -265,6 +254,63 @@ def summarize(fn: Node, scope: Scope, region: Region, defined: set[str]) -> Summ
         g for g in _host_globals(fn, scope, units, defined)
         if g not in glob or not bind.alias_only(fn, g, names, lambda n: in_units(n, units)))
     return out
+
+
+def _one_level(info: ArrayInfo, shape: Shape, mine: list[ArrayUse], region: Region,
+               always: bool, params: list[str | None], scope: Scope, names: dict[str, str]
+               ) -> ParamUse | None:
+    """The use of a parameter of one subscript or of rows of a known length (None: its
+    section does not translate into a caller's names)."""
+    p, clauses = info.name, region.flow.clauses
+    span = _renamed(info.spans, names)
+    span = _scoped(span, scope.fn, scope, region) if span is not None else None
+    rows = shape.dims if shape.kind == "rows" and shape.dims and \
+        len(shape.dims) == shape.levels - 1 else ()
+    if not (one_dim(shape) or rows) or info.alloc is not None or span is None or \
+            not _section_names_ok(span, params, scope, names):
+        return None
+    # copyout/create: an offloaded loop writes the whole section before anything reads
+    # it; when the region always runs, so does every call
+    covers = always and clauses.get(p) in ("copyout", "create") and \
+        p not in region.flow.loop_covered
+    fp = param_footprint(mine, region, always, params, scope.assigned_at)
+    cols: tuple[poly.Poly, ...] = ()
+    if rows:  # the footprints are of one subscript
+        fp = None
+        cols = _columns(info, region, params, scope, names) \
+            if always and not covers else ()
+    return ParamUse(span.lo, span.hi, not covers, info.dev_writes, covers,
+                    fp if info.dev_writes else None,
+                    None if info.dev_writes else fp, rows,
+                    type_words(shape) if rows or one_dim(shape) else "", cols)
+
+
+def _levels(info: ArrayInfo, fn: Node, scope: Scope, region: Region,
+            params: list[str | None], names: dict[str, str]) -> ParamUse | None:
+    """The section of a parameter declared as a pointer to pointers (``T **w``), one span per
+    level, in names a caller can translate; [] when
+    the parameter is not such a pointer or a span does not translate (None then).  The use
+    reads the section (``copyin`` at the caller) and writes it when the callee's loops do,
+    never "covers": which elements of which row a call writes whole is not followed across
+    the levels.  ``w[i][j]`` is
+    ``*(*(w + i) + j)`` (C11 6.5.2.1): the callee reaches the pointers ``w[lo0..hi0]`` its
+    caller passes and, through each, the elements ``lo1..hi1`` of the row it points to — the
+    caller's rows, since the callee never assigns the parameter (its summary requires it) and
+    its plan stores no pointer into the array (a use with fewer subscripts than levels keeps a
+    loop on the host, :func:`.arrays._device_uses`)."""
+    shape = info.shape
+    if shape.kind != "pointer" or shape.levels < 2 or info.alloc is not None or \
+            info.spans is None or len(info.spans) != shape.levels or info.whole_object:
+        return None
+    out = []
+    for sp in info.spans:
+        got = _renamed([sp], names)
+        got = _scoped(got, fn, scope, region) if got is not None else None
+        if got is None or not _section_names_ok(got, params, scope, names):
+            return None
+        out.append(got)
+    return ParamUse(out[0].lo, out[0].hi, True, info.dev_writes, elem=type_words(shape),
+                    inner=tuple((s.lo, s.hi) for s in out[1:]))
 
 
 def _scoped(span: Span, fn: Node, scope: Scope, region: Region) -> Span | None:
@@ -334,12 +380,29 @@ def _renamed(spans: list[Span] | None, names: dict[str, str]) -> Span | None:
     return Span(lo, hi) if lo is not None and hi is not None else None
 
 
+def caller_spans(a: MappedArg, ex: Extents) -> list[Span] | None:
+    """The elements ``a`` reaches in the caller, one span per level it bounds (the pointer
+    array's, then its rows' for a pointer to pointers: :attr:`MappedArg.inner`), relative to
+    the region (None: a bound does not translate, or uses a name the region changes)."""
+    out = []
+    for lo, hi in [a.span, *a.inner] if a.span is not None else []:
+        got = _caller_level(a, lo, hi, ex)
+        if got is None:
+            return None
+        out.append(got)
+    return out or None
+
+
 def caller_span(a: MappedArg, ex: Extents) -> Span | None:
     """The elements ``a`` reaches in the caller, relative to the region (None: its bounds do
-    not translate, or use a name the region changes)."""
+    not translate, or uses a name the region changes)."""
     if a.span is None:
         return None
-    lo, hi = a.span
+    return _caller_level(a, a.span[0], a.span[1], ex)
+
+
+def _caller_level(a: MappedArg, lo: poly.Poly, hi: poly.Poly, ex: Extents) -> Span | None:
+    """One level of :func:`caller_spans`: ``lo..hi`` in the callee's names."""
     marks = {name: f"@{k}" for k, name in enumerate(a.actuals)}
     for name, mark in marks.items():  # two steps: f(m, n) for f(n, m)
         got_lo, got_hi = poly.subst(lo, name, poly.var(mark)), poly.subst(hi, name, poly.var(mark))

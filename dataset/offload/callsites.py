@@ -175,44 +175,58 @@ def _site(call: Node, s: Summary, scope: Scope, resolve: Resolver | None = None
         use = s.arrays.get(k)
         if use is None:
             continue
-        reached = _rows_of(a, use, scope)
-        obj = reached is not None and reached[2]  # ``*A``: the one object; else rows
-        if reached is not None:
-            a, shape = reached[0], reached[1]
-        elif use.rows:
-            return (f"argument {k + 1} of the call to `{s.function}` at line {line} is not "
-                    f"`*A` of a pointer to an array of rows like `{s.params[k]}`, nor a "
-                    "pointer to such rows: the elements it reaches are unknown")
-        if a is None or shape is None:
-            return (f"argument {k + 1} of the call to `{s.function}` at line {line} is not an "
-                    "array of the caller (an offset or an expression)")
-        if reached is not None:
-            span = (use.lo, use.hi)
-        elif shape.kind == "array" and shape.levels == 1:
-            span = None
-        elif one_dim(shape):
-            span = (use.lo, use.hi)
-        else:
-            return (f"`{text(a)}` (line {line}) does not have the shape of `{s.params[k]}` "
-                    f"in `{s.function}`")
-        actuals = {n: args[s.params.index(n)] if n in s.params else bound[n]
-                   for n in poly.names(use.lo) | poly.names(use.hi)
-                   if n in s.params or n in bound}
-        # a call the unit may skip writes nothing for sure
-        skipped = _maybe_skipped(call, stmt)
-        covers = not skipped and use.covers and (
-            not obj or _all_rows(use, shape, s.params, args, scope, stmt))
-        # rows written from column 0 to bounds that are the sizes at this call: whole rows
-        whole = not skipped and bool(use.cols) and obj and \
-            _all_rows(use, shape, s.params, args, scope, stmt) and \
-            _all_columns(use, shape, s.params, args, scope, stmt)
-        out.append(MappedArg(shape.name if reached is not None else text(a), a, span,
-                             actuals, use.read and not whole, use.write, covers or whole,
-                             in_caller(use.fills, s.params, args)
-                             if not obj and not skipped else None,
-                             in_caller(use.reads_within, s.params, args) if not obj
-                             else None, obj))
+        mapped = _pointers_arg(a, use, scope, s, k, line, args, bound) if use.inner else \
+            _arg(a, shape, use, scope, s, k, call, stmt, args, bound)
+        if isinstance(mapped, str):
+            return mapped
+        out.append(mapped)
     return _Site(call, stmt, s.function, out, {m.node.id for m in out}, s.host_globals)
+
+
+def _arg(a: Node | None, shape: Shape | None, use: ParamUse, scope: Scope, s: Summary,
+         k: int, call: Node, stmt: Node, args: list[Node], bound: dict[str, Node]
+         ) -> MappedArg | str:
+    """The caller's array argument ``a`` reaches for a parameter of one subscript or of rows
+    (``shape``: its shape when ``a`` is an identifier), or why the call cannot join a
+    region."""
+    line = call.start_point[0] + 1
+    reached = _rows_of(a, use, scope)
+    obj = reached is not None and reached[2]  # ``*A``: the one object; else rows
+    if reached is not None:
+        a, shape = reached[0], reached[1]
+    elif use.rows:
+        return (f"argument {k + 1} of the call to `{s.function}` at line {line} is not "
+                f"`*A` of a pointer to an array of rows like `{s.params[k]}`, nor a "
+                "pointer to such rows: the elements it reaches are unknown")
+    if a is None or shape is None:
+        return (f"argument {k + 1} of the call to `{s.function}` at line {line} is not an "
+                "array of the caller (an offset or an expression)")
+    if reached is not None:
+        span = (use.lo, use.hi)
+    elif shape.kind == "array" and shape.levels == 1:
+        span = None
+    elif one_dim(shape):
+        span = (use.lo, use.hi)
+    else:
+        return (f"`{text(a)}` (line {line}) does not have the shape of `{s.params[k]}` "
+                f"in `{s.function}`")
+    actuals = {n: args[s.params.index(n)] if n in s.params else bound[n]
+               for n in poly.names(use.lo) | poly.names(use.hi)
+               if n in s.params or n in bound}
+    # a call the unit may skip writes nothing for sure
+    skipped = _maybe_skipped(call, stmt)
+    covers = not skipped and use.covers and (
+        not obj or _all_rows(use, shape, s.params, args, scope, stmt))
+    # rows written from column 0 to bounds that are the sizes at this call: whole rows
+    whole = not skipped and bool(use.cols) and obj and \
+        _all_rows(use, shape, s.params, args, scope, stmt) and \
+        _all_columns(use, shape, s.params, args, scope, stmt)
+    return MappedArg(shape.name if reached is not None else text(a), a, span,
+                     actuals, use.read and not whole, use.write, covers or whole,
+                     in_caller(use.fills, s.params, args)
+                     if not obj and not skipped else None,
+                     in_caller(use.reads_within, s.params, args) if not obj
+                     else None, obj)
 
 
 #: The words of an arithmetic type (C11 6.2.5p18), qualifiers included.
@@ -320,6 +334,42 @@ def same_rows(arg: Node, use: ParamUse, scope: Scope) -> tuple[Node, Shape] | No
             not use.elem or _type(type_words(shape), scope) != _type(use.elem, scope):
         return None
     return node, shape
+
+
+def _pointers_arg(a: Node | None, use: ParamUse, scope: Scope, s: Summary, k: int, line: int,
+                  args: list[Node], bound: dict[str, Node]) -> MappedArg | str:
+    """The caller's pointer to pointers ``a`` reaches for a parameter ``T **w``
+    (:func:`same_pointers`), with the caller's expression of each name of its section; or
+    why the call cannot join a region."""
+    shape = same_pointers(a, use, scope)
+    if shape is None or a is None:
+        return (f"argument {k + 1} of the call to `{s.function}` at line {line} is not a "
+                f"pointer to pointers of the caller like `{s.params[k]}`: the elements it "
+                "reaches are unknown")
+    params = s.params
+    names = {n for lo, hi in [(use.lo, use.hi), *use.inner] for n in
+             poly.names(lo) | poly.names(hi)}
+    actuals = {n: args[params.index(n)] if n in params else bound[n]
+               for n in names if n in params or n in bound}
+    return MappedArg(shape.name, a, (use.lo, use.hi), actuals, use.read, use.write,
+                     inner=use.inner)
+
+
+def same_pointers(arg: Node | None, use: ParamUse, scope: Scope) -> Shape | None:
+    """The shape of ``w`` when the argument is ``w`` itself, a pointer to pointers of the
+    caller declared with as many levels as the parameter (``T **w`` for ``T **conn``) and
+    the same element type as written (after the preprocessor); None: anything else (a row
+    ``w[i]``, an offset ``w + 1``, an array of pointers, another type).  The parameter then
+    holds the caller's pointer (C11 6.5.2.2p4: the argument's value), so ``conn[i][j]`` is
+    the caller's ``w[i][j]`` and the section the callee reaches, its bounds translated, is
+    the caller's."""
+    if arg is None or arg.type != "identifier":
+        return None
+    shape = _array_shape(scope, text(arg))
+    if shape is None or shape.kind != "pointer" or shape.levels != len(use.inner) + 1 or \
+            not use.elem or _type(type_words(shape), scope) != _type(use.elem, scope):
+        return None
+    return shape
 
 
 def _zero(node: Node | None) -> bool:

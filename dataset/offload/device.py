@@ -80,6 +80,10 @@ class MappedArg:
     # ``*A`` of a pointer to an array type passed for a parameter declared as rows: the caller
     # maps the one object ``*A`` designates, ``A[0:1]`` with its sizes (:mod:`.objects`)
     object: bool = False
+    # a pointer to pointers passed for a parameter of the same type (``T **w``): the elements
+    # its deeper levels reach (a row's columns), in the callee's names; ``span`` is the
+    # pointer array's (:func:`.callsites.same_pointers`)
+    inner: tuple[tuple[poly.Poly, poly.Poly], ...] = ()
 
 
 @dataclass
