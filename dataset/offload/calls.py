@@ -11,6 +11,9 @@ caller's region only when nothing the callee does on the host can see a stale co
   offloaded loops, or calls it hoists itself), and the callee never assigns the parameter;
 * the section's bounds are parameters the callee never assigns (or names declared nowhere in
   the file: macros, enumerators), so that they translate through the call's arguments;
+* a true array declared at file scope that the callee's device code reaches by name, and its
+  host code never, is mapped whole by a caller of the same file whose name denotes the same
+  array (C11 6.2.1p4: :func:`file_array`);
 * the callee's host code touches no global array the caller's region maps (checked with the
   region, :func:`host_conflict`); a host call to another program function counts as touching
   every global.
@@ -46,7 +49,7 @@ if TYPE_CHECKING:
 __all__ = ["ParamUse", "Summary", "summarize", "caller_span", "caller_spans", "host_conflict",
            "covering_arg",
            "parameters", "is_param", "one_dim", "in_units", "ANY_GLOBAL",
-           "type_words"]
+           "type_words", "file_array"]
 
 #: In ``host_globals``: the host code calls a program function (it may touch any global).
 ANY_GLOBAL = "*"
@@ -95,6 +98,10 @@ class Summary:
     # global a section names or an array is reached through (a caller must know their values)
     globals: dict[str, ParamUse] = field(default_factory=dict)
     bound: frozenset[str] = frozenset()
+    # true arrays declared at file scope that its device code reaches by name, used nowhere
+    # on its host (:func:`file_array`): global -> whether it writes them.  A caller of the
+    # same file whose own name resolves to the same declaration maps the whole array.
+    file_arrays: dict[str, bool] = field(default_factory=dict)
 
 
 def parameters(fn: Node) -> list[str | None] | None:
@@ -160,6 +167,23 @@ def _host_globals(fn: Node, scope: Scope, units: list[Unit], defined: set[str]) 
             if name is None or name in defined or library_function(name) is None:
                 out.add(ANY_GLOBAL)
     return out
+
+
+def file_array(name: str, scope: Scope) -> bool:
+    """Does ``name`` in the function denote a true array declared at file scope with every
+    size known (``T g[N]``, ``T g[N][M]``), hidden by no parameter or local of the function?
+    An identifier declared at file scope denotes the same object in every function of its
+    file where no inner declaration hides it (C11 6.2.1p4), and a true array names all of its
+    elements in a data clause (OpenACC 3.3, 2.7.1): a region of a caller of the same file
+    that maps it whole holds whatever the function's "present or copy" clauses name of it.
+    A name also declared inside the function is refused wherever the inner declaration
+    stands (which uses it hides is not worked out)."""
+    shapes = scope.decls.get(name) or []
+    shape = scope.shape(name)
+    return bool(shapes) and name not in scope.members and shape is not None and \
+        all(not s.local and not is_param(s) for s in shapes) and \
+        shape.kind == "array" and shape.levels >= 1 and len(shape.dims) == shape.levels and \
+        all(d.strip() for d in shape.dims) and shape.expansion is None
 
 
 def _section_names_ok(span: Span, params: list[str | None], scope: Scope,
@@ -231,7 +255,23 @@ def summarize(fn: Node, scope: Scope, region: Region, defined: set[str]) -> Summ
                            "translate into a caller's names")
             continue
         out.arrays[k] = got
-    for g, info in arrays.items():
+    _globals_of(out, fn, scope, region, uses, params, glob, names)
+    out.bound = frozenset(g for u in [*out.arrays.values(), *out.globals.values()]
+                          for g in poly.names(u.lo) | poly.names(u.hi) if g in glob) | \
+        frozenset(out.globals)
+    out.host_globals = frozenset(
+        g for g in _host_globals(fn, scope, units, defined)
+        if g not in glob or not bind.alias_only(fn, g, names, lambda n: in_units(n, units)))
+    return out
+
+
+def _globals_of(out: Summary, fn: Node, scope: Scope, region: Region, uses: list[ArrayUse],
+                params: list[str | None], glob: dict[str, str], names: dict[str, str]) -> None:
+    """The globals the region's device code reaches, into ``out``: arrays through a bound
+    pointer (:mod:`.bind`, ``globals``), true arrays of the file (``file_arrays``); or why no
+    call of the function joins a caller's region."""
+    units, name = region.devices, out.function
+    for g, info in region.arrays.items():
         target = names.get(g)
         if target is not None and glob.get(target) == "pointer" and g not in params:
             span = _renamed(info.spans, names)
@@ -245,15 +285,13 @@ def summarize(fn: Node, scope: Scope, region: Region, defined: set[str]) -> Summ
         elif g in scope.members and out.why_not is None:
             out.why_not = (f"its loops use the member array `{g}` (mapped with its object by "
                            f"`{name}` itself)")
-        elif _is_global(scope.shape(g)) and out.why_not is None:
-            out.why_not = f"its loops use the global `{g}` (mapped by `{name}` itself)"
-    out.bound = frozenset(g for u in [*out.arrays.values(), *out.globals.values()]
-                          for g in poly.names(u.lo) | poly.names(u.hi) if g in glob) | \
-        frozenset(out.globals)
-    out.host_globals = frozenset(
-        g for g in _host_globals(fn, scope, units, defined)
-        if g not in glob or not bind.alias_only(fn, g, names, lambda n: in_units(n, units)))
-    return out
+        elif _is_global(scope.shape(g)) and g not in params:
+            ok = file_array(g, scope) and info.alloc is None and \
+                not any(not in_units(u.node, units) for u in uses if u.name == g)
+            if ok:
+                out.file_arrays[g] = info.dev_writes
+            elif out.why_not is None:
+                out.why_not = f"its loops use the global `{g}` (mapped by `{name}` itself)"
 
 
 def _one_level(info: ArrayInfo, shape: Shape, mine: list[ArrayUse], region: Region,

@@ -27,7 +27,14 @@ from accellium.dataset.analysis.tree import (
 )
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.callprints import in_caller
-from accellium.dataset.offload.calls import ParamUse, Summary, in_units, one_dim, type_words
+from accellium.dataset.offload.calls import (
+    ParamUse,
+    Summary,
+    file_array,
+    in_units,
+    one_dim,
+    type_words,
+)
 from accellium.dataset.offload.device import CallDevice, Device, MappedArg
 from accellium.dataset.offload.extent import Span
 from accellium.dataset.offload.routines import callees
@@ -155,15 +162,10 @@ def _site(call: Node, s: Summary, scope: Scope, resolve: Resolver | None = None
     args = [a for a in named(_field(call, "arguments")) if a.type != "comment"]
     if len(args) != len(s.params):
         return f"the call to `{s.function}` at line {line} does not pass every parameter"
-    out: list[MappedArg] = []
-    bound: dict[str, Node] = {}
-    if s.bound:
-        got = resolve(call, s) if resolve is not None else (
-            f"`{s.function}` reaches `{sorted(s.bound)[0]}`, a global its file binds, and "
-            f"the call at line {line} does not know its value")
-        if isinstance(got, str):
-            return got
-        out, bound = list(got[0]), got[1]
+    known = _globals_at(call, s, scope, resolve)
+    if isinstance(known, str):
+        return known
+    out, bound = known
     for k, arg in enumerate(args):
         a = unparen(arg)
         ident = a is not None and a.type == "identifier"
@@ -227,6 +229,42 @@ def _arg(a: Node | None, shape: Shape | None, use: ParamUse, scope: Scope, s: Su
                      if not obj and not skipped else None,
                      in_caller(use.reads_within, s.params, args) if not obj
                      else None, obj)
+
+
+def _globals_at(call: Node, s: Summary, scope: Scope, resolve: Resolver | None
+                ) -> tuple[list[MappedArg], dict[str, Node]] | str:
+    """The arrays the call reaches through globals — those its callee's file binds
+    (``resolve``, :mod:`.bind`) and the file's true arrays (:func:`_file_arrays`) — with the
+    caller's expression of each bound global; or why the call cannot join a region."""
+    out: list[MappedArg] = []
+    bound: dict[str, Node] = {}
+    if s.bound:
+        got = resolve(call, s) if resolve is not None else (
+            f"`{s.function}` reaches `{sorted(s.bound)[0]}`, a global its file binds, and "
+            f"the call at line {call.start_point[0] + 1} does not know its value")
+        if isinstance(got, str):
+            return got
+        out, bound = list(got[0]), got[1]
+    arrays = _file_arrays(call, s, scope)
+    if isinstance(arrays, str):
+        return arrays
+    return out + arrays, bound
+
+
+def _file_arrays(call: Node, s: Summary, scope: Scope) -> list[MappedArg] | str:
+    """The file's true arrays the callee's device code reaches by name, each mapped whole by
+    the caller under the same name (:attr:`.calls.Summary.file_arrays`); or why not: the
+    caller's name must denote the same file-scope array, hidden by none of its parameters
+    or locals (C11 6.2.1p4).  Mapped whole, it holds whatever the callee's "present or copy"
+    clauses name of it (OpenACC 3.3, 2.7.1); read, since the callee may leave elements
+    unwritten that the caller's copy back would otherwise overwrite."""
+    out: list[MappedArg] = []
+    for g, writes in sorted(s.file_arrays.items()):
+        if not file_array(g, scope):
+            return (f"`{s.function}` reaches the global array `{g}`, which the caller's own "
+                    f"`{g}` hides (line {call.start_point[0] + 1})")
+        out.append(MappedArg(g, call, None, {}, True, writes))
+    return out
 
 
 #: The words of an arithmetic type (C11 6.2.5p18), qualifiers included.
