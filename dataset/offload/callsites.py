@@ -263,8 +263,21 @@ def _file_arrays(call: Node, s: Summary, scope: Scope) -> list[MappedArg] | str:
         if not file_array(g, scope):
             return (f"`{s.function}` reaches the global array `{g}`, which the caller's own "
                     f"`{g}` hides (line {call.start_point[0] + 1})")
+        if not _declared_before(g, scope):
+            return (f"`{s.function}` reaches the global array `{g}`, declared below the "
+                    "caller: a clause there cannot name it")
         out.append(MappedArg(g, call, None, {}, True, writes))
     return out
+
+
+def _declared_before(name: str, scope: Scope) -> bool:
+    """Is a file-scope declaration of ``name`` above the function (in the same file)?  An
+    identifier's scope begins just after its declarator (C11 6.2.1p7): a clause of the
+    function can name it only then."""
+    fn = scope.fn
+    return any(s.decl is not None and s.expansion is None and
+               s.decl.end_byte <= fn.start_byte and root_of(s.decl) == root_of(fn)
+               for s in scope.decls.get(name) or [])
 
 
 #: The words of an arithmetic type (C11 6.2.5p18), qualifiers included.
