@@ -180,3 +180,41 @@ def test_the_programs_verify_and_the_region_moves_far_less(tmp_path, engine):
     moved = verified_offload_bytes({"programs": list(rows.values())})
     assert 5 * moved["plain"] < moved["host_read"], moved
     assert 2 * moved["plain"] < moved["hidden"], moved
+
+
+BELOW = """static void scale(int n);
+static void shift(int n);
+
+void drive(int n, int steps)
+{
+    for (int s = 0; s < steps; s++) {
+        scale(n);
+        shift(n);
+    }
+}
+
+static double g[1024];
+
+static void scale(int n)
+{
+    for (int i = 0; i < n; i++)
+        g[i] = 0.5 * g[i];
+}
+
+static void shift(int n)
+{
+    for (int i = 0; i < n; i++)
+        g[i] = g[i] + 1.0;
+}
+"""
+
+
+def test_an_array_declared_below_the_caller_keeps_the_calls_out(engine):
+    """A clause of ``drive`` cannot name ``g``, declared below it (C11 6.2.1p7: its scope
+    begins after its declarator): no region, the calls keep their own clauses."""
+    text, plans = plan_text(BELOW, engine)
+    drive = plans["drive"]
+    assert not drive.calls, drive.calls
+    assert any("declared below the caller" in n for n in drive.notes), drive.notes
+    head = text[:text.index("static double g[1024];")]
+    assert "#pragma acc" not in head, text
