@@ -33,7 +33,9 @@ when it has them):
   file's functions and macros) a function with no device version here — defined elsewhere and
   named by no ``#pragma acc routine`` of the file — gets no compute construct: its GPU build
   does not link (OpenACC 3.3, 2.15.1); the functions the file defines get their ``routine
-  seq`` line with the pragma (``suggest --apply``, the editor's quick fix);
+  seq`` line with the pragma (``suggest --apply``, the editor's quick fix) — unless one holds
+  a compute construct of its own: a routine's body runs inside its callers' compute
+  constructs, where none may start (OpenACC 3.3, 2.5, 2.15.1), so the loop gets none;
 * ``kernels`` / ``kernels loop`` without ``independent``, a ``loop`` in a ``kernels``
   construct without ``independent`` (OpenACC treats both as ``auto``) and ``loop auto`` leave
   the decision to the compiler: kept, with a note;
@@ -394,7 +396,32 @@ def _host_bound(query: LoopQuery, p: Pragma, facts: LoopFacts, code: str) -> Not
             "cannot use once the memory it is stored in comes back; no pragma, the loop stays "
             "on the host", NoteKind.GUARD, where, line)
     alone = _without_device_version(query, code) if facts.scoped else []
-    return _no_device_version(alone, code, facts.first_line) if alone else None
+    if alone:
+        return _no_device_version(alone, code, facts.first_line)
+    own = _with_compute_construct(query, code) if facts.scoped else []
+    if own:
+        shown = ", ".join(f"`{n}`" for n in own[:3]) + (" and more" if len(own) > 3 else "")
+        return Note(
+            f"the loop calls {shown} (directly or through the file's functions), which holds "
+            "a compute construct of its own: on the device it would have to be an `acc "
+            "routine`, inside which no compute construct may start (OpenACC 3.3, 2.5, "
+            "2.15.1; gcc rejects it); no pragma, the loop stays on the host",
+            NoteKind.GUARD, own[0])
+    return None
+
+
+def _with_compute_construct(query: LoopQuery, code: str) -> list[str]:
+    """The functions of the file a compute construct on the query's loop would call that hold
+    a compute construct (:func:`accellium.dataset.offload.routines.with_compute_construct`)."""
+    from accellium.dataset.analysis.macros import header_macros
+    from accellium.dataset.offload.routines import with_compute_construct
+
+    scope = query.scope
+    if scope is None or "(" not in code:
+        return []
+    end = scope.offset + len(code.encode("utf-8", "surrogateescape"))
+    with header_macros(lambda _at: scope.defines):
+        return with_compute_construct(scope.source, scope.lang, scope.offset, end)
 
 
 def _without_device_version(query: LoopQuery, code: str) -> list[str]:

@@ -8,7 +8,8 @@ types known); or unknown.  A call is a dependence when its effects reach beyond 
 * a write through a pointer argument that is not indexed by the loop's index — the same memory
   in every iteration (``f(p)``, ``f(&a[0])``, a ``FILE*``); ``f(&a[i])`` and ``f(a + i*n)``
   write this iteration's part;
-* a write to a global;
+* a write to a global, or through a pointer the callee loads from a global or gets from
+  another function (``double *u = lev[l].u; u[i] = v;``: :mod:`.summaries`);
 * an unknown function with such a pointer argument, or whose result is not used (it is called
   for its effects, and none of its arguments points into this iteration's data).
 
@@ -27,7 +28,7 @@ from tree_sitter import Node
 from accellium.dataset.analysis.facts import Dependence, DepKind, Exit, ExitKind
 from accellium.dataset.analysis.library import Effect, LibraryFunction, library_function
 from accellium.dataset.analysis.scope import Declared, FileIndex
-from accellium.dataset.analysis.summaries import FunctionSummary, summary
+from accellium.dataset.analysis.summaries import FunctionSummary, SharedWrite, summary
 from accellium.dataset.analysis.tree import IDENT, op, text, unparen
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.walker import CallSite, Use
@@ -242,8 +243,18 @@ def _defined(site: _Site, s: FunctionSummary) -> tuple[list[Dependence], list[Ex
             if e in (Effect.IO, Effect.STATE, Effect.ALLOC)]
     deps += [_dep(call, f"assigns the global `{g}` in every iteration")
              for g in sorted(s.globals_written)]
+    deps += [_dep(call, _shared_why(w)) for w in s.shared[:3]]
     deps += _writes_through(site, s.through, s.params, guess=False)
     return deps, exits
+
+
+def _shared_why(w: SharedWrite) -> str:
+    """A callee's write through a pointer loaded from a global or another function's result:
+    the object it writes is the one the pointer points to (C11 6.5.3.2p4, 6.5.2.1p2,
+    6.5.2.3p4), memory every iteration reaches the same way."""
+    return (f"writes through a pointer whose value comes from {w.origin}: `{w.target}` (line "
+            f"{w.line}, in `{w.function}`) writes the object it points to, memory every "
+            "iteration shares")
 
 
 def _passed_name(arg: Node, members: bool) -> str | None:

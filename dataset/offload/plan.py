@@ -33,7 +33,7 @@ from accellium.dataset.offload.region import (
     per_loop_regions,
     transfer_cost,
 )
-from accellium.dataset.offload.routines import routine_row
+from accellium.dataset.offload.routines import holds_compute_construct, routine_row
 from accellium.dataset.offload.shapes import alloc_sites, declarations, free_sites
 from accellium.dataset.offload.single_pass import SINGLE_PASS_WHY, single_pass
 from accellium.dataset.pragma import is_acc_pragma
@@ -170,6 +170,8 @@ class _Req:
     costs: dict[str, int] = field(default_factory=dict)  # function -> its plan's cost
     # the program's allocator and freeing wrappers the file's calls reach (:mod:`.fresh`)
     fresh: FreshNames = field(default_factory=FreshNames)
+    # functions of the file planned so far whose plans offload a loop (a compute construct)
+    computes: set[str] = field(default_factory=set)
 
 
 def _plan_one(source: bytes, fn_row: int, req: _Req) -> tuple[FunctionPlan, Summary | str | None]:
@@ -216,6 +218,11 @@ def _fill(plan: FunctionPlan, work: bytes, lines: LineIndex, tree: Tree, fn: Nod
     devices: list[Device] = []
     routine_rows: dict[str, int] = {}
     for d in choice.devices:
+        own = [r for r in d.routines if r in req.computes or
+               (r in index.definitions and holds_compute_construct(work, index.definitions[r]))]
+        if own:
+            choice.host.append((d.loop, _own_compute_why(own)))
+            continue
         rows = {r: routine_row(lines, root, r) for r in d.routines}
         missing = [r for r, row in rows.items() if row is None]
         if missing:
@@ -276,6 +283,18 @@ def _fill(plan: FunctionPlan, work: bytes, lines: LineIndex, tree: Tree, fn: Nod
     if req.per_loop or len(kept) != 1:
         return None
     return summarize(fn, scope, kept[0], req.calls.defined)
+
+
+def _own_compute_why(names: list[str]) -> str:
+    """Why a loop calling functions that offload loops of their own stays on the host: on the
+    device each would need ``#pragma acc routine seq``, whose body runs inside the loop's
+    compute construct, where no compute construct may start (OpenACC 3.3, 2.5, 2.15.1)."""
+    shown = ", ".join(f"`{n}`" for n in names[:3]) + (" and more" if len(names) > 3 else "")
+    one = len(names) == 1
+    return (f"calls {shown}, which {'holds' if one else 'hold'} a compute construct of "
+            f"{'its' if one else 'their'} own (or {'calls' if one else 'call'} a function "
+            "that does): on the device it would have to be an `acc routine`, inside which no "
+            "compute construct may start (OpenACC 3.3, 2.5, 2.15.1)")
 
 
 def _calls_cost(fn: Node, held: list[tuple[int, int]], costs: dict[str, int]) -> int:
@@ -679,13 +698,56 @@ def plan_source(source: bytes, advise: Advisor, *, lang: str = "c",
     else:
         with_loops = [f for f in fns if _has_loops(f)]
         if per_loop:
-            return [_plan_one(source, f.start_point[0], req)[0] for f in with_loops]
+            return _per_loop_plans(source, tree.root_node, with_loops, req)
         plans = _plan_with_callees(source, tree.root_node, fns, req)
         ids = {f.start_point[0] + 1 for f in with_loops}
         return [p for p in plans if p.line in ids or p.calls]
     if per_loop:
         return [_plan_one(source, f.start_point[0], req)[0] for f in fns]
     return _plan_with_callees(source, tree.root_node, fns, req)
+
+
+def _callees_first(by_name: dict[str, Node], graph: dict[str, list[str]],
+                   names: list[str]) -> list[str]:
+    """``names`` and the functions they call (transitively), each after its callees."""
+    order: list[str] = []
+
+    def visit(name: str, stack: set[str]) -> None:
+        if name in order or name in stack:
+            return
+        stack.add(name)
+        for c in graph.get(name, []):
+            visit(c, stack)
+        stack.discard(name)
+        order.append(name)
+
+    for name in names:
+        if name in by_name:
+            visit(name, set())
+    return order
+
+
+def _per_loop_plans(source: bytes, root: Node, fns: list[Node], req: _Req
+                    ) -> list[FunctionPlan]:
+    """The per-loop plans of ``fns``, each function's callees planned first: a loop that calls
+    a function whose plan offloads a loop stays on the host (:func:`_own_compute_why`)."""
+    by_name: dict[str, Node] = {}
+    for f in functions_in(root):
+        name = function_name(f)[0]
+        if name and name not in by_name:
+            by_name[name] = f
+    graph = call_graph(by_name)
+    rows = {f.start_point[0] for f in fns}
+    plans: dict[int, FunctionPlan] = {}
+    for name in _callees_first(by_name, graph, [function_name(f)[0] or "" for f in fns]):
+        row = by_name[name].start_point[0]
+        if row not in rows or row in plans:
+            continue
+        plans[row] = _plan_one(source, row, req)[0]
+        if plans[row].loops:
+            req.computes.add(name)
+    return [plans[f.start_point[0]] if f.start_point[0] in plans
+            else _plan_one(source, f.start_point[0], req)[0] for f in fns]
 
 
 def _device_generators(source: bytes, fn: Node, name: str,
@@ -734,6 +796,8 @@ def _plan_fed(source: bytes, fn: Node, name: str, callees: list[str],
                                  f"one call, in `{name}`, is in a data region where device "
                                  "code reads what they write (created there, never copied in)")
         req.calls.offloads.add(g)
+        if fed_plan.loops:
+            req.computes.add(g)
         plans[g] = fed_plan
     return plan, summary
 
@@ -784,21 +848,8 @@ def _plan_with_callees(source: bytes, root: Node, asked: list[Node], req: _Req
     graph = call_graph(by_name)
     loops_of = recursive(graph)
     req.calls.defined = set(by_name)
-    order: list[str] = []
-
-    def visit(name: str, stack: set[str]) -> None:
-        if name in order or name in stack:
-            return
-        stack.add(name)
-        for c in graph.get(name, []):
-            visit(c, stack)
-        stack.discard(name)
-        order.append(name)
-
     asked_names = [function_name(f)[0] for f in asked]
-    for name in asked_names:
-        if name in by_name:
-            visit(name, set())
+    order = _callees_first(by_name, graph, [n for n in asked_names if n])
     plans: dict[str, FunctionPlan] = {}
     fed: dict[str, tuple[FunctionPlan, Summary]] = {}  # generators a caller may feed
     for name in order:
@@ -809,6 +860,8 @@ def _plan_with_callees(source: bytes, root: Node, asked: list[Node], req: _Req
         plan, summary = _plan_fed(source, fn, name, graph[name], plans, fed, req)
         req.within = within
         plans[name] = plan
+        if plan.loops:
+            req.computes.add(name)
         req.costs[name] = plan.cost
         if summary is not None and name not in loops_of:
             req.summaries[name] = summary

@@ -43,7 +43,7 @@ def read_only_args(fn: Node, index: FileIndex) -> frozenset[int]:
         name = text(callee)
         defn = index.definitions.get(name)
         got = summary(index, name)
-        if defn is None or got is None or got.unknown or got.globals_written:
+        if defn is None or got is None or got.unknown or got.globals_written or got.shared:
             continue
         for k, arg in enumerate(named(_field(call, "arguments"))):
             if arg.type == "identifier" and k < len(got.params) and \

@@ -7,6 +7,8 @@ pragma)."""
 
 from __future__ import annotations
 
+import re
+
 from tree_sitter import Node
 
 from accellium.dataset.analysis.library import is_macro_name, library_function
@@ -17,7 +19,41 @@ from accellium.dataset.analysis.tree import iter_nodes, named, text, unparen
 from accellium.dataset.labels import foreign_pragma_above
 from accellium.dataset.loops import LineIndex
 
-__all__ = ["callees", "routines_needed", "routine_row", "routine_sites", "without_device_version"]
+__all__ = ["callees", "routines_needed", "routine_row", "routine_sites", "without_device_version",
+           "holds_compute_construct", "with_compute_construct"]
+
+#: A compute construct's directive line (OpenACC 3.3, 2.5: ``parallel``, ``serial``,
+#: ``kernels``, alone or combined with ``loop``).
+_COMPUTE_LINE = re.compile(rb"^[ \t]*#[ \t]*pragma[ \t]+acc[ \t]+(?:parallel|serial|kernels)\b",
+                           re.MULTILINE)
+
+
+def holds_compute_construct(source: bytes, defn: Node) -> bool:
+    """Does the function definition (a node of a parse of ``source``, whose ``#pragma`` lines
+    the analysis' own parse may have blanked) hold a compute construct?  Such a function cannot become
+    an ``acc routine``: a routine's body is device code, run inside its callers' compute
+    constructs, where no compute construct may appear (OpenACC 3.3, 2.5 and 2.15.1; gcc:
+    "OpenACC region inside of OpenACC routine, nested parallelism not supported yet")."""
+    return _COMPUTE_LINE.search(source[defn.start_byte:defn.end_byte]) is not None
+
+
+def with_compute_construct(source: str, lang: str, start_byte: int, end_byte: int
+                           ) -> list[str]:
+    """For a compute construct on the loop at ``[start_byte, end_byte)`` of ``source``: the
+    functions of the file it calls (directly or through the file's functions and macros)
+    that hold a compute construct of their own (:func:`holds_compute_construct`): each would
+    need ``#pragma acc routine seq``, which it cannot take."""
+    from accellium.dataset.analysis.scope import file_index
+
+    if "acc" not in source:
+        return []
+    index = file_index(source, lang)
+    node = _loop_node(index, start_byte, end_byte)
+    if node is None:
+        return []
+    need, _ = _device_callees(node, index)
+    raw = source.encode("utf-8", "surrogateescape")
+    return [n for n in need if holds_compute_construct(raw, index.definitions[n])]
 
 
 def callees(node: Node) -> list[str]:
