@@ -55,6 +55,7 @@ It never raises: on any internal failure the pragma is returned unchanged with a
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from accellium.dataset.analysis import (
     LEVELS,
@@ -413,30 +414,32 @@ def _host_bound(query: LoopQuery, p: Pragma, facts: LoopFacts, code: str) -> Not
 def _with_compute_construct(query: LoopQuery, code: str) -> list[str]:
     """The functions of the file a compute construct on the query's loop would call that hold
     a compute construct (:func:`accellium.dataset.offload.routines.with_compute_construct`)."""
-    from accellium.dataset.analysis.macros import header_macros
     from accellium.dataset.offload.routines import with_compute_construct
 
-    scope = query.scope
-    if scope is None or "(" not in code:
-        return []
-    end = scope.offset + len(code.encode("utf-8", "surrogateescape"))
-    with header_macros(lambda _at: scope.defines):
-        return with_compute_construct(scope.source, scope.lang, scope.offset, end)
+    return _called_in_file(query, code, with_compute_construct)
 
 
 def _without_device_version(query: LoopQuery, code: str) -> list[str]:
     """The functions a compute construct on the query's loop would call that no ``acc routine``
     line of its file can compile for the device (:func:`accellium.dataset.offload.routines.
     without_device_version`, with the macros of the headers the loop uses)."""
-    from accellium.dataset.analysis.macros import header_macros
     from accellium.dataset.offload.routines import without_device_version
+
+    return _called_in_file(query, code, without_device_version)
+
+
+def _called_in_file(query: LoopQuery, code: str,
+                    find: Callable[[str, str, int, int], list[str]]) -> list[str]:
+    """``find`` over the loop's bytes in its file, with the macros of the headers the loop
+    uses ([] without the file, or for a loop that calls nothing)."""
+    from accellium.dataset.analysis.macros import header_macros
 
     scope = query.scope
     if scope is None or "(" not in code:
         return []
     end = scope.offset + len(code.encode("utf-8", "surrogateescape"))
     with header_macros(lambda _at: scope.defines):
-        return without_device_version(scope.source, scope.lang, scope.offset, end)
+        return find(scope.source, scope.lang, scope.offset, end)
 
 
 def _no_device_version(names: list[str], code: str, first_line: int) -> Note:

@@ -234,14 +234,7 @@ def _fill(plan: FunctionPlan, work: bytes, lines: LineIndex, tree: Tree, fn: Nod
     plan.host_loops = [{"line": lp.line, "why": why} for lp, why in choice.host]
     scope = _scope(fn, root, req.dead, req.objects, req.fresh)
     scope.read_args = read_only_args(fn, index)
-    scope.global_calls, walls = call_touches(
-        _field(fn, "body") or fn, root, req.calls.offloads,
-        {n: s.host_globals if isinstance(s, Summary) else None
-         for n, s in req.summaries.items()})
-    scope.barriers += [(call, hit, (
-        f"the call to `{text(_field(call, 'function'))}` at line {call.start_point[0] + 1} "
-        f"reaches the global `{sorted(hit)[0]}` in its offloaded loops and in its host code: "
-        "no region around it maps it")) for call, hit in walls]
+    _global_calls(fn, root, scope, req)
     calls: list[CallDevice] = []
     if not req.per_loop:
         calls, why_not = call_units(fn, scope, req.summaries, devices, req.calls,
@@ -295,6 +288,19 @@ def _own_compute_why(names: list[str]) -> str:
             f"{'its' if one else 'their'} own (or {'calls' if one else 'call'} a function "
             "that does): on the device it would have to be an `acc routine`, inside which no "
             "compute construct may start (OpenACC 3.3, 2.5, 2.15.1)")
+
+
+def _global_calls(fn: Node, root: Node, scope: Scope, req: _Req) -> None:
+    """The calls of ``fn`` that reach the file's global arrays (:mod:`.global_uses`): host
+    uses for the region's data flow, or barriers."""
+    scope.global_calls, walls = call_touches(
+        _field(fn, "body") or fn, root, req.calls.offloads,
+        {n: s.host_globals if isinstance(s, Summary) else None
+         for n, s in req.summaries.items()})
+    scope.barriers += [(call, hit, (
+        f"the call to `{text(_field(call, 'function'))}` at line {call.start_point[0] + 1} "
+        f"reaches the global `{sorted(hit)[0]}` in its offloaded loops and in its host code: "
+        "no region around it maps it")) for call, hit in walls]
 
 
 def _calls_cost(fn: Node, held: list[tuple[int, int]], costs: dict[str, int]) -> int:
@@ -727,15 +733,21 @@ def _callees_first(by_name: dict[str, Node], graph: dict[str, list[str]],
     return order
 
 
-def _per_loop_plans(source: bytes, root: Node, fns: list[Node], req: _Req
-                    ) -> list[FunctionPlan]:
-    """The per-loop plans of ``fns``, each function's callees planned first: a loop that calls
-    a function whose plan offloads a loop stays on the host (:func:`_own_compute_why`)."""
+def _functions_by_name(root: Node) -> dict[str, Node]:
+    """The file's function definitions by name (the first of a name defined twice)."""
     by_name: dict[str, Node] = {}
     for f in functions_in(root):
         name = function_name(f)[0]
         if name and name not in by_name:
             by_name[name] = f
+    return by_name
+
+
+def _per_loop_plans(source: bytes, root: Node, fns: list[Node], req: _Req
+                    ) -> list[FunctionPlan]:
+    """The per-loop plans of ``fns``, each function's callees planned first: a loop that calls
+    a function whose plan offloads a loop stays on the host (:func:`_own_compute_why`)."""
+    by_name = _functions_by_name(root)
     graph = call_graph(by_name)
     rows = {f.start_point[0] for f in fns}
     plans: dict[int, FunctionPlan] = {}
@@ -840,11 +852,7 @@ def _plan_with_callees(source: bytes, root: Node, asked: list[Node], req: _Req
                        ) -> list[FunctionPlan]:
     """The plans of ``asked``, each function's callees planned before it; a callee whose plan
     a caller's region relies on comes along (after the asked ones)."""
-    by_name: dict[str, Node] = {}
-    for f in functions_in(root):
-        name = function_name(f)[0]
-        if name and name not in by_name:
-            by_name[name] = f
+    by_name = _functions_by_name(root)
     graph = call_graph(by_name)
     loops_of = recursive(graph)
     req.calls.defined = set(by_name)
