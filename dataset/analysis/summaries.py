@@ -32,7 +32,7 @@ from accellium.dataset.analysis.scope import (
     parameters,
 )
 from accellium.dataset.analysis.tree import field as _field
-from accellium.dataset.analysis.tree import named, norm, op, text, unparen
+from accellium.dataset.analysis.tree import iter_nodes, named, norm, op, text, unparen
 from accellium.dataset.analysis.walker import Use
 
 __all__ = ["FunctionSummary", "SharedWrite", "summary", "MAX_DEPTH", "combine"]
@@ -295,7 +295,7 @@ def _is_address_of_name(arg: Node) -> bool:
 def _written_lvalues(root: Node) -> list[tuple[Node, Use]]:
     """Every assignment or update target under ``root``, with how it is used."""
     out = []
-    for n in _walk(root):
+    for n in iter_nodes(root):
         if n.type == "assignment_expression":
             left = _field(n, "left")
             if left is not None:
@@ -304,15 +304,6 @@ def _written_lvalues(root: Node) -> list[tuple[Node, Use]]:
             arg = _field(n, "argument")
             if arg is not None:
                 out.append((arg, Use.RMW))
-    return out
-
-
-def _walk(root: Node) -> list[Node]:
-    out, stack = [], [root]
-    while stack:
-        n = stack.pop()
-        out.append(n)
-        stack.extend(reversed(n.named_children))
     return out
 
 
@@ -381,7 +372,7 @@ class _Values:
         self.params = {p.name for p in parameters(function_name(ctx.node)[1]) if p.name}
         self.own: dict[str, int] = {}
         self.assigned: dict[str, list[Node]] = {}
-        for n in _walk(ctx.node):
+        for n in iter_nodes(ctx.node):
             if n.type == "declaration":
                 for d in n.children_by_field_name("declarator"):
                     name = _declarator_name(d)

@@ -49,7 +49,7 @@ if TYPE_CHECKING:
 __all__ = ["ParamUse", "Summary", "summarize", "caller_span", "caller_spans", "host_conflict",
            "covering_arg",
            "parameters", "is_param", "one_dim", "in_units", "ANY_GLOBAL",
-           "type_words", "file_array"]
+           "type_words", "file_array", "is_global"]
 
 #: In ``host_globals``: the host code calls a program function (it may touch any global).
 ANY_GLOBAL = "*"
@@ -132,7 +132,9 @@ def is_param(shape: Shape | None) -> bool:
         shape.decl.type == "parameter_declaration"
 
 
-def _is_global(shape: Shape | None) -> bool:
+def is_global(shape: Shape | None) -> bool:
+    """Is the name, where the function uses it, a file-scope object (no parameter or local
+    hides it)?"""
     return shape is not None and not shape.local and not is_param(shape)
 
 
@@ -159,7 +161,7 @@ def _host_globals(fn: Node, scope: Scope, units: list[Unit], defined: set[str]) 
             continue
         if n.type == "identifier":
             shape = scope.shape(text(n))
-            if _is_global(shape) and shape is not None and shape.kind != "other":
+            if is_global(shape) and shape is not None and shape.kind != "other":
                 out.add(text(n))
         elif n.type == "call_expression":
             f = unparen(_field(n, "function"))
@@ -285,7 +287,7 @@ def _globals_of(out: Summary, fn: Node, scope: Scope, region: Region, uses: list
         elif g in scope.members and out.why_not is None:
             out.why_not = (f"its loops use the member array `{g}` (mapped with its object by "
                            f"`{name}` itself)")
-        elif _is_global(scope.shape(g)) and g not in params:
+        elif is_global(scope.shape(g)) and g not in params:
             ok = file_array(g, scope) and info.alloc is None and \
                 not any(not in_units(u.node, units) for u in uses if u.name == g)
             if ok:
@@ -326,12 +328,10 @@ def _one_level(info: ArrayInfo, shape: Shape, mine: list[ArrayUse], region: Regi
 def _levels(info: ArrayInfo, fn: Node, scope: Scope, region: Region,
             params: list[str | None], names: dict[str, str]) -> ParamUse | None:
     """The section of a parameter declared as a pointer to pointers (``T **w``), one span per
-    level, in names a caller can translate; [] when
-    the parameter is not such a pointer or a span does not translate (None then).  The use
-    reads the section (``copyin`` at the caller) and writes it when the callee's loops do,
-    never "covers": which elements of which row a call writes whole is not followed across
-    the levels.  ``w[i][j]`` is
-    ``*(*(w + i) + j)`` (C11 6.5.2.1): the callee reaches the pointers ``w[lo0..hi0]`` its
+    level, in names a caller can translate (None: the parameter is not such a pointer, or a
+    span does not translate).  The use reads the section (``copyin`` at the caller) and
+    writes it when the callee's loops do, never "covers": which elements of which row a call
+    writes whole is not followed across the levels.  ``w[i][j]`` is ``*(*(w + i) + j)`` (C11 6.5.2.1): the callee reaches the pointers ``w[lo0..hi0]`` its
     caller passes and, through each, the elements ``lo1..hi1`` of the row it points to — the
     caller's rows, since the callee never assigns the parameter (its summary requires it) and
     its plan stores no pointer into the array (a use with fewer subscripts than levels keeps a
@@ -485,7 +485,7 @@ def host_conflict(d: CallDevice, arrays: dict[str, ArrayInfo], scope: Scope) -> 
     touches a global the region holds on the device)."""
     hit = sorted(d.host_globals & set(arrays))
     if not hit and ANY_GLOBAL in d.host_globals:
-        hit = sorted(n for n in arrays if _is_global(scope.shape(n)))
+        hit = sorted(n for n in arrays if is_global(scope.shape(n)))
     if hit:
         return (f"`{', '.join(d.callees)}` reads or writes `{hit[0]}` on the host, which the "
                 "region holds on the device")

@@ -34,6 +34,7 @@ from accellium.dataset.analysis.clauses import is_clause_arg
 from accellium.dataset.analysis.tree import iter_nodes, text
 from accellium.dataset.offload import guards, poly
 from accellium.dataset.offload.arrays import ArrayInfo, Scope, dims_needed, section_text
+from accellium.dataset.offload.calls import is_global
 from accellium.dataset.offload.cover import (
     covering,
     declared_spans,
@@ -49,7 +50,6 @@ from accellium.dataset.offload.killed import object_size
 from accellium.dataset.offload.live import in_loop
 from accellium.dataset.offload.redundant import drop_redundant
 from accellium.dataset.offload.selfwrite import self_written
-from accellium.dataset.offload.shapes import Shape
 from accellium.dataset.offload.structure import Layout, Leaf, exit_problem, may_precede
 from accellium.dataset.offload.uses import ArrayUse, array_uses
 from accellium.dataset.offload.wavefront import wavefront_filled
@@ -109,20 +109,13 @@ def _host_uses(leaf: Leaf, info: ArrayInfo, scope: Scope) -> list[ArrayUse]:
     out = [replace(u, write=False) if u.node.id in scope.read_args else _as_pointer(u, info)
            for u in array_uses(leaf.node)
            if u.name in names and u.node.id not in info.copies]
-    if scope.global_calls and info.name in names and _global(scope.shape(info.name)):
+    if scope.global_calls and info.name in names and is_global(scope.shape(info.name)):
         for n in iter_nodes(leaf.node):
             for g, write in scope.global_calls.get(n.id, ()) if n.type == "call_expression" \
                     else ():
                 if g == info.name:
                     out.append(ArrayUse(g, n, [], True, write, whole=True))
     return out
-
-
-def _global(shape: Shape | None) -> bool:
-    """Is the name, where the function uses it, the file-scope object (no parameter or local
-    hides it)?"""
-    return shape is not None and not shape.local and (
-        shape.decl is None or shape.decl.type != "parameter_declaration")
 
 
 def _as_pointer(u: ArrayUse, info: ArrayInfo) -> ArrayUse:

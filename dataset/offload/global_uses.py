@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from typing import cast
 
 from tree_sitter import Node
 
@@ -99,17 +100,18 @@ def _own(fn: Node, arrays: dict[str, bool]) -> Touch:
     return Touch(frozenset(reads), frozenset(writes))
 
 
-def _runtime(name: str) -> bool:
-    """A routine of the OpenACC or OpenMP runtime library (``acc_get_num_devices``,
-    ``omp_get_wtime``): it reaches program memory only through its arguments (OpenACC 3.3,
-    chapter 3; OpenMP 5.2, chapter 18), never a global by name."""
-    return name.startswith(("acc_", "omp_"))
+def _library(name: str) -> bool:
+    """A C library function, or a routine of the OpenACC or OpenMP runtime library
+    (``acc_get_num_devices``, ``omp_get_wtime``): it reaches program memory only through its
+    arguments (OpenACC 3.3, chapter 3; OpenMP 5.2, chapter 18), never a global by name."""
+    return library_function(name) is not None or name.startswith(("acc_", "omp_"))
 
 
-def touches(root: Node) -> dict[str, Touch]:
+def touches(root: Node, arrays: dict[str, bool] | None = None) -> dict[str, Touch]:
     """For each function defined in the file: the global arrays it reaches, with the file's
-    functions it calls (transitively)."""
-    arrays = file_arrays(root)
+    functions it calls (transitively); ``arrays``: :func:`file_arrays` of ``root``, when the
+    caller has it."""
+    arrays = file_arrays(root) if arrays is None else arrays
     fns = {function_name(f)[0]: f for f in named(root) if f.type == "function_definition"}
     fns.pop(None, None)
     own: dict[str, Touch] = {}
@@ -125,7 +127,7 @@ def touches(root: Node) -> dict[str, Touch]:
             callee = text(f) if f is not None and f.type == "identifier" else None
             if callee is not None and callee in fns:
                 called.add(callee)
-            elif callee is None or library_function(callee) is None and not _runtime(callee):
+            elif callee is None or not _library(callee):
                 t = t | Touch(unknown=True)
         own[name], calls[name] = t, called
     out = dict(own)
@@ -142,7 +144,8 @@ def touches(root: Node) -> dict[str, Touch]:
 
 
 def call_touches(body: Node, root: Node, offloads: Collection[str] = (),
-                 host_globals: Mapping[str, frozenset[str] | None] | None = None
+                 host_globals: Mapping[str, frozenset[str] | None] | None = None,
+                 memo: dict[str, object] | None = None
                  ) -> tuple[dict[int, list[tuple[str, bool]]], list[tuple[Node, frozenset[str]]]]:
     """The calls under ``body`` that reach global arrays of the file on the host: call node id
     -> the arrays, each with whether the call may write it; and the calls no region that maps
@@ -153,11 +156,14 @@ def call_touches(body: Node, root: Node, offloads: Collection[str] = (),
     2.7.1).  When its host code touches none of the globals it reaches (``host_globals``:
     callee -> the globals its host code names, "*" for any; None: not known), it is no host
     use of them; otherwise its host code and its device code would each see a copy the other
-    does not update, and the call is a barrier for them."""
-    arrays = file_arrays(root)
+    does not update, and the call is a barrier for them.
+
+    ``memo``: a store kept with the file (:attr:`~accellium.dataset.analysis.scope.FileIndex.
+    memo`), so that the file's arrays and what each function reaches are derived once for all
+    the functions planned in it."""
+    arrays, every = _file_facts(root, memo)
     if not arrays:
         return {}, []
-    every = touches(root)
     reachable = frozenset(n for n, ext in arrays.items() if ext)
     out: dict[int, list[tuple[str, bool]]] = {}
     walls: list[tuple[Node, frozenset[str]]] = []
@@ -168,7 +174,7 @@ def call_touches(body: Node, root: Node, offloads: Collection[str] = (),
         name = text(f) if f is not None and f.type == "identifier" else None
         t = every.get(name) if name is not None else None
         if t is None:
-            if name is not None and (library_function(name) is not None or _runtime(name)):
+            if name is not None and _library(name):
                 continue
             t = Touch(unknown=True)
         reads, writes = set(t.reads), set(t.writes)
@@ -186,3 +192,15 @@ def call_touches(body: Node, root: Node, offloads: Collection[str] = (),
             continue
         out[n.id] = [(g, g in writes) for g in sorted(reads | writes)]
     return out, walls
+
+
+def _file_facts(root: Node, memo: dict[str, object] | None
+                ) -> tuple[dict[str, bool], dict[str, Touch]]:
+    """:func:`file_arrays` and :func:`touches` of the file, from ``memo`` when it has them."""
+    got = memo.get("global_uses") if memo is not None else None
+    if got is None:
+        arrays = file_arrays(root)
+        got = (arrays, touches(root, arrays) if arrays else {})
+        if memo is not None:
+            memo["global_uses"] = got
+    return cast("tuple[dict[str, bool], dict[str, Touch]]", got)

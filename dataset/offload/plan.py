@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node, Tree
 
-from accellium.dataset.analysis.scope import file_index, function_name
+from accellium.dataset.analysis.scope import FileIndex, file_index, function_name
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, text
 from accellium.dataset.loops import LineIndex, Loop, loops_in_tree, parse_tree
@@ -234,7 +234,7 @@ def _fill(plan: FunctionPlan, work: bytes, lines: LineIndex, tree: Tree, fn: Nod
     plan.host_loops = [{"line": lp.line, "why": why} for lp, why in choice.host]
     scope = _scope(fn, root, req.dead, req.objects, req.fresh)
     scope.read_args = read_only_args(fn, index)
-    _global_calls(fn, root, scope, req)
+    _global_calls(fn, root, scope, req, index)
     calls: list[CallDevice] = []
     if not req.per_loop:
         calls, why_not = call_units(fn, scope, req.summaries, devices, req.calls,
@@ -290,13 +290,13 @@ def _own_compute_why(names: list[str]) -> str:
             "compute construct may start (OpenACC 3.3, 2.5, 2.15.1)")
 
 
-def _global_calls(fn: Node, root: Node, scope: Scope, req: _Req) -> None:
+def _global_calls(fn: Node, root: Node, scope: Scope, req: _Req, index: FileIndex) -> None:
     """The calls of ``fn`` that reach the file's global arrays (:mod:`.global_uses`): host
-    uses for the region's data flow, or barriers."""
+    uses for the region's data flow, or barriers (the file's facts kept in ``index.memo``)."""
     scope.global_calls, walls = call_touches(
         _field(fn, "body") or fn, root, req.calls.offloads,
         {n: s.host_globals if isinstance(s, Summary) else None
-         for n, s in req.summaries.items()})
+         for n, s in req.summaries.items()}, index.memo)
     scope.barriers += [(call, hit, (
         f"the call to `{text(_field(call, 'function'))}` at line {call.start_point[0] + 1} "
         f"reaches the global `{sorted(hit)[0]}` in its offloaded loops and in its host code: "

@@ -43,15 +43,12 @@ def with_compute_construct(source: str, lang: str, start_byte: int, end_byte: in
     functions of the file it calls (directly or through the file's functions and macros)
     that hold a compute construct of their own (:func:`holds_compute_construct`): each would
     need ``#pragma acc routine seq``, which it cannot take."""
-    from accellium.dataset.analysis.scope import file_index
-
     if "acc" not in source:
         return []
-    index = file_index(source, lang)
-    node = _loop_node(index, start_byte, end_byte)
-    if node is None:
+    got = _callees_at(source, lang, start_byte, end_byte)
+    if got is None:
         return []
-    need, _ = _device_callees(node, index)
+    index, need, _ = got
     raw = source.encode("utf-8", "surrogateescape")
     return [n for n in need if holds_compute_construct(raw, index.definitions[n])]
 
@@ -137,6 +134,17 @@ def _line_index(index: FileIndex) -> LineIndex:
     return got
 
 
+def _callees_at(source: str, lang: str, start_byte: int, end_byte: int
+                ) -> tuple[FileIndex, list[str], list[str]] | None:
+    """The file's index and :func:`_device_callees` of the loop at ``[start_byte, end_byte)``
+    of ``source`` (None: no loop there)."""
+    from accellium.dataset.analysis.scope import file_index
+
+    index = file_index(source, lang)
+    node = _loop_node(index, start_byte, end_byte)
+    return None if node is None else (index, *_device_callees(node, index))
+
+
 def _loop_node(index: FileIndex, start_byte: int, end_byte: int) -> Node | None:
     node: Node | None = index.tree.root_node.descendant_for_byte_range(start_byte, end_byte)
     while node is not None and node.start_byte > start_byte:
@@ -152,13 +160,10 @@ def without_device_version(source: str, lang: str, start_byte: int, end_byte: in
     elsewhere and not named by a ``#pragma acc routine`` here, or defined here where no line
     can go above them (:func:`routine_row`).  A GPU build of such a construct does not link
     (OpenACC 3.3, 2.15.1)."""
-    from accellium.dataset.analysis.scope import file_index
-
-    index = file_index(source, lang)
-    node = _loop_node(index, start_byte, end_byte)
-    if node is None:
+    got = _callees_at(source, lang, start_byte, end_byte)
+    if got is None:
         return []
-    need, missing = _device_callees(node, index)
+    index, need, missing = got
     if need:
         lines = _line_index(index)
         root = index.tree.root_node
