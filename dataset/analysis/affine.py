@@ -328,11 +328,43 @@ def _strides(dim: tuple[tuple[Term, int], ...], index: frozenset[str]
     return coef, rest
 
 
-def _rows(sig: Signature, index: frozenset[str]) -> dict[_Key, Affine] | None:
+def _row_strides(sigs: tuple[Signature, Signature], index: frozenset[str]
+                 ) -> frozenset[tuple[int, str]]:
+    """The (dimension, name) pairs where an index of either access has the stride of one
+    name (``n`` in ``a[i*n + j]``): the rows of the layout the two accesses share."""
+    out: set[tuple[int, str]] = set()
+    for sig in sigs:
+        for k, dim in enumerate(sig):
+            got = None if dim is None else _strides(dim, index)
+            for poly in (got[0].values() if got is not None else ()):
+                names = [t for t in poly if t != CONST]
+                if len(poly) == 1 and len(names) == 1 and len(names[0]) == 1 \
+                        and poly[names[0]] == 1:
+                    out.add((k, names[0][0]))
+    return frozenset(out)
+
+
+def _row_of(t: Term, k: int, strides: frozenset[tuple[int, str]]) -> tuple[str, Term] | None:
+    """A term without an index that is a multiple of a shared stride (``n`` in ``(i-1)*n``,
+    ``k*n``): the stride and the row it adds (``()`` for the constant 1, ``(k,)``)."""
+    for n in t:
+        if (k, n) in strides:
+            row = list(t)
+            row.remove(n)
+            return n, tuple(row) or CONST
+    return None
+
+
+def _rows(sig: Signature, index: frozenset[str],
+          strides: frozenset[tuple[int, str]] = frozenset()) -> dict[_Key, Affine] | None:
     """The subscripts read as a row-major layout: an index whose coefficient uses a name is
     a row of that stride, the rest is the column (``i*n + j``: row ``i`` of stride ``n``,
     column ``j``; ``j*(d+1) + i``: row ``j`` of stride ``d + 1``; ``(i-1)*n``: row ``i - 1``).
-    None: two indices in one term (``i*j``) or a subscript that is not affine."""
+    A term without an index that is a multiple of a stride of either access (``strides``,
+    :func:`_row_strides`) is a row too: ``k*n + k`` is row ``k``, column ``k``, the pivot
+    beside ``a[i*n + k]`` — the identity ``r*n + c`` either way, so equal coordinates are
+    still equal subscripts.  None: two indices in one term (``i*j``) or a subscript that is
+    not affine."""
     out: dict[_Key, Affine] = {}
     for k, dim in enumerate(sig):
         got = None if dim is None else _strides(dim, index)
@@ -346,26 +378,31 @@ def _rows(sig: Signature, index: frozenset[str]) -> dict[_Key, Affine] | None:
                 continue
             out.setdefault((k, tuple(sorted(poly.items()))), {})[(x,)] = 1
         for t, c in rest.items():  # a multiple of a stride (-n in (i-1)*n) moves its row
-            row = out.get((k, ((t, 1),))) if t != CONST else None
-            target, term = (row, CONST) if row is not None else (unit, t)
-            target[term] = target.get(term, 0) + c
+            shared = _row_of(t, k, strides) if t != CONST else None
+            if shared is None:
+                unit[t] = unit.get(t, 0) + c
+                continue
+            target = out.setdefault((k, (((shared[0],), 1),)), {})
+            target[shared[1]] = target.get(shared[1], 0) + c
     return out
 
 
 def _delinearised(write: Signature, other: Signature, v: str, inner: frozenset[str],
-                  ranges: tuple[_Bounds, _Bounds]) -> Overlap:
+                  ranges: tuple[_Bounds, _Bounds], own: Own | None) -> Overlap:
     """The test on the row-major coordinates (:func:`_rows`).  Equal coordinates are equal
     subscripts, so an overlap found there is one of the subscripts: carried is a fact.  No
     overlap there holds only if every column stays inside its row (``j < n`` in
     ``a[i*n + j]``), which the loop does not show: then UNKNOWN."""
     index = inner | {v}
-    a, b = _rows(write, index), _rows(other, index)
+    strides = _row_strides((write, other), index)
+    a, b = _rows(write, index, strides), _rows(other, index, strides)
     if a is None or b is None:
         return _UNKNOWN
     keys = sorted(set(a) | set(b))
     if all(not stride for _, stride in keys):
         return _UNKNOWN  # no stride: the plain test said all there is
-    got = _test([a.get(k, {}) for k in keys], [b.get(k, {}) for k in keys], v, inner, ranges)
+    got = _test([a.get(k, {}) for k in keys], [b.get(k, {}) for k in keys], v, inner, ranges,
+                own)
     return got if got.carried else _UNKNOWN
 
 
@@ -403,7 +440,7 @@ def overlap(write: Signature, other: Signature, v: str, inner: frozenset[str],
     rows = row_distance(write, other, v, inner, write_bounds, other_bounds)
     if isinstance(rows, int):
         return Overlap(Reach.DISTANCE, rows)
-    got = _delinearised(write, other, v, inner, bounds)
+    got = _delinearised(write, other, v, inner, bounds, own)
     if got.reach is Reach.UNKNOWN and rows == SPILL:
         return Overlap(Reach.SWEEP)
     if got.reach is Reach.UNKNOWN and _index_product(write, other, inner | {v}):
