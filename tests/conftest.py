@@ -34,7 +34,8 @@ VLLM_AT = 0.5
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Run the tests that need an installed tool last (stable order otherwise), so that the
+    """Run the files with a test that needs an installed tool last (stable order otherwise;
+    a file as a whole: xdist takes its tests together where its first one stands), so that the
     installers `make test` starts beside the tests have finished when they are reached.
 
     On several workers (pytest-xdist, ``make test``'s ``-n 2``) the vLLM files go halfway
@@ -46,14 +47,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     editors' tests stay last."""
     xdist = os.environ.get("PYTEST_XDIST_WORKER") is not None
 
+    def path(item: pytest.Item) -> str:
+        return item.nodeid.split("::")[0]
+
+    # by file: the workers take a file's tests together, in the place of its first test
+    waiting = {path(it) for it in items
+               if any(f in it.fixturenames for f in INSTALLED_TOOL_FIXTURES)}
+
     def rank(item: pytest.Item) -> int:
-        return 2 if any(f in item.fixturenames for f in INSTALLED_TOOL_FIXTURES) else 1
+        return 2 if path(item) in waiting else 1
 
     items.sort(key=rank)
     if not xdist:
         return
-    vllm = [it for it in items if it.nodeid.split("::")[0] in VLLM_FILES]
-    rest = [it for it in items if it.nodeid.split("::")[0] not in VLLM_FILES]
+    vllm = [it for it in items if path(it) in VLLM_FILES]
+    rest = [it for it in items if path(it) not in VLLM_FILES]
     at = int(sum(rank(it) == 1 for it in rest) * VLLM_AT)
     items[:] = rest[:at] + vllm + rest[at:]
 
