@@ -126,3 +126,13 @@ def test_facts_round_trip_through_json():
             [type(x).__name__ for x in f.exits + f.carried]
     assert {e.kind for e in analyze("for (i = 0; i < n; i++) { if (a[i] < 0) exit(1); "
                                     "if (a[i] == 0) break; }").exits} == {"exit", "break"}
+
+
+def test_a_cache_folder_not_yet_made_is_no_warning(cache, caplog):
+    """The first start on a machine finds no cache folder: it builds, says nothing about the
+    folder's owner, and writes the folder private to the user."""
+    assert not cache.exists()
+    _engine()
+    assert "not private" not in caplog.text, caplog.text
+    assert (cache.stat().st_mode & 0o777) == 0o700
+    assert store.load_cached(list(TRAIN)) is not None

@@ -167,7 +167,10 @@ def _dir_ok(path: Path) -> bool:
 
 
 def read_checked(path: Path) -> str | None:
-    """The file's text when it passes the ownership and permission checks, else None."""
+    """The file's text when it passes the ownership and permission checks, else None (a
+    folder that does not exist yet, the first start on a machine, is no warning)."""
+    if not path.parent.exists():
+        return None
     if not _dir_ok(path.parent):
         log.warning("engine cache folder %s is not private to this user: not used",
                     path.parent)
