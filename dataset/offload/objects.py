@@ -12,7 +12,10 @@ The rule used (sound for C):
 * the function never assigns ``p`` (it points where the caller's argument did);
 * at every call the argument is a plain name ``x`` of the caller that is a local true array
   ``T x[N]`` (not ``static``), a local pointer whose only assignment is its ``malloc``/
-  ``calloc`` of ``N`` elements, or a parameter of the caller with such an extent itself;
+  ``calloc`` of ``N`` elements, a local pointer only assigned through ``&x`` by a function
+  that stores such an allocation there (:mod:`.outparams`: ``N`` in the call's arguments, or
+  the caller's name the call's value initialises when the function returns the count), or a
+  parameter of the caller with such an extent itself;
 * ``N`` is a polynomial of names the caller never assigns after their declaration (locals
   declared once with a polynomial value are spelled out), each passed unchanged to a
   parameter of the function that the function never assigns: so ``N`` is spelled in the
@@ -34,13 +37,15 @@ from accellium.dataset.offload.arrays import assignment_positions
 from accellium.dataset.offload.callgraph import CallGraph as _File
 from accellium.dataset.offload.callgraph import param_names as _params
 from accellium.dataset.offload.killed import object_size
+from accellium.dataset.offload.outparams import returns_count, stored_through
 from accellium.dataset.offload.shapes import alloc_sites, declarations, shape_of
-from accellium.dataset.offload.uses import assignments
+from accellium.dataset.offload.uses import Assignments, assignments
 
 __all__ = ["object_extents"]
 
 _ROUNDS = 6
 _SPELL_ROUNDS = 4
+_OUT_DEPTH = 4  # callees followed for a pointer stored through ``&x`` (:mod:`.outparams`)
 
 #: function -> parameter index -> the object's element count in the function's parameters
 _Known = dict[str, dict[int, poly.Poly]]
@@ -61,7 +66,8 @@ def object_extents(root: Node, others: list[Node] | None = None) -> dict[str, di
             for k, p in enumerate(params):
                 if p is None or k in known.get(name, {}) or assigned.get(p):
                     continue
-                got = [_at_call(caller, call, k, fn, known) for caller, call in f.calls[name]]
+                got = [_at_call(caller, call, k, fn, known, f)
+                       for caller, call in f.calls[name]]
                 first = got[0]
                 if first is not None and all(g is not None and g == first for g in got):
                     known.setdefault(name, {})[k] = first
@@ -76,21 +82,24 @@ def _args(call: Node) -> list[Node]:
     return [a for a in named(_field(call, "arguments")) if a.type != "comment"]
 
 
-def _at_call(caller: Node, call: Node, k: int, callee: Node, known: _Known) -> poly.Poly | None:
+def _at_call(caller: Node, call: Node, k: int, callee: Node, known: _Known, f: _File
+             ) -> poly.Poly | None:
     """The count of the object the call's argument ``k`` points to, in the callee's names."""
     args = _args(call)
     a = unparen(args[k]) if k < len(args) else None
     if a is None or a.type != "identifier":
         return None
-    count = _object_count(caller, text(a), known)
+    count = _object_count(caller, text(a), known, f)
     if count is None:
         return None
     return _in_callee(caller, count, args, callee)
 
 
-def _object_count(caller: Node, x: str, known: _Known) -> poly.Poly | None:
+def _object_count(caller: Node, x: str, known: _Known, f: _File, depth: int = 0
+                  ) -> poly.Poly | None:
     """The element count of the object the caller's ``x`` is (a local true array), points to
-    from its one allocation, or (a parameter) points to at every call of the caller."""
+    from its one allocation, points to from a callee's allocation stored through ``&x``
+    (:mod:`.outparams`), or (a parameter) points to at every call of the caller."""
     shape = shape_of(x, declarations(caller, _root_of(caller)))
     if shape is None or shape.decl is None or _static_decl(shape.decl):
         return None
@@ -109,10 +118,58 @@ def _object_count(caller: Node, x: str, known: _Known) -> poly.Poly | None:
     body = _field(caller, "body") or caller
     allocs = [s for s in alloc_sites(body) if s.name == x]
     positions = assignment_positions(caller).get(x, [])
+    if not allocs and depth < _OUT_DEPTH:
+        return _stored_count(caller, x, known, f, depth)
     if len(allocs) != 1 or allocs[0].count is None or \
             any(not (allocs[0].stmt.start_byte <= p < allocs[0].stmt.end_byte) for p in positions):
         return None
     return allocs[0].count
+
+
+def _stored_count(caller: Node, x: str, known: _Known, f: _File, depth: int
+                  ) -> poly.Poly | None:
+    """The count of the allocation a call stores into ``x`` through ``&x``, in the caller's
+    names: the callee's count with the call's arguments for its parameters, or the caller's
+    name assigned the callee's value when that value is the count."""
+    got = stored_through(caller, x, f.lookup)
+    if got is None:
+        return None
+    count = _object_count(got.callee, got.local, known, f, depth + 1)
+    if count is None:
+        if got.result is not None and returns_count(got.callee, got.local):
+            return poly.var(got.result)
+        return None
+    return _in_caller(got.callee, count, _args(got.call))
+
+
+def _in_caller(callee: Node, count: poly.Poly, args: list[Node]) -> poly.Poly | None:
+    """``count`` (the callee's names) in the caller's: the callee's locals declared once with a
+    polynomial value spelled out, then each parameter (never assigned) replaced by its
+    argument's polynomial."""
+    a = assignments(_field(callee, "body") or callee)
+    params = _params(callee)
+    for _ in range(_SPELL_ROUNDS):
+        names = poly.names(count)
+        if any(a.count.get(n, 0) > (0 if n in params else 1) for n in names):
+            return None
+        local = [n for n in names if n not in params]
+        if not local:
+            break
+        nxt = _spelled(count, local, a)
+        if nxt is None:
+            return None
+        count = nxt
+    else:
+        return None
+    out: poly.Poly | None = count
+    for n in poly.names(count):  # "\0": the caller's names, kept apart from the callee's
+        k = params.index(n)
+        arg = poly.poly_of(args[k]) if k < len(args) else None
+        marked = {tuple(sorted("\0" + v for v in t)): c for t, c in arg.items()} if arg else arg
+        out = poly.subst(out, n, marked) if out is not None and marked is not None else None
+    if out is None:
+        return None
+    return {tuple(sorted(v.lstrip("\0") for v in t)): c for t, c in out.items()}
 
 
 def _static_decl(decl: Node) -> bool:
@@ -135,15 +192,20 @@ def _in_callee(caller: Node, count: poly.Poly, args: list[Node], callee: Node
             return got
         passed = {text(x) for x in map(unparen, args) if x is not None}
         local = [n for n in names if n in a.once() and n not in passed]
-        if not local:
+        nxt = _spelled(count, local, a) if local else None
+        if nxt is None:
             return None
-        for n in local:
-            value = poly.poly_of(a.once()[n])
-            nxt = poly.subst(count, n, value) if value is not None else None
-            if nxt is None:
-                return None
-            count = nxt
+        count = nxt
     return None
+
+
+def _spelled(count: poly.Poly, local: list[str], a: Assignments) -> poly.Poly | None:
+    """``count`` with each of ``local`` (declared once) replaced by its polynomial value."""
+    out: poly.Poly | None = count
+    for n in local:
+        value = poly.poly_of(a.once()[n]) if n in a.once() else None
+        out = poly.subst(out, n, value) if out is not None and value is not None else None
+    return out
 
 
 def _renamed(count: poly.Poly, args: list[Node], callee: Node) -> poly.Poly | None:

@@ -21,7 +21,8 @@ from accellium.dataset.offload.nodes import enclosing_function
 from accellium.dataset.offload.uses import is_declared_name
 
 __all__ = ["Shape", "shape_of", "declarations", "AllocSite", "alloc_sites", "free_sites",
-           "MacroStatement", "macro_statement", "macro_items", "declaration_of"]
+           "MacroStatement", "macro_statement", "macro_items", "declaration_of",
+           "count_expression"]
 
 _ALLOC = ("malloc", "calloc")
 
@@ -344,25 +345,51 @@ def _call_name(node: Node | None) -> str:
 
 
 def _count(call: Node) -> poly.Poly | None:
+    return poly.poly_of(_count_node(call))
+
+
+def _count_node(call: Node) -> Node | None:
+    """The element-count expression of ``calloc(count, sizeof ...)`` or
+    ``malloc(count * sizeof ...)`` (None: another call or size)."""
     args = named(_field(call, "arguments"))
     fn = _call_name(call)
     if fn == "calloc" and len(args) == 2 and args[1].type == "sizeof_expression":
-        return poly.poly_of(args[0])
+        return args[0]
     if fn != "malloc" or len(args) != 1:
         return None
-    return _bytes_count(args[0])
+    return _bytes_node(args[0])
 
 
 def _bytes_count(size: Node | None) -> poly.Poly | None:
     """The element count of a byte size spelled ``count * sizeof ...`` (either order)."""
+    return poly.poly_of(_bytes_node(size))
+
+
+def _bytes_node(size: Node | None) -> Node | None:
     e = unparen(size)
     if e is None or e.type != "binary_expression" or text(_field(e, "operator")) != "*":
         return None
     left, right = unparen(_field(e, "left")), unparen(_field(e, "right"))
     if right is not None and right.type == "sizeof_expression":
-        return poly.poly_of(left)
+        return left
     if left is not None and left.type == "sizeof_expression":
-        return poly.poly_of(right)
+        return right
+    return None
+
+
+def count_expression(site: AllocSite) -> Node | None:
+    """The element-count expression of a ``malloc``/``calloc`` allocation site, as written
+    (``rp[n]`` of ``int *adj = malloc(rp[n] * sizeof *adj)``; None: another allocation)."""
+    for n in iter_nodes(site.stmt):
+        if n.type == "init_declarator":
+            name, _ = walk_declarator(_field(n, "declarator"))
+            value = unparen(_field(n, "value"))
+        elif n.type == "assignment_expression" and text(_field(n, "operator")) == "=":
+            name, value = text(unparen(_field(n, "left"))), unparen(_field(n, "right"))
+        else:
+            continue
+        if name == site.name and _call_name(value) in _ALLOC and value is not None:
+            return _count_node(value)
     return None
 
 
