@@ -57,6 +57,9 @@ class Scope:
     # calls that reach the file's global arrays without naming them (:mod:`.global_uses`):
     # call node id -> (array, whether the call may write it)
     global_calls: dict[int, list[tuple[str, bool]]] = field(default_factory=dict)
+    # the calls among ``barriers`` that are there because their callee offloads loops and its
+    # host code reaches globals (:func:`.global_uses.call_touches`): call node ids
+    host_walls: frozenset[int] = frozenset()
 
     def shape(self, name: str) -> Shape | None:
         if name in self.members:

@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from accellium.dataset.offload.arrays import ArrayInfo, Scope
     from accellium.dataset.offload.region import Region
 
-__all__ = ["ParamUse", "Summary", "summarize", "caller_span", "caller_spans", "host_conflict",
+__all__ = ["ParamUse", "Summary", "summarize", "host_reads", "host_handled", "caller_span", "caller_spans", "host_conflict",
            "covering_arg",
            "parameters", "is_param", "one_dim", "in_units", "ANY_GLOBAL",
            "type_words", "file_array", "is_global"]
@@ -92,6 +92,9 @@ class Summary:
     params: list[str | None]  # the parameter names in order (None: unnamed)
     arrays: dict[int, ParamUse] = field(default_factory=dict)  # parameter index -> use
     host_params: set[int] = field(default_factory=set)  # arrays used on the host
+    # arrays whose host uses are only reads of elements a caller can name (:func:`host_reads`):
+    # parameter index -> each element's index, in the parameters' names
+    host_reads: dict[int, tuple[poly.Poly, ...]] = field(default_factory=dict)
     host_globals: frozenset[str] = frozenset()
     why_not: str | None = None  # set: no call to it joins a caller's region
     # arrays reached through a global its file binds (:mod:`.bind`): global -> use; and every
@@ -245,10 +248,18 @@ def summarize(fn: Node, scope: Scope, region: Region, defined: set[str]) -> Summ
         if not mine:
             continue
         info = arrays.get(p)
-        on_host = any(not in_units(u.node, units) for u in mine)
-        if info is None or on_host or scope.assigned_at.get(p):
+        on_host = [u for u in mine if not in_units(u.node, units)]
+        if _read_by_callees(p, units):
             out.host_params.add(k)
             continue
+        if info is None or on_host or scope.assigned_at.get(p):
+            elems = host_reads(shape, on_host, info, region, params, scope)
+            if elems is None:
+                out.host_params.add(k)
+                continue
+            out.host_reads[k] = elems
+            if info is None:
+                continue
         got = _levels(info, fn, scope, region, params, names)
         if got is None:
             got = _one_level(info, shape, mine, region, always, params, scope, names)
@@ -265,6 +276,49 @@ def summarize(fn: Node, scope: Scope, region: Region, defined: set[str]) -> Summ
         g for g in _host_globals(fn, scope, units, defined)
         if g not in glob or not bind.alias_only(fn, g, names, lambda n: in_units(n, units)))
     return out
+
+
+def _read_by_callees(p: str, units: list[Unit]) -> bool:
+    """Do the host code of the function's hoisted calls' callees read elements of ``p``
+    (:attr:`.device.CallDevice.host_reads`)?  Its own plan brings them to the host only
+    after its own device writes; a caller's region may have written them before the call,
+    so the parameter counts as used on the host."""
+    return any(a.name == p for u in units if isinstance(u, CallDevice) for a in u.host_reads)
+
+
+#: the most elements of one parameter a caller brings to the host before a call
+_HOST_ELEMENTS = 4
+
+
+def host_reads(shape: Shape, on_host: list[ArrayUse], info: ArrayInfo | None, region: Region,
+               params: list[str | None], scope: Scope) -> tuple[poly.Poly, ...] | None:
+    """The elements of a pointer parameter the function's host code reads, as indices in
+    names a caller can translate (None: it does more than that).  A parameter is an object of
+    the callee initialised with the argument's value (C11 6.5.2.2p4), so ``p[e]`` is
+    ``*(p + e)`` (6.5.2.1p2): the caller's element ``a[e']``, ``e'`` being ``e`` with each
+    parameter replaced by its argument, when the callee never assigns the parameters ``e``
+    names and ``e`` names nothing else but constants (macros, enumerators) — a global the
+    callee may assign before the read is not one.  A caller whose region holds the array then brings just those elements to the host
+    before the call (``update self``, OpenACC 3.3, 2.14.4) instead of giving up the region —
+    sound only when nothing in the call changes them: the host code only reads the parameter
+    (no write, no pointer to it taken or passed on) and the function's device code never
+    writes it (else its host reads could follow a device write the caller's update does not
+    see)."""
+    if not one_dim(shape) or scope.assigned_at.get(shape.name) or \
+            (info is not None and info.dev_writes) or not on_host:
+        return None
+    out: list[poly.Poly] = []
+    for u in on_host:
+        if not u.read or u.write or u.whole or len(u.subs) != 1:
+            return None
+        sub = u.subs[0]
+        e = poly.const(0) if isinstance(sub, int) else poly.poly_of(sub)
+        span = _scoped(Span(e, e), scope.fn, scope, region) if e is not None else None
+        if span is None or not _section_names_ok(span, params, scope):
+            return None
+        if not any(poly.compare(span.lo, o) == 0 for o in out):
+            out.append(span.lo)
+    return tuple(out) if len(out) <= _HOST_ELEMENTS else None
 
 
 def _globals_of(out: Summary, fn: Node, scope: Scope, region: Region, uses: list[ArrayUse],
@@ -483,10 +537,24 @@ def covering_arg(d: CallDevice, uses: list[ArrayUse], info: ArrayInfo, ex: Exten
 def host_conflict(d: CallDevice, arrays: dict[str, ArrayInfo], scope: Scope) -> str | None:
     """Why the call cannot stay in a region that maps ``arrays`` (its callees' host code
     touches a global the region holds on the device)."""
-    hit = sorted(d.host_globals & set(arrays))
+    hit = sorted(d.host_globals & set(arrays) - host_handled(d, scope))
     if not hit and ANY_GLOBAL in d.host_globals:
         hit = sorted(n for n in arrays if is_global(scope.shape(n)))
     if hit:
         return (f"`{', '.join(d.callees)}` reads or writes `{hit[0]}` on the host, which the "
                 "region holds on the device")
     return None
+
+
+def host_handled(d: CallDevice, scope: Scope) -> frozenset[str]:
+    """The global arrays the host code of a hoisted call's callees reaches
+    (``scope.global_calls``, :mod:`.global_uses`) that none of the call's device code does
+    (no argument of the call maps them): for the region's data flow each is a use of the
+    whole array at the call, read, and written when a callee may write it (:mod:`.flow`) —
+    the host code of the call is then the only code in it that sees the array, as with a
+    host statement between the region's loops."""
+    if ANY_GLOBAL in d.host_globals:
+        return frozenset()
+    got = {g for n in iter_nodes(d.node) if n.type == "call_expression"
+           for g, _ in scope.global_calls.get(n.id, ())}
+    return frozenset(got - {a.name for a in d.args})

@@ -136,6 +136,7 @@ class _Site:
     args: list[MappedArg]
     arg_nodes: set[int]
     host_globals: frozenset[str]
+    host_reads: list[MappedArg] = field(default_factory=list)
 
 
 def _array_shape(scope: Scope, name: str) -> Shape | None:
@@ -166,6 +167,7 @@ def _site(call: Node, s: Summary, scope: Scope, resolve: Resolver | None = None
     if isinstance(known, str):
         return known
     out, bound = known
+    reads: list[MappedArg] = []
     for k, arg in enumerate(args):
         a = unparen(arg)
         ident = a is not None and a.type == "identifier"
@@ -174,6 +176,11 @@ def _site(call: Node, s: Summary, scope: Scope, resolve: Resolver | None = None
                 not scalar_address(a, scope):
             return (f"`{s.function}` uses its parameter `{s.params[k]}` on the host (line "
                     f"{line})")
+        if k in s.host_reads:
+            got = _host_read_args(a, shape, s, k, args, bound, line)
+            if isinstance(got, str):
+                return got
+            reads += got
         use = s.arrays.get(k)
         if use is None:
             continue
@@ -182,7 +189,29 @@ def _site(call: Node, s: Summary, scope: Scope, resolve: Resolver | None = None
         if isinstance(mapped, str):
             return mapped
         out.append(mapped)
-    return _Site(call, stmt, s.function, out, {m.node.id for m in out}, s.host_globals)
+    return _Site(call, stmt, s.function, out, {m.node.id for m in out + reads},
+                 s.host_globals, reads)
+
+
+def _host_read_args(a: Node | None, shape: Shape | None, s: Summary, k: int,
+                    args: list[Node], bound: dict[str, Node], line: int
+                    ) -> list[MappedArg] | str:
+    """The elements of the caller's array ``a`` the callee's host code reads through parameter
+    ``k`` (:func:`.calls.host_reads`), each a one-element span in the callee's names with the
+    caller's expression of each name: the argument is the array itself (an identifier of one
+    subscript), so the callee's ``p[e]`` is the caller's ``a[e]`` with the arguments for the
+    parameters (C11 6.5.2.2p4, 6.5.2.1p2).  Else why the call cannot join a region."""
+    if a is None or a.type != "identifier" or shape is None or \
+            not (one_dim(shape) or shape.kind == "array" and shape.levels == 1):
+        return (f"`{s.function}` reads its parameter `{s.params[k]}` on the host (line "
+                f"{line}) and argument {k + 1} is not an array of the caller: the elements it "
+                "reads are unknown")
+    out = []
+    for e in s.host_reads[k]:
+        actuals = {n: args[s.params.index(n)] if n in s.params else bound[n]
+                   for n in poly.names(e) if n in s.params or n in bound}
+        out.append(MappedArg(text(a), a, (e, e), actuals, True, False))
+    return out
 
 
 def _arg(a: Node | None, shape: Shape | None, use: ParamUse, scope: Scope, s: Summary,
@@ -605,6 +634,18 @@ def _mixed(stmt: Node, sites: list[_Site], scope: Scope, devices: list[Device]
     return None
 
 
+def _read_and_written(stmt: Node, sites: list[_Site]) -> str | None:
+    """Does a callee of the statement read on the host an array that a callee's device code
+    writes in the same statement?  The host read may come after the device write, which the
+    region's ``update self`` before the statement does not bring."""
+    written = {a.name for s in sites for a in s.args if a.write} & \
+        {a.name for s in sites for a in s.host_reads}
+    if not written:
+        return None
+    return (f"a callee at line {stmt.start_point[0] + 1} reads `{sorted(written)[0]}` on the "
+            "host and the statement's calls write it on the device")
+
+
 def _host_current(name: str, scope: Scope, devices: list[Device]) -> bool:
     """Is the host copy of ``name`` current wherever the function reads it: a true array
     declared in the function's body (no other function reaches it by name), used only through
@@ -654,14 +695,15 @@ def call_units(fn: Node, scope: Scope, summaries: dict[str, Summary | str],
     out: list[CallDevice] = []
     for sites in by_stmt.values():
         stmt = sites[0].stmt
-        why = _mixed(stmt, sites, scope, devices)
+        why = _mixed(stmt, sites, scope, devices) or _read_and_written(stmt, sites)
         if why:
             notes.append(f"not hoisted: {why}")
             for site in sites:
                 _add_barrier(site.call, site.callee, scope, calls)
             continue
         out.append(CallDevice(stmt, [s.callee for s in sites], [a for s in sites for a in s.args],
-                              frozenset().union(*(s.host_globals for s in sites))))
+                              frozenset().union(*(s.host_globals for s in sites)),
+                              host_reads=[a for s in sites for a in s.host_reads]))
     return sorted(out, key=lambda d: d.node.start_byte), notes
 
 

@@ -97,6 +97,9 @@ class CallDevice:
     args: list[MappedArg]
     host_globals: frozenset[str] = frozenset()  # globals the callees' host code touches ("*")
     routines: list[str] = field(default_factory=list)  # none: the calls run on the host
+    # the elements of the caller's arrays the callees' host code reads (one-element spans,
+    # :func:`.calls.host_reads`); the region brings them to the host before the statement
+    host_reads: list[MappedArg] = field(default_factory=list)
 
     @property
     def line(self) -> int:

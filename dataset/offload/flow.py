@@ -34,7 +34,7 @@ from accellium.dataset.analysis.clauses import is_clause_arg
 from accellium.dataset.analysis.tree import iter_nodes, text
 from accellium.dataset.offload import guards, poly
 from accellium.dataset.offload.arrays import ArrayInfo, Scope, dims_needed, section_text
-from accellium.dataset.offload.calls import is_global
+from accellium.dataset.offload.calls import caller_span, host_handled, is_global
 from accellium.dataset.offload.cover import (
     covering,
     declared_spans,
@@ -44,7 +44,7 @@ from accellium.dataset.offload.cover import (
     rewriting_cover,
 )
 from accellium.dataset.offload.current import always_runs, host_current, host_jumps
-from accellium.dataset.offload.device import CallDevice, Device, Unit
+from accellium.dataset.offload.device import CallDevice, Device, MappedArg, Unit
 from accellium.dataset.offload.extent import Extents, Span, loops_between
 from accellium.dataset.offload.killed import object_size
 from accellium.dataset.offload.live import in_loop
@@ -457,11 +457,8 @@ def _host_flow_once(ctx: _Ctx, info: ArrayInfo, skip_leaves: set[int], copy_back
     # whole-section pulls that run whenever the statements after them in their loop body run
     always_pulled: list[Leaf] = []
     jumps = host_jumps(lay, ctx.devices)
-    for leaf in lay.leaves:
+    for leaf, uses, fixed in _host_code(ctx, info):
         if leaf.node.id in skip_leaves:
-            continue
-        uses = _host_uses(leaf, info, ctx.scope)
-        if not uses:
             continue
         reads = [u for u in uses if u.read]
         writes = [u for u in uses if u.write]
@@ -472,7 +469,7 @@ def _host_flow_once(ctx: _Ctx, info: ArrayInfo, skip_leaves: set[int], copy_back
         if reads and stale:
             if not leaf.before_ok:
                 return _unplaceable(leaf, info, "reads")
-            for sec, ifp in _host_sections(leaf, reads, info, ctx.region_ex):
+            for sec, ifp in _sections(leaf, reads, info, ctx, fixed):
                 out.updates.append(Update(leaf, "self", sec, ifp))
                 if sec == info.section and not ifp:
                     pulled.append(leaf)
@@ -487,7 +484,7 @@ def _host_flow_once(ctx: _Ctx, info: ArrayInfo, skip_leaves: set[int], copy_back
             problem = _push_problem(leaf, info)
             if problem:
                 return problem
-            secs = _host_sections(leaf, writes, info, ctx.region_ex)
+            secs = _sections(leaf, writes, info, ctx, fixed)
             if stale and not (_dense(leaf, writes) and
                                      all(_element_wise(sec, info) for sec, _ in secs)):
                 # the section also holds elements the statement may not write: bring them
@@ -501,6 +498,84 @@ def _host_flow_once(ctx: _Ctx, info: ArrayInfo, skip_leaves: set[int], copy_back
                 reads_after_update.append(leaf.start)
             out.updates.extend(Update(leaf, "device", *sec) for sec in secs)
     return reads_after_update, pulled, unpushed
+
+
+#: What a hoisted call's host code touches: the section of each of its uses (by ``id``).
+_Fixed = dict[int, _Sec]
+
+
+def _host_code(ctx: _Ctx, info: ArrayInfo) -> list[tuple[Leaf, list[ArrayUse], _Fixed | None]]:
+    """The host code of the region that uses the array, in order: each leaf with its uses;
+    and each hoisted call whose callees' host code uses it (:func:`_call_host_uses`), the
+    call's statement standing for that host code, with the section of each use."""
+    out: list[tuple[Leaf, list[ArrayUse], _Fixed | None]] = []
+    for leaf in ctx.lay.leaves:
+        uses = _host_uses(leaf, info, ctx.scope)
+        if uses:
+            out.append((leaf, uses, None))
+    for nid, leaf in ctx.lay.unit_leaves.items():
+        unit = ctx.devices.get(nid)
+        got = _call_host_uses(unit, leaf, info, ctx) if isinstance(unit, CallDevice) else []
+        if got:
+            out.append((leaf, [u for u, _ in got], {id(u): sec for u, sec in got}))
+    out.sort(key=lambda t: t[0].start)
+    return out
+
+
+def _sections(leaf: Leaf, uses: list[ArrayUse], info: ArrayInfo, ctx: _Ctx,
+              fixed: _Fixed | None) -> list[_Sec]:
+    """The sections of some of a piece of host code's uses (:func:`_host_code`)."""
+    if fixed is None:
+        return _host_sections(leaf, uses, info, ctx.region_ex)
+    return list(dict.fromkeys(fixed[id(u)] for u in uses))
+
+
+def _call_host_uses(d: CallDevice, leaf: Leaf, info: ArrayInfo, ctx: _Ctx
+                    ) -> list[tuple[ArrayUse, _Sec]]:
+    """What the host code of a hoisted call's callees does with the array, each use with its
+    section in the caller's names at the call: the elements they read through a parameter
+    (:attr:`.device.CallDevice.host_reads`), and the global arrays they reach on the host
+    that none of the call's device code reaches (``scope.global_calls``: the whole array,
+    read, and written when a callee may write it).  The call's device code does not write
+    what its host code reads (:mod:`.callsites`), nor touch those globals, so bringing
+    them to the host before the statement and pushing its host writes after it orders them
+    as the callee does (OpenACC 3.3, 2.14.4)."""
+    names = info.aliases or {info.name}
+    out: list[tuple[ArrayUse, _Sec]] = []
+    for a in d.host_reads:
+        if a.name in names:
+            out.append((ArrayUse(a.name, a.node, [], True, False),
+                        _read_section(a, info.named_as(a.name), leaf, ctx.region_ex)))
+    if info.name in host_handled(d, ctx.scope):
+        for n in iter_nodes(d.node):
+            for g, write in ctx.scope.global_calls.get(n.id, ()) \
+                    if n.type == "call_expression" else ():
+                if g == info.name:
+                    out.append((ArrayUse(g, n, [], True, write, whole=True),
+                                (info.section, False)))
+    return out
+
+
+def _read_section(a: MappedArg, info: ArrayInfo, leaf: Leaf, region_ex: Extents) -> _Sec:
+    """The section of one element a callee's host code reads (a one-element span of ``a``),
+    at the call, and whether its update needs ``if_present``: as for a host statement's own
+    read (:func:`_use_section`), an element the region provably maps does not, one it may
+    not map does (it is wholly present or absent), and one of a true array the region may
+    not hold is brought with the whole array."""
+    at = caller_span(a, Extents([leaf.node]))
+    if at is None:
+        return info.section, False
+    ref = _reference(info)
+    if ref is None:
+        ref = declared_spans(info.shape)
+    rs = caller_span(a, region_ex)
+    inside = ref is not None and rs is not None and rs.within(ref[0], region_ex.mins)
+    got = f"{a.name}[{at.section()}]"
+    if inside and is_clause_arg(got):
+        return got, False
+    if info.shape.kind != "array" and is_clause_arg(got):
+        return got, True
+    return info.section, False
 
 
 def _pulled_since(device_end: int, leaf: Leaf, pulls: list[Leaf]) -> bool:

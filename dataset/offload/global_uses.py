@@ -189,6 +189,7 @@ def call_touches(body: Node, root: Node, offloads: Collection[str] = (),
                 frozenset(g for g in reads | writes if g in host)
             if hit:
                 walls.append((n, hit))
+                out[n.id] = [(g, g in writes) for g in sorted(hit)]
             continue
         out[n.id] = [(g, g in writes) for g in sorted(reads | writes)]
     return out, walls

@@ -297,6 +297,7 @@ def _global_calls(fn: Node, root: Node, scope: Scope, req: _Req, index: FileInde
         _field(fn, "body") or fn, root, req.calls.offloads,
         {n: s.host_globals if isinstance(s, Summary) else None
          for n, s in req.summaries.items()}, index.memo)
+    scope.host_walls = frozenset(call.id for call, _ in walls)
     scope.barriers += [(call, hit, (
         f"the call to `{text(_field(call, 'function'))}` at line {call.start_point[0] + 1} "
         f"reaches the global `{sorted(hit)[0]}` in its offloaded loops and in its host code: "

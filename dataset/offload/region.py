@@ -15,6 +15,7 @@ from accellium.dataset.analysis.tree import iter_nodes, named, text
 from accellium.dataset.loops import LineIndex
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.arrays import ArrayInfo, Scope, collect
+from accellium.dataset.offload.calls import host_handled
 from accellium.dataset.offload.device import CallDevice, Unit
 from accellium.dataset.offload.extent import Extents
 from accellium.dataset.offload.flow import Flow, Lifetime, plan_flow
@@ -136,7 +137,7 @@ def _evaluate_once(lines: LineIndex, block: Node, devices: list[Unit], scope: Sc
         stmts = new
     if not kept or not stmts:
         return Region(Layout(block, stmts or []), [], {}, Flow(), dropped)
-    problem = exit_problem(stmts) or entry_problem(stmts) or _barrier(stmts, arrays, scope)
+    problem = exit_problem(stmts) or entry_problem(stmts) or _barrier(stmts, arrays, scope, kept)
     if problem:
         return problem
     if not lone and (not placeable_before(lines, stmts[0]) or
@@ -178,9 +179,21 @@ def _exits_at_end(flow: Flow) -> set[str]:
     return {n for n, t in flow.lifetimes.items() if t.exit_before is None}
 
 
-def _barrier(stmts: list[Node], arrays: dict[str, ArrayInfo], scope: Scope) -> str | None:
+def _barrier(stmts: list[Node], arrays: dict[str, ArrayInfo], scope: Scope,
+             units: list[Unit]) -> str | None:
+    """Why the region cannot hold a call of ``scope.barriers`` (None: it can).  A call whose
+    callee's host code reaches globals (``scope.host_walls``) is no barrier for those of them
+    its statement, hoisted as a unit of the region, handles as host uses
+    (:func:`.calls.host_handled`)."""
     for call, names, why in scope.barriers:
-        if stmts[0].start_byte <= call.start_byte < stmts[-1].end_byte and names & set(arrays):
+        if not (stmts[0].start_byte <= call.start_byte < stmts[-1].end_byte):
+            continue
+        if call.id in scope.host_walls:
+            for d in units:
+                if isinstance(d, CallDevice) and \
+                        d.node.start_byte <= call.start_byte < d.node.end_byte:
+                    names = names - host_handled(d, scope)
+        if names & set(arrays):
             return why
     return None
 

@@ -55,6 +55,9 @@ class Layout:
     leaves: list[Leaf] = field(default_factory=list)
     device_loops: dict[int, tuple[int, ...]] = field(default_factory=dict)  # node id -> loops
     problem: str | None = None
+    # each unit as host code: where updates for what a hoisted call's callees do on the host
+    # go (a call's statement, or a condition whose updates go above its statement)
+    unit_leaves: dict[int, Leaf] = field(default_factory=dict)
 
     @property
     def start(self) -> int:
@@ -246,6 +249,7 @@ def _header(h: Node | None, s: Node, before_ok: bool, loops: tuple[int, ...], id
     host code whose updates go above the statement ``s``."""
     if h is not None and h.id in ids:
         out.device_loops[h.id] = loops
+        out.unit_leaves[h.id] = Leaf(h, s, before_ok, False, loops, cond=True)
     elif h is not None:
         out.leaves.append(Leaf(h, s, before_ok, False, loops, cond=True))
 
@@ -260,6 +264,8 @@ def layout(lines: LineIndex, block: Node, stmts: list[Node], devices: list[Node]
         s, loops, guarded = stack.pop()
         if s.id in ids:
             out.device_loops[s.id] = loops
+            out.unit_leaves[s.id] = Leaf(s, s, placeable_before(lines, s),
+                                         placeable_after(lines, s), loops, guarded=guarded)
             continue
         if not _contains(s, devices):
             if s.type == "if_statement" and _blocks_only(s):
