@@ -546,7 +546,8 @@ def _call_host_uses(d: CallDevice, leaf: Leaf, info: ArrayInfo, ctx: _Ctx
         if a.name in names:
             out.append((ArrayUse(a.name, a.node, [], True, False),
                         _read_section(a, info.named_as(a.name), leaf, ctx.region_ex)))
-    if info.name in host_handled(d, ctx.scope):
+    if info.name in names and is_global(ctx.scope.shape(info.name)) and \
+            info.name in host_handled(d, ctx.scope):
         for n in iter_nodes(d.node):
             for g, write in ctx.scope.global_calls.get(n.id, ()) \
                     if n.type == "call_expression" else ():

@@ -156,7 +156,9 @@ def call_touches(body: Node, root: Node, offloads: Collection[str] = (),
     2.7.1).  When its host code touches none of the globals it reaches (``host_globals``:
     callee -> the globals its host code names, "*" for any; None: not known), it is no host
     use of them; otherwise its host code and its device code would each see a copy the other
-    does not update, and the call is a barrier for them.
+    does not update, and the call is a barrier for them — unless it is hoisted into the
+    region and its device code reaches none of them: then its statement is a use of them
+    there (:func:`.calls.host_handled`), so the call's entry lists them too.
 
     ``memo``: a store kept with the file (:attr:`~accellium.dataset.analysis.scope.FileIndex.
     memo`), so that the file's arrays and what each function reaches are derived once for all
