@@ -335,6 +335,9 @@ class AllocSite:
     stmt: Node  # the statement that allocates (a declaration or an expression statement)
     count: poly.Poly | None  # elements, when the size reads ``count * sizeof ...``
     zeroed: bool = False  # its bytes may all be zero (``calloc``, or a wrapper of it)
+    # the element-count expression as written, of a ``malloc``/``calloc`` call (``rp[n]`` of
+    # ``malloc(rp[n] * sizeof *adj)``; None: another allocation or size)
+    count_node: Node | None = None
 
 
 def _call_name(node: Node | None) -> str:
@@ -342,10 +345,6 @@ def _call_name(node: Node | None) -> str:
     if node is None or node.type != "call_expression":
         return ""
     return text(_field(node, "function"))
-
-
-def _count(call: Node) -> poly.Poly | None:
-    return poly.poly_of(_count_node(call))
 
 
 def _count_node(call: Node) -> Node | None:
@@ -380,17 +379,7 @@ def _bytes_node(size: Node | None) -> Node | None:
 def count_expression(site: AllocSite) -> Node | None:
     """The element-count expression of a ``malloc``/``calloc`` allocation site, as written
     (``rp[n]`` of ``int *adj = malloc(rp[n] * sizeof *adj)``; None: another allocation)."""
-    for n in iter_nodes(site.stmt):
-        if n.type == "init_declarator":
-            name, _ = walk_declarator(_field(n, "declarator"))
-            value = unparen(_field(n, "value"))
-        elif n.type == "assignment_expression" and text(_field(n, "operator")) == "=":
-            name, value = text(unparen(_field(n, "left"))), unparen(_field(n, "right"))
-        else:
-            continue
-        if name == site.name and _call_name(value) in _ALLOC and value is not None:
-            return _count_node(value)
-    return None
+    return site.count_node
 
 
 def _statement(node: Node) -> Node:
@@ -440,7 +429,8 @@ def _allocation(n: Node, fresh: FreshNames | None) -> AllocSite | None:
     if not name or value is None:
         return None
     if called in _ALLOC:
-        return AllocSite(name, _statement(n), _count(value), called == "calloc")
+        node = _count_node(value)
+        return AllocSite(name, _statement(n), poly.poly_of(node), called == "calloc", node)
     if fresh is not None and called in fresh.alloc:
         return AllocSite(name, _statement(n), None, called in fresh.zeroed)
     if value.type == "identifier":
