@@ -682,6 +682,8 @@ def call_units(fn: Node, scope: Scope, summaries: dict[str, Summary | str],
         got: _Site | str | None = None
         if s is None or isinstance(s, str):
             got = _not_hoisted(n, name, scope, calls.defined, s)
+            if got is None and name in calls.offloads and name in calls.defined:
+                got = _no_summary(n, name, scope)
         else:
             got = _site(n, s, scope, resolve)
         if got is None:
@@ -783,6 +785,20 @@ def _add_barrier(call: Node, name: str | None, scope: Scope, calls: Calls) -> No
                 f"the call to {what} at line {call.start_point[0] + 1} stays on the host and "
                 "its own offloaded loops would find the region's arrays present (its host "
                 "code would see a stale copy): no region around it")))
+
+
+def _no_summary(call: Node, name: str, scope: Scope) -> str | None:
+    """A note for a call that passes an array to a function of the file that offloads
+    (loops of its own, or through the functions it calls) but gives its callers no summary to
+    hold it by — no one data region (none, or several between its own barriers).  Its data
+    clauses, or its callees', are "present or copy" (OpenACC 3.3, 2.7.1): in a caller's
+    region they would find the caller's device copy and transfer nothing, while the
+    function's host code works on the host copy; so the call is a barrier like any call
+    that stays on the host (:func:`_add_barrier`).  None: it passes no array."""
+    if not _passed(call, scope):
+        return None
+    return (f"not hoisted: `{name}` (line {call.start_point[0] + 1}) offloads through its own "
+            "code or its callees but has no single data region a caller's region could hold")
 
 
 def _not_hoisted(call: Node, name: str | None, scope: Scope, defined: set[str],
