@@ -15,7 +15,7 @@ from accellium.dataset.analysis.tree import iter_nodes, named, text
 from accellium.dataset.loops import LineIndex
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.arrays import ArrayInfo, Scope, collect
-from accellium.dataset.offload.calls import host_handled
+from accellium.dataset.offload.calls import host_handled, in_units
 from accellium.dataset.offload.device import CallDevice, Unit
 from accellium.dataset.offload.extent import Extents
 from accellium.dataset.offload.flow import Flow, Lifetime, plan_flow
@@ -31,7 +31,7 @@ from accellium.dataset.offload.structure import (
     placeable_before,
 )
 from accellium.dataset.offload.swap import SwapGroup, merged, swap_groups, to_buffers
-from accellium.dataset.offload.uses import assignments
+from accellium.dataset.offload.uses import array_uses, assignments
 
 __all__ = ["Region", "choose_region", "per_loop_regions", "transfer_cost", "array_costs",
            "IN_LOOP"]
@@ -137,7 +137,8 @@ def _evaluate_once(lines: LineIndex, block: Node, devices: list[Unit], scope: Sc
         stmts = new
     if not kept or not stmts:
         return Region(Layout(block, stmts or []), [], {}, Flow(), dropped)
-    problem = exit_problem(stmts) or entry_problem(stmts) or _barrier(stmts, arrays, scope, kept)
+    problem = exit_problem(stmts) or entry_problem(stmts) or \
+        _barrier(stmts, arrays, scope, kept) or _row_pointer_store(stmts, arrays, kept)
     if problem:
         return problem
     if not lone and (not placeable_before(lines, stmts[0]) or
@@ -195,6 +196,29 @@ def _barrier(stmts: list[Node], arrays: dict[str, ArrayInfo], scope: Scope,
                     names = names - host_handled(d, scope)
         if names & set(arrays):
             return why
+    return None
+
+
+def _row_pointer_store(stmts: list[Node], arrays: dict[str, ArrayInfo],
+                       units: list[Unit]) -> str | None:
+    """Why the region cannot hold a host statement that stores a row pointer of an array it
+    maps with its rows (``A[i] = malloc(...)`` with ``A[0:n][0:m]`` mapped; None: it holds
+    none).  Only a pointer can be assigned there (an array is no modifiable lvalue, C11
+    6.3.2.1p1), so the array is a pointer to pointers, and the data construct reads its row
+    pointers where it starts, to copy the rows they point to and attach them (OpenACC 3.3,
+    2.6.8 attach, 2.7.1 a subarray of a pointer array): a pointer stored after that is one the
+    mapping never saw — its row may not even exist yet — and no ``update`` moves a pointer
+    to the device's copy.  (None of ``update``'s forms can replace a mapping: the rows must
+    be mapped after the last store.)"""
+    for stmt in stmts:
+        for u in array_uses(stmt):
+            info = arrays.get(u.name)
+            if info is None or info.shape.levels < 2 or not (u.write and u.plain) or \
+                    not u.names_row(info.shape.levels) or in_units(u.node, units):
+                continue
+            return (f"line {u.row + 1} stores a row pointer of `{u.name}`, which the region "
+                    "maps with its rows: the mapping reads the row pointers where the region "
+                    "starts, and no `update` moves a pointer stored after that")
     return None
 
 
