@@ -343,7 +343,8 @@ class Extents:
             if not body.start_byte <= cond.start_byte < body.end_byte:
                 continue
             for name, o, other in guards.implied(cond, holds):
-                ob = bounds_of(other, self.guarded_env_at(cond)) if name == r.var else None
+                ob = guards.side_bounds(other, self.guarded_env_at(cond), bounds_of) \
+                    if name == r.var else None
                 if ob is not None:
                     limits = guards.narrow(limits, o, ob)
         return LoopRange(r.var, limits[0], limits[1], r.unit)
@@ -415,11 +416,16 @@ def _eliminate(ps: tuple[poly.Poly, ...], r: LoopRange, smallest: bool
 
 def union(spans: list[Span], mins: dict[str, int] | None = None) -> Span | None:
     """The smallest span covering ``spans``: the lower bound provably at most every other one
-    and the upper bound provably at least every other one (None when there is none: guarded
-    spans ``cols..`` and ``rows*cols - cols..`` cannot be ordered, though ``0..`` is below
-    both)."""
+    (or 0, below every start that is at least 0: guarded spans ``cols..`` and
+    ``rows*cols - cols..`` cannot be ordered, but ``0..`` is below both) and the upper bound
+    provably at least every other one (None when there is none)."""
     if not spans:
         return None
     lo = tightest(tuple(s.lo for s in spans), largest=False, mins=mins)
+    if lo is None and all(poly.at_least_one(s.lo, mins) for s in spans):
+        # every start is at least 0: element 0 is in the object too — the pointer points
+        # into it (or is its array) and every element between it and one the program
+        # reaches is part of the same array object (C11 6.5.6p8)
+        lo = poly.const(0)
     hi = tightest(tuple(s.hi for s in spans), largest=True, mins=mins)
     return Span(lo, hi) if lo is not None and hi is not None else None

@@ -23,6 +23,7 @@ loop's whole range, a superset of what it reaches.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from tree_sitter import Node
 
@@ -30,7 +31,7 @@ from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, op, text, unparen
 from accellium.dataset.offload import poly
 
-__all__ = ["Env", "Limits", "implied", "narrow", "eliminate", "guards_of", "refine"]
+__all__ = ["Env", "Limits", "Offset", "implied", "side_bounds", "narrow", "eliminate", "guards_of", "refine"]
 
 Limits = tuple[tuple[poly.Poly, ...], tuple[poly.Poly, ...]]  # (index >= each, index <= each)
 MAX_CANDIDATES = 12
@@ -48,30 +49,90 @@ class Env(dict):
         self.index_range = index_range
 
 
-def implied(cond: Node | None, holds: bool) -> list[tuple[str, str, Node]]:
+@dataclass(frozen=True)
+class Offset:
+    """The other side of a comparison after :func:`implied` moved a constant across it: the
+    value of ``node`` plus ``by`` (``i + 1 < n`` is ``i < n - 1``: ``node`` is ``n``, ``by``
+    is -1); ``node`` None: the constant ``by`` (``if (i)`` is ``i != 0``, C11 6.8.4.1p2)."""
+
+    node: Node | None
+    by: int
+
+
+@dataclass(frozen=True)
+class _Side:
+    """Bounds of the other side, as :func:`narrow` reads them."""
+
+    lo: tuple[poly.Poly, ...]
+    hi: tuple[poly.Poly, ...]
+
+    @property
+    def exact(self) -> poly.Poly | None:
+        return self.lo[0] if len(self.lo) == 1 and self.lo == self.hi else None
+
+
+def side_bounds(other: Node | Offset, env, bounds_of):
+    """The bounds of the other side of a comparison :func:`implied` returned (``bounds_of``:
+    the bounds of an expression node in ``env``; None: unknown)."""
+    if not isinstance(other, Offset):
+        return bounds_of(other, env)
+    by = poly.const(other.by)
+    if other.node is None:
+        return _Side((by,), (by,))
+    b = bounds_of(other.node, env)
+    if b is None:
+        return None
+    return _Side(tuple(poly.add(x, by) for x in b.lo), tuple(poly.add(x, by) for x in b.hi))
+
+
+def _plus_constant(n: Node | None) -> tuple[Node, int] | None:
+    """``i + k`` or ``k + i`` (``k`` a non-negative decimal literal) as (``i``, ``k``): an
+    index plus a constant, which :func:`implied` moves to the other side (exact for the
+    values a loop bounded by the other side gives the index: no overflow there)."""
+    n = unparen(n)
+    if n is None or n.type != "binary_expression" or op(n) != "+":
+        return None
+    left, right = unparen(_field(n, "left")), unparen(_field(n, "right"))
+    for a, b in ((left, right), (right, left)):
+        if a is not None and b is not None and a.type == "identifier" and \
+                b.type == "number_literal" and text(b).isdigit():
+            return a, int(text(b))
+    return None
+
+
+def implied(cond: Node | None, holds: bool, truth: bool = True
+            ) -> list[tuple[str, str, Node | Offset]]:
     """``(name, operator, other side)`` comparisons that hold when ``cond`` is ``holds``,
-    the name on the left (``0 < i`` is ``i > 0``)."""
+    the name on the left (``0 < i`` is ``i > 0``; ``i + 1 < n`` is ``i < n - 1``).  With
+    ``truth``, a name tested alone (``if (i)``) is compared with 0: a scalar condition holds
+    when it compares unequal to 0 (C11 6.8.4.1p2, 6.5.13p3, 6.5.15p4)."""
     c = unparen(cond)
     if c is None:
         return []
     if c.type == "unary_expression" and op(c) == "!":
-        return implied(_field(c, "argument"), not holds)
+        return implied(_field(c, "argument"), not holds, truth)
+    if c.type == "identifier":
+        return [(text(c), "!=" if holds else "==", Offset(None, 0))] if truth else []
     if c.type != "binary_expression":
         return []
     o = op(c)
     left, right = _field(c, "left"), _field(c, "right")
     if (o == "&&" and holds) or (o == "||" and not holds):
-        return implied(left, holds) + implied(right, holds)
+        return implied(left, holds, truth) + implied(right, holds, truth)
     if o not in _NEGATE or left is None or right is None:
         return []
     if not holds:
         o = _NEGATE[o]
     lu, ru = unparen(left), unparen(right)
-    out = []
+    out: list[tuple[str, str, Node | Offset]] = []
     if lu is not None and lu.type == "identifier":
         out.append((text(lu), o, right))
     if ru is not None and ru.type == "identifier":
         out.append((text(ru), _MIRROR[o], left))
+    for mine, other, o2 in ((left, right, o), (right, left, _MIRROR[o])):
+        got = _plus_constant(mine)
+        if got is not None:
+            out.append((text(got[0]), o2, Offset(other, -got[1])))
     return out
 
 
@@ -158,7 +219,7 @@ def refine(own, cond: Node | None, holds: bool, env, bounds_of, made):
     lo, hi = list(own.lo), list(own.hi)
     for name, o, other in implied(cond, holds):
         limits = ranges(cond, name)
-        ob = bounds_of(other, env) if limits is not None else None
+        ob = side_bounds(other, env, bounds_of) if limits is not None else None
         if limits is None or ob is None:
             continue
         limits = narrow(limits, o, ob)
@@ -197,7 +258,7 @@ def conditional(sub: Node | int, at: Node, top: Node, loops: list[Node], names: 
     select indices), or do its subscript or the headers of ``loops`` (those between it and
     ``top``) take a value chosen by a condition (``?:``, or a local of ``names``)?  Otherwise
     the smallest element of its span is one the program itself reaches."""
-    if any(implied(c, holds) for c, holds in guards_of(at, top)):
+    if any(implied(c, holds, truth=False) for c, holds in guards_of(at, top)):
         return True
     parts = [sub] if isinstance(sub, Node) else []
     for loop in loops:
