@@ -742,14 +742,22 @@ void accrt_member_ptr(const void *slot, const char *name, int line) {
   accrt_fatal(98, msg);
 }
 void accrt_bind_ptr(void **pp, const void *section, size_t bytes) {
+  /* The construct that maps p[lo:len] translates p to the device for its own region (OpenACC
+   * 3.3, 2.7.1, 2.6.8), whatever earlier constructs bound: the table is kept least recently
+   * bound first, so a full table drops an old binding, never one this construct just made.
+   * (A binding renewed in place kept its first position: with the table full, the next new
+   * pointer of the same construct evicted it -- a stack slot reused by another function's
+   * pointer made the construct's own pointer look unmapped.) */
   accrt_state *S = &accrt_S;
   int i = 0;
   while (i < S->nbind && S->bind[i].pp != pp) i++;
-  if (i == S->nbind) {
-    if (S->nbind == 64) { memmove(S->bind, S->bind + 1, 63 * sizeof S->bind[0]); S->nbind = 63; }
-    i = S->nbind++;
-    S->bind[i].pp = pp;
+  if (i == S->nbind && S->nbind == 64) i = 0; /* full: the least recently bound goes */
+  if (i < S->nbind) {
+    memmove(S->bind + i, S->bind + i + 1, (S->nbind - i - 1) * sizeof S->bind[0]);
+    S->nbind--;
   }
+  i = S->nbind++;
+  S->bind[i].pp = pp;
   S->bind[i].section = section;
   S->bind[i].empty = bytes == 0;
   S->bind[i].construct = S->constructs;
