@@ -36,6 +36,10 @@ def add_dynamic_arguments(p: argparse.ArgumentParser) -> None:
                         "function, `accellium suggest --offload`) and compare it with the "
                         "authors' pragmas and the per-loop suggestions: verification, bytes "
                         "moved")
+    g.add_argument("--annotate-drivers", action="store_true",
+                   help="annotate every source of each program, its drivers too (the tool "
+                        "then also plans `main` and the set-up and check code around the "
+                        "kernels, as when a benchmark keeps them in one file); cpu mode")
 
 
 def _progress(msg: str) -> None:
@@ -63,6 +67,10 @@ def run_dynamic(args: argparse.Namespace,
     if args.threads < 1 or args.runs < 1:
         print("accellium eval: --threads and --runs must be >= 1", file=sys.stderr)
         return 2
+    if args.annotate_drivers and (engine == "none" or args.mode == "gpu"):
+        print("accellium eval: --annotate-drivers needs an engine (not none) and --mode cpu",
+              file=sys.stderr)
+        return 2
     only = [x.strip() for x in args.programs.split(",") if x.strip()] if args.programs else None
     try:
         opts = engine_options(args)
@@ -83,7 +91,7 @@ def run_dynamic(args: argparse.Namespace,
                 args.dynamic, None if engine == "none" else engine, threads=args.threads,
                 runs=args.runs, engine_options=opts, with_mutations=not args.no_mutations,
                 work_dir=args.work_dir, only=only, progress=_progress,
-                offload=args.offload, tsan=args.tsan)
+                offload=args.offload, tsan=args.tsan, annotate_drivers=args.annotate_drivers)
     except (ManifestError, ValueError, FileNotFoundError) as e:
         print(f"accellium eval: {' '.join(str(e).split())}", file=sys.stderr)
         return 2

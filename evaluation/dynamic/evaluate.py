@@ -205,8 +205,12 @@ def evaluate_dynamic(manifest: str | Path, engine_name: str | None = "auto", *, 
                      with_mutations: bool = True, work_dir: str | Path | None = None,
                      only: list[str] | None = None,
                      progress: Callable[[str], None] | None = None,
-                     offload: bool = False, tsan: bool = False) -> dict[str, Any]:
-    """Run the dynamic evaluation; returns the ``--json`` object.  With ``offload``, also the
+                     offload: bool = False, tsan: bool = False,
+                     annotate_drivers: bool = False) -> dict[str, Any]:
+    """Run the dynamic evaluation; returns the ``--json`` object.  With ``annotate_drivers``,
+    every source of a program is annotated, its drivers too (``main`` with its set-up and
+    check loops is planned and suggested for, as when a benchmark keeps everything in one
+    file); the authors' column stays as written.  With ``offload``, also the
     offload plan of every function (a third column next to the authors' pragmas and the
     per-loop suggestions); ``metrics["verified"]`` is then the plan's.  With ``tsan``, every
     variant that verifies is also built with ThreadSanitizer and run with Archer; a race it
@@ -225,6 +229,8 @@ def evaluate_dynamic(manifest: str | Path, engine_name: str | None = "auto", *, 
         if unknown:
             raise ValueError(f"unknown programs: {', '.join(unknown)}")
         programs = [p for p in programs if p.name in set(only)]
+    if annotate_drivers:
+        programs = [p.model_copy(update={"annotate": list(p.sources)}) for p in programs]
     engine = None
     t0 = time.perf_counter()
     if engine_name:
