@@ -28,7 +28,7 @@ from __future__ import annotations
 from tree_sitter import Node
 
 from accellium.dataset.analysis.library import library_function
-from accellium.dataset.analysis.macro_element import macro_element
+from accellium.dataset.analysis.macro_element import macro_element, touches_memory
 from accellium.dataset.analysis.macros import visible_at
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, mentions, root_of, text, unparen
@@ -63,7 +63,11 @@ def pure_calls(node: Node) -> bool:
     macro of type words is no call: the preprocessor makes it the cast ``(double) (x)``
     (C11 6.10.3), as the compiler reads it; nor is a call of a macro that stands for one
     element (:mod:`accellium.dataset.analysis.macro_element`; its arguments are still read
-    here)."""
+    here), nor a call of a function-like macro whose body alone is integer arithmetic on its
+    parameters and constants (``IDX(i, j)`` with ``#define IDX(i, j) ((i) * N + (j))``): the
+    preprocessor replaces it by that arithmetic before the code is read (C11 6.10.3,
+    translation phase 4), which reads and calls nothing
+    (:func:`~accellium.dataset.analysis.macro_element.touches_memory`)."""
     root = root_of(node)
     macros = visible_at(root, node.start_byte)
     for n in iter_nodes(node):
@@ -74,6 +78,8 @@ def pure_calls(node: Node) -> bool:
             m = macros.get(text(f))
             if m is not None and m.params is None and m.body.split() and \
                     set(m.body.split()) <= _TYPE_WORDS:
+                continue
+            if m is not None and m.params is not None and not touches_memory(m, macros):
                 continue
             lib = library_function(text(f))
             if (lib is None or not lib.pure) and macro_element(n) is None:
