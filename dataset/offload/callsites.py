@@ -9,7 +9,7 @@ see a stale copy)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from tree_sitter import Node
@@ -406,7 +406,7 @@ def same_rows(arg: Node, use: ParamUse, scope: Scope) -> tuple[Node, Shape] | No
         ident = node = left if _zero(right) else right if _zero(left) else None
     if node is None or ident is None or ident.type != "identifier":
         return None
-    shape = _array_shape(scope, text(ident))
+    shape = _rows_view(_array_shape(scope, text(ident)))
     if shape is None or shape.kind != "rows" or len(shape.dims) != len(use.rows) or \
             shape.levels != len(shape.dims) + 1:
         return None
@@ -414,6 +414,17 @@ def same_rows(arg: Node, use: ParamUse, scope: Scope) -> tuple[Node, Shape] | No
             not use.elem or _type(type_words(shape), scope) != _type(use.elem, scope):
         return None
     return node, shape
+
+
+def _rows_view(shape: Shape | None) -> Shape | None:
+    """A true array of arrays ``T A[N][M]...`` seen as what its name becomes in an argument:
+    a pointer to its first row, of type ``T (*)[M]...`` (C11 6.3.2.1p3), the rows of the
+    parameter ``T a[K][M]`` (C11 6.7.6.3p7) — the shape of a pointer to rows of ``M``; any
+    other shape as it is."""
+    if shape is None or shape.kind != "array" or len(shape.dims) < 2 or \
+            shape.levels != len(shape.dims):
+        return shape
+    return replace(shape, kind="rows", dims=shape.dims[1:])
 
 
 def _pointers_arg(a: Node | None, use: ParamUse, scope: Scope, s: Summary, k: int, line: int,
