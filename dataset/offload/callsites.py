@@ -812,11 +812,21 @@ def _no_summary(call: Node, name: str, scope: Scope) -> str | None:
             "code or its callees but has no single data region a caller's region could hold")
 
 
+def _type_macro_call(call: Node, name: str | None, defined: set[str]) -> bool:
+    """Is ``call`` ``DATA_TYPE (*A)`` of a declaration the parser read as an expression
+    (:func:`.shapes.type_macro`): a type after the preprocessor, no call?"""
+    from accellium.dataset.offload.shapes import type_macro
+
+    fn = _field(call, "function")
+    return name is not None and name not in defined and fn is not None and \
+        fn.type == "identifier" and type_macro(fn) is not None
+
+
 def _not_hoisted(call: Node, name: str | None, scope: Scope, defined: set[str],
                  why: str | None) -> str | None:
     """A note for a call that passes an array and cannot join a region (None: nothing to
     say — it passes no array, or its callee offloads nothing)."""
-    if not _passed(call, scope):
+    if not _passed(call, scope) or _type_macro_call(call, name, defined):
         return None
     line = call.start_point[0] + 1
     if name is None or name not in defined and _variable(name, scope):

@@ -161,6 +161,8 @@ def macro_items(stmt: Node) -> list[Node] | None:
         else None
     out = _call_expansion(call, fn) if call is not None else None
     if out is None:
+        out = type_macro_declaration(stmt)
+    if out is None:
         return None
     src = f"void __accellium_expansion(void) {{\n{out};\n}}\n"
     tree = parse_tree(src.encode("utf-8", "surrogateescape"), "c")
@@ -169,6 +171,47 @@ def macro_items(stmt: Node) -> list[Node] | None:
     if tree.root_node.has_error or body is None:
         return None
     return [k for k in named(body) if k.type != "comment"]
+
+
+#: The words of a type an object-like macro may stand for (``#define DATA_TYPE double``).
+_TYPE_WORDS = frozenset({"double", "float", "int", "long", "short", "char", "unsigned",
+                         "signed", "const", "volatile", "_Bool", "bool", "_Complex"})
+
+
+def type_macro_declaration(stmt: Node) -> str | None:
+    """The text of an expression statement that begins with an object-like macro whose body
+    is the words of a type (``DATA_TYPE (*A)[N] = malloc(...);`` with ``#define DATA_TYPE
+    double``), the macro replaced by its body and the ``;`` dropped; None for any other
+    statement.  The preprocessor replaces the macro before the statement is read (C11 6.10.3,
+    translation phase 4), so the statement is the declaration ``double (*A)[N] = ...``; the
+    parser, which does not expand, reads ``DATA_TYPE (*A)`` as a call and the statement as an
+    expression."""
+    if stmt.type != "expression_statement":
+        return None
+    first = stmt
+    while first.named_child_count:
+        first = first.named_children[0]
+    if first.type != "identifier" or first.start_byte != stmt.start_byte:
+        return None
+    body = type_macro(first)
+    if body is None:
+        return None
+    rest = text(stmt)[len(text(first)):].rstrip()
+    return f"{body} {rest[:-1] if rest.endswith(';') else rest}"
+
+
+def type_macro(name: Node) -> str | None:
+    """The body of the object-like macro the identifier ``name`` names where it stands, when
+    that body is the words of a type (``double`` of ``#define DATA_TYPE double``); else
+    None.  ``DATA_TYPE (x)`` is then no call: the preprocessor makes it ``double (x)``
+    (C11 6.10.3)."""
+    from accellium.dataset.analysis.macros import visible_at
+
+    m = visible_at(root_of(name), name.start_byte).get(text(name))
+    if m is None or m.params is not None or not m.body.split() or \
+            not set(m.body.split()) <= _TYPE_WORDS:
+        return None
+    return m.body
 
 
 def macro_declarator(d: Node) -> Node | None:
@@ -409,7 +452,8 @@ def _expanded(stmt: Node) -> list[Node] | None:
     """What a statement that is a call of a function-like macro expands to
     (:func:`macro_items`; None: another statement, or a call of a function)."""
     kids = named(stmt)
-    if len(kids) != 1 or kids[0].type != "call_expression":
+    if len(kids) != 1 or (kids[0].type != "call_expression" and
+                          type_macro_declaration(stmt) is None):
         return None
     return macro_items(stmt)
 
