@@ -249,9 +249,11 @@ def _arg(a: Node | None, shape: Shape | None, use: ParamUse, scope: Scope, s: Su
     covers = not skipped and use.covers and (
         not obj or _all_rows(use, shape, s.params, args, scope, stmt))
     # rows written from column 0 to bounds that are the sizes at this call: whole rows
-    whole = not skipped and bool(use.cols) and obj and \
-        _all_rows(use, shape, s.params, args, scope, stmt) and \
-        _all_columns(use, shape, s.params, args, scope, stmt)
+    whole = not skipped and bool(use.cols) and (
+        obj and _all_rows(use, shape, s.params, args, scope, stmt) and
+        _all_columns(use, shape, s.params, args, scope, stmt) or
+        reached is not None and not obj and
+        _whole_rows(use, shape, s.params, args, scope, stmt))
     return MappedArg(shape.name if reached is not None else text(a), a, span,
                      actuals, use.read and not whole, use.write, covers or whole,
                      in_caller(use.fills, s.params, args)
@@ -514,6 +516,39 @@ def _all_columns(use: ParamUse, shape: Shape, params: list[str | None], args: li
     return len(sizes) == len(use.cols) and all(
         m is not None and _is_whole(poly.const(0), c, m, params, args, scope, stmt)
         for c, m in zip(use.cols, sizes, strict=True))
+
+
+def _whole_rows(use: ParamUse, shape: Shape, params: list[str | None], args: list[Node],
+                scope: Scope, stmt: Node) -> bool:
+    """Are the callee's whole columns ``0..c`` (:attr:`ParamUse.cols`) at this call ``0..M-1``
+    for each size ``M`` of one row of the caller's rows ``A`` passed as themselves
+    (:func:`same_rows`: ``T (*A)[N][M]``, or ``T A[K][N][M]``)?  Then every row ``lo..hi``
+    the callee writes is written whole, each element before it is read (the section
+    ``A[lo:len][0:N][0:M]`` holds no element the call leaves as it was)."""
+    sizes = _row_sizes(shape)
+    return bool(sizes) and len(sizes) == len(use.cols) and all(
+        m is not None and _is_whole(poly.const(0), c, m, params, args, scope, stmt)
+        for c, m in zip(use.cols, sizes, strict=True))
+
+
+def _row_sizes(shape: Shape) -> list[poly.Poly | None]:
+    """The sizes of one row of ``A``, in order: ``N``, ``M`` of ``T (*A)[N][M]`` (the type it
+    points to) or of ``T A[K][N][M]`` (its sizes after the first); empty: neither."""
+    from accellium.dataset.offload.shapes import declaration_of, walk_declarator
+
+    decl = declaration_of(shape)
+    if decl is None:
+        return []
+    for d in decl.children_by_field_name("declarator"):
+        name, parts = walk_declarator(d)
+        if name != shape.name or not parts:
+            continue
+        if parts[-1][0] == "pointer" and len(parts) >= 2 and \
+                all(k == "array" for k, _ in parts[:-1]):
+            return [poly.poly_of(_field(n, "size")) for _, n in reversed(parts[:-1])]
+        if len(parts) >= 2 and all(k == "array" for k, _ in parts):
+            return [poly.poly_of(_field(n, "size")) for _, n in reversed(parts)][1:]
+    return []
 
 
 def _is_whole(lo: poly.Poly, hi: poly.Poly, size: poly.Poly, params: list[str | None],
