@@ -13,10 +13,14 @@ A group of pointer variables (the *members*) is followed when:
 * every assignment to a member inside the region copies another member (``p = q``,
   ``T *tmp = p``): no arithmetic, no other storage, no address taken (``&p``), no ``++``;
 * every member that holds a value where the region starts (declared outside it) is used by
-  the region's loops or hoisted calls, so the allocations the members can hold are exactly
-  those the loops reach (a third pointer swapped in that no loop uses: no region);
-* the loops reach the same section through every member (each buffer plays each role), and
-  no member's section comes from an allocation of the function;
+  the region's loops or hoisted calls, or appears in the region only as the initialiser of a
+  member the loops use in a declaration that is one of the region's own statements (``float
+  *tin = t_a, *tout = t_b;`` between the set-up loops and the time loop: C11 6.8p3, it runs
+  once when reached), so the allocations the members can hold are exactly those the loops
+  reach (a third pointer swapped in that no loop uses: no region);
+* the loops reach the same section through every member (each buffer plays each role); a
+  member the function allocated before the region is followed with that section too (the
+  group's clauses name each buffer with it), not its allocation's;
 * on the host inside the region a member is only copied, subscripted, or passed to a call
   (the flow brings those up to date as for any array), and no other name a member was copied
   from or to is used there (it would reach a buffer under a name the flow does not follow).
@@ -151,8 +155,29 @@ def _origin(m: str, members: set[str], scope: Scope, start: int, end: int) -> st
     return x
 
 
+def _initialiser_only(m: str, stmts: list[Node], members: set[str],
+                      arrays: dict[str, ArrayInfo]) -> bool:
+    """Whether `m` appears among the region's statements only as the initialiser of a member
+    the loops use, in a declaration that is itself one of those statements (``double *tout =
+    b;`` at the top of the region).  That declaration runs once, before every later statement
+    of the region (C11 6.8p3: an initialiser is evaluated when its declaration is reached, in
+    order), so the member holds `m`'s allocation and the loops reach `m`'s buffer through it:
+    `m` is one of the buffers the clause names, as when the declaration precedes the region."""
+    inits: set[int] = set()
+    for s in stmts:
+        if s.type != "declaration":
+            continue
+        for name, value in assignments(s).values.items():
+            src = _ident(value)
+            if src is not None and text(src) == m and name in members and name in arrays:
+                inits.add(src.id)
+    uses = [n.id for s in stmts for n in iter_nodes(s)
+            if n.type == "identifier" and text(n) == m]
+    return bool(inits) and all(u in inits for u in uses)
+
+
 def _problem(members: set[str], cp: _Copies, arrays: dict[str, ArrayInfo], scope: Scope,
-             where: tuple[int, int]) -> str | None:
+             where: tuple[int, int], stmts: list[Node]) -> str | None:
     """Why the members' swaps cannot be followed (None: they can)."""
     names = ", ".join(f"`{m}`" for m in sorted(members))
     for m in sorted(members):
@@ -171,13 +196,14 @@ def _problem(members: set[str], cp: _Copies, arrays: dict[str, ArrayInfo], scope
             return (f"`{m}` is assigned `{' '.join(text(n).split())}` inside the region (line "
                     f"{n.start_point[0] + 1}): only copies between the pointers {names} can be "
                     "followed")
-        if m not in cp.declared and m not in arrays:
+        if m not in cp.declared and m not in arrays and \
+                not _initialiser_only(m, stmts, members, arrays):
             return (f"`{m}` is swapped with {names}, but no offloaded loop uses it: the "
                     "allocation it holds is not one the region maps")
     infos = [arrays[m] for m in sorted(members) if m in arrays]
     first = infos[0].spans
     for info in infos:
-        if info.alloc is not None or not info.spans or not first or len(info.spans) != 1 or \
+        if not info.spans or not first or len(info.spans) != 1 or \
                 len(first) != 1 or not info.spans[0].same(first[0]):
             return (f"the pointers {names} exchange allocations, but the loops do not reach the "
                     "same section through each of them")
@@ -225,7 +251,7 @@ def swap_groups(stmts: list[Node], arrays: dict[str, ArrayInfo], scope: Scope,
             continue
         members = _component(name, inside.edges)
         seen |= members
-        problem = _problem(members, inside, arrays, scope, (start, end))
+        problem = _problem(members, inside, arrays, scope, (start, end), stmts)
         if problem:
             return [], problem
         copies = {i for a, b, ids in inside.edges if a in members for i in ids}
@@ -248,6 +274,17 @@ def swap_groups(stmts: list[Node], arrays: dict[str, ArrayInfo], scope: Scope,
     return groups, None
 
 
+def _span_section(info: ArrayInfo) -> str:
+    """The section the loops reach: a member allocated before the region (``float *t_a =
+    malloc(...)``) is followed through the loops' section like the other members, since the
+    group's clauses name every buffer with that one section (:func:`swap_groups`)."""
+    from accellium.dataset.offload.arrays import section_text
+
+    if info.alloc is None or not info.spans:
+        return info.section
+    return section_text(info.shape, info.spans) or info.section
+
+
 def merged(arrays: dict[str, ArrayInfo], groups: list[SwapGroup]) -> dict[str, ArrayInfo]:
     """The arrays as the flow follows them: each group one array under its ``rep``, with the
     uses of all its members."""
@@ -266,7 +303,8 @@ def merged(arrays: dict[str, ArrayInfo], groups: list[SwapGroup]) -> dict[str, A
         for i in infos:
             for did, us in i.uses.items():
                 uses.setdefault(did, []).extend(us)
-        out[name] = replace(info, uses=uses, dev_reads=any(i.dev_reads for i in infos),
+        out[name] = replace(info, uses=uses, alloc=None, section=_span_section(info),
+                            dev_reads=any(i.dev_reads for i in infos),
                             dev_writes=any(i.dev_writes for i in infos),
                             aliases=g.members, copies=g.copies)
     return out
