@@ -20,6 +20,7 @@ from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import (
     iter_nodes,
     named,
+    op,
     root_of,
     subscripts,
     text,
@@ -184,8 +185,12 @@ def _site(call: Node, s: Summary, scope: Scope, resolve: Resolver | None = None
         use = s.arrays.get(k)
         if use is None:
             continue
-        mapped = _pointers_arg(a, use, scope, s, k, line, args, bound) if use.inner else \
-            _arg(a, shape, use, scope, s, k, call, stmt, args, bound)
+        offset = None if use.inner or use.rows else _offset_arg(a, scope)
+        if offset is not None:
+            mapped = _offset_mapped(offset, use, scope, s, k, call, stmt, args, bound)
+        else:
+            mapped = _pointers_arg(a, use, scope, s, k, line, args, bound) if use.inner else \
+                _arg(a, shape, use, scope, s, k, call, stmt, args, bound)
         if isinstance(mapped, str):
             return mapped
         out.append(mapped)
@@ -212,6 +217,49 @@ def _host_read_args(a: Node | None, shape: Shape | None, s: Summary, k: int,
                    for n in poly.names(e) if n in s.params or n in bound}
         out.append(MappedArg(text(a), a, (e, e), actuals, True, False))
     return out
+
+
+#: The callee-side name of an offset argument's element offset (no C identifier has an ``@``).
+_OFFSET = "@offset"
+
+
+def _offset_arg(a: Node | None, scope: Scope) -> tuple[Node, Shape, Node] | None:
+    """``x + k`` or ``k + x`` with ``x`` a one-subscript pointer or array of the caller and
+    ``k`` an integer expression (the identifier, its shape, ``k``); None: another argument."""
+    if a is None or a.type != "binary_expression" or op(a) != "+":
+        return None
+    left, right = unparen(_field(a, "left")), unparen(_field(a, "right"))
+    for ptr, k in ((left, right), (right, left)):
+        if ptr is None or k is None or ptr.type != "identifier":
+            continue
+        shape = _array_shape(scope, text(ptr))
+        if shape is None or not (one_dim(shape) or shape.kind == "array" and shape.levels == 1):
+            continue
+        if any(n.type == "identifier" and _array_shape(scope, text(n)) is not None
+               for n in iter_nodes(k)):
+            return None  # the other operand names an array too: not an integer offset
+        return ptr, shape, k
+    return None
+
+
+def _offset_mapped(offset: tuple[Node, Shape, Node], use: ParamUse, scope: Scope, s: Summary,
+                   k: int, call: Node, stmt: Node, args: list[Node], bound: dict[str, Node]
+                   ) -> MappedArg | str:
+    """The caller's elements an argument ``x + off`` reaches: ``x + off`` points to element
+    ``off`` of ``x``'s array (C11 6.5.6p8) and the callee's ``p[e]`` is ``*(p + e)`` (C11
+    6.5.2.1p2), so the callee's ``lo..hi`` through the parameter is ``x[off+lo .. off+hi]``.
+    The callee's footprints (``fills``, ``reads_within``) are in its own names, unshifted:
+    dropped (the region then copies the section in, never less)."""
+    ident, shape, off = offset
+    got = _arg(ident, shape, use, scope, s, k, call, stmt, args, bound)
+    if isinstance(got, str) or got.span is None:
+        return got if isinstance(got, str) else (
+            f"argument {k + 1} of the call to `{s.function}` at line "
+            f"{call.start_point[0] + 1} is an offset into a true array")
+    shift = poly.var(_OFFSET)
+    lo, hi = poly.add(got.span[0], shift), poly.add(got.span[1], shift)
+    return MappedArg(got.name, got.node, (lo, hi), {**got.actuals, _OFFSET: off}, got.read,
+                     got.write, got.covers, None, None, got.object)
 
 
 def _arg(a: Node | None, shape: Shape | None, use: ParamUse, scope: Scope, s: Summary,
