@@ -14,7 +14,11 @@ Facts of OpenACC (3.3) and C this encodes, for a compute construct (``parallel``
   clause can be right: the loop gets no compute construct (the host runs it correctly), and
   the note says which data region would let it go to the device.  A clause naming the pointer without a section
   (``copyin(p)``) maps the 8-byte pointer alone (2.7.1), the same fault.  So each such array
-  gets a clause with the section the analysis derives from the loop bounds.
+  gets a clause with the section the analysis derives from the loop bounds.  A macro use is
+  its body (C11 6.10.3): the arrays a macro's body reads (``#define W(i, j) (w[(i)] * (j))``)
+  are the loop's as if written there; a loop using a macro whose body reaches memory the
+  analysis does not follow (``(w[idx[i]])``, ``(s->v[i])``, ``(*w)``) gets no compute
+  construct, as an array of unknown extent.
   A section the engine wrote that is not the one the loop reaches (another loop's bounds, a
   descending loop read the wrong way) is replaced by the derived one.
 * ``copyin`` never brings a device write back: an array the loop writes in a ``copyin`` (or
@@ -392,6 +396,16 @@ def _unmappable(directive: str, unmapped: list[str]) -> str:
             "construct")
 
 
+def _hidden(directive: str, macros: list[str]) -> str:
+    """The note of a loop that uses a macro whose expansion reaches memory the analysis does
+    not follow (the module doc: a macro use is its body, C11 6.10.3)."""
+    names = ", ".join(f"`{m}`" for m in macros)
+    return (f"no pragma: the loop uses {names}, whose expansion reads or writes memory no "
+            f"argument names (C11 6.10.3: a macro use is its body); what it reaches cannot be "
+            f"put in a data clause here, so `{directive}` could dereference host memory on a "
+            "GPU")
+
+
 _GANG_COUNTS = frozenset({"gang", "worker", "vector", "num_gangs", "num_workers",
                           "vector_length", "seq"})
 _LOOP_PRAGMA = re.compile(r"^[ \t]*#[ \t]*pragma[ \t]+acc[ \t]+loop\b", re.MULTILINE)
@@ -587,6 +601,9 @@ def complete_data(p, facts, notes: list[str]):
 
     if p.directive not in _COMPUTE or facts.in_region:
         return p
+    if getattr(facts, "hidden_macros", None):
+        notes.append(_hidden(p.directive, facts.hidden_macros))
+        return None
     p = _dropped_private(p, facts, notes)
     allowed = DIRECTIVES.get(p.directive, frozenset())
     if "copy" not in allowed:

@@ -199,7 +199,8 @@ def test_a_generator_through_a_macro_is_one_as_spelled_out():
 # user's nodes, so their calls are calls of a function not seen (before, their arguments alone
 # were read: `SET(i + 1, a[i] * 0.5)` looked like a loop that only reads `a` — a racing
 # `parallel loop copyin(a[0:n-1])` whose write never came back; `F(x, i)` and `P(i)` got
-# parallel pragmas with `x`/`p` unmapped, host memory on the device).
+# parallel pragmas with `x`/`p` unmapped, host memory on the device).  A body that is a value
+# reading elements with arithmetic subscripts (`F`) is now followed: its elements are read.
 OPAQUE = """#define SET(i, v) (a[i] = (v))
 #define F(x, i) (x[i] + x[(i) + 1])
 #define P(i) (*(p + (i)))
@@ -273,6 +274,12 @@ def test_macros_touching_memory_get_no_parallel_pragma(tmp_path):
                 for name, check in OPAQUE_CHECKS.items()}
     by = run_verified(tmp_path, programs)
     marks = marked_lines(OPAQUE)
-    for name in OPAQUE_CHECKS:
+    for name in ("set", "deref"):
         pragmas = {q["line"]: q["pragma"] for q in by[name]["engine"]["pragmas"]}
         assert "parallel" not in pragmas.get(marks[name], ""), (name, pragmas)
+    # `F(x, i)` is a value that reads two elements of `x`
+    # (:func:`~accellium.dataset.analysis.macro_element.macro_reads`): they are the loop's,
+    # so `x` is mapped with the section both reach (tests/test_dynamic_macro_hidden_arrays.py)
+    pragmas = {q["line"]: q["pragma"] for q in by["pairs"]["engine"]["pragmas"]}
+    assert pragmas[marks["pairs"]] == \
+        "#pragma acc parallel loop copyin(x[0:n+1]) copyout(w[0:n])", pragmas

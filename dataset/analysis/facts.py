@@ -149,6 +149,9 @@ class LoopFacts:
     indirect_writes: list[str] = field(default_factory=list)
     exits: list[Exit] = field(default_factory=list)
     calls: list[str] = field(default_factory=list)  # functions the loop calls (not pure library)
+    # macros the loop uses whose expansion reaches memory the analysis does not follow
+    # (:attr:`.walk_records.BodyWalk.hidden_macros`): the data guard gives no compute construct
+    hidden_macros: list[str] = field(default_factory=list)
     # functions called in the loop that must be compiled for the device (no `acc routine` seen)
     needs_routine: list[str] = field(default_factory=list)
     live_out: list[str] = field(default_factory=list)  # scalars read after the loop

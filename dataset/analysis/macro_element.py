@@ -25,10 +25,17 @@ from dataclasses import dataclass
 from tree_sitter import Node
 
 from accellium.dataset.analysis.library import library_function
-from accellium.dataset.analysis.macros import Macro, expanded_text, file_macros
+from accellium.dataset.analysis.macros import (
+    Macro,
+    _expression,
+    expanded_text,
+    file_macros,
+    tokens,
+)
 from accellium.dataset.analysis.tree import field, named, text
 
-__all__ = ["MacroElement", "macro_element", "touches_memory"]
+__all__ = ["MacroElement", "macro_element", "macro_reads", "object_touches_memory",
+           "touches_memory"]
 
 #: The fresh name a parameter is replaced by to read the body alone.
 _HOLE = "__accellium_param{}"
@@ -145,3 +152,100 @@ def touches_memory(m: Macro, table: Mapping[str, Macro]) -> bool:
     if got is not None:
         return not all(_arithmetic(s, None) for s in got[1])
     return not _arithmetic(alone, None)
+
+
+def _body_elements(alone: Node, holes: list[str]) -> list[tuple[str, list[Node]]] | None:
+    """The elements the body read alone (``alone``, each parameter a hole) names, in order,
+    when the rest of it is arithmetic (:func:`_arithmetic`) and each element is one of a
+    plain name (or of a parameter) with arithmetic subscripts; None otherwise."""
+    out: list[tuple[str, list[Node]]] = []
+    stack = [alone]
+    while stack:
+        n = stack.pop()
+        if n.type == "subscript_expression":
+            got = _element(n)
+            if got is None or not all(_arithmetic(s, got[0] if got[0] in holes else None)
+                                      for s in got[1]):
+                return None
+            out.append(got)
+            continue
+        if n.type == "call_expression":
+            fn = field(n, "function")
+            lib = library_function(text(fn)) if fn is not None and \
+                fn.type == "identifier" else None
+            if lib is None or not lib.pure:
+                return None
+            stack.extend(named(field(n, "arguments")))
+            continue
+        if n.type in ("number_literal", "char_literal", "sizeof_expression"):
+            continue
+        if n.type not in _ARITHMETIC:
+            return None
+        stack.extend(reversed(named(n)))
+    return out
+
+
+def _substituted(sub: Node, holes: list[str], args: list[Node],
+                 table: Mapping[str, Macro]) -> Node | None:
+    """The subscript ``sub`` of the body read alone with each hole replaced by its argument
+    (parenthesized, as the body's own parentheses would), after the preprocessor."""
+    toks = [f"( {text(args[holes.index(t)])} )" if t in holes else t for t in tokens(text(sub))]
+    src = " ".join(toks)
+    got = expanded_text(src, table)
+    return got if got is not None else _expression(src, "c")
+
+
+def macro_reads(call: Node, table: Mapping[str, Macro]) -> tuple[MacroElement, ...] | None:
+    """The elements a call of a function-like macro of ``table`` reads on its own when its
+    body is an rvalue that reads arrays: ``W(i, 3)`` with ``#define W(i, j) (w[(i)] * (j))``
+    reads ``w[(i)]`` though no argument names ``w``.  A call stands for its body, the
+    parameters replaced by the arguments (C11 6.10.3, 6.10.3.1), so the elements the body
+    names are read where the call is, with the subscripts of the expansion; what the
+    arguments read is read where the user wrote it.  Only a body read alone (each parameter
+    a fresh name) that is arithmetic on names and constants (pure library calls allowed) and
+    elements of plain names (or of a parameter given a plain name) whose subscripts are such
+    arithmetic (C11 6.5.2.1) qualifies; None otherwise (an assignment, a call, a member, a
+    dereference, ``u[idx[i]]``, an element that is the whole body: :func:`macro_element`),
+    or when it reads no element.  ``call`` may also be the name of an object-like macro
+    (``#define WI (w[i] * 2.0)``), whose body is read the same way (C11 6.10.3p9)."""
+    if call.type == "identifier":  # an object-like macro: a body without parameters
+        m = table.get(text(call))
+        if m is None or m.params is not None or m.constant:
+            return None
+        args: list[Node] = []
+        alone = expanded_text(m.name, table)
+    else:
+        fn = field(call, "function")
+        m = table.get(text(fn)) if fn is not None and fn.type == "identifier" else None
+        args = named(field(call, "arguments"))
+        if m is None or m.params is None or m.variadic or len(args) != len(m.params):
+            return None
+        alone = expanded_text(f"{m.name}({', '.join(_HOLE.format(k) for k in range(len(args)))})",
+                              table)
+    holes = [_HOLE.format(k) for k in range(len(args))]
+    found = _body_elements(alone, holes) if alone is not None else None
+    if not found:
+        return None
+    out: list[MacroElement] = []
+    for base, subs in found:
+        base_arg = holes.index(base) if base in holes else None
+        if base_arg is not None and args[base_arg].type != "identifier":
+            return None  # the array is an expression: not a plain name
+        real = [_substituted(s, holes, args, table) for s in subs]
+        if any(r is None for r in real):
+            return None
+        name = text(args[base_arg]) if base_arg is not None else base
+        out.append(MacroElement(name, tuple(_inner(r) or r for r in real if r is not None),
+                                base_arg))
+    return tuple(out)
+
+
+def object_touches_memory(m: Macro, table: Mapping[str, Macro]) -> bool:
+    """Does a use of the object-like macro ``m`` read or write memory (its body, an
+    expression, is neither a constant nor integer arithmetic on names and constants:
+    ``w[i]``, ``(*w)``, ``(s->v[i])``)?  A name whose body is not an expression (a type, a
+    storage class, a statement) is not read here: False."""
+    if m.params is not None or m.constant:
+        return False
+    alone = expanded_text(m.name, table)
+    return alone is not None and not _arithmetic(alone, None)

@@ -337,6 +337,7 @@ def _scalars(b: _Body, facts: LoopFacts) -> None:
     facts.private.extend(facts.private_arrays)
     facts.locals = sorted(w.decls - b.index_all)
     facts.calls = list(w.calls)
+    facts.hidden_macros = sorted(set(w.hidden_macros))
 
 
 def _struct_scratch(b: _Body, facts: LoopFacts) -> None:

@@ -107,6 +107,9 @@ class BodyWalk:
     events: dict[str, list[ScalarUse]] = field(default_factory=dict)
     decls: set[str] = field(default_factory=set)
     calls: list[str] = field(default_factory=list)
+    # macros whose expansion reads or writes memory the walk does not follow (a body that is
+    # not an element or arithmetic with elements: ``(w[idx[i]])``, ``(s->v[i])``, ``(*w)``)
+    hidden_macros: list[str] = field(default_factory=list)
     exits: list[Exit] = field(default_factory=list)
     call_sites: list[CallSite] = field(default_factory=list)
     labels: set[str] = field(default_factory=set)  # labels inside the loop

@@ -16,7 +16,11 @@ from tree_sitter import Node
 
 from accellium.dataset.analysis.facts import Exit, ExitKind
 from accellium.dataset.analysis.library import Effect, is_macro_name, library_function
-from accellium.dataset.analysis.macro_element import touches_memory
+from accellium.dataset.analysis.macro_element import (
+    macro_reads,
+    object_touches_memory,
+    touches_memory,
+)
 from accellium.dataset.analysis.macros import (
     MAX_DEPTH,
     Macro,
@@ -285,7 +289,8 @@ class _Walker:
         stmt = stmt or node
         t = node.type
         if t == "identifier":
-            self.event(text(node), Use.READ, stmt)
+            if not self._object_macro_reads(node):
+                self.event(text(node), Use.READ, stmt)
         elif t == "subscript_expression":
             self.access(node, write=False, read=True)
         elif t == "assignment_expression":
@@ -380,6 +385,9 @@ class _Walker:
             return
         if node.type == "identifier":
             name = text(node)
+            m = self.macros.get(name)
+            if m is not None and m.params is None and object_touches_memory(m, self.macros):
+                self.out.hidden_macros.append(name)  # `WI = v` writes what the body names
             self.event(name, kind, stmt)
             if kind is Use.WRITE:
                 self.out.assign_count[name] = self.out.assign_count.get(name, 0) + 1
@@ -491,7 +499,7 @@ class _Walker:
                     self._record(name, idx, write, read, node, walk=named(args))
                     return True
             if self._opaque(fn):
-                return False  # read as a call: the memory its body touches is not followed
+                return self._macro_reads(node, write, stmt)
             self.push(*((self.expr, (c, stmt)) for c in named(args)))
             return True
         if not _MACRO_ACCESS.fullmatch(fn) or args is None or fn in self.functions:
@@ -501,6 +509,38 @@ class _Walker:
             return False
         self._record(text(kids[0]), kids[1:], write, read, node, indirect=False)
         return True
+
+    def _macro_reads(self, node: Node, write: bool, stmt: Node) -> bool:
+        """A call of a macro whose body, an rvalue, reads elements no argument names
+        (``W(i, 3)`` with ``#define W(i, j) (w[(i)] * (j))``,
+        :func:`.macro_element.macro_reads`): each is read where the call is, with the
+        subscripts of the expansion (C11 6.10.3), and the arguments are read as written.
+        False (read as a call of a function not seen): another body, or a call written as
+        an lvalue."""
+        got = None if write else macro_reads(node, self.macros)
+        if got is None:
+            self.out.hidden_macros.append(text(_field(node, "function")))
+            return False
+        for e in got:
+            self._record(e.name, list(e.subs), False, True, node, walk=[])
+        args = named(_field(node, "arguments"))
+        bases = {e.base_arg for e in got}
+        self.push(*((self.expr, (c, stmt)) for k, c in enumerate(args) if k not in bases))
+        return True
+
+    def _object_macro_reads(self, node: Node) -> bool:
+        """The name of an object-like macro whose body reads elements
+        (``#define WI (w[i] * 2.0)``, :func:`.macro_element.macro_reads`): each is read
+        where the name is (C11 6.10.3p9).  False: not such a name."""
+        m = self.macros.get(text(node))
+        if m is None or m.params is not None:
+            return False
+        got = macro_reads(node, self.macros)
+        for e in got or ():
+            self._record(e.name, list(e.subs), False, True, node, walk=[])
+        if got is None and object_touches_memory(m, self.macros):
+            self.out.hidden_macros.append(m.name)
+        return got is not None
 
     def _opaque(self, name: str) -> bool:
         """A function-like macro of the file whose expansion reads or writes memory of its own

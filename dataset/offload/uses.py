@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
-from accellium.dataset.analysis.macro_element import macro_element
+from accellium.dataset.analysis.macro_element import macro_element, macro_reads
+from accellium.dataset.analysis.macros import file_macros, visible_at
 from accellium.dataset.analysis.tree import field as _field
-from accellium.dataset.analysis.tree import named, op, subscripts, text, unparen
+from accellium.dataset.analysis.tree import named, op, root_of, subscripts, text, unparen
 
 __all__ = ["ArrayUse", "array_uses", "is_declared_name", "Assignments", "assignments", "ZERO"]
 
@@ -129,6 +130,27 @@ def _macro_use(node: Node) -> tuple[ArrayUse, list[Node]] | None:
     return ArrayUse(got.name, node, list(got.subs), read, write, plain, whole), args
 
 
+def _macro_reads(node: Node) -> tuple[list[ArrayUse], list[Node]] | None:
+    """A call of a function-like macro of the file whose body, an rvalue, reads elements no
+    argument names (:func:`accellium.dataset.analysis.macro_element.macro_reads`:
+    ``W(i, 3)`` with ``#define W(i, j) (w[(i)] * (j))``): a read of each, with the
+    subscripts of the expansion, and the arguments still to read (None: not such a call)."""
+    if node.type == "identifier":  # an object-like macro (``#define WI (w[i] * 2.0)``)
+        table = visible_at(root_of(node), node.start_byte) \
+            if node.parent is not None and not is_declared_name(node) else None
+        got = macro_reads(node, table) if table and text(node) in table else None
+        args: list[Node] = []
+    else:
+        table = file_macros(node)
+        got = macro_reads(node, table) if table is not None else None
+        args = named(_field(node, "arguments"))
+    if got is None:
+        return None
+    bases = {e.base_arg for e in got}
+    args = [a for k, a in enumerate(args) if k not in bases]
+    return [ArrayUse(e.name, node, list(e.subs), True, False) for e in got], args
+
+
 def _deref_use(node: Node) -> ArrayUse | None:
     """``*p`` (the element ``p[0]``) or ``*(p + k)`` (``p[k]``, C11 6.5.2.1)."""
     arg = unparen(_field(node, "argument"))
@@ -197,6 +219,11 @@ def array_uses(root: Node | None) -> list[ArrayUse]:
         elif t == "call_expression" and (got := _macro_use(n)) is not None:
             out.append(got[0])
             kids = got[1]
+        elif t == "call_expression" and (reads := _macro_reads(n)) is not None:
+            out.extend(reads[0])
+            kids = reads[1]
+        elif t == "identifier" and (reads := _macro_reads(n)) is not None:
+            out.extend(reads[0])
         elif t == "identifier":
             use = _whole_use(n)
             if use is not None:
