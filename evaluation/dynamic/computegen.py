@@ -19,7 +19,8 @@ from accellium.evaluation.dynamic.accpragmas import (
     exit_calls,
     update_calls,
 )
-from accellium.evaluation.dynamic.cscan import deref_members, free_names, text
+from accellium.evaluation.dynamic.cmacros import macro_names
+from accellium.evaluation.dynamic.cscan import deref_members, free_names, objects_in_scope, text
 from accellium.evaluation.dynamic.emitctx import Ctx
 from accellium.evaluation.dynamic.loopgen import LoopGen
 
@@ -76,6 +77,8 @@ class ComputeGen(LoopGen):
         base = p.directive.split(" ")[0]
         combined = p.directive.endswith(" loop")
         free, loopvars = free_names(n, self.nonvars_at(n))
+        hidden = [v for v in macro_names(n, objects_in_scope(n), self.nonvars_at(n))
+                  if v not in free and v not in ctx.skip]
         free = [v for v in free if v not in ctx.skip]
         red_vars = self.gang_reduction_vars(n, prag)
         # a combined construct's `private` applies to its loop (OpenACC 3.3, 2.11): the loop
@@ -105,6 +108,8 @@ class ComputeGen(LoopGen):
                 f"{mode}, {c_string(v)}, {p.line});")
             rename[v] = f"(*__acc_v_{v})"
             bound.append(v)
+        pre += [self.pointer_check(v, ctx.rename.get(v, v), base, mode_base, p.line)
+                for v in hidden]
         # pointer members of the aggregates' device copies that the region dereferences
         for v, paths in deref_members(n, set(bound)).items():
             for path in paths:
@@ -132,6 +137,20 @@ class ComputeGen(LoopGen):
                                            **{v: f"__acc_pv_{v}" for v in private}})
         body = self.gen_compute_body(n, p, rest, combined, inner)
         return "{ " + " ".join(pre + decls) + " { " + body + " }" + post
+
+    @staticmethod
+    def pointer_check(v: str, src_v: str, base: str, mode: str, line: int) -> str:
+        """The check of a pointer ``v`` the region uses only through a macro's expansion
+        (:mod:`cmacros`): where no data clause or region maps what it points to, the kernel
+        would dereference a host address on a discrete GPU (OpenACC 3.3, 2.6.2: a pointer is
+        firstprivate), and ``accrt_var`` fails so.  Only a pointer is checked (a compile-time
+        test): the expansion is not rewritten to the device copies, so a variable or an
+        array is left to the host as before (a copy back would undo the body's writes)."""
+        return (f"if (ACCRT_ISPTR({v})) {{ int __acc_mk_{v}; unsigned char "
+                f"__acc_ms_{v}[ACCRT_SLOT({v})] __attribute__((aligned(16))); "
+                f"(void)accrt_var((void *)&({src_v}), sizeof({v}), 1, "
+                f"__builtin_classify_type({v}), __acc_ms_{v}, &__acc_mk_{v}, {COMPUTE[base]}, "
+                f"{mode}, {c_string(v)}, {line}); }}")
 
     def routine_check(self, call: Node) -> str:
         """A call in a compute region to a program function that is not an ``acc routine``
