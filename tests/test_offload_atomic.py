@@ -60,7 +60,7 @@ void centers(int n, int k, int d, const double *x, const int *member, double *c,
 void running(int n, int nb, const int *key, int *hist, int *seen);
 int main(void)
 {
-    int n = 200000, nb = 32, k = 8, d = 4, bad = 0;
+    int n = 50000, nb = 32, k = 8, d = 4, bad = 0;
     int *key = malloc(n * sizeof *key), *member = malloc(n * sizeof *member);
     double *w = malloc(n * sizeof *w), *x = malloc(n * d * sizeof *x);
     int *hist = calloc(nb, sizeof *hist), *rh = calloc(nb, sizeof *rh);
