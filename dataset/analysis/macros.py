@@ -378,8 +378,9 @@ def visible_at(root: Node, at: int, constants: bool = False) -> dict[str, Macro]
 def file_macros(node: Node) -> dict[str, Macro] | None:
     """The macros visible where the call ``node`` of a whole file's tree is, the headers'
     included (:func:`header_macros`), when its function's name is one of them; None when it
-    is not a call of such a name (checked first, without building the table)."""
-    fn = _field(node, "function")
+    is not a call of such a name (checked first, without building the table).  ``node`` may
+    also be an identifier: the same, for that name (an object-like macro's use)."""
+    fn = node if node.type == "identifier" else _field(node, "function")
     if fn is None or fn.type != "identifier":
         return None
     name = text(fn)

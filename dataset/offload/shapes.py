@@ -205,9 +205,9 @@ def type_macro(name: Node) -> str | None:
     that body is the words of a type (``double`` of ``#define DATA_TYPE double``); else
     None.  ``DATA_TYPE (x)`` is then no call: the preprocessor makes it ``double (x)``
     (C11 6.10.3)."""
-    from accellium.dataset.analysis.macros import visible_at
+    from accellium.dataset.analysis.macros import file_macros
 
-    m = visible_at(root_of(name), name.start_byte).get(text(name))
+    m = (file_macros(name) or {}).get(text(name))
     if m is None or m.params is not None or not m.body.split() or \
             not set(m.body.split()) <= _TYPE_WORDS:
         return None

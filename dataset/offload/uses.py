@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from tree_sitter import Node
 
 from accellium.dataset.analysis.macro_element import macro_element, macro_reads
-from accellium.dataset.analysis.macros import file_macros, visible_at
+from accellium.dataset.analysis.macros import file_macros
 from accellium.dataset.analysis.tree import field as _field
-from accellium.dataset.analysis.tree import named, op, root_of, subscripts, text, unparen
+from accellium.dataset.analysis.tree import named, op, subscripts, text, unparen
 
 __all__ = ["ArrayUse", "array_uses", "is_declared_name", "Assignments", "assignments", "ZERO"]
 
@@ -136,9 +136,9 @@ def _macro_reads(node: Node) -> tuple[list[ArrayUse], list[Node]] | None:
     ``W(i, 3)`` with ``#define W(i, j) (w[(i)] * (j))``): a read of each, with the
     subscripts of the expansion, and the arguments still to read (None: not such a call)."""
     if node.type == "identifier":  # an object-like macro (``#define WI (w[i] * 2.0)``)
-        table = visible_at(root_of(node), node.start_byte) \
+        table = file_macros(node) \
             if node.parent is not None and not is_declared_name(node) else None
-        got = macro_reads(node, table) if table and text(node) in table else None
+        got = macro_reads(node, table) if table else None
         args: list[Node] = []
     else:
         table = file_macros(node)

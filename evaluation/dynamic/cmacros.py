@@ -22,6 +22,7 @@ import re
 from tree_sitter import Node
 
 from accellium.dataset.analysis.macros import expand, tokens, visible_at
+from accellium.dataset.analysis.tree import iter_nodes, root_of
 from accellium.evaluation.dynamic.cscan import declared_names, text
 
 __all__ = ["macro_names"]
@@ -51,27 +52,18 @@ def _macro_uses(region: Node, macros: dict[str, object]) -> list[Node]:
 
 def _declared_in(region: Node) -> set[str]:
     """Names declared anywhere in ``region`` (its locals: not the enclosing scope's)."""
-    out: set[str] = set()
-    stack = [region]
-    while stack:
-        n = stack.pop()
-        if n.type == "declaration":
-            out.update(declared_names(n))
-        stack.extend(n.children)
-    return out
+    return {name for n in iter_nodes(region) if n.type == "declaration"
+            for name in declared_names(n)}
 
 
 def macro_names(region: Node, objects: set[str], nonvars: set[str]) -> list[str]:
     """The variables of the scope around ``region`` (``objects``, less ``nonvars``) that the
     macros ``region`` uses expand to but its own text does not name (in order of use)."""
-    root = region
-    while root.parent is not None:
-        root = root.parent
-    macros = visible_at(root, region.start_byte)
+    macros = visible_at(root_of(region), region.start_byte)
     if not macros:
         return []
     local = _declared_in(region)
-    own = {text(n) for n in _identifiers(region)}
+    own = {text(n) for n in iter_nodes(region) if n.type == "identifier"}
     out: dict[str, None] = {}
     for use in _macro_uses(region, dict(macros)):
         body = expand(text(use), macros)
@@ -82,13 +74,3 @@ def macro_names(region: Node, objects: set[str], nonvars: set[str]) -> list[str]
                 out.setdefault(t, None)
     return list(out)
 
-
-def _identifiers(region: Node) -> list[Node]:
-    out: list[Node] = []
-    stack = [region]
-    while stack:
-        n = stack.pop()
-        if n.type == "identifier":
-            out.append(n)
-        stack.extend(n.children)
-    return out

@@ -33,6 +33,16 @@ def _private_copy(v: str) -> str:
     return f"__typeof__({v}) __acc_pv_{v}; memset(&__acc_pv_{v}, 0xff, sizeof __acc_pv_{v});"
 
 
+def _var_call(v: str, src_v: str, isptr: str, slot: str, kind: str, base: str, mode: str,
+              line: int) -> str:
+    """The runtime's ``accrt_var`` call for the variable ``v`` of a compute construct
+    (``src_v``: how the enclosing code names it; ``isptr``: the C test of whether it is a
+    pointer; ``slot``/``kind``: the names of its slot and kind locals)."""
+    return (f"accrt_var((void *)&({src_v}), sizeof({v}), {isptr}, "
+            f"__builtin_classify_type({v}), {slot}, &{kind}, {COMPUTE[base]}, "
+            f"{mode}, {c_string(v)}, {line})")
+
+
 class ComputeGen(LoopGen):
     """Mixed into the emitter (``translate.Emitter``): compute regions and data directives."""
 
@@ -103,9 +113,8 @@ class ComputeGen(LoopGen):
             pre.append(
                 f"int __acc_k_{v}; unsigned char __acc_s_{v}[ACCRT_SLOT({v})] "
                 f"__attribute__((aligned(16))); __typeof__({v}) *__acc_v_{v} = (__typeof__({v}) *)"
-                f"accrt_var((void *)&({src_v}), sizeof({v}), ACCRT_ISPTR({v}), "
-                f"__builtin_classify_type({v}), __acc_s_{v}, &__acc_k_{v}, {COMPUTE[base]}, "
-                f"{mode}, {c_string(v)}, {p.line});")
+                + _var_call(v, src_v, f"ACCRT_ISPTR({v})", f"__acc_s_{v}", f"__acc_k_{v}", base,
+                            mode, p.line) + ";")
             rename[v] = f"(*__acc_v_{v})"
             bound.append(v)
         pre += [self.pointer_check(v, ctx.rename.get(v, v), base, mode_base, p.line)
@@ -147,10 +156,9 @@ class ComputeGen(LoopGen):
         test): the expansion is not rewritten to the device copies, so a variable or an
         array is left to the host as before (a copy back would undo the body's writes)."""
         return (f"if (ACCRT_ISPTR({v})) {{ int __acc_mk_{v}; unsigned char "
-                f"__acc_ms_{v}[ACCRT_SLOT({v})] __attribute__((aligned(16))); "
-                f"(void)accrt_var((void *)&({src_v}), sizeof({v}), 1, "
-                f"__builtin_classify_type({v}), __acc_ms_{v}, &__acc_mk_{v}, {COMPUTE[base]}, "
-                f"{mode}, {c_string(v)}, {line}); }}")
+                f"__acc_ms_{v}[ACCRT_SLOT({v})] __attribute__((aligned(16))); (void)"
+                + _var_call(v, src_v, "1", f"__acc_ms_{v}", f"__acc_mk_{v}", base, mode, line)
+                + "; }")
 
     def routine_check(self, call: Node) -> str:
         """A call in a compute region to a program function that is not an ``acc routine``
