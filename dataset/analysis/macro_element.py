@@ -19,7 +19,7 @@ function call — is not an element only, and such a call is read as before.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from tree_sitter import Node
@@ -85,9 +85,13 @@ def _element(node: Node | None) -> tuple[str, list[Node]] | None:
     return text(cur), idx
 
 
-def _arithmetic(sub: Node, base_hole: str | None) -> bool:
+def _arithmetic(sub: Node, base_hole: str | None,
+                elements: list[tuple[str, list[Node]]] | None = None,
+                holes: Sequence[str] = ()) -> bool:
     """Does the subscript ``sub`` (of the body read alone) compute an integer from names and
-    constants only, without naming the array's own parameter?"""
+    constants only, without naming the array's own parameter?  With ``elements``, an element
+    of a plain name (or of a parameter, one of ``holes``) whose subscripts are such
+    arithmetic is allowed too, and appended there (array, subscripts) as the walk meets it."""
     stack = [sub]
     while stack:
         n = stack.pop()
@@ -101,9 +105,16 @@ def _arithmetic(sub: Node, base_hole: str | None) -> bool:
                 return False
             stack.extend(named(field(n, "arguments")))
             continue
+        if elements is not None and n.type == "subscript_expression":
+            got = _element(n)
+            if got is None or not all(_arithmetic(s, got[0] if got[0] in holes else None)
+                                      for s in got[1]):
+                return False
+            elements.append(got)
+            continue
         if n.type not in _ARITHMETIC or (n.type == "identifier" and text(n) == base_hole):
             return False
-        stack.extend(named(n))
+        stack.extend(reversed(named(n)))
     return True
 
 
@@ -159,30 +170,7 @@ def _body_elements(alone: Node, holes: list[str]) -> list[tuple[str, list[Node]]
     when the rest of it is arithmetic (:func:`_arithmetic`) and each element is one of a
     plain name (or of a parameter) with arithmetic subscripts; None otherwise."""
     out: list[tuple[str, list[Node]]] = []
-    stack = [alone]
-    while stack:
-        n = stack.pop()
-        if n.type == "subscript_expression":
-            got = _element(n)
-            if got is None or not all(_arithmetic(s, got[0] if got[0] in holes else None)
-                                      for s in got[1]):
-                return None
-            out.append(got)
-            continue
-        if n.type == "call_expression":
-            fn = field(n, "function")
-            lib = library_function(text(fn)) if fn is not None and \
-                fn.type == "identifier" else None
-            if lib is None or not lib.pure:
-                return None
-            stack.extend(named(field(n, "arguments")))
-            continue
-        if n.type in ("number_literal", "char_literal", "sizeof_expression"):
-            continue
-        if n.type not in _ARITHMETIC:
-            return None
-        stack.extend(reversed(named(n)))
-    return out
+    return out if _arithmetic(alone, None, out, holes) else None
 
 
 def _substituted(sub: Node, holes: list[str], args: list[Node],
