@@ -70,6 +70,12 @@ def _directive_of(text: str) -> str | None:
 _SKIP_PP = re.compile(r"^\s*#\s*(endif|else|elif|if|ifdef|ifndef|elifdef|elifndef)\b")
 _PRAGMA_RE = re.compile(r"^\s*#\s*pragma\b")
 _PRAGMA_OPERATOR = re.compile(r"^\s*(?:_Pragma|__pragma)\s*\(")
+#: The static-control-part markers of polyhedral source-to-source tools (``#pragma scop`` /
+#: ``#pragma endscop``: pet, Clan, PPCG, Pluto; PolyBench writes them around every kernel).
+#: No C compiler recognises them, and a pragma the implementation does not recognise is
+#: ignored (C11 6.10.6p1; gcc warns ``ignoring '#pragma scop'``), so unlike ``omp`` or
+#: ``GCC ivdep`` they bind to no statement and an OpenACC directive may stand beside them.
+_MARKER_PRAGMA = re.compile(r"^\s*#\s*pragma\s+(?:scop|endscop)\s*(?:$|//|/\*)")
 
 
 _OPENS = frozenset({"if", "ifdef", "ifndef"})
@@ -181,11 +187,14 @@ def pragmas_above(lines: LineIndex, row: int, col_byte: int = 0) -> list[PragmaL
 
 def foreign_pragma_above(lines: LineIndex, row: int) -> str | None:
     """The first non-OpenACC pragma (``#pragma omp ...``, ``#pragma GCC ivdep``, a
-    ``_Pragma(...)`` operator) directly above line ``row`` -- only blank lines, comments and
-    ``#if``-family lines in between -- or None.  Stops at code or at an OpenACC pragma."""
+    ``_Pragma(...)`` operator) directly above line ``row`` -- only blank lines, comments,
+    ``#if``-family lines and the markers no compiler reads (:data:`_MARKER_PRAGMA`) in
+    between -- or None.  Stops at code or at an OpenACC pragma."""
     for _start, _end, ls in _directives_above(lines, row):
         if is_acc_pragma(ls):
             return None
+        if _MARKER_PRAGMA.match(ls):
+            continue
         if _PRAGMA_RE.match(ls) or _PRAGMA_OPERATOR.match(ls):
             return re.sub(r"\s+", " ", _strip_trailing_comment(ls))
         if not _SKIP_PP.match(ls):
