@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +33,7 @@ from .actions import (
 )
 from .document import Cancelled, DocIndex, DocView, loop_id
 from .logs import text
-from .loop_notes import no_pragma_action, no_pragma_reason
+from .loop_notes import no_pragma_action, no_pragma_reason, running_action
 from .offload import (
     apply_command,
     offload_action,
@@ -53,7 +54,20 @@ __all__ = ["code_actions", "resolve_action", "annotate", "ANNOTATE_FILE"]
 
 ANNOTATE_FILE = "accellium.annotateFile"
 MAX_ACTION_LOOPS = 4  # the loop at the cursor and up to 3 enclosing loops
-ACTION_BUDGET_S = 10.0  # embedded engine time one code-action request may spend
+
+
+def _budget_s(name: str, default: float) -> float:
+    """Seconds from the environment variable ``name`` (a positive number up to 600), else
+    ``default``."""
+    try:
+        v = float(os.environ.get(name, ""))
+    except ValueError:
+        return default
+    return v if 0 < v <= 600 else default
+
+
+#: embedded engine time one code-action request may spend (ACCELLIUM_ACTION_BUDGET_S)
+ACTION_BUDGET_S = _budget_s("ACCELLIUM_ACTION_BUDGET_S", 10.0)
 
 
 async def code_actions(ls: AccelliumServer, params: types.CodeActionParams):
@@ -161,6 +175,9 @@ async def _loop_actions(ls: AccelliumServer, params: types.CodeActionParams, doc
             outcome = await ls.service.embedded(q, ls.engine_lane(uri), left)
         if doc.generation != view.generation:
             return None  # the buffer changed meanwhile: the client asks again
+        if outcome.running and i == 0 and lp.pragma is None and ls.disabled_supported():
+            out.append(running_action(ACTION_BUDGET_S, kind))
+            continue
         got = await _actions_for(ls, doc, view, lp, outcome.suggestion, i == 0, kind, dc)
         if got is None:
             return None

@@ -62,6 +62,19 @@ def no_pragma_action(reason: str, kind: str) -> types.CodeAction:
                             disabled=types.CodeActionDisabled(reason=reason))
 
 
+RUNNING_TITLE = "OpenACC pragma: still analysing this loop"
+
+
+def running_action(budget_s: float, kind: str) -> types.CodeAction:
+    """The disabled action for the loop at the cursor whose analysis ran past the request's
+    budget: the run goes on and caches its answer, so the quick fix is there when the client
+    asks again (a cursor move, the light bulb); without it the user would see no action and
+    no reason."""
+    return types.CodeAction(title=RUNNING_TITLE, kind=kind, disabled=types.CodeActionDisabled(
+        reason=f"the analysis takes longer than a code action waits ({budget_s:g} s); it "
+               "goes on, and the pragma is offered when you ask again in a moment"))
+
+
 def note_diagnostic(view: DocView, lp: Loop, reason: str) -> types.Diagnostic:
     """An Information diagnostic from the loop's ``for`` to the end of that line."""
     row = lp.start_line

@@ -64,6 +64,7 @@ class Outcome:
     source: str  # "backend" | "embedded"
     note: str | None = None  # e.g. why the embedded engine answered
     cached: bool = False
+    running: bool = False  # past its budget: the run goes on, its answer will be cached
 
 
 @dataclass
@@ -251,7 +252,8 @@ class SuggestService:
         except TimeoutError:
             log.info("embedded engine '%s' over its %.1f s budget", self.settings.engine,
                      budget or 0)
-            return Outcome(None, "embedded", note="the embedded engine took too long")
+            return Outcome(None, "embedded", note="the embedded engine took too long",
+                           running=True)
         return Outcome(sug, "embedded")
 
     def engine(self, name: str):

@@ -20,13 +20,14 @@ ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(
     [p for p in (os.environ.get("PYTHONPATH"), str(ROOT)) if p])}
 
 
-def client_fixture(*setup: Callable[[LanguageClient], object]):
+def client_fixture(*setup: Callable[[LanguageClient], object], env: dict | None = None):
     """A pytest-lsp ``client`` fixture (assign it to ``client`` in a test module): a real
-    language server over stdio, each of ``setup`` called on its client (e.g.
-    ``accellium.lsp.testing.record_statuses``) before the test initialises the session, the
-    session shut down after the test."""
+    language server over stdio (``env``: more environment variables for it), each of
+    ``setup`` called on its client (e.g. ``accellium.lsp.testing.record_statuses``) before the
+    test initialises the session, the session shut down after the test."""
 
-    @pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER, server_env=ENV))
+    @pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER,
+                                                  server_env={**ENV, **(env or {})}))
     async def client(lsp_client: LanguageClient):
         for step in setup:
             step(lsp_client)
