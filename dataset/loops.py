@@ -129,7 +129,11 @@ def parse_tree(source: bytes, lang: str, old_tree: Tree | None = None) -> Tree:
     """
     parser = Parser(tree_sitter_language(normalize_lang(lang)))
     view = grammar_view(mask_pragmas(source))
-    return parser.parse(view, old_tree) if old_tree is not None else parser.parse(view)
+    tree = parser.parse(view, old_tree) if old_tree is not None else parser.parse(view)
+    from accellium.dataset.analysis.tree import remember_root  # (analysis imports this module)
+
+    remember_root(tree.root_node)
+    return tree
 
 
 def parse_below(source: bytes, lang: str, rows: int) -> Tree:

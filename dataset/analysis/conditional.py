@@ -21,8 +21,8 @@ from collections.abc import Iterable
 from tree_sitter import Node
 
 from accellium.dataset.analysis.scope import FileIndex, declared_names
+from accellium.dataset.analysis.tree import ancestors, text
 from accellium.dataset.analysis.tree import field as _field
-from accellium.dataset.analysis.tree import text
 
 __all__ = ["conditional_names"]
 
@@ -83,11 +83,9 @@ def conditional_names(index: FileIndex, function: Node, loop: Node, names: Itera
     assert isinstance(got, dict)
     at = loop.start_byte
     holding = set()
-    up = loop.parent
-    while up is not None:
+    for up in ancestors(loop):
         if up.type in _GROUPS and _span(up)[0] <= at < _span(up)[1] and _key(up):
             holding.add(_key(up))
-        up = up.parent
     grouped = index.memo.get("conditional-names")
     if grouped is None:  # the names with a declaration in some group: only they can answer
         grouped = index.memo["conditional-names"] = {

@@ -130,11 +130,63 @@ def iter_nodes(node: Node) -> Iterator[Node]:
         stack.extend(reversed(n.children))
 
 
+#: the roots of recently parsed trees, newest last (:func:`remember_root`, :func:`root_of`)
+_ROOTS: tuple[Node, ...] = ()
+_MAX_ROOTS = 8
+
+
+def remember_root(root: Node) -> None:
+    """Keep ``root`` among the recent roots :func:`root_of` tries first."""
+    global _ROOTS
+    _ROOTS = (*[r for r in _ROOTS if r != root][-(_MAX_ROOTS - 1):], root)
+
+
+def _holds(root: Node, node: Node) -> bool:
+    """Is ``node`` a node of ``root``'s tree?  The smallest node of the tree over ``node``'s
+    bytes is ``node`` or lies below it with the same bytes; nodes compare equal only within
+    one tree."""
+    if not (root.start_byte <= node.start_byte and node.end_byte <= root.end_byte):
+        return False
+    d = root.descendant_for_byte_range(node.start_byte, node.end_byte)
+    while d is not None and d.start_byte == node.start_byte and d.end_byte == node.end_byte:
+        if d == node:
+            return True
+        d = d.parent
+    return False
+
+
 def root_of(node: Node) -> Node:
-    """The root of the tree ``node`` belongs to (the file's translation unit)."""
+    """The root of the tree ``node`` belongs to (the file's translation unit).  A node does
+    not know its tree and finding a parent walks down from the root, so climbing costs the
+    square of the depth; a recently parsed tree's root is found by a descent instead."""
+    for r in reversed(_ROOTS):
+        if _holds(r, node):
+            if r != _ROOTS[-1]:
+                remember_root(r)
+            return r
     while node.parent is not None:
         node = node.parent
+    remember_root(node)
     return node
+
+
+def ancestors(node: Node) -> list[Node]:
+    """The nodes that contain ``node``, its parent first and the root last: one descent from
+    the root (``.parent`` walks down from the root at each step)."""
+    cur = root_of(node)
+    path: list[Node] = []
+    while cur != node:
+        path.append(cur)
+        nxt = cur.child_with_descendant(node)
+        if nxt is None:  # not reached by the descent: climb
+            up, p = [], node.parent
+            while p is not None:
+                up.append(p)
+                p = p.parent
+            return up
+        cur = nxt
+    path.reverse()
+    return path
 
 
 def subscripts(node: Node) -> tuple[Node | None, list[Node]]:

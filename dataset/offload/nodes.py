@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tree_sitter import Node
 
-from accellium.dataset.analysis.tree import field, iter_nodes, named, op, unparen
+from accellium.dataset.analysis.tree import ancestors, field, iter_nodes, named, op, unparen
 
 __all__ = ["enclosing_function", "statement_of", "in_sizeof", "block_items", "assignment_chain", "loops_around",
            "LOOPS", "JUMPS", "has_jump"]
@@ -22,10 +22,9 @@ def has_jump(node: Node) -> bool:
 def enclosing_function(node: Node) -> Node | None:
     """``node`` itself when it is a function definition, else the one around it (None: at
     file scope)."""
-    p: Node | None = node
-    while p is not None and p.type != "function_definition":
-        p = p.parent
-    return p
+    if node.type == "function_definition":
+        return node
+    return next((p for p in ancestors(node) if p.type == "function_definition"), None)
 
 
 def statement_of(node: Node) -> Node:

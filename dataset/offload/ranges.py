@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
-from accellium.dataset.analysis.tree import LOOP_TYPES, op, text, unparen
+from accellium.dataset.analysis.tree import LOOP_TYPES, ancestors, op, text, unparen
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.bounds import Bounds, bounds_of
@@ -135,15 +135,13 @@ def enclosing_minimum(top: Node, mins: dict[str, int]) -> None:
     0), or anything an ``int`` holds (``INT_MIN``) when no lower bound is a constant.
     Taking it as ``>= 1`` like a size would accept ``a[c*i - c]`` at ``i = 0``, before
     the array."""
-    p = top.parent
-    while p is not None:
+    for p in ancestors(top):
         var = loop_var(p) if p.type == "for_statement" else None
         if var and var not in mins:
             r = loop_range(p, {})
             consts = [lo.get((), 0) for lo in (r.lo if r is not None else ())
                       if not poly.names(lo)]
             mins[var] = max(consts) if consts else INT_MIN
-        p = p.parent
 
 
 def size_minimum(r: LoopRange, mins: dict[str, int]) -> None:
