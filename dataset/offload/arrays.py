@@ -60,6 +60,12 @@ class Scope:
     # the calls among ``barriers`` that are there because their callee offloads loops and its
     # host code reaches globals (:func:`.global_uses.call_touches`): call node ids
     host_walls: frozenset[int] = frozenset()
+    # call arguments that are locals holding an offset into an array (``x`` declared
+    # ``T *x = a + k``, :mod:`.offset_locals`): the identifier's node id -> ``a + k``
+    offset_locals: dict[int, Node] = field(default_factory=dict)
+    # the array's identifier in each such ``a + k``: an address computed, no element accessed
+    # (C11 6.5.6p8); the accesses through the local are the calls' (:mod:`.offset_locals`)
+    offset_bases: frozenset[int] = frozenset()
 
     def shape(self, name: str) -> Shape | None:
         if name in self.members:

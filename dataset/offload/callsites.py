@@ -38,6 +38,7 @@ from accellium.dataset.offload.calls import (
 )
 from accellium.dataset.offload.device import CallDevice, Device, MappedArg
 from accellium.dataset.offload.extent import Span
+from accellium.dataset.offload.offset_locals import offset_bases, offset_locals, offset_value
 from accellium.dataset.offload.routines import callees
 from accellium.dataset.offload.shapes import Shape
 from accellium.dataset.offload.uses import array_uses
@@ -187,7 +188,8 @@ def _site(call: Node, s: Summary, scope: Scope, resolve: Resolver | None = None
             continue
         offset = None if use.inner or use.rows else _offset_arg(a, scope)
         if offset is not None:
-            mapped = _offset_mapped(offset, use, scope, s, k, call, stmt, args, bound)
+            mapped = _offset_mapped(offset, use, scope, s, k, call, stmt, args, bound,
+                                    a if a is not None and a.id in scope.offset_locals else None)
         else:
             mapped = _pointers_arg(a, use, scope, s, k, line, args, bound) if use.inner else \
                 _arg(a, shape, use, scope, s, k, call, stmt, args, bound)
@@ -225,31 +227,49 @@ _OFFSET = "@offset"
 
 def _offset_arg(a: Node | None, scope: Scope) -> tuple[Node, Shape, Node] | None:
     """``x + k`` or ``k + x`` with ``x`` a one-subscript pointer or array of the caller and
-    ``k`` an integer expression (the identifier, its shape, ``k``); None: another argument."""
+    ``k`` an integer expression (the identifier, its shape, ``k``); None: another argument.
+    A local that holds such an offset (:mod:`.offset_locals`) is read as its value, ``&x[k]``
+    there as ``x + k`` (C11 6.5.3.2p3)."""
+    local = scope.offset_locals.get(a.id) if a is not None else None
+    if local is not None:
+        return _local_offset(local, scope)
     if a is None or a.type != "binary_expression" or op(a) != "+":
         return None
     left, right = unparen(_field(a, "left")), unparen(_field(a, "right"))
-    for ptr, k in ((left, right), (right, left)):
-        if ptr is None or k is None or ptr.type != "identifier":
-            continue
-        shape = _array_shape(scope, text(ptr))
-        if shape is None or not (one_dim(shape) or shape.kind == "array" and shape.levels == 1):
-            continue
-        if any(n.type == "identifier" and _array_shape(scope, text(n)) is not None
-               for n in iter_nodes(k)):
-            return None  # the other operand names an array too: not an integer offset
-        return ptr, shape, k
-    return None
+    return _offset_pair(left, right, scope) or _offset_pair(right, left, scope)
+
+
+def _local_offset(value: Node, scope: Scope) -> tuple[Node, Shape, Node] | None:
+    """:func:`_offset_arg` of the value of a local holding an offset (``a + k``, ``&a[k]``)."""
+    got = offset_value(value)
+    if got is None:
+        return None
+    return _offset_pair(*got, scope) or _offset_pair(got[1], got[0], scope)
+
+
+def _offset_pair(ptr: Node | None, k: Node | None, scope: Scope
+                 ) -> tuple[Node, Shape, Node] | None:
+    """(``ptr``, its shape, ``k``) when ``ptr + k`` is an offset into ``ptr``'s array."""
+    if ptr is None or k is None or ptr.type != "identifier":
+        return None
+    shape = _array_shape(scope, text(ptr))
+    if shape is None or not (one_dim(shape) or shape.kind == "array" and shape.levels == 1):
+        return None
+    if any(n.type == "identifier" and _array_shape(scope, text(n)) is not None
+           for n in iter_nodes(k)):
+        return None  # the other operand names an array too: not an integer offset
+    return ptr, shape, k
 
 
 def _offset_mapped(offset: tuple[Node, Shape, Node], use: ParamUse, scope: Scope, s: Summary,
-                   k: int, call: Node, stmt: Node, args: list[Node], bound: dict[str, Node]
-                   ) -> MappedArg | str:
+                   k: int, call: Node, stmt: Node, args: list[Node], bound: dict[str, Node],
+                   local: Node | None = None) -> MappedArg | str:
     """The caller's elements an argument ``x + off`` reaches: ``x + off`` points to element
     ``off`` of ``x``'s array (C11 6.5.6p8) and the callee's ``p[e]`` is ``*(p + e)`` (C11
     6.5.2.1p2), so the callee's ``lo..hi`` through the parameter is ``x[off+lo .. off+hi]``.
     The callee's footprints (``fills``, ``reads_within``) are in its own names, unshifted:
-    dropped (the region then copies the section in, never less)."""
+    dropped (the region then copies the section in, never less).  ``local``: the argument is
+    a local holding ``x + off`` (:mod:`.offset_locals`), the use of ``x`` at the call."""
     ident, shape, off = offset
     got = _arg(ident, shape, use, scope, s, k, call, stmt, args, bound)
     if isinstance(got, str) or got.span is None:
@@ -258,8 +278,8 @@ def _offset_mapped(offset: tuple[Node, Shape, Node], use: ParamUse, scope: Scope
             f"{call.start_point[0] + 1} is an offset into a true array")
     shift = poly.var(_OFFSET)
     lo, hi = poly.add(got.span[0], shift), poly.add(got.span[1], shift)
-    return MappedArg(got.name, got.node, (lo, hi), {**got.actuals, _OFFSET: off}, got.read,
-                     got.write, got.covers, None, None, got.object)
+    return MappedArg(got.name, local or got.node, (lo, hi), {**got.actuals, _OFFSET: off},
+                     got.read, got.write, got.covers, None, None, got.object)
 
 
 def _arg(a: Node | None, shape: Shape | None, use: ParamUse, scope: Scope, s: Summary,
@@ -765,6 +785,9 @@ def call_units(fn: Node, scope: Scope, summaries: dict[str, Summary | str],
     function that offloads loops becomes a barrier (``scope.barriers``)."""
     by_stmt: dict[int, list[_Site]] = {}
     notes: list[str] = []
+    scope.offset_locals = {u: v for u, v in offset_locals(fn, scope, summaries).items()
+                           if _local_offset(v, scope) is not None}
+    scope.offset_bases = offset_bases(scope.offset_locals)
     for n in iter_nodes(_field(fn, "body") or fn):
         if n.type != "call_expression" or in_units(n, list(devices)):
             continue
@@ -837,6 +860,8 @@ def _passed(call: Node, scope: Scope) -> frozenset[str]:
     value."""
     out = set()
     for arg in named(_field(call, "arguments")):
+        bare = unparen(arg)  # a local holding ``a + k`` passes ``a``
+        arg = scope.offset_locals.get(bare.id, arg) if bare is not None else arg
         for u in array_uses(arg):
             shape = _array_shape(scope, u.name)
             if shape is not None and (u.whole or u.names_row(shape.levels)):

@@ -100,7 +100,8 @@ class Flow:
 
 def _host_uses(leaf: Leaf, info: ArrayInfo, scope: Scope) -> list[ArrayUse]:
     """The uses of the array in a host statement (of any of its names, when it is a group of
-    swapped pointers; the copies between them are not uses of elements); an argument of a
+    swapped pointers; the copies between them are not uses of elements, nor is the array in
+    the value of a local holding an offset into it, ``scope.offset_bases``); an argument of a
     function that only reads through it (``scope.read_args``, :mod:`.readargs`) is a read;
     a call whose callee reaches the global array without naming it (``scope.global_calls``,
     :mod:`.global_uses`) uses the whole array, read, and written when the callee may write
@@ -108,7 +109,7 @@ def _host_uses(leaf: Leaf, info: ArrayInfo, scope: Scope) -> list[ArrayUse]:
     names = info.aliases or {info.name}
     out = [replace(u, write=False) if u.node.id in scope.read_args else _as_pointer(u, info)
            for u in array_uses(leaf.node)
-           if u.name in names and u.node.id not in info.copies]
+           if u.name in names and u.node.id not in info.copies | scope.offset_bases]
     if scope.global_calls and info.name in names and is_global(scope.shape(info.name)):
         for n in iter_nodes(leaf.node):
             for g, write in scope.global_calls.get(n.id, ()) if n.type == "call_expression" \
