@@ -39,6 +39,7 @@ from accellium.dataset.offload.bounds import bounds_of
 from accellium.dataset.offload.callprints import param_footprint
 from accellium.dataset.offload.device import CallDevice, MappedArg, Unit
 from accellium.dataset.offload.extent import Extents, Span
+from accellium.dataset.offload.section_macros import SectionMacro, section_macros
 from accellium.dataset.offload.shapes import Shape
 from accellium.dataset.offload.uses import ArrayUse, array_uses
 
@@ -49,7 +50,7 @@ if TYPE_CHECKING:
 __all__ = ["ParamUse", "Summary", "summarize", "host_reads", "host_handled", "caller_span", "caller_spans", "host_conflict",
            "covering_arg",
            "parameters", "is_param", "one_dim", "in_units", "ANY_GLOBAL",
-           "type_words", "file_array", "is_global"]
+           "type_words", "file_array", "is_global", "own_names"]
 
 #: In ``host_globals``: the host code calls a program function (it may touch any global).
 ANY_GLOBAL = "*"
@@ -105,6 +106,9 @@ class Summary:
     # on its host (:func:`file_array`): global -> whether it writes them.  A caller of the
     # same file whose own name resolves to the same declaration maps the whole array.
     file_arrays: dict[str, bool] = field(default_factory=dict)
+    # the object-like macros of its file its sections name (:mod:`.section_macros`): a
+    # caller's clause spells each as its own translation unit sees it
+    macros: dict[str, SectionMacro] = field(default_factory=dict)
 
 
 def parameters(fn: Node) -> list[str | None] | None:
@@ -275,7 +279,15 @@ def summarize(fn: Node, scope: Scope, region: Region, defined: set[str]) -> Summ
     out.host_globals = frozenset(
         g for g in _host_globals(fn, scope, units, defined)
         if g not in glob or not bind.alias_only(fn, g, names, lambda n: in_units(n, units)))
+    out.macros = section_macros(out, fn, region.stmts[0].start_byte if region.stmts else
+                                fn.start_byte, own_names(out))
     return out
+
+
+def own_names(s: Summary) -> set[str]:
+    """The names of a summary's sections that a caller translates: the parameters, and the
+    globals its file binds (:mod:`.bind`)."""
+    return {p for p in s.params if p} | set(s.bound)
 
 
 def _read_by_callees(p: str, units: list[Unit]) -> bool:

@@ -40,6 +40,7 @@ from accellium.dataset.offload.device import CallDevice, Device, MappedArg
 from accellium.dataset.offload.extent import Span
 from accellium.dataset.offload.offset_locals import offset_bases, offset_locals, offset_value
 from accellium.dataset.offload.routines import callees
+from accellium.dataset.offload.section_macros import in_callers_macros
 from accellium.dataset.offload.shapes import Shape
 from accellium.dataset.offload.uses import array_uses
 
@@ -158,6 +159,10 @@ def _site(call: Node, s: Summary, scope: Scope, resolve: Resolver | None = None
     """The arrays one call reaches in the caller's terms, or why it cannot join a region."""
     if s.why_not is not None:
         return f"`{s.function}` cannot be hoisted over: {s.why_not}"
+    spelled = in_callers_macros(call, scope.fn, s)
+    if isinstance(spelled, str):
+        return spelled
+    s = spelled
     stmt = _statement(call)
     line = call.start_point[0] + 1
     if stmt is None:

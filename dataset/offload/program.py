@@ -35,7 +35,7 @@ from accellium.dataset.offload import bind, poly
 from accellium.dataset.offload.arrays import Scope
 from accellium.dataset.offload.assemble import region_edits
 from accellium.dataset.offload.callgraph import is_static as _static
-from accellium.dataset.offload.calls import Summary, one_dim
+from accellium.dataset.offload.calls import Summary, one_dim, own_names
 from accellium.dataset.offload.callsites import Calls, Resolver, call_units
 from accellium.dataset.offload.device import CallDevice, MappedArg, Unit
 from accellium.dataset.offload.edits import PlanEdit
@@ -48,6 +48,7 @@ from accellium.dataset.offload.plan import (
     functions_in,
 )
 from accellium.dataset.offload.region import Region, choose_region
+from accellium.dataset.offload.section_macros import foreign_names
 
 __all__ = ["Exports", "exports", "plan_callers", "HEADER_SUFFIXES"]
 
@@ -112,6 +113,10 @@ def exports(source: bytes, plans: list[FunctionPlan], lang: str = "c") -> Export
                  "a caller in another file does not map by that name")
         elif isinstance(s, Summary) and not s.bound <= bound:
             s = f"it reaches `{sorted(s.bound - bound)[0]}`, a global its file does not bind once"
+        elif isinstance(s, Summary) and s.why_not is None and foreign_names(s, own_names(s)):
+            # a name means in the caller's unit what that unit declares (C11 6.2.1, 6.10.3)
+            s = (f"its sections name `{foreign_names(s, own_names(s))[0]}`, which a caller in "
+                 "another file may not see with the same meaning")
         if s is not None:
             out.summaries[p.function] = s
     return out
