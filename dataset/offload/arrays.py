@@ -24,6 +24,7 @@ from accellium.dataset.offload.calls import caller_span, caller_spans, host_conf
 from accellium.dataset.offload.device import CallDevice, Device, Unit
 from accellium.dataset.offload.extent import Extents, Span, union
 from accellium.dataset.offload.known import macros_spelled_out, spelled_out
+from accellium.dataset.offload.member_args import MemberArg
 from accellium.dataset.offload.members import member_shape, read_object
 from accellium.dataset.offload.shapes import AllocSite, Shape, macro_statement, shape_of
 from accellium.dataset.offload.uses import ArrayUse, array_uses, assignments
@@ -51,6 +52,8 @@ class Scope:
     objects: dict[str, poly.Poly] = field(default_factory=dict)
     # member arrays the planner maps with their object (:mod:`.members`) -> their shape
     members: dict[str, Shape] = field(default_factory=dict)
+    # pointer members of struct variables passed by value to hoisted calls (:mod:`.member_args`)
+    member_args: dict[str, MemberArg] = field(default_factory=dict)
     # identifiers passed whole to a function of the file that only reads through them
     # (:mod:`.readargs`): host code there reads the array and writes none of it
     read_args: frozenset[int] = frozenset()
@@ -70,6 +73,8 @@ class Scope:
     def shape(self, name: str) -> Shape | None:
         if name in self.members:
             return self.members[name]
+        if name in self.member_args:
+            return self.member_args[name].shape
         return shape_of(name, self.decls)
 
     def visible(self, name: str, pos: int) -> bool:

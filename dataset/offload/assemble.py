@@ -103,12 +103,20 @@ def _lone_loop(region: Region) -> bool:
             and not region.flow.lifetimes and not region.flow.updates)
 
 
+def _by_value(region: Region, name: str) -> bool:
+    """Is ``name`` a member only calls receive, by value (no object to attach to,
+    :mod:`.member_args`)?"""
+    info = region.arrays.get(name)
+    return info is not None and info.shape.by_value
+
+
 def region_edits(lines: LineIndex, region: Region) -> tuple[list[PlanEdit], list[str]]:
     """The edits of a region, and the problems that kept loops out of it."""
     out: list[PlanEdit] = []
     problems: list[str] = []
     data: dict[str, list[str]] = {}
-    objects = [o for name in region.flow.clauses if (o := object_arg(name)) is not None]
+    objects = [o for name in region.flow.clauses if not _by_value(region, name) and
+               (o := object_arg(name)) is not None]
     if objects:  # each member array's object first: its section attaches to that copy
         data["copyin"] = list(dict.fromkeys(objects))
     for name, clause in region.flow.clauses.items():

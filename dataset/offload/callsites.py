@@ -38,6 +38,7 @@ from accellium.dataset.offload.calls import (
 )
 from accellium.dataset.offload.device import CallDevice, Device, MappedArg
 from accellium.dataset.offload.extent import Span
+from accellium.dataset.offload.member_args import MemberArg, member_arg, member_walls
 from accellium.dataset.offload.offset_locals import offset_bases, offset_locals, offset_value
 from accellium.dataset.offload.routines import callees
 from accellium.dataset.offload.section_macros import in_callers_macros
@@ -192,9 +193,14 @@ def _site(call: Node, s: Summary, scope: Scope, resolve: Resolver | None = None
         if use is None:
             continue
         offset = None if use.inner or use.rows else _offset_arg(a, scope)
+        member = None if use.inner or use.rows or ident else member_arg(a, scope)
+        if isinstance(member, str):
+            return f"argument {k + 1} of the call to `{s.function}` at line {line}: {member}"
         if offset is not None:
             mapped = _offset_mapped(offset, use, scope, s, k, call, stmt, args, bound,
                                     a if a is not None and a.id in scope.offset_locals else None)
+        elif member is not None:
+            mapped = _member_mapped(member, a, use, scope, s, k, call, stmt, args, bound)
         else:
             mapped = _pointers_arg(a, use, scope, s, k, line, args, bound) if use.inner else \
                 _arg(a, shape, use, scope, s, k, call, stmt, args, bound)
@@ -285,6 +291,17 @@ def _offset_mapped(offset: tuple[Node, Shape, Node], use: ParamUse, scope: Scope
     lo, hi = poly.add(got.span[0], shift), poly.add(got.span[1], shift)
     return MappedArg(got.name, local or got.node, (lo, hi), {**got.actuals, _OFFSET: off},
                      got.read, got.write, got.covers, None, None, got.object)
+
+
+def _member_mapped(member: MemberArg, a: Node | None, use: ParamUse, scope: Scope,
+                   s: Summary, k: int, call: Node, stmt: Node, args: list[Node],
+                   bound: dict[str, Node]) -> MappedArg | str:
+    """The caller's elements a member argument ``s.x`` reaches (:mod:`.member_args`): the
+    parameter holds the member's value (C11 6.5.2.2p4), so the callee's ``p[lo..hi]`` is
+    ``s.x[lo..hi]``, mapped under the member's name."""
+    scope.member_args.setdefault(member.name, member)
+    got = _arg(a, member.shape, use, scope, s, k, call, stmt, args, bound)
+    return got if isinstance(got, str) else replace(got, name=member.name)
 
 
 def _arg(a: Node | None, shape: Shape | None, use: ParamUse, scope: Scope, s: Summary,
@@ -828,7 +845,17 @@ def call_units(fn: Node, scope: Scope, summaries: dict[str, Summary | str],
         out.append(CallDevice(stmt, [s.callee for s in sites], [a for s in sites for a in s.args],
                               frozenset().union(*(s.host_globals for s in sites)),
                               host_reads=[a for s in sites for a in s.host_reads]))
+    _member_barriers(fn, scope, out)
     return sorted(out, key=lambda d: d.node.start_byte), notes
+
+
+def _member_barriers(fn: Node, scope: Scope, units: list[CallDevice]) -> None:
+    """Each member argument's walls (:func:`.member_args.member_walls`) as barriers for the
+    regions that map the member."""
+    hoisted = {a.node.id for d in units for a in d.args}
+    for m in scope.member_args.values():
+        scope.barriers += [(node, frozenset({m.name}), why)
+                           for node, why in member_walls(m, fn, hoisted)]
 
 
 def _macro_call(call: Node, defined: set[str]) -> bool:

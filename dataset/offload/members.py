@@ -43,7 +43,7 @@ def object_arg(name: str) -> str | None:
     return parent_arg(parent) if arrow else parent
 
 
-def _only_members(fn: Node, parent: str) -> bool:
+def only_members(fn: Node, parent: str) -> bool:
     """Is every use of ``parent`` in ``fn`` the object of a member access (``parent.m``,
     ``parent->m``), other than its declaration?"""
     for n in iter_nodes(fn):
@@ -130,7 +130,7 @@ def _object_problem(fn: Node, obj: str, assigned: dict[str, list[int]], unknown:
         return (f"the function assigns `{obj}` or one of its members: the loops would read "
                 "the object's device copy, which the host's writes do not reach (map the "
                 "structure yourself)")
-    if not _only_members(fn, obj):
+    if not only_members(fn, obj):
         return (f"the function uses `{obj}` other than through its members: {unknown} (map "
                 "the structure yourself)")
     return None

@@ -38,6 +38,9 @@ class Shape:
     # declared by a statement-level macro call (``decl``, the statement in the file): the
     # declaration its expansion holds, parsed alone (:func:`macro_statement`)
     expansion: Node | None = None
+    # a pointer member of a struct variable that calls receive by value (``f(s.x)``,
+    # :mod:`.member_args`): a clause maps its section alone, with no object to attach to
+    by_value: bool = False
 
     @property
     def whole(self) -> bool:
