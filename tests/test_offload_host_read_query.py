@@ -16,7 +16,10 @@ stays, the ``update device(d)`` after it (the same bytes sent back) goes.
 Twins that keep the call out: the query coordinates are pointer parameters (they may point
 into ``d``, which the device writes), or a device loop of the function writes ``qx`` (the
 host copy is stale after it).  A twin host function that writes ``d`` keeps the ``update
-device``.  Whole programs, built with real gcc and run in the data-environment emulator, their
+device``.  The array may be passed whole (its address given away) below the loop, where
+the function runs on once: every read of ``qx[q]`` comes before any other name for it exists
+(``record(qx, best)`` after the loop; twin: the same call inside the loop keeps the call out,
+the next query's read follows it).  Whole programs, built with real gcc and run in the data-environment emulator, their
 bytes counted."""
 
 from __future__ import annotations
@@ -52,6 +55,8 @@ static int nearest(int n, NEAREST_D)
     return b;
 }
 
+void record(const double *qx, const int *best);
+
 void query(int n, const double *x, const double *y, const double *z, QUERY_PARAMS int *best)
 {
     double *d = malloc(n * sizeof *d);
@@ -60,7 +65,9 @@ void query(int n, const double *x, const double *y, const double *z, QUERY_PARAM
     for (int q = 0; q < NQ; q++) {
         distances(n, x, y, z, qx[q], qy[q], qz[q], d);
         best[q] = nearest(n, d);
+        RECORD_IN_LOOP
     }
+    RECORD_AFTER
     free(d);
 }
 """
@@ -72,6 +79,7 @@ MAIN = """#include <math.h>
 #include <stdlib.h>
 #define NQ 4
 void query(int n, const double *x, const double *y, const double *z, QUERY_PARAMS int *best);
+void record(const double *qx, const int *best) { (void)qx; (void)best; }
 int main(void)
 {
     int n = NSIZE, best[NQ], bad = 0;
@@ -105,12 +113,18 @@ VARIANTS = {
               "QUERY_DECL": "", "QUERY_ARGS": "qx, qy, qz,"},
     "moved": {"QUERY_MOVE": MOVE, "MAIN_MOVE": MOVE},
     "writer": {"NEAREST_D": "double *d", "NEAREST_WRITE": "d[b] = -d[b];"},
+    # `qx` passed whole to another file's function once the loop is done: the read of qx[q]
+    # runs before any other name for it exists
+    "recorded": {"RECORD_AFTER": "record(qx, best);"},
+    # twin: passed whole inside the loop: the next query's read follows it
+    "recorded_in_loop": {"RECORD_IN_LOOP": "record(qx, best);"},
 }
 
 
 def _program(variant: str) -> tuple[str, str]:
     subs = {"QUERY_PARAMS": "", "QUERY_DECL": DECL, "QUERY_ARGS": "", "QUERY_MOVE": "",
             "MAIN_MOVE": "", "NEAREST_D": "const double *d", "NEAREST_WRITE": "",
+            "RECORD_IN_LOOP": "", "RECORD_AFTER": "",
             **VARIANTS[variant]}
     kernel, main = KERNEL, MAIN.replace("NSIZE", str(N)).replace("DECL", DECL)
     for key, value in subs.items():
@@ -128,8 +142,9 @@ def _plan(variant: str, engine) -> tuple[str, dict]:
     return plan_text(kernel, engine, program=[main.encode()])
 
 
-def test_a_host_read_of_a_query_array_no_device_writes_joins_the_region(engine):
-    text, plans = _plan("local", engine)
+@pytest.mark.parametrize("variant", ["local", "recorded"])
+def test_a_host_read_of_a_query_array_no_device_writes_joins_the_region(engine, variant):
+    text, plans = _plan(variant, engine)
     query = plans["query"]
     assert [c["functions"] for c in query.calls] == [["distances"]], query.notes
     assert query.regions[0]["calls"] == 1 and query.regions[0]["repeated"], query.regions
@@ -140,7 +155,8 @@ def test_a_host_read_of_a_query_array_no_device_writes_joins_the_region(engine):
     assert not any(a.startswith("#pragma acc update device") for a in acc), text
 
 
-@pytest.mark.parametrize("variant, array", [("param", "qx"), ("moved", "qx")])
+@pytest.mark.parametrize("variant, array", [("param", "qx"), ("moved", "qx"),
+                                            ("recorded_in_loop", "qx")])
 def test_a_query_array_the_device_may_write_keeps_the_call_out(engine, variant, array):
     _, plans = _plan(variant, engine)
     query = plans["query"]
@@ -163,3 +179,5 @@ def test_the_programs_verify_and_the_points_move_once(tmp_path):
     moved = verified_offload_bytes(res)
     assert 2 * moved["local"] <= moved["param"], moved
     assert moved["local"] < moved["writer"], moved
+    assert moved["recorded"] == moved["local"], moved
+    assert 2 * moved["recorded"] <= moved["recorded_in_loop"], moved

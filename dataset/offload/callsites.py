@@ -763,7 +763,7 @@ def _mixed(stmt: Node, sites: list[_Site], scope: Scope, devices: list[Device]
     for u in array_uses(stmt):
         if u.node.id in ids or _array_shape(scope, u.name) is None:
             continue
-        if u.read and not u.write and _host_current(u.name, scope, devices):
+        if u.read and not u.write and _host_current(u.name, scope, devices, stmt):
             continue
         return (f"the statement at line {stmt.start_point[0] + 1} also uses `{u.name}` on "
                 "the host")
@@ -782,20 +782,40 @@ def _read_and_written(stmt: Node, sites: list[_Site]) -> str | None:
             "host and the statement's calls write it on the device")
 
 
-def _host_current(name: str, scope: Scope, devices: list[Device]) -> bool:
-    """Is the host copy of ``name`` current wherever the function reads it: a true array
-    declared in the function's body (no other function reaches it by name), used only through
-    elements with all their subscripts (its address is never taken, passed or assigned, so no
-    other name aliases it), and written by none of the function's offloaded loops?  The host
-    and device copies of data differ only after one side writes its copy (OpenACC 3.3, 2.6),
-    and no device code writes this one, so a host read needs no ``update self``."""
+def _host_current(name: str, scope: Scope, devices: list[Device], stmt: Node) -> bool:
+    """Is the host copy of ``name`` current wherever the statement ``stmt`` reads it: a true
+    array declared in the function's body (no other function reaches it by name), not
+    ``static`` (no earlier call of the function left its address anywhere), used only
+    through elements with all their subscripts (its address is never taken, passed or
+    assigned, so no other name aliases it) — except after ``stmt`` where the function runs
+    on once (:func:`_later_once`: what a name made there reaches runs after every execution
+    of ``stmt``) — and written by none of the function's offloaded loops?  The host and
+    device copies of data differ only after one side writes its copy (OpenACC 3.3, 2.6), and
+    no device code writes this one before the read, so it needs no ``update self``."""
+    from accellium.dataset.offload.callgraph import is_static
+
     shape = _array_shape(scope, name)
-    if shape is None or not shape.local or shape.kind != "array":
+    if shape is None or not shape.local or shape.kind != "array" or \
+            shape.decl is None or is_static(shape.decl):
         return False
     uses = [u for u in array_uses(_field(scope.fn, "body") or scope.fn) if u.name == name]
-    if any(u.whole or len(u.subs) != shape.levels for u in uses):
+    if any((u.whole or len(u.subs) != shape.levels) and not _later_once(u.node, stmt, scope.fn)
+           for u in uses):
         return False
     return not any(u.name == name and u.write for d in devices for u in array_uses(d.node))
+
+
+def _later_once(node: Node, stmt: Node, fn: Node) -> bool:
+    """Does ``node`` run only after every execution of ``stmt``: below it, in no loop around
+    it, in a function with no ``goto`` (C11 6.8.6.1: a jump back would repeat ``stmt``
+    after ``node``)?"""
+    from accellium.dataset.offload.nodes import loops_around
+
+    if node.start_byte < stmt.end_byte or \
+            any(n.type == "goto_statement" for n in iter_nodes(fn)):
+        return False
+    return not any(lp.start_byte <= node.start_byte < lp.end_byte
+                   for lp in loops_around(stmt, fn))
 
 
 def call_units(fn: Node, scope: Scope, summaries: dict[str, Summary | str],
