@@ -35,6 +35,7 @@ from accellium.dataset.analysis.tree import iter_nodes, mentions, root_of, text,
 from accellium.dataset.offload.arrays import Scope
 from accellium.dataset.offload.device import CallDevice, Device, Unit
 from accellium.dataset.offload.ranges import loop_var
+from accellium.dataset.offload.shapes import type_words_body
 from accellium.dataset.offload.uses import array_uses, assignments
 
 __all__ = ["generated", "home_generators", "straight_work", "GENERATOR_WHY"]
@@ -44,11 +45,6 @@ GENERATOR_WHY = ("every value it stores is computed from indices, scalars and pu
                  "reads no array) and no device code of the region reads what it writes: "
                  "offloaded, it would copy each element back to the host, which costs more "
                  "than computing it there; the loops that use the data map it themselves")
-
-
-#: The words of a type a cast names (``#define DATA_TYPE double``).
-_TYPE_WORDS = frozenset({"double", "float", "int", "long", "short", "char", "unsigned",
-                         "signed", "const", "_Bool", "bool"})
 
 
 def straight_work(node: Node) -> bool:
@@ -76,8 +72,7 @@ def pure_calls(node: Node) -> bool:
             if f is None or f.type != "identifier":
                 return False
             m = macros.get(text(f))
-            if m is not None and m.params is None and m.body.split() and \
-                    set(m.body.split()) <= _TYPE_WORDS:
+            if m is not None and m.params is None and type_words_body(m.body):
                 continue
             if m is not None and m.params is not None and not touches_memory(m, macros):
                 continue
