@@ -28,7 +28,7 @@ __all__ = ["RUNTIME_H", "BuildResult", "RunResult", "prepare", "compile_program"
 
 RUNTIME_H = Path(__file__).resolve().parent / "runtime" / "accrt.h"
 CPU_FLAGS = f"-fopenmp -D_OPENACC=201711 -include {RUNTIME_H} -w -fno-strict-aliasing"
-_ABS_CC = re.compile(r"(?<!\S)/usr/(?:local/)?bin/(gcc|cc|c99)(-\d+)?(?!\S)")
+_ABS_CC = re.compile(r"(?<!\S)/usr/(?:local/)?bin/(gcc|cc|c99|g\+\+|c\+\+)(-\d+)?(?!\S)")
 # sm_80 PTX runs on every GPU since Ampere (JIT); recent ptxas no longer accepts gcc 12's
 # default sm_35.
 GPU_FLAGS = ("-fopenacc -foffload=nvptx-none -foffload-options=nvptx-none=-misa=sm_80 "
@@ -79,7 +79,8 @@ def prepare(folder: Path, work: Path, replaced: dict[str, bytes], cpu: bool,
             continue
         rel = str(path.relative_to(work))
         if path.suffix in _CXX_SUFFIXES:
-            warnings.append(f"{rel}: C++ is not translated (OpenACC pragmas ignored)")
+            warnings.append(f"{rel}: C++ is not translated: built with OpenACC's host fallback "
+                            "(its answer is checked, not its data clauses or races)")
             continue
         names = nonvar_names(path, flags, work)
         t = translate(data, rel, names, functions)
@@ -102,13 +103,23 @@ def runtime_object() -> Path:
     return obj
 
 
+#: the C compilers' names the wrappers stand for, and the C++ compilers'
+C_COMPILERS = ("gcc", "cc", "gcc-12", "c99")
+CXX_COMPILERS = ("g++", "c++", "g++-12")
+#: C++ is not translated (:func:`prepare`): OpenACC's host fallback runs its constructs on
+#: the host in program order, so a C++ file builds and its answer is checked, but not its
+#: data clauses or races (libgomp: with offloading disabled every construct runs on the host)
+CXX_CPU_FLAGS = "-fopenacc -foffload=disable"
+
+
 def make_wrappers(bindir: Path, extra: str, drop: tuple[str, ...], link: str = "",
-                  compiler: str | None = None) -> None:
-    """gcc/cc wrappers that replace -fopenacc by ``extra`` and, when they link, add ``link``
-    (the runtime object); the build command's own gcc calls go through them via PATH.
-    ``compiler``: run this compiler instead of the one named (the TSan build's clang)."""
+                  compiler: str | None = None, names: tuple[str, ...] = C_COMPILERS) -> None:
+    """Compiler wrappers (``names``: gcc/cc by default) that replace -fopenacc by ``extra``
+    and, when they link, add ``link`` (the runtime object); the build command's own compiler
+    calls go through them via PATH.  ``compiler``: run this compiler instead of the one named
+    (the TSan build's clang)."""
     bindir.mkdir(parents=True, exist_ok=True)
-    for name in ("gcc", "cc", "gcc-12", "c99"):
+    for name in names:
         real = compiler or shutil.which(name)
         if real is None:
             continue
@@ -146,7 +157,10 @@ def compile_program(prog: Program, work: Path, mode: str, timeout: float = 300) 
             extra = "-fopenacc"
         cmd = _ABS_CC.sub(lambda m: m.group(1), cmd)
         bindir = work / ".accrt-bin"
-        make_wrappers(bindir, extra, drop, shlex.quote(str(runtime_object())) if mode == "cpu" else "")
+        runtime = shlex.quote(str(runtime_object())) if mode == "cpu" else ""
+        make_wrappers(bindir, extra, drop, runtime)
+        if mode == "cpu":
+            make_wrappers(bindir, CXX_CPU_FLAGS, drop, runtime, names=CXX_COMPILERS)
         env["PATH"] = f"{bindir}:{env.get('PATH', '')}"
     t0 = time.perf_counter()
     try:
