@@ -11,14 +11,10 @@ import asyncio
 from accellium.lsp.loop_notes import RUNNING_TITLE
 from accellium.lsp.testing import apply_text_edits, edits_for
 from tests._lsp_client import client_fixture
+from tests.test_lsp_robust import _deep
 from tests.test_lsp_server import actions, open_doc, start, uri_of
 
 client = client_fixture(env={"ACCELLIUM_ACTION_BUDGET_S": "0.05"})
-
-
-def _deep(n: int) -> str:
-    return ("void f(float *a) {\n" + "for (int i = 0; i < 9; i++) {\n" * n + "a[0] += 1.0f;\n"
-            + "}\n" * n + "}\n")
 
 
 async def test_past_the_budget_the_loop_says_it_is_still_analysed_then_gets_its_pragma(

@@ -155,6 +155,14 @@ def _holds(root: Node, node: Node) -> bool:
     return False
 
 
+def addressed_names(node: Node) -> set[str]:
+    """The names whose address the subtree takes (``&n``, ``&(n)``): through such a pointer a
+    callee or a store may change them."""
+    return {text(a) for n in iter_nodes(node)
+            if n.type == "pointer_expression" and op(n) == "&"
+            and (a := unparen(field(n, "argument"))) is not None and a.type == "identifier"}
+
+
 def root_of(node: Node) -> Node:
     """The root of the tree ``node`` belongs to (the file's translation unit).  A node does
     not know its tree and finding a parent walks down from the root, so climbing costs the

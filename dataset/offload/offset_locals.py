@@ -29,8 +29,16 @@ from typing import TYPE_CHECKING
 
 from tree_sitter import Node
 
+from accellium.dataset.analysis.tree import (
+    addressed_names,
+    iter_nodes,
+    named,
+    op,
+    subscripts,
+    text,
+    unparen,
+)
 from accellium.dataset.analysis.tree import field as _field
-from accellium.dataset.analysis.tree import iter_nodes, named, op, subscripts, text, unparen
 from accellium.dataset.offload.uses import assignments
 
 if TYPE_CHECKING:
@@ -73,7 +81,7 @@ def offset_locals(fn: Node, scope: Scope, summaries: dict[str, Summary | str]
     body = _field(fn, "body")
     if body is None:
         return {}
-    addressed = _addressed(body)
+    addressed = addressed_names(body)
     out: dict[int, Node] = {}
     for decl in iter_nodes(body):
         if decl.type != "declaration" or decl.parent is None or \
@@ -90,13 +98,6 @@ def offset_bases(locals_: dict[int, Node]) -> frozenset[int]:
     """The nodes of those locals' values (``a`` of ``a + k``, ``a[k]`` of ``&a[k]``): the
     array uses they hold compute an address and access nothing (C11 6.5.6p8, 6.5.3.2p3)."""
     return frozenset(n.id for value in locals_.values() for n in iter_nodes(value))
-
-
-def _addressed(body: Node) -> set[str]:
-    """The names whose address the function takes (``&n``): a callee may write them."""
-    return {text(a) for n in iter_nodes(body)
-            if n.type == "pointer_expression" and op(n) == "&"
-            and (a := unparen(_field(n, "argument"))) is not None and a.type == "identifier"}
 
 
 def _uses_of(d: Node, decl: Node, scope: Scope, summaries: dict[str, Summary | str],

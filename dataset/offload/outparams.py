@@ -42,8 +42,16 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
+from accellium.dataset.analysis.tree import (
+    addressed_names,
+    iter_nodes,
+    named,
+    norm,
+    op,
+    text,
+    unparen,
+)
 from accellium.dataset.analysis.tree import field as _field
-from accellium.dataset.analysis.tree import iter_nodes, named, norm, op, text, unparen
 from accellium.dataset.analysis.tree import root_of as _root_of
 from accellium.dataset.offload.arrays import assignment_positions
 from accellium.dataset.offload.callgraph import param_names
@@ -160,8 +168,9 @@ def returns_count(fn: Node, p: str) -> bool:
     bases = {text(unparen(_field(n, "argument"))) for n in iter_nodes(count)
              if n.type == "subscript_expression"}
     params = set(param_names(fn))
+    addressed = addressed_names(body)
     if not all(_fresh(fn, body, b, assigned) for b in bases) or \
-            any(not (n in params or _local(fn, n)) or _address_taken(body, n)
+            any(not (n in params or _local(fn, n)) or n in addressed
                 for n in names - bases):
         return False
     return _unchanged(fn, body, site.start_byte, returns[0].start_byte, names, assigned)
@@ -179,12 +188,6 @@ def _fresh(fn: Node, body: Node, b: str, assigned: dict[str, list[int]]) -> bool
 def _local(fn: Node, name: str) -> bool:
     shape = shape_of(name, declarations(fn, _root_of(fn)))
     return shape is not None and shape.local
-
-
-def _address_taken(body: Node, name: str) -> bool:
-    """Is ``&name`` anywhere in the body (a pointer through which ``name`` may be stored)?"""
-    return any(n.type == "pointer_expression" and op(n) == "&" and
-               text(unparen(_field(n, "argument"))) == name for n in iter_nodes(body))
 
 
 def _unchanged(fn: Node, body: Node, start: int, end: int, names: set[str],
