@@ -39,6 +39,7 @@ from accellium.dataset.offload.bounds import bounds_of
 from accellium.dataset.offload.callprints import param_footprint
 from accellium.dataset.offload.device import CallDevice, MappedArg, Unit
 from accellium.dataset.offload.extent import Extents, Span
+from accellium.dataset.offload.global_scalars import fixed_in
 from accellium.dataset.offload.section_macros import SectionMacro, section_macros
 from accellium.dataset.offload.shapes import Shape
 from accellium.dataset.offload.uses import ArrayUse, array_uses
@@ -50,7 +51,7 @@ if TYPE_CHECKING:
 __all__ = ["ParamUse", "Summary", "summarize", "host_reads", "host_handled", "caller_span", "caller_spans", "host_conflict",
            "covering_arg",
            "parameters", "is_param", "one_dim", "in_units", "ANY_GLOBAL",
-           "type_words", "file_array", "is_global", "own_names"]
+           "type_words", "file_array", "file_scalar", "is_global", "own_names"]
 
 #: In ``host_globals``: the host code calls a program function (it may touch any global).
 ANY_GLOBAL = "*"
@@ -109,6 +110,9 @@ class Summary:
     # the object-like macros of its file its sections name (:mod:`.section_macros`): a
     # caller's clause spells each as its own translation unit sees it
     macros: dict[str, SectionMacro] = field(default_factory=dict)
+    # file-scope scalars its sections name that it never stores to, nor any function of the
+    # file it calls (:mod:`.global_scalars`): a caller of the same file names them as they are
+    scalars: frozenset[str] = frozenset()
 
 
 def parameters(fn: Node) -> list[str | None] | None:
@@ -178,6 +182,17 @@ def _host_globals(fn: Node, scope: Scope, units: list[Unit], defined: set[str]) 
     return out
 
 
+def file_scalar(name: str, scope: Scope) -> bool:
+    """Does ``name`` in the function denote a scalar declared at file scope (``int nx;``),
+    hidden by no parameter or local of the function (C11 6.2.1p4; a name also declared inside
+    the function is refused, as in :func:`file_array`)?"""
+    shapes = scope.decls.get(name) or []
+    shape = scope.shape(name)
+    return bool(shapes) and name not in scope.members and shape is not None and \
+        all(not s.local and not is_param(s) for s in shapes) and \
+        shape.kind == "other" and shape.levels == 0 and shape.expansion is None
+
+
 def file_array(name: str, scope: Scope) -> bool:
     """Does ``name`` in the function denote a true array declared at file scope with every
     size known (``T g[N]``, ``T g[N][M]``), hidden by no parameter or local of the function?
@@ -198,8 +213,9 @@ def file_array(name: str, scope: Scope) -> bool:
 def _section_names_ok(span: Span, params: list[str | None], scope: Scope,
                       names: dict[str, str] | None = None) -> bool:
     """Every name of the section is a parameter the callee never assigns, a global its file
-    binds (``names``' targets: :mod:`.bind`), or a name the file declares nowhere (a macro,
-    an enumerator).  A member read (``v->n``) is none of these: the caller spells the object
+    binds or a file-scope scalar nothing the callee runs stores to (``names``' targets:
+    :mod:`.bind`, :mod:`.global_scalars`), or a name the file declares nowhere (a macro, an
+    enumerator).  A member read (``v->n``) is none of these: the caller spells the object
     otherwise, or reads another value at the call."""
     bound = set((names or {}).values())
     for n in poly.names(span.lo) | poly.names(span.hi):
@@ -244,6 +260,9 @@ def summarize(fn: Node, scope: Scope, region: Region, defined: set[str]) -> Summ
     uses = array_uses(_field(fn, "body"))
     glob = bind.statics(root_of(fn))
     names = bind.aliases(fn, glob) if glob else {}
+    # each file-scope scalar nothing the function runs stores to names itself in a caller
+    fixed = fixed_in(fn, {n for n in scope.decls if n not in glob}, lambda n: file_scalar(n, scope))
+    names = {**{g: g for g in fixed}, **names}
     for k, p in enumerate(params):
         shape = scope.shape(p) if p else None
         if p is None or shape is None or shape.kind == "other" and shape.levels == 0:
@@ -276,6 +295,9 @@ def summarize(fn: Node, scope: Scope, region: Region, defined: set[str]) -> Summ
     out.bound = frozenset(g for u in [*out.arrays.values(), *out.globals.values()]
                           for g in poly.names(u.lo) | poly.names(u.hi) if g in glob) | \
         frozenset(out.globals)
+    out.scalars = frozenset(n for u in [*out.arrays.values(), *out.globals.values()]
+                            for p in (u.lo, u.hi, *u.cols, *(x for i in u.inner for x in i))
+                            for n in poly.names(p) if n in fixed)
     out.host_globals = frozenset(
         g for g in _host_globals(fn, scope, units, defined)
         if g not in glob or not bind.alias_only(fn, g, names, lambda n: in_units(n, units)))
@@ -285,9 +307,10 @@ def summarize(fn: Node, scope: Scope, region: Region, defined: set[str]) -> Summ
 
 
 def own_names(s: Summary) -> set[str]:
-    """The names of a summary's sections that a caller translates: the parameters, and the
-    globals its file binds (:mod:`.bind`)."""
-    return {p for p in s.params if p} | set(s.bound)
+    """The names of a summary's sections that a caller translates: the parameters, the
+    globals its file binds (:mod:`.bind`), and its file's scalars a caller names as they are
+    (:mod:`.global_scalars`)."""
+    return {p for p in s.params if p} | set(s.bound) | set(s.scalars)
 
 
 def _read_by_callees(p: str, units: list[Unit]) -> bool:

@@ -32,12 +32,14 @@ from accellium.dataset.offload.calls import (
     ParamUse,
     Summary,
     file_array,
+    file_scalar,
     in_units,
     one_dim,
     type_words,
 )
 from accellium.dataset.offload.device import CallDevice, Device, MappedArg
 from accellium.dataset.offload.extent import Span
+from accellium.dataset.offload.global_scalars import changes
 from accellium.dataset.offload.member_args import MemberArg, member_arg, member_walls
 from accellium.dataset.offload.offset_locals import offset_bases, offset_locals, offset_value
 from accellium.dataset.offload.routines import callees
@@ -171,7 +173,7 @@ def _site(call: Node, s: Summary, scope: Scope, resolve: Resolver | None = None
     args = [a for a in named(_field(call, "arguments")) if a.type != "comment"]
     if len(args) != len(s.params):
         return f"the call to `{s.function}` at line {line} does not pass every parameter"
-    known = _globals_at(call, s, scope, resolve)
+    known = _hidden_scalar(s, scope, line) or _globals_at(call, s, scope, resolve)
     if isinstance(known, str):
         return known
     out, bound = known
@@ -207,8 +209,32 @@ def _site(call: Node, s: Summary, scope: Scope, resolve: Resolver | None = None
         if isinstance(mapped, str):
             return mapped
         out.append(mapped)
+    _scalar_walls(s, out, scope)
     return _Site(call, stmt, s.function, out, {m.node.id for m in out + reads},
                  s.host_globals, reads)
+
+
+def _hidden_scalar(s: Summary, scope: Scope, line: int) -> str | None:
+    """Why the caller cannot name a file-scope scalar the callee's sections name (None: it
+    can): its own parameter or local of that name hides it, or the declaration is below the
+    caller (C11 6.2.1p4, 6.2.1p7)."""
+    for g in sorted(s.scalars):
+        if not file_scalar(g, scope) or not _declared_before(g, scope):
+            return (f"`{s.function}`'s sections name the global `{g}`, which the caller's own "
+                    f"`{g}` hides or which is declared below the caller (line {line})")
+    return None
+
+
+def _scalar_walls(s: Summary, args: list[MappedArg], scope: Scope) -> None:
+    """The statements and calls of the caller that may store to a file-scope scalar the
+    callee's sections name (:func:`.global_scalars.changes`), as barriers for the arrays the
+    call maps: a region holding one would name in its clause a value the callee does not see."""
+    arrays = frozenset(a.name for a in args)
+    for g in sorted(s.scalars):
+        for node, why in changes(scope.fn, g):
+            scope.barriers.append((node, arrays, f"{why}, which the sections of `{s.function}` "
+                                                 "name: no region around it maps what the "
+                                                 "call passes"))
 
 
 def _host_read_args(a: Node | None, shape: Shape | None, s: Summary, k: int,
