@@ -23,6 +23,7 @@ from accellium.dataset.offload.fresh import FreshNames, fresh_functions
 from accellium.dataset.offload.generate import home_generators
 from accellium.dataset.offload.global_uses import call_touches
 from accellium.dataset.offload.live import dead_parameters, in_loop
+from accellium.dataset.offload.nodes import enclosing_function
 from accellium.dataset.offload.objects import object_extents
 from accellium.dataset.offload.readargs import read_only_args
 from accellium.dataset.offload.region import (
@@ -763,51 +764,78 @@ def _per_loop_plans(source: bytes, root: Node, fns: list[Node], req: _Req
             else _plan_one(source, f.start_point[0], req)[0] for f in fns]
 
 
-def _device_generators(source: bytes, fn: Node, name: str,
-                       fed: dict[str, tuple[FunctionPlan, Summary]], req: _Req) -> None:
-    """The plan of ``fn`` (called once, its generators put back on the host) with its
-    generators on the device, offered to its one caller (:func:`_plan_fed`) when callers can
-    hold it."""
+@dataclass
+class _Fed:
+    """A function's plan with its generators (and single passes) kept on the device, offered
+    to the one function that calls it (:func:`_plan_fed`), and what callers saw before."""
+
+    plan: FunctionPlan
+    summary: Summary
+    host: Summary | str | None  # the summary of its plan with those loops on the host
+    passes: bool  # the host plan left single passes there (:mod:`.single_pass`)
+
+
+def _device_generators(source: bytes, fn: Node, host_plan: FunctionPlan,
+                       fed: dict[str, _Fed], req: _Req) -> None:
+    """The plan of ``fn`` (called from one function, its generators or single passes put
+    back on the host) with those loops on the device, offered to its caller
+    (:func:`_plan_fed`) when callers can hold it."""
+    name = host_plan.function
+    host = req.summaries.get(name)
+    passes = _passes_homed(host_plan)
     req.keep_generators = True
     alt, summary = _plan_one(source, fn.start_point[0], req)
     req.keep_generators = False
     if isinstance(summary, Summary) and summary.why_not is None:
         alt.summary, alt.offloads = summary, True
-        fed[name] = (alt, summary)
+        fed[name] = _Fed(alt, summary, host, passes)
         req.summaries[name] = summary
 
 
 def _plan_fed(source: bytes, fn: Node, name: str, callees: list[str],
-              plans: dict[str, FunctionPlan], fed: dict[str, tuple[FunctionPlan, Summary]],
+              plans: dict[str, FunctionPlan], fed: dict[str, _Fed],
               req: _Req) -> tuple[FunctionPlan, Summary | str | None]:
-    """The plan of ``fn``, the one caller of the generator functions of ``fed`` it calls:
-    planned with their device plans' summaries; when its region holds each such call with
-    device code that reads every array the call writes (:func:`_fed`), their device plans
-    replace their host plans in ``plans``, else ``fn`` is planned again without them (they
-    stay on the host, :mod:`.generate`)."""
+    """The plan of ``fn``, the one function calling the functions of ``fed`` it calls:
+    planned with their device plans' summaries, and again with their host plans'.  Their
+    device plans replace their host plans in ``plans`` when that moves less (the plans'
+    :attr:`FunctionPlan.cost`, the calls no region holds at their callees' cost) and each
+    such function left single passes on the host or its calls are held with device code that
+    reads every array they write (:func:`_fed`); else ``fn``'s plan is the one with their
+    host plans (their loops stay on the host, :mod:`.generate`, :mod:`.single_pass`)."""
     plan, summary = _plan_one(source, fn.start_point[0], req)
     tried = [g for g in fed if g in callees]
     if not tried:
         return plan, summary
     kept = {g: req.summaries.pop(g) for g in tried if g in req.summaries}
+    for g in tried:
+        host = fed[g].host
+        if host is not None:
+            req.summaries[g] = host
     alt, alt_summary = _plan_one(source, fn.start_point[0], req)
-    if any(g not in plan.feeds for g in tried) or plan.cost >= alt.cost:
+    fits = all(g in plan.feeds or fed[g].passes for g in tried)
+    if not fits or plan.cost >= alt.cost:
         for g in tried:  # the generators on the host move less (or cannot feed the region)
-            del fed[g]
-        if all(g in plan.feeds for g in tried):
-            for g in tried:
-                if g in plans:
-                    plans[g].notes.append(
-                        f"its loops stay on the host also for its one call, in `{name}`: a "
-                        "data region there holding the call with its generators on the "
-                        "device would move no less than without them")
+            passes = fed.pop(g).passes
+            if fits and g in plans:
+                plans[g].notes.append(
+                    f"its loops stay on the host also for its calls, in `{name}`: a data "
+                    "region there holding the calls with its single passes on the device "
+                    "would move no less than without them" if passes else
+                    f"its loops stay on the host also for its one call, in `{name}`: a "
+                    "data region there holding the call with its generators on the "
+                    "device would move no less than without them")
         return alt, alt_summary
     req.summaries.update(kept)
     for g in tried:
-        fed_plan = fed.pop(g)[0]
-        fed_plan.notes.insert(0, "its loops that only generate data stay on the device: its "
-                                 f"one call, in `{name}`, is in a data region where device "
-                                 "code reads what they write (created there, never copied in)")
+        got = fed.pop(g)
+        fed_plan = got.plan
+        fed_plan.notes.insert(0, (
+            "its loops that make one pass over their data stay on the device: its calls, in "
+            f"`{name}`, are in a data region that holds their arrays, so those loops move "
+            "nothing") if got.passes else (
+            "its loops that only generate data stay on the device: its "
+            f"one call, in `{name}`, is in a data region where device "
+            "code reads what they write (created there, never copied in)"))
         req.calls.offloads.add(g)
         if fed_plan.loops:
             req.computes.add(g)
@@ -815,29 +843,50 @@ def _plan_fed(source: bytes, fn: Node, name: str, callees: list[str],
     return plan, summary
 
 
-def _called_once(fn: Node, root: Node, program: list[bytes] | None) -> bool:
-    """Is ``fn`` named once in the file besides its declarations, as the callee of one direct
-    call, and nowhere else: it is ``static`` (no other file can name it), or the program's
-    other files are all known (``program``) and none of them holds its name — a function
-    with external linkage can only be named by the program's translation units (C11 6.2.2p2:
-    each declaration of an identifier with external linkage denotes the same function
-    throughout the program), so that call is its only one?"""
+def _passes_homed(plan: FunctionPlan) -> bool:
+    """Did the plan leave single passes on the host (:mod:`.single_pass`)?"""
+    return any(h["why"] == SINGLE_PASS_WHY for h in plan.host_loops)
+
+
+def _direct_calls(fn: Node, root: Node, program: list[bytes] | None) -> list[Node] | None:
+    """The direct calls of ``fn`` in the file, when it is named nowhere else: not in the file
+    but as their callee (besides its declarations), and it is ``static`` (no other file can
+    name it) or the program's other files are all known (``program``) and none of them holds
+    its name — a function with external linkage can only be named by the program's
+    translation units (C11 6.2.2p2: each declaration of an identifier with external linkage
+    denotes the same function throughout the program), so those calls are its only ones.
+    None: it may be called otherwise."""
     from accellium.dataset.analysis.macros import tokens
     from accellium.dataset.offload.callgraph import is_static
 
     name = function_name(fn)[0]
     if not name:
-        return False
+        return None
     if not is_static(fn) and (program is None or any(
             name in tokens(o.decode("utf-8", "surrogateescape")) for o in program)):
-        return False
+        return None
     named_ = [n for n in iter_nodes(root) if n.type == "identifier" and text(n) == name]
     if tokens(text(root)).count(name) != len(named_):
-        return False  # also named in a macro's body: a call the tree does not show
+        return None  # also named in a macro's body: a call the tree does not show
     uses = [n for n in named_ if not _declared_here(n)]
-    return len(uses) == 1 and uses[0].parent is not None and \
-        uses[0].parent.type == "call_expression" and \
-        _field(uses[0].parent, "function") == uses[0]
+    if not all(u.parent is not None and u.parent.type == "call_expression" and
+               _field(u.parent, "function") == u for u in uses):
+        return None
+    return [u.parent for u in uses if u.parent is not None]
+
+
+def _called_once(fn: Node, root: Node, program: list[bytes] | None) -> bool:
+    """Is ``fn``'s one call in the program a direct call of the file (:func:`_direct_calls`)?"""
+    calls = _direct_calls(fn, root, program)
+    return calls is not None and len(calls) == 1
+
+
+def _called_from_one(fn: Node, root: Node, program: list[bytes] | None) -> bool:
+    """Are ``fn``'s calls in the program direct calls of the file, all in one function
+    (:func:`_direct_calls`)?"""
+    calls = _direct_calls(fn, root, program)
+    callers = {f.id if f is not None else None for f in map(enclosing_function, calls or [])}
+    return len(callers) == 1 and None not in callers
 
 
 def _declared_here(n: Node) -> bool:
@@ -860,7 +909,7 @@ def _plan_with_callees(source: bytes, root: Node, asked: list[Node], req: _Req
     asked_names = [function_name(f)[0] for f in asked]
     order = _callees_first(by_name, graph, [n for n in asked_names if n])
     plans: dict[str, FunctionPlan] = {}
-    fed: dict[str, tuple[FunctionPlan, Summary]] = {}  # generators a caller may feed
+    fed: dict[str, _Fed] = {}  # generators a caller may feed
     for name in order:
         fn = by_name[name]
         if name in loops_of:
@@ -878,8 +927,10 @@ def _plan_with_callees(source: bytes, root: Node, asked: list[Node], req: _Req
                 any(c in req.calls.offloads for c in graph[name]):
             req.calls.offloads.add(name)
         plan.summary, plan.offloads = req.summaries.get(name), name in req.calls.offloads
-        if plan.homed and summary is None and name not in loops_of and _called_once(fn, root, req.program):
-            _device_generators(source, fn, name, fed, req)
+        if plan.homed and name not in loops_of and (
+                summary is None and _called_once(fn, root, req.program) or
+                _passes_homed(plan) and _called_from_one(fn, root, req.program)):
+            _device_generators(source, fn, plan, fed, req)
     out = [plans[n] if n in plans else _plan_one(source, f.start_point[0], req)[0]
            for n, f in zip(asked_names, asked, strict=True)]
     return _with_relied(out, plans)
