@@ -34,6 +34,7 @@ from accellium.dataset.offload import poly
 from accellium.dataset.offload.arrays import assignment_positions
 from accellium.dataset.offload.callgraph import is_static as _is_static
 from accellium.dataset.offload.callgraph import param_names as _params
+from accellium.dataset.offload.callgraph import through_calls
 from accellium.dataset.offload.shapes import declared_shapes, walk_declarator
 
 __all__ = ["statics", "binders", "touches", "aliases", "alias_only", "rename", "Binding",
@@ -132,18 +133,7 @@ def touches(root: Node, glob: set[str], defined: set[str]) -> dict[str, set[str]
                                         library_function(callee) is None):
                     d.add(ANY)
         direct[name], calls[name] = d, c
-    out: dict[str, set[str]] = {}
-    for name in direct:
-        seen, todo, got = {name}, [name], set()
-        while todo:
-            one = todo.pop()
-            got |= direct.get(one, set())
-            for g in calls.get(one, ()):
-                if g not in seen:
-                    seen.add(g)
-                    todo.append(g)
-        out[name] = got
-    return out
+    return through_calls(direct, calls)
 
 
 def aliases(fn: Node, glob: dict[str, str]) -> dict[str, str]:

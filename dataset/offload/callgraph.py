@@ -14,11 +14,29 @@ from accellium.dataset.offload.arrays import assignment_positions
 from accellium.dataset.offload.nodes import enclosing_function
 from accellium.dataset.offload.uses import array_uses
 
-__all__ = ["CallGraph", "is_static", "param_names"]
+__all__ = ["CallGraph", "is_static", "param_names", "through_calls"]
 
 
 def is_static(fn: Node) -> bool:
     return any(c.type == "storage_class_specifier" and text(c) == "static" for c in fn.children)
+
+
+def through_calls(direct: dict[str, set[str]], calls: dict[str, set[str]]
+                  ) -> dict[str, set[str]]:
+    """For each function of ``direct``: what it does itself (``direct``) and what every
+    function it calls does, transitively (``calls``: function -> the functions it calls)."""
+    out: dict[str, set[str]] = {}
+    for name in direct:
+        seen, todo, got = {name}, [name], set()
+        while todo:
+            one = todo.pop()
+            got |= direct.get(one, set())
+            for g in calls.get(one, ()):
+                if g not in seen:
+                    seen.add(g)
+                    todo.append(g)
+        out[name] = got
+    return out
 
 
 def param_names(fn: Node) -> list[str | None]:

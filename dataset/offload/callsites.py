@@ -39,7 +39,7 @@ from accellium.dataset.offload.calls import (
 )
 from accellium.dataset.offload.device import CallDevice, Device, MappedArg
 from accellium.dataset.offload.extent import Span
-from accellium.dataset.offload.global_scalars import changes
+from accellium.dataset.offload.global_scalars import UNREAD, changes, macro_call_tokens
 from accellium.dataset.offload.member_args import MemberArg, member_arg, member_walls
 from accellium.dataset.offload.offset_locals import offset_bases, offset_locals, offset_value
 from accellium.dataset.offload.routines import callees
@@ -909,15 +909,8 @@ def _macro_call(call: Node, defined: set[str]) -> bool:
     function of the file (``ARRAY(A)`` for ``*A``; a statement that expands to a declaration,
     :func:`.shapes.macro_statement`)?  The preprocessor replaces it before the code is read
     (C11 6.10.3): it is no call of its own."""
-    from accellium.dataset.analysis.macros import expand, tokens, visible_at
-
-    f = _field(call, "function")
-    table = visible_at(root_of(call), call.start_byte)
-    m = table.get(text(f)) if f is not None and f.type == "identifier" else None
-    if m is None or m.params is None:
-        return False
-    out = expand(text(call), table)
-    return out is not None and not any(t in defined for t in tokens(out))
+    toks = macro_call_tokens(call)
+    return toks is not None and UNREAD not in toks and not any(t in defined for t in toks)
 
 
 @dataclass

@@ -35,7 +35,7 @@ from accellium.dataset.analysis.scope import function_name
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, named, op, root_of, text, unparen
 
-__all__ = ["ANY", "stores", "file_stores", "fixed_in", "changes"]
+__all__ = ["ANY", "UNREAD", "stores", "file_stores", "fixed_in", "changes", "macro_call_tokens"]
 
 #: In :func:`file_stores`: the function calls one defined neither in the file nor in the C
 #: library (it may store to any global).
@@ -82,7 +82,7 @@ def stores(node: Node, fns: set[str]) -> tuple[set[str], set[str], set[str]]:
                 escaped.add(text(arg))
         elif n.type == "call_expression":
             name = _callee(n)
-            expansion = _macro_tokens(n) if name is not None and name not in fns else None
+            expansion = macro_call_tokens(n) if name is not None and name not in fns else None
             if expansion is not None:
                 _macro_effects(expansion, fns, stored, calls)
             elif name is not None and name in fns:
@@ -98,14 +98,14 @@ _STORING = frozenset({"=", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "<<="
                       "--", "&"})
 
 
-#: In :func:`_macro_tokens`: the expansion was given up.
-_UNREAD = "\0"
+#: In :func:`macro_call_tokens`: the expansion was given up.
+UNREAD = "\0"
 
 
-def _macro_tokens(call: Node) -> list[str] | None:
+def macro_call_tokens(call: Node) -> list[str] | None:
     """The tokens a call of a function-like macro visible there expands to (None: no such
-    macro).  The preprocessor replaces it before the code is read (C11 6.10.3): what it does
-    is what its expansion does."""
+    macro; ``[UNREAD]``: its expansion was given up).  The preprocessor replaces it before the
+    code is read (C11 6.10.3): what it does is what its expansion does."""
     from accellium.dataset.analysis.macros import expand, tokens, visible_at
 
     f = _field(call, "function")
@@ -114,7 +114,7 @@ def _macro_tokens(call: Node) -> list[str] | None:
     if m is None or m.params is None:
         return None
     out = expand(text(call), table)
-    return tokens(out) if out is not None else [_UNREAD]
+    return tokens(out) if out is not None else [UNREAD]
 
 
 def _macro_effects(toks: list[str], fns: set[str], stored: set[str], calls: set[str]) -> None:
@@ -122,7 +122,7 @@ def _macro_effects(toks: list[str], fns: set[str], stored: set[str], calls: set[
     call of a function neither of ``fns`` nor of the C library, may touch any global
     (:data:`ANY`); the functions of ``fns`` it names are called."""
     for k, t in enumerate(toks):
-        if t in _STORING or t == _UNREAD:
+        if t in _STORING or t == UNREAD:
             stored.add(ANY)
         elif t in fns:
             calls.add(t)
@@ -151,17 +151,9 @@ def file_stores(root: Node) -> tuple[dict[str, set[str]], set[str]]:
     for top in named(root):  # initialisers of file-scope declarations: ``int *p = &n;``
         if top.type != "function_definition":
             escaped |= stores(top, names)[1]
-    out: dict[str, set[str]] = {}
-    for name in direct:
-        seen, todo, acc = {name}, [name], set()
-        while todo:
-            one = todo.pop()
-            acc |= direct.get(one, set())
-            for c in calls.get(one, ()):
-                if c not in seen:
-                    seen.add(c)
-                    todo.append(c)
-        out[name] = acc
+    from accellium.dataset.offload.callgraph import through_calls  # (calls -> here -> arrays)
+
+    out = through_calls(direct, calls)
     if len(_MEMO) >= _MEMO_SIZE:
         _MEMO.pop(next(iter(_MEMO)))
     _MEMO[key] = (out, escaped)
