@@ -13,14 +13,6 @@ Twin: ``stage`` also called from a second function (``once``): which caller's re
 decide is not one function's choice, so the pass stays on the host as before (the program
 verifies either way: the callee keeps its own "present or copy" clauses).
 
-The other way (:func:`accellium.dataset.offload.plan._plan_homed`): a function made of single
-passes only keeps them on the device when planned alone (the user asked to offload them), but
-when its calls, all in one function, are held by no region of that function (``init`` and
-``total`` reach global arrays by name: each call maps its own data), the caller is planned
-with them on the host too and keeps what moves less — the initialisation and the final sum on
-the host, as the authors of such programs write them; ``shift``, whose calls the caller's
-region holds, stays on the device.
-
 Whole programs, built with real gcc and run in the data-environment emulator."""
 
 from __future__ import annotations
@@ -112,93 +104,3 @@ def test_a_single_pass_stays_on_the_device_for_its_one_callers_region(tmp_path):
     assert moved["one_caller"] <= 3 * 2 * 8 * M, moved
     # the twin: each of the 2 * STEPS calls moves u and w in and out
     assert moved["two_callers"] >= 2 * STEPS * 2 * 2 * 8 * (M - 2), moved
-
-
-# The other way: functions made of single passes only, whose calls no region of their caller
-# holds (they reach the global arrays by name), stay on the host when the caller's plan moves
-# less with them there; one whose call the caller's region holds stays on the device.
-GLOBALS = """#include <stdlib.h>
-int n;
-double *a, *b;
-
-static void init(int size)
-{
-    n = size;
-    a = malloc(n * sizeof *a);
-    b = malloc(n * sizeof *b);
-    for (int i = 0; i < n; i++) {
-        a[i] = (i % 5) * 0.5;
-        b[i] = a[i] + 1.0;
-    }
-}
-
-static void relax(double *x, double *y)
-{
-    for (int s = 0; s < 4; s++) {
-        for (int i = 1; i < n - 1; i++)
-            y[i] = (x[i - 1] + x[i + 1]) * 0.5;
-        for (int i = 1; i < n - 1; i++)
-            x[i] = y[i];
-    }
-}
-
-static void shift(double *x)
-{
-    for (int i = 0; i < n; i++)
-        x[i] = x[i] + 1.0;
-}
-
-static double total(void)
-{
-    double s = 0.0;
-    for (int i = 0; i < n; i++)
-        s += a[i];
-    return s;
-}
-
-double run(int size, int steps)
-{
-    init(size);
-    for (int t = 0; t < steps; t++) {
-        relax(a, b);
-        shift(b);
-    }
-    return total();
-}
-"""
-GLOBALS_MAIN = f"""#include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
-double run(int size, int steps);
-int main(void)
-{{
-    int m = {M};
-    double *x = malloc(m * sizeof *x), *y = malloc(m * sizeof *y), want = 0.0;
-    for (int i = 0; i < m; i++) x[i] = (i % 5) * 0.5, y[i] = x[i] + 1.0;
-    for (int t = 0; t < {STEPS}; t++) {{
-        for (int s = 0; s < 4; s++) {{
-            for (int i = 1; i < m - 1; i++) y[i] = (x[i - 1] + x[i + 1]) * 0.5;
-            for (int i = 1; i < m - 1; i++) x[i] = y[i];
-        }}
-        for (int i = 0; i < m; i++) y[i] += 1.0;
-    }}
-    for (int i = 0; i < m; i++) want += x[i];
-    puts(fabs(run(m, {STEPS}) - want) < 1e-9 ? "OK" : "BAD");
-    return 0;
-}}
-"""
-
-
-def test_single_passes_whose_calls_no_region_holds_stay_on_the_host_when_that_moves_less(
-        tmp_path):
-    _, plans = plan_text(GLOBALS, get_engine("analysis"))
-    for name in ("init", "total"):
-        assert not plans[name].loops, plans[name].notes
-        assert plans[name].notes[0].startswith("its loops stay on the host: its calls, in "
-                                               "`run`, move less"), plans[name].notes
-    assert plans["shift"].loops and plans["relax"].loops
-    assert {f for c in plans["run"].calls for f in c["functions"]} == {"relax", "shift"}
-    rows = run_verified(tmp_path, {"globals": (GLOBALS, GLOBALS_MAIN)})
-    moved = rows["globals"]["offload"]["bytes_h2d"] + rows["globals"]["offload"]["bytes_d2h"]
-    # `run`'s region: a and b in and out once; before, init copied both out and total a in
-    assert moved <= 2 * 2 * 8 * M, moved

@@ -67,10 +67,6 @@ class FunctionPlan:
     # callees of hoisted calls each of whose written arrays another unit of the region reads
     homed: bool = field(default=False, repr=False, compare=False)
     feeds: set[str] = field(default_factory=set, repr=False, compare=False)
-    # every loop it offloads is a single pass no host loop of its region repeats, and its
-    # region holds no call (:mod:`.single_pass`): they stay offloaded only because nothing
-    # else would
-    passes_only: bool = field(default=False, repr=False, compare=False)
     # the transfers one call of the function makes (:func:`.region.transfer_cost` of its
     # region, and its calls of the file's functions the region does not hold, each at its
     # callee's cost): what :func:`_plan_fed` compares
@@ -170,9 +166,6 @@ class _Req:
     # function -> pointer parameter -> the element count of its object (:mod:`.objects`)
     objects: dict[str, dict[str, poly.Poly]] = field(default_factory=dict)
     keep_generators: bool = False  # plan a function's generators on the device (a caller feeds)
-    # leave single passes on the host even when nothing else stays offloaded (a caller's
-    # region may then move less: :func:`_host_passes`)
-    home_passes: bool = False
     # the program's other translation units, when all are known (``program=``)
     program: list[bytes] | None = None
     costs: dict[str, int] = field(default_factory=dict)  # function -> its plan's cost
@@ -286,14 +279,6 @@ def _fill(plan: FunctionPlan, work: bytes, lines: LineIndex, tree: Tree, fn: Nod
     return summarize(fn, scope, kept[0], req.calls.defined)
 
 
-def _passes_only(kept: list[Region], scope: Scope) -> bool:
-    """Is every unit of the regions a single pass (:mod:`.single_pass`) that no host loop of
-    its region repeats?"""
-    return bool(kept) and all(
-        isinstance(d, Device) and not r.lay.device_loops.get(d.node.id) and
-        single_pass(d, scope) for r in kept for d in r.devices)
-
-
 def _own_compute_why(names: list[str]) -> str:
     """Why a loop calling functions that offload loops of their own stays on the host: on the
     device each would need ``#pragma acc routine seq``, whose body runs inside the loop's
@@ -391,7 +376,6 @@ def _regions(plan: FunctionPlan, lines: LineIndex, fn: Node, devices: list[Devic
             "offloading its loops would only add transfers (see the notes)"))
     plan.notes += [f"no data region: {p}" for p in problems
                    if region is None or not region.devices]
-    plan.passes_only = _passes_only(kept, scope)
     return kept
 
 
@@ -510,12 +494,10 @@ def _host_single_passes(lines: LineIndex, body: Node, region: Region, devices: l
                     _feeds(now, d) or not _may_save(now, d):
                 continue
             rest = [x for x in devices if x is not d]
-            if not rest and not calls and not req.home_passes:
+            if not rest and not calls:
                 continue
-            got, _ = _choose(lines, body, rest, calls, scope, req) if rest or calls \
-                else (None, [])
-            if not req.home_passes and not (
-                    got is not None and any(_heavy(u, got, single) for u in got.devices) or
+            got, _ = _choose(lines, body, rest, calls, scope, req)
+            if not (got is not None and any(_heavy(u, got, single) for u in got.devices) or
                     (got is None or not got.devices) and any(
                         req.costs.get(f) for c in calls for f in c.callees)):
                 continue  # no other work would stay offloaded
@@ -861,95 +843,6 @@ def _plan_fed(source: bytes, fn: Node, name: str, callees: list[str],
     return plan, summary
 
 
-@dataclass
-class _Homed:
-    """A function's plan with its single passes left on the host (:func:`_host_passes`),
-    offered to the one function that calls it (:func:`_plan_homed`)."""
-
-    plan: FunctionPlan
-    summary: Summary | str | None
-
-
-def _host_passes(source: bytes, fn: Node, device_plan: FunctionPlan, homed: dict[str, _Homed],
-                 req: _Req) -> None:
-    """The plan of ``fn`` — whose loops are single passes, offloaded only because nothing
-    else of it would be (:func:`_host_single_passes`) — with them on the host where that
-    moves less, offered to its caller: there the data may be on the device anyway (the
-    caller's region copies it in where it needs it), or not needed there at all."""
-    req.home_passes = True
-    alt, summary = _plan_one(source, fn.start_point[0], req)
-    req.home_passes = False
-    if len(alt.loops) < len(device_plan.loops):
-        alt.summary, alt.offloads = summary, bool(alt.loops or alt.calls) or \
-            isinstance(summary, str)
-        homed[device_plan.function] = _Homed(alt, summary)
-
-
-def _plan_homed(source: bytes, fn: Node, name: str, callees: list[str],
-                plans: dict[str, FunctionPlan], fed: dict[str, _Fed],
-                homed: dict[str, _Homed], req: _Req
-                ) -> tuple[FunctionPlan, Summary | str | None]:
-    """The plan of ``fn`` (:func:`_plan_fed`), the one function calling the functions of
-    ``homed`` it calls: planned with their device plans and, for those whose calls its region
-    does not hold (each call maps its own data, so the loops' transfers are the call's own),
-    again with the plans that leave their single passes on the host; the host plans replace
-    the device plans in ``plans`` when ``fn``'s plan with them moves less
-    (:attr:`FunctionPlan.cost`: its regions, and the calls they do not hold at their
-    callees' cost).  A function that also calls functions of ``fed`` keeps their device
-    plans (one offer at a time)."""
-    tried = [g for g in homed if g in callees]
-    if not tried or any(g in fed for g in callees):
-        for g in tried:
-            del homed[g]
-        return _plan_fed(source, fn, name, callees, plans, fed, req)
-    plan, summary = _plan_one(source, fn.start_point[0], req)
-    held = {f for c in plan.calls for f in c["functions"]}
-    for g in [g for g in tried if g in held]:  # its single passes run in the caller's region
-        del homed[g]
-    tried = [g for g in tried if g not in held]
-    if not tried:
-        return plan, summary
-    saved = {g: _offer(req, g, homed[g].plan, homed[g].summary) for g in tried}
-    alt, alt_summary = _plan_one(source, fn.start_point[0], req)
-    keep = alt.cost < plan.cost
-    for g in tried:
-        got = homed.pop(g)
-        if keep:
-            got.plan.notes.insert(0, (
-                f"its loops stay on the host: its calls, in `{name}`, move less with them "
-                "there (each makes one pass over its data; the caller's region maps what "
-                "its device code needs)"))
-            plans[g] = got.plan
-        else:
-            _restore(req, g, saved[g])
-    return (alt, alt_summary) if keep else (plan, summary)
-
-
-def _offer(req: _Req, g: str, plan: FunctionPlan, summary: Summary | str | None) -> tuple:
-    """Make ``plan`` the one callers of ``g`` see; returns what they saw before."""
-    before = (req.summaries.get(g), g in req.calls.offloads, g in req.computes,
-              req.costs.get(g))
-    _restore(req, g, (summary, plan.offloads, bool(plan.loops), plan.cost))
-    return before
-
-
-def _restore(req: _Req, g: str, state: tuple) -> None:
-    summary, offloads, computes, cost = state
-    if summary is None:
-        req.summaries.pop(g, None)
-    else:
-        req.summaries[g] = summary
-    for flag, names in ((offloads, req.calls.offloads), (computes, req.computes)):
-        if flag:
-            names.add(g)
-        else:
-            names.discard(g)
-    if cost is None:
-        req.costs.pop(g, None)
-    else:
-        req.costs[g] = cost
-
-
 def _passes_homed(plan: FunctionPlan) -> bool:
     """Did the plan leave single passes on the host (:mod:`.single_pass`)?"""
     return any(h["why"] == SINGLE_PASS_WHY for h in plan.host_loops)
@@ -1017,13 +910,12 @@ def _plan_with_callees(source: bytes, root: Node, asked: list[Node], req: _Req
     order = _callees_first(by_name, graph, [n for n in asked_names if n])
     plans: dict[str, FunctionPlan] = {}
     fed: dict[str, _Fed] = {}  # generators a caller may feed
-    homed: dict[str, _Homed] = {}  # single passes a caller may want on the host
     for name in order:
         fn = by_name[name]
         if name in loops_of:
             req.summaries[name] = "is recursive"
         within, req.within = req.within, (req.within if name == asked_names[-1] else None)
-        plan, summary = _plan_homed(source, fn, name, graph[name], plans, fed, homed, req)
+        plan, summary = _plan_fed(source, fn, name, graph[name], plans, fed, req)
         req.within = within
         plans[name] = plan
         if plan.loops:
@@ -1039,9 +931,6 @@ def _plan_with_callees(source: bytes, root: Node, asked: list[Node], req: _Req
                 summary is None and _called_once(fn, root, req.program) or
                 _passes_homed(plan) and _called_from_one(fn, root, req.program)):
             _device_generators(source, fn, plan, fed, req)
-        elif plan.passes_only and name not in loops_of and \
-                _called_from_one(fn, root, req.program):
-            _host_passes(source, fn, plan, homed, req)
     out = [plans[n] if n in plans else _plan_one(source, f.start_point[0], req)[0]
            for n, f in zip(asked_names, asked, strict=True)]
     return _with_relied(out, plans)
