@@ -32,6 +32,7 @@ from tree_sitter import Node
 from accellium.dataset.analysis.scope import function_name
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, named, op, text, unparen
+from accellium.dataset.offload.nodes import callee_name
 
 __all__ = ["FreshNames", "fresh_functions", "LIBRARY_ALLOC", "ZEROING"]
 
@@ -92,11 +93,6 @@ class _Program:
         return [(k, fn) for k, own in enumerate(self.own) for fn in own.values()]
 
 
-def _callee(call: Node) -> str | None:
-    f = unparen(_field(call, "function"))
-    return text(f) if f is not None and f.type == "identifier" else None
-
-
 def _null(e: Node | None) -> bool:
     e = unparen(e)
     return e is not None and (e.type == "null" or text(e) in ("NULL", "0", "nullptr"))
@@ -147,7 +143,7 @@ def _fresh_call(prog: _Program, k: int, e: Node | None, fresh: dict[int, bool]
     e = unparen(e)
     if e is None or e.type != "call_expression":
         return None
-    name = _callee(e)
+    name = callee_name(e)
     if name is None:
         return None
     d = prog.resolve(k, name)
@@ -268,7 +264,7 @@ def _memalign_target(prog: _Program, k: int, amp: Node) -> bool:
     args = arg.parent
     call = args.parent if args is not None and args.type == "argument_list" else None
     first = [a for a in named(args) if a.type != "comment"][:1] if args is not None else []
-    return call is not None and _callee(call) == "posix_memalign" and \
+    return call is not None and callee_name(call) == "posix_memalign" and \
         prog.resolve(k, "posix_memalign") is None and bool(first) and first[0].id == arg.id
 
 
@@ -312,7 +308,7 @@ def _freed(prog: _Program, k: int, n: Node, frees: dict[int, int]) -> bool:
     if args is None or args.type != "argument_list" or args.parent is None:
         return False
     call = args.parent
-    name = _callee(call)
+    name = callee_name(call)
     items = [a for a in named(args) if a.type != "comment"]
     if name is None or top.id not in [a.id for a in items]:
         return False

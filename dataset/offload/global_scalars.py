@@ -34,6 +34,7 @@ from accellium.dataset.analysis.library import library_function
 from accellium.dataset.analysis.scope import function_name
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, named, op, root_of, text, unparen
+from accellium.dataset.offload.nodes import callee_name
 
 __all__ = ["ANY", "UNREAD", "stores", "file_stores", "fixed_in", "changes", "macro_call_tokens"]
 
@@ -46,9 +47,16 @@ _MEMO: dict[bytes, tuple[dict[str, set[str]], set[str]]] = {}
 _MEMO_SIZE = 8
 
 
-def _callee(call: Node) -> str | None:
-    f = unparen(_field(call, "function"))
-    return text(f) if f is not None and f.type == "identifier" else None
+def _stored_name(n: Node) -> str | None:
+    """The variable an assignment or increment stores to by name (None: another node, or a
+    store through an lvalue that is no plain name)."""
+    if n.type == "assignment_expression":
+        target = unparen(_field(n, "left"))
+    elif n.type == "update_expression":
+        target = unparen(_field(n, "argument"))
+    else:
+        return None
+    return text(target) if target is not None and target.type == "identifier" else None
 
 
 def stores(node: Node, fns: set[str]) -> tuple[set[str], set[str], set[str]]:
@@ -61,27 +69,23 @@ def stores(node: Node, fns: set[str]) -> tuple[set[str], set[str], set[str]]:
     escaped: set[str] = set()
     calls: set[str] = set()
     for n in iter_nodes(node):
-        if n.type == "assignment_expression":
-            left = unparen(_field(n, "left"))
-            if left is not None and left.type == "identifier":
-                stored.add(text(left))
-        elif n.type == "update_expression":
-            arg = unparen(_field(n, "argument"))
-            if arg is not None and arg.type == "identifier":
-                stored.add(text(arg))
+        if n.type in ("assignment_expression", "update_expression"):
+            target = _stored_name(n)
+            if target is not None:
+                stored.add(target)
         elif n.type == "pointer_expression" and op(n) == "&":
             arg = unparen(_field(n, "argument"))
             if arg is None or arg.type != "identifier":
                 continue
             args = n.parent
             call = args.parent if args is not None and args.type == "argument_list" else None
-            name = _callee(call) if call is not None else None
+            name = callee_name(call) if call is not None else None
             if name is not None and name not in fns and library_function(name) is not None:
                 stored.add(text(arg))
             else:
                 escaped.add(text(arg))
         elif n.type == "call_expression":
-            name = _callee(n)
+            name = callee_name(n)
             expansion = macro_call_tokens(n) if name is not None and name not in fns else None
             if expansion is not None:
                 _macro_effects(expansion, fns, stored, calls)
@@ -182,10 +186,10 @@ def changes(fn: Node, name: str) -> list[tuple[Node, str]]:
     for n in iter_nodes(_field(fn, "body") or fn):
         line = n.start_point[0] + 1
         if n.type in ("assignment_expression", "update_expression"):
-            if name in stores(n, fns)[0] - {ANY}:
+            if _stored_name(n) == name:
                 out.append((n, f"line {line} stores to `{name}`"))
         elif n.type == "call_expression":
-            callee = _callee(n)
+            callee = callee_name(n)
             hit = by_fn.get(callee) if callee is not None else None
             if hit is None:  # a macro's expansion, a C library call, or one defined elsewhere
                 stored, _, called = stores(n, fns)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from tree_sitter import Node
 
-from accellium.dataset.analysis.tree import ancestors, field, iter_nodes, named, op, unparen
+from accellium.dataset.analysis.tree import ancestors, field, iter_nodes, named, op, text, unparen
 
-__all__ = ["enclosing_function", "statement_of", "in_sizeof", "block_items", "assignment_chain", "loops_around",
+__all__ = ["callee_name", "enclosing_function", "statement_of", "in_sizeof", "block_items", "assignment_chain", "loops_around",
            "LOOPS", "JUMPS", "has_jump"]
 
 LOOPS = ("for_statement", "while_statement", "do_statement")
@@ -17,6 +17,13 @@ JUMPS = ("goto_statement", "break_statement", "continue_statement", "return_stat
 def has_jump(node: Node) -> bool:
     """Does ``node`` contain a ``goto``, ``break``, ``continue`` or ``return``?"""
     return any(n.type in JUMPS for n in iter_nodes(node))
+
+
+def callee_name(call: Node) -> str | None:
+    """The name a direct call calls (``f`` of ``f(x)``, ``(f)(x)``; None: through a pointer
+    or an expression)."""
+    f = unparen(field(call, "function"))
+    return text(f) if f is not None and f.type == "identifier" else None
 
 
 def enclosing_function(node: Node) -> Node | None:
