@@ -26,6 +26,7 @@ from accellium.dataset.analysis.tree import (
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.offload import guards, poly
 from accellium.dataset.offload.bounds import Bounds, bounds_of, exact, plus, tightest
+from accellium.dataset.offload.held import held_locals
 from accellium.dataset.offload.nodes import enclosing_function
 from accellium.dataset.offload.ranges import (
     LoopRange,
@@ -154,12 +155,15 @@ def _visible(env: _Env, node: Node) -> dict[str, Bounds]:
     return {k: v for k, (_, v) in out.items()}
 
 
-def _env(once: list[tuple[str, Node, Node]], ranges=None) -> _Env:
+def _env(once: list[tuple[str, Node, Node]], ranges=None, held: _Env | None = None) -> _Env:
     """Bounds of the locals declared and assigned once (``int j = d - i;``,
     :func:`_declared_once`), with their declarators (a value holds only where its declaration
     is in scope); with ``ranges`` (the range of a loop index at a node), a conditional value's
-    branches are bounded over the index values where they are taken (:mod:`.guards`)."""
-    known: dict[int, tuple[str, Node, Bounds]] = {}
+    branches are bounded over the index values where they are taken (:mod:`.guards`).
+    ``held``: locals assigned more than once whose every value is bounded
+    (:func:`.held.held_locals`), known from the start."""
+    known: dict[int, tuple[str, Node, Bounds]] = {decl.id: (name, decl, b)
+                                                  for name, decl, b in held or []}
     for _ in range(_CHAIN_ROUNDS):
         changed = False
         for name, decl, value in once:
@@ -182,14 +186,18 @@ class Extents:
     ``tops``): every loop between a subscript and ``top`` is eliminated; what remains must be
     names that ``top`` does not assign or declare (checked by the caller with :meth:`free`)."""
 
-    def __init__(self, tops: list[Node]):
+    def __init__(self, tops: list[Node], held: bool = True):
+        """``held``: also bound the locals assigned more than once whose every value is
+        bounded (:mod:`.held`; off where those bounds are being worked out)."""
         self.tops = tops
         self._envs: dict[int, _Env] = {}
         self.assigned: dict[str, int] = {}
         self.declared: set[str] = set()
         once = {t.id: _declared_once(t) + _set_in_block(t) for t in tops}
+        fn = enclosing_function(tops[0]) if held and tops else None
+        kept: _Env = held_locals(fn) if fn is not None else []
         for t in tops:
-            self._envs[t.id] = _env(once[t.id])
+            self._envs[t.id] = _env(once[t.id], held=kept)
             a = assignments(t)
             for k, v in a.count.items():
                 self.assigned[k] = self.assigned.get(k, 0) + v
@@ -198,7 +206,8 @@ class Extents:
         self._mins: dict[str, int] | None = None
         # the same locals again, their conditional values bounded under their guards (the
         # loop ranges this needs come from the plain bounds above)
-        self._genvs: dict[int, _Env] = {t.id: _env(once[t.id], self._index_range) for t in tops}
+        self._genvs: dict[int, _Env] = {t.id: _env(once[t.id], self._index_range, kept)
+                                        for t in tops}
         self._conditional_names = guards.conditional_locals(tops)
         self._members: dict[str, bool] = {}  # member reads -> unchanged under the tops
 

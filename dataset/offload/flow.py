@@ -163,6 +163,14 @@ def _use_section(u: ArrayUse, info: ArrayInfo, leaf_ex: Extents, region_ex: Exte
     hold does — it is wholly present or wholly absent, and an element the device does not
     hold is one no device code wrote or reads (OpenACC 3.3, 2.14.4: ``if_present`` makes the
     update a no-op for data not present)."""
+    got = _use_section_spans(u, info, leaf_ex, region_ex, leaf)
+    return got[0] if got is not None else None
+
+
+def _use_section_spans(u: ArrayUse, info: ArrayInfo, leaf_ex: Extents, region_ex: Extents,
+                       leaf: Node | None = None) -> tuple[_Sec, list[Span] | None] | None:
+    """:func:`_use_section`, with the spans of the section when it is spelled from them (None
+    for one element named by its subscript or the region's whole section)."""
     dims = dims_needed(info.shape) or 1
     guarded = leaf is not None and _guarded_in(u.node, leaf)
     ref = _reference(info)
@@ -178,7 +186,7 @@ def _use_section(u: ArrayUse, info: ArrayInfo, leaf_ex: Extents, region_ex: Exte
                 rs.within(ref[k], region_ex.mins)
         if guarded and leaf is not None and not _reached(u.subs[k], u, leaf, region_ex,
                                                           _declared(info, ref, k)):
-            return info.section, False
+            return (info.section, False), None
         s = leaf_ex.span(u.subs[k], u.node)
         if s is None or leaf_ex.free(s):
             exact = False
@@ -189,17 +197,18 @@ def _use_section(u: ArrayUse, info: ArrayInfo, leaf_ex: Extents, region_ex: Exte
         exact = False  # one element, read through a remainder: name it by its subscript
     if exact and (inside or (one and len(spans) == 1 and info.shape.kind != "array")):
         if info.shape.kind == "array":
-            return (f"{info.name}[{spans[0].section()}]", False) if len(spans) == 1 else None
+            return ((f"{info.name}[{spans[0].section()}]", False), spans) \
+                if len(spans) == 1 else None
         check = (region_ex, leaf) if guarded and leaf is not None else None
         elem = _one_element(u, info, spans, leaf_ex, check) if one else None
         if elem is not None:
-            return elem, not inside
+            return (elem, not inside), None
         sec = section_text(info.shape, spans)
-        return (sec, not inside) if sec is not None else None
+        return ((sec, not inside), spans) if sec is not None else None
     if dims == 1 and len(u.subs) == 1 and _pure(u.subs[0], leaf_ex, leaf):
         idx = "0" if isinstance(u.subs[0], int) else " ".join(text(u.subs[0]).split())
         got = f"{info.name}[{idx}:1]"
-        return (got, not inside) if is_clause_arg(got) else None
+        return ((got, not inside), None) if is_clause_arg(got) else None
     return None
 
 
@@ -315,16 +324,32 @@ def _sections_of(leaf: Leaf, uses: list[ArrayUse], info: ArrayInfo,
     if info.shape.kind == "array" and info.shape.levels != 1:
         return whole
     leaf_ex = Extents([leaf.node])
-    out: list[_Sec] = []
+    found: list[tuple[_Sec, list[Span] | None]] = []
     for u in uses:
         if u.whole:
             return whole
-        got = _use_section(u, info, leaf_ex, region_ex, leaf.node)
+        got = _use_section_spans(u, info, leaf_ex, region_ex, leaf.node)
         if got is None:
             return whole
-        if got not in out:
-            out.append(got)
+        if all(got[0] != f[0] for f in found):
+            found.append(got)
+    out = [sec for k, (sec, spans) in enumerate(found)
+           if not any(j != k and _covers(other, spans, sec[1], leaf_ex)
+                      for j, other in enumerate(found))]
     return out if len(out) <= 4 else whole
+
+
+def _covers(other: tuple[_Sec, list[Span] | None], spans: list[Span] | None, flag: bool,
+            leaf_ex: Extents) -> bool:
+    """Does the section ``other`` hold every element of ``spans`` (a section spelled from its
+    spans, needing ``if_present`` when ``flag``) — then one ``update`` of ``other`` moves
+    them too: in every dimension its span starts no later and ends no earlier.  A section that
+    needs ``if_present`` covers only one that needs it too (the covered one is then present
+    when the whole is)."""
+    (_, needs), own = other
+    if spans is None or own is None or len(own) != len(spans) or (needs and not flag):
+        return False
+    return all(s.within(o, leaf_ex.mins) for s, o in zip(spans, own, strict=True))
 
 
 @dataclass
