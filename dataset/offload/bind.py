@@ -35,6 +35,7 @@ from accellium.dataset.offload.arrays import assignment_positions
 from accellium.dataset.offload.callgraph import is_static as _is_static
 from accellium.dataset.offload.callgraph import param_names as _params
 from accellium.dataset.offload.callgraph import through_calls
+from accellium.dataset.offload.nodes import callee_name
 from accellium.dataset.offload.shapes import declared_shapes, walk_declarator
 
 __all__ = ["statics", "binders", "touches", "aliases", "alias_only", "rename", "Binding",
@@ -125,8 +126,7 @@ def touches(root: Node, glob: set[str], defined: set[str]) -> dict[str, set[str]
             if n.type == "identifier" and text(n) in glob:
                 d.add(text(n))
             elif n.type == "call_expression":
-                f = unparen(_field(n, "function"))
-                callee = text(f) if f is not None and f.type == "identifier" else None
+                callee = callee_name(n)
                 if callee is not None and callee in fns:
                     c.add(callee)
                 elif callee is None or (callee not in defined and
@@ -219,9 +219,9 @@ def bindings_in(fn: Node, binds: dict[str, dict[str, int]], uses: dict[str, int]
     items = {c.id for c in _body_items(fn)}
     for n in iter_nodes(fn):
         if n.type == "call_expression":
-            f = unparen(_field(n, "function"))
-            if f is not None and f.type == "identifier" and text(f) in binds:
-                sites.append((n, text(f)))
+            callee = callee_name(n)
+            if callee is not None and callee in binds:
+                sites.append((n, callee))
     for call, name in sites:
         stmt = call.parent
         if uses.get(name, 0) != 1 or stmt is None or stmt.type != "expression_statement" or \

@@ -33,13 +33,14 @@ from accellium.dataset.analysis.library import EXIT_CALLS, library_function
 from accellium.dataset.analysis.member_reads import parse_key
 from accellium.dataset.analysis.scope import function_name
 from accellium.dataset.analysis.tree import field as _field
-from accellium.dataset.analysis.tree import iter_nodes, named, text, unparen
+from accellium.dataset.analysis.tree import iter_nodes, named, text
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.bounds import bounds_of
 from accellium.dataset.offload.callprints import param_footprint
 from accellium.dataset.offload.device import CallDevice, MappedArg, Unit
 from accellium.dataset.offload.extent import Extents, Span
 from accellium.dataset.offload.global_scalars import fixed_in
+from accellium.dataset.offload.nodes import callee_name
 from accellium.dataset.offload.section_macros import SectionMacro, section_macros
 from accellium.dataset.offload.shapes import Shape
 from accellium.dataset.offload.uses import ArrayUse, array_uses
@@ -175,8 +176,7 @@ def _host_globals(fn: Node, scope: Scope, units: list[Unit], defined: set[str]) 
             if is_global(shape) and shape is not None and shape.kind != "other":
                 out.add(text(n))
         elif n.type == "call_expression":
-            f = unparen(_field(n, "function"))
-            name = text(f) if f is not None and f.type == "identifier" else None
+            name = callee_name(n)
             if name is None or name in defined or library_function(name) is None:
                 out.add(ANY_GLOBAL)
     return out

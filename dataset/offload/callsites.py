@@ -41,6 +41,7 @@ from accellium.dataset.offload.device import CallDevice, Device, MappedArg
 from accellium.dataset.offload.extent import Span
 from accellium.dataset.offload.global_scalars import UNREAD, changes, macro_call_tokens
 from accellium.dataset.offload.member_args import MemberArg, member_arg, member_walls
+from accellium.dataset.offload.nodes import callee_name
 from accellium.dataset.offload.offset_locals import offset_bases, offset_locals, offset_value
 from accellium.dataset.offload.routines import callees
 from accellium.dataset.offload.section_macros import in_callers_macros
@@ -859,8 +860,7 @@ def call_units(fn: Node, scope: Scope, summaries: dict[str, Summary | str],
     for n in iter_nodes(_field(fn, "body") or fn):
         if n.type != "call_expression" or in_units(n, list(devices)):
             continue
-        f = unparen(_field(n, "function"))
-        name = text(f) if f is not None and f.type == "identifier" else None
+        name = callee_name(n)
         if name not in summaries and _macro_call(n, calls.defined):
             continue  # not a call: the preprocessor replaces it (its arguments are the call's)
         s = summaries.get(name) if name else None

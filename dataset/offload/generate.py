@@ -30,10 +30,10 @@ from tree_sitter import Node
 from accellium.dataset.analysis.library import library_function
 from accellium.dataset.analysis.macro_element import macro_element, touches_memory
 from accellium.dataset.analysis.macros import visible_at
-from accellium.dataset.analysis.tree import field as _field
-from accellium.dataset.analysis.tree import iter_nodes, mentions, root_of, text, unparen
+from accellium.dataset.analysis.tree import iter_nodes, mentions, root_of, text
 from accellium.dataset.offload.arrays import Scope
 from accellium.dataset.offload.device import CallDevice, Device, Unit
+from accellium.dataset.offload.nodes import callee_name
 from accellium.dataset.offload.ranges import loop_var
 from accellium.dataset.offload.shapes import type_words_body
 from accellium.dataset.offload.uses import array_uses, assignments
@@ -68,15 +68,15 @@ def pure_calls(node: Node) -> bool:
     macros = visible_at(root, node.start_byte)
     for n in iter_nodes(node):
         if n.type == "call_expression":
-            f = unparen(_field(n, "function"))
-            if f is None or f.type != "identifier":
+            callee = callee_name(n)
+            if callee is None:
                 return False
-            m = macros.get(text(f))
+            m = macros.get(callee)
             if m is not None and m.params is None and type_words_body(m.body):
                 continue
             if m is not None and m.params is not None and not touches_memory(m, macros):
                 continue
-            lib = library_function(text(f))
+            lib = library_function(callee)
             if (lib is None or not lib.pure) and macro_element(n) is None:
                 return False
     return True

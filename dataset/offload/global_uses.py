@@ -34,8 +34,9 @@ from tree_sitter import Node
 from accellium.dataset.analysis.library import library_function
 from accellium.dataset.analysis.scope import function_name
 from accellium.dataset.analysis.tree import field as _field
-from accellium.dataset.analysis.tree import iter_nodes, named, text, unparen
+from accellium.dataset.analysis.tree import iter_nodes, named
 from accellium.dataset.offload.callgraph import is_static
+from accellium.dataset.offload.nodes import callee_name
 from accellium.dataset.offload.shapes import declared_shapes
 from accellium.dataset.offload.uses import array_uses
 
@@ -123,8 +124,7 @@ def touches(root: Node, arrays: dict[str, bool] | None = None) -> dict[str, Touc
         for n in iter_nodes(_field(fn, "body") or fn):
             if n.type != "call_expression":
                 continue
-            f = unparen(_field(n, "function"))
-            callee = text(f) if f is not None and f.type == "identifier" else None
+            callee = callee_name(n)
             if callee is not None and callee in fns:
                 called.add(callee)
             elif callee is None or not _library(callee):
@@ -172,8 +172,7 @@ def call_touches(body: Node, root: Node, offloads: Collection[str] = (),
     for n in iter_nodes(body):
         if n.type != "call_expression":
             continue
-        f = unparen(_field(n, "function"))
-        name = text(f) if f is not None and f.type == "identifier" else None
+        name = callee_name(n)
         t = every.get(name) if name is not None else None
         if t is None:
             if name is not None and _library(name):

@@ -40,7 +40,13 @@ from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, named, text, unparen
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.arrays import assignment_positions
-from accellium.dataset.offload.nodes import assignment_chain, block_items, has_jump, in_sizeof
+from accellium.dataset.offload.nodes import (
+    assignment_chain,
+    block_items,
+    callee_name,
+    has_jump,
+    in_sizeof,
+)
 from accellium.dataset.offload.ranges import loop_range
 from accellium.dataset.offload.shapes import walk_declarator
 from accellium.dataset.offload.uses import array_uses, assignments
@@ -116,8 +122,8 @@ def _kill_call(stmt: Node, x: str, lookup: Lookup) -> poly.Poly | None:
     call = unparen(named(stmt)[0])
     if call is None or call.type != "call_expression":
         return None
-    f = unparen(_field(call, "function"))
-    got = lookup(text(f)) if f is not None and f.type == "identifier" else None
+    name = callee_name(call)
+    got = lookup(name) if name is not None else None
     if got is None:
         return None
     fn, params = got

@@ -39,6 +39,7 @@ from accellium.dataset.analysis.tree import (
     unparen,
 )
 from accellium.dataset.analysis.tree import field as _field
+from accellium.dataset.offload.nodes import callee_name
 from accellium.dataset.offload.uses import assignments
 
 if TYPE_CHECKING:
@@ -159,8 +160,8 @@ def _device_argument(use: Node, summaries: dict[str, Summary | str]) -> bool:
     call = args.parent if args is not None and args.type == "argument_list" else None
     if call is None or call.type != "call_expression":
         return False
-    f = unparen(_field(call, "function"))
-    s = summaries.get(text(f)) if f is not None and f.type == "identifier" else None
+    name = callee_name(call)
+    s = summaries.get(name) if name is not None else None
     if s is None or isinstance(s, str):
         return False
     kids = [a for a in named(args) if a.type != "comment"]

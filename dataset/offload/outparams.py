@@ -55,6 +55,7 @@ from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import root_of as _root_of
 from accellium.dataset.offload.arrays import assignment_positions
 from accellium.dataset.offload.callgraph import param_names
+from accellium.dataset.offload.nodes import callee_name
 from accellium.dataset.offload.shapes import alloc_sites, count_expression, declarations, shape_of
 
 __all__ = ["Stored", "stored_through", "returns_count"]
@@ -89,8 +90,8 @@ def stored_through(caller: Node, x: str, lookup: Lookup) -> Stored | None:
         return None
     args = addr[0].parent
     call = args.parent if args is not None and args.type == "argument_list" else None
-    f = unparen(_field(call, "function")) if call is not None else None
-    got = lookup(text(f)) if f is not None and f.type == "identifier" else None
+    name = callee_name(call) if call is not None else None
+    got = lookup(name) if name is not None else None
     if call is None or got is None:
         return None
     callee, params = got

@@ -29,7 +29,7 @@ from tree_sitter import Node
 
 from accellium.dataset.analysis.scope import function_name
 from accellium.dataset.analysis.tree import field as _field
-from accellium.dataset.analysis.tree import iter_nodes, named, text, unparen
+from accellium.dataset.analysis.tree import iter_nodes, named, text
 from accellium.dataset.loops import LineIndex, parse_tree
 from accellium.dataset.offload import bind, poly
 from accellium.dataset.offload.arrays import Scope
@@ -40,6 +40,7 @@ from accellium.dataset.offload.callsites import Calls, Resolver, call_units
 from accellium.dataset.offload.device import CallDevice, MappedArg, Unit
 from accellium.dataset.offload.edits import PlanEdit
 from accellium.dataset.offload.fresh import FreshNames, fresh_functions
+from accellium.dataset.offload.nodes import callee_name
 from accellium.dataset.offload.plan import (
     FunctionPlan,
     _acc_rows,
@@ -125,8 +126,8 @@ def exports(source: bytes, plans: list[FunctionPlan], lang: str = "c") -> Export
 def _calls_any(fn: Node, names: set[str]) -> bool:
     for n in iter_nodes(fn):
         if n.type == "call_expression":
-            f = unparen(_field(n, "function"))
-            if f is not None and f.type == "identifier" and text(f) in names:
+            callee = callee_name(n)
+            if callee is not None and callee in names:
                 return True
     return False
 
@@ -259,8 +260,7 @@ def _global_barriers(fn: Node, scope: Scope, units: list[CallDevice],
         if n.type != "call_expression" or any(d.node.start_byte <= n.start_byte < d.node.end_byte
                                               for d in units):
             continue
-        f = unparen(_field(n, "function"))
-        name = text(f) if f is not None and f.type == "identifier" else None
+        name = callee_name(n)
         hit = glob.touches.get(name or "")
         if hit:
             sites.append((n, f"`{name}` at line {n.start_point[0] + 1} stays on the host and "

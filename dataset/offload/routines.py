@@ -15,9 +15,10 @@ from accellium.dataset.analysis.library import is_macro_name, library_function
 from accellium.dataset.analysis.macros import macro_calls, visible_at
 from accellium.dataset.analysis.scope import FileIndex, function_name
 from accellium.dataset.analysis.tree import field as _field
-from accellium.dataset.analysis.tree import iter_nodes, named, text, unparen
+from accellium.dataset.analysis.tree import iter_nodes, named
 from accellium.dataset.labels import foreign_pragma_above
 from accellium.dataset.loops import LineIndex
+from accellium.dataset.offload.nodes import callee_name
 
 __all__ = ["callees", "routines_needed", "routine_row", "routine_sites", "without_device_version",
            "holds_compute_construct", "with_compute_construct"]
@@ -58,9 +59,9 @@ def callees(node: Node) -> list[str]:
     out: list[str] = []
     for n in iter_nodes(node):
         if n.type == "call_expression":
-            f = unparen(_field(n, "function"))
-            if f is not None and f.type == "identifier" and text(f) not in out:
-                out.append(text(f))
+            callee = callee_name(n)
+            if callee is not None and callee not in out:
+                out.append(callee)
     return out
 
 
