@@ -69,6 +69,9 @@ class Scope:
     # the array's identifier in each such ``a + k``: an address computed, no element accessed
     # (C11 6.5.6p8); the accesses through the local are the calls' (:mod:`.offset_locals`)
     offset_bases: frozenset[int] = frozenset()
+    # globals whose memory nothing reads once ``main`` has run past a region, and what the
+    # file's functions name of them (:mod:`.exit_dead`)
+    exit_dead: tuple[frozenset[str], dict[str, set[str]]] = (frozenset(), {})
 
     def shape(self, name: str) -> Shape | None:
         if name in self.members:

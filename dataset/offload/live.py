@@ -45,6 +45,7 @@ from accellium.dataset.offload.arrays import Scope, assignment_positions
 from accellium.dataset.offload.callgraph import CallGraph as _File
 from accellium.dataset.offload.callgraph import is_static as _static
 from accellium.dataset.offload.callgraph import param_names as _params
+from accellium.dataset.offload.exit_dead import read_after_in_main
 from accellium.dataset.offload.fresh import FreshNames, fresh_functions
 from accellium.dataset.offload.killed import object_size, overwritten_after
 from accellium.dataset.offload.nodes import loops_around, statement_of
@@ -80,7 +81,7 @@ def live_after(scope: Scope, lay: Layout, name: str, hoisted: frozenset[int] = f
     if param and name not in scope.dead_params:
         return True
     if not shape.local and not param:
-        return True
+        return read_after_in_main(scope.fn, lay.block, lay.end, name, scope.exit_dead)
     if not param and shape.kind != "array" and scope.alloc(name) is None:
         return True  # the pointer is local, the memory it points to is not
     frees = {f.id for f in scope.frees.get(name, [])}

@@ -19,6 +19,7 @@ from accellium.dataset.offload.calls import Summary, summarize
 from accellium.dataset.offload.callsites import Calls, call_graph, call_units, recursive
 from accellium.dataset.offload.device import Advisor, CallDevice, Device, Unit, choose_loops
 from accellium.dataset.offload.edits import PlanEdit, Rank
+from accellium.dataset.offload.exit_dead import ExitDead, exit_dead
 from accellium.dataset.offload.fresh import FreshNames, fresh_functions
 from accellium.dataset.offload.generate import home_generators
 from accellium.dataset.offload.global_uses import call_touches
@@ -140,7 +141,8 @@ def _loop_nodes(tree_root: Node, loops: list[Loop]) -> dict[int, Node]:
 
 
 def _scope(fn: Node, root: Node, dead: dict[str, set[str]],
-           objects: dict[str, dict[str, poly.Poly]], fresh: FreshNames) -> Scope:
+           objects: dict[str, dict[str, poly.Poly]], fresh: FreshNames,
+           exit: ExitDead = (frozenset(), {})) -> Scope:
     body = _field(fn, "body") or fn
     allocs: dict = {}
     for a in alloc_sites(body, fresh):
@@ -150,7 +152,8 @@ def _scope(fn: Node, root: Node, dead: dict[str, set[str]],
         frees.setdefault(name, []).append(stmt)
     name = function_name(fn)[0] or ""
     return Scope(fn, declarations(fn, root), allocs, frees, assignment_positions(fn),
-                 dead_params=frozenset(dead.get(name, ())), objects=objects.get(name, {}))
+                 dead_params=frozenset(dead.get(name, ())), objects=objects.get(name, {}),
+                 exit_dead=exit)
 
 
 @dataclass
@@ -173,6 +176,8 @@ class _Req:
     fresh: FreshNames = field(default_factory=FreshNames)
     # functions of the file planned so far whose plans offload a loop (a compute construct)
     computes: set[str] = field(default_factory=set)
+    # globals whose memory nothing reads once ``main`` has run past a region (:mod:`.exit_dead`)
+    exit: ExitDead = field(default_factory=lambda: (frozenset(), {}))
 
 
 def _plan_one(source: bytes, fn_row: int, req: _Req) -> tuple[FunctionPlan, Summary | str | None]:
@@ -233,7 +238,7 @@ def _fill(plan: FunctionPlan, work: bytes, lines: LineIndex, tree: Tree, fn: Nod
         routine_rows.update({r: row for r, row in rows.items() if row is not None})
         devices.append(d)
     plan.host_loops = [{"line": lp.line, "why": why} for lp, why in choice.host]
-    scope = _scope(fn, root, req.dead, req.objects, req.fresh)
+    scope = _scope(fn, root, req.dead, req.objects, req.fresh, req.exit)
     scope.read_args = read_only_args(fn, index)
     _global_calls(fn, root, scope, req, index)
     calls: list[CallDevice] = []
@@ -689,7 +694,8 @@ def plan_source(source: bytes, advise: Advisor, *, lang: str = "c",
     req = _Req(lang, advise, None, replace, per_loop,
                dead=dead_parameters(tree.root_node, known),
                objects=object_extents(tree.root_node, known), program=program,
-               fresh=fresh_functions(tree.root_node, others))
+               fresh=fresh_functions(tree.root_node, others),
+               exit=exit_dead(tree.root_node, known))
     req.calls.offloads |= set(offloading) | _acc_functions(program or [], others)
     if function is not None:
         fns = [f for f in fns if function_name(f)[0] == function]
