@@ -28,6 +28,7 @@ from accellium.dataset.offload.member_args import MemberArg
 from accellium.dataset.offload.members import member_shape, read_object
 from accellium.dataset.offload.shapes import AllocSite, Shape, macro_statement, shape_of
 from accellium.dataset.offload.uses import ArrayUse, array_uses, assignments
+from accellium.dataset.offload.views import view_uses
 from accellium.dataset.offload.work import work
 
 __all__ = ["ArrayInfo", "Scope", "collect", "section_text", "dims_needed"]
@@ -186,7 +187,9 @@ def _device_uses(d: Device, scope: Scope) -> tuple[list[ArrayUse], str | None]:
     private = {v for c in d.pragma.clauses if c.name in ("private", "firstprivate")
                for v in c.variables()}
     out = []
-    uses = array_uses(d.node)
+    uses, why = view_uses(array_uses(d.node), d.node)
+    if why is not None:
+        return [], why
     objects = {got[0] for u in uses if (got := member_parts(u.name)) is not None}
     for u in uses:
         if u.name in local or u.name in private:
