@@ -110,10 +110,15 @@ def binders(root: Node, glob: dict[str, str]) -> dict[str, dict[str, int]]:
     return out
 
 
-def touches(root: Node, glob: set[str], defined: set[str]) -> dict[str, set[str]]:
+def touches(root: Node, glob: set[str] | frozenset[str], defined: set[str],
+            macros: bool = False) -> dict[str, set[str]]:
     """For each function of the file: the globals of ``glob`` it names, directly or through
     the file's functions it calls; :data:`ANY` when it calls a function neither the file
-    defines nor the C library provides (it may call back into the file)."""
+    defines nor the C library provides (it may call back into the file).  ``macros``: a call
+    of a function-like macro is what its expansion names and calls (C11 6.10.3), where
+    otherwise it counts as a call of an unknown function."""
+    from accellium.dataset.offload.global_scalars import macro_call_tokens
+
     fns = {function_name(f)[0]: f for f in named(root) if f.type == "function_definition"}
     direct: dict[str, set[str]] = {}
     calls: dict[str, set[str]] = {}
@@ -127,13 +132,35 @@ def touches(root: Node, glob: set[str], defined: set[str]) -> dict[str, set[str]
                 d.add(text(n))
             elif n.type == "call_expression":
                 callee = callee_name(n)
-                if callee is not None and callee in fns:
+                toks = macro_call_tokens(n) if macros and callee is not None and \
+                    callee not in fns else None
+                if toks is not None:
+                    _expansion_touches(toks, glob, {f for f in fns if f}, defined, d, c)
+                elif callee is not None and callee in fns:
                     c.add(callee)
                 elif callee is None or (callee not in defined and
                                         library_function(callee) is None):
                     d.add(ANY)
         direct[name], calls[name] = d, c
     return through_calls(direct, calls)
+
+
+def _expansion_touches(toks: list[str], glob: set[str] | frozenset[str], fns: set[str],
+                       defined: set[str], d: set[str], c: set[str]) -> None:
+    """What a macro call's expansion (its tokens) names of ``glob`` (into ``d``) and which
+    of the file's functions it names (``c``); :data:`ANY` for an expansion given up or a
+    call of a function neither the program defines nor the C library provides."""
+    from accellium.dataset.offload.global_scalars import UNREAD
+
+    for k, t in enumerate(toks):
+        if t in glob:
+            d.add(t)
+        elif t in fns:
+            c.add(t)
+        elif t == UNREAD or (k + 1 < len(toks) and toks[k + 1] == "(" and
+                             (t[:1].isalpha() or t[:1] == "_") and t not in defined and
+                             library_function(t) is None):
+            d.add(ANY)
 
 
 def aliases(fn: Node, glob: dict[str, str]) -> dict[str, str]:

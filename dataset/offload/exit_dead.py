@@ -28,7 +28,6 @@ import re
 
 from tree_sitter import Node
 
-from accellium.dataset.analysis.library import library_function
 from accellium.dataset.analysis.scope import function_name
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, named, op, text, unparen
@@ -48,6 +47,7 @@ def exit_dead(root: Node, others: list[Node] | None) -> ExitDead:
     """The file's globals the module's rule holds for (none unless ``others``, the program's
     other translation units, are all given), and what each function of the file names of
     them."""
+    from accellium.dataset.offload.bind import touches  # (bind -> live -> here)
     from accellium.dataset.offload.callgraph import CallGraph  # (callgraph -> live -> here)
 
     if others is None:
@@ -74,51 +74,7 @@ def exit_dead(root: Node, others: list[Node] | None) -> ExitDead:
     keep = frozenset(g for g in glob if (g in internal or g not in named_elsewhere)
                      and _one_name(root, g, graphs))
     defined = {function_name(f)[0] or "" for f in fns}
-    return keep, _touches(root, keep, defined)
-
-
-def _touches(root: Node, glob: frozenset[str], defined: set[str]) -> dict[str, set[str]]:
-    """For each function of the file: the globals of ``glob`` it names, directly, through a
-    call of a function-like macro (its expansion, C11 6.10.3) or through the file's functions
-    it calls; ``bind.ANY`` when it may call a function neither the program defines nor the C
-    library provides, or one through a pointer."""
-    from accellium.dataset.offload.bind import ANY
-    from accellium.dataset.offload.callgraph import through_calls
-    from accellium.dataset.offload.global_scalars import UNREAD, macro_call_tokens
-
-    fns = {function_name(f)[0]: f for f in named(root) if f.type == "function_definition"}
-    direct: dict[str, set[str]] = {}
-    calls: dict[str, set[str]] = {}
-    for name, fn in fns.items():
-        if not name:
-            continue
-        d: set[str] = set()
-        c: set[str] = set()
-        for n in iter_nodes(fn):
-            if n.type == "identifier" and text(n) in glob:
-                d.add(text(n))
-            elif n.type == "call_expression":
-                callee = callee_name(n)
-                toks = macro_call_tokens(n) if callee is not None and callee not in fns \
-                    else None
-                if toks is None:
-                    if callee is None or (callee not in fns and callee not in defined and
-                                          library_function(callee) is None):
-                        d.add(ANY)  # through a pointer, or a function nobody defines
-                    elif callee in fns:
-                        c.add(callee)
-                    continue
-                for k, t in enumerate(toks):
-                    if t in glob:
-                        d.add(t)
-                    elif t in fns:
-                        c.add(t)
-                    elif t == UNREAD or (k + 1 < len(toks) and toks[k + 1] == "(" and
-                                         (t[:1].isalpha() or t[:1] == "_") and
-                                         t not in defined and library_function(t) is None):
-                        d.add(ANY)
-        direct[name], calls[name] = d, c
-    return through_calls(direct, calls)
+    return keep, touches(root, keep, defined, macros=True)
 
 
 def _globals(root: Node, static: bool = False) -> set[str]:
