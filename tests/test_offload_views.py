@@ -107,3 +107,20 @@ def test_the_view_plans_verify_and_move_each_grid_once(tmp_path):
     grid = 8 * N * M
     assert moved["views"] <= 4 * grid, moved  # A in and out, B in (and out) once
     assert moved["moved"] > STEPS * grid, moved  # the host loop between: updates every step
+
+
+def test_a_pointer_to_one_element_used_for_its_members_is_read_as_that_element():
+    """``particle_t *q = &p[i]; q->x += ...``: the element ``p[i]``, as before views."""
+    src = """typedef struct { double x, v; } particle_t;
+void advance(int n, int steps, particle_t *p, double dt)
+{
+    for (int s = 0; s < steps; s++)
+        for (int i = 0; i < n; i++) {
+            particle_t *q = &p[i];
+            q->v += -q->x * dt;
+            q->x += q->v * dt;
+        }
+}
+"""
+    lines = acc_lines(plan_text(src, get_engine("analysis"))[0])
+    assert lines[0] == "#pragma acc data copy(p[0:n])", lines

@@ -10,7 +10,8 @@ In C, ``p[k]`` is ``*(p + k)`` (C11 6.5.2.1) and ``&A[e]`` is ``A + e`` (6.5.3.2
   takes its address (:func:`.loopdata._aliases`: a pointer whose target the body does not
   show may point anywhere);
 * every use of the view is an element (``row[j]``, ``*row``): a view passed on or moved
-  (``f(row)``, ``row + 1``) reaches elements the loop does not show;
+  (``f(row)``, ``row + 1``) reaches elements the loop does not show (a pointer used for the
+  members of the one element it points to, ``q->x``, is read as before: the element);
 * the names of its offset (``i``, ``m``) hold, at every use, the values they held where the
   view was made: none is assigned in the loop, but the index of a loop that holds the
   view's declaration in its body (a canonical loop's body never assigns its index:
@@ -78,6 +79,10 @@ def view_uses(uses: list[ArrayUse], loop: Node) -> tuple[list[ArrayUse], str | N
     from accellium.dataset.analysis.macros import _expression
 
     vs = views(loop)
+    for u in uses:
+        if u.name in vs and u.whole and u.node.parent is not None and \
+                u.node.parent.type == "field_expression":
+            del vs[u.name]  # a pointer to one element, used for its members (``q->x``)
     if not vs:
         return uses, None
     inits = [_field(decl, "value") for _, decl in vs.values()]
