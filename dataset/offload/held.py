@@ -46,15 +46,19 @@ __all__ = ["held_locals"]
 #: (name, its ``init_declarator``, the bounds of every value it holds)
 Held = tuple[str, Node, Bounds]
 
-#: function text and start -> its held locals (the last few functions)
-_MEMO: dict[tuple[bytes, int], list[Held]] = {}
+#: (its file's text, its start) -> a function's held locals (the last few functions); the
+#: file's, not only the function's, text: its macros take part in the bounds
+_MEMO: dict[tuple[int, int, int], list[Held]] = {}
 _MEMO_SIZE = 32
 
 
 def held_locals(fn: Node) -> list[Held]:
     """The locals of ``fn`` assigned more than once whose every value lies in a known range
     (the module's rule), each with its declarator and those bounds."""
-    key = (text(fn).encode("utf-8", "surrogateescape"), fn.start_byte)
+    from accellium.dataset.analysis.tree import root_of
+
+    whole = text(root_of(fn))
+    key = (hash(whole), len(whole), fn.start_byte)
     got = _MEMO.get(key)
     if got is None:
         got = _held(fn)
