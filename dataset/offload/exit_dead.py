@@ -30,7 +30,7 @@ from tree_sitter import Node
 
 from accellium.dataset.analysis.scope import function_name
 from accellium.dataset.analysis.tree import field as _field
-from accellium.dataset.analysis.tree import iter_nodes, named, op, text, unparen
+from accellium.dataset.analysis.tree import is_name, iter_nodes, named, op, text, unparen
 from accellium.dataset.offload.nodes import callee_name, loops_around
 
 __all__ = ["ExitDead", "exit_dead", "read_after_in_main"]
@@ -150,7 +150,7 @@ def _realloc_back(call: Node, n: Node) -> bool:
         return True
     p = call.parent
     return p is not None and p.type == "assignment_expression" and \
-        _is(_field(p, "left"), text(n))
+        is_name(_field(p, "left"), text(n))
 
 
 def _allocated(n: Node) -> bool:
@@ -163,11 +163,6 @@ def _allocated(n: Node) -> bool:
         right = unparen(_field(right, "value"))
     return right is not None and right.type == "call_expression" and \
         callee_name(right) in _ALLOCATORS
-
-
-def _is(n: Node | None, name: str) -> bool:
-    n = unparen(n)
-    return n is not None and n.type == "identifier" and text(n) == name
 
 
 def read_after_in_main(fn: Node, block: Node, end: int, name: str, dead: ExitDead) -> bool:

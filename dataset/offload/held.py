@@ -28,12 +28,13 @@ common case: ``p`` is in ``k..n-1``, so a host read ``c[p]`` reaches ``c[k:n-k]`
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from tree_sitter import Node
 
 from accellium.dataset.analysis.tree import field as _field
-from accellium.dataset.analysis.tree import iter_nodes, op, text, unparen
+from accellium.dataset.analysis.tree import is_name, iter_nodes, op, text
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.bounds import Bounds
 from accellium.dataset.offload.uses import assignments
@@ -68,6 +69,25 @@ def held_locals(fn: Node) -> list[Held]:
     return got
 
 
+@dataclass
+class _Fn:
+    """What the rule reads of the whole function, once: its body, every node, how often each
+    name is assigned, and (when bounds must be ordered over its loops) its extents."""
+
+    body: Node
+    nodes: list[Node]
+    counts: dict[str, int]
+    _outer: Extents | None = field(default=None, repr=False)
+
+    @property
+    def outer(self) -> Extents:
+        from accellium.dataset.offload.extent import Extents  # (extent -> here)
+
+        if self._outer is None:
+            self._outer = Extents([self.body], held=False)
+        return self._outer
+
+
 def _held(fn: Node) -> list[Held]:
     body = _field(fn, "body")
     if body is None:
@@ -76,6 +96,7 @@ def _held(fn: Node) -> list[Held]:
     if any(n.type == "goto_statement" for n in nodes):
         return []
     counts = assignments(body).count
+    f = _Fn(body, nodes, counts)
     decls: dict[str, list[Node]] = {}
     for n in nodes:
         if n.type in ("init_declarator", "parameter_declaration") or \
@@ -89,7 +110,7 @@ def _held(fn: Node) -> list[Held]:
         d = ds[0]
         if len(ds) != 1 or d.type != "init_declarator" or counts.get(name, 0) < 2:
             continue
-        b = _bounds(name, d, nodes)
+        b = _bounds(name, d, f)
         if b is not None:
             out.append((name, d, b))
     return out
@@ -109,9 +130,9 @@ def _declared(n: Node) -> str | None:
     return text(n)
 
 
-def _bounds(name: str, decl: Node, nodes: list[Node]) -> Bounds | None:
+def _bounds(name: str, decl: Node, f: _Fn) -> Bounds | None:
     from accellium.dataset.offload.callgraph import is_static  # (callgraph -> extent -> here)
-    from accellium.dataset.offload.extent import Extents  # (extent -> here)
+    from accellium.dataset.offload.extent import Extents, _within  # (extent -> here)
 
     d = _field(decl, "declarator")
     holder = decl.parent
@@ -121,12 +142,12 @@ def _bounds(name: str, decl: Node, nodes: list[Node]) -> Bounds | None:
             or any(c.type == "case_statement" for c in block.named_children):
         return None
     values: list[Node] = []
-    for n in nodes:
-        if n.type == "pointer_expression" and op(n) == "&" and _is(_field(n, "argument"), name):
+    for n in f.nodes:
+        if n.type == "pointer_expression" and op(n) == "&" and is_name(_field(n, "argument"), name):
             return None
-        if n.type == "update_expression" and _is(_field(n, "argument"), name):
+        if n.type == "update_expression" and is_name(_field(n, "argument"), name):
             return None
-        if n.type == "assignment_expression" and _is(_field(n, "left"), name):
+        if n.type == "assignment_expression" and is_name(_field(n, "left"), name):
             right = _field(n, "right")
             if op(n) != "=" or right is None or not _within(n, block):
                 return None
@@ -143,16 +164,7 @@ def _bounds(name: str, decl: Node, nodes: list[Node]) -> Bounds | None:
         if s is None or ex.free(s) or name in poly.names(s.lo) | poly.names(s.hi):
             return None
         spans.append(s)
-    return _union(spans, ex, block)
-
-
-def _is(n: Node | None, name: str) -> bool:
-    n = unparen(n)
-    return n is not None and n.type == "identifier" and text(n) == name
-
-
-def _within(n: Node, outer: Node) -> bool:
-    return outer.start_byte <= n.start_byte and n.end_byte <= outer.end_byte
+    return _union(spans, ex, block, f)
 
 
 def _macro_names(call: Node, name: str) -> bool:
@@ -164,52 +176,45 @@ def _macro_names(call: Node, name: str) -> bool:
     return toks is not None and (name in toks or UNREAD in toks)
 
 
-def _union(spans: list[Span], ex: Extents, block: Node) -> Bounds | None:
+def _union(spans: list[Span], ex: Extents, block: Node, f: _Fn) -> Bounds | None:
     """The bounds covering every span: the lower bound at most each other one and the upper
     bound at least each other one, ordered as polynomials or over the loops around ``block``
     (:func:`_ordered`)."""
-    lo = _extreme([s.lo for s in spans], ex, block, largest=False)
-    hi = _extreme([s.hi for s in spans], ex, block, largest=True)
+    lo = _extreme([s.lo for s in spans], ex, block, f, largest=False)
+    hi = _extreme([s.hi for s in spans], ex, block, f, largest=True)
     return Bounds((lo,), (hi,)) if lo is not None and hi is not None else None
 
 
-def _extreme(cands: list[poly.Poly], ex: Extents, block: Node, largest: bool
+def _extreme(cands: list[poly.Poly], ex: Extents, block: Node, f: _Fn, largest: bool
              ) -> poly.Poly | None:
     for c in cands:
-        if all(d is c or (_ordered(d, c, ex, block) if largest else _ordered(c, d, ex, block))
-               for d in cands):
+        if all(d is c or (_ordered(d, c, ex, block, f) if largest
+                          else _ordered(c, d, ex, block, f)) for d in cands):
             return c
     return None
 
 
-def _ordered(small: poly.Poly, big: poly.Poly, ex: Extents, block: Node) -> bool:
+def _ordered(small: poly.Poly, big: poly.Poly, ex: Extents, block: Node, f: _Fn) -> bool:
     """Is ``small <= big`` wherever ``block`` runs: as polynomials (sizes at least their
     minimum), or over the ranges of the loops around ``block`` in its function — their
     indices lie in their ranges inside their bodies, which assign neither them nor the names
     the difference keeps."""
-    from accellium.dataset.offload.extent import Extents  # (extent -> here)
-    from accellium.dataset.offload.nodes import enclosing_function
     from accellium.dataset.offload.ranges import loop_var, loops_between
 
     c = poly.compare(small, big, ex.mins)
     if c is not None:
         return c <= 0
-    fn = enclosing_function(block)
-    body = _field(fn, "body") if fn is not None else None
-    if body is None:
-        return False
     diff = poly.sub(big, small)
-    loops = loops_between(block, body)
+    loops = loops_between(block, f.body)
     indices = {loop_var(lp) for lp in loops}
     used = set(poly.names(diff))
     for lp in loops:
         for part in (_field(lp, "initializer"), _field(lp, "condition")):
             if part is not None:
                 used |= {text(x) for x in iter_nodes(part) if x.type == "identifier"}
-    assigned = assignments(body).count
-    if any(assigned.get(u) for u in used - indices):
+    if any(f.counts.get(u) for u in used - indices):
         return False
-    outer = Extents([body], held=False)
+    outer = f.outer
     s = outer.span_of(diff, diff, block)
     if s is None or outer.free(s):
         return False
