@@ -55,13 +55,88 @@ def _open_subscripts(view: bytes) -> bytes:
     return bytes(out) if out is not None else view
 
 
+#: A parenthesized name followed by an operator that is also a unary one: ``(i) + x``.
+_PAREN_NAME = re.compile(rb"\(\s*([A-Za-z_]\w*)\s*\)(?=\s*[-+*&])")
+#: The words of C and C++ that name or qualify a type (``(int) -x`` is a cast).
+_TYPE_WORDS = frozenset(b"""void char short int long float double signed unsigned _Bool bool
+    _Complex complex _Imaginary const volatile restrict struct union enum auto register static
+    extern typename class FILE DIR va_list jmp_buf sigjmp_buf fenv_t wchar_t""".split())
+#: A name used to declare a name (``real x;``, ``real *a,``): it names a type there.
+_DECLARES = re.compile(rb"\b([A-Za-z_]\w*)[\s*&]+(?:const\s+)?[A-Za-z_]\w*\s*[;,=\[)]")
+#: ``typedef ... ;`` (one level of braces), a C++ class, template or alias name, an object-like
+#: macro (a type when its body names no value): the names they may make types.
+_TYPEDEF = re.compile(rb"\btypedef\b(?:[^;{}]|\{(?:[^{}]|\{[^{}]*\})*\})*;")
+_CPP_TYPE = re.compile(rb"\b(?:class|struct|union|enum|typename|using)\s+([A-Za-z_]\w*)")
+_OBJECT_MACRO = re.compile(rb"(?m)^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)(?:[ \t]+([^\r\n]*))?$")
+_KEYWORD_BEFORE = frozenset({b"return", b"case", b"else", b"do"})
+_WORD = re.compile(rb"[A-Za-z_]\w*")
+
+
+def _type_names(view: bytes) -> set[bytes]:
+    """Every name the buffer may use as a type (an over-estimate: each is left a cast):
+    the names of ``typedef`` declarations, of classes, structures, unions, enumerations,
+    template parameters and aliases, of object-like macros but those whose body is a number or
+    an expression, and every name written before a declared name (``real x;``)."""
+    out = set(_TYPE_WORDS)
+    for m in _TYPEDEF.finditer(view):
+        out.update(_WORD.findall(m.group(0)))
+    out.update(m.group(1) for m in _CPP_TYPE.finditer(view))
+    out.update(m.group(1) for m in _DECLARES.finditer(view))
+    for m in _OBJECT_MACRO.finditer(view):  # ``#define real double``, not ``#define N 100``
+        body = m.group(2) or b""
+        words = set(_WORD.findall(body))
+        if not any(c in body for c in b"0123456789()+-/%.<>=!") or words and words <= out:
+            out.add(m.group(1))
+    return out
+
+
+def _open_names(view: bytes) -> bytes:
+    """``(i) + x`` with its parentheses turned into spaces when ``i`` is no type.
+
+    The grammar reads ``(i) + x * y`` as ``((i) +x) * y``: a cast of ``+x`` to the type ``i``,
+    because it cannot know that ``i`` names no type.  A cast needs a type name (C11 6.5.4),
+    and a name is one only when a declaration makes it one (a ``typedef``, a class, a template
+    parameter, a macro; 6.7.8): a name the buffer never declares or uses as a type
+    (:func:`_type_names`; ``..._t`` is the library's spelling of its types) is an object or a
+    value, ``(i)`` is ``i`` (6.5.1p5) and ``+`` is the addition.  This is how an index macro's
+    expansion reads (``((i) + nx * (j))``).  Parentheses after a name, ``)``, ``]`` or ``>``
+    (a call, a macro, ``sizeof``, a keyword's condition, a C++ cast) are kept, but for
+    ``return`` and ``case``."""
+    if b"(" not in view or not _PAREN_NAME.search(view):
+        return view
+    types: set[bytes] | None = None
+    out: bytearray | None = None
+    for m in _PAREN_NAME.finditer(view):
+        name = m.group(1)
+        if name.endswith((b"_t", b"_T")) or name.isdigit():
+            continue
+        k = m.start() - 1
+        while k >= 0 and view[k] in b" \t\r\n":
+            k -= 1
+        if k >= 0 and _WORD_END.match(view, k):
+            j = k
+            while j >= 0 and (view[j:j + 1].isalnum() or view[j:j + 1] == b"_"):
+                j -= 1
+            if view[j + 1:k + 1] not in _KEYWORD_BEFORE:
+                continue
+        if types is None:
+            types = _type_names(view)
+        if name in types:
+            continue
+        if out is None:
+            out = bytearray(view)
+        out[m.start()] = out[m.end() - 1] = 0x20
+    return bytes(out) if out is not None else view
+
+
 def grammar_view(masked: bytes) -> bytes:
     """``masked`` as the grammar should read it, with the same length and offsets: every lone
     ``\\r`` turned into ``\\n`` (tree-sitter counts rows at ``\\n`` only; with this copy its rows
     are the rows of :class:`LineIndex`, and a CR-only file parses as the C file it is), and the
-    parentheses of ``(v[i]) - x`` opened (:func:`_open_subscripts`)."""
+    parentheses of ``(v[i]) - x`` (:func:`_open_subscripts`) and of ``(i) + x``
+    (:func:`_open_names`) opened."""
     view = _LONE_CR.sub(b"\n", masked) if b"\r" in masked else masked
-    return _open_subscripts(view)
+    return _open_names(_open_subscripts(view))
 
 
 def _utf16_units(text: str) -> int:

@@ -26,7 +26,7 @@ from accellium.dataset.lines import grammar_view
     (b"o[i] = (v[i]) - a0 * u[i];", b"o[i] =  v[i]  - a0 * u[i];"),
     (b"w = (a[i][j]) * b;", b"w =  a[i][j]  * b;"),
     (b"q = (a[idx[i]]) & m;", b"q =  a[idx[i]]  & m;"),
-    (b"y = (I[(k)*n + (j)]) + c;", b"y =  I[(k)*n + (j)]  + c;"),
+    (b"y = (I[(k)*n + (j)]) + c;", b"y =  I[ k *n + (j)]  + c;"),  # (k): test_paren_names
     (b"x = f(v[i]) - 1;", b"x = f(v[i]) - 1;"),  # a call
     (b"x = sizeof(v[i]) - 1;", b"x = sizeof(v[i]) - 1;"),
     (b"while (v[i]) -x;", b"while (v[i]) -x;"),
