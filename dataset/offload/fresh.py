@@ -71,9 +71,13 @@ def _is_static(fn: Node) -> bool:
 class _Program:
     """Each file's view of the program's function definitions."""
 
-    def __init__(self, roots: list[Node]):
+    def __init__(self, roots: list[Node], headers: list[Node] | None = None):
         self.roots = roots
         self.own = [dict(_definitions(r)) for r in roots]
+        for fn in headers or []:  # the first file's headers: definitions of its unit
+            name = function_name(fn)[0]
+            if name and name not in self.own[0]:
+                self.own[0][name] = fn
         external: dict[str, Node] = {}
         twice: set[str] = set()
         for r in roots:
@@ -101,8 +105,11 @@ def _null(e: Node | None) -> bool:
 def fresh_functions(root: Node, others: list[Node]) -> FreshNames:
     """The allocator and freeing wrappers a call in ``root`` reaches (the module's rules),
     ``others`` the program's other files (those given; a function none of them defines is
-    unknown: neither)."""
-    prog = _Program([root, *others])
+    unknown: neither).  The definitions of the headers ``root`` includes
+    (:func:`.shapes.header_functions`) are ``root``'s own."""
+    from accellium.dataset.offload.shapes import header_functions
+
+    prog = _Program([root, *others], header_functions(root))
     fresh: dict[int, bool] = {}  # function id -> zeroed
     frees: dict[int, int] = {}  # function id -> the freed parameter
     fns = prog.functions()

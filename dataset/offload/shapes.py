@@ -275,16 +275,17 @@ def _compact(expansion: str) -> str:
     return out
 
 
-#: (the file's text, (offset of its top-level ``#include``, a file-scope declaration of the
-#: header) ...) while a file is planned (:func:`header_declarations`)
+#: (the file's text as its trees hold it, (offset of its top-level ``#include``, a file-scope
+#: declaration or function definition of the header) ...) while a file is planned
+#: (:func:`header_declarations`)
 _HEADER_DECLS: ContextVar[tuple[bytes, tuple[tuple[int, Node], ...]] | None] = \
     ContextVar("header_declarations", default=None)
 
 
 def _file_scope(root: Node) -> list[Node]:
-    """The declarations at file scope of a header's tree, those inside its include guard
-    (``#ifndef G`` / ``#define G`` ... ``#endif`` around the whole text) included; none of
-    another conditional group."""
+    """The declarations and function definitions at file scope of a header's tree, those
+    inside its include guard (``#ifndef G`` / ``#define G`` ... ``#endif`` around the whole
+    text) included; none of another conditional group."""
     tops = [n for n in named(root) if n.type != "comment"]
     if len(tops) == 1 and tops[0].type == "preproc_ifdef":
         guard = _field(tops[0], "name")
@@ -294,7 +295,7 @@ def _file_scope(root: Node) -> list[Node]:
                 text(_field(kids[0], "name")) == text(guard) and \
                 text(tops[0]).startswith("#ifndef"):
             tops = kids
-    return [n for n in tops if n.type == "declaration"]
+    return [n for n in tops if n.type in ("declaration", "function_definition")]
 
 
 @contextmanager
@@ -315,11 +316,28 @@ def header_declarations(source: bytes, texts: tuple[tuple[int, bytes], ...],
         except (ValueError, RecursionError):
             continue
         got += [(at, d) for d in _file_scope(root)]
-    token = _HEADER_DECLS.set((source, tuple(got)) if got else None)
+    # the trees of ``source`` hold the text the grammar reads (pragma lines blanked, same
+    # length: :func:`.loops.parse_tree`), which is what a tree's root is compared with
+    from accellium.dataset.lines import grammar_view
+    from accellium.dataset.loops import mask_pragmas
+
+    view = grammar_view(mask_pragmas(source))
+    token = _HEADER_DECLS.set((view, tuple(got)) if got else None)
     try:
         yield
     finally:
         _HEADER_DECLS.reset(token)
+
+
+def header_functions(root: Node) -> list[Node]:
+    """The function definitions of the headers the file ``root`` includes (within
+    :func:`header_declarations`, for the file it names; none otherwise): ``#include`` puts the
+    header's text in the file (C11 6.10.2p3), so they are definitions of the file's
+    translation unit."""
+    hdr = _HEADER_DECLS.get()
+    if hdr is None or root.text != hdr[0]:
+        return []
+    return [d for _, d in hdr[1] if d.type == "function_definition"]
 
 
 def _from_headers(out: dict[str, list[Shape]], fn: Node, root: Node) -> None:
@@ -331,7 +349,7 @@ def _from_headers(out: dict[str, list[Shape]], fn: Node, root: Node) -> None:
         return
     own = set(out)
     for at, d in hdr[1]:
-        if at < fn.start_byte:
+        if at < fn.start_byte and d.type == "declaration":
             for s in declared_shapes(d, False, False):
                 if s.name not in own:
                     out.setdefault(s.name, []).append(s)
