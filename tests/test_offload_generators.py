@@ -9,8 +9,8 @@ array: still offloaded).  The authors' pragmas in the file are the previous rule
 initialisation offloaded with ``copyout`` — so the emulator's bytes of both are measured side
 by side.  ``fused``: the same generator and its consumer in one function: both on the device,
 the generated arrays never copied in.  ``others``: loops that look like generators but are not
-(a lookup table, an element read after it is written, a compound assignment, a sum over ``k``
-per element) stay offloaded.  ``(REAL) (i % 7)`` with ``#define REAL double`` is a cast (the
+(a lookup table, an element read after a store that may not have happened, a compound
+assignment, a sum over ``k`` per element) stay offloaded.  ``(REAL) (i % 7)`` with ``#define REAL double`` is a cast (the
 parser alone reads a call of ``REAL``).
 
 Whole programs, built with real gcc and run in the data-environment emulator."""
@@ -126,7 +126,8 @@ void lookup(int n, const double *tab, double *a)
 void reread(int n, double *a)
 {
     for (int i = 0; i < n; i++) {
-        a[i] = i * 0.5;
+        if (i % 2)
+            a[i] = i * 0.5;
         a[i] = a[i] + 1.0;
     }
 }
@@ -160,6 +161,8 @@ int main(void)
     double tab[4] = {1.0, 2.0, 3.0, 4.0};
     double *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b), *c = malloc(n * sizeof *c);
     lookup(n, tab, a);
+    for (int i = 0; i < n; i++)
+        b[i] = i * 0.5;
     reread(n, b);
     bump(n, b);
     sums(n, c);

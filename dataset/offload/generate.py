@@ -13,7 +13,7 @@ generator stays on the device: the array is then created there and never copied 
 ``create``/``copyout`` of :mod:`.flow`), which is what the consumer needs.
 
 What "reads no array" means here, strictly: no element read at all — not ``a[i] += 1``, not a
-read of the element the loop wrote just before, not a lookup table, not ``*p``, not ``s->n``
+lookup table, not ``*p``, not ``s->n``
 through a pointer, no array passed to a function, no call other than a pure library function
 (a function of the program may read anything), no reduction (it reads what it reduces, and
 leaves a value the host needs), no ``while``/``do`` loop, and every ``for`` loop of the nest
@@ -21,6 +21,12 @@ writes an element whose subscript names its own index (else one element is rewri
 number of times that grows with the loop: more than O(1) work per element, as an iteration
 count of a fractal or a sum over ``k`` into a scalar).  Anything else keeps the loop's plan as
 before.
+
+One read is a generated value, not data: the element the same iteration stored just before
+(:func:`_stored_before`: ``a[i][j] = f(i, j); ref[i][j] = a[i][j];``, how a program fills a
+copy for its reference check).  After the plain assignment ``a[s] = e`` the element holds
+``e``'s value (C11 6.5.16p3), so a later read of ``a[s]`` in the same block — the same
+subscripts, none of their names assigned in between — reads a value the iteration computed.
 """
 
 from __future__ import annotations
@@ -30,13 +36,13 @@ from tree_sitter import Node
 from accellium.dataset.analysis.library import library_function
 from accellium.dataset.analysis.macro_element import macro_element, touches_memory
 from accellium.dataset.analysis.macros import visible_at
-from accellium.dataset.analysis.tree import iter_nodes, mentions, root_of, text
+from accellium.dataset.analysis.tree import iter_nodes, mentions, root_of, text, unparen
 from accellium.dataset.offload.arrays import Scope
 from accellium.dataset.offload.device import CallDevice, Device, Unit
-from accellium.dataset.offload.nodes import callee_name
+from accellium.dataset.offload.nodes import callee_name, statement_of
 from accellium.dataset.offload.ranges import loop_var
 from accellium.dataset.offload.shapes import type_words_body
-from accellium.dataset.offload.uses import array_uses, assignments
+from accellium.dataset.offload.uses import ArrayUse, array_uses, assignments
 
 __all__ = ["generated", "home_generators", "straight_work", "GENERATOR_WHY"]
 
@@ -94,7 +100,11 @@ def generated(d: Device, scope: Scope) -> frozenset[str] | None:
     # (the use, a subscript of it): a macro's element has the subscripts of its expansion,
     # a tree of their own, so where a subscript is is where its use is
     written: dict[str, list[tuple[Node, Node]]] = {}
-    for u in array_uses(node):
+    uses = array_uses(node)
+    stores = [u for u in uses if u.subs and u.write and u.plain and not u.read and not u.member]
+    for u in uses:
+        if u.subs and u.read and not u.write and _stored_before(u, stores, node):
+            continue
         if u.subs:
             if u.read or not u.plain or u.member:
                 return None
@@ -121,6 +131,51 @@ def generated(d: Device, scope: Scope) -> frozenset[str] | None:
                                       mentions(s, var) for at, s in subs):
                 return None
     return frozenset(written)
+
+
+def _spelling(u: ArrayUse) -> tuple[str, ...] | None:
+    if any(isinstance(s, int) for s in u.subs):
+        return None
+    return tuple("".join(text(s).split()) for s in u.subs if not isinstance(s, int))
+
+
+def _stored_before(u: ArrayUse, stores: list[ArrayUse], loop: Node) -> bool:
+    """Is the read ``u`` of the element a plain store of the same iteration wrote just before:
+    an earlier statement of a block around the read, inside ``loop``, is ``a[s] = e`` with the
+    same subscripts (spelled alike), and nothing between them assigns a name of ``s``?"""
+    key = _spelling(u)
+    if key is None or u.member:
+        return False
+    for w in stores:
+        if w.name != u.name or _spelling(w) != key:
+            continue
+        stmt = statement_of(w.node)
+        block = stmt.parent
+        if block is None or block.type != "compound_statement" or \
+                not (loop.start_byte < block.start_byte and block.end_byte <= loop.end_byte) or \
+                not (stmt.end_byte <= u.node.start_byte and u.node.end_byte <= block.end_byte):
+            continue
+        names = {n for s in w.subs if not isinstance(s, int) for n in _identifiers(s)}
+        if not any(_assigns(n, names) for n in iter_nodes(block)
+                   if stmt.end_byte <= n.start_byte < u.node.start_byte):
+            return True
+    return False
+
+
+def _identifiers(node: Node) -> set[str]:
+    return {text(n) for n in iter_nodes(node) if n.type == "identifier"}
+
+
+def _assigns(n: Node, names: set[str]) -> bool:
+    """Is ``n`` an assignment or increment of one of ``names``?"""
+    if n.type == "assignment_expression":
+        target = n.child_by_field_name("left")
+    elif n.type == "update_expression":
+        target = n.child_by_field_name("argument")
+    else:
+        return False
+    target = unparen(target)
+    return target is not None and target.type == "identifier" and text(target) in names
 
 
 def _names_used(u: Unit) -> set[str]:

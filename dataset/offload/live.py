@@ -73,7 +73,11 @@ def live_after(scope: Scope, lay: Layout, name: str, hoisted: frozenset[int] = f
     function) always may; a local array, memory the function allocated itself, or a dead
     parameter, when the function names it after the region or in a loop around the region
     (``free`` is not a read; nor passing it to a hoisted call, ``hoisted``: the ids of those
-    arguments — the callee only subscripts it in its device code, :mod:`.calls`)."""
+    arguments — the callee only subscripts it in its device code, :mod:`.calls`).  Passing it
+    anywhere else to a function of the file that only subscripts that parameter (or passes it
+    on to such a function: :meth:`.callgraph.CallGraph.kept`) gives no other name the memory
+    after the call returns: such a call before the region is no escape, one after it is a
+    read of the name after the region."""
     shape = scope.shape(name)
     if shape is None:
         return True
@@ -87,10 +91,13 @@ def live_after(scope: Scope, lay: Layout, name: str, hoisted: frozenset[int] = f
     frees = {f.id for f in scope.frees.get(name, [])}
     allocs = {a.stmt.id for a in scope.allocs.get(name, [])}
     if not param:
+        graph: _File | None = None
         for u in array_uses(scope.fn):
             if u.name == name and pointer_use(u, shape) and \
                     not _in_free(u.node, frees | allocs) and u.node.id not in hoisted:
-                return True  # its address escapes (passed, stored, returned): anyone may read it
+                graph = graph or _File(_root_of(scope.fn), [])
+                if not graph._passed_on(_argument(u.node), frozenset()):
+                    return True  # its address escapes (stored, returned): anyone may read it
     return _named_after(scope.fn, name, lay.block, lay.start, lay.end, frees)
 
 
