@@ -145,11 +145,12 @@ def _set_in_block(top: Node) -> list[tuple[str, Node, Node]]:
 
 
 def _visible(env: _Env, node: Node) -> dict[str, Bounds]:
-    """The bounds of the names whose declaration ``node`` sees (the innermost one)."""
-    out: dict[str, tuple[int, Bounds]] = {}
+    """The bounds of the names whose declaration ``node`` sees (the innermost one; of two in
+    one block, the later: a held local's bounds after its final guard, :mod:`.sentinel`)."""
+    out: dict[str, tuple[tuple[int, int], Bounds]] = {}
     for name, decl, b in env:
         if _in_scope(decl, node):
-            depth = decl.parent.parent.start_byte  # type: ignore[union-attr]
+            depth = (decl.parent.parent.start_byte, decl.end_byte)  # type: ignore[union-attr]
             if name not in out or out[name][0] < depth:
                 out[name] = (depth, b)
     return {k: v for k, (_, v) in out.items()}

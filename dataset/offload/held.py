@@ -24,6 +24,12 @@ as polynomials, the loops around ``B`` decide: ``k`` and ``n - 1`` with ``B`` th
 
 The pivot search ``int p = k; for (i = k + 1; i < n; i++) if (c[i] > c[p]) p = i;`` is the
 common case: ``p`` is in ``k..n-1``, so a host read ``c[p]`` reaches ``c[k:n-k]``.
+
+When the last store is a guard that replaces a sentinel, ``if (p == -1) p = n - 1;``
+(:mod:`.sentinel`), a read after it in ``B`` sees the other values without the sentinel, or the
+guard's own: a second entry, scoped from the guard to the end of ``B``, holds that narrower
+range (``int p = -1;``, ``p = i`` for ``i`` in ``0..n-1`` in a search that may find nothing,
+then the guard: ``p`` is in ``0..n-1`` after it, not ``-1..n-1``).
 """
 
 from __future__ import annotations
@@ -35,7 +41,7 @@ from tree_sitter import Node
 
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import is_name, iter_nodes, op, text
-from accellium.dataset.offload import poly
+from accellium.dataset.offload import poly, sentinel
 from accellium.dataset.offload.bounds import Bounds
 from accellium.dataset.offload.uses import assignments
 
@@ -44,7 +50,8 @@ if TYPE_CHECKING:
 
 __all__ = ["held_locals"]
 
-#: (name, its ``init_declarator``, the bounds of every value it holds)
+#: (name, its ``init_declarator``, the bounds of every value it holds); or (name, the
+#: consequence of its final guard, the bounds of the values it holds after the guard)
 Held = tuple[str, Node, Bounds]
 
 #: (its file's text, its start) -> a function's held locals (the last few functions); the
@@ -55,7 +62,9 @@ _MEMO_SIZE = 32
 
 def held_locals(fn: Node) -> list[Held]:
     """The locals of ``fn`` assigned more than once whose every value lies in a known range
-    (the module's rule), each with its declarator and those bounds."""
+    (the module's rule), each with its declarator and those bounds, and, after a final guard,
+    with the guard's consequence and the narrower bounds (scoped like a declarator: from its
+    end to the end of the block around it)."""
     from accellium.dataset.analysis.tree import root_of
 
     whole = text(root_of(fn))
@@ -110,9 +119,7 @@ def _held(fn: Node) -> list[Held]:
         d = ds[0]
         if len(ds) != 1 or d.type != "init_declarator" or counts.get(name, 0) < 2:
             continue
-        b = _bounds(name, d, f)
-        if b is not None:
-            out.append((name, d, b))
+        out += [(name, at, b) for at, b in _bounds(name, d, f)]
     return out
 
 
@@ -130,7 +137,9 @@ def _declared(n: Node) -> str | None:
     return text(n)
 
 
-def _bounds(name: str, decl: Node, f: _Fn) -> Bounds | None:
+def _bounds(name: str, decl: Node, f: _Fn) -> list[tuple[Node, Bounds]]:
+    """``(decl, bounds of every value)`` and, after a final guard, ``(its consequence, the
+    narrower bounds)``; nothing when some value has no range."""
     from accellium.dataset.offload.callgraph import is_static  # (callgraph -> extent -> here)
     from accellium.dataset.offload.extent import Extents, _within  # (extent -> here)
 
@@ -140,31 +149,50 @@ def _bounds(name: str, decl: Node, f: _Fn) -> Bounds | None:
     if d is None or d.type != "identifier" or holder is None or holder.type != "declaration" \
             or is_static(holder) or block is None or block.type != "compound_statement" \
             or any(c.type == "case_statement" for c in block.named_children):
-        return None
-    values: list[Node] = []
+        return []
+    stores: list[Node] = []
     for n in f.nodes:
         if n.type == "pointer_expression" and op(n) == "&" and is_name(_field(n, "argument"), name):
-            return None
+            return []
         if n.type == "update_expression" and is_name(_field(n, "argument"), name):
-            return None
+            return []
         if n.type == "assignment_expression" and is_name(_field(n, "left"), name):
-            right = _field(n, "right")
-            if op(n) != "=" or right is None or not _within(n, block):
-                return None
-            values.append(right)
+            if op(n) != "=" or _field(n, "right") is None or not _within(n, block):
+                return []
+            stores.append(n)
         if n.type == "call_expression" and _macro_names(n, name):
-            return None
+            return []
     init = _field(decl, "value")
     if init is None:
-        return None
+        return []
     ex = Extents([block], held=False)
-    spans = []
-    for v in [init, *values]:
-        s = ex.span(v, v)
-        if s is None or ex.free(s) or name in poly.names(s.lo) | poly.names(s.hi):
-            return None
-        spans.append(s)
-    return _union(spans, ex, block, f)
+    spans: dict[int, Span] = {}  # by the id of the value: the initializer, each store's right
+    for v in [init, *(_field(n, "right") for n in stores)]:
+        s = _fixed(ex.span(v, v), ex, name) if v is not None else None
+        if v is None or s is None:
+            return []
+        spans[v.id] = s
+    wide = _union(list(spans.values()), ex, block, f)
+    if wide is None:
+        return []
+    g = sentinel.final_guard(name, decl, block, stores)
+    c = _fixed(ex.span(g.bound, g.bound), ex, name) if g is not None else None
+    own = _field(g.store, "right") if g is not None else None
+    if g is None or c is None or own is None or poly.compare(c.lo, c.hi) != 0:
+        return [(decl, wide)]
+    # after the guard: every other value but those the guard replaces, or the guard's own
+    kept = [k for v, s in spans.items()
+            if v != own.id and (k := sentinel.clipped(s, g.op, c.lo, ex.mins)) is not None]
+    narrow = _union([*kept, spans[own.id]], ex, block, f)
+    return [(decl, wide)] + ([(g.after, narrow)] if narrow is not None else [])
+
+
+def _fixed(s: Span | None, ex: Extents, name: str) -> Span | None:
+    """``s`` when it means one thing through the block: it names nothing the block assigns or
+    declares, nor ``name`` itself."""
+    if s is None or ex.free(s) or name in poly.names(s.lo) | poly.names(s.hi):
+        return None
+    return s
 
 
 def _macro_names(call: Node, name: str) -> bool:
