@@ -10,9 +10,12 @@ caller's rows ``lo..hi``, mapped ``A[lo:len][0:M]``.  Before, only ``*A`` of a `
 the time loop mapped both arrays again.  Now ``run``'s region holds the time loop and the
 arrays move once.
 
-Twin: the caller's rows declared with another macro of the same value (``double (*A)[MM]``):
-the sizes are not the same as written, the call stays out of regions as before (the same
-plan and bytes).  Whole programs, built with real gcc and run in the data-environment
+The caller's rows declared with another macro of the same value (``double (*A)[MM]``,
+``#define MM 48``) are the same row type: sizes that are integer constant expressions are
+compared by value (C11 6.7.6.2p6, :mod:`accellium.dataset.offload.size_values`).  Twin: the
+caller's rows of a runtime size (``double (*A)[m]`` with ``int m = M``): no constant value to
+compare and not the same as written, the call stays out of regions (the same plan and bytes
+as before the rule).  Whole programs, built with real gcc and run in the data-environment
 emulator, their bytes counted."""
 
 from __future__ import annotations
@@ -105,8 +108,14 @@ def test_a_pointer_to_rows_passed_as_itself_joins_the_callers_region(engine, for
                for a in acc_lines(text)), text
 
 
-def test_rows_declared_with_another_size_keep_the_call_out(engine):
+def test_rows_declared_with_another_macro_of_the_same_value_join(engine):
     _, plans = plan_text(_kernel("rows", "MM"), engine, program=[MAIN.encode()])
+    run = plans["run"]
+    assert [c["functions"] for c in run.calls] == [["smooth"], ["smooth"]], run.notes
+
+
+def test_rows_of_a_runtime_size_keep_the_call_out(engine):
+    _, plans = plan_text(_kernel("rows", "m"), engine, program=[MAIN.encode()])
     run = plans["run"]
     assert not run.calls, run.calls
     assert any("is not `*A` of a pointer to an array of rows like `a`" in n
@@ -117,9 +126,9 @@ def test_the_programs_verify_and_the_rows_move_once(tmp_path, engine):
     """In the emulator: the three forms verify and move the same bytes, less than a fifth of
     what the twin moves (each of its 2 * STEPS calls maps its own arrays)."""
     programs = {form: (_kernel(form), MAIN) for form in FORMS}
-    programs["other_size"] = (_kernel("rows", "MM"), MAIN)
+    programs["runtime_size"] = (_kernel("rows", "m"), MAIN)
     res = evaluate_dynamic(write_suite(tmp_path, programs), "analysis", runs=1,
                            with_mutations=False, offload=True)
     moved = verified_offload_bytes(res)
     assert moved["rows"] == moved["address"] == moved["plus"], moved
-    assert 5 * moved["rows"] < moved["other_size"], moved
+    assert 5 * moved["rows"] < moved["runtime_size"], moved

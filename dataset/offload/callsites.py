@@ -46,6 +46,7 @@ from accellium.dataset.offload.offset_locals import offset_bases, offset_locals,
 from accellium.dataset.offload.routines import callees
 from accellium.dataset.offload.section_macros import in_callers_macros
 from accellium.dataset.offload.shapes import Shape
+from accellium.dataset.offload.size_values import same_sizes
 from accellium.dataset.offload.uses import array_uses
 
 if TYPE_CHECKING:
@@ -468,8 +469,8 @@ def scalar_address(arg: Node | None, scope: Scope) -> bool:
 
 def pointed_object(arg: Node, use: ParamUse, scope: Scope) -> tuple[Node, Shape] | None:
     """``*A`` with ``A`` a pointer to an array type of the parameter's element type whose
-    sizes after the first are the parameter's rows (``T (*A)[N][M]`` for a parameter
-    ``T a[N][M]``; ``T (*x)[N]`` for a parameter of one subscript, ``T x[N]`` or ``T *x``):
+    sizes after the first are the parameter's rows (:func:`_same_rows_type`; ``T (*A)[N][M]``
+    for a parameter ``T a[N][M]``; ``T (*x)[N]`` for a parameter of one subscript, ``T x[N]`` or ``T *x``):
     the ``*A`` node and the shape of ``A`` (None: another argument).  ``*A`` designates one
     object of type ``T[N][M]`` (C11 6.5.3.2p4); the parameter points to its first row (its
     first element), and pointer arithmetic from it reaches only elements of that object
@@ -484,7 +485,7 @@ def pointed_object(arg: Node, use: ParamUse, scope: Scope) -> tuple[Node, Shape]
     if shape is None or shape.kind != "rows" or len(shape.dims) != len(use.rows) + 1 or \
             shape.levels != len(shape.dims) + 1 or not _pointer_to_array(shape):
         return None
-    if [_words(d) for d in shape.dims[1:]] != [_words(d) for d in use.rows] or \
+    if not _same_rows_type(shape, shape.dims[1:], use, scope) or \
             not use.elem or _type(type_words(shape), scope) != _type(use.elem, scope):
         return None
     return arg, shape
@@ -504,8 +505,9 @@ def _rows_of(a: Node | None, use: ParamUse, scope: Scope) -> tuple[Node, Shape, 
 def same_rows(arg: Node, use: ParamUse, scope: Scope) -> tuple[Node, Shape] | None:
     """``A`` (or ``&A[0]``, ``A + 0``) with ``A`` a pointer to rows of the parameter's row
     type: declared ``T (*A)[M]``, or itself a parameter ``T A[K][M]`` or ``T A[][M]``, for a
-    parameter ``T a[N][M]`` (the same element type, the same sizes after the first as written
-    — literally, or the same macro).  A parameter declared as an array of ``T[M]`` has type
+    parameter ``T a[N][M]`` (the same element type, the same sizes after the first: the same
+    values when integer constants, macros replaced — :func:`_same_rows_type` — else as
+    written).  A parameter declared as an array of ``T[M]`` has type
     ``T (*)[M]`` (C11 6.7.6.3p7), so ``A`` is passed as itself: ``a[i]`` is ``A[i]`` (C11
     6.5.2.1), the rows ``lo..hi`` the callee reaches are the caller's rows ``lo..hi``, mapped
     ``A[lo:len][0:M]``.  The node is the one :func:`.uses.array_uses` reports for the argument
@@ -529,7 +531,7 @@ def same_rows(arg: Node, use: ParamUse, scope: Scope) -> tuple[Node, Shape] | No
     if shape is None or shape.kind != "rows" or len(shape.dims) != len(use.rows) or \
             shape.levels != len(shape.dims) + 1:
         return None
-    if [_words(d) for d in shape.dims] != [_words(d) for d in use.rows] or \
+    if not _same_rows_type(shape, shape.dims, use, scope) or \
             not use.elem or _type(type_words(shape), scope) != _type(use.elem, scope):
         return None
     return node, shape
@@ -762,8 +764,21 @@ def _sizes(shape: Shape) -> list[poly.Poly | None]:
     return []
 
 
-def _words(size: str) -> str:
-    return "".join(size.split())
+def _same_rows_type(shape: Shape, dims: tuple[str, ...], use: ParamUse, scope: Scope
+                    ) -> bool:
+    """Are the sizes ``dims`` of the caller's array ``shape`` those of the parameter's rows
+    (:func:`.size_values.same_sizes`: the same values, macros replaced)?  The caller's sizes
+    are read with the macros visible at its declaration (when in the caller's file), the
+    parameter's with those the caller sees, which mean there what they mean to the callee
+    (:func:`.section_macros.in_callers_macros` refuses a row size's macro that differs)."""
+    from accellium.dataset.analysis.macros import visible_at
+
+    root = root_of(scope.fn)
+    at = scope.fn.start_byte
+    mine = visible_at(root, shape.decl.start_byte, constants=True) \
+        if shape.decl is not None and root_of(shape.decl) == root else \
+        visible_at(root, at, constants=True)
+    return same_sizes(dims, use.rows, mine, visible_at(root, at, constants=True))
 
 
 def _pointer_to_array(shape: Shape) -> bool:

@@ -105,7 +105,7 @@ def in_callers_macros(call: Node, fn: Node, s: Summary) -> Summary | str:
     """``s`` as the caller's clause may write it at ``call`` (in ``fn``): each macro the
     caller sees with another expansion (or not at all) replaced by its integer value; or why
     the call cannot join a region (such a macro that is not an integer constant, or a row
-    size: the caller's row type would be compared by its spelling)."""
+    size: the row types are compared through the caller's macros, :mod:`.size_values`)."""
     if not s.macros:
         return s
     root = root_of(call)
