@@ -226,9 +226,13 @@ class LoopGen:
             # each lane gets its own copy of the indices of the loops it runs (this one's and
             # those nested in it); an enclosing loop's index is not the lanes' to privatise:
             # they run within one iteration of that loop and read its value (OpenACC 3.3 2.9)
+            # (the lane's copy even when an enclosing construct's `private` named the index:
+            # the index of a loop with a loop directive is private to each thread that runs
+            # it, OpenACC 3.3 2.6.1, so lanes running a nested `loop seq` never share it)
             nested = (free_names(n, self.nonvars_at(n))[1] & ctx.loopvars) - own
             for v in sorted(nested):
                 pre.append(f"__typeof__({v}) __acc_lv_{v};")
+                lrename[v] = f"__acc_lv_{v}"
             loop = (f"for (long long __acc_k{N} = __acc_c0{N} + __acc_l{N}; __acc_k{N} < "
                     f"__acc_c1{N}; __acc_k{N} += __acc_V{N})")
             lane_post = [f'_Pragma("omp critical(accrt_red)") {{ ACCRT_CB_{op}('
