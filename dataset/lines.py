@@ -68,6 +68,8 @@ _DECLARES = re.compile(rb"\b([A-Za-z_]\w*)[\s*&]+(?:const\s+)?[A-Za-z_]\w*\s*[;,
 _TYPEDEF = re.compile(rb"\btypedef\b(?:[^;{}]|\{(?:[^{}]|\{[^{}]*\})*\})*;")
 _CPP_TYPE = re.compile(rb"\b(?:class|struct|union|enum|typename|using)\s+([A-Za-z_]\w*)")
 _OBJECT_MACRO = re.compile(rb"(?m)^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)(?:[ \t]+([^\r\n]*))?$")
+#: A preprocessing directive line with its backslash continuations.
+_DIRECTIVE = re.compile(rb"(?m)^[ \t]*#(?:[^\n]*\\\r?\n)*[^\n]*")
 _KEYWORD_BEFORE = frozenset({b"return", b"case", b"else", b"do"})
 _WORD = re.compile(rb"[A-Za-z_]\w*")
 
@@ -106,7 +108,10 @@ def _open_names(view: bytes) -> bytes:
         return view
     types: set[bytes] | None = None
     out: bytearray | None = None
+    directives = [(d.start(), d.end()) for d in _DIRECTIVE.finditer(view)]
     for m in _PAREN_NAME.finditer(view):
+        if any(a <= m.start() < b for a, b in directives):
+            continue  # a macro's body is text (read as written, parsed where it expands)
         name = m.group(1)
         if name.endswith((b"_t", b"_T")) or name.isdigit():
             continue

@@ -76,7 +76,8 @@ def test_the_kept_group_decides_the_sections_and_both_builds_verify(tmp_path, en
     got, _ = _sections(d, engine, ["gcc", "-I."])
     assert got == {"a": "a[0:n][0:NC]", "b": "b[1:n-2][0:NC]", "s": "s[1:n-2]"}, got
     padded, _ = _sections(d, engine, ["gcc", "-I.", "-DPADDED"])
-    assert padded == {"a": "a[0:n][0:(NC)+16]", "b": "b[1:n-2][0:(NC)+16]",
+    # (the expansion `(NC)+16` is read as `NC +16`: `(NC)` names no type, test_paren_names)
+    assert padded == {"a": "a[0:n][0:NC +16]", "b": "b[1:n-2][0:NC +16]",
                       "s": "s[1:n-2]"}, padded
     res = evaluate_dynamic(manifest, "analysis", runs=1, with_mutations=False, offload=True)
     rows = {r["name"]: r for r in res["programs"]}
