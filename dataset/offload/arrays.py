@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from tree_sitter import Node
 
@@ -30,6 +31,9 @@ from accellium.dataset.offload.shapes import AllocSite, Shape, macro_statement, 
 from accellium.dataset.offload.uses import ArrayUse, array_uses, assignments
 from accellium.dataset.offload.views import view_uses
 from accellium.dataset.offload.work import work
+
+if TYPE_CHECKING:
+    from accellium.dataset.offload.callgraph import CallGraph
 
 __all__ = ["ArrayInfo", "Scope", "collect", "section_text", "dims_needed"]
 
@@ -73,6 +77,16 @@ class Scope:
     # globals whose memory nothing reads once ``main`` has run past a region, and what the
     # file's functions name of them (:mod:`.exit_dead`)
     exit_dead: tuple[frozenset[str], dict[str, set[str]]] = (frozenset(), {})
+    _calls: CallGraph | None = field(default=None, repr=False, compare=False)
+
+    def file_calls(self) -> CallGraph:
+        """The call graph of the function's own file (built once per scope)."""
+        if self._calls is None:
+            from accellium.dataset.analysis.tree import root_of
+            from accellium.dataset.offload.callgraph import CallGraph
+
+            self._calls = CallGraph(root_of(self.fn), [])
+        return self._calls
 
     def shape(self, name: str) -> Shape | None:
         if name in self.members:

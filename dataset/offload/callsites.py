@@ -774,11 +774,10 @@ def _same_rows_type(shape: Shape, dims: tuple[str, ...], use: ParamUse, scope: S
     from accellium.dataset.analysis.macros import visible_at
 
     root = root_of(scope.fn)
-    at = scope.fn.start_byte
+    theirs = visible_at(root, scope.fn.start_byte, constants=True)
     mine = visible_at(root, shape.decl.start_byte, constants=True) \
-        if shape.decl is not None and root_of(shape.decl) == root else \
-        visible_at(root, at, constants=True)
-    return same_sizes(dims, use.rows, mine, visible_at(root, at, constants=True))
+        if shape.decl is not None and root_of(shape.decl) == root else theirs
+    return same_sizes(dims, use.rows, mine, theirs)
 
 
 def _pointer_to_array(shape: Shape) -> bool:

@@ -36,7 +36,7 @@ from tree_sitter import Node
 from accellium.dataset.analysis.library import library_function
 from accellium.dataset.analysis.macro_element import macro_element, touches_memory
 from accellium.dataset.analysis.macros import visible_at
-from accellium.dataset.analysis.tree import iter_nodes, mentions, root_of, text, unparen
+from accellium.dataset.analysis.tree import idents, iter_nodes, mentions, norm, root_of, text
 from accellium.dataset.offload.arrays import Scope
 from accellium.dataset.offload.device import CallDevice, Device, Unit
 from accellium.dataset.offload.nodes import callee_name, statement_of
@@ -103,7 +103,7 @@ def generated(d: Device, scope: Scope) -> frozenset[str] | None:
     uses = array_uses(node)
     stores = [u for u in uses if u.subs and u.write and u.plain and not u.read and not u.member]
     for u in uses:
-        if u.subs and u.read and not u.write and _stored_before(u, stores, node):
+        if u.subs and u.read and not u.write and _stored_before(u, stores, node, scope):
             continue
         if u.subs:
             if u.read or not u.plain or u.member:
@@ -136,13 +136,14 @@ def generated(d: Device, scope: Scope) -> frozenset[str] | None:
 def _spelling(u: ArrayUse) -> tuple[str, ...] | None:
     if any(isinstance(s, int) for s in u.subs):
         return None
-    return tuple("".join(text(s).split()) for s in u.subs if not isinstance(s, int))
+    return tuple(norm(text(s)) for s in u.subs if not isinstance(s, int))
 
 
-def _stored_before(u: ArrayUse, stores: list[ArrayUse], loop: Node) -> bool:
+def _stored_before(u: ArrayUse, stores: list[ArrayUse], loop: Node, scope: Scope) -> bool:
     """Is the read ``u`` of the element a plain store of the same iteration wrote just before:
     an earlier statement of a block around the read, inside ``loop``, is ``a[s] = e`` with the
-    same subscripts (spelled alike), and nothing between them assigns a name of ``s``?"""
+    same subscripts (spelled alike), and nothing between them assigns a name of ``s``
+    (:attr:`.arrays.Scope.assigned_at`)?"""
     key = _spelling(u)
     if key is None or u.member:
         return False
@@ -155,27 +156,11 @@ def _stored_before(u: ArrayUse, stores: list[ArrayUse], loop: Node) -> bool:
                 not (loop.start_byte < block.start_byte and block.end_byte <= loop.end_byte) or \
                 not (stmt.end_byte <= u.node.start_byte and u.node.end_byte <= block.end_byte):
             continue
-        names = {n for s in w.subs if not isinstance(s, int) for n in _identifiers(s)}
-        if not any(_assigns(n, names) for n in iter_nodes(block)
-                   if stmt.end_byte <= n.start_byte < u.node.start_byte):
+        names = {n for s in w.subs if not isinstance(s, int) for n in idents(text(s))}
+        if not any(stmt.end_byte <= at < u.node.start_byte
+                   for n in names for at in scope.assigned_at.get(n, ())):
             return True
     return False
-
-
-def _identifiers(node: Node) -> set[str]:
-    return {text(n) for n in iter_nodes(node) if n.type == "identifier"}
-
-
-def _assigns(n: Node, names: set[str]) -> bool:
-    """Is ``n`` an assignment or increment of one of ``names``?"""
-    if n.type == "assignment_expression":
-        target = n.child_by_field_name("left")
-    elif n.type == "update_expression":
-        target = n.child_by_field_name("argument")
-    else:
-        return False
-    target = unparen(target)
-    return target is not None and target.type == "identifier" and text(target) in names
 
 
 def _names_used(u: Unit) -> set[str]:

@@ -91,12 +91,10 @@ def live_after(scope: Scope, lay: Layout, name: str, hoisted: frozenset[int] = f
     frees = {f.id for f in scope.frees.get(name, [])}
     allocs = {a.stmt.id for a in scope.allocs.get(name, [])}
     if not param:
-        graph: _File | None = None
         for u in array_uses(scope.fn):
             if u.name == name and pointer_use(u, shape) and \
                     not _in_free(u.node, frees | allocs) and u.node.id not in hoisted:
-                graph = graph or _File(_root_of(scope.fn), [])
-                if not graph._passed_on(_argument(u.node), frozenset()):
+                if not scope.file_calls()._passed_on(_argument(u.node), frozenset()):
                     return True  # its address escapes (stored, returned): anyone may read it
     return _named_after(scope.fn, name, lay.block, lay.start, lay.end, frees)
 

@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 
 from accellium.dataset.analysis.macros import Macro, _expression, expanded_text
 from accellium.dataset.analysis.polynomial import constant
+from accellium.dataset.analysis.tree import norm
 from accellium.dataset.offload import poly
 
 __all__ = ["size_value", "same_sizes"]
@@ -33,10 +34,6 @@ def size_value(size: str, table: Mapping[str, Macro]) -> int | None:
     return constant(p) if p is not None else None
 
 
-def _words(size: str) -> str:
-    return "".join(size.split())
-
-
 def same_sizes(mine: Sequence[str], theirs: Sequence[str], my_macros: Mapping[str, Macro],
                their_macros: Mapping[str, Macro]) -> bool:
     """Are the sizes ``mine`` (read with the macros ``my_macros``) those of ``theirs`` (read
@@ -49,6 +46,6 @@ def same_sizes(mine: Sequence[str], theirs: Sequence[str], my_macros: Mapping[st
         if va is not None and vb is not None:
             if va != vb:
                 return False
-        elif _words(a) != _words(b):
+        elif norm(a) != norm(b):
             return False
     return True
