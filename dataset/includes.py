@@ -129,10 +129,14 @@ class Included:
         """The header macros visible at ``offset`` that ``code`` uses, directly or through
         the bodies of other macros (the file's own ones included), sorted by name; and, with
         the file's tree ``root``, those the parameter list of the function holding the loop
-        uses (:func:`parameters_at`: an array parameter spelled through a macro)."""
+        uses (:func:`parameters_at`: an array parameter spelled through a macro).  The
+        object-like macros whose body is a number are among them (as in :meth:`at`): the
+        analysis reads them as names unless it asks for their values (bounds that compare
+        only by value: ``#define VM 1`` and ``#define VE (VM + 3)``,
+        :func:`~accellium.dataset.offload.known.macro_values`)."""
         if not self.events:
             return ()
-        headers = self.visible(offset)
+        headers = self.visible(offset, constants=True)
         table = {**headers, **{k: v for k, v in self.local.items() if k not in headers}}
         params = parameters_at(root, offset) if root is not None else ""
         code = f"{code}\n{params}" if params else code

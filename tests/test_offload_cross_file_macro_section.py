@@ -12,7 +12,8 @@ macro's value, ``copy(a[0:512])``, and the program verifies.
 Twins: ``main.c`` defines ``N`` the same way (the clause keeps ``a[0:N]``); ``main.c``
 defines ``N`` as 256 for its own use (the clause must not mean the caller's ``N``: it writes
 512, and the callee's "present or copy" clause finds all of ``a`` present); the callee's
-``N`` is ``(1 << 9)``, whose value the planner does not compute, and ``main.c`` has no ``N``
+``N`` is ``(512 + 0 * sizeof(int))``, whose value the planner does not compute (``sizeof``:
+the implementation's size), and ``main.c`` has no ``N``
 (the call joins no region; the callee's own clauses move the data).
 
 Whole programs, built with real gcc and run in the data-environment emulator."""
@@ -58,7 +59,7 @@ int main(void)
 CASES = {"missing": ("", "10", "512"),
          "same": ("#define N 512", "N / 50", "512"),
          "different": ("#define N 256", "N / 25", "512"),
-         "not_constant": ("", "10", "(1 << 9)")}
+         "not_constant": ("", "10", "(512 + 0 * sizeof(int))")}
 
 
 def _program(case: str) -> tuple[str, str]:

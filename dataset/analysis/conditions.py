@@ -34,8 +34,8 @@ from accellium.dataset.analysis.macros import Macro, parse_define, tokens
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import text
 
-__all__ = ["Defines", "Group", "chain", "kept", "decide", "evaluate", "command_line",
-           "given_define", "CONDITIONAL", "MAX_DEPTH"]
+__all__ = ["Defines", "Group", "chain", "kept", "decide", "evaluate", "integer_value",
+           "command_line", "given_define", "CONDITIONAL", "MAX_DEPTH"]
 
 CONDITIONAL = frozenset({"preproc_if", "preproc_ifdef"})  # the start of a chain
 MAX_DEPTH = 16  # nested macro replacements followed in an ``#if`` expression
@@ -288,6 +288,23 @@ def evaluate(expr: str, d: Defines) -> int | None:
         v = p.expression()
         return v if p.k == len(items) else None
     except (_Unknown, RecursionError):
+        return None
+
+
+def integer_value(toks: Sequence[str]) -> int | None:
+    """The value of the tokens of an integer constant expression made of integer constants,
+    operators and parentheses alone (C11 6.6p6: ``(1 + 3) * 2``, ``64 / 8 % 3``, ``1 << 4``),
+    with C's truncating division; None when an identifier is among them (a variable, a cast,
+    ``sizeof``: no value here, not 0 as in ``#if``), an unsigned, character or floating
+    constant, a division by 0, or anything else."""
+    if not toks or any(t[:1].isalpha() or t[:1] == "_" for t in toks):
+        return None
+    try:
+        items = _replace(toks, Defines(), frozenset(), 0)
+        p = _Parser(items)
+        v = p.expression()
+        return v if p.k == len(items) else None
+    except (_Unknown, RecursionError, IndexError):
         return None
 
 

@@ -19,12 +19,12 @@ from tree_sitter import Node
 from accellium.dataset.analysis.clauses import is_clause_arg
 from accellium.dataset.analysis.deep import member_parts
 from accellium.dataset.analysis.member_reads import parse_key
-from accellium.dataset.analysis.tree import iter_nodes, text
+from accellium.dataset.analysis.tree import iter_nodes, root_of, text
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.calls import caller_span, caller_spans, host_conflict
 from accellium.dataset.offload.device import CallDevice, Device, Unit
 from accellium.dataset.offload.extent import Extents, Span, union
-from accellium.dataset.offload.known import macros_spelled_out, spelled_out
+from accellium.dataset.offload.known import macro_values, macros_spelled_out, spelled_out
 from accellium.dataset.offload.member_args import MemberArg
 from accellium.dataset.offload.members import member_shape, read_object
 from accellium.dataset.offload.shapes import AllocSite, Shape, macro_statement, shape_of
@@ -486,7 +486,8 @@ def _candidates(device: list[list[Span]], host: list[list[Span]], dims: int,
                 ) -> Iterator[list[Span] | None]:
     """The unions to try, best first: with the host code's accesses, without; then the same
     with the locals of known value spelled out, then also the macros that stand for
-    expressions (:mod:`.known`)."""
+    expressions, then also the macros whose expansion is an integer constant replaced by its
+    value (:mod:`.known`)."""
     yield _union(device + host, dims, mins)
     yield _union(device, dims, mins)
     dev = [spelled_out(s, scope, where) or s for s in device]
@@ -495,6 +496,11 @@ def _candidates(device: list[list[Span]], host: list[list[Span]], dims: int,
     mac = [macros_spelled_out(s, scope, where) or s for s in dev]
     yield _union(mac + [macros_spelled_out(s, scope, where) or s for s in host], dims, mins)
     yield _union(mac, dims, mins)
+    root = root_of(scope.fn)
+    val = [macro_values(s, root, where[0], scope.decls) or s for s in mac]
+    yield _union(val + [macro_values(s, root, where[0], scope.decls) or s for s in host], dims,
+                 mins)
+    yield _union(val, dims, mins)
 
 
 def _info(name: str, shape: Shape, rows: list[tuple[Unit, ArrayUse, list[Span] | None]],

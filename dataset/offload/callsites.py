@@ -699,32 +699,13 @@ def _is_whole(lo: poly.Poly, hi: poly.Poly, size: poly.Poly, params: list[str | 
 
 
 def _valued(spans: list[Span], scope: Scope, stmt: Node) -> list[Span] | None:
-    """``spans`` with each object-like macro visible at ``stmt`` whose body is an integer
-    constant replaced by its value (``NI + PAD`` with ``#define
-    PAD 0`` is ``NI``): the preprocessor replaces both spellings the same
-    way before the code is compiled (C11 6.10.3).  None: no such macro in them."""
-    from accellium.dataset.analysis.macros import visible_at
+    """``spans`` with each object-like macro visible at ``stmt`` whose expansion is an
+    integer constant replaced by its value (``NI + PAD`` with ``#define PAD 0`` is ``NI``):
+    the preprocessor replaces both spellings the same way before the code is compiled (C11
+    6.10.3; :func:`.known.macro_values`).  None: no such macro in them."""
+    from accellium.dataset.offload.known import macro_values
 
-    table = visible_at(root_of(stmt), stmt.start_byte, constants=True)
-    values: dict[str, int] = {}
-    for n in {n for s in spans for p in (s.lo, s.hi) for n in poly.names(p)}:
-        m = table.get(n)
-        v = integer_constant(m.body) if m is not None and m.params is None and \
-            not scope.decls.get(n) else None
-        if v is not None:
-            values[n] = v
-    if not values:
-        return None
-    out = []
-    for s in spans:
-        lo, hi = s.lo, s.hi
-        for n, v in values.items():
-            lo2, hi2 = poly.subst(lo, n, poly.const(v)), poly.subst(hi, n, poly.const(v))
-            if lo2 is None or hi2 is None:
-                return None
-            lo, hi = lo2, hi2
-        out.append(Span(lo, hi))
-    return out
+    return macro_values(spans, root_of(stmt), stmt.start_byte, scope.decls)
 
 
 def integer_constant(body: str) -> int | None:

@@ -178,6 +178,22 @@ def _env(once: list[tuple[str, Node, Node]], ranges=None, held: _Env | None = No
     return list(known.values())
 
 
+def _macro_minimums(tops: list[Node], declared: set[str]) -> dict[str, int]:
+    """The names under ``tops`` that are macros whose expansion is an integer constant below
+    1, and that value (:func:`.known.macro_constants`): the preprocessor makes the name that
+    number (C11 6.10.3), so ``q[i + V_A*n]`` with ``#define V_A 0`` is ``q[i]`` and a bound
+    that takes ``V_A`` to be at least 1, as it takes a size, would put it above ``q[i + n]``
+    (``q[n:V_A*n]`` for both, which maps none of the elements ``q[i]`` reads)."""
+    from accellium.dataset.offload.known import macro_constants
+
+    out: dict[str, int] = {}
+    for t in tops:
+        used = {text(n) for n in iter_nodes(t) if n.type == "identifier"}
+        got = macro_constants(root_of(t), t.start_byte, used, declared)
+        out.update({k: v for k, v in got.items() if v < 1})
+    return out
+
+
 def _within(node: Node, outer: Node) -> bool:
     return outer.start_byte <= node.start_byte and node.end_byte <= outer.end_byte
 
@@ -230,7 +246,10 @@ class Extents:
     @property
     def mins(self) -> dict[str, int]:
         """Smallest values of sizes, from the loops under the tops: the planner takes each
-        loop to run at least once (``for (i = 1; i < n - 1; i++)``: ``n >= 3``)."""
+        loop to run at least once (``for (i = 1; i < n - 1; i++)``: ``n >= 3``).  A name
+        otherwise counts as at least 1 (:func:`poly.at_least_one`); a macro whose expansion
+        is an integer constant below 1 (``#define V_A 0``) is that number
+        (:func:`_macro_minimums`)."""
         if self._mins is None:
             self._mins = {}
             for t in self.tops:
@@ -240,6 +259,7 @@ class Extents:
                         r = self._range(n)
                         if r is not None:
                             size_minimum(r, self._mins)
+            self._mins.update(_macro_minimums(self.tops, self.declared))
         return self._mins
 
     def env_at(self, node: Node) -> dict[str, Bounds]:

@@ -6,7 +6,7 @@ of the region names the elements of both)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from typing import TYPE_CHECKING
 
 from tree_sitter import Node
@@ -16,11 +16,12 @@ from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import text
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.extent import Span
+from accellium.dataset.offload.size_values import constant_value
 
 if TYPE_CHECKING:
     from accellium.dataset.offload.arrays import Scope
 
-__all__ = ["spelled_out", "macros_spelled_out"]
+__all__ = ["spelled_out", "macros_spelled_out", "macro_values"]
 
 _ROUNDS = 4
 
@@ -98,3 +99,27 @@ def macros_spelled_out(spans: list[Span], scope: Scope, where: tuple[int, int]
     return _substituted(spans, lambda names: {
         n: v for n in names if n in table and not scope.decls.get(n)
         and (v := _macro_value(table[n])) is not None and n not in poly.names(v)})
+
+
+
+def macro_constants(root: Node, at: int, names: set[str], declared: Container[str]
+                    ) -> dict[str, int]:
+    """The values of the names among ``names`` that are object-like macros visible at byte
+    ``at`` of the file whose tree is ``root`` (its headers' included) whose expansion is an
+    integer constant expression (``VE`` with ``#define VM 1`` and ``#define VE (VM + 3)``:
+    4): the preprocessor replaces the name by its replacement list, rescanned, before the
+    code is translated (C11 6.10.3, 6.10.3.4, translation phase 4), so the name is that
+    number.  A macro whose expansion leaves a name (``#define OFF (k * 2)``), and a name in
+    ``declared`` (the function's own: no macro there), have none."""
+    table = visible_at(root, at, constants=True)
+    return {n: v for n in names if n in table and n not in declared
+            and table[n].params is None and (v := constant_value(n, table)) is not None}
+
+
+def macro_values(spans: list[Span], root: Node, at: int, declared: Container[str]
+                 ) -> list[Span] | None:
+    """``spans`` with each macro of :func:`macro_constants` replaced by its value:
+    ``v[i + VM*n]`` and ``v[i + VE*n]`` are ``v[i + 1*n]`` and ``v[i + 4*n]``, whose bounds
+    compare although the names do not.  None: nothing replaced."""
+    return _substituted(spans, lambda names: {
+        n: poly.const(v) for n, v in macro_constants(root, at, names, declared).items()})

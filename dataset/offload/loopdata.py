@@ -35,6 +35,7 @@ from accellium.dataset.offload.arrays import (
 )
 from accellium.dataset.offload.cover import plain_nest, writes_whole
 from accellium.dataset.offload.extent import Extents, Span
+from accellium.dataset.offload.known import macro_values
 from accellium.dataset.offload.nodes import has_jump
 from accellium.dataset.offload.shapes import Shape, declarations, shape_of
 from accellium.dataset.offload.uses import ArrayUse, Assignments, array_uses, assignments
@@ -114,6 +115,16 @@ def _aliased(u: ArrayUse, t: Target, decls: dict[str, list[Shape]], ex: Extents,
     shapes[t.base] = shape
 
 
+def _valued(rows: list[list[Span]], dims: int, ex: Extents, root: Node, at: int,
+            decls: dict[str, list[Shape]]) -> list[Span] | None:
+    """The union of ``rows`` with the macros whose expansion is an integer constant replaced
+    by their values (:func:`.known.macro_values`: ``v[i + VM*n]`` and ``v[i + VE*n]``, with
+    ``#define VE (VM + 3)``, are ``v[i + n]`` and ``v[i + 4*n]``), when the names alone cannot
+    be ordered."""
+    valued = [macro_values(r, root, at, decls) or r for r in rows]
+    return _union(valued, dims, ex.mins) if valued != rows else None
+
+
 def loop_data(loop: Node, fn: Node, root: Node, decls: dict[str, list[Shape]] | None = None,
               outer: dict[str, Target] | None = None) -> tuple[dict[str, str], set[str]]:
     """(:func:`loop_sections`, the arrays of those whose section one write covers whole: the
@@ -163,6 +174,8 @@ def loop_data(loop: Node, fn: Node, root: Node, decls: dict[str, list[Shape]] | 
             continue
         shape = shapes[name]
         spans = _union(got, dims_needed(shape), ex.mins)
+        if spans is None and dims_needed(shape):
+            spans = _valued(got, dims_needed(shape), ex, root, loop.start_byte, decls)
         if spans is None and dims_needed(shape):
             continue
         text_ = section_text(shape, spans)

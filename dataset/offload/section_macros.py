@@ -22,9 +22,10 @@ from typing import TYPE_CHECKING
 
 from tree_sitter import Node
 
-from accellium.dataset.analysis.macros import Macro, expand, expanded_text, tokens, visible_at
+from accellium.dataset.analysis.macros import Macro, expand, tokens, visible_at
 from accellium.dataset.analysis.tree import root_of
 from accellium.dataset.offload import poly
+from accellium.dataset.offload.size_values import constant_value
 
 if TYPE_CHECKING:
     from accellium.dataset.offload.calls import ParamUse, Summary
@@ -49,9 +50,10 @@ def _expansion(name: str, table: dict[str, Macro]) -> tuple[str, ...] | None:
 
 
 def _constant(name: str, table: dict[str, Macro]) -> poly.Poly | None:
-    node = expanded_text(name, table)
-    value = poly.poly_of(node) if node is not None else None
-    return value if value is not None and not poly.names(value) else None
+    """The value of ``name`` after the preprocessor, when an integer constant
+    (:func:`.size_values.constant_value`)."""
+    value = constant_value(name, table)
+    return poly.const(value) if value is not None else None
 
 
 def _same(name: str, m: SectionMacro, table: dict[str, Macro]) -> bool:

@@ -1,4 +1,5 @@
-"""Whether two arrays' declared sizes are the same: the caller's array and the rows of the
+"""The value of an expression after the preprocessor, when it is an integer constant; and
+whether two arrays' declared sizes are the same: the caller's array and the rows of the
 parameter it is passed to.
 
 An argument ``A`` of type ``T[K][N][M]`` (or ``T (*)[N][M]``) passed to a parameter declared
@@ -9,28 +10,34 @@ expressions are compatible only when those sizes have the same value (C11 6.7.6.
 value, not the spelling: ``N + PAD`` with ``#define PAD 0`` is ``N`` once the preprocessor has
 replaced the macros (C11 6.10.3, translation phase 4) and the constant expression is evaluated
 (C11 6.6).  A size whose value is not known here (a name no macro of the file defines, a
-variable length, an operator the polynomial reading has not) is compared as written."""
+variable length, a cast) is compared as written."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from accellium.dataset.analysis.macros import Macro, _expression, expanded_text
+from accellium.dataset.analysis.conditions import integer_value
+from accellium.dataset.analysis.macros import Macro, _expression, expand, tokens
 from accellium.dataset.analysis.polynomial import constant
 from accellium.dataset.analysis.tree import norm
 from accellium.dataset.offload import poly
 
-__all__ = ["size_value", "same_sizes"]
+__all__ = ["constant_value", "same_sizes"]
 
 
-def size_value(size: str, table: Mapping[str, Macro]) -> int | None:
-    """The value of the array size ``size`` as written, with the macros of ``table`` replaced
-    (``N + PAD`` with ``#define N 40`` and ``#define PAD 0``: 40); None when it is no integer
-    constant expression read here (a name is left, a division, a cast)."""
-    node = expanded_text(size, table) if table else None
-    if node is None:
-        node = _expression(size, "c")
-    p = poly.poly_of(node) if node is not None else None
+def constant_value(expr: str, table: Mapping[str, Macro]) -> int | None:
+    """The value of the expression ``expr`` as written (an array size, a macro's name), with
+    the macros of ``table`` replaced (``N + PAD`` with ``#define N 40`` and ``#define PAD 0``:
+    40; ``VE`` with ``#define VM 1`` and ``#define VE (VM + 3)``: 4); None when what the
+    preprocessor leaves is no integer constant expression of numbers and operators
+    (:func:`~accellium.dataset.analysis.conditions.integer_value`: a name is left, a cast).
+    A literal with a suffix that reading refuses (``512u``) is read as its polynomial."""
+    got = expand(expr, table) if table else None
+    value = integer_value(tokens(got if got is not None else expr))
+    if value is not None:
+        return value
+    node = _expression(got, "c") if got is not None else _expression(expr, "c")
+    p = poly.poly_of(node) if node is not None else None  # ``512u``: the literal's value
     return constant(p) if p is not None else None
 
 
@@ -42,7 +49,7 @@ def same_sizes(mine: Sequence[str], theirs: Sequence[str], my_macros: Mapping[st
     if len(mine) != len(theirs):
         return False
     for a, b in zip(mine, theirs, strict=True):
-        va, vb = size_value(a, my_macros), size_value(b, their_macros)
+        va, vb = constant_value(a, my_macros), constant_value(b, their_macros)
         if va is not None and vb is not None:
             if va != vb:
                 return False
