@@ -20,7 +20,9 @@ the last row's value).
 
 Whole programs, built with real gcc and run in the data-environment emulator with the
 per-loop suggestions and the offload plan applied: the twins' drivers check the value of
-``sum`` the host sees, so a loop wrongly offloaded fails them."""
+``sum`` the host sees, so a loop wrongly offloaded fails them.  Each program's kernel file is
+the file's declarations, its one function and the accessors (the functions it does not call
+are left out, so that each plan is made once)."""
 
 from __future__ import annotations
 
@@ -227,10 +229,19 @@ def _var(function: str) -> str:
     return "acc" if function in ("block", "carry") else "sum"
 
 
-def _row_loop_line(function: str) -> int:
-    at = KERNEL.index(f" {function}(")
+def _kernel_of(function: str) -> str:
+    """KERNEL without the other functions of FUNCTIONS: what the program that calls only
+    ``function`` runs (the file's declarations, ``function`` and the accessors), so each
+    program's suggestions and plan are made for its own function alone."""
+    others = tuple(f" {f}(" for f in FUNCTIONS if f != function)
+    return "\n\n".join(b for b in KERNEL.split("\n\n")
+                       if not any(b.split("\n", 1)[0].find(o) > 0 for o in others))
+
+
+def _row_loop_line(function: str, src: str = KERNEL) -> int:
+    at = src.index(f" {function}(")
     head = f"for (int j = 0; j < n; j++) {{\n        {_var(function)} = 0.0;"
-    return KERNEL[:KERNEL.index(head, at)].count("\n") + 1
+    return src[:src.index(head, at)].count("\n") + 1
 
 
 def _row_loop_facts(src: str, function: str):
@@ -271,13 +282,15 @@ def test_cpp_files_keep_it_live():
 
 
 def test_the_programs_verify_with_suggestions_and_plans_applied(tmp_path):
-    programs = {name: (KERNEL, MAIN.replace("CHECK", check)) for name, check in CHECKS.items()}
+    kernels = {name: _kernel_of(name) for name in CHECKS}
+    programs = {name: (kernels[name], MAIN.replace("CHECK", check))
+                for name, check in CHECKS.items()}
     by = run_verified(tmp_path, programs)
     assert set(by) == set(CHECKS), by.keys()
     # the row loops of `rows` and `steps` run on the device as parallel loops: one launch per
     # call (per step), not one per row
     for name, launches in (("rows", 1), ("steps", 3)):
-        line = _row_loop_line(name)
+        line = _row_loop_line(name, kernels[name])
         pragma = {q["line"]: q["pragma"] for q in by[name]["engine"]["pragmas"]}.get(line, "")
         assert pragma.startswith("#pragma acc parallel loop") and "private(sum)" in pragma, \
             (name, by[name]["engine"]["pragmas"])
@@ -286,6 +299,6 @@ def test_the_programs_verify_with_suggestions_and_plans_applied(tmp_path):
         counts = [s["count"] for s in by[name]["engine"]["sites"]]
         assert counts == [launches, launches], (name, by[name]["engine"]["sites"])
     # the local overwritten after the block that holds the steps: the same
-    line = _row_loop_line("block")
+    line = _row_loop_line("block", kernels["block"])
     pragma = {q["line"]: q["pragma"] for q in by["block"]["engine"]["pragmas"]}.get(line, "")
     assert pragma.startswith("#pragma acc parallel loop") and "private(acc)" in pragma, pragma
