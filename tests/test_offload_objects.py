@@ -182,7 +182,7 @@ def test_the_object_every_call_passes_bounds_indirect_subscripts(engine):
     assert acc[0] == f"#pragma acc parallel loop copyin(rowptr[0:n+1], val[0:{K}*n], x[0:n], " \
         f"col[0:{K}*n]) copyout(y[0:n])", acc
     froms = {a["name"]: a["from"] for a in plans["spmv"].arrays}
-    assert froms["val"] == froms["x"] == "the object every call passes", froms
+    assert froms["val"] == froms["x"] == "object every call passes", froms
     assert froms["y"] == "loop bounds", froms
 
 

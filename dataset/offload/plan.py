@@ -631,7 +631,7 @@ def _describe(plan: FunctionPlan, region: Region) -> None:
         plan.arrays.append({"name": name, "section": info.section,
                             "clause": region.flow.clauses.get(name), "how": how,
                             "from": "allocation" if info.alloc else
-                            "the object every call passes" if info.whole_object else
+                            "object every call passes" if info.whole_object else
                             "loop bounds"})
     for g in region.swaps:
         members = ", ".join(f"`{m}`" for m in sorted(g.members))
