@@ -19,7 +19,11 @@ The rule used (sound for C):
 * ``N`` is a polynomial of names the caller never assigns after their declaration (locals
   declared once with a polynomial value are spelled out), each passed unchanged to a
   parameter of the function that the function never assigns: so ``N`` is spelled in the
-  function's own parameters (``5 * n``), the same at every call.
+  function's own parameters (``5 * n``), the same at every call.  An object-like macro whose
+  expansion is an integer constant expression is that number where the object is declared or
+  allocated (C11 6.10.3, 6.10.3.4: the preprocessor replaces it before translation), so
+  ``malloc(sizeof(double) * n * NVAR)`` with ``#define NVAR 5`` has ``5 * n`` elements
+  (:func:`.known.macro_constants`).
 
 Everything else has no object extent (an offset ``a + k``, a member, a global, two calls
 passing objects of different sizes)."""
@@ -37,6 +41,7 @@ from accellium.dataset.offload.arrays import assignment_positions
 from accellium.dataset.offload.callgraph import CallGraph as _File
 from accellium.dataset.offload.callgraph import param_names as _params
 from accellium.dataset.offload.killed import object_size
+from accellium.dataset.offload.known import macro_constants
 from accellium.dataset.offload.outparams import returns_count, stored_through
 from accellium.dataset.offload.shapes import alloc_sites, declarations, shape_of
 from accellium.dataset.offload.uses import Assignments, assignments
@@ -112,7 +117,7 @@ def _object_count(caller: Node, x: str, known: _Known, f: _File, depth: int = 0
     if not shape.local:
         return None
     if shape.kind == "array" and shape.levels == 1 and shape.dims:
-        return object_size(shape.dims[0])
+        return _macros_folded(object_size(shape.dims[0]), caller, shape.decl.start_byte)
     if shape.kind != "pointer" or shape.levels != 1:
         return None
     body = _field(caller, "body") or caller
@@ -123,7 +128,21 @@ def _object_count(caller: Node, x: str, known: _Known, f: _File, depth: int = 0
     if len(allocs) != 1 or allocs[0].count is None or \
             any(not (allocs[0].stmt.start_byte <= p < allocs[0].stmt.end_byte) for p in positions):
         return None
-    return allocs[0].count
+    return _macros_folded(allocs[0].count, caller, allocs[0].stmt.start_byte)
+
+
+def _macros_folded(count: poly.Poly | None, fn: Node, at: int) -> poly.Poly | None:
+    """``count`` with each name that is an object-like macro visible at byte ``at`` whose
+    expansion is an integer constant expression replaced by its value (the module's rule): the
+    count then names only variables, which the calls can pass."""
+    if count is None:
+        return None
+    root = _root_of(fn)
+    values = macro_constants(root, at, poly.names(count), declarations(fn, root))
+    out: poly.Poly | None = count
+    for n, v in values.items():
+        out = poly.subst(out, n, poly.const(v)) if out is not None else None
+    return out
 
 
 def _stored_count(caller: Node, x: str, known: _Known, f: _File, depth: int

@@ -430,9 +430,45 @@ def _count_node(call: Node) -> Node | None:
     return _bytes_node(args[0])
 
 
+def _alloc_count(call: Node) -> poly.Poly | None:
+    """The element count of a ``malloc``/``calloc`` call: its count expression's polynomial,
+    or the product of the other factors of a ``malloc`` size that is a product with one
+    ``sizeof`` factor (:func:`_bytes_count`)."""
+    got = poly.poly_of(_count_node(call))
+    if got is not None or _call_name(call) != "malloc":
+        return got
+    args = named(_field(call, "arguments"))
+    return _bytes_count(args[0]) if len(args) == 1 else None
+
+
 def _bytes_count(size: Node | None) -> poly.Poly | None:
-    """The element count of a byte size spelled ``count * sizeof ...`` (either order)."""
-    return poly.poly_of(_bytes_node(size))
+    """The element count of a byte size spelled ``count * sizeof ...`` (either order), or a
+    product of several factors one of which is ``sizeof ...`` (``sizeof(double) * n * NV``:
+    ``*`` groups left to right, C11 6.5.5, so it reads ``(sizeof(double) * n) * NV``, and the
+    product of integers is the same in any grouping: ``n * NV`` elements)."""
+    got = poly.poly_of(_bytes_node(size))
+    if got is not None:
+        return got
+    factors = _factors(size)
+    if sum(f.type == "sizeof_expression" for f in factors) != 1 or len(factors) < 3:
+        return None
+    out: poly.Poly | None = poly.const(1)
+    for f in factors:
+        if f.type != "sizeof_expression":
+            value = poly.poly_of(f)
+            out = poly.mul(out, value) if out is not None and value is not None else None
+    return out
+
+
+def _factors(e: Node | None) -> list[Node]:
+    """The factors of a product ``a * b * c`` (through parentheses); ``[e]`` for another
+    expression."""
+    e = unparen(e)
+    if e is None:
+        return []
+    if e.type != "binary_expression" or text(_field(e, "operator")) != "*":
+        return [e]
+    return _factors(_field(e, "left")) + _factors(_field(e, "right"))
 
 
 def _bytes_node(size: Node | None) -> Node | None:
@@ -502,7 +538,7 @@ def _allocation(n: Node, fresh: FreshNames | None) -> AllocSite | None:
         return None
     if called in _ALLOC:
         node = _count_node(value)
-        return AllocSite(name, _statement(n), poly.poly_of(node), called == "calloc", node)
+        return AllocSite(name, _statement(n), _alloc_count(value), called == "calloc", node)
     if fresh is not None and called in fresh.alloc:
         return AllocSite(name, _statement(n), None, called in fresh.zeroed)
     if value.type == "identifier":
