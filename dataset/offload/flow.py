@@ -51,6 +51,7 @@ from accellium.dataset.offload.live import in_loop
 from accellium.dataset.offload.redundant import drop_redundant
 from accellium.dataset.offload.selfwrite import self_written
 from accellium.dataset.offload.structure import Layout, Leaf, exit_problem, may_precede
+from accellium.dataset.offload.unwritten import unwritten_at_region
 from accellium.dataset.offload.uses import ArrayUse, array_uses
 from accellium.dataset.offload.wavefront import wavefront_filled
 
@@ -692,6 +693,9 @@ def _clauses(ctx: _Ctx, info: ArrayInfo, life: Lifetime | None, copy_back: bool,
              host_reads: list[int], out: Flow, current: bool = False) -> None:
     if life is not None and life.enter_after is not None and not life.zeroed:
         needs_in = False  # freshly allocated: nothing to copy (calloc's zeros are values)
+    elif not info.aliases and \
+            unwritten_at_region(ctx.scope, info.name, ctx.lay.block, ctx.lay.start):
+        needs_in = False  # allocated before, nothing wrote it since: indeterminate values
     elif info.aliases:
         needs_in = True  # swapped buffers: a loop that covers one may read the other first
     else:

@@ -31,6 +31,7 @@ from accellium.dataset.offload.structure import (
     placeable_before,
 )
 from accellium.dataset.offload.swap import SwapGroup, merged, swap_groups, to_buffers
+from accellium.dataset.offload.unwritten import unwritten_buffers
 from accellium.dataset.offload.uses import array_uses, assignments
 
 __all__ = ["Region", "choose_region", "per_loop_regions", "transfer_cost", "array_costs",
@@ -160,6 +161,8 @@ def _evaluate_once(lines: LineIndex, block: Node, devices: list[Unit], scope: Sc
     if flow.problem:
         return flow.problem
     to_buffers(flow.clauses, swaps)
+    unwritten_buffers(flow.clauses, [b for g in swaps for b in g.buffers], scope, block,
+                      lay.start)
     region = Region(lay, kept, arrays, flow, dropped, swaps=swaps)
     if len(stmts) > 1 and (_declared_by(stmts) & _exits_at_end(flow)
                            or _declares_used_after(stmts, scope.fn)):
