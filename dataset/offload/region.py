@@ -5,6 +5,7 @@ the most loops wins; among equals, the outermost (fewest transfers)."""
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -285,7 +286,8 @@ def _in_loop(node: Node, fn: Node) -> bool:
 def _weight(info: ArrayInfo | None, rows: bool = False) -> int:
     """How large a transfer of the array is taken to be: 1 + the degree of its section's
     length (``n*dim`` elements outweigh ``k``; a length that is a product of more sizes is
-    taken to be larger, the sizes themselves being unknown).  ``rows``: each size after the
+    taken to be larger, the sizes themselves being unknown; a length that is a number weighs
+    as its :func:`_magnitude`, so ``A[0:32400]`` weighs as ``A[0:N*N]``).  ``rows``: each size after the
     first of rows of a known length (``T a[N][M]``, ``T (*A)[N][M]``) that is not a number
     counts as one more degree, so that the same memory weighs the same whether it is mapped
     as rows ``a[0:n][0:M]`` or as the one object ``A[0:1][0:N][0:M]``."""
@@ -294,7 +296,9 @@ def _weight(info: ArrayInfo | None, rows: bool = False) -> int:
     deg = 0
     for s in info.spans:
         length = poly.add(poly.sub(s.hi, s.lo), poly.const(1))
-        deg += max((len(t) for t, c in length.items() if c), default=0)
+        terms = [(t, c) for t, c in length.items() if c]
+        deg += _magnitude(terms[0][1]) if len(terms) == 1 and not terms[0][0] else \
+            max((len(t) for t, _ in terms), default=0)
     if rows and info.shape.kind == "rows":
         deg += sum(1 for d in info.shape.dims if not d.strip().isdigit())
     return 1 + deg
@@ -302,7 +306,8 @@ def _weight(info: ArrayInfo | None, rows: bool = False) -> int:
 
 def transfer_cost(region: Region, fn: Node, rows: bool = False) -> int:
     """Data directives weighted by whether they repeat: each array's entry and exit, each
-    ``update`` (the array's section at most); inside a loop of the function, x100; each by
+    ``update`` (the array's section at most; a constant count by its
+    :func:`_constant_weight`); inside a loop of the function, x100; each by
     the array's :func:`_weight` (``rows``: its sizes after the first counted, to compare
     regions of different functions, :func:`~.plan.plan_source`)."""
     return sum(array_costs(region, fn, rows).values())
@@ -328,15 +333,36 @@ def array_costs(region: Region, fn: Node, rows: bool = False) -> dict[str, int]:
         out[name] = around * weight * moves
     for u in region.flow.updates:
         name = u.array
-        w = 1 if _few(u.section) else _weight(region.arrays.get(name), rows)
+        w = _constant_weight(u.section) or _weight(region.arrays.get(name), rows)
         out[name] = out.get(name, 0) + w * (IN_LOOP if (u.leaf.loops or around > 1) else 1)
     return out
 
 
-def _few(section: str) -> bool:
-    """A section of a constant number of elements (``u[n-1:1]``): it weighs as a scalar."""
-    lengths = re.findall(r"\[[^\[\]:]*:([^\[\]]*)\]", section)
-    return bool(lengths) and all(x.strip().isdigit() for x in lengths)
+def _constant_weight(section: str) -> int | None:
+    """The weight of a section of a constant number of elements (``u[n-1:1]``, ``t[0:3][0:3]``):
+    a scalar's, 1, plus the :func:`_magnitude` of the count; None when a length is not a
+    number."""
+    lengths = [x.strip() for x in re.findall(r"\[[^\[\]:]*:([^\[\]]*)\]", section)]
+    if not lengths or not all(x.isdigit() for x in lengths):
+        return None
+    return 1 + _magnitude(math.prod(int(x) for x in lengths))
+
+
+def _magnitude(count: int) -> int:
+    """How many degrees a known factor of an element count adds to a weight: its number of
+    :data:`IN_LOOP`-folds, rounded (10 and more elements weigh as one unknown size, 1000 and
+    more as two).  The weights compare lengths whose sizes are unknown by their degree
+    (``n*n`` over ``n``), an unknown size taken to be about as large as the unknown trip count
+    of a loop (:data:`IN_LOOP`).  A length the planner knows as a number (the object of
+    ``malloc(N * N * sizeof *A)`` with ``#define N 180`` has 32400 elements, C11 6.10.3 and
+    6.5.5: the count is an integer constant expression) is as many elements as the sizes it
+    stands for, so it weighs as the nearest degree; else a whole object of known extent copied
+    in and out on every iteration of a loop would weigh as a scalar, less than one region
+    around the loop that moves it once."""
+    square, deg = count * count, 0
+    while square >= IN_LOOP ** (2 * deg + 1):
+        deg += 1
+    return deg
 
 
 def per_loop_regions(lines: LineIndex, devices: Sequence[Unit], scope: Scope
