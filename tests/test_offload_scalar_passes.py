@@ -214,13 +214,6 @@ def test_a_result_check_stays_on_the_host_as_its_functions_only_work(plans):
     assert plans["smooth"].loops  # the stencil's work stays on the device
 
 
-def test_a_result_check_the_user_names_is_offloaded():
-    """Named (the CLI's ``--offload check``, the code action on its header), the function is
-    offloaded as asked: the cost rule only chooses among a file's functions."""
-    _, got = plan_text(KERNEL, get_engine("analysis"), function="check")
-    assert got["check"].loops and got["check"].edits, got["check"]
-
-
 def test_each_callee_of_one_caller_is_offered_on_its_own():
     _, got = plan_text(HELD, get_engine("analysis"), program=[HELD_OTHER.encode()])
     assert not got["init_g"].loops, got["init_g"]

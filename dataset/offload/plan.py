@@ -178,9 +178,6 @@ class _Req:
     computes: set[str] = field(default_factory=set)
     # globals whose memory nothing reads once ``main`` has run past a region (:mod:`.exit_dead`)
     exit: ExitDead = field(default_factory=lambda: (frozenset(), {}))
-    # rows of the functions the user named or selected (empty: the planner chooses among the
-    # file's functions which are worth offloading)
-    asked: set[int] = field(default_factory=set)
 
 
 def _plan_one(source: bytes, fn_row: int, req: _Req) -> tuple[FunctionPlan, Summary | str | None]:
@@ -482,9 +479,7 @@ def _host_single_passes(lines: LineIndex, body: Node, region: Region, devices: l
     them: the user asked to offload them, and what earns the transfers is then outside the
     function -- but for one that writes no array (:func:`.single_pass.scalar_results`: a
     reduction, a result check), which leaves nothing on the device for anything after it and
-    goes to the host on its own too, unless the user named or selected this function
-    (``req.asked``: a request to offload it is kept; planning a whole file or program, the
-    planner chooses).  A single pass whose writes another unit reads stays too
+    goes to the host on its own too.  A single pass whose writes another unit reads stays too
     (:func:`_feeds`).
     Returns the region, the loops still offloaded, those left on the host."""
     fn = scope.fn
@@ -507,7 +502,7 @@ def _host_single_passes(lines: LineIndex, body: Node, region: Region, devices: l
                     _feeds(now, d) or not _may_save(now, d):
                 continue
             rest = [x for x in devices if x is not d]
-            scalars = scalar_results(d) and fn.start_point[0] not in req.asked
+            scalars = scalar_results(d)
             got: Region | None = None
             if rest or calls:
                 got, _ = _choose(lines, body, rest, calls, scope, req)
@@ -713,7 +708,6 @@ def plan_source(source: bytes, advise: Advisor, *, lang: str = "c",
         fns = [f for f in fns if function_name(f)[0] == function]
         if not fns:
             raise PlanInputError(f"no function named `{function}` is defined in the source")
-        req.asked = {f.start_point[0] for f in fns}
     elif rows is not None:
         fns = [f for f in fns if f.start_point[0] <= rows[0] <= f.end_point[0]]
         if not fns:
@@ -722,7 +716,6 @@ def plan_source(source: bytes, advise: Advisor, *, lang: str = "c",
         if rows[1] > rows[0]:  # a selection of several lines: its loops, a region inside it
             req.within = (max(rows[0], fn.start_point[0]), min(rows[1], fn.end_point[0]))
         fns = [fn]
-        req.asked = {fn.start_point[0]}
     else:
         with_loops = [f for f in fns if _has_loops(f)]
         if per_loop:
