@@ -27,16 +27,9 @@ One read is a generated value, not data: the element the same iteration stored j
 copy for its reference check).  After the plain assignment ``a[s] = e`` the element holds
 ``e``'s value (C11 6.5.16p3), so a later read of ``a[s]`` in the same block — the same
 subscripts, none of their names assigned in between — reads a value the iteration computed.
-So does a compound assignment or an increment of that element (``a[i][j] = f(i, j); if (i ==
-j) a[i][j] += n;``, how a program makes a matrix diagonally dominant): ``E1 op= E2`` is
-``E1 = E1 op (E2)`` with ``E1`` evaluated once (C11 6.5.16.2p3), ``++E`` is ``E += 1`` (C11
-6.5.3.1p2) and ``E++`` stores the same value (C11 6.5.2.4p2), so the element's new value is
-computed from the generated one and the operand: still O(1) work on no data.
 """
 
 from __future__ import annotations
-
-from collections.abc import Collection
 
 from tree_sitter import Node
 
@@ -60,17 +53,15 @@ GENERATOR_WHY = ("every value it stores is computed from indices, scalars and pu
                  "than computing it there; the loops that use the data map it themselves")
 
 
-def straight_work(node: Node, also: Collection[str] = ()) -> bool:
+def straight_work(node: Node) -> bool:
     """Is the loop's work what its ``for`` bounds tell: pure library calls only
-    (:func:`pure_calls`; or calls of the functions ``also`` names) and no
-    ``while``/``do``/``goto``?"""
-    return pure_calls(node, also) and not any(
+    (:func:`pure_calls`) and no ``while``/``do``/``goto``?"""
+    return pure_calls(node) and not any(
         n.type in ("while_statement", "do_statement", "goto_statement") for n in iter_nodes(node))
 
 
-def pure_calls(node: Node, also: Collection[str] = ()) -> bool:
-    """Does the loop call pure library functions only (or the functions ``also`` names, that
-    the caller vouches for)?  ``T (x)`` with ``T`` an object-like
+def pure_calls(node: Node) -> bool:
+    """Does the loop call pure library functions only?  ``T (x)`` with ``T`` an object-like
     macro of type words is no call: the preprocessor makes it the cast ``(double) (x)``
     (C11 6.10.3), as the compiler reads it; nor is a call of a macro that stands for one
     element (:mod:`accellium.dataset.analysis.macro_element`; its arguments are still read
@@ -86,8 +77,6 @@ def pure_calls(node: Node, also: Collection[str] = ()) -> bool:
             callee = callee_name(n)
             if callee is None:
                 return False
-            if callee in also:
-                continue
             m = macros.get(callee)
             if m is not None and m.params is None and type_words_body(m.body):
                 continue
@@ -117,9 +106,7 @@ def generated(d: Device, scope: Scope) -> frozenset[str] | None:
         if u.subs and u.read and not u.write and _stored_before(u, stores, node, scope):
             continue
         if u.subs:
-            # `a[s] += e` after `a[s] = f`: a new value computed from a generated one
-            updates = u.read and u.write and _stored_before(u, stores, node, scope)
-            if (u.read and not updates) or not (u.plain or updates) or u.member:
+            if u.read or not u.plain or u.member:
                 return None
             written.setdefault(u.name, []).extend((u.node, s) for s in u.subs
                                                   if not isinstance(s, int))

@@ -37,7 +37,7 @@ from accellium.dataset.offload.region import (
 )
 from accellium.dataset.offload.routines import holds_compute_construct, routine_row
 from accellium.dataset.offload.shapes import alloc_sites, declarations, free_sites
-from accellium.dataset.offload.single_pass import SINGLE_PASS_WHY, scalar_results, single_pass
+from accellium.dataset.offload.single_pass import SINGLE_PASS_WHY, single_pass
 from accellium.dataset.pragma import is_acc_pragma
 
 __all__ = ["FunctionPlan", "PlanInputError", "plan_source", "functions_in"]
@@ -477,10 +477,7 @@ def _host_single_passes(lines: LineIndex, body: Node, region: Region, devices: l
     the region that is no single pass (:func:`_heavy`), or, with no region left, a call of a
     function that offloads its own.  A function whose loops are all single passes keeps
     them: the user asked to offload them, and what earns the transfers is then outside the
-    function -- but for one that writes no array (:func:`.single_pass.scalar_results`: a
-    reduction, a result check), which leaves nothing on the device for anything after it and
-    goes to the host on its own too.  A single pass whose writes another unit reads stays too
-    (:func:`_feeds`).
+    function.  A single pass whose writes another unit reads stays too (:func:`_feeds`).
     Returns the region, the loops still offloaded, those left on the host."""
     fn = scope.fn
 
@@ -502,14 +499,10 @@ def _host_single_passes(lines: LineIndex, body: Node, region: Region, devices: l
                     _feeds(now, d) or not _may_save(now, d):
                 continue
             rest = [x for x in devices if x is not d]
-            scalars = scalar_results(d)
-            got: Region | None = None
-            if rest or calls:
-                got, _ = _choose(lines, body, rest, calls, scope, req)
-            elif not scalars:
+            if not rest and not calls:
                 continue
-            if not scalars and not (
-                    got is not None and any(_heavy(u, got, single) for u in got.devices) or
+            got, _ = _choose(lines, body, rest, calls, scope, req)
+            if not (got is not None and any(_heavy(u, got, single) for u in got.devices) or
                     (got is None or not got.devices) and any(
                         req.costs.get(f) for c in calls for f in c.callees)):
                 continue  # no other work would stay offloaded
@@ -809,60 +802,38 @@ def _plan_fed(source: bytes, fn: Node, name: str, callees: list[str],
               plans: dict[str, FunctionPlan], fed: dict[str, _Fed],
               req: _Req) -> tuple[FunctionPlan, Summary | str | None]:
     """The plan of ``fn``, the one function calling the functions of ``fed`` it calls:
-    planned with their device plans' summaries, again with their host plans', and, when it
-    calls more than one of them, with each one's device plan alone (the others' host plans):
-    each function's loops are a choice of their own -- a set-up whose generators feed nothing
-    in the caller's region and a result check whose single passes read what the region holds
-    need not go the same way.  The device plans of the cheapest choice replace the host plans
-    in ``plans`` when it moves less than all host plans (the plans' :attr:`FunctionPlan.cost`,
-    the calls no region holds at their callees' cost) and each such function left single
-    passes on the host or its calls are held with device code that reads every array they
-    write (:func:`_fed`); else ``fn``'s plan is the one with their host plans (their loops
-    stay on the host, :mod:`.generate`, :mod:`.single_pass`)."""
+    planned with their device plans' summaries, and again with their host plans'.  Their
+    device plans replace their host plans in ``plans`` when that moves less (the plans'
+    :attr:`FunctionPlan.cost`, the calls no region holds at their callees' cost) and each
+    such function left single passes on the host or its calls are held with device code that
+    reads every array they write (:func:`_fed`); else ``fn``'s plan is the one with their
+    host plans (their loops stay on the host, :mod:`.generate`, :mod:`.single_pass`)."""
     plan, summary = _plan_one(source, fn.start_point[0], req)
     tried = [g for g in fed if g in callees]
     if not tried:
         return plan, summary
-    device = {g: req.summaries.get(g) for g in tried}
-
-    def with_device(chosen: Collection[str]) -> None:
-        for g in tried:
-            got = device[g] if g in chosen else fed[g].host
-            if got is None:
-                req.summaries.pop(g, None)
-            else:
-                req.summaries[g] = got
-
-    def fits(p: FunctionPlan, chosen: Collection[str]) -> bool:
-        return all(g in p.feeds or fed[g].passes for g in chosen)
-
-    options: list[tuple[set[str], FunctionPlan, Summary | str | None]] = [
-        (set(tried), plan, summary)]
-    with_device(())
-    alt, alt_summary = _plan_one(source, fn.start_point[0], req)
-    for g in tried if len(tried) > 1 else []:
-        with_device({g})
-        one, one_summary = _plan_one(source, fn.start_point[0], req)
-        options.append(({g}, one, one_summary))
-    chosen: set[str] = set()
-    best, best_summary = alt, alt_summary
-    for names, p, s in options:
-        if fits(p, names) and p.cost < best.cost:
-            chosen, best, best_summary = names, p, s
-    with_device(chosen)
-    every = fits(plan, tried)
+    kept = {g: req.summaries.pop(g) for g in tried if g in req.summaries}
     for g in tried:
-        got = fed.pop(g)
-        if g not in chosen:  # the generators on the host move less (or cannot feed the region)
-            if every and g in plans:
+        host = fed[g].host
+        if host is not None:
+            req.summaries[g] = host
+    alt, alt_summary = _plan_one(source, fn.start_point[0], req)
+    fits = all(g in plan.feeds or fed[g].passes for g in tried)
+    if not fits or plan.cost >= alt.cost:
+        for g in tried:  # the generators on the host move less (or cannot feed the region)
+            passes = fed.pop(g).passes
+            if fits and g in plans:
                 plans[g].notes.append(
                     f"its loops stay on the host also for its calls, in `{name}`: a data "
                     "region there holding the calls with its single passes on the device "
-                    "would move no less than without them" if got.passes else
+                    "would move no less than without them" if passes else
                     f"its loops stay on the host also for its one call, in `{name}`: a "
                     "data region there holding the call with its generators on the "
                     "device would move no less than without them")
-            continue
+        return alt, alt_summary
+    req.summaries.update(kept)
+    for g in tried:
+        got = fed.pop(g)
         fed_plan = got.plan
         fed_plan.notes.insert(0, (
             "its loops that make one pass over their data stay on the device: its calls, in "
@@ -875,7 +846,7 @@ def _plan_fed(source: bytes, fn: Node, name: str, callees: list[str],
         if fed_plan.loops:
             req.computes.add(g)
         plans[g] = fed_plan
-    return best, best_summary
+    return plan, summary
 
 
 def _passes_homed(plan: FunctionPlan) -> bool:

@@ -12,26 +12,10 @@ with it than without it: the plan then leaves it on the host (:mod:`.plan`).  A 
 whose data is on the device anyway — created there and used by the other loops — costs no
 transfer and stays offloaded; so does one the region repeats (a host loop around it inside the
 region: its work grows with the repetitions, its transfers do not).
-
-A call in the nest is no extra work when its callee is a function of the file that does O(1)
-work on values alone (:func:`constant_work`): every parameter a scalar (C passes arguments by
-value, C11 6.5.2.2p4, so the callee sees copies of the scalars, never the caller's memory), no
-element read or written through a subscript or ``*``, no loop, no ``goto``, no call but pure
-library math -- the comparison helper of a result check (``percentDiff(a[i], b[i])``).
-
-A single pass that writes no element of any array (:func:`scalar_results`: its results are
-scalars, a reduction or a count, which the host gets back either way) leaves nothing on the
-device that later code could use: offloaded, every element it reads crosses the link to be
-touched once.  Such a loop leaves the host even when it is the function's only work -- a
-result check comparing two arrays -- where a pass that writes arrays is kept (its writes may
-feed device code after the call).  A caller that holds those arrays on the device is still
-offered the loop on the device (:mod:`.plan`'s plans fed to their one caller).
 """
 
 from __future__ import annotations
 
-from accellium.dataset.analysis.scope import function_name, parameters
-from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, mentions
 from accellium.dataset.offload.arrays import Scope
 from accellium.dataset.offload.device import Device
@@ -39,7 +23,7 @@ from accellium.dataset.offload.generate import straight_work
 from accellium.dataset.offload.ranges import loop_var
 from accellium.dataset.offload.uses import array_uses, assignments
 
-__all__ = ["single_pass", "scalar_results", "constant_work", "SINGLE_PASS_WHY"]
+__all__ = ["single_pass", "SINGLE_PASS_WHY"]
 
 #: Why a single pass stays on the host (the plan's note).
 SINGLE_PASS_WHY = ("it makes one pass over its data (each element it touches, once) and the "
@@ -51,8 +35,7 @@ def single_pass(d: Device, scope: Scope) -> bool:
     """Does the offloaded loop ``d`` do O(1) work per array element it touches (the module's
     rule)?"""
     node = d.node
-    if not all(constant_work(r, scope) for r in d.routines) or \
-            not straight_work(node, d.routines):
+    if d.routines or not straight_work(node):
         return False
     fors = [n for n in iter_nodes(node) if n.type == "for_statement"]
     index = {n.id: loop_var(n) for n in fors}
@@ -76,27 +59,3 @@ def single_pass(d: Device, scope: Scope) -> bool:
                     return False
         elements += 1
     return elements > 0
-
-
-def scalar_results(d: Device) -> bool:
-    """Does the loop ``d`` (a :func:`single_pass`, which uses no array whole) write no element
-    of any array (its results are scalars)?  Its callees write none either when they are
-    :func:`constant_work`."""
-    return not any(u.write and u.subs for u in array_uses(d.node))
-
-
-def constant_work(name: str, scope: Scope) -> bool:
-    """Is the file's function ``name`` O(1) work on values alone (the module's rule): scalar
-    parameters, no element access, no ``for``/``while``/``do``/``goto``, pure library calls
-    only, and every name it uses whole a parameter or a local of its own?"""
-    got = scope.file_calls().lookup(name)
-    if got is None:
-        return False
-    defn = got[0]
-    body = _field(defn, "body")
-    params = parameters(function_name(defn)[1])
-    if body is None or any(p.pointer for p in params) or not straight_work(body) or \
-            any(n.type == "for_statement" for n in iter_nodes(body)):
-        return False
-    own = {p.name for p in params} | set(assignments(body).declared)
-    return all(not u.subs and u.name in own for u in array_uses(body))
