@@ -27,6 +27,11 @@ One read is a generated value, not data: the element the same iteration stored j
 copy for its reference check).  After the plain assignment ``a[s] = e`` the element holds
 ``e``'s value (C11 6.5.16p3), so a later read of ``a[s]`` in the same block — the same
 subscripts, none of their names assigned in between — reads a value the iteration computed.
+So does a compound assignment or an increment of that element (``a[i][j] = f(i, j); if (i ==
+j) a[i][j] += n;``, how a program makes a matrix diagonally dominant): ``E1 op= E2`` is
+``E1 = E1 op (E2)`` with ``E1`` evaluated once (C11 6.5.16.2p3), ``++E`` is ``E += 1`` (C11
+6.5.3.1p2) and ``E++`` stores the same value (C11 6.5.2.4p2), so the element's new value is
+computed from the generated one and the operand: still O(1) work on no data.
 """
 
 from __future__ import annotations
@@ -106,7 +111,9 @@ def generated(d: Device, scope: Scope) -> frozenset[str] | None:
         if u.subs and u.read and not u.write and _stored_before(u, stores, node, scope):
             continue
         if u.subs:
-            if u.read or not u.plain or u.member:
+            # `a[s] += e` after `a[s] = f`: a new value computed from a generated one
+            updates = u.read and u.write and _stored_before(u, stores, node, scope)
+            if (u.read and not updates) or not (u.plain or updates) or u.member:
                 return None
             written.setdefault(u.name, []).extend((u.node, s) for s in u.subs
                                                   if not isinstance(s, int))
