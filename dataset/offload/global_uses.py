@@ -152,13 +152,18 @@ def call_touches(body: Node, root: Node, offloads: Collection[str] = (),
     one of the arrays they reach may hold, with those arrays.
 
     A callee in ``offloads`` (its plan offloads loops) works on the device copy wherever a
-    region already holds the array: its "present or copy" clauses find it (OpenACC 3.3,
-    2.7.1).  When its host code touches none of the globals it reaches (``host_globals``:
-    callee -> the globals its host code names, "*" for any; None: not known), it is no host
-    use of them; otherwise its host code and its device code would each see a copy the other
-    does not update, and the call is a barrier for them — unless it is hoisted into the
-    region and its device code reaches none of them: then its statement is a use of them
-    there (:func:`.calls.host_handled`), so the call's entry lists them too.
+    region already holds the array: its "present or copy" clauses find it and move nothing
+    (OpenACC 3.3, 2.7.1).  The globals its host code touches (``host_globals``: callee -> the
+    globals its host code names, "*" for any; None: not known) are host uses of them: its host
+    code and its device code would each see a copy the other does not update, so the call is a
+    barrier for them — unless it is hoisted into the region and its device code reaches none
+    of them: then its statement is a use of them there (:func:`.calls.host_handled`), so the
+    call's entry lists them too.  The globals only its loops reach are device uses at the
+    call, which the caller's region sees only when the call is hoisted (a unit of the region,
+    its arrays mapped by the caller): a region that holds one across a call it does not hoist
+    would neither push the host's writes before the callee's loops read the device copy nor
+    bring back what they write there (its copy out at the callee's region end is skipped), so
+    the call is a barrier for them too (:func:`.region._barrier` lets a hoisted call through).
 
     ``memo``: a store kept with the file (:attr:`~accellium.dataset.analysis.scope.FileIndex.
     memo`), so that the file's arrays and what each function reaches are derived once for all
@@ -189,8 +194,8 @@ def call_touches(body: Node, root: Node, offloads: Collection[str] = (),
             hit = frozenset(reads | writes) if host is None or "*" in host else \
                 frozenset(g for g in reads | writes if g in host)
             if hit:
-                walls.append((n, hit))
                 out[n.id] = [(g, g in writes) for g in sorted(hit)]
+            walls.append((n, frozenset(reads | writes)))
             continue
         out[n.id] = [(g, g in writes) for g in sorted(reads | writes)]
     return out, walls

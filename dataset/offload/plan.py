@@ -304,10 +304,19 @@ def _global_calls(fn: Node, root: Node, scope: Scope, req: _Req, index: FileInde
         {n: s.host_globals if isinstance(s, Summary) else None
          for n, s in req.summaries.items()}, index.memo)
     scope.host_walls = frozenset(call.id for call, _ in walls)
-    scope.barriers += [(call, hit, (
-        f"the call to `{text(_field(call, 'function'))}` at line {call.start_point[0] + 1} "
-        f"reaches the global `{sorted(hit)[0]}` in its offloaded loops and in its host code: "
-        "no region around it maps it")) for call, hit in walls]
+    for call, hit in walls:
+        where = (f"the call to `{text(_field(call, 'function'))}` at line "
+                 f"{call.start_point[0] + 1}")
+        host = frozenset(g for g, _ in scope.global_calls.get(call.id, ()))
+        if host:
+            scope.barriers.append((call, host, (
+                f"{where} reaches the global `{sorted(host)[0]}` in its host code while its "
+                "loops are offloaded: no region around it maps it")))
+        if hit - host:
+            scope.barriers.append((call, hit - host, (
+                f"{where} reaches the global `{sorted(hit - host)[0]}` in its offloaded loops, "
+                "whose data clauses would find the region's copy and move nothing: no region "
+                "around the call maps it unless it holds the call with its arrays")))
 
 
 def _calls_cost(fn: Node, held: list[tuple[int, int]], costs: dict[str, int]) -> int:

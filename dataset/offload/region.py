@@ -16,7 +16,7 @@ from accellium.dataset.analysis.tree import iter_nodes, named, text
 from accellium.dataset.loops import LineIndex
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.arrays import ArrayInfo, Scope, collect
-from accellium.dataset.offload.calls import host_handled, in_units
+from accellium.dataset.offload.calls import ANY_GLOBAL, host_handled, in_units
 from accellium.dataset.offload.device import CallDevice, Unit
 from accellium.dataset.offload.extent import Extents
 from accellium.dataset.offload.flow import Flow, Lifetime, plan_flow
@@ -186,10 +186,11 @@ def _exits_at_end(flow: Flow) -> set[str]:
 
 def _barrier(stmts: list[Node], arrays: dict[str, ArrayInfo], scope: Scope,
              units: list[Unit]) -> str | None:
-    """Why the region cannot hold a call of ``scope.barriers`` (None: it can).  A call whose
-    callee's host code reaches globals (``scope.host_walls``) is no barrier for those of them
-    its statement, hoisted as a unit of the region, handles as host uses
-    (:func:`.calls.host_handled`)."""
+    """Why the region cannot hold a call of ``scope.barriers`` (None: it can).  A call of an
+    offloaded callee that reaches globals (``scope.host_walls``) is no barrier for those of
+    them its statement, hoisted as a unit of the region, handles: as host uses
+    (:func:`.calls.host_handled`), or as its device code's arrays, which the region maps for
+    it (the call's mapped arguments that its callees' host code does not touch)."""
     for call, names, why in scope.barriers:
         if not (stmts[0].start_byte <= call.start_byte < stmts[-1].end_byte):
             continue
@@ -197,7 +198,9 @@ def _barrier(stmts: list[Node], arrays: dict[str, ArrayInfo], scope: Scope,
             for d in units:
                 if isinstance(d, CallDevice) and \
                         d.node.start_byte <= call.start_byte < d.node.end_byte:
-                    names = names - host_handled(d, scope)
+                    device = set() if ANY_GLOBAL in d.host_globals else \
+                        {a.name for a in d.args} - d.host_globals
+                    names = names - host_handled(d, scope) - device
         if names & set(arrays):
             return why
     return None
