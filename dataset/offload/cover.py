@@ -1,8 +1,9 @@
 """Which offloaded loop replaces every element of an array's section before anything reads it
 (then the region needs no copy in): a plain ``a[i] = ...`` over the whole section, dense, in
-no ``if``, with no ``continue``/``break`` — or a hoisted call whose callee does so whenever it
-is called — run whenever the region runs (:func:`covering`), or at the top of each iteration of
-a host loop around it (:func:`looped_cover`)."""
+no ``if`` (but one whose other branch replaces the same element: :mod:`.branches`), with no
+``continue``/``break`` — or a hoisted call whose callee does so whenever it is called — run
+whenever the region runs (:func:`covering`), or at the top of each iteration of a host loop
+around it (:func:`looped_cover`)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.arrays import ArrayInfo
 from accellium.dataset.offload.bounds import bounds_of, exact
+from accellium.dataset.offload.branches import both_branches_replace
 from accellium.dataset.offload.calls import covering_arg, in_units
 from accellium.dataset.offload.device import CallDevice, Device, Unit
 from accellium.dataset.offload.extent import Extents, Span, loops_between
@@ -323,11 +325,15 @@ def _statement(node: Node | None) -> Node | None:
 
 
 def plain_nest(node: Node, loop: Node) -> bool:
-    """Only blocks, the statement itself and counted loops between the write and the loop."""
+    """Only blocks, the statement itself and counted loops between the write and the loop —
+    or an ``if`` whose other branch replaces the same element (:mod:`.branches`)."""
     p = node.parent
     while p is not None and p.id != loop.id:
+        if p.type == "if_statement" and both_branches_replace(node, p):
+            p = p.parent
+            continue
         if p.type not in ("compound_statement", "expression_statement",
-                          "assignment_expression") and p.type not in LOOP_TYPES:
+                          "assignment_expression", "else_clause") and p.type not in LOOP_TYPES:
             return False
         if p.type in LOOP_TYPES and _field(p, "condition") is None:
             return False
