@@ -231,11 +231,11 @@ def _ranges(bounds: Bounds) -> dict[str, tuple[Affine, Affine]]:
     return {name: (dict(lo), dict(hi)) for name, lo, hi in bounds}
 
 
-def _row(r: Affine, stride: Affine, bounds: Bounds) -> int | str | None:
+def _row(r: Affine, stride: Affine, bounds: Bounds, facts: list[Affine]) -> int | str | None:
     """The constant m with ``m*P <= r < (m+1)*P`` proven (:data:`_SHIFTS`), SPILL where ``r``
-    provably leaves ``[0, P)``, else None."""
+    provably leaves ``[0, P)``, else None; ``facts``: those that hold where the access runs
+    (:func:`_pair_facts`)."""
     ranges = _ranges(bounds)
-    facts = _facts(bounds, ranges)
     low, high = _extreme(r, ranges, False), _extreme(r, ranges, True)
     if low is None or high is None:
         return None
@@ -250,14 +250,31 @@ def _row(r: Affine, stride: Affine, bounds: Bounds) -> int | str | None:
     return None
 
 
+def _pair_facts(write_bounds: Bounds, other_bounds: Bounds) -> list[Affine]:
+    """The facts of the loops around both accesses (:func:`_facts`).  Two accesses touch one
+    element only in an execution where both run, and an access runs only where every loop
+    around it makes an iteration (C11 6.8.5.3: a ``for`` whose condition is false at the
+    start executes no body); the facts name only what the tested loop does not change, so
+    those of the one access hold wherever the other runs too: ``dst[m - 1]`` beside
+    ``dst[j]`` with ``j`` in ``[1, m - 2]`` meets it only where ``m - 3 >= 0``, and there
+    ``m - 1`` is inside the row ``[0, m)``."""
+    out = _facts(write_bounds, _ranges(write_bounds))
+    for f in _facts(other_bounds, _ranges(other_bounds)):
+        if f not in out:
+            out.append(f)
+    return out
+
+
 def row_distance(write: tuple[Key | None, ...], other: tuple[Key | None, ...], v: str,
                  index: frozenset[str], write_bounds: Bounds, other_bounds: Bounds
                  ) -> int | str | None:
     """In how many iterations of ``v`` the ``other`` access meets what the write touches —
     by the row of a linearised subscript (see the module): an int (0: not across iterations),
-    SPILL (a remainder leaves its row: may meet), None (not decided here)."""
+    SPILL (a remainder leaves its row: may meet), None (not decided here).  The rows are
+    proven with the facts of both accesses' loops (:func:`_pair_facts`)."""
     if len(write) != len(other) or None in write or None in other:
         return None
+    facts = _pair_facts(write_bounds, other_bounds)
     spill = False
     for wk, ok in zip(write, other, strict=True):
         a, b = _split(dict(wk), v), _split(dict(ok), v)  # type: ignore[arg-type]
@@ -266,7 +283,7 @@ def row_distance(write: tuple[Key | None, ...], other: tuple[Key | None, ...], v
         stride = a[0]
         qa, ra = _quotient(a[1], stride, set(index) | {v})
         qb, rb = _quotient(b[1], stride, set(index) | {v})
-        ma, mb = _row(ra, stride, write_bounds), _row(rb, stride, other_bounds)
+        ma, mb = _row(ra, stride, write_bounds, facts), _row(rb, stride, other_bounds, facts)
         if isinstance(ma, int) and isinstance(mb, int):
             if qa == qb:
                 return ma - mb
