@@ -99,8 +99,9 @@ class CallGraph:
             self.escapes.add(name)
 
     def kept(self, fn_name: str, k: int, stack: frozenset = frozenset()) -> bool:
-        """Does the function only subscript its parameter ``k`` (or pass it on to functions
-        that do), never store, return or assign it?"""
+        """Does the function only subscript its parameter ``k`` (directly or through views a
+        loop declares, :func:`.views.makes_view`; or pass it on to functions that do), never
+        store, return or assign it?"""
         key = (fn_name, k)
         if key in self._kept:
             return self._kept[key]
@@ -108,10 +109,13 @@ class CallGraph:
         params = param_names(fn) if fn is not None else []
         if fn is None or k >= len(params) or params[k] is None or key in stack:
             return key in stack  # a cycle adds no escape of its own
+        from accellium.dataset.offload.views import makes_view  # (views -> loopdata -> here)
+
         name = params[k]
         ok = not assignment_positions(fn).get(name or "")
         for u in array_uses(_field(fn, "body")) if ok else []:
-            if u.name == name and u.whole and not self._passed_on(u.node, stack | {key}):
+            if u.name == name and u.whole and not self._passed_on(u.node, stack | {key}) \
+                    and not makes_view(u.node, fn):
                 ok = False
                 break
         self._kept[key] = ok

@@ -29,10 +29,11 @@ from tree_sitter import Node
 from accellium.dataset.analysis.aliases import Target
 from accellium.dataset.analysis.tree import IDENT, iter_nodes, text
 from accellium.dataset.analysis.tree import field as _field
+from accellium.dataset.offload.nodes import loops_around
 from accellium.dataset.offload.ranges import loop_var
-from accellium.dataset.offload.uses import ZERO, ArrayUse, assignments
+from accellium.dataset.offload.uses import ZERO, ArrayUse, array_uses, assignments
 
-__all__ = ["views", "view_uses"]
+__all__ = ["views", "view_uses", "makes_view"]
 
 
 def views(loop: Node) -> dict[str, tuple[Target, Node]]:
@@ -111,3 +112,18 @@ def view_uses(uses: list[ArrayUse], loop: Node) -> tuple[list[ArrayUse], str | N
             continue  # `&A[i*m]`: an address computed, no element accessed (C11 6.5.6p8)
         out.append(u)
     return out, None
+
+
+def makes_view(node: Node, fn: Node) -> bool:
+    """Is ``node`` (the array's name, used whole) inside the value of a view a loop of ``fn``
+    declares (``double *dst = B + i*m;``), and is every use of the loop's views an element
+    (:func:`view_uses` finds none passed on or moved)?  The view then holds the array's
+    address only in the loop's body, for the elements it reads and writes: a block-scope
+    object's lifetime ends with its block (C11 6.2.4p2, p6), so the address goes no further —
+    the array is only subscripted, through the view."""
+    for loop in loops_around(node, fn):  # the innermost first
+        for _, decl in views(loop).values():
+            value = _field(decl, "value")
+            if value is not None and value.start_byte <= node.start_byte < value.end_byte:
+                return view_uses(array_uses(loop), loop)[1] is None
+    return False
