@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from tree_sitter import Node
 
 from accellium.dataset.analysis.library import library_function
+from accellium.dataset.analysis.macro_value import number_valued
 from accellium.dataset.analysis.macros import (
     Macro,
     _expression,
@@ -85,18 +86,34 @@ def _element(node: Node | None) -> tuple[str, list[Node]] | None:
     return text(cur), idx
 
 
+def _argument_member(n: Node, members: Sequence[str]) -> bool:
+    """``(A).x`` / ``A.x.y`` with ``A`` one of the parameters ``members``: a member of the
+    object the argument designates (C11 6.5.2.3p3: ``.`` names part of its left operand's
+    own storage, unlike ``->``, which reaches what a pointer points to)."""
+    cur: Node | None = n
+    while cur is not None and cur.type == "field_expression":
+        if text(field(cur, "operator")) != ".":
+            return False
+        cur = _inner(field(cur, "argument"))
+    return cur is not None and cur is not n and cur.type == "identifier" and text(cur) in members
+
+
 def _arithmetic(sub: Node, base_hole: str | None,
                 elements: list[tuple[str, list[Node]]] | None = None,
-                holes: Sequence[str] = ()) -> bool:
+                holes: Sequence[str] = (), members: Sequence[str] = ()) -> bool:
     """Does the subscript ``sub`` (of the body read alone) compute an integer from names and
     constants only, without naming the array's own parameter?  With ``elements``, an element
     of a plain name (or of a parameter, one of ``holes``) whose subscripts are such
-    arithmetic is allowed too, and appended there (array, subscripts) as the walk meets it."""
+    arithmetic is allowed too, and appended there (array, subscripts) as the walk meets it.
+    With ``members``, a member of one of these parameters (:func:`_argument_member`) is
+    allowed as a name is."""
     stack = [sub]
     while stack:
         n = stack.pop()
         if n.type in ("number_literal", "char_literal", "sizeof_expression"):
             continue  # `sizeof` does not evaluate its operand (C11 6.5.3.4p2)
+        if members and _argument_member(n, members):
+            continue
         if n.type == "call_expression":
             fn = field(n, "function")
             lib = library_function(text(fn)) if fn is not None and \
@@ -152,7 +169,16 @@ def touches_memory(m: Macro, table: Mapping[str, Macro]) -> bool:
     fresh name, is neither integer arithmetic on names and constants nor one element whose
     subscripts are (``(a[i] + a[i + 1])``, ``(a[i] = (v))``, ``u[idx[i]]``, ``(g)->n``)?  Such
     a call is not what its arguments read: the elements its expansion names are not theirs.
-    True also when the body cannot be read alone (given up, not an expression)."""
+    True also when the body cannot be read alone (given up, not an expression).
+
+    False too for a body that reads members of its arguments' objects, ``.`` only, and whose
+    value is a number (``#define DOT(A, B) ((A).x * (B).x + (A).y * (B).y)``): a member is
+    part of the storage of the object its argument designates (C11 6.5.2.3p3), so the call
+    reads what reading its arguments reads, no more (each argument is read whole where the
+    user wrote it); and a number cannot be subscripted, dereferenced or assigned
+    (:func:`.macro_value.number_valued`), so the call reaches nothing through its value.
+    ``(p)->x`` reads what ``p`` points to, not ``p``; ``((A).v)`` may be a pointer or an
+    lvalue: these touch memory."""
     if m.params is None or m.variadic:
         return True
     holes = [_HOLE.format(k) for k in range(len(m.params))]
@@ -162,7 +188,9 @@ def touches_memory(m: Macro, table: Mapping[str, Macro]) -> bool:
     got = _element(alone)
     if got is not None:
         return not all(_arithmetic(s, None) for s in got[1])
-    return not _arithmetic(alone, None)
+    if _arithmetic(alone, None):
+        return False
+    return not (number_valued(alone) and _arithmetic(alone, None, members=holes))
 
 
 def _body_elements(alone: Node, holes: list[str]) -> list[tuple[str, list[Node]]] | None:

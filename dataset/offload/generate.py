@@ -73,7 +73,9 @@ def pure_calls(node: Node) -> bool:
     here), nor a call of a function-like macro whose body alone is integer arithmetic on its
     parameters and constants (``IDX(i, j)`` with ``#define IDX(i, j) ((i) * N + (j))``): the
     preprocessor replaces it by that arithmetic before the code is read (C11 6.10.3,
-    translation phase 4), which reads and calls nothing
+    translation phase 4), which reads and calls nothing, or a number read from members of its
+    arguments' objects (``#define DOT(A, B) ((A).x * (B).x)``), which reads what the arguments
+    do, read here where the user wrote them
     (:func:`~accellium.dataset.analysis.macro_element.touches_memory`)."""
     root = root_of(node)
     macros = visible_at(root, node.start_byte)
