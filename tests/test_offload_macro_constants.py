@@ -11,7 +11,7 @@ Whole programs (the macros in a header, as ``-I.`` finds it) run in the data-env
 emulator with the per-loop suggestions and with the offload plan: ``step`` gets a parallel
 loop and is offloaded, moving the two variables' elements once; ``zero`` reads the right
 elements.  Twin: a macro whose expansion is no constant (``#define OFF (k * 2)``) keeps its
-name in the section, and still verifies."""
+name in the section (at least 1: it bounds the loop around), and still verifies."""
 
 from __future__ import annotations
 
@@ -38,8 +38,9 @@ void zero(int n, const double *restrict q, double *restrict s)
 
 void twin(int n, int k, const double *restrict q, double *restrict s)
 {
-    for (int i = 0; i < n; i++) /* twin */
-        s[i] = q[i + V_B * n] + q[i + OFF * n];
+    for (int j = 1; j < OFF; j++)
+        for (int i = 0; i < n; i++) /* twin */
+            s[i] = q[i + V_B * n] + q[i + OFF * n];
 }
 """
 

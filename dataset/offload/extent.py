@@ -35,6 +35,7 @@ from accellium.dataset.offload.ranges import (
     loop_var,
     loops_between,
     size_minimum,
+    start_minimum,
 )
 from accellium.dataset.offload.uses import ZERO, assignments
 
@@ -179,19 +180,32 @@ def _env(once: list[tuple[str, Node, Node]], ranges=None, held: _Env | None = No
 
 
 def _macro_minimums(tops: list[Node], declared: set[str]) -> dict[str, int]:
-    """The names under ``tops`` that are macros whose expansion is an integer constant below
-    1, and that value (:func:`.known.macro_constants`): the preprocessor makes the name that
-    number (C11 6.10.3), so ``q[i + V_A*n]`` with ``#define V_A 0`` is ``q[i]`` and a bound
-    that takes ``V_A`` to be at least 1, as it takes a size, would put it above ``q[i + n]``
+    """The names under ``tops`` that are macros whose expansion is an integer constant, and
+    that value (:func:`.known.macro_constants`): the preprocessor makes the name that number
+    (C11 6.10.3), so ``q[i + V_A*n]`` with ``#define V_A 0`` is ``q[i]`` and a bound that
+    takes ``V_A`` to be at least 1, as it takes a size, would put it above ``q[i + n]``
     (``q[n:V_A*n]`` for both, which maps none of the elements ``q[i]`` reads)."""
     from accellium.dataset.offload.known import macro_constants
 
     out: dict[str, int] = {}
     for t in tops:
         used = {text(n) for n in iter_nodes(t) if n.type == "identifier"}
-        got = macro_constants(root_of(t), t.start_byte, used, declared)
-        out.update({k: v for k, v in got.items() if v < 1})
+        out.update(macro_constants(root_of(t), t.start_byte, used, declared))
     return out
+
+
+def _tightest_known(candidates: tuple[poly.Poly, ...], largest: bool, mins: poly.Minimums
+                    ) -> poly.Poly | None:
+    """The tightest of ``candidates`` (each a bound that holds alone: the index is at least,
+    or at most, every one), or, when they cannot be ordered, the tightest of those whose names
+    all have a minimum (``j <= n - 1`` and ``j <= i + w`` of a window clamped to the array,
+    ``w`` a parameter of either sign: ``n - 1`` holds whatever ``w`` is)."""
+    got = tightest(candidates, largest=largest, mins=mins)
+    if got is None:
+        known = tuple(c for c in candidates if poly.names(c) <= mins.keys())
+        if known and len(known) < len(candidates):
+            got = tightest(known, largest=largest, mins=mins)
+    return got
 
 
 def _within(node: Node, outer: Node) -> bool:
@@ -220,7 +234,7 @@ class Extents:
                 self.assigned[k] = self.assigned.get(k, 0) + v
             self.declared |= set(a.declared)
         self._ranges: dict[int, LoopRange | None] = {}
-        self._mins: dict[str, int] | None = None
+        self._mins: poly.Minimums | None = None
         # the same locals again, their conditional values bounded under their guards (the
         # loop ranges this needs come from the plain bounds above)
         self._genvs: dict[int, _Env] = {t.id: _env(once[t.id], self._index_range, kept)
@@ -244,23 +258,36 @@ class Extents:
         return None
 
     @property
-    def mins(self) -> dict[str, int]:
-        """Smallest values of sizes, from the loops under the tops: the planner takes each
-        loop to run at least once (``for (i = 1; i < n - 1; i++)``: ``n >= 3``).  A name
-        otherwise counts as at least 1 (:func:`poly.at_least_one`); a macro whose expansion
-        is an integer constant below 1 (``#define V_A 0``) is that number
-        (:func:`_macro_minimums`)."""
+    def mins(self) -> poly.Minimums:
+        """Smallest values of the names the tops use where a fact of C bounds them: the
+        planner takes each loop to run at least once (``for (i = 1; i < n - 1; i++)``: ``n >=
+        3``), a loop around the tops ran (:func:`enclosing_minimum`), so did the loops of a
+        function called under them (:func:`.callee_sizes.call_minimums`), a macro whose expansion
+        is an integer constant is that number (:func:`_macro_minimums`).  Any other name may
+        be any ``int`` (:class:`poly.Minimums`): a parameter ``k`` in ``q[i + n]`` and ``q[i +
+        k*n]`` is 0 when the caller passes 0, and then ``q[i]`` is below ``q[i + n]``."""
+        from accellium.dataset.offload.callee_sizes import call_minimums
+
         if self._mins is None:
-            self._mins = {}
+            self._mins = poly.Minimums()
+            call_minimums(self.tops, self._mins)
+            ranges = [r for t in self.tops for n in iter_nodes(t)
+                      if n.type == "for_statement" and (r := self._range(n)) is not None]
+            for r in ranges:  # an index under the tops: its loop's start, inside the loop
+                least = start_minimum(r)
+                self._mins[r.var] = min(self._mins.get(r.var, least), least)
             for t in self.tops:
                 enclosing_minimum(t, self._mins)
-                for n in iter_nodes(t):
-                    if n.type == "for_statement":
-                        r = self._range(n)
-                        if r is not None:
-                            size_minimum(r, self._mins)
+            for r in ranges:
+                size_minimum(r, self._mins)
             self._mins.update(_macro_minimums(self.tops, self.declared))
         return self._mins
+
+    def assume(self, around: Extents) -> None:
+        """Take the minimums of ``around`` (statements that hold the tops, each of whose loops
+        the planner takes to run) for the names the tops give none."""
+        for k, v in around.mins.items():
+            self.mins.setdefault(k, v)
 
     def env_at(self, node: Node) -> dict[str, Bounds]:
         """The bounds of the locals (of the tops) whose declaration ``node`` is in scope of."""
@@ -350,8 +377,8 @@ class Extents:
             hi = _eliminate(hi, r, smallest=False)
             if not lo or not hi:
                 return None
-        low = tightest(lo, largest=True, mins=self.mins)
-        high = tightest(hi, largest=False, mins=self.mins)
+        low = _tightest_known(lo, True, self.mins)
+        high = _tightest_known(hi, False, self.mins)
         if low is None or high is None:
             return None
         return Span(low, high)

@@ -7,7 +7,9 @@ a product; ``()`` is the constant) to its coefficient, here within limits on its
 :func:`poly_of` reads one from a tree-sitter expression (``None`` when the expression is not a
 polynomial: a division, a call, a memory read); the sign tests take names as non-negative
 (:func:`nonneg`) — names in subscripts and bounds are loop indices from 0 and sizes — or, for
-comparing two sizes, as at least 1 (:func:`at_least_one`).
+comparing two sizes, as at least 1 (:func:`at_least_one`), unless the minimums given say
+otherwise: a :class:`Minimums` bounds only the names a fact of C bounds, any other name may be
+any ``int``.
 """
 
 from __future__ import annotations
@@ -34,12 +36,24 @@ from accellium.dataset.analysis.polynomial import (
 from accellium.dataset.analysis.tree import fold_expression, op, unparen
 
 __all__ = ["Poly", "const", "var", "add", "sub", "neg", "mul", "poly_of", "split", "subst",
-           "nonneg", "at_least_one", "compare", "render", "is_const", "names"]
+           "nonneg", "at_least_one", "compare", "render", "is_const", "names", "Minimums",
+           "INT_MIN"]
 
 #: Limits that keep a malformed or adversarial subscript cheap: more terms or a higher degree
 #: is "not a polynomial we read".
 MAX_TERMS = 48
 MAX_DEGREE = 4
+
+#: the smallest value of a C ``int`` (two's complement, 32 bits)
+INT_MIN = -(2**31)
+
+
+class Minimums(dict[str, int]):
+    """The smallest values of the names a fact of C bounds (a loop that runs bounds its limit,
+    an object-like macro is its number); any other name may hold any ``int`` (``INT_MIN``): a
+    parameter ``int k`` is 0 or negative when the caller passes that (C11 6.5.2.2p4: the
+    argument's value, nothing more), where a plain mapping's missing name counts as a size of
+    at least 1 (:func:`at_least_one`)."""
 
 
 def _clean(p: dict[Term, int]) -> Poly | None:
@@ -119,15 +133,23 @@ def nonneg(p: Poly) -> bool:
     return all(v >= 0 for v in p.values())
 
 
+def _least(mins: Mapping[str, int] | None, name: str) -> int:
+    """The smallest value ``name`` takes: its minimum in ``mins``, else 1 (a size) — or any
+    ``int`` when ``mins`` is a :class:`Minimums`."""
+    if mins is None:
+        return 1
+    return mins.get(name, INT_MIN if isinstance(mins, Minimums) else 1)
+
+
 def at_least_one(p: Poly, mins: Mapping[str, int] | None = None) -> bool:
-    """``p >= 0`` whenever every name is ``>= 1`` (or at least its minimum in ``mins``):
-    ``p(x + m)`` has no negative coefficient."""
-    if nonneg(p):
+    """``p >= 0`` whenever every name is ``>= 1`` (or at least its minimum in ``mins``, see
+    :func:`_least`): ``p(x + m)`` has no negative coefficient."""
+    least = {n: _least(mins, n) for n in names(p)}
+    if nonneg(p) and all(m >= 0 for m in least.values()):
         return True
     shifted: Poly | None = p
-    for n in sorted(names(p)):
-        m = (mins or {}).get(n, 1)
-        shifted = subst(shifted, n, {(n,): 1, CONST: m}) if shifted is not None else None
+    for n in sorted(least):
+        shifted = subst(shifted, n, {(n,): 1, CONST: least[n]}) if shifted is not None else None
     return shifted is not None and nonneg(shifted)
 
 

@@ -14,10 +14,9 @@ from accellium.dataset.offload.bounds import Bounds, bounds_of
 from accellium.dataset.offload.uses import assignments
 
 __all__ = ["LoopRange", "loop_range", "loops_between", "loop_var", "enclosing_minimum",
-           "size_minimum", "INT_MIN"]
+           "size_minimum", "start_minimum", "INT_MIN"]
 
-#: the smallest value of a C ``int`` (two's complement, 32 bits)
-INT_MIN = -(2**31)
+INT_MIN = poly.INT_MIN
 
 
 @dataclass(frozen=True)
@@ -134,14 +133,27 @@ def enclosing_minimum(top: Node, mins: dict[str, int]) -> None:
     of its loop's range, at least the range's constant lower bound (``for (i = 0; ...)``:
     0), or anything an ``int`` holds (``INT_MIN``) when no lower bound is a constant.
     Taking it as ``>= 1`` like a size would accept ``a[c*i - c]`` at ``i = 0``, before
-    the array."""
+    the array.  The loop's limit is bounded too (:func:`size_minimum`): ``top`` runs in the
+    loop's body only while the index is in range (C11 6.8.5.3: the body runs after the
+    condition holds), so ``for (j = 0; j < m; j++)`` around it means ``m >= 1`` there."""
     for p in ancestors(top):
         var = loop_var(p) if p.type == "for_statement" else None
-        if var and var not in mins:
-            r = loop_range(p, {})
-            consts = [lo.get((), 0) for lo in (r.lo if r is not None else ())
-                      if not poly.names(lo)]
-            mins[var] = max(consts) if consts else INT_MIN
+        if not var:
+            continue
+        r = loop_range(p, {})
+        body = _field(p, "body")
+        if r is not None and body is not None and \
+                body.start_byte <= top.start_byte < body.end_byte:
+            size_minimum(r, mins)
+        if var not in mins:
+            mins[var] = start_minimum(r)
+
+
+def start_minimum(r: LoopRange | None) -> int:
+    """The smallest value the index of a loop of range ``r`` holds in the loop's body: the
+    range's constant lower bound (``for (i = 0; ...)``: 0), else anything an ``int`` holds."""
+    consts = [lo.get((), 0) for lo in (r.lo if r is not None else ()) if not poly.names(lo)]
+    return max(consts) if consts else INT_MIN
 
 
 def size_minimum(r: LoopRange, mins: dict[str, int]) -> None:

@@ -141,6 +141,8 @@ def _fills(info: ArrayInfo, devices: dict[int, Unit], lay: Layout, fn: Node, fil
         if dx not in (0, 1) or dy not in (0, 1) or dx + dy == 0:
             return False
     ex = Extents([host])
+    region = Extents(lay.stmts)
+    ex.assume(region)  # the sizes the border loops bound too (``j <= m``: ``m >= 1``)
     rs = ex.span_of(row, row, uses[0].node)
     cs = ex.span_of(col, col, uses[0].node)
     wv = _value(fn, w)
@@ -150,7 +152,7 @@ def _fills(info: ArrayInfo, devices: dict[int, Unit], lay: Layout, fn: Node, fil
             not _same(cs.hi, poly.sub(poly.var(w), poly.const(1))):
         return False
     if not _rectangle(rs.lo, rs.hi, cs.lo, cs.hi, row, col, host, fill.node, hr, fr,
-                      Extents(lay.stmts), mins):
+                      region, mins):
         return False
     r_lo = poly.sub(rs.lo, poly.const(1))
     if not _borders(info, devices, lay, host, w, r_lo, rs.hi, cs.lo, cs.hi, mins):

@@ -1,0 +1,77 @@
+"""The smallest values a call gives the caller's names: a function called under a region runs
+its loops over its parameters, so an argument that bounds such a loop is a size there.
+
+``forward(x, n, w, y, m)`` whose body runs ``for (j = 0; j < m; j++)`` initialises its
+parameter ``m`` with the argument's value (C11 6.5.2.2p4) and runs the loop's body only while
+``j < m`` holds (6.8.5.3): the planner takes each loop it offloads to run at least once
+(:func:`.ranges.size_minimum`), so the caller's ``m`` is at least 1 wherever the call runs.
+Only a parameter the callee never assigns and an argument that is a plain name count; one
+level of calls (a callee's own callees add nothing)."""
+
+from __future__ import annotations
+
+from tree_sitter import Node
+
+from accellium.dataset.analysis.scope import function_name
+from accellium.dataset.analysis.tree import field as _field
+from accellium.dataset.analysis.tree import iter_nodes, named, root_of, text, unparen
+from accellium.dataset.offload.callgraph import param_names
+from accellium.dataset.offload.nodes import callee_name, enclosing_function
+from accellium.dataset.offload.poly import INT_MIN
+from accellium.dataset.offload.uses import assignments
+
+__all__ = ["call_minimums"]
+
+
+def _definitions(root: Node) -> dict[str, Node]:
+    """The functions defined at file scope, by name (a function is defined only there in C,
+    C11 6.9.1)."""
+    out: dict[str, Node] = {}
+    for n in root.named_children:
+        if n.type == "function_definition":
+            name = function_name(n)[0]
+            if name:
+                out[name] = n
+    return out
+
+
+def _callee_minimums(fn: Node) -> dict[str, int]:
+    """The smallest values of ``fn``'s parameters that bound its loops (for each loop to run),
+    for the parameters ``fn`` never assigns."""
+    from accellium.dataset.offload.ranges import loop_range, size_minimum
+
+    body = _field(fn, "body")
+    params = {p for p in param_names(fn) if p}
+    if body is None or not params:
+        return {}
+    mins: dict[str, int] = {}
+    for n in iter_nodes(body):
+        if n.type == "for_statement":
+            r = loop_range(n, {})
+            if r is not None:
+                size_minimum(r, mins)
+    assigned = assignments(body).count
+    return {p: v for p, v in mins.items() if p in params and not assigned.get(p)}
+
+
+def call_minimums(tops: list[Node], mins: dict[str, int]) -> None:
+    """Raise the minimums in ``mins`` of the names passed, as plain names, for parameters that
+    bound loops of the functions of the file called under ``tops``."""
+    calls = [n for t in tops for n in iter_nodes(t) if n.type == "call_expression"]
+    if not calls:
+        return
+    defs = _definitions(root_of(tops[0]))
+    own = enclosing_function(tops[0])
+    for call in calls:
+        fn = defs.get(callee_name(call) or "")
+        if fn is None or (own is not None and fn.id == own.id):
+            continue
+        got = _callee_minimums(fn)
+        params = param_names(fn)
+        args = [a for a in named(_field(call, "arguments")) if a.type != "comment"]
+        if not got or len(args) != len(params):
+            continue
+        for p, v in got.items():
+            a = unparen(args[params.index(p)])
+            if a is not None and a.type == "identifier":
+                mins[text(a)] = max(mins.get(text(a), INT_MIN), v)
