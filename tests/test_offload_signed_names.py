@@ -10,7 +10,10 @@ Whole programs run in the data-environment emulator with the per-loop suggestion
 the offload plan; each reads the right elements now: no section from a name of unknown sign
 (the loop stays on the host), and the plan spells the local out (``q[0:2*n]``).  Twin: a name that bounds a loop around
 the one offloaded (``for (j = 0; j < m; j++)``: ``m >= 1`` wherever the inner loop runs,
-C11 6.8.5.3) keeps the section ``q[n:m*n]``."""
+C11 6.8.5.3) keeps the section ``q[n:m*n]``; so does one that bounds another loop of the
+function (a parameter it never assigns: the same value in both loops, 6.5.2.2p4), and a
+file-scope variable that bounds a loop of another function of the file (one object, 6.2.4p3):
+the planner takes the limit of a loop to be a count, at least 1."""
 
 from __future__ import annotations
 
@@ -43,6 +46,28 @@ void twin(int n, int m, const double *restrict q, double *restrict s)
         for (int i = 0; i < n; i++) /* twin */
             s[i] += q[i + n] + q[i + m * n];
 }
+
+void apart(int n, int m, const double *restrict q, double *restrict s, double *restrict t)
+{
+    for (int j = 0; j < m; j++)
+        t[j] = 1.0;
+    for (int i = 0; i < n; i++) /* apart */
+        s[i] = q[i + n] + q[i + m * n];
+}
+
+int cols;
+
+void fill(double *restrict t)
+{
+    for (int j = 0; j < cols; j++)
+        t[j] = 2.0;
+}
+
+void glob(int n, const double *restrict q, double *restrict s)
+{
+    for (int i = 0; i < n; i++) /* glob */
+        s[i] = q[i + n] + q[i + cols * n];
+}
 """
 
 MAIN = """#include <math.h>
@@ -52,6 +77,10 @@ void mix(int n, int k, const double *restrict q, double *restrict s);
 void shift(int n, int off, const double *restrict a, double *restrict s);
 void local(int n, const double *restrict q, double *restrict s);
 void twin(int n, int m, const double *restrict q, double *restrict s);
+void apart(int n, int m, const double *restrict q, double *restrict s, double *restrict t);
+void fill(double *restrict t);
+void glob(int n, const double *restrict q, double *restrict s);
+extern int cols;
 int main(void)
 {
     int n = NN, bad = 0;
@@ -72,7 +101,15 @@ CHECKS = {
     local(n, q, s);
     for (int i = 0; i < n; i++) bad += fabs(s[i] - (q[i + n] + q[i])) > 1e-12;""",
     "twin": """twin(n, 2, q, s);
-    for (int i = 0; i < n; i++) bad += fabs(s[i] - (q[i + n] + q[i + 2 * n])) > 1e-12;""",
+    for (int i = 0; i < n; i++) bad += fabs(s[i] - (q[i + n] + q[i + 2 * n])) > 1e-12;
+    double t[2] = {0.0, 0.0};
+    apart(n, 2, q, s, t);
+    for (int i = 0; i < n; i++) bad += fabs(s[i] - (q[i + n] + q[i + 2 * n])) > 1e-12;
+    cols = 2;
+    fill(t);
+    glob(n, q, s);
+    for (int i = 0; i < n; i++) bad += fabs(s[i] - (q[i + n] + q[i + 2 * n])) > 1e-12;
+    bad += t[0] != 2.0 || t[1] != 2.0;""",
 }
 
 
@@ -83,6 +120,10 @@ def test_signed_names_bound_no_section_per_loop_or_planned(tmp_path):
     # a loop bound around the loop is at least 1 there: the section keeps the name
     pragmas = {p["line"]: p["pragma"] for p in by["twin"]["engine"]["pragmas"]}
     assert "q[n:m*n]" in pragmas.get(marks["twin"], ""), pragmas
+    # so is a parameter bounding another loop of the function, or a global one of the file's:
+    # a count, at least 1 (docs/offload.md, "Assumptions")
+    assert "q[n:m*n]" in pragmas.get(marks["apart"], ""), pragmas
+    assert "q[n:cols*n]" in pragmas.get(marks["glob"], ""), pragmas
     # a parameter of any sign: no section from it (the loop stays on the host)
     pragmas = {p["line"]: p["pragma"] for p in by["signed"]["engine"]["pragmas"]}
     for name in ("mix", "shift", "local"):

@@ -20,10 +20,10 @@ from accellium.dataset.offload.nodes import callee_name, enclosing_function
 from accellium.dataset.offload.poly import INT_MIN
 from accellium.dataset.offload.uses import assignments
 
-__all__ = ["call_minimums"]
+__all__ = ["call_minimums", "definitions"]
 
 
-def _definitions(root: Node) -> dict[str, Node]:
+def definitions(root: Node) -> dict[str, Node]:
     """The functions defined at file scope, by name (a function is defined only there in C,
     C11 6.9.1)."""
     out: dict[str, Node] = {}
@@ -38,18 +38,13 @@ def _definitions(root: Node) -> dict[str, Node]:
 def _callee_minimums(fn: Node) -> dict[str, int]:
     """The smallest values of ``fn``'s parameters that bound its loops (for each loop to run),
     for the parameters ``fn`` never assigns."""
-    from accellium.dataset.offload.ranges import loop_range, size_minimum
+    from accellium.dataset.offload.loop_counts import limit_minimums
 
     body = _field(fn, "body")
     params = {p for p in param_names(fn) if p}
     if body is None or not params:
         return {}
-    mins: dict[str, int] = {}
-    for n in iter_nodes(body):
-        if n.type == "for_statement":
-            r = loop_range(n, {})
-            if r is not None:
-                size_minimum(r, mins)
+    mins = limit_minimums(body)
     assigned = assignments(body).count
     return {p: v for p, v in mins.items() if p in params and not assigned.get(p)}
 
@@ -60,7 +55,7 @@ def call_minimums(tops: list[Node], mins: dict[str, int]) -> None:
     calls = [n for t in tops for n in iter_nodes(t) if n.type == "call_expression"]
     if not calls:
         return
-    defs = _definitions(root_of(tops[0]))
+    defs = definitions(root_of(tops[0]))
     own = enclosing_function(tops[0])
     for call in calls:
         fn = defs.get(callee_name(call) or "")

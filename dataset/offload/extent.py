@@ -263,10 +263,13 @@ class Extents:
         planner takes each loop to run at least once (``for (i = 1; i < n - 1; i++)``: ``n >=
         3``), a loop around the tops ran (:func:`enclosing_minimum`), so did the loops of a
         function called under them (:func:`.callee_sizes.call_minimums`), a macro whose expansion
-        is an integer constant is that number (:func:`_macro_minimums`).  Any other name may
-        be any ``int`` (:class:`poly.Minimums`): a parameter ``k`` in ``q[i + n]`` and ``q[i +
-        k*n]`` is 0 when the caller passes 0, and then ``q[i]`` is below ``q[i + n]``."""
+        is an integer constant is that number (:func:`_macro_minimums`), and a name that is
+        the limit of any loop of the function (or, a file-scope variable, of the file) is a
+        count, at least 1 (:func:`.loop_counts.count_minimums`).  Any other name may be any
+        ``int`` (:class:`poly.Minimums`): a parameter ``k`` in ``q[i + n]`` and ``q[i + k*n]``
+        is 0 when the caller passes 0, and then ``q[i]`` is below ``q[i + n]``."""
         from accellium.dataset.offload.callee_sizes import call_minimums
+        from accellium.dataset.offload.loop_counts import count_minimums
 
         if self._mins is None:
             self._mins = poly.Minimums()
@@ -281,6 +284,7 @@ class Extents:
             for r in ranges:
                 size_minimum(r, self._mins)
             self._mins.update(_macro_minimums(self.tops, self.declared))
+            count_minimums(self.tops, self._mins, self.assigned)
         return self._mins
 
     def assume(self, around: Extents) -> None:
