@@ -10,6 +10,10 @@ level of calls (a callee's own callees add nothing)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from functools import lru_cache
+from types import MappingProxyType
+
 from tree_sitter import Node
 
 from accellium.dataset.analysis.scope import function_name
@@ -23,30 +27,33 @@ from accellium.dataset.offload.uses import assignments
 __all__ = ["call_minimums", "definitions"]
 
 
-def definitions(root: Node) -> dict[str, Node]:
+@lru_cache(maxsize=8)
+def definitions(root: Node) -> Mapping[str, Node]:
     """The functions defined at file scope, by name (a function is defined only there in C,
-    C11 6.9.1)."""
+    C11 6.9.1); once per file (the cache holds the root, so its tree, alive)."""
     out: dict[str, Node] = {}
     for n in root.named_children:
         if n.type == "function_definition":
             name = function_name(n)[0]
             if name:
                 out[name] = n
-    return out
+    return MappingProxyType(out)
 
 
-def _callee_minimums(fn: Node) -> dict[str, int]:
+@lru_cache(maxsize=64)
+def _callee_minimums(fn: Node) -> Mapping[str, int]:
     """The smallest values of ``fn``'s parameters that bound its loops (for each loop to run),
-    for the parameters ``fn`` never assigns."""
+    for the parameters ``fn`` never assigns; once per function."""
     from accellium.dataset.offload.loop_counts import limit_minimums
 
     body = _field(fn, "body")
     params = {p for p in param_names(fn) if p}
     if body is None or not params:
-        return {}
+        return MappingProxyType({})
     mins = limit_minimums(body)
     assigned = assignments(body).count
-    return {p: v for p, v in mins.items() if p in params and not assigned.get(p)}
+    return MappingProxyType({p: v for p, v in mins.items()
+                             if p in params and not assigned.get(p)})
 
 
 def call_minimums(tops: list[Node], mins: dict[str, int]) -> None:

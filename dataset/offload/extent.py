@@ -197,14 +197,19 @@ def _macro_minimums(tops: list[Node], declared: set[str]) -> dict[str, int]:
 def _tightest_known(candidates: tuple[poly.Poly, ...], largest: bool, mins: poly.Minimums
                     ) -> poly.Poly | None:
     """The tightest of ``candidates`` (each a bound that holds alone: the index is at least,
-    or at most, every one), or, when they cannot be ordered, the tightest of those whose names
-    all have a minimum (``j <= n - 1`` and ``j <= i + w`` of a window clamped to the array,
-    ``w`` a parameter of either sign: ``n - 1`` holds whatever ``w`` is)."""
+    or at most, every one) under the facts ``mins``; when a name of unknown sign leaves them
+    unordered, the one that is tightest taking every such name to be a size (at least 1, as
+    the extents did before they knew of signs), if its own names all have a fact: a window
+    ``j >= i - w`` clamped by ``j >= 0`` keeps ``0``.  So the facts only ever refuse a bound
+    the sizes chose, never choose another: ``q[i + n]`` with ``q[i + k*n]`` (the sizes' lower
+    bound ``k*n`` names ``k``) and ``B*nb - 1`` against ``n - 1`` (unordered either way: the
+    looser one would run past the array) stay refused."""
     got = tightest(candidates, largest=largest, mins=mins)
     if got is None:
-        known = tuple(c for c in candidates if poly.names(c) <= mins.keys())
-        if known and len(known) < len(candidates):
-            got = tightest(known, largest=largest, mins=mins)
+        sized = tightest(candidates, largest=largest, mins=dict(mins))
+        if sized is not None and all(mins.get(n, poly.INT_MIN) > poly.INT_MIN
+                                     for n in poly.names(sized)):
+            got = sized
     return got
 
 

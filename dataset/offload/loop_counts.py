@@ -11,6 +11,9 @@ is no count and gets no minimum here: it may be 0 or negative."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import lru_cache
+
 from tree_sitter import Node
 
 from accellium.dataset.analysis.scope import declared_names
@@ -27,12 +30,12 @@ def limit_minimums(body: Node) -> dict[str, int]:
     """The smallest values the limits of the ``for`` loops under ``body`` take for each loop
     to run at least once (:func:`.ranges.size_minimum`: ``for (i = 1; i < n - 1; i++)``: ``n
     >= 3``)."""
-    from accellium.dataset.offload.ranges import loop_range, size_minimum
+    from accellium.dataset.offload.ranges import plain_range, size_minimum
 
     mins: dict[str, int] = {}
     for n in iter_nodes(body):
         if n.type == "for_statement":
-            r = loop_range(n, {})
+            r = plain_range(n)
             if r is not None:
                 size_minimum(r, mins)
     return mins
@@ -52,17 +55,48 @@ def _file_scalars(root: Node) -> set[str]:
             for d in declared_names(n) if not d.pointer and d.function is None}
 
 
-def _global_limits(root: Node, wanted: set[str]) -> set[str]:
-    """The file-scope variables among ``wanted`` that bound a loop of a function of the file
-    that declares no parameter or local of that name (there the name is the global)."""
+@dataclass(frozen=True)
+class _FunctionCounts:
+    """What one function gives :func:`count_minimums` whatever its loop: computed once per
+    function (a function of many loops asks for it once per loop)."""
+
+    limits: frozenset[str]  # the names that bound its loops (:func:`limit_minimums`)
+    counts: frozenset[str]  # those of its parameters and locals it never assigns
+    own: frozenset[str]  # its parameters and locals (they hide the file-scope names)
+    assigns: frozenset[str]  # the names its body assigns
+    calls: frozenset[str]  # the names of the functions its body calls
+
+
+@lru_cache(maxsize=64)
+def _function_counts(fn: Node) -> _FunctionCounts:
+    """:class:`_FunctionCounts` of the function definition ``fn`` (the cache holds the node,
+    so its tree, alive: a node equals only the same node of the same tree)."""
+    body = _field(fn, "body")
+    if body is None:
+        return _FunctionCounts(frozenset(), frozenset(), frozenset(), frozenset(), frozenset())
+    params = {p for p in param_names(fn) if p}
+    a = assignments(body)
+    limits = limit_minimums(body).keys()
+    calls = {callee_name(n) or "" for n in iter_nodes(body) if n.type == "call_expression"}
+    return _FunctionCounts(frozenset(limits), frozenset(limits & _unassigned(params, a)),
+                           frozenset(params | set(a.declared)),
+                           frozenset(k for k, v in a.count.items() if v), frozenset(calls - {""}))
+
+
+@lru_cache(maxsize=8)
+def _global_limits(root: Node) -> frozenset[str]:
+    """The file-scope scalars of ``root`` that bound a loop of a function of the file that
+    declares no parameter or local of that name (there the name is the global); once per
+    file."""
+    scalars = _file_scalars(root)
     out: set[str] = set()
+    if not scalars:
+        return frozenset()
     for fn in named(root):
-        body = _field(fn, "body") if fn.type == "function_definition" else None
-        if body is None:
-            continue
-        own = {p for p in param_names(fn) if p} | set(assignments(body).declared)
-        out |= (limit_minimums(body).keys() & wanted) - own
-    return out
+        if fn.type == "function_definition":
+            f = _function_counts(fn)
+            out |= (f.limits & scalars) - f.own
+    return frozenset(out)
 
 
 def _assigned_by_calls(tops: list[Node], root: Node) -> set[str]:
@@ -72,17 +106,18 @@ def _assigned_by_calls(tops: list[Node], root: Node) -> set[str]:
 
     defs = definitions(root)
     seen: set[str] = set()
-    todo = [n for t in tops for n in iter_nodes(t) if n.type == "call_expression"]
+    todo = [callee_name(n) or "" for t in tops for n in iter_nodes(t)
+            if n.type == "call_expression"]
     out: set[str] = set()
     while todo:
-        name = callee_name(todo.pop()) or ""
+        name = todo.pop()
         fn = defs.get(name)
-        body = _field(fn, "body") if fn is not None and name not in seen else None
-        if body is None:
+        if fn is None or name in seen:
             continue
         seen.add(name)
-        out |= {k for k, v in assignments(body).count.items() if v}
-        todo += [n for n in iter_nodes(body) if n.type == "call_expression"]
+        f = _function_counts(fn)
+        out |= f.assigns
+        todo += f.calls
     return out
 
 
@@ -92,19 +127,16 @@ def count_minimums(tops: list[Node], mins: dict[str, int], assigned: dict[str, i
     function of ``tops`` never assigns that bounds one of its loops, or a file-scope variable
     that bounds a loop of a function of the file and that neither ``tops`` (``assigned``) nor
     the functions they call assign.  Not only the names written under ``tops``: a callee's
-    section brings its own (a global ``nx`` of its subscripts)."""
+    section brings its own (a global ``nx`` of its subscripts).  The facts of the function
+    and of the file are read once each (:func:`_function_counts`, :func:`_global_limits`),
+    so a function of many loops costs one walk of it, not one per loop."""
     fn = enclosing_function(tops[0]) if tops else None
-    body = _field(fn, "body") if fn is not None else None
-    if fn is None or body is None:
+    if fn is None or _field(fn, "body") is None:
         return
-    params = {p for p in param_names(fn) if p}
-    a = assignments(body)
-    got = (limit_minimums(body).keys() & _unassigned(params, a)) - mins.keys()
+    f = _function_counts(fn)
+    got = f.counts - mins.keys()
     root = root_of(fn)
-    rest = _file_scalars(root) - params - set(a.declared) - mins.keys() - \
-        {k for k, v in assigned.items() if v}
-    if rest:
-        rest = _global_limits(root, rest)
+    rest = _global_limits(root) - f.own - mins.keys() - {k for k, v in assigned.items() if v}
     if rest:
         rest -= _assigned_by_calls(tops, root)
     for k in got | rest:

@@ -4,6 +4,7 @@ smallest values the names of a section take (sizes and the indices of enclosing 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from tree_sitter import Node
 
@@ -13,8 +14,8 @@ from accellium.dataset.offload import poly
 from accellium.dataset.offload.bounds import Bounds, bounds_of
 from accellium.dataset.offload.uses import assignments
 
-__all__ = ["LoopRange", "loop_range", "loops_between", "loop_var", "enclosing_minimum",
-           "size_minimum", "start_minimum", "INT_MIN"]
+__all__ = ["LoopRange", "loop_range", "plain_range", "loops_between", "loop_var",
+           "enclosing_minimum", "size_minimum", "start_minimum", "INT_MIN"]
 
 INT_MIN = poly.INT_MIN
 
@@ -114,6 +115,14 @@ def loop_range(loop: Node, env: dict[str, Bounds]) -> LoopRange | None:
     return LoopRange(var, _shifted(last.lo, adjust), first.hi, abs(step) == 1)
 
 
+@lru_cache(maxsize=4096)
+def plain_range(loop: Node) -> LoopRange | None:
+    """:func:`loop_range` of ``loop`` with no locals' bounds, once per loop (the loops around
+    each loop of a deep nest ask for it again and again; the cache holds the node, so its
+    tree, alive).  Shared: not to be changed."""
+    return loop_range(loop, {})
+
+
 def loops_between(node: Node, top: Node) -> list[Node]:
     """The loops around ``node`` up to ``top`` (``top`` included when it is a loop),
     innermost first."""
@@ -140,7 +149,7 @@ def enclosing_minimum(top: Node, mins: dict[str, int]) -> None:
         var = loop_var(p) if p.type == "for_statement" else None
         if not var:
             continue
-        r = loop_range(p, {})
+        r = plain_range(p)
         body = _field(p, "body")
         if r is not None and body is not None and \
                 body.start_byte <= top.start_byte < body.end_byte:
@@ -157,17 +166,25 @@ def start_minimum(r: LoopRange | None) -> int:
 
 
 def size_minimum(r: LoopRange, mins: dict[str, int]) -> None:
-    """``hi - lo = n + c`` for the loop to run means ``n >= -c``."""
-    if len(r.lo) != 1 or len(r.hi) != 1:
-        return
-    d = poly.sub(r.hi[0], r.lo[0])
-    terms = [k for k in d if k]
-    if len(terms) != 1 or len(terms[0]) != 1 or d[terms[0]] != 1:
-        return
-    name = terms[0][0]
-    if name == r.var:
-        return
-    mins[name] = max(mins.get(name, 1), -d.get((), 0))
+    """``hi - lo = a*n + c`` (``a > 0``) for the loop to run means ``n >= -c / a``: in the body
+    the index is at least each lower bound and at most each upper bound of ``r`` (C11 6.8.5.3:
+    the body runs only after the condition holds), so every upper bound minus every lower bound
+    is ``>= 0``.  The one bound pair of a plain ``for (i = 0; i < n; i++)`` makes its limit a
+    count, at least 1; a clamped range's pairs give only what they say (``i`` from ``lo >= 1``
+    to ``hi <= n``: ``n >= 1``; from ``lo >= d - m`` to ``hi <= d - 1``: ``m >= 1``; a window
+    from ``j >= i - w`` to ``j <= i + w``: ``2*w >= 0``)."""
+    single = len(r.lo) == 1 and len(r.hi) == 1
+    for lo in r.lo:
+        for hi in r.hi:
+            d = poly.sub(hi, lo)
+            terms = [k for k in d if k]
+            if len(terms) != 1 or len(terms[0]) != 1 or d[terms[0]] < 1:
+                continue
+            name = terms[0][0]
+            if name == r.var:
+                continue
+            least = -(d.get((), 0) // d[terms[0]])  # the ceiling of -c / a
+            mins[name] = max(mins.get(name, 1 if single else least), least)
 
 
 def loop_var(loop: Node) -> str | None:
