@@ -9,7 +9,7 @@ from tree_sitter import Node
 
 from accellium.dataset.analysis.tree import iter_nodes
 
-__all__ = ["declared_names", "declarator_name", "objects_in_scope", "free_names", "for_vars", "LoopHeader",
+__all__ = ["declared_names", "declarator_name", "objects_in_scope", "used_as_objects", "free_names", "for_vars", "LoopHeader",
            "parse_header", "collapse_chain", "write_targets", "base_name", "has_side_effects",
            "deref_members", "text"]
 
@@ -65,13 +65,68 @@ def _parameters(fn: Node) -> list[str]:
     return out
 
 
+# The operand each of these must be an object (or a pointer to one) in: ``a[i]`` (C11
+# 6.5.2.1p1: a pointer to a complete object type, never a function), ``s.x`` / ``p->x``
+# (6.5.2.3p1-2: a structure or a pointer to one), ``x = ...`` / ``x += ...`` (6.5.16p2: a
+# modifiable lvalue), ``x++`` / ``--x`` (6.5.2.4p1, 6.5.3.1p1: the same).
+_OBJECT_OPERAND = {"subscript_expression": "argument", "field_expression": "argument",
+                   "assignment_expression": "left", "update_expression": "argument"}
+
+
+def _any_declared(root: Node) -> set[str]:
+    """Every name a declaration inside ``root`` declares: objects, functions (``double
+    y1(double);`` at block scope) and typedefs."""
+    out: set[str] = set()
+    for m in iter_nodes(root):
+        if m.type not in ("declaration", "type_definition"):
+            continue
+        for top in m.children_by_field_name("declarator"):
+            d: Node | None = top
+            while d is not None and d.type not in ("identifier", "type_identifier"):
+                d = next((c for c in d.named_children), None) \
+                    if d.type == "parenthesized_declarator" else d.child_by_field_name("declarator")
+            if d is not None:
+                out.add(text(d))
+    return out
+
+
+def used_as_objects(n: Node) -> set[str]:
+    """Names the code around ``n`` uses as objects where the same declaration as at ``n`` is
+    in scope: the operand of a subscript, of ``.``/``->``, of an assignment or of ``++``/``--``
+    (:data:`_OBJECT_OPERAND`), which a function cannot be, in the function ``n`` is in (or in
+    ``n`` itself outside one), for a name no declaration in that function's body (or in ``n``)
+    declares again.  Such a name is declared as an object where ``n`` is, though no
+    declaration the tree shows says so: a parameter declared through a function-like macro
+    (``double POLYBENCH_2D(y1, W, H, w, h)``, PolyBench), whose parse is a function
+    declarator; so it hides a library function of the same name (``y1`` of ``<math.h>``)
+    as any object declaration does (C11 6.2.1p4)."""
+    scope: Node = n
+    up = n.parent
+    while up is not None and up.type != "function_definition":
+        up = up.parent
+    if up is not None:
+        scope = up
+    body = scope.child_by_field_name("body") if scope.type == "function_definition" else scope
+    redeclared = _any_declared(body) if body is not None else set()
+    out: set[str] = set()
+    for m in iter_nodes(scope):
+        field = _OBJECT_OPERAND.get(m.type)
+        a = m.child_by_field_name(field) if field is not None else None
+        a = _strip_parens(a) if a is not None else None
+        if a is not None and a.type == "identifier" and text(a) not in redeclared:
+            out.add(text(a))
+    return out
+
+
 def objects_in_scope(n: Node) -> set[str]:
     """Names declared as objects in the scopes around ``n`` before it: the declarations of the
-    blocks (and ``for`` initializers, and the file) that enclose it, and the parameters of the
-    function it is in.  Where such a declaration is in scope it hides a function, typedef or
-    enumerator of the same name declared at file scope (C11 6.2.1p4): the name is the object
-    there.  Declarations in preprocessor conditional groups count (the build keeps one)."""
-    out: set[str] = set()
+    blocks (and ``for`` initializers, and the file) that enclose it, the parameters of the
+    function it is in, and the names the code shows to be objects there
+    (:func:`used_as_objects`: a declaration through a macro).  Where such a declaration is in
+    scope it hides a function, typedef or enumerator of the same name declared at file scope
+    (C11 6.2.1p4): the name is the object there.  Declarations in preprocessor conditional
+    groups count (the build keeps one)."""
+    out: set[str] = used_as_objects(n)
     up = n.parent
     while up is not None:
         if up.type == "function_definition":
