@@ -7,10 +7,13 @@ copies through the present table), an OpenMP gang team and the region's body; ``
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from tree_sitter import Node
 
+from accellium.dataset.analysis.macros import visible_at
+from accellium.dataset.analysis.tree import root_of
 from accellium.dataset.pragma import Pragma
 from accellium.evaluation.dynamic.accpragmas import (
     AccLine,
@@ -19,7 +22,7 @@ from accellium.evaluation.dynamic.accpragmas import (
     exit_calls,
     update_calls,
 )
-from accellium.evaluation.dynamic.cmacros import macro_names
+from accellium.evaluation.dynamic.cmacros import macro_bindings, macro_names, rewritten
 from accellium.evaluation.dynamic.cscan import deref_members, free_names, objects_in_scope, text
 from accellium.evaluation.dynamic.emitctx import Ctx
 from accellium.evaluation.dynamic.loopgen import LoopGen
@@ -90,6 +93,10 @@ class ComputeGen(LoopGen):
         hidden = [v for v in macro_names(n, objects_in_scope(n), self.nonvars_at(n))
                   if v not in free and v not in ctx.skip]
         free = [v for v in free if v not in ctx.skip]
+        # variables named only by macro uses the region writes out expanded (cmacros)
+        through = macro_bindings(n, hidden, self.defined)
+        free += through
+        hidden = [v for v in hidden if v not in through]
         red_vars = self.gang_reduction_vars(n, prag)
         # a combined construct's `private` applies to its loop (OpenACC 3.3, 2.11): the loop
         # makes the copies, and the construct does not bind the variable (a private pointer
@@ -153,12 +160,36 @@ class ComputeGen(LoopGen):
         (:mod:`cmacros`): where no data clause or region maps what it points to, the kernel
         would dereference a host address on a discrete GPU (OpenACC 3.3, 2.6.2: a pointer is
         firstprivate), and ``accrt_var`` fails so.  Only a pointer is checked (a compile-time
-        test): the expansion is not rewritten to the device copies, so a variable or an
-        array is left to the host as before (a copy back would undo the body's writes)."""
+        test): such a use is one the region cannot write out expanded
+        (:func:`cmacros.macro_bindings`), so a variable or an array is left to the host as
+        before (a copy back would undo the body's writes)."""
         return (f"if (ACCRT_ISPTR({v})) {{ int __acc_mk_{v}; unsigned char "
                 f"__acc_ms_{v}[ACCRT_SLOT({v})] __attribute__((aligned(16))); (void)"
                 + _var_call(v, src_v, "1", f"__acc_ms_{v}", f"__acc_mk_{v}", base, mode, line)
                 + "; }")
+
+    def macro_use(self, n: Node, ctx: Ctx) -> str | None:
+        """A macro use in a compute region written out expanded, its names renamed as the
+        region's own (:func:`cmacros.rewritten`); None: left to the preprocessor."""
+        f = n.child_by_field_name("function") if n.type == "call_expression" else n
+        if f is None or f.type != "identifier" or text(f) not in self.file_macros:
+            return None
+        macros = visible_at(root_of(n), n.start_byte)
+        if not macros:
+            return None
+        rename = {k: v for k, v in ctx.rename.items() if k not in ctx.skip}
+        return rewritten(n, dict(macros), rename, self.defined)
+
+    @property
+    def file_macros(self) -> set[str]:
+        """The names the file's own ``#define`` lines define."""
+        got = getattr(self, "_file_macros", None)
+        if got is None:
+            got = set(re.findall(rb"^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)", self.src,
+                                 re.MULTILINE))
+            got = {g.decode() for g in got}
+            self._file_macros = got
+        return got
 
     def routine_check(self, call: Node) -> str:
         """A call in a compute region to a program function that is not an ``acc routine``

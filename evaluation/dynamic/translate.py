@@ -136,6 +136,10 @@ class Emitter(ComputeGen):
 
     def gen_plain(self, n: Node, ctx: Ctx) -> str:
         t = n.type
+        if ctx.construct and t in ("identifier", "call_expression"):
+            got = self.macro_use(n, ctx)
+            if got is not None:
+                return got
         if t == "identifier":
             name = text(n)
             if name in ctx.skip:
