@@ -166,7 +166,9 @@ def test_alternatives_of_conditionals_and_their_cap():
 
 def test_sections_cover_every_alternative():
     """A conditional subscript has no plain affine form: no section is computed from it
-    without the file; with the file the section covers both rows."""
+    without the file; with the file the section covers both rows where the row index is a
+    count (it bounds a loop: at least 1), and none where its sign is unknown: at ``i == 0``,
+    the case the condition guards, the union would start at ``-cols``, before the array."""
     f = analyze(RACY["conditional local"][0])
     assert "a" not in f.sections
     src = ("void step(int i, int cols, const double *tin, double *tout) {\n"
@@ -175,6 +177,10 @@ def test_sections_cover_every_alternative():
     at = src.index("for")
     f = analyze(src[at:src.index("\n}\n") + 1], "c", (), scope_of(src, at), 2)
     assert f.safe
+    assert "tin" not in f.sections, f.sections
+    counted = src.replace("{\n  for", "{\n  for (int r = 0; r < i; r++) tout[r] = 0.0;\n  for")
+    at = counted.index("for (int j")
+    f = analyze(counted[at:counted.index("\n}\n") + 1], "c", (), scope_of(counted, at), 3)
     assert f.sections.get("tin") == "tin[cols*i-cols:2*cols]", f.sections
 
 
