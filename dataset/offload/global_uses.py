@@ -12,8 +12,10 @@ The facts of C used here:
   (``f(a)``, ``p = a``, ``&a[i]``: an array converts to a pointer to its first element,
   6.3.2.1p3); one with external linkage any function of the program may name (6.2.2p2).
 
-A function that declares a name like a global's in its own scope (a parameter or a local) is
-taken to read and write that global: which uses the inner declaration hides is not worked out.
+A parameter named like a global hides it in the whole function (C11 6.2.1p4): its uses are
+the parameter's.  A function whose body declares a name like a global's (a local, or an
+``extern`` declaration bringing the global back) is taken to read and write that global:
+which uses the inner declaration hides is not worked out.
 A call of a function that is neither defined in the file nor a C library function (nor a
 routine of the OpenACC or OpenMP runtime, which reach memory only through their arguments) may
 read and write every global another file can reach.
@@ -76,23 +78,31 @@ def file_arrays(root: Node) -> dict[str, bool]:
     return out
 
 
-def _declared_in(fn: Node) -> set[str]:
-    """The names a function declares: its parameters and its locals."""
+def _declared_in(fn: Node) -> tuple[set[str], set[str]]:
+    """The names a function declares: its parameters, and the names its body declares."""
     from accellium.dataset.offload.calls import parameters
 
-    names = {p for p in parameters(fn) or [] if p}
+    params = {p for p in parameters(fn) or [] if p}
+    names: set[str] = set()
     for n in iter_nodes(_field(fn, "body") or fn):
         if n.type == "declaration":
             names |= {s.name for s in declared_shapes(n, False, True)}
-    return names
+    return params, names
 
 
 def _own(fn: Node, arrays: dict[str, bool]) -> Touch:
-    hidden = _declared_in(fn) & set(arrays)
+    """The globals ``fn`` names itself.  A parameter's scope is the whole function body and
+    it hides a global of the same name there (C11 6.2.1p4): no use of that name in ``fn``
+    is the global's, unless a declaration of the body names it again (an ``extern``
+    declaration in a block brings the global back), which is taken, as any name the body
+    declares, to read and write the global (which uses the inner declaration hides is not
+    worked out)."""
+    params, declared = _declared_in(fn)
+    hidden = declared & set(arrays)
     reads: set[str] = set(hidden)
     writes: set[str] = set(hidden)
     for u in array_uses(_field(fn, "body") or fn):
-        if u.name not in arrays or u.name in hidden:
+        if u.name not in arrays or u.name in hidden or u.name in params:
             continue
         if u.read or u.whole:
             reads.add(u.name)
@@ -158,8 +168,9 @@ def call_touches(body: Node, root: Node, offloads: Collection[str] = (),
     code and its device code would each see a copy the other does not update, so the call is a
     barrier for them — unless it is hoisted into the region and its device code reaches none
     of them: then its statement is a use of them there (:func:`.calls.host_handled`), so the
-    call's entry lists them too.  The globals only its loops reach are device uses at the
-    call, which the caller's region sees only when the call is hoisted (a unit of the region,
+    call's entry lists them too.  The globals only its loops reach (those the callee and the
+    functions it calls name: a loop on the device calls no function of another file, which
+    would need a device version) are device uses at the call, which the caller's region sees only when the call is hoisted (a unit of the region,
     its arrays mapped by the caller): a region that holds one across a call it does not hoist
     would neither push the host's writes before the callee's loops read the device copy nor
     bring back what they write there (its copy out at the callee's region end is skipped), so
@@ -184,6 +195,7 @@ def call_touches(body: Node, root: Node, offloads: Collection[str] = (),
                 continue
             t = Touch(unknown=True)
         reads, writes = set(t.reads), set(t.writes)
+        named = frozenset(reads | writes)
         if t.unknown:
             reads |= reachable
             writes |= reachable
@@ -195,7 +207,9 @@ def call_touches(body: Node, root: Node, offloads: Collection[str] = (),
                 frozenset(g for g in reads | writes if g in host)
             if hit:
                 out[n.id] = [(g, g in writes) for g in sorted(hit)]
-            walls.append((n, frozenset(reads | writes)))
+            # its loops reach only what they name: a call to a function of another file there
+            # would need a device version (the host code's own calls are in ``host_globals``)
+            walls.append((n, hit | named))
             continue
         out[n.id] = [(g, g in writes) for g in sorted(reads | writes)]
     return out, walls
