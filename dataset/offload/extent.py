@@ -386,6 +386,12 @@ class Extents:
             hi = _eliminate(hi, r, smallest=False)
             if not lo or not hi:
                 return None
+        # a guard comparing an index with an inner loop's index (``i >= j - 1``) leaves that
+        # index in a candidate once its loop is eliminated: no bound where the region starts
+        # (the other candidates each hold alone)
+        gone = {loop_var(lp) for lp in loops_between(at, top) if lp.type in LOOP_TYPES}
+        lo = tuple(p for p in lo if not poly.names(p) & gone) or lo
+        hi = tuple(p for p in hi if not poly.names(p) & gone) or hi
         low = _tightest_known(lo, True, self.mins)
         high = _tightest_known(hi, False, self.mins)
         if low is None or high is None:
