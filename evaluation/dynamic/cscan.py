@@ -97,7 +97,7 @@ def used_as_objects(n: Node) -> set[str]:
     ``n`` itself outside one), for a name no declaration in that function's body (or in ``n``)
     declares again.  Such a name is declared as an object where ``n`` is, though no
     declaration the tree shows says so: a parameter declared through a function-like macro
-    (``double POLYBENCH_2D(y1, W, H, w, h)``, PolyBench), whose parse is a function
+    (``double ARR_2D(y1, W, H, w, h)``, a declarator macro), whose parse is a function
     declarator; so it hides a library function of the same name (``y1`` of ``<math.h>``)
     as any object declaration does (C11 6.2.1p4)."""
     scope: Node = n
