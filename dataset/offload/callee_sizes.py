@@ -22,7 +22,6 @@ from accellium.dataset.analysis.tree import iter_nodes, named, root_of, text, un
 from accellium.dataset.offload.callgraph import param_names
 from accellium.dataset.offload.nodes import callee_name, enclosing_function
 from accellium.dataset.offload.poly import INT_MIN
-from accellium.dataset.offload.uses import assignments
 
 __all__ = ["call_minimums", "definitions"]
 
@@ -40,25 +39,11 @@ def definitions(root: Node) -> Mapping[str, Node]:
     return MappingProxyType(out)
 
 
-@lru_cache(maxsize=64)
-def _callee_minimums(fn: Node) -> Mapping[str, int]:
-    """The smallest values of ``fn``'s parameters that bound its loops (for each loop to run),
-    for the parameters ``fn`` never assigns; once per function."""
-    from accellium.dataset.offload.loop_counts import limit_minimums
-
-    body = _field(fn, "body")
-    params = {p for p in param_names(fn) if p}
-    if body is None or not params:
-        return MappingProxyType({})
-    mins = limit_minimums(body)
-    assigned = assignments(body).count
-    return MappingProxyType({p: v for p, v in mins.items()
-                             if p in params and not assigned.get(p)})
-
-
 def call_minimums(tops: list[Node], mins: dict[str, int]) -> None:
     """Raise the minimums in ``mins`` of the names passed, as plain names, for parameters that
     bound loops of the functions of the file called under ``tops``."""
+    from accellium.dataset.offload.loop_counts import parameter_limits
+
     calls = [n for t in tops for n in iter_nodes(t) if n.type == "call_expression"]
     if not calls:
         return
@@ -68,7 +53,7 @@ def call_minimums(tops: list[Node], mins: dict[str, int]) -> None:
         fn = defs.get(callee_name(call) or "")
         if fn is None or (own is not None and fn.id == own.id):
             continue
-        got = _callee_minimums(fn)
+        got = parameter_limits(fn)
         params = param_names(fn)
         args = [a for a in named(_field(call, "arguments")) if a.type != "comment"]
         if not got or len(args) != len(params):

@@ -372,7 +372,10 @@ class Extents:
     def _over_loops(self, lo: tuple[poly.Poly, ...], hi: tuple[poly.Poly, ...], at: Node,
                     top: Node, conds: list[tuple[Node, bool]] | None = None,
                     where: Node | None = None) -> Span | None:
+        gone: set[str | None] = set()  # the indices of the loops eliminated below
         for loop in loops_between(at, top):
+            if loop.type in LOOP_TYPES:
+                gone.add(loop_var(loop))
             own = conds or []
             if where is not None and not _within(loop, where):
                 own = [(c, h) for c, h in own if not _within(c, where)]
@@ -389,7 +392,6 @@ class Extents:
         # a guard comparing an index with an inner loop's index (``i >= j - 1``) leaves that
         # index in a candidate once its loop is eliminated: no bound where the region starts
         # (the other candidates each hold alone)
-        gone = {loop_var(lp) for lp in loops_between(at, top) if lp.type in LOOP_TYPES}
         lo = tuple(p for p in lo if not poly.names(p) & gone) or lo
         hi = tuple(p for p in hi if not poly.names(p) & gone) or hi
         low = _tightest_known(lo, True, self.mins)

@@ -170,11 +170,12 @@ def call_touches(body: Node, root: Node, offloads: Collection[str] = (),
     of them: then its statement is a use of them there (:func:`.calls.host_handled`), so the
     call's entry lists them too.  The globals only its loops reach (those the callee and the
     functions it calls name: a loop on the device calls no function of another file, which
-    would need a device version) are device uses at the call, which the caller's region sees only when the call is hoisted (a unit of the region,
-    its arrays mapped by the caller): a region that holds one across a call it does not hoist
-    would neither push the host's writes before the callee's loops read the device copy nor
-    bring back what they write there (its copy out at the callee's region end is skipped), so
-    the call is a barrier for them too (:func:`.region._barrier` lets a hoisted call through).
+    would need a device version) are device uses at the call, which the caller's region sees
+    only when the call is hoisted (a unit of the region, its arrays mapped by the caller): a
+    region that holds one across a call it does not hoist would neither push the host's
+    writes before the callee's loops read the device copy nor bring back what they write
+    there (its copy out at the callee's region end is skipped), so the call is a barrier for
+    them too (:func:`.region._barrier` lets a hoisted call through).
 
     ``memo``: a store kept with the file (:attr:`~accellium.dataset.analysis.scope.FileIndex.
     memo`), so that the file's arrays and what each function reaches are derived once for all

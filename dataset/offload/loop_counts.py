@@ -11,8 +11,10 @@ is no count and gets no minimum here: it may be 0 or negative."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from types import MappingProxyType
 
 from tree_sitter import Node
 
@@ -23,7 +25,7 @@ from accellium.dataset.offload.callgraph import param_names
 from accellium.dataset.offload.nodes import callee_name, enclosing_function
 from accellium.dataset.offload.uses import Assignments, assignments
 
-__all__ = ["limit_minimums", "count_minimums"]
+__all__ = ["limit_minimums", "count_minimums", "parameter_limits"]
 
 
 def limit_minimums(body: Node) -> dict[str, int]:
@@ -60,8 +62,11 @@ class _FunctionCounts:
     """What one function gives :func:`count_minimums` whatever its loop: computed once per
     function (a function of many loops asks for it once per loop)."""
 
-    limits: frozenset[str]  # the names that bound its loops (:func:`limit_minimums`)
+    # the names that bound its loops, each with its smallest value for them to run
+    # (:func:`limit_minimums`)
+    limits: Mapping[str, int]
     counts: frozenset[str]  # those of its parameters and locals it never assigns
+    params: frozenset[str]  # its parameters
     own: frozenset[str]  # its parameters and locals (they hide the file-scope names)
     assigns: frozenset[str]  # the names its body assigns
     calls: frozenset[str]  # the names of the functions its body calls
@@ -72,15 +77,25 @@ def _function_counts(fn: Node) -> _FunctionCounts:
     """:class:`_FunctionCounts` of the function definition ``fn`` (the cache holds the node,
     so its tree, alive: a node equals only the same node of the same tree)."""
     body = _field(fn, "body")
-    if body is None:
-        return _FunctionCounts(frozenset(), frozenset(), frozenset(), frozenset(), frozenset())
     params = {p for p in param_names(fn) if p}
+    if body is None:
+        return _FunctionCounts(MappingProxyType({}), frozenset(), frozenset(params),
+                               frozenset(params), frozenset(), frozenset())
     a = assignments(body)
-    limits = limit_minimums(body).keys()
+    limits = limit_minimums(body)
     calls = {callee_name(n) or "" for n in iter_nodes(body) if n.type == "call_expression"}
-    return _FunctionCounts(frozenset(limits), frozenset(limits & _unassigned(params, a)),
+    return _FunctionCounts(MappingProxyType(limits),
+                           frozenset(limits.keys() & _unassigned(params, a)), frozenset(params),
                            frozenset(params | set(a.declared)),
                            frozenset(k for k, v in a.count.items() if v), frozenset(calls - {""}))
+
+
+def parameter_limits(fn: Node) -> Mapping[str, int]:
+    """The parameters of ``fn`` that bound its loops and that ``fn`` never assigns, each with
+    its smallest value for the loops to run (:func:`limit_minimums`), from the function's
+    facts read once (:func:`_function_counts`)."""
+    f = _function_counts(fn)
+    return {p: v for p, v in f.limits.items() if p in f.params and p not in f.assigns}
 
 
 @lru_cache(maxsize=8)
@@ -95,7 +110,7 @@ def _global_limits(root: Node) -> frozenset[str]:
     for fn in named(root):
         if fn.type == "function_definition":
             f = _function_counts(fn)
-            out |= (f.limits & scalars) - f.own
+            out |= (f.limits.keys() & scalars) - f.own
     return frozenset(out)
 
 
