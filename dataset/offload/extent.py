@@ -246,6 +246,10 @@ class Extents:
                                         for t in tops}
         self._conditional_names = guards.conditional_locals(tops)
         self._members: dict[str, bool] = {}  # member reads -> unchanged under the tops
+        # cut the bounds by a guard on an outer loop's index (:meth:`_fixed_guarded`); how
+        # many spans were cut so
+        self.fixed_guards = True
+        self.cuts = 0
 
     def _index_range(self, node: Node, name: str) -> guards.Limits | None:
         """The range of the innermost loop under the tops around ``node`` (in its body)
@@ -389,6 +393,17 @@ class Extents:
             hi = _eliminate(hi, r, smallest=False)
             if not lo or not hi:
                 return None
+        if self.fixed_guards:
+            got = self._fixed_guarded(lo, hi, at, top, where, gone)
+            if got is None:
+                return None
+            if got != (lo, hi):
+                self.cuts += 1
+            lo, hi = got
+        return self._tightest_span(lo, hi, gone)
+
+    def _tightest_span(self, lo: tuple[poly.Poly, ...], hi: tuple[poly.Poly, ...],
+                       gone: set[str | None]) -> Span | None:
         # a guard comparing an index with an inner loop's index (``i >= j - 1``) leaves that
         # index in a candidate once its loop is eliminated: no bound where the region starts
         # (the other candidates each hold alone)
@@ -399,6 +414,67 @@ class Extents:
         if low is None or high is None:
             return None
         return Span(low, high)
+
+    def _fixed_guarded(self, lo: tuple[poly.Poly, ...], hi: tuple[poly.Poly, ...], at: Node,
+                       top: Node, where: Node | None, gone: set[str | None]
+                       ) -> tuple[tuple[poly.Poly, ...], tuple[poly.Poly, ...]] | None:
+        """The bounds without the names that keep one value while the directive runs (an
+        outer loop's index, a parameter) where a guard inside the directive's statement
+        compares such a name and cuts the values the bounds reach.  The directive maps its
+        section whenever it runs, whether or not a condition inside its statement holds
+        (OpenACC 3.3, 2.6.5: data clauses act at the construct's entry), while the access runs
+        only where it holds (C11 6.8.4.1): ``if (i + 1 < n) a[i + 1][j]`` in a loop over ``j``
+        reaches row ``i + 1`` only while ``i < n - 1``, but a section ``a[i:2]`` at ``i = n -
+        1`` maps row ``n``, past the array.  Such a name is eliminated over the values the guard
+        lets through (its loop's range, narrowed): a section that holds for every value the
+        name takes (an index of a loop around the directive; a parameter's range is not
+        known, and a section naming one of unknown sign is refused anyway).  A guard that cuts
+        nothing the bounds reach (``if (j < i)`` over ``a[i][j]``: every ``i`` of the loop
+        reaches its row where some ``j`` passes) leaves the bounds as they are.  None: no
+        bound holds."""
+        conds = [(c, h) for c, h in guards.guards_of(at, top)
+                 if where is None or _within(c, where)]
+        if not conds:
+            return lo, hi
+        used = {n for p in lo + hi for n in poly.names(p)}
+        compared: dict[str, list[tuple[str, poly.Poly, Node]]] = {}
+        for cond, holds in conds:
+            for name, o, other in guards.implied(cond, holds):
+                if name in used and name not in gone:
+                    compared.setdefault(name, []).append((o, other, cond))  # type: ignore[arg-type]
+        for name, comparisons in compared.items():
+            whole = self._outer_range(top if where is None else where, name)
+            if whole is None:
+                continue  # not an outer loop's index: a size, a parameter (no range to cut)
+            limits = whole
+            for o, other, cond in comparisons:
+                ob = guards.side_bounds(other, self.guarded_env_at(cond), bounds_of)
+                if ob is not None and not any(poly.names(x) & (gone | {name})
+                                              for x in ob.lo + ob.hi):
+                    limits = guards.narrow(limits, o, ob)
+            if limits == whole:
+                continue  # no comparison bounds the index by the names that stay fixed
+            cut = (guards.eliminate(lo, name, limits, True),
+                   guards.eliminate(hi, name, limits, False))
+            before = self._tightest_span(guards.eliminate(lo, name, whole, True),
+                                         guards.eliminate(hi, name, whole, False), gone)
+            after = self._tightest_span(*cut, gone) if cut[0] and cut[1] else None
+            if before is not None and after is not None and before.same(after):
+                continue  # the guard cuts no value the bounds reach
+            lo, hi = cut
+            if not lo or not hi:
+                return None
+        return lo, hi
+
+    def _outer_range(self, node: Node, name: str) -> guards.Limits | None:
+        """The range of the innermost loop around ``node`` whose index is ``name``."""
+        p = node.parent
+        while p is not None:
+            if p.type == "for_statement" and loop_var(p) == name:
+                r = self._range(p)
+                return (r.lo, r.hi) if r is not None else None
+            p = p.parent
+        return None
 
     def conditional(self, sub: Node | int, at: Node) -> bool:
         """:func:`guards.conditional` for the use ``at`` under the tops."""

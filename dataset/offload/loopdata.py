@@ -125,26 +125,17 @@ def _valued(rows: list[list[Span]], dims: int, ex: Extents, root: Node, at: int,
     return _union(valued, dims, ex.mins) if valued != rows else None
 
 
-def loop_data(loop: Node, fn: Node, root: Node, decls: dict[str, list[Shape]] | None = None,
-              outer: dict[str, Target] | None = None) -> tuple[dict[str, str], set[str]]:
-    """(:func:`loop_sections`, the arrays of those whose section one write covers whole: the
-    ones ``copyout`` may move back without a ``copyin``).  ``decls``: the function's
-    :func:`declarations` when the caller has them (one walk of the function for all its
-    loops, not one per loop).  ``outer``: pointers defined before the loop whose accesses
-    are those of the array they point into (:mod:`accellium.dataset.analysis.aliases`)."""
-    if decls is None:
-        decls = declarations(fn, root)
-    ex = Extents([loop])
-    assigned = assignments(loop)
-    local = set(assigned.declared)
-    inside = _aliases(assigned)
-    values = [assigned.values[n] for n in inside]
-    aliases = {**(outer or {}), **inside}
+def _collect(found: list[ArrayUse], aliases: dict[str, Target], values: list[Node],
+             local: set[str], decls: dict[str, list[Shape]], ex: Extents
+             ) -> tuple[dict[str, list[list[Span]]], dict[str, list[ArrayUse]],
+                        dict[str, Shape], set[str]]:
+    """The spans of each array's accesses in ``found`` (rows), the accesses, the arrays'
+    shapes and the arrays whose extent is not known (bad)."""
     rows: dict[str, list[list[Span]]] = {}
     uses: dict[str, list[ArrayUse]] = {}
     shapes: dict[str, Shape] = {}
     bad: set[str] = set()
-    for u in array_uses(loop):
+    for u in found:
         if u.name in aliases:  # an access of the array the pointer points into
             _aliased(u, aliases[u.name], decls, ex, rows, shapes, bad)
             continue
@@ -166,6 +157,55 @@ def loop_data(loop: Node, fn: Node, root: Node, decls: dict[str, list[Shape]] | 
         rows.setdefault(u.name, []).append(spans)
         uses.setdefault(u.name, []).append(u)
         shapes[u.name] = shape
+    return rows, uses, shapes, bad
+
+
+def _reached(cut: list[list[Span]], kept: list[list[Span]] | None, dims: int,
+             mins: dict[str, int]) -> list[list[Span]]:
+    """The accesses' spans, each guarded access's span in terms of the outer index it is
+    cut by (:meth:`.extent.Extents._fixed_guarded`) where the accesses no such guard cuts
+    reach it all at every value of that index: then the elements the directive maps at that
+    value are elements the program itself reaches there, guard or not (``PATH(i, j) = ...``
+    over the row, then ``if (i < n - 3) PATH(i, j) = INF`` on part of it).  ``kept``: the
+    same accesses' spans without the cut (None: not computed, or an extent unknown)."""
+    if kept is None or len(kept) != len(cut):
+        return cut
+    same = [all(a.same(b) for a, b in zip(c[:dims], k[:dims], strict=True)) for c, k in zip(cut, kept, strict=True)]
+    if all(same):
+        return cut
+    plain = [k for k, s in zip(kept, same, strict=True) if s]
+    whole = _union(plain, dims, mins) if plain else None
+    if whole is None:
+        return cut
+    if all(all(k[d].within(whole[d], mins) for d in range(dims))
+           for k, s in zip(kept, same, strict=True) if not s):
+        return kept
+    return cut
+
+
+def loop_data(loop: Node, fn: Node, root: Node, decls: dict[str, list[Shape]] | None = None,
+              outer: dict[str, Target] | None = None) -> tuple[dict[str, str], set[str]]:
+    """(:func:`loop_sections`, the arrays of those whose section one write covers whole: the
+    ones ``copyout`` may move back without a ``copyin``).  ``decls``: the function's
+    :func:`declarations` when the caller has them (one walk of the function for all its
+    loops, not one per loop).  ``outer``: pointers defined before the loop whose accesses
+    are those of the array they point into (:mod:`accellium.dataset.analysis.aliases`)."""
+    if decls is None:
+        decls = declarations(fn, root)
+    ex = Extents([loop])
+    assigned = assignments(loop)
+    local = set(assigned.declared)
+    inside = _aliases(assigned)
+    values = [assigned.values[n] for n in inside]
+    aliases = {**(outer or {}), **inside}
+    uses_all = array_uses(loop)
+    rows, uses, shapes, bad = _collect(uses_all, aliases, values, local, decls, ex)
+    kept: dict[str, list[list[Span]]] = {}
+    if ex.cuts:  # a guard on an outer index cut a span: the spans without the cut too
+        ex.fixed_guards = False
+        kept, _, _, kept_bad = _collect(uses_all, aliases, values, local, decls, ex)
+        ex.fixed_guards = True
+        kept = {k: v for k, v in kept.items() if k not in kept_bad}
     jumps = has_jump(loop)
     out: dict[str, str] = {}
     covered: set[str] = set()
@@ -173,6 +213,7 @@ def loop_data(loop: Node, fn: Node, root: Node, decls: dict[str, list[Shape]] | 
         if name in bad:
             continue
         shape = shapes[name]
+        got = _reached(got, kept.get(name), dims_needed(shape), ex.mins)
         spans = _union(got, dims_needed(shape), ex.mins)
         if spans is None and dims_needed(shape):
             spans = _valued(got, dims_needed(shape), ex, root, loop.start_byte, decls)
