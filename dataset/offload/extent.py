@@ -222,9 +222,13 @@ class Extents:
     ``tops``): every loop between a subscript and ``top`` is eliminated; what remains must be
     names that ``top`` does not assign or declare (checked by the caller with :meth:`free`)."""
 
-    def __init__(self, tops: list[Node], held: bool = True):
+    def __init__(self, tops: list[Node], held: bool = True, fixed_guards: bool = False):
         """``held``: also bound the locals assigned more than once whose every value is
-        bounded (:mod:`.held`; off where those bounds are being worked out)."""
+        bounded (:mod:`.held`; off where those bounds are being worked out).
+        ``fixed_guards``: cut the bounds by a guard on an outer loop's index
+        (:meth:`_fixed_guarded`): for the sections of a directive over the tops (a loop's or
+        a region's data clauses); the updates next to a host statement have their own rule
+        for its guarded accesses (:func:`.flow._reached`)."""
         self.tops = tops
         self._envs: dict[int, _Env] = {}
         self.assigned: dict[str, int] = {}
@@ -248,7 +252,7 @@ class Extents:
         self._members: dict[str, bool] = {}  # member reads -> unchanged under the tops
         # cut the bounds by a guard on an outer loop's index (:meth:`_fixed_guarded`); how
         # many spans were cut so
-        self.fixed_guards = True
+        self.fixed_guards = fixed_guards
         self.cuts = 0
 
     def _index_range(self, node: Node, name: str) -> guards.Limits | None:

@@ -192,7 +192,7 @@ def loop_data(loop: Node, fn: Node, root: Node, decls: dict[str, list[Shape]] | 
     are those of the array they point into (:mod:`accellium.dataset.analysis.aliases`)."""
     if decls is None:
         decls = declarations(fn, root)
-    ex = Extents([loop])
+    ex = Extents([loop], fixed_guards=True)
     assigned = assignments(loop)
     local = set(assigned.declared)
     inside = _aliases(assigned)

@@ -128,7 +128,7 @@ def _evaluate_once(lines: LineIndex, block: Node, devices: list[Unit], scope: Sc
         if within and not (within[0] <= stmts[0].start_point[0] and
                            stmts[-1].end_point[0] <= within[1]):
             return "the region would reach beyond the selection"
-        got = collect(kept, scope, Extents(stmts), stmts)
+        got = collect(kept, scope, Extents(stmts, fixed_guards=True), stmts)
         gone = {d.node.id for d, _ in got.dropped}
         dropped += got.dropped
         kept = [d for d in kept if d.node.id not in gone]
