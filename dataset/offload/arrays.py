@@ -68,6 +68,9 @@ class Scope:
     # the calls among ``barriers`` that are there because their callee offloads loops and its
     # host code reaches globals (:func:`.global_uses.call_touches`): call node ids
     host_walls: frozenset[int] = frozenset()
+    # calls that may store to a file-scope pointer (:func:`.global_uses.pointer_stores`):
+    # (call, pointers, why); no region mapping one holds the call, hoisted or not
+    pointer_walls: list[tuple[Node, frozenset[str], str]] = field(default_factory=list)
     # call arguments that are locals holding an offset into an array (``x`` declared
     # ``T *x = a + k``, :mod:`.offset_locals`): the identifier's node id -> ``a + k``
     offset_locals: dict[int, Node] = field(default_factory=dict)

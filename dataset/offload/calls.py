@@ -13,7 +13,9 @@ caller's region only when nothing the callee does on the host can see a stale co
   the file: macros, enumerators), so that they translate through the call's arguments;
 * a true array declared at file scope that the callee's device code reaches by name, and its
   host code never, is mapped whole by a caller of the same file whose name denotes the same
-  array (C11 6.2.1p4: :func:`file_array`);
+  array (C11 6.2.1p4: :func:`file_array`); a pointer declared at file scope that the callee's
+  device code reaches by name, its host code never, and that it never assigns, is mapped with
+  the callee's section by such a caller, under the same name (:func:`file_pointer`);
 * the callee's host code touches no global array the caller's region maps (checked with the
   region, :func:`host_conflict`); a host call to another program function counts as touching
   every global.
@@ -52,7 +54,7 @@ if TYPE_CHECKING:
 __all__ = ["ParamUse", "Summary", "summarize", "host_reads", "host_handled", "caller_span", "caller_spans", "host_conflict",
            "covering_arg",
            "parameters", "is_param", "one_dim", "in_units", "ANY_GLOBAL",
-           "type_words", "file_array", "file_scalar", "is_global", "own_names"]
+           "type_words", "file_array", "file_pointer", "file_scalar", "is_global", "own_names"]
 
 #: In ``host_globals``: the host code calls a program function (it may touch any global).
 ANY_GLOBAL = "*"
@@ -108,6 +110,10 @@ class Summary:
     # on its host (:func:`file_array`): global -> whether it writes them.  A caller of the
     # same file whose own name resolves to the same declaration maps the whole array.
     file_arrays: dict[str, bool] = field(default_factory=dict)
+    # pointers declared at file scope that its device code reaches by name, used nowhere on
+    # its host and assigned nowhere in it (:func:`file_pointer`): global -> its section, in
+    # names a caller of the same file spells as they are (macros, file-scope scalars)
+    file_pointers: dict[str, ParamUse] = field(default_factory=dict)
     # the object-like macros of its file its sections name (:mod:`.section_macros`): a
     # caller's clause spells each as its own translation unit sees it
     macros: dict[str, SectionMacro] = field(default_factory=dict)
@@ -210,6 +216,21 @@ def file_array(name: str, scope: Scope) -> bool:
         all(d.strip() for d in shape.dims) and shape.expansion is None
 
 
+def file_pointer(name: str, scope: Scope) -> bool:
+    """Does ``name`` in the function denote a pointer declared at file scope (``double *g;``),
+    hidden by no parameter or local of the function?  As for :func:`file_array`, the name
+    denotes the same object in every function of its file where no inner declaration hides it
+    (C11 6.2.1p4); a function that never assigns it reads, at any moment of a call, the value
+    its caller's ``g`` holds then, so its ``g[e]`` is the caller's ``g[e]`` (``*(g + e)``,
+    6.5.2.1p2) — the section of its device code, in names the caller spells as they are,
+    is the caller's section of ``g`` at the call."""
+    shapes = scope.decls.get(name) or []
+    shape = scope.shape(name)
+    return bool(shapes) and name not in scope.members and shape is not None and \
+        all(not s.local and not is_param(s) for s in shapes) and \
+        shape.kind == "pointer" and shape.levels == 1 and shape.expansion is None
+
+
 def _section_names_ok(span: Span, params: list[str | None], scope: Scope,
                       names: dict[str, str] | None = None) -> bool:
     """Every name of the section is a parameter the callee never assigns, a global its file
@@ -295,7 +316,8 @@ def summarize(fn: Node, scope: Scope, region: Region, defined: set[str]) -> Summ
     out.bound = frozenset(g for u in [*out.arrays.values(), *out.globals.values()]
                           for g in poly.names(u.lo) | poly.names(u.hi) if g in glob) | \
         frozenset(out.globals)
-    out.scalars = frozenset(n for u in [*out.arrays.values(), *out.globals.values()]
+    out.scalars = frozenset(n for u in [*out.arrays.values(), *out.globals.values(),
+                                        *out.file_pointers.values()]
                             for p in (u.lo, u.hi, *u.cols, *(x for i in u.inner for x in i))
                             for n in poly.names(p) if n in fixed)
     out.host_globals = frozenset(
@@ -377,10 +399,16 @@ def _globals_of(out: Summary, fn: Node, scope: Scope, region: Region, uses: list
             out.why_not = (f"its loops use the member array `{g}` (mapped with its object by "
                            f"`{name}` itself)")
         elif is_global(scope.shape(g)) and g not in params:
-            ok = file_array(g, scope) and info.alloc is None and \
-                not any(not in_units(u.node, units) for u in uses if u.name == g)
+            on_host = any(not in_units(u.node, units) for u in uses if u.name == g)
+            ok = file_array(g, scope) and info.alloc is None and not on_host
+            span = _renamed(info.spans, names) if not ok and not on_host and \
+                info.alloc is None and file_pointer(g, scope) and \
+                not scope.assigned_at.get(g) else None
+            span = _scoped(span, fn, scope, region) if span is not None else None
             if ok:
                 out.file_arrays[g] = info.dev_writes
+            elif span is not None and _section_names_ok(span, params, scope, names):
+                out.file_pointers[g] = ParamUse(span.lo, span.hi, True, info.dev_writes)
             elif out.why_not is None:
                 out.why_not = f"its loops use the global `{g}` (mapped by `{name}` itself)"
 

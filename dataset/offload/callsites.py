@@ -32,6 +32,7 @@ from accellium.dataset.offload.calls import (
     ParamUse,
     Summary,
     file_array,
+    file_pointer,
     file_scalar,
     in_units,
     one_dim,
@@ -406,7 +407,11 @@ def _file_arrays(call: Node, s: Summary, scope: Scope) -> list[MappedArg] | str:
     caller's name must denote the same file-scope array, hidden by none of its parameters
     or locals (C11 6.2.1p4).  Mapped whole, it holds whatever the callee's "present or copy"
     clauses name of it (OpenACC 3.3, 2.7.1); read, since the callee may leave elements
-    unwritten that the caller's copy back would otherwise overwrite."""
+    unwritten that the caller's copy back would otherwise overwrite.  The file's pointers the
+    callee's device code reaches by name (:attr:`.calls.Summary.file_pointers`) likewise, each
+    with the callee's section: the caller's same-named pointer holds, at the call, the value
+    the callee reads (:func:`.calls.file_pointer`), the section's parameters become the
+    call's arguments and its other names are the file's, spelled as they are."""
     out: list[MappedArg] = []
     for g, writes in sorted(s.file_arrays.items()):
         if not file_array(g, scope):
@@ -416,6 +421,17 @@ def _file_arrays(call: Node, s: Summary, scope: Scope) -> list[MappedArg] | str:
             return (f"`{s.function}` reaches the global array `{g}`, declared below the "
                     "caller: a clause there cannot name it")
         out.append(MappedArg(g, call, None, {}, True, writes))
+    args = [a for a in named(_field(call, "arguments")) if a.type != "comment"]
+    for g, use in sorted(s.file_pointers.items()):
+        if not file_pointer(g, scope):
+            return (f"`{s.function}` reaches the global pointer `{g}`, which the caller's own "
+                    f"`{g}` hides (line {call.start_point[0] + 1})")
+        if not _declared_before(g, scope):
+            return (f"`{s.function}` reaches the global pointer `{g}`, declared below the "
+                    "caller: a clause there cannot name it")
+        actuals = {n: args[s.params.index(n)] for n in poly.names(use.lo) | poly.names(use.hi)
+                   if n in s.params}
+        out.append(MappedArg(g, call, (use.lo, use.hi), actuals, True, use.write))
     return out
 
 

@@ -42,7 +42,7 @@ from accellium.dataset.offload.nodes import callee_name
 from accellium.dataset.offload.shapes import declared_shapes
 from accellium.dataset.offload.uses import array_uses
 
-__all__ = ["Touch", "file_arrays", "touches", "call_touches"]
+__all__ = ["Touch", "file_arrays", "touches", "call_touches", "pointer_stores"]
 
 
 @dataclass(frozen=True)
@@ -214,6 +214,57 @@ def call_touches(body: Node, root: Node, offloads: Collection[str] = (),
             continue
         out[n.id] = [(g, g in writes) for g in sorted(reads | writes)]
     return out, walls
+
+
+def _file_pointers(root: Node) -> dict[str, bool]:
+    """The pointers declared at file scope: name -> whether a function of another file may
+    store to it by name (external linkage, C11 6.2.2p2)."""
+    out: dict[str, bool] = {}
+    for top in named(root):
+        if top.type != "declaration":
+            continue
+        for s in declared_shapes(top, False, False):
+            if s.kind == "pointer":
+                out[s.name] = not is_static(top)
+    return out
+
+
+def pointer_stores(body: Node, root: Node) -> list[tuple[Node, frozenset[str]]]:
+    """The calls under ``body`` that may store to a pointer declared at file scope, with those
+    pointers: their callee, or a function of the file it calls, assigns it by name, or a macro
+    call's expansion does (:func:`.global_scalars.file_stores`); a call that may run code of
+    another file may store to those with external linkage, and any call of a function of the
+    program to those whose address the file lets escape (a store through the address).  After
+    such a store the name designates another allocation (C11 6.5.16p3): a data region that
+    mapped the pointer's section when it started does not hold what the name reaches after
+    the call (its updates and exit clauses would name memory that is not present,
+    OpenACC 3.3, 2.6.5, 2.14.4), so no region that maps it may hold the call."""
+    from accellium.dataset.offload.global_scalars import ANY, file_stores, stores
+
+    pointers = _file_pointers(root)
+    if not pointers:
+        return []
+    by_fn, escaped = file_stores(root)
+    fns = set(by_fn)
+    out: list[tuple[Node, frozenset[str]]] = []
+    for n in iter_nodes(body):
+        if n.type != "call_expression":
+            continue
+        callee = callee_name(n)
+        hit = by_fn.get(callee) if callee is not None else None
+        mine = hit is not None
+        if hit is None:  # a macro's expansion, a C library call, or one defined elsewhere
+            stored, _, called = stores(n, fns)
+            hit = stored.union(*(by_fn[c] for c in called))
+            mine = bool(called)
+        names = {g for g in pointers if g in hit}
+        if ANY in hit:
+            names |= {g for g, ext in pointers.items() if ext}
+        if mine or ANY in hit:
+            names |= escaped & set(pointers)
+        if names:
+            out.append((n, frozenset(names)))
+    return out
 
 
 def _file_facts(root: Node, memo: dict[str, object] | None

@@ -22,7 +22,7 @@ from accellium.dataset.offload.edits import PlanEdit, Rank
 from accellium.dataset.offload.exit_dead import ExitDead, exit_dead
 from accellium.dataset.offload.fresh import FreshNames, fresh_functions
 from accellium.dataset.offload.generate import home_generators
-from accellium.dataset.offload.global_uses import call_touches
+from accellium.dataset.offload.global_uses import call_touches, pointer_stores
 from accellium.dataset.offload.live import dead_parameters, in_loop
 from accellium.dataset.offload.nodes import enclosing_function
 from accellium.dataset.offload.objects import object_extents
@@ -304,6 +304,11 @@ def _global_calls(fn: Node, root: Node, scope: Scope, req: _Req, index: FileInde
         {n: s.host_globals if isinstance(s, Summary) else None
          for n, s in req.summaries.items()}, index.memo)
     scope.host_walls = frozenset(call.id for call, _ in walls)
+    scope.pointer_walls = [(call, names, (
+        f"the call to `{text(_field(call, 'function'))}` at line {call.start_point[0] + 1} may "
+        f"store to the global pointer `{sorted(names)[0]}`: a region mapping its section "
+        "would not hold what it points to after the call"))
+        for call, names in pointer_stores(_field(fn, "body") or fn, root)]
     for call, hit in walls:
         where = (f"the call to `{text(_field(call, 'function'))}` at line "
                  f"{call.start_point[0] + 1}")
@@ -432,7 +437,8 @@ def _split_at_barriers(lines: LineIndex, body: Node, devices: list[Device],
                        calls: list[CallDevice], scope: Scope, req: _Req
                        ) -> tuple[list[Region], list[tuple[Device, str]]]:
     """Regions over the runs of units between the calls no region may hold (``scope.barriers``:
-    a call left on the host whose callee's own constructs, or host code, use the arrays), one
+    a call left on the host whose callee's own constructs, or host code, use the arrays;
+    ``scope.pointer_walls``: a call that may store to a file-scope pointer), one
     region per run, when one region over all of them fails.  A data construct's clauses act
     where it starts and ends (OpenACC 3.3, 2.6.4/2.6.5): a region that ends before such a call
     copies out what the host needs there, the next one copies in after it, as each region
@@ -445,7 +451,7 @@ def _split_at_barriers(lines: LineIndex, body: Node, devices: list[Device],
     generates data no device code of its own region reads would copy every element out at
     the region's end, where the host computes it for less and the next region copies it in
     either way.  Returns the regions and the loops the rules left on the host, with why."""
-    walls = sorted(c.start_byte for c, _, _ in scope.barriers)
+    walls = sorted(c.start_byte for c, _, _ in [*scope.barriers, *scope.pointer_walls])
     units: list[Unit] = sorted([*devices, *calls], key=lambda u: u.node.start_byte)
     for u in units:
         n = u.node.parent

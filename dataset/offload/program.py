@@ -108,10 +108,11 @@ def exports(source: bytes, plans: list[FunctionPlan], lang: str = "c") -> Export
         if isinstance(s, Summary) and s.why_not is None and s.host_globals:
             s = (f"its host code uses the global `{sorted(s.host_globals)[0]}`, which may "
                  "hold a caller's array")
-        elif isinstance(s, Summary) and s.why_not is None and s.file_arrays:
+        elif isinstance(s, Summary) and s.why_not is None and (s.file_arrays or
+                                                               s.file_pointers):
             # a caller in another file names another object, or none (C11 6.2.2)
-            s = (f"its loops use the global `{sorted(s.file_arrays)[0]}` of its file, which "
-                 "a caller in another file does not map by that name")
+            s = (f"its loops use the global `{sorted([*s.file_arrays, *s.file_pointers])[0]}` "
+                 "of its file, which a caller in another file does not map by that name")
         elif isinstance(s, Summary) and not s.bound <= bound:
             s = f"it reaches `{sorted(s.bound - bound)[0]}`, a global its file does not bind once"
         elif isinstance(s, Summary) and s.why_not is None and foreign_names(s, own_names(s)):

@@ -190,7 +190,13 @@ def _barrier(stmts: list[Node], arrays: dict[str, ArrayInfo], scope: Scope,
     offloaded callee that reaches globals (``scope.host_walls``) is no barrier for those of
     them its statement, hoisted as a unit of the region, handles: as host uses
     (:func:`.calls.host_handled`), or as its device code's arrays, which the region maps for
-    it (the call's mapped arguments that its callees' host code does not touch)."""
+    it (the call's mapped arguments that its callees' host code does not touch).  A call
+    that may store to a file-scope pointer the region maps (``scope.pointer_walls``) is a
+    barrier, hoisted or not."""
+    for call, names, why in scope.pointer_walls:
+        if stmts[0].start_byte <= call.start_byte < stmts[-1].end_byte and \
+                names & set(arrays):
+            return why
     for call, names, why in scope.barriers:
         if not (stmts[0].start_byte <= call.start_byte < stmts[-1].end_byte):
             continue

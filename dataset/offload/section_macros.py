@@ -65,7 +65,7 @@ def _same(name: str, m: SectionMacro, table: dict[str, Macro]) -> bool:
 
 
 def _uses(s: Summary) -> list[ParamUse]:
-    return [*s.arrays.values(), *s.globals.values()]
+    return [*s.arrays.values(), *s.globals.values(), *s.file_pointers.values()]
 
 
 def _section_names(s: Summary) -> set[str]:
@@ -147,12 +147,14 @@ def _use_substituted(u: ParamUse, values: dict[str, poly.Poly]) -> ParamUse | No
 def _substituted(s: Summary, values: dict[str, poly.Poly]) -> Summary | str:
     arrays = {k: _use_substituted(u, values) for k, u in s.arrays.items()}
     globs = {g: _use_substituted(u, values) for g, u in s.globals.items()}
+    ptrs = {g: _use_substituted(u, values) for g, u in s.file_pointers.items()}
     reads = {k: tuple(_subst(e, values) for e in elems) for k, elems in s.host_reads.items()}
-    if any(u is None for u in [*arrays.values(), *globs.values()]) or \
+    if any(u is None for u in [*arrays.values(), *globs.values(), *ptrs.values()]) or \
             any(e is None for elems in reads.values() for e in elems):
         return f"a section of `{s.function}` does not translate with its macros' values"
     return replace(s, arrays={k: u for k, u in arrays.items() if u is not None},
                    globals={g: u for g, u in globs.items() if u is not None},
+                   file_pointers={g: u for g, u in ptrs.items() if u is not None},
                    host_reads={k: tuple(e for e in elems if e is not None)
                                for k, elems in reads.items()},
                    macros={})
