@@ -32,6 +32,7 @@ from accellium.dataset.offload.region import (
     Region,
     array_costs,
     choose_region,
+    constant_count,
     per_loop_regions,
     transfer_cost,
 )
@@ -508,10 +509,12 @@ def _host_single_passes(lines: LineIndex, body: Node, region: Region, devices: l
                     _feeds(now, d) or not _may_save(now, d):
                 continue
             rest = [x for x in devices if x is not d]
-            if not rest and not calls:
+            crosses = _crosses(now, d)
+            if not rest and not calls and not crosses:
                 continue
             got, _ = _choose(lines, body, rest, calls, scope, req)
-            if not (got is not None and any(_heavy(u, got, single) for u in got.devices) or
+            if not (crosses or got is not None and any(_heavy(u, got, single)
+                                                       for u in got.devices) or
                     (got is None or not got.devices) and any(
                         req.costs.get(f) for c in calls for f in c.callees)):
                 continue  # no other work would stay offloaded
@@ -537,6 +540,43 @@ def _no_array_more(before: Region, after: Region, fn: Node) -> bool:
     device wrote) trades one estimate for another of the same kind."""
     was = array_costs(before, fn, rows=True)
     return all(c <= was.get(name, 0) for name, c in array_costs(after, fn, rows=True).items())
+
+
+def _crosses(region: Region, d: Device) -> bool:
+    """Must the elements the single pass ``d`` uses cross the bus on every run of the region,
+    whoever maps its arrays: does the region ``update`` for the function's own host code
+    (an ``update device`` of an array ``d`` reads: the host wrote it; an ``update self`` of one
+    ``d`` writes: the host reads it) a section of no constant length?  The host's and the
+    device's copies are separate (OpenACC 3.3, 2.6), so an element one side writes reaches the
+    other only by a transfer (2.14.4), which no region of a caller can spare: a caller's region
+    makes the function's entry and exit clauses move nothing (2.6.4, 2.7.1), not its updates.
+    Or does ``d`` use memory the function owns -- a true array declared in its body (its
+    lifetime ends with the call, C11 6.2.4p6) or an object it allocates (new at each call,
+    C11 7.22.3) -- that the region copies in (``d`` reads it: the host wrote it in this call)
+    or out (``d`` writes it: the host reads it in this call)?  No caller can map that memory.
+    Each run then moves about every element ``d`` touches for O(1) work on each
+    (:mod:`.single_pass`), where the host would touch each once; so "what earns the
+    transfers is outside the function" (:func:`_host_single_passes`) does not hold for it."""
+    uses = {name: info.uses[d.node.id] for name, info in region.arrays.items()
+            if d.node.id in info.uses}
+    for name, mine in uses.items():
+        info = region.arrays[name]
+        if info.alloc is None and not (info.shape.local and info.shape.whole) or \
+                constant_count(info.section):
+            continue
+        life = region.flow.lifetimes.get(name)
+        clause = region.flow.clauses.get(name, "copy")
+        moves_in = life.enter == "copyin" if life is not None else clause in ("copyin", "copy")
+        moves_out = life.exit == "copyout" if life is not None else clause in ("copyout", "copy")
+        if moves_in and any(u.read for u in mine) or moves_out and any(u.write for u in mine):
+            return True
+    for up in region.flow.updates:
+        mine = uses.get(up.array)
+        if mine is None or constant_count(up.section):
+            continue
+        if any(u.write for u in mine) if up.direction == "self" else any(u.read for u in mine):
+            return True
+    return False
 
 
 def _heavy(u: Unit, region: Region, single: dict[int, bool]) -> bool:
