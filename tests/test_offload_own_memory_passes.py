@@ -9,8 +9,9 @@ arrays in and out -- no region of a caller can spare that: the memory is new at 
 (C11 7.22.3) and the host wrote it in that call (OpenACC 3.3, 2.6: the copies differ until a
 transfer).  The old rule kept a function's single passes when no other work of it stayed on
 the device ("what earns the transfers is outside the function"); the planner now leaves
-them on the host when their data must cross on every run of the region (its own memory
-copied in or out, or an ``update`` of a section of no constant length for its host code).
+them on the host when their data must cross on every run of the region: memory the
+function owns (allocated in it, or a true array declared in its body) that the region copies
+in or out, or updates, for the function's own host code.
 Twin: the same pass over the caller's arrays only keeps the device.
 
 ``drive`` writes an array on the device, then in a time loop passes it to a host function

@@ -13,7 +13,7 @@ from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, text
 from accellium.dataset.loops import LineIndex, Loop, loops_in_tree, parse_tree
 from accellium.dataset.offload import poly
-from accellium.dataset.offload.arrays import Scope, assignment_positions
+from accellium.dataset.offload.arrays import ArrayInfo, Scope, assignment_positions
 from accellium.dataset.offload.assemble import region_edits
 from accellium.dataset.offload.calls import Summary, summarize
 from accellium.dataset.offload.callsites import Calls, call_graph, call_units, recursive
@@ -544,26 +544,22 @@ def _no_array_more(before: Region, after: Region, fn: Node) -> bool:
 
 def _crosses(region: Region, d: Device) -> bool:
     """Must the elements the single pass ``d`` uses cross the bus on every run of the region,
-    whoever maps its arrays: does the region ``update`` for the function's own host code
-    (an ``update device`` of an array ``d`` reads: the host wrote it; an ``update self`` of one
-    ``d`` writes: the host reads it) a section of no constant length?  The host's and the
-    device's copies are separate (OpenACC 3.3, 2.6), so an element one side writes reaches the
-    other only by a transfer (2.14.4), which no region of a caller can spare: a caller's region
-    makes the function's entry and exit clauses move nothing (2.6.4, 2.7.1), not its updates.
-    Or does ``d`` use memory the function owns -- a true array declared in its body (its
-    lifetime ends with the call, C11 6.2.4p6) or an object it allocates (new at each call,
-    C11 7.22.3) -- that the region copies in (``d`` reads it: the host wrote it in this call)
-    or out (``d`` writes it: the host reads it in this call)?  No caller can map that memory.
-    Each run then moves about every element ``d`` touches for O(1) work on each
-    (:mod:`.single_pass`), where the host would touch each once; so "what earns the
-    transfers is outside the function" (:func:`_host_single_passes`) does not hold for it."""
+    whoever calls the function: does ``d`` use memory the function owns -- a true array
+    declared in its body (its lifetime ends with the call, C11 6.2.4p6) or an object it
+    allocates (new at each call, C11 7.22.3) -- of no constant length, that the region moves
+    for the function's own host code?  Moved in where ``d`` reads it (copied in at the entry,
+    or an ``update device``: the host wrote it in this call) or out where ``d`` writes it
+    (copied out at the exit, or an ``update self``: the host reads it in this call).  The
+    host's and the device's copies are separate (OpenACC 3.3, 2.6), an element one side
+    writes reaches the other only by a transfer (2.6.4, 2.14.4), and no caller's region can
+    map that memory to spare it.  Each run then moves about every element ``d`` touches of it
+    for O(1) work on each (:mod:`.single_pass`), where the host would touch each once: "what
+    earns the transfers is outside the function" (:func:`_host_single_passes`) does not hold.
+    (An array of the caller's is left out: its transfers in the function are weighed by the
+    cost test as before.)"""
     uses = {name: info.uses[d.node.id] for name, info in region.arrays.items()
-            if d.node.id in info.uses}
+            if d.node.id in info.uses and _owned(info) and not constant_count(info.section)}
     for name, mine in uses.items():
-        info = region.arrays[name]
-        if info.alloc is None and not (info.shape.local and info.shape.whole) or \
-                constant_count(info.section):
-            continue
         life = region.flow.lifetimes.get(name)
         clause = region.flow.clauses.get(name, "copy")
         moves_in = life.enter == "copyin" if life is not None else clause in ("copyin", "copy")
@@ -577,6 +573,12 @@ def _crosses(region: Region, d: Device) -> bool:
         if any(u.write for u in mine) if up.direction == "self" else any(u.read for u in mine):
             return True
     return False
+
+
+def _owned(info: ArrayInfo) -> bool:
+    """Is the array memory the function owns: an object it allocates, or a true array
+    declared in its body?"""
+    return info.alloc is not None or info.shape.local and info.shape.whole
 
 
 def _heavy(u: Unit, region: Region, single: dict[int, bool]) -> bool:
