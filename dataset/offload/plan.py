@@ -547,9 +547,8 @@ def _crosses(region: Region, d: Device) -> bool:
     whoever calls the function: does ``d`` use memory the function owns -- a true array
     declared in its body (its lifetime ends with the call, C11 6.2.4p6) or an object it
     allocates (new at each call, C11 7.22.3) -- of no constant length, that the region moves
-    for the function's own host code?  Moved in where ``d`` reads it (copied in at the entry,
-    or an ``update device``: the host wrote it in this call) or out where ``d`` writes it
-    (copied out at the exit, or an ``update self``: the host reads it in this call).  The
+    in for ``d`` to read: copied in at the entry (no earlier unit of the region writes it:
+    the host wrote it in this call) or pushed by an ``update device``.  The
     host's and the device's copies are separate (OpenACC 3.3, 2.6), an element one side
     writes reaches the other only by a transfer (2.6.4, 2.14.4), and no caller's region can
     map that memory to spare it.  Each run then moves about every element ``d`` touches of it
@@ -563,16 +562,24 @@ def _crosses(region: Region, d: Device) -> bool:
         life = region.flow.lifetimes.get(name)
         clause = region.flow.clauses.get(name, "copy")
         moves_in = life.enter == "copyin" if life is not None else clause in ("copyin", "copy")
-        moves_out = life.exit == "copyout" if life is not None else clause in ("copyout", "copy")
-        if moves_in and any(u.read for u in mine) or moves_out and any(u.write for u in mine):
+        if moves_in and any(u.read for u in mine) and not _written_before(region, name, d):
             return True
     for up in region.flow.updates:
         mine = uses.get(up.array)
-        if mine is None or constant_count(up.section):
+        if mine is None or constant_count(up.section) or up.direction == "self":
             continue
-        if any(u.write for u in mine) if up.direction == "self" else any(u.read for u in mine):
+        if any(u.read for u in mine):
             return True
     return False
+
+
+def _written_before(region: Region, name: str, d: Device) -> bool:
+    """Does another unit of the region, earlier in the text, write the array ``d`` reads?
+    Then what ``d`` reads may be the device's own values, and the copy in at the entry is for
+    other elements (a section wider than the writes)."""
+    at = {u.node.id: u.node.start_byte for u in region.devices}
+    return any(nid != d.node.id and nid in at and at[nid] < d.node.start_byte and
+               any(u.write for u in us) for nid, us in region.arrays[name].uses.items())
 
 
 def _owned(info: ArrayInfo) -> bool:
