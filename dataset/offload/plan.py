@@ -565,10 +565,10 @@ def _crosses(region: Region, d: Device) -> bool:
         if moves_in and any(u.read for u in mine) and not _written_before(region, name, d):
             return True
     for up in region.flow.updates:
-        mine = uses.get(up.array)
-        if mine is None or constant_count(up.section) or up.direction == "self":
+        pushed = uses.get(up.array)
+        if pushed is None or constant_count(up.section) or up.direction == "self":
             continue
-        if any(u.read for u in mine):
+        if any(u.read for u in pushed):
             return True
     return False
 
