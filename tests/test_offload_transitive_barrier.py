@@ -15,6 +15,9 @@ Twin: ``outer`` with one data region of its own (``scale`` called twice): hoiste
 one region around the whole of ``main``.  (``scale`` called once is no twin: ``outer`` then
 has no region either — a region for one call saves nothing — and its call was as wrong.)
 
+The loop after the call makes two passes over ``x``: a single pass over ``main``'s own ``x``,
+copied in for it alone, now stays on the host (docs/offload.md item 15).
+
 Whole programs, built with real gcc and run in the data-environment emulator."""
 
 from __future__ import annotations
@@ -52,7 +55,8 @@ int main(void)
     outer(n, x);
     double s = 0.0;
     for (int i = 0; i < n; i++)
-        s += x[i];
+        for (int k = 1; k < 3; k++)
+            s += x[i] / k;
     puts(check(n, x) || s < 0.0 ? "BAD" : "OK");
     free(x);
     return 0;

@@ -454,7 +454,8 @@ def _host_flow(ctx: _Ctx, info: ArrayInfo, skip_leaves: set[int], copy_back: boo
     A host write that nothing else pushes (no device code uses the array after it, nothing
     is copied back) is pushed all the same when an ``update self`` may run after it: that
     pull copies the device's values over the host's (OpenACC 3.3, 2.14.4), and without the
-    push the write would be lost."""
+    push the write would be lost -- the leaf's own pull too, when a host loop of the region
+    runs the leaf again: its next run pulls after this run's write."""
     mark = len(out.updates)
     force: set[int] = set()
     while True:
@@ -464,8 +465,7 @@ def _host_flow(ctx: _Ctx, info: ArrayInfo, skip_leaves: set[int], copy_back: boo
         reads_after_update, pulled, unpushed = got
         pulls = {u.leaf.node.id: u.leaf for u in out.updates[mark:] if u.direction == "self"}
         lost = {w.node.id for w in unpushed
-                if any(p.node.id != w.node.id and may_precede(w.end, w.loops, p.start, p.loops)
-                       for p in pulls.values())}
+                if any(may_precede(w.end, w.loops, p.start, p.loops) for p in pulls.values())}
         if not lost - force:
             return reads_after_update, pulled
         force |= lost

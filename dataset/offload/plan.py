@@ -13,7 +13,7 @@ from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, text
 from accellium.dataset.loops import LineIndex, Loop, loops_in_tree, parse_tree
 from accellium.dataset.offload import poly
-from accellium.dataset.offload.arrays import Scope, assignment_positions
+from accellium.dataset.offload.arrays import ArrayInfo, Scope, assignment_positions
 from accellium.dataset.offload.assemble import region_edits
 from accellium.dataset.offload.calls import Summary, summarize
 from accellium.dataset.offload.callsites import Calls, call_graph, call_units, recursive
@@ -32,6 +32,7 @@ from accellium.dataset.offload.region import (
     Region,
     array_costs,
     choose_region,
+    constant_count,
     per_loop_regions,
     transfer_cost,
 )
@@ -514,10 +515,12 @@ def _host_single_passes(lines: LineIndex, body: Node, region: Region, devices: l
                     _feeds(now, d) or not _may_save(now, d):
                 continue
             rest = [x for x in devices if x is not d]
-            if not rest and not calls:
+            crosses = _crosses(now, d)
+            if not rest and not calls and not crosses:
                 continue
             got, _ = _choose(lines, body, rest, calls, scope, req)
-            if not (got is not None and any(_heavy(u, got, single) for u in got.devices) or
+            if not (crosses or got is not None and any(_heavy(u, got, single)
+                                                       for u in got.devices) or
                     (got is None or not got.devices) and any(
                         req.costs.get(f) for c in calls for f in c.callees)):
                 continue  # no other work would stay offloaded
@@ -543,6 +546,52 @@ def _no_array_more(before: Region, after: Region, fn: Node) -> bool:
     device wrote) trades one estimate for another of the same kind."""
     was = array_costs(before, fn, rows=True)
     return all(c <= was.get(name, 0) for name, c in array_costs(after, fn, rows=True).items())
+
+
+def _crosses(region: Region, d: Device) -> bool:
+    """Must the elements the single pass ``d`` uses cross the bus on every run of the region,
+    whoever calls the function: does ``d`` use memory the function owns -- a true array
+    declared in its body (its lifetime ends with the call, C11 6.2.4p6) or an object it
+    allocates (new at each call, C11 7.22.3) -- of no constant length, that the region moves
+    in for ``d`` to read: copied in at the entry (no earlier unit of the region writes it:
+    the host wrote it in this call) or pushed by an ``update device``.  The
+    host's and the device's copies are separate (OpenACC 3.3, 2.6), an element one side
+    writes reaches the other only by a transfer (2.6.4, 2.14.4), and no caller's region can
+    map that memory to spare it.  Each run then moves about every element ``d`` touches of it
+    for O(1) work on each (:mod:`.single_pass`), where the host would touch each once: "what
+    earns the transfers is outside the function" (:func:`_host_single_passes`) does not hold.
+    (An array of the caller's is left out: its transfers in the function are weighed by the
+    cost test as before.)"""
+    uses = {name: info.uses[d.node.id] for name, info in region.arrays.items()
+            if d.node.id in info.uses and _owned(info) and not constant_count(info.section)}
+    for name, mine in uses.items():
+        life = region.flow.lifetimes.get(name)
+        clause = region.flow.clauses.get(name, "copy")
+        moves_in = life.enter == "copyin" if life is not None else clause in ("copyin", "copy")
+        if moves_in and any(u.read for u in mine) and not _written_before(region, name, d):
+            return True
+    for up in region.flow.updates:
+        pushed = uses.get(up.array)
+        if pushed is None or constant_count(up.section) or up.direction == "self":
+            continue
+        if any(u.read for u in pushed):
+            return True
+    return False
+
+
+def _written_before(region: Region, name: str, d: Device) -> bool:
+    """Does another unit of the region, earlier in the text, write the array ``d`` reads?
+    Then what ``d`` reads may be the device's own values, and the copy in at the entry is for
+    other elements (a section wider than the writes)."""
+    at = {u.node.id: u.node.start_byte for u in region.devices}
+    return any(nid != d.node.id and nid in at and at[nid] < d.node.start_byte and
+               any(u.write for u in us) for nid, us in region.arrays[name].uses.items())
+
+
+def _owned(info: ArrayInfo) -> bool:
+    """Is the array memory the function owns: an object it allocates, or a true array
+    declared in its body?"""
+    return info.alloc is not None or info.shape.local and info.shape.whole
 
 
 def _heavy(u: Unit, region: Region, single: dict[int, bool]) -> bool:

@@ -36,7 +36,7 @@ from accellium.dataset.offload.unwritten import unwritten_buffers
 from accellium.dataset.offload.uses import array_uses, assignments
 
 __all__ = ["Region", "choose_region", "per_loop_regions", "transfer_cost", "array_costs",
-           "IN_LOOP"]
+           "IN_LOOP", "constant_count"]
 
 _ROUNDS = 4
 
@@ -345,6 +345,13 @@ def array_costs(region: Region, fn: Node, rows: bool = False) -> dict[str, int]:
         w = _constant_weight(u.section) or _weight(region.arrays.get(name), rows)
         out[name] = out.get(name, 0) + w * (IN_LOOP if (u.leaf.loops or around > 1) else 1)
     return out
+
+
+def constant_count(section: str) -> bool:
+    """Does the section name a constant number of elements (every length a number:
+    ``u[n-1:1]``, ``t[0:3][0:3]``)?  Else it moves as many as the array's sizes, as
+    :func:`transfer_cost` weighs it."""
+    return _constant_weight(section) is not None
 
 
 def _constant_weight(section: str) -> int | None:
