@@ -125,8 +125,9 @@ def _qualifies(s: Node, scope, on_device: set[str]) -> bool:
             if shape is not None and (shape.kind != "other" or shape.levels != 0):
                 return False
     # every left side is an element the uses saw written
-    return all(any(u.write and u.node.id == _field(st.named_children[0], "left").id
-                   for u in uses) for st in stmts)
+    lefts = [_field(st.named_children[0], "left") for st in stmts]
+    return all(left is not None and any(u.write and u.node.id == left.id for u in uses)
+               for left in lefts)
 
 
 def _fixed(sub, scope) -> bool:
