@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     from accellium.dataset.offload.arrays import ArrayInfo, Scope
     from accellium.dataset.offload.region import Region
 
-__all__ = ["ParamUse", "Summary", "summarize", "host_reads", "host_handled", "caller_span", "caller_spans", "host_conflict",
+__all__ = ["ParamUse", "Summary", "summarize", "summarize_regions", "host_reads", "host_handled", "caller_span", "caller_spans", "host_conflict",
            "covering_arg",
            "parameters", "is_param", "one_dim", "in_units", "ANY_GLOBAL",
            "type_words", "file_array", "file_pointer", "file_scalar", "is_global", "own_names"]
@@ -263,7 +263,8 @@ def _always_runs(fn: Node, region: Region) -> bool:
                    for n in iter_nodes(body) if n.start_byte < region.lay.end)
 
 
-def summarize(fn: Node, scope: Scope, region: Region, defined: set[str]) -> Summary | None:
+def summarize(fn: Node, scope: Scope, region: Region, defined: set[str],
+              units: list[Unit] | None = None) -> Summary | None:
     """The summary of a function whose plan offloads loops (and calls) in ``region`` (None:
     the function has no parameters we can read).  Sections are in the parameters' names and
     those of the file's bound globals (:mod:`.bind`); an array reached through such a global
@@ -271,7 +272,8 @@ def summarize(fn: Node, scope: Scope, region: Region, defined: set[str]) -> Summ
     from accellium.dataset.analysis.tree import root_of
     from accellium.dataset.offload import bind
 
-    units, arrays = region.devices, region.arrays
+    arrays = region.arrays
+    units = region.devices if units is None else units
     always = _always_runs(fn, region)
     name = function_name(fn)[0] or "<anonymous>"
     params = parameters(fn)
@@ -312,7 +314,7 @@ def summarize(fn: Node, scope: Scope, region: Region, defined: set[str]) -> Summ
                            "translate into a caller's names")
             continue
         out.arrays[k] = got
-    _globals_of(out, fn, scope, region, uses, params, glob, names)
+    _globals_of(out, fn, scope, region, uses, params, glob, names, units)
     out.bound = frozenset(g for u in [*out.arrays.values(), *out.globals.values()]
                           for g in poly.names(u.lo) | poly.names(u.hi) if g in glob) | \
         frozenset(out.globals)
@@ -325,6 +327,35 @@ def summarize(fn: Node, scope: Scope, region: Region, defined: set[str]) -> Summ
         if g not in glob or not bind.alias_only(fn, g, names, lambda n: in_units(n, units)))
     out.macros = section_macros(out, fn, region.stmts[0].start_byte if region.stmts else
                                 fn.start_byte, own_names(out))
+    return out
+
+
+def summarize_regions(fn: Node, scope: Scope, regions: list[Region], defined: set[str]
+                      ) -> Summary | None:
+    """The summary of a function whose plan has several regions (split at the calls no
+    region may hold or at its ``return`` statements), when what its device code reaches is
+    only true arrays of its file (``file_arrays``): a caller's region that maps such an array
+    whole holds whatever any of its regions' "present or copy" clauses name of it (OpenACC
+    3.3, 2.7.1), whichever of them runs, and each array counts as written when any region
+    writes it.  Every use of such an array in the function must be in the device code of
+    one of its regions (the summaries are made with all their units), so the host code
+    between and around them touches none of it.  None when a region reaches a parameter, a
+    bound global, a file scalar in a section or a macro: their sections are one region's."""
+    units = [u for r in regions for u in r.devices]
+    got = [summarize(fn, scope, r, defined, units) for r in regions]
+    if any(s is None for s in got):
+        return None
+    sums = [s for s in got if s is not None]
+    if any(s.arrays or s.host_reads or s.globals or s.bound or s.scalars or s.macros
+           for s in sums) or not any(s.file_arrays for s in sums):
+        return None
+    out = sums[0]
+    for s in sums[1:]:
+        out.why_not = out.why_not or s.why_not
+        out.host_params |= s.host_params
+        out.host_globals |= s.host_globals
+        for g, w in s.file_arrays.items():
+            out.file_arrays[g] = out.file_arrays.get(g, False) or w
     return out
 
 
@@ -379,11 +410,13 @@ def host_reads(shape: Shape, on_host: list[ArrayUse], info: ArrayInfo | None, re
 
 
 def _globals_of(out: Summary, fn: Node, scope: Scope, region: Region, uses: list[ArrayUse],
-                params: list[str | None], glob: dict[str, str], names: dict[str, str]) -> None:
+                params: list[str | None], glob: dict[str, str], names: dict[str, str],
+                units: list[Unit]) -> None:
     """The globals the region's device code reaches, into ``out``: arrays through a bound
     pointer (:mod:`.bind`, ``globals``), true arrays of the file (``file_arrays``); or why no
-    call of the function joins a caller's region."""
-    units, name = region.devices, out.function
+    call of the function joins a caller's region.  ``units``: the device code of the
+    function (its regions' units)."""
+    name = out.function
     for g, info in region.arrays.items():
         target = names.get(g)
         if target is not None and glob.get(target) == "pointer" and g not in params:

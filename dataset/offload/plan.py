@@ -15,7 +15,7 @@ from accellium.dataset.loops import LineIndex, Loop, loops_in_tree, parse_tree
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.arrays import ArrayInfo, Scope, assignment_positions
 from accellium.dataset.offload.assemble import region_edits
-from accellium.dataset.offload.calls import Summary, summarize
+from accellium.dataset.offload.calls import Summary, summarize, summarize_regions
 from accellium.dataset.offload.callsites import Calls, call_graph, call_units, recursive
 from accellium.dataset.offload.device import Advisor, CallDevice, Device, Unit, choose_loops
 from accellium.dataset.offload.edits import PlanEdit, Rank
@@ -37,6 +37,7 @@ from accellium.dataset.offload.region import (
     transfer_cost,
 )
 from accellium.dataset.offload.routines import holds_compute_construct, routine_row
+from accellium.dataset.offload.serial import SERIAL_KIND, serial_blocks
 from accellium.dataset.offload.shapes import alloc_sites, declarations, free_sites
 from accellium.dataset.offload.single_pass import SINGLE_PASS_WHY, single_pass
 from accellium.dataset.pragma import is_acc_pragma
@@ -241,7 +242,7 @@ def _fill(plan: FunctionPlan, work: bytes, lines: LineIndex, tree: Tree, fn: Nod
     plan.host_loops = [{"line": lp.line, "why": why} for lp, why in choice.host]
     scope = _scope(fn, root, req.dead, req.objects, req.fresh, req.exit)
     scope.read_args = read_only_args(fn, index)
-    _global_calls(fn, root, scope, req, index)
+    devices = _with_serial_blocks(fn, root, lines, devices, scope, req, index)
     calls: list[CallDevice] = []
     if not req.per_loop:
         calls, why_not = call_units(fn, scope, req.summaries, devices, req.calls,
@@ -280,9 +281,23 @@ def _fill(plan: FunctionPlan, work: bytes, lines: LineIndex, tree: Tree, fn: Nod
                                                 + "#pragma acc routine seq",), Rank.ROUTINE))
     plan.edits = edits
     plan.feeds = {f for region in kept for f in _fed(region)}
-    if req.per_loop or len(kept) != 1:
+    if req.per_loop or not kept:
         return None
-    return summarize(fn, scope, kept[0], req.calls.defined)
+    return summarize(fn, scope, kept[0], req.calls.defined) if len(kept) == 1 else \
+        summarize_regions(fn, scope, kept, req.calls.defined)
+
+
+def _with_serial_blocks(fn: Node, root: Node, lines: LineIndex, devices: list[Device],
+                        scope: Scope, req: _Req, index: FileIndex) -> list[Device]:
+    """The scope's calls reaching the file's globals (:func:`_global_calls`); the offloaded
+    loops with the element copies beside them that run as ``serial`` constructs
+    (:mod:`.serial`; not in the per-loop baseline, whose loops each have their own
+    region)."""
+    _global_calls(fn, root, scope, req, index)
+    if req.per_loop:
+        return devices
+    return sorted([*devices, *serial_blocks(fn, lines, devices, scope)],
+                  key=lambda d: d.node.start_byte)
 
 
 def _own_compute_why(names: list[str]) -> str:
@@ -382,7 +397,7 @@ def _regions(plan: FunctionPlan, lines: LineIndex, fn: Node, devices: list[Devic
             plan.notes += [f"no single data region: {p}" for p in problems]
             if split:
                 plan.notes.append(f"{len(split)} data region(s) between the calls that no "
-                                  "region may hold")
+                                  "region may hold and the `return` statements")
             kept, home, problems = split, split_home, []
     plan.homed = bool(home)
     for d, why in home:
@@ -426,6 +441,9 @@ def _cheapest(lines: LineIndex, body: Node, devices: list[Device], calls: list[C
         region, devices, passes = _host_single_passes(lines, body, region, devices, calls,
                                                       scope, req)
         home += [(d, SINGLE_PASS_WHY) for d in passes]
+    if region is not None and region.devices and all(
+            isinstance(d, Device) and d.loop.kind == SERIAL_KIND for d in region.devices):
+        region = None  # element copies alone: the region would move arrays for a few elements
     return region, problems, home
 
 
@@ -452,7 +470,8 @@ def _split_at_barriers(lines: LineIndex, body: Node, devices: list[Device],
     generates data no device code of its own region reads would copy every element out at
     the region's end, where the host computes it for less and the next region copies it in
     either way.  Returns the regions and the loops the rules left on the host, with why."""
-    walls = sorted(c.start_byte for c, _, _ in [*scope.barriers, *scope.pointer_walls])
+    walls = sorted([*(c.start_byte for c, _, _ in [*scope.barriers, *scope.pointer_walls]),
+                    *_returns(body)])
     units: list[Unit] = sorted([*devices, *calls], key=lambda u: u.node.start_byte)
     for u in units:
         n = u.node.parent
@@ -480,6 +499,13 @@ def _split_at_barriers(lines: LineIndex, body: Node, devices: list[Device],
     if any(spans[k][1] > spans[k + 1][0] for k in range(len(spans) - 1)):
         return [], []
     return out, home
+
+
+def _returns(body: Node) -> list[int]:
+    """Where the function's ``return`` statements start: a data construct is a structured
+    block no branch may leave (OpenACC 3.3, 2.6.5; C11 6.8.6.4 ends the function there), so
+    the units before and after one can only be held by regions of their own."""
+    return [n.start_byte for n in iter_nodes(body) if n.type == "return_statement"]
 
 
 def _host_single_passes(lines: LineIndex, body: Node, region: Region, devices: list[Device],
