@@ -441,11 +441,11 @@ class Extents:
         if not conds:
             return lo, hi
         used = {n for p in lo + hi for n in poly.names(p)}
-        compared: dict[str, list[tuple[str, poly.Poly, Node]]] = {}
+        compared: dict[str, list[tuple[str, Node | guards.Offset, Node]]] = {}
         for cond, holds in conds:
-            for name, o, other in guards.implied(cond, holds):
+            for name, o, side in guards.implied(cond, holds):
                 if name in used and name not in gone:
-                    compared.setdefault(name, []).append((o, other, cond))  # type: ignore[arg-type]
+                    compared.setdefault(name, []).append((o, side, cond))
         for name, comparisons in compared.items():
             whole = self._outer_range(top if where is None else where, name)
             if whole is None:
