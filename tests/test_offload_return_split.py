@@ -119,6 +119,9 @@ def test_the_early_return_splits_and_main_holds_the_calls():
     _, plans = plan_text(_kernel("globals"), get_engine("analysis"),
                          program=[CHECK.encode()])
     assert len(plans["advance"].loops) == 2, plans["advance"].notes
+    # the note says what the regions lie between: here a `return`, and no call
+    split = [n for n in plans["advance"].notes if "data region(s), split where" in n]
+    assert split and "`return`" in split[0] and "call" not in split[0], plans["advance"].notes
     assert len(plans["main"].calls) == 2, plans["main"].notes
     _, twin = plan_text(_kernel("param"), get_engine("analysis"),
                         program=[CHECK.encode()])

@@ -102,6 +102,8 @@ def test_a_region_on_each_side_of_a_call_no_region_may_hold(tmp_path):
     text, plans = plan_text(split, engine)
     run = plans["run"]
     assert len(run.loops) == 4, (run.loops, run.notes)
+    said = [n for n in run.notes if "data region(s), split where" in n]
+    assert said and "a call no region may hold" in said[0], run.notes
     datas = [a for a in acc_lines(text) if a.startswith("#pragma acc data")]
     assert len(datas) == 2, acc_lines(text)
     # the first region copies out `a`, which the call reads; the second copies it in

@@ -396,8 +396,8 @@ def _regions(plan: FunctionPlan, lines: LineIndex, fn: Node, devices: list[Devic
         if split or split_home:
             plan.notes += [f"no single data region: {p}" for p in problems]
             if split:
-                plan.notes.append(f"{len(split)} data region(s) between the calls that no "
-                                  "region may hold and the `return` statements")
+                plan.notes.append(f"{len(split)} data region(s), split where "
+                                  + _split_reasons(body, scope))
             kept, home, problems = split, split_home, []
     plan.homed = bool(home)
     for d, why in home:
@@ -499,6 +499,17 @@ def _split_at_barriers(lines: LineIndex, body: Node, devices: list[Device],
     if any(spans[k][1] > spans[k + 1][0] for k in range(len(spans) - 1)):
         return [], []
     return out, home
+
+
+def _split_reasons(body: Node, scope: Scope) -> str:
+    """What the regions of a split lie between: the calls no region may hold, the
+    ``return`` statements, or both (what :func:`_split_at_barriers` splits at)."""
+    why = []
+    if scope.barriers or scope.pointer_walls:
+        why.append("a call no region may hold runs")
+    if _returns(body):
+        why.append("a `return` leaves the function")
+    return " or ".join(why) or "the function's structure requires"
 
 
 def _returns(body: Node) -> list[int]:
