@@ -139,3 +139,21 @@ def test_inner_loop_section_under_a_guard_on_a_fixed_name(case):
     inner = [n for n in iter_nodes(fn) if n.type == "for_statement"][1]
     got = loop_sections(inner, fn, root)
     assert got.get("a") == want, got
+
+
+def test_a_region_inside_the_outer_loop_is_cut_too():
+    """A data region over statements of the outer loop's body (what ``region.py`` builds its
+    sections from) acts at its entry whatever the guard inside it says: the same cut."""
+    from accellium.dataset.offload.extent import Extents
+
+    src = SRC.replace("GUARDED", "if (i + 1 < n) a[i][j] = a[i + 1][j];").encode()
+    root = parse_tree(src, "c").root_node
+    outer, inner = [n for n in iter_nodes(root) if n.type == "for_statement"]
+    use = next(n for n in iter_nodes(inner) if n.type == "subscript_expression"
+               and n.text == b"a[i + 1]")
+    row = use.child_by_field_name("index")
+    spans = {}
+    for cut in (False, True):
+        got = Extents([inner], fixed_guards=cut).span(row, use)
+        spans[cut] = got.section() if got is not None else None
+    assert spans == {False: "i+1:1", True: "1:n-1"}, spans
