@@ -422,9 +422,9 @@ class Extents:
     def _fixed_guarded(self, lo: tuple[poly.Poly, ...], hi: tuple[poly.Poly, ...], at: Node,
                        top: Node, where: Node | None, gone: set[str | None]
                        ) -> tuple[tuple[poly.Poly, ...], tuple[poly.Poly, ...]] | None:
-        """The bounds without the names that keep one value while the directive runs (an
-        outer loop's index, a parameter) where a guard inside the directive's statement
-        compares such a name and cuts the values the bounds reach.  The directive maps its
+        """The bounds without the index of a loop around the directive (a name that keeps one
+        value while the directive runs) where a guard inside the directive's statement
+        compares it and cuts the values the bounds reach.  The directive maps its
         section whenever it runs, whether or not a condition inside its statement holds
         (OpenACC 3.3, 2.6.5: data clauses act at the construct's entry), while the access runs
         only where it holds (C11 6.8.4.1): ``if (i + 1 < n) a[i + 1][j]`` in a loop over ``j``

@@ -229,7 +229,8 @@ def _file_pointers(root: Node) -> dict[str, bool]:
     return out
 
 
-def pointer_stores(body: Node, root: Node) -> list[tuple[Node, frozenset[str]]]:
+def pointer_stores(body: Node, root: Node, memo: dict[str, object] | None = None
+                   ) -> list[tuple[Node, frozenset[str]]]:
     """The calls under ``body`` that may store to a pointer declared at file scope, with those
     pointers: their callee, or a function of the file it calls, assigns it by name, or a macro
     call's expansion does (:func:`.global_scalars.file_stores`); a call that may run code of
@@ -238,10 +239,16 @@ def pointer_stores(body: Node, root: Node) -> list[tuple[Node, frozenset[str]]]:
     such a store the name designates another allocation (C11 6.5.16p3): a data region that
     mapped the pointer's section when it started does not hold what the name reaches after
     the call (its updates and exit clauses would name memory that is not present,
-    OpenACC 3.3, 2.6.5, 2.14.4), so no region that maps it may hold the call."""
+    OpenACC 3.3, 2.6.5, 2.14.4), so no region that maps it may hold the call.  ``memo``: as
+    for :func:`call_touches` (the file's pointers derived once for all its functions)."""
     from accellium.dataset.offload.global_scalars import ANY, file_stores, stores
 
-    pointers = _file_pointers(root)
+    pointers = cast("dict[str, bool] | None", memo.get("file_pointers")) \
+        if memo is not None else None
+    if pointers is None:
+        pointers = _file_pointers(root)
+        if memo is not None:
+            memo["file_pointers"] = pointers
     if not pointers:
         return []
     by_fn, escaped = file_stores(root)

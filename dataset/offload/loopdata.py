@@ -160,8 +160,8 @@ def _collect(found: list[ArrayUse], aliases: dict[str, Target], values: list[Nod
     return rows, uses, shapes, bad
 
 
-def _reached(cut: list[list[Span]], kept: list[list[Span]] | None, dims: int,
-             mins: dict[str, int]) -> list[list[Span]]:
+def _uncut_where_reached(cut: list[list[Span]], kept: list[list[Span]] | None, dims: int,
+                         mins: dict[str, int]) -> list[list[Span]]:
     """The accesses' spans, each guarded access's span in terms of the outer index it is
     cut by (:meth:`.extent.Extents._fixed_guarded`) where the accesses no such guard cuts
     reach it all at every value of that index: then the elements the directive maps at that
@@ -213,7 +213,7 @@ def loop_data(loop: Node, fn: Node, root: Node, decls: dict[str, list[Shape]] | 
         if name in bad:
             continue
         shape = shapes[name]
-        got = _reached(got, kept.get(name), dims_needed(shape), ex.mins)
+        got = _uncut_where_reached(got, kept.get(name), dims_needed(shape), ex.mins)
         spans = _union(got, dims_needed(shape), ex.mins)
         if spans is None and dims_needed(shape):
             spans = _valued(got, dims_needed(shape), ex, root, loop.start_byte, decls)

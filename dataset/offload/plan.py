@@ -324,7 +324,7 @@ def _global_calls(fn: Node, root: Node, scope: Scope, req: _Req, index: FileInde
         f"the call to `{text(_field(call, 'function'))}` at line {call.start_point[0] + 1} may "
         f"store to the global pointer `{sorted(names)[0]}`: a region mapping its section "
         "would not hold what it points to after the call"))
-        for call, names in pointer_stores(_field(fn, "body") or fn, root)]
+        for call, names in pointer_stores(_field(fn, "body") or fn, root, index.memo)]
     for call, hit in walls:
         where = (f"the call to `{text(_field(call, 'function'))}` at line "
                  f"{call.start_point[0] + 1}")

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from tree_sitter import Node
 
+from accellium.dataset.analysis.scope import function_name
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, op, text
 from accellium.dataset.loop_walk import Loop
@@ -63,7 +64,7 @@ def serial_blocks(fn: Node, lines: LineIndex, devices: list[Device], scope) -> l
              if d.node.parent is not None and d.node.parent.type == "compound_statement"}
     taken = [(d.node.start_byte, d.node.end_byte) for d in devices]
     out: list[Device] = []
-    name = text(_field(fn, "declarator")) if _field(fn, "declarator") is not None else None
+    name = function_name(fn)[0]
     for block in homes.values():
         for s in block.named_children:
             if any(a <= s.start_byte < b for a, b in taken):
