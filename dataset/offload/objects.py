@@ -44,7 +44,11 @@ from accellium.dataset.offload.callgraph import param_names as _params
 from accellium.dataset.offload.killed import object_size
 from accellium.dataset.offload.known import macro_constants
 from accellium.dataset.offload.member_counts import fixed_member, member_alloc_count
-from accellium.dataset.offload.outparams import returns_count, stored_through
+from accellium.dataset.offload.outparams import (
+    count_stored_through,
+    returns_count,
+    stored_through,
+)
 from accellium.dataset.offload.shapes import alloc_sites, declarations, shape_of
 from accellium.dataset.offload.uses import Assignments, assignments
 
@@ -132,7 +136,9 @@ def _object_count(caller: Node, x: str, known: _Known, f: _File, depth: int = 0,
     allocs = [s for s in alloc_sites(body) if s.name == x]
     positions = assignment_positions(caller).get(x, [])
     if not allocs and depth < _OUT_DEPTH:
-        return _stored_count(caller, x, known, f, depth)
+        got = _stored_count(caller, x, known, f, depth)
+        c = count_stored_through(caller, x, f.lookup) if got is None else None
+        return poly.var(c) if c is not None else got
     if len(allocs) != 1 or \
             any(not (allocs[0].stmt.start_byte <= p < allocs[0].stmt.end_byte) for p in positions):
         return None
