@@ -145,8 +145,8 @@ def _stores(fn: Node, key: str) -> list[Node]:
 
 
 def fixed_member(fn: Node, key: str) -> bool:
-    """Does ``key`` hold, everywhere in ``fn``, the value it had on entry (an
-    :func:`own_member` with no store)?"""
+    """Does ``key`` hold, everywhere in ``fn``, one value (an :func:`own_member` with no
+    store: a parameter's from the call, a local's from its initialiser)?"""
     return own_member(fn, key) and not _stores(fn, key)
 
 
