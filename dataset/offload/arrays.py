@@ -27,6 +27,7 @@ from accellium.dataset.offload.extent import Extents, Span, union
 from accellium.dataset.offload.known import macro_values, macros_spelled_out, spelled_out
 from accellium.dataset.offload.member_args import MemberArg
 from accellium.dataset.offload.members import member_shape, read_object
+from accellium.dataset.offload.plain_structs import element_of_member
 from accellium.dataset.offload.shapes import AllocSite, Shape, macro_statement, shape_of
 from accellium.dataset.offload.uses import ArrayUse, array_uses, assignments
 from accellium.dataset.offload.views import view_uses
@@ -207,6 +208,9 @@ def _device_uses(d: Device, scope: Scope) -> tuple[list[ArrayUse], str | None]:
     uses, why = view_uses(array_uses(d.node), d.node)
     if why is not None:
         return [], why
+    # `a[e].m[k]`: in the element `a[e]` of plain data (:mod:`.plain_structs`)
+    uses = [(element_of_member(u, scope.fn, scope.shape) if u.member else None) or u
+            for u in uses]
     objects = {got[0] for u in uses if (got := member_parts(u.name)) is not None}
     for u in uses:
         if u.name in local or u.name in private:

@@ -32,7 +32,8 @@ from __future__ import annotations
 
 from tree_sitter import Node
 
-from accellium.dataset.analysis.scope import function_name
+from accellium.dataset.analysis.member_reads import parse_key
+from accellium.dataset.analysis.scope import declared_names, function_name
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import named, text, unparen
 from accellium.dataset.analysis.tree import root_of as _root_of
@@ -42,7 +43,12 @@ from accellium.dataset.offload.callgraph import CallGraph as _File
 from accellium.dataset.offload.callgraph import param_names as _params
 from accellium.dataset.offload.killed import object_size
 from accellium.dataset.offload.known import macro_constants
-from accellium.dataset.offload.outparams import returns_count, stored_through
+from accellium.dataset.offload.member_counts import fixed_member, member_alloc_count
+from accellium.dataset.offload.outparams import (
+    count_stored_through,
+    returns_count,
+    stored_through,
+)
 from accellium.dataset.offload.shapes import alloc_sites, declarations, shape_of
 from accellium.dataset.offload.uses import Assignments, assignments
 
@@ -94,17 +100,23 @@ def _at_call(caller: Node, call: Node, k: int, callee: Node, known: _Known, f: _
     a = unparen(args[k]) if k < len(args) else None
     if a is None or a.type != "identifier":
         return None
-    count = _object_count(caller, text(a), known, f)
+    top = call
+    body = _field(caller, "body")
+    while top.parent is not None and top.parent != body:
+        top = top.parent
+    count = _object_count(caller, text(a), known, f, until=top.end_byte)
     if count is None:
         return None
     return _in_callee(caller, count, args, callee)
 
 
-def _object_count(caller: Node, x: str, known: _Known, f: _File, depth: int = 0
-                  ) -> poly.Poly | None:
+def _object_count(caller: Node, x: str, known: _Known, f: _File, depth: int = 0,
+                  until: int | None = None) -> poly.Poly | None:
     """The element count of the object the caller's ``x`` is (a local true array), points to
     from its one allocation, points to from a callee's allocation stored through ``&x``
-    (:mod:`.outparams`), or (a parameter) points to at every call of the caller."""
+    (:mod:`.outparams`), or (a parameter) points to at every call of the caller.  ``until``:
+    where the caller's statement holding the call ends (a size kept in a member need hold only
+    up to there: :mod:`.member_counts`)."""
     shape = shape_of(x, declarations(caller, _root_of(caller)))
     if shape is None or shape.decl is None or _static_decl(shape.decl):
         return None
@@ -124,11 +136,22 @@ def _object_count(caller: Node, x: str, known: _Known, f: _File, depth: int = 0
     allocs = [s for s in alloc_sites(body) if s.name == x]
     positions = assignment_positions(caller).get(x, [])
     if not allocs and depth < _OUT_DEPTH:
-        return _stored_count(caller, x, known, f, depth)
-    if len(allocs) != 1 or allocs[0].count is None or \
+        got = _stored_count(caller, x, known, f, depth)
+        c = count_stored_through(caller, x, f.lookup) if got is None else None
+        return poly.var(c) if c is not None else got
+    if len(allocs) != 1 or \
             any(not (allocs[0].stmt.start_byte <= p < allocs[0].stmt.end_byte) for p in positions):
         return None
-    return _macros_folded(allocs[0].count, caller, allocs[0].stmt.start_byte)
+    count = allocs[0].count
+    if count is None:  # ``malloc(s.bytes)``, the size kept in a member (:mod:`.member_counts`)
+        count = member_alloc_count(caller, allocs[0].stmt, x, _element_type(shape.decl, x),
+                                   until)
+    return _macros_folded(count, caller, allocs[0].stmt.start_byte)
+
+
+def _element_type(decl: Node, x: str) -> str:
+    """The type ``x``'s declaration names (``T`` of ``T *x``)."""
+    return next((d.type_name for d in declared_names(decl) if d.name == x), "")
 
 
 def _macros_folded(count: poly.Poly | None, fn: Node, at: int) -> poly.Poly | None:
@@ -227,6 +250,18 @@ def _spelled(count: poly.Poly, local: list[str], a: Assignments) -> poly.Poly | 
     return out
 
 
+def _member_renamed(key: str, by_arg: dict[str, str], callee: Node) -> str | None:
+    """``s.m`` of the caller as the callee's ``t.m``, when ``s`` is passed by value to the
+    parameter ``t`` and the callee never changes ``t.m`` (:func:`.member_counts.fixed_member`:
+    the parameter is a copy of the argument, C11 6.5.2.2p4, so ``t.m`` is ``s.m`` at the call
+    throughout the callee)."""
+    read = parse_key(key)
+    if read is None or read[2] or read[0] not in by_arg:
+        return None
+    renamed = by_arg[read[0]] + key[len(read[0]):]
+    return renamed if fixed_member(callee, renamed) else None
+
+
 def _renamed(count: poly.Poly, args: list[Node], callee: Node) -> poly.Poly | None:
     """``count`` in the callee's parameters: each name passed unchanged as an argument to a
     parameter the callee never assigns."""
@@ -240,9 +275,10 @@ def _renamed(count: poly.Poly, args: list[Node], callee: Node) -> poly.Poly | No
             by_arg.setdefault(text(a), params[j] or "")
     out: poly.Poly | None = count
     for n in poly.names(count):
-        if n not in by_arg:
+        renamed = by_arg.get(n) or _member_renamed(n, by_arg, callee)
+        if renamed is None:
             return None
-        out = poly.subst(out, n, poly.var("\0" + by_arg[n])) if out is not None else None
+        out = poly.subst(out, n, poly.var("\0" + renamed)) if out is not None else None
     if out is None:
         return None
     return {tuple(sorted(v.lstrip("\0") for v in t)): c for t, c in out.items()}

@@ -33,7 +33,23 @@ by name (:func:`returns_count`):
 * between the allocation and the ``return`` nothing takes an address, calls anything but
   ``malloc``, ``calloc`` or ``free``, or stores into a name the expression reads; each store is
   to a variable or to an element (``B[i]``, ``*B``) of a parameter or of another such fresh
-  allocation ``B`` — so the expression has the same value at the ``return``."""
+  allocation ``B`` — so the expression has the same value at the ``return``.
+
+The other way round (:func:`count_stored_through`): ``T *x = g(..., &c, ...);`` where ``g``
+returns its allocation and stores the count through a parameter (Rodinia b+tree's
+``knodes = build_tree(&knodes_elem, ...)``).  ``c`` holds the count when:
+
+* ``g`` has no ``goto``; its only ``return`` is the last statement of its body and returns a
+  local pointer ``p`` whose only assignment is its one allocation, a statement of the body
+  (not in a loop or branch);
+* ``g`` names the parameter ``out`` once, in ``*out = e;``, a statement of its body after the
+  allocation, ``e`` spelled as the allocation's count expression, which reads only names,
+  constants and arithmetic: parameters or locals of ``g`` whose address is never taken (a
+  variable without its address is changed only by a store naming it, C11 6.5p7), none of them
+  assigned between the allocation and that store — so ``e`` is the count there;
+* in the caller ``x`` is declared with that call as its value and of ``p``'s element type
+  (the count is of ``T`` elements), and ``c`` is a local named by no assignment but that one
+  ``&c``: it holds what ``g`` stored (6.5.3.2p4)."""
 
 from __future__ import annotations
 
@@ -58,7 +74,7 @@ from accellium.dataset.offload.callgraph import param_names
 from accellium.dataset.offload.nodes import callee_name
 from accellium.dataset.offload.shapes import alloc_sites, count_expression, declarations, shape_of
 
-__all__ = ["Stored", "stored_through", "returns_count"]
+__all__ = ["Stored", "stored_through", "returns_count", "count_stored_through"]
 
 #: a function's one definition and its parameters (:meth:`.callgraph.CallGraph.lookup`)
 Lookup = Callable[[str], "tuple[Node, list[str | None]] | None"]
@@ -220,3 +236,108 @@ def _unchanged(fn: Node, body: Node, start: int, end: int, names: set[str],
                 not (text(b) in params or _fresh(fn, body, text(b), assigned)):
             return False
     return True
+
+
+def count_stored_through(caller: Node, x: str, lookup: Lookup) -> str | None:
+    """The caller's name ``c`` holding the element count of the object ``x`` points to, when
+    ``x`` is initialised by a call ``g(..., &c, ...)`` that returns its allocation and stores
+    the count through that parameter (the module's rule; None: not shown)."""
+    decls = [n for n in iter_nodes(caller) if n.type == "init_declarator" and
+             _declarator_id(_field(n, "declarator")) == x]
+    if len(decls) != 1 or assignment_positions(caller).get(x):
+        return None
+    call = unparen(_field(decls[0], "value"))
+    name = callee_name(call) if call is not None and call.type == "call_expression" else None
+    got = lookup(name) if name is not None else None
+    if call is None or got is None:
+        return None
+    callee, params = got
+    found = _returns_with_count(callee)
+    if found is None:
+        return None
+    p, out = found
+    if _element_type(caller, x) != _element_type(callee, p) or out not in params:
+        return None
+    args = [a for a in named(_field(call, "arguments")) if a.type != "comment"]
+    k = params.index(out)
+    arg = unparen(args[k]) if k < len(args) else None
+    if arg is None or arg.type != "pointer_expression" or op(arg) != "&":
+        return None
+    c = unparen(_field(arg, "argument"))
+    if c is None or c.type != "identifier" or not _local(caller, text(c)) or \
+            assignment_positions(caller).get(text(c), []) != [arg.start_byte]:
+        return None
+    return text(c)
+
+
+def _declarator_id(d: Node | None) -> str | None:
+    """The name a ``T *x`` declarator declares (one pointer level)."""
+    if d is None or d.type != "pointer_declarator":
+        return None
+    inner = _field(d, "declarator")
+    return text(inner) if inner is not None and inner.type == "identifier" else None
+
+
+def _element_type(fn: Node, name: str) -> str | None:
+    shape = shape_of(name, declarations(fn, _root_of(fn)))
+    if shape is None or shape.decl is None or shape.kind != "pointer" or shape.levels != 1:
+        return None
+    return norm(text(_field(shape.decl, "type")))
+
+
+def _returns_with_count(fn: Node) -> tuple[str, str] | None:
+    """(``p``, ``out``) when ``fn`` returns its local allocation ``p`` and stores its count
+    through its parameter ``out`` (the module's rule)."""
+    body = _field(fn, "body")
+    if body is None or any(n.type == "goto_statement" for n in iter_nodes(body)):
+        return None
+    returns = [n for n in iter_nodes(body) if n.type == "return_statement"]
+    top = [s for s in named(body) if s.type != "comment"]
+    value = unparen(named(returns[0])[0]) if len(returns) == 1 and named(returns[0]) else None
+    if not top or top[-1] != returns[0] or value is None or value.type != "identifier":
+        return None
+    p = text(value)
+    allocs = [a for a in alloc_sites(body) if a.name == p]
+    assigned = assignment_positions(fn)
+    if len(allocs) != 1 or allocs[0].stmt.parent != body or not _fresh(fn, body, p, assigned):
+        return None
+    site = allocs[0].stmt
+    count = unparen(count_expression(allocs[0]))
+    if count is None or any(n.is_named and n.type not in _ARITH for n in iter_nodes(count)):
+        return None
+    names = {text(n) for n in iter_nodes(count) if n.type == "identifier"}
+    addressed = addressed_names(body)
+    params = [n for n in param_names(fn) if n]
+    if any(not (n in params or _local(fn, n)) or n in addressed for n in names):
+        return None
+    for out in params:
+        stmt = _count_store(body, out, count)
+        if stmt is None or stmt.start_byte < site.end_byte or assigned.get(out):
+            continue
+        if any(site.end_byte <= at < stmt.start_byte for n in names for at in assigned.get(n, [])):
+            return None
+        return p, out
+    return None
+
+
+#: the expressions a count stored back may be: names, constants, arithmetic
+_ARITH = frozenset({"identifier", "number_literal", "binary_expression",
+                    "parenthesized_expression", "comment"})
+
+
+def _count_store(body: Node, out: str, count: Node) -> Node | None:
+    """The statement ``*out = e;`` of ``body`` (its outermost block) when it is the only place
+    naming ``out`` and ``e`` is spelled as ``count``."""
+    uses = [n for n in iter_nodes(body) if n.type == "identifier" and text(n) == out]
+    if len(uses) != 1:
+        return None
+    star = uses[0].parent
+    store = star.parent if star is not None else None
+    stmt = store.parent if store is not None else None
+    if star is None or star.type != "pointer_expression" or op(star) != "*" or \
+            store is None or store.type != "assignment_expression" or op(store) != "=" or \
+            _field(store, "left") != star or stmt is None or \
+            stmt.type != "expression_statement" or stmt.parent != body:
+        return None
+    e = unparen(_field(store, "right"))
+    return stmt if e is not None and norm(text(e)) == norm(text(count)) else None

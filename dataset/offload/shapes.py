@@ -283,7 +283,8 @@ _HEADER_DECLS: ContextVar[tuple[bytes, tuple[tuple[int, Node], ...]] | None] = \
 
 
 def _file_scope(root: Node) -> list[Node]:
-    """The declarations and function definitions at file scope of a header's tree, those
+    """The declarations, type definitions and function definitions at file scope of a
+    header's tree, those
     inside its include guard (``#ifndef G`` / ``#define G`` ... ``#endif`` around the whole
     text) included; none of another conditional group."""
     tops = [n for n in named(root) if n.type != "comment"]
@@ -295,7 +296,8 @@ def _file_scope(root: Node) -> list[Node]:
                 text(_field(kids[0], "name")) == text(guard) and \
                 text(tops[0]).startswith("#ifndef"):
             tops = kids
-    return [n for n in tops if n.type in ("declaration", "function_definition")]
+    return [n for n in tops if n.type in ("declaration", "function_definition",
+                                          "type_definition")]
 
 
 @contextmanager
@@ -338,6 +340,16 @@ def header_functions(root: Node) -> list[Node]:
     if hdr is None or root.text != hdr[0]:
         return []
     return [d for _, d in hdr[1] if d.type == "function_definition"]
+
+
+def header_types(root: Node, before: int) -> list[Node]:
+    """The file-scope declarations and ``typedef`` s of the headers the file ``root``
+    includes before byte ``before`` (within :func:`header_declarations`, for the file it
+    names; none otherwise): where a structure the file uses may be defined."""
+    hdr = _HEADER_DECLS.get()
+    if hdr is None or root.text != hdr[0]:
+        return []
+    return [d for at, d in hdr[1] if at < before and d.type in ("declaration", "type_definition")]
 
 
 def _from_headers(out: dict[str, list[Shape]], fn: Node, root: Node) -> None:
