@@ -59,7 +59,7 @@ from accellium.dataset.analysis.macros import Macro, definition, tokens, used_ma
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import text
 
-__all__ = ["Included", "read_includes", "within", "given_macros", "parameters_at", "read_at_most", "MAX_DEPTH", "MAX_FILE_BYTES", "MAX_TOTAL_BYTES",
+__all__ = ["Included", "read_includes", "within", "given_macros", "parameters_at", "declarations_at", "read_at_most", "MAX_DEPTH", "MAX_FILE_BYTES", "MAX_TOTAL_BYTES",
            "MAX_FILES"]
 
 MAX_DEPTH = 8  # nested includes followed (the file's own includes are depth 1)
@@ -139,7 +139,8 @@ class Included:
         headers = self.visible(offset, constants=True)
         table = {**headers, **{k: v for k, v in self.local.items() if k not in headers}}
         params = parameters_at(root, offset) if root is not None else ""
-        code = f"{code}\n{params}" if params else code
+        local = declarations_at(root, offset) if root is not None else ""
+        code = "\n".join(t for t in (code, params, local) if t)
         return tuple(m for m in used_macros(code, table) if headers.get(m.name) is m)
 
     def fresh(self, open_buffers: Mapping[str, bytes] | None = None) -> bool:
@@ -476,6 +477,33 @@ def parameters_at(root: Node, offset: int) -> str:
         d = _field(d, "declarator")
     params = _field(d, "parameters") if d is not None else None
     return text(params) if params is not None else ""
+
+
+def declarations_at(root: Node, offset: int) -> str:
+    """The declarations the function holding byte ``offset`` makes before it, in the blocks
+    that hold it ('' outside a function): where a loop's local arrays are declared, maybe
+    through a header's macro standing for a declaration (``POLYBENCH_2D_ARRAY_DECL(A, ...);``
+    is ``double (*A)[N][M]; A = ...``, C11 6.10.3), which the loop's scope must then carry
+    for their shapes, as for :func:`parameters_at`.  A statement that is a call of a name is
+    taken for such a macro (only the header macros it names are used)."""
+    n: Node | None = root.descendant_for_byte_range(offset, offset)
+    blocks: list[Node] = []
+    while n is not None and n.type != "function_definition":
+        if n.type == "compound_statement":
+            blocks.append(n)
+        n = n.parent
+    if n is None:
+        return ""
+    out: list[str] = []
+    for b in reversed(blocks):
+        for c in b.named_children:
+            if c.end_byte > offset:
+                break
+            if c.type == "declaration" or (
+                    c.type == "expression_statement" and c.named_children
+                    and c.named_children[0].type == "call_expression"):
+                out.append(text(c))
+    return "\n".join(out)
 
 
 def given_macros(macros: Sequence[Macro], source: bytes, lang: str = "c",

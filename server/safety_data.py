@@ -623,6 +623,8 @@ def complete_data(p, facts, notes: list[str]):
         # copies the host addresses `rows[r].val` holds): only what other clauses name
         unmapped += _unmapped_chains(facts, placed, named)
     _returned_scalars(p.directive, facts, seen | named, placed, changed)
+    # a name both the loop and the predicted clauses leave without an extent is one name
+    missing_extent, unmapped = list(dict.fromkeys(missing_extent)), list(dict.fromkeys(unmapped))
     if unmapped:
         notes.append(_unmappable(p.directive, unmapped))
         return None

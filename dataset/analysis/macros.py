@@ -35,6 +35,7 @@ from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import root_of, text, unparen
 
 __all__ = ["Macro", "MacroTable", "table_of", "expand", "expanded", "expanded_call", "expanded_text",
+           "parsed_expression",
            "file_expansion", "file_macros", "header_macros", "visible_at", "macro_calls", "definition", "parse_define", "used_macros",
            "tokens", "MAX_DEPTH", "MAX_CHARS"]
 
@@ -276,6 +277,11 @@ def _expression(source: str, lang: str) -> Node | None:
     init = _field(decl, "declarator")
     value = _field(init, "value") if init is not None else None
     return value if value is not None and value.type == "parenthesized_expression" else None
+
+
+def parsed_expression(source: str, lang: str = "c") -> Node | None:
+    """The C expression ``source`` parsed alone, in parentheses (None: it is not one)."""
+    return _expression(source, lang)
 
 
 def expanded_text(source: str, table: Mapping[str, Macro], lang: str = "c") -> Node | None:

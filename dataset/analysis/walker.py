@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 
 from tree_sitter import Node
 
@@ -27,6 +28,7 @@ from accellium.dataset.analysis.macros import (
     expanded,
     expanded_call,
     macro_calls,
+    parsed_expression,
 )
 from accellium.dataset.analysis.tree import (
     LOOP_TYPES,
@@ -105,6 +107,32 @@ def _dereferences(node: Node | None) -> list[Node]:
             continue
         stack.extend(reversed(n.named_children))
     return out
+
+
+@lru_cache(maxsize=4)
+def _zero(lang: str) -> Node:
+    """The subscript ``0`` (a node of its own tree)."""
+    got = unparen(parsed_expression("0", lang))
+    assert got is not None
+    return got
+
+
+def _dereferenced_base(base: Node | None, lang: str) -> tuple[Node | None, list[Node]]:
+    """The base of a subscript chain with its leading dereferences made subscripts:
+    ``(*x)[i]`` is ``x[0][i]`` (C11 6.5.2.1p2, ``E1[E2]`` is ``*((E1)+(E2))``, so ``*x`` is
+    ``x[0]``): x points to an array (``T (*x)[N]``) or to a pointer, and the element is
+    in the first object x points to, never ``x[i]``.  Returns (base, the ``0`` subscripts
+    to put before the chain's own)."""
+    lead: list[Node] = []
+    cur = unparen(base)
+    while cur is not None and cur.type == "pointer_expression" and op(cur) == "*":
+        inner = unparen(_field(cur, "argument"))
+        if inner is None or not (inner.type in ("identifier", "field_expression") or
+                                 (inner.type == "pointer_expression" and op(inner) == "*")):
+            return base, []
+        lead.append(_zero(lang))
+        cur = inner
+    return (cur, lead) if lead else (base, [])
 
 
 def _sum_terms(node: Node) -> list[tuple[int, Node | None]]:
@@ -403,12 +431,13 @@ class _Walker:
     # -- array accesses ---------------------------------------------------------------------
     def access(self, node: Node, write: bool, read: bool) -> None:
         base, idx = subscripts(node)
+        base, lead = _dereferenced_base(base, self.lang)
         name = _base_name(base)
         if name is None:
             self.push(*((self.expr, (i, None)) for i in idx),
                       *(((self.expr, (base, None)),) if base is not None else ()))
             return
-        self._record(name, idx, write, read, node)
+        self._record(name, lead + idx, write, read, node, walk=idx if lead else None)
 
     def element(self, node: Node, write: bool, read: bool) -> bool:
         """A member of an array element (``p[i].x``) or what an element pointer reaches
