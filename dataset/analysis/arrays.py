@@ -27,7 +27,8 @@ from accellium.dataset.analysis.deep import member_of
 from accellium.dataset.analysis.facts import Dependence, DepKind
 from accellium.dataset.analysis.rows import Bound, Bounds, Key, disjoint, loop_range
 from accellium.dataset.analysis.scalars import Parent
-from accellium.dataset.analysis.tree import IDENT, ForHeader, idents
+from accellium.dataset.analysis.tree import IDENT, ForHeader, idents, op, text
+from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.walker import Access
 
 __all__ = ["ArrayView", "access_ranges", "carried_arrays", "privatisable", "moving_base", "modes", "sections",
@@ -194,7 +195,51 @@ def privatisable(accs: list[Access], view: ArrayView) -> bool:
     if any(v in a.ids or a.ids & view.varying for a in accs):
         return False
     first = min(accs, key=lambda a: a.order)
-    return first.write and not first.read and not _conditional(first.node, view.parent)
+    if first.write and not first.read and not _conditional(first.node, view.parent):
+        return True
+    return _filled_by_members(accs, view)
+
+
+def _member_path(node: Node) -> tuple[str, bool] | None:
+    """The ``.`` member path over an element access (``a[k].re``: ``re``; ``a[k].p.x``:
+    ``p.x``) and whether it is the left side of a plain ``=``; None: the element is used
+    otherwise (whole, through ``->`` or ``*``)."""
+    path: list[str] = []
+    cur, p = node, node.parent
+    while p is not None and p.type == "field_expression" and \
+            (f := _field(p, "argument")) is not None and f.id == cur.id:
+        if text(_field(p, "operator")) != ".":
+            return None
+        path.append(text(_field(p, "field")))
+        cur, p = p, p.parent
+    if not path:
+        return None
+    left = _field(p, "left") if p is not None and p.type == "assignment_expression" else None
+    return ".".join(path), left is not None and left.id == cur.id and op(p) == "="
+
+
+def _filled_by_members(accs: list[Access], view: ArrayView) -> bool:
+    """An array of structures each iteration fills member by member before it reads them
+    (``line[k].re = ...; line[k].im = ...;`` then ``line[l].re`` read): every access is a
+    ``.`` member of an element, no member path holds another, and the first access of each
+    path is an unconditional plain ``a[s].m = e``.  A member is an object of its own inside
+    its element (C11 6.2.6.1p1, 6.5.2.3p3), so each path is a scratch array of the iteration
+    as :func:`privatisable` judges a plain one, and the loop reads at least one of them."""
+    by_path: dict[str, list[tuple[Access, bool]]] = {}
+    for a in accs:
+        got = _member_path(a.node)
+        if got is None:
+            return False
+        by_path.setdefault(got[0], []).append((a, got[1]))
+    if any(q.startswith(p + ".") for p in by_path for q in by_path):
+        return False
+    if all(plain for items in by_path.values() for _, plain in items):
+        return False  # written only: the loop's output, not scratch
+    for items in by_path.values():
+        a, plain = min(items, key=lambda t: t[0].order)
+        if not plain or _conditional(a.node, view.parent):
+            return False
+    return True
 
 
 def _message(name_v: str, wa: Access, ra: Access, got: Overlap) -> tuple[str, int]:

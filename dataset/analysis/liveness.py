@@ -11,6 +11,7 @@ does not declare (a global, a static) or whose address it takes may be read anyw
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from tree_sitter import Node
@@ -18,7 +19,20 @@ from tree_sitter import Node
 from accellium.dataset.analysis.overwritten import overwritten_first
 from accellium.dataset.analysis.scalars import Definite
 from accellium.dataset.analysis.scope import FileIndex, FunctionContext
-from accellium.dataset.analysis.tree import LOOP_TYPES, named, op
+from accellium.dataset.analysis.tree import (
+    IDENT,
+    LOOP_TYPES,
+    body_statements,
+    for_header,
+    is_name,
+    iter_nodes,
+    mentions,
+    named,
+    op,
+    subscripts,
+    text,
+    unparen,
+)
 from accellium.dataset.analysis.tree import field as _field
 
 __all__ = ["LoopInFile", "locate", "live_after", "ANYWHERE"]
@@ -26,6 +40,10 @@ __all__ = ["LoopInFile", "locate", "live_after", "ANYWHERE"]
 _ITERATIONS = ("for_statement", "for_range_loop", "while_statement", "do_statement")
 _DECLARATORS = ("declaration", "init_declarator", "pointer_declarator", "array_declarator",
                 "parameter_declaration", "reference_declarator")
+#: The nodes between an element write ``x[m] = e`` and the ``for`` that runs it.
+_FILL_PATH = ("assignment_expression", "parenthesized_expression", "expression_statement",
+              "compound_statement")
+_INT = re.compile(r"[0-9]+[uUlL]*")
 #: The row of a read that any code may make (a global, a static, an escaped address).
 ANYWHERE = -1
 
@@ -76,11 +94,20 @@ def _plain_write(occ: Node, ctx: FunctionContext) -> bool:
     return False
 
 
-def _write_statements(name: str, ctx: FunctionContext) -> set[int]:
+def _write_statements(name: str, ctx: FunctionContext, index: FileIndex) -> set[int]:
     """Ids of the statements that always assign ``name`` when they run: ``x = e;``, a
-    declaration of ``x``, a ``for`` whose initializer assigns ``x``."""
+    declaration of ``x``, a ``for`` whose initializer assigns ``x``, a ``for`` that assigns
+    every element of the local array ``x`` (:func:`_fills_array`)."""
     out: set[int] = set()
     for occ in ctx.occurrences.get(name, []):
+        p = ctx.parent(occ)
+        if p is not None and p.type == "subscript_expression":
+            loop = ctx.parent(p)
+            while loop is not None and loop.type in _FILL_PATH:
+                loop = ctx.parent(loop)
+            if loop is not None and _fills_array(loop, name, ctx, index):
+                out.add(loop.id)
+            continue
         if not _plain_write(occ, ctx):
             continue
         p = ctx.parent(occ)
@@ -99,6 +126,74 @@ def _write_statements(name: str, ctx: FunctionContext) -> set[int]:
                 break
             p, steps = ctx.parent(p), steps + 1
     return out
+
+
+def _declared_extent(name: str, ctx: FunctionContext) -> str | None:
+    """The extent ``E`` of the function's one declaration ``T name[E];`` of a one-dimensional
+    array (not a parameter: that is a pointer, C11 6.7.6.3p7), as normalised text."""
+    found: list[str] = []
+    for occ in ctx.occurrences.get(name, []):
+        p = ctx.parent(occ)
+        if p is None or p.type not in _DECLARATORS:
+            continue
+        d = _field(p, "declarator")
+        if d is None or d.id != occ.id:
+            continue
+        q = ctx.parent(p)
+        if p.type != "array_declarator" or q is None or \
+                q.type not in ("declaration", "init_declarator"):
+            return None
+        size = _field(p, "size")
+        if size is None:
+            return None
+        found.append(" ".join(text(size).split()))
+    return found[0] if len(found) == 1 else None
+
+
+def _same_constant(a: str, b: str, ctx: FunctionContext, index: FileIndex) -> bool:
+    """Do the texts ``a`` and ``b`` denote the same value wherever the function reads them: the
+    same integer constant, or the same identifier that is no variable of the function or the
+    file (a macro or an enumeration constant, C11 6.4.4.1, 6.4.4.3, 6.10.3)?"""
+    if a != b:
+        return False
+    if _INT.fullmatch(a):
+        return True
+    return bool(IDENT.fullmatch(a)) and a not in ctx.declared and a not in index.globals
+
+
+def _fills_array(stmt: Node, name: str, ctx: FunctionContext, index: FileIndex) -> bool:
+    """Is ``stmt`` the loop ``for (m = 0; m < E; m++) name[m] = e;`` over a local array
+    declared ``T name[E]``, with ``e`` free of ``name``, assignments and calls?  It assigns
+    every element ``name[0]`` .. ``name[E-1]`` (C11 6.5.2.1p2, 6.8.5.3; ``E`` > 0,
+    6.7.6.2p1) whatever ``e`` is, and reads none of them."""
+    h = for_header(stmt)
+    upd = _field(stmt, "update")
+    if stmt.type != "for_statement" or h.var is None or h.lo != "0" or upd is None:
+        return False
+    cond = _field(stmt, "condition")
+    if cond is None or op(cond) != "<" or not is_name(_field(cond, "left"), h.var):
+        return False
+    extent = _declared_extent(name, ctx)
+    if extent is None or not _same_constant(h.hi, extent, ctx, index):
+        return False
+    steps = {f"{h.var}++", f"++{h.var}", f"{h.var}+=1", f"{h.var}={h.var}+1"}
+    if "".join(text(upd).split()) not in steps:
+        return False
+    body = body_statements(stmt)
+    if len(body) != 1 or body[0].type != "expression_statement":
+        return False
+    asg = unparen(body[0].named_children[0]) if body[0].named_children else None
+    if asg is None or asg.type != "assignment_expression" or op(asg) != "=":
+        return False
+    left, right = _field(asg, "left"), _field(asg, "right")
+    if left is None or left.type != "subscript_expression" or right is None:
+        return False
+    arr, subs = subscripts(left)
+    if not is_name(arr, name) or len(subs) != 1 or not is_name(subs[0], h.var):
+        return False
+    return not mentions(right, name) and not any(
+        n.type in ("assignment_expression", "update_expression", "call_expression",
+                   "comma_expression") for n in iter_nodes(right))
 
 
 def _covered(occ: Node, where: LoopInFile, definite: Definite) -> bool:
@@ -144,7 +239,7 @@ def live_after(where: LoopInFile, names: Iterable[str],
             if not dead(name):
                 out[name] = ANYWHERE
             continue
-        definite = Definite(_write_statements(name, ctx))
+        definite = Definite(_write_statements(name, ctx, where.index))
         for occ in ctx.occurrences.get(name, []):
             b = occ.start_byte
             if b < loop.end_byte and not any(lo <= b < hi for lo, hi in where.wraps):

@@ -97,6 +97,10 @@ class Summary:
     params: list[str | None]  # the parameter names in order (None: unnamed)
     arrays: dict[int, ParamUse] = field(default_factory=dict)  # parameter index -> use
     host_params: set[int] = field(default_factory=set)  # arrays used on the host
+    # those of ``host_params`` that only its host code uses, element by element with all
+    # their subscripts (:func:`_host_only`): a caller's region treats a call as host code
+    # that reads and writes the whole argument array
+    host_only: set[int] = field(default_factory=set)
     # arrays whose host uses are only reads of elements a caller can name (:func:`host_reads`):
     # parameter index -> each element's index, in the parameters' names
     host_reads: dict[int, tuple[poly.Poly, ...]] = field(default_factory=dict)
@@ -302,6 +306,8 @@ def summarize(fn: Node, scope: Scope, region: Region, defined: set[str],
             elems = host_reads(shape, on_host, info, region, params, scope)
             if elems is None:
                 out.host_params.add(k)
+                if info is None and _host_only(shape, mine, scope, p):
+                    out.host_only.add(k)
                 continue
             out.host_reads[k] = elems
             if info is None:
@@ -350,6 +356,8 @@ def summarize_regions(fn: Node, scope: Scope, regions: list[Region], defined: se
            for s in sums) or not any(s.file_arrays for s in sums):
         return None
     out = sums[0]
+    shared = set().union(*(s.host_params - s.host_only for s in sums))
+    out.host_only = set().union(*(s.host_only for s in sums)) - shared
     for s in sums[1:]:
         out.why_not = out.why_not or s.why_not
         out.host_params |= s.host_params
@@ -357,6 +365,18 @@ def summarize_regions(fn: Node, scope: Scope, regions: list[Region], defined: se
         for g, w in s.file_arrays.items():
             out.file_arrays[g] = out.file_arrays.get(g, False) or w
     return out
+
+
+def _host_only(shape: Shape, mine: list[ArrayUse], scope: Scope, p: str) -> bool:
+    """Does the function reach what its parameter ``p`` points to only through elements with
+    all their subscripts (``p[i][j]``), never passing, assigning or taking the address of
+    ``p`` or of a row of it, and never assigning ``p`` itself?  Then no code of its, device
+    code or a function it calls, reaches that memory but the host statements that name the
+    elements (C11 6.5.2.1p2): a caller whose region maps the argument brings it to the host
+    before the call and back after it, as around any host statement of its own."""
+    if scope.assigned_at.get(p) or shape.levels < 1:
+        return False
+    return all(not u.whole and len(u.subs) == shape.levels and not u.member for u in mine)
 
 
 def own_names(s: Summary) -> set[str]:

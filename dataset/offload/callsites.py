@@ -29,6 +29,7 @@ from accellium.dataset.analysis.tree import (
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.callprints import in_caller
 from accellium.dataset.offload.calls import (
+    ANY_GLOBAL,
     ParamUse,
     Summary,
     file_array,
@@ -146,6 +147,9 @@ class _Site:
     arg_nodes: set[int]
     host_globals: frozenset[str]
     host_reads: list[MappedArg] = field(default_factory=list)
+    # the caller's true arrays the callees' host code alone uses through a parameter
+    # (:attr:`.calls.Summary.host_only`): (name, argument node)
+    host_arrays: list[tuple[str, Node]] = field(default_factory=list)
 
 
 def _array_shape(scope: Scope, name: str) -> Shape | None:
@@ -181,14 +185,14 @@ def _site(call: Node, s: Summary, scope: Scope, resolve: Resolver | None = None
         return known
     out, bound = known
     reads: list[MappedArg] = []
+    hosts: list[tuple[str, Node]] = []
     for k, arg in enumerate(args):
         a = unparen(arg)
         ident = a is not None and a.type == "identifier"
         shape = _array_shape(scope, text(a)) if ident and a is not None else None
-        if k in s.host_params and (shape is not None or not ident) and \
-                not scalar_address(a, scope):
-            return (f"`{s.function}` uses its parameter `{s.params[k]}` on the host (line "
-                    f"{line})")
+        why = _host_param(k, a, ident, shape, s, scope, stmt, hosts)
+        if why is not None:
+            return why
         if k in s.host_reads:
             got = _host_read_args(a, shape, s, k, args, bound, line)
             if isinstance(got, str):
@@ -213,8 +217,59 @@ def _site(call: Node, s: Summary, scope: Scope, resolve: Resolver | None = None
             return mapped
         out.append(mapped)
     _scalar_walls(s, out, scope)
-    return _Site(call, stmt, s.function, out, {m.node.id for m in out + reads},
-                 s.host_globals, reads)
+    return _Site(call, stmt, s.function, out, {m.node.id for m in out + reads} |
+                 {a.id for _, a in hosts}, s.host_globals, reads, hosts)
+
+
+def _host_param(k: int, a: Node | None, ident: bool, shape: Shape | None, s: Summary,
+                scope: Scope, stmt: Node, hosts: list[tuple[str, Node]]) -> str | None:
+    """For argument ``k`` of a call: why the call cannot join a region because the callee
+    uses the parameter on the host, or None; the caller's array only the callee's host code
+    uses through it (:func:`_host_only_arg`) is added to ``hosts`` as (name, argument)."""
+    if k not in s.host_params or shape is None and ident or scalar_address(a, scope):
+        return None
+    if a is None or k not in s.host_only or not _host_only_arg(a, shape, s, scope, stmt):
+        return (f"`{s.function}` uses its parameter `{s.params[k]}` on the host (line "
+                f"{stmt.start_point[0] + 1})")
+    hosts.append((text(a), a))
+    return None
+
+
+def _passed_twice(stmt: Node, sites: list[_Site]) -> str | None:
+    """Do the statement's calls pass an array for a parameter only a callee's host code uses
+    and for another parameter too?  The callee may interleave its host and device uses of
+    it, which an ``update`` around the statement cannot order."""
+    seen = {m.name for site in sites for m in site.args + site.host_reads}
+    for site in sites:
+        for name, _ in site.host_arrays:
+            if name in seen:
+                return (f"a call at line {stmt.start_point[0] + 1} passes `{name}`, which its "
+                        "callee uses on the host, to another parameter too")
+            seen.add(name)
+    return None
+
+
+def _host_only_arg(a: Node, shape: Shape | None, s: Summary, scope: Scope, stmt: Node
+                   ) -> bool:
+    """Is the argument for a parameter only the callee's host code uses (:attr:`.calls.
+    Summary.host_only`) a true array of the caller that no pointer of the caller's can reach:
+    named by an identifier, declared as an array (C11 6.7.6.2), its name used otherwise only
+    in elements with all their subscripts — never assigned to a pointer, passed or its
+    address taken (6.3.2.1p3), except after the call's statement where the function runs on
+    once (:func:`_later_once`) — and reached by name by none of the callee's code?  Then the
+    call's host use of it is the whole array, read and written, at the call."""
+    if a.type != "identifier" or shape is None or shape.kind != "array" or shape.levels < 1:
+        return False
+    name = text(a)
+    if name in s.globals or name in s.file_arrays or name in s.file_pointers or \
+            name in s.host_globals or ANY_GLOBAL in s.host_globals:
+        return False
+    for u in array_uses(_field(scope.fn, "body") or scope.fn):
+        if u.name != name or not u.whole and len(u.subs) == shape.levels or u.node.id == a.id:
+            continue
+        if not _later_once(u.node, stmt, scope.fn):
+            return False
+    return True
 
 
 def _hidden_scalar(s: Summary, scope: Scope, line: int) -> str | None:
@@ -893,7 +948,8 @@ def call_units(fn: Node, scope: Scope, summaries: dict[str, Summary | str],
     out: list[CallDevice] = []
     for sites in by_stmt.values():
         stmt = sites[0].stmt
-        why = _mixed(stmt, sites, scope, devices) or _read_and_written(stmt, sites)
+        why = _mixed(stmt, sites, scope, devices) or _read_and_written(stmt, sites) or \
+            _passed_twice(stmt, sites)
         if why:
             notes.append(f"not hoisted: {why}")
             for site in sites:
@@ -901,7 +957,8 @@ def call_units(fn: Node, scope: Scope, summaries: dict[str, Summary | str],
             continue
         out.append(CallDevice(stmt, [s.callee for s in sites], [a for s in sites for a in s.args],
                               frozenset().union(*(s.host_globals for s in sites)),
-                              host_reads=[a for s in sites for a in s.host_reads]))
+                              host_reads=[a for s in sites for a in s.host_reads],
+                              host_arrays=[h for s in sites for h in s.host_arrays]))
     _member_barriers(fn, scope, out)
     return sorted(out, key=lambda d: d.node.start_byte), notes
 

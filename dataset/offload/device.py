@@ -100,6 +100,10 @@ class CallDevice:
     # the elements of the caller's arrays the callees' host code reads (one-element spans,
     # :func:`.calls.host_reads`); the region brings them to the host before the statement
     host_reads: list[MappedArg] = field(default_factory=list)
+    # the caller's true arrays the callees' host code alone uses through a parameter, each
+    # (name, argument node): for the region's data flow a use of the whole array at the call,
+    # read and written, as a host statement's (:mod:`.flow`)
+    host_arrays: list[tuple[str, Node]] = field(default_factory=list)
 
     @property
     def line(self) -> int:

@@ -561,7 +561,9 @@ def _call_host_uses(d: CallDevice, leaf: Leaf, info: ArrayInfo, ctx: _Ctx
                     ) -> list[tuple[ArrayUse, _Sec]]:
     """What the host code of a hoisted call's callees does with the array, each use with its
     section in the caller's names at the call: the elements they read through a parameter
-    (:attr:`.device.CallDevice.host_reads`), and the global arrays they reach on the host
+    (:attr:`.device.CallDevice.host_reads`), the true arrays only their host code uses through
+    a parameter (:attr:`.device.CallDevice.host_arrays`: the whole array, read and written),
+    and the global arrays they reach on the host
     that none of the call's device code reaches (``scope.global_calls``: the whole array,
     read, and written when a callee may write it).  The call's device code does not write
     what its host code reads (:mod:`.callsites`), nor touch those globals, so bringing
@@ -573,6 +575,10 @@ def _call_host_uses(d: CallDevice, leaf: Leaf, info: ArrayInfo, ctx: _Ctx
         if a.name in names:
             out.append((ArrayUse(a.name, a.node, [], True, False),
                         _read_section(a, info.named_as(a.name), leaf, ctx.region_ex)))
+    for name, node in d.host_arrays:
+        if name in names:
+            out.append((ArrayUse(name, node, [], True, True, whole=True),
+                        (info.named_as(name).section, False)))
     if info.name in names and is_global(ctx.scope.shape(info.name)) and \
             info.name in host_handled(d, ctx.scope):
         for n in iter_nodes(d.node):
