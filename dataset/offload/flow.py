@@ -295,7 +295,15 @@ def _guarded_in(node: Node, leaf: Node) -> bool:
 def _element_wise(sec: str, info: ArrayInfo) -> bool:
     """Is ``sec`` (a host statement's section of ``info``) no more than the elements its
     subscripts name: every dimension the array's elements take is bounded to one (a section
-    over whole rows also holds elements the statement does not write)?"""
+    over whole rows also holds elements the statement does not write)?  The region's whole
+    section — what a use gets when it cannot be bounded to its element (a subscript read
+    from memory, ``a[m][k][j][i]`` of a true array of several dimensions) — holds every
+    element the region maps, not only the ones the statement writes: ``update device``
+    copies each element of its section from the host (OpenACC 3.3, 2.14.4), so the others
+    must be brought from the device first."""
+    whole = {info.named_as(n).section for n in info.aliases | {info.name}}
+    if sec in whole:
+        return False
     if info.shape.kind != "rows":
         return True
     dims = sec[len(info.name):].split("][")
