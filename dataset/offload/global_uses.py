@@ -39,7 +39,7 @@ from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, named
 from accellium.dataset.offload.callgraph import is_static
 from accellium.dataset.offload.nodes import callee_name
-from accellium.dataset.offload.shapes import declared_shapes
+from accellium.dataset.offload.shapes import declared_shapes, header_types
 from accellium.dataset.offload.uses import array_uses
 
 __all__ = ["Touch", "file_arrays", "touches", "call_touches", "pointer_stores"]
@@ -60,13 +60,26 @@ class Touch:
 
 def file_arrays(root: Node) -> dict[str, bool]:
     """The arrays and pointers declared at file scope: name -> whether a function of another file may reach it (external linkage, or its name
-    used as a pointer value somewhere in the file)."""
+    used as a pointer value somewhere in the file).  Those of the headers the file includes
+    count too (within :func:`.shapes.header_declarations`, for the file it names): the
+    preprocessor replaces ``#include`` by the header's text (C11 6.10.2p3), so a header's
+    ``extern double u[N];`` declares a file-scope array of the translation unit, which a
+    function of another file may reach by name (6.2.2p2)."""
     out: dict[str, bool] = {}
     for top in named(root):
         if top.type != "declaration":
             continue
         for s in declared_shapes(top, False, False):
             if s.kind == "other" and not s.levels:
+                continue
+            out[s.name] = not is_static(top)
+    # ``#include`` puts the header's text in the file (C11 6.10.2p3): an ``extern double
+    # u[N];`` of an included header declares a file-scope array of this translation unit
+    for top in header_types(root, root.end_byte):
+        if top.type != "declaration":
+            continue
+        for s in declared_shapes(top, False, False):
+            if s.name in out or s.kind == "other" and not s.levels:
                 continue
             out[s.name] = not is_static(top)
     if not out:
