@@ -47,7 +47,13 @@ from accellium.dataset.analysis.notes import fact_notes, renderable
 from accellium.dataset.analysis.polynomial import Poly
 from accellium.dataset.analysis.rows import Key, enclosing_facts
 from accellium.dataset.analysis.scalars import scalar_roles
-from accellium.dataset.analysis.scope import FileIndex, LoopScope, file_index, function_name
+from accellium.dataset.analysis.scope import (
+    FileIndex,
+    LoopScope,
+    file_index,
+    function_name,
+    inline_definition,
+)
 from accellium.dataset.analysis.struct_members import member_writes
 from accellium.dataset.analysis.tree import (
     IDENT,
@@ -411,6 +417,8 @@ def _live_out(b: _Body, facts: LoopFacts) -> None:
                                                      b.where.ctx.node,
                                                      b.where.index.tree.root_node)
         facts.in_routine = function_name(b.where.ctx.node)[0] in b.where.index.routines
+        facts.inline_definition = b.where.index.lang == "c" and inline_definition(
+            b.where.ctx.node, b.where.index.tree.root_node)
         if b.where.index.lang == "c":  # C++: class members are visible too (not indexed)
             facts.visible = sorted(set(b.where.ctx.declared) | set(b.where.index.globals)
                                    | b.where.ctx.macro_declared)
