@@ -487,6 +487,7 @@ def _with_data(p: Pragma, facts: LoopFacts, notes: list[Note], query: LoopQuery
         in_every_build,
         justified_device_data,
         one_gang,
+        passed_alike,
         visible_names,
     )
 
@@ -496,6 +497,7 @@ def _with_data(p: Pragma, facts: LoopFacts, notes: list[Note], query: LoopQuery
     p = fit_nest(p, facts, more, code, query.scope, query.lang)
     p = one_gang(gang_level(p, facts, more), facts, more, code)
     p = complete_data(justified_device_data(p, facts, more), facts, more)
+    p = passed_alike(p, facts, more)
     if p is not None and not query.mapped_by_caller:
         p = held_members(p, facts, more)
     if p is not None:
