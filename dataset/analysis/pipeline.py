@@ -435,10 +435,10 @@ def _passed_alike(index: FileIndex, fn) -> list[tuple[str, str]]:
     from accellium.dataset.offload.passed_alike import aliased_parameters
 
     table = index.memo.get("passed_alike")
-    if table is None:
+    if not isinstance(table, dict):
         table = index.memo["passed_alike"] = aliased_parameters(index.tree.root_node)
-    pairs = table.get(function_name(fn)[0] or "", set())  # type: ignore[union-attr]
-    return sorted(tuple(sorted(p)) for p in pairs)  # type: ignore[misc]
+    pairs: set[frozenset[str]] = table.get(function_name(fn)[0] or "", set())
+    return [(a, b) for a, b in sorted(tuple(sorted(p)) for p in pairs)]
 
 
 def _deref_heads(b: _Body, facts: LoopFacts) -> list[str]:
