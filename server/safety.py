@@ -29,6 +29,11 @@ when it has them):
   no compute construct at all, ``serial`` included (gcc's nvptx build does not link
   ``fprintf(fp, ...)``; a device ``rand`` is not the program's sequence); printing on the
   standard output (``printf``, ``puts``) may run in a ``serial`` construct;
+* outside a compute region, with the file known, a loop in a C inline definition (``inline``
+  without ``static`` or ``extern``, C11 6.7.4p7: the file provides no external definition)
+  gets no compute construct: the compiler outlines a construct's body and then no longer
+  inlines the function, and its calls link to an external definition the program may not
+  have (gcc: "undefined reference");
 * outside a compute region, with the file known, a loop that calls (directly or through the
   file's functions and macros) a function with no device version here — defined elsewhere and
   named by no ``#pragma acc routine`` of the file — gets no compute construct: its GPU build
@@ -382,6 +387,14 @@ def _host_bound(query: LoopQuery, p: Pragma, facts: LoopFacts, code: str) -> Not
     calls (None: nothing it calls keeps it on the host)."""
     if facts.in_region or p.directive not in _COMPUTE:
         return None
+    if facts.inline_definition:
+        return Note(
+            "the loop's function is an inline definition (`inline` without `static` or "
+            "`extern`, C11 6.7.4p7): this file provides no external definition of it, and a "
+            "compute construct in its body makes the compiler outline the body and call the "
+            "external definition, which then does not link; no pragma, the loop stays on the "
+            "host (declare the function `static inline`, or give it an external definition, "
+            "and the loop can take one)", NoteKind.GUARD, None, facts.first_line)
     host = facts.host_only_call
     if host is not None:
         return Note(
@@ -474,6 +487,7 @@ def _with_data(p: Pragma, facts: LoopFacts, notes: list[Note], query: LoopQuery
         in_every_build,
         justified_device_data,
         one_gang,
+        passed_alike,
         visible_names,
     )
 
@@ -483,6 +497,7 @@ def _with_data(p: Pragma, facts: LoopFacts, notes: list[Note], query: LoopQuery
     p = fit_nest(p, facts, more, code, query.scope, query.lang)
     p = one_gang(gang_level(p, facts, more), facts, more, code)
     p = complete_data(justified_device_data(p, facts, more), facts, more)
+    p = passed_alike(p, facts, more)
     if p is not None and not query.mapped_by_caller:
         p = held_members(p, facts, more)
     if p is not None:

@@ -642,6 +642,53 @@ def complete_data(p, facts, notes: list[str]):
     return Pragma(p.directive, tuple(keep) + tuple(data))
 
 
+def passed_alike(p, facts, notes: list[str]):
+    """``p`` with the arrays a call of the file passes one array for (``facts.passed_alike``)
+    mapped alike: a construct maps each clause on its own, the second finds the memory present
+    and only the exit action dropping the last reference acts — a ``copyin``'s discards what
+    the loop wrote through the other name — and nothing orders one construct's exit actions
+    (OpenACC 3.3, 2.6.7, 2.7.2).  So with any of them written: both ``copy`` (equal sections),
+    or no pragma (different sections: the second could be partly present).  The rule and its
+    facts: :mod:`accellium.dataset.offload.passed_alike`."""
+    from accellium.dataset.offload.passed_alike import shared_clauses
+    from accellium.dataset.pragma import Clause, Pragma
+
+    pairs = getattr(facts, "passed_alike", None)
+    if p is None or not pairs or p.directive not in _COMPUTE or facts.in_region:
+        return p
+    keep, family, _ = _items(p)
+    clauses: dict[str, str] = {}
+    sections: dict[str, str] = {}
+    for k, items in family.items():
+        for it in items:
+            b = _base(it)
+            if b is None or b in clauses:
+                continue
+            clauses[b], sections[b] = k, it.replace(" ", "")
+    before = dict(clauses)
+    problem = shared_clauses(clauses, sections, frozenset(frozenset(q) for q in pairs))
+    if problem:
+        notes.append(problem + "; no pragma, the loop stays on the host")
+        return None
+    moved = [n for n in clauses if clauses[n] != before[n]]
+    if not moved:
+        return p
+    notes.append(", ".join(f"`{n}`" for n in moved) + ": a call of this file passes one array "
+                 "for " + " and ".join(f"`{n}`" for n in sorted(
+                     {m for q in pairs for m in q if set(q) & set(moved)} & set(clauses)))
+                 + ", which the loop writes: `copy` for each, so that whichever clause's exit "
+                 "comes last copies the results back (OpenACC 3.3, 2.6.7, 2.7.2)")
+    placed: dict[str, list[str]] = {}
+    for k, items in family.items():
+        for it in items:
+            b = _base(it)
+            placed.setdefault("copy" if b in moved else k, []).append(it)
+    order: list[str] = [k for k in ("copyin", "copyout", "copy", "create") if k in placed]
+    order += [k for k in placed if k not in order]
+    data = [Clause(k, ", ".join(dict.fromkeys(placed[k]))) for k in order]
+    return Pragma(p.directive, tuple(keep) + tuple(data))
+
+
 def held_region(held) -> str:
     """The data construct that puts the members ``held`` (:class:`HeldMember`) on the device
     attached to their struct variables: the objects first, then each section, ``copy`` when

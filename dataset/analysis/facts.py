@@ -169,6 +169,12 @@ class LoopFacts:
     # with a scope: the loop is in a function marked `#pragma acc routine` (it runs on the
     # device inside its callers' compute constructs)
     in_routine: bool = False
+    # with a scope, in C: the loop's function is an inline definition (C11 6.7.4p7): its file
+    # provides no external definition (:func:`.scope.inline_definition`)
+    inline_definition: bool = False
+    # with a scope: pairs of the function's parameters a call in the file passes pointers into
+    # one array for (:func:`accellium.dataset.offload.passed_alike.aliased_parameters`)
+    passed_alike: list[tuple[str, str]] = field(default_factory=list)
     # with a scope: the names a clause on the loop may use (the function's parameters and
     # locals, the file's globals); `locals` (declared in the loop) are never visible there
     visible: list[str] = field(default_factory=list)

@@ -47,7 +47,13 @@ from accellium.dataset.analysis.notes import fact_notes, renderable
 from accellium.dataset.analysis.polynomial import Poly
 from accellium.dataset.analysis.rows import Key, enclosing_facts
 from accellium.dataset.analysis.scalars import scalar_roles
-from accellium.dataset.analysis.scope import FileIndex, LoopScope, file_index, function_name
+from accellium.dataset.analysis.scope import (
+    FileIndex,
+    LoopScope,
+    file_index,
+    function_name,
+    inline_definition,
+)
 from accellium.dataset.analysis.struct_members import member_writes
 from accellium.dataset.analysis.tree import (
     IDENT,
@@ -411,6 +417,9 @@ def _live_out(b: _Body, facts: LoopFacts) -> None:
                                                      b.where.ctx.node,
                                                      b.where.index.tree.root_node)
         facts.in_routine = function_name(b.where.ctx.node)[0] in b.where.index.routines
+        facts.inline_definition = b.where.index.lang == "c" and inline_definition(
+            b.where.ctx.node, b.where.index.tree.root_node)
+        facts.passed_alike = _passed_alike(b.where.index, b.where.ctx.node)
         if b.where.index.lang == "c":  # C++: class members are visible too (not indexed)
             facts.visible = sorted(set(b.where.ctx.declared) | set(b.where.index.globals)
                                    | b.where.ctx.macro_declared)
@@ -418,6 +427,18 @@ def _live_out(b: _Body, facts: LoopFacts) -> None:
         _conditional(b, facts)
     b.notes.extend(lo.notes)
     b.flags = lo.flags
+
+
+def _passed_alike(index: FileIndex, fn) -> list[tuple[str, str]]:
+    """The pairs of ``fn``'s parameters a call of the file passes one array for (the file's
+    table, made once)."""
+    from accellium.dataset.offload.passed_alike import aliased_parameters
+
+    table = index.memo.get("passed_alike")
+    if not isinstance(table, dict):
+        table = index.memo["passed_alike"] = aliased_parameters(index.tree.root_node)
+    pairs: set[frozenset[str]] = table.get(function_name(fn)[0] or "", set())
+    return [(a, b) for a, b in sorted(tuple(sorted(p)) for p in pairs)]
 
 
 def _deref_heads(b: _Body, facts: LoopFacts) -> list[str]:

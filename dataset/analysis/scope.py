@@ -201,6 +201,37 @@ def function_name(defn: Node) -> tuple[str | None, Node | None]:
     return name, fn
 
 
+_INLINE = ("inline", "__inline", "__inline__")
+
+
+def _specifiers(n: Node) -> set[str]:
+    return {text(c) for c in n.children if c.type == "storage_class_specifier"}
+
+
+def inline_definition(defn: Node, root: Node) -> bool:
+    """Is the C function definition ``defn`` an inline definition (C11 6.7.4p7)?  With
+    external linkage (not ``static``), every file-scope declaration of the function in the
+    file says ``inline`` and none ``extern``: the unit then provides no external definition,
+    and whether a call uses this body or the external definition another unit must provide is
+    unspecified — a compiler that does not inline the call (one whose body holds a compute
+    construct, which it outlines) links to the external one.  GCC's ``gnu_inline`` attribute
+    keeps the GNU rule (an external definition) and is not one.  Declarations in headers are
+    not seen: a header's plain prototype would make the definition external."""
+    spec = _specifiers(defn)
+    name = function_name(defn)[0]
+    if not name or "static" in spec or "extern" in spec or not spec & set(_INLINE) \
+            or "gnu_inline" in text(defn)[:text(defn).find("{")]:
+        return False
+    for n in root.named_children:
+        if n.type != "declaration":
+            continue
+        if any(d.name == name and d.function is not None for d in declared_names(n)):
+            s = _specifiers(n)
+            if "extern" in s or not s & set(_INLINE):
+                return False
+    return True
+
+
 # -- the file -------------------------------------------------------------------------------
 
 

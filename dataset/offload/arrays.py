@@ -54,6 +54,9 @@ class Scope:
     barriers: list[tuple[Node, frozenset[str], str]] = field(default_factory=list)
     # pointer parameters whose memory nothing reads after the function returns (:mod:`.live`)
     dead_params: frozenset[str] = frozenset()
+    # pairs of pointer parameters a seen call passes pointers into one array for
+    # (:mod:`.passed_alike`): one construct maps them with the same clause
+    aliased_params: frozenset[frozenset[str]] = frozenset()
     # pointer parameters -> the element count of the object every call passes (:mod:`.objects`)
     objects: dict[str, poly.Poly] = field(default_factory=dict)
     # member arrays the planner maps with their object (:mod:`.members`) -> their shape

@@ -26,6 +26,7 @@ from accellium.dataset.offload.global_uses import call_touches, pointer_stores
 from accellium.dataset.offload.live import dead_parameters, in_loop
 from accellium.dataset.offload.nodes import enclosing_function
 from accellium.dataset.offload.objects import object_extents
+from accellium.dataset.offload.passed_alike import aliased_parameters
 from accellium.dataset.offload.readargs import read_only_args
 from accellium.dataset.offload.region import (
     IN_LOOP,
@@ -144,7 +145,8 @@ def _loop_nodes(tree_root: Node, loops: list[Loop]) -> dict[int, Node]:
 
 def _scope(fn: Node, root: Node, dead: dict[str, set[str]],
            objects: dict[str, dict[str, poly.Poly]], fresh: FreshNames,
-           exit: ExitDead = (frozenset(), {})) -> Scope:
+           exit: ExitDead = (frozenset(), {}),
+           aliased: dict[str, set[frozenset[str]]] | None = None) -> Scope:
     body = _field(fn, "body") or fn
     allocs: dict = {}
     for a in alloc_sites(body, fresh):
@@ -155,7 +157,7 @@ def _scope(fn: Node, root: Node, dead: dict[str, set[str]],
     name = function_name(fn)[0] or ""
     return Scope(fn, declarations(fn, root), allocs, frees, assignment_positions(fn),
                  dead_params=frozenset(dead.get(name, ())), objects=objects.get(name, {}),
-                 exit_dead=exit)
+                 exit_dead=exit, aliased_params=frozenset((aliased or {}).get(name, ())))
 
 
 @dataclass
@@ -168,6 +170,8 @@ class _Req:
     summaries: dict[str, Summary | str] = field(default_factory=dict)  # callees planned first
     calls: Calls = field(default_factory=Calls)  # the file's functions
     dead: dict[str, set[str]] = field(default_factory=dict)  # function -> dead parameters
+    # function -> pairs of parameters a seen call passes alike (:mod:`.passed_alike`)
+    aliased: dict[str, set[frozenset[str]]] = field(default_factory=dict)
     # function -> pointer parameter -> the element count of its object (:mod:`.objects`)
     objects: dict[str, dict[str, poly.Poly]] = field(default_factory=dict)
     keep_generators: bool = False  # plan a function's generators on the device (a caller feeds)
@@ -240,7 +244,7 @@ def _fill(plan: FunctionPlan, work: bytes, lines: LineIndex, tree: Tree, fn: Nod
         routine_rows.update({r: row for r, row in rows.items() if row is not None})
         devices.append(d)
     plan.host_loops = [{"line": lp.line, "why": why} for lp, why in choice.host]
-    scope = _scope(fn, root, req.dead, req.objects, req.fresh, req.exit)
+    scope = _scope(fn, root, req.dead, req.objects, req.fresh, req.exit, req.aliased)
     scope.read_args = read_only_args(fn, index)
     devices = _with_serial_blocks(fn, root, lines, devices, scope, req, index)
     calls: list[CallDevice] = []
@@ -794,6 +798,7 @@ def plan_source(source: bytes, advise: Advisor, *, lang: str = "c",
     known = others if program is not None else None
     req = _Req(lang, advise, None, replace, per_loop,
                dead=dead_parameters(tree.root_node, known),
+               aliased=aliased_parameters(tree.root_node, others),
                objects=object_extents(tree.root_node, known), program=program,
                fresh=fresh_functions(tree.root_node, others),
                exit=exit_dead(tree.root_node, known))

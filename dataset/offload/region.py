@@ -21,6 +21,7 @@ from accellium.dataset.offload.device import CallDevice, Unit
 from accellium.dataset.offload.extent import Extents
 from accellium.dataset.offload.flow import Flow, Lifetime, plan_flow
 from accellium.dataset.offload.live import live_after
+from accellium.dataset.offload.passed_alike import shared_clauses
 from accellium.dataset.offload.shapes import macro_statement
 from accellium.dataset.offload.structure import (
     Layout,
@@ -164,6 +165,10 @@ def _evaluate_once(lines: LineIndex, block: Node, devices: list[Unit], scope: Sc
     to_buffers(flow.clauses, swaps)
     unwritten_buffers(flow.clauses, [b for g in swaps for b in g.buffers], scope, block,
                       lay.start)
+    problem = shared_clauses(flow.clauses, {n: a.section for n, a in arrays.items()},
+                             scope.aliased_params)
+    if problem:
+        return problem
     region = Region(lay, kept, arrays, flow, dropped, swaps=swaps)
     if len(stmts) > 1 and (_declared_by(stmts) & _exits_at_end(flow)
                            or _declares_used_after(stmts, scope.fn)):

@@ -3,6 +3,7 @@ R times in the CPU emulation; failures classified by cause."""
 
 from __future__ import annotations
 
+import re
 import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,10 +76,23 @@ class VariantResult:
         return d
 
 
+# What a linker says about a symbol (GNU ld, gold, lld): the lines name the symbol but not the
+# word "error"; the driver's summary ("collect2: error: ld returned 1 exit status") names none.
+_LINK_ERROR = re.compile(r"undefined reference to|multiple definition of|undefined symbol|"
+                         r"cannot find -l|relocation truncated|duplicate symbol")
+_SUMMARY = re.compile(r"(collect2|clang|g?cc|ld)(\S*)?: error: (ld|linker command|lto-wrapper)"
+                      r"\b.*(returned|failed)|^\S*ld: error: lto-wrapper failed")
+
+
 def compile_reason(log: str) -> str:
-    """The error lines of a compiler log (translated lines are long), else its tail."""
-    errs = [ln.strip()[:240] for ln in log.splitlines() if "error" in ln.lower()]
-    return " | ".join(errs[:3]) if errs else log.strip()[-600:]
+    """The first error lines of a compiler log (translated lines are long, each cut), else its
+    tail: the compiler's errors and the linker's lines about a symbol (``undefined reference
+    to `f'``) come first, the driver's summary that the link failed only where room is left."""
+    lines = [ln.strip() for ln in log.splitlines()]
+    found = [ln for ln in lines if "error" in ln.lower() or _LINK_ERROR.search(ln)]
+    errs = [ln for ln in found if not _SUMMARY.search(ln)]
+    errs += [ln for ln in found if _SUMMARY.search(ln)]
+    return " | ".join(ln[:240] for ln in errs[:3]) if errs else log.strip()[-600:]
 
 
 def _failure(prog: Program, work: Path, binary: Path, env: dict[str, str], res, cfg) -> tuple[str, str]:

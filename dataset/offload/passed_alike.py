@@ -1,0 +1,129 @@
+"""Pointer parameters that a call of their function points into the same array
+(:func:`aliased_parameters`), and the data clauses one construct gives them
+(:func:`shared_clauses`).
+
+C lets two pointer parameters designate the same object — only ``restrict`` promises otherwise
+(C11 6.7.3.1) — and the program's calls show when they do: ``resid(u, r, r)``,
+``f(&a[k], a + 1)`` (the argument's array: an array converts to a pointer to its first element,
+C11 6.3.2.1p3; ``&a[k]`` and ``a + k`` point into ``a``, 6.5.3.2p3, 6.5.6p8); a parameter the
+caller passes on carries what its own callers pass (a fixed point over the call graph).
+
+A construct maps each data clause's section on its own (OpenACC 3.3, 2.7): the second clause
+naming memory the first put on the device finds it present and only counts a reference
+(2.6.7).  At the construct's end each clause's exit action drops one reference, and only the
+action that brings the counts to zero acts: a ``copyout`` (of ``copy``/``copyout``) copies the
+device data back, a ``delete`` (of ``copyin``/``create``) discards it (2.7.2).  Nothing orders
+the exit actions of one construct's clauses (libgomp runs them in clause order, the emulator in
+reverse), so ``copyin(v[s]) copyout(r[s])`` with ``v == r`` may discard what the loop wrote
+through ``r`` — the host then reads stale data — and ``create(t[s]) copyin(u[s])`` may leave
+uninitialised device data where the loop reads ``u``.  The rule, for two arrays of one
+construct that a call passes the same array for:
+
+* both only read (``copyin``), or both scratch (``create``): nothing to change;
+* otherwise, with the same section: both ``copy`` — whichever entry comes first copies in what
+  any of them reads, whichever exit comes last copies back what any of them wrote;
+* with different sections: the second entry would find its memory partly present (an error,
+  2.7.2's present test), and no clause pair is right in every order: no construct, the loops
+  stay on the host (the plan says why).
+
+Only the calls the planner sees count (a function's other callers are not known); a pair no
+seen call passes alike keeps its clauses."""
+
+from __future__ import annotations
+
+from tree_sitter import Node
+
+from accellium.dataset.analysis.scope import function_name
+from accellium.dataset.analysis.tree import field as _field
+from accellium.dataset.analysis.tree import named, op, text, unparen
+from accellium.dataset.offload.callgraph import CallGraph, param_names
+
+__all__ = ["aliased_parameters", "shared_clauses", "argument_array"]
+
+_ROUNDS = 8
+_ALONE = (frozenset({"copyin"}), frozenset({"create"}))
+
+
+def argument_array(arg: Node | None) -> str | None:
+    """The name of the array (or pointer) an argument points into: ``a``, ``&a[k]``,
+    ``a + k``, ``(T *) a``, ``&a[i][j]``, ``p->x`` (the member path's text); None for anything
+    else: a call, or an element read, ``w[k]`` — a pointer stored in ``w`` points wherever it
+    was set to (a row ``A[i]`` of a true array is not told from it here, and not counted)."""
+    a = unparen(arg) if arg is not None else None
+    address = False
+    while a is not None:
+        t = a.type
+        if t == "identifier":
+            return text(a)
+        if t == "field_expression":
+            return text(a)
+        if t == "cast_expression":
+            a = unparen(_field(a, "value"))
+        elif t == "pointer_expression" and op(a) == "&":
+            a, address = unparen(_field(a, "argument")), True
+        elif t == "subscript_expression" and address:
+            a = unparen(_field(a, "argument"))
+        elif t == "binary_expression" and op(a) in ("+", "-"):
+            left, right = unparen(_field(a, "left")), unparen(_field(a, "right"))
+            if op(a) == "+" and left is not None and left.type == "number_literal":
+                a = right
+            else:
+                a = left
+        else:
+            return None
+    return None
+
+
+def _args(call: Node) -> list[Node]:
+    return [a for a in named(_field(call, "arguments")) if a.type != "comment"]
+
+
+def aliased_parameters(root: Node, others: list[Node] | None = None
+                       ) -> dict[str, set[frozenset[str]]]:
+    """For each function of the file (and of ``others``, the program's other units): the
+    pairs of its parameters some seen call passes pointers into the same array for — the same
+    array of the caller, or two parameters of the caller that are such a pair themselves."""
+    g = CallGraph(root, others or [])
+    params = {name: param_names(fn) for name, fn in g.fns.items() if name not in g.twice}
+    out: dict[str, set[frozenset[str]]] = {}
+    for _ in range(_ROUNDS):
+        changed = False
+        for name, ps in params.items():
+            for caller, call in g.calls.get(name, ()):
+                theirs = out.get(function_name(caller)[0] or "", set())
+                bases = [argument_array(a) for a in _args(call)]
+                for i in range(min(len(ps), len(bases))):
+                    for j in range(i + 1, min(len(ps), len(bases))):
+                        p, q, a, b = ps[i], ps[j], bases[i], bases[j]
+                        if not p or not q or p == q or a is None or b is None:
+                            continue
+                        if a == b or frozenset((a, b)) in theirs:
+                            pair = frozenset((p, q))
+                            if pair not in out.setdefault(name, set()):
+                                out[name].add(pair)
+                                changed = True
+        if not changed:
+            break
+    return out
+
+
+def shared_clauses(clauses: dict[str, str], sections: dict[str, str],
+                   aliased: frozenset[frozenset[str]]) -> str | None:
+    """Apply the module's rule to one construct's ``clauses`` (array -> clause, changed in
+    place; ``sections``: array -> its section text): the arrays a call passes alike get
+    ``copy`` when any of them is written or created; why no construct can map them (None: it
+    can)."""
+    for pair in sorted(aliased, key=sorted):
+        a, b = sorted(pair)
+        if a not in clauses or b not in clauses:
+            continue
+        kinds = frozenset((clauses[a], clauses[b]))
+        if kinds in _ALONE:
+            continue
+        sa, sb = sections.get(a, a), sections.get(b, b)
+        if sa[len(a):] != sb[len(b):]:
+            return (f"`{a}` and `{b}` may point into the same array (a call passes one array "
+                    f"for both) and their sections differ: one construct cannot map both "
+                    "(the second would be partly present, OpenACC 3.3, 2.7.2)")
+        clauses[a] = clauses[b] = "copy"
+    return None
