@@ -482,8 +482,8 @@ def parameters_at(root: Node, offset: int) -> str:
 def declarations_at(root: Node, offset: int) -> str:
     """The declarations the function holding byte ``offset`` makes before it, in the blocks
     that hold it ('' outside a function): where a loop's local arrays are declared, maybe
-    through a header's macro standing for a declaration (``POLYBENCH_2D_ARRAY_DECL(A, ...);``
-    is ``double (*A)[N][M]; A = ...``, C11 6.10.3), which the loop's scope must then carry
+    through a header's macro standing for a declaration (``ARRAY_2D_DECL(A, ...);``
+    standing for ``double (*A)[N][M]; A = ...``, C11 6.10.3), which the loop's scope must then carry
     for their shapes, as for :func:`parameters_at`.  A statement that is a call of a name is
     taken for such a macro (only the header macros it names are used)."""
     n: Node | None = root.descendant_for_byte_range(offset, offset)

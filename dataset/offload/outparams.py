@@ -36,8 +36,8 @@ by name (:func:`returns_count`):
   allocation ``B`` — so the expression has the same value at the ``return``.
 
 The other way round (:func:`count_stored_through`): ``T *x = g(..., &c, ...);`` where ``g``
-returns its allocation and stores the count through a parameter (Rodinia b+tree's
-``knodes = build_tree(&knodes_elem, ...)``).  ``c`` holds the count when:
+returns its allocation and stores the count through a parameter (a tree builder's
+``nodes = build_tree(&n_nodes, ...)``).  ``c`` holds the count when:
 
 * ``g`` has no ``goto``; its only ``return`` is the last statement of its body and returns a
   local pointer ``p`` whose only assignment is its one allocation, a statement of the body

@@ -1,6 +1,6 @@
 """An element of a true array member of an element of an array of structures, ``a[e].m[k]``,
-as a use of the element ``a[e]`` (:func:`element_of_member`): Rodinia b+tree's
-``knodes[currKnode[bid]].keys[thid]``.
+as a use of the element ``a[e]`` (:func:`element_of_member`): a tree search's
+``nodes[current[b]].keys[t]``.
 
 C facts encoded:
 
