@@ -119,12 +119,9 @@ def stored_through(caller: Node, x: str, lookup: Lookup) -> Stored | None:
     return Stored(callee, call, local, _result_name(call, callee))
 
 
-def _stored_local(fn: Node, out: str | None) -> str | None:
-    """``p`` when ``fn`` names its parameter ``out`` only in ``*out = p;`` directly in its body,
-    ``p`` a local pointer of ``fn``."""
-    body = _field(fn, "body")
-    if body is None or not out or assignment_positions(fn).get(out):
-        return None
+def _sole_store(body: Node, out: str) -> tuple[Node, Node | None] | None:
+    """The statement ``*out = e;`` directly in ``body`` and its right side ``e``, when that
+    statement is the only place ``body`` names ``out``."""
     uses = [n for n in iter_nodes(body) if n.type == "identifier" and text(n) == out]
     if len(uses) != 1:
         return None
@@ -136,7 +133,19 @@ def _stored_local(fn: Node, out: str | None) -> str | None:
             _field(store, "left") != star or stmt is None or \
             stmt.type != "expression_statement" or stmt.parent != body:
         return None
-    p = unparen(_field(store, "right"))
+    return stmt, _field(store, "right")
+
+
+def _stored_local(fn: Node, out: str | None) -> str | None:
+    """``p`` when ``fn`` names its parameter ``out`` only in ``*out = p;`` directly in its body,
+    ``p`` a local pointer of ``fn``."""
+    body = _field(fn, "body")
+    if body is None or not out or assignment_positions(fn).get(out):
+        return None
+    found = _sole_store(body, out)
+    if found is None:
+        return None
+    p = unparen(found[1])
     if p is None or p.type != "identifier":
         return None
     shape = shape_of(text(p), declarations(fn, _root_of(fn)))
@@ -328,16 +337,8 @@ _ARITH = frozenset({"identifier", "number_literal", "binary_expression",
 def _count_store(body: Node, out: str, count: Node) -> Node | None:
     """The statement ``*out = e;`` of ``body`` (its outermost block) when it is the only place
     naming ``out`` and ``e`` is spelled as ``count``."""
-    uses = [n for n in iter_nodes(body) if n.type == "identifier" and text(n) == out]
-    if len(uses) != 1:
+    found = _sole_store(body, out)
+    if found is None:
         return None
-    star = uses[0].parent
-    store = star.parent if star is not None else None
-    stmt = store.parent if store is not None else None
-    if star is None or star.type != "pointer_expression" or op(star) != "*" or \
-            store is None or store.type != "assignment_expression" or op(store) != "=" or \
-            _field(store, "left") != star or stmt is None or \
-            stmt.type != "expression_statement" or stmt.parent != body:
-        return None
-    e = unparen(_field(store, "right"))
+    stmt, e = found[0], unparen(found[1])
     return stmt if e is not None and norm(text(e)) == norm(text(count)) else None
