@@ -59,6 +59,7 @@ It never raises: on any internal failure the pragma is returned unchanged with a
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 
@@ -82,6 +83,8 @@ from accellium.dataset.pragma import (
     parse,
 )
 from accellium.server.engines.base import LoopQuery
+
+_log = logging.getLogger(__name__)
 
 __all__ = ["guard", "check", "safe_form", "inner_levels", "asserts_parallel", "missing_private", "missing_reductions"]
 
@@ -176,11 +179,16 @@ def guard(query: LoopQuery, pragma_text: str | None) -> tuple[str | None, list[N
 def check(query: LoopQuery, p: Pragma) -> tuple[Pragma | None, list[Note]]:
     """Check the parsed pragma ``p`` against the loop's facts (:meth:`LoopQuery.facts`, the
     analysis the engine saw); return the (possibly rewritten) pragma and notes saying why.
-    Never raises: on an internal failure ``p`` is returned unchanged with a note."""
+    Never raises, and fails closed: on an internal failure the loop gets no pragma (an
+    unchecked one may race or fault on a GPU; the host runs the loop right) and a note says
+    so; the error is logged."""
     try:
         return _check(query, p)
     except Exception as e:
-        return p, [Note(f"safety check skipped ({type(e).__name__})", NoteKind.GUARD)]
+        _log.exception("safety check failed on `%s`", p.render())
+        return None, [Note(f"safety check failed ({type(e).__name__}): `{p.render()}` could "
+                           "not be checked, so no pragma (the host runs the loop as written)",
+                           NoteKind.GUARD)]
 
 
 def inner_levels(p: Pragma, enclosing) -> tuple[Pragma, Note | None]:

@@ -1,6 +1,7 @@
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from accellium.dataset.pragma import parse
 from accellium.server.engines.base import LoopQuery
 from accellium.server.safety import asserts_parallel, guard
 
@@ -108,3 +109,23 @@ def test_triangular_solve_is_a_carried_dependence():
                    "a[i][j] = a[i][j] / a[i][k];").safe
     assert analyze("for (int i = 0; i < n; i++) { for (int j = 0; j < m; j++) "
                    "y[i] += A[i][j] * x[j]; }").safe
+
+
+def test_guard_fails_closed_when_its_check_breaks(monkeypatch, caplog):
+    """An internal failure of the guard must not let the engine's unchecked pragma through:
+    the loop gets no pragma (the host runs it as written), a note says why, the error is
+    logged — the whole suggestion path included."""
+    import accellium.server.safety as safety
+    from accellium.server.suggest import suggest
+
+    def broken(query, p):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(safety, "_check", broken)
+    out, notes = safety.check(LoopQuery(OK), parse("#pragma acc parallel loop"))
+    assert out is None
+    assert any("safety check failed (RuntimeError)" in n for n in notes)
+    assert "safety check failed" in caplog.text
+    s = suggest(LoopQuery(OK), "context")
+    assert s.pragma is None
+    assert any("could not be checked" in n for n in s.notes)
