@@ -481,6 +481,7 @@ def _with_data(p: Pragma, facts: LoopFacts, notes: list[Note], query: LoopQuery
     from accellium.server.safety_data import (
         complete_data,
         default_none,
+        device_addresses,
         fit_nest,
         gang_level,
         held_members,
@@ -496,7 +497,9 @@ def _with_data(p: Pragma, facts: LoopFacts, notes: list[Note], query: LoopQuery
     p = visible_names(p, facts, more)
     p = fit_nest(p, facts, more, code, query.scope, query.lang)
     p = one_gang(gang_level(p, facts, more), facts, more, code)
-    p = complete_data(justified_device_data(p, facts, more), facts, more)
+    p = device_addresses(justified_device_data(p, facts, more), facts, more)
+    if p is not None:
+        p = complete_data(p, facts, more)
     p = passed_alike(p, facts, more)
     if p is not None and not query.mapped_by_caller:
         p = held_members(p, facts, more)
