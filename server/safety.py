@@ -505,4 +505,11 @@ def _with_data(p: Pragma, facts: LoopFacts, notes: list[Note], query: LoopQuery
         p = held_members(p, facts, more)
     if p is not None:
         p = in_every_build(default_none(p, facts, more), facts, more)
+    used = set(facts.arrays) | set(facts.sections)
+    dev = [v for v in facts.device_addresses if v in used]
+    if p is None and dev:  # OpenACC 3.3, 3.2.24: acc_malloc's memory has no host copy
+        more.append(", ".join(f"`{v}`" for v in dev) + (" holds" if len(dev) == 1 else " hold")
+                    + " a device address (acc_malloc): on the host this loop dereferences device memory (a fault on a GPU "
+                    "build); it needs a compute construct with `deviceptr` once the reason "
+                    "above is resolved")
     return p, notes + [Note.of(m, NoteKind.GUARD) for m in more]

@@ -83,9 +83,23 @@ def _skipped_under_openacc(root: Node) -> list[tuple[int, int]]:
             continue
         groups = chain(n)
         read = {id(g) for g, _ in kept(groups, d)}
-        for g in groups:
-            if id(g) not in read and g.body:
-                out.append((g.body[0].start_byte, g.body[-1].end_byte))
+        for g, span in zip(groups, _group_spans(n), strict=False):
+            if id(g) not in read:
+                out.append(span)
+    return out
+
+
+def _group_spans(n: Node) -> list[tuple[int, int]]:
+    """The byte span of each group's text in the chain that starts at ``n``: from the end of
+    its directive line's condition (or ``#else``) to the next group's directive."""
+    out: list[tuple[int, int]] = []
+    cur: Node | None = n
+    while cur is not None:
+        alt = _field(cur, "alternative")
+        head = _field(cur, "condition") or _field(cur, "name") or \
+            (cur.children[0] if cur.children else cur)
+        out.append((head.end_byte, alt.start_byte if alt is not None else cur.end_byte))
+        cur = alt
     return out
 
 
