@@ -206,3 +206,14 @@ def test_which_pointers_hold_a_device_address():
     assert "h" not in o.device["both"] | o.mixed["both"]
     none = device_origins(parse_tree(b"void f(double *p) { p[0] = 1; }", "c").root_node)
     assert not none.api and not none.device
+
+
+def test_a_pointer_holding_device_memory_on_some_paths_gets_no_construct(engine):
+    from accellium.server.annotate import annotate_source
+
+    got = {a.line: a for a in annotate_source(ORIGINS.encode(), engine, path="k.c", lang="c")}
+    scale = got[2]  # called with acc_malloc's memory and with the caller's host array
+    assert scale.pragma is None, scale.pragma
+    assert any("some paths" in n for n in scale.notes), scale.notes
+    only = got[3]  # every call passes device memory
+    assert only.pragma is not None and "deviceptr(p)" in only.pragma, only.pragma
