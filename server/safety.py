@@ -489,6 +489,7 @@ def _with_data(p: Pragma, facts: LoopFacts, notes: list[Note], query: LoopQuery
     from accellium.server.safety_data import (
         complete_data,
         default_none,
+        device_addresses,
         fit_nest,
         gang_level,
         held_members,
@@ -504,10 +505,19 @@ def _with_data(p: Pragma, facts: LoopFacts, notes: list[Note], query: LoopQuery
     p = visible_names(p, facts, more)
     p = fit_nest(p, facts, more, code, query.scope, query.lang)
     p = one_gang(gang_level(p, facts, more), facts, more, code)
-    p = complete_data(justified_device_data(p, facts, more), facts, more)
+    p = device_addresses(justified_device_data(p, facts, more), facts, more)
+    if p is not None:
+        p = complete_data(p, facts, more)
     p = passed_alike(p, facts, more)
     if p is not None and not query.mapped_by_caller:
         p = held_members(p, facts, more)
     if p is not None:
         p = in_every_build(default_none(p, facts, more), facts, more)
+    used = set(facts.arrays) | set(facts.sections)
+    dev = [v for v in facts.device_addresses if v in used]
+    if p is None and dev:  # OpenACC 3.3, 3.2.24: acc_malloc's memory has no host copy
+        more.append(", ".join(f"`{v}`" for v in dev) + (" holds" if len(dev) == 1 else " hold")
+                    + " a device address (acc_malloc): on the host this loop dereferences device memory (a fault on a GPU "
+                    "build); it needs a compute construct with `deviceptr` once the reason "
+                    "above is resolved")
     return p, notes + [Note.of(m, NoteKind.GUARD) for m in more]

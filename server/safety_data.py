@@ -35,6 +35,16 @@ nested loops whose bounds do not depend on each other (2.9.1, 2.9.8); more than 
 is a compile error (gcc: "not enough perfectly nested loops") or, over a dependent bound, a
 wrong iteration space.  Such a clause is cut to the nest the analysis finds (or dropped).
 
+* A pointer that holds a device address (``acc_malloc``'s value, OpenACC 3.3 3.2.24;
+  ``acc_deviceptr``, ``omp_target_alloc``, ``cudaMalloc``; or a parameter every call passes one
+  for: :mod:`accellium.dataset.offload.device_memory`) is usable in a compute construct only
+  through ``deviceptr`` (2.7.4); a data clause on it treats the device address as host memory,
+  which a GPU runtime reads or writes (a fault or corruption).  Such a pointer gets
+  ``deviceptr`` and is taken out of every data clause (:func:`device_addresses`); a pointer
+  that holds one on some paths only (one call passes device memory, another host memory, or a
+  function that may be called from elsewhere is passed device memory) fits neither: the loop
+  gets no compute construct.
+
 Only what the analysis can tell is changed: an array whose extent it cannot bound gets a note,
 never a guessed section.
 """
@@ -48,6 +58,7 @@ from accellium.dataset.analysis.deep import member_of
 from accellium.dataset.pragma import COMPUTE_DIRECTIVES, Clause
 
 __all__ = ["complete_data", "fit_nest", "gang_level", "one_gang", "visible_names", "in_every_build",
+           "device_addresses",
            "justified_device_data", "default_none", "held_members", "held_region"]
 
 _COMPUTE = COMPUTE_DIRECTIVES
@@ -566,6 +577,52 @@ def justified_device_data(p, facts, notes: list[str]):
     notes.append(", ".join(f"`{g}`" for g in gone) + ": nothing in this file puts that data "
                  "on the device (a GPU aborts on `present`, faults on a host address in "
                  "`deviceptr`); mapped with copy clauses instead")
+    return Pragma(p.directive, tuple(out))
+
+
+def device_addresses(p, facts, notes: list[str]):
+    """``p`` with every pointer the loop uses that holds a device address
+    (``facts.device_addresses``) in ``deviceptr`` and in no data clause (OpenACC 3.3, 2.7.4,
+    3.2.24: a data clause would take the device address for host memory); None when the loop
+    uses a pointer that holds one on some paths only (``facts.device_mixed``): neither a data
+    clause nor ``deviceptr`` is right on every path (the module doc)."""
+    from accellium.dataset.pragma import Pragma
+
+    if p is None or p.directive not in _COMPUTE or facts.in_region:
+        return p
+    named = {v for c in p.clauses for v in c.variables()}
+    used = set(facts.arrays) | set(facts.sections) | set(getattr(facts, "deref_heads", []))
+    mixed = [v for v in facts.device_mixed if v in used or v in named]
+    if mixed:
+        notes.append("no pragma: " + ", ".join(f"`{v}`" for v in mixed) + " holds a device "
+                     "address (acc_malloc) on some paths and host memory on others: "
+                     "`deviceptr` faults on host memory, a data clause on device memory "
+                     "(OpenACC 3.3, 2.7.4); the loop stays on the host")
+        return None
+    dev = [v for v in facts.device_addresses if v in used or v in named]
+    if not dev:
+        return p
+    out, moved = [], []
+    for c in p.clauses:
+        k = c.name.lower()
+        if k in _MOVES or (k in _OTHER_DATA and k != "deviceptr") or k in ("create", "pcreate",
+                                                                           "present_or_create"):
+            kept = _kept_items(c, lambda n: n not in dev)
+            moved += [v for v in c.variables() if v in dev]
+            if kept is not None:
+                out.append(kept)
+            continue
+        if k == "deviceptr":
+            continue
+        out.append(c)
+    have = [v for c in p.clauses if c.name.lower() == "deviceptr" for v in c.variables()]
+    out.append(Clause("deviceptr", ", ".join(dict.fromkeys(have + dev))))
+    added = [v for v in dev if v not in have]
+    if added or moved:
+        notes.append(", ".join(f"`{v}`" for v in dict.fromkeys(added + moved)) + ": holds a "
+                     "device address (acc_malloc's value, or passed one by every call): "
+                     "`deviceptr`, no data clause (a data clause would take it for host "
+                     "memory, OpenACC 3.3, 2.7.4)")
     return Pragma(p.directive, tuple(out))
 
 

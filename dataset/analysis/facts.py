@@ -185,6 +185,12 @@ class LoopFacts:
     # with a scope: the file calls a device-allocation API (acc_malloc, cudaMalloc, ...) or
     # has `host_data use_device`: a pointer there may hold a device address (`deviceptr`)
     device_pointers: bool = False
+    # with a scope: the variables of the loop's function that hold a device address on every
+    # path (``acc_malloc``'s value, passed in by every call: :mod:`accellium.dataset.offload.
+    # device_memory`), which the construct names in `deviceptr` and no data clause, and those
+    # that hold one on some paths only, for which no compute construct is right
+    device_addresses: list[str] = field(default_factory=list)
+    device_mixed: list[str] = field(default_factory=list)
     arrays: dict[str, str] = field(default_factory=dict)  # name -> in | out | inout
     sections: dict[str, str] = field(default_factory=dict)  # name -> clause argument
     # an array reached through a pointer's member (``v->x``) -> the object its clause maps

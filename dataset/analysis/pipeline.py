@@ -424,9 +424,24 @@ def _live_out(b: _Body, facts: LoopFacts) -> None:
             facts.visible = sorted(set(b.where.ctx.declared) | set(b.where.index.globals)
                                    | b.where.ctx.macro_declared)
         facts.device_pointers = b.where.index.device_pointers
+        if facts.device_pointers:
+            facts.device_addresses, facts.device_mixed = _device_addresses(b.where.index,
+                                                                           b.where.ctx.node)
         _conditional(b, facts)
     b.notes.extend(lo.notes)
     b.flags = lo.flags
+
+
+def _device_addresses(index: FileIndex, fn) -> tuple[list[str], list[str]]:
+    """The variables of ``fn`` that hold a device address on every path, and on some paths
+    only (:mod:`accellium.dataset.offload.device_memory`; the file's table, made once)."""
+    from accellium.dataset.offload.device_memory import device_origins
+
+    table = index.memo.get("device_origins")
+    if table is None:
+        table = index.memo["device_origins"] = device_origins(index.tree.root_node)
+    dev, mixed = table.of(function_name(fn)[0] or "")  # type: ignore[attr-defined]
+    return sorted(dev), sorted(mixed)
 
 
 def _passed_alike(index: FileIndex, fn) -> list[tuple[str, str]]:

@@ -84,6 +84,10 @@ class Scope:
     # globals whose memory nothing reads once ``main`` has run past a region, and what the
     # file's functions name of them (:mod:`.exit_dead`)
     exit_dead: tuple[frozenset[str], dict[str, set[str]]] = (frozenset(), {})
+    # pointers that hold a device address on every path (:mod:`.device_memory`: acc_malloc's
+    # value, OpenACC 3.3 3.2.24): no data clause of the plan names them (it would take the
+    # device address for host memory); the loops name them in `deviceptr` (2.7.4)
+    device_addresses: frozenset[str] = frozenset()
     _calls: CallGraph | None = field(default=None, repr=False, compare=False)
 
     def file_calls(self) -> CallGraph:
@@ -216,7 +220,7 @@ def _device_uses(d: Device, scope: Scope) -> tuple[list[ArrayUse], str | None]:
             for u in uses]
     objects = {got[0] for u in uses if (got := member_parts(u.name)) is not None}
     for u in uses:
-        if u.name in local or u.name in private:
+        if u.name in local or u.name in private or u.name in scope.device_addresses:
             continue
         if u.name in objects and u.whole and not u.subs and _through_member(u):
             continue  # `v->x[i]` (a use of `v->x`), `v->n` read from the object mapped with it
@@ -368,6 +372,8 @@ def _call_rows(d: CallDevice, scope: Scope, ex: Extents, region_end: int
     region); or why the call cannot join it (a bound that does not translate: no guess)."""
     rows: list[tuple[ArrayUse, list[Span] | None]] = []
     for a in d.args:
+        if a.name in scope.device_addresses:
+            continue  # device memory: the callee's loops name it in `deviceptr`
         u = ArrayUse(a.name, a.node, [], a.read, a.write)
         if a.object:  # the one object ``*A`` designates: ``A[0:1]``
             rows.append((u, [Span(poly.const(0), poly.const(0))]))

@@ -30,6 +30,12 @@ def loop_pragma(d: Device, region: Region, data: list[Clause] | None = None) -> 
     sections the loop uses, or (a lone loop that is the whole region) the data clauses."""
     base = Pragma(d.pragma.directive, tuple(c for c in d.pragma.clauses
                                             if c.canonical_name not in _DROP))
+    # a pointer that holds a device address (acc_malloc's value) stays in `deviceptr` (OpenACC
+    # 3.3, 2.7.4): the region maps none of it (:mod:`.device_memory`)
+    dev = [v for c in d.pragma.clauses if c.canonical_name == "deviceptr"
+           for v in c.variables() if v not in region.arrays]
+    if dev:
+        base = base.with_clauses(Clause("deviceptr", ", ".join(dict.fromkeys(dev))))
     if data is not None:
         p = base.with_clauses(*data)
     else:

@@ -49,7 +49,7 @@ from accellium.dataset.offload.ranges import loop_var
 from accellium.dataset.offload.shapes import type_words_body
 from accellium.dataset.offload.uses import ArrayUse, array_uses, assignments
 
-__all__ = ["generated", "home_generators", "straight_work", "GENERATOR_WHY"]
+__all__ = ["generated", "home_generators", "straight_work", "GENERATOR_WHY", "uses_device_memory"]
 
 #: Why a generator stays on the host (the plan's note, after the arrays it writes).
 GENERATOR_WHY = ("every value it stores is computed from indices, scalars and pure math (it "
@@ -95,10 +95,20 @@ def pure_calls(node: Node) -> bool:
     return True
 
 
+def uses_device_memory(d: Device, scope: Scope) -> bool:
+    """Does the loop ``d`` reach memory through a pointer that holds a device address
+    (``scope.device_addresses``, :mod:`.device_memory`)?  On the host it would dereference a
+    device address (OpenACC 3.3, 3.2.24: acc_malloc's memory has no host copy), so no rule that
+    keeps a loop on the host for the bytes it saves applies to it."""
+    return bool(scope.device_addresses) and any(
+        u.name in scope.device_addresses for u in array_uses(d.node))
+
+
 def generated(d: Device, scope: Scope) -> frozenset[str] | None:
     """The arrays the offloaded loop ``d`` writes when it only generates data (see the
     module), else None."""
-    if d.routines or any(c.name == "reduction" for c in d.pragma.clauses):
+    if d.routines or any(c.name == "reduction" for c in d.pragma.clauses) or \
+            uses_device_memory(d, scope):
         return None
     node = d.node
     if not straight_work(node):

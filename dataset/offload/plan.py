@@ -18,6 +18,7 @@ from accellium.dataset.offload.assemble import region_edits
 from accellium.dataset.offload.calls import Summary, summarize, summarize_regions
 from accellium.dataset.offload.callsites import Calls, call_graph, call_units, recursive
 from accellium.dataset.offload.device import Advisor, CallDevice, Device, Unit, choose_loops
+from accellium.dataset.offload.device_memory import device_origins
 from accellium.dataset.offload.edits import PlanEdit, Rank
 from accellium.dataset.offload.exit_dead import ExitDead, exit_dead
 from accellium.dataset.offload.fresh import FreshNames, fresh_functions
@@ -146,7 +147,8 @@ def _loop_nodes(tree_root: Node, loops: list[Loop]) -> dict[int, Node]:
 def _scope(fn: Node, root: Node, dead: dict[str, set[str]],
            objects: dict[str, dict[str, poly.Poly]], fresh: FreshNames,
            exit: ExitDead = (frozenset(), {}),
-           aliased: dict[str, set[frozenset[str]]] | None = None) -> Scope:
+           aliased: dict[str, set[frozenset[str]]] | None = None,
+           others: list[Node] | None = None) -> Scope:
     body = _field(fn, "body") or fn
     allocs: dict = {}
     for a in alloc_sites(body, fresh):
@@ -157,7 +159,8 @@ def _scope(fn: Node, root: Node, dead: dict[str, set[str]],
     name = function_name(fn)[0] or ""
     return Scope(fn, declarations(fn, root), allocs, frees, assignment_positions(fn),
                  dead_params=frozenset(dead.get(name, ())), objects=objects.get(name, {}),
-                 exit_dead=exit, aliased_params=frozenset((aliased or {}).get(name, ())))
+                 exit_dead=exit, aliased_params=frozenset((aliased or {}).get(name, ())),
+                 device_addresses=frozenset(device_origins(root, others).of(name)[0]))
 
 
 @dataclass

@@ -19,11 +19,12 @@ from __future__ import annotations
 from accellium.dataset.analysis.tree import iter_nodes, mentions
 from accellium.dataset.offload.arrays import Scope
 from accellium.dataset.offload.device import Device
-from accellium.dataset.offload.generate import straight_work
+from accellium.dataset.offload.generate import straight_work, uses_device_memory
 from accellium.dataset.offload.ranges import loop_var
 from accellium.dataset.offload.uses import array_uses, assignments
 
 __all__ = ["single_pass", "SINGLE_PASS_WHY"]
+
 
 #: Why a single pass stays on the host (the plan's note).
 SINGLE_PASS_WHY = ("it makes one pass over its data (each element it touches, once) and the "
@@ -35,7 +36,7 @@ def single_pass(d: Device, scope: Scope) -> bool:
     """Does the offloaded loop ``d`` do O(1) work per array element it touches (the module's
     rule)?"""
     node = d.node
-    if d.routines or not straight_work(node):
+    if d.routines or not straight_work(node) or uses_device_memory(d, scope):
         return False
     fors = [n for n in iter_nodes(node) if n.type == "for_statement"]
     index = {n.id: loop_var(n) for n in fors}

@@ -13,7 +13,8 @@ __all__ = ["summary_text", "program_table", "write_dynamic_report", "metric_rows
            "offload_table"]
 
 _STATUS_COLOR = {"verified": "tab:green", "race": "tab:red", "data": "tab:orange",
-                 "present-abort": "tab:purple", "bounds": "tab:pink", "compile": "tab:gray", "timeout": "tab:brown",
+                 "present-abort": "tab:purple", "bounds": "tab:pink", "device-memory": "tab:olive",
+                 "compile": "tab:gray", "timeout": "tab:brown",
                  "serial": "black", "-": "white"}
 
 

@@ -24,7 +24,7 @@ __all__ = ["RunConfig", "VariantResult", "run_variant", "run_serial", "MODES", "
 MODES = ({"ACCRT_ORDER": "0", "ACCRT_SERIAL": "0"},
          {"ACCRT_ORDER": "1", "ACCRT_SERIAL": "0"},
          {"ACCRT_ORDER": "2", "ACCRT_SERIAL": "1"})
-CAUSES = ("compile", "timeout", "present-abort", "data", "race", "bounds")
+CAUSES = ("compile", "timeout", "present-abort", "data", "race", "bounds", "device-memory")
 
 
 @dataclass
@@ -49,7 +49,8 @@ class RunConfig:
 @dataclass
 class VariantResult:
     label: str
-    status: str  # verified | compile | timeout | present-abort | data | race | bounds | serial
+    status: str  # verified | compile | timeout | present-abort | data | race | bounds |
+    # device-memory | serial
     reason: str = ""
     runs_ok: int = 0
     runs: int = 0
@@ -102,6 +103,9 @@ def _failure(prog: Program, work: Path, binary: Path, env: dict[str, str], res, 
         return "timeout", f"run timed out after {cfg.timeout(prog):.0f} s"
     rep = res.report or {}
     errs = "; ".join(rep.get("errors") or [])
+    if res.returncode == 95:
+        return "device-memory", errs or "device memory (acc_malloc) named by a data clause or " \
+                                        "dereferenced on the host"
     if res.returncode == 96:
         return "bounds", errs or "a data clause's section reaches outside the host array"
     if res.returncode == 97:

@@ -60,6 +60,8 @@ typedef struct {
   struct { void **pp; const void *section; int empty; unsigned long construct; } bind[64];
   int nbind;
   unsigned long constructs; /* accrt_begin calls so far: which construct a binding was made by */
+  /* device-only memory (acc_malloc, OpenACC 3.3 3.2.24): no host copy, no present entry */
+  struct accrt_devblk { char *p; size_t n, mapped; } *devmem; int ndevmem, capdevmem;
 } accrt_state;
 
 extern accrt_state accrt_S;
@@ -208,8 +210,16 @@ static inline void accrt_set_gang(int g, int G) { accrt_tls_gang = g; accrt_tls_
 void accrt_race(const char *name, int line);
 
 
-static inline void accrt_compute_begin(void) { accrt_S.incompute++; accrt_S.epoch++; }
-static inline void accrt_compute_end(void) { accrt_S.incompute--; }
+/* Device-only memory is readable and writable only while a compute region runs (host code
+ * that dereferences it faults, as on a GPU): accrt_devmem_access opens (1) or closes (0) it. */
+void accrt_devmem_access(int open);
+static inline void accrt_compute_begin(void) {
+  if (accrt_S.incompute++ == 0 && accrt_S.ndevmem) accrt_devmem_access(1);
+  accrt_S.epoch++;
+}
+static inline void accrt_compute_end(void) {
+  if (--accrt_S.incompute == 0 && accrt_S.ndevmem) accrt_devmem_access(0);
+}
 static inline int accrt_lanes_here(void) { return accrt_S.incompute ? accrt_S.lanes : 1; }
 
 /* Write check of one vector-partitioned loop instance: the first writes of each lane are
@@ -273,6 +283,22 @@ void accrt_api_delete(void *p, size_t n);
 void accrt_api_update_device(void *p, size_t n);
 void accrt_api_update_self(void *p, size_t n);
 int accrt_api_is_present(void *p, size_t n);
+/* OpenACC 3.3 3.2.24-3.2.27, 3.2.32-3.2.33: device memory the program allocates itself, and the
+ * device address of a present host range.  Such an address is usable in a compute construct
+ * through `deviceptr` (2.7.4); a data clause, an update or a host dereference of it fails
+ * (exit 95: a GPU runtime would treat the device address as host memory). */
+void *accrt_api_malloc(size_t n);
+void accrt_api_free(void *p);
+void *accrt_api_deviceptr(void *p);
+void *accrt_api_hostptr(void *p);
+void accrt_api_memcpy_to_device(void *dev, void *host, size_t n);
+void accrt_api_memcpy_from_device(void *host, void *dev, size_t n);
+#define acc_malloc accrt_api_malloc
+#define acc_free accrt_api_free
+#define acc_deviceptr accrt_api_deviceptr
+#define acc_hostptr accrt_api_hostptr
+#define acc_memcpy_to_device accrt_api_memcpy_to_device
+#define acc_memcpy_from_device accrt_api_memcpy_from_device
 #define acc_copyin accrt_api_copyin
 #define acc_pcopyin accrt_api_copyin
 #define acc_present_or_copyin accrt_api_copyin
@@ -367,6 +393,35 @@ accrt_entry *accrt_find_dev(const void *p) {
   for (int i = S->ntab - 1; i >= 0; i--)
     if (c >= S->tab[i].dev && c <= S->tab[i].dev + S->tab[i].bytes) return &S->tab[i];
   return NULL;
+}
+/* the device-only block (acc_malloc) that holds [p, p+n) in part (n == 0: holds p, one past
+ * the end allowed), else NULL */
+struct accrt_devblk *accrt_find_devmem(const void *p, size_t n) {
+  accrt_state *S = &accrt_S;
+  const char *c = (const char *)p;
+  for (int i = S->ndevmem - 1; i >= 0; i--) {
+    const char *b = S->devmem[i].p, *e = b + S->devmem[i].n;
+    if (n ? (c < e && c + n > b) : (c >= b && c <= e)) return &S->devmem[i];
+  }
+  return NULL;
+}
+/* exit 95: a data clause, update or host access treats a device address as host memory */
+static void accrt_devmem_fail(const char *what, const void *p, const char *text, int line) {
+  char msg[300];
+  snprintf(msg, sizeof msg, "%s line %d: device memory: %s%s%s (address %p) which is device "
+           "memory (acc_malloc, acc_deviceptr): only deviceptr may name it, and only compute "
+           "regions may dereference it (a GPU runtime would use it as a host address)",
+           accrt_cur_file ? accrt_cur_file : "?", line, what, text ? " " : "", text ? text : "",
+           p);
+  accrt_fatal(95, msg);
+}
+static void accrt_devmem_check(const char *what, const void *p, size_t n, const char *text,
+                               int line) {
+  const char *c = (const char *)p;
+  int dev = accrt_find_devmem(p, n) != NULL;
+  for (int i = accrt_S.ntab - 1; !dev && !accrt_S.unified && i >= 0; i--)
+    dev = c >= accrt_S.tab[i].dev && c < accrt_S.tab[i].dev + accrt_S.tab[i].bytes;
+  if (dev) accrt_devmem_fail(what, p, text, line);
 }
 accrt_entry *accrt_alloc(void *p, size_t n, const char *name, int line) {
   accrt_state *S = &accrt_S;
@@ -527,6 +582,7 @@ void accrt_bounds_obj(const void *p, size_t n, const void *obj, size_t objn, con
 void accrt_data(int kind, void *p, size_t n, int dynamic, const char *text, int line) {
   char msg[300];
   if (n == 0 || kind == ACCRT_DEVICEPTR) return;
+  accrt_devmem_check("a data clause maps", p, n, text, line);
   accrt_bounds_heap(p, n, text, line);
   accrt_entry *e = accrt_find(p, n, 0);
   if (!e) {
@@ -562,6 +618,7 @@ void accrt_exit_data(int kind, void *p, size_t n, int finalize, const char *text
 void accrt_update(int to_device, void *p, size_t n, int if_present, const char *text, int line) {
   char msg[300];
   if (n == 0) return;
+  accrt_devmem_check("an update names", p, n, text, line);
   accrt_bounds_heap(p, n, text, line);
   accrt_entry *e = accrt_find(p, n, 0);
   if (!e) {
@@ -617,6 +674,99 @@ void accrt_api_delete(void *p, size_t n) { accrt_exit_data(ACCRT_DELETE, p, n, 0
 void accrt_api_update_device(void *p, size_t n) { accrt_update(1, p, n, 0, "acc_update_device", 0); }
 void accrt_api_update_self(void *p, size_t n) { accrt_update(0, p, n, 0, "acc_update_self", 0); }
 int accrt_api_is_present(void *p, size_t n) { return accrt_find(p, n, 0) != NULL; }
+#include <sys/mman.h>
+#include <signal.h>
+/* Device-only blocks are pages of their own, inaccessible (PROT_NONE) while no compute region
+ * runs: a host dereference faults, and the fault handler reports it (exit 95).  Not under
+ * ThreadSanitizer (it owns the signals): there the blocks stay accessible. */
+static size_t accrt_page(void) { long s = sysconf(_SC_PAGESIZE); return s > 0 ? (size_t)s : 4096; }
+static void accrt_protect(struct accrt_devblk *b, int open) {
+#ifndef ACCRT_TSAN
+  mprotect(b->p, b->mapped, open ? PROT_READ | PROT_WRITE : PROT_NONE);
+#else
+  (void)b; (void)open;
+#endif
+}
+void accrt_devmem_access(int open) {
+  for (int i = 0; i < accrt_S.ndevmem; i++) accrt_protect(&accrt_S.devmem[i], open);
+}
+static struct sigaction accrt_old_segv;
+static void accrt_segv(int sig, siginfo_t *si, void *uc) {
+  (void)uc;
+  if (si && accrt_find_devmem(si->si_addr, 1) && !accrt_S.incompute)
+    accrt_devmem_fail("host code (after this construct) dereferences an address", si->si_addr,
+                      NULL, accrt_cur_line);
+  sigaction(sig, &accrt_old_segv, NULL); /* not ours: the fault happens again, as before */
+}
+void *accrt_api_malloc(size_t n) {
+  accrt_state *S = &accrt_S;
+  if (n == 0) return NULL;
+  size_t pg = accrt_page(), mapped = (n + pg - 1) / pg * pg;
+  void *p = mmap(NULL, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) return NULL;
+  memset(p, 0xff, mapped); /* poison: NaN / -1, as fresh device copies */
+  if (!S->ndevmem && !S->capdevmem) {
+#ifndef ACCRT_TSAN
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = accrt_segv; sa.sa_flags = SA_SIGINFO; sigemptyset(&sa.sa_mask);
+    sigaction(SIGSEGV, &sa, &accrt_old_segv);
+#endif
+  }
+  if (S->ndevmem == S->capdevmem) {
+    S->capdevmem = S->capdevmem ? 2 * S->capdevmem : 16;
+    S->devmem = (struct accrt_devblk *)realloc(S->devmem, S->capdevmem * sizeof *S->devmem);
+  }
+  struct accrt_devblk *b = &S->devmem[S->ndevmem++];
+  b->p = (char *)p; b->n = n; b->mapped = mapped;
+  if (!S->incompute) accrt_protect(b, 0);
+  return p;
+}
+void accrt_api_free(void *p) {
+  accrt_state *S = &accrt_S;
+  if (!p) return;
+  for (int i = 0; i < S->ndevmem; i++)
+    if (S->devmem[i].p == (char *)p) {
+      munmap(p, S->devmem[i].mapped);
+      S->devmem[i] = S->devmem[--S->ndevmem];
+      return;
+    }
+}
+void *accrt_api_deviceptr(void *p) {
+  accrt_entry *e = accrt_find(p, 0, 0);
+  return e ? accrt_devaddr(e, p) : NULL;
+}
+void *accrt_api_hostptr(void *p) {
+  accrt_entry *e = accrt_find_dev(p);
+  return e ? e->host + ((char *)p - e->dev) : NULL;
+}
+/* copies between host memory and device memory (acc_malloc'd or a present range's copy) */
+static char *accrt_dev_range(void *dev, size_t n, const char *what) {
+  struct accrt_devblk *b = accrt_find_devmem(dev, n);
+  if (b && (char *)dev + n <= b->p + b->n) return (char *)dev;
+  accrt_entry *e = accrt_find_dev(dev);
+  if (e && (char *)dev + n <= e->dev + e->bytes) return (char *)dev;
+  accrt_devmem_fail(what, dev, "(not all of it)", accrt_cur_line);
+  return NULL;
+}
+void accrt_api_memcpy_to_device(void *dev, void *host, size_t n) {
+  if (!n) return;
+  char *d = accrt_dev_range(dev, n, "acc_memcpy_to_device: destination");
+  accrt_site *s = accrt_site_of(accrt_cur_file ? accrt_cur_file : "?", accrt_cur_line);
+  accrt_S.h2d += n; s->h2d += n;
+  accrt_devmem_access(1);
+  memmove(d, host, n);
+  if (!accrt_S.incompute) accrt_devmem_access(0);
+}
+void accrt_api_memcpy_from_device(void *host, void *dev, size_t n) {
+  if (!n) return;
+  char *d = accrt_dev_range(dev, n, "acc_memcpy_from_device: source");
+  accrt_site *s = accrt_site_of(accrt_cur_file ? accrt_cur_file : "?", accrt_cur_line);
+  accrt_S.d2h += n; s->d2h += n;
+  accrt_devmem_access(1);
+  memmove(host, d, n);
+  if (!accrt_S.incompute) accrt_devmem_access(0);
+}
 void accrt_data_rows(int kind, void **rows, long nrows, size_t off, size_t rowbytes,
                              int dynamic, int exit_kind, const char *text, int line) {
   for (long r = 0; r < nrows; r++) {
@@ -666,7 +816,8 @@ void *accrt_var(void *p, size_t n, int isptr, int cls, void *slot, int *kind, in
   if (e && isptr) {
     /* the pointer variable itself is on the device: what it holds is what the kernel uses */
     void *v; memcpy(&v, accrt_devaddr(e, p), sizeof v);
-    if (v && !accrt_find_dev(v) && !(accrt_S.unified && accrt_find(v, 0, 0))) {
+    if (v && !accrt_find_dev(v) && !accrt_find_devmem(v, 0)
+        && !(accrt_S.unified && accrt_find(v, 0, 0))) {
       snprintf(msg, sizeof msg, "line %d: '%s' is a pointer mapped by itself (a data clause "
                "without a section): on the device it holds a host address", line, name);
       accrt_fatal(98, msg);
@@ -696,7 +847,8 @@ void *accrt_var(void *p, size_t n, int isptr, int cls, void *slot, int *kind, in
     *kind = ACCRT_K_FP;
     accrt_entry *t = v ? accrt_find(v, 0, 0) : NULL;
     if (t) { void *d = accrt_devaddr(t, v); memcpy(slot, &d, sizeof d); return slot; }
-    if (v && !accrt_find_dev(v)) {
+    /* device memory (acc_malloc, acc_deviceptr; deviceptr, 2.7.4): the address as it is */
+    if (v && !accrt_find_dev(v) && !accrt_find_devmem(v, 0)) {
       /* a zero-length section of the pointer in this construct's own clause (copyin(p[i:0])):
        * the clause maps nothing and the loop runs no iteration; gcc maps the empty section
        * and the pointer is never dereferenced.  A null device address: a dereference still
@@ -735,7 +887,7 @@ void accrt_member_ptr(const void *slot, const char *name, int line) {
   void *v;
   if (!accrt_find_dev(slot)) return; /* p->x with p NULL or not on the device: not read here */
   memcpy(&v, slot, sizeof v);
-  if (!v || accrt_find_dev(v)) return;
+  if (!v || accrt_find_dev(v) || accrt_find_devmem(v, 0)) return;
   snprintf(msg, sizeof msg, "line %d: '%s' is a pointer member of a struct copied to the device "
            "(implicitly or by a clause): its device copy holds a host address (no section of it "
            "was attached to the struct's device copy)", line, name);
