@@ -206,11 +206,23 @@ def _use_section_spans(u: ArrayUse, info: ArrayInfo, leaf_ex: Extents, region_ex
             return (elem, not inside), None
         sec = section_text(info.shape, spans)
         return ((sec, not inside), spans) if sec is not None else None
-    if dims == 1 and len(u.subs) == 1 and _pure(u.subs[0], leaf_ex, leaf):
+    if dims == 1 and (len(u.subs) == 1 or _element_of_true_array(u, info)) and \
+            _pure(u.subs[0], leaf_ex, leaf):
         idx = "0" if isinstance(u.subs[0], int) else " ".join(text(u.subs[0]).split())
         got = f"{info.name}[{idx}:1]"
         return ((got, not inside), None) if is_clause_arg(got) else None
     return None
+
+
+def _element_of_true_array(u: ArrayUse, info: ArrayInfo) -> bool:
+    """Is ``u`` an element of a true array of several dimensions, with all its subscripts
+    (``t[k][j][i]`` of ``T t[K][J][I]``)?  Its section is then the rows of the leading
+    dimension its first subscript reaches, whole (``t[k:1]``): the elements of ``t[k]`` are
+    one contiguous array (C11 6.5.2.1p3-4, arrays are stored row by row), the subarray
+    OpenACC 3.3 2.7.1 allows of a true array in C, and the access is the program's claim
+    that its other subscripts lie in their dimensions (6.5.6p8)."""
+    return info.shape.kind == "array" and info.shape.levels > 1 and \
+        len(u.subs) == info.shape.levels and not u.whole
 
 
 def _one_element(u: ArrayUse, info: ArrayInfo, spans: list[Span], leaf_ex: Extents,
@@ -330,8 +342,9 @@ def _host_sections(leaf: Leaf, uses: list[ArrayUse], info: ArrayInfo,
 def _sections_of(leaf: Leaf, uses: list[ArrayUse], info: ArrayInfo,
                  region_ex: Extents) -> list[_Sec]:
     whole = [(info.section, False)]
-    if info.shape.kind == "array" and info.shape.levels != 1:
-        return whole
+    if info.shape.kind == "array" and info.shape.levels != 1 and \
+            any(len(u.subs) != info.shape.levels for u in uses):
+        return whole  # a row (``t[i]``, a pointer to its first element) or the array
     leaf_ex = Extents([leaf.node])
     found: list[tuple[_Sec, list[Span] | None]] = []
     for u in uses:
