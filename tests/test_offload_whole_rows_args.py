@@ -8,7 +8,9 @@ passes its pointer to rows ``double (*s)[NC]`` with ``m = NC`` knows every eleme
 the call writes is written before it is read (C11 6.5.2.1: ``s[i][j]`` is the caller's
 ``s[i][j]``), so its region need not copy ``s`` in.  Before, that check was made only for
 ``*A`` passed to a one-object parameter.  The twin: the same call with ``m = NC - 2`` leaves
-two columns as they were, so ``s`` is copied in as before.
+two columns as they were, so ``s`` is copied in as before.  (``s`` comes from ``calloc``: its
+zeros are values a program may read, C11 7.22.3.2p2 — memory from ``malloc`` that nothing
+wrote before the region would be created in both, :mod:`.unwritten`.)
 
 Whole programs (``main`` in the annotated file, a driver that checks), built with real gcc
 and run in the data-environment emulator."""
@@ -42,7 +44,7 @@ int main(void)
 {
     int m = MCOLS;
     double (*a)[NC] = malloc(sizeof(double[NR][NC]));
-    double (*s)[NC] = malloc(sizeof(double[NR][NC]));
+    double (*s)[NC] = calloc(NR, sizeof(double[NC]));
     double (*b)[NC] = malloc(sizeof(double[NR][NC]));
     for (int i = 0; i < NR; i++)
         for (int j = 0; j < NC; j++)

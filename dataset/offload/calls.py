@@ -114,6 +114,10 @@ class Summary:
     # on its host (:func:`file_array`): global -> whether it writes them.  A caller of the
     # same file whose own name resolves to the same declaration maps the whole array.
     file_arrays: dict[str, bool] = field(default_factory=dict)
+    # those of ``file_arrays`` it writes whole before any read whenever it is called (its
+    # region always runs and needs no copy in of them): a caller's region need not copy in
+    # what the call replaces
+    file_covers: set[str] = field(default_factory=set)
     # pointers declared at file scope that its device code reaches by name, used nowhere on
     # its host and assigned nowhere in it (:func:`file_pointer`): global -> its section, in
     # names a caller of the same file spells as they are (macros, file-scope scalars)
@@ -321,6 +325,9 @@ def summarize(fn: Node, scope: Scope, region: Region, defined: set[str],
             continue
         out.arrays[k] = got
     _globals_of(out, fn, scope, region, uses, params, glob, names, units)
+    out.file_covers = {g for g in out.file_arrays
+                       if always and region.flow.clauses.get(g) in ("copyout", "create") and
+                       g not in region.flow.loop_covered}
     out.bound = frozenset(g for u in [*out.arrays.values(), *out.globals.values()]
                           for g in poly.names(u.lo) | poly.names(u.hi) if g in glob) | \
         frozenset(out.globals)
@@ -364,6 +371,7 @@ def summarize_regions(fn: Node, scope: Scope, regions: list[Region], defined: se
         out.host_globals |= s.host_globals
         for g, w in s.file_arrays.items():
             out.file_arrays[g] = out.file_arrays.get(g, False) or w
+    out.file_covers = set()  # which region covers first is not followed
     return out
 
 
@@ -636,10 +644,18 @@ def covering_arg(d: CallDevice, uses: list[ArrayUse], info: ArrayInfo, ex: Exten
                  ) -> ArrayUse | None:
     """The use of ``info`` by the call whose callee writes every element of the section the
     region maps, whenever it is called (None: none does)."""
+    for u in uses:  # a true array of the file, whole (:attr:`Summary.file_covers`)
+        a = next((a for a in d.args if a.node.id == u.node.id and a.name == u.name and
+                  a.covers), None)
+        if a is not None and a.span is None and not a.actuals and \
+                info.shape.kind == "array" and info.section == info.name and \
+                sum(b.name == info.name for b in d.args) == 1:  # no other call reads it first
+            return u
     if info.spans is None or len(info.spans) != 1:
         return None
     for u in uses:
-        a = next((a for a in d.args if a.node.id == u.node.id and a.covers), None)
+        a = next((a for a in d.args if a.node.id == u.node.id and a.name == u.name and
+                  a.covers), None)
         if a is not None and a.object:  # ``A[0:1]``, all of it written (:mod:`.callsites`)
             whole = info.spans is not None and info.spans[0].same(
                 Span(poly.const(0), poly.const(0)))

@@ -462,7 +462,9 @@ def _file_arrays(call: Node, s: Summary, scope: Scope) -> list[MappedArg] | str:
     caller's name must denote the same file-scope array, hidden by none of its parameters
     or locals (C11 6.2.1p4).  Mapped whole, it holds whatever the callee's "present or copy"
     clauses name of it (OpenACC 3.3, 2.7.1); read, since the callee may leave elements
-    unwritten that the caller's copy back would otherwise overwrite.  The file's pointers the
+    unwritten that the caller's copy back would otherwise overwrite — unless the callee
+    replaces every element before reading any, whenever called
+    (:attr:`.calls.Summary.file_covers`): then it "covers" the array.  The file's pointers the
     callee's device code reaches by name (:attr:`.calls.Summary.file_pointers`) likewise, each
     with the callee's section: the caller's same-named pointer holds, at the call, the value
     the callee reads (:func:`.calls.file_pointer`), the section's parameters become the
@@ -475,7 +477,8 @@ def _file_arrays(call: Node, s: Summary, scope: Scope) -> list[MappedArg] | str:
         if not _declared_before(g, scope):
             return (f"`{s.function}` reaches the global array `{g}`, declared below the "
                     "caller: a clause there cannot name it")
-        out.append(MappedArg(g, call, None, {}, True, writes))
+        covers = g in s.file_covers  # every element replaced before the callee reads one
+        out.append(MappedArg(g, call, None, {}, not covers, writes, covers))
     args = [a for a in named(_field(call, "arguments")) if a.type != "comment"]
     for g, use in sorted(s.file_pointers.items()):
         if not file_pointer(g, scope):

@@ -1,9 +1,10 @@
 """Which offloaded loop replaces every element of an array's section before anything reads it
 (then the region needs no copy in): a plain ``a[i] = ...`` over the whole section, dense, in
 no ``if`` (but one whose other branch replaces the same element: :mod:`.branches`), with no
-``continue``/``break`` — or a hoisted call whose callee does so whenever it is called — run
-whenever the region runs (:func:`covering`), or at the top of each iteration of a host loop
-around it (:func:`looped_cover`)."""
+``break`` (a ``continue`` only on a path that stored the element first: :mod:`.branches`) —
+or a hoisted call whose callee does so whenever it is called — run whenever the region runs
+(:func:`covering`), or at the top of each iteration of a host loop around it
+(:func:`looped_cover`)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.arrays import ArrayInfo
 from accellium.dataset.offload.bounds import bounds_of, exact
-from accellium.dataset.offload.branches import both_branches_replace
+from accellium.dataset.offload.branches import both_branches_replace, continue_replaced
 from accellium.dataset.offload.calls import covering_arg, in_units
 from accellium.dataset.offload.device import CallDevice, Device, Unit
 from accellium.dataset.offload.extent import Extents, Span, loops_between
@@ -139,19 +140,21 @@ def _covers_nest(d: Unit, uses: list[ArrayUse], info: ArrayInfo, lay: Layout
                  ) -> ArrayUse | None:
     """A loop inside host loops that writes, over all their iterations, every element of the
     section of an array nothing in the region reads: when the host loops are counted loops
-    with only blocks between them and the loop (no ``if``, no ``break``/``continue``/``goto``/
-    ``return``), each element is written once the nest has run, so what a copy in would bring
+    with only blocks between them and the loop (no ``if``, no ``break``/``goto``/``return``,
+    a ``continue`` only as :func:`.branches.continue_replaced` allows), each element is written once the nest has run, so what a copy in would bring
     is overwritten before the copy out (``g[i][j][k]`` with ``i``, ``j`` on the host)."""
     if not isinstance(d, Device) or _read_in_region(info, lay):
         return None
     top = next((s for s in lay.stmts if s.start_byte <= d.node.start_byte < s.end_byte), None)
-    if top is None or any(n.type in ("continue_statement", "break_statement", "goto_statement",
-                                     "return_statement") for n in iter_nodes(top)):
+    if top is None:
         return None
+    jumps = any(n.type in ("continue_statement", "break_statement", "goto_statement",
+                           "return_statement") for n in iter_nodes(top))
     ex = Extents(lay.stmts)
     for u in uses:
         if u.plain and plain_nest(u.node, top) and writes_whole(ex, u, info) and \
-                all(ex.dense(sub, u.node) for sub in u.subs):
+                all(ex.dense(sub, u.node) for sub in u.subs) and \
+                (not jumps or continue_replaced(u.node, top)):
             return u
     return None
 
@@ -226,14 +229,16 @@ def _covers(d: Unit, uses: list[ArrayUse], info: ArrayInfo, lay: Layout) -> Arra
 def _covers_in(top: Node, uses: list[ArrayUse], info: ArrayInfo) -> ArrayUse | None:
     """The plain write under ``top`` (an offloaded loop, or a host loop of its nest) that
     reaches every element of the section over the iterations of the loops up to ``top``,
-    with no jump under ``top``: every element is written once ``top`` has run."""
-    if any(n.type in ("continue_statement", "break_statement", "goto_statement",
-                      "return_statement") for n in iter_nodes(top)):
-        return None
+    with no jump under ``top`` but a ``continue`` after which, or before which on its path,
+    the element is stored all the same (:func:`.branches.continue_replaced`): every element
+    is written once ``top`` has run."""
+    jumps = any(n.type in ("continue_statement", "break_statement", "goto_statement",
+                           "return_statement") for n in iter_nodes(top))
     ex = Extents([top])
     for u in uses:
         if u.plain and plain_nest(u.node, top) and writes_whole(ex, u, info) and \
-                all(ex.dense(sub, u.node) for sub in u.subs):
+                all(ex.dense(sub, u.node) for sub in u.subs) and \
+                (not jumps or continue_replaced(u.node, top)):
             return u
     return None
 
@@ -273,9 +278,13 @@ def looped_cover(info: ArrayInfo, devices: dict[int, Unit], lay: Layout, fn: Nod
     host loops of the nest between them and that host loop (:func:`nest_tops`) — with that
     host loop; none when the function has a ``goto`` (it could jump past the loop into the
     body).  ``scratch``: as for :func:`covering`."""
-    if info.spans is None or info.alloc is not None and not scratch or \
-            info.shape.kind not in ("pointer", "rows") or \
-            any(n.type == "goto_statement" for n in iter_nodes(fn)):
+    if info.shape.kind == "array":
+        if declared_spans(info.shape) is None:  # a true array: named whole in the clause
+            return []
+    elif info.spans is None or info.alloc is not None and not scratch or \
+            info.shape.kind not in ("pointer", "rows"):
+        return []
+    if any(n.type == "goto_statement" for n in iter_nodes(fn)):
         return []
     out: list[Looped] = []
     for did, uses in info.uses.items():

@@ -206,11 +206,25 @@ def _use_section_spans(u: ArrayUse, info: ArrayInfo, leaf_ex: Extents, region_ex
             return (elem, not inside), None
         sec = section_text(info.shape, spans)
         return ((sec, not inside), spans) if sec is not None else None
-    if dims == 1 and len(u.subs) == 1 and _pure(u.subs[0], leaf_ex, leaf):
+    if dims == 1 and (len(u.subs) == 1 or _element_of_true_array(u, info)) and \
+            _pure(u.subs[0], leaf_ex, leaf):
         idx = "0" if isinstance(u.subs[0], int) else " ".join(text(u.subs[0]).split())
         got = f"{info.name}[{idx}:1]"
         return ((got, not inside), None) if is_clause_arg(got) else None
     return None
+
+
+def _element_of_true_array(u: ArrayUse, info: ArrayInfo) -> bool:
+    """Is ``u`` an element of a true array of several dimensions, with all its subscripts
+    (``t[k][j][i]`` of ``T t[K][J][I]``)?  Its section is then the rows of the leading
+    dimension its first subscript reaches, whole (``t[k:1]``): the elements of ``t[k]`` are
+    one contiguous array (C11 6.5.2.1p3-4, arrays are stored row by row), the subarray
+    OpenACC 3.3 2.7.1 allows of a true array in C, and the access is the program's claim
+    that its other subscripts lie in their dimensions (6.5.6p8).  Reads only: a write's push
+    keeps the whole array (pulled first, :func:`_element_wise`) — ``update device`` of the
+    plane would copy its other elements from the host too (OpenACC 3.3, 2.14.4)."""
+    return info.shape.kind == "array" and info.shape.levels > 1 and \
+        len(u.subs) == info.shape.levels and not u.whole and not u.write
 
 
 def _one_element(u: ArrayUse, info: ArrayInfo, spans: list[Span], leaf_ex: Extents,
@@ -302,8 +316,8 @@ def _element_wise(sec: str, info: ArrayInfo) -> bool:
     copies each element of its section from the host (OpenACC 3.3, 2.14.4), so the others
     must be brought from the device first."""
     whole = {info.named_as(n).section for n in info.aliases | {info.name}}
-    if sec in whole:
-        return False
+    if sec in whole or info.shape.kind == "array" and info.shape.levels > 1:
+        return False  # a plane ``t[k:1]`` holds more than the element
     if info.shape.kind != "rows":
         return True
     dims = sec[len(info.name):].split("][")
@@ -330,8 +344,9 @@ def _host_sections(leaf: Leaf, uses: list[ArrayUse], info: ArrayInfo,
 def _sections_of(leaf: Leaf, uses: list[ArrayUse], info: ArrayInfo,
                  region_ex: Extents) -> list[_Sec]:
     whole = [(info.section, False)]
-    if info.shape.kind == "array" and info.shape.levels != 1:
-        return whole
+    if info.shape.kind == "array" and info.shape.levels != 1 and \
+            any(not _element_of_true_array(u, info) for u in uses):
+        return whole  # a row (``t[i]``, a pointer to its first element), the array, a write
     leaf_ex = Extents([leaf.node])
     found: list[tuple[_Sec, list[Span] | None]] = []
     for u in uses:

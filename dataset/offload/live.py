@@ -48,7 +48,7 @@ from accellium.dataset.offload.callgraph import param_names as _params
 from accellium.dataset.offload.exit_dead import read_after_in_main
 from accellium.dataset.offload.fresh import FreshNames, fresh_functions
 from accellium.dataset.offload.killed import object_size, overwritten_after
-from accellium.dataset.offload.nodes import loops_around, statement_of
+from accellium.dataset.offload.nodes import loops_around, null_tested, statement_of
 from accellium.dataset.offload.shapes import (
     Shape,
     alloc_sites,
@@ -72,7 +72,8 @@ def live_after(scope: Scope, lay: Layout, name: str, hoisted: frozenset[int] = f
     to, or a parameter (unless :func:`dead_parameters` proved its memory dead after the
     function) always may; a local array, memory the function allocated itself, or a dead
     parameter, when the function names it after the region or in a loop around the region
-    (``free`` is not a read; nor passing it to a hoisted call, ``hoisted``: the ids of those
+    (``free`` is not a read, nor a test of the pointer against null, ``if (!p)``:
+    :func:`.nodes.null_tested`, which is no escape either; nor passing it to a hoisted call, ``hoisted``: the ids of those
     arguments — the callee only subscripts it in its device code, :mod:`.calls`).  Passing it
     anywhere else to a function of the file that only subscripts that parameter (or passes it
     on to such a function: :meth:`.callgraph.CallGraph.kept`) gives no other name the memory
@@ -93,7 +94,8 @@ def live_after(scope: Scope, lay: Layout, name: str, hoisted: frozenset[int] = f
     if not param:
         for u in array_uses(scope.fn):
             if u.name == name and pointer_use(u, shape) and \
-                    not _in_free(u.node, frees | allocs) and u.node.id not in hoisted:
+                    not _in_free(u.node, frees | allocs) and u.node.id not in hoisted and \
+                    not null_tested(u.node):
                 if not scope.file_calls()._passed_on(_argument(u.node), frozenset()):
                     return True  # its address escapes (stored, returned): anyone may read it
     return _named_after(scope.fn, name, lay.block, lay.start, lay.end, frees)

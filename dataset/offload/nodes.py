@@ -7,7 +7,7 @@ from tree_sitter import Node
 from accellium.dataset.analysis.tree import ancestors, field, iter_nodes, named, op, text, unparen
 
 __all__ = ["callee_name", "enclosing_function", "statement_of", "in_sizeof", "block_items", "assignment_chain", "loops_around",
-           "LOOPS", "JUMPS", "has_jump"]
+           "LOOPS", "JUMPS", "has_jump", "null_tested"]
 
 LOOPS = ("for_statement", "while_statement", "do_statement")
 #: the statements that leave the code around them early (a path that skips what follows)
@@ -85,3 +85,41 @@ def loops_around(node: Node, fn: Node) -> list[Node]:
             out.append(p)
         p = p.parent
     return out
+
+
+#: The statements and expressions whose ``condition`` is a controlling expression compared
+#: with 0 (C11 6.8.4.1p2, 6.8.5p4, 6.5.15p4).
+_CONTROLLED = frozenset({"if_statement", "while_statement", "do_statement", "for_statement",
+                         "conditional_expression"})
+
+
+def _null_constant(node: Node | None) -> bool:
+    """``NULL`` or ``0`` (a null pointer constant, C11 6.3.2.3p3; ``NULL`` 7.19p3)."""
+    return node is not None and (node.type == "null" or
+                                 node.type == "number_literal" and text(node) == "0")
+
+
+def null_tested(n: Node) -> bool:
+    """Is the pointer named by ``n`` only compared with a null pointer here: the operand of
+    ``!`` (``!p`` is ``0 == p``, C11 6.5.3.3p5), of ``==``/``!=`` with ``NULL`` or ``0``
+    (6.5.9), of ``&&``/``||`` (compared with 0, 6.5.13p3, 6.5.14p3), or a whole controlling
+    expression (``if (p)``, 6.8.4.1p2)?  The test reads the pointer's value, never the object
+    it points to; it stores nothing and makes no other name for the object."""
+    kid, p = n, n.parent
+    while p is not None and p.type == "parenthesized_expression":
+        kid, p = p, p.parent
+    if p is None:
+        return False
+    if p.type == "unary_expression":
+        return text(field(p, "operator")) == "!"
+    if p.type == "binary_expression":
+        o = text(field(p, "operator"))
+        if o in ("&&", "||"):
+            return True
+        if o in ("==", "!="):
+            other = field(p, "right") if field(p, "left") == kid else field(p, "left")
+            while other is not None and other.type == "parenthesized_expression":
+                other = other.named_children[0] if other.named_children else None
+            return _null_constant(other)
+        return False
+    return p.type in _CONTROLLED and field(p, "condition") == kid

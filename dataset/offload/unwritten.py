@@ -12,7 +12,8 @@ The facts of C used here:
   the allocation was stored in.  So when the pointer is a local of the function, allocated by
   a statement of the region's block (or of a block around it) before the region, and no code
   between that allocation and the region's start names it (``sizeof`` aside: its operand is
-  not evaluated, 6.5.3.4p2), the pointer still holds the allocation's value when the region
+  not evaluated, 6.5.3.4p2) — or names it only to test its value (``if (!p) return 1;``,
+  :func:`.nodes.null_tested`) —, the pointer still holds the allocation's value when the region
   starts and nothing wrote an element of the object; what the region or later code assigns to
   the pointer (swaps) does not change that.
 * The region starts at most once per allocation: no loop around the region is inside the
@@ -33,7 +34,7 @@ from tree_sitter import Node
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, text
 from accellium.dataset.offload.arrays import Scope
-from accellium.dataset.offload.nodes import LOOPS, callee_name, in_sizeof
+from accellium.dataset.offload.nodes import LOOPS, callee_name, in_sizeof, null_tested
 from accellium.dataset.offload.shapes import AllocSite
 
 __all__ = ["unwritten_at_region", "unwritten_buffers"]
@@ -62,7 +63,7 @@ def unwritten_at_region(scope: Scope, name: str, region_block: Node, start: int)
             continue
         if n.start_byte < site.stmt.end_byte and _allocated_name(n, site):
             continue
-        if not in_sizeof(n):
+        if not in_sizeof(n) and not null_tested(n):
             return False
     return True
 
@@ -82,7 +83,9 @@ def unwritten_buffers(clauses: dict[str, str], buffers: list[str], scope: Scope,
 
 def _allocated_name(n: Node, site: AllocSite) -> bool:
     """Is ``n`` the pointer the allocation statement stores into (``p`` of ``T *p = malloc``,
-    of ``p = malloc``), not another use of it in the statement (``*q = p``)?"""
+    of ``T (*p)[M] = malloc``, of ``p = malloc``), not another use of it in the statement
+    (``*q = p``)?  In ``T (*p)[M]`` the array declarator's ``[M]`` applies to ``*p``: ``p``
+    is a pointer to an array (C11 6.7.6.1, 6.7.6.2), the name it declares."""
     kid, p = n, n.parent
     while p is not None and p.id != site.stmt.id:
         if p.type == "init_declarator" and _field(p, "declarator") == kid:
@@ -90,7 +93,8 @@ def _allocated_name(n: Node, site: AllocSite) -> bool:
         if p.type == "assignment_expression" and _field(p, "left") == kid:
             return True
         if p.type not in ("pointer_declarator", "parenthesized_declarator",
-                          "parenthesized_expression"):
+                          "parenthesized_expression", "array_declarator") or \
+                p.type == "array_declarator" and _field(p, "declarator") != kid:
             return False
         kid, p = p, p.parent
     return False
