@@ -52,6 +52,7 @@ typedef struct {
   accrt_site sites[512]; int nsites;
   unsigned long long h2d, d2h;
   int gangs, lanes, order, serial, unified, inited;
+  int poison; /* the byte fresh device memory is filled with (ACCRT_POISON) */
   const char *report;
   char races[4][200]; int nraces;
   char errors[2][300]; int nerrors;
@@ -344,6 +345,7 @@ void accrt_init(void) {
   S->order = accrt_envi("ACCRT_ORDER", 0);
   S->serial = accrt_envi("ACCRT_SERIAL", 0);
   S->unified = accrt_envi("ACCRT_UNIFIED", 0);
+  S->poison = accrt_envi("ACCRT_POISON", 0xff) & 0xff;
   S->report = getenv("ACCRT_REPORT");
   if (S->gangs < 1) S->gangs = 1;
   if (S->lanes < 1) S->lanes = 1;
@@ -437,7 +439,7 @@ accrt_entry *accrt_alloc(void *p, size_t n, const char *name, int line) {
   e->host = (char *)p; e->bytes = n; e->sref = e->dref = 0; e->line = line;
   snprintf(e->name, sizeof e->name, "%s", name ? name : "?");
   if (S->unified) e->dev = (char *)p;
-  else { e->dev = (char *)malloc(n ? n : 1); memset(e->dev, 0xff, n); /* poison: NaN / -1 */ }
+  else { e->dev = (char *)malloc(n ? n : 1); memset(e->dev, S->poison, n); /* poison: NaN / -1, or finite */ }
   return e;
 }
 void accrt_free_entry(accrt_entry *e) {
@@ -704,7 +706,7 @@ void *accrt_api_malloc(size_t n) {
   size_t pg = accrt_page(), mapped = (n + pg - 1) / pg * pg;
   void *p = mmap(NULL, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) return NULL;
-  memset(p, 0xff, mapped); /* poison: NaN / -1, as fresh device copies */
+  memset(p, S->poison, mapped); /* poison, as fresh device copies */
   if (!S->ndevmem && !S->capdevmem) {
 #ifndef ACCRT_TSAN
     struct sigaction sa;

@@ -114,14 +114,14 @@ int check_lu(double ru[NZ][NY][NX][5], double norms[ITMAX / INORM][5])
             ref_norm(rsd, nm);
             for (int m = 0; m < 5; m++) {
                 double e = fabs(nm[m] - norms[step / INORM - 1][m]) / (fabs(nm[m]) + 1e-30);
-                if (e > worst)
+                if (!(e <= worst)) /* NaN counts as a difference */
                     worst = e;
             }
         }
     }
     for (size_t e = 0; e < len; e++) {
         double d = fabs(u[e] - ((double *)ru)[e]) / (fabs(u[e]) + 1e-12);
-        if (d > worst)
+        if (!(d <= worst)) /* NaN counts as a difference */
             worst = d;
     }
     if (!(worst < 1e-9))
