@@ -19,7 +19,7 @@ from accellium.dataset.offload.arrays import ArrayInfo, Scope, collect
 from accellium.dataset.offload.calls import ANY_GLOBAL, host_handled, in_units
 from accellium.dataset.offload.device import CallDevice, Unit
 from accellium.dataset.offload.extent import Extents
-from accellium.dataset.offload.flow import Flow, Lifetime, plan_flow
+from accellium.dataset.offload.flow import Flow, Lifetime, Update, plan_flow
 from accellium.dataset.offload.live import live_after
 from accellium.dataset.offload.passed_alike import shared_clauses
 from accellium.dataset.offload.shapes import macro_statement
@@ -37,7 +37,7 @@ from accellium.dataset.offload.unwritten import unwritten_buffers
 from accellium.dataset.offload.uses import array_uses, assignments
 
 __all__ = ["Region", "choose_region", "per_loop_regions", "transfer_cost", "array_costs",
-           "IN_LOOP", "constant_count"]
+           "IN_LOOP", "constant_count", "update_weight", "count_degree"]
 
 _ROUNDS = 4
 
@@ -309,10 +309,7 @@ def _weight(info: ArrayInfo | None, rows: bool = False) -> int:
         return 1
     deg = 0
     for s in info.spans:
-        length = poly.add(poly.sub(s.hi, s.lo), poly.const(1))
-        terms = [(t, c) for t, c in length.items() if c]
-        deg += _magnitude(terms[0][1]) if len(terms) == 1 and not terms[0][0] else \
-            max((len(t) for t, _ in terms), default=0)
+        deg += count_degree(poly.add(poly.sub(s.hi, s.lo), poly.const(1)))
     if rows and info.shape.kind == "rows":
         deg += sum(1 for d in info.shape.dims if not d.strip().isdigit())
     return 1 + deg
@@ -347,9 +344,24 @@ def array_costs(region: Region, fn: Node, rows: bool = False) -> dict[str, int]:
         out[name] = around * weight * moves
     for u in region.flow.updates:
         name = u.array
-        w = _constant_weight(u.section) or _weight(region.arrays.get(name), rows)
+        w = update_weight(region, u, rows)
         out[name] = out.get(name, 0) + w * (IN_LOOP if (u.leaf.loops or around > 1) else 1)
     return out
+
+
+def update_weight(region: Region, u: Update, rows: bool = False) -> int:
+    """How large one run of the ``update`` ``u`` is taken to be: its section's
+    :func:`_constant_weight` when every length is a number, else the array's :func:`_weight`."""
+    return _constant_weight(u.section) or _weight(region.arrays.get(u.array), rows)
+
+
+def count_degree(length: poly.Poly) -> int:
+    """The degree a number of elements (or of iterations) ``length`` weighs with, as
+    :func:`_weight` reads a section's length: a number by its :func:`_magnitude`, else the
+    largest number of sizes multiplied in a term."""
+    terms = [(t, c) for t, c in length.items() if c]
+    return _magnitude(terms[0][1]) if len(terms) == 1 and not terms[0][0] else \
+        max((len(t) for t, _ in terms), default=0)
 
 
 def constant_count(section: str) -> bool:
