@@ -201,7 +201,7 @@ def test_small_loops_a_host_loop_repeats_with_whole_array_updates_stay_on_the_ho
                      for name, (probe, want) in PROBES.items()})
     rows = run_verified(tmp_path, programs)
     moved = {k: r["offload"]["bytes_h2d"] + r["offload"]["bytes_d2h"] for k, r in rows.items()}
-    # before: whole arrays at each of the 3 x 5 x 121 points (about 56 MB)
+    # before: whole arrays at each of the 121 points of the 3 x 5 sweeps (190.6 MB)
     assert moved["points"] == 0, moved
     # the planes stay on the device: a and b in and out once (2 x 2 x 40 x 40 x 8 bytes)
     assert 0 < moved["planes"] <= 2 * 2 * 40 * 40 * 8, moved

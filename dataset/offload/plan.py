@@ -37,9 +37,8 @@ from accellium.dataset.offload.region import (
     constant_count,
     per_loop_regions,
     transfer_cost,
-    update_weight,
 )
-from accellium.dataset.offload.repeated import REPEATED_WHY, work_weight
+from accellium.dataset.offload.repeated import REPEATED_WHY, degree, moved_count, work_count
 from accellium.dataset.offload.routines import holds_compute_construct, routine_row
 from accellium.dataset.offload.serial import SERIAL_KIND, serial_blocks
 from accellium.dataset.offload.shapes import alloc_sites, declarations, free_sites
@@ -595,8 +594,9 @@ def _host_repeated(lines: LineIndex, body: Node, region: Region, devices: list[D
                    ) -> tuple[Region | None, list[Device], list[Device]]:
     """Leave on the host, together, the loops of the region inside one of its outermost host
     loops when the ``update`` lines inside that host loop -- each runs in every iteration --
-    weigh more (:func:`.region.update_weight`) than the work of those loops
-    (:func:`.repeated.work_weight`), all of them loops of the function, and the function's
+    move elements of a higher degree (:func:`.repeated.moved_count`,
+    :func:`.repeated.degree`) than the iterations of those loops
+    (:func:`.repeated.work_count`), all of them loops of the function, and the function's
     transfer estimate (:func:`_function_cost`) is strictly less without them, no array of the
     region costing more (:func:`_no_array_more`).  Their data then stays on the host, where
     the host code between them uses it (:mod:`.repeated`).  Returns the region, the loops
@@ -616,12 +616,17 @@ def _host_repeated(lines: LineIndex, body: Node, region: Region, devices: list[D
         for top in tops:
             tried.add(top)
             inside = [u for u in now.devices if top in now.lay.device_loops.get(u.node.id, ())]
-            moved = sum(update_weight(now, up, rows=True) for up in now.flow.updates
-                        if top in up.leaf.loops)
-            if not moved or not all(isinstance(u, Device) for u in inside):
+            ups = [up for up in now.flow.updates if top in up.leaf.loops]
+            if not ups or not all(isinstance(u, Device) for u in inside):
                 continue
-            works = [work_weight(u) for u in inside if isinstance(u, Device)]
-            if any(w is None for w in works) or moved <= sum(w or 0 for w in works):
+            moved = moved_count(now, ups)
+            works = [work_count(u) for u in inside if isinstance(u, Device)]
+            if moved is None or any(w is None for w in works):
+                continue
+            work: poly.Poly = {}
+            for w in works:
+                work = poly.add(work, w or {})
+            if degree(moved) <= degree(work):
                 continue
             gone = {u.node.id for u in inside}
             rest = [d for d in devices if d.node.id not in gone]
