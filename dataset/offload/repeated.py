@@ -125,12 +125,18 @@ def _length(expr: str) -> poly.Poly | None:
 def _read(node: Node | None) -> poly.Poly | None:
     node = unparen(node)
     got = poly.poly_of(node)
-    if got is not None or node is None or node.type != "binary_expression" or op(node) != "/":
+    if got is not None or node is None or node.type != "binary_expression":
         return got
-    right = poly.poly_of(_field(node, "right"))
-    left = _read(_field(node, "left"))
-    k = constant(right) if right is not None else None
-    if left is None or k is None or k <= 0:
+    o = op(node)
+    left, right = _read(_field(node, "left")), _read(_field(node, "right"))
+    if left is None or right is None:
         return None
-    c = constant(left)
-    return poly.const(c // k) if c is not None else left
+    if o == "/":
+        k = constant(right)
+        if k is None or k <= 0:
+            return None
+        c = constant(left)
+        return poly.const(c // k) if c is not None else left
+    if o in ("+", "-"):
+        return poly.add(left, right, 1 if o == "+" else -1)
+    return poly.mul(left, right) if o == "*" else None
