@@ -626,8 +626,9 @@ def _host_repeated(lines: LineIndex, body: Node, region: Region, devices: list[D
             work: poly.Poly = {}
             for w in works:
                 work = poly.add(work, w or {})
-            if degree(moved) <= degree(work):
-                continue
+            if degree(moved) <= degree(work) or (poly.is_const(moved) and
+                                                 not poly.is_const(work)):
+                continue  # a number against sizes the planner does not know: no ranking
             gone = {u.node.id for u in inside}
             rest = [d for d in devices if d.node.id not in gone]
             got, _ = _choose(lines, body, rest, calls, scope, req)
