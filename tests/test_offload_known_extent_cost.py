@@ -5,7 +5,7 @@ integer constant expression), the same memory as ``n * n`` elements with ``n == 
 planner compares regions by weighted transfers (:func:`accellium.dataset.offload.region.
 transfer_cost`) whose weights are the degrees of the sections' lengths, the sizes being
 unknown; a known factor now adds one degree per ``IN_LOOP``-fold
-(:func:`accellium.dataset.offload.region._magnitude`).  Before, the constant length weighed
+(:func:`accellium.dataset.offload.region.magnitude`).  Before, the constant length weighed
 as a scalar, and mapping the whole object (``copy(A[0:4096])``) on a parallel loop inside a
 column loop -- the object moved in and out at every column -- looked cheaper than one data
 region around the column loop with ``update``\\ s of the few elements the host code between

@@ -1,9 +1,10 @@
 """A host write pushed with the region's whole section pulls that section first (issue #15).
 
 A host loop walks the points of a sweep plane, reading each point's indices from index
-arrays (``k = kx[n]``); per point, device loops update the five components
-``r[m][k][j][i]`` and a scratch ``tv``, then the host writes one component back
-(``r[3][k][j][i] = ...``).  The host write's subscripts are read from memory, so its
+arrays (``k = kx[n]``); per point, device loops relax the whole of ``r`` twice (work that
+weighs as much as the whole-array updates each point moves, so the loops stay offloaded:
+docs/offload.md 18.) and fill a scratch ``tv`` from the point's five components, then the host
+writes one component back (``r[3][k][j][i] = ...``).  The host write's subscripts are read from memory, so its
 ``update device`` names the whole true array ``r``: that copies every element of ``r`` from
 the host (OpenACC 3.3, 2.14.4), the components the device loop just wrote included.  The
 plan must bring ``r`` from the device before the write (``update self(r)``), so that the push
@@ -35,11 +36,19 @@ int ix[NP], jx[NP], kx[NP];
 
 void sweep(int npl, double w)
 {
-  int i, j, k, m, n;
+  int i, j, k, m, n, ii, jj, kk;
   for (n = 0; n < npl; n++) {
     i = ix[n]; j = jx[n]; k = kx[n];
     for (m = 0; m < 5; m++)
-      r[m][k][j][i] = w * r[m][k][j][i] + 1.0;
+      for (kk = 0; kk < N; kk++)
+        for (jj = 0; jj < N; jj++)
+          for (ii = 0; ii < N; ii++)
+            r[m][kk][jj][ii] = w * r[m][kk][jj][ii] + 1.0;
+    for (m = 0; m < 5; m++)
+      for (kk = 0; kk < N; kk++)
+        for (jj = 0; jj < N; jj++)
+          for (ii = 0; ii < N; ii++)
+            r[m][kk][jj][ii] = 0.5 * r[m][kk][jj][ii] + 0.25;
     for (m = 0; m < 5; m++)
       tv[m][n] = r[m][k][j][i] * 0.5;
     for (m = 0; m < 5; m++)
@@ -69,7 +78,10 @@ int main(void) {
   sweep(npl, 0.5);
   for (int n = 0; n < npl; n++) {
     int i = ix[n], j = jx[n], k = kx[n];
-    for (int m = 0; m < 5; m++) rr[m][k][j][i] = 0.5 * rr[m][k][j][i] + 1.0;
+    for (int m = 0; m < 5; m++) for (int kk = 0; kk < N; kk++) for (int jj = 0; jj < N; jj++)
+      for (int ii = 0; ii < N; ii++) rr[m][kk][jj][ii] = 0.5 * rr[m][kk][jj][ii] + 1.0;
+    for (int m = 0; m < 5; m++) for (int kk = 0; kk < N; kk++) for (int jj = 0; jj < N; jj++)
+      for (int ii = 0; ii < N; ii++) rr[m][kk][jj][ii] = 0.5 * rr[m][kk][jj][ii] + 0.25;
     for (int m = 0; m < 5; m++) rt[m][n] = rr[m][k][j][i] * 0.5;
     for (int m = 0; m < 5; m++) rs[5 * n + m] = rt[m][n] + rs[5 * n + m];
     rs[5 * n + 4] = rt[4][n] + 2.0;

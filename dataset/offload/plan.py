@@ -22,7 +22,7 @@ from accellium.dataset.offload.device_memory import device_origins
 from accellium.dataset.offload.edits import PlanEdit, Rank
 from accellium.dataset.offload.exit_dead import ExitDead, exit_dead
 from accellium.dataset.offload.fresh import FreshNames, fresh_functions
-from accellium.dataset.offload.generate import home_generators
+from accellium.dataset.offload.generate import GENERATOR_WHY, home_generators
 from accellium.dataset.offload.global_uses import call_touches, pointer_stores
 from accellium.dataset.offload.live import dead_parameters, in_loop
 from accellium.dataset.offload.nodes import enclosing_function
@@ -38,6 +38,7 @@ from accellium.dataset.offload.region import (
     per_loop_regions,
     transfer_cost,
 )
+from accellium.dataset.offload.repeated import REPEATED_WHY, degree, moved_count, work_count
 from accellium.dataset.offload.routines import holds_compute_construct, routine_row
 from accellium.dataset.offload.serial import SERIAL_KIND, serial_blocks
 from accellium.dataset.offload.shapes import alloc_sites, declarations, free_sites
@@ -414,7 +415,7 @@ def _regions(plan: FunctionPlan, lines: LineIndex, fn: Node, devices: list[Devic
     if home and not any(r.devices for r in kept):
         plan.notes.insert(0, f"`{plan.function}` stays on the host: " + (
             "its loops only generate data that no device code of the function reads (see the "
-            "notes)" if all(why != SINGLE_PASS_WHY for _, why in home) else
+            "notes)" if all(GENERATOR_WHY in why for _, why in home) else
             "offloading its loops would only add transfers (see the notes)"))
     plan.notes += [f"no data region: {p}" for p in problems
                    if region is None or not region.devices]
@@ -444,6 +445,10 @@ def _cheapest(lines: LineIndex, body: Node, devices: list[Device], calls: list[C
         home += more_home
         gone = {d.node.id for d, _ in more_home}
         devices = [d for d in devices if d.node.id not in gone]
+    if region is not None and region.devices:
+        region, devices, repeated = _host_repeated(lines, body, region, devices, calls, scope,
+                                                   req)
+        home += [(d, REPEATED_WHY) for d in repeated]
     if region is not None and region.devices and not req.keep_generators:
         region, devices, passes = _host_single_passes(lines, body, region, devices, calls,
                                                       scope, req)
@@ -542,10 +547,7 @@ def _host_single_passes(lines: LineIndex, body: Node, region: Region, devices: l
     fn = scope.fn
 
     def cost(r: Region | None) -> int:
-        held = [(d.node.start_byte, d.node.end_byte) for d in (r.devices if r else [])
-                if isinstance(d, CallDevice)]
-        return (transfer_cost(r, fn, rows=True) if r is not None and r.devices else 0) + \
-            _calls_cost(fn, held, req.costs)
+        return _function_cost(r, fn, req)
 
     out: list[Device] = []
     now: Region | None = region
@@ -572,6 +574,69 @@ def _host_single_passes(lines: LineIndex, body: Node, region: Region, devices: l
             if c < base and (got is None or not got.devices or _no_array_more(now, got, fn)):
                 now, devices, base, dropped = got, rest, c, True
                 out.append(d)
+        if not dropped:
+            break
+    return now, devices, out
+
+
+def _function_cost(r: Region | None, fn: Node, req: _Req) -> int:
+    """The function's transfer estimate with the region ``r``: the region's
+    :func:`.region.transfer_cost` and the costs of the calls of planned functions it does not
+    hold."""
+    held = [(d.node.start_byte, d.node.end_byte) for d in (r.devices if r else [])
+            if isinstance(d, CallDevice)]
+    return (transfer_cost(r, fn, rows=True) if r is not None and r.devices else 0) + \
+        _calls_cost(fn, held, req.costs)
+
+
+def _host_repeated(lines: LineIndex, body: Node, region: Region, devices: list[Device],
+                   calls: list[CallDevice], scope: Scope, req: _Req
+                   ) -> tuple[Region | None, list[Device], list[Device]]:
+    """Leave on the host, together, the loops of the region inside one of its outermost host
+    loops when the ``update`` lines inside that host loop -- each runs in every iteration --
+    move elements of a higher degree (:func:`.repeated.moved_count`,
+    :func:`.repeated.degree`) than the iterations of those loops
+    (:func:`.repeated.work_count`), all of them loops of the function, and the function's
+    transfer estimate (:func:`_function_cost`) is strictly less without them, no array of the
+    region costing more (:func:`_no_array_more`).  Their data then stays on the host, where
+    the host code between them uses it (:mod:`.repeated`).  Returns the region, the loops
+    still offloaded, those left on the host."""
+    fn = scope.fn
+    out: list[Device] = []
+    now: Region | None = region
+    tried: set[int] = set()
+    base = _function_cost(now, fn, req)
+    while now is not None and now.devices:
+        tops: list[int] = []
+        for u in now.devices:
+            loops = now.lay.device_loops.get(u.node.id)
+            if loops and loops[0] not in tops and loops[0] not in tried:
+                tops.append(loops[0])
+        dropped = False
+        for top in tops:
+            tried.add(top)
+            inside = [u for u in now.devices if top in now.lay.device_loops.get(u.node.id, ())]
+            ups = [up for up in now.flow.updates if top in up.leaf.loops]
+            if not ups or not all(isinstance(u, Device) for u in inside):
+                continue
+            moved = moved_count(now, ups)
+            works = [work_count(u) for u in inside if isinstance(u, Device)]
+            if moved is None or any(w is None for w in works):
+                continue
+            work: poly.Poly = {}
+            for w in works:
+                work = poly.add(work, w or {})
+            if degree(moved) <= degree(work) or (poly.is_const(moved) and
+                                                 not poly.is_const(work)):
+                continue  # a number against sizes the planner does not know: no ranking
+            gone = {u.node.id for u in inside}
+            rest = [d for d in devices if d.node.id not in gone]
+            got, _ = _choose(lines, body, rest, calls, scope, req)
+            c = _function_cost(got, fn, req)
+            if c < base and (got is None or not got.devices or _no_array_more(now, got, fn)):
+                now, devices, base, dropped = got, rest, c, True
+                out += [u for u in inside if isinstance(u, Device)]
+                break
         if not dropped:
             break
     return now, devices, out

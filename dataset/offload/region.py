@@ -37,7 +37,7 @@ from accellium.dataset.offload.unwritten import unwritten_buffers
 from accellium.dataset.offload.uses import array_uses, assignments
 
 __all__ = ["Region", "choose_region", "per_loop_regions", "transfer_cost", "array_costs",
-           "IN_LOOP", "constant_count"]
+           "IN_LOOP", "constant_count", "magnitude"]
 
 _ROUNDS = 4
 
@@ -301,7 +301,7 @@ def _weight(info: ArrayInfo | None, rows: bool = False) -> int:
     """How large a transfer of the array is taken to be: 1 + the degree of its section's
     length (``n*dim`` elements outweigh ``k``; a length that is a product of more sizes is
     taken to be larger, the sizes themselves being unknown; a length that is a number weighs
-    as its :func:`_magnitude`, so ``A[0:32400]`` weighs as ``A[0:N*N]``).  ``rows``: each size after the
+    as its :func:`magnitude`, so ``A[0:32400]`` weighs as ``A[0:N*N]``).  ``rows``: each size after the
     first of rows of a known length (``T a[N][M]``, ``T (*A)[N][M]``) that is not a number
     counts as one more degree, so that the same memory weighs the same whether it is mapped
     as rows ``a[0:n][0:M]`` or as the one object ``A[0:1][0:N][0:M]``."""
@@ -311,7 +311,7 @@ def _weight(info: ArrayInfo | None, rows: bool = False) -> int:
     for s in info.spans:
         length = poly.add(poly.sub(s.hi, s.lo), poly.const(1))
         terms = [(t, c) for t, c in length.items() if c]
-        deg += _magnitude(terms[0][1]) if len(terms) == 1 and not terms[0][0] else \
+        deg += magnitude(terms[0][1]) if len(terms) == 1 and not terms[0][0] else \
             max((len(t) for t, _ in terms), default=0)
     if rows and info.shape.kind == "rows":
         deg += sum(1 for d in info.shape.dims if not d.strip().isdigit())
@@ -361,15 +361,15 @@ def constant_count(section: str) -> bool:
 
 def _constant_weight(section: str) -> int | None:
     """The weight of a section of a constant number of elements (``u[n-1:1]``, ``t[0:3][0:3]``):
-    a scalar's, 1, plus the :func:`_magnitude` of the count; None when a length is not a
+    a scalar's, 1, plus the :func:`magnitude` of the count; None when a length is not a
     number."""
     lengths = [x.strip() for x in re.findall(r"\[[^\[\]:]*:([^\[\]]*)\]", section)]
     if not lengths or not all(x.isdigit() for x in lengths):
         return None
-    return 1 + _magnitude(math.prod(int(x) for x in lengths))
+    return 1 + magnitude(math.prod(int(x) for x in lengths))
 
 
-def _magnitude(count: int) -> int:
+def magnitude(count: int) -> int:
     """How many degrees a known factor of an element count adds to a weight: its number of
     :data:`IN_LOOP`-folds, rounded (10 and more elements weigh as one unknown size, 1000 and
     more as two).  The weights compare lengths whose sizes are unknown by their degree
