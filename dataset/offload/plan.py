@@ -188,6 +188,8 @@ class _Req:
     computes: set[str] = field(default_factory=set)
     # globals whose memory nothing reads once ``main`` has run past a region (:mod:`.exit_dead`)
     exit: ExitDead = field(default_factory=lambda: (frozenset(), {}))
+    # functions no code of the program calls (:func:`_uncalled`): no region encloses them
+    uncalled: frozenset[str] = frozenset()
 
 
 def _plan_one(source: bytes, fn_row: int, req: _Req) -> tuple[FunctionPlan, Summary | str | None]:
@@ -542,9 +544,12 @@ def _host_single_passes(lines: LineIndex, body: Node, region: Region, devices: l
     the region that is no single pass (:func:`_heavy`), or, with no region left, a call of a
     function that offloads its own.  A function whose loops are all single passes keeps
     them: the user asked to offload them, and what earns the transfers is then outside the
-    function.  A single pass whose writes another unit reads stays too (:func:`_feeds`).
-    Returns the region, the loops still offloaded, those left on the host."""
+    function — unless no code of the program calls the function (``main``, :func:`_uncalled`):
+    then no caller's region can, and each pass is tried like one that reads memory the
+    function owns (:func:`_crosses`).  A single pass whose writes another unit reads stays
+    too (:func:`_feeds`).  Returns the region, the loops still offloaded, those left on the host."""
     fn = scope.fn
+    entry = function_name(fn)[0] in req.uncalled  # no caller's region: every pass is tried
 
     def cost(r: Region | None) -> int:
         return _function_cost(r, fn, req)
@@ -561,7 +566,7 @@ def _host_single_passes(lines: LineIndex, body: Node, region: Region, devices: l
                     _feeds(now, d) or not _may_save(now, d):
                 continue
             rest = [x for x in devices if x is not d]
-            crosses = _crosses(now, d)
+            crosses = entry or _crosses(now, d)
             if not rest and not calls and not crosses:
                 continue
             got, _ = _choose(lines, body, rest, calls, scope, req)
@@ -869,7 +874,7 @@ def plan_source(source: bytes, advise: Advisor, *, lang: str = "c",
                aliased=aliased_parameters(tree.root_node, others),
                objects=object_extents(tree.root_node, known), program=program,
                fresh=fresh_functions(tree.root_node, others),
-               exit=exit_dead(tree.root_node, known))
+               exit=exit_dead(tree.root_node, known), uncalled=_uncalled(tree.root_node, known))
     req.calls.offloads |= set(offloading) | _acc_functions(program or [], others)
     if function is not None:
         fns = [f for f in fns if function_name(f)[0] == function]
@@ -893,6 +898,19 @@ def plan_source(source: bytes, advise: Advisor, *, lang: str = "c",
     if per_loop:
         return [_plan_one(source, f.start_point[0], req)[0] for f in fns]
     return _plan_with_callees(source, tree.root_node, fns, req)
+
+
+def _uncalled(root: Node, others: list[Node] | None) -> frozenset[str]:
+    """``main`` when the program's translation units are all given (``others``) and no code
+    of them names ``main`` but its one definition: the host environment calls it at program
+    startup (C11 5.1.2.2.1) and nothing else does — no call, no pointer to it taken — so no
+    region of the program encloses its body and nothing of a caller can earn its transfers."""
+    if others is None:
+        return frozenset()
+    names = [n for r in [root, *others] for n in iter_nodes(r)
+             if n.type == "identifier" and text(n) == "main"]
+    defs = [f for r in [root, *others] for f in functions_in(r) if function_name(f)[0] == "main"]
+    return frozenset({"main"}) if len(names) == 1 and len(defs) == 1 else frozenset()
 
 
 def _callees_first(by_name: dict[str, Node], graph: dict[str, list[str]],
