@@ -191,9 +191,46 @@ def _host_globals(fn: Node, scope: Scope, units: list[Unit], defined: set[str]) 
                 out.add(text(n))
         elif n.type == "call_expression":
             name = callee_name(n)
+            if name is not None and name in defined and _touches_nothing(n, name, scope):
+                continue
             if name is None or name in defined or library_function(name) is None:
                 out.add(ANY_GLOBAL)
     return out
+
+
+def _touches_nothing(call: Node, name: str, scope: Scope) -> bool:
+    """Does the host call ``call`` of the file's function ``name`` reach no global array: the
+    callee and every function it calls name none of the file's global arrays and call no
+    function of another file (:func:`.global_uses.touches`), and each of its parameters is of
+    an arithmetic type (``int n``, ``double x``: no pointer, array or structure)?  A function
+    reaches an object of the file by its name (C11 6.2.1p4) or through an address it is
+    given; its arguments are converted to its parameters' types and passed by value
+    (6.5.2.2p4, p7), so an arithmetic parameter receives a number, never an address."""
+    from accellium.dataset.analysis.tree import root_of
+    from accellium.dataset.offload.global_uses import file_arrays, touches
+
+    root = root_of(scope.fn)
+    arrays = file_arrays(root)
+    t = touches(root, arrays).get(name) if arrays else None
+    if arrays and (t is None or t.unknown or t.reads or t.writes):
+        return False
+    fn = next((d for d in root.children if d.type == "function_definition" and
+               function_name(d)[0] == name), None)
+    decl = function_name(fn)[1] if fn is not None else None
+    params = _field(decl, "parameters") if decl is not None else None
+    if params is None:
+        return False
+    for p in named(params):
+        if p.type == "variadic_parameter":
+            return False
+        if p.type != "parameter_declaration":
+            continue
+        kind = _field(p, "type")
+        d = _field(p, "declarator")
+        if kind is None or kind.type not in ("primitive_type", "sized_type_specifier") or \
+                d is not None and d.type != "identifier":
+            return False
+    return True
 
 
 def file_scalar(name: str, scope: Scope) -> bool:

@@ -850,16 +850,18 @@ def _pointer_to_array(shape: Shape) -> bool:
     return False
 
 
-def _mixed(stmt: Node, sites: list[_Site], scope: Scope, devices: list[Device]
+def _mixed(stmt: Node, sites: list[_Site], scope: Scope, devices: list[Device], calls: Calls
            ) -> str | None:
     """Does the statement touch an array besides the hoisted calls' arguments, other than by
-    reading an element of an array no device code writes (:func:`_host_current`)?  An
-    ``update`` around the statement cannot serve a use inside it."""
+    reading an element of an array no device code writes (:func:`_host_current`,
+    :func:`_host_only_file_array`)?  An ``update`` around the statement cannot serve a use
+    inside it."""
     ids = set().union(*(s.arg_nodes for s in sites))
     for u in array_uses(stmt):
         if u.node.id in ids or _array_shape(scope, u.name) is None:
             continue
-        if u.read and not u.write and _host_current(u.name, scope, devices, stmt):
+        if u.read and not u.write and (_host_current(u.name, scope, devices, stmt) or
+                                       _host_only_file_array(u.name, scope, calls)):
             continue
         return (f"the statement at line {stmt.start_point[0] + 1} also uses `{u.name}` on "
                 "the host")
@@ -899,6 +901,65 @@ def _host_current(name: str, scope: Scope, devices: list[Device], stmt: Node) ->
            for u in uses):
         return False
     return not any(u.name == name and u.write for d in devices for u in array_uses(d.node))
+
+
+def _host_only_file_array(name: str, scope: Scope, calls: Calls) -> bool:
+    """Is ``name`` a ``static`` true array of the file (internal linkage, C11 6.2.2p3: no other
+    translation unit names it) used only through elements with all their subscripts (its
+    address is never taken, passed or assigned, so no pointer aliases it) and written only by
+    functions that can run no device code: none offloads a loop or calls one that does
+    (``calls.offloads``), and none is called, directly or through other calls, inside a loop
+    (the device code of a plan is a loop and the functions it calls)?  Then no device code
+    writes the array and its host copy is current wherever the host reads it (OpenACC 3.3,
+    2.6: the copies differ only after one side writes its own).  Reading an element to pass
+    it by value (C11 6.5.2.2p4) hands the callee a copy, not the array."""
+    from accellium.dataset.analysis.scope import function_name
+    from accellium.dataset.analysis.tree import root_of
+    from accellium.dataset.offload.callgraph import is_static
+
+    shape = _array_shape(scope, name)
+    if shape is None or shape.local or shape.kind != "array" or shape.decl is None or \
+            not is_static(shape.decl) or shape.decl.parent is None or \
+            shape.decl.parent.type != "translation_unit":
+        return False
+    root = root_of(scope.fn)
+    if root_of(shape.decl) != root:
+        return False
+    fns: dict[str, Node] = {}
+    for d in root.children:
+        if d.type == "function_definition":
+            fname, _ = function_name(d)
+            if fname is not None:
+                fns[fname] = d
+    in_loops = _called_in_loops(fns)
+    for fname, d in fns.items():
+        uses = [u for u in array_uses(d) if u.name == name]
+        if any(u.whole or len(u.subs) != shape.levels for u in uses):
+            return False
+        if any(u.write for u in uses) and (fname in calls.offloads or fname in in_loops):
+            return False
+    return True
+
+
+def _called_in_loops(fns: dict[str, Node]) -> set[str]:
+    """The functions of ``fns`` called inside a loop, directly or through other calls."""
+    from accellium.dataset.offload.nodes import loops_around
+
+    out: set[str] = set()
+    for d in fns.values():
+        for n in iter_nodes(d):
+            if n.type == "call_expression" and loops_around(n, d):
+                got = callee_name(n)
+                if got is not None:
+                    out.add(got)
+    todo = list(out)
+    while todo:
+        f = todo.pop()
+        for c in callees(fns[f]) if f in fns else []:
+            if c not in out:
+                out.add(c)
+                todo.append(c)
+    return out
 
 
 def _later_once(node: Node, stmt: Node, fn: Node) -> bool:
@@ -951,7 +1012,7 @@ def call_units(fn: Node, scope: Scope, summaries: dict[str, Summary | str],
     out: list[CallDevice] = []
     for sites in by_stmt.values():
         stmt = sites[0].stmt
-        why = _mixed(stmt, sites, scope, devices) or _read_and_written(stmt, sites) or \
+        why = _mixed(stmt, sites, scope, devices, calls) or _read_and_written(stmt, sites) or \
             _passed_twice(stmt, sites)
         if why:
             notes.append(f"not hoisted: {why}")
