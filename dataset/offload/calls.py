@@ -193,8 +193,38 @@ def _host_globals(fn: Node, scope: Scope, units: list[Unit], defined: set[str]) 
             name = callee_name(n)
             if name is not None and name in defined and _touches_nothing(n, name, scope):
                 continue
+            got = _macro_globals(n, defined, scope)
+            if got is not None:
+                out |= got
+                continue
             if name is None or name in defined or library_function(name) is None:
                 out.add(ANY_GLOBAL)
+    return out
+
+
+def _macro_globals(call: Node, defined: set[str], scope: Scope) -> set[str] | None:
+    """For a call of a function-like macro visible there (``dcmplx_div2(c, x)``), the global
+    arrays its replacement names — when it stores nothing (no assignment, increment or
+    address taken) and calls no function of the program and none outside the C library; else
+    None.  The preprocessor replaces the call by that text before the code is read (C11
+    6.10.3), so it does what its tokens do, and its arguments are the caller's own
+    expressions (read where they stand)."""
+    from accellium.dataset.offload.global_scalars import _STORING, UNREAD, macro_call_tokens
+
+    toks = macro_call_tokens(call)
+    if toks is None or UNREAD in toks:
+        return None
+    out: set[str] = set()
+    for k, t in enumerate(toks):
+        if t in _STORING or t in defined:
+            return None
+        if not (t[:1].isalpha() or t[:1] == "_"):
+            continue
+        if k + 1 < len(toks) and toks[k + 1] == "(" and library_function(t) is None:
+            return None
+        shape = scope.shape(t)
+        if is_global(shape) and shape is not None and shape.kind != "other":
+            out.add(t)
     return out
 
 
