@@ -66,6 +66,9 @@ class Scope:
     # identifiers passed whole to a function of the file that only reads through them
     # (:mod:`.readargs`): host code there reads the array and writes none of it
     read_args: frozenset[int] = frozenset()
+    # what later steps derive from the whole file, once per file
+    # (:attr:`~accellium.dataset.analysis.scope.FileIndex.memo`; empty: derived each time)
+    memo: dict[str, object] = field(default_factory=dict)
     # calls that reach the file's global arrays without naming them (:mod:`.global_uses`):
     # call node id -> (array, whether the call may write it)
     global_calls: dict[int, list[tuple[str, bool]]] = field(default_factory=dict)

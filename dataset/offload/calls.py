@@ -205,27 +205,22 @@ def _host_globals(fn: Node, scope: Scope, units: list[Unit], defined: set[str]) 
 def _macro_globals(call: Node, defined: set[str], scope: Scope) -> set[str] | None:
     """For a call of a function-like macro visible there (``dcmplx_div2(c, x)``), the global
     arrays its replacement names — when it stores nothing (no assignment, increment or
-    address taken) and calls no function of the program and none outside the C library; else
-    None.  The preprocessor replaces the call by that text before the code is read (C11
-    6.10.3), so it does what its tokens do, and its arguments are the caller's own
-    expressions (read where they stand)."""
-    from accellium.dataset.offload.global_scalars import _STORING, UNREAD, macro_call_tokens
+    address taken) and calls no function of the program and none outside the C library
+    (:func:`.global_scalars.macro_effects`); else None.  The preprocessor replaces the call by
+    that text before the code is read (C11 6.10.3), so it does what its tokens do, and its
+    arguments are the caller's own expressions (read where they stand)."""
+    from accellium.dataset.offload.global_scalars import macro_call_tokens, macro_effects
 
     toks = macro_call_tokens(call)
-    if toks is None or UNREAD in toks:
+    if toks is None:
         return None
-    out: set[str] = set()
-    for k, t in enumerate(toks):
-        if t in _STORING or t in defined:
-            return None
-        if not (t[:1].isalpha() or t[:1] == "_"):
-            continue
-        if k + 1 < len(toks) and toks[k + 1] == "(" and library_function(t) is None:
-            return None
-        shape = scope.shape(t)
-        if is_global(shape) and shape is not None and shape.kind != "other":
-            out.add(t)
-    return out
+    stored: set[str] = set()
+    called: set[str] = set()
+    macro_effects(toks, defined, stored, called)
+    if stored or called:
+        return None
+    return {t for t in toks if is_global(shape := scope.shape(t)) and shape is not None and
+            shape.kind != "other"}
 
 
 def _touches_nothing(call: Node, name: str, scope: Scope) -> bool:
@@ -237,11 +232,11 @@ def _touches_nothing(call: Node, name: str, scope: Scope) -> bool:
     given; its arguments are converted to its parameters' types and passed by value
     (6.5.2.2p4, p7), so an arithmetic parameter receives a number, never an address."""
     from accellium.dataset.analysis.tree import root_of
-    from accellium.dataset.offload.global_uses import file_arrays, touches
+    from accellium.dataset.offload.global_uses import file_facts
 
     root = root_of(scope.fn)
-    arrays = file_arrays(root)
-    t = touches(root, arrays).get(name) if arrays else None
+    arrays, every = file_facts(root, scope.memo)
+    t = every.get(name) if arrays else None
     if arrays and (t is None or t.unknown or t.reads or t.writes):
         return False
     fn = next((d for d in root.children if d.type == "function_definition" and

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from tree_sitter import Node
 
@@ -913,7 +913,6 @@ def _host_only_file_array(name: str, scope: Scope, calls: Calls) -> bool:
     writes the array and its host copy is current wherever the host reads it (OpenACC 3.3,
     2.6: the copies differ only after one side writes its own).  Reading an element to pass
     it by value (C11 6.5.2.2p4) hands the callee a copy, not the array."""
-    from accellium.dataset.analysis.scope import function_name
     from accellium.dataset.analysis.tree import root_of
     from accellium.dataset.offload.callgraph import is_static
 
@@ -925,20 +924,46 @@ def _host_only_file_array(name: str, scope: Scope, calls: Calls) -> bool:
     root = root_of(scope.fn)
     if root_of(shape.decl) != root:
         return False
-    fns: dict[str, Node] = {}
-    for d in root.children:
-        if d.type == "function_definition":
-            fname, _ = function_name(d)
-            if fname is not None:
-                fns[fname] = d
-    in_loops = _called_in_loops(fns)
-    for fname, d in fns.items():
-        uses = [u for u in array_uses(d) if u.name == name]
-        if any(u.whole or len(u.subs) != shape.levels for u in uses):
-            return False
-        if any(u.write for u in uses) and (fname in calls.offloads or fname in in_loops):
-            return False
-    return True
+    uses, in_loops = _file_array_uses(root, scope.memo)
+    whole, counts, writers = uses.get(name, (False, frozenset(), frozenset()))
+    if whole or counts - {shape.levels}:
+        return False
+    return not any(f in calls.offloads or f in in_loops for f in writers)
+
+
+#: What :func:`_file_array_uses` finds: for each name the file's functions use as an array,
+#: whether a use names it whole, the subscript counts of its uses, the functions that write it
+#: — and the functions called inside a loop.
+_ArrayUses = tuple[dict[str, tuple[bool, frozenset[int], frozenset[str]]], set[str]]
+
+
+def _file_array_uses(root: Node, memo: dict[str, object]) -> _ArrayUses:
+    """The array uses of the file's functions, summed up per name, and the functions called
+    in a loop (:func:`_called_in_loops`): facts of the whole file, derived once (kept in
+    ``memo``, the file's :attr:`~accellium.dataset.analysis.scope.FileIndex.memo`)."""
+    from accellium.dataset.analysis.scope import function_name
+
+    got = memo.get("file_array_uses")
+    if got is None:
+        fns: dict[str, Node] = {}
+        for d in root.children:
+            if d.type == "function_definition":
+                fname, _ = function_name(d)
+                if fname is not None:
+                    fns[fname] = d
+        whole: dict[str, bool] = {}
+        counts: dict[str, set[int]] = {}
+        writers: dict[str, set[str]] = {}
+        for fname, d in fns.items():
+            for u in array_uses(d):
+                whole[u.name] = whole.get(u.name, False) or u.whole
+                counts.setdefault(u.name, set()).add(len(u.subs))
+                if u.write:
+                    writers.setdefault(u.name, set()).add(fname)
+        got = ({n: (whole[n], frozenset(counts[n]), frozenset(writers.get(n, ())))
+                for n in whole}, _called_in_loops(fns))
+        memo["file_array_uses"] = got
+    return cast(_ArrayUses, got)
 
 
 def _called_in_loops(fns: dict[str, Node]) -> set[str]:

@@ -36,7 +36,8 @@ from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, named, op, root_of, text, unparen
 from accellium.dataset.offload.nodes import callee_name
 
-__all__ = ["ANY", "UNREAD", "stores", "file_stores", "fixed_in", "changes", "macro_call_tokens"]
+__all__ = ["ANY", "UNREAD", "stores", "file_stores", "fixed_in", "changes", "macro_call_tokens",
+           "macro_effects"]
 
 #: In :func:`file_stores`: the function calls one defined neither in the file nor in the C
 #: library (it may store to any global).
@@ -88,7 +89,7 @@ def stores(node: Node, fns: set[str]) -> tuple[set[str], set[str], set[str]]:
             name = callee_name(n)
             expansion = macro_call_tokens(n) if name is not None and name not in fns else None
             if expansion is not None:
-                _macro_effects(expansion, fns, stored, calls)
+                macro_effects(expansion, fns, stored, calls)
             elif name is not None and name in fns:
                 calls.add(name)
             elif name is None or library_function(name) is None:
@@ -121,7 +122,7 @@ def macro_call_tokens(call: Node) -> list[str] | None:
     return tokens(out) if out is not None else [UNREAD]
 
 
-def _macro_effects(toks: list[str], fns: set[str], stored: set[str], calls: set[str]) -> None:
+def macro_effects(toks: list[str], fns: set[str], stored: set[str], calls: set[str]) -> None:
     """What a macro call's expansion does, by its tokens: a store or an address taken, or a
     call of a function neither of ``fns`` nor of the C library, may touch any global
     (:data:`ANY`); the functions of ``fns`` it names are called."""

@@ -42,7 +42,7 @@ from accellium.dataset.offload.nodes import callee_name
 from accellium.dataset.offload.shapes import declared_shapes, header_types
 from accellium.dataset.offload.uses import array_uses
 
-__all__ = ["Touch", "file_arrays", "touches", "call_touches", "pointer_stores"]
+__all__ = ["Touch", "file_arrays", "touches", "file_facts", "call_touches", "pointer_stores"]
 
 
 @dataclass(frozen=True)
@@ -193,7 +193,7 @@ def call_touches(body: Node, root: Node, offloads: Collection[str] = (),
     ``memo``: a store kept with the file (:attr:`~accellium.dataset.analysis.scope.FileIndex.
     memo`), so that the file's arrays and what each function reaches are derived once for all
     the functions planned in it."""
-    arrays, every = _file_facts(root, memo)
+    arrays, every = file_facts(root, memo)
     if not arrays:
         return {}, []
     reachable = frozenset(n for n, ext in arrays.items() if ext)
@@ -287,7 +287,7 @@ def pointer_stores(body: Node, root: Node, memo: dict[str, object] | None = None
     return out
 
 
-def _file_facts(root: Node, memo: dict[str, object] | None
+def file_facts(root: Node, memo: dict[str, object] | None
                 ) -> tuple[dict[str, bool], dict[str, Touch]]:
     """:func:`file_arrays` and :func:`touches` of the file, from ``memo`` when it has them."""
     got = memo.get("global_uses") if memo is not None else None

@@ -149,7 +149,7 @@ def _scope(fn: Node, root: Node, dead: dict[str, set[str]],
            objects: dict[str, dict[str, poly.Poly]], fresh: FreshNames,
            exit: ExitDead = (frozenset(), {}),
            aliased: dict[str, set[frozenset[str]]] | None = None,
-           others: list[Node] | None = None) -> Scope:
+           others: list[Node] | None = None, memo: dict[str, object] | None = None) -> Scope:
     body = _field(fn, "body") or fn
     allocs: dict = {}
     for a in alloc_sites(body, fresh):
@@ -161,7 +161,8 @@ def _scope(fn: Node, root: Node, dead: dict[str, set[str]],
     return Scope(fn, declarations(fn, root), allocs, frees, assignment_positions(fn),
                  dead_params=frozenset(dead.get(name, ())), objects=objects.get(name, {}),
                  exit_dead=exit, aliased_params=frozenset((aliased or {}).get(name, ())),
-                 device_addresses=frozenset(device_origins(root, others).of(name)[0]))
+                 device_addresses=frozenset(device_origins(root, others).of(name)[0]),
+                 memo=memo if memo is not None else {})
 
 
 @dataclass
@@ -250,7 +251,8 @@ def _fill(plan: FunctionPlan, work: bytes, lines: LineIndex, tree: Tree, fn: Nod
         routine_rows.update({r: row for r, row in rows.items() if row is not None})
         devices.append(d)
     plan.host_loops = [{"line": lp.line, "why": why} for lp, why in choice.host]
-    scope = _scope(fn, root, req.dead, req.objects, req.fresh, req.exit, req.aliased)
+    scope = _scope(fn, root, req.dead, req.objects, req.fresh, req.exit, req.aliased,
+                   memo=index.memo)
     scope.read_args = read_only_args(fn, index)
     devices = _with_serial_blocks(fn, root, lines, devices, scope, req, index)
     calls: list[CallDevice] = []
