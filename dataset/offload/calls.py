@@ -203,7 +203,7 @@ def _host_globals(fn: Node, scope: Scope, units: list[Unit], defined: set[str]) 
 
 
 def _macro_globals(call: Node, defined: set[str], scope: Scope) -> set[str] | None:
-    """For a call of a function-like macro visible there (``dcmplx_div2(c, x)``), the global
+    """For a call of a function-like macro visible there (``cdiv(c, x)``), the global
     arrays its replacement names — when it stores nothing (no assignment, increment or
     address taken) and calls no function of the program and none outside the C library
     (:func:`.global_scalars.macro_effects`); else None.  The preprocessor replaces the call by
