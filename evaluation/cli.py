@@ -108,6 +108,10 @@ def query_adapter(args: argparse.Namespace, opts: dict[str, Any]) -> str | None:
 
 
 def run_eval(args: argparse.Namespace) -> int:
+    if getattr(args, "run_bundle", None):  # a GPU machine: no engine, no compiler imported
+        from accellium.evaluation.dynamic.cli import run_bundle_command
+
+        return run_bundle_command(args)
     from accellium.evaluation.report import (
         confusion_table,
         metrics_table,

@@ -36,6 +36,16 @@ def add_dynamic_arguments(p: argparse.ArgumentParser) -> None:
                         "function, `accellium suggest --offload`) and compare it with the "
                         "authors' pragmas and the per-loop suggestions: verification, bytes "
                         "moved")
+    g.add_argument("--bundle", metavar="DIR",
+                   help="gpu mode: build every variant into DIR (an empty folder) and stop; "
+                        "run it on a GPU machine with --run-bundle DIR")
+    g.add_argument("--run-bundle", metavar="DIR",
+                   help="run a bundle built with --mode gpu --bundle on this machine's GPU "
+                        "(needs no compiler or engine here), verify and time every variant")
+    g.add_argument("--deadline", type=float, metavar="SECONDS",
+                   help="--run-bundle: start no program after this many seconds")
+    g.add_argument("--rows-out", metavar="JSONL",
+                   help="--run-bundle: append each program's row here as it finishes")
     g.add_argument("--annotate-drivers", action="store_true",
                    help="annotate every source of each program, its drivers too (the tool "
                         "then also plans `main` and the set-up and check code around the "
@@ -44,6 +54,38 @@ def add_dynamic_arguments(p: argparse.ArgumentParser) -> None:
 
 def _progress(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
+
+
+def run_bundle_command(args: argparse.Namespace) -> int:
+    """``accellium eval --run-bundle DIR``: run a GPU-mode bundle here."""
+    from accellium.evaluation.dynamic.gpu_bundle import run_bundle
+    from accellium.evaluation.dynamic.manifest import ManifestError
+    from accellium.evaluation.dynamic.report import summary_text, write_dynamic_report
+
+    if args.dynamic:
+        print("accellium eval: give --dynamic MANIFEST or --run-bundle DIR, not both",
+              file=sys.stderr)
+        return 2
+    if args.runs < 1 or (args.deadline is not None and args.deadline <= 0):
+        print("accellium eval: --runs and --deadline must be > 0", file=sys.stderr)
+        return 2
+    only = [x.strip() for x in args.programs.split(",") if x.strip()] if args.programs else None
+    try:
+        result = run_bundle(args.run_bundle, runs=args.runs, only=only,
+                            deadline_s=args.deadline, rows_jsonl=args.rows_out,
+                            progress=None if args.json else _progress)
+    except ManifestError as e:
+        print(f"accellium eval: {' '.join(str(e).split())}", file=sys.stderr)
+        return 2
+    if args.report:
+        write_dynamic_report(result, args.report)
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        print(summary_text(result))
+        if args.report:
+            print(f"report written to {args.report}/report.md")
+    return 0
 
 
 def run_dynamic(args: argparse.Namespace,
@@ -60,9 +102,11 @@ def run_dynamic(args: argparse.Namespace,
     if args.tsan and args.mode == "gpu":
         print("accellium eval: --tsan needs --mode cpu", file=sys.stderr)
         return 2
-    if args.offload and (engine == "none" or args.mode == "gpu"):
-        print("accellium eval: --offload needs an engine (not none) and --mode cpu",
-              file=sys.stderr)
+    if args.offload and engine == "none":
+        print("accellium eval: --offload needs an engine (not none)", file=sys.stderr)
+        return 2
+    if args.bundle and args.mode != "gpu":
+        print("accellium eval: --bundle needs --mode gpu", file=sys.stderr)
         return 2
     if args.threads < 1 or args.runs < 1:
         print("accellium eval: --threads and --runs must be >= 1", file=sys.stderr)
@@ -83,6 +127,8 @@ def run_dynamic(args: argparse.Namespace,
 
             result = evaluate_gpu(args.dynamic, None if engine == "none" else engine,
                                   engine_options=opts, only=only, runs=args.runs,
+                                  offload=args.offload, bundle=args.bundle,
+                                  build_only=bool(args.bundle),
                                   progress=None if args.json else _progress)
         else:
             from accellium.evaluation.dynamic.evaluate import evaluate_dynamic

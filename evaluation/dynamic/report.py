@@ -64,12 +64,33 @@ def program_table(result: dict[str, Any], markdown: bool = False) -> str:
                         rows, markdown)
 
 
+def gpu_table(result: dict[str, Any], markdown: bool = False) -> str:
+    """GPU mode: each variant's status and median run time (s), the speedups over serial."""
+    labels = [k for k in ("original", "engine", "plan")
+              if any(k in r for r in result["programs"])]
+
+    def cell(v: dict | None) -> str:
+        if not v:
+            return "-"
+        return f"{v['seconds']:.3f}" if v.get("verified") else v.get("status", "-")
+
+    rows = [[r["name"], "ok" if r["original_pragmas_ok"] else "wrong", cell(r.get("serial")),
+             *[cell(r.get(k)) for k in labels], *[r.get(f"speedup_{k}") for k in labels]]
+            for r in result["programs"]]
+    return format_table(["program", "authors", "serial s", *[f"{k} s" for k in labels],
+                         *[f"speedup {k}" for k in labels]], rows, markdown)
+
+
 def _failures(result: dict[str, Any]) -> list[str]:
     out = []
     for r in result["programs"]:
         eng = r.get("engine") or {}
         if eng and eng.get("verified") is False:
             out.append(f"- `{r['name']}` engine: **{eng['status']}** — {eng.get('reason', '')[:300]}")
+        plan = r.get("plan") or {}
+        if plan and plan.get("verified") is False:
+            out.append(f"- `{r['name']}` offload plan: **{plan['status']}** — "
+                       f"{plan.get('reason', '')[:300]}")
         off = r.get("offload") or {}
         if off and off.get("verified") is False:
             out.append(f"- `{r['name']}` offload plan: **{off['status']}** — "
@@ -82,7 +103,8 @@ def _failures(result: dict[str, Any]) -> list[str]:
             out.append(f"- `{r['name']}` correct original failed: {r['original']['status']} — "
                        f"{r['original'].get('reason', '')[:300]}")
         if not r["original_pragmas_ok"] and r["original"]["verified"]:
-            out.append(f"- `{r['name']}` wrong original not caught ({r['original_pragma_issue']})")
+            out.append(f"- `{r['name']}` wrong original not caught "
+                       f"({r.get('original_pragma_issue')})")
     return out
 
 
@@ -95,7 +117,9 @@ def summary_text(result: dict[str, Any]) -> str:
                   f", GPU {'yes' if result.get('gpu') else 'no'}"
                   + (f" ({result['reason']})" if result.get("reason") else ""), ""]
     lines += [format_table(["metric", "value"], metric_rows(result["metrics"])), ""]
-    if result.get("programs") and "original" in result["programs"][0]:
+    if result.get("mode") == "gpu" and result.get("programs"):
+        lines += [gpu_table(result), ""]
+    elif result.get("programs") and "original" in result["programs"][0]:
         lines += [program_table(result), ""]
         if result.get("offload"):
             lines += [offload_table(result), ""]
@@ -143,17 +167,26 @@ def write_dynamic_report(result: dict[str, Any], out_dir: str | Path) -> list[Pa
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     (out / "metrics.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    png = _plot(result, out) if result.get("programs") and "original" in result["programs"][0] \
+    png = _plot(result, out) if result.get("programs") and result.get("mode") != "gpu" \
+        and "original" in result["programs"][0] \
         else None
     md = [f"# Dynamic evaluation: `{result['engine']}` on `{result['manifest']}`", "",
           f"- threads: {result.get('threads', '-')}; runs per variant: {result['runs']}; "
           f"time: {result['seconds']} s",
-          f"- median CPU speedup over the serial build: engine "
-          f"{(result.get('speedup') or {}).get('engine_median')}, original pragmas "
-          f"{(result.get('speedup') or {}).get('original_median')}", "",
+          (f"- GPU mode: GPU {'yes' if result.get('gpu') else 'no'}"
+           + (f" ({result['reason']})" if result.get("reason") else "")
+           + f"; built with {result.get('compiler') or '-'}"
+           if result.get("mode") == "gpu" else
+           f"- median CPU speedup over the serial build: engine "
+           f"{(result.get('speedup') or {}).get('engine_median')}, original pragmas "
+           f"{(result.get('speedup') or {}).get('original_median')}"), "",
           "## Metrics", "", format_table(["metric", "value"], metric_rows(result["metrics"]),
                                          markdown=True), ""]
-    if png:
+    if result.get("mode") == "gpu" and result.get("programs"):
+        md += ["## Programs (GPU mode: median seconds per run, or the status)", "",
+               gpu_table(result, markdown=True), "",
+               "## Failures", "", *(_failures(result) or ["none"]), ""]
+    elif png:
         if result.get("offload"):
             md += ["## Offload plan", "", offload_table(result, markdown=True), ""]
         md += ["## Programs", "", program_table(result, markdown=True), "",
