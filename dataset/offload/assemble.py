@@ -4,8 +4,11 @@ data clauses replaced by ``present(...)``, and ``routine seq`` above the functio
 
 from __future__ import annotations
 
+import re
+
 from accellium.dataset.analysis.context import DATA_CLAUSE_NAMES
-from accellium.dataset.loops import LineIndex
+from accellium.dataset.loops import LineIndex, parse_tree
+from accellium.dataset.offload import poly
 from accellium.dataset.offload.atomics import ATOMIC_LINE
 from accellium.dataset.offload.device import Device
 from accellium.dataset.offload.edits import PlanEdit, Rank
@@ -84,6 +87,85 @@ def _exit_at(life: Lifetime, last) -> tuple[int, Rank, int]:
     return last.end_point[0] + 1, Rank.EXIT_END, last.start_point[0]
 
 
+_LENGTH = re.compile(r"\[[^\[\]:]*:([^\[\]]*)\]")
+
+
+def enclosing_loops(node) -> tuple[frozenset[str], list[poly.Poly]]:
+    """The indices of the ``for`` loops around ``node`` in its function (the name each
+    header's initializer sets), and the differences ``E - V`` they keep positive: inside
+    ``for (...; V < E; ...)`` (or ``E > V``) the body runs only while ``E - V >= 1``."""
+    names: set[str] = set()
+    out: list[poly.Poly] = []
+    n = node.parent
+    while n is not None and n.type != "function_definition":
+        if n.type == "for_statement":
+            init = n.child_by_field_name("initializer")
+            for d in (init.named_children if init is not None and init.type == "declaration"
+                      else [init] if init is not None else []):
+                v = d.child_by_field_name("declarator") if d.type == "init_declarator" else \
+                    d.child_by_field_name("left") if d.type == "assignment_expression" else None
+                if v is not None and v.type == "identifier":
+                    names.add((v.text or b"").decode())
+            cond = n.child_by_field_name("condition")
+            if cond is not None and cond.type == "binary_expression":
+                op = cond.child_by_field_name("operator")
+                left, right = cond.child_by_field_name("left"), cond.child_by_field_name("right")
+                pair = (left, right) if op is not None and op.type == "<" else \
+                    (right, left) if op is not None and op.type == ">" else None
+                if pair is not None:
+                    lo, hi = poly.poly_of(pair[0]), poly.poly_of(pair[1])
+                    d = poly.sub(hi, lo) if lo is not None and hi is not None else None
+                    if d is not None:
+                        out.append(d)
+        n = n.parent
+    return frozenset(names), out
+
+
+def _poly_text(expr: str) -> poly.Poly | None:
+    """The polynomial of a length written in a section (``n-k``), None when not one."""
+    root = parse_tree(f"long __len = {expr};".encode(), "c").root_node
+    decl = root.named_children[0] if root.named_child_count else None
+    init = decl.child_by_field_name("declarator") if decl is not None else None
+    value = init.child_by_field_name("value") if init is not None else None
+    return poly.poly_of(value) if value is not None and not root.has_error else None
+
+
+def _positive(length: str, bounds: list[poly.Poly]) -> bool:
+    """Is ``length`` at least one of ``bounds`` (each at least 1) whatever its names (>= 0)?"""
+    p = _poly_text(length) if bounds else None
+    if p is None:
+        return False
+    for b in bounds:
+        d = poly.sub(p, b)
+        if d is not None and poly.nonneg(d):
+            return True
+    return False
+
+
+def nonempty_guard(section: str, indices: frozenset[str] = frozenset(),
+                   positive: list[poly.Poly] | None = None) -> str:
+    """`` if(L > 0)`` for an ``update`` whose section may be empty at run time: a length that
+    names the index of a loop around the update (``indices``) -- a row prefix ``A[N*j:j]``
+    pulled in a loop over ``j`` from 0 is empty on its first iteration -- unless the loops
+    keep it positive (``positive``, :func:`enclosing_loops`: ``c[k:n-k]`` inside ``for (...;
+    k < n - 1; ...)``).  A length of sizes only (``m-1``) is positive under the planner's
+    assumption that every loop of the region runs at least once (docs/offload.md,
+    "Assumptions").  An update of no element moves nothing, and so does one whose ``if``
+    condition is false (OpenACC 3.3, 2.14.4), so the guard changes nothing the program
+    computes; but gcc's libgomp aborts on an ``update`` of a zero-length section
+    ("GOACC_update UNHANDLED kind 0x0f", seen on an NVIDIA GPU)."""
+    lengths = [x.strip() for x in _LENGTH.findall(section)]
+    if not lengths or len(lengths) != section.count("[") or not indices:
+        return ""
+    open_ = [x for x in dict.fromkeys(lengths)
+             if set(re.findall(r"[A-Za-z_]\w*", x)) & indices
+             and not _positive(x, positive or [])]
+    if not open_:
+        return ""
+    return " if(" + " && ".join(f"{x} > 0" if x.isidentifier() else f"({x}) > 0"
+                                for x in open_) + ")"
+
+
 def _update_edits(lines: LineIndex, region: Region) -> list[PlanEdit]:
     out: list[PlanEdit] = []
     seen: set[tuple[int, int, str]] = set()
@@ -94,7 +176,8 @@ def _update_edits(lines: LineIndex, region: Region) -> list[PlanEdit]:
         else:
             row, rank = a.end_point[0] + 1, Rank.UPDATE_DEVICE
         text = f"#pragma acc update {u.direction}({u.section})" + \
-            (" if_present" if u.if_present else "")
+            (" if_present" if u.if_present else "") + \
+            nonempty_guard(u.section, *enclosing_loops(a))
         if (row, rank, text) in seen:
             continue
         seen.add((row, rank, text))
