@@ -161,14 +161,7 @@ def _obj_check(base: str, secs: list, start: str, nbytes: str, txt: str, line: i
             f"sizeof({base}), {txt}, {line}); ")
 
 
-def _one_call(kind: str, item: str, dynamic: int, line: int,
-              arrays: dict[str, str] | None = None) -> str:
-    name = item.strip()
-    if arrays and name in arrays:
-        # a parameter declared as an array (double A[N][M]): its declared extent, not the
-        # pointer C adjusts it to (what the programmer means; gcc maps only the pointer)
-        start, nbytes, rows = f"(void *)({name})", f"((size_t)({arrays[name]}) * sizeof(({name})[0]))", None
-        return f"accrt_data({kind}, {start}, {nbytes}, {dynamic}, {c_string(item)}, {line});"
+def _one_call(kind: str, item: str, dynamic: int, line: int) -> str:
     start, nbytes, rows = _item_range(item)
     txt = c_string(item)
     base, secs = _split_item(item)
@@ -195,17 +188,17 @@ def _one_call(kind: str, item: str, dynamic: int, line: int,
             f"{txt}, {line});{bind} }} else {plain}")
 
 
-def data_calls(p: Pragma, line: int, dynamic: int = 0,
-               arrays: dict[str, str] | None = None) -> list[str]:
-    """Calls for the data clauses of a construct (or enter data / declare when ``dynamic``);
-    ``arrays``: parameters declared as arrays, with their first dimension."""
+def data_calls(p: Pragma, line: int, dynamic: int = 0) -> list[str]:
+    """Calls for the data clauses of a construct (or enter data / declare when ``dynamic``).
+    A parameter declared as an array (``double A[N][M]``) is a pointer (C11 6.7.6.3p7): named
+    bare, the clause maps the pointer itself, as gcc does on a GPU."""
     out = []
     for c in p.clauses:
         kind = DATA_KINDS.get(c.name.lower())
         if kind is None or kind == "ACCRT_DELETE":
             continue
         for item in _items(c):
-            out.append(_one_call(kind, item, dynamic, line, arrays))
+            out.append(_one_call(kind, item, dynamic, line))
     return out
 
 

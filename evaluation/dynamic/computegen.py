@@ -49,36 +49,6 @@ def _var_call(v: str, src_v: str, isptr: str, slot: str, kind: str, base: str, m
 class ComputeGen(LoopGen):
     """Mixed into the emitter (``translate.Emitter``): compute regions and data directives."""
 
-    def param_arrays(self, a: AccLine) -> dict[str, str]:
-        """Parameters of the function around pragma ``a`` declared as arrays with a first
-        dimension (``double A[N][M]`` -> ``{"A": "N"}``), named bare in its data clauses."""
-        node = self.tree.root_node.descendant_for_byte_range(a.start, a.start)
-        while node is not None and node.type != "function_definition":
-            node = node.parent
-        if node is None or a.pragma is None:
-            return {}
-        bare = {x.strip() for c in a.pragma.clauses for x in (c.args or "").split(",")}
-        out: dict[str, str] = {}
-        decl = node.child_by_field_name("declarator")
-        while decl is not None and decl.type != "function_declarator":
-            decl = decl.child_by_field_name("declarator")
-        params = decl.child_by_field_name("parameters") if decl is not None else None
-        for prm in params.named_children if params is not None else []:
-            d = prm.child_by_field_name("declarator")
-            outer = None
-            while d is not None and d.type == "array_declarator":
-                outer = d
-                d = d.child_by_field_name("declarator")
-            if outer is None or d is None or d.type != "identifier" or text(d) not in bare:
-                continue
-            size = outer.child_by_field_name("size")
-            if size is not None:
-                out[text(d)] = text(size)
-                self.warnings.append(f"line {a.line}: '{text(d)}' is a parameter declared as an "
-                                     f"array: its declared extent is mapped (gcc maps only the "
-                                     f"pointer)")
-        return out
-
     @property
     def file_c(self) -> str:
         return c_string(self.label)
@@ -108,7 +78,7 @@ class ComputeGen(LoopGen):
             dflt.args or "")) else "0"
         cid = self.new_id()
         pre = [f"accrt_begin({self.file_c}, {p.line});",
-               *data_calls(prag, p.line, arrays=self.param_arrays(p))]
+               *data_calls(prag, p.line)]
         post = f" accrt_compute_end(); accrt_end({self.file_c}, {p.line}); }}"
         rename = dict(ctx.rename)
         bound = []
@@ -261,7 +231,7 @@ class ComputeGen(LoopGen):
             return ""
         if d in ("enter data", "exit data", "update", "declare"):
             if d == "enter data" or d == "declare":
-                calls = data_calls(prag, p.line, dynamic=1, arrays=self.param_arrays(p))
+                calls = data_calls(prag, p.line, dynamic=1)
             elif d == "exit data":
                 calls = exit_calls(prag, p.line)
             else:

@@ -56,7 +56,7 @@ static void dft_x(dcomplex u[NZ][NY][NX])
 {
     int j, k;
     dcomplex line[NX];
-    #pragma acc parallel loop collapse(2) present(u, wx) private(line)
+    #pragma acc parallel loop collapse(2) present(u[0:NZ], wx) private(line)
     for (k = 0; k < NZ; k++)
         for (j = 0; j < NY; j++) {
             for (int i = 0; i < NX; i++)
@@ -77,7 +77,7 @@ static void dft_x(dcomplex u[NZ][NY][NX])
 static void dft_y(dcomplex u[NZ][NY][NX])
 {
     int i, k;
-    #pragma acc parallel loop collapse(2) present(u, wy)
+    #pragma acc parallel loop collapse(2) present(u[0:NZ], wy)
     for (k = 0; k < NZ; k++)
         for (i = 0; i < NX; i++) {
             dcomplex line[NY];
@@ -100,7 +100,7 @@ static void dft_z(dcomplex u[NZ][NY][NX])
 {
     int i, j;
     dcomplex line[NZ];
-    #pragma acc parallel loop collapse(2) present(u, wz) private(line)
+    #pragma acc parallel loop collapse(2) present(u[0:NZ], wz) private(line)
     for (j = 0; j < NY; j++)
         for (i = 0; i < NX; i++) {
             for (int k = 0; k < NZ; k++) {
