@@ -58,11 +58,14 @@ def test_a_bundle_holds_every_variant_the_runtime_and_runs_without_the_toolchain
     rows = tmp_path / "rows.jsonl"
     env = {"PATH": os.path.dirname(sys.executable), "HOME": str(tmp_path)}
     p = _cli("--run-bundle", str(moved), "--runs", "1", "--rows-out", str(rows), "--json",
-             "--report", str(tmp_path / "rep"), env=env)
+             "--jobs-gpu", "2", "--report", str(tmp_path / "rep"), env=env)
     assert p.returncode == 0, p.stderr
     r = json.loads(p.stdout)
-    assert [json.loads(x)["name"] for x in rows.read_text().splitlines()] == \
-        [row["name"] for row in r["programs"]]
+    # two programs at a time; the result keeps the bundle's order, the rows file their ends'
+    assert r["jobs"] == 2
+    assert [row["name"] for row in r["programs"]] == [bp.program.name for bp in b.programs]
+    assert sorted(json.loads(x)["name"] for x in rows.read_text().splitlines()) == \
+        sorted(row["name"] for row in r["programs"])
     for row in r["programs"]:
         assert row["serial"]["verified"], row["serial"]
         for k in ("original", "engine", "plan"):
@@ -89,6 +92,8 @@ def test_bad_bundles_and_flags_are_one_line_errors(tmp_path):
     empty.mkdir()
     p = _cli("--run-bundle", str(empty))
     assert p.returncode == 2 and p.stderr.count("\n") == 1 and "no bundle" in p.stderr
+    p = _cli("--run-bundle", str(empty), "--jobs-gpu", "0")
+    assert p.returncode == 2 and "--jobs-gpu" in p.stderr
     p = _cli("--dynamic", str(SUITE), "--bundle", str(tmp_path / "b"))
     assert p.returncode == 2 and "--bundle needs --mode gpu" in p.stderr
     dest = _build(tmp_path)

@@ -46,6 +46,9 @@ def add_dynamic_arguments(p: argparse.ArgumentParser) -> None:
                    help="--run-bundle: start no program after this many seconds")
     g.add_argument("--rows-out", metavar="JSONL",
                    help="--run-bundle: append each program's row here as it finishes")
+    g.add_argument("--jobs-gpu", type=int, default=1, metavar="N",
+                   help="--run-bundle: programs run at once (N > 1 shares the GPU: for "
+                        "verification; the times are then not each program's alone)")
     g.add_argument("--annotate-drivers", action="store_true",
                    help="annotate every source of each program, its drivers too (the tool "
                         "then also plans `main` and the set-up and check code around the "
@@ -66,13 +69,14 @@ def run_bundle_command(args: argparse.Namespace) -> int:
         print("accellium eval: give --dynamic MANIFEST or --run-bundle DIR, not both",
               file=sys.stderr)
         return 2
-    if args.runs < 1 or (args.deadline is not None and args.deadline <= 0):
-        print("accellium eval: --runs and --deadline must be > 0", file=sys.stderr)
+    if args.runs < 1 or args.jobs_gpu < 1 or (args.deadline is not None and args.deadline <= 0):
+        print("accellium eval: --runs, --jobs-gpu and --deadline must be > 0", file=sys.stderr)
         return 2
     only = [x.strip() for x in args.programs.split(",") if x.strip()] if args.programs else None
     try:
         result = run_bundle(args.run_bundle, runs=args.runs, only=only,
                             deadline_s=args.deadline, rows_jsonl=args.rows_out,
+                            jobs=args.jobs_gpu,
                             progress=None if args.json else _progress)
     except ManifestError as e:
         print(f"accellium eval: {' '.join(str(e).split())}", file=sys.stderr)

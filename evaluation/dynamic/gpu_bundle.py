@@ -14,8 +14,10 @@ import re
 import shutil
 import statistics
 import subprocess
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Literal
 
@@ -259,11 +261,13 @@ def gpu_metrics(rows: list[dict], has: set[str], ran: bool) -> dict[str, Any]:
 
 def run_bundle(folder: str | Path, *, runs: int = 3, only: list[str] | None = None,
                execute: bool = True, deadline_s: float | None = None,
-               rows_jsonl: str | Path | None = None,
+               rows_jsonl: str | Path | None = None, jobs: int = 1,
                progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Run every built variant of the bundle on this machine's GPU, verify and time it.
     ``deadline_s``: start no program after this many seconds (the rest are counted as
-    ``not_run``); ``rows_jsonl``: append each program's row there as it finishes."""
+    ``not_run``); ``rows_jsonl``: append each program's row there as it finishes; ``jobs``:
+    programs run at once (more than 1 shares the GPU and the cores between them: for
+    verification, its times are not each program's alone, ``"jobs"`` in the result says so)."""
     t0 = time.perf_counter()
     root, b = load_bundle(folder)
     programs = [bp for bp in b.programs if not only or bp.program.name in set(only)]
@@ -276,25 +280,29 @@ def run_bundle(folder: str | Path, *, runs: int = 3, only: list[str] | None = No
     else:
         status = {"offload_compiler": True,
                   **probe_gpu(root / "probe", _env(root, b, True), runs=3)}
-    rows = []
-    not_run = []
     sink = Path(rows_jsonl) if rows_jsonl else None
-    for i, bp in enumerate(programs):
+    lock = threading.Lock()
+
+    def one(i: int, bp: BundleProgram) -> dict[str, Any] | None:
         if deadline_s is not None and time.perf_counter() - t0 > deadline_s:
-            not_run.append(bp.program.name)
-            continue
+            return None
         if progress and execute:
             progress(f"run [{i + 1}/{len(programs)}] {bp.program.name}")
         row = _program_row(bp, root, b, status, runs, execute)
-        rows.append(row)
         if sink is not None:
-            with sink.open("a", encoding="utf-8") as f:
+            with lock, sink.open("a", encoding="utf-8") as f:
                 f.write(json.dumps(row) + "\n")
+        return row
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        done = list(pool.map(lambda a: one(*a), enumerate(programs)))
+    rows = [r for r in done if r is not None]
+    not_run = [bp.program.name for bp, r in zip(programs, done, strict=True) if r is None]
     has: set[str] = {v.label for bp in programs for v in bp.variants}
     ran = bool(status["gpu"]) and execute
     metrics = gpu_metrics(rows, has, ran) if rows else {"programs": 0}
     metrics["not_run"] = len(not_run)
     return {"manifest": b.manifest, "mode": "gpu", "engine": b.engine, "runs": runs,
-            "compiler": b.compiler, **status, "metrics": metrics,
+            "jobs": max(1, jobs), "compiler": b.compiler, **status, "metrics": metrics,
             "seconds": round(time.perf_counter() - t0, 1), "programs": rows,
             "not_run": not_run}
