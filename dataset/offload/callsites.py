@@ -494,13 +494,18 @@ def _file_arrays(call: Node, s: Summary, scope: Scope) -> list[MappedArg] | str:
 
 
 def _declared_before(name: str, scope: Scope) -> bool:
-    """Is a file-scope declaration of ``name`` above the function (in the same file)?  An
+    """Is a file-scope declaration of ``name`` above the function (in the same file, or in a
+    header the file includes above it: :func:`.shapes.header_declared_before`)?  An
     identifier's scope begins just after its declarator (C11 6.2.1p7): a clause of the
     function can name it only then."""
+    from accellium.dataset.offload.shapes import header_declared_before
+
     fn = scope.fn
-    return any(s.decl is not None and s.expansion is None and
-               s.decl.end_byte <= fn.start_byte and root_of(s.decl) == root_of(fn)
-               for s in scope.decls.get(name) or [])
+    root = root_of(fn)
+    return any(s.decl is not None and s.expansion is None and (
+        s.decl.end_byte <= fn.start_byte and root_of(s.decl) == root or
+        root_of(s.decl) != root and header_declared_before(s.decl, fn, root))
+        for s in scope.decls.get(name) or [])
 
 
 #: The words of an arithmetic type (C11 6.2.5p18), qualifiers included.
