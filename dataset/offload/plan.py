@@ -23,7 +23,12 @@ from accellium.dataset.offload.edits import PlanEdit, Rank
 from accellium.dataset.offload.exit_dead import ExitDead, exit_dead
 from accellium.dataset.offload.fresh import FreshNames, fresh_functions
 from accellium.dataset.offload.generate import GENERATOR_WHY, home_generators
-from accellium.dataset.offload.global_uses import call_touches, pointer_stores
+from accellium.dataset.offload.global_uses import (
+    Touch,
+    call_touches,
+    pointer_stores,
+    program_touches,
+)
 from accellium.dataset.offload.live import dead_parameters, in_loop
 from accellium.dataset.offload.nodes import enclosing_function
 from accellium.dataset.offload.objects import object_extents
@@ -191,6 +196,9 @@ class _Req:
     exit: ExitDead = field(default_factory=lambda: (frozenset(), {}))
     # functions no code of the program calls (:func:`_uncalled`): no region encloses them
     uncalled: frozenset[str] = frozenset()
+    # what the functions of the program's other units reach (:func:`.global_uses.
+    # program_touches`; empty when not all of them are known)
+    elsewhere: dict[str, Touch] = field(default_factory=dict)
 
 
 def _plan_one(source: bytes, fn_row: int, req: _Req) -> tuple[FunctionPlan, Summary | str | None]:
@@ -330,7 +338,7 @@ def _global_calls(fn: Node, root: Node, scope: Scope, req: _Req, index: FileInde
     scope.global_calls, walls = call_touches(
         _field(fn, "body") or fn, root, req.calls.offloads,
         {n: s.host_globals if isinstance(s, Summary) else None
-         for n, s in req.summaries.items()}, index.memo)
+         for n, s in req.summaries.items()}, index.memo, req.elsewhere)
     scope.host_walls = frozenset(call.id for call, _ in walls)
     scope.pointer_walls = [(call, names, (
         f"the call to `{text(_field(call, 'function'))}` at line {call.start_point[0] + 1} may "
@@ -876,7 +884,8 @@ def plan_source(source: bytes, advise: Advisor, *, lang: str = "c",
                aliased=aliased_parameters(tree.root_node, others),
                objects=object_extents(tree.root_node, known), program=program,
                fresh=fresh_functions(tree.root_node, others),
-               exit=exit_dead(tree.root_node, known), uncalled=_uncalled(tree.root_node, known))
+               exit=exit_dead(tree.root_node, known), uncalled=_uncalled(tree.root_node, known),
+               elsewhere=program_touches(others) if program is not None else {})
     req.calls.offloads |= set(offloading) | _acc_functions(program or [], others)
     if function is not None:
         fns = [f for f in fns if function_name(f)[0] == function]
