@@ -32,6 +32,7 @@ from accellium.dataset.offload.calls import (
     ANY_GLOBAL,
     ParamUse,
     Summary,
+    external_linkage,
     file_array,
     file_pointer,
     file_scalar,
@@ -477,6 +478,11 @@ def _file_arrays(call: Node, s: Summary, scope: Scope) -> list[MappedArg] | str:
         if not _declared_before(g, scope):
             return (f"`{s.function}` reaches the global array `{g}`, declared below the "
                     "caller: a clause there cannot name it")
+        if s.extern and not external_linkage(g, scope):
+            # a function of another file reaches its unit's `g`: the caller's is the same
+            # object only when both have external linkage (C11 6.2.2p2)
+            return (f"`{s.function}` reaches the array `{g}` of external linkage of its file, "
+                    f"and the caller's `{g}` is not declared with external linkage")
         covers = g in s.file_covers  # every element replaced before the callee reads one
         out.append(MappedArg(g, call, None, {}, not covers, writes, covers))
     args = [a for a in named(_field(call, "arguments")) if a.type != "comment"]
