@@ -7,7 +7,7 @@ the line break of the line it goes above, checked before it is written).
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 
 from tree_sitter import Node
 
@@ -17,6 +17,7 @@ from accellium.dataset.analysis.macros import Macro, header_macros
 from accellium.dataset.includes import Included
 from accellium.dataset.loops import LineIndex, Loop, detect_lang, normalize_lang, parse_tree
 from accellium.dataset.offload import FunctionPlan, LoopAdvice, PlanEdit, plan_source
+from accellium.dataset.offload.calls import Summary
 from accellium.dataset.offload.program import HEADER_SUFFIXES
 from accellium.dataset.offload.shapes import header_declarations
 from accellium.dataset.pragma import PragmaError, parse
@@ -96,12 +97,14 @@ def offload_source(source: bytes, engine: Engine, *, path: str = "<buffer>",
                    fallback: Engine | str | None = "auto",
                    program: list[bytes] | None = None,
                    includes: Included | None = None,
-                   offloading: Collection[str] = ()) -> list[FunctionPlan]:
+                   offloading: Collection[str] = (),
+                   foreign: Mapping[str, Summary] | None = None) -> list[FunctionPlan]:
     """The plans of ``source`` (see :func:`accellium.dataset.offload.plan_source`;
     ``program``: the program's other translation units, when all of them are known;
     ``includes``: the macros of the file's headers, for the per-loop answers, and their
     file-scope declarations, for the plan's arrays; ``offloading``: functions of those units
-    whose own plans offload)."""
+    whose own plans offload; ``foreign``: the summaries their plans export, whose calls the
+    file's regions may hold)."""
     lang = normalize_lang(lang) if lang else detect_lang(path, source)
     view = compiled(source, lang, includes)
     texts = includes.texts if includes is not None else ()
@@ -109,7 +112,8 @@ def offload_source(source: bytes, engine: Engine, *, path: str = "<buffer>",
             header_declarations(view.text, texts, lang):
         plans = plan_source(view.text, engine_advisor(engine, lang, fallback, includes),
                             lang=lang, function=function, rows=rows, replace=replace,
-                            per_loop=per_loop, program=program, offloading=offloading)
+                            per_loop=per_loop, program=program, offloading=offloading,
+                            foreign=foreign)
     for p in plans:
         if any(p.line <= r + 1 <= p.end_line for r in view.blanked):
             p.notes.append(_compiled_note(view, p.line, p.end_line))

@@ -54,7 +54,8 @@ if TYPE_CHECKING:
 __all__ = ["ParamUse", "Summary", "summarize", "summarize_regions", "host_reads", "host_handled", "caller_span", "caller_spans", "host_conflict",
            "covering_arg",
            "parameters", "is_param", "one_dim", "in_units", "ANY_GLOBAL",
-           "type_words", "file_array", "file_pointer", "file_scalar", "is_global", "own_names"]
+           "type_words", "file_array", "file_pointer", "file_scalar", "is_global", "own_names",
+           "external_linkage"]
 
 #: In ``host_globals``: the host code calls a program function (it may touch any global).
 ANY_GLOBAL = "*"
@@ -128,6 +129,14 @@ class Summary:
     # file-scope scalars its sections name that it never stores to, nor any function of the
     # file it calls (:mod:`.global_scalars`): a caller of the same file names them as they are
     scalars: frozenset[str] = frozenset()
+    # those of ``file_arrays`` and ``host_globals`` that are true arrays of external linkage
+    # (no file-scope declaration of the name in its translation unit, headers included, is
+    # ``static``: C11 6.2.2p4-5)
+    file_external: frozenset[str] = frozenset()
+    # exported to the program's other files (:func:`.program.exports`): its ``file_arrays``
+    # all have external linkage, and a caller there maps them only under a name of external
+    # linkage (the same object in every translation unit, C11 6.2.2p2)
+    extern: bool = False
 
 
 def parameters(fn: Node) -> list[str | None] | None:
@@ -256,6 +265,23 @@ def _touches_nothing(call: Node, name: str, scope: Scope) -> bool:
                 d is not None and d.type != "identifier":
             return False
     return True
+
+
+def external_linkage(name: str, scope: Scope) -> bool:
+    """Has the file-scope object ``name`` of the function's translation unit external linkage:
+    is it declared at file scope (in the file or a header it includes above the function),
+    and with ``static`` nowhere?  A file-scope identifier declared with ``extern`` or with
+    no storage class has external linkage unless a declaration gives it internal linkage
+    (C11 6.2.2p3-5); with external linkage it denotes the same object in every translation
+    unit of the program (6.2.2p2)."""
+    from accellium.dataset.offload.callgraph import is_static
+    from accellium.dataset.offload.shapes import declaration_of
+
+    shapes = scope.decls.get(name) or []
+    decls = [declaration_of(s) for s in shapes]
+    return bool(shapes) and all(not s.local and not is_param(s) and s.expansion is None
+                                for s in shapes) and \
+        all(d is not None and not is_static(d) for d in decls)
 
 
 def file_scalar(name: str, scope: Scope) -> bool:
@@ -402,6 +428,9 @@ def summarize(fn: Node, scope: Scope, region: Region, defined: set[str],
         if g not in glob or not bind.alias_only(fn, g, names, lambda n: in_units(n, units)))
     out.macros = section_macros(out, fn, region.stmts[0].start_byte if region.stmts else
                                 fn.start_byte, own_names(out))
+    out.file_external = frozenset(g for g in {*out.file_arrays, *out.host_globals}
+                                  if g != ANY_GLOBAL and file_array(g, scope) and
+                                  external_linkage(g, scope))
     return out
 
 

@@ -32,6 +32,7 @@ from accellium.dataset.offload.calls import (
     ANY_GLOBAL,
     ParamUse,
     Summary,
+    external_linkage,
     file_array,
     file_pointer,
     file_scalar,
@@ -477,6 +478,11 @@ def _file_arrays(call: Node, s: Summary, scope: Scope) -> list[MappedArg] | str:
         if not _declared_before(g, scope):
             return (f"`{s.function}` reaches the global array `{g}`, declared below the "
                     "caller: a clause there cannot name it")
+        if s.extern and not external_linkage(g, scope):
+            # a function of another file reaches its unit's `g`: the caller's is the same
+            # object only when both have external linkage (C11 6.2.2p2)
+            return (f"`{s.function}` reaches the array `{g}` of external linkage of its file, "
+                    f"and the caller's `{g}` is not declared with external linkage")
         covers = g in s.file_covers  # every element replaced before the callee reads one
         out.append(MappedArg(g, call, None, {}, not covers, writes, covers))
     args = [a for a in named(_field(call, "arguments")) if a.type != "comment"]
@@ -494,13 +500,18 @@ def _file_arrays(call: Node, s: Summary, scope: Scope) -> list[MappedArg] | str:
 
 
 def _declared_before(name: str, scope: Scope) -> bool:
-    """Is a file-scope declaration of ``name`` above the function (in the same file)?  An
+    """Is a file-scope declaration of ``name`` above the function (in the same file, or in a
+    header the file includes above it: :func:`.shapes.header_declared_before`)?  An
     identifier's scope begins just after its declarator (C11 6.2.1p7): a clause of the
     function can name it only then."""
+    from accellium.dataset.offload.shapes import header_declared_before
+
     fn = scope.fn
-    return any(s.decl is not None and s.expansion is None and
-               s.decl.end_byte <= fn.start_byte and root_of(s.decl) == root_of(fn)
-               for s in scope.decls.get(name) or [])
+    root = root_of(fn)
+    return any(s.decl is not None and s.expansion is None and (
+        s.decl.end_byte <= fn.start_byte and root_of(s.decl) == root or
+        root_of(s.decl) != root and header_declared_before(s.decl, fn, root))
+        for s in scope.decls.get(name) or [])
 
 
 #: The words of an arithmetic type (C11 6.2.5p18), qualifiers included.

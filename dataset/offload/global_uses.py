@@ -37,12 +37,14 @@ from accellium.dataset.analysis.library import library_function
 from accellium.dataset.analysis.scope import function_name
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, named
+from accellium.dataset.analysis.tree import text as _text
 from accellium.dataset.offload.callgraph import is_static
 from accellium.dataset.offload.nodes import callee_name
 from accellium.dataset.offload.shapes import declared_shapes, header_types
 from accellium.dataset.offload.uses import array_uses
 
-__all__ = ["Touch", "file_arrays", "touches", "file_facts", "call_touches", "pointer_stores"]
+__all__ = ["Touch", "file_arrays", "touches", "file_facts", "call_touches", "pointer_stores",
+           "program_touches"]
 
 
 @dataclass(frozen=True)
@@ -131,10 +133,12 @@ def _library(name: str) -> bool:
     return library_function(name) is not None or name.startswith(("acc_", "omp_"))
 
 
-def touches(root: Node, arrays: dict[str, bool] | None = None) -> dict[str, Touch]:
+def touches(root: Node, arrays: dict[str, bool] | None = None,
+            elsewhere: Mapping[str, Touch] | None = None) -> dict[str, Touch]:
     """For each function defined in the file: the global arrays it reaches, with the file's
     functions it calls (transitively); ``arrays``: :func:`file_arrays` of ``root``, when the
-    caller has it."""
+    caller has it; ``elsewhere``: what the functions of the program's other files reach
+    (:func:`program_touches`), for the calls of functions the file does not define."""
     arrays = file_arrays(root) if arrays is None else arrays
     fns = {function_name(f)[0]: f for f in named(root) if f.type == "function_definition"}
     fns.pop(None, None)
@@ -151,7 +155,7 @@ def touches(root: Node, arrays: dict[str, bool] | None = None) -> dict[str, Touc
             if callee is not None and callee in fns:
                 called.add(callee)
             elif callee is None or not _library(callee):
-                t = t | Touch(unknown=True)
+                t = t | _foreign(callee, arrays, elsewhere)
         own[name], calls[name] = t, called
     out = dict(own)
     changed = True
@@ -168,7 +172,8 @@ def touches(root: Node, arrays: dict[str, bool] | None = None) -> dict[str, Touc
 
 def call_touches(body: Node, root: Node, offloads: Collection[str] = (),
                  host_globals: Mapping[str, frozenset[str] | None] | None = None,
-                 memo: dict[str, object] | None = None
+                 memo: dict[str, object] | None = None,
+                 elsewhere: Mapping[str, Touch] | None = None
                  ) -> tuple[dict[int, list[tuple[str, bool]]], list[tuple[Node, frozenset[str]]]]:
     """The calls under ``body`` that reach global arrays of the file on the host: call node id
     -> the arrays, each with whether the call may write it; and the calls no region that maps
@@ -192,8 +197,9 @@ def call_touches(body: Node, root: Node, offloads: Collection[str] = (),
 
     ``memo``: a store kept with the file (:attr:`~accellium.dataset.analysis.scope.FileIndex.
     memo`), so that the file's arrays and what each function reaches are derived once for all
-    the functions planned in it."""
-    arrays, every = file_facts(root, memo)
+    the functions planned in it.  ``elsewhere``: what the functions of the program's other
+    files reach (:func:`program_touches`, when all of them are known)."""
+    arrays, every = file_facts(root, memo, elsewhere)
     if not arrays:
         return {}, []
     reachable = frozenset(n for n, ext in arrays.items() if ext)
@@ -207,7 +213,7 @@ def call_touches(body: Node, root: Node, offloads: Collection[str] = (),
         if t is None:
             if name is not None and _library(name):
                 continue
-            t = Touch(unknown=True)
+            t = _foreign(name, arrays, elsewhere)
         reads, writes = set(t.reads), set(t.writes)
         named = frozenset(reads | writes)
         if t.unknown:
@@ -287,13 +293,127 @@ def pointer_stores(body: Node, root: Node, memo: dict[str, object] | None = None
     return out
 
 
-def file_facts(root: Node, memo: dict[str, object] | None
-                ) -> tuple[dict[str, bool], dict[str, Touch]]:
-    """:func:`file_arrays` and :func:`touches` of the file, from ``memo`` when it has them."""
-    got = memo.get("global_uses") if memo is not None else None
+def file_facts(root: Node, memo: dict[str, object] | None,
+               elsewhere: Mapping[str, Touch] | None = None
+               ) -> tuple[dict[str, bool], dict[str, Touch]]:
+    """:func:`file_arrays` and :func:`touches` of the file (with ``elsewhere``, what the
+    program's other files' functions reach), from ``memo`` when it has them."""
+    key = "global_uses" if not elsewhere else \
+        f"global_uses:{hash(frozenset(elsewhere.items()))}"
+    got = memo.get(key) if memo is not None else None
     if got is None:
         arrays = file_arrays(root)
-        got = (arrays, touches(root, arrays) if arrays else {})
+        got = (arrays, touches(root, arrays, elsewhere) if arrays else {})
         if memo is not None:
-            memo["global_uses"] = got
+            memo[key] = got
     return cast("tuple[dict[str, bool], dict[str, Touch]]", got)
+
+
+def _foreign(name: str | None, arrays: Mapping[str, bool],
+             elsewhere: Mapping[str, Touch] | None) -> Touch:
+    """What a call of ``name``, a function the file does not define, may reach of the file's
+    globals ``arrays`` (:func:`file_arrays`): with its definition in the program's other files
+    (``elsewhere``, :func:`program_touches`), the arrays of external linkage it names there
+    that the file declares too (an identifier with external linkage denotes the same object
+    in every translation unit, C11 6.2.2p2); else (a call through a pointer, a function
+    defined nowhere known) anything another file may reach."""
+    t = elsewhere.get(name) if elsewhere is not None and name is not None else None
+    if t is None or t.unknown:
+        return Touch(unknown=True)
+    return Touch(frozenset(g for g in t.reads if g in arrays),
+                 frozenset(g for g in t.writes if g in arrays))
+
+
+def program_touches(units: Collection[Node]) -> dict[str, Touch]:
+    """For each function with external linkage defined once in the translation units
+    ``units`` (the program's other files, all of them): the arrays of external linkage of
+    its file it reads and writes, itself or through the functions it calls in any of the
+    units (transitively); ``unknown`` when it may reach more.
+
+    A function reaches an object by an identifier whose scope holds it (C11 6.2.1) or through
+    an address (6.5.3.2).  Of a unit's file-scope objects only those with external linkage are
+    another file's too (6.2.2p2): a ``static`` array whose name the unit never uses as a value
+    (never converted to a pointer, 6.3.2.1p3) is its own.  So a function is taken to reach
+    no more than what it names when every identifier it uses is declared in it, declared at
+    file scope in the unit's own text (the headers it includes are not read: a name they
+    declare could be any object) or names a function, and it names no file-scope pointer
+    (which may hold an address another file handed out) and no array whose address the unit
+    lets escape; each call is of a function of its unit, of the C library or of a unit
+    where it is defined once (C11 6.9p5), never through a pointer.  Its parameters receive
+    only what the caller passes, which the caller's own uses see (6.5.2.2p4)."""
+    defs: dict[str, list[tuple[int, Node]]] = {}
+    units = list(units)
+    for k, root in enumerate(units):
+        for f in named(root):
+            if f.type == "function_definition" and not is_static(f):
+                n = function_name(f)[0]
+                if n:
+                    defs.setdefault(n, []).append((k, f))
+    own: dict[tuple[int, str], Touch] = {}
+    edges: dict[tuple[int, str], set[tuple[int, str]]] = {}
+    for k, root in enumerate(units):
+        kinds = _unit_objects(root)
+        fns = {function_name(f)[0]: f for f in named(root) if f.type == "function_definition"}
+        fns.pop(None, None)
+        for fname, fn in fns.items():
+            assert fname is not None
+            own[(k, fname)], edges[(k, fname)] = _unit_function(k, fn, kinds, fns, defs)
+    out = dict(own)
+    changed = True
+    while changed:
+        changed = False
+        for key, called in edges.items():
+            got_t = out[key]
+            for c in called:
+                got_t = got_t | out[c]
+            if got_t != out[key]:
+                out[key], changed = got_t, True
+    return {n: out[(hit[0][0], n)] for n, hit in defs.items() if len(hit) == 1}
+
+
+def _unit_function(k: int, fn: Node, kinds: dict[str, str], fns: Mapping[str | None, Node],
+                   defs: Mapping[str, list[tuple[int, Node]]]
+                   ) -> tuple[Touch, set[tuple[int, str]]]:
+    """What the function ``fn`` of unit ``k`` reaches itself (:func:`program_touches`: the
+    arrays of external linkage of its unit, ``unknown`` when it may reach more), and the
+    functions it calls or names: (unit, name)."""
+    from accellium.dataset.offload.calls import parameters
+
+    params = {p for p in parameters(fn) or [] if p}
+    _, declared = _declared_in(fn)
+    t = _own(fn, {g: kind == "external" for g, kind in kinds.items()})
+    unknown = any(kinds.get(g) in ("pointer", "escaped") for g in t.reads | t.writes)
+    got: set[tuple[int, str]] = set()
+    for n in iter_nodes(_field(fn, "body") or fn):
+        if n.type == "call_expression" and callee_name(n) is None or \
+                n.type == "storage_class_specifier" and _text(n) == "extern":
+            unknown = True  # through a pointer; a block-scope ``extern`` declaration
+        if n.type != "identifier":
+            continue
+        g = _text(n)
+        if g in params or g in declared or g in kinds:
+            continue  # its own object, or one its unit's text declares
+        hit = [(k, fns[g])] if g in fns else defs.get(g, [])
+        if len(hit) == 1:
+            got.add((hit[0][0], g))
+        elif hit or not _library(g):  # declared in a header, or defined twice
+            unknown = True
+    return Touch(frozenset(g for g in t.reads if kinds.get(g) == "external"),
+                 frozenset(g for g in t.writes if kinds.get(g) == "external"), unknown), got
+
+def _unit_objects(root: Node) -> dict[str, str]:
+    """The objects declared at file scope in a unit's own text: name -> ``pointer``,
+    ``escaped`` (an array whose name the unit uses as a value: its address may be held
+    elsewhere, C11 6.3.2.1p3), ``external`` (external linkage, C11 6.2.2p4-5) or ``static``."""
+    out: dict[str, str] = {}
+    for top in named(root):
+        if top.type != "declaration":
+            continue
+        for s in declared_shapes(top, False, False):
+            out[s.name] = "pointer" if s.kind == "pointer" else \
+                "static" if is_static(top) else "external"
+    for fn in (n for n in named(root) if n.type == "function_definition"):
+        for u in array_uses(_field(fn, "body") or fn):
+            if u.whole and out.get(u.name) in ("static", "external"):
+                out[u.name] = "escaped"
+    return out

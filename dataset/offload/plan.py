@@ -3,7 +3,7 @@ loops of a selection), as line edits with what they do and why loops stay on the
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 from tree_sitter import Node, Tree
@@ -23,7 +23,12 @@ from accellium.dataset.offload.edits import PlanEdit, Rank
 from accellium.dataset.offload.exit_dead import ExitDead, exit_dead
 from accellium.dataset.offload.fresh import FreshNames, fresh_functions
 from accellium.dataset.offload.generate import GENERATOR_WHY, home_generators
-from accellium.dataset.offload.global_uses import call_touches, pointer_stores
+from accellium.dataset.offload.global_uses import (
+    Touch,
+    call_touches,
+    pointer_stores,
+    program_touches,
+)
 from accellium.dataset.offload.live import dead_parameters, in_loop
 from accellium.dataset.offload.nodes import enclosing_function
 from accellium.dataset.offload.objects import object_extents
@@ -191,6 +196,11 @@ class _Req:
     exit: ExitDead = field(default_factory=lambda: (frozenset(), {}))
     # functions no code of the program calls (:func:`_uncalled`): no region encloses them
     uncalled: frozenset[str] = frozenset()
+    # what the functions of the program's other units reach (:func:`.global_uses.
+    # program_touches`; empty when not all of them are known)
+    elsewhere: dict[str, Touch] = field(default_factory=dict)
+    # functions of the program's other units whose summaries the file's regions may use
+    foreign: frozenset[str] = frozenset()
 
 
 def _plan_one(source: bytes, fn_row: int, req: _Req) -> tuple[FunctionPlan, Summary | str | None]:
@@ -327,16 +337,23 @@ def _own_compute_why(names: list[str]) -> str:
 def _global_calls(fn: Node, root: Node, scope: Scope, req: _Req, index: FileIndex) -> None:
     """The calls of ``fn`` that reach the file's global arrays (:mod:`.global_uses`): host
     uses for the region's data flow, or barriers (the file's facts kept in ``index.memo``)."""
+    global_calls(fn, root, scope, req.calls.offloads, req.summaries, index.memo, req.elsewhere)
+
+
+def global_calls(fn: Node, root: Node, scope: Scope, offloads: Collection[str],
+                 summaries: Mapping[str, Summary | str], memo: dict[str, object] | None,
+                 elsewhere: Mapping[str, Touch] | None = None) -> None:
+    """:func:`_global_calls` for the functions ``offloads`` and their ``summaries``."""
     scope.global_calls, walls = call_touches(
-        _field(fn, "body") or fn, root, req.calls.offloads,
+        _field(fn, "body") or fn, root, offloads,
         {n: s.host_globals if isinstance(s, Summary) else None
-         for n, s in req.summaries.items()}, index.memo)
+         for n, s in summaries.items()}, memo, elsewhere)
     scope.host_walls = frozenset(call.id for call, _ in walls)
     scope.pointer_walls = [(call, names, (
         f"the call to `{text(_field(call, 'function'))}` at line {call.start_point[0] + 1} may "
         f"store to the global pointer `{sorted(names)[0]}`: a region mapping its section "
         "would not hold what it points to after the call"))
-        for call, names in pointer_stores(_field(fn, "body") or fn, root, index.memo)]
+        for call, names in pointer_stores(_field(fn, "body") or fn, root, memo)]
     for call, hit in walls:
         where = (f"the call to `{text(_field(call, 'function'))}` at line "
                  f"{call.start_point[0] + 1}")
@@ -850,7 +867,8 @@ def plan_source(source: bytes, advise: Advisor, *, lang: str = "c",
                 function: str | None = None, rows: tuple[int, int] | None = None,
                 replace: bool = False, per_loop: bool = False,
                 program: list[bytes] | None = None,
-                offloading: Collection[str] = ()) -> list[FunctionPlan]:
+                offloading: Collection[str] = (),
+                foreign: Mapping[str, Summary] | None = None) -> list[FunctionPlan]:
     """Plans for the functions of ``source``: the one named ``function``; the one holding the
     0-based ``rows`` (one row: the whole function; several: a selection, only the loops in it
     and a region inside it); or every function that has loops.  ``per_loop``: no region,
@@ -866,7 +884,12 @@ def plan_source(source: bytes, advise: Advisor, *, lang: str = "c",
 
     Functions are planned callees first: a caller's region may hold calls to functions of the
     file whose plans offload loops (:mod:`.calls`).  The plans of those callees come with the
-    caller's (the caller's region relies on their pragmas)."""
+    caller's (the caller's region relies on their pragmas).
+
+    ``foreign``: summaries of functions of those units (:func:`.program.exports` of their
+    plans) that the file does not define: a region of the file may hold their calls as it
+    holds those of its own functions (their "present or copy" clauses find what it maps,
+    OpenACC 3.3, 2.7.1)."""
     tree = parse_tree(source, lang)
     fns = functions_in(tree.root_node)
     others = [parse_tree(o, lang).root_node for o in program or []]
@@ -876,8 +899,18 @@ def plan_source(source: bytes, advise: Advisor, *, lang: str = "c",
                aliased=aliased_parameters(tree.root_node, others),
                objects=object_extents(tree.root_node, known), program=program,
                fresh=fresh_functions(tree.root_node, others),
-               exit=exit_dead(tree.root_node, known), uncalled=_uncalled(tree.root_node, known))
+               exit=exit_dead(tree.root_node, known), uncalled=_uncalled(tree.root_node, known),
+               elsewhere=program_touches(others) if program is not None else {})
     req.calls.offloads |= set(offloading) | _acc_functions(program or [], others)
+    own = {function_name(f)[0] for f in fns}
+    seeded = {n: s for n, s in (foreign or {}).items() if n not in own}
+    req.summaries.update(seeded)
+    req.calls.offloads |= set(seeded)
+    req.foreign = frozenset(seeded)
+    for n, s in seeded.items():  # what its loops reach by name, and its host code
+        req.elsewhere[n] = Touch(frozenset(s.file_arrays) | s.host_globals,
+                                 frozenset(g for g, w in s.file_arrays.items() if w) |
+                                 s.host_globals)
     if function is not None:
         fns = [f for f in fns if function_name(f)[0] == function]
         if not fns:
@@ -1105,7 +1138,7 @@ def _plan_with_callees(source: bytes, root: Node, asked: list[Node], req: _Req
     by_name = _functions_by_name(root)
     graph = call_graph(by_name)
     loops_of = recursive(graph)
-    req.calls.defined = set(by_name)
+    req.calls.defined = set(by_name) | req.foreign
     asked_names = [function_name(f)[0] for f in asked]
     order = _callees_first(by_name, graph, [n for n in asked_names if n])
     plans: dict[str, FunctionPlan] = {}

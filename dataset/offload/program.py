@@ -23,7 +23,7 @@ length (:mod:`.bind`): then the array it holds is the caller's, and the region m
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from tree_sitter import Node
 
@@ -47,6 +47,7 @@ from accellium.dataset.offload.plan import (
     _describe,
     _scope,
     functions_in,
+    global_calls,
 )
 from accellium.dataset.offload.region import Region, choose_region
 from accellium.dataset.offload.section_macros import foreign_names
@@ -105,15 +106,20 @@ def exports(source: bytes, plans: list[FunctionPlan], lang: str = "c") -> Export
         if p.offloads:
             out.offloads.add(p.function)
         s = p.summary
-        if isinstance(s, Summary) and s.why_not is None and s.host_globals:
-            s = (f"its host code uses the global `{sorted(s.host_globals)[0]}`, which may "
-                 "hold a caller's array")
-        elif isinstance(s, Summary) and s.why_not is None and (s.file_arrays or
-                                                               s.file_pointers):
-            # a caller in another file names another object, or none (C11 6.2.2)
-            s = (f"its loops use the global `{sorted([*s.file_arrays, *s.file_pointers])[0]}` "
-                 "of its file, which a caller in another file does not map by that name")
-        elif isinstance(s, Summary) and not s.bound <= bound:
+        if isinstance(s, Summary) and s.why_not is None and (s.host_globals or s.file_arrays
+                                                             or s.file_pointers):
+            # a global of its file may hold a caller's array, and a caller in another file
+            # names another object, or none (C11 6.2.2) — unless it is a true array of
+            # external linkage: the same object wherever the caller's own declaration has
+            # external linkage too (6.2.2p2; checked at each call, :mod:`.callsites`)
+            host = sorted(s.host_globals - s.file_external)
+            local = sorted([*s.file_pointers, *(set(s.file_arrays) - s.file_external)])
+            s = (f"its host code uses the global `{host[0]}`, which may hold a caller's "
+                 "array") if host else \
+                (f"its loops use the global `{local[0]}` of its file, which a caller in "
+                 "another file does not map by that name") if local else \
+                replace(s, extern=bool(s.file_arrays or s.host_globals))
+        if isinstance(s, Summary) and not s.bound <= bound:
             s = f"it reaches `{sorted(s.bound - bound)[0]}`, a global its file does not bind once"
         elif isinstance(s, Summary) and s.why_not is None and foreign_names(s, own_names(s)):
             # a name means in the caller's unit what that unit declares (C11 6.2.1, 6.10.3)
@@ -183,6 +189,10 @@ def _caller_plan(fn: Node, root: Node, lines: LineIndex, summaries: dict[str, Su
     scope = _scope(fn, root, {}, {}, fresh)
     bindings, binder_calls = bind.bindings_in(fn, glob.binders, glob.uses)
     resolve = _resolver(bindings, scope)
+    if any(isinstance(s, Summary) and s.extern for s in summaries.values()):
+        # a callee of another file reaches arrays of external linkage the caller's file may
+        # declare too: its other calls may reach them as well (:mod:`.global_uses`)
+        global_calls(fn, root, scope, calls.offloads, summaries, None)
     units, notes = call_units(fn, scope, summaries, [], calls, lambda n: True, resolve)
     plan.notes += notes
     _global_barriers(fn, scope, units, bindings, binder_calls, glob)

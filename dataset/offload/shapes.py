@@ -352,6 +352,20 @@ def header_types(root: Node, before: int) -> list[Node]:
     return [d for at, d in hdr[1] if at < before and d.type in ("declaration", "type_definition")]
 
 
+def header_declared_before(decl: Node, fn: Node, root: Node) -> bool:
+    """Is ``decl`` a file-scope declaration of a header the file ``root`` includes (within
+    :func:`header_declarations`, for the file it names) at a top-level ``#include`` above the
+    function ``fn``?  The directive is replaced by the header's text (C11 6.10.2p3), so the
+    declaration stands above the function and its identifier's scope, which begins just after
+    its declarator (6.2.1p7), covers the whole function."""
+    hdr = _HEADER_DECLS.get()
+    if hdr is None or root.text != hdr[0]:
+        return False
+    return any(at < fn.start_byte and d.start_byte <= decl.start_byte and
+               decl.end_byte <= d.end_byte and root_of(d) == root_of(decl)
+               for at, d in hdr[1])
+
+
 def _from_headers(out: dict[str, list[Shape]], fn: Node, root: Node) -> None:
     """Adds the file-scope shapes of the headers included before ``fn`` (within
     :func:`header_declarations`, for the file it names) whose names the file does not

@@ -16,6 +16,7 @@ from accellium.dataset.analysis.conditions import Defines, command_line
 from accellium.dataset.analysis.scope import function_name
 from accellium.dataset.includes import Included, read_includes
 from accellium.dataset.loops import detect_lang, parse_tree
+from accellium.dataset.offload.calls import Summary
 from accellium.dataset.offload.plan import functions_in
 from accellium.dataset.offload.program import HEADER_SUFFIXES, Exports, exports, plan_callers
 from accellium.dataset.offload.routines import callees
@@ -47,15 +48,19 @@ def annotate_with_plan(files: dict[str, bytes], engine, per_loop: bool = False,
     own_plans: dict[str, list] = {}
     offloading = {} if per_loop else _offloading(files, engine, program, folder,
                                                   include_dirs, predefined)
-    for rel, src in files.items():
+    for rel in _callee_files_first(files) if program is not None and not per_loop else files:
+        src = files[rel]
         stripped = stripped_files[rel] = strip_acc_keep_lines(src)
         try:
             others = _other_units(rel, program)
+            foreign = {n: s for n, s in ex.summaries.items() if isinstance(s, Summary)} \
+                if others is not None and not per_loop else None
             plans = offload_source(stripped, engine, path=rel, per_loop=per_loop,
                                    program=others,
                                    includes=program_headers(folder, rel, stripped,
                                                             include_dirs, predefined),
-                                   offloading=offloading.get(rel, ()) if others else ())
+                                   offloading=offloading.get(rel, ()) if others else (),
+                                   foreign=foreign)
             out[rel] = apply_plans(stripped, plans)
             if others is not None and not per_loop:
                 ex.merge(exports(stripped, plans, detect_lang(rel, stripped)))
@@ -92,6 +97,32 @@ def annotate_with_plan(files: dict[str, bytes], engine, per_loop: bool = False,
             continue
         rows += [_row(rel, p) for p in extra]
     return out, rows, errors
+
+
+def _callee_files_first(files: dict[str, bytes]) -> list[str]:
+    """The planned files, each after the planned files whose functions it calls (in the given
+    order where calls go both ways): a file's plan may then hold in its regions the calls of
+    the functions the earlier files' plans export (:func:`.program.exports`)."""
+    roots = {rel: parse_tree(strip_acc_keep_lines(src), detect_lang(rel, src)).root_node
+             for rel, src in files.items()}
+    defined = {rel: {function_name(f)[0] for f in functions_in(root)} - {None}
+               for rel, root in roots.items()}
+    needs = {rel: [r for r in files if r != rel and defined[r] & set(callees(root))]
+             for rel, root in roots.items()}
+    out: list[str] = []
+    seen: set[str] = set()
+
+    def visit(rel: str) -> None:
+        if rel in seen:
+            return
+        seen.add(rel)
+        for r in needs[rel]:
+            visit(r)
+        out.append(rel)
+
+    for rel in files:
+        visit(rel)
+    return out
 
 
 def _offloading(files: dict[str, bytes], engine, program: dict[str, bytes] | None,
