@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from accellium.dataset.analysis.context import DATA_CLAUSE_NAMES
+from accellium.dataset.analysis.tree import op, unparen
 from accellium.dataset.loops import LineIndex, parse_tree
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.atomics import ATOMIC_LINE
@@ -14,7 +15,8 @@ from accellium.dataset.offload.device import Device
 from accellium.dataset.offload.edits import PlanEdit, Rank
 from accellium.dataset.offload.flow import Lifetime
 from accellium.dataset.offload.members import object_arg
-from accellium.dataset.offload.region import Region
+from accellium.dataset.offload.ranges import loop_bound, loop_var
+from accellium.dataset.offload.region import SECTION_LENGTHS, Region
 from accellium.dataset.pragma import Clause, Pragma, PragmaError, parse_valid
 
 __all__ = ["region_edits", "loop_pragma", "clause_list"]
@@ -87,36 +89,24 @@ def _exit_at(life: Lifetime, last) -> tuple[int, Rank, int]:
     return last.end_point[0] + 1, Rank.EXIT_END, last.start_point[0]
 
 
-_LENGTH = re.compile(r"\[[^\[\]:]*:([^\[\]]*)\]")
-
-
 def enclosing_loops(node) -> tuple[frozenset[str], list[poly.Poly]]:
-    """The indices of the ``for`` loops around ``node`` in its function (the name each
-    header's initializer sets), and the differences ``E - V`` they keep positive: inside
-    ``for (...; V < E; ...)`` (or ``E > V``) the body runs only while ``E - V >= 1``."""
+    """The indices of the ``for`` loops around ``node`` in its function, and the differences
+    ``E - V`` they keep positive: inside ``for (...; V < E; ...)`` (or ``E > V``) the body runs
+    only while ``E - V >= 1``."""
     names: set[str] = set()
     out: list[poly.Poly] = []
     n = node.parent
     while n is not None and n.type != "function_definition":
-        if n.type == "for_statement":
-            init = n.child_by_field_name("initializer")
-            for d in (init.named_children if init is not None and init.type == "declaration"
-                      else [init] if init is not None else []):
-                v = d.child_by_field_name("declarator") if d.type == "init_declarator" else \
-                    d.child_by_field_name("left") if d.type == "assignment_expression" else None
-                if v is not None and v.type == "identifier":
-                    names.add((v.text or b"").decode())
+        var = loop_var(n) if n.type == "for_statement" else None
+        if var:
+            names.add(var)
             cond = n.child_by_field_name("condition")
-            if cond is not None and cond.type == "binary_expression":
-                op = cond.child_by_field_name("operator")
-                left, right = cond.child_by_field_name("left"), cond.child_by_field_name("right")
-                pair = (left, right) if op is not None and op.type == "<" else \
-                    (right, left) if op is not None and op.type == ">" else None
-                if pair is not None:
-                    lo, hi = poly.poly_of(pair[0]), poly.poly_of(pair[1])
-                    d = poly.sub(hi, lo) if lo is not None and hi is not None else None
-                    if d is not None:
-                        out.append(d)
+            bound, _ = loop_bound(cond, var, up=True)
+            if bound is not None and op(unparen(cond)) in ("<", ">"):
+                hi = poly.poly_of(bound)
+                d = poly.sub(hi, poly.var(var)) if hi is not None else None
+                if d is not None:
+                    out.append(d)
         n = n.parent
     return frozenset(names), out
 
@@ -154,7 +144,7 @@ def nonempty_guard(section: str, indices: frozenset[str] = frozenset(),
     condition is false (OpenACC 3.3, 2.14.4), so the guard changes nothing the program
     computes; but gcc's libgomp aborts on an ``update`` of a zero-length section
     ("GOACC_update UNHANDLED kind 0x0f", seen on an NVIDIA GPU)."""
-    lengths = [x.strip() for x in _LENGTH.findall(section)]
+    lengths = [x.strip() for x in SECTION_LENGTHS.findall(section)]
     if not lengths or len(lengths) != section.count("[") or not indices:
         return ""
     open_ = [x for x in dict.fromkeys(lengths)

@@ -352,6 +352,10 @@ def array_costs(region: Region, fn: Node, rows: bool = False) -> dict[str, int]:
     return out
 
 
+#: The length of each ``[lo:len]`` of a section's text (no brackets inside a subscript).
+SECTION_LENGTHS = re.compile(r"\[[^\[\]:]*:([^\[\]]*)\]")
+
+
 def constant_count(section: str) -> bool:
     """Does the section name a constant number of elements (every length a number:
     ``u[n-1:1]``, ``t[0:3][0:3]``)?  Else it moves as many as the array's sizes, as
@@ -363,7 +367,7 @@ def _constant_weight(section: str) -> int | None:
     """The weight of a section of a constant number of elements (``u[n-1:1]``, ``t[0:3][0:3]``):
     a scalar's, 1, plus the :func:`magnitude` of the count; None when a length is not a
     number."""
-    lengths = [x.strip() for x in re.findall(r"\[[^\[\]:]*:([^\[\]]*)\]", section)]
+    lengths = [x.strip() for x in SECTION_LENGTHS.findall(section)]
     if not lengths or not all(x.isdigit() for x in lengths):
         return None
     return 1 + magnitude(math.prod(int(x) for x in lengths))
