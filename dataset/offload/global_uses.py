@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from typing import cast
+from typing import TypeVar, cast
 
 from tree_sitter import Node
 
@@ -45,6 +45,10 @@ from accellium.dataset.offload.uses import array_uses
 
 __all__ = ["Touch", "file_arrays", "touches", "file_facts", "call_touches", "pointer_stores",
            "program_touches"]
+
+
+#: a function's key: its name, or (translation unit, name) across files
+K = TypeVar("K")
 
 
 @dataclass(frozen=True)
@@ -157,16 +161,22 @@ def touches(root: Node, arrays: dict[str, bool] | None = None,
             elif callee is None or not _library(callee):
                 t = t | _foreign(callee, arrays, elsewhere)
         own[name], calls[name] = t, called
+    return _closure(own, calls)
+
+
+def _closure(own: Mapping[K, Touch], calls: Mapping[K, Collection[K]]) -> dict[K, Touch]:
+    """Each function's touch joined with those of every function it calls, transitively (a
+    fixpoint: recursion and cycles end when nothing grows)."""
     out = dict(own)
     changed = True
     while changed:
         changed = False
-        for name, called in calls.items():
-            got = out[name]
+        for key, called in calls.items():
+            got = out[key]
             for c in called:
                 got = got | out[c]
-            if got != out[name]:
-                out[name], changed = got, True
+            if got != out[key]:
+                out[key], changed = got, True
     return out
 
 
@@ -358,16 +368,7 @@ def program_touches(units: Collection[Node]) -> dict[str, Touch]:
         for fname, fn in fns.items():
             assert fname is not None
             own[(k, fname)], edges[(k, fname)] = _unit_function(k, fn, kinds, fns, defs)
-    out = dict(own)
-    changed = True
-    while changed:
-        changed = False
-        for key, called in edges.items():
-            got_t = out[key]
-            for c in called:
-                got_t = got_t | out[c]
-            if got_t != out[key]:
-                out[key], changed = got_t, True
+    out = _closure(own, edges)
     return {n: out[(hit[0][0], n)] for n, hit in defs.items() if len(hit) == 1}
 
 
