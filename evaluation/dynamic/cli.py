@@ -59,28 +59,15 @@ def _progress(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
-def run_bundle_command(args: argparse.Namespace) -> int:
-    """``accellium eval --run-bundle DIR``: run a GPU-mode bundle here."""
-    from accellium.evaluation.dynamic.gpu_bundle import run_bundle
-    from accellium.evaluation.dynamic.manifest import ManifestError
+def _only(args: argparse.Namespace) -> list[str] | None:
+    """``--programs``: the names given, or None for every program."""
+    return [x.strip() for x in args.programs.split(",") if x.strip()] if args.programs else None
+
+
+def _emit(result: dict[str, Any], args: argparse.Namespace) -> int:
+    """Write the report (``--report``) and print the result (``--json`` or the summary)."""
     from accellium.evaluation.dynamic.report import summary_text, write_dynamic_report
 
-    if args.dynamic:
-        print("accellium eval: give --dynamic MANIFEST or --run-bundle DIR, not both",
-              file=sys.stderr)
-        return 2
-    if args.runs < 1 or args.jobs_gpu < 1 or (args.deadline is not None and args.deadline <= 0):
-        print("accellium eval: --runs, --jobs-gpu and --deadline must be > 0", file=sys.stderr)
-        return 2
-    only = [x.strip() for x in args.programs.split(",") if x.strip()] if args.programs else None
-    try:
-        result = run_bundle(args.run_bundle, runs=args.runs, only=only,
-                            deadline_s=args.deadline, rows_jsonl=args.rows_out,
-                            jobs=args.jobs_gpu,
-                            progress=None if args.json else _progress)
-    except ManifestError as e:
-        print(f"accellium eval: {' '.join(str(e).split())}", file=sys.stderr)
-        return 2
     if args.report:
         write_dynamic_report(result, args.report)
     if args.json:
@@ -92,10 +79,33 @@ def run_bundle_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_bundle_command(args: argparse.Namespace) -> int:
+    """``accellium eval --run-bundle DIR``: run a GPU-mode bundle here."""
+    from accellium.evaluation.dynamic.gpu_bundle import run_bundle
+    from accellium.evaluation.dynamic.manifest import ManifestError
+
+    if args.dynamic:
+        print("accellium eval: give --dynamic MANIFEST or --run-bundle DIR, not both",
+              file=sys.stderr)
+        return 2
+    if args.runs < 1 or args.jobs_gpu < 1 or (args.deadline is not None and args.deadline <= 0):
+        print("accellium eval: --runs, --jobs-gpu and --deadline must be > 0", file=sys.stderr)
+        return 2
+    only = _only(args)
+    try:
+        result = run_bundle(args.run_bundle, runs=args.runs, only=only,
+                            deadline_s=args.deadline, rows_jsonl=args.rows_out,
+                            jobs=args.jobs_gpu,
+                            progress=None if args.json else _progress)
+    except ManifestError as e:
+        print(f"accellium eval: {' '.join(str(e).split())}", file=sys.stderr)
+        return 2
+    return _emit(result, args)
+
+
 def run_dynamic(args: argparse.Namespace,
                 engine_options: Callable[[argparse.Namespace], dict[str, Any]]) -> int:
     from accellium.evaluation.dynamic.manifest import ManifestError
-    from accellium.evaluation.dynamic.report import summary_text, write_dynamic_report
     from accellium.server.engines import EngineError, engine_names
 
     engine = args.engine or "auto"
@@ -119,7 +129,7 @@ def run_dynamic(args: argparse.Namespace,
         print("accellium eval: --annotate-drivers needs an engine (not none) and --mode cpu",
               file=sys.stderr)
         return 2
-    only = [x.strip() for x in args.programs.split(",") if x.strip()] if args.programs else None
+    only = _only(args)
     try:
         opts = engine_options(args)
         if getattr(args, "train", None):
@@ -149,12 +159,4 @@ def run_dynamic(args: argparse.Namespace,
         print(f"accellium eval: engine '{engine}' unavailable: {' '.join(str(e).split())}",
               file=sys.stderr)
         return 3
-    if args.report:
-        write_dynamic_report(result, args.report)
-    if args.json:
-        print(json.dumps(result, indent=2))
-    else:
-        print(summary_text(result))
-        if args.report:
-            print(f"report written to {args.report}/report.md")
-    return 0
+    return _emit(result, args)

@@ -25,7 +25,6 @@ from accellium.evaluation.dynamic.gpu_bundle import (
     PROBE_SOURCE,
     BundleProgram,
     BundleVariant,
-    probe_gpu,
     run_bundle,
     write_bundle,
 )
@@ -33,7 +32,7 @@ from accellium.evaluation.dynamic.manifest import Program, load_manifest
 from accellium.evaluation.dynamic.offload import compile_defines, compile_include_dirs
 from accellium.evaluation.dynamic.variants import compile_reason
 
-__all__ = ["evaluate_gpu", "gpu_status", "build_probe"]
+__all__ = ["evaluate_gpu", "build_probe"]
 
 
 def build_probe(out: Path) -> tuple[bool, str]:
@@ -44,18 +43,6 @@ def build_probe(out: Path) -> tuple[bool, str]:
                        capture_output=True, text=True, timeout=300)
     src.unlink()
     return c.returncode == 0, c.stderr.strip()
-
-
-def gpu_status() -> dict[str, Any]:
-    """Whether the offload compiler builds and whether a GPU runs the result."""
-    with tempfile.TemporaryDirectory(prefix="accellium-gpu-") as d:
-        exe = Path(d) / "probe"
-        ok, log = build_probe(exe)
-        if not ok:
-            return {"offload_compiler": False, "gpu": False,
-                    "reason": "no nvptx offload compiler (apt-get install gcc-12-offload-nvptx "
-                              "nvptx-tools libgomp-plugin-nvptx1): " + log[-300:]}
-        return {"offload_compiler": True, **probe_gpu(exe)}
 
 
 def _build(label: str, prog: Program, folder: Path, work: Path,
@@ -137,10 +124,7 @@ def evaluate_gpu(manifest: str | Path, engine_name: str | None, *, engine_option
                                         offload))
         probe_ok, log = build_probe(dest / "probe")
         write_bundle(dest, str(manifest), engine_name, offload, built, probe_ok, log)
-        if build_only:
-            result = run_bundle(dest, runs=runs, progress=progress, execute=False)
-        else:
-            result = run_bundle(dest, runs=runs, progress=progress)
+        result = run_bundle(dest, runs=runs, progress=progress, execute=not build_only)
     finally:
         if not bundle:
             shutil.rmtree(dest, ignore_errors=True)
