@@ -197,6 +197,17 @@ def write_suite(tmp: Path, programs: dict[str, tuple[str, str]], timeout_s: int 
     return tmp / "manifest.json"
 
 
+def write_header_placements(tmp: Path, kernel: str, main: str, header: str,
+                            placements: dict[str, tuple[str, str]]) -> Path:
+    """A suite of one program per placement of the arrays a shared header ``glob.h``
+    declares: name -> (the definition put in ``kernel`` for ``OWN``, the one put in ``main``
+    for ``DEF``); returns its manifest (:func:`write_suite`)."""
+    return write_suite(
+        tmp, {name: (kernel.replace("OWN", own), main.replace("DEF", drv))
+              for name, (own, drv) in placements.items()},
+        headers={name: {"glob.h": header} for name in placements})
+
+
 def plan_text(src: str, engine, **kw) -> tuple[str, dict]:
     """The source with the offload plans of ``src`` applied, and the plans by function."""
     from accellium.server.offload import apply_plans, offload_source

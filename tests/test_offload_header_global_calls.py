@@ -17,7 +17,7 @@ Whole programs, built with real gcc (``-I.``) and run in the data-environment em
 
 from __future__ import annotations
 
-from _offload_util import acc_lines, plan_written, write_suite
+from _offload_util import acc_lines, plan_written, write_header_placements
 
 from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
 from accellium.server.engines import get_engine
@@ -79,10 +79,7 @@ PROGRAMS = {"header": ("", "double h[NN];"), "own": ("double h[NN];", "")}
 
 
 def test_a_call_reaches_the_external_arrays_a_header_declares(tmp_path):
-    manifest = write_suite(
-        tmp_path, {name: (KERNEL.replace("OWN", own), MAIN.replace("DEF", drv))
-                   for name, (own, drv) in PROGRAMS.items()},
-        headers={name: {"glob.h": HEADER} for name in PROGRAMS})
+    manifest = write_header_placements(tmp_path, KERNEL, MAIN, HEADER, PROGRAMS)
     engine = get_engine("analysis")
     for name in PROGRAMS:
         folder = tmp_path / "programs" / name
