@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
+from typing import cast
 
 from tree_sitter import Node, Tree
 
@@ -46,7 +47,7 @@ from accellium.dataset.offload.region import (
 from accellium.dataset.offload.repeated import REPEATED_WHY, degree, moved_count, work_count
 from accellium.dataset.offload.routines import holds_compute_construct, routine_row
 from accellium.dataset.offload.serial import SERIAL_KIND, serial_blocks
-from accellium.dataset.offload.shapes import alloc_sites, declarations, free_sites
+from accellium.dataset.offload.shapes import alloc_sites, declarations, free_sites, header_context
 from accellium.dataset.offload.single_pass import SINGLE_PASS_WHY, single_pass
 from accellium.dataset.pragma import is_acc_pragma
 
@@ -262,7 +263,7 @@ def _fill(plan: FunctionPlan, work: bytes, lines: LineIndex, tree: Tree, fn: Nod
         devices.append(d)
     plan.host_loops = [{"line": lp.line, "why": why} for lp, why in choice.host]
     scope = _scope(fn, root, req.dead, req.objects, req.fresh, req.exit, req.aliased,
-                   memo=index.memo)
+                   memo=_facts_memo(index))
     scope.read_args = read_only_args(fn, index)
     devices = _with_serial_blocks(fn, root, lines, devices, scope, req, index)
     calls: list[CallDevice] = []
@@ -334,10 +335,17 @@ def _own_compute_why(names: list[str]) -> str:
             "compute construct may start (OpenACC 3.3, 2.5, 2.15.1)")
 
 
+def _facts_memo(index: FileIndex) -> dict[str, object]:
+    """Where the planner keeps what it derives from the file once: with the parsed file, under
+    the header declarations in force (:func:`.shapes.header_context`), on which those facts
+    depend too."""
+    return cast("dict[str, object]", index.memo.setdefault(f"offload:{header_context()}", {}))
+
+
 def _global_calls(fn: Node, root: Node, scope: Scope, req: _Req, index: FileIndex) -> None:
     """The calls of ``fn`` that reach the file's global arrays (:mod:`.global_uses`): host
-    uses for the region's data flow, or barriers (the file's facts kept in ``index.memo``)."""
-    global_calls(fn, root, scope, req.calls.offloads, req.summaries, index.memo, req.elsewhere)
+    uses for the region's data flow, or barriers (the file's facts kept in ``scope.memo``)."""
+    global_calls(fn, root, scope, req.calls.offloads, req.summaries, scope.memo, req.elsewhere)
 
 
 def global_calls(fn: Node, root: Node, scope: Scope, offloads: Collection[str],

@@ -6,6 +6,7 @@ allocates and frees it (``malloc``/``calloc`` with the element count, ``free``).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -280,6 +281,20 @@ def _compact(expansion: str) -> str:
 #: (:func:`header_declarations`)
 _HEADER_DECLS: ContextVar[tuple[bytes, tuple[tuple[int, Node], ...]] | None] = \
     ContextVar("header_declarations", default=None)
+
+
+def header_context() -> str:
+    """A key naming the header declarations in force (:func:`header_declarations`; "" for
+    none).  What the planner derives from a file's tree with them (which arrays are global,
+    what a call reaches) holds only with the same ones: one file's text planned again after a
+    header it includes changed must not find the old header's facts."""
+    got = _HEADER_DECLS.get()
+    if got is None:
+        return ""
+    digest = hashlib.sha256()
+    for at, node in got[1]:
+        digest.update(f"{at}:{len(text(node))}:".encode() + text(node).encode())
+    return digest.hexdigest()
 
 
 def _file_scope(root: Node) -> list[Node]:

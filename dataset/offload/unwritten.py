@@ -21,6 +21,15 @@ The facts of C used here:
   function has no ``goto`` (a jump back over the allocation) nor ``setjmp`` (a ``longjmp``
   back to before the region).
 
+* An array of automatic storage duration declared without an initializer holds
+  indeterminate values each time its declaration is reached (C11 6.2.4p6-7, 6.7.9p10) — a
+  function's local scratch array, on every call.  The same holds when its declaration, not an
+  allocation, is the point before the region: in the region's block or one around it, no loop
+  between the two blocks, no code between the declaration and the region naming the array.
+  Only arrays of arithmetic or pointer elements: C++ default-initialises an array of class
+  type by its constructor ([dcl.init]), and ``static``/``extern``/``thread_local`` objects
+  are initialised once, before the program starts (6.7.9p10).
+
 A copy in of such an object transfers indeterminate values, which no program can rely on
 (reading them gives an unspecified value, or is undefined: 6.2.6.1p5, J.2); the device's own
 uninitialised copy is as good.  So ``copy`` becomes ``copyout``, ``copyin`` ``create`` — the
@@ -35,11 +44,13 @@ from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, text
 from accellium.dataset.offload.arrays import Scope
 from accellium.dataset.offload.nodes import LOOPS, callee_name, in_sizeof, null_tested
-from accellium.dataset.offload.shapes import AllocSite
+from accellium.dataset.offload.shapes import AllocSite, Shape, walk_declarator
 
 __all__ = ["unwritten_at_region", "unwritten_buffers"]
 
 _WITHOUT_IN = {"copy": "copyout", "copyin": "create"}
+#: storage classes whose objects are initialised once, before the program starts
+_ONCE_INITIALISED = frozenset({"static", "extern", "thread_local", "_Thread_local"})
 #: Calls after which control may come back to an earlier point of the function.
 _RETURNS_TWICE = frozenset({"setjmp", "sigsetjmp", "_setjmp", "__builtin_setjmp"})
 
@@ -49,23 +60,55 @@ def unwritten_at_region(scope: Scope, name: str, region_block: Node, start: int)
     (its first statement at byte ``start``, an item of ``region_block``) starts: memory its
     one allocation returned, not named since (see the module)?"""
     shape = scope.shape(name)
+    if shape is None or not shape.local:
+        return False
+    if shape.kind == "array":
+        decl = _uninitialised_declaration(scope, shape)
+        return decl is not None and decl.end_byte <= start and \
+            _once_per_allocation(scope.fn, decl, region_block) and \
+            _unnamed_between(scope.fn, name, decl.end_byte, start)
     before = [a for a in scope.allocs.get(name, []) if a.stmt.end_byte <= start]
-    if shape is None or not shape.local or not before:
+    if not before:
         return False
     site = max(before, key=lambda a: a.stmt.start_byte)
     if site.zeroed:
         return False
-    if not _once_per_allocation(scope.fn, site, region_block, start):
+    if not _once_per_allocation(scope.fn, site.stmt, region_block):
+        return False
+    if not _unnamed_between(scope.fn, name, site.stmt.end_byte, start):
         return False
     lo = site.stmt.start_byte
-    for n in iter_nodes(scope.fn):
-        if n.type != "identifier" or text(n) != name or not lo <= n.start_byte < start:
-            continue
-        if n.start_byte < site.stmt.end_byte and _allocated_name(n, site):
-            continue
-        if not in_sizeof(n) and not null_tested(n):
-            return False
-    return True
+    return not any(n.type == "identifier" and text(n) == name and lo <= n.start_byte <
+                   site.stmt.end_byte and not _allocated_name(n, site) and
+                   not in_sizeof(n) and not null_tested(n) for n in iter_nodes(site.stmt))
+
+
+def _unnamed_between(fn: Node, name: str, lo: int, hi: int) -> bool:
+    """Does no code in ``[lo, hi)`` name ``name``, but to take its size or test it against
+    null?"""
+    return not any(n.type == "identifier" and text(n) == name and lo <= n.start_byte < hi and
+                   not in_sizeof(n) and not null_tested(n) for n in iter_nodes(fn))
+
+
+def _uninitialised_declaration(scope: Scope, shape: Shape) -> Node | None:
+    """The declaration of the local true array ``shape`` when it is the function's only
+    declaration of that name, gives the array automatic storage and no initializer, and its
+    elements are of a basic type (see the module); else None."""
+    decl = shape.decl
+    if decl is None or shape.expansion is not None or decl.type != "declaration" or \
+            sum(1 for s in scope.decls.get(shape.name, []) if s.local) != 1:
+        return None
+    if any(c.type == "storage_class_specifier" and text(c) in _ONCE_INITIALISED or
+           c.type == "type_qualifier" and text(c) in ("_Thread_local", "thread_local")
+           for c in decl.children):
+        return None
+    kind = _field(decl, "type")
+    if kind is None or kind.type not in ("primitive_type", "sized_type_specifier"):
+        return None
+    for d in decl.children_by_field_name("declarator"):
+        if walk_declarator(d)[0] == shape.name:
+            return None if d.type == "init_declarator" else decl
+    return None
 
 
 def unwritten_buffers(clauses: dict[str, str], buffers: list[str], scope: Scope,
@@ -100,11 +143,11 @@ def _allocated_name(n: Node, site: AllocSite) -> bool:
     return False
 
 
-def _once_per_allocation(fn: Node, site: AllocSite, region_block: Node, start: int) -> bool:
-    """Does the region start at most once after each run of the allocation: the allocation
-    before it in the same block or one around it, no loop between the two blocks, no
-    ``goto`` or ``setjmp`` in the function?"""
-    home = site.stmt.parent
+def _once_per_allocation(fn: Node, stmt: Node, region_block: Node) -> bool:
+    """Does the region start at most once after each run of the allocation (or declaration)
+    statement ``stmt``: it is in the region's block or one around it, no loop between the
+    two blocks, no ``goto`` or ``setjmp`` in the function?"""
+    home = stmt.parent
     if home is None or home.type != "compound_statement":
         return False  # a ``case`` label between them could skip the allocation
     p: Node | None = region_block
