@@ -13,6 +13,7 @@ from pathlib import Path
 
 from accellium.dataset.offload import FunctionPlan, PlanInputError
 from accellium.server.annotate import InputError, check_writable, write_in_place
+from accellium.server.offload import HEADER_SUFFIXES
 
 __all__ = ["run_offload", "program_files", "add_bench_parser", "run_bench_offload"]
 
@@ -61,9 +62,10 @@ def program_files(paths: list[str], file: str, lang: str) -> dict[str, bytes]:
     return out
 
 
-def run_offload(args: argparse.Namespace, source: bytes, engine, out,
-                includes=None) -> int:
-    """The ``--offload`` branch of ``accellium suggest`` (exit status)."""
+def run_offload(args: argparse.Namespace, source: bytes, engine, out, includes=None,
+                read_headers: Callable[[str, bytes], tuple[bytes, ...]] | None = None) -> int:
+    """The ``--offload`` branch of ``accellium suggest`` (exit status).  ``read_headers``:
+    the texts of the headers a ``--program`` file includes (path, text -> texts)."""
     from accellium.dataset.loops import detect_lang, normalize_lang
     from accellium.server.offload import caller_plans, offload_source, program_units
 
@@ -77,9 +79,12 @@ def run_offload(args: argparse.Namespace, source: bytes, engine, out,
             for path in others:
                 check_writable(path)
         units = None if others is None else program_units(others)
+        headers = [read_headers(r, t) for r, t in others.items()
+                   if not r.lower().endswith(HEADER_SUFFIXES)] \
+            if others is not None and read_headers is not None else None
         plans = offload_source(source, engine, path=args.file, lang=lang,
                                function=function, rows=rows, replace=args.replace,
-                               program=units, includes=includes)
+                               program=units, includes=includes, program_headers=headers)
     except (PlanInputError, InputError) as e:
         where = "" if isinstance(e, InputError) else f"{args.file}: "
         print(f"accellium suggest: {where}{e}", file=sys.stderr)

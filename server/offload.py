@@ -7,7 +7,7 @@ the line break of the line it goes above, checked before it is written).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 
 from tree_sitter import Node
 
@@ -98,13 +98,16 @@ def offload_source(source: bytes, engine: Engine, *, path: str = "<buffer>",
                    program: list[bytes] | None = None,
                    includes: Included | None = None,
                    offloading: Collection[str] = (),
-                   foreign: Mapping[str, Summary] | None = None) -> list[FunctionPlan]:
+                   foreign: Mapping[str, Summary] | None = None,
+                   program_headers: Sequence[Sequence[bytes]] | None = None
+                   ) -> list[FunctionPlan]:
     """The plans of ``source`` (see :func:`accellium.dataset.offload.plan_source`;
     ``program``: the program's other translation units, when all of them are known;
     ``includes``: the macros of the file's headers, for the per-loop answers, and their
     file-scope declarations, for the plan's arrays; ``offloading``: functions of those units
     whose own plans offload; ``foreign``: the summaries their plans export, whose calls the
-    file's regions may hold)."""
+    file's regions may hold; ``program_headers``: the texts of the headers each unit of
+    ``program`` includes, where they were read)."""
     lang = normalize_lang(lang) if lang else detect_lang(path, source)
     view = compiled(source, lang, includes)
     texts = includes.texts if includes is not None else ()
@@ -113,7 +116,7 @@ def offload_source(source: bytes, engine: Engine, *, path: str = "<buffer>",
         plans = plan_source(view.text, engine_advisor(engine, lang, fallback, includes),
                             lang=lang, function=function, rows=rows, replace=replace,
                             per_loop=per_loop, program=program, offloading=offloading,
-                            foreign=foreign)
+                            foreign=foreign, program_headers=program_headers)
     for p in plans:
         if any(p.line <= r + 1 <= p.end_line for r in view.blanked):
             p.notes.append(_compiled_note(view, p.line, p.end_line))

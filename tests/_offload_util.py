@@ -216,15 +216,18 @@ def plan_text(src: str, engine, **kw) -> tuple[str, dict]:
     return apply_plans(src.encode(), plans).decode(), {p.function: p for p in plans}
 
 
-def plan_written(folder: Path, engine, program: list[bytes]) -> tuple[str, dict]:
+def plan_written(folder: Path, engine, program: list[bytes],
+                 program_headers: list[tuple[bytes, ...]] | None = None) -> tuple[str, dict]:
     """:func:`plan_text` of the ``kernel.c`` :func:`write_suite` wrote in ``folder``, its
-    headers read from that folder (as ``-I.``) and the program's other files ``program``."""
+    headers read from that folder (as ``-I.``) and the program's other files ``program``
+    (with the texts of the headers each includes: ``program_headers``)."""
     from accellium.dataset.includes import read_includes
     from accellium.server.offload import apply_plans, offload_source
 
     src = (folder / "kernel.c").read_bytes()
     inc = read_includes(src, folder / "kernel.c", "c", [folder])
-    plans = offload_source(src, engine, path="kernel.c", includes=inc, program=program)
+    plans = offload_source(src, engine, path="kernel.c", includes=inc, program=program,
+                           program_headers=program_headers)
     return apply_plans(src, plans).decode(), {p.function: p for p in plans}
 
 

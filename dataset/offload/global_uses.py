@@ -27,7 +27,7 @@ a programmer writes around a host helper."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar, cast
 
@@ -40,7 +40,7 @@ from accellium.dataset.analysis.tree import iter_nodes, named
 from accellium.dataset.analysis.tree import text as _text
 from accellium.dataset.offload.callgraph import is_static
 from accellium.dataset.offload.nodes import callee_name
-from accellium.dataset.offload.shapes import declared_shapes, header_types
+from accellium.dataset.offload.shapes import declared_shapes, file_scope, header_types
 from accellium.dataset.offload.uses import array_uses
 
 __all__ = ["Touch", "file_arrays", "touches", "file_facts", "call_touches", "pointer_stores",
@@ -334,7 +334,8 @@ def _foreign(name: str | None, arrays: Mapping[str, bool],
                  frozenset(g for g in t.writes if g in arrays))
 
 
-def program_touches(units: Collection[Node]) -> dict[str, Touch]:
+def program_touches(units: Collection[Node],
+                    headers: Sequence[Sequence[Node]] | None = None) -> dict[str, Touch]:
     """For each function with external linkage defined once in the translation units
     ``units`` (the program's other files, all of them): the arrays of external linkage of
     its file it reads and writes, itself or through the functions it calls in any of the
@@ -345,8 +346,10 @@ def program_touches(units: Collection[Node]) -> dict[str, Touch]:
     another file's too (6.2.2p2): a ``static`` array whose name the unit never uses as a value
     (never converted to a pointer, 6.3.2.1p3) is its own.  So a function is taken to reach
     no more than what it names when every identifier it uses is declared in it, declared at
-    file scope in the unit's own text (the headers it includes are not read: a name they
-    declare could be any object) or names a function, and it names no file-scope pointer
+    file scope in the unit's own text or in a header it includes (``headers``: the trees of
+    the headers each unit includes, in the order of ``units``, when they were read; a header
+    not read could declare a name as any object) or names a function, and it names no
+    file-scope pointer
     (which may hold an address another file handed out) and no array whose address the unit
     lets escape; each call is of a function of its unit, of the C library or of a unit
     where it is defined once (C11 6.9p5), never through a pointer.  Its parameters receive
@@ -362,7 +365,8 @@ def program_touches(units: Collection[Node]) -> dict[str, Touch]:
     own: dict[tuple[int, str], Touch] = {}
     edges: dict[tuple[int, str], set[tuple[int, str]]] = {}
     for k, root in enumerate(units):
-        kinds = _unit_objects(root)
+        kinds = _unit_objects(root, headers[k] if headers is not None and k < len(headers)
+                              else ())
         fns = {function_name(f)[0]: f for f in named(root) if f.type == "function_definition"}
         fns.pop(None, None)
         for fname, fn in fns.items():
@@ -402,15 +406,21 @@ def _unit_function(k: int, fn: Node, kinds: dict[str, str], fns: Mapping[str | N
     return Touch(frozenset(g for g in t.reads if kinds.get(g) == "external"),
                  frozenset(g for g in t.writes if kinds.get(g) == "external"), unknown), got
 
-def _unit_objects(root: Node) -> dict[str, str]:
-    """The objects declared at file scope in a unit's own text: name -> ``pointer``,
-    ``escaped`` (an array whose name the unit uses as a value: its address may be held
-    elsewhere, C11 6.3.2.1p3), ``external`` (external linkage, C11 6.2.2p4-5) or ``static``."""
+def _unit_objects(root: Node, headers: Sequence[Node] = ()) -> dict[str, str]:
+    """The objects declared at file scope in a unit's own text or in the headers it includes
+    (``headers``: their trees; ``#include`` puts a header's text in the unit, C11 6.10.2p3,
+    so its file-scope declarations are the unit's): name -> ``pointer``, ``escaped`` (an
+    array whose name the unit uses as a value: its address may be held elsewhere, C11
+    6.3.2.1p3), ``external`` (external linkage, C11 6.2.2p4-5) or ``static``.  A name the
+    unit's own text declares is taken from there."""
     out: dict[str, str] = {}
-    for top in named(root):
-        if top.type != "declaration":
-            continue
+    tops = [top for top in named(root) if top.type == "declaration"]
+    own = len(tops)
+    tops += [top for h in headers for top in file_scope(h) if top.type == "declaration"]
+    for at, top in enumerate(tops):
         for s in declared_shapes(top, False, False):
+            if at >= own and s.name in out:
+                continue
             out[s.name] = "pointer" if s.kind == "pointer" else \
                 "static" if is_static(top) else "external"
     for fn in (n for n in named(root) if n.type == "function_definition"):

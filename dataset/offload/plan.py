@@ -3,7 +3,7 @@ loops of a selection), as line edits with what they do and why loops stay on the
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import cast
 
@@ -876,7 +876,9 @@ def plan_source(source: bytes, advise: Advisor, *, lang: str = "c",
                 replace: bool = False, per_loop: bool = False,
                 program: list[bytes] | None = None,
                 offloading: Collection[str] = (),
-                foreign: Mapping[str, Summary] | None = None) -> list[FunctionPlan]:
+                foreign: Mapping[str, Summary] | None = None,
+                program_headers: Sequence[Sequence[bytes]] | None = None
+                ) -> list[FunctionPlan]:
     """Plans for the functions of ``source``: the one named ``function``; the one holding the
     0-based ``rows`` (one row: the whole function; several: a selection, only the loops in it
     and a region inside it); or every function that has loops.  ``per_loop``: no region,
@@ -897,10 +899,17 @@ def plan_source(source: bytes, advise: Advisor, *, lang: str = "c",
     ``foreign``: summaries of functions of those units (:func:`.program.exports` of their
     plans) that the file does not define: a region of the file may hold their calls as it
     holds those of its own functions (their "present or copy" clauses find what it maps,
-    OpenACC 3.3, 2.7.1)."""
+    OpenACC 3.3, 2.7.1).
+
+    ``program_headers``: the texts of the headers each of those units includes (in the
+    order of ``program``), where they were read: their file-scope declarations are the
+    unit's (C11 6.10.2p3), so a function there that names a global a header declares reaches
+    that object, not any object (:func:`.global_uses.program_touches`)."""
     tree = parse_tree(source, lang)
     fns = functions_in(tree.root_node)
     others = [parse_tree(o, lang).root_node for o in program or []]
+    headers = [[parse_tree(h, lang).root_node for h in hs] for hs in program_headers] \
+        if program_headers is not None else None
     known = others if program is not None else None
     req = _Req(lang, advise, None, replace, per_loop,
                dead=dead_parameters(tree.root_node, known),
@@ -908,7 +917,7 @@ def plan_source(source: bytes, advise: Advisor, *, lang: str = "c",
                objects=object_extents(tree.root_node, known), program=program,
                fresh=fresh_functions(tree.root_node, others),
                exit=exit_dead(tree.root_node, known), uncalled=_uncalled(tree.root_node, known),
-               elsewhere=program_touches(others) if program is not None else {})
+               elsewhere=program_touches(others, headers) if program is not None else {})
     req.calls.offloads |= set(offloading) | _acc_functions(program or [], others)
     own = {function_name(f)[0] for f in fns}
     seeded = {n: s for n, s in (foreign or {}).items() if n not in own}

@@ -297,7 +297,7 @@ def header_context() -> str:
     return digest.hexdigest()
 
 
-def _file_scope(root: Node) -> list[Node]:
+def file_scope(root: Node) -> list[Node]:
     """The declarations, type definitions and function definitions at file scope of a
     header's tree, those
     inside its include guard (``#ifndef G`` / ``#define G`` ... ``#endif`` around the whole
@@ -332,7 +332,7 @@ def header_declarations(source: bytes, texts: tuple[tuple[int, bytes], ...],
             root = parse_tree(data, lang).root_node
         except (ValueError, RecursionError):
             continue
-        got += [(at, d) for d in _file_scope(root)]
+        got += [(at, d) for d in file_scope(root)]
     # the trees of ``source`` hold the text the grammar reads (pragma lines blanked, same
     # length: :func:`.loops.parse_tree`), which is what a tree's root is compared with
     from accellium.dataset.lines import grammar_view

@@ -60,7 +60,10 @@ def annotate_with_plan(files: dict[str, bytes], engine, per_loop: bool = False,
                                    includes=program_headers(folder, rel, stripped,
                                                             include_dirs, predefined),
                                    offloading=offloading.get(rel, ()) if others else (),
-                                   foreign=foreign)
+                                   foreign=foreign,
+                                   program_headers=_other_headers(rel, program, folder,
+                                                                  include_dirs, predefined)
+                                   if others is not None else None)
             out[rel] = apply_plans(stripped, plans)
             if others is not None and not per_loop:
                 ex.merge(exports(stripped, plans, detect_lang(rel, stripped)))
@@ -148,10 +151,13 @@ def _offloading(files: dict[str, bytes], engine, program: dict[str, bytes] | Non
         for r in sorted(r for r, names in defined.items() if r != rel and names & called):
             if r not in offloads:
                 try:
-                    plans = offload_source(stripped[r], engine, path=r,
-                                           program=_other_units(r, program),
+                    others = _other_units(r, program)
+                    plans = offload_source(stripped[r], engine, path=r, program=others,
                                            includes=program_headers(folder, r, stripped[r],
-                                                                    include_dirs, predefined))
+                                                                    include_dirs, predefined),
+                                           program_headers=_other_headers(
+                                               r, program, folder, include_dirs, predefined)
+                                           if others is not None else None)
                 except Exception:  # the planning pass below reports it
                     plans = []
                 offloads[r] = {p.function for p in plans if p.offloads}
@@ -222,6 +228,22 @@ def _callers(files: dict[str, bytes], program: dict[str, bytes] | None,
 #: The translation units a file of each kind is linked with (headers are not units).
 _SUFFIX = {"c": (".c",), "cc": (".cc", ".cpp", ".cxx"), "cpp": (".cc", ".cpp", ".cxx"),
            "cxx": (".cc", ".cpp", ".cxx")}
+
+
+def _other_headers(rel: str, program: dict[str, bytes] | None, folder: Path | None,
+                   include_dirs: Sequence[Path], predefined: Defines | None
+                   ) -> list[tuple[bytes, ...]] | None:
+    """The texts of the local headers each of :func:`_other_units` includes (in its order),
+    read as the program's compile command finds them (None: no folder to read them in)."""
+    if program is None or folder is None:
+        return None
+    out = []
+    for r, t in program.items():
+        if r == rel or r.lower().endswith(HEADER_SUFFIXES):
+            continue
+        got = program_headers(folder, r, t, include_dirs, predefined)
+        out.append(tuple(text for _, text in got.texts) if got is not None else ())
+    return out
 
 
 def _other_units(rel: str, program: dict[str, bytes] | None) -> list[bytes] | None:
