@@ -19,7 +19,7 @@ from accellium.dataset.offload.branches import both_branches_replace, continue_r
 from accellium.dataset.offload.calls import covering_arg, in_units
 from accellium.dataset.offload.device import CallDevice, Device, Unit
 from accellium.dataset.offload.extent import Extents, Span, loops_between
-from accellium.dataset.offload.ranges import loop_range
+from accellium.dataset.offload.ranges import loop_range, loop_var
 from accellium.dataset.offload.shapes import Shape, walk_declarator
 from accellium.dataset.offload.structure import Layout
 from accellium.dataset.offload.uses import ArrayUse, array_uses, assignments
@@ -156,7 +156,7 @@ def _covers_nest(d: Unit, uses: list[ArrayUse], info: ArrayInfo, lay: Layout
                 all(ex.dense(sub, u.node) for sub in u.subs) and \
                 (not jumps or continue_replaced(u.node, top)):
             return u
-    return None
+    return symmetric_cover(ex, uses, info, top, jumps)
 
 
 def whole_columns(info: ArrayInfo, devices: dict[int, Unit], lay: Layout, fn: Node
@@ -240,7 +240,57 @@ def _covers_in(top: Node, uses: list[ArrayUse], info: ArrayInfo) -> ArrayUse | N
                 all(ex.dense(sub, u.node) for sub in u.subs) and \
                 (not jumps or continue_replaced(u.node, top)):
             return u
+    return symmetric_cover(ex, uses, info, top, jumps)
+
+
+def symmetric_cover(ex: Extents, uses: list[ArrayUse], info: ArrayInfo, top: Node,
+                    jumps: bool) -> ArrayUse | None:
+    """The first of two plain writes ``a[p][q]`` and ``a[q][p]`` in the body of a
+    triangular nest under ``top`` — ``p`` over ``[L, H]`` (unit step), ``q`` nested
+    directly in it over ``[p, H]`` or ``[L, p]`` — when ``[L, H]`` is the section's span in
+    both subscripts: together they write every element of the square (a symmetric matrix
+    filled from one triangle).  Any element ``(x, y)`` has ``x <= y`` or ``y < x``; with
+    ``q`` from ``p`` to ``H``, the first is ``a[p][q]`` at ``p = x, q = y`` and the second
+    ``a[q][p]`` at ``p = y, q = x`` (and the other way round with ``q`` from ``L`` to ``p``).
+    Nothing but the two loops lies between the writes and the nest's body (a loop inside
+    them could run no iteration), and the usual conditions of a covering write hold for
+    both (:func:`plain_nest`, :func:`.branches.continue_replaced`)."""
+    want = _wanted(info)
+    if want is None or len(want) != 2 or not want[0].same(want[1]):
+        return None
+    writes = [u for u in uses if u.plain and len(u.subs) == 2 and
+              not any(isinstance(x, int) for x in u.subs) and plain_nest(u.node, top) and
+              (not jumps or continue_replaced(u.node, top))]
+    for u in writes:
+        p, q = (text(x) for x in u.subs)  # type: ignore[arg-type]
+        if p == q or not p.isidentifier() or not q.isidentifier():
+            continue
+        loops = loops_between(u.node, top)
+        if len(loops) < 2 or [loop_var(lp) for lp in loops[:2]] != [q, p]:
+            continue
+        twin = next((v for v in writes if [text(x) for x in v.subs] == [q, p] and  # type: ignore[arg-type]
+                     [lp.id for lp in loops_between(v.node, top)] == [lp.id for lp in loops]),
+                    None)
+        if twin is not None and _transposed_square(ex, loops[1], loops[0], u, want[0]):
+            return u
     return None
+
+
+def _transposed_square(ex: Extents, outer: Node, inner: Node, u: ArrayUse, want: Span) -> bool:
+    """Does the inner loop run from the outer index to the outer loop's upper bound, or from
+    its lower bound to the outer index, the outer one over all of ``want`` with unit step?"""
+    ro = loop_range(outer, ex.env_at(outer))
+    ri = loop_range(inner, ex.env_at(inner))
+    if ro is None or ri is None or not (ro.unit and ri.unit) or \
+            not (len(ro.lo) == len(ro.hi) == len(ri.lo) == len(ri.hi) == 1):
+        return False
+    first = u.subs[0]
+    got = ex.span(first, u.node) if not isinstance(first, int) else None
+    if got is None or not got.same(want) or not Span(ro.lo[0], ro.hi[0]).same(want):
+        return False
+    index = poly.var(ro.var)
+    return poly.compare(ri.lo[0], index) == 0 and poly.compare(ri.hi[0], ro.hi[0]) == 0 or \
+        poly.compare(ri.lo[0], ro.lo[0]) == 0 and poly.compare(ri.hi[0], index) == 0
 
 
 #: A unit, its write, the host loop at the top of whose iterations it runs, the code after
@@ -360,13 +410,13 @@ def _size(text_: str) -> poly.Poly | None:
         return None
 
 
-def writes_whole(ex: Extents, u: ArrayUse, info: ArrayInfo) -> bool:
-    """Does the write reach every element of the section (rows: every element of a row; a
-    true array: every element it declares)?"""
+def _wanted(info: ArrayInfo) -> list[Span] | None:
+    """The elements a covering write must reach, per subscript: the section's (rows: every
+    element of a row; a true array: every element it declares)."""
     if info.shape.kind == "array":
         declared = declared_spans(info.shape)
         if declared is None:
-            return False
+            return None
         want = declared
     else:
         assert info.spans is not None
@@ -374,9 +424,16 @@ def writes_whole(ex: Extents, u: ArrayUse, info: ArrayInfo) -> bool:
     for d in info.shape.dims if info.shape.kind == "rows" else ():
         size = _size(d)
         if size is None:
-            return False
+            return None
         want.append(Span(poly.const(0), poly.sub(size, poly.const(1))))
-    if len(u.subs) < len(want):
+    return want
+
+
+def writes_whole(ex: Extents, u: ArrayUse, info: ArrayInfo) -> bool:
+    """Does the write reach every element of the section (rows: every element of a row; a
+    true array: every element it declares)?"""
+    want = _wanted(info)
+    if want is None or len(u.subs) < len(want):
         return False
     for k, w in enumerate(want):
         got = ex.span(u.subs[k], u.node)
