@@ -16,10 +16,13 @@ evaluator also adds to the grid, and the updates stay."""
 
 from __future__ import annotations
 
+import httpx
 from _cli_util import run_suggest
 from _offload_util import acc_lines, plan_written, verified_offload_bytes, write_suite
+from _server_util import running_server
 
 from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
+from accellium.server.app import Settings
 from accellium.server.engines import get_engine
 
 HEADER = """#define N 64
@@ -112,3 +115,16 @@ def test_a_call_reaches_only_the_globals_its_header_declares_and_it_names(tmp_pa
     # the command line reads main.c's header as it reads kernel.c's
     assert _cli(tmp_path, "reads_coef").count("parallel loop") == 2
     assert _cli(tmp_path, "writes_grid").count("parallel loop") == 1
+
+
+def test_the_http_endpoint_reads_the_program_files_headers():
+    """``POST /v1/offload`` with ``program``: the other file and the header it includes."""
+    with running_server(Settings(engine="analysis", access_log=False)) as url, \
+            httpx.Client(base_url=url, timeout=120) as c:
+        got = {}
+        for name, main in _programs().items():
+            r = c.post("/v1/offload", json={"code": KERNEL, "path": "kernel.c", "program": [
+                {"path": "main.c", "code": main[1]}, {"path": "glob.h", "code": HEADER}]})
+            assert r.status_code == 200, r.text
+            got[name] = r.json()["code"].count("parallel loop")
+    assert got == {"reads_coef": 2, "writes_grid": 1}, got

@@ -252,17 +252,20 @@ def _program(req: OffloadRequest, lang: str) -> dict[str, bytes] | None:
 
 
 def _program_headers(req: OffloadRequest, src: bytes, lang: str,
-                     others: dict[str, bytes] | None) -> Included | None:
+                     others: dict[str, bytes] | None
+                     ) -> tuple[Included | None, list[tuple[bytes, ...]] | None]:
     """The macros of the code's quoted includes found among the program's files (the code read
     as a file at the program folder's root; the rules of ``accellium suggest``'s header
     reading, :func:`accellium.dataset.includes.read_includes`, the request's command line
-    deciding the headers' groups); None without program files or includes."""
+    deciding the headers' groups; None without includes), and the texts of the headers each
+    of the program's other translation units includes, found the same way (in the order of
+    :func:`accellium.server.offload.program_units`: their file-scope declarations are that
+    unit's, C11 6.10.2p3); (None, None) without program headers."""
     from accellium.dataset.analysis.conditions import command_line
     from accellium.server.offload import HEADER_SUFFIXES
 
-    if not others or b"#" not in src or not any(
-            r.lower().endswith(HEADER_SUFFIXES) for r in others):
-        return None
+    if not others or not any(r.lower().endswith(HEADER_SUFFIXES) for r in others):
+        return None, None
     cl = req.command_line
     state = command_line(cl.words(), cl.complete, lang)[0] if cl is not None else None
     with tempfile.TemporaryDirectory(prefix="accellium-program-") as tmp:
@@ -277,8 +280,13 @@ def _program_headers(req: OffloadRequest, src: bytes, lang: str,
                     f.write(data)
         except OSError as e:  # `x.h` and `x.h/y.h`: not one folder's files; planned without
             log.info("program files not written (%s): headers not read", type(e).__name__)
-            return None
-        return read_includes(src, os.path.join(tmp, *name.split("/")), lang, predefined=state)
+            return None, None
+        own = read_includes(src, os.path.join(tmp, *name.split("/")), lang, predefined=state) \
+            if b"#" in src else None
+        units = [tuple(t for _, t in read_includes(
+                     data, os.path.join(tmp, *rel.split("/")), lang, predefined=state).texts)
+                 for rel, data in others.items() if not rel.lower().endswith(HEADER_SUFFIXES)]
+        return own, units
 
 
 def _plan(req: OffloadRequest, engine: Any, fallback: Any) -> dict:
@@ -293,7 +301,7 @@ def _plan(req: OffloadRequest, engine: Any, fallback: Any) -> dict:
     others = _program(req, lang)
     src = req.code.encode("utf-8")
     t0 = time.perf_counter()
-    read = _program_headers(req, src, lang, others)
+    read, unit_headers = _program_headers(req, src, lang, others)
     if read is None and req.command_line is not None:
         macros = command_macros(req.command_line, lang) + macros
     try:
@@ -301,7 +309,8 @@ def _plan(req: OffloadRequest, engine: Any, fallback: Any) -> dict:
                                replace=req.replace, fallback=fallback,
                                program=None if others is None else program_units(others),
                                includes=given_macros(macros, src, lang, read)
-                               if macros or read is not None else None)
+                               if macros or read is not None else None,
+                               program_headers=unit_headers)
     except PlanInputError as e:
         raise HTTPException(422, str(e)) from None
     if not plans:
