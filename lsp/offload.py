@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +39,7 @@ from accellium.dataset.analysis.scope import function_name
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.includes import Included
 from accellium.dataset.offload import PlanInputError
+from accellium.dataset.offload.program import HEADER_SUFFIXES
 from accellium.dataset.pragma import is_acc_pragma
 
 from .actions import kind_matches, workspace_edit
@@ -192,10 +193,13 @@ Edits = tuple[list[types.TextEdit], list[str], list[FileEdits]]
 
 def plan_edits(view: DocView, target: OffloadTarget, engine: Any, fallback: Any,
                includes: Included | None = None,
-               program: tuple[ProgramFile, ...] | None = None) -> Edits:
+               program: tuple[ProgramFile, ...] | None = None,
+               read_headers: Callable[[str, bytes, str], tuple[bytes, ...]] | None = None
+               ) -> Edits:
     """The plan's edits as LSP text edits (``includes``: the macros of the document's
-    headers, :mod:`.headers`; ``program``: the program's other files, :mod:`.program`).
-    Runs the engine: call it in a worker thread."""
+    headers, :mod:`.headers`; ``program``: the program's other files, :mod:`.program`, whose
+    own headers ``read_headers`` gives: path, text, language -> their texts).  Runs the
+    engine: call it in a worker thread."""
     from accellium.server.offload import (
         all_edits,
         caller_plans,
@@ -207,10 +211,16 @@ def plan_edits(view: DocView, target: OffloadTarget, engine: Any, fallback: Any,
     # Rows as the LSP counts them (a lone CR ends a line): the same length, the same offsets.
     src = lone_cr_to_lf(view.source)
     others = None if program is None else {f.rel: lone_cr_to_lf(f.data) for f in program}
+    from .headers import fs_path
+
+    units = [f for f in program or () if not f.rel.lower().endswith(HEADER_SUFFIXES)]
+    headers = [read_headers(f.real or fs_path(f.uri) or f.rel, f.data, view.lang)
+               for f in units] if program is not None and read_headers is not None else None
     try:
         plans = offload_source(src, engine, lang=view.lang, rows=target.rows, fallback=fallback,
                                includes=includes,
-                               program=None if others is None else program_units(others))
+                               program=None if others is None else program_units(others),
+                               program_headers=headers)
     except PlanInputError as e:
         return [], [str(e)], []
     notes = [n for p in plans for n in p.notes]
@@ -311,7 +321,7 @@ async def compute(ls: AccelliumServer, view: DocView, target: OffloadTarget) -> 
         return [], ["no embedded engine could be loaded"], [], program
     edits, notes, others = await ls.jobs.run(
         lambda _check: plan_edits(view, target, engine, fallback, ls.headers.included(view),
-                                  program),
+                                  program, ls.headers.unit_texts),
         lane=ls.engine_lane(view.uri), timeout=OFFLOAD_BUDGET_S)
     return edits, notes, others, program
 

@@ -329,3 +329,38 @@ async def test_the_document_changed_before_the_command_runs(client: LanguageClie
     assert not applied and sent == []
     await wait_for(lambda: [m for m in client.messages
                             if "the document changed after the offload action" in m.message])
+
+
+async def test_the_program_files_headers_are_read(client: LanguageClient, tmp_path):
+    """A function of another file that names only globals of the shared header reaches only
+    those (tests/test_offload_program_headers.py): in-process, the other file's header is read
+    as the document's are, and the plan keeps both nests on the device; the twin whose
+    evaluator writes the grid keeps the row loop on the host."""
+    from tests.test_offload_program_headers import HEADER, KERNEL, _programs
+
+    got = {}
+    for name, (kernel, main) in _programs().items():
+        ws = tmp_path / name
+        (ws / "src").mkdir(parents=True)
+        for rel, text in (("kernel.c", kernel), ("main.c", main), ("glob.h", HEADER)):
+            (ws / "src" / rel).write_text(text)
+        uri = (ws / "src" / "kernel.c").as_uri()
+        _configure(client, {"offloadProgram": PATTERNS})
+        if not got:
+            await start(client, root=ws, options={"engine": "analysis",
+                                                  "offloadProgram": PATTERNS})
+        client.workspace_did_change_workspace_folders(types.DidChangeWorkspaceFoldersParams(
+            event=types.WorkspaceFoldersChangeEvent(
+                added=[types.WorkspaceFolder(uri=ws.as_uri(), name=name)], removed=[])))
+        open_doc(client, uri, KERNEL)
+        acts = [a for a in await actions(client, uri, 2) if a.title == TITLE]
+        assert len(acts) == 1, name
+        action = await client.code_action_resolve_async(acts[0])
+        edit = action.edit
+        if edit is None:
+            applied, sent = await _run(client, action)
+            assert applied and len(sent) == 1
+            edit = sent[0].edit
+        text = apply_text_edits(KERNEL, _changes(edit)[uri][1])
+        got[name] = text.count("parallel loop")
+    assert got == {"reads_coef": 2, "writes_grid": 1}, got
