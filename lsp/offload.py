@@ -208,14 +208,15 @@ def plan_edits(view: DocView, target: OffloadTarget, engine: Any, fallback: Any,
         program_units,
     )
 
+    from .headers import fs_path
+
     # Rows as the LSP counts them (a lone CR ends a line): the same length, the same offsets.
     src = lone_cr_to_lf(view.source)
     others = None if program is None else {f.rel: lone_cr_to_lf(f.data) for f in program}
-    from .headers import fs_path
-
-    units = [f for f in program or () if not f.rel.lower().endswith(HEADER_SUFFIXES)]
+    # in the order of program_units(others)
     headers = [read_headers(f.real or fs_path(f.uri) or f.rel, f.data, view.lang)
-               for f in units] if program is not None and read_headers is not None else None
+               for f in program if not f.rel.lower().endswith(HEADER_SUFFIXES)] \
+        if program is not None and read_headers is not None else None
     try:
         plans = offload_source(src, engine, lang=view.lang, rows=target.rows, fallback=fallback,
                                includes=includes,

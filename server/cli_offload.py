@@ -13,7 +13,6 @@ from pathlib import Path
 
 from accellium.dataset.offload import FunctionPlan, PlanInputError
 from accellium.server.annotate import InputError, check_writable, write_in_place
-from accellium.server.offload import HEADER_SUFFIXES
 
 __all__ = ["run_offload", "program_files", "add_bench_parser", "run_bench_offload"]
 
@@ -67,7 +66,12 @@ def run_offload(args: argparse.Namespace, source: bytes, engine, out, includes=N
     """The ``--offload`` branch of ``accellium suggest`` (exit status).  ``read_headers``:
     the texts of the headers a ``--program`` file includes (path, text -> texts)."""
     from accellium.dataset.loops import detect_lang, normalize_lang
-    from accellium.server.offload import caller_plans, offload_source, program_units
+    from accellium.server.offload import (
+        caller_plans,
+        offload_source,
+        program_unit_headers,
+        program_units,
+    )
 
     function = args.offload or None
     rows = (args.line - 1, args.line - 1) if args.line is not None and not function else None
@@ -79,8 +83,7 @@ def run_offload(args: argparse.Namespace, source: bytes, engine, out, includes=N
             for path in others:
                 check_writable(path)
         units = None if others is None else program_units(others)
-        headers = [read_headers(r, t) for r, t in others.items()
-                   if not r.lower().endswith(HEADER_SUFFIXES)] \
+        headers = program_unit_headers(others, read_headers) \
             if others is not None and read_headers is not None else None
         plans = offload_source(source, engine, path=args.file, lang=lang,
                                function=function, rows=rows, replace=args.replace,

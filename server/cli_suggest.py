@@ -206,10 +206,12 @@ def _build_flags(args: argparse.Namespace):
 
 
 def _headers(args: argparse.Namespace, source: bytes):
-    """The macros of the file's local headers (docs: README, "Headers"); a header that is not
-    read is a line on stderr (one not found only with ``-v``: many quoted includes are
-    library headers found on the compiler's own path)."""
-    from accellium.dataset.analysis.conditions import given_define
+    """The macros of the file's local headers (docs: README, "Headers"), and a reader of the
+    headers a ``--program`` file includes (path, text -> their texts), found as the file's
+    are: their file-scope declarations are that unit's (C11 6.10.2p3).  A header of the file
+    that is not read is a line on stderr (one not found only with ``-v``: many quoted
+    includes are library headers found on the compiler's own path)."""
+    from accellium.dataset.analysis.conditions import command_line, given_define
     from accellium.dataset.includes import read_includes
     from accellium.dataset.loops import detect_lang, normalize_lang
 
@@ -220,35 +222,16 @@ def _headers(args: argparse.Namespace, source: bytes):
     for w in args.defines:
         if w.startswith("-D") and given_define(w[2:], lang) is None or w in ("-D", "-U"):
             raise ValueError(f"{w[:2]} {w[2:]}: not NAME, NAME=VALUE or NAME(params)=VALUE")
-    lang, dirs, predefined = _header_search(args, source)
+    flags = _build_flags(args)
+    predefined = command_line(flags.words, flags.complete, lang)[0]
+    dirs = [*flags.include_dirs, *args.include_dir]
     got = read_includes(source, args.file, lang, dirs, predefined=predefined)
     for note in got.notes:
         if note.endswith(": not found"):
             log.info("%s: %s", args.file, note)
         else:
             print(f"accellium suggest: {args.file}: {note}", file=sys.stderr)
-    return got
-
-
-def _header_search(args: argparse.Namespace, source: bytes):
-    """The language, the folders headers are looked for in and what the command line defines
-    (``-D``/``-U``), for the file and its ``--program`` files alike."""
-    from accellium.dataset.analysis.conditions import command_line
-    from accellium.dataset.loops import detect_lang, normalize_lang
-
-    lang = normalize_lang(args.lang) if args.lang else detect_lang(args.file, source)
-    flags = _build_flags(args)
-    return lang, [*flags.include_dirs, *args.include_dir], \
-        command_line(flags.words, flags.complete, lang)[0]
-
-
-def _program_header_reader(args: argparse.Namespace, source: bytes):
-    """The texts of the headers a ``--program`` file includes (path, text -> texts), found as
-    the file's own are: their file-scope declarations are that unit's (C11 6.10.2p3)."""
-    from accellium.dataset.includes import read_includes
-
-    lang, dirs, predefined = _header_search(args, source)
-    return lambda path, text: tuple(
+    return got, lambda path, text: tuple(
         t for _, t in read_includes(text, path, lang, dirs, predefined=predefined).texts)
 
 
@@ -269,7 +252,8 @@ def run_suggest(args: argparse.Namespace) -> int:
             check_writable(args.file)
     except InputError as e:
         return _fail(str(e))
-    includes = None if args.no_headers else _headers(args, source)  # bad flags: before loading
+    # bad flags: before loading
+    includes, read_headers = (None, None) if args.no_headers else _headers(args, source)
     engine = _engine(args)
     if isinstance(engine, int):
         return engine
@@ -277,8 +261,7 @@ def run_suggest(args: argparse.Namespace) -> int:
     if args.offload is not None:
         from accellium.server.cli_offload import run_offload
 
-        reader = None if args.no_headers else _program_header_reader(args, source)
-        return run_offload(args, source, engine, out, includes, reader)
+        return run_offload(args, source, engine, out, includes, read_headers)
     results = annotate_source(source, engine, path=args.file, lang=args.lang, line=args.line,
                               includes=includes)
     if args.json:

@@ -7,7 +7,7 @@ the line break of the line it goes above, checked before it is written).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 
 from tree_sitter import Node
 
@@ -27,7 +27,8 @@ from accellium.server.safety import asserts_parallel
 from accellium.server.suggest import suggest
 
 __all__ = ["offload_source", "apply_plans", "engine_advisor", "edit_bytes", "all_edits",
-           "caller_plans", "program_problem", "program_units", "HEADER_SUFFIXES",
+           "caller_plans", "program_problem", "program_units", "program_unit_headers",
+           "HEADER_SUFFIXES",
            "PROGRAM_SUFFIXES"]
 
 #: What may be named as one of the program's other files: C and C++ sources and headers.
@@ -53,6 +54,14 @@ def program_problem(path: str, data: bytes, lang: str,
 def program_units(others: dict[str, bytes]) -> list[bytes]:
     """The translation units among the program's other files (path -> text): headers aside."""
     return [t for r, t in others.items() if not r.lower().endswith(HEADER_SUFFIXES)]
+
+
+def program_unit_headers(others: dict[str, bytes],
+                         read: Callable[[str, bytes], tuple[bytes, ...]]
+                         ) -> list[tuple[bytes, ...]]:
+    """The texts of the headers each of :func:`program_units` includes, in its order (what
+    ``offload_source(program_headers=)`` takes): ``read(path, text)`` finds them."""
+    return [read(r, t) for r, t in others.items() if not r.lower().endswith(HEADER_SUFFIXES)]
 
 
 def engine_advisor(engine: Engine, lang: str, fallback: Engine | str | None = "auto",

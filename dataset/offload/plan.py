@@ -316,7 +316,7 @@ def _with_serial_blocks(fn: Node, root: Node, lines: LineIndex, devices: list[De
     loops with the element copies beside them that run as ``serial`` constructs
     (:mod:`.serial`; not in the per-loop baseline, whose loops each have their own
     region)."""
-    _global_calls(fn, root, scope, req, index)
+    _global_calls(fn, root, scope, req)
     if req.per_loop:
         return devices
     return sorted([*devices, *serial_blocks(fn, lines, devices, scope)],
@@ -342,7 +342,7 @@ def _facts_memo(index: FileIndex) -> dict[str, object]:
     return cast("dict[str, object]", index.memo.setdefault(f"offload:{header_context()}", {}))
 
 
-def _global_calls(fn: Node, root: Node, scope: Scope, req: _Req, index: FileIndex) -> None:
+def _global_calls(fn: Node, root: Node, scope: Scope, req: _Req) -> None:
     """The calls of ``fn`` that reach the file's global arrays (:mod:`.global_uses`): host
     uses for the region's data flow, or barriers (the file's facts kept in ``scope.memo``)."""
     global_calls(fn, root, scope, req.calls.offloads, req.summaries, scope.memo, req.elsewhere)

@@ -38,6 +38,8 @@ the array afterwards (its loops, host code, pointer swaps among its arrays)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from tree_sitter import Node
 
 from accellium.dataset.analysis.tree import field as _field
@@ -49,8 +51,9 @@ from accellium.dataset.offload.shapes import AllocSite, Shape, walk_declarator
 __all__ = ["unwritten_at_region", "unwritten_buffers"]
 
 _WITHOUT_IN = {"copy": "copyout", "copyin": "create"}
-#: storage classes whose objects are initialised once, before the program starts
-_ONCE_INITIALISED = frozenset({"static", "extern", "thread_local", "_Thread_local"})
+#: storage classes whose objects are initialised once, before the program starts (C's
+#: ``_Thread_local`` at block scope comes with ``static`` or ``extern``, C11 6.7.1p3)
+_ONCE_INITIALISED = frozenset({"static", "extern", "thread_local"})
 #: Calls after which control may come back to an earlier point of the function.
 _RETURNS_TWICE = frozenset({"setjmp", "sigsetjmp", "_setjmp", "__builtin_setjmp"})
 
@@ -73,21 +76,18 @@ def unwritten_at_region(scope: Scope, name: str, region_block: Node, start: int)
     site = max(before, key=lambda a: a.stmt.start_byte)
     if site.zeroed:
         return False
-    if not _once_per_allocation(scope.fn, site.stmt, region_block):
-        return False
-    if not _unnamed_between(scope.fn, name, site.stmt.end_byte, start):
-        return False
-    lo = site.stmt.start_byte
-    return not any(n.type == "identifier" and text(n) == name and lo <= n.start_byte <
-                   site.stmt.end_byte and not _allocated_name(n, site) and
-                   not in_sizeof(n) and not null_tested(n) for n in iter_nodes(site.stmt))
+    return _once_per_allocation(scope.fn, site.stmt, region_block) and _unnamed_between(
+        scope.fn, name, site.stmt.start_byte, start,
+        lambda n: n.start_byte < site.stmt.end_byte and _allocated_name(n, site))
 
 
-def _unnamed_between(fn: Node, name: str, lo: int, hi: int) -> bool:
-    """Does no code in ``[lo, hi)`` name ``name``, but to take its size or test it against
-    null?"""
+def _unnamed_between(fn: Node, name: str, lo: int, hi: int,
+                     own: Callable[[Node], bool] = lambda _: False) -> bool:
+    """Does no code in ``[lo, hi)`` name ``name``, but to take its size, test it against null
+    or where ``own`` says (the allocation statement's store into it)?"""
     return not any(n.type == "identifier" and text(n) == name and lo <= n.start_byte < hi and
-                   not in_sizeof(n) and not null_tested(n) for n in iter_nodes(fn))
+                   not own(n) and not in_sizeof(n) and not null_tested(n)
+                   for n in iter_nodes(fn))
 
 
 def _uninitialised_declaration(scope: Scope, shape: Shape) -> Node | None:
@@ -98,8 +98,7 @@ def _uninitialised_declaration(scope: Scope, shape: Shape) -> Node | None:
     if decl is None or shape.expansion is not None or decl.type != "declaration" or \
             sum(1 for s in scope.decls.get(shape.name, []) if s.local) != 1:
         return None
-    if any(c.type == "storage_class_specifier" and text(c) in _ONCE_INITIALISED or
-           c.type == "type_qualifier" and text(c) in ("_Thread_local", "thread_local")
+    if any(c.type == "storage_class_specifier" and text(c) in _ONCE_INITIALISED
            for c in decl.children):
         return None
     kind = _field(decl, "type")

@@ -235,15 +235,16 @@ def _other_headers(rel: str, program: dict[str, bytes] | None, folder: Path | No
                    ) -> list[tuple[bytes, ...]] | None:
     """The texts of the local headers each of :func:`_other_units` includes (in its order),
     read as the program's compile command finds them (None: no folder to read them in)."""
+    from accellium.server.offload import program_unit_headers
+
     if program is None or folder is None:
         return None
-    out = []
-    for r, t in program.items():
-        if r == rel or r.lower().endswith(HEADER_SUFFIXES):
-            continue
+
+    def read(r: str, t: bytes) -> tuple[bytes, ...]:
         got = program_headers(folder, r, t, include_dirs, predefined)
-        out.append(tuple(text for _, text in got.texts) if got is not None else ())
-    return out
+        return tuple(text for _, text in got.texts) if got is not None else ()
+
+    return program_unit_headers({r: t for r, t in program.items() if r != rel}, read)
 
 
 def _other_units(rel: str, program: dict[str, bytes] | None) -> list[bytes] | None:

@@ -262,7 +262,7 @@ def _program_headers(req: OffloadRequest, src: bytes, lang: str,
     :func:`accellium.server.offload.program_units`: their file-scope declarations are that
     unit's, C11 6.10.2p3); (None, None) without program headers."""
     from accellium.dataset.analysis.conditions import command_line
-    from accellium.server.offload import HEADER_SUFFIXES
+    from accellium.server.offload import HEADER_SUFFIXES, program_unit_headers
 
     if not others or not any(r.lower().endswith(HEADER_SUFFIXES) for r in others):
         return None, None
@@ -283,10 +283,9 @@ def _program_headers(req: OffloadRequest, src: bytes, lang: str,
             return None, None
         own = read_includes(src, os.path.join(tmp, *name.split("/")), lang, predefined=state) \
             if b"#" in src else None
-        units = [tuple(t for _, t in read_includes(
-                     data, os.path.join(tmp, *rel.split("/")), lang, predefined=state).texts)
-                 for rel, data in others.items() if not rel.lower().endswith(HEADER_SUFFIXES)]
-        return own, units
+        return own, program_unit_headers(others, lambda rel, data: tuple(
+            t for _, t in read_includes(data, os.path.join(tmp, *rel.split("/")), lang,
+                                        predefined=state).texts))
 
 
 def _plan(req: OffloadRequest, engine: Any, fallback: Any) -> dict:
