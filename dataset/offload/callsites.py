@@ -1169,11 +1169,21 @@ def _type_macro_call(call: Node, name: str | None, defined: set[str]) -> bool:
         fn.type == "identifier" and type_macro(fn) is not None
 
 
+def _allocating_macro(call: Node, scope: Scope) -> bool:
+    """Is ``call`` the statement macro of an allocation (``ARRAY_DECL(p, ...);``, whose
+    expansion :func:`.shapes.alloc_sites` read): a declaration and a store after the
+    preprocessor, no call?"""
+    stmt = call.parent
+    return stmt is not None and stmt.type == "expression_statement" and any(
+        a.stmt.id == stmt.id for sites in scope.allocs.values() for a in sites)
+
+
 def _not_hoisted(call: Node, name: str | None, scope: Scope, defined: set[str],
                  why: str | None) -> str | None:
     """A note for a call that passes an array and cannot join a region (None: nothing to
     say — it passes no array, or its callee offloads nothing)."""
-    if not _passed(call, scope) or _type_macro_call(call, name, defined):
+    if not _passed(call, scope) or _type_macro_call(call, name, defined) or \
+            _allocating_macro(call, scope):
         return None
     line = call.start_point[0] + 1
     if name is None or name not in defined and _variable(name, scope):

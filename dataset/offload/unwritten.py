@@ -46,7 +46,7 @@ from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, text
 from accellium.dataset.offload.arrays import Scope
 from accellium.dataset.offload.nodes import LOOPS, callee_name, in_sizeof, null_tested
-from accellium.dataset.offload.shapes import AllocSite, Shape, walk_declarator
+from accellium.dataset.offload.shapes import AllocSite, Shape, macro_items, walk_declarator
 
 __all__ = ["unwritten_at_region", "unwritten_buffers"]
 
@@ -76,9 +76,10 @@ def unwritten_at_region(scope: Scope, name: str, region_block: Node, start: int)
     site = max(before, key=lambda a: a.stmt.start_byte)
     if site.zeroed:
         return False
+    in_macro = _macro_allocates_only(site)
     return _once_per_allocation(scope.fn, site.stmt, region_block) and _unnamed_between(
         scope.fn, name, site.stmt.start_byte, start,
-        lambda n: n.start_byte < site.stmt.end_byte and _allocated_name(n, site))
+        lambda n: n.start_byte < site.stmt.end_byte and (in_macro or _allocated_name(n, site)))
 
 
 def _unnamed_between(fn: Node, name: str, lo: int, hi: int,
@@ -121,6 +122,48 @@ def unwritten_buffers(clauses: dict[str, str], buffers: list[str], scope: Scope,
         clause = clauses.get(b)
         if clause in _WITHOUT_IN and unwritten_at_region(scope, b, region_block, start):
             clauses[b] = _WITHOUT_IN[clause]
+
+
+def _macro_allocates_only(site: AllocSite) -> bool:
+    """Is the allocation statement a call of a function-like macro (``ARRAY_DECL(p, ...)``)
+    whose expansion (:func:`.shapes.macro_items`, C11 6.10.3) names the pointer only to
+    declare it without an initializer and to store the allocation into it, once?  The names
+    the call's arguments spell are then that declaration and that store, nothing that reads or
+    writes the memory."""
+    items = macro_items(site.stmt)
+    if not items:
+        return False
+    stores = 0
+    for item in items:
+        for n in iter_nodes(item):
+            if n.type != "identifier" or text(n) != site.name:
+                continue
+            how = _declared_or_stored(n, item)
+            if how is None:
+                return False
+            stores += how
+    return stores == 1
+
+
+def _declared_or_stored(n: Node, top: Node) -> int | None:
+    """1 when ``n`` is the name an initialised declarator or an assignment's left side stores
+    into, 0 when a declarator without initializer declares it (``T (*p)[M];``), None for any
+    other use (within ``top``)."""
+    kid, p = n, n.parent
+    while p is not None and p.id != top.id:
+        if p.type == "init_declarator" and _field(p, "declarator") == kid:
+            return 1
+        if p.type == "assignment_expression" and _field(p, "left") == kid:
+            return 1 if text(_field(p, "operator")) == "=" else None
+        if p.type not in ("pointer_declarator", "parenthesized_declarator",
+                          "parenthesized_expression", "array_declarator") or \
+                p.type == "array_declarator" and _field(p, "declarator") != kid:
+            return None
+        kid, p = p, p.parent
+    if p is not None and p.type == "declaration" and kid in p.children_by_field_name(
+            "declarator"):
+        return 0
+    return None
 
 
 def _allocated_name(n: Node, site: AllocSite) -> bool:
