@@ -161,8 +161,11 @@ def test_the_programs_verify_in_the_emulator(tmp_path):
     vec = N * 8
     assert set(moved) == set(programs), moved
     assert moved["swap_declared"] == 4 * vec
-    # init in, first out, t_a and t_b out: nothing wrote them between their allocation and
-    # the region, so they are not copied in (:mod:`.unwritten`; 6 * vec + 16 before)
-    assert moved["swap_allocated"] == 4 * vec + 16, moved  # and the sum's reduction
+    # init in, first out, t_a out (its first loop writes it whole), t_b in and out: nothing
+    # wrote t_b between its allocation and the region, but it is copied back at the region's
+    # end and the time loop that writes it may run no step (its count is a parameter), so
+    # the device's uninitialised bytes could come back over the host's (:mod:`.unwritten`;
+    # 6 * vec + 16 before that rule, 4 * vec + 16 while it let them)
+    assert moved["swap_allocated"] == 5 * vec + 16, moved  # and the sum's reduction
     assert moved["swap_host_name"] == 0  # the twin: everything stays on the host
     assert res["metrics"]["offload_failed_present-abort"] == 0.0

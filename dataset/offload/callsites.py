@@ -434,7 +434,7 @@ def _arg(a: Node | None, shape: Shape | None, use: ParamUse, scope: Scope, s: Su
                      in_caller(use.fills, s.params, args)
                      if not obj and not skipped else None,
                      in_caller(use.reads_within, s.params, args) if not obj
-                     else None, obj)
+                     else None, obj, reach=(use.lo, use.hi) if span is None else None)
 
 
 def _globals_at(call: Node, s: Summary, scope: Scope, resolve: Resolver | None

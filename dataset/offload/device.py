@@ -84,6 +84,9 @@ class MappedArg:
     # its deeper levels reach (a row's columns), in the callee's names; ``span`` is the
     # pointer array's (:func:`.callsites.same_pointers`)
     inner: tuple[tuple[poly.Poly, poly.Poly], ...] = ()
+    # a true array passed whole (``span`` None): the elements the callee reaches, in its names
+    # (with ``actuals`` the caller can tell whether they are every element the array declares)
+    reach: tuple[poly.Poly, poly.Poly] | None = None
 
 
 @dataclass

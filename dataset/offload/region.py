@@ -17,6 +17,7 @@ from accellium.dataset.loops import LineIndex
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.arrays import ArrayInfo, Scope, collect
 from accellium.dataset.offload.calls import ANY_GLOBAL, host_handled, in_units
+from accellium.dataset.offload.cover import covering
 from accellium.dataset.offload.device import CallDevice, Unit
 from accellium.dataset.offload.extent import Extents
 from accellium.dataset.offload.flow import Flow, Lifetime, plan_flow
@@ -163,8 +164,10 @@ def _evaluate_once(lines: LineIndex, block: Node, devices: list[Unit], scope: Sc
     if flow.problem:
         return flow.problem
     to_buffers(flow.clauses, swaps)
+    devices = {d.node.id: d for d in kept}
     unwritten_buffers(flow.clauses, [b for g in swaps for b in g.buffers], scope, block,
-                      lay.start)
+                      lay.start, lambda b: b in arrays and
+                      covering(arrays[b], devices, lay) is not None)
     problem = shared_clauses(flow.clauses, {n: a.section for n, a in arrays.items()},
                              scope.aliased_params)
     if problem:

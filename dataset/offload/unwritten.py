@@ -32,9 +32,17 @@ The facts of C used here:
 
 A copy in of such an object transfers indeterminate values, which no program can rely on
 (reading them gives an unspecified value, or is undefined: 6.2.6.1p5, J.2); the device's own
-uninitialised copy is as good.  So ``copy`` becomes ``copyout``, ``copyin`` ``create`` — the
-"present or create" half of each clause (OpenACC 3.3, 2.7.1) — whatever the region does with
-the array afterwards (its loops, host code, pointer swaps among its arrays)."""
+uninitialised copy is as good — while none of its uninitialised bytes reaches the host.  So
+``copyin`` becomes ``create`` and ``copy`` ``copyout`` (OpenACC 3.3, 2.7.1), whatever the
+region's loops, host code and pointer swaps do with the array, where the region brings no
+element of the device's copy to the host that device code did not write: no ``update self``
+of the array in the region, and either no copy back at its end or an offloaded loop (or call)
+that always runs and writes every element of the section (:func:`.cover.covering`).  Where
+the device's loops leave elements unwritten (an output's border), a copy back would put the
+device's uninitialised bytes over the host's.  Those are indeterminate too, yet they are what
+the program's host build shows (memory fresh from the system is commonly zero, and programs
+print such borders): a plan must not change a program's output, so such an array keeps its
+``copy``."""
 
 from __future__ import annotations
 
@@ -50,6 +58,8 @@ from accellium.dataset.offload.shapes import AllocSite, Shape, macro_items, walk
 
 __all__ = ["unwritten_at_region", "unwritten_buffers"]
 
+#: each clause without its copy in (``copy`` only where the device writes the whole section
+#: before the copy back: see the module)
 _WITHOUT_IN = {"copy": "copyout", "copyin": "create"}
 #: storage classes whose objects are initialised once, before the program starts (C's
 #: ``_Thread_local`` at block scope comes with ``static`` or ``extern``, C11 6.7.1p3)
@@ -112,15 +122,18 @@ def _uninitialised_declaration(scope: Scope, shape: Shape) -> Node | None:
 
 
 def unwritten_buffers(clauses: dict[str, str], buffers: list[str], scope: Scope,
-                      region_block: Node, start: int) -> None:
+                      region_block: Node, start: int, written_whole: Callable[[str], bool]
+                      ) -> None:
     """Drop the copy in of each swapped buffer (``buffers``: those of the region's pointer
     swap groups, :mod:`.swap`, which share one clause) that nothing wrote since its
-    allocation: ``copy`` -> ``copyout``, ``copyin`` -> ``create``.  The group's clause copies
-    in what any of its buffers may hold where a loop reads it; an unwritten buffer holds
-    nothing to bring."""
+    allocation: ``copyin`` -> ``create``, and ``copy`` -> ``copyout`` where a loop that always
+    runs writes the buffer's whole section (``written_whole``).  The group's clause copies in
+    what any of its buffers may hold where a loop reads it; an unwritten buffer holds nothing
+    to bring."""
     for b in buffers:
         clause = clauses.get(b)
-        if clause in _WITHOUT_IN and unwritten_at_region(scope, b, region_block, start):
+        if clause in _WITHOUT_IN and (clause != "copy" or written_whole(b)) and \
+                unwritten_at_region(scope, b, region_block, start):
             clauses[b] = _WITHOUT_IN[clause]
 
 
