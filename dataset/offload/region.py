@@ -164,10 +164,10 @@ def _evaluate_once(lines: LineIndex, block: Node, devices: list[Unit], scope: Sc
     if flow.problem:
         return flow.problem
     to_buffers(flow.clauses, swaps)
-    devices = {d.node.id: d for d in kept}
+    by_id = {d.node.id: d for d in kept}
     unwritten_buffers(flow.clauses, [b for g in swaps for b in g.buffers], scope, block,
                       lay.start, lambda b: b in arrays and
-                      covering(arrays[b], devices, lay) is not None)
+                      covering(arrays[b], by_id, lay) is not None)
     problem = shared_clauses(flow.clauses, {n: a.section for n, a in arrays.items()},
                              scope.aliased_params)
     if problem:
