@@ -657,14 +657,33 @@ def free_sites(body: Node, fresh: FreshNames | None = None) -> list[tuple[str, N
             if len(got) == 1 and all(k.type == "expression_statement" for k in items):
                 out.append((got[0][0], n))
             continue
-        call = unparen(named(n)[0]) if named(n) else None
-        at = freeing.get(_call_name(call))
-        if at is None or call is None:
-            continue
-        args = [a for a in named(_field(call, "arguments")) if a.type != "comment"]
-        if _call_name(call) == "free" and len(args) != 1 or at >= len(args):
-            continue
-        arg = unparen(args[at])
-        if arg is not None and arg.type == "identifier":
-            out.append((text(arg), n))
+        expr = unparen(named(n)[0]) if named(n) else None
+        # ``free(a), free(b);``: the comma operator evaluates each operand in turn (C11
+        # 6.5.17p2), so a statement of nothing but such calls frees each pointer there
+        calls = _comma_operands(expr)
+        freed = [_freed_name(c, freeing) for c in calls]
+        if calls and all(freed):
+            out += [(name, n) for name in freed if name]
     return out
+
+
+def _comma_operands(e: Node | None) -> list[Node]:
+    """The operands of a comma expression, left to right (``[e]`` for another expression)."""
+    e = unparen(e)
+    if e is None:
+        return []
+    if e.type != "comma_expression":
+        return [e]
+    return _comma_operands(_field(e, "left")) + _comma_operands(_field(e, "right"))
+
+
+def _freed_name(call: Node, freeing: dict[str, int]) -> str | None:
+    """The pointer ``call`` frees: ``free(p)``, or a freeing function's argument (None)."""
+    at = freeing.get(_call_name(call))
+    if at is None:
+        return None
+    args = [a for a in named(_field(call, "arguments")) if a.type != "comment"]
+    if _call_name(call) == "free" and len(args) != 1 or at >= len(args):
+        return None
+    arg = unparen(args[at])
+    return text(arg) if arg is not None and arg.type == "identifier" else None
