@@ -720,15 +720,18 @@ def _self_written(ctx: _Ctx, info: ArrayInfo) -> bool:
 
 def _clauses(ctx: _Ctx, info: ArrayInfo, life: Lifetime | None, copy_back: bool,
              host_reads: list[int], out: Flow, current: bool = False) -> None:
-    # memory nothing wrote holds indeterminate values: nothing to copy in, as long as no
-    # uninitialised byte of the device's copy comes back over the host's: nothing is copied
-    # back, or a loop that always runs writes every element first (:mod:`.unwritten`)
-    stays = not host_reads and (
-        not copy_back or covering(info, ctx.devices, ctx.lay) is not None)
-    if life is not None and life.enter_after is not None and not life.zeroed and stays:
+    def stays() -> bool:
+        # memory nothing wrote holds indeterminate values: nothing to copy in, as long as no
+        # uninitialised byte of the device's copy comes back over the host's: nothing is
+        # copied back, or a loop that always runs writes every element first (:mod:`.unwritten`)
+        return not host_reads and (
+            not copy_back or covering(info, ctx.devices, ctx.lay) is not None)
+
+    if life is not None and life.enter_after is not None and not life.zeroed and stays():
         needs_in = False  # freshly allocated: nothing to copy (calloc's zeros are values)
-    elif not info.aliases and stays and \
-            unwritten_at_region(ctx.scope, info.name, ctx.lay.block, ctx.lay.start):
+    elif not info.aliases and \
+            unwritten_at_region(ctx.scope, info.name, ctx.lay.block, ctx.lay.start) and \
+            stays():
         needs_in = False  # allocated before, nothing wrote it since: indeterminate values
     elif info.aliases:
         needs_in = True  # swapped buffers: a loop that covers one may read the other first
