@@ -8,6 +8,7 @@ or a hoisted call whose callee does so whenever it is called — run whenever th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from tree_sitter import Node
@@ -44,18 +45,24 @@ def unconditional(node: Node, top_ids: set[int]) -> bool:
     return False
 
 
-def covering(info: ArrayInfo, devices: dict[int, Unit], lay: Layout, scratch: bool = False
-              ) -> tuple[Unit, ArrayUse, Node] | None:
+#: spans with each local of known value spelled out (:func:`.known.spelled_out`; None:
+#: nothing to replace)
+Known = Callable[[list[Span]], "list[Span] | None"]
+
+
+def covering(info: ArrayInfo, devices: dict[int, Unit], lay: Layout, scratch: bool = False,
+             known: Known | None = None) -> tuple[Unit, ArrayUse, Node] | None:
     """An offloaded loop that always runs and replaces every element of the section (of the
     elements the loops reach, for an allocation mapped whole: ``scratch``, when nothing is
     copied back and the host reads nothing in the region, the others are never read), with
     the code after which every element is written: the loop, or the host loops of its nest
-    around it (:func:`nest_tops`)."""
+    around it (:func:`nest_tops`).  ``known``: the region's locals of known value, by which
+    the loops' spans and the allocation's count compare (``n`` of ``int n = N;``)."""
     if info.shape.kind == "array":
         if declared_spans(info.shape) is None:
             return None
     elif info.spans is None or info.shape.kind not in ("pointer", "rows") or \
-            info.alloc is not None and not scratch and not _whole_allocation(info):
+            info.alloc is not None and not scratch and not _whole_allocation(info, known):
         return None
     top_ids = {s.id for s in lay.stmts}
     for did, uses in info.uses.items():
@@ -77,13 +84,22 @@ def covering(info: ArrayInfo, devices: dict[int, Unit], lay: Layout, scratch: bo
     return None
 
 
-def _whole_allocation(info: ArrayInfo) -> bool:
+def _whole_allocation(info: ArrayInfo, known: Known | None = None) -> bool:
     """Do the loops' accesses span the whole allocation the section maps (``p[0:n]`` of
     ``p = malloc(n * sizeof *p)``)?  Then a write reaching every element of the spans
-    reaches every element the section copies."""
+    reaches every element the section copies.  With ``known``, also when the two are the
+    same once the locals of known value are spelled out (``p[0:n]`` of ``p = malloc(N *
+    sizeof *p)`` after ``int n = N;``: the same number wherever the region runs)."""
     count = info.alloc.count if info.alloc is not None else None
-    return count is not None and info.spans is not None and len(info.spans) == 1 and \
-        info.spans[0].same(Span(poly.const(0), poly.sub(count, poly.const(1))))
+    if count is None or info.spans is None or len(info.spans) != 1:
+        return False
+    whole = Span(poly.const(0), poly.sub(count, poly.const(1)))
+    if info.spans[0].same(whole):
+        return True
+    if known is None:
+        return False
+    spans, alloc = known(info.spans) or info.spans, known([whole]) or [whole]
+    return spans[0].same(alloc[0])
 
 
 def declared_spans(shape: Shape) -> list[Span] | None:

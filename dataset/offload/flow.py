@@ -47,6 +47,7 @@ from accellium.dataset.offload.current import always_runs, host_current, host_ju
 from accellium.dataset.offload.device import CallDevice, Device, MappedArg, Unit
 from accellium.dataset.offload.extent import Extents, Span, loops_between
 from accellium.dataset.offload.killed import object_size
+from accellium.dataset.offload.known import spelled_out
 from accellium.dataset.offload.live import in_loop
 from accellium.dataset.offload.redundant import drop_redundant
 from accellium.dataset.offload.selfwrite import self_written
@@ -725,7 +726,10 @@ def _clauses(ctx: _Ctx, info: ArrayInfo, life: Lifetime | None, copy_back: bool,
         # uninitialised byte of the device's copy comes back over the host's: nothing is
         # copied back, or a loop that always runs writes every element first (:mod:`.unwritten`)
         return not host_reads and (
-            not copy_back or covering(info, ctx.devices, ctx.lay) is not None)
+            not copy_back or covering(info, ctx.devices, ctx.lay, known=known) is not None)
+
+    def known(spans: list[Span]) -> list[Span] | None:
+        return spelled_out(spans, ctx.scope, (ctx.lay.start, ctx.lay.end))
 
     if life is not None and life.enter_after is not None and not life.zeroed and stays():
         needs_in = False  # freshly allocated: nothing to copy (calloc's zeros are values)
@@ -736,7 +740,8 @@ def _clauses(ctx: _Ctx, info: ArrayInfo, life: Lifetime | None, copy_back: bool,
     elif info.aliases:
         needs_in = True  # swapped buffers: a loop that covers one may read the other first
     else:
-        cover = covering(info, ctx.devices, ctx.lay, scratch=not copy_back and not host_reads)
+        cover = covering(info, ctx.devices, ctx.lay, scratch=not copy_back and not host_reads,
+                         known=known)
         reads = [u.node.start_byte for uses in info.uses.values() for u in uses
                  if u.read and not (cover and reads_own_write(u, cover[1]))]
         needs_in = cover is None or any(p < cover[2].end_byte for p in reads + host_reads)
