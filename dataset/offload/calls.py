@@ -26,7 +26,7 @@ hold) is :mod:`.callsites`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from tree_sitter import Node
@@ -731,16 +731,22 @@ def _caller_level(a: MappedArg, lo: poly.Poly, hi: poly.Poly, ex: Extents) -> Sp
     return span
 
 
-def covering_arg(d: CallDevice, uses: list[ArrayUse], info: ArrayInfo, ex: Extents
-                 ) -> ArrayUse | None:
+def covering_arg(d: CallDevice, uses: list[ArrayUse], info: ArrayInfo, ex: Extents,
+                 declared: list[Span] | None = None) -> ArrayUse | None:
     """The use of ``info`` by the call whose callee writes every element of the section the
-    region maps, whenever it is called (None: none does)."""
-    for u in uses:  # a true array of the file, whole (:attr:`Summary.file_covers`)
+    region maps, whenever it is called (None: none does).  ``declared``: every element the
+    array declares, when it is a true array (:func:`.cover.declared_spans`)."""
+    for u in uses:  # a true array mapped whole, the call's one argument for it
         a = next((a for a in d.args if a.node.id == u.node.id and a.name == u.name and
                   a.covers), None)
-        if a is not None and a.span is None and not a.actuals and \
+        if a is not None and a.span is None and \
                 info.shape.kind == "array" and info.section == info.name and \
-                sum(b.name == info.name for b in d.args) == 1:  # no other call reads it first
+                sum(b.name == info.name for b in d.args) == 1 and (  # no other call reads it
+                    # a true array of the callee's file, whole (:attr:`Summary.file_covers`)
+                    a.reach is None and not a.actuals or
+                    # a parameter: the section it writes is, at this call, every element
+                    # (``shift(100, x, y)`` of a callee writing ``y[0:n]``, ``y[100]``)
+                    _reaches_all(a, declared, ex)):
             return u
     if info.spans is None or len(info.spans) != 1:
         return None
@@ -755,6 +761,16 @@ def covering_arg(d: CallDevice, uses: list[ArrayUse], info: ArrayInfo, ex: Exten
         if span is not None and span.same(info.spans[0]):
             return u
     return None
+
+
+def _reaches_all(a: MappedArg, declared: list[Span] | None, ex: Extents) -> bool:
+    """Is the section the callee writes through the true array ``a`` passes whole
+    (:attr:`MappedArg.reach`), with the call's arguments, every element of one dimension the
+    array declares?"""
+    if a.reach is None or declared is None or len(declared) != 1:
+        return False
+    span = caller_span(replace(a, span=a.reach), ex)
+    return span is not None and span.same(declared[0])
 
 
 def host_conflict(d: CallDevice, arrays: dict[str, ArrayInfo], scope: Scope) -> str | None:

@@ -9,7 +9,6 @@ or a hoisted call whose callee does so whenever it is called — run whenever th
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 
 from tree_sitter import Node
 
@@ -19,7 +18,7 @@ from accellium.dataset.offload import poly
 from accellium.dataset.offload.arrays import ArrayInfo
 from accellium.dataset.offload.bounds import bounds_of, exact
 from accellium.dataset.offload.branches import both_branches_replace, continue_replaced
-from accellium.dataset.offload.calls import caller_span, covering_arg, in_units
+from accellium.dataset.offload.calls import covering_arg, in_units
 from accellium.dataset.offload.device import CallDevice, Device, Unit
 from accellium.dataset.offload.extent import Extents, Span, loops_between
 from accellium.dataset.offload.ranges import loop_range, loop_var
@@ -240,28 +239,9 @@ def _read_in_region(info: ArrayInfo, lay: Layout) -> bool:
 def _covers(d: Unit, uses: list[ArrayUse], info: ArrayInfo, lay: Layout) -> ArrayUse | None:
     """The write by which the unit replaces every element of the section, each time it runs."""
     if isinstance(d, CallDevice):
-        ex = Extents(lay.stmts)
-        return covering_arg(d, uses, info, ex) or _covering_whole_arg(d, uses, info, ex)
+        declared = declared_spans(info.shape) if info.shape.kind == "array" else None
+        return covering_arg(d, uses, info, Extents(lay.stmts), declared)
     return _covers_in(d.node, uses, info)
-
-
-def _covering_whole_arg(d: CallDevice, uses: list[ArrayUse], info: ArrayInfo, ex: Extents
-                        ) -> ArrayUse | None:
-    """The use of a true array of one dimension, mapped whole (``y`` of ``double y[100]``),
-    by the one argument of the call that passes it, when the callee writes every element of
-    its section whenever called and that section, with the call's arguments, is every element
-    the array declares (``shift(100, x, y)`` of a callee writing ``y[0:n]``)."""
-    declared = declared_spans(info.shape)
-    if info.shape.kind != "array" or info.section != info.name or declared is None or \
-            len(declared) != 1 or sum(b.name == info.name for b in d.args) != 1:
-        return None
-    for u in uses:
-        a = next((a for a in d.args if a.node.id == u.node.id and a.name == u.name and
-                  a.covers and a.span is None and a.reach is not None), None)
-        span = caller_span(replace(a, span=a.reach), ex) if a is not None else None
-        if span is not None and span.same(declared[0]):
-            return u
-    return None
 
 
 def _covers_in(top: Node, uses: list[ArrayUse], info: ArrayInfo) -> ArrayUse | None:
