@@ -39,7 +39,6 @@ from accellium.dataset.analysis.scope import function_name
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.includes import Included
 from accellium.dataset.offload import PlanInputError
-from accellium.dataset.offload.program import HEADER_SUFFIXES
 from accellium.dataset.pragma import is_acc_pragma
 
 from .actions import kind_matches, workspace_edit
@@ -205,6 +204,7 @@ def plan_edits(view: DocView, target: OffloadTarget, engine: Any, fallback: Any,
         caller_plans,
         edit_bytes,
         offload_source,
+        program_unit_headers,
         program_units,
     )
 
@@ -213,10 +213,12 @@ def plan_edits(view: DocView, target: OffloadTarget, engine: Any, fallback: Any,
     # Rows as the LSP counts them (a lone CR ends a line): the same length, the same offsets.
     src = lone_cr_to_lf(view.source)
     others = None if program is None else {f.rel: lone_cr_to_lf(f.data) for f in program}
-    # in the order of program_units(others)
-    headers = [read_headers(f.real or fs_path(f.uri) or f.rel, f.data, view.lang)
-               for f in program if not f.rel.lower().endswith(HEADER_SUFFIXES)] \
-        if program is not None and read_headers is not None else None
+    if program is not None and read_headers is not None:
+        paths = {f.rel: f.real or fs_path(f.uri) or f.rel for f in program}
+        headers = program_unit_headers({f.rel: f.data for f in program},
+                                       lambda r, t: read_headers(paths[r], t, view.lang))
+    else:
+        headers = None
     try:
         plans = offload_source(src, engine, lang=view.lang, rows=target.rows, fallback=fallback,
                                includes=includes,

@@ -238,6 +238,16 @@ def region_line(kernel: str, main: str, engine) -> str:
     return next(a for a in acc_lines(text) if a.startswith("#pragma acc data"))
 
 
+def clauses_of(line: str) -> dict[str, str]:
+    """The data clause of each array a ``#pragma acc`` line names (its name -> ``copyin``,
+    ...; a name in two clauses: the last)."""
+    import re
+
+    return {arg.split("[")[0]: clause
+            for clause, args in re.findall(r"(\w+)\(([^()]*)\)", line)
+            for arg in args.split(", ")}
+
+
 def acc_lines(text: str) -> list[str]:
     """The ``#pragma acc`` lines of a source, stripped."""
     return [ln.strip() for ln in text.splitlines() if ln.strip().startswith("#pragma acc")]

@@ -15,9 +15,7 @@ Whole programs, built with real gcc and run in the data-environment emulator."""
 
 from __future__ import annotations
 
-import re
-
-from _offload_util import acc_lines, plan_text, run_verified
+from _offload_util import acc_lines, clauses_of, plan_text, run_verified
 
 from accellium.server.engines import get_engine
 
@@ -66,10 +64,8 @@ def _clauses(name: str, directive: str) -> dict[str, str]:
     """The clause of each array on ``main``'s ``enter data`` or ``exit data`` line."""
     text, _ = plan_text(PROGRAMS[name][0], get_engine("analysis"),
                         program=[PROGRAMS[name][1].encode()])
-    line = next(a for a in acc_lines(text) if a.startswith(f"#pragma acc {directive}"))
-    return {arg.split("[")[0]: clause
-            for clause, args in re.findall(r"(\w+)\(([^()]*)\)", line)
-            for arg in args.split(", ")}
+    return clauses_of(next(a for a in acc_lines(text)
+                           if a.startswith(f"#pragma acc {directive}")))
 
 
 def test_a_comma_statement_of_frees_frees_each_pointer():

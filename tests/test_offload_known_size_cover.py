@@ -17,9 +17,7 @@ Whole programs, built with real gcc and run in the data-environment emulator."""
 
 from __future__ import annotations
 
-import re
-
-from _offload_util import acc_lines, plan_text, run_verified
+from _offload_util import acc_lines, clauses_of, plan_text, run_verified
 
 from accellium.server.engines import get_engine
 
@@ -79,8 +77,7 @@ def _y_clause(name: str) -> str:
     # main holds x and y from the kernel's call to the sum's (enter/exit data: it frees them)
     line = next(a for a in acc_lines(text) if a.startswith("#pragma acc enter data"))
     assert "#pragma acc exit data copyout(y[0:N]) delete(x[0:N])" in acc_lines(text), text
-    return next(c for c, args in re.findall(r"(\w+)\(([^()]*)\)", line)
-                if any(a.startswith("y[") for a in args.split(", ")))
+    return clauses_of(line)["y"]
 
 
 def test_a_size_spelled_through_a_local_of_known_value_covers_the_allocation():

@@ -19,9 +19,7 @@ counted."""
 
 from __future__ import annotations
 
-import re
-
-from _offload_util import acc_lines, plan_text, run_verified
+from _offload_util import acc_lines, clauses_of, plan_text, run_verified
 
 from accellium.server.engines import get_engine
 
@@ -95,10 +93,7 @@ def _main_region(name: str) -> dict[str, str]:
     """The clause of each array on ``main``'s data region."""
     text, _ = plan_text(PROGRAMS[name][0], get_engine("analysis"),
                         program=[PROGRAMS[name][1].encode()])
-    line = next(a for a in acc_lines(text) if a.startswith("#pragma acc data"))
-    return {arg.split("[")[0]: clause
-            for clause, args in re.findall(r"(\w+)\(([^()]*)\)", line[16:])
-            for arg in args.split(", ")}
+    return clauses_of(next(a for a in acc_lines(text) if a.startswith("#pragma acc data")))
 
 
 def test_a_macro_allocated_array_is_created_until_the_host_writes_it():

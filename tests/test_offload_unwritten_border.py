@@ -20,9 +20,8 @@ against the output of its serial build (``differential``)."""
 from __future__ import annotations
 
 import json
-import re
 
-from _offload_util import acc_lines, plan_text
+from _offload_util import acc_lines, clauses_of, plan_text
 
 from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
 from accellium.server.engines import get_engine
@@ -79,8 +78,7 @@ def _text(name: str) -> str:
 def _clause_of_b(name: str) -> str:
     text, _ = plan_text(_text(name), get_engine("analysis"))
     line = next(a for a in acc_lines(text) if a.startswith("#pragma acc data"))
-    return next(c for c, args in re.findall(r"(\w+)\(([^()]*)\)", line[16:])
-                if any(a.startswith("b[") for a in args.split(", ")))
+    return clauses_of(line)["b"]
 
 
 def test_a_copy_back_of_elements_no_device_code_writes_keeps_the_copy_in():

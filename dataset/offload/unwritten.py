@@ -64,6 +64,9 @@ _WITHOUT_IN = {"copy": "copyout", "copyin": "create"}
 #: storage classes whose objects are initialised once, before the program starts (C's
 #: ``_Thread_local`` at block scope comes with ``static`` or ``extern``, C11 6.7.1p3)
 _ONCE_INITIALISED = frozenset({"static", "extern", "thread_local"})
+#: the nodes between a declared or assigned name and its declarator or assignment
+_WRAPPERS = frozenset({"pointer_declarator", "parenthesized_declarator",
+                       "parenthesized_expression", "array_declarator"})
 #: Calls after which control may come back to an earlier point of the function.
 _RETURNS_TWICE = frozenset({"setjmp", "sigsetjmp", "_setjmp", "__builtin_setjmp"})
 
@@ -162,21 +165,28 @@ def _declared_or_stored(n: Node, top: Node) -> int | None:
     """1 when ``n`` is the name an initialised declarator or an assignment's left side stores
     into, 0 when a declarator without initializer declares it (``T (*p)[M];``), None for any
     other use (within ``top``)."""
-    kid, p = n, n.parent
-    while p is not None and p.id != top.id:
-        if p.type == "init_declarator" and _field(p, "declarator") == kid:
-            return 1
-        if p.type == "assignment_expression" and _field(p, "left") == kid:
-            return 1 if text(_field(p, "operator")) == "=" else None
-        if p.type not in ("pointer_declarator", "parenthesized_declarator",
-                          "parenthesized_expression", "array_declarator") or \
-                p.type == "array_declarator" and _field(p, "declarator") != kid:
-            return None
-        kid, p = p, p.parent
-    if p is not None and p.type == "declaration" and kid in p.children_by_field_name(
-            "declarator"):
+    kid, p = _declarator_of(n, top)
+    if p is None:
+        return None
+    if p.type == "init_declarator" and _field(p, "declarator") == kid:
+        return 1
+    if p.type == "assignment_expression" and _field(p, "left") == kid:
+        return 1 if text(_field(p, "operator")) == "=" else None
+    if p.id == top.id and p.type == "declaration" and \
+            kid in p.children_by_field_name("declarator"):
         return 0
     return None
+
+
+def _declarator_of(n: Node, top: Node) -> tuple[Node, Node | None]:
+    """The outermost declarator or parenthesis around the name ``n`` below ``top`` (``*p``
+    and ``(*p)[M]`` of ``T (*p)[M]``: the array declarator's ``[M]`` applies to ``*p``, C11
+    6.7.6.1-2), and the node that holds it (``top`` itself at most)."""
+    kid, p = n, n.parent
+    while p is not None and p.id != top.id and p.type in _WRAPPERS and \
+            (p.type != "array_declarator" or _field(p, "declarator") == kid):
+        kid, p = p, p.parent
+    return kid, p
 
 
 def _allocated_name(n: Node, site: AllocSite) -> bool:
@@ -184,18 +194,10 @@ def _allocated_name(n: Node, site: AllocSite) -> bool:
     of ``T (*p)[M] = malloc``, of ``p = malloc``), not another use of it in the statement
     (``*q = p``)?  In ``T (*p)[M]`` the array declarator's ``[M]`` applies to ``*p``: ``p``
     is a pointer to an array (C11 6.7.6.1, 6.7.6.2), the name it declares."""
-    kid, p = n, n.parent
-    while p is not None and p.id != site.stmt.id:
-        if p.type == "init_declarator" and _field(p, "declarator") == kid:
-            return True
-        if p.type == "assignment_expression" and _field(p, "left") == kid:
-            return True
-        if p.type not in ("pointer_declarator", "parenthesized_declarator",
-                          "parenthesized_expression", "array_declarator") or \
-                p.type == "array_declarator" and _field(p, "declarator") != kid:
-            return False
-        kid, p = p, p.parent
-    return False
+    kid, p = _declarator_of(n, site.stmt)
+    return p is not None and (
+        p.type == "init_declarator" and _field(p, "declarator") == kid or
+        p.type == "assignment_expression" and _field(p, "left") == kid)
 
 
 def _once_per_allocation(fn: Node, stmt: Node, region_block: Node) -> bool:
