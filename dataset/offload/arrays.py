@@ -28,6 +28,7 @@ from accellium.dataset.offload.known import macro_values, macros_spelled_out, sp
 from accellium.dataset.offload.member_args import MemberArg
 from accellium.dataset.offload.members import member_shape, read_object
 from accellium.dataset.offload.plain_structs import element_of_member
+from accellium.dataset.offload.reaching import with_reaching_values
 from accellium.dataset.offload.shapes import AllocSite, Shape, macro_statement, shape_of
 from accellium.dataset.offload.uses import ArrayUse, array_uses, assignments
 from accellium.dataset.offload.views import view_uses
@@ -303,7 +304,11 @@ def _element_pointer(u: ArrayUse, loop: Node) -> bool:
     return True
 
 
-def _spans(u: ArrayUse, shape: Shape, ex: Extents) -> tuple[list[Span] | None, str | None]:
+def _spans(u: ArrayUse, shape: Shape, ex: Extents, at: Node | None = None,
+           scope: Scope | None = None) -> tuple[list[Span] | None, str | None]:
+    """The spans of the use's leading subscripts under the region (or why none): with ``at``
+    (the offloaded loop holding the use), a local the region assigns that holds the value of
+    the one assignment reaching the loop is spelled as that value (:mod:`.reaching`)."""
     spans = []
     for k in range(dims_needed(shape)):
         s = ex.span(u.subs[k], u.node)
@@ -320,6 +325,10 @@ def _spans(u: ArrayUse, shape: Shape, ex: Extents) -> tuple[list[Span] | None, s
                           f"`{poly.render(s.lo)}`, which can be negative: whether `{u.name}` "
                           "points inside a larger array is unknown")
         free = ex.free(s)
+        if free and at is not None and scope is not None:
+            got = with_reaching_values(s, free, at, scope)
+            if got is not None and not ex.free(got):
+                s, free = got, set()
         if free:
             return None, (f"the section of `{u.name}` (line {u.row + 1}) uses "
                           f"`{sorted(free)[0]}`, which changes inside the region")
@@ -332,7 +341,9 @@ def _object(name: str, scope: Scope) -> poly.Poly | None:
     function assigns none of the names it uses (:mod:`.objects`)."""
     shape = scope.shape(name)
     count = scope.objects.get(name)
-    if count is None or shape is None or shape.kind != "pointer" or shape.levels != 1:
+    # ``T p[]`` as a parameter is ``T *p`` (C11 6.7.6.3p7)
+    if count is None or shape is None or shape.kind not in ("pointer", "rows") or \
+            shape.levels != 1:
         return None
     return count if not any(scope.assigned_at.get(n) for n in poly.names(count)) else None
 
@@ -422,7 +433,7 @@ def collect(devices: list[Unit], scope: Scope, ex: Extents, stmts: list[Node]) -
         for u in uses if why is None else []:
             shape = scope.shape(u.name)
             assert shape is not None
-            spans, why_span = _spans(u, shape, ex)
+            spans, why_span = _spans(u, shape, ex, d.node, scope)
             if why_span is not None and not _alloc_ok(scope.alloc(u.name), scope, region_end) \
                     and _object(u.name, scope) is None:
                 why = why_span

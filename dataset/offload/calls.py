@@ -43,6 +43,7 @@ from accellium.dataset.offload.device import CallDevice, MappedArg, Unit
 from accellium.dataset.offload.extent import Extents, Span
 from accellium.dataset.offload.global_scalars import fixed_in
 from accellium.dataset.offload.nodes import callee_name
+from accellium.dataset.offload.reaching import with_reaching_values
 from accellium.dataset.offload.section_macros import SectionMacro, section_macros
 from accellium.dataset.offload.shapes import Shape
 from accellium.dataset.offload.uses import ArrayUse, array_uses
@@ -359,6 +360,20 @@ def _always_runs(fn: Node, region: Region) -> bool:
                    for n in iter_nodes(body) if n.start_byte < region.lay.end)
 
 
+def _bindable(root: Node) -> dict[str, str]:
+    """The file's ``static`` globals a binder may set (:mod:`.bind`): its pointers, and the
+    scalars a binder of the file does set.  A scalar no function binds (assigned elsewhere
+    than from a binder's parameter, ``first = 0;`` in ``main``) is a file scalar like any
+    other: its callers name it themselves (:mod:`.global_scalars`)."""
+    from accellium.dataset.offload import bind
+
+    glob = bind.statics(root)
+    if any(kind == "other" for kind in glob.values()):
+        bound = {g for got in bind.binders(root, glob).values() for g in got}
+        glob = {g: kind for g, kind in glob.items() if kind == "pointer" or g in bound}
+    return glob
+
+
 def summarize(fn: Node, scope: Scope, region: Region, defined: set[str],
               units: list[Unit] | None = None) -> Summary | None:
     """The summary of a function whose plan offloads loops (and calls) in ``region`` (None:
@@ -377,7 +392,7 @@ def summarize(fn: Node, scope: Scope, region: Region, defined: set[str],
         return None
     out = Summary(name, params)
     uses = array_uses(_field(fn, "body"))
-    glob = bind.statics(root_of(fn))
+    glob = _bindable(root_of(fn))
     names = bind.aliases(fn, glob) if glob else {}
     # each file-scope scalar nothing the function runs stores to names itself in a caller
     fixed = fixed_in(fn, {n for n in scope.decls if n not in glob}, lambda n: file_scalar(n, scope))
@@ -573,6 +588,7 @@ def _one_level(info: ArrayInfo, shape: Shape, mine: list[ArrayUse], region: Regi
     p, clauses = info.name, region.flow.clauses
     span = _renamed(info.spans, names)
     span = _scoped(span, scope.fn, scope, region) if span is not None else None
+    span = _reached(span, params, scope, region) if span is not None else None
     rows = shape.dims if shape.kind == "rows" and shape.dims and \
         len(shape.dims) == shape.levels - 1 else ()
     if not (one_dim(shape) or rows) or info.alloc is not None or span is None or \
@@ -618,6 +634,18 @@ def _levels(info: ArrayInfo, fn: Node, scope: Scope, region: Region,
         out.append(got)
     return ParamUse(out[0].lo, out[0].hi, True, info.dev_writes, elem=type_words(shape),
                     inner=tuple((s.lo, s.hi) for s in out[1:]))
+
+
+def _reached(span: Span, params: list[str | None], scope: Scope, region: Region) -> Span:
+    """``span`` with the function's locals spelled as the value of the one assignment that
+    reaches the region's start (:mod:`.reaching`: ``end = last - first + 1;``), where each of
+    them has one: the section the region's clause evaluates there, in names a caller can
+    translate; else ``span`` unchanged."""
+    local = {n for n in poly.names(span.lo) | poly.names(span.hi)
+             if n not in params and any(d.local for d in scope.decls.get(n) or [])}
+    if not local or not region.stmts:
+        return span
+    return with_reaching_values(span, local, region.stmts[0], scope) or span
 
 
 def _scoped(span: Span, fn: Node, scope: Scope, region: Region) -> Span | None:

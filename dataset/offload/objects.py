@@ -11,7 +11,8 @@ The rule used (sound for C):
   other translation units given, and the function named only as a direct callee;
 * the function never assigns ``p`` (it points where the caller's argument did);
 * at every call the argument is a plain name ``x`` of the caller that is a local true array
-  ``T x[N]`` (not ``static``), a local pointer whose only assignment is its ``malloc``/
+  ``T x[N]`` (not ``static``), a file-scope true array whose ``N`` is an integer constant
+  (the one object of static storage duration the name designates), a local pointer whose only assignment is its ``malloc``/
   ``calloc`` of ``N`` elements, a local pointer only assigned through ``&x`` by a function
   that stores such an allocation there (:mod:`.outparams`: ``N`` in the call's arguments, or
   the caller's name the call's value initialises when the function returns the count), or a
@@ -25,13 +26,14 @@ The rule used (sound for C):
   ``malloc(sizeof(double) * n * NVAR)`` with ``#define NVAR 5`` has ``5 * n`` elements
   (:func:`.known.macro_constants`).
 
-Everything else has no object extent (an offset ``a + k``, a member, a global, two calls
-passing objects of different sizes)."""
+Everything else has no object extent (an offset ``a + k``, a member, a global pointer, two
+calls passing objects of different sizes)."""
 
 from __future__ import annotations
 
 from tree_sitter import Node
 
+from accellium.dataset.analysis.macros import _expression
 from accellium.dataset.analysis.member_reads import parse_key
 from accellium.dataset.analysis.scope import declared_names, function_name
 from accellium.dataset.analysis.tree import field as _field
@@ -49,7 +51,7 @@ from accellium.dataset.offload.outparams import (
     returns_count,
     stored_through,
 )
-from accellium.dataset.offload.shapes import alloc_sites, declarations, shape_of
+from accellium.dataset.offload.shapes import Shape, alloc_sites, declarations, shape_of
 from accellium.dataset.offload.uses import Assignments, assignments
 
 __all__ = ["object_extents"]
@@ -118,7 +120,11 @@ def _object_count(caller: Node, x: str, known: _Known, f: _File, depth: int = 0,
     where the caller's statement holding the call ends (a size kept in a member need hold only
     up to there: :mod:`.member_counts`)."""
     shape = shape_of(x, declarations(caller, _root_of(caller)))
-    if shape is None or shape.decl is None or _static_decl(shape.decl):
+    if shape is None or shape.decl is None:
+        return None
+    if not shape.local and shape.decl.type != "parameter_declaration":
+        return _file_array_count(caller, shape)
+    if _static_decl(shape.decl):
         return None
     if shape.decl.type == "parameter_declaration":
         params = _params(caller)
@@ -147,6 +153,17 @@ def _object_count(caller: Node, x: str, known: _Known, f: _File, depth: int = 0,
         count = member_alloc_count(caller, allocs[0].stmt, x, _element_type(shape.decl, x),
                                    until)
     return _macros_folded(count, caller, allocs[0].stmt.start_byte)
+
+
+def _file_array_count(caller: Node, shape: Shape) -> poly.Poly | None:
+    """The element count of a file-scope true array ``T x[N]`` when ``N`` is an integer
+    constant (macros folded): the one object the name designates wherever the program runs
+    (static storage duration, C11 6.2.4p3; its size a constant expression, 6.7.6.2p2)."""
+    if shape.kind != "array" or shape.levels != 1 or not shape.dims:
+        return None
+    count = _macros_folded(poly.poly_of(_expression(shape.dims[0], "c")), caller,
+                           shape.decl.start_byte) if shape.decl is not None else None
+    return count if count is not None and not poly.names(count) else None
 
 
 def _element_type(decl: Node, x: str) -> str:
