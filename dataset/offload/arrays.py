@@ -326,7 +326,8 @@ def _spans(u: ArrayUse, shape: Shape, ex: Extents, at: Node | None = None,
                           "points inside a larger array is unknown")
         free = ex.free(s)
         if free and at is not None and scope is not None:
-            got = with_reaching_values(s, free, at, scope)
+            got = with_reaching_values(s, free, at, scope,
+                                       ex.tops[0].start_byte if ex.tops else None)
             if got is not None and not ex.free(got):
                 s, free = got, set()
         if free:

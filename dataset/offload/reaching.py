@@ -79,7 +79,7 @@ def _plain_store(d: Node, name: str) -> tuple[Node, Node] | None:
     return stmt, value
 
 
-def _reaching(name: str, at: Node, scope: Scope) -> poly.Poly | None:
+def _reaching(name: str, at: Node, scope: Scope, since: int | None) -> poly.Poly | None:
     got = scope.decls.get(name) or []
     if len(got) != 1 or not got[0].local or got[0].levels:
         return None
@@ -118,8 +118,10 @@ def _reaching(name: str, at: Node, scope: Scope) -> poly.Poly | None:
     outer = [n for n in names if not any(
         d.local or d.decl is not None and d.decl.type == "parameter_declaration"
         for d in scope.decls.get(n) or [])]
-    if outer and any(n.type == "call_expression" for n in between):
-        return None  # a call may store to a global the value names
+    lo = stmt.end_byte if since is None else min(since, stmt.end_byte)
+    if outer and any(n.type == "call_expression" and lo <= n.start_byte < at.start_byte
+                     for n in iter_nodes(scope.fn)):
+        return None  # a call may store to a global the value names (here or since `since`)
     # a host loop around the loop but not the store: its next iteration reaches the loop with
     # what its body stored last
     q = at.parent
@@ -132,17 +134,21 @@ def _reaching(name: str, at: Node, scope: Scope) -> poly.Poly | None:
     return value_poly
 
 
-def reaching_values(names: set[str], at: Node, scope: Scope) -> dict[str, poly.Poly]:
+def reaching_values(names: set[str], at: Node, scope: Scope, since: int | None = None
+                    ) -> dict[str, poly.Poly]:
     """The names among ``names`` that are locals holding, where the statement ``at`` starts,
-    the value of the one assignment that reaches it, with that value."""
-    return {n: v for n in sorted(names) if (v := _reaching(n, at, scope)) is not None}
+    the value of the one assignment that reaches it, with that value.  ``since``: where the
+    span will be evaluated (a region's start, when it lies before the assignment): a value
+    naming a global then also needs no call between there and ``at``."""
+    return {n: v for n in sorted(names) if (v := _reaching(n, at, scope, since)) is not None}
 
 
-def with_reaching_values(span: Span, names: set[str], at: Node, scope: Scope) -> Span | None:
+def with_reaching_values(span: Span, names: set[str], at: Node, scope: Scope,
+                         since: int | None = None) -> Span | None:
     """``span`` with the locals among ``names`` replaced by their value where ``at`` starts
     (None: not every one of them has such a value, or the span does not hold once
     replaced)."""
-    values = reaching_values(names, at, scope)
+    values = reaching_values(names, at, scope, since)
     if set(values) != names:
         return None
     return span.substituted(values)
