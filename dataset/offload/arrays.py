@@ -92,6 +92,10 @@ class Scope:
     # value, OpenACC 3.3 3.2.24): no data clause of the plan names them (it would take the
     # device address for host memory); the loops name them in `deviceptr` (2.7.4)
     device_addresses: frozenset[str] = frozenset()
+    # functions of the program's other files that reach nothing outside those files and the C
+    # library (:func:`.global_uses.program_touches`, not ``unknown``): none can store to an
+    # object of this file with internal linkage (:func:`.global_scalars.changes`)
+    sealed: frozenset[str] = frozenset()
     _calls: CallGraph | None = field(default=None, repr=False, compare=False)
 
     def file_calls(self) -> CallGraph:

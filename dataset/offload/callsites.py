@@ -290,7 +290,7 @@ def _scalar_walls(s: Summary, args: list[MappedArg], scope: Scope) -> None:
     call maps: a region holding one would name in its clause a value the callee does not see."""
     arrays = frozenset(a.name for a in args)
     for g in sorted(s.scalars):
-        for node, why in changes(scope.fn, g):
+        for node, why in changes(scope.fn, g, scope.sealed):
             scope.barriers.append((node, arrays, f"{why}, which the sections of `{s.function}` "
                                                  "name: no region around it maps what the "
                                                  "call passes"))

@@ -28,6 +28,8 @@ store to the global: which uses the inner declaration hides is not worked out.""
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from tree_sitter import Node
 
 from accellium.dataset.analysis.library import library_function
@@ -60,12 +62,13 @@ def _stored_name(n: Node) -> str | None:
     return text(target) if target is not None and target.type == "identifier" else None
 
 
-def stores(node: Node, fns: set[str]) -> tuple[set[str], set[str], set[str]]:
+def stores(node: Node, fns: set[str], sealed: Collection[str] = ()
+           ) -> tuple[set[str], set[str], set[str]]:
     """What the code of ``node`` does to scalars by name: the names it stores to (assigned,
     incremented, or passed as ``&x`` to a C library function), the names whose address it
     takes otherwise (they may be stored to anywhere), and the functions of ``fns`` it calls
-    (:data:`ANY` among the stored names: it calls a function neither of ``fns`` nor of the C
-    library, or through a pointer)."""
+    (:data:`ANY` among the stored names: it calls a function neither of ``fns``, of
+    ``sealed`` nor of the C library, or through a pointer)."""
     stored: set[str] = set()
     escaped: set[str] = set()
     calls: set[str] = set()
@@ -92,7 +95,7 @@ def stores(node: Node, fns: set[str]) -> tuple[set[str], set[str], set[str]]:
                 macro_effects(expansion, fns, stored, calls)
             elif name is not None and name in fns:
                 calls.add(name)
-            elif name is None or library_function(name) is None:
+            elif name is None or name not in sealed and library_function(name) is None:
                 stored.add(ANY)
     return stored, escaped, calls
 
@@ -177,12 +180,35 @@ def fixed_in(fn: Node, names: set[str], is_scalar) -> set[str]:
     return {n for n in names if is_scalar(n) and n not in escaped and n not in mine}
 
 
-def changes(fn: Node, name: str) -> list[tuple[Node, str]]:
+def _internal_scalar(root: Node, name: str) -> bool:
+    """Is ``name`` declared at file scope ``static`` (internal linkage, C11 6.2.2p3), by a
+    declaration of the file's own text?"""
+    for top in named(root):
+        if top.type != "declaration" or not any(
+                c.type == "storage_class_specifier" and text(c) == "static"
+                for c in top.children):
+            continue
+        for decl in top.children_by_field_name("declarator"):
+            d: Node | None = decl
+            while d is not None and d.type != "identifier":
+                d = _field(d, "declarator")
+            if d is not None and text(d) == name:
+                return True
+    return False
+
+
+def changes(fn: Node, name: str, sealed: Collection[str] = ()) -> list[tuple[Node, str]]:
     """The statements and calls of ``fn`` that may store to the file-scope scalar ``name``:
     an assignment or increment of it, or a call of a function that stores to it (or of one
-    defined elsewhere); each with why."""
-    by_fn, _ = file_stores(root_of(fn))
+    defined elsewhere); each with why.  ``sealed``: functions of the program's other files
+    that reach nothing outside those files and the C library — when ``name`` has internal
+    linkage and its address never escapes, no such function can name it (C11 6.2.2p3) nor
+    call one of this file that stores to it: a call of one stores to it only through its
+    arguments' own stores."""
+    root = root_of(fn)
+    by_fn, escaped = file_stores(root)
     fns = set(by_fn)
+    internal = bool(sealed) and name not in escaped and _internal_scalar(root, name)
     out: list[tuple[Node, str]] = []
     for n in iter_nodes(_field(fn, "body") or fn):
         line = n.start_point[0] + 1
@@ -193,7 +219,7 @@ def changes(fn: Node, name: str) -> list[tuple[Node, str]]:
             callee = callee_name(n)
             hit = by_fn.get(callee) if callee is not None else None
             if hit is None:  # a macro's expansion, a C library call, or one defined elsewhere
-                stored, _, called = stores(n, fns)
+                stored, _, called = stores(n, fns, sealed if internal else ())
                 hit = stored.union(*(by_fn[c] for c in called))
             if name in hit or ANY in hit:
                 out.append((n, f"the call to `{callee or text(_field(n, 'function'))}` at "

@@ -264,7 +264,7 @@ def _fill(plan: FunctionPlan, work: bytes, lines: LineIndex, tree: Tree, fn: Nod
     plan.host_loops = [{"line": lp.line, "why": why} for lp, why in choice.host]
     scope = _scope(fn, root, req.dead, req.objects, req.fresh, req.exit, req.aliased,
                    memo=_facts_memo(index))
-    scope.read_args = read_only_args(fn, index)
+    scope.read_args, scope.sealed = read_only_args(fn, index), _sealed(req)
     devices = _with_serial_blocks(fn, root, lines, devices, scope, req, index)
     calls: list[CallDevice] = []
     if not req.per_loop:
@@ -308,6 +308,12 @@ def _fill(plan: FunctionPlan, work: bytes, lines: LineIndex, tree: Tree, fn: Nod
         return None
     return summarize(fn, scope, kept[0], req.calls.defined) if len(kept) == 1 else \
         summarize_regions(fn, scope, kept, req.calls.defined)
+
+
+def _sealed(req: _Req) -> frozenset[str]:
+    """The functions of the program's other files that reach nothing outside them and the C
+    library (:attr:`.arrays.Scope.sealed`)."""
+    return frozenset(n for n, t in req.elsewhere.items() if not t.unknown)
 
 
 def _with_serial_blocks(fn: Node, root: Node, lines: LineIndex, devices: list[Device],
