@@ -79,20 +79,22 @@ def _plain_store(d: Node, name: str) -> tuple[Node, Node] | None:
     return stmt, value
 
 
-def _reaching(name: str, at: Node, scope: Scope, since: int | None) -> poly.Poly | None:
+def _dominating_store(name: str, at: Node, scope: Scope
+                      ) -> tuple[Node, poly.Poly, list[int]] | None:
+    """(the statement, its value, the byte offsets of every store to ``name``) of the one
+    plain ``name = E;`` that every path to ``at`` runs last (None: there is none)."""
     got = scope.decls.get(name) or []
     if len(got) != 1 or not got[0].local or got[0].levels:
         return None
     defs = _definitions(scope.fn, name)
     if not defs:
         return None
-    if any(at.start_byte <= d.start_byte < at.end_byte for d in defs):
+    # every store the function makes to it, a statement macro's included (``assigned_at``)
+    stored = [d.start_byte for d in defs] + list(scope.assigned_at.get(name, ()))
+    if any(at.start_byte <= b < at.end_byte for b in stored):
         return None  # the loop itself stores to it
     before = [d for d in defs if d.end_byte <= at.start_byte]
-    if not before:
-        return None
-    last = max(before, key=lambda d: d.start_byte)
-    store = _plain_store(last, name)
+    store = _plain_store(max(before, key=lambda d: d.start_byte), name) if before else None
     if store is None:
         return None
     stmt, value = store
@@ -103,14 +105,23 @@ def _reaching(name: str, at: Node, scope: Scope, since: int | None) -> poly.Poly
     while p is not None and (p.parent is None or p.parent.id != block.id):
         p = p.parent
     if p is None or p.start_byte < stmt.end_byte or \
+            any(stmt.end_byte <= b < at.start_byte for b in stored) or \
             (block.parent is not None and block.parent.type == "switch_statement"):
-        return None
-    between = [n for n in iter_nodes(scope.fn) if stmt.end_byte <= n.start_byte < at.start_byte]
-    if any(n.type == "labeled_statement" for n in between):
+        return None  # not before the loop in its block, or another store between them
+    if any(n.type == "labeled_statement" and stmt.end_byte <= n.start_byte < at.start_byte
+           for n in iter_nodes(scope.fn)):
         return None  # a `goto` may reach the loop past the assignment
     value_poly = poly.poly_of(value)
     if value_poly is None or name in poly.names(value_poly):
         return None
+    return stmt, value_poly, stored
+
+
+def _reaching(name: str, at: Node, scope: Scope, since: int | None) -> poly.Poly | None:
+    found = _dominating_store(name, at, scope)
+    if found is None:
+        return None
+    stmt, value_poly, stored = found
     names = poly.names(value_poly)
     for n in names:  # the value's names keep theirs from the store to the loop
         if scope.assigned_between(n, stmt.end_byte, at.start_byte):
@@ -125,9 +136,9 @@ def _reaching(name: str, at: Node, scope: Scope, since: int | None) -> poly.Poly
     # a host loop around the loop but not the store: its next iteration reaches the loop with
     # what its body stored last
     q = at.parent
-    while q is not None and q.id != block.id:
+    while q is not None and stmt.parent is not None and q.id != stmt.parent.id:
         if q.type in _LOOPS and (
-                any(q.start_byte <= d.start_byte < q.end_byte for d in defs) or
+                any(q.start_byte <= b < q.end_byte for b in stored) or
                 any(scope.assigned_between(n, q.start_byte, q.end_byte) for n in names)):
             return None
         q = q.parent
