@@ -131,9 +131,11 @@ PROGRAMS = {
 }
 
 
-def _plans(name: str) -> tuple[str, dict]:
-    return plan_text(PROGRAMS[name][0], get_engine("analysis"),
-                     program=[PROGRAMS[name][1].encode()])
+def _plans(name: str) -> tuple[str, dict, dict[str, int]]:
+    """The planned text, the plans by function and the marked loops' lines of a program."""
+    kernel, driver = PROGRAMS[name]
+    text, plans = plan_text(kernel, get_engine("analysis"), program=[driver.encode()])
+    return text, plans, marked_lines(kernel)
 
 
 def _loops(plan) -> set[int]:
@@ -141,8 +143,7 @@ def _loops(plan) -> set[int]:
 
 
 def test_each_loop_gets_the_value_of_the_one_assignment_that_reaches_it():
-    _, plans = _plans("reaching")
-    rows = marked_lines(PROGRAMS["reaching"][0])
+    _, plans, rows = _plans("reaching")
     step = plans["step"]
     assert _loops(step) == {rows["spmv"], rows["diff"], rows["relax"]}, step.notes
     sections = {a["name"]: a["section"] for a in step.arrays}
@@ -151,8 +152,7 @@ def test_each_loop_gets_the_value_of_the_one_assignment_that_reaches_it():
 
 
 def test_two_reaching_values_keep_the_loop_on_the_host():
-    _, plans = _plans("two_values")
-    rows = marked_lines(PROGRAMS["two_values"][0])
+    _, plans, rows = _plans("two_values")
     step = plans["step"]
     assert rows["spmv"] in _loops(step) and rows["diff"] not in _loops(step), step.notes
     assert any(f"line {rows['diff']} stays on the host" in n and "`end`" in n
@@ -160,8 +160,7 @@ def test_two_reaching_values_keep_the_loop_on_the_host():
 
 
 def test_file_arrays_are_their_objects_and_the_callers_region_holds_the_calls():
-    text, plans = _plans("file_arrays")
-    rows = marked_lines(PROGRAMS["file_arrays"][0])
+    text, plans, rows = _plans("file_arrays")
     step = plans["step"]
     assert _loops(step) == {rows["spmv"], rows["diff"], rows["relax"]}, step.notes
     sections = {a["name"]: a["section"] for a in step.arrays}

@@ -183,18 +183,12 @@ def fixed_in(fn: Node, names: set[str], is_scalar) -> set[str]:
 def _internal_scalar(root: Node, name: str) -> bool:
     """Is ``name`` declared at file scope ``static`` (internal linkage, C11 6.2.2p3), by a
     declaration of the file's own text?"""
-    for top in named(root):
-        if top.type != "declaration" or not any(
-                c.type == "storage_class_specifier" and text(c) == "static"
-                for c in top.children):
-            continue
-        for decl in top.children_by_field_name("declarator"):
-            d: Node | None = decl
-            while d is not None and d.type != "identifier":
-                d = _field(d, "declarator")
-            if d is not None and text(d) == name:
-                return True
-    return False
+    from accellium.dataset.offload.callgraph import is_static  # (callgraph -> here)
+    from accellium.dataset.offload.shapes import walk_declarator
+
+    return any(walk_declarator(d)[0] == name
+               for top in named(root) if top.type == "declaration" and is_static(top)
+               for d in top.children_by_field_name("declarator"))
 
 
 def changes(fn: Node, name: str, sealed: Collection[str] = ()) -> list[tuple[Node, str]]:

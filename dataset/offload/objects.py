@@ -42,6 +42,7 @@ from accellium.dataset.analysis.tree import root_of as _root_of
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.arrays import assignment_positions
 from accellium.dataset.offload.callgraph import CallGraph as _File
+from accellium.dataset.offload.callgraph import is_static
 from accellium.dataset.offload.callgraph import param_names as _params
 from accellium.dataset.offload.killed import object_size
 from accellium.dataset.offload.known import macro_constants
@@ -124,7 +125,7 @@ def _object_count(caller: Node, x: str, known: _Known, f: _File, depth: int = 0,
         return None
     if not shape.local and shape.decl.type != "parameter_declaration":
         return _file_array_count(caller, shape)
-    if _static_decl(shape.decl):
+    if is_static(shape.decl):
         return None
     if shape.decl.type == "parameter_declaration":
         params = _params(caller)
@@ -229,10 +230,6 @@ def _in_caller(callee: Node, count: poly.Poly, args: list[Node]) -> poly.Poly | 
     if out is None:
         return None
     return {tuple(sorted(v.lstrip("\0") for v in t)): c for t, c in out.items()}
-
-
-def _static_decl(decl: Node) -> bool:
-    return any(c.type == "storage_class_specifier" and text(c) == "static" for c in decl.children)
 
 
 def _in_callee(caller: Node, count: poly.Poly, args: list[Node], callee: Node

@@ -118,6 +118,8 @@ def _dominating_store(name: str, at: Node, scope: Scope
 
 
 def _reaching(name: str, at: Node, scope: Scope, since: int | None) -> poly.Poly | None:
+    from accellium.dataset.offload.calls import is_param  # (calls -> here)
+
     found = _dominating_store(name, at, scope)
     if found is None:
         return None
@@ -126,9 +128,7 @@ def _reaching(name: str, at: Node, scope: Scope, since: int | None) -> poly.Poly
     for n in names:  # the value's names keep theirs from the store to the loop
         if scope.assigned_between(n, stmt.end_byte, at.start_byte):
             return None
-    outer = [n for n in names if not any(
-        d.local or d.decl is not None and d.decl.type == "parameter_declaration"
-        for d in scope.decls.get(n) or [])]
+    outer = [n for n in names if not any(d.local or is_param(d) for d in scope.decls.get(n) or [])]
     lo = stmt.end_byte if since is None else min(since, stmt.end_byte)
     if outer and any(n.type == "call_expression" and lo <= n.start_byte < at.start_byte
                      for n in iter_nodes(scope.fn)):
