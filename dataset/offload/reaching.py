@@ -1,7 +1,7 @@
 """The value a local holds where a loop starts, when one assignment reaches the loop.
 
-A bound spelled with a local that the function assigns again and again (``end = lastrow -
-firstrow + 1;`` before one loop, ``end = lastcol - firstcol + 1;`` before the next) changes
+A bound spelled with a local that the function assigns again and again (``end = hi - lo +
+1;`` before one loop, ``end = hi - lo;`` before the next) changes
 inside a region that holds both loops, so no section of the region may use it.  Yet where each
 loop starts the local holds the value of the one assignment that reaches it: in C a variable
 keeps the last value stored to it (C11 6.2.4p2), and a local whose address is never taken is
