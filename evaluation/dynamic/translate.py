@@ -42,8 +42,10 @@ class Translation:
 
 class Emitter(ComputeGen):
     def __init__(self, src: bytes, label: str, nonvars: NonVars,
-                 functions: tuple[set[str], set[str]] = (set(), set())):
+                 functions: tuple[set[str], set[str]] = (set(), set()),
+                 compiled: frozenset[int] | None = None):
         self.src = src
+        self.compiled = compiled
         self.defined, self.routines = functions
         self.label = label
         self.nonvars = nonvars
@@ -75,6 +77,25 @@ class Emitter(ComputeGen):
                 return pos
         return n
 
+    def _past_group_ends(self, pos: int) -> int:
+        """From a pragma that ends its conditional group (``#else``, ``#elif`` or ``#endif``
+        next) to what follows the chain's ``#endif``: the kept group's pragma belongs to the
+        statement after the chain (C11 6.10.1p6: the other groups are skipped whole)."""
+        for _ in range(16):
+            if not self.masked.startswith(b"#", pos):
+                return pos
+            word = self.masked[pos + 1:pos + 16].lstrip(b" \t").split(None, 1)
+            if not word or word[0] not in (b"else", b"elif", b"endif",
+                                                         b"elifdef", b"elifndef"):
+                return pos
+            node = self.tree.root_node.descendant_for_byte_range(pos, pos)
+            while node is not None and node.type not in ("preproc_if", "preproc_ifdef"):
+                node = node.parent
+            if node is None or node.end_byte <= pos:
+                return pos
+            pos = self._next_pos(node.end_byte)
+        return pos
+
     def _statement_at(self, pos: int) -> Node | None:
         node = self.tree.root_node.descendant_for_byte_range(pos, pos)
         best = None
@@ -94,7 +115,12 @@ class Emitter(ComputeGen):
                 if a.pragma is None:
                     self.warnings.append(f"line {a.line}: unparsable pragma ignored: {a.text}")
                 continue
-            node = self._statement_at(self._next_pos(a.end))
+            if self.compiled is not None and a.line not in self.compiled:
+                continue  # in a group the build skips: not compiled
+            pos = self._next_pos(a.end)
+            if self.compiled is not None:
+                pos = self._past_group_ends(pos)
+            node = self._statement_at(pos)
             if node is None:
                 self.warnings.append(f"line {a.line}: no statement after '{d}' pragma; ignored")
                 continue
@@ -250,7 +276,9 @@ class Emitter(ComputeGen):
 
 
 def translate(src: bytes, label: str, nonvars: NonVars,
-              functions: tuple[set[str], set[str]] = (set(), set())) -> Translation:
+              functions: tuple[set[str], set[str]] = (set(), set()),
+              compiled: frozenset[int] | None = None) -> Translation:
     """Translate one C file (see the module doc); ``functions``: the program's defined and
-    ``routine`` functions (:func:`cnames.program_functions`)."""
-    return Emitter(src, label, nonvars, functions).run()
+    ``routine`` functions (:func:`cnames.program_functions`); ``compiled``: the lines of the
+    ``#pragma acc`` the build compiles (:func:`kept_pragmas.compiled_acc_lines`; None: all)."""
+    return Emitter(src, label, nonvars, functions, compiled).run()
