@@ -20,7 +20,7 @@ from accellium.evaluation.dynamic.cnames import (
     preprocessor_flags,
     program_functions,
 )
-from accellium.evaluation.dynamic.kept_pragmas import compiled_acc_lines
+from accellium.evaluation.dynamic.kept_pragmas import compiled_acc_lines, expand_pragma_macros
 from accellium.evaluation.dynamic.manifest import Program
 from accellium.evaluation.dynamic.translate import translate
 
@@ -70,6 +70,11 @@ def prepare(folder: Path, work: Path, replaced: dict[str, bytes], cpu: bool,
     if not cpu:
         return warnings
     flags = preprocessor_flags(compile_cmd)
+    files = [p for p in sorted(work.rglob("*")) if p.is_file() and p.suffix in _C_SUFFIXES]
+    if any(b"_Pragma" in p.read_bytes() for p in files):
+        for path, text in expand_pragma_macros([p for p in files if p.suffix == ".c"], flags,
+                                               work).items():
+            path.write_bytes(text)
     functions = program_functions({str(p): p.read_bytes() for p in sorted(work.rglob("*"))
                                    if p.is_file() and p.suffix in _C_SUFFIXES})
     for path in sorted(work.rglob("*")):

@@ -1,4 +1,5 @@
-"""The ``#pragma acc`` lines of a C file that its build compiles.
+"""The ``#pragma acc`` lines of a C file that its build compiles, and the pragmas its macros
+write.
 
 C11 6.10.1p6: of an ``#if``/``#ifdef`` ... ``#elif`` ... ``#else`` ... ``#endif`` chain only
 the kept group is processed; a directive in a skipped group — ``#pragma acc`` included — is
@@ -10,6 +11,13 @@ The preprocessor itself decides (the program's own ``-I``/``-D`` flags, the head
 compiler's predefined macros, and ``_OPENACC`` as the emulated build defines it): ``gcc -E``
 keeps every ``#pragma`` line it processes and marks source lines (``# N "file"``), so the
 lines of the file that still start a ``#pragma acc`` are the compiled ones.
+
+C11 6.10.9: ``_Pragma("acc ...")`` — usually through a macro, ``#define PRAGMA(x) _Pragma(#x)``
+then ``PRAGMA( acc parallel loop deviceptr(a) )`` on a line of its own — is processed as the
+``#pragma acc`` directive it spells.  The translator reads directives, so
+:func:`expand_pragma_macros` writes such a line as the directive the preprocessor made of it
+(the same line, the same text the compiler sees); a line that holds more than the one
+invocation, or that different builds expand differently, is left alone.
 """
 
 from __future__ import annotations
@@ -18,10 +26,13 @@ import re
 import subprocess
 from pathlib import Path
 
-__all__ = ["compiled_acc_lines"]
+__all__ = ["compiled_acc_lines", "expand_pragma_macros"]
 
 _MARKER = re.compile(rb'^# (\d+) "((?:[^"\\]|\\.)*)"')
 _ACC = re.compile(rb"^[ \t]*#[ \t]*pragma[ \t]+acc\b")
+_DIRECTIVE = re.compile(rb"^[ \t]*#")
+# one macro invocation (or _Pragma) alone on its line, an optional ``;`` after it
+_LONE_CALL = re.compile(rb"^[ \t]*[A-Za-z_]\w*[ \t]*\((.*)\)[ \t]*;?[ \t]*$")
 
 
 def compiled_acc_lines(path: Path, flags: list[str], cwd: Path, timeout: float = 60
@@ -39,17 +50,65 @@ def compiled_acc_lines(path: Path, flags: list[str], cwd: Path, timeout: float =
     return frozenset(_pragma_lines(pp.stdout, str(path).encode()))
 
 
-def _pragma_lines(out: bytes, name: bytes) -> set[int]:
-    """Lines of the file ``name`` (as the command named it) that start a ``#pragma acc`` in
-    the preprocessed text ``out``."""
-    lines: set[int] = set()
-    line, ours = 0, False
+def expand_pragma_macros(units: list[Path], flags: list[str], cwd: Path,
+                         timeout: float = 60) -> dict[Path, bytes]:
+    """The files (of ``cwd``) with each line that a macro or ``_Pragma`` makes a ``#pragma
+    acc`` written as that directive, preprocessing each translation unit of ``units``; only
+    the files that change."""
+    made: dict[tuple[Path, int], set[bytes]] = {}
+    for unit in units:
+        cmd = ["gcc", "-D_OPENACC=201711", "-fopenmp", *flags, "-I", str(unit.parent), "-E",
+               str(unit)]
+        try:
+            pp = subprocess.run(cmd, cwd=cwd, capture_output=True, timeout=timeout)
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        if pp.returncode != 0:
+            continue
+        for name, line, text in _pragmas(pp.stdout):
+            path = (cwd / name.decode("utf-8", "surrogateescape")).resolve()
+            made.setdefault((path, line), set()).add(text.strip())
+    root = cwd.resolve()
+    by_file: dict[Path, dict[int, bytes]] = {}
+    for (path, line), texts in made.items():
+        if len(texts) == 1 and path.is_relative_to(root) and path.is_file():
+            by_file.setdefault(path, {})[line] = next(iter(texts))
+    out: dict[Path, bytes] = {}
+    for path, lines in by_file.items():
+        src = path.read_bytes().split(b"\n")
+        changed = False
+        for line, text in lines.items():
+            if not 0 < line <= len(src):
+                continue
+            old = src[line - 1]
+            if _DIRECTIVE.match(old) or not _LONE_CALL.match(old.rstrip(b"\r")):
+                continue
+            indent = old[:len(old) - len(old.lstrip(b" \t"))]
+            src[line - 1] = indent + text
+            changed = True
+        if changed:
+            out[path] = b"\n".join(src)
+    return out
+
+
+def _pragmas(out: bytes) -> list[tuple[bytes, int, bytes]]:
+    """(file as the markers name it, line, text) of each ``#pragma acc`` line of ``out`` that
+    is all its source line became (nothing else of that line is left non-blank)."""
+    texts: dict[tuple[bytes, int], list[bytes]] = {}
+    line, name = 0, b""
     for text in out.split(b"\n"):
         m = _MARKER.match(text)
         if m is not None:
-            line, ours = int(m.group(1)), m.group(2) == name
+            line, name = int(m.group(1)), m.group(2)
             continue
-        if ours and _ACC.match(text):
-            lines.add(line)
+        if text.strip():
+            texts.setdefault((name, line), []).append(text)
         line += 1
-    return lines
+    return [(name, line, got[0]) for (name, line), got in texts.items()
+            if len(got) == 1 and _ACC.match(got[0])]
+
+
+def _pragma_lines(out: bytes, name: bytes) -> set[int]:
+    """Lines of the file ``name`` (as the command named it) that start a ``#pragma acc`` in
+    the preprocessed text ``out``."""
+    return {line for file, line, _ in _pragmas(out) if file == name}

@@ -10,6 +10,7 @@ The emitter is three layers: this module (pragma ownership, text, structured blo
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, replace
 
 from tree_sitter import Node
@@ -28,6 +29,10 @@ from accellium.evaluation.dynamic.emitctx import Ctx
 
 __all__ = ["translate", "Translation", "Ctx"]
 
+#: Python frames the emitter may nest: it follows the syntax tree, and one expression of a
+#: generated stencil (hundreds of ``+ in[..] * c`` terms) nests a binary expression per term
+#: (3.11 runs Python-to-Python calls without growing the C stack)
+DEPTH = 50_000
 _STATEMENTS = ("for_statement", "compound_statement", "expression_statement", "if_statement",
                "while_statement", "do_statement", "switch_statement", "return_statement",
                "labeled_statement", "declaration", "goto_statement")
@@ -281,4 +286,9 @@ def translate(src: bytes, label: str, nonvars: NonVars,
     """Translate one C file (see the module doc); ``functions``: the program's defined and
     ``routine`` functions (:func:`cnames.program_functions`); ``compiled``: the lines of the
     ``#pragma acc`` the build compiles (:func:`kept_pragmas.compiled_acc_lines`; None: all)."""
-    return Emitter(src, label, nonvars, functions, compiled).run()
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, DEPTH))
+    try:
+        return Emitter(src, label, nonvars, functions, compiled).run()
+    finally:
+        sys.setrecursionlimit(limit)

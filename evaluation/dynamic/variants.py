@@ -136,7 +136,11 @@ def run_variant(label: str, prog: Program, folder: Path, work: Path, replaced: d
     ``serial``: nothing to compare with)."""
     if prog.verify.kind == "differential":
         return VariantResult(label, "serial", "not run: " + NO_REFERENCE)
-    warnings = prepare(folder, work, replaced, cpu=True, compile_cmd=prog.compile)
+    try:
+        warnings = prepare(folder, work, replaced, cpu=True, compile_cmd=prog.compile)
+    except RecursionError:
+        return VariantResult(label, "compile", "the emulator could not translate the program "
+                             "(its syntax tree nests deeper than the translator follows)")
     b = compile_program(prog, work, "cpu")
     if not b.ok or b.binary is None:
         return VariantResult(label, "compile", compile_reason(b.log), warnings=warnings)
