@@ -6,7 +6,12 @@ C lets two pointer parameters designate the same object — only ``restrict`` pr
 (C11 6.7.3.1) — and the program's calls show when they do: ``resid(u, r, r)``,
 ``f(&a[k], a + 1)`` (the argument's array: an array converts to a pointer to its first element,
 C11 6.3.2.1p3; ``&a[k]`` and ``a + k`` point into ``a``, 6.5.3.2p3, 6.5.6p8); a parameter the
-caller passes on carries what its own callers pass (a fixed point over the call graph).
+caller passes on carries what its own callers pass (a fixed point over the call graph).  A
+pointer the caller reads from memory is told by its expression: ``resid(u[k], r[k], r[k])``
+passes one pointer twice — one call's arguments are evaluated with nothing stored between
+them when none has a side effect (no call, assignment, increment; 6.5.2.2p4, 6.5.16p3), so the
+same lvalue read twice gives the same value (and ``r[k] + n1`` points into what ``r[k]``
+does).
 
 A construct maps each data clause's section on its own (OpenACC 3.3, 2.7): the second clause
 naming memory the first put on the device finds it present and only counts a reference
@@ -38,7 +43,7 @@ from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import named, op, text, unparen
 from accellium.dataset.offload.callgraph import CallGraph, param_names
 
-__all__ = ["aliased_parameters", "shared_clauses", "argument_array"]
+__all__ = ["aliased_parameters", "shared_clauses", "argument_array", "pointer_base"]
 
 _ROUNDS = 8
 _ALONE = (frozenset({"copyin"}), frozenset({"create"}))
@@ -74,6 +79,50 @@ def argument_array(arg: Node | None) -> str | None:
     return None
 
 
+_EFFECTS = frozenset({"call_expression", "assignment_expression", "update_expression",
+                      "comma_expression"})
+
+
+def _pure(n: Node) -> bool:
+    """No node of ``n`` has a side effect (C11 5.1.2.3p2: a store, a call)."""
+    stack = [n]
+    while stack:
+        x = stack.pop()
+        if x.type in _EFFECTS:
+            return False
+        stack.extend(x.children)
+    return True
+
+
+def pointer_base(arg: Node | None) -> str | None:
+    """What an argument points into, as a key two arguments of one call share only when they
+    point into one object: :func:`argument_array`'s name, else the text of the pointer the
+    argument reads from memory (``r[k]`` in ``r[k]``, ``&r[k][n1]`` or ``r[k] + n1``) when
+    it has no side effect (see the module); None otherwise."""
+    name = argument_array(arg)
+    if name is not None:
+        return name
+    a = unparen(arg) if arg is not None else None
+    address = False
+    while a is not None:
+        t = a.type
+        if t == "cast_expression":
+            a = unparen(_field(a, "value"))
+        elif t == "pointer_expression" and op(a) == "&":
+            a, address = unparen(_field(a, "argument")), True
+        elif t == "subscript_expression" and address:
+            a, address = unparen(_field(a, "argument")), False
+        elif t == "binary_expression" and op(a) in ("+", "-"):
+            left, right = unparen(_field(a, "left")), unparen(_field(a, "right"))
+            a = right if op(a) == "+" and left is not None and left.type == "number_literal" \
+                else left
+        elif t in ("subscript_expression", "pointer_expression") and _pure(a):
+            return "=" + "".join(text(a).split())
+        else:
+            return None
+    return None
+
+
 def _args(call: Node) -> list[Node]:
     return [a for a in named(_field(call, "arguments")) if a.type != "comment"]
 
@@ -91,7 +140,7 @@ def aliased_parameters(root: Node, others: list[Node] | None = None
         for name, ps in params.items():
             for caller, call in g.calls.get(name, ()):
                 theirs = out.get(function_name(caller)[0] or "", set())
-                bases = [argument_array(a) for a in _args(call)]
+                bases = [pointer_base(a) for a in _args(call)]
                 for i in range(min(len(ps), len(bases))):
                     for j in range(i + 1, min(len(ps), len(bases))):
                         p, q, a, b = ps[i], ps[j], bases[i], bases[j]
