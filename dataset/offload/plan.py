@@ -400,7 +400,7 @@ def _calls_cost(fn: Node, held: list[tuple[int, int]], costs: dict[str, int]) ->
 def _fed(region: Region) -> set[str]:
     """The callees of the region's hoisted calls (one callee per statement) each of whose
     written arrays another unit of the region reads on the device, and the region never copies
-    in (``create``/``copyout``: the call writes it whole first).  On the host instead, such a
+    in (``create``/``copyout``, or ``enter data create``: the call writes it whole first).  On the host instead, such a
     callee leaves the array for the reading unit's own clauses to copy in (one transfer of each
     element, or two with ``copy``); on the device the array moves at most once, out."""
     out = set()
@@ -408,11 +408,20 @@ def _fed(region: Region) -> set[str]:
         if not isinstance(d, CallDevice) or len(d.callees) != 1:
             continue
         written = {a.name for a in d.args if a.write}
-        if written and all(_read_elsewhere(region, n, d.node.id) and
-                           region.flow.clauses.get(n) in ("create", "copyout")
+        if written and all(_read_elsewhere(region, n, d.node.id) and _not_copied_in(region, n)
                            for n in written):
             out.add(d.callees[0])
     return out
+
+
+def _not_copied_in(region: Region, name: str) -> bool:
+    """Does the region put the array on the device without copying it in: ``create`` or
+    ``copyout`` on the structured region, or an ``enter data create``?"""
+    clause = region.flow.clauses.get(name)
+    if clause is not None:
+        return clause in ("create", "copyout")
+    life = region.flow.lifetimes.get(name)
+    return life is not None and life.enter == "create"
 
 
 def _read_elsewhere(region: Region, name: str, unit: int) -> bool:
