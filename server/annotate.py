@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from accellium.dataset.analysis import scope_of
+from accellium.dataset.analysis.compiled import Compiled, compiled_view
 from accellium.dataset.analysis.macros import header_macros
 from accellium.dataset.includes import Included
 from accellium.dataset.loops import (
@@ -137,6 +138,17 @@ def _nest_labels(loops: list[Loop]) -> list[bool]:
     return [a or b for a, b in zip(above, below, strict=True)]
 
 
+def compiled(source: bytes, lang: str, includes: Included | None) -> Compiled:
+    """The text the planner reads: ``source`` with the conditional groups the macros known
+    (the command line's, the file's, its headers': ``includes``) decide replaced by what the
+    compiler reads (:mod:`accellium.dataset.analysis.compiled`); ``source`` itself when the
+    headers were not read (a header could define any name)."""
+    if includes is None:
+        return Compiled(source)
+    events = [(e.at, e.name, e.macro, e.cond) for e in includes.events if e.at >= 0]
+    return compiled_view(source, lang, includes.predefined, events)
+
+
 def _suggest_one(q: LoopQuery, engine: Engine):
     """The engine's suggestion, or None with the reason when this loop's code defeats it (the
     other loops of the file are still served)."""
@@ -161,6 +173,16 @@ def annotate_source(
     lang = normalize_lang(lang) if lang else detect_lang(path, source)
     lines = LineIndex(source)
     tree = parse_tree(source, lang)
+    if tree.root_node.has_error:
+        # a conditional group holding half a statement (``#ifdef T`` above ``for (...) {``,
+        # another around its ``}``) leaves the function's tree in error: its loops have no
+        # function, so no declarations and no file data environment.  The text the compiler
+        # reads (same rows and offsets) parses; loops of groups it drops are not compiled.
+        view = compiled(source, lang, includes)
+        if view.changed:
+            seen = parse_tree(view.text, lang)
+            if not seen.root_node.has_error:
+                source, tree = view.text, seen
     loops = loops_in_tree(tree, source, lines)
     nest_labelled = _nest_labels(loops)
     out: list[LoopSuggestion] = []

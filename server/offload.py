@@ -12,7 +12,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from tree_sitter import Node
 
 from accellium.dataset.analysis import compute_construct, scope_of
-from accellium.dataset.analysis.compiled import Compiled, compiled_view
+from accellium.dataset.analysis.compiled import Compiled
 from accellium.dataset.analysis.macros import Macro, header_macros
 from accellium.dataset.includes import Included
 from accellium.dataset.loops import LineIndex, Loop, detect_lang, normalize_lang, parse_tree
@@ -21,7 +21,7 @@ from accellium.dataset.offload.calls import Summary
 from accellium.dataset.offload.program import HEADER_SUFFIXES
 from accellium.dataset.offload.shapes import header_declarations
 from accellium.dataset.pragma import PragmaError, parse
-from accellium.server.annotate import eol_for, is_one_line_pragma, splice
+from accellium.server.annotate import compiled, eol_for, is_one_line_pragma, splice
 from accellium.server.engines import Engine, LoopQuery
 from accellium.server.safety import asserts_parallel
 from accellium.server.suggest import suggest
@@ -141,17 +141,6 @@ def _compiled_note(view: Compiled, first: int, last: int) -> str:
     return ("planned for the conditional groups (#if/#ifdef) as the macros known here decide "
             f"them (the command line's, the file's, its headers'){left}; under other macros "
             "the plan may not hold")
-
-
-def compiled(source: bytes, lang: str, includes: Included | None) -> Compiled:
-    """The text the planner reads: ``source`` with the conditional groups the macros known
-    (the command line's, the file's, its headers': ``includes``) decide replaced by what the
-    compiler reads (:mod:`accellium.dataset.analysis.compiled`); ``source`` itself when the
-    headers were not read (a header could define any name)."""
-    if includes is None:
-        return Compiled(source)
-    events = [(e.at, e.name, e.macro, e.cond) for e in includes.events if e.at >= 0]
-    return compiled_view(source, lang, includes.predefined, events)
 
 
 def caller_plans(source: bytes, plans: list[FunctionPlan], lang: str,

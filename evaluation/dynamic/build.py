@@ -20,7 +20,11 @@ from accellium.evaluation.dynamic.cnames import (
     preprocessor_flags,
     program_functions,
 )
-from accellium.evaluation.dynamic.kept_pragmas import compiled_acc_lines, expand_pragma_macros
+from accellium.evaluation.dynamic.kept_pragmas import (
+    compiled_acc_lines,
+    compiled_text,
+    expand_pragma_macros,
+)
 from accellium.evaluation.dynamic.manifest import Program
 from accellium.evaluation.dynamic.translate import translate
 
@@ -89,7 +93,8 @@ def prepare(folder: Path, work: Path, replaced: dict[str, bytes], cpu: bool,
                             "(its answer is checked, not its data clauses or races)")
             continue
         names = nonvar_names(path, flags, work)
-        t = translate(data, rel, names, functions, compiled_acc_lines(path, flags, work))
+        kept = compiled_acc_lines(path, flags, work)
+        t = translate(compiled_text(path, data, flags, work), rel, names, functions, kept)
         path.write_bytes(t.code)
         warnings += [f"{rel}: {w}" for w in t.warnings]
     return warnings

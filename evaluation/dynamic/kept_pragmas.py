@@ -26,7 +26,7 @@ import re
 import subprocess
 from pathlib import Path
 
-__all__ = ["compiled_acc_lines", "expand_pragma_macros"]
+__all__ = ["compiled_acc_lines", "expand_pragma_macros", "compiled_text"]
 
 _MARKER = re.compile(rb'^# (\d+) "((?:[^"\\]|\\.)*)"')
 _ACC = re.compile(rb"^[ \t]*#[ \t]*pragma[ \t]+acc\b")
@@ -89,6 +89,42 @@ def expand_pragma_macros(units: list[Path], flags: list[str], cwd: Path,
         if changed:
             out[path] = b"\n".join(src)
     return out
+
+
+def compiled_text(path: Path, data: bytes, flags: list[str], cwd: Path, timeout: float = 60
+                  ) -> bytes:
+    """``data`` (the text of ``path``) as the build reads it when its syntax tree is in error:
+    a conditional group that holds half a statement (``#ifdef T`` above ``for (...) {``,
+    another around its ``}``) leaves the tree of the whole function in error, and the
+    translator would misread every construct there.  The conditional groups the macros decide
+    — the build's own: ``gcc -dM -E`` with its flags, the command line known whole — are
+    replaced by what the compiler reads (:func:`~accellium.dataset.analysis.compiled.
+    compiled_view`: the same rows and offsets); ``data`` itself when the tree parses, or when
+    the view does not parse either."""
+    from accellium.dataset.analysis.compiled import compiled_view
+    from accellium.dataset.analysis.conditions import Defines
+    from accellium.dataset.analysis.macros import parse_define
+    from accellium.dataset.loops import parse_tree
+
+    if not parse_tree(data, "c").root_node.has_error:
+        return data
+    cmd = ["gcc", "-D_OPENACC=201711", "-fopenmp", *flags, "-I", str(path.parent), "-dM",
+           "-E", str(path)]
+    try:
+        dm = subprocess.run(cmd, cwd=cwd, capture_output=True, timeout=timeout)
+    except (OSError, subprocess.TimeoutExpired):
+        return data
+    if dm.returncode != 0:
+        return data
+    known = Defines(complete=True)
+    for line in dm.stdout.decode("utf-8", "replace").splitlines():
+        m = parse_define(line, "c")
+        if m is not None:
+            known.define(m)
+    view = compiled_view(data, "c", known)
+    if view.changed and not parse_tree(view.text, "c").root_node.has_error:
+        return view.text
+    return data
 
 
 def _pragmas(out: bytes) -> list[tuple[bytes, int, bytes]]:
