@@ -589,7 +589,10 @@ def _host_single_passes(lines: LineIndex, body: Node, region: Region, devices: l
     function — unless no code of the program calls the function (``main``, :func:`_uncalled`):
     then no caller's region can, and each pass is tried like one that reads memory the
     function owns (:func:`_crosses`).  A single pass whose writes another unit reads stays
-    too (:func:`_feeds`).  Returns the region, the loops still offloaded, those left on the host."""
+    too (:func:`_feeds`).  Nor is one left on the host when no region can be made without it
+    while the region holds other work (no data directive may go around the rest alone: the
+    other work would leave the device too).  Returns the region, the loops still offloaded,
+    those left on the host."""
     fn = scope.fn
     entry = function_name(fn)[0] in req.uncalled  # no caller's region: every pass is tried
 
@@ -612,6 +615,9 @@ def _host_single_passes(lines: LineIndex, body: Node, region: Region, devices: l
             if not rest and not calls and not crosses:
                 continue
             got, _ = _choose(lines, body, rest, calls, scope, req)
+            if (got is None or not got.devices) and any(
+                    _heavy(u, now, single) for u in now.devices if u is not d):
+                continue  # no region without it would hold the other work
             if not (crosses or got is not None and any(_heavy(u, got, single)
                                                        for u in got.devices) or
                     (got is None or not got.devices) and any(
