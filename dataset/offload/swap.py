@@ -16,8 +16,11 @@ A group of pointer variables (the *members*) is followed when:
   the region's loops or hoisted calls, or appears in the region only as the initialiser of a
   member the loops use in a declaration that is one of the region's own statements (``float
   *tin = t_a, *tout = t_b;`` between the set-up loops and the time loop: C11 6.8p3, it runs
-  once when reached), so the allocations the members can hold are exactly those the loops
-  reach (a third pointer swapped in that no loop uses: no region);
+  once when reached) or as the source of a copy that is itself one of the region's statements
+  and the first to name its target (``tin = t_a;`` before the time loop: the target's value
+  where the region starts is never read, so it holds no buffer of its own), so the
+  allocations the members can hold are exactly those the loops reach (a third pointer swapped
+  in that no loop uses: no region);
 * the loops reach the same section through every member (each buffer plays each role); a
   member the function allocated before the region is followed with that section too (the
   group's clauses name each buffer with it), not its allocation's;
@@ -43,11 +46,14 @@ from tree_sitter import Node
 from accellium.dataset.analysis.clauses import is_clause_arg
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, op, text, unparen
+from accellium.dataset.offload import poly
 from accellium.dataset.offload.device import Unit
+from accellium.dataset.offload.extent import Span, union
 from accellium.dataset.offload.uses import array_uses, assignments
 
 if TYPE_CHECKING:
     from accellium.dataset.offload.arrays import ArrayInfo, Scope
+    from accellium.dataset.offload.shapes import Shape
 
 __all__ = ["SwapGroup", "swap_groups", "merged", "to_buffers"]
 
@@ -149,10 +155,18 @@ def _origin(m: str, members: set[str], scope: Scope, start: int, end: int) -> st
         return m
     x = text(src)
     xs = scope.shape(x)
-    if xs is None or xs.kind != "pointer" or xs.levels != 1 or scope.assigned_at.get(x) or \
-            not scope.visible(x, start):
+    if not _one_pointer(xs) or scope.assigned_at.get(x) or not scope.visible(x, start):
         return m
     return x
+
+
+def _one_pointer(shape: Shape | None) -> bool:
+    """Is the name one pointer whose value an assignment exchanges: ``T *p``, or a pointer to
+    arrays, ``T (*p)[M]`` (the object is the pointer, C11 6.7.6.1; ``p[i][j]`` is the element
+    ``j`` of the ``i``-th array of ``M`` it points to), a parameter ``T p[][M]`` too (adjusted to
+    that pointer, 6.7.6.3p7)?"""
+    return shape is not None and (shape.kind == "pointer" and shape.levels == 1 or
+                                  shape.kind == "rows")
 
 
 def _initialiser_only(m: str, stmts: list[Node], members: set[str],
@@ -176,6 +190,67 @@ def _initialiser_only(m: str, stmts: list[Node], members: set[str],
     return bool(inits) and all(u in inits for u in uses)
 
 
+def _set_first(m: str, stmts: list[Node]) -> bool:
+    """Is the value `m` holds where the region starts never read in it?  The first of the
+    region's statements to name `m` (in the order of the text) is the plain copy ``m = x;`` of
+    another pointer, a statement of a block that runs it whenever it runs (the region's own
+    statements, or a block or loop body inside them: no ``if``, ``switch`` or other branch
+    between), and every other use of `m` comes after it in that block.  A block's statements
+    run in order each time it runs (C11 6.8.2p3), so every read of `m` follows the copy in the
+    same run: `m` holds no buffer of its own (``tmp`` of ``tmp = a; a = b; b = tmp;``)."""
+    uses = sorted((n for s in stmts for n in iter_nodes(s)
+                   if n.type == "identifier" and text(n) == m), key=lambda n: n.start_byte)
+    if not uses:
+        return False
+    e = uses[0].parent
+    if e is None or e.type != "assignment_expression" or op(e) != "=" or \
+            _field(e, "left") != uses[0] or _ident(_field(e, "right")) is None:
+        return False
+    stmt = e.parent
+    if stmt is None or stmt.type != "expression_statement":
+        return False
+    ids = {s.id for s in stmts}
+    if stmt.id in ids:
+        return True
+    block = stmt.parent
+    if block is None or block.type != "compound_statement":
+        return False
+    up = block
+    while up.id not in ids:
+        parent = up.parent
+        if parent is None or parent.type not in ("compound_statement", "for_statement",
+                                                  "while_statement", "do_statement"):
+            return False
+        if parent.type != "compound_statement" and _field(parent, "body") != up:
+            return False
+        up = parent
+    return all(stmt.end_byte <= n.start_byte and n.end_byte <= block.end_byte
+               for n in uses[1:])
+
+
+def _copied_first(m: str, stmts: list[Node], members: set[str],
+                  arrays: dict[str, ArrayInfo]) -> bool:
+    """Whether `m` appears among the region's statements only as the source of copies ``x =
+    m;`` into members the loops use, each the statement that sets `x` first
+    (:func:`_set_first`): `x` then holds `m`'s allocation from there on, so the loops reach
+    `m`'s buffer through it, as with :func:`_initialiser_only`'s declarations."""
+    uses = [n for s in stmts for n in iter_nodes(s) if n.type == "identifier" and text(n) == m]
+    if not uses:
+        return False
+    for n in uses:
+        e = n.parent
+        while e is not None and e.type == "parenthesized_expression":
+            e = e.parent
+        if e is None or e.type != "assignment_expression" or op(e) != "=" or \
+                unparen(_field(e, "right")) != n:
+            return False
+        left = _ident(_field(e, "left"))
+        if left is None or text(left) not in members or text(left) not in arrays or \
+                e.parent is None or e.parent not in stmts or not _set_first(text(left), stmts):
+            return False
+    return True
+
+
 def _problem(members: set[str], cp: _Copies, arrays: dict[str, ArrayInfo], scope: Scope,
              where: tuple[int, int], stmts: list[Node]) -> str | None:
     """Why the members' swaps cannot be followed (None: they can)."""
@@ -187,7 +262,7 @@ def _problem(members: set[str], cp: _Copies, arrays: dict[str, ArrayInfo], scope
             return (f"`{m}` is allocated or freed inside the region (line "
                     f"{here[0].start_point[0] + 1}) and swapped with {names}")
         shape = scope.shape(m)
-        if shape is None or shape.kind != "pointer" or shape.levels != 1 or \
+        if not _one_pointer(shape) or shape is None or \
                 not (shape.local or (shape.decl is not None and
                                      shape.decl.type == "parameter_declaration")):
             return f"the pointers {names} exchange allocations, but `{m}` is not a local pointer"
@@ -197,17 +272,43 @@ def _problem(members: set[str], cp: _Copies, arrays: dict[str, ArrayInfo], scope
                     f"{n.start_point[0] + 1}): only copies between the pointers {names} can be "
                     "followed")
         if m not in cp.declared and m not in arrays and \
-                not _initialiser_only(m, stmts, members, arrays):
+                not _initialiser_only(m, stmts, members, arrays) and \
+                not _copied_first(m, stmts, members, arrays) and not _set_first(m, stmts):
             return (f"`{m}` is swapped with {names}, but no offloaded loop uses it: the "
                     "allocation it holds is not one the region maps")
-    infos = [arrays[m] for m in sorted(members) if m in arrays]
-    first = infos[0].spans
-    for info in infos:
-        if not info.spans or not first or len(info.spans) != 1 or \
-                len(first) != 1 or not info.spans[0].same(first[0]):
-            return (f"the pointers {names} exchange allocations, but the loops do not reach the "
-                    "same section through each of them")
+    if _common_span(members, cp, arrays, scope, where, stmts) is None:
+        return (f"the pointers {names} exchange allocations, but the loops do not reach the "
+                "same section through each of them")
     return None
+
+
+def _common_span(members: set[str], cp: _Copies, arrays: dict[str, ArrayInfo], scope: Scope,
+                 where: tuple[int, int], stmts: list[Node]) -> tuple[str, Span] | None:
+    """The member whose section the group's clauses give every buffer, and that section: the
+    one section the loops reach through every member; or, when the members reach different
+    ones, the smallest covering them all, where every buffer is an allocation of this
+    function of one count (one extent) and the loops reach that covering section through one
+    of the buffers by its own name (a program reaches only its objects' elements, C11 6.5.6p8:
+    that allocation, so every one of that count, holds the section)."""
+    infos = [arrays[m] for m in sorted(members) if m in arrays]
+    if not infos or any(not i.spans or len(i.spans) != 1 for i in infos):
+        return None
+    first = infos[0].spans[0]  # type: ignore[index]
+    if all(i.spans[0].same(first) for i in infos):  # type: ignore[index]
+        return infos[0].name, first
+    hull = union([i.spans[0] for i in infos])  # type: ignore[index]
+    if hull is None:
+        return None
+    buffers = {_origin(m, members, scope, *where) for m in members
+               if m not in cp.declared and not _set_first(m, stmts)}
+    sites = [scope.alloc(b) for b in sorted(buffers)]
+    if not sites or any(a is None or a.count is None for a in sites):
+        return None
+    if any(poly.compare(a.count, sites[0].count) != 0  # type: ignore[union-attr,arg-type]
+           for a in sites[1:]):
+        return None
+    own = [i for i in infos if i.name in buffers and i.spans[0].same(hull)]  # type: ignore[index]
+    return (own[0].name, hull) if own else None
 
 
 def _host_problem(stmts: list[Node], units: list[Unit], members: set[str],
@@ -260,9 +361,12 @@ def swap_groups(stmts: list[Node], arrays: dict[str, ArrayInfo], scope: Scope,
         problem = _host_problem(stmts, units, members, copies, others, arrays)
         if problem:
             return [], problem
-        outside = [m for m in sorted(members) if m not in inside.declared]
-        rep = sorted(m for m in members if m in arrays)[0]
-        span = arrays[rep].spans[0]  # type: ignore[index]
+        outside = [m for m in sorted(members)
+                   if m not in inside.declared and not _set_first(m, stmts)]
+        common = _common_span(members, inside, arrays, scope, (start, end), stmts)
+        if common is None:
+            return [], "the swapped pointers reach different sections"
+        rep, span = common
         buffers: dict[str, str] = {}
         for m in outside:
             b = _origin(m, members, scope, start, end)
