@@ -590,8 +590,9 @@ def _host_single_passes(lines: LineIndex, body: Node, region: Region, devices: l
     then no caller's region can, and each pass is tried like one that reads memory the
     function owns (:func:`_crosses`).  A single pass whose writes another unit reads stays
     too (:func:`_feeds`).  Nor is one left on the host when no region can be made without it
-    while the region holds other work (no data directive may go around the rest alone: the
-    other work would leave the device too).  Returns the region, the loops still offloaded,
+    while the region holds other loops that are no single pass (no data directive may go
+    around the rest alone: those loops would leave the device too; a hoisted call keeps its
+    callee's own region).  Returns the region, the loops still offloaded,
     those left on the host."""
     fn = scope.fn
     entry = function_name(fn)[0] in req.uncalled  # no caller's region: every pass is tried
@@ -616,8 +617,9 @@ def _host_single_passes(lines: LineIndex, body: Node, region: Region, devices: l
                 continue
             got, _ = _choose(lines, body, rest, calls, scope, req)
             if (got is None or not got.devices) and any(
-                    _heavy(u, now, single) for u in now.devices if u is not d):
-                continue  # no region without it would hold the other work
+                    isinstance(u, Device) and _heavy(u, now, single)
+                    for u in now.devices if u is not d):
+                continue  # no region without it would hold the other loops
             if not (crosses or got is not None and any(_heavy(u, got, single)
                                                        for u in got.devices) or
                     (got is None or not got.devices) and any(
