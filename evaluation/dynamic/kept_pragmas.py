@@ -96,11 +96,13 @@ def compiled_text(path: Path, data: bytes, flags: list[str], cwd: Path, timeout:
     """``data`` (the text of ``path``) as the build reads it when its syntax tree is in error:
     a conditional group that holds half a statement (``#ifdef T`` above ``for (...) {``,
     another around its ``}``) leaves the tree of the whole function in error, and the
-    translator would misread every construct there.  The conditional groups the macros decide
-    — the build's own: ``gcc -dM -E`` with its flags, the command line known whole — are
-    replaced by what the compiler reads (:func:`~accellium.dataset.analysis.compiled.
-    compiled_view`: the same rows and offsets); ``data`` itself when the tree parses, or when
-    the view does not parse either."""
+    translator would misread every construct there.  The conditional groups decided by what is
+    known where each stands — the compiler's predefined macros and the command line's (``gcc
+    -dM -E`` of an empty unit with the build's flags), then the file's own ``#define`` and
+    ``#undef`` lines in order; a name only a header may define stays unknown — are replaced by
+    what the compiler reads (:func:`~accellium.dataset.analysis.compiled.compiled_view`: the
+    same rows and offsets); ``data`` itself when the tree parses, or when the view does not
+    parse either."""
     from accellium.dataset.analysis.compiled import compiled_view
     from accellium.dataset.analysis.conditions import Defines
     from accellium.dataset.analysis.macros import parse_define
@@ -108,15 +110,14 @@ def compiled_text(path: Path, data: bytes, flags: list[str], cwd: Path, timeout:
 
     if not parse_tree(data, "c").root_node.has_error:
         return data
-    cmd = ["gcc", "-D_OPENACC=201711", "-fopenmp", *flags, "-I", str(path.parent), "-dM",
-           "-E", str(path)]
+    cmd = ["gcc", "-D_OPENACC=201711", "-fopenmp", *flags, "-dM", "-E", "-x", "c", "/dev/null"]
     try:
         dm = subprocess.run(cmd, cwd=cwd, capture_output=True, timeout=timeout)
     except (OSError, subprocess.TimeoutExpired):
         return data
     if dm.returncode != 0:
         return data
-    known = Defines(complete=True)
+    known = Defines()
     for line in dm.stdout.decode("utf-8", "replace").splitlines():
         m = parse_define(line, "c")
         if m is not None:
