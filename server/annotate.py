@@ -139,7 +139,8 @@ def _nest_labels(loops: list[Loop]) -> list[bool]:
 
 
 def compiled(source: bytes, lang: str, includes: Included | None) -> Compiled:
-    """The text the planner reads: ``source`` with the conditional groups the macros known
+    """The text the planner reads (and the per-loop suggestions, when the file as written does
+    not parse): ``source`` with the conditional groups the macros known
     (the command line's, the file's, its headers': ``includes``) decide replaced by what the
     compiler reads (:mod:`accellium.dataset.analysis.compiled`); ``source`` itself when the
     headers were not read (a header could define any name)."""

@@ -49,19 +49,14 @@ _ROUNDS = 8
 _ALONE = (frozenset({"copyin"}), frozenset({"create"}))
 
 
-def argument_array(arg: Node | None) -> str | None:
-    """The name of the array (or pointer) an argument points into: ``a``, ``&a[k]``,
-    ``a + k``, ``(T *) a``, ``&a[i][j]``, ``p->x`` (the member path's text); None for anything
-    else: a call, or an element read, ``w[k]`` — a pointer stored in ``w`` points wherever it
-    was set to (a row ``A[i]`` of a true array is not told from it here, and not counted)."""
+def _pointed_into(arg: Node | None) -> Node | None:
+    """Where the walk from an argument to what it points into stops: through casts, ``&`` of an
+    element (``&a[k]``, ``&a[i][j]``) and ``+``/``-`` of an offset (``a + k``, ``1 + a``), at
+    the first node that is none of those."""
     a = unparen(arg) if arg is not None else None
     address = False
     while a is not None:
         t = a.type
-        if t == "identifier":
-            return text(a)
-        if t == "field_expression":
-            return text(a)
         if t == "cast_expression":
             a = unparen(_field(a, "value"))
         elif t == "pointer_expression" and op(a) == "&":
@@ -70,13 +65,20 @@ def argument_array(arg: Node | None) -> str | None:
             a = unparen(_field(a, "argument"))
         elif t == "binary_expression" and op(a) in ("+", "-"):
             left, right = unparen(_field(a, "left")), unparen(_field(a, "right"))
-            if op(a) == "+" and left is not None and left.type == "number_literal":
-                a = right
-            else:
-                a = left
+            a = right if op(a) == "+" and left is not None and left.type == "number_literal" \
+                else left
         else:
-            return None
+            return a
     return None
+
+
+def argument_array(arg: Node | None) -> str | None:
+    """The name of the array (or pointer) an argument points into: ``a``, ``&a[k]``,
+    ``a + k``, ``(T *) a``, ``&a[i][j]``, ``p->x`` (the member path's text); None for anything
+    else: a call, or an element read, ``w[k]`` — a pointer stored in ``w`` points wherever it
+    was set to (a row ``A[i]`` of a true array is not told from it here, and not counted)."""
+    a = _pointed_into(arg)
+    return text(a) if a is not None and a.type in ("identifier", "field_expression") else None
 
 
 _EFFECTS = frozenset({"call_expression", "assignment_expression", "update_expression",
@@ -97,29 +99,15 @@ def _pure(n: Node) -> bool:
 def pointer_base(arg: Node | None) -> str | None:
     """What an argument points into, as a key two arguments of one call share only when they
     point into one object: :func:`argument_array`'s name, else the text of the pointer the
-    argument reads from memory (``r[k]`` in ``r[k]``, ``&r[k][n1]`` or ``r[k] + n1``) when
-    it has no side effect (see the module); None otherwise."""
-    name = argument_array(arg)
-    if name is not None:
-        return name
-    a = unparen(arg) if arg is not None else None
-    address = False
-    while a is not None:
-        t = a.type
-        if t == "cast_expression":
-            a = unparen(_field(a, "value"))
-        elif t == "pointer_expression" and op(a) == "&":
-            a, address = unparen(_field(a, "argument")), True
-        elif t == "subscript_expression" and address:
-            a, address = unparen(_field(a, "argument")), False
-        elif t == "binary_expression" and op(a) in ("+", "-"):
-            left, right = unparen(_field(a, "left")), unparen(_field(a, "right"))
-            a = right if op(a) == "+" and left is not None and left.type == "number_literal" \
-                else left
-        elif t in ("subscript_expression", "pointer_expression") and _pure(a):
-            return "=" + "".join(text(a).split())
-        else:
-            return None
+    argument reads from memory (``r[k]`` in ``r[k]``, ``r[k] + n1`` or ``&(*p)[1]``) when it
+    has no side effect (see the module); None otherwise."""
+    a = _pointed_into(arg)
+    if a is None:
+        return None
+    if a.type in ("identifier", "field_expression"):
+        return text(a)
+    if a.type in ("subscript_expression", "pointer_expression") and _pure(a):
+        return "=" + "".join(text(a).split())
     return None
 
 

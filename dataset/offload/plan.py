@@ -400,9 +400,10 @@ def _calls_cost(fn: Node, held: list[tuple[int, int]], costs: dict[str, int]) ->
 def _fed(region: Region) -> set[str]:
     """The callees of the region's hoisted calls (one callee per statement) each of whose
     written arrays another unit of the region reads on the device, and the region never copies
-    in (``create``/``copyout``, or ``enter data create``: the call writes it whole first).  On the host instead, such a
-    callee leaves the array for the reading unit's own clauses to copy in (one transfer of each
-    element, or two with ``copy``); on the device the array moves at most once, out."""
+    in (``create``/``copyout``, or ``enter data create``: the call writes it whole first).  On
+    the host instead, such a callee leaves the array for the reading unit's own clauses to copy
+    in (one transfer of each element, or two with ``copy``); on the device the array moves at
+    most once, out."""
     out = set()
     for d in region.devices:
         if not isinstance(d, CallDevice) or len(d.callees) != 1:

@@ -262,7 +262,7 @@ def _problem(members: set[str], cp: _Copies, arrays: dict[str, ArrayInfo], scope
             return (f"`{m}` is allocated or freed inside the region (line "
                     f"{here[0].start_point[0] + 1}) and swapped with {names}")
         shape = scope.shape(m)
-        if not _one_pointer(shape) or shape is None or \
+        if shape is None or not _one_pointer(shape) or \
                 not (shape.local or (shape.decl is not None and
                                      shape.decl.type == "parameter_declaration")):
             return f"the pointers {names} exchange allocations, but `{m}` is not a local pointer"
@@ -276,9 +276,6 @@ def _problem(members: set[str], cp: _Copies, arrays: dict[str, ArrayInfo], scope
                 not _copied_first(m, stmts, members, arrays) and not _set_first(m, stmts):
             return (f"`{m}` is swapped with {names}, but no offloaded loop uses it: the "
                     "allocation it holds is not one the region maps")
-    if _common_span(members, cp, arrays, scope, where, stmts) is None:
-        return (f"the pointers {names} exchange allocations, but the loops do not reach the "
-                "same section through each of them")
     return None
 
 
@@ -355,6 +352,11 @@ def swap_groups(stmts: list[Node], arrays: dict[str, ArrayInfo], scope: Scope,
         problem = _problem(members, inside, arrays, scope, (start, end), stmts)
         if problem:
             return [], problem
+        common = _common_span(members, inside, arrays, scope, (start, end), stmts)
+        if common is None:
+            names = ", ".join(f"`{m}`" for m in sorted(members))
+            return [], (f"the pointers {names} exchange allocations, but the loops do not "
+                        "reach the same section through each of them")
         copies = {i for a, b, ids in inside.edges if a in members for i in ids}
         others = {x for a, b, _ in whole.edges for x in (a, b)
                   if (a in members) != (b in members) and x not in members}
@@ -363,9 +365,6 @@ def swap_groups(stmts: list[Node], arrays: dict[str, ArrayInfo], scope: Scope,
             return [], problem
         outside = [m for m in sorted(members)
                    if m not in inside.declared and not _set_first(m, stmts)]
-        common = _common_span(members, inside, arrays, scope, (start, end), stmts)
-        if common is None:
-            return [], "the swapped pointers reach different sections"
         rep, span = common
         buffers: dict[str, str] = {}
         for m in outside:

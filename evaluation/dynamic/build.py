@@ -79,8 +79,7 @@ def prepare(folder: Path, work: Path, replaced: dict[str, bytes], cpu: bool,
         for path, text in expand_pragma_macros([p for p in files if p.suffix == ".c"], flags,
                                                work).items():
             path.write_bytes(text)
-    functions = program_functions({str(p): p.read_bytes() for p in sorted(work.rglob("*"))
-                                   if p.is_file() and p.suffix in _C_SUFFIXES})
+    functions = program_functions({str(p): p.read_bytes() for p in files})
     for path in sorted(work.rglob("*")):
         if not path.is_file() or path.suffix not in _C_SUFFIXES + _CXX_SUFFIXES:
             continue

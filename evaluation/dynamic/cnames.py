@@ -26,7 +26,7 @@ from pathlib import Path
 from accellium.dataset.loops import parse_tree
 from accellium.dataset.pragma import IDENT
 
-__all__ = ["preprocessor_flags", "NonVars", "nonvar_names", "program_functions"]
+__all__ = ["preprocessor_flags", "NonVars", "nonvar_names", "program_functions", "emulated_cpp"]
 
 _COMMENTS = re.compile(rb"/\*.*?\*/|//[^\n]*", re.DOTALL)
 _KEEP = ("-I", "-D", "-U", "-include", "-std", "-iquote", "-isystem")
@@ -50,6 +50,14 @@ def preprocessor_flags(command: str) -> list[str]:
             out.append(t)
         i += 1
     return out
+
+
+def emulated_cpp(flags: list[str], path: Path | None = None) -> list[str]:
+    """The compiler command that preprocesses as the emulated build does (``_OPENACC``
+    defined, OpenMP on, the build's preprocessor ``flags``), with ``path``'s folder searched
+    for headers; the caller adds ``-E`` and what to read."""
+    return ["gcc", "-D_OPENACC=201711", "-fopenmp", *flags,
+            *(["-I", str(path.parent)] if path is not None else [])]
 
 
 @dataclass(frozen=True)
@@ -135,7 +143,7 @@ def nonvar_names(path: Path, flags: list[str], cwd: Path, timeout: float = 60) -
     for src in headers:
         fixed |= _text_macros(src)
         declared |= _text_enumerators(src)
-    base = ["gcc", "-D_OPENACC=201711", "-fopenmp", *flags, "-I", str(path.parent)]
+    base = emulated_cpp(flags, path)
     try:
         dm = subprocess.run([*base, "-dM", "-E", str(path)], cwd=cwd, capture_output=True,
                             timeout=timeout)

@@ -26,6 +26,8 @@ import re
 import subprocess
 from pathlib import Path
 
+from accellium.evaluation.dynamic.cnames import emulated_cpp
+
 __all__ = ["compiled_acc_lines", "expand_pragma_macros", "compiled_text"]
 
 _MARKER = re.compile(rb'^# (\d+) "((?:[^"\\]|\\.)*)"')
@@ -39,15 +41,8 @@ def compiled_acc_lines(path: Path, flags: list[str], cwd: Path, timeout: float =
                        ) -> frozenset[int] | None:
     """The 1-based lines of ``path`` whose ``#pragma acc`` the preprocessor keeps (None when
     the preprocessor fails: the caller then cannot tell and reads every pragma)."""
-    cmd = ["gcc", "-D_OPENACC=201711", "-fopenmp", *flags, "-I", str(path.parent), "-E",
-           str(path)]
-    try:
-        pp = subprocess.run(cmd, cwd=cwd, capture_output=True, timeout=timeout)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    if pp.returncode != 0:
-        return None
-    return frozenset(_pragma_lines(pp.stdout, str(path).encode()))
+    out = _preprocessed([*emulated_cpp(flags, path), "-E", str(path)], cwd, timeout)
+    return None if out is None else frozenset(_pragma_lines(out, str(path).encode()))
 
 
 def expand_pragma_macros(units: list[Path], flags: list[str], cwd: Path,
@@ -57,15 +52,8 @@ def expand_pragma_macros(units: list[Path], flags: list[str], cwd: Path,
     the files that change."""
     made: dict[tuple[Path, int], set[bytes]] = {}
     for unit in units:
-        cmd = ["gcc", "-D_OPENACC=201711", "-fopenmp", *flags, "-I", str(unit.parent), "-E",
-               str(unit)]
-        try:
-            pp = subprocess.run(cmd, cwd=cwd, capture_output=True, timeout=timeout)
-        except (OSError, subprocess.TimeoutExpired):
-            continue
-        if pp.returncode != 0:
-            continue
-        for name, line, text in _pragmas(pp.stdout):
+        pp = _preprocessed([*emulated_cpp(flags, unit), "-E", str(unit)], cwd, timeout)
+        for name, line, text in _pragmas(pp or b""):
             path = (cwd / name.decode("utf-8", "surrogateescape")).resolve()
             made.setdefault((path, line), set()).add(text.strip())
     root = cwd.resolve()
@@ -110,15 +98,12 @@ def compiled_text(path: Path, data: bytes, flags: list[str], cwd: Path, timeout:
 
     if not parse_tree(data, "c").root_node.has_error:
         return data
-    cmd = ["gcc", "-D_OPENACC=201711", "-fopenmp", *flags, "-dM", "-E", "-x", "c", "/dev/null"]
-    try:
-        dm = subprocess.run(cmd, cwd=cwd, capture_output=True, timeout=timeout)
-    except (OSError, subprocess.TimeoutExpired):
-        return data
-    if dm.returncode != 0:
+    out = _preprocessed([*emulated_cpp(flags), "-dM", "-E", "-x", "c", "/dev/null"], cwd,
+                        timeout)
+    if out is None:
         return data
     known = Defines()
-    for line in dm.stdout.decode("utf-8", "replace").splitlines():
+    for line in out.decode("utf-8", "replace").splitlines():
         m = parse_define(line, "c")
         if m is not None:
             known.define(m)
@@ -126,6 +111,15 @@ def compiled_text(path: Path, data: bytes, flags: list[str], cwd: Path, timeout:
     if view.changed and not parse_tree(view.text, "c").root_node.has_error:
         return view.text
     return data
+
+
+def _preprocessed(cmd: list[str], cwd: Path, timeout: float) -> bytes | None:
+    """The output of a preprocessor run (None when it cannot run or fails)."""
+    try:
+        pp = subprocess.run(cmd, cwd=cwd, capture_output=True, timeout=timeout)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return pp.stdout if pp.returncode == 0 else None
 
 
 def _pragmas(out: bytes) -> list[tuple[bytes, int, bytes]]:

@@ -90,8 +90,8 @@ class Emitter(ComputeGen):
             if not self.masked.startswith(b"#", pos):
                 return pos
             word = self.masked[pos + 1:pos + 16].lstrip(b" \t").split(None, 1)
-            if not word or word[0] not in (b"else", b"elif", b"endif",
-                                                         b"elifdef", b"elifndef"):
+            if not word or word[0] not in (b"else", b"elif", b"endif", b"elifdef",
+                                           b"elifndef"):
                 return pos
             node = self.tree.root_node.descendant_for_byte_range(pos, pos)
             while node is not None and node.type not in ("preproc_if", "preproc_ifdef"):
