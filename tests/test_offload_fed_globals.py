@@ -18,9 +18,7 @@ and run in the emulator."""
 
 from __future__ import annotations
 
-from _offload_util import write_suite
-
-from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
+from _offload_util import run_verified
 
 N = 64
 KERNEL = f"""#define N {N}
@@ -77,13 +75,8 @@ def test_a_generator_of_file_arrays_feeds_its_callers_region(tmp_path):
              MAIN.replace("G", "24.49193").replace("C", "3.409504e-02"))
     partial = (KERNEL.replace("FIRST", "1"),
                MAIN.replace("G", "24.08324").replace("C", "3.409504e-02"))
-    man = write_suite(tmp_path, {"whole": whole, "partial": partial})
-    res = evaluate_dynamic(man, "analysis", runs=1, with_mutations=False, offload=True,
-                           work_dir=tmp_path / "w")
-    rows = {r["name"]: r for r in res["programs"]}
-    for name, r in rows.items():
-        assert r["serial"]["status"] == "verified", (name, r["serial"])
-        assert r["offload"]["status"] == "verified", (name, r["offload"]["reason"])
+    rows = run_verified(tmp_path, {"whole": whole, "partial": partial},
+                        variants=("serial", "offload"))
     plans = {p["function"]: p for p in rows["whole"]["offload"]["plans"]}
     assert plans["init"]["loops"], plans["init"]["notes"]
     sums = 4 * (3 + 2)  # the reduction's float of each sweep (firstprivate in, result out)

@@ -19,9 +19,7 @@ with the calls of the file: before, ``same``'s answer lost its results too."""
 
 from __future__ import annotations
 
-from _offload_util import write_suite
-
-from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
+from _offload_util import run_verified
 
 N, CALLS = 200, 3
 
@@ -87,15 +85,9 @@ int main(void)
 def test_parameters_passed_one_array_share_the_clause(tmp_path):
     same = (KERNEL.replace(", V, ", ", r, "), MAIN.replace(", HV, ", ", hr, "))
     distinct = (KERNEL.replace(", V, ", ", v, "), MAIN.replace(", HV, ", ", hv, "))
-    man = write_suite(tmp_path, {"same": same, "distinct": distinct,
-                                 "shifted": (SHIFT, SHIFT_MAIN)})
-    res = evaluate_dynamic(man, "analysis", runs=1, with_mutations=False, offload=True,
-                           work_dir=tmp_path / "w")
-    rows = {r["name"]: r for r in res["programs"]}
-    for name, r in rows.items():
-        assert r["serial"]["status"] == "verified", name
-        for col in ("engine", "per_loop_clauses", "offload"):
-            assert r[col]["status"] == "verified", (name, col, r[col]["reason"])
+    rows = run_verified(tmp_path, {"same": same, "distinct": distinct,
+                                   "shifted": (SHIFT, SHIFT_MAIN)},
+                        variants=("serial", "engine", "per_loop_clauses", "offload"))
     pl = rows["same"]["per_loop_clauses"]
     inner = (N - 2) * 8
     assert pl["bytes_h2d"] == CALLS * (N * 8 + inner)

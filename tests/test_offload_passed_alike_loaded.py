@@ -17,9 +17,7 @@ stays and moves the data.  Whole programs, built with real gcc and run in the em
 
 from __future__ import annotations
 
-from _offload_util import write_suite
-
-from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
+from _offload_util import run_verified
 
 N, LEVELS = 120, 3
 
@@ -71,14 +69,8 @@ int main(void)
 def test_a_pointer_read_twice_is_passed_alike(tmp_path):
     same = (KERNEL.replace("OUT", "w[k]"), MAIN.replace("HOUT", "hw[k]"))
     distinct = (KERNEL.replace("OUT", "w[k + 1]"), MAIN.replace("HOUT", "hw[k + 1]"))
-    man = write_suite(tmp_path, {"same": same, "distinct": distinct})
-    res = evaluate_dynamic(man, "analysis", runs=1, with_mutations=False, offload=True,
-                           work_dir=tmp_path / "w")
-    rows = {r["name"]: r for r in res["programs"]}
-    for name, r in rows.items():
-        assert r["serial"]["status"] == "verified", name
-        for col in ("engine", "per_loop_clauses", "offload"):
-            assert r[col]["status"] == "verified", (name, col, r[col]["reason"])
+    rows = run_verified(tmp_path, {"same": same, "distinct": distinct},
+                        variants=("serial", "engine", "per_loop_clauses", "offload"))
     plans = {p["function"]: p for p in rows["same"]["offload"]["plans"]}
     assert plans["resid"]["loops"] == [], plans["resid"]
     assert any("same array" in n for n in plans["resid"]["notes"]), plans["resid"]["notes"]

@@ -18,9 +18,7 @@ real gcc and run in the emulator."""
 
 from __future__ import annotations
 
-from _offload_util import write_suite
-
-from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
+from _offload_util import run_verified
 
 KERNEL = """#include <math.h>
 #include <string.h>
@@ -96,16 +94,11 @@ void report(double gpu, double cpu, int iters)
 
 
 def test_a_single_pass_stays_when_no_region_holds_the_rest(tmp_path):
-    man = write_suite(tmp_path, {"pragma": (KERNEL, MAIN),
-                                 "plain": (KERNEL.replace("#pragma GCC ivdep\n", ""), MAIN)})
-    res = evaluate_dynamic(man, "analysis", runs=1, with_mutations=False, offload=True,
-                           work_dir=tmp_path / "w")
-    rows = {r["name"]: r for r in res["programs"]}
-    plans = {}
-    for name, r in rows.items():
-        assert r["serial"]["status"] == "verified", name
-        assert r["offload"]["status"] == "verified", (name, r["offload"]["reason"])
-        plans[name] = {p["function"]: p for p in r["offload"]["plans"]}["main"]
+    rows = run_verified(tmp_path, {"pragma": (KERNEL, MAIN),
+                                   "plain": (KERNEL.replace("#pragma GCC ivdep\n", ""), MAIN)},
+                        variants=("serial", "offload"))
+    plans = {name: {p["function"]: p for p in r["offload"]["plans"]}["main"]
+             for name, r in rows.items()}
     # the boundary pass, the sweep's inner loops, the reference sweep's nests and the check
     # (one line up without the pragma)
     on_device = {15, 27, 34, 44, 49, 55}

@@ -20,9 +20,7 @@ built with real gcc and run in the emulator."""
 
 from __future__ import annotations
 
-from _offload_util import write_suite
-
-from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
+from _offload_util import run_verified
 
 KERNEL = """#include <stdlib.h>
 #define N 30
@@ -73,16 +71,11 @@ int main(void)
 
 
 def test_swapped_row_pointers_share_one_region(tmp_path):
-    man = write_suite(tmp_path, {"even": (KERNEL.replace("COUNT_A", "W"), MAIN),
-                                 "uneven": (KERNEL.replace("COUNT_A", "(W + 1)"), MAIN)})
-    res = evaluate_dynamic(man, "analysis", runs=1, with_mutations=False, offload=True,
-                           work_dir=tmp_path / "w")
-    rows = {r["name"]: r for r in res["programs"]}
-    plans = {}
-    for name, r in rows.items():
-        assert r["serial"]["status"] == "verified", name
-        assert r["offload"]["status"] == "verified", (name, r["offload"]["reason"])
-        plans[name] = {p["function"]: p for p in r["offload"]["plans"]}["solve"]
+    rows = run_verified(tmp_path, {"even": (KERNEL.replace("COUNT_A", "W"), MAIN),
+                                   "uneven": (KERNEL.replace("COUNT_A", "(W + 1)"), MAIN)},
+                        variants=("serial", "offload"))
+    plans = {name: {p["function"]: p for p in r["offload"]["plans"]}["solve"]
+             for name, r in rows.items()}
     even = plans["even"]
     assert any("swap between these buffers" in a["from"] for a in even["arrays"]), even
     assert even["calls"], even["notes"]
