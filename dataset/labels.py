@@ -71,7 +71,8 @@ _SKIP_PP = re.compile(r"^\s*#\s*(endif|else|elif|if|ifdef|ifndef|elifdef|elifnde
 _PRAGMA_RE = re.compile(r"^\s*#\s*pragma\b")
 _PRAGMA_OPERATOR = re.compile(r"^\s*(?:_Pragma|__pragma)\s*\(")
 #: The static-control-part markers of polyhedral source-to-source tools (``#pragma scop`` /
-#: ``#pragma endscop``: pet, Clan, PPCG, Pluto; PolyBench writes them around every kernel).
+#: ``#pragma endscop``: pet, Clan, PPCG, Pluto; suites of polyhedral kernels write them around
+#: every kernel).
 #: No C compiler recognises them, and a pragma the implementation does not recognise is
 #: ignored (C11 6.10.6p1; gcc warns ``ignoring '#pragma scop'``), so unlike ``omp`` or
 #: ``GCC ivdep`` they bind to no statement and an OpenACC directive may stand beside them.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from collections.abc import Collection
 from pathlib import Path
 
 # A function whose two loops share arrays, with host code between them (issue #15).
@@ -172,15 +173,24 @@ def offload_expected(src: str, row: int) -> str:
 
 def write_suite(tmp: Path, programs: dict[str, tuple[str, str]], timeout_s: int = 20,
                 headers: dict[str, dict[str, str]] | None = None,
-                flags: dict[str, str] | None = None) -> Path:
+                flags: dict[str, str] | None = None, one_file: Collection[str] = ()) -> Path:
     """A DESIGN §8 suite of ``programs`` (name -> (kernel.c, main.c); the kernel annotated,
     the driver prints OK), built with gcc -fopenacc; returns its manifest.  ``headers``: a
     program's header files (name -> text), written beside its sources and found through
-    ``-I.``; ``flags``: a program's further compiler flags (``-DOPT``)."""
+    ``-I.``; ``flags``: a program's further compiler flags (``-DOPT``); ``one_file``: the
+    programs whose kernel and driver are one translation unit, ``prog.c`` (annotated whole)."""
     entries = []
     for name, (kernel, main) in programs.items():
         d = tmp / "programs" / name
         d.mkdir(parents=True)
+        if name in one_file:
+            (d / "prog.c").write_text(kernel + main)
+            entries.append({"name": name, "sources": ["prog.c"], "annotate": ["prog.c"],
+                            "compile": "gcc -O1 -fopenacc prog.c -o {out} -lm",
+                            "compile_serial": "gcc -O1 prog.c -o {out} -lm",
+                            "run": [], "timeout_s": timeout_s,
+                            "verify": {"kind": "stdout_regex", "pattern": "^OK$"}})
+            continue
         (d / "kernel.c").write_text(kernel)
         (d / "main.c").write_text(main)
         own = (headers or {}).get(name, {})

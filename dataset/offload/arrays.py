@@ -104,7 +104,7 @@ class Scope:
             from accellium.dataset.analysis.tree import root_of
             from accellium.dataset.offload.callgraph import CallGraph
 
-            self._calls = CallGraph(root_of(self.fn), [])
+            self._calls = CallGraph(root_of(self.fn), None)
         return self._calls
 
     def shape(self, name: str) -> Shape | None:
@@ -324,7 +324,9 @@ def _spans(u: ArrayUse, shape: Shape, ex: Extents, at: Node | None = None,
                 not poly.at_least_one(s.lo, ex.mins):
             # C: p[-k] is inside an object only if p points past its start; a start the
             # program reaches itself (an unconditional access) is its own claim, but one that
-            # a condition may rule out is a guess (hotspot's `i > 0 ? c - cols : c`)
+            # a condition may rule out is a guess (`i > 0 ? c - cols : c`) — unless the pointer
+            # points to the start of its object at every call (:mod:`.objects`: the caller then
+            # keeps the loop, mapping that object whole)
             return None, (f"the section of `{u.name}` (line {u.row + 1}) would start at "
                           f"`{poly.render(s.lo)}`, which can be negative: whether `{u.name}` "
                           "points inside a larger array is unknown")

@@ -49,11 +49,14 @@ class CallGraph:
     """The file's functions (and those of the program's other files, when given), their calls
     and what their parameters do.  A name defined in more than one file is left alone."""
 
-    def __init__(self, root: Node, others: list[Node]):
+    def __init__(self, root: Node, others: list[Node] | None):
+        """``others``: the program's other translation units — ``[]`` for a program of this
+        one file; None when they are not known (a function with external linkage may then be
+        called from code not seen)."""
         self.root = root
         self.fns: dict[str, Node] = {}
         self.twice: set[str] = set()
-        for r in [root, *others]:
+        for r in [root, *(others or [])]:
             for n in iter_nodes(r):
                 if n.type == "function_definition":
                     name = function_name(n)[0]
@@ -63,12 +66,12 @@ class CallGraph:
                         self.fns[name] = n
         self.calls: dict[str, list[tuple[Node, Node]]] = {f: [] for f in self.fns}
         self.escapes: set[str] = set()  # functions named other than as a direct callee
-        for r in [root, *others]:
+        for r in [root, *(others or [])]:
             for n in iter_nodes(r):
                 if n.type == "identifier" and text(n) in self.fns:
                     self._note(n, r)
         self._kept: dict[tuple[str, int], bool] = {}
-        self.program = bool(others)
+        self.program = others is not None
 
     def lookup(self, name: str) -> tuple[Node, list[str | None]] | None:
         """The one definition of ``name`` in the program and its parameters."""

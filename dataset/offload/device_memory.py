@@ -178,21 +178,21 @@ def device_origins(root: Node, others: list[Node] | None = None) -> DeviceOrigin
     units = [root, *(others or [])]
     out = DeviceOrigins(api=any(DEVICE_API.search(text(u)) for u in units))
     if out.api:
-        _Solver(root, others or [], out).run()
+        _Solver(root, others, out).run()
     return out
 
 
 class _Solver:
     """The fixed point of :func:`device_origins` over the program's functions."""
 
-    def __init__(self, root: Node, others: list[Node], out: DeviceOrigins):
+    def __init__(self, root: Node, others: list[Node] | None, out: DeviceOrigins):
         from accellium.dataset.offload.callgraph import CallGraph, param_names
 
         self.out = out
         self.g = CallGraph(root, others)
         self.fns = {name: fn for name, fn in self.g.fns.items() if name not in self.g.twice}
         self.assigns: dict[str, list[tuple[str, Node | str]]] = {}
-        for u in [root, *others]:
+        for u in [root, *(others or [])]:
             skipped = _skipped_under_openacc(u)
             for n in iter_nodes(u):
                 name = function_name(n)[0] if n.type == "function_definition" else None

@@ -70,7 +70,7 @@ def exit_dead(root: Node, others: list[Node] | None) -> ExitDead:
                        if n.type == "identifier" and text(n) not in _globals(o, static=True)}
     # a call in the file names the file's own definition; a function defined once in the
     # program is the one every file calls
-    graphs = (CallGraph(root, []), CallGraph(root, others))
+    graphs = (CallGraph(root, None), CallGraph(root, others))
     keep = frozenset(g for g in glob if (g in internal or g not in named_elsewhere)
                      and _one_name(root, g, graphs))
     defined = {function_name(f)[0] or "" for f in fns}

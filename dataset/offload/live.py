@@ -198,7 +198,7 @@ def dead_parameters(root: Node, others: list[Node] | None = None) -> dict[str, s
     the function returns (the module's rule; the least fixed point over the call graph).
     ``others``: the program's other translation units — then every call of a function with
     external linkage is seen too (the program is linked from exactly these files)."""
-    f = _File(root, others or [])
+    f = _File(root, others)
     files = [root, *(others or [])]
     views: dict[int, FreshNames] = {}
 

@@ -68,7 +68,7 @@ _Known = dict[str, dict[int, poly.Poly]]
 def object_extents(root: Node, others: list[Node] | None = None) -> dict[str, dict[str, poly.Poly]]:
     """For each function of the program whose calls are all known, the element count of the
     object each pointer parameter points to at every call (the module's rule)."""
-    f = _File(root, others or [])
+    f = _File(root, others)
     known: _Known = {}
     for _ in range(_ROUNDS):
         changed = False

@@ -120,7 +120,7 @@ def aliased_parameters(root: Node, others: list[Node] | None = None
     """For each function of the file (and of ``others``, the program's other units): the
     pairs of its parameters some seen call passes pointers into the same array for — the same
     array of the caller, or two parameters of the caller that are such a pair themselves."""
-    g = CallGraph(root, others or [])
+    g = CallGraph(root, others)
     params = {name: param_names(fn) for name, fn in g.fns.items() if name not in g.twice}
     out: dict[str, set[frozenset[str]]] = {}
     for _ in range(_ROUNDS):
