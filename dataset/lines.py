@@ -55,8 +55,9 @@ def _open_subscripts(view: bytes) -> bytes:
     return bytes(out) if out is not None else view
 
 
-#: A parenthesized name followed by an operator that is also a unary one: ``(i) + x``.
-_PAREN_NAME = re.compile(rb"\(\s*([A-Za-z_]\w*)\s*\)(?=\s*[-+*&])")
+#: A parenthesized name followed by an operator that is also a unary one, ``(i) + x``, or by
+#: the ``)`` that closes the parentheses around it, ``((j)*(m))``.
+_PAREN_NAME = re.compile(rb"\(\s*([A-Za-z_]\w*)\s*\)(?=\s*[-+*&)])")
 #: The words of C and C++ that name or qualify a type (``(int) -x`` is a cast).
 _TYPE_WORDS = frozenset(b"""void char short int long float double signed unsigned _Bool bool
     _Complex complex _Imaginary const volatile restrict struct union enum auto register static
@@ -101,7 +102,10 @@ def _open_names(view: bytes) -> bytes:
     parameter, a macro; 6.7.8): a name the buffer never declares or uses as a type
     (:func:`_type_names`; ``..._t`` is the library's spelling of its types) is an object or a
     value, ``(i)`` is ``i`` (6.5.1p5) and ``+`` is the addition.  This is how an index macro's
-    expansion reads (``((i) + nx * (j))``).  Parentheses after a name, ``)``, ``]`` or ``>``
+    expansion reads (``((i) + nx * (j))``).  So is a parenthesized name before a ``)``: a cast
+    needs an operand after its type, so ``(m)`` there is no cast, and left as it is the grammar
+    reads ``((j)*(m)) + (i)`` as a cast of ``+(i)`` to the type ``j (*)(m)`` (a pointer to a
+    function of an ``m``), ``((x)*(m))`` being an index macro's product.  Parentheses after a name, ``)``, ``]`` or ``>``
     (a call, a macro, ``sizeof``, a keyword's condition, a C++ cast) are kept, but for
     ``return`` and ``case``."""
     if b"(" not in view or not _PAREN_NAME.search(view):

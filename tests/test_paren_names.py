@@ -22,7 +22,7 @@ from accellium.dataset.lines import grammar_view
 
 
 @pytest.mark.parametrize(("text", "view"), [
-    (b"x = B[((i) + (nx) * ((j) + (ny) * (k)))];", b"x = B[( i  +  nx  * ( j  +  ny  * (k)))];"),
+    (b"x = B[((i) + (nx) * ((j) + (ny) * (k)))];", b"x = B[( i  +  nx  * ( j  +  ny  *  k ))];"),
     (b"y = (a)*(b) - (c)*(d);", b"y =  a * b  -  c *(d);"),
     (b"return (x) - y * z;", b"return  x  - y * z;"),
     (b"#define N 10\nx = (N) - 1 * y;", b"#define N 10\nx =  N  - 1 * y;"),
@@ -38,6 +38,11 @@ from accellium.dataset.lines import grammar_view
     (b"if (x) -y * z;", b"if (x) -y * z;"),
     (b"w = f(a) - (b) * c;", b"w = f(a) -  b  * c;"),
     (b"w = sizeof (a) * c;", b"w = sizeof (a) * c;"),
+    # a parenthesized name before the `)` around it: no cast can end there
+    (b"x = a[(((j)*(m)) + (i))];", b"x = a[(( j * m ) +  i )];"),
+    (b"y = g((n));", b"y = g( n );"),
+    (b"typedef int m; y = ((j)*(m));", b"typedef int m; y = ( j *(m));"),
+    (b"p = (int (*)(m)) q;", b"p = (int (*)(m)) q;"),
 ])
 def test_the_view_opens_a_parenthesized_name_that_is_no_type(text, view):
     assert grammar_view(text) == view
@@ -99,3 +104,46 @@ def test_the_index_macro_stencil_verifies_per_loop_and_planned(tmp_path):
     assert "collapse(3)" in pragmas.get(outer, ""), pragmas
     # the section starts at the first element the nest writes, IDX(1, 1, 1)
     assert "B[nx*ny+nx+1:" in pragmas[outer], pragmas
+
+
+# ``#define OFFSET(x, y, m) (((x)*(m)) + (y))``: the grammar read ``((j)*(m)) + (i)`` as a cast
+# of ``+(i)`` to the type ``j (*)(m)``, so the macro looked like it read memory of its own (a
+# call of it no argument names) and every loop using it was left without a pragma; the max
+# reduction through ``fmax`` was not found either.
+RELAX = """#include <math.h>
+#define OFFSET(x, y, m) (((x)*(m)) + (y))
+double relax(double *restrict A, double *restrict Anew, int m, int n)
+{
+    double error = 0.0;
+    for (int j = 1; j < n - 1; j++)
+        for (int i = 1; i < m - 1; i++) {
+            Anew[OFFSET(j, i, m)] = 0.25 * (A[OFFSET(j, i + 1, m)] + A[OFFSET(j, i - 1, m)]
+                                            + A[OFFSET(j - 1, i, m)] + A[OFFSET(j + 1, i, m)]);
+            error = fmax(error, fabs(Anew[OFFSET(j, i, m)] - A[OFFSET(j, i, m)]));
+        }
+    return error;
+}
+"""
+RELAX_MAIN = """#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+double relax(double *restrict A, double *restrict Anew, int m, int n);
+int main(void)
+{
+    int m = 40, n = 30;
+    double *A = calloc(m * n, sizeof *A), *Anew = calloc(m * n, sizeof *Anew);
+    for (int i = 0; i < m; i++)
+        A[i] = 1.0;
+    double e = relax(A, Anew, m, n);
+    puts(fabs(e - 0.25) < 1e-12 && fabs(Anew[m + 1] - 0.25) < 1e-12 ? "OK" : "BAD");
+    free(A), free(Anew);
+    return 0;
+}
+"""
+
+
+def test_an_index_macro_of_a_parenthesized_product_leaves_the_loop_parallel(tmp_path):
+    by = run_verified(tmp_path, {"relax": (RELAX, RELAX_MAIN)}, variants=("serial", "engine"))
+    pragmas = {q["line"]: q["pragma"] for q in by["relax"]["engine"]["pragmas"]}
+    outer = RELAX[:RELAX.index("for (int j")].count("\n") + 1
+    assert "reduction(max:error)" in pragmas.get(outer, ""), pragmas
