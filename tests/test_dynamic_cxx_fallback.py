@@ -3,7 +3,12 @@ fallback (``-foffload=disable``) through a g++ wrapper, so the program's answer 
 the result says that its data clauses and races are not.  Before, ``g++ -fopenacc`` went past
 the gcc-only wrappers to the real compiler, which on a machine with an offload compiler
 installed tried to build device code (and failed in mkoffload here): a compile failure of
-the pragmas, though nothing was wrong with them."""
+the pragmas, though nothing was wrong with them.
+
+A header with a ``.h`` suffix that a C++ source includes is C++ there (g++ compiles its code as
+part of that translation unit): it is not translated as C either.  Before, its pragmas were
+rewritten into the emulator's C runtime calls, which the C++ build does not declare — every
+column of such a program failed to compile, the authors' included."""
 
 from __future__ import annotations
 
@@ -71,3 +76,34 @@ def test_a_wrong_answer_still_fails(tmp_path):
     kernel.write_text(KERNEL.replace("a * p[i] + 1.0", "a * p[i] + 2.0"))
     row = evaluate_dynamic(manifest, None, runs=1, with_mutations=False)["programs"][0]
     assert row["original"]["status"] != "verified"
+
+
+HEADER = """#pragma once
+#include <vector>
+inline void scale(std::vector<double> &v, double a)
+{
+    double *p = v.data();
+    int n = (int)v.size();
+    #pragma acc parallel loop copy(p[0:n])
+    for (int i = 0; i < n; i++)
+        p[i] = a * p[i] + 1.0;
+}
+"""
+
+
+def test_a_header_of_a_cxx_program_is_cxx(tmp_path):
+    d = tmp_path / "programs" / "cxx_header"
+    d.mkdir(parents=True)
+    (d / "scale.h").write_text(HEADER)
+    (d / "main.cpp").write_text('#include "scale.h"\n' + MAIN.replace(
+        "void scale(std::vector<double> &v, double a);", ""))
+    entry = {"name": "cxx_header", "sources": ["main.cpp", "scale.h"], "annotate": ["scale.h"],
+             "compile": "g++ -O1 -fopenacc main.cpp -o {out}",
+             "compile_serial": "g++ -O1 main.cpp -o {out}",
+             "run": [], "timeout_s": 20, "verify": {"kind": "stdout_regex", "pattern": "^OK$"}}
+    (tmp_path / "manifest.json").write_text(json.dumps([entry]))
+    row = evaluate_dynamic(tmp_path / "manifest.json", None, runs=1,
+                           with_mutations=False)["programs"][0]["original"]
+    assert row["status"] == "verified", row["reason"]
+    assert any(w.startswith("scale.h: C++ is not translated") for w in row["warnings"]), \
+        row["warnings"]

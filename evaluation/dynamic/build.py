@@ -80,6 +80,7 @@ def prepare(folder: Path, work: Path, replaced: dict[str, bytes], cpu: bool,
                                                work).items():
             path.write_bytes(text)
     functions = program_functions({str(p): p.read_bytes() for p in files})
+    cxx_headers = _cxx_headers(work, flags)
     for path in sorted(work.rglob("*")):
         if not path.is_file() or path.suffix not in _C_SUFFIXES + _CXX_SUFFIXES:
             continue
@@ -87,7 +88,7 @@ def prepare(folder: Path, work: Path, replaced: dict[str, bytes], cpu: bool,
         if not re.search(rb"^[ \t]*#[ \t]*pragma[ \t]+(acc|omp)\b", data, re.MULTILINE):
             continue
         rel = str(path.relative_to(work))
-        if path.suffix in _CXX_SUFFIXES:
+        if path.suffix in _CXX_SUFFIXES or path.resolve() in cxx_headers:
             warnings.append(f"{rel}: C++ is not translated: built with OpenACC's host fallback "
                             "(its answer is checked, not its data clauses or races)")
             continue
@@ -97,6 +98,25 @@ def prepare(folder: Path, work: Path, replaced: dict[str, bytes], cpu: bool,
         path.write_bytes(t.code)
         warnings += [f"{rel}: {w}" for w in t.warnings]
     return warnings
+
+
+def _cxx_headers(work: Path, flags: list[str]) -> set[Path]:
+    """The headers a C++ source of ``work`` includes, directly or through other headers (g++'s
+    own list, ``-MM``): their code is compiled as C++ there, whatever their suffix, so they are
+    C++ as :func:`prepare` sees it (a ``.h`` of a C++ program is not translated as C)."""
+    out: set[Path] = set()
+    for src in sorted(work.rglob("*")):
+        if not src.is_file() or src.suffix not in _CXX_SUFFIXES or \
+                src.suffix in (".hpp", ".hh"):
+            continue
+        try:
+            got = subprocess.run(["g++", "-MM", "-MG", *flags, "-I", str(src.parent), src.name],
+                                 cwd=src.parent, capture_output=True, text=True, timeout=120)
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        deps = got.stdout.replace("\\\n", " ").split(":", 1)[-1].split()
+        out.update((src.parent / d).resolve() for d in deps if d.endswith(_C_SUFFIXES))
+    return out
 
 
 def runtime_object() -> Path:
