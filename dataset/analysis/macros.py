@@ -34,7 +34,7 @@ from tree_sitter import Node
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import root_of, text, unparen
 
-__all__ = ["Macro", "MacroTable", "table_of", "expand", "expanded", "expanded_call", "expanded_text",
+__all__ = ["Macro", "MacroTable", "table_of", "called_name", "expand", "expanded", "expanded_call", "expanded_text",
            "parsed_expression",
            "file_expansion", "file_macros", "header_macros", "visible_at", "macro_calls", "definition", "parse_define", "used_macros",
            "tokens", "MAX_DEPTH", "MAX_CHARS"]
@@ -341,6 +341,27 @@ def parse_define(directive: str, lang: str = "c") -> Macro | None:
                                                                  "preproc_function_def"):
         return None
     return definition(kids[0])
+
+
+_IDENT = re.compile(r"[A-Za-z_]\w*")
+
+
+def called_name(name: str, table: Mapping[str, Macro]) -> str:
+    """The function a call of ``name`` calls: ``name`` itself, or, when ``name`` is an
+    object-like macro whose replacement list is one identifier (``#define fmaxr fmax``), the
+    name that replaces it — the preprocessor rescans the replacement with the rest of the
+    file, so ``fmaxr(a, b)`` is ``fmax(a, b)`` (C11 6.10.3.4p1) — followed through such
+    macros up to :data:`MAX_DEPTH` deep."""
+    seen = {name}
+    for _ in range(MAX_DEPTH):
+        m = table.get(name)
+        if m is None or m.params is not None or not _IDENT.fullmatch(m.body.strip()):
+            break
+        name = m.body.strip()
+        if name in seen:
+            break
+        seen.add(name)
+    return name
 
 
 def macro_calls(m: Macro) -> list[str]:

@@ -335,7 +335,7 @@ def _scalars(b: _Body, facts: LoopFacts) -> None:
     # a library function's name is no scalar of the loop, unless the loop assigns it: a
     # function is not an lvalue in C, so `min = fmin(a[i], min)` uses a variable `min`
     skip = b.index_all | w.array_names | set(w.calls) | (PURE_CALLS - _written(w)) | w.decls
-    roles = scalar_roles(w.events, skip, w.parent)
+    roles = scalar_roles(w.events, skip, w.parent, b.macros)
     facts.reductions.extend(roles.reductions)
     facts.private.extend(roles.private)
     facts.carried.extend(roles.carried)

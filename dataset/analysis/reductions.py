@@ -8,9 +8,12 @@ reduction of ``s`` when it combines ``s`` with a value that does not read ``s``:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from tree_sitter import Node
 
 from accellium.dataset.analysis.library import MAX_NAMES, MIN_NAMES
+from accellium.dataset.analysis.macros import Macro, called_name
 from accellium.dataset.analysis.tree import (
     field,
     is_name,
@@ -64,9 +67,10 @@ def _expression(stmt: Node) -> Node | None:
     return unparen(node)
 
 
-def reduction_of(name: str, stmt: Node) -> str | None:
-    """The reduction operator when ``stmt`` updates ``name`` as a reduction, else None."""
-    return _update(_Target(name), stmt)
+def reduction_of(name: str, stmt: Node, macros: Mapping[str, Macro] | None = None) -> str | None:
+    """The reduction operator when ``stmt`` updates ``name`` as a reduction, else None
+    (``macros``: those defined where the loop is, a callee may be one of them)."""
+    return _update(_Target(name), stmt, macros or {})
 
 
 def element_update(element: str, stmt: Node) -> str | None:
@@ -94,7 +98,8 @@ def flag_of(name: str, stmts: list[Node]) -> str | None:
     return None
 
 
-def _update(target: _Target, stmt: Node) -> str | None:
+def _update(target: _Target, stmt: Node, macros: Mapping[str, Macro] | None = None
+            ) -> str | None:
     node = _expression(stmt)
     if node is None:
         return None
@@ -113,7 +118,7 @@ def _update(target: _Target, stmt: Node) -> str | None:
     if right.type == "binary_expression":
         return _chain(target, right)
     if right.type == "call_expression":
-        return _minmax_call(target, right)
+        return _minmax_call(target, right, macros or {})
     if right.type == "conditional_expression":
         cond = unparen(field(right, "condition"))
         if cond is None or cond.type != "binary_expression":
@@ -123,9 +128,10 @@ def _update(target: _Target, stmt: Node) -> str | None:
     return None
 
 
-def _minmax_call(target: _Target, call: Node) -> str | None:
-    """``s = fmax(s, e)`` / ``s = min(e, s)``."""
-    fn = norm(text(field(call, "function")))
+def _minmax_call(target: _Target, call: Node, macros: Mapping[str, Macro]) -> str | None:
+    """``s = fmax(s, e)`` / ``s = min(e, s)`` (``s = fmaxr(s, e)`` with ``#define fmaxr fmax``
+    among ``macros``: :func:`.macros.called_name`)."""
+    fn = called_name(norm(text(field(call, "function"))), macros)
     args = named(field(call, "arguments"))
     if len(args) != 2 or fn not in MAX_NAMES | MIN_NAMES:
         return None

@@ -10,12 +10,13 @@ from one iteration to the next.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
 from accellium.dataset.analysis.facts import Dependence, DepKind
+from accellium.dataset.analysis.macros import Macro
 from accellium.dataset.analysis.reductions import if_minmax, reduction_of
 from accellium.dataset.analysis.tree import IDENT
 from accellium.dataset.analysis.tree import field as _field
@@ -35,9 +36,10 @@ class ScalarRoles:
     read_only: list[str] = field(default_factory=list)
 
 
-def _reduction_stmt(name: str, st: Node, parent: Parent) -> tuple[str | None, Node | None]:
+def _reduction_stmt(name: str, st: Node, parent: Parent, macros: Mapping[str, Macro]
+                    ) -> tuple[str | None, Node | None]:
     """(operator, the enclosing ``if`` of a min/max update) of one assignment of ``name``."""
-    got = reduction_of(name, st)
+    got = reduction_of(name, st, macros)
     if got is not None:
         return got, None
     ifn = parent(st)
@@ -72,7 +74,8 @@ def _value_used(st: Node, parent: Parent) -> bool:
     return p is None or p.type != "expression_statement"
 
 
-def _reduction(name: str, events: list[ScalarUse], parent: Parent) -> str | None:
+def _reduction(name: str, events: list[ScalarUse], parent: Parent,
+               macros: Mapping[str, Macro]) -> str | None:
     """The operator when every assignment of ``name`` is a reduction with one operator and
     every other read is part of those statements."""
     stmts: dict[int, Node] = {}
@@ -84,7 +87,7 @@ def _reduction(name: str, events: list[ScalarUse], parent: Parent) -> str | None
     for st in stmts.values():
         if _value_used(st, parent):
             return None  # `a[k] = b[t++]`: each iteration reads the count the earlier left
-        got, ifn = _reduction_stmt(name, st, parent)
+        got, ifn = _reduction_stmt(name, st, parent, macros)
         if got is None:
             return None
         if ifn is not None:
@@ -160,8 +163,9 @@ def _covered(stmt: Node, definite: Definite, parent: Parent) -> bool:
     return False
 
 
-def _role(name: str, events: list[ScalarUse], parent: Parent, roles: ScalarRoles) -> None:
-    op = _reduction(name, events, parent)
+def _role(name: str, events: list[ScalarUse], parent: Parent, roles: ScalarRoles,
+          macros: Mapping[str, Macro]) -> None:
+    op = _reduction(name, events, parent, macros)
     if op is not None:
         roles.reductions.append((op, name))
         return
@@ -183,10 +187,11 @@ def _role(name: str, events: list[ScalarUse], parent: Parent, roles: ScalarRoles
     roles.carried.append(Dependence(name, line, msg, DepKind.SCALAR))
 
 
-def scalar_roles(events: dict[str, list[ScalarUse]], skip: set[str], parent: Parent
-                 ) -> ScalarRoles:
+def scalar_roles(events: dict[str, list[ScalarUse]], skip: set[str], parent: Parent,
+                 macros: Mapping[str, Macro] | None = None) -> ScalarRoles:
     """The role of every scalar the loop uses (names in ``skip`` are not scalars of the loop:
-    indices, arrays, functions, locals)."""
+    indices, arrays, functions, locals); ``macros``: those defined where the loop is (a
+    callee may be one, :func:`.reductions.reduction_of`)."""
     roles = ScalarRoles()
     for name, evs in events.items():
         if name in skip:
@@ -195,6 +200,6 @@ def scalar_roles(events: dict[str, list[ScalarUse]], skip: set[str], parent: Par
             if name not in roles.read_only and IDENT.fullmatch(name):
                 roles.read_only.append(name)
             continue
-        _role(name, evs, parent, roles)
+        _role(name, evs, parent, roles, macros or {})
     return roles
 

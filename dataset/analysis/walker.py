@@ -25,8 +25,10 @@ from accellium.dataset.analysis.macro_element import (
 from accellium.dataset.analysis.macros import (
     MAX_DEPTH,
     Macro,
+    called_name,
     expanded,
     expanded_call,
+    file_macros,
     macro_calls,
     parsed_expression,
 )
@@ -385,6 +387,8 @@ class _Walker:
 
     def _record_call(self, node: Node, name: str, args: tuple[Node, ...]) -> None:
         out = self.out
+        if library_function(name) is None and (table := file_macros(node) or self.macros):
+            name = called_name(name, table)  # `fmaxr(a, b)`, `#define fmaxr fmax`
         lib = library_function(name)
         if lib is not None and lib.effect in (Effect.EXIT, Effect.JUMP):
             kind = ExitKind.EXIT if lib.effect is Effect.EXIT else ExitKind.JUMP
