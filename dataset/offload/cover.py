@@ -496,8 +496,9 @@ def _renamed(p: poly.Poly, rename: dict[str, str]) -> tuple | None:
 
 
 def _writer(d: Unit, uses: list[ArrayUse], info: ArrayInfo) -> tuple[ArrayUse, tuple] | None:
-    """The plain write of a loop that reads nothing of the array, with its footprint; or the
-    argument of a call whose callee writes a footprint whole and reads none of it
+    """The plain write of a loop that reads nothing of the array but the element it has just
+    written (:func:`reads_own_write`: ``a[i] = e; s = fmax(s, a[i]);``), with its footprint;
+    or the argument of a call whose callee writes a footprint whole and reads none of it
     (:mod:`.callprints`)."""
     if isinstance(d, CallDevice):
         args = [a for a in d.args if a.name == info.name]
@@ -505,11 +506,12 @@ def _writer(d: Unit, uses: list[ArrayUse], info: ArrayInfo) -> tuple[ArrayUse, t
             return None
         u = next((u for u in uses if u.node.id == args[0].node.id), None)
         return (u, args[0].fills) if u is not None else None
-    if any(u.read for u in uses) or any(
-            n.type in ("continue_statement", "break_statement", "goto_statement",
-                       "return_statement") for n in iter_nodes(d.node)):
+    if any(n.type in ("continue_statement", "break_statement", "goto_statement",
+                      "return_statement") for n in iter_nodes(d.node)):
         return None
     for w in uses:
+        if any(u.read and not reads_own_write(u, w) for u in uses):
+            continue
         fw = footprint(w, d.node) if w.plain and plain_nest(w.node, d.node) else None
         if fw is not None:
             return w, fw
@@ -556,8 +558,9 @@ def footprint_cover(info: ArrayInfo, devices: dict[int, Unit], lay: Layout, fn: 
     with its callee's footprint in the caller's names (:mod:`.callprints`) — when the host
     reads nothing of the array in the region (``scratch``) and the region assigns no name of
     the footprint."""
-    if info.spans is None or info.alloc is not None or info.shape.kind != "pointer" \
-            or any(n.type == "goto_statement" for n in iter_nodes(fn)):
+    if info.alloc is not None or any(n.type == "goto_statement" for n in iter_nodes(fn)) or \
+            not (info.shape.kind == "pointer" and info.spans is not None
+                 or info.shape.kind == "array"):
         return []
     calls = any(isinstance(devices[did], CallDevice) for did in info.uses)
     out: list[Looped] = []
