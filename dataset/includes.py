@@ -143,6 +143,20 @@ class Included:
         code = "\n".join(t for t in (code, params, local) if t)
         return tuple(m for m in used_macros(code, table) if headers.get(m.name) is m)
 
+    def routines_at(self, offset: int) -> frozenset[str]:
+        """The functions the headers included before byte ``offset`` (outside a conditional
+        group) declare after a ``#pragma acc routine`` line or name in ``routine(name)``: a
+        routine directive applies to the function the declaration after it names, wherever
+        that declaration is (OpenACC 3.3, 2.15.1), so the file's calls of it run on the
+        device."""
+        from accellium.dataset.analysis.scope import routine_names
+
+        names: set[str] = set()
+        for at, data in self.texts:
+            if at < offset and b"routine" in data:
+                names |= routine_names(data.decode("utf-8", "replace"))
+        return frozenset(names)
+
     def fresh(self, open_buffers: Mapping[str, bytes] | None = None) -> bool:
         """Whether every header read is still as it was (cheap: one ``stat`` each)."""
         return all(_stamp(p, open_buffers) == s for p, s in self.stamps)

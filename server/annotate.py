@@ -197,7 +197,9 @@ def annotate_source(
             defines = includes.for_loop(lp.start_byte, lp.text, tree.root_node) \
                 if includes else ()
             q = LoopQuery(code=lp.text, lang=lang, enclosing=tuple(lp.enclosing),
-                          scope=scope_of(source, lp.start_byte, lang, defines),
+                          scope=scope_of(source, lp.start_byte, lang, defines,
+                                         includes.routines_at(lp.start_byte)
+                                         if includes else frozenset()),
                           first_line=lp.line)
             s, failure = _suggest_one(q, engine)
         problem = insertion_problem(lines, lp)

@@ -74,6 +74,8 @@ def engine_advisor(engine: Engine, lang: str, fallback: Engine | str | None = "a
 
     def advise(source: bytes, lp: Loop) -> LoopAdvice:
         defines: tuple[Macro, ...] = ()
+        routines = includes.routines_at(lp.start_byte) if includes is not None \
+            else frozenset()
         if includes is not None and includes.events:
             root = roots.get(source)
             if root is None:
@@ -81,7 +83,8 @@ def engine_advisor(engine: Engine, lang: str, fallback: Engine | str | None = "a
                 root = roots[source] = parse_tree(source, lang).root_node
             defines = includes.for_loop(lp.start_byte, lp.text, root)
         q = LoopQuery(code=lp.text, lang=lang, enclosing=tuple(lp.enclosing),
-                      scope=scope_of(source, lp.start_byte, lang, defines), first_line=lp.line,
+                      scope=scope_of(source, lp.start_byte, lang, defines, routines),
+                      first_line=lp.line,
                       mapped_by_caller=True)
         try:
             s = suggest(q, engine, fallback=fallback)

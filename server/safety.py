@@ -446,7 +446,10 @@ def _without_device_version(query: LoopQuery, code: str) -> list[str]:
     without_device_version`, with the macros of the headers the loop uses)."""
     from accellium.dataset.offload.routines import without_device_version
 
-    return _called_in_file(query, code, without_device_version)
+    routines = query.scope.routines if query.scope is not None else frozenset()
+    # a function a header declares a device routine has one (OpenACC 3.3, 2.15.1)
+    return [n for n in _called_in_file(query, code, without_device_version)
+            if n not in routines]
 
 
 def _called_in_file(query: LoopQuery, code: str,

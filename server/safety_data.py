@@ -158,7 +158,8 @@ def _independent_depth(code: str, depth: int, scope=None, lang: str = "c") -> in
         if not inner:
             return k
         at = None if not isinstance(scope, LoopScope) else LoopScope(
-            scope.source, scope.offset + inner[0].start_byte, scope.lang, scope.defines)
+            scope.source, scope.offset + inner[0].start_byte, scope.lang, scope.defines,
+            scope.routines)
         if not analyze(inner[0].text, lang, (), at).safe:
             return k
     return depth

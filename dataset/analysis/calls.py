@@ -55,8 +55,9 @@ class CallModel:
     """What the analysis knows about the functions a loop calls (``index``: the file, when a
     scope gives it)."""
 
-    def __init__(self, index: FileIndex | None):
+    def __init__(self, index: FileIndex | None, routines: frozenset[str] = frozenset()):
         self.index = index
+        self.routines = routines  # device routines the file's headers declare
 
     def callee(self, name: str) -> Callee:
         lib = library_function(name)
@@ -89,7 +90,7 @@ class CallModel:
         return Use.RMW
 
     def routine(self, name: str) -> bool:
-        return self.index is not None and name in self.index.routines
+        return name in self.routines or self.index is not None and name in self.index.routines
 
 
 @dataclass

@@ -181,7 +181,7 @@ def _macros(index: FileIndex | None, scope: LoopScope | None) -> dict[str, Macro
 
 def _body(loop: Node, facts: LoopFacts, scope: LoopScope | None, lang: str) -> _Body:
     index, where = _located(scope)
-    model = CallModel(index)
+    model = CallModel(index, scope.routines if scope is not None else frozenset())
     functions = frozenset(index.prototypes) if index is not None else frozenset()
     macros = _macros(index, scope)
     w = walk_body(loop, model.address_use, macros, lang, functions)

@@ -57,13 +57,17 @@ class LoopScope:
     offset: int
     lang: str = "c"
     defines: tuple[Macro, ...] = ()
+    # functions a header included before the loop declares after a `#pragma acc routine`
+    routines: frozenset[str] = frozenset()
 
 
 def scope_of(source: bytes | str, loop_start: int, lang: str = "c",
-             defines: Sequence[Macro] = ()) -> LoopScope | None:
+             defines: Sequence[Macro] = (), routines: frozenset[str] = frozenset()
+             ) -> LoopScope | None:
     """The scope of the loop starting at byte ``loop_start`` of ``source`` (None when the
     source is too large or the position is not in it); ``defines``: the macros of the
-    headers visible at the loop."""
+    headers visible at the loop; ``routines``: the functions those headers declare device
+    routines (:func:`routine_names`)."""
     if isinstance(source, bytes):
         if len(source) > MAX_SCOPE_BYTES:
             return None
@@ -75,7 +79,7 @@ def scope_of(source: bytes | str, loop_start: int, lang: str = "c",
     if not 0 <= loop_start < size or size > MAX_SCOPE_BYTES:
         return None
     return LoopScope(text_, loop_start, lang if lang in ("c", "cpp") else "c",
-                     tuple(m for m in defines if isinstance(m, Macro)))
+                     tuple(m for m in defines if isinstance(m, Macro)), frozenset(routines))
 
 
 @lru_cache(maxsize=4)
@@ -322,23 +326,7 @@ class FileIndex:
         self._starts = [f.start_byte for f in self._functions]
 
     def _routines(self, source: str) -> frozenset[str]:
-        """Functions named by ``#pragma acc routine(name)`` or defined/declared right after a
-        ``#pragma acc routine`` line."""
-        names: set[str] = set()
-        lines = source.split("\n")
-        for m in _ROUTINE.finditer(source):
-            if m.group(1):
-                names.add(m.group(1).strip())
-                continue
-            row = source.count("\n", 0, m.start()) + 1
-            while row < len(lines) and (not lines[row].strip()
-                                        or lines[row].lstrip().startswith("#")):
-                row += 1
-            if row < len(lines):
-                found = re.search(rf"({IDENT})\s*\(", lines[row])
-                if found:
-                    names.add(found.group(1))
-        return frozenset(names)
+        return routine_names(source)
 
     def function_at(self, offset: int) -> Node | None:
         """The function definition containing byte ``offset``."""
@@ -358,3 +346,23 @@ class FileIndex:
 def file_index(source: str, lang: str) -> FileIndex:
     """The parsed view of a scope's source (one per file, cached)."""
     return FileIndex(source, lang)
+
+
+def routine_names(source: str) -> frozenset[str]:
+    """Functions named by ``#pragma acc routine(name)`` or defined/declared right after a
+    ``#pragma acc routine`` line (OpenACC 3.3, 2.15.1) of ``source``."""
+    names: set[str] = set()
+    lines = source.split("\n")
+    for m in _ROUTINE.finditer(source):
+        if m.group(1):
+            names.add(m.group(1).strip())
+            continue
+        row = source.count("\n", 0, m.start()) + 1
+        while row < len(lines) and (not lines[row].strip()
+                                    or lines[row].lstrip().startswith("#")):
+            row += 1
+        if row < len(lines):
+            found = re.search(rf"({IDENT})\s*\(", lines[row])
+            if found:
+                names.add(found.group(1))
+    return frozenset(names)

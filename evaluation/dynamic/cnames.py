@@ -23,6 +23,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from tree_sitter import Node
+
 from accellium.dataset.loops import parse_tree
 from accellium.dataset.pragma import IDENT
 
@@ -170,6 +172,24 @@ def _function_name(node) -> str | None:
     return d.text.decode("utf-8", "replace") if d is not None and d.type == "identifier" else None
 
 
+_GROUPS = ("preproc_if", "preproc_ifdef", "preproc_else", "preproc_elif", "preproc_elifdef",
+           "linkage_specification", "declaration_list")
+
+
+def _file_scope(root: Node) -> list[Node]:
+    """The file-scope items of a tree, those inside conditional groups (a header's include
+    guard, ``#ifdef`` ... ``#endif``) and ``extern "C" { }`` included."""
+    out: list[Node] = []
+    stack = list(reversed(root.named_children))
+    while stack:
+        n = stack.pop()
+        if n.type in _GROUPS:
+            stack.extend(reversed(n.named_children))
+        else:
+            out.append(n)
+    return out
+
+
 def program_functions(sources: dict[str, bytes]) -> tuple[set[str], set[str]]:
     """(functions defined in the program's C files, functions marked ``#pragma acc routine``:
     on the next declaration or definition, or named as ``routine(f)``)."""
@@ -187,7 +207,7 @@ def program_functions(sources: dict[str, bytes]) -> tuple[set[str], set[str]]:
                 routines.add(named.strip())
         starts = sorted(a.end for a in marks if a.pragma is not None and not any(
             c.name == "routine" and c.args for c in a.pragma.clauses))
-        for n in tree.root_node.named_children:
+        for n in _file_scope(tree.root_node):
             if n.type not in ("function_definition", "declaration"):
                 continue
             name = _function_name(n)
