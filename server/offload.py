@@ -12,7 +12,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from tree_sitter import Node
 
 from accellium.dataset.analysis import compute_construct, scope_of
-from accellium.dataset.analysis.compiled import Compiled
+from accellium.dataset.analysis.compiled import Compiled, compiled_view
 from accellium.dataset.analysis.macros import Macro, header_macros
 from accellium.dataset.includes import Included
 from accellium.dataset.loops import LineIndex, Loop, detect_lang, normalize_lang, parse_tree
@@ -128,7 +128,9 @@ def offload_source(source: bytes, engine: Engine, *, path: str = "<buffer>",
         plans = plan_source(view.text, engine_advisor(engine, lang, fallback, includes),
                             lang=lang, function=function, rows=rows, replace=replace,
                             per_loop=per_loop, program=program, offloading=offloading,
-                            foreign=foreign, program_headers=program_headers)
+                            foreign=foreign, program_headers=program_headers,
+                            own_headers=[compiled_view(t, lang, includes.predefined, []).text
+                                         for _, t in texts] if includes is not None else [])
     for p in plans:
         if any(p.line <= r + 1 <= p.end_line for r in view.blanked):
             p.notes.append(_compiled_note(view, p.line, p.end_line))

@@ -130,11 +130,21 @@ def _own(fn: Node, arrays: dict[str, bool]) -> Touch:
     return Touch(frozenset(reads), frozenset(writes))
 
 
+#: Macros of the C library that expand to constants, no object (C11 7.19p3, 7.21.1p3,
+#: 7.22p3, 7.22.2.1p2, 7.27.1p2, 5.2.4.2): ``gettimeofday(&t, NULL)`` names no global.
+_CONSTANT_MACROS = frozenset({"NULL", "EOF", "RAND_MAX", "CLOCKS_PER_SEC", "EXIT_SUCCESS",
+                              "EXIT_FAILURE", "INT_MAX", "INT_MIN", "UINT_MAX", "LONG_MAX",
+                              "LONG_MIN", "FLT_MAX", "DBL_MAX", "FLT_MIN", "DBL_MIN",
+                              "FLT_EPSILON", "DBL_EPSILON", "true", "false"})
+
+
 def _library(name: str) -> bool:
     """A C library function, or a routine of the OpenACC or OpenMP runtime library
     (``acc_get_num_devices``, ``omp_get_wtime``): it reaches program memory only through its
-    arguments (OpenACC 3.3, chapter 3; OpenMP 5.2, chapter 18), never a global by name."""
-    return library_function(name) is not None or name.startswith(("acc_", "omp_"))
+    arguments (OpenACC 3.3, chapter 3; OpenMP 5.2, chapter 18), never a global by name; or a
+    constant the library defines (:data:`_CONSTANT_MACROS`)."""
+    return library_function(name) is not None or name.startswith(("acc_", "omp_")) or \
+        name in _CONSTANT_MACROS
 
 
 def touches(root: Node, arrays: dict[str, bool] | None = None,
@@ -428,3 +438,4 @@ def _unit_objects(root: Node, headers: Sequence[Node] = ()) -> dict[str, str]:
             if u.whole and out.get(u.name) in ("static", "external"):
                 out[u.name] = "escaped"
     return out
+

@@ -310,6 +310,47 @@ def _fill(plan: FunctionPlan, work: bytes, lines: LineIndex, tree: Tree, fn: Nod
         summarize_regions(fn, scope, kept, req.calls.defined)
 
 
+def unguarded(text_: bytes, lang: str) -> bytes:
+    """A header's text with its include guard's three lines blanked when the whole header is
+    one (``#ifndef G``, ``#define G`` ... ``#endif``, nothing else outside; no build defines a
+    guard's name, so its group is what the compiler reads), else the text as it is.  Offsets
+    and lines are kept."""
+    root = parse_tree(text_, lang).root_node
+    tops = [n for n in root.named_children if n.type != "comment"]
+    if len(tops) != 1 or tops[0].type != "preproc_ifdef" or \
+            not text(tops[0]).lstrip("# \t").startswith("ifndef"):
+        return text_
+    guard = tops[0]
+    name = guard.child_by_field_name("name")
+    kids = [n for n in guard.named_children if n.type != "comment" and n != name]
+    if name is None or guard.child_by_field_name("alternative") is not None or not kids or \
+            kids[0].type != "preproc_def" or \
+            kids[0].child_by_field_name("name") is None or \
+            text(kids[0].child_by_field_name("name")) != text(name):
+        return text_
+    out = bytearray(text_)
+    first_end = kids[0].end_byte
+    body_end = guard.end_byte
+    end_at = text_.rfind(b"#endif", guard.start_byte, body_end)
+    if end_at < 0:
+        return text_
+    for a, b in ((guard.start_byte, first_end), (end_at, body_end)):
+        for k in range(a, b):
+            if out[k] not in (0x0A, 0x0D):
+                out[k] = 0x20
+    return bytes(out)
+
+
+def _touches(others: list[Node], headers: list[list[Node]] | None, own: list[Node]
+             ) -> dict[str, Touch]:
+    """:func:`.global_uses.program_touches` of the program's other units (``others``, with the
+    headers each includes) and of the file's own headers (``own``, each a unit of its own)."""
+    if not others and not own:
+        return {}
+    hs = [*headers, *([] for _ in own)] if headers is not None else None
+    return program_touches([*others, *own], hs)
+
+
 def _sealed(req: _Req) -> frozenset[str]:
     """The functions of the program's other files that reach nothing outside them and the C
     library (:attr:`.arrays.Scope.sealed`)."""
@@ -901,7 +942,8 @@ def plan_source(source: bytes, advise: Advisor, *, lang: str = "c",
                 program: list[bytes] | None = None,
                 offloading: Collection[str] = (),
                 foreign: Mapping[str, Summary] | None = None,
-                program_headers: Sequence[Sequence[bytes]] | None = None
+                program_headers: Sequence[Sequence[bytes]] | None = None,
+                own_headers: Sequence[bytes] = ()
                 ) -> list[FunctionPlan]:
     """Plans for the functions of ``source``: the one named ``function``; the one holding the
     0-based ``rows`` (one row: the whole function; several: a selection, only the loops in it
@@ -928,7 +970,14 @@ def plan_source(source: bytes, advise: Advisor, *, lang: str = "c",
     ``program_headers``: the texts of the headers each of those units includes (in the
     order of ``program``), where they were read: their file-scope declarations are the
     unit's (C11 6.10.2p3), so a function there that names a global a header declares reaches
-    that object, not any object (:func:`.global_uses.program_touches`)."""
+    that object, not any object (:func:`.global_uses.program_touches`).
+
+    ``own_headers``: the texts of the headers the file includes (read outside conditional
+    groups): a function defined there is part of the file's translation unit (C11 6.10.2p3:
+    the header's text replaces the ``#include``), its body is known, and what it reaches is
+    read as a function of another unit's is — what it names of its own header, or anything
+    (:func:`.global_uses.program_touches`).  It cannot name an object the file declares
+    after the ``#include`` (6.2.1p7), and one declared before is not the header's: unknown."""
     tree = parse_tree(source, lang)
     fns = functions_in(tree.root_node)
     others = [parse_tree(o, lang).root_node for o in program or []]
@@ -941,7 +990,9 @@ def plan_source(source: bytes, advise: Advisor, *, lang: str = "c",
                objects=object_extents(tree.root_node, known), program=program,
                fresh=fresh_functions(tree.root_node, others),
                exit=exit_dead(tree.root_node, known), uncalled=_uncalled(tree.root_node, known),
-               elsewhere=program_touches(others, headers) if program is not None else {})
+               elsewhere=_touches(others if program is not None else [], headers,
+                                  [parse_tree(unguarded(h, lang), lang).root_node
+                                   for h in own_headers]))
     req.calls.offloads |= set(offloading) | _acc_functions(program or [], others)
     own = {function_name(f)[0] for f in fns}
     seeded = {n: s for n, s in (foreign or {}).items() if n not in own}
