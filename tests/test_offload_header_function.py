@@ -4,7 +4,8 @@ local) reaches no array of the program, so calling it between two kernels of a t
 global grids needs no update.  Before, the planner saw the call of a function it did not know,
 which may read and write every global, and put ``update self`` / ``update device`` of the
 grids around it in every step.  ``NULL`` is the library's null pointer constant (C11 7.19p3),
-no object.
+no object.  A ``static`` helper there is the file's own function (internal linkage in its
+translation unit, C11 6.2.2p3), read the same way.
 
 Twin ``reads``: the helper also reads ``a[1]`` (the header declares the grids before it): a
 call of it is host code that reads ``a``, so the region stays between the calls and the grids
@@ -65,15 +66,18 @@ int main(void)
 def test_a_timer_in_a_header_needs_no_update(tmp_path):
     local = (KERNEL, MAIN.replace("SEEN", "seen == 0.0"))
     reads = (KERNEL, MAIN.replace("SEEN", "seen > 10.0"))
-    rows = run_verified(tmp_path, {"local": local, "reads": reads},
+    static = HEADER.replace("BODY", "").replace("double wall(void)", "static double wall(void)")
+    rows = run_verified(tmp_path, {"local": local, "static": local, "reads": reads},
                         variants=("serial", "engine", "offload"),
                         headers={"local": {"wall.h": HEADER.replace("BODY", "")},
+                                 "static": {"wall.h": static},
                                  "reads": {"wall.h": HEADER.replace("BODY", "seen += a[1];")}})
-    plan = {p["function"]: p for p in rows["local"]["offload"]["plans"]}["relax"]
-    assert len(plan["loops"]) == 2, plan["notes"]
-    assert any(" 0 update(s)" in note for note in plan["notes"]), plan["notes"]
-    got = rows["local"]["offload"]
-    assert got["bytes_h2d"] + got["bytes_d2h"] <= 4 * N * 8, got
+    for name in ("local", "static"):  # a `static` helper is the file's own function too
+        plan = {p["function"]: p for p in rows[name]["offload"]["plans"]}["relax"]
+        assert len(plan["loops"]) == 2, plan["notes"]
+        assert any(" 0 update(s)" in note for note in plan["notes"]), plan["notes"]
+        got = rows[name]["offload"]
+        assert got["bytes_h2d"] + got["bytes_d2h"] <= 4 * N * 8, got
     # the helper reads `a` on the host: the region stays between its calls, each step
     kept = rows["reads"]["offload"]
     assert kept["bytes_h2d"] >= STEPS * N * 8, kept

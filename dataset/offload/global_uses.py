@@ -345,7 +345,8 @@ def _foreign(name: str | None, arrays: Mapping[str, bool],
 
 
 def program_touches(units: Collection[Node],
-                    headers: Sequence[Sequence[Node]] | None = None) -> dict[str, Touch]:
+                    headers: Sequence[Sequence[Node]] | None = None,
+                    internal: Collection[int] = ()) -> dict[str, Touch]:
     """For each function with external linkage defined once in the translation units
     ``units`` (the program's other files, all of them): the arrays of external linkage of
     its file it reads and writes, itself or through the functions it calls in any of the
@@ -363,12 +364,14 @@ def program_touches(units: Collection[Node],
     (which may hold an address another file handed out) and no array whose address the unit
     lets escape; each call is of a function of its unit, of the C library or of a unit
     where it is defined once (C11 6.9p5), never through a pointer.  Its parameters receive
-    only what the caller passes, which the caller's own uses see (6.5.2.2p4)."""
+    only what the caller passes, which the caller's own uses see (6.5.2.2p4).  ``internal``:
+    the positions of units that are part of the caller's own translation unit (a header it
+    includes): their ``static`` functions are its functions too (C11 6.2.2p3)."""
     defs: dict[str, list[tuple[int, Node]]] = {}
     units = list(units)
     for k, root in enumerate(units):
         for f in named(root):
-            if f.type == "function_definition" and not is_static(f):
+            if f.type == "function_definition" and (not is_static(f) or k in internal):
                 n = function_name(f)[0]
                 if n:
                     defs.setdefault(n, []).append((k, f))

@@ -344,11 +344,12 @@ def unguarded(text_: bytes, lang: str) -> bytes:
 def _touches(others: list[Node], headers: list[list[Node]] | None, own: list[Node]
              ) -> dict[str, Touch]:
     """:func:`.global_uses.program_touches` of the program's other units (``others``, with the
-    headers each includes) and of the file's own headers (``own``, each a unit of its own)."""
+    headers each includes) and of the file's own headers (``own``, each a unit of its own,
+    whose ``static`` functions are the file's too)."""
     if not others and not own:
         return {}
     hs = [*headers, *([] for _ in own)] if headers is not None else None
-    return program_touches([*others, *own], hs)
+    return program_touches([*others, *own], hs, range(len(others), len(others) + len(own)))
 
 
 def _sealed(req: _Req) -> frozenset[str]:
