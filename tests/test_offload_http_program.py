@@ -199,3 +199,18 @@ def test_bad_entries_are_422_with_their_index(srv, extra, reason):
     if isinstance(r.json()["detail"], list):  # pydantic's: the entry's place in the body
         locs = [e["loc"] for e in r.json()["detail"]]
         assert all(loc[:2] == ["body", next(iter(extra))] for loc in locs), locs
+
+
+def test_an_empty_program_is_a_program_of_one_file(srv):
+    """`program: []` says the code is the whole program (docs/server.md): a function with
+    external linkage is then called only where the code calls it, so the buffer `main`
+    allocates whole is the object `relax`'s parameter points to (C11 6.5.6p8) and the nest
+    whose corner branch reads `in[cols]` (sign unknown) joins the region.  With `program`
+    absent (not known) that nest stays on the host, as before."""
+    from test_offload_one_file_program import KERNEL, MAIN
+
+    code = KERNEL + MAIN.replace("ARG", "calloc(rows * cols, sizeof(double))")
+    known = _ok(srv, {"code": code, "function": "relax", "program": []})
+    unknown = _ok(srv, {"code": code, "function": "relax"})
+    assert len(known["plans"][0]["loops"]) == 2, known["plans"][0]["notes"]
+    assert len(unknown["plans"][0]["loops"]) == 1, unknown["plans"][0]["notes"]
