@@ -104,6 +104,9 @@ class Included:
     texts: tuple[tuple[int, bytes], ...] = ()
     predefined: Defines | None = field(default=None, compare=False)  # the command line's
     _memo: dict[int, dict[str, Macro]] = field(default_factory=dict, compare=False, repr=False)
+    # the routine names of each header text, by its position in ``texts`` (read once)
+    _routines: dict[int, frozenset[str]] = field(default_factory=dict, compare=False,
+                                                 repr=False)
 
     def visible(self, offset: int, constants: bool = False) -> dict[str, Macro]:
         """The header macros visible at byte ``offset`` of the file (``#undef`` applied,
@@ -152,9 +155,13 @@ class Included:
         from accellium.dataset.analysis.scope import routine_names
 
         names: set[str] = set()
-        for at, data in self.texts:
-            if at < offset and b"routine" in data:
-                names |= routine_names(data.decode("utf-8", "replace"))
+        for k, (at, data) in enumerate(self.texts):
+            if at >= offset or b"routine" not in data:
+                continue
+            got = self._routines.get(k)
+            if got is None:  # each loop of the file asks: each header is scanned once
+                got = self._routines[k] = routine_names(data.decode("utf-8", "replace"))
+            names |= got
         return frozenset(names)
 
     def fresh(self, open_buffers: Mapping[str, bytes] | None = None) -> bool:

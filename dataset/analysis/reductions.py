@@ -77,7 +77,7 @@ def element_update(element: str, stmt: Node) -> str | None:
     """The operator when ``stmt`` updates the array element ``element`` (its text without
     spaces, ``h[j]``) by a commutative operation (``h[j] += e``, ``h[j]++``,
     ``h[j] = h[j] + e``, ``if (e > h[j]) h[j] = e``), else None."""
-    return _update(_Target(element, element=True), stmt)
+    return _update(_Target(element, element=True), stmt, {})
 
 
 def flag_of(name: str, stmts: list[Node]) -> str | None:
@@ -98,8 +98,7 @@ def flag_of(name: str, stmts: list[Node]) -> str | None:
     return None
 
 
-def _update(target: _Target, stmt: Node, macros: Mapping[str, Macro] | None = None
-            ) -> str | None:
+def _update(target: _Target, stmt: Node, macros: Mapping[str, Macro]) -> str | None:
     node = _expression(stmt)
     if node is None:
         return None
@@ -118,7 +117,7 @@ def _update(target: _Target, stmt: Node, macros: Mapping[str, Macro] | None = No
     if right.type == "binary_expression":
         return _chain(target, right)
     if right.type == "call_expression":
-        return _minmax_call(target, right, macros or {})
+        return _minmax_call(target, right, macros)
     if right.type == "conditional_expression":
         cond = unparen(field(right, "condition"))
         if cond is None or cond.type != "binary_expression":

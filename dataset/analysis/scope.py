@@ -297,7 +297,7 @@ class FileIndex:
         self._functions: list[Node] = []
         self._contexts: dict[int, FunctionContext] = {}
         self.memo: dict[str, object] = {}  # what later steps derive from the file, once
-        self.routines = self._routines(source)
+        self.routines = routine_names(source)
         self.device_pointers = _DEVICE_ADDRESS.search(source) is not None
         self.data_names = frozenset(n for m in _DATA_DIRECTIVE.finditer(source)
                                     for n in re.findall(IDENT, m.group(1)))
@@ -324,9 +324,6 @@ class FileIndex:
             stack.extend(reversed(n.named_children))
         self._functions.sort(key=lambda f: f.start_byte)
         self._starts = [f.start_byte for f in self._functions]
-
-    def _routines(self, source: str) -> frozenset[str]:
-        return routine_names(source)
 
     def function_at(self, offset: int) -> Node | None:
         """The function definition containing byte ``offset``."""

@@ -387,9 +387,10 @@ class _Walker:
 
     def _record_call(self, node: Node, name: str, args: tuple[Node, ...]) -> None:
         out = self.out
-        if library_function(name) is None and (table := file_macros(node) or self.macros):
-            name = called_name(name, table)  # `fmaxr(a, b)`, `#define fmaxr fmax`
         lib = library_function(name)
+        if lib is None and (table := file_macros(node) or self.macros):
+            name = called_name(name, table)  # `fmaxr(a, b)`, `#define fmaxr fmax`
+            lib = library_function(name)
         if lib is not None and lib.effect in (Effect.EXIT, Effect.JUMP):
             kind = ExitKind.EXIT if lib.effect is Effect.EXIT else ExitKind.JUMP
             out.exits.append(Exit(kind, _line(node), name))

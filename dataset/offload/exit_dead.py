@@ -159,9 +159,10 @@ def _library_argument(n: Node) -> bool:
     its own, of a standard library function that reads or writes only through its arguments
     or acts on a stream (:mod:`accellium.dataset.analysis.library`: no allocator, no hidden
     state).  Such a function reaches the object during the call only — the library keeps no
-    pointer it is given but where its description says so (``strtok``, ``setvbuf``: hidden
-    state, not accepted) — and the one pointer some of them return (``memset`` returns its
-    first argument, C11 7.24.6.1) is dropped with the call's value."""
+    pointer it is given but where its description says so (``strtok``: hidden state, not
+    accepted; ``setvbuf`` is not in the table, not accepted either) — and the one pointer
+    some of them return (``memset`` returns its first argument, C11 7.24.6.1) is dropped with
+    the call's value."""
     from accellium.dataset.analysis.library import Effect, library_function
 
     args = n.parent
@@ -169,8 +170,7 @@ def _library_argument(n: Node) -> bool:
     if call is None or call.parent is None or call.parent.type != "expression_statement":
         return False
     lib = library_function(callee_name(call) or "")
-    return lib is not None and lib.effect in (None, Effect.IO) and \
-        callee_name(call) not in ("setvbuf", "setbuf")
+    return lib is not None and lib.effect in (None, Effect.IO)
 
 
 def _allocated(n: Node) -> bool:

@@ -370,7 +370,7 @@ def program_touches(units: Collection[Node],
     defs: dict[str, list[tuple[int, Node]]] = {}
     units = list(units)
     for k, root in enumerate(units):
-        for f in named(root):
+        for f in file_scope(root):  # a header's inside its include guard too
             if f.type == "function_definition" and (not is_static(f) or k in internal):
                 n = function_name(f)[0]
                 if n:
@@ -380,7 +380,8 @@ def program_touches(units: Collection[Node],
     for k, root in enumerate(units):
         kinds = _unit_objects(root, headers[k] if headers is not None and k < len(headers)
                               else ())
-        fns = {function_name(f)[0]: f for f in named(root) if f.type == "function_definition"}
+        fns = {function_name(f)[0]: f for f in file_scope(root)
+               if f.type == "function_definition"}
         fns.pop(None, None)
         for fname, fn in fns.items():
             assert fname is not None
@@ -427,7 +428,7 @@ def _unit_objects(root: Node, headers: Sequence[Node] = ()) -> dict[str, str]:
     6.3.2.1p3), ``external`` (external linkage, C11 6.2.2p4-5) or ``static``.  A name the
     unit's own text declares is taken from there."""
     out: dict[str, str] = {}
-    tops = [top for top in named(root) if top.type == "declaration"]
+    tops = [top for top in file_scope(root) if top.type == "declaration"]
     own = len(tops)
     tops += [top for h in headers for top in file_scope(h) if top.type == "declaration"]
     for at, top in enumerate(tops):
@@ -436,9 +437,8 @@ def _unit_objects(root: Node, headers: Sequence[Node] = ()) -> dict[str, str]:
                 continue
             out[s.name] = "pointer" if s.kind == "pointer" else \
                 "static" if is_static(top) else "external"
-    for fn in (n for n in named(root) if n.type == "function_definition"):
+    for fn in (n for n in file_scope(root) if n.type == "function_definition"):
         for u in array_uses(_field(fn, "body") or fn):
             if u.whole and out.get(u.name) in ("static", "external"):
                 out[u.name] = "escaped"
     return out
-

@@ -310,42 +310,12 @@ def _fill(plan: FunctionPlan, work: bytes, lines: LineIndex, tree: Tree, fn: Nod
         summarize_regions(fn, scope, kept, req.calls.defined)
 
 
-def unguarded(text_: bytes, lang: str) -> bytes:
-    """A header's text with its include guard's three lines blanked when the whole header is
-    one (``#ifndef G``, ``#define G`` ... ``#endif``, nothing else outside; no build defines a
-    guard's name, so its group is what the compiler reads), else the text as it is.  Offsets
-    and lines are kept."""
-    root = parse_tree(text_, lang).root_node
-    tops = [n for n in root.named_children if n.type != "comment"]
-    if len(tops) != 1 or tops[0].type != "preproc_ifdef" or \
-            not text(tops[0]).lstrip("# \t").startswith("ifndef"):
-        return text_
-    guard = tops[0]
-    name = guard.child_by_field_name("name")
-    kids = [n for n in guard.named_children if n.type != "comment" and n != name]
-    if name is None or guard.child_by_field_name("alternative") is not None or not kids or \
-            kids[0].type != "preproc_def" or \
-            kids[0].child_by_field_name("name") is None or \
-            text(kids[0].child_by_field_name("name")) != text(name):
-        return text_
-    out = bytearray(text_)
-    first_end = kids[0].end_byte
-    body_end = guard.end_byte
-    end_at = text_.rfind(b"#endif", guard.start_byte, body_end)
-    if end_at < 0:
-        return text_
-    for a, b in ((guard.start_byte, first_end), (end_at, body_end)):
-        for k in range(a, b):
-            if out[k] not in (0x0A, 0x0D):
-                out[k] = 0x20
-    return bytes(out)
-
-
 def _touches(others: list[Node], headers: list[list[Node]] | None, own: list[Node]
              ) -> dict[str, Touch]:
     """:func:`.global_uses.program_touches` of the program's other units (``others``, with the
-    headers each includes) and of the file's own headers (``own``, each a unit of its own,
-    whose ``static`` functions are the file's too)."""
+    headers each includes) and of the file's own headers (``own``, each a unit of its own —
+    read inside its include guard, :func:`.shapes.file_scope` — whose ``static`` functions
+    are the file's too)."""
     if not others and not own:
         return {}
     hs = [*headers, *([] for _ in own)] if headers is not None else None
@@ -992,8 +962,7 @@ def plan_source(source: bytes, advise: Advisor, *, lang: str = "c",
                fresh=fresh_functions(tree.root_node, others),
                exit=exit_dead(tree.root_node, known), uncalled=_uncalled(tree.root_node, known),
                elsewhere=_touches(others if program is not None else [], headers,
-                                  [parse_tree(unguarded(h, lang), lang).root_node
-                                   for h in own_headers]))
+                                  [parse_tree(h, lang).root_node for h in own_headers]))
     req.calls.offloads |= set(offloading) | _acc_functions(program or [], others)
     own = {function_name(f)[0] for f in fns}
     seeded = {n: s for n, s in (foreign or {}).items() if n not in own}
