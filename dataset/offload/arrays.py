@@ -73,6 +73,10 @@ class Scope:
     # calls that reach the file's global arrays without naming them (:mod:`.global_uses`):
     # call node id -> (array, whether the call may write it)
     global_calls: dict[int, list[tuple[str, bool]]] = field(default_factory=dict)
+    # calls that reach memory a parameter or local of the function designates through another
+    # pointer (a global the program set to it, :mod:`.points_to`): call node id -> (name,
+    # whether the call may write there)
+    alias_calls: dict[int, list[tuple[str, bool]]] = field(default_factory=dict)
     # the calls among ``barriers`` that are there because their callee offloads loops and its
     # host code reaches globals (:func:`.global_uses.call_touches`): call node ids
     host_walls: frozenset[int] = frozenset()

@@ -106,8 +106,9 @@ def _host_uses(leaf: Leaf, info: ArrayInfo, scope: Scope) -> list[ArrayUse]:
     the value of a local holding an offset into it, ``scope.offset_bases``); an argument of a
     function that only reads through it (``scope.read_args``, :mod:`.readargs`) is a read;
     a call whose callee reaches the global array without naming it (``scope.global_calls``,
-    :mod:`.global_uses`) uses the whole array, read, and written when the callee may write
-    it."""
+    :mod:`.global_uses`), or the memory of a parameter or local through another pointer
+    (``scope.alias_calls``, :mod:`.points_to`), uses the whole array, read, and written when
+    the callee may write it."""
     names = info.aliases or {info.name}
     out = [replace(u, write=False) if u.node.id in scope.read_args else _as_pointer(u, info)
            for u in array_uses(leaf.node)
@@ -117,6 +118,12 @@ def _host_uses(leaf: Leaf, info: ArrayInfo, scope: Scope) -> list[ArrayUse]:
             for g, write in scope.global_calls.get(n.id, ()) if n.type == "call_expression" \
                     else ():
                 if g == info.name:
+                    out.append(ArrayUse(g, n, [], True, write, whole=True))
+    if scope.alias_calls:
+        for n in iter_nodes(leaf.node):
+            for g, write in scope.alias_calls.get(n.id, ()) if n.type == "call_expression" \
+                    else ():
+                if g in names:
                     out.append(ArrayUse(g, n, [], True, write, whole=True))
     return out
 

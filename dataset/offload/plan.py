@@ -34,6 +34,7 @@ from accellium.dataset.offload.live import dead_parameters, in_loop
 from accellium.dataset.offload.nodes import enclosing_function
 from accellium.dataset.offload.objects import object_extents
 from accellium.dataset.offload.passed_alike import aliased_parameters
+from accellium.dataset.offload.points_to import PointsTo, aliased_calls, points_to
 from accellium.dataset.offload.readargs import read_only_args
 from accellium.dataset.offload.region import (
     IN_LOOP,
@@ -202,6 +203,8 @@ class _Req:
     elsewhere: dict[str, Touch] = field(default_factory=dict)
     # functions of the program's other units whose summaries the file's regions may use
     foreign: frozenset[str] = frozenset()
+    # what the program's pointers may point to (:mod:`.points_to`; the file is unit 0)
+    points: PointsTo | None = None
 
 
 def _plan_one(source: bytes, fn_row: int, req: _Req) -> tuple[FunctionPlan, Summary | str | None]:
@@ -363,13 +366,17 @@ def _facts_memo(index: FileIndex) -> dict[str, object]:
 def _global_calls(fn: Node, root: Node, scope: Scope, req: _Req) -> None:
     """The calls of ``fn`` that reach the file's global arrays (:mod:`.global_uses`): host
     uses for the region's data flow, or barriers (the file's facts kept in ``scope.memo``)."""
-    global_calls(fn, root, scope, req.calls.offloads, req.summaries, scope.memo, req.elsewhere)
+    global_calls(fn, root, scope, req.calls.offloads, req.summaries, scope.memo, req.elsewhere,
+                 req.points)
 
 
 def global_calls(fn: Node, root: Node, scope: Scope, offloads: Collection[str],
                  summaries: Mapping[str, Summary | str], memo: dict[str, object] | None,
-                 elsewhere: Mapping[str, Touch] | None = None) -> None:
-    """:func:`_global_calls` for the functions ``offloads`` and their ``summaries``."""
+                 elsewhere: Mapping[str, Touch] | None = None,
+                 points: PointsTo | None = None) -> None:
+    """:func:`_global_calls` for the functions ``offloads`` and their ``summaries``; with
+    ``points``, also the calls reaching memory of ``fn``'s names through other pointers
+    (:func:`_aliased_calls`)."""
     scope.global_calls, walls = call_touches(
         _field(fn, "body") or fn, root, offloads,
         {n: s.host_globals if isinstance(s, Summary) else None
@@ -393,6 +400,35 @@ def global_calls(fn: Node, root: Node, scope: Scope, offloads: Collection[str],
                 f"{where} reaches the global `{sorted(hit - host)[0]}` in its offloaded loops, "
                 "whose data clauses would find the region's copy and move nothing: no region "
                 "around the call maps it unless it holds the call with its arrays")))
+    if points is not None:
+        aliased_host_calls(fn, scope, offloads, points)
+
+
+def aliased_host_calls(fn: Node, scope: Scope, offloads: Collection[str], points: PointsTo
+                   ) -> None:
+    """The calls of ``fn`` whose host code reaches memory one of ``fn``'s arrays designates
+    through another pointer — a helper reading ``watch[1]`` where the program set ``watch =
+    a`` (:mod:`.points_to`): for the region's data flow a use of the whole array at the call,
+    read, and written when the call may write there, as a call reaching a global the region
+    maps by name (``scope.global_calls``).  A callee that offloads loops of its own is a
+    barrier for them instead: its loops' clauses name the memory by the other name."""
+    name = function_name(fn)[0]
+    f = points.fns.get((0, name)) if name else None
+    for call, hits in aliased_calls(points, fn, 0, scope.read_args):
+        callee = _field(call, "function")
+        if callee is not None and text(callee) in offloads:
+            names = frozenset(n for n, _ in hits)
+            scope.barriers.append((call, names, (
+                f"the call to `{text(callee)}` at line {call.start_point[0] + 1} reaches "
+                f"`{sorted(names)[0]}` through another pointer the program set to it: no "
+                "region that maps it holds the call")))
+            continue
+        direct = {g for g, _ in scope.global_calls.get(call.id, ())}
+        for n, write in hits:
+            if f is not None and n in f.locals:
+                scope.alias_calls.setdefault(call.id, []).append((n, write))
+            elif n not in direct:
+                scope.global_calls.setdefault(call.id, []).append((n, write))
 
 
 def _calls_cost(fn: Node, held: list[tuple[int, int]], costs: dict[str, int]) -> int:
@@ -955,14 +991,18 @@ def plan_source(source: bytes, advise: Advisor, *, lang: str = "c",
     headers = [[parse_tree(h, lang).root_node for h in hs] for hs in program_headers] \
         if program_headers is not None else None
     known = others if program is not None else None
+    own_roots = [parse_tree(h, lang).root_node for h in own_headers]
     req = _Req(lang, advise, None, replace, per_loop,
                dead=dead_parameters(tree.root_node, known),
                aliased=aliased_parameters(tree.root_node, others),
                objects=object_extents(tree.root_node, known), program=program,
                fresh=fresh_functions(tree.root_node, others),
                exit=exit_dead(tree.root_node, known), uncalled=_uncalled(tree.root_node, known),
-               elsewhere=_touches(others if program is not None else [], headers,
-                                  [parse_tree(h, lang).root_node for h in own_headers]))
+               elsewhere=_touches(others if program is not None else [], headers, own_roots))
+    req.points = points_to(
+        [[tree.root_node, *own_roots],
+         *([o, *(headers[k] if headers is not None and k < len(headers) else [])]
+           for k, o in enumerate(others))], program is not None, req.fresh.alloc)
     req.calls.offloads |= set(offloading) | _acc_functions(program or [], others)
     own = {function_name(f)[0] for f in fns}
     seeded = {n: s for n, s in (foreign or {}).items() if n not in own}

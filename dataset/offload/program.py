@@ -46,9 +46,11 @@ from accellium.dataset.offload.plan import (
     _acc_rows,
     _describe,
     _scope,
+    aliased_host_calls,
     functions_in,
     global_calls,
 )
+from accellium.dataset.offload.points_to import PointsTo, points_to
 from accellium.dataset.offload.region import Region, choose_region
 from accellium.dataset.offload.section_macros import foreign_names
 
@@ -160,12 +162,13 @@ def plan_callers(source: bytes, ex: Exports, lang: str = "c",
     uses = bind.name_uses([root, *other_roots], set(binders)) \
         if binders and elsewhere is not None else {}
     fresh = fresh_functions(root, other_roots)
+    points = points_to([[root], *([o] for o in other_roots)], elsewhere is not None, fresh.alloc)
     out: list[FunctionPlan] = []
     for fn in fns:
         if not _calls_any(fn, set(summaries)):
             continue
         plan = _caller_plan(fn, root, lines, summaries, calls,
-                            _Globals(binders, uses, ex.touches), fresh)
+                            _Globals(binders, uses, ex.touches), fresh, points)
         if plan is not None:
             out.append(plan)
     return out
@@ -179,7 +182,8 @@ class _Globals:
 
 
 def _caller_plan(fn: Node, root: Node, lines: LineIndex, summaries: dict[str, Summary | str],
-                 calls: Calls, glob: _Globals, fresh: FreshNames) -> FunctionPlan | None:
+                 calls: Calls, glob: _Globals, fresh: FreshNames, points: PointsTo
+                 ) -> FunctionPlan | None:
     name = function_name(fn)[0] or "<anonymous>"
     plan = FunctionPlan(name, fn.start_point[0] + 1, fn.end_point[0] + 1)
     if _acc_rows(lines, fn.start_point[0], fn.end_point[0]):
@@ -193,6 +197,8 @@ def _caller_plan(fn: Node, root: Node, lines: LineIndex, summaries: dict[str, Su
         # a callee of another file reaches arrays of external linkage the caller's file may
         # declare too: its other calls may reach them as well (:mod:`.global_uses`)
         global_calls(fn, root, scope, calls.offloads, summaries, None)
+    # a host call reaching a passed array through another pointer (:mod:`.points_to`)
+    aliased_host_calls(fn, scope, calls.offloads, points)
     units, notes = call_units(fn, scope, summaries, [], calls, lambda n: True, resolve)
     plan.notes += notes
     _global_barriers(fn, scope, units, bindings, binder_calls, glob)

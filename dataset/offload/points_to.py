@@ -1,0 +1,661 @@
+"""Which objects a pointer of the program may point to, and which objects a call's host code
+may read or write through pointers it does not receive from its caller: the facts a data region
+needs for a host call that reaches the region's memory under another name — a helper reading
+``watch[1]`` where the program set ``watch = a`` and passed ``a`` to the planned function.
+
+A flow-insensitive inclusion analysis (each assignment ``p = e`` makes what ``p`` may point to
+include what ``e`` may, whatever the order they run in), over every function of the program's
+known translation units.  The facts of C it reads:
+
+* an assignment or an initialisation stores the value of its right operand in the object the
+  left designates (C11 6.5.16.1p2, 6.7.9p11); a call assigns each argument to its parameter
+  (6.5.2.2p4), and the call's value is what the callee's ``return`` gives (6.8.6.4p3);
+* an array converts to a pointer to its first element (6.3.2.1p3), ``&x`` points to ``x``
+  (6.5.3.2p3), and ``p + k``, ``p - k``, ``&p[k]`` point into what ``p`` does (6.5.6p8);
+* an allocation (``malloc``, ``calloc``, ``aligned_alloc``, the program's allocator wrappers)
+  returns memory no other pointer designates (7.22.3p1), ``realloc`` that or its argument's;
+* a pointer read from memory (``s->p``, ``rows[i]``, ``*pp``) is one some code stored there:
+  one summary node holds every pointer the program stores in memory (and every pointer whose
+  own address is taken, which a store through that address may change);
+* an identifier of file scope denotes one object in every function of its translation unit,
+  and, with external linkage, of the program (6.2.1p4, 6.2.2p2); ``static`` ones are per unit.
+
+Code the analysis does not see (a function defined in no known unit and not in the C
+library, a call through a function pointer) may read and write what it is handed and hand it
+back: one "escaped" node.  When the program's other units are not known, each parameter of a
+function with external linkage and each global pointer with external linkage points to an
+object of its own that unseen code supplies, as the planner's other rules take unseen callers
+to pass memory no name of the file designates (:mod:`.passed_alike`: only seen calls alias).
+
+A call *reaches* an object through a pointer when its callee (or any function it calls,
+transitively) reads or writes through a pointer that is not a parameter of its own — a global,
+a local set from one — or passes such a pointer to a function it does not see: the memory of
+its parameters is what its caller hands it, which the caller's own uses of its arguments
+account for."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import cast
+
+from tree_sitter import Node
+
+from accellium.dataset.analysis.library import Effect, library_function
+from accellium.dataset.analysis.scope import function_name
+from accellium.dataset.analysis.tree import field as _field
+from accellium.dataset.analysis.tree import iter_nodes, named, op, text, unparen
+from accellium.dataset.offload.callgraph import is_static
+from accellium.dataset.offload.shapes import macro_declarator, walk_declarator
+
+__all__ = ["PointsTo", "points_to", "Reach", "aliased_calls"]
+
+#: a variable: (unit, function, name); a file-scope ``static`` one (unit, "", name); one of
+#: external linkage (-1, "", name).  A function's return value: (unit, "()", name).
+Var = tuple[int, str, str]
+MEM: Var = (-2, "", "*memory")
+ESC: Var = (-2, "", "*escaped")
+_ALLOC = frozenset({"malloc", "calloc", "aligned_alloc", "valloc", "realloc", "strdup"})
+#: The C library's I/O calls that store through their pointer arguments (7.21.6.2,
+#: 7.21.7.2, 7.21.8.1; POSIX ``read``); the others only read what they are given.
+_IO_STORES = frozenset({"fread", "fscanf", "scanf", "vscanf", "vfscanf", "fgets", "gets",
+                        "read"})
+
+
+@dataclass(frozen=True)
+class Reach:
+    """The objects a call may read and write through pointers its callee does not receive."""
+
+    reads: frozenset[object] = frozenset()
+    writes: frozenset[object] = frozenset()
+
+
+@dataclass(frozen=True)
+class _Info:
+    """What a declarator says of a name: a true array (and its dimensions), the subscripts
+    or ``*`` its declarator takes, and whether its type is a basic type (no typedef or
+    structure, which may hide a pointer)."""
+
+    array: bool = False
+    array_levels: int = 0
+    levels: int = 0
+    basic: bool = False
+
+
+_UNKNOWN = _Info()
+
+
+@dataclass
+class _Fn:
+    unit: int
+    name: str
+    node: Node
+    params: list[str | None]  # in order (None: a name not read)
+    locals: dict[str, _Info]  # parameters and the names the body declares
+    assigned: set[str] = field(default_factory=set)  # parameters assigned with ``=``
+    reads: set[object] = field(default_factory=set)  # sources: Var or an object
+    writes: set[object] = field(default_factory=set)
+    calls: set[tuple[int, str]] = field(default_factory=set)
+
+
+class PointsTo:
+    """The solved analysis of a program's known units (:func:`points_to`)."""
+
+    def __init__(self) -> None:
+        self.edges: dict[object, set[Var]] = {}  # source -> variables it flows into
+        self.seeds: dict[Var, set[object]] = {}
+        self.pts: dict[Var, frozenset[object]] = {}
+        self.fns: dict[tuple[int, str], _Fn] = {}
+        # unit -> name -> (what its declarator says, whether it is ``static``)
+        self.globals: dict[int, dict[str, tuple[_Info, bool]]] = {}
+        self.reach: dict[tuple[int, str], Reach] = {}
+
+    # -- building ---------------------------------------------------------------------------
+    def flow(self, sources: Iterable[object], into: Var) -> None:
+        for s in sources:
+            if isinstance(s, tuple) and len(s) == 3 and isinstance(s[0], int):
+                self.edges.setdefault(s, set()).add(into)
+            else:
+                self.seeds.setdefault(into, set()).add(s)
+
+    def var(self, unit: int, fn: _Fn | None, name: str) -> Var:
+        if fn is not None and name in fn.locals:
+            return (unit, fn.name, name)
+        g = self.globals.get(unit, {}).get(name)
+        return (unit, "", name) if g is not None and g[1] else (-1, "", name)
+
+    def info(self, unit: int, fn: _Fn | None, name: str) -> _Info:
+        if fn is not None and name in fn.locals:
+            return fn.locals[name]
+        g = self.globals.get(unit, {}).get(name)
+        return g[0] if g is not None else _UNKNOWN
+
+    # -- reading ------------------------------------------------------------------------------
+    def objects(self, sources: Iterable[object]) -> frozenset[object]:
+        out: set[object] = set()
+        for s in sources:
+            if isinstance(s, tuple) and len(s) == 3 and isinstance(s[0], int):
+                out |= self.pts.get(s, frozenset())
+            else:
+                out.add(s)
+        return frozenset(out)
+
+    def of(self, unit: int, fn: str, name: str) -> frozenset[object]:
+        """The objects ``name`` of function ``fn`` (of ``unit``) may designate: a true array
+        itself, or what a pointer may point to."""
+        f = self.fns.get((unit, fn))
+        v = self.var(unit, f, name)
+        return frozenset({("obj", v)}) if self.info(unit, f, name).array else \
+            self.pts.get(v, frozenset())
+
+    def call_reach(self, unit: int, caller: str, call: Node, skip: str,
+                   read_only: Collection[int] = ()) -> Reach:
+        """What ``call`` (in function ``caller`` of ``unit``) may read and write through
+        pointers: its callee's reach, and what its arguments point to — but those of
+        arguments computed from ``skip`` (the caller's own uses of that name account for
+        them).  ``read_only``: ids of argument nodes the callee only reads through."""
+        r = [rw for base, rw in self.call_parts(unit, caller, call, read_only) if base != skip]
+        return Reach(frozenset().union(*(x.reads for x in r)),
+                     frozenset().union(*(x.writes for x in r)))
+
+    def call_parts(self, unit: int, caller: str, call: Node, read_only: Collection[int] = ()
+                   ) -> list[tuple[str | None, Reach]]:
+        """:meth:`call_reach` in parts: the callee's reach (base None), and each argument's
+        with the name it is computed from (:func:`_root`)."""
+        f = self.fns.get((unit, caller))
+        if f is None:
+            return []
+        name = _callee(call)
+        target = self._resolve(unit, name) if name is not None else None
+        out: list[tuple[str | None, Reach]] = []
+        if target is not None:
+            out.append((None, self.reach.get(target, Reach())))
+        elif name is None or not _library(name):
+            esc = self.pts.get(ESC, frozenset())
+            out.append((None, Reach(esc, esc)))
+        for k, a in enumerate(_args(call)):
+            got = self.objects(self._expr(unit, f, a))
+            if not got:
+                continue
+            r, w = _arg_effect(name, k, target is not None)
+            if a.id in read_only:
+                w = False
+            out.append((_root(a), Reach(got if r else frozenset(), got if w else frozenset())))
+        return out
+
+    def _resolve(self, unit: int, name: str) -> tuple[int, str] | None:
+        """The function a call of ``name`` in ``unit`` runs: the unit's ``static`` one, else
+        the one of external linkage (C11 6.2.2p2-3); None: not seen."""
+        if (unit, name) in self._static:
+            return (unit, name)
+        return self._extern.get(name)
+
+    _static: set[tuple[int, str]]
+    _extern: dict[str, tuple[int, str]]
+
+    # -- expressions --------------------------------------------------------------------------
+    def _expr(self, unit: int, fn: _Fn | None, e: Node | None) -> set[object]:
+        """The sources of the value of ``e``: variables whose objects it may point to, and
+        objects."""
+        e = unparen(e)
+        if e is None:
+            return set()
+        t = e.type
+        if t == "identifier":
+            name = text(e)
+            info = self.info(unit, fn, name)
+            v = self.var(unit, fn, name)
+            if info.array:
+                return {("obj", v)}
+            return set() if info.basic and info.levels == 0 else {v}
+        if t == "pointer_expression":
+            arg = _field(e, "argument")
+            if op(e) == "&":
+                return self._address(unit, fn, arg)
+            return {MEM}
+        if t in ("subscript_expression", "field_expression"):
+            return self._load(unit, fn, e)
+        if t == "binary_expression" and op(e) in ("+", "-"):
+            return self._expr(unit, fn, _field(e, "left")) | self._expr(unit, fn, _field(e, "right"))
+        if t == "conditional_expression":
+            return self._expr(unit, fn, _field(e, "consequence")) | \
+                self._expr(unit, fn, _field(e, "alternative"))
+        if t == "comma_expression":
+            return self._expr(unit, fn, _field(e, "right"))
+        if t == "assignment_expression":
+            return self._expr(unit, fn, _field(e, "right"))
+        if t == "update_expression":
+            return self._expr(unit, fn, _field(e, "argument"))
+        if t == "call_expression":
+            return self._call_value(unit, fn, e)
+        return set()
+
+    def _address(self, unit: int, fn: _Fn | None, lv: Node | None) -> set[object]:
+        """``&lv``: the object ``lv`` is part of."""
+        lv = unparen(lv)
+        if lv is None:
+            return set()
+        if lv.type == "identifier":
+            v = self.var(unit, fn, text(lv))
+            return {("obj", v)}
+        if lv.type == "subscript_expression":
+            return self._expr(unit, fn, _field(lv, "argument"))
+        if lv.type == "field_expression":
+            base = _field(lv, "argument")
+            if text(_field(lv, "operator") or lv) == "->" or op(lv) == "->":
+                return self._expr(unit, fn, base)
+            return self._address(unit, fn, base)
+        if lv.type == "pointer_expression" and op(lv) == "*":
+            return self._expr(unit, fn, _field(lv, "argument"))
+        return {MEM}
+
+    def _load(self, unit: int, fn: _Fn | None, e: Node) -> set[object]:
+        """``a[i]``, ``s.m``, ``p->m``: an element of a true array with more dimensions than
+        subscripts is a row of it (no load); otherwise a value read from memory."""
+        depth, root = 0, cast("Node | None", e)
+        while root is not None and root.type == "subscript_expression":
+            depth += 1
+            root = unparen(_field(root, "argument"))
+        if e.type == "subscript_expression" and root is not None and root.type == "identifier":
+            info = self.info(unit, fn, text(root))
+            if info.array and depth < info.array_levels:
+                return {("obj", self.var(unit, fn, text(root)))}
+            if info.basic and depth >= info.levels and info.levels:
+                return set()  # an element of a basic type: a number, no pointer
+        if e.type == "field_expression" and op(e) != "->":
+            # a member of a structure: an array member is part of the structure's object
+            return {MEM} | self._address(unit, fn, _field(e, "argument"))
+        return {MEM}
+
+    def _call_value(self, unit: int, fn: _Fn | None, e: Node) -> set[object]:
+        name = _callee(e)
+        if name is None:
+            return {ESC}
+        if name in _ALLOC or name in self._wrappers:
+            out: set[object] = {("site", unit, e.start_byte)}
+            if name == "realloc":
+                args = _args(e)
+                out |= self._expr(unit, fn, args[0]) if args else set()
+            return out
+        target = self._resolve(unit, name)
+        if target is not None:
+            return {(target[0], "()", target[1])}
+        if _library(name):
+            return {s for a in _args(e) for s in self._expr(unit, fn, a)}
+        return {ESC, ("unseen", unit, e.start_byte)}
+
+    _wrappers: frozenset[str]
+
+
+def _callee(call: Node) -> str | None:
+    f = unparen(_field(call, "function"))
+    return text(f) if f is not None and f.type == "identifier" else None
+
+
+def _args(call: Node) -> list[Node]:
+    return named(_field(call, "arguments"))
+
+
+def _library(name: str) -> bool:
+    from accellium.dataset.offload.global_uses import _library as lib
+
+    return lib(name)
+
+
+def _base(e: Node | None) -> str | None:
+    """The variable an expression's pointer value is taken from: ``a`` of ``a``, ``a + k``,
+    ``&a[k]``, ``(double *) a``."""
+    e = unparen(e)
+    while e is not None:
+        if e.type == "identifier":
+            return text(e)
+        if e.type == "pointer_expression" and op(e) == "&":
+            e = unparen(_field(e, "argument"))
+            if e is not None and e.type == "subscript_expression":
+                e = unparen(_field(e, "argument"))
+            continue
+        if e.type == "binary_expression" and op(e) in ("+", "-"):
+            left = unparen(_field(e, "left"))
+            e = left if left is not None and left.type != "number_literal" else \
+                unparen(_field(e, "right"))
+            continue
+        return None
+    return None
+
+
+def _root(e: Node | None) -> str | None:
+    """The variable an argument is computed from: ``a`` of ``a``, ``a + k``, ``&a[k]``,
+    ``a[i][j].re``, ``*a`` — through parentheses, casts, addresses, offsets, subscripts and
+    members."""
+    e = unparen(e)
+    while e is not None:
+        if e.type == "identifier":
+            return text(e)
+        if e.type in ("pointer_expression", "subscript_expression", "field_expression"):
+            e = unparen(_field(e, "argument"))
+            continue
+        if e.type == "binary_expression" and op(e) in ("+", "-"):
+            left = unparen(_field(e, "left"))
+            e = left if left is not None and left.type != "number_literal" else \
+                unparen(_field(e, "right"))
+            continue
+        return None
+    return None
+
+
+def _arg_effect(name: str | None, k: int, seen: bool) -> tuple[bool, bool]:
+    """Whether a call reads and writes through its argument ``k``: a C library function as
+    the library says (an I/O call both: ``fread``, ``scanf`` store through theirs); a function
+    the analysis sees or does not see, both."""
+    lib = library_function(name) if name is not None and not seen else None
+    if lib is None:
+        return True, True
+    if lib.effect is Effect.IO:
+        return True, name in _IO_STORES
+    return True, lib.writes(k)
+
+
+def _declared(fn_node: Node) -> dict[str, _Info]:
+    """The parameters of a definition and the names its body declares (a name declared twice
+    in different blocks: the last, its uses are not told apart)."""
+    out: dict[str, _Info] = {}
+    _, decl = function_name(fn_node)
+    for p in named(_field(decl, "parameters")):
+        if p.type == "parameter_declaration":
+            d = _field(p, "declarator")
+            name, parts = walk_declarator(d) if d is not None else (None, [])
+            if name is None and d is not None:  # ``double ARR_2D(a, N, M)``: its expansion's
+                name, parts = walk_declarator(macro_declarator(d))
+            if name:  # an array parameter is a pointer (C11 6.7.6.3p7)
+                out[name] = replace(_info(p, parts), array=False, array_levels=0)
+            else:  # a declarator not read: any name in it may be the parameter's
+                for n in iter_nodes(p):
+                    if n.type == "identifier":
+                        out.setdefault(text(n), _UNKNOWN)
+    body = _field(fn_node, "body") or fn_node
+    for n in iter_nodes(body):
+        if n.type != "declaration":
+            continue
+        for d in n.children_by_field_name("declarator"):
+            name, parts = walk_declarator(d)
+            if name is None:
+                name, parts = walk_declarator(macro_declarator(d))
+            if name:
+                out[name] = _info(n, parts)
+    return out
+
+
+def _info(decl: Node, parts: list[tuple[str, Node]]) -> _Info:
+    """What a declarator (parts outside in) of the declaration ``decl`` says of its name."""
+    inner = [k for k, _ in reversed(parts)]
+    t = _field(decl, "type")
+    basic = t is not None and t.type in ("primitive_type", "sized_type_specifier")
+    levels = sum(k in ("array", "pointer") for k in inner)
+    if not inner or inner[0] != "array":
+        return _Info(False, 0, levels, basic)
+    n = 0
+    for k in inner:
+        if k != "array":
+            break
+        n += 1
+    return _Info(True, n, levels, basic)
+
+
+def points_to(units: Sequence[Sequence[Node]], known: bool,
+              wrappers: Collection[str] = ()) -> PointsTo:
+    """The analysis of the program's units (each a list of roots: the file, then the headers
+    it includes), unit 0 the planned file.  ``known``: the units are the whole program;
+    ``wrappers``: the program's allocator wrappers (:mod:`.fresh`), each call of which returns
+    fresh memory."""
+    pt = PointsTo()
+    pt._wrappers = frozenset(wrappers)
+    pt._static = set()
+    pt._extern = {}
+    _collect(pt, units)
+    for u, roots in enumerate(units):
+        _initialisers(pt, u, roots)
+        if not known:  # unseen code may store to a global of external linkage
+            for name, (info, st) in pt.globals[u].items():
+                if not info.array and not st and not (info.basic and info.levels == 0):
+                    v = (-1, "", name)
+                    pt.flow([("unseen", v), ESC], v)
+    pt.flow([MEM], ESC)
+    pt.flow([ESC], MEM)
+    for (u, name), f in pt.fns.items():
+        _walk(pt, f)
+        if name == "main" or (not known and (u, name) not in pt._static):
+            for p in filter(None, f.params):  # called by unseen code: what it passes is its own
+                v = (u, name, p)
+                pt.flow([("unseen", v)], v)
+            pt.flow([(u, "()", name)], ESC)
+    _solve(pt)
+    _reaches(pt)
+    return pt
+
+
+def _collect(pt: PointsTo, units: Sequence[Sequence[Node]]) -> None:
+    """The units' file-scope names and function definitions."""
+    from accellium.dataset.offload.calls import parameters
+
+    defs: list[tuple[int, Node]] = []
+    for u, roots in enumerate(units):
+        g = pt.globals.setdefault(u, {})
+        for top in (t for root in roots for t in named(root)):
+            if top.type == "function_definition":
+                defs.append((u, top))
+            elif top.type == "declaration":
+                st = is_static(top)
+                for d in top.children_by_field_name("declarator"):
+                    name, parts = walk_declarator(d)
+                    if name and (name not in g or st):
+                        g[name] = (_info(top, parts), st)
+    for u, node in defs:
+        name = function_name(node)[0]
+        if not name:
+            continue
+        params = list(parameters(node) or [])  # in order, for the calls
+        pt.fns[(u, name)] = _Fn(u, name, node, params, _declared(node))
+        if is_static(node):
+            pt._static.add((u, name))
+        else:
+            pt._extern.setdefault(name, (u, name))
+
+
+def _initialisers(pt: PointsTo, u: int, roots: Sequence[Node]) -> None:
+    """What the unit's file-scope declarations store in their names."""
+    for top in (t for root in roots for t in named(root)):
+        if top.type != "declaration":
+            continue
+        for d in top.children_by_field_name("declarator"):
+            if d.type == "init_declarator":
+                name, _ = walk_declarator(d)
+                if name:
+                    _store(pt, u, None, pt.var(u, None, name), _field(d, "value"))
+
+
+def _store(pt: PointsTo, unit: int, fn: _Fn | None, into: Var, value: Node | None) -> None:
+    if value is None:
+        return
+    if value.type == "initializer_list":
+        for item in named(value):
+            inner = _field(item, "value") if item.type == "initializer_pair" else item
+            _store(pt, unit, fn, MEM, inner)
+        return
+    pt.flow(pt._expr(unit, fn, value), into)
+
+
+def _walk(pt: PointsTo, f: _Fn) -> None:
+    """The flows of ``f``'s assignments, initialisations, returns, calls and addresses taken,
+    and what it reads and writes through pointers (:func:`_derefs`)."""
+    u = f.unit
+    body = _field(f.node, "body") or f.node
+    for n in iter_nodes(body):
+        t = n.type
+        if t == "assignment_expression" and op(n) == "=":
+            left = unparen(_field(n, "left"))
+            if left is not None and left.type == "identifier":
+                if text(left) in f.params:
+                    f.assigned.add(text(left))
+                pt.flow(pt._expr(u, f, _field(n, "right")), pt.var(u, f, text(left)))
+            else:
+                pt.flow(pt._expr(u, f, _field(n, "right")), MEM)
+        elif t == "init_declarator":
+            name, _ = walk_declarator(n)
+            if name:
+                _store(pt, u, f, pt.var(u, f, name), _field(n, "value"))
+        elif t == "return_statement":
+            kids = named(n)
+            if kids:
+                pt.flow(pt._expr(u, f, kids[0]), (u, "()", f.name))
+        elif t == "pointer_expression" and op(n) == "&":
+            arg = unparen(_field(n, "argument"))
+            if arg is not None and arg.type == "identifier":
+                v = pt.var(u, f, text(arg))  # its value may be stored through the address
+                pt.flow([v], MEM)
+                pt.flow([MEM], v)
+        elif t == "call_expression":
+            _walk_call(pt, f, n)
+        elif t == "identifier" and text(n) not in f.locals and n.parent is not None and \
+                n.parent.type not in ("function_declarator", "call_expression"):
+            target = pt._resolve(u, text(n))
+            if target is not None:  # a function's address: unseen callers may call it
+                g = pt.fns[target]
+                for p in filter(None, g.params):
+                    pt.flow([ESC], (g.unit, g.name, p))
+                pt.flow([(g.unit, "()", g.name)], ESC)
+    _derefs(pt, f, body)
+
+
+def _walk_call(pt: PointsTo, f: _Fn, n: Node) -> None:
+    """A call's arguments flow into its callee's parameters, or to unseen code."""
+    u = f.unit
+    name = _callee(n)
+    target = pt._resolve(u, name) if name is not None else None
+    args = _args(n)
+    if target is not None:
+        g = pt.fns[target]
+        f.calls.add(target)
+        for p, a in zip(g.params, args, strict=False):
+            if p is not None:
+                pt.flow(pt._expr(u, f, a), (target[0], g.name, p))
+        for a in args[len(g.params):]:
+            pt.flow(pt._expr(u, f, a), ESC)
+    elif name is None or not _library(name):
+        for a in args:
+            pt.flow(pt._expr(u, f, a), ESC)
+        f.reads.add(ESC)
+        f.writes.add(ESC)
+    elif name == "posix_memalign" and args:
+        pt.flow([("site", u, n.start_byte)], MEM)
+
+
+def _derefs(pt: PointsTo, f: _Fn, body: Node) -> None:
+    """What ``f`` itself reads and writes through pointers that are not its unassigned
+    parameters (sources, solved later)."""
+    u = f.unit
+    mine = set(f.params) - f.assigned
+    for n in iter_nodes(body):
+        t = n.type
+        if t == "subscript_expression" or (t == "pointer_expression" and op(n) == "*") or \
+                (t == "field_expression" and op(n) == "->"):
+            operand = _field(n, "argument")
+            if _base(operand) in mine:
+                continue
+            got = pt._expr(u, f, operand)
+            r, w = _access(n)
+            if r:
+                f.reads |= got
+            if w:
+                f.writes |= got
+        elif t == "call_expression":
+            name = _callee(n)
+            target = pt._resolve(u, name) if name is not None else None
+            for k, a in enumerate(_args(n)):
+                if _base(a) in mine:
+                    continue
+                got = pt._expr(u, f, a)
+                r, w = _arg_effect(name, k, target is not None)
+                if r:
+                    f.reads |= got
+                if w:
+                    f.writes |= got
+
+
+def _access(n: Node) -> tuple[bool, bool]:
+    """Whether the lvalue ``n`` is read and written where it stands."""
+    p = n.parent
+    while p is not None and p.type == "parenthesized_expression":
+        n, p = p, p.parent
+    if p is None:
+        return True, False
+    if p.type == "assignment_expression" and _field(p, "left") == n:
+        return op(p) != "=", True
+    if p.type == "update_expression":
+        return True, True
+    return True, False
+
+
+def _solve(pt: PointsTo) -> None:
+    pts: dict[Var, set[object]] = {v: set(s) for v, s in pt.seeds.items()}
+    todo = list(pts)
+    while todo:
+        v = todo.pop()
+        got = pts.get(v)
+        if not got:
+            continue
+        for w in pt.edges.get(v, ()):
+            have = pts.setdefault(w, set())
+            if not got <= have:
+                have |= got
+                todo.append(w)
+    pt.pts = {v: frozenset(s) for v, s in pts.items()}
+
+
+def _reaches(pt: PointsTo) -> None:
+    own = {k: (pt.objects(f.reads), pt.objects(f.writes)) for k, f in pt.fns.items()}
+    out = dict(own)
+    changed = True
+    while changed:
+        changed = False
+        for k, f in pt.fns.items():
+            r, w = out[k]
+            for c in f.calls:
+                r, w = r | out[c][0], w | out[c][1]
+            if (r, w) != out[k]:
+                out[k], changed = (r, w), True
+    pt.reach = {k: Reach(r, w) for k, (r, w) in out.items()}
+
+
+def aliased_calls(points: PointsTo, fn: Node, unit: int = 0, read_only: Collection[int] = ()
+                  ) -> list[tuple[Node, list[tuple[str, bool]]]]:
+    """The calls of ``fn`` (of ``unit``) that reach memory one of its names designates
+    through another pointer (:meth:`PointsTo.call_reach`; the call's arguments based on that
+    name, or on any parameter or local of ``fn``, are left to ``fn``'s own uses of them — the
+    names the planner follows, as swapped pointers and offsets into an array, are locals):
+    the calls, each with (name, whether the call may write there).  The names: ``fn``'s parameters and locals, and the globals it names.
+    ``read_only``: ids of argument nodes whose callee only reads through them."""
+    name = function_name(fn)[0]
+    f = points.fns.get((unit, name)) if name else None
+    if f is None:
+        return []
+    body = _field(fn, "body") or fn
+    names = set(f.locals) | {text(n) for n in iter_nodes(body) if n.type == "identifier"
+                             and text(n) in points.globals.get(unit, {})}
+    objs = {n: o for n in sorted(names) if (o := points.of(unit, f.name, n))}
+    out: list[tuple[Node, list[tuple[str, bool]]]] = []
+    if not objs:
+        return out
+    for call in iter_nodes(body):
+        if call.type != "call_expression":
+            continue
+        parts = points.call_parts(unit, f.name, call, read_only)
+        got: list[tuple[str, bool]] = []
+        for n, o in objs.items():
+            r = [rw for base, rw in parts if base != n and base not in f.locals]
+            reads = frozenset().union(*(x.reads for x in r))
+            writes = frozenset().union(*(x.writes for x in r))
+            if o & (reads | writes):
+                got.append((n, bool(o & writes)))
+        if got:
+            out.append((call, got))
+    return out
