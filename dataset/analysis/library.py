@@ -25,7 +25,7 @@ PURE_CALLS = frozenset(
     "std::pow std::sin std::cos std::max std::min std::fmax std::fmin std::floor std::ceil "
     "MAX MIN max_ min_ fma fmaf isnan isinf".split()
 )
-#: More pure functions of <math.h>, <string.h>, <stdlib.h> and <ctype.h>: they read their
+#: More pure functions of <math.h>, <string.h>, <stdlib.h>, <ctype.h> and <sys/time.h>: they read their
 #: arguments (strings through their pointers) and return a value.
 _MORE_PURE = frozenset(
     "sqrtl expm1 log1pf log2f log10f exp2f cbrtf hypotf asinf acosf atanf atan2f sinhf coshf "
@@ -33,7 +33,7 @@ _MORE_PURE = frozenset(
     "isfinite signbit fpclassify strlen strcmp strncmp memcmp strchr strrchr strstr atoi atol "
     "atof isdigit isalpha isalnum isspace isupper islower toupper tolower assert "
     "std::isnan std::isinf std::isfinite std::round std::trunc std::tan std::atan2 std::hypot "
-    "std::fma std::exp2 std::log2 std::log10 std::cbrt std::tanh".split()
+    "std::fma std::exp2 std::log2 std::log10 std::cbrt std::tanh timercmp timerisset".split()
 )
 #: Functions that end the program.
 EXIT_CALLS = frozenset({"exit", "abort", "_exit", "quick_exit", "_Exit"})
@@ -59,7 +59,10 @@ _ALLOC_CALLS = frozenset({"malloc", "calloc", "realloc", "free", "aligned_alloc"
 _WRITES_ARG = {"memcpy": 0, "memmove": 0, "memset": 0, "strcpy": 0, "strncpy": 0,
                "strcat": 0, "strncat": 0, "sprintf": 0, "snprintf": 0, "vsprintf": 0,
                "vsnprintf": 0, "sscanf": -1, "frexp": 1, "frexpf": 1, "modf": 1, "modff": 1,
-               "std::copy": 2, "std::fill": 0}
+               "std::copy": 2, "std::fill": 0,
+               # <sys/time.h>'s arithmetic on ``struct timeval`` (BSD, glibc): macros that
+               # store into the object their last (or only) argument points to
+               "timersub": 2, "timeradd": 2, "timerclear": 0}
 MAX_NAMES = frozenset({"max", "fmax", "fmaxf", "fmaxl", "std::max", "std::fmax", "MAX", "Max",
                        "dmax", "max_"})
 MIN_NAMES = frozenset({"min", "fmin", "fminf", "fminl", "std::min", "std::fmin", "MIN", "Min",

@@ -31,7 +31,7 @@ from tree_sitter import Node
 from accellium.dataset.analysis.scope import function_name
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import is_name, iter_nodes, named, op, text, unparen
-from accellium.dataset.offload.nodes import callee_name, loops_around
+from accellium.dataset.offload.nodes import callee_name, library_argument, loops_around
 
 __all__ = ["ExitDead", "exit_dead", "read_after_in_main"]
 
@@ -98,7 +98,7 @@ def _globals(root: Node, static: bool = False) -> set[str]:
 def _one_name(root: Node, g: str, graphs) -> bool:
     """Is every use of the global ``g``'s value as a pointer in the file a ``free``, its own
     allocation, an argument of a call of a file function that only subscripts it, or of a
-    standard library function whose value is dropped (:func:`_library_argument`)?  (Its
+    standard library function whose value is dropped (:func:`.nodes.library_argument`)?  (Its
     memory then has no other name.)"""
     for top in named(root):
         if top.type == "function_definition":
@@ -111,7 +111,7 @@ def _one_name(root: Node, g: str, graphs) -> bool:
     for n in iter_nodes(root):
         if n.type != "identifier" or text(n) != g or not _value_use(n):
             continue
-        if not (_freed(n) or _allocated(n) or _library_argument(n) or
+        if not (_freed(n) or _allocated(n) or library_argument(n) or
                 any(graph._passed_on(n, frozenset()) for graph in graphs)):
             return False
     return True
@@ -152,25 +152,6 @@ def _realloc_back(call: Node, n: Node) -> bool:
     p = call.parent
     return p is not None and p.type == "assignment_expression" and \
         is_name(_field(p, "left"), text(n))
-
-
-def _library_argument(n: Node) -> bool:
-    """``memset(g, 0, size)``, ``fwrite(g, ...)``: an argument of a call, made as a statement of
-    its own, of a standard library function that reads or writes only through its arguments
-    or acts on a stream (:mod:`accellium.dataset.analysis.library`: no allocator, no hidden
-    state).  Such a function reaches the object during the call only — the library keeps no
-    pointer it is given but where its description says so (``strtok``: hidden state, not
-    accepted; ``setvbuf`` is not in the table, not accepted either) — and the one pointer
-    some of them return (``memset`` returns its first argument, C11 7.24.6.1) is dropped with
-    the call's value."""
-    from accellium.dataset.analysis.library import Effect, library_function
-
-    args = n.parent
-    call = args.parent if args is not None and args.type == "argument_list" else None
-    if call is None or call.parent is None or call.parent.type != "expression_statement":
-        return False
-    lib = library_function(callee_name(call) or "")
-    return lib is not None and lib.effect in (None, Effect.IO)
 
 
 def _allocated(n: Node) -> bool:

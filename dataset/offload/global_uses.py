@@ -39,7 +39,7 @@ from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, named
 from accellium.dataset.analysis.tree import text as _text
 from accellium.dataset.offload.callgraph import is_static
-from accellium.dataset.offload.nodes import callee_name
+from accellium.dataset.offload.nodes import callee_name, library_argument
 from accellium.dataset.offload.shapes import declared_shapes, file_scope, header_types
 from accellium.dataset.offload.uses import array_uses
 
@@ -439,6 +439,7 @@ def _unit_objects(root: Node, headers: Sequence[Node] = ()) -> dict[str, str]:
                 "static" if is_static(top) else "external"
     for fn in (n for n in file_scope(root) if n.type == "function_definition"):
         for u in array_uses(_field(fn, "body") or fn):
-            if u.whole and out.get(u.name) in ("static", "external"):
+            if u.whole and out.get(u.name) in ("static", "external") and \
+                    not library_argument(u.node):
                 out[u.name] = "escaped"
     return out

@@ -7,7 +7,12 @@ from tree_sitter import Node
 from accellium.dataset.analysis.tree import ancestors, field, iter_nodes, named, op, text, unparen
 
 __all__ = ["callee_name", "enclosing_function", "statement_of", "in_sizeof", "block_items", "assignment_chain", "loops_around",
-           "LOOPS", "JUMPS", "has_jump", "null_tested"]
+           "LOOPS", "JUMPS", "has_jump", "null_tested", "library_argument"]
+
+#: C library functions that keep a pointer they are given after the call returns (``strtok``
+#: saves its position in the string, C11 7.24.5.8p3; ``setbuf``/``setvbuf`` give a stream its
+#: buffer, 7.21.5.5-6; ``atexit`` its function).
+_KEEPS_POINTER = frozenset({"strtok", "setbuf", "setvbuf", "atexit", "at_quick_exit"})
 
 LOOPS = ("for_statement", "while_statement", "do_statement")
 #: the statements that leave the code around them early (a path that skips what follows)
@@ -123,3 +128,28 @@ def null_tested(n: Node) -> bool:
             return _null_constant(other)
         return False
     return p.type in _CONTROLLED and field(p, "condition") == kid
+
+
+def library_argument(n: Node) -> bool:
+    """``memset(g, 0, size)``, ``fwrite(g, ...)``, ``gettimeofday(&t, NULL)``: ``n`` is an
+    argument (or the object whose address an argument takes) of a call, made as a statement
+    of its own, of a standard library function that reaches memory only through its
+    arguments, acts on a stream, or reads or advances hidden state it keeps no pointer in
+    (:mod:`accellium.dataset.analysis.library`; no allocator, nor a function that keeps the
+    pointer, :data:`_KEEPS_POINTER`).  Such a function reaches the object during the call
+    only, and the one pointer some of them return (``memset`` returns its first argument,
+    C11 7.24.6.1) is dropped with the call's value: the call makes no other name for it."""
+    from accellium.dataset.analysis.library import Effect, library_function
+
+    arg = n
+    if arg.parent is not None and arg.parent.type == "pointer_expression" and \
+            op(arg.parent) == "&":
+        arg = arg.parent
+    args = arg.parent
+    call = args.parent if args is not None and args.type == "argument_list" else None
+    if call is None or call.parent is None or call.parent.type != "expression_statement":
+        return False
+    name = callee_name(call) or ""
+    lib = library_function(name)
+    return lib is not None and name not in _KEEPS_POINTER and \
+        lib.effect in (None, Effect.IO, Effect.STATE)
