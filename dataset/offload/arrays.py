@@ -77,6 +77,9 @@ class Scope:
     # pointer (a global the program set to it, :mod:`.points_to`): call node id -> (name,
     # whether the call may write there)
     alias_calls: dict[int, list[tuple[str, bool]]] = field(default_factory=dict)
+    # functions of the program that exchange what their two parameters point to
+    # (:func:`.swap.swapper_functions`): ``swap(&p, &q)`` is a pointer swap
+    swappers: frozenset[str] = frozenset()
     # the calls among ``barriers`` that are there because their callee offloads loops and its
     # host code reaches globals (:func:`.global_uses.call_touches`): call node ids
     host_walls: frozenset[int] = frozenset()

@@ -50,6 +50,7 @@ from accellium.dataset.offload.routines import holds_compute_construct, routine_
 from accellium.dataset.offload.serial import SERIAL_KIND, serial_blocks
 from accellium.dataset.offload.shapes import alloc_sites, declarations, free_sites, header_context
 from accellium.dataset.offload.single_pass import SINGLE_PASS_WHY, single_pass
+from accellium.dataset.offload.swap import swapper_functions
 from accellium.dataset.pragma import is_acc_pragma
 
 __all__ = ["FunctionPlan", "PlanInputError", "plan_source", "functions_in"]
@@ -205,6 +206,8 @@ class _Req:
     foreign: frozenset[str] = frozenset()
     # what the program's pointers may point to (:mod:`.points_to`; the file is unit 0)
     points: PointsTo | None = None
+    # functions that exchange what their two parameters point to (:mod:`.swap`)
+    swappers: frozenset[str] = frozenset()
 
 
 def _plan_one(source: bytes, fn_row: int, req: _Req) -> tuple[FunctionPlan, Summary | str | None]:
@@ -267,7 +270,8 @@ def _fill(plan: FunctionPlan, work: bytes, lines: LineIndex, tree: Tree, fn: Nod
     plan.host_loops = [{"line": lp.line, "why": why} for lp, why in choice.host]
     scope = _scope(fn, root, req.dead, req.objects, req.fresh, req.exit, req.aliased,
                    memo=_facts_memo(index))
-    scope.read_args, scope.sealed = read_only_args(fn, index), _sealed(req)
+    scope.read_args, scope.sealed, scope.swappers = \
+        read_only_args(fn, index), _sealed(req), req.swappers
     devices = _with_serial_blocks(fn, root, lines, devices, scope, req, index)
     calls: list[CallDevice] = []
     if not req.per_loop:
@@ -1003,6 +1007,7 @@ def plan_source(source: bytes, advise: Advisor, *, lang: str = "c",
         [[tree.root_node, *own_roots],
          *([o, *(headers[k] if headers is not None and k < len(headers) else [])]
            for k, o in enumerate(others))], program is not None, req.fresh.alloc)
+    req.swappers = swapper_functions([tree.root_node, *own_roots, *others])
     req.calls.offloads |= set(offloading) | _acc_functions(program or [], others)
     own = {function_name(f)[0] for f in fns}
     seeded = {n: s for n, s in (foreign or {}).items() if n not in own}

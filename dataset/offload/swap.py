@@ -38,14 +38,16 @@ either buffer may hold the result, so every buffer gets the same clause."""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from tree_sitter import Node
 
 from accellium.dataset.analysis.clauses import is_clause_arg
+from accellium.dataset.analysis.scope import function_name
 from accellium.dataset.analysis.tree import field as _field
-from accellium.dataset.analysis.tree import iter_nodes, op, text, unparen
+from accellium.dataset.analysis.tree import iter_nodes, named, op, text, unparen
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.device import Unit
 from accellium.dataset.offload.extent import Span, union
@@ -55,7 +57,7 @@ if TYPE_CHECKING:
     from accellium.dataset.offload.arrays import ArrayInfo, Scope
     from accellium.dataset.offload.shapes import Shape
 
-__all__ = ["SwapGroup", "swap_groups", "merged", "to_buffers"]
+__all__ = ["SwapGroup", "swap_groups", "merged", "to_buffers", "swapper_functions"]
 
 
 @dataclass
@@ -82,11 +84,48 @@ def _ident(node: Node | None) -> Node | None:
     return node if node is not None and node.type == "identifier" else None
 
 
-def _copies(stmts: list[Node]) -> _Copies:
+def _swapped(call: Node, swappers: Collection[str]) -> tuple[Node, Node] | None:
+    """``swap(&p, &q)`` of a function that exchanges what its two parameters point to
+    (:func:`swapper_functions`): the identifiers ``p`` and ``q``."""
+    f = unparen(_field(call, "function"))
+    if f is None or f.type != "identifier" or text(f) not in swappers:
+        return None
+    args = [a for a in named(_field(call, "arguments")) if a.type != "comment"]
+    got = []
+    for arg in args:
+        a = unparen(arg)
+        if a is None or a.type != "pointer_expression" or op(a) != "&":
+            return None
+        x = _ident(_field(a, "argument"))
+        if x is None:
+            return None
+        got.append(x)
+    return (got[0], got[1]) if len(got) == 2 and text(got[0]) != text(got[1]) else None
+
+
+def _swap_copies(stmts: list[Node], swappers: Collection[str], out: _Copies) -> set[int]:
+    """The exchanges of the calls under ``stmts`` (:func:`_swapped`) as copies into ``out``;
+    the ids of their ``&p`` nodes (no other assignment)."""
+    swaps: set[int] = set()
+    for s in stmts:
+        for n in iter_nodes(s):
+            if n.type == "call_expression" and (pq := _swapped(n, swappers)) is not None:
+                p, q = pq
+                out.edges += [(text(p), text(q), (p.id, q.id)), (text(q), text(p), ())]
+                swaps |= {x.parent.id for x in (p, q) if x.parent is not None}
+    return swaps
+
+
+def _copies(stmts: list[Node], swappers: Collection[str] = ()) -> _Copies:
+    """The copies under ``stmts``; a call of a function in ``swappers`` with ``&p, &q`` is the
+    two copies of an exchange (``p = q``, ``q = p`` through a temporary)."""
     out = _Copies()
+    swaps = _swap_copies(stmts, swappers, out) if swappers else set()
     for s in stmts:
         for n in iter_nodes(s):
             t = n.type
+            if n.id in swaps:
+                continue
             if t == "assignment_expression":
                 left, right = _ident(_field(n, "left")), _ident(_field(n, "right"))
                 if left is None:
@@ -340,8 +379,8 @@ def swap_groups(stmts: list[Node], arrays: dict[str, ArrayInfo], scope: Scope,
     moved = _moved(arrays, scope, start, end)
     if not moved:
         return [], None
-    inside = _copies(stmts)
-    whole = _copies([scope.fn])
+    inside = _copies(stmts, scope.swappers)
+    whole = _copies([scope.fn], scope.swappers)
     groups: list[SwapGroup] = []
     seen: set[str] = set()
     for name in moved:
@@ -420,3 +459,86 @@ def to_buffers(clauses: dict[str, str], groups: list[SwapGroup]) -> None:
         if clause is not None:
             for b in g.buffers:
                 clauses[b] = clause
+
+
+def swapper_functions(roots: Sequence[Node]) -> frozenset[str]:
+    """The functions, defined once among ``roots`` (the program's units), that exchange the
+    values their two parameters point to and do nothing else: each statement of the body
+    assigns ``*p``, ``*q`` or a local from ``*p``, ``*q`` or a local (``T *t = *p; *p = *q;
+    *q = t;``), and after them ``*p`` holds what ``*q`` held and ``*q`` what ``*p`` held.  A
+    call ``swap(&a, &b)`` stores through the addresses it is given (C11 6.5.3.2p4), so it
+    exchanges the two pointers ``a`` and ``b`` as ``t = a; a = b; b = t;`` does."""
+    from accellium.dataset.offload.calls import parameters
+
+    seen: dict[str, list[Node]] = {}
+    for root in roots:
+        for f in named(root):
+            if f.type == "function_definition" and (name := function_name(f)[0]):
+                seen.setdefault(name, []).append(f)
+    return frozenset(name for name, fs in seen.items()
+                     if len(fs) == 1 and _exchanges(fs[0], parameters(fs[0])))
+
+
+def _exchanges(fn: Node, params: list[str | None] | None) -> bool:
+    if not params or len(params) != 2 or None in params or params[0] == params[1]:
+        return False
+    ex = _Exchange(str(params[0]), str(params[1]))
+    for st in named(_field(fn, "body")):
+        if not ex.run(st):
+            return False
+    return ex.state[f"*{ex.p}"] == "Q" and ex.state[f"*{ex.q}"] == "P"
+
+
+class _Exchange:
+    """What ``*p``, ``*q`` and the locals hold after each statement of a body that only
+    copies among them (``P``, ``Q``: what ``*p``, ``*q`` held at entry)."""
+
+    def __init__(self, p: str, q: str):
+        self.p, self.q = p, q
+        self.state: dict[str, str] = {f"*{p}": "P", f"*{q}": "Q"}
+
+    def _deref(self, e: Node | None) -> str | None:
+        e = unparen(e)
+        if e is not None and e.type == "pointer_expression" and op(e) == "*":
+            x = _ident(_field(e, "argument"))
+            return f"*{text(x)}" if x is not None and text(x) in (self.p, self.q) else None
+        return None
+
+    def value(self, e: Node | None) -> str | None:
+        d = self._deref(e)
+        if d is not None:
+            return self.state.get(d)
+        x = _ident(e)
+        return self.state.get(text(x)) if x is not None and text(x) not in (self.p, self.q) \
+            else None
+
+    def place(self, e: Node | None) -> str | None:
+        x = _ident(e)
+        if x is not None:
+            return text(x) if text(x) not in (self.p, self.q) else None
+        return self._deref(e)
+
+    def run(self, st: Node) -> bool:
+        """Runs one statement; False when it does anything but such a copy."""
+        if st.type == "declaration":
+            for d in st.children_by_field_name("declarator"):
+                if d.type != "init_declarator":
+                    continue
+                inner = _field(d, "declarator")
+                while inner is not None and inner.type == "pointer_declarator":
+                    inner = _field(inner, "declarator")
+                v, name = self.value(_field(d, "value")), _ident(inner)
+                if v is None or name is None:
+                    return False
+                self.state[text(name)] = v
+            return True
+        if st.type == "return_statement" and not named(st):
+            return True
+        e = named(st)[0] if st.type == "expression_statement" and named(st) else None
+        if e is None or e.type != "assignment_expression" or op(e) != "=":
+            return False
+        target, v = self.place(_field(e, "left")), self.value(_field(e, "right"))
+        if target is None or v is None:
+            return False
+        self.state[target] = v
+        return True
