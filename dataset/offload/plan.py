@@ -273,13 +273,7 @@ def _fill(plan: FunctionPlan, work: bytes, lines: LineIndex, tree: Tree, fn: Nod
     scope.read_args, scope.sealed, scope.swappers = \
         read_only_args(fn, index), _sealed(req), req.swappers
     devices = _with_serial_blocks(fn, root, lines, devices, scope, req, index)
-    calls: list[CallDevice] = []
-    if not req.per_loop:
-        calls, why_not = call_units(fn, scope, req.summaries, devices, req.calls,
-                                    lambda n: within is None or (
-                                        within[0] <= n.start_point[0] and
-                                        n.end_point[0] <= within[1]))
-        plan.notes += why_not
+    calls = [] if req.per_loop else _call_units(plan, fn, scope, devices, req, within)
     if not devices and not calls:
         plan.notes.append("no loop to offload: " + ("; ".join(
             f"line {lp.line}: {why}" for lp, why in choice.host[:6]) or "no for loops"))
@@ -315,6 +309,21 @@ def _fill(plan: FunctionPlan, work: bytes, lines: LineIndex, tree: Tree, fn: Nod
         return None
     return summarize(fn, scope, kept[0], req.calls.defined) if len(kept) == 1 else \
         summarize_regions(fn, scope, kept, req.calls.defined)
+
+
+def _call_units(plan: FunctionPlan, fn: Node, scope: Scope, devices: list[Device], req: _Req,
+                within: tuple[int, int] | None) -> list[CallDevice]:
+    """The calls of ``fn`` (inside ``within``, the selected rows) hoisted as units of a
+    region (:func:`.callsites.call_units`, why the others are not in ``plan.notes``), and the
+    barriers of calls reaching its arrays through other pointers (:func:`aliased_device_calls`)."""
+    calls, why_not = call_units(fn, scope, req.summaries, devices, req.calls,
+                                lambda n: within is None or (
+                                    within[0] <= n.start_point[0] and
+                                    n.end_point[0] <= within[1]))
+    plan.notes += why_not
+    if req.points is not None:
+        aliased_device_calls(fn, scope, req.calls.offloads, req.points, calls)
+    return calls
 
 
 def _touches(others: list[Node], headers: list[list[Node]] | None, own: list[Node]
@@ -409,23 +418,18 @@ def global_calls(fn: Node, root: Node, scope: Scope, offloads: Collection[str],
 
 
 def aliased_host_calls(fn: Node, scope: Scope, offloads: Collection[str], points: PointsTo
-                   ) -> None:
-    """The calls of ``fn`` whose host code reaches memory one of ``fn``'s arrays designates
+                       ) -> None:
+    """The calls of ``fn`` whose callee reaches memory one of ``fn``'s arrays designates
     through another pointer — a helper reading ``watch[1]`` where the program set ``watch =
     a`` (:mod:`.points_to`): for the region's data flow a use of the whole array at the call,
     read, and written when the call may write there, as a call reaching a global the region
-    maps by name (``scope.global_calls``).  A callee that offloads loops of its own is a
-    barrier for them instead: its loops' clauses name the memory by the other name."""
+    maps by name (``scope.global_calls``).  Calls of functions that offload loops of their
+    own are left to :func:`aliased_device_calls`."""
     name = function_name(fn)[0]
     f = points.fns.get((0, name)) if name else None
     for call, hits in aliased_calls(points, fn, 0, scope.read_args):
         callee = _field(call, "function")
         if callee is not None and text(callee) in offloads:
-            names = frozenset(n for n, _ in hits)
-            scope.barriers.append((call, names, (
-                f"the call to `{text(callee)}` at line {call.start_point[0] + 1} reaches "
-                f"`{sorted(names)[0]}` through another pointer the program set to it: no "
-                "region that maps it holds the call")))
             continue
         direct = {g for g, _ in scope.global_calls.get(call.id, ())}
         for n, write in hits:
@@ -433,6 +437,28 @@ def aliased_host_calls(fn: Node, scope: Scope, offloads: Collection[str], points
                 scope.alias_calls.setdefault(call.id, []).append((n, write))
             elif n not in direct:
                 scope.global_calls.setdefault(call.id, []).append((n, write))
+
+
+def aliased_device_calls(fn: Node, scope: Scope, offloads: Collection[str], points: PointsTo,
+                         units: Sequence[CallDevice]) -> None:
+    """The calls of functions that offload loops of their own (``offloads``) reaching memory
+    one of ``fn``'s arrays designates through another pointer: a barrier for those arrays
+    (its loops' "present or copy" clauses would find the region's copy under the other
+    name, unseen by the region's data flow) — but for the arrays the call's hoisted unit maps
+    for it (``units``: its arguments, and the arrays a global its callee reaches is bound to,
+    :mod:`.bind`), which the flow sees as the call's."""
+    for call, hits in aliased_calls(points, fn, 0, scope.read_args):
+        callee = _field(call, "function")
+        if callee is None or text(callee) not in offloads:
+            continue
+        mapped = {a.name for d in units if d.node.start_byte <= call.start_byte < d.node.end_byte
+                  for a in d.args}
+        names = frozenset(n for n, _ in hits) - mapped
+        if names:
+            scope.barriers.append((call, names, (
+                f"the call to `{text(callee)}` at line {call.start_point[0] + 1} reaches "
+                f"`{sorted(names)[0]}` through another pointer the program set to it: no "
+                "region that maps it holds the call")))
 
 
 def _calls_cost(fn: Node, held: list[tuple[int, int]], costs: dict[str, int]) -> int:

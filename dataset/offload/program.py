@@ -46,6 +46,7 @@ from accellium.dataset.offload.plan import (
     _acc_rows,
     _describe,
     _scope,
+    aliased_device_calls,
     aliased_host_calls,
     functions_in,
     global_calls,
@@ -197,9 +198,10 @@ def _caller_plan(fn: Node, root: Node, lines: LineIndex, summaries: dict[str, Su
         # a callee of another file reaches arrays of external linkage the caller's file may
         # declare too: its other calls may reach them as well (:mod:`.global_uses`)
         global_calls(fn, root, scope, calls.offloads, summaries, None)
-    # a host call reaching a passed array through another pointer (:mod:`.points_to`)
+    # a call reaching a passed array through another pointer (:mod:`.points_to`)
     aliased_host_calls(fn, scope, calls.offloads, points)
     units, notes = call_units(fn, scope, summaries, [], calls, lambda n: True, resolve)
+    aliased_device_calls(fn, scope, calls.offloads, points, units)
     plan.notes += notes
     _global_barriers(fn, scope, units, bindings, binder_calls, glob)
     if not units:
