@@ -302,29 +302,8 @@ def _library(name: str) -> bool:
     return lib(name)
 
 
-def _base(e: Node | None) -> str | None:
-    """The variable an expression's pointer value is taken from: ``a`` of ``a``, ``a + k``,
-    ``&a[k]``, ``(double *) a``."""
-    e = unparen(e)
-    while e is not None:
-        if e.type == "identifier":
-            return text(e)
-        if e.type == "pointer_expression" and op(e) == "&":
-            e = unparen(_field(e, "argument"))
-            if e is not None and e.type == "subscript_expression":
-                e = unparen(_field(e, "argument"))
-            continue
-        if e.type == "binary_expression" and op(e) in ("+", "-"):
-            left = unparen(_field(e, "left"))
-            e = left if left is not None and left.type != "number_literal" else \
-                unparen(_field(e, "right"))
-            continue
-        return None
-    return None
-
-
 def _root(e: Node | None) -> str | None:
-    """The variable an argument is computed from: ``a`` of ``a``, ``a + k``, ``&a[k]``,
+    """The variable an argument or a dereferenced pointer is computed from: ``a`` of ``a``, ``a + k``, ``&a[k]``,
     ``a[i][j].re``, ``*a`` — through parentheses, casts, addresses, offsets, subscripts and
     members."""
     e = unparen(e)
@@ -550,8 +529,10 @@ def _walk_call(pt: PointsTo, f: _Fn, n: Node) -> None:
 
 
 def _derefs(pt: PointsTo, f: _Fn, body: Node) -> None:
-    """What ``f`` itself reads and writes through pointers that are not its unassigned
-    parameters (sources, solved later)."""
+    """What ``f`` itself reads and writes through pointers computed from anything but its
+    unassigned parameters (sources, solved later): memory reached from a parameter —
+    ``p[i]``, ``p[i].v[j]``, ``p->next`` — is what the caller hands it, which the caller's
+    own uses of its arguments account for."""
     u = f.unit
     mine = set(f.params) - f.assigned
     for n in iter_nodes(body):
@@ -559,7 +540,7 @@ def _derefs(pt: PointsTo, f: _Fn, body: Node) -> None:
         if t == "subscript_expression" or (t == "pointer_expression" and op(n) == "*") or \
                 (t == "field_expression" and op(n) == "->"):
             operand = _field(n, "argument")
-            if _base(operand) in mine:
+            if _root(operand) in mine:
                 continue
             got = pt._expr(u, f, operand)
             r, w = _access(n)
@@ -571,7 +552,7 @@ def _derefs(pt: PointsTo, f: _Fn, body: Node) -> None:
             name = _callee(n)
             target = pt._resolve(u, name) if name is not None else None
             for k, a in enumerate(_args(n)):
-                if _base(a) in mine:
+                if _root(a) in mine:
                     continue
                 got = pt._expr(u, f, a)
                 r, w = _arg_effect(name, k, target is not None)
