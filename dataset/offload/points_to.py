@@ -35,13 +35,14 @@ account for."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import cast
 
 from tree_sitter import Node
 
 from accellium.dataset.analysis.library import Effect, library_function
+from accellium.dataset.analysis.macros import Macro, definition
 from accellium.dataset.analysis.scope import function_name
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, named, op, text, unparen
@@ -96,6 +97,8 @@ class _Fn:
     reads: set[object] = field(default_factory=set)  # sources: Var or an object
     writes: set[object] = field(default_factory=set)
     calls: set[tuple[int, str]] = field(default_factory=set)
+    derefs_read: bool = False  # ``reads``/``writes`` hold its dereferences (:func:`_derefs`)
+    events: list[Node] = field(default_factory=list)  # what :func:`_walk` reads (:func:`_scan`)
 
 
 class PointsTo:
@@ -165,11 +168,18 @@ class PointsTo:
         f = self.fns.get((unit, caller))
         if f is None:
             return []
+        exp = self.expansion(call)
+        if exp is not None:  # the macro's code runs in the caller: its accesses, its calls'
+            return [(root, Reach(self.objects(got) if r else frozenset(),
+                                 self.objects(got) if w else frozenset()))
+                    for root, got, r, w in _accesses(self, f, exp, 1)] + \
+                [p for c in iter_nodes(exp) if c.type == "call_expression"
+                 for p in self.call_parts(unit, caller, c, read_only) if p[0] is None]
         name = _callee(call)
         target = self._resolve(unit, name) if name is not None else None
         out: list[tuple[str | None, Reach]] = []
         if target is not None:
-            out.append((None, self.reach.get(target, Reach())))
+            out.append((None, self.reach_of(target)))
         elif name is None or not _library(name):
             esc = self.pts.get(ESC, frozenset())
             out.append((None, Reach(esc, esc)))
@@ -182,6 +192,29 @@ class PointsTo:
                 w = False
             out.append((_root(a), Reach(got if r else frozenset(), got if w else frozenset())))
         return out
+
+    def reach_of(self, key: tuple[int, str]) -> Reach:
+        """What the function ``key`` and every function it calls (transitively) read and
+        write through pointers not computed from their own parameters (derived on first
+        use: only the callees of the planned code are read)."""
+        got = self.reach.get(key)
+        if got is not None:
+            return got
+        seen, todo = {key}, [key]
+        while todo:
+            f = self.fns[todo.pop()]
+            if not f.derefs_read:
+                _derefs(self, f, _field(f.node, "body") or f.node)
+                f.derefs_read = True
+            for c in f.calls:
+                if c not in seen:
+                    seen.add(c)
+                    todo.append(c)
+        fs = [self.fns[k] for k in seen]
+        got = Reach(self.objects(x for f in fs for x in f.reads),
+                    self.objects(x for f in fs for x in f.writes))
+        self.reach[key] = got
+        return got
 
     def _resolve(self, unit: int, name: str) -> tuple[int, str] | None:
         """The function a call of ``name`` in ``unit`` runs: the unit's ``static`` one, else
@@ -282,9 +315,64 @@ class PointsTo:
             return {(target[0], "()", target[1])}
         if _library(name):
             return {s for a in _args(e) for s in self._expr(unit, fn, a)}
+        exp = self.expansion(e)
+        if exp is not None:
+            return self._expr(unit, fn, exp)
         return {ESC, ("unseen", unit, e.start_byte)}
 
     _wrappers: frozenset[str]
+
+    def expansion(self, call: Node) -> Node | None:
+        """A call of a function-like macro visible where it is (the file's ``#define``s and
+        its headers', :func:`~accellium.dataset.analysis.macros.file_expansion`), after the
+        preprocessor: the code the compiler reads (C11 6.10.3), not a call of unseen code.
+        None: a call of a function, or a macro not known."""
+        if call.id in self._expanded:
+            return self._expanded[call.id]
+        from accellium.dataset.analysis.macros import expanded_call, file_expansion
+
+        name = _callee(call)
+        got = None
+        unit = call_unit(self, call)
+        if name is not None and self._resolve(unit, name) is None and not _library(name):
+            got = file_expansion(call)
+            body = self._body_macros.get(unit, {})
+            if got is None and name in body:  # a ``#define`` inside a function's body
+                got = expanded_call(call, body)
+        self._expanded[call.id] = got
+        return got
+
+    def statement_items(self, stmt: Node) -> list[Node] | None:
+        """The statements a statement that is a call of a function-like macro expands to
+        (``ARRAY_DECL(A, double, N);``: a declaration and an allocation,
+        :func:`~accellium.dataset.offload.shapes.macro_items`); None: no such statement."""
+        kids = named(stmt)
+        if stmt.type != "expression_statement" or len(kids) != 1 or \
+                kids[0].type != "call_expression":
+            return None
+        name = _callee(kids[0])
+        if name is None or self._resolve(call_unit(self, stmt), name) is not None or \
+                _library(name):
+            return None
+        if stmt.id not in self._items:
+            from accellium.dataset.offload.shapes import macro_items
+
+            self._items[stmt.id] = macro_items(stmt)
+        return self._items[stmt.id]
+
+    _items: dict[int, list[Node] | None]
+    _fn_names: frozenset[str]
+    _body_macros: dict[int, dict[str, Macro]]
+
+    _expanded: dict[int, Node | None]
+    _roots: dict[int, int]
+
+
+def call_unit(pt: PointsTo, node: Node) -> int:
+    """The unit whose tree holds ``node``."""
+    from accellium.dataset.analysis.tree import root_of
+
+    return pt._roots.get(root_of(node).id, 0)
 
 
 def _callee(call: Node) -> str | None:
@@ -334,9 +422,9 @@ def _arg_effect(name: str | None, k: int, seen: bool) -> tuple[bool, bool]:
     return True, lib.writes(k)
 
 
-def _declared(fn_node: Node) -> dict[str, _Info]:
-    """The parameters of a definition and the names its body declares (a name declared twice
-    in different blocks: the last, its uses are not told apart)."""
+def _param_infos(fn_node: Node) -> dict[str, _Info]:
+    """What each parameter's declarator says (an array parameter is a pointer, C11
+    6.7.6.3p7); a declarator not read: any name in it may be the parameter's."""
     out: dict[str, _Info] = {}
     _, decl = function_name(fn_node)
     for p in named(_field(decl, "parameters")):
@@ -351,8 +439,40 @@ def _declared(fn_node: Node) -> dict[str, _Info]:
                 for n in iter_nodes(p):
                     if n.type == "identifier":
                         out.setdefault(text(n), _UNKNOWN)
+    return out
+
+
+#: the nodes whose flows :func:`_walk_nodes` reads (identifiers: those naming a function)
+_EVENTS = frozenset({"expression_statement", "assignment_expression", "init_declarator",
+                     "return_statement", "pointer_expression", "call_expression",
+                     "preproc_function_def"})
+
+
+def _scan(fn_node: Node, functions: Collection[str] = ()) -> tuple[dict[str, _Info], list[Node]]:
+    """The parameters of a definition and the names its body declares (a name declared twice
+    in different blocks: the last, its uses are not told apart; a statement that calls a
+    macro may declare too, ``functions``: the program's function names, no macro), and the
+    nodes of the body :func:`_walk_nodes` reads, in order — one pass over the body."""
+    out = _param_infos(fn_node)
+    events: list[Node] = []
     body = _field(fn_node, "body") or fn_node
     for n in iter_nodes(body):
+        t = n.type
+        if t in _EVENTS or (t == "identifier" and text(n) in functions):
+            events.append(n)
+        if n.type == "expression_statement" and len(named(n)) == 1 and \
+                named(n)[0].type == "call_expression" and \
+                (callee := _callee(named(n)[0])) is not None and \
+                callee not in functions and not _library(callee):
+            from accellium.dataset.offload.shapes import macro_statement
+
+            got = macro_statement(n)  # ``ARRAY_DECL(A, double, N);`` declares ``A``
+            for d in got.declarations if got is not None else ():
+                for x in d.children_by_field_name("declarator"):
+                    name, parts = walk_declarator(x)
+                    if name:
+                        out[name] = _info(d, parts)
+            continue
         if n.type != "declaration":
             continue
         for d in n.children_by_field_name("declarator"):
@@ -361,7 +481,7 @@ def _declared(fn_node: Node) -> dict[str, _Info]:
                 name, parts = walk_declarator(macro_declarator(d))
             if name:
                 out[name] = _info(n, parts)
-    return out
+    return out, events
 
 
 def _info(decl: Node, parts: list[tuple[str, Node]]) -> _Info:
@@ -390,6 +510,10 @@ def points_to(units: Sequence[Sequence[Node]], known: bool,
     pt._wrappers = frozenset(wrappers)
     pt._static = set()
     pt._extern = {}
+    pt._expanded = {}
+    pt._items = {}
+    pt._roots = {root.id: u for u, roots in enumerate(units) for root in roots}
+    pt._body_macros = {u: {} for u in range(len(units))}
     _collect(pt, units)
     for u, roots in enumerate(units):
         _initialisers(pt, u, roots)
@@ -408,7 +532,6 @@ def points_to(units: Sequence[Sequence[Node]], known: bool,
                 pt.flow([("unseen", v)], v)
             pt.flow([(u, "()", name)], ESC)
     _solve(pt)
-    _reaches(pt)
     return pt
 
 
@@ -428,12 +551,18 @@ def _collect(pt: PointsTo, units: Sequence[Sequence[Node]]) -> None:
                     name, parts = walk_declarator(d)
                     if name and (name not in g or st):
                         g[name] = (_info(top, parts), st)
-    for u, node in defs:
-        name = function_name(node)[0]
+    named_defs = [(u, node, function_name(node)[0]) for u, node in defs]
+    pt._fn_names = frozenset(name for _, _, name in named_defs if name)
+    for u, node, name in named_defs:
         if not name:
             continue
         params = list(parameters(node) or [])  # in order, for the calls
-        pt.fns[(u, name)] = _Fn(u, name, node, params, _declared(node))
+        names, events = _scan(node, pt._fn_names)
+        for n in events:  # a ``#define`` inside the body (visible to the rest of the unit)
+            if n.type == "preproc_function_def":
+                m = definition(n)
+                pt._body_macros[u][m.name] = m
+        pt.fns[(u, name)] = _Fn(u, name, node, params, names, events=events)
         if is_static(node):
             pt._static.add((u, name))
         else:
@@ -464,20 +593,29 @@ def _store(pt: PointsTo, unit: int, fn: _Fn | None, into: Var, value: Node | Non
 
 
 def _walk(pt: PointsTo, f: _Fn) -> None:
-    """The flows of ``f``'s assignments, initialisations, returns, calls and addresses taken,
-    and what it reads and writes through pointers (:func:`_derefs`)."""
+    """The flows of ``f``'s assignments, initialisations, returns, calls and addresses taken
+    (what it reads and writes through pointers is read when a call needs it,
+    :meth:`PointsTo.reach_of`)."""
+    _walk_nodes(pt, f, f.events)
+    f.events = []
+
+
+def _walk_nodes(pt: PointsTo, f: _Fn, nodes: Iterable[Node], depth: int = 0) -> None:
+    """:func:`_walk` over ``nodes`` (a macro call's expansion in place of the call,
+    :meth:`PointsTo.expansion`)."""
     u = f.unit
-    body = _field(f.node, "body") or f.node
-    for n in iter_nodes(body):
+    skip: set[int] = set()
+    for n in nodes:
         t = n.type
-        if t == "assignment_expression" and op(n) == "=":
-            left = unparen(_field(n, "left"))
-            if left is not None and left.type == "identifier":
-                if text(left) in f.params:
-                    f.assigned.add(text(left))
-                pt.flow(pt._expr(u, f, _field(n, "right")), pt.var(u, f, text(left)))
-            else:
-                pt.flow(pt._expr(u, f, _field(n, "right")), MEM)
+        if n.id in skip:
+            continue
+        if t == "expression_statement" and depth < 4 and \
+                (items := pt.statement_items(n)) is not None:
+            for item in items:
+                _walk_nodes(pt, f, iter_nodes(item), depth + 1)
+            skip.add(named(n)[0].id)
+        elif t == "assignment_expression" and op(n) == "=":
+            _walk_assignment(pt, f, n)
         elif t == "init_declarator":
             name, _ = walk_declarator(n)
             if name:
@@ -493,16 +631,39 @@ def _walk(pt: PointsTo, f: _Fn) -> None:
                 pt.flow([v], MEM)
                 pt.flow([MEM], v)
         elif t == "call_expression":
-            _walk_call(pt, f, n)
-        elif t == "identifier" and text(n) not in f.locals and n.parent is not None and \
-                n.parent.type not in ("function_declarator", "call_expression"):
-            target = pt._resolve(u, text(n))
-            if target is not None:  # a function's address: unseen callers may call it
-                g = pt.fns[target]
-                for p in filter(None, g.params):
-                    pt.flow([ESC], (g.unit, g.name, p))
-                pt.flow([(g.unit, "()", g.name)], ESC)
-    _derefs(pt, f, body)
+            exp = pt.expansion(n) if depth < 4 else None
+            if exp is not None:
+                _walk_nodes(pt, f, iter_nodes(exp), depth + 1)
+            else:
+                _walk_call(pt, f, n)
+        elif t == "identifier" and text(n) in pt._fn_names:
+            _function_address(pt, f, n)
+
+
+def _walk_assignment(pt: PointsTo, f: _Fn, n: Node) -> None:
+    """``x = e``: ``x`` may point wherever ``e`` may; a store through memory (``s->p = e``,
+    ``rows[k] = e``) puts what ``e`` points to among the pointers stored in memory."""
+    left = unparen(_field(n, "left"))
+    if left is not None and left.type == "identifier":
+        if text(left) in f.params:
+            f.assigned.add(text(left))
+        pt.flow(pt._expr(f.unit, f, _field(n, "right")), pt.var(f.unit, f, text(left)))
+    else:
+        pt.flow(pt._expr(f.unit, f, _field(n, "right")), MEM)
+
+
+def _function_address(pt: PointsTo, f: _Fn, n: Node) -> None:
+    """A function's name used as a value (not called): unseen code may call it, with
+    anything it was handed, and keep what it returns."""
+    if text(n) in f.locals or n.parent is None or \
+            n.parent.type in ("function_declarator", "call_expression"):
+        return
+    target = pt._resolve(f.unit, text(n))
+    if target is not None:
+        g = pt.fns[target]
+        for p in filter(None, g.params):
+            pt.flow([ESC], (g.unit, g.name, p))
+        pt.flow([(g.unit, "()", g.name)], ESC)
 
 
 def _walk_call(pt: PointsTo, f: _Fn, n: Node) -> None:
@@ -533,33 +694,46 @@ def _derefs(pt: PointsTo, f: _Fn, body: Node) -> None:
     unassigned parameters (sources, solved later): memory reached from a parameter —
     ``p[i]``, ``p[i].v[j]``, ``p->next`` — is what the caller hands it, which the caller's
     own uses of its arguments account for."""
-    u = f.unit
     mine = set(f.params) - f.assigned
-    for n in iter_nodes(body):
+    for root, got, r, w in _accesses(pt, f, body):
+        if root in mine:
+            continue
+        if r:
+            f.reads |= got
+        if w:
+            f.writes |= got
+
+
+def _accesses(pt: PointsTo, f: _Fn, top: Node, depth: int = 0
+              ) -> Iterator[tuple[str | None, set[object], bool, bool]]:
+    """Each dereference under ``top`` and each argument of a call there (a callee may read
+    and write through it, :func:`_arg_effect`): the variable it is computed from, its
+    sources, and whether it is read and written.  A macro call is its expansion
+    (:meth:`PointsTo.expansion`)."""
+    u = f.unit
+    skip: set[int] = set()
+    for n in iter_nodes(top):
         t = n.type
-        if t == "subscript_expression" or (t == "pointer_expression" and op(n) == "*") or \
+        if n.id in skip:
+            continue
+        if t == "expression_statement" and depth < 4 and \
+                (items := pt.statement_items(n)) is not None:
+            for item in items:
+                yield from _accesses(pt, f, item, depth + 1)
+            skip.add(named(n)[0].id)
+        elif t == "subscript_expression" or (t == "pointer_expression" and op(n) == "*") or \
                 (t == "field_expression" and op(n) == "->"):
             operand = _field(n, "argument")
-            if _root(operand) in mine:
-                continue
-            got = pt._expr(u, f, operand)
-            r, w = _access(n)
-            if r:
-                f.reads |= got
-            if w:
-                f.writes |= got
+            yield (_root(operand), pt._expr(u, f, operand), *_access(n))
         elif t == "call_expression":
+            exp = pt.expansion(n) if depth < 4 else None
+            if exp is not None:
+                yield from _accesses(pt, f, exp, depth + 1)
+                continue
             name = _callee(n)
             target = pt._resolve(u, name) if name is not None else None
             for k, a in enumerate(_args(n)):
-                if _root(a) in mine:
-                    continue
-                got = pt._expr(u, f, a)
-                r, w = _arg_effect(name, k, target is not None)
-                if r:
-                    f.reads |= got
-                if w:
-                    f.writes |= got
+                yield (_root(a), pt._expr(u, f, a), *_arg_effect(name, k, target is not None))
 
 
 def _access(n: Node) -> tuple[bool, bool]:
@@ -592,19 +766,6 @@ def _solve(pt: PointsTo) -> None:
     pt.pts = {v: frozenset(s) for v, s in pts.items()}
 
 
-def _reaches(pt: PointsTo) -> None:
-    own = {k: (pt.objects(f.reads), pt.objects(f.writes)) for k, f in pt.fns.items()}
-    out = dict(own)
-    changed = True
-    while changed:
-        changed = False
-        for k, f in pt.fns.items():
-            r, w = out[k]
-            for c in f.calls:
-                r, w = r | out[c][0], w | out[c][1]
-            if (r, w) != out[k]:
-                out[k], changed = (r, w), True
-    pt.reach = {k: Reach(r, w) for k, (r, w) in out.items()}
 
 
 def aliased_calls(points: PointsTo, fn: Node, unit: int = 0, read_only: Collection[int] = ()
