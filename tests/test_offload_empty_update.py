@@ -8,8 +8,11 @@ section map kind), seen running the plan on an NVIDIA GPU.  So a length the plan
 show positive — neither a number nor a length of the region's own section of the array (an
 array's extent: an array with elements has them) — guards its update.
 
-Whole program, built with real gcc and run in the data-environment emulator; the test also
-checks the guard's text on lengths that need none."""
+Since the sections of one host statement are joined where they overlap or meet
+(docs/offload.md item 5), this program's prefix is pulled with the diagonal element after it,
+``A[N*j:j+1]``, which is never empty: no guard.  Whole program, built with real gcc and run in
+the data-environment emulator; the test also checks the guard's text on lengths that need
+one and on lengths that need none."""
 
 from __future__ import annotations
 
@@ -72,9 +75,10 @@ def test_an_update_of_a_prefix_that_starts_empty_is_guarded_and_verifies(tmp_pat
     text, _ = plan_written(folder, get_engine("analysis"), [MAIN.encode()])
     acc = acc_lines(text)
     ups = [a for a in acc if a.startswith("#pragma acc update")]
-    assert "#pragma acc update self(A[N*j:j]) if(j > 0)" in ups, acc
-    # the other updates name one element: never empty, never guarded
-    assert all(" if(" not in a for a in ups if "A[N*j:j]" not in a), ups
+    # the prefix and the diagonal element the host reads after it are one section
+    # (flow._joined): `A[N*j:j+1]` is never empty, so no update needs the guard
+    assert "#pragma acc update self(A[N*j:j+1])" in ups, acc
+    assert all(" if(" not in a for a in ups), ups
     res = evaluate_dynamic(manifest, "analysis", runs=1, with_mutations=False, offload=True)
     assert verified_offload_bytes(res)["prefix"] > 0
 
@@ -85,6 +89,7 @@ def test_the_guard_names_only_lengths_that_can_be_zero():
 
     j, k = frozenset({"j"}), frozenset({"k"})
     assert nonempty_guard("a[N*j:j]", j) == " if(j > 0)"
+    assert nonempty_guard("a[N*j:j+1]", j) == ""  # at least 1 whatever j >= 0
     # inside for (...; j < n; ...) a prefix of j elements may still be empty
     assert nonempty_guard("a[n*j:j]", j, [sub("n", "j")]) == " if(j > 0)"
     # inside for (...; k < n - 1; ...): n - k >= 2

@@ -121,11 +121,12 @@ def _poly_text(expr: str) -> poly.Poly | None:
 
 
 def _positive(length: str, bounds: list[poly.Poly]) -> bool:
-    """Is ``length`` at least one of ``bounds`` (each at least 1) whatever its names (>= 0)?"""
-    p = _poly_text(length) if bounds else None
+    """Is ``length`` at least 1, or at least one of ``bounds`` (each at least 1), whatever its
+    names (>= 0)?  (``j+1``, a row prefix with the diagonal element, is never empty.)"""
+    p = _poly_text(length)
     if p is None:
         return False
-    for b in bounds:
+    for b in [poly.const(1), *bounds]:
         d = poly.sub(p, b)
         if d is not None and poly.nonneg(d):
             return True
