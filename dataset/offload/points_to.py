@@ -151,20 +151,12 @@ class PointsTo:
         return frozenset({("obj", v)}) if self.info(unit, f, name).array else \
             self.pts.get(v, frozenset())
 
-    def call_reach(self, unit: int, caller: str, call: Node, skip: str,
-                   read_only: Collection[int] = ()) -> Reach:
-        """What ``call`` (in function ``caller`` of ``unit``) may read and write through
-        pointers: its callee's reach, and what its arguments point to — but those of
-        arguments computed from ``skip`` (the caller's own uses of that name account for
-        them).  ``read_only``: ids of argument nodes the callee only reads through."""
-        r = [rw for base, rw in self.call_parts(unit, caller, call, read_only) if base != skip]
-        return Reach(frozenset().union(*(x.reads for x in r)),
-                     frozenset().union(*(x.writes for x in r)))
-
     def call_parts(self, unit: int, caller: str, call: Node, read_only: Collection[int] = ()
                    ) -> list[tuple[str | None, Reach]]:
-        """:meth:`call_reach` in parts: the callee's reach (base None), and each argument's
-        with the name it is computed from (:func:`_root`)."""
+        """What ``call`` (in function ``caller`` of ``unit``) may read and write through
+        pointers, in parts: its callee's reach (base None: :meth:`reach_of`, or what unseen
+        code was handed), and each argument's, with the name it is computed from
+        (:func:`_root`).  ``read_only``: ids of argument nodes the callee only reads through."""
         f = self.fns.get((unit, caller))
         if f is None:
             return []
@@ -771,7 +763,7 @@ def _solve(pt: PointsTo) -> None:
 def aliased_calls(points: PointsTo, fn: Node, unit: int = 0, read_only: Collection[int] = ()
                   ) -> list[tuple[Node, list[tuple[str, bool]]]]:
     """The calls of ``fn`` (of ``unit``) that reach memory one of its names designates
-    through another pointer (:meth:`PointsTo.call_reach`; the call's arguments based on that
+    through another pointer (:meth:`PointsTo.call_parts`; the call's arguments based on that
     name, or on any parameter or local of ``fn``, are left to ``fn``'s own uses of them — the
     names the planner follows, as swapped pointers and offsets into an array, are locals):
     the calls, each with (name, whether the call may write there).  The names: ``fn``'s parameters and locals, and the globals it names.
