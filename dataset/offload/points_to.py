@@ -47,6 +47,7 @@ from accellium.dataset.analysis.scope import function_name
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, named, op, text, unparen
 from accellium.dataset.offload.callgraph import is_static
+from accellium.dataset.offload.global_uses import _library
 from accellium.dataset.offload.shapes import macro_declarator, walk_declarator
 
 __all__ = ["PointsTo", "points_to", "Reach", "aliased_calls"]
@@ -353,6 +354,9 @@ class PointsTo:
         return self._items[stmt.id]
 
     _items: dict[int, list[Node] | None]
+    # :func:`aliased_calls` of a function, kept for its second caller (plan.py asks once for
+    # the host calls' uses and once, after the calls are hoisted, for their barriers)
+    _aliased: dict[tuple[int, int, frozenset[int]], tuple[Node, list[tuple[Node, list[tuple[str, bool]]]]]]
     _fn_names: frozenset[str]
     _body_macros: dict[int, dict[str, Macro]]
 
@@ -374,12 +378,6 @@ def _callee(call: Node) -> str | None:
 
 def _args(call: Node) -> list[Node]:
     return named(_field(call, "arguments"))
-
-
-def _library(name: str) -> bool:
-    from accellium.dataset.offload.global_uses import _library as lib
-
-    return lib(name)
 
 
 def _root(e: Node | None) -> str | None:
@@ -504,6 +502,7 @@ def points_to(units: Sequence[Sequence[Node]], known: bool,
     pt._extern = {}
     pt._expanded = {}
     pt._items = {}
+    pt._aliased = {}
     pt._roots = {root.id: u for u, roots in enumerate(units) for root in roots}
     pt._body_macros = {u: {} for u in range(len(units))}
     _collect(pt, units)
@@ -592,21 +591,32 @@ def _walk(pt: PointsTo, f: _Fn) -> None:
     f.events = []
 
 
-def _walk_nodes(pt: PointsTo, f: _Fn, nodes: Iterable[Node], depth: int = 0) -> None:
-    """:func:`_walk` over ``nodes`` (a macro call's expansion in place of the call,
-    :meth:`PointsTo.expansion`)."""
-    u = f.unit
+def _compiled(pt: PointsTo, nodes: Iterable[Node], depth: int = 0) -> Iterator[Node]:
+    """``nodes`` as the compiler reads them: a statement that calls a macro
+    (:meth:`PointsTo.statement_items`) and a macro call (:meth:`PointsTo.expansion`) are
+    the nodes of their expansions, up to four macros deep."""
     skip: set[int] = set()
     for n in nodes:
-        t = n.type
         if n.id in skip:
             continue
-        if t == "expression_statement" and depth < 4 and \
+        if depth < 4 and n.type == "expression_statement" and \
                 (items := pt.statement_items(n)) is not None:
             for item in items:
-                _walk_nodes(pt, f, iter_nodes(item), depth + 1)
+                yield from _compiled(pt, iter_nodes(item), depth + 1)
             skip.add(named(n)[0].id)
-        elif t == "assignment_expression" and op(n) == "=":
+        elif depth < 4 and n.type == "call_expression" and \
+                (exp := pt.expansion(n)) is not None:
+            yield from _compiled(pt, iter_nodes(exp), depth + 1)
+        else:
+            yield n
+
+
+def _walk_nodes(pt: PointsTo, f: _Fn, nodes: Iterable[Node]) -> None:
+    """:func:`_walk` over ``nodes`` (macro calls read as their expansions, :func:`_compiled`)."""
+    u = f.unit
+    for n in _compiled(pt, nodes):
+        t = n.type
+        if t == "assignment_expression" and op(n) == "=":
             _walk_assignment(pt, f, n)
         elif t == "init_declarator":
             name, _ = walk_declarator(n)
@@ -623,11 +633,7 @@ def _walk_nodes(pt: PointsTo, f: _Fn, nodes: Iterable[Node], depth: int = 0) -> 
                 pt.flow([v], MEM)
                 pt.flow([MEM], v)
         elif t == "call_expression":
-            exp = pt.expansion(n) if depth < 4 else None
-            if exp is not None:
-                _walk_nodes(pt, f, iter_nodes(exp), depth + 1)
-            else:
-                _walk_call(pt, f, n)
+            _walk_call(pt, f, n)
         elif t == "identifier" and text(n) in pt._fn_names:
             _function_address(pt, f, n)
 
@@ -701,27 +707,15 @@ def _accesses(pt: PointsTo, f: _Fn, top: Node, depth: int = 0
     """Each dereference under ``top`` and each argument of a call there (a callee may read
     and write through it, :func:`_arg_effect`): the variable it is computed from, its
     sources, and whether it is read and written.  A macro call is its expansion
-    (:meth:`PointsTo.expansion`)."""
+    (:func:`_compiled`)."""
     u = f.unit
-    skip: set[int] = set()
-    for n in iter_nodes(top):
+    for n in _compiled(pt, iter_nodes(top), depth):
         t = n.type
-        if n.id in skip:
-            continue
-        if t == "expression_statement" and depth < 4 and \
-                (items := pt.statement_items(n)) is not None:
-            for item in items:
-                yield from _accesses(pt, f, item, depth + 1)
-            skip.add(named(n)[0].id)
-        elif t == "subscript_expression" or (t == "pointer_expression" and op(n) == "*") or \
+        if t == "subscript_expression" or (t == "pointer_expression" and op(n) == "*") or \
                 (t == "field_expression" and op(n) == "->"):
             operand = _field(n, "argument")
             yield (_root(operand), pt._expr(u, f, operand), *_access(n))
         elif t == "call_expression":
-            exp = pt.expansion(n) if depth < 4 else None
-            if exp is not None:
-                yield from _accesses(pt, f, exp, depth + 1)
-                continue
             name = _callee(n)
             target = pt._resolve(u, name) if name is not None else None
             for k, a in enumerate(_args(n)):
@@ -766,8 +760,20 @@ def aliased_calls(points: PointsTo, fn: Node, unit: int = 0, read_only: Collecti
     through another pointer (:meth:`PointsTo.call_parts`; the call's arguments based on that
     name, or on any parameter or local of ``fn``, are left to ``fn``'s own uses of them — the
     names the planner follows, as swapped pointers and offsets into an array, are locals):
-    the calls, each with (name, whether the call may write there).  The names: ``fn``'s parameters and locals, and the globals it names.
-    ``read_only``: ids of argument nodes whose callee only reads through them."""
+    the calls, each with (name, whether the call may write there).  The names: ``fn``'s
+    parameters and locals, and the globals it names.  ``read_only``: ids of argument nodes
+    whose callee only reads through them."""
+    key = (unit, fn.start_byte, frozenset(read_only))
+    hit = points._aliased.get(key)
+    if hit is not None and hit[0] == fn:  # asked again for the same function (its barriers)
+        return hit[1]
+    out = _aliased_calls(points, fn, unit, read_only)
+    points._aliased[key] = (fn, out)
+    return out
+
+
+def _aliased_calls(points: PointsTo, fn: Node, unit: int, read_only: Collection[int]
+                   ) -> list[tuple[Node, list[tuple[str, bool]]]]:
     name = function_name(fn)[0]
     f = points.fns.get((unit, name)) if name else None
     if f is None:
