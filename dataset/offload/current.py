@@ -49,10 +49,41 @@ def host_current(lay: Layout, devices: dict[int, Unit], uses: dict[int, list[Arr
 
 
 def host_jumps(lay: Layout, devices: dict[int, Unit]) -> bool:
-    """A ``break``/``continue``/``goto`` in the region outside the offloaded units."""
+    """A ``break``/``continue``/``goto`` in the region outside the offloaded units that may
+    skip a statement of the region: a ``goto``, or a ``break``/``continue`` whose loop (or
+    ``switch``, for a ``break``) is not inside one host statement of the region.  A jump to
+    the end or the next iteration of a loop of one host statement (``for (...) { if (x)
+    break; }``) stays in that statement (C11 6.8.6.2-3: ``continue`` and ``break`` act on the
+    innermost enclosing iteration or ``switch`` statement), so every other statement runs as
+    without it."""
     spans = [(d.node.start_byte, d.node.end_byte) for d in devices.values()]
-    return any(n.type in _JUMPS and not any(a <= n.start_byte < b for a, b in spans)
+    return any(n.type in _JUMPS and not any(a <= n.start_byte < b for a, b in spans) and
+               not _within_leaf(n, lay)
                for s in lay.stmts for n in iter_nodes(s))
+
+
+def _within_leaf(jump: Node, lay: Layout) -> bool:
+    """Is the statement a ``break``/``continue`` ends (:func:`_target`) inside one host
+    statement of the region?"""
+    target = _target(jump)
+    return target is not None and any(
+        not lf.cond and lf.node.start_byte <= target.start_byte and
+        target.end_byte <= lf.node.end_byte for lf in lay.leaves)
+
+
+def _target(jump: Node) -> Node | None:
+    """The innermost loop (or ``switch``, for a ``break``) around a ``break``/``continue``
+    (None: a ``goto``, or no such statement around it)."""
+    if jump.type == "goto_statement":
+        return None
+    kinds = {"for_statement", "while_statement", "do_statement"} | (
+        {"switch_statement"} if jump.type == "break_statement" else set())
+    p = jump.parent
+    while p is not None and p.type not in kinds:
+        if p.type == "function_definition":
+            return None
+        p = p.parent
+    return p
 
 
 def always_runs(leaf: Leaf, lay: Layout) -> bool:

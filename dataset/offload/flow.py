@@ -74,6 +74,9 @@ class Update:
 
 #: A section a host statement touches, and whether its update needs ``if_present``.
 _Sec = tuple[str, bool]
+#: Such a section with its spans, when it is spelled from them (None: one element named by
+#: its subscript, or the region's whole section).
+_Box = tuple[_Sec, list[Span] | None]
 
 
 @dataclass
@@ -338,20 +341,21 @@ def _loops_inside(node: Node, top: Node) -> bool:
 
 
 def _host_sections(leaf: Leaf, uses: list[ArrayUse], info: ArrayInfo,
-                   region_ex: Extents) -> list[_Sec]:
+                   region_ex: Extents) -> list[_Box]:
     """The sections a host statement touches, each spelled with the name it is used by (the
     region's whole section when one of its uses cannot be bounded inside the statement and
-    the region)."""
-    out: list[_Sec] = []
+    the region), each with its spans when it is spelled from them."""
+    out: list[_Box] = []
     for name in dict.fromkeys(u.name for u in uses):
         out += [s for s in _sections_of(leaf, [u for u in uses if u.name == name],
-                                        info.named_as(name), region_ex) if s not in out]
+                                        info.named_as(name), region_ex)
+                if all(s[0] != o[0] for o in out)]
     return out
 
 
 def _sections_of(leaf: Leaf, uses: list[ArrayUse], info: ArrayInfo,
-                 region_ex: Extents) -> list[_Sec]:
-    whole = [(info.section, False)]
+                 region_ex: Extents) -> list[_Box]:
+    whole: list[_Box] = [((info.section, False), None)]
     if info.shape.kind == "array" and info.shape.levels != 1 and \
             any(not _element_of_true_array(u, info) for u in uses):
         return whole  # a row (``t[i]``, a pointer to its first element), the array, a write
@@ -366,7 +370,7 @@ def _sections_of(leaf: Leaf, uses: list[ArrayUse], info: ArrayInfo,
         if all(got[0] != f[0] for f in found):
             found.append(got)
     found = _joined(found, info, leaf_ex)
-    out = [sec for k, (sec, spans) in enumerate(found)
+    out = [(sec, spans) for k, (sec, spans) in enumerate(found)
            if not any(j != k and _covers(other, spans, sec[1], leaf_ex)
                       for j, other in enumerate(found))]
     return out if len(out) <= 4 else whole
@@ -561,27 +565,27 @@ def _host_flow_once(ctx: _Ctx, info: ArrayInfo, skip_leaves: set[int], copy_back
     rows = _device_rows(ctx, info)
     reads_after_update: list[int] = []  # starts of host reads that get `update self`
     pulled: list[Leaf] = []
-    # whole-section pulls that run whenever the statements after them in their loop body run
-    always_pulled: list[Leaf] = []
-    jumps = host_jumps(lay, ctx.devices)
+    pulls = _Pulls(ctx, info.section, not host_jumps(lay, ctx.devices))
     for leaf, uses, fixed in _host_code(ctx, info):
         if leaf.node.id in skip_leaves:
             continue
         reads = [u for u in uses if u.read]
         writes = [u for u in uses if u.write]
-        stale = any(any(u.write for u in info.uses[d.node.id])
-                    and may_precede(d.node.end_byte, lp, leaf.start, leaf.loops)
-                    and not _pulled_since(d.node.end_byte, leaf, always_pulled)
-                    for d, lp in rows)
-        if reads and stale:
+        ends = [d.node.end_byte for d, lp in rows
+                if any(u.write for u in info.uses[d.node.id])
+                and may_precede(d.node.end_byte, lp, leaf.start, leaf.loops)
+                and not _pulled_since(d.node.end_byte, leaf, pulls.whole)]
+        stale = bool(ends)
+        need = pulls.needed(_sections(leaf, reads, info, ctx, fixed), leaf, ends) \
+            if reads and stale else []
+        if need:
             if not leaf.before_ok:
                 return _unplaceable(leaf, info, "reads")
-            for sec, ifp in _sections(leaf, reads, info, ctx, fixed):
+            for (sec, ifp), _ in need:
                 out.updates.append(Update(leaf, "self", sec, ifp))
                 if sec == info.section and not ifp:
                     pulled.append(leaf)
-                    if not jumps and always_runs(leaf, lay):
-                        always_pulled.append(leaf)
+            pulls.ran(leaf, need)
             reads_after_update.append(leaf.start)
         if writes and not (copy_back or leaf.node.id in force or
                            any(may_precede(leaf.end, leaf.loops, d.node.start_byte, lp)
@@ -591,23 +595,73 @@ def _host_flow_once(ctx: _Ctx, info: ArrayInfo, skip_leaves: set[int], copy_back
             problem = _push_problem(leaf, info)
             if problem:
                 return problem
-            secs = _sections(leaf, writes, info, ctx, fixed)
+            secs = [sec for sec, _ in _sections(leaf, writes, info, ctx, fixed)]
             if stale and not (_dense(leaf, writes) and
-                                     all(_element_wise(sec, info) for sec, _ in secs)):
+                              all(_element_wise(sec, info) for sec, _ in secs)):
                 # the section also holds elements the statement may not write: bring them
                 # from the device first, so that pushing the section back changes only those
-                # it wrote
+                # it wrote (with the statement's reads, pulled above when stale: the sections
+                # of both, joined, so an element is not pulled twice)
                 if not leaf.before_ok:
                     return _unplaceable(leaf, info, "writes part of")
                 if Update(leaf, "self", info.section) not in out.updates:
-                    # with the statement's reads (pulled above when stale): the sections of
-                    # both, joined, so an element is not pulled twice
-                    pull = _sections(leaf, reads + writes, info, ctx, fixed) if reads else secs
-                    out.updates.extend(Update(leaf, "self", *sec) for sec in pull
+                    pull = pulls.needed(_sections(leaf, reads + writes, info, ctx, fixed),
+                                        leaf, ends)
+                    out.updates.extend(Update(leaf, "self", *sec) for sec, _ in pull
                                        if Update(leaf, "self", *sec) not in out.updates)
+                    pulls.ran(leaf, pull)
                 reads_after_update.append(leaf.start)
             out.updates.extend(Update(leaf, "device", *sec) for sec in secs)
     return reads_after_update, pulled, unpushed
+
+
+class _Pulls:
+    """The ``update self`` of one array placed so far by :func:`_host_flow_once` that run
+    whenever the statements after them in their loop body run (none when the region's host
+    code has a jump: ``always`` false): whole-section pulls (``whole``), and pulls of part of
+    it with their spans (``parts``).
+
+    A host read needs no pull of a section such a part holds when every device write of the
+    array that may run before the read ran before that pull (or is reached only through the
+    next iteration of a loop around both: :func:`_pulled_since`): the host copy of those
+    elements then holds what the device wrote, and host statements since can only have made
+    it newer — pulling again would bring the device's older values over their writes
+    (OpenACC 3.3, 2.14.4).  Both sections must mean the same elements at the two statements:
+    none of their names changes in the region."""
+
+    def __init__(self, ctx: _Ctx, section: str, always: bool) -> None:
+        self.ctx = ctx
+        self.section = section
+        self.always = always
+        self.whole: list[Leaf] = []
+        self.parts: list[tuple[Leaf, list[Span]]] = []
+
+    def needed(self, boxes: list[_Box], leaf: Leaf, ends: list[int]) -> list[_Box]:
+        """The sections of ``boxes`` a pull before ``leaf`` must bring (``ends``: where the
+        device writes that may have run since end)."""
+        return [(sec, spans) for sec, spans in boxes
+                if sec[1] or spans is None or not self._held(spans, leaf, ends)]
+
+    def _held(self, spans: list[Span], leaf: Leaf, ends: list[int]) -> bool:
+        ex = self.ctx.region_ex
+        if any(ex.free(s) for s in spans):
+            return False
+        return any(all(_pulled_since(end, leaf, [p]) for end in ends) and
+                   len(own) == len(spans) and not any(ex.free(o) for o in own) and
+                   all(s.within(o, ex.mins) for s, o in zip(spans, own, strict=True))
+                   for p, own in self.parts)
+
+    def ran(self, leaf: Leaf, boxes: list[_Box]) -> None:
+        """Note the pulls just placed before ``leaf`` when they always run."""
+        if not self.always or not always_runs(leaf, self.ctx.lay):
+            return
+        for (sec, ifp), spans in boxes:
+            if ifp:
+                continue
+            if sec == self.section:
+                self.whole.append(leaf)
+            elif spans is not None:
+                self.parts.append((leaf, spans))
 
 
 #: What a hoisted call's host code touches: the section of each of its uses (by ``id``).
@@ -633,11 +687,12 @@ def _host_code(ctx: _Ctx, info: ArrayInfo) -> list[tuple[Leaf, list[ArrayUse], _
 
 
 def _sections(leaf: Leaf, uses: list[ArrayUse], info: ArrayInfo, ctx: _Ctx,
-              fixed: _Fixed | None) -> list[_Sec]:
-    """The sections of some of a piece of host code's uses (:func:`_host_code`)."""
+              fixed: _Fixed | None) -> list[_Box]:
+    """The sections of some of a piece of host code's uses (:func:`_host_code`), with their
+    spans where known."""
     if fixed is None:
         return _host_sections(leaf, uses, info, ctx.region_ex)
-    return list(dict.fromkeys(fixed[id(u)] for u in uses))
+    return [(sec, None) for sec in dict.fromkeys(fixed[id(u)] for u in uses)]
 
 
 def _call_host_uses(d: CallDevice, leaf: Leaf, info: ArrayInfo, ctx: _Ctx
