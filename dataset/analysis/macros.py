@@ -390,6 +390,11 @@ def header_macros(at: Callable[[int], Sequence[Macro]] | None) -> Iterator[None]
         _HEADERS.reset(token)
 
 
+def header_macros_active() -> bool:
+    """Are header macros in force (:func:`header_macros`)?"""
+    return _HEADERS.get() is not None
+
+
 def visible_at(root: Node, at: int, constants: bool = False) -> dict[str, Macro]:
     """The macros visible at byte ``at`` of the file whose tree is ``root``: its own and,
     within :func:`header_macros`, its headers' (``constants``: with those whose body is a

@@ -34,7 +34,7 @@ from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, named, op, text, unparen
 from accellium.dataset.offload.nodes import callee_name
 
-__all__ = ["FreshNames", "fresh_functions", "LIBRARY_ALLOC", "ZEROING"]
+__all__ = ["FreshNames", "fresh_functions", "fresh_per_file", "LIBRARY_ALLOC", "ZEROING"]
 
 #: The library's allocators: each returns a pointer to a new object (C11 7.22.3).
 LIBRARY_ALLOC = frozenset({"malloc", "calloc", "aligned_alloc"})
@@ -110,6 +110,29 @@ def fresh_functions(root: Node, others: list[Node]) -> FreshNames:
     from accellium.dataset.offload.shapes import header_functions
 
     prog = _Program([root, *others], header_functions(root))
+    return _names(prog, 0, *_tables(prog))
+
+
+def fresh_per_file(roots: list[Node]) -> tuple[list[FreshNames], frozenset[str]]:
+    """:func:`fresh_functions` of each of ``roots`` with the others as the program's other
+    files, the wrappers derived once (the definitions a call reaches do not depend on which
+    file is read first: its own, or the one external definition); no file's headers are
+    read (as :func:`fresh_functions` outside :func:`.shapes.header_declarations`).  Also the
+    names every definition of which, in any file, returns fresh memory: a call of one gets
+    fresh memory whichever definition it reaches."""
+    prog = _Program(roots)
+    fresh, frees = _tables(prog)
+    defs: dict[str, list[Node]] = {}
+    for own in prog.own:
+        for name, fn in own.items():
+            defs.setdefault(name, []).append(fn)
+    every = frozenset(n for n, fns in defs.items() if all(f.id in fresh for f in fns))
+    return [_names(prog, k, fresh, frees) for k in range(len(roots))], every
+
+
+def _tables(prog: _Program) -> tuple[dict[int, bool], dict[int, int]]:
+    """The program's functions returning fresh memory (function id -> whether its bytes may
+    be zero) and freeing one parameter (function id -> its index)."""
     fresh: dict[int, bool] = {}  # function id -> zeroed
     frees: dict[int, int] = {}  # function id -> the freed parameter
     fns = prog.functions()
@@ -128,10 +151,16 @@ def fresh_functions(root: Node, others: list[Node]) -> FreshNames:
                     changed = True
         if not changed:
             break
+    return fresh, frees
+
+
+def _names(prog: _Program, k: int, fresh: dict[int, bool], frees: dict[int, int]
+           ) -> FreshNames:
+    """What the calls of file ``k`` reach, by name (:func:`_tables`)."""
     alloc, zeroed, free = set(), set(), {}
-    names = {name for _, fn in fns for name in [function_name(fn)[0]] if name}
+    names = {name for _, fn in prog.functions() for name in [function_name(fn)[0]] if name}
     for name in names:
-        d = prog.resolve(0, name)
+        d = prog.resolve(k, name)
         if d is None:
             continue
         if d.id in fresh:

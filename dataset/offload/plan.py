@@ -34,7 +34,7 @@ from accellium.dataset.offload.live import dead_parameters, in_loop
 from accellium.dataset.offload.nodes import enclosing_function
 from accellium.dataset.offload.objects import object_extents
 from accellium.dataset.offload.passed_alike import aliased_parameters
-from accellium.dataset.offload.points_to import PointsTo, aliased_calls, points_to
+from accellium.dataset.offload.points_to import PointsTo, aliased_calls, call_unit, points_to
 from accellium.dataset.offload.readargs import read_only_args
 from accellium.dataset.offload.region import (
     IN_LOOP,
@@ -426,8 +426,9 @@ def aliased_host_calls(fn: Node, scope: Scope, offloads: Collection[str], points
     maps by name (``scope.global_calls``).  Calls of functions that offload loops of their
     own are left to :func:`aliased_device_calls`."""
     name = function_name(fn)[0]
-    f = points.fns.get((0, name)) if name else None
-    for call, hits in aliased_calls(points, fn, 0, scope.read_args):
+    unit = call_unit(points, fn)
+    f = points.fns.get((unit, name)) if name else None
+    for call, hits in aliased_calls(points, fn, unit, scope.read_args):
         callee = _field(call, "function")
         if callee is not None and text(callee) in offloads:
             continue
@@ -447,7 +448,7 @@ def aliased_device_calls(fn: Node, scope: Scope, offloads: Collection[str], poin
     name, unseen by the region's data flow) — but for the arrays the call's hoisted unit maps
     for it (``units``: its arguments, and the arrays a global its callee reaches is bound to,
     :mod:`.bind`), which the flow sees as the call's."""
-    for call, hits in aliased_calls(points, fn, 0, scope.read_args):
+    for call, hits in aliased_calls(points, fn, call_unit(points, fn), scope.read_args):
         callee = _field(call, "function")
         if callee is None or text(callee) not in offloads:
             continue

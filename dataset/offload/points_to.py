@@ -50,7 +50,7 @@ from accellium.dataset.offload.callgraph import is_static
 from accellium.dataset.offload.global_uses import _library
 from accellium.dataset.offload.shapes import macro_declarator, walk_declarator
 
-__all__ = ["PointsTo", "points_to", "Reach", "aliased_calls"]
+__all__ = ["PointsTo", "points_to", "Reach", "aliased_calls", "call_unit"]
 
 #: a variable: (unit, function, name); a file-scope ``static`` one (unit, "", name); one of
 #: external linkage (-1, "", name).  A function's return value: (unit, "()", name).

@@ -150,8 +150,15 @@ def plan_callers(source: bytes, ex: Exports, lang: str = "c",
     offloaded here (plan the file itself for that).  ``elsewhere``: the program's other
     files (the planned ones included): a global is known to be bound only by a binder the
     whole program calls once."""
-    tree = parse_tree(source, lang)
-    root = tree.root_node
+    shared = _shared(source, elsewhere, lang)
+    if shared is not None:
+        root, other_roots, fresh, points = shared
+    else:
+        root = parse_tree(source, lang).root_node
+        other_roots = [parse_tree(o, lang).root_node for o in elsewhere or []]
+        fresh = fresh_functions(root, other_roots)
+        points = points_to([[root], *([o] for o in other_roots)], elsewhere is not None,
+                           fresh.alloc)
     lines = LineIndex(source)
     fns = functions_in(root)
     own = {function_name(f)[0] for f in fns}
@@ -159,11 +166,8 @@ def plan_callers(source: bytes, ex: Exports, lang: str = "c",
     calls = Calls(defined={n for n in own if n} | (ex.defined - own),
                   offloads={n for n in ex.offloads if n not in own})
     binders = {b: g for b, g in ex.binders.items() if b not in own}
-    other_roots = [parse_tree(o, lang).root_node for o in elsewhere or []]
     uses = bind.name_uses([root, *other_roots], set(binders)) \
         if binders and elsewhere is not None else {}
-    fresh = fresh_functions(root, other_roots)
-    points = points_to([[root], *([o] for o in other_roots)], elsewhere is not None, fresh.alloc)
     out: list[FunctionPlan] = []
     for fn in fns:
         if not _calls_any(fn, set(summaries)):
@@ -173,6 +177,49 @@ def plan_callers(source: bytes, ex: Exports, lang: str = "c",
         if plan is not None:
             out.append(plan)
     return out
+
+
+@dataclass
+class _Program:
+    """The program's files as :func:`plan_callers` reads them for any one of them: each
+    file's tree, what its calls reach of allocator wrappers (:mod:`.fresh`) and what the
+    program's pointers may point to (:mod:`.points_to`) — facts of the whole program,
+    whichever file is planned, derived once for the calls of one program."""
+
+    lang: str
+    texts: tuple[bytes, ...]
+    roots: list[Node]
+    fresh: list[FreshNames]
+    points: PointsTo
+
+
+#: the last program :func:`plan_callers` read (:func:`_shared`)
+_LAST: list[_Program] = []
+
+
+def _shared(source: bytes, elsewhere: list[bytes] | None, lang: str
+            ) -> tuple[Node, list[Node], FreshNames, PointsTo] | None:
+    """The tree of ``source``, those of the other files, its wrappers and the points-to facts
+    of the whole known program (``source`` and ``elsewhere``), from the last program read
+    when it holds the same files (the same texts, in any order): a program's callers are
+    planned file by file over the same files.  None when the program is not known whole, or
+    header macros or declarations are in force (what the trees say then depends on them)."""
+    from accellium.dataset.analysis.macros import header_macros_active
+    from accellium.dataset.offload.fresh import fresh_per_file
+    from accellium.dataset.offload.shapes import header_context
+
+    if elsewhere is None or header_macros_active() or header_context():
+        return None
+    texts = tuple(sorted([source, *elsewhere]))
+    got = next((p for p in _LAST if p.lang == lang and p.texts == texts), None)
+    if got is None:
+        roots = [parse_tree(t, lang).root_node for t in texts]
+        fresh, wrappers = fresh_per_file(roots)
+        got = _Program(lang, texts, roots, fresh,
+                       points_to([[r] for r in roots], True, wrappers))
+        _LAST[:] = [got]
+    k = texts.index(source)
+    return got.roots[k], got.roots[:k] + got.roots[k + 1:], got.fresh[k], got.points
 
 
 @dataclass
