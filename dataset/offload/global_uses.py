@@ -41,7 +41,7 @@ from accellium.dataset.analysis.tree import text as _text
 from accellium.dataset.offload.callgraph import is_static
 from accellium.dataset.offload.nodes import callee_name, library_argument
 from accellium.dataset.offload.shapes import declared_shapes, file_scope, header_types
-from accellium.dataset.offload.uses import array_uses
+from accellium.dataset.offload.uses import ArrayUse, array_uses
 
 __all__ = ["Touch", "file_arrays", "touches", "file_facts", "call_touches", "pointer_stores",
            "program_touches"]
@@ -109,18 +109,18 @@ def _declared_in(fn: Node) -> tuple[set[str], set[str]]:
     return params, names
 
 
-def _own(fn: Node, arrays: dict[str, bool]) -> Touch:
+def _own(fn: Node, arrays: dict[str, bool], uses: list[ArrayUse] | None = None) -> Touch:
     """The globals ``fn`` names itself.  A parameter's scope is the whole function body and
     it hides a global of the same name there (C11 6.2.1p4): no use of that name in ``fn``
     is the global's, unless a declaration of the body names it again (an ``extern``
     declaration in a block brings the global back), which is taken, as any name the body
     declares, to read and write the global (which uses the inner declaration hides is not
-    worked out)."""
+    worked out).  ``uses``: the array uses of its body, when already read."""
     params, declared = _declared_in(fn)
     hidden = declared & set(arrays)
     reads: set[str] = set(hidden)
     writes: set[str] = set(hidden)
-    for u in array_uses(_field(fn, "body") or fn):
+    for u in array_uses(_field(fn, "body") or fn) if uses is None else uses:
         if u.name not in arrays or u.name in hidden or u.name in params:
             continue
         if u.read or u.whole:
@@ -378,20 +378,24 @@ def program_touches(units: Collection[Node],
     own: dict[tuple[int, str], Touch] = {}
     edges: dict[tuple[int, str], set[tuple[int, str]]] = {}
     for k, root in enumerate(units):
+        bodies = {f.id: array_uses(_field(f, "body") or f) for f in file_scope(root)
+                  if f.type == "function_definition"}  # each body read once
         kinds = _unit_objects(root, headers[k] if headers is not None and k < len(headers)
-                              else ())
+                              else (), bodies)
         fns = {function_name(f)[0]: f for f in file_scope(root)
                if f.type == "function_definition"}
         fns.pop(None, None)
         for fname, fn in fns.items():
             assert fname is not None
-            own[(k, fname)], edges[(k, fname)] = _unit_function(k, fn, kinds, fns, defs)
+            own[(k, fname)], edges[(k, fname)] = _unit_function(k, fn, kinds, fns, defs,
+                                                                bodies.get(fn.id))
     out = _closure(own, edges)
     return {n: out[(hit[0][0], n)] for n, hit in defs.items() if len(hit) == 1}
 
 
 def _unit_function(k: int, fn: Node, kinds: dict[str, str], fns: Mapping[str | None, Node],
-                   defs: Mapping[str, list[tuple[int, Node]]]
+                   defs: Mapping[str, list[tuple[int, Node]]],
+                   uses: list[ArrayUse] | None = None
                    ) -> tuple[Touch, set[tuple[int, str]]]:
     """What the function ``fn`` of unit ``k`` reaches itself (:func:`program_touches`: the
     arrays of external linkage of its unit, ``unknown`` when it may reach more), and the
@@ -400,7 +404,7 @@ def _unit_function(k: int, fn: Node, kinds: dict[str, str], fns: Mapping[str | N
 
     params = {p for p in parameters(fn) or [] if p}
     _, declared = _declared_in(fn)
-    t = _own(fn, {g: kind == "external" for g, kind in kinds.items()})
+    t = _own(fn, {g: kind == "external" for g, kind in kinds.items()}, uses)
     unknown = any(kinds.get(g) in ("pointer", "escaped") for g in t.reads | t.writes)
     got: set[tuple[int, str]] = set()
     for n in iter_nodes(_field(fn, "body") or fn):
@@ -420,7 +424,8 @@ def _unit_function(k: int, fn: Node, kinds: dict[str, str], fns: Mapping[str | N
     return Touch(frozenset(g for g in t.reads if kinds.get(g) == "external"),
                  frozenset(g for g in t.writes if kinds.get(g) == "external"), unknown), got
 
-def _unit_objects(root: Node, headers: Sequence[Node] = ()) -> dict[str, str]:
+def _unit_objects(root: Node, headers: Sequence[Node] = (),
+                  bodies: Mapping[int, list[ArrayUse]] | None = None) -> dict[str, str]:
     """The objects declared at file scope in a unit's own text or in the headers it includes
     (``headers``: their trees; ``#include`` puts a header's text in the unit, C11 6.10.2p3,
     so its file-scope declarations are the unit's): name -> ``pointer``, ``escaped`` (an
@@ -438,7 +443,8 @@ def _unit_objects(root: Node, headers: Sequence[Node] = ()) -> dict[str, str]:
             out[s.name] = "pointer" if s.kind == "pointer" else \
                 "static" if is_static(top) else "external"
     for fn in (n for n in file_scope(root) if n.type == "function_definition"):
-        for u in array_uses(_field(fn, "body") or fn):
+        got = bodies.get(fn.id) if bodies is not None else None
+        for u in array_uses(_field(fn, "body") or fn) if got is None else got:
             if u.whole and out.get(u.name) in ("static", "external") and \
                     not library_argument(u.node):
                 out[u.name] = "escaped"
