@@ -139,8 +139,12 @@ def add_bench_parser(bench_sub: argparse._SubParsersAction) -> None:
     p = bench_sub.add_parser("offload", help="offload planning time on generated functions",
                              description="Time the offload plan of one generated function of "
                                          "N loops (single passes around a stencil time loop, "
-                                         "sharing their arrays) for each N.")
+                                         "sharing their arrays) for each N; with --callers, "
+                                         "of a kernel file and its callers in a generated "
+                                         "program of N caller files.")
     p.add_argument("--loops", type=int, nargs="+", default=[20, 60, 120])
+    p.add_argument("--callers", type=int, nargs="+", default=None,
+                   help="numbers of caller files (each calls the kernel in a time loop)")
     p.add_argument("--engine", default="analysis")
     p.add_argument("--repeat", type=int, default=1)
     p.add_argument("--json", action="store_true")
@@ -149,24 +153,29 @@ def add_bench_parser(bench_sub: argparse._SubParsersAction) -> None:
 
 def run_bench_offload(args: argparse.Namespace) -> int:
     from accellium.server.engines import EngineError, engine_names
-    from accellium.server.offload_bench import bench_offload
+    from accellium.server.offload_bench import bench_callers, bench_offload
 
     if args.engine not in engine_names():
         print(f"accellium bench offload: unknown engine '{args.engine}'", file=sys.stderr)
         return 2
-    bad = [n for n in args.loops if n < 2]
+    bad = [n for n in args.loops if n < 2] + [n for n in args.callers or [] if n < 1]
     if bad or args.repeat < 1:
-        print(f"accellium bench offload: --loops must be >= 2 and --repeat >= 1 "
-              f"(got {bad[0] if bad else args.repeat})", file=sys.stderr)
+        print(f"accellium bench offload: --loops must be >= 2, --callers >= 1 and --repeat "
+              f">= 1 (got {bad[0] if bad else args.repeat})", file=sys.stderr)
         return 2
     try:
-        rows = bench_offload(args.loops, args.engine, args.repeat)
+        rows = bench_callers(args.callers, args.engine, args.repeat) if args.callers else \
+            bench_offload(args.loops, args.engine, args.repeat)
     except EngineError as e:
         print(f"accellium bench offload: engine '{args.engine}' unavailable: {e}",
               file=sys.stderr)
         return 2
     if args.json:
         print(json.dumps(rows, indent=1))
+    elif args.callers:
+        for r in rows:
+            print(f"{r['files']:>5} files: planned in {r['seconds'] * 1000:9.1f} ms (best of "
+                  f"{args.repeat}); {r['callers']} callers' files got a region")
     else:
         for r in rows:
             print(f"{r['loops']:>5} loops: planned in {r['seconds'] * 1000:9.1f} ms (best of "

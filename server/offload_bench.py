@@ -13,7 +13,15 @@ from __future__ import annotations
 import time
 from typing import Any
 
-__all__ = ["driver_source", "bench_offload"]
+__all__ = ["driver_source", "bench_offload", "caller_program", "bench_callers"]
+
+#: the planned file of :func:`caller_program`: one offloadable function
+_KERNEL = """void relax(int n, const double *src, double *u)
+{
+    for (int i = 0; i < n; i++)
+        u[i] = 0.5 * (u[i] + src[i]);
+}
+"""
 
 
 def driver_source(loops: int) -> str:
@@ -51,4 +59,40 @@ def bench_offload(sizes: list[int], engine_name: str = "analysis", repeat: int =
         rows.append({"loops": src.count(b"for ("), "offloaded": len(plan.loops),
                      "host": len(plan.host_loops), "bytes": len(src),
                      "seconds": round(best, 4)})
+    return rows
+
+
+def caller_program(files: int) -> dict[str, bytes]:
+    """A program of ``files`` caller files (at least 1) beside the planned ``kernel.c``: each
+    repeats the kernel's call in a time loop, so each gets a data region around it
+    (docs/offload.md item 10)."""
+    out = {"kernel.c": _KERNEL.encode()}
+    for k in range(files):
+        out[f"drive{k}.c"] = (
+            "void relax(int n, const double *src, double *u);\n"
+            f"void drive{k}(int n, int steps, double *src, double *u)\n"
+            "{\n    for (int t = 0; t < steps; t++)\n        relax(n, src, u);\n}\n").encode()
+    return out
+
+
+def bench_callers(sizes: list[int], engine_name: str = "analysis", repeat: int = 1
+                  ) -> list[dict[str, Any]]:
+    """For each number of caller files, the best of ``repeat`` timings of planning the kernel
+    file with the program's other files and then its callers there (what ``accellium suggest
+    kernel.c --offload --program ...`` does), with how many callers' files got a region."""
+    from accellium.server.engines import get_engine
+    from accellium.server.offload import caller_plans, offload_source
+
+    engine = get_engine(engine_name)
+    rows = []
+    for n in sizes:
+        prog = caller_program(n)
+        kernel = prog.pop("kernel.c")
+        best, got = float("inf"), 0
+        for _ in range(max(1, repeat)):
+            t0 = time.perf_counter()
+            plans = offload_source(kernel, engine, path="kernel.c", program=list(prog.values()))
+            got = len(caller_plans(kernel, plans, "c", prog))
+            best = min(best, time.perf_counter() - t0)
+        rows.append({"files": n + 1, "callers": got, "seconds": round(best, 4)})
     return rows

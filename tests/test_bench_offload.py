@@ -24,8 +24,19 @@ def test_rows_per_size_with_the_plan_made():
         assert row["seconds"] > 0 and row["bytes"] > 0
 
 
+def test_rows_per_program_size_with_the_callers_planned():
+    """``--callers N``: the kernel file of a generated program and its N callers' files, each
+    of which repeats the kernel's call in a time loop and gets a data region around it."""
+    r = subprocess.run([*EXE, "--callers", "1", "5", "--json"], capture_output=True, text=True,
+                       timeout=300)
+    assert r.returncode == 0, r.stderr
+    rows = json.loads(r.stdout)
+    assert [(row["files"], row["callers"]) for row in rows] == [(2, 1), (6, 5)], rows
+    assert all(row["seconds"] > 0 for row in rows)
+
+
 def test_bad_sizes_are_a_one_line_error():
-    for args in (["--loops", "1"], ["--repeat", "0"], ["--engine", "nope"]):
+    for args in (["--loops", "1"], ["--callers", "0"], ["--repeat", "0"], ["--engine", "nope"]):
         r = subprocess.run([*EXE, *args], capture_output=True, text=True, timeout=120)
         assert r.returncode == 2, (args, r.stdout, r.stderr)
         assert r.stderr.count("\n") == 1 and r.stderr.startswith("accellium bench offload: ")
