@@ -110,7 +110,7 @@ def fresh_functions(root: Node, others: list[Node]) -> FreshNames:
     from accellium.dataset.offload.shapes import header_functions
 
     prog = _Program([root, *others], header_functions(root))
-    return _names(prog, 0, *_tables(prog))
+    return _names(prog, 0, *_tables(prog), _defined(prog))
 
 
 def fresh_per_file(roots: list[Node]) -> tuple[list[FreshNames], frozenset[str]]:
@@ -127,7 +127,8 @@ def fresh_per_file(roots: list[Node]) -> tuple[list[FreshNames], frozenset[str]]
         for name, fn in own.items():
             defs.setdefault(name, []).append(fn)
     every = frozenset(n for n, fns in defs.items() if all(f.id in fresh for f in fns))
-    return [_names(prog, k, fresh, frees) for k in range(len(roots))], every
+    names = _defined(prog)
+    return [_names(prog, k, fresh, frees, names) for k in range(len(roots))], every
 
 
 def _tables(prog: _Program) -> tuple[dict[int, bool], dict[int, int]]:
@@ -154,11 +155,16 @@ def _tables(prog: _Program) -> tuple[dict[int, bool], dict[int, int]]:
     return fresh, frees
 
 
-def _names(prog: _Program, k: int, fresh: dict[int, bool], frees: dict[int, int]
-           ) -> FreshNames:
-    """What the calls of file ``k`` reach, by name (:func:`_tables`)."""
+def _defined(prog: _Program) -> set[str]:
+    """The names of the program's function definitions."""
+    return {name for _, fn in prog.functions() for name in [function_name(fn)[0]] if name}
+
+
+def _names(prog: _Program, k: int, fresh: dict[int, bool], frees: dict[int, int],
+           names: set[str]) -> FreshNames:
+    """What the calls of file ``k`` reach of the functions ``names``, by name
+    (:func:`_tables`)."""
     alloc, zeroed, free = set(), set(), {}
-    names = {name for _, fn in prog.functions() for name in [function_name(fn)[0]] if name}
     for name in names:
         d = prog.resolve(k, name)
         if d is None:

@@ -180,7 +180,7 @@ def plan_callers(source: bytes, ex: Exports, lang: str = "c",
 
 
 @dataclass
-class _Program:
+class _ProgramFacts:
     """The program's files as :func:`plan_callers` reads them for any one of them: each
     file's tree, what its calls reach of allocator wrappers (:mod:`.fresh`) and what the
     program's pointers may point to (:mod:`.points_to`) — facts of the whole program,
@@ -194,7 +194,7 @@ class _Program:
 
 
 #: the last program :func:`plan_callers` read (:func:`_shared`)
-_LAST: list[_Program] = []
+_LAST: list[_ProgramFacts] = []
 
 
 def _shared(source: bytes, elsewhere: list[bytes] | None, lang: str
@@ -215,8 +215,8 @@ def _shared(source: bytes, elsewhere: list[bytes] | None, lang: str
     if got is None:
         roots = [parse_tree(t, lang).root_node for t in texts]
         fresh, wrappers = fresh_per_file(roots)
-        got = _Program(lang, texts, roots, fresh,
-                       points_to([[r] for r in roots], True, wrappers))
+        got = _ProgramFacts(lang, texts, roots, fresh,
+                            points_to([[r] for r in roots], True, wrappers))
         _LAST[:] = [got]
     k = texts.index(source)
     return got.roots[k], got.roots[:k] + got.roots[k + 1:], got.fresh[k], got.points
