@@ -8,9 +8,10 @@ diagonals of both.  The device has not written ``c`` since that pull, so the hos
 interior holds what the device wrote and the host's own writes after it: pulling the diagonal
 again would bring the device's older values over the host's writes, and needs the host's
 writes pushed first (before this rule: ``update device`` of the interior after the reference
-solve, then ``update self`` of the diagonal rows).  Now both are gone, and so is the
-``break`` that used to make every pull "may be skipped": a ``break`` whose loop is inside one
-host statement leaves that statement only (C11 6.8.6.3), so every other statement runs.
+solve, then ``update self`` of the diagonal rows).  Now both are gone.  The ``break`` in the
+reference solve's loop no longer makes every pull of the region "may be skipped": a
+``break`` whose loop is inside one host statement leaves that statement only (C11
+6.8.6.3), so every other statement runs.
 
 Twin ``again``: a device loop halves ``c`` between the reference solve and the check, so the
 check must see the device's values — the interior is pushed before that loop and the
@@ -142,9 +143,9 @@ def test_a_part_the_host_pulled_is_not_pulled_again(tmp_path):
     once, again = rows["once"]["offload"], rows["again"]["offload"]
     plan = {p["function"]: p for p in once["plans"]}["run"]
     assert len(plan["loops"]) >= 5, plan["notes"]  # one region to the last device loop
-    # `c` once for the reference solve, the diagonal's rows of `b`, then `b` and the rows of
-    # `a` the device wrote at the end: never `c` a second time
-    assert once["bytes_d2h"] <= grid + 3 * rows_ + 8 + grid, once
+    # `c` once for the reference solve, the diagonal's rows of `b`, the reduction's value,
+    # then `b` and the rows of `a` the device wrote at the end: never `c`'s rows a second time
+    assert once["bytes_d2h"] <= grid + rows_ + 8 + grid + rows_, once
     # nothing pushed: no device code reads a value the host wrote (the copy in of `a`'s
     # rows, and the reduction's initial value)
     assert once["bytes_h2d"] <= rows_ + 8, once
