@@ -449,15 +449,26 @@ def _wanted(info: ArrayInfo) -> list[Span] | None:
 
 def writes_whole(ex: Extents, u: ArrayUse, info: ArrayInfo) -> bool:
     """Does the write reach every element of the section (rows: every element of a row; a
-    true array: every element it declares)?"""
+    true array: every element it declares)?  Bounds spelled through different object-like
+    macros of the same size (a loop to ``ASIZE_2``, a section to ``ASIZE+2`` with ``#define
+    ASIZE_2 (ASIZE+2)``) are compared once both are spelled out: the preprocessor replaces
+    each name by its body wherever it is used (C11 6.10.3)."""
+    from accellium.dataset.offload.known import macros_spelled_at
+
     want = _wanted(info)
     if want is None or len(u.subs) < len(want):
         return False
-    for k, w in enumerate(want):
-        got = ex.span(u.subs[k], u.node)
-        if got is None or not got.same(w):
+    got: list[Span] = []
+    for k in range(len(want)):
+        span = ex.span(u.subs[k], u.node)
+        if span is None:
             return False
-    return True
+        got.append(span)
+    if all(g.same(w) for g, w in zip(got, want, strict=True)):
+        return True
+    got2, want2 = macros_spelled_at(got, u.node), macros_spelled_at(want, u.node)
+    return (got2 is not None or want2 is not None) and all(
+        g.same(w) for g, w in zip(got2 or got, want2 or want, strict=True))
 
 
 def footprint(u: ArrayUse, loop: Node) -> tuple | None:

@@ -21,7 +21,7 @@ from accellium.dataset.offload.size_values import constant_value
 if TYPE_CHECKING:
     from accellium.dataset.offload.arrays import Scope
 
-__all__ = ["spelled_out", "macros_spelled_out", "macro_values"]
+__all__ = ["spelled_out", "macros_spelled_out", "macros_spelled_at", "macro_values"]
 
 _ROUNDS = 4
 
@@ -100,6 +100,19 @@ def macros_spelled_out(spans: list[Span], scope: Scope, where: tuple[int, int]
         n: v for n in names if n in table and not scope.decls.get(n)
         and (v := _macro_value(table[n])) is not None and n not in poly.names(v)})
 
+
+
+def macros_spelled_at(spans: list[Span], node: Node) -> list[Span] | None:
+    """``spans`` with each object-like macro visible at ``node`` whose body is an expression
+    of names and numbers replaced by that expression, as :func:`macros_spelled_out` does
+    where a region starts (None: nothing replaced)."""
+    root = node
+    while root.parent is not None:
+        root = root.parent
+    table = visible_at(root, node.start_byte)
+    return _substituted(spans, lambda names: {
+        n: v for n in names if n in table
+        and (v := _macro_value(table[n])) is not None and n not in poly.names(v)})
 
 
 def macro_constants(root: Node, at: int, names: set[str], declared: Container[str]
