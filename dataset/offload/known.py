@@ -92,13 +92,7 @@ def macros_spelled_out(spans: list[Span], scope: Scope, where: tuple[int, int]
     wherever it is used (C11 6.10.3), so two bounds spelled through different macros of the
     same size compare once replaced, and the data clause written with the expansion names the
     same elements.  A name the function declares is no macro there (None: nothing replaced)."""
-    root = scope.fn
-    while root.parent is not None:
-        root = root.parent
-    table = visible_at(root, where[0])
-    return _substituted(spans, lambda names: {
-        n: v for n in names if n in table and not scope.decls.get(n)
-        and (v := _macro_value(table[n])) is not None and n not in poly.names(v)})
+    return _macros_substituted(spans, scope.fn, where[0], lambda n: bool(scope.decls.get(n)))
 
 
 
@@ -106,12 +100,20 @@ def macros_spelled_at(spans: list[Span], node: Node) -> list[Span] | None:
     """``spans`` with each object-like macro visible at ``node`` whose body is an expression
     of names and numbers replaced by that expression, as :func:`macros_spelled_out` does
     where a region starts (None: nothing replaced)."""
+    return _macros_substituted(spans, node, node.start_byte, lambda n: False)
+
+
+def _macros_substituted(spans: list[Span], node: Node, at: int,
+                        declared: Callable[[str], bool]) -> list[Span] | None:
+    """``spans`` with the object-like macros visible at byte ``at`` of the file holding
+    ``node`` spelled out (:func:`_macro_value`), but the names ``declared`` says the code
+    declares."""
     root = node
     while root.parent is not None:
         root = root.parent
-    table = visible_at(root, node.start_byte)
+    table = visible_at(root, at)
     return _substituted(spans, lambda names: {
-        n: v for n in names if n in table
+        n: v for n in names if n in table and not declared(n)
         and (v := _macro_value(table[n])) is not None and n not in poly.names(v)})
 
 
