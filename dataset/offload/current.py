@@ -23,7 +23,7 @@ from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes
 from accellium.dataset.offload.cover import unconditional
 from accellium.dataset.offload.device import Unit
-from accellium.dataset.offload.structure import Layout, Leaf
+from accellium.dataset.offload.structure import Layout, Leaf, caught
 from accellium.dataset.offload.uses import ArrayUse
 
 __all__ = ["host_current", "host_jumps", "always_runs"]
@@ -63,27 +63,11 @@ def host_jumps(lay: Layout, devices: dict[int, Unit]) -> bool:
 
 
 def _within_leaf(jump: Node, lay: Layout) -> bool:
-    """Is the statement a ``break``/``continue`` ends (:func:`_target`) inside one host
-    statement of the region?"""
-    target = _target(jump)
-    return target is not None and any(
-        not lf.cond and lf.node.start_byte <= target.start_byte and
-        target.end_byte <= lf.node.end_byte for lf in lay.leaves)
-
-
-def _target(jump: Node) -> Node | None:
-    """The innermost loop (or ``switch``, for a ``break``) around a ``break``/``continue``
-    (None: a ``goto``, or no such statement around it)."""
-    if jump.type == "goto_statement":
-        return None
-    kinds = {"for_statement", "while_statement", "do_statement"} | (
-        {"switch_statement"} if jump.type == "break_statement" else set())
-    p = jump.parent
-    while p is not None and p.type not in kinds:
-        if p.type == "function_definition":
-            return None
-        p = p.parent
-    return p
+    """Does the ``break``/``continue`` act on a loop or ``switch`` of the host statement it
+    is in (:func:`.structure.caught`)?"""
+    return jump.type != "goto_statement" and any(
+        not lf.cond and lf.node.start_byte <= jump.start_byte < lf.node.end_byte and
+        caught(jump, {lf.node.id}) for lf in lay.leaves)
 
 
 def always_runs(leaf: Leaf, lay: Layout) -> bool:

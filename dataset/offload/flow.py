@@ -647,20 +647,23 @@ class _Pulls:
         if any(ex.free(s) for s in spans):
             return False
         return any(all(_pulled_since(end, leaf, [p]) for end in ends) and
-                   len(own) == len(spans) and not any(ex.free(o) for o in own) and
+                   len(own) == len(spans) and
                    all(s.within(o, ex.mins) for s, o in zip(spans, own, strict=True))
                    for p, own in self.parts)
 
     def ran(self, leaf: Leaf, boxes: list[_Box]) -> None:
-        """Note the pulls just placed before ``leaf`` when they always run."""
+        """Note the pulls just placed before ``leaf`` when they always run (a part only when
+        its names keep their values in the region: it then means the same elements at every
+        later statement)."""
         if not self.always or not always_runs(leaf, self.ctx.lay):
             return
+        ex = self.ctx.region_ex
         for (sec, ifp), spans in boxes:
             if ifp:
                 continue
             if sec == self.section:
                 self.whole.append(leaf)
-            elif spans is not None:
+            elif spans is not None and not any(ex.free(s) for s in spans):
                 self.parts.append((leaf, spans))
 
 

@@ -13,7 +13,7 @@ from tree_sitter import Node
 
 from accellium.dataset.analysis.macros import Macro, _expression, visible_at
 from accellium.dataset.analysis.tree import field as _field
-from accellium.dataset.analysis.tree import text
+from accellium.dataset.analysis.tree import root_of, text
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.extent import Span
 from accellium.dataset.offload.size_values import constant_value
@@ -95,7 +95,6 @@ def macros_spelled_out(spans: list[Span], scope: Scope, where: tuple[int, int]
     return _macros_substituted(spans, scope.fn, where[0], lambda n: bool(scope.decls.get(n)))
 
 
-
 def macros_spelled_at(spans: list[Span], node: Node) -> list[Span] | None:
     """``spans`` with each object-like macro visible at ``node`` whose body is an expression
     of names and numbers replaced by that expression, as :func:`macros_spelled_out` does
@@ -108,10 +107,7 @@ def _macros_substituted(spans: list[Span], node: Node, at: int,
     """``spans`` with the object-like macros visible at byte ``at`` of the file holding
     ``node`` spelled out (:func:`_macro_value`), but the names ``declared`` says the code
     declares."""
-    root = node
-    while root.parent is not None:
-        root = root.parent
-    table = visible_at(root, at)
+    table = visible_at(root_of(node), at)
     return _substituted(spans, lambda names: {
         n: v for n in names if n in table and not declared(n)
         and (v := _macro_value(table[n])) is not None and n not in poly.names(v)})

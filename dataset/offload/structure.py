@@ -19,7 +19,7 @@ from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.labels import foreign_pragma_above
 from accellium.dataset.loops import LineIndex
 
-__all__ = ["Leaf", "Layout", "candidate_ranges", "layout", "exit_problem", "entry_problem",
+__all__ = ["Leaf", "Layout", "candidate_ranges", "layout", "exit_problem", "entry_problem", "caught",
            "placeable_before", "placeable_after", "may_precede"]
 
 _REPEATS = ("for_statement", "while_statement", "do_statement", "for_range_loop")
@@ -131,7 +131,7 @@ def exit_problem(stmts: list[Node]) -> str | None:
             t = n.type
             if t in ("return_statement", "goto_statement"):
                 return f"`{t.split('_')[0]}` at line {n.start_point[0] + 1} leaves the region"
-            if t in ("break_statement", "continue_statement") and not _caught(n, top):
+            if t in ("break_statement", "continue_statement") and not caught(n, top):
                 return f"`{t.split('_')[0]}` at line {n.start_point[0] + 1} leaves the region"
             stack.extend(n.named_children)
     return None
@@ -178,7 +178,10 @@ def entry_problem(stmts: list[Node]) -> str | None:
     return None
 
 
-def _caught(node: Node, top: set[int]) -> bool:
+def caught(node: Node, top: set[int]) -> bool:
+    """Does the ``break``/``continue`` ``node`` act on a loop (or ``switch``, for a
+    ``break``) inside the statements whose ids are ``top`` — or one of them — rather than
+    leave them (C11 6.8.6.2-3: it acts on the innermost one around it)?"""
     brk = node.type == "break_statement"
     p = node.parent
     while p is not None:
