@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
+from accellium.dataset.analysis.casts import is_call
 from accellium.dataset.analysis.library import library_function
 from accellium.dataset.analysis.macro_value import number_valued
 from accellium.dataset.analysis.macros import (
@@ -114,7 +115,7 @@ def _arithmetic(sub: Node, base_hole: str | None,
             continue  # `sizeof` does not evaluate its operand (C11 6.5.3.4p2)
         if members and _argument_member(n, members):
             continue
-        if n.type == "call_expression":
+        if is_call(n):
             fn = field(n, "function")
             lib = library_function(text(fn)) if fn is not None and \
                 fn.type == "identifier" else None

@@ -20,6 +20,7 @@ from collections.abc import Mapping
 
 from tree_sitter import Node
 
+from accellium.dataset.analysis.casts import is_call
 from accellium.dataset.analysis.deep import scalar_member
 from accellium.dataset.analysis.tree import field, iter_nodes, norm, text
 
@@ -47,7 +48,7 @@ def _read_as_value(e: Node) -> bool:
         return False
     if up.type == "assignment_expression" and field(up, "left") == top:
         return False
-    if up.type == "call_expression" and field(up, "function") == top:
+    if is_call(up) and field(up, "function") == top:
         return False
     return True
 

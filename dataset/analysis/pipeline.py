@@ -26,6 +26,7 @@ from accellium.dataset.analysis.arrays import (
     sections,
 )
 from accellium.dataset.analysis.calls import CallModel, Names, call_findings, pointer_value
+from accellium.dataset.analysis.casts import typedef_names
 from accellium.dataset.analysis.conditional import conditional_names
 from accellium.dataset.analysis.context import enclosing_context
 from accellium.dataset.analysis.deep import deep_copies, member_kind, member_parts
@@ -184,7 +185,8 @@ def _body(loop: Node, facts: LoopFacts, scope: LoopScope | None, lang: str) -> _
     model = CallModel(index, scope.routines if scope is not None else frozenset())
     functions = frozenset(index.prototypes) if index is not None else frozenset()
     macros = _macros(index, scope)
-    w = walk_body(loop, model.address_use, macros, lang, functions)
+    types = typedef_names(index.tree.root_node) if index is not None else frozenset()
+    w = walk_body(loop, model.address_use, macros, lang, functions, types)
     facts.loop_depth = w.depth
     index_all = set(facts.index_vars) | w.inner_vars
     aliases = resolve_aliases(w, index_all)

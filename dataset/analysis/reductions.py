@@ -12,6 +12,7 @@ from collections.abc import Mapping
 
 from tree_sitter import Node
 
+from accellium.dataset.analysis.casts import is_call
 from accellium.dataset.analysis.library import MAX_NAMES, MIN_NAMES
 from accellium.dataset.analysis.macros import Macro, called_name
 from accellium.dataset.analysis.tree import (
@@ -116,7 +117,7 @@ def _update(target: _Target, stmt: Node, macros: Mapping[str, Macro]) -> str | N
         return None
     if right.type == "binary_expression":
         return _chain(target, right)
-    if right.type == "call_expression":
+    if is_call(right):
         return _minmax_call(target, right, macros)
     if right.type == "conditional_expression":
         cond = unparen(field(right, "condition"))

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
+from accellium.dataset.analysis.casts import is_call, typedef_cast
 from accellium.dataset.analysis.library import Effect, is_macro_name, library_function
 from accellium.dataset.analysis.scope import (
     Declared,
@@ -238,7 +239,7 @@ def _calls(defn: Node) -> list[Node]:
     stack = [defn]
     while stack:
         n = stack.pop()
-        if n.type == "call_expression":
+        if is_call(n):
             out.append(n)
         stack.extend(reversed(n.named_children))
     return out
@@ -461,6 +462,8 @@ class _Values:
         if t == "comma_expression":
             right = _field(v, "right")
             return self.value_roots(right) if right is not None else []
+        if t == "call_expression" and typedef_cast(v):  # `(T)(p)`: a cast (:mod:`.casts`)
+            return [r for a in named(_field(v, "arguments")) for r in self.value_roots(a)]
         if t == "call_expression":
             callee = norm(text(_field(v, "function")))
             lib = library_function(callee)

@@ -15,6 +15,7 @@ from functools import lru_cache
 
 from tree_sitter import Node
 
+from accellium.dataset.analysis.casts import is_call, typedef_cast, typedef_names
 from accellium.dataset.analysis.facts import Exit, ExitKind
 from accellium.dataset.analysis.library import Effect, is_macro_name, library_function
 from accellium.dataset.analysis.macro_element import (
@@ -39,6 +40,7 @@ from accellium.dataset.analysis.tree import (
     named,
     norm,
     op,
+    root_of,
     subscripts,
     text,
     unparen,
@@ -152,8 +154,9 @@ def _sum_terms(node: Node) -> list[tuple[int, Node | None]]:
 
 class _Walker:
     def __init__(self, loop: Node, address_use: AddressUse, macros: dict[str, Macro],
-                 functions: frozenset[str], lang: str):
+                 functions: frozenset[str], lang: str, types: frozenset[str] = frozenset()):
         self.loop = loop
+        self.types = types  # the file's typedef names (:mod:`.casts`)
         self.address_use = address_use
         self.macros = macros  # the macros defined where the loop is (see .macros)
         self.functions = functions  # the functions the file defines or declares
@@ -369,6 +372,11 @@ class _Walker:
 
     def call(self, node: Node, stmt: Node) -> None:
         fn = _field(node, "function")
+        if fn is not None and fn.type == "parenthesized_expression" and \
+                typedef_cast(node, self.types | typedef_names(root_of(node)), self.macros):
+            # `(real)(k * k)`: a cast of its operand (:mod:`.casts`)
+            self.push(*((self.expr, (c, stmt)) for c in named(_field(node, "arguments"))))
+            return
         name = norm(text(fn))
         args = tuple(named(_field(node, "arguments")))
         self._record_call(node, name, args)
@@ -429,7 +437,7 @@ class _Walker:
         elif node.type in ("field_expression", "pointer_expression") and \
                 self.element(node, write=True, read=kind is Use.RMW):
             return
-        elif not (node.type == "call_expression"
+        elif not (is_call(node)
                   and self.macro_access(node, True, kind is Use.RMW, stmt)):
             self.expr(node, None)
 
@@ -642,10 +650,12 @@ def _element_address(node: Node) -> tuple[str, list[Node]] | None:
 
 def walk_body(loop: Node, address_use: AddressUse = unknown_address_use,
               macros: dict[str, Macro] | None = None, lang: str = "c",
-              functions: frozenset[str] = frozenset()) -> BodyWalk:
+              functions: frozenset[str] = frozenset(),
+              types: frozenset[str] = frozenset()) -> BodyWalk:
     """Walk the body of ``loop`` (a ``for`` node) once; ``address_use`` says how a call uses
     the scalars whose address it is given (by default: reads and writes them); ``macros``:
     those defined where the loop is (subscripts are read after the preprocessor);
     ``functions``: the names the file defines or declares as functions (a call of one is a
-    call, whatever its spelling)."""
-    return _Walker(loop, address_use, macros or {}, functions, lang).run()
+    call, whatever its spelling); ``types``: the file's typedef names (``(T)(e)`` is a cast,
+    :mod:`.casts`)."""
+    return _Walker(loop, address_use, macros or {}, functions, lang, types).run()

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
+from accellium.dataset.analysis.casts import is_call
 from accellium.dataset.analysis.library import library_function
 from accellium.dataset.analysis.scope import function_name
 from accellium.dataset.analysis.tree import field as _field
@@ -130,7 +131,7 @@ def touches(root: Node, glob: set[str] | frozenset[str], defined: set[str],
         for n in iter_nodes(fn):
             if n.type == "identifier" and text(n) in glob:
                 d.add(text(n))
-            elif n.type == "call_expression":
+            elif is_call(n):
                 callee = callee_name(n)
                 toks = macro_call_tokens(n) if macros and callee is not None and \
                     callee not in fns else None
@@ -245,7 +246,7 @@ def bindings_in(fn: Node, binds: dict[str, dict[str, int]], uses: dict[str, int]
     moved = assignment_positions(fn)
     items = {c.id for c in _body_items(fn)}
     for n in iter_nodes(fn):
-        if n.type == "call_expression":
+        if is_call(n):
             callee = callee_name(n)
             if callee is not None and callee in binds:
                 sites.append((n, callee))

@@ -16,6 +16,7 @@ from types import MappingProxyType
 
 from tree_sitter import Node
 
+from accellium.dataset.analysis.casts import is_call
 from accellium.dataset.analysis.scope import function_name
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, named, root_of, text, unparen
@@ -44,7 +45,7 @@ def call_minimums(tops: list[Node], mins: dict[str, int]) -> None:
     bound loops of the functions of the file called under ``tops``."""
     from accellium.dataset.offload.loop_counts import parameter_limits
 
-    calls = [n for t in tops for n in iter_nodes(t) if n.type == "call_expression"]
+    calls = [n for t in tops for n in iter_nodes(t) if is_call(n)]
     if not calls:
         return
     defs = definitions(root_of(tops[0]))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from tree_sitter import Node
 
+from accellium.dataset.analysis.casts import is_call
 from accellium.dataset.analysis.scope import function_name
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, named, root_of, text, unparen
@@ -92,7 +93,7 @@ class CallGraph:
         if is_static(fn) and root_of(fn).id != r.id:
             return  # another file's name: not this internal function
         p = n.parent
-        if p is not None and p.type == "call_expression" and _field(p, "function") == n:
+        if p is not None and is_call(p) and _field(p, "function") == n:
             caller = enclosing_function(p)
             if caller is None:
                 self.escapes.add(name)

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 
 from tree_sitter import Node
 
+from accellium.dataset.analysis.casts import is_call
 from accellium.dataset.analysis.library import EXIT_CALLS, library_function
 from accellium.dataset.analysis.member_reads import parse_key
 from accellium.dataset.analysis.scope import function_name
@@ -199,7 +200,7 @@ def _host_globals(fn: Node, scope: Scope, units: list[Unit], defined: set[str]) 
             shape = scope.shape(text(n))
             if is_global(shape) and shape is not None and shape.kind != "other":
                 out.add(text(n))
-        elif n.type == "call_expression":
+        elif is_call(n):
             name = callee_name(n)
             if name is not None and name in defined and _touches_nothing(n, name, scope):
                 continue
@@ -356,7 +357,7 @@ def _always_runs(fn: Node, region: Region) -> bool:
     if body is None or region.lay.block.id != body.id:
         return False
     return not any(n.type in ("return_statement", "goto_statement", "break_statement")
-                   or n.type == "call_expression" and text(_field(n, "function")) in EXIT_CALLS
+                   or is_call(n) and text(_field(n, "function")) in EXIT_CALLS
                    for n in iter_nodes(body) if n.start_byte < region.lay.end)
 
 
@@ -822,6 +823,6 @@ def host_handled(d: CallDevice, scope: Scope) -> frozenset[str]:
     host statement between the region's loops."""
     if ANY_GLOBAL in d.host_globals:
         return frozenset()
-    got = {g for n in iter_nodes(d.node) if n.type == "call_expression"
+    got = {g for n in iter_nodes(d.node) if is_call(n)
            for g, _ in scope.global_calls.get(n.id, ())}
     return frozenset(got - {a.name for a in d.args})

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, cast
 
 from tree_sitter import Node
 
+from accellium.dataset.analysis.casts import is_call
 from accellium.dataset.analysis.library import library_function
 from accellium.dataset.analysis.macros import file_expansion
 from accellium.dataset.analysis.tree import field as _field
@@ -690,7 +691,7 @@ def _pointed(arg: Node, use: ParamUse, scope: Scope) -> tuple[Node, Shape] | Non
     replaces it first, C11 6.10.3); then the node is the one ``A`` among the call's
     arguments (the caller's use of the array)."""
     got = pointed_object(arg, use, scope)
-    if got is not None or arg.type != "call_expression":
+    if got is not None or not is_call(arg):
         return got
     body = file_expansion(arg)
     obj = pointed_object(body, use, scope) if body is not None else None
@@ -984,7 +985,7 @@ def _called_in_loops(fns: dict[str, Node]) -> set[str]:
     out: set[str] = set()
     for d in fns.values():
         for n in iter_nodes(d):
-            if n.type == "call_expression" and loops_around(n, d):
+            if is_call(n) and loops_around(n, d):
                 got = callee_name(n)
                 if got is not None:
                     out.add(got)
@@ -1024,7 +1025,7 @@ def call_units(fn: Node, scope: Scope, summaries: dict[str, Summary | str],
                            if _local_offset(v, scope) is not None}
     scope.offset_bases = offset_bases(scope.offset_locals)
     for n in iter_nodes(_field(fn, "body") or fn):
-        if n.type != "call_expression" or in_units(n, list(devices)):
+        if not is_call(n) or in_units(n, list(devices)):
             continue
         name = callee_name(n)
         if name not in summaries and _macro_call(n, calls.defined):

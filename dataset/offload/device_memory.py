@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
+from accellium.dataset.analysis.casts import is_call
 from accellium.dataset.analysis.scope import function_name
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, named, text, unparen
@@ -139,7 +140,7 @@ def _assignments(fn: Node, skipped: list[tuple[int, int]]) -> list[tuple[str, No
             name, value = _declared_name(_field(n, "declarator")), _field(n, "value")
             if name and value is not None:
                 out.append((name, value))
-        elif n.type == "call_expression" and _STORES.match(_callee(n)):
+        elif is_call(n) and _STORES.match(_callee(n)):
             args = [a for a in named(_field(n, "arguments")) if a.type != "comment"]
             a = _base(args[0]) if args else None
             if a is not None and a.type == "pointer_expression" and text(a).startswith("&"):
@@ -157,9 +158,9 @@ def _value_origin(value: Node | str, device: set[str], mixed: set[str]) -> str:
     v = _base(value)
     if v is None:
         return _HOST
-    if v.type == "call_expression" and _RETURNS.match(_callee(v)):
+    if is_call(v) and _RETURNS.match(_callee(v)):
         return _DEVICE
-    name = argument_array(v) if v.type != "call_expression" else None
+    name = argument_array(v) if not is_call(v) else None
     if name in mixed:
         return _MIXED
     if name in device:

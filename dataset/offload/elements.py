@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from tree_sitter import Node
 
+from accellium.dataset.analysis.casts import is_call
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, op, text, unparen
 from accellium.dataset.offload import poly
@@ -56,7 +57,7 @@ def _allocated(use: Node) -> bool:
             text(_field(p, "operator")) != "=":
         return False
     right = unparen(_field(p, "right"))
-    return right is not None and right.type == "call_expression" and \
+    return right is not None and is_call(right) and \
         text(_field(right, "function")) in ("malloc", "calloc")
 
 

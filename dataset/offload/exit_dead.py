@@ -28,6 +28,7 @@ import re
 
 from tree_sitter import Node
 
+from accellium.dataset.analysis.casts import is_call
 from accellium.dataset.analysis.scope import function_name
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import is_name, iter_nodes, named, op, text, unparen
@@ -59,7 +60,7 @@ def exit_dead(root: Node, others: list[Node] | None) -> ExitDead:
     mains = [f for f in fns if function_name(f)[0] == "main"]
     if len(mains) != 1 or mains[0].parent is None or mains[0].parent.id != root.id or \
             any(callee_name(n) == "main" for f in fns for n in iter_nodes(f)
-                if n.type == "call_expression") or \
+                if is_call(n)) or \
             any(n.type == "goto_statement" or (n.type == "identifier" and text(n) == "setjmp")
                 for n in iter_nodes(mains[0])):
         return frozenset(), {}
@@ -162,7 +163,7 @@ def _allocated(n: Node) -> bool:
     right = unparen(_field(p, "right"))
     while right is not None and right.type == "cast_expression":
         right = unparen(_field(right, "value"))
-    return right is not None and right.type == "call_expression" and \
+    return right is not None and is_call(right) and \
         callee_name(right) in _ALLOCATORS
 
 
@@ -198,7 +199,7 @@ def read_after_in_main(fn: Node, block: Node, end: int, name: str, dead: ExitDea
             if name in toks or any(name in touched.get(t, ()) or ANY in touched.get(t, ())
                                    for t in toks):
                 return True
-        elif n.type == "call_expression":
+        elif is_call(n):
             callee = callee_name(n)
             if callee is None:
                 return True  # through a pointer: any function

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field, replace
 
 from tree_sitter import Node
 
+from accellium.dataset.analysis.casts import is_call
 from accellium.dataset.analysis.clauses import is_clause_arg
 from accellium.dataset.analysis.tree import iter_nodes, text
 from accellium.dataset.offload import guards, poly
@@ -118,13 +119,13 @@ def _host_uses(leaf: Leaf, info: ArrayInfo, scope: Scope) -> list[ArrayUse]:
            if u.name in names and u.node.id not in info.copies | scope.offset_bases]
     if scope.global_calls and info.name in names and is_global(scope.shape(info.name)):
         for n in iter_nodes(leaf.node):
-            for g, write in scope.global_calls.get(n.id, ()) if n.type == "call_expression" \
+            for g, write in scope.global_calls.get(n.id, ()) if is_call(n) \
                     else ():
                 if g == info.name:
                     out.append(ArrayUse(g, n, [], True, write, whole=True))
     if scope.alias_calls:
         for n in iter_nodes(leaf.node):
-            for g, write in scope.alias_calls.get(n.id, ()) if n.type == "call_expression" \
+            for g, write in scope.alias_calls.get(n.id, ()) if is_call(n) \
                     else ():
                 if g in names:
                     out.append(ArrayUse(g, n, [], True, write, whole=True))
@@ -724,7 +725,7 @@ def _call_host_uses(d: CallDevice, leaf: Leaf, info: ArrayInfo, ctx: _Ctx
             info.name in host_handled(d, ctx.scope):
         for n in iter_nodes(d.node):
             for g, write in ctx.scope.global_calls.get(n.id, ()) \
-                    if n.type == "call_expression" else ():
+                    if is_call(n) else ():
                 if g == info.name:
                     out.append((ArrayUse(g, n, [], True, write, whole=True),
                                 (info.section, False)))

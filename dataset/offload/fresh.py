@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
+from accellium.dataset.analysis.casts import is_call
 from accellium.dataset.analysis.scope import function_name
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, named, op, text, unparen
@@ -183,7 +184,7 @@ def _fresh_call(prog: _Program, k: int, e: Node | None, fresh: dict[int, bool]
     """Is ``e`` (casts and parentheses aside) a call returning fresh memory: None if not,
     else whether its bytes may be zero."""
     e = unparen(e)
-    if e is None or e.type != "call_expression":
+    if e is None or not is_call(e):
         return None
     name = callee_name(e)
     if name is None:

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 from tree_sitter import Node
 
+from accellium.dataset.analysis.casts import is_call
 from accellium.dataset.analysis.library import library_function
 from accellium.dataset.analysis.macro_element import macro_element, touches_memory
 from accellium.dataset.analysis.macros import visible_at
@@ -80,7 +81,7 @@ def pure_calls(node: Node) -> bool:
     root = root_of(node)
     macros = visible_at(root, node.start_byte)
     for n in iter_nodes(node):
-        if n.type == "call_expression":
+        if is_call(n):
             callee = callee_name(n)
             if callee is None:
                 return False

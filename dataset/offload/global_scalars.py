@@ -32,6 +32,7 @@ from collections.abc import Collection
 
 from tree_sitter import Node
 
+from accellium.dataset.analysis.casts import is_call
 from accellium.dataset.analysis.library import library_function
 from accellium.dataset.analysis.scope import function_name
 from accellium.dataset.analysis.tree import field as _field
@@ -88,7 +89,7 @@ def stores(node: Node, fns: set[str], sealed: Collection[str] = ()
                 stored.add(text(arg))
             else:
                 escaped.add(text(arg))
-        elif n.type == "call_expression":
+        elif is_call(n):
             name = callee_name(n)
             expansion = macro_call_tokens(n) if name is not None and name not in fns else None
             if expansion is not None:
@@ -209,7 +210,7 @@ def changes(fn: Node, name: str, sealed: Collection[str] = ()) -> list[tuple[Nod
         if n.type in ("assignment_expression", "update_expression"):
             if _stored_name(n) == name:
                 out.append((n, f"line {line} stores to `{name}`"))
-        elif n.type == "call_expression":
+        elif is_call(n):
             callee = callee_name(n)
             hit = by_fn.get(callee) if callee is not None else None
             if hit is None:  # a macro's expansion, a C library call, or one defined elsewhere

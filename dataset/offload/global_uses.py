@@ -33,6 +33,7 @@ from typing import TypeVar, cast
 
 from tree_sitter import Node
 
+from accellium.dataset.analysis.casts import is_call
 from accellium.dataset.analysis.library import library_function
 from accellium.dataset.analysis.scope import function_name
 from accellium.dataset.analysis.tree import field as _field
@@ -163,7 +164,7 @@ def touches(root: Node, arrays: dict[str, bool] | None = None,
         t = _own(fn, arrays) if arrays else Touch()
         called: set[str] = set()
         for n in iter_nodes(_field(fn, "body") or fn):
-            if n.type != "call_expression":
+            if not is_call(n):
                 continue
             callee = callee_name(n)
             if callee is not None and callee in fns:
@@ -226,7 +227,7 @@ def call_touches(body: Node, root: Node, offloads: Collection[str] = (),
     out: dict[int, list[tuple[str, bool]]] = {}
     walls: list[tuple[Node, frozenset[str]]] = []
     for n in iter_nodes(body):
-        if n.type != "call_expression":
+        if not is_call(n):
             continue
         name = callee_name(n)
         t = every.get(name) if name is not None else None
@@ -294,7 +295,7 @@ def pointer_stores(body: Node, root: Node, memo: dict[str, object] | None = None
     fns = set(by_fn)
     out: list[tuple[Node, frozenset[str]]] = []
     for n in iter_nodes(body):
-        if n.type != "call_expression":
+        if not is_call(n):
             continue
         callee = callee_name(n)
         hit = by_fn.get(callee) if callee is not None else None
@@ -408,7 +409,7 @@ def _unit_function(k: int, fn: Node, kinds: dict[str, str], fns: Mapping[str | N
     unknown = any(kinds.get(g) in ("pointer", "escaped") for g in t.reads | t.writes)
     got: set[tuple[int, str]] = set()
     for n in iter_nodes(_field(fn, "body") or fn):
-        if n.type == "call_expression" and callee_name(n) is None or \
+        if is_call(n) and callee_name(n) is None or \
                 n.type == "storage_class_specifier" and _text(n) == "extern":
             unknown = True  # through a pointer; a block-scope ``extern`` declaration
         if n.type != "identifier":

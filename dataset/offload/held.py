@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING
 
 from tree_sitter import Node
 
+from accellium.dataset.analysis.casts import is_call
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import is_name, iter_nodes, op, text
 from accellium.dataset.offload import poly, sentinel
@@ -160,7 +161,7 @@ def _bounds(name: str, decl: Node, f: _Fn) -> list[tuple[Node, Bounds]]:
             if op(n) != "=" or _field(n, "right") is None or not _within(n, block):
                 return []
             stores.append(n)
-        if n.type == "call_expression" and _macro_names(n, name):
+        if is_call(n) and _macro_names(n, name):
             return []
     init = _field(decl, "value")
     if init is None:

@@ -36,6 +36,7 @@ from collections.abc import Callable
 
 from tree_sitter import Node
 
+from accellium.dataset.analysis.casts import is_call
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, named, text, unparen
 from accellium.dataset.offload import poly
@@ -120,7 +121,7 @@ def _kill_call(stmt: Node, x: str, lookup: Lookup) -> poly.Poly | None:
     if stmt.type != "expression_statement" or not named(stmt):
         return None
     call = unparen(named(stmt)[0])
-    if call is None or call.type != "call_expression":
+    if call is None or not is_call(call):
         return None
     name = callee_name(call)
     got = lookup(name) if name is not None else None

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING
 
 from tree_sitter import Node
 
+from accellium.dataset.analysis.casts import is_call
 from accellium.dataset.analysis.scope import function_name
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, named, op, text, unparen
@@ -251,7 +252,7 @@ def _dead_arg(f: _File, caller: Node, call: Node, k: int, dead: dict[str, set[in
 def _star_of(a: Node) -> str | None:
     """``A`` of an argument ``*A``, also spelled as a call of a function-like macro whose
     expansion is ``*A`` (``ARRAY(A)``, C11 6.10.3) (None: another argument)."""
-    if a.type == "call_expression":
+    if is_call(a):
         from accellium.dataset.analysis.macros import file_expansion
 
         got = unparen(file_expansion(a))
@@ -267,7 +268,7 @@ def _argument(n: Node) -> Node:
     it is and whose expansion is ``*n`` (``ARRAY(A)``), else ``n`` itself."""
     args = n.parent
     call = args.parent if args is not None and args.type == "argument_list" else None
-    if call is not None and call.type == "call_expression" and \
+    if call is not None and is_call(call) and \
             len([x for x in named(args) if x.type != "comment"]) == 1 and \
             _star_of(call) == text(n):
         return call

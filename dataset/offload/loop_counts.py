@@ -18,6 +18,7 @@ from types import MappingProxyType
 
 from tree_sitter import Node
 
+from accellium.dataset.analysis.casts import is_call
 from accellium.dataset.analysis.scope import declared_names
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, named, root_of
@@ -83,7 +84,7 @@ def _function_counts(fn: Node) -> _FunctionCounts:
                                frozenset(params), frozenset(), frozenset())
     a = assignments(body)
     limits = limit_minimums(body)
-    calls = {callee_name(n) or "" for n in iter_nodes(body) if n.type == "call_expression"}
+    calls = {callee_name(n) or "" for n in iter_nodes(body) if is_call(n)}
     return _FunctionCounts(MappingProxyType(limits),
                            frozenset(limits.keys() & _unassigned(params, a)), frozenset(params),
                            frozenset(params | set(a.declared)),
@@ -122,7 +123,7 @@ def _assigned_by_calls(tops: list[Node], root: Node) -> set[str]:
     defs = definitions(root)
     seen: set[str] = set()
     todo = [callee_name(n) or "" for t in tops for n in iter_nodes(t)
-            if n.type == "call_expression"]
+            if is_call(n)]
     out: set[str] = set()
     while todo:
         name = todo.pop()

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from tree_sitter import Node
 
+from accellium.dataset.analysis.casts import is_call
 from accellium.dataset.analysis.member_reads import (
     _floating_member,
     _Types,
@@ -240,7 +241,7 @@ def member_alloc_count(fn: Node, stmt: Node, x: str, type_name: str, until: int 
     (the module's facts): ``c``, its member reads kept as names (``s.n``), each holding its
     value until the statement of the outermost block that starts at byte ``until`` (the call
     the count is for; None: everywhere after its store)."""
-    calls = [n for n in iter_nodes(stmt) if n.type == "call_expression" and
+    calls = [n for n in iter_nodes(stmt) if is_call(n) and
              text(field(n, "function")) == "malloc"]
     if len(calls) != 1:
         return None

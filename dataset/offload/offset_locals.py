@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 
 from tree_sitter import Node
 
+from accellium.dataset.analysis.casts import is_call
 from accellium.dataset.analysis.tree import (
     addressed_names,
     iter_nodes,
@@ -158,7 +159,7 @@ def _device_argument(use: Node, summaries: dict[str, Summary | str]) -> bool:
         arg = arg.parent
     args = arg.parent
     call = args.parent if args is not None and args.type == "argument_list" else None
-    if call is None or call.type != "call_expression":
+    if call is None or not is_call(call):
         return False
     name = callee_name(call)
     s = summaries.get(name) if name is not None else None

@@ -58,6 +58,7 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
+from accellium.dataset.analysis.casts import is_call
 from accellium.dataset.analysis.tree import (
     addressed_names,
     iter_nodes,
@@ -226,7 +227,7 @@ def _unchanged(fn: Node, body: Node, start: int, end: int, names: set[str],
     for n in iter_nodes(body):
         if not (start <= n.start_byte < end):
             continue
-        if n.type == "call_expression" and text(_field(n, "function")) not in _CALLS_BETWEEN:
+        if is_call(n) and text(_field(n, "function")) not in _CALLS_BETWEEN:
             return False
         if n.type == "pointer_expression" and op(n) == "&":
             return False
@@ -256,7 +257,7 @@ def count_stored_through(caller: Node, x: str, lookup: Lookup) -> str | None:
     if len(decls) != 1 or assignment_positions(caller).get(x):
         return None
     call = unparen(_field(decls[0], "value"))
-    name = callee_name(call) if call is not None and call.type == "call_expression" else None
+    name = callee_name(call) if call is not None and is_call(call) else None
     got = lookup(name) if name is not None else None
     if call is None or got is None:
         return None

@@ -9,6 +9,7 @@ from typing import cast
 
 from tree_sitter import Node, Tree
 
+from accellium.dataset.analysis.casts import is_call
 from accellium.dataset.analysis.scope import FileIndex, file_index, function_name
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, text
@@ -467,7 +468,7 @@ def _calls_cost(fn: Node, held: list[tuple[int, int]], costs: dict[str, int]) ->
     ``fn`` holds: each its callee's cost, x :data:`.region.IN_LOOP` in a loop of ``fn``."""
     out = 0
     for n in iter_nodes(_field(fn, "body") or fn):
-        if n.type != "call_expression":
+        if not is_call(n):
             continue
         f = _field(n, "function")
         c = costs.get(text(f)) if f is not None and f.type == "identifier" else None
@@ -1236,7 +1237,7 @@ def _direct_calls(fn: Node, root: Node, program: list[bytes] | None) -> list[Nod
     if tokens(text(root)).count(name) != len(named_):
         return None  # also named in a macro's body: a call the tree does not show
     uses = [n for n in named_ if not _declared_here(n)]
-    if not all(u.parent is not None and u.parent.type == "call_expression" and
+    if not all(u.parent is not None and is_call(u.parent) and
                _field(u.parent, "function") == u for u in uses):
         return None
     return [u.parent for u in uses if u.parent is not None]

@@ -41,6 +41,7 @@ from typing import cast
 
 from tree_sitter import Node
 
+from accellium.dataset.analysis.casts import is_call
 from accellium.dataset.analysis.library import Effect, library_function
 from accellium.dataset.analysis.macros import Macro, definition
 from accellium.dataset.analysis.scope import function_name
@@ -166,7 +167,7 @@ class PointsTo:
             return [(root, Reach(self.objects(got) if r else frozenset(),
                                  self.objects(got) if w else frozenset()))
                     for root, got, r, w in _accesses(self, f, exp, 1)] + \
-                [p for c in iter_nodes(exp) if c.type == "call_expression"
+                [p for c in iter_nodes(exp) if is_call(c)
                  for p in self.call_parts(unit, caller, c, read_only) if p[0] is None]
         name = _callee(call)
         target = self._resolve(unit, name) if name is not None else None
@@ -604,7 +605,7 @@ def _compiled(pt: PointsTo, nodes: Iterable[Node], depth: int = 0) -> Iterator[N
             for item in items:
                 yield from _compiled(pt, iter_nodes(item), depth + 1)
             skip.add(named(n)[0].id)
-        elif depth < 4 and n.type == "call_expression" and \
+        elif depth < 4 and is_call(n) and \
                 (exp := pt.expansion(n)) is not None:
             yield from _compiled(pt, iter_nodes(exp), depth + 1)
         else:
@@ -786,7 +787,7 @@ def _aliased_calls(points: PointsTo, fn: Node, unit: int, read_only: Collection[
     if not objs:
         return out
     for call in iter_nodes(body):
-        if call.type != "call_expression":
+        if not is_call(call):
             continue
         parts = points.call_parts(unit, f.name, call, read_only)
         got: list[tuple[str, bool]] = []

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 
 from tree_sitter import Node
 
+from accellium.dataset.analysis.casts import is_call
 from accellium.dataset.analysis.scope import function_name
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, named, text
@@ -135,7 +136,7 @@ def exports(source: bytes, plans: list[FunctionPlan], lang: str = "c") -> Export
 
 def _calls_any(fn: Node, names: set[str]) -> bool:
     for n in iter_nodes(fn):
-        if n.type == "call_expression":
+        if is_call(n):
             callee = callee_name(n)
             if callee is not None and callee in names:
                 return True
@@ -323,7 +324,7 @@ def _global_barriers(fn: Node, scope: Scope, units: list[CallDevice],
     sites = [(c, f"`{b}` at line {c.start_point[0] + 1} binds a global of its file")
              for c, b in binder_calls]
     for n in iter_nodes(_field(fn, "body") or fn):
-        if n.type != "call_expression" or any(d.node.start_byte <= n.start_byte < d.node.end_byte
+        if not is_call(n) or any(d.node.start_byte <= n.start_byte < d.node.end_byte
                                               for d in units):
             continue
         name = callee_name(n)

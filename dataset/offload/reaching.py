@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from tree_sitter import Node
 
+from accellium.dataset.analysis.casts import is_call
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, text
 from accellium.dataset.offload import poly
@@ -130,7 +131,7 @@ def _reaching(name: str, at: Node, scope: Scope, since: int | None) -> poly.Poly
             return None
     outer = [n for n in names if not any(d.local or is_param(d) for d in scope.decls.get(n) or [])]
     lo = stmt.end_byte if since is None else min(since, stmt.end_byte)
-    if outer and any(n.type == "call_expression" and lo <= n.start_byte < at.start_byte
+    if outer and any(is_call(n) and lo <= n.start_byte < at.start_byte
                      for n in iter_nodes(scope.fn)):
         return None  # a call may store to a global the value names (here or since `since`)
     # a host loop around the loop but not the store: its next iteration reaches the loop with

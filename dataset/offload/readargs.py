@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from tree_sitter import Node
 
+from accellium.dataset.analysis.casts import is_call
 from accellium.dataset.analysis.scope import Declared, FileIndex
 from accellium.dataset.analysis.summaries import summary
 from accellium.dataset.analysis.tree import field as _field
@@ -35,7 +36,7 @@ def read_only_args(fn: Node, index: FileIndex) -> frozenset[int]:
     function of the file that only reads what that parameter points to."""
     out: set[int] = set()
     for call in iter_nodes(_field(fn, "body") or fn):
-        if call.type != "call_expression":
+        if not is_call(call):
             continue
         callee = _field(call, "function")
         if callee is None or callee.type != "identifier":

@@ -11,6 +11,7 @@ import re
 
 from tree_sitter import Node
 
+from accellium.dataset.analysis.casts import is_call
 from accellium.dataset.analysis.library import is_macro_name, library_function
 from accellium.dataset.analysis.macros import macro_calls, visible_at
 from accellium.dataset.analysis.scope import FileIndex, function_name
@@ -58,7 +59,7 @@ def callees(node: Node) -> list[str]:
     """Functions called under ``node`` (by name), in order."""
     out: list[str] = []
     for n in iter_nodes(node):
-        if n.type == "call_expression":
+        if is_call(n):
             callee = callee_name(n)
             if callee is not None and callee not in out:
                 out.append(callee)

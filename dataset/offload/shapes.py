@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 
 from tree_sitter import Node
 
+from accellium.dataset.analysis.casts import is_call
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, named, root_of, text, unparen
 from accellium.dataset.offload import poly
@@ -161,7 +162,7 @@ def macro_items(stmt: Node) -> list[Node] | None:
 
     kids = named(stmt) if stmt.type == "expression_statement" else []
     call = kids[0] if len(kids) == 1 else None
-    fn = _field(call, "function") if call is not None and call.type == "call_expression" \
+    fn = _field(call, "function") if call is not None and is_call(call) \
         else None
     out = _call_expansion(call, fn) if call is not None else None
     if out is None:
@@ -454,7 +455,7 @@ class AllocSite:
 
 def _call_name(node: Node | None) -> str:
     node = unparen(node)
-    if node is None or node.type != "call_expression":
+    if node is None or not is_call(node):
         return ""
     return text(_field(node, "function"))
 
@@ -630,7 +631,7 @@ def _memalign_size(stmt: Node | None, p: str) -> Node | None:
     if stmt is None or stmt.type != "expression_statement" or not named(stmt):
         return None
     call = unparen(named(stmt)[0])
-    if call is None or call.type != "call_expression" or _call_name(call) != "posix_memalign":
+    if call is None or not is_call(call) or _call_name(call) != "posix_memalign":
         return None
     args = named(_field(call, "arguments"))
     if len(args) != 3:

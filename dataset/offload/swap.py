@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING
 
 from tree_sitter import Node
 
+from accellium.dataset.analysis.casts import is_call
 from accellium.dataset.analysis.clauses import is_clause_arg
 from accellium.dataset.analysis.scope import function_name
 from accellium.dataset.analysis.tree import field as _field
@@ -109,7 +110,7 @@ def _swap_copies(stmts: list[Node], swappers: Collection[str], out: _Copies) -> 
     swaps: set[int] = set()
     for s in stmts:
         for n in iter_nodes(s):
-            if n.type == "call_expression" and (pq := _swapped(n, swappers)) is not None:
+            if is_call(n) and (pq := _swapped(n, swappers)) is not None:
                 p, q = pq
                 out.edges += [(text(p), text(q), (p.id, q.id)), (text(q), text(p), ())]
                 swaps |= {x.parent.id for x in (p, q) if x.parent is not None}

@@ -50,6 +50,7 @@ from collections.abc import Callable
 
 from tree_sitter import Node
 
+from accellium.dataset.analysis.casts import is_call
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, text
 from accellium.dataset.offload.arrays import Scope
@@ -216,6 +217,6 @@ def _once_per_allocation(fn: Node, stmt: Node, region_block: Node) -> bool:
         return False
     for n in iter_nodes(fn):
         if n.type == "goto_statement" or \
-                n.type == "call_expression" and callee_name(n) in _RETURNS_TWICE:
+                is_call(n) and callee_name(n) in _RETURNS_TWICE:
             return False
     return True

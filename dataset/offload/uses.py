@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
+from accellium.dataset.analysis.casts import is_call
 from accellium.dataset.analysis.macro_element import macro_element, macro_reads
 from accellium.dataset.analysis.macros import file_macros
 from accellium.dataset.analysis.tree import field as _field
@@ -185,7 +186,7 @@ def _whole_use(node: Node) -> ArrayUse | None:
     p = node.parent
     if p is None or node.type != "identifier":
         return None
-    if p.type == "call_expression" and _field(p, "function") == node:
+    if is_call(p) and _field(p, "function") == node:
         return None
     if is_declared_name(node):
         return None

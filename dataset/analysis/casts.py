@@ -1,0 +1,109 @@
+"""Casts the grammar reads as calls: ``(real)(k * k)``.
+
+The C grammar the analysis parses with cannot know which identifiers are type names, so
+``(T)(e)`` — a cast of ``(e)`` to ``T`` when ``typedef float T;`` is in scope — is read as a
+call of ``T`` with the argument ``e``.  In C an identifier a ``typedef`` declares is a type
+name in its scope (C11 6.7.8p3), ordinary identifiers share one name space (6.2.3p1: a
+file-scope typedef name is no function or object of the file), and a parenthesised type name
+before an expression is a cast (6.5.4).  The same holds for an object-like macro whose body is
+a type made of type-specifier keywords only (``#define REAL double``): the preprocessor puts
+the type there (6.10.3).  So a "call" whose function is a parenthesised identifier that the
+file declares by a file-scope ``typedef``, or such a macro visible there, and that no
+declaration of the enclosing function redeclares (6.2.1p4), is a cast: it calls nothing.
+(Type names of the headers' ``typedef`` s are not read here.)"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from tree_sitter import Node
+
+from accellium.dataset.analysis.macros import Macro
+from accellium.dataset.analysis.tree import field, iter_nodes, named, root_of, text, unparen
+
+__all__ = ["typedef_cast", "is_call", "typedef_names"]
+
+#: Keywords a type-specifier list may be made of (C11 6.7.2, 6.7.3).
+_TYPE_WORDS = frozenset({"void", "char", "short", "int", "long", "float", "double", "signed",
+                         "unsigned", "_Bool", "_Complex", "const", "volatile", "bool"})
+
+#: Conditional groups of the preprocessor that hold file-scope declarations (C11 6.10.1).
+_CONDITIONAL = frozenset({"preproc_if", "preproc_ifdef", "preproc_else", "preproc_elif",
+                          "preproc_elifdef"})
+
+#: file text -> its file-scope typedef names (the last few files)
+_MEMO: dict[bytes, frozenset[str]] = {}
+_MEMO_SIZE = 16
+
+
+def typedef_names(root: Node) -> frozenset[str]:
+    """The names the file's file-scope ``typedef`` declarations declare (in any conditional
+    group of the preprocessor)."""
+    key = root.text or b""
+    got = _MEMO.get(key)
+    if got is not None:
+        return got
+    out: set[str] = set()
+    tops = list(named(root))
+    while tops:
+        top = tops.pop()
+        if top.type in _CONDITIONAL:  # either group of `#ifdef` may be the one compiled
+            tops.extend(named(top))
+        if top.type != "type_definition":
+            continue
+        for d in top.children_by_field_name("declarator"):
+            for n in iter_nodes(d):
+                if n.type == "type_identifier":
+                    out.add(text(n))
+                    break
+    if len(_MEMO) >= _MEMO_SIZE:
+        _MEMO.pop(next(iter(_MEMO)))
+    _MEMO[key] = got = frozenset(out)
+    return got
+
+
+def _type_macro(m: Macro | None) -> bool:
+    return m is not None and m.params is None and bool(m.body.split()) and \
+        all(w in _TYPE_WORDS for w in m.body.split())
+
+
+def _redeclared(node: Node, name: str) -> bool:
+    """Does a declaration of the function around ``node`` (a parameter or a local) declare
+    ``name``?"""
+    fn = node.parent
+    while fn is not None and fn.type != "function_definition":
+        fn = fn.parent
+    if fn is None:
+        return False
+    return any(n.type == "identifier" and text(n) == name and n.parent is not None and
+               n.parent.type in ("init_declarator", "parameter_declaration", "array_declarator",
+                                 "pointer_declarator", "declaration")
+               for n in iter_nodes(fn))
+
+
+def typedef_cast(node: Node, types: frozenset[str] | None = None,
+                 macros: Mapping[str, Macro] | None = None) -> bool:
+    """Is the call expression ``node`` a cast to a type name (the module's rule)?  ``types``
+    and ``macros``: the file's typedef names and the macros visible at ``node``, for a node
+    of a tree other than the file's (a loop parsed alone); by default, those of the file
+    ``node`` is in."""
+    fn = field(node, "function")
+    if fn is None or fn.type != "parenthesized_expression":
+        return False
+    inner = unparen(fn)
+    if inner is None or inner.type != "identifier":
+        return False
+    name = text(inner)
+    if types is None or macros is None:
+        from accellium.dataset.analysis.macros import visible_at
+
+        root = root_of(node)
+        types = typedef_names(root) if types is None else types
+        macros = visible_at(root, node.start_byte) if macros is None else macros
+    return (name in types or _type_macro(macros.get(name))) and not _redeclared(node, name)
+
+
+def is_call(node: Node) -> bool:
+    """Is ``node`` a call expression that calls something (no cast the grammar reads as a
+    call)?"""
+    return node.type == "call_expression" and not typedef_cast(node)
