@@ -121,6 +121,12 @@ class Summary:
     # region always runs and needs no copy in of them): a caller's region need not copy in
     # what the call replaces
     file_covers: set[str] = field(default_factory=set)
+    # of ``file_arrays``: the box each call writes whole reading none of the array, and the box
+    # holding what a call may read from before it (empty: nothing) (:mod:`.boxes`), in
+    # constants, file-scope scalars nothing it runs stores to, and names the file declares
+    # nowhere
+    file_fills: dict[str, tuple] = field(default_factory=dict)
+    file_reads: dict[str, tuple] = field(default_factory=dict)
     # pointers declared at file scope that its device code reaches by name, used nowhere on
     # its host and assigned nowhere in it (:func:`file_pointer`): global -> its section, in
     # names a caller of the same file spells as they are (macros, file-scope scalars)
@@ -429,9 +435,7 @@ def summarize(fn: Node, scope: Scope, region: Region, defined: set[str],
             continue
         out.arrays[k] = got
     _globals_of(out, fn, scope, region, uses, params, glob, names, units)
-    out.file_covers = {g for g in out.file_arrays
-                       if always and region.flow.clauses.get(g) in ("copyout", "create") and
-                       g not in region.flow.loop_covered}
+    _file_array_facts(out, fn, scope, region, units, always, fixed)
     out.bound = frozenset(g for u in [*out.arrays.values(), *out.globals.values()]
                           for g in poly.names(u.lo) | poly.names(u.hi) if g in glob) | \
         frozenset(out.globals)
@@ -479,7 +483,36 @@ def summarize_regions(fn: Node, scope: Scope, regions: list[Region], defined: se
         for g, w in s.file_arrays.items():
             out.file_arrays[g] = out.file_arrays.get(g, False) or w
     out.file_covers = set()  # which region covers first is not followed
+    out.file_fills, out.file_reads = {}, {}
     return out
+
+
+def _file_array_facts(out: Summary, fn: Node, scope: Scope, region: Region, units: list[Unit],
+                      always: bool, fixed: set[str]) -> None:
+    """What each call does with the file's arrays the function reaches: those it writes whole
+    before reading any (``file_covers``), and their boxes (:mod:`.boxes`) whose names a caller
+    of the file spells as they are — constants, file-scope scalars nothing the function runs
+    stores to (``fixed``), names the file declares nowhere (macros, enumerators)."""
+    from accellium.dataset.offload.boxes import box_names, fill_box, read_box
+
+    out.file_covers = {g for g in out.file_arrays
+                       if always and region.flow.clauses.get(g) in ("copyout", "create") and
+                       g not in region.flow.loop_covered}
+
+    def spelled(box: tuple | None) -> bool:
+        return box is not None and all(n in fixed or not scope.decls.get(n)
+                                       for n in box_names(box))
+
+    for g in out.file_arrays:
+        info = region.arrays.get(g)
+        if info is None or len(units) != len(region.devices):
+            continue
+        fill = fill_box(info, region.devices, region.lay, fn, always)
+        if spelled(fill):
+            out.file_fills[g] = fill  # type: ignore[assignment]
+        got = read_box(info, region.devices, region.lay, fn)
+        if spelled(got):
+            out.file_reads[g] = got  # type: ignore[assignment]
 
 
 def _host_only(shape: Shape, mine: list[ArrayUse], scope: Scope, p: str) -> bool:

@@ -458,6 +458,22 @@ def _globals_at(call: Node, s: Summary, scope: Scope, resolve: Resolver | None
     return out + arrays, bound
 
 
+def _caller_box(box: tuple | None, s: Summary, scope: Scope) -> tuple | None:
+    """A box of the callee's (:mod:`.boxes`) when the caller's names denote what the callee's
+    do: a file-scope scalar the caller's own declaration hides nowhere, declared above it
+    (C11 6.2.1p4, 6.2.1p7), or a name neither declares (a macro or enumerator of the same
+    file; a callee of another file: constants only, its macros may differ)."""
+    from accellium.dataset.offload.boxes import box_names
+
+    if box is None:
+        return None
+    for n in box_names(box):
+        if s.extern or scope.decls.get(n) and not (file_scalar(n, scope) and
+                                                   _declared_before(n, scope)):
+            return None
+    return box
+
+
 def _file_arrays(call: Node, s: Summary, scope: Scope) -> list[MappedArg] | str:
     """The file's true arrays the callee's device code reaches by name, each mapped whole by
     the caller under the same name (:attr:`.calls.Summary.file_arrays`); or why not: the
@@ -485,7 +501,9 @@ def _file_arrays(call: Node, s: Summary, scope: Scope) -> list[MappedArg] | str:
             return (f"`{s.function}` reaches the array `{g}` of external linkage of its file, "
                     f"and the caller's `{g}` is not declared with external linkage")
         covers = g in s.file_covers  # every element replaced before the callee reads one
-        out.append(MappedArg(g, call, None, {}, not covers, writes, covers))
+        out.append(MappedArg(g, call, None, {}, not covers, writes, covers,
+                             fill_box=_caller_box(s.file_fills.get(g), s, scope),
+                             read_box=_caller_box(s.file_reads.get(g), s, scope)))
     args = [a for a in named(_field(call, "arguments")) if a.type != "comment"]
     for g, use in sorted(s.file_pointers.items()):
         if not file_pointer(g, scope):

@@ -87,6 +87,11 @@ class MappedArg:
     # a true array passed whole (``span`` None): the elements the callee reaches, in its names
     # (with ``actuals`` the caller can tell whether they are every element the array declares)
     reach: tuple[poly.Poly, poly.Poly] | None = None
+    # a true array of the callee's file (:mod:`.boxes`): the box the call writes whole, reading
+    # none of it; the box holding what it may read from before the call (empty: nothing) —
+    # in names the caller spells as they are
+    fill_box: tuple | None = None
+    read_box: tuple | None = None
 
 
 @dataclass

@@ -32,10 +32,11 @@ from tree_sitter import Node
 
 from accellium.dataset.analysis.casts import is_call
 from accellium.dataset.analysis.clauses import is_clause_arg
-from accellium.dataset.analysis.tree import iter_nodes, text
+from accellium.dataset.analysis.tree import iter_nodes, root_of, text
 from accellium.dataset.offload import guards, poly
 from accellium.dataset.offload.arrays import ArrayInfo, Scope, dims_needed, section_text
-from accellium.dataset.offload.calls import caller_span, host_handled, is_global
+from accellium.dataset.offload.boxes import boxed
+from accellium.dataset.offload.calls import caller_span, file_scalar, host_handled, is_global
 from accellium.dataset.offload.cover import (
     covering,
     declared_spans,
@@ -47,6 +48,7 @@ from accellium.dataset.offload.cover import (
 from accellium.dataset.offload.current import always_runs, host_current, host_jumps
 from accellium.dataset.offload.device import CallDevice, Device, MappedArg, Unit
 from accellium.dataset.offload.extent import Extents, Span, loops_between
+from accellium.dataset.offload.global_scalars import changes, file_stores
 from accellium.dataset.offload.killed import object_size
 from accellium.dataset.offload.known import spelled_out
 from accellium.dataset.offload.live import in_loop
@@ -826,6 +828,20 @@ def _needs_in_looped(ctx: _Ctx, info: ArrayInfo, host_reads: list[int], out: Flo
     return True
 
 
+def _stored(ctx: _Ctx, name: str) -> bool:
+    """May the name of a box (:mod:`.boxes`) hold another value somewhere in the region: a
+    local or parameter (not followed), a file-scope scalar whose address the file lets escape,
+    or one a statement of the region, or a function it calls, stores to
+    (:func:`.global_scalars.changes`)?  A name the caller declares nowhere is a macro or an
+    enumerator: a constant."""
+    if not ctx.scope.decls.get(name):
+        return False
+    if not file_scalar(name, ctx.scope) or name in file_stores(root_of(ctx.scope.fn))[1]:
+        return True
+    return any(ctx.lay.start <= node.start_byte < ctx.lay.end
+               for node, _ in changes(ctx.scope.fn, name, ctx.scope.sealed))
+
+
 def _self_written(ctx: _Ctx, info: ArrayInfo) -> bool:
     """Is every unit using the array an offloaded loop whose iterations read only elements
     of it they wrote before (:mod:`.selfwrite`), or does one such loop write the whole
@@ -868,6 +884,10 @@ def _clauses(ctx: _Ctx, info: ArrayInfo, life: Lifetime | None, copy_back: bool,
         if needs_in and not copy_back and not host_reads and _self_written(ctx, info):
             needs_in = False  # each iteration reads only what it wrote: nothing to bring
             out.loop_covered.add(info.name)
+    if needs_in and not copy_back and not host_reads and life is None and \
+            boxed(info, ctx.devices, ctx.lay, ctx.scope.fn, lambda n: _stored(ctx, n)):
+        needs_in = False  # every read inside a box an earlier call fills on the device
+        out.loop_covered.add(info.name)
     if needs_in and not host_reads and not info.aliases and life is None and \
             wavefront_filled(info, ctx.devices, ctx.lay, ctx.scope.fn):
         needs_in = False  # each element written (borders, earlier diagonals) before read
