@@ -13,12 +13,16 @@ range).  Whole programs built with real gcc, run in the emulator (device memory 
 holds a poison pattern), each checked against the same computation on the host (``main.c``:
 the same code, its own copies of the grids).
 
-Twins, each verified, each copying in what the rule cannot prove: the fill one plane shorter
+With the initialisation one nest of generators (kept on the device: it is called once and the
+region reads what it writes, docs/offload.md item 11) the grids are created too.  Twins, each
+verified, each copying in what the rule cannot prove: the fill one plane shorter
 still (the solver reads a plane it never wrote: ``p`` is copied in); a call between the fill
 and the solver that stores to ``imax`` (the boxes' names change: every grid copied in); the
 fill under an ``if`` (it may not run: every grid copied in)."""
 
 from __future__ import annotations
+
+import re
 
 from _offload_util import run_verified
 
@@ -37,18 +41,7 @@ static float omega;
 void initmt(void)
 {
     int i, j, k;
-    for (i = 0; i < IEND; ++i)
-        for (j = 0; j < jmax; ++j)
-            for (k = 0; k < kmax; ++k) {
-                a[i][j][k][0] = 0.0f; a[i][j][k][1] = 0.0f; a[i][j][k][2] = 0.0f;
-                a[i][j][k][3] = 0.0f;
-                b[i][j][k][0] = 0.0f; b[i][j][k][1] = 0.0f; b[i][j][k][2] = 0.0f;
-                c[i][j][k][0] = 0.0f; c[i][j][k][1] = 0.0f; c[i][j][k][2] = 0.0f;
-                p[i][j][k] = 0.0f;
-                wrk1[i][j][k] = 0.0f;
-                bnd[i][j][k] = 0.0f;
-            }
-    for (i = 0; i < IEND; ++i)
+ZEROS    for (i = 0; i < IEND; ++i)
         for (j = 0; j < jmax; ++j)
             for (k = 0; k < kmax; ++k) {
                 a[i][j][k][0] = 1.0f; a[i][j][k][1] = 1.0f; a[i][j][k][2] = 1.0f;
@@ -127,28 +120,46 @@ SETUP    FILL;
     return jacobi(n2);
 }
 """
-# the driver's copy: the same code on the host, its own grids (static: internal linkage)
-REF_HEAD = "#define initmt ref_initmt\n#define widen ref_widen\n#define jacobi ref_jacobi\n"
+#: The initialisation's first nest (zeros); without it, one nest that only generates the grids:
+#: alone it would stay on the host (docs/offload.md item 11), called once by a region that reads
+#: them it stays on the device
+ZEROS = """    for (i = 0; i < IEND; ++i)
+        for (j = 0; j < jmax; ++j)
+            for (k = 0; k < kmax; ++k) {
+                a[i][j][k][0] = 0.0f; a[i][j][k][1] = 0.0f; a[i][j][k][2] = 0.0f;
+                a[i][j][k][3] = 0.0f;
+                b[i][j][k][0] = 0.0f; b[i][j][k][1] = 0.0f; b[i][j][k][2] = 0.0f;
+                c[i][j][k][0] = 0.0f; c[i][j][k][1] = 0.0f; c[i][j][k][2] = 0.0f;
+                p[i][j][k] = 0.0f;
+                wrk1[i][j][k] = 0.0f;
+                bnd[i][j][k] = 0.0f;
+            }
+"""
 
 VARIANTS = {
     "boxed": {},
     "short": {"IEND": "imax - 1"},
     "widened": {"IMAX0": "MIMAX - 2", "BETWEEN": "widen();"},
     "maybe": {"FILL": "if (omega > 0.5f) initmt()"},
+    "one_nest": {"ZEROS": ""},
 }
 GRIDS = ("a", "b", "c", "p", "wrk1", "bnd")
 
 
 def _program(**over: str) -> tuple[str, str]:
-    subs = {"IEND": "imax", "IMAX0": "MIMAX - 1", "BETWEEN": "", "FILL": "initmt()", **over}
+    subs = {"IEND": "imax", "IMAX0": "MIMAX - 1", "BETWEEN": "", "FILL": "initmt()",
+            "ZEROS": ZEROS, **over}
 
     def spelled(src: str) -> str:
         src = src.replace("SETUP", SETUP)
-        for k in ("IEND", "IMAX0", "BETWEEN", "FILL"):
+        for k in ("ZEROS", "IEND", "IMAX0", "BETWEEN", "FILL"):
             src = src.replace(k, subs[k])
         return src
 
-    return spelled(COMMON + MAIN_FN), spelled(REF_HEAD + COMMON + REF_FN)
+    # the driver's copy: the same code on the host under other names, its own grids (static:
+    # internal linkage); the kernel's functions are named in no other file
+    ref = re.sub(r"\b(initmt|widen|jacobi)\b", r"ref_\1", spelled(COMMON + REF_FN))
+    return spelled(COMMON + MAIN_FN), ref
 
 
 def _clauses(row: dict) -> dict[str, str]:
@@ -167,6 +178,11 @@ def test_a_fill_of_a_box_creates_the_grids_the_solver_reads_inside_it(tmp_path):
     short = _clauses(rows["short"])
     assert short["p"] == "copyin" and all(short[g] == "create" for g in GRIDS if g != "p"), short
     assert grid <= rows["short"]["offload"]["bytes_h2d"] <= grid + 64
+    # the initialisation a single nest of generators: kept on the device (called once, its
+    # grids read by the region), and the grids created
+    one = _clauses(rows["one_nest"])
+    assert all(one[g] == "create" for g in (*GRIDS, "wrk2")), one
+    assert rows["one_nest"]["offload"]["bytes_h2d"] <= 64, rows["one_nest"]["offload"]
     for name in ("widened", "maybe"):
         got = _clauses(rows[name])
         assert all(got[g] == "copyin" for g in GRIDS), (name, got)
