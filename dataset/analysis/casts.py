@@ -21,7 +21,7 @@ from tree_sitter import Node
 from accellium.dataset.analysis.macros import Macro
 from accellium.dataset.analysis.tree import field, iter_nodes, named, root_of, text, unparen
 
-__all__ = ["typedef_cast", "is_call", "typedef_names"]
+__all__ = ["typedef_cast", "is_call", "typedef_names", "type_words"]
 
 #: Keywords a type-specifier list may be made of (C11 6.7.2, 6.7.3).
 _TYPE_WORDS = frozenset({"void", "char", "short", "int", "long", "float", "double", "signed",
@@ -62,9 +62,15 @@ def typedef_names(root: Node) -> frozenset[str]:
     return got
 
 
+def type_words(body: str) -> bool:
+    """Is a macro's replacement text the words of a type (its specifiers and qualifiers,
+    C11 6.7.2-6.7.3: ``double``, ``unsigned long``, ``const float``)?"""
+    words = body.split()
+    return bool(words) and set(words) <= _TYPE_WORDS
+
+
 def _type_macro(m: Macro | None) -> bool:
-    return m is not None and m.params is None and bool(m.body.split()) and \
-        all(w in _TYPE_WORDS for w in m.body.split())
+    return m is not None and m.params is None and type_words(m.body)
 
 
 def _redeclared(node: Node, name: str) -> bool:

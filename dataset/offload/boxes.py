@@ -198,18 +198,28 @@ def read_box(info: ArrayInfo, devices: list[Unit], lay: Layout, fn: Node) -> Box
         rest = [u.node.start_byte for u in reads if not reads_own_write(u, w)]
         if all(top.end_byte <= p and host.start_byte <= p < host.end_byte for p in rest):
             return ()
-    levels = info.shape.levels
+    return _reads_hull(reads, info.shape.levels, Extents(lay.stmts))
+
+
+def _reads_hull(reads: list[ArrayUse], levels: int, ex: Extents) -> Box | None:
+    """Per dimension, the union of the spans the reads' subscripts reach (None: a read names
+    fewer subscripts, or the spans do not order by constants)."""
     if any(len(u.subs) != levels or u.whole for u in reads):
         return None
-    ex = Extents(lay.stmts)
-    box: list[Span] = []
+    return _box_hull([[ex.span(u.subs[k], u.node) for k in range(levels)] for u in reads],
+                     levels)
+
+
+def _box_hull(boxes: list[list[Span | None]] | list[Box], levels: int) -> Box | None:
+    """The smallest box holding ``boxes`` when each dimension's spans order by constants."""
+    out: list[Span] = []
     for k in range(levels):
-        spans = [ex.span(u.subs[k], u.node) for u in reads]
-        got = _hull([s for s in spans if s is not None]) if all(spans) else None
-        if got is None:
+        spans = [b[k] if len(b) == levels else None for b in boxes]
+        hull = _hull([s for s in spans if s is not None]) if all(spans) else None
+        if hull is None:
             return None
-        box.append(got)
-    return tuple(box)
+        out.append(hull)
+    return tuple(out)
 
 
 def _always_called(call: Node, stmt: Node) -> bool:
@@ -233,29 +243,9 @@ def _unit_reads(d: Unit, uses: list[ArrayUse], info: ArrayInfo, ex: Extents
         if any(b is None for b in boxes):
             return None
         got = [b for b in boxes if b]
-        if not got:
-            return ()
-        box: list[Span] = []
-        for k in range(info.shape.levels):
-            hull = _hull([b[k] for b in got]) if all(len(b) == info.shape.levels
-                                                      for b in got) else None
-            if hull is None:
-                return None
-            box.append(hull)
-        return tuple(box)
+        return _box_hull(got, info.shape.levels) if got else ()
     reads = [u for u in uses if u.read]
-    if not reads:
-        return ()
-    if any(len(u.subs) != info.shape.levels or u.whole for u in reads):
-        return None
-    out: list[Span] = []
-    for k in range(info.shape.levels):
-        spans = [ex.span(u.subs[k], u.node) for u in reads]
-        hull = _hull([s for s in spans if s is not None]) if all(spans) else None
-        if hull is None:
-            return None
-        out.append(hull)
-    return tuple(out)
+    return _reads_hull(reads, info.shape.levels, ex) if reads else ()
 
 
 def boxed(info: ArrayInfo, devices: dict[int, Unit], lay: Layout, fn: Node,

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 from tree_sitter import Node
 
-from accellium.dataset.analysis.casts import is_call
+from accellium.dataset.analysis.casts import is_call, type_words
 from accellium.dataset.analysis.library import library_function
 from accellium.dataset.analysis.macro_element import macro_element, touches_memory
 from accellium.dataset.analysis.macros import visible_at
@@ -47,7 +47,6 @@ from accellium.dataset.offload.arrays import Scope
 from accellium.dataset.offload.device import CallDevice, Device, Unit
 from accellium.dataset.offload.nodes import callee_name, statement_of
 from accellium.dataset.offload.ranges import loop_var
-from accellium.dataset.offload.shapes import type_words_body
 from accellium.dataset.offload.uses import ArrayUse, array_uses, assignments
 
 __all__ = ["generated", "home_generators", "straight_work", "GENERATOR_WHY", "uses_device_memory"]
@@ -67,9 +66,10 @@ def straight_work(node: Node) -> bool:
 
 
 def pure_calls(node: Node) -> bool:
-    """Does the loop call pure library functions only?  ``T (x)`` with ``T`` an object-like
-    macro of type words is no call: the preprocessor makes it the cast ``(double) (x)``
-    (C11 6.10.3), as the compiler reads it; nor is a call of a macro that stands for one
+    """Does the loop call pure library functions only?  A cast the grammar reads as a call,
+    ``(T)(x)``, is none (:mod:`accellium.dataset.analysis.casts`), nor ``T (x)`` with ``T`` an
+    object-like macro of type words (C++'s functional cast once the preprocessor made it
+    ``double (x)``, C11 6.10.3); nor is a call of a macro that stands for one
     element (:mod:`accellium.dataset.analysis.macro_element`; its arguments are still read
     here), nor a call of a function-like macro whose body alone is integer arithmetic on its
     parameters and constants (``IDX(i, j)`` with ``#define IDX(i, j) ((i) * N + (j))``): the
@@ -86,8 +86,8 @@ def pure_calls(node: Node) -> bool:
             if callee is None:
                 return False
             m = macros.get(callee)
-            if m is not None and m.params is None and type_words_body(m.body):
-                continue
+            if m is not None and m.params is None and type_words(m.body):
+                continue  # `T (x)`, C++'s functional cast (the grammar's `(T)(x)`: no call)
             if m is not None and m.params is not None and not touches_memory(m, macros):
                 continue
             lib = library_function(callee)

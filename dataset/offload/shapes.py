@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 from tree_sitter import Node
 
-from accellium.dataset.analysis.casts import is_call
+from accellium.dataset.analysis.casts import is_call, type_words
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, named, root_of, text, unparen
 from accellium.dataset.offload import poly
@@ -179,18 +179,6 @@ def macro_items(stmt: Node) -> list[Node] | None:
 
 
 #: The words of a type an object-like macro may stand for (``#define DATA_TYPE double``).
-_TYPE_WORDS = frozenset({"double", "float", "int", "long", "short", "char", "unsigned",
-                         "signed", "const", "volatile", "_Bool", "bool", "_Complex"})
-
-
-def type_words_body(body: str) -> bool:
-    """Is a macro's replacement text the words of an arithmetic type (its specifiers and
-    qualifiers, C11 6.7.2-6.7.3: ``double``, ``unsigned long``, ``const float``)?  A use of
-    such an object-like macro before ``(x)`` is a cast, not a call (C11 6.10.3)."""
-    words = body.split()
-    return bool(words) and set(words) <= _TYPE_WORDS
-
-
 def type_macro_declaration(stmt: Node) -> str | None:
     """The text of an expression statement that begins with an object-like macro whose body
     is the words of a type (``DATA_TYPE (*A)[N] = malloc(...);`` with ``#define DATA_TYPE
@@ -221,7 +209,7 @@ def type_macro(name: Node) -> str | None:
     from accellium.dataset.analysis.macros import file_macros
 
     m = (file_macros(name) or {}).get(text(name))
-    if m is None or m.params is not None or not type_words_body(m.body):
+    if m is None or m.params is not None or not type_words(m.body):
         return None
     return m.body
 
