@@ -13,6 +13,7 @@ range).  Whole programs built with real gcc, run in the emulator (device memory 
 holds a poison pattern), each checked against the same computation on the host (``main.c``:
 the same code, its own copies of the grids).
 
+So are they when the caller's own region fills the box with a loop nest before the calls.
 With the initialisation one nest of generators (kept on the device: it is called once and the
 region reads what it writes, docs/offload.md item 11) the grids are created too.  Twins, each
 verified, each copying in what the rule cannot prove: the fill one plane shorter
@@ -136,12 +137,20 @@ ZEROS = """    for (i = 0; i < IEND; ++i)
             }
 """
 
+#: the initialisation's second nest written in the caller itself (an offloaded loop of its
+#: region fills the box)
+INLINE = "{\n        int i, j, k;\n" + "\n".join(
+    "    " + line if line else line
+    for line in COMMON[COMMON.index("ZEROS") + 5:COMMON.index("}\n\nvoid widen")].replace(
+        "IEND", "imax").splitlines()) + "\n    }"
+
 VARIANTS = {
     "boxed": {},
     "short": {"IEND": "imax - 1"},
     "widened": {"IMAX0": "MIMAX - 2", "BETWEEN": "widen();"},
     "maybe": {"FILL": "if (omega > 0.5f) initmt()"},
     "one_nest": {"ZEROS": ""},
+    "inline": {"FILL": INLINE},
 }
 GRIDS = ("a", "b", "c", "p", "wrk1", "bnd")
 
@@ -183,6 +192,10 @@ def test_a_fill_of_a_box_creates_the_grids_the_solver_reads_inside_it(tmp_path):
     one = _clauses(rows["one_nest"])
     assert all(one[g] == "create" for g in (*GRIDS, "wrk2")), one
     assert rows["one_nest"]["offload"]["bytes_h2d"] <= 64, rows["one_nest"]["offload"]
+    # the fill a loop nest of the caller's own region, before the calls
+    inline = _clauses(rows["inline"])
+    assert all(inline[g] == "create" for g in (*GRIDS, "wrk2")), inline
+    assert rows["inline"]["offload"]["bytes_h2d"] <= 64, rows["inline"]["offload"]
     for name in ("widened", "maybe"):
         got = _clauses(rows[name])
         assert all(got[g] == "copyin" for g in GRIDS), (name, got)

@@ -4,9 +4,10 @@ caller of the same file spells as they are (integer constants, file-scope scalar
 function runs stores to, names the file declares nowhere).
 
 A caller's region needs no copy in of such an array when every element any of its units may
-read (from before that unit ran) lies in a box that a call run earlier in the region, whenever
-the region runs, writes whole on the device (:func:`boxed`) — an initialisation function that
-fills a box one plane short of the arrays, then solvers that read inside that box.  The facts
+read (from before that unit ran) lies in a box that a call — or an offloaded loop of the
+region itself — run earlier in the region, whenever the region runs, writes whole on the
+device (:func:`boxed`): an initialisation that fills a box one plane short of the arrays, then
+solvers that read inside that box.  The facts
 used:
 
 * A counted ``for`` loop (unit step, its index assigned only by its header) whose bounds are
@@ -160,24 +161,31 @@ def fill_box(info: ArrayInfo, devices: list[Unit], lay: Layout, fn: Node, always
              ) -> Box | None:
     """The box the function's device code writes whole whenever it is called, reading no
     element of the array anywhere (the module's rule); None: no such box."""
-    levels = info.shape.levels
     uses = [u for us in info.uses.values() for u in us]
     if not always or not uses or any(u.read or not u.plain for u in uses) or \
             any(n.type == "goto_statement" for n in iter_nodes(fn)):
         return None
-    from accellium.dataset.offload.cover import plain_nest, unconditional
-
     top_ids = {s.id for s in lay.stmts}
     by_id = {d.node.id: d for d in devices}
-    boxes: list[Box] = []
-    for did, us in info.uses.items():
-        d = by_id.get(did)
-        if not isinstance(d, Device) or not unconditional(d.node, top_ids) or has_jump(d.node):
-            continue
-        for u in us:
-            b = _written(u, d.node, levels) if plain_nest(u.node, d.node) else None
-            if b is not None:
-                boxes.append(b)
+    boxes = [b for did, us in info.uses.items()
+             if (b := _unit_fill(by_id.get(did), us, info.shape.levels, top_ids)) is not None]
+    merged = _merged(boxes)
+    return merged[0] if len(merged) == 1 else None
+
+
+def _unit_fill(d: Unit | None, uses: list[ArrayUse], levels: int, top_ids: set[int]
+               ) -> Box | None:
+    """The box an offloaded loop of the region writes whole whenever the region runs (an item
+    of it: only blocks between; no jump in it), reading no element of the array: its plain
+    writes' boxes (:func:`_written`), joined into one; None: no such box."""
+    from accellium.dataset.offload.cover import plain_nest, unconditional
+
+    if not isinstance(d, Device) or not unconditional(d.node, top_ids) or has_jump(d.node) or \
+            any(u.read or not u.plain for u in uses):
+        return None
+    boxes = [b for u in uses
+             if (b := _written(u, d.node, levels) if plain_nest(u.node, d.node) else None)
+             is not None]
     merged = _merged(boxes)
     return merged[0] if len(merged) == 1 else None
 
@@ -251,7 +259,7 @@ def _unit_reads(d: Unit, uses: list[ArrayUse], info: ArrayInfo, ex: Extents
 def boxed(info: ArrayInfo, devices: dict[int, Unit], lay: Layout, fn: Node,
           stored: Callable[[str], bool]) -> bool:
     """Does every unit of the region read, from before it ran, only elements of a box that a
-    call earlier in the region writes whole (the module's rule)?  ``stored``: does a statement
+    call or an offloaded loop earlier in the region writes whole (the module's rule)?  ``stored``: does a statement
     of the region, or a function it calls, store to the name?  (The caller checks that no host
     code of the region reads the array and that nothing is copied back.)"""
     if info.shape.kind != "array" or info.aliases or info.alloc is not None or \
@@ -262,8 +270,11 @@ def boxed(info: ArrayInfo, devices: dict[int, Unit], lay: Layout, fn: Node,
 
     top_ids = {s.id for s in lay.stmts}
     fills: list[tuple[Node, Box]] = []
-    for did in info.uses:
+    for did, uses in info.uses.items():
         d = devices[did]
+        own = _unit_fill(d, uses, info.shape.levels, top_ids)
+        if own is not None:
+            fills.append((d.node, own))
         if not isinstance(d, CallDevice) or len(d.callees) != 1 or \
                 not unconditional(d.node, top_ids):
             continue
