@@ -31,6 +31,10 @@ _TYPE_WORDS = frozenset({"void", "char", "short", "int", "long", "float", "doubl
 _CONDITIONAL = frozenset({"preproc_if", "preproc_ifdef", "preproc_else", "preproc_elif",
                           "preproc_elifdef"})
 
+#: The nodes whose identifier child a declaration declares.
+_DECLARATORS = frozenset({"init_declarator", "parameter_declaration", "array_declarator",
+                          "pointer_declarator", "declaration"})
+
 #: file text -> its file-scope typedef names (the last few files)
 _MEMO: dict[bytes, frozenset[str]] = {}
 _MEMO_SIZE = 16
@@ -73,6 +77,10 @@ def _type_macro(m: Macro | None) -> bool:
     return m is not None and m.params is None and type_words(m.body)
 
 
+#: a function's text -> the names its declarations declare (the last few functions)
+_DECLARED: dict[bytes, frozenset[str]] = {}
+
+
 def _redeclared(node: Node, name: str) -> bool:
     """Does a declaration of the function around ``node`` (a parameter or a local) declare
     ``name``?"""
@@ -81,10 +89,15 @@ def _redeclared(node: Node, name: str) -> bool:
         fn = fn.parent
     if fn is None:
         return False
-    return any(n.type == "identifier" and text(n) == name and n.parent is not None and
-               n.parent.type in ("init_declarator", "parameter_declaration", "array_declarator",
-                                 "pointer_declarator", "declaration")
-               for n in iter_nodes(fn))
+    key = fn.text or b""
+    got = _DECLARED.get(key)
+    if got is None:
+        got = frozenset(text(n) for n in iter_nodes(fn) if n.type == "identifier" and
+                        n.parent is not None and n.parent.type in _DECLARATORS)
+        if len(_DECLARED) >= _MEMO_SIZE:
+            _DECLARED.pop(next(iter(_DECLARED)))
+        _DECLARED[key] = got
+    return name in got
 
 
 def typedef_cast(node: Node, types: frozenset[str] | None = None,
