@@ -38,17 +38,21 @@ from collections.abc import Callable
 
 from tree_sitter import Node
 
-from accellium.dataset.analysis.tree import iter_nodes, op
+from accellium.dataset.analysis.tree import LOOP_TYPES, iter_nodes
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.arrays import ArrayInfo
 from accellium.dataset.offload.device import CallDevice, Device, Unit
 from accellium.dataset.offload.extent import Extents, Span
+from accellium.dataset.offload.guards import guards_of
 from accellium.dataset.offload.nodes import has_jump
 from accellium.dataset.offload.ranges import loops_between, plain_range
 from accellium.dataset.offload.structure import Layout
 from accellium.dataset.offload.uses import ArrayUse
 
 __all__ = ["Box", "fill_box", "read_box", "box_names", "boxed"]
+
+#: Statements that may run what they hold other than once (C11 6.8.4.2, 6.8.5).
+_REPEATING = frozenset({"while_statement", "do_statement", "switch_statement", "case_statement"})
 
 #: One span per declared dimension of a true array.
 Box = tuple[Span, ...]
@@ -231,15 +235,19 @@ def _box_hull(boxes: list[list[Span | None]] | list[Box], levels: int) -> Box | 
 
 
 def _always_called(call: Node, stmt: Node) -> bool:
-    """Does the statement run the call whenever it runs: no statement inside it holds the call
-    (an ``if``, a loop), nor a conditional operator, ``&&`` or ``||`` (C11 6.5.13-15)?"""
-    p = call.parent
-    while p is not None and p.id != stmt.id:
-        if p.type.endswith("_statement") or p.type in ("else_clause", "conditional_expression") \
-                or p.type == "binary_expression" and op(p) in ("&&", "||"):
+    """Does the statement run the call whenever it runs: no condition around it inside the
+    statement (:func:`.guards.guards_of`: ``if``/``else``, ``?:``, ``&&``, ``||``; C11
+    6.5.13-15, 6.8.4), nor a loop or a ``switch`` (the statement itself included)?"""
+    if guards_of(call, stmt):
+        return False
+    p: Node | None = call
+    while p is not None:
+        if p.type in LOOP_TYPES or p.type in _REPEATING:
             return False
+        if p.id == stmt.id:
+            return True
         p = p.parent
-    return p is not None
+    return False
 
 
 def _unit_reads(d: Unit, uses: list[ArrayUse], info: ArrayInfo, ex: Extents
