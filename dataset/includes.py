@@ -107,6 +107,8 @@ class Included:
     # the routine names of each header text, by its position in ``texts`` (read once)
     _routines: dict[int, frozenset[str]] = field(default_factory=dict, compare=False,
                                                  repr=False)
+    # the typedef names of each header text, by its position in ``texts`` (read once)
+    _types: dict[int, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
 
     def visible(self, offset: int, constants: bool = False) -> dict[str, Macro]:
         """The header macros visible at byte ``offset`` of the file (``#undef`` applied,
@@ -161,6 +163,28 @@ class Included:
             got = self._routines.get(k)
             if got is None:  # each loop of the file asks: each header is scanned once
                 got = self._routines[k] = routine_names(data.decode("utf-8", "replace"))
+            names |= got
+        return frozenset(names)
+
+    def types_at(self, offset: int) -> frozenset[str]:
+        """The names the file-scope ``typedef`` declarations of the headers included before
+        byte ``offset`` (outside a conditional group) declare: ``#include`` puts the header's
+        text there (C11 6.10.2p3), so each is a type name of the file from there on, and
+        ``(T)(e)`` a cast (:mod:`~accellium.dataset.analysis.casts`)."""
+        from accellium.dataset.analysis.casts import typedef_names
+        from accellium.dataset.loops import parse_tree
+
+        names: set[str] = set()
+        for k, (at, data) in enumerate(self.texts):
+            if at >= offset or b"typedef" not in data:
+                continue
+            got = self._types.get(k)
+            if got is None:  # each loop of the file asks: each header is parsed once
+                try:
+                    got = typedef_names(parse_tree(data, "c").root_node)
+                except (ValueError, RecursionError):
+                    got = frozenset()
+                self._types[k] = got
             names |= got
         return frozenset(names)
 

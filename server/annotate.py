@@ -199,6 +199,8 @@ def annotate_source(
             q = LoopQuery(code=lp.text, lang=lang, enclosing=tuple(lp.enclosing),
                           scope=scope_of(source, lp.start_byte, lang, defines,
                                          includes.routines_at(lp.start_byte)
+                                         if includes else frozenset(),
+                                         includes.types_at(lp.start_byte)
                                          if includes else frozenset()),
                           first_line=lp.line)
             s, failure = _suggest_one(q, engine)

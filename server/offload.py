@@ -76,6 +76,7 @@ def engine_advisor(engine: Engine, lang: str, fallback: Engine | str | None = "a
         defines: tuple[Macro, ...] = ()
         routines = includes.routines_at(lp.start_byte) if includes is not None \
             else frozenset()
+        types = includes.types_at(lp.start_byte) if includes is not None else frozenset()
         if includes is not None and includes.events:
             root = roots.get(source)
             if root is None:
@@ -83,7 +84,7 @@ def engine_advisor(engine: Engine, lang: str, fallback: Engine | str | None = "a
                 root = roots[source] = parse_tree(source, lang).root_node
             defines = includes.for_loop(lp.start_byte, lp.text, root)
         q = LoopQuery(code=lp.text, lang=lang, enclosing=tuple(lp.enclosing),
-                      scope=scope_of(source, lp.start_byte, lang, defines, routines),
+                      scope=scope_of(source, lp.start_byte, lang, defines, routines, types),
                       first_line=lp.line,
                       mapped_by_caller=True)
         try:

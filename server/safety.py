@@ -456,13 +456,14 @@ def _called_in_file(query: LoopQuery, code: str,
                     find: Callable[[str, str, int, int], list[str]]) -> list[str]:
     """``find`` over the loop's bytes in its file, with the macros of the headers the loop
     uses ([] without the file, or for a loop that calls nothing)."""
+    from accellium.dataset.analysis.casts import header_types
     from accellium.dataset.analysis.macros import header_macros
 
     scope = query.scope
     if scope is None or "(" not in code:
         return []
     end = scope.offset + len(code.encode("utf-8", "surrogateescape"))
-    with header_macros(lambda _at: scope.defines):
+    with header_macros(lambda _at: scope.defines), header_types(scope.types):
         return find(scope.source, scope.lang, scope.offset, end)
 
 

@@ -159,7 +159,7 @@ def _independent_depth(code: str, depth: int, scope=None, lang: str = "c") -> in
             return k
         at = None if not isinstance(scope, LoopScope) else LoopScope(
             scope.source, scope.offset + inner[0].start_byte, scope.lang, scope.defines,
-            scope.routines)
+            scope.routines, scope.types)
         if not analyze(inner[0].text, lang, (), at).safe:
             return k
     return depth

@@ -6,7 +6,7 @@ scope (C11 6.7.8p3), ordinary identifiers share one name space (6.2.3p1), and a 
 type name before an expression is a cast (6.5.4); an object-like macro whose body is a type
 (``#define REAL double``) puts the type there (6.10.3).  Whole programs built with real gcc and
 run in the emulator, the kernel's ``typedef`` inside ``#ifdef``/``#else`` as benchmark codes
-write it; the twin names a function ``real`` of its own file: a call, which keeps its
+write it, or in a header it includes (``Included.types_at``); the twin names a function ``real`` of its own file: a call, which keeps its
 ``routine seq`` (``dataset/analysis/casts.py``)."""
 
 from __future__ import annotations
@@ -94,6 +94,47 @@ def test_a_loop_with_typedef_casts_is_offloaded_and_verifies(tmp_path):
     assert plan["loops"], plan["notes"]
     # the twin calls its own `real` (compiled for the device with `routine seq`): offloaded too
     assert [p["pragma"] for p in rows["called"]["engine"]["pragmas"]], rows["called"]["engine"]
+
+
+# the typedef in a header the kernel includes (`#include` puts its text there, C11 6.10.2p3)
+TYPES_H = """#ifndef TYPES_H
+#define TYPES_H
+typedef float real;
+#endif
+"""
+HEADER_KERNEL = """#include "types.h"
+
+void fill(int n, const real *w, real *p)
+{
+    for (int i = 0; i < n; i++)
+        p[i] = w[i] * (real)(i * i) / (real)(n * n);
+}
+"""
+HEADER_MAIN = """#include <math.h>
+#include <stdio.h>
+#include "types.h"
+#define N 200
+void fill(int n, const real *w, real *p);
+static real w[N], p[N];
+int main(void)
+{
+    int bad = 0;
+    for (int i = 0; i < N; i++)
+        w[i] = 2;
+    fill(N, w, p);
+    for (int i = 0; i < N; i++)
+        bad += fabs(p[i] - 2 * (real)(i * i) / (real)(N * N)) > 1e-6;
+    puts(bad ? "BAD" : "OK");
+    return 0;
+}
+"""
+
+
+def test_a_header_s_typedef_names_a_type_for_the_loop(tmp_path):
+    rows = run_verified(tmp_path, {"header": (HEADER_KERNEL, HEADER_MAIN)},
+                        variants=("serial", "engine"), headers={"header": {"types.h": TYPES_H}})
+    pragmas = [p["pragma"] for p in rows["header"]["engine"]["pragmas"]]
+    assert len(pragmas) == 1 and pragmas[0].startswith("#pragma acc parallel loop"), pragmas
 
 
 def _nodes(root):

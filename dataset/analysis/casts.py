@@ -10,18 +10,20 @@ a type made of type-specifier keywords only (``#define REAL double``): the prepr
 the type there (6.10.3).  So a "call" whose function is a parenthesised identifier that the
 file declares by a file-scope ``typedef``, or such a macro visible there, and that no
 declaration of the enclosing function redeclares (6.2.1p4), is a cast: it calls nothing.
-(Type names of the headers' ``typedef`` s are not read here.)"""
+The headers' ``typedef`` names count within :func:`header_types`."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from tree_sitter import Node
 
 from accellium.dataset.analysis.macros import Macro
 from accellium.dataset.analysis.tree import field, iter_nodes, named, root_of, text, unparen
 
-__all__ = ["typedef_cast", "is_call", "typedef_names", "type_words"]
+__all__ = ["typedef_cast", "is_call", "typedef_names", "type_words", "header_types"]
 
 #: Keywords a type-specifier list may be made of (C11 6.7.2, 6.7.3).
 _TYPE_WORDS = frozenset({"void", "char", "short", "int", "long", "float", "double", "signed",
@@ -34,6 +36,9 @@ _CONDITIONAL = frozenset({"preproc_if", "preproc_ifdef", "preproc_else", "prepro
 #: The nodes whose identifier child a declaration declares.
 _DECLARATORS = frozenset({"init_declarator", "parameter_declaration", "array_declarator",
                           "pointer_declarator", "declaration"})
+
+#: the typedef names of the headers of the file being read (:func:`header_types`)
+_HEADER_TYPES: ContextVar[frozenset[str]] = ContextVar("header_types", default=frozenset())
 
 #: file text -> its file-scope typedef names (the last few files)
 _MEMO: dict[bytes, frozenset[str]] = {}
@@ -117,9 +122,20 @@ def typedef_cast(node: Node, types: frozenset[str] | None = None,
         from accellium.dataset.analysis.macros import visible_at
 
         root = root_of(node)
-        types = typedef_names(root) if types is None else types
+        types = typedef_names(root) | _HEADER_TYPES.get() if types is None else types
         macros = visible_at(root, node.start_byte) if macros is None else macros
     return (name in types or _type_macro(macros.get(name))) and not _redeclared(node, name)
+
+
+@contextmanager
+def header_types(names: frozenset[str]) -> Iterator[None]:
+    """Within the block, the names the typedefs of the headers of the file being read declare
+    are type names too (``#include`` puts the header's text in the file, C11 6.10.2p3)."""
+    token = _HEADER_TYPES.set(names)
+    try:
+        yield
+    finally:
+        _HEADER_TYPES.reset(token)
 
 
 def is_call(node: Node) -> bool:

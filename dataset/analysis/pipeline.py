@@ -185,7 +185,8 @@ def _body(loop: Node, facts: LoopFacts, scope: LoopScope | None, lang: str) -> _
     model = CallModel(index, scope.routines if scope is not None else frozenset())
     functions = frozenset(index.prototypes) if index is not None else frozenset()
     macros = _macros(index, scope)
-    types = typedef_names(index.tree.root_node) if index is not None else frozenset()
+    types = (typedef_names(index.tree.root_node) if index is not None else frozenset()) | \
+        (scope.types if scope is not None else frozenset())
     w = walk_body(loop, model.address_use, macros, lang, functions, types)
     facts.loop_depth = w.depth
     index_all = set(facts.index_vars) | w.inner_vars

@@ -59,15 +59,17 @@ class LoopScope:
     defines: tuple[Macro, ...] = ()
     # functions a header included before the loop declares after a `#pragma acc routine`
     routines: frozenset[str] = frozenset()
+    # the names the typedefs of the headers included before the loop declare (type names)
+    types: frozenset[str] = frozenset()
 
 
 def scope_of(source: bytes | str, loop_start: int, lang: str = "c",
-             defines: Sequence[Macro] = (), routines: frozenset[str] = frozenset()
-             ) -> LoopScope | None:
+             defines: Sequence[Macro] = (), routines: frozenset[str] = frozenset(),
+             types: frozenset[str] = frozenset()) -> LoopScope | None:
     """The scope of the loop starting at byte ``loop_start`` of ``source`` (None when the
     source is too large or the position is not in it); ``defines``: the macros of the
     headers visible at the loop; ``routines``: the functions those headers declare device
-    routines (:func:`routine_names`)."""
+    routines (:func:`routine_names`); ``types``: the names those headers' typedefs declare."""
     if isinstance(source, bytes):
         if len(source) > MAX_SCOPE_BYTES:
             return None
@@ -79,7 +81,8 @@ def scope_of(source: bytes | str, loop_start: int, lang: str = "c",
     if not 0 <= loop_start < size or size > MAX_SCOPE_BYTES:
         return None
     return LoopScope(text_, loop_start, lang if lang in ("c", "cpp") else "c",
-                     tuple(m for m in defines if isinstance(m, Macro)), frozenset(routines))
+                     tuple(m for m in defines if isinstance(m, Macro)), frozenset(routines),
+                     frozenset(types))
 
 
 @lru_cache(maxsize=4)
