@@ -48,7 +48,7 @@ from __future__ import annotations
 import os
 import stat
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
@@ -156,15 +156,8 @@ class Included:
         device."""
         from accellium.dataset.analysis.scope import routine_names
 
-        names: set[str] = set()
-        for k, (at, data) in enumerate(self.texts):
-            if at >= offset or b"routine" not in data:
-                continue
-            got = self._routines.get(k)
-            if got is None:  # each loop of the file asks: each header is scanned once
-                got = self._routines[k] = routine_names(data.decode("utf-8", "replace"))
-            names |= got
-        return frozenset(names)
+        return self._per_header(offset, b"routine", self._routines,
+                                lambda data: routine_names(data.decode("utf-8", "replace")))
 
     def types_at(self, offset: int) -> frozenset[str]:
         """The names the file-scope ``typedef`` declarations of the headers included before
@@ -174,17 +167,26 @@ class Included:
         from accellium.dataset.analysis.casts import typedef_names
         from accellium.dataset.loops import parse_tree
 
+        def read(data: bytes) -> frozenset[str]:
+            try:
+                return typedef_names(parse_tree(data, "c").root_node)
+            except (ValueError, RecursionError):
+                return frozenset()
+
+        return self._per_header(offset, b"typedef", self._types, read)
+
+    def _per_header(self, offset: int, word: bytes, memo: dict[int, frozenset[str]],
+                    read: Callable[[bytes], frozenset[str]]) -> frozenset[str]:
+        """The union of ``read`` over the header texts included before byte ``offset`` that
+        hold ``word`` (none does without it), each header read once (``memo``, by its position
+        in ``texts``: each loop of the file asks)."""
         names: set[str] = set()
         for k, (at, data) in enumerate(self.texts):
-            if at >= offset or b"typedef" not in data:
+            if at >= offset or word not in data:
                 continue
-            got = self._types.get(k)
-            if got is None:  # each loop of the file asks: each header is parsed once
-                try:
-                    got = typedef_names(parse_tree(data, "c").root_node)
-                except (ValueError, RecursionError):
-                    got = frozenset()
-                self._types[k] = got
+            got = memo.get(k)
+            if got is None:
+                got = memo[k] = read(data)
             names |= got
         return frozenset(names)
 

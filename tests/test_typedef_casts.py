@@ -14,6 +14,7 @@ from __future__ import annotations
 from _offload_util import run_verified
 
 from accellium.dataset.analysis.casts import typedef_cast, typedef_names
+from accellium.dataset.analysis.tree import iter_nodes
 from accellium.dataset.loops import parse_tree
 from accellium.dataset.offload.routines import callees
 
@@ -74,14 +75,14 @@ int main(void)
 def test_the_grammar_s_calls_of_type_names_are_casts():
     root = parse_tree(KERNEL.encode(), "c").root_node
     assert typedef_names(root) == {"real"}
-    calls = [n for n in _nodes(root) if n.type == "call_expression"]
+    calls = [n for n in iter_nodes(root) if n.type == "call_expression"]
     # `(real)(i * i)`, `(real)(n * n)`, `(REAL)(i + 1)`: all casts
     assert len(calls) == 3 and all(typedef_cast(c) for c in calls)
-    loop = next(n for n in _nodes(root) if n.type == "for_statement")
+    loop = next(n for n in iter_nodes(root) if n.type == "for_statement")
     assert callees(loop) == []  # the loop calls nothing: no `routine` needed, none missing
     twin = parse_tree(CALLED.encode(), "c").root_node
-    assert not any(typedef_cast(c) for c in _nodes(twin) if c.type == "call_expression")
-    loop = next(n for n in _nodes(twin) if n.type == "for_statement")
+    assert not any(typedef_cast(c) for c in iter_nodes(twin) if c.type == "call_expression")
+    loop = next(n for n in iter_nodes(twin) if n.type == "for_statement")
     assert callees(loop) == ["real"]
 
 
@@ -135,11 +136,3 @@ def test_a_header_s_typedef_names_a_type_for_the_loop(tmp_path):
                         variants=("serial", "engine"), headers={"header": {"types.h": TYPES_H}})
     pragmas = [p["pragma"] for p in rows["header"]["engine"]["pragmas"]]
     assert len(pragmas) == 1 and pragmas[0].startswith("#pragma acc parallel loop"), pragmas
-
-
-def _nodes(root):
-    stack = [root]
-    while stack:
-        n = stack.pop()
-        yield n
-        stack.extend(n.children)

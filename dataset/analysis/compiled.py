@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 
 from accellium.dataset.analysis.conditions import Defines, Group, decide
 from accellium.dataset.analysis.macros import Macro, definition
+from accellium.dataset.analysis.tree import iter_nodes
 
 __all__ = ["Compiled", "compiled_view"]
 
@@ -187,7 +188,7 @@ def _not_blocks(view: bytes, lang: str, blocks: dict[int, int]) -> list[int]:
     if not blocks:
         return []
     found: dict[int, bool] = {}
-    for n in _walk(parse_tree(view, lang).root_node):
+    for n in iter_nodes(parse_tree(view, lang).root_node):
         a = n.start_point[0]
         if n.type == "compound_statement" and a in blocks and n.start_point[1] == 0 and \
                 n.end_point[0] == blocks[a] and n.parent is not None and \
@@ -195,14 +196,6 @@ def _not_blocks(view: bytes, lang: str, blocks: dict[int, int]) -> list[int]:
             found[a] = not n.has_error and not any(
                 c.type in ("declaration", "type_definition") for c in n.named_children)
     return [a for a in blocks if not found.get(a)]
-
-
-def _walk(n):
-    stack = [n]
-    while stack:
-        x = stack.pop()
-        yield x
-        stack.extend(x.children)
 
 
 _BRACES = re.compile(rb'"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'|[{}]')
