@@ -12,6 +12,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from tree_sitter import Node
 
 from accellium.dataset.analysis import compute_construct, scope_of
+from accellium.dataset.analysis.casts import header_types
 from accellium.dataset.analysis.compiled import Compiled, compiled_view
 from accellium.dataset.analysis.macros import Macro, header_macros
 from accellium.dataset.includes import Included
@@ -124,8 +125,12 @@ def offload_source(source: bytes, engine: Engine, *, path: str = "<buffer>",
     lang = normalize_lang(lang) if lang else detect_lang(path, source)
     view = compiled(source, lang, includes)
     texts = includes.texts if includes is not None else ()
+    # every header's typedef names: in C no name of one translation unit is both a type and
+    # a function (C11 6.2.3p1), so the planner's own passes read `(T)(e)` as a cast wherever
+    # a header declares T (the per-loop answers ask by position, `engine_advisor`)
+    types = includes.types_at(len(source) + 1) if includes is not None else frozenset()
     with header_macros(includes.at if includes is not None and includes.events else None), \
-            header_declarations(view.text, texts, lang):
+            header_declarations(view.text, texts, lang), header_types(types):
         plans = plan_source(view.text, engine_advisor(engine, lang, fallback, includes),
                             lang=lang, function=function, rows=rows, replace=replace,
                             per_loop=per_loop, program=program, offloading=offloading,

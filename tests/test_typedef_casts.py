@@ -6,8 +6,9 @@ scope (C11 6.7.8p3), ordinary identifiers share one name space (6.2.3p1), and a 
 type name before an expression is a cast (6.5.4); an object-like macro whose body is a type
 (``#define REAL double``) puts the type there (6.10.3).  Whole programs built with real gcc and
 run in the emulator, the kernel's ``typedef`` inside ``#ifdef``/``#else`` as benchmark codes
-write it, or in a header it includes (``Included.types_at``); the twin names a function ``real`` of its own file: a call, which keeps its
-``routine seq`` (``dataset/analysis/casts.py``)."""
+write it, or in a header it includes (``Included.types_at``; the offload planner's own passes
+too, ``server/offload.py``); the twin names a function ``real`` of its own file: a call, which
+keeps its ``routine seq`` (``dataset/analysis/casts.py``)."""
 
 from __future__ import annotations
 
@@ -136,3 +137,61 @@ def test_a_header_s_typedef_names_a_type_for_the_loop(tmp_path):
                         variants=("serial", "engine"), headers={"header": {"types.h": TYPES_H}})
     pragmas = [p["pragma"] for p in rows["header"]["engine"]["pragmas"]]
     assert len(pragmas) == 1 and pragmas[0].startswith("#pragma acc parallel loop"), pragmas
+
+
+# the planner's own passes (which functions may touch which globals) read the header's typedef
+# too: `init`'s `(real)(...)` calls nothing, so its loop fills `a` on the device inside `run`'s
+# region, and only `b` (which the time loop, running perhaps no step, may leave unwritten) is
+# copied in — before, `init` was a call of an unknown `real` that may touch any global
+PLANNED_KERNEL = """#include "types.h"
+#define N 4096
+static real a[N], b[N];
+
+static void init(void)
+{
+    for (int i = 0; i < N; i++)
+        a[i] = (real)(i % 7) / (real)(7);
+}
+
+void run(int steps, real *out)
+{
+    init();
+    for (int t = 0; t < steps; t++) {
+        for (int i = 0; i < N; i++)
+            b[i] = a[i] * 0.5f;
+        for (int i = 0; i < N; i++)
+            a[i] = b[i] + 1.0f;
+    }
+    for (int i = 0; i < N; i++)
+        out[i] = a[i];
+}
+"""
+PLANNED_MAIN = """#include <math.h>
+#include <stdio.h>
+#include "types.h"
+#define N 4096
+void run(int steps, real *out);
+static real out[N];
+int main(void)
+{
+    int bad = 0;
+    run(10, out);
+    for (int i = 0; i < N; i++) {
+        real x = (real)(i % 7) / (real)(7);
+        for (int t = 0; t < 10; t++)
+            x = x * 0.5f + 1.0f;
+        bad += fabs(out[i] - x) > 1e-5;
+    }
+    puts(bad ? "BAD" : "OK");
+    return 0;
+}
+"""
+
+
+def test_the_planner_reads_a_header_s_typedef_as_a_type(tmp_path):
+    rows = run_verified(tmp_path, {"planned": (PLANNED_KERNEL, PLANNED_MAIN)},
+                        variants=("serial", "offload"), headers={"planned": {"types.h": TYPES_H}})
+    offload = rows["planned"]["offload"]
+    plans = {p["function"]: p for p in offload["plans"]}
+    assert plans["init"]["loops"], plans["init"]["notes"]
+    assert offload["bytes_h2d"] == 4096 * 4, offload["bytes_h2d"]  # `b` alone
