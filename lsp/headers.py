@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import lru_cache
 
 from pygls import uris
 
@@ -49,6 +51,12 @@ def sendable(defines: tuple[Macro, ...]) -> bool:
     lines = [m.directive() for m in defines]
     return len(lines) <= MAX_DEFINES and all(len(x) <= MAX_DEFINE_CHARS for x in lines) \
         and sum(len(x) for x in lines) <= MAX_DEFINES_CHARS
+
+
+@lru_cache(maxsize=4)
+def _words(source: bytes) -> frozenset[str]:
+    """The identifiers a text writes (once per text: each of its loops asks)."""
+    return frozenset(re.findall(r"[A-Za-z_]\w*", source.decode("utf-8", "surrogateescape")))
 
 
 def include_folders(paths: Sequence[str], workspace: Sequence[str]
@@ -189,6 +197,19 @@ class HeaderCache:
         # `accellium suggest` (dataset/includes.py parameters_at)
         got = inc.for_loop(offset, code, view.tree.root_node) if inc is not None else ()
         return got if sendable(got) else ()
+
+    def names(self, view: DocView, offset: int) -> tuple[frozenset[str], frozenset[str]]:
+        """The functions the headers included before byte ``offset`` declare device routines,
+        and the type names their typedefs declare (:meth:`Included.routines_at`,
+        :meth:`Included.types_at`): what the loop there may call on the device, and which
+        ``(T)(e)`` are casts."""
+        inc = self.included(view)
+        if inc is None:
+            return frozenset(), frozenset()
+        # only the names the document writes matter (at most the request's limit of them)
+        words = _words(view.source)
+        got = (inc.routines_at(offset) & words, inc.types_at(offset) & words)
+        return got if all(len(x) <= MAX_DEFINES for x in got) else (frozenset(), frozenset())
 
     def document_defines(self, view: DocView) -> tuple[Macro, ...]:
         """The header macros the whole document uses (directly or through other macros), as

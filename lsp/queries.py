@@ -35,7 +35,9 @@ def _scope_key(scope: Any) -> tuple | None:
     macro of a header means)."""
     if scope is None:
         return None
-    return scope.offset, _digest(scope.source), tuple(getattr(scope, "defines", ()))
+    return (scope.offset, _digest(scope.source), tuple(getattr(scope, "defines", ())),
+            tuple(sorted(getattr(scope, "routines", ()))),
+            tuple(sorted(getattr(scope, "types", ()))))
 
 
 @lru_cache(maxsize=16)
@@ -52,6 +54,10 @@ def request_body(q: LoopQuery, scope: bool = True) -> dict:
         context["scope"] = {"source": q.scope.source, "offset": q.scope.offset}
         if q.scope.defines:  # the macros of the document's headers (docs/server.md)
             context["scope"]["defines"] = [m.directive() for m in q.scope.defines]
+        if q.scope.routines:  # the headers' device routines and type names
+            context["scope"]["routines"] = sorted(q.scope.routines)
+        if q.scope.types:
+            context["scope"]["types"] = sorted(q.scope.types)
     body = {
         "code": q.code,
         "language": q.lang,

@@ -254,9 +254,12 @@ class AccelliumServer(Documents, LanguageServer):
         from .actions import MAX_SCOPE_SEND, loop_query
 
         # the header macros go with the scope: none for a document sent without it
-        defines = self.headers.defines(doc, lp.start_byte, lp.text) \
-            if len(doc.source) <= MAX_SCOPE_SEND else ()
-        return loop_query(doc, lp, self.examples_for(doc, lp), self.settings.adapter, defines)
+        small = len(doc.source) <= MAX_SCOPE_SEND
+        defines = self.headers.defines(doc, lp.start_byte, lp.text) if small else ()
+        routines, types = self.headers.names(doc, lp.start_byte) if small \
+            else (frozenset(), frozenset())
+        return loop_query(doc, lp, self.examples_for(doc, lp), self.settings.adapter, defines,
+                          routines, types)
 
     def document_changes(self) -> bool:
         caps = self.client_capabilities

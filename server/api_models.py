@@ -11,7 +11,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
 
 from accellium.dataset.prompt import MAX_EXAMPLES
 from accellium.server.text_checks import MAX_NESTING, nesting_problem, surrogate_problem
@@ -222,10 +230,33 @@ class ScopeModel(_Strict):
                     "before the first line of `source`, under the header macros of "
                     "`defines`); null = not known.")
 
+    types: list[Text] = Field(
+        default_factory=list, max_length=MAX_DEFINES,
+        description="Optional: the names the `typedef` declarations of the buffer's headers "
+                    "declare before the loop: type names there, so `(real)(x)` is a cast, "
+                    "not a call of `real` (C11 6.7.8p3, 6.5.4).")
+    routines: list[Text] = Field(
+        default_factory=list, max_length=MAX_DEFINES,
+        description="Optional: the functions the buffer's headers declare after a "
+                    "`#pragma acc routine` line (or name in `routine(name)`) before the loop: "
+                    "they have a device version (OpenACC 3.3, 2.15.1).")
+
     @field_validator("defines")
     @classmethod
     def _defines_short(cls, v: list[str]) -> list[str]:
         return check_defines(v, "scope.defines")
+
+    @field_validator("types", "routines")
+    @classmethod
+    def _names(cls, v: list[str], info: ValidationInfo) -> list[str]:
+        import re
+
+        from accellium.dataset.pragma import IDENT
+
+        for k, name in enumerate(v):
+            if len(name) > MAX_DEFINE_CHARS or not re.fullmatch(IDENT, name):
+                raise ValueError(f"scope.{info.field_name}[{k}] {name[:80]!r} is not a name")
+        return v
 
     @field_validator("source")
     @classmethod

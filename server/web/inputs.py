@@ -111,7 +111,8 @@ def _scope(model: ScopeModel, loop: Loop, lang: str) -> LoopScope:
     macros = parse_defines(model.defines, lang)
     if model.command_line is not None:  # the -D macros first: a header's definition wins
         macros = command_macros(model.command_line, lang) + macros
-    scope = scope_of(raw, model.offset, lang, macros)
+    scope = scope_of(raw, model.offset, lang, macros, frozenset(model.routines),
+                     frozenset(model.types))
     if scope is None:  # pragma: no cover - sizes are limited by the request model
         raise CodeError("context.scope.source is too large")
     return scope
