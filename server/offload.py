@@ -19,7 +19,7 @@ from accellium.dataset.includes import Included
 from accellium.dataset.loops import LineIndex, Loop, detect_lang, normalize_lang, parse_tree
 from accellium.dataset.offload import FunctionPlan, LoopAdvice, PlanEdit, plan_source
 from accellium.dataset.offload.calls import Summary
-from accellium.dataset.offload.program import HEADER_SUFFIXES
+from accellium.dataset.offload.program import HEADER_SUFFIXES, header_files
 from accellium.dataset.offload.shapes import header_declarations
 from accellium.dataset.pragma import PragmaError, parse
 from accellium.server.annotate import compiled, eol_for, is_one_line_pragma, splice
@@ -53,8 +53,10 @@ def program_problem(path: str, data: bytes, lang: str,
 
 
 def program_units(others: dict[str, bytes]) -> list[bytes]:
-    """The translation units among the program's other files (path -> text): headers aside."""
-    return [t for r, t in others.items() if not r.lower().endswith(HEADER_SUFFIXES)]
+    """The translation units among the program's other files (path -> text): headers aside
+    (:func:`~accellium.dataset.offload.program.header_files`)."""
+    headers = header_files(others)
+    return [t for r, t in others.items() if r not in headers]
 
 
 def program_unit_headers(others: dict[str, bytes],
@@ -62,7 +64,8 @@ def program_unit_headers(others: dict[str, bytes],
                          ) -> list[tuple[bytes, ...]]:
     """The texts of the headers each of :func:`program_units` includes, in its order (what
     ``offload_source(program_headers=)`` takes): ``read(path, text)`` finds them."""
-    return [read(r, t) for r, t in others.items() if not r.lower().endswith(HEADER_SUFFIXES)]
+    headers = header_files(others)
+    return [read(r, t) for r, t in others.items() if r not in headers]
 
 
 def engine_advisor(engine: Engine, lang: str, fallback: Engine | str | None = "auto",
@@ -161,7 +164,8 @@ def caller_plans(source: bytes, plans: list[FunctionPlan], lang: str,
     program`): path -> the plans of the callers that have edits."""
     from accellium.dataset.offload.program import exports, plan_callers
 
-    units = {r: t for r, t in others.items() if not r.lower().endswith(HEADER_SUFFIXES)}
+    headers = header_files(others)
+    units = {r: t for r, t in others.items() if r not in headers}
     ex = exports(source, plans, lang)
     if not ex.summaries:
         return {}

@@ -23,6 +23,8 @@ length (:mod:`.bind`): then the array it holds is the caller's, and the region m
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from tree_sitter import Node
@@ -56,10 +58,24 @@ from accellium.dataset.offload.points_to import PointsTo, points_to
 from accellium.dataset.offload.region import Region, choose_region
 from accellium.dataset.offload.section_macros import foreign_names
 
-__all__ = ["Exports", "exports", "plan_callers", "HEADER_SUFFIXES"]
+__all__ = ["Exports", "exports", "plan_callers", "HEADER_SUFFIXES", "header_files"]
 
 #: File names of headers: parts of a program that are not translation units.
 HEADER_SUFFIXES = (".h", ".hh", ".hpp", ".hxx", ".inc")
+
+#: a quoted ``#include`` line's file name
+_INCLUDE = re.compile(rb'^[ \t]*#[ \t]*include[ \t]*"([^"\n]+)"', re.MULTILINE)
+
+
+def header_files(files: Mapping[str, bytes]) -> set[str]:
+    """The paths of a program's files (path -> text) that are no translation units of their
+    own: a header's name (:data:`HEADER_SUFFIXES`), or a file a quoted ``#include`` of another
+    of them names (by its last path component), whatever its suffix (``applu.incl``) — the
+    directive puts the file's text in the including unit (C11 6.10.2p3), where its
+    declarations are that unit's."""
+    named = {m.group(1).rsplit(b"/", 1)[-1] for r, t in files.items() for m in _INCLUDE.finditer(t)}
+    return {r for r in files if r.lower().endswith(HEADER_SUFFIXES) or
+            r.rsplit("/", 1)[-1].encode("utf-8", "surrogateescape") in named}
 
 
 @dataclass

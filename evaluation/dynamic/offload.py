@@ -18,7 +18,7 @@ from accellium.dataset.includes import Included, read_includes
 from accellium.dataset.loops import detect_lang, parse_tree
 from accellium.dataset.offload.calls import Summary
 from accellium.dataset.offload.plan import functions_in
-from accellium.dataset.offload.program import HEADER_SUFFIXES, Exports, exports, plan_callers
+from accellium.dataset.offload.program import Exports, exports, header_files, plan_callers
 from accellium.dataset.offload.routines import callees
 from accellium.evaluation.dynamic.accpragmas import strip_acc_keep_lines
 from accellium.evaluation.dynamic.variants import CAUSES
@@ -221,8 +221,8 @@ def _callers(files: dict[str, bytes], program: dict[str, bytes] | None,
     (each as it is: the authors put no OpenACC there, or they keep theirs)."""
     if program is None or not ex.summaries:
         return {}
-    return {r: t for r, t in program.items() if r not in files
-            and not r.lower().endswith(HEADER_SUFFIXES)}
+    headers = header_files(program)
+    return {r: t for r, t in program.items() if r not in files and r not in headers}
 
 
 #: The translation units a file of each kind is linked with (headers are not units).
@@ -253,9 +253,10 @@ def _other_units(rel: str, program: dict[str, bytes] | None) -> list[bytes] | No
     if program is None:
         return None
     kind = _SUFFIX.get(rel.rsplit(".", 1)[-1].lower())
+    headers = header_files(program)
     out = []
     for r, t in program.items():
-        if r == rel or r.lower().endswith(HEADER_SUFFIXES):
+        if r == rel or r in headers:
             continue
         if kind is None or not r.lower().endswith(kind):
             return None
