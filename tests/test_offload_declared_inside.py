@@ -78,7 +78,8 @@ def engine():
 
 
 def test_loop_over_an_array_declared_inside_stays_on_the_host(tmp_path, engine):
-    text, plans = plan_text(INSIDE, engine)
+    # the driver known (`--program`): `host_sum` is host code a region may hold
+    text, plans = plan_text(INSIDE, engine, program=[MAIN.encode()])
     plan = plans["stats"]
     assert [x["line"] for x in plan.loops] == [7, 11], plan.loops
     assert [x["line"] for x in plan.host_loops] == [16], plan.host_loops
@@ -86,7 +87,7 @@ def test_loop_over_an_array_declared_inside_stays_on_the_host(tmp_path, engine):
     assert not any("low" in a for a in acc_lines(text)), acc_lines(text)
     built = gcc_compile(tmp_path, text)
     assert built.returncode == 0, built.stderr + text
-    twin, tplans = plan_text(TOP, engine)
+    twin, tplans = plan_text(TOP, engine, program=[MAIN.encode()])
     assert [x["line"] for x in tplans["stats"].loops] == [7, 11, 15], tplans["stats"].host_loops
     assert any("low" in a for a in acc_lines(twin)), acc_lines(twin)
     built = gcc_compile(tmp_path, twin, "twin")

@@ -45,7 +45,7 @@ from accellium.dataset.offload.shapes import declared_shapes, file_scope, header
 from accellium.dataset.offload.uses import ArrayUse, array_uses
 
 __all__ = ["Touch", "file_arrays", "touches", "file_facts", "call_touches", "pointer_stores",
-           "program_touches"]
+           "program_touches", "is_library"]
 
 
 #: a function's key: its name, or (translation unit, name) across files
@@ -139,7 +139,7 @@ _CONSTANT_MACROS = frozenset({"NULL", "EOF", "RAND_MAX", "CLOCKS_PER_SEC", "EXIT
                               "FLT_EPSILON", "DBL_EPSILON", "true", "false"})
 
 
-def _library(name: str) -> bool:
+def is_library(name: str) -> bool:
     """A C library function, or a routine of the OpenACC or OpenMP runtime library
     (``acc_get_num_devices``, ``omp_get_wtime``): it reaches program memory only through its
     arguments (OpenACC 3.3, chapter 3; OpenMP 5.2, chapter 18), never a global by name; or a
@@ -169,7 +169,7 @@ def touches(root: Node, arrays: dict[str, bool] | None = None,
             callee = callee_name(n)
             if callee is not None and callee in fns:
                 called.add(callee)
-            elif callee is None or not _library(callee):
+            elif callee is None or not is_library(callee):
                 t = t | _foreign(callee, arrays, elsewhere)
         own[name], calls[name] = t, called
     return _closure(own, calls)
@@ -232,7 +232,7 @@ def call_touches(body: Node, root: Node, offloads: Collection[str] = (),
         name = callee_name(n)
         t = every.get(name) if name is not None else None
         if t is None:
-            if name is not None and _library(name):
+            if name is not None and is_library(name):
                 continue
             t = _foreign(name, arrays, elsewhere)
         reads, writes = set(t.reads), set(t.writes)
@@ -420,7 +420,7 @@ def _unit_function(k: int, fn: Node, kinds: dict[str, str], fns: Mapping[str | N
         hit = [(k, fns[g])] if g in fns else defs.get(g, [])
         if len(hit) == 1:
             got.add((hit[0][0], g))
-        elif hit or not _library(g):  # declared in a header, or defined twice
+        elif hit or not is_library(g):  # declared in a header, or defined twice
             unknown = True
     return Touch(frozenset(g for g in t.reads if kinds.get(g) == "external"),
                  frozenset(g for g in t.writes if kinds.get(g) == "external"), unknown), got

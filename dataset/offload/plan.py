@@ -28,6 +28,7 @@ from accellium.dataset.offload.generate import GENERATOR_WHY, home_generators
 from accellium.dataset.offload.global_uses import (
     Touch,
     call_touches,
+    file_facts,
     pointer_stores,
     program_touches,
 )
@@ -52,6 +53,7 @@ from accellium.dataset.offload.serial import SERIAL_KIND, serial_blocks
 from accellium.dataset.offload.shapes import alloc_sites, declarations, free_sites, header_context
 from accellium.dataset.offload.single_pass import SINGLE_PASS_WHY, single_pass
 from accellium.dataset.offload.swap import swapper_functions
+from accellium.dataset.offload.unseen_calls import unseen_call_barriers
 from accellium.dataset.pragma import is_acc_pragma
 
 __all__ = ["FunctionPlan", "PlanInputError", "plan_source", "functions_in"]
@@ -352,6 +354,11 @@ def _with_serial_blocks(fn: Node, root: Node, lines: LineIndex, devices: list[De
     (:mod:`.serial`; not in the per-loop baseline, whose loops each have their own
     region)."""
     _global_calls(fn, root, scope, req)
+    if req.program is None:  # the file alone: calls of functions not seen (:mod:`.unseen_calls`)
+        arrays, _ = file_facts(root, scope.memo, req.elsewhere)
+        scope.barriers += unseen_call_barriers(
+            _field(fn, "body") or fn, {*index.definitions, *req.elsewhere, *req.calls.offloads},
+            frozenset(n for n, ext in arrays.items() if ext))
     if req.per_loop:
         return devices
     return sorted([*devices, *serial_blocks(fn, lines, devices, scope)],

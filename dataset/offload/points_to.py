@@ -48,7 +48,7 @@ from accellium.dataset.analysis.scope import function_name
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, named, op, text, unparen
 from accellium.dataset.offload.callgraph import is_static
-from accellium.dataset.offload.global_uses import _library
+from accellium.dataset.offload.global_uses import is_library
 from accellium.dataset.offload.shapes import macro_declarator, walk_declarator
 
 __all__ = ["PointsTo", "points_to", "Reach", "aliased_calls", "call_unit"]
@@ -174,7 +174,7 @@ class PointsTo:
         out: list[tuple[str | None, Reach]] = []
         if target is not None:
             out.append((None, self.reach_of(target)))
-        elif name is None or not _library(name):
+        elif name is None or not is_library(name):
             esc = self.pts.get(ESC, frozenset())
             out.append((None, Reach(esc, esc)))
         for k, a in enumerate(_args(call)):
@@ -307,7 +307,7 @@ class PointsTo:
         target = self._resolve(unit, name)
         if target is not None:
             return {(target[0], "()", target[1])}
-        if _library(name):
+        if is_library(name):
             return {s for a in _args(e) for s in self._expr(unit, fn, a)}
         exp = self.expansion(e)
         if exp is not None:
@@ -328,7 +328,7 @@ class PointsTo:
         name = _callee(call)
         got = None
         unit = call_unit(self, call)
-        if name is not None and self._resolve(unit, name) is None and not _library(name):
+        if name is not None and self._resolve(unit, name) is None and not is_library(name):
             got = file_expansion(call)
             body = self._body_macros.get(unit, {})
             if got is None and name in body:  # a ``#define`` inside a function's body
@@ -346,7 +346,7 @@ class PointsTo:
             return None
         name = _callee(kids[0])
         if name is None or self._resolve(call_unit(self, stmt), name) is not None or \
-                _library(name):
+                is_library(name):
             return None
         if stmt.id not in self._items:
             from accellium.dataset.offload.shapes import macro_items
@@ -454,7 +454,7 @@ def _scan(fn_node: Node, functions: Collection[str] = ()) -> tuple[dict[str, _In
         if n.type == "expression_statement" and len(named(n)) == 1 and \
                 named(n)[0].type == "call_expression" and \
                 (callee := _callee(named(n)[0])) is not None and \
-                callee not in functions and not _library(callee):
+                callee not in functions and not is_library(callee):
             from accellium.dataset.offload.shapes import macro_statement
 
             got = macro_statement(n)  # ``ARRAY_DECL(A, double, N);`` declares ``A``
@@ -679,7 +679,7 @@ def _walk_call(pt: PointsTo, f: _Fn, n: Node) -> None:
                 pt.flow(pt._expr(u, f, a), (target[0], g.name, p))
         for a in args[len(g.params):]:
             pt.flow(pt._expr(u, f, a), ESC)
-    elif name is None or not _library(name):
+    elif name is None or not is_library(name):
         for a in args:
             pt.flow(pt._expr(u, f, a), ESC)
         f.reads.add(ESC)

@@ -1,0 +1,105 @@
+"""With the file planned alone, a call of a function of another file is no host code the
+region can update around: that function may offload loops of its own (its file planned too,
+or written with OpenACC), and their "present or copy" clauses (OpenACC 3.3, 2.7.1) would find
+the region's copy of what they reach, while the ``update self``/``update device`` around the
+call serve a host helper — the ``update device`` after it overwrites what its loops wrote.
+
+The program: ``step`` (in ``main.c``) runs a loop over the globals ``g`` and ``h``, calls
+``relax()`` (in ``kernel.c``, reaching them by name through the shared header) and runs a
+second loop.  Each file planned alone (``accellium suggest FILE --offload`` on each) and both
+plans applied: before, ``step``'s one region held ``g`` and ``h`` across ``relax()`` and the
+program failed with a stale read; now the region is split at the call
+(``dataset/offload/unseen_calls.py``).  Twins: ``relax`` left as written (host code) verifies
+with the split regions too; with the program's other file given (``--program``, planned
+first) ``step``'s plan sees ``relax``'s OpenACC and verifies as well (the evaluation's
+coordinated planning of every file, which knows what each callee's host code reaches, keeps
+one region: tests/test_offload_extern_chain.py).  Whole programs, built with real
+gcc and run in the data-environment emulator."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from _offload_util import acc_lines, run_as_written
+
+from accellium.dataset.includes import read_includes
+from accellium.server.engines import get_engine
+from accellium.server.offload import apply_plans, offload_source
+
+HEADER = """#define NN 3000
+extern double g[NN], h[NN];
+void relax(void);
+void step(int s);
+"""
+KERNEL = """#include "glob.h"
+
+void relax(void)
+{
+    for (int i = 1; i < NN - 1; i++)
+        h[i] = 0.5 * (g[i - 1] + g[i + 1]);
+}
+"""
+MAIN = """#include <math.h>
+#include <stdio.h>
+#include "glob.h"
+double g[NN], h[NN];
+static double rg[NN], rh[NN];
+
+void step(int s)
+{
+    for (int i = 0; i < NN; i++)
+        g[i] = g[i] + s;
+    relax();
+    for (int i = 0; i < NN; i++)
+        g[i] = 0.25 * h[i] + 0.5 * g[i];
+}
+
+int main(void)
+{
+    int bad = 0;
+    for (int i = 0; i < NN; i++) {
+        g[i] = rg[i] = (double)(i % 13);
+        h[i] = rh[i] = -1.0;
+    }
+    for (int s = 0; s < 6; s++)
+        step(s);
+    for (int s = 0; s < 6; s++) {
+        for (int i = 0; i < NN; i++) rg[i] = rg[i] + s;
+        for (int i = 1; i < NN - 1; i++) rh[i] = 0.5 * (rg[i - 1] + rg[i + 1]);
+        for (int i = 0; i < NN; i++) rg[i] = 0.25 * rh[i] + 0.5 * rg[i];
+    }
+    for (int i = 0; i < NN; i++)
+        bad += fabs(g[i] - rg[i]) > 1e-9 || fabs(h[i] - rh[i]) > 1e-9;
+    puts(bad ? "BAD" : "OK");
+    return 0;
+}
+"""
+
+
+def _planned(folder: Path, name: str, program: list[bytes] | None = None) -> str:
+    """``name`` with its offload plans applied, as ``accellium suggest NAME --offload`` writes
+    it (its headers read from ``folder``; ``program``: the other file, as ``--program``)."""
+    src = (folder / name).read_bytes()
+    plans = offload_source(src, get_engine("analysis"), path=name, program=program,
+                           includes=read_includes(src, folder / name, "c", [folder]))
+    return apply_plans(src, plans).decode()
+
+
+def test_each_file_planned_alone_composes(tmp_path):
+    folder = tmp_path / "src"
+    folder.mkdir()
+    for name, text in {"glob.h": HEADER, "kernel.c": KERNEL, "main.c": MAIN}.items():
+        (folder / name).write_text(text)
+    kernel, main = _planned(folder, "kernel.c"), _planned(folder, "main.c")
+    # both plans applied; and the driver's plan with `relax` as written (host code)
+    run_as_written(tmp_path / "run", {
+        "both": {"kernel.c": kernel, "main.c": main, "glob.h": HEADER},
+        "host_relax": {"kernel.c": KERNEL, "main.c": main, "glob.h": HEADER}})
+    # `relax` offloads; `step`'s regions end before its call and start again after it
+    assert acc_lines(kernel) and not any(a.startswith("#pragma acc data") for a in
+                                         acc_lines(main[:main.index("int main")])), main
+    # the program known, its callee's file planned first: `step`'s plan sees `relax`'s
+    # OpenACC (a barrier as before: what its host code reaches is not known)
+    whole = _planned(folder, "main.c", program=[kernel.encode()])
+    run_as_written(tmp_path / "run2", {"whole": {"kernel.c": kernel, "main.c": whole,
+                                                 "glob.h": HEADER}})
