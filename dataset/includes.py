@@ -159,6 +159,12 @@ class Included:
         return self._per_header(offset, b"routine", self._routines,
                                 lambda data: routine_names(data.decode("utf-8", "replace")))
 
+    def texts_before(self, offset: int) -> tuple[tuple[int, bytes], ...]:
+        """The headers included before byte ``offset`` (outside a conditional group): the
+        offset of each top-level ``#include`` and the header's text (``LoopScope.headers``:
+        their file-scope declarations are the file's, C11 6.10.2p3)."""
+        return tuple((at, data) for at, data in self.texts if at < offset)
+
     def types_at(self, offset: int) -> frozenset[str]:
         """The names the file-scope ``typedef`` declarations of the headers included before
         byte ``offset`` (outside a conditional group) declare: ``#include`` puts the header's

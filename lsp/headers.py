@@ -211,6 +211,12 @@ class HeaderCache:
         got = (inc.routines_at(offset) & words, inc.types_at(offset) & words)
         return got if all(len(x) <= MAX_DEFINES for x in got) else (frozenset(), frozenset())
 
+    def texts(self, view: DocView, offset: int) -> tuple[tuple[int, bytes], ...]:
+        """The headers included before byte ``offset`` (:meth:`Included.texts_before`): their
+        file-scope declarations are the document's (the loop's scope, in-process)."""
+        inc = self.included(view)
+        return inc.texts_before(offset) if inc is not None else ()
+
     def document_defines(self, view: DocView) -> tuple[Macro, ...]:
         """The header macros the whole document uses (directly or through other macros), as
         visible at its end: what a backend's ``/v1/offload`` takes as ``defines`` (read as

@@ -37,7 +37,9 @@ def _scope_key(scope: Any) -> tuple | None:
         return None
     return (scope.offset, _digest(scope.source), tuple(getattr(scope, "defines", ())),
             tuple(sorted(getattr(scope, "routines", ()))),
-            tuple(sorted(getattr(scope, "types", ()))))
+            tuple(sorted(getattr(scope, "types", ()))),
+            tuple((at, hashlib.sha1(data).hexdigest())
+                  for at, data in getattr(scope, "headers", ())))
 
 
 @lru_cache(maxsize=16)

@@ -258,8 +258,9 @@ class AccelliumServer(Documents, LanguageServer):
         defines = self.headers.defines(doc, lp.start_byte, lp.text) if small else ()
         routines, types = self.headers.names(doc, lp.start_byte) if small \
             else (frozenset(), frozenset())
+        headers = self.headers.texts(doc, lp.start_byte) if small else ()
         return loop_query(doc, lp, self.examples_for(doc, lp), self.settings.adapter, defines,
-                          routines, types)
+                          routines, types, headers)
 
     def document_changes(self) -> bool:
         caps = self.client_capabilities

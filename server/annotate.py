@@ -201,7 +201,9 @@ def annotate_source(
                                          includes.routines_at(lp.start_byte)
                                          if includes else frozenset(),
                                          includes.types_at(lp.start_byte)
-                                         if includes else frozenset()),
+                                         if includes else frozenset(),
+                                         includes.texts_before(lp.start_byte)
+                                         if includes else ()),
                           first_line=lp.line)
             s, failure = _suggest_one(q, engine)
         problem = insertion_problem(lines, lp)

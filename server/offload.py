@@ -88,7 +88,9 @@ def engine_advisor(engine: Engine, lang: str, fallback: Engine | str | None = "a
                 root = roots[source] = parse_tree(source, lang).root_node
             defines = includes.for_loop(lp.start_byte, lp.text, root)
         q = LoopQuery(code=lp.text, lang=lang, enclosing=tuple(lp.enclosing),
-                      scope=scope_of(source, lp.start_byte, lang, defines, routines, types),
+                      scope=scope_of(source, lp.start_byte, lang, defines, routines, types,
+                                     includes.texts_before(lp.start_byte)
+                                     if includes is not None else ()),
                       first_line=lp.line,
                       mapped_by_caller=True)
         try:

@@ -163,7 +163,7 @@ def _located(scope: LoopScope | None) -> tuple[FileIndex | None, LoopInFile | No
     if scope is None:
         return None, None
     try:
-        index = file_index(scope.source, scope.lang)
+        index = file_index(scope.source, scope.lang, scope.headers)
     except Exception:
         return None, None
     return index, locate(index, scope.offset)
@@ -738,6 +738,20 @@ def analyze(code: str, lang: str = "c", enclosing: Sequence[str] = (),
         scope = None
     if not isinstance(first_line, int) or not 1 <= first_line <= MAX_FIRST_LINE:
         first_line = 1
-    facts = _analyze_cached(code, lang if isinstance(lang, str) else "c", enc, scope,
-                            first_line)
+    facts = _with_headers(code, lang if isinstance(lang, str) else "c", enc, scope,
+                          first_line)
     return facts.copy()  # the caller may edit the notes
+
+
+def _with_headers(code: str, lang: str, enclosing: tuple[str, ...], scope: LoopScope | None,
+                  first_line: int) -> LoopFacts:
+    """:func:`_analyze_cached`, with the file-scope declarations of the scope's headers
+    read as the file's (:func:`accellium.dataset.offload.shapes.header_declarations`: the
+    planner's sections of a header's ``extern double u[N][N];``)."""
+    if scope is None or not scope.headers:
+        return _analyze_cached(code, lang, enclosing, scope, first_line)
+    from accellium.dataset.offload.shapes import header_declarations
+
+    with header_declarations(scope.source.encode("utf-8", "surrogateescape"), scope.headers,
+                             scope.lang):
+        return _analyze_cached(code, lang, enclosing, scope, first_line)

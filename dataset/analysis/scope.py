@@ -61,15 +61,20 @@ class LoopScope:
     routines: frozenset[str] = frozenset()
     # the names the typedefs of the headers included before the loop declare (type names)
     types: frozenset[str] = frozenset()
+    # the headers included before the loop: (offset of the top-level `#include`, the text),
+    # whose file-scope declarations are the file's (C11 6.10.2p3: `extern double u[N][N];`)
+    headers: tuple[tuple[int, bytes], ...] = ()
 
 
 def scope_of(source: bytes | str, loop_start: int, lang: str = "c",
              defines: Sequence[Macro] = (), routines: frozenset[str] = frozenset(),
-             types: frozenset[str] = frozenset()) -> LoopScope | None:
+             types: frozenset[str] = frozenset(),
+             headers: tuple[tuple[int, bytes], ...] = ()) -> LoopScope | None:
     """The scope of the loop starting at byte ``loop_start`` of ``source`` (None when the
     source is too large or the position is not in it); ``defines``: the macros of the
     headers visible at the loop; ``routines``: the functions those headers declare device
-    routines (:func:`routine_names`); ``types``: the names those headers' typedefs declare."""
+    routines (:func:`routine_names`); ``types``: the names those headers' typedefs declare;
+    ``headers``: the headers included before the loop (their file-scope declarations)."""
     if isinstance(source, bytes):
         if len(source) > MAX_SCOPE_BYTES:
             return None
@@ -82,7 +87,7 @@ def scope_of(source: bytes | str, loop_start: int, lang: str = "c",
         return None
     return LoopScope(text_, loop_start, lang if lang in ("c", "cpp") else "c",
                      tuple(m for m in defines if isinstance(m, Macro)), frozenset(routines),
-                     frozenset(types))
+                     frozenset(types), tuple(h for h in headers if h[0] < loop_start))
 
 
 @lru_cache(maxsize=4)
@@ -289,8 +294,9 @@ def _function_context(defn: Node) -> FunctionContext:
 class FileIndex:
     """A parsed source: its function definitions, prototypes, globals and routines."""
 
-    def __init__(self, source: str, lang: str):
+    def __init__(self, source: str, lang: str, headers: tuple[tuple[int, bytes], ...] = ()):
         self.src = source.encode("utf-8", "surrogateescape")
+        self.headers = headers  # (include offset, text) of headers read (LoopScope.headers)
         self.lang = lang
         self.tree: Tree = parse_tree(self.src, lang)
         self.definitions: dict[str, Node] = {}
@@ -327,6 +333,21 @@ class FileIndex:
             stack.extend(reversed(n.named_children))
         self._functions.sort(key=lambda f: f.start_byte)
         self._starts = [f.start_byte for f in self._functions]
+        # the headers' file-scope objects the file does not declare itself: `#include` puts
+        # the header's text in the file (C11 6.10.2p3), so each is one of its globals
+        from accellium.dataset.offload.shapes import file_scope
+
+        for _, data in self.headers:
+            try:
+                root = parse_tree(data, self.lang).root_node
+            except (ValueError, RecursionError):
+                continue
+            for n in file_scope(root):  # as the planner reads a header (its include guard)
+                if n.type != "declaration":
+                    continue
+                for d in declared_names(n):
+                    if d.function is None:
+                        self.globals.setdefault(d.name, d)
 
     def function_at(self, offset: int) -> Node | None:
         """The function definition containing byte ``offset``."""
@@ -343,9 +364,10 @@ class FileIndex:
 
 
 @lru_cache(maxsize=8)
-def file_index(source: str, lang: str) -> FileIndex:
-    """The parsed view of a scope's source (one per file, cached)."""
-    return FileIndex(source, lang)
+def file_index(source: str, lang: str, headers: tuple[tuple[int, bytes], ...] = ()
+               ) -> FileIndex:
+    """The parsed view of a scope's source (one per file and headers, cached)."""
+    return FileIndex(source, lang, headers)
 
 
 def routine_names(source: str) -> frozenset[str]:
