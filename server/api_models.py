@@ -153,6 +153,19 @@ def _macro_name(k: str) -> str:
     return spec
 
 
+def _names(v: list[str], where: str) -> list[str]:
+    """``v`` when each entry is a C identifier (of at most ``MAX_DEFINE_CHARS``); else a
+    ValueError naming the field and index (a 422)."""
+    import re
+
+    from accellium.dataset.pragma import IDENT
+
+    for k, name in enumerate(v):
+        if len(name) > MAX_DEFINE_CHARS or not re.fullmatch(IDENT, name):
+            raise ValueError(f"{where}[{k}] {name[:80]!r} is not a name")
+    return v
+
+
 class CommandLineModel(_Strict):
     """The compile command's ``-D``/``-U`` for the code (as gcc's, ``-D`` first)."""
 
@@ -188,14 +201,7 @@ class CommandLineModel(_Strict):
     @field_validator("undefines")
     @classmethod
     def _undefines_ok(cls, v: list[str]) -> list[str]:
-        import re
-
-        from accellium.dataset.pragma import IDENT
-
-        for k, name in enumerate(v):
-            if not re.fullmatch(IDENT, name):
-                raise ValueError(f"command_line.undefines[{k}] {name[:80]!r} is not a name")
-        return v
+        return _names(v, "command_line.undefines")
 
     def words(self) -> list[str]:
         """The command line's words: ``-DNAME=VALUE`` ... then ``-UNAME`` ... (a name in both:
@@ -248,15 +254,8 @@ class ScopeModel(_Strict):
 
     @field_validator("types", "routines")
     @classmethod
-    def _names(cls, v: list[str], info: ValidationInfo) -> list[str]:
-        import re
-
-        from accellium.dataset.pragma import IDENT
-
-        for k, name in enumerate(v):
-            if len(name) > MAX_DEFINE_CHARS or not re.fullmatch(IDENT, name):
-                raise ValueError(f"scope.{info.field_name}[{k}] {name[:80]!r} is not a name")
-        return v
+    def _names_ok(cls, v: list[str], info: ValidationInfo) -> list[str]:
+        return _names(v, f"scope.{info.field_name}")
 
     @field_validator("source")
     @classmethod

@@ -335,16 +335,11 @@ class FileIndex:
         self._starts = [f.start_byte for f in self._functions]
         # the headers' file-scope objects the file does not declare itself: `#include` puts
         # the header's text in the file (C11 6.10.2p3), so each is one of its globals
-        from accellium.dataset.offload.shapes import file_scope
+        from accellium.dataset.offload.shapes import header_tops
 
-        for _, data in self.headers:
-            try:
-                root = parse_tree(data, self.lang).root_node
-            except (ValueError, RecursionError):
-                continue
-            for n in file_scope(root):  # as the planner reads a header (its include guard)
-                if n.type != "declaration":
-                    continue
+        # as the planner reads a header (inside its include guard)
+        for _, n in header_tops(self.headers, self.lang) if self.headers else ():
+            if n.type == "declaration":
                 for d in declared_names(n):
                     if d.function is None:
                         self.globals.setdefault(d.name, d)

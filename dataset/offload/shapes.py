@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from tree_sitter import Node
 
@@ -304,6 +305,24 @@ def file_scope(root: Node) -> list[Node]:
                                           "type_definition")]
 
 
+@lru_cache(maxsize=8)
+def header_tops(texts: tuple[tuple[int, bytes], ...], lang: str = "c"
+                ) -> tuple[tuple[int, Node], ...]:
+    """The :func:`file_scope` nodes of the headers ``texts`` (offset of the top-level
+    ``#include``, the header's text), each with its ``#include``'s offset: parsed once for
+    every loop and function of the file that asks."""
+    from accellium.dataset.loops import parse_tree
+
+    got: list[tuple[int, Node]] = []
+    for at, data in texts:
+        try:
+            root = parse_tree(data, lang).root_node
+        except (ValueError, RecursionError):
+            continue
+        got += [(at, d) for d in file_scope(root)]
+    return tuple(got)
+
+
 @contextmanager
 def header_declarations(source: bytes, texts: tuple[tuple[int, bytes], ...],
                         lang: str = "c") -> Iterator[None]:
@@ -313,15 +332,7 @@ def header_declarations(source: bytes, texts: tuple[tuple[int, bytes], ...],
     the function, for the names the file itself does not declare: ``#include`` is replaced by
     the header's text (C11 6.10.2p3), so a header's file-scope declaration is one of the
     file's."""
-    from accellium.dataset.loops import parse_tree
-
-    got = []
-    for at, data in texts:
-        try:
-            root = parse_tree(data, lang).root_node
-        except (ValueError, RecursionError):
-            continue
-        got += [(at, d) for d in file_scope(root)]
+    got = header_tops(texts, lang)
     # the trees of ``source`` hold the text the grammar reads (pragma lines blanked, same
     # length: :func:`.loops.parse_tree`), which is what a tree's root is compared with
     from accellium.dataset.lines import grammar_view

@@ -262,9 +262,10 @@ def _program_headers(req: OffloadRequest, src: bytes, lang: str,
     :func:`accellium.server.offload.program_units`: their file-scope declarations are that
     unit's, C11 6.10.2p3); (None, None) without program headers."""
     from accellium.dataset.analysis.conditions import command_line
-    from accellium.server.offload import HEADER_SUFFIXES, program_unit_headers
+    from accellium.dataset.offload.program import header_files
+    from accellium.server.offload import program_unit_headers
 
-    if not others or not any(r.lower().endswith(HEADER_SUFFIXES) for r in others):
+    if not others or not header_files(others):
         return None, None
     cl = req.command_line
     state = command_line(cl.words(), cl.complete, lang)[0] if cl is not None else None
