@@ -24,7 +24,7 @@ from pathlib import Path
 from _fixed_engine import FixedAnswer
 from _offload_util import gcc_compile, run_verified
 
-from accellium.dataset.analysis.scope import file_index
+from accellium.dataset.analysis.scope import clear_file_index, file_index
 from accellium.dataset.analysis.summaries import summary
 from accellium.dataset.analysis.walker import Use
 from accellium.server.annotate import annotate_source
@@ -201,7 +201,7 @@ def test_the_plan_puts_no_routine_on_a_function_holding_a_compute_construct(monk
     try:
         text, plans = plan_text(stripped, get_engine("analysis", **engine_options("analysis")))
     finally:
-        file_index.cache_clear()
+        clear_file_index()
     assert plans["relax"].loops and plans["run"].loops == [], plans["run"]
     assert plans["run"].routines == [] and "routine seq" not in text, text
     why = [h["why"] for h in plans["run"].host_loops]

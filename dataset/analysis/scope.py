@@ -358,11 +358,21 @@ class FileIndex:
         return got
 
 
-@lru_cache(maxsize=8)
 def file_index(source: str, lang: str, headers: tuple[tuple[int, bytes], ...] = ()
                ) -> FileIndex:
-    """The parsed view of a scope's source (one per file and headers, cached)."""
+    """The parsed view of a scope's source (one per file and headers, cached: every caller's
+    arguments make one key, whether it names the headers or not)."""
+    return _file_index(source, lang, headers)
+
+
+@lru_cache(maxsize=8)
+def _file_index(source: str, lang: str, headers: tuple[tuple[int, bytes], ...]) -> FileIndex:
     return FileIndex(source, lang, headers)
+
+
+def clear_file_index() -> None:
+    """Forget the cached :func:`file_index` views (and what was derived from them)."""
+    _file_index.cache_clear()
 
 
 def routine_names(source: str) -> frozenset[str]:
