@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
@@ -24,6 +23,7 @@ from pygls import uris
 from accellium.dataset.analysis.conditions import command_line
 from accellium.dataset.analysis.macros import Macro
 from accellium.dataset.includes import Included, read_includes
+from accellium.dataset.pragma import IDENT_RE
 from accellium.server.api_models import MAX_DEFINE_CHARS, MAX_DEFINES, MAX_DEFINES_CHARS
 
 from .build import BuildFlags
@@ -56,7 +56,7 @@ def sendable(defines: tuple[Macro, ...]) -> bool:
 @lru_cache(maxsize=4)
 def _words(source: bytes) -> frozenset[str]:
     """The identifiers a text writes (once per text: each of its loops asks)."""
-    return frozenset(re.findall(r"[A-Za-z_]\w*", source.decode("utf-8", "surrogateescape")))
+    return frozenset(IDENT_RE.findall(source.decode("utf-8", "surrogateescape")))
 
 
 def include_folders(paths: Sequence[str], workspace: Sequence[str]

@@ -38,13 +38,18 @@ def _scope_key(scope: Any) -> tuple | None:
     return (scope.offset, _digest(scope.source), tuple(getattr(scope, "defines", ())),
             tuple(sorted(getattr(scope, "routines", ()))),
             tuple(sorted(getattr(scope, "types", ()))),
-            tuple((at, hashlib.sha1(data).hexdigest())
-                  for at, data in getattr(scope, "headers", ())))
+            tuple((at, _digest_bytes(data)) for at, data in getattr(scope, "headers", ())))
 
 
 @lru_cache(maxsize=16)
 def _digest(source: str) -> str:
-    return hashlib.sha1(source.encode("utf-8", "surrogateescape")).hexdigest()
+    return _digest_bytes(source.encode("utf-8", "surrogateescape"))
+
+
+@lru_cache(maxsize=64)
+def _digest_bytes(data: bytes) -> str:
+    """A text's digest (once per text: a document's headers are keyed for each of its loops)."""
+    return hashlib.sha1(data).hexdigest()
 
 
 def request_body(q: LoopQuery, scope: bool = True) -> dict:
