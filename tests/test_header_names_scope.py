@@ -27,9 +27,10 @@ from pytest_lsp import LanguageClient
 from accellium.lsp.loop_notes import NO_PRAGMA_TITLE
 from accellium.lsp.testing import record_statuses
 from accellium.server.app import Settings
-from tests._lsp_client import backend_state, client_fixture
+from tests._lsp_client import client_fixture
 from tests.test_lsp_backend import backend, fake  # noqa: F401 - fixtures
-from tests.test_lsp_server import actions, open_doc, start, wait_for
+from tests.test_lsp_headers import resolved_scope
+from tests.test_lsp_server import actions, open_doc, start
 
 TYPES_H = """#ifndef TYPES_H
 #define TYPES_H
@@ -73,13 +74,8 @@ async def test_the_quick_fix_reads_the_header_s_types_and_routines(client: Langu
 
 async def test_the_names_go_to_the_backend(client: LanguageClient, fake, tmp_path):  # noqa: F811
     uri = _workspace(tmp_path)
-    await start(client, root=tmp_path, options={"backendUrl": fake.url})
-    await wait_for(lambda: backend_state(client) == "connected")
-    open_doc(client, uri, KERNEL)
-    acts = await actions(client, uri, LOOP_ROW, 8)
-    assert acts and acts[0].edit is None  # deferred to resolve
-    await client.code_action_resolve_async(acts[0])
-    scope = fake.payloads[-1]["context"]["scope"]
+    scope = await resolved_scope(client, fake.url, fake.payloads, tmp_path, uri, KERNEL,
+                                 LOOP_ROW)
     # the names the document writes (the header's `TYPES_H` guard is a macro, sent as none)
     assert scope.get("types") == ["real"] and scope.get("routines") == ["mix"], scope
 

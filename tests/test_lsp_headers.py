@@ -78,16 +78,23 @@ async def test_header_in_the_workspace_and_open_buffers(client: LanguageClient, 
     assert await _titles(client, "untitled:Untitled-1") == [NO_PRAGMA]
 
 
-async def test_header_macros_go_to_the_backend(client: LanguageClient, fake, tmp_path):  # noqa: F811
-    uri, _ = _workspace(tmp_path)
-    await start(client, root=tmp_path, options={"backendUrl": fake.url})
+async def resolved_scope(client: LanguageClient, backend_url: str, payloads: list, root,
+                         uri: str, text: str, row: int) -> dict:
+    """The ``context.scope`` the server sends a backend (its requests: ``payloads``) for the
+    quick fix of the loop at ``row`` of the document ``text``, resolved."""
+    await start(client, root=root, options={"backendUrl": backend_url})
     await wait_for(lambda: backend_state(client) == "connected")
-    open_doc(client, uri, KERNEL)
-    acts = await actions(client, uri, LOOP_ROW, 8)
+    open_doc(client, uri, text)
+    acts = await actions(client, uri, row, 8)
     assert acts and acts[0].edit is None  # deferred to resolve
     await client.code_action_resolve_async(acts[0])
-    body = fake.payloads[-1]
-    scope = body["context"]["scope"]
+    return payloads[-1]["context"]["scope"]
+
+
+async def test_header_macros_go_to_the_backend(client: LanguageClient, fake, tmp_path):  # noqa: F811
+    uri, _ = _workspace(tmp_path)
+    scope = await resolved_scope(client, fake.url, fake.payloads, tmp_path, uri, KERNEL,
+                                 LOOP_ROW)
     assert scope["defines"] == ["#define IDX(i, j) ((i) * m + (j))"], scope.get("defines")
     assert scope["offset"] == KERNEL.encode().index(b"for (int i")
 

@@ -19,23 +19,11 @@ from __future__ import annotations
 
 import json
 
+from test_offload_extern_chain import HEADER, KERNEL, STEPS
+
 from accellium.dataset.offload.program import header_files
 from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
 
-N, STEPS = 3000, 6
-HEADER = f"""#define NN {N}
-extern double g[NN], h[NN];
-void relax(void);
-void step(int s);
-"""
-KERNEL = """#include "glob.h"
-
-void relax(void)
-{
-    for (int i = 1; i < NN - 1; i++)
-        h[i] = 0.5 * (g[i - 1] + g[i + 1]);
-}
-"""
 # `relax()` between two loops over the arrays it reaches
 SOLVER = """#include "glob.h"
 

@@ -21,59 +21,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from _offload_util import acc_lines, run_as_written
+from test_offload_extern_chain import HEADER, KERNEL
+from test_offload_header_suffix import MAIN as DRIVER
+from test_offload_header_suffix import SOLVER
 
 from accellium.dataset.includes import read_includes
 from accellium.server.engines import get_engine
 from accellium.server.offload import apply_plans, offload_source
 
-HEADER = """#define NN 3000
-extern double g[NN], h[NN];
-void relax(void);
-void step(int s);
-"""
-KERNEL = """#include "glob.h"
-
-void relax(void)
-{
-    for (int i = 1; i < NN - 1; i++)
-        h[i] = 0.5 * (g[i - 1] + g[i + 1]);
-}
-"""
-MAIN = """#include <math.h>
-#include <stdio.h>
-#include "glob.h"
-double g[NN], h[NN];
-static double rg[NN], rh[NN];
-
-void step(int s)
-{
-    for (int i = 0; i < NN; i++)
-        g[i] = g[i] + s;
-    relax();
-    for (int i = 0; i < NN; i++)
-        g[i] = 0.25 * h[i] + 0.5 * g[i];
-}
-
-int main(void)
-{
-    int bad = 0;
-    for (int i = 0; i < NN; i++) {
-        g[i] = rg[i] = (double)(i % 13);
-        h[i] = rh[i] = -1.0;
-    }
-    for (int s = 0; s < 6; s++)
-        step(s);
-    for (int s = 0; s < 6; s++) {
-        for (int i = 0; i < NN; i++) rg[i] = rg[i] + s;
-        for (int i = 1; i < NN - 1; i++) rh[i] = 0.5 * (rg[i - 1] + rg[i + 1]);
-        for (int i = 0; i < NN; i++) rg[i] = 0.25 * rh[i] + 0.5 * rg[i];
-    }
-    for (int i = 0; i < NN; i++)
-        bad += fabs(g[i] - rg[i]) > 1e-9 || fabs(h[i] - rh[i]) > 1e-9;
-    puts(bad ? "BAD" : "OK");
-    return 0;
-}
-"""
+# the driver of tests/test_offload_header_suffix.py with `step` (from its solver) in it
+STEP = SOLVER[SOLVER.index("void step"):]
+MAIN = DRIVER.replace("static double rg[NN], rh[NN];\n", "static double rg[NN], rh[NN];\n\n" + STEP)
 
 
 def _planned(folder: Path, name: str, program: list[bytes] | None = None) -> str:
@@ -97,7 +55,7 @@ def test_each_file_planned_alone_composes(tmp_path):
         "host_relax": {"kernel.c": KERNEL, "main.c": main, "glob.h": HEADER}})
     # `relax` offloads; `step`'s regions end before its call and start again after it
     assert acc_lines(kernel) and not any(a.startswith("#pragma acc data") for a in
-                                         acc_lines(main[:main.index("int main")])), main
+                                         acc_lines(main[:main.index("static void reference")])), main
     # the program known, its callee's file planned first: `step`'s plan sees `relax`'s
     # OpenACC (a barrier as before: what its host code reaches is not known)
     whole = _planned(folder, "main.c", program=[kernel.encode()])
