@@ -70,7 +70,7 @@ _INCLUDE = re.compile(rb'^[ \t]*#[ \t]*include[ \t]*"([^"\n]+)"', re.MULTILINE)
 def header_files(files: Mapping[str, bytes]) -> set[str]:
     """The paths of a program's files (path -> text) that are no translation units of their
     own: a header's name (:data:`HEADER_SUFFIXES`), or a file a quoted ``#include`` of another
-    of them names (by its last path component), whatever its suffix (``applu.incl``) — the
+    of them names (by its last path component), whatever its suffix (``glob.incl``) — the
     directive puts the file's text in the including unit (C11 6.10.2p3), where its
     declarations are that unit's."""
     named = {m.group(1).rsplit(b"/", 1)[-1] for r, t in files.items() for m in _INCLUDE.finditer(t)}
