@@ -1,7 +1,19 @@
 """The functions of a file (and of the program's other files, when given), where each is called
 from, and what their parameters do (:class:`CallGraph`): the facts the rules of :mod:`.live`
 (parameters dead after every call) and :mod:`.objects` (the objects parameters point to) read
-to know every call of a function."""
+to know every call of a function.
+
+Calls through a pointer to function count as well.  A function designator that is not the
+operand of ``sizeof`` or ``&`` is converted to a pointer to the function (C11 6.3.2.1p4) and the
+called expression of a call may be any pointer to function (6.5.2.2p1): storing ``f`` in a
+variable ``p`` and calling ``p(a)`` (or ``(*p)(a)``) calls ``f``.  When ``p`` is a function's
+local variable, every value it is ever given is the designator of a function of the program (or
+a null pointer) and it is only ever called, assigned or declared — its address is not taken,
+its value not copied, passed or returned — every call through it calls one of those functions,
+and is a call of each of them here (:attr:`CallGraph.calls`).  A variable of file scope does
+not qualify (a header's code, which is not parsed here, may call through it), nor does a
+parameter (its value comes from the callers).  Any other naming of a function leaves its calls
+unknown (:attr:`CallGraph.escapes`)."""
 
 from __future__ import annotations
 
@@ -15,7 +27,7 @@ from accellium.dataset.offload.arrays import assignment_positions
 from accellium.dataset.offload.nodes import enclosing_function
 from accellium.dataset.offload.uses import array_uses
 
-__all__ = ["CallGraph", "is_static", "param_names", "through_calls"]
+__all__ = ["CallGraph", "declared_names", "is_static", "param_names", "through_calls"]
 
 
 def is_static(fn: Node) -> bool:
@@ -46,6 +58,33 @@ def param_names(fn: Node) -> list[str | None]:
     return parameters(fn) or []
 
 
+def declared_names(fn: Node) -> set[str]:
+    """The names ``fn`` declares: its parameters and its body's declarations."""
+    out = {p for p in param_names(fn) if p}
+    body = _field(fn, "body")
+    for n in iter_nodes(body) if body is not None else []:
+        if n.type == "declaration":
+            for d in n.children_by_field_name("declarator"):
+                name = _declarator_name(d)
+                if name:
+                    out.add(name)
+    return out
+
+
+def _declarator_name(d: Node | None) -> str | None:
+    """The identifier a declarator declares (through pointer, array, function and parenthesized
+    declarators, and an initialiser)."""
+    while d is not None and d.type != "identifier":
+        if d.type == "parenthesized_declarator":
+            kids = named(d)
+            d = kids[0] if kids else None
+        elif d.type.endswith("declarator"):
+            d = _field(d, "declarator")
+        else:
+            return None
+    return text(d) if d is not None else None
+
+
 class CallGraph:
     """The file's functions (and those of the program's other files, when given), their calls
     and what their parameters do.  A name defined in more than one file is left alone."""
@@ -67,12 +106,18 @@ class CallGraph:
                         self.fns[name] = n
         self.calls: dict[str, list[tuple[Node, Node]]] = {f: [] for f in self.fns}
         self.escapes: set[str] = set()  # functions named other than as a direct callee
-        for r in [root, *(others or [])]:
+        self.program = others is not None
+        # a pointer variable (its function's id, or None at file scope; its name) -> the
+        # functions stored in it, each with the node that names it
+        self._stored: dict[tuple[int | None, str], list[str]] = {}
+        self._declared: dict[int, set[str]] = {}
+        units = [root, *(others or [])]
+        for r in units:
             for n in iter_nodes(r):
                 if n.type == "identifier" and text(n) in self.fns:
                     self._note(n, r)
+        self._through_pointers(units)
         self._kept: dict[tuple[str, int], bool] = {}
-        self.program = others is not None
 
     def lookup(self, name: str) -> tuple[Node, list[str | None]] | None:
         """The one definition of ``name`` in the program and its parameters."""
@@ -100,7 +145,63 @@ class CallGraph:
             else:
                 self.calls[name].append((caller, p))
         elif p is None or p.type != "function_declarator":
-            self.escapes.add(name)
+            var = _stored_in(n)
+            if var is None:
+                self.escapes.add(name)
+            else:
+                self._stored.setdefault(self._key(var), []).append(name)
+
+    def _key(self, var: Node) -> tuple[int | None, str]:
+        """The variable an identifier names: a local (or parameter) of its function, or one of
+        file scope."""
+        name, fn = text(var), enclosing_function(var)
+        if fn is not None:
+            if fn.id not in self._declared:
+                self._declared[fn.id] = declared_names(fn)
+            if name in self._declared[fn.id]:
+                return fn.id, name
+        return None, name
+
+    def _through_pointers(self, units: list[Node]) -> None:
+        """The calls through the pointer variables functions are stored in (see the module);
+        a function stored in a variable whose calls are not all known escapes."""
+        names = {name for _, name in self._stored}
+        uses: dict[tuple[int | None, str], list[Node]] = {}
+        for r in units:
+            for n in iter_nodes(r):
+                if n.type == "identifier" and text(n) in names:
+                    uses.setdefault(self._key(n), []).append(n)
+        for key, stored in self._stored.items():
+            calls: list[tuple[Node, Node]] = []
+            closed = key[0] is not None  # a local: every use of it is in its function
+            for n in uses.get(key, []) if closed else []:
+                call = _called_through(n)
+                caller = enclosing_function(call) if call is not None else None
+                if call is not None and caller is not None:
+                    calls.append((caller, call))
+                elif not (_declares(n, self) or self._given_function(n)):
+                    closed = False
+                    break
+            for name in stored:
+                if closed:
+                    self.calls[name].extend(calls)
+                else:
+                    self.escapes.add(name)
+
+    def _given_function(self, var: Node) -> bool:
+        """Is ``var`` the left side of ``var = f`` (or ``= &f``, or a null pointer) with ``f``
+        a function of the program?"""
+        p = var.parent
+        if p is None or p.type != "assignment_expression" or _field(p, "left") != var or \
+                text(_field(p, "operator")) != "=":
+            return False
+        return _designator(_field(p, "right"), self) is not None
+
+    def designates(self, n: Node) -> bool:
+        """Does the identifier ``n`` name one of the program's functions (this file's, when it
+        is internal)?"""
+        fn = self.fns.get(text(n))
+        return fn is not None and not (is_static(fn) and root_of(fn).id != root_of(n).id)
 
     def kept(self, fn_name: str, k: int, stack: frozenset = frozenset()) -> bool:
         """Does the function only subscript its parameter ``k`` (directly or through views a
@@ -136,3 +237,70 @@ class CallGraph:
         k = [a.id for a in named(args) if a.type != "comment"].index(node.id)
         return self.kept(text(f), k, stack)
 
+
+
+def _stored_in(n: Node) -> Node | None:
+    """The variable the function designator ``n`` is stored in: ``v = f``, ``v = &f`` or the
+    declaration ``T v = f`` (None: any other use of it)."""
+    up = n.parent
+    if up is not None and up.type == "pointer_expression" and text(up).startswith("&"):
+        up = up.parent
+    while up is not None and up.type == "parenthesized_expression":
+        up = up.parent
+    if up is None:
+        return None
+    side = _field(up, "right" if up.type == "assignment_expression" else "value")
+    if side is None or not side.start_byte <= n.start_byte < side.end_byte:
+        return None
+    if up.type == "assignment_expression" and text(_field(up, "operator")) == "=":
+        left = unparen(_field(up, "left"))
+        return left if left is not None and left.type == "identifier" else None
+    if up.type == "init_declarator":
+        d = _field(up, "declarator")
+        while d is not None and d.type != "identifier":
+            d = named(d)[0] if d.type == "parenthesized_declarator" and named(d) else \
+                _field(d, "declarator") if d.type.endswith("declarator") else None
+        return d
+    return None
+
+
+def _designator(value: Node | None, g: CallGraph) -> str | None:
+    """The function ``value`` designates (``f``, ``&f``, parenthesized), "" for a null pointer
+    constant, None for anything else."""
+    v = unparen(value) if value is not None else None
+    if v is not None and v.type == "pointer_expression" and text(v).startswith("&"):
+        v = unparen(_field(v, "argument"))
+    if v is None:
+        return None
+    if v.type == "identifier" and g.designates(v):
+        return text(v)
+    return "" if text(v) in ("0", "NULL", "nullptr") else None
+
+
+def _called_through(n: Node) -> Node | None:
+    """The call whose called expression is the pointer ``n`` (``n(a)``, ``(*n)(a)``)."""
+    cur, up = n, n.parent
+    while up is not None and (up.type == "parenthesized_expression" or (
+            up.type == "pointer_expression" and text(up).startswith("*"))):
+        cur, up = up, up.parent
+    return up if up is not None and is_call(up) and _field(up, "function") == cur else None
+
+
+def _declares(n: Node, g: CallGraph) -> bool:
+    """Is ``n`` the name a declaration (not a parameter's) declares, with no initialiser or
+    with the designator of a function of the program (or a null pointer) as its value?"""
+    top = n
+    while top.parent is not None and top.parent.type.endswith("declarator") and \
+            top.parent.type != "init_declarator":
+        if top.parent.type != "parenthesized_declarator" and \
+                _field(top.parent, "declarator") != top:
+            return False  # an array's size, a parameter of a function declarator
+        top = top.parent
+    up = top.parent
+    if up is None:
+        return False
+    if up.type == "init_declarator":
+        return _field(up, "declarator") == top and \
+            _designator(_field(up, "value"), g) is not None
+    return up.type == "declaration" and any(d == top for d in
+                                            up.children_by_field_name("declarator"))

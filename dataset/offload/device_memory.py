@@ -30,6 +30,7 @@ of the program is not followed (its origin is not known here)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from tree_sitter import Node
@@ -38,8 +39,9 @@ from accellium.dataset.analysis.casts import is_call
 from accellium.dataset.analysis.scope import function_name
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, named, text, unparen
+from accellium.dataset.pragma import Clause, Pragma
 
-__all__ = ["DeviceOrigins", "device_origins", "DEVICE_API"]
+__all__ = ["DeviceOrigins", "device_origins", "with_deviceptr", "DEVICE_API"]
 
 # calls whose value is a device address, and calls that store one through their first argument
 _RETURNS = re.compile(r"^(?:acc_malloc|acc_deviceptr|omp_target_alloc)$")
@@ -187,7 +189,7 @@ class _Solver:
     """The fixed point of :func:`device_origins` over the program's functions."""
 
     def __init__(self, root: Node, others: list[Node] | None, out: DeviceOrigins):
-        from accellium.dataset.offload.callgraph import CallGraph, param_names
+        from accellium.dataset.offload.callgraph import CallGraph, declared_names, param_names
 
         self.out = out
         self.g = CallGraph(root, others)
@@ -200,8 +202,7 @@ class _Solver:
                 if name in self.fns and self.fns[name].id == n.id:
                     self.assigns[name] = _assignments(n, skipped)
         self.params = {name: param_names(fn) for name, fn in self.fns.items()}
-        self.local = {name: _locals(fn) | {p for p in self.params[name] if p}
-                      for name, fn in self.fns.items()}
+        self.local = {name: declared_names(fn) for name, fn in self.fns.items()}
         self.glob_dev: set[str] = set()
         self.glob_mixed: set[str] = set()
 
@@ -267,15 +268,15 @@ def _settle(kinds: dict[str, set[str]], dev: set[str], mix: set[str]) -> None:
             mix.add(var)
 
 
-def _locals(fn: Node) -> set[str]:
-    """The names ``fn`` declares (its body's declarations)."""
-    out: set[str] = set()
-    body = _field(fn, "body")
-    for n in iter_nodes(body) if body is not None else []:
-        if n.type == "declaration":
-            for d in n.children_by_field_name("declarator"):
-                name = _declared_name(_field(d, "declarator") if d.type == "init_declarator"
-                                      else d)
-                if name:
-                    out.add(name)
-    return out
+
+def with_deviceptr(pragma: Pragma, loop: Node, addresses: Collection[str]) -> Pragma:
+    """``pragma`` with ``deviceptr`` for each pointer of ``addresses`` (holding a device
+    address) the loop uses that it does not name there yet: the per-loop engine, asked about
+    the loop in its file alone, may not know where a parameter's memory comes from (a call
+    from another file)."""
+    from accellium.dataset.offload.uses import array_uses
+
+    have = {v for c in pragma.clauses if c.canonical_name == "deviceptr" for v in c.variables()}
+    used = {u.name for u in array_uses(loop)}
+    missing = [n for n in sorted(addresses) if n in used and n not in have]
+    return pragma.with_clauses(Clause("deviceptr", ", ".join(missing))) if missing else pragma

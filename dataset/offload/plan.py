@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from dataclasses import replace as _with_fields
 from typing import cast
 
 from tree_sitter import Node, Tree
@@ -20,7 +21,7 @@ from accellium.dataset.offload.assemble import region_edits
 from accellium.dataset.offload.calls import Summary, summarize, summarize_regions
 from accellium.dataset.offload.callsites import Calls, call_graph, call_units, recursive
 from accellium.dataset.offload.device import Advisor, CallDevice, Device, Unit, choose_loops
-from accellium.dataset.offload.device_memory import device_origins
+from accellium.dataset.offload.device_memory import DeviceOrigins, device_origins, with_deviceptr
 from accellium.dataset.offload.edits import PlanEdit, Rank
 from accellium.dataset.offload.exit_dead import ExitDead, exit_dead
 from accellium.dataset.offload.fresh import FreshNames, fresh_functions
@@ -160,7 +161,8 @@ def _scope(fn: Node, root: Node, dead: dict[str, set[str]],
            objects: dict[str, dict[str, poly.Poly]], fresh: FreshNames,
            exit: ExitDead = (frozenset(), {}),
            aliased: dict[str, set[frozenset[str]]] | None = None,
-           others: list[Node] | None = None, memo: dict[str, object] | None = None) -> Scope:
+           devices: DeviceOrigins | None = None, memo: dict[str, object] | None = None
+           ) -> Scope:
     body = _field(fn, "body") or fn
     allocs: dict = {}
     for a in alloc_sites(body, fresh):
@@ -172,7 +174,7 @@ def _scope(fn: Node, root: Node, dead: dict[str, set[str]],
     return Scope(fn, declarations(fn, root), allocs, frees, assignment_positions(fn),
                  dead_params=frozenset(dead.get(name, ())), objects=objects.get(name, {}),
                  exit_dead=exit, aliased_params=frozenset((aliased or {}).get(name, ())),
-                 device_addresses=frozenset(device_origins(root, others).of(name)[0]),
+                 device_addresses=frozenset((devices or device_origins(root)).of(name)[0]),
                  memo=memo if memo is not None else {})
 
 
@@ -211,6 +213,8 @@ class _Req:
     points: PointsTo | None = None
     # functions that exchange what their two parameters point to (:mod:`.swap`)
     swappers: frozenset[str] = frozenset()
+    # the pointers that hold a device address, per function (:mod:`.device_memory`)
+    devices: DeviceOrigins | None = None
 
 
 def _plan_one(source: bytes, fn_row: int, req: _Req) -> tuple[FunctionPlan, Summary | str | None]:
@@ -272,9 +276,12 @@ def _fill(plan: FunctionPlan, work: bytes, lines: LineIndex, tree: Tree, fn: Nod
         devices.append(d)
     plan.host_loops = [{"line": lp.line, "why": why} for lp, why in choice.host]
     scope = _scope(fn, root, req.dead, req.objects, req.fresh, req.exit, req.aliased,
-                   memo=_facts_memo(index))
+                   req.devices, memo=_facts_memo(index))
     scope.read_args, scope.sealed, scope.swappers = \
         read_only_args(fn, index), _sealed(req), req.swappers
+    if scope.device_addresses:
+        devices = [_with_fields(d, pragma=with_deviceptr(d.pragma, d.node, scope.device_addresses))
+                   for d in devices]
     devices = _with_serial_blocks(fn, root, lines, devices, scope, req, index)
     calls = [] if req.per_loop else _call_units(plan, fn, scope, devices, req, within)
     if not devices and not calls:
@@ -1037,6 +1044,7 @@ def plan_source(source: bytes, advise: Advisor, *, lang: str = "c",
                objects=object_extents(tree.root_node, known), program=program,
                fresh=fresh_functions(tree.root_node, others),
                exit=exit_dead(tree.root_node, known), uncalled=_uncalled(tree.root_node, known),
+               devices=device_origins(tree.root_node, known),
                elsewhere=_touches(others if program is not None else [], headers, own_roots))
     req.points = points_to(
         [[tree.root_node, *own_roots],

@@ -249,11 +249,14 @@ def _other_headers(rel: str, program: dict[str, bytes] | None, folder: Path | No
 
 def _other_units(rel: str, program: dict[str, bytes] | None) -> list[bytes] | None:
     """The program's other translation units when all of them are of the language of ``rel``
-    (None: not all known, or one in another language the planner does not read)."""
+    (None: not all known, or one in another language the planner does not read).  For a header
+    of the program: all of its units (their code is where the header's functions are called)."""
     if program is None:
         return None
     kind = _SUFFIX.get(rel.rsplit(".", 1)[-1].lower())
     headers = header_files(program)
+    if kind is None and rel in headers:  # a header's code is part of the units including it
+        kind = _SUFFIX[detect_lang(rel, program[rel])]
     out = []
     for r, t in program.items():
         if r == rel or r in headers:
