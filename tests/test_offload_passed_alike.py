@@ -105,3 +105,35 @@ def test_parameters_passed_one_array_share_the_clause(tmp_path):
     assert answer["pragma"] == ("#pragma acc parallel loop copyin(v[1:n-2], u[0:n]) "
                                 "copyout(r[1:n-2])")
     assert rows["shifted"]["engine"]["pragmas"] == []
+
+
+PAIRS = """
+void f1(int n, double *a, double *b) { a[0] = b[n]; }
+void f2(int n, double *a, double *b) { a[0] = b[n]; }
+void f3(int n, double *a, double *b) { a[0] = b[n]; }
+void g(int n, double *x, double *y) { f3(n, x, y); }
+void h(int n, double *p, double **w, int k)
+{
+    f1(n, p, p);
+    f1(n, w[k], (double *) w[k]);
+    f2(n, p, p);
+    f2(n, p, p + 1);
+    g(n, p, p);
+}
+"""
+
+
+def test_which_pairs_every_call_passes_the_same_pointer_for():
+    from accellium.dataset.loops import parse_tree
+    from accellium.dataset.offload.passed_alike import (
+        aliased_parameters,
+        same_pointer_parameters,
+    )
+
+    root = parse_tree(PAIRS.encode(), "c").root_node
+    alike = aliased_parameters(root)
+    ab = frozenset(("a", "b"))
+    assert all(ab in alike[f] for f in ("f1", "f2", "f3")), alike
+    same = same_pointer_parameters(root, alike)
+    # `f2(n, p, p + 1)`: two addresses of one array; `f3` gets `g`'s pair, the same pointer
+    assert same == {"f1": {ab}, "f3": {ab}, "g": {frozenset(("x", "y"))}}, same

@@ -58,6 +58,8 @@ class Scope:
     # pairs of pointer parameters a seen call passes pointers into one array for
     # (:mod:`.passed_alike`): one construct maps them with the same clause
     aliased_params: frozenset[frozenset[str]] = frozenset()
+    # those of them every such call passes the same pointer for: one section serves both
+    same_params: frozenset[frozenset[str]] = frozenset()
     # pointer parameters -> the element count of the object every call passes (:mod:`.objects`)
     objects: dict[str, poly.Poly] = field(default_factory=dict)
     # member arrays the planner maps with their object (:mod:`.members`) -> their shape
@@ -465,8 +467,10 @@ def collect(devices: list[Unit], scope: Scope, ex: Extents, stmts: list[Node]) -
             clash = host_conflict(d, arrays, scope) if isinstance(d, CallDevice) else None
             if clash is not None and not any(b is d for b, _ in bad):
                 bad.append((d, clash))
-        if not bad:
-            return Collected(arrays, dropped)
+        if not bad:  # a pair a call passes one array for: one section for both
+            from accellium.dataset.offload.passed_alike import widened  # (-> callgraph -> here)
+
+            return Collected(widened(arrays, scope.same_params, ex.mins), dropped)
         for d, why in bad:
             dropped.append((d, why))
             per.pop(d.node.id, None)

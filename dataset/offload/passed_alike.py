@@ -28,13 +28,19 @@ construct that a call passes the same array for:
 * otherwise, with the same section: both ``copy`` — whichever entry comes first copies in what
   any of them reads, whichever exit comes last copies back what any of them wrote;
 * with different sections: the second entry would find its memory partly present (an error,
-  2.7.2's present test), and no clause pair is right in every order: no construct, the loops
-  stay on the host (the plan says why).
+  2.7.2's present test).  When every such call passes the same pointer for both
+  (:func:`same_pointer_parameters`: ``resid(u, r, r)``, not ``f(a, a + 1)``), both get the
+  smallest section holding the two (:func:`widened`: a span per dimension, where the bounds
+  can be ordered) and then the rule above: the two sections are then the same memory, entered
+  once, and hold what either name reaches.  Otherwise no clause pair is right in every order:
+  no construct, the loops stay on the host (the plan says why).
 
 Only the calls the planner sees count (a function's other callers are not known); a pair no
 seen call passes alike keeps its clauses."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from tree_sitter import Node
 
@@ -43,7 +49,11 @@ from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import named, op, text, unparen
 from accellium.dataset.offload.callgraph import CallGraph, param_names
 
-__all__ = ["aliased_parameters", "shared_clauses", "argument_array", "pointer_base"]
+if TYPE_CHECKING:
+    from accellium.dataset.offload.arrays import ArrayInfo
+
+__all__ = ["aliased_parameters", "same_pointer_parameters", "shared_clauses", "widened",
+           "argument_array", "pointer_base"]
 
 _ROUNDS = 8
 _ALONE = (frozenset({"copyin"}), frozenset({"create"}))
@@ -144,6 +154,52 @@ def aliased_parameters(root: Node, others: list[Node] | None = None
     return out
 
 
+def same_pointer_parameters(root: Node, alike: dict[str, set[frozenset[str]]],
+                            others: list[Node] | None = None) -> dict[str, set[frozenset[str]]]:
+    """Of the pairs :func:`aliased_parameters` found (``alike``), those every seen call that
+    passes one array for both passes the same pointer for: the same expression, free of side
+    effects (``resid(u, r, r)``; not ``f(a, a + 1)``), or two parameters of the caller that are
+    such a pair themselves.  The two names then designate the same memory from the same
+    address: a section of one is the same section of the other."""
+    g = CallGraph(root, others)
+    params = {name: param_names(fn) for name, fn in g.fns.items() if name not in g.twice}
+    out = {name: set(pairs) for name, pairs in alike.items()}
+    for _ in range(_ROUNDS):
+        changed = False
+        for name, pairs in out.items():
+            ps = params.get(name, [])
+            for caller, call in g.calls.get(name, ()):
+                theirs = out.get(function_name(caller)[0] or "", set())
+                args = [_value_text(a) for a in _args(call)]
+                for pair in list(pairs):
+                    i, j = (ps.index(n) if n in ps else len(args) for n in sorted(pair))
+                    if i >= len(args) or j >= len(args):
+                        continue
+                    x, y = args[i], args[j]
+                    bases = pointer_base(_args(call)[i]), pointer_base(_args(call)[j])
+                    alike_here = bases[0] is not None and (
+                        bases[0] == bases[1] or frozenset(bases) in alike.get(
+                            function_name(caller)[0] or "", set()))
+                    if not alike_here:
+                        continue  # this call passes two arrays: nothing to say
+                    if x is not None and (x == y or frozenset((x, y)) in theirs):
+                        continue
+                    pairs.discard(pair)
+                    changed = True
+        if not changed:
+            break
+    return {name: pairs for name, pairs in out.items() if pairs}
+
+
+def _value_text(arg: Node) -> str | None:
+    """The argument without parentheses and casts, as text without blanks, when it has no
+    side effect (two such arguments of one call of the same text have the same value)."""
+    a = unparen(arg)
+    while a is not None and a.type == "cast_expression":
+        a = unparen(_field(a, "value"))
+    return "".join(text(a).split()) if a is not None and _pure(a) else None
+
+
 def shared_clauses(clauses: dict[str, str], sections: dict[str, str],
                    aliased: frozenset[frozenset[str]]) -> str | None:
     """Apply the module's rule to one construct's ``clauses`` (array -> clause, changed in
@@ -164,3 +220,34 @@ def shared_clauses(clauses: dict[str, str], sections: dict[str, str],
                     "(the second would be partly present, OpenACC 3.3, 2.7.2)")
         clauses[a] = clauses[b] = "copy"
     return None
+
+
+def widened(arrays: dict[str, ArrayInfo], same: frozenset[frozenset[str]],
+            mins: dict[str, int] | None = None) -> dict[str, ArrayInfo]:
+    """``arrays`` with each pair of ``same`` (:func:`same_pointer_parameters`) given the
+    smallest section holding both their sections (see the module), where both are sections of
+    the same shape whose bounds can be ordered; other arrays as they are."""
+    from dataclasses import replace
+
+    from accellium.dataset.offload.arrays import section_text
+    from accellium.dataset.offload.extent import union
+
+    out = dict(arrays)
+    for pair in sorted(same, key=sorted):
+        a, b = sorted(pair)
+        x, y = out.get(a), out.get(b)
+        if x is None or y is None or x.section[len(a):] == y.section[len(b):] or \
+                x.spans is None or y.spans is None or len(x.spans) != len(y.spans) or \
+                (x.shape.kind, x.shape.levels, x.shape.dims) != \
+                (y.shape.kind, y.shape.levels, y.shape.dims) or x.alloc or y.alloc:
+            continue
+        spans = [union([p, q], mins) for p, q in zip(x.spans, y.spans, strict=True)]
+        if any(sp is None for sp in spans):
+            continue
+        both = [sp for sp in spans if sp is not None]
+        sa, sb = section_text(x.shape, both), section_text(y.shape, both)
+        if sa is None or sb is None:
+            continue
+        out[a] = replace(x, spans=both, section=sa, whole_object=False)
+        out[b] = replace(y, spans=both, section=sb, whole_object=False)
+    return out

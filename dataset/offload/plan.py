@@ -36,7 +36,7 @@ from accellium.dataset.offload.global_uses import (
 from accellium.dataset.offload.live import dead_parameters, in_loop
 from accellium.dataset.offload.nodes import enclosing_function
 from accellium.dataset.offload.objects import object_extents
-from accellium.dataset.offload.passed_alike import aliased_parameters
+from accellium.dataset.offload.passed_alike import aliased_parameters, same_pointer_parameters
 from accellium.dataset.offload.points_to import PointsTo, aliased_calls, call_unit, points_to
 from accellium.dataset.offload.readargs import read_only_args
 from accellium.dataset.offload.region import (
@@ -161,6 +161,7 @@ def _scope(fn: Node, root: Node, dead: dict[str, set[str]],
            objects: dict[str, dict[str, poly.Poly]], fresh: FreshNames,
            exit: ExitDead = (frozenset(), {}),
            aliased: dict[str, set[frozenset[str]]] | None = None,
+           same: dict[str, set[frozenset[str]]] | None = None,
            devices: DeviceOrigins | None = None, memo: dict[str, object] | None = None
            ) -> Scope:
     body = _field(fn, "body") or fn
@@ -174,6 +175,7 @@ def _scope(fn: Node, root: Node, dead: dict[str, set[str]],
     return Scope(fn, declarations(fn, root), allocs, frees, assignment_positions(fn),
                  dead_params=frozenset(dead.get(name, ())), objects=objects.get(name, {}),
                  exit_dead=exit, aliased_params=frozenset((aliased or {}).get(name, ())),
+                 same_params=frozenset((same or {}).get(name, ())),
                  device_addresses=frozenset((devices or device_origins(root)).of(name)[0]),
                  memo=memo if memo is not None else {})
 
@@ -190,6 +192,8 @@ class _Req:
     dead: dict[str, set[str]] = field(default_factory=dict)  # function -> dead parameters
     # function -> pairs of parameters a seen call passes alike (:mod:`.passed_alike`)
     aliased: dict[str, set[frozenset[str]]] = field(default_factory=dict)
+    # those pairs every such call passes the same pointer for
+    same: dict[str, set[frozenset[str]]] = field(default_factory=dict)
     # function -> pointer parameter -> the element count of its object (:mod:`.objects`)
     objects: dict[str, dict[str, poly.Poly]] = field(default_factory=dict)
     keep_generators: bool = False  # plan a function's generators on the device (a caller feeds)
@@ -276,7 +280,7 @@ def _fill(plan: FunctionPlan, work: bytes, lines: LineIndex, tree: Tree, fn: Nod
         devices.append(d)
     plan.host_loops = [{"line": lp.line, "why": why} for lp, why in choice.host]
     scope = _scope(fn, root, req.dead, req.objects, req.fresh, req.exit, req.aliased,
-                   req.devices, memo=_facts_memo(index))
+                   req.same, req.devices, memo=_facts_memo(index))
     scope.read_args, scope.sealed, scope.swappers = \
         read_only_args(fn, index), _sealed(req), req.swappers
     if scope.device_addresses:
@@ -1046,6 +1050,7 @@ def plan_source(source: bytes, advise: Advisor, *, lang: str = "c",
                exit=exit_dead(tree.root_node, known), uncalled=_uncalled(tree.root_node, known),
                devices=device_origins(tree.root_node, known),
                elsewhere=_touches(others if program is not None else [], headers, own_roots))
+    req.same = same_pointer_parameters(tree.root_node, req.aliased, others)
     req.points = points_to(
         [[tree.root_node, *own_roots],
          *([o, *(headers[k] if headers is not None and k < len(headers) else [])]
