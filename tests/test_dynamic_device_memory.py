@@ -217,3 +217,20 @@ def test_a_pointer_holding_device_memory_on_some_paths_gets_no_construct(engine)
     assert any("some paths" in n for n in scale.notes), scale.notes
     only = got[3]  # every call passes device memory
     assert only.pragma is not None and "deviceptr(p)" in only.pragma, only.pragma
+
+
+def test_a_plan_says_when_a_host_loop_dereferences_device_memory(engine):
+    """The running sum carries a dependence (no compute construct), so the loop stays on the
+    host, where it reads and writes acc_malloc's memory: the plan says a GPU build faults
+    there, naming the pointer; the loop it offloads gets no such note."""
+    src = LOCAL.replace("""#pragma acc parallel loop deviceptr(d) reduction(+:s)
+    for (int i = 0; i < n; i++)
+        s += d[i];
+""", """    for (int i = 1; i < n; i++)
+        d[i] += d[i - 1];
+""")
+    _, plans = plan_text(_strip(src), engine)
+    notes = plans["run"].to_json()["notes"]
+    row = [ln for ln in _strip(src).split("\n")].index("    for (int i = 1; i < n; i++)") + 1
+    hits = [n for n in notes if "dereferences device memory" in n]
+    assert len(hits) == 1 and hits[0].startswith(f"line {row} ") and "`d`" in hits[0], notes

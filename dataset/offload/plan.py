@@ -55,6 +55,7 @@ from accellium.dataset.offload.shapes import alloc_sites, declarations, free_sit
 from accellium.dataset.offload.single_pass import SINGLE_PASS_WHY, single_pass
 from accellium.dataset.offload.swap import swapper_functions
 from accellium.dataset.offload.unseen_calls import unseen_call_barriers
+from accellium.dataset.offload.uses import array_uses
 from accellium.dataset.pragma import is_acc_pragma
 
 __all__ = ["FunctionPlan", "PlanInputError", "plan_source", "functions_in"]
@@ -180,6 +181,32 @@ def _scope(fn: Node, root: Node, dead: dict[str, set[str]],
                  memo=memo if memo is not None else {})
 
 
+def _device_memory_on_host(plan: FunctionPlan, fn: Node, req: _Req) -> None:
+    """A note for each loop the plan leaves on the host that dereferences a pointer holding a
+    device address (:mod:`.device_memory`) outside the loops it offloads: that memory has no
+    host copy (OpenACC 3.3, 3.2.24), so on a GPU build the loop faults there — it has to run
+    on the device, which the reason its own note gives prevents."""
+    dev = req.devices.of(plan.function)[0] if req.devices is not None else set()
+    rows = {h["line"] for h in plan.host_loops}
+    if not dev or not rows:
+        return
+    offloaded = [(lp["line"], lp.get("end_line") or lp["line"]) for lp in plan.loops]
+    for n in iter_nodes(fn):
+        line = n.start_point[0] + 1
+        if n.type != "for_statement" or line not in rows:
+            continue
+        rows.discard(line)
+        names = sorted({u.name for u in array_uses(n) if u.name in dev and not any(
+            a <= u.node.start_point[0] + 1 <= b for a, b in offloaded)})
+        if names:
+            plan.notes.append(
+                f"line {line} dereferences device memory on the host ("
+                + ", ".join(f"`{v}`" for v in names) + (" holds" if len(names) == 1 else " hold")
+                + " a device address, acc_malloc's: no host copy exists): a GPU build faults "
+                "there; the loop needs a compute construct with `deviceptr`, which the reason "
+                "above keeps it from")
+
+
 @dataclass
 class _Req:
     lang: str
@@ -244,6 +271,7 @@ def _plan_one(source: bytes, fn_row: int, req: _Req) -> tuple[FunctionPlan, Summ
     else:
         wlines = lines
     summary = _fill(plan, work, wlines, tree, fn, req)
+    _device_memory_on_host(plan, fn, req)
     plan.cost += _calls_cost(fn, plan.held, req.costs)
     plan.edits += [PlanEdit(row, (), Rank.DELETE, n) for row, n in acc] if plan.edits else []
     plan.edits.sort(key=lambda e: e.key())
