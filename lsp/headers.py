@@ -161,24 +161,23 @@ class HeaderCache:
             self._docs[view.uri] = (view.generation, folders, flags, inc)
         return inc
 
-    def unit_texts(self, path: str, data: bytes, lang: str) -> tuple[bytes, ...]:
-        """The texts of the headers one of the program's other files (at ``path``, its text
-        ``data``) includes, read as the document's are (its build flags, the workspace
-        folders, the open buffers): their file-scope declarations are that unit's (C11
-        6.10.2p3).  Empty when reading fails (the planner then takes a name they declare as
-        any object, as before)."""
+    def unit_includes(self, path: str, data: bytes, lang: str) -> Included | None:
+        """The headers one of the program's other files (at ``path``, its text ``data``)
+        includes, read as the document's are (its build flags, the workspace folders, the
+        open buffers): their file-scope declarations are that unit's (C11 6.10.2p3).  None
+        when reading fails (the planner then takes a name they declare as any object, as
+        before)."""
         try:
             folders = tuple(f for f in self._folders() if f and os.path.isdir(f))
             flags = self._build(path)
             dirs = (*flags.include_dirs, *(f for f in folders if f not in flags.include_dirs))
             predefined = command_line(flags.words, flags.complete, lang)[0] \
                 if flags.words or flags.complete else None
-            inc = read_includes(data, path, lang, dirs, open_buffers=self._open_buffers(),
-                                predefined=predefined)
+            return read_includes(data, path, lang, dirs, open_buffers=self._open_buffers(),
+                                 predefined=predefined)
         except Exception:
             log.exception("reading the headers of %s failed", path)
-            return ()
-        return tuple(t for _, t in inc.texts)
+            return None
 
     def _build(self, path: str) -> BuildFlags:
         if self._flags is None:

@@ -193,17 +193,20 @@ Edits = tuple[list[types.TextEdit], list[str], list[FileEdits]]
 def plan_edits(view: DocView, target: OffloadTarget, engine: Any, fallback: Any,
                includes: Included | None = None,
                program: tuple[ProgramFile, ...] | None = None,
-               read_headers: Callable[[str, bytes, str], tuple[bytes, ...]] | None = None
+               read_headers: Callable[[str, bytes, str], Included | None] | None = None
                ) -> Edits:
     """The plan's edits as LSP text edits (``includes``: the macros of the document's
     headers, :mod:`.headers`; ``program``: the program's other files, :mod:`.program`, whose
-    own headers ``read_headers`` gives: path, text, language -> their texts).  Runs the
-    engine: call it in a worker thread."""
+    own headers ``read_headers`` gives: path, text, language -> :class:`Included`).  The
+    functions of those files the embedded engine offloads are no host code to the plan
+    (:func:`accellium.server.offload.program_offloading`: each file may be planned in turn).
+    Runs the engine: call it in a worker thread."""
     from accellium.server.offload import (
         all_edits,
         caller_plans,
         edit_bytes,
         offload_source,
+        program_offloading,
         program_unit_headers,
         program_units,
     )
@@ -213,17 +216,29 @@ def plan_edits(view: DocView, target: OffloadTarget, engine: Any, fallback: Any,
     # Rows as the LSP counts them (a lone CR ends a line): the same length, the same offsets.
     src = lone_cr_to_lf(view.source)
     others = None if program is None else {f.rel: lone_cr_to_lf(f.data) for f in program}
+    includes_of: Callable[[str, bytes], Included | None] | None = None
     if program is not None and read_headers is not None:
         paths = {f.rel: f.real or fs_path(f.uri) or f.rel for f in program}
-        headers = program_unit_headers({f.rel: f.data for f in program},
-                                       lambda r, t: read_headers(paths[r], t, view.lang))
+        reader = read_headers
+
+        def includes_of(r: str, t: bytes) -> Included | None:
+            return reader(paths[r], t, view.lang)
+
+        def texts_of(r: str, t: bytes) -> tuple[bytes, ...]:
+            inc = includes_of(r, t)
+            return tuple(h for _, h in inc.texts) if inc is not None else ()
+
+        headers = program_unit_headers({f.rel: f.data for f in program}, texts_of)
     else:
         headers = None
+    offloading = program_offloading(
+        others, fallback if fallback is not None else engine, view.lang, includes_of) \
+        if others is not None else frozenset()
     try:
         plans = offload_source(src, engine, lang=view.lang, rows=target.rows, fallback=fallback,
                                includes=includes,
                                program=None if others is None else program_units(others),
-                               program_headers=headers)
+                               program_headers=headers, offloading=offloading)
     except PlanInputError as e:
         return [], [str(e)], []
     notes = [n for p in plans for n in p.notes]
@@ -324,7 +339,7 @@ async def compute(ls: AccelliumServer, view: DocView, target: OffloadTarget) -> 
         return [], ["no embedded engine could be loaded"], [], program
     edits, notes, others = await ls.jobs.run(
         lambda _check: plan_edits(view, target, engine, fallback, ls.headers.included(view),
-                                  program, ls.headers.unit_texts),
+                                  program, ls.headers.unit_includes),
         lane=ls.engine_lane(view.uri), timeout=OFFLOAD_BUDGET_S)
     return edits, notes, others, program
 

@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from accellium.dataset.includes import Included
 from accellium.dataset.offload import FunctionPlan, PlanInputError
 from accellium.server.annotate import InputError, check_writable, write_in_place
 
@@ -62,13 +63,14 @@ def program_files(paths: list[str], file: str, lang: str) -> dict[str, bytes]:
 
 
 def run_offload(args: argparse.Namespace, source: bytes, engine, out, includes=None,
-                read_headers: Callable[[str, bytes], tuple[bytes, ...]] | None = None) -> int:
-    """The ``--offload`` branch of ``accellium suggest`` (exit status).  ``read_headers``:
-    the texts of the headers a ``--program`` file includes (path, text -> texts)."""
+                includes_of: Callable[[str, bytes], Included] | None = None) -> int:
+    """The ``--offload`` branch of ``accellium suggest`` (exit status).  ``includes_of``: the
+    headers a ``--program`` file includes (path, text -> :class:`Included`)."""
     from accellium.dataset.loops import detect_lang, normalize_lang
     from accellium.server.offload import (
         caller_plans,
         offload_source,
+        program_offloading,
         program_unit_headers,
         program_units,
     )
@@ -83,11 +85,16 @@ def run_offload(args: argparse.Namespace, source: bytes, engine, out, includes=N
             for path in others:
                 check_writable(path)
         units = None if others is None else program_units(others)
-        headers = program_unit_headers(others, read_headers) \
-            if others is not None and read_headers is not None else None
+        headers = program_unit_headers(
+            others, lambda r, t: tuple(h for _, h in includes_of(r, t).texts)) \
+            if others is not None and includes_of is not None else None
+        # the other files may be planned in turn: their offloadable functions are no host code
+        offloading = program_offloading(others, engine, lang, includes_of) \
+            if others is not None else frozenset()
         plans = offload_source(source, engine, path=args.file, lang=lang,
                                function=function, rows=rows, replace=args.replace,
-                               program=units, includes=includes, program_headers=headers)
+                               program=units, includes=includes, program_headers=headers,
+                               offloading=offloading)
     except (PlanInputError, InputError) as e:
         where = "" if isinstance(e, InputError) else f"{args.file}: "
         print(f"accellium suggest: {where}{e}", file=sys.stderr)

@@ -207,8 +207,8 @@ def _build_flags(args: argparse.Namespace):
 
 def _headers(args: argparse.Namespace, source: bytes):
     """The macros of the file's local headers (docs: README, "Headers"), and a reader of the
-    headers a ``--program`` file includes (path, text -> their texts), found as the file's
-    are: their file-scope declarations are that unit's (C11 6.10.2p3).  A header of the file
+    headers a ``--program`` file includes (path, text -> :class:`Included`), found as the
+    file's are: their file-scope declarations are that unit's (C11 6.10.2p3).  A header of the file
     that is not read is a line on stderr (one not found only with ``-v``: many quoted
     includes are library headers found on the compiler's own path)."""
     from accellium.dataset.analysis.conditions import command_line, given_define
@@ -231,8 +231,10 @@ def _headers(args: argparse.Namespace, source: bytes):
             log.info("%s: %s", args.file, note)
         else:
             print(f"accellium suggest: {args.file}: {note}", file=sys.stderr)
-    return got, lambda path, text: tuple(
-        t for _, t in read_includes(text, path, lang, dirs, predefined=predefined).texts)
+    def includes_of(path: str, text: bytes):
+        return read_includes(text, path, lang, dirs, predefined=predefined)
+
+    return got, includes_of
 
 
 def run_suggest(args: argparse.Namespace) -> int:
@@ -253,7 +255,7 @@ def run_suggest(args: argparse.Namespace) -> int:
     except InputError as e:
         return _fail(str(e))
     # bad flags: before loading
-    includes, read_headers = (None, None) if args.no_headers else _headers(args, source)
+    includes, includes_of = (None, None) if args.no_headers else _headers(args, source)
     engine = _engine(args)
     if isinstance(engine, int):
         return engine
@@ -261,7 +263,7 @@ def run_suggest(args: argparse.Namespace) -> int:
     if args.offload is not None:
         from accellium.server.cli_offload import run_offload
 
-        return run_offload(args, source, engine, out, includes, read_headers)
+        return run_offload(args, source, engine, out, includes, includes_of)
     results = annotate_source(source, engine, path=args.file, lang=args.lang, line=args.line,
                               includes=includes)
     if args.json:

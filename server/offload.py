@@ -29,7 +29,7 @@ from accellium.server.suggest import suggest
 
 __all__ = ["offload_source", "apply_plans", "engine_advisor", "edit_bytes", "all_edits",
            "caller_plans", "program_problem", "program_units", "program_unit_headers",
-           "HEADER_SUFFIXES",
+           "program_offloading", "HEADER_SUFFIXES",
            "PROGRAM_SUFFIXES"]
 
 #: What may be named as one of the program's other files: C and C++ sources and headers.
@@ -66,6 +66,37 @@ def program_unit_headers(others: dict[str, bytes],
     ``offload_source(program_headers=)`` takes): ``read(path, text)`` finds them."""
     headers = header_files(others)
     return [read(r, t) for r, t in others.items() if r not in headers]
+
+
+def program_offloading(others: dict[str, bytes], engine: Engine, lang: str,
+                       includes_of: Callable[[str, bytes], Included | None] | None = None
+                       ) -> frozenset[str]:
+    """The functions of the program's other translation units (path -> text, headers aside)
+    with a loop the engine offloads as the file is written, and those with OpenACC already
+    (:func:`offload_source`'s ``offloading``).  A file planned now reads the others as they
+    are, but each may be planned in turn (``accellium suggest THAT --offload``): a call of
+    such a function is then no host code — its loops, with their present-or-copy clauses
+    (OpenACC 3.3, 2.7.1), would compute on the copy a caller's region holds while the
+    ``update device`` after the call overwrites it — so the caller's plan treats it as a
+    function that offloads (docs/offload.md, item 10), right in both cases.
+    ``includes_of``: the headers of a unit (path, text -> :class:`Included`), for the
+    engine's answers."""
+    from accellium.dataset.analysis.scope import function_name
+    from accellium.dataset.offload.plan import functions_in
+    from accellium.server.annotate import annotate_source
+
+    out: set[str] = set()
+    for rel, text in others.items():
+        if rel in header_files(others):
+            continue
+        inc = includes_of(rel, text) if includes_of is not None else None
+        rows = [a.line for a in annotate_source(text, engine, path=rel, lang=lang, includes=inc)
+                if a.pragma]
+        for fn in functions_in(parse_tree(text, lang).root_node):
+            name = function_name(fn)[0]
+            if name and any(fn.start_point[0] < r <= fn.end_point[0] + 1 for r in rows):
+                out.add(name)
+    return frozenset(out)
 
 
 def engine_advisor(engine: Engine, lang: str, fallback: Engine | str | None = "auto",

@@ -364,3 +364,39 @@ async def test_the_program_files_headers_are_read(client: LanguageClient, tmp_pa
         text = apply_text_edits(KERNEL, _changes(edit)[uri][1])
         got[name] = text.count("parallel loop")
     assert got == {"reads_coef": 2, "writes_grid": 1}, got
+
+
+async def test_files_planned_in_turn_compose(client: LanguageClient, tmp_path):
+    """"Offload this function" on the driver's `step` (the kernel's file as written: host
+    code), the edit applied and saved, then on the kernel's `relax`: the driver's plan took
+    `relax` (a loop the engine offloads) as no host code, and the two plans verify together
+    (tests/test_offload_unseen_calls.py has the CLI's twin)."""
+    from test_offload_unseen_calls import HEADER, KERNEL, MAIN
+
+    ws = tmp_path / "ws"
+    (ws / "src").mkdir(parents=True)
+    files = {"main.c": MAIN, "kernel.c": KERNEL, "glob.h": HEADER}
+    for name, text in files.items():
+        (ws / "src" / name).write_text(text)
+    await start(client, root=ws, options={"engine": "analysis", "offloadProgram": PATTERNS})
+    for name, fn in (("main.c", "void step"), ("kernel.c", "void relax")):
+        uri, text = (ws / "src" / name).as_uri(), files[name]
+        open_doc(client, uri, text)
+        row = next(k for k, ln in enumerate(text.split("\n")) if ln.startswith(fn))
+        acts = [a for a in await actions(client, uri, row) if a.title == TITLE]
+        assert len(acts) == 1, [a.title for a in await actions(client, uri, row)]
+        action = await client.code_action_resolve_async(acts[0])
+        if action.edit is None:
+            applied, sent = await _run(client, action)
+            assert applied and len(sent) == 1
+            edit = sent[0].edit
+        else:
+            edit = action.edit
+        files[name] = apply_text_edits(text, _changes(edit)[uri][1])
+        (ws / "src" / name).write_text(files[name])
+        client.text_document_did_close(types.DidCloseTextDocumentParams(
+            text_document=types.TextDocumentIdentifier(uri=uri)))
+        await asyncio.sleep(0.1)
+    assert acc_lines(files["main.c"]) and acc_lines(files["kernel.c"])
+    run_as_written(tmp_path / "run", {"in_turn": {"kernel.c": files["kernel.c"],
+                                                  "main.c": files["main.c"], "glob.h": HEADER}})

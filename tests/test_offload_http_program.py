@@ -214,3 +214,23 @@ def test_an_empty_program_is_a_program_of_one_file(srv):
     unknown = _ok(srv, {"code": code, "function": "relax"})
     assert len(known["plans"][0]["loops"]) == 2, known["plans"][0]["notes"]
     assert len(unknown["plans"][0]["loops"]) == 1, unknown["plans"][0]["notes"]
+
+
+def test_files_planned_in_turn_compose(srv, tmp_path):
+    """The driver planned first with the kernel's file as written (host code), then the kernel
+    with the planned driver: the driver's plan treats `relax`, a function of the other file
+    whose loop the engine offloads, as no host code (it may be planned in turn,
+    server.offload.program_offloading); the two answers applied verify (before, the driver's
+    region held the globals across the call and the program read stale data:
+    tests/test_offload_unseen_calls.py, the CLI's twin)."""
+    from test_offload_unseen_calls import HEADER, KERNEL, MAIN
+
+    main = _ok(srv, {"code": MAIN, "path": "main.c",
+                     "program": [{"path": "kernel.c", "code": KERNEL},
+                                 {"path": "glob.h", "code": HEADER}]})["code"]
+    kernel = _ok(srv, {"code": KERNEL, "path": "kernel.c",
+                       "program": [{"path": "main.c", "code": main},
+                                   {"path": "glob.h", "code": HEADER}]})["code"]
+    assert acc_lines(main) and acc_lines(kernel)
+    run_as_written(tmp_path, {"in_turn": {"kernel.c": kernel, "main.c": main,
+                                          "glob.h": HEADER}})

@@ -61,3 +61,27 @@ def test_each_file_planned_alone_composes(tmp_path):
     whole = _planned(folder, "main.c", program=[kernel.encode()])
     run_as_written(tmp_path / "run2", {"whole": {"kernel.c": kernel, "main.c": whole,
                                                  "glob.h": HEADER}})
+
+
+def test_files_planned_in_turn_with_the_program_compose(tmp_path):
+    """``accellium suggest main.c --offload --program kernel.c --apply``, then the same for
+    ``kernel.c`` with ``--program main.c``: when ``main.c`` is planned, ``relax`` (in
+    ``kernel.c``) is host code as written, but it has a loop its own plan offloads.  Before,
+    ``step``'s region held ``g`` and ``h`` across its call with updates around it, and once
+    ``kernel.c`` was planned in turn the program read stale data; a function of the program's
+    other files with a loop the engine offloads is now no host code to the caller's plan
+    (server.offload.program_offloading), and the two plans compose."""
+    from _cli_util import run_suggest
+
+    folder = tmp_path / "src"
+    folder.mkdir()
+    for name, text in {"glob.h": HEADER, "kernel.c": KERNEL, "main.c": MAIN}.items():
+        (folder / name).write_text(text)
+    for one, other in (("main.c", "kernel.c"), ("kernel.c", "main.c")):
+        done = run_suggest(folder / one, "--offload", "--program", str(folder / other),
+                           "--apply")
+        assert done.returncode == 0, done.stderr
+    main, kernel = (folder / "main.c").read_text(), (folder / "kernel.c").read_text()
+    assert acc_lines(kernel) and acc_lines(main), (kernel, main)
+    run_as_written(tmp_path / "run", {"in_turn": {"kernel.c": kernel, "main.c": main,
+                                                  "glob.h": HEADER}})

@@ -252,21 +252,23 @@ def _program(req: OffloadRequest, lang: str) -> dict[str, bytes] | None:
 
 
 def _program_headers(req: OffloadRequest, src: bytes, lang: str,
-                     others: dict[str, bytes] | None
-                     ) -> tuple[Included | None, list[tuple[bytes, ...]] | None]:
+                     others: dict[str, bytes] | None, engine: Any
+                     ) -> tuple[Included | None, list[tuple[bytes, ...]] | None, frozenset[str]]:
     """The macros of the code's quoted includes found among the program's files (the code read
     as a file at the program folder's root; the rules of ``accellium suggest``'s header
     reading, :func:`accellium.dataset.includes.read_includes`, the request's command line
     deciding the headers' groups; None without includes), and the texts of the headers each
     of the program's other translation units includes, found the same way (in the order of
     :func:`accellium.server.offload.program_units`: their file-scope declarations are that
-    unit's, C11 6.10.2p3); (None, None) without program headers."""
+    unit's, C11 6.10.2p3); (None, None) without program headers.  Third: the functions of
+    those units the engine offloads (:func:`accellium.server.offload.program_offloading`,
+    with their headers where they are read)."""
     from accellium.dataset.analysis.conditions import command_line
     from accellium.dataset.offload.program import header_files
-    from accellium.server.offload import program_unit_headers
+    from accellium.server.offload import program_offloading, program_unit_headers
 
     if not others or not header_files(others):
-        return None, None
+        return None, None, program_offloading(others or {}, engine, lang)
     cl = req.command_line
     state = command_line(cl.words(), cl.complete, lang)[0] if cl is not None else None
     with tempfile.TemporaryDirectory(prefix="accellium-program-") as tmp:
@@ -281,12 +283,17 @@ def _program_headers(req: OffloadRequest, src: bytes, lang: str,
                     f.write(data)
         except OSError as e:  # `x.h` and `x.h/y.h`: not one folder's files; planned without
             log.info("program files not written (%s): headers not read", type(e).__name__)
-            return None, None
+            return None, None, program_offloading(others, engine, lang)
         own = read_includes(src, os.path.join(tmp, *name.split("/")), lang, predefined=state) \
             if b"#" in src else None
+
+        def includes_of(rel: str, data: bytes) -> Included:
+            return read_includes(data, os.path.join(tmp, *rel.split("/")), lang,
+                                 predefined=state)
+
         return own, program_unit_headers(others, lambda rel, data: tuple(
-            t for _, t in read_includes(data, os.path.join(tmp, *rel.split("/")), lang,
-                                        predefined=state).texts))
+            t for _, t in includes_of(rel, data).texts)), \
+            program_offloading(others, engine, lang, includes_of)
 
 
 def _plan(req: OffloadRequest, engine: Any, fallback: Any) -> dict:
@@ -301,7 +308,8 @@ def _plan(req: OffloadRequest, engine: Any, fallback: Any) -> dict:
     others = _program(req, lang)
     src = req.code.encode("utf-8")
     t0 = time.perf_counter()
-    read, unit_headers = _program_headers(req, src, lang, others)
+    # the other files may be planned in turn: their offloadable functions are no host code
+    read, unit_headers, offloading = _program_headers(req, src, lang, others, engine)
     if read is None and req.command_line is not None:
         macros = command_macros(req.command_line, lang) + macros
     try:
@@ -310,7 +318,7 @@ def _plan(req: OffloadRequest, engine: Any, fallback: Any) -> dict:
                                program=None if others is None else program_units(others),
                                includes=given_macros(macros, src, lang, read)
                                if macros or read is not None else None,
-                               program_headers=unit_headers)
+                               program_headers=unit_headers, offloading=offloading)
     except PlanInputError as e:
         raise HTTPException(422, str(e)) from None
     if not plans:
