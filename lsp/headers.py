@@ -31,7 +31,7 @@ from .document import DocView
 
 log = logging.getLogger("accellium.lsp")
 
-__all__ = ["HeaderCache", "fs_path", "sendable", "include_folders"]
+__all__ = ["HeaderCache", "fs_path", "sendable", "include_folders", "words_of"]
 
 MAX_DOCS = 64  # documents whose reading is kept
 
@@ -54,7 +54,7 @@ def sendable(defines: tuple[Macro, ...]) -> bool:
 
 
 @lru_cache(maxsize=4)
-def _words(source: bytes) -> frozenset[str]:
+def words_of(source: bytes) -> frozenset[str]:
     """The identifiers a text writes (once per text: each of its loops asks)."""
     return frozenset(IDENT_RE.findall(source.decode("utf-8", "surrogateescape")))
 
@@ -206,7 +206,7 @@ class HeaderCache:
         if inc is None:
             return frozenset(), frozenset()
         # only the names the document writes matter (at most the request's limit of them)
-        words = _words(view.source)
+        words = words_of(view.source)
         got = (inc.routines_at(offset) & words, inc.types_at(offset) & words)
         return got if all(len(x) <= MAX_DEFINES for x in got) else (frozenset(), frozenset())
 

@@ -7,11 +7,13 @@ import hashlib
 from functools import lru_cache
 from typing import Any
 
+from accellium.server.api_models import MAX_DEFINE_CHARS, MAX_DEFINES, MAX_DEFINES_CHARS
 from accellium.server.engines import LoopQuery
 
 from .actions import MAX_ALTERNATIVES
+from .headers import words_of
 
-__all__ = ["query_key", "request_body"]
+__all__ = ["query_key", "request_body", "scope_declarations"]
 
 
 def _example_json(e: Any) -> dict:
@@ -52,6 +54,22 @@ def _digest_bytes(data: bytes) -> str:
     return hashlib.sha1(data).hexdigest()
 
 
+def scope_declarations(headers: tuple[tuple[int, bytes], ...], lang: str, source: bytes
+                       ) -> tuple[str, ...]:
+    """The file-scope declarations of objects in the ``headers`` read before a loop that name
+    an identifier the document ``source`` writes (:func:`~accellium.dataset.offload.shapes.
+    object_declarations`): what a backend needs of them (``context.scope.declarations``);
+    none when they would not fit a request."""
+    from accellium.dataset.offload.shapes import object_declarations
+
+    if not headers:
+        return ()
+    got = object_declarations(headers, lang, words_of(source))
+    ok = len(got) <= MAX_DEFINES and all(len(d) <= MAX_DEFINE_CHARS for d in got) and \
+        sum(len(d) for d in got) <= MAX_DEFINES_CHARS
+    return got if ok else ()
+
+
 def request_body(q: LoopQuery, scope: bool = True) -> dict:
     """The ``/v1/suggest`` body: the loop, its context (the document as ``context.scope``
     unless ``scope`` is False) and the alternatives the quick fixes offer."""
@@ -65,6 +83,10 @@ def request_body(q: LoopQuery, scope: bool = True) -> dict:
             context["scope"]["routines"] = sorted(q.scope.routines)
         if q.scope.types:
             context["scope"]["types"] = sorted(q.scope.types)
+        decls = scope_declarations(q.scope.headers, q.lang,
+                                   q.scope.source.encode("utf-8", "surrogateescape"))
+        if decls:  # the headers' objects the document names (their texts are not sent)
+            context["scope"]["declarations"] = list(decls)
     body = {
         "code": q.code,
         "language": q.lang,

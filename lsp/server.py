@@ -252,13 +252,16 @@ class AccelliumServer(Documents, LanguageServer):
 
     def query_for(self, doc: DocView, lp):
         from .actions import MAX_SCOPE_SEND, loop_query
+        from .queries import scope_declarations
 
         # the header macros go with the scope: none for a document sent without it
         small = len(doc.source) <= MAX_SCOPE_SEND
-        defines = self.headers.defines(doc, lp.start_byte, lp.text) if small else ()
+        headers = self.headers.texts(doc, lp.start_byte) if small else ()
+        # the macros the loop uses, and those of the headers' declarations it may reach
+        used = "\n".join((lp.text, *scope_declarations(headers, doc.lang, doc.source)))
+        defines = self.headers.defines(doc, lp.start_byte, used) if small else ()
         routines, types = self.headers.names(doc, lp.start_byte) if small \
             else (frozenset(), frozenset())
-        headers = self.headers.texts(doc, lp.start_byte) if small else ()
         return loop_query(doc, lp, self.examples_for(doc, lp), self.settings.adapter, defines,
                           routines, types, headers)
 

@@ -247,10 +247,31 @@ class ScopeModel(_Strict):
                     "`#pragma acc routine` line (or name in `routine(name)`) before the loop: "
                     "they have a device version (OpenACC 3.3, 2.15.1).")
 
+    declarations: list[CText] = Field(
+        default_factory=list, max_length=MAX_DEFINES,
+        description="Optional: the file-scope declarations of objects in the buffer's headers "
+                    "included before the loop, one declaration each (`extern double "
+                    "u[NN][NN], f[NN][NN];`): `#include` puts them in the buffer (C11 "
+                    "6.10.2p3), so the loop's globals include what they declare; macros they "
+                    "use go in `defines`.  At most "
+                    f"{MAX_DEFINES} of {MAX_DEFINE_CHARS} chars, {MAX_DEFINES_CHARS} chars "
+                    "in all; one that is not a declaration of objects is a 422.")
+
     @field_validator("defines")
     @classmethod
     def _defines_short(cls, v: list[str]) -> list[str]:
         return check_defines(v, "scope.defines")
+
+    @field_validator("declarations")
+    @classmethod
+    def _declarations_short(cls, v: list[str]) -> list[str]:
+        for k, d in enumerate(v):
+            if len(d) > MAX_DEFINE_CHARS:
+                raise ValueError(f"scope.declarations[{k}] is longer than {MAX_DEFINE_CHARS} "
+                                 "chars")
+        if sum(len(d) for d in v) > MAX_DEFINES_CHARS:
+            raise ValueError(f"scope.declarations: more than {MAX_DEFINES_CHARS} chars in all")
+        return v
 
     @field_validator("types", "routines")
     @classmethod

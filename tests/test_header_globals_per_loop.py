@@ -10,15 +10,25 @@ shapes (``shapes.header_declarations``) give the sections.
 Whole program, built with real gcc and run in the emulator: the kernel's loops get pragmas and
 the program verifies; twin ``local``: the same declarations in the kernel file itself (the
 same pragmas).  The language server's quick fix (a real pytest-lsp client over stdio, the
-embedded engine) reads the header found in the workspace as well."""
+embedded engine) reads the header found in the workspace as well; through a backend it sends
+the header's declarations of objects the document names (``context.scope.declarations``, with
+the macros they use) and ``/v1/suggest`` (a real uvicorn on 127.0.0.1) reads them as the
+file's: with them the loop gets the same pragma, without them none; an entry that is not one
+declaration of objects is a 422 naming it."""
 
 from __future__ import annotations
 
+import httpx
+import pytest
 from _offload_util import run_verified
+from _server_util import running_server
 from pytest_lsp import LanguageClient
 
 from accellium.lsp.testing import record_statuses
+from accellium.server.app import Settings
 from tests._lsp_client import client_fixture
+from tests.test_lsp_backend import backend, fake  # noqa: F401 - fixtures
+from tests.test_lsp_headers import resolved_scope
 from tests.test_lsp_server import actions, open_doc, start
 
 GLOB_H = """#ifndef GLOB_H
@@ -90,3 +100,55 @@ async def test_the_quick_fix_reads_a_header_s_arrays(client: LanguageClient, tmp
     open_doc(client, uri, KERNEL)
     titles = [a.title for a in await actions(client, uri, 4, 8)]
     assert titles == ["Insert `#pragma acc parallel loop collapse(2) copyin(u) copy(f)`"], titles
+
+
+# through a backend: the LSP sends the headers' declarations of objects the document names
+# (context.scope.declarations) and the macros they use; /v1/suggest reads them as the file's
+LOOP_ROW = 4
+WANT = "#pragma acc parallel loop collapse(2) copyin(u) copy(f)"
+DECLS = ["extern double u[NN][NN], f[NN][NN];", "extern double *w;"]
+
+
+async def test_the_declarations_go_to_the_backend(client: LanguageClient, fake,  # noqa: F811
+                                                  tmp_path):
+    (tmp_path / "glob.h").write_text(GLOB_H)
+    (tmp_path / "kernel.c").write_text(KERNEL)
+    scope = await resolved_scope(client, fake.url, fake.payloads, tmp_path,
+                                 (tmp_path / "kernel.c").as_uri(), KERNEL, LOOP_ROW)
+    assert scope.get("declarations") == DECLS, scope
+    assert "#define NN 64" in scope.get("defines", []), scope
+
+
+@pytest.fixture(scope="module")
+def srv():
+    with running_server(Settings(engine="analysis", access_log=False)) as url:
+        yield url
+
+
+def _suggest(srv: str, **scope) -> httpx.Response:
+    at = KERNEL.index("for (int i")
+    loop = KERNEL[at:KERNEL.index("    for (int i = 0; i < n")].rstrip() + "\n"
+    return httpx.post(srv + "/v1/suggest", timeout=60, json={
+        "code": loop, "language": "c",
+        "context": {"scope": {"source": KERNEL, "offset": at, **scope}}})
+
+
+def test_http_scope_declarations(srv):
+    r = _suggest(srv, declarations=DECLS, defines=["#define NN 64"])
+    assert r.status_code == 200 and r.json()["pragma"] == WANT, r.json()
+    # without them `u` and `f` are no variables the file declares: no pragma
+    r = _suggest(srv)
+    assert r.status_code == 200 and r.json()["pragma"] is None, r.json()
+    assert any("`u`" in n or "`f`" in n for n in r.json()["notes"]), r.json()["notes"]
+
+
+@pytest.mark.parametrize("decls, reason", [
+    (["extern double *w;", "void smooth(int n);"],
+     "context.scope.declarations[1] 'void smooth(int n);' is not one declaration of objects"),
+    (["int a; int b;"], "context.scope.declarations[0] 'int a; int b;' is not one declaration"),
+    (["x" * 5000], "scope.declarations[0] is longer than 4096 chars"),
+])
+def test_http_bad_declarations_are_422(srv, decls, reason):
+    r = _suggest(srv, declarations=decls)
+    assert r.status_code == 422, r.text
+    assert reason in r.text, r.text

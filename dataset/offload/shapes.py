@@ -7,7 +7,7 @@ allocates and frees it (``malloc``/``calloc`` with the element count, ``free``).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
@@ -321,6 +321,37 @@ def header_tops(texts: tuple[tuple[int, bytes], ...], lang: str = "c"
             continue
         got += [(at, d) for d in file_scope(root)]
     return tuple(got)
+
+
+def object_declarations(texts: tuple[tuple[int, bytes], ...], lang: str = "c",
+                        names: Collection[str] | None = None) -> tuple[str, ...]:
+    """The file-scope declarations of objects in the headers ``texts`` (:func:`header_tops`),
+    each on one line: those that declare a name of ``names`` (all when None), none that
+    declares a function or defines a type.  What a loop's scope needs of its headers when their
+    texts do not travel (a backend's ``context.scope.declarations``): ``#include`` puts them in
+    the file (C11 6.10.2p3), so the objects they declare are the file's globals."""
+    out: list[str] = []
+    for _, node in header_tops(texts, lang):
+        if node.type != "declaration" or "{" in text(node):
+            continue
+        declared = [walk_declarator(d)[0] for d in node.children_by_field_name("declarator")]
+        if declared and all(declared) and (names is None or any(n in names for n in declared)):
+            out.append(" ".join(text(node).split()))
+    return tuple(dict.fromkeys(out))
+
+
+def is_object_declaration(line: str, lang: str = "c") -> bool:
+    """Is ``line`` one declaration of objects (what :func:`object_declarations` gives)?"""
+    from accellium.dataset.loops import parse_tree
+
+    try:
+        root = parse_tree(line.encode("utf-8", "surrogateescape"), lang).root_node
+    except (ValueError, RecursionError):
+        return False
+    tops = [n for n in named(root) if n.type != "comment"]
+    return not root.has_error and len(tops) == 1 and \
+        object_declarations(((0, line.encode("utf-8", "surrogateescape")),), lang) == \
+        (" ".join(line.split()),)
 
 
 @contextmanager

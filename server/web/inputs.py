@@ -10,6 +10,7 @@ from __future__ import annotations
 from accellium.dataset.analysis import LoopScope, scope_of
 from accellium.dataset.analysis.macros import Macro, parse_define
 from accellium.dataset.loops import Loop, find_loops, normalize_lang, strip_comments
+from accellium.dataset.offload.shapes import is_object_declaration
 from accellium.dataset.prompt import Example
 from accellium.server.api_models import CommandLineModel, ScopeModel, SuggestRequest
 from accellium.server.engines import LoopQuery
@@ -111,8 +112,15 @@ def _scope(model: ScopeModel, loop: Loop, lang: str) -> LoopScope:
     macros = parse_defines(model.defines, lang)
     if model.command_line is not None:  # the -D macros first: a header's definition wins
         macros = command_macros(model.command_line, lang) + macros
+    for k, d in enumerate(model.declarations):
+        if not is_object_declaration(d, lang):
+            raise CodeError(f"context.scope.declarations[{k}] {d[:80]!r} is not one "
+                            "declaration of objects")
+    # the headers' declarations as one header included before the loop (its globals)
+    headers = ((0, "\n".join(model.declarations).encode("utf-8")),) \
+        if model.declarations else ()
     scope = scope_of(raw, model.offset, lang, macros, frozenset(model.routines),
-                     frozenset(model.types))
+                     frozenset(model.types), headers)
     if scope is None:  # pragma: no cover - sizes are limited by the request model
         raise CodeError("context.scope.source is too large")
     return scope
