@@ -86,8 +86,9 @@ def program_offloading(others: dict[str, bytes], engine: Engine, lang: str,
     from accellium.server.annotate import annotate_source
 
     out: set[str] = set()
+    headers = header_files(others)
     for rel, text in others.items():
-        if rel in header_files(others):
+        if rel in headers:
             continue
         inc = includes_of(rel, text) if includes_of is not None else None
         rows = [a.line for a in annotate_source(text, engine, path=rel, lang=lang, includes=inc)

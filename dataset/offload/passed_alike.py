@@ -125,12 +125,13 @@ def _args(call: Node) -> list[Node]:
     return [a for a in named(_field(call, "arguments")) if a.type != "comment"]
 
 
-def aliased_parameters(root: Node, others: list[Node] | None = None
-                       ) -> dict[str, set[frozenset[str]]]:
+def aliased_parameters(root: Node, others: list[Node] | None = None,
+                       g: CallGraph | None = None) -> dict[str, set[frozenset[str]]]:
     """For each function of the file (and of ``others``, the program's other units): the
     pairs of its parameters some seen call passes pointers into the same array for — the same
-    array of the caller, or two parameters of the caller that are such a pair themselves."""
-    g = CallGraph(root, others)
+    array of the caller, or two parameters of the caller that are such a pair themselves
+    (``g``: the call graph of ``root`` and ``others``, when made already)."""
+    g = g if g is not None else CallGraph(root, others)
     params = {name: param_names(fn) for name, fn in g.fns.items() if name not in g.twice}
     out: dict[str, set[frozenset[str]]] = {}
     for _ in range(_ROUNDS):
@@ -155,13 +156,15 @@ def aliased_parameters(root: Node, others: list[Node] | None = None
 
 
 def same_pointer_parameters(root: Node, alike: dict[str, set[frozenset[str]]],
-                            others: list[Node] | None = None) -> dict[str, set[frozenset[str]]]:
+                            others: list[Node] | None = None, g: CallGraph | None = None
+                            ) -> dict[str, set[frozenset[str]]]:
     """Of the pairs :func:`aliased_parameters` found (``alike``), those every seen call that
     passes one array for both passes the same pointer for: the same expression, free of side
     effects (``resid(u, r, r)``; not ``f(a, a + 1)``), or two parameters of the caller that are
     such a pair themselves.  The two names then designate the same memory from the same
-    address: a section of one is the same section of the other."""
-    g = CallGraph(root, others)
+    address: a section of one is the same section of the other.  (``g``: as for
+    :func:`aliased_parameters`.)"""
+    g = g if g is not None else CallGraph(root, others)
     params = {name: param_names(fn) for name, fn in g.fns.items() if name not in g.twice}
     out = {name: set(pairs) for name, pairs in alike.items()}
     for _ in range(_ROUNDS):

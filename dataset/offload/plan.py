@@ -18,6 +18,7 @@ from accellium.dataset.loops import LineIndex, Loop, loops_in_tree, parse_tree
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.arrays import ArrayInfo, Scope, assignment_positions
 from accellium.dataset.offload.assemble import region_edits
+from accellium.dataset.offload.callgraph import CallGraph
 from accellium.dataset.offload.calls import Summary, summarize, summarize_regions
 from accellium.dataset.offload.callsites import Calls, call_graph, call_units, recursive
 from accellium.dataset.offload.device import Advisor, CallDevice, Device, Unit, choose_loops
@@ -1070,15 +1071,16 @@ def plan_source(source: bytes, advise: Advisor, *, lang: str = "c",
         if program_headers is not None else None
     known = others if program is not None else None
     own_roots = [parse_tree(h, lang).root_node for h in own_headers]
+    graph = CallGraph(tree.root_node, others)  # the seen calls, for the parameter pairs
     req = _Req(lang, advise, None, replace, per_loop,
                dead=dead_parameters(tree.root_node, known),
-               aliased=aliased_parameters(tree.root_node, others),
+               aliased=aliased_parameters(tree.root_node, others, graph),
                objects=object_extents(tree.root_node, known), program=program,
                fresh=fresh_functions(tree.root_node, others),
                exit=exit_dead(tree.root_node, known), uncalled=_uncalled(tree.root_node, known),
                devices=device_origins(tree.root_node, known),
                elsewhere=_touches(others if program is not None else [], headers, own_roots))
-    req.same = same_pointer_parameters(tree.root_node, req.aliased, others)
+    req.same = same_pointer_parameters(tree.root_node, req.aliased, others, graph)
     req.points = points_to(
         [[tree.root_node, *own_roots],
          *([o, *(headers[k] if headers is not None and k < len(headers) else [])]
