@@ -150,6 +150,19 @@ def compiled(source: bytes, lang: str, includes: Included | None) -> Compiled:
     return compiled_view(source, lang, includes.predefined, events)
 
 
+def compiled_note(view: Compiled, first: int, last: int, done: str = "answered",
+                  what: str = "pragma") -> str:
+    """What an answer (or a plan: ``done``, ``what``) made on the compiled view of lines
+    ``first``..``last`` says about the conditional groups it read."""
+    out = [f"{a}-{b}" if a != b else str(a) for a, b in view.dropped
+           if first <= a and b <= last]
+    many = "s" if len(out) > 1 or any("-" in x for x in out) else ""
+    left = f"; left out, as the compiler drops them: line{many} {', '.join(out)}" if out else ""
+    return (f"{done} for the conditional groups (#if/#ifdef) as the macros known here decide "
+            f"them (the command line's, the file's, its headers'){left}; under other macros "
+            f"the {what} may not hold")
+
+
 def _suggest_one(q: LoopQuery, engine: Engine):
     """The engine's suggestion, or None with the reason when this loop's code defeats it (the
     other loops of the file are still served)."""
@@ -174,16 +187,18 @@ def annotate_source(
     lang = normalize_lang(lang) if lang else detect_lang(path, source)
     lines = LineIndex(source)
     tree = parse_tree(source, lang)
-    if tree.root_node.has_error:
-        # a conditional group holding half a statement (``#ifdef T`` above ``for (...) {``,
-        # another around its ``}``) leaves the function's tree in error: its loops have no
-        # function, so no declarations and no file data environment.  The text the compiler
-        # reads (same rows and offsets) parses; loops of groups it drops are not compiled.
-        view = compiled(source, lang, includes)
-        if view.changed:
-            seen = parse_tree(view.text, lang)
-            if not seen.root_node.has_error:
-                source, tree = view.text, seen
+    # The text the compiler reads (same rows and offsets): a conditional group the known macros
+    # drop is no code of the build (C11 6.10.1p6) — a `printf` under `#ifdef DEBUG` makes no
+    # loop sequential, a loop in it gets no pragma — and a group holding half a statement
+    # (``#ifdef T`` above ``for (...) {``, another around its ``}``) no longer leaves the
+    # function's tree in error.  Undecided groups stay (their macros are not known here).
+    view = compiled(source, lang, includes)
+    if view.changed:
+        seen = parse_tree(view.text, lang)
+        if not seen.root_node.has_error:
+            source, tree = view.text, seen
+        else:
+            view = Compiled(source)
     loops = loops_in_tree(tree, source, lines)
     nest_labelled = _nest_labels(loops)
     out: list[LoopSuggestion] = []
@@ -215,9 +230,12 @@ def annotate_source(
             out.append(LoopSuggestion(pragma=None, directive=None, clauses=[],
                                       notes=[failure or ""], **common))
             continue
+        notes = list(s.notes)
+        if any(lp.line <= r + 1 <= lp.end_line_1 for r in view.blanked):
+            notes.append(compiled_note(view, lp.line, lp.end_line_1))
         out.append(LoopSuggestion(
             pragma=s.pragma, directive=s.directive, clauses=s.clauses,
-            notes=list(s.notes), engine=s.engine,
+            notes=notes, engine=s.engine,
             elapsed_ms=s.elapsed_ms, **common))
     for s in out:
         s._parsed = _parse_or_none(s.pragma)

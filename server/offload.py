@@ -13,7 +13,7 @@ from tree_sitter import Node
 
 from accellium.dataset.analysis import compute_construct, scope_of
 from accellium.dataset.analysis.casts import header_types
-from accellium.dataset.analysis.compiled import Compiled, compiled_view
+from accellium.dataset.analysis.compiled import compiled_view
 from accellium.dataset.analysis.macros import Macro, header_macros
 from accellium.dataset.includes import Included
 from accellium.dataset.loops import LineIndex, Loop, detect_lang, normalize_lang, parse_tree
@@ -22,7 +22,13 @@ from accellium.dataset.offload.calls import Summary
 from accellium.dataset.offload.program import HEADER_SUFFIXES, header_files
 from accellium.dataset.offload.shapes import header_declarations
 from accellium.dataset.pragma import PragmaError, parse
-from accellium.server.annotate import compiled, eol_for, is_one_line_pragma, splice
+from accellium.server.annotate import (
+    compiled,
+    compiled_note,
+    eol_for,
+    is_one_line_pragma,
+    splice,
+)
 from accellium.server.engines import Engine, LoopQuery
 from accellium.server.safety import asserts_parallel
 from accellium.server.suggest import suggest
@@ -176,19 +182,8 @@ def offload_source(source: bytes, engine: Engine, *, path: str = "<buffer>",
                                          for _, t in texts] if includes is not None else [])
     for p in plans:
         if any(p.line <= r + 1 <= p.end_line for r in view.blanked):
-            p.notes.append(_compiled_note(view, p.line, p.end_line))
+            p.notes.append(compiled_note(view, p.line, p.end_line, "planned", "plan"))
     return plans
-
-
-def _compiled_note(view: Compiled, first: int, last: int) -> str:
-    """What a plan made on the compiled view of its function says about it."""
-    out = [f"{a}-{b}" if a != b else str(a) for a, b in view.dropped
-           if first <= a and b <= last]
-    many = "s" if len(out) > 1 or any("-" in x for x in out) else ""
-    left = f"; left out, as the compiler drops them: line{many} {', '.join(out)}" if out else ""
-    return ("planned for the conditional groups (#if/#ifdef) as the macros known here decide "
-            f"them (the command line's, the file's, its headers'){left}; under other macros "
-            "the plan may not hold")
 
 
 def caller_plans(source: bytes, plans: list[FunctionPlan], lang: str,

@@ -6,7 +6,9 @@ exists only in the builds that keep the group: a data clause naming it does not 
 others (gcc: "undeclared"), and leaving it out would fault in those that keep it (the loop
 dereferences the host pointer).  No one pragma fits both builds: the safety guard gives such a
 loop none (:func:`server.safety_data.in_every_build`), for every engine's answer, with the file
-known.
+known and the build's macros not (``accellium suggest`` without ``--defines-complete``).  With
+the build known (the evaluation's compile command), each build's answer reads the text that
+build compiles and verifies in it.
 
 Twins that keep their pragma: a loop of the same function over unconditional variables, and a
 loop inside a group with the same condition as the declaration's (``#if CHECK >= 1`` around
@@ -77,19 +79,34 @@ def _rows(tmp, kernel: str, engine: str | None):
 
 
 def test_no_pragma_names_a_variable_of_a_group_the_loop_is_not_in(tmp_path):
-    rows = _rows(tmp_path, KERNEL, "analysis")
+    import json
+
+    from _cli_util import run_suggest
+
     lines = KERNEL.splitlines()
     first = lines.index("        b[i] = 0.5f * i;")  # 1-based line of its loop
     second = lines.index("        c[i] = b[i] + 1.0f;")
     same = lines.index("        ref[i] = c[i] - ref[i];")
+    # the build not known (its -D may define CHECK): the groups are undecided, and no one
+    # pragma fits both builds
+    src = tmp_path / "k.c"
+    src.write_text(KERNEL)
+    done = run_suggest(src, "--json")
+    got = {r["line"]: r["pragma"] for r in json.loads(done.stdout)}
+    assert got[first] is None, got
+    # twins: unconditional names, and a group with the declaration's own condition
+    assert got[second].startswith("#pragma acc parallel loop"), got
+    assert "ref[0:n]" in got[same], got
+    # each build known (the evaluation's compile command is the whole build): the answer
+    # reads the text that build compiles (tests/test_per_loop_dropped_groups.py), and fits it
+    rows = _rows(tmp_path / "suite", KERNEL, "analysis")
     for name, row in rows.items():
         assert row["serial"]["status"] == "verified", (name, row["serial"])
-        got = {r["line"]: r["pragma"] for r in row["engine"]["pragmas"]}
-        assert first not in got, (name, got)
-        # twins: unconditional names, and a group with the declaration's own condition
-        assert got[second].startswith("#pragma acc parallel loop"), (name, got)
-        assert "ref[0:n]" in got[same], (name, got)
         assert row["engine"]["status"] == "verified", (name, row["engine"]["reason"])
+    plain = {r["line"]: r["pragma"] for r in rows["plain"]["engine"]["pragmas"]}
+    checked = {r["line"]: r["pragma"] for r in rows["checked"]["engine"]["pragmas"]}
+    assert plain[first] == "#pragma acc parallel loop copyout(b[0:n])", plain
+    assert "ref[0:n]" in checked[first] and same not in plain and "ref[0:n]" in checked[same]
 
 
 def test_the_clause_the_guard_leaves_out_breaks_the_build_that_skips_the_group(tmp_path):
