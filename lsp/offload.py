@@ -30,6 +30,7 @@ import logging
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
@@ -221,11 +222,14 @@ def plan_edits(view: DocView, target: OffloadTarget, engine: Any, fallback: Any,
         paths = {f.rel: f.real or fs_path(f.uri) or f.rel for f in program}
         reader = read_headers
 
-        def includes_of(r: str, t: bytes) -> Included | None:
+        def unit_includes(r: str, t: bytes) -> Included | None:
             return reader(paths[r], t, view.lang)
 
+        # each unit's headers read once, for its declarations and the engine's answers
+        read = includes_of = cache(unit_includes)
+
         def texts_of(r: str, t: bytes) -> tuple[bytes, ...]:
-            inc = includes_of(r, t)
+            inc = read(r, t)
             return tuple(h for _, h in inc.texts) if inc is not None else ()
 
         headers = program_unit_headers({f.rel: f.data for f in program}, texts_of)

@@ -9,6 +9,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 
 from accellium.dataset.includes import Included
@@ -85,6 +86,8 @@ def run_offload(args: argparse.Namespace, source: bytes, engine, out, includes=N
             for path in others:
                 check_writable(path)
         units = None if others is None else program_units(others)
+        # each unit's headers read once, for its declarations and for the engine's answers
+        includes_of = cache(includes_of) if includes_of is not None else None
         headers = program_unit_headers(
             others, lambda r, t: tuple(h for _, h in includes_of(r, t).texts)) \
             if others is not None and includes_of is not None else None

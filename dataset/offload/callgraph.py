@@ -72,6 +72,12 @@ def declared_names(fn: Node) -> set[str]:
 
 
 def _declarator_name(d: Node | None) -> str | None:
+    """The name a declarator declares (:func:`_declared_identifier`)."""
+    n = _declared_identifier(d)
+    return text(n) if n is not None else None
+
+
+def _declared_identifier(d: Node | None) -> Node | None:
     """The identifier a declarator declares (through pointer, array, function and parenthesized
     declarators, and an initialiser)."""
     while d is not None and d.type != "identifier":
@@ -82,7 +88,7 @@ def _declarator_name(d: Node | None) -> str | None:
             d = _field(d, "declarator")
         else:
             return None
-    return text(d) if d is not None else None
+    return d
 
 
 class CallGraph:
@@ -165,6 +171,8 @@ class CallGraph:
     def _through_pointers(self, units: list[Node]) -> None:
         """The calls through the pointer variables functions are stored in (see the module);
         a function stored in a variable whose calls are not all known escapes."""
+        if not self._stored:
+            return  # no function is stored anywhere: nothing to follow
         names = {name for _, name in self._stored}
         uses: dict[tuple[int | None, str], list[Node]] = {}
         for r in units:
@@ -238,7 +246,6 @@ class CallGraph:
         return self.kept(text(f), k, stack)
 
 
-
 def _stored_in(n: Node) -> Node | None:
     """The variable the function designator ``n`` is stored in: ``v = f``, ``v = &f`` or the
     declaration ``T v = f`` (None: any other use of it)."""
@@ -256,11 +263,7 @@ def _stored_in(n: Node) -> Node | None:
         left = unparen(_field(up, "left"))
         return left if left is not None and left.type == "identifier" else None
     if up.type == "init_declarator":
-        d = _field(up, "declarator")
-        while d is not None and d.type != "identifier":
-            d = named(d)[0] if d.type == "parenthesized_declarator" and named(d) else \
-                _field(d, "declarator") if d.type.endswith("declarator") else None
-        return d
+        return _declared_identifier(_field(up, "declarator"))
     return None
 
 

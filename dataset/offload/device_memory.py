@@ -268,7 +268,6 @@ def _settle(kinds: dict[str, set[str]], dev: set[str], mix: set[str]) -> None:
             mix.add(var)
 
 
-
 def with_deviceptr(pragma: Pragma, loop: Node, addresses: Collection[str]) -> Pragma:
     """``pragma`` with ``deviceptr`` for each pointer of ``addresses`` (holding a device
     address) the loop uses that it does not name there yet: the per-loop engine, asked about

@@ -178,7 +178,7 @@ def _scope(fn: Node, root: Node, dead: dict[str, set[str]],
                  dead_params=frozenset(dead.get(name, ())), objects=objects.get(name, {}),
                  exit_dead=exit, aliased_params=frozenset((aliased or {}).get(name, ())),
                  same_params=frozenset((same or {}).get(name, ())),
-                 device_addresses=frozenset((devices or device_origins(root)).of(name)[0]),
+                 device_addresses=frozenset((devices or DeviceOrigins()).of(name)[0]),
                  memo=memo if memo is not None else {})
 
 
@@ -187,7 +187,7 @@ def _device_memory_on_host(plan: FunctionPlan, fn: Node, req: _Req) -> None:
     device address (:mod:`.device_memory`) outside the loops it offloads: that memory has no
     host copy (OpenACC 3.3, 3.2.24), so on a GPU build the loop faults there — it has to run
     on the device, which the reason its own note gives prevents."""
-    dev = req.devices.of(plan.function)[0] if req.devices is not None else set()
+    dev = req.devices.of(plan.function)[0]
     rows = {h["line"] for h in plan.host_loops}
     if not dev or not rows:
         return
@@ -246,7 +246,7 @@ class _Req:
     # functions that exchange what their two parameters point to (:mod:`.swap`)
     swappers: frozenset[str] = frozenset()
     # the pointers that hold a device address, per function (:mod:`.device_memory`)
-    devices: DeviceOrigins | None = None
+    devices: DeviceOrigins = field(default_factory=DeviceOrigins)
 
 
 def _plan_one(source: bytes, fn_row: int, req: _Req) -> tuple[FunctionPlan, Summary | str | None]:

@@ -330,14 +330,19 @@ def object_declarations(texts: tuple[tuple[int, bytes], ...], lang: str = "c",
     declares a function or defines a type.  What a loop's scope needs of its headers when their
     texts do not travel (a backend's ``context.scope.declarations``): ``#include`` puts them in
     the file (C11 6.10.2p3), so the objects they declare are the file's globals."""
-    out: list[str] = []
-    for _, node in header_tops(texts, lang):
-        if node.type != "declaration" or "{" in text(node):
-            continue
-        declared = [walk_declarator(d)[0] for d in node.children_by_field_name("declarator")]
-        if declared and all(declared) and (names is None or any(n in names for n in declared)):
-            out.append(" ".join(text(node).split()))
+    out = [" ".join(text(node).split()) for _, node in header_tops(texts, lang)
+           if (declared := _objects_declared(node)) and
+           (names is None or any(n in names for n in declared))]
     return tuple(dict.fromkeys(out))
+
+
+def _objects_declared(node: Node) -> list[str]:
+    """The objects a file-scope ``declaration`` declares (none when it declares a function or
+    defines a type)."""
+    if node.type != "declaration" or "{" in text(node):
+        return []
+    declared = [walk_declarator(d)[0] for d in node.children_by_field_name("declarator")]
+    return [n for n in declared if n] if all(declared) else []
 
 
 def is_object_declaration(line: str, lang: str = "c") -> bool:
@@ -349,9 +354,7 @@ def is_object_declaration(line: str, lang: str = "c") -> bool:
     except (ValueError, RecursionError):
         return False
     tops = [n for n in named(root) if n.type != "comment"]
-    return not root.has_error and len(tops) == 1 and \
-        object_declarations(((0, line.encode("utf-8", "surrogateescape")),), lang) == \
-        (" ".join(line.split()),)
+    return not root.has_error and len(tops) == 1 and bool(_objects_declared(tops[0]))
 
 
 @contextmanager

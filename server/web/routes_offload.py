@@ -24,6 +24,7 @@ import os
 import tempfile
 import time
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -287,6 +288,7 @@ def _program_headers(req: OffloadRequest, src: bytes, lang: str,
         own = read_includes(src, os.path.join(tmp, *name.split("/")), lang, predefined=state) \
             if b"#" in src else None
 
+        @cache  # each unit's headers read once, for its declarations and the engine's answers
         def includes_of(rel: str, data: bytes) -> Included:
             return read_includes(data, os.path.join(tmp, *rel.split("/")), lang,
                                  predefined=state)
