@@ -494,8 +494,9 @@ def _arrays(kept: list[Unit], per: dict[int, list[tuple[ArrayUse, list[Span] | N
             odd = _odd_one(name, shape, rows, users, scope, (start, end), mins)
             if odd is not None:  # one loop's accesses do not fit the others': it alone stays
                 bad.append((odd, f"{why} (with the other loops' accesses of `{name}`)"))
-            else:
-                bad.extend((d, why or "") for d in users.values())
+                continue
+            alone = _unbounded_alone(name, shape, rows, users, scope, (start, end), mins)
+            bad.extend((d, why or "") for d in (alone or list(users.values())))
             continue
         out[name] = info
     return out, bad
@@ -516,6 +517,23 @@ def _odd_one(name: str, shape: Shape, rows: list[tuple[Unit, ArrayUse, list[Span
         if got is not None:
             fits.append(d)
     return min(fits, key=lambda d: work(d.node)) if fits else None
+
+
+def _unbounded_alone(name: str, shape: Shape, rows: list[tuple[Unit, ArrayUse, list[Span] | None]],
+                     users: dict[int, Unit], scope: Scope, where: tuple[int, int],
+                     mins: dict[str, int]) -> list[Unit]:
+    """The loops whose own accesses of the array have no section (when no one loop's leaving
+    lets the others' fit): they stay on the host first, and the others are tried again
+    without them, rather than every loop of the array staying."""
+    if len(users) < 2:
+        return []
+    out = []
+    for did, d in users.items():
+        own = [r for r in rows if r[0].node.id == did]
+        got, _ = _info(name, shape, own, scope, where, [], mins)
+        if got is None:
+            out.append(d)
+    return out if len(out) < len(users) else []
 
 
 def _union(rows: list[list[Span]], dims: int, mins: dict[str, int] | None = None

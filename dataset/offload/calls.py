@@ -46,7 +46,7 @@ from accellium.dataset.offload.global_scalars import fixed_in
 from accellium.dataset.offload.nodes import callee_name
 from accellium.dataset.offload.reaching import with_reaching_values
 from accellium.dataset.offload.section_macros import SectionMacro, section_macros
-from accellium.dataset.offload.shapes import Shape
+from accellium.dataset.offload.shapes import Shape, file_scalar_shape
 from accellium.dataset.offload.uses import ArrayUse, array_uses
 
 if TYPE_CHECKING:
@@ -296,11 +296,7 @@ def file_scalar(name: str, scope: Scope) -> bool:
     """Does ``name`` in the function denote a scalar declared at file scope (``int nx;``),
     hidden by no parameter or local of the function (C11 6.2.1p4; a name also declared inside
     the function is refused, as in :func:`file_array`)?"""
-    shapes = scope.decls.get(name) or []
-    shape = scope.shape(name)
-    return bool(shapes) and name not in scope.members and shape is not None and \
-        all(not s.local and not is_param(s) for s in shapes) and \
-        shape.kind == "other" and shape.levels == 0 and shape.expansion is None
+    return name not in scope.members and file_scalar_shape(name, scope.decls) is not None
 
 
 def file_array(name: str, scope: Scope) -> bool:

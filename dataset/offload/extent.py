@@ -203,13 +203,24 @@ def _tightest_known(candidates: tuple[poly.Poly, ...], largest: bool, mins: poly
     ``j >= i - w`` clamped by ``j >= 0`` keeps ``0``.  So the facts only ever refuse a bound
     the sizes chose, never choose another: ``q[i + n]`` with ``q[i + k*n]`` (the sizes' lower
     bound ``k*n`` names ``k``) and ``B*nb - 1`` against ``n - 1`` (unordered either way: the
-    looser one would run past the array) stay refused."""
+    looser one would run past the array) stay refused.
+
+    Lower bounds that stay unordered either way still each hold alone, so the section may
+    start at any of them; one the facts prove non-negative starts inside the array (a pointer
+    to its first element) and covers every element reached.  Branches of a boundary test
+    give such lists: in ``if (i == 0) ... else if (i == n - 1) a[(i-1)*m + j] ...`` the index
+    is both ``n - 1`` and at least 1, so the start is ``(n-2)*m`` and ``0`` (C11 6.8.4.1: the
+    ``else`` runs only where ``i == 0`` fails) — ``0`` serves, ``(n-2)*m`` alone can be
+    negative."""
     got = tightest(candidates, largest=largest, mins=mins)
     if got is None:
         sized = tightest(candidates, largest=largest, mins=dict(mins))
         if sized is not None and all(mins.get(n, poly.INT_MIN) > poly.INT_MIN
                                      for n in poly.names(sized)):
             got = sized
+    if got is None and largest:
+        inside = tuple(c for c in candidates if poly.at_least_one(c, mins))
+        got = tightest(inside, largest=True, mins=mins) if inside else None
     return got
 
 

@@ -26,6 +26,16 @@ The rule used (sound for C):
   ``malloc(sizeof(double) * n * NVAR)`` with ``#define NVAR 5`` has ``5 * n`` elements
   (:func:`.known.macro_constants`).
 
+``N`` may also name a file-scope scalar of the caller's file that the callee sees as the same
+object (declared before the callee, hidden by no declaration of either function: C11 6.2.1p4,
+6.2.1p7) and that holds, while the callee runs, the value the caller's code read
+(:func:`_steady_globals`): the callee, and every function it calls, never stores to it and its
+address never escapes (:func:`.global_scalars.fixed_in`); in the caller, every store to it —
+an assignment, or a call that may store to it (:func:`.global_scalars.changes`) — comes before
+every read of it, in no loop that also holds a read, and no ``goto`` runs back over them.  So
+``size = rows * cols; J = malloc(size * sizeof *J); step(J);`` gives ``step``'s ``J`` the
+extent ``size``: a stencil whose own sections cannot be ordered maps ``J[0:size]``.
+
 Everything else has no object extent (an offset ``a + k``, a member, a global pointer, two
 calls passing objects of different sizes)."""
 
@@ -37,22 +47,30 @@ from accellium.dataset.analysis.macros import _expression
 from accellium.dataset.analysis.member_reads import parse_key
 from accellium.dataset.analysis.scope import declared_names, function_name
 from accellium.dataset.analysis.tree import field as _field
-from accellium.dataset.analysis.tree import named, text, unparen
+from accellium.dataset.analysis.tree import iter_nodes, named, text, unparen
 from accellium.dataset.analysis.tree import root_of as _root_of
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.arrays import assignment_positions
 from accellium.dataset.offload.callgraph import CallGraph as _File
 from accellium.dataset.offload.callgraph import is_static
 from accellium.dataset.offload.callgraph import param_names as _params
+from accellium.dataset.offload.global_scalars import changes, fixed_in
 from accellium.dataset.offload.killed import object_size
 from accellium.dataset.offload.known import macro_constants
 from accellium.dataset.offload.member_counts import fixed_member, member_alloc_count
+from accellium.dataset.offload.nodes import LOOPS
 from accellium.dataset.offload.outparams import (
     count_stored_through,
     returns_count,
     stored_through,
 )
-from accellium.dataset.offload.shapes import Shape, alloc_sites, declarations, shape_of
+from accellium.dataset.offload.shapes import (
+    Shape,
+    alloc_sites,
+    declarations,
+    file_scalar_shape,
+    shape_of,
+)
 from accellium.dataset.offload.uses import Assignments, assignments
 
 __all__ = ["object_extents"]
@@ -110,7 +128,49 @@ def _at_call(caller: Node, call: Node, k: int, callee: Node, known: _Known, f: _
     count = _object_count(caller, text(a), known, f, until=top.end_byte)
     if count is None:
         return None
-    return _in_callee(caller, count, args, callee)
+    return _in_callee(caller, count, args, callee, _steady_globals(caller, callee, count))
+
+
+def _steady_globals(caller: Node, callee: Node, count: poly.Poly) -> frozenset[str]:
+    """The names of ``count`` that are file-scope scalars holding, while the callee runs, the
+    value the caller's code read (the module's rule for globals): the callee may name them
+    itself."""
+    root = _root_of(caller)
+    if _root_of(callee) != root or any(n.type == "goto_statement" for n in iter_nodes(caller)):
+        return frozenset()
+    mine, theirs = declarations(caller, root), declarations(callee, root)
+    out = set()
+    for n in poly.names(count):
+        shape = file_scalar_shape(n, mine)
+        if shape is None or file_scalar_shape(n, theirs) is None or shape.decl is None or \
+                (_root_of(shape.decl) == root and shape.decl.start_byte > callee.start_byte):
+            continue
+        if fixed_in(callee, {n}, lambda _: True) and _stored_before_read(caller, n):
+            out.add(n)
+    return frozenset(out)
+
+
+def _stored_before_read(fn: Node, name: str) -> bool:
+    """Does every store ``fn`` may make to the global ``name`` (itself or through a call) come
+    before every read of it there, with no loop holding both (so that each read, and whatever
+    runs after the last store, sees the value the stores left)?"""
+    stores = [n for n, _ in changes(fn, name)]
+    reads = [n for n in iter_nodes(_field(fn, "body") or fn)
+             if n.type == "identifier" and text(n) == name and
+             not any(s.start_byte <= n.start_byte < s.end_byte for s in stores)]
+    if not stores:
+        return True
+    last = max(s.end_byte for s in stores)
+    if any(r.start_byte < last for r in reads):
+        return False
+    first = min((r.start_byte for r in reads), default=None)
+    for s in stores:
+        p = s.parent
+        while p is not None and p != fn:
+            if p.type in LOOPS and first is not None and p.end_byte > first:
+                return False
+            p = p.parent
+    return True
 
 
 def _object_count(caller: Node, x: str, known: _Known, f: _File, depth: int = 0,
@@ -232,18 +292,19 @@ def _in_caller(callee: Node, count: poly.Poly, args: list[Node]) -> poly.Poly | 
     return {tuple(sorted(v.lstrip("\0") for v in t)): c for t, c in out.items()}
 
 
-def _in_callee(caller: Node, count: poly.Poly, args: list[Node], callee: Node
-               ) -> poly.Poly | None:
+def _in_callee(caller: Node, count: poly.Poly, args: list[Node], callee: Node,
+               steady: frozenset[str] = frozenset()) -> poly.Poly | None:
     """``count`` (the caller's names) in the callee's parameters, the caller's locals declared
     once with a polynomial value spelled out where a name is not passed (``w`` of
-    ``int w = m + 1;``); None when a name it uses is assigned after its declaration."""
+    ``int w = m + 1;``); None when a name it uses is assigned after its declaration.  The
+    globals of ``steady`` (:func:`_steady_globals`) stay as they are."""
     a = assignments(_field(caller, "body") or caller)
     params = set(_params(caller))
     for _ in range(_SPELL_ROUNDS):
-        names = poly.names(count)
+        names = poly.names(count) - steady
         if any(a.count.get(n, 0) > (0 if n in params else 1) for n in names):
             return None
-        got = _renamed(count, args, callee)
+        got = _renamed(count, args, callee, steady)
         if got is not None:
             return got
         passed = {text(x) for x in map(unparen, args) if x is not None}
@@ -276,9 +337,10 @@ def _member_renamed(key: str, by_arg: dict[str, str], callee: Node) -> str | Non
     return renamed if fixed_member(callee, renamed) else None
 
 
-def _renamed(count: poly.Poly, args: list[Node], callee: Node) -> poly.Poly | None:
+def _renamed(count: poly.Poly, args: list[Node], callee: Node,
+             steady: frozenset[str] = frozenset()) -> poly.Poly | None:
     """``count`` in the callee's parameters: each name passed unchanged as an argument to a
-    parameter the callee never assigns."""
+    parameter the callee never assigns; a global of ``steady`` not passed is its own name."""
     params = _params(callee)
     assigned = assignment_positions(callee)
     by_arg: dict[str, str] = {}
@@ -289,7 +351,8 @@ def _renamed(count: poly.Poly, args: list[Node], callee: Node) -> poly.Poly | No
             by_arg.setdefault(text(a), params[j] or "")
     out: poly.Poly | None = count
     for n in poly.names(count):
-        renamed = by_arg.get(n) or _member_renamed(n, by_arg, callee)
+        renamed = by_arg.get(n) or _member_renamed(n, by_arg, callee) or \
+            (n if n in steady else None)
         if renamed is None:
             return None
         out = poly.subst(out, n, poly.var("\0" + renamed)) if out is not None else None

@@ -459,6 +459,20 @@ def declarations(fn: Node, root: Node) -> dict[str, list[Shape]]:
     return out
 
 
+def file_scalar_shape(name: str, decls: dict[str, list[Shape]]) -> Shape | None:
+    """The file-scope declaration of ``name`` when, in the function ``decls`` describes, the
+    name denotes a scalar declared at file scope (``int nx;``) that no parameter or local
+    hides (C11 6.2.1p4; a name also declared inside the function is refused: which uses the
+    inner declaration hides is not worked out)."""
+    shapes = decls.get(name) or []
+    shape = shape_of(name, decls)
+    ok = bool(shapes) and shape is not None and \
+        all(not s.local and not (s.decl is not None and s.decl.type == "parameter_declaration")
+            for s in shapes) and \
+        shape.kind == "other" and shape.levels == 0 and shape.expansion is None
+    return shape if ok else None
+
+
 def shape_of(name: str, decls: dict[str, list[Shape]]) -> Shape | None:
     """The shape of ``name`` when the function declares it once (None: unknown or ambiguous;
     a global counts when the function does not declare the name)."""
