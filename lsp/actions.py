@@ -77,29 +77,36 @@ def same_pragma(a: str | None, b: str | None) -> bool:
 def loop_query(doc: DocView, lp: Loop, examples, adapter: str | None,
                defines: Sequence[Macro] = (), routines: frozenset[str] = frozenset(),
                types: frozenset[str] = frozenset(),
-               headers: tuple[tuple[int, bytes], ...] = ()) -> LoopQuery:
+               headers: tuple[tuple[int, bytes], ...] = (),
+               compiled: bytes | None = None) -> LoopQuery:
     """The query for ``lp`` with the document as its scope (the analysis then sees the code
     around the loop: what is read after it, the functions it calls, the function it is in,
     and with ``defines``, ``routines``, ``types`` and ``headers`` the macros, device
     routines, type names and file-scope declarations of its headers, :mod:`.headers`; the
     declarations are read in-process only, a backend gets no header text); its notes name
-    lines of the document (``first_line``), as the CLI's do."""
-    return LoopQuery(code=lp.text, lang=doc.lang, enclosing=tuple(lp.enclosing),
+    lines of the document (``first_line``), as the CLI's do.  ``compiled``: the text the
+    build compiles (:meth:`.headers.HeaderCache.compiled`, same offsets), read in place of
+    the document for the loop and its scope."""
+    code = lp.text if compiled is None else \
+        compiled[lp.start_byte:lp.end_byte].decode("utf-8", "replace")
+    return LoopQuery(code=code, lang=doc.lang, enclosing=tuple(lp.enclosing),
                      examples=tuple(examples), adapter=adapter,
-                     scope=doc_scope(doc, lp, defines, routines, types, headers),
+                     scope=doc_scope(doc, lp, defines, routines, types, headers, compiled),
                      first_line=lp.line)
 
 
 def doc_scope(doc: DocView, lp: Loop, defines: Sequence[Macro] = (),
               routines: frozenset[str] = frozenset(),
               types: frozenset[str] = frozenset(),
-              headers: tuple[tuple[int, bytes], ...] = ()) -> LoopScope | None:
-    """The document as the loop's scope (None when it is larger than :data:`MAX_SCOPE_SEND`):
-    lone CRs read as line breaks, as the LSP counts lines (same length, same offsets)."""
+              headers: tuple[tuple[int, bytes], ...] = (),
+              compiled: bytes | None = None) -> LoopScope | None:
+    """The document (or the text of it the build compiles: ``compiled``) as the loop's scope
+    (None when it is larger than :data:`MAX_SCOPE_SEND`): lone CRs read as line breaks, as
+    the LSP counts lines (same length, same offsets)."""
     if len(doc.source) > MAX_SCOPE_SEND:
         return None
-    return scope_of(lone_cr_to_lf(doc.source), lp.start_byte, doc.lang, defines, routines,
-                    types, headers)
+    return scope_of(lone_cr_to_lf(doc.source if compiled is None else compiled), lp.start_byte,
+                    doc.lang, defines, routines, types, headers)
 
 
 def insertable(doc: DocView, lp: Loop) -> bool:

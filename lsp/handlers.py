@@ -139,8 +139,8 @@ async def _loop_actions(ls: AccelliumServer, params: types.CodeActionParams, doc
         return out
     try:  # the loops and their queries (examples: similarity over the loop text) off the loop
         chain = await ls.run(doc, view, lambda check: [
-            (lp, ls.query_for(view, lp))
-            for lp in view.loops_at(line, MAX_ACTION_LOOPS, insertable=True)])
+            (lp, q) for lp in view.loops_at(line, MAX_ACTION_LOOPS, insertable=True)
+            if (q := ls.query_for(view, lp)) is not None])
     except Cancelled:
         return None
     deferred = ls.service.slow and ls.resolve_supported()
@@ -366,8 +366,9 @@ class _Annotate:
         view = await ls.parsed(self.doc)
 
         def queries(check):
-            return [(lp, ls.query_for(view, lp)) for lp in view.outermost_loops(check)
-                    if lp.pragma is None and insertable(view, lp)]
+            return [(lp, q) for lp in view.outermost_loops(check)
+                    if lp.pragma is None and insertable(view, lp)
+                    and (q := ls.query_for(view, lp)) is not None]
 
         loops = await ls.run(self.doc, view, queries)
         if self.use_progress:

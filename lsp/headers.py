@@ -20,6 +20,7 @@ from functools import lru_cache
 
 from pygls import uris
 
+from accellium.dataset.analysis.compiled import Compiled
 from accellium.dataset.analysis.conditions import command_line
 from accellium.dataset.analysis.macros import Macro
 from accellium.dataset.includes import Included, read_includes
@@ -98,6 +99,7 @@ class HeaderCache:
         self._flags = flags
         self._lock = threading.Lock()
         self._docs: dict[str, tuple[int, tuple[str, ...], BuildFlags, Included]] = {}
+        self._views: dict[str, tuple[Included, Compiled | None]] = {}  # URI -> compiled view
         self._real: dict[str, str | None] = {}  # URI -> real path
         self.notes_logged: set[str] = set()
 
@@ -160,6 +162,32 @@ class HeaderCache:
                 self._docs.pop(next(iter(self._docs)))
             self._docs[view.uri] = (view.generation, folders, flags, inc)
         return inc
+
+    def compiled(self, view: DocView) -> Compiled | None:
+        """The text the build compiles of ``view`` (:func:`accellium.server.annotate.compiled`:
+        the conditional groups the known macros drop turned into spaces, the same rows and
+        offsets), as the CLI's answers read it; None where that is the document as written,
+        the headers were not read, or the view does not parse (the document is read as
+        written then, as the CLI does)."""
+        inc = self.included(view)
+        if inc is None:
+            return None
+        with self._lock:
+            got = self._views.get(view.uri)
+        if got is not None and got[0] is inc:
+            return got[1]
+        from accellium.dataset.loops import parse_tree
+        from accellium.server.annotate import compiled
+
+        cv: Compiled | None = compiled(view.source, view.lang, inc)
+        if cv is not None and (not cv.changed or
+                               parse_tree(cv.text, view.lang).root_node.has_error):
+            cv = None
+        with self._lock:
+            if len(self._views) >= MAX_DOCS and view.uri not in self._views:
+                self._views.pop(next(iter(self._views)))
+            self._views[view.uri] = (inc, cv)
+        return cv
 
     def unit_includes(self, path: str, data: bytes, lang: str) -> Included | None:
         """The headers one of the program's other files (at ``path``, its text ``data``)
@@ -229,4 +257,5 @@ class HeaderCache:
     def forget(self, uri: str) -> None:
         with self._lock:
             self._docs.pop(uri, None)
+            self._views.pop(uri, None)
             self._real.pop(uri, None)

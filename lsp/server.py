@@ -251,11 +251,17 @@ class AccelliumServer(Documents, LanguageServer):
             return []
 
     def query_for(self, doc: DocView, lp):
+        """The query for the loop ``lp``; None for a loop the build does not compile (in a
+        conditional group the known macros drop, C11 6.10.1p6: no pragma, as the CLI's
+        answers have none)."""
         from .actions import MAX_SCOPE_SEND, loop_query
         from .queries import scope_declarations
 
         # the header macros go with the scope: none for a document sent without it
         small = len(doc.source) <= MAX_SCOPE_SEND
+        view = self.headers.compiled(doc) if small else None
+        if view is not None and lp.start_line in view.blanked:
+            return None
         headers = self.headers.texts(doc, lp.start_byte) if small else ()
         # the macros the loop uses, and those of the headers' declarations it may reach
         used = "\n".join((lp.text, *scope_declarations(headers, doc.lang, doc.source)))
@@ -263,7 +269,7 @@ class AccelliumServer(Documents, LanguageServer):
         routines, types = self.headers.names(doc, lp.start_byte) if small \
             else (frozenset(), frozenset())
         return loop_query(doc, lp, self.examples_for(doc, lp), self.settings.adapter, defines,
-                          routines, types, headers)
+                          routines, types, headers, view.text if view is not None else None)
 
     def document_changes(self) -> bool:
         caps = self.client_capabilities
