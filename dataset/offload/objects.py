@@ -128,19 +128,22 @@ def _at_call(caller: Node, call: Node, k: int, callee: Node, known: _Known, f: _
     count = _object_count(caller, text(a), known, f, until=top.end_byte)
     if count is None:
         return None
-    return _in_callee(caller, count, args, callee, _steady_globals(caller, callee, count))
+    passed = {text(x) for x in map(unparen, args) if x is not None and x.type == "identifier"}
+    return _in_callee(caller, count, args, callee,
+                      _steady_globals(caller, callee, poly.names(count) - passed))
 
 
-def _steady_globals(caller: Node, callee: Node, count: poly.Poly) -> frozenset[str]:
-    """The names of ``count`` that are file-scope scalars holding, while the callee runs, the
-    value the caller's code read (the module's rule for globals): the callee may name them
-    itself."""
+def _steady_globals(caller: Node, callee: Node, names: set[str]) -> frozenset[str]:
+    """The ``names`` (of a count, not passed to the callee) that are file-scope scalars
+    holding, while the callee runs, the value the caller's code read (the module's rule for
+    globals): the callee may name them itself."""
     root = _root_of(caller)
-    if _root_of(callee) != root or any(n.type == "goto_statement" for n in iter_nodes(caller)):
+    if not names or _root_of(callee) != root or \
+            any(n.type == "goto_statement" for n in iter_nodes(caller)):
         return frozenset()
     mine, theirs = declarations(caller, root), declarations(callee, root)
     out = set()
-    for n in poly.names(count):
+    for n in names:
         shape = file_scalar_shape(n, mine)
         if shape is None or file_scalar_shape(n, theirs) is None or shape.decl is None or \
                 (_root_of(shape.decl) == root and shape.decl.start_byte > callee.start_byte):

@@ -321,7 +321,7 @@ def _fill(plan: FunctionPlan, work: bytes, lines: LineIndex, tree: Tree, fn: Nod
         plan.notes.append("no loop to offload: " + ("; ".join(
             f"line {lp.line}: {why}" for lp, why in choice.host[:6]) or "no for loops"))
         return None
-    kept = _regions(plan, lines, fn, devices, calls, scope, req)
+    kept, summed = _regions(plan, lines, fn, devices, calls, scope, req)
     edits: list[PlanEdit] = []
     for region in kept:
         _describe(plan, region)
@@ -350,8 +350,8 @@ def _fill(plan: FunctionPlan, work: bytes, lines: LineIndex, tree: Tree, fn: Nod
     plan.feeds = {f for region in kept for f in _fed(region)}
     if req.per_loop or not kept:
         return None
-    return summarize(fn, scope, kept[0], req.calls.defined) if len(kept) == 1 else \
-        summarize_regions(fn, scope, kept, req.calls.defined)
+    return summarize(fn, scope, summed[0], req.calls.defined) if len(summed) == 1 else \
+        summarize_regions(fn, scope, summed, req.calls.defined)
 
 
 def _call_units(plan: FunctionPlan, fn: Node, scope: Scope, devices: list[Device], req: _Req,
@@ -559,18 +559,30 @@ def _read_elsewhere(region: Region, name: str, unit: int) -> bool:
 
 
 def _regions(plan: FunctionPlan, lines: LineIndex, fn: Node, devices: list[Device],
-             calls: list[CallDevice], scope: Scope, req: _Req) -> list[Region]:
+             calls: list[CallDevice], scope: Scope, req: _Req
+             ) -> tuple[list[Region], list[Region]]:
     """The regions of the plan: one per loop (``per_loop``), or the best one over the loops
     and the hoisted calls (without the calls when they alone gain nothing: one call that no
     host loop repeats), the loops that only generate data no device code of it reads left
-    on the host (:mod:`.generate`)."""
+    on the host (:mod:`.generate`); and the regions the function's summary for its callers
+    is made of (the same, but for one ``if`` split by branch (:func:`_branch_regions`): the
+    whole statement's region, whose clauses hold both branches', so that a caller maps what
+    either branch reaches, as before the split)."""
     if req.per_loop:
         regions = [r for r in per_loop_regions(lines, devices, scope)]
         plan.notes += [f"no data region: {r}" for r in regions if isinstance(r, str)]
-        return [r for r in regions if not isinstance(r, str)]
+        got = [r for r in regions if not isinstance(r, str)]
+        return got, got
     body = _field(fn, "body") or fn
     region, problems, home = _cheapest(lines, body, devices, calls, scope, req)
     kept = [region] if region is not None else []
+    summed = kept
+    branches = _branch_regions(lines, body, region, scope, req)
+    if branches is not None and region is not None:
+        kept = branches
+        plan.notes.append(f"one data region per branch of the `if` at line "
+                          f"{region.stmts[0].start_point[0] + 1} (a run of it runs one "
+                          "branch: each region maps only what its branch's loops use)")
     if (region is None or not region.devices) and not home:
         split, split_home = _split_at_barriers(lines, body, devices, calls, scope, req)
         if split or split_home:
@@ -579,6 +591,7 @@ def _regions(plan: FunctionPlan, lines: LineIndex, fn: Node, devices: list[Devic
                 plan.notes.append(f"{len(split)} data region(s), split where "
                                   + _split_reasons(body, scope))
             kept, home, problems = split, split_home, []
+            summed = kept
     plan.homed = bool(home)
     for d, why in home:
         plan.host_loops.append({"line": d.loop.line, "why": why})
@@ -591,7 +604,7 @@ def _regions(plan: FunctionPlan, lines: LineIndex, fn: Node, devices: list[Devic
             "offloading its loops would only add transfers (see the notes)"))
     plan.notes += [f"no data region: {p}" for p in problems
                    if region is None or not region.devices]
-    return kept
+    return kept, summed
 
 
 def _cheapest(lines: LineIndex, body: Node, devices: list[Device], calls: list[CallDevice],
@@ -629,6 +642,40 @@ def _cheapest(lines: LineIndex, body: Node, devices: list[Device], calls: list[C
             isinstance(d, Device) and d.loop.kind == SERIAL_KIND for d in region.devices):
         region = None  # element copies alone: the region would move arrays for a few elements
     return region, problems, home
+
+
+def _branch_regions(lines: LineIndex, body: Node, region: Region | None, scope: Scope,
+                    req: _Req) -> list[Region] | None:
+    """One region per branch when the region is one ``if`` ... ``else`` statement whose two
+    branches both hold its units (None: not so, or a branch's region would offload fewer).
+    Each run of the statement runs exactly one branch (C11 6.8.4.1p2), so a region around the
+    whole statement maps, on every run, the arrays of both branches with the directions of
+    both (``copy`` where one branch reads and the other only writes), while a branch's own
+    region maps only what its loops use, as they use it: never more data, often less.  A
+    branch that is itself such a statement is split the same way."""
+    if region is None or len(region.stmts) != 1 or region.stmts[0].type != "if_statement":
+        return None
+    stmt = region.stmts[0]
+    yes, no = _field(stmt, "consequence"), _field(stmt, "alternative")
+    if yes is None or no is None:
+        return None
+    groups: list[list[Unit]] = [[], []]
+    for u in region.devices:
+        inside = [k for k, b in enumerate((yes, no))
+                  if b.start_byte <= u.node.start_byte < b.end_byte]
+        if not inside:
+            return None  # a unit in the condition
+        groups[inside[0]].append(u)
+    if not all(groups):
+        return None
+    out: list[Region] = []
+    for g in groups:
+        got, _, left = _cheapest(lines, body, [u for u in g if isinstance(u, Device)],
+                                 [u for u in g if isinstance(u, CallDevice)], scope, req)
+        if got is None or left or len(got.devices) < len(g):
+            return None
+        out += _branch_regions(lines, body, got, scope, req) or [got]
+    return out
 
 
 #: statements that run their body more than once
