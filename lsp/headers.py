@@ -176,13 +176,10 @@ class HeaderCache:
             got = self._views.get(view.uri)
         if got is not None and got[0] is inc:
             return got[1]
-        from accellium.dataset.loops import parse_tree
-        from accellium.server.annotate import compiled
+        from accellium.server.annotate import compiled_tree
 
-        cv: Compiled | None = compiled(view.source, view.lang, inc)
-        if cv is not None and (not cv.changed or
-                               parse_tree(cv.text, view.lang).root_node.has_error):
-            cv = None
+        got_view, tree = compiled_tree(view.source, view.lang, inc)
+        cv = got_view if tree is not None else None
         with self._lock:
             if len(self._views) >= MAX_DOCS and view.uri not in self._views:
                 self._views.pop(next(iter(self._views)))

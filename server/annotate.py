@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tree_sitter import Tree
+
 from accellium.dataset.analysis import scope_of
 from accellium.dataset.analysis.compiled import Compiled, compiled_view
 from accellium.dataset.analysis.macros import header_macros
@@ -150,6 +152,18 @@ def compiled(source: bytes, lang: str, includes: Included | None) -> Compiled:
     return compiled_view(source, lang, includes.predefined, events)
 
 
+def compiled_tree(source: bytes, lang: str, includes: Included | None
+                  ) -> tuple[Compiled, Tree | None]:
+    """:func:`compiled` with its tree, when the view differs from ``source`` and parses
+    without error; else ``source``'s own view and None (the document is read as written)."""
+    view = compiled(source, lang, includes)
+    if view.changed:
+        seen = parse_tree(view.text, lang)
+        if not seen.root_node.has_error:
+            return view, seen
+    return Compiled(source), None
+
+
 def compiled_note(view: Compiled, first: int, last: int, done: str = "answered",
                   what: str = "pragma") -> str:
     """What an answer (or a plan: ``done``, ``what``) made on the compiled view of lines
@@ -192,13 +206,9 @@ def annotate_source(
     # loop sequential, a loop in it gets no pragma — and a group holding half a statement
     # (``#ifdef T`` above ``for (...) {``, another around its ``}``) no longer leaves the
     # function's tree in error.  Undecided groups stay (their macros are not known here).
-    view = compiled(source, lang, includes)
-    if view.changed:
-        seen = parse_tree(view.text, lang)
-        if not seen.root_node.has_error:
-            source, tree = view.text, seen
-        else:
-            view = Compiled(source)
+    view, seen = compiled_tree(source, lang, includes)
+    if seen is not None:
+        source, tree = view.text, seen
     loops = loops_in_tree(tree, source, lines)
     nest_labelled = _nest_labels(loops)
     out: list[LoopSuggestion] = []
