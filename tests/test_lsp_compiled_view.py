@@ -12,15 +12,13 @@ compiled: no pragma."""
 
 from __future__ import annotations
 
-import asyncio
-
-from lsprotocol import types
 from pytest_lsp import LanguageClient
 
 from accellium.lsp.loop_notes import NO_PRAGMA_TITLE
 from accellium.lsp.testing import record_statuses
 from tests._lsp_client import client_fixture
-from tests.test_lsp_server import actions, open_doc, start
+from tests.test_lsp_defines import configure, titles, until
+from tests.test_lsp_server import open_doc, start
 from tests.test_per_loop_dropped_groups import KERNEL, WANT
 
 OLD = """
@@ -40,36 +38,16 @@ NONE = f"{NO_PRAGMA_TITLE} (disabled)"
 client = client_fixture(record_statuses)
 
 
-async def _titles(client: LanguageClient, uri: str, row: int) -> list[str]:
-    return [a.title + (" (disabled)" if a.disabled else "")
-            for a in await actions(client, uri, row, 8)]
-
-
-async def _until(client: LanguageClient, uri: str, row: int, want: list[str]) -> None:
-    got: list[str] = []
-    for _ in range(60):
-        got = await _titles(client, uri, row)
-        if got == want:
-            return
-        await asyncio.sleep(0.05)
-    assert got == want
-
-
-def _configure(client: LanguageClient, settings: dict) -> None:
-    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
-        settings={"accellium": settings}))
-
-
 async def test_the_quick_fixes_read_the_compiled_text(client: LanguageClient, tmp_path):
     (tmp_path / "kernel.c").write_text(SOURCE)
     uri = (tmp_path / "kernel.c").as_uri()
     await start(client, root=tmp_path, options={"engine": "analysis", "definesComplete": True})
     open_doc(client, uri, SOURCE)
-    await _until(client, uri, LOOP_ROW, [f"Insert `{WANT}`"])
-    assert await _titles(client, uri, OLD_ROW) == []  # not code of this build
-    _configure(client, {"definesComplete": False})  # the macros may come from elsewhere
-    await _until(client, uri, LOOP_ROW, [NONE])
-    assert (await _titles(client, uri, OLD_ROW))[0].startswith("Insert `#pragma acc")
-    _configure(client, {"definesComplete": True, "defines": ["TRACE_SCALE", "OLD_SCALE"]})
-    await _until(client, uri, LOOP_ROW, [NONE])  # the trace is compiled: in order
-    assert (await _titles(client, uri, OLD_ROW))[0].startswith("Insert `#pragma acc")
+    await until(client, uri, [f"Insert `{WANT}`"], LOOP_ROW)
+    assert await titles(client, uri, OLD_ROW) == []  # not code of this build
+    configure(client, {"definesComplete": False})  # the macros may come from elsewhere
+    await until(client, uri, [NONE], LOOP_ROW)
+    assert (await titles(client, uri, OLD_ROW))[0].startswith("Insert `#pragma acc")
+    configure(client, {"definesComplete": True, "defines": ["TRACE_SCALE", "OLD_SCALE"]})
+    await until(client, uri, [NONE], LOOP_ROW)  # the trace is compiled: in order
+    assert (await titles(client, uri, OLD_ROW))[0].startswith("Insert `#pragma acc")

@@ -43,22 +43,26 @@ def _workspace(tmp_path, header_dir: str = "src"):
     return ws, (ws / "src" / "kernel.c").as_uri()
 
 
-async def _titles(client: LanguageClient, uri: str) -> list[str]:
+async def titles(client: LanguageClient, uri: str, row: int = LOOP_ROW) -> list[str]:
+    """The titles of the code actions at ``row`` (a disabled one marked)."""
     return [a.title + (" (disabled)" if a.disabled else "")
-            for a in await actions(client, uri, LOOP_ROW, 8)]
+            for a in await actions(client, uri, row, 8)]
 
 
-def _configure(client: LanguageClient, settings: dict) -> None:
+def configure(client: LanguageClient, settings: dict) -> None:
     client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
         settings={"accellium": settings}))
 
 
-async def _until(client: LanguageClient, uri: str, want: list[str]) -> None:
+async def until(client: LanguageClient, uri: str, want: list[str], row: int = LOOP_ROW
+                ) -> None:
+    """Polls :func:`titles` until they are ``want`` (a setting's change is read off the
+    client's request)."""
     got: list[str] = []
 
     async def same() -> bool:
         nonlocal got
-        got = await _titles(client, uri)
+        got = await titles(client, uri, row)
         return got == want
 
     for _ in range(40):
@@ -75,19 +79,19 @@ async def test_the_settings_decide_the_headers_groups(client: LanguageClient, tm
     titles = [a for a in await actions(client, uri, LOOP_ROW, 8)]
     assert [a.title for a in titles] == [NO_PRAGMA_TITLE], titles
     assert titles[0].disabled is not None and "IDX" in titles[0].disabled.reason
-    _configure(client, {"defines": ["PADDED"]})
-    await _until(client, uri, [PADDED])
-    _configure(client, {"defines": [], "undefines": ["PADDED"]})
-    await _until(client, uri, [PLAIN])
-    _configure(client, {"undefines": [], "definesComplete": True})  # nothing defines PADDED
-    await _until(client, uri, [PLAIN])
-    _configure(client, {"definesComplete": False})
-    await _until(client, uri, [NONE])
+    configure(client, {"defines": ["PADDED"]})
+    await until(client, uri, [PADDED])
+    configure(client, {"defines": [], "undefines": ["PADDED"]})
+    await until(client, uri, [PLAIN])
+    configure(client, {"undefines": [], "definesComplete": True})  # nothing defines PADDED
+    await until(client, uri, [PLAIN])
+    configure(client, {"definesComplete": False})
+    await until(client, uri, [NONE])
     # a bad entry is a window message and the setting's default, never a crash
-    _configure(client, {"defines": ["PADDED", "2BAD=1"]})
+    configure(client, {"defines": ["PADDED", "2BAD=1"]})
     await wait_for(lambda: [m for m in client.messages if "accellium.defines" in m.message
                             and "2BAD=1" in m.message])
-    await _until(client, uri, [NONE])
+    await until(client, uri, [NONE])
 
 
 async def test_compile_commands_give_the_documents_flags(client: LanguageClient, tmp_path):
@@ -104,14 +108,14 @@ async def test_compile_commands_give_the_documents_flags(client: LanguageClient,
     db.write_text(json.dumps([entry]))
     await start(client, root=ws, options={"engine": "analysis"})
     open_doc(client, uri, KERNEL)
-    await _until(client, uri, [PADDED])
-    _configure(client, {"undefines": ["PADDED"]})  # the settings after the database's words
-    await _until(client, uri, [PLAIN])
-    _configure(client, {"undefines": []})
+    await until(client, uri, [PADDED])
+    configure(client, {"undefines": ["PADDED"]})  # the settings after the database's words
+    await until(client, uri, [PLAIN])
+    configure(client, {"undefines": []})
     entry["arguments"] = ["cc", "-I../include", "-c", "../src/kernel.c"]  # no -D: undefined
     del entry["command"]
     db.write_text(json.dumps([entry]))
-    await _until(client, uri, [PLAIN])
+    await until(client, uri, [PLAIN])
     # a database's -I folder outside the workspace is not read (a workspace file may not
     # make the server read outside it): the header is not found there, IDX is unknown
     (tmp_path / "sdk").mkdir()
@@ -119,9 +123,9 @@ async def test_compile_commands_give_the_documents_flags(client: LanguageClient,
     (ws / "include" / "idx.h").unlink()
     entry["arguments"] = ["cc", f"-I{tmp_path / 'sdk'}", "-c", "../src/kernel.c"]
     db.write_text(json.dumps([entry]))
-    await _until(client, uri, [NONE])
-    _configure(client, {"includePaths": [str(tmp_path / "sdk")]})  # a user setting can
-    await _until(client, uri, [PLAIN])
+    await until(client, uri, [NONE])
+    configure(client, {"includePaths": [str(tmp_path / "sdk")]})  # a user setting can
+    await until(client, uri, [PLAIN])
 
 
 async def _backend_edit(client: LanguageClient, uri: str) -> str:
@@ -147,7 +151,7 @@ async def test_the_backend_gets_the_chosen_definition(client: LanguageClient, tm
         assert await _backend_edit(client, uri) == PADDED[8:-1]
         # the offload action asks the backend's /v1/offload, with the header's chosen macro
         assert await offload_pragma_lines(client, uri, HEADER_ROW) == [PADDED[8:-1]]
-        _configure(client, {"backendUrl": url, "defines": [], "definesComplete": True})
+        configure(client, {"backendUrl": url, "defines": [], "definesComplete": True})
         await asyncio.sleep(0.2)
         assert await _backend_edit(client, uri) == PLAIN[8:-1]
         assert backend_state(client) == "connected"

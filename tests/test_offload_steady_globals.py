@@ -23,10 +23,8 @@ from __future__ import annotations
 
 import pytest
 from _offload_util import acc_lines, plan_text, run_verified
+from test_offload_objects import _extents as object_extents_of
 
-from accellium.dataset.loops import parse_tree
-from accellium.dataset.offload import poly
-from accellium.dataset.offload.objects import object_extents
 from accellium.server.engines import get_engine
 
 ROWS, COLS, STEPS = 48, 40, 3
@@ -148,8 +146,7 @@ def _steady(after: str = "", callee: str = "") -> str:
 
 
 def _extents(src: str) -> dict[str, str]:
-    got = object_extents(parse_tree(src.encode(), "c").root_node)
-    return {p: poly.render(c) for p, c in got.get("step", {}).items()}
+    return object_extents_of(src).get("step", {})
 
 
 def test_a_global_set_before_the_allocation_is_the_objects_extent():

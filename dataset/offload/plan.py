@@ -323,11 +323,13 @@ def _fill(plan: FunctionPlan, work: bytes, lines: LineIndex, tree: Tree, fn: Nod
         return None
     kept, summed = _regions(plan, lines, fn, devices, calls, scope, req)
     edits: list[PlanEdit] = []
+    # what a call of the function moves, for its callers' choices: the regions of its summary
+    # (one ``if``'s whole region where its branches got their own: an upper bound, as before)
+    plan.cost += sum(transfer_cost(r, fn, rows=True) for r in summed if r.devices)
     for region in kept:
         _describe(plan, region)
         if not region.devices:
             continue
-        plan.cost += transfer_cost(region, fn, rows=True)
         plan.held += [(d.node.start_byte, d.node.end_byte) for d in region.devices
                       if isinstance(d, CallDevice)]
         got, bad = region_edits(lines, region)
