@@ -200,7 +200,6 @@ def annotate_source(
     (:func:`accellium.dataset.includes.read_includes`)."""
     lang = normalize_lang(lang) if lang else detect_lang(path, source)
     lines = LineIndex(source)
-    tree = parse_tree(source, lang)
     # The text the compiler reads (same rows and offsets): a conditional group the known macros
     # drop is no code of the build (C11 6.10.1p6) — a `printf` under `#ifdef DEBUG` makes no
     # loop sequential, a loop in it gets no pragma — and a group holding half a statement
@@ -209,6 +208,8 @@ def annotate_source(
     view, seen = compiled_tree(source, lang, includes)
     if seen is not None:
         source, tree = view.text, seen
+    else:
+        tree = parse_tree(source, lang)  # the file as written (its own view parsed nothing)
     loops = loops_in_tree(tree, source, lines)
     nest_labelled = _nest_labels(loops)
     out: list[LoopSuggestion] = []

@@ -21,6 +21,15 @@ if str(ROOT) not in sys.path:
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
+@pytest.fixture(scope="module")
+def engine():
+    """The embedded analysis engine (one per test module; a module that needs another engine
+    defines its own ``engine``)."""
+    from accellium.server.engines import get_engine
+
+    return get_engine("analysis")
+
+
 #: fixtures of the tests that need a tool `make test` installs while the other tests run
 INSTALLED_TOOL_FIXTURES = ("editor_tools_installed", "vllm_env_installed")
 

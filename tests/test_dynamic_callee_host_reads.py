@@ -33,8 +33,6 @@ import re
 import pytest
 from _offload_util import acc_lines, plan_text, run_verified
 
-from accellium.server.engines import get_engine
-
 N, STEPS = 600, 8
 
 KERNEL = """static double hist[64];
@@ -149,11 +147,6 @@ def _files(name: str) -> tuple[str, str]:
     kernel = kernel.replace("EXTERN_DECL", "void note(double m);" if other else "")
     main = MAIN.replace("EXTERN_DEF", OTHER if other else "").replace("REFERENCE", ref)
     return kernel, main
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return get_engine("analysis")
 
 
 def _plan(name: str, engine) -> tuple[list[str], str]:

@@ -17,7 +17,6 @@ import pytest
 from _offload_util import plan_text, write_suite
 
 from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
-from accellium.server.engines import get_engine
 
 N = 5000
 
@@ -122,11 +121,6 @@ int main(void)
 
 def _strip(src: str) -> str:
     return "\n".join(ln for ln in src.split("\n") if not ln.strip().startswith("#pragma acc"))
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return get_engine("analysis")
 
 
 @pytest.mark.parametrize("src", [LOCAL, PARAM], ids=["local", "param"])

@@ -20,7 +20,6 @@ from _offload_util import acc_lines, plan_text, run_verified
 
 from accellium.dataset.analysis import analyze
 from accellium.dataset.analysis.scope import scope_of
-from accellium.server.engines import get_engine
 
 GRID = "struct grid { int nx, ny; };\n"
 VEC = "typedef struct { int n; double *x; double *y; } vec_t;\n"
@@ -137,11 +136,6 @@ HOST = {
     "axpy_call": (_axpy("    tick();\n"), "v->n"),
     "scale_written": (_scale("    g.nx = g.nx - 1;\n", "(g.nx - 1) * g.ny"), "g.nx"),
 }
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return get_engine("analysis")
 
 
 def _plan(name: str, engine) -> tuple[list[str], dict]:

@@ -13,11 +13,9 @@ Whole programs, built with real gcc and run in the data-environment emulator."""
 
 from __future__ import annotations
 
-import pytest
 from _offload_util import plan_text, verified_offload_bytes, write_suite
 
 from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
-from accellium.server.engines import get_engine
 
 N, STEPS = 300, 4
 
@@ -69,11 +67,6 @@ int main(void)
     return 0;
 }
 """.replace("NSIZE", str(N)).replace("NSTEPS", str(STEPS))
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return get_engine("analysis")
 
 
 def _clauses(src: str, engine) -> dict[str, str]:

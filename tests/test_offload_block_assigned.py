@@ -16,11 +16,9 @@ Whole programs, built with real gcc and run in the data-environment emulator."""
 
 from __future__ import annotations
 
-import pytest
 from _offload_util import write_suite
 
 from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
-from accellium.server.engines import get_engine
 from accellium.server.offload import offload_source
 
 KERNEL = """void diffuse(int rows, int cols, const float *J, float *d, float *c)
@@ -59,11 +57,6 @@ int main(void) {
   puts(bad ? "BAD" : "OK"); return 0;
 }
 """
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return get_engine("analysis")
 
 
 def test_the_value_set_first_in_the_block_bounds_the_section(engine):

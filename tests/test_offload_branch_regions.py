@@ -14,10 +14,7 @@ Whole programs, built with real gcc and run in the data-environment emulator."""
 
 from __future__ import annotations
 
-import pytest
 from _offload_util import acc_lines, plan_text, run_verified
-
-from accellium.server.engines import get_engine
 
 N, STEPS = 4000, 6
 
@@ -93,11 +90,6 @@ MAIN_PTR = MAIN.replace("double update(int n, double *newa, const double *olda, 
 # the same driver in the kernel's file, its time loop in a function that hoists the calls
 HOISTED = KERNEL + MAIN.replace("double update(int n, double *newa, const double *olda, "
                                 "int norm);\n", "").replace("#include <math.h>\n", "", 1)
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return get_engine("analysis")
 
 
 def test_each_branch_gets_its_own_region(engine):

@@ -22,10 +22,7 @@ emulator, their bytes counted."""
 
 from __future__ import annotations
 
-import pytest
 from _offload_util import plan_text, run_verified, verified_offload_bytes
-
-from accellium.server.engines import get_engine
 
 N, ITERS = 4096, 5
 
@@ -137,11 +134,6 @@ int main(void)
 
 def _program(form: str) -> tuple[str, str]:
     return KERNEL.replace("STORAGE", "static" if form == "static" else ""), MAIN
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return get_engine("analysis")
 
 
 def test_the_driver_holds_the_file_arrays_across_its_loop(engine):

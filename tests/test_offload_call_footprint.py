@@ -15,7 +15,6 @@ import pytest
 from _offload_util import region_line, verified_offload_bytes, write_suite
 
 from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
-from accellium.server.engines import get_engine
 
 N = 60
 
@@ -85,11 +84,6 @@ def _variant(read: str, when: str = "") -> tuple[str, str]:
 
 
 VARIANTS = {"same": _variant(SAME), "hole": _variant(HOLE), "skip": _variant(SAME, SKIP)}
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return get_engine("analysis")
 
 
 def _region_line(name: str, engine) -> str:

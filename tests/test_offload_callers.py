@@ -14,7 +14,6 @@ from _offload_util import acc_lines, verified_offload_bytes, write_suite
 
 from accellium.dataset.offload.program import exports, plan_callers
 from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
-from accellium.server.engines import get_engine
 from accellium.server.offload import apply_plans, offload_source
 
 N = 4000
@@ -164,11 +163,6 @@ PROGRAMS = {
     "bound_twice": (FIELD, BOUND_TWICE),
     "host_read": (FIELD, HOST_READ),
 }
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return get_engine("analysis")
 
 
 def _callers(kernel: str, main: str, engine, elsewhere: bool = True) -> str:

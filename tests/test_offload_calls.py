@@ -11,14 +11,12 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-import pytest
 from _offload_util import acc_lines as _acc
 from _offload_util import line_after as _after
 from _offload_util import plan_text, verified_offload_bytes, write_suite
 
 from accellium.dataset.offload import plan_source
 from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
-from accellium.server.engines import get_engine
 from accellium.server.offload import engine_advisor
 
 N = 20000
@@ -129,11 +127,6 @@ int main(void) {
 
 PROGRAMS = {"two_callees": (TWO, TWO_MAIN), "host_read": (WATCH, WATCH_MAIN),
             "untranslated": (ODD, ODD_MAIN)}
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return get_engine("analysis")
 
 
 _plan = plan_text

@@ -6,11 +6,9 @@ another loop."""
 
 from __future__ import annotations
 
-import pytest
 from _offload_util import write_suite
 
 from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
-from accellium.server.engines import get_engine
 from accellium.server.offload import apply_plans, offload_source
 
 N, DIM, K = 3000, 4, 5
@@ -181,11 +179,6 @@ int main(void) {
 
 PROGRAMS = {"nearest": (NEAREST, NEAREST_MAIN), "centred": (CENTRED, CENTRED_MAIN),
             "lloyd": (LLOYD, LLOYD_MAIN)}
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return get_engine("analysis")
 
 
 def _plan(src: str, engine):

@@ -20,7 +20,6 @@ Whole programs, built with real gcc and run in the data-environment emulator."""
 
 from __future__ import annotations
 
-import pytest
 from _offload_util import write_suite
 
 from accellium.dataset.analysis.conditions import command_line
@@ -72,11 +71,6 @@ int main(void) {
   puts(bad ? "BAD" : "OK"); return 0;
 }
 """
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return get_engine("analysis")
 
 
 def _plan(tmp_path, engine, words):

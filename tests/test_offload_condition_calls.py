@@ -25,7 +25,6 @@ import pytest
 from _offload_util import acc_lines, line_after, plan_text
 
 from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
-from accellium.server.engines import get_engine
 
 N = 20000
 
@@ -161,11 +160,6 @@ def _solve(host_read: bool) -> str:
 
 def _skip(call: str) -> str:
     return SKIP.replace("CALL", call)
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return get_engine("analysis")
 
 
 def _plan(kernel: str, main: str, engine) -> tuple[str, dict]:

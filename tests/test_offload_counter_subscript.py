@@ -16,11 +16,9 @@ Whole programs, built with real gcc and run in the data-environment emulator."""
 
 from __future__ import annotations
 
-import pytest
 from _offload_util import acc_lines, plan_text, verified_offload_bytes, write_suite
 
 from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
-from accellium.server.engines import get_engine
 
 KERNEL = """#define W 16
 #define H 8
@@ -65,11 +63,6 @@ int main(void) {
   puts(bad ? "BAD" : "OK"); return 0;
 }
 """
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return get_engine("analysis")
 
 
 def test_a_counter_used_as_a_subscript_is_not_a_reduction(tmp_path, engine):

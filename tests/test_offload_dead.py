@@ -16,7 +16,6 @@ from _offload_util import verified_offload_bytes, write_suite
 from accellium.dataset.loops import parse_tree
 from accellium.dataset.offload.live import dead_parameters
 from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
-from accellium.server.engines import get_engine
 from accellium.server.offload import apply_plans, offload_source
 
 N = 3000
@@ -224,11 +223,6 @@ PROGRAMS = {
     "work_after": (WORK_AFTER, WORK_MAIN.replace("AFTER", "1")),
     "region_in_loop": (IN_LOOP, IN_LOOP_MAIN),
 }
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return get_engine("analysis")
 
 
 def _acc(src: str, engine, function: str) -> list[str]:

@@ -20,11 +20,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from _offload_util import acc_lines, plan_written, write_suite
 
 from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
-from accellium.server.engines import get_engine
 
 NI, NK = 40, 24
 ONE = NI * NK * 8  # one array's bytes
@@ -87,11 +85,6 @@ void *xalloc(unsigned long n, int size) { return calloc(n, size); }
 PROGRAMS = {"decl": (KERNEL.replace("COLS", "NK"), HEADER),
             "narrow": (KERNEL.replace("COLS", "NK - 4"), HEADER),
             "notdecl": (KERNEL.replace("COLS", "NK"), NOT_A_DECLARATION)}
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return get_engine("analysis")
 
 
 def _write(tmp: Path, names: list[str]) -> Path:

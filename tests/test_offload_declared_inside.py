@@ -16,11 +16,9 @@ copied in for it alone, would stay on the host, docs/offload.md item 15.)"""
 
 from __future__ import annotations
 
-import pytest
 from _offload_util import acc_lines, gcc_compile, plan_text, verified_offload_bytes, write_suite
 
 from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
-from accellium.server.engines import get_engine
 
 INSIDE = """#define NT 64
 void host_sum(const double *in, double *out, int n);
@@ -70,11 +68,6 @@ int main(void) {
   puts(bad ? "BAD" : "OK"); return 0;
 }
 """
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return get_engine("analysis")
 
 
 def test_loop_over_an_array_declared_inside_stays_on_the_host(tmp_path, engine):

@@ -20,8 +20,6 @@ from __future__ import annotations
 import pytest
 from _offload_util import acc_lines, plan_text, run_verified, verified_offload_bytes
 
-from accellium.server.engines import get_engine
-
 NP, STEPS = 512, 6
 
 KERNEL = """#include <math.h>
@@ -137,11 +135,6 @@ def _program(form: str) -> tuple[str, str]:
         .replace("LOCAL", "int cell_of = steps;" if form == "hidden" else "") \
         .replace("STEPS_NAME", "cell_of" if form == "hidden" else "steps")
     return kernel, MAIN.replace("HOST", "1" if host else "0")
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return get_engine("analysis")
 
 
 def test_the_calls_join_one_region_that_maps_the_globals(engine):

@@ -9,22 +9,14 @@ Whole programs, built with real gcc and run in the data-environment emulator."""
 
 from __future__ import annotations
 
-import pytest
 from _offload_util import JACOBI_KERNEL as KERNEL
 from _offload_util import JACOBI_MAIN as MAIN
 from _offload_util import acc_lines, verified_offload_bytes, write_suite
 
 from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
-from accellium.server.engines import get_engine
 from accellium.server.offload import apply_plans, offload_source
 
 N, STEPS = 64, 5
-
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return get_engine("analysis")
 
 
 def _acc(lo: str, engine) -> list[str]:

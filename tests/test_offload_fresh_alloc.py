@@ -35,7 +35,6 @@ from _offload_util import acc_lines, plan_text, verified_offload_bytes, write_su
 from accellium.dataset.loops import parse_tree
 from accellium.dataset.offload.fresh import fresh_functions
 from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
-from accellium.server.engines import get_engine
 
 N = 4096
 S = N * 8
@@ -271,11 +270,6 @@ PROGRAMS.update({
     # main reads the scratch after the call: the kernel copies it out
     "star_read": (_scratch("#define ARG(x) *x", "bad += (*T)[1] < -1.0;"), _alloc()),
 })
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return get_engine("analysis")
 
 
 def _region(name: str, engine) -> dict[str, str]:

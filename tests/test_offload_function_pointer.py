@@ -15,14 +15,12 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from _offload_util import plan_text, write_suite
 from test_dynamic_device_memory import HEAD, MAIN, PARAM, N
 
 from accellium.dataset.loops import parse_tree
 from accellium.dataset.offload.callgraph import CallGraph
 from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
-from accellium.server.engines import get_engine
 
 KERNELS = PARAM[len(HEAD):PARAM.index("double run(")]
 
@@ -76,11 +74,6 @@ def test_calls_through_a_local_pointer_given_only_functions_are_their_calls():
     for name in ("c", "d", "e", "g"):
         assert name in g.escapes and not g.every_call_seen(name), name
     assert g.every_call_seen("f") and not g.escapes & {"a", "b", "f"}
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return get_engine("analysis")
 
 
 def test_per_loop_answers_and_plan_name_the_pointer_in_deviceptr(engine):

@@ -28,7 +28,6 @@ import pytest
 from _offload_util import acc_lines, plan_text, verified_offload_bytes, write_suite
 
 from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
-from accellium.server.engines import get_engine
 
 N, STEPS = 200, 3
 
@@ -190,11 +189,6 @@ PROGRAMS = {"split": _program(SPLIT, SPLIT_MAIN), "fused": _program(FUSED, FUSED
 def _stripped(src: str) -> str:
     return "".join(ln for ln in src.splitlines(keepends=True)
                    if not ln.strip().startswith("#pragma acc"))
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return get_engine("analysis")
 
 
 def test_an_initialisation_function_stays_on_the_host_with_its_note(engine):

@@ -16,10 +16,7 @@ Whole programs, built with real gcc and run in the data-environment emulator."""
 
 from __future__ import annotations
 
-import pytest
 from _offload_util import acc_lines, plan_text, run_verified
-
-from accellium.server.engines import get_engine
 
 N, STEPS = 3000, 5
 
@@ -97,11 +94,6 @@ def _files(name: str) -> tuple[str, str]:
     call, ref, storage, extra = PROGRAMS[name]
     return (KERNEL.replace("CALL", call).replace("STORAGE", storage),
             MAIN.replace("REF", ref).replace("EXTERN", extra))
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return get_engine("analysis")
 
 
 def test_updates_around_a_helper_that_writes_a_global(engine):

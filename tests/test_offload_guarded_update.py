@@ -31,11 +31,9 @@ Whole programs, built with real gcc and run in the data-environment emulator."""
 
 from __future__ import annotations
 
-import pytest
 from _offload_util import acc_lines, plan_text, verified_offload_bytes, write_suite
 
 from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
-from accellium.server.engines import get_engine
 
 KERNEL = """#include <math.h>
 #define M 32
@@ -130,11 +128,6 @@ def _program(host: str, first: int = 0, loop: str | None = None) -> tuple[str, s
         kernel = kernel.replace(KERNEL_LOOP, loop)
         main = main.replace(MAIN_LOOP, loop.replace("a[", "r["))
     return kernel, main
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return get_engine("analysis")
 
 
 def test_a_guarded_element_is_updated_with_its_row(tmp_path, engine):

@@ -21,7 +21,6 @@ import pytest
 from _offload_util import region_line, verified_offload_bytes, write_suite
 
 from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
-from accellium.server.engines import get_engine
 
 N, K, STEPS = 96, 5, 4
 
@@ -83,11 +82,6 @@ def _variant(count: str = COUNT, after: str = "") -> tuple[str, str]:
 
 VARIANTS = {"current": _variant(), "relabel": _variant(after=RELABEL),
             "every_other": _variant(count=EVERY_OTHER)}
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return get_engine("analysis")
 
 
 def _clauses(name: str, engine) -> dict[str, str]:

@@ -28,7 +28,6 @@ import pytest
 from _offload_util import acc_lines, plan_text, verified_offload_bytes, write_suite
 
 from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
-from accellium.server.engines import get_engine
 
 N = 20000
 
@@ -130,11 +129,6 @@ def _program(variant: str) -> tuple[str, str]:
     for key, value in subs.items():
         kernel, main = kernel.replace(key, value), main.replace(key, value)
     return kernel, main
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return get_engine("analysis")
 
 
 def _plan(variant: str, engine) -> tuple[str, dict]:

@@ -15,11 +15,9 @@ Whole programs, built with real gcc and run in the data-environment emulator."""
 
 from __future__ import annotations
 
-import pytest
 from _offload_util import plan_text, verified_offload_bytes, write_suite
 
 from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
-from accellium.server.engines import get_engine
 
 M, N = 60, 80
 
@@ -108,11 +106,6 @@ def test_only_a_macro_of_index_arithmetic_is_no_call():
     root = parse_tree(PURE.encode(), "c").root_node
     loops = [n for n in iter_nodes(root) if n.type == "for_statement"]
     assert [pure_calls(lp) for lp in loops] == [True, False, False]
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return get_engine("analysis")
 
 
 def test_an_index_macro_subscript_leaves_the_generator_on_the_host(engine):

@@ -19,7 +19,6 @@ import pytest
 from _offload_util import acc_lines, plan_text, verified_offload_bytes, write_suite
 
 from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
-from accellium.server.engines import get_engine
 
 NP, NI, NO, EPOCHS = 8, 300, 4, 5
 
@@ -99,11 +98,6 @@ int main(void) {
   puts(bad ? "BAD" : "OK"); return 0;
 }
 """
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return get_engine("analysis")
 
 
 @pytest.mark.parametrize("src", [TRAIN, ADDRESS], ids=["sum", "address"])

@@ -14,11 +14,9 @@ Whole programs, built with real gcc and run in the data-environment emulator."""
 
 from __future__ import annotations
 
-import pytest
 from _offload_util import write_suite
 
 from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
-from accellium.server.engines import get_engine
 from accellium.server.offload import offload_source
 
 KERNEL = """#include <stdlib.h>
@@ -71,11 +69,6 @@ int main(void) {
   puts(fabs(run(5) - s) < 1e-9 ? "OK" : "BAD"); return 0;
 }
 """
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return get_engine("analysis")
 
 
 def test_bounds_through_macros_of_one_size_unite(engine):

@@ -20,12 +20,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from _offload_util import MACRO_ROWS_KERNEL, MACRO_ROWS_MAIN_BODY, acc_lines, write_suite
 
 from accellium.dataset.includes import read_includes
 from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
-from accellium.server.engines import get_engine
 from accellium.server.offload import apply_plans, offload_source
 
 ARR_H = """#ifndef ARR_H
@@ -40,11 +38,6 @@ MAIN = """#include <math.h>
 void smooth(int n, int m, double a[64][48], double b[64][48], double s[64]);
 static double a[64][48], b[64][48], s[64], rb[64][48], rs[64];
 """ + MACRO_ROWS_MAIN_BODY
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return get_engine("analysis")
 
 
 def _program(tmp: Path) -> Path:

@@ -18,7 +18,6 @@ import pytest
 from _offload_util import acc_lines, plan_text, verified_offload_bytes, write_suite
 
 from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
-from accellium.server.engines import get_engine
 
 N, NQ = 4000, 6
 
@@ -110,11 +109,6 @@ int main(void) {
 
 def _main(mode: int) -> str:
     return MAIN.replace("NV", str(N)).replace("NQV", str(NQ)).replace("MODE", str(mode))
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return get_engine("analysis")
 
 
 def test_member_arguments_join_the_callers_region(engine):

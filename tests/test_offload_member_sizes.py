@@ -27,7 +27,6 @@ from _offload_util import acc_lines, plan_text, verified_offload_bytes, write_su
 from accellium.dataset.loops import parse_tree
 from accellium.dataset.offload.objects import object_extents
 from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
-from accellium.server.engines import get_engine
 
 KERNEL = """typedef struct { double v, x; } cell;
 typedef struct { long n; long bytes; long nb; int per; } dims;
@@ -99,11 +98,6 @@ int main(void)
 }
 """
 NB, PER, CELL = 60, 8, 16
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return get_engine("analysis")
 
 
 def _kernel(store: str = "") -> str:

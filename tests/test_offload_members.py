@@ -14,7 +14,6 @@ import pytest
 from _offload_util import acc_lines, plan_text, verified_offload_bytes, write_suite
 
 from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
-from accellium.server.engines import get_engine
 
 N = 300
 STRUCT = "struct vec { int n; double *x; double *y; };\n"
@@ -85,11 +84,6 @@ PROGRAMS = {
     "member_ptr": (PTR, _main("pscale(struct vec *v, int n, double a)", "pscale(&s, n, a)",
                               "s.n", "", "rx[i] + ry[i]")),
 }
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return get_engine("analysis")
 
 
 def _acc(name: str, engine) -> list[str]:

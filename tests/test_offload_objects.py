@@ -16,7 +16,6 @@ Whole programs, built with real gcc and run in the data-environment emulator."""
 
 from __future__ import annotations
 
-import pytest
 from _offload_util import acc_lines, verified_offload_bytes, write_suite
 
 from accellium.dataset.loops import parse_tree
@@ -24,7 +23,6 @@ from accellium.dataset.offload import poly
 from accellium.dataset.offload.live import dead_parameters
 from accellium.dataset.offload.objects import object_extents
 from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
-from accellium.server.engines import get_engine
 from accellium.server.offload import apply_plans, offload_source
 
 N, K = 3000, 4
@@ -152,11 +150,6 @@ int main(void) {
 """
 # the twin reads the grid in the region (a loop after the nest, which wrote all of it)
 READ_G = "for (int e = 0; e < 8 * n * n; e++)\n        g[e] = 2.0 * g[e];"
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return get_engine("analysis")
 
 
 def _plan(src: str, engine, main: str | None = None) -> tuple[list[str], dict]:

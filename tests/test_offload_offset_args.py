@@ -10,11 +10,9 @@ of a region.  Whole programs built with gcc and run in the data-environment emul
 
 from __future__ import annotations
 
-import pytest
 from _offload_util import acc_lines, plan_text, verified_offload_bytes, write_suite
 
 from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
-from accellium.server.engines import get_engine
 
 NP, NC, STEPS = 12, 500, 6
 
@@ -56,11 +54,6 @@ int main(void) {
   puts(bad ? "BAD" : "OK"); return 0;
 }
 """
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return get_engine("analysis")
 
 
 def test_offset_arguments_join_the_callers_region(engine):

@@ -21,7 +21,6 @@ import pytest
 from _offload_util import plan_text, verified_offload_bytes, write_suite
 
 from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
-from accellium.server.engines import get_engine
 
 N, STEPS = 4000, 6
 
@@ -73,11 +72,6 @@ FORMS = {"name": ("a", "b"), "plus": ("a + 0", "b + 0"), "address": ("&a[0]", "&
 def _kernel(form: str) -> str:
     a, b = FORMS[form]
     return KERNEL.replace("ARG_A", a).replace("ARG_B", b)
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return get_engine("analysis")
 
 
 @pytest.mark.parametrize("form", ["address"])

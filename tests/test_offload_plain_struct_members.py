@@ -27,7 +27,6 @@ import pytest
 from _offload_util import acc_lines, plan_written, verified_offload_bytes, write_suite
 
 from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
-from accellium.server.engines import get_engine
 
 HEADER = """#ifndef TREE_H
 #define TREE_H
@@ -112,11 +111,6 @@ int main(void)
 """
 STORE = "*count = total;"
 NN, NQ, NODE = 40 + 50 + 60 + 70, 500, 8 * 4 * 2 + 4
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return get_engine("analysis")
 
 
 def _program(extra: str = "", change: str = "", store: str = STORE

@@ -7,12 +7,10 @@ file's bytes, line endings and are idempotent."""
 
 from __future__ import annotations
 
-import pytest
 from _offload_util import write_suite
 
 from accellium.dataset.offload import plan_source
 from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
-from accellium.server.engines import get_engine
 from accellium.server.offload import apply_plans, offload_source
 
 N = 20000
@@ -158,11 +156,6 @@ int main(void) {
 PROGRAMS = {"structured": (STRUCTURED, STRUCTURED_MAIN), "updates": (UPDATES, UPDATES_MAIN),
             "local_alloc": (LOCAL, LOCAL_MAIN), "unknown_extent": (UNKNOWN, UNKNOWN_MAIN),
             "routine": (ROUTINE, ROUTINE_MAIN)}
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return get_engine("analysis")
 
 
 def _plan_text(src: str, engine) -> tuple[str, list]:

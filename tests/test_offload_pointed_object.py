@@ -21,11 +21,9 @@ real gcc and run in the data-environment emulator, their bytes counted."""
 
 from __future__ import annotations
 
-import pytest
 from _offload_util import acc_lines, plan_text, verified_offload_bytes, write_suite
 
 from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
-from accellium.server.engines import get_engine
 
 N, M = 40, 24
 
@@ -90,11 +88,6 @@ PROGRAMS = {"split": (_program("*{}", ""), ALLOC), "peek": (_program("*{}", PEEK
             "cols": (_program("*{}", "").replace("j < M; j++) {", "j < m; j++) {"), ALLOC),
             "narrow": (_program("*{}", "").replace("j < M; j++) {", "j < m; j++) {")
                        .replace("m = M,", "m = M - 4,"), ALLOC)}
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return get_engine("analysis")
 
 
 def _plans(name: str, engine):

@@ -22,7 +22,6 @@ import pytest
 from _offload_util import acc_lines, plan_text, verified_offload_bytes, write_suite
 
 from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
-from accellium.server.engines import get_engine
 
 N, M, STEPS = 48, 40, 8
 
@@ -104,11 +103,6 @@ def _main(name: str) -> str:
     return (MAIN.replace("NN", str(N)).replace("MM", str(M)).replace("SS", str(STEPS))
             .replace("RROWS", rows).replace("RA", arg.replace("a", "ra"))
             .replace("RHOST", host.replace("trace", "rtrace").replace("a[", "ra[")))
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return get_engine("analysis")
 
 
 @pytest.mark.parametrize("name", ["pointers", "host_write"])

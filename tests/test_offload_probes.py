@@ -14,7 +14,6 @@ import pytest
 from _offload_util import acc_lines, line_after, plan_text, verified_offload_bytes, write_suite
 
 from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
-from accellium.server.engines import get_engine
 
 N, STEPS, EVERY = 4000, 12, 4
 
@@ -69,11 +68,6 @@ int main(void) {
   puts(bad ? "BAD" : "OK"); return 0;
 }
 """
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return get_engine("analysis")
 
 
 def _plan(name: str, engine) -> list[str]:

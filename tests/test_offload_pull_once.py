@@ -24,11 +24,9 @@ Whole programs, built with real gcc and run in the data-environment emulator."""
 
 from __future__ import annotations
 
-import pytest
 from _offload_util import acc_lines, plan_text, verified_offload_bytes, write_suite
 
 from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
-from accellium.server.engines import get_engine
 
 KERNEL = """void bucket(int n, int m, const int *key, int *cnt, double *x)
 {
@@ -66,11 +64,6 @@ int main(void) {
   return 0;
 }
 """
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return get_engine("analysis")
 
 
 def test_a_pulled_array_is_not_pulled_again_over_host_writes(tmp_path, engine):

@@ -17,11 +17,9 @@ programs, built with real gcc and run in the data-environment emulator, their by
 
 from __future__ import annotations
 
-import pytest
 from _offload_util import plan_text, verified_offload_bytes, write_suite
 
 from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
-from accellium.server.engines import get_engine
 
 N = 3000
 S = N * 8
@@ -94,11 +92,6 @@ PROGRAMS = {
     # the pointer escapes into a global, read through it after main's region
     "kept": _program(save="saved = p;", late="saved[0]"),
 }
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return get_engine("analysis")
 
 
 def test_the_initialisation_stays_on_the_host_and_main_copies_nothing_back(engine):

@@ -24,7 +24,6 @@ import pytest
 from _offload_util import acc_lines, plan_text, verified_offload_bytes, write_suite
 
 from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
-from accellium.server.engines import get_engine
 
 N, M, STEPS = 64, 48, 10
 
@@ -88,11 +87,6 @@ FORMS = {"rows": ("A", "B"), "address": ("&A[0]", "&B[0]"), "plus": ("A + 0", "B
 def _kernel(form: str, row: str = "M") -> str:
     a, b = FORMS[form]
     return KERNEL.replace("ROW", row).replace("ARG_A", a).replace("ARG_B", b)
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return get_engine("analysis")
 
 
 @pytest.mark.parametrize("form", sorted(FORMS))

@@ -17,10 +17,7 @@ and run in the data-environment emulator."""
 
 from __future__ import annotations
 
-import pytest
 from _offload_util import plan_text, run_verified
-
-from accellium.server.engines import get_engine
 
 ROWS, COLS, DEPTH, STEPS = 24, 16, 8, 4
 
@@ -112,11 +109,6 @@ def _sized(text: str) -> str:
 def _refused(plans: dict) -> list[str]:
     notes = plans["main"].notes if "main" in plans else []
     return [n for n in notes if n.startswith("not hoisted: argument")]
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return get_engine("analysis")
 
 
 def test_sizes_of_the_same_value_are_the_same_rows(engine):

@@ -15,10 +15,7 @@ emulator."""
 
 from __future__ import annotations
 
-import pytest
 from _offload_util import acc_lines, line_after, plan_text, run_verified
-
-from accellium.server.engines import get_engine
 
 NI, NJ, NK = 24, 20, 16
 
@@ -76,11 +73,6 @@ int main(void)
 
 SCOP = KERNEL.replace("MARKER", "#pragma scop").replace("END", "#pragma endscop")
 IVDEP = KERNEL.replace("MARKER", "#pragma GCC ivdep").replace("END", "")
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return get_engine("analysis")
 
 
 def test_the_outer_loop_below_the_marker_is_offloaded(engine):

@@ -16,7 +16,6 @@ import pytest
 from _offload_util import region_line, verified_offload_bytes, write_suite
 
 from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
-from accellium.server.engines import get_engine
 
 N = 48
 
@@ -81,11 +80,6 @@ def _variant(first: str = FIRST, last: str = "0") -> tuple[str, str]:
 
 VARIANTS = {"thomas": _variant(), "no_first": _variant(first=""),
             "short": _variant(last="1")}
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return get_engine("analysis")
 
 
 def _region(name: str, engine) -> str:

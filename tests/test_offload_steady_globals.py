@@ -21,11 +21,8 @@ Whole programs, built with real gcc and run in the data-environment emulator."""
 
 from __future__ import annotations
 
-import pytest
 from _offload_util import acc_lines, plan_text, run_verified
 from test_offload_objects import _extents as object_extents_of
-
-from accellium.server.engines import get_engine
 
 ROWS, COLS, STEPS = 48, 40, 3
 
@@ -134,11 +131,6 @@ int main(void) {
   puts(bad ? "BAD" : "OK"); return 0;
 }
 """.replace("NROWS", str(ROWS)).replace("NCOLS", str(COLS))
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return get_engine("analysis")
 
 
 def _steady(after: str = "", callee: str = "") -> str:

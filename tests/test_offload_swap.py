@@ -15,7 +15,6 @@ from _offload_util import line_after as _after
 from _offload_util import plan_text, verified_offload_bytes, write_suite
 
 from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
-from accellium.server.engines import get_engine
 
 N = 4000
 STEPS = 7  # odd: the result is in the buffer the caller passed second
@@ -174,11 +173,6 @@ RESULT_DRIVER = DRIVER.replace("  for (int i = 0; i < n; i++) bad += got_other[i
 PROGRAMS = {"swap_call": (CALL, DRIVER), "swap_loops": (LOOPS, LOOPS_DRIVER),
             "swap_params": (PARAMS, DRIVER), "swap_third": (THIRD, RESULT_DRIVER),
             "swap_arith": (ARITH, RESULT_DRIVER), "swap_alias": (ALIAS, DRIVER)}
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return get_engine("analysis")
 
 
 def _plan(src: str, engine) -> tuple[str, dict]:

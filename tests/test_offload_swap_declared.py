@@ -14,11 +14,9 @@ programs built with gcc and run in the data-environment emulator (separate devic
 
 from __future__ import annotations
 
-import pytest
 from _offload_util import acc_lines, plan_text, verified_offload_bytes, write_suite
 
 from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
-from accellium.server.engines import get_engine
 
 N = 3000
 STEPS = 7  # odd: the result is in the second buffer
@@ -113,11 +111,6 @@ int main(void) {
   puts(bad ? "BAD" : "OK"); return 0;
 }
 """
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return get_engine("analysis")
 
 
 def test_pointers_declared_in_the_region_name_their_buffers(engine):

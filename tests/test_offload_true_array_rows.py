@@ -17,10 +17,7 @@ and run in the data-environment emulator."""
 
 from __future__ import annotations
 
-import pytest
 from _offload_util import plan_text, run_verified
-
-from accellium.server.engines import get_engine
 
 ROWS, COLS, STEPS = 40, 30, 4
 
@@ -93,11 +90,6 @@ int check(const double *a, double total)
 def _sized(text: str) -> str:
     return text.replace("NROWS", str(ROWS)).replace("NCOLS", str(COLS)).replace(
         "NSTEPS", str(STEPS))
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return get_engine("analysis")
 
 
 def test_main_holds_the_region_over_the_calls_that_pass_true_arrays(engine):

@@ -14,7 +14,6 @@ import pytest
 from _offload_util import region_line, verified_offload_bytes, write_suite
 
 from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
-from accellium.server.engines import get_engine
 
 N, M = 40, 33
 
@@ -70,11 +69,6 @@ def _variant(col0: str = "0", row0: str = "1") -> tuple[str, str]:
 
 VARIANTS = {"filled": _variant(), "row_gap": _variant(row0="2"),
             "corner_gap": _variant(col0="1")}
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return get_engine("analysis")
 
 
 def test_a_table_filled_by_diagonals_after_its_borders_is_only_copied_out(engine):

@@ -40,7 +40,6 @@ import pytest
 from _offload_util import acc_lines, plan_written, verified_offload_bytes, write_suite
 
 from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
-from accellium.server.engines import get_engine
 
 NI, NK = 40, 24
 SQ, RECT, ROW = NI * NI * 8, NI * NK * 8, NK * 8  # the bytes of T and D, of A and B, of x
@@ -220,11 +219,6 @@ PROGRAMS = {"whole": (_program(), ALLOC),
             "twice": (_program(init=ONCE + "\n    " + ONCE), ALLOC),
             "peek": (_program(init=PEEK), ALLOC),
             "tie": (TIE, ALLOC)}
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return get_engine("analysis")
 
 
 def _write(tmp: Path, names: list[str]) -> Path:

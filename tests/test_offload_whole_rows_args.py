@@ -17,10 +17,7 @@ and run in the data-environment emulator."""
 
 from __future__ import annotations
 
-import pytest
 from _offload_util import plan_text, run_verified
-
-from accellium.server.engines import get_engine
 
 ROWS, COLS, STEPS = 40, 30, 3
 
@@ -75,11 +72,6 @@ int check(const double *b, int m)
 def _sized(text: str, m: int) -> str:
     return text.replace("NROWS", str(ROWS)).replace("NCOLS", str(COLS)).replace(
         "NSTEPS", str(STEPS)).replace("MCOLS", str(m))
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return get_engine("analysis")
 
 
 def _clauses(m: int, engine) -> dict[str, str]:

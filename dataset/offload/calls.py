@@ -46,7 +46,7 @@ from accellium.dataset.offload.global_scalars import fixed_in
 from accellium.dataset.offload.nodes import callee_name
 from accellium.dataset.offload.reaching import with_reaching_values
 from accellium.dataset.offload.section_macros import SectionMacro, section_macros
-from accellium.dataset.offload.shapes import Shape, file_scalar_shape
+from accellium.dataset.offload.shapes import Shape, file_scalar_shape, is_global, is_param
 from accellium.dataset.offload.uses import ArrayUse, array_uses
 
 if TYPE_CHECKING:
@@ -170,15 +170,6 @@ def parameters(fn: Node) -> list[str | None] | None:
     return out
 
 
-def is_param(shape: Shape | None) -> bool:
-    return shape is not None and shape.decl is not None and \
-        shape.decl.type == "parameter_declaration"
-
-
-def is_global(shape: Shape | None) -> bool:
-    """Is the name, where the function uses it, a file-scope object (no parameter or local
-    hides it)?"""
-    return shape is not None and not shape.local and not is_param(shape)
 
 
 def one_dim(shape: Shape | None) -> bool:

@@ -466,11 +466,20 @@ def file_scalar_shape(name: str, decls: dict[str, list[Shape]]) -> Shape | None:
     inner declaration hides is not worked out)."""
     shapes = decls.get(name) or []
     shape = shape_of(name, decls)
-    ok = bool(shapes) and shape is not None and \
-        all(not s.local and not (s.decl is not None and s.decl.type == "parameter_declaration")
-            for s in shapes) and \
+    ok = bool(shapes) and shape is not None and all(is_global(s) for s in shapes) and \
         shape.kind == "other" and shape.levels == 0 and shape.expansion is None
     return shape if ok else None
+
+
+def is_param(shape: Shape | None) -> bool:
+    return shape is not None and shape.decl is not None and \
+        shape.decl.type == "parameter_declaration"
+
+
+def is_global(shape: Shape | None) -> bool:
+    """Is the name, where the function uses it, a file-scope object (no parameter or local
+    hides it)?"""
+    return shape is not None and not shape.local and not is_param(shape)
 
 
 def shape_of(name: str, decls: dict[str, list[Shape]]) -> Shape | None:
