@@ -318,10 +318,12 @@ def _element_pointer(u: ArrayUse, loop: Node) -> bool:
 
 
 def _spans(u: ArrayUse, shape: Shape, ex: Extents, at: Node | None = None,
-           scope: Scope | None = None) -> tuple[list[Span] | None, str | None]:
+           scope: Scope | None = None, moving: set[str] | None = None
+           ) -> tuple[list[Span] | None, str | None]:
     """The spans of the use's leading subscripts under the region (or why none): with ``at``
     (the offloaded loop holding the use), a local the region assigns that holds the value of
-    the one assignment reaching the loop is spelled as that value (:mod:`.reaching`)."""
+    the one assignment reaching the loop is spelled as that value (:mod:`.reaching`).
+    ``moving`` gets the names that change inside the region when a span fails for them."""
     spans = []
     for k in range(dims_needed(shape)):
         s = ex.span(u.subs[k], u.node)
@@ -346,6 +348,8 @@ def _spans(u: ArrayUse, shape: Shape, ex: Extents, at: Node | None = None,
             if got is not None and not ex.free(got):
                 s, free = got, set()
         if free:
+            if moving is not None:
+                moving |= free
             return None, (f"the section of `{u.name}` (line {u.row + 1}) uses "
                           f"`{sorted(free)[0]}`, which changes inside the region")
         spans.append(s)
@@ -375,6 +379,8 @@ def _alloc_ok(a: AllocSite | None, scope: Scope, region_end: int) -> bool:
 class Collected:
     arrays: dict[str, ArrayInfo]
     dropped: list[tuple[Unit, str]]
+    # the names whose change inside the region left a loop's section unknown
+    moving: set[str] = field(default_factory=set)
 
 
 def _host_spans(stmts: list[Node], kept: list[Unit], scope: Scope,
@@ -436,6 +442,7 @@ def collect(devices: list[Unit], scope: Scope, ex: Extents, stmts: list[Node]) -
     dropped: list[tuple[Unit, str]] = []
     per: dict[int, list[tuple[ArrayUse, list[Span] | None]]] = {}
     rows: list[tuple[ArrayUse, list[Span] | None]]
+    moving: set[str] = set()
     for d in devices:
         if isinstance(d, CallDevice):
             rows, why = _call_rows(d, scope, ex, region_end)
@@ -449,10 +456,12 @@ def collect(devices: list[Unit], scope: Scope, ex: Extents, stmts: list[Node]) -
         for u in uses if why is None else []:
             shape = scope.shape(u.name)
             assert shape is not None
-            spans, why_span = _spans(u, shape, ex, d.node, scope)
+            free: set[str] = set()
+            spans, why_span = _spans(u, shape, ex, d.node, scope, free)
             if why_span is not None and not _alloc_ok(scope.alloc(u.name), scope, region_end) \
                     and _object(u.name, scope) is None:
                 why = why_span
+                moving |= free
                 break
             rows.append((u, spans))
         if why is not None:
@@ -470,7 +479,7 @@ def collect(devices: list[Unit], scope: Scope, ex: Extents, stmts: list[Node]) -
         if not bad:  # a pair a call passes one array for: one section for both
             from accellium.dataset.offload.passed_alike import widened  # (-> callgraph -> here)
 
-            return Collected(widened(arrays, scope.same_params, ex.mins), dropped)
+            return Collected(widened(arrays, scope.same_params, ex.mins), dropped, moving)
         for d, why in bad:
             dropped.append((d, why))
             per.pop(d.node.id, None)

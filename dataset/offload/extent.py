@@ -112,9 +112,13 @@ def _declared_once(top: Node) -> list[tuple[str, Node, Node]]:
 def _set_in_block(top: Node) -> list[tuple[str, Node, Node]]:
     """(name, assignment, value) of each statement ``x = e;`` of a block under ``top`` that
     assigns ``x`` nowhere else in the block, where ``x`` is a local of the function whose
-    address is never taken and no name of ``e`` is assigned in the block: after the statement,
-    to the block's end, ``x`` holds ``e`` (each time the block runs, whatever ``x`` held
-    before: ``k = i * cols + j;`` then ``J[k]``)."""
+    address is never taken and no name of ``e`` is assigned from the statement to the block's
+    end: after the statement, to the block's end, ``x`` holds ``e`` (each time the block
+    runs, whatever ``x`` held before: ``k = i * cols + j;`` then ``J[k]``).  A name of ``e``
+    the block assigns before the statement has, at the statement, the value of that
+    assignment (C11 6.8p4: a full expression is evaluated before the next statement):
+    ``i1 = 2*j1 - d1; i123 = i1 + m1k*i2;`` bounds ``i123`` through ``i1``'s own value (a
+    name bound nowhere stays a name, which the region's sections refuse when it changes)."""
     out: list[tuple[str, Node, Node]] = []
     fn = enclosing_function(top)
     if fn is None:
@@ -134,14 +138,27 @@ def _set_in_block(top: Node) -> list[tuple[str, Node, Node]]:
     addressed = {text(_field(n, "argument")) for n in iter_nodes(fn)
                  if n.type == "pointer_expression" and op(n) == "&"}
     counts: dict[int, dict[str, int]] = {}
+    later: dict[int, dict[int, set[str]]] = {}  # block -> statement -> assigned from there on
     for name, n, blk, value in candidates:
         if name not in mine.declared or name in addressed:
             continue
         if blk.id not in counts:
             counts[blk.id] = assignments(blk).count
+            later[blk.id] = _assigned_from(blk)
         used = {text(x) for x in iter_nodes(value) if x.type == "identifier"}
-        if counts[blk.id].get(name) == 1 and not any(counts[blk.id].get(u) for u in used):
+        if counts[blk.id].get(name) == 1 and not used & later[blk.id][n.parent.id]:  # type: ignore[union-attr]
             out.append((name, n, value))
+    return out
+
+
+def _assigned_from(blk: Node) -> dict[int, set[str]]:
+    """Each statement of the block (by id) -> the names it and the statements after it
+    assign."""
+    out: dict[int, set[str]] = {}
+    acc: set[str] = set()
+    for st in reversed([c for c in blk.named_children if c.type != "comment"]):
+        acc = acc | set(assignments(st).count)
+        out[st.id] = acc
     return out
 
 
@@ -404,8 +421,8 @@ class Extents:
                 if loop.type in LOOP_TYPES and loop_var(loop) in used:
                     return None
                 continue
-            lo = _eliminate(lo, r, smallest=True)
-            hi = _eliminate(hi, r, smallest=False)
+            lo = _eliminate(lo, r, smallest=True, mins=self.mins)
+            hi = _eliminate(hi, r, smallest=False, mins=self.mins)
             if not lo or not hi:
                 return None
         if self.fixed_guards:
@@ -573,10 +590,10 @@ class Extents:
         return self._members[name]
 
 
-def _eliminate(ps: tuple[poly.Poly, ...], r: LoopRange, smallest: bool
-               ) -> tuple[poly.Poly, ...]:
+def _eliminate(ps: tuple[poly.Poly, ...], r: LoopRange, smallest: bool,
+               mins: poly.Minimums | None = None) -> tuple[poly.Poly, ...]:
     """Bounds without the index of ``r`` (:func:`guards.eliminate` over its range)."""
-    return guards.eliminate(ps, r.var, (r.lo, r.hi), smallest)
+    return guards.eliminate(ps, r.var, (r.lo, r.hi), smallest, mins)
 
 
 def union(spans: list[Span], mins: dict[str, int] | None = None) -> Span | None:

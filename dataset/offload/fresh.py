@@ -14,6 +14,10 @@ The facts of C used here:
   out-parameter, no structure holds it when the function returns.  So the memory is reachable
   only through the value its caller receives — as for ``malloc`` itself (and transitively: a
   function returning another such function's value).
+* A function whose body is the one statement ``return malloc(n * sizeof (T));`` (or
+  ``calloc(n, sizeof (T))``, casts aside) returns an object of ``n`` elements, ``n`` read
+  from its parameters; a call's arguments are assigned to those parameters (C11 6.5.2.2p4),
+  so the object a call returns has the count with each parameter spelled as its argument.
 * A function whose parameter is used only as the argument of ``free`` (or of another such
   function), and never assigned, reads nothing of the memory it is given and keeps no pointer
   to it: a call of it is, for its caller, a ``free``.
@@ -33,6 +37,7 @@ from accellium.dataset.analysis.casts import is_call
 from accellium.dataset.analysis.scope import function_name
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, named, op, text, unparen
+from accellium.dataset.offload import poly
 from accellium.dataset.offload.nodes import callee_name
 
 __all__ = ["FreshNames", "fresh_functions", "fresh_per_file", "LIBRARY_ALLOC", "ZEROING"]
@@ -53,6 +58,28 @@ class FreshNames:
     alloc: frozenset[str] = frozenset()
     zeroed: frozenset[str] = frozenset()
     free: dict[str, int] = field(default_factory=dict)
+    # the wrappers that return ``malloc(n * sizeof (T))`` alone: their parameters' names and
+    # the count expression ``n`` (:func:`_wrapper_count`)
+    counts: dict[str, tuple[tuple[str, ...], Node]] = field(default_factory=dict)
+
+    def count_of(self, call: Node) -> poly.Poly | None:
+        """The element count of the object the wrapper call ``call`` returns: the wrapper's
+        count with each parameter spelled as the call's argument (None: unknown)."""
+        got = self.counts.get(callee_name(call) or "")
+        if got is None:
+            return None
+        params, count = got
+        args = named(_field(call, "arguments"))
+        if len(args) != len(params):
+            return None
+        env: dict[str, poly.Poly] = {}
+        for name, arg in zip(params, args, strict=True):
+            value = poly.poly_of(arg)
+            if value is None:
+                return None
+            env[name] = value
+        return poly.poly_of(count, env) if poly.names(poly.poly_of(count) or {}) <= \
+            env.keys() else None
 
 
 def _definitions(root: Node) -> list[tuple[str, Node]]:
@@ -166,6 +193,7 @@ def _names(prog: _Program, k: int, fresh: dict[int, bool], frees: dict[int, int]
     """What the calls of file ``k`` reach of the functions ``names``, by name
     (:func:`_tables`)."""
     alloc, zeroed, free = set(), set(), {}
+    counts: dict[str, tuple[tuple[str, ...], Node]] = {}
     for name in names:
         d = prog.resolve(k, name)
         if d is None:
@@ -174,9 +202,48 @@ def _names(prog: _Program, k: int, fresh: dict[int, bool], frees: dict[int, int]
             alloc.add(name)
             if fresh[d.id]:
                 zeroed.add(name)
+            count = _wrapper_count(d)
+            if count is not None:
+                counts[name] = count
         if d.id in frees:
             free[name] = frees[d.id]
-    return FreshNames(frozenset(alloc), frozenset(zeroed), free)
+    return FreshNames(frozenset(alloc), frozenset(zeroed), free, counts)
+
+
+def _wrapper_count(fn: Node) -> tuple[tuple[str, ...], Node] | None:
+    """The parameters of ``fn`` and the count expression of its ``malloc``/``calloc`` when its
+    body is ``return malloc(n * sizeof (T));`` alone, ``T`` the type ``fn`` returns a pointer
+    to (None: another body, or another unit).  With one statement no parameter changes
+    before the call reads it."""
+    from accellium.dataset.offload.shapes import _count_node, walk_declarator
+
+    body = _field(fn, "body")
+    stmts = [c for c in named(body) if c.type != "comment"] if body is not None else []
+    if len(stmts) != 1 or stmts[0].type != "return_statement":
+        return None
+    value = unparen(next((c for c in named(stmts[0]) if c.type != "comment"), None))
+    if value is None or not is_call(value) or callee_name(value) not in ("malloc", "calloc"):
+        return None
+    count = _count_node(value)
+    sizes = [n for n in iter_nodes(value) if n.type == "sizeof_expression"]
+    unit = _field(sizes[0], "type") if len(sizes) == 1 else None
+    if unit is None or " ".join(text(unit).split()) != " ".join(text(_field(fn, "type")).split()):
+        return None  # the count is in elements of the type the function returns a pointer to
+    decl = _field(fn, "declarator")
+    while decl is not None and decl.type != "function_declarator":
+        decl = _field(decl, "declarator")
+    plist = _field(decl, "parameters") if decl is not None else None
+    if count is None or plist is None:
+        return None
+    params = []
+    for p in named(plist):
+        if p.type != "parameter_declaration":
+            return None
+        name, _ = walk_declarator(_field(p, "declarator"))
+        if name is None:
+            return None
+        params.append(name)
+    return tuple(params), count
 
 
 def _fresh_call(prog: _Program, k: int, e: Node | None, fresh: dict[int, bool]

@@ -22,7 +22,7 @@ loop's whole range, a superset of what it reaches.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from tree_sitter import Node
@@ -181,12 +181,14 @@ def _inside(node: Node, outer: Node) -> bool:
     return outer.start_byte <= node.start_byte and node.end_byte <= outer.end_byte
 
 
-def eliminate(ps: tuple[poly.Poly, ...], var: str, limits: Limits, smallest: bool
-              ) -> tuple[poly.Poly, ...]:
+def eliminate(ps: tuple[poly.Poly, ...], var: str, limits: Limits, smallest: bool,
+              mins: Mapping[str, int] | None = None) -> tuple[poly.Poly, ...]:
     """Bounds without ``var`` when ``var`` lies within ``limits``: a lower bound increasing in
     ``var`` holds at each of its lower limits, one decreasing at each upper limit (the other way
     round for upper bounds).  A bound whose direction the signs do not tell is dropped (the
-    others still hold)."""
+    others still hold).  The direction is the sign of ``var``'s coefficient with names taken
+    as non-negative or, given ``mins`` (:class:`poly.Minimums`), at least their minimums:
+    ``(1 - m)*j`` decreases in ``j`` where ``m >= 2``."""
     out: list[poly.Poly] = []
     for p in ps:
         parts = poly.split(p, var)
@@ -199,6 +201,10 @@ def eliminate(ps: tuple[poly.Poly, ...], var: str, limits: Limits, smallest: boo
         if poly.nonneg(c):
             at = limits[0] if smallest else limits[1]
         elif poly.nonneg(poly.neg(c)):
+            at = limits[1] if smallest else limits[0]
+        elif mins is not None and poly.at_least_one(c, mins):
+            at = limits[0] if smallest else limits[1]
+        elif mins is not None and poly.at_least_one(poly.neg(c), mins):
             at = limits[1] if smallest else limits[0]
         else:
             continue

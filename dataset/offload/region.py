@@ -52,6 +52,9 @@ class Region:
     dropped: list[tuple[Unit, str]] = field(default_factory=list)
     structured: bool = True  # a `data` construct (else enter/exit data at its ends)
     swaps: list[SwapGroup] = field(default_factory=list)  # pointers exchanged in the region
+    # the names whose change inside the range left loops' sections unknown (those loops
+    # are among ``dropped``): a region starting after the change may keep them
+    moving: set[str] = field(default_factory=set)
 
     @property
     def stmts(self) -> list[Node]:
@@ -124,6 +127,7 @@ def _evaluate_once(lines: LineIndex, block: Node, devices: list[Unit], scope: Sc
     dropped: list[tuple[Unit, str]] = []
     stmts = [devices[0].node] if lone else _range_in(block, kept)
     arrays: dict[str, ArrayInfo] = {}
+    moving: set[str] = set()
     for _ in range(_ROUNDS):
         if not stmts:
             break
@@ -133,6 +137,7 @@ def _evaluate_once(lines: LineIndex, block: Node, devices: list[Unit], scope: Sc
         got = collect(kept, scope, Extents(stmts, fixed_guards=True), stmts)
         gone = {d.node.id for d, _ in got.dropped}
         dropped += got.dropped
+        moving |= got.moving
         kept = [d for d in kept if d.node.id not in gone]
         arrays = got.arrays
         new = ([kept[0].node] if kept else []) if lone else _range_in(block, kept)
@@ -140,7 +145,7 @@ def _evaluate_once(lines: LineIndex, block: Node, devices: list[Unit], scope: Sc
             break
         stmts = new
     if not kept or not stmts:
-        return Region(Layout(block, stmts or []), [], {}, Flow(), dropped)
+        return Region(Layout(block, stmts or []), [], {}, Flow(), dropped, moving=moving)
     problem = exit_problem(stmts) or entry_problem(stmts) or \
         _barrier(stmts, arrays, scope, kept) or _row_pointer_store(stmts, arrays, kept)
     if problem:
@@ -172,7 +177,7 @@ def _evaluate_once(lines: LineIndex, block: Node, devices: list[Unit], scope: Sc
                              scope.aliased_params)
     if problem:
         return problem
-    region = Region(lay, kept, arrays, flow, dropped, swaps=swaps)
+    region = Region(lay, kept, arrays, flow, dropped, swaps=swaps, moving=moving)
     if len(stmts) > 1 and (_declared_by(stmts) & _exits_at_end(flow)
                            or _declares_used_after(stmts, scope.fn)):
         if scope.members.keys() & arrays.keys():
@@ -413,12 +418,54 @@ def choose_region(lines: LineIndex, body: Node, devices: list[Unit], scope: Scop
     best: Region | None = None
     best_key: tuple[int, int] | None = None
     problems: list[str] = []
-    for block, _ in candidate_ranges(body, [d.node for d in devices]):
+    for block, rng in candidate_ranges(body, [d.node for d in devices]):
         got = _evaluate(lines, block, devices, scope, within)
         if isinstance(got, str):
             problems.append(got)
             continue
-        key = (-len(got.devices), transfer_cost(got, scope.fn) if got.devices else 0)
-        if best_key is None or key < best_key:
-            best, best_key = got, key
+        later = _after_change(lines, body, rng, devices, got, scope, within)
+        for r in (got, later) if later is not None else (got,):
+            key = (-len(r.devices), transfer_cost(r, scope.fn) if r.devices else 0)
+            if best_key is None or key < best_key:
+                best, best_key = r, key
     return best, problems
+
+
+def _after_change(lines: LineIndex, body: Node, rng: list[Node], devices: list[Unit],
+                  got: Region, scope: Scope, within: tuple[int, int] | None) -> Region | None:
+    """The region over the units after the statement of ``rng`` that last changes a name whose
+    change left loops of ``got`` without a section (None: no such name, or no unit after
+    it).  A data construct evaluates its clauses' sections once, where it starts (OpenACC
+    3.3, 2.6.5, 2.7.1): a region over the units that follow the change (``n = ...;`` read
+    from a file, then loops over ``a[0:n]``) sees the value those loops use, while one that
+    also holds a unit before it would evaluate the section with the old value.  The units
+    before stay on the host, with why."""
+    if not got.moving or not rng:
+        return None
+    lo, hi = rng[0].start_byte, rng[-1].end_byte
+    last: tuple[int, str] | None = None
+    for name in got.moving:
+        at = [p for p in scope.assigned_at.get(name, []) if lo <= p < hi]
+        at += [s.decl.start_byte for s in scope.decls.get(name, [])
+               if s.decl is not None and s.local and lo <= s.decl.start_byte < hi]
+        if at and (last is None or max(at) > last[0]):
+            last = (max(at), name)
+    if last is None:
+        return None
+    stmt = next(s for s in rng if s.start_byte <= last[0] < s.end_byte)
+    after = [d for d in devices if d.node.start_byte >= stmt.end_byte]
+    if not after or len(after) == len(devices):
+        return None
+    region, _ = choose_region(lines, body, after, scope, within)
+    if region is None:
+        return None
+    at_node = stmt.descendant_for_byte_range(last[0], last[0])
+    row = (at_node if at_node is not None else stmt).start_point[0] + 1
+    first, end = stmt.start_point[0] + 1, stmt.end_point[0] + 1
+    where = f"line {first}" if first == end else f"lines {first}-{end}"
+    why = (f"the region starts after the statement at {where}, which changes `{last[1]}` "
+           f"(line {row}), and the sections of the loops after it use `{last[1]}`: a data "
+           "construct evaluates its sections where it starts, so a region holding this loop "
+           "too would map them with another value")
+    region.dropped[:0] = [(d, why) for d in devices if d.node.start_byte < stmt.end_byte]
+    return region

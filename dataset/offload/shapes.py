@@ -638,7 +638,7 @@ def _allocation(n: Node, fresh: FreshNames | None) -> AllocSite | None:
         node = _count_node(value)
         return AllocSite(name, _statement(n), _alloc_count(value), called == "calloc", node)
     if fresh is not None and called in fresh.alloc:
-        return AllocSite(name, _statement(n), None, called in fresh.zeroed)
+        return AllocSite(name, _statement(n), fresh.count_of(value), called in fresh.zeroed)
     if value.type == "identifier":
         size = _aligned_before(_statement(n), text(value))
         if size is not None:
