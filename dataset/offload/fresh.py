@@ -59,7 +59,7 @@ class FreshNames:
     zeroed: frozenset[str] = frozenset()
     free: dict[str, int] = field(default_factory=dict)
     # the wrappers that return ``malloc(n * sizeof (T))`` alone: their parameters' names and
-    # the count expression ``n`` (:func:`_wrapper_count`)
+    # the count expression ``n``, a polynomial of them (:func:`_wrapper_count`)
     counts: dict[str, tuple[tuple[str, ...], Node]] = field(default_factory=dict)
 
     def count_of(self, call: Node) -> poly.Poly | None:
@@ -78,8 +78,7 @@ class FreshNames:
             if value is None:
                 return None
             env[name] = value
-        return poly.poly_of(count, env) if poly.names(poly.poly_of(count) or {}) <= \
-            env.keys() else None
+        return poly.poly_of(count, env)
 
 
 def _definitions(root: Node) -> list[tuple[str, Node]]:
@@ -213,9 +212,9 @@ def _names(prog: _Program, k: int, fresh: dict[int, bool], frees: dict[int, int]
 def _wrapper_count(fn: Node) -> tuple[tuple[str, ...], Node] | None:
     """The parameters of ``fn`` and the count expression of its ``malloc``/``calloc`` when its
     body is ``return malloc(n * sizeof (T));`` alone, ``T`` the type ``fn`` returns a pointer
-    to (None: another body, or another unit).  With one statement no parameter changes
-    before the call reads it."""
-    from accellium.dataset.offload.shapes import _count_node, walk_declarator
+    to, and the count a polynomial of the parameters (None: another body, unit or count).
+    With one statement no parameter changes before the call reads it."""
+    from accellium.dataset.offload.shapes import count_node, walk_declarator
 
     body = _field(fn, "body")
     stmts = [c for c in named(body) if c.type != "comment"] if body is not None else []
@@ -224,7 +223,7 @@ def _wrapper_count(fn: Node) -> tuple[tuple[str, ...], Node] | None:
     value = unparen(next((c for c in named(stmts[0]) if c.type != "comment"), None))
     if value is None or not is_call(value) or callee_name(value) not in ("malloc", "calloc"):
         return None
-    count = _count_node(value)
+    count = count_node(value)
     sizes = [n for n in iter_nodes(value) if n.type == "sizeof_expression"]
     unit = _field(sizes[0], "type") if len(sizes) == 1 else None
     if unit is None or " ".join(text(unit).split()) != " ".join(text(_field(fn, "type")).split()):
@@ -233,7 +232,8 @@ def _wrapper_count(fn: Node) -> tuple[tuple[str, ...], Node] | None:
     while decl is not None and decl.type != "function_declarator":
         decl = _field(decl, "declarator")
     plist = _field(decl, "parameters") if decl is not None else None
-    if count is None or plist is None:
+    counted = poly.poly_of(count)
+    if counted is None or plist is None:
         return None
     params = []
     for p in named(plist):
@@ -243,7 +243,7 @@ def _wrapper_count(fn: Node) -> tuple[tuple[str, ...], Node] | None:
         if name is None:
             return None
         params.append(name)
-    return tuple(params), count
+    return (tuple(params), count) if poly.names(counted) <= set(params) else None
 
 
 def _fresh_call(prog: _Program, k: int, e: Node | None, fresh: dict[int, bool]

@@ -516,7 +516,7 @@ def _call_name(node: Node | None) -> str:
     return text(_field(node, "function"))
 
 
-def _count_node(call: Node) -> Node | None:
+def count_node(call: Node) -> Node | None:
     """The element-count expression of ``calloc(count, sizeof ...)`` or
     ``malloc(count * sizeof ...)`` (None: another call or size)."""
     args = named(_field(call, "arguments"))
@@ -532,7 +532,7 @@ def _alloc_count(call: Node) -> poly.Poly | None:
     """The element count of a ``malloc``/``calloc`` call: its count expression's polynomial,
     or the product of the other factors of a ``malloc`` size that is a product with one
     ``sizeof`` factor (:func:`_bytes_count`)."""
-    got = poly.poly_of(_count_node(call))
+    got = poly.poly_of(count_node(call))
     if got is not None or _call_name(call) != "malloc":
         return got
     args = named(_field(call, "arguments"))
@@ -635,7 +635,7 @@ def _allocation(n: Node, fresh: FreshNames | None) -> AllocSite | None:
     if not name or value is None:
         return None
     if called in _ALLOC:
-        node = _count_node(value)
+        node = count_node(value)
         return AllocSite(name, _statement(n), _alloc_count(value), called == "calloc", node)
     if fresh is not None and called in fresh.alloc:
         return AllocSite(name, _statement(n), fresh.count_of(value), called in fresh.zeroed)
