@@ -214,7 +214,8 @@ def _wrapper_count(fn: Node) -> tuple[tuple[str, ...], Node] | None:
     body is ``return malloc(n * sizeof (T));`` alone, ``T`` the type ``fn`` returns a pointer
     to, and the count a polynomial of the parameters (None: another body, unit or count).
     With one statement no parameter changes before the call reads it."""
-    from accellium.dataset.offload.shapes import count_node, walk_declarator
+    from accellium.dataset.offload.calls import parameters
+    from accellium.dataset.offload.shapes import count_node
 
     body = _field(fn, "body")
     stmts = [c for c in named(body) if c.type != "comment"] if body is not None else []
@@ -226,24 +227,16 @@ def _wrapper_count(fn: Node) -> tuple[tuple[str, ...], Node] | None:
     count = count_node(value)
     sizes = [n for n in iter_nodes(value) if n.type == "sizeof_expression"]
     unit = _field(sizes[0], "type") if len(sizes) == 1 else None
-    if unit is None or " ".join(text(unit).split()) != " ".join(text(_field(fn, "type")).split()):
+    returned = _field(fn, "type")
+    if unit is None or returned is None or \
+            " ".join(text(unit).split()) != " ".join(text(returned).split()):
         return None  # the count is in elements of the type the function returns a pointer to
-    decl = _field(fn, "declarator")
-    while decl is not None and decl.type != "function_declarator":
-        decl = _field(decl, "declarator")
-    plist = _field(decl, "parameters") if decl is not None else None
     counted = poly.poly_of(count)
-    if counted is None or plist is None:
+    params = parameters(fn)
+    if count is None or counted is None or params is None or None in params:
         return None
-    params = []
-    for p in named(plist):
-        if p.type != "parameter_declaration":
-            return None
-        name, _ = walk_declarator(_field(p, "declarator"))
-        if name is None:
-            return None
-        params.append(name)
-    return (tuple(params), count) if poly.names(counted) <= set(params) else None
+    names = tuple(p for p in params if p is not None)
+    return (names, count) if poly.names(counted) <= set(names) else None
 
 
 def _fresh_call(prog: _Program, k: int, e: Node | None, fresh: dict[int, bool]

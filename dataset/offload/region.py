@@ -452,7 +452,9 @@ def _after_change(lines: LineIndex, body: Node, rng: list[Node], devices: list[U
             last = (max(at), name)
     if last is None:
         return None
-    stmt = next(s for s in rng if s.start_byte <= last[0] < s.end_byte)
+    stmt = next((s for s in rng if s.start_byte <= last[0] < s.end_byte), None)
+    if stmt is None:
+        return None  # (a position between the range's statements, in a comment)
     after = [d for d in devices if d.node.start_byte >= stmt.end_byte]
     if not after or len(after) == len(devices):
         return None
