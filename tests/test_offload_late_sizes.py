@@ -40,6 +40,8 @@ drivers of the relaxation and the coarsening allocate with a size that is no pol
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from _offload_util import acc_lines, plan_text, run_verified
 
 N, M, STEPS, LEN = 64, 8, 4, 3000
@@ -214,63 +216,68 @@ def _relax(early: bool = False) -> str:
     return RELAX.replace("BEFORE", SET if early else "").replace("SET", "" if early else SET)
 
 
+@dataclass
+class _Planned:
+    """The plan of one function of a source: the source with it applied, the lines of the
+    loops it offloads, each array's section and why each other loop stays on the host."""
+
+    text: str
+    loops: list[int]
+    sections: dict[str, str]
+    whys: dict[int, str]
+
+
+def _planned(src: str, function: str, engine) -> _Planned:
+    text, plans = plan_text(src, engine)
+    p = plans[function]
+    return _Planned(text, [lp["line"] for lp in p.loops],
+                    {a["name"]: a["section"] for a in p.arrays},
+                    {h["line"]: h["why"] for h in p.host_loops})
+
+
 def test_a_wrappers_count_is_the_objects_extent(engine):
-    text, plans = plan_text(_gather(), engine)
-    g = plans["gather"]
-    assert [lp["line"] for lp in g.loops] == [9, 11, 16, 18], g.host_loops
-    sections = {a["name"]: a["section"] for a in g.arrays}
-    assert sections["v"] == "v[0:m*n]" and sections["w"] == "w[0:m*n]", sections
-    assert not any("update" in a for a in acc_lines(text)), acc_lines(text)
+    g = _planned(_gather(), "gather", engine)
+    assert g.loops == [9, 11, 16, 18], g.whys
+    assert g.sections["v"] == "v[0:m*n]" and g.sections["w"] == "w[0:m*n]", g.sections
+    assert not any("update" in a for a in acc_lines(g.text)), acc_lines(g.text)
     # a wrapper that does more than return the call: its count is unknown
-    _, plans = plan_text(_gather(COUNTED), engine)
-    g = plans["gather"]
-    assert 11 not in [lp["line"] for lp in g.loops], g.loops
-    whys = {h["line"]: h["why"] for h in g.host_loops}
-    assert "would start at `k`" in whys[11], whys
+    g = _planned(_gather(COUNTED), "gather", engine)
+    assert 11 not in g.loops, g.loops
+    assert "would start at `k`" in g.whys[11], g.whys
     # a count in units of another type than the one returned: unknown
-    _, plans = plan_text(_gather(PLAIN.replace("sizeof(float)", "sizeof(double)")), engine)
-    assert 11 not in [lp["line"] for lp in plans["gather"].loops], plans["gather"].loops
+    g = _planned(_gather(PLAIN.replace("sizeof(float)", "sizeof(double)")), "gather", engine)
+    assert 11 not in g.loops, g.loops
 
 
 def test_the_region_starts_after_a_size_changes(engine):
-    text, plans = plan_text(_relax(), engine)
-    r = plans["relax"]
-    assert [lp["line"] for lp in r.loops] == [10, 11], r.host_loops
-    whys = {h["line"]: h["why"] for h in r.host_loops}
-    assert "starts after the statement at lines 5-8, which changes `n` (line 6)" in whys[7], \
-        whys
-    assert acc_lines(text)[0] == "#pragma acc data copy(b[0:n], a[0:n])", acc_lines(text)
+    r = _planned(_relax(), "relax", engine)
+    assert r.loops == [10, 11], r.whys
+    assert "starts after the statement at lines 5-8, which changes `n` (line 6)" in r.whys[7], \
+        r.whys
+    assert acc_lines(r.text)[0] == "#pragma acc data copy(b[0:n], a[0:n])", acc_lines(r.text)
     # the size set before the block: one region holds all three
-    _, plans = plan_text(_relax(early=True), engine)
-    r = plans["relax"]
-    assert [lp["line"] for lp in r.loops] == [7, 10, 11], r.host_loops
+    r = _planned(_relax(early=True), "relax", engine)
+    assert r.loops == [7, 10, 11], r.whys
 
 
 def test_a_local_set_from_an_earlier_local_of_its_block_is_bounded(engine):
-    text, plans = plan_text(_coarsen(), engine)
-    c = plans["coarsen"]
-    assert [lp["line"] for lp in c.loops] == [4], c.host_loops
-    sections = {a["name"]: a["section"] for a in c.arrays}
-    assert sections == {"r": "r[0:4*n*n]", "s": "s[0:n*n]"}, sections
+    c = _planned(_coarsen(), "coarsen", engine)
+    assert c.loops == [4], c.whys
+    assert c.sections == {"r": "r[0:4*n*n]", "s": "s[0:n*n]"}, c.sections
     # a running index assigned after the statement: `k` is unknown
-    _, plans = plan_text(_coarsen(running=True), engine)
-    c = plans["coarsen"]
+    c = _planned(_coarsen(running=True), "coarsen", engine)
     assert not c.loops, c.loops
-    assert "uses `k`" in " ".join(h["why"] for h in c.host_loops), c.host_loops
+    assert "uses `k`" in " ".join(c.whys.values()), c.whys
 
 
 def test_a_direction_read_from_the_loops_facts(engine):
-    text, plans = plan_text(_sweep(), engine)
-    w = plans["sweep"]
-    assert [lp["line"] for lp in w.loops] == [5], w.host_loops
-    sections = {a["name"]: a["section"] for a in w.arrays}
-    assert sections == {"g": "g[2*m-3:m*m-3*m+2]", "s": "s[3*m-2:m*m-4*m+1]"}, sections
+    w = _planned(_sweep(), "sweep", engine)
+    assert w.loops == [5], w.whys
+    assert w.sections == {"g": "g[2*m-3:m*m-3*m+2]", "s": "s[3*m-2:m*m-4*m+1]"}, w.sections
     # the outer loop bounded by another parameter: nothing bounds `m`
-    _, plans = plan_text(_sweep(other=True), engine)
-    w = plans["sweep"]
+    w = _planned(_sweep(other=True), "sweep", engine)
     assert not w.loops, w.loops
-    assert "the extent of `g[k - 1 - m]`" in " ".join(h["why"] for h in w.host_loops), \
-        w.host_loops
+    assert "the extent of `g[k - 1 - m]`" in " ".join(w.whys.values()), w.whys
 
 
 def test_the_programs_verify_in_the_emulator(tmp_path):

@@ -137,29 +137,32 @@ def _set_in_block(top: Node) -> list[tuple[str, Node, Node]]:
     mine = assignments(fn)
     addressed = {text(_field(n, "argument")) for n in iter_nodes(fn)
                  if n.type == "pointer_expression" and op(n) == "&"}
-    counts: dict[int, dict[str, int]] = {}
-    later: dict[int, dict[int, set[str]]] = {}  # block -> statement -> assigned from there on
+    blocks: dict[int, tuple[dict[str, int], dict[int, set[str]]]] = {}
     for name, n, blk, value in candidates:
         if name not in mine.declared or name in addressed:
             continue
-        if blk.id not in counts:
-            counts[blk.id] = assignments(blk).count
-            later[blk.id] = _assigned_from(blk)
+        if blk.id not in blocks:
+            blocks[blk.id] = _block_assignments(blk)
+        counts, later = blocks[blk.id]
         used = {text(x) for x in iter_nodes(value) if x.type == "identifier"}
-        if counts[blk.id].get(name) == 1 and not used & later[blk.id][n.parent.id]:  # type: ignore[union-attr]
+        if counts.get(name) == 1 and not used & later[n.parent.id]:  # type: ignore[union-attr]
             out.append((name, n, value))
     return out
 
 
-def _assigned_from(blk: Node) -> dict[int, set[str]]:
-    """Each statement of the block (by id) -> the names it and the statements after it
-    assign."""
-    out: dict[int, set[str]] = {}
+def _block_assignments(blk: Node) -> tuple[dict[str, int], dict[int, set[str]]]:
+    """How often the block assigns each name, and, for each of its statements (by id), the
+    names that statement and the ones after it assign (one walk of each statement)."""
+    counts: dict[str, int] = {}
+    later: dict[int, set[str]] = {}
     acc: set[str] = set()
     for st in reversed([c for c in blk.named_children if c.type != "comment"]):
-        acc = acc | set(assignments(st).count)
-        out[st.id] = acc
-    return out
+        own = assignments(st).count
+        for k, v in own.items():
+            counts[k] = counts.get(k, 0) + v
+        acc = acc | set(own)
+        later[st.id] = acc
+    return counts, later
 
 
 def _visible(env: _Env, node: Node) -> dict[str, Bounds]:
