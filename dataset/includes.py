@@ -475,9 +475,13 @@ class _Walk:
 def read_includes(source: bytes | str, path: str | os.PathLike[str] | None, lang: str = "c",
                   include_dirs: Sequence[str | os.PathLike[str]] = (), *,
                   open_buffers: Mapping[str, bytes] | None = None,
-                  root: Node | None = None, predefined: Defines | None = None) -> Included:
+                  root: Node | None = None, predefined: Defines | None = None,
+                  project: str | os.PathLike[str] | None = None) -> Included:
     """The macros the local headers of the file at ``path`` (its text: ``source``) define
     (see the module).  ``include_dirs``: more folders to look in and that may be read;
+    ``project``: the folder of the program's files (a manifest's program folder, an
+    uploaded program's), whose headers may be read too — ``#include "../main.h"`` from
+    ``kernel/k.c`` — though it is not looked in (a compiler does not either);
     ``open_buffers``: real path -> text of headers open in an editor (read instead of the
     disk); ``root``: the file's tree when the caller has it; ``predefined``: what the command
     line defines (:func:`~accellium.dataset.analysis.conditions.command_line`: ``-D``/``-U``,
@@ -490,9 +494,11 @@ def read_includes(source: bytes | str, path: str | os.PathLike[str] | None, lang
     try:
         folder = os.path.dirname(os.path.realpath(os.fspath(path)))
         dirs = [os.path.realpath(os.fspath(d)) for d in include_dirs]
+        top = [os.path.realpath(os.fspath(project))] if project is not None else []
     except (OSError, ValueError, TypeError):
         return Included()
-    walk = _Walk(lang, [folder, *(d for d in dirs if os.path.isdir(d))], dirs, open_buffers,
+    walk = _Walk(lang, [folder, *(d for d in [*dirs, *top] if os.path.isdir(d))], dirs,
+                 open_buffers,
                  state=predefined.copy() if predefined is not None else Defines())
     walk.events += [_Event(-1, name, m, False) for name, m in walk.state.known.items()
                     if m is not None]

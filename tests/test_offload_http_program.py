@@ -234,3 +234,17 @@ def test_files_planned_in_turn_compose(srv, tmp_path):
     assert acc_lines(main) and acc_lines(kernel)
     run_as_written(tmp_path, {"in_turn": {"kernel.c": kernel, "main.c": main,
                                           "glob.h": HEADER}})
+
+
+def test_a_header_one_folder_up_among_the_program_files(srv, tmp_path):
+    """``kernel/scale.c`` including ``"../idx.h"``: the posted files are one program folder,
+    readable as the editor's workspace is (tests/test_program_folder_headers.py); before,
+    the header was "outside the include folders" and the loops stayed on the host."""
+    code = SCALE.replace('"idx.h"', '"../idx.h"')
+    got = _ok(srv, {"code": code, "path": "kernel/scale.c",
+                    "program": [{"path": "idx.h", "code": IDX_H},
+                                {"path": "main.c", "code": SCALE_MAIN}]})
+    assert acc_lines(got["code"])[0] == "#pragma acc data copyin(b[0:m*n]) copyout(a[0:m*n])"
+    moved = run_as_written(tmp_path, {"scale": {"kernel.c": got["code"].replace(
+        '"../idx.h"', '"idx.h"'), "main.c": SCALE_MAIN, "idx.h": IDX_H}})
+    assert moved["scale"] == 2 * N * M * 8

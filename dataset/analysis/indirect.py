@@ -16,7 +16,7 @@ from tree_sitter import Node
 
 from accellium.dataset.analysis.facts import Dependence, DepKind
 from accellium.dataset.analysis.reductions import element_update
-from accellium.dataset.analysis.tree import IDENT, iter_nodes, norm, op, text
+from accellium.dataset.analysis.tree import IDENT, iter_nodes, norm, op, subscript_index, text
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.walker import Access, BodyWalk
 
@@ -34,7 +34,7 @@ def reads_data(node: Node, varying: set[str]) -> bool:
     for n in iter_nodes(node):
         t = n.type
         if t == "subscript_expression":
-            if set(IDENT.findall(text(_field(n, "index")) or text(n))) & varying:
+            if set(IDENT.findall(text(subscript_index(n)) or text(n))) & varying:
                 return True
         elif t == "field_expression" or (t == "pointer_expression" and op(n) == "*"):
             if set(IDENT.findall(text(_field(n, "argument")))) & varying:

@@ -43,6 +43,10 @@ _IO_CALLS = frozenset(
     "printf fprintf vprintf vfprintf puts fputs putc fputc putchar fwrite fread fscanf scanf "
     "vscanf fopen fclose fflush fgets fgetc getc getchar gets perror fseek ftell rewind "
     "write read open close remove rename".split()
+    # C++: a statement whose value is `a << b` / `a >> b` calls an overloaded operator — a
+    # built-in shift's discarded value changes nothing — as a stream's insertion or
+    # extraction does (`file << x`, `std::cin >> n`; :mod:`.walker`)
+    + ["operator<<", "operator>>"]
 )
 #: The I/O calls a device can run: they print on the standard output or error, which the
 #: device runtimes provide (gcc's nvptx newlib, NVHPC); in a ``serial`` construct they run in

@@ -34,7 +34,7 @@ from accellium.dataset.analysis.macros import (
     file_macros,
     tokens,
 )
-from accellium.dataset.analysis.tree import field, named, text
+from accellium.dataset.analysis.tree import field, named, subscript_index, text
 
 __all__ = ["MacroElement", "macro_element", "macro_reads", "object_touches_memory",
            "touches_memory"]
@@ -76,7 +76,7 @@ def _element(node: Node | None) -> tuple[str, list[Node]] | None:
         return None
     idx: list[Node] = []
     while cur is not None and cur.type == "subscript_expression":
-        i = field(cur, "index")
+        i = subscript_index(cur)
         if i is None:
             return None
         idx.append(i)

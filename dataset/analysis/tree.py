@@ -17,7 +17,7 @@ from accellium.dataset.pragma import IDENT_RE
 
 __all__ = ["IDENT", "LOOP_TYPES", "ForHeader", "text", "norm", "field", "unparen", "op",
            "fold_expression", "resolve_chains",
-           "named", "iter_nodes", "root_of", "subscripts", "base_name", "first_loop", "body_statements",
+           "named", "iter_nodes", "root_of", "subscripts", "subscript_index", "base_name", "first_loop", "body_statements",
            "for_header", "is_name", "mentions", "idents"]
 
 #: A C identifier.
@@ -54,8 +54,17 @@ def named(node: Node | None) -> list[Node]:
 
 
 def unparen(node: Node | None) -> Node | None:
-    """The expression inside any parentheses and casts."""
-    while node is not None and node.type in ("parenthesized_expression", "cast_expression"):
+    """The expression inside any parentheses and casts.  A C++ controlling expression
+    (``if``, ``while``, ``switch``) is a ``condition_clause`` around it where C has the
+    parentheses: the same expression, tested the same way (C++ [stmt.select]; C11
+    6.8.4.1p2) — one with an initialiser (``if (T x = e; c)``) is kept whole."""
+    while node is not None and node.type in ("parenthesized_expression", "cast_expression",
+                                             "condition_clause"):
+        if node.type == "condition_clause":
+            if field(node, "initializer") is not None:
+                return node
+            node = field(node, "value")
+            continue
         inner = field(node, "value") if node.type == "cast_expression" else None
         if inner is None:
             kids = named(node)
@@ -195,6 +204,17 @@ def ancestors(node: Node) -> list[Node]:
         cur = nxt
     path.reverse()
     return path
+
+
+def subscript_index(node: Node | None) -> Node | None:
+    """The index of one subscript ``a[i]``: C's ``index`` field; C++ writes it in a
+    ``subscript_argument_list`` (``indices``), which holds one expression in C-style code
+    (None for ``a[i, j]``, an overloaded operator's arguments)."""
+    i = field(node, "index")
+    if i is None and node is not None:
+        kids = named(field(node, "indices"))
+        i = kids[0] if len(kids) == 1 else None
+    return i
 
 
 def subscripts(node: Node) -> tuple[Node | None, list[Node]]:

@@ -307,9 +307,30 @@ class _Walker:
         elif t in ("compound_statement", "else_clause", "labeled_statement", "case_statement"):
             self.push(*((self.visit, (c, depth)) for c in named(node)))
         elif t == "expression_statement":
+            if self.lang == "cpp":
+                self._stream_statement(node)
             self.push(*((self.expr, (c, node)) for c in node.named_children))
         else:
             self.push((self.expr, (node, node)))
+
+    def _stream_statement(self, stmt: Node) -> None:
+        """C++: a statement whose value is ``a << b`` or ``a >> b`` exists for a call of an
+        overloaded operator — a built-in shift's value, discarded, changes nothing (C++
+        [expr.shift], [stmt.expr]) — in practice a stream's insertion or extraction
+        (``file << x << std::endl;``, ``std::cin >> n;``): recorded as that call, whose
+        effect is I/O (:data:`.library._IO_CALLS`): the order of the calls is the program's
+        output, and the stream object is no data a compute construct can map."""
+        kids = named(stmt)
+        e = unparen(kids[0]) if kids else None
+        if e is None or e.type != "binary_expression" or op(e) not in ("<<", ">>"):
+            return
+        name = "operator" + op(e)
+        if name not in self.out.calls:
+            self.out.calls.append(name)
+        left: Node | None = e
+        while left is not None and left.type == "binary_expression" and op(left) == op(e):
+            left = unparen(_field(left, "left"))
+        self.out.call_sites.append(CallSite(e, name, (), _line(e), True, left))
 
     def visit_opt(self, node: Node | None, depth: int) -> None:
         if node is not None:

@@ -25,7 +25,7 @@ from tree_sitter import Node
 
 from accellium.dataset.analysis.casts import is_call
 from accellium.dataset.analysis.tree import field as _field
-from accellium.dataset.analysis.tree import iter_nodes, op, text, unparen
+from accellium.dataset.analysis.tree import iter_nodes, op, subscript_index, text, unparen
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.callgraph import is_static
 from accellium.dataset.offload.extent import Extents
@@ -75,7 +75,7 @@ def _other(ex: Extents, use: Node, c: poly.Poly | None) -> bool:
     up = use.parent
     if up is not None and up.type == "pointer_expression" and op(up) == "&":
         return False
-    idx = _field(use, "index")
+    idx = subscript_index(use)
     span = ex.span(idx, use) if idx is not None else None
     if span is None or not poly.is_const(span.lo) or not poly.is_const(span.hi):
         return False
@@ -101,7 +101,7 @@ def dead_element(f: _File, caller: Node, call: Node, a: Node) -> bool:
         return False
     w = text(base)
     body = _field(caller, "body") or caller
-    idx = _field(a, "index")
+    idx = subscript_index(a)
     c = poly.poly_of(idx) if idx is not None else None
     c = c if c is not None and poly.is_const(c) else None
     ex = Extents([body])

@@ -48,6 +48,7 @@ from accellium.dataset.analysis.tree import (
     norm,
     op,
     root_of,
+    subscript_index,
     text,
     unparen,
 )
@@ -220,7 +221,7 @@ def _element_sizeof(s: Node, x: str, type_name: str) -> bool:
         return a is not None and a.type == "identifier" and text(a) == x
     if t.type == "subscript_expression":
         a = unparen(field(t, "argument"))
-        idx = unparen(field(t, "index"))
+        idx = unparen(subscript_index(t))
         return a is not None and text(a) == x and idx is not None and text(idx) == "0"
     return False
 

@@ -111,7 +111,7 @@ def null_tested(n: Node) -> bool:
     expression (``if (p)``, 6.8.4.1p2)?  The test reads the pointer's value, never the object
     it points to; it stores nothing and makes no other name for the object."""
     kid, p = n, n.parent
-    while p is not None and p.type == "parenthesized_expression":
+    while p is not None and p.type in ("parenthesized_expression", "condition_clause"):
         kid, p = p, p.parent
     if p is None:
         return False

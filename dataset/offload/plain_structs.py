@@ -24,7 +24,15 @@ from collections.abc import Callable
 from tree_sitter import Node
 
 from accellium.dataset.analysis.deep import _bodies, _pointee_type
-from accellium.dataset.analysis.tree import field, iter_nodes, norm, root_of, text, unparen
+from accellium.dataset.analysis.tree import (
+    field,
+    iter_nodes,
+    norm,
+    root_of,
+    subscript_index,
+    text,
+    unparen,
+)
 from accellium.dataset.offload.shapes import Shape, header_types
 from accellium.dataset.offload.uses import ArrayUse
 
@@ -102,7 +110,7 @@ def element_of_member(u: ArrayUse, fn: Node, shape_of: Callable[[str], Shape | N
     if inner is None or inner.type != "subscript_expression":
         return None
     base = unparen(field(inner, "argument"))
-    index = field(inner, "index")
+    index = subscript_index(inner)
     if base is None or base.type != "identifier" or index is None or norm(text(x)) != u.name:
         return None
     shape = shape_of(text(base))

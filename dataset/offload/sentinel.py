@@ -69,8 +69,13 @@ class Guard:
 
 
 def _bare(node: Node | None) -> Node | None:
-    """The expression inside any parentheses (not casts: a cast changes the value)."""
-    while node is not None and node.type == "parenthesized_expression":
+    """The expression inside any parentheses (not casts: a cast changes the value), and
+    inside a C++ controlling expression's ``condition_clause`` (one without an initialiser:
+    the same test as C's parentheses)."""
+    while node is not None and node.type in ("parenthesized_expression", "condition_clause"):
+        if node.type == "condition_clause":
+            node = None if field(node, "initializer") is not None else field(node, "value")
+            continue
         kids = named(node)
         node = kids[-1] if len(kids) == 1 else None
     return node

@@ -11,7 +11,9 @@ would then overwrite what its loops wrote (a stale read).  With the program's ot
 unknown (the file planned alone), which of their functions offload is unknown, so no region
 holds an array such a call may reach across the call: an array named in its arguments (an
 array converts to a pointer to its first element, C11 6.3.2.1p3), or a global another file
-may name (external linkage, 6.2.2p2).  The callee's own clauses then move them, which is
+may name (external linkage, 6.2.2p2).  A function-like macro's name visible there (the file's,
+its headers') followed by ``(`` is no call: the preprocessor replaces it by the macro's body
+(C11 6.10.3p10), whose code is the file's own.  The callee's own clauses then move them, which is
 right whether it runs on the host or offloads.  With the program's other files known
 (``--program``), their plans are seen and this does not apply; C library functions and the
 OpenACC/OpenMP runtime routines hold no compute construct."""
@@ -23,6 +25,7 @@ from collections.abc import Collection
 from tree_sitter import Node
 
 from accellium.dataset.analysis.casts import is_call
+from accellium.dataset.analysis.macros import file_macros
 from accellium.dataset.analysis.tree import field, iter_nodes, text
 from accellium.dataset.offload.global_uses import is_library
 from accellium.dataset.offload.nodes import callee_name
@@ -41,8 +44,8 @@ def unseen_call_barriers(body: Node, seen: Collection[str], reachable: frozenset
         if not is_call(call):
             continue
         name = callee_name(call)
-        if name is None or name in seen or is_library(name):
-            continue
+        if name is None or name in seen or is_library(name) or file_macros(call) is not None:
+            continue  # a function-like macro's name and `(`: replaced by its body, no call
         args = field(call, "arguments")
         names = frozenset(text(n) for n in iter_nodes(args) if n.type == "identifier") \
             if args is not None else frozenset()

@@ -174,12 +174,13 @@ def program_headers(folder: Path | None, rel: str, source: bytes,
                     include_dirs: Sequence[Path] = (), predefined: Defines | None = None
                     ) -> Included | None:
     """The macros of the local headers of the program file ``rel`` (in ``folder``), read as
-    ``accellium suggest -I DIR... -D NAME... --defines-complete`` reads them (None without a
-    folder)."""
+    ``accellium suggest -I DIR... -D NAME... --defines-complete`` reads them, the program's
+    folder readable as the editor's workspace folder is (``#include "../main.h"`` from a
+    file in a subfolder; None without a folder)."""
     if folder is None:
         return None
     return read_includes(source, folder / rel, detect_lang(rel, source), include_dirs,
-                         predefined=predefined)
+                         predefined=predefined, project=folder)
 
 
 def compile_defines(command: str) -> Defines | None:

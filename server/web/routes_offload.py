@@ -285,13 +285,13 @@ def _program_headers(req: OffloadRequest, src: bytes, lang: str,
         except OSError as e:  # `x.h` and `x.h/y.h`: not one folder's files; planned without
             log.info("program files not written (%s): headers not read", type(e).__name__)
             return None, None, program_offloading(others, engine, lang)
-        own = read_includes(src, os.path.join(tmp, *name.split("/")), lang, predefined=state) \
-            if b"#" in src else None
+        own = read_includes(src, os.path.join(tmp, *name.split("/")), lang, predefined=state,
+                            project=tmp) if b"#" in src else None
 
         @cache  # each unit's headers read once, for its declarations and the engine's answers
         def includes_of(rel: str, data: bytes) -> Included:
             return read_includes(data, os.path.join(tmp, *rel.split("/")), lang,
-                                 predefined=state)
+                                 predefined=state, project=tmp)
 
         return own, program_unit_headers(others, lambda rel, data: tuple(
             t for _, t in includes_of(rel, data).texts)), \
