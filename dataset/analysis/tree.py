@@ -17,7 +17,7 @@ from accellium.dataset.pragma import IDENT_RE
 
 __all__ = ["IDENT", "LOOP_TYPES", "ForHeader", "text", "norm", "field", "unparen", "op",
            "fold_expression", "resolve_chains",
-           "named", "iter_nodes", "root_of", "subscripts", "subscript_index", "base_name", "first_loop", "body_statements",
+           "named", "iter_nodes", "root_of", "subscripts", "subscript_index", "clause_value", "base_name", "first_loop", "body_statements",
            "for_header", "is_name", "mentions", "idents"]
 
 #: A C identifier.
@@ -53,17 +53,25 @@ def named(node: Node | None) -> list[Node]:
     return [c for c in node.named_children if c.type != "comment"]
 
 
+def clause_value(node: Node) -> Node | None:
+    """The expression of a C++ ``condition_clause``: a controlling expression (``if``,
+    ``while``, ``switch``) is one around it where C has the parentheses — the same
+    expression, tested the same way (C++ [stmt.select]; C11 6.8.4.1p2).  None for one with
+    an initialiser (``if (T x = e; c)``), whose statement runs first."""
+    return None if field(node, "initializer") is not None else field(node, "value")
+
+
 def unparen(node: Node | None) -> Node | None:
-    """The expression inside any parentheses and casts.  A C++ controlling expression
-    (``if``, ``while``, ``switch``) is a ``condition_clause`` around it where C has the
-    parentheses: the same expression, tested the same way (C++ [stmt.select]; C11
-    6.8.4.1p2) — one with an initialiser (``if (T x = e; c)``) is kept whole."""
+    """The expression inside any parentheses and casts, and inside a C++ controlling
+    expression's ``condition_clause`` (:func:`clause_value`; one with an initialiser is kept
+    whole)."""
     while node is not None and node.type in ("parenthesized_expression", "cast_expression",
                                              "condition_clause"):
         if node.type == "condition_clause":
-            if field(node, "initializer") is not None:
+            inner = clause_value(node)
+            if inner is None:
                 return node
-            node = field(node, "value")
+            node = inner
             continue
         inner = field(node, "value") if node.type == "cast_expression" else None
         if inner is None:

@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING
 
 from tree_sitter import Node
 
-from accellium.dataset.analysis.tree import field, named, op, text
+from accellium.dataset.analysis.tree import clause_value, field, named, op, text
 from accellium.dataset.offload import poly
 
 if TYPE_CHECKING:
@@ -70,11 +70,10 @@ class Guard:
 
 def _bare(node: Node | None) -> Node | None:
     """The expression inside any parentheses (not casts: a cast changes the value), and
-    inside a C++ controlling expression's ``condition_clause`` (one without an initialiser:
-    the same test as C's parentheses)."""
+    inside a C++ controlling expression's ``condition_clause`` (:func:`clause_value`)."""
     while node is not None and node.type in ("parenthesized_expression", "condition_clause"):
         if node.type == "condition_clause":
-            node = None if field(node, "initializer") is not None else field(node, "value")
+            node = clause_value(node)
             continue
         kids = named(node)
         node = kids[-1] if len(kids) == 1 else None
