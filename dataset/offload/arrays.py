@@ -27,9 +27,16 @@ from accellium.dataset.offload.extent import Extents, Span, union
 from accellium.dataset.offload.known import macro_values, macros_spelled_out, spelled_out
 from accellium.dataset.offload.member_args import MemberArg
 from accellium.dataset.offload.members import member_shape, read_object
+from accellium.dataset.offload.nodes import enclosing_function
 from accellium.dataset.offload.plain_structs import element_of_member
 from accellium.dataset.offload.reaching import with_reaching_values
-from accellium.dataset.offload.shapes import AllocSite, Shape, macro_statement, shape_of
+from accellium.dataset.offload.shapes import (
+    AllocSite,
+    Shape,
+    macro_statement,
+    object_starts,
+    shape_of,
+)
 from accellium.dataset.offload.uses import ArrayUse, array_uses, assignments
 from accellium.dataset.offload.views import view_uses
 from accellium.dataset.offload.work import work
@@ -331,6 +338,16 @@ def _spans(u: ArrayUse, shape: Shape, ex: Extents, at: Node | None = None,
             return None, (f"the extent of `{text(u.node)}` (line {u.row + 1}) is unknown: a "
                           "subscript or a bound that is not a polynomial of loop indices "
                           "and sizes (data, a division, a local)")
+        if k == 0 and shape.kind == "pointer" and shape.local and shape.decl is not None \
+                and poly.is_const(s.lo) and s.lo.get((), 0) < 0:
+            fn = enclosing_function(shape.decl)
+            line = object_starts(fn).get(u.name) if fn is not None else None
+            if line is not None:
+                return None, (f"the section of `{u.name}` (line {u.row + 1}) would start at "
+                              f"`{poly.render(s.lo)}`, before the object `{u.name}` points "
+                              f"to (every assignment of it is an allocation, line {line}): "
+                              "an element before an object's first is outside it (C11 "
+                              "6.5.6p8), so the program's own access there is out of bounds")
         if shape.kind in ("pointer", "rows") and ex.conditional(u.subs[k], u.node) and \
                 not poly.at_least_one(s.lo, ex.mins):
             # C: p[-k] is inside an object only if p points past its start; a start the

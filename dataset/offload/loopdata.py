@@ -37,7 +37,7 @@ from accellium.dataset.offload.cover import plain_nest, writes_whole
 from accellium.dataset.offload.extent import Extents, Span
 from accellium.dataset.offload.known import macro_values
 from accellium.dataset.offload.nodes import has_jump
-from accellium.dataset.offload.shapes import Shape, alloc_sites, declarations, shape_of
+from accellium.dataset.offload.shapes import Shape, declarations, shape_of
 from accellium.dataset.offload.uses import ArrayUse, Assignments, array_uses, assignments
 
 __all__ = ["loop_sections", "loop_data"]
@@ -125,27 +125,6 @@ def _valued(rows: list[list[Span]], dims: int, ex: Extents, root: Node, at: int,
     return _union(valued, dims, ex.mins) if valued != rows else None
 
 
-def _before_start(span: Span) -> bool:
-    """Does the span start at a constant below 0 (``cdf[x - 1]`` from ``x = 0``)?"""
-    return poly.is_const(span.lo) and span.lo.get((), 0) < 0
-
-
-def _object_starts(fn: Node) -> set[str]:
-    """The locals of ``fn`` that point to the start of their object wherever they are used:
-    every assignment of the name is an allocation (``p = malloc(...)``, ``T *p =
-    calloc(...)``).  Such a ``p[k]`` with ``k < 0`` is outside the object — pointer
-    arithmetic before an array's first element is undefined (C11 6.5.6p8) — so the
-    program's own access there is a fault of the program, and a section ``p[-1:...]`` would
-    copy (and ``copy`` write back) bytes the program does not own: no section is written
-    for it, and the loop gets no compute construct that would need one."""
-    body = fn.child_by_field_name("body") or fn
-    count = assignments(body).count
-    sites: dict[str, int] = {}
-    for site in alloc_sites(body):
-        sites[site.name] = sites.get(site.name, 0) + 1
-    return {n for n, k in sites.items() if count.get(n) == k}
-
-
 def _collect(found: list[ArrayUse], aliases: dict[str, Target], values: list[Node],
              local: set[str], decls: dict[str, list[Shape]], ex: Extents
              ) -> tuple[dict[str, list[list[Span]]], dict[str, list[ArrayUse]],
@@ -230,17 +209,12 @@ def loop_data(loop: Node, fn: Node, root: Node, decls: dict[str, list[Shape]] | 
     jumps = has_jump(loop)
     out: dict[str, str] = {}
     covered: set[str] = set()
-    starts: set[str] | None = None
     for name, got in rows.items():
         if name in bad:
             continue
         shape = shapes[name]
         got = _uncut_where_reached(got, kept.get(name), dims_needed(shape), ex.mins)
         spans = _union(got, dims_needed(shape), ex.mins)
-        if spans and _before_start(spans[0]):
-            starts = _object_starts(fn) if starts is None else starts
-            if name in starts:
-                continue  # the loop reaches before its object: no section is the array's
         if spans is None and dims_needed(shape):
             spans = _valued(got, dims_needed(shape), ex, root, loop.start_byte, decls)
         if spans is None and dims_needed(shape):

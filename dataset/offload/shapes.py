@@ -610,6 +610,24 @@ def alloc_sites(body: Node, fresh: FreshNames | None = None) -> list[AllocSite]:
     return out
 
 
+def object_starts(fn: Node) -> dict[str, int]:
+    """The locals of ``fn`` that point to the start of their object wherever they are used,
+    each with the line of its (first) allocation: every assignment of the name — ``=``,
+    ``++``, ``&p`` (which may be written through) counted — is an allocation (``p =
+    malloc(...)``, ``T *p = calloc(...)``).  An access ``p[k]`` with ``k < 0`` is then
+    outside the object: pointer arithmetic before an array's first element is undefined
+    (C11 6.5.6p8)."""
+    from accellium.dataset.offload.uses import assignments
+
+    body = _field(fn, "body") or fn
+    count = assignments(body).count
+    sites: dict[str, list[AllocSite]] = {}
+    for site in alloc_sites(body):
+        sites.setdefault(site.name, []).append(site)
+    return {n: got[0].stmt.start_point[0] + 1 for n, got in sites.items()
+            if count.get(n) == len(got)}
+
+
 def _expanded(stmt: Node) -> list[Node] | None:
     """What a statement that is a call of a function-like macro expands to
     (:func:`macro_items`; None: another statement, or a call of a function)."""
