@@ -10,6 +10,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def run_host_fallback(compiler: str, sources: list[Path], folder: Path, context: str = "",
+                      timeout: int = 180) -> subprocess.CompletedProcess:
+    """Builds ``sources`` with OpenACC's host fallback (``-fopenacc -foffload=disable -O1``,
+    the constructs run on the host in program order: the pragmas must compile and the answer
+    stay right) into ``folder``, asserts the build (``context`` shown on failure), and runs
+    the program there; its run, output captured as text."""
+    exe = folder / "prog"
+    built = subprocess.run([compiler, "-fopenacc", "-foffload=disable", "-O1",
+                            *(str(s) for s in sources), "-o", str(exe)], cwd=folder,
+                           capture_output=True, text=True, timeout=timeout)
+    assert built.returncode == 0, built.stderr + context
+    return subprocess.run([str(exe)], capture_output=True, text=True, timeout=60, cwd=folder)
+
+
 def run_suggest(src: Path, *args: str) -> subprocess.CompletedProcess:
     """``accellium suggest SRC ARGS...`` without a training set (the embedded engines' own
     defaults), its output captured as text."""

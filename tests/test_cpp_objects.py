@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 
 import pytest
-from _cli_util import run_suggest
+from _cli_util import run_host_fallback, run_suggest
 
 GXX = shutil.which("g++")
 
@@ -105,9 +104,5 @@ def test_program_builds_and_verifies(mode, tmp_path):
     for marker in ("object write", "object read", "reference read"):
         assert not _above(out, marker).startswith("#pragma acc"), out
     assert "#pragma acc" in _above(out, "twin write"), out
-    exe = tmp_path / "p"
-    built = subprocess.run([GXX, "-fopenacc", "-foffload=disable", "-O1", str(src), "-o",
-                            str(exe)], capture_output=True, text=True, timeout=180)
-    assert built.returncode == 0, built.stderr + out
-    run = subprocess.run([str(exe)], capture_output=True, text=True, timeout=60)
+    run = run_host_fallback(GXX, [src], tmp_path, out)
     assert run.stdout.strip() == "OK", out
