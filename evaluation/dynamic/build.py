@@ -63,8 +63,9 @@ class RunResult:
 
 def prepare(folder: Path, work: Path, replaced: dict[str, bytes], cpu: bool,
             compile_cmd: str) -> list[str]:
-    """Copy ``folder`` to ``work`` with ``replaced`` files; with ``cpu`` translate the C files
-    that carry ``#pragma acc`` or ``#pragma omp``.  Returns translator warnings."""
+    """Copy ``folder`` to ``work`` with ``replaced`` files; with ``cpu`` translate the C and
+    C++ files that carry ``#pragma acc`` or ``#pragma omp`` (a header a C++ source includes
+    is read as C++).  Returns translator warnings."""
     if work.exists():
         shutil.rmtree(work)
     shutil.copytree(folder, work, symlinks=True)
@@ -79,22 +80,22 @@ def prepare(folder: Path, work: Path, replaced: dict[str, bytes], cpu: bool,
         for path, text in expand_pragma_macros([p for p in files if p.suffix == ".c"], flags,
                                                work).items():
             path.write_bytes(text)
-    functions = program_functions({str(p): p.read_bytes() for p in files})
     cxx_headers = _cxx_headers(work, flags)
-    for path in sorted(work.rglob("*")):
-        if not path.is_file() or path.suffix not in _C_SUFFIXES + _CXX_SUFFIXES:
-            continue
+    sources = [p for p in sorted(work.rglob("*"))
+               if p.is_file() and p.suffix in _C_SUFFIXES + _CXX_SUFFIXES]
+    langs = {str(p): "cpp" if p.suffix in _CXX_SUFFIXES or p.resolve() in cxx_headers else "c"
+             for p in sources}
+    functions = program_functions({str(p): p.read_bytes() for p in sources}, langs)
+    for path in sources:
         data = path.read_bytes()
         if not re.search(rb"^[ \t]*#[ \t]*pragma[ \t]+(acc|omp)\b", data, re.MULTILINE):
             continue
         rel = str(path.relative_to(work))
-        if path.suffix in _CXX_SUFFIXES or path.resolve() in cxx_headers:
-            warnings.append(f"{rel}: C++ is not translated: built with OpenACC's host fallback "
-                            "(its answer is checked, not its data clauses or races)")
-            continue
-        names = nonvar_names(path, flags, work)
-        kept = compiled_acc_lines(path, flags, work)
-        t = translate(compiled_text(path, data, flags, work), rel, names, functions, kept)
+        lang = langs[str(path)]
+        names = nonvar_names(path, flags, work, lang=lang)
+        kept = compiled_acc_lines(path, flags, work, lang=lang)
+        t = translate(compiled_text(path, data, flags, work, lang=lang), rel, names, functions,
+                      kept, lang)
         path.write_bytes(t.code)
         warnings += [f"{rel}: {w}" for w in t.warnings]
     return warnings
@@ -133,13 +134,10 @@ def runtime_object() -> Path:
     return obj
 
 
-#: the C compilers' names the wrappers stand for, and the C++ compilers'
+#: the C and the C++ compilers' names the wrappers stand for: a C++ file is translated as a
+#: C file is (:func:`prepare`) and built with the same flags, so both go through the runtime
 C_COMPILERS = ("gcc", "cc", "gcc-12", "c99")
 CXX_COMPILERS = ("g++", "c++", "g++-12")
-#: C++ is not translated (:func:`prepare`): OpenACC's host fallback runs its constructs on
-#: the host in program order, so a C++ file builds and its answer is checked, but not its
-#: data clauses or races (libgomp: with offloading disabled every construct runs on the host)
-CXX_CPU_FLAGS = "-fopenacc -foffload=disable"
 
 
 def make_wrappers(bindir: Path, extra: str, drop: tuple[str, ...], link: str = "",
@@ -188,9 +186,7 @@ def compile_program(prog: Program, work: Path, mode: str, timeout: float = 300) 
         cmd = _ABS_CC.sub(lambda m: m.group(1), cmd)
         bindir = work / ".accrt-bin"
         runtime = shlex.quote(str(runtime_object())) if mode == "cpu" else ""
-        make_wrappers(bindir, extra, drop, runtime)
-        if mode == "cpu":
-            make_wrappers(bindir, CXX_CPU_FLAGS, drop, runtime, names=CXX_COMPILERS)
+        make_wrappers(bindir, extra, drop, runtime, names=C_COMPILERS + CXX_COMPILERS)
         env["PATH"] = f"{bindir}:{env.get('PATH', '')}"
     t0 = time.perf_counter()
     try:

@@ -54,12 +54,14 @@ def preprocessor_flags(command: str) -> list[str]:
     return out
 
 
-def emulated_cpp(flags: list[str], path: Path | None = None) -> list[str]:
+def emulated_cpp(flags: list[str], path: Path | None = None, lang: str = "c") -> list[str]:
     """The compiler command that preprocesses as the emulated build does (``_OPENACC``
     defined, OpenMP on, the build's preprocessor ``flags``), with ``path``'s folder searched
-    for headers; the caller adds ``-E`` and what to read."""
-    return ["gcc", "-D_OPENACC=201711", "-fopenmp", *flags,
-            *(["-I", str(path.parent)] if path is not None else [])]
+    for headers; the caller adds ``-E`` and what to read.  ``lang`` ``cpp``: as the C++
+    compiler does (``__cplusplus`` defined, a header read as C++ whatever its suffix)."""
+    return ["g++" if lang == "cpp" else "gcc", "-D_OPENACC=201711", "-fopenmp", *flags,
+            *(["-I", str(path.parent)] if path is not None else []),
+            *(["-x", "c++"] if lang == "cpp" else [])]
 
 
 @dataclass(frozen=True)
@@ -92,8 +94,8 @@ def _text_enumerators(src: str) -> set[str]:
     return names
 
 
-def _declared_nonvars(code: bytes) -> set[str]:
-    tree = parse_tree(code, "c")
+def _declared_nonvars(code: bytes, lang: str = "c") -> set[str]:
+    tree = parse_tree(code, lang)
     out: set[str] = set()
     stack = [tree.root_node]
     while stack:
@@ -128,8 +130,9 @@ def _preprocessed_away(text: str, preprocessed: bytes) -> set[str]:
         "utf-8", "surrogateescape")).decode("utf-8", "replace"))) if n.encode() not in kept}
 
 
-def nonvar_names(path: Path, flags: list[str], cwd: Path, timeout: float = 60) -> NonVars:
-    """Macro, enumerator, function and typedef names visible in ``path``."""
+def nonvar_names(path: Path, flags: list[str], cwd: Path, timeout: float = 60,
+                 lang: str = "c") -> NonVars:
+    """Macro, enumerator, function and typedef names visible in ``path`` (read as ``lang``)."""
     declared: set[str] = set()
     fixed: set[str] = set()
     try:
@@ -145,7 +148,7 @@ def nonvar_names(path: Path, flags: list[str], cwd: Path, timeout: float = 60) -
     for src in headers:
         fixed |= _text_macros(src)
         declared |= _text_enumerators(src)
-    base = emulated_cpp(flags, path)
+    base = emulated_cpp(flags, path, lang)
     try:
         dm = subprocess.run([*base, "-dM", "-E", str(path)], cwd=cwd, capture_output=True,
                             timeout=timeout)
@@ -155,12 +158,12 @@ def nonvar_names(path: Path, flags: list[str], cwd: Path, timeout: float = 60) -
         pp = subprocess.run([*base, "-E", "-P", str(path)], cwd=cwd, capture_output=True,
                             timeout=timeout)
         if pp.returncode == 0:
-            declared |= _declared_nonvars(pp.stdout)
+            declared |= _declared_nonvars(pp.stdout, lang)
             fixed |= _preprocessed_away(text, pp.stdout)
         else:
-            declared |= _declared_nonvars(text.encode())
+            declared |= _declared_nonvars(text.encode(), lang)
     except (OSError, subprocess.TimeoutExpired):
-        declared |= _declared_nonvars(text.encode())
+        declared |= _declared_nonvars(text.encode(), lang)
     return NonVars(frozenset(declared), frozenset(fixed))
 
 
@@ -190,15 +193,17 @@ def _file_scope(root: Node) -> list[Node]:
     return out
 
 
-def program_functions(sources: dict[str, bytes]) -> tuple[set[str], set[str]]:
+def program_functions(sources: dict[str, bytes], langs: dict[str, str] | None = None
+                      ) -> tuple[set[str], set[str]]:
     """(functions defined in the program's C files, functions marked ``#pragma acc routine``:
-    on the next declaration or definition, or named as ``routine(f)``)."""
+    on the next declaration or definition, or named as ``routine(f)``); ``langs``: the
+    language a source is read in (``cpp`` for C++; C where not given)."""
     from accellium.evaluation.dynamic.accpragmas import find_acc_lines
 
     defined: set[str] = set()
     routines: set[str] = set()
-    for src in sources.values():
-        tree = parse_tree(src, "c")
+    for key, src in sources.items():
+        tree = parse_tree(src, (langs or {}).get(key, "c"))
         marks = [a for a in find_acc_lines(src) if a.kind == "acc" and a.directive == "routine"]
         for a in marks:
             clauses = a.pragma.clauses if a.pragma is not None else ()

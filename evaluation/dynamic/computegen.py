@@ -170,9 +170,11 @@ class ComputeGen(LoopGen):
         name = text(f) if f is not None and f.type == "identifier" else None
         if not name or name not in self.defined or name in self.routines:
             return ""
-        return (f'(void)sizeof(struct {{ _Static_assert(0, "function \'{name}\' is called in a '
-                f'compute region but is not an acc routine (a GPU build fails to link)"); '
-                f'int __acc_x; }}), ')
+        why = (f'"function \'{name}\' is called in a compute region but is not an acc routine '
+               f'(a GPU build fails to link)"')
+        if self.lang == "cpp":  # C++ defines no type in sizeof: a lambda holds the assertion
+            return f"(void)[] {{ static_assert(0, {why}); }}, "
+        return f"(void)sizeof(struct {{ _Static_assert(0, {why}); int __acc_x; }}), "
 
     def gen_compute_body(self, n: Node, p: AccLine, rest: list[AccLine], combined: bool,
                          ctx: Ctx) -> str:

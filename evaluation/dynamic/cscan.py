@@ -3,13 +3,14 @@ headers in canonical form (``for (i = lo; i < hi; i += s)``) and write targets."
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from tree_sitter import Node
 
 from accellium.dataset.analysis.tree import iter_nodes
 
-__all__ = ["declared_names", "declarator_name", "objects_in_scope", "used_as_objects", "free_names", "for_vars", "LoopHeader",
+__all__ = ["declared_names", "declarator_name", "is_qualified", "objects_in_scope", "used_as_objects", "free_names", "for_vars", "LoopHeader",
            "parse_header", "collapse_chain", "write_targets", "base_name", "has_side_effects",
            "deref_members", "text"]
 
@@ -28,7 +29,8 @@ def declarator_name(d: Node | None) -> str | None:
             return text(d)
         if d.type == "function_declarator":
             return None
-        if d.type == "parenthesized_declarator":
+        if d.type in ("parenthesized_declarator", "reference_declarator"):
+            # C++'s ``T &r`` / ``T &&r`` declare ``r`` as ``T *p`` declares ``p``
             d = next((c for c in d.named_children), None)
             continue
         d = d.child_by_field_name("declarator")
@@ -46,6 +48,8 @@ def declared_names(decl: Node) -> list[str]:
 
 
 _SCOPES = ("translation_unit", "compound_statement", "for_statement")
+#: a parameter, and C++'s parameter with a default argument (``int k = 3``)
+_PARAMETERS = ("parameter_declaration", "optional_parameter_declaration")
 _PREPROC_GROUPS = ("preproc_if", "preproc_ifdef", "preproc_else", "preproc_elif",
                    "preproc_elifdef")
 
@@ -59,7 +63,7 @@ def _parameters(fn: Node) -> list[str]:
     out = []
     for prm in params.named_children if params is not None else []:
         name = declarator_name(prm.child_by_field_name("declarator")) \
-            if prm.type == "parameter_declaration" else None
+            if prm.type in _PARAMETERS else None
         if name:
             out.append(name)
     return out
@@ -145,14 +149,25 @@ def objects_in_scope(n: Node) -> set[str]:
 
 def _is_callee(n: Node) -> bool:
     p = n.parent
+    if p is not None and p.type == "template_function" and p.child_by_field_name("name") == n:
+        n, p = p, p.parent  # C++'s ``f<T>(x)`` calls ``f``
     return p is not None and p.type == "call_expression" and p.child_by_field_name("function") == n
+
+
+def is_qualified(n: Node) -> bool:
+    """True for the name of a C++ qualified identifier (``max`` of ``std::max``,
+    ``count`` of ``Grid::count``): a name of a namespace or a class, never a local variable
+    of the function (C++ [basic.lookup.qual])."""
+    p = n.parent
+    return p is not None and p.type == "qualified_identifier"
 
 
 def _declarator_ident(n: Node) -> bool:
     """True for the identifier a declarator introduces (not array sizes in it)."""
     p = n.parent
     while p is not None and p.type in ("pointer_declarator", "array_declarator",
-                                       "parenthesized_declarator", "init_declarator"):
+                                       "parenthesized_declarator", "init_declarator",
+                                       "reference_declarator"):
         if p.type == "array_declarator" and p.child_by_field_name("size") is not None and \
                 _within(n, p.child_by_field_name("size")):
             return False
@@ -162,13 +177,29 @@ def _declarator_ident(n: Node) -> bool:
         if p.type == "init_declarator":
             return True
         p = p.parent
-    if p is not None and p.type in ("declaration", "parameter_declaration"):
+    if p is not None and p.type in ("declaration", "for_range_loop", *_PARAMETERS):
         return True
     return False
 
 
 def _within(n: Node, outer: Node | None) -> bool:
     return outer is not None and outer.start_byte <= n.start_byte and n.end_byte <= outer.end_byte
+
+
+def _names_variable(n: Node) -> bool:
+    """Whether the identifier ``n`` may name a variable where it stands: not a called
+    function, not the name a declarator introduces, not a C++ qualified name."""
+    return not _is_callee(n) and not _declarator_ident(n) and not is_qualified(n)
+
+
+def _range_for(n: Node, bound: frozenset[str],
+               walk: Callable[[Node, frozenset[str]], frozenset[str]]) -> frozenset[str]:
+    """Walks C++'s ``for (T x : r) s`` with ``walk``: ``x`` is declared for ``s`` (not for
+    ``r``); the names in scope after it."""
+    name = declarator_name(n.child_by_field_name("declarator"))
+    for i, c in enumerate(n.children):
+        walk(c, bound | {name} if name and n.field_name_for_child(i) == "body" else bound)
+    return bound
 
 
 def free_names(root: Node, nonvars: set[str]) -> tuple[list[str], set[str]]:
@@ -181,8 +212,7 @@ def free_names(root: Node, nonvars: set[str]) -> tuple[list[str], set[str]]:
         t = n.type
         if t == "identifier":
             name = text(n)
-            if name not in bound and name not in nonvars and not _is_callee(n) and \
-                    not _declarator_ident(n):
+            if name not in bound and name not in nonvars and _names_variable(n):
                 seen.setdefault(name, None)
             return bound
         if t == "declaration":
@@ -197,6 +227,8 @@ def free_names(root: Node, nonvars: set[str]) -> tuple[list[str], set[str]]:
                 else:
                     walk(c, inner)
             return inner
+        if t == "for_range_loop":
+            return _range_for(n, bound, walk)
         if t in _STATEMENT_SCOPES:
             inner = bound
             for c in n.children:

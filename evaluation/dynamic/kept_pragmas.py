@@ -37,11 +37,11 @@ _DIRECTIVE = re.compile(rb"^[ \t]*#")
 _LONE_CALL = re.compile(rb"^[ \t]*[A-Za-z_]\w*[ \t]*\((.*)\)[ \t]*;?[ \t]*$")
 
 
-def compiled_acc_lines(path: Path, flags: list[str], cwd: Path, timeout: float = 60
-                       ) -> frozenset[int] | None:
+def compiled_acc_lines(path: Path, flags: list[str], cwd: Path, timeout: float = 60,
+                       lang: str = "c") -> frozenset[int] | None:
     """The 1-based lines of ``path`` whose ``#pragma acc`` the preprocessor keeps (None when
     the preprocessor fails: the caller then cannot tell and reads every pragma)."""
-    out = _preprocessed([*emulated_cpp(flags, path), "-E", str(path)], cwd, timeout)
+    out = _preprocessed([*emulated_cpp(flags, path, lang), "-E", str(path)], cwd, timeout)
     return None if out is None else frozenset(_pragma_lines(out, str(path).encode()))
 
 
@@ -79,8 +79,8 @@ def expand_pragma_macros(units: list[Path], flags: list[str], cwd: Path,
     return out
 
 
-def compiled_text(path: Path, data: bytes, flags: list[str], cwd: Path, timeout: float = 60
-                  ) -> bytes:
+def compiled_text(path: Path, data: bytes, flags: list[str], cwd: Path, timeout: float = 60,
+                  lang: str = "c") -> bytes:
     """``data`` (the text of ``path``) as the build reads it when its syntax tree is in error:
     a conditional group that holds half a statement (``#ifdef T`` above ``for (...) {``,
     another around its ``}``) leaves the tree of the whole function in error, and the
@@ -90,25 +90,25 @@ def compiled_text(path: Path, data: bytes, flags: list[str], cwd: Path, timeout:
     ``#undef`` lines in order; a name only a header may define stays unknown — are replaced by
     what the compiler reads (:func:`~accellium.dataset.analysis.compiled.compiled_view`: the
     same rows and offsets); ``data`` itself when the tree parses, or when the view does not
-    parse either."""
+    parse either.  ``lang``: the language the file is read in (``c`` or ``cpp``)."""
     from accellium.dataset.analysis.compiled import compiled_view
     from accellium.dataset.analysis.conditions import Defines
     from accellium.dataset.analysis.macros import parse_define
     from accellium.dataset.loops import parse_tree
 
-    if not parse_tree(data, "c").root_node.has_error:
+    if not parse_tree(data, lang).root_node.has_error:
         return data
-    out = _preprocessed([*emulated_cpp(flags), "-dM", "-E", "-x", "c", "/dev/null"], cwd,
-                        timeout)
+    out = _preprocessed([*emulated_cpp(flags, lang=lang), "-dM", "-E",
+                         *([] if lang == "cpp" else ["-x", "c"]), "/dev/null"], cwd, timeout)
     if out is None:
         return data
     known = Defines()
     for line in out.decode("utf-8", "replace").splitlines():
-        m = parse_define(line, "c")
+        m = parse_define(line, lang)
         if m is not None:
             known.define(m)
-    view = compiled_view(data, "c", known)
-    if view.changed and not parse_tree(view.text, "c").root_node.has_error:
+    view = compiled_view(data, lang, known)
+    if view.changed and not parse_tree(view.text, lang).root_node.has_error:
         return view.text
     return data
 

@@ -78,6 +78,7 @@ class LoopGen:
     src: bytes
     label: str
     nonvars: NonVars
+    lang: str  # "c" or "cpp": the grammar the file is read in
     defined: set[str]
     routines: set[str]
     tree: Tree

@@ -24,7 +24,7 @@ from accellium.evaluation.dynamic.accpragmas import (
 )
 from accellium.evaluation.dynamic.cnames import NonVars
 from accellium.evaluation.dynamic.computegen import COMPUTE, ComputeGen
-from accellium.evaluation.dynamic.cscan import declared_names, text
+from accellium.evaluation.dynamic.cscan import declared_names, is_qualified, text
 from accellium.evaluation.dynamic.emitctx import Ctx
 
 __all__ = ["translate", "Translation", "Ctx"]
@@ -48,13 +48,14 @@ class Translation:
 class Emitter(ComputeGen):
     def __init__(self, src: bytes, label: str, nonvars: NonVars,
                  functions: tuple[set[str], set[str]] = (set(), set()),
-                 compiled: frozenset[int] | None = None):
+                 compiled: frozenset[int] | None = None, lang: str = "c"):
         self.src = src
+        self.lang = lang
         self.compiled = compiled
         self.defined, self.routines = functions
         self.label = label
         self.nonvars = nonvars
-        self.tree = parse_tree(src, "c")
+        self.tree = parse_tree(src, lang)
         self.masked = mask_pragmas(src)
         self.lines = find_acc_lines(src)
         self.warnings: list[str] = []
@@ -173,7 +174,7 @@ class Emitter(ComputeGen):
                 return got
         if t == "identifier":
             name = text(n)
-            if name in ctx.skip:
+            if name in ctx.skip or is_qualified(n):
                 return name
             return ctx.rename.get(name, name)
         if n.child_count == 0:
@@ -282,13 +283,14 @@ class Emitter(ComputeGen):
 
 def translate(src: bytes, label: str, nonvars: NonVars,
               functions: tuple[set[str], set[str]] = (set(), set()),
-              compiled: frozenset[int] | None = None) -> Translation:
-    """Translate one C file (see the module doc); ``functions``: the program's defined and
-    ``routine`` functions (:func:`cnames.program_functions`); ``compiled``: the lines of the
-    ``#pragma acc`` the build compiles (:func:`kept_pragmas.compiled_acc_lines`; None: all)."""
+              compiled: frozenset[int] | None = None, lang: str = "c") -> Translation:
+    """Translate one C file, or with ``lang`` ``cpp`` one C++ file (see the module doc);
+    ``functions``: the program's defined and ``routine`` functions
+    (:func:`cnames.program_functions`); ``compiled``: the lines of the ``#pragma acc`` the
+    build compiles (:func:`kept_pragmas.compiled_acc_lines`; None: all)."""
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, DEPTH))
     try:
-        return Emitter(src, label, nonvars, functions, compiled).run()
+        return Emitter(src, label, nonvars, functions, compiled, lang).run()
     finally:
         sys.setrecursionlimit(limit)

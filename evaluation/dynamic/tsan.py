@@ -25,7 +25,12 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from accellium.evaluation.dynamic.build import RUNTIME_H, make_wrappers
+from accellium.evaluation.dynamic.build import (
+    C_COMPILERS,
+    CXX_COMPILERS,
+    RUNTIME_H,
+    make_wrappers,
+)
 from accellium.evaluation.dynamic.manifest import Program
 
 __all__ = ["tsan_toolchain", "tsan_unavailable", "tsan_races", "TSAN_EXIT"]
@@ -78,14 +83,28 @@ def _runtime_object(clang: str) -> Path:
     return obj
 
 
+def _cxx_driver(clang: str) -> str:
+    """The C++ driver of the LLVM version ``clang`` belongs to (``clang-14`` ->
+    ``clang++-14``, ``.../bin/clang`` -> ``.../bin/clang++``)."""
+    path = Path(clang)
+    name = path.name.replace("clang", "clang++", 1)
+    cxx = path.with_name(name)
+    return str(cxx) if cxx.exists() else clang
+
+
 def _build(prog: Program, work: Path, clang: str) -> tuple[Path | None, str]:
     """Build the translated program in ``work`` (already prepared) with clang + TSan."""
     binary = work / f"{prog.name}.tsan.bin"
     bindir = work / ".accrt-tsan-bin"
-    make_wrappers(bindir, _flags(clang), ("-foffload=*", "-fopenacc-dim=*"),
-                  f"{_runtime_object(clang)} -fsanitize=thread -fopenmp", compiler=clang)
+    link = f"{_runtime_object(clang)} -fsanitize=thread -fopenmp"
+    drop = ("-foffload=*", "-fopenacc-dim=*")
+    make_wrappers(bindir, _flags(clang), drop, link, compiler=clang, names=C_COMPILERS)
+    # the C++ files are translated too: clang's C++ driver builds them (and links libstdc++)
+    make_wrappers(bindir, _flags(clang), drop, link, compiler=_cxx_driver(clang),
+                  names=CXX_COMPILERS)
     cmd = prog.compile.replace("{out}", shlex.quote(str(binary)))
-    cmd = re.sub(r"(?<!\S)/usr/(?:local/)?bin/(gcc|cc|c99)(-\d+)?(?!\S)", r"\1", cmd)
+    cmd = re.sub(r"(?<!\S)/usr/(?:local/)?bin/(gcc|cc|c99|g\+\+|c\+\+)(-\d+)?(?!\S)", r"\1",
+                 cmd)
     env = {**os.environ, "PATH": f"{bindir}:{os.environ.get('PATH', '')}"}
     try:
         r = subprocess.run(cmd, shell=True, cwd=work, capture_output=True, text=True,
@@ -105,7 +124,8 @@ def _first_race(stderr: str, work: Path) -> str:
     block = stderr[m.end():m.end() + 4000]
     for f in _FRAME.finditer(block):
         path, line = f.group(1), f.group(2)
-        if "accrt" in path or not path.endswith((".c", ".h")):
+        if "accrt" in path or not path.endswith((".c", ".h", ".cc", ".cpp", ".cxx", ".hpp",
+                                                    ".hh", ".C")):
             continue
         try:
             rel = str(Path(path).resolve().relative_to(work.resolve()))

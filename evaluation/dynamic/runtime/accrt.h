@@ -31,7 +31,14 @@
 #include <math.h>
 #include <omp.h>
 #include <unistd.h>
-
+#ifdef __cplusplus
+/* A C++ translation unit (the translator rewrites C++ files as it does C ones): the runtime's
+ * functions keep C linkage (they are compiled once as C), and the three macros that C spells
+ * with C-only operators (_Generic, __builtin_types_compatible_p) use the C++ type traits. */
+#include <limits>
+#include <type_traits>
+extern "C" {
+#endif
 
 enum { ACCRT_COPY = 1, ACCRT_COPYIN, ACCRT_COPYOUT, ACCRT_CREATE, ACCRT_PRESENT, ACCRT_NO_CREATE,
        ACCRT_DEVICEPTR, ACCRT_DELETE };
@@ -71,8 +78,14 @@ extern __thread int accrt_tls_ngang;
 extern const char *accrt_cur_file;
 extern int accrt_cur_line;
 
+#ifdef __cplusplus
+/* a pointer object, not an array (which would decay) nor a reference to one */
+#define ACCRT_ISPTR(x) (std::is_pointer<typename std::remove_cv<typename \
+  std::remove_reference<decltype(x)>::type>::type>::value)
+#else
 #define ACCRT_ISPTR(x) (__builtin_classify_type(x) == 5 && \
   __builtin_types_compatible_p(__typeof__(x), __typeof__(1 ? (x) : (x))))
+#endif
 #define ACCRT_SLOT(x) (sizeof(x) <= 256 ? sizeof(x) : 1)
 
 static inline int accrt_envi(const char *k, int d) {
@@ -163,8 +176,8 @@ void accrt_end(const char *file, int line);
 void *accrt_var(void *p, size_t n, int isptr, int cls, void *slot, int *kind, int construct,
                         int mode, const char *name, int line);
 /* A gang's (or lane's) own copy of a firstprivate variable. */
-static inline void *accrt_fp(void *p, void *buf, size_t n, int kind) {
-  if (kind != ACCRT_K_FP || n > 256) return p;
+static inline void *accrt_fp(const void *p, void *buf, size_t n, int kind) {
+  if (kind != ACCRT_K_FP || n > 256) return (void *)p; /* a const variable's storage: read only */
   memcpy(buf, p, n);
   return buf;
 }
@@ -249,6 +262,7 @@ static inline void accrt_wr(accrt_wtab *t, const void *addr, long long it, int *
 }
 
 /* ---- reductions --------------------------------------------------------------------------- */
+#ifndef __cplusplus
 #define ACCRT_MAXID(x) _Generic((x), float: -HUGE_VALF, double: -HUGE_VAL, long double: -HUGE_VALL, \
   char: CHAR_MIN, signed char: SCHAR_MIN, unsigned char: 0, short: SHRT_MIN, unsigned short: 0, \
   int: INT_MIN, unsigned: 0U, long: LONG_MIN, unsigned long: 0UL, long long: LLONG_MIN, \
@@ -257,6 +271,7 @@ static inline void accrt_wr(accrt_wtab *t, const void *addr, long long it, int *
   char: CHAR_MAX, signed char: SCHAR_MAX, unsigned char: UCHAR_MAX, short: SHRT_MAX, \
   unsigned short: USHRT_MAX, int: INT_MAX, unsigned: UINT_MAX, long: LONG_MAX, \
   unsigned long: ULONG_MAX, long long: LLONG_MAX, unsigned long long: ULLONG_MAX, default: 0)
+#endif
 #define ACCRT_ID_ADD(x) 0
 #define ACCRT_ID_MUL(x) 1
 #define ACCRT_ID_MAX(x) ACCRT_MAXID(x)
@@ -311,6 +326,22 @@ void accrt_api_memcpy_from_device(void *host, void *dev, size_t n);
 #define acc_update_device accrt_api_update_device
 #define acc_update_self accrt_api_update_self
 #define acc_is_present accrt_api_is_present
+
+#ifdef __cplusplus
+} /* extern "C" */
+/* the identities of max and min reductions: the lowest and the highest value of the type
+ * (an infinity where it has one), as ACCRT_MAXID/ACCRT_MINID give them in C */
+template <class T> static inline T accrt_maxid(const T &) {
+  return std::numeric_limits<T>::has_infinity ? -std::numeric_limits<T>::infinity()
+                                              : std::numeric_limits<T>::lowest();
+}
+template <class T> static inline T accrt_minid(const T &) {
+  return std::numeric_limits<T>::has_infinity ? std::numeric_limits<T>::infinity()
+                                              : std::numeric_limits<T>::max();
+}
+#define ACCRT_MAXID(x) accrt_maxid(x)
+#define ACCRT_MINID(x) accrt_minid(x)
+#endif
 
 #ifdef ACCRT_IMPL
 accrt_state accrt_S;
