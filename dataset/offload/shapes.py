@@ -2,7 +2,8 @@
 subscripts), a pointer to pointers (``double **A``: rows of their own), a true array
 (``double t[4096]``: the clause names it whole), or rows of a known length (a parameter
 ``double a[][NC]``, ``double (*a)[NC]``: a section over the rows); and where a function
-allocates and frees it (``malloc``/``calloc`` with the element count, ``free``)."""
+allocates and frees it (``malloc``/``calloc`` with the element count, ``free``; C++'s ``new
+T[n]`` and ``delete[]``)."""
 
 from __future__ import annotations
 
@@ -652,6 +653,12 @@ def _allocation(n: Node, fresh: FreshNames | None) -> AllocSite | None:
     called = _call_name(value)
     if not name or value is None:
         return None
+    if value.type == "new_expression":
+        got = new_array(value)
+        if got is None:
+            return None
+        count, zeroed = got
+        return AllocSite(name, _statement(n), poly.poly_of(count), zeroed, count)
     if called in _ALLOC:
         node = count_node(value)
         return AllocSite(name, _statement(n), _alloc_count(value), called == "calloc", node)
@@ -662,6 +669,28 @@ def _allocation(n: Node, fresh: FreshNames | None) -> AllocSite | None:
         if size is not None:
             return AllocSite(name, _statement(n), _bytes_count(size))
     return None
+
+
+def new_array(e: Node) -> tuple[Node, bool] | None:
+    """(the element count, whether every element is zero) of C++'s ``new T[n]``: an array
+    object of ``n`` elements that no other name reaches, as ``malloc``'s memory
+    ([expr.new]); ``new T[n]()`` and ``new T[n]{}`` value-initialise every element — zero
+    for a scalar — ``new T[n]`` leaves a scalar's indeterminate ([dcl.init]).  None for
+    another ``new``: one object (``new T``), a placement (``new (buf) T[n]`` builds in memory
+    the program already has; ``std::nothrow`` allocates as the plain form does), rows of a
+    fixed length (``new T[n][M]``) or elements an initialiser list gives."""
+    d = _field(e, "declarator")
+    if d is None or d.type != "new_declarator" or _field(d, "declarator") is not None:
+        return None
+    place = _field(e, "placement")
+    if place is not None and [text(a).replace(" ", "") for a in named(place)] != \
+            ["std::nothrow"]:
+        return None
+    count = _field(d, "length")
+    init = _field(e, "arguments")
+    if count is None or init is not None and named(init):
+        return None
+    return count, init is not None
 
 
 def _aligned_before(stmt: Node, p: str) -> Node | None:
@@ -753,7 +782,12 @@ def _comma_operands(e: Node | None) -> list[Node]:
 
 
 def _freed_name(call: Node, freeing: dict[str, int]) -> str | None:
-    """The pointer ``call`` frees: ``free(p)``, or a freeing function's argument (None)."""
+    """The pointer ``call`` frees: ``free(p)``, C++'s ``delete[] p`` (the array a ``new
+    T[n]`` made, [expr.delete]), or a freeing function's argument (None)."""
+    if call.type == "delete_expression":
+        arg = unparen(named(call)[-1]) if named(call) else None
+        array = any(c.type == "[" for c in call.children)
+        return text(arg) if array and arg is not None and arg.type == "identifier" else None
     at = freeing.get(_call_name(call))
     if at is None:
         return None
