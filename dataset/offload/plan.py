@@ -808,6 +808,16 @@ def _host_single_passes(lines: LineIndex, body: Node, region: Region, devices: l
                 out.append(d)
         if not dropped:
             break
+    if now is not None and now.devices and all(
+            isinstance(u, Device) and not _heavy(u, now, single) and _crosses(now, u)
+            for u in now.devices) and cost(None) < base:
+        # every unit is a single pass whose own memory crosses on every run: no one of them
+        # takes a transfer away alone (they share the arrays, :func:`_may_save`), all of them
+        # together take every transfer of the region away
+        gone = {u.node.id for u in now.devices}
+        out += [d for d in devices if d.node.id in gone]
+        devices = [d for d in devices if d.node.id not in gone]
+        now = None
     return now, devices, out
 
 
@@ -892,41 +902,68 @@ def _no_array_more(before: Region, after: Region, fn: Node) -> bool:
 def _crosses(region: Region, d: Device) -> bool:
     """Must the elements the single pass ``d`` uses cross the bus on every run of the region,
     whoever calls the function: does ``d`` use memory the function owns -- a true array
-    declared in its body (its lifetime ends with the call, C11 6.2.4p6) or an object it
-    allocates (new at each call, C11 7.22.3) -- of no constant length, that the region moves
-    in for ``d`` to read: copied in at the entry (no earlier unit of the region writes it:
-    the host wrote it in this call) or pushed by an ``update device``.  The
-    host's and the device's copies are separate (OpenACC 3.3, 2.6), an element one side
-    writes reaches the other only by a transfer (2.6.4, 2.14.4), and no caller's region can
-    map that memory to spare it.  Each run then moves about every element ``d`` touches of it
-    for O(1) work on each (:mod:`.single_pass`), where the host would touch each once: "what
-    earns the transfers is outside the function" (:func:`_host_single_passes`) does not hold.
-    (An array of the caller's is left out: its transfers in the function are weighed by the
-    cost test as before.)"""
+    declared in its body (its lifetime ends with the call or with the block it is declared
+    in, C11 6.2.4p6) or an object it allocates (new at each call, C11 7.22.3) -- of no
+    constant length, that the region moves in for ``d`` to read: copied in at the entry (no
+    earlier unit of the region writing it: the host wrote it in this call) or pushed by an
+    ``update device``.  The host's and the device's copies are separate (OpenACC 3.3, 2.6),
+    an element one side writes reaches the other only by a transfer (2.6.4, 2.14.4), and no
+    caller's region can map that memory to spare it.  Each run then moves about every element
+    ``d`` touches of it for O(1) work on each (:mod:`.single_pass`), where the host would touch
+    each once: "what earns the transfers is outside the function" (:func:`_host_single_passes`)
+    does not hold.  When the region is inside a loop of the function (:func:`_in_host_loop`),
+    each iteration moves that memory again, so an array of constant length counts too, and so
+    does memory the region moves out after ``d`` writes it (copied out at the exit with no
+    later unit writing it, or pulled by an ``update self``: the host reads it in that
+    iteration) -- a record reader's block-scope buffer, refilled by the host for each record.
+    (An array of the caller's is left out, and outside a loop the memory moved out: their
+    transfers are weighed by the cost test as before.)"""
+    again = _in_host_loop(region)
     uses = {name: info.uses[d.node.id] for name, info in region.arrays.items()
-            if d.node.id in info.uses and _owned(info) and not constant_count(info.section)}
+            if d.node.id in info.uses and _owned(info) and
+            (again or not constant_count(info.section))}
     for name, mine in uses.items():
         life = region.flow.lifetimes.get(name)
         clause = region.flow.clauses.get(name, "copy")
         moves_in = life.enter == "copyin" if life is not None else clause in ("copyin", "copy")
-        if moves_in and any(u.read for u in mine) and not _written_before(region, name, d):
+        if moves_in and any(u.read for u in mine) and not _written_by_other(region, name, d,
+                                                                            before=True):
+            return True
+        moves_out = life.exit == "copyout" if life is not None else \
+            clause in ("copyout", "copy")
+        if again and moves_out and any(u.write for u in mine) and \
+                not _written_by_other(region, name, d, before=False):
             return True
     for up in region.flow.updates:
-        pushed = uses.get(up.array)
-        if pushed is None or constant_count(up.section) or up.direction == "self":
+        moved = uses.get(up.array)
+        if moved is None or not again and constant_count(up.section):
             continue
-        if any(u.read for u in pushed):
+        if up.direction != "self" and any(u.read for u in moved) or \
+                again and up.direction == "self" and any(u.write for u in moved):
             return True
     return False
 
 
-def _written_before(region: Region, name: str, d: Device) -> bool:
-    """Does another unit of the region, earlier in the text, write the array ``d`` reads?
-    Then what ``d`` reads may be the device's own values, and the copy in at the entry is for
-    other elements (a section wider than the writes)."""
+def _in_host_loop(region: Region) -> bool:
+    """Is the region inside a loop of its function (``for``, ``while``, ``do``): does each
+    call run it, and move its data, again on every iteration?"""
+    up = region.stmts[0].parent if region.stmts else None
+    while up is not None and up.type != "function_definition":
+        if up.type in ("for_statement", "while_statement", "do_statement", "for_range_loop"):
+            return True
+        up = up.parent
+    return False
+
+
+def _written_by_other(region: Region, name: str, d: Device, before: bool) -> bool:
+    """Does another unit of the region, earlier (``before``) or later in the text, write the
+    array ``d`` uses?  Earlier: what ``d`` reads may be the device's own values, and the copy in
+    at the entry is for other elements (a section wider than the writes).  Later: the copy out
+    at the exit may carry that unit's values instead of ``d``'s."""
     at = {u.node.id: u.node.start_byte for u in region.devices}
-    return any(nid != d.node.id and nid in at and at[nid] < d.node.start_byte and
-               any(u.write for u in us) for nid, us in region.arrays[name].uses.items())
+    mine = d.node.start_byte
+    return any(nid != d.node.id and nid in at and (at[nid] < mine if before else at[nid] > mine)
+               and any(u.write for u in us) for nid, us in region.arrays[name].uses.items())
 
 
 def _owned(info: ArrayInfo) -> bool:
