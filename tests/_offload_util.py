@@ -207,6 +207,29 @@ def write_suite(tmp: Path, programs: dict[str, tuple[str, str]], timeout_s: int 
     return tmp / "manifest.json"
 
 
+def write_programs(tmp: Path, programs: dict[str, tuple[dict[str, str], list[str]]],
+                   wrong: Collection[str] = ()) -> Path:
+    """A DESIGN §8 suite of ``programs`` (name -> (its files: name -> text, the files
+    annotated)), each built from its ``.c``/``.cpp`` files with g++ when one of them is C++,
+    else gcc (``-O1 -fopenacc``), its driver printing OK; ``wrong``: the programs whose own
+    pragmas are wrong (``original_pragmas_ok`` false).  Returns its manifest."""
+    entries = []
+    for name, (files, annotate) in programs.items():
+        d = tmp / "programs" / name
+        d.mkdir(parents=True)
+        for file, text in files.items():
+            (d / file).write_text(text)
+        units = " ".join(f for f in files if f.endswith((".c", ".cpp")))
+        cc = "g++" if any(f.endswith(".cpp") for f in files) else "gcc"
+        entries.append({"name": name, "sources": list(files), "annotate": annotate,
+                        "compile": f"{cc} -O1 -fopenacc {units} -o {{out}} -lm",
+                        "compile_serial": f"{cc} -O1 {units} -o {{out}} -lm",
+                        "run": [], "timeout_s": 20, "original_pragmas_ok": name not in wrong,
+                        "verify": {"kind": "stdout_regex", "pattern": "^OK$"}})
+    (tmp / "manifest.json").write_text(json.dumps(entries))
+    return tmp / "manifest.json"
+
+
 def write_header_placements(tmp: Path, kernel: str, main: str, header: str,
                             placements: dict[str, tuple[str, str]]) -> Path:
     """A suite of one program per placement of the arrays a shared header ``glob.h``

@@ -15,8 +15,9 @@ C."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
+
+from _offload_util import write_programs
 
 from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
 from accellium.evaluation.dynamic.tsan import tsan_unavailable
@@ -122,19 +123,8 @@ ARRAYS_IN, ARRAYS_OUT = 4 * N * 8, 2 * N * 8
 
 
 def _suite(tmp: Path, kernel: str = KERNEL) -> Path:
-    d = tmp / "programs" / "cxx_grid"
-    d.mkdir(parents=True)
-    (d / "kernel.cpp").write_text(kernel)
-    (d / "grid.hpp").write_text(GRID)
-    (d / "main.cpp").write_text(MAIN)
-    entry = {"name": "cxx_grid", "sources": ["kernel.cpp", "grid.hpp", "main.cpp"],
-             "annotate": ["kernel.cpp"],
-             "compile": "g++ -O1 -fopenacc kernel.cpp main.cpp -o {out}",
-             "compile_serial": "g++ -O1 kernel.cpp main.cpp -o {out}",
-             "run": [], "timeout_s": 20, "original_pragmas_ok": True,
-             "verify": {"kind": "stdout_regex", "pattern": "^OK$"}}
-    (tmp / "manifest.json").write_text(json.dumps([entry]))
-    return tmp / "manifest.json"
+    return write_programs(tmp, {"cxx_grid": (
+        {"kernel.cpp": kernel, "grid.hpp": GRID, "main.cpp": MAIN}, ["kernel.cpp"])})
 
 
 def test_a_cxx_program_runs_on_the_emulated_device_and_its_planted_errors_are_caught(tmp_path):
@@ -209,16 +199,10 @@ def test_thread_sanitizer_builds_cxx_and_sees_its_race(tmp_path):
     clean = evaluate_dynamic(_suite(tmp_path / "a"), None, runs=1, with_mutations=False,
                              tsan=True)["programs"][0]["original"]
     assert clean["status"] == "verified" and clean["tsan"] == "clean", clean
-    d = tmp_path / "b" / "programs" / "flag"
-    d.mkdir(parents=True)
-    (d / "flag.cpp").write_text(FLAG)
-    entry = {"name": "flag", "sources": ["flag.cpp"], "annotate": ["flag.cpp"],
-             "compile": "g++ -O1 -fopenacc flag.cpp -o {out}",
-             "compile_serial": "g++ -O1 flag.cpp -o {out}", "run": [], "timeout_s": 20,
-             "verify": {"kind": "stdout_regex", "pattern": "^OK$"}}
-    (tmp_path / "b" / "manifest.json").write_text(json.dumps([entry]))
-    row = evaluate_dynamic(tmp_path / "b" / "manifest.json", None, runs=1,
-                           with_mutations=False, tsan=True)["programs"][0]["original"]
+    flag = write_programs(tmp_path / "b", {"flag": ({"flag.cpp": FLAG}, ["flag.cpp"])},
+                          wrong={"flag"})
+    row = evaluate_dynamic(flag, None, runs=1, with_mutations=False,
+                           tsan=True)["programs"][0]["original"]
     assert row["status"] == "race" and row["tsan"] == "race", row
     assert "flag.cpp:11" in row["reason"], row["reason"]
 
@@ -254,16 +238,10 @@ int main()
 
 
 def test_a_header_of_a_cxx_program_is_translated_as_cxx(tmp_path):
-    d = tmp_path / "programs" / "cxx_header"
-    d.mkdir(parents=True)
-    (d / "scale.h").write_text(HEADER)
-    (d / "main.cpp").write_text(SCALE_MAIN)
-    entry = {"name": "cxx_header", "sources": ["main.cpp", "scale.h"], "annotate": ["scale.h"],
-             "compile": "g++ -O1 -fopenacc main.cpp -o {out}",
-             "compile_serial": "g++ -O1 main.cpp -o {out}",
-             "run": [], "timeout_s": 20, "verify": {"kind": "stdout_regex", "pattern": "^OK$"}}
-    (tmp_path / "manifest.json").write_text(json.dumps([entry]))
-    res = evaluate_dynamic(tmp_path / "manifest.json", None, runs=1)
+    # the header is the one file annotated; only main.cpp is compiled, as g++ reads it
+    manifest = write_programs(tmp_path, {"cxx_header": (
+        {"main.cpp": SCALE_MAIN, "scale.h": HEADER}, ["scale.h"])})
+    res = evaluate_dynamic(manifest, None, runs=1)
     prog = res["programs"][0]
     assert prog["original"]["status"] == "verified", prog["original"]["reason"]
     assert prog["original"]["bytes_h2d"] == prog["original"]["bytes_d2h"] == 8000

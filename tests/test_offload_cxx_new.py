@@ -17,10 +17,7 @@ emulator, which translates C++ as it does C."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
-from _offload_util import acc_lines, clauses_of
+from _offload_util import acc_lines, clauses_of, write_programs
 
 from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
 from accellium.server.engines import get_engine
@@ -123,19 +120,9 @@ def test_placement_new_or_an_initialiser_list_is_no_fresh_array():
 
 
 def test_the_programs_verify_and_the_cxx_plan_moves_what_the_c_plan_moves(tmp_path):
-    entries = []
-    for name, (file, src) in PROGRAMS.items():
-        d = tmp_path / "programs" / name
-        d.mkdir(parents=True)
-        (d / file).write_text(src)
-        cc = "g++" if file.endswith(".cpp") else "gcc"
-        entries.append({"name": name, "sources": [file], "annotate": [file],
-                        "compile": f"{cc} -O1 -fopenacc {file} -o {{out}} -lm",
-                        "compile_serial": f"{cc} -O1 {file} -o {{out}} -lm", "run": [],
-                        "timeout_s": 20, "verify": {"kind": "stdout_regex", "pattern": "^OK$"}})
-    (tmp_path / "manifest.json").write_text(json.dumps(entries))
-    res = evaluate_dynamic(Path(tmp_path / "manifest.json"), "analysis", runs=1,
-                           with_mutations=False, offload=True)
+    manifest = write_programs(tmp_path, {name: ({file: src}, [file])
+                                         for name, (file, src) in PROGRAMS.items()})
+    res = evaluate_dynamic(manifest, "analysis", runs=1, with_mutations=False, offload=True)
     rows = {r["name"]: r for r in res["programs"]}
     for name, r in rows.items():
         for variant in ("engine", "offload"):
