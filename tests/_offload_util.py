@@ -241,11 +241,12 @@ def write_header_placements(tmp: Path, kernel: str, main: str, header: str,
         headers={name: {"glob.h": header} for name in placements})
 
 
-def plan_text(src: str, engine, **kw) -> tuple[str, dict]:
-    """The source with the offload plans of ``src`` applied, and the plans by function."""
+def plan_text(src: str, engine, path: str = "k.c", **kw) -> tuple[str, dict]:
+    """The source with the offload plans of ``src`` applied, and the plans by function
+    (``path``: the file's name, whose suffix gives its language)."""
     from accellium.server.offload import apply_plans, offload_source
 
-    plans = offload_source(src.encode(), engine, path="k.c", **kw)
+    plans = offload_source(src.encode(), engine, path=path, **kw)
     return apply_plans(src.encode(), plans).decode(), {p.function: p for p in plans}
 
 

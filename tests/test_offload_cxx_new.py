@@ -17,11 +17,10 @@ emulator, which translates C++ as it does C."""
 
 from __future__ import annotations
 
-from _offload_util import acc_lines, clauses_of, write_programs
+from _offload_util import acc_lines, clauses_of, plan_text, write_programs
 
 from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
 from accellium.server.engines import get_engine
-from accellium.server.offload import apply_plans, offload_source
 
 N = 100_000
 
@@ -80,9 +79,7 @@ PROGRAMS = {
 
 def _plan(name: str) -> str:
     file, src = PROGRAMS[name]
-    lang = "cpp" if file.endswith(".cpp") else "c"
-    plans = offload_source(src.encode(), get_engine("analysis"), path=file, lang=lang)
-    return apply_plans(src.encode(), plans).decode()
+    return plan_text(src, get_engine("analysis"), path=file)[0]
 
 
 def _line(name: str, directive: str) -> dict[str, str]:
@@ -101,10 +98,10 @@ def test_value_initialised_new_is_zero_and_its_zeros_are_copied_in():
     assert _line("cxx_new_zero", "enter data") == {"a": "copyin", "b": "create"}
 
 
-def _section_from(src: str, path: str = "p.cpp") -> dict[str, str]:
-    """Where the plan of ``src``'s first function took each array's section from."""
-    plan = offload_source(src.encode(), get_engine("analysis"), path=path, lang="cpp")[0]
-    return {a["name"]: a["from"] for a in plan.arrays}
+def _section_from(src: str) -> dict[str, str]:
+    """Where the plan of ``src``'s ``work`` took each array's section from."""
+    _, plans = plan_text(src, get_engine("analysis"), path="p.cpp")
+    return {a["name"]: a["from"] for a in plans["work"].arrays}
 
 
 def test_placement_new_or_an_initialiser_list_is_no_fresh_array():

@@ -506,7 +506,8 @@ class AllocSite:
     count: poly.Poly | None  # elements, when the size reads ``count * sizeof ...``
     zeroed: bool = False  # its bytes may all be zero (``calloc``, or a wrapper of it)
     # the element-count expression as written, of a ``malloc``/``calloc`` call (``rp[n]`` of
-    # ``malloc(rp[n] * sizeof *adj)``; None: another allocation or size)
+    # ``malloc(rp[n] * sizeof *adj)``) or of a C++ ``new T[n]`` (``n``); None: another
+    # allocation or size
     count_node: Node | None = None
 
 
@@ -583,8 +584,9 @@ def _bytes_node(size: Node | None) -> Node | None:
 
 
 def count_expression(site: AllocSite) -> Node | None:
-    """The element-count expression of a ``malloc``/``calloc`` allocation site, as written
-    (``rp[n]`` of ``int *adj = malloc(rp[n] * sizeof *adj)``; None: another allocation)."""
+    """The element-count expression of a ``malloc``/``calloc`` (or C++ ``new T[n]``)
+    allocation site, as written (``rp[n]`` of ``int *adj = malloc(rp[n] * sizeof *adj)``;
+    None: another allocation)."""
     return site.count_node
 
 
