@@ -19,7 +19,7 @@ from accellium.dataset.includes import Included
 from accellium.dataset.loops import LineIndex, Loop, detect_lang, normalize_lang, parse_tree
 from accellium.dataset.offload import FunctionPlan, LoopAdvice, PlanEdit, plan_source
 from accellium.dataset.offload.calls import Summary
-from accellium.dataset.offload.program import HEADER_SUFFIXES, header_files
+from accellium.dataset.offload.program import HEADER_SUFFIXES, SOURCE_SUFFIXES, header_files
 from accellium.dataset.offload.shapes import header_declarations
 from accellium.dataset.pragma import PragmaError, parse
 from accellium.server.annotate import (
@@ -39,7 +39,7 @@ __all__ = ["offload_source", "apply_plans", "engine_advisor", "edit_bytes", "all
            "PROGRAM_SUFFIXES"]
 
 #: What may be named as one of the program's other files: C and C++ sources and headers.
-PROGRAM_SUFFIXES = (".c", ".cc", ".cpp", ".cxx", ".c++", ".h", ".hh", ".hpp", ".hxx", ".inc")
+PROGRAM_SUFFIXES = SOURCE_SUFFIXES + HEADER_SUFFIXES
 
 
 def program_problem(path: str, data: bytes, lang: str,

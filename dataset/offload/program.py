@@ -58,10 +58,14 @@ from accellium.dataset.offload.points_to import PointsTo, points_to
 from accellium.dataset.offload.region import Region, choose_region
 from accellium.dataset.offload.section_macros import foreign_names
 
-__all__ = ["Exports", "exports", "plan_callers", "HEADER_SUFFIXES", "header_files"]
+__all__ = ["Exports", "exports", "plan_callers", "HEADER_SUFFIXES", "SOURCE_SUFFIXES",
+           "header_files", "code_files"]
 
 #: File names of headers: parts of a program that are not translation units.
 HEADER_SUFFIXES = (".h", ".hh", ".hpp", ".hxx", ".inc")
+
+#: File names of C and C++ source files (gcc's and clang's suffixes for them).
+SOURCE_SUFFIXES = (".c", ".cc", ".cpp", ".cxx", ".c++")
 
 #: a quoted ``#include`` line's file name
 _INCLUDE = re.compile(rb'^[ \t]*#[ \t]*include[ \t]*"([^"\n]+)"', re.MULTILINE)
@@ -76,6 +80,15 @@ def header_files(files: Mapping[str, bytes]) -> set[str]:
     named = {m.group(1).rsplit(b"/", 1)[-1] for r, t in files.items() for m in _INCLUDE.finditer(t)}
     return {r for r in files if r.lower().endswith(HEADER_SUFFIXES) or
             r.rsplit("/", 1)[-1].encode("utf-8", "surrogateescape") in named}
+
+
+def code_files(files: Mapping[str, bytes]) -> dict[str, bytes]:
+    """The files of a program that hold its code: its sources and headers by name, and any file
+    a quoted ``#include`` names (:func:`header_files`).  The others are its data — an input
+    file read at run time (``temp_64``, ``graph.txt``) is no translation unit: the compiler
+    never reads it, so it neither defines nor calls a function."""
+    headers = header_files(files)
+    return {r: t for r, t in files.items() if r in headers or r.lower().endswith(SOURCE_SUFFIXES)}
 
 
 @dataclass

@@ -6,6 +6,7 @@ the per-loop suggestions: verification and the bytes the emulated data environme
 
 from __future__ import annotations
 
+import re
 import shlex
 import statistics
 from collections.abc import Sequence
@@ -18,7 +19,13 @@ from accellium.dataset.includes import Included, read_includes
 from accellium.dataset.loops import detect_lang, parse_tree
 from accellium.dataset.offload.calls import Summary
 from accellium.dataset.offload.plan import functions_in
-from accellium.dataset.offload.program import Exports, exports, header_files, plan_callers
+from accellium.dataset.offload.program import (
+    Exports,
+    code_files,
+    exports,
+    header_files,
+    plan_callers,
+)
 from accellium.dataset.offload.routines import callees
 from accellium.evaluation.dynamic.accpragmas import strip_acc_keep_lines
 from accellium.evaluation.dynamic.variants import CAUSES
@@ -33,13 +40,15 @@ def annotate_with_plan(files: dict[str, bytes], engine, per_loop: bool = False,
                        ) -> tuple[dict[str, bytes], list[dict], list[str]]:
     """Strip the authors' pragmas and apply the offload plan of every function (``per_loop``:
     the same loops, each with its own data clauses and no region — the baseline).
-    ``program``: every source file the manifest links into the program (path -> text): the
+    ``program``: every source file the manifest links into the program (path -> text; its
+    data files are left out, :func:`.program.code_files`): the
     plan of one file then sees every call of its functions (a function with external linkage
     can only be called from them); ``folder``: the program's, where the files' local headers
     are read (:func:`program_headers`, with the ``include_dirs`` and the ``predefined``
     macros of its compile command)."""
     from accellium.server.offload import apply_plans, offload_source
 
+    program = code_files(program) if program is not None else None
     out: dict[str, bytes] = {}
     rows: list[dict] = []
     errors: list[str] = []
@@ -236,35 +245,51 @@ def _other_headers(rel: str, program: dict[str, bytes] | None, folder: Path | No
                    ) -> list[tuple[bytes, ...]] | None:
     """The texts of the local headers each of :func:`_other_units` includes (in its order),
     read as the program's compile command finds them (None: no folder to read them in)."""
-    from accellium.server.offload import program_unit_headers
-
-    if program is None or folder is None:
+    units = _calling_units(rel, program)
+    if units is None or folder is None:
         return None
-
-    def read(r: str, t: bytes) -> tuple[bytes, ...]:
+    out = []
+    for r, t in units.items():
         got = program_headers(folder, r, t, include_dirs, predefined)
-        return tuple(text for _, text in got.texts) if got is not None else ()
-
-    return program_unit_headers({r: t for r, t in program.items() if r != rel}, read)
+        out.append(tuple(text for _, text in got.texts) if got is not None else ())
+    return out
 
 
 def _other_units(rel: str, program: dict[str, bytes] | None) -> list[bytes] | None:
-    """The program's other translation units when all of them are of the language of ``rel``
-    (None: not all known, or one in another language the planner does not read).  For a header
-    of the program: all of its units (their code is where the header's functions are called)."""
+    """The texts of :func:`_calling_units`, their pragmas stripped."""
+    units = _calling_units(rel, program)
+    return None if units is None else [strip_acc_keep_lines(t) for t in units.values()]
+
+
+#: ``extern "C"``: a linkage specification (C++ [dcl.link])
+_EXTERN_C = re.compile(rb'\bextern\s*"C"')
+
+
+def _calling_units(rel: str, program: dict[str, bytes] | None) -> dict[str, bytes] | None:
+    """The program's other translation units (path -> text) that may call the functions of
+    ``rel``, when all of those are of its language (None: not all known, or one in another
+    language the planner does not read).  For a header of the program: all of its units (their
+    code is where the header's functions are called).  A C unit calls no function of a C++
+    file that declares nothing ``extern "C"`` (neither the file nor any of the program's
+    headers): a function with C++ language linkage has a name no C code can call (C++
+    [dcl.link]), so such a file's calls are all in the program's C++ units."""
     if program is None:
         return None
     kind = _SUFFIX.get(rel.rsplit(".", 1)[-1].lower())
     headers = header_files(program)
     if kind is None and rel in headers:  # a header's code is part of the units including it
         kind = _SUFFIX[detect_lang(rel, program[rel])]
-    out = []
+    cxx_linkage = kind == _SUFFIX["cpp"] and not any(
+        _EXTERN_C.search(t) for r, t in program.items() if r == rel or r in headers)
+    out = {}
     for r, t in program.items():
         if r == rel or r in headers:
             continue
+        if cxx_linkage and r.lower().endswith(_SUFFIX["c"]):
+            continue
         if kind is None or not r.lower().endswith(kind):
             return None
-        out.append(strip_acc_keep_lines(t))
+        out[r] = t
     return out
 
 
