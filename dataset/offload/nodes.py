@@ -25,9 +25,12 @@ def has_jump(node: Node) -> bool:
 
 
 def callee_name(call: Node) -> str | None:
-    """The name a direct call calls (``f`` of ``f(x)``, ``(f)(x)``; None: through a pointer
-    or an expression)."""
+    """The name a direct call calls (``f`` of ``f(x)``, ``(f)(x)``, and of C++'s ``f<T>(x)``,
+    which calls the specialisation of the function template ``f`` [temp.arg.explicit]; None:
+    through a pointer or an expression)."""
     f = unparen(field(call, "function"))
+    if f is not None and f.type == "template_function":
+        f = field(f, "name")
     return text(f) if f is not None and f.type == "identifier" else None
 
 
