@@ -110,6 +110,8 @@ class Names:
     pointers: set[str]  # names known to be pointers or arrays
     tables: set[str] = field(default_factory=set)  # names of pointers to pointers (`double **`)
     streams: set[str] = field(default_factory=set)  # names declared `FILE *`
+    # objects declared in the loop's body, no pointer, array or reference (``double3 v;``)
+    own_objects: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -153,6 +155,15 @@ def _pointer_evidence(arg: Node, pointers: set[str]) -> bool:
 
 def _per_iteration(arg: Node, site: _Site) -> bool:
     return bool(set(IDENT.findall(text(arg))) & site.per_iteration)
+
+
+def _own_object(arg: Node, site: _Site) -> bool:
+    """Is the argument an object the loop's body declares (``v`` of ``double3 v;`` passed to a
+    C++ reference parameter)?  A block's automatic object is created anew at each entry to the
+    block (C11 6.2.4p6, C++ [basic.stc.auto]), so whatever a callee writes to it through a
+    reference is this iteration's object, no memory the iterations share."""
+    a = unparen(arg)
+    return a is not None and a.type == "identifier" and text(a) in site.names.own_objects
 
 
 def _points_into_iteration(arg: Node, site: _Site) -> bool:
@@ -207,7 +218,7 @@ def _writes_through(site: _Site, uses: list[Use | None], params: list[Declared],
         elif guess:
             use = Use.RMW if _pointer_evidence(arg, site.pointers) else None
         if use in (Use.WRITE, Use.RMW) and not _scalar_address(arg) \
-                and not _per_iteration(arg, site):
+                and not _per_iteration(arg, site) and not _own_object(arg, site):
             shown.append(f"`{' '.join(text(arg).split())}`")
     if not shown:
         return []

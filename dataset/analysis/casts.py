@@ -10,7 +10,11 @@ a type made of type-specifier keywords only (``#define REAL double``): the prepr
 the type there (6.10.3).  So a "call" whose function is a parenthesised identifier that the
 file declares by a file-scope ``typedef``, or such a macro visible there, and that no
 declaration of the enclosing function redeclares (6.2.1p4), is a cast: it calls nothing.
-The headers' ``typedef`` names count within :func:`header_types`."""
+The headers' ``typedef`` names count within :func:`header_types`.
+
+C++ also spells a conversion in functional notation, ``double(x)``: a simple type specifier
+followed by a parenthesised expression is the cast ``(double)(x)`` ([expr.type.conv]), which
+the C++ grammar reads as a call whose function is the type: it calls nothing either."""
 
 from __future__ import annotations
 
@@ -23,7 +27,8 @@ from tree_sitter import Node
 from accellium.dataset.analysis.macros import Macro
 from accellium.dataset.analysis.tree import field, iter_nodes, named, root_of, text, unparen
 
-__all__ = ["typedef_cast", "is_call", "typedef_names", "type_words", "header_types"]
+__all__ = ["typedef_cast", "is_call", "typedef_names", "type_words", "header_types",
+           "value_types"]
 
 #: Keywords a type-specifier list may be made of (C11 6.7.2, 6.7.3).
 _TYPE_WORDS = frozenset({"void", "char", "short", "int", "long", "float", "double", "signed",
@@ -43,6 +48,40 @@ _HEADER_TYPES: ContextVar[frozenset[str]] = ContextVar("header_types", default=f
 #: file text -> its file-scope typedef names (the last few files)
 _MEMO: dict[bytes, frozenset[str]] = {}
 _MEMO_SIZE = 16
+_VALUE_MEMO: dict[bytes, frozenset[str]] = {}
+
+
+def value_types(root: Node) -> frozenset[str]:
+    """The type names of the file that name no pointer: each structure, union or class it
+    defines (``struct vec3 {...};``, which C++ also names ``vec3``) and each ``typedef`` of a
+    basic type, of such a definition or of another such name, with no ``*`` in its declarator
+    (``typedef struct {...} vec3;``).  An object of one of these types holds no address."""
+    key = root.text or b""
+    got = _VALUE_MEMO.get(key)
+    if got is not None:
+        return got
+    out: set[str] = set()
+    for top in iter_nodes(root):
+        if top.type in ("struct_specifier", "union_specifier", "class_specifier") and \
+                field(top, "body") is not None:
+            name = field(top, "name")
+            if name is not None and name.type == "type_identifier":
+                out.add(text(name))
+    for top in named(root):
+        if top.type != "type_definition":
+            continue
+        t = field(top, "type")
+        if t is None or not (t.type in ("primitive_type", "sized_type_specifier",
+                                        "struct_specifier", "union_specifier",
+                                        "class_specifier") or text(t) in out):
+            continue
+        for d in top.children_by_field_name("declarator"):
+            if d.type == "type_identifier":
+                out.add(text(d))
+    if len(_VALUE_MEMO) >= _MEMO_SIZE:
+        _VALUE_MEMO.pop(next(iter(_VALUE_MEMO)))
+    _VALUE_MEMO[key] = got = frozenset(out)
+    return got
 
 
 def typedef_names(root: Node) -> frozenset[str]:
@@ -112,6 +151,8 @@ def typedef_cast(node: Node, types: frozenset[str] | None = None,
     of a tree other than the file's (a loop parsed alone); by default, those of the file
     ``node`` is in."""
     fn = field(node, "function")
+    if fn is not None and fn.type in ("primitive_type", "sized_type_specifier"):
+        return True  # C++'s `double(x)`, `unsigned int(x)`
     if fn is None or fn.type != "parenthesized_expression":
         return False
     inner = unparen(fn)

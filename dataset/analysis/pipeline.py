@@ -26,7 +26,7 @@ from accellium.dataset.analysis.arrays import (
     sections,
 )
 from accellium.dataset.analysis.calls import CallModel, Names, call_findings, pointer_value
-from accellium.dataset.analysis.casts import typedef_names
+from accellium.dataset.analysis.casts import typedef_names, value_types
 from accellium.dataset.analysis.conditional import conditional_names
 from accellium.dataset.analysis.context import enclosing_context
 from accellium.dataset.analysis.deep import deep_copies, member_kind, member_parts
@@ -187,7 +187,8 @@ def _body(loop: Node, facts: LoopFacts, scope: LoopScope | None, lang: str) -> _
     macros = _macros(index, scope)
     types = (typedef_names(index.tree.root_node) if index is not None else frozenset()) | \
         (scope.types if scope is not None else frozenset())
-    w = walk_body(loop, model.address_use, macros, lang, functions, types)
+    values = value_types(index.tree.root_node) if index is not None else frozenset()
+    w = walk_body(loop, model.address_use, macros, lang, functions, types, values)
     facts.loop_depth = w.depth
     index_all = set(facts.index_vars) | w.inner_vars
     aliases = resolve_aliases(w, index_all)
@@ -383,7 +384,7 @@ def _names(b: _Body) -> Names:
     for name, vals in w.values.items():
         if any(pointer_value(v, pointers) for v in vals):
             pointers = pointers | {name}
-    names = Names(b.per_iteration, pointers)
+    names = Names(b.per_iteration, pointers, own_objects=w.own_objects)
     if b.where is not None:
         declared = [*b.where.ctx.declared.values(), *b.where.index.globals.values()]
         names.pointers |= {d.name for d in declared if d.pointer}

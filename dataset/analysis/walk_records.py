@@ -126,6 +126,9 @@ class BodyWalk:
     # declared with a value, the block and line of each declaration; names assigned in it
     pointer_levels: dict[str, int] = field(default_factory=dict)
     array_decls: set[str] = field(default_factory=set)
+    # names declared in the loop as objects of automatic storage that are no pointer, array or
+    # reference (``double3 v;``): each iteration's own object
+    own_objects: set[str] = field(default_factory=set)
     decl_values: set[str] = field(default_factory=set)
     decl_blocks: dict[str, Node] = field(default_factory=dict)
     decl_lines: dict[str, int] = field(default_factory=dict)

@@ -154,7 +154,8 @@ def _sum_terms(node: Node) -> list[tuple[int, Node | None]]:
 
 class _Walker:
     def __init__(self, loop: Node, address_use: AddressUse, macros: dict[str, Macro],
-                 functions: frozenset[str], lang: str, types: frozenset[str] = frozenset()):
+                 functions: frozenset[str], lang: str, types: frozenset[str] = frozenset(),
+                 values: frozenset[str] = frozenset()):
         self.loop = loop
         self.types = types  # the file's typedef names (:mod:`.casts`)
         self.address_use = address_use
@@ -165,6 +166,7 @@ class _Walker:
         self.order = 0
         self.tasks: list[Task] = []
         self._opaque_seen: dict[str, bool] = {}
+        self.values = values  # the file's type names that name no pointer
 
     # -- scheduling: tasks run last-in first-out, so a handler pushes its steps reversed ----
     def push(self, *steps: Task) -> None:
@@ -244,11 +246,23 @@ class _Walker:
                         if elem is not None and _pointer_declarator(d):
                             out.element_pointers[name] = elem
 
+    def _value_type(self, decl: Node) -> bool:
+        """Does the declaration's type hold no address: a basic type, a structure or class, or
+        a file type name of one (:func:`.casts.value_types`)?  A type name from elsewhere (a
+        header's, a template's) may be a pointer."""
+        t = _field(decl, "type")
+        if t is None:
+            return False
+        if t.type in ("primitive_type", "sized_type_specifier", "struct_specifier",
+                      "union_specifier", "class_specifier"):
+            return True
+        return t.type == "type_identifier" and text(t) in self.values
+
     def _declared(self, name: str, d: Node, decl: Node) -> None:
         """What kind of object ``name`` is (a pointer: how many ``*``; an array), where it is
         declared and whether with a value."""
         out = self.out
-        levels, array = 0, False
+        levels, array, reference = 0, False, False
         cur: Node | None = _field(d, "declarator") if d.type == "init_declarator" else d
         while cur is not None and cur.type != "identifier":
             if cur.type == "pointer_declarator":
@@ -257,11 +271,17 @@ class _Walker:
                 array = True
             elif cur.type == "function_declarator":
                 return
+            elif cur.type == "reference_declarator":
+                reference = True
             cur = _field(cur, "declarator")
         if array:
             out.array_decls.add(name)
         elif levels:
             out.pointer_levels[name] = levels
+        elif not reference and self._value_type(decl) and not any(
+                c.type == "storage_class_specifier" and text(c) in ("static", "extern")
+                for c in decl.children):
+            out.own_objects.add(name)
         if d.type == "init_declarator":
             out.decl_values.add(name)
         block = out.parents.get(decl.id)
@@ -393,9 +413,10 @@ class _Walker:
 
     def call(self, node: Node, stmt: Node) -> None:
         fn = _field(node, "function")
-        if fn is not None and fn.type == "parenthesized_expression" and \
+        if fn is not None and fn.type in ("parenthesized_expression", "primitive_type",
+                                          "sized_type_specifier") and \
                 typedef_cast(node, self.types | typedef_names(root_of(node)), self.macros):
-            # `(real)(k * k)`: a cast of its operand (:mod:`.casts`)
+            # `(real)(k * k)`, C++'s `double(x)`: a cast of its operand (:mod:`.casts`)
             self.push(*((self.expr, (c, stmt)) for c in named(_field(node, "arguments"))))
             return
         name = norm(text(fn))
@@ -672,11 +693,13 @@ def _element_address(node: Node) -> tuple[str, list[Node]] | None:
 def walk_body(loop: Node, address_use: AddressUse = unknown_address_use,
               macros: dict[str, Macro] | None = None, lang: str = "c",
               functions: frozenset[str] = frozenset(),
-              types: frozenset[str] = frozenset()) -> BodyWalk:
+              types: frozenset[str] = frozenset(),
+              values: frozenset[str] = frozenset()) -> BodyWalk:
     """Walk the body of ``loop`` (a ``for`` node) once; ``address_use`` says how a call uses
     the scalars whose address it is given (by default: reads and writes them); ``macros``:
     those defined where the loop is (subscripts are read after the preprocessor);
     ``functions``: the names the file defines or declares as functions (a call of one is a
     call, whatever its spelling); ``types``: the file's typedef names (``(T)(e)`` is a cast,
-    :mod:`.casts`)."""
-    return _Walker(loop, address_use, macros or {}, functions, lang, types).run()
+    :mod:`.casts`); ``values``: its type names that name no pointer (:func:`.casts.value_types`:
+    a loop's object of one is its own, :attr:`BodyWalk.own_objects`)."""
+    return _Walker(loop, address_use, macros or {}, functions, lang, types, values).run()
