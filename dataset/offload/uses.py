@@ -90,9 +90,26 @@ def _role(node: Node) -> tuple[bool, bool, bool, bool]:
         return True, True, False, False
     if parent.type == "pointer_expression" and op(parent) == "&":
         return True, True, False, True
+    if _extracted(top):
+        return True, True, False, False
     if parent.type == "field_expression" or member:
         return True, False, False, False
     return True, False, False, False
+
+
+def _extracted(top: Node) -> bool:
+    """Is ``top`` a right operand of a statement ``in >> a >> b;`` (C++)?  Such a statement
+    exists for a call of an overloaded ``operator>>`` — a built-in shift's value, discarded,
+    changes nothing (C++ [expr.shift], [stmt.expr]) — a stream's extraction, which stores the
+    value it reads in its right operand through a reference ([istream.formatted])."""
+    parent = top.parent
+    if parent is None or parent.type != "binary_expression" or op(parent) != ">>" or \
+            _field(parent, "right") != top:
+        return False
+    while parent.parent is not None and parent.parent.type == "binary_expression" and \
+            op(parent.parent) == ">>" and _field(parent.parent, "left") == parent:
+        parent = parent.parent
+    return parent.parent is not None and parent.parent.type == "expression_statement"
 
 
 def _subscript_use(node: Node) -> tuple[ArrayUse | None, list[Node]]:
