@@ -22,6 +22,11 @@ The facts of C used here:
   function), and never assigned, reads nothing of the memory it is given and keeps no pointer
   to it: a call of it is, for its caller, a ``free``.
 
+* C++: ``new T[n]`` is such an allocation of ``n`` elements and ``delete[] p`` such a free
+  ([expr.new], [expr.delete]); a function template is read as a function (``alloc<double>(n)``
+  runs its body, [temp.arg.explicit]), so ``template <typename T> T *alloc(int n) { return
+  new T[n]; }`` is an allocator wrapper of ``n`` elements.
+
 The function a call names is the definition of the caller's own file (any linkage) or the one
 definition with external linkage in the program's other files (C11 6.9p5: a program has at
 most one external definition of a name; 6.2.2p3: a ``static`` one is seen only in its file).
@@ -82,8 +87,12 @@ class FreshNames:
 
 
 def _definitions(root: Node) -> list[tuple[str, Node]]:
+    """The file's function definitions, C++'s function templates among them (a call
+    ``f<T>(x)`` runs the template's body with ``T`` given, [temp.arg.explicit])."""
     out = []
     for n in named(root):
+        if n.type == "template_declaration":
+            n = next((c for c in named(n) if c.type == "function_definition"), n)
         if n.type == "function_definition":
             name = function_name(n)[0]
             if name:
@@ -213,25 +222,37 @@ def _wrapper_count(fn: Node) -> tuple[tuple[str, ...], Node] | None:
     """The parameters of ``fn`` and the count expression of its ``malloc``/``calloc`` when its
     body is ``return malloc(n * sizeof (T));`` alone, ``T`` the type ``fn`` returns a pointer
     to, and the count a polynomial of the parameters (None: another body, unit or count).
-    With one statement no parameter changes before the call reads it."""
-    from accellium.dataset.offload.calls import parameters
-    from accellium.dataset.offload.shapes import count_node
+    With one statement no parameter changes before the call reads it.  C++'s ``return new
+    T[n];`` alone, ``T`` the type ``fn`` returns a pointer to, is the same ([expr.new])."""
+    from accellium.dataset.offload.shapes import count_node, new_array
 
     body = _field(fn, "body")
     stmts = [c for c in named(body) if c.type != "comment"] if body is not None else []
     if len(stmts) != 1 or stmts[0].type != "return_statement":
         return None
     value = unparen(next((c for c in named(stmts[0]) if c.type != "comment"), None))
+    new = new_array(value) if value is not None and value.type == "new_expression" else None
+    if new is not None:  # C++'s `return new T[n];`: `n` elements of the type `T` it returns
+        return _counted(fn, new[0], _field(value, "type"))
     if value is None or not is_call(value) or callee_name(value) not in ("malloc", "calloc"):
         return None
     count = count_node(value)
     sizes = [n for n in iter_nodes(value) if n.type == "sizeof_expression"]
     unit = _field(sizes[0], "type") if len(sizes) == 1 else None
+    return _counted(fn, count, unit)
+
+
+def _counted(fn: Node, count: Node | None, unit: Node | None
+             ) -> tuple[tuple[str, ...], Node] | None:
+    """The parameters of ``fn`` and ``count`` when ``count`` elements of ``unit`` are what
+    ``fn`` returns a pointer to and ``count`` is a polynomial of its parameters."""
+    from accellium.dataset.offload.calls import parameters
+
     returned = _field(fn, "type")
     if unit is None or returned is None or \
             " ".join(text(unit).split()) != " ".join(text(returned).split()):
         return None  # the count is in elements of the type the function returns a pointer to
-    counted = poly.poly_of(count)
+    counted = poly.poly_of(count) if count is not None else None
     params = parameters(fn)
     if count is None or counted is None or params is None or None in params:
         return None
@@ -243,7 +264,12 @@ def _fresh_call(prog: _Program, k: int, e: Node | None, fresh: dict[int, bool]
                 ) -> bool | None:
     """Is ``e`` (casts and parentheses aside) a call returning fresh memory: None if not,
     else whether its bytes may be zero."""
+    from accellium.dataset.offload.shapes import new_array
+
     e = unparen(e)
+    if e is not None and e.type == "new_expression":  # C++'s `new T[n]`, as `malloc`'s
+        got = new_array(e)
+        return got[1] if got is not None else None
     if e is None or not is_call(e):
         return None
     name = callee_name(e)
@@ -405,8 +431,11 @@ def _frees_param(prog: _Program, k: int, fn: Node, frees: dict[int, int]) -> int
 
 
 def _freed(prog: _Program, k: int, n: Node, frees: dict[int, int]) -> bool:
-    """Is ``n`` (casts and parentheses aside) the argument a call frees?"""
+    """Is ``n`` (casts and parentheses aside) the argument a call frees, or the operand of
+    C++'s ``delete[]`` ([expr.delete]: it ends the array a ``new T[n]`` made)?"""
     top = _up(n)
+    if top.parent is not None and top.parent.type == "delete_expression":
+        return any(c.type == "[" for c in top.parent.children)
     args = top.parent
     if args is None or args.type != "argument_list" or args.parent is None:
         return False

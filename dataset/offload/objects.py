@@ -51,9 +51,9 @@ from accellium.dataset.analysis.tree import iter_nodes, named, text, unparen
 from accellium.dataset.analysis.tree import root_of as _root_of
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.arrays import assignment_positions
-from accellium.dataset.offload.callgraph import CallGraph as _File
-from accellium.dataset.offload.callgraph import is_static
+from accellium.dataset.offload.callgraph import CallGraph, is_static
 from accellium.dataset.offload.callgraph import param_names as _params
+from accellium.dataset.offload.fresh import FreshNames
 from accellium.dataset.offload.global_scalars import changes, fixed_in
 from accellium.dataset.offload.killed import object_size
 from accellium.dataset.offload.known import macro_constants
@@ -83,10 +83,21 @@ _OUT_DEPTH = 4  # callees followed for a pointer stored through ``&x`` (:mod:`.o
 _Known = dict[str, dict[int, poly.Poly]]
 
 
-def object_extents(root: Node, others: list[Node] | None = None) -> dict[str, dict[str, poly.Poly]]:
+class _File(CallGraph):
+    """The program's calls, and the allocator wrappers the planned file's calls reach."""
+
+    def __init__(self, root: Node, others: list[Node] | None, fresh: FreshNames | None):
+        super().__init__(root, others)
+        self.fresh = fresh
+
+
+def object_extents(root: Node, others: list[Node] | None = None,
+                   fresh: FreshNames | None = None) -> dict[str, dict[str, poly.Poly]]:
     """For each function of the program whose calls are all known, the element count of the
-    object each pointer parameter points to at every call (the module's rule)."""
-    f = _File(root, others)
+    object each pointer parameter points to at every call (the module's rule); ``fresh``:
+    the allocator wrappers ``root``'s calls reach (:mod:`.fresh`), whose allocation a local of
+    ``root``'s functions may hold as one of ``malloc``."""
+    f = _File(root, others, fresh)
     known: _Known = {}
     for _ in range(_ROUNDS):
         changed = False
@@ -203,7 +214,8 @@ def _object_count(caller: Node, x: str, known: _Known, f: _File, depth: int = 0,
     if shape.kind != "pointer" or shape.levels != 1:
         return None
     body = _field(caller, "body") or caller
-    allocs = [s for s in alloc_sites(body) if s.name == x]
+    fresh = f.fresh if _root_of(caller).id == f.root.id else None
+    allocs = [s for s in alloc_sites(body, fresh) if s.name == x]
     positions = assignment_positions(caller).get(x, [])
     if not allocs and depth < _OUT_DEPTH:
         got = _stored_count(caller, x, known, f, depth)

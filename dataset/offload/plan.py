@@ -1158,11 +1158,12 @@ def plan_source(source: bytes, advise: Advisor, *, lang: str = "c",
     known = others if program is not None else None
     own_roots = [parse_tree(h, lang).root_node for h in own_headers]
     graph = CallGraph(tree.root_node, others)  # the seen calls, for the parameter pairs
+    fresh = fresh_functions(tree.root_node, others)
     req = _Req(lang, advise, None, replace, per_loop,
                dead=dead_parameters(tree.root_node, known),
                aliased=aliased_parameters(tree.root_node, others, graph),
-               objects=object_extents(tree.root_node, known), program=program,
-               fresh=fresh_functions(tree.root_node, others),
+               objects=object_extents(tree.root_node, known, fresh), program=program,
+               fresh=fresh,
                exit=exit_dead(tree.root_node, known), uncalled=_uncalled(tree.root_node, known),
                devices=device_origins(tree.root_node, known),
                elsewhere=_touches(others if program is not None else [], headers, own_roots))

@@ -49,6 +49,7 @@ from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, named, op, text, unparen
 from accellium.dataset.offload.callgraph import is_static
 from accellium.dataset.offload.global_uses import is_library
+from accellium.dataset.offload.nodes import callee_name
 from accellium.dataset.offload.shapes import macro_declarator, walk_declarator
 
 __all__ = ["PointsTo", "points_to", "Reach", "aliased_calls", "call_unit"]
@@ -169,7 +170,7 @@ class PointsTo:
                     for root, got, r, w in _accesses(self, f, exp, 1)] + \
                 [p for c in iter_nodes(exp) if is_call(c)
                  for p in self.call_parts(unit, caller, c, read_only) if p[0] is None]
-        name = _callee(call)
+        name = callee_name(call)
         target = self._resolve(unit, name) if name is not None else None
         out: list[tuple[str | None, Reach]] = []
         if target is not None:
@@ -295,7 +296,7 @@ class PointsTo:
         return {MEM}
 
     def _call_value(self, unit: int, fn: _Fn | None, e: Node) -> set[object]:
-        name = _callee(e)
+        name = callee_name(e)
         if name is None:
             return {ESC}
         if name in _ALLOC or name in self._wrappers:
@@ -325,7 +326,7 @@ class PointsTo:
             return self._expanded[call.id]
         from accellium.dataset.analysis.macros import expanded_call, file_expansion
 
-        name = _callee(call)
+        name = callee_name(call)
         got = None
         unit = call_unit(self, call)
         if name is not None and self._resolve(unit, name) is None and not is_library(name):
@@ -344,7 +345,7 @@ class PointsTo:
         if stmt.type != "expression_statement" or len(kids) != 1 or \
                 kids[0].type != "call_expression":
             return None
-        name = _callee(kids[0])
+        name = callee_name(kids[0])
         if name is None or self._resolve(call_unit(self, stmt), name) is not None or \
                 is_library(name):
             return None
@@ -370,11 +371,6 @@ def call_unit(pt: PointsTo, node: Node) -> int:
     from accellium.dataset.analysis.tree import root_of
 
     return pt._roots.get(root_of(node).id, 0)
-
-
-def _callee(call: Node) -> str | None:
-    f = unparen(_field(call, "function"))
-    return text(f) if f is not None and f.type == "identifier" else None
 
 
 def _args(call: Node) -> list[Node]:
@@ -453,7 +449,7 @@ def _scan(fn_node: Node, functions: Collection[str] = ()) -> tuple[dict[str, _In
             events.append(n)
         if n.type == "expression_statement" and len(named(n)) == 1 and \
                 named(n)[0].type == "call_expression" and \
-                (callee := _callee(named(n)[0])) is not None and \
+                (callee := callee_name(named(n)[0])) is not None and \
                 callee not in functions and not is_library(callee):
             from accellium.dataset.offload.shapes import macro_statement
 
@@ -535,6 +531,8 @@ def _collect(pt: PointsTo, units: Sequence[Sequence[Node]]) -> None:
     for u, roots in enumerate(units):
         g = pt.globals.setdefault(u, {})
         for top in (t for root in roots for t in named(root)):
+            if top.type == "template_declaration":  # C++'s function template: its body
+                top = next((c for c in named(top) if c.type == "function_definition"), top)
             if top.type == "function_definition":
                 defs.append((u, top))
             elif top.type == "declaration":
@@ -668,7 +666,7 @@ def _function_address(pt: PointsTo, f: _Fn, n: Node) -> None:
 def _walk_call(pt: PointsTo, f: _Fn, n: Node) -> None:
     """A call's arguments flow into its callee's parameters, or to unseen code."""
     u = f.unit
-    name = _callee(n)
+    name = callee_name(n)
     target = pt._resolve(u, name) if name is not None else None
     args = _args(n)
     if target is not None:
@@ -717,7 +715,7 @@ def _accesses(pt: PointsTo, f: _Fn, top: Node, depth: int = 0
             operand = _field(n, "argument")
             yield (_root(operand), pt._expr(u, f, operand), *_access(n))
         elif t == "call_expression":
-            name = _callee(n)
+            name = callee_name(n)
             target = pt._resolve(u, name) if name is not None else None
             for k, a in enumerate(_args(n)):
                 yield (_root(a), pt._expr(u, f, a), *_arg_effect(name, k, target is not None))

@@ -21,7 +21,7 @@ from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, named, root_of, text, unparen
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.fresh import FreshNames
-from accellium.dataset.offload.nodes import enclosing_function
+from accellium.dataset.offload.nodes import callee_name, enclosing_function
 from accellium.dataset.offload.uses import is_declared_name
 
 __all__ = ["Shape", "shape_of", "declarations", "AllocSite", "alloc_sites", "free_sites",
@@ -515,7 +515,7 @@ def _call_name(node: Node | None) -> str:
     node = unparen(node)
     if node is None or not is_call(node):
         return ""
-    return text(_field(node, "function"))
+    return callee_name(node) or text(_field(node, "function"))
 
 
 def count_node(call: Node) -> Node | None:
