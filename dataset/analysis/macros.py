@@ -364,11 +364,23 @@ def called_name(name: str, table: Mapping[str, Macro]) -> str:
     return name
 
 
+#: Keywords a ``(`` may follow that call nothing: statements (``for (...)``), operators
+#: (``sizeof(float)``), and C++'s conversions in functional notation (``double(x)``) — C11
+#: 6.4.1, C++ [lex.key], [expr.type.conv].
+_NOT_CALLED = frozenset({
+    "for", "while", "if", "switch", "return", "do", "else", "case", "goto", "sizeof",
+    "_Alignof", "alignof", "_Generic", "_Static_assert", "static_assert", "decltype",
+    "typeof", "__typeof__", "__attribute__", "defined", "void", "char", "short", "int",
+    "long", "float", "double", "signed", "unsigned", "_Bool", "bool"})
+
+
 def macro_calls(m: Macro) -> list[str]:
-    """The names the body of ``m`` calls (a name followed by ``(``, parameters left out)."""
+    """The names the body of ``m`` calls (a name followed by ``(``, parameters and keywords
+    left out: :data:`_NOT_CALLED`)."""
     toks = tokens(m.body)
     return [t for t, nxt in zip(toks, toks[1:], strict=False)
-            if nxt == "(" and (t[0].isalpha() or t[0] == "_") and t not in (m.params or ())]
+            if nxt == "(" and (t[0].isalpha() or t[0] == "_") and t not in (m.params or ())
+            and t not in _NOT_CALLED]
 
 
 #: The macros of the headers visible at a byte offset of the file whose tree is being read
