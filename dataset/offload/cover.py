@@ -9,6 +9,7 @@ or a hoisted call whose callee does so whenever it is called — run whenever th
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from tree_sitter import Node
 
@@ -60,27 +61,43 @@ def covering(info: ArrayInfo, devices: dict[int, Unit], lay: Layout, scratch: bo
     if info.shape.kind == "array":
         if declared_spans(info.shape) is None:
             return None
-    elif info.spans is None or info.shape.kind not in ("pointer", "rows") or \
-            info.alloc is not None and not scratch and not _whole_allocation(info, known):
+    elif info.shape.kind not in ("pointer", "rows"):
+        return None
+    elif info.alloc is not None and not scratch and not _whole_allocation(info, known):
+        whole = _allocation_span(info)
+        if whole is None:
+            return None
+        # the section is the whole allocation: a write must reach every element of it (the
+        # loops' own spans, when they are known at all, may be narrower)
+        info = replace(info, spans=[whole])
+    elif info.spans is None:
         return None
     top_ids = {s.id for s in lay.stmts}
     for did, uses in info.uses.items():
         d = devices[did]
         loops = lay.device_loops.get(did)
         if loops:
-            got = _covers_nest(d, uses, info, lay)
+            got = _covers_nest(d, uses, info, lay, known)
             if got is not None:
                 return d, got, d.node
             outer = nest_tops(d, loops)[-1:]
             if outer and unconditional(outer[0], top_ids):
-                got = _covers_in(outer[0], uses, info)
+                got = _covers_in(outer[0], uses, info, known)
                 if got is not None:
                     return d, got, outer[0]
         elif unconditional(d.node, top_ids):
-            got = _covers(d, uses, info, lay)
+            got = _covers(d, uses, info, lay, known)
             if got is not None:
                 return d, got, d.node
     return None
+
+
+def _allocation_span(info: ArrayInfo) -> Span | None:
+    """Every element of the allocation a one-level pointer's section maps (``p[0:n]``)."""
+    count = info.alloc.count if info.alloc is not None else None
+    if count is None or info.shape.kind != "pointer" or info.shape.levels != 1:
+        return None
+    return Span(poly.const(0), poly.sub(count, poly.const(1)))
 
 
 def _whole_allocation(info: ArrayInfo, known: Known | None = None) -> bool:
@@ -153,8 +170,8 @@ def nest_tops(d: Unit, loops: tuple[int, ...]) -> list[Node]:
     return out
 
 
-def _covers_nest(d: Unit, uses: list[ArrayUse], info: ArrayInfo, lay: Layout
-                 ) -> ArrayUse | None:
+def _covers_nest(d: Unit, uses: list[ArrayUse], info: ArrayInfo, lay: Layout,
+                 known: Known | None = None) -> ArrayUse | None:
     """A loop inside host loops that writes, over all their iterations, every element of the
     section of an array nothing in the region reads: when the host loops are counted loops
     with only blocks between them and the loop (no ``if``, no ``break``/``goto``/``return``,
@@ -169,7 +186,7 @@ def _covers_nest(d: Unit, uses: list[ArrayUse], info: ArrayInfo, lay: Layout
                            "return_statement") for n in iter_nodes(top))
     ex = Extents(lay.stmts)
     for u in uses:
-        if u.plain and plain_nest(u.node, top) and writes_whole(ex, u, info) and \
+        if u.plain and plain_nest(u.node, top) and writes_whole(ex, u, info, known) and \
                 all(ex.dense(sub, u.node) for sub in u.subs) and \
                 (not jumps or continue_replaced(u.node, top)):
             return u
@@ -236,15 +253,17 @@ def _read_in_region(info: ArrayInfo, lay: Layout) -> bool:
                for s in lay.stmts for u in array_uses(s))
 
 
-def _covers(d: Unit, uses: list[ArrayUse], info: ArrayInfo, lay: Layout) -> ArrayUse | None:
+def _covers(d: Unit, uses: list[ArrayUse], info: ArrayInfo, lay: Layout,
+            known: Known | None = None) -> ArrayUse | None:
     """The write by which the unit replaces every element of the section, each time it runs."""
     if isinstance(d, CallDevice):
         declared = declared_spans(info.shape) if info.shape.kind == "array" else None
         return covering_arg(d, uses, info, Extents(lay.stmts), declared)
-    return _covers_in(d.node, uses, info)
+    return _covers_in(d.node, uses, info, known)
 
 
-def _covers_in(top: Node, uses: list[ArrayUse], info: ArrayInfo) -> ArrayUse | None:
+def _covers_in(top: Node, uses: list[ArrayUse], info: ArrayInfo, known: Known | None = None
+               ) -> ArrayUse | None:
     """The plain write under ``top`` (an offloaded loop, or a host loop of its nest) that
     reaches every element of the section over the iterations of the loops up to ``top``,
     with no jump under ``top`` but a ``continue`` after which, or before which on its path,
@@ -254,7 +273,7 @@ def _covers_in(top: Node, uses: list[ArrayUse], info: ArrayInfo) -> ArrayUse | N
                            "return_statement") for n in iter_nodes(top))
     ex = Extents([top])
     for u in uses:
-        if u.plain and plain_nest(u.node, top) and writes_whole(ex, u, info) and \
+        if u.plain and plain_nest(u.node, top) and writes_whole(ex, u, info, known) and \
                 all(ex.dense(sub, u.node) for sub in u.subs) and \
                 (not jumps or continue_replaced(u.node, top)):
             return u
@@ -447,12 +466,14 @@ def _wanted(info: ArrayInfo) -> list[Span] | None:
     return want
 
 
-def writes_whole(ex: Extents, u: ArrayUse, info: ArrayInfo) -> bool:
+def writes_whole(ex: Extents, u: ArrayUse, info: ArrayInfo, known: Known | None = None) -> bool:
     """Does the write reach every element of the section (rows: every element of a row; a
     true array: every element it declares)?  Bounds spelled through different object-like
     macros of the same size (a loop to ``ASIZE_2``, a section to ``ASIZE+2`` with ``#define
     ASIZE_2 (ASIZE+2)``) are compared once both are spelled out: the preprocessor replaces
-    each name by its body wherever it is used (C11 6.10.3)."""
+    each name by its body wherever it is used (C11 6.10.3).  With ``known``, also once the
+    region's locals of known value are spelled out (a loop to ``size`` after ``size = rows *
+    cols;``, a section ``[0:cols*rows]`` from the other loops): the same number."""
     from accellium.dataset.offload.known import macros_spelled_at
 
     want = _wanted(info)
@@ -467,8 +488,13 @@ def writes_whole(ex: Extents, u: ArrayUse, info: ArrayInfo) -> bool:
     if all(g.same(w) for g, w in zip(got, want, strict=True)):
         return True
     got2, want2 = macros_spelled_at(got, u.node), macros_spelled_at(want, u.node)
-    return (got2 is not None or want2 is not None) and all(
-        g.same(w) for g, w in zip(got2 or got, want2 or want, strict=True))
+    if (got2 is not None or want2 is not None) and all(
+            g.same(w) for g, w in zip(got2 or got, want2 or want, strict=True)):
+        return True
+    got3 = known(got) if known is not None else None
+    want3 = known(want) if known is not None else None
+    return (got3 is not None or want3 is not None) and all(
+        g.same(w) for g, w in zip(got3 or got, want3 or want, strict=True))
 
 
 def footprint(u: ArrayUse, loop: Node) -> tuple | None:

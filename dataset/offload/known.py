@@ -2,7 +2,10 @@
 before the region, never assigned again, from names the function does not assign between the
 declaration and the region's end.  Everywhere in the region ``size`` and ``rows * cols`` are
 the same number, so two sections, one in each spelling, can be united (the one data clause
-of the region names the elements of both)."""
+of the region names the elements of both).  The same holds of a local the function assigns
+once, by a statement ``size = rows * cols;`` of a block that holds the region, before it: the
+statements of a block run in order (C11 6.8.2p3), so every run of the region comes after
+that assignment and no other."""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from tree_sitter import Node
 
 from accellium.dataset.analysis.macros import Macro, _expression, visible_at
 from accellium.dataset.analysis.tree import field as _field
-from accellium.dataset.analysis.tree import root_of, text
+from accellium.dataset.analysis.tree import iter_nodes, op, root_of, text, unparen
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.extent import Span
 from accellium.dataset.offload.size_values import constant_value
@@ -33,18 +36,41 @@ def _value(name: str, decl: Node) -> Node | None:
     return None
 
 
+def _assigned_once(name: str, scope: Scope, start: int) -> Node | None:
+    """The value of the one assignment of ``name`` in the function when it is a statement
+    ``name = e;`` of a block that holds byte ``start`` (the region's), before it."""
+    at = scope.assigned_at.get(name) or []
+    if len(at) != 1 or at[0] >= start:
+        return None
+    node = next((n for n in iter_nodes(scope.fn) if n.start_byte == at[0] and
+                 n.type == "assignment_expression"), None)
+    stmt = node.parent if node is not None else None
+    block = stmt.parent if stmt is not None else None
+    left = unparen(_field(node, "left")) if node is not None else None
+    if node is None or op(node) != "=" or left is None or text(left) != name or \
+            stmt is None or stmt.type != "expression_statement" or block is None or \
+            block.type != "compound_statement" or \
+            not block.start_byte <= start < block.end_byte:
+        return None
+    return _field(node, "right")
+
+
 def _known(name: str, scope: Scope, start: int, end: int) -> poly.Poly | None:
     got = scope.decls.get(name) or []
     if len(got) != 1 or not got[0].local or got[0].decl is None or got[0].levels:
         return None
     decl = got[0].decl
-    if decl.type != "declaration" or decl.end_byte > start or scope.assigned_at.get(name) \
-            or not scope.visible(name, start):
+    if decl.type != "declaration" or decl.end_byte > start or not scope.visible(name, start):
         return None
-    p = poly.poly_of(_value(name, decl))
+    if scope.assigned_at.get(name):
+        value = _assigned_once(name, scope, start)
+        since = scope.assigned_at[name][0]
+    else:
+        value, since = _value(name, decl), decl.start_byte
+    p = poly.poly_of(value)
     if p is None or name in poly.names(p):
         return None
-    if any(scope.assigned_between(n, decl.start_byte, end) or not scope.visible(n, start)
+    if any(scope.assigned_between(n, since, end) or not scope.visible(n, start)
            for n in poly.names(p)):
         return None
     return p
