@@ -16,6 +16,7 @@ from tree_sitter import Node
 from accellium.dataset.pragma import IDENT_RE
 
 __all__ = ["IDENT", "LOOP_TYPES", "ForHeader", "text", "norm", "field", "unparen", "op",
+           "shift_statement", "template_function",
            "fold_expression", "resolve_chains",
            "named", "iter_nodes", "root_of", "subscripts", "subscript_index", "clause_value", "base_name", "first_loop", "body_statements",
            "for_header", "is_name", "mentions", "idents"]
@@ -136,6 +137,28 @@ def op(node: Node | None) -> str:
     """The operator of a binary, unary, update or assignment expression ("" for none)."""
     o = field(node, "operator") if node is not None else None
     return text(o) if o is not None else ""
+
+
+def shift_statement(stmt: Node | None) -> Node | None:
+    """The ``a << b`` or ``a >> b`` (parentheses aside) an expression statement's value is
+    (None: another statement).  In C++ such a statement exists for a call of an overloaded
+    operator — a built-in shift's value, discarded, changes nothing (C++ [expr.shift],
+    [stmt.expr]) — in practice a stream's insertion or extraction (``out << x;``, ``in >>
+    a[i];``)."""
+    if stmt is None or stmt.type != "expression_statement":
+        return None
+    kids = named(stmt)
+    e = unparen(kids[0]) if kids else None
+    return e if e is not None and e.type == "binary_expression" and op(e) in ("<<", ">>") \
+        else None
+
+
+def template_function(node: Node) -> Node:
+    """The function definition a C++ ``template_declaration`` declares ([temp.pre]: a call
+    ``f<T>(x)`` runs its body with ``T`` given), else ``node`` itself."""
+    if node.type == "template_declaration":
+        return next((c for c in named(node) if c.type == "function_definition"), node)
+    return node
 
 
 def iter_nodes(node: Node) -> Iterator[Node]:

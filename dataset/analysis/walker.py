@@ -41,6 +41,7 @@ from accellium.dataset.analysis.tree import (
     norm,
     op,
     root_of,
+    shift_statement,
     subscripts,
     text,
     unparen,
@@ -340,9 +341,8 @@ class _Walker:
         (``file << x << std::endl;``, ``std::cin >> n;``): recorded as that call, whose
         effect is I/O (:data:`.library._IO_CALLS`): the order of the calls is the program's
         output, and the stream object is no data a compute construct can map."""
-        kids = named(stmt)
-        e = unparen(kids[0]) if kids else None
-        if e is None or e.type != "binary_expression" or op(e) not in ("<<", ">>"):
+        e = shift_statement(stmt)
+        if e is None:
             return
         name = "operator" + op(e)
         if name not in self.out.calls:

@@ -41,7 +41,7 @@ from tree_sitter import Node
 from accellium.dataset.analysis.casts import is_call
 from accellium.dataset.analysis.scope import function_name
 from accellium.dataset.analysis.tree import field as _field
-from accellium.dataset.analysis.tree import iter_nodes, named, op, text, unparen
+from accellium.dataset.analysis.tree import iter_nodes, named, op, template_function, text, unparen
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.nodes import callee_name
 
@@ -90,9 +90,7 @@ def _definitions(root: Node) -> list[tuple[str, Node]]:
     """The file's function definitions, C++'s function templates among them (a call
     ``f<T>(x)`` runs the template's body with ``T`` given, [temp.arg.explicit])."""
     out = []
-    for n in named(root):
-        if n.type == "template_declaration":
-            n = next((c for c in named(n) if c.type == "function_definition"), n)
+    for n in map(template_function, named(root)):
         if n.type == "function_definition":
             name = function_name(n)[0]
             if name:

@@ -42,8 +42,13 @@ def _assigned_once(name: str, scope: Scope, start: int) -> Node | None:
     at = scope.assigned_at.get(name) or []
     if len(at) != 1 or at[0] >= start:
         return None
-    node = next((n for n in iter_nodes(scope.fn) if n.start_byte == at[0] and
-                 n.type == "assignment_expression"), None)
+    key = f"known:assignments:{scope.fn.id}"
+    table = scope.memo.get(key)
+    if not isinstance(table, dict):  # the function's assignments by position, read once
+        table = {n.start_byte: n for n in iter_nodes(scope.fn)
+                 if n.type == "assignment_expression"}
+        scope.memo[key] = table
+    node = table.get(at[0])
     stmt = node.parent if node is not None else None
     block = stmt.parent if stmt is not None else None
     left = unparen(_field(node, "left")) if node is not None else None

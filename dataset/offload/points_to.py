@@ -46,7 +46,7 @@ from accellium.dataset.analysis.library import Effect, library_function
 from accellium.dataset.analysis.macros import Macro, definition
 from accellium.dataset.analysis.scope import function_name
 from accellium.dataset.analysis.tree import field as _field
-from accellium.dataset.analysis.tree import iter_nodes, named, op, text, unparen
+from accellium.dataset.analysis.tree import iter_nodes, named, op, template_function, text, unparen
 from accellium.dataset.offload.callgraph import is_static
 from accellium.dataset.offload.global_uses import is_library
 from accellium.dataset.offload.nodes import callee_name
@@ -530,9 +530,7 @@ def _collect(pt: PointsTo, units: Sequence[Sequence[Node]]) -> None:
     defs: list[tuple[int, Node]] = []
     for u, roots in enumerate(units):
         g = pt.globals.setdefault(u, {})
-        for top in (t for root in roots for t in named(root)):
-            if top.type == "template_declaration":  # C++'s function template: its body
-                top = next((c for c in named(top) if c.type == "function_definition"), top)
+        for top in (template_function(t) for root in roots for t in named(root)):
             if top.type == "function_definition":
                 defs.append((u, top))
             elif top.type == "declaration":

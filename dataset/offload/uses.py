@@ -16,7 +16,7 @@ from accellium.dataset.analysis.casts import is_call
 from accellium.dataset.analysis.macro_element import macro_element, macro_reads
 from accellium.dataset.analysis.macros import file_macros
 from accellium.dataset.analysis.tree import field as _field
-from accellium.dataset.analysis.tree import named, op, subscripts, text, unparen
+from accellium.dataset.analysis.tree import named, op, shift_statement, subscripts, text, unparen
 
 __all__ = ["ArrayUse", "array_uses", "is_declared_name", "Assignments", "assignments", "ZERO"]
 
@@ -109,7 +109,10 @@ def _extracted(top: Node) -> bool:
     while parent.parent is not None and parent.parent.type == "binary_expression" and \
             op(parent.parent) == ">>" and _field(parent.parent, "left") == parent:
         parent = parent.parent
-    return parent.parent is not None and parent.parent.type == "expression_statement"
+    stmt = parent.parent
+    while stmt is not None and stmt.type == "parenthesized_expression":
+        stmt = stmt.parent
+    return shift_statement(stmt) == parent
 
 
 def _subscript_use(node: Node) -> tuple[ArrayUse | None, list[Node]]:
