@@ -109,3 +109,51 @@ def test_the_plan_offloads_the_loop_and_verifies(tmp_path):
             assert row[variant]["status"] == "verified", (name, variant, row[variant]["reason"])
     kernel = next(p for p in rows["own"]["offload"]["plans"] if p["function"] == "step_factors")
     assert kernel["loops"], kernel["notes"]
+
+
+#: an object of the body whose structure holds a pointer: what a callee writes through that
+#: member is the memory it points to, the same in every iteration (a race if run in parallel)
+VIEW = """#include <cstdio>
+struct view { double *p; int k; };
+
+static inline void bump(view &v, double x)
+{
+    v.p[v.k] += x;
+}
+
+void accumulate(int n, const double *a, double *total)
+{
+    for (int i = 0; i < n; i++) {
+        view v;
+        v.p = total;
+        v.k = 0;
+        bump(v, a[i]);
+    }
+}
+
+int main()
+{
+    const int n = 1000;
+    double *a = new double[n], total = 0.0;
+    for (int i = 0; i < n; i++)
+        a[i] = 0.5;
+    accumulate(n, a, &total);
+    std::puts(total == 500.0 ? "OK" : "BAD");
+    delete[] a;
+    return 0;
+}
+"""
+
+
+def test_an_object_holding_a_pointer_is_not_the_iterations_own(tmp_path):
+    line = next(k for k, t in enumerate(VIEW.splitlines(), 1) if "i < n; i++) {" in t)
+    got = annotate_source(VIEW.encode(), get_engine("analysis"), path="prog.cpp", line=line)
+    answer = next(r for r in got if r.line == line)
+    assert answer.pragma is None or "seq" in answer.pragma or "serial" in answer.pragma, \
+        (answer.pragma, answer.notes)
+    assert any("may write through `v`" in n for n in answer.notes), answer.notes
+    manifest = write_programs(tmp_path, {"view": ({"prog.cpp": VIEW}, ["prog.cpp"])})
+    res = evaluate_dynamic(manifest, "analysis", runs=1, with_mutations=False, offload=True)
+    (row,) = res["programs"]
+    for variant in ("engine", "offload"):
+        assert row[variant]["status"] == "verified", (variant, row[variant]["reason"])

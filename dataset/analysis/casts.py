@@ -18,7 +18,7 @@ the C++ grammar reads as a call whose function is the type: it calls nothing eit
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -28,7 +28,7 @@ from accellium.dataset.analysis.macros import Macro
 from accellium.dataset.analysis.tree import field, iter_nodes, named, root_of, text, unparen
 
 __all__ = ["typedef_cast", "is_call", "typedef_names", "type_words", "header_types",
-           "value_types"]
+           "value_types", "holds_no_address"]
 
 #: Keywords a type-specifier list may be made of (C11 6.7.2, 6.7.3).
 _TYPE_WORDS = frozenset({"void", "char", "short", "int", "long", "float", "double", "signed",
@@ -51,33 +51,79 @@ _MEMO_SIZE = 16
 _VALUE_MEMO: dict[bytes, frozenset[str]] = {}
 
 
+_RECORDS = ("struct_specifier", "union_specifier", "class_specifier")
+
+
+def holds_no_address(t: Node | None, values: Collection[str]) -> bool:
+    """Does an object of the type ``t`` (a declaration's type node) hold no address: a basic
+    type, a structure, union or class whose every member does, or a name of ``values``?"""
+    if t is None:
+        return False
+    if t.type in ("primitive_type", "sized_type_specifier"):
+        return True
+    if t.type in _RECORDS:
+        body = field(t, "body")
+        if body is None:
+            name = field(t, "name")
+            return name is not None and text(name) in values
+        return _members_hold_no_address(body, values)
+    return t.type == "type_identifier" and text(t) in values
+
+
+def _members_hold_no_address(body: Node, values: Collection[str]) -> bool:
+    """Every data member of a structure's body holds no address (a member function's
+    declaration is no member object; a base class is not looked through: no)."""
+    if body.parent is not None and any(c.type == "base_class_clause"
+                                       for c in body.parent.children):
+        return False
+    for m in named(body):
+        if m.type in ("comment", "access_specifier", "function_definition", "declaration",
+                      "template_declaration", "friend_declaration", "type_definition",
+                      "preproc_call"):
+            continue  # no data member (a C++ member function, a nested type, a friend)
+        if m.type != "field_declaration":
+            return False
+        ds = m.children_by_field_name("declarator")
+        if any(d.type == "function_declarator" for d in ds):
+            continue
+        if not holds_no_address(field(m, "type"), values) or any(
+                n.type in ("pointer_declarator", "reference_declarator")
+                for d in ds for n in iter_nodes(d)):
+            return False
+    return True
+
+
+def _more_value_types(root: Node, records: list[Node], out: set[str]) -> bool:
+    """Add to ``out`` the structures and ``typedef`` names whose objects hold no address given
+    ``out``; whether any was added."""
+    before = len(out)
+    for top in records:
+        name = field(top, "name")
+        if name is not None and name.type == "type_identifier" and text(name) not in out and \
+                holds_no_address(top, out):
+            out.add(text(name))
+    for top in named(root):
+        if top.type == "type_definition" and holds_no_address(field(top, "type"), out):
+            out.update(text(d) for d in top.children_by_field_name("declarator")
+                       if d.type == "type_identifier")
+    return len(out) > before
+
+
 def value_types(root: Node) -> frozenset[str]:
-    """The type names of the file that name no pointer: each structure, union or class it
-    defines (``struct vec3 {...};``, which C++ also names ``vec3``) and each ``typedef`` of a
-    basic type, of such a definition or of another such name, with no ``*`` in its declarator
-    (``typedef struct {...} vec3;``).  An object of one of these types holds no address."""
+    """The type names of the file whose objects hold no address: each structure, union or
+    class it defines whose every data member holds none (``struct vec3 { double x, y, z;
+    };``, which C++ also names ``vec3``), and each ``typedef`` of a basic type, of such a
+    definition or of another such name, with no ``*`` in its declarator (``typedef struct
+    {...} vec3;``).  A structure with a pointer member (``struct view { double *p; }``) holds
+    one: what a callee writes through it is not the object's own."""
     key = root.text or b""
     got = _VALUE_MEMO.get(key)
     if got is not None:
         return got
     out: set[str] = set()
-    for top in iter_nodes(root):
-        if top.type in ("struct_specifier", "union_specifier", "class_specifier") and \
-                field(top, "body") is not None:
-            name = field(top, "name")
-            if name is not None and name.type == "type_identifier":
-                out.add(text(name))
-    for top in named(root):
-        if top.type != "type_definition":
-            continue
-        t = field(top, "type")
-        if t is None or not (t.type in ("primitive_type", "sized_type_specifier",
-                                        "struct_specifier", "union_specifier",
-                                        "class_specifier") or text(t) in out):
-            continue
-        for d in top.children_by_field_name("declarator"):
-            if d.type == "type_identifier":
-                out.add(text(d))
+    records = [n for n in iter_nodes(root) if n.type in _RECORDS and field(n, "body") is not None]
+    while _more_value_types(root, records, out):  # a structure of such structures: after them
+        pass
     if len(_VALUE_MEMO) >= _MEMO_SIZE:
         _VALUE_MEMO.pop(next(iter(_VALUE_MEMO)))
     _VALUE_MEMO[key] = got = frozenset(out)

@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from tree_sitter import Node
 
-from accellium.dataset.analysis.casts import is_call, typedef_cast, typedef_names
+from accellium.dataset.analysis.casts import holds_no_address, is_call, typedef_cast, typedef_names
 from accellium.dataset.analysis.facts import Exit, ExitKind
 from accellium.dataset.analysis.library import Effect, is_macro_name, library_function
 from accellium.dataset.analysis.macro_element import (
@@ -251,13 +251,7 @@ class _Walker:
         """Does the declaration's type hold no address: a basic type, a structure or class, or
         a file type name of one (:func:`.casts.value_types`)?  A type name from elsewhere (a
         header's, a template's) may be a pointer."""
-        t = _field(decl, "type")
-        if t is None:
-            return False
-        if t.type in ("primitive_type", "sized_type_specifier", "struct_specifier",
-                      "union_specifier", "class_specifier"):
-            return True
-        return t.type == "type_identifier" and text(t) in self.values
+        return holds_no_address(_field(decl, "type"), self.values)
 
     def _declared(self, name: str, d: Node, decl: Node) -> None:
         """What kind of object ``name`` is (a pointer: how many ``*``; an array), where it is
