@@ -302,20 +302,31 @@ def verified_offload_bytes(res: dict) -> dict[str, int]:
             for k, v in rows.items()}
 
 
-def run_verified(tmp: Path, programs: dict[str, tuple[str, str]],
-                 variants: tuple[str, ...] = ("engine", "offload"), **kw) -> dict[str, dict]:
-    """:func:`write_suite` of ``programs`` evaluated with the analysis engine (one run, no
-    mutations, the offload plan too); asserts every program verified in each of
-    ``variants``; the results by program name."""
+def _verified_rows(manifest: Path, variants: tuple[str, ...]) -> dict[str, dict]:
+    """The suite ``manifest`` evaluated with the analysis engine (one run, no mutations, the
+    offload plan too); asserts every program verified in each of ``variants``; the results
+    by program name."""
     from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
 
-    res = evaluate_dynamic(write_suite(tmp, programs, **kw), "analysis", runs=1,
-                           with_mutations=False, offload=True)
+    res = evaluate_dynamic(manifest, "analysis", runs=1, with_mutations=False, offload=True)
     rows = {r["name"]: r for r in res["programs"]}
     for name, r in rows.items():
         for variant in variants:
             assert r[variant]["status"] == "verified", (name, variant, r[variant]["reason"])
     return rows
+
+
+def run_verified(tmp: Path, programs: dict[str, tuple[str, str]],
+                 variants: tuple[str, ...] = ("engine", "offload"), **kw) -> dict[str, dict]:
+    """:func:`write_suite` of ``programs``, evaluated and checked (:func:`_verified_rows`)."""
+    return _verified_rows(write_suite(tmp, programs, **kw), variants)
+
+
+def run_programs(tmp: Path, programs: dict[str, tuple[dict[str, str], list[str]]],
+                 variants: tuple[str, ...] = ("offload", "per_loop_clauses")
+                 ) -> dict[str, dict]:
+    """:func:`write_programs` of ``programs``, evaluated and checked (:func:`_verified_rows`)."""
+    return _verified_rows(write_programs(tmp, programs), variants)
 
 
 def marked_lines(src: str) -> dict[str, int]:

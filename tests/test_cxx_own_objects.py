@@ -15,9 +15,8 @@ offloads the loop (with ``routine seq`` for its callees) and verifies."""
 
 from __future__ import annotations
 
-from _offload_util import write_programs
+from _offload_util import run_programs
 
-from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
 from accellium.server.annotate import annotate_source
 from accellium.server.engines import get_engine
 
@@ -100,13 +99,8 @@ def test_a_functional_cast_is_no_call():
 
 
 def test_the_plan_offloads_the_loop_and_verifies(tmp_path):
-    manifest = write_programs(tmp_path, {"own": ({"prog.cpp": OWN}, ["prog.cpp"]),
-                                         "shared": ({"prog.cpp": SHARED}, ["prog.cpp"])})
-    res = evaluate_dynamic(manifest, "analysis", runs=1, with_mutations=False, offload=True)
-    rows = {r["name"]: r for r in res["programs"]}
-    for name, row in rows.items():
-        for variant in ("offload", "per_loop_clauses"):
-            assert row[variant]["status"] == "verified", (name, variant, row[variant]["reason"])
+    rows = run_programs(tmp_path, {"own": ({"prog.cpp": OWN}, ["prog.cpp"]),
+                                   "shared": ({"prog.cpp": SHARED}, ["prog.cpp"])})
     kernel = next(p for p in rows["own"]["offload"]["plans"] if p["function"] == "step_factors")
     assert kernel["loops"], kernel["notes"]
 
@@ -152,8 +146,4 @@ def test_an_object_holding_a_pointer_is_not_the_iterations_own(tmp_path):
     assert answer.pragma is None or "seq" in answer.pragma or "serial" in answer.pragma, \
         (answer.pragma, answer.notes)
     assert any("may write through `v`" in n for n in answer.notes), answer.notes
-    manifest = write_programs(tmp_path, {"view": ({"prog.cpp": VIEW}, ["prog.cpp"])})
-    res = evaluate_dynamic(manifest, "analysis", runs=1, with_mutations=False, offload=True)
-    (row,) = res["programs"]
-    for variant in ("engine", "offload"):
-        assert row[variant]["status"] == "verified", (variant, row[variant]["reason"])
+    run_programs(tmp_path, {"view": ({"prog.cpp": VIEW}, ["prog.cpp"])}, ("engine", "offload"))

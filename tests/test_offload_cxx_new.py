@@ -17,9 +17,8 @@ emulator, which translates C++ as it does C."""
 
 from __future__ import annotations
 
-from _offload_util import acc_lines, clauses_of, plan_text, write_programs
+from _offload_util import acc_lines, clauses_of, plan_text, run_programs
 
-from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
 from accellium.server.engines import get_engine
 
 N = 100_000
@@ -117,13 +116,9 @@ def test_placement_new_or_an_initialiser_list_is_no_fresh_array():
 
 
 def test_the_programs_verify_and_the_cxx_plan_moves_what_the_c_plan_moves(tmp_path):
-    manifest = write_programs(tmp_path, {name: ({file: src}, [file])
-                                         for name, (file, src) in PROGRAMS.items()})
-    res = evaluate_dynamic(manifest, "analysis", runs=1, with_mutations=False, offload=True)
-    rows = {r["name"]: r for r in res["programs"]}
-    for name, r in rows.items():
-        for variant in ("engine", "offload"):
-            assert r[variant]["status"] == "verified", (name, variant, r[variant]["reason"])
+    rows = run_programs(tmp_path, {name: ({file: src}, [file])
+                                   for name, (file, src) in PROGRAMS.items()},
+                        ("engine", "offload"))
     moved = {name: (r["offload"]["bytes_h2d"], r["offload"]["bytes_d2h"])
              for name, r in rows.items()}
     assert moved["cxx_new"] == moved["c_malloc"], moved

@@ -11,9 +11,7 @@ A whole program, built with g++ and run in the data-environment emulator."""
 
 from __future__ import annotations
 
-from _offload_util import write_programs
-
-from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
+from _offload_util import run_programs
 
 N, STEPS = 50_000, 10
 
@@ -54,11 +52,8 @@ int main()
 
 
 def test_a_time_loop_calling_a_template_kernel_maps_its_arrays_once(tmp_path):
-    manifest = write_programs(tmp_path, {"template_call": ({"prog.cpp": PROG}, ["prog.cpp"])})
-    res = evaluate_dynamic(manifest, "analysis", runs=1, with_mutations=False, offload=True)
-    (row,) = res["programs"]
-    for variant in ("offload", "per_loop_clauses"):
-        assert row[variant]["status"] == "verified", (variant, row[variant]["reason"])
+    row = run_programs(tmp_path, {"template_call": ({"prog.cpp": PROG}, ["prog.cpp"])})[
+        "template_call"]
     main = next(p for p in row["offload"]["plans"] if p["function"] == "main")
     assert not any("goes through a pointer" in n for n in main["notes"]), main["notes"]
     moved = row["offload"]["bytes_h2d"] + row["offload"]["bytes_d2h"]

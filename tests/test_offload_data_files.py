@@ -17,10 +17,9 @@ Whole programs, built with gcc and run in the data-environment emulator."""
 
 from __future__ import annotations
 
-from _offload_util import write_programs
+from _offload_util import run_programs
 
 from accellium.dataset.offload.program import code_files
-from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
 
 ROWS, COLS, STEPS = 40, 30, 6
 
@@ -84,11 +83,8 @@ def test_data_files_are_left_out_of_the_program_units():
 
 
 def test_a_kernel_of_a_program_with_a_data_file_gets_its_objects_extent(tmp_path):
-    manifest = write_programs(tmp_path, {"smooth": (FILES, ["kernel.c"])})
-    res = evaluate_dynamic(manifest, "analysis", runs=1, with_mutations=False, offload=True)
-    (row,) = res["programs"]
-    for variant in ("engine", "offload", "per_loop_clauses"):
-        assert row[variant]["status"] == "verified", (variant, row[variant]["reason"])
+    row = run_programs(tmp_path, {"smooth": (FILES, ["kernel.c"])},
+                       ("engine", "offload", "per_loop_clauses"))["smooth"]
     plans = {(p["file"], p["function"]): p for p in row["offload"]["plans"]}
     # the kernel's loop is offloaded over the whole object its calls pass
     assert plans[("kernel.c", "smooth")]["loops"], plans[("kernel.c", "smooth")]
