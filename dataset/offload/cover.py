@@ -184,13 +184,7 @@ def _covers_nest(d: Unit, uses: list[ArrayUse], info: ArrayInfo, lay: Layout,
         return None
     jumps = any(n.type in ("continue_statement", "break_statement", "goto_statement",
                            "return_statement") for n in iter_nodes(top))
-    ex = Extents(lay.stmts)
-    for u in uses:
-        if u.plain and plain_nest(u.node, top) and writes_whole(ex, u, info, known) and \
-                all(ex.dense(sub, u.node) for sub in u.subs) and \
-                (not jumps or continue_replaced(u.node, top)):
-            return u
-    return symmetric_cover(ex, uses, info, top, jumps)
+    return _plain_cover(Extents(lay.stmts), top, uses, info, jumps, known)
 
 
 def whole_columns(info: ArrayInfo, devices: dict[int, Unit], lay: Layout, fn: Node
@@ -271,7 +265,14 @@ def _covers_in(top: Node, uses: list[ArrayUse], info: ArrayInfo, known: Known | 
     is written once ``top`` has run."""
     jumps = any(n.type in ("continue_statement", "break_statement", "goto_statement",
                            "return_statement") for n in iter_nodes(top))
-    ex = Extents([top])
+    return _plain_cover(Extents([top]), top, uses, info, jumps, known)
+
+
+def _plain_cover(ex: Extents, top: Node, uses: list[ArrayUse], info: ArrayInfo, jumps: bool,
+                 known: Known | None) -> ArrayUse | None:
+    """The plain write under ``top`` that reaches every element of the section densely (with
+    a jump under ``top`` only past a ``continue`` that leaves the element stored), else the
+    symmetric one (:func:`symmetric_cover`)."""
     for u in uses:
         if u.plain and plain_nest(u.node, top) and writes_whole(ex, u, info, known) and \
                 all(ex.dense(sub, u.node) for sub in u.subs) and \
@@ -487,14 +488,13 @@ def writes_whole(ex: Extents, u: ArrayUse, info: ArrayInfo, known: Known | None 
         got.append(span)
     if all(g.same(w) for g, w in zip(got, want, strict=True)):
         return True
-    got2, want2 = macros_spelled_at(got, u.node), macros_spelled_at(want, u.node)
-    if (got2 is not None or want2 is not None) and all(
-            g.same(w) for g, w in zip(got2 or got, want2 or want, strict=True)):
-        return True
-    got3 = known(got) if known is not None else None
-    want3 = known(want) if known is not None else None
-    return (got3 is not None or want3 is not None) and all(
-        g.same(w) for g, w in zip(got3 or got, want3 or want, strict=True))
+    spellings: list[Known] = [lambda spans: macros_spelled_at(spans, u.node)]
+    for spelled in spellings + ([known] if known is not None else []):
+        got2, want2 = spelled(got), spelled(want)
+        if (got2 is not None or want2 is not None) and all(
+                g.same(w) for g, w in zip(got2 or got, want2 or want, strict=True)):
+            return True
+    return False
 
 
 def footprint(u: ArrayUse, loop: Node) -> tuple | None:
