@@ -278,7 +278,8 @@ def _program(ls: AccelliumServer, view: DocView) -> tuple[ProgramFile, ...] | No
     if not patterns:
         return None
     buffers = {u: (d.version, d.source) for u, d in list(ls.docs.items()) if u != view.uri}
-    got = read_program(patterns, view.uri, view.lang, ls.workspace_paths(), buffers)
+    got = read_program(patterns, view.uri, view.lang, ls.workspace_paths(), buffers,
+                       lone_cr_to_lf(view.source))
     if isinstance(got, str):
         ls.show("warning", f"accellium: offloadProgram not used ({got}); this document is "
                            "planned alone")

@@ -9,9 +9,11 @@ right when the files ARE the whole program, so nothing here guesses:
 * the patterns are matched in the workspace folder that holds the document, and used only when
   they match the document itself (else the document is planned alone: they name another
   program);
+* a C unit of a C++ document that gives no function C linkage (no ``extern "C"``) calls none
+  of its functions: it plays no part and is left out;
 * a matched C/C++ file that cannot be read whole (outside the workspace folder once links are
-  resolved, not a regular file, over the limits), or a translation unit in another language,
-  makes the whole program unusable: :func:`read_program` says why, and the action plans the
+  resolved, not a regular file, over the limits), or another translation unit in another
+  language, makes the whole program unusable: :func:`read_program` says why, and the action plans the
   document alone (its plan then assumes nothing about the callers);
 * reading follows :mod:`.headers`'s rules (:func:`lsp.scan.read_regular`: regular files only, a
   link only to a file inside the folder, never blocking on a pipe, bounded), and an open
@@ -81,13 +83,15 @@ def _matches(root: str, patterns: Sequence[str]) -> list[str] | str:
 
 
 def read_program(patterns: Sequence[str], doc_uri: str, lang: str, folders: Sequence[str],
-                 buffers: Mapping[str, tuple[int | None, bytes]]
+                 buffers: Mapping[str, tuple[int | None, bytes]], source: bytes = b""
                  ) -> tuple[ProgramFile, ...] | str | None:
-    """The program's files other than the document ``doc_uri`` (a ``lang`` file), read from
-    the open ``buffers`` (URI -> (version, text)) or the disk; None when there is no program
-    to use (no patterns, a document without a path or outside the workspace folders, or one
-    the patterns do not name); a string saying why the program cannot be used."""
-    from accellium.server.offload import program_problem
+    """The program's files other than the document ``doc_uri`` (a ``lang`` file, its text
+    ``source``), read from the open ``buffers`` (URI -> (version, text)) or the disk, but
+    those that play no part in its plan (:func:`accellium.server.offload.uncalling_units`);
+    None when there is no program to use (no patterns, a document without a path or outside
+    the workspace folders, or one the patterns do not name); a string saying why the program
+    cannot be used."""
+    from accellium.server.offload import program_problem, uncalling_units
 
     path = fs_path(doc_uri) if patterns else None
     if path is None:
@@ -116,8 +120,11 @@ def read_program(patterns: Sequence[str], doc_uri: str, lang: str, folders: Sequ
         if data is None or total > MAX_PROGRAM_BYTES:
             return f"{rel} cannot be read whole (a regular file inside the workspace folder; " \
                    f"at most {MAX_PROGRAM_BYTES} bytes for all the files together)"
-        problem = program_problem(rel, data, lang, "this document")
-        if problem:
-            return f"{rel}: {problem}"
         out.append(ProgramFile(rel, uri, data, version, real, root))
+    unused = uncalling_units({f.rel: f.data for f in out}, source, lang)
+    out = [f for f in out if f.rel not in unused]
+    for f in out:
+        problem = program_problem(f.rel, f.data, lang, "this document")
+        if problem:
+            return f"{f.rel}: {problem}"
     return tuple(out)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
 
@@ -40,13 +40,16 @@ def _print_plan(out: Callable[[str], None], path: str, p: FunctionPlan) -> None:
         out(f"    - {n}")
 
 
-def program_files(paths: list[str], file: str, lang: str) -> dict[str, bytes]:
-    """The ``--program`` files (path -> text; ``file`` itself left out), or
-    :class:`InputError` with a one-line reason: a file that is missing, unreadable, not a
-    C/C++ source, or a translation unit in another language than ``file``'s
-    (:func:`accellium.server.offload.program_problem`)."""
+def program_files(paths: list[str], file: str, lang: str, source: bytes = b"",
+                  own_headers: Sequence[bytes] = ()) -> dict[str, bytes]:
+    """The ``--program`` files (path -> text; ``file``, whose text is ``source``, left out, and
+    each file that plays no part said on stderr and left out:
+    :func:`accellium.server.offload.uncalling_units`), or :class:`InputError` with a one-line
+    reason: a file that is missing, unreadable, not a C/C++ source, or a translation unit in
+    another language than ``file``'s (:func:`accellium.server.offload.program_problem`).
+    ``own_headers``: the texts of the headers ``file`` includes."""
     from accellium.server.annotate import read_source
-    from accellium.server.offload import program_problem
+    from accellium.server.offload import program_problem, uncalling_units
 
     out: dict[str, bytes] = {}
     me = Path(file).resolve()
@@ -55,11 +58,16 @@ def program_files(paths: list[str], file: str, lang: str) -> dict[str, bytes]:
         problem = program_problem(path, data, lang, file)
         if problem is not None and problem.startswith("not a C/C++"):
             raise InputError(f"--program {path}: {problem}")
-        if Path(path).resolve() == me:
-            continue
+        if Path(path).resolve() != me:
+            out[path] = data
+    unused = uncalling_units(out, source, lang, own_headers)
+    for path, why in unused.items():
+        print(f"accellium suggest: --program {path}: {why}", file=sys.stderr)
+        del out[path]
+    for path, data in out.items():
+        problem = program_problem(path, data, lang, file)
         if problem is not None:
             raise InputError(f"--program {path}: {problem}")
-        out[path] = data
     return out
 
 
@@ -80,7 +88,8 @@ def run_offload(args: argparse.Namespace, source: bytes, engine, out, includes=N
     rows = (args.line - 1, args.line - 1) if args.line is not None and not function else None
     lang = normalize_lang(args.lang) if args.lang else detect_lang(args.file, source)
     try:
-        others = program_files(args.program, args.file, lang) \
+        others = program_files(args.program, args.file, lang, source,
+                               [t for _, t in includes.texts] if includes is not None else ()) \
             if getattr(args, "program", None) else None
         if others is not None and args.apply:
             for path in others:

@@ -24,7 +24,7 @@ length (:mod:`.bind`): then the array it holds is the caller's, and the region m
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from tree_sitter import Node
@@ -59,7 +59,7 @@ from accellium.dataset.offload.region import Region, choose_region
 from accellium.dataset.offload.section_macros import foreign_names
 
 __all__ = ["Exports", "exports", "plan_callers", "HEADER_SUFFIXES", "SOURCE_SUFFIXES",
-           "header_files", "code_files"]
+           "header_files", "code_files", "c_callable"]
 
 #: File names of headers: parts of a program that are not translation units.
 HEADER_SUFFIXES = (".h", ".hh", ".hpp", ".hxx", ".inc")
@@ -69,6 +69,19 @@ SOURCE_SUFFIXES = (".c", ".cc", ".cpp", ".cxx", ".c++")
 
 #: a quoted ``#include`` line's file name
 _INCLUDE = re.compile(rb'^[ \t]*#[ \t]*include[ \t]*"([^"\n]+)"', re.MULTILINE)
+
+
+#: ``extern "C"``: a linkage specification (C++ [dcl.link])
+_EXTERN_C = re.compile(rb'\bextern\s*"C"')
+
+
+def c_callable(texts: Iterable[bytes]) -> bool:
+    """Whether a C translation unit may call a function of a C++ file whose text and whose
+    headers' texts are ``texts``: only where one of them declares something ``extern "C"``.
+    A function with C++ language linkage has a name no C code can call (C++ [dcl.link]), so a
+    C++ file that gives none C linkage is called only from the program's C++ units, and a C
+    unit's call of a name it defines is a call of another function."""
+    return any(_EXTERN_C.search(t) for t in texts)
 
 
 def header_files(files: Mapping[str, bytes]) -> set[str]:

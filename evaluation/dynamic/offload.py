@@ -6,7 +6,6 @@ the per-loop suggestions: verification and the bytes the emulated data environme
 
 from __future__ import annotations
 
-import re
 import shlex
 import statistics
 from collections.abc import Sequence
@@ -21,6 +20,7 @@ from accellium.dataset.offload.calls import Summary
 from accellium.dataset.offload.plan import functions_in
 from accellium.dataset.offload.program import (
     Exports,
+    c_callable,
     code_files,
     exports,
     header_files,
@@ -261,26 +261,21 @@ def _other_units(rel: str, program: dict[str, bytes] | None) -> list[bytes] | No
     return None if units is None else [strip_acc_keep_lines(t) for t in units.values()]
 
 
-#: ``extern "C"``: a linkage specification (C++ [dcl.link])
-_EXTERN_C = re.compile(rb'\bextern\s*"C"')
-
-
 def _calling_units(rel: str, program: dict[str, bytes] | None) -> dict[str, bytes] | None:
     """The program's other translation units (path -> text) that may call the functions of
     ``rel``, when all of those are of its language (None: not all known, or one in another
     language the planner does not read).  For a header of the program: all of its units (their
     code is where the header's functions are called).  A C unit calls no function of a C++
-    file that declares nothing ``extern "C"`` (neither the file nor any of the program's
-    headers): a function with C++ language linkage has a name no C code can call (C++
-    [dcl.link]), so such a file's calls are all in the program's C++ units."""
+    file that declares nothing ``extern "C"``, neither the file nor any of the program's
+    headers (:func:`~accellium.dataset.offload.program.c_callable`)."""
     if program is None:
         return None
     kind = _SUFFIX.get(rel.rsplit(".", 1)[-1].lower())
     headers = header_files(program)
     if kind is None and rel in headers:  # a header's code is part of the units including it
         kind = _SUFFIX[detect_lang(rel, program[rel])]
-    cxx_linkage = kind == _SUFFIX["cpp"] and not any(
-        _EXTERN_C.search(t) for r, t in program.items() if r == rel or r in headers)
+    cxx_linkage = kind == _SUFFIX["cpp"] and not c_callable(
+        t for r, t in program.items() if r == rel or r in headers)
     out = {}
     for r, t in program.items():
         if r == rel or r in headers:

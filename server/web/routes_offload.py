@@ -229,27 +229,35 @@ class OffloadResponse(BaseModel):
         description="The program's other files that get edits (only with `program`): the "
                     "data regions of the callers of the code's functions, each plan's edits "
                     "line edits of that file's text.")
+    program_notes: list[str] = Field(
+        default_factory=list,
+        description="The program's files that play no part in the plan, each with why (a C "
+                    "unit calls no function of C++ code that gives none C linkage).")
     engine: str
     elapsed_ms: float
 
 
-def _program(req: OffloadRequest, lang: str) -> dict[str, bytes] | None:
-    """The request's program files (path -> text); 422 for one the planner cannot read."""
-    from accellium.server.offload import program_problem
+def _program(req: OffloadRequest, lang: str) -> tuple[dict[str, bytes] | None, list[str]]:
+    """The request's program files (path -> text), those that play no part left out
+    (:func:`accellium.server.offload.uncalling_units`), and a note on each of those; 422 for
+    one the planner cannot read."""
+    from accellium.server.offload import program_problem, uncalling_units
 
     if req.program is None:
-        return None
+        return None, []
     if req.path is not None and any(f.path == req.path for f in req.program):
         raise HTTPException(422, f"path {req.path[:80]!r} is also in program (send the "
                                  "program's OTHER files)")
-    out: dict[str, bytes] = {}
+    out = {f.path: f.code.encode("utf-8") for f in req.program}
+    unused = uncalling_units(out, req.code.encode("utf-8"), lang)
     for k, f in enumerate(req.program):
-        data = f.code.encode("utf-8")
-        problem = program_problem(f.path, data, lang, "code")
+        if f.path in unused:
+            continue
+        problem = program_problem(f.path, out[f.path], lang, "code")
         if problem:
             raise HTTPException(422, f"program[{k}] ({f.path[:80]}): {problem}")
-        out[f.path] = data
-    return out
+    return {r: t for r, t in out.items() if r not in unused}, \
+        [f"{r}: {why}" for r, why in unused.items()]
 
 
 def _program_headers(req: OffloadRequest, src: bytes, lang: str,
@@ -307,7 +315,7 @@ def _plan(req: OffloadRequest, engine: Any, fallback: Any) -> dict:
         macros = parse_defines(req.defines, lang, "defines")
     except (ValueError, CodeError) as e:
         raise HTTPException(422, str(e)) from None
-    others = _program(req, lang)
+    others, program_notes = _program(req, lang)
     src = req.code.encode("utf-8")
     t0 = time.perf_counter()
     # the other files may be planned in turn: their offloadable functions are no host code
@@ -332,7 +340,8 @@ def _plan(req: OffloadRequest, engine: Any, fallback: Any) -> dict:
               "code": apply_plans(others[rel], ps).decode("utf-8", "replace")}
              for rel, ps in callers.items() if others is not None]
     return {"plans": [p.to_json() for p in plans], "code": new.decode("utf-8", "replace"),
-            "files": files, "engine": getattr(engine, "name", "?"),
+            "files": files, "program_notes": program_notes,
+            "engine": getattr(engine, "name", "?"),
             "elapsed_ms": round((time.perf_counter() - t0) * 1000, 3)}
 
 
