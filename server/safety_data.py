@@ -54,7 +54,7 @@ from __future__ import annotations
 import re
 
 from accellium.dataset.analysis import objects_first
-from accellium.dataset.analysis.deep import member_of
+from accellium.dataset.analysis.deep import member_of, parent_arg
 from accellium.dataset.pragma import COMPUTE_DIRECTIVES, Clause
 
 __all__ = ["complete_data", "fit_nest", "gang_level", "one_gang", "visible_names", "in_every_build",
@@ -229,7 +229,7 @@ def _fixed_items(family: dict[str, list[str]], facts, placed: dict[str, list[str
     bare: list[str] = []
     for kind, items in family.items():
         for item in items:
-            name = _member(item, facts) or _base(item)
+            name = _member(item, facts) or _base(item) or _whole_member(item, facts)
             target, arg = kind, item
             mode = facts.arrays.get(name or "")
             if name is not None and mode is not None and name not in facts.present:
@@ -266,6 +266,30 @@ def _member(item: str, facts) -> str | None:
                  and member_of(m) is not None and _squash(sec) == _squash(item)), None)
 
 
+def _through_pointer(name: str) -> str | None:
+    """The variable a member chain that passes through a pointer starts from (``v`` of
+    ``v->x``, ``v->s.x``, ``v->p->x``, ``s.p->x``), for a chain without subscripts; None for
+    any other name.  (A struct variable's own member, ``s.x``, is its object's:
+    :func:`held_members`.)"""
+    sq = _squash(name)
+    if "->" not in sq or "[" in sq:
+        return None
+    head = _head(sq)
+    return head if head.isidentifier() else None
+
+
+def _whole_member(item: str, facts) -> str | None:
+    """The loop's array reached through a pointer's member (``v->x``, ``v->s.x``) that
+    ``item`` names whole, without a section: the clause then maps the member itself — a
+    pointer member's value, a host address, not the elements it points to (OpenACC 3.3,
+    2.7.1); a true array member inside an object the device holds, whose copy never comes
+    back — so the array's extent is missing as a pointer's named alone is."""
+    if _through_pointer(item) is None:
+        return None
+    sq = _squash(item)
+    return next((a for a in facts.arrays if _squash(a) == sq), None)
+
+
 def _added_arrays(facts, moves_data: bool, skip: set[str], placed: dict[str, list[str]],
                   changed: list[str]) -> tuple[list[str], list[str]]:
     """Add the arrays the loop uses that nothing puts on the device; returns (arrays whose
@@ -298,15 +322,27 @@ def _added_arrays(facts, moves_data: bool, skip: set[str], placed: dict[str, lis
 
 
 def _added_members(facts, moves_data: bool, placed: dict[str, list[str]],
-                   changed: list[str]) -> None:
+                   changed: list[str]) -> list[str]:
     """Add the clauses of the arrays reached through a pointer's member whose section the
     analysis derives (:mod:`accellium.dataset.analysis.deep`): the deep copy, the object
     first — the pointer ``v`` is firstprivate otherwise and holds a host address, even when
     the member's section is named — then the section (``copyin(v[0:1], v->x[0:n])``); or, for
     a written true array member, the object that holds it (``copy(v[0:1])``).  As for plain
     arrays: where the pragma moves data, or the file is known and none of its data
-    directives names the object."""
+    directives names the object.  Returns the member arrays whose clause the analysis does not
+    derive (a written member whose kind the file does not show, one whose address the loop
+    takes, one beside a written true array member of its object, a chain of more than one
+    member, :func:`_through_pointer`): their extent is missing —
+    mapping the object alone leaves a pointer member's host address in its device copy."""
     have = _placed_names(placed)
+    missing: list[str] = []
+    for name in facts.arrays if moves_data or facts.scoped else ():
+        head = _through_pointer(name)
+        if head is None or name in facts.present or head in facts.present or \
+                name in facts.sections or _squash(name) in have or \
+                (not moves_data and head in facts.mapped_in_file):
+            continue
+        missing.append(name)
     for name, sec in facts.sections.items() if moves_data or facts.scoped else ():
         pm, mode = member_of(name), facts.arrays.get(name)
         if pm is None or mode is None or name in facts.present or pm[0] in facts.present:
@@ -327,6 +363,7 @@ def _added_members(facts, moves_data: bool, placed: dict[str, list[str]],
             have.add(key)
             changed.append(f"`{sec}` added to `{target}`: the loop {_VERB[mode]} `{name}` "
                            "and nothing else puts it on the device")
+    return missing
 
 
 def _added_objects(facts, moves_data: bool, skip: set[str], placed: dict[str, list[str]],
@@ -400,12 +437,14 @@ def _returned_scalars(directive: str, facts, skip: set[str], placed: dict[str, l
 def _unmappable(directive: str, unmapped: list[str]) -> str:
     names = ", ".join(f"`{n}`" for n in unmapped)
     one = len(unmapped) == 1
+    pm = member_of(unmapped[0])  # a pointer's member: its object first (the deep copy)
+    example = f"{parent_arg(pm[0])}, " if pm is not None else ""
     return (f"no pragma: {names} {'is' if one else 'are'} not on the device (no data "
             f"directive of this file maps {'it' if one else 'them'}) and the extent is unknown "
             f"here, so `{directive}` would dereference host memory on a GPU; put {names} on "
             f"the device in a data region around the loop (`#pragma acc data "
-            f"copyin({unmapped[0]}[0:N])`, N its length) and this loop can take a compute "
-            "construct")
+            f"copyin({example}{unmapped[0]}[0:N])`, N its length) and this loop can take a "
+            "compute construct")
 
 
 def _hidden(directive: str, macros: list[str]) -> str:
@@ -672,11 +711,11 @@ def complete_data(p, facts, notes: list[str]):
     seen, bare = _fixed_items(family, facts, placed, changed)
     missing_extent, unmapped = _added_arrays(facts, bool(family), seen | named, placed,
                                              changed)
-    _added_members(facts, bool(family), placed, changed)
+    members = _added_members(facts, bool(family), placed, changed)
     _added_objects(facts, bool(family), seen | named, placed, changed)
-    missing_extent += bare
+    missing_extent += bare + members
     if facts.scoped:  # only the pointer of these reaches the device
-        unmapped += [n for n in bare if n not in facts.mapped_in_file]
+        unmapped += [n for n in bare if n not in facts.mapped_in_file] + members
         # a chain is not mapped by this pragma's copy of its first object (`copy(rows[0:n])`
         # copies the host addresses `rows[r].val` holds): only what other clauses name
         unmapped += _unmapped_chains(facts, placed, named)
