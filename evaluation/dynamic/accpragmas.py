@@ -152,10 +152,15 @@ def _items(c: Clause) -> list[str]:
     return [a for a in split_top_level(args) if a]
 
 
+#: C++'s ``this`` is a pointer prvalue, no variable ([expr.prim.this]): a section of it
+#: (``this[0:1]``) maps the object, but the pointer has no address to attach or bind
+_PRVALUE = "this"
+
+
 def _obj_check(base: str, secs: list, start: str, nbytes: str, txt: str, line: int) -> str:
     """A section of an array (not a pointer: stack, global, an array member) must lie inside
     the array: ``sizeof`` gives its extent (heap blocks are checked by the runtime)."""
-    if not secs:
+    if not secs or base == _PRVALUE:
         return ""
     return (f"if (!ACCRT_ISPTR({base})) accrt_bounds_obj({start}, {nbytes}, (void *)&({base}), "
             f"sizeof({base}), {txt}, {line}); ")
@@ -167,18 +172,20 @@ def _one_call(kind: str, item: str, dynamic: int, line: int) -> str:
     base, secs = _split_item(item)
     plain = "{ " + _obj_check(base, secs, start, nbytes, txt, line) + \
         f"accrt_data({kind}, {start}, {nbytes}, {dynamic}, {txt}, {line});"
-    if secs and any(s[2] for s in secs):
+    if secs and any(s[2] for s in secs) and base != _PRVALUE:
         if kind != "ACCRT_PRESENT":
             # a section of a pointer stored in device memory (a row, a struct member): attach
-            plain += f" if (ACCRT_ISPTR({base})) accrt_attach((void **)&({base}));"
-        if re.fullmatch(IDENT, base):
-            plain += (f" if (ACCRT_ISPTR({base})) accrt_bind_ptr((void **)&({base}), {start}, "
-                      f"{nbytes});")
+            # (biased where the section starts after what the pointer points to)
+            plain += f" if (ACCRT_ISPTR({base})) accrt_attach((void **)&({base}), {start});"
+        # the pointer is translated relative to the section (a variable in accrt_var, a
+        # member's biased attachment in accrt_member_ptr)
+        plain += (f" if (ACCRT_ISPTR({base})) accrt_bind_ptr((void **)&({base}), {start}, "
+                  f"{nbytes});")
     plain += " }"  # one statement: it may be the else branch of the rows test below
     if rows is None:
         return plain
     bind = ""
-    if re.fullmatch(IDENT, base) and secs[0][2]:
+    if re.fullmatch(IDENT, base) and secs[0][2] and base != _PRVALUE:
         # the pointer variable is translated relative to its pointer-array section, also where
         # that section starts after what it points to (w[1:n][..]: a biased pointer); w[k][..]
         # is a section of the row pointer w[k] only, not of w

@@ -13,7 +13,7 @@ from dataclasses import replace
 from tree_sitter import Node
 
 from accellium.dataset.analysis.macros import visible_at
-from accellium.dataset.analysis.tree import root_of
+from accellium.dataset.analysis.tree import iter_nodes, root_of
 from accellium.dataset.pragma import Pragma
 from accellium.evaluation.dynamic.accpragmas import (
     AccLine,
@@ -24,6 +24,7 @@ from accellium.evaluation.dynamic.accpragmas import (
 )
 from accellium.evaluation.dynamic.cmacros import macro_bindings, macro_names, rewritten
 from accellium.evaluation.dynamic.cscan import deref_members, free_names, objects_in_scope, text
+from accellium.evaluation.dynamic.cxxthis import SELF, this_members
 from accellium.evaluation.dynamic.emitctx import Ctx
 from accellium.evaluation.dynamic.loopgen import LoopGen
 
@@ -62,7 +63,7 @@ class ComputeGen(LoopGen):
         free, loopvars = free_names(n, self.nonvars_at(n))
         hidden = [v for v in macro_names(n, objects_in_scope(n), self.nonvars_at(n))
                   if v not in free and v not in ctx.skip]
-        free = [v for v in free if v not in ctx.skip]
+        free, members = self.through_this(n, [v for v in free if v not in ctx.skip], ctx)
         # variables named only by macro uses the region writes out expanded (cmacros)
         through = macro_bindings(n, hidden, self.defined)
         free += through
@@ -87,6 +88,9 @@ class ComputeGen(LoopGen):
                 continue
             mode = mode_base + (" | ACCRT_M_RED" if v in red_vars else "")
             src_v = ctx.rename.get(v, v)
+            if v == "this":  # a prvalue: bound through a local copy
+                pre.append(f"__typeof__(this) {SELF} = this;")
+                src_v = SELF
             pre.append(
                 f"int __acc_k_{v}; unsigned char __acc_s_{v}[ACCRT_SLOT({v})] "
                 f"__attribute__((aligned(16))); __typeof__({v}) *__acc_v_{v} = (__typeof__({v}) *)"
@@ -97,7 +101,7 @@ class ComputeGen(LoopGen):
         pre += [self.pointer_check(v, ctx.rename.get(v, v), base, mode_base, p.line)
                 for v in hidden]
         # pointer members of the aggregates' device copies that the region dereferences
-        for v, paths in deref_members(n, set(bound)).items():
+        for v, paths in deref_members(n, set(bound), members).items():
             for path in paths:
                 dev = f"(*__acc_v_{v}){path[len(v):]}"
                 pre.append(f"if (ACCRT_ISPTR({dev})) accrt_member_ptr((const void *)&({dev}), "
@@ -107,7 +111,7 @@ class ComputeGen(LoopGen):
             rename[v] = f"__acc_lv_{v}"
         pre.append("accrt_compute_begin();")
         inner = Ctx(rename=rename, construct=base, bound=tuple(bound),
-                    loopvars=frozenset(loopvars))
+                    loopvars=frozenset(loopvars), members=members if "this" in bound else frozenset())
         if base == "parallel":
             ng = prag.clause("num_gangs")
             ng_expr = ng.args if ng is not None and ng.args else "0"
@@ -123,6 +127,16 @@ class ComputeGen(LoopGen):
                                            **{v: f"__acc_pv_{v}" for v in private}})
         body = self.gen_compute_body(n, p, rest, combined, inner)
         return "{ " + " ".join(pre + decls) + " { " + body + " }" + post
+
+    def through_this(self, n: Node, free: list[str], ctx: Ctx) -> tuple[list[str], frozenset[str]]:
+        """The region's free variables with C++'s ``this`` for the data members it names bare
+        (and for ``this`` itself), and those members (:mod:`.cxxthis`): the object is reached
+        through the pointer, not bound member by member."""
+        members = this_members(n, self.tree.root_node) if self.lang == "cpp" else None
+        members = frozenset() if members is None else members - ctx.skip
+        if any(v in members for v in free) or any(m.type == "this" for m in iter_nodes(n)):
+            free = ["this", *(v for v in free if v not in members)]
+        return free, members
 
     @staticmethod
     def pointer_check(v: str, src_v: str, base: str, mode: str, line: int) -> str:

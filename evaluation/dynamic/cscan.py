@@ -443,10 +443,14 @@ def write_targets(stmt: Node) -> list[Node]:
     return out
 
 
+#: what a ``->`` chain of :func:`_member_path` may start from: a variable, C++'s ``this``
+_POINTER_NAMES = ("identifier", "this")
+
+
 def _member_path(n: Node) -> tuple[str, str] | None:
     """(``s``, ``s.a.x``) of a member chain of a variable through ``.`` (``s.x``, ``s.a.x``),
-    or through a pointer variable's ``->`` first (``p->x``, ``p->a.x``); None for anything
-    else (``p->a->x``, ``a[i].x``, ``f().x``)."""
+    or through a pointer variable's ``->`` first (``p->x``, ``p->a.x``; C++'s ``this->x``);
+    None for anything else (``p->a->x``, ``a[i].x``, ``f().x``)."""
     parts: list[str] = []
     while n.type == "field_expression":
         opn = n.child_by_field_name("operator")
@@ -455,12 +459,26 @@ def _member_path(n: Node) -> tuple[str, str] | None:
         if opn is None or text(opn) not in (".", "->") or fld is None or arg is None:
             return None
         n = _strip_parens(arg)
-        if text(opn) == "->" and n.type != "identifier":
+        if text(opn) == "->" and n.type not in _POINTER_NAMES:
             return None
         parts.append(text(opn) + text(fld))
-    if n.type != "identifier" or not parts:
+    if n.type not in _POINTER_NAMES or not parts:
         return None
     return text(n), text(n) + "".join(reversed(parts))
+
+
+def _dereferenced(n: Node) -> bool:
+    """Is ``n`` the operand a subscript, a ``*`` or a ``->`` dereferences?"""
+    up = n.parent
+    while up is not None and up.type == "parenthesized_expression":
+        up = up.parent
+    arg = up.child_by_field_name("argument") if up is not None else None
+    if arg is None or _strip_parens(arg).start_byte != n.start_byte or \
+            _strip_parens(arg).end_byte != n.end_byte:
+        return False
+    return up is not None and (up.type == "subscript_expression" or (
+        up.type == "pointer_expression" and text(up.child_by_field_name("operator")) == "*") or (
+        up.type == "field_expression" and text(up.child_by_field_name("operator")) == "->"))
 
 
 def _assigned(root: Node) -> set[str]:
@@ -478,33 +496,27 @@ def _assigned(root: Node) -> set[str]:
     return out
 
 
-def deref_members(root: Node, names: set[str]) -> dict[str, list[str]]:
+def deref_members(root: Node, names: set[str],
+                  members: frozenset[str] = frozenset()) -> dict[str, list[str]]:
     """Members of the variables ``names`` that ``root`` dereferences, by variable: of a struct
     variable (``s.x[i]``, ``*s.x``, ``s.x->y`` -> ``{"s": ["s.x"]}``; ``s.a.x[i]`` ->
-    ``s.a.x``) or of the object a pointer variable points to (``p->x[i]`` -> ``p->x``).  The
-    member is a pointer or an array, and the object's copy on the device must hold a device
-    address there when it is a pointer.  Not listed: a member only read as a value (``s.n``),
-    and the members of a variable the region assigns (its value at entry is not the one the
-    member is reached through)."""
+    ``s.a.x``) or of the object a pointer variable points to (``p->x[i]`` -> ``p->x``; C++'s
+    ``this->x[i]``, and ``x[i]`` for a data member of ``members`` named bare, ->
+    ``{"this": ["this->x"]}``).  The member is a pointer or an array, and the object's copy on
+    the device must hold a device address there when it is a pointer.  Not listed: a member
+    only read as a value (``s.n``), and the members of a variable the region assigns (its value
+    at entry is not the one the member is reached through)."""
     out: dict[str, list[str]] = {}
     assigned = _assigned(root)
+    own = _any_declared(root) if members else set()
     for n in iter_nodes(root):
-        if n.type != "field_expression":
+        if n.type == "identifier" and "this" in names and text(n) in members and \
+                text(n) not in own and text(n) not in assigned and _dereferenced(n):
+            path: tuple[str, str] | None = ("this", f"this->{text(n)}")
+        elif n.type == "field_expression" and _dereferenced(n):
+            path = _member_path(n)
+        else:
             continue
-        up = n.parent
-        while up is not None and up.type == "parenthesized_expression":
-            up = up.parent
-        if up is None:
-            continue
-        arg = up.child_by_field_name("argument")
-        through = arg is not None and _strip_parens(arg).start_byte == n.start_byte and \
-            _strip_parens(arg).end_byte == n.end_byte and (
-            up.type == "subscript_expression"
-            or (up.type == "pointer_expression" and text(up.child_by_field_name("operator"))
-                == "*")
-            or (up.type == "field_expression" and text(up.child_by_field_name("operator"))
-                == "->"))
-        path = _member_path(n) if through else None
         if path is not None and path[0] in names and path[0] not in assigned and \
                 path[1] not in out.get(path[0], []):
             out.setdefault(path[0], []).append(path[1])

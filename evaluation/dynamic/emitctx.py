@@ -23,6 +23,9 @@ class Ctx:
     lane_private: frozenset[str] = frozenset()
     wcheck: tuple[str, str, str] | None = None  # (table, iteration, counter) of the lane loop
     atomic: bool = False
+    # C++: the data members named bare in a member function's construct, written as members
+    # of the bound ``this`` (:mod:`.cxxthis`)
+    members: frozenset[str] = frozenset()
 
     def without(self, names: Iterable[str]) -> Ctx:
         drop = set(names)
@@ -30,4 +33,4 @@ class Ctx:
             return self
         lp = self.lane_private | drop if self.wcheck else self.lane_private
         return replace(self, rename={k: v for k, v in self.rename.items() if k not in drop},
-                       lane_private=lp)
+                       lane_private=lp, members=self.members - drop)

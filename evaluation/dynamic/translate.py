@@ -176,7 +176,11 @@ class Emitter(ComputeGen):
             name = text(n)
             if name in ctx.skip or is_qualified(n):
                 return name
+            if name in ctx.members and "this" in ctx.rename:  # `a` is `this->a`
+                return f"{ctx.rename['this']}->{name}"
             return ctx.rename.get(name, name)
+        if t == "this":
+            return ctx.rename.get("this", "this")
         if n.child_count == 0:
             return n.text.decode("utf-8", "surrogateescape") if n.text is not None else ""
         if t == "call_expression" and ctx.construct:

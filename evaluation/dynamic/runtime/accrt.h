@@ -146,11 +146,22 @@ void accrt_data_rows(int kind, void **rows, long nrows, size_t off, size_t rowby
 
 /* A pointer stored in device memory (an array of row pointers, a struct member) gets the
  * device address of the data it points to, as OpenACC's attach does. */
-static inline void accrt_attach(void **pp) {
+/* The device address a pointer holding host address v is attached to for the mapped section
+ * that starts at ``section`` (NULL: none): inside the present data that holds v, or, where the
+ * section starts after v (p->x[1:n]), biased from the section's device copy as gcc attaches it
+ * (the clause's bias: OpenACC 3.3, 2.6.8).  NULL when neither is present. */
+static inline void *accrt_attached(const void *v, const void *section) {
+  accrt_entry *t = accrt_find(v, 0, 0);
+  if (t) return accrt_devaddr(t, v);
+  if (!section || (const char *)section <= (const char *)v) return NULL;
+  t = accrt_find(section, 0, 0);
+  return t ? (char *)accrt_devaddr(t, section) - ((const char *)section - (const char *)v) : NULL;
+}
+static inline void accrt_attach(void **pp, const void *section) {
   accrt_entry *e = accrt_find(pp, sizeof(void *), 0);
   if (!e || accrt_S.unified || !*pp) return;
-  accrt_entry *t = accrt_find(*pp, 0, 0);
-  if (t) { void *d = accrt_devaddr(t, *pp); memcpy(accrt_devaddr(e, pp), &d, sizeof d); }
+  void *d = accrt_attached(*pp, section);
+  if (d) memcpy(accrt_devaddr(e, pp), &d, sizeof d);
 }
 
 /* A pointer member of an object's device copy that the region dereferences (s.x[i] of a
@@ -918,9 +929,18 @@ void *accrt_var(void *p, size_t n, int isptr, int cls, void *slot, int *kind, in
 void accrt_member_ptr(const void *slot, const char *name, int line) {
   char msg[300];
   void *v;
-  if (!accrt_find_dev(slot)) return; /* p->x with p NULL or not on the device: not read here */
+  accrt_entry *e = accrt_find_dev(slot);
+  if (!e) return; /* p->x with p NULL or not on the device: not read here */
   memcpy(&v, slot, sizeof v);
   if (!v || accrt_find_dev(v) || accrt_find_devmem(v, 0)) return;
+  /* attached with a bias (accrt_attach): the member's binding names the section, and the
+   * device copy holds the biased address of what the host member points to */
+  void **host = (void **)(e->host + ((const char *)slot - e->dev));
+  for (int i = accrt_S.nbind - 1; i >= 0; i--)
+    if (accrt_S.bind[i].pp == host) {
+      if (accrt_attached(*host, accrt_S.bind[i].section) == v) return;
+      break;
+    }
   snprintf(msg, sizeof msg, "line %d: '%s' is a pointer member of a struct copied to the device "
            "(implicitly or by a clause): its device copy holds a host address (no section of it "
            "was attached to the struct's device copy)", line, name);

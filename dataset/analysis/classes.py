@@ -1,0 +1,100 @@
+"""C++ classes as a member function's code sees them: the class it belongs to, in the file,
+and the data members it may name bare.
+
+In a non-static member function a data member named bare (``a[i]``) is ``this->a[i]``
+(C++ [class.mfct.non-static]p2), and ``this`` is a pointer prvalue ([expr.prim.this]).  Only
+what the file shows: the class whose body holds the function's definition, or the class a
+qualified definition (``void Grid::step()``) names when its body is in the same file, its
+non-static data members, not a name the function declares itself (a parameter or a local
+shadows the member, [basic.lookup.unqual]).  Elsewhere (a class defined in a header, an
+inherited member) nothing is known."""
+
+from __future__ import annotations
+
+from tree_sitter import Node
+
+from accellium.dataset.analysis.tree import iter_nodes, text
+
+__all__ = ["class_body", "this_members"]
+
+_CLASSES = ("class_specifier", "struct_specifier", "union_specifier")
+
+
+def _function_declarator(fn: Node) -> Node | None:
+    d = fn.child_by_field_name("declarator")
+    while d is not None and d.type != "function_declarator":
+        d = d.child_by_field_name("declarator")
+    return d
+
+
+def class_body(fn: Node, root: Node) -> Node | None:
+    """The member list (``field_declaration_list``) of the class the function definition
+    ``fn`` is a member function of, in the file ``root``; None for a free function or a class
+    the file does not define once."""
+    up = fn.parent
+    if up is not None and up.type == "template_declaration":
+        up = up.parent
+    if up is not None and up.type == "field_declaration_list":
+        return up
+    d = _function_declarator(fn)
+    name = d.child_by_field_name("declarator") if d is not None else None
+    if name is None or name.type != "qualified_identifier":
+        return None
+    cls = text(name.child_by_field_name("scope")).split("<", 1)[0].strip()
+    if not cls:
+        return None
+    bodies = [b for c in iter_nodes(root) if c.type in _CLASSES
+              and text(c.child_by_field_name("name")) == cls
+              and (b := c.child_by_field_name("body")) is not None]
+    return bodies[0] if len(bodies) == 1 else None
+
+
+def _static(n: Node) -> bool:
+    return any(c.type == "storage_class_specifier" and text(c) == "static" for c in n.children)
+
+
+def _name(d: Node | None, leaf: str) -> str | None:
+    """The ``leaf`` node's text a declarator declares (``*a``, ``a[N]``, ``&r``, ``a = 0``);
+    None for a function's declarator."""
+    while d is not None:
+        if d.type == leaf:
+            return text(d)
+        if d.type == "function_declarator":
+            return None
+        d = d.child_by_field_name("declarator") or \
+            next((c for c in d.named_children if c.type != "type_qualifier"), None)
+    return None
+
+
+def _declared_in(fn: Node) -> set[str]:
+    """Every name the function declares: its parameters and its locals (over-approximated:
+    a local anywhere in the body shadows the member everywhere)."""
+    out: set[str] = set()
+    for m in iter_nodes(fn):
+        if m.type in ("parameter_declaration", "optional_parameter_declaration", "declaration",
+                      "for_range_loop"):
+            for d in m.children_by_field_name("declarator"):
+                got = _name(d, "identifier")
+                if got:
+                    out.add(got)
+    return out
+
+
+def this_members(fn: Node, root: Node) -> frozenset[str] | None:
+    """The non-static data members the non-static member function ``fn`` may name bare, where
+    the file ``root`` holds its class's body; None elsewhere (no ``this``, or a class the file
+    does not show)."""
+    if _static(fn):
+        return None
+    body = class_body(fn, root)
+    if body is None:
+        return None
+    out: set[str] = set()
+    for f in body.named_children:
+        if f.type != "field_declaration" or _static(f):
+            continue
+        for d in f.children_by_field_name("declarator"):
+            got = _name(d, "field_identifier")
+            if got:
+                out.add(got)
+    return frozenset(out - _declared_in(fn))
