@@ -15,7 +15,7 @@ from tree_sitter import Node
 
 from accellium.dataset.analysis.tree import iter_nodes, text
 
-__all__ = ["class_body", "this_members"]
+__all__ = ["class_body", "this_members", "through_this"]
 
 _CLASSES = ("class_specifier", "struct_specifier", "union_specifier")
 
@@ -98,3 +98,37 @@ def this_members(fn: Node, root: Node) -> frozenset[str] | None:
             if got:
                 out.add(got)
     return frozenset(out - _declared_in(fn))
+
+
+def _names_variable(n: Node) -> bool:
+    """Is the identifier ``n`` a name used as a variable (not a called function's name, not
+    a declarator's, not a qualified name's part)?"""
+    up = n.parent
+    if up is None:
+        return False
+    if up.type == "call_expression" and up.child_by_field_name("function") == n:
+        return False
+    return up.type not in ("qualified_identifier", "init_declarator", "pointer_declarator",
+                           "array_declarator", "reference_declarator", "declaration",
+                           "parameter_declaration", "function_declarator")
+
+
+def through_this(code: str, members: frozenset[str], lang: str = "cpp") -> str:
+    """``code`` (a member function's loop) with each data member of ``members`` it names bare
+    written as ``this->name``, what it is (C++ [class.mfct.non-static]p2): the object the
+    construct reaches through the pointer ``this``.  Lines and the other text unchanged."""
+    from accellium.dataset.loops import parse_tree
+
+    if not members or lang != "cpp":
+        return code
+    raw = code.encode("utf-8", "surrogateescape")
+    spots = [n for n in iter_nodes(parse_tree(raw, "cpp").root_node)
+             if n.type == "identifier" and text(n) in members and _names_variable(n)]
+    if not spots:
+        return code
+    out, pos = [], 0
+    for n in spots:
+        out += [raw[pos:n.start_byte], b"this->"]
+        pos = n.start_byte
+    out.append(raw[pos:])
+    return b"".join(out).decode("utf-8", "surrogateescape")

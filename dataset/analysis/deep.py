@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterator
 
 from tree_sitter import Node
 
+from accellium.dataset.analysis.classes import class_body
 from accellium.dataset.analysis.facts import LoopFacts
 from accellium.dataset.analysis.tree import field, iter_nodes, op, text
 
@@ -39,6 +40,7 @@ __all__ = ["member_parts", "member_of", "parent_arg", "member_kind", "scalar_mem
 
 _MEMBER = re.compile(r"\s*([A-Za-z_]\w*)\s*(\.|->)\s*([A-Za-z_]\w*)\s*")
 _STRUCTS = ("struct_specifier", "union_specifier")
+_CLASSES = (*_STRUCTS, "class_specifier")
 
 
 def member_parts(name: str) -> tuple[str, str, bool] | None:
@@ -139,10 +141,10 @@ def _bodies(root: Node, type_text: str) -> list[Node]:
     file (``struct vec`` by its tag, a typedef name by its definition)."""
     words = type_text.split()
     tag = words[-1]
-    by_tag = len(words) >= 2 and words[-2] in ("struct", "union")
+    by_tag = len(words) >= 2 and words[-2] in ("struct", "union", "class")
     out: list[Node] = []
     for n in iter_nodes(root):
-        if by_tag and n.type in _STRUCTS and text(field(n, "name")) == tag:
+        if by_tag and n.type in _CLASSES and text(field(n, "name")) == tag:
             body = field(n, "body")
             if body is not None:
                 out.append(body)
@@ -156,6 +158,8 @@ def _bodies(root: Node, type_text: str) -> list[Node]:
                 elif field(t, "name") is not None:
                     kw = "union" if t.type == "union_specifier" else "struct"
                     out.extend(_bodies(root, f"{kw} {text(field(t, 'name'))}"))
+    if not out and not by_tag:  # no typedef: a C++ class's name is a type name ([class.name])
+        out = _bodies(root, f"class {tag}")
     return out
 
 
@@ -178,10 +182,13 @@ def _field_declarators(fn: Node, root: Node, parent: str,
     """(field declaration, declarator) of every member of every definition in the file
     (``root``) of the struct that ``parent`` (a ``T *`` parameter or local of ``fn``;
     ``pointer`` false: a ``T`` one) points to; nothing when that type is not known."""
-    t = _pointee_type(fn, parent, pointer)
-    if t is None:
-        return
-    for body in _bodies(root, t):
+    if parent == "this":  # C++: the class of the member function
+        own = class_body(fn, root)
+        bodies = [own] if own is not None else []
+    else:
+        t = _pointee_type(fn, parent, pointer)
+        bodies = _bodies(root, t) if t is not None else []
+    for body in bodies:
         for f in body.named_children:
             if f.type == "field_declaration":
                 for d in f.children_by_field_name("declarator"):

@@ -27,6 +27,7 @@ from accellium.dataset.analysis.arrays import (
 )
 from accellium.dataset.analysis.calls import CallModel, Names, call_findings, pointer_value
 from accellium.dataset.analysis.casts import typedef_names, value_types
+from accellium.dataset.analysis.classes import this_members, through_this
 from accellium.dataset.analysis.conditional import conditional_names
 from accellium.dataset.analysis.context import enclosing_context
 from accellium.dataset.analysis.deep import deep_copies, member_kind, member_parts
@@ -157,6 +158,19 @@ class _Body:
     lang: str = "c"
     defines: tuple[Macro, ...] = ()  # those of the headers (the scope's)
     fixed: dict[str, Poly] = field(default_factory=dict)  # member reads fixed in the loop
+
+
+def _members_through_this(code: str, lang: str, scope: LoopScope | None) -> str:
+    """A C++ member function's loop with the data members it names bare written as the
+    members of ``this`` they are (:func:`.classes.through_this`), where the file shows the
+    class; the loop as it is elsewhere."""
+    if lang != "cpp":
+        return code
+    index, where = _located(scope)
+    if index is None or where is None:
+        return code
+    members = this_members(where.ctx.node, index.tree.root_node)
+    return through_this(code, members, lang) if members else code
 
 
 def _located(scope: LoopScope | None) -> tuple[FileIndex | None, LoopInFile | None]:
@@ -688,6 +702,7 @@ def _analyze_cached(code: str, lang: str, enclosing: tuple[str, ...],
                     scope: LoopScope | None, first_line: int) -> LoopFacts:
     facts = LoopFacts(first_line=first_line)
     facts.in_region, facts.present, _ = enclosing_context(enclosing)
+    code = _members_through_this(code, lang, scope)
     # the code parsed at its line (blank lines above it): every line the walk reads, and so
     # every line of a dependence, an exit or a note, is already a line of the convention
     loop = _parse(code, lang, first_line - 1)
