@@ -16,8 +16,9 @@ def test_safe_loop_untouched():
 def test_parallel_loop_on_recurrence_becomes_kernels():
     text, notes = guard(LoopQuery(REC), "#pragma acc parallel loop gang copy(x) num_gangs(4)")
     # the compiler keeps it sequential; the pragma moves data itself, so `a`, which it reads
-    # and nothing else puts on the device, is added with the section the loop reaches
-    assert text == "#pragma acc kernels copyin(a[1:n-1]) copy(x)"
+    # and nothing else puts on the device, is added with the section the loop reaches, and
+    # `x`, named alone (its pointer), gets the elements `x[i - 1]` and `x[i]` reach
+    assert text == "#pragma acc kernels copyin(a[1:n-1]) copy(x[0:n])"
     assert notes and "x[i-1]" in notes[0] and "would run it in parallel" in notes[0]
     assert any("`a[1:n-1]` added to `copyin`" in n for n in notes)
 

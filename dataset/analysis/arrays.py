@@ -25,6 +25,7 @@ from accellium.dataset.analysis.affine import (
 )
 from accellium.dataset.analysis.deep import member_of
 from accellium.dataset.analysis.facts import Dependence, DepKind
+from accellium.dataset.analysis.polynomial import Term
 from accellium.dataset.analysis.rows import Bound, Bounds, Key, disjoint, loop_range
 from accellium.dataset.analysis.scalars import Parent
 from accellium.dataset.analysis.tree import IDENT, ForHeader, idents, op, text
@@ -397,22 +398,49 @@ def section(lo: str, hi: str) -> str | None:
     lo = lo or "0"
     if lo == "0":
         return f"0:{hi}"
+    if re.fullmatch(r"-?\d+", lo):  # a literal start: the length folded (`1:n - 2`)
+        return f"{lo}:{_shifted(hi, -int(lo))}"
     if _SIMPLE_LO.fullmatch(lo):
         return f"{lo}:{hi}-{lo}"
     return f"{lo}:({hi})-({lo})"
 
 
-def _one_index(accs: list[Access]) -> str | None:
-    """The index every access uses alone as its one subscript (``a[i]``), else None."""
-    if not all(len(a.subs) == 1 and a.subs[0] is not None for a in accs):
+def _one_index(accs: list[Access]) -> tuple[str, int, int] | None:
+    """(``i``, the smallest and the largest ``c``) when every access uses one loop index plus a
+    constant as its one subscript (``a[i]``, ``a[i - 1]``, ``a[i + 1]``), else None."""
+    if not accs or not all(len(a.subs) == 1 and a.subs[0] is not None for a in accs):
         return None
-    terms = {t for a in accs for t in a.subs[0] if t != CONST}  # type: ignore[union-attr]
-    if len(terms) != 1:
-        return None
-    (term,) = terms
-    if len(term) != 1 or not all(a.subs[0] == {term: 1} for a in accs):
-        return None
-    return term[0]
+    index: Term | None = None
+    shifts: list[int] = []
+    for a in accs:
+        sub = a.subs[0]
+        assert sub is not None
+        terms = [t for t in sub if t != CONST]
+        if len(terms) != 1 or len(terms[0]) != 1 or sub[terms[0]] != 1 or \
+                index not in (None, terms[0]):
+            return None
+        index = terms[0]
+        shifts.append(sub.get(CONST, 0))
+    assert index is not None
+    return index[0], min(shifts), max(shifts)
+
+
+_TAIL = re.compile(r"^(.*?)\s*([+-])\s*(\d+)$", re.DOTALL)
+
+
+def _shifted(expr: str, c: int) -> str:
+    """The text of ``expr + c``, a literal tail folded (``n - 1`` + 1: ``n``)."""
+    expr = expr.strip()
+    if c == 0:
+        return expr
+    if re.fullmatch(r"-?\d+", expr):
+        return str(int(expr) + c)
+    m = _TAIL.match(expr)
+    if m and m.group(1) and not m.group(1).rstrip().endswith(("*", "/", "%", "+", "-", "(")):
+        k = (int(m.group(3)) if m.group(2) == "+" else -int(m.group(3))) + c
+        head = m.group(1).rstrip()
+        return head if k == 0 else f"{head}+{k}" if k > 0 else f"{head}-{-k}"
+    return f"{expr}+{c}" if c > 0 else f"{expr}-{-c}"
 
 
 def sections(names: list[str], by_name: dict[str, list[Access]],
@@ -420,14 +448,22 @@ def sections(names: list[str], by_name: dict[str, list[Access]],
              members: Callable[[str], object] = member_of) -> dict[str, str]:
     """``a[lo:len]`` for the plain arrays, and those reached through a member that
     ``members`` accepts (by default a pointer's, ``v->x``, :mod:`.deep`), every access of
-    which is ``a[i]`` with ``i`` a loop index of known bounds."""
+    which is ``a[i + c]`` with ``i`` a loop index of known bounds and ``c`` a constant: the
+    elements from ``lo`` plus the smallest ``c`` to ``hi`` plus the largest (C11 6.5.6p8).
+    An array the loop only writes takes one ``c`` (several shifts of a write need not reach
+    every element between them, and ``copyout`` returns the whole section)."""
     out: dict[str, str] = {}
     for name in names:
-        iv = _one_index(by_name.get(name, []))
-        if iv is None or iv not in bounds or \
+        accs = by_name.get(name, [])
+        got = _one_index(accs)
+        if got is None or got[0] not in bounds or \
                 (("." in name or "->" in name) and members(name) is None):
             continue
-        s = section(bounds[iv].lo, bounds[iv].hi)
+        iv, low, high = got
+        if low != high and not any(a.read or not a.write for a in accs):
+            continue
+        s = section(_shifted(bounds[iv].lo or "0", low), _shifted(bounds[iv].hi, high)) \
+            if bounds[iv].hi else None
         if s and not idents(s) & (index_all - {iv}):
             out[name] = f"{name}[{s}]"
     return out
