@@ -36,6 +36,18 @@ def test_sections_of_shifted_subscripts(code, want):
     assert analyze(code, "c").sections == want
 
 
+@pytest.mark.parametrize("expr, c, want", [
+    ("n - 1", 1, "n"), ("n - 1", -1, "n-2"), ("n", -1, "n-1"), ("2*n + 3", -5, "2*n-2"),
+    ("7", -2, "5"), ("n * 2 - 1", 3, "n * 2+2"),
+    # an operator that binds less tightly than `+`: the sum is not folded into it
+    ("n >> 1", -1, "(n >> 1)-1"), ("a < b ? a : b", 2, "(a < b ? a : b)+2"),
+])
+def test_the_text_of_a_shifted_bound(expr, c, want):
+    from accellium.dataset.analysis.arrays import _shifted
+
+    assert _shifted(expr, c) == want
+
+
 N = 64
 STENCIL = """struct V { int n; double *a, *b; };
 void smooth(struct V *v)

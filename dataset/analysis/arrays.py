@@ -428,13 +428,21 @@ def _one_index(accs: list[Access]) -> tuple[str, int, int] | None:
 _TAIL = re.compile(r"^(.*?)\s*([+-])\s*(\d+)$", re.DOTALL)
 
 
+#: operators that bind less tightly than ``+`` and ``-`` (shifts, relations, bitwise and
+#: logical operators, the conditional, assignments, the comma: C11 6.5.7-6.5.17)
+_LOOSER = re.compile(r"<|>|&|\||\^|\?|:|=|,")
+
+
 def _shifted(expr: str, c: int) -> str:
-    """The text of ``expr + c``, a literal tail folded (``n - 1`` + 1: ``n``)."""
+    """The text of ``expr + c``, a literal tail folded (``n - 1`` + 1: ``n``); an expression
+    whose operators bind less tightly than ``+`` in parentheses (``(n >> 1)+1``)."""
     expr = expr.strip()
     if c == 0:
         return expr
     if re.fullmatch(r"-?\d+", expr):
         return str(int(expr) + c)
+    if _LOOSER.search(expr):
+        expr = f"({expr})"
     m = _TAIL.match(expr)
     if m and m.group(1) and not m.group(1).rstrip().endswith(("*", "/", "%", "+", "-", "(")):
         k = (int(m.group(3)) if m.group(2) == "+" else -int(m.group(3))) + c
