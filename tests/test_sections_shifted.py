@@ -9,6 +9,10 @@ loop got none.  An array the loop only writes takes one shift (``copyout`` retur
 section: two shifts of a write need not reach every element between them).  The length is
 folded where the bounds are literal-ended (``1:n-2``, not ``1:n - 1-1``).
 
+No section names what the loop's body declares or assigns (an inner loop's ``lo``/``hi``): the
+clause is evaluated before the loop (the bundled suite's `bucket_rank` got
+`copy(sorted[lo:hi-lo])` on its outer loop, which did not compile, once shifts gave sections).
+
 The whole program (gcc -fopenacc, the data-environment emulator): the per-loop answer of the
 member stencil verifies and moves the member's elements."""
 
@@ -31,6 +35,14 @@ from accellium.dataset.analysis import analyze
     ("for (int i = 0; i < n; i++)\n  { b[i] = 1; b[i + 2] = 2; }", {}),
     ("for (int i = 1; i < n - 1; i++)\n  v->b[i] = v->a[i - 1] + v->a[i + 1];",
      {"v->a": "v->a[0:n]"}),
+    # an inner loop's bounds the body declares or assigns are no section of the outer loop's
+    # clause (evaluated before the loop: `lo` is not in scope there, `hi` has another value)
+    ("for (int b = 0; b < nb; b++) {\n  int lo = st[b], hi = lo + sz[b];\n"
+     "  for (int i = lo + 1; i < hi; i++)\n    s[i] = 2 * t[i - 1];\n}",
+     {"st": "st[0:nb]", "sz": "sz[0:nb]"}),
+    ("for (int b = 0; b < nb; b++) {\n  hi = st[b + 1];\n"
+     "  for (int i = st[b]; i < hi; i++)\n    s[i] = 2 * t[i];\n}",
+     {"st": "st[0:nb+1]"}),
 ])
 def test_sections_of_shifted_subscripts(code, want):
     assert analyze(code, "c").sections == want

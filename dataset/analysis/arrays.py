@@ -453,13 +453,17 @@ def _shifted(expr: str, c: int) -> str:
 
 def sections(names: list[str], by_name: dict[str, list[Access]],
              bounds: dict[str, ForHeader], index_all: set[str],
-             members: Callable[[str], object] = member_of) -> dict[str, str]:
+             members: Callable[[str], object] = member_of,
+             changed: set[str] | frozenset[str] = frozenset()) -> dict[str, str]:
     """``a[lo:len]`` for the plain arrays, and those reached through a member that
     ``members`` accepts (by default a pointer's, ``v->x``, :mod:`.deep`), every access of
     which is ``a[i + c]`` with ``i`` a loop index of known bounds and ``c`` a constant: the
     elements from ``lo`` plus the smallest ``c`` to ``hi`` plus the largest (C11 6.5.6p8).
     An array the loop only writes takes one ``c`` (several shifts of a write need not reach
-    every element between them, and ``copyout`` returns the whole section)."""
+    every element between them, and ``copyout`` returns the whole section).  No section names
+    an index or a name the loop declares or assigns (``changed``): a data clause is evaluated
+    before the loop, where an inner loop's bound ``hi`` the body declares is not in scope
+    (C11 6.2.1p4) and one the body assigns has not its value yet."""
     out: dict[str, str] = {}
     for name in names:
         accs = by_name.get(name, [])
@@ -472,6 +476,6 @@ def sections(names: list[str], by_name: dict[str, list[Access]],
             continue
         s = section(_shifted(bounds[iv].lo or "0", low), _shifted(bounds[iv].hi, high)) \
             if bounds[iv].hi else None
-        if s and not idents(s) & (index_all - {iv}):
+        if s and not idents(s) & ((index_all - {iv}) | changed):
             out[name] = f"{name}[{s}]"
     return out

@@ -574,7 +574,8 @@ def _data(b: _Body, facts: LoopFacts) -> None:
         bounds.setdefault(v, il.header)
     for v in twice:
         del bounds[v]
-    facts.sections = sections(list(facts.arrays), by_name, bounds, b.index_all)
+    facts.sections = sections(list(facts.arrays), by_name, bounds, b.index_all,
+                              changed=b.w.decls | b.w.assigned)
     if b.where is not None:
         found, covered = _file_sections(b.where, facts.arrays, b.defines, b.merged)
         facts.sections.update(found)
