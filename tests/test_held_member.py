@@ -187,8 +187,9 @@ def test_left_alone(fn, source):
     ("for (int i = 0; i < n; i++) t += s.x[i] * w.y[i];",
      [HeldMember("s.x", "s", "s.x[0:n]", False, False),
       HeldMember("w.y", "w", "w.y[0:n]", False, False)]),
+    # `s.x[i - 1]` and `s.x[i]` for i in [1, n): the elements 0 to n - 1
     ("for (int i = 1; i < n; i++) s.x[i] = s.x[i - 1];",
-     [HeldMember("s.x", "s", "", True, False)]),
+     [HeldMember("s.x", "s", "s.x[0:n]", True, False)]),
     # through a pointer (the deep copy), two levels, an element's member, a struct the loop
     # declares or assigns, a member passed whole: not held
     ("for (int i = 0; i < n; i++) t += v->x[i];", []),
