@@ -53,6 +53,8 @@ def test_sections_of_shifted_subscripts(code, want):
     ("7", -2, "5"), ("n * 2 - 1", 3, "n * 2+2"),
     # an operator that binds less tightly than `+`: the sum is not folded into it
     ("n >> 1", -1, "(n >> 1)-1"), ("a < b ? a : b", 2, "(a < b ? a : b)+2"),
+    # none outside parentheses, brackets, `->` or `::`
+    ("v->n", -1, "v->n-1"), ("std::min(a, b)", 1, "std::min(a, b)+1"), ("w[k > 0]", 1, "w[k > 0]+1"),
 ])
 def test_the_text_of_a_shifted_bound(expr, c, want):
     from accellium.dataset.analysis.arrays import _shifted

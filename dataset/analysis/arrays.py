@@ -431,6 +431,18 @@ _TAIL = re.compile(r"^(.*?)\s*([+-])\s*(\d+)$", re.DOTALL)
 #: operators that bind less tightly than ``+`` and ``-`` (shifts, relations, bitwise and
 #: logical operators, the conditional, assignments, the comma: C11 6.5.7-6.5.17)
 _LOOSER = re.compile(r"<|>|&|\||\^|\?|:|=|,")
+#: what holds no such operator at the top level: a bracketed or parenthesised group, a member
+#: access ``->``, C++'s scope ``::``
+_TIGHT = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|->|::")
+
+
+def _looser_on_top(expr: str) -> bool:
+    """Does ``expr`` hold, outside its parentheses and brackets, an operator that binds less
+    tightly than ``+``?"""
+    prev = None
+    while prev != expr:
+        prev, expr = expr, _TIGHT.sub(" ", expr)
+    return bool(_LOOSER.search(expr))
 
 
 def _shifted(expr: str, c: int) -> str:
@@ -441,7 +453,7 @@ def _shifted(expr: str, c: int) -> str:
         return expr
     if re.fullmatch(r"-?\d+", expr):
         return str(int(expr) + c)
-    if _LOOSER.search(expr):
+    if _looser_on_top(expr):
         expr = f"({expr})"
     m = _TAIL.match(expr)
     if m and m.group(1) and not m.group(1).rstrip().endswith(("*", "/", "%", "+", "-", "(")):
