@@ -87,7 +87,7 @@ def read_program(patterns: Sequence[str], doc_uri: str, lang: str, folders: Sequ
                  ) -> tuple[ProgramFile, ...] | str | None:
     """The program's files other than the document ``doc_uri`` (a ``lang`` file, its text
     ``source``), read from the open ``buffers`` (URI -> (version, text)) or the disk, but
-    those that play no part in its plan (:func:`accellium.server.offload.uncalling_units`);
+    those that play no part in its plan (:func:`accellium.dataset.offload.program.uncalling_units`);
     None when there is no program to use (no patterns, a document without a path or outside
     the workspace folders, or one the patterns do not name); a string saying why the program
     cannot be used."""

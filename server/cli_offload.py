@@ -44,7 +44,7 @@ def program_files(paths: list[str], file: str, lang: str, source: bytes = b"",
                   own_headers: Sequence[bytes] = ()) -> dict[str, bytes]:
     """The ``--program`` files (path -> text; ``file``, whose text is ``source``, left out, and
     each file that plays no part said on stderr and left out:
-    :func:`accellium.server.offload.uncalling_units`), or :class:`InputError` with a one-line
+    :func:`accellium.dataset.offload.program.uncalling_units`), or :class:`InputError` with a one-line
     reason: a file that is missing, unreadable, not a C/C++ source, or a translation unit in
     another language than ``file``'s (:func:`accellium.server.offload.program_problem`).
     ``own_headers``: the texts of the headers ``file`` includes."""

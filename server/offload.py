@@ -7,7 +7,7 @@ the line break of the line it goes above, checked before it is written).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 
 from tree_sitter import Node
 
@@ -22,8 +22,8 @@ from accellium.dataset.offload.calls import Summary
 from accellium.dataset.offload.program import (
     HEADER_SUFFIXES,
     SOURCE_SUFFIXES,
-    c_callable,
     header_files,
+    uncalling_units,
 )
 from accellium.dataset.offload.shapes import header_declarations
 from accellium.dataset.pragma import PragmaError, parse
@@ -61,23 +61,6 @@ def program_problem(path: str, data: bytes, lang: str,
     if not low.endswith(HEADER_SUFFIXES) and detect_lang(path, data) != lang:
         return f"not in the language of {of} ({lang}): the plan cannot see the calls made there"
     return None
-
-
-def uncalling_units(others: Mapping[str, bytes], source: bytes, lang: str,
-                    own_headers: Iterable[bytes] = ()) -> dict[str, str]:
-    """The program's other files (path -> text) that play no part in planning ``source``, a
-    ``lang`` file (path -> why): its C translation units when it is C++ and gives nothing C
-    linkage — neither it, nor the headers it includes (``own_headers``), nor the program's
-    headers declare anything ``extern "C"`` (:func:`~accellium.dataset.offload.program.
-    c_callable`): such a unit calls none of its functions, so it holds no caller to plan."""
-    if lang != "cpp":
-        return {}
-    headers = header_files(others)
-    if c_callable([source, *own_headers, *(t for r, t in others.items() if r in headers)]):
-        return {}
-    return {r: "a C unit, and this C++ file gives no function C linkage (no extern \"C\"): "
-               "it calls none of them; not read"
-            for r, t in others.items() if r not in headers and detect_lang(r, t) == "c"}
 
 
 def program_units(others: dict[str, bytes]) -> list[bytes]:

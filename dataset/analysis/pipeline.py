@@ -160,14 +160,13 @@ class _Body:
     fixed: dict[str, Poly] = field(default_factory=dict)  # member reads fixed in the loop
 
 
-def _members_through_this(code: str, lang: str, scope: LoopScope | None) -> str:
+def _members_through_this(code: str, lang: str,
+                          located: tuple[FileIndex | None, LoopInFile | None]) -> str:
     """A C++ member function's loop with the data members it names bare written as the
-    members of ``this`` they are (:func:`.classes.through_this`), where the file shows the
-    class; the loop as it is elsewhere."""
-    if lang != "cpp":
-        return code
-    index, where = _located(scope)
-    if index is None or where is None:
+    members of ``this`` they are (:func:`.classes.through_this`), where the file
+    (``located``: :func:`_located`) shows the class; the loop as it is elsewhere."""
+    index, where = located
+    if lang != "cpp" or index is None or where is None:
         return code
     members = this_members(where.ctx.node, index.tree.root_node)
     return through_this(code, members, lang) if members else code
@@ -194,8 +193,9 @@ def _macros(index: FileIndex | None, scope: LoopScope | None) -> dict[str, Macro
     return table.visible(scope.offset, scope.defines)
 
 
-def _body(loop: Node, facts: LoopFacts, scope: LoopScope | None, lang: str) -> _Body:
-    index, where = _located(scope)
+def _body(loop: Node, facts: LoopFacts, scope: LoopScope | None, lang: str,
+          located: tuple[FileIndex | None, LoopInFile | None]) -> _Body:
+    index, where = located
     model = CallModel(index, scope.routines if scope is not None else frozenset())
     functions = frozenset(index.prototypes) if index is not None else frozenset()
     macros = _macros(index, scope)
@@ -703,7 +703,8 @@ def _analyze_cached(code: str, lang: str, enclosing: tuple[str, ...],
                     scope: LoopScope | None, first_line: int) -> LoopFacts:
     facts = LoopFacts(first_line=first_line)
     facts.in_region, facts.present, _ = enclosing_context(enclosing)
-    code = _members_through_this(code, lang, scope)
+    located = _located(scope)  # the file's index and the loop in it, read once
+    code = _members_through_this(code, lang, located)
     # the code parsed at its line (blank lines above it): every line the walk reads, and so
     # every line of a dependence, an exit or a note, is already a line of the convention
     loop = _parse(code, lang, first_line - 1)
@@ -719,7 +720,7 @@ def _analyze_cached(code: str, lang: str, enclosing: tuple[str, ...],
     facts.loop_form = forms[0] or ""
     facts.canonical_depth = next((k for k, f in enumerate(forms) if f), len(forms))
     facts.collapse = max(1, min(nest.collapse, facts.canonical_depth))
-    b = _body(loop, facts, scope, lang if lang in ("c", "cpp") else "c")
+    b = _body(loop, facts, scope, lang if lang in ("c", "cpp") else "c", located)
     _taint(b, facts)
     atomic = frozenset(atomic_lines(code))  # the lines `#pragma acc atomic` governs
     _arrays(b, facts, loop, atomic)

@@ -33,7 +33,7 @@ from accellium.dataset.analysis.casts import is_call
 from accellium.dataset.analysis.scope import function_name
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, named, text
-from accellium.dataset.loops import LineIndex, parse_tree
+from accellium.dataset.loops import LineIndex, detect_lang, parse_tree
 from accellium.dataset.offload import bind, poly
 from accellium.dataset.offload.arrays import Scope
 from accellium.dataset.offload.assemble import region_edits
@@ -59,7 +59,7 @@ from accellium.dataset.offload.region import Region, choose_region
 from accellium.dataset.offload.section_macros import foreign_names
 
 __all__ = ["Exports", "exports", "plan_callers", "HEADER_SUFFIXES", "SOURCE_SUFFIXES",
-           "header_files", "code_files", "c_callable"]
+           "header_files", "code_files", "c_callable", "uncalling_units"]
 
 #: File names of headers: parts of a program that are not translation units.
 HEADER_SUFFIXES = (".h", ".hh", ".hpp", ".hxx", ".inc")
@@ -82,6 +82,23 @@ def c_callable(texts: Iterable[bytes]) -> bool:
     C++ file that gives none C linkage is called only from the program's C++ units, and a C
     unit's call of a name it defines is a call of another function."""
     return any(_EXTERN_C.search(t) for t in texts)
+
+
+def uncalling_units(others: Mapping[str, bytes], source: bytes, lang: str,
+                    own_headers: Iterable[bytes] = ()) -> dict[str, str]:
+    """The program's other files (path -> text) that play no part in planning ``source``, a
+    ``lang`` file (path -> why): its C translation units when it is C++ and gives nothing C
+    linkage — neither it, nor the headers it includes (``own_headers``), nor the program's
+    headers declare anything ``extern "C"`` (:func:`c_callable`): such a unit calls none of
+    its functions, so it holds no caller to plan."""
+    if lang != "cpp":
+        return {}
+    headers = header_files(others)
+    if c_callable([source, *own_headers, *(t for r, t in others.items() if r in headers)]):
+        return {}
+    return {r: "a C unit, and this C++ file gives no function C linkage (no extern \"C\"): "
+               "it calls none of them; not read"
+            for r, t in others.items() if r not in headers and detect_lang(r, t) == "c"}
 
 
 def header_files(files: Mapping[str, bytes]) -> set[str]:

@@ -20,11 +20,11 @@ from accellium.dataset.offload.calls import Summary
 from accellium.dataset.offload.plan import functions_in
 from accellium.dataset.offload.program import (
     Exports,
-    c_callable,
     code_files,
     exports,
     header_files,
     plan_callers,
+    uncalling_units,
 )
 from accellium.dataset.offload.routines import callees
 from accellium.evaluation.dynamic.accpragmas import strip_acc_keep_lines
@@ -267,20 +267,18 @@ def _calling_units(rel: str, program: dict[str, bytes] | None) -> dict[str, byte
     language the planner does not read).  For a header of the program: all of its units (their
     code is where the header's functions are called).  A C unit calls no function of a C++
     file that declares nothing ``extern "C"``, neither the file nor any of the program's
-    headers (:func:`~accellium.dataset.offload.program.c_callable`)."""
+    headers (:func:`~accellium.dataset.offload.program.uncalling_units`)."""
     if program is None:
         return None
     kind = _SUFFIX.get(rel.rsplit(".", 1)[-1].lower())
     headers = header_files(program)
     if kind is None and rel in headers:  # a header's code is part of the units including it
         kind = _SUFFIX[detect_lang(rel, program[rel])]
-    cxx_linkage = kind == _SUFFIX["cpp"] and not c_callable(
-        t for r, t in program.items() if r == rel or r in headers)
+    others = {r: t for r, t in program.items() if r != rel}
+    unused = uncalling_units(others, program[rel], "cpp" if kind == _SUFFIX["cpp"] else "c")
     out = {}
-    for r, t in program.items():
-        if r == rel or r in headers:
-            continue
-        if cxx_linkage and r.lower().endswith(_SUFFIX["c"]):
+    for r, t in others.items():
+        if r in headers or r in unused:
             continue
         if kind is None or not r.lower().endswith(kind):
             return None

@@ -239,7 +239,7 @@ class OffloadResponse(BaseModel):
 
 def _program(req: OffloadRequest, lang: str) -> tuple[dict[str, bytes] | None, list[str]]:
     """The request's program files (path -> text), those that play no part left out
-    (:func:`accellium.server.offload.uncalling_units`), and a note on each of those; 422 for
+    (:func:`accellium.dataset.offload.program.uncalling_units`), and a note on each of those; 422 for
     one the planner cannot read."""
     from accellium.server.offload import program_problem, uncalling_units
 
