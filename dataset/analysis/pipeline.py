@@ -194,8 +194,8 @@ def _macros(index: FileIndex | None, scope: LoopScope | None) -> dict[str, Macro
 
 
 def _body(loop: Node, facts: LoopFacts, scope: LoopScope | None, lang: str,
-          located: tuple[FileIndex | None, LoopInFile | None]) -> _Body:
-    index, where = located
+          located: tuple[FileIndex | None, LoopInFile | None] | None = None) -> _Body:
+    index, where = located if located is not None else _located(scope)
     model = CallModel(index, scope.routines if scope is not None else frozenset())
     functions = frozenset(index.prototypes) if index is not None else frozenset()
     macros = _macros(index, scope)
