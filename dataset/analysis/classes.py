@@ -13,18 +13,12 @@ from __future__ import annotations
 
 from tree_sitter import Node
 
+from accellium.dataset.analysis.scope import declared_names, function_name
 from accellium.dataset.analysis.tree import iter_nodes, text
 
 __all__ = ["class_body", "this_members", "through_this"]
 
 _CLASSES = ("class_specifier", "struct_specifier", "union_specifier")
-
-
-def _function_declarator(fn: Node) -> Node | None:
-    d = fn.child_by_field_name("declarator")
-    while d is not None and d.type != "function_declarator":
-        d = d.child_by_field_name("declarator")
-    return d
 
 
 def class_body(fn: Node, root: Node) -> Node | None:
@@ -36,7 +30,7 @@ def class_body(fn: Node, root: Node) -> Node | None:
         up = up.parent
     if up is not None and up.type == "field_declaration_list":
         return up
-    d = _function_declarator(fn)
+    d = function_name(fn)[1]
     name = d.child_by_field_name("declarator") if d is not None else None
     if name is None or name.type != "qualified_identifier":
         return None
@@ -53,31 +47,13 @@ def _static(n: Node) -> bool:
     return any(c.type == "storage_class_specifier" and text(c) == "static" for c in n.children)
 
 
-def _name(d: Node | None, leaf: str) -> str | None:
-    """The ``leaf`` node's text a declarator declares (``*a``, ``a[N]``, ``&r``, ``a = 0``);
-    None for a function's declarator."""
-    while d is not None:
-        if d.type == leaf:
-            return text(d)
-        if d.type == "function_declarator":
-            return None
-        d = d.child_by_field_name("declarator") or \
-            next((c for c in d.named_children if c.type != "type_qualifier"), None)
-    return None
-
-
 def _declared_in(fn: Node) -> set[str]:
     """Every name the function declares: its parameters and its locals (over-approximated:
     a local anywhere in the body shadows the member everywhere)."""
-    out: set[str] = set()
-    for m in iter_nodes(fn):
-        if m.type in ("parameter_declaration", "optional_parameter_declaration", "declaration",
-                      "for_range_loop"):
-            for d in m.children_by_field_name("declarator"):
-                got = _name(d, "identifier")
-                if got:
-                    out.add(got)
-    return out
+    return {d.name for m in iter_nodes(fn)
+            if m.type in ("parameter_declaration", "optional_parameter_declaration",
+                          "declaration", "for_range_loop")
+            for d in declared_names(m)}
 
 
 def this_members(fn: Node, root: Node) -> frozenset[str] | None:
@@ -89,14 +65,8 @@ def this_members(fn: Node, root: Node) -> frozenset[str] | None:
     body = class_body(fn, root)
     if body is None:
         return None
-    out: set[str] = set()
-    for f in body.named_children:
-        if f.type != "field_declaration" or _static(f):
-            continue
-        for d in f.children_by_field_name("declarator"):
-            got = _name(d, "field_identifier")
-            if got:
-                out.add(got)
+    out = {d.name for f in body.named_children if f.type == "field_declaration"
+           for d in declared_names(f) if d.function is None and not d.static}
     return frozenset(out - _declared_in(fn))
 
 
