@@ -53,3 +53,12 @@ def running_server(settings: Settings, *, wait_engine: bool = True,
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+
+
+@contextlib.contextmanager
+def analysis_client(timeout: float) -> Iterator[httpx.Client]:
+    """A client of :func:`running_server` with the embedded analysis engine and no access
+    log (the offload endpoint's tests), its requests timing out after ``timeout`` seconds."""
+    with running_server(Settings(engine="analysis", access_log=False)) as url, \
+            httpx.Client(base_url=url, timeout=timeout) as c:
+        yield c

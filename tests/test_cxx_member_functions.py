@@ -17,6 +17,7 @@ now each verifies."""
 from __future__ import annotations
 
 from _offload_util import run_programs
+from test_dynamic_cxx_this import GRID
 
 from accellium.server.annotate import annotate_source
 from accellium.server.engines import get_engine
@@ -26,14 +27,7 @@ N = 64
 
 def _prog(members: str, outside: str, calls: str, check: str) -> str:
     return f"""#include <cstdio>
-class Grid {{
-public:
-    int n;
-    double *a, *b;
-    Grid(int n) : n(n), a(new double[n]), b(new double[n]) {{
-        for (int i = 0; i < n; i++) {{ a[i] = i; b[i] = 0; }}
-    }}
-{members}
+{GRID}{members}
 }};
 {outside}
 int main()

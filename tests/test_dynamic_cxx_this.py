@@ -23,15 +23,18 @@ from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
 
 N = 64
 
-CLASS = f"""#include <cstdio>
-class Grid {{
+#: a class whose constructor fills two arrays of ``n`` (its members named bare)
+GRID = """class Grid {
 public:
     int n;
     double *a, *b;
-    Grid(int n) : n(n), a(new double[n]), b(new double[n]) {{
-        for (int i = 0; i < n; i++) {{ a[i] = i; b[i] = 0; }}
-    }}
-    void step();
+    Grid(int n) : n(n), a(new double[n]), b(new double[n]) {
+        for (int i = 0; i < n; i++) { a[i] = i; b[i] = 0; }
+    }
+"""
+
+CLASS = f"""#include <cstdio>
+{GRID}    void step();
 }};
 void Grid::step()
 {{

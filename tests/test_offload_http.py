@@ -6,11 +6,8 @@ from __future__ import annotations
 
 import json
 
-import httpx
 import pytest
-from _server_util import running_server
-
-from accellium.server.app import Settings
+from _server_util import analysis_client
 
 CODE = """#include <math.h>
 static double sq(double v)
@@ -35,8 +32,7 @@ double run(int n, int nt, double *u, double *w)
 
 @pytest.fixture(scope="module")
 def srv():
-    settings = Settings(engine="analysis", access_log=False)
-    with running_server(settings) as url, httpx.Client(base_url=url, timeout=60) as c:
+    with analysis_client(timeout=60) as c:
         yield c
 
 

@@ -8,12 +8,9 @@ from __future__ import annotations
 
 import json
 
-import httpx
 import pytest
 from _offload_util import acc_lines, run_as_written
-from _server_util import running_server
-
-from accellium.server.app import Settings
+from _server_util import analysis_client
 
 N, M, STEPS = 300, 20, 6
 
@@ -87,8 +84,7 @@ PROGRAM = [{"path": "src/main.c", "code": RELAX_MAIN}, {"path": "src/relax.h", "
 
 @pytest.fixture(scope="module")
 def srv():
-    settings = Settings(engine="analysis", access_log=False)
-    with running_server(settings) as url, httpx.Client(base_url=url, timeout=120) as c:
+    with analysis_client(timeout=120) as c:
         yield c
 
 

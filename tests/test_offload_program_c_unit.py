@@ -19,15 +19,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-import httpx
 import pytest
 from _offload_util import write_programs
-from _server_util import running_server
+from _server_util import analysis_client
 from test_offload_cxx_c_units import COLS, HARNESS, PROG, ROWS
 
 from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
 from accellium.lsp.program import read_program
-from accellium.server.app import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 CXX = PROG.replace("LINKAGE", "")
@@ -87,8 +85,7 @@ def test_cli_refuses_the_c_unit_of_a_file_with_c_linkage(tmp_path):
 
 @pytest.fixture(scope="module")
 def srv():
-    settings = Settings(engine="analysis", access_log=False)
-    with running_server(settings) as url, httpx.Client(base_url=url, timeout=120) as c:
+    with analysis_client(timeout=120) as c:
         yield c
 
 
