@@ -207,3 +207,32 @@ def test_program_with_non_canonical_loops_builds_and_verifies(mode, tmp_path):
         assert above is not None and "loop" in above, out
     run = run_host_fallback(GCC, [src], tmp_path, out, timeout=120)
     assert run.stdout.strip() == "OK", out
+
+
+RANGE_FOR = """#include <vector>
+double f(std::vector<double> &v)
+{
+    double s = 0;
+    for (double x : v)
+        s += x;
+    for (auto &x : v)
+        x = 2.0 * x;
+    return s;
+}
+"""
+
+
+def test_a_range_for_is_refused_for_its_form_not_for_its_variable():
+    """The variable a range-based ``for`` declares is a new object each iteration (C++
+    [stmt.ranged]p1), which no code after the loop reads: the only reason the loop takes no
+    pragma is its form.  Before, the analysis took it for a variable of the enclosing scope
+    "read after the loop" and refused the loop for that dependence."""
+    from accellium.server.annotate import annotate_source
+    from accellium.server.engines import get_engine
+
+    got = annotate_source(RANGE_FOR.encode(), get_engine("analysis"), path="f.cpp")
+    assert [s.line for s in got] == [5, 7]
+    for s in got:
+        assert s.pragma is None
+        assert any("range-based `for`" in n for n in s.notes), s.notes
+        assert not any("read after the loop" in n for n in s.notes), s.notes
