@@ -4,9 +4,10 @@ and the data members it may name bare.
 In a non-static member function a data member named bare (``a[i]``) is ``this->a[i]``
 (C++ [class.mfct.non-static]p2), and ``this`` is a pointer prvalue ([expr.prim.this]).  Only
 what the file shows: the class whose body holds the function's definition, or the class a
-qualified definition (``void Grid::step()``) names when its body is in the same file, its
+qualified definition (``void Grid::step()``) names when its body is in the same file or in a
+header the file includes above the definition (read with the file's headers), its
 non-static data members, not a name the function declares itself (a parameter or a local
-shadows the member, [basic.lookup.unqual]).  Elsewhere (a class defined in a header, an
+shadows the member, [basic.lookup.unqual]).  Elsewhere (a class no text read defines, an
 inherited member) nothing is known."""
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from tree_sitter import Node
 from accellium.dataset.analysis.scope import declared_names, function_name
 from accellium.dataset.analysis.tree import iter_nodes, text
 
-__all__ = ["class_body", "this_members", "through_this"]
+__all__ = ["SELF", "class_body", "this_as_parameter", "this_members", "through_this"]
 
 _CLASSES = ("class_specifier", "struct_specifier", "union_specifier")
 
@@ -37,8 +38,12 @@ def class_body(fn: Node, root: Node) -> Node | None:
     cls = text(name.child_by_field_name("scope")).split("<", 1)[0].strip()
     if not cls:
         return None
-    bodies = [b for c in iter_nodes(root) if c.type in _CLASSES
-              and text(c.child_by_field_name("name")) == cls
+    from accellium.dataset.offload.shapes import header_types
+
+    # the file's classes, and those of the headers it includes above the definition (within
+    # `header_declarations`): `#include` puts the header's text in the file ([cpp.include])
+    bodies = [b for top in (root, *header_types(root, fn.start_byte)) for c in iter_nodes(top)
+              if c.type in _CLASSES and text(c.child_by_field_name("name")) == cls
               and (b := c.child_by_field_name("body")) is not None]
     return bodies[0] if len(bodies) == 1 else None
 
@@ -83,6 +88,16 @@ def _names_variable(n: Node) -> bool:
                            "parameter_declaration", "function_declarator")
 
 
+def _spliced(raw: bytes, spots: list[tuple[int, int, bytes]]) -> bytes:
+    """``raw`` with each ``(start, end, new)`` of ``spots`` (ordered, disjoint) replaced."""
+    out, pos = [], 0
+    for start, end, new in spots:
+        out += [raw[pos:start], new]
+        pos = end
+    out.append(raw[pos:])
+    return b"".join(out)
+
+
 def through_this(code: str, members: frozenset[str], lang: str = "cpp") -> str:
     """``code`` (a member function's loop) with each data member of ``members`` it names bare
     written as ``this->name``, what it is (C++ [class.mfct.non-static]p2): the object the
@@ -96,9 +111,41 @@ def through_this(code: str, members: frozenset[str], lang: str = "cpp") -> str:
              if n.type == "identifier" and text(n) in members and _names_variable(n)]
     if not spots:
         return code
-    out, pos = [], 0
-    for n in spots:
-        out += [raw[pos:n.start_byte], b"this->"]
-        pos = n.start_byte
-    out.append(raw[pos:])
-    return b"".join(out).decode("utf-8", "surrogateescape")
+    return _spliced(raw, [(n.start_byte, n.start_byte, b"this->") for n in spots]
+                    ).decode("utf-8", "surrogateescape")
+
+
+# the name :func:`this_as_parameter` gives ``this``: a C++ name with two leading underscores
+# is reserved to the implementation ([lex.name]p3), so no program's own name is this one
+SELF = "__acc_this"
+
+
+def this_as_parameter(source: bytes, fn: Node, root: Node) -> bytes | None:
+    """``source`` with the non-static member function ``fn`` (of the file ``root``) written
+    as the free function it is to the code it holds: ``this``, a pointer to the class the
+    function is a member of ([expr.prim.this]), made the parameter :data:`SELF` of that type,
+    each ``this`` of the body that parameter, and each data member named bare ``SELF->name``
+    ([class.mfct.non-static]p2) — what an analysis of pointer parameters and their members
+    reads.  Lines unchanged (every row and indentation as in ``source``); None where the file
+    does not show the function's class (:func:`this_members`)."""
+    members = this_members(fn, root)
+    body, decl = class_body(fn, root), function_name(fn)[1]
+    params = decl.child_by_field_name("parameters") if decl is not None else None
+    code = fn.child_by_field_name("body")
+    cls = body.parent.child_by_field_name("name") if body is not None and \
+        body.parent is not None else None
+    if members is None or params is None or code is None or cls is None:
+        return None
+    first = f"{text(cls)} *{SELF}".encode()
+    own = [p for p in params.named_children if p.type != "comment"]
+    if not own or (len(own) == 1 and text(own[0]).strip() == "void"):
+        spots = [(params.start_byte + 1, params.end_byte - 1, first)]
+    else:
+        spots = [(params.start_byte + 1, params.start_byte + 1, first + b", ")]
+    for n in iter_nodes(code):
+        if n.type == "this":
+            spots.append((n.start_byte, n.end_byte, SELF.encode()))
+        elif n.type == "identifier" and text(n) in members and _names_variable(n):
+            spots.append((n.start_byte, n.start_byte, f"{SELF}->".encode()))
+    spots.sort(key=lambda s: s[0])
+    return _spliced(source, spots)

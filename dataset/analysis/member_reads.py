@@ -134,17 +134,31 @@ class _Types:
         found = self._names.get(name)
         if not found:
             if self._globals is None:
-                self._globals = self._table(named(self.root) if self.root is not None else (),
-                                            ("declaration",))
+                self._globals = self._table(
+                    [*named(self.root), *self._headers()] if self.root is not None else (),
+                    ("declaration",))
             found = self._globals.get(name)
         return next(iter(found)) if found and len(found) == 1 else None
 
     def field(self, member: str) -> set[tuple[str, int]]:
-        """Every declaration of a member named ``member`` in the file's structures."""
+        """Every declaration of a member named ``member`` in the file's structures (and its
+        headers')."""
         if self._fields is None:
-            self._fields = self._table(iter_nodes(self.root) if self.root is not None else (),
+            tops = [self.root, *self._headers()] if self.root is not None else []
+            self._fields = self._table((n for t in tops for n in iter_nodes(t)),
                                        ("field_declaration",))
         return set(self._fields.get(member, ()))
+
+    def _headers(self) -> list[Node]:
+        """The file-scope declarations of the headers the file includes above the function
+        (read with the file's headers): ``#include`` puts their text in the file (C11
+        6.10.2p3)."""
+        from accellium.dataset.offload.shapes import header_types
+
+        if self.root is None:
+            return []
+        return header_types(self.root, self.fn.start_byte if self.fn is not None
+                            else self.root.end_byte)
 
 
 def _words(type_name: str) -> set[str]:

@@ -23,7 +23,7 @@ from collections.abc import Callable
 
 from tree_sitter import Node
 
-from accellium.dataset.analysis.deep import _bodies, _pointee_type
+from accellium.dataset.analysis.deep import _pointee_type, type_bodies
 from accellium.dataset.analysis.tree import (
     field,
     iter_nodes,
@@ -33,7 +33,7 @@ from accellium.dataset.analysis.tree import (
     text,
     unparen,
 )
-from accellium.dataset.offload.shapes import Shape, header_types
+from accellium.dataset.offload.shapes import Shape
 from accellium.dataset.offload.uses import ArrayUse
 
 __all__ = ["element_of_member", "plain_struct"]
@@ -65,8 +65,7 @@ def plain_struct(fn: Node, parent: str) -> dict[str, str] | None:
     if t is None:
         return None
     root = root_of(fn)
-    bodies = _bodies(root, t) + [b for h in header_types(root, fn.start_byte)
-                                 for b in _bodies(h, t)]
+    bodies = type_bodies(fn, root, t)
     if not bodies:
         return None
     found: dict[str, str] | None = None

@@ -3,7 +3,9 @@ loops of a selection), as line edits with what they do and why loops stay on the
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from dataclasses import replace as _with_fields
 from typing import cast
@@ -11,6 +13,7 @@ from typing import cast
 from tree_sitter import Node, Tree
 
 from accellium.dataset.analysis.casts import is_call
+from accellium.dataset.analysis.classes import SELF, this_as_parameter
 from accellium.dataset.analysis.scope import FileIndex, file_index, function_name
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, text
@@ -52,7 +55,13 @@ from accellium.dataset.offload.region import (
 from accellium.dataset.offload.repeated import REPEATED_WHY, degree, moved_count, work_count
 from accellium.dataset.offload.routines import holds_compute_construct, routine_row
 from accellium.dataset.offload.serial import SERIAL_KIND, serial_blocks
-from accellium.dataset.offload.shapes import alloc_sites, declarations, free_sites, header_context
+from accellium.dataset.offload.shapes import (
+    alloc_sites,
+    declarations,
+    free_sites,
+    header_context,
+    headers_kept,
+)
 from accellium.dataset.offload.single_pass import SINGLE_PASS_WHY, single_pass
 from accellium.dataset.offload.swap import swapper_functions
 from accellium.dataset.offload.unseen_calls import unseen_call_barriers
@@ -264,19 +273,51 @@ def _plan_one(source: bytes, fn_row: int, req: _Req) -> tuple[FunctionPlan, Summ
                           "is (re-plan it with --replace)")
         return plan, "already has OpenACC directives (its data use is not re-derived)"
     work = _blanked(source, lines, acc) if acc else source
-    if acc:
+    member = this_as_parameter(work, fn, tree.root_node) if req.lang == "cpp" else None
+    if member is not None:
+        work = member
+    if acc or member is not None:
         wlines = LineIndex(work)
         tree = parse_tree(work, req.lang)
         fn = _function_at(tree.root_node, fn_row)
         assert fn is not None
     else:
         wlines = lines
-    summary = _fill(plan, work, wlines, tree, fn, req)
-    _device_memory_on_host(plan, fn, req)
+    # the member function rewritten in place: the headers' declarations are still the file's
+    with headers_kept(work) if member is not None else nullcontext():
+        summary = _fill(plan, work, wlines, tree, fn, req)
+        _device_memory_on_host(plan, fn, req)
+    if member is not None:
+        _this_named(plan)
+        if summary is not None:  # no caller's call of a member function passes `this`
+            summary = ("a member function: what its calls reach through `this` is not "
+                       "followed")
     plan.cost += _calls_cost(fn, plan.held, req.costs)
     plan.edits += [PlanEdit(row, (), Rank.DELETE, n) for row, n in acc] if plan.edits else []
     plan.edits.sort(key=lambda e: e.key())
     return plan, summary
+
+
+_SELF = re.compile(rf"\b{SELF}\b")
+
+
+def _this_named(plan: FunctionPlan) -> None:
+    """The plan of a member function planned as the free function it is to its code
+    (:func:`.classes.this_as_parameter`) with ``this`` named as the member function names it,
+    in every directive, description and note."""
+    def named(v: object) -> object:
+        if isinstance(v, str):
+            return _SELF.sub("this", v)
+        if isinstance(v, list):
+            return [named(x) for x in v]
+        if isinstance(v, dict):
+            return {k: named(x) for k, x in v.items()}
+        return v
+
+    for f in ("loops", "host_loops", "arrays", "regions", "calls", "notes"):
+        setattr(plan, f, named(getattr(plan, f)))
+    plan.edits = [_with_fields(e, lines=tuple(_SELF.sub("this", ln) for ln in e.lines))
+                  for e in plan.edits]
 
 
 def _fill(plan: FunctionPlan, work: bytes, lines: LineIndex, tree: Tree, fn: Node,

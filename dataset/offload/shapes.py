@@ -288,9 +288,14 @@ def header_context() -> str:
     return digest.hexdigest()
 
 
+# a structure, union or class defined at file scope with no declarator (``struct v {...};``):
+# a declaration of its tag alone (C11 6.7.2.3p6; C++ [class]p1)
+TYPE_SPECIFIERS = ("struct_specifier", "union_specifier", "class_specifier")
+
+
 def file_scope(root: Node) -> list[Node]:
-    """The declarations, type definitions and function definitions at file scope of a
-    header's tree, those
+    """The declarations, type definitions (``typedef`` s, tagged structures and classes) and
+    function definitions at file scope of a header's tree, those
     inside its include guard (``#ifndef G`` / ``#define G`` ... ``#endif`` around the whole
     text) included; none of another conditional group."""
     tops = [n for n in named(root) if n.type != "comment"]
@@ -303,7 +308,8 @@ def file_scope(root: Node) -> list[Node]:
                 text(tops[0]).startswith("#ifndef"):
             tops = kids
     return [n for n in tops if n.type in ("declaration", "function_definition",
-                                          "type_definition")]
+                                          "type_definition", *TYPE_SPECIFIERS)]
+
 
 
 @lru_cache(maxsize=8)
@@ -393,13 +399,34 @@ def header_functions(root: Node) -> list[Node]:
 
 
 def header_types(root: Node, before: int) -> list[Node]:
-    """The file-scope declarations and ``typedef`` s of the headers the file ``root``
+    """The file-scope declarations, ``typedef`` s and structure or class definitions of the
+    headers the file ``root``
     includes before byte ``before`` (within :func:`header_declarations`, for the file it
     names; none otherwise): where a structure the file uses may be defined."""
     hdr = _HEADER_DECLS.get()
     if hdr is None or root.text != hdr[0]:
         return []
-    return [d for at, d in hdr[1] if at < before and d.type in ("declaration", "type_definition")]
+    return [d for at, d in hdr[1] if at < before and d.type in ("declaration", "type_definition",
+                                                                 *TYPE_SPECIFIERS)]
+
+
+@contextmanager
+def headers_kept(source: bytes) -> Iterator[None]:
+    """Within the block, the header declarations in force (:func:`header_declarations`) are
+    those of the file whose text is now ``source``: the same file with code rewritten inside
+    one function (each ``#include`` above it where it was)."""
+    got = _HEADER_DECLS.get()
+    if got is None:
+        yield
+        return
+    from accellium.dataset.lines import grammar_view
+    from accellium.dataset.loops import mask_pragmas
+
+    token = _HEADER_DECLS.set((grammar_view(mask_pragmas(source)), got[1]))
+    try:
+        yield
+    finally:
+        _HEADER_DECLS.reset(token)
 
 
 def header_declared_before(decl: Node, fn: Node, root: Node) -> bool:

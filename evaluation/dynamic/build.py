@@ -12,6 +12,7 @@ import shlex
 import shutil
 import subprocess
 import time
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -94,11 +95,29 @@ def prepare(folder: Path, work: Path, replaced: dict[str, bytes], cpu: bool,
         lang = langs[str(path)]
         names = nonvar_names(path, flags, work, lang=lang)
         kept = compiled_acc_lines(path, flags, work, lang=lang)
-        t = translate(compiled_text(path, data, flags, work, lang=lang), rel, names, functions,
-                      kept, lang)
+        text = compiled_text(path, data, flags, work, lang=lang)
+        with _class_headers(text, path, flags, work, lang):
+            t = translate(text, rel, names, functions, kept, lang)
         path.write_bytes(t.code)
         warnings += [f"{rel}: {w}" for w in t.warnings]
     return warnings
+
+
+def _class_headers(text: bytes, path: Path, flags: list[str], work: Path, lang: str
+                   ) -> AbstractContextManager[None]:
+    """For a C++ source, the headers it includes read as its text (``#include`` puts them in
+    the file, [cpp.include]): a member function defined there of a class a header defines
+    names the class's data members bare (:mod:`.cxxthis`), which the translation binds through
+    ``this``; nothing for C (a C function names no member bare)."""
+    if lang != "cpp":
+        return nullcontext()
+    from accellium.dataset.includes import read_includes
+    from accellium.dataset.offload.shapes import header_declarations
+
+    dirs = [work / f[2:] if f != "-I" else work / flags[k + 1]
+            for k, f in enumerate(flags) if f.startswith("-I") and (f != "-I" or k + 1 < len(flags))]
+    got = read_includes(text, path, lang, dirs, project=work)
+    return header_declarations(text, got.texts, lang)
 
 
 def _cxx_headers(work: Path, flags: list[str]) -> set[Path]:
