@@ -92,7 +92,10 @@ def member_shape(name: str, fn: Node,
         return None, (f"`{name}` is reached through more than one member or element "
                       "(map the structure yourself)")
     parent, member, arrow = got
-    kind = member_kind(fn, root_of(fn), parent, member, pointer=arrow)
+    root = root_of(fn)
+    kind = member_kind(fn, root, parent, member, pointer=arrow)
+    if kind is None and not arrow:  # a structure of file scope (every declaration in the file)
+        kind = member_kind(root, root, parent, member, pointer=False)
     if kind != "pointer":
         return None, (f"`{name}` is a member of a structure, not a pointer member declared so "
                       "in the file (map the structure yourself)")
