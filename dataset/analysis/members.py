@@ -4,7 +4,8 @@ element the array analysis reads).
 
 C: ``p->m`` names one object whatever the iteration, unless ``p`` itself changes with
 it (an element pointer ``q = &a[i]`` the walk already reads as ``a[i]``, or storage the
-iteration declares).  Every iteration that runs such a write writes the same location: the
+iteration declares); so does C++'s ``this->m`` (``this`` is a pointer prvalue,
+[expr.prim.this], and a member function's bare data member ``m`` is ``this->m``).  Every iteration that runs such a write writes the same location: the
 iterations race on it, and no ``reduction`` clause can name a member or a dereference
 (OpenACC 3.3, 2.5.15: a reduction names variables) — so the loop carries a dependence.  An
 update the ``atomic`` directive governs is no race."""
@@ -35,7 +36,7 @@ def _base(target: Node) -> Node | None:
         node = unparen(node)
         if node is None:
             return None
-        if node.type == "identifier":
+        if node.type in ("identifier", "this"):  # C++'s `this` is a pointer prvalue
             return node if deref else None
         if node.type == "field_expression":
             deref = deref or text(_field(node, "operator")) == "->"
