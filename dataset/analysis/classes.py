@@ -6,9 +6,10 @@ In a non-static member function a data member named bare (``a[i]``) is ``this->a
 what the file shows: the class whose body holds the function's definition, or the class a
 qualified definition (``void Grid::step()``) names when its body is in the same file or in a
 header the file includes above the definition (read with the file's headers), its
-non-static data members, not a name the function declares itself (a parameter or a local
-shadows the member, [basic.lookup.unqual]).  Elsewhere (a class no text read defines, an
-inherited member) nothing is known."""
+non-static data members and those of its base classes defined there ([class.derived]p2), not
+a name the function declares itself (a parameter or a local shadows the member,
+[basic.lookup.unqual]).  Elsewhere (a class no text read defines, a base class that is a
+template parameter) nothing is known."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from tree_sitter import Node
 from accellium.dataset.analysis.scope import declared_names, function_name
 from accellium.dataset.analysis.tree import iter_nodes, text
 
-__all__ = ["SELF", "class_body", "this_as_parameter", "this_members", "through_this"]
+__all__ = ["SELF", "class_body", "this_as_parameter", "this_members", "through_this", "with_bases"]
 
 _CLASSES = ("class_specifier", "struct_specifier", "union_specifier")
 
@@ -38,14 +39,46 @@ def class_body(fn: Node, root: Node) -> Node | None:
     cls = text(name.child_by_field_name("scope")).split("<", 1)[0].strip()
     if not cls:
         return None
+    bodies = _defined(cls, root, fn.start_byte)
+    return bodies[0] if len(bodies) == 1 else None
+
+
+def _defined(cls: str, root: Node, before: int) -> list[Node]:
+    """The member lists of the definitions of the class ``cls`` in the file ``root`` and in
+    the headers it includes above byte ``before`` (within `header_declarations`): `#include`
+    puts the header's text in the file ([cpp.include])."""
     from accellium.dataset.offload.shapes import header_types
 
-    # the file's classes, and those of the headers it includes above the definition (within
-    # `header_declarations`): `#include` puts the header's text in the file ([cpp.include])
-    bodies = [b for top in (root, *header_types(root, fn.start_byte)) for c in iter_nodes(top)
-              if c.type in _CLASSES and text(c.child_by_field_name("name")) == cls
-              and (b := c.child_by_field_name("body")) is not None]
-    return bodies[0] if len(bodies) == 1 else None
+    return [b for top in (root, *header_types(root, before)) for c in iter_nodes(top)
+            if c.type in _CLASSES and text(c.child_by_field_name("name")) == cls
+            and (b := c.child_by_field_name("body")) is not None]
+
+
+def with_bases(body: Node, root: Node, before: int) -> list[Node]:
+    """The member list ``body`` and those of its base classes, theirs in turn: a base
+    class's members are members of the derived class ([class.derived]p2), so a member
+    function names them bare too.  A base is read where the file (or a header it includes
+    above byte ``before``) defines it once; another base (a template parameter, a class
+    defined elsewhere) adds nothing."""
+    out, todo = [body], [body]
+    while todo:
+        b = todo.pop()
+        clause = next((c for c in b.parent.children if c.type == "base_class_clause"), None) \
+            if b.parent is not None else None
+        for c in clause.named_children if clause is not None else ():
+            name = c.child_by_field_name("name") if c.type in (
+                "template_type", "qualified_identifier") else c
+            while name is not None and name.type == "qualified_identifier":
+                name = name.child_by_field_name("name")
+            if name is None or name.type not in ("type_identifier", "template_type"):
+                continue
+            if name.type == "template_type":
+                name = name.child_by_field_name("name")
+            found = _defined(text(name), root, before)
+            if len(found) == 1 and all(found[0].id != o.id for o in out):
+                out.append(found[0])
+                todo.append(found[0])
+    return out
 
 
 def _static(n: Node) -> bool:
@@ -70,7 +103,8 @@ def this_members(fn: Node, root: Node) -> frozenset[str] | None:
     body = class_body(fn, root)
     if body is None:
         return None
-    out = {d.name for f in body.named_children if f.type == "field_declaration"
+    out = {d.name for b in with_bases(body, root, fn.start_byte) for f in b.named_children
+           if f.type == "field_declaration"
            for d in declared_names(f) if d.function is None and not d.static}
     return frozenset(out - _declared_in(fn))
 

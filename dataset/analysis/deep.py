@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterator
 
 from tree_sitter import Node
 
-from accellium.dataset.analysis.classes import class_body
+from accellium.dataset.analysis.classes import class_body, with_bases
 from accellium.dataset.analysis.facts import LoopFacts
 from accellium.dataset.analysis.tree import field, iter_nodes, op, text
 
@@ -199,6 +199,8 @@ def _field_declarators(fn: Node, root: Node, parent: str,
     else:
         t = _pointee_type(fn, parent, pointer)
         bodies = type_bodies(fn, root, t) if t is not None else []
+    # a C++ base class's members are the class's too ([class.derived]p2)
+    bodies = [b for body in bodies for b in with_bases(body, root, fn.start_byte)]
     for body in bodies:
         for f in body.named_children:
             if f.type == "field_declaration":
