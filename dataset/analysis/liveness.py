@@ -235,7 +235,10 @@ def live_after(where: LoopInFile, names: Iterable[str],
 
     for name in names:
         d = ctx.declared.get(name)
-        if d is None or d.static or name in ctx.address_taken:
+        # a C++ reference is another name of an object bound elsewhere ([dcl.ref]p1): a
+        # reference parameter's object is the caller's, read after the function returns
+        if d is None or d.static or name in ctx.address_taken or \
+                d.references and d.references == d.levels:
             if not dead(name):
                 out[name] = ANYWHERE
             continue

@@ -63,8 +63,8 @@ def _first_write_line(w: BodyWalk, name: str) -> int:
 
 def _where_read(lo: LiveOut, row: int | None) -> str:
     if row is None or row == ANYWHERE:
-        return "" if row is None else " (a global or static, or its address is taken: any " \
-                                      "code may read it)"
+        return "" if row is None else " (a global or static, a reference, or its address is " \
+                                      "taken: any code may read it)"
     line = row - lo.loop_row + 1
     return f" (line {line + lo.first_line - 1})" if line > 0 else \
         " (in the next iteration of an enclosing loop)"

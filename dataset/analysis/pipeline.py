@@ -47,6 +47,7 @@ from accellium.dataset.analysis.members import shared_member_writes
 from accellium.dataset.analysis.nest import read_nest
 from accellium.dataset.analysis.notes import fact_notes, renderable
 from accellium.dataset.analysis.polynomial import Poly
+from accellium.dataset.analysis.references import outer_reference_uses, reference_writes
 from accellium.dataset.analysis.rows import Key, enclosing_facts
 from accellium.dataset.analysis.scalars import scalar_roles
 from accellium.dataset.analysis.scope import (
@@ -731,6 +732,10 @@ def _analyze_cached(code: str, lang: str, enclosing: tuple[str, ...],
     # access of what they point into); the rest name one shared object
     facts.carried.extend(shared_member_writes(
         loop, b.w.decls | b.w.assigned | b.index_all | set(b.w.element_pointers), atomic))
+    facts.carried.extend(reference_writes(loop, b.w))
+    where = located[1]
+    facts.carried.extend(outer_reference_uses(where.ctx.node if where else None,
+                                              where.loop if where else None, b.w))
     _calls(b, facts)
     _live_out(b, facts)
     _scratch_outliving(b, facts)

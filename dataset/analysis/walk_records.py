@@ -129,6 +129,8 @@ class BodyWalk:
     # names declared in the loop as objects of automatic storage that are no pointer, array or
     # reference (``double3 v;``): each iteration's own object
     own_objects: set[str] = field(default_factory=set)
+    # names declared in the loop as C++ references, with the expression each is bound to
+    references: dict[str, Node] = field(default_factory=dict)
     decl_values: set[str] = field(default_factory=set)
     decl_blocks: dict[str, Node] = field(default_factory=dict)
     decl_lines: dict[str, int] = field(default_factory=dict)

@@ -80,8 +80,18 @@ def decl_name(d: Node, following: Node | None) -> str | None:
             return text(err.named_children[0])
     cur: Node | None = d
     while cur is not None and cur.type != "identifier":
-        cur = _field(cur, "declarator")
+        cur = _inner_declarator(cur)
     return text(cur) if cur is not None else None
+
+
+def _inner_declarator(d: Node) -> Node | None:
+    """The declarator inside ``d``: its ``declarator`` field, or a C++ reference
+    declarator's (``double &r``), which the grammar gives no field name."""
+    inner = _field(d, "declarator")
+    if inner is None and d.type == "reference_declarator":
+        kids = d.named_children
+        inner = kids[-1] if kids else None
+    return inner
 
 
 def declarators(decl: Node) -> list[tuple[Node, Node | None]]:
@@ -280,7 +290,7 @@ class _Walker:
                 return
             elif cur.type == "reference_declarator":
                 reference = True
-            cur = _field(cur, "declarator")
+            cur = _inner_declarator(cur)
         if array:
             out.array_decls.add(name)
         elif levels:
@@ -291,6 +301,9 @@ class _Walker:
             out.own_objects.add(name)
         if d.type == "init_declarator":
             out.decl_values.add(name)
+            bound = _field(d, "value")
+            if reference and bound is not None:
+                out.references[name] = bound
         block = out.parents.get(decl.id)
         if block is not None:
             out.decl_blocks[name] = block

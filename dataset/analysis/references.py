@@ -1,0 +1,98 @@
+"""Writes through a C++ reference the loop declares (``double &r = a[i]; r += 1;``).
+
+A reference is no object: it is another name of the object it is bound to, for its whole
+life ([dcl.ref]p1, [dcl.init.ref]), so an assignment to ``r`` writes ``a[i]``.  The walk reads
+names as objects of their own, so such a write would be a private scalar's and the element's
+write lost (no data clause brings it back, and two iterations bound to one element would race
+unseen).  Until the walk follows the binding, a loop that writes through a reference it
+declares carries a dependence naming the reference and its line; one that only reads through
+it reads the bound object, which the declaration's initializer already reads.
+
+So does a loop that uses a reference its function declares before it (``double &first =
+a[0];``), bound to memory an access reaches (an element, ``*p``, ``p->m``), while it writes
+memory: ``first`` reads ``a[0]``, which the loop may write (the walk would take it for a
+scalar's value, the same in every iteration).  A reference parameter is bound by the caller,
+as a pointer parameter is given: the analysis takes parameters for distinct objects, as for
+pointers."""
+
+from __future__ import annotations
+
+from tree_sitter import Node
+
+from accellium.dataset.analysis.facts import Dependence, DepKind
+from accellium.dataset.analysis.tree import field as _field
+from accellium.dataset.analysis.tree import iter_nodes, text
+from accellium.dataset.analysis.walk_records import BodyWalk
+
+__all__ = ["outer_reference_uses", "reference_writes"]
+
+_MEMORY = ("subscript_expression", "pointer_expression", "field_expression")
+
+
+def _written(n: Node, w: BodyWalk) -> bool:
+    """Is the identifier ``n`` the target of an assignment or an increment, an argument of a
+    call (which may bind a reference parameter to it) or an operand of ``&``?"""
+    up = w.parent(n)
+    while up is not None and up.type == "parenthesized_expression":
+        n, up = up, w.parent(up)
+    if up is None:
+        return False
+    if up.type == "assignment_expression":
+        left = _field(up, "left")
+        return left is not None and left.id == n.id
+    if up.type == "update_expression":
+        return True
+    if up.type == "argument_list":
+        return True
+    return up.type == "pointer_expression" and text(up).lstrip().startswith("&")
+
+
+def reference_writes(loop: Node, w: BodyWalk) -> list[Dependence]:
+    """A dependence for each reference the loop declares and writes through (module doc)."""
+    out: list[Dependence] = []
+    body = _field(loop, "body")
+    for name, bound in w.references.items():
+        for n in iter_nodes(body) if body is not None else ():
+            if n.type != "identifier" or text(n) != name:
+                continue
+            up = w.parent(n)
+            if up is None or up.type == "reference_declarator" or not _written(n, w):
+                continue  # the declarator itself, or a read
+            line = n.start_point[0] + 1
+            out.append(Dependence(name, line, (
+                f"`{name}` is a reference bound to `{' '.join(text(bound).split())}` (line "
+                f"{w.decl_lines.get(name, line)}): the write through it (line {line}) writes "
+                "that object, which this analysis does not follow; not parallel as written"),
+                DepKind.SCALAR))
+            break
+    return out
+
+
+def outer_reference_uses(fn: Node | None, loop_in_file: Node | None, w: BodyWalk
+                         ) -> list[Dependence]:
+    """A dependence for each reference the function ``fn`` declares outside the loop (the
+    loop's node in the file: ``loop_in_file``) bound to memory (module doc), that the loop
+    uses while it writes memory."""
+    if fn is None or loop_in_file is None or not any(a.write for a in w.accesses):
+        return []
+    out: list[Dependence] = []
+    for d in iter_nodes(fn):
+        if d.type != "init_declarator" or \
+                loop_in_file.start_byte <= d.start_byte < loop_in_file.end_byte:
+            continue
+        ref = _field(d, "declarator")
+        bound = _field(d, "value")
+        if ref is None or ref.type != "reference_declarator" or bound is None:
+            continue
+        name = text(ref.named_children[-1]) if ref.named_children else ""
+        while bound.type == "parenthesized_expression" and bound.named_children:
+            bound = bound.named_children[0]
+        if name not in w.events or bound.type not in _MEMORY or (
+                bound.type == "field_expression" and text(_field(bound, "operator")) != "->"):
+            continue
+        line = w.events[name][0].stmt.start_point[0] + 1
+        out.append(Dependence(name, line, (
+            f"`{name}` is a reference bound to `{' '.join(text(bound).split())}` (line "
+            f"{d.start_point[0] + 1}), memory the loop may write: what it reads through it is "
+            "not followed; not parallel as written"), DepKind.SCALAR))
+    return out
