@@ -16,7 +16,7 @@ from accellium.dataset.analysis.library import is_macro_name, library_function
 from accellium.dataset.analysis.macros import macro_calls, visible_at
 from accellium.dataset.analysis.scope import FileIndex, function_name
 from accellium.dataset.analysis.tree import field as _field
-from accellium.dataset.analysis.tree import iter_nodes, named
+from accellium.dataset.analysis.tree import iter_nodes, named, text, unparen
 from accellium.dataset.labels import foreign_pragma_above
 from accellium.dataset.loops import LineIndex
 from accellium.dataset.offload.nodes import callee_name
@@ -125,7 +125,24 @@ def _device_callees(node: Node, index: FileIndex) -> tuple[list[str], list[str]]
             if name not in index.routines:
                 need.append(name)
             todo.extend(callees(defn))
-    return need, missing
+    return need, missing + [m for m in member_callees(node) if m not in missing]
+
+
+def member_callees(node: Node) -> list[str]:
+    """The calls under ``node`` of a member of an object (``v.data()``, ``p->f(x)``), as
+    written: a C++ member function or a pointer to a function held in a structure.  A compute
+    construct needs a device version of what it calls (OpenACC 3.3, 2.15.1), and no
+    ``#pragma acc routine`` line of the file names a member function of a class it does not
+    define (a library container's ``data()``) or the target of a function pointer."""
+    out: list[str] = []
+    for n in iter_nodes(node):
+        if is_call(n):
+            f = unparen(_field(n, "function"))
+            if f is not None and f.type == "field_expression":
+                name = "".join(text(f).split())
+                if name not in out:
+                    out.append(name)
+    return out
 
 
 def _line_index(index: FileIndex) -> LineIndex:
