@@ -7,7 +7,8 @@ per-loop answers were checked for their answer only.
 
 The program uses what C++ code around a loop holds: a class whose member function offloads a
 loop over a member pointer (a ``const`` member function: ``const`` locals, members reached
-through ``this``), a function template called with an explicit argument, reference
+through ``this``, so the object is mapped first — since the class is read from its header, a
+clause that leaves ``this`` unmapped fails here as on a GPU), a function template called with an explicit argument, reference
 parameters, ``std::vector``'s ``data()``, qualified calls (``std::fmax`` in the regions),
 ``new[]``/``delete[]``.  A header with a ``.h`` suffix that a C++ source includes is C++ there
 (g++ compiles its code as part of that translation unit): it is translated as C++, never as
@@ -37,7 +38,7 @@ void axpy(int n, T a, const T *x, T *y)
 void Grid::smooth(double *out) const
 {
     const int m = n_;
-    #pragma acc parallel loop copyin(v_[0:m]) copyout(out[0:m])
+    #pragma acc parallel loop copyin(this[0:1], v_[0:m]) copyout(out[0:m])
     for (int i = 0; i < m; i++) {
         double l = i > 0 ? v_[i - 1] : v_[i];
         double r = i < m - 1 ? v_[i + 1] : v_[i];

@@ -176,16 +176,28 @@ class ComputeGen(LoopGen):
         return got
 
     def routine_check(self, call: Node) -> str:
-        """A call in a compute region to a program function that is not an ``acc routine``
-        does not link for a GPU: a compile error here too, written where the call is (in a
+        """A call in a compute region to a program function that is not an ``acc routine``,
+        or to a member of an object (a member function, a function pointer a structure holds:
+        no ``routine`` of the program names it), does not link for a GPU: a compile error here too, written where the call is (in a
         group the preprocessor skips, `#ifdef TIMERS`, it is skipped with the call); ""
         for any other call."""
         f = call.child_by_field_name("function")
-        name = text(f) if f is not None and f.type == "identifier" else None
-        if not name or name not in self.defined or name in self.routines:
-            return ""
-        why = (f'"function \'{name}\' is called in a compute region but is not an acc routine '
-               f'(a GPU build fails to link)"')
+        while f is not None and f.type == "parenthesized_expression" and f.named_children:
+            f = f.named_children[0]
+        if f is not None and f.type == "field_expression":
+            # a member of an object: a C++ member function or a structure's function pointer,
+            # which no `routine` of the program's functions gives a device version
+            if text(f.child_by_field_name("field")) in self.routines:
+                return ""  # a member function the program declares `acc routine`
+            name = "".join(text(f).split())
+            why = (f'"member \'{name}\' is called in a compute region: no acc routine gives '
+                   f'it a device version (a GPU build fails to link)"')
+        else:
+            name = text(f) if f is not None and f.type == "identifier" else ""
+            if not name or name not in self.defined or name in self.routines:
+                return ""
+            why = (f'"function \'{name}\' is called in a compute region but is not an acc '
+                   f'routine (a GPU build fails to link)"')
         if self.lang == "cpp":  # C++ defines no type in sizeof: a lambda holds the assertion
             return f"(void)[] {{ static_assert(0, {why}); }}, "
         return f"(void)sizeof(struct {{ _Static_assert(0, {why}); int __acc_x; }}), "
