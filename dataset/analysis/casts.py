@@ -25,7 +25,15 @@ from contextvars import ContextVar
 from tree_sitter import Node
 
 from accellium.dataset.analysis.macros import Macro
-from accellium.dataset.analysis.tree import field, iter_nodes, named, root_of, text, unparen
+from accellium.dataset.analysis.tree import (
+    field,
+    iter_nodes,
+    named,
+    named_cast_operand,
+    root_of,
+    text,
+    unparen,
+)
 
 __all__ = ["typedef_cast", "is_call", "typedef_names", "type_words", "header_types",
            "value_types", "holds_no_address"]
@@ -228,4 +236,5 @@ def header_types(names: frozenset[str]) -> Iterator[None]:
 def is_call(node: Node) -> bool:
     """Is ``node`` a call expression that calls something (no cast the grammar reads as a
     call)?"""
-    return node.type == "call_expression" and not typedef_cast(node)
+    return node.type == "call_expression" and not typedef_cast(node) and \
+        named_cast_operand(node) is None

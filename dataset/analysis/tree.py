@@ -62,12 +62,35 @@ def clause_value(node: Node) -> Node | None:
     return None if field(node, "initializer") is not None else field(node, "value")
 
 
+# C++'s named casts that convert a value and call nothing ([expr.static.cast],
+# [expr.const.cast], [expr.reinterpret.cast]); `dynamic_cast` checks the object at run time
+NAMED_CASTS = ("static_cast", "const_cast", "reinterpret_cast")
+
+
+def named_cast_operand(node: Node | None) -> Node | None:
+    """The operand of a C++ named cast ``static_cast<T>(e)`` (the grammar reads it as a call
+    of a template): ``e``; None for anything else."""
+    if node is None or node.type != "call_expression":
+        return None
+    fn = field(node, "function")
+    if fn is None or fn.type != "template_function" or text(field(fn, "name")) not in NAMED_CASTS:
+        return None
+    args = named(field(node, "arguments"))
+    return args[0] if len(args) == 1 else None
+
+
 def unparen(node: Node | None) -> Node | None:
-    """The expression inside any parentheses and casts, and inside a C++ controlling
-    expression's ``condition_clause`` (:func:`clause_value`; one with an initialiser is kept
-    whole)."""
+    """The expression inside any parentheses and casts (C++'s named casts too:
+    :func:`named_cast_operand`), and inside a C++ controlling expression's
+    ``condition_clause`` (:func:`clause_value`; one with an initialiser is kept whole)."""
     while node is not None and node.type in ("parenthesized_expression", "cast_expression",
-                                             "condition_clause"):
+                                             "condition_clause", "call_expression"):
+        if node.type == "call_expression":
+            cast = named_cast_operand(node)
+            if cast is None:
+                return node
+            node = cast
+            continue
         if node.type == "condition_clause":
             inner = clause_value(node)
             if inner is None:

@@ -38,6 +38,7 @@ from accellium.dataset.analysis.tree import (
     for_header,
     iter_nodes,
     named,
+    named_cast_operand,
     norm,
     op,
     root_of,
@@ -437,6 +438,10 @@ class _Walker:
                 typedef_cast(node, self.types | typedef_names(root_of(node)), self.macros):
             # `(real)(k * k)`, C++'s `double(x)`: a cast of its operand (:mod:`.casts`)
             self.push(*((self.expr, (c, stmt)) for c in named(_field(node, "arguments"))))
+            return
+        operand = named_cast_operand(node)
+        if operand is not None:  # C++'s `static_cast<int>(i)`: a cast of its operand
+            self.push((self.expr, (operand, stmt)))
             return
         name = norm(text(fn))
         args = tuple(named(_field(node, "arguments")))
