@@ -477,13 +477,18 @@ def _no_device_version(names: list[str], code: str, first_line: int) -> Note:
             "called by a function of this file the loop calls"
         shown.append(f"`{n}` ({where})")
     one = len(names) == 1
+    members = [n for n in names if "." in n or "->" in n]  # an object's member (.routines)
+    fix = ("Take what the member gives (`n = v.size()`, `p = v.data()`) in a variable before "
+           "the loop and use that, and the loop can take one" if members and len(members) ==
+           len(names) else
+           f"Put `#pragma acc routine seq` above {'its' if one else 'their'} declaration and "
+           "definition, and the loop can take one")
     return Note(f"the loop calls {', '.join(shown)}{' and more' if len(names) > 3 else ''}, "
                 f"which {'has' if one else 'have'} no device version here (defined in another "
-                "file and named by no `#pragma acc routine` of this one, or defined where no "
-                f"such line can go): a compute construct calling {'it' if one else 'them'} does "
-                "not link for a GPU (OpenACC 3.3, 2.15.1); no pragma. Put `#pragma acc routine "
-                f"seq` above {'its' if one else 'their'} declaration and definition, and the "
-                "loop can take one", NoteKind.GUARD, names[0])
+                "file and named by no `#pragma acc routine` of this one, a member of an object, "
+                f"or defined where no such line can go): a compute construct calling "
+                f"{'it' if one else 'them'} does not link for a GPU (OpenACC 3.3, 2.15.1); no "
+                f"pragma. {fix}", NoteKind.GUARD, names[0])
 
 
 def _with_data(p: Pragma, facts: LoopFacts, notes: list[Note], query: LoopQuery
