@@ -67,9 +67,21 @@ def _lifetime_edits(lines: LineIndex, region: Region) -> list[PlanEdit]:
         for (row, rank, ind), clause in ((enter, life.enter), (exit_, life.exit)):
             groups.setdefault((row, rank), {}).setdefault(clause, []).append(sec)
             indent_row[(row, rank)] = ind
+    # a member array's section attaches to its object's device copy (OpenACC 3.3, 2.7.2),
+    # so the objects enter before the members' `enter data` and leave after their `exit data`
+    objects = list(dict.fromkeys(o for name in region.flow.lifetimes
+                                 if not _by_value(region, name)
+                                 and (o := object_arg(name)) is not None))
+    if objects:
+        row0, end = first.start_point[0], last.end_point[0] + 1
+        groups[(row0, Rank.ENTER_OBJECT)] = {"copyin": objects}
+        indent_row[(row0, Rank.ENTER_OBJECT)] = row0
+        groups[(end, Rank.EXIT_OBJECT)] = {"delete": objects}
+        indent_row[(end, Rank.EXIT_OBJECT)] = last.start_point[0]
     out = []
     for (row, rank), by_kind in groups.items():
-        head = "enter data" if rank in (Rank.ENTER_AFTER, Rank.ENTER_START) else "exit data"
+        head = "enter data" if rank in (Rank.ENTER_AFTER, Rank.ENTER_START,
+                                        Rank.ENTER_OBJECT) else "exit data"
         text = Pragma(head, tuple(clause_list(by_kind))).render()
         out.append(PlanEdit(row, (_line(lines, indent_row[(row, rank)], text),), rank))
     return out

@@ -17,6 +17,8 @@ class Rank(IntEnum):
     ENTER_AFTER = 12  # after the allocation above
     BRACE_CLOSE = 13
     EXIT_END = 14  # after the region
+    EXIT_OBJECT = 15  # after the region, once its member arrays left: their objects
+    ENTER_OBJECT = 16  # at the region's start, before its member arrays: their objects
     ROUTINE = 20
     ENTER_START = 21
     DATA = 22
@@ -29,6 +31,7 @@ class Rank(IntEnum):
 
 _KIND = {Rank.DELETE: "delete", Rank.UPDATE_DEVICE: "update", Rank.UPDATE_SELF: "update",
          Rank.ENTER_AFTER: "enter", Rank.ENTER_START: "enter", Rank.EXIT_END: "exit",
+         Rank.ENTER_OBJECT: "enter", Rank.EXIT_OBJECT: "exit",
          Rank.EXIT_FREE: "exit", Rank.BRACE_OPEN: "brace", Rank.BRACE_CLOSE: "brace",
          Rank.DATA: "data", Rank.LOOP: "loop", Rank.ROUTINE: "routine", Rank.ATOMIC: "atomic"}
 

@@ -180,9 +180,6 @@ def _evaluate_once(lines: LineIndex, block: Node, devices: list[Unit], scope: Sc
     region = Region(lay, kept, arrays, flow, dropped, swaps=swaps, moving=moving)
     if len(stmts) > 1 and (_declared_by(stmts) & _exits_at_end(flow)
                            or _declares_used_after(stmts, scope.fn)):
-        if scope.members.keys() & arrays.keys():
-            return ("the region declares names used after it (enter/exit data), and a member "
-                    "array needs its object mapped first on the region's `data` construct")
         _unstructured(region)
     return region
 
