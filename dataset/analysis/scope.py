@@ -24,7 +24,7 @@ from tree_sitter import Node, Tree
 
 from accellium.dataset.analysis.macros import Macro
 from accellium.dataset.analysis.tree import field as _field
-from accellium.dataset.analysis.tree import named, text
+from accellium.dataset.analysis.tree import inner_declarator, named, text
 from accellium.dataset.loops import parse_tree
 from accellium.dataset.pragma import IDENT
 
@@ -117,15 +117,6 @@ _POINTERISH = ("pointer_declarator", "array_declarator", "reference_declarator",
                "abstract_reference_declarator")
 
 
-def _inner(d: Node) -> Node | None:
-    nxt = _field(d, "declarator")
-    if nxt is None and d.type in ("reference_declarator", "init_declarator",
-                                  "parenthesized_declarator"):
-        kids = named(d)
-        nxt = kids[-1] if kids else None
-    return nxt
-
-
 def _declarator(d: Node) -> tuple[str | None, int, Node | None, int]:
     """(name, pointer and array levels, function declarator, the references among the
     levels) of one declarator."""
@@ -144,7 +135,7 @@ def _declarator(d: Node) -> tuple[str | None, int, Node | None, int]:
         if cur.type == "init_declarator":
             cur = _field(cur, "declarator")
             continue
-        cur = _inner(cur)
+        cur = inner_declarator(cur)
     return None, levels, fn, refs
 
 

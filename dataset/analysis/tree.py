@@ -62,6 +62,18 @@ def clause_value(node: Node) -> Node | None:
     return None if field(node, "initializer") is not None else field(node, "value")
 
 
+def inner_declarator(d: Node) -> Node | None:
+    """The declarator inside the declarator ``d``: its ``declarator`` field, or, for the kinds
+    the grammar gives no such field (a C++ reference ``&r``, an init declarator, parentheses),
+    its last named child."""
+    nxt = field(d, "declarator")
+    if nxt is None and d.type in ("reference_declarator", "init_declarator",
+                                  "parenthesized_declarator"):
+        kids = named(d)
+        nxt = kids[-1] if kids else None
+    return nxt
+
+
 # C++'s named casts that convert a value and call nothing ([expr.static.cast],
 # [expr.const.cast], [expr.reinterpret.cast]); `dynamic_cast` checks the object at run time
 NAMED_CASTS = ("static_cast", "const_cast", "reinterpret_cast")

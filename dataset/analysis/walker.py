@@ -36,6 +36,7 @@ from accellium.dataset.analysis.macros import (
 from accellium.dataset.analysis.tree import (
     LOOP_TYPES,
     for_header,
+    inner_declarator,
     iter_nodes,
     named,
     named_cast_operand,
@@ -81,18 +82,8 @@ def decl_name(d: Node, following: Node | None) -> str | None:
             return text(err.named_children[0])
     cur: Node | None = d
     while cur is not None and cur.type != "identifier":
-        cur = _inner_declarator(cur)
+        cur = inner_declarator(cur)
     return text(cur) if cur is not None else None
-
-
-def _inner_declarator(d: Node) -> Node | None:
-    """The declarator inside ``d``: its ``declarator`` field, or a C++ reference
-    declarator's (``double &r``), which the grammar gives no field name."""
-    inner = _field(d, "declarator")
-    if inner is None and d.type == "reference_declarator":
-        kids = d.named_children
-        inner = kids[-1] if kids else None
-    return inner
 
 
 def declarators(decl: Node) -> list[tuple[Node, Node | None]]:
@@ -291,7 +282,7 @@ class _Walker:
                 return
             elif cur.type == "reference_declarator":
                 reference = True
-            cur = _inner_declarator(cur)
+            cur = inner_declarator(cur)
         if array:
             out.array_decls.add(name)
         elif levels:
