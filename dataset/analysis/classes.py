@@ -20,8 +20,6 @@ from accellium.dataset.analysis.tree import iter_nodes, text
 
 __all__ = ["SELF", "class_body", "this_as_parameter", "this_members", "through_this", "with_bases"]
 
-_CLASSES = ("class_specifier", "struct_specifier", "union_specifier")
-
 
 def class_body(fn: Node, root: Node) -> Node | None:
     """The member list (``field_declaration_list``) of the class the function definition
@@ -45,13 +43,10 @@ def class_body(fn: Node, root: Node) -> Node | None:
 
 def _defined(cls: str, root: Node, before: int) -> list[Node]:
     """The member lists of the definitions of the class ``cls`` in the file ``root`` and in
-    the headers it includes above byte ``before`` (within `header_declarations`): `#include`
-    puts the header's text in the file ([cpp.include])."""
-    from accellium.dataset.offload.shapes import header_types
+    the headers it includes above byte ``before`` (:func:`.deep.type_bodies`)."""
+    from accellium.dataset.analysis.deep import type_bodies
 
-    return [b for top in (root, *header_types(root, before)) for c in iter_nodes(top)
-            if c.type in _CLASSES and text(c.child_by_field_name("name")) == cls
-            and (b := c.child_by_field_name("body")) is not None]
+    return type_bodies(root, f"class {cls}", before)
 
 
 def with_bases(body: Node, root: Node, before: int) -> list[Node]:
@@ -101,8 +96,12 @@ def this_members(fn: Node, root: Node) -> frozenset[str] | None:
     if _static(fn):
         return None
     body = class_body(fn, root)
-    if body is None:
-        return None
+    return None if body is None else _members(fn, body, root)
+
+
+def _members(fn: Node, body: Node, root: Node) -> frozenset[str]:
+    """:func:`this_members` of ``fn``, a member function of the class whose member list is
+    ``body``."""
     out = {d.name for b in with_bases(body, root, fn.start_byte) for f in b.named_children
            if f.type == "field_declaration"
            for d in declared_names(f) if d.function is None and not d.static}
@@ -162,14 +161,15 @@ def this_as_parameter(source: bytes, fn: Node, root: Node) -> bytes | None:
     ([class.mfct.non-static]p2) — what an analysis of pointer parameters and their members
     reads.  Lines unchanged (every row and indentation as in ``source``); None where the file
     does not show the function's class (:func:`this_members`)."""
-    members = this_members(fn, root)
-    body, decl = class_body(fn, root), function_name(fn)[1]
+    body = None if _static(fn) else class_body(fn, root)
+    decl = function_name(fn)[1]
     params = decl.child_by_field_name("parameters") if decl is not None else None
     code = fn.child_by_field_name("body")
     cls = body.parent.child_by_field_name("name") if body is not None and \
         body.parent is not None else None
-    if members is None or params is None or code is None or cls is None:
+    if body is None or params is None or code is None or cls is None:
         return None
+    members = _members(fn, body, root)
     first = f"{text(cls)} *{SELF}".encode()
     own = [p for p in params.named_children if p.type != "comment"]
     if not own or (len(own) == 1 and text(own[0]).strip() == "void"):

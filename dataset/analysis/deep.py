@@ -163,14 +163,14 @@ def _bodies(root: Node, type_text: str) -> list[Node]:
     return out
 
 
-def type_bodies(fn: Node, root: Node, type_text: str) -> list[Node]:
+def type_bodies(root: Node, type_text: str, before: int) -> list[Node]:
     """The field lists of the definitions of the structure ``type_text`` (:func:`_bodies`)
-    that the function ``fn`` of the file ``root`` sees: the file's, and those of the headers
-    it includes above ``fn`` (read within :func:`accellium.dataset.offload.shapes.
+    that code at byte ``before`` of the file ``root`` sees: the file's, and those of the
+    headers it includes above it (read within :func:`accellium.dataset.offload.shapes.
     header_declarations`): ``#include`` puts the header's text in the file (C11 6.10.2p3)."""
     from accellium.dataset.offload.shapes import header_types
 
-    return _bodies(root, type_text) + [b for h in header_types(root, fn.start_byte)
+    return _bodies(root, type_text) + [b for h in header_types(root, before)
                                        for b in _bodies(h, type_text)]
 
 
@@ -198,7 +198,7 @@ def _field_declarators(fn: Node, root: Node, parent: str,
         bodies = [own] if own is not None else []
     else:
         t = _pointee_type(fn, parent, pointer)
-        bodies = type_bodies(fn, root, t) if t is not None else []
+        bodies = type_bodies(root, t, fn.start_byte) if t is not None else []
     # a C++ base class's members are the class's too ([class.derived]p2)
     bodies = [b for body in bodies for b in with_bases(body, root, fn.start_byte)]
     for body in bodies:

@@ -65,7 +65,7 @@ def plain_struct(fn: Node, parent: str) -> dict[str, str] | None:
     if t is None:
         return None
     root = root_of(fn)
-    bodies = type_bodies(fn, root, t)
+    bodies = type_bodies(root, t, fn.start_byte)
     if not bodies:
         return None
     found: dict[str, str] | None = None
