@@ -96,14 +96,14 @@ def prepare(folder: Path, work: Path, replaced: dict[str, bytes], cpu: bool,
         names = nonvar_names(path, flags, work, lang=lang)
         kept = compiled_acc_lines(path, flags, work, lang=lang)
         text = compiled_text(path, data, flags, work, lang=lang)
-        with _class_headers(text, path, flags, work, lang):
+        with _class_headers(text, path, compile_cmd, work, lang):
             t = translate(text, rel, names, functions, kept, lang)
         path.write_bytes(t.code)
         warnings += [f"{rel}: {w}" for w in t.warnings]
     return warnings
 
 
-def _class_headers(text: bytes, path: Path, flags: list[str], work: Path, lang: str
+def _class_headers(text: bytes, path: Path, compile_cmd: str, work: Path, lang: str
                    ) -> AbstractContextManager[None]:
     """For a C++ source, the headers it includes read as its text (``#include`` puts them in
     the file, [cpp.include]): a member function defined there of a class a header defines
@@ -113,10 +113,9 @@ def _class_headers(text: bytes, path: Path, flags: list[str], work: Path, lang: 
         return nullcontext()
     from accellium.dataset.includes import read_includes
     from accellium.dataset.offload.shapes import header_declarations
+    from accellium.evaluation.dynamic.offload import compile_include_dirs
 
-    dirs = [work / f[2:] if f != "-I" else work / flags[k + 1]
-            for k, f in enumerate(flags) if f.startswith("-I") and (f != "-I" or k + 1 < len(flags))]
-    got = read_includes(text, path, lang, dirs, project=work)
+    got = read_includes(text, path, lang, compile_include_dirs(compile_cmd, work), project=work)
     return header_declarations(text, got.texts, lang)
 
 
