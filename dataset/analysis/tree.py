@@ -97,16 +97,11 @@ def unparen(node: Node | None) -> Node | None:
     ``condition_clause`` (:func:`clause_value`; one with an initialiser is kept whole)."""
     while node is not None and node.type in ("parenthesized_expression", "cast_expression",
                                              "condition_clause", "call_expression"):
-        if node.type == "call_expression":
-            cast = named_cast_operand(node)
-            if cast is None:
-                return node
-            node = cast
-            continue
-        if node.type == "condition_clause":
-            inner = clause_value(node)
+        if node.type in ("call_expression", "condition_clause"):
+            inner = named_cast_operand(node) if node.type == "call_expression" else \
+                clause_value(node)
             if inner is None:
-                return node
+                return node  # a call, or a condition with an initialiser: kept whole
             node = inner
             continue
         inner = field(node, "value") if node.type == "cast_expression" else None
