@@ -477,10 +477,10 @@ def _no_device_version(names: list[str], code: str, first_line: int) -> Note:
             "called by a function of this file the loop calls"
         shown.append(f"`{n}` ({where})")
     one = len(names) == 1
-    members = [n for n in names if "." in n or "->" in n]  # an object's member (.routines)
+    # every one a member of an object (`routines.member_callees`): no routine line can go
     fix = ("Take what the member gives (`n = v.size()`, `p = v.data()`) in a variable before "
-           "the loop and use that, and the loop can take one" if members and len(members) ==
-           len(names) else
+           "the loop and use that, and the loop can take one"
+           if all("." in n or "->" in n for n in names) else
            f"Put `#pragma acc routine seq` above {'its' if one else 'their'} declaration and "
            "definition, and the loop can take one")
     return Note(f"the loop calls {', '.join(shown)}{' and more' if len(names) > 3 else ''}, "

@@ -733,9 +733,7 @@ def _analyze_cached(code: str, lang: str, enclosing: tuple[str, ...],
     facts.carried.extend(shared_member_writes(
         loop, b.w.decls | b.w.assigned | b.index_all | set(b.w.element_pointers), atomic))
     facts.carried.extend(reference_writes(loop, b.w))
-    where = located[1]
-    facts.carried.extend(outer_reference_uses(where.ctx.node if where else None,
-                                              where.loop if where else None, b.w))
+    facts.carried.extend(outer_reference_uses(located[1], b.w))
     _calls(b, facts)
     _live_out(b, facts)
     _scratch_outliving(b, facts)

@@ -20,8 +20,9 @@ from __future__ import annotations
 from tree_sitter import Node
 
 from accellium.dataset.analysis.facts import Dependence, DepKind
+from accellium.dataset.analysis.liveness import LoopInFile
 from accellium.dataset.analysis.tree import field as _field
-from accellium.dataset.analysis.tree import iter_nodes, text
+from accellium.dataset.analysis.tree import inner_declarator, iter_nodes, text
 from accellium.dataset.analysis.walk_records import BodyWalk
 
 __all__ = ["outer_reference_uses", "reference_writes"]
@@ -68,23 +69,22 @@ def reference_writes(loop: Node, w: BodyWalk) -> list[Dependence]:
     return out
 
 
-def outer_reference_uses(fn: Node | None, loop_in_file: Node | None, w: BodyWalk
-                         ) -> list[Dependence]:
-    """A dependence for each reference the function ``fn`` declares outside the loop (the
-    loop's node in the file: ``loop_in_file``) bound to memory (module doc), that the loop
-    uses while it writes memory."""
-    if fn is None or loop_in_file is None or not any(a.write for a in w.accesses):
+def outer_reference_uses(where: LoopInFile | None, w: BodyWalk) -> list[Dependence]:
+    """A dependence for each reference the function of the loop ``where`` (found in its file)
+    declares outside the loop, bound to memory (module doc), that the loop uses while it
+    writes memory."""
+    if where is None or not any(a.write for a in w.accesses):
         return []
+    loop = where.loop
     out: list[Dependence] = []
-    for d in iter_nodes(fn):
-        if d.type != "init_declarator" or \
-                loop_in_file.start_byte <= d.start_byte < loop_in_file.end_byte:
+    for d in iter_nodes(where.ctx.node):
+        if d.type != "init_declarator" or loop.start_byte <= d.start_byte < loop.end_byte:
             continue
         ref = _field(d, "declarator")
         bound = _field(d, "value")
         if ref is None or ref.type != "reference_declarator" or bound is None:
             continue
-        name = text(ref.named_children[-1]) if ref.named_children else ""
+        name = text(inner_declarator(ref))
         while bound.type == "parenthesized_expression" and bound.named_children:
             bound = bound.named_children[0]
         if name not in w.events or bound.type not in _MEMORY or (

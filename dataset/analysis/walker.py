@@ -196,7 +196,8 @@ class _Walker:
         # loops and declarations are named nodes: the named children reach all of them
         stack: list[tuple[Node, int]] = []
         self._children(self.loop, 1, stack)
-        self._range_declared(self.loop)
+        if self.loop.type == "for_range_loop":
+            self._range_declared(for_header(self.loop).var)
         while stack:
             n, level = stack.pop()
             t = n.type
@@ -207,7 +208,8 @@ class _Walker:
                 out.inner_loops.append(InnerLoop(n, h))
                 if h.var:
                     out.inner_vars.add(h.var)
-                self._range_declared(n)
+                if t == "for_range_loop":
+                    self._range_declared(h.var)
             elif t == "declaration":
                 self._declaration(n)
             elif t == "labeled_statement":
@@ -221,13 +223,10 @@ class _Walker:
                     out.assigned.add(text(target))
             self._children(n, level, stack)
 
-    def _range_declared(self, n: Node) -> None:
-        """The variable a range-based ``for`` declares is the loop's own: a new object each
-        iteration, initialised from the range's element (C++ [stmt.ranged]p1: its
+    def _range_declared(self, var: str | None) -> None:
+        """The variable ``var`` a range-based ``for`` declares is the loop's own: a new object
+        each iteration, initialised from the range's element (C++ [stmt.ranged]p1: its
         declaration is inside the loop's body), which nothing after the loop can read."""
-        if n.type != "for_range_loop":
-            return
-        var = for_header(n).var
         if var:
             self.out.decls.add(var)
 

@@ -5,6 +5,7 @@ data clauses replaced by ``present(...)``, and ``routine seq`` above the functio
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from accellium.dataset.analysis.context import DATA_CLAUSE_NAMES
 from accellium.dataset.analysis.tree import op, unparen
@@ -69,9 +70,7 @@ def _lifetime_edits(lines: LineIndex, region: Region) -> list[PlanEdit]:
             indent_row[(row, rank)] = ind
     # a member array's section attaches to its object's device copy (OpenACC 3.3, 2.7.2),
     # so the objects enter before the members' `enter data` and leave after their `exit data`
-    objects = list(dict.fromkeys(o for name in region.flow.lifetimes
-                                 if not _by_value(region, name)
-                                 and (o := object_arg(name)) is not None))
+    objects = _objects(region, region.flow.lifetimes)
     if objects:
         row0, end = first.start_point[0], last.end_point[0] + 1
         groups[(row0, Rank.ENTER_OBJECT)] = {"copyin": objects}
@@ -202,15 +201,21 @@ def _by_value(region: Region, name: str) -> bool:
     return info is not None and info.shape.by_value
 
 
+def _objects(region: Region, names: Iterable[str]) -> list[str]:
+    """The clause arguments of the objects the member arrays among ``names`` belong to (a
+    member only calls receive by value has none), each once, in order."""
+    return list(dict.fromkeys(o for name in names if not _by_value(region, name)
+                              and (o := object_arg(name)) is not None))
+
+
 def region_edits(lines: LineIndex, region: Region) -> tuple[list[PlanEdit], list[str]]:
     """The edits of a region, and the problems that kept loops out of it."""
     out: list[PlanEdit] = []
     problems: list[str] = []
     data: dict[str, list[str]] = {}
-    objects = [o for name in region.flow.clauses if not _by_value(region, name) and
-               (o := object_arg(name)) is not None]
+    objects = _objects(region, region.flow.clauses)
     if objects:  # each member array's object first: its section attaches to that copy
-        data["copyin"] = list(dict.fromkeys(objects))
+        data["copyin"] = objects
     for name, clause in region.flow.clauses.items():
         data.setdefault(clause, []).append(region.section(name))
     lone = _lone_loop(region) and not objects
