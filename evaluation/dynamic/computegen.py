@@ -13,6 +13,7 @@ from dataclasses import replace
 from tree_sitter import Node
 
 from accellium.dataset.analysis.macros import visible_at
+from accellium.dataset.analysis.scope import function_name
 from accellium.dataset.analysis.tree import iter_nodes, root_of
 from accellium.dataset.pragma import Pragma
 from accellium.evaluation.dynamic.accpragmas import (
@@ -27,6 +28,9 @@ from accellium.evaluation.dynamic.cscan import deref_members, free_names, object
 from accellium.evaluation.dynamic.cxxthis import SELF, this_members
 from accellium.evaluation.dynamic.emitctx import Ctx
 from accellium.evaluation.dynamic.loopgen import LoopGen
+
+#: C comments, which may stand between a ``routine`` line and its function
+_COMMENTS = re.compile(rb"/\*.*?\*/|//[^\n]*", re.DOTALL)
 
 COMPUTE = {"parallel": "ACCRT_PARALLEL", "kernels": "ACCRT_KERNELS", "serial": "ACCRT_SERIAL_C"}
 
@@ -201,6 +205,24 @@ class ComputeGen(LoopGen):
         if self.lang == "cpp":  # C++ defines no type in sizeof: a lambda holds the assertion
             return f"(void)[] {{ static_assert(0, {why}); }}, "
         return f"(void)sizeof(struct {{ _Static_assert(0, {why}); int __acc_x; }}), "
+
+    def host_only(self, defn: Node) -> str:
+        """The call a program function's body starts with in the emulation (""
+        for ``main`` and for a function the program declares ``acc routine``): a function
+        with no device version that runs while a compute region runs fails there as the GPU
+        build's link does (OpenACC 3.3, 2.15.1), whatever form the call takes — an overloaded
+        operator, a constructor, a member function, a call through a pointer or a macro —
+        where :meth:`routine_check` sees only a call written by the function's name."""
+        name, _ = function_name(defn)
+        if not name or name == "main" or name in self.routines:
+            return ""
+        start = defn.parent.start_byte if defn.parent is not None and \
+            defn.parent.type == "template_declaration" else defn.start_byte
+        for a in self.lines:  # `#pragma acc routine seq` right above it (a member's too)
+            if a.kind == "acc" and a.directive == "routine" and a.end <= start and \
+                    not _COMMENTS.sub(b"", self.src[a.end:start]).strip():
+                return ""
+        return f"accrt_host_only({c_string(name)}, {defn.start_point[0] + 1});"
 
     def gen_compute_body(self, n: Node, p: AccLine, rest: list[AccLine], combined: bool,
                          ctx: Ctx) -> str:

@@ -193,14 +193,22 @@ class Emitter(ComputeGen):
             return self.gen_scoped(n, ctx)
         if t == "declaration":
             return self.gen_declaration(n, ctx)
+        if t == "function_definition" and ctx.construct is None:
+            return self.gen_children(n, ctx, self.host_only(n))
         return self.gen_children(n, ctx)
 
-    def gen_children(self, n: Node, ctx: Ctx) -> str:
+    def gen_children(self, n: Node, ctx: Ctx, entry: str = "") -> str:
+        """``n``'s text with its children generated; ``entry``: a statement the body of the
+        function definition ``n`` starts with (on its ``{`` line)."""
         out = []
         pos = n.start_byte
+        body = n.child_by_field_name("body") if entry else None
         for c in n.children:
             out.append(self.gap(pos, c.start_byte, ctx))
-            out.append(self.gen(c, ctx))
+            got = self.gen(c, ctx)
+            if body is not None and c == body and got.startswith("{"):
+                got = "{ " + entry + got[1:]
+            out.append(got)
             pos = c.end_byte
         out.append(self.gap(pos, n.end_byte, ctx))
         return "".join(out)

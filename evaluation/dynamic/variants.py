@@ -108,6 +108,8 @@ def _failure(prog: Program, work: Path, binary: Path, env: dict[str, str], res, 
         return "timeout", f"run timed out after {cfg.timeout(prog):.0f} s"
     rep = res.report or {}
     errs = "; ".join(rep.get("errors") or [])
+    if res.returncode == 94:
+        return "compile", errs or "a function that is not an acc routine ran in a compute region"
     if res.returncode == 95:
         return "device-memory", errs or "device memory (acc_malloc) named by a data clause or " \
                                         "dereferenced on the host"

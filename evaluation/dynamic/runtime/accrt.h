@@ -245,6 +245,17 @@ static inline void accrt_compute_begin(void) {
 static inline void accrt_compute_end(void) {
   if (--accrt_S.incompute == 0 && accrt_S.ndevmem) accrt_devmem_access(0);
 }
+/* The entry of a program function that is not an acc routine: it has no device version
+ * (OpenACC 3.3, 2.15.1), so running it while a compute region runs fails as the GPU build's
+ * link does (exit 94). */
+static inline void accrt_host_only(const char *name, int line) {
+  if (accrt_S.incompute) {
+    char m[240];
+    snprintf(m, sizeof m, "function '%s' (line %d) runs in a compute region but is not an acc "
+             "routine (a GPU build fails to link)", name, line);
+    accrt_fatal(94, m);
+  }
+}
 static inline int accrt_lanes_here(void) { return accrt_S.incompute ? accrt_S.lanes : 1; }
 
 /* Write check of one vector-partitioned loop instance: the first writes of each lane are
@@ -396,6 +407,11 @@ void accrt_init(void) {
   atexit(accrt_write_report);
 }
 void accrt_fatal(int code, const char *msg) {
+  /* one report: lanes of a compute region that fail together wait for the first one's exit */
+  static int busy;
+  static __thread int mine;
+  if (!mine && __atomic_exchange_n(&busy, 1, __ATOMIC_ACQ_REL)) for (;;) pause();
+  mine = 1;
   accrt_state *S = &accrt_S;
   fprintf(stderr, "accrt: %s\n", msg);
   if (S->nerrors < 2) {
