@@ -460,7 +460,7 @@ def _called_in_file(query: LoopQuery, code: str,
     from accellium.dataset.analysis.macros import header_macros
 
     scope = query.scope
-    if scope is None or "(" not in code:
+    if scope is None or ("(" not in code and scope.lang != "cpp"):  # C++: operators call
         return []
     end = scope.offset + len(code.encode("utf-8", "surrogateescape"))
     with header_macros(lambda _at: scope.defines), header_types(scope.types):
@@ -474,6 +474,8 @@ def _no_device_version(names: list[str], code: str, first_line: int) -> Note:
     for n in names[:3]:
         m = re.search(rf"\b{re.escape(n)}\s*\(", code)
         where = f"line {first_line + code.count(chr(10), 0, m.start())}" if m else \
+            "called by an operator, a definition or the end of life of an object of its " \
+            "class" if "::" in n else \
             "called by a function of this file the loop calls"
         shown.append(f"`{n}` ({where})")
     one = len(names) == 1
@@ -481,6 +483,10 @@ def _no_device_version(names: list[str], code: str, first_line: int) -> Note:
     fix = ("Take what the member gives (`n = v.size()`, `p = v.data()`) in a variable before "
            "the loop and use that, and the loop can take one"
            if all("." in n or "->" in n for n in names) else
+           # a member function defined in its class: gcc takes the line at file scope only
+           f"Define {'it' if one else 'them'} outside the class with `#pragma acc routine seq` "
+           "above that definition, and the loop can take one"
+           if all("::" in n for n in names) else
            f"Put `#pragma acc routine seq` above {'its' if one else 'their'} declaration and "
            "definition, and the loop can take one")
     return Note(f"the loop calls {', '.join(shown)}{' and more' if len(names) > 3 else ''}, "

@@ -70,7 +70,7 @@ def routines_needed(node: Node, index: FileIndex) -> tuple[list[str], str | None
     """Program functions the loop calls (transitively) that need ``routine seq``; or why the
     loop cannot call them on the device."""
     need: list[str] = []
-    todo = callees(node)
+    todo = _called(node, index)
     seen: set[str] = set()
     macros = visible_at(index.tree.root_node, node.start_byte)  # the headers' too
     while todo:
@@ -87,13 +87,28 @@ def routines_needed(node: Node, index: FileIndex) -> tuple[list[str], str | None
         if defn is None and name in macros:  # expanded in place: what its body calls
             todo.extend(macro_calls(macros[name]))
             continue
+        if defn is None and "::" in name:  # a member the code calls without naming it
+            return [], (f"calls `{name}` (an operator, constructor or destructor of its "
+                        "class), which has no definition outside its class here: it needs "
+                        "one with `#pragma acc routine seq` above it (gcc takes the line at "
+                        "file scope only)")
         if defn is None:
             return [], (f"calls `{name}`, whose definition is not in this file: it needs "
                         "`#pragma acc routine seq` where it is defined")
         if name not in index.routines:
             need.append(name)
-        todo.extend(callees(defn))
+        todo.extend(_called(defn, index))
     return need, None
+
+
+def _called(node: Node, index: FileIndex) -> list[str]:
+    """The functions the code under ``node`` calls by name (:func:`callees`) and, in C++,
+    without naming them: operators, constructors, destructors
+    (:func:`.implicit_calls.implicit_callees`)."""
+    from accellium.dataset.analysis.implicit_calls import implicit_callees
+
+    named = callees(node)
+    return named + [n for n in implicit_callees(node, index) if n not in named]
 
 
 
@@ -104,7 +119,7 @@ def _device_callees(node: Node, index: FileIndex) -> tuple[list[str], list[str]]
     neither defined in the file nor named by its ``#pragma acc routine``)."""
     need: list[str] = []
     missing: list[str] = []
-    todo = callees(node)
+    todo = _called(node, index)
     seen: set[str] = set()
     macros = visible_at(index.tree.root_node, node.start_byte)
     while todo:
@@ -124,7 +139,7 @@ def _device_callees(node: Node, index: FileIndex) -> tuple[list[str], list[str]]
         else:
             if name not in index.routines:
                 need.append(name)
-            todo.extend(callees(defn))
+            todo.extend(_called(defn, index))
     return need, missing + [m for m in member_callees(node) if m not in missing]
 
 
@@ -230,7 +245,7 @@ def routine_sites(source: bytes, lang: str, start_byte: int, end_byte: int
     output runs in a ``serial`` construct): they do not stop the lines."""
     from accellium.dataset.analysis.scope import file_index, source_text
 
-    if b"(" not in source[start_byte:end_byte]:
+    if b"(" not in source[start_byte:end_byte] and lang != "cpp":  # C++: operators call
         return []
     index = file_index(source_text(source), lang)
     root = index.tree.root_node
