@@ -26,7 +26,12 @@ from enum import Enum
 from tree_sitter import Node
 
 from accellium.dataset.analysis.facts import Dependence, DepKind, Exit, ExitKind
-from accellium.dataset.analysis.library import Effect, LibraryFunction, library_function
+from accellium.dataset.analysis.library import (
+    Effect,
+    LibraryFunction,
+    assigns_reference,
+    library_function,
+)
 from accellium.dataset.analysis.scope import Declared, FileIndex
 from accellium.dataset.analysis.summaries import FunctionSummary, SharedWrite, summary
 from accellium.dataset.analysis.tree import IDENT, op, text, unparen
@@ -88,6 +93,23 @@ class CallModel:
         if c.kind is Kind.DECLARED and position < len(c.params) and c.params[position].const:
             return Use.READ
         return Use.RMW
+
+    def reference_use(self, function: str, position: int) -> Use | None:
+        """How ``function`` uses the object an lvalue argument ``position`` names, where its
+        declaration in the file makes that parameter a reference (C++ [dcl.init.ref]p5: the
+        parameter is the argument's object): what its body does with it, else read only for
+        a reference to const and read and written otherwise (a library function's from
+        :func:`.library.assigns_reference`); None where the parameter is not known to be a
+        reference (a callee no declaration of the file shows is taken to take values)."""
+        if assigns_reference(function, position):
+            return Use.RMW
+        c = self.callee(function)
+        p = c.params[position] if 0 <= position < len(c.params) else None
+        if p is None or not p.references:
+            return None
+        if c.kind is Kind.DEFINED and c.summary is not None:
+            return c.summary.use_of(position) or Use.READ
+        return Use.READ if p.const else Use.RMW
 
     def routine(self, name: str) -> bool:
         return name in self.routines or self.index is not None and name in self.index.routines
@@ -234,8 +256,8 @@ def _for_effects(site: _Site) -> list[Dependence]:
     """A call whose result is unused exists for its effects: unless one of its arguments
     points into this iteration's data, they reach memory every iteration shares."""
     call = site.call
-    if not call.discarded:
-        return []
+    if not call.discarded or any(assigns_reference(call.name, k) for k in range(len(call.args))):
+        return []  # a library call whose effect is on its arguments' objects: the walk's
     if any(_points_into_iteration(a, site) or _scalar_address(a) for a in call.args):
         return []  # its effects go to this iteration's data, or to `x` in `&x` (a use of x)
     if call.receiver is not None and _per_iteration(call.receiver, site):

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from enum import Enum
 
 __all__ = ["PURE_CALLS", "EXIT_CALLS", "DEVICE_PRINT_CALLS", "MAX_NAMES", "MIN_NAMES",
-           "is_macro_name", "Effect", "LibraryFunction", "library_function", "host_only"]
+           "is_macro_name", "Effect", "LibraryFunction", "library_function", "host_only",
+           "assigns_reference"]
 
 #: Math and utility functions whose result depends on their arguments only.
 PURE_CALLS = frozenset(
@@ -104,6 +105,17 @@ class LibraryFunction:
         """Does the function write through its argument ``position``?"""
         w = self.writes_arg
         return w is not None and (position == w or (w < 0 and position > 0))
+
+
+#: C++ library functions that assign the objects some of their arguments are bound to by
+#: reference: ``std::swap(a, b)`` exchanges the values of ``a`` and ``b`` ([utility.swap]).
+_ASSIGNS_REFERENCE = {"std::swap": (0, 1)}
+
+
+def assigns_reference(name: str, position: int) -> bool:
+    """Does the library function ``name`` assign the object its argument ``position`` is
+    bound to by reference?"""
+    return position in _ASSIGNS_REFERENCE.get(name, ())
 
 
 def library_function(name: str) -> LibraryFunction | None:

@@ -203,7 +203,8 @@ def _body(loop: Node, facts: LoopFacts, scope: LoopScope | None, lang: str,
     types = (typedef_names(index.tree.root_node) if index is not None else frozenset()) | \
         (scope.types if scope is not None else frozenset())
     values = value_types(index.tree.root_node) if index is not None else frozenset()
-    w = walk_body(loop, model.address_use, macros, lang, functions, types, values)
+    w = walk_body(loop, model.address_use, macros, lang, functions, types, values,
+                  model.reference_use)
     facts.loop_depth = w.depth
     index_all = set(facts.index_vars) | w.inner_vars
     aliases = resolve_aliases(w, index_all)

@@ -135,8 +135,11 @@ class _Summariser:
         for pname, k in position.items():
             if not params[k].pointer:
                 continue
+            # a reference parameter names the caller's object itself ([dcl.ref]p1): every
+            # use of the name is a use of what it refers to, as `*p` is of what `p` points to
+            ref = params[k].references > 0
             for occ in ctx.occurrences.get(pname, []):
-                out.through[k] = combine(out.through[k], self._use(occ, ctx, depth, out))
+                out.through[k] = combine(out.through[k], self._use(occ, ctx, depth, out, ref))
         for call in _calls(defn):
             self._call(call, ctx, depth, out)
         out.globals_written |= {v for v in _assigned_roots(ctx) if v not in ctx.declared}
@@ -172,8 +175,10 @@ class _Summariser:
                     rec.passed(arg, use, call)
 
     def _use(self, occ: Node, ctx: FunctionContext, depth: int,
-             out: FunctionSummary) -> Use | None:
+             out: FunctionSummary, ref: bool = False) -> Use | None:
         top, deref = _chain_top(occ, ctx)
+        if ref and top.id == occ.id:  # the referred object, named bare
+            return self._object_use(top, ctx, depth)
         p = ctx.parent(top)
         if p is None:
             return Use.READ if deref else None
@@ -191,6 +196,27 @@ class _Summariser:
                           or p.type == "assignment_expression"):
             return Use.RMW  # the pointer escapes into another name: assume both
         return Use.READ if deref else None
+
+    def _object_use(self, name: Node, ctx: FunctionContext, depth: int) -> Use | None:
+        """How the function uses the object a reference parameter refers to where its name
+        stands alone: assigned, incremented, passed on to a callee's parameter (which may be
+        a reference too), bound to another reference, or read."""
+        p = ctx.parent(name)
+        if p is None:
+            return Use.READ
+        if p.type == "assignment_expression" and _same(_field(p, "left"), name):
+            return Use.WRITE if op(p) == "=" else Use.RMW
+        if p.type == "update_expression" or (p.type == "pointer_expression" and op(p) == "&"):
+            return Use.RMW  # `&r` escapes: what is done through it is not followed
+        if p.type == "argument_list":
+            call = ctx.parent(p)
+            k = [c.id for c in named(p)].index(name.id)
+            return self._callee_use(norm(text(_field(call, "function"))), k, depth) \
+                or Use.READ
+        if p.type == "init_declarator" and _field(p, "declarator") is not None and \
+                _field(p, "declarator").type == "reference_declarator":
+            return Use.RMW  # another name of the same object
+        return Use.READ
 
     def _callee_use(self, callee: str, k: int, depth: int) -> Use | None:
         lib = library_function(callee)

@@ -15,7 +15,7 @@ from accellium.dataset.analysis.affine import Affine
 from accellium.dataset.analysis.facts import Exit
 from accellium.dataset.analysis.tree import IDENT, ForHeader, text
 
-__all__ = ["Use", "ScalarUse", "Access", "InnerLoop", "CallSite", "BodyWalk", "AddressUse",
+__all__ = ["Use", "ScalarUse", "Access", "InnerLoop", "CallSite", "BodyWalk", "AddressUse", "ReferenceUse",
            "unknown_address_use"]
 
 
@@ -93,6 +93,9 @@ class CallSite:
 #: How a call uses the scalar whose address it is given: ``(function, argument position)`` →
 #: WRITE (an out parameter), RMW (read and written, or unknown) or READ.
 AddressUse = Callable[[str, int], "Use"]
+#: how a callee uses the object an lvalue argument names, where the parameter (function,
+#: position) is a C++ reference (None: not known to be one)
+ReferenceUse = Callable[[str, int], "Use | None"]
 
 
 def unknown_address_use(function: str, position: int) -> Use:

@@ -56,6 +56,7 @@ from accellium.dataset.analysis.walk_records import (
     BodyWalk,
     CallSite,
     InnerLoop,
+    ReferenceUse,
     ScalarUse,
     Use,
     unknown_address_use,
@@ -158,10 +159,12 @@ def _sum_terms(node: Node) -> list[tuple[int, Node | None]]:
 class _Walker:
     def __init__(self, loop: Node, address_use: AddressUse, macros: dict[str, Macro],
                  functions: frozenset[str], lang: str, types: frozenset[str] = frozenset(),
-                 values: frozenset[str] = frozenset()):
+                 values: frozenset[str] = frozenset(),
+                 reference_use: ReferenceUse | None = None):
         self.loop = loop
         self.types = types  # the file's typedef names (:mod:`.casts`)
         self.address_use = address_use
+        self.reference_use = reference_use
         self.macros = macros  # the macros defined where the loop is (see .macros)
         self.functions = functions  # the functions the file defines or declares
         self.lang = lang
@@ -441,9 +444,15 @@ class _Walker:
             steps.append((self.expr, (fn, stmt)))
         for k, c in enumerate(args):
             arg = unparen(_field(c, "argument")) if c.type == "pointer_expression" else None
+            bound = self.reference_use(name, k) if self.lang == "cpp" and \
+                self.reference_use is not None and _lvalue_form(c) else None
             if arg is not None and op(c) == "&" and arg.type == "identifier":
                 # `&x`: the callee may read and assign x (what it does says ``address_use``)
                 steps.append((self.lvalue, (arg, self.address_use(name, k), stmt)))
+            elif bound in (Use.WRITE, Use.RMW):
+                # C++: an lvalue bound to a reference parameter is the object the callee
+                # uses ([dcl.init.ref]p5): `inc(a[i])` with `void inc(double &x)` writes a[i]
+                steps.append((self.lvalue, (c, bound, stmt)))
             else:
                 # `&a[k]` is a pointer into an array, like passing `a` itself
                 steps.append((self.expr, (c, stmt)))
@@ -708,12 +717,24 @@ def walk_body(loop: Node, address_use: AddressUse = unknown_address_use,
               macros: dict[str, Macro] | None = None, lang: str = "c",
               functions: frozenset[str] = frozenset(),
               types: frozenset[str] = frozenset(),
-              values: frozenset[str] = frozenset()) -> BodyWalk:
+              values: frozenset[str] = frozenset(),
+              reference_use: ReferenceUse | None = None) -> BodyWalk:
     """Walk the body of ``loop`` (a ``for`` node) once; ``address_use`` says how a call uses
     the scalars whose address it is given (by default: reads and writes them); ``macros``:
     those defined where the loop is (subscripts are read after the preprocessor);
     ``functions``: the names the file defines or declares as functions (a call of one is a
     call, whatever its spelling); ``types``: the file's typedef names (``(T)(e)`` is a cast,
     :mod:`.casts`); ``values``: its type names that name no pointer (:func:`.casts.value_types`:
-    a loop's object of one is its own, :attr:`BodyWalk.own_objects`)."""
-    return _Walker(loop, address_use, macros or {}, functions, lang, types, values).run()
+    a loop's object of one is its own, :attr:`BodyWalk.own_objects`); ``reference_use``: how
+    a call uses an lvalue argument its callee binds to a reference parameter (None where the
+    parameter is not known to be one)."""
+    return _Walker(loop, address_use, macros or {}, functions, lang, types, values,
+                   reference_use).run()
+
+
+def _lvalue_form(arg: Node) -> bool:
+    """Does the argument designate an object (a name, an element, a member, ``*p``)?"""
+    a = unparen(arg)
+    return a is not None and (a.type in ("identifier", "subscript_expression",
+                                         "field_expression")
+                              or (a.type == "pointer_expression" and op(a) == "*"))

@@ -15,6 +15,7 @@ from tree_sitter import Node
 from accellium.dataset.analysis.casts import is_call
 from accellium.dataset.analysis.macro_element import macro_element, macro_reads
 from accellium.dataset.analysis.macros import file_macros
+from accellium.dataset.analysis.reference_params import writable_reference_arg
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import named, op, shift_statement, subscripts, text, unparen
 
@@ -90,8 +91,8 @@ def _role(node: Node) -> tuple[bool, bool, bool, bool]:
         return True, True, False, False
     if parent.type == "pointer_expression" and op(parent) == "&":
         return True, True, False, True
-    if _extracted(top):
-        return True, True, False, False
+    if _extracted(top) or (parent.type == "argument_list" and writable_reference_arg(top)):
+        return True, True, False, False  # C++: stored through a reference
     if parent.type == "field_expression" or member:
         return True, False, False, False
     return True, False, False, False
@@ -291,6 +292,17 @@ def _declarator_name(d: Node | None) -> str | None:
     return text(d) if d is not None else None
 
 
+def _changed_name(n: Node) -> str | None:
+    """The name ``x++`` changes, ``&x`` may let be written through, or an argument ``x`` the
+    callee binds to a reference it may assign (C++); None for anything else."""
+    if n.type == "update_expression" or (n.type == "pointer_expression" and op(n) == "&"):
+        return _target(_field(n, "argument"))
+    if n.type == "identifier" and n.parent is not None and \
+            n.parent.type == "argument_list" and writable_reference_arg(n):
+        return text(n)
+    return None
+
+
 def assignments(root: Node | None) -> Assignments:
     out = Assignments()
     if root is None:
@@ -307,10 +319,8 @@ def assignments(root: Node | None) -> Assignments:
             right = _field(n, "right")
             if name and op(n) == "=" and right is not None:
                 out.values[name] = right
-        elif t == "update_expression":
-            name = _target(_field(n, "argument"))
-        elif t == "pointer_expression" and op(n) == "&":
-            name = _target(_field(n, "argument"))  # may be written through
+        elif t in ("update_expression", "pointer_expression", "identifier"):
+            name = _changed_name(n)
         elif t == "init_declarator":
             name = _declarator_name(_field(n, "declarator"))
             value = _field(n, "value")
