@@ -483,9 +483,9 @@ def _no_device_version(names: list[str], code: str, first_line: int) -> Note:
     fix = ("Take what the member gives (`n = v.size()`, `p = v.data()`) in a variable before "
            "the loop and use that, and the loop can take one"
            if all("." in n or "->" in n for n in names) else
-           # a member function defined in its class: gcc takes the line at file scope only
-           f"Define {'it' if one else 'them'} outside the class with `#pragma acc routine seq` "
-           "above that definition, and the loop can take one"
+           # a class's member: gcc takes the line at file or namespace scope only
+           f"Give {'it' if one else 'them'} a definition at file or namespace scope, outside "
+           "any class, with `#pragma acc routine seq` above it, and the loop can take one"
            if all("::" in n for n in names) else
            f"Put `#pragma acc routine seq` above {'its' if one else 'their'} declaration and "
            "definition, and the loop can take one")

@@ -107,7 +107,8 @@ def test_a_call_without_a_name_and_no_device_version_leaves_the_loop_without_a_p
         assert loop.pragma is None, (name, loop.pragma)
         assert any(f"the loop calls `{callee}` (called by an operator, a definition or the "
                    "end of life of an object of its class)" in n and
-                   "Define it outside the class with `#pragma acc routine seq`" in n
+                   "Give it a definition at file or namespace scope, outside any class, "
+                   "with `#pragma acc routine seq` above it" in n
                    for n in loop.notes), (name, loop.notes)
 
 

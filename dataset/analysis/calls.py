@@ -256,8 +256,8 @@ def _for_effects(site: _Site) -> list[Dependence]:
     """A call whose result is unused exists for its effects: unless one of its arguments
     points into this iteration's data, they reach memory every iteration shares."""
     call = site.call
-    if not call.discarded or any(assigns_reference(call.name, k) for k in range(len(call.args))):
-        return []  # a library call whose effect is on its arguments' objects: the walk's
+    if not call.discarded:
+        return []
     if any(_points_into_iteration(a, site) or _scalar_address(a) for a in call.args):
         return []  # its effects go to this iteration's data, or to `x` in `&x` (a use of x)
     if call.receiver is not None and _per_iteration(call.receiver, site):

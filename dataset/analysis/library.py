@@ -129,6 +129,8 @@ def library_function(name: str) -> LibraryFunction | None:
             return LibraryFunction(name, effect)
     if name in _WRITES_ARG:
         return LibraryFunction(name, None, _WRITES_ARG[name])
+    if name in _ASSIGNS_REFERENCE:  # no effect but on its arguments' objects (walked apart)
+        return LibraryFunction(name)
     return None
 
 

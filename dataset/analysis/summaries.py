@@ -24,7 +24,12 @@ from dataclasses import dataclass, field
 from tree_sitter import Node
 
 from accellium.dataset.analysis.casts import is_call, typedef_cast
-from accellium.dataset.analysis.library import Effect, is_macro_name, library_function
+from accellium.dataset.analysis.library import (
+    Effect,
+    assigns_reference,
+    is_macro_name,
+    library_function,
+)
 from accellium.dataset.analysis.scope import (
     Declared,
     FileIndex,
@@ -219,6 +224,8 @@ class _Summariser:
         return Use.READ
 
     def _callee_use(self, callee: str, k: int, depth: int) -> Use | None:
+        if assigns_reference(callee, k):
+            return Use.RMW
         lib = library_function(callee)
         if lib is not None:
             if lib.pure:

@@ -52,18 +52,55 @@ def with_compute_construct(source: str, lang: str, start_byte: int, end_byte: in
         return []
     index, need, _ = got
     raw = source.encode("utf-8", "surrogateescape")
-    return [n for n in need if holds_compute_construct(raw, index.definitions[n])]
+    return [n for n in need if (d := _definition(index, n)) is not None
+            and holds_compute_construct(raw, d)]
 
 
 def callees(node: Node) -> list[str]:
-    """Functions called under ``node`` (by name), in order."""
+    """Functions called under ``node`` (by name), in order: a qualified name as written
+    (``util::sq``, ``K::f``; ``::f`` is the global ``f``)."""
     out: list[str] = []
     for n in iter_nodes(node):
         if is_call(n):
-            callee = callee_name(n)
+            callee = callee_name(n) or _qualified_callee(n)
             if callee is not None and callee not in out:
                 out.append(callee)
     return out
+
+
+def _qualified_callee(call: Node) -> str | None:
+    f = unparen(_field(call, "function"))
+    if f is not None and f.type == "template_function":
+        f = _field(f, "name")
+    if f is None or f.type != "qualified_identifier":
+        return None
+    name = "".join(text(f).split())
+    return name[2:] if name.startswith("::") else name
+
+
+def _definition(index: FileIndex, name: str) -> Node | None:
+    """The definition of the function ``name`` in the file: by its name as the file
+    indexes it, or a qualified name's in the namespaces it names (``util::sq``)."""
+    got = index.definitions.get(name)
+    if got is None and "::" in name:
+        got = next((n for n in _namespace_items(index.tree.root_node, name)[0]
+                    if n.type == "function_definition"
+                    and function_name(n)[0] == name.rsplit("::", 1)[1]), None)
+    return got
+
+
+def _namespace_items(root: Node, name: str) -> tuple[list[Node], str]:
+    """For ``a::b::f``: the declarations of namespace ``b`` of namespace ``a`` at file
+    scope, and ``f`` ([], the name: no such namespace)."""
+    *path, last = name.split("::")
+    items = named(root)
+    for part in path:
+        body = next((_field(n, "body") for n in items if n.type == "namespace_definition"
+                     and text(_field(n, "name")) == part), None)
+        if body is None:
+            return [], name
+        items = named(body)
+    return items, last
 
 
 def routines_needed(node: Node, index: FileIndex) -> tuple[list[str], str | None]:
@@ -83,15 +120,14 @@ def routines_needed(node: Node, index: FileIndex) -> tuple[list[str], str | None
             if not lib.pure:
                 return [], f"calls `{name}` ({lib.effect.value if lib.effect else 'writes'})"
             continue
-        defn = index.definitions.get(name)
+        defn = _definition(index, name)
         if defn is None and name in macros:  # expanded in place: what its body calls
             todo.extend(macro_calls(macros[name]))
             continue
-        if defn is None and "::" in name:  # a member the code calls without naming it
-            return [], (f"calls `{name}` (an operator, constructor or destructor of its "
-                        "class), which has no definition outside its class here: it needs "
-                        "one with `#pragma acc routine seq` above it (gcc takes the line at "
-                        "file scope only)")
+        if defn is None and "::" in name:  # a class's member, or a namespace's not here
+            return [], (f"calls `{name}`, which has no definition at file or namespace "
+                        "scope here (outside any class, where gcc takes a `#pragma acc "
+                        "routine seq` line): it needs one with the line above it")
         if defn is None:
             return [], (f"calls `{name}`, whose definition is not in this file: it needs "
                         "`#pragma acc routine seq` where it is defined")
@@ -127,7 +163,7 @@ def _device_callees(node: Node, index: FileIndex) -> tuple[list[str], list[str]]
         if name in seen or library_function(name) is not None:
             continue
         seen.add(name)
-        defn = index.definitions.get(name)
+        defn = _definition(index, name)
         if defn is None and name in macros:
             todo.extend(macro_calls(macros[name]))
         elif defn is None:
@@ -206,8 +242,14 @@ def without_device_version(source: str, lang: str, start_byte: int, end_byte: in
 
 
 def _first_declaration(root: Node, name: str) -> Node | None:
-    """The first declaration or definition of function ``name`` at file scope."""
-    for n in named(root):
+    """The first declaration or definition of function ``name`` at file scope, or of a
+    qualified name's in the namespace it names (a ``routine`` line may go there too)."""
+    items, last = _namespace_items(root, name) if "::" in name else ([], name)
+    return _declaration_in(named(root), name) or _declaration_in(items, last)
+
+
+def _declaration_in(items: list[Node], name: str) -> Node | None:
+    for n in items:
         if n.type == "function_definition" and function_name(n)[0] == name:
             return n
         if n.type == "declaration":
@@ -258,7 +300,7 @@ def routine_sites(source: bytes, lang: str, start_byte: int, end_byte: int
     lines = _line_index(index)
     out = []
     for name in need:
-        row, defn = routine_row(lines, root, name), index.definitions.get(name)
+        row, defn = routine_row(lines, root, name), _definition(index, name)
         if row is not None and defn is not None:
             out.append((row, defn.start_byte, defn.end_byte))
     return out
