@@ -207,6 +207,26 @@ def _points_into_iteration(arg: Node, site: _Site) -> bool:
     return a.type == "identifier" and text(a) in site.pointers
 
 
+#: the words of C and C++'s arithmetic types: an object of one holds no address
+_ARITHMETIC = frozenset("double float int long short char bool unsigned signed size_t "
+                        "const volatile".split())
+
+
+def _arithmetic_reference(p: Declared) -> bool:
+    """Is the parameter a reference (and nothing else) to an object of arithmetic type?
+    Then what the callee does through it is done to the argument's object alone — unlike a
+    structure's, whose pointer members may lead to memory every iteration shares."""
+    return bool(p.references) and p.references == p.levels and bool(p.type_name) and \
+        set(p.type_name.split()) <= _ARITHMETIC
+
+
+def _object_named(arg: Node) -> bool:
+    """Does the argument name an object (a variable, an element, a member)?"""
+    a = unparen(arg)
+    return a is not None and a.type in ("identifier", "subscript_expression",
+                                        "field_expression")
+
+
 def _dep(site: CallSite, why: str) -> Dependence:
     return Dependence(site.name, site.line, f"`{site.name}(...)` (line {site.line}) {why}",
                       DepKind.CALL)
@@ -234,6 +254,8 @@ def _writes_through(site: _Site, uses: list[Use | None], params: list[Declared],
     hint = False
     for k, arg in enumerate(site.call.args):
         use = uses[k] if k < len(uses) else None
+        if k < len(params) and _arithmetic_reference(params[k]) and _object_named(arg):
+            continue  # C++: a number bound to a reference: a use of it the walk records
         if guess and k < len(params):
             use = (Use.READ if params[k].const else Use.RMW) if params[k].pointer else None
             hint = hint or params[k].pointer

@@ -34,6 +34,7 @@ from accellium.dataset.analysis.tree import (
     unparen,
 )
 from accellium.dataset.analysis.tree import field as _field
+from accellium.dataset.analysis.walk_records import Use
 
 __all__ = ["LoopInFile", "locate", "live_after", "ANYWHERE"]
 
@@ -80,11 +81,14 @@ def locate(index: FileIndex, offset: int) -> LoopInFile | None:
     return LoopInFile(index, ctx, node) if node is not None else None
 
 
-def _plain_write(occ: Node, ctx: FunctionContext) -> bool:
-    """Is this occurrence assigned (``x = ...``) or declared rather than read?"""
+def _plain_write(occ: Node, ctx: FunctionContext, index: FileIndex) -> bool:
+    """Is this occurrence assigned (``x = ...``, or in C++ ``f(x)`` with ``f`` assigning
+    its reference parameter before reading it) or declared rather than read?"""
     p = ctx.parent(occ)
     if p is None:
         return False
+    if p.type == "argument_list":
+        return _reference_assigned(occ, p, ctx, index)
     if p.type == "assignment_expression":
         left = _field(p, "left")
         return left is not None and left.id == occ.id and op(p) == "="
@@ -92,6 +96,22 @@ def _plain_write(occ: Node, ctx: FunctionContext) -> bool:
         d = _field(p, "declarator")
         return p.type == "declaration" or (d is not None and d.id == occ.id)
     return False
+
+
+def _reference_assigned(occ: Node, args: Node, ctx: FunctionContext, index: FileIndex
+                        ) -> bool:
+    """Is the argument ``occ`` bound to a reference parameter its callee, a function of the
+    file, assigns before reading (its summary's use a write: :mod:`.summaries`)?"""
+    from accellium.dataset.analysis.summaries import summary
+
+    call = ctx.parent(args)
+    fn = _field(call, "function") if call is not None else None
+    if fn is None or fn.type != "identifier":
+        return False
+    got = summary(index, text(fn))
+    k = next((i for i, a in enumerate(named(args)) if a.id == occ.id), -1)
+    return got is not None and 0 <= k < len(got.params) and bool(got.params[k].references) \
+        and got.use_of(k) is Use.WRITE
 
 
 def _write_statements(name: str, ctx: FunctionContext, index: FileIndex) -> set[int]:
@@ -108,7 +128,7 @@ def _write_statements(name: str, ctx: FunctionContext, index: FileIndex) -> set[
             if loop is not None and _fills_array(loop, name, ctx, index):
                 out.add(loop.id)
             continue
-        if not _plain_write(occ, ctx):
+        if not _plain_write(occ, ctx, index):
             continue
         p = ctx.parent(occ)
         steps = 0
@@ -247,7 +267,7 @@ def live_after(where: LoopInFile, names: Iterable[str],
             b = occ.start_byte
             if b < loop.end_byte and not any(lo <= b < hi for lo, hi in where.wraps):
                 continue
-            if loop.start_byte <= b < loop.end_byte or _plain_write(occ, ctx):
+            if loop.start_byte <= b < loop.end_byte or _plain_write(occ, ctx, where.index):
                 continue
             if not _covered(occ, where, definite):
                 if not dead(name):

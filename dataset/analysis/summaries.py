@@ -145,6 +145,8 @@ class _Summariser:
             ref = params[k].references > 0
             for occ in ctx.occurrences.get(pname, []):
                 out.through[k] = combine(out.through[k], self._use(occ, ctx, depth, out, ref))
+            if ref and out.through[k] is Use.RMW and self._assigned_first(pname, ctx, depth):
+                out.through[k] = Use.WRITE
         for call in _calls(defn):
             self._call(call, ctx, depth, out)
         out.globals_written |= {v for v in _assigned_roots(ctx) if v not in ctx.declared}
@@ -184,6 +186,9 @@ class _Summariser:
         top, deref = _chain_top(occ, ctx)
         if ref and top.id == occ.id:  # the referred object, named bare
             return self._object_use(top, ctx, depth)
+        if ref:  # a part of the referred object (`r.x`, `r[k]`): the rest keeps its value
+            got = self._use(occ, ctx, depth, out)
+            return Use.RMW if got is Use.WRITE else got
         p = ctx.parent(top)
         if p is None:
             return Use.READ if deref else None
@@ -209,6 +214,8 @@ class _Summariser:
         p = ctx.parent(name)
         if p is None:
             return Use.READ
+        if p.type == "reference_declarator":
+            return None  # the parameter's own declarator
         if p.type == "assignment_expression" and _same(_field(p, "left"), name):
             return Use.WRITE if op(p) == "=" else Use.RMW
         if p.type == "update_expression" or (p.type == "pointer_expression" and op(p) == "&"):
@@ -222,6 +229,29 @@ class _Summariser:
                 _field(p, "declarator").type == "reference_declarator":
             return Use.RMW  # another name of the same object
         return Use.READ
+
+    def _assigned_first(self, pname: str, ctx: FunctionContext, depth: int) -> bool:
+        """Does the function assign the object the reference parameter ``pname`` refers to
+        before anything reads it: is its first use a statement of the body's outermost
+        block (one every call runs, before the statements after it) that names it once and
+        replaces its value, by ``=`` or through a callee that does?  The caller's value is
+        then dead at the call: a write, not a read-modify-write, for the caller."""
+        occs = [o for o in ctx.occurrences.get(pname, [])
+                if (p := ctx.parent(o)) is not None and p.type != "reference_declarator"]
+        if not occs:
+            return False
+        first = min(occs, key=lambda o: o.start_byte)
+        stmt: Node | None = first
+        while stmt is not None and stmt.type in ("identifier", "argument_list",
+                                                 "call_expression", "assignment_expression"):
+            stmt = ctx.parent(stmt)
+        body = _field(ctx.node, "body")
+        if stmt is None or stmt.type != "expression_statement" or body is None or \
+                not _same(ctx.parent(stmt), body):
+            return False
+        if sum(stmt.start_byte <= o.start_byte < stmt.end_byte for o in occs) != 1:
+            return False
+        return self._object_use(first, ctx, depth) is Use.WRITE
 
     def _callee_use(self, callee: str, k: int, depth: int) -> Use | None:
         if assigns_reference(callee, k):
