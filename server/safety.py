@@ -458,9 +458,10 @@ def _called_in_file(query: LoopQuery, code: str,
     uses ([] without the file, or for a loop that calls nothing)."""
     from accellium.dataset.analysis.casts import header_types
     from accellium.dataset.analysis.macros import header_macros
+    from accellium.dataset.offload.routines import may_call
 
     scope = query.scope
-    if scope is None or ("(" not in code and scope.lang != "cpp"):  # C++: operators call
+    if scope is None or not may_call(code, scope.lang):
         return []
     end = scope.offset + len(code.encode("utf-8", "surrogateescape"))
     with header_macros(lambda _at: scope.defines), header_types(scope.types):

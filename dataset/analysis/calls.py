@@ -33,7 +33,12 @@ from accellium.dataset.analysis.library import (
     library_function,
 )
 from accellium.dataset.analysis.scope import Declared, FileIndex
-from accellium.dataset.analysis.summaries import FunctionSummary, SharedWrite, summary
+from accellium.dataset.analysis.summaries import (
+    ARITHMETIC_WORDS,
+    FunctionSummary,
+    SharedWrite,
+    summary,
+)
 from accellium.dataset.analysis.tree import IDENT, op, text, unparen
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.walker import CallSite, Use
@@ -207,17 +212,12 @@ def _points_into_iteration(arg: Node, site: _Site) -> bool:
     return a.type == "identifier" and text(a) in site.pointers
 
 
-#: the words of C and C++'s arithmetic types: an object of one holds no address
-_ARITHMETIC = frozenset("double float int long short char bool unsigned signed size_t "
-                        "const volatile".split())
-
-
 def _arithmetic_reference(p: Declared) -> bool:
     """Is the parameter a reference (and nothing else) to an object of arithmetic type?
     Then what the callee does through it is done to the argument's object alone — unlike a
     structure's, whose pointer members may lead to memory every iteration shares."""
     return bool(p.references) and p.references == p.levels and bool(p.type_name) and \
-        set(p.type_name.split()) <= _ARITHMETIC
+        set(p.type_name.split()) <= ARITHMETIC_WORDS
 
 
 def _object_named(arg: Node) -> bool:

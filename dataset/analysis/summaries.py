@@ -41,7 +41,7 @@ from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, named, norm, op, text, unparen
 from accellium.dataset.analysis.walker import Use
 
-__all__ = ["FunctionSummary", "SharedWrite", "summary", "MAX_DEPTH", "combine"]
+__all__ = ["FunctionSummary", "SharedWrite", "summary", "MAX_DEPTH", "combine", "ARITHMETIC_WORDS"]
 
 MAX_DEPTH = 4
 _CHAIN = ("subscript_expression", "field_expression", "parenthesized_expression",
@@ -332,7 +332,7 @@ def _assigned_roots(ctx: FunctionContext) -> list[str]:
 _NOT_OBJECTS = frozenset({"NULL", "nullptr"})
 #: Words of C's arithmetic types (C11 6.2.5): a name of such a type with all its pointer and
 #: array levels used up is a number, never an address.
-_ARITHMETIC = frozenset({"char", "short", "int", "long", "float", "double", "signed",
+ARITHMETIC_WORDS = frozenset({"char", "short", "int", "long", "float", "double", "signed",
                          "unsigned", "_Bool", "bool", "size_t", "ptrdiff_t", "int64_t",
                          "int32_t", "uint64_t", "uint32_t", "const", "static", "volatile"})
 
@@ -558,7 +558,7 @@ class _Values:
             d = self.ctx.declared.get(text(cur)) or self.index.globals.get(text(cur))
             if d is None or not d.type_name:
                 return True
-            return not (set(d.type_name.split()) <= _ARITHMETIC and depth >= d.levels)
+            return not (set(d.type_name.split()) <= ARITHMETIC_WORDS and depth >= d.levels)
         return True
 
     def origins(self, name: str) -> list[tuple[str, str]]:

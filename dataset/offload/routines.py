@@ -21,7 +21,7 @@ from accellium.dataset.labels import foreign_pragma_above
 from accellium.dataset.loops import LineIndex
 from accellium.dataset.offload.nodes import callee_name
 
-__all__ = ["callees", "routines_needed", "routine_row", "routine_sites", "without_device_version",
+__all__ = ["callees", "may_call", "routines_needed", "routine_row", "routine_sites", "without_device_version",
            "holds_compute_construct", "with_compute_construct"]
 
 #: A compute construct's directive line (OpenACC 3.3, 2.5: ``parallel``, ``serial``,
@@ -54,6 +54,12 @@ def with_compute_construct(source: str, lang: str, start_byte: int, end_byte: in
     raw = source.encode("utf-8", "surrogateescape")
     return [n for n in need if (d := _definition(index, n)) is not None
             and holds_compute_construct(raw, d)]
+
+
+def may_call(code: bytes | str, lang: str) -> bool:
+    """Can ``code`` call a function?  In C only with a ``(``; in C++ an operator, a
+    definition or an object's end of life may call one (:mod:`.implicit_calls`)."""
+    return lang == "cpp" or ("(" in code if isinstance(code, str) else b"(" in code)
 
 
 def callees(node: Node) -> list[str]:
@@ -287,7 +293,7 @@ def routine_sites(source: bytes, lang: str, start_byte: int, end_byte: int
     output runs in a ``serial`` construct): they do not stop the lines."""
     from accellium.dataset.analysis.scope import file_index, source_text
 
-    if b"(" not in source[start_byte:end_byte] and lang != "cpp":  # C++: operators call
+    if not may_call(source[start_byte:end_byte], lang):
         return []
     index = file_index(source_text(source), lang)
     root = index.tree.root_node

@@ -28,7 +28,8 @@ from tree_sitter import Node
 from accellium.dataset.loops import parse_tree
 from accellium.dataset.pragma import IDENT
 
-__all__ = ["preprocessor_flags", "NonVars", "nonvar_names", "program_functions", "emulated_cpp"]
+__all__ = ["preprocessor_flags", "NonVars", "nonvar_names", "program_functions", "emulated_cpp",
+           "routine_marks", "marked_routine"]
 
 _COMMENTS = re.compile(rb"/\*.*?\*/|//[^\n]*", re.DOTALL)
 _KEEP = ("-I", "-D", "-U", "-include", "-std", "-iquote", "-isystem")
@@ -193,6 +194,23 @@ def _file_scope(root: Node) -> list[Node]:
     return out
 
 
+def routine_marks(src: bytes) -> list[int]:
+    """The end offsets of ``src``'s ``#pragma acc routine`` lines that name no function: each
+    applies to the declaration or definition right after it."""
+    from accellium.evaluation.dynamic.accpragmas import find_acc_lines
+
+    return sorted(a.end for a in find_acc_lines(src) if a.kind == "acc"
+                  and a.directive == "routine" and a.pragma is not None
+                  and not any(c.name == "routine" and c.args for c in a.pragma.clauses))
+
+
+def marked_routine(src: bytes, marks: list[int], start: int) -> bool:
+    """Does one of the ``marks`` (:func:`routine_marks`) stand right above byte ``start`` of
+    ``src`` (only blanks, comments and ``;`` between)?"""
+    return any(e <= start and not _COMMENTS.sub(b"", src[e:start]).strip(b" \t\r\n;")
+               for e in marks)
+
+
 def program_functions(sources: dict[str, bytes], langs: dict[str, str] | None = None
                       ) -> tuple[set[str], set[str]]:
     """(functions defined in the program's C files, functions marked ``#pragma acc routine``:
@@ -210,8 +228,7 @@ def program_functions(sources: dict[str, bytes], langs: dict[str, str] | None = 
             named = next((c.args for c in clauses if c.name == "routine" and c.args), None)
             if named:
                 routines.add(named.strip())
-        starts = sorted(a.end for a in marks if a.pragma is not None and not any(
-            c.name == "routine" and c.args for c in a.pragma.clauses))
+        starts = routine_marks(src)
         for n in _file_scope(tree.root_node):
             if n.type not in ("function_definition", "declaration"):
                 continue
@@ -220,7 +237,6 @@ def program_functions(sources: dict[str, bytes], langs: dict[str, str] | None = 
                 continue
             if n.type == "function_definition":
                 defined.add(name)
-            if any(e <= n.start_byte and not _COMMENTS.sub(b"", src[e:n.start_byte]).strip(
-                    b" \t\r\n;") for e in starts):
+            if marked_routine(src, starts, n.start_byte):
                 routines.add(name)
     return defined, routines

@@ -24,13 +24,11 @@ from accellium.evaluation.dynamic.accpragmas import (
     update_calls,
 )
 from accellium.evaluation.dynamic.cmacros import macro_bindings, macro_names, rewritten
+from accellium.evaluation.dynamic.cnames import marked_routine, routine_marks
 from accellium.evaluation.dynamic.cscan import deref_members, free_names, objects_in_scope, text
 from accellium.evaluation.dynamic.cxxthis import SELF, this_members
 from accellium.evaluation.dynamic.emitctx import Ctx
 from accellium.evaluation.dynamic.loopgen import LoopGen
-
-#: C comments, which may stand between a ``routine`` line and its function
-_COMMENTS = re.compile(rb"/\*.*?\*/|//[^\n]*", re.DOTALL)
 
 COMPUTE = {"parallel": "ACCRT_PARALLEL", "kernels": "ACCRT_KERNELS", "serial": "ACCRT_SERIAL_C"}
 
@@ -218,11 +216,18 @@ class ComputeGen(LoopGen):
             return ""
         start = defn.parent.start_byte if defn.parent is not None and \
             defn.parent.type == "template_declaration" else defn.start_byte
-        for a in self.lines:  # `#pragma acc routine seq` right above it (a member's too)
-            if a.kind == "acc" and a.directive == "routine" and a.end <= start and \
-                    not _COMMENTS.sub(b"", self.src[a.end:start]).strip():
-                return ""
+        # `#pragma acc routine seq` right above it (a member's, a namespace's too)
+        if marked_routine(self.src, self.routine_ends, start):
+            return ""
         return f"accrt_host_only({c_string(name)}, {defn.start_point[0] + 1});"
+
+    @property
+    def routine_ends(self) -> list[int]:
+        """:func:`cnames.routine_marks` of the file, read once."""
+        got = getattr(self, "_routine_ends", None)
+        if got is None:
+            got = self._routine_ends = routine_marks(self.src)
+        return got
 
     def gen_compute_body(self, n: Node, p: AccLine, rest: list[AccLine], combined: bool,
                          ctx: Ctx) -> str:
