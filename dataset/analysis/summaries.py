@@ -145,8 +145,11 @@ class _Summariser:
             ref = params[k].references > 0
             for occ in ctx.occurrences.get(pname, []):
                 out.through[k] = combine(out.through[k], self._use(occ, ctx, depth, out, ref))
-            if ref and out.through[k] is Use.RMW and self._assigned_first(pname, ctx, depth):
-                out.through[k] = Use.WRITE
+            if ref and out.through[k] in (Use.WRITE, Use.RMW):
+                # replaced whole before any read on every path, or else partly or sometimes:
+                # then the caller's value may survive the call
+                out.through[k] = Use.WRITE if self._assigned_first(pname, ctx, depth) \
+                    else Use.RMW
         for call in _calls(defn):
             self._call(call, ctx, depth, out)
         out.globals_written |= {v for v in _assigned_roots(ctx) if v not in ctx.declared}
@@ -333,8 +336,9 @@ _NOT_OBJECTS = frozenset({"NULL", "nullptr"})
 #: Words of C's arithmetic types (C11 6.2.5): a name of such a type with all its pointer and
 #: array levels used up is a number, never an address.
 ARITHMETIC_WORDS = frozenset({"char", "short", "int", "long", "float", "double", "signed",
-                         "unsigned", "_Bool", "bool", "size_t", "ptrdiff_t", "int64_t",
-                         "int32_t", "uint64_t", "uint32_t", "const", "static", "volatile"})
+                              "unsigned", "_Bool", "bool", "size_t", "ptrdiff_t", "int64_t",
+                              "int32_t", "uint64_t", "uint32_t", "const", "static",
+                              "volatile"})
 
 
 def _global_name(name: str, index: FileIndex) -> bool:
