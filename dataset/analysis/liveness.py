@@ -105,7 +105,7 @@ def _reference_assigned(occ: Node, args: Node, ctx: FunctionContext, index: File
     from accellium.dataset.analysis.summaries import summary
 
     call = ctx.parent(args)
-    fn = _field(call, "function") if call is not None else None
+    fn = _field(call, "function") if call is not None and index.lang == "cpp" else None
     if fn is None or fn.type != "identifier":
         return False
     got = summary(index, text(fn))

@@ -16,7 +16,7 @@ from tree_sitter import Node
 
 from accellium.dataset.analysis.library import assigns_reference
 from accellium.dataset.analysis.scope import declared_names, function_name, parameters
-from accellium.dataset.analysis.tree import field, iter_nodes, named, root_of, text, unparen
+from accellium.dataset.analysis.tree import field, iter_nodes, root_of, text, unparen
 
 __all__ = ["writable_reference_arg"]
 
@@ -55,15 +55,12 @@ def _table(root: Node) -> dict[str, set[int]]:
     return out
 
 
-def writable_reference_arg(arg: Node) -> bool:
-    """Is ``arg`` (a node whose parent is a call's argument list) bound to a parameter its
-    callee declares a reference to non-const?"""
-    args = arg.parent
-    call = args.parent if args is not None else None
-    if call is None or call.type != "call_expression":
+def writable_reference_arg(call: Node, k: int) -> bool:
+    """Is the argument ``k`` of ``call`` bound to a parameter its callee declares a reference
+    to non-const?"""
+    if call.type != "call_expression":
         return False
     f = unparen(field(call, "function"))
-    k = next((i for i, a in enumerate(named(args)) if a.id == arg.id), -1)
     if f is not None and assigns_reference("".join(text(f).split()), k):
         return True  # `std::swap(a[i], a[j])`
     while f is not None and f.type in ("qualified_identifier", "template_function",

@@ -91,11 +91,19 @@ def _role(node: Node) -> tuple[bool, bool, bool, bool]:
         return True, True, False, False
     if parent.type == "pointer_expression" and op(parent) == "&":
         return True, True, False, True
-    if _extracted(top) or (parent.type == "argument_list" and writable_reference_arg(top)):
+    if _extracted(top) or (parent.type == "argument_list" and _bound_to_reference(top, parent)):
         return True, True, False, False  # C++: stored through a reference
     if parent.type == "field_expression" or member:
         return True, False, False, False
     return True, False, False, False
+
+
+def _bound_to_reference(arg: Node, args: Node) -> bool:
+    """Is the argument ``arg`` (of the argument list ``args``) bound to a reference its
+    callee may assign (:func:`.reference_params.writable_reference_arg`)?"""
+    call = args.parent
+    k = next((i for i, a in enumerate(named(args)) if a.id == arg.id), -1)
+    return call is not None and writable_reference_arg(call, k)
 
 
 def _extracted(top: Node) -> bool:
@@ -292,15 +300,16 @@ def _declarator_name(d: Node | None) -> str | None:
     return text(d) if d is not None else None
 
 
-def _changed_name(n: Node) -> str | None:
-    """The name ``x++`` changes, ``&x`` may let be written through, or an argument ``x`` the
-    callee binds to a reference it may assign (C++); None for anything else."""
+def _changed_names(n: Node) -> list[str]:
+    """The name ``x++`` changes, ``&x`` may let be written through, or the arguments ``x``
+    the callee of the call ``n`` binds to a reference it may assign (C++)."""
     if n.type == "update_expression" or (n.type == "pointer_expression" and op(n) == "&"):
-        return _target(_field(n, "argument"))
-    if n.type == "identifier" and n.parent is not None and \
-            n.parent.type == "argument_list" and writable_reference_arg(n):
-        return text(n)
-    return None
+        name = _target(_field(n, "argument"))
+        return [name] if name else []
+    if n.type == "call_expression":
+        return [text(a) for k, a in enumerate(named(_field(n, "arguments")))
+                if a.type == "identifier" and writable_reference_arg(n, k)]
+    return []
 
 
 def assignments(root: Node | None) -> Assignments:
@@ -319,8 +328,9 @@ def assignments(root: Node | None) -> Assignments:
             right = _field(n, "right")
             if name and op(n) == "=" and right is not None:
                 out.values[name] = right
-        elif t in ("update_expression", "pointer_expression", "identifier"):
-            name = _changed_name(n)
+        elif t in ("update_expression", "pointer_expression", "call_expression"):
+            for changed in _changed_names(n):
+                out.count[changed] = out.count.get(changed, 0) + 1
         elif t == "init_declarator":
             name = _declarator_name(_field(n, "declarator"))
             value = _field(n, "value")
