@@ -228,8 +228,8 @@ class _Summariser:
             k = [c.id for c in named(p)].index(name.id)
             return self._callee_use(norm(text(_field(call, "function"))), k, depth) \
                 or Use.READ
-        if p.type == "init_declarator" and _field(p, "declarator") is not None and \
-                _field(p, "declarator").type == "reference_declarator":
+        bound = _field(p, "declarator") if p.type == "init_declarator" else None
+        if bound is not None and bound.type == "reference_declarator":
             return Use.RMW  # another name of the same object
         return Use.READ
 
