@@ -20,6 +20,7 @@ from __future__ import annotations
 from tree_sitter import Node
 
 from accellium.dataset.analysis.scope import FileIndex, declared_names, function_name
+from accellium.dataset.analysis.summaries import ARITHMETIC_WORDS
 from accellium.dataset.analysis.tree import field, iter_nodes, text, unparen
 
 __all__ = ["implicit_callees"]
@@ -54,9 +55,12 @@ class _Types:
     members, as (type words, pointer and array levels)."""
 
     def __init__(self, index: FileIndex, defn: Node | None):
+        from accellium.dataset.offload.shapes import header_context
+
         self.index, self.defn = index, defn
         self.root = index.tree.root_node
         self.before = defn.start_byte if defn is not None else self.root.end_byte
+        self.headers = header_context()  # the header declarations in force
 
     def _declared(self, name: str) -> tuple[str, int] | None:
         d = self.index.context(self.defn).declared.get(name) if self.defn is not None else None
@@ -87,14 +91,27 @@ class _Types:
         return None
 
     def _bodies(self, type_name: str) -> list[Node]:
+        """The member lists of the class ``type_name`` names and of its bases ([] where the
+        file and its headers do not define one such class), found once per file, headers in
+        force, type and place (the file's memo): each lookup reads the whole file and its
+        headers, and every operand of every loop asks."""
+        words = [w for w in type_name.split() if w not in _CLASS_WORDS]
+        if len(words) != 1 or words[0] in ARITHMETIC_WORDS:  # a fundamental type: no class
+            return []
+        memo = self.index.memo.setdefault("class_bodies", {})
+        assert isinstance(memo, dict)
+        key = (self.headers, words[0], self.before)
+        if key not in memo:
+            memo[key] = self._find_bodies(words[0])
+        return memo[key]
+
+    def _find_bodies(self, name: str) -> list[Node]:
+        """:meth:`_bodies` of the class ``name``, looked up."""
         from accellium.dataset.analysis.classes import with_bases
         from accellium.dataset.analysis.deep import type_bodies
 
-        words = [w for w in type_name.split() if w not in _CLASS_WORDS]
-        if len(words) != 1:
-            return []
-        found = type_bodies(self.root, f"class {words[0]}", self.before) or \
-            type_bodies(self.root, words[0], self.before)
+        found = type_bodies(self.root, f"class {name}", self.before) or \
+            type_bodies(self.root, name, self.before)
         return with_bases(found[0], self.root, self.before) if len(found) == 1 else []
 
     def _member(self, type_name: str, member: str) -> tuple[str, int] | None:
