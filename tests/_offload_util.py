@@ -23,6 +23,18 @@ double step(int n, double *u, double *v, const double *w)
 """
 
 
+# The driver of a C++ kernel ``run(const V *a, V *c, int n)`` over a structure ``V`` with a
+# member ``x`` (tests/test_cxx_implicit_calls.py, test_dynamic_host_only.py): it sets
+# ``a[i].x = i`` and checks ``c[i].x == 2 i``, printing OK.
+V_DOUBLED_MAIN = """
+int main() { int n = 500; V *a = new V[n]; V *c = new V[n];
+  for (int i = 0; i < n; i++) a[i].x = i;
+  run(a, c, n); int bad = 0;
+  for (int i = 0; i < n; i++) bad += c[i].x != 2.0 * i;
+  std::puts(bad ? "BAD" : "OK"); delete[] a; delete[] c; return 0; }
+"""
+
+
 # A kernel whose arrays are declared through a header's function-like macro, rows of NC
 # (tests/test_offload_macro_decl.py, test_offload_ifdef.py), and the driver's check of it
 # after its declarations (``MACRO_ROWS_MAIN_HEAD`` + the arrays' declaration + this).

@@ -13,19 +13,12 @@ pragma, with a note that says how to give it one."""
 
 from __future__ import annotations
 
-from _offload_util import run_programs
+from _offload_util import V_DOUBLED_MAIN, run_programs
 
 from accellium.dataset.offload.routines import routine_sites
 from accellium.server.annotate import annotate_source
 from accellium.server.engines import get_engine
 
-MAIN = """
-int main() { int n = 500; V *a = new V[n]; V *c = new V[n];
-  for (int i = 0; i < n; i++) a[i].x = i;
-  run(a, c, n); int bad = 0;
-  for (int i = 0; i < n; i++) bad += c[i].x != 2.0 * i;
-  std::puts(bad ? "BAD" : "OK"); delete[] a; delete[] c; return 0; }
-"""
 SUM = """void run(const V *a, V *c, int n) {
   for (int i = 0; i < n; i++)
     c[i] = a[i] + a[i];
@@ -129,7 +122,7 @@ def test_the_answers_and_plans_verify_on_whole_programs(tmp_path):
     """Each kernel with its driver, run in the emulator with the per-loop answers and the
     offload plan (before, every kernel but ``aggregate`` failed there: a function with no
     device version ran in a compute region)."""
-    programs = {k: ({"prog.cpp": "#include <cstdio>\n" + v + MAIN}, ["prog.cpp"])
+    programs = {k: ({"prog.cpp": "#include <cstdio>\n" + v + V_DOUBLED_MAIN}, ["prog.cpp"])
                 for k, v in KERNELS.items()}
     rows = run_programs(tmp_path, programs, variants=("engine", "offload"))
     assert set(rows) == set(KERNELS)

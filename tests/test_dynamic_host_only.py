@@ -12,17 +12,10 @@ run (as ``compile``) when it runs while a compute region does (``computegen.host
 
 from __future__ import annotations
 
-from _offload_util import write_programs
+from _offload_util import V_DOUBLED_MAIN, write_programs
 
 from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
 
-CXX_MAIN = """
-int main() { int n = 300; V *a = new V[n]; V *c = new V[n];
-  for (int i = 0; i < n; i++) a[i].x = i;
-  run(a, c, n); int bad = 0;
-  for (int i = 0; i < n; i++) bad += c[i].x != 2.0 * i;
-  std::puts(bad ? "BAD" : "OK"); delete[] a; delete[] c; return 0; }
-"""
 PRAGMA = "#pragma acc parallel loop copyin(a[0:n]) copyout(c[0:n])\n"
 LOOP = "void run(const V *a, V *c, int n) {\n" + PRAGMA + \
     "  for (int i = 0; i < n; i++)\n    c[i] = a[i] + a[i];\n}\n"
@@ -63,7 +56,7 @@ int main(void) { double a[300], c[300]; int bad = 0; for (int i = 0; i < 300; i+
 
 
 def test_a_function_without_device_version_fails_the_construct_that_runs_it(tmp_path):
-    programs = {k: ({"prog.cpp": "#include <cstdio>\n" + v + CXX_MAIN}, ["prog.cpp"])
+    programs = {k: ({"prog.cpp": "#include <cstdio>\n" + v + V_DOUBLED_MAIN}, ["prog.cpp"])
                 for k, v in CXX.items()}
     programs["macro_call"] = ({"prog.c": C_MACRO.replace("ROUTINE\n", "")}, ["prog.c"])
     programs["macro_call_routine"] = (
