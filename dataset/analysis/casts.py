@@ -31,6 +31,7 @@ from accellium.dataset.analysis.tree import (
     named,
     named_cast_operand,
     root_of,
+    source_of,
     text,
     unparen,
 )
@@ -124,7 +125,7 @@ def value_types(root: Node) -> frozenset[str]:
     definition or of another such name, with no ``*`` in its declarator (``typedef struct
     {...} vec3;``).  A structure with a pointer member (``struct view { double *p; }``) holds
     one: what a callee writes through it is not the object's own."""
-    key = root.text or b""
+    key = source_of(root)
     got = _VALUE_MEMO.get(key)
     if got is not None:
         return got
@@ -141,7 +142,7 @@ def value_types(root: Node) -> frozenset[str]:
 def typedef_names(root: Node) -> frozenset[str]:
     """The names the file's file-scope ``typedef`` declarations declare (in any conditional
     group of the preprocessor)."""
-    key = root.text or b""
+    key = source_of(root)
     got = _MEMO.get(key)
     if got is not None:
         return got

@@ -32,7 +32,7 @@ from functools import lru_cache
 from tree_sitter import Node
 
 from accellium.dataset.analysis.tree import field as _field
-from accellium.dataset.analysis.tree import root_of, text, unparen
+from accellium.dataset.analysis.tree import root_of, source_of, text, unparen
 
 __all__ = ["Macro", "MacroTable", "table_of", "called_name", "expand", "expanded", "expanded_call", "expanded_text",
            "parsed_expression",
@@ -154,7 +154,7 @@ _MAX_TABLES = 64
 def table_of(root: Node) -> MacroTable | None:
     """The macro table of the tree whose root is ``root`` (cached by its source; None: the
     source has no directive)."""
-    src = root.text or b""
+    src = source_of(root)
     if b"#" not in src:
         return None
     table = _TABLES.get(src)

@@ -155,16 +155,33 @@ class _Scan:
         return False
 
 
-def _source(index: FileIndex) -> str:
-    got = index.memo.get("overwritten.source")
-    if not isinstance(got, str):
-        got = index.memo["overwritten.source"] = index.src.decode("utf-8", "surrogateescape")
+class _FileWords:
+    """What the file's text says of its names, read once per file: the names a declaration
+    with ``volatile`` names (between the qualifier and the next ``;``, ``{`` or ``}``), the
+    names whose address ``&`` takes, and each macro with the words of its body."""
+
+    _VOLATILE = re.compile(r"\bvolatile\b([^;{}]*)")
+    _ADDRESS = re.compile(r"(?<![&\w])&\s*(?:\(\s*)*(\w+)")
+    _WORD = re.compile(r"\w+")
+
+    def __init__(self, source: str) -> None:
+        self.volatile = {w for m in self._VOLATILE.finditer(source)
+                         for w in self._WORD.findall(m.group(1))}
+        self.addressed = {m.group(1) for m in self._ADDRESS.finditer(source)}
+        self.macros = [(m.group(1), set(self._WORD.findall(m.group(2))))
+                       for m in _DEFINE.finditer(source)]
+
+
+def _words(index: FileIndex) -> _FileWords:
+    got = index.memo.get("overwritten.words")
+    if not isinstance(got, _FileWords):
+        got = index.memo["overwritten.words"] = _FileWords(
+            index.src.decode("utf-8", "surrogateescape"))
     return got
 
 
-def _eligible(ctx: FunctionContext, index: FileIndex, source: str, name: str) -> bool:
-    word = re.escape(name)
-    if name in ctx.address_taken or re.search(rf"\bvolatile\b[^;{{}}]*\b{word}\b", source):
+def _eligible(ctx: FunctionContext, index: FileIndex, words: _FileWords, name: str) -> bool:
+    if name in ctx.address_taken or name in words.volatile:
         return False
     d = ctx.declared.get(name)
     if d is not None and not d.static:  # a local
@@ -172,8 +189,7 @@ def _eligible(ctx: FunctionContext, index: FileIndex, source: str, name: str) ->
     if d is None:
         d = index.globals.get(name)
     # a static: its address taken anywhere in the file lets a pointer reach it
-    return d is not None and d.static and not d.pointer and \
-        re.search(rf"(?<![&\w])&\s*(?:\(\s*)*{word}\b", source) is None
+    return d is not None and d.static and not d.pointer and name not in words.addressed
 
 
 def overwritten_first(index: FileIndex, ctx: FunctionContext, loop: Node, name: str,
@@ -181,13 +197,14 @@ def overwritten_first(index: FileIndex, ctx: FunctionContext, loop: Node, name: 
     """True when the value ``name`` holds at the end of ``loop`` (in the function of ``ctx``)
     is assigned again before anything may read it (the module's rule).  ``write_first``: the
     loop assigns ``name`` before reading it in every iteration."""
-    source = _source(index)
-    if index.lang != "c" or not _eligible(ctx, index, source, name):
+    if index.lang != "c":
+        return False
+    words = _words(index)
+    if not _eligible(ctx, index, words, name):
         return False
     d = ctx.declared.get(name)
     local = d is not None and not d.static
-    word = re.compile(rf"\b{re.escape(name)}\b")
-    aliases = {m.group(1) for m in _DEFINE.finditer(source) if word.search(m.group(2))}
+    aliases = {macro for macro, body in words.macros if name in body}
     try:
         return _dead(_Scan(ctx, name, aliases, not local), loop, write_first, local)
     except RecursionError:

@@ -16,7 +16,7 @@ from tree_sitter import Node
 
 from accellium.dataset.analysis.library import assigns_reference
 from accellium.dataset.analysis.scope import declared_names, function_name, parameters
-from accellium.dataset.analysis.tree import field, iter_nodes, root_of, text, unparen
+from accellium.dataset.analysis.tree import field, iter_nodes, root_of, source_of, text, unparen
 
 __all__ = ["writable_reference_arg"]
 
@@ -27,7 +27,7 @@ _MAX_TABLES = 32
 def _table(root: Node) -> dict[str, set[int]]:
     """Function name -> the positions of its parameters that are references to non-const,
     for the tree ``root`` (cached by its source)."""
-    src = root.text or b""
+    src = source_of(root)
     got = _TABLES.get(src)
     if got is not None:
         _TABLES.move_to_end(src)

@@ -18,7 +18,7 @@ from accellium.dataset.pragma import IDENT_RE
 __all__ = ["IDENT", "LOOP_TYPES", "ForHeader", "text", "norm", "field", "unparen", "op",
            "shift_statement", "template_function",
            "fold_expression", "resolve_chains",
-           "named", "iter_nodes", "root_of", "subscripts", "subscript_index", "clause_value", "base_name", "first_loop", "body_statements",
+           "named", "iter_nodes", "root_of", "source_of", "subscripts", "subscript_index", "clause_value", "base_name", "first_loop", "body_statements",
            "for_header", "is_name", "mentions", "idents"]
 
 #: A C identifier.
@@ -209,6 +209,27 @@ def remember_root(root: Node) -> None:
     """Keep ``root`` among the recent roots :func:`root_of` tries first."""
     global _ROOTS
     _ROOTS = (*[r for r in _ROOTS if r != root][-(_MAX_ROOTS - 1):], root)
+
+
+#: the source of recent roots (:func:`source_of`), oldest first
+_SOURCES: dict[Node, bytes] = {}
+_MAX_SOURCES = 16
+
+
+def source_of(root: Node) -> bytes:
+    """The source of the tree whose root is ``root``, as one bytes object for as long as the
+    root is recent: ``Node.text`` copies the whole file at each call, and a fresh copy is
+    hashed again wherever it keys a cache — per loop of a large file, a cost that grows
+    with the file.  The entry holds the root, so its tree lives and no other tree's root
+    compares equal to it."""
+    got = _SOURCES.get(root)
+    if got is None or len(got) != root.end_byte - root.start_byte:
+        got = root.text or b""
+        _SOURCES.pop(root, None)
+        if len(_SOURCES) >= _MAX_SOURCES:
+            _SOURCES.pop(next(iter(_SOURCES)))
+        _SOURCES[root] = got
+    return got
 
 
 def _holds(root: Node, node: Node) -> bool:

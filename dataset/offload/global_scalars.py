@@ -36,7 +36,7 @@ from accellium.dataset.analysis.casts import is_call
 from accellium.dataset.analysis.library import library_function
 from accellium.dataset.analysis.scope import function_name
 from accellium.dataset.analysis.tree import field as _field
-from accellium.dataset.analysis.tree import iter_nodes, named, op, root_of, text, unparen
+from accellium.dataset.analysis.tree import iter_nodes, named, op, root_of, source_of, text, unparen
 from accellium.dataset.offload.nodes import callee_name
 
 __all__ = ["ANY", "UNREAD", "stores", "file_stores", "fixed_in", "changes", "macro_call_tokens",
@@ -144,7 +144,7 @@ def file_stores(root: Node) -> tuple[dict[str, set[str]], set[str]]:
     """For each function of the file: the names it may store to, itself or through the file's
     functions it calls (:data:`ANY`: it may store to any); and the names whose address the file
     takes other than for a C library call (:func:`stores`)."""
-    key = text(root).encode("utf-8", "surrogateescape")
+    key = source_of(root)
     got = _MEMO.get(key)
     if got is not None:
         return got

@@ -18,7 +18,7 @@ from tree_sitter import Node
 
 from accellium.dataset.analysis.casts import is_call, type_words
 from accellium.dataset.analysis.tree import field as _field
-from accellium.dataset.analysis.tree import iter_nodes, named, root_of, text, unparen
+from accellium.dataset.analysis.tree import iter_nodes, named, root_of, source_of, text, unparen
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.fresh import FreshNames
 from accellium.dataset.offload.nodes import callee_name, enclosing_function
@@ -393,7 +393,7 @@ def header_functions(root: Node) -> list[Node]:
     header's text in the file (C11 6.10.2p3), so they are definitions of the file's
     translation unit."""
     hdr = _HEADER_DECLS.get()
-    if hdr is None or root.text != hdr[0]:
+    if hdr is None or source_of(root) != hdr[0]:
         return []
     return [d for _, d in hdr[1] if d.type == "function_definition"]
 
@@ -404,7 +404,7 @@ def header_types(root: Node, before: int) -> list[Node]:
     includes before byte ``before`` (within :func:`header_declarations`, for the file it
     names; none otherwise): where a structure the file uses may be defined."""
     hdr = _HEADER_DECLS.get()
-    if hdr is None or root.text != hdr[0]:
+    if hdr is None or source_of(root) != hdr[0]:
         return []
     return [d for at, d in hdr[1] if at < before and d.type in ("declaration", "type_definition",
                                                                  *TYPE_SPECIFIERS)]
@@ -436,7 +436,7 @@ def header_declared_before(decl: Node, fn: Node, root: Node) -> bool:
     declaration stands above the function and its identifier's scope, which begins just after
     its declarator (6.2.1p7), covers the whole function."""
     hdr = _HEADER_DECLS.get()
-    if hdr is None or root.text != hdr[0]:
+    if hdr is None or source_of(root) != hdr[0]:
         return False
     return any(at < fn.start_byte and d.start_byte <= decl.start_byte and
                decl.end_byte <= d.end_byte and root_of(d) == root_of(decl)
@@ -448,7 +448,7 @@ def _from_headers(out: dict[str, list[Shape]], fn: Node, root: Node) -> None:
     :func:`header_declarations`, for the file it names) whose names the file does not
     declare at file scope."""
     hdr = _HEADER_DECLS.get()
-    if hdr is None or root.text != hdr[0]:
+    if hdr is None or source_of(root) != hdr[0]:
         return
     own = set(out)
     for at, d in hdr[1]:
