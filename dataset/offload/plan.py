@@ -16,7 +16,7 @@ from accellium.dataset.analysis.casts import is_call
 from accellium.dataset.analysis.classes import SELF, this_as_parameter
 from accellium.dataset.analysis.scope import FileIndex, file_index, function_name
 from accellium.dataset.analysis.tree import field as _field
-from accellium.dataset.analysis.tree import iter_nodes, text
+from accellium.dataset.analysis.tree import iter_nodes, remember_root, text
 from accellium.dataset.loops import LineIndex, Loop, loops_in_tree, parse_tree
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.arrays import ArrayInfo, Scope, assignment_positions
@@ -256,14 +256,54 @@ class _Req:
     swappers: frozenset[str] = frozenset()
     # the pointers that hold a device address, per function (:mod:`.device_memory`)
     devices: DeviceOrigins = field(default_factory=DeviceOrigins)
+    # the parse of the source the functions are planned in (:func:`_parsed`)
+    parsed: _Parsed | None = None
+
+
+@dataclass
+class _Parsed:
+    """A source's parse, its functions and its loops, shared by the plans of its functions:
+    each planned alone would parse the whole file and walk its every loop again, a cost
+    growing with the square of the file's length (a tree is never edited here, so one parse
+    serves them all)."""
+    source: bytes
+    lines: LineIndex
+    tree: Tree
+    functions: list[Node]
+    _loops: tuple[list[Loop], dict[int, Node]] | None = None
+
+    def function_at(self, row: int) -> Node | None:
+        return next((f for f in self.functions if f.start_point[0] == row), None)
+
+    def loops(self) -> tuple[list[Loop], dict[int, Node]]:
+        if self._loops is None:
+            self._loops = _loops_of(self.tree, self.source, self.lines)
+        return self._loops
+
+
+def _loops_of(tree: Tree, source: bytes, lines: LineIndex) -> tuple[list[Loop], dict[int, Node]]:
+    """The loops of the file and each one's node, by its first byte."""
+    loops = loops_in_tree(tree, source, lines)
+    return loops, _loop_nodes(tree.root_node, loops)
+
+
+def _parsed(source: bytes, req: _Req) -> _Parsed:
+    """The parse of ``source`` (the request's, when it is the one it holds)."""
+    got = req.parsed
+    if got is not None and (got.source is source or got.source == source):
+        remember_root(got.tree.root_node)
+        return got
+    tree = parse_tree(source, req.lang)
+    got = req.parsed = _Parsed(source, LineIndex(source), tree, functions_in(tree.root_node))
+    return got
 
 
 def _plan_one(source: bytes, fn_row: int, req: _Req) -> tuple[FunctionPlan, Summary | str | None]:
     """The plan of the function at ``fn_row``, and what its callers see of it (a summary, why
     none, or None: it offloads nothing)."""
-    lines = LineIndex(source)
-    tree = parse_tree(source, req.lang)
-    fn = _function_at(tree.root_node, fn_row)
+    parsed = _parsed(source, req)
+    lines, tree = parsed.lines, parsed.tree
+    fn = parsed.function_at(fn_row)
     assert fn is not None
     name = function_name(fn)[0] or "<anonymous>"
     plan = FunctionPlan(name, fn.start_point[0] + 1, fn.end_point[0] + 1)
@@ -281,11 +321,12 @@ def _plan_one(source: bytes, fn_row: int, req: _Req) -> tuple[FunctionPlan, Summ
         tree = parse_tree(work, req.lang)
         fn = _function_at(tree.root_node, fn_row)
         assert fn is not None
+        known = _loops_of(tree, work, wlines)
     else:
-        wlines = lines
+        wlines, known = lines, parsed.loops()
     # the member function rewritten in place: the headers' declarations are still the file's
     with headers_kept(work) if member is not None else nullcontext():
-        summary = _fill(plan, work, wlines, tree, fn, req)
+        summary = _fill(plan, work, wlines, tree, fn, req, known)
         _device_memory_on_host(plan, fn, req)
     if member is not None:
         _this_named(plan)
@@ -321,10 +362,10 @@ def _this_named(plan: FunctionPlan) -> None:
 
 
 def _fill(plan: FunctionPlan, work: bytes, lines: LineIndex, tree: Tree, fn: Node,
-          req: _Req) -> Summary | str | None:
+          req: _Req, known: tuple[list[Loop], dict[int, Node]]) -> Summary | str | None:
+    """``known``: the loops of ``tree`` and their nodes (:func:`_loops_of`)."""
     root = tree.root_node
-    loops = loops_in_tree(tree, work, lines)
-    nodes = _loop_nodes(root, loops)
+    loops, nodes = known
     index = file_index(work.decode("utf-8", "surrogateescape"), req.lang)
     within = req.within
 
@@ -1208,6 +1249,7 @@ def plan_source(source: bytes, advise: Advisor, *, lang: str = "c",
                exit=exit_dead(tree.root_node, known), uncalled=_uncalled(tree.root_node, known),
                devices=device_origins(tree.root_node, known),
                elsewhere=_touches(others if program is not None else [], headers, own_roots))
+    req.parsed = _Parsed(source, LineIndex(source), tree, list(fns))
     req.same = same_pointer_parameters(tree.root_node, req.aliased, others, graph)
     req.points = points_to(
         [[tree.root_node, *own_roots],
