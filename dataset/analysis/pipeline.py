@@ -3,9 +3,10 @@ scalars, sections and notes — each step a function of the previous steps' resu
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from tree_sitter import Node
 
@@ -700,9 +701,58 @@ def _address_stores(b: _Body) -> list[tuple[str, int]]:
     return address_stores(b.loop, declared, b.w.decls | b.index_all)
 
 
-@lru_cache(maxsize=4096)
-def _analyze_cached(code: str, lang: str, enclosing: tuple[str, ...],
-                    scope: LoopScope | None, first_line: int) -> LoopFacts:
+class _FactsCache:
+    """The analysis of each query, once: the last 4,096 queries, and of those with a scope
+    only the ones of the last few sources.  A language server analyses every version of a
+    buffer, and a scope's key holds the whole text: 4,096 versions of a large file would be
+    kept."""
+
+    SIZE = 4096
+    SOURCES = 8
+
+    def __init__(self, analyze: Callable[[str, str, tuple[str, ...], LoopScope | None, int],
+                                          LoopFacts]) -> None:
+        self._analyze = analyze
+        self._lock = threading.Lock()
+        self._plain: OrderedDict[tuple, LoopFacts] = OrderedDict()
+        self._scoped: OrderedDict[str, OrderedDict[tuple, LoopFacts]] = OrderedDict()
+
+    def _table(self, scope: LoopScope | None) -> OrderedDict[tuple, LoopFacts]:
+        if scope is None:
+            return self._plain
+        got = self._scoped.get(scope.source)
+        if got is None:
+            got = self._scoped[scope.source] = OrderedDict()
+            if len(self._scoped) > self.SOURCES:
+                self._scoped.popitem(last=False)
+        else:
+            self._scoped.move_to_end(scope.source)
+        return got
+
+    def __call__(self, code: str, lang: str, enclosing: tuple[str, ...],
+                 scope: LoopScope | None, first_line: int) -> LoopFacts:
+        key = (code, lang, enclosing, scope, first_line)
+        with self._lock:
+            table = self._table(scope)
+            got = table.get(key)
+            if got is not None:
+                table.move_to_end(key)
+                return got
+        got = self._analyze(code, lang, enclosing, scope, first_line)
+        with self._lock:
+            table[key] = got
+            if len(table) > self.SIZE:
+                table.popitem(last=False)
+        return got
+
+    def cache_clear(self) -> None:
+        with self._lock:
+            self._plain.clear()
+            self._scoped.clear()
+
+
+def _analyze_once(code: str, lang: str, enclosing: tuple[str, ...],
+                  scope: LoopScope | None, first_line: int) -> LoopFacts:
     facts = LoopFacts(first_line=first_line)
     facts.in_region, facts.present, _ = enclosing_context(enclosing)
     located = _located(scope)  # the file's index and the loop in it, read once
@@ -742,6 +792,9 @@ def _analyze_cached(code: str, lang: str, enclosing: tuple[str, ...],
     facts.address_stores = _address_stores(b)
     facts.notes = fact_notes(facts, b.notes, b.w.call_sites, b.flags)
     return facts
+
+
+_analyze_cached = _FactsCache(_analyze_once)
 
 
 MAX_FIRST_LINE = 1 << 24  # more lines than a file the tools accept (20 MiB) can have

@@ -18,7 +18,7 @@ from accellium.dataset.pragma import IDENT_RE
 __all__ = ["IDENT", "LOOP_TYPES", "ForHeader", "text", "norm", "field", "unparen", "op",
            "shift_statement", "template_function",
            "fold_expression", "resolve_chains",
-           "named", "iter_nodes", "root_of", "source_of", "subscripts", "subscript_index", "clause_value", "base_name", "first_loop", "body_statements",
+           "named", "iter_nodes", "root_of", "source_of", "tree_memo", "subscripts", "subscript_index", "clause_value", "base_name", "first_loop", "body_statements",
            "for_header", "is_name", "mentions", "idents"]
 
 #: A C identifier.
@@ -211,25 +211,47 @@ def remember_root(root: Node) -> None:
     _ROOTS = (*[r for r in _ROOTS if r != root][-(_MAX_ROOTS - 1):], root)
 
 
-#: the source of recent roots (:func:`source_of`), oldest first
-_SOURCES: dict[Node, bytes] = {}
-_MAX_SOURCES = 16
+class _TreeFacts:
+    """What is kept of one recent tree (:func:`source_of`, :func:`tree_memo`)."""
+
+    __slots__ = ("source", "memo")
+
+    def __init__(self, source: bytes) -> None:
+        self.source = source
+        self.memo: dict[str, dict] = {}
+
+
+#: the facts of recent trees by root, least recently used first.  The bound is the point: a
+#: cache that holds a node holds its whole tree (a 10,000-line file's is about 11 MB), and a
+#: language server parses each version of a buffer anew
+_TREES: dict[Node, _TreeFacts] = {}
+_MAX_TREES = 12
+
+
+def _facts(root: Node) -> _TreeFacts:
+    got = _TREES.pop(root, None)
+    if got is None or len(got.source) != root.end_byte - root.start_byte:
+        got = _TreeFacts(root.text or b"")
+        if len(_TREES) >= _MAX_TREES:
+            _TREES.pop(next(iter(_TREES)))
+    _TREES[root] = got
+    return got
 
 
 def source_of(root: Node) -> bytes:
     """The source of the tree whose root is ``root``, as one bytes object for as long as the
-    root is recent: ``Node.text`` copies the whole file at each call, and a fresh copy is
+    tree is recent: ``Node.text`` copies the whole file at each call, and a fresh copy is
     hashed again wherever it keys a cache — per loop of a large file, a cost that grows
-    with the file.  The entry holds the root, so its tree lives and no other tree's root
-    compares equal to it."""
-    got = _SOURCES.get(root)
-    if got is None or len(got) != root.end_byte - root.start_byte:
-        got = root.text or b""
-        _SOURCES.pop(root, None)
-        if len(_SOURCES) >= _MAX_SOURCES:
-            _SOURCES.pop(next(iter(_SOURCES)))
-        _SOURCES[root] = got
-    return got
+    with the file."""
+    return _facts(root).source
+
+
+def tree_memo(root: Node, name: str) -> dict:
+    """The cache called ``name`` of the tree whose root is ``root``: what a module derives
+    from the tree's nodes, kept as long as the tree is recent and dropped with it, so that
+    no cache keeps old trees alive (an entry holds the root, so no other tree's root
+    compares equal to it)."""
+    return _facts(root).memo.setdefault(name, {})
 
 
 def _holds(root: Node, node: Node) -> bool:

@@ -11,7 +11,6 @@ level of calls (a callee's own callees add nothing)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import lru_cache
 from types import MappingProxyType
 
 from tree_sitter import Node
@@ -19,7 +18,7 @@ from tree_sitter import Node
 from accellium.dataset.analysis.casts import is_call
 from accellium.dataset.analysis.scope import function_name
 from accellium.dataset.analysis.tree import field as _field
-from accellium.dataset.analysis.tree import iter_nodes, named, root_of, text, unparen
+from accellium.dataset.analysis.tree import iter_nodes, named, root_of, text, tree_memo, unparen
 from accellium.dataset.offload.callgraph import param_names
 from accellium.dataset.offload.nodes import callee_name, enclosing_function
 from accellium.dataset.offload.poly import INT_MIN
@@ -27,10 +26,17 @@ from accellium.dataset.offload.poly import INT_MIN
 __all__ = ["call_minimums", "definitions"]
 
 
-@lru_cache(maxsize=8)
 def definitions(root: Node) -> Mapping[str, Node]:
     """The functions defined at file scope, by name (a function is defined only there in C,
-    C11 6.9.1); once per file (the cache holds the root, so its tree, alive)."""
+    C11 6.9.1); once per file (kept with its tree)."""
+    memo = tree_memo(root, "callee_sizes.definitions")
+    got = memo.get(None)
+    if got is None:
+        got = memo[None] = _definitions(root)
+    return got
+
+
+def _definitions(root: Node) -> Mapping[str, Node]:
     out: dict[str, Node] = {}
     for n in root.named_children:
         if n.type == "function_definition":

@@ -55,27 +55,18 @@ __all__ = ["held_locals"]
 #: consequence of its final guard, the bounds of the values it holds after the guard)
 Held = tuple[str, Node, Bounds]
 
-#: (its file's text, its start) -> a function's held locals (the last few functions); the
-#: file's, not only the function's, text: its macros take part in the bounds
-_MEMO: dict[tuple[int, int, int], list[Held]] = {}
-_MEMO_SIZE = 32
-
 
 def held_locals(fn: Node) -> list[Held]:
     """The locals of ``fn`` assigned more than once whose every value lies in a known range
     (the module's rule), each with its declarator and those bounds, and, after a final guard,
     with the guard's consequence and the narrower bounds (scoped like a declarator: from its
     end to the end of the block around it)."""
-    from accellium.dataset.analysis.tree import root_of
+    from accellium.dataset.analysis.tree import root_of, tree_memo
 
-    whole = text(root_of(fn))
-    key = (hash(whole), len(whole), fn.start_byte)
-    got = _MEMO.get(key)
+    memo = tree_memo(root_of(fn), "held.locals")  # (kept with the tree: its nodes)
+    got = memo.get(fn)
     if got is None:
-        got = _held(fn)
-        if len(_MEMO) >= _MEMO_SIZE:
-            _MEMO.pop(next(iter(_MEMO)))
-        _MEMO[key] = got
+        got = memo[fn] = _held(fn)
     return got
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from types import MappingProxyType
 
 from tree_sitter import Node
@@ -21,7 +20,7 @@ from tree_sitter import Node
 from accellium.dataset.analysis.casts import is_call
 from accellium.dataset.analysis.scope import declared_names
 from accellium.dataset.analysis.tree import field as _field
-from accellium.dataset.analysis.tree import iter_nodes, named, root_of
+from accellium.dataset.analysis.tree import iter_nodes, named, root_of, tree_memo
 from accellium.dataset.offload.callgraph import param_names
 from accellium.dataset.offload.nodes import callee_name, enclosing_function
 from accellium.dataset.offload.uses import Assignments, assignments
@@ -73,10 +72,17 @@ class _FunctionCounts:
     calls: frozenset[str]  # the names of the functions its body calls
 
 
-@lru_cache(maxsize=64)
 def _function_counts(fn: Node) -> _FunctionCounts:
-    """:class:`_FunctionCounts` of the function definition ``fn`` (the cache holds the node,
-    so its tree, alive: a node equals only the same node of the same tree)."""
+    """:class:`_FunctionCounts` of the function definition ``fn``, kept with its tree (a node
+    equals only the same node of the same tree)."""
+    memo = tree_memo(root_of(fn), "loop_counts.function")
+    got = memo.get(fn)
+    if got is None:
+        got = memo[fn] = _counts_of(fn)
+    return got
+
+
+def _counts_of(fn: Node) -> _FunctionCounts:
     body = _field(fn, "body")
     params = {p for p in param_names(fn) if p}
     if body is None:
@@ -99,11 +105,18 @@ def parameter_limits(fn: Node) -> Mapping[str, int]:
     return {p: v for p, v in f.limits.items() if p in f.params and p not in f.assigns}
 
 
-@lru_cache(maxsize=8)
 def _global_limits(root: Node) -> frozenset[str]:
     """The file-scope scalars of ``root`` that bound a loop of a function of the file that
     declares no parameter or local of that name (there the name is the global); once per
-    file."""
+    file (kept with its tree)."""
+    memo = tree_memo(root, "loop_counts.global_limits")
+    got = memo.get(None)
+    if got is None:
+        got = memo[None] = _limits_of(root)
+    return got
+
+
+def _limits_of(root: Node) -> frozenset[str]:
     scalars = _file_scalars(root)
     out: set[str] = set()
     if not scalars:

@@ -4,11 +4,18 @@ smallest values the names of a section take (sizes and the indices of enclosing 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 from tree_sitter import Node
 
-from accellium.dataset.analysis.tree import LOOP_TYPES, ancestors, op, text, unparen
+from accellium.dataset.analysis.tree import (
+    LOOP_TYPES,
+    ancestors,
+    op,
+    root_of,
+    text,
+    tree_memo,
+    unparen,
+)
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.bounds import Bounds, bounds_of
@@ -115,12 +122,15 @@ def loop_range(loop: Node, env: dict[str, Bounds]) -> LoopRange | None:
     return LoopRange(var, _shifted(last.lo, adjust), first.hi, abs(step) == 1)
 
 
-@lru_cache(maxsize=4096)
 def plain_range(loop: Node) -> LoopRange | None:
     """:func:`loop_range` of ``loop`` with no locals' bounds, once per loop (the loops around
-    each loop of a deep nest ask for it again and again; the cache holds the node, so its
-    tree, alive).  Shared: not to be changed."""
-    return loop_range(loop, {})
+    each loop of a deep nest ask for it again and again; kept with its tree,
+    :func:`~accellium.dataset.analysis.tree.tree_memo`).  Shared: not to be changed."""
+    memo = tree_memo(root_of(loop), "ranges.plain_range")
+    if loop in memo:
+        return memo[loop]
+    got = memo[loop] = loop_range(loop, {})
+    return got
 
 
 def loops_between(node: Node, top: Node) -> list[Node]:
