@@ -271,6 +271,28 @@ def test_an_address_taken_anywhere_in_the_file_keeps_it_live():
         assert "sum" not in facts.private and "sum" in facts.live_out, (function, facts.private)
 
 
+def test_a_volatile_one_stays_live():
+    """A ``volatile`` object may be read or changed in ways the code does not show (C11
+    6.7.3p7): the rule is not applied to it, whatever the function does after the loop."""
+    src = KERNEL.replace("static double sum;", "static volatile double sum;")
+    for function in ("rows", "steps"):
+        facts = _row_loop_facts(src, function)
+        assert "sum" not in facts.private and "sum" in facts.live_out, (function, facts.private)
+
+
+def test_a_macro_naming_it_reads_it():
+    """A macro whose body names the object reads it where it is used: ``rows`` using
+    ``HALF_SUM`` between the loop and the reset keeps the row sum live (the reset alone does
+    not)."""
+    src = KERNEL.replace("#define N 300\n", "#define N 300\n#define HALF_SUM (0.5 * sum)\n")
+    at = src.index(" rows(")
+    reset = src.index("    sum = 0.0;\n}", at)
+    used = src[:reset] + "    y[0] += HALF_SUM;\n" + src[reset:]
+    assert "sum" in _row_loop_facts(src, "rows").private
+    facts = _row_loop_facts(used, "rows")
+    assert "sum" not in facts.private and "sum" in facts.live_out, facts.private
+
+
 def test_cpp_files_keep_it_live():
     """In C++ a reference binds to a variable without ``&``: the rule is not applied."""
     src = KERNEL
