@@ -118,9 +118,9 @@ class Scope:
         """The call graph of the function's own file (built once per scope)."""
         if self._calls is None:
             from accellium.dataset.analysis.tree import root_of
-            from accellium.dataset.offload.callgraph import CallGraph
+            from accellium.dataset.offload.callgraph import graph_of
 
-            self._calls = CallGraph(root_of(self.fn), None)
+            self._calls = graph_of(root_of(self.fn), None)
         return self._calls
 
     def shape(self, name: str) -> Shape | None:

@@ -189,10 +189,10 @@ class _Solver:
     """The fixed point of :func:`device_origins` over the program's functions."""
 
     def __init__(self, root: Node, others: list[Node] | None, out: DeviceOrigins):
-        from accellium.dataset.offload.callgraph import CallGraph, declared_names, param_names
+        from accellium.dataset.offload.callgraph import declared_names, graph_of, param_names
 
         self.out = out
-        self.g = CallGraph(root, others)
+        self.g = graph_of(root, others)
         self.fns = {name: fn for name, fn in self.g.fns.items() if name not in self.g.twice}
         self.assigns: dict[str, list[tuple[str, Node | str]]] = {}
         for u in [root, *(others or [])]:

@@ -49,7 +49,7 @@ def exit_dead(root: Node, others: list[Node] | None) -> ExitDead:
     other translation units, are all given), and what each function of the file names of
     them."""
     from accellium.dataset.offload.bind import touches  # (bind -> live -> here)
-    from accellium.dataset.offload.callgraph import CallGraph  # (callgraph -> live -> here)
+    from accellium.dataset.offload.callgraph import graph_of  # (callgraph -> live -> here)
 
     if others is None:
         return frozenset(), {}
@@ -71,7 +71,7 @@ def exit_dead(root: Node, others: list[Node] | None) -> ExitDead:
                        if n.type == "identifier" and text(n) not in _globals(o, static=True)}
     # a call in the file names the file's own definition; a function defined once in the
     # program is the one every file calls
-    graphs = (CallGraph(root, None), CallGraph(root, others))
+    graphs = (graph_of(root, None), graph_of(root, others))
     keep = frozenset(g for g in glob if (g in internal or g not in named_elsewhere)
                      and _one_name(root, g, graphs))
     defined = {function_name(f)[0] or "" for f in fns}

@@ -418,10 +418,15 @@ def _frees_param(prog: _Program, k: int, fn: Node, frees: dict[int, int]) -> int
     body = _field(fn, "body")
     if body is None:
         return None
+    wanted = {name for name in params if name is not None}
+    named_: dict[str, list[Node]] = {}  # each parameter's uses, the body walked once
+    for n in iter_nodes(body):
+        if n.type == "identifier" and (t := text(n)) in wanted:
+            named_.setdefault(t, []).append(n)
     for i, name in enumerate(params):
         if name is None:
             continue
-        uses = [n for n in iter_nodes(body) if n.type == "identifier" and text(n) == name]
+        uses = named_.get(name, [])
         if uses and all(_freed(prog, k, n, frees) for n in uses) and \
                 len(_declarations_of(fn, name)) == 1:
             return i

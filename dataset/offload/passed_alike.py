@@ -47,7 +47,7 @@ from tree_sitter import Node
 from accellium.dataset.analysis.scope import function_name
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import named, op, text, unparen
-from accellium.dataset.offload.callgraph import CallGraph, param_names
+from accellium.dataset.offload.callgraph import CallGraph, graph_of, param_names
 
 if TYPE_CHECKING:
     from accellium.dataset.offload.arrays import ArrayInfo
@@ -131,7 +131,7 @@ def aliased_parameters(root: Node, others: list[Node] | None = None,
     pairs of its parameters some seen call passes pointers into the same array for — the same
     array of the caller, or two parameters of the caller that are such a pair themselves
     (``g``: the call graph of ``root`` and ``others``, when made already)."""
-    g = g if g is not None else CallGraph(root, others)
+    g = g if g is not None else graph_of(root, others)
     params = {name: param_names(fn) for name, fn in g.fns.items() if name not in g.twice}
     out: dict[str, set[frozenset[str]]] = {}
     for _ in range(_ROUNDS):
@@ -164,7 +164,7 @@ def same_pointer_parameters(root: Node, alike: dict[str, set[frozenset[str]]],
     such a pair themselves.  The two names then designate the same memory from the same
     address: a section of one is the same section of the other.  (``g``: as for
     :func:`aliased_parameters`.)"""
-    g = g if g is not None else CallGraph(root, others)
+    g = g if g is not None else graph_of(root, others)
     params = {name: param_names(fn) for name, fn in g.fns.items() if name not in g.twice}
     out = {name: set(pairs) for name, pairs in alike.items()}
     for _ in range(_ROUNDS):

@@ -21,7 +21,7 @@ from accellium.dataset.loops import LineIndex, Loop, loops_in_tree, parse_tree
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.arrays import ArrayInfo, Scope, assignment_positions
 from accellium.dataset.offload.assemble import region_edits
-from accellium.dataset.offload.callgraph import CallGraph
+from accellium.dataset.offload.callgraph import graph_of
 from accellium.dataset.offload.calls import Summary, summarize, summarize_regions
 from accellium.dataset.offload.callsites import Calls, call_graph, call_units, recursive
 from accellium.dataset.offload.device import Advisor, CallDevice, Device, Unit, choose_loops
@@ -1239,7 +1239,7 @@ def plan_source(source: bytes, advise: Advisor, *, lang: str = "c",
         if program_headers is not None else None
     known = others if program is not None else None
     own_roots = [parse_tree(h, lang).root_node for h in own_headers]
-    graph = CallGraph(tree.root_node, others)  # the seen calls, for the parameter pairs
+    graph = graph_of(tree.root_node, others)  # the seen calls, for the parameter pairs
     fresh = fresh_functions(tree.root_node, others)
     req = _Req(lang, advise, None, replace, per_loop,
                dead=dead_parameters(tree.root_node, known),
