@@ -49,6 +49,8 @@ def add_bench_parser(bench_subparsers) -> argparse.ArgumentParser:
     p.add_argument("--lines", type=int, default=10_000, help="size of the generated file")
     p.add_argument("--requests", type=int, default=300, help="code-action requests")
     p.add_argument("--edits", type=int, default=300, help="edits for the re-index timing")
+    p.add_argument("--edit-actions", type=int, default=60,
+                   help="edits each followed by a code action (latency, server memory)")
     p.add_argument("--engine", default="auto", help="embedded engine (default auto)")
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
 
