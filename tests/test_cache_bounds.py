@@ -3,7 +3,7 @@
 * A language server parses each version of a buffer anew.  A cache that holds a tree-sitter
   node holds its whole tree (a 10,000-line file's is about 11 MB), so every cache of facts
   derived from nodes is kept per recent tree (:func:`accellium.dataset.analysis.tree.
-  tree_memo`) and the analysis cache keeps the queries of the last few sources only: after
+  kept_with_tree`) and the analysis cache keeps the queries of the last few sources only: after
   sixty versions of a file, each asked for a code action on one of its loops, no more than a
   bounded number of the trees parsed are still referenced by anything.  (A tree is referenced
   by each live node of it, so a tree nothing holds is one no cache holds a node of.)

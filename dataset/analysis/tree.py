@@ -7,7 +7,7 @@ nest 1,000 deep or an expression inside 1,000 parentheses is an ordinary input.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -18,7 +18,7 @@ from accellium.dataset.pragma import IDENT_RE
 __all__ = ["IDENT", "LOOP_TYPES", "ForHeader", "text", "norm", "field", "unparen", "op",
            "shift_statement", "template_function",
            "fold_expression", "resolve_chains",
-           "named", "iter_nodes", "root_of", "source_of", "tree_memo", "subscripts", "subscript_index", "clause_value", "base_name", "first_loop", "body_statements",
+           "named", "iter_nodes", "root_of", "source_of", "kept_with_tree", "subscripts", "subscript_index", "clause_value", "base_name", "first_loop", "body_statements",
            "for_header", "is_name", "mentions", "idents"]
 
 #: A C identifier.
@@ -212,7 +212,7 @@ def remember_root(root: Node) -> None:
 
 
 class _TreeFacts:
-    """What is kept of one recent tree (:func:`source_of`, :func:`tree_memo`)."""
+    """What is kept of one recent tree (:func:`source_of`, :func:`kept_with_tree`)."""
 
     __slots__ = ("source", "memo")
 
@@ -246,12 +246,16 @@ def source_of(root: Node) -> bytes:
     return _facts(root).source
 
 
-def tree_memo(root: Node, name: str) -> dict:
-    """The cache called ``name`` of the tree whose root is ``root``: what a module derives
-    from the tree's nodes, kept as long as the tree is recent and dropped with it, so that
-    no cache keeps old trees alive (an entry holds the root, so no other tree's root
-    compares equal to it)."""
-    return _facts(root).memo.setdefault(name, {})
+def kept_with_tree(root: Node, name: str, key: Hashable, make: Callable[[], V]) -> V:
+    """``make()``, computed once for the tree whose root is ``root`` and the cache ``name``'s
+    ``key``: what a module derives from the tree's nodes, kept as long as the tree is recent
+    and dropped with it, so that no cache keeps old trees alive (an entry holds the root, so
+    no other tree's root compares equal to it)."""
+    memo = _facts(root).memo.setdefault(name, {})
+    if key in memo:
+        return memo[key]
+    got = memo[key] = make()
+    return got
 
 
 def _holds(root: Node, node: Node) -> bool:

@@ -18,7 +18,14 @@ from tree_sitter import Node
 from accellium.dataset.analysis.casts import is_call
 from accellium.dataset.analysis.scope import function_name
 from accellium.dataset.analysis.tree import field as _field
-from accellium.dataset.analysis.tree import iter_nodes, named, root_of, text, tree_memo, unparen
+from accellium.dataset.analysis.tree import (
+    iter_nodes,
+    kept_with_tree,
+    named,
+    root_of,
+    text,
+    unparen,
+)
 from accellium.dataset.offload.callgraph import param_names
 from accellium.dataset.offload.nodes import callee_name, enclosing_function
 from accellium.dataset.offload.poly import INT_MIN
@@ -29,11 +36,7 @@ __all__ = ["call_minimums", "definitions"]
 def definitions(root: Node) -> Mapping[str, Node]:
     """The functions defined at file scope, by name (a function is defined only there in C,
     C11 6.9.1); once per file (kept with its tree)."""
-    memo = tree_memo(root, "callee_sizes.definitions")
-    got = memo.get(None)
-    if got is None:
-        got = memo[None] = _definitions(root)
-    return got
+    return kept_with_tree(root, "callee_sizes.definitions", None, lambda: _definitions(root))
 
 
 def _definitions(root: Node) -> Mapping[str, Node]:

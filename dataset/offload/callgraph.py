@@ -22,7 +22,14 @@ from tree_sitter import Node
 from accellium.dataset.analysis.casts import is_call
 from accellium.dataset.analysis.scope import function_name
 from accellium.dataset.analysis.tree import field as _field
-from accellium.dataset.analysis.tree import iter_nodes, named, root_of, text, tree_memo, unparen
+from accellium.dataset.analysis.tree import (
+    iter_nodes,
+    kept_with_tree,
+    named,
+    root_of,
+    text,
+    unparen,
+)
 from accellium.dataset.offload.arrays import assignment_positions
 from accellium.dataset.offload.nodes import enclosing_function
 from accellium.dataset.offload.uses import array_uses
@@ -250,12 +257,8 @@ class CallGraph:
 def graph_of(root: Node, others: list[Node] | None) -> CallGraph:
     """The :class:`CallGraph` of ``root`` with ``others`` (see there), built once per tree and
     units and kept with the tree: the planner, its passes and the analysis each ask for it."""
-    memo = tree_memo(root, "callgraph")
-    key = None if others is None else tuple(others)
-    got = memo.get(key)
-    if got is None:
-        got = memo[key] = CallGraph(root, others)
-    return got
+    return kept_with_tree(root, "callgraph", None if others is None else tuple(others),
+                          lambda: CallGraph(root, others))
 
 
 def _stored_in(n: Node) -> Node | None:

@@ -61,13 +61,9 @@ def held_locals(fn: Node) -> list[Held]:
     (the module's rule), each with its declarator and those bounds, and, after a final guard,
     with the guard's consequence and the narrower bounds (scoped like a declarator: from its
     end to the end of the block around it)."""
-    from accellium.dataset.analysis.tree import root_of, tree_memo
+    from accellium.dataset.analysis.tree import kept_with_tree, root_of
 
-    memo = tree_memo(root_of(fn), "held.locals")  # (kept with the tree: its nodes)
-    got = memo.get(fn)
-    if got is None:
-        got = memo[fn] = _held(fn)
-    return got
+    return kept_with_tree(root_of(fn), "held.locals", fn, lambda: _held(fn))
 
 
 @dataclass

@@ -20,7 +20,7 @@ from tree_sitter import Node
 from accellium.dataset.analysis.casts import is_call
 from accellium.dataset.analysis.scope import declared_names
 from accellium.dataset.analysis.tree import field as _field
-from accellium.dataset.analysis.tree import iter_nodes, named, root_of, tree_memo
+from accellium.dataset.analysis.tree import iter_nodes, kept_with_tree, named, root_of
 from accellium.dataset.offload.callgraph import param_names
 from accellium.dataset.offload.nodes import callee_name, enclosing_function
 from accellium.dataset.offload.uses import Assignments, assignments
@@ -75,11 +75,7 @@ class _FunctionCounts:
 def _function_counts(fn: Node) -> _FunctionCounts:
     """:class:`_FunctionCounts` of the function definition ``fn``, kept with its tree (a node
     equals only the same node of the same tree)."""
-    memo = tree_memo(root_of(fn), "loop_counts.function")
-    got = memo.get(fn)
-    if got is None:
-        got = memo[fn] = _counts_of(fn)
-    return got
+    return kept_with_tree(root_of(fn), "loop_counts.function", fn, lambda: _counts_of(fn))
 
 
 def _counts_of(fn: Node) -> _FunctionCounts:
@@ -109,11 +105,7 @@ def _global_limits(root: Node) -> frozenset[str]:
     """The file-scope scalars of ``root`` that bound a loop of a function of the file that
     declares no parameter or local of that name (there the name is the global); once per
     file (kept with its tree)."""
-    memo = tree_memo(root, "loop_counts.global_limits")
-    got = memo.get(None)
-    if got is None:
-        got = memo[None] = _limits_of(root)
-    return got
+    return kept_with_tree(root, "loop_counts.global_limits", None, lambda: _limits_of(root))
 
 
 def _limits_of(root: Node) -> frozenset[str]:

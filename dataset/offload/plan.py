@@ -272,9 +272,6 @@ class _Parsed:
     functions: list[Node]
     _loops: tuple[list[Loop], dict[int, Node]] | None = None
 
-    def function_at(self, row: int) -> Node | None:
-        return next((f for f in self.functions if f.start_point[0] == row), None)
-
     def loops(self) -> tuple[list[Loop], dict[int, Node]]:
         if self._loops is None:
             self._loops = _loops_of(self.tree, self.source, self.lines)
@@ -303,7 +300,7 @@ def _plan_one(source: bytes, fn_row: int, req: _Req) -> tuple[FunctionPlan, Summ
     none, or None: it offloads nothing)."""
     parsed = _parsed(source, req)
     lines, tree = parsed.lines, parsed.tree
-    fn = parsed.function_at(fn_row)
+    fn = _function_at(parsed.functions, fn_row)
     assert fn is not None
     name = function_name(fn)[0] or "<anonymous>"
     plan = FunctionPlan(name, fn.start_point[0] + 1, fn.end_point[0] + 1)
@@ -319,7 +316,7 @@ def _plan_one(source: bytes, fn_row: int, req: _Req) -> tuple[FunctionPlan, Summ
     if acc or member is not None:
         wlines = LineIndex(work)
         tree = parse_tree(work, req.lang)
-        fn = _function_at(tree.root_node, fn_row)
+        fn = _function_at(functions_in(tree.root_node), fn_row)
         assert fn is not None
         known = _loops_of(tree, work, wlines)
     else:
@@ -1183,11 +1180,8 @@ def _describe(plan: FunctionPlan, region: Region) -> None:
         "between them")
 
 
-def _function_at(root: Node, row: int) -> Node | None:
-    for fn in functions_in(root):
-        if fn.start_point[0] == row:
-            return fn
-    return None
+def _function_at(functions: list[Node], row: int) -> Node | None:
+    return next((f for f in functions if f.start_point[0] == row), None)
 
 
 def plan_source(source: bytes, advise: Advisor, *, lang: str = "c",

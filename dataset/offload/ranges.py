@@ -10,10 +10,10 @@ from tree_sitter import Node
 from accellium.dataset.analysis.tree import (
     LOOP_TYPES,
     ancestors,
+    kept_with_tree,
     op,
     root_of,
     text,
-    tree_memo,
     unparen,
 )
 from accellium.dataset.analysis.tree import field as _field
@@ -125,12 +125,9 @@ def loop_range(loop: Node, env: dict[str, Bounds]) -> LoopRange | None:
 def plain_range(loop: Node) -> LoopRange | None:
     """:func:`loop_range` of ``loop`` with no locals' bounds, once per loop (the loops around
     each loop of a deep nest ask for it again and again; kept with its tree,
-    :func:`~accellium.dataset.analysis.tree.tree_memo`).  Shared: not to be changed."""
-    memo = tree_memo(root_of(loop), "ranges.plain_range")
-    if loop in memo:
-        return memo[loop]
-    got = memo[loop] = loop_range(loop, {})
-    return got
+    :func:`~accellium.dataset.analysis.tree.kept_with_tree`).  Shared: not to be changed."""
+    return kept_with_tree(root_of(loop), "ranges.plain_range", loop,
+                          lambda: loop_range(loop, {}))
 
 
 def loops_between(node: Node, top: Node) -> list[Node]:
