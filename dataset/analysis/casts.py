@@ -30,6 +30,7 @@ from accellium.dataset.analysis.tree import (
     iter_nodes,
     named,
     named_cast_operand,
+    nodes_of,
     root_of,
     source_of,
     text,
@@ -130,7 +131,7 @@ def value_types(root: Node) -> frozenset[str]:
     if got is not None:
         return got
     out: set[str] = set()
-    records = [n for n in iter_nodes(root) if n.type in _RECORDS and field(n, "body") is not None]
+    records = [n for n in nodes_of(root, _RECORDS) if field(n, "body") is not None]
     while _more_value_types(root, records, out):  # a structure of such structures: after them
         pass
     if len(_VALUE_MEMO) >= _MEMO_SIZE:

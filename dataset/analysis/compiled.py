@@ -40,6 +40,7 @@ from accellium.dataset.analysis.tree import iter_nodes
 __all__ = ["Compiled", "compiled_view"]
 
 _DIRECTIVE = re.compile(rb"^\s*#\s*([A-Za-z_]+)\b(.*)$", re.S)
+_NEWLINE = re.compile(rb"\n")
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,8 @@ def _logical_lines(source: bytes) -> list[tuple[int, int, bytes]]:
 
 
 def _strip_comments(line: bytes, in_comment: bool) -> tuple[bytes, bool]:
+    if not in_comment and b"/" not in line:
+        return line, False  # no comment starts here, and a literal ends with its line
     out = bytearray()
     k, quote = 0, 0
     while k < len(line):
@@ -211,7 +214,7 @@ class _Reader:
         self.events: dict[int, list[tuple[str, Macro | None, bool]]] = {}
         for at, name, m, cond in headers:
             self.events.setdefault(at, []).append((name, m, cond))
-        self.starts = [0] + [k + 1 for k, b in enumerate(source) if b == 0x0A]
+        self.starts = [0, *(m.end() for m in _NEWLINE.finditer(source))]
         self.size = len(source)
         self.stack: list[_Chain] = []
         self.blank: set[int] = set()  # 0-based rows

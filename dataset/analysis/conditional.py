@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from tree_sitter import Node
 
 from accellium.dataset.analysis.scope import FileIndex, declared_names
-from accellium.dataset.analysis.tree import ancestors, text
+from accellium.dataset.analysis.tree import ancestors, nodes_of, text
 from accellium.dataset.analysis.tree import field as _field
 
 __all__ = ["conditional_names"]
@@ -52,23 +52,31 @@ def _key(n: Node) -> str:
     return ""
 
 
+_NESTING = ("declaration", "function_definition", *sorted(_GROUPS))
+
+
 def _declarations(root: Node) -> _Declarations:
-    """Every declaration of the file with the groups around it."""
+    """Every declaration of the file with the groups around it (one inside another
+    declaration — a C++ lambda's body in an initialiser — is left out: its names are local)."""
     out: _Declarations = {}
-    stack: list[tuple[Node, int, tuple[_Group, ...]]] = [(root, -1, ())]
-    while stack:
-        n, fn, groups = stack.pop()
+    # the enclosing nodes of those kinds: (end byte, type, function start, groups)
+    open_: list[tuple[int, str, int, tuple[_Group, ...]]] = [(root.end_byte, "", -1, ())]
+    for n in nodes_of(root, _NESTING):  # pre-order: an enclosing node comes first
+        while len(open_) > 1 and open_[-1][0] <= n.start_byte:
+            open_.pop()
+        _, up, fn, groups = open_[-1]
+        if up == "declaration":
+            continue
         t = n.type
         if t == "declaration":
             for d in declared_names(n):
                 if d.function is None:
                     out.setdefault(d.name, []).append((fn, n.start_byte, groups))
-            continue
-        if t == "function_definition":
+        elif t == "function_definition":
             fn = n.start_byte
-        elif t in _GROUPS:
+        else:
             groups = ((_span(n), n.start_point[0], _key(n)),) + groups
-        stack.extend((c, fn, groups) for c in n.named_children)
+        open_.append((n.end_byte, t, fn, groups))
     return out
 
 

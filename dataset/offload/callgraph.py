@@ -26,6 +26,7 @@ from accellium.dataset.analysis.tree import (
     iter_nodes,
     kept_with_tree,
     named,
+    nodes_of,
     root_of,
     text,
     unparen,
@@ -111,13 +112,12 @@ class CallGraph:
         self.fns: dict[str, Node] = {}
         self.twice: set[str] = set()
         for r in [root, *(others or [])]:
-            for n in iter_nodes(r):
-                if n.type == "function_definition":
-                    name = function_name(n)[0]
-                    if name and name in self.fns and self.fns[name].id != n.id:
-                        self.twice.add(name)
-                    elif name:
-                        self.fns[name] = n
+            for n in nodes_of(r, ("function_definition",)):
+                name = function_name(n)[0]
+                if name and name in self.fns and self.fns[name].id != n.id:
+                    self.twice.add(name)
+                elif name:
+                    self.fns[name] = n
         self.calls: dict[str, list[tuple[Node, Node]]] = {f: [] for f in self.fns}
         self.escapes: set[str] = set()  # functions named other than as a direct callee
         self.program = others is not None
@@ -127,9 +127,8 @@ class CallGraph:
         self._declared: dict[int, set[str]] = {}
         units = [root, *(others or [])]
         for r in units:
-            for n in iter_nodes(r):
-                if n.type == "identifier" and text(n) in self.fns:
-                    self._note(n, r)
+            for n in nodes_of(r, ("identifier",), lambda n: text(n) in self.fns):
+                self._note(n, r)
         self._through_pointers(units)
         self._kept: dict[tuple[str, int], bool] = {}
 
@@ -184,9 +183,8 @@ class CallGraph:
         names = {name for _, name in self._stored}
         uses: dict[tuple[int | None, str], list[Node]] = {}
         for r in units:
-            for n in iter_nodes(r):
-                if n.type == "identifier" and text(n) in names:
-                    uses.setdefault(self._key(n), []).append(n)
+            for n in nodes_of(r, ("identifier",), lambda n: text(n) in names):
+                uses.setdefault(self._key(n), []).append(n)
         for key, stored in self._stored.items():
             calls: list[tuple[Node, Node]] = []
             closed = key[0] is not None  # a local: every use of it is in its function
