@@ -8,6 +8,8 @@
   unsure of the buffer: the server stops offering edits for it until a full-text change).
 * Requests whose handler raises ``JsonRpcInvalidParams`` (an unknown document, a bad command
   argument) are answered with it and logged in one line, without a traceback.
+* The future of a notification's handler leaves pygls's table of requests once it is done
+  (pygls keeps it there for good).
 * Open documents live in the server (:class:`~accellium.lsp.text.Text`, the LSP line model),
   not in pygls's workspace, whose ``TextDocument`` splits lines with ``str.splitlines``: the
   built-in ``didOpen``/``didChange``/``didClose`` handlers only call the server's.
@@ -79,6 +81,18 @@ class AccelliumProtocol(LanguageServerProtocol):
             self._malformed(message)
             return
         super().handle_message(message)
+
+    def _handle_notification(self, method_name, params):
+        """pygls files the future of a notification's handler (generator, coroutine or
+        thread) among the requests' under a fresh id, and only a response or a cancellation
+        takes an entry out, which a notification never gets: each ``didChange`` left one
+        behind.  Here the entries a notification adds leave once their future is done."""
+        before = set(self._request_futures)
+        super()._handle_notification(method_name, params)
+        for msg_id in set(self._request_futures) - before:
+            future = self._request_futures.get(msg_id)
+            if future is not None:
+                future.add_done_callback(lambda _f, k=msg_id: self._request_futures.pop(k, None))
 
     def _malformed(self, m: Malformed) -> None:
         log.warning("malformed %s %s: %s", "request" if m.is_request else "notification",
