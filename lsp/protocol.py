@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Any
 
@@ -61,6 +62,10 @@ def _reason(exc: BaseException) -> str:
     return "; ".join(parts) or type(cause).__name__
 
 
+def _forget(table: dict, msg_id: Any, _future: object) -> None:
+    table.pop(msg_id, None)
+
+
 def _valid_id(msg_id: Any) -> bool:
     return isinstance(msg_id, str | int) and not isinstance(msg_id, bool)
 
@@ -87,12 +92,13 @@ class AccelliumProtocol(LanguageServerProtocol):
         thread) among the requests' under a fresh id, and only a response or a cancellation
         takes an entry out, which a notification never gets: each ``didChange`` left one
         behind.  Here the entries a notification adds leave once their future is done."""
-        before = set(self._request_futures)
+        table = self._request_futures
+        before = set(table)
         super()._handle_notification(method_name, params)
-        for msg_id in set(self._request_futures) - before:
-            future = self._request_futures.get(msg_id)
+        for msg_id in set(table) - before:
+            future = table.get(msg_id)
             if future is not None:
-                future.add_done_callback(lambda _f, k=msg_id: self._request_futures.pop(k, None))
+                future.add_done_callback(functools.partial(_forget, table, msg_id))
 
     def _malformed(self, m: Malformed) -> None:
         log.warning("malformed %s %s: %s", "request" if m.is_request else "notification",
