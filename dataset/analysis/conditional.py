@@ -57,8 +57,10 @@ _NESTING = ("declaration", "function_definition", *sorted(_GROUPS))
 
 def _declarations(root: Node) -> _Declarations:
     """Every declaration of the file with the groups around it (one inside another
-    declaration — a C++ lambda's body in an initialiser — is left out: its names are local)."""
-    out: _Declarations = {}
+    declaration — a C++ lambda's body in an initialiser — is left out: its names are local);
+    none when no declaration lies in a group (then no name can answer,
+    :func:`conditional_names`)."""
+    found: list[tuple[Node, int, tuple[_Group, ...]]] = []
     # the enclosing nodes of those kinds: (end byte, type, function start, groups)
     open_: list[tuple[int, str, int, tuple[_Group, ...]]] = [(root.end_byte, "", -1, ())]
     for n in nodes_of(root, _NESTING):  # pre-order: an enclosing node comes first
@@ -69,14 +71,19 @@ def _declarations(root: Node) -> _Declarations:
             continue
         t = n.type
         if t == "declaration":
-            for d in declared_names(n):
-                if d.function is None:
-                    out.setdefault(d.name, []).append((fn, n.start_byte, groups))
+            found.append((n, fn, groups))
         elif t == "function_definition":
             fn = n.start_byte
         else:
             groups = ((_span(n), n.start_point[0], _key(n)),) + groups
         open_.append((n.end_byte, t, fn, groups))
+    out: _Declarations = {}
+    if not any(groups for _, _, groups in found):
+        return out
+    for n, fn, groups in found:
+        for d in declared_names(n):
+            if d.function is None:
+                out.setdefault(d.name, []).append((fn, n.start_byte, groups))
     return out
 
 
