@@ -16,7 +16,7 @@ from accellium.dataset.analysis.casts import is_call
 from accellium.dataset.analysis.classes import SELF, this_as_parameter
 from accellium.dataset.analysis.scope import FileIndex, file_index, function_name
 from accellium.dataset.analysis.tree import field as _field
-from accellium.dataset.analysis.tree import iter_nodes, remember_root, text
+from accellium.dataset.analysis.tree import iter_nodes, nodes_of, remember_root, text
 from accellium.dataset.loops import LineIndex, Loop, loops_in_tree, parse_tree
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.arrays import ArrayInfo, Scope, assignment_positions
@@ -111,7 +111,7 @@ class FunctionPlan:
 
 
 def functions_in(tree_root: Node) -> list[Node]:
-    return [n for n in iter_nodes(tree_root) if n.type == "function_definition"]
+    return nodes_of(tree_root, ("function_definition",))
 
 
 def _acc_functions(units: list[bytes], roots: list[Node]) -> set[str]:
@@ -1291,8 +1291,8 @@ def _uncalled(root: Node, others: list[Node] | None) -> frozenset[str]:
     region of the program encloses its body and nothing of a caller can earn its transfers."""
     if others is None:
         return frozenset()
-    names = [n for r in [root, *others] for n in iter_nodes(r)
-             if n.type == "identifier" and text(n) == "main"]
+    names = [n for r in [root, *others]
+             for n in nodes_of(r, ("identifier",), lambda n: text(n) == "main")]
     defs = [f for r in [root, *others] for f in functions_in(r) if function_name(f)[0] == "main"]
     return frozenset({"main"}) if len(names) == 1 and len(defs) == 1 else frozenset()
 
@@ -1447,7 +1447,7 @@ def _direct_calls(fn: Node, root: Node, program: list[bytes] | None) -> list[Nod
     if not is_static(fn) and (program is None or any(
             name in tokens(o.decode("utf-8", "surrogateescape")) for o in program)):
         return None
-    named_ = [n for n in iter_nodes(root) if n.type == "identifier" and text(n) == name]
+    named_ = nodes_of(root, ("identifier",), lambda n: text(n) == name)
     if tokens(text(root)).count(name) != len(named_):
         return None  # also named in a macro's body: a call the tree does not show
     uses = [n for n in named_ if not _declared_here(n)]
