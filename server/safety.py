@@ -349,11 +349,16 @@ def _check(query: LoopQuery, p: Pragma) -> tuple[Pragma | None, list[Note]]:
     if stop is not None:
         return None, notes + stop
     if p.directive in LOOP_DIRECTIVES:
-        if facts.loop_form:
+        if facts.loop_form and facts.header_form:
             return None, notes + [Note(
                 f"the loop's header is not in the canonical form a loop directive needs: "
                 f"{facts.loop_form} (OpenACC 3.3, 2.9; gcc rejects `{p.directive}` on it); "
                 "no pragma", NoteKind.GUARD, None, facts.first_line)]
+        if facts.loop_form:
+            return None, notes + [Note(
+                f"the loop is not in the canonical form a loop directive needs: "
+                f"{facts.loop_form}; no pragma (gcc takes `{p.directive}` there, and its "
+                "iterations would run apart)", NoteKind.GUARD, None, facts.first_line)]
     if facts.in_routine and p.directive in _COMPUTE:
         kept = tuple(c for c in p.clauses if c.name.lower() in _KEEP_ON_SEQ)
         return Pragma("loop", (Clause("seq"),) + kept), notes + [Note(

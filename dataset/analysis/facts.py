@@ -200,9 +200,11 @@ class LoopFacts:
     held: list[HeldMember] = field(default_factory=list)
     scalars_read: list[str] = field(default_factory=list)
     # why no OpenACC loop directive may go on the loop (its header is not in the canonical
-    # form, :mod:`.loop_form`), "" when one may; and how many loops of the perfect nest,
-    # from the top, have that form (what a `collapse` may cover)
+    # form, or its body changes its variable, bound or step: :mod:`.loop_form`), "" when one
+    # may; whether the reason is the header's (which gcc rejects); and how many loops of the
+    # perfect nest, from the top, have that form (what a `collapse` may cover)
     loop_form: str = ""
+    header_form: bool = False
     canonical_depth: int = 0
     in_region: bool = False  # inside a compute construct or an annotated loop
     # assignments storing an address the loop computes into memory outside the iteration

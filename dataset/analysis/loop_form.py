@@ -19,15 +19,28 @@ controlling predicate", "invalid increment expression".  The form, as GCC parses
 
 :func:`form_problem` says why a header is not of that form (None when it is).  A compiler may
 accept more (OpenMP 5's ``!=``), never less, so a loop this accepts compiles everywhere.
+
+The form is also a promise about the body, which no compiler checks: the loop variable changes
+only in the increment, and the bound and the step are loop invariant (OpenMP 4.5, 2.6: "var
+must not be modified during the execution of the for-loop other than in incr-expr"; OpenACC
+3.3, 2.9: the trip count is computed when the loop starts).  A loop directive runs the
+iterations the header counts, each with its own value of the variable; a body that skips ahead
+(``if (a[i] < 0) i++;``) or shrinks its bound (``if (done) n = i;``) does something else when
+its iterations run apart, and gcc takes the pragma without a word.  :func:`body_problem` says
+where the body breaks that promise: it assigns the variable, or a name or lvalue the bound or
+the step reads, or takes the address of one (then a call may assign it).  A declaration of the
+same name in the body hides the loop's from there on (its own block, or a nested ``for``'s
+header), as C's scopes do (C11 6.2.1p4).
 """
 
 from __future__ import annotations
 
 from tree_sitter import Node
 
-from accellium.dataset.analysis.tree import field, op, text, unparen
+from accellium.dataset.analysis.tree import field, named, norm, op, text, unparen
+from accellium.dataset.analysis.walker import decl_name, declarators
 
-__all__ = ["form_problem"]
+__all__ = ["form_problem", "body_problem"]
 
 _RELOPS = ("<", "<=", ">", ">=")
 # declared types that are not integer or pointer types (a typedef name may be either: kept)
@@ -118,3 +131,104 @@ def form_problem(loop: Node) -> str | None:
         return problem
     return _test_ok(field(loop, "condition"), var) or \
         _incr_ok(field(loop, "update"), var) or None
+
+
+# the nodes of an expression that name storage the body could assign
+_LVALUES = ("identifier", "field_expression", "subscript_expression", "pointer_expression")
+
+
+def _lvalues(expr: Node | None, var: str) -> set[str]:
+    """The lvalues ``expr`` reads (whitespace-free text), the loop variable and the names of
+    called functions left out."""
+    out: set[str] = set()
+    stack = [expr] if expr is not None else []
+    while stack:
+        n = stack.pop()
+        if n.type in _LVALUES and not (n.type == "pointer_expression" and op(n) != "*"):
+            key = norm(text(n))
+            if key and key != var:
+                out.add(key)
+        if n.type == "call_expression":
+            stack.extend(named(field(n, "arguments")))
+            f = field(n, "function")
+            if f is not None and f.type != "identifier":
+                stack.append(f)  # `s->size(...)`, `(*f)(...)`: the object read
+            continue
+        stack.extend(named(n))
+    return out
+
+
+def _bound_and_step(loop: Node, var: str) -> set[str]:
+    """What the test's bound and the increment's step read (a canonical header's)."""
+    keys: set[str] = set()
+    cond = unparen(field(loop, "condition"))
+    if cond is not None and cond.type == "binary_expression":
+        for side in (field(cond, "left"), field(cond, "right")):
+            if not (side is not None and side.type == "identifier" and text(side) == var):
+                keys |= _lvalues(side, var)
+    u = unparen(field(loop, "update"))
+    if u is not None and u.type == "assignment_expression":
+        keys |= _lvalues(field(u, "right"), var)
+    return keys
+
+
+def _declared(n: Node) -> set[str]:
+    """The names a declaration declares."""
+    return {name for d, following in declarators(n)
+            if (name := decl_name(d, following)) is not None}
+
+
+def _target(n: Node) -> tuple[Node | None, str]:
+    """The lvalue a node changes (or may let be changed) and how."""
+    if n.type == "assignment_expression":
+        return unparen(field(n, "left")), "assigned"
+    if n.type == "update_expression":
+        return unparen(field(n, "argument")), "assigned"
+    if n.type == "pointer_expression" and op(n) == "&":
+        return unparen(field(n, "argument")), "passed by address (then assignable)"
+    return None, ""
+
+
+def body_problem(loop: Node) -> str | None:
+    """Why ``loop``'s body breaks the canonical form's promise (the loop variable, its
+    bound or its step changed in the body), or None.  Only for a header :func:`form_problem`
+    accepts."""
+    if loop.type != "for_statement" or form_problem(loop) is not None:
+        return None
+    var, _ = _init_var(field(loop, "initializer"))
+    if var is None:
+        return None
+    bound = _bound_and_step(loop, var)
+    watched = {var} | bound
+    body = field(loop, "body")
+    stack: list[tuple[Node, frozenset[str]]] = [(body, frozenset())] if body else []
+    while stack:
+        n, hidden = stack.pop()
+        target, how = _target(n)
+        if target is not None:
+            key = norm(text(target))
+            head = key.split("->")[0].split(".")[0].split("[")[0].lstrip("*")
+            if key in watched and head not in hidden:
+                line = n.start_point.row + 1
+                what = f"its variable `{var}`" if key == var else \
+                    f"`{text(target)}`, which its bound or step reads,"
+                return (f"{what} is {how} in its body (line {line}): a loop directive runs "
+                        "the iterations the header counts when the loop starts, each with "
+                        "its own value of the variable (OpenMP 4.5, 2.6; OpenACC 3.3, 2.9), "
+                        "not the ones the body's change makes")
+        kids = named(n)
+        if n.type == "for_statement":
+            init = field(n, "initializer")
+            if init is not None and init.type == "declaration":
+                hidden = hidden | (_declared(init) & watched)
+        if n.type == "compound_statement":
+            cur = hidden
+            ordered = []
+            for k in kids:
+                if k.type == "declaration":
+                    cur = cur | (_declared(k) & watched)
+                ordered.append((k, cur))
+            stack.extend(reversed(ordered))
+        else:
+            stack.extend((k, hidden) for k in reversed(kids))
+    return None

@@ -39,7 +39,7 @@ from accellium.dataset.analysis.indirect import atomic_lines, derived, indirect_
 from accellium.dataset.analysis.library import PURE_CALLS
 from accellium.dataset.analysis.liveness import ANYWHERE, LoopInFile, live_after, locate
 from accellium.dataset.analysis.liveout import LiveOut, apply_live_out, candidates, unscoped_live
-from accellium.dataset.analysis.loop_form import form_problem
+from accellium.dataset.analysis.loop_form import body_problem, form_problem
 from accellium.dataset.analysis.macros import Macro, expanded, header_macros, table_of
 from accellium.dataset.analysis.meet import own_range
 from accellium.dataset.analysis.member_objects import scalar_member_objects
@@ -360,11 +360,27 @@ def _scalars(b: _Body, facts: LoopFacts) -> None:
     facts.reductions.extend(roles.reductions)
     facts.private.extend(roles.private)
     facts.carried.extend(roles.carried)
+    _shared_declared(w, facts)
     facts.scalars_read.extend(roles.read_only)
     facts.private.extend(facts.private_arrays)
     facts.locals = sorted(w.decls - b.index_all)
     facts.calls = list(w.calls)
     facts.hidden_macros = sorted(set(w.hidden_macros))
+
+
+def _shared_declared(w: BodyWalk, facts: LoopFacts) -> None:
+    """A name the loop declares with static storage is one object, initialised once before
+    the program starts (C11 6.2.4p3, 6.7.9p10), that every iteration shares: written by the
+    loop other than by that initialiser, a carried dependence (reading it is as reading a
+    global)."""
+    written = {a.name for a in w.accesses if a.write} | {
+        n for n, evs in w.events.items()
+        if any(e.kind is not Use.READ and e.stmt.type != "declaration" for e in evs)}
+    facts.carried.extend(
+        Dependence(name, line, f"`{name}` is declared with static storage in the loop (line "
+                   f"{line}): one object every iteration shares (C11 6.2.4p3), and the loop "
+                   "writes it", DepKind.SCALAR)
+        for name, line in sorted(w.shared_decls.items()) if name in written)
 
 
 def _struct_scratch(b: _Body, facts: LoopFacts) -> None:
@@ -768,8 +784,9 @@ def _analyze_once(code: str, lang: str, enclosing: tuple[str, ...],
     facts.perfect_depth = len(nest.loops)
     facts.index_vars = nest.index_vars
     facts.bounds = [(h.lo, h.hi) for h in nest.headers]
-    forms = [form_problem(n) for n in nest.loops]
+    forms = [form_problem(n) or body_problem(n) for n in nest.loops]
     facts.loop_form = forms[0] or ""
+    facts.header_form = bool(forms[0]) and form_problem(nest.loops[0]) is not None
     facts.canonical_depth = next((k for k, f in enumerate(forms) if f), len(forms))
     facts.collapse = max(1, min(nest.collapse, facts.canonical_depth))
     b = _body(loop, facts, scope, lang if lang in ("c", "cpp") else "c", located)

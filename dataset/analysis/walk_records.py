@@ -132,6 +132,9 @@ class BodyWalk:
     # names declared in the loop as objects of automatic storage that are no pointer, array or
     # reference (``double3 v;``): each iteration's own object
     own_objects: set[str] = field(default_factory=set)
+    # names declared in the loop with static storage (``static``, ``extern``, thread storage)
+    # and the line of each: one object every iteration shares (C11 6.2.4p3), not its own
+    shared_decls: dict[str, int] = field(default_factory=dict)
     # names declared in the loop as C++ references, with the expression each is bound to
     references: dict[str, Node] = field(default_factory=dict)
     decl_values: set[str] = field(default_factory=set)

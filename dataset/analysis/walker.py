@@ -65,6 +65,10 @@ from accellium.dataset.analysis.walk_records import (
 __all__ = ["Use", "ScalarUse", "Access", "InnerLoop", "CallSite", "BodyWalk", "walk_body",
            "decl_name", "declarators", "AddressUse"]
 
+# storage classes whose object outlives one execution of the block (C11 6.2.4p3-4): ``extern``
+# names a global, ``static`` and thread storage one object for the program or thread
+_SHARED_STORAGE = frozenset({"static", "extern", "thread_local", "_Thread_local", "__thread"})
+
 _INDIRECT_CHARS = re.compile(r"[\[(.]|->")
 _INDIRECT_NODES = ("subscript_expression", "call_expression", "field_expression")
 _SKIPPED = frozenset({"sizeof_expression", "string_literal", "char_literal", "number_literal",
@@ -285,13 +289,15 @@ class _Walker:
             elif cur.type == "reference_declarator":
                 reference = True
             cur = inner_declarator(cur)
+        shared = any(c.type == "storage_class_specifier" and text(c) in _SHARED_STORAGE
+                     for c in decl.children)
+        if shared:
+            out.shared_decls[name] = _line(decl)
         if array:
             out.array_decls.add(name)
         elif levels:
             out.pointer_levels[name] = levels
-        elif not reference and self._value_type(decl) and not any(
-                c.type == "storage_class_specifier" and text(c) in ("static", "extern")
-                for c in decl.children):
+        elif not reference and self._value_type(decl) and not shared:
             out.own_objects.add(name)
         if d.type == "init_declarator":
             out.decl_values.add(name)
