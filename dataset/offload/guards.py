@@ -14,6 +14,13 @@ subscripts evaluated there take only the index values where ``c`` (or its negati
   index is at least ``e + 1``, when it is the last value at most ``e - 1``;
 - ``a && b`` holds when both hold; ``!(a || b)`` when neither does; ``!c`` flips ``c``.
 
+A statement that leaves its block is a guard too: after ``if (c) continue;`` (or ``break``,
+``return``, or a braced body ending in one) the rest of the block runs only where ``c`` is
+false — control never falls out of the ``if``'s body (C11 6.8.6: a jump statement transfers
+control unconditionally), so the statements after it are reached from the ``if`` only with
+``c`` false.  A label among them (C11 6.8.1) may be reached by a ``goto`` from elsewhere: from
+a label on, the earlier such guards no longer hold.
+
 The narrowed range replaces the loop's range before the smallest and largest subscript are
 taken (``int up = i > 0 ? c - cols : c`` with ``c = i*cols + j`` reaches ``0`` at least, not
 ``-cols``).  A guard that is none of these forms narrows nothing: the subscript keeps the
@@ -171,10 +178,40 @@ def guards_of(at: Node, top: Node) -> list[tuple[Node, bool]]:
             left, right = _field(p, "left"), _field(p, "right")
             if left is not None and right is not None and _inside(child, right):
                 out.append((left, op(p) == "&&"))
+        elif t == "compound_statement":
+            out.extend(_left_before(p, child))
         if p.id == top.id:
             break
         child, p = p, p.parent
     return out
+
+
+_JUMPS = ("continue_statement", "break_statement", "return_statement")
+
+
+def _always_leaves(stmt: Node | None) -> bool:
+    """Does control never fall out of ``stmt``: a ``continue``, ``break`` or ``return``, or a
+    block whose last statement is one (C11 6.8.6)?"""
+    while stmt is not None and stmt.type == "compound_statement":
+        kids = [c for c in stmt.named_children if c.type != "comment"]
+        stmt = kids[-1] if kids else None
+    return stmt is not None and stmt.type in _JUMPS
+
+
+def _left_before(block: Node, child: Node) -> list[tuple[Node, bool]]:
+    """The conditions false wherever ``child``, a statement of ``block``, runs because an
+    earlier ``if (c)`` of the block leaves it (no label between them or on ``child``)."""
+    out: list[tuple[Node, bool]] = []
+    for s in block.named_children:
+        if s.type == "labeled_statement":
+            out = []
+        if s.id == child.id:
+            return out
+        if s.type == "if_statement" and _always_leaves(_field(s, "consequence")):
+            cond = _field(s, "condition")
+            if cond is not None:
+                out.append((cond, False))
+    return []
 
 
 def _inside(node: Node, outer: Node) -> bool:
