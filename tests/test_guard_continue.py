@@ -11,6 +11,7 @@ the access (a ``goto`` may enter there) keeps the guard from holding.
 from __future__ import annotations
 
 import pytest
+from _cli_util import run_suggest
 
 from accellium.dataset.analysis.tree import iter_nodes, text
 from accellium.dataset.loops import parse_tree
@@ -25,7 +26,7 @@ def _guards(body: str) -> list[tuple[str, bool]]:
     loop = next(n for n in iter_nodes(root) if n.type == "for_statement")
     at = next(n for n in iter_nodes(loop) if n.type == "subscript_expression"
               and text(n) == "a[i + 2]")
-    return [(text(c), truth) for c, truth in guards_of(at, loop)]
+    return [(text(c), truth) for c, truth in guards_of(at, loop, leaving=True)]
 
 
 @pytest.mark.parametrize(("body", "expected"), [
@@ -92,11 +93,26 @@ int main(void) {
 @pytest.mark.parametrize("engine", ["analysis", "auto"])
 def test_boundary_iterations_skipped_with_continue_map_only_the_array(tmp_path, engine):
     man = _suite(tmp_path, {"skips": {"k.c": KERNEL, "main.c": MAIN}})
-    r = evaluate_dynamic(man, engine, threads=4, runs=1, with_mutations=False)
+    r = evaluate_dynamic(man, engine, threads=4, runs=1, with_mutations=False, offload=True)
     row = r["programs"][0]
     assert row["serial"]["status"] == "verified", row["serial"]
     eng = row["engine"]
     assert eng["status"] == "verified", eng
+    assert row["offload"]["status"] == "verified", row["offload"]
     pragmas = {p["line"]: p["pragma"] or "" for p in eng["pragmas"]}
     assert len(pragmas) == 2 and all("parallel loop" in p for p in pragmas.values()), pragmas
     assert all("a[0:n]" in p for p in pragmas.values()), pragmas
+
+
+def test_the_plan_keeps_a_store_on_both_paths_as_covering(tmp_path):
+    """The covering-write rule follows the ``continue`` itself (``branches.continue_replaced``:
+    ``edges`` stores ``b[i]`` on both paths, so the plan copies it out only); the sections are
+    the narrowed ones (``ahead`` maps only the elements it writes, and ``a[0:n]``)."""
+    src = tmp_path / "k.c"
+    src.write_text(KERNEL)
+    r = run_suggest(src, "--offload", "--engine", "analysis")
+    assert r.returncode == 0, r.stderr
+    lines = [ln.strip() for ln in r.stdout.splitlines() if "#pragma acc" in ln]
+    assert any("copyin(a[0:n]) copy(b[0:n-2])" in ln for ln in lines), lines
+    assert any("copyin(a[0:n]) copyout(b[0:n])" in ln for ln in lines), lines
+    assert not any("a[-1" in ln or "n+2" in ln for ln in lines), lines

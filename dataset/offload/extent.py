@@ -258,8 +258,12 @@ class Extents:
         bounded (:mod:`.held`; off where those bounds are being worked out).
         ``fixed_guards``: cut the bounds by a guard on an outer loop's index
         (:meth:`_fixed_guarded`): for the sections of a directive over the tops (a loop's or
-        a region's data clauses); the updates next to a host statement have their own rule
-        for its guarded accesses (:func:`.flow._reached`)."""
+        a region's data clauses), and by an earlier ``if (c) continue;`` of an access's block
+        (:func:`.guards.guards_of` with ``leaving``: the access runs with ``c`` false); the
+        updates next to a host statement have their own rule for its guarded accesses
+        (:func:`.flow._reached`), and the covering writes follow the jumps themselves
+        (:func:`.branches.continue_replaced`: a store after the ``continue`` may stand for
+        every iteration's)."""
         self.tops = tops
         self._envs: dict[int, _Env] = {}
         self.assigned: dict[str, int] = {}
@@ -377,7 +381,8 @@ class Extents:
         b = exact(poly.const(0)) if sub == ZERO else bounds_of(sub, self.guarded_env_at(at))  # type: ignore[arg-type]
         if b is None:
             return None
-        got = self._over_loops(b.lo, b.hi, at, top, guards.guards_of(at, top), where)
+        conds = guards.guards_of(at, top, leaving=self.fixed_guards)
+        got = self._over_loops(b.lo, b.hi, at, top, conds, where)
         if got is not None:
             return got
         plain = exact(poly.const(0)) if sub == ZERO else bounds_of(sub, self.env_at(at))  # type: ignore[arg-type]
@@ -390,7 +395,8 @@ class Extents:
         top = self._top_of(at)
         if top is None:
             return None
-        for env, conds in ((self.guarded_env_at(at), guards.guards_of(at, top)),
+        guarded = guards.guards_of(at, top, leaving=self.fixed_guards)
+        for env, conds in ((self.guarded_env_at(at), guarded),
                            (self.env_at(at), None)):
             total: Bounds | None = exact(poly.const(0))
             for sign, t in terms:
@@ -467,7 +473,7 @@ class Extents:
         nothing the bounds reach (``if (j < i)`` over ``a[i][j]``: every ``i`` of the loop
         reaches its row where some ``j`` passes) leaves the bounds as they are.  None: no
         bound holds."""
-        conds = [(c, h) for c, h in guards.guards_of(at, top)
+        conds = [(c, h) for c, h in guards.guards_of(at, top, leaving=self.fixed_guards)
                  if where is None or _within(c, where)]
         if not conds:
             return lo, hi

@@ -160,9 +160,13 @@ def narrow(limits: Limits, o: str, other) -> Limits:
     return tuple(lo[:MAX_CANDIDATES]), tuple(hi[:MAX_CANDIDATES])
 
 
-def guards_of(at: Node, top: Node) -> list[tuple[Node, bool]]:
+def guards_of(at: Node, top: Node, leaving: bool = False) -> list[tuple[Node, bool]]:
     """The conditions around ``at`` up to ``top`` under which it is evaluated, each with the
-    truth value it has there (``if``/``else``, ``?:``, ``&&``, ``||``)."""
+    truth value it has there (``if``/``else``, ``?:``, ``&&``, ``||``); with ``leaving``, also
+    those of an earlier ``if`` of a block around ``at`` that leaves the block (false there).
+    The ranges of subscripts read them all; the callers that ask whether a store runs on every
+    path (covering writes, pushes, calls) follow the jumps themselves
+    (:mod:`.branches`, :mod:`.cover`) and ask without."""
     out: list[tuple[Node, bool]] = []
     child, p = at, at.parent
     while p is not None:
@@ -178,7 +182,7 @@ def guards_of(at: Node, top: Node) -> list[tuple[Node, bool]]:
             left, right = _field(p, "left"), _field(p, "right")
             if left is not None and right is not None and _inside(child, right):
                 out.append((left, op(p) == "&&"))
-        elif t == "compound_statement":
+        elif t == "compound_statement" and leaving:
             out.extend(_left_before(p, child))
         if p.id == top.id:
             break
