@@ -82,6 +82,28 @@ def _alternatives(answer: EngineAnswer) -> list[str]:
     return out
 
 
+def _guarded_alternatives(query: LoopQuery, alternatives: list[str], main: Pragma | None
+                          ) -> list[str]:
+    """The alternatives as the safety guard lets them through (an editor offers each as a
+    quick fix of its own, so each must be as safe as the answer): what it rejects is
+    dropped, what it corrects is kept corrected, a repeat of the answer or of an earlier
+    alternative is dropped; their rank order is kept."""
+    from accellium.server.safety import check
+
+    seen = {main.render()} if main is not None else set()
+    out = []
+    for alt in alternatives:
+        try:
+            got, _ = check(query, _parsed(alt))
+        except PragmaError:
+            continue
+        text = got.render() if got is not None else None
+        if text is not None and text not in seen:
+            seen.add(text)
+            out.append(text)
+    return out
+
+
 def _guarded(query: LoopQuery, p: Pragma | None, notes: list[Note]) -> Pragma | None:
     """The safety guard on ``p``; its notes join ``notes`` when it changes the answer or the
     engine has not explained the dependence itself."""
@@ -134,6 +156,7 @@ def suggest(
     unguarded = p.render() if p is not None else None
     if guard:
         p = _guarded(query, p, notes)
+        alternatives = _guarded_alternatives(query, alternatives, p)
     text = p.render() if p is not None else None
     return Suggestion(
         pragma=text,

@@ -75,3 +75,17 @@ def test_openapi_documents_confidence(srv):
     schema = srv.get("/openapi.json").json()
     props = schema["components"]["schemas"]["SuggestResponse"]["properties"]
     assert "confidence" in props and "alternatives" in props
+
+
+def test_no_alternative_over_http_on_a_loop_that_takes_no_loop_directive(srv):
+    """The alternatives the server returns are guarded as its answer is
+    (``tests/test_alternatives_guarded.py``): a loop whose body changes its index, inside a
+    data region, gets neither an answer nor an alternative with a loop directive."""
+    code = "for (int i = 0; i < n; i++) {\n    if (a[i] < 0) i++;\n    b[i] = a[i];\n}"
+    r = srv.post("/v1/suggest", json={
+        "code": code, "alternatives": 8,
+        "context": {"enclosing": ["#pragma acc data copyin(a[0:n]) copy(b[0:n])"]}})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["pragma"] is None
+    assert not any("loop" in parse_valid(a).directive.split() for a in body["alternatives"]), body
