@@ -31,21 +31,47 @@ _MEMORY = ("subscript_expression", "pointer_expression", "field_expression")
 
 
 def _written(n: Node, w: BodyWalk) -> bool:
-    """Is the identifier ``n`` the target of an assignment or an increment, an argument of a
-    call (which may bind a reference parameter to it) or an operand of ``&``?"""
-    up = w.parent(n)
-    while up is not None and up.type == "parenthesized_expression":
-        n, up = up, w.parent(up)
+    """Is the identifier ``n``, or a member or element of what it names (``q.x``, ``q.v[k]``,
+    ``r[k]``: the object's own storage, [expr.ref]p6, [expr.sub]), the target of an
+    assignment or an increment, an argument of a call (which may bind a reference parameter
+    to it) or an operand of ``&``?  An assignment or increment of a member of a reference
+    bound to an element (``T &q = a[i]; q.x = ...``, ``q.pos.x += ...``) is the walk's, an
+    access of ``a[i]`` (:attr:`BodyWalk.element_references`): not counted here."""
+    followed, member, part = text(n) in w.element_references, False, False
+    up = _parent(w, n)
+    while up is not None and (up.type == "parenthesized_expression" or _part_of(up, n)):
+        part = part or up.type != "parenthesized_expression"
+        member = member or up.type == "field_expression"
+        followed = followed and up.type != "subscript_expression"
+        n, up = up, _parent(w, up)
     if up is None:
         return False
     if up.type == "assignment_expression":
         left = _field(up, "left")
-        return left is not None and left.id == n.id
+        return left is not None and left.id == n.id and not (followed and member)
     if up.type == "update_expression":
-        return True
-    if up.type == "argument_list":
-        return True
-    return up.type == "pointer_expression" and text(up).lstrip().startswith("&")
+        return not (followed and member)
+    # the reference itself passed on (a part of it passed to a call is the walk's call rule)
+    return not part and (up.type == "argument_list" or (
+        up.type == "pointer_expression" and text(up).lstrip().startswith("&")))
+
+
+def _parent(w: BodyWalk, n: Node) -> Node | None:
+    """The walk's parent of ``n``; inside an inner loop, which the walk records apart, the
+    tree's."""
+    return w.parent(n) or n.parent
+
+
+def _part_of(up: Node, n: Node) -> bool:
+    """Is ``up`` a member (``n.x``, not ``n->x``: through a pointer member the object is the
+    one it points to) or an element (``n[k]``) of the object ``n`` designates?"""
+    if up.type == "field_expression":
+        arg = _field(up, "argument")
+        return arg is not None and arg.id == n.id and text(_field(up, "operator")) == "."
+    if up.type == "subscript_expression":
+        arg = _field(up, "argument")
+        return arg is not None and arg.id == n.id
+    return False
 
 
 def reference_writes(loop: Node, w: BodyWalk) -> list[Dependence]:
@@ -56,7 +82,7 @@ def reference_writes(loop: Node, w: BodyWalk) -> list[Dependence]:
         for n in iter_nodes(body) if body is not None else ():
             if n.type != "identifier" or text(n) != name:
                 continue
-            up = w.parent(n)
+            up = _parent(w, n)
             if up is None or up.type == "reference_declarator" or not _written(n, w):
                 continue  # the declarator itself, or a read
             line = n.start_point[0] + 1

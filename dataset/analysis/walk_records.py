@@ -135,6 +135,9 @@ class BodyWalk:
     # names declared in the loop with static storage (``static``, ``extern``, thread storage)
     # and the line of each: one object every iteration shares (C11 6.2.4p3), not its own
     shared_decls: dict[str, int] = field(default_factory=dict)
+    # `T &q = a[e];` declared in the loop: q is another name of the element a[e] (C++
+    # [dcl.ref]p1), so `q.x` is a member of a[e]
+    element_references: dict[str, tuple[str, list[Node]]] = field(default_factory=dict)
     # names declared in the loop as C++ references, with the expression each is bound to
     references: dict[str, Node] = field(default_factory=dict)
     decl_values: set[str] = field(default_factory=set)

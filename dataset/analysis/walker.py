@@ -266,6 +266,9 @@ class _Walker:
                         elem = _element_address(val)
                         if elem is not None and _pointer_declarator(d):
                             out.element_pointers[name] = elem
+                        elem = _element_of(val)
+                        if elem is not None and _reference_declarator(d):
+                            out.element_references[name] = elem
 
     def _value_type(self, decl: Node) -> bool:
         """Does the declaration's type hold no address: a basic type, a structure or class, or
@@ -543,16 +546,21 @@ class _Walker:
                 return inner is not None and inner.type == "identifier" and \
                     (self._through(inner, node, write, read)
                      or self._deref(inner, node, write, read))
+            if inner is not None and inner.type == "identifier" and \
+                    self._through(inner, node, write, read, self.out.element_references):
+                return True
             arg = inner
         if arg is not None and arg.type == "subscript_expression":
             self.access(arg, write=write, read=read)
             return True
         return False
 
-    def _through(self, ptr: Node, node: Node, write: bool, read: bool) -> bool:
-        """An access through the element pointer ``ptr`` (False: it is not one)."""
+    def _through(self, ptr: Node, node: Node, write: bool, read: bool,
+                 names: dict[str, tuple[str, list[Node]]] | None = None) -> bool:
+        """An access through the element pointer ``ptr`` (or, with ``names`` the element
+        references, through the reference ``ptr``; False: it is not one)."""
         name = text(ptr)
-        alias = self.out.element_pointers.get(name)
+        alias = (self.out.element_pointers if names is None else names).get(name)
         if alias is None or self.out.assign_count.get(name, 0) > 1:
             return False
         self.event(name, Use.READ, node)
@@ -704,18 +712,27 @@ def _pointer_declarator(d: Node) -> bool:
     return inner is not None and inner.type == "pointer_declarator"
 
 
+def _reference_declarator(d: Node) -> bool:
+    inner = _field(d, "declarator")
+    return inner is not None and inner.type == "reference_declarator"
+
+
 def _element_address(node: Node) -> tuple[str, list[Node]] | None:
     """``&a[e]`` with ``a`` a plain name: (a, [e])."""
     val = unparen(node)
-    if val is None:
-        return None
-    if val.type == "pointer_expression" and op(val) == "&":
-        sub = unparen(_field(val, "argument"))
-        if sub is not None and sub.type == "subscript_expression":
-            base, idx = subscripts(sub)
-            name = _base_name(base)
-            if name is not None and name.isidentifier() and idx:
-                return name, list(idx)
+    if val is not None and val.type == "pointer_expression" and op(val) == "&":
+        return _element_of(_field(val, "argument"))
+    return None
+
+
+def _element_of(node: Node | None) -> tuple[str, list[Node]] | None:
+    """``a[e]`` with ``a`` a plain name: (a, [e])."""
+    sub = unparen(node)
+    if sub is not None and sub.type == "subscript_expression":
+        base, idx = subscripts(sub)
+        name = _base_name(base)
+        if name is not None and name.isidentifier() and idx:
+            return name, list(idx)
     return None
 
 
