@@ -189,11 +189,11 @@ def _target(n: Node) -> tuple[Node | None, str]:
     return None, ""
 
 
-def body_problem(loop: Node) -> str | None:
+def body_problem(loop: Node, canonical: bool = False) -> str | None:
     """Why ``loop``'s body breaks the canonical form's promise (the loop variable, its
     bound or its step changed in the body), or None.  Only for a header :func:`form_problem`
-    accepts."""
-    if loop.type != "for_statement" or form_problem(loop) is not None:
+    accepts (``canonical``: the caller has asked it)."""
+    if loop.type != "for_statement" or (not canonical and form_problem(loop) is not None):
         return None
     var, _ = _init_var(field(loop, "initializer"))
     if var is None:

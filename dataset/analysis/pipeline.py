@@ -784,9 +784,10 @@ def _analyze_once(code: str, lang: str, enclosing: tuple[str, ...],
     facts.perfect_depth = len(nest.loops)
     facts.index_vars = nest.index_vars
     facts.bounds = [(h.lo, h.hi) for h in nest.headers]
-    forms = [form_problem(n) or body_problem(n) for n in nest.loops]
+    headers = [form_problem(n) for n in nest.loops]
+    forms = [h or body_problem(n, canonical=True) for h, n in zip(headers, nest.loops, strict=True)]
     facts.loop_form = forms[0] or ""
-    facts.header_form = bool(forms[0]) and form_problem(nest.loops[0]) is not None
+    facts.header_form = headers[0] is not None
     facts.canonical_depth = next((k for k, f in enumerate(forms) if f), len(forms))
     facts.collapse = max(1, min(nest.collapse, facts.canonical_depth))
     b = _body(loop, facts, scope, lang if lang in ("c", "cpp") else "c", located)

@@ -37,6 +37,7 @@ from tree_sitter import Node
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, op, text, unparen
 from accellium.dataset.offload import poly
+from accellium.dataset.offload.nodes import JUMPS, block_items
 
 __all__ = ["Env", "Limits", "Offset", "implied", "side_bounds", "narrow", "eliminate", "guards_of", "refine"]
 
@@ -190,16 +191,18 @@ def guards_of(at: Node, top: Node, leaving: bool = False) -> list[tuple[Node, bo
     return out
 
 
-_JUMPS = ("continue_statement", "break_statement", "return_statement")
+# the jumps that leave a block for a place before none of its later statements (a `goto` may
+# land among them)
+_LEAVING = tuple(j for j in JUMPS if j != "goto_statement")
 
 
 def _always_leaves(stmt: Node | None) -> bool:
     """Does control never fall out of ``stmt``: a ``continue``, ``break`` or ``return``, or a
     block whose last statement is one (C11 6.8.6)?"""
     while stmt is not None and stmt.type == "compound_statement":
-        kids = [c for c in stmt.named_children if c.type != "comment"]
-        stmt = kids[-1] if kids else None
-    return stmt is not None and stmt.type in _JUMPS
+        items = block_items(stmt)
+        stmt = items[-1] if items else None
+    return stmt is not None and stmt.type in _LEAVING
 
 
 def _left_before(block: Node, child: Node) -> list[tuple[Node, bool]]:
