@@ -1,6 +1,7 @@
-"""One suggestion parses the loop once and analyses it once, the safety guard runs once (in
-:func:`server.suggest.suggest` only), and the notes are structured (kind, variable, line) with
-file lines when the query says where the loop is.
+"""One suggestion parses the loop once and analyses it once, the safety guard runs once on the
+answer (in :func:`server.suggest.suggest` only) and once on each ranked alternative, on that
+one analysis, and the notes are structured (kind, variable, line) with file lines when the
+query says where the loop is.
 
 The counts are taken on the real pipeline: the tree-sitter parser that every loop parse goes
 through (``accellium.dataset.loops.Parser``) and the analysis's one entry point
@@ -69,7 +70,11 @@ def test_one_suggestion_parses_and_analyses_once(engine, counts):
     s = suggest(LoopQuery(SAFE), eng)
     assert s.pragma is not None and "reduction(+:s)" in s.pragma
     counts.pop("known loop", None)
-    assert counts == {"parse": 1, "analyze": 1, "guard": 1}, counts
+    seen = dict(counts)
+    offered = len(eng.suggest(LoopQuery(SAFE)).alternatives)  # the engine's own, unguarded
+    # the answer's guard, and one per alternative (an editor offers each as a quick fix)
+    assert seen == {"parse": 1, "analyze": 1, "guard": 1 + offered}, (seen, offered)
+    assert engine == "analysis" or offered > 0  # the ranker offers some: not a vacuous count
 
 
 def test_a_model_answer_is_guarded_once_on_one_analysis(counts):
