@@ -17,7 +17,9 @@ when it has them):
   (:mod:`accellium.dataset.analysis.loop_form`): on any other ``for`` there is no pragma, and
   a ``collapse`` covers only the nest's leading loops in that form (gcc rejects the rest;
   ``LoopFacts.collapse`` counts only those, and :func:`server.safety_data.fit_nest` cuts the
-  clause to it);
+  clause to it); a loop whose body changes its variable, its bound or its step gets no pragma
+  at all: the analysis reads the iterations the header counts, so neither a loop directive
+  nor the data clauses of a construct around the loop fit it;
 * a pragma that asserts parallelism (``parallel loop``, ``loop`` without ``seq``/``auto``,
   ``independent``, ``gang``/``worker``/``vector``) on a loop with a dependence becomes
   ``loop seq`` inside a compute region, and outside one ``kernels`` (the compiler parallelises
@@ -348,17 +350,20 @@ def _check(query: LoopQuery, p: Pragma) -> tuple[Pragma | None, list[Note]]:
     stop = _exits(p, facts)
     if stop is not None:
         return None, notes + stop
-    if p.directive in LOOP_DIRECTIVES:
-        if facts.loop_form and facts.header_form:
-            return None, notes + [Note(
-                f"the loop's header is not in the canonical form a loop directive needs: "
-                f"{facts.loop_form} (OpenACC 3.3, 2.9; gcc rejects `{p.directive}` on it); "
-                "no pragma", NoteKind.GUARD, None, facts.first_line)]
-        if facts.loop_form:
-            return None, notes + [Note(
-                f"the loop is not in the canonical form a loop directive needs: "
-                f"{facts.loop_form}; no pragma (gcc takes `{p.directive}` there, and its "
-                "iterations would run apart)", NoteKind.GUARD, None, facts.first_line)]
+    if facts.loop_form and not facts.header_form:
+        # the body changes what the header counts: no loop directive (its iterations would
+        # run apart), and no other pragma either — the analysis reads the header's iterations,
+        # so its sections and which elements the loop writes do not hold for this loop
+        return None, notes + [Note(
+            f"the loop is not in the canonical form a loop directive needs: "
+            f"{facts.loop_form}; no pragma (gcc takes `{p.directive}` there; the iterations "
+            "and the data the loop touches are not the ones its header shows)",
+            NoteKind.GUARD, None, facts.first_line)]
+    if p.directive in LOOP_DIRECTIVES and facts.loop_form:
+        return None, notes + [Note(
+            f"the loop's header is not in the canonical form a loop directive needs: "
+            f"{facts.loop_form} (OpenACC 3.3, 2.9; gcc rejects `{p.directive}` on it); "
+            "no pragma", NoteKind.GUARD, None, facts.first_line)]
     if facts.in_routine and p.directive in _COMPUTE:
         kept = tuple(c for c in p.clauses if c.name.lower() in _KEEP_ON_SEQ)
         return Pragma("loop", (Clause("seq"),) + kept), notes + [Note(

@@ -83,8 +83,11 @@ def test_the_guard_gives_no_loop_directive_and_the_collapse_stops_above():
     q = LoopQuery("for (int i = 0; i < n; i++) {\n    if (a[i] < 0) i++;\n    b[i] = a[i];\n}\n",
                   enclosing=("#pragma acc data copyin(a[0:n]) copy(b[0:n])",))
     assert analyze(q.code).loop_form
+    # no loop directive, and no construct around the loop either: the analysis's data
+    # clauses (`copyout(b[0:n])`: every element written) assume the header's iterations
     for pragma in ("#pragma acc parallel loop", "#pragma acc kernels loop",
-                   "#pragma acc loop seq"):
+                   "#pragma acc loop seq", "#pragma acc kernels copyin(a[0:n]) copyout(b[0:n])",
+                   "#pragma acc serial copy(b[0:n])"):
         text, notes = guard(q, pragma)
         assert text is None, text
         assert any("its variable `i` is assigned in its body (line 2)" in n for n in notes), notes
