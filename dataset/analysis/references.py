@@ -38,12 +38,12 @@ def _written(n: Node, w: BodyWalk) -> bool:
     bound to an element (``T &q = a[i]; q.x = ...``, ``q.pos.x += ...``) is the walk's, an
     access of ``a[i]`` (:attr:`BodyWalk.element_references`): not counted here."""
     followed, member, part = text(n) in w.element_references, False, False
-    up = _parent(w, n)
+    up = w.parent(n)
     while up is not None and (up.type == "parenthesized_expression" or _part_of(up, n)):
         part = part or up.type != "parenthesized_expression"
         member = member or up.type == "field_expression"
         followed = followed and up.type != "subscript_expression"
-        n, up = up, _parent(w, up)
+        n, up = up, w.parent(up)
     if up is None:
         return False
     if up.type == "assignment_expression":
@@ -54,12 +54,6 @@ def _written(n: Node, w: BodyWalk) -> bool:
     # the reference itself passed on (a part of it passed to a call is the walk's call rule)
     return not part and (up.type == "argument_list" or (
         up.type == "pointer_expression" and text(up).lstrip().startswith("&")))
-
-
-def _parent(w: BodyWalk, n: Node) -> Node | None:
-    """The walk's parent of ``n``; inside an inner loop, which the walk records apart, the
-    tree's."""
-    return w.parent(n) or n.parent
 
 
 def _part_of(up: Node, n: Node) -> bool:
@@ -82,7 +76,7 @@ def reference_writes(loop: Node, w: BodyWalk) -> list[Dependence]:
         for n in iter_nodes(body) if body is not None else ():
             if n.type != "identifier" or text(n) != name:
                 continue
-            up = _parent(w, n)
+            up = w.parent(n)
             if up is None or up.type == "reference_declarator" or not _written(n, w):
                 continue  # the declarator itself, or a read
             line = n.start_point[0] + 1
