@@ -72,17 +72,18 @@ def _answer_pragma(answer: EngineAnswer) -> Pragma | None:
     return _parsed(answer.pragma if answer.pragma is not None else answer.raw)
 
 
-def _alternatives(answer: EngineAnswer) -> list[str]:
+def _alternatives(answer: EngineAnswer) -> list[Pragma]:
+    """The engine's alternatives that parse and validate (the others are dropped)."""
     out = []
     for alt in answer.alternatives:
         try:
-            out.append(postprocess(alt))
+            out.append(_parsed(alt))
         except PragmaError:
             continue
     return out
 
 
-def _guarded_alternatives(query: LoopQuery, alternatives: list[str], main: Pragma | None
+def _guarded_alternatives(query: LoopQuery, alternatives: list[Pragma], main: Pragma | None
                           ) -> list[str]:
     """The alternatives as the safety guard lets them through (an editor offers each as a
     quick fix of its own, so each must be as safe as the answer): what it rejects is
@@ -93,10 +94,7 @@ def _guarded_alternatives(query: LoopQuery, alternatives: list[str], main: Pragm
     seen = {main.render()} if main is not None else set()
     out = []
     for alt in alternatives:
-        try:
-            got, _ = check(query, _parsed(alt))
-        except PragmaError:
-            continue
+        got, _ = check(query, alt)
         text = got.render() if got is not None else None
         if text is not None and text not in seen:
             seen.add(text)
@@ -156,7 +154,9 @@ def suggest(
     unguarded = p.render() if p is not None else None
     if guard:
         p = _guarded(query, p, notes)
-        alternatives = _guarded_alternatives(query, alternatives, p)
+        offered = _guarded_alternatives(query, alternatives, p)
+    else:
+        offered = [a.render() for a in alternatives]
     text = p.render() if p is not None else None
     return Suggestion(
         pragma=text,
@@ -166,7 +166,7 @@ def suggest(
         engine=used,
         adapter=query.adapter,
         valid=True,
-        alternatives=alternatives,
+        alternatives=offered,
         fallback=fell_back,
         elapsed_ms=round((time.perf_counter() - t0) * 1000, 3),
         confidence=getattr(answer, "confidence", None) if text is not None else None,
