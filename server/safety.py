@@ -523,6 +523,8 @@ def _with_data(p: Pragma, facts: LoopFacts, notes: list[Note], query: LoopQuery
         justified_device_data,
         one_gang,
         passed_alike,
+        pointed_pairs,
+        reassigned_pointers,
         visible_names,
     )
 
@@ -534,7 +536,8 @@ def _with_data(p: Pragma, facts: LoopFacts, notes: list[Note], query: LoopQuery
     p = device_addresses(justified_device_data(p, facts, more), facts, more)
     if p is not None:
         p = complete_data(p, facts, more)
-    p = passed_alike(p, facts, more)
+    p = pointed_pairs(passed_alike(p, facts, more), facts, more)
+    p = reassigned_pointers(p, facts, more)
     if p is not None and not query.mapped_by_caller:
         p = held_members(p, facts, more)
     if p is not None:

@@ -740,8 +740,8 @@ def complete_data(p, facts, notes: list[str]):
 
 
 def passed_alike(p, facts, notes: list[str]):
-    """``p`` with the arrays a call of the file passes one array for (``facts.passed_alike``)
-    mapped alike: a construct maps each clause on its own, the second finds the memory present
+    """``p`` with the arrays a call of the file passes one array for, or that the function
+    points one at the other (``facts.passed_alike``), mapped alike: a construct maps each clause on its own, the second finds the memory present
     and only the exit action dropping the last reference acts — a ``copyin``'s discards what
     the loop wrote through the other name — and nothing orders one construct's exit actions
     (OpenACC 3.3, 2.6.7, 2.7.2).  So with any of them written: both ``copy`` (equal sections),
@@ -770,10 +770,11 @@ def passed_alike(p, facts, notes: list[str]):
     moved = [n for n in clauses if clauses[n] != before[n]]
     if not moved:
         return p
-    notes.append(", ".join(f"`{n}`" for n in moved) + ": a call of this file passes one array "
-                 "for " + " and ".join(f"`{n}`" for n in sorted(
-                     {m for q in pairs for m in q if set(q) & set(moved)} & set(clauses)))
-                 + ", which the loop writes: `copy` for each, so that whichever clause's exit "
+    alike = " and ".join(f"`{n}`" for n in sorted(
+        {m for q in pairs for m in q if set(q) & set(moved)} & set(clauses)))
+    notes.append(", ".join(f"`{n}`" for n in moved) + f": {alike} may be one array (a call "
+                 "of this file passes it for both, or the function points one at the other), "
+                 "which the loop writes: `copy` for each, so that whichever clause's exit "
                  "comes last copies the results back (OpenACC 3.3, 2.6.7, 2.7.2)")
     placed: dict[str, list[str]] = {}
     for k, items in family.items():
@@ -784,6 +785,50 @@ def passed_alike(p, facts, notes: list[str]):
     order += [k for k in placed if k not in order]
     data = [Clause(k, ", ".join(dict.fromkeys(placed[k]))) for k in order]
     return Pragma(p.directive, tuple(keep) + tuple(data))
+
+
+def pointed_pairs(p, facts, notes: list[str]):
+    """None when ``p``'s data clauses map a pointer and a variable its function may point it
+    into at an offset the analysis does not know (``facts.pointed``, e.g. ``p = n > 5 ? a :
+    c;``): one memory under two names, whose second section would be partly present when
+    the two differ (OpenACC 3.3, 2.7.2: a runtime error), and whose exit actions race for the
+    copy back (2.6.7) — no clause pair is right for every value the pointer may hold.  Inside
+    a data region the loop's clauses only find what the region mapped."""
+    pairs = getattr(facts, "pointed", None)
+    if p is None or not pairs or p.directive not in _COMPUTE or facts.in_region:
+        return p
+    _, family, _ = _items(p)
+    mapped = {b for items in family.values() for it in items if (b := _base(it)) is not None}
+    for view, base, line in pairs:
+        if view in mapped and base in mapped:
+            notes.append(f"`{view}` may point into `{base}` (line {line}) at an offset not "
+                         f"known here, and the data clauses map both: one memory under two "
+                         "names, whose second section may be partly present (OpenACC 3.3, "
+                         "2.7.2); no pragma — map the memory once in a data region around "
+                         f"the loop, or give `{view}` one value before it")
+            return None
+    return p
+
+
+def reassigned_pointers(p, facts, notes: list[str]):
+    """None for a compute construct (outside a compute region) around a loop that assigns a
+    pointer declared outside it and dereferences it (``facts.reassigned``: ``t = a; a = b; b =
+    t;`` in a time loop), unless an enclosing data construct maps the pointer: the construct
+    evaluates its data clauses once, where it starts (OpenACC 3.3, 2.7.1), so after the
+    assignment the pointer reaches memory they do not describe — the other buffer of a swap,
+    mapped with another section or not at all — and its device code reads or writes there."""
+    moved = [(n, line) for n, line in getattr(facts, "reassigned", None) or []
+             if n not in facts.present]
+    if p is None or not moved or p.directive not in _COMPUTE or facts.in_region:
+        return p
+    name, line = moved[0]
+    notes.append(f"`{name}` is changed in the loop (line {line}) and dereferenced there: "
+                 f"`{p.directive}` evaluates its data clauses once, where it starts (OpenACC "
+                 f"3.3, 2.7.1), and after the assignment `{name}` reaches memory they do not "
+                 "describe; no pragma — map every buffer it can hold in a data region around "
+                 "the loop (\"Offload this function\", `accellium suggest --offload`, follows "
+                 "pointer swaps)")
+    return None
 
 
 def held_region(held) -> str:

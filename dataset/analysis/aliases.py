@@ -26,14 +26,24 @@ from typing import TYPE_CHECKING
 from tree_sitter import Node
 
 from accellium.dataset.analysis.facts import Dependence, DepKind
-from accellium.dataset.analysis.tree import IDENT, base_name, op, subscripts, text, unparen
+from accellium.dataset.analysis.tree import (
+    IDENT,
+    base_name,
+    iter_nodes,
+    norm,
+    op,
+    subscripts,
+    text,
+    unparen,
+)
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.walk_records import Access, BodyWalk, Use
 
 if TYPE_CHECKING:
     from accellium.dataset.offload.uses import Assignments
 
-__all__ = ["Target", "target", "Aliases", "resolve_aliases", "outer_aliases", "through"]
+__all__ = ["Target", "target", "Aliases", "resolve_aliases", "outer_aliases", "through",
+           "Pointing", "pointings", "visible_declaration"]
 
 _ROUNDS = 4  # p = A + k; q = p + 1; r = q + m; ...
 _BRANCHES = frozenset({"if_statement", "conditional_expression", "switch_statement",
@@ -337,3 +347,122 @@ def _fixed(name: str, value: Node, got: Assignments) -> bool:
     decl = got.declared.get(name)
     return count == 1 and decl is not None and decl.type == "init_declarator" \
         and decl.end_byte <= value.start_byte
+
+
+@dataclass(frozen=True)
+class Pointing:
+    """A store of the function that may point ``name`` into the variable ``base``: ``value``
+    is the stored expression (``name`` is a pointer when the caller's types say so: ``x =
+    a[0]`` copies an element of a pointer table or of plain numbers alike); ``var``: which
+    variable of that name it stores to (:func:`visible_declaration`)."""
+
+    name: str
+    base: str
+    value: Node
+    var: int
+    plain: bool = False  # the pointer holds ``base`` itself (a plain name, or a choice's arm)
+
+    @property
+    def line(self) -> int:
+        return self.value.start_point[0] + 1
+
+
+def _bases(value: Node | None) -> list[tuple[str, bool]]:
+    """The variables a pointer value points into: ``a + k``, ``&a[k]``, ``a``, ``c ? a : b``
+    (both), through casts; none for a call's result or a pointer read from memory.  Each with
+    whether the value is the variable itself (a plain name: no offset)."""
+    v = unparen(value)
+    if v is None:
+        return []
+    if v.type == "conditional_expression":
+        return [*_bases(_field(v, "consequence")), *_bases(_field(v, "alternative"))]
+    if v.type == "cast_expression":
+        return _bases(_field(v, "value"))
+    t = target(v)
+    return [(t.base, not t.prefix and not t.shift)] if t is not None else []
+
+
+def _stores(fn: Node) -> list[tuple[str, Node, Node]]:
+    """Every ``=`` store to a named variable or member in ``fn``: (name, value, the store:
+    the assignment, or the declaration of an initialiser)."""
+    from accellium.dataset.offload.uses import declarator_name
+
+    out: list[tuple[str, Node, Node]] = []
+    for n in iter_nodes(fn):
+        if n.type == "assignment_expression" and op(n) == "=":
+            left, right = unparen(_field(n, "left")), _field(n, "right")
+            if left is not None and right is not None and \
+                    left.type in ("identifier", "field_expression"):
+                out.append((norm(text(left)), right, n))
+        elif n.type == "init_declarator":
+            declared, value = declarator_name(_field(n, "declarator")), _field(n, "value")
+            if declared and value is not None and value.type != "initializer_list" and \
+                    n.parent is not None:
+                out.append((declared, value, n.parent))
+    return out
+
+
+def _variable(name: str, store: Node, fn: Node) -> int:
+    """The variable a store of :func:`_stores` stores to (:func:`visible_declaration`; the
+    declaration itself for an initialiser)."""
+    if store.type == "declaration":
+        return store.id
+    return visible_declaration(name.split("->")[0].split(".")[0], store, fn)
+
+
+def visible_declaration(name: str, at: Node, fn: Node) -> int:
+    """Which variable ``name`` designates at ``at`` inside ``fn`` (C11 6.2.1p4: a block's
+    declaration is visible from its declarator to the block's end, and hides the outer
+    ones): the id of the nearest declaration of ``name`` in a block around ``at`` that comes
+    before it (a ``for``'s own declaration counts in the whole statement); 0 for a parameter
+    of ``fn`` or a name of file scope (one variable through the function)."""
+    from accellium.dataset.analysis.walker import decl_name, declarators
+
+    def declares(decl: Node) -> bool:
+        return decl.type == "declaration" and any(
+            decl_name(d, following) == name for d, following in declarators(decl))
+
+    n = at
+    while n.id != fn.id:
+        p = n.parent
+        if p is None:
+            break
+        if p.type == "compound_statement":
+            found = [k for k in p.named_children
+                     if k.end_byte <= n.start_byte and declares(k)]
+            if found:
+                return found[-1].id
+        elif p.type == "for_statement":
+            init = _field(p, "initializer")
+            if init is not None and declares(init) and init.id != n.id:
+                return init.id
+        n = p
+    return 0
+
+
+def pointings(fn: Node, memo: dict[str, object]) -> list[Pointing]:
+    """The stores of ``fn`` that may leave a pointer pointing into another variable, so that
+    one memory has two names from there on (C11 6.5.6p8: ``a + k`` points into ``a``'s array;
+    6.5.3.2p3: ``&a[k]`` is ``a + k``): an offset or a choice (``c ? a : b``: either) always;
+    a plain copy (``p = q``) when nothing in the function stores to ``q`` — where both are
+    stored, the copy may be one step of an exchange (``t = a; a = b; b = t;``), after which
+    the pointers hold different memory.  ``memo``: the file's (once per function)."""
+    from accellium.dataset.offload.uses import assignments
+
+    key = f"pointings:{fn.start_byte}"
+    got = memo.get(key)
+    if isinstance(got, list):
+        return got
+    stores = _stores(fn)
+    stored = {name for name, _, _ in stores} | set(assignments(fn).count)
+    out: list[Pointing] = []
+    for name, value, store in stores:
+        v = unparen(value)
+        copy = v is not None and v.type in ("identifier", "field_expression")
+        bases = [(b, plain) for b, plain in _bases(value)
+                 if b != name and not (copy and b in stored)]
+        if bases:
+            var = _variable(name, store, fn)
+            out += [Pointing(name, b, value, var, plain) for b, plain in bases]
+    memo[key] = out
+    return out

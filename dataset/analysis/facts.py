@@ -175,6 +175,13 @@ class LoopFacts:
     # with a scope: pairs of the function's parameters a call in the file passes pointers into
     # one array for (:func:`accellium.dataset.offload.passed_alike.aliased_parameters`)
     passed_alike: list[tuple[str, str]] = field(default_factory=list)
+    # with a scope: (pointer, variable, line) for each pointer of the loop that a store of its
+    # function may point into a variable the loop also uses, at an offset not known
+    # (:func:`accellium.dataset.analysis.pipeline._pointed_dependences`)
+    pointed: list[tuple[str, str, int]] = field(default_factory=list)
+    # (pointer, line): the pointers declared outside the loop that its body assigns and
+    # dereferences, whose value it does not follow (:mod:`.aliases`, ``unknown``)
+    reassigned: list[tuple[str, int]] = field(default_factory=list)
     # with a scope: the names a clause on the loop may use (the function's parameters and
     # locals, the file's globals); `locals` (declared in the loop) are never visible there
     visible: list[str] = field(default_factory=list)

@@ -16,8 +16,10 @@ from accellium.dataset.analysis.aliases import (
     Aliases,
     Target,
     outer_aliases,
+    pointings,
     resolve_aliases,
     through,
+    visible_declaration,
 )
 from accellium.dataset.analysis.alternatives import Alternatives, expand, shifted, values
 from accellium.dataset.analysis.arrays import (
@@ -281,6 +283,9 @@ def _arrays(b: _Body, facts: LoopFacts, loop: Node, atomic: frozenset[int]) -> N
     carried, scratch = carried_arrays(shared, view)
     facts.carried.extend(carried)
     facts.carried.extend(b.aliases.dependences)
+    facts.reassigned = [(n, line) for n, (_, line) in b.aliases.unknown.items()
+                        if n not in b.w.decls and n in b.by_name]
+    facts.reassigned += _handed_pointers(b, loop, facts)
     for name in scratch:
         if b.where is not None and not _function_array(b.where, name, b.defines):
             line = next((x.line for x in shared[name] if x.write), facts.first_line)
@@ -293,6 +298,7 @@ def _arrays(b: _Body, facts: LoopFacts, loop: Node, atomic: frozenset[int]) -> N
         else:
             facts.private_arrays.append(name)
     facts.carried.extend(_outer_alias_dependences(b, shared, view, facts.carried))
+    facts.carried.extend(_pointed_dependences(b, shared, view, facts))
 
 
 def _outer_alias_dependences(b: _Body, shared: dict[str, list[Access]], view: ArrayView,
@@ -326,6 +332,100 @@ def _outer_alias_dependences(b: _Body, shared: dict[str, list[Access]], view: Ar
         # 2.6.6 -- a runtime error)
         b.merged.update({n: outer[n] for n in names if n in outer})
     return out
+
+
+def _handed_pointers(b: _Body, loop: Node, facts: LoopFacts) -> list[tuple[str, int]]:
+    """The pointers declared outside the loop that it dereferences and hands to something
+    that may store to them: its address taken (``swap_ptr(&a, &b)``) or bound to a reference
+    to non-const (C++: ``std::swap(a, b)``), with the line — a change of the pointer the
+    alias analysis does not see as an assignment (``facts.reassigned``)."""
+    from accellium.dataset.analysis.reference_params import writable_reference_arg
+
+    names = {n for n in b.by_name if n not in b.w.decls and IDENT.fullmatch(n)}
+    known = {n for n, _ in facts.reassigned}
+    out: list[tuple[str, int]] = []
+    for n in iter_nodes(loop):
+        handed: list[Node | None] = []
+        if n.type == "pointer_expression" and op(n) == "&":
+            handed = [unparen(_field(n, "argument"))]
+        elif n.type == "call_expression":
+            args = _field(n, "arguments")
+            handed = [unparen(a) for k, a in enumerate(args.named_children if args else [])
+                      if writable_reference_arg(n, k)]
+        for a in handed:
+            if a is not None and a.type == "identifier" and text(a) in names - known:
+                known.add(text(a))
+                out.append((text(a), facts.first_line + n.start_point[0] - loop.start_point[0]))
+    return out
+
+
+def _pointed_dependences(b: _Body, shared: dict[str, list[Access]], view: ArrayView,
+                         facts: LoopFacts) -> list[Dependence]:
+    """With the file: the loop's pointers that a store of the function outside the loop may
+    point into memory the loop also reaches under another name (:func:`.aliases.pointings`:
+    ``b = a;``, ``p = n > 5 ? a : c;``, ``p = a; p++;``), which
+    :func:`_outer_alias_dependences` does not test (the pointer holds more than one value).
+
+    * A pointer every store of the function gives one of the variables themselves (``p = n >
+      5 ? a : c``; no ``++``, no ``&p``) is, at the loop, one of them: its accesses are
+      tested as those variables' (``p[i] = c[i] + 1`` stays parallel, ``p[i + 1] = a[i]``
+      does not), and each pair is one a construct maps alike (``facts.passed_alike``: the
+      guard's :func:`~accellium.server.safety_data.passed_alike` — the same section, both
+      ``copy``; different sections, no construct).
+    * Any other (moved, an offset, a value of its own besides): its offset is not known, so
+      when the loop writes through either name a write of one iteration may be what another
+      reads or writes through the other — not proved parallel; and no construct may map both
+      (``facts.pointed``: the guard's :func:`~accellium.server.safety_data.pointed_pairs`).
+
+    Two parameters stay distinct (what a caller passes is not seen here); these names are the
+    function's own doing."""
+    from accellium.dataset.offload.uses import Assignments, assignments
+
+    if b.where is None:
+        return []
+    fn, loop, memo = b.where.ctx.node, b.where.loop, b.where.index.memo
+    used = {n for n in shared if n not in b.w.decls}
+    outer = outer_aliases(fn, loop, used, frozenset(b.index_all), memo)
+    found = [p for p in pointings(fn, memo)
+             if p.name in used and p.name not in outer
+             and not loop.start_byte <= p.value.start_byte < loop.end_byte
+             and p.var == visible_declaration(p.name, loop, fn)]
+    got = memo.get(f"alias-assignments:{fn.start_byte}")
+    if not isinstance(got, Assignments):
+        got = memo[f"alias-assignments:{fn.start_byte}"] = assignments(fn)
+    seen = {d.message for d in facts.carried}
+    out: list[Dependence] = []
+    for name in dict.fromkeys(p.name for p in found):
+        mine = [p for p in found if p.name == name]
+        exact = all(p.plain for p in mine) and \
+            got.count.get(name, 0) == len({p.value.id for p in mine})
+        for p in mine:
+            others = sorted(n for n in used - {name} if n == p.base
+                            or (n in outer and outer[n].base == p.base)
+                            or any(q.name == n and q.base == p.base for q in found))
+            if not others:
+                continue
+            at = facts.first_line + p.value.start_point[0] - loop.start_point[0]
+            if exact and p.base in shared:
+                facts.passed_alike.append((min(name, p.base), max(name, p.base)))
+                copies = [through(a, p.base, Target(p.base)) for a in shared[name]]
+                _resolve(b.w, b.index_all, b.macros, copies, b.fixed)
+                deps, _ = carried_arrays({p.base: [*copies, *shared[p.base]]}, view)
+                if deps and not any(d.var == name for d in out):
+                    out.append(Dependence(name, deps[0].line, (
+                        f"`{name}` may be `{p.base}` (line {at}): {deps[0].message}"),
+                        DepKind.ARRAY))
+                continue
+            facts.pointed.extend((name, n, at) for n in others)
+            writes = [a for n in (name, *others) for a in shared[n] if a.write]
+            if writes and not any(d.var == name for d in out):
+                out.append(Dependence(name, min(a.line for a in writes), (
+                    f"`{name}` may point into `{p.base}` (line {at}), which the loop also "
+                    f"reaches as `{others[0]}`, and it writes through one of them: one memory "
+                    "under two names, whose accesses are not proved to touch different "
+                    "elements in different iterations: possible carried dependence"),
+                    DepKind.ARRAY))
+    return [d for d in out if d.message not in seen]
 
 
 def _function_array(where: LoopInFile, name: str, defines: tuple[Macro, ...]) -> bool:
@@ -456,7 +556,10 @@ def _live_out(b: _Body, facts: LoopFacts) -> None:
         facts.in_routine = function_name(b.where.ctx.node)[0] in b.where.index.routines
         facts.inline_definition = b.where.index.lang == "c" and inline_definition(
             b.where.ctx.node, b.where.index.tree.root_node)
-        facts.passed_alike = _passed_alike(b.where.index, b.where.ctx.node)
+        # the file's calls' pairs, and the pointers the function gives the loop's arrays
+        # themselves (:func:`_pointed_dependences`)
+        facts.passed_alike = sorted({*_passed_alike(b.where.index, b.where.ctx.node),
+                                     *facts.passed_alike})
         if b.where.index.lang == "c":  # C++: class members are visible too (not indexed)
             facts.visible = sorted(set(b.where.ctx.declared) | set(b.where.index.globals)
                                    | b.where.ctx.macro_declared)

@@ -219,8 +219,9 @@ def shared_clauses(clauses: dict[str, str], sections: dict[str, str],
         sa, sb = sections.get(a, a), sections.get(b, b)
         if sa[len(a):] != sb[len(b):]:
             return (f"`{a}` and `{b}` may point into the same array (a call passes one array "
-                    f"for both) and their sections differ: one construct cannot map both "
-                    "(the second would be partly present, OpenACC 3.3, 2.7.2)")
+                    "for both, or the function points one at the other) and their sections "
+                    "differ: one construct cannot map both (the second would be partly "
+                    "present, OpenACC 3.3, 2.7.2)")
         clauses[a] = clauses[b] = "copy"
     return None
 

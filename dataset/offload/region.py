@@ -22,6 +22,7 @@ from accellium.dataset.offload.device import CallDevice, Unit
 from accellium.dataset.offload.extent import Extents
 from accellium.dataset.offload.flow import Flow, Lifetime, plan_flow
 from accellium.dataset.offload.live import live_after
+from accellium.dataset.offload.one_memory import one_memory
 from accellium.dataset.offload.passed_alike import shared_clauses
 from accellium.dataset.offload.shapes import macro_statement
 from accellium.dataset.offload.structure import (
@@ -105,12 +106,15 @@ def _declares_used_after(stmts: list[Node], fn: Node) -> bool:
 def _evaluate(lines: LineIndex, block: Node, devices: list[Unit], scope: Scope,
               within: tuple[int, int] | None, lone: bool = False) -> Region | str:
     """The region over ``devices``; the loops using an array declared inside its range that
-    its data directive would name stay on the host (:func:`_named_inside`), and the region
-    is chosen again without them."""
+    its data directive would name (:func:`_named_inside`), or memory it reaches under another
+    name too (:func:`.one_memory.one_memory`), stay on the host, and the region is chosen
+    again without them."""
     got = _evaluate_once(lines, block, devices, scope, within, lone)
     if isinstance(got, str) or not got.devices:
         return got
     inside, problem = _named_inside(got)
+    if not inside and problem is None:
+        inside, problem = one_memory(got.stmts, got.arrays, got.devices, got.swaps, scope)
     if not inside:
         return problem or got
     gone = {d.node.id for d, _ in inside}

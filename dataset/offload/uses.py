@@ -19,7 +19,7 @@ from accellium.dataset.analysis.reference_params import writable_reference_arg
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import named, op, shift_statement, subscripts, text, unparen
 
-__all__ = ["ArrayUse", "array_uses", "is_declared_name", "Assignments", "assignments", "ZERO"]
+__all__ = ["ArrayUse", "array_uses", "is_declared_name", "declarator_name", "Assignments", "assignments", "ZERO"]
 
 #: The subscript of ``*p`` (``p[0]``).
 ZERO = 0
@@ -287,7 +287,7 @@ def _target(node: Node | None) -> str | None:
     return None
 
 
-def _declarator_name(d: Node | None) -> str | None:
+def declarator_name(d: Node | None) -> str | None:
     """The name a declarator declares (``*p``, ``a[n]``, ``(*f)``)."""
     while d is not None and d.type != "identifier":
         if d.type in ("function_declarator",):
@@ -332,7 +332,7 @@ def assignments(root: Node | None) -> Assignments:
             for changed in _changed_names(n):
                 out.count[changed] = out.count.get(changed, 0) + 1
         elif t == "init_declarator":
-            name = _declarator_name(_field(n, "declarator"))
+            name = declarator_name(_field(n, "declarator"))
             value = _field(n, "value")
             if name and value is not None:
                 out.values[name] = value
@@ -340,7 +340,7 @@ def assignments(root: Node | None) -> Assignments:
         elif t == "declaration":
             for d in n.children_by_field_name("declarator"):
                 if d.type != "init_declarator":
-                    dn = _declarator_name(d)
+                    dn = declarator_name(d)
                     if dn:
                         out.declared.setdefault(dn, d)
         if name:

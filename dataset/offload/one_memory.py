@@ -1,0 +1,102 @@
+"""One memory under two names in a region: a pointer the function points into another array.
+
+``double *p = a + 1;`` (or ``= &a[k]``, ``= a``, a later ``p = a + k;``) makes ``p[i]`` the
+element ``a[i + 1]`` (C11 6.5.6p8; ``&a[k]`` is ``a + k``, 6.5.3.2p3).  The planner maps each
+name its loops use with a data clause of its own and follows each name's host reads and
+writes on its own, so a region that reaches that memory under two names — both in its loops,
+or one in a loop and the other in the host code between them — goes wrong on a GPU:
+
+* the construct maps the second section where the first already put memory on the device:
+  partly present (``p[0:n-1]`` beside ``a[0:n]`` entered first the other way round) is a
+  runtime error (OpenACC 3.3, 2.7.2), wholly present only counts a reference, and at the end
+  only the exit action that brings the count to zero acts — ``copyin(a[0:n])`` may discard
+  what a loop wrote through ``p`` (:mod:`.passed_alike` has the same fact for parameters);
+* a host read of ``a[0]`` after a loop wrote ``p[0]`` on the device is not preceded by an
+  ``update self`` (the flow sees no device write of ``a``), and a host write of ``a[0]``
+  before a loop reads ``p[0]`` by no ``update device``.
+
+The loops that reach the memory under the pointer's name stay on the host (the others keep
+the region); when only host code of the region names the pointer, no region is made.
+
+Followed: the stores before the region that may point a pointer of the function into another
+variable (:func:`accellium.dataset.analysis.aliases.pointings`: an offset or a choice always, a
+plain copy when nothing stores to its source); a store inside the region is the swap module's
+(:mod:`.swap`, which follows copies between pointers and refuses any other store).  A pointer
+a loop declares is the loop's own view (:mod:`.views`: its accesses are read as the array's),
+a local passed on as an offset into an array is read as that offset (:mod:`.offset_locals`),
+and the pointers and buffers of the region's swap groups are the swap module's — none of them
+is a second name here.  Not followed: what a call returns, a pointer read from memory (as for
+two parameters: distinct unless a seen call passes one array for both, :mod:`.passed_alike`)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from tree_sitter import Node
+
+from accellium.dataset.analysis.aliases import Pointing, pointings, visible_declaration
+from accellium.dataset.analysis.tree import iter_nodes, norm, text
+
+if TYPE_CHECKING:
+    from accellium.dataset.offload.arrays import ArrayInfo, Scope
+    from accellium.dataset.offload.device import Unit
+    from accellium.dataset.offload.swap import SwapGroup
+
+__all__ = ["one_memory"]
+
+
+def _pointers(scope: Scope) -> list[Pointing]:
+    """:func:`~accellium.dataset.analysis.aliases.pointings` of the function whose name is
+    a pointer (the function's declarations say so)."""
+    out = []
+    for p in pointings(scope.fn, scope.memo):
+        shape = scope.shape(p.name)
+        if shape is not None and shape.kind in ("pointer", "rows") and shape.levels >= 1:
+            out.append(p)
+    return out
+
+
+def _names(node: Node, scope: Scope) -> set[str]:
+    """The variables and members named under ``node`` (a local passed on as an offset, and
+    the array of that offset, are not uses of the pointer: :mod:`.offset_locals`)."""
+    return {norm(text(n)) if n.type == "field_expression" else text(n)
+            for n in iter_nodes(node) if n.type in ("identifier", "field_expression")
+            and n.id not in scope.offset_locals and n.id not in scope.offset_bases}
+
+
+def one_memory(stmts: list[Node], arrays: dict[str, ArrayInfo], units: list[Unit],
+               swaps: list[SwapGroup], scope: Scope
+               ) -> tuple[list[tuple[Unit, str]], str | None]:
+    """The units of a region over ``stmts`` (mapping ``arrays``) that reach memory the region
+    also reaches under another name, through a pointer the function points into it before
+    the region, each with why; and why no region can be made when only the region's host
+    code names such a pointer (None: nothing of the kind)."""
+    if not stmts:
+        return [], None
+    swapped = {n for g in swaps for n in (*g.members, *g.buffers)}
+    start = stmts[0].start_byte
+    before = [p for p in _pointers(scope) if p.value.end_byte <= start and p.name not in swapped
+              and p.var == visible_declaration(p.name, stmts[0], scope.fn)]
+    if not before:
+        return [], None
+    used = {u.node.id: _names(u.node, scope) for u in units}
+    everywhere = set().union(*(_names(s, scope) for s in stmts))
+    out: list[tuple[Unit, str]] = []
+    for p in before:
+        view, base = p.name, p.base
+        if view not in everywhere:
+            continue
+        others = sorted(n for n in everywhere - {view} if n == base or any(
+            q.name == n and q.base == base for q in before))
+        if not others or not ({view, *others} & arrays.keys()):
+            continue
+        why = (f"`{view}` points into `{base}` (line {p.line}), and the "
+               f"region reaches that memory as `{view}` and as `{others[0]}`: one memory "
+               "under two names, which its data clauses would map as two arrays (the second "
+               "partly or wholly present, OpenACC 3.3, 2.7.2) and its host code would bring "
+               "up to date under one name only")
+        users = [u for u in units if view in used[u.node.id]]
+        if not users:
+            return [], why
+        out += [(u, why) for u in users if all(u is not o for o, _ in out)]
+    return out, None
