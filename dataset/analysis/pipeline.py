@@ -67,6 +67,7 @@ from accellium.dataset.analysis.tree import (
     first_loop,
     idents,
     iter_nodes,
+    named,
     norm,
     op,
     resolve_chains,
@@ -335,23 +336,25 @@ def _outer_alias_dependences(b: _Body, shared: dict[str, list[Access]], view: Ar
 
 
 def _handed_pointers(b: _Body, loop: Node, facts: LoopFacts) -> list[tuple[str, int]]:
-    """The pointers declared outside the loop that it dereferences and hands to something
-    that may store to them: its address taken (``swap_ptr(&a, &b)``) or bound to a reference
-    to non-const (C++: ``std::swap(a, b)``), with the line — a change of the pointer the
-    alias analysis does not see as an assignment (``facts.reassigned``)."""
+    """The pointers declared outside the loop that it dereferences and hands to a call made
+    for its effect (a statement of its own) that may store to them: their address passed
+    (``swap_ptr(&a, &b);``) or bound to a reference to non-const (C++: ``std::swap(a, b);``),
+    with the line — a change of the pointer the alias analysis does not see as an assignment
+    (``facts.reassigned``).  (A call whose value is used is not one: ``real(&ps)[3][3] =
+    ...`` is how the grammar reads a C++ reference declaration of a type it does not know.)"""
     from accellium.dataset.analysis.reference_params import writable_reference_arg
 
     names = {n for n in b.by_name if n not in b.w.decls and IDENT.fullmatch(n)}
     known = {n for n, _ in facts.reassigned}
     out: list[tuple[str, int]] = []
     for n in iter_nodes(loop):
-        handed: list[Node | None] = []
-        if n.type == "pointer_expression" and op(n) == "&":
-            handed = [unparen(_field(n, "argument"))]
-        elif n.type == "call_expression":
-            args = _field(n, "arguments")
-            handed = [unparen(a) for k, a in enumerate(args.named_children if args else [])
-                      if writable_reference_arg(n, k)]
+        parent = n.parent if n.type == "call_expression" else None
+        if parent is None or parent.type != "expression_statement":
+            continue
+        args = named(_field(n, "arguments"))
+        handed = [unparen(_field(a, "argument")) if a.type == "pointer_expression"
+                  and op(a) == "&" else unparen(a) if writable_reference_arg(n, k) else None
+                  for k, a in enumerate(args)]
         for a in handed:
             if a is not None and a.type == "identifier" and text(a) in names - known:
                 known.add(text(a))
