@@ -43,7 +43,8 @@ if TYPE_CHECKING:
     from accellium.dataset.offload.uses import Assignments
 
 __all__ = ["Target", "target", "Aliases", "resolve_aliases", "outer_aliases", "through",
-           "Pointing", "pointings", "visible_declaration"]
+           "Pointing", "pointings", "visible_declaration", "function_assignments",
+           "single_views"]
 
 _ROUNDS = 4  # p = A + k; q = p + 1; r = q + m; ...
 _BRANCHES = frozenset({"if_statement", "conditional_expression", "switch_statement",
@@ -304,6 +305,18 @@ def _unknown_findings(out: Aliases, w: BodyWalk, by_name: dict[str, list[Access]
                 DepKind.ARRAY))
 
 
+def function_assignments(fn: Node, memo: dict[str, object]) -> Assignments:
+    """The function's :func:`~accellium.dataset.offload.uses.assignments` (once per function:
+    ``memo``, the file's)."""
+    from accellium.dataset.offload.uses import Assignments, assignments
+
+    key = f"alias-assignments:{fn.start_byte}"
+    got = memo.get(key)
+    if not isinstance(got, Assignments):
+        got = memo[key] = assignments(fn)
+    return got
+
+
 def outer_aliases(fn: Node, loop: Node, used: set[str], integers: frozenset[str],
                   memo: dict[str, object]) -> dict[str, Target]:
     """The pointers of ``used`` (names the loop dereferences) that the function ``fn``
@@ -312,12 +325,7 @@ def outer_aliases(fn: Node, loop: Node, used: set[str], integers: frozenset[str]
     address), of names that hold one value in the function (:func:`_fixed`): in the loop
     each points where its value does, so ``next[j]`` is ``A[m + j]`` there too.  ``memo``: the file's, for the
     function's assignments (once per function)."""
-    from accellium.dataset.offload.uses import Assignments, assignments
-
-    key = f"alias-assignments:{fn.start_byte}"
-    got = memo.get(key)
-    if not isinstance(got, Assignments):
-        got = memo[key] = assignments(fn)
+    got = function_assignments(fn, memo)
     out: dict[str, Target] = {}
     for name in used:
         decl = got.declared.get(name)
@@ -466,3 +474,16 @@ def pointings(fn: Node, memo: dict[str, object]) -> list[Pointing]:
             out += [Pointing(name, b, value, var, plain) for b, plain in bases]
     memo[key] = out
     return out
+
+
+def single_views(found: list[Pointing], count: dict[str, int]) -> dict[str, str]:
+    """The pointers of ``found`` that their function stores to once (``count``: its
+    assignments' counts), pointing into one variable (no choice): name -> that variable.
+    Two of them into one variable are one memory for certain; a pointer chosen among several
+    arrays (``c ? a : b``, a store in each branch) is taken, beside another such pointer, for
+    a memory of its own, as two parameters are (``in = odd ? a : b; out = odd ? b : a;``
+    never holds one array twice) — beside the array itself it is tested as that array."""
+    by: dict[str, list[Pointing]] = {}
+    for p in found:
+        by.setdefault(p.name, []).append(p)
+    return {n: ps[0].base for n, ps in by.items() if len(ps) == 1 and count.get(n, 0) == 1}

@@ -15,9 +15,11 @@ from accellium.dataset.analysis.affine import affine
 from accellium.dataset.analysis.aliases import (
     Aliases,
     Target,
+    function_assignments,
     outer_aliases,
     pointings,
     resolve_aliases,
+    single_views,
     through,
     visible_declaration,
 )
@@ -380,10 +382,12 @@ def _pointed_dependences(b: _Body, shared: dict[str, list[Access]], view: ArrayV
       reads or writes through the other — not proved parallel; and no construct may map both
       (``facts.pointed``: the guard's :func:`~accellium.server.safety_data.pointed_pairs`).
 
+    Beside another pointer, not the array itself: only two pointers each stored once into the
+    same array are one memory for certain (:func:`.aliases.single_views`); pointers chosen
+    among arrays are taken apart, as two parameters are.
+
     Two parameters stay distinct (what a caller passes is not seen here); these names are the
     function's own doing."""
-    from accellium.dataset.offload.uses import Assignments, assignments
-
     if b.where is None:
         return []
     fn, loop, memo = b.where.ctx.node, b.where.loop, b.where.index.memo
@@ -393,9 +397,8 @@ def _pointed_dependences(b: _Body, shared: dict[str, list[Access]], view: ArrayV
              if p.name in used and p.name not in outer
              and not loop.start_byte <= p.value.start_byte < loop.end_byte
              and p.var == visible_declaration(p.name, loop, fn)]
-    got = memo.get(f"alias-assignments:{fn.start_byte}")
-    if not isinstance(got, Assignments):
-        got = memo[f"alias-assignments:{fn.start_byte}"] = assignments(fn)
+    got = function_assignments(fn, memo)
+    single = single_views(found, got.count)
     seen = {d.message for d in facts.carried}
     out: list[Dependence] = []
     for name in dict.fromkeys(p.name for p in found):
@@ -405,7 +408,7 @@ def _pointed_dependences(b: _Body, shared: dict[str, list[Access]], view: ArrayV
         for p in mine:
             others = sorted(n for n in used - {name} if n == p.base
                             or (n in outer and outer[n].base == p.base)
-                            or any(q.name == n and q.base == p.base for q in found))
+                            or (name in single and single.get(n) == p.base))
             if not others:
                 continue
             at = facts.first_line + p.value.start_point[0] - loop.start_point[0]

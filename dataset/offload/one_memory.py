@@ -34,7 +34,13 @@ from typing import TYPE_CHECKING
 
 from tree_sitter import Node
 
-from accellium.dataset.analysis.aliases import Pointing, pointings, visible_declaration
+from accellium.dataset.analysis.aliases import (
+    Pointing,
+    function_assignments,
+    pointings,
+    single_views,
+    visible_declaration,
+)
 from accellium.dataset.analysis.tree import iter_nodes, norm, text
 
 if TYPE_CHECKING:
@@ -79,6 +85,7 @@ def one_memory(stmts: list[Node], arrays: dict[str, ArrayInfo], units: list[Unit
               and p.var == visible_declaration(p.name, stmts[0], scope.fn)]
     if not before:
         return [], None
+    single = single_views(before, function_assignments(scope.fn, scope.memo).count)
     used = {u.node.id: _names(u.node, scope) for u in units}
     everywhere = set().union(*(_names(s, scope) for s in stmts))
     out: list[tuple[Unit, str]] = []
@@ -86,8 +93,8 @@ def one_memory(stmts: list[Node], arrays: dict[str, ArrayInfo], units: list[Unit
         view, base = p.name, p.base
         if view not in everywhere:
             continue
-        others = sorted(n for n in everywhere - {view} if n == base or any(
-            q.name == n and q.base == base for q in before))
+        others = sorted(n for n in everywhere - {view} if n == base
+                        or (view in single and single.get(n) == base))
         if not others or not ({view, *others} & arrays.keys()):
             continue
         why = (f"`{view}` points into `{base}` (line {p.line}), and the "
