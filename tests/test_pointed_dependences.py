@@ -11,10 +11,11 @@ whenever the pointer points into ``a`` (here: always).  Now a pointer that is on
 arrays themselves (no offset) is tested as each of them (``out = same ? in : buf;`` with
 ``out[i] = 2 * in[i]`` stays parallel, its two names mapped alike: both ``copy``), and one
 moved by an offset not known is a possible dependence; the note names the pointer, the array
-and the store.  Two pointers exchanged in a host loop
-around the loop (``t = a; a = b; b = t;``) hold different memory at every iteration of it:
-their copies are not such stores, and the loop keeps its ``parallel loop``; so does a loop
-through a pointer with one value whose elements are proved apart (``p = a + n``).
+and the store.  Two pointers exchanged in a host loop around the loop (``t = a; a = b; b =
+t;``) hold different memory at every iteration of it: their copies are not such stores, and
+the loop keeps its ``parallel loop``; so do two pointers chosen among the arrays (``in = odd ?
+a : b; out = odd ? b : a;``: taken apart, as two parameters are — the parity ping-pong) and a
+pointer with one value whose elements are proved apart (``p = a + n``).
 
 Proven on a whole program (real gcc, real threads): the authors' ``parallel loop`` on each
 such loop fails, the engines' answers verify and leave those loops sequential.
@@ -87,6 +88,17 @@ void inplace(int n, double *in, double *buf, int same)
         out[i] = 2.0 * in[i] + 1.0;
 }
 
+void parity(int n, int steps, double *a, double *b)
+{
+    for (int t = 0; t < steps; t++) {
+        double *in = (t % 2 == 0) ? a : b;
+        double *out = (t % 2 == 0) ? b : a;
+#pragma acc parallel loop copyin(in[0:n]) copy(out[0:n])
+        for (int i = 1; i < n - 1; i++) // L parity
+            out[i] = 0.5 * (in[i - 1] + in[i + 1]);
+    }
+}
+
 void apart(int n, double *a)
 {
     double *p = a + n;
@@ -104,6 +116,7 @@ void moved(int n, double *a);
 void swapped(int n, int steps, double *a, double *b);
 void apart(int n, double *a);
 void inplace(int n, double *in, double *buf, int same);
+void parity(int n, int steps, double *a, double *b);
 static void fill(int n, double *a) { for (int i = 0; i < n; i++) a[i] = i % 5; }
 static long serial_shift(int n, const double *a) {
   /* what p[i + 1] = a[i] + 1 leaves in a when p == a: a running sum from a[0] */
@@ -124,6 +137,12 @@ int main(void) {
       for (int i = 1; i < n - 1; i++) s[i] = 0.5 * (r[i - 1] + r[i + 1]);
       double *x = r; r = s; s = x; }
     for (int i = 0; i < n; i++) bad += a[i] != r[i] || b[i] != s[i]; }
+  fill(n, a); fill(n, b); parity(n, 4, a, b);
+  { double *r = malloc(n * 8), *q = malloc(n * 8); fill(n, r); fill(n, q);
+    for (int t = 0; t < 4; t++) {
+      double *in = t % 2 == 0 ? r : q, *out = t % 2 == 0 ? q : r;
+      for (int i = 1; i < n - 1; i++) out[i] = 0.5 * (in[i - 1] + in[i + 1]); }
+    for (int i = 0; i < n; i++) bad += a[i] != r[i] || b[i] != q[i]; }
   fill(n, a); inplace(n, a, c, 1);
   for (int i = 0; i < n; i++) bad += a[i] != 2.0 * (i % 5) + 1.0;
   fill(2 * n, a); apart(n, a);
@@ -150,7 +169,7 @@ def _suggestion(name: str):
     return got[-1]
 
 
-@pytest.mark.parametrize("name", [*ALIASED, "swapped", "apart", "inplace"])
+@pytest.mark.parametrize("name", [*ALIASED, "swapped", "apart", "inplace", "parity"])
 def test_the_note_names_the_pointer_the_array_and_the_store(name):
     s = _suggestion(name)
     notes = " ".join(s.notes)
@@ -184,5 +203,5 @@ def test_the_aliased_loops_stay_sequential_and_verify(tmp_path, engine):
     parallel = {p["line"] for p in eng["pragmas"] if p["parallel"]}
     for name in ALIASED:
         assert rows[name] not in parallel, (name, eng["pragmas"])
-    for name in ("swapped", "apart", "inplace"):
+    for name in ("swapped", "apart", "inplace", "parity"):
         assert rows[name] in parallel, (name, eng["pragmas"])
