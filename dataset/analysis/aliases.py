@@ -455,14 +455,12 @@ def pointings(fn: Node, memo: dict[str, object]) -> list[Pointing]:
     a plain copy (``p = q``) when nothing in the function stores to ``q`` — where both are
     stored, the copy may be one step of an exchange (``t = a; a = b; b = t;``), after which
     the pointers hold different memory.  ``memo``: the file's (once per function)."""
-    from accellium.dataset.offload.uses import assignments
-
     key = f"pointings:{fn.start_byte}"
     got = memo.get(key)
     if isinstance(got, list):
         return got
     stores = _stores(fn)
-    stored = {name for name, _, _ in stores} | set(assignments(fn).count)
+    stored = {name for name, _, _ in stores} | set(function_assignments(fn, memo).count)
     out: list[Pointing] = []
     for name, value, store in stores:
         v = unparen(value)
