@@ -141,6 +141,18 @@ def test_a_view_only_the_host_code_names_keeps_every_loop_home(engine):
     assert {h["line"] for h in plans["host"].host_loops} == {4, 8}
 
 
+def test_planning_the_same_text_again_finds_the_view_again(engine):
+    """The stores are kept with the file's facts (one parse of its text), and each plan
+    parses the text anew: they are matched by position, not by node (before, the second
+    plan of a text — an editor's second request, a test after another — found no view and
+    wrote the first loop's `present(p[0:n])` beside `a`)."""
+    for _ in range(3):
+        _, plans = plan_text(HOST, engine)
+        assert {h["line"] for h in plans["host"].host_loops} == {4, 8}
+        _, plans = plan_text(SHIFTED, engine)
+        assert [h["line"] for h in plans["shifted"].host_loops] == [4]
+
+
 def test_a_view_alone_in_its_region_keeps_the_region(engine):
     text, plans = plan_text(ALONE, engine)
     acc = acc_lines(text)

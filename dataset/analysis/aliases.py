@@ -362,7 +362,9 @@ class Pointing:
     """A store of the function that may point ``name`` into the variable ``base``: ``value``
     is the stored expression (``name`` is a pointer when the caller's types say so: ``x =
     a[0]`` copies an element of a pointer table or of plain numbers alike); ``var``: which
-    variable of that name it stores to (:func:`visible_declaration`)."""
+    variable of that name it stores to (:func:`visible_declaration`).  Kept in the file's
+    memo, whose users may hold another parse of the same text: compare positions, never
+    nodes."""
 
     name: str
     base: str
@@ -414,16 +416,17 @@ def _variable(name: str, store: Node, fn: Node) -> int:
     """The variable a store of :func:`_stores` stores to (:func:`visible_declaration`; the
     declaration itself for an initialiser)."""
     if store.type == "declaration":
-        return store.id
+        return store.start_byte
     return visible_declaration(name.split("->")[0].split(".")[0], store, fn)
 
 
 def visible_declaration(name: str, at: Node, fn: Node) -> int:
     """Which variable ``name`` designates at ``at`` inside ``fn`` (C11 6.2.1p4: a block's
     declaration is visible from its declarator to the block's end, and hides the outer
-    ones): the id of the nearest declaration of ``name`` in a block around ``at`` that comes
-    before it (a ``for``'s own declaration counts in the whole statement); 0 for a parameter
-    of ``fn`` or a name of file scope (one variable through the function)."""
+    ones): where the nearest declaration of ``name`` in a block around ``at`` that comes
+    before it starts (a ``for``'s own declaration counts in the whole statement); -1 for a
+    parameter of ``fn`` or a name of file scope (one variable through the function).  A
+    position, not a node: two parses of one text give the same answer."""
     from accellium.dataset.analysis.walker import decl_name, declarators
 
     def declares(decl: Node) -> bool:
@@ -439,13 +442,13 @@ def visible_declaration(name: str, at: Node, fn: Node) -> int:
             found = [k for k in p.named_children
                      if k.end_byte <= n.start_byte and declares(k)]
             if found:
-                return found[-1].id
+                return found[-1].start_byte
         elif p.type == "for_statement":
             init = _field(p, "initializer")
             if init is not None and declares(init) and init.id != n.id:
-                return init.id
+                return init.start_byte
         n = p
-    return 0
+    return -1
 
 
 def pointings(fn: Node, memo: dict[str, object]) -> list[Pointing]:

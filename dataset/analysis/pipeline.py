@@ -404,7 +404,7 @@ def _pointed_dependences(b: _Body, shared: dict[str, list[Access]], view: ArrayV
     for name in dict.fromkeys(p.name for p in found):
         mine = [p for p in found if p.name == name]
         exact = all(p.plain for p in mine) and \
-            got.count.get(name, 0) == len({p.value.id for p in mine})
+            got.count.get(name, 0) == len({p.value.start_byte for p in mine})
         for p in mine:
             others = sorted(n for n in used - {name} if n == p.base
                             or (n in outer and outer[n].base == p.base)
