@@ -300,21 +300,22 @@ def _arrays(b: _Body, facts: LoopFacts, loop: Node, atomic: frozenset[int]) -> N
                 "dependence", DepKind.ARRAY))
         else:
             facts.private_arrays.append(name)
-    facts.carried.extend(_outer_alias_dependences(b, shared, view, facts.carried))
-    facts.carried.extend(_pointed_dependences(b, shared, view, facts))
+    if b.where is not None:  # pointers the function points into arrays before the loop
+        used = {n for n in shared if n not in b.w.decls}
+        outer = outer_aliases(b.where.ctx.node, b.where.loop, used, frozenset(b.index_all),
+                              b.where.index.memo)
+        facts.carried.extend(_outer_alias_dependences(b, shared, view, facts.carried, outer))
+        facts.carried.extend(_pointed_dependences(b, shared, view, facts, used, outer))
 
 
 def _outer_alias_dependences(b: _Body, shared: dict[str, list[Access]], view: ArrayView,
-                             found: list[Dependence]) -> list[Dependence]:
+                             found: list[Dependence], outer: dict[str, Target]
+                             ) -> list[Dependence]:
     """With the file: the loop's accesses through pointers the function points into an array
-    before the loop (``next = A + m``), tested with the accesses of that array (and of the
-    other pointers into it) as the accesses of one array they are — two names, one memory.
-    The names stay apart for the data clauses (each pointer maps what it reaches)."""
-    if b.where is None:
-        return []
-    used = {n for n in shared if n not in b.w.decls}
-    outer = outer_aliases(b.where.ctx.node, b.where.loop, used, frozenset(b.index_all),
-                          b.where.index.memo)
+    before the loop (``outer``: ``next = A + m``, :func:`.aliases.outer_aliases`), tested
+    with the accesses of that array (and of the other pointers into it) as the accesses of
+    one array they are — two names, one memory.  The names stay apart for the data clauses
+    (each pointer maps what it reaches)."""
     groups: dict[str, dict[str, list[Access]]] = {}
     for name, t in outer.items():
         copies = [through(a, t.base, t) for a in shared[name]]
@@ -365,9 +366,11 @@ def _handed_pointers(b: _Body, loop: Node, facts: LoopFacts) -> list[tuple[str, 
 
 
 def _pointed_dependences(b: _Body, shared: dict[str, list[Access]], view: ArrayView,
-                         facts: LoopFacts) -> list[Dependence]:
-    """With the file: the loop's pointers that a store of the function outside the loop may
-    point into memory the loop also reaches under another name (:func:`.aliases.pointings`:
+                         facts: LoopFacts, used: set[str], outer: dict[str, Target]
+                         ) -> list[Dependence]:
+    """With the file: the loop's pointers (of ``used``, the names it dereferences) that a store
+    of the function outside the loop may point into memory the loop also reaches under
+    another name (:func:`.aliases.pointings`:
     ``b = a;``, ``p = n > 5 ? a : c;``, ``p = a; p++;``), which
     :func:`_outer_alias_dependences` does not test (the pointer holds more than one value).
 
@@ -391,8 +394,6 @@ def _pointed_dependences(b: _Body, shared: dict[str, list[Access]], view: ArrayV
     if b.where is None:
         return []
     fn, loop, memo = b.where.ctx.node, b.where.loop, b.where.index.memo
-    used = {n for n in shared if n not in b.w.decls}
-    outer = outer_aliases(fn, loop, used, frozenset(b.index_all), memo)
     found = [p for p in pointings(fn, memo)
              if p.name in used and p.name not in outer
              and not loop.start_byte <= p.value.start_byte < loop.end_byte
