@@ -26,10 +26,9 @@ from accellium.dataset.analysis import analyze
 from accellium.dataset.analysis.loop_form import body_problem
 from accellium.dataset.analysis.tree import first_loop
 from accellium.dataset.loops import parse_tree
-from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
 from accellium.server.engines.base import LoopQuery
 from accellium.server.safety import guard
-from tests.test_dynamic import _suite
+from tests.test_dynamic import _engine_verified
 
 # (loop, what the body changes, or None)
 BODIES = [
@@ -231,14 +230,9 @@ int main(void) {
 
 @pytest.mark.parametrize("engine", ["analysis", "auto"])
 def test_loops_whose_body_changes_the_header_stay_sequential_and_verify(tmp_path, engine):
-    man = _suite(tmp_path, {"changes": {"k.c": KERNEL, "main.c": MAIN}},
-                 wrong={"changes": "parallel loops whose bodies change their iterations"})
-    r = evaluate_dynamic(man, engine, threads=4, runs=3, with_mutations=False)
-    row = r["programs"][0]
-    assert row["serial"]["status"] == "verified", row["serial"]
-    assert row["original"]["status"] == "race", row["original"]
-    eng = row["engine"]
-    assert eng["status"] == "verified", eng
+    eng = _engine_verified(tmp_path, "changes", {"k.c": KERNEL, "main.c": MAIN},
+                           "parallel loops whose bodies change their iterations", engine,
+                           "race")["engine"]
     lines = KERNEL.splitlines()
     heads = {name: next(k + 1 for k, ln in enumerate(lines) if ln.startswith(f"void {name}")
                         or ln.startswith(f"int {name}")) + 3

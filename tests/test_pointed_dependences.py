@@ -25,10 +25,9 @@ from __future__ import annotations
 
 import pytest
 
-from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
 from accellium.server.annotate import annotate_source
 from accellium.server.engines import get_engine
-from tests.test_dynamic import _suite
+from tests.test_dynamic import _engine_verified
 
 # (function, its source); the loops of interest are marked `// L`
 KERNEL = """void copied(int n, double *a, double *b)
@@ -191,14 +190,9 @@ def test_the_note_names_the_pointer_the_array_and_the_store(name):
 
 @pytest.mark.parametrize("engine", ["analysis", "auto"])
 def test_the_aliased_loops_stay_sequential_and_verify(tmp_path, engine):
-    man = _suite(tmp_path, {"pointed": {"k.c": KERNEL, "main.c": MAIN}},
-                 wrong={"pointed": "parallel loops writing through a pointer into what they read"})
-    r = evaluate_dynamic(man, engine, threads=4, runs=3, with_mutations=False)
-    row = r["programs"][0]
-    assert row["serial"]["status"] == "verified", row["serial"]
-    assert row["original"]["status"] == "race", row["original"]
-    eng = row["engine"]
-    assert eng["status"] == "verified", eng
+    eng = _engine_verified(tmp_path, "pointed", {"k.c": KERNEL, "main.c": MAIN},
+                           "parallel loops writing through a pointer into what they read",
+                           engine, "race")["engine"]
     rows = _rows()
     parallel = {p["line"] for p in eng["pragmas"] if p["parallel"]}
     for name in ALIASED:

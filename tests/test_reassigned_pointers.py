@@ -21,10 +21,9 @@ from __future__ import annotations
 import pytest
 
 from accellium.dataset.analysis import analyze
-from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
 from accellium.server.engines.base import LoopQuery
 from accellium.server.safety import guard
-from tests.test_dynamic import _suite
+from tests.test_dynamic import _engine_verified
 
 TIME_LOOP = """for (int t = 0; t < steps; t++) {
     for (int i = 1; i < n - 1; i++)
@@ -117,13 +116,9 @@ int main(void) {
 
 @pytest.mark.parametrize("engine", ["analysis", "auto"])
 def test_the_old_answer_fails_and_the_engines_verify(tmp_path, engine):
-    man = _suite(tmp_path, {"swapped": {"k.c": KERNEL, "main.c": MAIN}},
-                 wrong={"swapped": "kernels around a pointer swap, one buffer unmapped"})
-    r = evaluate_dynamic(man, engine, threads=4, runs=1, with_mutations=False)
-    row = r["programs"][0]
-    assert row["serial"]["status"] == "verified", row["serial"]
-    assert row["original"]["status"] == "data", row["original"]
+    row = _engine_verified(tmp_path, "swapped", {"k.c": KERNEL, "main.c": MAIN},
+                           "kernels around a pointer swap, one buffer unmapped", engine, "data",
+                           runs=1)
     assert "points to host memory" in row["original"]["reason"], row["original"]
     eng = row["engine"]
-    assert eng["status"] == "verified", eng
     assert 4 not in {p["line"] for p in eng["pragmas"] if p.get("pragma")}, eng["pragmas"]
