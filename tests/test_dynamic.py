@@ -21,19 +21,21 @@ SUITE = ROOT / "evaluation" / "programs"
 
 def _suite(tmp: Path, programs: dict[str, dict[str, str]], wrong: dict[str, str] | None = None
            ) -> Path:
-    """A one-off suite in the DESIGN §8 format: {name: {file: text}}."""
+    """A one-off suite in the DESIGN §8 format: {name: {file: text}}, built with g++ when a
+    file is C++."""
     entries = []
     for name, files in programs.items():
         d = tmp / "programs" / name
         d.mkdir(parents=True)
         for f, text in files.items():
             (d / f).write_text(text)
-        cs = " ".join(f for f in files if f.endswith(".c"))
+        cs = " ".join(f for f in files if f.endswith((".c", ".cpp")))
+        cc = "g++" if any(f.endswith(".cpp") for f in files) else "gcc"
         entries.append({
             "name": name, "sources": list(files), "annotate": [f for f in files
                                                                if f.startswith("k")],
-            "compile": f"gcc -O1 -fopenacc {cs} -o {{out}} -lm",
-            "compile_serial": f"gcc -O1 {cs} -o {{out}} -lm", "run": [], "timeout_s": 10,
+            "compile": f"{cc} -O1 -fopenacc {cs} -o {{out}} -lm",
+            "compile_serial": f"{cc} -O1 {cs} -o {{out}} -lm", "run": [], "timeout_s": 10,
             "verify": {"kind": "stdout_regex", "pattern": "^OK$"},
             "original_pragmas_ok": name not in (wrong or {}),
             "original_pragma_issue": (wrong or {}).get(name)})

@@ -30,6 +30,7 @@ from accellium.dataset.analysis.tree import (
     IDENT,
     base_name,
     iter_nodes,
+    named,
     norm,
     op,
     subscripts,
@@ -377,10 +378,24 @@ class Pointing:
         return self.value.start_point[0] + 1
 
 
+def _container(value: Node | None) -> str | None:
+    """``x`` for ``x.data()`` / ``x->data()``: a pointer to the first element of the
+    container's storage (C++ [vector.data], [array.data], [string.accessors]), so every
+    pointer taken from it points into ``x``."""
+    v = unparen(value)
+    if v is None or v.type != "call_expression" or named(_field(v, "arguments")):
+        return None
+    f = _field(v, "function")
+    if f is None or f.type != "field_expression" or text(_field(f, "field")) != "data":
+        return None
+    return base_name(_field(f, "argument")) or None
+
+
 def _bases(value: Node | None) -> list[tuple[str, bool]]:
     """The variables a pointer value points into: ``a + k``, ``&a[k]``, ``a``, ``c ? a : b``
-    (both), through casts; none for a call's result or a pointer read from memory.  Each with
-    whether the value is the variable itself (a plain name: no offset)."""
+    (both), ``x.data()`` and ``x.data() + k`` (into the container ``x``), through casts; none
+    for another call's result or a pointer read from memory.  Each with whether the value is
+    the variable itself (a plain name, or a container's first element: no offset)."""
     v = unparen(value)
     if v is None:
         return []
@@ -388,6 +403,18 @@ def _bases(value: Node | None) -> list[tuple[str, bool]]:
         return [*_bases(_field(v, "consequence")), *_bases(_field(v, "alternative"))]
     if v.type == "cast_expression":
         return _bases(_field(v, "value"))
+    whole = _container(v)
+    if whole:
+        return [(whole, True)]
+    if v.type == "binary_expression" and op(v) in ("+", "-"):
+        moved = [_container(_field(v, "left"))]
+        if op(v) == "+":
+            moved.append(_container(_field(v, "right")))
+        return [(x, False) for x in moved if x][:1] or _target_base(v)
+    return _target_base(v)
+
+
+def _target_base(v: Node) -> list[tuple[str, bool]]:
     t = target(v)
     return [(t.base, not t.prefix and not t.shift)] if t is not None else []
 
