@@ -420,6 +420,16 @@ def _host_bound(query: LoopQuery, p: Pragma, facts: LoopFacts, code: str) -> Not
             "stream other than the standard output, the host's random state, clock or heap): "
             "no compute construct can run the loop; no pragma, the loop stays on the host",
             NoteKind.GUARD, host.var, host.line)
+    if facts.variable_arrays:
+        name, line = facts.variable_arrays[0]
+        return Note(
+            f"`{name}` (line {line}) is a variable length array (its size is no integer "
+            "constant expression, C11 6.7.6.2p4): under a compute construct each iteration "
+            "would allocate it on the device's stack at run time, which gcc's nvptx offload "
+            "compiler rejects (\"target cannot support alloca\"), so the program would not "
+            "build for a GPU; no pragma, the loop stays on the host (give the array a "
+            "constant size, or declare it before the loop and offload the loops inside)",
+            NoteKind.GUARD, name, line)
     if facts.address_stores:
         where, line = facts.address_stores[0]
         return Note(

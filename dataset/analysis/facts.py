@@ -182,6 +182,9 @@ class LoopFacts:
     # (pointer, line): the pointers declared outside the loop that its body assigns and
     # dereferences, whose value it does not follow (:mod:`.aliases`, ``unknown``)
     reassigned: list[tuple[str, int]] = field(default_factory=list)
+    # (array, line): the variable length arrays the loop declares, whose storage each
+    # iteration allocates at run time (:mod:`.variable_length`)
+    variable_arrays: list[tuple[str, int]] = field(default_factory=list)
     # with a scope: the names a clause on the loop may use (the function's parameters and
     # locals, the file's globals); `locals` (declared in the loop) are never visible there
     visible: list[str] = field(default_factory=list)

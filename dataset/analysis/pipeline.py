@@ -77,6 +77,7 @@ from accellium.dataset.analysis.tree import (
     unparen,
 )
 from accellium.dataset.analysis.tree import field as _field
+from accellium.dataset.analysis.variable_length import variable_length_arrays
 from accellium.dataset.analysis.walker import Access, BodyWalk, Use, walk_body
 from accellium.dataset.loops import parse_below
 
@@ -901,6 +902,11 @@ def _analyze_once(code: str, lang: str, enclosing: tuple[str, ...],
     facts.canonical_depth = next((k for k, f in enumerate(forms) if f), len(forms))
     facts.collapse = max(1, min(nest.collapse, facts.canonical_depth))
     b = _body(loop, facts, scope, lang if lang in ("c", "cpp") else "c", located)
+    index, where = located
+    facts.variable_arrays = variable_length_arrays(
+        loop, b.lang, b.macros, where.ctx if where is not None else None,
+        index.globals if index is not None else (),
+        index.tree.root_node if index is not None else None)
     _taint(b, facts)
     atomic = frozenset(atomic_lines(code))  # the lines `#pragma acc atomic` governs
     _arrays(b, facts, loop, atomic)
