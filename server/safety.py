@@ -85,6 +85,8 @@ from accellium.dataset.pragma import (
     parse,
 )
 from accellium.server.engines.base import LoopQuery
+from accellium.server.safety_directive import not_for_a_loop
+from accellium.server.safety_scalars import scalar_clauses
 
 _log = logging.getLogger(__name__)
 
@@ -109,7 +111,9 @@ def asserts_parallel(pragma, compute: str = "none") -> bool:
     ``compute`` is the innermost enclosing compute construct
     (:func:`accellium.dataset.analysis.compute_construct`): in a ``kernels`` construct — and
     on ``kernels loop`` — a loop without ``independent`` or ``seq`` is treated as ``auto``
-    (OpenACC 3.3, 2.9.7): the compiler parallelises it only if it proves it independent."""
+    (OpenACC 3.3, 2.9.7): the compiler parallelises it only if it proves it independent.
+    ``auto`` elsewhere asserts nothing the loop can rely on: the compiler may treat it as
+    ``independent``, so it is judged as a parallel pragma."""
     d = pragma.directive
     if pragma.has("seq"):
         return False
@@ -119,8 +123,8 @@ def asserts_parallel(pragma, compute: str = "none") -> bool:
         return False
     if any(pragma.has(x) for x in _PARALLEL_LEVELS):
         return True
-    if pragma.has("auto"):
-        return False
+    # `auto` outside `kernels` too: in a `parallel` construct the compiler may run the
+    # iterations concurrently (gcc partitions such a loop), or else every gang runs all of them
     return d in ("parallel loop", "loop")
 
 
@@ -314,8 +318,23 @@ def _rewrite(p: Pragma, facts: LoopFacts, in_region: bool, why: Note
 
 
 def _compiler_decides(pragma: Pragma, compute: str = "none") -> bool:
-    return (pragma.directive in ("kernels", "kernels loop") or pragma.has("auto")
+    """In a ``kernels`` construct the compiler runs a loop in parallel only where it proves
+    the iterations independent (OpenACC 3.3, 2.9.7); in a ``parallel`` construct an ``auto``
+    loop it does not partition runs in every gang (gang-redundant, 2.5.1), repeating its
+    writes and accumulations, so ``auto`` leaves nothing to the compiler there."""
+    return (pragma.directive in ("kernels", "kernels loop")
             or (pragma.directive == "loop" and compute == "kernels"))
+
+
+def _without_auto(p: Pragma, compute: str) -> tuple[Pragma, list[Note]]:
+    """A loop the analysis proves independent, in a ``parallel`` construct: ``auto`` left out
+    (:func:`_compiler_decides`: a compiler that runs it sequentially runs it in every gang)."""
+    if not p.has("auto") or _compiler_decides(p, compute) or not asserts_parallel(p, compute):
+        return p, []
+    return Pragma(p.directive, tuple(c for c in p.clauses if c.name.lower() != "auto")), [
+        Note("`auto` left out: the iterations are independent, and in a `parallel` construct "
+             "a compiler that kept the loop sequential would run it in every gang "
+             "(gang-redundant, OpenACC 3.3, 2.5.1, 2.9.7)", NoteKind.GUARD)]
 
 
 def safe_form(query: LoopQuery, p: Pragma) -> Pragma | None:
@@ -347,6 +366,11 @@ def _check(query: LoopQuery, p: Pragma) -> tuple[Pragma | None, list[Note]]:
     enclosing = tuple(e for e in (query.enclosing or ()) if isinstance(e, str))
     if not facts.parsed:
         return p, notes
+    problem = not_for_a_loop(p, facts, code)
+    if problem is not None:
+        return None, notes + [Note(problem, NoteKind.GUARD, None, facts.first_line)]
+    p, more = scalar_clauses(p, facts)
+    notes = notes + more
     stop = _exits(p, facts)
     if stop is not None:
         return None, notes + stop
@@ -381,8 +405,9 @@ def _check(query: LoopQuery, p: Pragma) -> tuple[Pragma | None, list[Note]]:
                                    "device (OpenACC 3.3, 2.6.5): no pragma", NoteKind.GUARD)]
     compute = compute_construct(enclosing)
     if facts.safe:
+        p, unauto = _without_auto(p, compute)
         p, more = _completed(p, facts, compute)
-        return _with_data(p, facts, notes + more, query)
+        return _with_data(p, facts, notes + unauto + more, query)
     why = _why(facts)
     if not asserts_parallel(p, compute):
         if _compiler_decides(p, compute):
@@ -534,6 +559,7 @@ def _with_data(p: Pragma, facts: LoopFacts, notes: list[Note], query: LoopQuery
         one_gang,
         passed_alike,
         pointed_pairs,
+        pointers_with_sections,
         reassigned_pointers,
         visible_names,
     )
@@ -543,6 +569,7 @@ def _with_data(p: Pragma, facts: LoopFacts, notes: list[Note], query: LoopQuery
     p = visible_names(p, facts, more)
     p = fit_nest(p, facts, more, code, query.scope, query.lang)
     p = one_gang(gang_level(p, facts, more), facts, more, code)
+    p = pointers_with_sections(p, facts, more)
     p = device_addresses(justified_device_data(p, facts, more), facts, more)
     if p is not None:
         p = complete_data(p, facts, more)

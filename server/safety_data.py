@@ -415,16 +415,17 @@ def _unmapped_chains(facts, placed: dict[str, list[str]], skip: set[str]) -> lis
     return out
 
 
-def _returned_scalars(directive: str, facts, skip: set[str], placed: dict[str, list[str]],
+def _returned_scalars(p, facts, skip: set[str], placed: dict[str, list[str]],
                       changed: list[str]) -> None:
     """Put in ``copy`` the scalars the loop assigns and the code after it reads: in a
     ``parallel`` or ``serial`` construct a scalar no clause names is firstprivate (OpenACC
     3.3, 2.6.2), so the host would keep its old value (a sequential loop's running sum that
-    the host stores afterwards).  Reductions bring their value back themselves; a ``kernels``
-    construct copies scalars; a loop's own index is private whatever the clauses."""
-    if not directive.startswith(("parallel", "serial")):
+    the host stores afterwards — in a ``serial loop`` too, whose accumulation no
+    ``reduction`` clause brings back).  A ``kernels`` construct copies scalars; a loop's own
+    index is private whatever the clauses."""
+    if not p.directive.startswith(("parallel", "serial")):
         return
-    reduced = {v for _, v in facts.reductions}
+    reduced = {v for c in p.clauses if c.name.lower() == "reduction" for v in c.variables()}
     indices = set(facts.index_vars)
     for name in facts.live_out:
         if name in skip or name in reduced or name in indices or not name.isidentifier():
@@ -581,10 +582,67 @@ def in_every_build(p, facts, notes: list[str]):
     return None
 
 
+def pointers_with_sections(p, facts, notes: list[str]):
+    """With the file known: a pointer named without a section in ``present``/``no_create``,
+    or in a copy-family clause while an enclosing data region maps what it points to, maps
+    the pointer variable itself, not its elements (OpenACC 3.3, 2.7.1): ``present(a)`` aborts
+    on a GPU ("not present": the region mapped ``a[0:n]``, not ``a``), ``copy(a)`` gives the
+    device code the host's address.  Each such item gets the section the enclosing region
+    maps (or, for ``present``, the loop reaches).  A true array (``double t[100]``) named
+    alone is the whole array, and stays.  A ``present``/``no_create`` item the loop does not use
+    is left out: its check cannot help the loop, and fails for a pointer named alone."""
+    from accellium.dataset.pragma import Clause, Pragma
+
+    if not facts.scoped or p.directive not in _COMPUTE or facts.in_region:
+        return p
+
+    def section(name: str) -> str | None:
+        sec = facts.sections.get(name) or ""
+        if name not in facts.arrays or "[" not in sec:
+            return None  # not dereferenced here, or a true array (its name is all of it)
+        outer = facts.present.get(name) or ""
+        return outer if "[" in outer else sec
+
+    used = {_head(n) for n in (*facts.arrays, *facts.sections, *facts.variables,
+                                *facts.deref_heads, *facts.parents, *facts.parents.values(),
+                                *facts.scalars_read, *(h.name for h in facts.held))}
+    out, fixed, unused = [], [], []
+    for c in p.clauses:
+        k = c.name.lower()
+        if c.args and (k in ("present", "no_create") or k in _MOVES):
+            items = []
+            for a in c.arg_list():
+                name = a.strip()
+                if k in ("present", "no_create") and _head(name) not in used:
+                    unused.append(f"{c.name}({name})")
+                    continue
+                sec = section(name) if name.isidentifier() and (
+                    k in ("present", "no_create") or name in facts.present) else None
+                if sec:
+                    fixed.append(f"`{c.name}({name})` maps the pointer itself: `{sec}`")
+                items.append(sec or a)
+            if not items:
+                continue
+            c = Clause(c.name, ", ".join(items))
+        out.append(c)
+    if not fixed and not unused:
+        return p
+    if fixed:
+        notes.append("; ".join(fixed) + " (a pointer named without a section is the pointer "
+                     "variable, not what it points to, OpenACC 3.3, 2.7.1)")
+    if unused:
+        notes.append(", ".join(f"`{u}`" for u in unused) + " left out: the loop does not use "
+                     "it, and the check can only fail (a pointer named alone is the pointer "
+                     "variable itself)")
+    return Pragma(p.directive, tuple(out))
+
+
 def justified_device_data(p, facts, notes: list[str]):
     """With the file known: ``present(x)`` where nothing puts ``x`` on the device (no
     enclosing data region holds it, no data directive of the file names it) aborts on a GPU
-    ("not found on device", OpenACC 3.3 2.7.5); ``default(present)`` asserts that of every
+    ("not found on device", OpenACC 3.3 2.7.5); ``no_create(x)`` then leaves the device code
+    the host's address (2.7.11), and ``attach(x)`` needs what ``x`` points to present
+    (2.7.13); ``default(present)`` asserts that of every
     array; ``deviceptr(x)`` claims ``x`` holds a device address, which only a device
     allocation or mapping call or ``host_data use_device`` gives (2.7.4).  Such items are
     left out, and :func:`complete_data` maps the arrays with the copy family instead."""
@@ -603,8 +661,8 @@ def justified_device_data(p, facts, notes: list[str]):
         if k == "default" and (c.args or "").strip().lower() == "present" and not mapped:
             gone.append("default(present)")
             continue
-        if k in ("present", "deviceptr") and c.args:
-            check = ok_present if k == "present" else \
+        if k in ("present", "no_create", "attach", "deviceptr") and c.args:
+            check = ok_present if k != "deviceptr" else \
                 (lambda n: facts.device_pointers or n not in facts.arrays)
             kept = _kept_items(c, check)
             gone += [f"{k}({v})" for v in c.variables() if not check(v)]
@@ -615,8 +673,9 @@ def justified_device_data(p, facts, notes: list[str]):
     if not gone:
         return p
     notes.append(", ".join(f"`{g}`" for g in gone) + ": nothing in this file puts that data "
-                 "on the device (a GPU aborts on `present`, faults on a host address in "
-                 "`deviceptr`); mapped with copy clauses instead")
+                 "on the device (a GPU aborts on `present` and `attach`, faults on a host "
+                 "address in `deviceptr` and on `no_create`'s); mapped with copy clauses "
+                 "instead")
     return Pragma(p.directive, tuple(out))
 
 
@@ -719,7 +778,7 @@ def complete_data(p, facts, notes: list[str]):
         # a chain is not mapped by this pragma's copy of its first object (`copy(rows[0:n])`
         # copies the host addresses `rows[r].val` holds): only what other clauses name
         unmapped += _unmapped_chains(facts, placed, named)
-    _returned_scalars(p.directive, facts, seen | named, placed, changed)
+    _returned_scalars(p, facts, seen | named, placed, changed)
     # a name both the loop and the predicted clauses leave without an extent is one name
     missing_extent, unmapped = list(dict.fromkeys(missing_extent)), list(dict.fromkeys(unmapped))
     if unmapped:

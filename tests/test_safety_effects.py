@@ -95,9 +95,16 @@ def test_exits_remove_every_loop_directive_even_in_a_region():
                               ("#pragma acc loop seq", ("#pragma acc parallel",))):
         text, notes = guard(LoopQuery(code, enclosing=enclosing), pragma)
         assert text is None and "`break` (line 1)" in notes[-1], pragma
-    # a data region may hold a loop that breaks, not one that returns
-    assert guard(LoopQuery(code), "#pragma acc data copy(a)")[0] == "#pragma acc data copy(a)"
-    assert guard(LoopQuery(PLANTED["return"][0]), "#pragma acc data copy(a)")[0] is None
+    # a data region may hold a loop that breaks, not one that returns (loops that call a
+    # function, which may offload its work; over a loop that runs on the host and calls
+    # nothing a data region has no place: server/safety_directive.py)
+    calls = code.replace("b[i] = a[i];", "step(a, i);")
+    assert guard(LoopQuery(calls), "#pragma acc data copy(a)")[0] == "#pragma acc data copy(a)"
+    returns = PLANTED["return"][0]
+    assert "b[i] = 1;" in returns
+    assert guard(LoopQuery(returns.replace("b[i] = 1;", "step(a, i);")),
+                 "#pragma acc data copy(a)")[0] is None
+    assert guard(LoopQuery(code), "#pragma acc data copy(a)")[0] is None
 
 
 def test_calls_that_keep_the_loop_on_the_host_get_no_kernels():

@@ -1,0 +1,167 @@
+"""The guard's rules for clauses that name the loop's scalars: what ``private``,
+``firstprivate``, ``reduction`` and a data clause do to a scalar's value, against the role the
+analysis finds for it (:class:`~accellium.dataset.analysis.facts.LoopFacts`).
+
+An engine's answer may name a scalar in a clause that contradicts how the loop uses it (a model
+writes what similar loops write; retrieval copies another loop's clauses).  OpenACC 3.3:
+
+* ``private(x)`` (2.5.13, 2.7.11): each copy starts uninitialised and is discarded at the end —
+  wrong for a scalar whose value enters an iteration (read before written: a bound, a read-only
+  scalar, an accumulation) or leaves the loop (read after it).
+* ``firstprivate(x)`` (2.5.14): one copy per gang, initialised from the host's, shared by that
+  gang's workers and vector lanes and discarded at the end — wrong for a scalar the loop writes
+  (its iterations would share the copy; the host never sees the value), and for a pointer the
+  loop dereferences (the copy holds the host's address, and no data clause maps the memory).
+* ``reduction(op:x)`` (2.5.15, 2.9.11): each copy starts at ``op``'s identity, and the copies
+  are combined with ``op`` into ``x`` at the end — wrong when the loop does not accumulate ``x``
+  with ``op`` (a bound becomes 0, a maximum is summed); it names a scalar or an array section,
+  not a pointer.
+* ``copyout(x)``/``create(x)`` (2.7.7, 2.7.9): the device copy starts uninitialised — wrong for
+  a scalar the loop reads (an accumulation, a bound).
+
+Each such item is taken out (or, for a reduction, given the operator the loop uses; for a data
+clause, made ``copy``), with a note naming the variable and what its clause would do; the rest
+of the guard then adds what the loop needs (``private`` for scratch, the reduction, ``copy`` for
+a value read after the loop).  A clause on a name the analysis says nothing about is left as it
+is.
+"""
+
+from __future__ import annotations
+
+import re
+
+from accellium.dataset.analysis.facts import DepKind, LoopFacts, Note, NoteKind
+from accellium.dataset.pragma import Clause, Pragma
+
+__all__ = ["scalar_clauses"]
+
+_IDENT = re.compile(r"[A-Za-z_]\w*")
+_SAME_OP = {"-": "+"}  # `reduction(-:x)` accumulates with `+` (OpenACC 3.3, 2.5.15)
+_UNINITIALISED = frozenset({"copyout", "pcopyout", "present_or_copyout", "create",
+                            "pcreate", "present_or_create"})
+
+
+def _roles(facts: LoopFacts) -> tuple[set[str], set[str], dict[str, str], set[str]]:
+    """(scalars whose value enters an iteration, scalars whose value leaves the loop, the
+    analysis's reductions by variable, scalars the loop writes)."""
+    reductions = {v: o for o, v in facts.reductions}
+    carried = {d.var for d in facts.carried if d.kind is DepKind.SCALAR}
+    bounds = {x for lo, hi in facts.bounds for x in _IDENT.findall(f"{lo} {hi}")}
+    enters = set(facts.scalars_read) | bounds | set(reductions) | carried
+    leaves = set(facts.live_out) | set(reductions)
+    written = set(reductions) | set(facts.live_out) | carried | set(facts.private)
+    arrays = set(facts.arrays) | set(facts.private_arrays)
+    indices = set(facts.index_vars)
+    return (enters - arrays - indices, leaves - arrays - indices, reductions,
+            written - arrays - indices)
+
+
+def scalar_clauses(p: Pragma, facts: LoopFacts) -> tuple[Pragma, list[Note]]:
+    """``p`` without the scalar items its clauses get wrong (the module doc), and the notes."""
+    if not facts.parsed:
+        return p, []
+    enters, leaves, reductions, written = _roles(facts)
+    arrays = set(facts.arrays)
+    notes: list[Note] = []
+    out: list[Clause] = []
+    for c in p.clauses:
+        k = c.name.lower()
+        got: Clause | None = c
+        if k == "private" and c.args:
+            bad = [v for v in c.variables() if v in enters or v in leaves]
+            for v in bad:
+                why = "its value enters each iteration" if v in enters else \
+                    "the code after the loop reads the value it leaves"
+                notes.append(Note(
+                    f"`{v}` left out of `private`: {why}, and each private copy starts "
+                    "uninitialised and is discarded at the end (OpenACC 3.3, 2.5.13)",
+                    NoteKind.GUARD, v))
+            got = _without(c, bad)
+        elif k == "firstprivate" and c.args:
+            bad = [v for v in c.variables() if v in written or v in arrays]
+            for v in bad:
+                notes.append(Note(
+                    f"`{v}` left out of `firstprivate`: the loop writes it, and a "
+                    "`firstprivate` copy belongs to a gang, shared by its lanes, and is "
+                    "discarded at the end (OpenACC 3.3, 2.5.14)" if v not in arrays else
+                    f"`{v}` left out of `firstprivate`: the loop reaches memory through it, "
+                    "and a copy of a pointer is the host's address, which no data clause "
+                    "then maps (OpenACC 3.3, 2.5.14)", NoteKind.GUARD, v))
+            got = _without(c, bad)
+        elif k == "reduction" and c.args:
+            out += _reduction(c, enters, reductions, arrays, notes)
+            continue
+        elif k in _UNINITIALISED and c.args:
+            moved = [v for v in c.variables() if v in enters and v not in arrays]
+            for v in moved:
+                notes.append(Note(
+                    f"`{v}` moved from `{c.name}` to `copy`: the loop reads its value, and "
+                    f"`{c.name}` leaves the device copy uninitialised (OpenACC 3.3, 2.7)",
+                    NoteKind.GUARD, v))
+            if moved:
+                out.append(Clause("copy", ", ".join(moved)))
+            got = _without(c, moved)
+        if got is not None:
+            out.append(got)
+    if not notes:
+        return p, []
+    return Pragma(p.directive, tuple(out)), notes
+
+
+def _without(c: Clause, names: list[str]) -> Clause | None:
+    """``c`` without the items whose variable is one of ``names`` (None when none is left)."""
+    if not names:
+        return c
+    kept = [a for a, v in zip(c.arg_list(), _item_vars(c), strict=True) if v not in names]
+    return Clause(c.name, ", ".join(kept)) if kept else None
+
+
+def _item_vars(c: Clause) -> list[str | None]:
+    """The variable of each of ``c``'s items (None for an item that names none)."""
+    out: list[str | None] = []
+    for a in c.arg_list():
+        got = Clause(c.name, a).variables()
+        out.append(got[0] if got else None)
+    return out
+
+
+def _reduction(c: Clause, enters: set[str], reductions: dict[str, str], arrays: set[str],
+               notes: list[Note]) -> list[Clause]:
+    """The reduction clause with each item checked against the loop's accumulations (one
+    clause per operator)."""
+    op = (c.reduction_op() or "").lower()
+    items = c.arg_list()
+    keep: list[str] = []
+    fixed: list[tuple[str, str]] = []
+    for item, v in zip(items, _item_vars(c), strict=True):
+        section = "[" in item.split(":", 1)[-1]
+        if v is None:
+            keep.append(item)
+        elif v in reductions:
+            want = reductions[v]
+            if _SAME_OP.get(op, op) != _SAME_OP.get(want, want):
+                notes.append(Note(
+                    f"`reduction({op}:{v})` made `reduction({want}:{v})`: the loop accumulates "
+                    f"`{v}` with `{want}`, and the copies would be combined with `{op}` "
+                    "(OpenACC 3.3, 2.5.15)", NoteKind.GUARD, v))
+                fixed.append((want, v))
+            else:
+                keep.append(item)
+        elif v in arrays and not section:
+            notes.append(Note(
+                f"`{v}` left out of `reduction`: the loop reaches memory through it, and a "
+                "reduction names a scalar or an array section, not a pointer (OpenACC 3.3, "
+                "2.5.15)", NoteKind.GUARD, v))
+        elif v in enters:
+            notes.append(Note(
+                f"`{v}` left out of `reduction`: the loop reads it and does not accumulate "
+                f"it with `{op}`; each copy would start at `{op}`'s identity, not at its value "
+                "(OpenACC 3.3, 2.5.15)", NoteKind.GUARD, v))
+        else:
+            keep.append(item)
+    out = [Clause(c.name, f"{op}:{', '.join(i.split(':', 1)[1] for i in keep)}")] \
+        if keep else []
+    by_op: dict[str, list[str]] = {}
+    for o, v in fixed:
+        by_op.setdefault(o, []).append(v)
+    return out + [Clause("reduction", f"{o}:{', '.join(vs)}") for o, vs in by_op.items()]
