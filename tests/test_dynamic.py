@@ -44,15 +44,17 @@ def _suite(tmp: Path, programs: dict[str, dict[str, str]], wrong: dict[str, str]
 
 
 def _engine_verified(tmp: Path, name: str, files: dict[str, str], wrong: str, engine: str,
-                     original: str, runs: int = 3) -> dict:
+                     original: str | tuple[str, ...], runs: int = 3) -> dict:
     """The one-program suite ``name`` (its files; the authors' pragmas wrong: why) evaluated
     with ``engine`` in 4 threads: asserts the serial build verifies, the authors' column
-    ends as ``original`` and the engine's answers verify; the program's row."""
+    ends as ``original`` (or one of them: a race may also show as stale data) and the
+    engine's answers verify; the program's row."""
     man = _suite(tmp, {name: files}, wrong={name: wrong})
     r = evaluate_dynamic(man, engine, threads=4, runs=runs, with_mutations=False)
     row = r["programs"][0]
     assert row["serial"]["status"] == "verified", row["serial"]
-    assert row["original"]["status"] == original, row["original"]
+    allowed = (original,) if isinstance(original, str) else original
+    assert row["original"]["status"] in allowed, row["original"]
     assert row["engine"]["status"] == "verified", row["engine"]
     return row
 

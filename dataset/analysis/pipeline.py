@@ -580,6 +580,38 @@ def _live_out(b: _Body, facts: LoopFacts) -> None:
     b.flags = lo.flags
 
 
+def _bound_references(b: _Body, facts: LoopFacts) -> None:
+    """With the file: a C++ reference parameter that a call of the file binds to an element of
+    the array it passes for a pointer parameter (``scale(a[0], a, n)`` for ``const double &s``,
+    :func:`accellium.dataset.offload.passed_alike.element_references`) is that element under
+    another name ([dcl.ref]p1): where the loop writes the array and uses the reference, or
+    writes the reference and uses the array, one iteration's write may be what another reads
+    (an element not known here) — a possible carried dependence.  (Before, ``a[i] = s * a[i]``
+    got ``parallel loop``: iteration 0 changes ``s`` for the iterations after it.)"""
+    from accellium.dataset.offload.passed_alike import element_references
+
+    if b.where is None:
+        return
+    index = b.where.index
+    table = index.memo.get("element_references")
+    if not isinstance(table, dict):
+        table = index.memo["element_references"] = element_references(index.tree.root_node)
+    pairs: set[tuple[str, str]] = table.get(function_name(b.where.ctx.node)[0] or "", set())
+    written = {n for n, evs in b.w.events.items() if any(e.kind is not Use.READ for e in evs)}
+    for ref, array in sorted(pairs):
+        mode = facts.arrays.get(array)
+        if ref not in b.w.events or mode is None or ref in b.w.decls:
+            continue
+        if mode == "in" and ref not in written:
+            continue
+        line = next((e.stmt.start_point[0] + 1 for e in b.w.events[ref]), facts.first_line)
+        facts.carried.append(Dependence(ref, line, (
+            f"`{ref}` is a reference a call of this file binds to an element of `{array}`, "
+            f"which the loop also {'writes' if mode != 'in' else 'reads'}: one memory under "
+            "two names, at an element not known here: possible carried dependence"),
+            DepKind.SCALAR))
+
+
 def _device_addresses(index: FileIndex, fn) -> tuple[list[str], list[str]]:
     """The variables of ``fn`` that hold a device address on every path, and on some paths
     only (:mod:`accellium.dataset.offload.device_memory`; the file's table, made once)."""
@@ -923,6 +955,7 @@ def _analyze_once(code: str, lang: str, enclosing: tuple[str, ...],
     _live_out(b, facts)
     _scratch_outliving(b, facts)
     _data(b, facts)
+    _bound_references(b, facts)
     facts.address_stores = _address_stores(b)
     facts.notes = fact_notes(facts, b.notes, b.w.call_sites, b.flags)
     return facts

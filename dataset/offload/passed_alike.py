@@ -52,7 +52,7 @@ from accellium.dataset.offload.callgraph import CallGraph, graph_of, param_names
 if TYPE_CHECKING:
     from accellium.dataset.offload.arrays import ArrayInfo
 
-__all__ = ["aliased_parameters", "same_pointer_parameters", "shared_clauses", "widened",
+__all__ = ["aliased_parameters", "element_references", "same_pointer_parameters", "shared_clauses", "widened",
            "argument_array", "pointer_base"]
 
 _ROUNDS = 8
@@ -152,6 +152,58 @@ def aliased_parameters(root: Node, others: list[Node] | None = None,
                                 changed = True
         if not changed:
             break
+    return out
+
+
+def _element_of(arg: Node | None) -> str | None:
+    """The array whose element an lvalue argument designates: ``a`` of ``a[k]``, ``a[i][j]``,
+    ``(a[k])``; ``p`` of ``*p`` and ``p[0]``; None for anything else."""
+    a = unparen(arg) if arg is not None else None
+    if a is None:
+        return None
+    if a.type == "pointer_expression" and op(a) == "*":
+        return argument_array(_field(a, "argument"))
+    if a.type != "subscript_expression":
+        return None
+    while a is not None and a.type == "subscript_expression":
+        a = unparen(_field(a, "argument"))
+    return text(a) if a is not None and a.type in ("identifier", "field_expression") else None
+
+
+def element_references(root: Node, alike: dict[str, set[frozenset[str]]] | None = None,
+                       g: CallGraph | None = None) -> dict[str, set[tuple[str, str]]]:
+    """For each function of the file: (reference parameter, pointer parameter) pairs where a
+    seen call binds the reference — to a non-pointer object (C++ ``const double &s``) — to an
+    element of the array the call points the other parameter into (``scale(a[0], a, n)``;
+    ``alike``: :func:`aliased_parameters`' pairs of the caller, whose arrays are one).  The
+    reference then designates that element ([dcl.ref]p1): reading it reads the array, writing it
+    writes the array."""
+    from accellium.dataset.analysis.scope import parameters
+
+    g = g if g is not None else graph_of(root, others=None)
+    alike = alike if alike is not None else aliased_parameters(root, g=g)
+    out: dict[str, set[tuple[str, str]]] = {}
+    for name, fn in g.fns.items():
+        if name in g.twice:
+            continue
+        decl = parameters(function_name(fn)[1])
+        refs = {i for i, d in enumerate(decl)
+                if d.name and d.references and d.levels == d.references}
+        if not refs:
+            continue
+        for caller, call in g.calls.get(name, ()):
+            theirs = alike.get(function_name(caller)[0] or "", set())
+            args = _args(call)
+            for i in refs:
+                elem = _element_of(args[i]) if i < len(args) else None
+                if elem is None:
+                    continue
+                for j, d in enumerate(decl):
+                    if j == i or not d.name or d.levels <= d.references or j >= len(args):
+                        continue  # not a pointer (or array) parameter
+                    base = pointer_base(args[j])
+                    if base is not None and (base == elem or frozenset((base, elem)) in theirs):
+                        out.setdefault(name, set()).add((decl[i].name, d.name))
     return out
 
 
