@@ -364,11 +364,11 @@ def _check(query: LoopQuery, p: Pragma) -> tuple[Pragma | None, list[Note]]:
     facts = query.facts()
     p, notes = _without_async(p, code, facts.first_line)
     enclosing = tuple(e for e in (query.enclosing or ()) if isinstance(e, str))
-    if not facts.parsed:
-        return p, notes
-    problem = not_for_a_loop(p, facts, code)
+    problem = not_for_a_loop(p, facts, code)  # whatever the code: a directive's own rule
     if problem is not None:
         return None, notes + [Note(problem, NoteKind.GUARD, None, facts.first_line)]
+    if not facts.parsed:
+        return p, notes
     p, more = scalar_clauses(p, facts)
     notes = notes + more
     stop = _exits(p, facts)

@@ -257,3 +257,14 @@ def test_a_pointer_without_a_section_gets_the_regions_section(tmp_path):
     failed = {IN_REGION[int(r["name"][1:])]: (r["original"]["status"], r["original"]["reason"])
               for r in res["programs"] if r["original"]["status"] != "verified"}
     assert not failed, failed
+
+
+def test_a_directive_that_owns_no_statement_is_refused_whatever_the_code():
+    """The code need not parse as a loop (the guard's other rules need its facts)."""
+    from accellium.server.engines.base import LoopQuery
+    from accellium.server.safety import guard
+
+    for code in ("while (k < n) a[k++] = 0;", "x = 1;"):
+        text, notes = guard(LoopQuery(code), "#pragma acc update self(a[0:n])")
+        assert text is None and "owns no statement" in str(notes[-1]), (code, text, notes)
+        assert guard(LoopQuery(code), "#pragma acc parallel loop")[0] is not None
