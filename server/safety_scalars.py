@@ -17,7 +17,9 @@ writes what similar loops write; retrieval copies another loop's clauses).  Open
   with ``op`` (a bound becomes 0, a maximum is summed); it names a scalar or an array section,
   not a pointer.
 * ``copyout(x)``/``create(x)`` (2.7.7, 2.7.9): the device copy starts uninitialised — wrong for
-  a scalar the loop reads (an accumulation, a bound).
+  a scalar the loop reads (an accumulation, a bound); ``copyin(x)``/``create(x)`` never copy
+  the device's value back — wrong for a scalar the code after the loop reads; ``present(x)``
+  of a scalar nothing puts on the device aborts (2.7.5).
 
 Each such item is taken out (or, for a reduction, given the operator the loop uses; for a data
 clause, made ``copy``), with a note naming the variable and what its clause would do; the rest
@@ -37,8 +39,10 @@ __all__ = ["scalar_clauses"]
 
 _IDENT = re.compile(r"[A-Za-z_]\w*")
 _SAME_OP = {"-": "+"}  # `reduction(-:x)` accumulates with `+` (OpenACC 3.3, 2.5.15)
-_UNINITIALISED = frozenset({"copyout", "pcopyout", "present_or_copyout", "create",
-                            "pcreate", "present_or_create"})
+# (copies the host's value in, copies the device's value out) of each data clause
+_MOVES = {"copyin": (True, False), "pcopyin": (True, False), "present_or_copyin": (True, False),
+          "copyout": (False, True), "pcopyout": (False, True), "present_or_copyout": (False, True),
+          "create": (False, False), "pcreate": (False, False), "present_or_create": (False, False)}
 
 
 def _roles(facts: LoopFacts) -> tuple[set[str], set[str], dict[str, str], set[str]]:
@@ -91,16 +95,29 @@ def scalar_clauses(p: Pragma, facts: LoopFacts) -> tuple[Pragma, list[Note]]:
         elif k == "reduction" and c.args:
             out += _reduction(c, enters, reductions, arrays, notes)
             continue
-        elif k in _UNINITIALISED and c.args:
-            moved = [v for v in c.variables() if v in enters and v not in arrays]
+        elif k in _MOVES and c.args:
+            copies_in, copies_out = _MOVES[k]
+            moved = [v for v in c.variables() if v not in arrays and (
+                (v in enters and not copies_in) or (v in leaves and not copies_out))]
             for v in moved:
-                notes.append(Note(
-                    f"`{v}` moved from `{c.name}` to `copy`: the loop reads its value, and "
-                    f"`{c.name}` leaves the device copy uninitialised (OpenACC 3.3, 2.7)",
-                    NoteKind.GUARD, v))
+                why = ("the loop reads its value, and `{0}` leaves the device copy "
+                       "uninitialised" if v in enters and not copies_in else
+                       "the code after the loop reads the value it leaves, and `{0}` never "
+                       "copies it back").format(c.name)
+                notes.append(Note(f"`{v}` moved from `{c.name}` to `copy`: {why} (OpenACC "
+                                  "3.3, 2.7)", NoteKind.GUARD, v))
             if moved:
                 out.append(Clause("copy", ", ".join(moved)))
             got = _without(c, moved)
+        elif k in ("present", "no_create") and c.args and facts.scoped:
+            gone = [v for v in c.variables() if v not in arrays and v not in facts.present
+                    and v not in facts.mapped_in_file and (v in enters or v in leaves)]
+            for v in gone:
+                notes.append(Note(
+                    f"`{v}` left out of `{c.name}`: a scalar the loop uses that nothing in "
+                    "this file puts on the device (a GPU aborts on `present`, OpenACC 3.3, "
+                    "2.7.5)", NoteKind.GUARD, v))
+            got = _without(c, gone)
         if got is not None:
             out.append(got)
     if not notes:
