@@ -532,7 +532,8 @@ def visible_names(p, facts, notes: list[str]):
 
     def ok(name: str) -> bool:
         base = re.split(r"\.|->", name, maxsplit=1)[0]
-        return base not in inner and (not visible or base in visible)
+        # a qualified name (`Grid::count`) is a class's or namespace's: not indexed
+        return base not in inner and (not visible or base in visible or "::" in base)
 
     out, gone = [], []
     for c in p.clauses:

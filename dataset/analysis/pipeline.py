@@ -568,7 +568,10 @@ def _live_out(b: _Body, facts: LoopFacts) -> None:
         # themselves (:func:`_pointed_dependences`)
         facts.passed_alike = sorted({*_passed_alike(b.where.index, b.where.ctx.node),
                                      *facts.passed_alike})
-        if b.where.index.lang == "c":  # C++: class members are visible too (not indexed)
+        # C++: a member function sees its class's members too (not indexed); a free function
+        # sees what a C function does (its parameters and locals, the file's and its
+        # headers' variables, those of namespace scope among them)
+        if b.where.index.lang == "c" or _free_function(b.where.ctx.node):
             facts.visible = sorted(set(b.where.ctx.declared) | set(b.where.index.globals)
                                    | b.where.ctx.macro_declared)
         facts.device_pointers = b.where.index.device_pointers
@@ -610,6 +613,21 @@ def _bound_references(b: _Body, facts: LoopFacts) -> None:
             f"which the loop also {'writes' if mode != 'in' else 'reads'}: one memory under "
             "two names, at an element not known here: possible carried dependence"),
             DepKind.SCALAR))
+
+
+def _free_function(defn: Node) -> bool:
+    """Is the C++ definition ``defn`` a function that is no class's member: not defined in a
+    class body, its name not qualified (``Grid::sum``)?"""
+    name = function_name(defn)[0] or ""
+    if not name or "::" in name or "operator" in name:
+        return False
+    n = defn.parent
+    while n is not None:
+        if n.type in ("field_declaration_list", "class_specifier", "struct_specifier",
+                      "union_specifier", "lambda_expression", "template_declaration"):
+            return False
+        n = n.parent
+    return True
 
 
 def _device_addresses(index: FileIndex, fn) -> tuple[list[str], list[str]]:
