@@ -23,16 +23,13 @@ retrieved) may answer something else:
 
 from __future__ import annotations
 
-import re
-
 from accellium.dataset.analysis.facts import LoopFacts
+from accellium.dataset.offload.routines import has_compute_line
 from accellium.dataset.pragma import Pragma
 from accellium.dataset.pragma_tables import STANDALONE_DIRECTIVES
 
 __all__ = ["not_for_a_loop"]
 
-_COMPUTE_LINE = re.compile(r"^[ \t]*#[ \t]*pragma[ \t]+acc[ \t]+(?:parallel|kernels|serial)\b",
-                           re.MULTILINE)
 _WHY = {
     "atomic": "it must be followed by an expression statement (OpenACC 3.3, 2.12)",
     "cache": "it stands at the top of a loop's body (OpenACC 3.3, 2.10)",
@@ -53,7 +50,8 @@ def not_for_a_loop(p: Pragma, facts: LoopFacts, code: str) -> str | None:
         return ("`host_data` makes the names of `use_device` hold device addresses in the host "
                 "code inside it (OpenACC 3.3, 2.8), and the loop runs on the host: it would "
                 "dereference them; no pragma")
-    if d == "data" and facts.parsed and not facts.calls and not _COMPUTE_LINE.search(code):
+    if d == "data" and facts.parsed and not facts.calls and \
+            not has_compute_line(code.encode("utf-8", "surrogateescape")):
         return ("a `data` construct around a loop that runs on the host (it holds no compute "
                 "construct and calls no function that might): the loop reads and writes the "
                 "host's copies, and the region's exit copies the device's over them (OpenACC "

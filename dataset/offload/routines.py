@@ -21,7 +21,7 @@ from accellium.dataset.labels import foreign_pragma_above
 from accellium.dataset.loops import LineIndex
 from accellium.dataset.offload.nodes import callee_name
 
-__all__ = ["callees", "may_call", "routines_needed", "routine_row", "routine_sites", "without_device_version",
+__all__ = ["callees", "has_compute_line", "may_call", "routines_needed", "routine_row", "routine_sites", "without_device_version",
            "holds_compute_construct", "with_compute_construct"]
 
 #: A compute construct's directive line (OpenACC 3.3, 2.5: ``parallel``, ``serial``,
@@ -36,7 +36,13 @@ def holds_compute_construct(source: bytes, defn: Node) -> bool:
     an ``acc routine``: a routine's body is device code, run inside its callers' compute
     constructs, where no compute construct may appear (OpenACC 3.3, 2.5 and 2.15.1; gcc:
     "OpenACC region inside of OpenACC routine, nested parallelism not supported yet")."""
-    return _COMPUTE_LINE.search(source[defn.start_byte:defn.end_byte]) is not None
+    return has_compute_line(source[defn.start_byte:defn.end_byte])
+
+
+def has_compute_line(text: bytes) -> bool:
+    """Does ``text`` hold a ``#pragma acc parallel``/``serial``/``kernels`` line (a compute
+    construct, combined ones included)?"""
+    return _COMPUTE_LINE.search(text) is not None
 
 
 def with_compute_construct(source: str, lang: str, start_byte: int, end_byte: int
