@@ -598,7 +598,8 @@ def _bound_references(b: _Body, facts: LoopFacts) -> None:
     index = b.where.index
     table = index.memo.get("element_references")
     if not isinstance(table, dict):
-        table = index.memo["element_references"] = element_references(index.tree.root_node)
+        table = index.memo["element_references"] = element_references(
+            index.tree.root_node, _alike_table(index))
     pairs: set[tuple[str, str]] = table.get(function_name(b.where.ctx.node)[0] or "", set())
     written = {n for n, evs in b.w.events.items() if any(e.kind is not Use.READ for e in evs)}
     for ref, array in sorted(pairs):
@@ -645,13 +646,19 @@ def _device_addresses(index: FileIndex, fn) -> tuple[list[str], list[str]]:
 def _passed_alike(index: FileIndex, fn) -> list[tuple[str, str]]:
     """The pairs of ``fn``'s parameters a call of the file passes one array for (the file's
     table, made once)."""
+    pairs: set[frozenset[str]] = _alike_table(index).get(function_name(fn)[0] or "", set())
+    return [(a, b) for a, b in sorted(tuple(sorted(p)) for p in pairs)]
+
+
+def _alike_table(index: FileIndex) -> dict[str, set[frozenset[str]]]:
+    """:func:`accellium.dataset.offload.passed_alike.aliased_parameters` of the file, made
+    once (kept in its memo)."""
     from accellium.dataset.offload.passed_alike import aliased_parameters
 
     table = index.memo.get("passed_alike")
     if not isinstance(table, dict):
         table = index.memo["passed_alike"] = aliased_parameters(index.tree.root_node)
-    pairs: set[frozenset[str]] = table.get(function_name(fn)[0] or "", set())
-    return [(a, b) for a, b in sorted(tuple(sorted(p)) for p in pairs)]
+    return table
 
 
 def _deref_heads(b: _Body, facts: LoopFacts) -> list[str]:
