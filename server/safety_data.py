@@ -102,29 +102,6 @@ def _base(item: str) -> str | None:
     return m.group(1) if m and not re.match(r"\s*[A-Za-z_]\w*\s*(\.|->)", item) else None
 
 
-def _dropped_private(p, facts, notes: list[str]):
-    """``p`` without the shared arrays it names in ``private``/``firstprivate``."""
-    from accellium.dataset.pragma import Clause, Pragma
-
-    out = []
-    for c in p.clauses:
-        if c.name.lower() == "private" and c.args:
-            items = [a.strip() for a in c.arg_list()]
-            bad = [a for a in items if _base(a) in facts.arrays
-                   and _base(a) not in facts.private]
-            if bad:
-                notes.append(", ".join(f"`{a}`" for a in bad) + ": an array the loop shares "
-                             "(not written before it is read in every iteration): `private` "
-                             "would give each copy uninitialised data and lose its writes; "
-                             "left out of `private`")
-                items = [a for a in items if a not in bad]
-                if not items:
-                    continue
-                c = Clause(c.name, ", ".join(items))
-        out.append(c)
-    return Pragma(p.directive, tuple(out))
-
-
 def _items(p) -> tuple[list, dict[str, list[str]], set[str]]:
     """(clauses that are not copy-family, copy-family items by clause, names otherwise
     mapped or privatised)."""
@@ -761,7 +738,6 @@ def complete_data(p, facts, notes: list[str]):
     if getattr(facts, "hidden_macros", None):
         notes.append(_hidden(p.directive, facts.hidden_macros))
         return None
-    p = _dropped_private(p, facts, notes)
     allowed = DIRECTIVES.get(p.directive, frozenset())
     if "copy" not in allowed:
         return p

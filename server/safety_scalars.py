@@ -7,7 +7,8 @@ writes what similar loops write; retrieval copies another loop's clauses).  Open
 
 * ``private(x)`` (2.5.13, 2.7.11): each copy starts uninitialised and is discarded at the end —
   wrong for a scalar whose value enters an iteration (read before written: a bound, a read-only
-  scalar, an accumulation) or leaves the loop (read after it).
+  scalar, an accumulation) or leaves the loop (read after it), and for an array the loop shares
+  (one it does not write before reading in every iteration).
 * ``firstprivate(x)`` (2.5.14): one copy per gang, initialised from the host's, shared by that
   gang's workers and vector lanes and discarded at the end — wrong for a scalar the loop writes
   (its iterations would share the copy; the host never sees the value), and for a pointer the
@@ -31,6 +32,7 @@ is.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from accellium.dataset.analysis.facts import DepKind, LoopFacts, Note, NoteKind
 from accellium.dataset.pragma import Clause, Pragma
@@ -45,92 +47,112 @@ _MOVES = {"copyin": (True, False), "pcopyin": (True, False), "present_or_copyin"
           "create": (False, False), "pcreate": (False, False), "present_or_create": (False, False)}
 
 
-def _roles(facts: LoopFacts) -> tuple[set[str], set[str], dict[str, str], set[str]]:
-    """(scalars whose value enters an iteration, scalars whose value leaves the loop, the
-    analysis's reductions by variable, scalars the loop writes)."""
-    reductions = {v: o for o, v in facts.reductions}
-    carried = {d.var for d in facts.carried if d.kind is DepKind.SCALAR}
-    bounds = {x for lo, hi in facts.bounds for x in _IDENT.findall(f"{lo} {hi}")}
-    enters = set(facts.scalars_read) | bounds | set(reductions) | carried
-    leaves = set(facts.live_out) | set(reductions)
-    written = set(reductions) | set(facts.live_out) | carried | set(facts.private)
-    arrays = set(facts.arrays) | set(facts.private_arrays)
-    indices = set(facts.index_vars)
-    return (enters - arrays - indices, leaves - arrays - indices, reductions,
-            written - arrays - indices)
+@dataclass(frozen=True)
+class _Roles:
+    """What the loop does with each scalar (from its facts)."""
+
+    enters: frozenset[str]  # read before written in an iteration: a bound, read-only, accumulated
+    leaves: frozenset[str]  # read after the loop (or accumulated)
+    written: frozenset[str]  # assigned by the loop
+    reductions: dict[str, str]  # the analysis's accumulations: variable -> operator
+    arrays: frozenset[str]  # the arrays and pointers the loop reaches memory through
+    private: frozenset[str]  # written before read in every iteration (arrays too)
+    facts: LoopFacts
+
+    @classmethod
+    def of(cls, facts: LoopFacts) -> _Roles:
+        reductions = {v: o for o, v in facts.reductions}
+        carried = {d.var for d in facts.carried if d.kind is DepKind.SCALAR}
+        bounds = {x for lo, hi in facts.bounds for x in _IDENT.findall(f"{lo} {hi}")}
+        arrays = set(facts.arrays) | set(facts.private_arrays)
+        skip = arrays | set(facts.index_vars)
+        return cls(
+            frozenset(set(facts.scalars_read) | bounds | set(reductions) | carried) - skip,
+            frozenset(set(facts.live_out) | set(reductions)) - skip,
+            frozenset(set(reductions) | set(facts.live_out) | carried | set(facts.private))
+            - skip, reductions, frozenset(facts.arrays), frozenset(facts.private), facts)
 
 
 def scalar_clauses(p: Pragma, facts: LoopFacts) -> tuple[Pragma, list[Note]]:
     """``p`` without the scalar items its clauses get wrong (the module doc), and the notes."""
     if not facts.parsed:
         return p, []
-    enters, leaves, reductions, written = _roles(facts)
-    arrays = set(facts.arrays)
+    r = _Roles.of(facts)
     notes: list[Note] = []
     out: list[Clause] = []
     for c in p.clauses:
-        k = c.name.lower()
-        got: Clause | None = c
-        if k == "private" and c.args:
-            bad = [v for v in c.variables() if v in enters or v in leaves]
-            for v in bad:
-                why = "its value enters each iteration" if v in enters else \
-                    "the code after the loop reads the value it leaves"
-                notes.append(Note(
-                    f"`{v}` left out of `private`: {why}, and each private copy starts "
-                    "uninitialised and is discarded at the end (OpenACC 3.3, 2.5.13)",
-                    NoteKind.GUARD, v))
-            got = _without(c, bad)
-        elif k == "firstprivate" and c.args:
-            bad = [v for v in c.variables() if v in written or v in arrays]
-            for v in bad:
-                notes.append(Note(
-                    f"`{v}` left out of `firstprivate`: the loop writes it, and a "
-                    "`firstprivate` copy belongs to a gang, shared by its lanes, and is "
-                    "discarded at the end (OpenACC 3.3, 2.5.14)" if v not in arrays else
-                    f"`{v}` left out of `firstprivate`: the loop reaches memory through it, "
-                    "and a copy of a pointer is the host's address, which no data clause "
-                    "then maps (OpenACC 3.3, 2.5.14)", NoteKind.GUARD, v))
-            got = _without(c, bad)
-        elif k == "reduction" and c.args:
-            out += _reduction(c, enters, reductions, arrays, notes)
-            continue
-        elif k in _MOVES and c.args:
-            copies_in, copies_out = _MOVES[k]
-            moved = [v for v in c.variables() if v not in arrays and (
-                (v in enters and not copies_in) or (v in leaves and not copies_out))]
-            for v in moved:
-                why = ("the loop reads its value, and `{0}` leaves the device copy "
-                       "uninitialised" if v in enters and not copies_in else
-                       "the code after the loop reads the value it leaves, and `{0}` never "
-                       "copies it back").format(c.name)
-                notes.append(Note(f"`{v}` moved from `{c.name}` to `copy`: {why} (OpenACC "
-                                  "3.3, 2.7)", NoteKind.GUARD, v))
-            if moved:
-                out.append(Clause("copy", ", ".join(moved)))
-            got = _without(c, moved)
-        elif k in ("present", "no_create") and c.args and facts.scoped:
-            gone = [v for v in c.variables() if v not in arrays and v not in facts.present
-                    and v not in facts.mapped_in_file and (v in enters or v in leaves)]
-            for v in gone:
-                notes.append(Note(
-                    f"`{v}` left out of `{c.name}`: a scalar the loop uses that nothing in "
-                    "this file puts on the device (a GPU aborts on `present`, OpenACC 3.3, "
-                    "2.7.5)", NoteKind.GUARD, v))
-            got = _without(c, gone)
-        if got is not None:
-            out.append(got)
+        rule = _RULES.get(c.name.lower())
+        out += rule(c, r, notes) if rule is not None and c.args else [c]
     if not notes:
         return p, []
     return Pragma(p.directive, tuple(out)), notes
 
 
-def _without(c: Clause, names: list[str]) -> Clause | None:
-    """``c`` without the items whose variable is one of ``names`` (None when none is left)."""
+def _private(c: Clause, r: _Roles, notes: list[Note]) -> list[Clause]:
+    shared = [v for v in c.variables() if v in r.arrays and v not in r.private]
+    bad = [v for v in c.variables() if v in r.enters or v in r.leaves]
+    if shared:
+        notes.append(Note(
+            ", ".join(f"`{v}`" for v in shared) + ": an array the loop shares (not written "
+            "before it is read in every iteration): `private` would give each copy "
+            "uninitialised data and lose its writes; left out of `private`",
+            NoteKind.GUARD, shared[0]))
+    for v in bad:
+        why = "its value enters each iteration" if v in r.enters else \
+            "the code after the loop reads the value it leaves"
+        notes.append(Note(
+            f"`{v}` left out of `private`: {why}, and each private copy starts uninitialised "
+            "and is discarded at the end (OpenACC 3.3, 2.5.13)", NoteKind.GUARD, v))
+    return _without(c, shared + bad)
+
+
+def _firstprivate(c: Clause, r: _Roles, notes: list[Note]) -> list[Clause]:
+    bad = [v for v in c.variables() if v in r.written or v in r.arrays]
+    for v in bad:
+        notes.append(Note(
+            f"`{v}` left out of `firstprivate`: the loop writes it, and a `firstprivate` copy "
+            "belongs to a gang, shared by its lanes, and is discarded at the end (OpenACC 3.3, "
+            "2.5.14)" if v not in r.arrays else
+            f"`{v}` left out of `firstprivate`: the loop reaches memory through it, and a copy "
+            "of a pointer is the host's address, which no data clause then maps (OpenACC 3.3, "
+            "2.5.14)", NoteKind.GUARD, v))
+    return _without(c, bad)
+
+
+def _moved(c: Clause, r: _Roles, notes: list[Note]) -> list[Clause]:
+    copies_in, copies_out = _MOVES[c.name.lower()]
+    moved = [v for v in c.variables() if v not in r.arrays and (
+        (v in r.enters and not copies_in) or (v in r.leaves and not copies_out))]
+    for v in moved:
+        why = ("the loop reads its value, and `{0}` leaves the device copy uninitialised"
+               if v in r.enters and not copies_in else
+               "the code after the loop reads the value it leaves, and `{0}` never copies it "
+               "back").format(c.name)
+        notes.append(Note(f"`{v}` moved from `{c.name}` to `copy`: {why} (OpenACC 3.3, 2.7)",
+                          NoteKind.GUARD, v))
+    return ([Clause("copy", ", ".join(moved))] if moved else []) + _without(c, moved)
+
+
+def _present(c: Clause, r: _Roles, notes: list[Note]) -> list[Clause]:
+    f = r.facts
+    if not f.scoped:
+        return [c]
+    gone = [v for v in c.variables() if v not in r.arrays and v not in f.present
+            and v not in f.mapped_in_file and (v in r.enters or v in r.leaves)]
+    for v in gone:
+        notes.append(Note(
+            f"`{v}` left out of `{c.name}`: a scalar the loop uses that nothing in this file "
+            "puts on the device (a GPU aborts on `present`, OpenACC 3.3, 2.7.5)",
+            NoteKind.GUARD, v))
+    return _without(c, gone)
+
+
+def _without(c: Clause, names: list[str]) -> list[Clause]:
+    """``c`` without the items whose variable is one of ``names`` (none when none is left)."""
     if not names:
-        return c
+        return [c]
     kept = [a for a, v in zip(c.arg_list(), _item_vars(c), strict=True) if v not in names]
-    return Clause(c.name, ", ".join(kept)) if kept else None
+    return [Clause(c.name, ", ".join(kept))] if kept else []
 
 
 def _item_vars(c: Clause) -> list[str | None]:
@@ -142,10 +164,10 @@ def _item_vars(c: Clause) -> list[str | None]:
     return out
 
 
-def _reduction(c: Clause, enters: set[str], reductions: dict[str, str], arrays: set[str],
-               notes: list[Note]) -> list[Clause]:
+def _reduction(c: Clause, r: _Roles, notes: list[Note]) -> list[Clause]:
     """The reduction clause with each item checked against the loop's accumulations (one
     clause per operator)."""
+    enters, reductions, arrays = r.enters, r.reductions, r.arrays
     op = (c.reduction_op() or "").lower()
     items = c.arg_list()
     keep: list[str] = []
@@ -182,3 +204,8 @@ def _reduction(c: Clause, enters: set[str], reductions: dict[str, str], arrays: 
     for o, v in fixed:
         by_op.setdefault(o, []).append(v)
     return out + [Clause("reduction", f"{o}:{', '.join(vs)}") for o, vs in by_op.items()]
+
+
+_RULES = {"private": _private, "firstprivate": _firstprivate, "reduction": _reduction,
+          "present": _present, "no_create": _present,
+          **{k: _moved for k in _MOVES}}
