@@ -26,7 +26,7 @@ from accellium.dataset.analysis.scope import (
     parameters,
 )
 from accellium.dataset.analysis.tree import field as _field
-from accellium.dataset.analysis.tree import iter_nodes, text
+from accellium.dataset.analysis.tree import inner_declarator, iter_nodes, text
 
 __all__ = ["variable_length_arrays"]
 
@@ -38,12 +38,11 @@ def _sizes(declarator: Node) -> tuple[str | None, list[Node]]:
     dimensions (``t[n][m]``: ``n``, ``m``; ``*q[n]``, an array of pointers: ``n``; ``(*p)[n]``,
     a pointer: none)."""
     chain: list[Node] = []
-    cur: Node | None = _field(declarator, "declarator") \
+    cur: Node | None = inner_declarator(declarator) \
         if declarator.type == "init_declarator" else declarator
     while cur is not None and cur.type != "identifier":
         chain.append(cur)
-        cur = _field(cur, "declarator") if cur.type != "parenthesized_declarator" else \
-            next(iter(cur.named_children), None)
+        cur = inner_declarator(cur)
     if cur is None:
         return None, []
     sizes: list[Node] = []
