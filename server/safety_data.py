@@ -717,7 +717,7 @@ def default_none(p, facts, notes: list[str]):
     named = {v for c in p.clauses for v in c.variables()}
     used = set(facts.arrays) | set(facts.scalars_read) | set(facts.private_arrays) | \
         {v for _, v in facts.reductions} | set(facts.live_out) | \
-        {x for lo, hi in facts.bounds for x in _IDENTS.findall(f"{lo} {hi}")}
+        facts.bound_names
     missing = sorted(v for v in used - named - set(facts.index_vars) if v.isidentifier())
     if not missing:
         return p

@@ -31,7 +31,6 @@ is.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from accellium.dataset.analysis.facts import DepKind, LoopFacts, Note, NoteKind
@@ -39,7 +38,6 @@ from accellium.dataset.pragma import Clause, Pragma
 
 __all__ = ["scalar_clauses"]
 
-_IDENT = re.compile(r"[A-Za-z_]\w*")
 _SAME_OP = {"-": "+"}  # `reduction(-:x)` accumulates with `+` (OpenACC 3.3, 2.5.15)
 # (copies the host's value in, copies the device's value out) of each data clause
 _MOVES = {"copyin": (True, False), "pcopyin": (True, False), "present_or_copyin": (True, False),
@@ -63,11 +61,10 @@ class _Roles:
     def of(cls, facts: LoopFacts) -> _Roles:
         reductions = {v: o for o, v in facts.reductions}
         carried = {d.var for d in facts.carried if d.kind is DepKind.SCALAR}
-        bounds = {x for lo, hi in facts.bounds for x in _IDENT.findall(f"{lo} {hi}")}
         arrays = set(facts.arrays) | set(facts.private_arrays)
         skip = arrays | set(facts.index_vars)
         return cls(
-            frozenset(set(facts.scalars_read) | bounds | set(reductions) | carried) - skip,
+            frozenset(set(facts.scalars_read) | facts.bound_names | set(reductions) | carried) - skip,
             frozenset(set(facts.live_out) | set(reductions)) - skip,
             frozenset(set(reductions) | set(facts.live_out) | carried | set(facts.private))
             - skip, reductions, frozenset(facts.arrays), frozenset(facts.private), facts)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
@@ -245,6 +246,11 @@ class LoopFacts:
         compute construct can run the loop; None when there is none."""
         return next((d for d in self.carried if d.kind is DepKind.CALL and host_only(d.var)),
                     None)
+
+    @property
+    def bound_names(self) -> set[str]:
+        """The names the perfect nest's bounds read (``n`` of ``i < n``, ``m`` of ``j <= m - 1``)."""
+        return {x for lo, hi in self.bounds for x in re.findall(r"[A-Za-z_]\w*", f"{lo} {hi}")}
 
     @property
     def variables(self) -> set[str]:
