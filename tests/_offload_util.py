@@ -382,6 +382,16 @@ def run_as_written(tmp: Path, programs: dict[str, dict[str, str]],
     return {k: r["bytes_h2d"] + r["bytes_d2h"] for k, r in rows.items()}
 
 
+def failing_as_written(manifest: Path) -> dict[str, tuple[str, str]]:
+    """The programs of the suite ``manifest`` that do not verify as written (their own
+    pragmas: no engine; in the data-environment emulator), by name: (status, reason)."""
+    from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
+
+    res = evaluate_dynamic(manifest, None, runs=1, threads=4, with_mutations=False)
+    return {r["name"]: (r["original"]["status"], r["original"]["reason"])
+            for r in res["programs"] if r["original"]["status"] != "verified"}
+
+
 def gcc_compile(tmp: Path, kernel: str, name: str = "k") -> subprocess.CompletedProcess:
     """``kernel`` compiled alone (``gcc -fopenacc -c``) in ``tmp``: whether gcc accepts its
     pragmas (the caller asserts on the return code and stderr)."""

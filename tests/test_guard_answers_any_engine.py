@@ -26,13 +26,10 @@ with gcc -fopenacc and run in the data-environment emulator, verifies.
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from _fixed_engine import FixedAnswer
-from _offload_util import write_suite
+from _offload_util import failing_as_written, write_suite
 
-from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
 from accellium.server.annotate import annotate_source, apply_edits
 
 KERNEL = """double k1(int n, const double *a, double *b)
@@ -158,16 +155,10 @@ def _loop_line(marker: str) -> int:
 
 
 def test_every_guarded_answer_verifies_in_the_emulator(tmp_path):
+    # the guarded answers stand as each program's own pragmas
     programs = {f"a{k:02d}": (_guarded(a)[0], MAIN) for k, a in enumerate(ANSWERS)}
-    man = write_suite(tmp_path, programs)
-    entries = json.loads(man.read_text())
-    for e in entries:  # the guarded answers stand as the program's own pragmas
-        e["original_pragmas_ok"] = True
-    man.write_text(json.dumps(entries))
-    res = evaluate_dynamic(man, None, runs=1, threads=4, with_mutations=False)
-    failed = {ANSWERS[int(r["name"][1:])]: (r["original"]["status"], r["original"]["reason"])
-              for r in res["programs"] if r["original"]["status"] != "verified"}
-    assert not failed, failed
+    failed = failing_as_written(write_suite(tmp_path, programs))
+    assert not failed, {ANSWERS[int(k[1:])]: v for k, v in failed.items()}
 
 
 @pytest.mark.parametrize(("answer", "marker", "want", "note"), [
@@ -258,15 +249,8 @@ def test_a_pointer_without_a_section_gets_the_regions_section(tmp_path):
             assert "maps the pointer itself" in notes and "`present(t)` left out" in notes
             assert by_line[array].pragma == "#pragma acc parallel loop present(t)"
         programs[f"r{k}"] = (apply_edits(src, got)[0].decode(), REGION_MAIN)
-    man = write_suite(tmp_path, programs)
-    entries = json.loads(man.read_text())
-    for e in entries:
-        e["original_pragmas_ok"] = True
-    man.write_text(json.dumps(entries))
-    res = evaluate_dynamic(man, None, runs=1, threads=4, with_mutations=False)
-    failed = {IN_REGION[int(r["name"][1:])]: (r["original"]["status"], r["original"]["reason"])
-              for r in res["programs"] if r["original"]["status"] != "verified"}
-    assert not failed, failed
+    failed = failing_as_written(write_suite(tmp_path, programs))
+    assert not failed, {IN_REGION[int(k[1:])]: v for k, v in failed.items()}
 
 
 def test_a_directive_that_owns_no_statement_is_refused_whatever_the_code():
