@@ -392,6 +392,30 @@ def failing_as_written(manifest: Path) -> dict[str, tuple[str, str]]:
             for r in res["programs"] if r["original"]["status"] != "verified"}
 
 
+def gpu_build(tmp: Path, files: dict[str, str], timeout: int = 600
+              ) -> subprocess.CompletedProcess:
+    """Writes ``files`` (name -> text) into ``tmp`` and builds their C units, in order, for
+    the GPU as the dynamic evaluation's GPU mode does (gcc with ``GPU_FLAGS``: nvptx
+    offloading), headers found in ``tmp``, into ``tmp/prog`` (run it with :func:`run_built`);
+    the caller asserts on the return code and stderr."""
+    from accellium.evaluation.dynamic.build import GPU_FLAGS
+
+    tmp.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (tmp / name).write_text(text)
+    units = [str(tmp / f) for f in files if f.endswith(".c")]
+    return subprocess.run(["gcc", *GPU_FLAGS.split(), "-O1", "-I", str(tmp), *units,
+                           "-o", str(tmp / "prog"), "-lm"], capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def run_built(tmp: Path) -> subprocess.CompletedProcess:
+    """Runs the program :func:`gpu_build` made in ``tmp`` (on the host when no GPU is
+    present), in ``tmp``."""
+    return subprocess.run([str(tmp / "prog")], capture_output=True, text=True, timeout=120,
+                          cwd=tmp)
+
+
 def gcc_compile(tmp: Path, kernel: str, name: str = "k") -> subprocess.CompletedProcess:
     """``kernel`` compiled alone (``gcc -fopenacc -c``) in ``tmp``: whether gcc accepts its
     pragmas (the caller asserts on the return code and stderr)."""

@@ -24,8 +24,8 @@ import subprocess
 from pathlib import Path
 
 from _fixed_engine import FixedAnswer
+from _offload_util import gpu_build, run_built
 
-from accellium.evaluation.dynamic.build import GPU_FLAGS
 from accellium.server.annotate import annotate_source, apply_edits
 
 HEADER = """void tick_reset(int k);
@@ -106,13 +106,8 @@ def _annotated(answer: str) -> tuple[str, dict[int, tuple[str | None, list[str]]
 
 
 def _gpu_build(tmp: Path, kernel: str) -> subprocess.CompletedProcess:
-    for name, text in (("ticks.h", HEADER), ("kernel.c", kernel), ("other.c", OTHER),
-                       ("main.c", MAIN)):
-        (tmp / name).write_text(text)
-    return subprocess.run(["gcc", *GPU_FLAGS.split(), "-O1", "-I", str(tmp),
-                           *(str(tmp / f) for f in ("kernel.c", "other.c", "main.c")),
-                           "-o", str(tmp / "prog")], capture_output=True, text=True,
-                          timeout=600)
+    return gpu_build(tmp, {"ticks.h": HEADER, "kernel.c": kernel, "other.c": OTHER,
+                           "main.c": MAIN})
 
 
 def test_no_compute_construct_over_a_call_without_device_version(tmp_path):
@@ -137,8 +132,7 @@ def test_no_compute_construct_over_a_call_without_device_version(tmp_path):
     assert "#pragma acc routine seq\nstatic double twice" in text
     built = _gpu_build(tmp_path, text)
     assert built.returncode == 0, built.stderr[-3000:]
-    run = subprocess.run([str(tmp_path / "prog")], capture_output=True, text=True,
-                         timeout=120, cwd=tmp_path)
+    run = run_built(tmp_path)
     assert run.returncode == 0 and run.stdout.strip() == "OK", run.stdout + run.stderr
     # the pragma the engine answered over the loop: the GPU build does not link
     raw = text.replace("    for (int i = 0; i < n; i++)\n        tick_reset(i);",

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 from _fixed_engine import FixedAnswer
+from _offload_util import gpu_build, run_built
 
-from accellium.evaluation.dynamic.build import GPU_FLAGS
 from accellium.server.engines.base import LoopQuery
 from accellium.server.suggest import suggest
 
@@ -72,10 +72,7 @@ def _program(save: str | None, show: str | None) -> str:
 
 
 def _gpu_build(tmp: Path, text: str) -> subprocess.CompletedProcess:
-    src = tmp / "values.c"
-    src.write_text(text)
-    return subprocess.run(["gcc", *GPU_FLAGS.split(), "-O1", str(src), "-o", str(tmp / "values"),
-                           "-lm"], capture_output=True, text=True, timeout=300)
+    return gpu_build(tmp, {"values.c": text}, timeout=300)
 
 
 def test_no_compute_construct_over_a_host_stream_and_the_gpu_build_links_and_verifies(tmp_path):
@@ -86,8 +83,7 @@ def test_no_compute_construct_over_a_host_stream_and_the_gpu_build_links_and_ver
     assert show == SERIAL
     built = _gpu_build(tmp_path, _program(save, show))
     assert built.returncode == 0, built.stderr[-2000:]
-    run = subprocess.run([str(tmp_path / "values")], capture_output=True, text=True,
-                         timeout=120, cwd=tmp_path)
+    run = run_built(tmp_path)
     assert run.returncode == 0 and run.stdout.strip().endswith("OK"), run.stdout + run.stderr
     # the answer as the engine gave it: the offload build cannot link the host stream call
     raw = _gpu_build(tmp_path, _program(SERIAL, show))

@@ -20,9 +20,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from _offload_util import acc_lines, plan_text
+from _offload_util import acc_lines, gpu_build, plan_text, run_built
 
-from accellium.evaluation.dynamic.build import GPU_FLAGS
 from accellium.server.engines import get_engine
 
 KERNEL = """double weight(double x);
@@ -77,16 +76,11 @@ def _kernel(form: str, own: bool = False) -> str:
 
 
 def _gpu_build(tmp: Path, kernel: str) -> subprocess.CompletedProcess:
-    tmp.mkdir(parents=True, exist_ok=True)
-    (tmp / "kernel.c").write_text(kernel)
-    (tmp / "main.c").write_text(MAIN)
-    return subprocess.run(["gcc", *GPU_FLAGS.split(), "-O1", "kernel.c", "main.c", "-o", "prog",
-                           "-lm"], capture_output=True, text=True, timeout=300, cwd=tmp)
+    return gpu_build(tmp, {"kernel.c": kernel, "main.c": MAIN}, timeout=300)
 
 
 def _runs_ok(tmp: Path) -> bool:
-    run = subprocess.run([str(tmp / "prog")], capture_output=True, text=True, timeout=120,
-                         cwd=tmp)
+    run = run_built(tmp)
     return run.returncode == 0 and run.stdout.strip() == "OK"
 
 

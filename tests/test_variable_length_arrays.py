@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 from _fixed_engine import FixedAnswer
+from _offload_util import gpu_build, run_built
 
-from accellium.evaluation.dynamic.build import GPU_FLAGS
 from accellium.server.annotate import annotate_source, apply_edits
 
 KERNEL = """#define K 4
@@ -135,11 +135,7 @@ def test_in_cxx_a_constant_sizes_an_array_of_fixed_length(engine):
 
 
 def _gpu_build(tmp: Path, kernel: str) -> subprocess.CompletedProcess:
-    (tmp / "kernel.c").write_text(kernel)
-    (tmp / "main.c").write_text(MAIN)
-    return subprocess.run(["gcc", *GPU_FLAGS.split(), "-O1", str(tmp / "kernel.c"),
-                           str(tmp / "main.c"), "-o", str(tmp / "prog")],
-                          capture_output=True, text=True, timeout=600)
+    return gpu_build(tmp, {"kernel.c": kernel, "main.c": MAIN})
 
 
 def test_the_guarded_program_builds_for_the_gpu_and_verifies(tmp_path):
@@ -150,8 +146,7 @@ def test_the_guarded_program_builds_for_the_gpu_and_verifies(tmp_path):
     assert text.count("#pragma acc parallel loop") == 2, text  # `inner` and `fixed`
     built = _gpu_build(tmp_path, text)
     assert built.returncode == 0, built.stderr[-3000:]
-    run = subprocess.run([str(tmp_path / "prog")], capture_output=True, text=True,
-                         timeout=120, cwd=tmp_path)
+    run = run_built(tmp_path)
     assert run.returncode == 0 and run.stdout.strip() == "OK", run.stdout + run.stderr
     # the pragma the engine answered over the loop declaring `tmp[m]`: no GPU build
     raw = KERNEL.replace("    for (int i = 0; i < n; i++) { /* param */",
