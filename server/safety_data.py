@@ -581,9 +581,9 @@ def pointers_with_sections(p, facts, notes: list[str]):
         outer = facts.present.get(name) or ""
         return outer if "[" in outer else sec
 
-    used = {_head(n) for n in (*facts.arrays, *facts.sections, *facts.variables,
-                                *facts.deref_heads, *facts.parents, *facts.parents.values(),
-                                *facts.scalars_read, *(h.name for h in facts.held))}
+    used = {_head(n) for n in (*facts.variables, *facts.sections, *facts.deref_heads,
+                                *facts.parents, *facts.parents.values(),
+                                *(h.name for h in facts.held))}
     out, fixed, unused = [], [], []
     for c in p.clauses:
         k = c.name.lower()
