@@ -52,6 +52,10 @@ when it has them):
 * a pragma whose clauses name a variable declared only in a preprocessor group that does
   not hold the loop (``#if CHECK`` ... ``float *ref;`` ... ``#endif``) is no pragma: a build
   that skips the group rejects it (undeclared), one that keeps it needs the clause;
+* inside a compute construct, a compute or ``data`` construct answered becomes ``loop``
+  (:func:`server.safety_directive.in_compute_region`: gcc rejects the nesting), and an
+  independent loop in the gang-redundant part of a ``parallel`` construct answered ``loop
+  seq`` or only ``worker``/``vector`` gets ``gang`` (:func:`_shared_among_gangs`);
 * a compute construct outside a compute region gets the data clauses its loop needs
   (:mod:`server.safety_data`): every array it dereferences through a pointer mapped with a
   section, in the direction the loop uses it, and no shared array in ``private``.
@@ -74,6 +78,7 @@ from accellium.dataset.analysis import (
     compute_construct,
     enclosing_context,
     enclosing_level,
+    gang_redundant,
 )
 from accellium.dataset.pragma import (
     COMPUTE_DIRECTIVES,
@@ -85,7 +90,7 @@ from accellium.dataset.pragma import (
     parse,
 )
 from accellium.server.engines.base import LoopQuery
-from accellium.server.safety_directive import not_for_a_loop
+from accellium.server.safety_directive import in_compute_region, not_for_a_loop
 from accellium.server.safety_scalars import scalar_clauses
 
 _log = logging.getLogger(__name__)
@@ -337,6 +342,40 @@ def _without_auto(p: Pragma, compute: str) -> tuple[Pragma, list[Note]]:
              "(gang-redundant, OpenACC 3.3, 2.5.1, 2.9.7)", NoteKind.GUARD)]
 
 
+def _shared_among_gangs(p: Pragma, facts: LoopFacts, enclosing: tuple[str, ...]
+                        ) -> tuple[Pragma, list[Note]]:
+    """An independent loop in the gang-redundant part of a ``parallel`` construct
+    (:func:`~accellium.dataset.analysis.gang_redundant`) with a ``loop`` directive that does
+    not share it out among the gangs — ``seq``, or only ``worker``/``vector`` — runs every
+    iteration in every gang, repeating its updates (``a[i] *= 2`` is applied once per gang;
+    OpenACC 3.3, 2.5.1, 2.9.2): ``gang`` added (``seq`` left out).  Not for a reduction: its
+    value would be combined per gang, and the construct's own ``reduction`` clause is the
+    user's.  Nor inside a loop that uses ``worker`` or ``vector``: no ``gang`` loop may be
+    nested there (2.9.2; gcc: "incorrectly nested OpenACC loop parallelism")."""
+    if p.directive != "loop" or p.has("gang") or facts.reductions or \
+            not (p.has("seq") or p.has("worker") or p.has("vector")) or \
+            enclosing_level(enclosing) >= 0 or not gang_redundant(enclosing):
+        return p, []
+    kept = tuple(c for c in p.clauses if c.name.lower() != "seq")
+    was = "`seq`" if p.has("seq") else "only `worker`/`vector`"
+    return Pragma("loop", (Clause("gang"),) + kept), [Note(
+        f"`gang` added{' (`seq` left out)' if p.has('seq') else ''}: the iterations are "
+        f"independent, and with {was} the enclosing `parallel` construct, which no loop shares "
+        "out among its gangs above this one, runs every iteration in every gang (OpenACC 3.3, "
+        "2.5.1, 2.9.2)", NoteKind.GUARD)]
+
+
+def _run_by_every_gang(p: Pragma, enclosing: tuple[str, ...]) -> list[Note]:
+    """The note on a sequential ``loop`` (a loop with a dependence) in the gang-redundant part
+    of a ``parallel`` construct: no pragma of its own makes it run once there."""
+    if p.directive != "loop" or not p.has("seq") or not gang_redundant(enclosing):
+        return []
+    return [Note("the enclosing `parallel` construct runs this loop in every gang (no loop "
+                 "above it shares the work among the gangs, OpenACC 3.3, 2.5.1): its writes "
+                 "are repeated once per gang; for a loop that must run once, make that "
+                 "construct `serial` or give it `num_gangs(1)`", NoteKind.GUARD)]
+
+
 def safe_form(query: LoopQuery, p: Pragma) -> Pragma | None:
     """What the guard makes of ``p`` (the same rules as :func:`check`), without its notes: the
     ``auto`` engine ranks its candidates in this form, so that the answer the pipeline's guard
@@ -364,6 +403,9 @@ def _check(query: LoopQuery, p: Pragma) -> tuple[Pragma | None, list[Note]]:
     facts = query.facts()
     p, notes = _without_async(p, code, facts.first_line)
     enclosing = tuple(e for e in (query.enclosing or ()) if isinstance(e, str))
+    compute = compute_construct(enclosing)
+    p, moved = in_compute_region(p, compute)
+    notes = notes + [Note(m, NoteKind.GUARD, None, facts.first_line) for m in moved]
     problem = not_for_a_loop(p, facts, code)  # whatever the code: a directive's own rule
     if problem is not None:
         return None, notes + [Note(problem, NoteKind.GUARD, None, facts.first_line)]
@@ -403,9 +445,10 @@ def _check(query: LoopQuery, p: Pragma) -> tuple[Pragma | None, list[Note]]:
     if p.directive == "data" and not p.clauses:
         return None, notes + [Note("`#pragma acc data` without clauses puts nothing on the "
                                    "device (OpenACC 3.3, 2.6.5): no pragma", NoteKind.GUARD)]
-    compute = compute_construct(enclosing)
     if facts.safe:
         p, unauto = _without_auto(p, compute)
+        p, ganged = _shared_among_gangs(p, facts, enclosing)
+        unauto = unauto + ganged
         p, more = _completed(p, facts, compute)
         return _with_data(p, facts, notes + unauto + more, query)
     why = _why(facts)
@@ -417,11 +460,11 @@ def _check(query: LoopQuery, p: Pragma) -> tuple[Pragma | None, list[Note]]:
             return _with_data(p, facts, notes + [
                 Note(f"{why}; `{p.directive}` leaves it to the compiler, which should keep the "
                      "loop sequential", NoteKind.GUARD, why.variable, why.line)], query)
-        return _with_data(p, facts, notes, query)
+        return _with_data(p, facts, notes + _run_by_every_gang(p, enclosing), query)
     in_region, _, _ = enclosing_context(enclosing)
     out, more = _rewrite(p, facts, in_region, why)
     if out is not None:
-        return _with_data(out, facts, notes + more, query)
+        return _with_data(out, facts, notes + more + _run_by_every_gang(out, enclosing), query)
     return out, notes + more
 
 

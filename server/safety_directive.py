@@ -18,17 +18,22 @@ retrieved) may answer something else:
 * ``data`` over a loop that holds no compute construct and calls no function that might: the
   loop runs on the host inside the region, and the region's exit copies the device's
   unchanged copy over what the loop wrote (``copy``/``copyout``, 2.7) — it moves data for
-  nothing at best.
+  nothing at best;
+* inside a compute construct, a compute construct (``parallel``, ``kernels``, ``serial``,
+  alone or combined with ``loop``) or a ``data`` construct: gcc rejects each there ("'kernels'
+  construct inside of 'kernels' region", "OpenACC construct inside of non-OpenACC region"),
+  and what shares a loop out within the enclosing construct is a ``loop`` directive (2.9);
+  :func:`in_compute_region` makes the construct that ``loop``.
 """
 
 from __future__ import annotations
 
 from accellium.dataset.analysis.facts import LoopFacts
 from accellium.dataset.offload.routines import has_compute_line
-from accellium.dataset.pragma import Pragma
-from accellium.dataset.pragma_tables import STANDALONE_DIRECTIVES
+from accellium.dataset.pragma import Clause, Pragma
+from accellium.dataset.pragma_tables import COMPUTE_DIRECTIVES, DIRECTIVES, STANDALONE_DIRECTIVES
 
-__all__ = ["not_for_a_loop"]
+__all__ = ["not_for_a_loop", "in_compute_region"]
 
 _WHY = {
     "atomic": "it must be followed by an expression statement (OpenACC 3.3, 2.12)",
@@ -57,3 +62,26 @@ def not_for_a_loop(p: Pragma, facts: LoopFacts, code: str) -> str | None:
                 "host's copies, and the region's exit copies the device's over them (OpenACC "
                 "3.3, 2.6.5, 2.7); no pragma — offload the loop itself, or the loops inside it")
     return None
+
+
+def in_compute_region(p: Pragma, compute: str) -> tuple[Pragma, list[str]]:
+    """``p`` as it may stand on a loop inside the ``compute`` construct (``parallel``,
+    ``kernels``, ``serial``; ``none`` outside one), and the note on what changed (none:
+    nothing did).  A compute or ``data`` construct becomes ``loop`` with the clauses a ``loop``
+    takes (a ``serial`` one ``loop seq``: it ran the loop once), its data clauses left to the
+    enclosing construct (the module doc); the guard then judges that ``loop`` as any other."""
+    d = p.directive
+    if compute == "none" or (d not in COMPUTE_DIRECTIVES and d != "data"):
+        return p, []
+    allowed = DIRECTIVES["loop"]
+    kept = tuple(c for c in p.clauses if c.name.lower() in allowed)
+    if d.split()[0] == "serial":
+        kept = (Clause("seq"),) + tuple(c for c in kept if c.name.lower() in ("private",
+                                                                             "collapse"))
+    out = Pragma("loop", kept)
+    gcc = ("OpenACC construct inside of non-OpenACC region" if d == "data" else
+           f"'{d.split()[0]}' construct inside of '{compute}' region")
+    how = "runs the loop once" if out.has("seq") else "shares the loop out"
+    return out, [f"`{d}` inside the enclosing `{compute}` construct does not compile (gcc: "
+                 f"\"{gcc}\"); using `{out.render().removeprefix('#pragma acc ')}`, which "
+                 f"{how} within it (OpenACC 3.3, 2.9; its data are the enclosing construct's)"]

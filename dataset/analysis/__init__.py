@@ -32,6 +32,7 @@ from accellium.dataset.analysis.context import (
     compute_construct,
     enclosing_context,
     enclosing_level,
+    gang_redundant,
 )
 from accellium.dataset.analysis.facts import (
     Dependence,
@@ -48,5 +49,5 @@ from accellium.dataset.analysis.pipeline import analyze
 from accellium.dataset.analysis.scope import MAX_SCOPE_BYTES, LoopScope, scope_of
 
 __all__ = ["analyze", "LoopFacts", "Dependence", "DepKind", "Exit", "ExitKind", "HeldMember", "Note", "NoteKind",
-           "enclosing_context", "compute_construct", "enclosing_level", "LEVELS", "LoopScope", "scope_of",
+           "enclosing_context", "compute_construct", "enclosing_level", "gang_redundant", "LEVELS", "LoopScope", "scope_of",
            "MAX_SCOPE_BYTES", "objects_first"]

@@ -9,7 +9,8 @@ from functools import lru_cache
 
 from accellium.dataset.pragma import COMPUTE_DIRECTIVES, IDENT, Pragma, PragmaError, parse
 
-__all__ = ["enclosing_context", "compute_construct", "enclosing_level", "LEVELS", "DATA_CLAUSE_NAMES"]
+__all__ = ["enclosing_context", "compute_construct", "enclosing_level", "gang_redundant", "LEVELS",
+           "DATA_CLAUSE_NAMES"]
 
 #: Clauses that put data on the device (or name device data) for their construct.
 DATA_CLAUSE_NAMES = frozenset({
@@ -60,6 +61,31 @@ def _enclosing_level(enclosing: tuple[str, ...]) -> int:
             if name in LEVELS:
                 out = max(out, LEVELS.index(name))
     return out
+
+
+def gang_redundant(enclosing: Sequence[str]) -> bool:
+    """Whether the loop runs in the gang-redundant part of a ``parallel`` construct: the
+    innermost enclosing compute construct is ``parallel`` (or ``parallel loop``) and no loop
+    directive from it down shares a loop out among the gangs — none has ``gang``, or is
+    left to the compiler without a level (``loop``, ``loop independent``: the outermost such
+    loop gets ``gang``), all are ``seq``, ``auto`` or only ``worker``/``vector``.  There every
+    gang runs every statement, this loop included (OpenACC 3.3, 2.5.1, 2.9.2)."""
+    return _gang_redundant(tuple(e for e in enclosing if isinstance(e, str)))
+
+
+@lru_cache(maxsize=4096)
+def _gang_redundant(enclosing: tuple[str, ...]) -> bool:
+    parsed = enclosing_context(enclosing)[2]
+    start = max((k for k, p in enumerate(parsed)
+                 if p.directive.split()[0] in ("parallel", "kernels", "serial")), default=-1)
+    if start < 0 or parsed[start].directive.split()[0] != "parallel":
+        return False
+    for p in parsed[start:]:
+        if not p.directive.endswith("loop") or p.has("seq") or p.has("auto"):
+            continue
+        if p.has("gang") or not any(p.has(level) for level in LEVELS):
+            return False
+    return True
 
 
 def _parsed(text: object) -> Pragma | None:

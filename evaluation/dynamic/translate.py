@@ -272,9 +272,12 @@ class Emitter(ComputeGen):
         base = d.split(" ")[0]
         if base in COMPUTE:
             if ctx.construct is not None:
+                # as gcc: "'kernels' construct inside of 'parallel' region" (the program does
+                # not build; the emulator is no more lenient than the compiler)
+                why = f"{self.label}:{p.line}: compute construct nested in another".replace('"', "'")
                 self.warnings.append(f"line {p.line}: compute construct nested in another; "
-                                     "treated as its body")
-                return self.gen_with(n, rest, ctx)
+                                     "gcc rejects it")
+                return f'\n#error "{why} (gcc rejects it)"\n' + self.gen_with(n, rest, ctx)
             return self.gen_compute(n, p, rest, ctx)
         if d == "loop":
             if n.type != "for_statement":
