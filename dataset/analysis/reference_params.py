@@ -18,7 +18,7 @@ from accellium.dataset.analysis.library import assigns_reference
 from accellium.dataset.analysis.scope import declared_names, function_name, parameters
 from accellium.dataset.analysis.tree import field, iter_nodes, root_of, source_of, text, unparen
 
-__all__ = ["writable_reference_arg"]
+__all__ = ["writable_reference_arg", "bound_to_writable_reference"]
 
 _TABLES: OrderedDict[bytes, dict[str, set[int]]] = OrderedDict()
 _MAX_TABLES = 32
@@ -69,3 +69,19 @@ def writable_reference_arg(call: Node, k: int) -> bool:
     if f is None or f.type not in ("identifier", "field_identifier"):
         return False
     return k in _table(root_of(call)).get(text(f), ())
+
+
+def bound_to_writable_reference(node: Node) -> bool:
+    """Is ``node`` the initializer of a reference to non-const a declaration declares
+    (``double &r = a[i];``, ``auto &p = ps[i];``, ``auto &[x, y] = pts[i];``)?  The
+    reference is another name of that object for its whole life ([dcl.ref]p1): what is
+    assigned through it is assigned to the object."""
+    d = node.parent
+    while d is not None and d.type == "parenthesized_expression":
+        node, d = d, d.parent
+    if d is None or d.type != "init_declarator" or field(d, "value") != node:
+        return False
+    ref = field(d, "declarator")
+    decl = d.parent
+    return ref is not None and ref.type == "reference_declarator" and decl is not None and \
+        not any(c.type == "type_qualifier" and text(c) == "const" for c in decl.children)

@@ -4,7 +4,9 @@ A reference is no object: it is another name of the object it is bound to, for i
 life ([dcl.ref]p1, [dcl.init.ref]), so an assignment to ``r`` writes ``a[i]``.  The walk reads
 names as objects of their own, so such a write would be a private scalar's and the element's
 write lost (no data clause brings it back, and two iterations bound to one element would race
-unseen).  Until the walk follows the binding, a loop that writes through a reference it
+unseen).  The walk follows a reference bound to an element (``T &r = a[i]``, declared once in
+the loop): a write of ``r`` or of its member is an access of ``a[i]``
+(:attr:`BodyWalk.element_references`).  A loop that writes through any other reference it
 declares carries a dependence naming the reference and its line; one that only reads through
 it reads the bound object, which the declaration's initializer already reads.
 
@@ -34,23 +36,25 @@ def _written(n: Node, w: BodyWalk) -> bool:
     """Is the identifier ``n``, or a member or element of what it names (``q.x``, ``q.v[k]``,
     ``r[k]``: the object's own storage, [expr.ref]p6, [expr.sub]), the target of an
     assignment or an increment, an argument of a call (which may bind a reference parameter
-    to it) or an operand of ``&``?  An assignment or increment of a member of a reference
-    bound to an element (``T &q = a[i]; q.x = ...``, ``q.pos.x += ...``) is the walk's, an
-    access of ``a[i]`` (:attr:`BodyWalk.element_references`): not counted here."""
-    followed, member, part = text(n) in w.element_references, False, False
+    to it) or an operand of ``&``?  An assignment or increment of a reference bound to an
+    element, or of a member of it (``T &q = a[i]; q = ...``, ``q.x = ...``, ``q.pos.x +=
+    ...``), is the walk's, an access of ``a[i]`` (:attr:`BodyWalk.element_references`, one
+    declaration of the name): not counted here."""
+    name = text(n)
+    followed = name in w.element_references and w.assign_count.get(name, 0) <= 1
+    part = False
     up = w.parent(n)
     while up is not None and (up.type == "parenthesized_expression" or _part_of(up, n)):
         part = part or up.type != "parenthesized_expression"
-        member = member or up.type == "field_expression"
         followed = followed and up.type != "subscript_expression"
         n, up = up, w.parent(up)
     if up is None:
         return False
     if up.type == "assignment_expression":
         left = _field(up, "left")
-        return left is not None and left.id == n.id and not (followed and member)
+        return left is not None and left.id == n.id and not followed
     if up.type == "update_expression":
-        return not (followed and member)
+        return not followed
     # the reference itself passed on (a part of it passed to a call is the walk's call rule)
     return not part and (up.type == "argument_list" or (
         up.type == "pointer_expression" and text(up).lstrip().startswith("&")))

@@ -33,6 +33,7 @@ from accellium.dataset.analysis.macros import (
     macro_calls,
     parsed_expression,
 )
+from accellium.dataset.analysis.reference_params import bound_to_writable_reference
 from accellium.dataset.analysis.tree import (
     LOOP_TYPES,
     for_header,
@@ -385,7 +386,8 @@ class _Walker:
         stmt = stmt or node
         t = node.type
         if t == "identifier":
-            if not self._object_macro_reads(node):
+            if not self._object_macro_reads(node) and \
+                    not self._through(node, node, False, True, self.out.element_references):
                 self.event(text(node), Use.READ, stmt)
         elif t == "subscript_expression":
             self.access(node, write=False, read=True)
@@ -424,8 +426,16 @@ class _Walker:
         steps: list[Task] = []
         for d, following in declarators(node):
             if d.type == "init_declarator":
-                steps.append((self.expr, (_field(d, "value"), stmt)))
+                val = _field(d, "value")
                 name = decl_name(d, following)
+                followed = name in self.out.element_references and \
+                    self.out.assign_count.get(name or "", 0) <= 1  # see `_through`
+                if val is not None and not followed and bound_to_writable_reference(val):
+                    # a reference to non-const whose uses the walk does not follow (a
+                    # structured binding, `T &r = *p`): what it names may be written
+                    steps.append((self.lvalue, (val, Use.RMW, stmt)))
+                else:
+                    steps.append((self.expr, (val, stmt)))
                 if name:
                     steps.append((self.event, (name, Use.WRITE, stmt)))
             else:
@@ -500,6 +510,8 @@ class _Walker:
             return
         if node.type == "identifier":
             name = text(node)
+            if self._through(node, node, True, kind is Use.RMW, self.out.element_references):
+                return  # `r = e` with `T &r = a[i]`: a write of a[i] ([dcl.ref]p1)
             m = self.macros.get(name)
             if m is not None and m.params is None and object_touches_memory(m, self.macros):
                 self.out.hidden_macros.append(name)  # `WI = v` writes what the body names

@@ -15,7 +15,10 @@ from tree_sitter import Node
 from accellium.dataset.analysis.casts import is_call
 from accellium.dataset.analysis.macro_element import macro_element, macro_reads
 from accellium.dataset.analysis.macros import file_macros
-from accellium.dataset.analysis.reference_params import writable_reference_arg
+from accellium.dataset.analysis.reference_params import (
+    bound_to_writable_reference,
+    writable_reference_arg,
+)
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import named, op, shift_statement, subscripts, text, unparen
 
@@ -91,7 +94,8 @@ def _role(node: Node) -> tuple[bool, bool, bool, bool]:
         return True, True, False, False
     if parent.type == "pointer_expression" and op(parent) == "&":
         return True, True, False, True
-    if _extracted(top) or (parent.type == "argument_list" and _bound_to_reference(top, parent)):
+    if _extracted(top) or (parent.type == "argument_list" and _bound_to_reference(top, parent)) \
+            or bound_to_writable_reference(top):
         return True, True, False, False  # C++: stored through a reference
     if parent.type == "field_expression" or member:
         return True, False, False, False
