@@ -470,9 +470,24 @@ def _check(query: LoopQuery, p: Pragma) -> tuple[Pragma | None, list[Note]]:
 
 def _host_bound(query: LoopQuery, p: Pragma, facts: LoopFacts, code: str) -> Note | None:
     """Why no compute construct can run the loop, outside a compute region, because of what it
-    calls (None: nothing it calls keeps it on the host)."""
+    calls or of its variable (None: nothing keeps it on the host).  The loop's variable is
+    private in a compute construct (OpenACC 3.3, 2.6.1), so one the code after the loop reads
+    keeps the host's old value; and a pointer variable reaches memory no data clause here
+    maps (its extent is not derived)."""
     if facts.in_region or p.directive not in _COMPUTE:
         return None
+    var = facts.index_vars[0] if facts.index_vars else ""
+    if var and var in facts.live_out:
+        return Note(f"`{var}`, the loop's variable, is read after the loop: it is private in "
+                    f"`{p.directive}` (OpenACC 3.3, 2.6.1), so the host would keep its old "
+                    f"value; no pragma (assign `{var}` its final value after the loop, or read "
+                    "another variable there, and the loop can take one)", NoteKind.GUARD, var,
+                    facts.first_line)
+    if facts.index_pointer:
+        return Note(f"the loop's variable `{var}` is a pointer: the memory it walks has no "
+                    f"section here, so `{p.directive}` would dereference host addresses on a "
+                    "GPU; no pragma (index the array with an integer variable and the loop can "
+                    "take one)", NoteKind.GUARD, var, facts.first_line)
     if facts.inline_definition:
         return Note(
             "the loop's function is an inline definition (`inline` without `static` or "

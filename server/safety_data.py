@@ -52,6 +52,7 @@ never a guessed section.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 from accellium.dataset.analysis import objects_first
 from accellium.dataset.analysis.deep import member_of, parent_arg
@@ -385,9 +386,12 @@ def _unmapped_chains(facts, placed: dict[str, list[str]], skip: set[str]) -> lis
         if head in have and re.fullmatch(rf"{re.escape(head)}->\w+", chain):
             continue  # the pragma maps the object (a deep copy, or the one holding the array)
         out.append(name)
-    # a pointer dereferenced without a subscript (`l->head`, `*p`): its target likewise
+    # a pointer dereferenced without a subscript (`l->head`, `*p`): its target likewise —
+    # whatever this pragma maps of it when the loop assigns one of its members (`s->total +=
+    # x`): a `copyin` of the object leaves the member's new value on the device
     out += [h for h in facts.deref_heads if h not in facts.present
-            and h not in facts.mapped_in_file and h not in skip and h not in have
+            and h not in facts.mapped_in_file and h not in skip
+            and (h not in have or h in facts.member_writes)
             and h not in out and h not in facts.member_objects]
     return out
 
@@ -412,9 +416,16 @@ def _returned_scalars(p, facts, skip: set[str], placed: dict[str, list[str]],
                        "loop leaves in it, and a compute construct's scalars are firstprivate")
 
 
-def _unmappable(directive: str, unmapped: list[str]) -> str:
+def _unmappable(directive: str, unmapped: list[str], written: Collection[str] = ()) -> str:
     names = ", ".join(f"`{n}`" for n in unmapped)
     one = len(unmapped) == 1
+    if all(n in written for n in unmapped):  # members the loop assigns (`facts.member_writes`)
+        return (f"no pragma: the loop assigns members of what {names} "
+                f"{'points' if one else 'point'} to, which no data directive of this file "
+                f"maps: `{directive}` would assign the device's copy (the host keeps the old "
+                "values) or dereference a host address on a GPU; map the object in a data "
+                f"region around the loop (`#pragma acc data copy({unmapped[0]}[0:1])`), or "
+                "compute into a local variable and assign the member after the loop")
     pm = member_of(unmapped[0])  # a pointer's member: its object first (the deep copy)
     example = f"{parent_arg(pm[0])}, " if pm is not None else ""
     return (f"no pragma: {names} {'is' if one else 'are'} not on the device (no data "
@@ -759,7 +770,7 @@ def complete_data(p, facts, notes: list[str]):
     # a name both the loop and the predicted clauses leave without an extent is one name
     missing_extent, unmapped = list(dict.fromkeys(missing_extent)), list(dict.fromkeys(unmapped))
     if unmapped:
-        notes.append(_unmappable(p.directive, unmapped))
+        notes.append(_unmappable(p.directive, unmapped, facts.member_writes))
         return None
     if changed:
         notes.append("data clauses completed: " + "; ".join(changed))

@@ -167,6 +167,13 @@ class LoopFacts:
     # with the file: those of them the loop uses only to read scalar members that hold one
     # value there (``g->nx``, :mod:`.member_objects`): ``g[0:1]`` is all it reaches
     member_objects: list[str] = field(default_factory=list)
+    # with the file: those of them whose member the loop assigns (``s->total += x``,
+    # ``p->n++``): a construct writes the object's device copy (no clause of the loop alone
+    # brings one member back), or faults on the host address
+    member_writes: list[str] = field(default_factory=list)
+    # the loop's variable is a pointer (``for (double *p = a; p < end; p++)``): what the loop
+    # reaches through it has no section here
+    index_pointer: bool = False
     # with a scope: the loop is in a function marked `#pragma acc routine` (it runs on the
     # device inside its callers' compute constructs)
     in_routine: bool = False

@@ -77,7 +77,7 @@ def _only_scalar_reads(loop: Node, head: str, fixed: Mapping[str, object], fn: N
                        root: Node) -> bool:
     members: set[str] = set()
     for n in iter_nodes(loop):
-        if n.type != "identifier" or text(n) != head:
+        if n.type not in ("identifier", "this") or text(n) != head:
             continue
         e = _member_read(n)
         if e is None or norm(text(e)) not in fixed:

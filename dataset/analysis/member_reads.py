@@ -80,7 +80,8 @@ def member_read(node: Node | None) -> MemberRead | None:
         members.append(text(f))
         arrow = arrow or text(field(n, "operator")) == "->"
         n = _paren(field(n, "argument"))
-    if n is None or n.type != "identifier":
+    # C++'s `this` is the pointer a member function's object is reached through
+    if n is None or n.type not in ("identifier", "this"):
         return None
     return text(n), tuple(reversed(members)), arrow
 

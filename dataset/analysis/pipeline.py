@@ -557,6 +557,7 @@ def _live_out(b: _Body, facts: LoopFacts) -> None:
     if b.where is not None:
         facts.mapped_in_file = sorted(b.where.index.data_names)
         facts.deref_heads = _deref_heads(b, facts)
+        facts.member_writes = _member_writes(b.loop or b.where.loop, facts.deref_heads)
         facts.member_objects = scalar_member_objects(b.loop or b.where.loop, facts.deref_heads,
                                                      b.fixed,
                                                      b.where.ctx.node,
@@ -683,9 +684,44 @@ def _deref_heads(b: _Body, facts: LoopFacts) -> list[str]:
         else:
             continue
         for base in bases:
-            if base is not None and base.type == "identifier" and text(base) not in skip and \
-                    text(base) not in out:
+            # C++'s `this` too: a pointer prvalue ([expr.prim.this]), to the host object
+            if base is not None and base.type in ("identifier", "this") and \
+                    text(base) not in skip and text(base) not in out:
                 out.append(text(base))
+    return out
+
+
+def _pointer_index(loop: Node, index_vars: list[str], where: LoopInFile | None) -> bool:
+    """Is the loop's variable a pointer: declared as one in its header (``double *p = a``),
+    or, with the file, declared as one in its function?"""
+    if not index_vars:
+        return False
+    init = _field(loop, "initializer")
+    if init is not None and init.type == "declaration":
+        return any(d.type == "init_declarator" and
+                   (inner := _field(d, "declarator")) is not None and
+                   inner.type == "pointer_declarator" for d in named(init))
+    d = where.ctx.declared.get(index_vars[0]) if where is not None else None
+    return d is not None and d.levels > 0 and not d.references
+
+
+def _member_writes(loop: Node, heads: list[str]) -> list[str]:
+    """The pointers of ``heads`` (:func:`_deref_heads`) whose member ``p->m`` the loop
+    assigns or increments (a member's member too: ``p->pos.x = ...``); an element of a member
+    array (``p->v[i] = ...``) is the array's, mapped with its section."""
+    out: list[str] = []
+    for n in iter_nodes(loop):
+        if n.type not in ("assignment_expression", "update_expression"):
+            continue
+        target = unparen(_field(n, "left" if n.type == "assignment_expression" else "argument"))
+        while target is not None and target.type == "field_expression" and \
+                text(_field(target, "operator")) == ".":
+            target = unparen(_field(target, "argument"))
+        if target is None or target.type != "field_expression":
+            continue
+        base = unparen(_field(target, "argument"))
+        if base is not None and text(base) in heads and text(base) not in out:
+            out.append(text(base))
     return out
 
 
@@ -951,6 +987,7 @@ def _analyze_once(code: str, lang: str, enclosing: tuple[str, ...],
     nest = read_nest(loop)
     facts.perfect_depth = len(nest.loops)
     facts.index_vars = nest.index_vars
+    facts.index_pointer = _pointer_index(loop, facts.index_vars, located[1])
     facts.bounds = [(h.lo, h.hi) for h in nest.headers]
     headers = [form_problem(n) for n in nest.loops]
     forms = [h or body_problem(n, canonical=True) for h, n in zip(headers, nest.loops, strict=True)]
