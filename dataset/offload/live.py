@@ -39,8 +39,8 @@ from tree_sitter import Node
 
 from accellium.dataset.analysis.casts import is_call
 from accellium.dataset.analysis.scope import function_name
-from accellium.dataset.analysis.tree import IDENT, iter_nodes, named, op, text, unparen
 from accellium.dataset.analysis.tree import field as _field
+from accellium.dataset.analysis.tree import iter_nodes, named, op, text, unparen
 from accellium.dataset.analysis.tree import root_of as _root_of
 from accellium.dataset.offload.arrays import Scope, assignment_positions
 from accellium.dataset.offload.callgraph import CallGraph as _File
@@ -135,21 +135,11 @@ def _macro_names(n: Node, name: str) -> bool:
     variable of the function it is used in: ``#define CHECK_A(len) ... a[i] ...``)?  The
     preprocessor replaces the use by the body before the compiler reads it (C11 6.10.3), so
     the body's names are names of the code there — a parameter's are the argument's."""
-    from accellium.dataset.analysis.macros import file_macros
+    from accellium.dataset.analysis.macros import file_macros, tokens, used_macros
 
     table = file_macros(n) if n.parent is not None else None
-    seen: set[str] = set()
-    todo = [text(n)]
-    while todo and table:
-        m = table.get(todo.pop())
-        if m is None or m.name in seen:
-            continue
-        seen.add(m.name)
-        words = set(IDENT.findall(m.body)) - set(m.params or ())
-        if name in words:
-            return True
-        todo.extend(w for w in words if w in table)
-    return False
+    return bool(table) and any(name in tokens(m.body) and name not in (m.params or ())
+                               for m in used_macros(text(n), table or {}))
 
 
 def _in_free(n: Node, frees: set[int]) -> bool:
