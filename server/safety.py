@@ -95,7 +95,8 @@ from accellium.server.safety_scalars import scalar_clauses
 
 _log = logging.getLogger(__name__)
 
-__all__ = ["guard", "check", "safe_form", "inner_levels", "asserts_parallel", "missing_private", "missing_reductions"]
+__all__ = ["guard", "check", "safe_form", "inner_levels", "contained_levels", "asserts_parallel", "missing_private",
+           "missing_reductions"]
 
 _PARALLEL_LEVELS = ("gang", "worker", "vector", "independent")
 # A sequential loop needs no reduction clause: one thread accumulates in order.
@@ -223,6 +224,45 @@ def inner_levels(p: Pragma, enclosing) -> tuple[Pragma, Note | None]:
         "loop may only use the levels inside it (OpenACC 3.3, 2.9.2-2.9.4)", NoteKind.GUARD)
 
 
+_INNER_LOOP = re.compile(r"^[ \t]*#[ \t]*pragma[ \t]+acc[ \t]+(loop\b[^\n]*)$", re.MULTILINE)
+
+
+def contained_levels(p: Pragma, code: str) -> tuple[Pragma, Note | None]:
+    """``p`` without the ``gang``/``worker``/``vector`` clauses that a ``loop`` directive of an
+    inner loop of ``code`` (the loop's text) uses or uses outside of: a loop may use only the
+    levels outside those of the loops it contains (OpenACC 3.3, 2.9.2-2.9.4; gcc: "inner loop
+    uses same OpenACC parallelism as containing loop", "incorrectly nested OpenACC loop
+    parallelism").  ``gang(dim:...)`` on either side is left to the user.  The note names what
+    was left out (None when nothing was)."""
+    inner = len(LEVELS)
+    for m in _INNER_LOOP.finditer(code):
+        try:
+            q = parse("#pragma acc " + m.group(1).rstrip(" \\"))
+        except PragmaError:
+            continue
+        for c in q.clauses:
+            name = c.name.lower()
+            if name in LEVELS and not (name == "gang" and "dim" in (c.args or "")):
+                inner = min(inner, LEVELS.index(name))
+    drop = [c for c in p.clauses if c.name.lower() in LEVELS
+            and LEVELS.index(c.name.lower()) >= inner
+            and not (c.name.lower() == "gang" and "dim" in (c.args or ""))]
+    if not drop:
+        return p, None
+    left = ", ".join(f"`{c.render()}`" for c in drop)
+    return Pragma(p.directive, tuple(c for c in p.clauses if c not in drop)), Note(
+        f"{left} left out: a loop inside it already uses `{LEVELS[inner]}`, and a loop may only "
+        "use the levels outside those of the loops it contains (OpenACC 3.3, 2.9.2-2.9.4)",
+        NoteKind.GUARD)
+
+
+def _levels(p: Pragma, enclosing: tuple[str, ...], code: str) -> tuple[Pragma, list[Note]]:
+    """:func:`inner_levels` then :func:`contained_levels`, and their notes."""
+    p, outer = inner_levels(p, enclosing)
+    p, inner = contained_levels(p, code)
+    return p, [n for n in (outer, inner) if n is not None]
+
+
 def _without_async(p: Pragma, code: str, first_line: int) -> tuple[Pragma, list[Note]]:
     """``p`` without ``async``/``wait`` clauses, and the note on where the ``wait`` goes."""
     dropped = [c for c in p.clauses if c.name.lower() in _ASYNC and c.name != p.directive]
@@ -342,7 +382,7 @@ def _without_auto(p: Pragma, compute: str) -> tuple[Pragma, list[Note]]:
              "(gang-redundant, OpenACC 3.3, 2.5.1, 2.9.7)", NoteKind.GUARD)]
 
 
-def _shared_among_gangs(p: Pragma, facts: LoopFacts, enclosing: tuple[str, ...]
+def _shared_among_gangs(p: Pragma, facts: LoopFacts, enclosing: tuple[str, ...], code: str
                         ) -> tuple[Pragma, list[Note]]:
     """An independent loop in the gang-redundant part of a ``parallel`` construct
     (:func:`~accellium.dataset.analysis.gang_redundant`) with a ``loop`` directive that does
@@ -351,10 +391,15 @@ def _shared_among_gangs(p: Pragma, facts: LoopFacts, enclosing: tuple[str, ...]
     OpenACC 3.3, 2.5.1, 2.9.2): ``gang`` added (``seq`` left out).  Not for a reduction: its
     value would be combined per gang, and the construct's own ``reduction`` clause is the
     user's.  Nor inside a loop that uses ``worker`` or ``vector``: no ``gang`` loop may be
-    nested there (2.9.2; gcc: "incorrectly nested OpenACC loop parallelism")."""
+    nested there (2.9.2; gcc: "incorrectly nested OpenACC loop parallelism"); nor over a loop
+    with a ``loop`` directive of its own, which shares the work out (``loop seq`` over an inner
+    ``loop gang`` is the usual form, and ``gang`` on both does not compile)."""
+    from accellium.server.safety_data import holds_loop_directive
+
     if p.directive != "loop" or p.has("gang") or facts.reductions or \
             not (p.has("seq") or p.has("worker") or p.has("vector")) or \
-            enclosing_level(enclosing) >= 0 or not gang_redundant(enclosing):
+            enclosing_level(enclosing) >= 0 or holds_loop_directive(code) or \
+            not gang_redundant(enclosing):
         return p, []
     kept = tuple(c for c in p.clauses if c.name.lower() != "seq")
     was = "`seq`" if p.has("seq") else "only `worker`/`vector`"
@@ -439,15 +484,14 @@ def _check(query: LoopQuery, p: Pragma) -> tuple[Pragma | None, list[Note]]:
     stay = _host_bound(query, p, facts, code)
     if stay is not None:
         return None, notes + [stay]
-    p, level_note = inner_levels(p, enclosing)
-    if level_note is not None:
-        notes = notes + [level_note]
+    p, level_notes = _levels(p, enclosing, code)
+    notes = notes + level_notes
     if p.directive == "data" and not p.clauses:
         return None, notes + [Note("`#pragma acc data` without clauses puts nothing on the "
                                    "device (OpenACC 3.3, 2.6.5): no pragma", NoteKind.GUARD)]
     if facts.safe:
         p, unauto = _without_auto(p, compute)
-        p, ganged = _shared_among_gangs(p, facts, enclosing)
+        p, ganged = _shared_among_gangs(p, facts, enclosing, code)
         unauto = unauto + ganged
         p, more = _completed(p, facts, compute)
         return _with_data(p, facts, notes + unauto + more, query)

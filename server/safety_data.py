@@ -451,6 +451,12 @@ _GANG_COUNTS = frozenset({"gang", "worker", "vector", "num_gangs", "num_workers"
 _LOOP_PRAGMA = re.compile(r"^[ \t]*#[ \t]*pragma[ \t]+acc[ \t]+loop\b", re.MULTILINE)
 
 
+def holds_loop_directive(code: str) -> bool:
+    """Does the loop's code hold a ``loop`` directive of its own (on an inner loop)?  Then that
+    directive shares the work out, and a directive on this loop may not use its level."""
+    return _LOOP_PRAGMA.search(code) is not None
+
+
 def one_gang(p, facts, notes: list[str], code: str = ""):
     """A ``parallel`` construct outside any compute region whose loop is not shared out among
     the gangs — ``parallel loop seq``, or ``parallel`` on a loop with no ``loop`` directive
@@ -464,7 +470,7 @@ def one_gang(p, facts, notes: list[str], code: str = ""):
         return p
     if p.directive == "parallel loop" and p.has("seq"):
         target = "serial loop"
-    elif p.directive == "parallel" and not _LOOP_PRAGMA.search(code):
+    elif p.directive == "parallel" and not holds_loop_directive(code):
         target = "serial"
     else:
         return p

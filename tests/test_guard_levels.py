@@ -163,3 +163,49 @@ def test_auto_candidates_pass_the_rule_before_they_are_ranked():
     p = parse(out.render())
     assert not any(p.has(k) for k in ("gang", "worker", "vector")), out.render()
     assert p.directive == "loop" and p.has("reduction")
+
+
+# The other side: an answer for the outer loop of a nest whose inner loop already has a `loop`
+# directive keeps only the levels outside the inner one's (`contained_levels`): retrieval
+# copies `parallel loop gang vector` onto a loop whose inner loop says `loop vector`, and gcc
+# rejects the pair ("inner loop uses same OpenACC parallelism as containing loop").
+OUTER = """for (int i = 0; i < n; i++) {
+        double s = 0.0;
+        INNER_PRAGMA
+        INNER
+        a[i] = s;
+    }"""
+
+
+@pytest.mark.parametrize("inner, answer, expected", [
+    ("#pragma acc loop vector reduction(+:s)",
+     "#pragma acc parallel loop gang vector copyin(b[0:n*n]) copyout(a[0:n])",
+     "#pragma acc parallel loop gang copyin(b[0:n*n]) copyout(a[0:n])"),
+    ("#pragma acc loop worker reduction(+:s)",
+     "#pragma acc kernels loop gang worker vector copyin(b[0:n*n]) copyout(a[0:n])",
+     "#pragma acc kernels loop gang copyin(b[0:n*n]) copyout(a[0:n])"),
+    ("#pragma acc loop gang reduction(+:s)",
+     "#pragma acc parallel loop gang copyin(b[0:n*n]) copyout(a[0:n])",
+     "#pragma acc parallel loop copyin(b[0:n*n]) copyout(a[0:n])"),
+])
+def test_an_outer_answer_keeps_the_levels_outside_its_inner_loops(tmp_path, inner, answer,
+                                                                   expected):
+    code = OUTER.replace("INNER_PRAGMA", inner).replace("INNER", INNER)
+    got = suggest(LoopQuery(code=code, lang="c"), FixedAnswer(answer), fallback=None)
+    assert got.pragma == expected, (got.pragma, got.notes)
+    assert any("a loop inside it already uses" in str(n) for n in got.notes), got.notes
+    run = _build_and_run(tmp_path, got.pragma, inner)
+    assert run.returncode == 0 and run.stdout.strip() == "OK", run.stdout + run.stderr
+    raw = _build_and_run(tmp_path, answer, inner)
+    assert raw.returncode != 0 and "OpenACC parallelism" in raw.stderr, raw.stderr
+
+
+def test_a_sequential_loop_over_a_gang_loop_in_a_parallel_block_stays_sequential():
+    """`loop seq` over an inner `loop gang` is the usual form: no `gang` added to it
+    (`safety._shared_among_gangs`), and none of the inner levels either."""
+    code = OUTER.replace("INNER_PRAGMA", "#pragma acc loop gang reduction(+:s)") \
+        .replace("INNER", INNER)
+    for answer in ("#pragma acc loop seq", "#pragma acc loop"):
+        got = suggest(LoopQuery(code=code, lang="c", enclosing=("#pragma acc parallel",)),
+                      FixedAnswer(answer), fallback=None)
+        assert got.pragma == answer, (got.pragma, got.notes)
