@@ -527,11 +527,14 @@ def _host_bound(query: LoopQuery, p: Pragma, facts: LoopFacts, code: str) -> Not
                     f"value; no pragma (assign `{var}` its final value after the loop, or read "
                     "another variable there, and the loop can take one)", NoteKind.GUARD, var,
                     facts.first_line)
-    if facts.index_pointer:
+    if facts.index_pointer and not any(n in facts.present or n in facts.mapped_in_file
+                                       for n in facts.index_origin):
         return Note(f"the loop's variable `{var}` is a pointer: the memory it walks has no "
-                    f"section here, so `{p.directive}` would dereference host addresses on a "
-                    "GPU; no pragma (index the array with an integer variable and the loop can "
-                    "take one)", NoteKind.GUARD, var, facts.first_line)
+                    f"section here and no data directive of this file names where it starts, "
+                    f"so `{p.directive}` would dereference host addresses on a GPU; no pragma "
+                    "(index the array with an integer variable, or map it in a data region "
+                    "around the loop, and the loop can take one)", NoteKind.GUARD, var,
+                    facts.first_line)
     if facts.inline_definition:
         return Note(
             "the loop's function is an inline definition (`inline` without `static` or "

@@ -172,8 +172,10 @@ class LoopFacts:
     # brings one member back), or faults on the host address
     member_writes: list[str] = field(default_factory=list)
     # the loop's variable is a pointer (``for (double *p = a; p < end; p++)``): what the loop
-    # reaches through it has no section here
+    # reaches through it has no section here; the names its first value is computed from
+    # (``a``; ``l`` of ``p = l->head``: a data directive naming them maps what it walks)
     index_pointer: bool = False
+    index_origin: list[str] = field(default_factory=list)
     # with a scope: the loop is in a function marked `#pragma acc routine` (it runs on the
     # device inside its callers' compute constructs)
     in_routine: bool = False

@@ -691,18 +691,21 @@ def _deref_heads(b: _Body, facts: LoopFacts) -> list[str]:
     return out
 
 
-def _pointer_index(loop: Node, index_vars: list[str], where: LoopInFile | None) -> bool:
-    """Is the loop's variable a pointer: declared as one in its header (``double *p = a``),
-    or, with the file, declared as one in its function?"""
+def _pointer_index(loop: Node, index_vars: list[str], where: LoopInFile | None
+                   ) -> tuple[bool, list[str]]:
+    """Is the loop's variable a pointer — declared as one in its header (``double *p = a``),
+    or, with the file, declared as one in its function — and the names of its first value?"""
     if not index_vars:
-        return False
+        return False, []
     init = _field(loop, "initializer")
+    origin = sorted({text(n) for n in iter_nodes(init) if n.type == "identifier"} -
+                    {index_vars[0]}) if init is not None else []
     if init is not None and init.type == "declaration":
         return any(d.type == "init_declarator" and
                    (inner := _field(d, "declarator")) is not None and
-                   inner.type == "pointer_declarator" for d in named(init))
+                   inner.type == "pointer_declarator" for d in named(init)), origin
     d = where.ctx.declared.get(index_vars[0]) if where is not None else None
-    return d is not None and d.levels > 0 and not d.references
+    return d is not None and d.levels > 0 and not d.references, origin
 
 
 def _member_writes(loop: Node, heads: list[str]) -> list[str]:
@@ -987,7 +990,7 @@ def _analyze_once(code: str, lang: str, enclosing: tuple[str, ...],
     nest = read_nest(loop)
     facts.perfect_depth = len(nest.loops)
     facts.index_vars = nest.index_vars
-    facts.index_pointer = _pointer_index(loop, facts.index_vars, located[1])
+    facts.index_pointer, facts.index_origin = _pointer_index(loop, facts.index_vars, located[1])
     facts.bounds = [(h.lo, h.hi) for h in nest.headers]
     headers = [form_problem(n) for n in nest.loops]
     forms = [h or body_problem(n, canonical=True) for h, n in zip(headers, nest.loops, strict=True)]
