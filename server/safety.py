@@ -203,6 +203,25 @@ def check(query: LoopQuery, p: Pragma) -> tuple[Pragma | None, list[Note]]:
                            NoteKind.GUARD)]
 
 
+def _level(c: Clause) -> int | None:
+    """The partitioning level a clause names (its index in ``LEVELS``); None for any other
+    clause and for ``gang(dim:...)`` (nested gang dimensions, left to the user)."""
+    name = c.name.lower()
+    if name not in LEVELS or (name == "gang" and "dim" in (c.args or "")):
+        return None
+    return LEVELS.index(name)
+
+
+def _without_levels(p: Pragma, dropped: Callable[[int], bool]) -> tuple[Pragma, str]:
+    """``p`` without its level clauses whose level ``dropped`` accepts, and those clauses as
+    the note shows them (empty: none)."""
+    drop = [c for c in p.clauses if (k := _level(c)) is not None and dropped(k)]
+    if not drop:
+        return p, ""
+    return Pragma(p.directive, tuple(c for c in p.clauses if c not in drop)), \
+        ", ".join(f"`{c.render()}`" for c in drop)
+
+
 def inner_levels(p: Pragma, enclosing) -> tuple[Pragma, Note | None]:
     """``p`` without the ``gang``/``worker``/``vector`` clauses an enclosing loop directive
     already uses or uses inside of (:func:`accellium.dataset.analysis.enclosing_level`), on
@@ -213,13 +232,10 @@ def inner_levels(p: Pragma, enclosing) -> tuple[Pragma, Note | None]:
     outer = enclosing_level(enclosing or ())
     if outer < 0:
         return p, None
-    drop = [c for c in p.clauses if c.name.lower() in LEVELS
-            and LEVELS.index(c.name.lower()) <= outer
-            and not (c.name.lower() == "gang" and "dim" in (c.args or ""))]
-    if not drop:
+    out, left = _without_levels(p, lambda k: k <= outer)
+    if not left:
         return p, None
-    left = ", ".join(f"`{c.render()}`" for c in drop)
-    return Pragma(p.directive, tuple(c for c in p.clauses if c not in drop)), Note(
+    return out, Note(
         f"{left} left out: an enclosing loop already uses `{LEVELS[outer]}`, and a nested "
         "loop may only use the levels inside it (OpenACC 3.3, 2.9.2-2.9.4)", NoteKind.GUARD)
 
@@ -240,17 +256,11 @@ def contained_levels(p: Pragma, code: str) -> tuple[Pragma, Note | None]:
             q = parse("#pragma acc " + m.group(1).rstrip(" \\"))
         except PragmaError:
             continue
-        for c in q.clauses:
-            name = c.name.lower()
-            if name in LEVELS and not (name == "gang" and "dim" in (c.args or "")):
-                inner = min(inner, LEVELS.index(name))
-    drop = [c for c in p.clauses if c.name.lower() in LEVELS
-            and LEVELS.index(c.name.lower()) >= inner
-            and not (c.name.lower() == "gang" and "dim" in (c.args or ""))]
-    if not drop:
+        inner = min([inner, *(k for c in q.clauses if (k := _level(c)) is not None)])
+    out, left = _without_levels(p, lambda k: k >= inner)
+    if not left:
         return p, None
-    left = ", ".join(f"`{c.render()}`" for c in drop)
-    return Pragma(p.directive, tuple(c for c in p.clauses if c not in drop)), Note(
+    return out, Note(
         f"{left} left out: a loop inside it already uses `{LEVELS[inner]}`, and a loop may only "
         "use the levels outside those of the loops it contains (OpenACC 3.3, 2.9.2-2.9.4)",
         NoteKind.GUARD)
