@@ -240,9 +240,6 @@ def inner_levels(p: Pragma, enclosing) -> tuple[Pragma, Note | None]:
         "loop may only use the levels inside it (OpenACC 3.3, 2.9.2-2.9.4)", NoteKind.GUARD)
 
 
-_INNER_LOOP = re.compile(r"^[ \t]*#[ \t]*pragma[ \t]+acc[ \t]+(loop\b[^\n]*)$", re.MULTILINE)
-
-
 def contained_levels(p: Pragma, code: str) -> tuple[Pragma, Note | None]:
     """``p`` without the ``gang``/``worker``/``vector`` clauses that a ``loop`` directive of an
     inner loop of ``code`` (the loop's text) uses or uses outside of: a loop may use only the
@@ -250,10 +247,12 @@ def contained_levels(p: Pragma, code: str) -> tuple[Pragma, Note | None]:
     uses same OpenACC parallelism as containing loop", "incorrectly nested OpenACC loop
     parallelism").  ``gang(dim:...)`` on either side is left to the user.  The note names what
     was left out (None when nothing was)."""
+    from accellium.server.safety_data import inner_loop_directives
+
     inner = len(LEVELS)
-    for m in _INNER_LOOP.finditer(code):
+    for line in inner_loop_directives(code):
         try:
-            q = parse("#pragma acc " + m.group(1).rstrip(" \\"))
+            q = parse("#pragma acc " + line.rstrip(" \\"))
         except PragmaError:
             continue
         inner = min([inner, *(k for c in q.clauses if (k := _level(c)) is not None)])

@@ -448,7 +448,13 @@ def _hidden(directive: str, macros: list[str]) -> str:
 
 _GANG_COUNTS = frozenset({"gang", "worker", "vector", "num_gangs", "num_workers",
                           "vector_length", "seq"})
-_LOOP_PRAGMA = re.compile(r"^[ \t]*#[ \t]*pragma[ \t]+acc[ \t]+loop\b", re.MULTILINE)
+_LOOP_PRAGMA = re.compile(r"^[ \t]*#[ \t]*pragma[ \t]+acc[ \t]+(loop\b[^\n]*)$", re.MULTILINE)
+
+
+def inner_loop_directives(code: str) -> list[str]:
+    """The ``loop`` directives (``loop gang vector ...``, without ``#pragma acc``) the loop's
+    code holds on its inner loops."""
+    return [m.group(1) for m in _LOOP_PRAGMA.finditer(code)]
 
 
 def holds_loop_directive(code: str) -> bool:
