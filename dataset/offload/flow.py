@@ -26,6 +26,7 @@ Nothing else moves: an array the host code never touches gets no update.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 
 from tree_sitter import Node
@@ -51,7 +52,7 @@ from accellium.dataset.offload.extent import Extents, Span, loops_between
 from accellium.dataset.offload.global_scalars import changes, file_stores
 from accellium.dataset.offload.killed import object_size
 from accellium.dataset.offload.known import spelled_out
-from accellium.dataset.offload.live import in_loop
+from accellium.dataset.offload.live import in_loop, macro_names
 from accellium.dataset.offload.redundant import drop_redundant
 from accellium.dataset.offload.selfwrite import self_written
 from accellium.dataset.offload.structure import Layout, Leaf, exit_problem, may_precede
@@ -116,9 +117,11 @@ def _host_uses(leaf: Leaf, info: ArrayInfo, scope: Scope) -> list[ArrayUse]:
     (``scope.alias_calls``, :mod:`.points_to`), uses the whole array, read, and written when
     the callee may write it."""
     names = info.aliases or {info.name}
+    found = array_uses(leaf.node)
     out = [replace(u, write=False) if u.node.id in scope.read_args else _as_pointer(u, info)
-           for u in array_uses(leaf.node)
+           for u in found
            if u.name in names and u.node.id not in info.copies | scope.offset_bases]
+    out.extend(_macro_uses(leaf.node, names, {u.node.id for u in found}))
     if scope.global_calls and info.name in names and is_global(scope.shape(info.name)):
         for n in iter_nodes(leaf.node):
             for g, write in scope.global_calls.get(n.id, ()) if is_call(n) \
@@ -131,6 +134,25 @@ def _host_uses(leaf: Leaf, info: ArrayInfo, scope: Scope) -> list[ArrayUse]:
                     else ():
                 if g in names:
                     out.append(ArrayUse(g, n, [], True, write, whole=True))
+    return out
+
+
+def _macro_uses(node: Node, names: Collection[str], seen: set[int]) -> list[ArrayUse]:
+    """The uses of an array of ``names`` by macros of the file the host statement ``node``
+    calls and :func:`.uses.array_uses` does not read (a statement macro ``RESET_Y()``, a body
+    that assigns or calls: ``#define CHECK(k) (y[k] > M ? (y[k] = M) : 0)``): the
+    preprocessor puts the body where the use is (C11 6.10.3), so the names in it are the
+    statement's, read and written as the body may — each is a use of the whole array, read
+    and written (before, such a statement was no use of the array: no ``update`` brought the
+    device's values to the host before it or its writes back after)."""
+    out: list[ArrayUse] = []
+    for n in iter_nodes(node):
+        if n.type != "identifier" or n.id in seen or (
+                n.parent is not None and n.parent.type == "call_expression"
+                and n.parent.id in seen):
+            continue
+        out.extend(ArrayUse(x, n, [], True, True, False, True) for x in sorted(names)
+                   if macro_names(n, x))
     return out
 
 

@@ -121,7 +121,7 @@ def _named_after(fn: Node, name: str, at: Node, start: int, end: int, frees: set
     around = loops_around(at, fn)
     for n in iter_nodes(fn):
         if n.type != "identifier" or start <= n.start_byte < end or \
-                (text(n) != name and not _macro_names(n, name)):
+                (text(n) != name and not macro_names(n, name)):
             continue
         later = n.start_byte >= end or any(a.start_byte <= n.start_byte < a.end_byte
                                            for a in around)
@@ -130,7 +130,7 @@ def _named_after(fn: Node, name: str, at: Node, start: int, end: int, frees: set
     return False
 
 
-def _macro_names(n: Node, name: str) -> bool:
+def macro_names(n: Node, name: str) -> bool:
     """Is the identifier ``n`` a use of a macro of the file whose expansion names ``name`` (a
     variable of the function it is used in: ``#define CHECK_A(len) ... a[i] ...``)?  The
     preprocessor replaces the use by the body before the compiler reads it (C11 6.10.3), so
