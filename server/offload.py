@@ -19,6 +19,7 @@ from accellium.dataset.includes import Included
 from accellium.dataset.loops import LineIndex, Loop, detect_lang, normalize_lang, parse_tree
 from accellium.dataset.offload import FunctionPlan, LoopAdvice, PlanEdit, plan_source
 from accellium.dataset.offload.calls import Summary
+from accellium.dataset.offload.passed_alike import seen_program_pairs
 from accellium.dataset.offload.program import (
     HEADER_SUFFIXES,
     SOURCE_SUFFIXES,
@@ -133,7 +134,7 @@ def engine_advisor(engine: Engine, lang: str, fallback: Engine | str | None = "a
         q = LoopQuery(code=lp.text, lang=lang, enclosing=tuple(lp.enclosing),
                       scope=scope_of(source, lp.start_byte, lang, defines, routines, types,
                                      includes.texts_before(lp.start_byte)
-                                     if includes is not None else ()),
+                                     if includes is not None else (), seen_program_pairs()),
                       first_line=lp.line,
                       mapped_by_caller=True)
         try:

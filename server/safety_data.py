@@ -822,7 +822,8 @@ def passed_alike(p, facts, notes: list[str]):
                 continue
             clauses[b], sections[b] = k, it.replace(" ", "")
     before = dict(clauses)
-    problem = shared_clauses(clauses, sections, frozenset(frozenset(q) for q in pairs))
+    problem = shared_clauses(clauses, sections, frozenset(frozenset(q) for q in pairs),
+                             frozenset(frozenset(q) for q in getattr(facts, "passed_apart", ())))
     if problem:
         notes.append(problem + "; no pragma, the loop stays on the host")
         return None

@@ -185,6 +185,10 @@ class LoopFacts:
     # with a scope: pairs of the function's parameters a call in the file passes pointers into
     # one array for (:func:`accellium.dataset.offload.passed_alike.aliased_parameters`)
     passed_alike: list[tuple[str, str]] = field(default_factory=list)
+    # of those, the pairs such a call may pass different pointers into the array for
+    # (``f(n, a + 1, a)``: :func:`accellium.dataset.offload.passed_alike.same_pointer_parameters`
+    # does not hold them)
+    passed_apart: list[tuple[str, str]] = field(default_factory=list)
     # with a scope: (pointer, variable, line) for each pointer of the loop that a store of its
     # function may point into a variable the loop also uses, at an offset not known
     # (:func:`accellium.dataset.analysis.pipeline._pointed_dependences`)

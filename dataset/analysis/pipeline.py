@@ -166,6 +166,7 @@ class _Body:
     lang: str = "c"
     defines: tuple[Macro, ...] = ()  # those of the headers (the scope's)
     fixed: dict[str, Poly] = field(default_factory=dict)  # member reads fixed in the loop
+    passed: tuple[tuple[str, str, str, bool], ...] = ()  # the scope's (:attr:`LoopScope.passed`)
 
 
 def _members_through_this(code: str, lang: str,
@@ -225,7 +226,8 @@ def _body(loop: Node, facts: LoopFacts, scope: LoopScope | None, lang: str,
         by_name.setdefault(acc.name, []).append(acc)
     return _Body(w, index_all, local_arrays, by_name, model, where, aliases, loop=loop,
                  macros=macros,
-                 lang=lang, defines=scope.defines if scope is not None else (), fixed=fixed)
+                 lang=lang, defines=scope.defines if scope is not None else (), fixed=fixed,
+                 passed=scope.passed if scope is not None else ())
 
 
 def _fixed(w: BodyWalk, loop: Node, where: LoopInFile | None) -> dict[str, Poly]:
@@ -307,6 +309,7 @@ def _arrays(b: _Body, facts: LoopFacts, loop: Node, atomic: frozenset[int]) -> N
                               b.where.index.memo)
         facts.carried.extend(_outer_alias_dependences(b, shared, view, facts.carried, outer))
         facts.carried.extend(_pointed_dependences(b, shared, view, facts, used, outer))
+        facts.carried.extend(_passed_dependences(b, shared, view, facts.carried))
 
 
 def _outer_alias_dependences(b: _Body, shared: dict[str, list[Access]], view: ArrayView,
@@ -433,6 +436,42 @@ def _pointed_dependences(b: _Body, shared: dict[str, list[Access]], view: ArrayV
                     "under two names, whose accesses are not proved to touch different "
                     "elements in different iterations: possible carried dependence"),
                     DepKind.ARRAY))
+    return [d for d in out if d.message not in seen]
+
+
+def _passed_dependences(b: _Body, shared: dict[str, list[Access]], view: ArrayView,
+                        found: list[Dependence]) -> list[Dependence]:
+    """With the file: the loop's pointer parameters a call of the file passes into one array
+    (:func:`_passed_alike`: ``rev(n, a, a)``) are one memory under two names while that call
+    runs.  Passed the same pointer, each access of one is the access of the other it names:
+    both are tested as one array's (``dst[i] = src[n - 1 - i]`` is a carried dependence
+    then, ``dst[i] = 2 * src[i]`` is not); passed different pointers (``f(n, a + 1, a)``) the
+    offset between them is not known, so a write through either may be what another
+    iteration reaches through the other.  (Two parameters alone stay distinct: what an unseen
+    caller passes is not known.)"""
+    if b.where is None:
+        return []
+    fn = b.where.ctx.node
+    apart = {frozenset(q) for q in _passed_alike(b.where.index, fn, b.passed, apart=True)}
+    seen = {d.message for d in found}
+    out: list[Dependence] = []
+    for x, y in _passed_alike(b.where.index, fn, b.passed):
+        if x not in shared or y not in shared or x in b.w.decls or y in b.w.decls or \
+                not any(a.write for a in (*shared[x], *shared[y])):
+            continue
+        if frozenset((x, y)) in apart:
+            line = min(a.line for a in (*shared[x], *shared[y]) if a.write)
+            out.append(Dependence(x, line, (
+                f"`{x}` and `{y}` may point into one array at different places (a call of "
+                "this file passes two pointers into it for them), and the loop writes "
+                "through one of them: possible carried dependence"), DepKind.ARRAY))
+            continue
+        copies = [through(a, x, Target(x)) for a in shared[y]]
+        _resolve(b.w, b.index_all, b.macros, copies, b.fixed)
+        deps, _ = carried_arrays({x: [*shared[x], *copies]}, view)
+        out.extend(Dependence(x, d.line, (
+            f"`{x}` may be `{y}` (a call of this file passes one pointer for both): "
+            f"{d.message}"), DepKind.ARRAY) for d in deps[:1])
     return [d for d in out if d.message not in seen]
 
 
@@ -567,8 +606,10 @@ def _live_out(b: _Body, facts: LoopFacts) -> None:
             b.where.ctx.node, b.where.index.tree.root_node)
         # the file's calls' pairs, and the pointers the function gives the loop's arrays
         # themselves (:func:`_pointed_dependences`)
-        facts.passed_alike = sorted({*_passed_alike(b.where.index, b.where.ctx.node),
+        facts.passed_alike = sorted({*_passed_alike(b.where.index, b.where.ctx.node, b.passed),
                                      *facts.passed_alike})
+        facts.passed_apart = _passed_alike(b.where.index, b.where.ctx.node, b.passed,
+                                           apart=True)
         # C++: a member function sees its class's members too (not indexed); a free function
         # sees what a C function does (its parameters and locals, the file's and its
         # headers' variables, those of namespace scope among them)
@@ -644,10 +685,18 @@ def _device_addresses(index: FileIndex, fn) -> tuple[list[str], list[str]]:
     return sorted(dev), sorted(mixed)
 
 
-def _passed_alike(index: FileIndex, fn) -> list[tuple[str, str]]:
+def _passed_alike(index: FileIndex, fn, program: tuple[tuple[str, str, str, bool], ...] = (),
+                  apart: bool = False) -> list[tuple[str, str]]:
     """The pairs of ``fn``'s parameters a call of the file passes one array for (the file's
-    table, made once)."""
-    pairs: set[frozenset[str]] = _alike_table(index).get(function_name(fn)[0] or "", set())
+    table, made once), or a call of the program's other units (``program``:
+    :attr:`.scope.LoopScope.passed`); ``apart``: only those a call may pass different
+    pointers into it for (not :func:`accellium.dataset.offload.passed_alike.
+    same_pointer_parameters`)."""
+    name = function_name(fn)[0] or ""
+    pairs: set[frozenset[str]] = set(_alike_table(index).get(name, set()))
+    if apart:
+        pairs -= _same_table(index).get(name, set())
+    pairs |= {frozenset((a, b)) for f, a, b, far in program if f == name and (far or not apart)}
     return [(a, b) for a, b in sorted(tuple(sorted(p)) for p in pairs)]
 
 
@@ -659,6 +708,18 @@ def _alike_table(index: FileIndex) -> dict[str, set[frozenset[str]]]:
     table = index.memo.get("passed_alike")
     if not isinstance(table, dict):
         table = index.memo["passed_alike"] = aliased_parameters(index.tree.root_node)
+    return table
+
+
+def _same_table(index: FileIndex) -> dict[str, set[frozenset[str]]]:
+    """:func:`accellium.dataset.offload.passed_alike.same_pointer_parameters` of the file's
+    :func:`_alike_table`, made once (kept in its memo)."""
+    from accellium.dataset.offload.passed_alike import same_pointer_parameters
+
+    table = index.memo.get("passed_same")
+    if not isinstance(table, dict):
+        table = index.memo["passed_same"] = same_pointer_parameters(index.tree.root_node,
+                                                                     _alike_table(index))
     return table
 
 

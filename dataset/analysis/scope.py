@@ -64,17 +64,24 @@ class LoopScope:
     # the headers included before the loop: (offset of the top-level `#include`, the text),
     # whose file-scope declarations are the file's (C11 6.10.2p3: `extern double u[N][N];`)
     headers: tuple[tuple[int, bytes], ...] = ()
+    # (function, parameter, parameter, apart): pairs of parameters the calls of the program's
+    # other translation units pass into one array (``apart``: maybe at different places), when
+    # a caller knows them (:func:`accellium.dataset.offload.passed_alike.program_pairs`)
+    passed: tuple[tuple[str, str, str, bool], ...] = ()
 
 
 def scope_of(source: bytes | str, loop_start: int, lang: str = "c",
              defines: Sequence[Macro] = (), routines: frozenset[str] = frozenset(),
              types: frozenset[str] = frozenset(),
-             headers: tuple[tuple[int, bytes], ...] = ()) -> LoopScope | None:
+             headers: tuple[tuple[int, bytes], ...] = (),
+             passed: tuple[tuple[str, str, str, bool], ...] = ()) -> LoopScope | None:
     """The scope of the loop starting at byte ``loop_start`` of ``source`` (None when the
     source is too large or the position is not in it); ``defines``: the macros of the
     headers visible at the loop; ``routines``: the functions those headers declare device
     routines (:func:`routine_names`); ``types``: the names those headers' typedefs declare;
-    ``headers``: the headers included before the loop (their file-scope declarations)."""
+    ``headers``: the headers included before the loop (their file-scope declarations);
+    ``passed``: pairs of parameters the program's other units pass into one array
+    (:attr:`LoopScope.passed`)."""
     if isinstance(source, bytes):
         if len(source) > MAX_SCOPE_BYTES:
             return None
@@ -87,7 +94,8 @@ def scope_of(source: bytes | str, loop_start: int, lang: str = "c",
         return None
     return LoopScope(text_, loop_start, lang if lang in ("c", "cpp") else "c",
                      tuple(m for m in defines if isinstance(m, Macro)), frozenset(routines),
-                     frozenset(types), tuple(h for h in headers if h[0] < loop_start))
+                     frozenset(types), tuple(h for h in headers if h[0] < loop_start),
+                     tuple(passed))
 
 
 @lru_cache(maxsize=4)

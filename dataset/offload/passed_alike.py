@@ -40,6 +40,9 @@ seen call passes alike keeps its clauses."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
 from tree_sitter import Node
@@ -53,9 +56,37 @@ if TYPE_CHECKING:
     from accellium.dataset.offload.arrays import ArrayInfo
 
 __all__ = ["aliased_parameters", "element_references", "same_pointer_parameters", "shared_clauses", "widened",
-           "argument_array", "pointer_base"]
+           "argument_array", "pointer_base", "program_pairs", "seen_program_pairs"]
 
 _ROUNDS = 8
+
+#: (function, parameter, parameter, apart) for each pair of a function's parameters the calls
+#: of a whole program pass into one array (``apart``: maybe different pointers), while a plan
+#: of that program's file asks for per-loop answers (:func:`program_pairs`)
+PairRows = tuple[tuple[str, str, str, bool], ...]
+_PROGRAM: ContextVar[PairRows] = ContextVar("program_pairs", default=())
+
+
+@contextmanager
+def program_pairs(alike: dict[str, set[frozenset[str]]],
+                  same: dict[str, set[frozenset[str]]]) -> Iterator[None]:
+    """While planning a file with the program's other units: the pairs :func:`aliased_parameters`
+    found over all of them (``alike``) and those :func:`same_pointer_parameters` kept
+    (``same``), for the per-loop answers, which see the file alone
+    (:func:`seen_program_pairs`)."""
+    rows: PairRows = tuple(sorted(
+        (fn, min(pair), max(pair), pair not in same.get(fn, set()))
+        for fn, pairs in alike.items() for pair in pairs))
+    token = _PROGRAM.set(rows)
+    try:
+        yield
+    finally:
+        _PROGRAM.reset(token)
+
+
+def seen_program_pairs() -> PairRows:
+    """The rows :func:`program_pairs` set (none outside it)."""
+    return _PROGRAM.get()
 _ALONE = (frozenset({"copyin"}), frozenset({"create"}))
 
 
@@ -256,19 +287,27 @@ def _value_text(arg: Node) -> str | None:
 
 
 def shared_clauses(clauses: dict[str, str], sections: dict[str, str],
-                   aliased: frozenset[frozenset[str]]) -> str | None:
+                   aliased: frozenset[frozenset[str]],
+                   apart: frozenset[frozenset[str]] = frozenset()) -> str | None:
     """Apply the module's rule to one construct's ``clauses`` (array -> clause, changed in
     place; ``sections``: array -> its section text): the arrays a call passes alike get
     ``copy`` when any of them is written or created; why no construct can map them (None: it
-    can)."""
-    for pair in sorted(aliased, key=sorted):
+    can).  ``apart``: the pairs of ``aliased`` a call may pass different pointers into the
+    array for (not :func:`same_pointer_parameters`: ``f(n, a + 1, a)``) — the same section
+    text of each then starts at another address, so the two sections differ whatever their
+    text, and even two ``copyin`` would find the second partly present."""
+    for pair in sorted(aliased | apart, key=sorted):
         a, b = sorted(pair)
         if a not in clauses or b not in clauses:
             continue
         kinds = frozenset((clauses[a], clauses[b]))
-        if kinds in _ALONE:
+        if kinds in _ALONE and pair not in apart:
             continue
         sa, sb = sections.get(a, a), sections.get(b, b)
+        if pair in apart:
+            return (f"`{a}` and `{b}` may point into the same array at different places (a "
+                    "call passes two pointers into one array for them): one construct cannot "
+                    "map both (the second would be partly present, OpenACC 3.3, 2.7.2)")
         if sa[len(a):] != sb[len(b):]:
             return (f"`{a}` and `{b}` may point into the same array (a call passes one array "
                     "for both, or the function points one at the other) and their sections "

@@ -40,7 +40,11 @@ from accellium.dataset.offload.global_uses import (
 from accellium.dataset.offload.live import dead_parameters, in_loop
 from accellium.dataset.offload.nodes import enclosing_function
 from accellium.dataset.offload.objects import object_extents
-from accellium.dataset.offload.passed_alike import aliased_parameters, same_pointer_parameters
+from accellium.dataset.offload.passed_alike import (
+    aliased_parameters,
+    program_pairs,
+    same_pointer_parameters,
+)
 from accellium.dataset.offload.points_to import PointsTo, aliased_calls, call_unit, points_to
 from accellium.dataset.offload.readargs import read_only_args
 from accellium.dataset.offload.region import (
@@ -1260,6 +1264,14 @@ def plan_source(source: bytes, advise: Advisor, *, lang: str = "c",
         req.elsewhere[n] = Touch(frozenset(s.file_arrays) | s.host_globals,
                                  frozenset(g for g, w in s.file_arrays.items() if w) |
                                  s.host_globals)
+    with program_pairs(req.aliased if others else {}, req.same):
+        return _plans_of(source, tree.root_node, list(fns), req, function, rows, per_loop)
+
+
+def _plans_of(source: bytes, root: Node, fns: list[Node], req: _Req, function: str | None,
+              rows: tuple[int, int] | None, per_loop: bool) -> list[FunctionPlan]:
+    """:func:`plan_source`'s plans of the functions ``fns`` of the file it prepared ``req``
+    for (the one named ``function``; the one holding ``rows``; or every one with loops)."""
     if function is not None:
         fns = [f for f in fns if function_name(f)[0] == function]
         if not fns:
@@ -1275,13 +1287,13 @@ def plan_source(source: bytes, advise: Advisor, *, lang: str = "c",
     else:
         with_loops = [f for f in fns if _has_loops(f)]
         if per_loop:
-            return _per_loop_plans(source, tree.root_node, with_loops, req)
-        plans = _plan_with_callees(source, tree.root_node, fns, req)
+            return _per_loop_plans(source, root, with_loops, req)
+        plans = _plan_with_callees(source, root, fns, req)
         ids = {f.start_point[0] + 1 for f in with_loops}
         return [p for p in plans if p.line in ids or p.calls]
     if per_loop:
         return [_plan_one(source, f.start_point[0], req)[0] for f in fns]
-    return _plan_with_callees(source, tree.root_node, fns, req)
+    return _plan_with_callees(source, root, fns, req)
 
 
 def _uncalled(root: Node, others: list[Node] | None) -> frozenset[str]:

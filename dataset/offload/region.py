@@ -178,7 +178,7 @@ def _evaluate_once(lines: LineIndex, block: Node, devices: list[Unit], scope: Sc
                       lay.start, lambda b: b in arrays and
                       covering(arrays[b], by_id, lay) is not None)
     problem = shared_clauses(flow.clauses, {n: a.section for n, a in arrays.items()},
-                             scope.aliased_params)
+                             scope.aliased_params, scope.aliased_params - scope.same_params)
     if problem:
         return problem
     region = Region(lay, kept, arrays, flow, dropped, swaps=swaps, moving=moving)
