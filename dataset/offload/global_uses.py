@@ -44,7 +44,7 @@ from accellium.dataset.offload.nodes import callee_name, library_argument
 from accellium.dataset.offload.shapes import declared_shapes, file_scope, header_types
 from accellium.dataset.offload.uses import ArrayUse, array_uses
 
-__all__ = ["Touch", "file_arrays", "touches", "file_facts", "call_touches", "pointer_stores",
+__all__ = ["Touch", "declared_in", "file_arrays", "touches", "file_facts", "call_touches", "pointer_stores",
            "program_touches", "is_library"]
 
 
@@ -98,7 +98,7 @@ def file_arrays(root: Node) -> dict[str, bool]:
     return out
 
 
-def _declared_in(fn: Node) -> tuple[set[str], set[str]]:
+def declared_in(fn: Node) -> tuple[set[str], set[str]]:
     """The names a function declares: its parameters, and the names its body declares."""
     from accellium.dataset.offload.calls import parameters
 
@@ -117,7 +117,7 @@ def _own(fn: Node, arrays: dict[str, bool], uses: list[ArrayUse] | None = None) 
     declaration in a block brings the global back), which is taken, as any name the body
     declares, to read and write the global (which uses the inner declaration hides is not
     worked out).  ``uses``: the array uses of its body, when already read."""
-    params, declared = _declared_in(fn)
+    params, declared = declared_in(fn)
     hidden = declared & set(arrays)
     reads: set[str] = set(hidden)
     writes: set[str] = set(hidden)
@@ -404,7 +404,7 @@ def _unit_function(k: int, fn: Node, kinds: dict[str, str], fns: Mapping[str | N
     from accellium.dataset.offload.calls import parameters
 
     params = {p for p in parameters(fn) or [] if p}
-    _, declared = _declared_in(fn)
+    _, declared = declared_in(fn)
     t = _own(fn, {g: kind == "external" for g, kind in kinds.items()}, uses)
     unknown = any(kinds.get(g) in ("pointer", "escaped") for g in t.reads | t.writes)
     got: set[tuple[int, str]] = set()

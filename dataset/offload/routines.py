@@ -21,7 +21,7 @@ from accellium.dataset.labels import foreign_pragma_above
 from accellium.dataset.loops import LineIndex
 from accellium.dataset.offload.nodes import callee_name
 
-__all__ = ["callees", "has_compute_line", "may_call", "routines_needed", "routine_row", "routine_sites", "without_device_version",
+__all__ = ["callees", "file_variables", "has_compute_line", "may_call", "routines_needed", "routine_row", "routine_sites", "without_device_version",
            "holds_compute_construct", "with_compute_construct"]
 
 #: A compute construct's directive line (OpenACC 3.3, 2.5: ``parallel``, ``serial``,
@@ -144,9 +144,37 @@ def routines_needed(node: Node, index: FileIndex) -> tuple[list[str], str | None
             return [], (f"calls `{name}`, whose definition is not in this file: it needs "
                         "`#pragma acc routine seq` where it is defined")
         if name not in index.routines:
+            named = file_variables(defn, index)
+            if named:
+                return [], (f"calls `{name}`, which names `{named[0]}`, a variable of file "
+                            "scope: a function compiled for the device (`#pragma acc routine "
+                            "seq`) may name one only when a `declare` directive puts it "
+                            "there (OpenACC 3.3, 2.15.1; gcc: \"requires a 'declare' "
+                            f"directive\"): add `#pragma acc declare copyin({named[0]})` "
+                            "after its declaration, and `#pragma acc update "
+                            f"device({named[0]})` after the host changes it")
             need.append(name)
         todo.extend(_called(defn, index))
     return need, None
+
+
+def file_variables(defn: Node, index: FileIndex) -> list[str]:
+    """The variables of file scope (the file's and its headers') the function ``defn`` names
+    that no ``data``/``enter data``/``declare`` directive of the file names
+    (``index.data_names``), in order: a parameter or a declaration of its body hides a
+    file-scope name (C11 6.2.1p4; a block's own declaration is taken to hide it everywhere
+    in the body)."""
+    from accellium.dataset.offload.global_uses import declared_in
+
+    params, declared = declared_in(defn)
+    out: list[str] = []
+    for n in iter_nodes(_field(defn, "body") or defn):
+        name = text(n) if n.type == "identifier" else None
+        if name is None or name in out or name not in index.globals or name in params or \
+                name in declared or name in index.data_names:
+            continue
+        out.append(name)
+    return out
 
 
 def _called(node: Node, index: FileIndex) -> list[str]:
