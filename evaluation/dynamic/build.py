@@ -217,6 +217,33 @@ def compile_program(prog: Program, work: Path, mode: str, timeout: float = 300) 
     return BuildResult(ok, binary if ok else None, log, time.perf_counter() - t0)
 
 
+def openacc_rejected(prog: Program, folder: Path, work: Path, replaced: dict[str, bytes],
+                     timeout: float = 300) -> str | None:
+    """What gcc's own OpenACC compiler says against the sources a tool wrote (``replaced``,
+    in a copy of ``folder`` at ``work``): each such C or C++ unit compiled with ``-fopenacc
+    -foffload=disable -c`` and the build's preprocessor flags (None: gcc accepts them all).
+    The emulation translates the pragmas and never shows them to gcc, which refuses some
+    that the emulator can run: a routine naming a variable of file scope no ``declare``
+    puts on the device, a compute construct inside another (OpenACC 3.3, 2.15.1, 2.5)."""
+    units = [rel for rel in replaced if Path(rel).suffix in (".c", *_CXX_SUFFIXES)
+             and Path(rel).suffix not in (".h", ".hpp", ".hh")]
+    if not units:
+        return None
+    prepare(folder, work, replaced, cpu=False, compile_cmd=prog.compile)
+    flags = preprocessor_flags(prog.compile)
+    try:
+        for rel in units:
+            cc = "gcc" if Path(rel).suffix == ".c" else "g++"
+            r = subprocess.run([cc, "-fopenacc", "-foffload=disable", "-w", *flags, "-c", rel,
+                                "-o", os.devnull], cwd=work, capture_output=True, text=True,
+                               errors="replace", timeout=timeout)
+            if r.returncode != 0:
+                return (r.stdout + r.stderr)[-200_000:]
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return None
+
+
 def run_binary(prog: Program, work: Path, binary: Path, env_extra: dict[str, str],
                timeout: float) -> RunResult:
     """Run the binary with the manifest arguments in the program folder."""

@@ -8,7 +8,12 @@ import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from accellium.evaluation.dynamic.build import compile_program, prepare, run_binary
+from accellium.evaluation.dynamic.build import (
+    compile_program,
+    openacc_rejected,
+    prepare,
+    run_binary,
+)
 from accellium.evaluation.dynamic.manifest import (
     NO_REFERENCE,
     Program,
@@ -138,6 +143,10 @@ def run_variant(label: str, prog: Program, folder: Path, work: Path, replaced: d
     ``serial``: nothing to compare with)."""
     if prog.verify.kind == "differential":
         return VariantResult(label, "serial", "not run: " + NO_REFERENCE)
+    rejected = openacc_rejected(prog, folder, work.with_name(work.name + ".acc"), replaced)
+    if rejected is not None:
+        return VariantResult(label, "compile", "gcc -fopenacc rejects it: " +
+                             compile_reason(rejected))
     try:
         warnings = prepare(folder, work, replaced, cpu=True, compile_cmd=prog.compile)
     except RecursionError:
