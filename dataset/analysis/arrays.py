@@ -197,8 +197,36 @@ def privatisable(accs: list[Access], view: ArrayView) -> bool:
         return False
     first = min(accs, key=lambda a: a.order)
     if first.write and not first.read and not _conditional(first.node, view.parent):
-        return True
+        return _elements_filled(accs, view)
     return _filled_by_members(accs, view)
+
+
+def _elements_filled(accs: list[Access], view: ArrayView) -> bool:
+    """With constant subscripts only (``t[0]``, ``t[1]``): is every element the iteration
+    reads written (plainly, unconditionally) before in it?  An element read first holds what
+    the previous iteration left there (``t[1] = a[i]; b[i] = t[0] + t[1]; t[0] = t[1];``
+    reads the ``t[0]`` of iteration ``i - 1``), which a private copy has not: a carried
+    value.  Other subscripts are judged by the first access alone, as before."""
+    keyed = [(a, k) for a in accs if (k := _constant_subscripts(a)) is not None]
+    if len(keyed) < len(accs):
+        return True
+    filled: set[tuple] = set()
+    for a, k in sorted(keyed, key=lambda ak: ak[0].order):
+        if a.read and k not in filled:
+            return False
+        if a.write and not a.read and not _conditional(a.node, view.parent):
+            filled.add(k)
+    return True
+
+
+def _constant_subscripts(a: Access) -> tuple | None:
+    """The subscripts of ``a`` when each is an integer constant (None otherwise)."""
+    out = []
+    for x in a.subs:
+        if x is None or any(t != () for t in x):
+            return None
+        out.append(x.get((), 0))
+    return tuple(out) if out else None
 
 
 def _member_path(node: Node) -> tuple[str, bool] | None:

@@ -186,7 +186,11 @@ def _condition(node: Node) -> Node | None:
 
 
 def if_minmax(name: str, node: Node) -> str | None:
-    """``if (e > s) s = e;`` (no ``else``, one assignment of ``s``) → ``max``."""
+    """``if (e > s) s = e;`` (no ``else``, one assignment of ``s``, nothing else under the
+    ``if``) → ``max``.  The test compares with the running value, which a reduction does not
+    have: each copy of ``s`` starts at the operator's identity and sees part of the
+    iterations (OpenACC 3.3, 2.5.15), so what else the ``if`` does (``c++``, ``rec[i] = 1``,
+    ``im = i``) would run in other iterations than the loop's — not a reduction then."""
     return _if_minmax(_Target(name), node)
 
 
@@ -201,12 +205,13 @@ def _if_minmax(target: _Target, node: Node) -> str | None:
     assign = None
     for st in stmts:
         kids = named(st)
+        if st.type == "comment" or (st.type == "expression_statement" and not kids):
+            continue
         e = unparen(kids[0]) if st.type == "expression_statement" and kids else None
-        if e is not None and e.type == "assignment_expression" and op(e) == "=" and target.is_(
-                field(e, "left")):
-            if assign is not None:
-                return None
-            assign = e
+        if e is None or e.type != "assignment_expression" or op(e) != "=" or \
+                not target.is_(field(e, "left")) or assign is not None:
+            return None  # a second statement under the test (see :func:`if_minmax`)
+        assign = e
     if assign is None:
         return None
     return _minmax_from(target, cond, unparen(field(assign, "right")), None)

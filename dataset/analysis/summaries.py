@@ -152,7 +152,10 @@ class _Summariser:
                     else Use.RMW
         for call in _calls(defn):
             self._call(call, ctx, depth, out)
-        out.globals_written |= {v for v in _assigned_roots(ctx) if v not in ctx.declared}
+        # a `static` local has static storage duration (C11 6.2.4p3): one object every call
+        # shares, which a write changes for the next call, as a global's
+        out.globals_written |= {v for v in _assigned_roots(ctx) if v not in ctx.declared
+                                or ctx.declared[v].static}
         self._shared_writes(name, ctx, depth, out)
         return out
 
