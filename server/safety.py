@@ -90,7 +90,7 @@ from accellium.dataset.pragma import (
     parse,
 )
 from accellium.server.engines.base import LoopQuery
-from accellium.server.safety_directive import in_compute_region, not_for_a_loop
+from accellium.server.safety_directive import in_compute_region, not_for_a_loop, orphaned_loop
 from accellium.server.safety_scalars import scalar_clauses
 
 _log = logging.getLogger(__name__)
@@ -266,10 +266,52 @@ def contained_levels(p: Pragma, code: str) -> tuple[Pragma, Note | None]:
 
 
 def _levels(p: Pragma, enclosing: tuple[str, ...], code: str) -> tuple[Pragma, list[Note]]:
-    """:func:`inner_levels` then :func:`contained_levels`, and their notes."""
+    """:func:`inner_levels`, :func:`contained_levels` then :func:`level_arguments`, and their
+    notes."""
     p, outer = inner_levels(p, enclosing)
     p, inner = contained_levels(p, code)
-    return p, [n for n in (outer, inner) if n is not None]
+    p, args = level_arguments(p, compute_construct(enclosing))
+    return p, [n for n in (outer, inner, args) if n is not None]
+
+
+def level_arguments(p: Pragma, compute: str) -> tuple[Pragma, Note | None]:
+    """``p`` without the count arguments of its ``gang``/``worker``/``vector`` clauses
+    (``gang(32)``, ``num:``, ``vector(length:128)``) where the loop's compute construct is a
+    ``parallel`` or ``serial`` one (combined, or enclosing a ``loop``), or where a ``loop``
+    has none: OpenACC allows them only in a ``kernels`` construct — in the others the
+    construct's ``num_gangs``/``num_workers``/``vector_length`` say how many (OpenACC 3.3,
+    2.9.2-2.9.4; gcc: "argument not permitted on 'gang' clause").  ``static:`` and ``dim:``
+    stay; the note names what was left out (None when nothing was)."""
+    head = p.directive.split()[0]
+    if p.directive in ("parallel loop", "serial loop"):
+        parent = head
+    elif p.directive == "loop":
+        parent = compute
+    else:
+        return p, None
+    if parent == "kernels":
+        return p, None
+    out: list[Clause] = []
+    dropped: list[str] = []
+    for c in p.clauses:
+        if (_level(c) is None and c.name.lower() != "gang") or not c.args:
+            out.append(c)
+            continue
+        parts = [a.strip() for a in c.args.split(",")]
+        keep = [a for a in parts if re.match(r"(static|dim)\s*:", a)]
+        if len(keep) < len(parts):
+            dropped.append(c.render())
+        out.append(Clause(c.name, ", ".join(keep) if keep else None))
+    if not dropped:
+        return p, None
+    where = f"a `{parent}` construct" if parent in ("parallel", "serial") else \
+        "a `loop` outside any compute construct"
+    shown = ", ".join(f"`{d}`" for d in dropped)
+    return Pragma(p.directive, tuple(out)), Note(
+        f"{shown}: the count is left out — in {where} `gang`, `worker` and `vector` take no "
+        "count (only in `kernels`; the construct's `num_gangs`, `num_workers` and "
+        "`vector_length` set them), and gcc rejects it (OpenACC 3.3, 2.9.2-2.9.4)",
+        NoteKind.GUARD)
 
 
 def _without_async(p: Pragma, code: str, first_line: int) -> tuple[Pragma, list[Note]]:
@@ -459,7 +501,8 @@ def _check(query: LoopQuery, p: Pragma) -> tuple[Pragma | None, list[Note]]:
     enclosing = tuple(e for e in (query.enclosing or ()) if isinstance(e, str))
     compute = compute_construct(enclosing)
     p, moved = in_compute_region(p, compute)
-    notes = notes + [Note(m, NoteKind.GUARD, None, facts.first_line) for m in moved]
+    p, bound = orphaned_loop(p, facts, compute)
+    notes = notes + [Note(m, NoteKind.GUARD, None, facts.first_line) for m in moved + bound]
     problem = not_for_a_loop(p, facts, code)  # whatever the code: a directive's own rule
     if problem is not None:
         return None, notes + [Note(problem, NoteKind.GUARD, None, facts.first_line)]

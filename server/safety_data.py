@@ -528,7 +528,7 @@ def visible_names(p, facts, notes: list[str]):
     from accellium.dataset.pragma import Clause, Pragma
 
     visible = set(facts.visible)
-    inner = set(facts.locals)
+    inner = set(facts.locals) | set(getattr(facts, "declared_indices", ()))
 
     def ok(name: str) -> bool:
         base = re.split(r"\.|->", name, maxsplit=1)[0]

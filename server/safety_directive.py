@@ -64,6 +64,29 @@ def not_for_a_loop(p: Pragma, facts: LoopFacts, code: str) -> str | None:
     return None
 
 
+def orphaned_loop(p: Pragma, facts: LoopFacts, compute: str) -> tuple[Pragma, list[str]]:
+    """A ``loop`` directive with no compute construct around it, in a function of a known
+    file that is no ``acc routine``: OpenACC binds an orphaned ``loop`` to the construct its
+    routine is called from (OpenACC 3.3, 2.9, 2.15.1), and a function that is not one has
+    none — gcc rejects it ("OpenACC loop directive must be associated with an OpenACC compute
+    region").  It becomes the combined construct that runs it, with the clauses that takes:
+    ``serial loop`` for ``loop seq`` (run once), ``parallel loop`` otherwise; the guard
+    then judges that as any other answer.  Without a file (a loop alone) the function may be
+    a routine declared elsewhere: kept."""
+    if p.directive != "loop" or compute != "none" or not facts.scoped or facts.in_routine or \
+            facts.in_region:
+        return p, []
+    seq = p.has("seq")
+    d = "serial loop" if seq else "parallel loop"
+    allowed = DIRECTIVES[d]
+    out = Pragma(d, tuple(c for c in p.clauses if c.name.lower() in allowed
+                          and not (seq and c.name.lower() == "seq")))
+    return out, [f"`loop` outside any compute construct, in a function that is not an `acc "
+                 "routine`, binds to no construct (OpenACC 3.3, 2.9; gcc: \"OpenACC loop "
+                 "directive must be associated with an OpenACC compute region\"); using "
+                 f"`{out.render().removeprefix('#pragma acc ')}`"]
+
+
 def in_compute_region(p: Pragma, compute: str) -> tuple[Pragma, list[str]]:
     """``p`` as it may stand on a loop inside the ``compute`` construct (``parallel``,
     ``kernels``, ``serial``; ``none`` outside one), and the note on what changed (none:

@@ -147,6 +147,9 @@ class LoopFacts:
     # pragma must name them in ``private`` (the safety guard adds it)
     private_arrays: list[str] = field(default_factory=list)
     locals: list[str] = field(default_factory=list)
+    # the loop variables its own headers declare (`for (int i = 0; ...)`): like the locals, no
+    # name at the pragma (C11 6.8.5p5: their scope is the loop statement)
+    declared_indices: list[str] = field(default_factory=list)
     indirect_writes: list[str] = field(default_factory=list)
     exits: list[Exit] = field(default_factory=list)
     calls: list[str] = field(default_factory=list)  # functions the loop calls (not pure library)

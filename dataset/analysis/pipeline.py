@@ -511,6 +511,7 @@ def _scalars(b: _Body, facts: LoopFacts) -> None:
     facts.scalars_read.extend(roles.read_only)
     facts.private.extend(facts.private_arrays)
     facts.locals = sorted(w.decls - b.index_all)
+    facts.declared_indices = sorted(w.decls & b.index_all)
     facts.calls = list(w.calls)
     facts.hidden_macros = sorted(set(w.hidden_macros))
 
