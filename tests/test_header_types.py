@@ -128,8 +128,10 @@ def test_a_headers_tagged_struct_gives_the_members_kinds(tmp_path):
     assert _answers(folder, "k.c") == {
         4: "#pragma acc parallel loop copyin(v[0:1], v->x[0:v->n]) copy(v->y[0:v->n])",
         6: "#pragma acc parallel loop copyin(v[0:1], v->y[0:v->n]) copy(v->x[0:v->n])"}
-    assert acc_lines(_plan(folder, "k.c"))[0] == \
-        "#pragma acc data copyin(v[0:1]) copy(v->y[0:v->n], v->x[0:v->n])"
+    # a member through a pointer: enter/exit data (gcc 12 crashes on it in a `data` construct)
+    assert acc_lines(_plan(folder, "k.c"))[:2] == [
+        "#pragma acc enter data copyin(v[0:1])",
+        "#pragma acc enter data copyin(v->y[0:v->n], v->x[0:v->n])"]
 
 
 def test_a_headers_class_gives_a_member_function_its_members(tmp_path):
@@ -140,8 +142,8 @@ def test_a_headers_class_gives_a_member_function_its_members(tmp_path):
     assert got[16] == ("#pragma acc parallel loop reduction(+:s) copyin(this[0:1], "
                        "this->a[0:this->n])")
     lines = acc_lines(_plan(folder, "grid.cpp"))
-    assert "#pragma acc data copyin(this[0:1]) copy(this->a[0:this->n]) " \
-           "copyout(this->b[1:this->n-2])" in lines
+    assert "#pragma acc enter data copyin(this->a[0:this->n]) create(this->b[1:this->n-2])" \
+        in lines
 
 
 @pytest.fixture(scope="module")

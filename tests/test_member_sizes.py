@@ -152,8 +152,8 @@ def test_a_size_in_a_struct_variable_is_a_section_size(engine):
 
 def test_a_size_through_the_pointer_of_member_arrays_is_a_section_size(engine):
     lines, _ = _plan("axpy_ptr", engine)
-    assert lines[0] == "#pragma acc data copyin(v[0:1]) copy(v->y[0:v->n], v->x[0:v->n])", \
-        lines
+    assert lines[:2] == ["#pragma acc enter data copyin(v[0:1])",
+                         "#pragma acc enter data copyin(v->y[0:v->n], v->x[0:v->n])"], lines
     assert sum("parallel loop" in ln for ln in lines) == 2, lines
 
 

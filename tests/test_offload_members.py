@@ -101,7 +101,11 @@ def test_a_struct_variable_is_mapped_before_its_member_sections(engine):
 
 def test_a_struct_pointer_is_mapped_as_one_object_before_its_member_sections(engine):
     lines = _acc("member_ptr", engine)
-    assert lines[0] == "#pragma acc data copyin(v[0:1]) copy(v->x[0:n], v->y[0:n])", lines
+    # enter/exit data: gcc 12 crashes on `v->x[0:n]` in a structured `data` construct
+    assert lines[:2] == ["#pragma acc enter data copyin(v[0:1])",
+                         "#pragma acc enter data copyin(v->x[0:n], v->y[0:n])"], lines
+    assert lines[-2:] == ["#pragma acc exit data copyout(v->x[0:n], v->y[0:n])",
+                          "#pragma acc exit data delete(v[0:1])"], lines
     assert sum("parallel" in ln for ln in lines) == 2, lines
 
 
@@ -135,7 +139,7 @@ def test_the_loops_without_the_object_fail_in_the_emulator(tmp_path, pragma):
 
 @pytest.mark.parametrize("name,obj", [("member_var", "copyin(s) "),
                                       ("member_host", "copyin(s) "),
-                                      ("member_ptr", "copyin(v[0:1]) ")])
+                                      ("member_ptr", "#pragma acc enter data copyin(v[0:1])")])
 def test_the_plan_without_its_object_clause_fails_in_the_emulator(tmp_path, name, obj, engine):
     text, _ = plan_text(PROGRAMS[name][0], engine, program=[PROGRAMS[name][1].encode()])
     assert obj in text
@@ -162,7 +166,7 @@ void run(struct vec *v, int n, int steps, double *w)
 
 def test_a_caller_does_not_hoist_over_a_function_that_maps_a_member_array(engine):
     _, plans = plan_text(CALLER, engine)
-    assert "#pragma acc data copyin(v[0:1]) copy(v->x[0:n], v->y[0:n])" in \
+    assert "#pragma acc enter data copyin(v->x[0:n], v->y[0:n])" in \
         [e.lines[0].strip() for e in plans["pscale"].edits]
     assert any("its loops use the member array `v->x` (mapped with its object by `pscale`"
                in n for n in plans["run"].notes), plans["run"].notes

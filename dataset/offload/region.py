@@ -183,7 +183,8 @@ def _evaluate_once(lines: LineIndex, block: Node, devices: list[Unit], scope: Sc
         return problem
     region = Region(lay, kept, arrays, flow, dropped, swaps=swaps, moving=moving)
     if len(stmts) > 1 and (_declared_by(stmts) & _exits_at_end(flow)
-                           or _declares_used_after(stmts, scope.fn)):
+                           or _declares_used_after(stmts, scope.fn)) \
+            or any("->" in n for n in flow.clauses):
         _unstructured(region)
     return region
 
@@ -283,7 +284,12 @@ def _named_inside(region: Region) -> tuple[list[tuple[Unit, str]], str | None]:
 
 
 def _unstructured(region: Region) -> None:
-    """Enter data at the start, exit data at the end, for every array of the region."""
+    """Enter data at the start, exit data at the end, for every array of the region: the same
+    data movement as the structured region (OpenACC 3.3, 2.6.6, 2.7).  Also where the region
+    maps a member through a pointer (``g->u[0:n]``, ``this->u[0:n]``): gcc 12, the
+    compiler the tools check with, crashes on such a section in a structured ``data``
+    construct ("internal compiler error: Segmentation fault") and builds the same clauses on
+    ``enter data``/``exit data``."""
     region.structured = False
     for name, clause in region.flow.clauses.items():
         enter = "copyin" if clause in ("copy", "copyin") else "create"
