@@ -712,6 +712,7 @@ def _with_data(p: Pragma, facts: LoopFacts, notes: list[Note], query: LoopQuery
         gang_level,
         held_members,
         in_every_build,
+        inherited_items,
         justified_device_data,
         one_gang,
         passed_alike,
@@ -735,7 +736,8 @@ def _with_data(p: Pragma, facts: LoopFacts, notes: list[Note], query: LoopQuery
     if p is not None and not query.mapped_by_caller:
         p = held_members(p, facts, more)
     if p is not None:
-        p = in_every_build(default_none(p, facts, more), facts, more)
+        p = inherited_items(in_every_build(default_none(p, facts, more), facts, more),
+                            facts, more)
     used = set(facts.arrays) | set(facts.sections)
     dev = [v for v in facts.device_addresses if v in used]
     if p is None and dev:  # OpenACC 3.3, 3.2.24: acc_malloc's memory has no host copy

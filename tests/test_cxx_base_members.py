@@ -1,22 +1,31 @@
 """A base class's data members are members of the derived class (C++ [class.derived]p2): a
 member function of the derived class names them bare, and they are ``this->m`` as its own are
-([class.mfct.non-static]p2).  Before, only the class's own member list was read: ``a`` of the
-base stayed a variable — the per-loop answer ``copyin(this[0:1], a[0:n])`` (which gcc happens
-to read through ``this``) and no plan ("cannot tell the type of `a`").  Now the bases the file,
-or a header it includes, defines are read with the class (``classes.with_bases``): the answers
-and the plans name ``this->a``; a base that is a template parameter adds nothing.  Whole
-programs built with g++, run in the data-environment emulator."""
+([class.mfct.non-static]p2).  Before the thirty-third session only the class's own member list
+was read: ``a`` of the base stayed a variable.  Now the bases the file, or a header it
+includes, defines are read with the class (``classes.with_bases``); a base that is a template
+parameter adds nothing.
+
+A base's member cannot be a clause item, though: g++ 12 rejects ``copy(this->a[0:n])`` (and
+``copy(a[0:n])``, ``Base::a``) in a member function of the derived class ("cannot take the
+address of 'this', which is an rvalue expression"), and without the clause the device
+dereferences the host's pointer.  The answers were ``parallel loop copyin(this[0:1],
+this->a[0:this->n]) ...`` and the plans ``data ... copy(this->a[...])``, which the emulator
+ran and g++ did not build (the dynamic evaluation now compiles what a tool wrote with gcc's
+OpenACC compiler, ``build.openacc_rejected``).  Now such a loop gets no pragma and a note
+(``server/safety._inherited_items``); the class's own members and a base member in a
+section's bound (``this->n``) are unaffected.  Whole programs built with g++, run in the
+data-environment emulator."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from _offload_util import acc_lines, run_programs
+from _offload_util import run_programs
 
 from accellium.dataset.includes import read_includes
 from accellium.server.annotate import annotate_source
 from accellium.server.engines import get_engine
-from accellium.server.offload import apply_plans, offload_source
+from accellium.server.offload import offload_source
 
 N = 64
 BASE = """class Base {
@@ -88,15 +97,18 @@ TEMPLATE_BASE = """template <class T> struct TD : T {
 """
 
 
-def test_the_answers_and_the_plan_name_the_base_members_through_this():
+def test_a_loop_that_maps_a_base_member_gets_no_pragma_and_the_reason():
     engine = get_engine("analysis")
-    got = {s.line: s.pragma for s in annotate_source(DERIVED.encode(), engine, path="d.cpp")}
+    got = {s.line: s for s in annotate_source(DERIVED.encode(), engine, path="d.cpp")}
     loop = DERIVED.splitlines().index("            b[i] = 2 * a[i];")  # the 1-based line above
-    assert got[loop] == ("#pragma acc parallel loop copyin(this[0:1], this->a[0:this->n]) "
-                       "copy(this->b[0:this->n])")
+    assert got[loop].pragma is None
+    assert any("`this->a`: a member of a base class in a clause" in str(n)
+               for n in got[loop].notes), got[loop].notes
+    own = DERIVED.splitlines().index("        for (int i = 0; i < n; i++) a[i] = i;")
+    assert got[own + 1].pragma is not None  # Base's own constructor: its own member
     plans = offload_source(DERIVED.encode(), engine, path="d.cpp", function="step")
-    assert acc_lines(apply_plans(DERIVED.encode(), plans).decode())[0] == \
-        "#pragma acc data copyin(this[0:1]) copy(this->a[0:this->n]) copyout(this->b[0:this->n])"
+    assert not plans[0].loops, plans[0].loops
+    assert any("base class" in h["why"] for h in plans[0].host_loops), plans[0].host_loops
 
 
 def test_a_base_in_a_header_is_read(tmp_path: Path):
@@ -107,10 +119,10 @@ def test_a_base_in_a_header_is_read(tmp_path: Path):
     engine = get_engine("analysis")
     got = {s.line: s.pragma for s in annotate_source(src, engine, path=str(tmp_path / "d.cpp"),
                                                       includes=inc)}
-    assert got[4] == ("#pragma acc parallel loop copyin(this[0:1], this->a[0:this->n]) "
-                      "copy(this->b[1:this->n-2])")
+    assert got[4] is None  # `a` is the header's base's member: read as `this->a`
     plans = offload_source(src, engine, path=str(tmp_path / "d.cpp"), includes=inc)
-    assert plans[0].loops and len(plans[0].loops) == 2, plans[0].host_loops
+    assert not plans[0].loops and all("`this->a`" in h["why"] for h in plans[0].host_loops), \
+        plans[0].host_loops
 
 
 def test_a_template_parameter_base_adds_nothing():
@@ -119,11 +131,9 @@ def test_a_template_parameter_base_adds_nothing():
     assert "this->a" in plans[0].host_loops[0]["why"]
 
 
-def test_the_programs_verify(tmp_path):
+def test_the_programs_build_and_verify(tmp_path):
+    # each variant a tool wrote is compiled with g++ -fopenacc before it runs
     rows = run_programs(tmp_path, {"derived": ({"prog.cpp": DERIVED}, ["prog.cpp"]),
                                    "derived_header": (HEADERS, ["d.cpp"])},
                         variants=("engine", "per_loop_clauses", "offload"))
-    for name, row in rows.items():
-        moved = {v: row[v]["bytes_h2d"] + row[v]["bytes_d2h"]
-                 for v in ("per_loop_clauses", "offload")}
-        assert 0 < moved["offload"] < moved["per_loop_clauses"], (name, moved)
+    assert set(rows) == {"derived", "derived_header"}

@@ -18,7 +18,7 @@ from tree_sitter import Node
 from accellium.dataset.analysis.scope import declared_names, function_name
 from accellium.dataset.analysis.tree import iter_nodes, text
 
-__all__ = ["SELF", "class_body", "this_as_parameter", "this_members", "through_this", "with_bases"]
+__all__ = ["SELF", "class_body", "inherited_members", "this_as_parameter", "this_members", "through_this", "with_bases"]
 
 
 def class_body(fn: Node, root: Node) -> Node | None:
@@ -97,6 +97,19 @@ def this_members(fn: Node, root: Node) -> frozenset[str] | None:
         return None
     body = class_body(fn, root)
     return None if body is None else _members(fn, body, root)
+
+
+def inherited_members(fn: Node, root: Node) -> frozenset[str]:
+    """Of :func:`this_members`, those a base class declares and the class itself does not
+    (C++ [class.derived]p2: members of the derived class, in its base subobject)."""
+    if _static(fn):
+        return frozenset()
+    body = class_body(fn, root)
+    if body is None:
+        return frozenset()
+    own = {d.name for f in body.named_children if f.type == "field_declaration"
+           for d in declared_names(f)}
+    return frozenset(_members(fn, body, root) - own)
 
 
 def _members(fn: Node, body: Node, root: Node) -> frozenset[str]:

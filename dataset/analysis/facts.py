@@ -150,6 +150,9 @@ class LoopFacts:
     # the loop variables its own headers declare (`for (int i = 0; ...)`): like the locals, no
     # name at the pragma (C11 6.8.5p5: their scope is the loop statement)
     declared_indices: list[str] = field(default_factory=list)
+    # C++, with the file: the data members of the loop's member function's class that a base
+    # class declares (:func:`.classes.inherited_members`)
+    inherited_members: list[str] = field(default_factory=list)
     indirect_writes: list[str] = field(default_factory=list)
     exits: list[Exit] = field(default_factory=list)
     calls: list[str] = field(default_factory=list)  # functions the loop calls (not pure library)

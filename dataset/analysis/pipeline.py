@@ -32,7 +32,7 @@ from accellium.dataset.analysis.arrays import (
 )
 from accellium.dataset.analysis.calls import CallModel, Names, call_findings, pointer_value
 from accellium.dataset.analysis.casts import typedef_names, value_types
-from accellium.dataset.analysis.classes import this_members, through_this
+from accellium.dataset.analysis.classes import inherited_members, this_members, through_this
 from accellium.dataset.analysis.conditional import conditional_names
 from accellium.dataset.analysis.context import enclosing_context
 from accellium.dataset.analysis.deep import deep_copies, member_kind, member_parts
@@ -1042,6 +1042,9 @@ def _analyze_once(code: str, lang: str, enclosing: tuple[str, ...],
     facts.in_region, facts.present, _ = enclosing_context(enclosing)
     located = _located(scope)  # the file's index and the loop in it, read once
     code = _members_through_this(code, lang, located)
+    if lang == "cpp" and located[0] is not None and located[1] is not None:
+        facts.inherited_members = sorted(inherited_members(located[1].ctx.node,
+                                                           located[0].tree.root_node))
     # the code parsed at its line (blank lines above it): every line the walk reads, and so
     # every line of a dependence, an exit or a note, is already a line of the convention
     loop = _parse(code, lang, first_line - 1)

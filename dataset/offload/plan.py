@@ -13,7 +13,7 @@ from typing import cast
 from tree_sitter import Node, Tree
 
 from accellium.dataset.analysis.casts import is_call
-from accellium.dataset.analysis.classes import SELF, this_as_parameter
+from accellium.dataset.analysis.classes import SELF, inherited_members, this_as_parameter
 from accellium.dataset.analysis.scope import FileIndex, file_index, function_name
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, nodes_of, remember_root, text
@@ -331,6 +331,13 @@ def _plan_one(source: bytes, fn_row: int, req: _Req) -> tuple[FunctionPlan, Summ
         _device_memory_on_host(plan, fn, req)
     if member is not None:
         _this_named(plan)
+        base = _inherited_item(plan, inherited_members(_function_at(
+            parsed.functions, fn_row) or fn, parsed.tree.root_node))
+        if base is not None:
+            return _kept_on_host(plan, f"`{base}` is a member of a base class: g++ rejects it "
+                                 "in a clause (\"cannot take the address of 'this'\"), and "
+                                 "without one the device reads the host's pointer (copy the "
+                                 "member into a local before the loops and use that)"), None
         if summary is not None:  # no caller's call of a member function passes `this`
             summary = ("a member function: what its calls reach through `this` is not "
                        "followed")
@@ -341,6 +348,26 @@ def _plan_one(source: bytes, fn_row: int, req: _Req) -> tuple[FunctionPlan, Summ
 
 
 _SELF = re.compile(rf"\b{SELF}\b")
+_THIS_ITEM = re.compile(r"[(,]\s*this\s*->\s*([A-Za-z_]\w*)")  # a clause item, not a bound
+
+
+def _inherited_item(plan: FunctionPlan, inherited: frozenset[str]) -> str | None:
+    """The first ``this->m`` a line of the plan maps (a clause item) with ``m`` a member a
+    base class declares (:func:`.classes.inherited_members`; None: none)."""
+    for e in plan.edits:
+        for line in e.lines:
+            m = next((m for m in _THIS_ITEM.finditer(line) if m.group(1) in inherited), None)
+            if m is not None:
+                return f"this->{m.group(1)}"
+    return None
+
+
+def _kept_on_host(plan: FunctionPlan, why: str) -> FunctionPlan:
+    """``plan`` with nothing offloaded: its loops on the host for ``why``."""
+    out = FunctionPlan(plan.function, plan.line, plan.end_line)
+    out.host_loops = [*plan.host_loops, *({"line": lp["line"], "why": why} for lp in plan.loops)]
+    out.notes = [f"no loop offloaded: {why}"]
+    return out
 
 
 def _this_named(plan: FunctionPlan) -> None:
