@@ -26,6 +26,7 @@ Nothing else moves: an array the host code never touches gets no update.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 
@@ -122,6 +123,12 @@ def _host_uses(leaf: Leaf, info: ArrayInfo, scope: Scope) -> list[ArrayUse]:
            for u in found
            if u.name in names and u.node.id not in info.copies | scope.offset_bases]
     out.extend(_macro_uses(leaf.node, names, {u.node.id for u in found}))
+    views = _views(scope)
+    for u in found:
+        base = re.split(r"\.|->|\[", u.name, maxsplit=1)[0]
+        if (u.subs or u.member) and names & views.get(base, set()) and \
+                base not in names and u.node.id not in scope.offset_bases:
+            out.append(ArrayUse(info.name, u.node, [], True, True, False, True))
     if scope.global_calls and info.name in names and is_global(scope.shape(info.name)):
         for n in iter_nodes(leaf.node):
             for g, write in scope.global_calls.get(n.id, ()) if is_call(n) \
@@ -134,6 +141,66 @@ def _host_uses(leaf: Leaf, info: ArrayInfo, scope: Scope) -> list[ArrayUse]:
                     else ():
                 if g in names:
                     out.append(ArrayUse(g, n, [], True, write, whole=True))
+    return out
+
+
+def _views(scope: Scope) -> dict[str, set[str]]:
+    """The locals of the function that hold the address of a variable of it in a way the
+    planner's pointer copies do not follow, and those variables: a structure, union or array
+    initialised with one (``struct view v = {a};``, ``double *bufs[2] = {x, y};``), one whose
+    member or element is assigned one (``v.p = y``, ``bufs[1] = y``), and a pointer
+    initialised with a cast of one (``char *raw = (char *)y``).  Each such name reaches the
+    variable's memory (C11 6.5.2.3, 6.5.2.1, 6.3.2.3): a host statement that dereferences
+    it (``v.p[k]``, ``bufs[1][k]``, ``raw[k]``) uses that memory (before, it was no use: no
+    ``update`` before or after it).  Kept in ``scope.memo``, one table per function."""
+    key = f"views@{scope.fn.start_byte}"  # the memo is the file's: one table per function
+    got = scope.memo.get(key)
+    if isinstance(got, dict):
+        return got
+    out: dict[str, set[str]] = {}
+    for n in iter_nodes(scope.fn):
+        holder, value = None, None
+        if n.type == "init_declarator":
+            d, value = n.child_by_field_name("declarator"), n.child_by_field_name("value")
+            if value is not None and value.type not in ("initializer_list", "cast_expression"):
+                value = None
+            while d is not None and d.type != "identifier":
+                d = d.child_by_field_name("declarator")
+            holder = text(d) if d is not None else None
+        elif n.type == "assignment_expression":
+            left = n.child_by_field_name("left")
+            if left is not None and left.type in ("field_expression", "subscript_expression"):
+                base: Node | None = left
+                while base is not None and base.type in ("field_expression",
+                                                         "subscript_expression"):
+                    base = base.child_by_field_name("argument")
+                holder = text(base) if base is not None and base.type == "identifier" else None
+                value = n.child_by_field_name("right")
+        if holder is None or value is None:
+            continue
+        held = _held_names(value)
+        if held:
+            out.setdefault(holder, set()).update(held)
+    scope.memo[key] = out
+    return out
+
+
+def _held_names(value: Node) -> set[str]:
+    """The identifiers whose value (an address, for an array or pointer) ``value`` holds: not
+    those only subscripted, dereferenced, called, measured or named as members."""
+    out: set[str] = set()
+    for n in iter_nodes(value):
+        if n.type != "identifier":
+            continue
+        p = n.parent
+        if p is not None and (
+                (p.type in ("subscript_expression", "field_expression")
+                 and p.child_by_field_name("argument") == n)
+                or (p.type == "call_expression" and p.child_by_field_name("function") == n)
+                or (p.type == "pointer_expression" and text(p).startswith("*"))
+                or p.type in ("sizeof_expression", "field_designator")):
+            continue
+        out.add(text(n))
     return out
 
 
