@@ -1,5 +1,5 @@
 """A function's ``static`` local is one object for the whole program (C11 6.2.4p3): what a call
-leaves in it, the next call reads (``dataset/offload/live._static_storage``).
+leaves in it, the next call reads (``dataset/offload/live.live_after``).
 
 Before, the planner took a ``static double prev[M]`` (and the buffer a ``static double
 *avg`` holds, allocated by the first call) for function-local memory that dies at the return:

@@ -86,8 +86,10 @@ def live_after(scope: Scope, lay: Layout, name: str, hoisted: frozenset[int] = f
     param = shape.decl is not None and shape.decl.type == "parameter_declaration"
     if param and name not in scope.dead_params:
         return True
-    if shape.local and _static_storage(shape.decl):
-        return True  # one object every call shares (C11 6.2.4p3): the next call reads it
+    if shape.local and shape.decl is not None and _static(shape.decl):
+        # declared `static`: one object every call shares (C11 6.2.4p3, 6.7.1), which the
+        # next call reads
+        return True
     if not shape.local and not param:
         return read_after_in_main(scope.fn, lay.block, lay.end, name, scope.exit_dead)
     if not param and shape.kind != "array" and scope.alloc(name) is None:
@@ -102,13 +104,6 @@ def live_after(scope: Scope, lay: Layout, name: str, hoisted: frozenset[int] = f
                 if not scope.file_calls()._passed_on(_argument(u.node), frozenset()):
                     return True  # its address escapes (stored, returned): anyone may read it
     return _named_after(scope.fn, name, lay.block, lay.start, lay.end, frees)
-
-
-def _static_storage(decl: Node | None) -> bool:
-    """Is ``decl`` a declaration with the ``static`` storage class (in a function: an object
-    that lives as long as the program, C11 6.2.4p3, 6.7.1)?"""
-    return decl is not None and any(c.type == "storage_class_specifier" and text(c) == "static"
-                                    for c in decl.children)
 
 
 def pointer_use(u: ArrayUse, shape: Shape) -> bool:
