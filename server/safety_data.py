@@ -561,27 +561,22 @@ def visible_names(p, facts, notes: list[str]):
     return Pragma(p.directive, tuple(out))
 
 
-#: clauses whose argument names no variable to map
-_NO_ITEMS = frozenset({"gang", "worker", "vector", "collapse", "tile", "num_gangs",
-                       "num_workers", "vector_length", "if", "async", "wait", "device_type",
-                       "dtype", "self", "default"})
-
-
 def inherited_items(p, facts, notes: list[str]):
     """No pragma where a clause maps a data member of a base class (``copy(this->a[0:n])`` in
     a member function of a class derived from the one declaring ``a``): g++ 12, the compiler
     the tools check with, rejects it ("cannot take the address of 'this', which is an rvalue
     expression"), spelled bare or through ``this``, and without the clause the device would
     dereference the host's pointer.  (A member in a section's bound, ``this->n``, builds.)"""
+    from accellium.dataset.analysis.classes import inherited_item
+
     inherited = set(getattr(facts, "inherited_members", ()))
     if p is None or not inherited:
         return p
-    named = [v for c in p.clauses if c.args and c.name.lower() not in _NO_ITEMS
-             for v in c.variables()
-             if re.sub(r"^this\s*->\s*", "", v).split("[")[0].strip() in inherited]
-    if not named:
+    named = inherited_item((v for c in p.clauses if c.args and c.name.lower() in _NAMING
+                            for v in c.variables()), inherited)
+    if named is None:
         return p
-    notes.append(f"`{named[0]}`: a member of a base class in a clause — g++ rejects it "
+    notes.append(f"`{named}`: a member of a base class in a clause — g++ rejects it "
                  "(\"cannot take the address of 'this'\"), and without it the device reads "
                  "the host's pointer; no pragma (copy the member into a local before the loop "
                  "and use that, and the loop can take one)")

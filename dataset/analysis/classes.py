@@ -13,12 +13,15 @@ template parameter) nothing is known."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Collection, Iterable
+
 from tree_sitter import Node
 
 from accellium.dataset.analysis.scope import declared_names, function_name
 from accellium.dataset.analysis.tree import iter_nodes, text
 
-__all__ = ["SELF", "class_body", "inherited_members", "this_as_parameter", "this_members", "through_this", "with_bases"]
+__all__ = ["SELF", "class_body", "inherited_item", "inherited_members", "this_as_parameter", "this_members", "through_this", "with_bases"]
 
 
 def class_body(fn: Node, root: Node) -> Node | None:
@@ -110,6 +113,17 @@ def inherited_members(fn: Node, root: Node) -> frozenset[str]:
     own = {d.name for f in body.named_children if f.type == "field_declaration"
            for d in declared_names(f)}
     return frozenset(_members(fn, body, root) - own)
+
+
+def inherited_item(names: Iterable[str], inherited: Collection[str]) -> str | None:
+    """The first of ``names`` (the variables of clause items: ``this->a``, ``a``) that is a
+    member of ``inherited`` (:func:`inherited_members`), bare or through ``this``; None: none.
+    g++ 12 rejects such a clause item in a derived class's member function ("cannot take
+    the address of 'this', which is an rvalue expression")."""
+    for v in names:
+        if re.sub(r"^this\s*->\s*", "", v).split("[")[0].strip() in inherited:
+            return v
+    return None
 
 
 def _members(fn: Node, body: Node, root: Node) -> frozenset[str]:

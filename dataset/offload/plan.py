@@ -13,7 +13,12 @@ from typing import cast
 from tree_sitter import Node, Tree
 
 from accellium.dataset.analysis.casts import is_call
-from accellium.dataset.analysis.classes import SELF, inherited_members, this_as_parameter
+from accellium.dataset.analysis.classes import (
+    SELF,
+    inherited_item,
+    inherited_members,
+    this_as_parameter,
+)
 from accellium.dataset.analysis.scope import FileIndex, file_index, function_name
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, nodes_of, remember_root, text
@@ -70,7 +75,7 @@ from accellium.dataset.offload.single_pass import SINGLE_PASS_WHY, single_pass
 from accellium.dataset.offload.swap import swapper_functions
 from accellium.dataset.offload.unseen_calls import unseen_call_barriers
 from accellium.dataset.offload.uses import array_uses
-from accellium.dataset.pragma import is_acc_pragma
+from accellium.dataset.pragma import PragmaError, is_acc_pragma, parse
 
 __all__ = ["FunctionPlan", "PlanInputError", "plan_source", "functions_in"]
 
@@ -348,17 +353,19 @@ def _plan_one(source: bytes, fn_row: int, req: _Req) -> tuple[FunctionPlan, Summ
 
 
 _SELF = re.compile(rf"\b{SELF}\b")
-_THIS_ITEM = re.compile(r"[(,]\s*this\s*->\s*([A-Za-z_]\w*)")  # a clause item, not a bound
-
-
 def _inherited_item(plan: FunctionPlan, inherited: frozenset[str]) -> str | None:
-    """The first ``this->m`` a line of the plan maps (a clause item) with ``m`` a member a
-    base class declares (:func:`.classes.inherited_members`; None: none)."""
+    """The first clause item of the plan's lines that maps a member a base class declares
+    (:func:`.classes.inherited_item`; None: none)."""
     for e in plan.edits:
         for line in e.lines:
-            m = next((m for m in _THIS_ITEM.finditer(line) if m.group(1) in inherited), None)
-            if m is not None:
-                return f"this->{m.group(1)}"
+            try:
+                p = parse(line)
+            except PragmaError:
+                continue  # a brace
+            got = inherited_item((v for c in p.clauses if c.args for v in c.variables()),
+                                 inherited)
+            if got is not None:
+                return got
     return None
 
 
