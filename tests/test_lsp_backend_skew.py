@@ -19,7 +19,12 @@ from pytest_lsp import LanguageClient
 from accellium.lsp.backend_skew import carried, refused_fields, without
 from accellium.lsp.testing import edits_for, read_code_actions_with_commands, record_statuses
 from tests._lsp_client import backend_state, client_fixture, offload_pragma_lines
-from tests._offload_util import PADDED_IDX_H, PADDED_IDX_KERNEL, PADDED_IDX_PADDED
+from tests._offload_util import (
+    PADDED_IDX_H,
+    PADDED_IDX_KERNEL,
+    PADDED_IDX_PADDED,
+    PADDED_IDX_PADDED_NEST,
+)
 from tests._older_backend import MAX_OLDER_CODE, OLDER_PRAGMA, older_backend
 from tests.test_lsp_server import actions, open_doc, start, wait_for
 
@@ -152,13 +157,15 @@ async def test_offload_with_the_build_is_planned_in_process(client: LanguageClie
         await start(client, root=ws, options={"backendUrl": old.url, "defines": ["PADDED"]})
         await wait_for(lambda: backend_state(client) == "connected")
         open_doc(client, uri, PADDED_IDX_KERNEL)
-        assert await offload_pragma_lines(client, uri, HEADER_ROW) == [PADDED_IDX_PADDED]
+        # the padded sections; `auto`'s ranker may collapse the nest (its style, not the point)
+        padded = await offload_pragma_lines(client, uri, HEADER_ROW)
+        assert padded in ([PADDED_IDX_PADDED], [PADDED_IDX_PADDED_NEST]), padded
         sent = old.of("/v1/offload")
         assert len(sent) == 1 and "command_line" in sent[0], sent
         msgs = await wait_for(lambda: _older_messages(client))
         assert old.url in msgs[0] and "`command_line`" in msgs[0] and "in-process" in msgs[0]
 
-        assert await offload_pragma_lines(client, uri, HEADER_ROW) == [PADDED_IDX_PADDED]
+        assert await offload_pragma_lines(client, uri, HEADER_ROW) == padded
         assert len(old.of("/v1/offload")) == 1  # known: no round trip
 
         # no -D/-U known: nothing the older backend lacks, it plans

@@ -19,7 +19,7 @@ from accellium.dataset.labels import openmp_construct_above
 from accellium.dataset.loops import LineIndex, Loop, find_loops, insertion_problem
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.atomics import atomic_updates, with_atomic_lines
-from accellium.dataset.offload.routines import callees, routines_needed
+from accellium.dataset.offload.routines import callees, routines_needed, undeclared_use
 from accellium.dataset.offload.shapes import declarations, shape_of
 from accellium.dataset.offload.uses import array_uses, assignments
 from accellium.dataset.pragma import Pragma, PragmaError, parse_valid
@@ -284,6 +284,10 @@ def choose_loops(source: bytes, lines: LineIndex, fn: Node, loops: list[Loop],
         problem = insertion_problem(lines, lp)
         if problem is not None:
             out.host.append((lp, f"not insertable: {problem}"))
+            continue
+        undeclared = undeclared_use(need, index)
+        if undeclared is not None:
+            out.host.append((lp, undeclared))
             continue
         out.devices.append(Device(node, lp, pragma, advice.notes, need, atomics))
         inside_end = lp.end_byte

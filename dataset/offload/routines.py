@@ -21,7 +21,7 @@ from accellium.dataset.labels import foreign_pragma_above
 from accellium.dataset.loops import LineIndex
 from accellium.dataset.offload.nodes import callee_name
 
-__all__ = ["callees", "file_variables", "has_compute_line", "may_call", "routines_needed", "routine_row", "routine_sites", "without_device_version",
+__all__ = ["callees", "file_variables", "undeclared_use", "has_compute_line", "may_call", "routines_needed", "routine_row", "routine_sites", "without_device_version",
            "holds_compute_construct", "with_compute_construct"]
 
 #: A compute construct's directive line (OpenACC 3.3, 2.5: ``parallel``, ``serial``,
@@ -144,18 +144,28 @@ def routines_needed(node: Node, index: FileIndex) -> tuple[list[str], str | None
             return [], (f"calls `{name}`, whose definition is not in this file: it needs "
                         "`#pragma acc routine seq` where it is defined")
         if name not in index.routines:
-            named = file_variables(defn, index)
-            if named:
-                return [], (f"calls `{name}`, which names `{named[0]}`, a variable of file "
-                            "scope: a function compiled for the device (`#pragma acc routine "
-                            "seq`) may name one only when a `declare` directive puts it "
-                            "there (OpenACC 3.3, 2.15.1; gcc: \"requires a 'declare' "
-                            f"directive\"): add `#pragma acc declare copyin({named[0]})` "
-                            "after its declaration, and `#pragma acc update "
-                            f"device({named[0]})` after the host changes it")
             need.append(name)
         todo.extend(_called(defn, index))
     return need, None
+
+
+def undeclared_use(need: list[str], index: FileIndex) -> str | None:
+    """Why the functions ``need`` (:func:`routines_needed`) cannot be made ``routine seq`` as
+    they are: one names a variable of file scope no ``declare`` directive puts on the device
+    (:func:`file_variables`; None: none does).  OpenACC lets a routine name one only then
+    (OpenACC 3.3, 2.15.1); gcc refuses the file otherwise ("requires a 'declare' directive"),
+    a ``static const`` table too."""
+    for name in need:
+        defn = _definition(index, name)
+        named = file_variables(defn, index) if defn is not None else []
+        if named:
+            return (f"calls `{name}`, which names `{named[0]}`, a variable of file scope: a "
+                    "function compiled for the device (`#pragma acc routine seq`) may name one "
+                    "only when a `declare` directive puts it there (OpenACC 3.3, 2.15.1; gcc: "
+                    "\"requires a 'declare' directive\"): add `#pragma acc declare "
+                    f"copyin({named[0]})` after its declaration, and `#pragma acc update "
+                    f"device({named[0]})` after the host changes it")
+    return None
 
 
 def file_variables(defn: Node, index: FileIndex) -> list[str]:

@@ -217,6 +217,22 @@ def compile_program(prog: Program, work: Path, mode: str, timeout: float = 300) 
     return BuildResult(ok, binary if ok else None, log, time.perf_counter() - t0)
 
 
+#: gcc 12's errors on OpenACC it does not implement, which the emulation runs as the
+#: specification says: a section of a pointer to pointers (``copy(A[0:n][0:m])`` of ``double
+#: **A``, OpenACC 3.3 2.7.1) — the tools write it, other compilers build it, a gcc 12 GPU
+#: build fails on it (README, the forty-eighth session); and the error that follows on an
+#: ``update`` whose only sections gcc dropped so
+_GCC_GAPS = ("array section is not contiguous",
+             "must contain at least one 'device' or 'host' or 'self' clause")
+
+
+def _only_gaps(stderr: str) -> bool:
+    """Is every error gcc printed one of :data:`_GCC_GAPS`?"""
+    errors = [ln.replace("‘", "'").replace("’", "'") for ln in stderr.splitlines()
+              if " error: " in ln]
+    return bool(errors) and all(any(g in ln for g in _GCC_GAPS) for ln in errors)
+
+
 def openacc_rejected(prog: Program, folder: Path, work: Path, replaced: dict[str, bytes],
                      timeout: float = 300) -> str | None:
     """What gcc's own OpenACC compiler says against the sources a tool wrote (``replaced``,
@@ -224,7 +240,8 @@ def openacc_rejected(prog: Program, folder: Path, work: Path, replaced: dict[str
     -foffload=disable -c`` and the build's preprocessor flags (None: gcc accepts them all).
     The emulation translates the pragmas and never shows them to gcc, which refuses some
     that the emulator can run: a routine naming a variable of file scope no ``declare``
-    puts on the device, a compute construct inside another (OpenACC 3.3, 2.15.1, 2.5)."""
+    puts on the device, a compute construct inside another (OpenACC 3.3, 2.15.1, 2.5).  The
+    errors on what gcc 12 does not implement (:data:`_GCC_GAPS`) do not count."""
     units = [rel for rel in replaced if Path(rel).suffix in (".c", *_CXX_SUFFIXES)
              and Path(rel).suffix not in (".h", ".hpp", ".hh")]
     if not units:
@@ -237,7 +254,7 @@ def openacc_rejected(prog: Program, folder: Path, work: Path, replaced: dict[str
             r = subprocess.run([cc, "-fopenacc", "-foffload=disable", "-w", *flags, "-c", rel,
                                 "-o", os.devnull], cwd=work, capture_output=True, text=True,
                                errors="replace", timeout=timeout)
-            if r.returncode != 0:
+            if r.returncode != 0 and not _only_gaps(r.stderr):
                 return (r.stdout + r.stderr)[-200_000:]
     finally:
         shutil.rmtree(work, ignore_errors=True)
