@@ -107,9 +107,12 @@ def test_local_scratch_arrays_are_created_and_the_program_verifies(tmp_path):
 
 
 def test_a_local_whose_values_come_from_before_the_region_is_copied_in():
-    for variant in ("static_local", "initialised"):
-        line = _region(variant)
-        assert "copyin(lhs" in line and "create(rt)" in line, (variant, line)
+    line = _region("initialised")
+    assert "copyin(lhs" in line and "create(rt)" in line, line
+    # a static local also outlives the call (C11 6.2.4p3): what the region writes comes back
+    line = _region("static_local")
+    assert "lhs)" in line and "copy(" in line and "create(rt)" in line and \
+        "copyin(lhs" not in line, line
     line = _region("filled_by_call")
     assert "lhs" in line and "create(rt)" in line and "create(rt, lhs)" not in line and \
         "create(lhs" not in line, line

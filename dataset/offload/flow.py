@@ -34,7 +34,7 @@ from tree_sitter import Node
 
 from accellium.dataset.analysis.casts import is_call
 from accellium.dataset.analysis.clauses import is_clause_arg
-from accellium.dataset.analysis.tree import iter_nodes, root_of, text
+from accellium.dataset.analysis.tree import iter_nodes, op, root_of, text
 from accellium.dataset.offload import guards, poly
 from accellium.dataset.offload.arrays import ArrayInfo, Scope, dims_needed, section_text
 from accellium.dataset.offload.boxes import boxed
@@ -186,21 +186,31 @@ def _views(scope: Scope) -> dict[str, set[str]]:
 
 
 def _held_names(value: Node) -> set[str]:
-    """The identifiers whose value (an address, for an array or pointer) ``value`` holds: not
-    those only subscripted, dereferenced, called, measured or named as members."""
+    """The identifiers whose value (an address, for an array or pointer) ``value`` holds: one
+    reached from it through initializer lists, casts, parentheses, ``+``/``-`` and the
+    branches of ``?:`` only — not an operand of a call, a subscript, a comparison or a
+    dereference (their value is not the address)."""
     out: set[str] = set()
     for n in iter_nodes(value):
         if n.type != "identifier":
             continue
-        p = n.parent
-        if p is not None and (
-                (p.type in ("subscript_expression", "field_expression")
-                 and p.child_by_field_name("argument") == n)
-                or (p.type == "call_expression" and p.child_by_field_name("function") == n)
-                or (p.type == "pointer_expression" and text(p).startswith("*"))
-                or p.type in ("sizeof_expression", "field_designator")):
-            continue
-        out.add(text(n))
+        cur, ok = n, True
+        while cur.id != value.id and cur.parent is not None:
+            p = cur.parent
+            if p.type in ("initializer_list", "initializer_pair", "cast_expression",
+                          "parenthesized_expression"):
+                pass
+            elif p.type == "binary_expression" and op(p) in ("+", "-"):
+                pass
+            elif p.type == "conditional_expression" and \
+                    p.child_by_field_name("condition") != cur:
+                pass
+            else:
+                ok = False
+                break
+            cur = p
+        if ok:
+            out.add(text(n))
     return out
 
 
