@@ -24,6 +24,9 @@ through ``r`` — the host then reads stale data — and ``create(t[s]) copyin(u
 uninitialised device data where the loop reads ``u``.  The rule, for two arrays of one
 construct that a call passes the same array for:
 
+* passed different pointers by some call (not :func:`same_pointer_parameters`: ``f(n, a + 1,
+  a)``): no construct, whatever the clauses — even two ``copyin`` of equal section text start
+  at different addresses, and the second is partly present (:func:`shared_clauses`' ``apart``);
 * both only read (``copyin``), or both scratch (``create``): nothing to change;
 * otherwise, with the same section: both ``copy`` — whichever entry comes first copies in what
   any of them reads, whichever exit comes last copies back what any of them wrote;
