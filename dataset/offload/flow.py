@@ -58,7 +58,7 @@ from accellium.dataset.offload.redundant import drop_redundant
 from accellium.dataset.offload.selfwrite import self_written
 from accellium.dataset.offload.structure import Layout, Leaf, exit_problem, may_precede
 from accellium.dataset.offload.unwritten import unwritten_at_region
-from accellium.dataset.offload.uses import ArrayUse, array_uses
+from accellium.dataset.offload.uses import ArrayUse, array_uses, declarator_name
 from accellium.dataset.offload.wavefront import wavefront_filled
 
 __all__ = ["Update", "Lifetime", "Flow", "plan_flow"]
@@ -164,9 +164,7 @@ def _views(scope: Scope) -> dict[str, set[str]]:
             d, value = n.child_by_field_name("declarator"), n.child_by_field_name("value")
             if value is not None and value.type not in ("initializer_list", "cast_expression"):
                 value = None
-            while d is not None and d.type != "identifier":
-                d = d.child_by_field_name("declarator")
-            holder = text(d) if d is not None else None
+            holder = declarator_name(d)
         elif n.type == "assignment_expression":
             left = n.child_by_field_name("left")
             if left is not None and left.type in ("field_expression", "subscript_expression"):

@@ -320,6 +320,7 @@ def _plan_one(source: bytes, fn_row: int, req: _Req) -> tuple[FunctionPlan, Summ
         return plan, "already has OpenACC directives (its data use is not re-derived)"
     work = _blanked(source, lines, acc) if acc else source
     member = this_as_parameter(work, fn, tree.root_node) if req.lang == "cpp" else None
+    inherited = inherited_members(fn, tree.root_node) if member is not None else frozenset()
     if member is not None:
         work = member
     if acc or member is not None:
@@ -336,8 +337,7 @@ def _plan_one(source: bytes, fn_row: int, req: _Req) -> tuple[FunctionPlan, Summ
         _device_memory_on_host(plan, fn, req)
     if member is not None:
         _this_named(plan)
-        base = _inherited_item(plan, inherited_members(_function_at(
-            parsed.functions, fn_row) or fn, parsed.tree.root_node))
+        base = _inherited_item(plan, inherited)
         if base is not None:
             return _kept_on_host(plan, f"`{base}` is a member of a base class: g++ rejects it "
                                  "in a clause (\"cannot take the address of 'this'\"), and "
