@@ -416,7 +416,14 @@ def _returned_scalars(p, facts, skip: set[str], placed: dict[str, list[str]],
                        "loop leaves in it, and a compute construct's scalars are firstprivate")
 
 
-def _unmappable(directive: str, unmapped: list[str], written: Collection[str] = ()) -> str:
+def _unmappable(directive: str, unmapped: list[str], written: Collection[str] = (),
+                objects: Collection[str] = ()) -> str:
+    held = [n for n in unmapped if n in objects]  # C++ objects (`facts.class_objects`)
+    if held:  # what else the loop reaches does not matter: these keep it on the host
+        names = ", ".join(f"`{n}`" for n in held)
+        return (f"no pragma: {names} {'is an object' if len(held) == 1 else 'are objects'}, "
+                f"not an array or a pointer: no data clause can put the elements on the "
+                f"device, and `{directive}` would call the host's operator[] there")
     names = ", ".join(f"`{n}`" for n in unmapped)
     one = len(unmapped) == 1
     if all(n in written for n in unmapped):  # members the loop assigns (`facts.member_writes`)
@@ -804,7 +811,8 @@ def complete_data(p, facts, notes: list[str]):
     # a name both the loop and the predicted clauses leave without an extent is one name
     missing_extent, unmapped = list(dict.fromkeys(missing_extent)), list(dict.fromkeys(unmapped))
     if unmapped:
-        notes.append(_unmappable(p.directive, unmapped, facts.member_writes))
+        notes.append(_unmappable(p.directive, unmapped, facts.member_writes,
+                                 getattr(facts, "class_objects", ())))
         return None
     if changed:
         notes.append("data clauses completed: " + "; ".join(changed))

@@ -18,10 +18,10 @@ from collections.abc import Collection, Iterable
 
 from tree_sitter import Node
 
-from accellium.dataset.analysis.scope import declared_names, function_name
+from accellium.dataset.analysis.scope import Declared, declared_names, function_name
 from accellium.dataset.analysis.tree import iter_nodes, text
 
-__all__ = ["SELF", "class_body", "inherited_item", "inherited_members", "this_as_parameter", "this_members", "through_this", "with_bases"]
+__all__ = ["SELF", "class_body", "inherited_item", "inherited_members", "member_declarations", "this_as_parameter", "this_members", "through_this", "with_bases"]
 
 
 def class_body(fn: Node, root: Node) -> Node | None:
@@ -129,10 +129,32 @@ def inherited_item(names: Iterable[str], inherited: Collection[str]) -> str | No
 def _members(fn: Node, body: Node, root: Node) -> frozenset[str]:
     """:func:`this_members` of ``fn``, a member function of the class whose member list is
     ``body``."""
-    out = {d.name for b in with_bases(body, root, fn.start_byte) for f in b.named_children
-           if f.type == "field_declaration"
-           for d in declared_names(f) if d.function is None and not d.static}
-    return frozenset(out - _declared_in(fn))
+    return frozenset(_member_declarations(fn, body, root))
+
+
+def _member_declarations(fn: Node, body: Node, root: Node) -> dict[str, Declared]:
+    """:func:`member_declarations` of ``fn``, a member function of the class whose member
+    list is ``body``: the class's own declaration of a name before a base class's (a
+    derived class's member hides the base's, [class.member.lookup])."""
+    mine = _declared_in(fn)
+    out: dict[str, Declared] = {}
+    for b in with_bases(body, root, fn.start_byte):
+        for f in b.named_children:
+            if f.type != "field_declaration":
+                continue
+            for d in declared_names(f):
+                if d.function is None and not d.static and d.name not in mine:
+                    out.setdefault(d.name, d)
+    return out
+
+
+def member_declarations(fn: Node, root: Node) -> dict[str, Declared]:
+    """The declarations of :func:`this_members` by name (a member's type: ``std::vector<double>
+    d;`` is an object, not an array); empty where the file does not show the class."""
+    if _static(fn):
+        return {}
+    body = class_body(fn, root)
+    return {} if body is None else _member_declarations(fn, body, root)
 
 
 def _names_variable(n: Node) -> bool:

@@ -173,6 +173,9 @@ class LoopFacts:
     # with the file: those of them the loop uses only to read scalar members that hold one
     # value there (``g->nx``, :mod:`.member_objects`): ``g[0:1]`` is all it reaches
     member_objects: list[str] = field(default_factory=list)
+    # C++, with the file: subscripted names declared as objects (``std::vector<double> v``:
+    # ``v[i]`` calls its operator[]), which no data clause maps (:func:`.pipeline._class_objects`)
+    class_objects: list[str] = field(default_factory=list)
     # with the file: those of them whose member the loop assigns (``s->total += x``,
     # ``p->n++``): a construct writes the object's device copy (no clause of the loop alone
     # brings one member back), or faults on the host address

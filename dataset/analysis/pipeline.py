@@ -32,7 +32,13 @@ from accellium.dataset.analysis.arrays import (
 )
 from accellium.dataset.analysis.calls import CallModel, Names, call_findings, pointer_value
 from accellium.dataset.analysis.casts import typedef_names, value_types
-from accellium.dataset.analysis.classes import inherited_members, this_members, through_this
+from accellium.dataset.analysis.classes import (
+    SELF,
+    inherited_members,
+    member_declarations,
+    this_members,
+    through_this,
+)
 from accellium.dataset.analysis.conditional import conditional_names
 from accellium.dataset.analysis.context import enclosing_context
 from accellium.dataset.analysis.deep import deep_copies, member_kind, member_parts
@@ -56,6 +62,7 @@ from accellium.dataset.analysis.references import outer_reference_uses, referenc
 from accellium.dataset.analysis.rows import Key, enclosing_facts
 from accellium.dataset.analysis.scalars import scalar_roles
 from accellium.dataset.analysis.scope import (
+    Declared,
     FileIndex,
     LoopScope,
     file_index,
@@ -892,13 +899,22 @@ def _class_objects(b: _Body, facts: LoopFacts) -> None:
     a compute construct that would have to map it is refused, with this note."""
     if b.where is None or b.lang != "cpp":
         return
+    members: dict[str, Declared] | None = None
     for name in sorted(facts.arrays):
         d = b.where.ctx.declared.get(name) or b.where.index.globals.get(name)
+        head, _, member = name.partition("->")
+        if d is None and head in ("this", SELF) and member.isidentifier():
+            # a data member the function names bare (:func:`_members_through_this`; the
+            # plan's :func:`.classes.this_as_parameter`)
+            if members is None:
+                members = member_declarations(b.where.ctx.node, b.where.index.tree.root_node)
+            d = members.get(member)
         # `std::vector<float> h(n)` parses as a function declarator (the most vexing parse);
         # a subscripted name is no function, so it is the object either way
         if d is None or d.levels - d.references > 0:
             continue
         facts.sections.pop(name, None)
+        facts.class_objects.append(name)
         kind = f"a `{d.type_name}`" if d.type_name else "an object"
         b.notes.append(Note(f"`{name}` is {kind}, not an array or a pointer: `{name}[i]` calls "
                             "its operator[], and no data clause can map its elements; take a "
