@@ -138,14 +138,34 @@ def _open_names(view: bytes) -> bytes:
     return bytes(out) if out is not None else view
 
 
+# C11 6.7.2's complex and imaginary type specifiers, which the grammar lacks (it reads
+# `double _Complex z` as a declarator `_Complex` and an error), and `<complex.h>`'s macros for
+# them (7.3.1p2) where they stand beside a floating type's keyword
+_COMPLEX = re.compile(rb"\b(?:_Complex|_Imaginary)\b|(?<=\bfloat)(\s+)(?:complex|imaginary)\b|"
+                      rb"(?<=\bdouble)(\s+)(?:complex|imaginary)\b|"
+                      rb"\b(?:complex|imaginary)(?=\s+(?:float|double|long)\b)")
+
+
+def _complex_specifiers(view: bytes) -> bytes:
+    """``view`` with the complex type specifiers (:data:`_COMPLEX`) turned into spaces: a
+    complex variable then reads as one of its real type (``double complex z`` as ``double
+    z``), which declares the same name with the same pointer and array levels; what the
+    analysis reads of it (a reduction's operator, the elements a section moves) is alike for
+    both (OpenACC 3.3, 2.5.15: ``+`` and ``*`` reduce complex values)."""
+    if b"omplex" not in view and b"maginary" not in view:
+        return view
+    return _COMPLEX.sub(lambda m: bytes(c if c in b"\r\n" else 0x20 for c in m.group()), view)
+
+
 def grammar_view(masked: bytes) -> bytes:
     """``masked`` as the grammar should read it, with the same length and offsets: every lone
     ``\\r`` turned into ``\\n`` (tree-sitter counts rows at ``\\n`` only; with this copy its rows
     are the rows of :class:`LineIndex`, and a CR-only file parses as the C file it is), and the
     parentheses of ``(v[i]) - x`` (:func:`_open_subscripts`) and of ``(i) + x``
-    (:func:`_open_names`) opened."""
+    (:func:`_open_names`) opened, and complex type specifiers blanked
+    (:func:`_complex_specifiers`)."""
     view = _LONE_CR.sub(b"\n", masked) if b"\r" in masked else masked
-    return _open_names(_open_subscripts(view))
+    return _open_names(_open_subscripts(_complex_specifiers(view)))
 
 
 def _utf16_units(text: str) -> int:

@@ -602,15 +602,28 @@ def _host_bound(query: LoopQuery, p: Pragma, facts: LoopFacts, code: str) -> Not
             "stream other than the standard output, the host's random state, clock or heap): "
             "no compute construct can run the loop; no pragma, the loop stays on the host",
             NoteKind.GUARD, host.var, host.line)
+    extended = getattr(facts, "extended_floats", None)
+    if extended:
+        name, line = extended[0]
+        return Note(
+            f"`{name}` (line {line}) is a `long double`, an 80-bit format on the host that a "
+            "GPU has no arithmetic for: gcc's nvptx offload compiler stops on it (\"80-bit-"
+            "precision floating-point numbers unsupported\"), so the program would not build "
+            "for a GPU; no pragma, the loop stays on the host (compute in `double` on the "
+            "device)", NoteKind.GUARD, name, line)
     if facts.variable_arrays:
         name, line = facts.variable_arrays[0]
+        before = line < facts.first_line  # declared before the loop: privatised by it
         return Note(
             f"`{name}` (line {line}) is a variable length array (its size is no integer "
-            "constant expression, C11 6.7.6.2p4): under a compute construct each iteration "
-            "would allocate it on the device's stack at run time, which gcc's nvptx offload "
-            "compiler rejects (\"target cannot support alloca\"), so the program would not "
-            "build for a GPU; no pragma, the loop stays on the host (give the array a "
-            "constant size, or declare it before the loop and offload the loops inside)",
+            "constant expression, C11 6.7.6.2p4): under a compute construct "
+            + ("each gang's or lane's private copy of it" if before else "each iteration")
+            + " would be allocated on the device's stack at run time, which gcc's nvptx "
+            "offload compiler rejects (\"target cannot support alloca\"), so the program "
+            "would not build for a GPU; no pragma, the loop stays on the host ("
+            + ("give the array a constant size, or one row per iteration in an array the "
+               "loop indexes" if before else "give the array a constant size, or declare it "
+               "before the loop and offload the loops inside") + ")",
             NoteKind.GUARD, name, line)
     if facts.address_stores:
         where, line = facts.address_stores[0]
@@ -725,10 +738,11 @@ def _with_data(p: Pragma, facts: LoopFacts, notes: list[Note], query: LoopQuery
     code = query.code if isinstance(query.code, str) else ""
     more: list[str] = []
     p = visible_names(p, facts, more)
-    p = fit_nest(p, facts, more, code, query.scope, query.lang)
-    p = one_gang(gang_level(p, facts, more), facts, more, code)
-    p = pointers_with_sections(p, facts, more)
-    p = device_addresses(justified_device_data(p, facts, more), facts, more)
+    if p is not None:
+        p = fit_nest(p, facts, more, code, query.scope, query.lang)
+        p = one_gang(gang_level(p, facts, more), facts, more, code)
+        p = pointers_with_sections(p, facts, more)
+        p = device_addresses(justified_device_data(p, facts, more), facts, more)
     if p is not None:
         p = complete_data(p, facts, more)
     p = pointed_pairs(passed_alike(p, facts, more), facts, more)

@@ -22,6 +22,7 @@ from accellium.dataset.analysis.affine import Affine, combine
 from accellium.dataset.analysis.macros import Macro, expanded_call
 from accellium.dataset.analysis.polynomial import CONST, add, number, unary
 from accellium.dataset.analysis.tree import field, fold_expression, norm, op, text, unparen
+from accellium.dataset.analysis.value_types import narrowing_cast
 
 __all__ = ["Alternatives", "MAX_ALTERNATIVES", "MAX_NESTING", "values", "expand", "shifted"]
 
@@ -54,8 +55,8 @@ def values(node: Node | None, subst: Mapping[str, Alternatives],
     the file's function-like macros, :mod:`.macros`), None when one is not affine or there
     are too many."""
     root = unparen(node)
-    if root is None:
-        return None
+    if root is None or narrowing_cast(node):
+        return None  # `(unsigned char)i` wraps: not affine (:mod:`.value_types`)
 
     def leaf(n: Node) -> tuple[bool, Alternatives | None]:
         t = n.type

@@ -208,6 +208,9 @@ class LoopFacts:
     # (array, line): the variable length arrays the loop declares, whose storage each
     # iteration allocates at run time (:mod:`.variable_length`)
     variable_arrays: list[tuple[str, int]] = field(default_factory=list)
+    # (name or literal, line): what the loop computes in `long double` (:mod:`.value_types`),
+    # an 80-bit format a GPU has no arithmetic for
+    extended_floats: list[tuple[str, int]] = field(default_factory=list)
     # with a scope: the names a clause on the loop may use (the function's parameters and
     # locals, the file's globals); `locals` (declared in the loop) are never visible there
     visible: list[str] = field(default_factory=list)

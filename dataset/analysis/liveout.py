@@ -13,6 +13,7 @@ last value), while one assigned and then read in the same iteration is a private
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from accellium.dataset.analysis.facts import Dependence, DepKind, LoopFacts, Note, NoteKind
@@ -52,6 +53,9 @@ class LiveOut:
     notes: list[Note] = field(default_factory=list)
     first_line: int = 1  # the line number of the loop's first line (the line convention)
     flags: set[str] = field(default_factory=set)
+    # with a scope: does a name hold 0 or 1 where the loop starts (:mod:`.entry_values`)?
+    # None: the loop alone, whose flags are taken to start so
+    binary_start: Callable[[str], bool] | None = None
 
 
 def _first_write_line(w: BodyWalk, name: str) -> int:
@@ -96,6 +100,15 @@ def apply_live_out(facts: LoopFacts, w: BodyWalk, lo: LiveOut) -> None:
             e.kind is Use.WRITE for e in evs) else None
         if name in facts.private:
             facts.private.remove(name)
+        if flag is not None and lo.binary_start is not None and not lo.binary_start(name):
+            line = _first_write_line(w, name)
+            facts.carried.append(Dependence(
+                name, line, f"`{name}` is only set to {'1' if flag == '||' else '0'} in the loop "
+                f"(line {line}), and where the loop starts it may hold another value, which it "
+                f"keeps when no iteration sets it: `reduction({flag}:{name})` would turn that "
+                "value into 0 or 1 (OpenACC 3.3, 2.5.15); not parallel unless it starts as 0 "
+                "or 1", DepKind.LIVE_OUT))
+            continue
         if flag is not None:
             facts.reductions.append((flag, name))
             lo.flags.add(name)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 
 from tree_sitter import Node
@@ -43,6 +43,7 @@ from accellium.dataset.analysis.conditional import conditional_names
 from accellium.dataset.analysis.context import enclosing_context
 from accellium.dataset.analysis.deep import deep_copies, member_kind, member_parts
 from accellium.dataset.analysis.entries import goto_entries
+from accellium.dataset.analysis.entry_values import binary_at_entry
 from accellium.dataset.analysis.facts import Dependence, DepKind, LoopFacts, Note, NoteKind
 from accellium.dataset.analysis.held import held_members
 from accellium.dataset.analysis.indirect import atomic_lines, derived, indirect_findings, reads_data
@@ -65,6 +66,7 @@ from accellium.dataset.analysis.scope import (
     Declared,
     FileIndex,
     LoopScope,
+    declared_names,
     file_index,
     function_name,
     inline_definition,
@@ -84,6 +86,13 @@ from accellium.dataset.analysis.tree import (
     unparen,
 )
 from accellium.dataset.analysis.tree import field as _field
+from accellium.dataset.analysis.value_types import (
+    extended_literal,
+    extended_type,
+    floating_expression,
+    integer_type,
+    narrow_integer,
+)
 from accellium.dataset.analysis.variable_length import variable_length_arrays
 from accellium.dataset.analysis.walker import Access, BodyWalk, Use, walk_body
 from accellium.dataset.loops import parse_below
@@ -103,13 +112,15 @@ def _parse(code: str, lang: str, rows: int) -> Node | None:
     return first_loop(tree.root_node)
 
 
-def _substitutions(w: BodyWalk, index_all: set[str], macros: dict[str, Macro]
-                   ) -> dict[str, Alternatives]:
+def _substitutions(w: BodyWalk, index_all: set[str], macros: dict[str, Macro],
+                   narrow: Collection[str] = ()) -> dict[str, Alternatives]:
     """The values of the locals assigned once (in chains: ``k1 = k + 1``; a conditional
     value is its alternatives, :mod:`.alternatives`; a call of a file macro its expansion,
-    :mod:`.macros`)."""
+    :mod:`.macros`); not those of ``narrow``, whose type wraps the value assigned
+    (:func:`_narrow_locals`)."""
     once = {name: val for name, val in w.assign_value.items()
-            if w.assign_count.get(name, 0) == 1 and name not in index_all}
+            if w.assign_count.get(name, 0) == 1 and name not in index_all
+            and name not in narrow}
     return resolve_chains(once, lambda node, known: values(node, known, 0, macros),
                           _CHAIN_ROUNDS)
 
@@ -120,14 +131,14 @@ def _written(w: BodyWalk) -> set[str]:
 
 def _resolve(w: BodyWalk, index_all: set[str], macros: dict[str, Macro],
              accesses: list[Access] | None = None,
-             fixed: dict[str, Poly] | None = None) -> None:
+             fixed: dict[str, Poly] | None = None, narrow: Collection[str] = ()) -> None:
     """Every access's subscripts as affine forms, and its alternative subscript lists (one
     per value a conditional may take); a subscript that uses a local the loop assigns in a
     way we cannot follow is unknown (None), and so is one with several values in ``subs``
     (the alternatives list them).  ``fixed``: the member reads that hold one value in the
     loop (:func:`_fixed`), names like a scalar it never assigns."""
     subst: dict[str, Alternatives] = {k: (v,) for k, v in (fixed or {}).items()}
-    subst.update(_substitutions(w, index_all, macros))
+    subst.update(_substitutions(w, index_all, macros, narrow))
     opaque = {n for n in set(w.assign_value) | _written(w)
               if n not in subst and n not in index_all}
     def value(node: Node) -> Alternatives | None:
@@ -170,6 +181,7 @@ class _Body:
     flags: set[str] = field(default_factory=set)  # flag scalars turned into reductions
     loop: Node | None = None  # the analysed loop
     macros: dict[str, Macro] = field(default_factory=dict)  # those defined where it is
+    narrow: frozenset[str] = frozenset()  # scalars of a narrow integer type (:func:`_narrow_locals`)
     lang: str = "c"
     defines: tuple[Macro, ...] = ()  # those of the headers (the scope's)
     fixed: dict[str, Poly] = field(default_factory=dict)  # member reads fixed in the loop
@@ -224,7 +236,8 @@ def _body(loop: Node, facts: LoopFacts, scope: LoopScope | None, lang: str,
     index_all = set(facts.index_vars) | w.inner_vars
     aliases = resolve_aliases(w, index_all)
     fixed = _fixed(w, loop, where)
-    _resolve(w, index_all, macros, fixed=fixed)
+    narrow = _narrow_locals(loop, where)
+    _resolve(w, index_all, macros, fixed=fixed, narrow=narrow)
     # the iteration's own storage, and the pointers whose target is unknown (judged apart)
     local_arrays = {n for n in w.decls if n in w.array_names} | aliases.local \
         | set(aliases.unknown)
@@ -234,7 +247,19 @@ def _body(loop: Node, facts: LoopFacts, scope: LoopScope | None, lang: str,
     return _Body(w, index_all, local_arrays, by_name, model, where, aliases, loop=loop,
                  macros=macros,
                  lang=lang, defines=scope.defines if scope is not None else (), fixed=fixed,
-                 passed=scope.passed if scope is not None else ())
+                 passed=scope.passed if scope is not None else (), narrow=narrow)
+
+
+def _narrow_locals(loop: Node, where: LoopInFile | None) -> frozenset[str]:
+    """The scalars of a narrow integer type (:func:`.value_types.narrow_integer`) the loop
+    declares, or the function does where the file is known: a value of the index assigned
+    to one wraps, so what it subscripts is no affine function of the index."""
+    found = {d.name for n in iter_nodes(loop) if n.type == "declaration"
+             for d in declared_names(n) if d.levels == 0 and narrow_integer(d.type_name)}
+    if where is not None:
+        found |= {n for n, d in where.ctx.declared.items()
+                  if d.levels == 0 and narrow_integer(d.type_name)}
+    return frozenset(found)
 
 
 def _fixed(w: BodyWalk, loop: Node, where: LoopInFile | None) -> dict[str, Poly]:
@@ -330,7 +355,7 @@ def _outer_alias_dependences(b: _Body, shared: dict[str, list[Access]], view: Ar
     groups: dict[str, dict[str, list[Access]]] = {}
     for name, t in outer.items():
         copies = [through(a, t.base, t) for a in shared[name]]
-        _resolve(b.w, b.index_all, b.macros, copies, b.fixed)
+        _resolve(b.w, b.index_all, b.macros, copies, b.fixed, b.narrow)
         groups.setdefault(t.base, {})[name] = copies
     seen = {d.message for d in found}
     out: list[Dependence] = []
@@ -427,7 +452,7 @@ def _pointed_dependences(b: _Body, shared: dict[str, list[Access]], view: ArrayV
             if exact and p.base in shared:
                 facts.passed_alike.append((min(name, p.base), max(name, p.base)))
                 copies = [through(a, p.base, Target(p.base)) for a in shared[name]]
-                _resolve(b.w, b.index_all, b.macros, copies, b.fixed)
+                _resolve(b.w, b.index_all, b.macros, copies, b.fixed, b.narrow)
                 deps, _ = carried_arrays({p.base: [*copies, *shared[p.base]]}, view)
                 if deps and not any(d.var == name for d in out):
                     out.append(Dependence(name, deps[0].line, (
@@ -474,7 +499,7 @@ def _passed_dependences(b: _Body, shared: dict[str, list[Access]], view: ArrayVi
                 "through one of them: possible carried dependence"), DepKind.ARRAY))
             continue
         copies = [through(a, x, Target(x)) for a in shared[y]]
-        _resolve(b.w, b.index_all, b.macros, copies, b.fixed)
+        _resolve(b.w, b.index_all, b.macros, copies, b.fixed, b.narrow)
         deps, _ = carried_arrays({x: [*shared[x], *copies]}, view)
         out.extend(Dependence(x, d.line, (
             f"`{x}` may be `{y}` (a call of this file passes one pointer for both): "
@@ -511,6 +536,7 @@ def _scalars(b: _Body, facts: LoopFacts) -> None:
     # function is not an lvalue in C, so `min = fmin(a[i], min)` uses a variable `min`
     skip = b.index_all | w.array_names | set(w.calls) | (PURE_CALLS - _written(w)) | w.decls
     roles = scalar_roles(w.events, skip, w.parent, b.macros)
+    _truncating_sums(b, roles.reductions, facts)
     facts.reductions.extend(roles.reductions)
     facts.private.extend(roles.private)
     facts.carried.extend(roles.carried)
@@ -521,6 +547,86 @@ def _scalars(b: _Body, facts: LoopFacts) -> None:
     facts.declared_indices = sorted(w.decls & b.index_all)
     facts.calls = list(w.calls)
     facts.hidden_macros = sorted(set(w.hidden_macros))
+
+
+def _private_variable_arrays(b: _Body, facts: LoopFacts) -> None:
+    """The variable length arrays of the function that the loop privatises
+    (``facts.private_arrays``; :mod:`.variable_length`) join ``facts.variable_arrays``: a
+    private copy of one is allocated at run time on the device, as one the loop declares."""
+    if not facts.private_arrays or b.where is None or b.where.ctx.node is None:
+        return
+    index = b.where.index
+    found = variable_length_arrays(b.where.ctx.node, b.lang, b.macros, b.where.ctx,
+                                   index.globals, index.tree.root_node)
+    facts.variable_arrays += [(n, facts.first_line + line - 1 - b.where.loop.start_point[0])
+                              for n, line in found if n in facts.private_arrays
+                              and (n, line) not in facts.variable_arrays]
+
+
+def _extended_floats(b: _Body, facts: LoopFacts) -> None:
+    """The names of ``long double`` type the loop uses and its ``long double`` literals
+    (:mod:`.value_types`): on a GPU nothing computes in that format."""
+    if b.loop is None:
+        return
+    types = {d.name: d.type_name for n in iter_nodes(b.loop) if n.type == "declaration"
+             for d in declared_names(n)}
+    if b.where is not None:
+        for name in b.w.events.keys() | b.w.array_names:
+            d = b.where.ctx.declared.get(name) or b.where.index.globals.get(name)
+            if d is not None and name not in types:
+                types[name] = d.type_name
+    seen: set[str] = set()
+    for n in iter_nodes(b.loop):
+        t = text(n) if n.type in ("identifier", "number_literal") else ""
+        if t and t not in seen and (n.type == "number_literal" and extended_literal(t) or
+                                    n.type == "identifier" and extended_type(types.get(t, ""))):
+            seen.add(t)
+            facts.extended_floats.append(
+                (t, facts.first_line + n.start_point[0] - b.loop.start_point[0]))
+    for n in iter_nodes(b.loop):  # a declaration's own type (`long double t = 0;`)
+        if n.type == "declaration" and extended_type(text(_field(n, "type"))) and \
+                not facts.extended_floats:
+            facts.extended_floats.append(
+                ("long double", facts.first_line + n.start_point[0] - b.loop.start_point[0]))
+
+
+def _truncating_sums(b: _Body, reductions: list[tuple[str, str]], facts: LoopFacts) -> None:
+    """Take out of ``reductions`` a sum or product into an integer that adds a floating value
+    (``int s; s += a[i]`` with ``a`` of ``double``): each step converts the result back to the
+    integer, truncating it (C11 6.3.1.4p1), so the order of the steps changes the result and
+    the reduction's partial results do not give the loop's (:mod:`.value_types`); it is
+    carried instead.  Types from the declarations the loop and, with the file, its function
+    and the file show (a name they do not declare is taken as not floating)."""
+    if not any(o in ("+", "*") for o, _ in reductions) or b.loop is None:
+        return
+    types = {d.name: d for n in iter_nodes(b.loop) if n.type == "declaration"
+             for d in declared_names(n)}
+
+    def type_of(name: str) -> str | None:
+        d = types.get(name)
+        if d is None and b.where is not None:
+            d = b.where.ctx.declared.get(name) or b.where.index.globals.get(name)
+        return d.type_name if d is not None else None
+
+    for o, name in list(reductions):
+        ty = type_of(name)
+        if o not in ("+", "*") or ty is None or not integer_type(ty):
+            continue
+        for e in b.w.events.get(name, []):
+            if e.kind is Use.READ:
+                continue
+            added = next((_field(x, "right") for x in iter_nodes(e.stmt)
+                          if x.type == "assignment_expression"
+                          and text(_field(x, "left")) == name), None)
+            if added is not None and floating_expression(added, type_of):
+                line = facts.first_line + e.stmt.start_point[0] - b.loop.start_point[0]
+                reductions.remove((o, name))
+                facts.carried.append(Dependence(
+                    name, line, f"`{name}` is an integer and the loop combines it with a "
+                    f"floating value (line {line}): each step truncates the result to an integer (C11 "
+                    "6.3.1.4), so a reduction's partial results do not give the loop's; "
+                    "carried dependence", DepKind.SCALAR))
+                break
 
 
 def _shared_declared(w: BodyWalk, facts: LoopFacts) -> None:
@@ -596,7 +702,11 @@ def _live_out(b: _Body, facts: LoopFacts) -> None:
     names = candidates(b.w, facts.index_vars, scoped=b.where is not None)
     if b.where is not None:
         live: dict[str, int | None] = dict(live_after(b.where, names, frozenset(facts.private)))
-        lo = LiveOut(live, b.where.loop.start_point[0], scoped=True, first_line=facts.first_line)
+        where = b.where
+        lo = LiveOut(live, where.loop.start_point[0], scoped=True, first_line=facts.first_line,
+                     binary_start=lambda n: binary_at_entry(
+                         where.loop, n, getattr(where.ctx.declared.get(n) or
+                                                where.index.globals.get(n), "type_name", "")))
     else:
         lo = LiveOut(unscoped_live(b.w, names), first_line=facts.first_line)
     apply_live_out(facts, b.w, lo)
@@ -1090,6 +1200,8 @@ def _analyze_once(code: str, lang: str, enclosing: tuple[str, ...],
     _arrays(b, facts, loop, atomic)
     _indirect(b, facts, atomic)
     _scalars(b, facts)
+    _private_variable_arrays(b, facts)
+    _extended_floats(b, facts)
     _struct_scratch(b, facts)
     # pointers the loop declares or assigns are the alias analysis' (their `p->x` is an
     # access of what they point into); the rest name one shared object

@@ -19,8 +19,10 @@ from tree_sitter import Node
 from accellium.dataset.analysis.library import MAX_NAMES, MIN_NAMES
 from accellium.dataset.analysis.macros import file_expansion
 from accellium.dataset.analysis.member_reads import member_key
+from accellium.dataset.analysis.polynomial import CONST
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import named, op, text, unparen
+from accellium.dataset.analysis.value_types import narrowed
 from accellium.dataset.offload import guards, poly
 
 __all__ = ["Bounds", "bounds_of", "exact", "plus", "tightest"]
@@ -161,13 +163,24 @@ def _branch(value: Node | None, cond: Node, holds: bool, env: dict[str, Bounds],
     return _made(list(own.lo) + list(extra.lo), list(own.hi) + list(extra.hi))
 
 
+def _sign_test(cond: Node) -> bool:
+    """Is ``cond`` a comparison of an expression with a constant at most 0 (``s < 0``,
+    ``x >= 0``, ``-1 < d``)?  One of its branches runs where the expression is negative,
+    where the reading of names as non-negative (:mod:`.poly`) does not hold: the bounds the
+    condition implies there would be ordered against the others as if it were not."""
+    sides = [poly.poly_of(_field(cond, "left")), poly.poly_of(_field(cond, "right"))]
+    consts = [p for p in sides if p is not None and poly.is_const(p)]
+    return len(consts) == 1 and consts[0].get(CONST, 0) <= 0
+
+
 def _conditional(n: Node, env: dict[str, Bounds], depth: int) -> Bounds | None:
     """``c ? y : z`` is ``y`` or ``z``: at least the smaller of their lower bounds, at most the
     larger of their upper bounds; a comparison ``c`` bounds a branch that is one of its sides
     (``i + w >= n ? n - 1 : i + w`` is at most ``n - 1``)."""
     cond = unparen(_field(n, "condition"))
     yes, no = _field(n, "consequence"), _field(n, "alternative")
-    if cond is not None and cond.type == "binary_expression" and op(cond) in _NEGATE:
+    if cond is not None and cond.type == "binary_expression" and op(cond) in _NEGATE and \
+            not _sign_test(cond):
         a, b = _branch(yes, cond, True, env, depth), _branch(no, cond, False, env, depth)
     else:
         a, b = bounds_of(yes, env, depth + 1), bounds_of(no, env, depth + 1)
@@ -195,8 +208,8 @@ def bounds_of(node: Node | None, env: dict[str, Bounds] | None = None,
     if env is None:
         env = {}
     n = unparen(node)
-    if n is None or depth > _MAX_DEPTH:
-        return None
+    if n is None or depth > _MAX_DEPTH or narrowed(node):
+        return None  # `(unsigned char)i` wraps (:mod:`...analysis.value_types`)
     t = n.type
     if t == "identifier":
         return env.get(text(n)) or exact(poly.var(text(n)))

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from tree_sitter import Node
 
 from accellium.dataset.analysis.member_reads import parse_key, unchanged
+from accellium.dataset.analysis.scope import declared_names
 from accellium.dataset.analysis.tree import (
     LOOP_TYPES,
     iter_nodes,
@@ -24,6 +25,7 @@ from accellium.dataset.analysis.tree import (
     text,
 )
 from accellium.dataset.analysis.tree import field as _field
+from accellium.dataset.analysis.value_types import narrow_integer
 from accellium.dataset.offload import guards, poly
 from accellium.dataset.offload.bounds import Bounds, bounds_of, exact, plus, tightest
 from accellium.dataset.offload.held import held_locals
@@ -89,13 +91,20 @@ def _in_scope(decl: Node, node: Node) -> bool:
 _Env = list[tuple[str, Node, Bounds]]  # (name, its declarator, its value's bounds)
 
 
+def _narrow(declaration: Node) -> bool:
+    """Does ``declaration`` declare objects of a narrow integer type (``unsigned char k``),
+    which hold a value assigned to them reduced to their range (C11 6.3.1.3)?"""
+    return narrow_integer(text(_field(declaration, "type")))
+
+
 def _declared_once(top: Node) -> list[tuple[str, Node, Node]]:
     """(name, declarator, value) of each ``T x = e;`` under ``top`` whose scope assigns the
     name nowhere else (each declaration on its own: two loops may each declare a ``k``)."""
     out = []
     counts: dict[int, dict[str, int]] = {}  # a scope's assignment counts, one walk per scope
     for n in iter_nodes(top):
-        if n.type != "init_declarator" or n.parent is None or n.parent.parent is None:
+        if n.type != "init_declarator" or n.parent is None or n.parent.parent is None or \
+                _narrow(n.parent):
             continue
         a = assignments(n)
         if len(a.once()) != 1:
@@ -137,6 +146,9 @@ def _set_in_block(top: Node) -> list[tuple[str, Node, Node]]:
     mine = assignments(fn)
     addressed = {text(_field(n, "argument")) for n in iter_nodes(fn)
                  if n.type == "pointer_expression" and op(n) == "&"}
+    # a value stored in a narrow integer wraps (:mod:`...analysis.value_types`)
+    addressed |= {d.name for n in iter_nodes(fn) if n.type == "declaration" and _narrow(n)
+                  for d in declared_names(n)}
     blocks: dict[int, tuple[dict[str, int], dict[int, set[str]]]] = {}
     for name, n, blk, value in candidates:
         if name not in mine.declared or name in addressed:

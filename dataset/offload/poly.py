@@ -34,6 +34,7 @@ from accellium.dataset.analysis.polynomial import (
     var,
 )
 from accellium.dataset.analysis.tree import fold_expression, op, unparen
+from accellium.dataset.analysis.value_types import narrowing_cast
 
 __all__ = ["Poly", "const", "var", "add", "sub", "neg", "mul", "poly_of", "split", "subst",
            "nonneg", "at_least_one", "compare", "render", "is_const", "names", "Minimums",
@@ -89,8 +90,8 @@ def poly_of(node: Node | None, env: Mapping[str, Poly] | None = None) -> Poly | 
     one.  Bottom-up on an explicit stack (no recursion)."""
     env = env or {}
     root = unparen(node)
-    if root is None:
-        return None
+    if root is None or narrowing_cast(node):
+        return None  # `(unsigned char)i` wraps (:mod:`accellium.dataset.analysis.value_types`)
     return fold_expression(root, lambda n: leaf(n, env), lambda n, a, b: _combine(op(n), a, b),
                            lambda n, a: unary(op(n), a))
 

@@ -1,0 +1,202 @@
+"""What a C type name says about the values an object or a conversion holds.
+
+* **Narrow integers** (``char``, ``short``, ``_Bool`` and the exact-width 8- and 16-bit types):
+  converting a loop's index to one wraps it (an unsigned type: reduced modulo 2^N, C11
+  6.3.1.3p2) or gives an implementation-defined value (a signed type, 6.3.1.3p3) once the index
+  passes its range, so ``b[(unsigned char)i]`` is not ``b[i]``: iterations 256 apart reach one
+  element.  A subscript through such a conversion, or through a local of such a type assigned
+  from the index, is not an affine function of the index.
+* **Integer and floating types**: assigning to an integer object converts the value, and a
+  floating value is truncated toward zero (6.3.1.4p1), so ``s += x`` with ``s`` an ``int`` and
+  ``x`` a ``double`` rounds at every step — ``trunc(trunc(s + x1) + x2)`` is not
+  ``trunc(s + trunc(x1 + x2))`` (2 - 0.5 - 0.5: 0 against 1) — and a reduction's partial
+  results (OpenACC 3.3, 2.5.15) do not give what the loop in order gives.
+* **``_Bool``** holds 0 or 1 whatever is assigned (6.3.1.2).
+* **``long double``** is x86's 80-bit extended format under gcc: a GPU has no arithmetic for
+  it (PTX's floating types are 16, 32 and 64 bits), and gcc's nvptx offload compiler stops on
+  it ("80-bit-precision floating-point numbers unsupported"); a ``1.0L`` literal is one too
+  (6.4.4.2p4).
+"""
+
+from __future__ import annotations
+
+import re
+
+from tree_sitter import Node
+
+from accellium.dataset.analysis.tree import NAMED_CASTS, field, iter_nodes, named, op, text
+
+__all__ = ["narrow_integer", "integer_type", "floating_type", "binary_valued_type",
+           "narrowed", "narrowing_cast", "floating_expression", "extended_type", "extended_literal"]
+
+_NARROW_WORDS = frozenset({"char", "short", "_Bool", "bool"})
+_NARROW_NAMES = re.compile(r"^u?int(?:_least)?(?:8|16)_t$")
+_INTEGER_WORDS = frozenset({"char", "short", "int", "long", "signed", "unsigned", "_Bool",
+                            "bool"})
+_INTEGER_NAMES = re.compile(r"^(?:u?int(?:_least|_fast)?\d+_t|u?intmax_t|u?intptr_t|size_t|"
+                            r"ssize_t|ptrdiff_t|std::size_t|std::ptrdiff_t)$")
+_QUALIFIERS = frozenset({"const", "volatile", "restrict", "static", "register", "extern",
+                         "_Thread_local", "thread_local", "constexpr", "inline"})
+_FLOATING_WORDS = frozenset({"float", "double", "_Float16", "_Float32", "_Float64",
+                             "_Float128", "__float128", "real"})
+
+
+def _words(type_name: str) -> list[str]:
+    return [w for w in re.findall(r"[A-Za-z_][\w:]*", type_name) if w not in _QUALIFIERS]
+
+
+def narrow_integer(type_name: str) -> bool:
+    """Is ``type_name`` an integer type narrower than ``int`` (``unsigned char``, ``short``,
+    ``int16_t``, ``bool``)?"""
+    words = _words(type_name)
+    return bool(words) and (bool(set(words) & _NARROW_WORDS) and set(words) <= _INTEGER_WORDS
+                            or len(words) == 1 and bool(_NARROW_NAMES.match(words[0])))
+
+
+def integer_type(type_name: str) -> bool:
+    """Is ``type_name`` (without pointer or array declarators) an integer type?"""
+    words = _words(type_name)
+    return bool(words) and (set(words) <= _INTEGER_WORDS
+                            or len(words) == 1 and bool(_INTEGER_NAMES.match(words[0])))
+
+
+def floating_type(type_name: str) -> bool:
+    """Is ``type_name`` a real floating type (``float``, ``double``, ``long double``)?"""
+    words = _words(type_name)
+    return bool(words) and bool(set(words) & _FLOATING_WORDS) and \
+        set(words) <= _FLOATING_WORDS | {"long"}
+
+
+def extended_type(type_name: str) -> bool:
+    """Is ``type_name`` ``long double`` (the module doc)?"""
+    words = _words(type_name)
+    return "long" in words and "double" in words
+
+
+_EXTENDED_LITERAL = re.compile(r"^(?:\d+\.\d*|\.\d+|\d+(?:\.\d*)?[eE][-+]?\d+)[lL]$")
+
+
+def extended_literal(literal: str) -> bool:
+    """Is the number literal ``literal`` a ``long double`` constant (``1.0L``)?"""
+    return bool(_EXTENDED_LITERAL.match(literal))
+
+
+def binary_valued_type(type_name: str) -> bool:
+    """Does every object of ``type_name`` hold 0 or 1 (``_Bool``, C++ ``bool``)?"""
+    return _words(type_name) in (["_Bool"], ["bool"])
+
+
+def _cast_type(n: Node) -> str | None:
+    """The type a conversion ``n`` names: a cast ``(T)e``, or a C++ named cast
+    ``static_cast<T>(e)``; None for any other node."""
+    if n.type == "cast_expression":
+        t = field(n, "type")
+        return text(t) if t is not None else None
+    if n.type == "call_expression":
+        fn = field(n, "function")
+        if fn is not None and fn.type == "template_function" and \
+                text(field(fn, "name")) in NAMED_CASTS:
+            args = named(field(fn, "arguments"))
+            return text(args[0]) if args else None
+    return None
+
+
+def narrowed(node: Node | None) -> bool:
+    """Is ``node``, or an expression its outer parentheses and casts hold, converted to a
+    narrow integer type by one of those casts (``(unsigned char)(i)``)?  For evaluators that
+    strip a node's outer casts before reading it."""
+    while node is not None and node.type in ("parenthesized_expression", "cast_expression",
+                                             "call_expression"):
+        t = _cast_type(node)
+        if t is not None and narrow_integer(t):
+            return True
+        if node.type == "cast_expression":
+            node = field(node, "value")
+        elif node.type == "parenthesized_expression":
+            kids = named(node)
+            node = kids[-1] if kids else None
+        elif t is not None:  # a named cast: its one argument
+            args = named(field(node, "arguments"))
+            node = args[0] if len(args) == 1 else None
+        else:
+            return False
+    return False
+
+
+def narrowing_cast(node: Node | None) -> bool:
+    """Does the expression ``node`` convert something to a narrow integer type
+    (:func:`narrow_integer`) by a cast?"""
+    if node is None:
+        return False
+    for n in iter_nodes(node):
+        t = _cast_type(n) if n.type in ("cast_expression", "call_expression") else None
+        if t is not None and narrow_integer(t):
+            return True
+    return False
+
+
+_FLOAT_LITERAL = re.compile(r"^(?:\d+\.\d*|\.\d+|\d+[eE][-+]?\d+|\d+\.\d*[eE][-+]?\d+|"
+                            r"\.\d+[eE][-+]?\d+|0[xX][0-9a-fA-F.]*[pP][-+]?\d+)[fFlL]?$")
+_FLOATING_CALLS = frozenset(
+    "sqrt sqrtf sqrtl fabs fabsf fabsl exp expf expl exp2 log logf log2 log10 pow powf powl "
+    "sin sinf cos cosf tan tanf asin acos atan atan2 sinh cosh tanh floor floorf ceil ceilf "
+    "round roundf trunc truncf fmod fmodf fmax fmaxf fmin fminf cbrt hypot erf erfc "
+    "copysign fma fmaf atof drand48 erand48".split())
+_BOOLEAN = frozenset({"<", "<=", ">", ">=", "==", "!=", "&&", "||", "&", "|", "^", "<<", ">>",
+                      "%"})
+
+
+def _typed(name_node: Node | None, type_of) -> bool:
+    ty = type_of(text(name_node)) if name_node is not None and \
+        name_node.type == "identifier" else None
+    return ty is not None and floating_type(ty)
+
+
+def _floating_leaf(n: Node, type_of) -> bool | None:
+    """Whether the leaf ``n`` has a floating value (None: ``n`` is no leaf)."""
+    t = n.type
+    if t == "number_literal":
+        return bool(_FLOAT_LITERAL.match(text(n)))
+    if t == "identifier":
+        return _typed(n, type_of)
+    if t == "subscript_expression":
+        base = field(n, "argument")
+        while base is not None and base.type == "subscript_expression":
+            base = field(base, "argument")
+        return _typed(base, type_of)
+    if t == "cast_expression":
+        ty = field(n, "type")
+        return ty is not None and floating_type(text(ty))
+    if t == "call_expression":
+        fn = field(n, "function")
+        return fn is not None and text(fn).removeprefix("std::") in _FLOATING_CALLS
+    return None
+
+
+def floating_expression(node: Node | None, type_of) -> bool:
+    """Is the value of the expression ``node`` of a floating type, as far as ``type_of`` (a
+    name -> its declared type, pointer and array levels removed; None unknown) shows?  The
+    usual arithmetic conversions make an arithmetic operation floating when an operand is
+    (C11 6.3.1.8); a comparison, a logical or bitwise operation or ``%`` is an integer
+    (6.5.5, 6.5.7-14); a cast has its type; an element of an array its element type; a
+    math function of ``<math.h>`` returns a floating value.  Unknown names and calls count
+    as not floating."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n is None:
+            continue
+        leaf = _floating_leaf(n, type_of)
+        if leaf is not None:
+            if leaf:
+                return True
+            continue
+        t = n.type
+        if t == "binary_expression":
+            if op(n) not in _BOOLEAN:
+                stack += [field(n, "left"), field(n, "right")]
+        elif t == "conditional_expression":
+            stack += [field(n, "consequence"), field(n, "alternative")]
+        elif t == "parenthesized_expression" or t == "unary_expression" and op(n) != "!":
+            stack += n.named_children
+    return False
