@@ -5,6 +5,7 @@ calls into the emulation runtime (``runtime/accrt.h``)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from accellium.dataset.pragma import IDENT, Clause, Pragma, PragmaError, parse, split_top_level
@@ -157,20 +158,24 @@ def _items(c: Clause) -> list[str]:
 _PRVALUE = "this"
 
 
-def _obj_check(base: str, secs: list, start: str, nbytes: str, txt: str, line: int) -> str:
+def _obj_check(base: str, secs: list, start: str, nbytes: str, txt: str, line: int,
+               unsized: Collection[str] = ()) -> str:
     """A section of an array (not a pointer: stack, global, an array member) must lie inside
-    the array: ``sizeof`` gives its extent (heap blocks are checked by the runtime)."""
-    if not secs or base == _PRVALUE:
+    the array: ``sizeof`` gives its extent (heap blocks are checked by the runtime); an array
+    of unknown size (``unsized``: ``extern double E[];``, an incomplete type ``sizeof``
+    cannot measure, C11 6.5.3.4p1) is not checked."""
+    if not secs or base == _PRVALUE or base in unsized:
         return ""
     return (f"if (!ACCRT_ISPTR({base})) accrt_bounds_obj({start}, {nbytes}, (void *)&({base}), "
             f"sizeof({base}), {txt}, {line}); ")
 
 
-def _one_call(kind: str, item: str, dynamic: int, line: int) -> str:
+def _one_call(kind: str, item: str, dynamic: int, line: int, unsized: Collection[str] = ()
+              ) -> str:
     start, nbytes, rows = _item_range(item)
     txt = c_string(item)
     base, secs = _split_item(item)
-    plain = "{ " + _obj_check(base, secs, start, nbytes, txt, line) + \
+    plain = "{ " + _obj_check(base, secs, start, nbytes, txt, line, unsized) + \
         f"accrt_data({kind}, {start}, {nbytes}, {dynamic}, {txt}, {line});"
     if secs and any(s[2] for s in secs) and base != _PRVALUE:
         if kind != "ACCRT_PRESENT":
@@ -195,17 +200,19 @@ def _one_call(kind: str, item: str, dynamic: int, line: int) -> str:
             f"{txt}, {line});{bind} }} else {plain}")
 
 
-def data_calls(p: Pragma, line: int, dynamic: int = 0) -> list[str]:
+def data_calls(p: Pragma, line: int, dynamic: int = 0, unsized: Collection[str] = ()
+               ) -> list[str]:
     """Calls for the data clauses of a construct (or enter data / declare when ``dynamic``).
     A parameter declared as an array (``double A[N][M]``) is a pointer (C11 6.7.6.3p7): named
-    bare, the clause maps the pointer itself, as gcc does on a GPU."""
+    bare, the clause maps the pointer itself, as gcc does on a GPU.  ``unsized``: the arrays
+    of unknown size (:func:`_obj_check`)."""
     out = []
     for c in p.clauses:
         kind = DATA_KINDS.get(c.name.lower())
         if kind is None or kind == "ACCRT_DELETE":
             continue
         for item in _items(c):
-            out.append(_one_call(kind, item, dynamic, line))
+            out.append(_one_call(kind, item, dynamic, line, unsized))
     return out
 
 
@@ -228,7 +235,7 @@ def exit_calls(p: Pragma, line: int) -> list[str]:
     return out
 
 
-def update_calls(p: Pragma, line: int) -> list[str]:
+def update_calls(p: Pragma, line: int, unsized: Collection[str] = ()) -> list[str]:
     ifp = 1 if p.has("if_present") else 0
     out = []
     for c in p.clauses:
@@ -240,7 +247,7 @@ def update_calls(p: Pragma, line: int) -> list[str]:
             base, secs = _split_item(item)
             start, nbytes, rows = _item_range(item)
             txt = c_string(item)
-            call = "{ " + _obj_check(base, secs, start, nbytes, txt, line) + \
+            call = "{ " + _obj_check(base, secs, start, nbytes, txt, line, unsized) + \
                 f"accrt_update({to_dev}, {start}, {nbytes}, {ifp}, {txt}, {line}); }}"
             if rows is not None:
                 lo, ln = secs[0][0], secs[0][1] or "1"

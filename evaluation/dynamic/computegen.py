@@ -40,13 +40,33 @@ def _private_copy(v: str) -> str:
 
 
 def _var_call(v: str, src_v: str, isptr: str, slot: str, kind: str, base: str, mode: str,
-              line: int) -> str:
+              line: int, size: str = "") -> str:
     """The runtime's ``accrt_var`` call for the variable ``v`` of a compute construct
     (``src_v``: how the enclosing code names it; ``isptr``: the C test of whether it is a
-    pointer; ``slot``/``kind``: the names of its slot and kind locals)."""
-    return (f"accrt_var((void *)&({src_v}), sizeof({v}), {isptr}, "
+    pointer; ``slot``/``kind``: the names of its slot and kind locals; ``size``: its size in
+    bytes, ``sizeof(v)`` by default)."""
+    return (f"accrt_var((void *)&({src_v}), {size or f'sizeof({v})'}, {isptr}, "
             f"__builtin_classify_type({v}), {slot}, &{kind}, {COMPUTE[base]}, "
             f"{mode}, {c_string(v)}, {line})")
+
+
+def _declared_name(dec: Node) -> str | None:
+    cur: Node | None = dec
+    while cur is not None and cur.type != "identifier":
+        cur = cur.child_by_field_name("declarator")
+    return text(cur) if cur is not None else None
+
+
+def _unsized_array(dec: Node) -> str | None:
+    """The name ``dec`` declares when it is an array of unknown size without an initialiser
+    (``E[]``, ``M[][4]``)."""
+    holder, cur = None, dec
+    while cur is not None and cur.type != "identifier":
+        holder, cur = cur, cur.child_by_field_name("declarator")
+    if cur is None or holder is None or holder.type != "array_declarator" or \
+            holder.child_by_field_name("size") is not None or dec.type == "init_declarator":
+        return None
+    return text(cur)
 
 
 class ComputeGen(LoopGen):
@@ -55,6 +75,40 @@ class ComputeGen(LoopGen):
     @property
     def file_c(self) -> str:
         return c_string(self.label)
+
+    def size(self, v: str) -> str:
+        """``sizeof(v)``, or 0 for an array of unknown size (``extern double E[];``), whose
+        type is incomplete until a definition elsewhere completes it (C11 6.2.5p22,
+        6.5.3.4p1: ``sizeof`` cannot be applied to it); the runtime finds what a clause
+        mapped of it from its address."""
+        return "(size_t)0" if v in self.incomplete_arrays else f"sizeof({v})"
+
+    def slot(self, v: str) -> str:
+        """The size of ``v``'s slot (its firstprivate copy), 1 for an array of unknown size
+        (:meth:`size`: an array is never copied into a slot)."""
+        return "1" if v in self.incomplete_arrays else f"ACCRT_SLOT({v})"
+
+    @property
+    def incomplete_arrays(self) -> frozenset[str]:
+        """The names the file declares at file scope only as arrays of unknown size
+        (``extern double E[];``, no initialiser)."""
+        got = getattr(self, "_incomplete", None)
+        if got is None:
+            incomplete, complete = set(), set()
+            for d in iter_nodes(self.tree.root_node):
+                if d.type != "declaration" or d.parent is None or \
+                        d.parent.type not in ("translation_unit", "linkage_specification",
+                                              "declaration_list"):
+                    continue
+                for dec in d.children_by_field_name("declarator"):
+                    name = _unsized_array(dec)
+                    if name:
+                        incomplete.add(name)
+                    elif (own := _declared_name(dec)):
+                        complete.add(own)
+            got = frozenset(incomplete - complete)
+            self._incomplete = got
+        return got
 
     def gen_compute(self, n: Node, p: AccLine, rest: list[AccLine], ctx: Ctx) -> str:
         prag = p.pragma
@@ -81,7 +135,7 @@ class ComputeGen(LoopGen):
             dflt.args or "")) else "0"
         cid = self.new_id()
         pre = [f"accrt_begin({self.file_c}, {p.line});",
-               *data_calls(prag, p.line)]
+               *data_calls(prag, p.line, unsized=self.incomplete_arrays)]
         post = f" accrt_compute_end(); accrt_end({self.file_c}, {p.line}); }}"
         rename = dict(ctx.rename)
         bound = []
@@ -94,10 +148,10 @@ class ComputeGen(LoopGen):
                 pre.append(f"__typeof__(this) {SELF} = this;")
                 src_v = SELF
             pre.append(
-                f"int __acc_k_{v}; unsigned char __acc_s_{v}[ACCRT_SLOT({v})] "
+                f"int __acc_k_{v}; unsigned char __acc_s_{v}[{self.slot(v)}] "
                 f"__attribute__((aligned(16))); __typeof__({v}) *__acc_v_{v} = (__typeof__({v}) *)"
                 + _var_call(v, src_v, f"ACCRT_ISPTR({v})", f"__acc_s_{v}", f"__acc_k_{v}", base,
-                            mode, p.line) + ";")
+                            mode, p.line, self.size(v)) + ";")
             rename[v] = f"(*__acc_v_{v})"
             bound.append(v)
         pre += [self.pointer_check(v, ctx.rename.get(v, v), base, mode_base, p.line)
@@ -248,9 +302,9 @@ class ComputeGen(LoopGen):
                  f"accrt_set_gang(accrt_pick(__acc_gi{cid}, {g}), {g});"]
         rename = dict(ctx.rename)
         for v in ctx.bound:
-            parts.append(f"unsigned char __acc_g_{v}[ACCRT_SLOT({v})] __attribute__((aligned(16))); "
+            parts.append(f"unsigned char __acc_g_{v}[{self.slot(v)}] __attribute__((aligned(16))); "
                          f"__typeof__({v}) *__acc_gv_{v} = (__typeof__({v}) *)accrt_fp("
-                         f"__acc_v_{v}, __acc_g_{v}, sizeof({v}), __acc_k_{v});")
+                         f"__acc_v_{v}, __acc_g_{v}, {self.size(v)}, __acc_k_{v});")
             rename[v] = f"(*__acc_gv_{v})"
         for v in sorted(ctx.loopvars):
             parts.append(f"__typeof__({v}) __acc_lv_{v};")
@@ -286,11 +340,11 @@ class ComputeGen(LoopGen):
             return ""
         if d in ("enter data", "exit data", "update", "declare"):
             if d == "enter data" or d == "declare":
-                calls = data_calls(prag, p.line, dynamic=1)
+                calls = data_calls(prag, p.line, dynamic=1, unsized=self.incomplete_arrays)
             elif d == "exit data":
                 calls = exit_calls(prag, p.line)
             else:
-                calls = update_calls(prag, p.line)
+                calls = update_calls(prag, p.line, self.incomplete_arrays)
             if not calls:
                 return ""
             body = (f"accrt_begin({self.file_c}, {p.line}); " + " ".join(calls)

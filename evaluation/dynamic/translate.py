@@ -257,7 +257,7 @@ class Emitter(ComputeGen):
         prag = p.pragma
         assert prag is not None
         if d in ("data", "host_data"):
-            calls = data_calls(prag, p.line) if d == "data" else []
+            calls = data_calls(prag, p.line, unsized=self.incomplete_arrays) if d == "data" else []
             cond = prag.clause("if")
             pre = " ".join(calls)
             if cond is not None and cond.args and calls:

@@ -633,8 +633,19 @@ void accrt_bounds_heap(const void *p, size_t n, const char *text, int line) {
   if (f && !((const char *)p >= b.p && (const char *)p + n <= b.p + b.n))
     accrt_bounds_fail(p, n, b.p, b.n, "a heap block", text, line);
 }
+/* A section's length computed negative (b[1:n-2] with n < 2, a loop that runs no iteration)
+ * converts to a huge size_t: a GPU runtime would try to map that many bytes (exit 96). */
+static void accrt_length_check(size_t n, const char *text, int line) {
+  char msg[300];
+  if ((long)n >= 0) return;
+  snprintf(msg, sizeof msg, "%s line %d: bounds: section '%s' has a negative length (%ld "
+           "bytes): a GPU runtime would map far more memory than the program owns",
+           accrt_cur_file ? accrt_cur_file : "?", line, text, (long)n);
+  accrt_fatal(96, msg);
+}
 void accrt_bounds_obj(const void *p, size_t n, const void *obj, size_t objn, const char *text,
                       int line) {
+  accrt_length_check(n, text, line);
   if (!n) return;
   const char *c = (const char *)p, *o = (const char *)obj;
   if (c < o || c + n > o + objn) accrt_bounds_fail(p, n, obj, objn, "an array", text, line);
@@ -642,6 +653,7 @@ void accrt_bounds_obj(const void *p, size_t n, const void *obj, size_t objn, con
 void accrt_data(int kind, void *p, size_t n, int dynamic, const char *text, int line) {
   char msg[300];
   if (n == 0 || kind == ACCRT_DEVICEPTR) return;
+  accrt_length_check(n, text, line);
   accrt_devmem_check("a data clause maps", p, n, text, line);
   accrt_bounds_heap(p, n, text, line);
   accrt_entry *e = accrt_find(p, n, 0);
@@ -678,6 +690,7 @@ void accrt_exit_data(int kind, void *p, size_t n, int finalize, const char *text
 void accrt_update(int to_device, void *p, size_t n, int if_present, const char *text, int line) {
   char msg[300];
   if (n == 0) return;
+  accrt_length_check(n, text, line);
   accrt_devmem_check("an update names", p, n, text, line);
   accrt_bounds_heap(p, n, text, line);
   accrt_entry *e = accrt_find(p, n, 0);
