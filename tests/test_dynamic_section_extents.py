@@ -9,11 +9,15 @@
   iteration, the length converts to a huge ``size_t``): the runtime crashed (a segmentation
   fault, reported as stale data).  Now it fails as ``bounds`` with the section named, as a GPU
   runtime would try to map that many bytes.
+* **A C++ ``double *__restrict`` parameter**: the runtime's pointer test (``std::is_pointer``
+  of the type without cv-qualifiers) does not see through ``__restrict``, so the pointer was
+  taken for an 8-byte array and every column failed as ``bounds``.  Now the type's class
+  decides.
 """
 
 from __future__ import annotations
 
-from _offload_util import write_suite
+from _offload_util import write_programs, write_suite
 
 from accellium.evaluation.dynamic.manifest import load_manifest
 from accellium.evaluation.dynamic.variants import RunConfig, run_variant
@@ -73,3 +77,34 @@ def test_a_negative_section_length_fails_as_bounds(tmp_path):
     got = _run(tmp_path, "interior", INTERIOR, INTERIOR_MAIN)
     assert got.status == "bounds", (got.status, got.reason)
     assert "b[1:n-2]" in got.reason and "negative length" in got.reason, got.reason
+
+
+RESTRICT = """void scale(int n, double *__restrict a)
+{
+    #pragma acc parallel loop copy(a[0:n])
+    for (int i = 0; i < n; i++)
+        a[i] = a[i] * 2.0;
+}
+"""
+RESTRICT_MAIN = """#include <cstdio>
+void scale(int n, double *__restrict a);
+int main()
+{
+    static double a[300];
+    for (int i = 0; i < 300; i++) a[i] = i;
+    scale(300, a);
+    for (int i = 0; i < 300; i++)
+        if (a[i] != 2.0 * i) { std::puts("BAD"); return 1; }
+    std::puts("OK");
+    return 0;
+}
+"""
+
+
+def test_a_restrict_pointer_in_cxx_is_a_pointer(tmp_path):
+    folder, progs = load_manifest(write_programs(
+        tmp_path / "suite", {"restrict": ({"k.cpp": RESTRICT, "main.cpp": RESTRICT_MAIN},
+                                          ["k.cpp"])}))
+    got = run_variant("original", progs[0], folder / "programs" / "restrict", tmp_path / "w",
+                      {}, RunConfig(threads=2, runs=1))
+    assert got.status == "verified", (got.status, got.reason)

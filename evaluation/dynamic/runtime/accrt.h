@@ -79,9 +79,10 @@ extern const char *accrt_cur_file;
 extern int accrt_cur_line;
 
 #ifdef __cplusplus
-/* a pointer object, not an array (which would decay) nor a reference to one */
-#define ACCRT_ISPTR(x) (std::is_pointer<typename std::remove_cv<typename \
-  std::remove_reference<decltype(x)>::type>::type>::value)
+/* a pointer object, not an array (which would decay) nor a reference to one; its type
+ * class, not std::is_pointer, which a `__restrict` qualifier defeats (remove_cv keeps it) */
+#define ACCRT_ISPTR(x) (!std::is_array<typename std::remove_reference<decltype(x)>::type>::value \
+  && __builtin_classify_type(x) == 5)
 #else
 #define ACCRT_ISPTR(x) (__builtin_classify_type(x) == 5 && \
   __builtin_types_compatible_p(__typeof__(x), __typeof__(1 ? (x) : (x))))
