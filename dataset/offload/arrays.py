@@ -452,6 +452,52 @@ def _call_rows(d: CallDevice, scope: Scope, ex: Extents, region_end: int
     return rows, None
 
 
+def guarded_extent(loop: Node, start: int) -> str | None:
+    """Why the loop cannot share a region that starts at byte ``start``, above an ``if``
+    around the loop whose condition bounds the loop's own bounds (:func:`extent_guard`);
+    None when no such test is there."""
+    got = extent_guard(loop, start)
+    if got is None:
+        return None
+    test, _branch, name = got
+    cond = field_of(test, "condition") or test
+    return (f"it runs only where `{text(cond)}` (line {test.start_point[0] + 1}) holds, which "
+            f"bounds `{name}`: a region above that test would map its sections whether or not "
+            "it holds")
+
+
+def extent_guard(loop: Node, start: int) -> tuple[Node, Node, str] | None:
+    """(the ``if``, its branch holding the loop, the name) of the outermost ``if`` around the
+    loop below byte ``start`` whose condition bounds the loop's bounds: ``if (k <= n) for (i =
+    0; i < k; i++) b[i] = ...`` runs only where ``k <= n`` holds, and a data construct above
+    the ``if`` evaluates and maps the loop's sections (``b[0:k]``) whether or not it does
+    (OpenACC 3.3, 2.6.5) — where it does not, a section the program may not own.  A bound
+    from above on a name of the loop's test, or from below on one of its initialiser (a
+    start the test keeps in the array), counts; a test that only keeps the loop from being
+    empty (``if (n > 1)`` around ``i < n``) does not."""
+    from accellium.dataset.offload.guards import implied
+
+    init, test = field_of(loop, "initializer"), field_of(loop, "condition")
+    upper = {text(n) for n in iter_nodes(test)} if test is not None else set()
+    lower = {text(n) for n in iter_nodes(init)} if init is not None else set()
+    found: tuple[Node, Node, str] | None = None
+    child, up = loop, loop.parent
+    while up is not None and up.start_byte >= start:
+        cond = field_of(up, "condition") if up.type == "if_statement" else None
+        if cond is not None and child.id != cond.id:
+            holds = child.id == (field_of(up, "consequence") or up).id
+            for name, o, _other in implied(cond, holds, truth=False):
+                if o in ("<", "<=") and name in upper or o in (">", ">=") and name in lower:
+                    found = (up, child, name)
+                    break
+        child, up = up, up.parent
+    return found
+
+
+def field_of(node: Node, name: str) -> Node | None:
+    return node.child_by_field_name(name)
+
+
 def collect(devices: list[Unit], scope: Scope, ex: Extents, stmts: list[Node]) -> Collected:
     """Arrays, sections and the loops dropped (with why), repeated until every kept loop's
     arrays have a section."""
@@ -469,6 +515,8 @@ def collect(devices: list[Unit], scope: Scope, ex: Extents, stmts: list[Node]) -
                 per[d.node.id] = rows
             continue
         uses, why = _device_uses(d, scope)
+        if why is None:
+            why = guarded_extent(d.node, region_start)
         rows = []
         for u in uses if why is None else []:
             shape = scope.shape(u.name)

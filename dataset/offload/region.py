@@ -15,10 +15,10 @@ from tree_sitter import Node
 from accellium.dataset.analysis.tree import iter_nodes, named, text
 from accellium.dataset.loops import LineIndex
 from accellium.dataset.offload import poly
-from accellium.dataset.offload.arrays import ArrayInfo, Scope, collect
+from accellium.dataset.offload.arrays import ArrayInfo, Scope, collect, extent_guard
 from accellium.dataset.offload.calls import ANY_GLOBAL, host_handled, in_units
 from accellium.dataset.offload.cover import covering
-from accellium.dataset.offload.device import CallDevice, Unit
+from accellium.dataset.offload.device import CallDevice, Device, Unit
 from accellium.dataset.offload.extent import Extents
 from accellium.dataset.offload.flow import Flow, Lifetime, plan_flow
 from accellium.dataset.offload.live import live_after
@@ -431,11 +431,39 @@ def choose_region(lines: LineIndex, body: Node, devices: list[Unit], scope: Scop
             problems.append(got)
             continue
         later = _after_change(lines, body, rng, devices, got, scope, within)
-        for r in (got, later) if later is not None else (got,):
+        inner = _inside_guards(lines, got, devices, scope, within)
+        for r in (got, *(x for x in (later, inner) if x is not None)):
             key = (-len(r.devices), transfer_cost(r, scope.fn) if r.devices else 0)
             if best_key is None or key < best_key:
                 best, best_key = r, key
     return best, problems
+
+
+def _inside_guards(lines: LineIndex, got: Region, devices: list[Unit], scope: Scope,
+                   within: tuple[int, int] | None) -> Region | None:
+    """The region inside the branch of the first ``if`` that kept loops of ``got`` out
+    (:func:`.arrays.extent_guard`: a test bounding their sections): within the branch the
+    test holds, so a data construct there maps what they use.  The units outside the
+    branch stay on the host, with why.  None when no loop was kept out so, or the branch is
+    no block."""
+    start = got.stmts[0].start_byte if got.stmts else None
+    for d, _why in got.dropped:
+        if start is None or not isinstance(d, Device):
+            continue
+        guard = extent_guard(d.node, start)
+        if guard is None or guard[1].type != "compound_statement":
+            continue
+        branch = guard[1]
+        inside = [u for u in devices
+                  if branch.start_byte <= u.node.start_byte < branch.end_byte]
+        region, _ = choose_region(lines, branch, inside, scope, within)
+        if region is None or not region.devices:
+            return None
+        why = (f"the region is inside the branch at line {branch.start_point[0] + 1}, whose "
+               "test bounds the sections of the loops there; this loop is outside it")
+        region.dropped[:0] = [(u, why) for u in devices if u not in inside]
+        return region
+    return None
 
 
 def _after_change(lines: LineIndex, body: Node, rng: list[Node], devices: list[Unit],
