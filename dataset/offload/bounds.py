@@ -149,6 +149,14 @@ def _branch(value: Node | None, cond: Node, holds: bool, env: dict[str, Bounds],
     own = bounds_of(value, env, depth + 1)
     if own is None:
         return None
+    if own.exact is not None and poly.is_const(own.exact) and \
+            own.exact.get(CONST, 0) <= 0:
+        # the branch is the constant side of a sign test (`s < 0 ? 0 : 1`): what the test
+        # implies about it is in terms of the other side (`0 > s`: at least `s + 1`), which
+        # the caller orders against the other branch reading names as non-negative — false
+        # in this branch, where `s` is negative ("at least 1" beside the other branch's 1,
+        # and `a[0]` unmapped); the constant is its own tightest bound
+        return own
     o = op(cond) if holds else _NEGATE[op(cond)]
     left, right = _field(cond, "left"), _field(cond, "right")
     extra = None
@@ -163,24 +171,13 @@ def _branch(value: Node | None, cond: Node, holds: bool, env: dict[str, Bounds],
     return _made(list(own.lo) + list(extra.lo), list(own.hi) + list(extra.hi))
 
 
-def _sign_test(cond: Node) -> bool:
-    """Is ``cond`` a comparison of an expression with a constant at most 0 (``s < 0``,
-    ``x >= 0``, ``-1 < d``)?  One of its branches runs where the expression is negative,
-    where the reading of names as non-negative (:mod:`.poly`) does not hold: the bounds the
-    condition implies there would be ordered against the others as if it were not."""
-    sides = [poly.poly_of(_field(cond, "left")), poly.poly_of(_field(cond, "right"))]
-    consts = [p for p in sides if p is not None and poly.is_const(p)]
-    return len(consts) == 1 and consts[0].get(CONST, 0) <= 0
-
-
 def _conditional(n: Node, env: dict[str, Bounds], depth: int) -> Bounds | None:
     """``c ? y : z`` is ``y`` or ``z``: at least the smaller of their lower bounds, at most the
     larger of their upper bounds; a comparison ``c`` bounds a branch that is one of its sides
     (``i + w >= n ? n - 1 : i + w`` is at most ``n - 1``)."""
     cond = unparen(_field(n, "condition"))
     yes, no = _field(n, "consequence"), _field(n, "alternative")
-    if cond is not None and cond.type == "binary_expression" and op(cond) in _NEGATE and \
-            not _sign_test(cond):
+    if cond is not None and cond.type == "binary_expression" and op(cond) in _NEGATE:
         a, b = _branch(yes, cond, True, env, depth), _branch(no, cond, False, env, depth)
     else:
         a, b = bounds_of(yes, env, depth + 1), bounds_of(no, env, depth + 1)
