@@ -70,6 +70,30 @@ def _names(node: Node, scope: Scope) -> set[str]:
             and n.id not in scope.offset_locals and n.id not in scope.offset_bases}
 
 
+def _passed_names(arrays: dict[str, ArrayInfo], units: list[Unit], used: dict[int, set[str]],
+                  everywhere: set[str], scope: Scope
+                  ) -> tuple[list[tuple[Unit, str]], str | None] | None:
+    """The same for two names a seen call passes one array for (``scope.aliased_params``:
+    two parameters, or a parameter and the array of file scope the call passes for it,
+    :mod:`.passed_alike`) where the region maps one and only its host code or loops kept
+    on the host name the other: what that code writes or reads through the other name, the
+    region's flow does not follow.  The units using the other name stay on the host; no
+    region when only host code names it.  None: no such pair."""
+    for pair in sorted(scope.aliased_params, key=sorted):
+        a, b = sorted(pair)
+        if a not in everywhere or b not in everywhere:
+            continue
+        for view, other in ((a, b), (b, a)):
+            if view in arrays or other not in arrays:
+                continue
+            why = (f"`{view}` and `{other}` are one array in a seen call, and the region maps "
+                   f"it as `{other}` while its code reaches it as `{view}` too: its host "
+                   "code would be brought up to date under one name only")
+            users = [u for u in units if view in used[u.node.id]]
+            return ([(u, why) for u in users], None) if users else ([], why)
+    return None
+
+
 def one_memory(stmts: list[Node], arrays: dict[str, ArrayInfo], units: list[Unit],
                swaps: list[SwapGroup], scope: Scope
                ) -> tuple[list[tuple[Unit, str]], str | None]:
@@ -83,11 +107,16 @@ def one_memory(stmts: list[Node], arrays: dict[str, ArrayInfo], units: list[Unit
     start = stmts[0].start_byte
     before = [p for p in _pointers(scope) if p.value.end_byte <= start and p.name not in swapped
               and p.var == visible_declaration(p.name, stmts[0], scope.fn)]
+    if not before and not scope.aliased_params:
+        return [], None
+    used = {u.node.id: _names(u.node, scope) for u in units}
+    everywhere = set().union(*(_names(s, scope) for s in stmts))
+    passed = _passed_names(arrays, units, used, everywhere, scope)
+    if passed is not None:
+        return passed
     if not before:
         return [], None
     single = single_views(before, function_assignments(scope.fn, scope.memo).count)
-    used = {u.node.id: _names(u.node, scope) for u in units}
-    everywhere = set().union(*(_names(s, scope) for s in stmts))
     out: list[tuple[Unit, str]] = []
     for p in before:
         view, base = p.name, p.base

@@ -52,7 +52,7 @@ from tree_sitter import Node
 
 from accellium.dataset.analysis.scope import function_name
 from accellium.dataset.analysis.tree import field as _field
-from accellium.dataset.analysis.tree import named, op, text, unparen
+from accellium.dataset.analysis.tree import iter_nodes, named, op, root_of, text, unparen
 from accellium.dataset.offload.callgraph import CallGraph, graph_of, param_names
 
 if TYPE_CHECKING:
@@ -184,9 +184,73 @@ def aliased_parameters(root: Node, others: list[Node] | None = None,
                             if pair not in out.setdefault(name, set()):
                                 out[name].add(pair)
                                 changed = True
+                for pair in _global_pairs(g, name, ps, caller, bases):
+                    if pair not in out.setdefault(name, set()):
+                        out[name].add(pair)
+                        changed = True
         if not changed:
             break
     return out
+
+
+def _global_pairs(g: CallGraph, name: str, ps: list[str | None], caller: Node,
+                  bases: list[str | None]) -> list[frozenset[str]]:
+    """(parameter, array) pairs of the function ``name`` where the call of ``caller`` passes,
+    for the parameter, a pointer into an array of file scope (``gx(n, G, y)``) that the
+    function names itself: the parameter and the name then designate one object (C11 6.2.2:
+    the caller and the function name one object of external linkage, or of internal linkage
+    in one file)."""
+    fn = g.fns.get(name)
+    if fn is None:
+        return []
+    from accellium.dataset.offload.callgraph import declared_names
+
+    out = []
+    mine, theirs = None, None
+    for p, base in zip(ps, bases, strict=False):
+        if not p or base is None or not base.isidentifier() or base == p:
+            continue
+        if mine is None:
+            mine, theirs = _file_scope_uses(fn, declared_names(fn)), declared_names(caller)
+        if base in mine and base not in (theirs or set()) and \
+                _same_object(base, root_of(fn), root_of(caller)):
+            out.append(frozenset((p, base)))
+    return out
+
+
+def _file_scope_uses(fn: Node, own: set[str]) -> set[str]:
+    """The names ``fn``'s body uses that it does not declare and its file declares at file
+    scope as objects."""
+    body = _field(fn, "body")
+    used = {text(n) for n in iter_nodes(body) if n.type == "identifier"} - own \
+        if body is not None else set()
+    return used & _file_scope_objects(root_of(fn))
+
+
+def _file_scope_objects(root: Node) -> set[str]:
+    from accellium.dataset.offload.callgraph import _declarator_name
+
+    return {d for n in root.named_children if n.type == "declaration"
+            for dec in n.children_by_field_name("declarator")
+            if (d := _declarator_name(dec)) and dec.type != "function_declarator"}
+
+
+def _same_object(name: str, a: Node, b: Node) -> bool:
+    """Do the units ``a`` and ``b`` name one object ``name`` of file scope: one unit, or
+    neither declares it ``static`` (internal linkage, C11 6.2.2p3) and ``b`` declares it
+    too?"""
+    if a.id == b.id:
+        return True
+    if name not in _file_scope_objects(b):
+        return False
+    for r in (a, b):
+        for n in r.named_children:
+            if n.type == "declaration" and name in {
+                    text(d) for d in iter_nodes(n) if d.type == "identifier"} and any(
+                    c.type == "storage_class_specifier" and text(c) == "static"
+                    for c in n.children):
+                return False
+    return True
 
 
 def _element_of(arg: Node | None) -> str | None:
@@ -262,6 +326,12 @@ def same_pointer_parameters(root: Node, alike: dict[str, set[frozenset[str]]],
                 args = [_value_text(a) for a in _args(call)]
                 for pair in list(pairs):
                     i, j = (ps.index(n) if n in ps else len(args) for n in sorted(pair))
+                    if (i >= len(args)) != (j >= len(args)):  # a parameter and an array
+                        k, glob = (i, max(pair)) if j >= len(args) else (j, min(pair))
+                        if args[k] != glob:  # not the array itself (`G + 1`): apart
+                            pairs.discard(pair)
+                            changed = True
+                        continue
                     if i >= len(args) or j >= len(args):
                         continue
                     x, y = args[i], args[j]
