@@ -34,6 +34,7 @@ from tree_sitter import Node
 
 from accellium.dataset.analysis.casts import is_call
 from accellium.dataset.analysis.clauses import is_clause_arg
+from accellium.dataset.analysis.scope import function_name
 from accellium.dataset.analysis.tree import iter_nodes, op, root_of, text
 from accellium.dataset.offload import guards, poly
 from accellium.dataset.offload.arrays import ArrayInfo, Scope, dims_needed, section_text
@@ -118,11 +119,15 @@ def _host_uses(leaf: Leaf, info: ArrayInfo, scope: Scope) -> list[ArrayUse]:
     (``scope.alias_calls``, :mod:`.points_to`), uses the whole array, read, and written when
     the callee may write it."""
     names = info.aliases or {info.name}
+    local_fns = _local_functions(scope)
     found = array_uses(leaf.node)
+    if local_fns:  # a definition runs no body: its calls do (:func:`_local_functions`)
+        found = [u for u in found if not _in_definition(u.node, leaf.node)]
     out = [replace(u, write=False) if u.node.id in scope.read_args else _as_pointer(u, info)
            for u in found
            if u.name in names and u.node.id not in info.copies | scope.offset_bases]
     out.extend(_macro_uses(leaf.node, names, {u.node.id for u in found}))
+    out.extend(_local_calls(leaf.node, names, local_fns))
     views = _views(scope)
     for u in found:
         base = re.split(r"\.|->|\[", u.name, maxsplit=1)[0]
@@ -209,6 +214,69 @@ def _held_names(value: Node) -> set[str]:
             cur = p
         if ok:
             out.add(text(n))
+    return out
+
+
+def _local_functions(scope: Scope) -> dict[str, Node]:
+    """The functions the planned function defines in its body, by the name its calls use: a
+    C++ lambda stored in a variable (``auto fix = [&](int k) { a[k] = -a[k]; };``) and a GNU C
+    nested function (``void fix(int k) { ... }``).  Defining one runs none of its body
+    ([expr.prim.lambda.closure]: the body runs when the closure is called; a nested
+    function's when it is called), and a call runs it there, reaching the caller's arrays it
+    names (by reference or as the enclosing function's variables)."""
+    key = f"local-functions:{scope.fn.start_byte}"
+    got = scope.memo.get(key)
+    if isinstance(got, dict):
+        return got
+    out: dict[str, Node] = {}
+    body = scope.fn.child_by_field_name("body")
+    for n in iter_nodes(body) if body is not None else ():
+        if n.type == "init_declarator":
+            value = n.child_by_field_name("value")
+            name = declarator_name(n.child_by_field_name("declarator"))
+            if value is not None and value.type == "lambda_expression" and name:
+                out[name] = value
+        elif n.type == "function_definition":
+            name = function_name(n)[0]
+            if name:
+                out[name] = n
+    scope.memo[key] = out
+    return out
+
+
+def _in_definition(node: Node, stop: Node) -> bool:
+    """Is ``node`` in the body of a lambda (not one the statement calls right away,
+    ``[&] { ... }()``) or of a nested function, within the statement ``stop`` (which may be
+    the nested function's definition)?"""
+    up = node.parent
+    while up is not None:
+        if up.type == "function_definition":
+            return True
+        if up.type == "lambda_expression" and not (
+                up.parent is not None and up.parent.type == "call_expression"
+                and up.parent.child_by_field_name("function") == up):
+            return True
+        if up.id == stop.id:
+            return False
+        up = up.parent
+    return False
+
+
+def _local_calls(node: Node, names: Collection[str], local_fns: dict[str, Node]
+                 ) -> list[ArrayUse]:
+    """The calls the host statement ``node`` makes of :func:`_local_functions` whose bodies
+    name an array of ``names``: each a use of the whole array, read and written."""
+    out: list[ArrayUse] = []
+    for n in iter_nodes(node) if local_fns else ():
+        if n.type != "call_expression":
+            continue
+        fn = n.child_by_field_name("function")
+        body = local_fns.get(text(fn)) if fn is not None and fn.type == "identifier" else None
+        if body is None:
+            continue
+        named_there = {u.name for u in array_uses(body)}
+        out.extend(ArrayUse(x, n, [], True, True, False, True) for x in sorted(names)
+                   if x in named_there)
     return out
 
 
