@@ -88,3 +88,73 @@ def test_the_views_get_updates():
 
 def test_the_plans_verify(tmp_path):
     run_verified(tmp_path, {"views": (KERNEL, MAIN)}, variants=("offload",))
+
+
+# A pointer or a C++ reference to one element, declared between two offloaded loops
+# (``double *p = &a[3]; *p = 100.0;``, ``double &r = a[3]; r = 100.0;``): the declaration got
+# updates, the later statements through the name none (``flow._element_address``).
+ELEMENT = """double through_pointer(int n, double *a, double *b)
+{
+    for (int i = 0; i < n; i++)
+        a[i] = a[i] + 1.0;
+    double *p = &a[3];
+    *p = 100.0;
+    for (int i = 0; i < n; i++)
+        a[i] = a[i] * 2.0;
+    double s = *p;
+    for (int i = 0; i < n; i++)
+        b[i] = a[i] + s;
+    return s;
+}
+"""
+ELEMENT_MAIN = """#include <stdio.h>
+double through_pointer(int n, double *a, double *b);
+int main(void)
+{
+    enum { N = 100 };
+    static double a[N], b[N];
+    for (int i = 0; i < N; i++) a[i] = i;
+    double s = through_pointer(N, a, b);
+    for (int i = 0; i < N; i++) {
+        double w = i == 3 ? 200.0 : 2.0 * (i + 1.0);
+        if (a[i] != w || b[i] != w + 200.0 || s != 200.0) { puts("BAD"); return 1; }
+    }
+    puts("OK");
+    return 0;
+}
+"""
+REFERENCE = """void through_reference(int n, double *a, double *b)
+{
+    for (int i = 0; i < n; i++)
+        a[i] = a[i] + 1.0;
+    double &r = a[3];
+    r = 100.0;
+    for (int i = 0; i < n; i++)
+        b[i] = a[i] * 2.0;
+}
+"""
+REFERENCE_MAIN = """#include <cstdio>
+void through_reference(int n, double *a, double *b);
+int main()
+{
+    const int N = 100;
+    static double a[N], b[N];
+    for (int i = 0; i < N; i++) a[i] = i;
+    through_reference(N, a, b);
+    for (int i = 0; i < N; i++) {
+        double w = i == 3 ? 100.0 : i + 1.0;
+        if (a[i] != w || b[i] != 2.0 * w) { std::puts("BAD"); return 1; }
+    }
+    std::puts("OK");
+    return 0;
+}
+"""
+
+
+def test_element_pointers_and_references_verify(tmp_path):
+    from _offload_util import run_programs
+
+    run_programs(tmp_path, {
+        "pointer": ({"k.c": ELEMENT, "main.c": ELEMENT_MAIN}, ["k.c"]),
+        "reference": ({"k.cpp": REFERENCE, "main.cpp": REFERENCE_MAIN}, ["k.cpp"]),
+    }, variants=("offload",))

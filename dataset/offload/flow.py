@@ -128,6 +128,7 @@ def _host_uses(leaf: Leaf, info: ArrayInfo, scope: Scope) -> list[ArrayUse]:
            if u.name in names and u.node.id not in info.copies | scope.offset_bases]
     out.extend(_macro_uses(leaf.node, names, {u.node.id for u in found}))
     out.extend(_local_calls(leaf.node, names, local_fns))
+    out.extend(_reference_uses(leaf.node, names, scope))
     views = _views(scope)
     for u in found:
         base = re.split(r"\.|->|\[", u.name, maxsplit=1)[0]
@@ -167,9 +168,13 @@ def _views(scope: Scope) -> dict[str, set[str]]:
         holder, value = None, None
         if n.type == "init_declarator":
             d, value = n.child_by_field_name("declarator"), n.child_by_field_name("value")
+            holder = declarator_name(d)
+            element = _element_address(value, d)
+            if element is not None and holder:
+                out.setdefault(holder, set()).add(element)
+                continue
             if value is not None and value.type not in ("initializer_list", "cast_expression"):
                 value = None
-            holder = declarator_name(d)
         elif n.type == "assignment_expression":
             left = n.child_by_field_name("left")
             if left is not None and left.type in ("field_expression", "subscript_expression"):
@@ -186,6 +191,58 @@ def _views(scope: Scope) -> dict[str, set[str]]:
             out.setdefault(holder, set()).update(held)
     scope.memo[key] = out
     return out
+
+
+def _reference_uses(node: Node, names: Collection[str], scope: Scope) -> list[ArrayUse]:
+    """The uses of an array of ``names`` through a C++ reference to one of its elements
+    (``double &r = a[3]; r = 100.0;``: :func:`_element_address`) in the host statement
+    ``node``: each a use of the whole array, read and written (the reference names no
+    subscript, so no array use shows it)."""
+    key = f"references@{scope.fn.start_byte}"
+    refs = scope.memo.get(key)
+    if not isinstance(refs, dict):
+        refs = {}
+        for n in iter_nodes(scope.fn):
+            if n.type == "init_declarator":
+                d = n.child_by_field_name("declarator")
+                if d is None or d.type != "reference_declarator":
+                    continue
+                held = _element_address(n.child_by_field_name("value"), d)
+                # (the grammar gives a reference declarator's name no field)
+                name = next((text(c) for c in d.named_children if c.type == "identifier"), None)
+                if held and name:
+                    refs[name] = held
+        scope.memo[key] = refs
+    out: list[ArrayUse] = []
+    for n in iter_nodes(node) if refs else ():
+        held = refs.get(text(n)) if n.type == "identifier" else None
+        if held in names and not (n.parent is not None and n.parent.type in (
+                "reference_declarator", "init_declarator")):
+            out.append(ArrayUse(held, n, [], True, True, False, True))
+    return out
+
+
+def _element_address(value: Node | None, declarator: Node | None) -> str | None:
+    """The array a pointer or a C++ reference is initialised to designate an element of:
+    ``double *p = &a[3]`` (C11 6.5.3.2p3: ``&a[3]`` is ``a + 3``), ``double &r = a[3]``
+    ([dcl.ref]p1: ``r`` names that element); None for anything else."""
+    v = value
+    while v is not None and v.type == "parenthesized_expression":
+        v = v.named_children[0] if v.named_children else None
+    if v is None or declarator is None:
+        return None
+    if v.type == "pointer_expression" and op(v) == "&":
+        v = v.child_by_field_name("argument")
+    elif declarator.type != "reference_declarator":
+        return None
+    while v is not None and v.type == "parenthesized_expression":
+        v = v.named_children[0] if v.named_children else None
+    if v is None or v.type != "subscript_expression":
+        return None
+    base: Node | None = v
+    while base is not None and base.type == "subscript_expression":
+        base = base.child_by_field_name("argument")
+    return text(base) if base is not None and base.type == "identifier" else None
 
 
 def _held_names(value: Node) -> set[str]:
