@@ -166,16 +166,69 @@ class Scope:
 
 def assignment_positions(fn: Node) -> dict[str, list[int]]:
     """Name -> the byte offsets where the function assigns it (a statement-level macro call
-    assigns what its expansion assigns, at the statement: :func:`.shapes.macro_statement`)."""
+    assigns what its expansion assigns, at the statement: :func:`.shapes.macro_statement`);
+    a store through a pointer the function points at a scalar (``int *pm = &m; *pm *= 2;``)
+    or through a C++ reference bound to it (``int &rm = m; rm = 4;``) assigns that scalar
+    (C11 6.5.3.2p4; [dcl.ref]p1); a call of a function of the file that may store to a
+    file-scope scalar assigns it there (:func:`.global_scalars.file_stores`)."""
     out: dict[str, list[int]] = {}
+    other = _other_names(fn)
+    stores_of = None
     for n in iter_nodes(fn):
         if n.type in ("assignment_expression", "update_expression", "pointer_expression"):
             a = assignments(n)
             for name in a.count:
                 out.setdefault(name, []).append(n.start_byte)
+                if name in other:
+                    out.setdefault(other[name], []).append(n.start_byte)
+            target = n.child_by_field_name("left" if n.type == "assignment_expression"
+                                           else "argument")
+            if n.type != "pointer_expression" and target is not None and \
+                    target.type == "pointer_expression" and text(target).startswith("*"):
+                held = other.get(text(target.child_by_field_name("argument")))
+                if held:
+                    out.setdefault(held, []).append(n.start_byte)
         elif n.type == "expression_statement" and (got := macro_statement(n)) is not None:
             for name in got.assigned:
                 out.setdefault(name, []).append(n.start_byte)
+        elif n.type == "call_expression":
+            callee = n.child_by_field_name("function")
+            if callee is None or callee.type != "identifier":
+                continue
+            if stores_of is None:
+                from accellium.dataset.offload.global_scalars import ANY, file_stores
+
+                stores_of = {f: set(v) - {ANY} for f, v in file_stores(root_of(fn))[0].items()}
+            for name in stores_of.get(text(callee), ()):
+                out.setdefault(name, []).append(n.start_byte)
+    return out
+
+
+def _other_names(fn: Node) -> dict[str, str]:
+    """The pointers the function initialises or assigns with a scalar's address (``int *pm
+    = &m``, ``pm = &m``) and the C++ references it binds to a scalar (``int &rm = m``): each
+    name -> the scalar's."""
+    out: dict[str, str] = {}
+    for n in iter_nodes(fn):
+        if n.type == "init_declarator":
+            d, v = n.child_by_field_name("declarator"), n.child_by_field_name("value")
+        elif n.type == "assignment_expression":
+            d, v = n.child_by_field_name("left"), n.child_by_field_name("right")
+        else:
+            continue
+        if d is None or v is None:
+            continue
+        if v.type == "pointer_expression" and text(v).startswith("&"):
+            target = v.child_by_field_name("argument")
+        elif d.type == "reference_declarator":
+            target = v
+        else:
+            continue
+        if target is None or target.type != "identifier":
+            continue
+        name = next((text(c) for c in iter_nodes(d) if c.type == "identifier"), None)
+        if name:
+            out[name] = text(target)
     return out
 
 

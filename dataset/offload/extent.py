@@ -22,6 +22,7 @@ from accellium.dataset.analysis.tree import (
     iter_nodes,
     op,
     root_of,
+    source_of,
     text,
 )
 from accellium.dataset.analysis.tree import field as _field
@@ -95,6 +96,24 @@ def _narrow(declaration: Node) -> bool:
     """Does ``declaration`` declare objects of a narrow integer type (``unsigned char k``),
     which hold a value assigned to them reduced to their range (C11 6.3.1.3)?"""
     return narrow_integer(text(_field(declaration, "type")))
+
+
+_POSITIONS: dict[tuple[bytes, int], dict[str, list[int]]] = {}
+
+
+def _positions(fn: Node) -> dict[str, list[int]]:
+    """:func:`.arrays.assignment_positions` of ``fn`` (the stores through a pointer or a
+    reference to a scalar, and the file's calls that store to a global scalar, among them),
+    kept for the last few functions."""
+    from accellium.dataset.offload.arrays import assignment_positions  # (arrays -> here)
+
+    key = (source_of(root_of(fn)), fn.start_byte)
+    got = _POSITIONS.get(key)
+    if got is None:
+        if len(_POSITIONS) >= 32:
+            _POSITIONS.pop(next(iter(_POSITIONS)))
+        got = _POSITIONS[key] = assignment_positions(fn)
+    return got
 
 
 def _declared_once(top: Node) -> list[tuple[str, Node, Node]]:
@@ -283,12 +302,17 @@ class Extents:
         once = {t.id: _declared_once(t) + _set_in_block(t) for t in tops}
         fn = enclosing_function(tops[0]) if held and tops else None
         kept: _Env = held_locals(fn) if fn is not None else []
+        owner = enclosing_function(tops[0]) if tops else None
         for t in tops:
             self._envs[t.id] = _env(once[t.id], held=kept)
             a = assignments(t)
             for k, v in a.count.items():
                 self.assigned[k] = self.assigned.get(k, 0) + v
             self.declared |= set(a.declared)
+            if owner is not None:  # through pointers, references and the file's calls
+                for k, positions in _positions(owner).items():
+                    if any(t.start_byte <= p < t.end_byte for p in positions):
+                        self.assigned[k] = self.assigned.get(k, 0) + 1
         self._ranges: dict[int, LoopRange | None] = {}
         self._mins: poly.Minimums | None = None
         # the same locals again, their conditional values bounded under their guards (the
