@@ -558,10 +558,13 @@ def visible_names(p, facts, notes: list[str]):
             continue
         kept = _kept_items(c, ok)
         gone += [v for v in c.variables() if not ok(v)]
-        if c.name.lower() == "reduction" and any(not ok(v) for v in c.variables()):
-            # without its clause a reduction's variable is shared by the iterations that all
-            # update it (OpenACC 3.3, 2.5.15): a race, so no construct rather than that
-            lost = ", ".join(f"`{v}`" for v in c.variables() if not ok(v))
+        reduced = {v for _, v in getattr(facts, "reductions", ())}
+        if c.name.lower() == "reduction" and any(not ok(v) and v in reduced
+                                                 for v in c.variables()):
+            # without its clause a reduction's variable (one the loop updates) is shared by
+            # the iterations that all update it (OpenACC 3.3, 2.5.15): a race, so no
+            # construct rather than that; a name the loop does not reduce just goes
+            lost = ", ".join(f"`{v}`" for v in c.variables() if not ok(v) and v in reduced)
             notes.append(f"no pragma: the reduction of {lost} names no variable declared where "
                          "the pragma goes, and without it the iterations would race on it")
             return None
