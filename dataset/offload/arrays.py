@@ -19,6 +19,7 @@ from tree_sitter import Node
 from accellium.dataset.analysis.clauses import is_clause_arg
 from accellium.dataset.analysis.deep import member_parts
 from accellium.dataset.analysis.member_reads import parse_key
+from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, root_of, text
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.calls import caller_span, caller_spans, host_conflict
@@ -169,46 +170,36 @@ def assignment_positions(fn: Node) -> dict[str, list[int]]:
     assigns what its expansion assigns, at the statement: :func:`.shapes.macro_statement`);
     a store through a pointer the function points at a scalar (``int *pm = &m; *pm *= 2;``)
     or through a C++ reference bound to it (``int &rm = m; rm = 4;``) assigns that scalar
-    (C11 6.5.3.2p4; [dcl.ref]p1); a call of a function of the file that may store to a
-    file-scope scalar assigns it there (:func:`.global_scalars.file_stores`)."""
+    (C11 6.5.3.2p4; [dcl.ref]p1)."""
     out: dict[str, list[int]] = {}
-    other = _other_names(fn)
-    stores_of = None
+    pointers, references = _other_names(fn)
     for n in iter_nodes(fn):
         if n.type in ("assignment_expression", "update_expression", "pointer_expression"):
             a = assignments(n)
             for name in a.count:
                 out.setdefault(name, []).append(n.start_byte)
-                if name in other:
-                    out.setdefault(other[name], []).append(n.start_byte)
+                if name in references:  # `rm = 4` stores to what `rm` is bound to
+                    out.setdefault(references[name], []).append(n.start_byte)
             target = n.child_by_field_name("left" if n.type == "assignment_expression"
                                            else "argument")
             if n.type != "pointer_expression" and target is not None and \
                     target.type == "pointer_expression" and text(target).startswith("*"):
-                held = other.get(text(target.child_by_field_name("argument")))
+                held = pointers.get(text(target.child_by_field_name("argument")))
                 if held:
                     out.setdefault(held, []).append(n.start_byte)
         elif n.type == "expression_statement" and (got := macro_statement(n)) is not None:
             for name in got.assigned:
                 out.setdefault(name, []).append(n.start_byte)
-        elif n.type == "call_expression":
-            callee = n.child_by_field_name("function")
-            if callee is None or callee.type != "identifier":
-                continue
-            if stores_of is None:
-                from accellium.dataset.offload.global_scalars import ANY, file_stores
-
-                stores_of = {f: set(v) - {ANY} for f, v in file_stores(root_of(fn))[0].items()}
-            for name in stores_of.get(text(callee), ()):
-                out.setdefault(name, []).append(n.start_byte)
     return out
 
 
-def _other_names(fn: Node) -> dict[str, str]:
+def _other_names(fn: Node) -> tuple[dict[str, str], dict[str, str]]:
     """The pointers the function initialises or assigns with a scalar's address (``int *pm
-    = &m``, ``pm = &m``) and the C++ references it binds to a scalar (``int &rm = m``): each
-    name -> the scalar's."""
-    out: dict[str, str] = {}
+    = &m``, ``pm = &m``), and the C++ references it binds to a scalar (``int &rm = m``):
+    each name -> the scalar's (a store through the pointer, or to the reference, stores to
+    the scalar; assigning the pointer itself does not)."""
+    pointers: dict[str, str] = {}
+    references: dict[str, str] = {}
     for n in iter_nodes(fn):
         if n.type == "init_declarator":
             d, v = n.child_by_field_name("declarator"), n.child_by_field_name("value")
@@ -219,17 +210,17 @@ def _other_names(fn: Node) -> dict[str, str]:
         if d is None or v is None:
             continue
         if v.type == "pointer_expression" and text(v).startswith("&"):
-            target = v.child_by_field_name("argument")
+            target, into = v.child_by_field_name("argument"), pointers
         elif d.type == "reference_declarator":
-            target = v
+            target, into = v, references
         else:
             continue
         if target is None or target.type != "identifier":
             continue
         name = next((text(c) for c in iter_nodes(d) if c.type == "identifier"), None)
         if name:
-            out[name] = text(target)
-    return out
+            into[name] = text(target)
+    return pointers, references
 
 
 def dims_needed(shape: Shape) -> int:
@@ -513,7 +504,7 @@ def guarded_extent(loop: Node, start: int) -> str | None:
     if got is None:
         return None
     test, _branch, name = got
-    cond = field_of(test, "condition") or test
+    cond = _field(test, "condition") or test
     return (f"it runs only where `{text(cond)}` (line {test.start_point[0] + 1}) holds, which "
             f"bounds `{name}`: a region above that test would map its sections whether or not "
             "it holds")
@@ -530,25 +521,21 @@ def extent_guard(loop: Node, start: int) -> tuple[Node, Node, str] | None:
     empty (``if (n > 1)`` around ``i < n``) does not."""
     from accellium.dataset.offload.guards import implied
 
-    init, test = field_of(loop, "initializer"), field_of(loop, "condition")
+    init, test = _field(loop, "initializer"), _field(loop, "condition")
     upper = {text(n) for n in iter_nodes(test)} if test is not None else set()
     lower = {text(n) for n in iter_nodes(init)} if init is not None else set()
     found: tuple[Node, Node, str] | None = None
     child, up = loop, loop.parent
     while up is not None and up.start_byte >= start:
-        cond = field_of(up, "condition") if up.type == "if_statement" else None
+        cond = _field(up, "condition") if up.type == "if_statement" else None
         if cond is not None and child.id != cond.id:
-            holds = child.id == (field_of(up, "consequence") or up).id
+            holds = child.id == (_field(up, "consequence") or up).id
             for name, o, _other in implied(cond, holds, truth=False):
                 if o in ("<", "<=") and name in upper or o in (">", ">=") and name in lower:
                     found = (up, child, name)
                     break
         child, up = up, up.parent
     return found
-
-
-def field_of(node: Node, name: str) -> Node | None:
-    return node.child_by_field_name(name)
 
 
 def collect(devices: list[Unit], scope: Scope, ex: Extents, stmts: list[Node]) -> Collected:

@@ -20,9 +20,9 @@ from accellium.dataset.analysis.scope import declared_names
 from accellium.dataset.analysis.tree import (
     LOOP_TYPES,
     iter_nodes,
+    kept_with_tree,
     op,
     root_of,
-    source_of,
     text,
 )
 from accellium.dataset.analysis.tree import field as _field
@@ -98,22 +98,13 @@ def _narrow(declaration: Node) -> bool:
     return narrow_integer(text(_field(declaration, "type")))
 
 
-_POSITIONS: dict[tuple[bytes, int], dict[str, list[int]]] = {}
-
-
 def _positions(fn: Node) -> dict[str, list[int]]:
     """:func:`.arrays.assignment_positions` of ``fn`` (the stores through a pointer or a
-    reference to a scalar, and the file's calls that store to a global scalar, among them),
-    kept for the last few functions."""
+    reference to a scalar among them), kept with the tree."""
     from accellium.dataset.offload.arrays import assignment_positions  # (arrays -> here)
 
-    key = (source_of(root_of(fn)), fn.start_byte)
-    got = _POSITIONS.get(key)
-    if got is None:
-        if len(_POSITIONS) >= 32:
-            _POSITIONS.pop(next(iter(_POSITIONS)))
-        got = _POSITIONS[key] = assignment_positions(fn)
-    return got
+    return kept_with_tree(root_of(fn), "assignment-positions", fn.start_byte,
+                          lambda: assignment_positions(fn))
 
 
 def _declared_once(top: Node) -> list[tuple[str, Node, Node]]:
