@@ -583,11 +583,6 @@ def _extended_floats(b: _Body, facts: LoopFacts) -> None:
             seen.add(t)
             facts.extended_floats.append(
                 (t, facts.first_line + n.start_point[0] - b.loop.start_point[0]))
-    for n in iter_nodes(b.loop):  # a declaration's own type (`long double t = 0;`)
-        if n.type == "declaration" and extended_type(text(_field(n, "type"))) and \
-                not facts.extended_floats:
-            facts.extended_floats.append(
-                ("long double", facts.first_line + n.start_point[0] - b.loop.start_point[0]))
 
 
 def _truncating_sums(b: _Body, reductions: list[tuple[str, str]], facts: LoopFacts) -> None:

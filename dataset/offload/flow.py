@@ -199,9 +199,9 @@ def _reference_uses(node: Node, names: Collection[str], scope: Scope) -> list[Ar
     ``node``: each a use of the whole array, read and written (the reference names no
     subscript, so no array use shows it)."""
     key = f"references@{scope.fn.start_byte}"
-    refs = scope.memo.get(key)
-    if not isinstance(refs, dict):
-        refs = {}
+    got = scope.memo.get(key)
+    refs: dict[str, str] = got if isinstance(got, dict) else {}
+    if not isinstance(got, dict):
         for n in iter_nodes(scope.fn):
             if n.type == "init_declarator":
                 d = n.child_by_field_name("declarator")
@@ -216,7 +216,7 @@ def _reference_uses(node: Node, names: Collection[str], scope: Scope) -> list[Ar
     out: list[ArrayUse] = []
     for n in iter_nodes(node) if refs else ():
         held = refs.get(text(n)) if n.type == "identifier" else None
-        if held in names and not (n.parent is not None and n.parent.type in (
+        if held is not None and held in names and not (n.parent is not None and n.parent.type in (
                 "reference_declarator", "init_declarator")):
             out.append(ArrayUse(held, n, [], True, True, False, True))
     return out

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from functools import cached_property
 
 from tree_sitter import Node
 
 from accellium.dataset.analysis.macros import visible_at
 from accellium.dataset.analysis.scope import function_name
 from accellium.dataset.analysis.tree import iter_nodes, root_of
+from accellium.dataset.offload.uses import declarator_name
 from accellium.dataset.pragma import Pragma
 from accellium.evaluation.dynamic.accpragmas import (
     AccLine,
@@ -50,17 +52,11 @@ def _var_call(v: str, src_v: str, isptr: str, slot: str, kind: str, base: str, m
             f"{mode}, {c_string(v)}, {line})")
 
 
-def _declared_name(dec: Node) -> str | None:
-    cur: Node | None = dec
-    while cur is not None and cur.type != "identifier":
-        cur = cur.child_by_field_name("declarator")
-    return text(cur) if cur is not None else None
-
-
 def _unsized_array(dec: Node) -> str | None:
     """The name ``dec`` declares when it is an array of unknown size without an initialiser
-    (``E[]``, ``M[][4]``)."""
-    holder, cur = None, dec
+    (``E[]``; its first dimension: ``M[][4]``)."""
+    holder: Node | None = None
+    cur: Node | None = dec
     while cur is not None and cur.type != "identifier":
         holder, cur = cur, cur.child_by_field_name("declarator")
     if cur is None or holder is None or holder.type != "array_declarator" or \
@@ -88,27 +84,23 @@ class ComputeGen(LoopGen):
         (:meth:`size`: an array is never copied into a slot)."""
         return "1" if v in self.incomplete_arrays else f"ACCRT_SLOT({v})"
 
-    @property
+    @cached_property
     def incomplete_arrays(self) -> frozenset[str]:
         """The names the file declares at file scope only as arrays of unknown size
         (``extern double E[];``, no initialiser)."""
-        got = getattr(self, "_incomplete", None)
-        if got is None:
-            incomplete, complete = set(), set()
-            for d in iter_nodes(self.tree.root_node):
-                if d.type != "declaration" or d.parent is None or \
-                        d.parent.type not in ("translation_unit", "linkage_specification",
-                                              "declaration_list"):
-                    continue
-                for dec in d.children_by_field_name("declarator"):
-                    name = _unsized_array(dec)
-                    if name:
-                        incomplete.add(name)
-                    elif (own := _declared_name(dec)):
-                        complete.add(own)
-            got = frozenset(incomplete - complete)
-            self._incomplete = got
-        return got
+        incomplete, complete = set(), set()
+        for d in iter_nodes(self.tree.root_node):
+            if d.type != "declaration" or d.parent is None or \
+                    d.parent.type not in ("translation_unit", "linkage_specification",
+                                          "declaration_list"):
+                continue
+            for dec in d.children_by_field_name("declarator"):
+                name = _unsized_array(dec)
+                if name:
+                    incomplete.add(name)
+                elif (own := declarator_name(dec)):
+                    complete.add(own)
+        return frozenset(incomplete - complete)
 
     def gen_compute(self, n: Node, p: AccLine, rest: list[AccLine], ctx: Ctx) -> str:
         prag = p.pragma
