@@ -563,23 +563,34 @@ def _private_variable_arrays(b: _Body, facts: LoopFacts) -> None:
                               and (n, line) not in facts.variable_arrays]
 
 
+def _declared_types(b: _Body) -> Callable[[str], str | None]:
+    """A name -> the type its declaration gives it (pointer and array levels aside): the
+    loop's own declarations, else, with the file, the function's and the file's; None for a
+    name none of them declares."""
+    assert b.loop is not None
+    own = {d.name: d for n in iter_nodes(b.loop) if n.type == "declaration"
+           for d in declared_names(n)}
+
+    def type_of(name: str) -> str | None:
+        d = own.get(name)
+        if d is None and b.where is not None:
+            d = b.where.ctx.declared.get(name) or b.where.index.globals.get(name)
+        return d.type_name if d is not None else None
+
+    return type_of
+
+
 def _extended_floats(b: _Body, facts: LoopFacts) -> None:
     """The names of ``long double`` type the loop uses and its ``long double`` literals
     (:mod:`.value_types`): on a GPU nothing computes in that format."""
     if b.loop is None:
         return
-    types = {d.name: d.type_name for n in iter_nodes(b.loop) if n.type == "declaration"
-             for d in declared_names(n)}
-    if b.where is not None:
-        for name in b.w.events.keys() | b.w.array_names:
-            d = b.where.ctx.declared.get(name) or b.where.index.globals.get(name)
-            if d is not None and name not in types:
-                types[name] = d.type_name
+    type_of = _declared_types(b)
     seen: set[str] = set()
     for n in iter_nodes(b.loop):
         t = text(n) if n.type in ("identifier", "number_literal") else ""
         if t and t not in seen and (n.type == "number_literal" and extended_literal(t) or
-                                    n.type == "identifier" and extended_type(types.get(t, ""))):
+                                    n.type == "identifier" and extended_type(type_of(t) or "")):
             seen.add(t)
             facts.extended_floats.append(
                 (t, facts.first_line + n.start_point[0] - b.loop.start_point[0]))
@@ -594,15 +605,7 @@ def _truncating_sums(b: _Body, reductions: list[tuple[str, str]], facts: LoopFac
     and the file show (a name they do not declare is taken as not floating)."""
     if not any(o in ("+", "*") for o, _ in reductions) or b.loop is None:
         return
-    types = {d.name: d for n in iter_nodes(b.loop) if n.type == "declaration"
-             for d in declared_names(n)}
-
-    def type_of(name: str) -> str | None:
-        d = types.get(name)
-        if d is None and b.where is not None:
-            d = b.where.ctx.declared.get(name) or b.where.index.globals.get(name)
-        return d.type_name if d is not None else None
-
+    type_of = _declared_types(b)
     for o, name in list(reductions):
         ty = type_of(name)
         if o not in ("+", "*") or ty is None or not integer_type(ty):
