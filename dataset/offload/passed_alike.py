@@ -53,7 +53,13 @@ from tree_sitter import Node
 from accellium.dataset.analysis.scope import function_name
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, named, op, root_of, text, unparen
-from accellium.dataset.offload.callgraph import CallGraph, graph_of, param_names
+from accellium.dataset.offload.callgraph import (
+    CallGraph,
+    declared_names,
+    graph_of,
+    is_static,
+    param_names,
+)
 
 if TYPE_CHECKING:
     from accellium.dataset.offload.arrays import ArrayInfo
@@ -168,6 +174,9 @@ def aliased_parameters(root: Node, others: list[Node] | None = None,
     g = g if g is not None else graph_of(root, others)
     params = {name: param_names(fn) for name, fn in g.fns.items() if name not in g.twice}
     out: dict[str, set[frozenset[str]]] = {}
+    for name, ps in params.items():  # what a call passes for a global: no round changes it
+        for pair in _global_pairs(g, name, ps):
+            out.setdefault(name, set()).add(pair)
     for _ in range(_ROUNDS):
         changed = False
         for name, ps in params.items():
@@ -184,37 +193,31 @@ def aliased_parameters(root: Node, others: list[Node] | None = None,
                             if pair not in out.setdefault(name, set()):
                                 out[name].add(pair)
                                 changed = True
-                for pair in _global_pairs(g, name, ps, caller, bases):
-                    if pair not in out.setdefault(name, set()):
-                        out[name].add(pair)
-                        changed = True
         if not changed:
             break
     return out
 
 
-def _global_pairs(g: CallGraph, name: str, ps: list[str | None], caller: Node,
-                  bases: list[str | None]) -> list[frozenset[str]]:
-    """(parameter, array) pairs of the function ``name`` where the call of ``caller`` passes,
-    for the parameter, a pointer into an array of file scope (``gx(n, G, y)``) that the
-    function names itself: the parameter and the name then designate one object (C11 6.2.2:
-    the caller and the function name one object of external linkage, or of internal linkage
-    in one file)."""
+def _global_pairs(g: CallGraph, name: str, ps: list[str | None]) -> set[frozenset[str]]:
+    """(parameter, array) pairs of the function ``name`` where a seen call passes, for the
+    parameter, a pointer into an array of file scope (``gx(n, G, y)``) that the function
+    names itself: the parameter and the name then designate one object (C11 6.2.2: the
+    caller and the function name one object of external linkage, or of internal linkage in
+    one file)."""
     fn = g.fns.get(name)
-    if fn is None:
-        return []
-    from accellium.dataset.offload.callgraph import declared_names
-
-    out = []
-    mine, theirs = None, None
-    for p, base in zip(ps, bases, strict=False):
-        if not p or base is None or not base.isidentifier() or base == p:
-            continue
-        if mine is None:
-            mine, theirs = _file_scope_uses(fn, declared_names(fn)), declared_names(caller)
-        if base in mine and base not in (theirs or set()) and \
-                _same_object(base, root_of(fn), root_of(caller)):
-            out.append(frozenset((p, base)))
+    calls = g.calls.get(name, ())
+    if fn is None or not calls:
+        return set()
+    mine = _file_scope_uses(fn, declared_names(fn))
+    out: set[frozenset[str]] = set()
+    for caller, call in calls if mine else ():
+        theirs = declared_names(caller)
+        for p, base in zip(ps, (pointer_base(a) for a in _args(call)), strict=False):
+            if not p or base is None or not base.isidentifier() or base == p:
+                continue
+            if base in mine and base not in theirs and \
+                    _same_object(base, root_of(fn), root_of(caller)):
+                out.add(frozenset((p, base)))
     return out
 
 
@@ -243,14 +246,9 @@ def _same_object(name: str, a: Node, b: Node) -> bool:
         return True
     if name not in _file_scope_objects(b):
         return False
-    for r in (a, b):
-        for n in r.named_children:
-            if n.type == "declaration" and name in {
-                    text(d) for d in iter_nodes(n) if d.type == "identifier"} and any(
-                    c.type == "storage_class_specifier" and text(c) == "static"
-                    for c in n.children):
-                return False
-    return True
+    return not any(n.type == "declaration" and is_static(n) and name in {
+        text(d) for d in iter_nodes(n) if d.type == "identifier"}
+        for r in (a, b) for n in r.named_children)
 
 
 def _element_of(arg: Node | None) -> str | None:
