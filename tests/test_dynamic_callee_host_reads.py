@@ -19,10 +19,12 @@ the global at the call (``update device`` after it), as a host statement writing
 The twins keep their old plans: the callee's host code writes the element (``host_write``),
 reads one whose index the caller cannot name (a file-scope counter: ``unnamed``), reads
 after its own device code wrote the array (``device_write``), the caller passes an offset
-pointer (``offset``), the callee's host code calls a function of another file, which may
-reach any global (``other_file``), or the host read is in a callee of the called function,
-whose own plan pulls nothing before it since it sees no device write of its own
-(``nested``: the caller's region would have written the row before the call).
+pointer (``offset``), or the host read is in a callee of the called function, whose own
+plan pulls nothing before it since it sees no device write of its own (``nested``: the
+caller's region would have written the row before the call).  In ``other_file`` the callee's
+host code also calls a function of another file, which may reach any global; the final loop,
+bounded by the counter the calls store to, stays on the host, so no region maps ``hist`` and
+the call joins one as in ``elem``.
 
 Whole programs, built with real gcc and run in the data-environment emulator."""
 
@@ -194,13 +196,30 @@ def test_a_global_the_callee_writes_on_the_host_is_pushed_after_the_call(engine)
 
 
 @pytest.mark.parametrize("name", ["host_write", "unnamed", "device_write", "offset",
-                                  "other_file", "nested"])
+                                  "nested"])
 def test_twins_keep_no_region_around_the_call(name, engine):
     """The twins: the call is still not hoisted and no region holds it."""
     _, text = _plan(name, engine)
     acc = _run_region(text)
     assert not any(a.startswith("#pragma acc data") for a in acc), (name, acc)
     assert not any("update self(b[" in a for a in acc), (name, acc)
+
+
+def test_a_loop_bounded_by_what_a_call_stores_leaves_the_region(engine):
+    """``other_file``: ``probe`` stores to ``nh`` (``hist[nh++]``), so a region over the time
+    loop and the final loop over ``out[0:nh]`` would evaluate that section with ``nh`` as it
+    was before the calls (OpenACC 3.3, 2.6.5): the final loop stays on the host, with why.
+    Without it the region maps nothing of ``hist``, and the call joins it as in ``elem``
+    (before, the final loop's device read of ``hist`` kept every region away)."""
+    lines, text = _plan("other_file", engine)
+    acc = _run_region(text)
+    assert [a for a in acc if a.startswith("#pragma acc data")] == \
+        ["#pragma acc data copy(a[0:n], b[0:n])"], acc
+    assert _above_call(lines, "probe(n, k, b)").startswith("#pragma acc update self(b[0:1])")
+    kernel, main = _files("other_file")
+    _, plans = plan_text(kernel, engine, program=[main.encode()])
+    assert any("`out`" in note and "uses `nh`, which changes inside the region" in note
+               for note in plans["run"].notes), plans["run"].notes
 
 
 def test_the_plans_verify_and_the_region_saves_the_copies(tmp_path):

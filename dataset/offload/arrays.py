@@ -16,15 +16,17 @@ from typing import TYPE_CHECKING
 
 from tree_sitter import Node
 
+from accellium.dataset.analysis.casts import is_call
 from accellium.dataset.analysis.clauses import is_clause_arg
 from accellium.dataset.analysis.deep import member_parts
 from accellium.dataset.analysis.member_reads import parse_key
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, root_of, text
 from accellium.dataset.offload import poly
-from accellium.dataset.offload.calls import caller_span, caller_spans, host_conflict
+from accellium.dataset.offload.calls import caller_span, caller_spans, file_scalar, host_conflict
 from accellium.dataset.offload.device import CallDevice, Device, Unit
 from accellium.dataset.offload.extent import Extents, Span, union
+from accellium.dataset.offload.global_scalars import changes
 from accellium.dataset.offload.known import macro_values, macros_spelled_out, spelled_out
 from accellium.dataset.offload.member_args import MemberArg
 from accellium.dataset.offload.members import member_shape, read_object
@@ -408,6 +410,8 @@ def _spans(u: ArrayUse, shape: Shape, ex: Extents, at: Node | None = None,
                                        ex.tops[0].start_byte if ex.tops else None)
             if got is not None and not ex.free(got):
                 s, free = got, set()
+        if not free and scope is not None:
+            free = _stored_by_calls(s, scope, ex.tops)
         if free:
             if moving is not None:
                 moving |= free
@@ -415,6 +419,22 @@ def _spans(u: ArrayUse, shape: Shape, ex: Extents, at: Node | None = None,
                           f"`{sorted(free)[0]}`, which changes inside the region")
         spans.append(s)
     return spans, None
+
+
+def _stored_by_calls(s: Span, scope: Scope, tops: list[Node]) -> set[str]:
+    """The file-scope scalars of ``s`` that a call under ``tops`` may store to
+    (:func:`.global_scalars.changes`): a function of the file that assigns one, or one defined
+    elsewhere, changes the value the name has where a region over the tops would have
+    evaluated the section (OpenACC 3.3, 2.6.5), as an assignment in the tops would."""
+    names = {n for n in poly.names(s.lo) | poly.names(s.hi) if file_scalar(n, scope)}
+    out = set()
+    for name in sorted(names):
+        for node, _ in changes(scope.fn, name, scope.sealed):
+            if is_call(node) and any(t.start_byte <= node.start_byte < t.end_byte
+                                     for t in tops):
+                out.add(name)
+                break
+    return out
 
 
 def _object(name: str, scope: Scope) -> poly.Poly | None:
