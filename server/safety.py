@@ -67,7 +67,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from accellium.dataset.analysis import (
     LEVELS,
@@ -271,7 +271,37 @@ def _levels(p: Pragma, enclosing: tuple[str, ...], code: str) -> tuple[Pragma, l
     p, outer = inner_levels(p, enclosing)
     p, inner = contained_levels(p, code)
     p, args = level_arguments(p, compute_construct(enclosing))
-    return p, [n for n in (outer, inner, args) if n is not None]
+    p, dims = gang_dimensions(p, enclosing)
+    return p, [n for n in (outer, inner, args, dims) if n is not None]
+
+
+def gang_dimensions(p: Pragma, enclosing: Sequence[str]) -> tuple[Pragma, Note | None]:
+    """``p`` with its ``gang(dim:d)`` read as ``gang`` where no enclosing directive names a
+    gang dimension: the ``dim`` argument (OpenACC 3.3, 2.9.2) numbers the levels of a nest
+    whose loops each name theirs, while the loops below a suggestion name none; gcc does not
+    implement it ("'dim' undeclared"), and at the top of a nest ``gang`` partitions the loop
+    across the gangs as ``gang(dim:1)`` does.  Inside the programmer's own nest of
+    dimensions the argument is theirs and stays.  The note says what was left out (None when
+    nothing was)."""
+    if any(re.search(r"\bgang\s*\([^)]*\bdim\s*:", e) for e in enclosing):
+        return p, None
+    out: list[Clause] = []
+    dropped: list[str] = []
+    for c in p.clauses:
+        parts = [a.strip() for a in (c.args or "").split(",")]
+        if c.name.lower() != "gang" or not any(re.match(r"dim\s*:", a) for a in parts):
+            out.append(c)
+            continue
+        keep = [a for a in parts if not re.match(r"dim\s*:", a)]
+        dropped.append(c.render())
+        out.append(Clause(c.name, ", ".join(keep) if keep else None))
+    if not dropped:
+        return p, None
+    shown = ", ".join(f"`{d}`" for d in dropped)
+    return Pragma(p.directive, tuple(out)), Note(
+        f"{shown}: the `dim` argument is left out — it numbers the gang dimensions of a nest "
+        "whose loops each name theirs (OpenACC 3.3, 2.9.2), no loop here names one, and gcc "
+        "does not implement it; `gang` partitions the loop across the gangs", NoteKind.GUARD)
 
 
 def level_arguments(p: Pragma, compute: str) -> tuple[Pragma, Note | None]:

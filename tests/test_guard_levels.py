@@ -209,3 +209,27 @@ def test_a_sequential_loop_over_a_gang_loop_in_a_parallel_block_stays_sequential
         got = suggest(LoopQuery(code=code, lang="c", enclosing=("#pragma acc parallel",)),
                       FixedAnswer(answer), fallback=None)
         assert got.pragma == answer, (got.pragma, got.notes)
+
+
+OUTER_LOOP = """for (int i = 0; i < n; i++) {
+        double s = 0.0;
+        for (int j = 0; j < n; j++) s += b[i * n + j];
+        a[i] = s;
+    }"""
+
+
+def test_a_gang_dimension_at_the_top_of_a_nest_is_plain_gang(tmp_path):
+    """``gang(dim:d)`` (OpenACC 3.3, 2.9.2) numbers the gang levels of a nest whose loops each
+    name theirs; on the outer loop of a nest that names none it adds nothing to ``gang``, and
+    gcc does not implement it ("'dim' undeclared").  The guarded answer builds and verifies;
+    the engine's does not build.  Inside the programmer's own nest of dimensions it stays
+    (:func:`test_what_the_rule_leaves_alone`)."""
+    answer = "#pragma acc parallel loop gang(dim:2) copyin(b[0:n*n]) copyout(a[0:n])"
+    s = suggest(LoopQuery(code=OUTER_LOOP, lang="c"), FixedAnswer(answer), fallback=None)
+    assert s.pragma is not None and "dim" not in s.pragma, s.pragma
+    assert s.pragma.startswith("#pragma acc parallel loop gang "), s.pragma
+    assert any("`gang(dim:2)`" in str(n) and "gcc" in str(n) for n in s.notes), s.notes
+    run = _build_and_run(tmp_path, s.pragma, "")
+    assert run.returncode == 0 and run.stdout.strip() == "OK", run.stdout + run.stderr
+    raw = _build_and_run(tmp_path, answer, "")
+    assert raw.returncode != 0 and "dim" in raw.stderr, raw.stderr
