@@ -24,6 +24,7 @@ from accellium.dataset.pragma import (
     join_continuations,
     parse,
 )
+from accellium.dataset.pragma_text import open_comment_after
 
 __all__ = ["PragmaLine", "LOOP_LABEL_DIRECTIVES", "is_loop_label", "pragmas_above",
            "in_other_branch",
@@ -69,6 +70,9 @@ def _directive_of(text: str) -> str | None:
 
 _SKIP_PP = re.compile(r"^\s*#\s*(endif|else|elif|if|ifdef|ifndef|elifdef|elifndef)\b")
 _PRAGMA_RE = re.compile(r"^\s*#\s*pragma\b")
+#: block comments at the start of a line: white space before a directive's ``#`` (C11
+#: 5.1.1.2 phase 3, 6.10p2)
+_LEADING_COMMENTS = re.compile(r"^\s*(?:/\*.*?\*/\s*)+")
 _PRAGMA_OPERATOR = re.compile(r"^\s*(?:_Pragma|__pragma)\s*\(")
 #: The static-control-part markers of polyhedral source-to-source tools (``#pragma scop`` /
 #: ``#pragma endscop``: pet, Clan, PPCG, Pluto; suites of polyhedral kernels write them around
@@ -135,32 +139,72 @@ def _directives_above(lines: LineIndex, row: int):
     ``row``, bottom-up, skipping blank lines and comments; stops at the first code line."""
     r = row - 1
     in_block_comment = False
+    comment_end = r  # the row where the block comment being crossed ends
+    closed = 0  # `#if` groups that end between the row reached and the statement
     while r >= 0:
         s = lines.line(r).strip()
         if in_block_comment:
             if "/*" in s:
                 in_block_comment = False
-                if s[: s.index("/*")].strip():
-                    return
+                before = s[: s.rindex("/*")]
+                if before.strip():
+                    # a directive whose comment runs down to ``comment_end`` is one line
+                    # (phase 3 makes the comment a space; :func:`directive_rows`)
+                    start, logical = _logical_line_up(lines, r)
+                    head = _LEADING_COMMENTS.sub("", logical[: logical.rindex("/*")]).strip()
+                    if not head.startswith("#"):
+                        return
+                    yield start, comment_end, head
+                    r = start - 1
+                    continue
             r -= 1
             continue
-        if not s or s.startswith("//"):
+        if (not s or s.startswith("//")) and \
+                not (r > 0 and lines.line(r - 1).rstrip().endswith("\\")):
             r -= 1
             continue
         if s.endswith("*/") and "/*" not in s:
-            in_block_comment = True
+            in_block_comment, comment_end = True, r
             r -= 1
             continue
-        if s.startswith("/*") and s.endswith("*/"):
+        if s.startswith("/*") and s.endswith("*/") and not _LEADING_COMMENTS.sub("", s):
             r -= 1
             continue
         # A continuation line belongs to a logical line above it.
         start, logical = _logical_line_up(lines, r)
-        ls = logical.strip()
+        ls = _LEADING_COMMENTS.sub("", logical.strip())  # comments before `#` are space
         if not ls.startswith("#") and not _PRAGMA_OPERATOR.match(ls):
             return
         yield start, r, ls
         r = start - 1
+        m = _SKIP_PP.match(ls)
+        word = m.group(1) if m is not None else None
+        if word == "endif":
+            closed += 1  # a group between the lines crossed and the statement
+        elif word in _OPENS and closed:
+            closed -= 1
+        elif word in _SWITCHES and not closed:
+            # the statement is in this branch of a group: the lines up to the group's `#if`
+            # are another branch, never compiled with it (C11 6.10.1p6), and what stands
+            # above the group stands above the statement too
+            r = _group_opening(lines, r)
+
+
+def _group_opening(lines: LineIndex, r: int) -> int:
+    """The row of the ``#if`` that opens the group whose ``#else``/``#elif`` is just below
+    row ``r`` (groups nested in between skipped whole); -1 when there is none."""
+    depth = 0
+    while r >= 0:
+        m = _SKIP_PP.match(lines.line(r))
+        if m is not None:
+            if m.group(1) == "endif":
+                depth += 1
+            elif m.group(1) in _OPENS:
+                if depth == 0:
+                    return r
+                depth -= 1
+        r -= 1
+    return -1
 
 
 def pragmas_above(lines: LineIndex, row: int, col_byte: int = 0) -> list[PragmaLine]:
@@ -249,11 +293,13 @@ _STR_LINES = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+$")
 def strip_acc_pragmas(text: str) -> str:
     """Remove every ``#pragma acc`` line (with its backslash continuations)."""
     out: list[str] = []
-    skipping = False
+    skipping = inside = False
     for m in _STR_LINES.finditer(text):
         line = m.group(0)
-        if skipping or is_acc_pragma(line):
-            skipping = line.rstrip("\r\n").rstrip().endswith("\\")
+        if skipping or is_acc_pragma(line):  # with its continuations (:func:`directive_rows`)
+            body = line.rstrip("\r\n")
+            inside = open_comment_after(body, inside)
+            skipping = inside or body.rstrip().endswith("\\")
             continue
         out.append(line)
     return "".join(out)

@@ -76,6 +76,7 @@ from accellium.dataset.offload.swap import swapper_functions
 from accellium.dataset.offload.unseen_calls import unseen_call_barriers
 from accellium.dataset.offload.uses import array_uses
 from accellium.dataset.pragma import PragmaError, is_acc_pragma, parse
+from accellium.dataset.pragma_text import directive_rows
 
 __all__ = ["FunctionPlan", "PlanInputError", "plan_source", "functions_in"]
 
@@ -144,9 +145,7 @@ def _acc_rows(lines: LineIndex, first: int, last: int) -> list[tuple[int, int]]:
     row = first
     while row <= last:
         if is_acc_pragma(lines.line(row)):
-            n = 1
-            while lines.line(row + n - 1).rstrip().endswith("\\") and row + n < len(lines):
-                n += 1
+            n = directive_rows(lines.line, row, len(lines))
             out.append((row, n))
             row += n
             continue
