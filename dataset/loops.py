@@ -34,6 +34,7 @@ from accellium.dataset.labels import (
 )
 from accellium.dataset.lines import LINE_BREAK, LineIndex, grammar_view, line_starts
 from accellium.dataset.loop_walk import LOOP_TYPES, Loop, walk_loops
+from accellium.dataset.pragma import PragmaError, is_acc_pragma, parse
 
 __all__ = [
     "Loop",
@@ -269,4 +270,35 @@ def insertion_problem(lines: LineIndex, lp: Loop) -> str | None:
         return (f"`{short}` is directly above the loop: an OpenACC loop directive must be "
                 "followed by the loop itself and that pragma binds to the loop too, so they "
                 "cannot be stacked (combine them by hand, e.g. #ifdef _OPENACC / #else)")
+    return None
+
+
+def nest_problem(lines: LineIndex, lp: Loop, ancestors: list[Loop]) -> str | None:
+    """Why a pragma for ``lp`` would not fit the OpenACC lines of its nest (None: it would):
+    a loop label inside it (a compute construct may hold no other, OpenACC 3.3, 2.5, and a
+    ``collapse`` covers only loops no directive stands between, 2.9.1 — gcc: "not enough
+    perfectly nested loops"; the suggestion is made for the loop alone and merges with
+    neither), or an ``ancestors``' label whose ``collapse(k)`` already binds ``lp`` as one of
+    its k loops.  The CLI's writer leaves every loop of a labelled nest alone; an editor's
+    quick fix may still annotate a loop inside a labelled one (``loop vector`` under
+    ``parallel loop gang``)."""
+    for r in range(lp.start_line + 1, lp.end_line + 1):
+        line = lines.line(r)
+        if is_acc_pragma(line) and is_loop_label(PragmaLine(line.strip(), r, r).directive):
+            return (f"a loop inside it already carries `{line.strip()}` (line {r + 1}): a "
+                    "pragma here would hold a compute construct or collapse over a labelled "
+                    "loop, which OpenACC does not allow")
+    for a in ancestors:
+        if a.pragma is None:
+            continue
+        try:
+            p = parse(a.pragma.text)
+        except PragmaError:
+            continue
+        k = next((int(args) for c in p.clauses
+                  if c.name == "collapse" and (args := (c.args or "").strip()).isdigit()), 1)
+        if lp.depth - a.depth < k:
+            return (f"the `collapse({k})` of the loop at line {a.line} already binds this "
+                    "loop: no directive may stand between collapsed loops (OpenACC 3.3, "
+                    "2.9.1)")
     return None

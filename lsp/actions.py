@@ -19,7 +19,7 @@ from lsprotocol import types
 
 from accellium.dataset.analysis import LoopScope, scope_of
 from accellium.dataset.analysis.macros import Macro
-from accellium.dataset.loops import Loop
+from accellium.dataset.loops import Loop, insertion_problem
 from accellium.dataset.pragma import COMPUTE_DIRECTIVES, PragmaError, parse
 from accellium.server.engines import LoopQuery
 from accellium.server.suggest import Suggestion
@@ -110,8 +110,11 @@ def doc_scope(doc: DocView, lp: Loop, defines: Sequence[Macro] = (),
 
 
 def insertable(doc: DocView, lp: Loop) -> bool:
-    """A pragma can go on its own line above the loop only when the ``for`` starts its line."""
-    return not doc.lines.line_bytes(lp.start_line)[: lp.start_col].strip()
+    """Can a pragma line go above the loop (or replace its label)?  The rules of the CLI's
+    writer (:func:`accellium.dataset.loops.insertion_problem`): the ``for`` starts its line,
+    the line above does not continue into it, and no other pragma (``#pragma omp``, ``GCC
+    ivdep``) binds to it — an OpenACC line below or above one is rejected by gcc."""
+    return insertion_problem(doc.lines, lp) is None
 
 
 def title_for(lp: Loop, pragma: str, innermost: bool) -> str:

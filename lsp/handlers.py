@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
 
+from accellium.dataset.loops import nest_problem
+
 from .actions import (
     SOURCE_ANNOTATE,
     alternative_actions,
@@ -139,7 +141,8 @@ async def _loop_actions(ls: AccelliumServer, params: types.CodeActionParams, doc
         return out
     try:  # the loops and their queries (examples: similarity over the loop text) off the loop
         chain = await ls.run(doc, view, lambda check: [
-            (lp, q) for lp in view.loops_at(line, MAX_ACTION_LOOPS, insertable=True)
+            (lp, q) for lp in _fitting(view, view.loops_at(line, MAX_ACTION_LOOPS,
+                                                           insertable=True))
             if (q := ls.query_for(view, lp)) is not None])
     except Cancelled:
         return None
@@ -183,6 +186,12 @@ async def _loop_actions(ls: AccelliumServer, params: types.CodeActionParams, doc
             return None
         out += got
     return _ordered(out)
+
+
+def _fitting(view: DocView, chain: list) -> list:
+    """The loops of ``chain`` (innermost first) a pragma fits in their nest
+    (:func:`accellium.dataset.loops.nest_problem`)."""
+    return [lp for i, lp in enumerate(chain) if nest_problem(view.lines, lp, chain[i + 1:]) is None]
 
 
 async def _actions_for(ls: AccelliumServer, doc: DocIndex, view: DocView, lp, sug,
@@ -368,6 +377,7 @@ class _Annotate:
         def queries(check):
             return [(lp, q) for lp in view.outermost_loops(check)
                     if lp.pragma is None and insertable(view, lp)
+                    and nest_problem(view.lines, lp, []) is None
                     and (q := ls.query_for(view, lp)) is not None]
 
         loops = await ls.run(self.doc, view, queries)
