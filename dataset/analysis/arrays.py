@@ -25,7 +25,7 @@ from accellium.dataset.analysis.affine import (
 )
 from accellium.dataset.analysis.deep import member_of
 from accellium.dataset.analysis.facts import Dependence, DepKind
-from accellium.dataset.analysis.polynomial import Term
+from accellium.dataset.analysis.polynomial import Poly, Term, add, const, neg, product, sub, var
 from accellium.dataset.analysis.rows import Bound, Bounds, Key, disjoint, loop_range
 from accellium.dataset.analysis.scalars import Parent
 from accellium.dataset.analysis.tree import IDENT, ForHeader, idents, op, text
@@ -491,6 +491,46 @@ def _shifted(expr: str, c: int) -> str:
     return f"{expr}+{c}" if c > 0 else f"{expr}-{-c}"
 
 
+def _last_gap(h: ForHeader) -> int:
+    """How far below ``hi - 1`` the last index of a loop counting by ``h.step`` from ``lo``
+    to below ``hi`` stops: ``step - 1`` when ``hi - lo`` is a multiple of the step (``i = 0;
+    i < 2 * n; i += 2`` ends at ``2 * n - 2``), else 0 (the last index may be ``hi - 1``).
+    A section to ``hi + c`` past that index would name elements no iteration reaches, beyond
+    the array when it has ``hi`` elements (C11 6.5.6p8)."""
+    if h.step <= 1:
+        return 0
+    lo, hi = _poly_text(h.lo or "0"), _poly_text(h.hi)
+    if lo is None or hi is None:
+        return 0
+    diff = sub(hi, lo)
+    return h.step - 1 if diff and all(c % h.step == 0 for c in diff.values()) else 0
+
+
+def _poly_text(expr: str) -> Poly | None:
+    """The polynomial of a bound's text (names, integers, ``+``, ``-``, ``*``), else None."""
+    def walk(n: ast.expr) -> Poly | None:
+        if isinstance(n, ast.Constant) and isinstance(n.value, int) and \
+                not isinstance(n.value, bool):
+            return const(n.value)
+        if isinstance(n, ast.Name):
+            return var(n.id)
+        if isinstance(n, ast.UnaryOp) and isinstance(n.op, ast.USub):
+            a = walk(n.operand)
+            return neg(a) if a is not None else None
+        if isinstance(n, ast.BinOp) and isinstance(n.op, (ast.Add, ast.Sub, ast.Mult)):
+            a, b = walk(n.left), walk(n.right)
+            if a is None or b is None:
+                return None
+            if isinstance(n.op, ast.Mult):
+                return product(a, b)
+            return add(a, b) if isinstance(n.op, ast.Add) else sub(a, b)
+        return None
+    try:
+        return walk(ast.parse(expr.strip(), mode="eval").body)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
 def sections(names: list[str], by_name: dict[str, list[Access]],
              bounds: dict[str, ForHeader], index_all: set[str],
              members: Callable[[str], object] = member_of,
@@ -514,8 +554,10 @@ def sections(names: list[str], by_name: dict[str, list[Access]],
         iv, low, high = got
         if low != high and not any(a.read or not a.write for a in accs):
             continue
-        s = section(_shifted(bounds[iv].lo or "0", low), _shifted(bounds[iv].hi, high)) \
-            if bounds[iv].hi else None
+        h = bounds[iv]
+        # past the last index by ``high``, never beyond ``hi`` on its account
+        s = section(_shifted(h.lo or "0", low),
+                    _shifted(h.hi, high - min(max(high, 0), _last_gap(h)))) if h.hi else None
         if s and not idents(s) & ((index_all - {iv}) | changed):
             out[name] = f"{name}[{s}]"
     return out

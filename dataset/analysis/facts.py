@@ -137,6 +137,7 @@ class LoopFacts:
     first_line: int = 1  # the line number of the code's first line (the line convention)
     index_vars: list[str] = field(default_factory=list)  # the perfect nest, outermost first
     bounds: list[tuple[str, str]] = field(default_factory=list)  # (lo, hi) exclusive, per index
+    steps: list[int] = field(default_factory=list)  # the constant step of each index (1 else)
     perfect_depth: int = 0
     loop_depth: int = 0
     collapse: int = 1  # how many loops of the nest collapse may cover (1 = none)

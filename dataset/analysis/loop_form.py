@@ -130,7 +130,49 @@ def form_problem(loop: Node) -> str | None:
     if var is None:
         return problem
     return _test_ok(field(loop, "condition"), var) or \
-        _incr_ok(field(loop, "update"), var) or None
+        _incr_ok(field(loop, "update"), var) or \
+        _direction_ok(field(loop, "condition"), field(loop, "update"), var) or None
+
+
+def _step_sign(update: Node | None, var: str) -> int:
+    """+1 / -1 when the increment moves ``var`` up / down by a constant (``i++``, ``i -= 2``,
+    ``i = i + 4``), 0 when its sign is not a constant's."""
+    u = unparen(update)
+    if u is None:
+        return 0
+    if u.type == "update_expression":
+        return 1 if op(u) == "++" else -1
+    right = unparen(field(u, "right")) if u.type == "assignment_expression" else None
+    sign = {"+=": 1, "-=": -1}.get(op(u) if u.type == "assignment_expression" else "", 0)
+    if sign == 0 and right is not None and right.type == "binary_expression" and \
+            op(right) in ("+", "-"):
+        sign = 1 if op(right) == "+" else -1
+        right = unparen(field(right, "right"))
+    if sign == 0 or right is None or right.type != "number_literal":
+        return 0
+    value = text(right).rstrip("uUlL")
+    return sign if value.isdigit() and int(value) > 0 else 0
+
+
+def _direction_ok(cond: Node | None, update: Node | None, var: str) -> str:
+    """A test that bounds ``var`` from above (``var < b``, ``var <= b``, ``b > var``) with an
+    increment counting it down, or the other way round, is not the canonical form: the
+    iterations do not run from the initial value towards the bound (OpenACC 3.3, 2.9; OpenMP
+    5.2, 4.4.1), and such a loop ends only when the index wraps (``size_t i = n - 1; i < n;
+    i--``) or overflows."""
+    if cond is None or cond.type != "binary_expression":
+        return ""
+    o = op(cond)
+    if text(field(cond, "right")).strip() == var:
+        o = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}.get(o, o)
+    up = {"<": 1, "<=": 1, ">": -1, ">=": -1}.get(o, 0)
+    step = _step_sign(update, var)
+    if up and step and up != step:
+        return (f"its test `{text(cond)}` bounds `{var}` from "
+                f"{'above' if up > 0 else 'below'} while its increment `{text(update)}` counts "
+                f"it {'down' if step < 0 else 'up'}: the iterations do not run towards the "
+                "bound (the loop ends only when the index wraps)")
+    return ""
 
 
 # the nodes of an expression that name storage the body could assign

@@ -961,9 +961,9 @@ def _data(b: _Body, facts: LoopFacts) -> None:
         # the pointer itself: no clause can map what it reaches (no extent), so no compute
         # construct that moves data, or that the file leaves unmapped, can be right
         facts.arrays[name] = "inout" if written else "in"
-    bounds: dict[str, ForHeader] = {v: ForHeader(v, lo, hi)
-                                    for v, (lo, hi) in zip(facts.index_vars, facts.bounds,
-                                                           strict=False)}
+    bounds: dict[str, ForHeader] = {v: ForHeader(v, lo, hi, step)
+                                    for v, (lo, hi), step in zip(facts.index_vars, facts.bounds,
+                                                                 facts.steps, strict=False)}
     # an index two inner loops reuse with other bounds (`for (k = 1; k < K; ...)` then
     # `for (k = K - 1; k >= 0; ...)`) has no one range: no section from it
     twice: set[str] = set()
@@ -1181,6 +1181,7 @@ def _analyze_once(code: str, lang: str, enclosing: tuple[str, ...],
     facts.index_vars = nest.index_vars
     facts.index_pointer, facts.index_origin = _pointer_index(loop, facts.index_vars, located[1])
     facts.bounds = [(h.lo, h.hi) for h in nest.headers]
+    facts.steps = [h.step for h in nest.headers]
     headers = [form_problem(n) for n in nest.loops]
     forms = [h or body_problem(n, canonical=True) for h, n in zip(headers, nest.loops, strict=True)]
     facts.loop_form = forms[0] or ""

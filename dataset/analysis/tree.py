@@ -425,6 +425,26 @@ class ForHeader:
     var: str | None
     lo: str = ""
     hi: str = ""
+    #: the constant amount the increment adds (``i += 2``: 2); 1 for ``i++`` and where the
+    #: increment is no positive literal
+    step: int = 1
+
+
+def _step_of(update: Node | None, var: str | None) -> int:
+    """The positive literal ``c`` of an increment ``var += c`` or ``var = var + c`` (1 else)."""
+    u = unparen(update)
+    if u is None or not var or u.type != "assignment_expression" or \
+            text(field(u, "left")).strip() != var:
+        return 1
+    right = unparen(field(u, "right"))
+    if op(u) == "=" and right is not None and right.type == "binary_expression" and \
+            op(right) == "+" and text(field(right, "left")).strip() == var:
+        right = unparen(field(right, "right"))
+    elif op(u) != "+=":
+        return 1
+    value = text(right).rstrip("uUlL") if right is not None and \
+        right.type == "number_literal" else ""
+    return int(value) if value.isdigit() and int(value) > 0 else 1
 
 
 def _init_var(init: Node | None) -> tuple[str | None, str]:
@@ -463,7 +483,8 @@ def for_header(node: Node) -> ForHeader:
     hi = _upper_bound(field(node, "condition"), var)
     if var and not IDENT.fullmatch(var):
         var = None
-    return ForHeader(var, " ".join(lo.split()), " ".join(hi.split()))
+    return ForHeader(var, " ".join(lo.split()), " ".join(hi.split()),
+                     _step_of(field(node, "update"), var) if node.type == "for_statement" else 1)
 
 
 def is_name(node: Node | None, name: str) -> bool:

@@ -118,8 +118,33 @@ def loop_range(loop: Node, env: dict[str, Bounds]) -> LoopRange | None:
     if first is None or last is None:
         return None
     if step > 0:
-        return LoopRange(var, first.lo, _shifted(last.hi, adjust), abs(step) == 1)
+        hi = _shifted(last.hi, adjust)
+        c = _constant_step(_field(loop, "update"))
+        if c > 1 and adjust == -1 and first.lo == first.hi and last.lo == last.hi and \
+                len(first.lo) == 1 and len(last.hi) == 1:
+            span = poly.sub(last.hi[0], first.lo[0])
+            if span and all(k % c == 0 for k in span.values()):
+                # ``i = 0; i < 2*n; i += 2``: the bound minus the start is a multiple of the
+                # step, so the last index is the bound minus the step (2*n - 2), not 2*n - 1
+                hi = _shifted(last.hi, -c)
+        return LoopRange(var, first.lo, hi, abs(step) == 1)
     return LoopRange(var, _shifted(last.lo, adjust), first.hi, abs(step) == 1)
+
+
+def _constant_step(update: Node | None) -> int:
+    """The positive constant of ``i += c`` or ``i = i + c`` (0: another update)."""
+    u = unparen(update)
+    if u is None or u.type != "assignment_expression":
+        return 0
+    right = unparen(_field(u, "right"))
+    if op(u) == "=" and right is not None and right.type == "binary_expression" and \
+            op(right) == "+":
+        right = _field(right, "right")
+    elif op(u) != "+=":
+        return 0
+    k = poly.poly_of(right)
+    c = k.get((), 0) if k is not None and poly.is_const(k) else 0
+    return c if c > 0 else 0
 
 
 def plain_range(loop: Node) -> LoopRange | None:
