@@ -665,6 +665,10 @@ def _host_bound(query: LoopQuery, p: Pragma, facts: LoopFacts, code: str) -> Not
     alone = _without_device_version(query, code) if facts.scoped else []
     if alone:
         return _no_device_version(alone, code, facts.first_line)
+    undeclared = _called_in_file(query, code, undeclared_in_routines) if facts.scoped else []
+    if undeclared:
+        return Note(f"the loop {undeclared[0]}; no pragma, the loop stays on the host",
+                    NoteKind.GUARD)
     own = _with_compute_construct(query, code) if facts.scoped else []
     if own:
         shown = ", ".join(f"`{n}`" for n in own[:3]) + (" and more" if len(own) > 3 else "")
@@ -675,6 +679,14 @@ def _host_bound(query: LoopQuery, p: Pragma, facts: LoopFacts, code: str) -> Not
             "2.15.1; gcc rejects it); no pragma, the loop stays on the host",
             NoteKind.GUARD, own[0])
     return None
+
+
+def undeclared_in_routines(source: str, lang: str, start: int, end: int) -> list[str]:
+    """:func:`accellium.dataset.offload.routines.undeclared_in_routines` (imported late: the
+    planner's package imports this module's)."""
+    from accellium.dataset.offload.routines import undeclared_in_routines as find
+
+    return find(source, lang, start, end)
 
 
 def _with_compute_construct(query: LoopQuery, code: str) -> list[str]:

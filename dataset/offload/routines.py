@@ -21,7 +21,7 @@ from accellium.dataset.labels import foreign_pragma_above
 from accellium.dataset.loops import LineIndex
 from accellium.dataset.offload.nodes import callee_name
 
-__all__ = ["callees", "file_variables", "undeclared_use", "has_compute_line", "may_call", "routines_needed", "routine_row", "routine_sites", "without_device_version",
+__all__ = ["callees", "file_variables", "undeclared_use", "has_compute_line", "may_call", "routines_needed", "routine_row", "routine_sites", "without_device_version", "undeclared_in_routines",
            "holds_compute_construct", "with_compute_construct"]
 
 #: A compute construct's directive line (OpenACC 3.3, 2.5: ``parallel``, ``serial``,
@@ -289,6 +289,19 @@ def without_device_version(source: str, lang: str, start_byte: int, end_byte: in
         root = index.tree.root_node
         missing += [n for n in need if routine_row(lines, root, n) is None]
     return missing
+
+
+def undeclared_in_routines(source: str, lang: str, start_byte: int, end_byte: int
+                           ) -> list[str]:
+    """For a compute construct on the loop at ``[start_byte, end_byte)`` of ``source``: why
+    the functions it calls cannot be made ``routine seq`` as they are (:func:`undeclared_use`:
+    one names a file-scope variable no ``declare`` puts on the device), as a one-item list;
+    empty when they can."""
+    got = _callees_at(source, lang, start_byte, end_byte)
+    if got is None or not got[1]:
+        return []
+    why = undeclared_use(got[1], got[0])
+    return [why] if why else []
 
 
 def _first_declaration(root: Node, name: str) -> Node | None:
