@@ -394,7 +394,9 @@ def base_name(node: Node | None) -> str | None:
         return None
     if node.type in ("identifier", "field_identifier"):
         return text(node)
-    if node.type == "field_expression":
+    if node.type in ("field_expression", "qualified_identifier"):
+        # C++ `grid::A`, `::A`, `Cfg::T`: a name of namespace or class scope (a write
+        # through it is a write to that array, [basic.lookup.qual])
         return norm(text(node))
     return None
 
