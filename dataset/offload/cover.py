@@ -432,10 +432,29 @@ def plain_nest(node: Node, loop: Node) -> bool:
         if p.type not in ("compound_statement", "expression_statement",
                           "assignment_expression", "else_clause") and p.type not in LOOP_TYPES:
             return False
-        if p.type in LOOP_TYPES and _field(p, "condition") is None:
+        if p.type in LOOP_TYPES and (_field(p, "condition") is None or
+                                     _outer_bounded(p, loop)):
             return False
         p = p.parent
     return p is not None
+
+
+def _outer_bounded(inner: Node, loop: Node) -> bool:
+    """Does the header of ``inner`` (a loop between a write and ``loop``) name the index of a
+    loop around it up to ``loop``?  Then it may run no iteration for some of theirs (``for (j
+    = 0; j < i; j++)`` at ``i = 0``, ``k = i + 1; k < n`` at the last ``i``), and a write in
+    its body does not happen for those (C11 6.8.5.3): it covers no section whole."""
+    header = {text(n) for part in ("initializer", "condition")
+              if (f := _field(inner, part)) is not None
+              for n in iter_nodes(f) if n.type == "identifier"}
+    p = inner.parent
+    while p is not None:
+        if p.type in LOOP_TYPES and (v := loop_var(p)) and v in header:
+            return True
+        if p.id == loop.id:
+            break
+        p = p.parent
+    return False
 
 
 def _size(text_: str) -> poly.Poly | None:
