@@ -308,7 +308,12 @@ def _first_declaration(root: Node, name: str) -> Node | None:
     """The first declaration or definition of function ``name`` at file scope, or of a
     qualified name's in the namespace it names (a ``routine`` line may go there too)."""
     items, last = _namespace_items(root, name) if "::" in name else ([], name)
-    return _declaration_in(named(root), name) or _declaration_in(items, last)
+    found = [n for n in (_declaration_in(named(root), name), _declaration_in(items, last))
+             if n is not None]
+    # the earlier of the two: a `routine` directive must come before the function's first
+    # use (OpenACC 3.3, 2.15.1), and a declaration in the namespace precedes the uses of an
+    # out-of-line definition `double q::cube(...)`
+    return min(found, key=lambda n: n.start_byte) if found else None
 
 
 def _declaration_in(items: list[Node], name: str) -> Node | None:
@@ -328,15 +333,50 @@ def _declaration_in(items: list[Node], name: str) -> Node | None:
 
 
 def routine_row(lines: LineIndex, root: Node, name: str) -> int | None:
+    """The row above which ``#pragma acc routine seq`` for function ``name`` goes: its first
+    declaration at file or namespace scope (None where no line can go: the declaration also
+    declares another name — the directive must be followed by a single function's, gcc "not
+    immediately followed by a single function declaration or definition" —, a function body
+    declares it before that, so the directive would come after a use, or the line cannot
+    start there).  Attribute lines directly above the declaration belong to it: the line
+    goes above them."""
     node = _first_declaration(root, name)
-    if node is None:
+    if node is None or (node.type == "declaration" and
+                        len(node.children_by_field_name("declarator")) > 1) or \
+            _declared_in_a_body_before(root, name, node.start_byte):
         return None
+    prev = node.prev_named_sibling
+    while prev is not None and _attribute(prev) and prev.end_point[0] >= node.start_point[0] - 1:
+        node, prev = prev, prev.prev_named_sibling
     row, col = node.start_point
     if not lines.starts_line(row, col) or foreign_pragma_above(lines, row) is not None:
         return None
     if row > 0 and lines.line_bytes(row - 1).rstrip(b" \t").endswith(b"\\"):
         return None
     return row
+
+
+def _attribute(node: Node) -> bool:
+    """An attribute of the declaration after it (``__attribute__((noinline))``,
+    ``__declspec(...)``, ``[[nodiscard]]``), on its own or not parsed."""
+    return "attribute" in node.type or "declspec" in node.type or \
+        node.type == "ERROR" and text(node).lstrip().startswith(("__attribute__", "__declspec",
+                                                                 "[["))
+
+
+def _declared_in_a_body_before(root: Node, name: str, before: int) -> bool:
+    """Does a function body declare function ``name`` (``double sq(double);`` in a block)
+    before byte ``before``?"""
+    last = name.rsplit("::", 1)[-1]
+    for fn in named(root):
+        if fn.type != "function_definition" or fn.start_byte >= before:
+            continue
+        body = _field(fn, "body")
+        for n in iter_nodes(body) if body is not None else ():
+            if n.type == "declaration" and n.start_byte < before and \
+                    _declaration_in([n], last) is not None:
+                return True
+    return False
 
 
 def routine_sites(source: bytes, lang: str, start_byte: int, end_byte: int
