@@ -92,6 +92,7 @@ from accellium.dataset.analysis.value_types import (
     floating_expression,
     integer_type,
     narrow_integer,
+    wraps_into,
 )
 from accellium.dataset.analysis.variable_length import variable_length_arrays
 from accellium.dataset.analysis.walker import Access, BodyWalk, Use, walk_body
@@ -603,11 +604,14 @@ def _truncating_sums(b: _Body, reductions: list[tuple[str, str]], facts: LoopFac
     the reduction's partial results do not give the loop's (:mod:`.value_types`); it is
     carried instead.  Types from the declarations the loop and, with the file, its function
     and the file show (a name they do not declare is taken as not floating)."""
-    if not any(o in ("+", "*") for o, _ in reductions) or b.loop is None:
+    if not any(o in ("+", "*", "max", "min") for o, _ in reductions) or b.loop is None:
         return
     type_of = _declared_types(b)
     for o, name in list(reductions):
         ty = type_of(name)
+        if o in ("max", "min") and ty is not None:
+            _wrapping_extremum(b, reductions, facts, o, name, ty, type_of)
+            continue
         if o not in ("+", "*") or ty is None or not integer_type(ty):
             continue
         for e in b.w.events.get(name, []):
@@ -625,6 +629,39 @@ def _truncating_sums(b: _Body, reductions: list[tuple[str, str]], facts: LoopFac
                     "6.3.1.4), so a reduction's partial results do not give the loop's; "
                     "carried dependence", DepKind.SCALAR))
                 break
+
+
+def _wrapping_extremum(b: _Body, reductions: list[tuple[str, str]], facts: LoopFacts, o: str,
+                       name: str, ty: str, type_of: Callable[[str], str | None]) -> None:
+    """Take a ``max``/``min`` reduction out of ``reductions`` where the loop assigns its
+    integer variable a value of an integer type the conversion wraps into it
+    (:func:`.value_types.wraps_into`: ``int m; if (a[i] > m) m = a[i];`` with ``long *a``):
+    the comparison is made before the conversion, so the loop keeps a value a larger one
+    wrapped to, and the maximum of the partial results is not the loop's; carried."""
+    assert b.loop is not None
+    for e in b.w.events.get(name, []):
+        if e.kind is Use.READ:
+            continue
+        value = next((_field(x, "right") for x in iter_nodes(e.stmt)
+                      if x.type == "assignment_expression" and op(x) == "="
+                      and text(_field(x, "left")) == name), None)
+        leaves = [x for x in iter_nodes(value) if x.type in ("identifier", "subscript_expression")] \
+            if value is not None else []
+        for leaf in leaves:
+            base: Node | None = leaf
+            while base is not None and base.type == "subscript_expression":
+                base = _field(base, "argument")
+            source = type_of(text(base)) if base is not None and base.type == "identifier" \
+                else None
+            if source is not None and wraps_into(source, ty):
+                line = facts.first_line + e.stmt.start_point[0] - b.loop.start_point[0]
+                reductions.remove((o, name))
+                facts.carried.append(Dependence(
+                    name, line, f"`{name}` ({ty}) is assigned a value of type {source} (line "
+                    f"{line}), which the conversion wraps (C11 6.3.1.3): the loop compares "
+                    f"before converting, so a {o} reduction's partial results do not give "
+                    "the loop's; carried dependence", DepKind.SCALAR))
+                return
 
 
 def _shared_declared(w: BodyWalk, facts: LoopFacts) -> None:

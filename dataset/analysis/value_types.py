@@ -27,7 +27,8 @@ from tree_sitter import Node
 from accellium.dataset.analysis.tree import NAMED_CASTS, field, iter_nodes, named, op, text
 
 __all__ = ["narrow_integer", "integer_type", "floating_type", "binary_valued_type",
-           "narrowed", "narrowing_cast", "floating_expression", "extended_type", "extended_literal"]
+           "narrowed", "narrowing_cast", "floating_expression", "extended_type", "extended_literal",
+           "integer_rank", "wraps_into"]
 
 _NARROW_WORDS = frozenset({"char", "short", "_Bool", "bool"})
 _NARROW_NAMES = re.compile(r"^u?int(?:_least)?(?:8|16)_t$")
@@ -58,6 +59,40 @@ def integer_type(type_name: str) -> bool:
     words = _words(type_name)
     return bool(words) and (set(words) <= _INTEGER_WORDS
                             or len(words) == 1 and bool(_INTEGER_NAMES.match(words[0])))
+
+
+#: the integer conversion ranks (C11 6.3.1.1p1) of the standard types' words, and the widths
+#: of the exact- and least-width names, in bits
+_RANKS = {"_Bool": 0, "bool": 0, "char": 1, "short": 2, "int": 3, "long": 4}
+_WIDTH_NAME = re.compile(r"^u?int(?:_least|_fast)?(8|16|32|64)_t$")
+_WIDTH_RANK = {"8": 1, "16": 2, "32": 3, "64": 4}
+
+
+def integer_rank(type_name: str) -> tuple[int, bool] | None:
+    """(rank, unsigned) of an integer type (``long long`` above ``long``, an exact-width name
+    by its width, ``size_t`` as ``unsigned long``); None for another type or one not known."""
+    words = _words(type_name)
+    if len(words) == 1 and (m := _WIDTH_NAME.match(words[0])):
+        return _WIDTH_RANK[m.group(1)], words[0].startswith("u")
+    if len(words) == 1 and words[0] in ("size_t", "std::size_t", "uintptr_t", "uintmax_t"):
+        return 4, True
+    if not words or not set(words) <= _INTEGER_WORDS:
+        return None
+    rank = max((_RANKS[w] for w in words if w in _RANKS), default=3)
+    if words.count("long") > 1:
+        rank = 5
+    return rank, "unsigned" in words or rank == 0
+
+
+def wraps_into(source: str, target: str) -> bool:
+    """Can converting a value of integer type ``source`` to integer type ``target`` change it
+    other than monotonically: a narrower target, or one of the same rank with the other
+    signedness, takes the value modulo its range (C11 6.3.1.3p2-3), so a larger value may
+    become a smaller one (``(int)(2^32 + 7)`` is 7)."""
+    s, t = integer_rank(source), integer_rank(target)
+    if s is None or t is None:
+        return False
+    return t[0] < s[0] or (t[0] == s[0] and t[1] != s[1])
 
 
 def floating_type(type_name: str) -> bool:
