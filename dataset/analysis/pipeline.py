@@ -92,6 +92,8 @@ from accellium.dataset.analysis.value_types import (
     floating_expression,
     integer_type,
     narrow_integer,
+    resolved,
+    typedef_types,
     wraps_into,
 )
 from accellium.dataset.analysis.variable_length import variable_length_arrays
@@ -572,11 +574,13 @@ def _declared_types(b: _Body) -> Callable[[str], str | None]:
     own = {d.name: d for n in iter_nodes(b.loop) if n.type == "declaration"
            for d in declared_names(n)}
 
+    aliases = typedef_types(b.where.index.tree.root_node) if b.where is not None else {}
+
     def type_of(name: str) -> str | None:
         d = own.get(name)
         if d is None and b.where is not None:
             d = b.where.ctx.declared.get(name) or b.where.index.globals.get(name)
-        return d.type_name if d is not None else None
+        return resolved(d.type_name, aliases) if d is not None else None
 
     return type_of
 

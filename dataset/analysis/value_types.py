@@ -28,7 +28,7 @@ from accellium.dataset.analysis.tree import NAMED_CASTS, field, iter_nodes, name
 
 __all__ = ["narrow_integer", "integer_type", "floating_type", "binary_valued_type",
            "narrowed", "narrowing_cast", "floating_expression", "extended_type", "extended_literal",
-           "integer_rank", "wraps_into"]
+           "integer_rank", "wraps_into", "typedef_types", "resolved"]
 
 _NARROW_WORDS = frozenset({"char", "short", "_Bool", "bool"})
 _NARROW_NAMES = re.compile(r"^u?int(?:_least)?(?:8|16)_t$")
@@ -93,6 +93,32 @@ def wraps_into(source: str, target: str) -> bool:
     if s is None or t is None:
         return False
     return t[0] < s[0] or (t[0] == s[0] and t[1] != s[1])
+
+
+def typedef_types(root: Node) -> dict[str, str]:
+    """The file's file-scope ``typedef`` names that name a plain type (no pointer, array or
+    function declarator): ``typedef int acc_t;`` → ``acc_t: int`` (C11 6.7.8p3: the name is a
+    synonym for the type)."""
+    out: dict[str, str] = {}
+    for top in named(root):
+        if top.type != "type_definition":
+            continue
+        ty = field(top, "type")
+        for d in top.children_by_field_name("declarator"):
+            if d.type == "type_identifier" and ty is not None:
+                out[text(d)] = text(ty)
+    return out
+
+
+def resolved(type_name: str, aliases: dict[str, str]) -> str:
+    """``type_name`` with a typedef name of ``aliases`` replaced by its type (a few levels:
+    ``typedef acc_t sum_t;``)."""
+    for _ in range(4):
+        words = _words(type_name)
+        if len(words) != 1 or words[0] not in aliases:
+            break
+        type_name = aliases[words[0]]
+    return type_name
 
 
 def floating_type(type_name: str) -> bool:
