@@ -195,7 +195,12 @@ def check(query: LoopQuery, p: Pragma) -> tuple[Pragma | None, list[Note]]:
     unchecked one may race or fault on a GPU; the host runs the loop right) and a note says
     so; the error is logged."""
     try:
-        return _check(query, p)
+        out, notes = _check(query, p)
+        if out is not None and out.directive in _COMPUTE:
+            stay = _undeclared_in_routines(query)
+            if stay is not None:
+                return None, notes + [stay]
+        return out, notes
     except Exception as e:
         _log.exception("safety check failed on `%s`", p.render())
         return None, [Note(f"safety check failed ({type(e).__name__}): `{p.render()}` could "
@@ -665,10 +670,6 @@ def _host_bound(query: LoopQuery, p: Pragma, facts: LoopFacts, code: str) -> Not
     alone = _without_device_version(query, code) if facts.scoped else []
     if alone:
         return _no_device_version(alone, code, facts.first_line)
-    undeclared = _called_in_file(query, code, undeclared_in_routines) if facts.scoped else []
-    if undeclared:
-        return Note(f"the loop {undeclared[0]}; no pragma, the loop stays on the host",
-                    NoteKind.GUARD)
     own = _with_compute_construct(query, code) if facts.scoped else []
     if own:
         shown = ", ".join(f"`{n}`" for n in own[:3]) + (" and more" if len(own) > 3 else "")
@@ -679,6 +680,18 @@ def _host_bound(query: LoopQuery, p: Pragma, facts: LoopFacts, code: str) -> Not
             "2.15.1; gcc rejects it); no pragma, the loop stays on the host",
             NoteKind.GUARD, own[0])
     return None
+
+
+def _undeclared_in_routines(query: LoopQuery) -> Note | None:
+    """Why a compute construct on the query's loop cannot be built: a function it calls, which
+    would need ``#pragma acc routine seq``, names a file-scope variable no ``declare`` puts on
+    the device (:func:`undeclared_in_routines`; None: none does, or the file is not known)."""
+    code = query.code if isinstance(query.code, str) else ""
+    if query.scope is None:
+        return None
+    got = _called_in_file(query, code, undeclared_in_routines)
+    return Note(f"the loop {got[0]}; no pragma, the loop stays on the host",
+                NoteKind.GUARD) if got else None
 
 
 def undeclared_in_routines(source: str, lang: str, start: int, end: int) -> list[str]:

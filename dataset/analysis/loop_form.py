@@ -130,8 +130,18 @@ def form_problem(loop: Node) -> str | None:
     if var is None:
         return problem
     return _test_ok(field(loop, "condition"), var) or \
-        _incr_ok(field(loop, "update"), var) or \
-        _direction_ok(field(loop, "condition"), field(loop, "update"), var) or None
+        _incr_ok(field(loop, "update"), var) or None
+
+
+def direction_problem(loop: Node) -> str | None:
+    """Why the iterations of a header gcc takes (:func:`form_problem` None) do not run from
+    its initial value towards its bound (:func:`_direction_ok`), or None."""
+    if loop.type != "for_statement":
+        return None
+    var, _ = _init_var(field(loop, "initializer"))
+    if var is None:
+        return None
+    return _direction_ok(field(loop, "condition"), field(loop, "update"), var) or None
 
 
 def _step_sign(update: Node | None, var: str) -> int:

@@ -50,7 +50,7 @@ from accellium.dataset.analysis.indirect import atomic_lines, derived, indirect_
 from accellium.dataset.analysis.library import PURE_CALLS
 from accellium.dataset.analysis.liveness import ANYWHERE, LoopInFile, live_after, locate
 from accellium.dataset.analysis.liveout import LiveOut, apply_live_out, candidates, unscoped_live
-from accellium.dataset.analysis.loop_form import body_problem, form_problem
+from accellium.dataset.analysis.loop_form import body_problem, direction_problem, form_problem
 from accellium.dataset.analysis.macros import Macro, expanded, header_macros, table_of
 from accellium.dataset.analysis.meet import own_range
 from accellium.dataset.analysis.member_objects import scalar_member_objects
@@ -1224,7 +1224,8 @@ def _analyze_once(code: str, lang: str, enclosing: tuple[str, ...],
     facts.bounds = [(h.lo, h.hi) for h in nest.headers]
     facts.steps = [h.step for h in nest.headers]
     headers = [form_problem(n) for n in nest.loops]
-    forms = [h or body_problem(n, canonical=True) for h, n in zip(headers, nest.loops, strict=True)]
+    forms = [h or direction_problem(n) or body_problem(n, canonical=True)
+             for h, n in zip(headers, nest.loops, strict=True)]
     facts.loop_form = forms[0] or ""
     facts.header_form = headers[0] is not None
     facts.canonical_depth = next((k for k, f in enumerate(forms) if f), len(forms))

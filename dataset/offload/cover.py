@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from tree_sitter import Node
 
-from accellium.dataset.analysis.tree import LOOP_TYPES, iter_nodes, text
+from accellium.dataset.analysis.tree import LOOP_TYPES, ancestors, iter_nodes, text
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.arrays import ArrayInfo
@@ -22,7 +22,7 @@ from accellium.dataset.offload.branches import both_branches_replace, continue_r
 from accellium.dataset.offload.calls import covering_arg, in_units
 from accellium.dataset.offload.device import CallDevice, Device, Unit
 from accellium.dataset.offload.extent import Extents, Span, loops_between
-from accellium.dataset.offload.ranges import loop_range, loop_var
+from accellium.dataset.offload.ranges import LoopRange, loop_range, loop_var, plain_range
 from accellium.dataset.offload.shapes import Shape, walk_declarator
 from accellium.dataset.offload.structure import Layout
 from accellium.dataset.offload.uses import ArrayUse, array_uses, assignments
@@ -441,19 +441,57 @@ def plain_nest(node: Node, loop: Node) -> bool:
 
 def _outer_bounded(inner: Node, loop: Node) -> bool:
     """Does the header of ``inner`` (a loop between a write and ``loop``) name the index of a
-    loop around it up to ``loop``?  Then it may run no iteration for some of theirs (``for (j
-    = 0; j < i; j++)`` at ``i = 0``, ``k = i + 1; k < n`` at the last ``i``), and a write in
-    its body does not happen for those (C11 6.8.5.3): it covers no section whole."""
+    loop around it up to ``loop``, with a range not provably non-empty (:func:`_runs_always`)?
+    Then it may run no iteration for some of theirs (``for (j = 0; j < i; j++)`` at ``i =
+    0``, ``k = i + 1; k < n`` at the last ``i``), and a write in its body does not happen
+    for those (C11 6.8.5.3): it covers no section whole."""
     header = {text(n) for part in ("initializer", "condition")
               if (f := _field(inner, part)) is not None
               for n in iter_nodes(f) if n.type == "identifier"}
     p = inner.parent
     while p is not None:
         if p.type in LOOP_TYPES and (v := loop_var(p)) and v in header:
-            return True
+            return not _runs_always(inner)
         if p.id == loop.id:
             break
         p = p.parent
+    return False
+
+
+def _runs_always(inner: Node) -> bool:
+    """Does ``inner`` run at least once for every value of the indices around it: each lower
+    bound of its range at most each upper bound, the indices around at their smallest
+    (``for (j = 0; j <= i; j++)`` with ``i >= 0``: yes; ``j < i``: not at ``i = 0``)?"""
+    r = plain_range(inner)
+    if r is None:
+        return False
+    around: dict[str, LoopRange] = {}
+    for p in ancestors(inner):
+        v = loop_var(p) if p.type == "for_statement" else None
+        if v and v not in around and (pr := plain_range(p)) is not None:
+            around[v] = pr
+    return all(_never_negative(poly.sub(hi, lo), around) for lo in r.lo for hi in r.hi)
+
+
+def _never_negative(d: poly.Poly, around: dict[str, LoopRange]) -> bool:
+    """Is ``d`` at least 0 for every value of the loop indices of ``around`` in their ranges
+    (each index at the end of its range that makes ``d`` smallest; other names sizes, at
+    least 1)?"""
+    for _ in range(4):
+        index = next((n for n in poly.names(d) if n in around), None)
+        if index is None:
+            return poly.at_least_one(d)
+        c = d.get((index,), 0)
+        if c == 0 or any(index in t and t != (index,) for t in d):
+            return False  # in a product: no end is the smallest
+        r = around[index]
+        ends = r.lo if c > 0 else r.hi
+        if len(ends) != 1:
+            return False
+        got = poly.subst(d, index, ends[0])
+        if got is None:
+            return False
+        d = got
     return False
 
 

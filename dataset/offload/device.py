@@ -259,6 +259,8 @@ def choose_loops(source: bytes, lines: LineIndex, fn: Node, loops: list[Loop],
             continue
         # before the engine: the guard refuses such a loop too, with a reason of its own words
         need, why_not = routines_needed(node, index)
+        if why_not is None:
+            why_not = undeclared_use(need, index)
         if why_not is not None:
             out.host.append((lp, why_not))
             continue
@@ -284,10 +286,6 @@ def choose_loops(source: bytes, lines: LineIndex, fn: Node, loops: list[Loop],
         problem = insertion_problem(lines, lp)
         if problem is not None:
             out.host.append((lp, f"not insertable: {problem}"))
-            continue
-        undeclared = undeclared_use(need, index)
-        if undeclared is not None:
-            out.host.append((lp, undeclared))
             continue
         out.devices.append(Device(node, lp, pragma, advice.notes, need, atomics))
         inside_end = lp.end_byte
