@@ -686,20 +686,14 @@ def _undeclared_in_routines(query: LoopQuery) -> Note | None:
     """Why a compute construct on the query's loop cannot be built: a function it calls, which
     would need ``#pragma acc routine seq``, names a file-scope variable no ``declare`` puts on
     the device (:func:`undeclared_in_routines`; None: none does, or the file is not known)."""
+    from accellium.dataset.offload.routines import undeclared_in_routines
+
     code = query.code if isinstance(query.code, str) else ""
     if query.scope is None:
         return None
     got = _called_in_file(query, code, undeclared_in_routines)
     return Note(f"the loop {got[0]}; no pragma, the loop stays on the host",
                 NoteKind.GUARD) if got else None
-
-
-def undeclared_in_routines(source: str, lang: str, start: int, end: int) -> list[str]:
-    """:func:`accellium.dataset.offload.routines.undeclared_in_routines` (imported late: the
-    planner's package imports this module's)."""
-    from accellium.dataset.offload.routines import undeclared_in_routines as find
-
-    return find(source, lang, start, end)
 
 
 def _with_compute_construct(query: LoopQuery, code: str) -> list[str]:

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 from tree_sitter import Node
 
-from accellium.dataset.analysis.tree import field, named, norm, op, text, unparen
+from accellium.dataset.analysis.tree import field, named, norm, op, step_of, text, unparen
 from accellium.dataset.analysis.walker import decl_name, declarators
 
 __all__ = ["form_problem", "body_problem"]
@@ -144,26 +144,6 @@ def direction_problem(loop: Node) -> str | None:
     return _direction_ok(field(loop, "condition"), field(loop, "update"), var) or None
 
 
-def _step_sign(update: Node | None, var: str) -> int:
-    """+1 / -1 when the increment moves ``var`` up / down by a constant (``i++``, ``i -= 2``,
-    ``i = i + 4``), 0 when its sign is not a constant's."""
-    u = unparen(update)
-    if u is None:
-        return 0
-    if u.type == "update_expression":
-        return 1 if op(u) == "++" else -1
-    right = unparen(field(u, "right")) if u.type == "assignment_expression" else None
-    sign = {"+=": 1, "-=": -1}.get(op(u) if u.type == "assignment_expression" else "", 0)
-    if sign == 0 and right is not None and right.type == "binary_expression" and \
-            op(right) in ("+", "-"):
-        sign = 1 if op(right) == "+" else -1
-        right = unparen(field(right, "right"))
-    if sign == 0 or right is None or right.type != "number_literal":
-        return 0
-    value = text(right).rstrip("uUlL")
-    return sign if value.isdigit() and int(value) > 0 else 0
-
-
 def _direction_ok(cond: Node | None, update: Node | None, var: str) -> str:
     """A test that bounds ``var`` from above (``var < b``, ``var <= b``, ``b > var``) with an
     increment counting it down, or the other way round, is not the canonical form: the
@@ -176,7 +156,7 @@ def _direction_ok(cond: Node | None, update: Node | None, var: str) -> str:
     if text(field(cond, "right")).strip() == var:
         o = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}.get(o, o)
     up = {"<": 1, "<=": 1, ">": -1, ">=": -1}.get(o, 0)
-    step = _step_sign(update, var)
+    step = (s := step_of(update, var)) and (1 if s > 0 else -1)
     if up and step and up != step:
         return (f"its test `{text(cond)}` bounds `{var}` from "
                 f"{'above' if up > 0 else 'below'} while its increment `{text(update)}` counts "

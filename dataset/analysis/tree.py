@@ -19,7 +19,7 @@ from accellium.dataset.pragma import IDENT_RE
 __all__ = ["IDENT", "LOOP_TYPES", "ForHeader", "text", "norm", "field", "unparen", "op",
            "shift_statement", "template_function",
            "fold_expression", "resolve_chains",
-           "named", "iter_nodes", "nodes_of", "root_of", "source_of", "kept_with_tree", "subscripts", "subscript_index", "clause_value", "base_name", "first_loop", "body_statements",
+           "named", "iter_nodes", "nodes_of", "root_of", "source_of", "kept_with_tree", "step_of", "subscripts", "subscript_index", "clause_value", "base_name", "first_loop", "body_statements",
            "for_header", "is_name", "mentions", "idents"]
 
 #: A C identifier.
@@ -432,21 +432,27 @@ class ForHeader:
     step: int = 1
 
 
-def _step_of(update: Node | None, var: str | None) -> int:
-    """The positive literal ``c`` of an increment ``var += c`` or ``var = var + c`` (1 else)."""
+def step_of(update: Node | None, var: str | None) -> int:
+    """The constant a ``for`` increment adds to ``var``: +1 / -1 for ``var++`` / ``var--``,
+    ``c`` / ``-c`` for ``var += c`` / ``var -= c`` and ``var = var + c`` / ``var - c`` with
+    ``c`` a positive integer literal; 0 for any other increment."""
     u = unparen(update)
-    if u is None or not var or u.type != "assignment_expression" or \
-            text(field(u, "left")).strip() != var:
-        return 1
+    if u is None or not var:
+        return 0
+    if u.type == "update_expression":
+        return (1 if op(u) == "++" else -1) if text(unparen(field(u, "argument"))).strip() == \
+            var else 0
+    if u.type != "assignment_expression" or text(field(u, "left")).strip() != var:
+        return 0
     right = unparen(field(u, "right"))
+    sign = {"+=": 1, "-=": -1}.get(op(u), 0)
     if op(u) == "=" and right is not None and right.type == "binary_expression" and \
-            op(right) == "+" and text(field(right, "left")).strip() == var:
+            op(right) in ("+", "-") and text(field(right, "left")).strip() == var:
+        sign = 1 if op(right) == "+" else -1
         right = unparen(field(right, "right"))
-    elif op(u) != "+=":
-        return 1
     value = text(right).rstrip("uUlL") if right is not None and \
         right.type == "number_literal" else ""
-    return int(value) if value.isdigit() and int(value) > 0 else 1
+    return sign * int(value) if sign and value.isdigit() and int(value) > 0 else 0
 
 
 def _init_var(init: Node | None) -> tuple[str | None, str]:
@@ -486,7 +492,8 @@ def for_header(node: Node) -> ForHeader:
     if var and not IDENT.fullmatch(var):
         var = None
     return ForHeader(var, " ".join(lo.split()), " ".join(hi.split()),
-                     _step_of(field(node, "update"), var) if node.type == "for_statement" else 1)
+                     max(1, step_of(field(node, "update"), var))
+                     if node.type == "for_statement" else 1)
 
 
 def is_name(node: Node | None, name: str) -> bool:

@@ -16,7 +16,7 @@ from accellium.dataset.analysis.library import is_macro_name, library_function
 from accellium.dataset.analysis.macros import macro_calls, visible_at
 from accellium.dataset.analysis.scope import FileIndex, function_name
 from accellium.dataset.analysis.tree import field as _field
-from accellium.dataset.analysis.tree import iter_nodes, named, text, unparen
+from accellium.dataset.analysis.tree import iter_nodes, kept_with_tree, named, text, unparen
 from accellium.dataset.labels import foreign_pragma_above
 from accellium.dataset.loops import LineIndex
 from accellium.dataset.offload.nodes import callee_name
@@ -320,16 +320,22 @@ def _declaration_in(items: list[Node], name: str) -> Node | None:
     for n in items:
         if n.type == "function_definition" and function_name(n)[0] == name:
             return n
-        if n.type == "declaration":
-            for decl in n.children_by_field_name("declarator"):
-                d: Node | None = decl
-                while d is not None and d.type == "pointer_declarator":
-                    d = _field(d, "declarator")
-                inner = _field(d, "declarator") if d is not None else None
-                if d is not None and d.type == "function_declarator" and \
-                        inner is not None and inner.text == name.encode():
-                    return n
+        if n.type == "declaration" and name in _declared_functions(n):
+            return n
     return None
+
+
+def _declared_functions(declaration: Node) -> list[str]:
+    """The functions a declaration declares (``double sq(double), *row(int);``)."""
+    out = []
+    for decl in declaration.children_by_field_name("declarator"):
+        d: Node | None = decl
+        while d is not None and d.type == "pointer_declarator":
+            d = _field(d, "declarator")
+        inner = _field(d, "declarator") if d is not None else None
+        if d is not None and d.type == "function_declarator" and inner is not None:
+            out.append(text(inner))
+    return out
 
 
 def routine_row(lines: LineIndex, root: Node, name: str) -> int | None:
@@ -367,16 +373,23 @@ def _attribute(node: Node) -> bool:
 def _declared_in_a_body_before(root: Node, name: str, before: int) -> bool:
     """Does a function body declare function ``name`` (``double sq(double);`` in a block)
     before byte ``before``?"""
-    last = name.rsplit("::", 1)[-1]
-    for fn in named(root):
-        if fn.type != "function_definition" or fn.start_byte >= before:
-            continue
-        body = _field(fn, "body")
-        for n in iter_nodes(body) if body is not None else ():
-            if n.type == "declaration" and n.start_byte < before and \
-                    _declaration_in([n], last) is not None:
-                return True
-    return False
+    first = _block_declarations(root).get(name.rsplit("::", 1)[-1])
+    return first is not None and first < before
+
+
+def _block_declarations(root: Node) -> dict[str, int]:
+    """Each function name a declaration in a function body declares -> the first such
+    declaration's byte (once per tree: :func:`~accellium.dataset.analysis.tree.kept_with_tree`)."""
+    def make() -> dict[str, int]:
+        out: dict[str, int] = {}
+        for fn in named(root):
+            body = _field(fn, "body") if fn.type == "function_definition" else None
+            for n in iter_nodes(body) if body is not None else ():
+                for name in _declared_functions(n) if n.type == "declaration" else ():
+                    out.setdefault(name, n.start_byte)
+        return out
+
+    return kept_with_tree(root, "routines.block-declarations", root.start_byte, make)
 
 
 def routine_sites(source: bytes, lang: str, start_byte: int, end_byte: int
