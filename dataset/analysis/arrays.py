@@ -98,8 +98,18 @@ def _constant(s: str) -> int | None:
     None (a name, a macro, a cast, a suffix)."""
     if not s or len(s) > _MAX_BOUND_CHARS:
         return None
+    body = _expression(s)
     try:
-        return _value(ast.parse(s.strip(), mode="eval").body)
+        return _value(body) if body is not None else None
+    except (ValueError, RecursionError, MemoryError):
+        return None
+
+
+def _expression(s: str) -> ast.expr | None:
+    """The Python expression tree of a bound's text (C's ``+ - *`` and integer literals read
+    alike), None when it does not parse."""
+    try:
+        return ast.parse(s.strip(), mode="eval").body
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
 
@@ -525,9 +535,10 @@ def _poly_text(expr: str) -> Poly | None:
                 return product(a, b)
             return add(a, b) if isinstance(n.op, ast.Add) else sub(a, b)
         return None
+    body = _expression(expr)
     try:
-        return walk(ast.parse(expr.strip(), mode="eval").body)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return walk(body) if body is not None else None
+    except (ValueError, RecursionError, MemoryError):
         return None
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from tree_sitter import Node
@@ -618,21 +618,36 @@ def _truncating_sums(b: _Body, reductions: list[tuple[str, str]], facts: LoopFac
             continue
         if o not in ("+", "*") or ty is None or not integer_type(ty):
             continue
-        for e in b.w.events.get(name, []):
-            if e.kind is Use.READ:
-                continue
-            added = next((_field(x, "right") for x in iter_nodes(e.stmt)
-                          if x.type == "assignment_expression"
-                          and text(_field(x, "left")) == name), None)
-            if added is not None and floating_expression(added, type_of):
-                line = facts.first_line + e.stmt.start_point[0] - b.loop.start_point[0]
-                reductions.remove((o, name))
-                facts.carried.append(Dependence(
-                    name, line, f"`{name}` is an integer and the loop combines it with a "
-                    f"floating value (line {line}): each step truncates the result to an integer (C11 "
-                    "6.3.1.4), so a reduction's partial results do not give the loop's; "
-                    "carried dependence", DepKind.SCALAR))
+        for line, added in _stored_values(b, facts, name, plain=False):
+            if floating_expression(added, type_of):
+                _carried(reductions, facts, o, name, line,
+                         f"`{name}` is an integer and the loop combines it with a floating "
+                         f"value (line {line}): each step truncates the result to an integer "
+                         "(C11 6.3.1.4), so a reduction's partial results do not give the "
+                         "loop's; carried dependence")
                 break
+
+
+def _stored_values(b: _Body, facts: LoopFacts, name: str, plain: bool
+                   ) -> Iterator[tuple[int, Node]]:
+    """(line, value) of each statement of the loop that stores to ``name``, the value the
+    statement's first assignment to it gives (``plain``: a ``=`` assignment only)."""
+    assert b.loop is not None
+    for e in b.w.events.get(name, []):
+        if e.kind is Use.READ:
+            continue
+        value = next((_field(x, "right") for x in iter_nodes(e.stmt)
+                      if x.type == "assignment_expression" and (not plain or op(x) == "=")
+                      and text(_field(x, "left")) == name), None)
+        if value is not None:
+            yield facts.first_line + e.stmt.start_point[0] - b.loop.start_point[0], value
+
+
+def _carried(reductions: list[tuple[str, str]], facts: LoopFacts, o: str, name: str,
+             line: int, why: str) -> None:
+    """The reduction ``(o, name)`` taken out of ``reductions``, its variable carried (why)."""
+    reductions.remove((o, name))
+    facts.carried.append(Dependence(name, line, why, DepKind.SCALAR))
 
 
 def _wrapping_extremum(b: _Body, reductions: list[tuple[str, str]], facts: LoopFacts, o: str,
@@ -642,29 +657,21 @@ def _wrapping_extremum(b: _Body, reductions: list[tuple[str, str]], facts: LoopF
     (:func:`.value_types.wraps_into`: ``int m; if (a[i] > m) m = a[i];`` with ``long *a``):
     the comparison is made before the conversion, so the loop keeps a value a larger one
     wrapped to, and the maximum of the partial results is not the loop's; carried."""
-    assert b.loop is not None
-    for e in b.w.events.get(name, []):
-        if e.kind is Use.READ:
-            continue
-        value = next((_field(x, "right") for x in iter_nodes(e.stmt)
-                      if x.type == "assignment_expression" and op(x) == "="
-                      and text(_field(x, "left")) == name), None)
-        leaves = [x for x in iter_nodes(value) if x.type in ("identifier", "subscript_expression")] \
-            if value is not None else []
-        for leaf in leaves:
+    for line, value in _stored_values(b, facts, name, plain=True):
+        for leaf in iter_nodes(value):
+            if leaf.type not in ("identifier", "subscript_expression"):
+                continue
             base: Node | None = leaf
             while base is not None and base.type == "subscript_expression":
                 base = _field(base, "argument")
             source = type_of(text(base)) if base is not None and base.type == "identifier" \
                 else None
             if source is not None and wraps_into(source, ty):
-                line = facts.first_line + e.stmt.start_point[0] - b.loop.start_point[0]
-                reductions.remove((o, name))
-                facts.carried.append(Dependence(
-                    name, line, f"`{name}` ({ty}) is assigned a value of type {source} (line "
-                    f"{line}), which the conversion wraps (C11 6.3.1.3): the loop compares "
-                    f"before converting, so a {o} reduction's partial results do not give "
-                    "the loop's; carried dependence", DepKind.SCALAR))
+                _carried(reductions, facts, o, name, line,
+                         f"`{name}` ({ty}) is assigned a value of type {source} (line "
+                         f"{line}), which the conversion wraps (C11 6.3.1.3): the loop compares "
+                         f"before converting, so a {o} reduction's partial results do not give "
+                         "the loop's; carried dependence")
                 return
 
 
