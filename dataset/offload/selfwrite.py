@@ -19,6 +19,9 @@ surely written so far are kept as sets ``{b + c*k : lo <= k <= hi}`` (a point is
   ``g = b + c*j`` adds ``{b + c*k : lo <= k <= hi}``;
 * anything else that does not name the array.
 
+The loop's header (``i < r->hi``) runs inside the compute construct before any iteration:
+a loop whose header names the array reads it before writing it.
+
 Comparisons take the names as the planner does (sizes at least 1, every loop running at
 least once); the loop's own index is bounded below by its lower bound.  Every read of the
 array in the loop is then of an element the same iteration wrote before it (races between
@@ -224,6 +227,9 @@ def _written_sets(loop: Node, x: str) -> list[_Set] | None:
     body = _field(loop, "body")
     if r is None or body is None or has_jump(body):
         return None
+    if any(n.type == "identifier" and text(n) == x for n in iter_nodes(loop)
+           if not body.start_byte <= n.start_byte < body.end_byte):
+        return None  # the header runs in the compute construct: it reads ``x`` first
     if not _fixed_names(body, x):
         return None
     mins = dict(Extents([loop]).mins)
