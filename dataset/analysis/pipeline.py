@@ -120,10 +120,12 @@ def _substitutions(w: BodyWalk, index_all: set[str], macros: dict[str, Macro],
     """The values of the locals assigned once (in chains: ``k1 = k + 1``; a conditional
     value is its alternatives, :mod:`.alternatives`; a call of a file macro its expansion,
     :mod:`.macros`); not those of ``narrow``, whose type wraps the value assigned
-    (:func:`_narrow_locals`)."""
+    (:func:`_narrow_locals`).  A local that ``+=``, ``++`` or ``--`` also changes
+    (``int k = i; ... k++;``) holds another value after them: it has no one value."""
+    moved = {n for n, evs in w.events.items() if any(e.kind is Use.RMW for e in evs)}
     once = {name: val for name, val in w.assign_value.items()
             if w.assign_count.get(name, 0) == 1 and name not in index_all
-            and name not in narrow}
+            and name not in narrow and name not in moved}
     return resolve_chains(once, lambda node, known: values(node, known, 0, macros),
                           _CHAIN_ROUNDS)
 
