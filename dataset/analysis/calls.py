@@ -99,6 +99,17 @@ class CallModel:
             return Use.READ
         return Use.RMW
 
+    def element_use(self, function: str, position: int) -> Use | None:
+        """How a function of the file uses the element ``a[e]`` of an argument ``&a[e]`` at
+        ``position`` where it dereferences that parameter only where it points
+        (:meth:`.FunctionSummary.only_pointee`): the call reads or writes that element and no
+        other.  None where that is not shown (the callee may reach other elements)."""
+        c = self.callee(function)
+        if c.kind is not Kind.DEFINED or c.summary is None or \
+                not c.summary.only_pointee(position):
+            return None
+        return c.summary.use_of(position)
+
     def reference_use(self, function: str, position: int) -> Use | None:
         """How ``function`` uses the object an lvalue argument ``position`` names, where its
         declaration in the file makes that parameter a reference (C++ [dcl.init.ref]p5: the
@@ -127,6 +138,8 @@ class CallFindings:
     needs_routine: list[str] = field(default_factory=list)
     written: set[str] = field(default_factory=set)  # arrays a call may write through a pointer
     reached: set[str] = field(default_factory=set)  # pointers a call reads or writes through
+    # of those, the ones a call may use at elements the loop does not show (:func:`_unseen`)
+    unseen: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -139,6 +152,7 @@ class Names:
     streams: set[str] = field(default_factory=set)  # names declared `FILE *`
     # objects declared in the loop's body, no pointer, array or reference (``double3 v;``)
     own_objects: set[str] = field(default_factory=set)
+    written: set[str] = field(default_factory=set)  # arrays the loop's body writes
 
 
 @dataclass
@@ -349,7 +363,46 @@ def _reached_arrays(site: _Site, c: Callee) -> set[str]:
     the callee may read or write: on the device the memory they point to must be there too.
     A parameter the callee does not use through its pointer (a summary's ``None``), a value
     (``f(a[i])``) and a member (``f(s->x)``: no clause of the loop maps it) are not."""
+    return {name for _, name in _reached(site, c)}
+
+
+def _unseen(site: _Site, c: Callee) -> set[str]:
+    """The reached arrays (:func:`_reached_arrays`) the callee may use at elements the loop's
+    own accesses do not show: all but ``&a[e]`` given to a function of the file that uses
+    nothing through that parameter but what it points to (the walk records ``a[e]``,
+    :meth:`CallModel.element_use`).  ``get(b, i)`` returning ``b[k + 1]``, ``f(a + i*m)``
+    reading a row: a section from the loop's accesses need not cover them."""
     out = set()
+    for k, name in _reached(site, c):
+        arg = unparen(site.call.args[k])
+        exact = c.kind is Kind.DEFINED and c.summary is not None and \
+            c.summary.only_pointee(k) and arg is not None and _is_address(arg) and \
+            (inner := unparen(_field(arg, "argument"))) is not None and \
+            inner.type == "subscript_expression"
+        if not exact:
+            out.add(name)
+    return out
+
+
+def _read_elsewhere(site: _Site, c: Callee, written: set[str]) -> list[Dependence]:
+    """A call given a pointer to the start of an array (not to this iteration's part: no
+    index in the argument) that the loop writes, and that may read it at elements the loop
+    does not show (:func:`_unseen`): it may read what another iteration writes
+    (``a[i] = get(a, i)`` with ``get`` returning ``b[k + 1]``)."""
+    out = []
+    for k, name in _reached(site, c):
+        arg = site.call.args[k]
+        if name in written and name in _unseen(site, c) and not _per_iteration(arg, site) \
+                and not _scalar_address(arg):  # `&x`: a use of x the walk records
+            out.append(_dep(site.call, f"reads `{name}` at elements the loop does not show, "
+                                       f"and the loop writes `{name}`: a call may read what "
+                                       "another iteration writes"))
+    return out[:1]
+
+
+def _reached(site: _Site, c: Callee) -> list[tuple[int, str]]:
+    """(argument position, name) of :func:`_reached_arrays`."""
+    out = []
     for k, arg in enumerate(site.call.args):
         p = c.params[k] if k < len(c.params) else None
         if c.kind is Kind.LIBRARY and c.library is not None:
@@ -360,7 +413,7 @@ def _reached_arrays(site: _Site, c: Callee) -> set[str]:
             uses = p is None or p.pointer
         name = _passed_name(arg, members=False) if uses else None
         if name is not None and name in site.pointers:
-            out.add(name)
+            out.append((k, name))
     return out
 
 
@@ -372,6 +425,7 @@ def call_findings(sites: list[CallSite], model: CallModel, names: Names) -> Call
         c = model.callee(call.name)
         out.written |= _written_arrays(site, c)
         out.reached |= _reached_arrays(site, c)
+        out.unseen |= _unseen(site, c)
         if c.kind is Kind.LIBRARY and c.library is not None:
             out.dependences.extend(_library(site, c.library))
             continue
@@ -384,6 +438,12 @@ def call_findings(sites: list[CallSite], model: CallModel, names: Names) -> Call
             out.dependences.extend(deps or _for_effects(site))
         if not model.routine(call.name) and call.name not in out.needs_routine:
             out.needs_routine.append(call.name)
+    written = names.written | out.written
+    judged = {d.line for d in out.dependences if d.kind is DepKind.CALL}
+    for call in sites:
+        if call.line not in judged:  # a call already carrying a dependence needs no other
+            out.dependences.extend(_read_elsewhere(_Site(call, names),
+                                                   model.callee(call.name), written))
     return out
 
 

@@ -183,6 +183,7 @@ class _Body:
     notes: list[Note] = field(default_factory=list)  # what the steps found worth saying
     written: set[str] = field(default_factory=set)  # arrays calls may write through
     reached: set[str] = field(default_factory=set)  # pointers calls read or write through
+    unseen: set[str] = field(default_factory=set)  # of those, used where the loop cannot see
     flags: set[str] = field(default_factory=set)  # flag scalars turned into reductions
     loop: Node | None = None  # the analysed loop
     macros: dict[str, Macro] = field(default_factory=dict)  # those defined where it is
@@ -236,7 +237,7 @@ def _body(loop: Node, facts: LoopFacts, scope: LoopScope | None, lang: str,
         (scope.types if scope is not None else frozenset())
     values = value_types(index.tree.root_node) if index is not None else frozenset()
     w = walk_body(loop, model.address_use, macros, lang, functions, types, values,
-                  model.reference_use)
+                  model.reference_use, model.element_use)
     facts.loop_depth = w.depth
     index_all = set(facts.index_vars) | w.inner_vars
     aliases = resolve_aliases(w, index_all)
@@ -726,7 +727,8 @@ def _names(b: _Body) -> Names:
     for name, vals in w.values.items():
         if any(pointer_value(v, pointers) for v in vals):
             pointers = pointers | {name}
-    names = Names(b.per_iteration, pointers, own_objects=w.own_objects)
+    names = Names(b.per_iteration, pointers, own_objects=w.own_objects,
+                  written={a.name for a in w.accesses if a.write})
     if b.where is not None:
         declared = [*b.where.ctx.declared.values(), *b.where.index.globals.values()]
         names.pointers |= {d.name for d in declared if d.pointer}
@@ -744,6 +746,7 @@ def _calls(b: _Body, facts: LoopFacts) -> None:
     facts.needs_routine = found.needs_routine
     b.written = found.written
     b.reached = found.reached
+    b.unseen = found.unseen
 
 
 def _live_out(b: _Body, facts: LoopFacts) -> None:
@@ -1035,6 +1038,8 @@ def _data(b: _Body, facts: LoopFacts) -> None:
         for name, mode in facts.arrays.items():
             if mode == "out" and name not in covered:
                 facts.arrays[name] = "inout"  # copyout would return unwritten elements
+    for name in b.unseen:
+        facts.sections.pop(name, None)  # a callee's elements are not the loop's to measure
     _deep_copies(b, facts, by_name, bounds)
     _class_objects(b, facts)
     b.notes.extend(renderable(facts, b.by_name))

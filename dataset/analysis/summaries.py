@@ -80,9 +80,17 @@ class FunctionSummary:
     unknown: list[str] = field(default_factory=list)  # functions it calls we cannot see
     # writes through pointers whose value comes from a global or another function
     shared: list[SharedWrite] = field(default_factory=list)
+    # per parameter: a pointer the function only dereferences where it points (``*p``,
+    # ``p[0]``, ``p->m``): what it uses through it is the one object the argument points to
+    at_zero: list[bool] = field(default_factory=list)
 
     def use_of(self, position: int) -> Use | None:
         return self.through[position] if 0 <= position < len(self.through) else Use.RMW
+
+    def only_pointee(self, position: int) -> bool:
+        """Does the function use nothing through parameter ``position`` but the object the
+        argument points to (:func:`_at_zero`)?"""
+        return 0 <= position < len(self.at_zero) and self.at_zero[position]
 
 
 def _same(a: Node | None, b: Node) -> bool:
@@ -150,6 +158,8 @@ class _Summariser:
                 # then the caller's value may survive the call
                 out.through[k] = Use.WRITE if self._assigned_first(pname, ctx, depth) \
                     else Use.RMW
+        out.at_zero = [bool(p.name) and p.levels == 1 and not p.references and
+                       _at_zero(ctx.occurrences.get(p.name, []), ctx) for p in params]
         for call in _calls(defn):
             self._call(call, ctx, depth, out)
         # a `static` local has static storage duration (C11 6.2.4p3): one object every call
@@ -301,6 +311,39 @@ class _Summariser:
                 if inner is not None and inner.type == "identifier" and \
                         text(inner) not in ctx.declared:
                     out.globals_written.add(text(inner))
+
+
+_DECLARATORS = ("pointer_declarator", "parameter_declaration", "array_declarator",
+                "abstract_pointer_declarator")
+
+
+def _at_zero(occurrences: list[Node], ctx: FunctionContext) -> bool:
+    """Is every use of a pointer parameter a dereference where it points: ``*p``, ``p[0]``,
+    ``p->m`` (C11 6.5.3.2p4, 6.5.2.1p2: ``p[0]`` is ``*p``; 6.5.2.3p4)?  Then what the function
+    reads or writes through it is the one object the argument points to — ``f(&a[i])`` uses
+    ``a[i]`` and no other element.  Pointer arithmetic, another subscript, passing it on,
+    storing or reassigning it may reach other elements."""
+    used = False
+    for occ in occurrences:
+        node = occ
+        p = ctx.parent(node)
+        while p is not None and p.type == "parenthesized_expression":
+            node, p = p, ctx.parent(p)
+        if p is None:
+            return False
+        if p.type in _DECLARATORS:
+            continue  # the parameter's own declaration
+        used = True
+        if p.type == "pointer_expression" and op(p) == "*":
+            continue
+        if p.type == "field_expression" and _same(_field(p, "argument"), node) and \
+                text(_field(p, "operator")) == "->":
+            continue
+        if p.type == "subscript_expression" and _same(_field(p, "argument"), node) and \
+                text(_field(p, "index")) == "0":
+            continue
+        return False
+    return used
 
 
 def _calls(defn: Node) -> list[Node]:

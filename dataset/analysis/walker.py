@@ -165,8 +165,10 @@ class _Walker:
     def __init__(self, loop: Node, address_use: AddressUse, macros: dict[str, Macro],
                  functions: frozenset[str], lang: str, types: frozenset[str] = frozenset(),
                  values: frozenset[str] = frozenset(),
-                 reference_use: ReferenceUse | None = None):
+                 reference_use: ReferenceUse | None = None,
+                 element_use: ReferenceUse | None = None):
         self.loop = loop
+        self.element_use = element_use
         self.types = types  # the file's typedef names (:mod:`.casts`)
         self.address_use = address_use
         self.reference_use = reference_use
@@ -472,6 +474,12 @@ class _Walker:
                 # C++: an lvalue bound to a reference parameter is the object the callee
                 # uses ([dcl.init.ref]p5): `inc(a[i])` with `void inc(double &x)` writes a[i]
                 steps.append((self.lvalue, (c, bound, stmt)))
+            elif arg is not None and op(c) == "&" and arg.type == "subscript_expression" and \
+                    self.element_use is not None and \
+                    (used := self.element_use(name, k)) in (Use.WRITE, Use.RMW):
+                # `&a[e]` to a callee that uses only what its parameter points to (`*x = v`):
+                # a write of a[e] (`sw(&a[i], &a[i + 1])` writes two elements)
+                steps.append((self.lvalue, (arg, used, stmt)))
             else:
                 # `&a[k]` is a pointer into an array, like passing `a` itself
                 steps.append((self.expr, (c, stmt)))
@@ -753,7 +761,8 @@ def walk_body(loop: Node, address_use: AddressUse = unknown_address_use,
               functions: frozenset[str] = frozenset(),
               types: frozenset[str] = frozenset(),
               values: frozenset[str] = frozenset(),
-              reference_use: ReferenceUse | None = None) -> BodyWalk:
+              reference_use: ReferenceUse | None = None,
+              element_use: ReferenceUse | None = None) -> BodyWalk:
     """Walk the body of ``loop`` (a ``for`` node) once; ``address_use`` says how a call uses
     the scalars whose address it is given (by default: reads and writes them); ``macros``:
     those defined where the loop is (subscripts are read after the preprocessor);
@@ -762,9 +771,10 @@ def walk_body(loop: Node, address_use: AddressUse = unknown_address_use,
     :mod:`.casts`); ``values``: its type names that name no pointer (:func:`.casts.value_types`:
     a loop's object of one is its own, :attr:`BodyWalk.own_objects`); ``reference_use``: how
     a call uses an lvalue argument its callee binds to a reference parameter (None where the
-    parameter is not known to be one)."""
+    parameter is not known to be one); ``element_use``: how a call uses the element ``a[e]``
+    of an argument ``&a[e]`` whose callee uses nothing else through it (None: not shown)."""
     return _Walker(loop, address_use, macros or {}, functions, lang, types, values,
-                   reference_use).run()
+                   reference_use, element_use).run()
 
 
 def _lvalue_form(arg: Node) -> bool:
