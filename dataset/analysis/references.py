@@ -25,7 +25,7 @@ from accellium.dataset.analysis.facts import Dependence, DepKind
 from accellium.dataset.analysis.liveness import LoopInFile
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import inner_declarator, iter_nodes, text
-from accellium.dataset.analysis.walk_records import BodyWalk
+from accellium.dataset.analysis.walk_records import BodyWalk, Use
 
 __all__ = ["outer_reference_uses", "reference_writes"]
 
@@ -93,12 +93,20 @@ def reference_writes(loop: Node, w: BodyWalk) -> list[Dependence]:
     return out
 
 
+def _assigns(name: str, w: BodyWalk) -> bool:
+    """Does the loop assign the scalar ``name`` (``=``, ``+=``, ``++``, ``&name`` passed)?"""
+    return any(e.kind is not Use.READ for e in w.events.get(name, []))
+
+
 def outer_reference_uses(where: LoopInFile | None, w: BodyWalk) -> list[Dependence]:
     """A dependence for each reference the function of the loop ``where`` (found in its file)
     declares outside the loop, bound to memory (module doc), that the loop uses while it
-    writes memory."""
-    if where is None or not any(a.write for a in w.accesses):
+    writes memory or assigns the reference (``double &r = a[n - 1]; r += a[i];`` adds into
+    ``a[n - 1]``, which the last iteration reads); and for each other name of one scalar
+    the loop uses beside the scalar's own, one of them assigned (:func:`_two_names`)."""
+    if where is None:
         return []
+    writes = any(a.write for a in w.accesses)
     loop = where.loop
     out: list[Dependence] = []
     for d in iter_nodes(where.ctx.node):
@@ -106,13 +114,22 @@ def outer_reference_uses(where: LoopInFile | None, w: BodyWalk) -> list[Dependen
             continue
         ref = _field(d, "declarator")
         bound = _field(d, "value")
-        if ref is None or ref.type != "reference_declarator" or bound is None:
+        if ref is None or bound is None:
             continue
-        name = text(inner_declarator(ref))
         while bound.type == "parenthesized_expression" and bound.named_children:
             bound = bound.named_children[0]
-        if name not in w.events or bound.type not in _MEMORY or (
-                bound.type == "field_expression" and text(_field(bound, "operator")) != "->"):
+        if ref.type != "reference_declarator":
+            out.extend(_two_names(ref, bound, d, w))
+            continue
+        name = text(inner_declarator(ref))
+        if name not in w.events:
+            continue
+        if bound.type == "identifier":
+            out.extend(_two_names(ref, bound, d, w))
+            continue
+        if bound.type not in _MEMORY or (
+                bound.type == "field_expression" and text(_field(bound, "operator")) != "->") \
+                or not (writes or _assigns(name, w)):
             continue
         line = w.events[name][0].stmt.start_point[0] + 1
         out.append(Dependence(name, line, (
@@ -120,3 +137,32 @@ def outer_reference_uses(where: LoopInFile | None, w: BodyWalk) -> list[Dependen
             f"{d.start_point[0] + 1}), memory the loop may write: what it reads through it is "
             "not followed; not parallel as written"), DepKind.SCALAR))
     return out
+
+
+def _two_names(declarator: Node, value: Node, d: Node, w: BodyWalk) -> list[Dependence]:
+    """One scalar under two names: a reference bound to it (``double &rs = s;``, [dcl.ref]p1)
+    or a pointer to it dereferenced (``double *ps = &s; ... *ps``: ``*ps`` designates ``s``,
+    C11 6.5.3.2p4).  The walk takes the names for two objects: a loop that uses both, and
+    assigns one, would read a private copy or reduce one name while the other sees the
+    running value (``rs += a[i]; b[i] = s;`` is a prefix sum, not a reduction)."""
+    if declarator.type == "reference_declarator" and value.type == "identifier":
+        name, target = text(inner_declarator(declarator)), text(value)
+        uses = name in w.events
+        written = _assigns(name, w)
+    elif declarator.type == "pointer_declarator" and value.type == "pointer_expression" and \
+            text(value).lstrip().startswith("&") and \
+            (arg := _field(value, "argument")) is not None and arg.type == "identifier":
+        name, target = text(inner_declarator(declarator)), text(arg)
+        through = [a for a in w.accesses if a.name == name]
+        uses = bool(through)
+        written = any(a.write for a in through)
+    else:
+        return []
+    if not uses or target not in w.events or not (written or _assigns(target, w)):
+        return []
+    line = w.events[target][0].stmt.start_point[0] + 1
+    how = "a reference bound to" if declarator.type == "reference_declarator" else \
+        "a pointer to"
+    return [Dependence(target, line, (
+        f"`{name}` is {how} `{target}` (line {d.start_point[0] + 1}): the loop uses one "
+        f"object under two names and assigns it; not parallel as written"), DepKind.SCALAR)]
