@@ -91,8 +91,10 @@ from accellium.dataset.analysis.value_types import (
     extended_type,
     floating_expression,
     integer_type,
+    may_be_narrow,
     narrow_integer,
     resolved,
+    template_type_parameters,
     typedef_types,
     wraps_into,
 )
@@ -259,12 +261,18 @@ def _body(loop: Node, facts: LoopFacts, scope: LoopScope | None, lang: str,
 def _narrow_locals(loop: Node, where: LoopInFile | None) -> frozenset[str]:
     """The scalars of a narrow integer type (:func:`.value_types.narrow_integer`) the loop
     declares, or the function does where the file is known: a value of the index assigned
-    to one wraps, so what it subscripts is no affine function of the index."""
+    to one wraps, so what it subscripts is no affine function of the index.  A typedef name
+    is its type (``typedef unsigned char idx_t``), and a template's type parameter may be
+    instantiated with a narrow type (:func:`.value_types.template_type_parameters`)."""
+    def narrow(type_name: str) -> bool:
+        return may_be_narrow(type_name, where.loop) if where is not None else \
+            narrow_integer(type_name)
+
     found = {d.name for n in iter_nodes(loop) if n.type == "declaration"
-             for d in declared_names(n) if d.levels == 0 and narrow_integer(d.type_name)}
+             for d in declared_names(n) if d.levels == 0 and narrow(d.type_name)}
     if where is not None:
         found |= {n for n, d in where.ctx.declared.items()
-                  if d.levels == 0 and narrow_integer(d.type_name)}
+                  if d.levels == 0 and narrow(d.type_name)}
     return frozenset(found)
 
 
@@ -614,8 +622,12 @@ def _truncating_sums(b: _Body, reductions: list[tuple[str, str]], facts: LoopFac
     if not any(o in ("+", "*", "max", "min") for o, _ in reductions) or b.loop is None:
         return
     type_of = _declared_types(b)
+    params = template_type_parameters(b.where.loop) if b.where is not None else frozenset()
     for o, name in list(reductions):
         ty = type_of(name)
+        if ty is not None and ty in params:
+            _template_typed(b, reductions, facts, o, name, ty, type_of)
+            continue
         if o in ("max", "min") and ty is not None:
             _wrapping_extremum(b, reductions, facts, o, name, ty, type_of)
             continue
@@ -651,6 +663,43 @@ def _carried(reductions: list[tuple[str, str]], facts: LoopFacts, o: str, name: 
     """The reduction ``(o, name)`` taken out of ``reductions``, its variable carried (why)."""
     reductions.remove((o, name))
     facts.carried.append(Dependence(name, line, why, DepKind.SCALAR))
+
+
+def _template_typed(b: _Body, reductions: list[tuple[str, str]], facts: LoopFacts, o: str,
+                    name: str, ty: str, type_of: Callable[[str], str | None]) -> None:
+    """Take out of ``reductions`` one whose variable's type is a template parameter ``T``
+    (:func:`.value_types.template_type_parameters`) where the loop stores into it a value not
+    of type ``T`` (a floating value, a name of another type): an instantiation with an integer
+    type truncates or wraps every step (``tsum<int>`` adding ``double`` elements, C11
+    6.3.1.4, 6.3.1.3), and the partial results do not give the loop's; carried."""
+    for line, value in _stored_values(b, facts, name, plain=False):
+        others = {type_of(n) for n in _operand_names(value)} - {None, ty}
+        if floating_expression(value, type_of) or others:
+            _carried(reductions, facts, o, name, line,
+                     f"`{name}` is of the template parameter type {ty} and the loop stores a "
+                     f"value of another type into it (line {line}): an instantiation with an "
+                     "integer type converts every step (C11 6.3.1.4), so a reduction's partial "
+                     "results need not give the loop's; carried dependence")
+            return
+
+
+def _operand_names(value: Node) -> list[str]:
+    """The names whose values an expression combines: ``a`` of ``a[i]`` (not its subscript,
+    which selects the element), ``x`` of ``x + 1``; a called function's arguments (its result's
+    type is not known here) are not."""
+    out: list[str] = []
+    stack = [value]
+    while stack:
+        n = stack.pop()
+        if n.type == "identifier":
+            out.append(text(n))
+        elif n.type == "subscript_expression":
+            base = unparen(_field(n, "argument"))
+            if base is not None:
+                stack.append(base)
+        elif n.type not in ("call_expression", "field_expression"):
+            stack.extend(n.named_children)
+    return out
 
 
 def _wrapping_extremum(b: _Body, reductions: list[tuple[str, str]], facts: LoopFacts, o: str,

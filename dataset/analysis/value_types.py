@@ -24,11 +24,21 @@ import re
 
 from tree_sitter import Node
 
-from accellium.dataset.analysis.tree import NAMED_CASTS, field, iter_nodes, named, op, text
+from accellium.dataset.analysis.tree import (
+    NAMED_CASTS,
+    field,
+    iter_nodes,
+    kept_with_tree,
+    named,
+    op,
+    root_of,
+    text,
+)
 
 __all__ = ["narrow_integer", "integer_type", "floating_type", "binary_valued_type",
            "narrowed", "narrowing_cast", "floating_expression", "extended_type", "extended_literal",
-           "integer_rank", "wraps_into", "typedef_types", "resolved"]
+           "integer_rank", "wraps_into", "typedef_types", "resolved", "template_type_parameters",
+           "may_be_narrow"]
 
 _NARROW_WORDS = frozenset({"char", "short", "_Bool", "bool"})
 _NARROW_NAMES = re.compile(r"^u?int(?:_least)?(?:8|16)_t$")
@@ -261,3 +271,31 @@ def floating_expression(node: Node | None, type_of) -> bool:
         elif t == "parenthesized_expression" or t == "unary_expression" and op(n) != "!":
             stack += n.named_children
     return False
+
+
+def template_type_parameters(node: Node | None) -> frozenset[str]:
+    """The type parameters (``T`` of ``template <class T>``, ``typename T = double``) of the
+    templates around ``node`` (a function's or a class's, [temp.param]): a name declared of
+    such a type has whatever type an instantiation gives it — ``int`` or ``short`` as well as
+    ``double``."""
+    out: set[str] = set()
+    while node is not None:
+        if node.type == "template_declaration":
+            params = field(node, "parameters")
+            for p in named(params) if params is not None else ():
+                if p.type in ("type_parameter_declaration",
+                              "optional_type_parameter_declaration"):
+                    out.update(text(c) for c in p.named_children if c.type == "type_identifier")
+        node = node.parent
+    return frozenset(out)
+
+
+def may_be_narrow(type_name: str, at: Node) -> bool:
+    """May an object declared ``type_name`` at ``at`` be of a narrow integer type
+    (:func:`narrow_integer`): that type itself, a typedef name of the file for one (C11
+    6.7.8p3: ``typedef unsigned char idx_t;``), or a type parameter of a template around
+    ``at`` (:func:`template_type_parameters`), which an instantiation may make one?"""
+    root = root_of(at)
+    aliases = kept_with_tree(root, "typedef-types", 0, lambda: typedef_types(root))
+    return narrow_integer(resolved(type_name, aliases)) or \
+        type_name in template_type_parameters(at)

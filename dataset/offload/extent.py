@@ -26,7 +26,7 @@ from accellium.dataset.analysis.tree import (
     text,
 )
 from accellium.dataset.analysis.tree import field as _field
-from accellium.dataset.analysis.value_types import narrow_integer
+from accellium.dataset.analysis.value_types import may_be_narrow
 from accellium.dataset.offload import guards, poly
 from accellium.dataset.offload.bounds import Bounds, bounds_of, exact, plus, tightest
 from accellium.dataset.offload.held import held_locals
@@ -93,9 +93,10 @@ _Env = list[tuple[str, Node, Bounds]]  # (name, its declarator, its value's boun
 
 
 def _narrow(declaration: Node) -> bool:
-    """Does ``declaration`` declare objects of a narrow integer type (``unsigned char k``),
+    """Does ``declaration`` declare objects of a narrow integer type (``unsigned char k``, a
+    typedef name of one, a template's type parameter: :func:`...value_types.may_be_narrow`),
     which hold a value assigned to them reduced to their range (C11 6.3.1.3)?"""
-    return narrow_integer(text(_field(declaration, "type")))
+    return may_be_narrow(text(_field(declaration, "type")), declaration)
 
 
 def _positions(fn: Node) -> dict[str, list[int]]:
