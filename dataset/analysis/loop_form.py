@@ -35,12 +35,15 @@ header), as C's scopes do (C11 6.2.1p4).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from tree_sitter import Node
 
 from accellium.dataset.analysis.tree import field, named, norm, op, step_of, text, unparen
+from accellium.dataset.analysis.value_types import floating_expression
 from accellium.dataset.analysis.walker import decl_name, declarators
 
-__all__ = ["form_problem", "body_problem"]
+__all__ = ["form_problem", "body_problem", "bound_problem"]
 
 _RELOPS = ("<", "<=", ">", ">=")
 # declared types that are not integer or pointer types (a typedef name may be either: kept)
@@ -131,6 +134,24 @@ def form_problem(loop: Node) -> str | None:
         return problem
     return _test_ok(field(loop, "condition"), var) or \
         _incr_ok(field(loop, "update"), var) or None
+
+
+def bound_problem(loop: Node, type_of: Callable[[str], str | None]) -> str | None:
+    """Why the test of a header of the canonical form (:func:`form_problem` None) is not one
+    an OpenACC loop may have, or None: its bound is of a floating type (``s < nsteps`` with
+    ``double nsteps``, ``i < 0.5 * n``; ``type_of``: a name's declared type).  The bound of
+    the canonical form has a type compatible with the loop variable's integer type (OpenMP
+    4.5, 2.6), and gcc rejects a floating one ("invalid controlling predicate")."""
+    cond = field(loop, "condition") if loop.type == "for_statement" else None
+    var, _ = _init_var(field(loop, "initializer")) if cond is not None else (None, "")
+    if cond is None or var is None or _test_ok(cond, var):
+        return None
+    left, right = field(cond, "left"), field(cond, "right")
+    bound = right if left is not None and text(left) == var else left
+    if floating_expression(bound, type_of):
+        return f"its bound `{text(bound)}` is of a floating type: the test of an OpenACC " \
+            "loop compares the variable with an integer"
+    return None
 
 
 def direction_problem(loop: Node) -> str | None:

@@ -50,7 +50,12 @@ from accellium.dataset.analysis.indirect import atomic_lines, derived, indirect_
 from accellium.dataset.analysis.library import PURE_CALLS
 from accellium.dataset.analysis.liveness import ANYWHERE, LoopInFile, live_after, locate
 from accellium.dataset.analysis.liveout import LiveOut, apply_live_out, candidates, unscoped_live
-from accellium.dataset.analysis.loop_form import body_problem, direction_problem, form_problem
+from accellium.dataset.analysis.loop_form import (
+    body_problem,
+    bound_problem,
+    direction_problem,
+    form_problem,
+)
 from accellium.dataset.analysis.macros import Macro, expanded, header_macros, table_of
 from accellium.dataset.analysis.meet import own_range
 from accellium.dataset.analysis.member_objects import scalar_member_objects
@@ -617,14 +622,23 @@ def _truncating_sums(b: _Body, reductions: list[tuple[str, str]], facts: LoopFac
     (``int s; s += a[i]`` with ``a`` of ``double``): each step converts the result back to the
     integer, truncating it (C11 6.3.1.4p1), so the order of the steps changes the result and
     the reduction's partial results do not give the loop's (:mod:`.value_types`); it is
-    carried instead.  Types from the declarations the loop and, with the file, its function
-    and the file show (a name they do not declare is taken as not floating)."""
-    if not any(o in ("+", "*", "max", "min") for o, _ in reductions) or b.loop is None:
+    carried instead.  So is one whose variable is of a class type (a template-id:
+    ``std::complex<double>``, which no reduction operator of OpenACC takes) or of a template's
+    type parameter (:func:`_template_typed`).  Types from the declarations the loop and, with
+    the file, its function and the file show (a name they do not declare is taken as not
+    floating)."""
+    if not reductions or b.loop is None:
         return
     type_of = _declared_types(b)
     params = template_type_parameters(b.where.loop) if b.where is not None else frozenset()
     for o, name in list(reductions):
         ty = type_of(name)
+        if ty is not None and "<" in ty:
+            _carried(reductions, facts, o, name, facts.first_line, (
+                f"`{name}` is of the class type {' '.join(ty.split())}: a reduction's "
+                "variable is of an arithmetic type (OpenACC 3.3, 2.5.15; gcc: \"user defined "
+                "reduction not found\"); carried dependence"))
+            continue
         if ty is not None and ty in params:
             _template_typed(b, reductions, facts, o, name, ty, type_of)
             continue
@@ -1091,6 +1105,7 @@ def _data(b: _Body, facts: LoopFacts) -> None:
         facts.sections.pop(name, None)  # a callee's elements are not the loop's to measure
     _deep_copies(b, facts, by_name, bounds)
     _class_objects(b, facts)
+    _void_pointers(b, facts)
     b.notes.extend(renderable(facts, b.by_name))
 
 
@@ -1132,6 +1147,25 @@ def _class_objects(b: _Body, facts: LoopFacts) -> None:
                             "its operator[], and no data clause can map its elements; take a "
                             f"pointer to them before the loop (`auto *p = {name}.data();`) "
                             "and index that", NoteKind.DATA, name))
+
+
+def _void_pointers(b: _Body, facts: LoopFacts) -> None:
+    """A pointer declared ``void *`` that the loop indexes through a cast (``((double *)
+    dst)[i]``): its elements have no type, so a section of it is no object a data clause can
+    map (C11 6.5.2.1p1 needs a complete object type; gcc: "invalid use of void expression",
+    "array section does not have mappable type").  It gets no section, so a compute construct
+    that would have to map it is refused, with this note."""
+    if b.where is None:
+        return
+    for name in sorted(facts.arrays):
+        d = b.where.ctx.declared.get(name) or b.where.index.globals.get(name)
+        if d is None or d.levels != 1 or d.references or d.type_name.split()[-1:] != ["void"]:
+            continue
+        facts.sections.pop(name, None)
+        b.notes.append(Note(f"`{name}` is a `void *`: a data clause cannot map a section of it "
+                            "(its elements have no type); declare a typed pointer before the "
+                            f"loop (`double *p = {name};`) and index that", NoteKind.DATA,
+                            name))
 
 
 def _deep_copies(b: _Body, facts: LoopFacts, by_name: dict[str, list[Access]],
@@ -1286,14 +1320,15 @@ def _analyze_once(code: str, lang: str, enclosing: tuple[str, ...],
     facts.index_pointer, facts.index_origin = _pointer_index(loop, facts.index_vars, located[1])
     facts.bounds = [(h.lo, h.hi) for h in nest.headers]
     facts.steps = [h.step for h in nest.headers]
-    headers = [form_problem(n) for n in nest.loops]
+    b = _body(loop, facts, scope, lang if lang in ("c", "cpp") else "c", located)
+    type_of = _declared_types(b)
+    headers = [form_problem(n) or bound_problem(n, type_of) for n in nest.loops]
     forms = [h or direction_problem(n) or body_problem(n, canonical=True)
              for h, n in zip(headers, nest.loops, strict=True)]
     facts.loop_form = forms[0] or ""
     facts.header_form = headers[0] is not None
     facts.canonical_depth = next((k for k, f in enumerate(forms) if f), len(forms))
     facts.collapse = max(1, min(nest.collapse, facts.canonical_depth))
-    b = _body(loop, facts, scope, lang if lang in ("c", "cpp") else "c", located)
     index, where = located
     facts.variable_arrays = variable_length_arrays(
         loop, b.lang, b.macros, where.ctx if where is not None else None,

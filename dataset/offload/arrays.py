@@ -313,8 +313,8 @@ def _device_uses(d: Device, scope: Scope) -> tuple[list[ArrayUse], str | None]:
                 continue  # a scalar (or something the loop only reads by value)
             return [], (f"uses the array `{u.name}` whole (line {u.row + 1}): which elements "
                         "a callee or a pointer reaches is unknown")
-        if shape is None or shape.kind == "other":
-            return [], f"cannot tell the type of `{u.name}` (line {u.row + 1})"
+        if shape is None or shape.kind == "other" or _void_elements(shape):
+            return [], _unmappable(u, shape)
         if u.whole and u.subs and _element_pointer(u, d.node):
             u = ArrayUse(u.name, u.node, u.subs, True, True, False, False)
         if u.whole or len(u.subs) != shape.levels:
@@ -322,6 +322,24 @@ def _device_uses(d: Device, scope: Scope) -> tuple[list[ArrayUse], str | None]:
                         f"{u.row + 1}): which elements are reached is unknown")
         out.append(u)
     return out, None
+
+
+def _void_elements(shape: Shape) -> bool:
+    """Is the pointer declared ``void *`` (C11 6.2.5p19: ``void`` is an incomplete object
+    type; a section's elements need a complete one, and gcc rejects a ``void *`` section)?"""
+    decl = shape.decl
+    ty = _field(decl, "type") if decl is not None else None
+    return shape.kind == "pointer" and shape.levels == 1 and ty is not None and \
+        text(ty) == "void"
+
+
+def _unmappable(u: ArrayUse, shape: Shape | None) -> str:
+    """Why no data clause can map the array ``u`` subscripts: its type is unknown, or its
+    elements have none (:func:`_void_elements`)."""
+    if shape is None or shape.kind == "other":
+        return f"cannot tell the type of `{u.name}` (line {u.row + 1})"
+    return (f"`{u.name}` is a `void *` (line {u.row + 1}): its elements have no type, so no "
+            "data clause can map a section of it")
 
 
 def _through_member(u: ArrayUse) -> bool:
