@@ -541,10 +541,45 @@ class _Walker:
         base, lead = _dereferenced_base(base, self.lang)
         name = _base_name(base)
         if name is None:
+            if not lead and self._computed_base(node, base, idx, write, read):
+                return
             self.push(*((self.expr, (i, None)) for i in idx),
                       *(((self.expr, (base, None)),) if base is not None else ()))
             return
         self._record(name, lead + idx, write, read, node, walk=idx if lead else None)
+
+    def _computed_base(self, node: Node, base: Node | None, idx: list[Node], write: bool,
+                       read: bool) -> bool:
+        """A subscript of a pointer expression (C11 6.5.2.1p2: ``E1[E2]`` is ``*((E1) +
+        (E2))``): ``(a + i*m)[j]`` — a row macro's expansion, ``ROW(a, i, m)[j]`` — is the
+        element ``a[i*m + j]`` (the first name added is the pointer, the rest its offset, as
+        for ``*(p + k)``); ``(c ? u : v)[i]`` is ``u[i]`` or ``v[i]``, each read and written
+        where it is written (either may be the one).  False: neither form."""
+        b = unparen(base)
+        walk = None
+        if b is not None and is_call(b) and self.macros and \
+                (body := expanded_call(b, self.macros, self.lang)) is not None:
+            # `ROW(a, i, m)[j]` with `#define ROW(p, i, m) ((p) + (i) * (m))` (C11 6.10.3)
+            b, walk = body, [*idx, *named(_field(base, "arguments"))]
+        if b is not None and b.type == "binary_expression" and op(b) in ("+", "-"):
+            terms = _sum_terms(b)
+            at = next((k for k, (sign, t) in enumerate(terms) if sign > 0 and t is not None
+                       and t.type == "identifier"), None)
+            if at is None or any(t is None for _, t in terms) or len(idx) < 1:
+                return False
+            shift = tuple((sign, t) for k, (sign, t) in enumerate(terms)
+                          if k != at and t is not None)
+            self._record(text(terms[at][1]), idx, write, read, node, shift=shift, walk=walk)
+            return True
+        if b is not None and b.type == "conditional_expression" and walk is None:
+            arms = [unparen(_field(b, "consequence")), unparen(_field(b, "alternative"))]
+            if not all(a is not None and a.type == "identifier" for a in arms):
+                return False
+            for a in arms:
+                self._record(text(a), idx, write, read or write, node)
+            self.push((self.expr, (_field(b, "condition"), None)))
+            return True
+        return False
 
     def element(self, node: Node, write: bool, read: bool) -> bool:
         """A member of an array element (``p[i].x``) or what an element pointer reaches
@@ -709,7 +744,7 @@ class _Walker:
                 shift: tuple[tuple[int, Node], ...] | None = None) -> None:
         """An access of ``name`` with subscripts ``idx`` (read after the preprocessor), at
         ``node`` (``indirect``: do its subscripts read data, found here when None); ``walk``:
-        the user's nodes whose reads it makes (default: ``idx``)."""
+        the user's nodes whose reads it makes (default: ``idx`` and the ``shift``'s)."""
         if name in self.out.assigned and name not in self.out.decls:
             self.event(name, Use.READ, node)  # a pointer the loop assigns is read to reach it
         seen = [expanded(i, self.macros, self.lang) for i in idx] if self.macros else list(idx)
@@ -724,7 +759,7 @@ class _Walker:
             acc.shift, acc.shift_dim = shift, 0
         self.out.accesses.append(acc)
         self.push(*((self.expr, (i, None)) for i in (idx if walk is None else walk)),
-                  *((self.expr, (n, None)) for _, n in (shift or ())))
+                  *((self.expr, (n, None)) for _, n in (shift or ()) if walk is None))
 
 
 def _pointer_declarator(d: Node) -> bool:
