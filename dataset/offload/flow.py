@@ -52,6 +52,7 @@ from accellium.dataset.offload.current import always_runs, host_current, host_ju
 from accellium.dataset.offload.device import CallDevice, Device, MappedArg, Unit
 from accellium.dataset.offload.extent import Extents, Span, loops_between
 from accellium.dataset.offload.global_scalars import changes, file_stores
+from accellium.dataset.offload.host_pointers import address_only, pointer_use
 from accellium.dataset.offload.killed import object_size
 from accellium.dataset.offload.known import spelled_out
 from accellium.dataset.offload.live import in_loop, macro_names
@@ -125,16 +126,12 @@ def _host_uses(leaf: Leaf, info: ArrayInfo, scope: Scope) -> list[ArrayUse]:
         found = [u for u in found if not _in_definition(u.node, leaf.node)]
     out = [replace(u, write=False) if u.node.id in scope.read_args else _as_pointer(u, info)
            for u in found
-           if u.name in names and u.node.id not in info.copies | scope.offset_bases]
+           if u.name in names and u.node.id not in info.copies | scope.offset_bases
+           and not address_only(u, scope)]
     out.extend(_macro_uses(leaf.node, names, {u.node.id for u in found}))
     out.extend(_local_calls(leaf.node, names, local_fns))
     out.extend(_reference_uses(leaf.node, names, scope))
-    views = _views(scope)
-    for u in found:
-        base = re.split(r"\.|->|\[", u.name, maxsplit=1)[0]
-        if (u.subs or u.member) and names & views.get(base, set()) and \
-                base not in names and u.node.id not in scope.offset_bases:
-            out.append(ArrayUse(info.name, u.node, [], True, True, False, True))
+    out.extend(_view_uses(found, names, info, scope))
     if scope.global_calls and info.name in names and is_global(scope.shape(info.name)):
         for n in iter_nodes(leaf.node):
             for g, write in scope.global_calls.get(n.id, ()) if is_call(n) \
@@ -147,6 +144,26 @@ def _host_uses(leaf: Leaf, info: ArrayInfo, scope: Scope) -> list[ArrayUse]:
                     else ():
                 if g in names:
                     out.append(ArrayUse(g, n, [], True, write, whole=True))
+    return out
+
+
+def _view_uses(found: list[ArrayUse], names: Collection[str], info: ArrayInfo,
+               scope: Scope) -> list[ArrayUse]:
+    """The uses among ``found`` (a host statement's) of a name that holds the address of an
+    array of ``names`` (:func:`_views`), each a use of that array there
+    (:func:`.host_pointers.pointer_use`): an element reached through it (``bottom[j]``,
+    ``*m``, ``v.p[k]``), or the name itself passed on or stepped (``memcpy(bottom, ...)``,
+    ``*q++``), which reaches elements the statement does not show."""
+    views = _views(scope)
+    out: list[ArrayUse] = []
+    for u in found:
+        base = re.split(r"\.|->|\[", u.name, maxsplit=1)[0]
+        held = set(names) & views.get(base, set())
+        if not held or base in names or u.node.id in scope.offset_bases:
+            continue
+        if u.subs or u.member or u.whole:
+            target = info.name if info.name in held else sorted(held)[0]
+            out.append(pointer_use(u, target, scope))
     return out
 
 
@@ -173,11 +190,14 @@ def _views(scope: Scope) -> dict[str, set[str]]:
             if element is not None and holder:
                 out.setdefault(holder, set()).add(element)
                 continue
-            if value is not None and value.type not in ("initializer_list", "cast_expression"):
+            if value is not None and value.type not in ("initializer_list", "cast_expression") \
+                    and not _pointer(holder, scope):
                 value = None
         elif n.type == "assignment_expression":
             left = n.child_by_field_name("left")
-            if left is not None and left.type in ("field_expression", "subscript_expression"):
+            if left is not None and left.type == "identifier" and _pointer(text(left), scope):
+                holder, value = text(left), n.child_by_field_name("right")
+            elif left is not None and left.type in ("field_expression", "subscript_expression"):
                 base: Node | None = left
                 while base is not None and base.type in ("field_expression",
                                                          "subscript_expression"):
@@ -189,8 +209,28 @@ def _views(scope: Scope) -> dict[str, set[str]]:
         held = _held_names(value)
         if held:
             out.setdefault(holder, set()).update(held)
+    _close(out)
     scope.memo[key] = out
     return out
+
+
+def _pointer(name: str | None, scope: Scope) -> bool:
+    """Is ``name`` a pointer variable of the function (its declarations say so)?"""
+    shape = scope.shape(name) if name else None
+    return shape is not None and shape.kind == "pointer"
+
+
+def _close(views: dict[str, set[str]]) -> None:
+    """Each holder's names with those of the holders it holds added (``q = p`` with ``p =
+    a + 1``: ``q`` reaches ``a`` too), until nothing changes."""
+    changed = True
+    while changed:
+        changed = False
+        for held in views.values():
+            more = set().union(*(views.get(h, set()) for h in held)) - held
+            if more:
+                held |= more
+                changed = True
 
 
 def _reference_uses(node: Node, names: Collection[str], scope: Scope) -> list[ArrayUse]:

@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from accellium.dataset.offload.arrays import Scope
     from accellium.dataset.offload.calls import Summary
 
-__all__ = ["offset_bases", "offset_locals", "offset_value"]
+__all__ = ["offset_bases", "offset_locals", "offset_value", "own_offset"]
 
 #: The node types of an offset that is arithmetic on names and constants.
 _ARITHMETIC = frozenset({"identifier", "number_literal", "binary_expression",
@@ -102,9 +102,13 @@ def offset_bases(locals_: dict[int, Node]) -> frozenset[int]:
     return frozenset(n.id for value in locals_.values() for n in iter_nodes(value))
 
 
-def _uses_of(d: Node, decl: Node, scope: Scope, summaries: dict[str, Summary | str],
-             addressed: set[str]) -> list[Node] | None:
-    """The later uses of the local ``d`` declares when it is such a local (None: it is not)."""
+def own_offset(d: Node, scope: Scope, addressed: set[str]
+               ) -> tuple[str, Node, Node, set[str]] | None:
+    """``(x, a, k, names)`` of a declarator ``T *x = a + k`` (or ``= &a[k]``) whose offset
+    ``k`` is arithmetic on the function's own parameters and locals or constants, ``a`` one
+    of them or a true array, and no name of ``a + k`` has its address taken in the function
+    (``addressed``): the value of ``x`` is then the values of ``names`` (those of ``a`` and
+    ``k``) where it is declared, which only the function's own assignments can change."""
     name = _pointer_name(d)
     got = offset_value(_field(d, "value")) if name is not None else None
     if name is None or got is None:
@@ -116,6 +120,16 @@ def _uses_of(d: Node, decl: Node, scope: Scope, summaries: dict[str, Summary | s
             not all(_own(n, scope) for n in names - {text(arr)}) or \
             not (_own(text(arr), scope) or _true_array(text(arr), scope)):
         return None
+    return name, arr, k, names
+
+
+def _uses_of(d: Node, decl: Node, scope: Scope, summaries: dict[str, Summary | str],
+             addressed: set[str]) -> list[Node] | None:
+    """The later uses of the local ``d`` declares when it is such a local (None: it is not)."""
+    got = own_offset(d, scope, addressed)
+    if got is None:
+        return None
+    name, _, _, names = got
     later = [s for s in named(decl.parent) if s.start_byte > decl.start_byte]
     counts: dict[str, int] = {}
     for s in [decl, *later]:
