@@ -329,21 +329,36 @@ def outer_aliases(fn: Node, loop: Node, used: set[str], integers: frozenset[str]
     got = function_assignments(fn, memo)
     out: dict[str, Target] = {}
     for name in used:
-        decl = got.declared.get(name)
-        value = got.values.get(name)
-        if decl is None or value is None or got.count.get(name) != 1 \
-                or decl.end_byte > loop.start_byte or value.end_byte > loop.start_byte:
-            continue
-        inner = _field(decl, "declarator") if decl.type == "init_declarator" else decl
-        if inner is None or inner.type != "pointer_declarator" or \
-                (inner.child_by_field_name("declarator") or inner).type != "identifier":
-            continue  # one `*`: a pointer to the elements
-        if not all(_fixed(n, value, got) for n in IDENT.findall(text(value))):
-            continue  # the offset's names may hold other values at the loop
-        t = target(value, integers)
-        if t is not None and t.base != name:
+        t = _outer_target(name, loop, integers, got)
+        if t is not None:
             out[name] = t
     return out
+
+
+def _outer_target(name: str, loop: Node, integers: frozenset[str], got: Assignments,
+                  depth: int = 0) -> Target | None:
+    """Where the pointer ``name`` points at ``loop`` (:func:`outer_aliases`), through the
+    pointers it copies: ``double *q = p;`` with ``double *p = a + 1;`` points where ``p``
+    does (C11 6.5.16.1: the value is copied), ``q = p + 1`` one further — ``a + 2``."""
+    decl = got.declared.get(name)
+    value = got.values.get(name)
+    if decl is None or value is None or got.count.get(name) != 1 or depth > 3 \
+            or decl.end_byte > loop.start_byte or value.end_byte > loop.start_byte:
+        return None
+    inner = _field(decl, "declarator") if decl.type == "init_declarator" else decl
+    if inner is None or inner.type != "pointer_declarator" or \
+            (inner.child_by_field_name("declarator") or inner).type != "identifier":
+        return None  # one `*`: a pointer to the elements
+    if not all(_fixed(n, value, got) for n in IDENT.findall(text(value))):
+        return None  # the offset's names may hold other values at the loop
+    t = target(value, integers)
+    if t is None or t.base == name:
+        return None
+    if not t.prefix and t.base in got.declared:
+        through = _outer_target(t.base, loop, integers, got, depth + 1)
+        if through is not None:
+            return Target(through.base, through.prefix, (*through.shift, *t.shift))
+    return t
 
 
 def _fixed(name: str, value: Node, got: Assignments) -> bool:
@@ -482,21 +497,25 @@ def pointings(fn: Node, memo: dict[str, object]) -> list[Pointing]:
     """The stores of ``fn`` that may leave a pointer pointing into another variable, so that
     one memory has two names from there on (C11 6.5.6p8: ``a + k`` points into ``a``'s array;
     6.5.3.2p3: ``&a[k]`` is ``a + k``): an offset or a choice (``c ? a : b``: either) always;
-    a plain copy (``p = q``) when nothing in the function stores to ``q`` — where both are
-    stored, the copy may be one step of an exchange (``t = a; a = b; b = t;``), after which
-    the pointers hold different memory.  ``memo``: the file's (once per function)."""
+    a plain copy (``p = q``) when nothing in the function stores to ``q``, or each is stored
+    once — where both are stored more, the copy may be one step of an exchange (``t = a; a =
+    b; b = t;``), after which the pointers hold different memory.  ``memo``: the file's (once per function)."""
     key = f"pointings:{fn.start_byte}"
     got = memo.get(key)
     if isinstance(got, list):
         return got
     stores = _stores(fn)
-    stored = {name for name, _, _ in stores} | set(function_assignments(fn, memo).count)
+    counts = function_assignments(fn, memo).count
+    stored = {name for name, _, _ in stores} | set(counts)
     out: list[Pointing] = []
     for name, value, store in stores:
         v = unparen(value)
         copy = v is not None and v.type in ("identifier", "field_expression")
+        # `double *p = a + 1; double *q = p;`: each stored once, no exchange can follow
+        once = counts.get(name, 0) <= 1
         bases = [(b, plain) for b, plain in _bases(value)
-                 if b != name and not (copy and b in stored)]
+                 if b != name and not (copy and b in stored and
+                                       not (once and counts.get(b, 0) <= 1))]
         if bases:
             var = _variable(name, store, fn)
             out += [Pointing(name, b, value, var, plain) for b, plain in bases]

@@ -382,14 +382,15 @@ def _outer_alias_dependences(b: _Body, shared: dict[str, list[Access]], view: Ar
         if base in shared and base not in outer:
             names[base] = shared[base]
         accs = [a for group in names.values() for a in group]
-        if len(names) < 2 or not any(a.write for a in accs):
+        if len(names) < 2:
             continue  # one name alone: the test of that name decided
-        deps, _ = carried_arrays({base: accs}, view)
-        out.extend(d for d in deps if d.message not in seen)
         # one memory under two names: its data clauses name it once, with the extent both
         # reach (two overlapping sections of one array are "partly present", OpenACC 3.3
-        # 2.6.6 -- a runtime error)
+        # 2.6.6 -- a runtime error), read only or not
         b.merged.update({n: outer[n] for n in names if n in outer})
+        if any(a.write for a in accs):
+            deps, _ = carried_arrays({base: accs}, view)
+            out.extend(d for d in deps if d.message not in seen)
     return out
 
 

@@ -94,6 +94,24 @@ def _passed_names(arrays: dict[str, ArrayInfo], units: list[Unit], used: dict[in
     return None
 
 
+def _bases(pointings: list[Pointing]) -> dict[str, set[str]]:
+    """Each pointer's bases, through the pointers it copies: ``double *q = p;`` with ``double
+    *p = a + 1;`` points into ``p``'s memory, which is ``a``'s (C11 6.5.16.1: the value is
+    copied) — ``q``, ``p`` and ``a`` are three names of one memory."""
+    out: dict[str, set[str]] = {}
+    for p in pointings:
+        out.setdefault(p.name, set()).add(p.base)
+    changed = True
+    while changed:
+        changed = False
+        for held in out.values():
+            more = set().union(*(out.get(b, set()) for b in held)) - held
+            if more:
+                held |= more
+                changed = True
+    return out
+
+
 def one_memory(stmts: list[Node], arrays: dict[str, ArrayInfo], units: list[Unit],
                swaps: list[SwapGroup], scope: Scope
                ) -> tuple[list[tuple[Unit, str]], str | None]:
@@ -117,13 +135,15 @@ def one_memory(stmts: list[Node], arrays: dict[str, ArrayInfo], units: list[Unit
     if not before:
         return [], None
     single = single_views(before, function_assignments(scope.fn, scope.memo).count)
+    bases = _bases(before)
     out: list[tuple[Unit, str]] = []
     for p in before:
         view, base = p.name, p.base
         if view not in everywhere:
             continue
-        others = sorted(n for n in everywhere - {view} if n == base
-                        or (view in single and single.get(n) == base))
+        reached = bases[view]
+        others = sorted(n for n in everywhere - {view} if n in reached
+                        or (view in single and single.get(n) in reached))
         if not others or not ({view, *others} & arrays.keys()):
             continue
         why = (f"`{view}` points into `{base}` (line {p.line}), and the "
