@@ -32,12 +32,12 @@ void scl(int n, const double *restrict a, double *restrict b)
 """
 TABLE = """static const double W[3] = {0.25, 0.5, 0.25};
 
-static double wsum(const double *x) { return W[0] * x[0] + W[1] * x[1] + W[2] * x[2]; }
+static double wsum(double l, double c, double r) { return W[0] * l + W[1] * c + W[2] * r; }
 
 void smooth(int n, const double *restrict a, double *restrict b)
 {
     for (int i = 0; i < n - 2; i++)
-        b[i] = wsum(&a[i]);
+        b[i] = wsum(a[i], a[i + 1], a[i + 2]);
 }
 """
 

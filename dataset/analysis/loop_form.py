@@ -147,7 +147,9 @@ def bound_problem(loop: Node, type_of: Callable[[str], str | None]) -> str | Non
     if cond is None or var is None or _test_ok(cond, var):
         return None
     left, right = field(cond, "left"), field(cond, "right")
-    bound = right if left is not None and text(left) == var else left
+    bound, own = (right, left) if left is not None and text(left) == var else (left, right)
+    if floating_expression(own, type_of):
+        return None  # a pointer to floating elements (`p < end`: their types read alike)
     if floating_expression(bound, type_of):
         return f"its bound `{text(bound)}` is of a floating type: the test of an OpenACC " \
             "loop compares the variable with an integer"
