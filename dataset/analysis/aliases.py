@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Target", "target", "Aliases", "resolve_aliases", "outer_aliases", "through",
            "Pointing", "pointings", "visible_declaration", "function_assignments",
-           "single_views"]
+           "single_views", "close_over_copies"]
 
 _ROUNDS = 4  # p = A + k; q = p + 1; r = q + m; ...
 _BRANCHES = frozenset({"if_statement", "conditional_expression", "switch_statement",
@@ -534,3 +534,17 @@ def single_views(found: list[Pointing], count: dict[str, int]) -> dict[str, str]
     for p in found:
         by.setdefault(p.name, []).append(p)
     return {n: ps[0].base for n, ps in by.items() if len(ps) == 1 and count.get(n, 0) == 1}
+
+
+def close_over_copies(held: dict[str, set[str]]) -> None:
+    """Add to each name's set the sets of the names in it, until nothing changes: a pointer
+    that copies another (``double *q = p;``) reaches what that one reaches (C11 6.5.16.1: the
+    value is copied), so with ``p -> {a}``, ``q -> {p}`` becomes ``q -> {p, a}``."""
+    changed = True
+    while changed:
+        changed = False
+        for names in held.values():
+            more = set().union(*(held.get(h, set()) for h in names)) - names
+            if more:
+                names |= more
+                changed = True

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field, replace
 
 from tree_sitter import Node
 
+from accellium.dataset.analysis.aliases import close_over_copies
 from accellium.dataset.analysis.casts import is_call
 from accellium.dataset.analysis.clauses import is_clause_arg
 from accellium.dataset.analysis.scope import function_name
@@ -209,7 +210,7 @@ def _views(scope: Scope) -> dict[str, set[str]]:
         held = _held_names(value)
         if held:
             out.setdefault(holder, set()).update(held)
-    _close(out)
+    close_over_copies(out)  # `q = p` with `p = a + 1`: `q` reaches `a` too
     scope.memo[key] = out
     return out
 
@@ -218,19 +219,6 @@ def _pointer(name: str | None, scope: Scope) -> bool:
     """Is ``name`` a pointer variable of the function (its declarations say so)?"""
     shape = scope.shape(name) if name else None
     return shape is not None and shape.kind == "pointer"
-
-
-def _close(views: dict[str, set[str]]) -> None:
-    """Each holder's names with those of the holders it holds added (``q = p`` with ``p =
-    a + 1``: ``q`` reaches ``a`` too), until nothing changes."""
-    changed = True
-    while changed:
-        changed = False
-        for held in views.values():
-            more = set().union(*(views.get(h, set()) for h in held)) - held
-            if more:
-                held |= more
-                changed = True
 
 
 def _reference_uses(node: Node, names: Collection[str], scope: Scope) -> list[ArrayUse]:

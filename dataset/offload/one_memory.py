@@ -36,6 +36,7 @@ from tree_sitter import Node
 
 from accellium.dataset.analysis.aliases import (
     Pointing,
+    close_over_copies,
     function_assignments,
     pointings,
     single_views,
@@ -101,14 +102,7 @@ def _bases(pointings: list[Pointing]) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {}
     for p in pointings:
         out.setdefault(p.name, set()).add(p.base)
-    changed = True
-    while changed:
-        changed = False
-        for held in out.values():
-            more = set().union(*(out.get(b, set()) for b in held)) - held
-            if more:
-                held |= more
-                changed = True
+    close_over_copies(out)
     return out
 
 
