@@ -148,6 +148,23 @@ def _dereferenced_base(base: Node | None, lang: str) -> tuple[Node | None, list[
     return (cur, lead) if lead else (base, [])
 
 
+def _pointer_plus(expr: Node, accept: Callable[[str], bool]
+                  ) -> tuple[Node, tuple[tuple[int, Node], ...]] | None:
+    """The pointer and the signed terms of its offset in a sum ``p + n*i - 1`` (C11 6.5.6p8):
+    the first name added that ``accept`` takes is the pointer; None when no term is one, or
+    a term is not read."""
+    terms = _sum_terms(expr)
+    at = next((k for k, (sign, t) in enumerate(terms) if sign > 0 and t is not None
+               and t.type == "identifier" and accept(text(t))), None)
+    if at is None:
+        return None
+    shift = tuple((sign, t) for k, (sign, t) in enumerate(terms) if k != at and t is not None)
+    pointer = terms[at][1]
+    if pointer is None or len(shift) != len(terms) - 1:
+        return None
+    return pointer, shift
+
+
 def _sum_terms(node: Node) -> list[tuple[int, Node | None]]:
     """The terms of a chain of ``+`` and ``-`` (``p + n*i - 1``: ``+p``, ``+n*i``, ``-1``),
     leftmost first; a parenthesized or other operand is one term."""
@@ -562,14 +579,10 @@ class _Walker:
             # `ROW(a, i, m)[j]` with `#define ROW(p, i, m) ((p) + (i) * (m))` (C11 6.10.3)
             b, walk = body, [*idx, *named(_field(base, "arguments"))]
         if b is not None and b.type == "binary_expression" and op(b) in ("+", "-"):
-            terms = _sum_terms(b)
-            at = next((k for k, (sign, t) in enumerate(terms) if sign > 0 and t is not None
-                       and t.type == "identifier"), None)
-            if at is None or any(t is None for _, t in terms) or len(idx) < 1:
+            split = _pointer_plus(b, lambda _name: True)
+            if split is None or len(idx) < 1:
                 return False
-            shift = tuple((sign, t) for k, (sign, t) in enumerate(terms)
-                          if k != at and t is not None)
-            self._record(text(terms[at][1]), idx, write, read, node, shift=shift, walk=walk)
+            self._record(text(split[0]), idx, write, read, node, shift=split[1], walk=walk)
             return True
         if b is not None and b.type == "conditional_expression" and walk is None:
             arms = [unparen(_field(b, "consequence")), unparen(_field(b, "alternative"))]
@@ -638,14 +651,10 @@ class _Walker:
         moved = None
         if ptr.type == "binary_expression" and op(ptr) in ("+", "-"):
             # `*(p + n*i + 1)`: the pointer is the first name added, the rest its offset
-            terms = _sum_terms(ptr)
-            at = next((k for k, (sign, t) in enumerate(terms) if sign > 0 and t is not None
-                       and t.type == "identifier" and mine(text(t))), None)
-            if at is None or any(t is None for _, t in terms):
+            split = _pointer_plus(ptr, mine)
+            if split is None:
                 return False
-            name_node = terms[at][1]
-            shift = tuple((sign, t) for k, (sign, t) in enumerate(terms)  # type: ignore[misc]
-                          if k != at)
+            name_node, shift = split
         elif ptr.type == "update_expression":
             moved = ptr
             name_node = unparen(_field(ptr, "argument"))
