@@ -497,25 +497,32 @@ def pointings(fn: Node, memo: dict[str, object]) -> list[Pointing]:
     """The stores of ``fn`` that may leave a pointer pointing into another variable, so that
     one memory has two names from there on (C11 6.5.6p8: ``a + k`` points into ``a``'s array;
     6.5.3.2p3: ``&a[k]`` is ``a + k``): an offset or a choice (``c ? a : b``: either) always;
-    a plain copy (``p = q``) when nothing in the function stores to ``q``, or each is stored
-    once — where both are stored more, the copy may be one step of an exchange (``t = a; a =
-    b; b = t;``), after which the pointers hold different memory.  ``memo``: the file's (once per function)."""
+    a plain copy (``p = q``) when nothing in the function stores to ``q``, or both are locals
+    given their one value where they are declared — otherwise the copy may be one step of an
+    exchange (``t = a; a = b; b = t;``), after which the pointers hold different memory.  ``memo``: the file's (once per function)."""
     key = f"pointings:{fn.start_byte}"
     got = memo.get(key)
     if isinstance(got, list):
         return got
     stores = _stores(fn)
-    counts = function_assignments(fn, memo).count
-    stored = {name for name, _, _ in stores} | set(counts)
+    got = function_assignments(fn, memo)
+    stored = {name for name, _, _ in stores} | set(got.count)
+
+    def initialised_once(name: str) -> bool:
+        # `double *p = a + 1;` and nothing else stores to `p`: one value, from its declaration
+        decl = got.declared.get(name)
+        return got.count.get(name, 0) == 1 and decl is not None and \
+            decl.type == "init_declarator"
+
     out: list[Pointing] = []
     for name, value, store in stores:
         v = unparen(value)
         copy = v is not None and v.type in ("identifier", "field_expression")
-        # `double *p = a + 1; double *q = p;`: each stored once, no exchange can follow
-        once = counts.get(name, 0) <= 1
+        # `double *p = a + 1; double *q = p;`: two locals each given one value where they are
+        # declared — no exchange can follow
         bases = [(b, plain) for b, plain in _bases(value)
                  if b != name and not (copy and b in stored and
-                                       not (once and counts.get(b, 0) <= 1))]
+                                       not (initialised_once(name) and initialised_once(b)))]
         if bases:
             var = _variable(name, store, fn)
             out += [Pointing(name, b, value, var, plain) for b, plain in bases]
