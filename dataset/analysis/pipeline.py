@@ -199,6 +199,7 @@ class _Body:
     defines: tuple[Macro, ...] = ()  # those of the headers (the scope's)
     fixed: dict[str, Poly] = field(default_factory=dict)  # member reads fixed in the loop
     passed: tuple[tuple[str, str, str, bool], ...] = ()  # the scope's (:attr:`LoopScope.passed`)
+    types: Callable[[str], str | None] | None = None  # :func:`_declared_types`, once
 
 
 def _members_through_this(code: str, lang: str,
@@ -586,7 +587,9 @@ def _private_variable_arrays(b: _Body, facts: LoopFacts) -> None:
 def _declared_types(b: _Body) -> Callable[[str], str | None]:
     """A name -> the type its declaration gives it (pointer and array levels aside): the
     loop's own declarations, else, with the file, the function's and the file's; None for a
-    name none of them declares."""
+    name none of them declares.  Made once per loop."""
+    if b.types is not None:
+        return b.types
     assert b.loop is not None
     own = {d.name: d for n in iter_nodes(b.loop) if n.type == "declaration"
            for d in declared_names(n)}
@@ -599,6 +602,7 @@ def _declared_types(b: _Body) -> Callable[[str], str | None]:
             d = b.where.ctx.declared.get(name) or b.where.index.globals.get(name)
         return resolved(d.type_name, aliases) if d is not None else None
 
+    b.types = type_of
     return type_of
 
 

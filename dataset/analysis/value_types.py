@@ -108,7 +108,11 @@ def wraps_into(source: str, target: str) -> bool:
 def typedef_types(root: Node) -> dict[str, str]:
     """The file's file-scope ``typedef`` names that name a plain type (no pointer, array or
     function declarator): ``typedef int acc_t;`` → ``acc_t: int`` (C11 6.7.8p3: the name is a
-    synonym for the type)."""
+    synonym for the type).  Read once per tree."""
+    return kept_with_tree(root, "typedef-types", 0, lambda: _typedef_types(root))
+
+
+def _typedef_types(root: Node) -> dict[str, str]:
     out: dict[str, str] = {}
     for top in named(root):
         if top.type != "type_definition":
@@ -295,7 +299,5 @@ def may_be_narrow(type_name: str, at: Node) -> bool:
     (:func:`narrow_integer`): that type itself, a typedef name of the file for one (C11
     6.7.8p3: ``typedef unsigned char idx_t;``), or a type parameter of a template around
     ``at`` (:func:`template_type_parameters`), which an instantiation may make one?"""
-    root = root_of(at)
-    aliases = kept_with_tree(root, "typedef-types", 0, lambda: typedef_types(root))
-    return narrow_integer(resolved(type_name, aliases)) or \
+    return narrow_integer(resolved(type_name, typedef_types(root_of(at)))) or \
         type_name in template_type_parameters(at)
