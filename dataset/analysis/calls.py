@@ -60,6 +60,12 @@ class Callee:
     summary: FunctionSummary | None = None
     params: list[Declared] = field(default_factory=list)
 
+    def only_pointee(self, position: int) -> bool:
+        """Is this a function of the file that uses nothing through parameter ``position``
+        but the object its argument points to (:meth:`.FunctionSummary.only_pointee`)?"""
+        return self.kind is Kind.DEFINED and self.summary is not None and \
+            self.summary.only_pointee(position)
+
 
 class CallModel:
     """What the analysis knows about the functions a loop calls (``index``: the file, when a
@@ -105,10 +111,7 @@ class CallModel:
         (:meth:`.FunctionSummary.only_pointee`): the call reads or writes that element and no
         other.  None where that is not shown (the callee may reach other elements)."""
         c = self.callee(function)
-        if c.kind is not Kind.DEFINED or c.summary is None or \
-                not c.summary.only_pointee(position):
-            return None
-        return c.summary.use_of(position)
+        return c.summary.use_of(position) if c.only_pointee(position) and c.summary else None
 
     def reference_use(self, function: str, position: int) -> Use | None:
         """How ``function`` uses the object an lvalue argument ``position`` names, where its
@@ -375,8 +378,7 @@ def _unseen(site: _Site, c: Callee) -> set[str]:
     out = set()
     for k, name in _reached(site, c):
         arg = unparen(site.call.args[k])
-        exact = c.kind is Kind.DEFINED and c.summary is not None and \
-            c.summary.only_pointee(k) and arg is not None and _is_address(arg) and \
+        exact = c.only_pointee(k) and arg is not None and _is_address(arg) and \
             (inner := unparen(_field(arg, "argument"))) is not None and \
             inner.type == "subscript_expression"
         if not exact:
@@ -384,15 +386,16 @@ def _unseen(site: _Site, c: Callee) -> set[str]:
     return out
 
 
-def _read_elsewhere(site: _Site, c: Callee, written: set[str]) -> list[Dependence]:
+def _read_elsewhere(site: _Site, c: Callee, written: set[str], unseen: set[str]
+                    ) -> list[Dependence]:
     """A call given a pointer to the start of an array (not to this iteration's part: no
     index in the argument) that the loop writes, and that may read it at elements the loop
-    does not show (:func:`_unseen`): it may read what another iteration writes
-    (``a[i] = get(a, i)`` with ``get`` returning ``b[k + 1]``)."""
+    does not show (``unseen``: the call's :func:`_unseen`): it may read what another
+    iteration writes (``a[i] = get(a, i)`` with ``get`` returning ``b[k + 1]``)."""
     out = []
     for k, name in _reached(site, c):
         arg = site.call.args[k]
-        if name in written and name in _unseen(site, c) and not _per_iteration(arg, site) \
+        if name in written and name in unseen and not _per_iteration(arg, site) \
                 and not _scalar_address(arg):  # `&x`: a use of x the walk records
             out.append(_dep(site.call, f"reads `{name}` at elements the loop does not show, "
                                        f"and the loop writes `{name}`: a call may read what "
@@ -420,12 +423,14 @@ def _reached(site: _Site, c: Callee) -> list[tuple[int, str]]:
 def call_findings(sites: list[CallSite], model: CallModel, names: Names) -> CallFindings:
     """What the loop's calls do to the iterations' independence."""
     out = CallFindings()
+    unseen: list[set[str]] = []  # each call's :func:`_unseen`
     for call in sites:
         site = _Site(call, names)
         c = model.callee(call.name)
         out.written |= _written_arrays(site, c)
         out.reached |= _reached_arrays(site, c)
-        out.unseen |= _unseen(site, c)
+        unseen.append(_unseen(site, c))
+        out.unseen |= unseen[-1]
         if c.kind is Kind.LIBRARY and c.library is not None:
             out.dependences.extend(_library(site, c.library))
             continue
@@ -440,10 +445,10 @@ def call_findings(sites: list[CallSite], model: CallModel, names: Names) -> Call
             out.needs_routine.append(call.name)
     written = names.written | out.written
     judged = {d.line for d in out.dependences if d.kind is DepKind.CALL}
-    for call in sites:
+    for call, theirs in zip(sites, unseen, strict=True):
         if call.line not in judged:  # a call already carrying a dependence needs no other
             out.dependences.extend(_read_elsewhere(_Site(call, names),
-                                                   model.callee(call.name), written))
+                                                   model.callee(call.name), written, theirs))
     return out
 
 

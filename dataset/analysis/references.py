@@ -24,7 +24,7 @@ from tree_sitter import Node
 from accellium.dataset.analysis.facts import Dependence, DepKind
 from accellium.dataset.analysis.liveness import LoopInFile
 from accellium.dataset.analysis.tree import field as _field
-from accellium.dataset.analysis.tree import inner_declarator, iter_nodes, text
+from accellium.dataset.analysis.tree import inner_declarator, iter_nodes, op, text
 from accellium.dataset.analysis.walk_records import BodyWalk, Use
 
 __all__ = ["outer_reference_uses", "reference_writes"]
@@ -150,7 +150,7 @@ def _two_names(declarator: Node, value: Node, d: Node, w: BodyWalk) -> list[Depe
         uses = name in w.events
         written = _assigns(name, w)
     elif declarator.type == "pointer_declarator" and value.type == "pointer_expression" and \
-            text(value).lstrip().startswith("&") and \
+            op(value) == "&" and \
             (arg := _field(value, "argument")) is not None and arg.type == "identifier":
         name, target = text(inner_declarator(declarator)), text(arg)
         through = [a for a in w.accesses if a.name == name]

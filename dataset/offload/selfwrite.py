@@ -227,8 +227,9 @@ def _written_sets(loop: Node, x: str) -> list[_Set] | None:
     body = _field(loop, "body")
     if r is None or body is None or has_jump(body):
         return None
-    if any(n.type == "identifier" and text(n) == x for n in iter_nodes(loop)
-           if not body.start_byte <= n.start_byte < body.end_byte):
+    header = [h for part in ("initializer", "condition", "update")
+              if (h := _field(loop, part)) is not None]
+    if any(n.type == "identifier" and text(n) == x for h in header for n in iter_nodes(h)):
         return None  # the header runs in the compute construct: it reads ``x`` first
     if not _fixed_names(body, x):
         return None
