@@ -64,7 +64,12 @@ from accellium.dataset.analysis.members import shared_member_writes
 from accellium.dataset.analysis.nest import read_nest
 from accellium.dataset.analysis.notes import fact_notes, renderable
 from accellium.dataset.analysis.polynomial import Poly
-from accellium.dataset.analysis.references import outer_reference_uses, reference_writes
+from accellium.dataset.analysis.references import (
+    outer_bound_memory,
+    outer_reference_uses,
+    outer_scalar_pointers,
+    reference_writes,
+)
 from accellium.dataset.analysis.rows import Key, enclosing_facts
 from accellium.dataset.analysis.scalars import scalar_roles
 from accellium.dataset.analysis.scope import (
@@ -1068,6 +1073,7 @@ def _data(b: _Body, facts: LoopFacts) -> None:
     for a in accesses:
         by_name.setdefault(a.name, []).append(a)
     _called_arrays(b, facts)
+    bound = _bound_memory(b, facts)
     for name in _passed_aliases(b):
         # a callee given a pointer into an array may read and write that array
         base = b.aliases.resolved[name].base
@@ -1106,12 +1112,37 @@ def _data(b: _Body, facts: LoopFacts) -> None:
         for name, mode in facts.arrays.items():
             if mode == "out" and name not in covered:
                 facts.arrays[name] = "inout"  # copyout would return unwritten elements
-    for name in b.unseen:
-        facts.sections.pop(name, None)  # a callee's elements are not the loop's to measure
+    for name in b.unseen | bound:
+        # a callee's elements, or a reference's, are not the loop's to measure
+        facts.sections.pop(name, None)
     _deep_copies(b, facts, by_name, bounds)
     _class_objects(b, facts)
     _void_pointers(b, facts)
     b.notes.extend(renderable(facts, b.by_name))
+
+
+def _bound_memory(b: _Body, facts: LoopFacts) -> set[str]:
+    """The arrays (pointers) whose memory a reference the function declares before the loop
+    is bound to, and the loop uses (:func:`.references.outer_bound_memory`): the loop reads
+    that memory, and writes it where it assigns the reference, so a data clause must map it
+    with the array's — no clause may name the reference (it would map the element again,
+    apart), and no scalar clause either (a private copy or a reduction's would leave the
+    memory unwritten).  Returns those arrays, whose elements the loop's subscripts do not
+    show all of; and the pointers to a scalar the loop also uses by name
+    (:func:`.references.outer_scalar_pointers`), whose one element is that scalar."""
+    if b.where is None:
+        return set()
+    out = set()
+    for ref, (base, written) in outer_bound_memory(b.where, b.w).items():
+        facts.reductions = [(o, v) for o, v in facts.reductions if v != ref]
+        facts.private = [v for v in facts.private if v != ref]
+        facts.scalars_read = [v for v in facts.scalars_read if v != ref]
+        if base in b.local_arrays or base in b.index_all:
+            continue
+        was = facts.arrays.get(base)
+        facts.arrays[base] = "inout" if written or was not in (None, "in") else "in"
+        out.add(base)
+    return out | outer_scalar_pointers(b.where, b.w)
 
 
 def _called_arrays(b: _Body, facts: LoopFacts) -> None:
@@ -1359,8 +1390,19 @@ def _analyze_once(code: str, lang: str, enclosing: tuple[str, ...],
     _data(b, facts)
     _bound_references(b, facts)
     facts.address_stores = _address_stores(b)
+    _carried_reductions(facts)
     facts.notes = fact_notes(facts, b.notes, b.w.call_sites, b.flags)
     return facts
+
+
+def _carried_reductions(facts: LoopFacts) -> None:
+    """A scalar the analysis finds carried through other means than its accumulation (one
+    object under two names, a reference's memory, a call given its address) is no reduction:
+    ``reduction(op:x)`` states that the loop does nothing to ``x`` but accumulate into it
+    (OpenACC 3.3, 2.5.15: each gang works on a private copy, combined at the end), so what
+    the loop reads of it, or through its other name, would be the private copy's."""
+    carried = {d.var for d in facts.carried if d.kind is DepKind.SCALAR}
+    facts.reductions = [(o, v) for o, v in facts.reductions if v not in carried]
 
 
 _analyze_cached = _FactsCache(_analyze_once)

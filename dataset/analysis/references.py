@@ -27,7 +27,9 @@ from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import inner_declarator, iter_nodes, op, text
 from accellium.dataset.analysis.walk_records import BodyWalk, Use
 
-__all__ = ["outer_reference_uses", "reference_writes"]
+__all__ = [
+    "outer_bound_memory", "outer_reference_uses", "outer_scalar_pointers", "reference_writes",
+]
 
 _MEMORY = ("subscript_expression", "pointer_expression", "field_expression")
 
@@ -98,17 +100,11 @@ def _assigns(name: str, w: BodyWalk) -> bool:
     return any(e.kind is not Use.READ for e in w.events.get(name, []))
 
 
-def outer_reference_uses(where: LoopInFile | None, w: BodyWalk) -> list[Dependence]:
-    """A dependence for each reference the function of the loop ``where`` (found in its file)
-    declares outside the loop, bound to memory (module doc), that the loop uses while it
-    writes memory or assigns the reference (``double &r = a[n - 1]; r += a[i];`` adds into
-    ``a[n - 1]``, which the last iteration reads); and for each other name of one scalar
-    the loop uses beside the scalar's own, one of them assigned (:func:`_two_names`)."""
-    if where is None:
-        return []
-    writes = any(a.write for a in w.accesses)
+def _outer_bindings(where: LoopInFile) -> list[tuple[Node, Node, Node]]:
+    """(declaration, declarator, bound value) of each declaration with a value that the
+    function of the loop ``where`` makes outside the loop, the value's parentheses off."""
     loop = where.loop
-    out: list[Dependence] = []
+    out = []
     for d in iter_nodes(where.ctx.node):
         if d.type != "init_declarator" or loop.start_byte <= d.start_byte < loop.end_byte:
             continue
@@ -118,6 +114,28 @@ def outer_reference_uses(where: LoopInFile | None, w: BodyWalk) -> list[Dependen
             continue
         while bound.type == "parenthesized_expression" and bound.named_children:
             bound = bound.named_children[0]
+        out.append((d, ref, bound))
+    return out
+
+
+def _bound_to_memory(ref: Node, bound: Node) -> bool:
+    """Is ``ref`` a reference declarator bound to memory an access reaches (an element,
+    ``*p``, ``p->m``; not a member of a named object, ``s.m``)?"""
+    return ref.type == "reference_declarator" and bound.type in _MEMORY and not (
+        bound.type == "field_expression" and text(_field(bound, "operator")) != "->")
+
+
+def outer_reference_uses(where: LoopInFile | None, w: BodyWalk) -> list[Dependence]:
+    """A dependence for each reference the function of the loop ``where`` (found in its file)
+    declares outside the loop, bound to memory (module doc), that the loop uses while it
+    writes memory or assigns the reference (``double &r = a[n - 1]; r += a[i];`` adds into
+    ``a[n - 1]``, which the last iteration reads); and for each other name of one scalar
+    the loop uses beside the scalar's own, one of them assigned (:func:`_two_names`)."""
+    if where is None:
+        return []
+    writes = any(a.write for a in w.accesses)
+    out: list[Dependence] = []
+    for d, ref, bound in _outer_bindings(where):
         if ref.type != "reference_declarator":
             out.extend(_two_names(ref, bound, d, w))
             continue
@@ -127,15 +145,37 @@ def outer_reference_uses(where: LoopInFile | None, w: BodyWalk) -> list[Dependen
         if bound.type == "identifier":
             out.extend(_two_names(ref, bound, d, w))
             continue
-        if bound.type not in _MEMORY or (
-                bound.type == "field_expression" and text(_field(bound, "operator")) != "->") \
-                or not (writes or _assigns(name, w)):
+        if not _bound_to_memory(ref, bound) or not (writes or _assigns(name, w)):
             continue
         line = w.events[name][0].stmt.start_point[0] + 1
         out.append(Dependence(name, line, (
             f"`{name}` is a reference bound to `{' '.join(text(bound).split())}` (line "
             f"{d.start_point[0] + 1}), memory the loop may write: what it reads through it is "
             "not followed; not parallel as written"), DepKind.SCALAR))
+    return out
+
+
+def outer_bound_memory(where: LoopInFile | None, w: BodyWalk) -> dict[str, tuple[str, bool]]:
+    """The references the function of the loop ``where`` declares outside the loop, bound to
+    memory reached through a name (``double &r = a[n - 1];``, ``= *p``, ``= p->m``), that
+    the loop uses: reference -> (that name, whether the loop assigns the reference).  The
+    reference is the memory under another name ([dcl.ref]p1): a use of ``r`` is a use of
+    ``a``'s element, which a data clause must map as ``a``'s (a clause naming ``r`` maps
+    the element again, apart from ``a``'s copy), at a place the loop's own subscripts do
+    not show.  A name the loop declares itself is another object."""
+    if where is None:
+        return {}
+    out: dict[str, tuple[str, bool]] = {}
+    for _, ref, bound in _outer_bindings(where):
+        name = text(inner_declarator(ref))
+        if name not in w.events or name in w.decls or not _bound_to_memory(ref, bound):
+            continue
+        base: Node | None = bound
+        while base is not None and base.type in (*_MEMORY, "parenthesized_expression"):
+            base = _field(base, "argument") if base.type != "parenthesized_expression" \
+                else (base.named_children[0] if base.named_children else None)
+        if base is not None and base.type == "identifier":
+            out[name] = (text(base), _assigns(name, w))
     return out
 
 
@@ -163,6 +203,25 @@ def _two_names(declarator: Node, value: Node, d: Node, w: BodyWalk) -> list[Depe
     line = w.events[target][0].stmt.start_point[0] + 1
     how = "a reference bound to" if declarator.type == "reference_declarator" else \
         "a pointer to"
-    return [Dependence(target, line, (
+    # named by the name the loop assigns through (a reduction of it is none, :mod:`.pipeline`)
+    return [Dependence(name if written else target, line, (
         f"`{name}` is {how} `{target}` (line {d.start_point[0] + 1}): the loop uses one "
         f"object under two names and assigns it; not parallel as written"), DepKind.SCALAR)]
+
+
+def outer_scalar_pointers(where: LoopInFile | None, w: BodyWalk) -> set[str]:
+    """The pointers the function of the loop ``where`` declares outside the loop with the
+    address of a scalar (``double *ps = &s;``) that the loop uses through the pointer and by
+    its own name: ``ps[0:1]`` is ``s``'s memory (C11 6.5.3.2p3), which a clause mapping
+    ``s`` maps again, apart."""
+    if where is None:
+        return set()
+    out = set()
+    for _, ptr, value in _outer_bindings(where):
+        if ptr.type == "pointer_declarator" and value.type == "pointer_expression" and \
+                op(value) == "&" and (arg := _field(value, "argument")) is not None and \
+                arg.type == "identifier" and text(arg) in w.events:
+            name = text(inner_declarator(ptr))
+            if name not in w.decls and any(a.name == name for a in w.accesses):
+                out.add(name)
+    return out
