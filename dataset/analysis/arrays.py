@@ -25,6 +25,7 @@ from accellium.dataset.analysis.affine import (
 )
 from accellium.dataset.analysis.deep import member_of
 from accellium.dataset.analysis.facts import Dependence, DepKind
+from accellium.dataset.analysis.filled import reads_covered
 from accellium.dataset.analysis.polynomial import Poly, Term, add, const, neg, product, sub, var
 from accellium.dataset.analysis.rows import Bound, Bounds, Key, disjoint, loop_range
 from accellium.dataset.analysis.scalars import Parent
@@ -65,6 +66,9 @@ class ArrayView:
     # computed when first asked for: only the range proof (_apart) reads them
     enclosing: Callable[[], tuple[Key, ...]] = lambda: ()
     _known: tuple[Key, ...] | None = None
+    # the integer values of named constants where the loop runs (:mod:`.named_constants`),
+    # computed when first asked for: only the proof that reads are filled uses them
+    constants: Callable[[], dict[str, int]] = lambda: {}
 
     @property
     def known(self) -> tuple[Key, ...]:
@@ -216,10 +220,15 @@ def _elements_filled(accs: list[Access], view: ArrayView) -> bool:
     reads written (plainly, unconditionally) before in it?  An element read first holds what
     the previous iteration left there (``t[1] = a[i]; b[i] = t[0] + t[1]; t[0] = t[1];``
     reads the ``t[0]`` of iteration ``i - 1``), which a private copy has not: a carried
-    value.  Other subscripts are judged by the first access alone, as before."""
+    value.  Other subscripts: each read within the range of an earlier write that takes
+    every element of its range (:func:`.filled.reads_covered`)."""
     keyed = [(a, k) for a in accs if (k := _constant_subscripts(a)) is not None]
     if len(keyed) < len(accs):
-        return True
+        loop = view.loop
+        return reads_covered(
+            accs, view.parent,
+            lambda n: n.id in view.headers and (loop is None or n.id != loop.id),
+            view.bounds_of, lambda n: _conditional(n, view.parent), view.constants)
     filled: set[tuple] = set()
     for a, k in sorted(keyed, key=lambda ak: ak[0].order):
         if a.read and k not in filled:

@@ -3,6 +3,7 @@ scalars, sections and notes — each step a function of the previous steps' resu
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterator, Sequence
@@ -61,6 +62,7 @@ from accellium.dataset.analysis.meet import own_range
 from accellium.dataset.analysis.member_objects import scalar_member_objects
 from accellium.dataset.analysis.member_reads import fixed_reads
 from accellium.dataset.analysis.members import shared_member_writes
+from accellium.dataset.analysis.named_constants import named_constants
 from accellium.dataset.analysis.nest import read_nest
 from accellium.dataset.analysis.notes import fact_notes, renderable
 from accellium.dataset.analysis.polynomial import Poly
@@ -331,8 +333,15 @@ def _view(b: _Body, v: str) -> ArrayView:
             where.loop, where.ctx.parent,
             lambda n: affine(expanded(n, b.macros, b.lang), b.fixed), changed)
 
+    def constants() -> dict[str, int]:
+        if where is None:
+            return named_constants(None, 0, b.defines, b.w.decls)
+        return named_constants(where.index.tree.root_node, where.loop.start_byte, b.defines,
+                               set(where.ctx.declared) | b.w.decls)
+
     return ArrayView(v, b.w.parent, frozenset(inner), b.index_all, varying, headers, b.loop,
-                     lambda n: expanded(n, b.macros, b.lang), fixed=b.fixed, enclosing=known)
+                     lambda n: expanded(n, b.macros, b.lang), fixed=b.fixed, enclosing=known,
+                     constants=functools.cache(constants))
 
 
 def _arrays(b: _Body, facts: LoopFacts, loop: Node, atomic: frozenset[int]) -> None:

@@ -26,7 +26,8 @@ from accellium.dataset.analysis.polynomial import Poly, Term, add, product
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, op, text, unparen
 
-__all__ = ["Bound", "Bounds", "loop_range", "row_distance", "SPILL", "disjoint",
+__all__ = ["Bound", "Bounds", "interval", "loop_range", "row_distance", "SPILL", "disjoint",
+           "unit_step",
            "enclosing_facts", "Key"]
 
 Affine = Poly
@@ -61,6 +62,26 @@ def _step(loop: Node, var: str) -> int:
                 and int(text(right)) > 0:
             return 1 if op(u) == "+=" else -1
     return 0
+
+
+def unit_step(loop: Node, var: str) -> bool:
+    """Does the loop's update count ``var`` by exactly one (``k++``, ``--k``, ``k += 1``,
+    ``k -= 1``)?"""
+    u = unparen(_field(loop, "update"))
+    if u is None:
+        return False
+    if u.type == "update_expression":
+        return text(_field(u, "argument")).strip() == var and op(u) in _STEPS
+    return u.type == "assignment_expression" and text(_field(u, "left")).strip() == var and \
+        op(u) in ("+=", "-=") and text(_field(u, "right")).strip() == "1"
+
+
+def interval(x: Affine, ranges: dict[str, tuple[Affine, Affine]]
+             ) -> tuple[Affine, Affine] | None:
+    """(lowest, highest) of ``x`` over the ranges of its indices (:func:`_extreme`); None
+    where either is not found."""
+    lo, hi = _extreme(x, ranges, False), _extreme(x, ranges, True)
+    return (lo, hi) if lo is not None and hi is not None else None
 
 
 def _init(loop: Node) -> tuple[str, Node] | None:

@@ -1,0 +1,228 @@
+"""Is every element of a scratch array that an iteration reads written earlier in that
+iteration?
+
+``private(t)`` gives each iteration (gang, worker, vector lane) a copy of ``t`` that starts
+uninitialised (OpenACC 3.3, 2.5.13, 2.9.10): it is right only where the iteration writes each
+element it reads before reading it.  A loop that fills ``t[k]`` for ``k < m`` and reads
+``t[7]``, fills from ``k = 1`` and reads ``t[0]``, fills every other element (``k += 2``), one
+row (``t[0][k]``) or leaves its filling loop early (``break``, ``continue``) reads an element
+the iteration did not write: the value there is the one stored before the loop (or by the
+previous iteration), which a private copy has not.
+
+So a read is covered by a plain, unconditional write that comes before it where
+
+- the loops around the write and not around the read (the write's own loops) count by one
+  from their initial value to their bound (:func:`.rows.loop_range`) and none of them can be
+  left early or skip the rest of its body (no ``break``, ``continue``, ``goto`` or
+  ``return`` in it): the write then takes every value of its subscripts' ranges;
+- in each dimension the write's subscript uses at most one of its own loops' indices, with
+  coefficient ±1, and no index of its own loops appears in two dimensions (the elements
+  written are then the box of the dimensions' ranges);
+- in each dimension the range of the read's subscript (over its own loops' ranges, the loops
+  around both held fixed) lies inside the write's range: the differences of the ends are
+  constants of the right sign.
+
+Anything else is not shown to be covered: the array is no scratch array of the iteration
+(its accesses are then judged as any other array's: a carried dependence)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from tree_sitter import Node
+
+from accellium.dataset.analysis.affine import affine
+from accellium.dataset.analysis.polynomial import Poly, sub
+from accellium.dataset.analysis.rows import Bound, interval, unit_step
+from accellium.dataset.analysis.tree import field as _field
+from accellium.dataset.analysis.tree import iter_nodes, op, text, unparen
+from accellium.dataset.analysis.walk_records import Access
+
+__all__ = ["reads_covered"]
+
+Parent = Callable[[Node], "Node | None"]
+#: statements that leave a loop's body before its end (the rest of the body unrun)
+_MOST_POINTS = 64  # the most elements a read is checked one by one
+_EXITS = frozenset({"break_statement", "continue_statement", "goto_statement",
+                    "return_statement"})
+
+
+def _loops(acc: Access, parent: Parent, is_loop: Callable[[Node], bool]) -> list[Node]:
+    """The inner loops around the access, from the access out (the loop analysed excluded:
+    ``parent`` stops below it)."""
+    out = []
+    p = parent(acc.node)
+    while p is not None:
+        if is_loop(p):
+            out.append(p)
+        p = parent(p)
+    return out
+
+
+def _dense(loop: Node, bound: Bound | None) -> bool:
+    """Does the loop run its body to the end for every value of its index's range, counting
+    by one?"""
+    body = loop.child_by_field_name("body")
+    return bound is not None and unit_step(loop, bound[0]) and body is not None and \
+        not any(n.type in _EXITS for n in iter_nodes(body))
+
+
+def reads_covered(accs: list[Access], parent: Parent, is_loop: Callable[[Node], bool],
+                  bounds_of: Callable[[Node], Bound | None],
+                  conditional: Callable[[Node], bool],
+                  constants: Callable[[], dict[str, int]] = dict) -> bool:
+    """Is each read of ``accs`` (one array's accesses in the iteration) covered by an earlier
+    write (module doc)?  ``is_loop``: a node is an inner loop of the iteration;
+    ``bounds_of``: its range (:func:`.rows.loop_range`); ``conditional``: an access under a
+    condition of the iteration; ``constants``: the values of named constants
+    (:mod:`.named_constants`), asked for where a comparison needs them."""
+    values = _Values(constants)
+    loops = {id(a): _loops(a, parent, is_loop) for a in accs}
+    fills = [a for a in accs if a.write and not a.read and not conditional(a.node)]
+    for r in accs:
+        if not r.read:
+            continue
+        before = [w for w in fills if w.order < r.order]
+        if not any(_covers(w, r, loops, bounds_of, values) for w in before) and \
+                not _points_covered(r, before, loops, bounds_of, values):
+            return False
+    return True
+
+
+def _points_covered(r: Access, fills: list[Access], loops: dict[int, list[Node]],
+                    bounds_of: Callable[[Node], Bound | None], values: _Values) -> bool:
+    """A read over a few elements of constant subscripts (``t[j]`` for ``j < 3``), each
+    covered by one of the writes (``t[0] = 0, t[1] = 0, t[2] = 0;``)."""
+    box = _box(r, loops, bounds_of, values)
+    if box is None:
+        return False
+    points = [()]
+    for lo, hi in box:
+        points = [(*p, k) for p in points for k in range(lo, hi + 1)]
+        if len(points) > _MOST_POINTS:
+            return False
+    around = {n.id for n in loops[id(r)]}
+    # writes inside a loop around the read too fill elements that depend on that loop's
+    # iteration: not counted
+    done = [w for w in fills if not any(n.id in around for n in loops[id(w)])]
+    boxes = [b for w in done if (b := _box(w, loops, bounds_of, values, dense=True))
+             is not None]
+    return all(any(all(lo <= k <= hi for k, (lo, hi) in zip(p, b, strict=True))
+                   for b in boxes if len(b) == len(p)) for p in points)
+
+
+def _box(a: Access, loops: dict[int, list[Node]], bounds_of: Callable[[Node], Bound | None],
+         values: _Values, dense: bool = False) -> list[tuple[int, int]] | None:
+    """The constant range of each subscript of ``a`` over the ranges of the loops around it
+    (``dense``: only loops that take every value, :func:`_dense`, and a subscript of one
+    index); None where one is not constant."""
+    bounds = [(n, bounds_of(n)) for n in loops[id(a)]]
+    if any(b is None or (dense and not _dense(n, b)) for n, b in bounds):
+        return None
+    ranges = _ranges([b for _, b in bounds if b is not None])
+    out = []
+    used: set[str] = set()
+    for k, x in enumerate(a.subs):
+        got = _interval(a, k, ranges, values)
+        ends = [values.of(e) for e in got] if got is not None else [None]
+        if got is None or None in ends:
+            return None
+        if dense:
+            if x is None:
+                return None  # one index by ±1 in each subscript, no index in two
+            terms = [(t, c) for t, c in x.items() if t != () and c]
+            if len(terms) > 1 or any(len(t) != 1 or abs(c) != 1 or t[0] in used
+                                     for t, c in terms):
+                return None
+            used.update(t[0] for t, _ in terms)
+        lo, hi = ends
+        assert lo is not None and hi is not None
+        out.append((lo, hi))
+    return out
+
+
+def _interval(a: Access, k: int, ranges: dict[str, tuple[Poly, Poly]], values: _Values
+              ) -> tuple[Poly, Poly] | None:
+    """(lowest, highest) of the access's subscript ``k`` over ``ranges``: an affine one's
+    (:func:`.rows.interval`), and ``e % c`` for a positive constant ``c`` where ``e`` is never
+    negative: ``0 .. c - 1`` (C11 6.5.5p6: ``(e/c)*c + e%c == e``, the quotient truncated
+    toward zero)."""
+    x = a.subs[k]
+    if x is not None:
+        return interval(x, ranges)
+    node = unparen(a.index_nodes[k]) if k < len(a.index_nodes) and not a.shift else None
+    if node is None or node.type != "binary_expression" or op(node) != "%":
+        return None
+    right = unparen(_field(node, "right"))
+    if right is None or right.type != "number_literal" or not text(right).isdigit() or \
+            int(text(right)) <= 0:
+        return None
+    left = affine(_field(node, "left"), {})
+    got = interval(left, ranges) if left is not None else None
+    if got is None or not values.at_least(got[0]):
+        return None
+    return {(): 0}, {(): int(text(right)) - 1}
+
+
+class _Values:
+    """Polynomials as integers, named constants replaced by their values (asked for once,
+    where a term names something)."""
+
+    def __init__(self, constants: Callable[[], dict[str, int]]):
+        self._ask = constants
+        self._got: dict[str, int] | None = None
+
+    def of(self, x: Poly) -> int | None:
+        """The value of ``x``, None where a term names anything but a named constant."""
+        total = 0
+        for t, c in x.items():
+            if not c:
+                continue
+            k = 1
+            for n in t:
+                if self._got is None:
+                    self._got = self._ask()
+                v = self._got.get(n)
+                if v is None:
+                    return None
+                k *= v
+            total += c * k
+        return total
+
+    def at_least(self, x: Poly) -> bool:
+        """Is ``x`` (a difference of two ends) a constant >= 0?"""
+        v = self.of(x)
+        return v is not None and v >= 0
+
+
+def _covers(w: Access, r: Access, loops: dict[int, list[Node]],
+            bounds_of: Callable[[Node], Bound | None], values: _Values) -> bool:
+    if len(w.subs) != len(r.subs) or any(x is None for x in w.subs):
+        return False
+    around_r = {n.id for n in loops[id(r)]}
+    own_w = [n for n in loops[id(w)] if n.id not in around_r]
+    own_r = [n for n in loops[id(r)] if n.id not in {m.id for m in loops[id(w)]}]
+    w_bounds = [bounds_of(n) for n in own_w]
+    if not all(_dense(n, b) for n, b in zip(own_w, w_bounds, strict=True)):
+        return False
+    w_ranges = _ranges([b for b in w_bounds if b is not None])
+    r_bounds = [bounds_of(n) for n in own_r]
+    if any(b is None for b in r_bounds):
+        return False
+    r_ranges = _ranges([b for b in r_bounds if b is not None])
+    used: set[str] = set()
+    for k, ws in enumerate(w.subs):
+        assert ws is not None
+        mine = [(t, c) for t, c in ws.items() if any(n in w_ranges for n in t)]
+        if len(mine) > 1 or any(len(t) != 1 or abs(c) != 1 or t[0] in used for t, c in mine):
+            return False
+        used.update(t[0] for t, _ in mine)
+        wi, ri = interval(ws, w_ranges), _interval(r, k, r_ranges, values)
+        if wi is None or ri is None or not values.at_least(sub(ri[0], wi[0])) or \
+                not values.at_least(sub(wi[1], ri[1])):
+            return False
+    return True
+
+
+def _ranges(bounds: list[Bound]) -> dict[str, tuple[Poly, Poly]]:
+    return {v: (dict(lo), dict(hi)) for v, lo, hi in bounds}
