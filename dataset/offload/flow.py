@@ -119,7 +119,8 @@ def _host_uses(leaf: Leaf, info: ArrayInfo, scope: Scope) -> list[ArrayUse]:
     a call whose callee reaches the global array without naming it (``scope.global_calls``,
     :mod:`.global_uses`), or the memory of a parameter or local through another pointer
     (``scope.alias_calls``, :mod:`.points_to`), uses the whole array, read, and written when
-    the callee may write it."""
+    the callee may write it; so does a dereference of a file-scope pointer the program may
+    have set into the array (``bc_ptr[j] = v`` after a callee's ``bc_ptr = a``)."""
     names = info.aliases or {info.name}
     local_fns = _local_functions(scope)
     found = array_uses(leaf.node)
@@ -135,14 +136,12 @@ def _host_uses(leaf: Leaf, info: ArrayInfo, scope: Scope) -> list[ArrayUse]:
     out.extend(_view_uses(found, names, info, scope))
     if scope.global_calls and info.name in names and is_global(scope.shape(info.name)):
         for n in iter_nodes(leaf.node):
-            for g, write in scope.global_calls.get(n.id, ()) if is_call(n) \
-                    else ():
+            for g, write in scope.global_calls.get(n.id, ()):
                 if g == info.name:
                     out.append(ArrayUse(g, n, [], True, write, whole=True))
     if scope.alias_calls:
         for n in iter_nodes(leaf.node):
-            for g, write in scope.alias_calls.get(n.id, ()) if is_call(n) \
-                    else ():
+            for g, write in scope.alias_calls.get(n.id, ()):
                 if g in names:
                     out.append(ArrayUse(g, n, [], True, write, whole=True))
     return out

@@ -708,8 +708,7 @@ def _accesses(pt: PointsTo, f: _Fn, top: Node, depth: int = 0
     u = f.unit
     for n in _compiled(pt, iter_nodes(top), depth):
         t = n.type
-        if t == "subscript_expression" or (t == "pointer_expression" and op(n) == "*") or \
-                (t == "field_expression" and op(n) == "->"):
+        if _dereferenced(n):
             operand = _field(n, "argument")
             yield (_root(operand), pt._expr(u, f, operand), *_access(n))
         elif t == "call_expression":
@@ -717,6 +716,14 @@ def _accesses(pt: PointsTo, f: _Fn, top: Node, depth: int = 0
             target = pt._resolve(u, name) if name is not None else None
             for k, a in enumerate(_args(n)):
                 yield (_root(a), pt._expr(u, f, a), *_arg_effect(name, k, target is not None))
+
+
+def _dereferenced(n: Node) -> bool:
+    """Is ``n`` an lvalue reached through its operand's pointer value: ``p[i]``, ``*p``,
+    ``p->m`` (C11 6.5.2.1, 6.5.3.2p4, 6.5.2.3p4)?"""
+    t = n.type
+    return t == "subscript_expression" or (t == "pointer_expression" and op(n) == "*") or \
+        (t == "field_expression" and op(n) == "->")
 
 
 def _access(n: Node) -> tuple[bool, bool]:
@@ -759,7 +766,13 @@ def aliased_calls(points: PointsTo, fn: Node, unit: int = 0, read_only: Collecti
     names the planner follows, as swapped pointers and offsets into an array, are locals):
     the calls, each with (name, whether the call may write there).  The names: ``fn``'s
     parameters and locals, and the globals it names.  ``read_only``: ids of argument nodes
-    whose callee only reads through them."""
+    whose callee only reads through them.
+
+    So are ``fn``'s own dereferences of a file-scope pointer (``bc_ptr[j] = v``, ``*probe``,
+    :func:`_file_pointer_access`): the pointer holds whatever any function of the program
+    stored in it (``bc_ptr = a`` in a callee, C11 6.5.16.1p2), so the lvalue may designate an
+    element of another name's array (6.5.6p8) and the statement reads or writes that array
+    there, as a call whose callee dereferences the pointer does."""
     key = (unit, fn.start_byte, frozenset(read_only))
     hit = points._aliased.get(key)
     if hit is not None and hit[0] == fn:  # asked again for the same function (its barriers)
@@ -783,9 +796,12 @@ def _aliased_calls(points: PointsTo, fn: Node, unit: int, read_only: Collection[
     if not objs:
         return out
     for call in iter_nodes(body):
-        if not is_call(call):
+        if is_call(call):
+            parts = points.call_parts(unit, f.name, call, read_only)
+        elif (part := _file_pointer_access(points, f, call)) is not None:
+            parts = [part]
+        else:
             continue
-        parts = points.call_parts(unit, f.name, call, read_only)
         got: list[tuple[str, bool]] = []
         for n, o in objs.items():
             r = [rw for base, rw in parts if base != n and base not in f.locals]
@@ -796,3 +812,21 @@ def _aliased_calls(points: PointsTo, fn: Node, unit: int, read_only: Collection[
         if got:
             out.append((call, got))
     return out
+
+
+def _file_pointer_access(points: PointsTo, f: _Fn, n: Node) -> tuple[str, Reach] | None:
+    """``n`` read or written through a pointer declared at file scope, not hidden by a name
+    of ``f`` (``bc_ptr[j]``, ``*(probe + 1)``, ``cur->v``; C11 6.2.1p4): (the pointer, what
+    the access may read and write, :func:`_accesses`); None for any other node."""
+    if not _dereferenced(n):
+        return None
+    operand = _field(n, "argument")
+    root = _root(operand)
+    if root is None or root in f.locals:
+        return None
+    g = points.globals.get(f.unit, {}).get(root)
+    if g is None or g[0].array or (g[0].basic and not g[0].levels):  # no pointer
+        return None
+    got = points.objects(points._expr(f.unit, f, operand))
+    r, w = _access(n)
+    return root, Reach(got if r else frozenset(), got if w else frozenset())
