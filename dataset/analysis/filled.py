@@ -20,20 +20,24 @@ So a read is covered by a plain, unconditional write that comes before it where
   written are then the box of the dimensions' ranges);
 - in each dimension the range of the read's subscript (over its own loops' ranges, the loops
   around both held fixed) lies inside the write's range: the differences of the ends are
-  constants of the right sign.
+  constants of the right sign, named constants counted with their values
+  (:mod:`.named_constants`), or follow from the loops running — each loop around the read
+  runs where the read does, and each of the write's own loops is taken to run at least once,
+  the plan's stated assumption (docs/offload.md), so ``row[0]`` read after ``row[j]`` for
+  ``j < m`` is covered, ``tmp[7]`` after ``tmp[k]`` for ``k < m`` is not.
 
 Anything else is not shown to be covered: the array is no scratch array of the iteration
 (its accesses are then judged as any other array's: a carried dependence)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from tree_sitter import Node
 
 from accellium.dataset.analysis.affine import affine
 from accellium.dataset.analysis.polynomial import Poly, sub
-from accellium.dataset.analysis.rows import Bound, interval, unit_step
+from accellium.dataset.analysis.rows import Bound, interval, proved_nonneg, unit_step
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, op, text, unparen
 from accellium.dataset.analysis.walk_records import Access
@@ -189,10 +193,30 @@ class _Values:
             total += c * k
         return total
 
-    def at_least(self, x: Poly) -> bool:
-        """Is ``x`` (a difference of two ends) a constant >= 0?"""
+    def at_least(self, x: Poly, facts: Sequence[Poly] = ()) -> bool:
+        """Is ``x`` (a difference of two ends) >= 0: a constant, or one the ``facts`` (each
+        ``>= 0``) prove, named constants replaced by their values?"""
         v = self.of(x)
-        return v is not None and v >= 0
+        if v is not None:
+            return v >= 0
+        return bool(facts) and proved_nonneg(self.known(x), [self.known(f) for f in facts])
+
+    def known(self, x: Poly) -> Poly:
+        """``x`` with each named constant replaced by its value."""
+        out: Poly = {}
+        for t, c in x.items():
+            k, rest = c, []
+            for n in t:
+                if self._got is None:
+                    self._got = self._ask()
+                v = self._got.get(n)
+                if v is None:
+                    rest.append(n)
+                else:
+                    k *= v
+            key = tuple(rest)
+            out[key] = out.get(key, 0) + k
+        return out
 
 
 def _covers(w: Access, r: Access, loops: dict[int, list[Node]],
@@ -210,6 +234,10 @@ def _covers(w: Access, r: Access, loops: dict[int, list[Node]],
     if any(b is None for b in r_bounds):
         return False
     r_ranges = _ranges([b for b in r_bounds if b is not None])
+    # each loop around the read runs where the read does; each of the write's own loops is
+    # taken to run at least once, the assumption the plan states (docs/offload.md): a read
+    # of the first element a filling loop writes (`row[0]` after `j < m`) is covered
+    facts = [sub(hi, lo) for lo, hi in (*w_ranges.values(), *r_ranges.values())]
     used: set[str] = set()
     for k, ws in enumerate(w.subs):
         assert ws is not None
@@ -218,8 +246,8 @@ def _covers(w: Access, r: Access, loops: dict[int, list[Node]],
             return False
         used.update(t[0] for t, _ in mine)
         wi, ri = interval(ws, w_ranges), _interval(r, k, r_ranges, values)
-        if wi is None or ri is None or not values.at_least(sub(ri[0], wi[0])) or \
-                not values.at_least(sub(wi[1], ri[1])):
+        if wi is None or ri is None or not values.at_least(sub(ri[0], wi[0]), facts) or \
+                not values.at_least(sub(wi[1], ri[1]), facts):
             return False
     return True
 

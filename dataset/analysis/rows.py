@@ -27,7 +27,7 @@ from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, op, text, unparen
 
 __all__ = ["Bound", "Bounds", "interval", "loop_range", "row_distance", "SPILL", "disjoint",
-           "unit_step",
+           "proved_nonneg", "unit_step",
            "enclosing_facts", "Key"]
 
 Affine = Poly
@@ -206,6 +206,12 @@ def _nonneg(e: Affine, facts: list[Affine], most: int = 2, repeat: bool = False)
             if set(rest) <= {()} and rest.get((), 0) >= 0:
                 return True
     return False
+
+
+def proved_nonneg(e: Affine, facts: list[Affine]) -> bool:
+    """Is ``e >= 0`` proven from ``facts`` (each ``>= 0``), at most two of them taken away
+    (:func:`_nonneg`)?"""
+    return _nonneg(e, facts)
 
 
 def _split(x: Affine, v: str) -> tuple[Affine, Affine] | None:
