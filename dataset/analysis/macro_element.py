@@ -29,9 +29,9 @@ from accellium.dataset.analysis.library import library_function
 from accellium.dataset.analysis.macro_value import number_valued
 from accellium.dataset.analysis.macros import (
     Macro,
-    _expression,
     expanded_text,
     file_macros,
+    parsed_expression,
     tokens,
 )
 from accellium.dataset.analysis.tree import field, named, subscript_index, text
@@ -209,7 +209,7 @@ def _substituted(sub: Node, holes: list[str], args: list[Node],
     toks = [f"( {text(args[holes.index(t)])} )" if t in holes else t for t in tokens(text(sub))]
     src = " ".join(toks)
     got = expanded_text(src, table)
-    return got if got is not None else _expression(src, "c")
+    return got if got is not None else parsed_expression(src, "c")
 
 
 def macro_reads(call: Node, table: Mapping[str, Macro]) -> tuple[MacroElement, ...] | None:

@@ -89,7 +89,7 @@ def pointer_use(u: ArrayUse, array: str, scope: Scope) -> ArrayUse:
     subscripts of the element when the pointer's offset is fixed (:func:`fixed_offsets`:
     ``p[j]`` of ``p = a + k`` is ``a[k + j]``), read and written as ``u``; else the whole
     array, read and written (what the pointer reaches is not known)."""
-    from accellium.dataset.analysis.macros import _expression
+    from accellium.dataset.analysis.macros import parsed_expression
 
     fixed = fixed_offsets(scope).get(u.name)
     if fixed is not None and fixed[0] == array and u.subs and not u.whole and not u.member:
@@ -98,7 +98,7 @@ def pointer_use(u: ArrayUse, array: str, scope: Scope) -> ArrayUse:
         if k is None:
             return ArrayUse(array, u.node, list(u.subs), u.read, u.write, u.plain)
         sub: Node | None = k if first == ZERO else \
-            _expression(f"{_operand(k)} + {_operand(first)}", "c")  # type: ignore[arg-type]
+            parsed_expression(f"{_operand(k)} + {_operand(first)}", "c")  # type: ignore[arg-type]
         if sub is not None:
             return ArrayUse(array, u.node, [sub, *u.subs[1:]], u.read, u.write, u.plain)
     return ArrayUse(array, u.node, [], True, True, False, True)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from tree_sitter import Node
 
-from accellium.dataset.analysis.macros import Macro, _expression, visible_at
+from accellium.dataset.analysis.macros import Macro, parsed_expression, visible_at
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, op, root_of, text, unparen
 from accellium.dataset.offload import poly
@@ -112,7 +112,7 @@ def _macro_value(m: Macro) -> poly.Poly | None:
     is a number — it stays a name — or not a polynomial)."""
     if m.params is not None or m.constant:
         return None
-    return poly.poly_of(_expression(m.body, "c"))
+    return poly.poly_of(parsed_expression(m.body, "c"))
 
 
 def macros_spelled_out(spans: list[Span], scope: Scope, where: tuple[int, int]

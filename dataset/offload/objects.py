@@ -43,7 +43,7 @@ from __future__ import annotations
 
 from tree_sitter import Node
 
-from accellium.dataset.analysis.macros import _expression
+from accellium.dataset.analysis.macros import parsed_expression
 from accellium.dataset.analysis.member_reads import parse_key
 from accellium.dataset.analysis.scope import declared_names, function_name
 from accellium.dataset.analysis.tree import field as _field
@@ -237,7 +237,7 @@ def _file_array_count(caller: Node, shape: Shape) -> poly.Poly | None:
     (static storage duration, C11 6.2.4p3; its size a constant expression, 6.7.6.2p2)."""
     if shape.kind != "array" or shape.levels != 1 or not shape.dims:
         return None
-    count = _macros_folded(poly.poly_of(_expression(shape.dims[0], "c")), caller,
+    count = _macros_folded(poly.poly_of(parsed_expression(shape.dims[0], "c")), caller,
                            shape.decl.start_byte) if shape.decl is not None else None
     return count if count is not None and not poly.names(count) else None
 

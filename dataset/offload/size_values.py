@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from accellium.dataset.analysis.conditions import integer_value
-from accellium.dataset.analysis.macros import Macro, _expression, expand, tokens
+from accellium.dataset.analysis.macros import Macro, expand, parsed_expression, tokens
 from accellium.dataset.analysis.polynomial import constant
 from accellium.dataset.analysis.tree import norm
 from accellium.dataset.offload import poly
@@ -36,7 +36,7 @@ def constant_value(expr: str, table: Mapping[str, Macro]) -> int | None:
     value = integer_value(tokens(got if got is not None else expr))
     if value is not None:
         return value
-    node = _expression(got, "c") if got is not None else _expression(expr, "c")
+    node = parsed_expression(got, "c") if got is not None else parsed_expression(expr, "c")
     p = poly.poly_of(node) if node is not None else None  # ``512u``: the literal's value
     return constant(p) if p is not None else None
 

@@ -77,7 +77,7 @@ def _fixed(t: Target, decl: Node, loop: Node) -> bool:
 def view_uses(uses: list[ArrayUse], loop: Node) -> tuple[list[ArrayUse], str | None]:
     """``uses`` with each access through a view replaced by the access of its array, and the
     address computations that made the views dropped; or why a view cannot be followed."""
-    from accellium.dataset.analysis.macros import _expression
+    from accellium.dataset.analysis.macros import parsed_expression
 
     vs = views(loop)
     for u in uses:
@@ -99,7 +99,7 @@ def view_uses(uses: list[ArrayUse], loop: Node) -> tuple[list[ArrayUse], str | N
             if t.shift:
                 terms = " ".join(f"{'+' if s > 0 else '-'} ({text(n)})" for s, n in t.shift)
                 k = "0" if first == ZERO else text(first)  # type: ignore[arg-type]
-                parsed = _expression(f"0 {terms} + ({k})", "c")
+                parsed = parsed_expression(f"0 {terms} + ({k})", "c")
                 if parsed is None:
                     return uses, f"cannot read the offset of the view `{u.name}`"
                 sub = parsed
