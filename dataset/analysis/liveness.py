@@ -18,7 +18,7 @@ from tree_sitter import Node
 
 from accellium.dataset.analysis.overwritten import overwritten_first
 from accellium.dataset.analysis.scalars import Definite
-from accellium.dataset.analysis.scope import FileIndex, FunctionContext
+from accellium.dataset.analysis.scope import Declared, FileIndex, FunctionContext
 from accellium.dataset.analysis.tree import (
     IDENT,
     LOOP_TYPES,
@@ -62,6 +62,11 @@ class LoopInFile:
             if p.type in _ITERATIONS:
                 self.wraps.append((p.start_byte, loop.start_byte))
             p = ctx.parent(p)
+
+    def declaration(self, name: str) -> Declared | None:
+        """What declares ``name`` where the loop is: the function (a parameter or local),
+        else the file (C11 6.2.1p4: an inner scope's declaration hides an outer one)."""
+        return self.ctx.declared.get(name) or self.index.globals.get(name)
 
     def contains_loop(self, node: Node) -> bool:
         return node.start_byte <= self.loop.start_byte < node.end_byte

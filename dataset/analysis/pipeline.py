@@ -613,7 +613,7 @@ def _declared_types(b: _Body) -> Callable[[str], str | None]:
     def type_of(name: str) -> str | None:
         d = own.get(name)
         if d is None and b.where is not None:
-            d = b.where.ctx.declared.get(name) or b.where.index.globals.get(name)
+            d = b.where.declaration(name)
         return resolved(d.type_name, aliases) if d is not None else None
 
     b.types = type_of
@@ -838,8 +838,7 @@ def _live_out(b: _Body, facts: LoopFacts) -> None:
         where = b.where
         lo = LiveOut(live, where.loop.start_point[0], scoped=True, first_line=facts.first_line,
                      binary_start=lambda n: binary_at_entry(
-                         where.loop, n, getattr(where.ctx.declared.get(n) or
-                                                where.index.globals.get(n), "type_name", "")))
+                         where.loop, n, getattr(where.declaration(n), "type_name", "")))
     else:
         lo = LiveOut(unscoped_live(b.w, names), first_line=facts.first_line)
     apply_live_out(facts, b.w, lo)
@@ -1173,7 +1172,7 @@ def _class_objects(b: _Body, facts: LoopFacts) -> None:
         return
     members: dict[str, Declared] | None = None
     for name in sorted(facts.arrays):
-        d = b.where.ctx.declared.get(name) or b.where.index.globals.get(name)
+        d = b.where.declaration(name)
         head, _, member = name.partition("->")
         if d is None and head in ("this", SELF) and member.isidentifier():
             # a data member the function names bare (:func:`_members_through_this`; the
@@ -1203,7 +1202,7 @@ def _void_pointers(b: _Body, facts: LoopFacts) -> None:
     if b.where is None:
         return
     for name in sorted(facts.arrays):
-        d = b.where.ctx.declared.get(name) or b.where.index.globals.get(name)
+        d = b.where.declaration(name)
         if d is None or d.levels != 1 or d.references or d.type_name.split()[-1:] != ["void"]:
             continue
         facts.sections.pop(name, None)
@@ -1289,7 +1288,7 @@ def _address_stores(b: _Body) -> list[tuple[str, int]]:
         return []
     where = b.where
     declared = (lambda _n: None) if where is None else \
-        (lambda n: where.ctx.declared.get(n) or where.index.globals.get(n))
+        where.declaration
     return address_stores(b.loop, declared, b.w.decls | b.index_all)
 
 
