@@ -85,6 +85,28 @@ void part_continue(int n, const double *a, double *b)
     }
 }
 
+void part_recurrence(int n, int m, const double *a, double *b)
+{
+    double w[16];
+    w[0] = 2.0;
+    for (int i = 0; i < n; i++) {
+        for (int k = 1; k < m; k++) w[k] = w[k - 1] * a[i];
+        b[i] = w[m - 1];
+    }
+}
+
+void full_recurrence(int n, int m, const double *a, double *b)
+{
+    double w[16];
+    for (int i = 0; i < n; i++) {
+        w[0] = 1.0;
+        for (int k = 1; k < m; k++) w[k] = w[k - 1] * a[i];
+        double s = 0.0;
+        for (int k = m - 1; k >= 0; k--) s += w[k];
+        b[i] = s;
+    }
+}
+
 void full_named(int n, const double *a, double *b)
 {
     double st[W], v[4];
@@ -124,6 +146,8 @@ void part_row(int n, const double *a, double *b);
 void part_break(int n, const double *a, double *b);
 void part_continue(int n, const double *a, double *b);
 void full_named(int n, const double *a, double *b);
+void part_recurrence(int n, int m, const double *a, double *b);
+void full_recurrence(int n, int m, const double *a, double *b);
 void full_points(int n, const double *a, double *b);
 void full_modulo(int n, int m, const double *a, double *b);
 int main(void)
@@ -151,6 +175,14 @@ int main(void)
     }
     part_continue(N, a, b);
     for (int i = 0; i < N; i++) bad += b[i] != 5.0 + a[i];
+    part_recurrence(N, 4, a, b);  /* w[0] stays 2.0, set before the loop */
+    for (int i = 0; i < N; i++) bad += b[i] != 2.0 * a[i] * a[i] * a[i];
+    full_recurrence(N, 5, a, b);
+    for (int i = 0; i < N; i++) {
+        double s = 0.0, t = 1.0;
+        for (int k = 0; k < 5; k++) { s += t; t *= a[i]; }
+        bad += b[i] != s;
+    }
     full_named(N, a, b);
     for (int i = 0; i < N; i++) bad += b[i] != a[i] + a[i] + 3.0 + 2.0 * (a[i] + 3.0);
     full_points(N, a, b);
@@ -187,7 +219,7 @@ def _outer(src: str) -> dict[str, str | None]:
 
 def test_private_only_where_the_iteration_fills_what_it_reads():
     got = _outer(KERNEL)
-    assert len(got) == 9, got
+    assert len(got) == 11, got
     for fn, pragma in got.items():
         private = pragma is not None and "private(" in pragma
         if fn.startswith("part_"):

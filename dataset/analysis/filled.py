@@ -36,7 +36,7 @@ from collections.abc import Callable, Sequence
 from tree_sitter import Node
 
 from accellium.dataset.analysis.affine import affine
-from accellium.dataset.analysis.polynomial import Poly, sub
+from accellium.dataset.analysis.polynomial import Poly, add, sub
 from accellium.dataset.analysis.rows import Bound, interval, proved_nonneg, unit_step
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, op, text, unparen
@@ -88,9 +88,130 @@ def reads_covered(accs: list[Access], parent: Parent, is_loop: Callable[[Node], 
             continue
         before = [w for w in fills if w.order < r.order]
         if not any(_covers(w, r, loops, bounds_of, values) for w in before) and \
-                not _points_covered(r, before, loops, bounds_of, values):
+                not _points_covered(r, before, loops, bounds_of, values) and \
+                not _chain_covered(r, before, loops, bounds_of, values) and \
+                not _recurrence_covered(r, fills, loops, bounds_of, values):
             return False
     return True
+
+
+def _done(r: Access, fills: list[Access], loops: dict[int, list[Node]]) -> list[Access]:
+    """The writes of ``fills`` that no loop around the read holds: complete when it runs."""
+    around = {n.id for n in loops[id(r)]}
+    return [w for w in fills if not any(n.id in around for n in loops[id(w)])]
+
+
+def _span(a: Access, loops: dict[int, list[Node]], bounds_of: Callable[[Node], Bound | None],
+          dense: bool) -> tuple[tuple[Poly, Poly], list[Poly]] | None:
+    """((lowest, highest) of a one-subscript access over the loops around it, the facts
+    that those loops run: each ``hi - lo >= 0``); ``dense``: a write that takes every value
+    (:func:`_dense`, one index by ±1); None otherwise."""
+    if len(a.subs) != 1:
+        return None
+    bounds = [(n, bounds_of(n)) for n in loops[id(a)]]
+    if any(b is None or (dense and not _dense(n, b)) for n, b in bounds):
+        return None
+    ranges = _ranges([b for _, b in bounds if b is not None])
+    x = a.subs[0]
+    if dense and (x is None or len([t for t, c in x.items() if t != () and c]) > 1 or any(
+            len(t) != 1 or abs(c) != 1 for t, c in x.items() if t != () and c)):
+        return None
+    got = interval(x, ranges) if x is not None else None
+    if got is None:
+        return None
+    return got, [sub(hi, lo) for lo, hi in ranges.values()]
+
+
+def _chain_covered(r: Access, fills: list[Access], loops: dict[int, list[Node]],
+                   bounds_of: Callable[[Node], Bound | None], values: _Values) -> bool:
+    """A one-subscript read whose range the ranges of complete writes cover end to end
+    (``w[0] = 1;`` and ``w[k]`` for ``1 <= k < m`` cover ``w[j]`` for ``j < m``): from the
+    read's lowest element, each step takes a write whose range holds the next element not
+    yet covered, until the read's highest is."""
+    got = _span(r, loops, bounds_of, dense=False)
+    if got is None:
+        return False
+    (lo, hi), facts = got
+    spans = []
+    for w in _done(r, fills, loops):
+        s = _span(w, loops, bounds_of, dense=True)
+        if s is not None:
+            spans.append(s[0])
+            facts = facts + s[1]
+    cur = lo  # the lowest element not shown covered
+    for _ in range(len(spans)):
+        step = next(((a, b) for a, b in spans
+                     if values.at_least(sub(cur, a), facts) and
+                     values.at_least(sub(b, cur), facts)), None)
+        if step is None:
+            return False
+        if values.at_least(sub(step[1], hi), facts):
+            return True
+        cur = add(step[1], {(): 1})
+    return False
+
+
+def _recurrence_covered(r: Access, fills: list[Access], loops: dict[int, list[Node]],
+                        bounds_of: Callable[[Node], Bound | None], values: _Values) -> bool:
+    """A one-subscript read of what an earlier iteration of the innermost loop around it
+    wrote (``w[k] = w[k - 1] * x`` for ``k`` counting up by one): the loop writes ``w[k]`` in
+    every iteration (unconditionally, never left early), so ``w[k - c]`` was written ``c``
+    iterations before, except in the first ``c`` iterations, whose elements (``w[lo - c]`` ..
+    ``w[lo - 1]``) a complete write before the loop must hold."""
+    mine = loops[id(r)]
+    bound = bounds_of(mine[0]) if mine else None
+    if bound is None or len(r.subs) != 1 or r.subs[0] is None or \
+            not _dense(mine[0], bound) or (up := _counts_up(mine[0])) is None:
+        return False
+    inner, (var, lo_key, hi_key) = mine[0], bound
+    before = [w for w in fills if w.order < r.order]
+    for w in fills:
+        if not loops[id(w)] or loops[id(w)][0].id != inner.id or len(w.subs) != 1 or \
+                w.subs[0] is None or w.subs[0].get((var,), 0) != 1 or \
+                any(var in t and t != (var,) for t in w.subs[0]):
+            continue
+        d = sub(w.subs[0], r.subs[0])
+        c = d.get((), 0) * (1 if up else -1)
+        if any(v for t, v in d.items() if t != ()) or not 1 <= c <= _MOST_POINTS:
+            continue
+        start = dict(lo_key if up else hi_key)
+        head = [_at(r.subs[0], var, add(start, {(): j if up else -j})) for j in range(c)]
+        outside = [f for f in before if not any(n.id == inner.id for n in loops[id(f)])]
+        if all(_element_filled(e, r, outside, loops, bounds_of, values) for e in head):
+            return True
+    return False
+
+
+def _counts_up(loop: Node) -> bool | None:
+    """Does the loop's update count up (``++``, ``+=``), down (``--``, ``-=``); None: other."""
+    u = unparen(loop.child_by_field_name("update"))
+    o = op(u) if u is not None and u.type in ("update_expression",
+                                                 "assignment_expression") else ""
+    return True if o in ("++", "+=") else False if o in ("--", "-=") else None
+
+
+def _at(x: Poly, var: str, value: Poly) -> Poly:
+    """``x`` with the index ``var`` (in terms of degree one) replaced by ``value``."""
+    out: Poly = {}
+    for t, c in x.items():
+        if var in t:
+            rest = tuple(n for n in t if n != var)
+            out = add(out, {tuple(sorted((*rest, *u))): c * k for u, k in value.items()})
+        else:
+            out = add(out, {t: c})
+    return out
+
+
+def _element_filled(e: Poly, r: Access, fills: list[Access], loops: dict[int, list[Node]],
+                    bounds_of: Callable[[Node], Bound | None], values: _Values) -> bool:
+    """Is the element ``e`` (one subscript) in the range of a complete write of ``fills``?"""
+    for w in _done(r, fills, loops):
+        got = _span(w, loops, bounds_of, dense=True)
+        if got is not None:
+            (lo, hi), facts = got
+            if values.at_least(sub(e, lo), facts) and values.at_least(sub(hi, e), facts):
+                return True
+    return False
 
 
 def _points_covered(r: Access, fills: list[Access], loops: dict[int, list[Node]],
