@@ -221,17 +221,15 @@ def _points_covered(r: Access, fills: list[Access], loops: dict[int, list[Node]]
     box = _box(r, loops, bounds_of, values)
     if box is None:
         return False
-    points = [()]
+    points: list[tuple[int, ...]] = [()]
     for lo, hi in box:
         points = [(*p, k) for p in points for k in range(lo, hi + 1)]
         if len(points) > _MOST_POINTS:
             return False
-    around = {n.id for n in loops[id(r)]}
     # writes inside a loop around the read too fill elements that depend on that loop's
     # iteration: not counted
-    done = [w for w in fills if not any(n.id in around for n in loops[id(w)])]
-    boxes = [b for w in done if (b := _box(w, loops, bounds_of, values, dense=True))
-             is not None]
+    boxes = [b for w in _done(r, fills, loops)
+             if (b := _box(w, loops, bounds_of, values, dense=True)) is not None]
     return all(any(all(lo <= k <= hi for k, (lo, hi) in zip(p, b, strict=True))
                    for b in boxes if len(b) == len(p)) for p in points)
 
