@@ -45,8 +45,8 @@ from accellium.dataset.analysis.walk_records import Access
 __all__ = ["reads_covered"]
 
 Parent = Callable[[Node], "Node | None"]
-#: statements that leave a loop's body before its end (the rest of the body unrun)
 _MOST_POINTS = 64  # the most elements a read is checked one by one
+#: statements that leave a loop's body before its end (the rest of the body unrun)
 _EXITS = frozenset({"break_statement", "continue_statement", "goto_statement",
                     "return_statement"})
 
