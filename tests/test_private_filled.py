@@ -26,6 +26,26 @@ from accellium.server.engines import get_engine
 
 KERNEL = """#define W 4
 static const int SW = 4;
+typedef struct { double re, im; } cplx;
+
+void part_members(int n, const double *a, double *b)
+{
+    cplx line[8];
+    for (int k = 0; k < 8; k++) { line[k].re = k; line[k].im = -k; }
+    for (int i = 0; i < n; i++) {
+        for (int k = 0; k < 7; k++) { line[k].re = a[i] * k; line[k].im = a[i]; }
+        b[i] = line[7].re + line[0].im;
+    }
+}
+
+void full_members(int n, const double *a, double *b)
+{
+    cplx line[8];
+    for (int i = 0; i < n; i++) {
+        for (int k = 0; k < 8; k++) { line[k].re = a[i] * k; line[k].im = a[i]; }
+        b[i] = line[7].re + line[0].im;
+    }
+}
 
 void part_bound(int n, int m, const double *a, double *b, double *tmp)
 {
@@ -139,6 +159,8 @@ void full_modulo(int n, int m, const double *a, double *b)
 }
 """
 MAIN = """#include <stdio.h>
+void part_members(int n, const double *a, double *b);
+void full_members(int n, const double *a, double *b);
 void part_bound(int n, int m, const double *a, double *b, double *tmp);
 void part_from1(int n, const double *a, double *b);
 void part_step2(int n, const double *a, double *b);
@@ -157,6 +179,10 @@ int main(void)
     int bad = 0;
     for (int i = 0; i < N; i++) a[i] = 0.25 * i + 1.0;
     for (int k = 0; k < 8; k++) tmp[k] = k;
+    part_members(N, a, b);
+    for (int i = 0; i < N; i++) bad += b[i] != 7.0 + a[i];
+    full_members(N, a, b);
+    for (int i = 0; i < N; i++) bad += b[i] != 8.0 * a[i];
     part_bound(N, 5, a, b, tmp);
     for (int i = 0; i < N; i++) bad += b[i] != 7.0;
     part_from1(N, a, b);
@@ -219,7 +245,7 @@ def _outer(src: str) -> dict[str, str | None]:
 
 def test_private_only_where_the_iteration_fills_what_it_reads():
     got = _outer(KERNEL)
-    assert len(got) == 11, got
+    assert len(got) == 13, got
     for fn, pragma in got.items():
         private = pragma is not None and "private(" in pragma
         if fn.startswith("part_"):

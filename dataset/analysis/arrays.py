@@ -224,11 +224,7 @@ def _elements_filled(accs: list[Access], view: ArrayView) -> bool:
     every element of its range (:func:`.filled.reads_covered`)."""
     keyed = [(a, k) for a in accs if (k := _constant_subscripts(a)) is not None]
     if len(keyed) < len(accs):
-        loop = view.loop
-        return reads_covered(
-            accs, view.parent,
-            lambda n: n.id in view.headers and (loop is None or n.id != loop.id),
-            view.bounds_of, lambda n: _conditional(n, view.parent), view.constants)
+        return _filled(view, accs)
     filled: set[tuple] = set()
     for a, k in sorted(keyed, key=lambda ak: ak[0].order):
         if a.read and k not in filled:
@@ -272,7 +268,8 @@ def _filled_by_members(accs: list[Access], view: ArrayView) -> bool:
     ``.`` member of an element, no member path holds another, and the first access of each
     path is an unconditional plain ``a[s].m = e``.  A member is an object of its own inside
     its element (C11 6.2.6.1p1, 6.5.2.3p3), so each path is a scratch array of the iteration
-    as :func:`privatisable` judges a plain one, and the loop reads at least one of them."""
+    as :func:`privatisable` judges a plain one (each element read filled before,
+    :func:`.filled.reads_covered`), and the loop reads at least one of them."""
     by_path: dict[str, list[tuple[Access, bool]]] = {}
     for a in accs:
         got = _member_path(a.node)
@@ -287,7 +284,26 @@ def _filled_by_members(accs: list[Access], view: ArrayView) -> bool:
         a, plain = min(items, key=lambda t: t[0].order)
         if not plain or _conditional(a.node, view.parent):
             return False
+        # each member read inside the range an earlier plain member write fills
+        plains = {id(x) for x, p in items if p}
+
+        def plain_write(x: Access, ids: set[int] = plains) -> bool:
+            return id(x) in ids
+
+        if not _filled(view, [x for x, _ in items], fill=plain_write,
+                       read=lambda x: not plain_write(x)):
+            return False
     return True
+
+
+def _filled(view: ArrayView, accs: list[Access],
+            fill: Callable[[Access], bool] | None = None,
+            read: Callable[[Access], bool] | None = None) -> bool:
+    """:func:`.filled.reads_covered` of one array's accesses in the loop ``view`` shows."""
+    loop = view.loop
+    return reads_covered(
+        accs, view.parent, lambda n: n.id in view.headers and (loop is None or n.id != loop.id),
+        view.bounds_of, lambda n: _conditional(n, view.parent), view.constants, fill, read)
 
 
 def _message(name_v: str, wa: Access, ra: Access, got: Overlap) -> tuple[str, int]:

@@ -74,17 +74,23 @@ def _dense(loop: Node, bound: Bound | None) -> bool:
 def reads_covered(accs: list[Access], parent: Parent, is_loop: Callable[[Node], bool],
                   bounds_of: Callable[[Node], Bound | None],
                   conditional: Callable[[Node], bool],
-                  constants: Callable[[], dict[str, int]] = dict) -> bool:
+                  constants: Callable[[], dict[str, int]] = dict,
+                  fill: Callable[[Access], bool] | None = None,
+                  read: Callable[[Access], bool] | None = None) -> bool:
     """Is each read of ``accs`` (one array's accesses in the iteration) covered by an earlier
     write (module doc)?  ``is_loop``: a node is an inner loop of the iteration;
     ``bounds_of``: its range (:func:`.rows.loop_range`); ``conditional``: an access under a
     condition of the iteration; ``constants``: the values of named constants
-    (:mod:`.named_constants`), asked for where a comparison needs them."""
+    (:mod:`.named_constants`), asked for where a comparison needs them; ``fill`` and
+    ``read``: which accesses store a whole value and which read (by default a plain write,
+    and an access that reads; a member path's own, :func:`.arrays._filled_by_members`)."""
     values = _Values(constants)
     loops = {id(a): _loops(a, parent, is_loop) for a in accs}
-    fills = [a for a in accs if a.write and not a.read and not conditional(a.node)]
+    stores = fill or (lambda a: a.write and not a.read)
+    reads = read or (lambda a: a.read)
+    fills = [a for a in accs if stores(a) and not conditional(a.node)]
     for r in accs:
-        if not r.read:
+        if not reads(r):
             continue
         before = [w for w in fills if w.order < r.order]
         if not any(_covers(w, r, loops, bounds_of, values) for w in before) and \
