@@ -96,6 +96,12 @@ def _parsed(text: object) -> Pragma | None:
 
 
 def _named_arrays(p: Pragma, present: dict[str, str]) -> None:
+    """The arrays the enclosing pragma ``p`` maps (name -> its clause argument).  None where
+    ``p`` has an ``if`` clause: with the condition false the construct maps nothing (OpenACC
+    3.3, 2.6.5 and 2.5.x ``if``), so it shows no array present (a copy clause is right
+    either way: in a region that maps the array it copies nothing, 2.7.1)."""
+    if p.has("if"):
+        return
     for c in p.clauses:
         if c.name.lower() not in DATA_CLAUSE_NAMES:
             continue
