@@ -25,6 +25,7 @@ from tree_sitter import Node, Tree
 from accellium.dataset.analysis.macros import Macro
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import inner_declarator, named, text
+from accellium.dataset.analysis.value_types import typedef_declarators
 from accellium.dataset.loops import parse_tree
 from accellium.dataset.pragma import IDENT
 
@@ -148,14 +149,24 @@ def _declarator(d: Node) -> tuple[str | None, int, Node | None, int]:
 
 
 def declared_names(decl: Node) -> list[Declared]:
-    """The names a declaration or parameter declaration declares."""
+    """The names a declaration or parameter declaration declares.  A typedef name of a
+    pointer or array type adds its levels to each declarator's (C11 6.7.8p3:
+    ``typedef double vec3[3]; vec3 *p;`` declares ``double (*p)[3]``,
+    :func:`.value_types.typedef_declarators`); ``type_name`` stays the name written."""
     const = any(c.type == "type_qualifier" and text(c) == "const" for c in decl.children)
     static = any(c.type == "storage_class_specifier" and text(c) == "static"
                  for c in decl.children)
-    type_name = " ".join(text(_field(decl, "type")).split())
+    ty = _field(decl, "type")
+    type_name = " ".join(text(ty).split())
+    named_levels, named_refs = 0, 0
+    for t in typedef_declarators(ty, decl.start_byte):
+        _, n, _, r = _declarator(t)
+        named_levels, named_refs = named_levels + n, named_refs + r
     out = []
     for d in decl.children_by_field_name("declarator"):
         name, levels, fn, refs = _declarator(d)
+        if name and fn is None:
+            levels, refs = levels + named_levels, refs + named_refs
         if name:
             out.append(Declared(name, levels > 0, const, fn, static, levels, type_name, refs))
     return out

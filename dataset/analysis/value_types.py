@@ -27,6 +27,7 @@ from tree_sitter import Node
 from accellium.dataset.analysis.tree import (
     NAMED_CASTS,
     field,
+    inner_declarator,
     iter_nodes,
     kept_with_tree,
     named,
@@ -37,8 +38,8 @@ from accellium.dataset.analysis.tree import (
 
 __all__ = ["narrow_integer", "integer_type", "floating_type", "binary_valued_type",
            "narrowed", "narrowing_cast", "floating_expression", "extended_type", "extended_literal",
-           "integer_rank", "wraps_into", "typedef_types", "resolved", "template_type_parameters",
-           "may_be_narrow"]
+           "integer_rank", "wraps_into", "typedef_types", "typedef_declarators", "resolved",
+           "template_type_parameters", "may_be_narrow"]
 
 _NARROW_WORDS = frozenset({"char", "short", "_Bool", "bool"})
 _NARROW_NAMES = re.compile(r"^u?int(?:_least)?(?:8|16)_t$")
@@ -109,19 +110,63 @@ def typedef_types(root: Node) -> dict[str, str]:
     """The file's file-scope ``typedef`` names that name a plain type (no pointer, array or
     function declarator): ``typedef int acc_t;`` → ``acc_t: int`` (C11 6.7.8p3: the name is a
     synonym for the type).  Read once per tree."""
-    return kept_with_tree(root, "typedef-types", 0, lambda: _typedef_types(root))
+    return kept_with_tree(root, "typedef-types", 0, lambda: {
+        name: text(ty) for name, (ty, d) in _typedefs(root).items() if d.type == "type_identifier"})
 
 
-def _typedef_types(root: Node) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for top in named(root):
-        if top.type != "type_definition":
-            continue
-        ty = field(top, "type")
-        for d in top.children_by_field_name("declarator"):
-            if d.type == "type_identifier" and ty is not None:
-                out[text(d)] = text(ty)
+def _typedefs(root: Node) -> dict[str, tuple[Node, Node]]:
+    """Every file-scope ``typedef`` name of the file: name -> (the type specifier, the name's
+    declarator).  Read once per tree."""
+    return kept_with_tree(root, "typedefs", 0,
+                          lambda: {n: got for top in named(root) for n, got in _defined(top)})
+
+
+def _defined(top: Node) -> list[tuple[str, tuple[Node, Node]]]:
+    """(name, (type specifier, declarator)) of each name the ``typedef`` ``top`` defines."""
+    ty = field(top, "type")
+    if top.type != "type_definition" or ty is None:
+        return []
+    out = []
+    for d in top.children_by_field_name("declarator"):
+        inner: Node | None = d
+        while inner is not None and inner.type != "type_identifier":
+            inner = inner_declarator(inner)
+        if inner is not None:
+            out.append((text(inner), (ty, d)))
     return out
+
+
+def typedef_declarators(type_node: Node | None, at: int) -> tuple[Node, ...]:
+    """The pointer and array declarators the type specifier ``type_node`` (of a declaration
+    at byte ``at`` of its file) stands for when it is a typedef name of the file, or of a
+    header the file includes above ``at`` (read within
+    :func:`accellium.dataset.offload.shapes.header_declarations`), for a pointer or array
+    type (C11 6.7.8p3: the name is a synonym for the type): ``typedef double vec3[3];``
+    makes ``vec3 *p`` the declaration ``double (*p)[3]``.  The typedefs' own declarators
+    (``vec3[3]``), through a few levels of typedef names (``typedef vec3 *vp;``), the
+    outermost first: a declarator's name stands in for the inner ones.  () for any other type,
+    a name not found (its type stays unknown), or one of a function type."""
+    from accellium.dataset.offload.shapes import header_types
+
+    out: list[Node] = []
+    root = None
+    for _ in range(4):
+        if type_node is None or type_node.type != "type_identifier":
+            break
+        if root is None:
+            root = root_of(type_node)
+        name = text(type_node)
+        got = _typedefs(root).get(name) or next(
+            (g for h in header_types(root, at) for n, g in _defined(h) if n == name), None)
+        if got is None:
+            break
+        type_node, d = got
+        if any(n.type in ("function_declarator", "abstract_function_declarator")
+               for n in iter_nodes(d)):
+            return ()
+        if d.type != "type_identifier":
+            out.insert(0, d)
+    return tuple(out)
 
 
 def resolved(type_name: str, aliases: dict[str, str]) -> str:

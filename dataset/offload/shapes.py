@@ -19,6 +19,7 @@ from tree_sitter import Node
 from accellium.dataset.analysis.casts import is_call, type_words
 from accellium.dataset.analysis.tree import field as _field
 from accellium.dataset.analysis.tree import iter_nodes, named, root_of, source_of, text, unparen
+from accellium.dataset.analysis.value_types import typedef_declarators
 from accellium.dataset.offload import poly
 from accellium.dataset.offload.fresh import FreshNames
 from accellium.dataset.offload.nodes import callee_name, enclosing_function
@@ -105,13 +106,19 @@ def _classify(name: str, parts: list[tuple[str, Node]], param: bool, local: bool
 
 
 def declared_shapes(decl: Node, param: bool, local: bool) -> list[Shape]:
+    """The shapes of the names ``decl`` declares; a typedef name of a pointer or array type
+    stands for its declarators, outside the declaration's own (C11 6.7.8p3: ``typedef double
+    vec3[3]; vec3 *p;`` is ``double (*p)[3]``, rows of 3; :func:`.value_types.
+    typedef_declarators`)."""
+    named_parts = [p for t in typedef_declarators(_field(decl, "type"), decl.start_byte)
+                   for p in walk_declarator(t)[1]]
     out = []
     for d in decl.children_by_field_name("declarator"):
         name, parts = walk_declarator(d)
         if not name:
             name, parts = walk_declarator(macro_declarator(d))
         if name:
-            out.append(_classify(name, parts, param, local, decl))
+            out.append(_classify(name, named_parts + parts, param, local, decl))
     return out
 
 
