@@ -67,7 +67,7 @@ def _dense(loop: Node, bound: Bound | None) -> bool:
     """Does the loop run its body to the end for every value of its index's range, counting
     by one?"""
     body = loop.child_by_field_name("body")
-    return bound is not None and unit_step(loop, bound[0]) and body is not None and \
+    return bound is not None and unit_step(loop, bound[0]) != 0 and body is not None and \
         not any(n.type in _EXITS for n in iter_nodes(body))
 
 
@@ -107,6 +107,20 @@ def _done(r: Access, fills: list[Access], loops: dict[int, list[Node]]) -> list[
     return [w for w in fills if not any(n.id in around for n in loops[id(w)])]
 
 
+def _unit_index(terms: list[tuple[tuple[str, ...], int]], used: set[str]) -> bool:
+    """Do the non-constant ``terms`` of one subscript name at most one index, by ±1, that no
+    other subscript names (``used``, which takes it)?  A write over such subscripts takes
+    every element of the box of their ranges."""
+    if len(terms) > 1 or any(len(t) != 1 or abs(c) != 1 or t[0] in used for t, c in terms):
+        return False
+    used.update(t[0] for t, _ in terms)
+    return True
+
+
+def _terms(x: Poly) -> list[tuple[tuple[str, ...], int]]:
+    return [(t, c) for t, c in x.items() if t != () and c]
+
+
 def _span(a: Access, loops: dict[int, list[Node]], bounds_of: Callable[[Node], Bound | None],
           dense: bool) -> tuple[tuple[Poly, Poly], list[Poly]] | None:
     """((lowest, highest) of a one-subscript access over the loops around it, the facts
@@ -119,8 +133,7 @@ def _span(a: Access, loops: dict[int, list[Node]], bounds_of: Callable[[Node], B
         return None
     ranges = _ranges([b for _, b in bounds if b is not None])
     x = a.subs[0]
-    if dense and (x is None or len([t for t, c in x.items() if t != () and c]) > 1 or any(
-            len(t) != 1 or abs(c) != 1 for t, c in x.items() if t != () and c)):
+    if dense and (x is None or not _unit_index(_terms(x), set())):
         return None
     got = interval(x, ranges) if x is not None else None
     if got is None:
@@ -167,9 +180,10 @@ def _recurrence_covered(r: Access, fills: list[Access], loops: dict[int, list[No
     mine = loops[id(r)]
     bound = bounds_of(mine[0]) if mine else None
     if bound is None or len(r.subs) != 1 or r.subs[0] is None or \
-            not _dense(mine[0], bound) or (up := _counts_up(mine[0])) is None:
+            not _dense(mine[0], bound):
         return False
     inner, (var, lo_key, hi_key) = mine[0], bound
+    up = unit_step(inner, var) > 0
     before = [w for w in fills if w.order < r.order]
     for w in fills:
         if not loops[id(w)] or loops[id(w)][0].id != inner.id or len(w.subs) != 1 or \
@@ -182,18 +196,10 @@ def _recurrence_covered(r: Access, fills: list[Access], loops: dict[int, list[No
             continue
         start = dict(lo_key if up else hi_key)
         head = [_at(r.subs[0], var, add(start, {(): j if up else -j})) for j in range(c)]
-        outside = [f for f in before if not any(n.id == inner.id for n in loops[id(f)])]
-        if all(_element_filled(e, r, outside, loops, bounds_of, values) for e in head):
+        # the complete writes before the read are outside the loop around it
+        if all(_element_filled(e, r, before, loops, bounds_of, values) for e in head):
             return True
     return False
-
-
-def _counts_up(loop: Node) -> bool | None:
-    """Does the loop's update count up (``++``, ``+=``), down (``--``, ``-=``); None: other."""
-    u = unparen(loop.child_by_field_name("update"))
-    o = op(u) if u is not None and u.type in ("update_expression",
-                                                 "assignment_expression") else ""
-    return True if o in ("++", "+=") else False if o in ("--", "-=") else None
 
 
 def _at(x: Poly, var: str, value: Poly) -> Poly:
@@ -256,14 +262,8 @@ def _box(a: Access, loops: dict[int, list[Node]], bounds_of: Callable[[Node], Bo
         ends = [values.of(e) for e in got] if got is not None else [None]
         if got is None or None in ends:
             return None
-        if dense:
-            if x is None:
-                return None  # one index by ±1 in each subscript, no index in two
-            terms = [(t, c) for t, c in x.items() if t != () and c]
-            if len(terms) > 1 or any(len(t) != 1 or abs(c) != 1 or t[0] in used
-                                     for t, c in terms):
-                return None
-            used.update(t[0] for t, _ in terms)
+        if dense and (x is None or not _unit_index(_terms(x), used)):
+            return None
         lo, hi = ends
         assert lo is not None and hi is not None
         out.append((lo, hi))
@@ -303,20 +303,8 @@ class _Values:
 
     def of(self, x: Poly) -> int | None:
         """The value of ``x``, None where a term names anything but a named constant."""
-        total = 0
-        for t, c in x.items():
-            if not c:
-                continue
-            k = 1
-            for n in t:
-                if self._got is None:
-                    self._got = self._ask()
-                v = self._got.get(n)
-                if v is None:
-                    return None
-                k *= v
-            total += c * k
-        return total
+        y = self.known(x)
+        return None if any(t != () and c for t, c in y.items()) else y.get((), 0)
 
     def at_least(self, x: Poly, facts: Sequence[Poly] = ()) -> bool:
         """Is ``x`` (a difference of two ends) >= 0: a constant, or one the ``facts`` (each
@@ -366,10 +354,9 @@ def _covers(w: Access, r: Access, loops: dict[int, list[Node]],
     used: set[str] = set()
     for k, ws in enumerate(w.subs):
         assert ws is not None
-        mine = [(t, c) for t, c in ws.items() if any(n in w_ranges for n in t)]
-        if len(mine) > 1 or any(len(t) != 1 or abs(c) != 1 or t[0] in used for t, c in mine):
+        if not _unit_index([(t, c) for t, c in _terms(ws) if any(n in w_ranges for n in t)],
+                           used):
             return False
-        used.update(t[0] for t, _ in mine)
         wi, ri = interval(ws, w_ranges), _interval(r, k, r_ranges, values)
         if wi is None or ri is None or not values.at_least(sub(ri[0], wi[0]), facts) or \
                 not values.at_least(sub(wi[1], ri[1]), facts):

@@ -14,7 +14,7 @@ from tree_sitter import Node
 
 from accellium.dataset.analysis.macros import Macro, table_of
 from accellium.dataset.analysis.tree import field as _field
-from accellium.dataset.analysis.tree import text, unparen
+from accellium.dataset.analysis.tree import kept_with_tree, text, unparen
 
 __all__ = ["named_constants"]
 
@@ -38,6 +38,11 @@ def _macro_values(macros: Iterable[Macro]) -> dict[str, int]:
 
 
 def _const_objects(root: Node) -> dict[str, int]:
+    """The file-scope const integers of the tree ``root``; read once per tree."""
+    return kept_with_tree(root, "const-objects", 0, lambda: _read_const_objects(root))
+
+
+def _read_const_objects(root: Node) -> dict[str, int]:
     out: dict[str, int] = {}
     for d in root.named_children:
         if d.type != "declaration":

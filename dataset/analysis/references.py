@@ -179,6 +179,16 @@ def outer_bound_memory(where: LoopInFile | None, w: BodyWalk) -> dict[str, tuple
     return out
 
 
+def _address_of_scalar(declarator: Node, value: Node) -> str | None:
+    """The name ``x`` where ``declarator`` declares a pointer given ``&x`` (``double *ps =
+    &s;``), else None."""
+    if declarator.type == "pointer_declarator" and value.type == "pointer_expression" and \
+            op(value) == "&" and (arg := _field(value, "argument")) is not None and \
+            arg.type == "identifier":
+        return text(arg)
+    return None
+
+
 def _two_names(declarator: Node, value: Node, d: Node, w: BodyWalk) -> list[Dependence]:
     """One scalar under two names: a reference bound to it (``double &rs = s;``, [dcl.ref]p1)
     or a pointer to it dereferenced (``double *ps = &s; ... *ps``: ``*ps`` designates ``s``,
@@ -189,10 +199,8 @@ def _two_names(declarator: Node, value: Node, d: Node, w: BodyWalk) -> list[Depe
         name, target = text(inner_declarator(declarator)), text(value)
         uses = name in w.events
         written = _assigns(name, w)
-    elif declarator.type == "pointer_declarator" and value.type == "pointer_expression" and \
-            op(value) == "&" and \
-            (arg := _field(value, "argument")) is not None and arg.type == "identifier":
-        name, target = text(inner_declarator(declarator)), text(arg)
+    elif (scalar := _address_of_scalar(declarator, value)) is not None:
+        name, target = text(inner_declarator(declarator)), scalar
         through = [a for a in w.accesses if a.name == name]
         uses = bool(through)
         written = any(a.write for a in through)
@@ -218,9 +226,7 @@ def outer_scalar_pointers(where: LoopInFile | None, w: BodyWalk) -> set[str]:
         return set()
     out = set()
     for _, ptr, value in _outer_bindings(where):
-        if ptr.type == "pointer_declarator" and value.type == "pointer_expression" and \
-                op(value) == "&" and (arg := _field(value, "argument")) is not None and \
-                arg.type == "identifier" and text(arg) in w.events:
+        if (scalar := _address_of_scalar(ptr, value)) is not None and scalar in w.events:
             name = text(inner_declarator(ptr))
             if name not in w.decls and any(a.name == name for a in w.accesses):
                 out.add(name)

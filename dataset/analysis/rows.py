@@ -64,16 +64,18 @@ def _step(loop: Node, var: str) -> int:
     return 0
 
 
-def unit_step(loop: Node, var: str) -> bool:
-    """Does the loop's update count ``var`` by exactly one (``k++``, ``--k``, ``k += 1``,
-    ``k -= 1``)?"""
+def unit_step(loop: Node, var: str) -> int:
+    """+1 / -1 where the loop's update counts ``var`` up / down by exactly one (``k++``,
+    ``--k``, ``k += 1``, ``k -= 1``), else 0."""
     u = unparen(_field(loop, "update"))
     if u is None:
-        return False
+        return 0
     if u.type == "update_expression":
-        return text(_field(u, "argument")).strip() == var and op(u) in _STEPS
-    return u.type == "assignment_expression" and text(_field(u, "left")).strip() == var and \
-        op(u) in ("+=", "-=") and text(_field(u, "right")).strip() == "1"
+        return _STEPS.get(op(u), 0) if text(_field(u, "argument")).strip() == var else 0
+    if u.type == "assignment_expression" and text(_field(u, "left")).strip() == var and \
+            op(u) in ("+=", "-=") and text(_field(u, "right")).strip() == "1":
+        return 1 if op(u) == "+=" else -1
+    return 0
 
 
 def interval(x: Affine, ranges: dict[str, tuple[Affine, Affine]]
