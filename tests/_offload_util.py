@@ -423,3 +423,14 @@ def gcc_compile(tmp: Path, kernel: str, name: str = "k") -> subprocess.Completed
     src.write_text(kernel)
     return subprocess.run(["gcc", "-fopenacc", "-c", str(src), "-o", str(tmp / f"{name}.o")],
                           capture_output=True, text=True, timeout=120)
+
+
+def function_lines(text: str, fn: str) -> list[str]:
+    """The lines of the function ``fn`` (``void fn(...)`` to its closing ``}``) of a planned
+    source ``text``, stripped."""
+    return [ln.strip() for ln in text.split(f"void {fn}(")[1].split("\n}\n")[0].splitlines()]
+
+
+def line_starting(lines: list[str], start: str) -> int:
+    """The index of the first of ``lines`` that starts with ``start``."""
+    return next(k for k, ln in enumerate(lines) if ln.startswith(start))

@@ -21,7 +21,7 @@ Whole programs (gcc, the data-environment emulator): the plans verify.
 
 from __future__ import annotations
 
-from _offload_util import plan_text, run_programs
+from _offload_util import function_lines, line_starting, plan_text, run_programs
 
 from accellium.server.engines import get_engine
 
@@ -175,15 +175,6 @@ int main(void)
 """
 
 
-def _body(text: str, fn: str) -> list[str]:
-    """The lines of the planned function ``fn``, stripped."""
-    return [ln.strip() for ln in text.split(f"void {fn}(")[1].split("\n}\n")[0].splitlines()]
-
-
-def _at(lines: list[str], start: str) -> int:
-    return next(k for k, ln in enumerate(lines) if ln.startswith(start))
-
-
 def _plan() -> str:
     return plan_text(KERNEL, get_engine("analysis"), program=[MAIN.encode()])[0]
 
@@ -196,8 +187,8 @@ def test_a_write_through_a_pointer_a_callee_set_is_pushed_after_it():
     for fn, arr, first, last in (("relax_write", "a", "bc_ptr[0] =", "bc_ptr[n - 1] ="),
                                  ("relax_bound", "a", "*bound =", "*bound ="),
                                  ("smooth_global", "g", "gtr[t] =", "edge[3] =")):
-        body = _body(text, fn)
-        kernel, at, end = _at(body, "for (int i"), _at(body, first), _at(body, last)
+        body = function_lines(text, fn)
+        kernel, at, end = line_starting(body, "for (int i"), line_starting(body, first), line_starting(body, last)
         assert any(ln.startswith(f"#pragma acc update self({arr}")
                    for ln in body[kernel:at]), body
         assert any(ln.startswith(f"#pragma acc update device({arr}")
@@ -206,8 +197,8 @@ def test_a_write_through_a_pointer_a_callee_set_is_pushed_after_it():
 
 def test_a_read_through_a_pointer_a_callee_set_is_pulled_after_the_kernel():
     """``update self`` of ``a`` between the kernel writing it and ``tr[t] = *probe;``."""
-    body = _body(_plan(), "trace_read")
-    kernel, read = _at(body, "a[i] = 0.9"), _at(body, "tr[t] = *probe;")
+    body = function_lines(_plan(), "trace_read")
+    kernel, read = line_starting(body, "a[i] = 0.9"), line_starting(body, "tr[t] = *probe;")
     assert any("update self(a" in ln for ln in body[kernel:read]), body
 
 

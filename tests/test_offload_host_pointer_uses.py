@@ -18,7 +18,7 @@ Whole programs (gcc, the data-environment emulator): the plans verify.
 
 from __future__ import annotations
 
-from _offload_util import plan_text, run_programs
+from _offload_util import function_lines, line_starting, plan_text, run_programs
 
 from accellium.server.engines import get_engine
 
@@ -155,22 +155,13 @@ int main(void)
 """
 
 
-def _body(text: str, fn: str) -> list[str]:
-    """The lines of the planned function ``fn``, stripped."""
-    return [ln.strip() for ln in text.split(f"void {fn}(")[1].split("\n}\n")[0].splitlines()]
-
-
-def _at(lines: list[str], start: str) -> int:
-    return next(k for k, ln in enumerate(lines) if ln.startswith(start))
-
-
 def test_a_write_through_a_row_pointer_is_pushed_after_it():
     """``update device`` of ``u`` after ``bottom[j] = ...``, before the stencil; none
     between the pointer's declaration and the loop writing through it."""
     text, _ = plan_text(KERNEL, get_engine("analysis"))
-    body = _body(text, "heat2d")
-    decl, write = _at(body, "double *bottom"), _at(body, "bottom[j] =")
-    stencil = _at(body, "w[i * m + j] =")
+    body = function_lines(text, "heat2d")
+    decl, write = line_starting(body, "double *bottom"), line_starting(body, "bottom[j] =")
+    stencil = line_starting(body, "w[i * m + j] =")
     assert not any(ln.startswith("#pragma acc update device") for ln in body[decl:write]), body
     assert any(ln.startswith("#pragma acc update device(u") for ln in body[write:stencil]), body
 
@@ -179,8 +170,8 @@ def test_a_read_through_a_pointer_made_before_the_kernel_is_pulled_after_it():
     """``update self`` of ``a`` right before ``tr[t] = *mid;`` (after the kernel writing
     ``a``), none before the kernel."""
     text, _ = plan_text(KERNEL, get_engine("analysis"))
-    body = _body(text, "mid_trace")
-    kernel, read = _at(body, "a[i] = 0.9"), _at(body, "tr[t] = *mid;")
+    body = function_lines(text, "mid_trace")
+    kernel, read = line_starting(body, "a[i] = 0.9"), line_starting(body, "tr[t] = *mid;")
     assert not any("update self(a" in ln for ln in body[:kernel]), body
     assert any("update self(a" in ln for ln in body[kernel:read]), body
 
@@ -189,8 +180,8 @@ def test_a_stepped_or_passed_pointer_is_a_use_where_it_is_used():
     """``*q++ = ...`` and ``memcpy(row, ...)`` are followed by ``update device`` of ``b``."""
     text, _ = plan_text(KERNEL, get_engine("analysis"))
     for fn, use in (("stepped", "*q++ ="), ("copied_row", "memcpy(row")):
-        body = _body(text, fn)
-        at, kernel = _at(body, use), _at(body, "a[i] = a[i] + b[i];")
+        body = function_lines(text, fn)
+        at, kernel = line_starting(body, use), line_starting(body, "a[i] = a[i] + b[i];")
         assert any(ln.startswith("#pragma acc update device(b") for ln in body[at:kernel]), body
 
 

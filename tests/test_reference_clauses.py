@@ -28,6 +28,7 @@ per-loop answers verify, and none names ``r``, ``ps`` or a reduction of ``rs``/`
 from __future__ import annotations
 
 from _offload_util import write_programs
+from test_two_names import POINTER, POINTER_MAIN
 
 from accellium.evaluation.dynamic.evaluate import evaluate_dynamic
 
@@ -80,33 +81,6 @@ int main()
     return 0;
 }
 """
-POINTER = """void prefix(int n, const double *restrict a, double *restrict b)
-{
-    double s = 0.0;
-    double *ps = &s;
-    for (int i = 0; i < n; i++) {
-        s += a[i];
-        b[i] = *ps;
-    }
-}
-"""
-POINTER_MAIN = """#include <stdio.h>
-void prefix(int n, const double *restrict a, double *restrict b);
-int main(void)
-{
-    enum { N = 300 };
-    static double a[N], b[N];
-    for (int i = 0; i < N; i++) a[i] = i % 7;
-    prefix(N, a, b);
-    double s = 0.0;
-    int bad = 0;
-    for (int i = 0; i < N; i++) { s += a[i]; bad += b[i] != s; }
-    puts(bad ? "BAD" : "OK");
-    return 0;
-}
-"""
-
-
 def _clauses(pragma: str) -> str:
     return pragma.split(" ", 3)[-1].replace(" ", "")
 
